@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// `npm start` and `npm test` on a fresh clone: install what is missing (with the fallbacks this
+// project needs where binaries cannot be downloaded), then run. Plain Node, no dependencies.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const mode = process.argv[2] ?? 'test';
+const rest = process.argv.slice(3);
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const say = (line) => process.stderr.write(`[qc] ${line}\n`);
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts, env: { ...process.env, ...opts.env } });
+  return r.status ?? 1;
+}
+
+function mtime(p) {
+  try {
+    return fs.statSync(path.join(root, p)).mtimeMs;
+  } catch {
+    return -1;
+  }
+}
+
+/** Install when node_modules is missing or older than the lock file. */
+function ensureInstalled() {
+  const installed = mtime('node_modules/.package-lock.json');
+  if (installed >= 0 && installed >= mtime('package-lock.json')) return;
+  say('installing dependencies (first run; better-sqlite3 compiles from source if no prebuilt binary fits, ~2 min)');
+  // Binaries that cannot be had everywhere are skipped at install and fetched best-effort below.
+  const env = { ELECTRON_SKIP_BINARY_DOWNLOAD: '1', ONNXRUNTIME_NODE_INSTALL: 'skip', PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' };
+  const useCi = fs.existsSync(path.join(root, 'package-lock.json'));
+  if (run(npm, [useCi ? 'ci' : 'install', '--no-audit', '--no-fund'], { env }) !== 0) {
+    say('npm install failed; see the output above');
+    process.exit(1);
+  }
+  if (!process.env.CI) fetchElectronBinary();
+  say('onnxruntime CUDA add-on skipped (CPU, and WebGPU/DirectML/CoreML where present, still work); with CUDA 12 run: npm rebuild onnxruntime-node');
+}
+
+/** Electron's binary comes from a download that fails on machines without internet access. */
+function fetchElectronBinary() {
+  const installer = path.join(root, 'node_modules', 'electron', 'install.js');
+  if (!fs.existsSync(installer)) return;
+  const r = spawnSync(process.execPath, [installer], { cwd: path.dirname(installer), stdio: 'ignore', timeout: 180_000, env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '' } });
+  if (r.status !== 0) say('Electron binary could not be downloaded here: npm start will use browser mode (qc serve)');
+}
+
+ensureInstalled();
+
+if (mode === 'test') {
+  // The README's test command: types, lint (with the layering rules), unit + integration tests, CLI contract.
+  const steps = [
+    ['typecheck', npm, ['run', '--silent', 'typecheck']],
+    ['lint', npm, ['run', '--silent', 'lint']],
+    ['unit and integration tests', npm, ['run', '--silent', 'test:unit', '--', ...rest]],
+    ['qc command-line contract (shared/checks)', 'bash', [path.join(root, '..', 'shared', 'checks', 'cli-contract.sh'), 'import']],
+  ];
+  let failed = 0;
+  for (const [name, cmd, args] of steps) {
+    if (name.startsWith('qc command-line') && !fs.existsSync(args[0])) {
+      say(`skipping ${name}: ${args[0]} not found`);
+      continue;
+    }
+    say(`── ${name}`);
+    if (run(cmd, args) !== 0) {
+      say(`FAILED: ${name}`);
+      failed++;
+    }
+  }
+  say(failed ? `${failed} step(s) failed` : 'all steps passed');
+  process.exit(failed ? 1 : 0);
+} else if (mode === 'start') {
+  process.exit(run(npm, ['run', '--silent', 'qc', '--', 'status', ...rest]));
+} else {
+  say(`unknown mode ${mode}`);
+  process.exit(2);
+}

@@ -1,0 +1,45 @@
+/** Human-readable output of the CLI (the --json forms print the results as they are). */
+import { FAILURE_REASONS, type FailureReason, type FailureRow, type ImportSummary, type LabelBatchResult, type LibraryStatus } from '../../src-shared/domain/library';
+
+const reasonLines = (byReason: Partial<Record<FailureReason, number>>) =>
+  Object.entries(byReason)
+    .sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))
+    .map(([reason, n]) => `    ${String(n).padStart(6)}  ${reason.padEnd(18)} ${FAILURE_REASONS[reason as FailureReason] ?? ''}`);
+
+export function formatImport(s: ImportSummary): string {
+  return [
+    `${s.cancelled ? 'Cancelled' : 'Imported'} ${s.kind} from ${s.source} (${s.encoding})`,
+    `  rows ${s.rows}, distinct URLs ${s.urls}${s.bundle_id !== null ? `, bundle #${s.bundle_id}` : ''}`,
+    `  images: ${s.images_new} new, ${s.images_existing} already in the library, ${s.failed} failed`,
+    `  labels of these images: ${s.labels.good} good, ${s.labels.bad} bad, ${s.labels.unlabeled} unlabelled`,
+    ...(Object.keys(s.failures_by_reason).length ? ['  problems by reason:', ...reasonLines(s.failures_by_reason), '  (qc failures lists them; qc import --retry-failed tries the URLs again)'] : []),
+    `  ${s.network_requests} network requests in ${s.seconds.toFixed(1)} s`,
+  ].join('\n');
+}
+
+export function formatStatus(s: LibraryStatus): string {
+  return [
+    `Library ${s.data_dir} (schema ${s.schema_version})`,
+    `  images ${s.images}: ${s.labels.good} good, ${s.labels.bad} bad, ${s.labels.unlabeled} unlabelled (${s.labels_by_origin.curator} set by a curator)`,
+    `  rating classes: ${Object.entries(s.ratings).map(([c, n]) => `${c}: ${n}`).join(', ')}`,
+    `  imports ${s.imports}, bundles ${s.bundles}, failed URLs ${s.failed}`,
+    ...(Object.keys(s.failures_by_reason).length ? ['  problems by reason:', ...reasonLines(s.failures_by_reason)] : []),
+  ].join('\n');
+}
+
+export function formatFailures(r: { total: number; failures: FailureRow[] }): string {
+  if (!r.total) return 'No failures.';
+  const lines = r.failures.map((f) => {
+    const where = f.url ?? '';
+    const at = f.file ? `${f.file}:${f.line}` : '';
+    return `${f.reason.padEnd(18)} ${[at, where].filter(Boolean).join(' ')}  ${f.detail}${f.attempts > 1 ? ` (${f.attempts} attempts)` : ''}`;
+  });
+  if (r.total > r.failures.length) lines.push(`… and ${r.total - r.failures.length} more (--limit)`);
+  return lines.join('\n');
+}
+
+export function formatLabelBatch(r: LabelBatchResult, verb: string): string {
+  if (r.batch_id === null && !r.changed.length) return verb === 'undo' ? 'Nothing to undo.' : `No change (${r.unchanged} already so).`;
+  const lines = r.changed.map((c) => `  image ${c.image_id}: ${c.old_label ?? 'none'} (${c.old_origin ?? '-'}) → ${c.new_label ?? 'none'} (${c.new_origin})`);
+  return [`${verb === 'undo' ? 'Undid' : 'Changed'} ${r.changed.length} label(s)${r.unchanged ? `, ${r.unchanged} unchanged` : ''} (batch ${r.batch_id}):`, ...lines].join('\n');
+}

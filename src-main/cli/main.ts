@@ -1,0 +1,169 @@
+#!/usr/bin/env node
+/**
+ * `qc`: the command line over the same core as the app. A thin adapter: parse arguments,
+ * call one API method, print JSON (--json: exactly one object on stdout) or human text.
+ */
+import { Command, Option } from 'commander';
+import { describeError, toErrorShape } from '../../src-shared/contract/errors';
+import { parseLabelValue, type RatingClass } from '../../src-shared/domain/label';
+import { IMPORT_KINDS } from '../../src-shared/domain/library';
+import type { ImportArgs } from '../../src-shared/contract/handlers';
+import { createCore, type Core } from '../core/app';
+import { parseMirror } from '../core/library/importer';
+import { defaultDataDir } from '../core/paths';
+import { formatFailures, formatImport, formatLabelBatch, formatStatus } from './format';
+import { progressView } from './progress';
+
+interface GlobalOptions {
+  data?: string;
+  json?: boolean;
+}
+
+const collect = (value: string, prev: string[]) => [...prev, value];
+const positiveInt = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${v}"`);
+  return n;
+};
+
+/** Open the library, run `fn`, print its result, and close. */
+async function withCore<T>(cmd: Command, fn: (core: Core, signal: AbortSignal) => Promise<T>, human: (r: T) => string): Promise<void> {
+  const opts = cmd.optsWithGlobals<GlobalOptions>();
+  const core = createCore({ dataDir: opts.data ?? defaultDataDir() });
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    if (++interrupts > 1) process.exit(130);
+    process.stderr.write('\nqc: cancelling (Ctrl-C again to quit at once)…\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const result = await fn(core, controller.signal);
+    process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `${human(result)}\n`);
+    if (controller.signal.aborted) process.exitCode = 130;
+  } finally {
+    process.off('SIGINT', onSigint);
+    core.close();
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command('qc')
+    .description('Quality Curator: curate image-quality labels for the Encyclopedia of Life')
+    .option('--data <dir>', 'library folder (env QC_DATA_DIR; default: the app-data folder)')
+    .option('--json', 'print exactly one JSON object on stdout')
+    .showHelpAfterError()
+    .configureOutput({ outputError: (str, write) => write(str) });
+
+  program
+    .command('import')
+    .description('import a ratings, exemplar or bundle file, a URL list, or a folder of images')
+    .argument('[source]', 'file, folder or http(s) URL of a list file (omit with --retry-failed to retry every failure)')
+    .addOption(new Option('--kind <kind>', 'what the source is (detected when omitted)').choices([...IMPORT_KINDS]))
+    .option('--mirror <PREFIX=DIR>', 'read URLs starting with PREFIX from files under DIR (repeatable)', collect, [])
+    .option('--concurrency <n>', 'parallel downloads', positiveInt('--concurrency'), 8)
+    .option('--timeout <ms>', 'per-request time limit in milliseconds', positiveInt('--timeout'))
+    .option('--retries <n>', 'retries after a failed request (5xx, timeout, reset)', (v) => Number(v))
+    .option('--retry-failed', 'also try again the URLs that failed before')
+    .action(async (source: string | undefined, o: { kind?: ImportArgs['kind']; mirror: string[]; concurrency: number; timeout?: number; retries?: number; retryFailed?: boolean }, cmd: Command) => {
+      if (!source && !o.retryFailed) throw new Error('qc import needs a source (or --retry-failed)');
+      const args = {
+        mirrors: o.mirror.map(parseMirror),
+        concurrency: o.concurrency,
+        ...(o.timeout !== undefined && { timeoutMs: o.timeout }),
+        ...(o.retries !== undefined && { retries: o.retries }),
+      };
+      const view = progressView();
+      await withCore(
+        cmd,
+        async (core, signal) => {
+          try {
+            const onProgress = view.update;
+            return source
+              ? await core.call('library.import', { ...args, source, ...(o.kind && { kind: o.kind }), retryFailed: Boolean(o.retryFailed) }, { signal, onProgress })
+              : await core.call('library.retryFailed', args, { signal, onProgress });
+          } finally {
+            view.stop();
+          }
+        },
+        formatImport,
+      );
+    });
+
+  program
+    .command('status')
+    .description('what the library holds')
+    .action(async (_o, cmd: Command) => withCore(cmd, (core) => core.call('library.status', {}), formatStatus));
+
+  program
+    .command('failures')
+    .description('list what could not be imported, with reasons')
+    .option('--limit <n>', 'at most this many', positiveInt('--limit'), 1000)
+    .action(async (o: { limit: number }, cmd: Command) => withCore(cmd, (core) => core.call('library.failures', { limit: o.limit }), formatFailures));
+
+  program
+    .command('label')
+    .description('set the label of images (a curator label: imports never overwrite it)')
+    .argument('<image-id...>', 'image ids')
+    .requiredOption('--as <label>', 'good, bad or none')
+    .action(async (ids: string[], o: { as: string }, cmd: Command) => {
+      const label = parseLabelValue(o.as);
+      const imageIds = ids.map((id) => {
+        const n = Number(id);
+        if (!Number.isInteger(n) || n < 1) throw new Error(`image id must be a positive integer, got "${id}"`);
+        return n;
+      });
+      await withCore(cmd, (core) => core.call('labels.set', { imageIds, label }), (r) => formatLabelBatch(r, 'label'));
+    });
+
+  program
+    .command('undo')
+    .description('undo the last curator label change')
+    .action(async (_o, cmd: Command) => withCore(cmd, (core) => core.call('labels.undo', {}), (r) => formatLabelBatch(r, 'undo')));
+
+  program
+    .command('rule')
+    .description('show or change how rating classes aggregate to labels (import labels are re-derived; curator labels kept)')
+    .option('--bad <classes>', 'comma-separated classes that are bad, e.g. 1,2')
+    .option('--good <classes>', 'comma-separated classes that are good, e.g. 4,5')
+    .option('--exemplar <label>', 'label of exemplars: good, bad or none')
+    .action(async (o: { bad?: string; good?: string; exemplar?: string }, cmd: Command) => {
+      const classes = (s: string) => s.split(',').filter(Boolean).map((c) => Number(c.trim()) as RatingClass);
+      await withCore(
+        cmd,
+        async (core) => {
+          const current = await core.call('labels.getRule', {});
+          if (o.bad === undefined && o.good === undefined && o.exemplar === undefined) return { rule: current, relabelled: 0 };
+          const rule = {
+            bad: o.bad !== undefined ? classes(o.bad) : current.bad,
+            good: o.good !== undefined ? classes(o.good) : current.good,
+            exemplar: o.exemplar !== undefined ? parseLabelValue(o.exemplar) : current.exemplar,
+          };
+          return core.call('labels.setRule', { rule });
+        },
+        (r) => `bad: ${r.rule.bad.join(',') || '-'}; good: ${r.rule.good.join(',') || '-'}; exemplars: ${r.rule.exemplar ?? 'none'}${r.relabelled ? `\n${r.relabelled} import labels changed` : ''}`,
+      );
+    });
+
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return;
+    if (typeof code === 'string' && code.startsWith('commander.')) {
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`qc: ${describeError(toErrorShape(e))}\n`);
+    process.exitCode = 1;
+  }
+}
+
+void main(process.argv);

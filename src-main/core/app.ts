@@ -1,0 +1,77 @@
+/**
+ * createCore({ dataDir }): opens the library and returns the one dispatcher that every transport
+ * (CLI, tests, Electron IPC, `qc serve`) calls. Feature modules contribute handler maps; their
+ * union is the typed `Api` of src-shared.
+ */
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import type { EventMap, EventName, JobProgress } from '../../src-shared/contract/events';
+import { QcError } from '../../src-shared/contract/errors';
+import type { ArgsOf, Handlers, Method, ResultOf } from '../../src-shared/contract/handlers';
+import type { CoreContext, EventBus } from './context';
+import { openDatabase } from './db/open';
+import { labelHandlers } from './labels/handlers';
+import { LabelService } from './labels/labels';
+import { libraryHandlers } from './library/handlers';
+import { ImageStore } from './library/store';
+import { libraryPaths } from './paths';
+
+export interface CoreOptions {
+  dataDir: string;
+  maxPixels?: number;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: JobProgress) => void;
+}
+
+export interface Core {
+  readonly context: CoreContext;
+  readonly handlers: Handlers;
+  readonly events: EventBus;
+  call<M extends Method>(method: M, args: ArgsOf<M>, opts?: CallOptions): Promise<ResultOf<M>>;
+  close(): void;
+}
+
+function createEventBus(): EventBus {
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(100);
+  return {
+    emit: (name, payload) => void emitter.emit(name, payload),
+    on<E extends EventName>(name: E, listener: (payload: EventMap[E]) => void) {
+      emitter.on(name, listener);
+      return () => void emitter.off(name, listener);
+    },
+  };
+}
+
+export function createCore(opts: CoreOptions): Core {
+  const paths = libraryPaths(opts.dataDir);
+  fs.mkdirSync(paths.root, { recursive: true });
+  const store = new ImageStore(paths);
+  store.sweepTemp();
+  const db = openDatabase(paths.db);
+  const events = createEventBus();
+  const context: CoreContext = { paths, db, store, labels: new LabelService(db), events, ...(opts.maxPixels !== undefined && { maxPixels: opts.maxPixels }) };
+  const handlers: Handlers = { ...libraryHandlers(context), ...labelHandlers(context) };
+
+  return {
+    context,
+    handlers,
+    events,
+    async call(method, args, callOpts = {}) {
+      const handler = handlers[method] as unknown as ((a: typeof args, c: { signal: AbortSignal; progress: (p: JobProgress) => void }) => Promise<ResultOf<typeof method>>) | undefined;
+      if (typeof handler !== 'function') throw new QcError('unknown_method', `no such method: ${String(method)}`);
+      const signal = callOpts.signal ?? new AbortController().signal;
+      const progress = (p: JobProgress) => {
+        callOpts.onProgress?.(p);
+        events.emit('job.progress', p);
+      };
+      return handler(args, { signal, progress });
+    },
+    close() {
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,15 @@
+/**
+ * Numbered migrations, applied in order at open and recorded in `schema_migrations`.
+ * Add a new file `NNN_name.ts` exporting `sql` and list it here; never edit a released one.
+ */
+import { sql as m001 } from './001_library';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'library', sql: m001 }];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

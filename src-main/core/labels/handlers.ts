@@ -1,0 +1,21 @@
+/** The labels' slice of the API. */
+import type { HandlersOf, LabelsApi } from '../../../src-shared/contract/handlers';
+import type { CoreContext } from '../context';
+
+export function labelHandlers(core: CoreContext): HandlersOf<LabelsApi> {
+  const { labels, events } = core;
+  return {
+    'labels.set': async ({ imageIds, label }) => {
+      const result = labels.set(imageIds, label);
+      if (result.changed.length) events.emit('label.changed', { changes: result.changed });
+      return result;
+    },
+    'labels.undo': async () => {
+      const result = labels.undo();
+      if (result.changed.length) events.emit('label.changed', { changes: result.changed });
+      return result;
+    },
+    'labels.getRule': async () => labels.rule(),
+    'labels.setRule': async ({ rule }) => labels.setRule(rule),
+  };
+}

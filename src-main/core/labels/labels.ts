@@ -1,0 +1,141 @@
+/**
+ * Labels: the current label of each image with its origin, and the append-only history of
+ * every change in batches. Imports propose labels from ratings but never overwrite a
+ * curator's label; a curator batch can be undone (undo appends a reverting batch).
+ */
+import { QcError } from '../../../src-shared/contract/errors';
+import { DEFAULT_LABEL_RULE, deriveLabel, labelRuleProblems, type Label, type LabelOrigin, type LabelRule, type LabelValue } from '../../../src-shared/domain/label';
+import type { LabelBatchResult, LabelChange } from '../../../src-shared/domain/library';
+import type { Db } from '../db/open';
+import { getSetting, setSetting } from '../db/settings';
+
+type BatchActor = 'import' | 'curator' | 'undo' | 'rule';
+
+interface LabelRow {
+  label: LabelValue;
+  origin: LabelOrigin;
+}
+
+export class LabelService {
+  private readonly q;
+
+  constructor(private readonly db: Db) {
+    this.q = {
+      get: db.prepare<[number], LabelRow>('SELECT label, origin FROM labels WHERE image_id = ?'),
+      upsert: db.prepare<[number, LabelValue, LabelOrigin]>(
+        `INSERT INTO labels (image_id, label, origin) VALUES (?, ?, ?)
+         ON CONFLICT (image_id) DO UPDATE SET label = excluded.label, origin = excluded.origin, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
+      ),
+      batch: db.prepare<[BatchActor, number | null, number | null]>('INSERT INTO label_batches (actor, reverts, import_id) VALUES (?, ?, ?)'),
+      event: db.prepare<[number, number, LabelValue, LabelValue, LabelOrigin | null, LabelOrigin]>(
+        'INSERT INTO label_events (batch_id, image_id, old_label, new_label, old_origin, new_origin) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      exists: db.prepare<[number], { id: number }>('SELECT id FROM images WHERE id = ?'),
+      evidence: db.prepare<[number], { rating: number | null; exemplar: number; folder_label: Label | null }>(
+        `SELECT s.rating, s.exemplar, s.folder_label FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE u.image_id = ?`,
+      ),
+      setDerived: db.prepare<[number | null, number | null, number, number]>('UPDATE images SET rating = ?, rating_class = ?, exemplar = ? WHERE id = ?'),
+      lastUndoable: db.prepare<[], { id: number }>(
+        `SELECT b.id FROM label_batches b WHERE b.actor = 'curator'
+           AND NOT EXISTS (SELECT 1 FROM label_batches u WHERE u.reverts = b.id)
+         ORDER BY b.id DESC LIMIT 1`,
+      ),
+      batchEvents: db.prepare<[number], { image_id: number; old_label: LabelValue; new_label: LabelValue; old_origin: LabelOrigin | null; new_origin: LabelOrigin }>(
+        'SELECT image_id, old_label, new_label, old_origin, new_origin FROM label_events WHERE batch_id = ? ORDER BY id DESC',
+      ),
+      importOrigin: db.prepare<[], { image_id: number }>("SELECT image_id FROM labels WHERE origin = 'import'"),
+    };
+  }
+
+  rule(): LabelRule {
+    return getSetting(this.db, 'label_rule', DEFAULT_LABEL_RULE);
+  }
+
+  /** A batch id is allocated lazily, so a batch with no change leaves no trace. */
+  private batchWriter(actor: BatchActor, reverts: number | null = null, importId: number | null = null) {
+    let batchId: number | null = null;
+    const changes: LabelChange[] = [];
+    return {
+      write: (imageId: number, next: LabelValue, origin: LabelOrigin): boolean => {
+        const cur = this.q.get.get(imageId) ?? null;
+        if (cur && cur.label === next && cur.origin === origin) return false;
+        batchId ??= Number(this.q.batch.run(actor, reverts, importId).lastInsertRowid);
+        this.q.upsert.run(imageId, next, origin);
+        this.q.event.run(batchId, imageId, cur?.label ?? null, next, cur?.origin ?? null, origin);
+        changes.push({ image_id: imageId, old_label: cur?.label ?? null, new_label: next, old_origin: cur?.origin ?? null, new_origin: origin });
+        return true;
+      },
+      result: (unchanged: number): LabelBatchResult => ({ batch_id: batchId, changed: changes, unchanged }),
+    };
+  }
+
+  /**
+   * Recompute an image's rating from every source row that points at it and, unless a curator
+   * owns its label, its import label. Call inside the importer's transaction.
+   */
+  importWriter(importId: number | null, actor: BatchActor = 'import') {
+    const writer = this.batchWriter(actor, null, importId);
+    const rule = this.rule();
+    return {
+      apply: (imageId: number): void => {
+        const rows = this.q.evidence.all(imageId);
+        const derived = deriveLabel(
+          {
+            ratings: rows.filter((r) => r.rating !== null).map((r) => r.rating as number),
+            exemplar: rows.some((r) => r.exemplar === 1),
+            folderLabels: rows.filter((r) => r.folder_label).map((r) => r.folder_label as Label),
+          },
+          rule,
+        );
+        this.q.setDerived.run(derived.value, derived.ratingClass, rows.some((r) => r.exemplar === 1) ? 1 : 0, imageId);
+        const cur = this.q.get.get(imageId);
+        if (cur?.origin === 'curator') return;
+        writer.write(imageId, derived.label, 'import');
+      },
+      result: writer.result,
+    };
+  }
+
+  /** A curator sets the label of some images (one undoable batch). */
+  set(imageIds: number[], label: LabelValue): LabelBatchResult {
+    const ids = [...new Set(imageIds)];
+    for (const id of ids) {
+      if (!Number.isInteger(id) || !this.q.exists.get(id)) throw new QcError('not_found', `no image with id ${id}`);
+    }
+    return this.db.transaction(() => {
+      const writer = this.batchWriter('curator');
+      let unchanged = 0;
+      for (const id of ids) if (!writer.write(id, label, 'curator')) unchanged++;
+      return writer.result(unchanged);
+    })();
+  }
+
+  /** Undo the newest curator batch that is not undone yet, by appending a reverting batch. */
+  undo(): LabelBatchResult {
+    return this.db.transaction(() => {
+      const last = this.q.lastUndoable.get();
+      if (!last) return { batch_id: null, changed: [], unchanged: 0 };
+      const writer = this.batchWriter('undo', last.id);
+      // Write a batch row even if every event is a no-op, so the batch counts as undone.
+      let unchanged = 0;
+      for (const e of this.q.batchEvents.all(last.id)) {
+        if (!writer.write(e.image_id, e.old_label, e.old_origin ?? 'import')) unchanged++;
+      }
+      const result = writer.result(unchanged);
+      if (result.batch_id === null) this.q.batch.run('undo', last.id, null);
+      return result;
+    })();
+  }
+
+  /** Change the aggregation rule and re-derive every import-origin label under it. */
+  setRule(rule: LabelRule): { rule: LabelRule; relabelled: number } {
+    const problems = labelRuleProblems(rule);
+    if (problems.length) throw new QcError('bad_input', `invalid label rule: ${problems.join('; ')}`);
+    return this.db.transaction(() => {
+      setSetting(this.db, 'label_rule', rule);
+      const writer = this.importWriter(null, 'rule');
+      for (const { image_id } of this.q.importOrigin.all()) writer.apply(image_id);
+      return { rule, relabelled: writer.result(0).changed.length };
+    })();
+  }
+}

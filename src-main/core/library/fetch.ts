@@ -1,0 +1,132 @@
+/**
+ * Download bytes over HTTP(S) with Node's fetch (undici): per-request timeout covering the whole
+ * body, retries with exponential backoff on 5xx / 408 / 429 / timeouts / connection errors
+ * (never on 404), a redirect limit, and a maximum size. Failures carry a stable reason.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FailureReason } from '../../../src-shared/domain/library';
+
+export interface FetchOptions {
+  timeoutMs: number;
+  /** Retries after the first attempt. */
+  retries: number;
+  maxBytes: number;
+  maxRedirects: number;
+  /** First backoff delay; doubles each retry (with jitter), capped at 10 s. */
+  backoffMs: number;
+  signal?: AbortSignal;
+  /** Called for every HTTP request sent (redirects and retries included). */
+  onRequest?: () => void;
+}
+
+export const DEFAULT_FETCH_OPTIONS: FetchOptions = {
+  timeoutMs: 30_000,
+  retries: 3,
+  maxBytes: 64 * 1024 * 1024,
+  maxRedirects: 5,
+  backoffMs: 250,
+};
+
+export class FetchFailure extends Error {
+  constructor(
+    readonly reason: FailureReason,
+    detail: string,
+    readonly retryable: boolean,
+  ) {
+    super(detail);
+    this.name = 'FetchFailure';
+  }
+}
+
+const USER_AGENT = 'QualityCurator/0.1 (+https://eol.org; image-quality curation)';
+
+export async function fetchBytes(url: string, options: Partial<FetchOptions> = {}): Promise<Buffer> {
+  const opts = { ...DEFAULT_FETCH_OPTIONS, ...options };
+  let last: FetchFailure | undefined;
+  for (let attempt = 0; attempt <= opts.retries; attempt++) {
+    if (opts.signal?.aborted) throw opts.signal.reason ?? new DOMException('cancelled', 'AbortError');
+    try {
+      return await fetchOnce(url, opts);
+    } catch (e) {
+      if (!(e instanceof FetchFailure)) throw e; // cancellation
+      last = e;
+      if (!e.retryable || attempt === opts.retries) break;
+      const delay = Math.min(10_000, opts.backoffMs * 2 ** attempt) * (0.75 + Math.random() * 0.5);
+      await sleep(delay, undefined, { signal: opts.signal });
+    }
+  }
+  const attempts = opts.retries + 1;
+  throw last?.retryable ? new FetchFailure(last.reason, `${last.message} (after ${attempts} attempts)`, false) : last!;
+}
+
+async function fetchOnce(startUrl: string, opts: FetchOptions): Promise<Buffer> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new FetchFailure('timeout', `no complete answer within ${opts.timeoutMs} ms`, true)), opts.timeoutMs);
+  const onAbort = () => controller.abort(opts.signal?.reason);
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    let url = startUrl;
+    const seen = new Set<string>([url]);
+    for (let hop = 0; ; hop++) {
+      opts.onRequest?.();
+      const res = await fetch(url, { redirect: 'manual', signal: controller.signal, headers: { 'user-agent': USER_AGENT, accept: 'image/*,*/*;q=0.5' } });
+      if (res.status >= 300 && res.status < 400 && res.headers.has('location')) {
+        await res.body?.cancel();
+        const next = new URL(res.headers.get('location') as string, url).toString();
+        if (hop + 1 > opts.maxRedirects || seen.has(next)) {
+          throw new FetchFailure('too_many_redirects', seen.has(next) ? `redirect loop back to ${next}` : `more than ${opts.maxRedirects} redirects`, false);
+        }
+        seen.add(next);
+        url = next;
+        continue;
+      }
+      if (!res.ok) {
+        await res.body?.cancel();
+        throw statusFailure(res.status);
+      }
+      return await readBody(res, opts.maxBytes);
+    }
+  } catch (e) {
+    throw classify(e, controller.signal, opts.signal);
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+function statusFailure(status: number): FetchFailure {
+  if (status === 404 || status === 410) return new FetchFailure('http_404', `HTTP ${status}`, false);
+  if (status >= 500 || status === 408 || status === 429) return new FetchFailure('http_5xx', `HTTP ${status}`, true);
+  return new FetchFailure('http_4xx', `HTTP ${status}`, false);
+}
+
+async function readBody(res: Response, maxBytes: number): Promise<Buffer> {
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  if (declared > maxBytes) {
+    await res.body?.cancel();
+    throw new FetchFailure('too_large', `Content-Length ${declared} exceeds the limit of ${maxBytes} bytes`, false);
+  }
+  if (!res.body) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+    total += chunk.byteLength;
+    if (total > maxBytes) throw new FetchFailure('too_large', `body exceeds the limit of ${maxBytes} bytes`, false);
+    chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/** Map whatever fetch threw to a FetchFailure, or rethrow the caller's cancellation. */
+function classify(e: unknown, own: AbortSignal, caller?: AbortSignal): unknown {
+  if (e instanceof FetchFailure) return e;
+  if (caller?.aborted) return caller.reason ?? e;
+  if (own.aborted && own.reason instanceof FetchFailure) return own.reason;
+  const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+  const code = cause?.code ?? (e as { code?: string }).code;
+  if (code === 'ERR_INVALID_URL' || (e instanceof TypeError && /invalid url|unsupported protocol/i.test(String(cause?.message ?? e.message)))) {
+    return new FetchFailure('bad_url', String(cause?.message ?? (e as Error).message), false);
+  }
+  const message = [code, cause?.message ?? (e as Error).message].filter(Boolean).join(' ');
+  return new FetchFailure('network', message || 'connection failed', true);
+}

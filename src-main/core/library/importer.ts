@@ -1,0 +1,339 @@
+/**
+ * Import: read an input (ratings, exemplars, bundle, folder), store every row, then bring each
+ * distinct URL into the content-addressed store with bounded concurrency. Each image is committed
+ * in its own small transaction after its files exist, so a killed run loses at most the images in
+ * flight and a re-run skips everything already stored (no network request for them).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pLimit from 'p-limit';
+import type { ImportArgs, CallContext } from '../../../src-shared/contract/handlers';
+import { QcError } from '../../../src-shared/contract/errors';
+import type { Label } from '../../../src-shared/domain/label';
+import type { FailureReason, ImportKind, ImportSummary, LabelCounts } from '../../../src-shared/domain/library';
+import type { Db } from '../db/open';
+import type { LabelService } from '../labels/labels';
+import { fetchBytes, FetchFailure, DEFAULT_FETCH_OPTIONS } from './fetch';
+import { scanFolder } from './folder';
+import { parseInput, type RowProblem } from './parse';
+import { sha256, type ImageStore } from './store';
+import { DEFAULT_MAX_PIXELS, verifyImage, VerifyFailure } from './verify';
+
+export interface Mirror {
+  prefix: string;
+  dir: string;
+}
+
+export interface SourceRow {
+  origin: string;
+  line: number;
+  kind: ImportKind;
+  url: string;
+  eolId: string | null;
+  rating: number | null;
+  exemplar: boolean;
+  folderLabel: Label | null;
+  ancestry: string | null;
+  raw: Record<string, string>;
+}
+
+interface Prepared {
+  kind: ImportKind | 'retry';
+  origin: string;
+  encoding: string;
+  rows: SourceRow[];
+  rowCount: number;
+  problems: RowProblem[];
+  bundle: { format: 'tsv' | 'urls'; columns: string[] } | null;
+}
+
+export interface ImporterDeps {
+  db: Db;
+  store: ImageStore;
+  labels: LabelService;
+  maxPixels?: number;
+}
+
+const DEFAULT_CONCURRENCY = 8;
+
+/** Parse `PREFIX=DIR` (the last `=` separates, since URLs may contain `=`). */
+export function parseMirror(spec: string): Mirror {
+  const at = spec.lastIndexOf('=');
+  if (at <= 0 || at === spec.length - 1) throw new QcError('bad_input', `--mirror wants PREFIX=DIR, got "${spec}"`);
+  const dir = path.resolve(spec.slice(at + 1));
+  if (!fs.existsSync(dir)) throw new QcError('bad_input', `mirror folder does not exist: ${dir}`);
+  return { prefix: spec.slice(0, at), dir };
+}
+
+export class Importer {
+  private readonly q;
+
+  constructor(private readonly deps: ImporterDeps) {
+    const { db } = deps;
+    this.q = {
+      newImport: db.prepare<[string, string]>("INSERT INTO imports (kind, source, status) VALUES (?, ?, 'running')"),
+      setEncoding: db.prepare<[string, number]>('UPDATE imports SET encoding = ? WHERE id = ?'),
+      finishImport: db.prepare<[string, string, number]>("UPDATE imports SET status = ?, summary = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?"),
+      upsertRow: db.prepare(
+        `INSERT INTO source_rows (origin, line, kind, url, eol_id, rating, exemplar, folder_label, ancestry, raw, import_id)
+         VALUES (@origin, @line, @kind, @url, @eolId, @rating, @exemplar, @folderLabel, @ancestry, @raw, @importId)
+         ON CONFLICT (origin, line) DO UPDATE SET kind = excluded.kind, url = excluded.url, eol_id = excluded.eol_id,
+           rating = excluded.rating, exemplar = excluded.exemplar, folder_label = excluded.folder_label,
+           ancestry = excluded.ancestry, raw = excluded.raw, import_id = excluded.import_id
+         RETURNING id`,
+      ),
+      rowFailure: db.prepare(
+        `INSERT INTO failures (url, file, line, reason, detail, import_id, stage) VALUES (@url, @file, @line, @reason, @detail, @importId, 'row')
+         ON CONFLICT (file, line, reason) WHERE stage = 'row' DO UPDATE SET detail = excluded.detail, import_id = excluded.import_id,
+           attempts = attempts + 1, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
+      ),
+      clearRowFailures: db.prepare<[string]>("DELETE FROM failures WHERE stage = 'row' AND file = ?"),
+      fetchFailure: db.prepare(
+        `INSERT INTO failures (url, file, line, reason, detail, import_id, stage) VALUES (@url, NULL, NULL, @reason, @detail, @importId, 'fetch')
+         ON CONFLICT (url) WHERE stage = 'fetch' DO UPDATE SET reason = excluded.reason, detail = excluded.detail, import_id = excluded.import_id,
+           attempts = attempts + 1, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
+      ),
+      knownFailure: db.prepare<[string], { reason: FailureReason }>("SELECT reason FROM failures WHERE stage = 'fetch' AND url = ?"),
+      allFetchFailures: db.prepare<[], { url: string }>("SELECT url FROM failures WHERE stage = 'fetch' ORDER BY id"),
+      clearFetchFailure: db.prepare<[string]>("DELETE FROM failures WHERE stage = 'fetch' AND url = ?"),
+      urlImage: db.prepare<[string], { image_id: number }>('SELECT image_id FROM image_urls WHERE url = ?'),
+      imageBySha: db.prepare<[string], { id: number }>('SELECT id FROM images WHERE sha256 = ?'),
+      insertImage: db.prepare(
+        `INSERT INTO images (sha256, path, format, width, height, bytes, thumb_path, preview_path)
+         VALUES (@sha256, @path, @format, @width, @height, @bytes, @thumbPath, @previewPath) ON CONFLICT (sha256) DO NOTHING`,
+      ),
+      mapUrl: db.prepare<[string, number, number]>('INSERT INTO image_urls (url, image_id, import_id) VALUES (?, ?, ?) ON CONFLICT (url) DO NOTHING'),
+      upsertBundle: db.prepare<[string, string, string, string], { id: number }>(
+        `INSERT INTO bundles (name, origin, columns, format) VALUES (?, ?, ?, ?)
+         ON CONFLICT (origin) DO UPDATE SET columns = excluded.columns, format = excluded.format RETURNING id`,
+      ),
+      clearBundleItems: db.prepare<[number]>('DELETE FROM bundle_items WHERE bundle_id = ?'),
+      bundleItem: db.prepare<[number, number, number]>('INSERT INTO bundle_items (bundle_id, line, source_row_id) VALUES (?, ?, ?)'),
+      labelOf: db.prepare<[number], { label: Label | null }>('SELECT label FROM labels WHERE image_id = ?'),
+    };
+  }
+
+  async run(args: ImportArgs, ctx: CallContext): Promise<ImportSummary> {
+    const started = performance.now();
+    const counters = { network: 0 };
+    const prepared = await this.prepare(args, ctx, counters);
+    return this.execute(prepared, args, ctx, started, counters);
+  }
+
+  /** Retry every URL that failed before, in any import. */
+  async retryFailed(args: Omit<ImportArgs, 'source' | 'kind' | 'retryFailed'>, ctx: CallContext): Promise<ImportSummary> {
+    const urls = this.q.allFetchFailures.all().map((r) => r.url);
+    const prepared: Prepared = { kind: 'retry', origin: '(failed URLs)', encoding: 'n/a', rows: [], rowCount: 0, problems: [], bundle: null };
+    return this.execute(prepared, { ...args, source: prepared.origin, retryFailed: true }, ctx, performance.now(), { network: 0 }, urls);
+  }
+
+  /** Read and parse the input. Throws a QcError (file, line) before anything is written. */
+  private async prepare(args: ImportArgs, ctx: CallContext, counters: { network: number }): Promise<Prepared> {
+    const source = args.source;
+    const isRemote = /^https?:\/\//i.test(source);
+    const local = isRemote ? null : path.resolve(source);
+    if (local && !fs.existsSync(local)) throw new QcError('bad_input', 'no such file or folder', { file: local });
+    if (args.kind === 'folder' || (local && fs.statSync(local).isDirectory())) {
+      if (!local || !fs.statSync(local).isDirectory()) throw new QcError('bad_input', '--kind folder needs a folder', { file: local ?? source });
+      const scan = scanFolder(local);
+      const rows: SourceRow[] = scan.rows.map((r) => ({
+        origin: r.file,
+        line: 0,
+        kind: 'folder',
+        url: r.url,
+        eolId: null,
+        rating: r.rating,
+        exemplar: false,
+        folderLabel: r.folderLabel,
+        ancestry: null,
+        raw: r.raw,
+      }));
+      return { kind: 'folder', origin: scan.root, encoding: 'n/a', rows, rowCount: rows.length, problems: [], bundle: null };
+    }
+    let bytes: Buffer;
+    if (isRemote) {
+      try {
+        bytes = await fetchBytes(source, { signal: ctx.signal, ...fetchOverrides(args), onRequest: () => counters.network++ });
+      } catch (e) {
+        if (e instanceof FetchFailure) throw new QcError('bad_input', `could not download the list: ${e.message}`, { file: source });
+        throw e;
+      }
+    } else {
+      bytes = fs.readFileSync(local as string);
+    }
+    const origin = local ?? source;
+    const parsed = parseInput(bytes, origin, args.kind);
+    const rows: SourceRow[] = parsed.rows.map((r) => ({ ...r, origin, kind: parsed.kind, folderLabel: null }));
+    return {
+      kind: parsed.kind,
+      origin,
+      encoding: parsed.encoding,
+      rows,
+      rowCount: parsed.rowCount,
+      problems: parsed.problems,
+      bundle: parsed.kind === 'bundle' ? { format: parsed.format, columns: parsed.columns } : null,
+    };
+  }
+
+  private async execute(
+    p: Prepared,
+    args: ImportArgs,
+    ctx: CallContext,
+    started: number,
+    counters: { network: number },
+    extraUrls: string[] = [],
+  ): Promise<ImportSummary> {
+    const { db, labels } = this.deps;
+    const importId = Number(this.q.newImport.run(p.kind, p.origin).lastInsertRowid);
+    this.q.setEncoding.run(p.encoding, importId);
+    let bundleId: number | null = null;
+
+    // 1. Every row, every row problem and the bundle, in one transaction.
+    ctx.progress({ job: 'import', phase: 'rows', done: 0, total: p.rowCount });
+    db.transaction(() => {
+      if (p.kind !== 'folder' && p.rows.length + p.problems.length > 0) this.q.clearRowFailures.run(p.origin);
+      const rowIds = new Map<number, number>();
+      for (const r of p.rows) {
+        const { id } = this.q.upsertRow.get({
+          origin: r.origin,
+          line: r.line,
+          kind: r.kind,
+          url: r.url,
+          eolId: r.eolId,
+          rating: r.rating,
+          exemplar: r.exemplar ? 1 : 0,
+          folderLabel: r.folderLabel,
+          ancestry: r.ancestry,
+          raw: JSON.stringify(r.raw),
+          importId,
+        }) as { id: number };
+        rowIds.set(r.line, id);
+      }
+      for (const pr of p.problems) this.q.rowFailure.run({ url: pr.url, file: p.origin, line: pr.line, reason: pr.reason, detail: pr.detail, importId });
+      if (p.bundle) {
+        bundleId = this.q.upsertBundle.get(path.basename(p.origin), p.origin, JSON.stringify(p.bundle.columns), p.bundle.format)!.id;
+        this.q.clearBundleItems.run(bundleId);
+        for (const r of p.rows) this.q.bundleItem.run(bundleId, r.line, rowIds.get(r.line)!);
+      }
+    })();
+    ctx.progress({ job: 'import', phase: 'rows', done: p.rowCount, total: p.rowCount });
+
+    // 2. Split distinct URLs into stored, known failures, and work to do.
+    const urls = [...new Set([...p.rows.map((r) => r.url), ...extraUrls])];
+    const touched = new Set<number>();
+    const failures = new Map<string, FailureReason>();
+    const todo: string[] = [];
+    for (const url of urls) {
+      const stored = this.q.urlImage.get(url);
+      if (stored) touched.add(stored.image_id);
+      else {
+        const known = this.q.knownFailure.get(url);
+        if (known && !args.retryFailed) failures.set(url, known.reason);
+        else todo.push(url);
+      }
+    }
+    const existingBefore = new Set(touched);
+    const writer = labels.importWriter(importId);
+    // Rows may add evidence (a rating, an exemplar) to images that are already stored.
+    db.transaction(() => existingBefore.forEach((id) => writer.apply(id)))();
+
+    // 3. Fetch, verify and store the rest, bounded.
+    const newImages = new Set<number>();
+    const mirrors = args.mirrors ?? [];
+    const limit = pLimit(Math.max(1, Math.min(64, args.concurrency ?? DEFAULT_CONCURRENCY)));
+    let done = 0;
+    const report = () => ctx.progress({ job: 'import', phase: 'download', done, total: todo.length, failed: failures.size });
+    report();
+    const fetchOpts = { ...fetchOverrides(args), signal: ctx.signal, onRequest: () => counters.network++ };
+    const tasks = todo.map((url) =>
+      limit(async () => {
+        if (ctx.signal.aborted) return;
+        try {
+          const bytes = await obtain(url, mirrors, fetchOpts);
+          const image = await verifyImage(bytes, this.deps.maxPixels ?? DEFAULT_MAX_PIXELS);
+          const hash = sha256(bytes);
+          const files = await this.deps.store.write(hash, image.format, bytes, image.preview, image.thumb);
+          db.transaction(() => {
+            const ins = this.q.insertImage.run({ sha256: hash, ...files, format: image.format, width: image.width, height: image.height, bytes: bytes.length });
+            const id = this.q.imageBySha.get(hash)!.id;
+            if (ins.changes === 1) newImages.add(id);
+            this.q.mapUrl.run(url, id, importId);
+            this.q.clearFetchFailure.run(url);
+            writer.apply(id);
+            touched.add(id);
+          })();
+        } catch (e) {
+          if (ctx.signal.aborted) return;
+          if (!(e instanceof FetchFailure || e instanceof VerifyFailure)) throw e;
+          failures.set(url, e.reason);
+          this.q.fetchFailure.run({ url, reason: e.reason, detail: e.message, importId });
+        }
+        done++;
+        report();
+      }),
+    );
+    await Promise.all(tasks);
+
+    // 4. Summary.
+    const cancelled = ctx.signal.aborted;
+    const labelCounts: LabelCounts = { good: 0, bad: 0, unlabeled: 0 };
+    for (const id of touched) {
+      const l = this.q.labelOf.get(id)?.label;
+      if (l === 'good' || l === 'bad') labelCounts[l]++;
+      else labelCounts.unlabeled++;
+    }
+    const failuresByReason: Partial<Record<FailureReason, number>> = {};
+    for (const reason of failures.values()) failuresByReason[reason] = (failuresByReason[reason] ?? 0) + 1;
+    const rowProblems = p.problems.length;
+    for (const pr of p.problems) failuresByReason[pr.reason] = (failuresByReason[pr.reason] ?? 0) + 1;
+    const summary: ImportSummary = {
+      import_id: importId,
+      kind: p.kind,
+      source: p.origin,
+      encoding: p.encoding,
+      rows: p.rowCount,
+      urls: urls.length,
+      images_new: newImages.size,
+      images_existing: touched.size - newImages.size,
+      failed: failures.size,
+      failures_by_reason: failuresByReason,
+      row_problems: rowProblems,
+      labels: labelCounts,
+      bundle_id: bundleId,
+      network_requests: counters.network,
+      seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
+      cancelled,
+    };
+    this.q.finishImport.run(cancelled ? 'cancelled' : 'done', JSON.stringify(summary), importId);
+    return summary;
+  }
+}
+
+function fetchOverrides(args: ImportArgs) {
+  return {
+    timeoutMs: args.timeoutMs ?? DEFAULT_FETCH_OPTIONS.timeoutMs,
+    retries: args.retries ?? DEFAULT_FETCH_OPTIONS.retries,
+  };
+}
+
+/** The bytes behind a URL: from a mirror folder, a local file, or the network. */
+async function obtain(url: string, mirrors: Mirror[], fetchOpts: Parameters<typeof fetchBytes>[1]): Promise<Buffer> {
+  for (const m of mirrors) {
+    if (!url.startsWith(m.prefix)) continue;
+    const rel = decodeURIComponent(url.slice(m.prefix.length).split(/[?#]/)[0] ?? '');
+    const file = path.resolve(m.dir, rel);
+    if (!file.startsWith(m.dir + path.sep)) throw new FetchFailure('bad_url', `mirror path escapes ${m.dir}: ${rel}`, false);
+    if (fs.existsSync(file)) return fs.promises.readFile(file);
+  }
+  if (url.startsWith('file:')) {
+    const file = fileURLToPath(url);
+    try {
+      return await fs.promises.readFile(file);
+    } catch {
+      throw new FetchFailure('missing_file', `cannot read ${file}`, false);
+    }
+  }
+  if (!/^https?:\/\//i.test(url)) throw new FetchFailure('bad_url', `unsupported URL: ${url}`, false);
+  return fetchBytes(url, fetchOpts);
+}

@@ -1,0 +1,44 @@
+/** What the library holds: counts by label, rating class and failure reason. */
+import type { FailureReason, FailureRow, LibraryStatus } from '../../../src-shared/domain/library';
+import type { LabelOrigin, RatingClass } from '../../../src-shared/domain/label';
+import { schemaVersion, type Db } from '../db/open';
+
+export function libraryStatus(db: Db, dataDir: string): LibraryStatus {
+  const one = <T>(sql: string) => db.prepare(sql).get() as T;
+  const images = one<{ n: number }>('SELECT COUNT(*) AS n FROM images').n;
+  const labels = { good: 0, bad: 0, unlabeled: 0 };
+  const byOrigin: Record<LabelOrigin, number> = { import: 0, curator: 0 };
+  for (const r of db.prepare('SELECT label, origin, COUNT(*) AS n FROM labels GROUP BY label, origin').all() as { label: string | null; origin: LabelOrigin; n: number }[]) {
+    if (r.label === 'good' || r.label === 'bad') labels[r.label] += r.n;
+    byOrigin[r.origin] += r.n;
+  }
+  labels.unlabeled = images - labels.good - labels.bad;
+  const ratings = { '1': 0, '2': 0, '3': 0, '4': 0, '5': 0 } as Record<`${RatingClass}`, number>;
+  for (const r of db.prepare('SELECT rating_class AS c, COUNT(*) AS n FROM images WHERE rating_class IS NOT NULL GROUP BY rating_class').all() as { c: RatingClass; n: number }[]) {
+    ratings[`${r.c}`] = r.n;
+  }
+  const failuresByReason: Partial<Record<FailureReason, number>> = {};
+  for (const r of db.prepare('SELECT reason, COUNT(*) AS n FROM failures GROUP BY reason').all() as { reason: FailureReason; n: number }[]) {
+    failuresByReason[r.reason] = r.n;
+  }
+  return {
+    data_dir: dataDir,
+    schema_version: schemaVersion(db),
+    images,
+    labels,
+    labels_by_origin: byOrigin,
+    ratings,
+    failed: one<{ n: number }>("SELECT COUNT(*) AS n FROM failures WHERE stage = 'fetch'").n,
+    failures_by_reason: failuresByReason,
+    imports: one<{ n: number }>('SELECT COUNT(*) AS n FROM imports').n,
+    bundles: one<{ n: number }>('SELECT COUNT(*) AS n FROM bundles').n,
+  };
+}
+
+export function listFailures(db: Db, limit = 1000): { total: number; failures: FailureRow[] } {
+  const total = (db.prepare('SELECT COUNT(*) AS n FROM failures').get() as { n: number }).n;
+  const failures = db
+    .prepare('SELECT id, url, file, line, reason, detail, attempts, updated_at FROM failures ORDER BY stage, file, line, id LIMIT ?')
+    .all(Math.max(0, limit)) as FailureRow[];
+  return { total, failures };
+}

@@ -1,0 +1,53 @@
+/**
+ * The API contract: one typed map of method name → { args, result }. Each feature declares
+ * its slice; `Api` is their union. Every transport (direct calls in the CLI and tests,
+ * Electron IPC, `qc serve`) carries exactly these methods through one dispatcher.
+ */
+import type { LabelRule, LabelValue } from '../domain/label';
+import type { FailureRow, ImportKind, ImportSummary, LabelBatchResult, LibraryStatus } from '../domain/library';
+import type { JobProgress } from './events';
+
+export interface ImportArgs {
+  /** A file path, a folder, or an http(s) URL of a list file. */
+  source: string;
+  kind?: ImportKind;
+  /** `PREFIX=DIR` pairs: URLs starting with PREFIX are read from files under DIR. */
+  mirrors?: { prefix: string; dir: string }[];
+  concurrency?: number;
+  /** Also retry every URL that failed before (in any import). */
+  retryFailed?: boolean;
+  timeoutMs?: number;
+  retries?: number;
+}
+
+export interface LibraryApi {
+  'library.status': { args: Record<string, never>; result: LibraryStatus };
+  'library.import': { args: ImportArgs; result: ImportSummary };
+  /** Retry every failed URL without a new input file. */
+  'library.retryFailed': { args: Omit<ImportArgs, 'source' | 'kind' | 'retryFailed'>; result: ImportSummary };
+  'library.failures': { args: { limit?: number }; result: { total: number; failures: FailureRow[] } };
+}
+
+export interface LabelsApi {
+  'labels.set': { args: { imageIds: number[]; label: LabelValue }; result: LabelBatchResult };
+  'labels.undo': { args: Record<string, never>; result: LabelBatchResult };
+  'labels.getRule': { args: Record<string, never>; result: LabelRule };
+  /** Change the aggregation rule; import-origin labels are re-derived, curator labels kept. */
+  'labels.setRule': { args: { rule: LabelRule }; result: { rule: LabelRule; relabelled: number } };
+}
+
+export type Api = LibraryApi & LabelsApi;
+export type Method = keyof Api;
+export type ArgsOf<M extends Method> = Api[M]['args'];
+export type ResultOf<M extends Method> = Api[M]['result'];
+
+/** What a handler gets besides its arguments: cancellation and progress reporting. */
+export interface CallContext {
+  signal: AbortSignal;
+  progress: (p: JobProgress) => void;
+}
+
+export type Handler<M extends Method> = (args: ArgsOf<M>, ctx: CallContext) => Promise<ResultOf<M>>;
+/** A feature's handlers for its slice `A` of the API. */
+export type HandlersOf<A> = { [K in keyof A & Method]: Handler<K> };
+export type Handlers = HandlersOf<Api>;

@@ -1,0 +1,102 @@
+/** Types of the image library shared by the core, the CLI and the renderer. */
+import type { Label, LabelOrigin, LabelValue, RatingClass } from './label';
+
+export const IMPORT_KINDS = ['ratings', 'exemplars', 'bundle', 'folder'] as const;
+export type ImportKind = (typeof IMPORT_KINDS)[number];
+
+/** Why a URL (or a row of an input file) could not be brought into the library. */
+export const FAILURE_REASONS = {
+  http_404: 'the server answered 404 Not Found',
+  http_4xx: 'the server refused the request (4xx)',
+  http_5xx: 'the server kept failing (5xx) after retries',
+  timeout: 'no complete answer within the time limit, after retries',
+  network: 'the connection failed (reset, refused, DNS), after retries',
+  too_many_redirects: 'too many redirects (or a redirect loop)',
+  too_large: 'the body is larger than the size limit',
+  empty: 'the body is empty (zero bytes)',
+  html: 'an HTML page, not an image (an error page?)',
+  not_image: 'the bytes are not a supported image type',
+  truncated: 'the image is truncated or corrupt and does not decode',
+  too_many_pixels: 'the image has more pixels than the limit (decompression bomb?)',
+  missing_file: 'the local file does not exist',
+  bad_url: 'not a usable http(s) URL or file path',
+  bad_rating: 'the rating is missing or not a number in 1..5',
+  bad_ancestry: 'the ancestry column is not valid JSON (row kept without ancestry)',
+  missing_url: 'the row has no image URL',
+  bad_row: 'the row has the wrong number of columns or control characters',
+} as const;
+export type FailureReason = keyof typeof FAILURE_REASONS;
+/** Failures at the row level (the file itself); the rest are per URL and can be retried. */
+export const ROW_FAILURE_REASONS: readonly FailureReason[] = ['bad_rating', 'bad_ancestry', 'missing_url', 'bad_row'];
+
+export interface LabelCounts {
+  good: number;
+  bad: number;
+  unlabeled: number;
+}
+
+export interface ImportSummary {
+  import_id: number;
+  /** `retry` for `qc import --retry-failed` without an input file. */
+  kind: ImportKind | 'retry';
+  source: string;
+  encoding: string;
+  /** Data rows read from the input (not counting the header). */
+  rows: number;
+  /** Distinct URLs or files the input names. */
+  urls: number;
+  images_new: number;
+  images_existing: number;
+  /** URLs (or files) that could not be stored as images. */
+  failed: number;
+  failures_by_reason: Partial<Record<FailureReason, number>>;
+  /** Problems in individual rows (kept as failures with file and line). */
+  row_problems: number;
+  /** Current labels of the distinct images this import touched. */
+  labels: LabelCounts;
+  /** Bundle id for bundle imports. */
+  bundle_id: number | null;
+  network_requests: number;
+  seconds: number;
+  cancelled: boolean;
+}
+
+export interface LibraryStatus {
+  data_dir: string;
+  schema_version: number;
+  images: number;
+  labels: LabelCounts;
+  labels_by_origin: Record<LabelOrigin, number>;
+  ratings: Record<`${RatingClass}`, number>;
+  failed: number;
+  failures_by_reason: Partial<Record<FailureReason, number>>;
+  imports: number;
+  bundles: number;
+}
+
+export interface FailureRow {
+  id: number;
+  url: string | null;
+  file: string | null;
+  line: number | null;
+  reason: FailureReason;
+  detail: string;
+  attempts: number;
+  updated_at: string;
+}
+
+export interface LabelChange {
+  image_id: number;
+  old_label: LabelValue;
+  new_label: LabelValue;
+  old_origin: LabelOrigin | null;
+  new_origin: LabelOrigin | null;
+}
+
+export interface LabelBatchResult {
+  batch_id: number | null;
+  changed: LabelChange[];
+  unchanged: number;
+}
+
+export type { Label, LabelOrigin, LabelValue, RatingClass };
