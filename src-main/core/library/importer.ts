@@ -17,7 +17,7 @@ import type { LabelService } from '../labels/labels';
 import { fetchBytes, FetchFailure, DEFAULT_FETCH_OPTIONS } from './fetch';
 import { scanFolder } from './folder';
 import { parseInput, type RowProblem } from './parse';
-import { sha256, type ImageStore } from './store';
+import { sha256, type ImageStore, type StoredFiles } from './store';
 import { DEFAULT_MAX_PIXELS, verifyImage, VerifyFailure } from './verify';
 
 export interface Mirror {
@@ -251,13 +251,20 @@ export class Importer {
         if (ctx.signal.aborted) return;
         try {
           const bytes = await obtain(url, mirrors, fetchOpts);
-          const image = await verifyImage(bytes, this.deps.maxPixels ?? DEFAULT_MAX_PIXELS);
           const hash = sha256(bytes);
-          const files = await this.deps.store.write(hash, image.format, bytes, image.preview, image.thumb);
+          // A picture already stored under another URL needs no decoding: just map the URL to it.
+          let fresh: { image: Awaited<ReturnType<typeof verifyImage>>; files: StoredFiles } | null = null;
+          if (!this.q.imageBySha.get(hash)) {
+            const image = await verifyImage(bytes, this.deps.maxPixels ?? DEFAULT_MAX_PIXELS);
+            fresh = { image, files: await this.deps.store.write(hash, image.format, bytes, image.preview, image.thumb) };
+          }
           db.transaction(() => {
-            const ins = this.q.insertImage.run({ sha256: hash, ...files, format: image.format, width: image.width, height: image.height, bytes: bytes.length });
+            if (fresh) {
+              const { image, files } = fresh;
+              const ins = this.q.insertImage.run({ sha256: hash, ...files, format: image.format, width: image.width, height: image.height, bytes: bytes.length });
+              if (ins.changes === 1) newImages.add(this.q.imageBySha.get(hash)!.id);
+            }
             const id = this.q.imageBySha.get(hash)!.id;
-            if (ins.changes === 1) newImages.add(id);
             this.q.mapUrl.run(url, id, importId);
             this.q.clearFetchFailure.run(url);
             writer.apply(id);

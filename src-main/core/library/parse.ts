@@ -76,7 +76,7 @@ function splitLines(text: string, file: string): string[] {
 const looksLikeUrl = (s: string) => /^(https?|file):\/\//i.test(s.trim());
 
 /** Work out which kind of file this is from its first line. */
-export function detectKind(firstLine: string, file: string): { kind: Exclude<ImportKind, 'folder'>; format: 'tsv' | 'urls' } {
+export function detectKind(firstLine: string, file: string, line = 1): { kind: Exclude<ImportKind, 'folder'>; format: 'tsv' | 'urls' } {
   const cols = firstLine.split('\t').map((c) => c.trim());
   if (cols.includes('overall_rating') || cols.includes('obj_with_overall_rating')) return { kind: 'ratings', format: 'tsv' };
   if (cols.includes('target_id') || cols.includes('object_url')) return { kind: 'exemplars', format: 'tsv' };
@@ -85,7 +85,7 @@ export function detectKind(firstLine: string, file: string): { kind: Exclude<Imp
   throw new QcError(
     'bad_input',
     'cannot tell the kind of file: the header has none of overall_rating, object_url or eolMediaURL and the line is not a URL (use --kind)',
-    { file, line: 1 },
+    { file, line },
   );
 }
 
@@ -100,7 +100,14 @@ export function parseInput(bytes: Uint8Array, file: string, kindHint?: Exclude<I
   const firstIndex = lines.findIndex((l) => l.trim() !== '');
   if (firstIndex < 0) throw new QcError('bad_input', 'the file has no content (only blank lines)', { file, line: 1 });
   const first = lines[firstIndex] as string;
-  const detected = detectKind(first, file);
+  let detected: ReturnType<typeof detectKind>;
+  try {
+    detected = detectKind(first, file, firstIndex + 1);
+  } catch (e) {
+    // With --kind the user has said what the file is: report its missing columns, not "use --kind".
+    if (!kindHint) throw e;
+    detected = { kind: kindHint, format: 'tsv' };
+  }
   const kind = kindHint ?? detected.kind;
   if (kind === 'bundle' && detected.format === 'urls') return parseUrlList(lines, file, encoding);
   if (detected.format === 'urls') {

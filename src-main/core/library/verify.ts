@@ -63,7 +63,8 @@ export async function verifyImage(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS)
   const opts = { limitInputPixels: maxPixels, failOn: 'warning' as const, animated: false };
   let meta: Metadata;
   try {
-    meta = await sharp(bytes, opts).metadata();
+    // Header only: read the dimensions without the pixel limit, then refuse with a clear reason below.
+    meta = await sharp(bytes, { ...opts, limitInputPixels: false }).metadata();
   } catch (e) {
     throw decodeFailure(e);
   }

@@ -1,0 +1,79 @@
+/** The `qc` contract as a user meets it: a real process, JSON on stdout, one error line on stderr. */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEV_IMAGES, DEV_URL_PREFIX, REPO_ROOT, devRatings, tempDir } from '../core/library/testing/fixtures';
+import { writeRatingsFile } from '../core/library/testing/image-server';
+
+let dir: string;
+let dataDir: string;
+
+function qc(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src-main/cli/main.ts'), '--data', dataDir, ...args], { cwd: REPO_ROOT, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** --json output: exactly one JSON object and nothing else. */
+function json(r: { stdout: string }) {
+  const text = r.stdout.trim();
+  expect(text.split('\n')).toHaveLength(1);
+  const value = JSON.parse(text) as Record<string, unknown>;
+  expect(typeof value).toBe('object');
+  return value;
+}
+
+describe('qc', () => {
+  beforeAll(() => {
+    dir = tempDir();
+    dataDir = path.join(dir, 'data');
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('imports with --json and reports status, labels and undo', () => {
+    const file = path.join(dir, 'ratings.txt');
+    writeRatingsFile(file, devRatings().slice(0, 8));
+    const imp = qc('import', file, '--mirror', `${DEV_URL_PREFIX}=${DEV_IMAGES}`, '--json');
+    expect(imp.code, imp.stderr).toBe(0);
+    const summary = json(imp);
+    expect(summary).toMatchObject({ kind: 'ratings', rows: 8, images_new: 8, failed: 0 });
+    const labels = summary.labels as { good: number; bad: number; unlabeled: number };
+    expect(labels.good + labels.bad + labels.unlabeled).toBe(8);
+
+    const status = json(qc('status', '--json'));
+    expect(status).toMatchObject({ images: 8, failed: 0, data_dir: dataDir, schema_version: 1 });
+    expect(Object.keys(status.ratings as object)).toEqual(['1', '2', '3', '4', '5']);
+
+    const set = json(qc('label', '1', '2', '--as', 'bad', '--json'));
+    expect(set.batch_id).toEqual(expect.any(Number));
+    const after = json(qc('status', '--json')) as { labels_by_origin: { curator: number } };
+    expect(after.labels_by_origin.curator).toBe(2);
+    const undo = json(qc('undo', '--json')) as { changed: { new_origin: string }[] };
+    expect(undo.changed.map((c) => c.new_origin)).toEqual(['import', 'import']);
+    expect((json(qc('status', '--json')) as { labels_by_origin: { curator: number } }).labels_by_origin.curator).toBe(0);
+
+    // Human output (not a TTY: no progress bar) is readable text.
+    const human = qc('status');
+    expect(human.stdout).toMatch(/images 8: \d+ good, \d+ bad, \d+ unlabelled/);
+  }, 60_000);
+
+  it('fails with one clear line naming the file and line, and stores nothing', () => {
+    const bad = path.join(dir, 'bad.txt');
+    fs.writeFileSync(bad, 'obj_with_overall_rating\tobj_url\tancestry\n1\thttp://127.0.0.1:9/x.jpg\t{}\n');
+    const r = qc('import', bad, '--kind', 'ratings', '--json');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(`${bad}:1: missing required column "overall_rating"`);
+    expect((json(qc('status', '--json')) as { images: number; imports: number }).imports).toBe(1);
+  }, 30_000);
+
+  it('rejects unknown labels and image ids', () => {
+    const r = qc('label', '1', '--as', 'great');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/label must be good, bad or none/);
+    const missing = qc('label', '99999', '--as', 'good');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no image with id 99999/);
+  }, 30_000);
+});

@@ -1,0 +1,338 @@
+import { describe, expect, it } from 'vitest';
+import { QcError } from '../../../src-shared/contract/errors';
+import { decodeText, MAX_LINE_BYTES, parseInput } from './parse';
+
+const FILE = '/data/input.tsv';
+const RATINGS_HEADER = 'obj_with_overall_rating\tobj_url\toverall_rating\tancestry';
+const url = (n: number) => `https://content.eol.org/data/media/qc/${n}.jpg`;
+
+/** Join lines with LF (or the given ending) and a trailing newline, as UTF-8 bytes. */
+const tsv = (lines: string[], eol = '\n') => Buffer.from(lines.join(eol) + eol, 'utf8');
+
+/** Run fn, expect a QcError and return it. */
+function qcError(fn: () => unknown): QcError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(QcError);
+    return e as QcError;
+  }
+  throw new Error('expected a QcError, nothing was thrown');
+}
+
+describe('parseInput: kind detection', () => {
+  it('reads a ratings file', () => {
+    const p = parseInput(
+      tsv([RATINGS_HEADER, `9000001\t${url(1)}\t1.5956\t{"kingdom": {"name": "Animalia"}}`, `9000002\t${url(2)}\t4\t{}`, `9000003\t${url(3)}\t3.25\t`]),
+      FILE,
+    );
+    expect(p.kind).toBe('ratings');
+    expect(p.format).toBe('tsv');
+    expect(p.encoding).toBe('utf-8');
+    expect(p.columns).toEqual(['obj_with_overall_rating', 'obj_url', 'overall_rating', 'ancestry']);
+    expect(p.rowCount).toBe(3);
+    expect(p.problems).toEqual([]);
+    expect(p.rows.map((r) => [r.line, r.url, r.eolId, r.rating, r.exemplar, r.ancestry])).toEqual([
+      [2, url(1), '9000001', 1.5956, false, '{"kingdom":{"name":"Animalia"}}'],
+      [3, url(2), '9000002', 4, false, '{}'],
+      [4, url(3), '9000003', 3.25, false, null],
+    ]);
+  });
+
+  it('reads an exemplars file; every row is an exemplar', () => {
+    const p = parseInput(tsv(['target_id\tobject_url\tancestry', `77\t${url(7)}\t{}`, `78\t${url(8)}\t`]), FILE);
+    expect(p.kind).toBe('exemplars');
+    expect(p.format).toBe('tsv');
+    expect(p.rows).toHaveLength(2);
+    expect(p.rows.every((r) => r.exemplar)).toBe(true);
+    expect(p.rows.map((r) => [r.url, r.eolId, r.rating])).toEqual([
+      [url(7), '77', null],
+      [url(8), '78', null],
+    ]);
+  });
+
+  it('reads a bundle TSV', () => {
+    const p = parseInput(
+      tsv(['eolMediaURL\tidentifier\tdataObjectVersionID\tancestry', `${url(207)}\t9000207\t109000207\t{}`, `${url(289)}\t9000289\t109000289\t{"kingdom":{"name":"Plantae"}}`]),
+      FILE,
+    );
+    expect(p.kind).toBe('bundle');
+    expect(p.format).toBe('tsv');
+    expect(p.columns).toEqual(['eolMediaURL', 'identifier', 'dataObjectVersionID', 'ancestry']);
+    expect(p.rows.map((r) => [r.line, r.url, r.eolId, r.exemplar, r.rating])).toEqual([
+      [2, url(207), '9000207', false, null],
+      [3, url(289), '9000289', false, null],
+    ]);
+    expect(p.rows[1]?.raw.dataObjectVersionID).toBe('109000289');
+  });
+
+  it('reads a bare URL list (no header) as a bundle', () => {
+    const p = parseInput(tsv([url(1), url(2), '', url(3)]), FILE);
+    expect(p.kind).toBe('bundle');
+    expect(p.format).toBe('urls');
+    expect(p.columns).toEqual(['eolMediaURL']);
+    expect(p.rowCount).toBe(3);
+    expect(p.rows.map((r) => [r.line, r.url])).toEqual([
+      [1, url(1)],
+      [2, url(2)],
+      [4, url(3)],
+    ]);
+    expect(p.rows[0]?.raw).toEqual({ eolMediaURL: url(1) });
+  });
+
+  it('refuses a header it cannot recognise, on line 1', () => {
+    const e = qcError(() => parseInput(tsv(['foo\tbar', 'a\tb']), FILE));
+    expect(e.code).toBe('bad_input');
+    expect(e.file).toBe(FILE);
+    expect(e.line).toBe(1);
+  });
+
+  it('refuses an unrecognisable header on its own line when blank lines precede it', () => {
+    const e = qcError(() => parseInput(tsv(['', '  ', 'foo\tbar', 'a\tb']), FILE));
+    expect(e.code).toBe('bad_input');
+    expect(e.line).toBe(3);
+    expect(e.message).toMatch(/cannot tell the kind/);
+  });
+});
+
+describe('parseInput: columns and encodings', () => {
+  it('keeps every column, including ones it does not know, in raw', () => {
+    const p = parseInput(tsv([`${RATINGS_HEADER}\tcurator_note`, `9000001\t${url(1)}\t2\t{}\tblurry wing`]), FILE);
+    expect(p.columns).toContain('curator_note');
+    expect(p.rows[0]?.raw).toEqual({ obj_with_overall_rating: '9000001', obj_url: url(1), overall_rating: '2', ancestry: '{}', curator_note: 'blurry wing' });
+  });
+
+  it('fills missing trailing cells with empty strings', () => {
+    const p = parseInput(tsv(['eolMediaURL\tidentifier\tancestry', url(1)]), FILE);
+    expect(p.rows[0]?.raw).toEqual({ eolMediaURL: url(1), identifier: '', ancestry: '' });
+    expect(p.rows[0]?.eolId).toBeNull();
+  });
+
+  it('decodes latin1 bytes as latin1 and says so', () => {
+    const bytes = Buffer.concat([
+      Buffer.from(`${RATINGS_HEADER}\tnote\n9000001\t${url(1)}\t4.5\t{"kingdom":{"name":"Anim`, 'latin1'),
+      Buffer.from([0xe9]),
+      Buffer.from('"}}\tBront', 'latin1'),
+      Buffer.from([0xeb]),
+      Buffer.from('\n', 'latin1'),
+    ]);
+    const p = parseInput(bytes, FILE);
+    expect(p.encoding).toBe('latin1');
+    expect(p.problems).toEqual([]);
+    expect(p.rows).toHaveLength(1);
+    expect(JSON.parse(p.rows[0]?.ancestry ?? 'null')).toEqual({ kingdom: { name: 'Animé' } });
+    expect(p.rows[0]?.raw.note).toBe('Brontë');
+  });
+
+  it('decodes valid UTF-8 as utf-8', () => {
+    const p = parseInput(tsv([`${RATINGS_HEADER}\tnote`, `9000001\t${url(1)}\t4.5\t{"kingdom":{"name":"Animé"}}\tBrontë`]), FILE);
+    expect(p.encoding).toBe('utf-8');
+    expect(JSON.parse(p.rows[0]?.ancestry ?? 'null')).toEqual({ kingdom: { name: 'Animé' } });
+    expect(p.rows[0]?.raw.note).toBe('Brontë');
+  });
+
+  it('strips a UTF-8 byte order mark before the header', () => {
+    const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), tsv([RATINGS_HEADER, `9000001\t${url(1)}\t5\t{}`])]);
+    const p = parseInput(bytes, FILE);
+    expect(p.kind).toBe('ratings');
+    expect(p.columns[0]).toBe('obj_with_overall_rating');
+    expect(p.rows[0]?.eolId).toBe('9000001');
+    expect(decodeText(bytes).text.charCodeAt(0)).toBe('o'.charCodeAt(0));
+  });
+
+  it('reads CRLF line endings without leaving \\r in the cells', () => {
+    const p = parseInput(tsv([`${RATINGS_HEADER}\tnote`, `9000001\t${url(1)}\t1\t{}\tlast`, `9000002\t${url(2)}\t5\t{}\tcell`], '\r\n'), FILE);
+    expect(p.columns).toEqual(['obj_with_overall_rating', 'obj_url', 'overall_rating', 'ancestry', 'note']);
+    expect(p.problems).toEqual([]);
+    expect(p.rows.map((r) => [r.line, r.rating, r.raw.note])).toEqual([
+      [2, 1, 'last'],
+      [3, 5, 'cell'],
+    ]);
+  });
+
+  it('reads a CRLF bare URL list', () => {
+    const p = parseInput(tsv([url(1), url(2)], '\r\n'), FILE);
+    expect(p.format).toBe('urls');
+    expect(p.rows.map((r) => r.url)).toEqual([url(1), url(2)]);
+  });
+});
+
+describe('parseInput: file-level errors', () => {
+  it('a missing required column names the column, the file and line 1', () => {
+    const e = qcError(() => parseInput(tsv(['obj_with_overall_rating\tobj_url\tancestry', `1\t${url(1)}\t{}`]), FILE));
+    expect(e.code).toBe('bad_input');
+    expect(e.file).toBe(FILE);
+    expect(e.line).toBe(1);
+    expect(e.message).toMatch(/missing required column "overall_rating"/);
+    expect(e.describe()).toMatch(/^\/data\/input\.tsv:1: /);
+  });
+
+  it('names the missing column of an exemplars file', () => {
+    const e = qcError(() => parseInput(tsv(['target_id\turl', `1\t${url(1)}`]), FILE));
+    expect(e.code).toBe('bad_input');
+    expect(e.line).toBe(1);
+    expect(e.message).toMatch(/"object_url"/);
+  });
+
+  it('names the missing column when the kind is forced', () => {
+    const e = qcError(() => parseInput(tsv(['obj_url\tscore', `${url(1)}\t3`]), FILE, 'ratings'));
+    expect(e.code).toBe('bad_input');
+    expect(e.file).toBe(FILE);
+    expect(e.line).toBe(1);
+    expect(e.message).toMatch(/missing required column "overall_rating"/);
+  });
+
+  it('reports the header line when blank lines precede it', () => {
+    const e = qcError(() => parseInput(tsv(['', 'obj_with_overall_rating\tobj_url']), FILE));
+    expect(e.line).toBe(2);
+    expect(e.message).toMatch(/"overall_rating"/);
+  });
+
+  it('refuses a header with a duplicated column', () => {
+    const e = qcError(() => parseInput(tsv(['eolMediaURL\tidentifier\tidentifier', `${url(1)}\t1\t2`]), FILE));
+    expect(e.code).toBe('bad_input');
+    expect(e.line).toBe(1);
+    expect(e.message).toMatch(/"identifier" appears twice/);
+  });
+
+  it('refuses an empty file on line 1', () => {
+    const e = qcError(() => parseInput(Buffer.alloc(0), FILE));
+    expect(e.code).toBe('bad_input');
+    expect(e.file).toBe(FILE);
+    expect(e.line).toBe(1);
+  });
+
+  it('refuses a file of blank lines on line 1', () => {
+    const e = qcError(() => parseInput(Buffer.from('\n  \n\t\n\r\n'), FILE));
+    expect(e.code).toBe('bad_input');
+    expect(e.file).toBe(FILE);
+    expect(e.line).toBe(1);
+  });
+
+  it('refuses a 10 MB single line as the header, on line 1', () => {
+    const big = 'x'.repeat(10 * 1024 * 1024);
+    expect(big.length).toBeGreaterThan(MAX_LINE_BYTES);
+    const e = qcError(() => parseInput(Buffer.from(big), FILE));
+    expect(e.code).toBe('bad_input');
+    expect(e.file).toBe(FILE);
+    expect(e.line).toBe(1);
+    expect(e.message).toMatch(/10\.0 MB/);
+  });
+
+  it('refuses a 10 MB line 3 with its line number', () => {
+    const big = `9000002\t${url(2)}\t3\t${'x'.repeat(10 * 1024 * 1024)}`;
+    const e = qcError(() => parseInput(tsv([RATINGS_HEADER, `9000001\t${url(1)}\t3\t{}`, big, `9000003\t${url(3)}\t3\t{}`]), FILE));
+    expect(e.code).toBe('bad_input');
+    expect(e.file).toBe(FILE);
+    expect(e.line).toBe(3);
+  });
+
+  it('refuses to read a bare URL list as ratings or exemplars', () => {
+    for (const kind of ['ratings', 'exemplars'] as const) {
+      const e = qcError(() => parseInput(tsv([url(1), url(2)]), FILE, kind));
+      expect(e.code).toBe('bad_input');
+      expect(e.file).toBe(FILE);
+      expect(e.line).toBe(1);
+      expect(e.message).toMatch(new RegExp(`not as ${kind}`));
+    }
+    // …while forcing bundle is fine.
+    expect(parseInput(tsv([url(1), url(2)]), FILE, 'bundle').rows).toHaveLength(2);
+  });
+});
+
+describe('parseInput: row problems', () => {
+  it('keeps a row with bad ancestry JSON, without ancestry, and reports it', () => {
+    const p = parseInput(
+      tsv([RATINGS_HEADER, `1\t${url(1)}\t2\t{"kingdom": `, `2\t${url(2)}\t4\t[1,2]`, `3\t${url(3)}\t5\t{"ok":true}`]),
+      FILE,
+    );
+    expect(p.rows.map((r) => [r.line, r.url, r.rating, r.ancestry])).toEqual([
+      [2, url(1), 2, null],
+      [3, url(2), 4, null],
+      [4, url(3), 5, '{"ok":true}'],
+    ]);
+    expect(p.problems.map((x) => [x.reason, x.line, x.url])).toEqual([
+      ['bad_ancestry', 2, url(1)],
+      ['bad_ancestry', 3, url(2)],
+    ]);
+    expect(p.rowCount).toBe(3);
+  });
+
+  it('skips rows whose rating is not a number in 1..5', () => {
+    const p = parseInput(
+      tsv([
+        RATINGS_HEADER,
+        `1\t${url(1)}\tabc\t{}`,
+        `2\t${url(2)}\t7\t{}`,
+        `3\t${url(3)}\t\t{}`,
+        `4\t${url(4)}\t0.5\t{}`,
+        `5\t${url(5)}\t 3.5 \t{}`,
+        `6\t${url(6)}\tNaN\t{}`,
+      ]),
+      FILE,
+    );
+    expect(p.rows.map((r) => [r.line, r.rating])).toEqual([[6, 3.5]]);
+    expect(p.problems.map((x) => [x.reason, x.line, x.url])).toEqual([
+      ['bad_rating', 2, url(1)],
+      ['bad_rating', 3, url(2)],
+      ['bad_rating', 4, url(3)],
+      ['bad_rating', 5, url(4)],
+      ['bad_rating', 7, url(6)],
+    ]);
+    expect(p.rowCount).toBe(6);
+  });
+
+  it('reports control characters in a row as bad_row', () => {
+    const p = parseInput(tsv([RATINGS_HEADER, `1\t${url(1)}\t2\t{}`, `2\t${url(2)}\x00\x01\t3\t{}`, `3\t${url(3)}\t4\t{}`]), FILE);
+    expect(p.encoding).toBe('utf-8');
+    expect(p.rows.map((r) => r.line)).toEqual([2, 4]);
+    expect(p.problems.map((x) => [x.reason, x.line])).toEqual([['bad_row', 3]]);
+  });
+
+  it('reports a row of binary garbage as bad_row and reads the rest', () => {
+    const bytes = Buffer.concat([
+      Buffer.from(`${RATINGS_HEADER}\n1\t${url(1)}\t2\t{}\n`),
+      Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x09, 0x80, 0x03, 0x0a]),
+      Buffer.from(`3\t${url(3)}\t4\t{}\n`),
+    ]);
+    const p = parseInput(bytes, FILE);
+    expect(p.encoding).toBe('latin1');
+    expect(p.rows.map((r) => [r.line, r.url])).toEqual([
+      [2, url(1)],
+      [4, url(3)],
+    ]);
+    expect(p.problems.map((x) => [x.reason, x.line])).toEqual([['bad_row', 3]]);
+  });
+
+  it('reports a row with more columns than the header as bad_row', () => {
+    const p = parseInput(tsv([RATINGS_HEADER, `1\t${url(1)}\t2\t{}\textra`, `2\t${url(2)}\t4\t{}`]), FILE);
+    expect(p.rows.map((r) => r.line)).toEqual([3]);
+    expect(p.problems).toHaveLength(1);
+    expect(p.problems[0]).toMatchObject({ reason: 'bad_row', line: 2, url: url(1) });
+    expect(p.problems[0]?.detail).toMatch(/5 columns, the header 4/);
+  });
+
+  it('reports rows without a URL or with something else in the URL column', () => {
+    const p = parseInput(tsv(['eolMediaURL\tidentifier', '\t1', 'not a url\t2', 'ftp://x/y.jpg\t3', `${url(4)}\t4`]), FILE);
+    expect(p.rows.map((r) => r.line)).toEqual([5]);
+    expect(p.problems.map((x) => [x.reason, x.line])).toEqual([
+      ['missing_url', 2],
+      ['bad_url', 3],
+      ['bad_url', 4],
+    ]);
+  });
+
+  it('reports a junk line in a bare URL list as bad_url on its line', () => {
+    const p = parseInput(tsv([url(1), '', 'this is not a url', url(4), 'www.example.org/x.jpg']), FILE);
+    expect(p.format).toBe('urls');
+    expect(p.rows.map((r) => [r.line, r.url])).toEqual([
+      [1, url(1)],
+      [4, url(4)],
+    ]);
+    expect(p.problems.map((x) => [x.reason, x.line, x.url])).toEqual([
+      ['bad_url', 3, null],
+      ['bad_url', 5, null],
+    ]);
+    expect(p.rowCount).toBe(4);
+  });
+});
