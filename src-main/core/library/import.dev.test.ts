@@ -51,7 +51,7 @@ describe('the quality-dev dataset', () => {
     // Two bad-rated images selected as exemplars; one of them listed twice.
     const bad = devRatings().filter(([, , r]) => r < 2.4).slice(0, 2);
     const file = path.join(dir, 'images_selected_as_exemplar.txt');
-    const rows = [bad[0]!, bad[1]!, bad[0]!].map(([id, url], i) => `${7000 + i}\t${url}\t{"genus":{"name":"Phacelia"}}\textra${i}`);
+    const rows = [bad[0]!, bad[1]!, bad[0]!].map(([, url], i) => `${7000 + i}\t${url}\t{"genus":{"name":"Phacelia"}}\textra${i}`);
     fs.writeFileSync(file, `target_id\tobject_url\tancestry\tsome_other_column\n${rows.join('\n')}\n`);
     const s = await core.call('library.import', { source: file, mirrors });
     expect(s).toMatchObject({ kind: 'exemplars', rows: 3, urls: 2, images_new: 0, images_existing: 2, labels: { good: 2, bad: 0, unlabeled: 0 } });

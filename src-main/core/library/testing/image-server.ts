@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import sharp from 'sharp';
 
@@ -39,7 +39,7 @@ export function hugePngBytes(): Promise<Buffer> {
 export async function startImageServer(opts: ImageServerOptions): Promise<ImageServer> {
   const hits = new Map<string, number>();
   const overrides = new Map<string, (res: http.ServerResponse) => void>();
-  const sockets = new Set<import('node:net').Socket>();
+  const sockets = new Set<Socket>();
   const huge = await hugePngBytes();
   const readImage = (name: string) => fs.readFileSync(path.join(opts.imagesDir, path.basename(name)));
 
