@@ -14,13 +14,14 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
   const db = new Database(file, { readonly: opts.readonly ?? false });
   try {
     db.pragma('busy_timeout = 10000');
+    // Refuse a database from a newer Quality Curator before changing anything in it, even its journal mode.
+    checkNotNewer(db, file, latestOf(opts.migrations ?? MIGRATIONS));
     if (!opts.readonly) {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
     }
     db.pragma('foreign_keys = ON');
     if (!opts.readonly) migrate(db, file, opts.migrations ?? MIGRATIONS);
-    else checkNotNewer(db, file, latestOf(opts.migrations ?? MIGRATIONS));
     return db;
   } catch (e) {
     db.close();

@@ -78,22 +78,29 @@ export class LabelService {
     const rule = this.rule();
     return {
       apply: (imageId: number): void => {
-        const rows = this.q.evidence.all(imageId);
-        const derived = deriveLabel(
-          {
-            ratings: rows.filter((r) => r.rating !== null).map((r) => r.rating as number),
-            exemplar: rows.some((r) => r.exemplar === 1),
-            folderLabels: rows.filter((r) => r.folder_label).map((r) => r.folder_label as Label),
-          },
-          rule,
-        );
-        this.q.setDerived.run(derived.value, derived.ratingClass, rows.some((r) => r.exemplar === 1) ? 1 : 0, imageId);
+        const derived = this.derive(imageId, rule);
+        this.q.setDerived.run(derived.value, derived.ratingClass, derived.exemplar ? 1 : 0, imageId);
         const cur = this.q.get.get(imageId);
         if (cur?.origin === 'curator') return;
         writer.write(imageId, derived.label, 'import');
       },
       result: writer.result,
     };
+  }
+
+  /** The rating and import label that an image's source rows give under `rule`. */
+  private derive(imageId: number, rule: LabelRule) {
+    const rows = this.q.evidence.all(imageId);
+    const exemplar = rows.some((r) => r.exemplar === 1);
+    const derived = deriveLabel(
+      {
+        ratings: rows.filter((r) => r.rating !== null).map((r) => r.rating as number),
+        exemplar,
+        folderLabels: rows.filter((r) => r.folder_label).map((r) => r.folder_label as Label),
+      },
+      rule,
+    );
+    return { ...derived, exemplar };
   }
 
   /** A curator sets the label of some images (one undoable batch). */
@@ -118,8 +125,11 @@ export class LabelService {
       const writer = this.batchWriter('undo', last.id);
       // Write a batch row even if every event is a no-op, so the batch counts as undone.
       let unchanged = 0;
+      const rule = this.rule();
       for (const e of this.q.batchEvents.all(last.id)) {
-        if (!writer.write(e.image_id, e.old_label, e.old_origin ?? 'import')) unchanged++;
+        // Back to an import label: the one the current rows and rule give (they may have changed since).
+        const restored = e.old_origin === 'curator' ? e.old_label : this.derive(e.image_id, rule).label;
+        if (!writer.write(e.image_id, restored, e.old_origin ?? 'import')) unchanged++;
       }
       const result = writer.result(unchanged);
       if (result.batch_id === null) this.q.batch.run('undo', last.id, null);

@@ -1,0 +1,198 @@
+/**
+ * The ONNX backbone against the original: the nsfwjs MobileNetV2 run by @tensorflow/tfjs (wasm
+ * backend), truncated at the pooled layer, on real photos. Also provider reporting and manifest errors.
+ */
+import { mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { convertBackbone, defaultSourceDir, DEFAULT_OUTPUT_LAYER } from '../../../../scripts/convert-backbone';
+import { QcError } from '../../../../src-shared/contract/errors';
+import { loadManifest, parseManifest } from './manifest';
+import { preprocessBatch } from './preprocess';
+import { type Backbone, DEFAULT_PROVIDERS, openBackbone, providerOrder } from './runtime';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+const imagesDir = path.resolve(repoRoot, '../shared/datasets/quality-dev/images');
+const modelsDir = path.join(repoRoot, 'resources', 'models');
+const ID = 'mobilenet_v2_nsfwjs';
+const N_IMAGES = 10;
+const require = createRequire(import.meta.url);
+
+/** nsfwjs's own layers model, loaded the way nsfwjs's JSONHandler does, cut at the pooled layer. */
+async function loadTfjsReference(): Promise<tf.LayersModel> {
+  setWasmPaths(path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), path.sep));
+  if (!(await tf.setBackend('wasm'))) throw new Error('tfjs wasm backend did not start');
+  const dir = defaultSourceDir();
+  // tfjs/onnx JSON boundary: the bundled model is an untyped CommonJS export.
+  const json = require(path.join(dir, 'model.min.js')) as { modelTopology: object; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] };
+  const shards = json.weightsManifest.flatMap((g) => g.paths.map((p) => Buffer.from(require(path.join(dir, `${p}.min.js`)) as string, 'base64')));
+  const bytes = Buffer.concat(shards);
+  const model = await tf.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
+      weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+    }),
+  );
+  return tf.model({ inputs: model.inputs, outputs: model.getLayer(DEFAULT_OUTPUT_LAYER).output as tf.SymbolicTensor });
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+function row(x: Float32Array, i: number, dim: number): Float32Array {
+  return x.subarray(i * dim, (i + 1) * dim);
+}
+
+let images: string[];
+let batch: Float32Array;
+let backbone: Backbone;
+let reference: Float32Array;
+let tmp: string;
+
+beforeAll(async () => {
+  await convertBackbone(); // writes resources/models/mobilenet_v2_nsfwjs.onnx, or reuses it when the hashes match
+  const all = (await readdir(imagesDir)).filter((f) => /\.(jpe?g|png|webp)$/i.test(f)).sort();
+  if (all.length < N_IMAGES) throw new Error(`need ${N_IMAGES} photos in ${imagesDir}, found ${all.length}`);
+  const step = Math.floor(all.length / N_IMAGES);
+  images = Array.from({ length: N_IMAGES }, (_, i) => path.join(imagesDir, all[i * step]!)); // spread over the set
+  batch = await preprocessBatch(images);
+  backbone = await openBackbone(ID, { modelsDir, providers: ['cpu'] });
+
+  const model = await loadTfjsReference();
+  const input = tf.tensor4d(batch, [N_IMAGES, 224, 224, 3]);
+  const out = model.predict(input) as tf.Tensor;
+  reference = (await out.data()) as Float32Array;
+  tf.dispose([input, out]);
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'qc-backbone-'));
+});
+
+afterAll(async () => {
+  await backbone?.close();
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+describe('ONNX backbone vs tfjs nsfwjs', () => {
+  it('matches the tfjs embedding within 1e-4 on real photos', async () => {
+    const emb = await backbone.embed(batch, N_IMAGES);
+    expect(emb.length).toBe(N_IMAGES * 1280);
+    const diff = maxAbsDiff(emb, reference);
+    console.info(`max |onnx - tfjs| over ${N_IMAGES} photos x 1280: ${diff.toExponential(2)}`);
+    expect(diff).toBeLessThan(1e-4);
+    expect(emb.every(Number.isFinite)).toBe(true);
+  });
+
+  it('gives different embeddings for different photos, and the same one alone or in a batch', async () => {
+    const emb = await backbone.embed(batch, N_IMAGES);
+    for (let i = 0; i < N_IMAGES; i++)
+      for (let j = i + 1; j < N_IMAGES; j++) expect(maxAbsDiff(row(emb, i, 1280), row(emb, j, 1280)), `photos ${i} and ${j}`).toBeGreaterThan(0.05);
+    const alone = await backbone.embed(batch.subarray(3 * 224 * 224 * 3, 4 * 224 * 224 * 3), 1);
+    expect(maxAbsDiff(alone, row(emb, 3, 1280))).toBeLessThan(1e-5);
+  });
+
+  it('rejects a batch whose length does not match n', async () => {
+    await expect(backbone.embed(new Float32Array(100), 1)).rejects.toThrow(/expected 1 x 224 x 224 x 3 = 150528 values, got 100/);
+    expect(await backbone.embed(new Float32Array(0), 0)).toHaveLength(0);
+  });
+});
+
+describe('execution providers', () => {
+  it('reports the provider that runs (cpu here) after trying the others one at a time', async () => {
+    expect(backbone.provider).toBe('cpu');
+    const auto = await openBackbone(ID, { modelsDir });
+    try {
+      expect(DEFAULT_PROVIDERS).toContain(auto.provider);
+      const last = auto.attempts.at(-1)!;
+      expect(last).toMatchObject({ provider: auto.provider, ok: true });
+      for (const a of auto.attempts.slice(0, -1)) expect(a.error, a.provider).toBeTruthy();
+      console.info(`provider: ${auto.provider}; tried ${auto.attempts.map((a) => `${a.provider}${a.ok ? ' ok' : `: ${a.error}`}`).join(' | ')}`);
+    } finally {
+      await auto.close();
+    }
+  });
+
+  it('QC_PROVIDERS overrides the order', () => {
+    expect(providerOrder(undefined, { QC_PROVIDERS: 'cpu' })).toEqual(['cpu']);
+    expect(providerOrder(['cuda', 'cpu'], { QC_PROVIDERS: ' WebGPU, cpu ' })).toEqual(['webgpu', 'cpu']);
+    expect(providerOrder(['cuda', 'cpu'], {})).toEqual(['cuda', 'cpu']);
+    expect(providerOrder(undefined, {})).toEqual([...DEFAULT_PROVIDERS]);
+  });
+});
+
+describe('backbone manifest', () => {
+  it('loads the shipped manifest', async () => {
+    const m = await loadManifest(modelsDir);
+    expect(m.backbones.find((b) => b.id === ID)).toMatchObject({ dim: 1280, input: { size: 224, layout: 'NHWC', channels: 'RGB', scale: [0, 1] }, output: 'embedding' });
+  });
+
+  it('rejects a bad manifest, naming every problem', () => {
+    const bad = JSON.stringify({
+      version: 1,
+      backbones: [
+        { id: 'a b', file: '../x.onnx', input: { size: 0, layout: 'nhwc', channels: 'BGR', scale: [0, 1] }, output: '', dim: -1, license: 'MIT', source: 's' },
+        { id: 'ok', file: 'ok.onnx', input: { size: 224, layout: 'NCHW', channels: 'RGB', scale: [0, 1], mean: [0, 0, 0], std: [1, 1, 1] }, output: 'o', dim: 8, license: 'MIT', source: 's' },
+        { id: 'ok', file: 'ok2.onnx', input: { size: 224, layout: 'NCHW', channels: 'RGB', scale: [0, 1] }, output: 'o', dim: 8, license: 'MIT', source: 's' },
+      ],
+    });
+    let err: unknown;
+    try {
+      parseManifest(bad, 'backbones.json');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(QcError);
+    const msg = (err as QcError).message;
+    for (const part of [
+      'backbones[0].id: must be letters',
+      'backbones[0].file: must be a path inside the models directory',
+      'backbones[0].input.size: must be a positive integer, got 0',
+      'backbones[0].input.layout: must be "NHWC" or "NCHW", got "nhwc"',
+      'backbones[0].input.channels: must be "RGB", got "BGR"',
+      'backbones[0].output: must be a non-empty string',
+      'backbones[0].dim: must be a positive integer, got -1',
+      'backbones[1].input: needs exactly one of "scale"',
+      'id "ok" is used more than once',
+    ])
+      expect(msg).toContain(part);
+    expect((err as QcError).describe()).toMatch(/^backbones\.json: invalid backbone manifest/);
+    expect(() => parseManifest('{"version": 1, "backbones": [', 'm.json')).toThrow(/not valid JSON/);
+    expect(() => parseManifest('{"version": 2, "backbones": []}')).toThrow(/version: must be 1, got 2[\s\S]*backbones: must be a non-empty array/);
+  });
+
+  it('checks a user entry against the model: wrong output name, missing file, fixed-size batches', async () => {
+    await symlink(path.join(modelsDir, 'mobilenet_v2_nsfwjs.onnx'), path.join(tmp, 'user.onnx'));
+    const entry = { file: 'user.onnx', input: { size: 224, layout: 'NHWC', channels: 'RGB', scale: [0, 1] }, output: 'embedding', dim: 1280, license: 'MIT', source: 'test' };
+    const manifest = {
+      version: 1,
+      backbones: [
+        { ...entry, id: 'chunked', maxBatch: 3 },
+        { ...entry, id: 'wrong-output', output: 'logits' },
+        { ...entry, id: 'wrong-layout', input: { ...entry.input, layout: 'NCHW' } },
+        { ...entry, id: 'missing', file: 'nope.onnx' },
+      ],
+    };
+    await writeFile(path.join(tmp, 'backbones.json'), JSON.stringify(manifest));
+    const opts = { modelsDir: tmp, providers: ['cpu'] };
+    await expect(openBackbone('wrong-output', opts)).rejects.toThrow(/no output named "logits" \(the model has: embedding\)/);
+    await expect(openBackbone('wrong-layout', opts)).rejects.toThrow(/input "input" has shape \[N, 224, 224, 3\], the manifest says NCHW/);
+    await expect(openBackbone('missing', opts)).rejects.toThrow(/nope\.onnx is missing/);
+    await expect(openBackbone('nothing', opts)).rejects.toThrow(/no backbone with id "nothing"; the manifest lists: chunked, wrong-output/);
+
+    const chunked = await openBackbone('chunked', opts);
+    try {
+      const emb = await chunked.embed(batch, N_IMAGES); // 3 + 3 + 3 + 1
+      expect(maxAbsDiff(emb, reference)).toBeLessThan(1e-4);
+    } finally {
+      await chunked.close();
+    }
+  });
+});

@@ -1,0 +1,246 @@
+/**
+ * Open a backbone from the manifest with onnxruntime-node and embed batches of preprocessed images.
+ *
+ * Execution providers are tried one at a time (a list of several makes onnxruntime throw instead
+ * of falling back): cuda, dml, coreml, webgpu, then cpu. Each candidate must create a session and
+ * run one warm-up image before it is chosen; `provider` says which one runs, `attempts` why the
+ * others did not. `QC_PROVIDERS=cpu` (or any comma-separated list) forces the order.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { QcError } from '../../../../src-shared/contract/errors';
+import { type BackboneEntry, type BackboneInput, findBackbone, loadManifest, MANIFEST_FILE } from './manifest';
+
+export const DEFAULT_PROVIDERS: readonly string[] = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'];
+export const PROVIDERS_ENV = 'QC_PROVIDERS';
+
+export interface ProviderAttempt {
+  provider: string;
+  ok: boolean;
+  ms: number;
+  error?: string;
+}
+
+export interface Backbone {
+  readonly id: string;
+  readonly dim: number;
+  /** The execution provider that runs this session ('cpu', 'cuda', 'webgpu', ...). */
+  readonly provider: string;
+  readonly inputSize: number;
+  /** Every provider tried, in order, with the reason the rejected ones failed. */
+  readonly attempts: readonly ProviderAttempt[];
+  /** `batch`: n x inputSize x inputSize x 3 RGB in 0..1 (what preprocess.ts makes). Returns n x dim. */
+  embed(batch: Float32Array, n: number): Promise<Float32Array>;
+  close(): Promise<void>;
+}
+
+export interface OpenBackboneOptions {
+  /** Directory holding backbones.json and the .onnx files. */
+  modelsDir: string;
+  /** Providers to try in order; QC_PROVIDERS in the environment takes precedence. Default DEFAULT_PROVIDERS. */
+  providers?: readonly string[];
+  /** onnxruntime intra-op threads; default: onnxruntime's choice (all cores). */
+  intraOpNumThreads?: number;
+}
+
+/** The provider order: QC_PROVIDERS, else `providers`, else DEFAULT_PROVIDERS. */
+export function providerOrder(providers?: readonly string[], env: NodeJS.ProcessEnv = process.env): string[] {
+  const fromEnv = (env[PROVIDERS_ENV] ?? '')
+    .split(',')
+    .map((p) => p.trim().toLowerCase())
+    .filter(Boolean);
+  const order = fromEnv.length ? fromEnv : [...(providers ?? DEFAULT_PROVIDERS)];
+  if (!order.length) throw new QcError('bad_input', 'no execution providers to try');
+  return [...new Set(order)];
+}
+
+/** Why `provider` cannot work in this onnxruntime-node install, or null when it is worth trying. */
+function unavailableReason(provider: string): string | null {
+  const known = ort.listSupportedBackends();
+  if (!known.some((b) => b.name === provider)) return `not available in onnxruntime-node on ${process.platform}/${process.arch} (has: ${known.map((b) => b.name).join(', ')})`;
+  if (provider === 'cuda' || provider === 'tensorrt') {
+    const dir = bindingDir();
+    const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+    if (dir && !existsSync(path.join(dir, lib))) return `the CUDA provider libraries are not installed (${lib} is missing; onnxruntime-node downloads them at install time unless ONNXRUNTIME_NODE_INSTALL=skip)`;
+  }
+  return null;
+}
+
+/** Where onnxruntime-node keeps its native binding for this platform, if the layout is the known one. */
+function bindingDir(): string | null {
+  try {
+    const pkgDir = path.resolve(path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node')), '..');
+    const dir = path.join(pkgDir, 'bin', 'napi-v6', process.platform, process.arch);
+    return existsSync(dir) ? dir : null;
+  } catch {
+    return null;
+  }
+}
+
+function inputDims(input: BackboneInput, n: number): number[] {
+  const s = input.size;
+  return input.layout === 'NHWC' ? [n, s, s, 3] : [n, 3, s, s];
+}
+
+/** Check the model's inputs and outputs against the manifest entry; returns the input tensor name. */
+function checkModelIo(session: ort.InferenceSession, entry: BackboneEntry, file: string): string {
+  const fail = (msg: string) => new QcError('bad_input', `backbone "${entry.id}" (${path.basename(file)}): ${msg}; fix its entry in ${MANIFEST_FILE}`);
+  const inputName = entry.input.name ?? (session.inputNames.length === 1 ? session.inputNames[0] : undefined);
+  if (!inputName) throw fail(`the model has inputs ${session.inputNames.join(', ')}; name one in "input.name"`);
+  if (!session.inputNames.includes(inputName)) throw fail(`no input named "${inputName}" (the model has: ${session.inputNames.join(', ')})`);
+  if (!session.outputNames.includes(entry.output)) throw fail(`no output named "${entry.output}" (the model has: ${session.outputNames.join(', ')})`);
+  const meta = session.inputMetadata.find((m) => m.name === inputName);
+  if (meta?.isTensor && meta.shape.length > 0) {
+    const want = inputDims(entry.input, 1);
+    const clash = meta.shape.some((d, i) => i > 0 && typeof d === 'number' && d !== want[i]);
+    if (meta.shape.length !== 4 || clash) throw fail(`input "${inputName}" has shape [${meta.shape.join(', ')}], the manifest says ${entry.input.layout} [N, ${want.slice(1).join(', ')}]`);
+  }
+  return inputName;
+}
+
+/** y = x * a[c] + b[c] per RGB channel: what the manifest's scale or mean/std asks for. */
+function channelAffine(input: BackboneInput): { a: number[]; b: number[] } {
+  if (input.scale) {
+    const [lo, hi] = input.scale;
+    return { a: [hi - lo, hi - lo, hi - lo], b: [lo, lo, lo] };
+  }
+  const mean = input.mean ?? [0, 0, 0];
+  const std = input.std ?? [1, 1, 1];
+  return { a: std.map((s) => 1 / s), b: mean.map((m, c) => -m / std[c]!) };
+}
+
+/** Turn n NHWC 0..1 images into what the model wants (a no-op view for NHWC [0, 1] models). */
+export function toModelInput(x: Float32Array, n: number, input: BackboneInput): Float32Array {
+  const { a, b } = channelAffine(input);
+  const identity = a.every((v) => v === 1) && b.every((v) => v === 0);
+  if (input.layout === 'NHWC' && identity) return x;
+  const hw = input.size * input.size;
+  const out = new Float32Array(n * hw * 3);
+  for (let img = 0; img < n; img++) {
+    const base = img * hw * 3;
+    for (let p = 0; p < hw; p++) {
+      for (let c = 0; c < 3; c++) {
+        const dst = input.layout === 'NHWC' ? base + p * 3 + c : base + c * hw + p;
+        out[dst] = x[base + p * 3 + c]! * a[c]! + b[c]!;
+      }
+    }
+  }
+  return out;
+}
+
+interface Runner {
+  session: ort.InferenceSession;
+  inputName: string;
+}
+
+async function runBatch(r: Runner, entry: BackboneEntry, x: Float32Array, n: number): Promise<Float32Array> {
+  const feeds = { [r.inputName]: new ort.Tensor('float32', toModelInput(x, n, entry.input), inputDims(entry.input, n)) };
+  const out = (await r.session.run(feeds, [entry.output]))[entry.output];
+  if (!out || out.type !== 'float32') throw new QcError('internal', `backbone "${entry.id}": output "${entry.output}" is ${out ? out.type : 'missing'}, expected float32`);
+  if (out.size !== n * entry.dim) throw new QcError('bad_input', `backbone "${entry.id}": output "${entry.output}" has shape [${out.dims.join(', ')}], the manifest says dim ${entry.dim} (expected ${n} x ${entry.dim} values)`);
+  return out.data as Float32Array;
+}
+
+async function createRunner(file: string, provider: string, entry: BackboneEntry, threads?: number): Promise<Runner> {
+  const session = await ort.InferenceSession.create(file, {
+    executionProviders: [provider],
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+    ...(threads !== undefined && { intraOpNumThreads: threads }),
+  });
+  try {
+    const runner = { session, inputName: checkModelIo(session, entry, file) };
+    const size = entry.input.size;
+    await runBatch(runner, entry, new Float32Array(size * size * 3), 1); // the provider must really run
+    return runner;
+  } catch (e) {
+    await session.release().catch(() => undefined);
+    throw e;
+  }
+}
+
+/** One readable line from an onnxruntime error (drops the C++ source location and assertion text). */
+function message(e: unknown): string {
+  let line = (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+  if (/\.(?:cc|cpp|h):\d+/.test(line)) line = line.split(/ was false\. | : FAIL : /).at(-1)!;
+  return line.slice(0, 300);
+}
+
+/** Try each provider alone; the first that creates a session and runs a warm-up image wins. */
+async function openOnFirstProvider(file: string, entry: BackboneEntry, providers: string[], threads?: number): Promise<{ runner: Runner; provider: string; attempts: ProviderAttempt[] }> {
+  const attempts: ProviderAttempt[] = [];
+  for (const provider of providers) {
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    const reason = unavailableReason(provider);
+    if (reason) {
+      attempts.push({ provider, ok: false, ms: 0, error: reason });
+      continue;
+    }
+    try {
+      const runner = await createRunner(file, provider, entry, threads);
+      attempts.push({ provider, ok: true, ms: elapsed() });
+      return { runner, provider, attempts };
+    } catch (e) {
+      if (e instanceof QcError && e.code === 'bad_input') throw e; // a manifest/model mismatch fails everywhere
+      attempts.push({ provider, ok: false, ms: elapsed(), error: message(e) });
+    }
+  }
+  const why = attempts.map((a) => `${a.provider}: ${a.error}`).join('\n  ');
+  throw new QcError('internal', `backbone "${entry.id}" could not start on any execution provider:\n  ${why}`);
+}
+
+/** The model file, converted first when it is missing and the entry names a generator. */
+async function ensureModelFile(entry: BackboneEntry, modelsDir: string): Promise<string> {
+  const file = path.resolve(modelsDir, entry.file);
+  if (existsSync(file)) return file;
+  if (entry.generator === 'nsfwjs-mobilenet_v2') {
+    const { convertBackbone } = await import('../../../../scripts/convert-backbone');
+    await convertBackbone({ outFile: file });
+    return file;
+  }
+  throw new QcError('not_found', `backbone "${entry.id}": model file ${file} is missing; put the ONNX file there or fix "file" in ${MANIFEST_FILE}`);
+}
+
+function checkBatch(entry: BackboneEntry, batch: Float32Array, n: number): void {
+  const per = entry.input.size * entry.input.size * 3;
+  if (!Number.isInteger(n) || n < 0) throw new QcError('bad_input', `embed: n must be a non-negative integer, got ${n}`);
+  if (batch.length !== n * per) throw new QcError('bad_input', `embed: expected ${n} x ${entry.input.size} x ${entry.input.size} x 3 = ${n * per} values, got ${batch.length}`);
+}
+
+/** Open backbone `id` from `<modelsDir>/backbones.json` on the first execution provider that works. */
+export async function openBackbone(id: string, opts: OpenBackboneOptions): Promise<Backbone> {
+  const manifest = await loadManifest(opts.modelsDir);
+  const entry = findBackbone(manifest, id, path.join(opts.modelsDir, MANIFEST_FILE));
+  const file = await ensureModelFile(entry, opts.modelsDir);
+  const { runner, provider, attempts } = await openOnFirstProvider(file, entry, providerOrder(opts.providers), opts.intraOpNumThreads);
+  const per = entry.input.size * entry.input.size * 3;
+  const chunk = entry.maxBatch ?? Number.POSITIVE_INFINITY;
+  let closed = false;
+
+  return {
+    id: entry.id,
+    dim: entry.dim,
+    provider,
+    inputSize: entry.input.size,
+    attempts,
+    async embed(batch, n) {
+      if (closed) throw new QcError('internal', `backbone "${entry.id}" is closed`);
+      checkBatch(entry, batch, n);
+      if (n <= chunk) return n === 0 ? new Float32Array(0) : runBatch(runner, entry, batch, n);
+      const out = new Float32Array(n * entry.dim);
+      for (let start = 0; start < n; start += chunk) {
+        const count = Math.min(chunk, n - start);
+        out.set(await runBatch(runner, entry, batch.subarray(start * per, (start + count) * per), count), start * entry.dim);
+      }
+      return out;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await runner.session.release();
+    },
+  };
+}
