@@ -66,7 +66,7 @@ function splitLines(text: string, file: string): string[] {
   const lines = text.split(/\r?\n/);
   if (lines.length && lines[lines.length - 1] === '') lines.pop();
   lines.forEach((l, i) => {
-    if (l.length > MAX_LINE_BYTES) {
+    if (l.length > MAX_LINE_BYTES / 4 && Buffer.byteLength(l, 'utf8') > MAX_LINE_BYTES) {
       throw new QcError('bad_input', `line is ${(l.length / 1048576).toFixed(1)} MB long (limit 1 MB): not an EOL ratings, exemplar or bundle file`, { file, line: i + 1 });
     }
   });
