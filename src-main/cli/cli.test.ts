@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_IMAGES, DEV_URL_PREFIX, REPO_ROOT, devRatings, tempDir } from '../core/library/testing/fixtures';
 import { writeRatingsFile } from '../core/library/testing/image-server';
+import { LATEST_SCHEMA_VERSION } from '../core/db/migrations';
 
 let dir: string;
 let dataDir: string;
@@ -41,7 +42,7 @@ describe('qc', () => {
     expect(labels.good + labels.bad + labels.unlabeled).toBe(8);
 
     const status = json(qc('status', '--json'));
-    expect(status).toMatchObject({ images: 8, failed: 0, data_dir: dataDir, schema_version: 1 });
+    expect(status).toMatchObject({ images: 8, failed: 0, data_dir: dataDir, schema_version: LATEST_SCHEMA_VERSION });
     expect(Object.keys(status.ratings as object)).toEqual(['1', '2', '3', '4', '5']);
 
     const set = json(qc('label', '1', '2', '--as', 'bad', '--json'));

@@ -3,6 +3,7 @@
  * Add a new file `NNN_name.ts` exporting `sql` and list it here; never edit a released one.
  */
 import { sql as m001 } from './001_library';
+import { sql as m002 } from './002_ml';
 
 export interface Migration {
   version: number;
@@ -10,6 +11,9 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'library', sql: m001 }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'library', sql: m001 },
+  { version: 2, name: 'ml', sql: m002 },
+];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

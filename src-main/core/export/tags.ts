@@ -1,0 +1,119 @@
+/**
+ * Write tag TSVs in the seed's format: for a bundle, chunk files `<name>_a.tsv`, `_b`, … with every
+ * row's predicted class and confidence, and `<name>_finaltags.tsv` where only `bad` is a tag
+ * (curator labels override the model; the threshold in force decides the rest). For the whole
+ * library, `library_finaltags.tsv`. Files are written to a temporary name and renamed into place.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { QcError } from '../../../src-shared/contract/errors';
+import type { LabelOrigin, LabelValue } from '../../../src-shared/domain/label';
+import { chunkSuffix, DEFAULT_CHUNK_ROWS, finalTag, formatConfidence, predictedClass, tsvLine } from '../../../src-shared/domain/tags';
+import type { Db } from '../db/open';
+
+/** The columns EOL's bundle files carry; always present in the output, empty where unknown. */
+export const BUNDLE_COLUMNS = ['eolMediaURL', 'identifier', 'dataObjectVersionID', 'ancestry'];
+
+export interface ExportResult {
+  files: string[];
+  rows: number;
+  tagged_bad: number;
+  by_source: { curator: number; model: number; none: number };
+  threshold: number;
+  run_id: number | null;
+}
+
+interface Row {
+  raw: string;
+  url: string;
+  image_id: number | null;
+  p_bad: number | null;
+  label: LabelValue;
+  origin: LabelOrigin | null;
+}
+
+function writeAtomic(file: string, lines: string[]): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, `${lines.join('\n')}\n`);
+  fs.renameSync(tmp, file);
+}
+
+function tally(rows: Row[], threshold: number) {
+  const by_source = { curator: 0, model: 0, none: 0 };
+  let bad = 0;
+  const tags = rows.map((r) => {
+    const t = finalTag({ pBad: r.p_bad, label: r.label, origin: r.origin }, threshold);
+    by_source[t.source]++;
+    if (t.imclass === 'bad') bad++;
+    return t;
+  });
+  return { tags, by_source, bad };
+}
+
+export function exportBundle(db: Db, opts: { bundleId: number; runId: number | null; threshold: number; outDir: string; chunkRows?: number }): ExportResult {
+  const bundle = db.prepare('SELECT name, columns FROM bundles WHERE id = ?').get(opts.bundleId) as { name: string; columns: string } | undefined;
+  if (!bundle) throw new QcError('not_found', `no bundle with id ${opts.bundleId}`);
+  const rows = db
+    .prepare(
+      `SELECT s.raw, s.url, u.image_id, p.p_bad, l.label, l.origin
+       FROM bundle_items b JOIN source_rows s ON s.id = b.source_row_id
+       LEFT JOIN image_urls u ON u.url = s.url
+       LEFT JOIN predictions p ON p.run_id = ? AND p.image_id = u.image_id
+       LEFT JOIN labels l ON l.image_id = u.image_id
+       WHERE b.bundle_id = ? ORDER BY b.line`,
+    )
+    .all(opts.runId ?? -1, opts.bundleId) as Row[];
+  const own = JSON.parse(bundle.columns) as string[];
+  const columns = [...BUNDLE_COLUMNS, ...own.filter((c) => !BUNDLE_COLUMNS.includes(c))];
+  const cells = (r: Row) => {
+    const raw = JSON.parse(r.raw) as Record<string, string>;
+    return columns.map((c) => (c === 'eolMediaURL' ? (raw[c] ?? r.url) : (raw[c] ?? '')));
+  };
+  fs.mkdirSync(opts.outDir, { recursive: true });
+  const base = path.basename(bundle.name).replace(/\.[^.]+$/, '');
+  const chunkRows = opts.chunkRows ?? DEFAULT_CHUNK_ROWS;
+  const files: string[] = [];
+  // An empty bundle still gets one (header-only) chunk file.
+  const chunks = Math.max(1, Math.ceil(rows.length / chunkRows));
+  for (let i = 0; i < chunks; i++) {
+    const file = path.join(opts.outDir, `${base}_${chunkSuffix(i)}.tsv`);
+    const lines = [tsvLine([...columns, 'imclass', 'confidence'])];
+    for (const r of rows.slice(i * chunkRows, (i + 1) * chunkRows)) {
+      const p = predictedClass(r.p_bad);
+      lines.push(tsvLine([...cells(r), p.imclass, formatConfidence(p.confidence)]));
+    }
+    writeAtomic(file, lines);
+    files.push(file);
+  }
+  const { tags, by_source, bad } = tally(rows, opts.threshold);
+  const finalFile = path.join(opts.outDir, `${base}_finaltags.tsv`);
+  writeAtomic(finalFile, [
+    tsvLine([...columns, 'imclass', 'confidence', 'source']),
+    ...rows.map((r, i) => tsvLine([...cells(r), tags[i]!.imclass, formatConfidence(r.p_bad), tags[i]!.source])),
+  ]);
+  files.push(finalFile);
+  return { files, rows: rows.length, tagged_bad: bad, by_source, threshold: opts.threshold, run_id: opts.runId };
+}
+
+/** Final tags for every image in the library, one row per image with its first URL and EOL id. */
+export function exportLibrary(db: Db, opts: { runId: number | null; threshold: number; outDir: string }): ExportResult {
+  const rows = db
+    .prepare(
+      `SELECT i.id AS image_id, p.p_bad, l.label, l.origin,
+              (SELECT url FROM image_urls u WHERE u.image_id = i.id ORDER BY u.created_at, u.url LIMIT 1) AS url,
+              COALESCE((SELECT s.raw FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE u.image_id = i.id ORDER BY s.id LIMIT 1), '{}') AS raw,
+              (SELECT s.eol_id FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE u.image_id = i.id AND s.eol_id IS NOT NULL ORDER BY s.id LIMIT 1) AS eol_id,
+              (SELECT s.ancestry FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE u.image_id = i.id AND s.ancestry IS NOT NULL ORDER BY s.id LIMIT 1) AS ancestry
+       FROM images i LEFT JOIN predictions p ON p.run_id = ? AND p.image_id = i.id
+       LEFT JOIN labels l ON l.image_id = i.id ORDER BY i.id`,
+    )
+    .all(opts.runId ?? -1) as (Row & { eol_id: string | null; ancestry: string | null })[];
+  fs.mkdirSync(opts.outDir, { recursive: true });
+  const { tags, by_source, bad } = tally(rows, opts.threshold);
+  const file = path.join(opts.outDir, 'library_finaltags.tsv');
+  writeAtomic(file, [
+    tsvLine(['image_id', 'eolMediaURL', 'identifier', 'ancestry', 'label', 'label_origin', 'imclass', 'confidence', 'source']),
+    ...rows.map((r, i) => tsvLine([r.image_id, r.url, r.eol_id ?? '', r.ancestry ?? '', r.label ?? '', r.origin ?? '', tags[i]!.imclass, formatConfidence(r.p_bad), tags[i]!.source])),
+  ]);
+  return { files: [file], rows: rows.length, tagged_bad: bad, by_source, threshold: opts.threshold, run_id: opts.runId };
+}

@@ -1,0 +1,161 @@
+/**
+ * Duplicate-aware, stratified, deterministic splits of the labelled images.
+ *
+ * Near-identical images (re-encodes and resizes: a perceptual hash within a few bits; the same
+ * content: whole-image embeddings with cosine ≥ 0.95; or an explicit group such as the source photo)
+ * form one group, and a group always falls on one side. Assignments are stored: an image keeps its
+ * split in later runs, new images join their group's split or go where their class is most short.
+ */
+import { hamming } from './dhash';
+
+export type SplitName = 'train' | 'validation' | 'test';
+export const SPLIT_FRACTIONS: Record<SplitName, number> = { train: 0.7, validation: 0.1, test: 0.2 };
+export const DEFAULT_FOLDS = 5;
+
+export interface SplitItem {
+  imageId: number;
+  sha: string;
+  /** 1 = bad, 0 = good. */
+  label: 0 | 1;
+  dhash: string | null;
+  /** An explicit group key (e.g. the source photo) that overrides similarity. */
+  groupKey?: string | null;
+}
+
+export interface Assignment {
+  groupId: number;
+  split: SplitName;
+  /** 0..k-1 for train and validation images, -1 for test. */
+  fold: number;
+}
+
+export interface GroupOptions {
+  maxHamming?: number;
+  minCosine?: number;
+  /** Unit-length whole-image embeddings, one per item (row-major), for the cosine test. */
+  embeddings?: { data: Float32Array; dim: number } | null;
+}
+
+class UnionFind {
+  private readonly parent: Int32Array;
+  constructor(n: number) {
+    this.parent = Int32Array.from({ length: n }, (_, i) => i);
+  }
+  find(i: number): number {
+    while (this.parent[i] !== i) {
+      this.parent[i] = this.parent[this.parent[i]!]!;
+      i = this.parent[i]!;
+    }
+    return i;
+  }
+  union(a: number, b: number): void {
+    const ra = this.find(a);
+    const rb = this.find(b);
+    if (ra !== rb) this.parent[Math.max(ra, rb)] = Math.min(ra, rb);
+  }
+}
+
+/** Group index (the smallest member index) for every item. O(n²) pair tests over 64-bit hashes and embeddings. */
+export function duplicateGroups(items: readonly SplitItem[], opts: GroupOptions = {}): Int32Array {
+  const maxHamming = opts.maxHamming ?? 6;
+  const minCosine = opts.minCosine ?? 0.95;
+  const uf = new UnionFind(items.length);
+  const byKey = new Map<string, number>();
+  items.forEach((it, i) => {
+    if (!it.groupKey) return;
+    const first = byKey.get(it.groupKey);
+    if (first === undefined) byKey.set(it.groupKey, i);
+    else uf.union(first, i);
+  });
+  const emb = opts.embeddings;
+  for (let a = 0; a < items.length; a++) {
+    const ha = items[a]!.dhash;
+    for (let b = a + 1; b < items.length; b++) {
+      const hb = items[b]!.dhash;
+      if (ha && hb && hamming(ha, hb) <= maxHamming) {
+        uf.union(a, b);
+        continue;
+      }
+      if (emb) {
+        let dot = 0;
+        const oa = a * emb.dim;
+        const ob = b * emb.dim;
+        for (let k = 0; k < emb.dim; k++) dot += emb.data[oa + k]! * emb.data[ob + k]!;
+        if (dot >= minCosine) uf.union(a, b);
+      }
+    }
+  }
+  return Int32Array.from(items, (_, i) => uf.find(i));
+}
+
+/** A stable pseudo-random order key for a string under a seed (FNV-1a). */
+function orderKey(s: string, seed: number): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/**
+ * Assign every item a split and fold. `existing` assignments (by image id) are kept; a new item in
+ * a group with an assigned member joins that member's split; other new groups are placed, in a
+ * seeded order, where their classes are furthest below the target fractions.
+ */
+export function assignSplits(
+  items: readonly SplitItem[],
+  groups: Int32Array,
+  existing: ReadonlyMap<number, Assignment>,
+  opts: { seed?: number; folds?: number; fractions?: Record<SplitName, number> } = {},
+): Map<number, Assignment> {
+  const seed = opts.seed ?? 1;
+  const k = opts.folds ?? DEFAULT_FOLDS;
+  const fractions = opts.fractions ?? SPLIT_FRACTIONS;
+  const members = new Map<number, number[]>();
+  groups.forEach((g, i) => members.set(g, [...(members.get(g) ?? []), i]));
+
+  const totals = [0, 0];
+  items.forEach((it) => totals[it.label]!++);
+  const splitCount: Record<SplitName, [number, number]> = { train: [0, 0], validation: [0, 0], test: [0, 0] };
+  const foldCount = Array.from({ length: k }, () => [0, 0] as [number, number]);
+  const out = new Map<number, Assignment>();
+
+  const record = (i: number, a: Assignment) => {
+    out.set(items[i]!.imageId, a);
+    splitCount[a.split][items[i]!.label]++;
+    if (a.fold >= 0) foldCount[a.fold]![items[i]!.label]++;
+  };
+
+  const pending: number[][] = [];
+  for (const idx of members.values()) {
+    const known = idx.map((i) => existing.get(items[i]!.imageId)).find((a) => a !== undefined);
+    if (!known) {
+      pending.push(idx);
+      continue;
+    }
+    for (const i of idx) {
+      const own = existing.get(items[i]!.imageId);
+      record(i, own ?? { groupId: known.groupId, split: known.split, fold: known.fold });
+    }
+  }
+
+  pending.sort((a, b) => orderKey(items[a[0]!]!.sha, seed) - orderKey(items[b[0]!]!.sha, seed));
+  const deficit = (have: [number, number], target: number, cls: [number, number]) =>
+    cls[0] * (target * totals[0]! - have[0]) + cls[1] * (target * totals[1]! - have[1]);
+  for (const idx of pending) {
+    const cls: [number, number] = [0, 0];
+    idx.forEach((i) => cls[items[i]!.label]++);
+    const split = (Object.keys(fractions) as SplitName[]).reduce((best, s) =>
+      deficit(splitCount[s], fractions[s], cls) > deficit(splitCount[best], fractions[best], cls) ? s : best,
+    );
+    let fold = -1;
+    if (split !== 'test') {
+      const share = (1 - fractions.test) / k;
+      fold = foldCount.reduce((best, f, j) => (deficit(f, share, cls) > deficit(foldCount[best]!, share, cls) ? j : best), 0);
+    }
+    const groupId = Math.min(...idx.map((i) => items[i]!.imageId));
+    idx.forEach((i) => record(i, { groupId, split, fold }));
+  }
+  return out;
+}

@@ -1,0 +1,65 @@
+/**
+ * EOL's tag TSVs, as the seed notebooks wrote them: per chunk of a bundle, every row with the
+ * model's class and confidence (`<bundle>_a.tsv`, `_b`, …), and the final tags (`<bundle>_finaltags.tsv`)
+ * where only `bad` is kept as a tag and everything else is `NA`. Curator labels override the model.
+ */
+import type { LabelOrigin, LabelValue } from './label';
+
+export const TAG_COLUMNS = ['imclass', 'confidence'] as const;
+export const FINAL_COLUMNS = ['imclass', 'confidence', 'source'] as const;
+export const DEFAULT_CHUNK_ROWS = 5000;
+
+export type FinalClass = 'bad' | 'NA';
+export type TagSource = 'curator' | 'model' | 'none';
+
+export interface TagInput {
+  /** The model's p(bad), or null when the image has no prediction (not downloaded, not embedded). */
+  pBad: number | null;
+  label: LabelValue;
+  origin: LabelOrigin | null;
+}
+
+/**
+ * The final tag of one image: a curator's label wins (bad → bad, good or none → NA); otherwise the
+ * model tags `bad` when p(bad) ≥ threshold. Import labels (from ratings) do not override the model:
+ * the export is about what the classifier found, corrected by curators.
+ */
+export function finalTag(input: TagInput, threshold: number): { imclass: FinalClass; source: TagSource } {
+  if (input.origin === 'curator') return { imclass: input.label === 'bad' ? 'bad' : 'NA', source: 'curator' };
+  if (input.pBad === null) return { imclass: 'NA', source: 'none' };
+  // Compare what is written, so every exported `bad` row shows a confidence ≥ the threshold.
+  return { imclass: roundConfidence(input.pBad) >= threshold ? 'bad' : 'NA', source: 'model' };
+}
+
+/** The per-chunk class: the more probable of good and bad, with its probability. */
+export function predictedClass(pBad: number | null): { imclass: 'good' | 'bad' | 'NA'; confidence: number | null } {
+  if (pBad === null) return { imclass: 'NA', confidence: null };
+  return pBad >= 0.5 ? { imclass: 'bad', confidence: pBad } : { imclass: 'good', confidence: 1 - pBad };
+}
+
+/** Chunk suffixes: a, b, …, z, aa, ab, … */
+export function chunkSuffix(index: number): string {
+  let s = '';
+  for (let i = index + 1; i > 0; i = Math.floor((i - 1) / 26)) s = String.fromCharCode(97 + ((i - 1) % 26)) + s;
+  return s;
+}
+
+/** A cell safe for TSV: tabs and line breaks become spaces. */
+export function tsvCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  return String(value).replace(/[\t\r\n]+/g, ' ');
+}
+
+export function tsvLine(cells: readonly unknown[]): string {
+  return cells.map(tsvCell).join('\t');
+}
+
+export const CONFIDENCE_DECIMALS = 6;
+
+export function roundConfidence(p: number): number {
+  return Number(p.toFixed(CONFIDENCE_DECIMALS));
+}
+
+export function formatConfidence(p: number | null): string {
+  return p === null ? '' : p.toFixed(CONFIDENCE_DECIMALS);
+}
