@@ -48,9 +48,11 @@ export class ImageStore {
     return removed;
   }
 
-  async write(hash: string, format: string, original: Buffer, preview: Buffer, thumb: Buffer): Promise<StoredFiles> {
+  /** Store the original, thumbnail and preview; without a preview the original is its own preview. */
+  async write(hash: string, format: string, original: Buffer, preview: Buffer | null, thumb: Buffer): Promise<StoredFiles> {
     const files = filesFor(hash, format);
-    await Promise.all([this.put(files.path, original), this.put(files.previewPath, preview), this.put(files.thumbPath, thumb)]);
+    if (!preview) files.previewPath = files.path;
+    await Promise.all([this.put(files.path, original), preview ? this.put(files.previewPath, preview) : null, this.put(files.thumbPath, thumb)]);
     return files;
   }
 

@@ -27,7 +27,8 @@ export interface VerifiedImage {
   format: ImageFormat;
   width: number;
   height: number;
-  preview: Buffer;
+  /** A ≤1024-px WebP preview, or null when the original can be shown as it is. */
+  preview: Buffer | null;
   thumb: Buffer;
 }
 
@@ -75,13 +76,16 @@ export async function verifyImage(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS)
     throw new VerifyFailure('too_many_pixels', `${width}×${height} = ${((width * height) / 1e6).toFixed(1)} MP exceeds the limit of ${(maxPixels / 1e6).toFixed(0)} MP`);
   }
   try {
-    // One full decode (with JPEG shrink-on-load) to the preview; the thumbnail comes from the preview.
-    const preview = await sharp(bytes, opts)
+    const thumb = await sharp(bytes, opts)
       .rotate()
-      .resize(PREVIEW_SIZE, PREVIEW_SIZE, { fit: 'inside', withoutEnlargement: true })
-      .webp({ quality: 82 })
+      .resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true })
+      .webp({ quality: 75, effort: 2 })
       .toBuffer();
-    const thumb = await sharp(preview).resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 75 }).toBuffer();
+    // The original serves as its own preview when a browser can show it as it is: saves a re-encode.
+    const servable = (format === 'jpeg' || format === 'png' || format === 'webp') && Math.max(width, height) <= PREVIEW_SIZE && (meta.orientation ?? 1) === 1 && meta.space === 'srgb';
+    const preview = servable
+      ? null
+      : await sharp(bytes, opts).rotate().resize(PREVIEW_SIZE, PREVIEW_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 82, effort: 2 }).toBuffer();
     return { format, width, height, preview, thumb };
   } catch (e) {
     throw decodeFailure(e);

@@ -1,0 +1,67 @@
+/** What counts as an image, and the preview/thumbnail made for it, on real photos. */
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { DEV_IMAGES } from './testing/fixtures';
+import { sniffFormat, verifyImage, VerifyFailure } from './verify';
+
+const photo = fs.readFileSync(path.join(DEV_IMAGES, '9000010.jpg'));
+
+async function reason(bytes: Buffer, maxPixels?: number): Promise<string> {
+  try {
+    await verifyImage(bytes, maxPixels);
+    return 'ok';
+  } catch (e) {
+    if (e instanceof VerifyFailure) return e.reason;
+    throw e;
+  }
+}
+
+describe('verifyImage', () => {
+  it('keeps a small sRGB JPEG as its own preview and makes a ≤256 px WebP thumbnail', async () => {
+    const v = await verifyImage(photo);
+    expect(v.format).toBe('jpeg');
+    expect(Math.max(v.width, v.height)).toBe(580);
+    expect(v.preview).toBeNull();
+    const thumb = await sharp(v.thumb).metadata();
+    expect(thumb.format).toBe('webp');
+    expect(Math.max(thumb.width!, thumb.height!)).toBe(256);
+  });
+
+  it('makes a ≤1024 px WebP preview for a large image and applies EXIF orientation', async () => {
+    const big = await sharp(photo).resize(2000).withMetadata({ orientation: 6 }).jpeg().toBuffer();
+    const v = await verifyImage(big);
+    expect(v.preview).not.toBeNull();
+    const meta = await sharp(v.preview!).metadata();
+    expect(meta.format).toBe('webp');
+    expect(Math.max(meta.width!, meta.height!)).toBe(1024);
+    // Orientation 6 turns the landscape original into a portrait picture.
+    expect(meta.height!).toBeGreaterThan(meta.width!);
+    expect(v.height).toBeGreaterThan(v.width);
+  });
+
+  it.each([
+    ['empty', Buffer.alloc(0)],
+    ['html', Buffer.from('  <!DOCTYPE html><html><body>gone</body></html>')],
+    ['not_image', Buffer.from('id,name\n1,owl\n')],
+    ['truncated', photo.subarray(0, Math.floor(photo.length * 0.5))],
+    ['truncated', photo.subarray(0, Math.floor(photo.length * 0.99))],
+  ])('refuses %s bytes', async (want, bytes) => {
+    expect(await reason(bytes)).toBe(want);
+  });
+
+  it('refuses images above the pixel limit without decoding them', async () => {
+    const png = await sharp({ create: { width: 3000, height: 2000, channels: 3, background: '#2a6' } }).png().toBuffer();
+    expect(await reason(png, 5_000_000)).toBe('too_many_pixels');
+    expect(await reason(png, 6_000_000)).toBe('ok');
+  });
+
+  it('sniffs formats by magic bytes', async () => {
+    expect(sniffFormat(photo)).toBe('jpeg');
+    expect(sniffFormat(await sharp(photo).png().toBuffer())).toBe('png');
+    expect(sniffFormat(await sharp(photo).webp().toBuffer())).toBe('webp');
+    expect(sniffFormat(await sharp(photo).gif().toBuffer())).toBe('gif');
+    expect(sniffFormat(Buffer.from('GIF'))).toBeNull();
+  });
+});
