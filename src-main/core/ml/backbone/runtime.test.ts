@@ -14,7 +14,7 @@ import { convertBackbone, defaultSourceDir, DEFAULT_OUTPUT_LAYER } from '../../.
 import { QcError } from '../../../../src-shared/contract/errors';
 import { loadManifest, parseManifest } from './manifest';
 import { preprocessBatch } from './preprocess';
-import { type Backbone, DEFAULT_PROVIDERS, openBackbone, providerOrder } from './runtime';
+import { type Backbone, DEFAULT_PROVIDERS, openBackbone, providerOrder, toModelInput } from './runtime';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const imagesDir = path.resolve(repoRoot, '../shared/datasets/quality-dev/images');
@@ -118,6 +118,16 @@ describe('execution providers', () => {
     } finally {
       await auto.close();
     }
+  });
+
+  it('adapts 0..1 NHWC pixels to the layout and normalisation a manifest entry declares', () => {
+    const rgb = { channels: 'RGB' } as const;
+    const x = Float32Array.from({ length: 12 }, (_, i) => i); // one 2x2 image: pixel p, channel c = 3p + c
+    expect(Array.from(toModelInput(x, 1, { ...rgb, size: 2, layout: 'NCHW', scale: [0, 1] }))).toEqual([0, 3, 6, 9, 1, 4, 7, 10, 2, 5, 8, 11]);
+    const px = Float32Array.from([0, 0.5, 1, 0.25, 0.75, 0.5]); // two 1x1 images
+    expect(Array.from(toModelInput(px, 2, { ...rgb, size: 1, layout: 'NHWC', mean: [0.5, 0.5, 0.5], std: [0.5, 0.25, 0.5] }))).toEqual([-1, 0, 1, -0.5, 1, 0]);
+    expect(Array.from(toModelInput(px, 2, { ...rgb, size: 1, layout: 'NHWC', scale: [-1, 1] }))).toEqual([-1, 0, 1, -0.5, 0.5, 0]);
+    expect(toModelInput(px, 2, { ...rgb, size: 1, layout: 'NHWC', scale: [0, 1] })).toBe(px); // passed through, no copy
   });
 
   it('QC_PROVIDERS overrides the order', () => {

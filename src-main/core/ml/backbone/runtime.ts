@@ -84,8 +84,8 @@ function inputDims(input: BackboneInput, n: number): number[] {
   return input.layout === 'NHWC' ? [n, s, s, 3] : [n, 3, s, s];
 }
 
-/** Check the model's inputs and outputs against the manifest entry; returns the input tensor name. */
-function checkModelIo(session: ort.InferenceSession, entry: BackboneEntry, file: string): string {
+/** Check the model's inputs and outputs against the manifest entry; returns the input name and the largest batch it takes. */
+function checkModelIo(session: ort.InferenceSession, entry: BackboneEntry, file: string): { inputName: string; maxBatch: number } {
   const fail = (msg: string) => new QcError('bad_input', `backbone "${entry.id}" (${path.basename(file)}): ${msg}; fix its entry in ${MANIFEST_FILE}`);
   const inputName = entry.input.name ?? (session.inputNames.length === 1 ? session.inputNames[0] : undefined);
   if (!inputName) throw fail(`the model has inputs ${session.inputNames.join(', ')}; name one in "input.name"`);
@@ -96,8 +96,11 @@ function checkModelIo(session: ort.InferenceSession, entry: BackboneEntry, file:
     const want = inputDims(entry.input, 1);
     const clash = meta.shape.some((d, i) => i > 0 && typeof d === 'number' && d !== want[i]);
     if (meta.shape.length !== 4 || clash) throw fail(`input "${inputName}" has shape [${meta.shape.join(', ')}], the manifest says ${entry.input.layout} [N, ${want.slice(1).join(', ')}]`);
+    const fixed = meta.shape[0];
+    if (typeof fixed === 'number' && fixed !== 1) throw fail(`input "${inputName}" has a fixed batch size of ${fixed}; export the model with a dynamic batch dimension or a batch of 1`);
+    if (fixed === 1) return { inputName, maxBatch: 1 };
   }
-  return inputName;
+  return { inputName, maxBatch: entry.maxBatch ?? Number.POSITIVE_INFINITY };
 }
 
 /** y = x * a[c] + b[c] per RGB channel: what the manifest's scale or mean/std asks for. */
@@ -133,6 +136,7 @@ export function toModelInput(x: Float32Array, n: number, input: BackboneInput): 
 interface Runner {
   session: ort.InferenceSession;
   inputName: string;
+  maxBatch: number;
 }
 
 async function runBatch(r: Runner, entry: BackboneEntry, x: Float32Array, n: number): Promise<Float32Array> {
@@ -151,7 +155,7 @@ async function createRunner(file: string, provider: string, entry: BackboneEntry
     ...(threads !== undefined && { intraOpNumThreads: threads }),
   });
   try {
-    const runner = { session, inputName: checkModelIo(session, entry, file) };
+    const runner = { session, ...checkModelIo(session, entry, file) };
     const size = entry.input.size;
     await runBatch(runner, entry, new Float32Array(size * size * 3), 1); // the provider must really run
     return runner;
@@ -217,7 +221,7 @@ export async function openBackbone(id: string, opts: OpenBackboneOptions): Promi
   const file = await ensureModelFile(entry, opts.modelsDir);
   const { runner, provider, attempts } = await openOnFirstProvider(file, entry, providerOrder(opts.providers), opts.intraOpNumThreads);
   const per = entry.input.size * entry.input.size * 3;
-  const chunk = entry.maxBatch ?? Number.POSITIVE_INFINITY;
+  const chunk = runner.maxBatch;
   let closed = false;
 
   return {
