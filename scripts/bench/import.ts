@@ -308,12 +308,12 @@ async function profile(urls: string[], concurrency: number, tmp: string): Promis
   await add('alt: no preview for JPEG ≤1024 px, thumb e0', (b) => pipeline(b, { skipSmallJpegPreview: true, thumbFrom: 'original', thumbEffort: 0 }));
   await add('alt: JPEG q82 preview, thumb from original e4', (b) => pipeline(b, { previewJpeg: true, thumbFrom: 'original' }));
   // End to end without SQLite: fetch → decode/preview/thumb → hash → store, as now and with the cheapest variant.
-  const e2e = (make: (b: Buffer) => Promise<{ preview: Buffer; thumb: Buffer }>): Stage => async (_b, i) => {
+  const e2e = (make: (b: Buffer) => Promise<{ preview: Buffer | null; thumb: Buffer }>): Stage => async (_b, i) => {
     const bytes = await fetchBytes(urls[i] as string);
     const { preview, thumb } = await make(bytes);
     const hash = createHash('sha256').update(bytes).update(String(++storeRound)).digest('hex');
     await store.write(hash, 'jpeg', bytes, preview, thumb);
-    return preview.length + thumb.length;
+    return (preview?.length ?? 0) + thumb.length;
   };
   await add('e2e as now: fetch+verifyImage+sha+store', e2e((b) => verifyImage(b)));
   await add('e2e alt: fetch+no preview, thumb e2+sha+store', e2e(async (b) => {

@@ -13,6 +13,8 @@ import { parseMirror } from '../core/library/importer';
 import { defaultDataDir } from '../core/paths';
 import { formatFailures, formatImport, formatLabelBatch, formatStatus } from './format';
 import { progressView } from './progress';
+import { registerMlCommands } from './ml';
+import type { JobProgress } from '../../src-shared/contract/events';
 
 interface GlobalOptions {
   data?: string;
@@ -27,7 +29,7 @@ const positiveInt = (name: string) => (v: string) => {
 };
 
 /** Open the library, run `fn`, print its result, and close. */
-async function withCore<T>(cmd: Command, fn: (core: Core, signal: AbortSignal) => Promise<T>, human: (r: T) => string): Promise<void> {
+async function withCore<T>(cmd: Command, fn: (core: Core, signal: AbortSignal, onProgress: (p: JobProgress) => void) => Promise<T>, human: (r: T) => string): Promise<void> {
   const opts = cmd.optsWithGlobals<GlobalOptions>();
   const core = createCore({ dataDir: opts.data ?? defaultDataDir() });
   const controller = new AbortController();
@@ -38,13 +40,14 @@ async function withCore<T>(cmd: Command, fn: (core: Core, signal: AbortSignal) =
     controller.abort();
   };
   process.on('SIGINT', onSigint);
+  const view = progressView();
   try {
-    const result = await fn(core, controller.signal);
+    const result = await fn(core, controller.signal, view.update).finally(() => view.stop());
     process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `${human(result)}\n`);
     if (controller.signal.aborted) process.exitCode = 130;
   } finally {
     process.off('SIGINT', onSigint);
-    core.close();
+    await core.close();
   }
 }
 
@@ -74,19 +77,12 @@ export function buildProgram(): Command {
         ...(o.timeout !== undefined && { timeoutMs: o.timeout }),
         ...(o.retries !== undefined && { retries: o.retries }),
       };
-      const view = progressView();
       await withCore(
         cmd,
-        async (core, signal) => {
-          try {
-            const onProgress = view.update;
-            return source
-              ? await core.call('library.import', { ...args, source, ...(o.kind && { kind: o.kind }), retryFailed: Boolean(o.retryFailed) }, { signal, onProgress })
-              : await core.call('library.retryFailed', args, { signal, onProgress });
-          } finally {
-            view.stop();
-          }
-        },
+        (core, signal, onProgress) =>
+          source
+            ? core.call('library.import', { ...args, source, ...(o.kind && { kind: o.kind }), retryFailed: Boolean(o.retryFailed) }, { signal, onProgress })
+            : core.call('library.retryFailed', args, { signal, onProgress }),
         formatImport,
       );
     });
@@ -146,8 +142,11 @@ export function buildProgram(): Command {
       );
     });
 
+  registerMlCommands(program, withCore);
   return program;
 }
+
+export type WithCore = typeof withCore;
 
 async function main(argv: string[]): Promise<void> {
   const program = buildProgram();

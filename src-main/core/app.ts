@@ -14,11 +14,25 @@ import { labelHandlers } from './labels/handlers';
 import { LabelService } from './labels/labels';
 import { libraryHandlers } from './library/handlers';
 import { ImageStore } from './library/store';
+import { WorkerEngine } from './jobs/workerEngine';
+import { InProcessEngine, type MlEngine } from './ml/engine';
+import { mlHandlers } from './ml/handlers';
 import { libraryPaths } from './paths';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface CoreOptions {
   dataDir: string;
   maxPixels?: number;
+  /** Where backbones.json and the ONNX files are (default: resources/models of this checkout). */
+  modelsDir?: string;
+  /** Run ML work in the long-lived worker thread (default) or in this thread. */
+  ml?: 'worker' | 'in-process';
+}
+
+/** resources/models next to the sources (src-main/core → ../../resources/models). */
+export function defaultModelsDir(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'resources', 'models');
 }
 
 export interface CallOptions {
@@ -31,7 +45,8 @@ export interface Core {
   readonly handlers: Handlers;
   readonly events: EventBus;
   call<M extends Method>(method: M, args: ArgsOf<M>, opts?: CallOptions): Promise<ResultOf<M>>;
-  close(): void;
+  /** Close the database and stop the ML worker. */
+  close(): Promise<void>;
 }
 
 function createEventBus(): EventBus {
@@ -54,7 +69,8 @@ export function createCore(opts: CoreOptions): Core {
   const db = openDatabase(paths.db);
   const events = createEventBus();
   const context: CoreContext = { paths, db, store, labels: new LabelService(db), events, ...(opts.maxPixels !== undefined && { maxPixels: opts.maxPixels }) };
-  const handlers: Handlers = { ...libraryHandlers(context), ...labelHandlers(context) };
+  const engine: MlEngine = opts.ml === 'in-process' ? new InProcessEngine() : new WorkerEngine();
+  const handlers: Handlers = { ...libraryHandlers(context), ...labelHandlers(context), ...mlHandlers(context, engine, opts.modelsDir ?? defaultModelsDir()) };
 
   return {
     context,
@@ -70,8 +86,9 @@ export function createCore(opts: CoreOptions): Core {
       };
       return handler(args, { signal, progress });
     },
-    close() {
-      db.close();
+    async close() {
+      if (db.open) db.close();
+      await engine.close();
     },
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { LabelRule, LabelValue } from '../domain/label';
 import type { FailureRow, ImportKind, ImportSummary, LabelBatchResult, LibraryStatus } from '../domain/library';
+import type { ClassifySummary, EmbedSummary, ExportSummary, FeatureSet, LabelIssue, RunDetail, RunSummary, TrainRequest } from '../domain/ml';
 import type { JobProgress } from './events';
 
 export interface ImportArgs {
@@ -36,7 +37,33 @@ export interface LabelsApi {
   'labels.setRule': { args: { rule: LabelRule }; result: { rule: LabelRule; relabelled: number } };
 }
 
-export type Api = LibraryApi & LabelsApi;
+export interface ClassifyRequest extends Omit<ImportArgs, 'kind'> {
+  /** Folder for `<bundle>_a.tsv`, … and `<bundle>_finaltags.tsv`. */
+  outDir: string;
+  chunkRows?: number;
+  /** p(bad) threshold for final tags (default: the curator's, else the run's recommendation). */
+  threshold?: number;
+  runId?: number;
+}
+
+export interface MlApi {
+  'ml.embed': { args: { features?: FeatureSet[]; backbone?: string; batchSize?: number }; result: EmbedSummary };
+  'ml.train': { args: TrainRequest; result: RunSummary };
+  'ml.runs': { args: Record<string, never>; result: { active: number | null; runs: RunSummary[] } };
+  'ml.run': { args: { runId?: number }; result: RunDetail };
+  /** Pick the active run (null: the newest). */
+  'ml.setActive': { args: { runId: number | null }; result: { active: number | null } };
+  'ml.labelIssues': { args: { runId?: number; limit?: number }; result: { run_id: number; total: number; issues: LabelIssue[] } };
+  'ml.classify': { args: ClassifyRequest; result: ClassifySummary };
+  /** The curator's threshold for final tags (null: use the run's recommendation). */
+  'ml.setThreshold': { args: { threshold: number | null }; result: { threshold: number | null } };
+}
+
+export interface ExportApi {
+  'export.tags': { args: { bundleId?: number; outDir: string; threshold?: number; runId?: number; chunkRows?: number }; result: ExportSummary };
+}
+
+export type Api = LibraryApi & LabelsApi & MlApi & ExportApi;
 export type Method = keyof Api;
 export type ArgsOf<M extends Method> = Api[M]['args'];
 export type ResultOf<M extends Method> = Api[M]['result'];

@@ -1,0 +1,78 @@
+/** Human-readable output of the ML commands. */
+import type { ClassifySummary, EmbedSummary, ExportSummary, LabelIssue, RunDetail, RunSummary } from '../../src-shared/domain/ml';
+
+const pct = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? '—' : `${(x * 100).toFixed(1)}%`);
+const num = (x: number | null | undefined, digits = 3) => (x === null || x === undefined || Number.isNaN(x) ? '—' : x.toFixed(digits));
+
+export function formatEmbed(s: EmbedSummary): string {
+  return `Embedded ${s.embedded} of ${s.images} images (${s.cached} already cached, ${s.failed} failed) in ${s.seconds.toFixed(1)} s, ${s.images_per_second} images/s; backbone ${s.backbone} on ${s.provider}; features ${s.features.join(', ')}`;
+}
+
+export function formatRun(r: RunSummary | RunDetail): string {
+  const p = r.params;
+  const lines = [
+    `Run ${r.run_id} (${r.status}${r.active ? ', active' : ''}) ${r.created_at}: ${p.features.join('+')}, ${p.hidden ? `MLP ${p.hidden}` : 'linear'}, ${p.epochs} epochs; ${r.backend ?? '?'} backend, backbone on ${r.provider ?? '?'}, ${num(r.seconds, 1)} s`,
+  ];
+  if (r.error) lines.push(`  error: ${r.error}`);
+  if (r.snapshot) {
+    const s = r.snapshot;
+    lines.push(`  data: train ${s.train.good} good / ${s.train.bad} bad, validation ${s.validation.good}/${s.validation.bad}, test ${s.test.good}/${s.test.bad}; ${s.groups} groups; labels ${s.hash.slice(0, 12)}`);
+  }
+  if (r.metrics) {
+    const m = r.metrics;
+    lines.push(`  test: accuracy ${pct(m.test_accuracy)}, ROC AUC ${num(m.test_auc)}, log loss ${num(m.test_log_loss)}; out-of-fold AUC ${num(m.oof_auc)}`);
+    lines.push(`        bad: precision ${pct(m.per_class.bad.precision)} recall ${pct(m.per_class.bad.recall)} F1 ${num(m.per_class.bad.f1)}; good: precision ${pct(m.per_class.good.precision)} recall ${pct(m.per_class.good.recall)} F1 ${num(m.per_class.good.f1)}`);
+  }
+  if (r.thresholds) {
+    for (const cls of ['bad', 'good'] as const) {
+      const t = r.thresholds[cls];
+      if (t.threshold === null) lines.push(`  ${cls}: ${t.note}`);
+      else
+        lines.push(
+          `  ${cls}: recommended threshold ${num(t.threshold, 4)} → out-of-fold coverage ${pct(t.chosen_on?.coverage)}, error ${pct(t.chosen_on?.error)} (≤ ${pct(t.chosen_on?.errorUpper)} at 95%); on test coverage ${pct(t.on_test?.coverage)}, error ${pct(t.on_test?.error)}`,
+        );
+    }
+  }
+  return lines.join('\n');
+}
+
+export function formatRuns(r: { active: number | null; runs: RunSummary[] }): string {
+  if (!r.runs.length) return 'No runs yet: qc train';
+  const header = 'run  status     features               head      AUC    acc    bad thr  bad cover  seconds  labels';
+  const rows = r.runs.map((x) =>
+    [
+      `${x.run_id}${x.active ? '*' : ''}`.padEnd(5),
+      x.status.padEnd(10),
+      x.params.features.join('+').padEnd(22),
+      (x.params.hidden ? `mlp${x.params.hidden}` : 'linear').padEnd(9),
+      num(x.metrics?.test_auc).padEnd(6),
+      pct(x.metrics?.test_accuracy).padEnd(6),
+      num(x.recommended_threshold.bad, 3).padEnd(8),
+      pct(x.thresholds?.bad.on_test?.coverage).padEnd(10),
+      num(x.seconds, 1).padEnd(8),
+      x.snapshot ? x.snapshot.hash.slice(0, 8) : '',
+    ].join(' '),
+  );
+  return [header, ...rows, '(* = active)'].join('\n');
+}
+
+export function formatIssues(r: { run_id: number; total: number; issues: LabelIssue[] }): string {
+  if (!r.issues.length) return `Run ${r.run_id}: no probable label issues.`;
+  return [
+    `Run ${r.run_id}: ${r.total} images whose label is probably wrong (most suspicious first):`,
+    ...r.issues.map((i) => `  ${String(i.rank).padStart(4)}. image ${i.image_id}: labelled ${i.given}, looks ${i.suggested} (p(bad) ${i.p_bad.toFixed(3)})  ${i.url ?? ''}`),
+    'Fix with: qc label <image-id> --as good|bad',
+  ].join('\n');
+}
+
+export function formatExport(r: ExportSummary): string {
+  return [
+    `Wrote ${r.files.length} file(s), ${r.rows} rows; ${r.tagged_bad} tagged bad at threshold ${r.threshold} (${r.threshold_source}); run ${r.run_id}`,
+    `  tags from curators ${r.by_source.curator}, from the model ${r.by_source.model}, without a prediction ${r.by_source.none}`,
+    ...r.files.map((f) => `  ${f}`),
+  ].join('\n');
+}
+
+export function formatClassify(r: ClassifySummary): string {
+  return [`Bundle ${r.bundle_id}: ${r.images} images (${r.failed} could not be fetched), ${r.scored} newly scored`, formatExport(r)].join('\n');
+}

@@ -1,0 +1,164 @@
+/** `qc embed | train | runs | run | use | issues | classify | export | threshold`: the ML engine from the command line. */
+import type { Command } from 'commander';
+import { FEATURE_SETS, type FeatureSet, type TrainRequest } from '../../src-shared/domain/ml';
+import { parseMirror } from '../core/library/importer';
+import { formatClassify, formatEmbed, formatExport, formatIssues, formatRun, formatRuns } from './formatMl';
+import type { WithCore } from './main';
+
+const number = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new Error(`${name} must be a number, got "${v}"`);
+  return n;
+};
+const int = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${v}"`);
+  return n;
+};
+const features = (v: string): FeatureSet[] => {
+  const sets = v.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const s of sets) if (!FEATURE_SETS.includes(s as FeatureSet)) throw new Error(`unknown feature set "${s}" (choose from ${FEATURE_SETS.join(', ')})`);
+  return sets as FeatureSet[];
+};
+const collect = (value: string, prev: string[]) => [...prev, value];
+
+export function registerMlCommands(program: Command, withCore: WithCore): void {
+  program
+    .command('embed')
+    .description('compute the cached features of every image (backbone embeddings, native-resolution crops, quality signals)')
+    .option('--features <sets>', `comma-separated: ${FEATURE_SETS.join(', ')}`, features)
+    .option('--backbone <id>', 'backbone id from resources/models/backbones.json')
+    .option('--batch-size <n>', 'images per backbone batch', int('--batch-size'))
+    .action(async (o: { features?: FeatureSet[]; backbone?: string; batchSize?: number }, cmd: Command) =>
+      withCore(cmd, (core, signal, onProgress) => core.call('ml.embed', { ...(o.features && { features: o.features }), ...(o.backbone && { backbone: o.backbone }), ...(o.batchSize && { batchSize: o.batchSize }) }, { signal, onProgress }), formatEmbed),
+    );
+
+  program
+    .command('train')
+    .description('train a classifier head on the current labels (a new run; the defaults are the best measured)')
+    .option('--features <sets>', `comma-separated: ${FEATURE_SETS.join(', ')}`, features)
+    .option('--hidden <n>', 'hidden units (0 = linear head)', int('--hidden'))
+    .option('--dropout <x>', 'dropout on the hidden layer', number('--dropout'))
+    .option('--l2 <x>', 'L2 penalty', number('--l2'))
+    .option('--lr <x>', 'learning rate (Adam)', number('--lr'))
+    .option('--epochs <n>', 'epochs', int('--epochs'))
+    .option('--batch-size <n>', 'mini-batch size', int('--batch-size'))
+    .option('--no-class-weighting', 'do not balance the classes')
+    .option('--seed <n>', 'seed for splits, initial weights and shuffling', int('--seed'))
+    .option('--signals-weight <x>', 'weight of the quality-signal columns after standardising', number('--signals-weight'))
+    .option('--target-error <x>', 'error bound for recommended thresholds', number('--target-error'))
+    .option('--folds <n>', 'folds for out-of-fold predictions', int('--folds'))
+    .option('--groups <FILE:COLUMN>', 'explicit duplicate groups: a TSV with an id column and COLUMN (e.g. truth.tsv:source_file)')
+    .action(
+      async (
+        o: { features?: FeatureSet[]; hidden?: number; dropout?: number; l2?: number; lr?: number; epochs?: number; batchSize?: number; classWeighting: boolean; seed?: number; signalsWeight?: number; targetError?: number; folds?: number; groups?: string },
+        cmd: Command,
+      ) => {
+        const req: TrainRequest = {
+          ...(o.features && { features: o.features }),
+          ...(o.hidden !== undefined && { hidden: o.hidden }),
+          ...(o.dropout !== undefined && { dropout: o.dropout }),
+          ...(o.l2 !== undefined && { l2: o.l2 }),
+          ...(o.lr !== undefined && { learningRate: o.lr }),
+          ...(o.epochs !== undefined && { epochs: o.epochs }),
+          ...(o.batchSize !== undefined && { batchSize: o.batchSize }),
+          ...(o.classWeighting === false && { classWeighting: false }),
+          ...(o.seed !== undefined && { seed: o.seed }),
+          ...(o.signalsWeight !== undefined && { signalsWeight: o.signalsWeight }),
+          ...(o.targetError !== undefined && { targetError: o.targetError }),
+          ...(o.folds !== undefined && { folds: o.folds }),
+        };
+        if (o.groups) {
+          const at = o.groups.lastIndexOf(':');
+          if (at <= 0) throw new Error('--groups wants FILE:COLUMN, e.g. truth.tsv:source_file');
+          req.groups = { file: o.groups.slice(0, at), groupColumn: o.groups.slice(at + 1) };
+        }
+        await withCore(cmd, (core, signal, onProgress) => core.call('ml.train', req, { signal, onProgress }), formatRun);
+      },
+    );
+
+  program
+    .command('runs')
+    .description('list training runs side by side')
+    .action(async (_o, cmd: Command) => withCore(cmd, (core) => core.call('ml.runs', {}), formatRuns));
+
+  program
+    .command('run')
+    .description('show one run (default: the active one) with its evaluation')
+    .argument('[run-id]', 'run id', int('run-id'))
+    .action(async (runId: number | undefined, _o, cmd: Command) => withCore(cmd, (core) => core.call('ml.run', runId !== undefined ? { runId } : {}), formatRun));
+
+  program
+    .command('use')
+    .description('make a run the active one (`latest` follows the newest)')
+    .argument('<run-id>', 'run id or latest')
+    .action(async (id: string, _o, cmd: Command) =>
+      withCore(cmd, (core) => core.call('ml.setActive', { runId: id === 'latest' ? null : int('run-id')(id) }), (r) => `active run: ${r.active ?? 'none'}`),
+    );
+
+  program
+    .command('issues')
+    .description('images whose label is probably wrong (confident learning on held-out predictions), most suspicious first')
+    .option('--run <id>', 'run id (default: the active run)', int('--run'))
+    .option('--limit <n>', 'at most this many', int('--limit'), 50)
+    .action(async (o: { run?: number; limit: number }, cmd: Command) => withCore(cmd, (core) => core.call('ml.labelIssues', { ...(o.run !== undefined && { runId: o.run }), limit: o.limit }), formatIssues));
+
+  program
+    .command('threshold')
+    .description('set the p(bad) threshold for final tags (`auto`: the run\'s recommendation)')
+    .argument('<value>', 'a probability in 0..1, or auto')
+    .action(async (v: string, _o, cmd: Command) =>
+      withCore(cmd, (core) => core.call('ml.setThreshold', { threshold: v === 'auto' ? null : number('threshold')(v) }), (r) => `threshold for final tags: ${r.threshold ?? 'the active run\'s recommendation'}`),
+    );
+
+  program
+    .command('classify')
+    .description('import a bundle, score it with the active run and write <bundle>_a.tsv, … and <bundle>_finaltags.tsv')
+    .argument('<bundle>', 'bundle file (TSV with eolMediaURL, or a URL list) or its http(s) URL')
+    .requiredOption('--out <dir>', 'folder for the TSVs')
+    .option('--mirror <PREFIX=DIR>', 'read URLs starting with PREFIX from files under DIR (repeatable)', collect, [])
+    .option('--concurrency <n>', 'parallel downloads', int('--concurrency'), 8)
+    .option('--chunk-rows <n>', 'rows per chunk file', int('--chunk-rows'))
+    .option('--threshold <p>', 'p(bad) threshold for final tags', number('--threshold'))
+    .option('--run <id>', 'run id (default: the active run)', int('--run'))
+    .action(async (source: string, o: { out: string; mirror: string[]; concurrency: number; chunkRows?: number; threshold?: number; run?: number }, cmd: Command) =>
+      withCore(
+        cmd,
+        (core, signal, onProgress) =>
+          core.call(
+            'ml.classify',
+            {
+              source,
+              outDir: o.out,
+              mirrors: o.mirror.map(parseMirror),
+              concurrency: o.concurrency,
+              ...(o.chunkRows && { chunkRows: o.chunkRows }),
+              ...(o.threshold !== undefined && { threshold: o.threshold }),
+              ...(o.run !== undefined && { runId: o.run }),
+            },
+            { signal, onProgress },
+          ),
+        formatClassify,
+      ),
+    );
+
+  program
+    .command('export')
+    .description('write final tags for the whole library (library_finaltags.tsv) or for a bundle already imported')
+    .requiredOption('--out <dir>', 'folder for the TSVs')
+    .option('--bundle <id>', 'bundle id (see qc status)', int('--bundle'))
+    .option('--threshold <p>', 'p(bad) threshold', number('--threshold'))
+    .option('--run <id>', 'run id (default: the active run)', int('--run'))
+    .action(async (o: { out: string; bundle?: number; threshold?: number; run?: number }, cmd: Command) =>
+      withCore(
+        cmd,
+        (core, signal, onProgress) =>
+          core.call(
+            'export.tags',
+            { outDir: o.out, ...(o.bundle !== undefined && { bundleId: o.bundle }), ...(o.threshold !== undefined && { threshold: o.threshold }), ...(o.run !== undefined && { runId: o.run }) },
+            { signal, onProgress },
+          ),
+        formatExport,
+      ),
+    );
+}

@@ -1,0 +1,100 @@
+/** The main thread's side of the ML worker: the same MlEngine interface, over worker messages. */
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { EmbedResult } from '../ml/embed';
+import type { EmbedInfo, EmbedRequest, MlEngine } from '../ml/engine';
+import type { Matrix, TrainedHead } from '../ml/train/head';
+import type { TrainJobEvent, TrainJobRequest, TrainJobResult } from '../ml/trainJob';
+import type { WorkerReply, WorkerRequest } from './mlWorker';
+
+interface Pending {
+  onBatch: (results: EmbedResult[]) => void;
+  onEvent: (e: TrainJobEvent) => void;
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+}
+
+/** The worker's entry: the .ts source through tsx's loader (CLI, tests), the bundled .js next to this file in a build. */
+function workerEntry(): { url: URL; workerData?: { entry: string } } {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) return { url: new URL('./tsWorkerBoot.mjs', here), workerData: { entry: new URL('./mlWorker.ts', here).href } };
+  const built = new URL('./mlWorker.js', here);
+  if (!fs.existsSync(fileURLToPath(built))) throw new Error(`ML worker not found at ${fileURLToPath(built)}`);
+  return { url: built };
+}
+
+export class WorkerEngine implements MlEngine {
+  private worker: Worker | null = null;
+  private nextId = 1;
+  private pending = new Map<number, Pending>();
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const { url, workerData } = workerEntry();
+    const w = new Worker(url, { workerData });
+    w.on('message', (msg: WorkerReply) => {
+      const p = this.pending.get(msg.id);
+      if (!p) return;
+      if (msg.type === 'batch') p.onBatch(msg.results);
+      else if (msg.type === 'event') p.onEvent(msg.event);
+      else {
+        this.pending.delete(msg.id);
+        if (msg.type === 'done') p.resolve(msg.result);
+        else p.reject(Object.assign(new Error(msg.message), { name: msg.name }));
+      }
+    });
+    w.on('error', (e) => this.failAll(e));
+    w.on('exit', (code) => {
+      this.worker = null;
+      if (code !== 0) this.failAll(new Error(`the ML worker exited with code ${code}`));
+    });
+    w.unref();
+    this.worker = w;
+    return w;
+  }
+
+  private failAll(e: Error): void {
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+  }
+
+  private request<T>(make: (id: number) => WorkerRequest, handlers: Pick<Pending, 'onBatch' | 'onEvent'>, signal?: AbortSignal, transfer: ArrayBuffer[] = []): Promise<T> {
+    const w = this.start();
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => w.postMessage({ id, type: 'cancel' } satisfies WorkerRequest);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const done = () => signal?.removeEventListener('abort', onAbort);
+      this.pending.set(id, {
+        ...handlers,
+        resolve: (v) => (done(), resolve(v as T)),
+        reject: (e) => (done(), reject(e)),
+      });
+      w.ref();
+      w.postMessage(make(id), transfer);
+    }).finally(() => {
+      if (!this.pending.size) this.worker?.unref();
+    });
+  }
+
+  embed(req: EmbedRequest, onBatch: (results: EmbedResult[]) => void, signal?: AbortSignal): Promise<EmbedInfo> {
+    return this.request<EmbedInfo>((id) => ({ id, type: 'embed', req }), { onBatch, onEvent: () => {} }, signal);
+  }
+
+  /** The request's matrix buffer is transferred to the worker: the caller must not use `req.x` afterwards. */
+  train(req: TrainJobRequest, onEvent: (e: TrainJobEvent) => void, signal?: AbortSignal): Promise<TrainJobResult> {
+    return this.request<TrainJobResult>((id) => ({ id, type: 'train', req }), { onBatch: () => {}, onEvent }, signal, [req.x.buffer as ArrayBuffer]);
+  }
+
+  /** The matrix buffer is transferred to the worker: the caller must not use `m.x` afterwards. */
+  predict(head: TrainedHead, m: Matrix): Promise<Float32Array> {
+    return this.request<Float32Array>((id) => ({ id, type: 'predict', head, m }), { onBatch: () => {}, onEvent: () => {} }, undefined, [m.x.buffer as ArrayBuffer]);
+  }
+
+  async close(): Promise<void> {
+    const w = this.worker;
+    this.worker = null;
+    if (w) await w.terminate();
+  }
+}

@@ -1,0 +1,52 @@
+/** Assemble the feature matrix of a run from the cache: one row per image, feature blocks side by side. */
+import type { FeatureSet } from '../../../src-shared/domain/ml';
+import { featureKey } from './embed';
+import type { FeatureStore } from './featureStore';
+
+export interface FeatureMatrix {
+  x: Float32Array;
+  n: number;
+  d: number;
+  /** Columns of each block, in `sets` order. */
+  widths: Record<FeatureSet, number>;
+}
+
+/** Block widths, read off the cached vectors of one image (all images of a run share them). */
+export function blockWidths(store: FeatureStore, sha: string, sets: readonly FeatureSet[], backbone: string): Record<FeatureSet, number> {
+  const widths: Record<FeatureSet, number> = { whole: 0, crops: 0, signals: 0 };
+  for (const s of sets) {
+    const v = store.get(sha, featureKey(s, backbone));
+    if (!v) throw new Error(`no ${s} features for image ${sha.slice(0, 12)}…`);
+    widths[s] = v.length;
+  }
+  return widths;
+}
+
+export function assembleMatrix(store: FeatureStore, shas: readonly string[], sets: readonly FeatureSet[], backbone: string): FeatureMatrix {
+  const n = shas.length;
+  if (!n) return { x: new Float32Array(0), n: 0, d: 0, widths: { whole: 0, crops: 0, signals: 0 } };
+  const widths = blockWidths(store, shas[0]!, sets, backbone);
+  const d = sets.reduce((sum, s) => sum + widths[s], 0);
+  const x = new Float32Array(n * d);
+  let offset = 0;
+  for (const s of sets) {
+    const w = widths[s];
+    const block = store.matrix(shas, featureKey(s, backbone), w);
+    for (let i = 0; i < n; i++) x.set(block.subarray(i * w, (i + 1) * w), i * d + offset);
+    offset += w;
+  }
+  return { x, n, d, widths };
+}
+
+/** Per-column weights: 1 for embedding columns, `signalsWeight` for the hand-crafted signals block (last). */
+export function columnScale(m: FeatureMatrix, sets: readonly FeatureSet[], signalsWeight: number): Float32Array {
+  const scale = new Float32Array(m.d).fill(1);
+  if (sets.includes('signals')) {
+    let offset = 0;
+    for (const s of sets) {
+      if (s === 'signals') scale.fill(signalsWeight, offset, offset + m.widths.signals);
+      offset += m.widths[s];
+    }
+  }
+  return scale;
+}

@@ -1,0 +1,91 @@
+/**
+ * `ml.embed`: make sure every image has the cached features a run needs. Finds what is missing,
+ * hands files to the ML engine (the worker), and stores each batch as it arrives, so a killed run
+ * keeps what it finished and the next run continues from there.
+ */
+import path from 'node:path';
+import type { CallContext } from '../../../src-shared/contract/handlers';
+import type { EmbedSummary, FeatureSet } from '../../../src-shared/domain/ml';
+import type { CoreContext } from '../context';
+import { featureKey, type EmbedItem } from './embed';
+import type { MlEngine } from './engine';
+import { FeatureStore } from './featureStore';
+import { getSetting, setSetting } from '../db/settings';
+
+export const DEFAULT_BACKBONE = 'mobilenet_v2_nsfwjs';
+
+export interface EmbedRequestArgs {
+  features: FeatureSet[];
+  backbone: string;
+  /** Only these images (default: every image in the library). */
+  imageIds?: number[];
+  batchSize?: number;
+}
+
+export async function embedMissing(core: CoreContext, engine: MlEngine, modelsDir: string, args: EmbedRequestArgs, ctx: CallContext): Promise<EmbedSummary> {
+  const started = performance.now();
+  const store = new FeatureStore(core.db);
+  const ids = args.imageIds ? new Set(args.imageIds) : null;
+  const images = (core.db.prepare('SELECT id, sha256, path, dhash FROM images ORDER BY id').all() as { id: number; sha256: string; path: string; dhash: string | null }[]).filter(
+    (r) => !ids || ids.has(r.id),
+  );
+  // Group images by the feature sets they lack, so each runs only what it needs.
+  const bySets = new Map<string, EmbedItem[]>();
+  for (const img of images) {
+    const missing = args.features.filter((s) => !store.has(img.sha256, featureKey(s, args.backbone)));
+    // The perceptual hash comes with any decode; signals are the cheapest decode-only set.
+    if (!missing.length && img.dhash) continue;
+    const sets = missing.length ? missing : (['signals'] as FeatureSet[]);
+    const key = sets.join(',');
+    bySets.set(key, [...(bySets.get(key) ?? []), { sha: img.sha256, file: path.join(core.paths.root, img.path) }]);
+  }
+  const total = [...bySets.values()].reduce((n, items) => n + items.length, 0);
+  let done = 0;
+  let failed = 0;
+  let provider = 'none';
+  const setHash = core.db.prepare<[string, string]>('UPDATE images SET dhash = ? WHERE sha256 = ?');
+  ctx.progress({ job: 'embed', phase: 'embed', done, total });
+  for (const [key, items] of bySets) {
+    if (ctx.signal.aborted) break;
+    const sets = key.split(',') as FeatureSet[];
+    const info = await engine.embed(
+      { backboneId: args.backbone, modelsDir, items, sets, ...(args.batchSize && { batchSize: args.batchSize }) },
+      (results) => {
+        core.db.transaction(() => {
+          for (const r of results) {
+            if (r.error) {
+              failed++;
+              continue;
+            }
+            setHash.run(r.dhash, r.sha);
+            for (const s of sets) {
+              const v = s === 'whole' ? r.whole : s === 'crops' ? r.crops : r.signals;
+              if (v && args.features.includes(s)) store.put(r.sha, featureKey(s, args.backbone), v);
+            }
+          }
+        })();
+        done += results.length;
+        ctx.progress({ job: 'embed', phase: 'embed', done, total, failed });
+      },
+      ctx.signal,
+    );
+    if (info.provider !== 'none') {
+      provider = info.provider;
+      setSetting(core.db, `provider:${args.backbone}`, provider);
+    }
+  }
+  // Nothing new to embed: report the provider that made the cached features.
+  if (provider === 'none') provider = getSetting<string>(core.db, `provider:${args.backbone}`, 'none');
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    images: images.length,
+    embedded: done - failed,
+    cached: images.length - total,
+    failed,
+    seconds: Number(seconds.toFixed(3)),
+    images_per_second: Number((done / Math.max(seconds, 1e-9)).toFixed(1)),
+    provider,
+    backbone: args.backbone,
+    features: args.features,
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * The heavy ML work (backbone inference, head training) behind one interface, so it can run in
+ * the long-lived ML worker thread (jobs/mlWorker.ts) or, where threads are unwanted, in process.
+ * It receives ids, file paths and matrices, never database handles, and returns results.
+ */
+import type { Backbone } from './backbone/runtime';
+import { openBackbone } from './backbone/runtime';
+import { embedBatches, type EmbedItem, type EmbedResult, type FeatureSet } from './embed';
+import { predictHead, type Matrix, type TrainedHead } from './train/head';
+import { runTrainJob, type TrainJobEvent, type TrainJobRequest, type TrainJobResult } from './trainJob';
+
+export interface EmbedRequest {
+  backboneId: string;
+  modelsDir: string;
+  items: EmbedItem[];
+  sets: FeatureSet[];
+  batchSize?: number;
+}
+
+export interface EmbedInfo {
+  provider: string;
+  backboneId: string;
+  dim: number;
+}
+
+export interface MlEngine {
+  /** Calls `onBatch` for every finished batch, in order. */
+  embed(req: EmbedRequest, onBatch: (results: EmbedResult[]) => void, signal?: AbortSignal): Promise<EmbedInfo>;
+  /** Train a head, score every row, and compute out-of-fold predictions; events stream per epoch and fold. */
+  train(req: TrainJobRequest, onEvent: (e: TrainJobEvent) => void, signal?: AbortSignal): Promise<TrainJobResult>;
+  /** p(bad) of every row under a trained head. */
+  predict(head: TrainedHead, m: Matrix): Promise<Float32Array>;
+  close(): Promise<void>;
+}
+
+/** Runs in the calling thread; the worker wraps one of these. */
+export class InProcessEngine implements MlEngine {
+  private backbones = new Map<string, Promise<Backbone>>();
+
+  private backbone(id: string, modelsDir: string): Promise<Backbone> {
+    const key = `${modelsDir}::${id}`;
+    let b = this.backbones.get(key);
+    if (!b) {
+      b = openBackbone(id, { modelsDir });
+      b.catch(() => this.backbones.delete(key));
+      this.backbones.set(key, b);
+    }
+    return b;
+  }
+
+  async embed(req: EmbedRequest, onBatch: (results: EmbedResult[]) => void, signal?: AbortSignal): Promise<EmbedInfo> {
+    const needsBackbone = req.sets.some((s) => s !== 'signals');
+    const backbone = needsBackbone ? await this.backbone(req.backboneId, req.modelsDir) : null;
+    for await (const batch of embedBatches(backbone, req.items, { sets: req.sets, ...(req.batchSize && { batchSize: req.batchSize }), ...(signal && { signal }) })) {
+      onBatch(batch);
+    }
+    return { provider: backbone?.provider ?? 'none', backboneId: req.backboneId, dim: backbone?.dim ?? 0 };
+  }
+
+  train(req: TrainJobRequest, onEvent: (e: TrainJobEvent) => void, signal?: AbortSignal): Promise<TrainJobResult> {
+    return runTrainJob(req, onEvent, signal);
+  }
+
+  predict(head: TrainedHead, m: Matrix): Promise<Float32Array> {
+    return predictHead(head, m);
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.backbones.values()];
+    this.backbones.clear();
+    await Promise.all(all.map(async (b) => (await b).close().catch(() => {})));
+  }
+}

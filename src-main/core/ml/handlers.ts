@@ -1,0 +1,54 @@
+/** The ML engine's and the export's slices of the API. */
+import type { ExportApi, HandlersOf, MlApi } from '../../../src-shared/contract/handlers';
+import { QcError } from '../../../src-shared/contract/errors';
+import type { LabelIssue, RunEvaluation } from '../../../src-shared/domain/ml';
+import type { CoreContext } from '../context';
+import { setSetting, getSetting } from '../db/settings';
+import { Importer } from '../library/importer';
+import { ClassifyService } from './classifyService';
+import { DEFAULT_BACKBONE, embedMissing } from './embedService';
+import type { MlEngine } from './engine';
+import { DEFAULT_TRAIN_PARAMS, TrainService } from './trainService';
+
+export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: string): HandlersOf<MlApi> & HandlersOf<ExportApi> {
+  const train = new TrainService(core, engine, modelsDir);
+  const importer = new Importer({ db: core.db, store: core.store, labels: core.labels, maxPixels: core.maxPixels });
+  const classify = new ClassifyService(core, engine, modelsDir, importer, train);
+  const runOrActive = (runId?: number) => {
+    const id = runId ?? train.activeRunId();
+    if (id === null) throw new QcError('not_found', 'no trained model yet: run `qc train` first');
+    return id;
+  };
+  return {
+    'ml.embed': (args, ctx) =>
+      embedMissing(core, engine, modelsDir, { features: args.features ?? DEFAULT_TRAIN_PARAMS.features, backbone: args.backbone ?? DEFAULT_BACKBONE, ...(args.batchSize && { batchSize: args.batchSize }) }, ctx),
+    'ml.train': (args, ctx) => train.train(args, ctx),
+    'ml.runs': async () => ({ active: train.activeRunId(), runs: train.list() }),
+    'ml.run': async ({ runId }) => {
+      const id = runOrActive(runId);
+      const row = core.db.prepare('SELECT evaluation FROM runs WHERE id = ?').get(id) as { evaluation: string | null } | undefined;
+      return { ...train.summary(id), evaluation: row?.evaluation ? (JSON.parse(row.evaluation) as RunEvaluation) : null };
+    },
+    'ml.setActive': async ({ runId }) => ({ active: train.setActive(runId) }),
+    'ml.labelIssues': async ({ runId, limit }) => {
+      const id = runOrActive(runId);
+      const total = (core.db.prepare('SELECT COUNT(*) AS n FROM label_issues WHERE run_id = ?').get(id) as { n: number }).n;
+      const issues = core.db
+        .prepare(
+          `SELECT li.rank, li.image_id, li.given, li.suggested, li.self_confidence, p.p_bad,
+                  (SELECT url FROM image_urls u WHERE u.image_id = li.image_id ORDER BY u.created_at LIMIT 1) AS url
+           FROM label_issues li JOIN predictions p ON p.run_id = li.run_id AND p.image_id = li.image_id
+           WHERE li.run_id = ? ORDER BY li.rank LIMIT ?`,
+        )
+        .all(id, limit ?? 1000) as LabelIssue[];
+      return { run_id: id, total, issues };
+    },
+    'ml.classify': (args, ctx) => classify.classify(args, ctx),
+    'ml.setThreshold': async ({ threshold }) => {
+      if (threshold !== null && !(threshold >= 0 && threshold <= 1)) throw new QcError('bad_input', `threshold must be in 0..1, got ${threshold}`);
+      setSetting(core.db, 'threshold_bad', threshold);
+      return { threshold: getSetting<number | null>(core.db, 'threshold_bad', null) };
+    },
+    'export.tags': (args, ctx) => classify.exportTags(args, ctx),
+  };
+}
