@@ -17,6 +17,8 @@ import { ImageStore } from './library/store';
 import { WorkerEngine } from './jobs/workerEngine';
 import { InProcessEngine, type MlEngine } from './ml/engine';
 import { mlHandlers } from './ml/handlers';
+import { TrainService } from './ml/trainService';
+import { reviewHandlers } from './review/handlers';
 import { libraryPaths } from './paths';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,7 +72,15 @@ export function createCore(opts: CoreOptions): Core {
   const events = createEventBus();
   const context: CoreContext = { paths, db, store, labels: new LabelService(db), events, ...(opts.maxPixels !== undefined && { maxPixels: opts.maxPixels }) };
   const engine: MlEngine = opts.ml === 'in-process' ? new InProcessEngine() : new WorkerEngine();
-  const handlers: Handlers = { ...libraryHandlers(context), ...labelHandlers(context), ...mlHandlers(context, engine, opts.modelsDir ?? defaultModelsDir()) };
+  const modelsDir = opts.modelsDir ?? defaultModelsDir();
+  const train = new TrainService(context, engine, modelsDir);
+  const runs = { activeRunId: () => train.activeRunId(), recommendedBad: (id: number) => train.summary(id).recommended_threshold.bad };
+  const handlers: Handlers = {
+    ...libraryHandlers(context),
+    ...labelHandlers(context),
+    ...mlHandlers(context, engine, modelsDir, train),
+    ...reviewHandlers(context, runs),
+  };
 
   return {
     context,

@@ -4,7 +4,7 @@
  * Electron IPC, `qc serve`) carries exactly these methods through one dispatcher.
  */
 import type { LabelRule, LabelValue } from '../domain/label';
-import type { FailureRow, ImportKind, ImportSummary, LabelBatchResult, LibraryStatus } from '../domain/library';
+import type { FailureRow, GalleryItem, ImageDetail, ImportKind, ImportSummary, LabelBatchResult, LibraryStatus, ReviewQuery } from '../domain/library';
 import type { ClassifySummary, EmbedSummary, ExportSummary, FeatureSet, LabelIssue, RunDetail, RunSummary, TrainRequest } from '../domain/ml';
 import type { JobProgress } from './events';
 
@@ -63,7 +63,21 @@ export interface ExportApi {
   'export.tags': { args: { bundleId?: number; outDir: string; threshold?: number; runId?: number; chunkRows?: number }; result: ExportSummary };
 }
 
-export type Api = LibraryApi & LabelsApi & MlApi & ExportApi;
+export interface ReviewApi {
+  /** A page of the gallery (the grid asks for pages near the viewport). */
+  'review.page': { args: ReviewQuery & { offset: number; limit: number }; result: { total: number; items: GalleryItem[] } };
+  /**
+   * Everything the threshold slider needs, once per run: p(bad) of every scored image (for counts)
+   * and the held-out predictions with labels (for coverage and error), plus the thresholds in force.
+   */
+  'review.scores': {
+    args: { runId?: number };
+    result: { run_id: number; all: number[]; heldout: { p_bad: number[]; bad: number[] }; recommended: number | null; curator: number | null };
+  };
+  'images.get': { args: { imageId: number }; result: ImageDetail };
+}
+
+export type Api = LibraryApi & LabelsApi & MlApi & ExportApi & ReviewApi;
 export type Method = keyof Api;
 export type ArgsOf<M extends Method> = Api[M]['args'];
 export type ResultOf<M extends Method> = Api[M]['result'];

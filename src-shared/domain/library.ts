@@ -100,3 +100,69 @@ export interface LabelBatchResult {
 }
 
 export type { Label, LabelOrigin, LabelValue, RatingClass };
+
+/** One tile of the review gallery. Its picture comes by URL (see contract/transport.ts filePath). */
+export interface GalleryItem {
+  image_id: number;
+  /** The active run's p(bad): held-out for labelled images, or null when not scored. */
+  p_bad: number | null;
+  label: LabelValue;
+  origin: LabelOrigin;
+  rating_class: RatingClass | null;
+  /** Rank among probable label issues (1 = most suspicious), or null. */
+  issue_rank: number | null;
+  width: number;
+  height: number;
+}
+
+export interface ReviewQuery {
+  /** Default: the active run. */
+  runId?: number;
+  /** Predicted class at `threshold`: bad = p(bad) ≥ threshold. */
+  predicted?: 'bad' | 'good' | 'all';
+  threshold?: number;
+  /** Prediction against the current label: tp/fp for predicted bad, tn/fn for predicted good. */
+  outcome?: 'all' | 'tp' | 'fp' | 'tn' | 'fn' | 'unlabeled';
+  /** Substring of the ancestry JSON (e.g. a genus name), case-insensitive. */
+  taxon?: string;
+  origin?: LabelOrigin | 'any';
+  label?: Label | 'none' | 'any';
+  /** Only label issues of the run. */
+  issuesOnly?: boolean;
+  bundleId?: number;
+  sort?: 'confidence' | 'issue-rank' | 'id';
+  order?: 'asc' | 'desc';
+}
+
+export interface ImageSource {
+  url: string;
+  kind: string;
+  eol_id: string | null;
+  ancestry: string | null;
+  origin: string;
+  line: number;
+  raw: Record<string, string>;
+}
+
+export interface LabelHistoryEntry {
+  batch_id: number;
+  actor: 'import' | 'curator' | 'undo' | 'rule';
+  old_label: LabelValue;
+  new_label: LabelValue;
+  old_origin: LabelOrigin | null;
+  new_origin: LabelOrigin;
+  created_at: string;
+}
+
+export interface ImageDetail extends GalleryItem {
+  sha256: string;
+  format: string;
+  bytes: number;
+  rating: number | null;
+  exemplar: boolean;
+  /** Quality signals measured on the original (sharpness, luminance, …) and the reasons they give. */
+  signals: Record<string, number> | null;
+  reasons: string[];
+  sources: ImageSource[];
+  history: LabelHistoryEntry[];
+}

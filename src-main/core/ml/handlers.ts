@@ -10,8 +10,7 @@ import { DEFAULT_BACKBONE, embedMissing } from './embedService';
 import type { MlEngine } from './engine';
 import { DEFAULT_TRAIN_PARAMS, TrainService } from './trainService';
 
-export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: string): HandlersOf<MlApi> & HandlersOf<ExportApi> {
-  const train = new TrainService(core, engine, modelsDir);
+export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: string, train = new TrainService(core, engine, modelsDir)): HandlersOf<MlApi> & HandlersOf<ExportApi> {
   const importer = new Importer({ db: core.db, store: core.store, labels: core.labels, maxPixels: core.maxPixels });
   const classify = new ClassifyService(core, engine, modelsDir, importer, train);
   const runOrActive = (runId?: number) => {

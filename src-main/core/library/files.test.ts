@@ -1,0 +1,83 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCore, type Core } from '../app';
+import { insideDir, resolveImageFile } from './files';
+import { DEV_IMAGES, tempDir } from './testing/fixtures';
+
+let dir: string;
+let core: Core;
+/** image id by source file name */
+const ids: Record<string, number> = {};
+
+describe('resolveImageFile', () => {
+  beforeAll(async () => {
+    dir = tempDir('qc-files-');
+    const src = path.join(dir, 'src');
+    fs.mkdirSync(src);
+    fs.copyFileSync(path.join(DEV_IMAGES, '9000001.jpg'), path.join(src, 'small.jpg'));
+    // Larger than a preview (1024 px): stored with a separate WebP preview.
+    await sharp(path.join(DEV_IMAGES, '9000002.jpg')).resize(1600).png().toFile(path.join(src, 'large.png'));
+    core = createCore({ dataDir: path.join(dir, 'data'), ml: 'in-process' });
+    const summary = await core.call('library.import', { source: src });
+    expect(summary.images_new).toBe(2);
+    const rows = core.context.db.prepare("SELECT i.id, u.url FROM images i JOIN image_urls u ON u.image_id = i.id").all() as { id: number; url: string }[];
+    for (const r of rows) ids[path.basename(r.url)] = r.id;
+  });
+  afterAll(async () => {
+    await core.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('finds the thumbnail, preview and original of an image that is its own preview', () => {
+    const id = ids['small.jpg']!;
+    const original = fs.readFileSync(path.join(DEV_IMAGES, '9000001.jpg'));
+    const thumb = resolveImageFile(core.context, 'thumb', id)!;
+    expect(thumb.contentType).toBe('image/webp');
+    expect(thumb.path.startsWith(path.join(core.context.paths.root, 'thumbs') + path.sep)).toBe(true);
+    expect(fs.readFileSync(thumb.path).subarray(8, 12).toString('latin1')).toBe('WEBP');
+    const orig = resolveImageFile(core.context, 'original', id)!;
+    expect(orig.contentType).toBe('image/jpeg');
+    expect(fs.readFileSync(orig.path).equals(original)).toBe(true);
+    const preview = resolveImageFile(core.context, 'preview', id)!;
+    expect(preview).toEqual(orig);
+  });
+
+  it('serves a separate WebP preview for a large original', () => {
+    const id = ids['large.png']!;
+    const preview = resolveImageFile(core.context, 'preview', id)!;
+    expect(preview.contentType).toBe('image/webp');
+    expect(preview.path).toContain(`${path.sep}previews${path.sep}`);
+    expect(fs.existsSync(preview.path)).toBe(true);
+    expect(resolveImageFile(core.context, 'original', id)!.contentType).toBe('image/png');
+  });
+
+  it('returns null for unknown or invalid ids', () => {
+    expect(resolveImageFile(core.context, 'thumb', 999_999)).toBeNull();
+    expect(resolveImageFile(core.context, 'thumb', 0)).toBeNull();
+    expect(resolveImageFile(core.context, 'thumb', -1)).toBeNull();
+    expect(resolveImageFile(core.context, 'thumb', 1.5)).toBeNull();
+  });
+
+  it('refuses a stored path that escapes the data dir', () => {
+    const { db } = core.context;
+    const ins = db
+      .prepare("INSERT INTO images (sha256, path, format, width, height, bytes, thumb_path, preview_path) VALUES (?, ?, 'jpeg', 1, 1, 1, ?, ?)")
+      .run('f'.repeat(64), '../../etc/passwd', path.resolve('/etc/passwd'), 'thumbs/../../outside.webp');
+    const id = Number(ins.lastInsertRowid);
+    expect(resolveImageFile(core.context, 'original', id)).toBeNull();
+    expect(resolveImageFile(core.context, 'thumb', id)).toBeNull();
+    expect(resolveImageFile(core.context, 'preview', id)).toBeNull();
+    db.prepare('DELETE FROM images WHERE id = ?').run(id);
+  });
+});
+
+describe('insideDir', () => {
+  it('keeps paths inside the root and refuses the rest', () => {
+    const root = path.resolve('/data/lib');
+    expect(insideDir(root, 'thumbs/ab/x.webp')).toBe(path.join(root, 'thumbs', 'ab', 'x.webp'));
+    expect(insideDir(root, 'thumbs/../originals/x.jpg')).toBe(path.join(root, 'originals', 'x.jpg'));
+    for (const bad of ['', '.', '..', '../x', 'a/../../x', '/etc/passwd', 'C:\\x', 'a\0b']) expect(insideDir(root, bad), bad).toBeNull();
+  });
+});

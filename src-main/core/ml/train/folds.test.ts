@@ -1,0 +1,116 @@
+/** Stratified and group-aware folds, and out-of-fold probabilities on real tfjs / the JS trainer. */
+import { describe, expect, it } from 'vitest';
+import { outOfFold, outOfFoldProbabilities, stratifiedFolds, takeRows } from './folds';
+import { DEFAULT_HEAD_PARAMS, predictHead, trainHead } from './head';
+import { createRng } from './rng';
+import { makeSynthetic } from './synthetic';
+
+function labels(n: number, badShare: number, seed: number): Uint8Array {
+  const rand = createRng(seed);
+  return Uint8Array.from({ length: n }, () => (rand() < badShare ? 1 : 0));
+}
+
+function perFold(folds: Int32Array, y: Uint8Array, k: number): { good: number; bad: number }[] {
+  const c = Array.from({ length: k }, () => ({ good: 0, bad: 0 }));
+  folds.forEach((f, i) => (y[i] ? c[f]!.bad++ : c[f]!.good++));
+  return c;
+}
+
+describe('stratifiedFolds', () => {
+  it('gives every fold its share of each class, within one', () => {
+    for (const [n, share, k] of [
+      [1000, 0.3, 5],
+      [997, 0.07, 10],
+      [12, 0.5, 3],
+      [50, 0.02, 5],
+    ] as const) {
+      const y = labels(n, share, n);
+      const folds = stratifiedFolds(y, k, 1);
+      const nBad = y.reduce((a, b) => a + b, 0);
+      const counts = perFold(folds, y, k);
+      for (const c of counts) {
+        expect(Math.abs(c.bad - nBad / k)).toBeLessThan(1);
+        expect(Math.abs(c.good - (n - nBad) / k)).toBeLessThan(1);
+      }
+      const sizes = counts.map((c) => c.good + c.bad);
+      expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('is deterministic for a seed and shuffles with it', () => {
+    const y = labels(500, 0.4, 2);
+    expect(stratifiedFolds(y, 5, 3)).toEqual(stratifiedFolds(y, 5, 3));
+    expect(stratifiedFolds(y, 5, 4)).not.toEqual(stratifiedFolds(y, 5, 3));
+  });
+
+  it('never splits a group, and keeps the classes balanced across folds', () => {
+    // 81 groups of 1-12 samples, like crops of one source photo; some groups are all bad.
+    const rand = createRng(9);
+    const ids: number[] = [];
+    const ys: number[] = [];
+    for (let g = 0; g < 81; g++) {
+      const size = 1 + Math.floor(rand() * 12);
+      const badShare = rand() < 0.3 ? 1 : rand();
+      for (let i = 0; i < size; i++) {
+        ids.push(g * 7 + 3); // arbitrary ids, not 0..G-1
+        ys.push(rand() < badShare ? 1 : 0);
+      }
+    }
+    // Interleave the samples so groups are not contiguous.
+    const order = ids.map((_, i) => i).sort((a, b) => ((a * 7919) % ids.length) - ((b * 7919) % ids.length) || a - b);
+    const groups = Int32Array.from(order, (i) => ids[i]!);
+    const y = Uint8Array.from(order, (i) => ys[i]!);
+    const k = 5;
+    const folds = stratifiedFolds(y, k, 1, groups);
+    const foldOf = new Map<number, number>();
+    groups.forEach((g, i) => {
+      if (!foldOf.has(g)) foldOf.set(g, folds[i]!);
+      expect(folds[i]).toBe(foldOf.get(g));
+    });
+    const nBad = y.reduce((a, b) => a + b, 0);
+    const counts = perFold(folds, y, k);
+    for (const c of counts) {
+      // Whole groups of up to 12 cannot hit n/k exactly; the greedy placement lands close.
+      expect(Math.abs(c.bad - nBad / k)).toBeLessThanOrEqual(6);
+      expect(Math.abs(c.good - (y.length - nBad) / k)).toBeLessThanOrEqual(6);
+    }
+    expect(stratifiedFolds(y, k, 1, groups)).toEqual(folds);
+  });
+
+  it('refuses impossible splits', () => {
+    const y = labels(10, 0.5, 1);
+    expect(() => stratifiedFolds(y, 1, 1)).toThrow(/k must be/);
+    expect(() => stratifiedFolds(y, 11, 1)).toThrow(/more than the 10 samples/);
+    expect(() => stratifiedFolds(y, 3, 1, new Int32Array(10).fill(4))).toThrow(/more than the 1 groups/);
+    expect(() => stratifiedFolds(y, 3, 1, new Int32Array(9))).toThrow(/group ids/);
+  });
+});
+
+describe('outOfFoldProbabilities', () => {
+  it('predicts each sample with a head that never saw it', async () => {
+    const s = makeSynthetic({ n: 600, d: 32, seed: 4, rule: 'linear', labelNoise: 0.05 });
+    const groups = Int32Array.from({ length: s.n }, (_, i) => Math.floor(i / 4));
+    const params = { ...DEFAULT_HEAD_PARAMS, hidden: 0, epochs: 10 };
+    const seen: number[] = [];
+    const { pBad, folds } = await outOfFold(s, s.y, params, { k: 4, groups, onFold: (e) => seen.push(e.testRows) });
+    expect(seen.reduce((a, b) => a + b, 0)).toBe(s.n);
+    // Fold 2's predictions are exactly what a head trained on the other folds says.
+    const trainIdx = [...folds.keys()].filter((i) => folds[i] !== 2);
+    const testIdx = [...folds.keys()].filter((i) => folds[i] === 2);
+    const head = await trainHead({ ...takeRows(s, trainIdx), y: Uint8Array.from(trainIdx, (i) => s.y[i]!) }, null, params);
+    const p = await predictHead(head, takeRows(s, testIdx));
+    expect(Float32Array.from(testIdx, (i) => pBad[i]!)).toEqual(p);
+    // And they are useful: out-of-fold accuracy far above chance.
+    let right = 0;
+    pBad.forEach((q, i) => (right += q > 0.5 === (s.y[i] === 1) ? 1 : 0));
+    expect(right / s.n).toBeGreaterThan(0.75);
+    expect(await outOfFoldProbabilities(s, s.y, params, { k: 4, groups })).toEqual(pBad);
+  });
+
+  it('stops on abort', async () => {
+    const s = makeSynthetic({ n: 300, d: 16, seed: 4 });
+    const ac = new AbortController();
+    const run = outOfFoldProbabilities(s, s.y, { ...DEFAULT_HEAD_PARAMS, hidden: 16 }, { signal: ac.signal, onFold: () => ac.abort() });
+    await expect(run).rejects.toMatchObject({ name: 'AbortError', message: 'cancelled' });
+  });
+});
