@@ -14,6 +14,8 @@ import type { FeatureKey } from './featureStore';
 
 export type FeatureSet = 'whole' | 'crops' | 'signals';
 export const FEATURE_SETS: readonly FeatureSet[] = ['whole', 'crops', 'signals'];
+/** Images whose crops go through the backbone in one call (4 × 5 = 20 crops). */
+const CROP_IMAGES_PER_CALL = 4;
 export const CROPS_VERSION = `${PREPROCESS_VERSION}+crops${CROP_COUNT}-meanmax/1`;
 
 /** Where each feature set is cached. */
@@ -117,11 +119,15 @@ export async function* embedBatches(backbone: Backbone | null, items: EmbedItem[
       ok.forEach((d, j) => (results.get(d.item.sha)!.whole = out.slice(j * backbone!.dim, (j + 1) * backbone!.dim)));
     }
     if (wantCrops && ok.length) {
-      const input = new Float32Array(ok.length * CROP_COUNT * px);
-      ok.forEach((d, j) => nativeCrops(d.img!, { size: backbone!.inputSize }, input, j * CROP_COUNT * px));
-      const pooled = poolCrops(await backbone!.embed(input, ok.length * CROP_COUNT), ok.length, backbone!.dim);
+      // A few images' crops per backbone call: activation memory grows with the batch (5 crops each).
       const w = backbone!.dim * 2;
-      ok.forEach((d, j) => (results.get(d.item.sha)!.crops = pooled.slice(j * w, (j + 1) * w)));
+      for (let start = 0; start < ok.length; start += CROP_IMAGES_PER_CALL) {
+        const part = ok.slice(start, start + CROP_IMAGES_PER_CALL);
+        const input = new Float32Array(part.length * CROP_COUNT * px);
+        part.forEach((d, j) => nativeCrops(d.img!, { size: backbone!.inputSize }, input, j * CROP_COUNT * px));
+        const pooled = poolCrops(await backbone!.embed(input, part.length * CROP_COUNT), part.length, backbone!.dim);
+        part.forEach((d, j) => (results.get(d.item.sha)!.crops = pooled.slice(j * w, (j + 1) * w)));
+      }
     }
     if (wantSignals) {
       for (const d of ok) {
