@@ -57,7 +57,7 @@ if (mode === 'test') {
     ['typecheck', npm, ['run', '--silent', 'typecheck']],
     ['lint', npm, ['run', '--silent', 'lint']],
     ['unit and integration tests', npm, ['run', '--silent', 'test:unit', '--', ...rest]],
-    ['qc command-line contract (shared/checks)', 'bash', [path.join(root, '..', 'shared', 'checks', 'cli-contract.sh'), 'import']],
+    ['qc command-line contract (shared/checks)', 'bash', [path.join(root, '..', 'shared', 'checks', 'cli-contract.sh'), 'all']],
   ];
   let failed = 0;
   for (const [name, cmd, args] of steps) {
