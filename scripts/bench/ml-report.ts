@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { FeatureSet } from '../../src-shared/domain/ml';
+import type { FeatureSet, RunSummary } from '../../src-shared/domain/ml';
 import { createCore } from '../../src-main/core/app';
 import { intArg, repoRoot } from './fixtures';
 
@@ -27,17 +27,17 @@ async function main(argv: string[]): Promise<void> {
     console.log('features                 head     test AUC  OOF AUC  test acc  bad threshold  bad coverage (test)  error (test)  seconds');
     for (const features of COMBOS) {
       for (const hidden of [0, 64]) {
-        const rows = [];
+        const rows: RunSummary[] = [];
         for (let seed = 1; seed <= seeds; seed++) {
           rows.push(await core.call('ml.train', { features, hidden, seed, groups: { file: path.join(DEV, 'truth.tsv'), groupColumn: 'source_file' } }));
         }
-        const mean = (f: (r: (typeof rows)[number]) => number | null | undefined) => {
+        const mean = (f: (r: RunSummary) => number | null | undefined) => {
           const v = rows.map(f).filter((x): x is number => typeof x === 'number' && !Number.isNaN(x));
           return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
         };
-        const bad = (r: (typeof rows)[number]) => r.thresholds?.bad;
-        const threshold = (r: (typeof rows)[number]) => bad(r)?.threshold ?? bad(r)?.best_bound?.threshold;
-        const testStats = (r: (typeof rows)[number]) => bad(r)?.on_test ?? bad(r)?.best_bound?.on_test;
+        const bad = (r: RunSummary) => r.thresholds?.bad;
+        const threshold = (r: RunSummary) => bad(r)?.threshold ?? bad(r)?.best_bound?.threshold;
+        const testStats = (r: RunSummary) => bad(r)?.on_test ?? bad(r)?.best_bound?.on_test;
         const proven = rows.filter((r) => bad(r)?.threshold !== null).length;
         console.log(
           [

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { FEATURE_SETS, type FeatureSet, type TrainRequest } from '../../src-shared/domain/ml';
 import { parseMirror } from '../core/library/importer';
+import { formatImport as formatImportLine } from './format';
 import { formatClassify, formatEmbed, formatExport, formatIssues, formatRun, formatRuns } from './formatMl';
 import type { WithCore } from './main';
 
@@ -23,6 +24,14 @@ const features = (v: string): FeatureSet[] => {
 const collect = (value: string, prev: string[]) => [...prev, value];
 
 export function registerMlCommands(program: Command, withCore: WithCore): void {
+  program
+    .command('demo')
+    .description('load the bundled demo library (112 real photos with ratings), embed it and train a first run')
+    .option('--no-train', 'import only')
+    .action(async (o: { train: boolean }, cmd: Command) =>
+      withCore(cmd, (core, signal, onProgress) => core.call('demo.load', { train: o.train }, { signal, onProgress }), (r) => [formatImportLine(r.import), r.run ? formatRun(r.run) : 'not trained (qc train)'].join('\n')),
+    );
+
   program
     .command('embed')
     .description('compute the cached features of every image (backbone embeddings, native-resolution crops, quality signals)')

@@ -28,14 +28,23 @@ export interface CoreOptions {
   maxPixels?: number;
   /** Where backbones.json and the ONNX files are (default: resources/models of this checkout). */
   modelsDir?: string;
+  /** Where the demo library is (default: resources/demo of this checkout). */
+  demoDir?: string;
   /** Run ML work in the long-lived worker thread (default) or in this thread. */
   ml?: 'worker' | 'in-process';
 }
 
-/** resources/models next to the sources (src-main/core → ../../resources/models). */
-export function defaultModelsDir(): string {
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'resources', 'models');
+/** resources/ next to the sources (src-main/core → ../../resources). */
+export function defaultResourcesDir(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'resources');
 }
+
+export function defaultModelsDir(): string {
+  return path.join(defaultResourcesDir(), 'models');
+}
+
+/** The demo library's ratings use EOL URLs; its images are found locally through this mirror. */
+export const DEMO_URL_PREFIX = 'https://content.eol.org/data/media/qc/';
 
 export interface CallOptions {
   signal?: AbortSignal;
@@ -80,6 +89,12 @@ export function createCore(opts: CoreOptions): Core {
     ...labelHandlers(context),
     ...mlHandlers(context, engine, modelsDir, train),
     ...reviewHandlers(context, runs),
+    'demo.load': async ({ train: wantTrain = true }, ctx) => {
+      const demoDir = opts.demoDir ?? path.join(defaultResourcesDir(), 'demo');
+      const imported = await handlers['library.import']({ source: path.join(demoDir, 'image_ratings.txt'), mirrors: [{ prefix: DEMO_URL_PREFIX, dir: path.join(demoDir, 'images') }] }, ctx);
+      const run = wantTrain && !ctx.signal.aborted ? await handlers['ml.train']({}, ctx) : null;
+      return { import: imported, run };
+    },
   };
 
   return {

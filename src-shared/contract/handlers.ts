@@ -29,6 +29,11 @@ export interface LibraryApi {
   'library.failures': { args: { limit?: number }; result: { total: number; failures: FailureRow[] } };
 }
 
+export interface DemoApi {
+  /** Import the bundled demo library (real photos with ratings), embed it and train a first run. */
+  'demo.load': { args: { train?: boolean }; result: { import: ImportSummary; run: RunSummary | null } };
+}
+
 export interface LabelsApi {
   'labels.set': { args: { imageIds: number[]; label: LabelValue }; result: LabelBatchResult };
   'labels.undo': { args: Record<string, never>; result: LabelBatchResult };
@@ -77,7 +82,7 @@ export interface ReviewApi {
   'images.get': { args: { imageId: number }; result: ImageDetail };
 }
 
-export type Api = LibraryApi & LabelsApi & MlApi & ExportApi & ReviewApi;
+export type Api = LibraryApi & LabelsApi & MlApi & ExportApi & ReviewApi & DemoApi;
 export type Method = keyof Api;
 export type ArgsOf<M extends Method> = Api[M]['args'];
 export type ResultOf<M extends Method> = Api[M]['result'];
