@@ -57,6 +57,12 @@ export default tseslint.config(
     ['electron', 'electron/*', '**/src-renderer/**', '**/electron/**', '**/server/**'],
     'cli is an adapter over core: no electron, server or renderer imports.',
   ),
+  // The qc entry point is the CLI's composition root: it may hand the server to `qc serve`.
+  layer(
+    ['src-main/cli/main.ts'],
+    ['electron', 'electron/*', '**/src-renderer/**', '**/electron/**'],
+    'the qc entry point composes the cli and the server, nothing else.',
+  ),
   layer(
     ['src-main/server/**'],
     ['electron', 'electron/*', '**/src-renderer/**', '**/electron/**', '**/cli/**'],

@@ -14,6 +14,8 @@ import { defaultDataDir } from '../core/paths';
 import { formatFailures, formatImport, formatLabelBatch, formatStatus } from './format';
 import { progressView } from './progress';
 import { registerMlCommands } from './ml';
+import { registerServeCommand } from './serve';
+import { startServer } from '../server/server';
 import type { JobProgress } from '../../src-shared/contract/events';
 
 interface GlobalOptions {
@@ -143,6 +145,7 @@ export function buildProgram(): Command {
     });
 
   registerMlCommands(program, withCore);
+  registerServeCommand(program, startServer);
   return program;
 }
 

@@ -1,0 +1,98 @@
+/**
+ * The desktop app as a user starts it: the built main process (out/main/main.js) opens one
+ * sandboxed window on app://renderer/index.html that shows the app and reaches the core only
+ * through `window.bridge`.
+ *
+ * Skipped, with the reason printed, where the Electron binary is not installed (machines without
+ * internet access: `npm start` uses browser mode there). Needs `npm run build` first.
+ */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { _electron as electron, expect, test } from '@playwright/test';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const MAIN = path.join(ROOT, 'out', 'main', 'main.js');
+
+/** The Electron executable (what `require('electron')` returns in Node), or why there is none. */
+function findElectron(): { executable: string } | { reason: string } {
+  let executable: unknown;
+  try {
+    executable = createRequire(import.meta.url)('electron');
+  } catch (e) {
+    return { reason: `the Electron binary is not installed (${(e as Error).message.split('\n')[0]})` };
+  }
+  if (typeof executable !== 'string' || !fs.existsSync(executable)) return { reason: `the Electron binary is not installed (${String(executable)} does not exist)` };
+  return { executable };
+}
+
+const found = findElectron();
+const skipReason = 'reason' in found ? `electron e2e skipped: ${found.reason}; run node node_modules/electron/install.js with internet access to get it` : null;
+if (skipReason) console.log(skipReason);
+
+/** What the page sees of its globals (evaluated in the renderer; the node typings have no DOM). */
+interface PageGlobals {
+  bridge?: { call(id: number, method: string, args: unknown): void; listen(cb: (m: { type: string; id?: number }) => void): () => void };
+  require?: unknown;
+  process?: unknown;
+  document: { title: string; body: { innerText: string } };
+}
+
+test.describe('desktop app (Electron)', () => {
+  test.skip(skipReason !== null, skipReason ?? '');
+
+  test('opens one secure window that shows the app and talks to the core', async () => {
+    expect(fs.existsSync(MAIN), `${MAIN} is missing: run npm run build first`).toBe(true);
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qc-e2e-electron-'));
+    const app = await electron.launch({
+      args: [MAIN],
+      cwd: ROOT,
+      env: { ...process.env, QC_DATA_DIR: dataDir, ELECTRON_RENDERER_URL: '' },
+    });
+    try {
+      const win = await app.firstWindow();
+      await win.waitForLoadState('domcontentloaded');
+      expect(win.url()).toBe('app://renderer/index.html');
+      await expect(win).toHaveTitle(/Quality Curator/);
+      await expect.poll(() => win.evaluate(() => (globalThis as unknown as PageGlobals).document.body.innerText.trim().length), { timeout: 15_000 }).toBeGreaterThan(0);
+
+      // Only the bridge reaches the page: no Node, no Electron.
+      const globals = await win.evaluate(() => {
+        const g = globalThis as unknown as PageGlobals;
+        return { bridge: Object.keys(g.bridge ?? {}).sort(), require: typeof g.require, process: typeof g.process };
+      });
+      expect(globals).toEqual({ bridge: ['call', 'cancel', 'listen'], require: 'undefined', process: 'undefined' });
+
+      // A call through the bridge reaches the core (an empty library in the temp data dir).
+      const reply = await win.evaluate(
+        () =>
+          new Promise((resolve) => {
+            const bridge = (globalThis as unknown as PageGlobals).bridge!;
+            const off = bridge.listen((m) => {
+              if (m.id === 987_654 && (m.type === 'result' || m.type === 'error')) {
+                off();
+                resolve(m);
+              }
+            });
+            bridge.call(987_654, 'library.status', {});
+          }),
+      );
+      expect(reply).toMatchObject({ type: 'result', result: { images: 0, data_dir: path.resolve(dataDir) } });
+
+      // One window, whose page is sandboxed and isolated (checked above from inside: no require, no process).
+      expect(await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().length)).toBe(1);
+
+      // Navigation away from the app and new windows are refused.
+      await win.evaluate(() => {
+        (globalThis as unknown as { location: { href: string } }).location.href = 'https://example.com/';
+      });
+      await win.waitForTimeout(500);
+      expect(win.url()).toBe('app://renderer/index.html');
+    } finally {
+      await app.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

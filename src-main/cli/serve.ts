@@ -1,0 +1,90 @@
+/**
+ * `qc serve [--port N] [--no-open] [--renderer DIR]`: the app in a browser. Opens the library,
+ * starts the local server and prints one line, `Open http://127.0.0.1:PORT/#token=…`, on stdout
+ * (with --json: one JSON object `{ url, port, data_dir }`); runs until SIGINT or SIGTERM, then
+ * closes the server and the library.
+ *
+ * The server itself lives in src-main/server, which the cli layer does not import: the command's
+ * composition root passes `startServer` in.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { createCore, type Core } from '../core/app';
+import { defaultDataDir } from '../core/paths';
+
+/** What `registerServeCommand` needs of the server (src-main/server's `startServer` fits). */
+export type StartServer = (opts: { core: Core; rendererDir: string; port?: number }) => Promise<{ url: string; port: number; close(): Promise<void> }>;
+
+/** electron-vite's renderer output in this checkout: `<repo>/out/renderer`. */
+export function defaultRendererDir(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'out', 'renderer');
+}
+
+const portNumber = (v: string) => {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || !Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--port must be an integer from 0 to 65535, got "${v}"`);
+  return n;
+};
+
+/** Best effort: the platform's way to open a URL in the default browser; failures are ignored. */
+export function openBrowser(url: string): void {
+  const [cmd, args]: [string, string[]] =
+    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
+  try {
+    const child = spawn(cmd, args, { stdio: 'ignore', detached: true, windowsHide: true });
+    child.on('error', () => {});
+    child.unref();
+  } catch {
+    // no browser opener here: the printed link is enough
+  }
+}
+
+/** Resolves with the first SIGINT or SIGTERM; a second SIGINT while shutting down quits at once. */
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      process.once('SIGINT', () => process.exit(130));
+      resolve(signal);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+export function registerServeCommand(program: Command, startServer: StartServer): void {
+  program
+    .command('serve')
+    .description('use the app in a browser: a local server on 127.0.0.1 with a one-session link')
+    .option('--port <n>', 'port to listen on (0: any free port)', portNumber, 0)
+    .option('--no-open', 'do not open a browser, only print the link')
+    .option('--renderer <dir>', 'the built user interface (default: out/renderer of this checkout)')
+    .action(async (o: { port: number; open: boolean; renderer?: string }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<{ data?: string; json?: boolean }>();
+      const dataDir = g.data ?? defaultDataDir();
+      const rendererDir = path.resolve(o.renderer ?? defaultRendererDir());
+      const core = createCore({ dataDir });
+      let server: Awaited<ReturnType<StartServer>>;
+      try {
+        server = await startServer({ core, rendererDir, port: o.port });
+      } catch (e) {
+        await core.close();
+        if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`port ${o.port} is in use (try --port 0 for any free port)`);
+        throw e;
+      }
+      const signal = untilSignal();
+      process.stdout.write(g.json ? `${JSON.stringify({ url: server.url, port: server.port, data_dir: core.context.paths.root })}\n` : `Open ${server.url}\n`);
+      process.stderr.write(`qc serve: library ${core.context.paths.root}; Ctrl-C to stop\n`);
+      if (o.open) openBrowser(server.url);
+      const got = await signal;
+      process.stderr.write(`qc serve: ${got}, stopping\n`);
+      try {
+        await server.close();
+      } finally {
+        await core.close();
+      }
+    });
+}

@@ -1,0 +1,130 @@
+/**
+ * One client of the API over any transport (Electron IPC, `qc serve`'s WebSocket): `ClientMessage`s
+ * arrive as untrusted input and are validated here, each call runs through the core's one
+ * dispatcher with its own AbortController (cancel aborts it, dispose aborts all), progress is
+ * throttled, and `ServerMessage`s go back through `send`. Transports only carry bytes.
+ */
+import type { JobProgress } from '../../src-shared/contract/events';
+import { toErrorShape, type QcErrorShape } from '../../src-shared/contract/errors';
+import type { Method } from '../../src-shared/contract/handlers';
+import type { ServerMessage } from '../../src-shared/contract/transport';
+import type { Core } from './app';
+
+type Dispatcher = Pick<Core, 'call' | 'handlers'>;
+
+const MAX_CALLS = 64;
+const PROGRESS_INTERVAL_MS = 50;
+
+const isId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
+
+export function isMethod(handlers: object, method: unknown): method is Method {
+  return typeof method === 'string' && Object.prototype.hasOwnProperty.call(handlers, method) && typeof (handlers as Record<string, unknown>)[method] === 'function';
+}
+
+/** At most one progress message per job phase every interval; the first and last of a phase always go. */
+export class ProgressThrottle {
+  private last = new Map<string, number>();
+
+  constructor(private readonly intervalMs = PROGRESS_INTERVAL_MS) {}
+
+  shouldSend(key: string, p: JobProgress): boolean {
+    const k = `${key}\0${p.job}\0${p.phase}`;
+    const now = performance.now();
+    const prev = this.last.get(k);
+    if (prev !== undefined && p.done < p.total && now - prev < this.intervalMs) return false;
+    this.last.set(k, now);
+    return true;
+  }
+}
+
+/** One client's calls (a renderer page, a WebSocket). A new page gets a new session; the old one is disposed. */
+export class CallSession {
+  private readonly calls = new Map<number, AbortController>();
+  private readonly pending = new Set<Promise<void>>();
+  private readonly throttle = new ProgressThrottle();
+  private disposed = false;
+
+  constructor(
+    private readonly core: Dispatcher,
+    private readonly sendRaw: (msg: ServerMessage) => void,
+  ) {}
+
+  /** Never throws: a page that has gone away simply misses the message. */
+  private send(msg: ServerMessage): void {
+    try {
+      this.sendRaw(msg);
+    } catch {
+      // the page is gone
+    }
+  }
+
+  get inFlight(): number {
+    return this.calls.size;
+  }
+
+  /** A call message (already parsed from JSON or structured-cloned). */
+  call(msg: unknown): void {
+    if (this.disposed) return;
+    const m = (typeof msg === 'object' && msg !== null ? msg : {}) as Record<string, unknown>;
+    const id = isId(m.id) ? m.id : -1;
+    if (!isId(m.id) || m.type !== 'call') return this.error(id, { code: 'bad_input', message: 'expected { type: "call", id, method, args }' });
+    const args = m.args ?? {};
+    if (typeof args !== 'object' || args === null || Array.isArray(args)) return this.error(id, { code: 'bad_input', message: 'args must be an object' });
+    if (this.calls.has(id)) return this.error(id, { code: 'conflict', message: `call id ${id} is already in use` });
+    if (!isMethod(this.core.handlers, m.method)) return this.error(id, { code: 'unknown_method', message: `no such method: ${String(m.method)}` });
+    if (this.calls.size >= MAX_CALLS) return this.error(id, { code: 'conflict', message: `too many calls in flight (at most ${MAX_CALLS})` });
+    this.run(id, m.method, args);
+  }
+
+  /** A cancel message. */
+  cancel(msg: unknown): void {
+    const id = typeof msg === 'object' && msg !== null ? (msg as Record<string, unknown>).id : undefined;
+    if (isId(id)) this.calls.get(id)?.abort();
+  }
+
+  /** A push event for this client (job progress is throttled). */
+  event(msg: Extract<ServerMessage, { type: 'event' }>): void {
+    if (this.disposed) return;
+    if (msg.name === 'job.progress' && !this.throttle.shouldSend('event', msg.payload)) return;
+    this.send(msg);
+  }
+
+  /** Abort every call, send nothing more, and wait (at most `waitMs`) for the calls to wind down. */
+  async dispose(waitMs = 10_000): Promise<void> {
+    this.disposed = true;
+    for (const c of this.calls.values()) c.abort();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.pending]), new Promise((r) => (timer = setTimeout(r, waitMs)))]);
+    clearTimeout(timer);
+  }
+
+  private run(id: number, method: Method, args: object): void {
+    const controller = new AbortController();
+    this.calls.set(id, controller);
+    const onProgress = (progress: JobProgress) => {
+      if (!this.disposed && this.throttle.shouldSend(`call:${id}`, progress)) this.send({ type: 'progress', id, progress });
+    };
+    const p = this.core
+      .call(method, args as never, { signal: controller.signal, onProgress })
+      .then(
+        (result) => {
+          if (!this.disposed) this.send({ type: 'result', id, result });
+        },
+        (e: unknown) => this.error(id, toErrorShape(e)),
+      )
+      .finally(() => {
+        this.calls.delete(id);
+        this.pending.delete(p);
+      });
+    this.pending.add(p);
+  }
+
+  private error(id: number, error: QcErrorShape): void {
+    if (!this.disposed) this.send({ type: 'error', id, error });
+  }
+}
+
+/** Progress and job events may be dropped under back-pressure; results, errors and label changes never. */
+export function isLossy(msg: ServerMessage): boolean {
+  return msg.type === 'progress' || (msg.type === 'event' && msg.name === 'job.progress');
+}

@@ -1,0 +1,95 @@
+/**
+ * The API over IPC: `qc:call` and `qc:cancel` in, `qc:message` out, carrying the same
+ * ClientMessage/ServerMessage shapes as `qc serve`'s WebSocket. Only our window's main frame,
+ * showing our own renderer, is heard; every other sender is ignored.
+ */
+import { ipcMain, type BrowserWindow, type IpcMainEvent } from 'electron';
+import type { EventMap, EventName } from '../../src-shared/contract/events';
+import type { ServerMessage } from '../../src-shared/contract/transport';
+import type { Core } from '../core/app';
+import { CallSession } from '../core/session';
+import { isTrustedRendererUrl } from './security';
+
+export const IPC_CALL = 'qc:call';
+export const IPC_CANCEL = 'qc:cancel';
+export const IPC_MESSAGE = 'qc:message';
+
+export interface IpcBridge {
+  /** Serve this window (its calls are aborted when it closes, reloads or crashes). */
+  attach(win: BrowserWindow): void;
+  /** Stop listening, abort every call and wait (bounded) for them to end. */
+  dispose(): Promise<void>;
+}
+
+export function registerIpc(core: Core): IpcBridge {
+  let win: BrowserWindow | null = null;
+  let session: CallSession | null = null;
+  const retiring = new Set<Promise<void>>();
+
+  const retire = () => {
+    if (!session) return;
+    const p = session.dispose();
+    retiring.add(p);
+    void p.finally(() => retiring.delete(p));
+    session = null;
+  };
+
+  const currentSession = (): CallSession | null => {
+    if (!win || win.isDestroyed()) return null;
+    if (!session) {
+      const contents = win.webContents;
+      session = new CallSession(core, (msg: ServerMessage) => {
+        if (!contents.isDestroyed()) contents.send(IPC_MESSAGE, msg);
+      });
+    }
+    return session;
+  };
+
+  /** Only our window's top frame, on our own renderer page. */
+  const trusted = (event: IpcMainEvent): boolean => {
+    if (!win || win.isDestroyed() || event.sender !== win.webContents) return false;
+    const frame = event.senderFrame;
+    if (!frame || frame !== event.sender.mainFrame) return false;
+    return isTrustedRendererUrl(frame.url);
+  };
+
+  const onCall = (event: IpcMainEvent, msg: unknown) => {
+    if (trusted(event)) currentSession()?.call(msg);
+  };
+  const onCancel = (event: IpcMainEvent, msg: unknown) => {
+    if (trusted(event)) session?.cancel(msg);
+  };
+  ipcMain.on(IPC_CALL, onCall);
+  ipcMain.on(IPC_CANCEL, onCancel);
+
+  const forward = <E extends EventName>(name: E, payload: EventMap[E]) => {
+    if (!win || win.isDestroyed() || !isTrustedRendererUrl(win.webContents.getURL())) return;
+    currentSession()?.event({ type: 'event', name, payload } as Extract<ServerMessage, { type: 'event' }>);
+  };
+  const unsubscribe = [core.events.on('label.changed', (p) => forward('label.changed', p)), core.events.on('job.progress', (p) => forward('job.progress', p))];
+
+  return {
+    attach(w) {
+      retire();
+      win = w;
+      const contents = w.webContents;
+      // A new document (reload, navigation) cannot receive the old one's results: abort its calls.
+      contents.on('did-start-navigation', (details) => {
+        if (details.isMainFrame && !details.isSameDocument) retire();
+      });
+      contents.on('render-process-gone', () => retire());
+      contents.on('destroyed', () => retire());
+      w.on('closed', () => {
+        retire();
+        if (win === w) win = null;
+      });
+    },
+    async dispose() {
+      ipcMain.off(IPC_CALL, onCall);
+      ipcMain.off(IPC_CANCEL, onCancel);
+      for (const off of unsubscribe) off();
+      retire();
+      await Promise.allSettled([...retiring]);
+    },
+  };
+}

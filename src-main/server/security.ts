@@ -1,0 +1,78 @@
+/**
+ * The checks every request to `qc serve` passes: the session token (constant-time), the Host header
+ * (DNS rebinding) and the Origin header (cross-site requests), plus the response headers that go
+ * with every answer.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** 256 random bits, base64url (43 characters). */
+export function generateToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** A token a caller chose must look like one we would make: base64url, at least 128 bits. */
+export function isAcceptableToken(token: string): boolean {
+  return /^[A-Za-z0-9_-]{22,512}$/.test(token);
+}
+
+/** Compare in constant time (both sides hashed first, so their lengths leak nothing either). */
+export function tokenMatches(given: string | null | undefined, expected: string): boolean {
+  if (typeof given !== 'string' || given.length === 0) return false;
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** The Host values this server answers to. */
+export function allowedHosts(port: number): string[] {
+  return [`127.0.0.1:${port}`, `localhost:${port}`];
+}
+
+/** The Origins this server accepts (when a request carries one). */
+export function allowedOrigins(port: number): string[] {
+  return [`http://127.0.0.1:${port}`, `http://localhost:${port}`];
+}
+
+/**
+ * Why a request must be refused with 403, or null when Host and Origin are acceptable: Host must
+ * name this server exactly (a rebound DNS name carries the attacker's host), and an Origin, when
+ * present, must be this server's own.
+ */
+export function hostOriginProblem(headers: IncomingHttpHeaders, port: number): string | null {
+  const host = headers.host;
+  if (typeof host !== 'string' || !allowedHosts(port).includes(host.toLowerCase())) return 'unexpected Host header';
+  const origin = headers.origin;
+  if (origin !== undefined && !allowedOrigins(port).includes(String(origin).toLowerCase())) return 'cross-origin request refused';
+  return null;
+}
+
+export function contentSecurityPolicy(port: number): string {
+  return [
+    "default-src 'self'",
+    "img-src 'self' blob: data:",
+    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
+    "style-src 'self' 'unsafe-inline'",
+    "script-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+    "form-action 'none'",
+  ].join('; ');
+}
+
+/** Headers on every response. */
+export const BASE_HEADERS: Readonly<Record<string, string>> = {
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+/** Extra headers on HTML documents. */
+export function htmlHeaders(port: number): Record<string, string> {
+  return {
+    'Content-Security-Policy': contentSecurityPolicy(port),
+    'X-Frame-Options': 'DENY',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+  };
+}

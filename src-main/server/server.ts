@@ -1,0 +1,205 @@
+/**
+ * `qc serve`: the app in a browser. Plain Node (`node:http` + `ws`) on 127.0.0.1 only.
+ *
+ * - `/` and the renderer's files: no token needed (the page reads its token from `location.hash`).
+ * - `/files/<thumb|preview|original>/<imageId>?t=TOKEN`: image files, content-addressed, cached for good.
+ * - `/api?t=TOKEN`: a WebSocket carrying the `ClientMessage`/`ServerMessage` wire format.
+ *
+ * Every request and upgrade must name this server in its Host header (DNS rebinding) and, when it
+ * has an Origin, come from this server's own origin (cross-site requests).
+ */
+import fs from 'node:fs';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { pipeline } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { EventMap, EventName } from '../../src-shared/contract/events';
+import { parseFilePath, type ServerMessage } from '../../src-shared/contract/transport';
+import type { Core } from '../core/app';
+import { resolveImageFile } from '../core/library/files';
+import { ApiClient } from './api';
+import { BASE_HEADERS, generateToken, hostOriginProblem, htmlHeaders, isAcceptableToken, tokenMatches } from './security';
+import { findStaticFile, notBuiltPage } from './static';
+import { parseTarget, type Target } from './target';
+
+/** Largest WebSocket message accepted from a client. */
+export const MAX_MESSAGE_BYTES = 1024 * 1024;
+const HEARTBEAT_MS = 30_000;
+/** How long close() waits for calls that were aborted to wind down. */
+const CLOSE_WAIT_MS = 10_000;
+
+export interface ServerOptions {
+  core: Core;
+  /** The built renderer (electron-vite's `out/renderer`). */
+  rendererDir: string;
+  /** 0 (default): a free port. */
+  port?: number;
+  /** Loopback only: `127.0.0.1` (default) or `localhost` (which binds 127.0.0.1 too). */
+  host?: string;
+  /** The session token (default: 256 random bits). */
+  token?: string;
+}
+
+export interface RunningServer {
+  /** `http://127.0.0.1:PORT/#token=TOKEN`: what the user opens. */
+  url: string;
+  port: number;
+  token: string;
+  address(): AddressInfo;
+  /** Connected API clients. */
+  clients(): number;
+  /** Stop listening, disconnect every client, abort their calls and wait (bounded) for them to end. The core stays open. */
+  close(): Promise<void>;
+}
+
+type Headers = Record<string, string | number>;
+
+function send(res: ServerResponse, status: number, body: string, headers: Headers = {}): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const buf = Buffer.from(body, 'utf8');
+  res.writeHead(status, { ...BASE_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': buf.length, ...headers });
+  res.end(res.req.method === 'HEAD' ? undefined : buf);
+}
+
+function sendFile(req: IncomingMessage, res: ServerResponse, file: string, size: number, headers: Headers): void {
+  res.writeHead(200, { ...BASE_HEADERS, 'Content-Length': size, ...headers });
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  pipeline(fs.createReadStream(file), res, () => {});
+}
+
+/** Refuse an upgrade request on its raw socket. */
+function refuseUpgrade(socket: Socket, status: number): void {
+  if (socket.writable) {
+    socket.once('finish', () => socket.destroy());
+    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n`);
+  } else {
+    socket.destroy();
+  }
+}
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const { core, rendererDir } = opts;
+  const host = opts.host ?? '127.0.0.1';
+  if (host !== '127.0.0.1' && host !== 'localhost') throw new Error(`qc serve listens on 127.0.0.1 only (got host "${host}")`);
+  const token = opts.token ?? generateToken();
+  if (!isAcceptableToken(token)) throw new Error('the session token must be base64url with at least 128 bits (22+ characters)');
+
+  const server = http.createServer();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
+  const clients = new Map<WebSocket, ApiClient>();
+  const alive = new WeakMap<WebSocket, boolean>();
+  let port = 0;
+  let closing = false;
+
+  async function serveImage(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
+    if (!tokenMatches(target.query.get('t'), token)) return send(res, 401, 'a valid token is needed (?t=…)');
+    const parsed = parseFilePath(target.path.slice(1));
+    if (!parsed) return send(res, 400, 'expected /files/<thumb|preview|original>/<imageId>');
+    const file = resolveImageFile(core.context, parsed.kind, parsed.imageId);
+    const stat = file ? await fs.promises.stat(file.path).catch(() => null) : null;
+    if (!file || !stat?.isFile()) return send(res, 404, 'no such image file');
+    sendFile(req, res, file.path, stat.size, { 'Content-Type': file.contentType, 'Cache-Control': 'private, max-age=31536000, immutable' });
+  }
+
+  async function serveRenderer(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
+    const found = await findStaticFile(rendererDir, target.segments);
+    if (found) {
+      return sendFile(req, res, found.path, found.size, { 'Content-Type': found.contentType, 'Cache-Control': found.cacheControl, ...(found.isHtml && htmlHeaders(port)) });
+    }
+    const isIndex = target.segments.length === 0 || (target.segments.length === 1 && target.segments[0] === 'index.html');
+    if (isIndex) return send(res, 200, notBuiltPage(rendererDir), { 'Content-Type': 'text/html; charset=utf-8', ...htmlHeaders(port) });
+    send(res, 404, 'not found');
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const problem = hostOriginProblem(req.headers, port);
+    if (problem) return send(res, 403, problem);
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed', { Allow: 'GET, HEAD' });
+    const target = parseTarget(req.url);
+    if (!target) return send(res, 400, 'bad request target');
+    const first = target.segments[0];
+    if (first === 'files') return serveImage(req, res, target);
+    if (first === 'api') return send(res, 426, 'the API is a WebSocket at /api?t=TOKEN', { Upgrade: 'websocket', Connection: 'Upgrade' });
+    return serveRenderer(req, res, target);
+  }
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res).catch((e: unknown) => send(res, 500, `internal error: ${(e as Error).message}`));
+  });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    if (closing) return refuseUpgrade(socket, 503);
+    if (hostOriginProblem(req.headers, port)) return refuseUpgrade(socket, 403);
+    const target = parseTarget(req.url);
+    if (!target) return refuseUpgrade(socket, 400);
+    if (target.path !== '/api') return refuseUpgrade(socket, 404);
+    if (!tokenMatches(target.query.get('t'), token)) return refuseUpgrade(socket, 401);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const client = new ApiClient(ws, core);
+      clients.set(ws, client);
+      alive.set(ws, true);
+      ws.on('pong', () => alive.set(ws, true));
+      ws.on('close', () => clients.delete(ws));
+    });
+  });
+
+  // Dead clients (a laptop lid closed mid-call) are noticed and their calls aborted.
+  const heartbeat = setInterval(() => {
+    for (const ws of clients.keys()) {
+      if (!alive.get(ws)) {
+        ws.terminate();
+        continue;
+      }
+      alive.set(ws, false);
+      ws.ping();
+    }
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
+
+  const broadcast = <E extends EventName>(name: E, payload: EventMap[E]) => {
+    const msg = { type: 'event', name, payload } as Extract<ServerMessage, { type: 'event' }>;
+    for (const client of clients.values()) client.event(msg);
+  };
+  const unsubscribe = [core.events.on('label.changed', (p) => broadcast('label.changed', p)), core.events.on('job.progress', (p) => broadcast('job.progress', p))];
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+
+  let closed: Promise<void> | null = null;
+  return {
+    url: `http://127.0.0.1:${port}/#token=${token}`,
+    port,
+    token,
+    address: () => server.address() as AddressInfo,
+    clients: () => clients.size,
+    close() {
+      closed ??= (async () => {
+        closing = true;
+        clearInterval(heartbeat);
+        for (const off of unsubscribe) off();
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        const winding = [...clients.values()].map((client) => client.dispose(CLOSE_WAIT_MS));
+        for (const ws of clients.keys()) ws.terminate();
+        clients.clear();
+        wss.close();
+        server.closeAllConnections();
+        await stopped;
+        await Promise.all(winding);
+      })();
+      return closed;
+    },
+  };
+}
