@@ -49,6 +49,44 @@ function fetchElectronBinary() {
   if (r.status !== 0) say('Electron binary could not be downloaded here: npm start will use browser mode (qc serve)');
 }
 
+/** The Electron executable when its binary was downloaded, else null. */
+function electronBinary() {
+  const dir = path.join(root, 'node_modules', 'electron');
+  try {
+    const rel = fs.readFileSync(path.join(dir, 'path.txt'), 'utf8').trim();
+    const exe = path.join(dir, 'dist', rel);
+    return fs.existsSync(exe) ? exe : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Newest modification time of any file under `dir` (recursively), or -1. */
+function newest(dir) {
+  let t = -1;
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else t = Math.max(t, fs.statSync(p).mtimeMs);
+    }
+  };
+  if (fs.existsSync(dir)) walk(dir);
+  return t;
+}
+
+/** `electron-vite build` unless out/ is newer than every source file. */
+function ensureBuilt() {
+  const built = mtime('out/renderer/index.html');
+  const sources = Math.max(...['src-main', 'src-renderer', 'src-shared'].map((d) => newest(path.join(root, d))), mtime('electron.vite.config.ts'));
+  if (built >= 0 && built >= sources && mtime('out/main/main.js') >= 0) return;
+  say('building the app (electron-vite build)');
+  if (run(npm, ['run', '--silent', 'build:app']) !== 0) {
+    say('the build failed; see the output above');
+    process.exit(1);
+  }
+}
+
 ensureInstalled();
 
 if (mode === 'test') {
@@ -74,7 +112,12 @@ if (mode === 'test') {
   say(failed ? `${failed} step(s) failed` : 'all steps passed');
   process.exit(failed ? 1 : 0);
 } else if (mode === 'start') {
-  process.exit(run(npm, ['run', '--silent', 'qc', '--', 'status', ...rest]));
+  // The app: build when the sources are newer than the build, then Electron, or browser mode without it.
+  ensureBuilt();
+  const electron = electronBinary();
+  if (electron) process.exit(run(electron, ['.', ...rest]));
+  say('no Electron binary here (it could not be downloaded): starting browser mode instead');
+  process.exit(run(npm, ['run', '--silent', 'qc', '--', 'serve', ...rest]));
 } else {
   say(`unknown mode ${mode}`);
   process.exit(2);

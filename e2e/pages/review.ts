@@ -1,0 +1,172 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+
+export type LabelKey = 'B' | 'G' | 'U' | 'Z';
+export type Filter = 'predicted' | 'outcome' | 'label' | 'origin' | 'sort' | 'order';
+
+/** The Review screen (and, with `screen: 'issues'`, the Label issues screen: same grid and keys). */
+export class ReviewPage {
+  readonly root: Locator;
+
+  constructor(
+    readonly page: Page,
+    readonly screenName: 'review' | 'issues' = 'review',
+  ) {
+    this.root = page.getByTestId(`screen-${screenName}`);
+  }
+
+  get gallery(): Locator {
+    return this.root.getByTestId('gallery');
+  }
+
+  tile(imageId: number): Locator {
+    return this.root.getByTestId(`tile-${imageId}`);
+  }
+
+  /** Tiles in the DOM (the virtualised window, not the whole result). */
+  get tiles(): Locator {
+    return this.root.locator('[data-testid^="tile-"][data-index]');
+  }
+
+  /** Wait until the grid shows at least one tile. */
+  async waitForTiles(): Promise<void> {
+    await expect(this.tiles.first()).toBeVisible();
+  }
+
+  /** Image ids of the tiles in the DOM, in grid order. */
+  async visibleIds(): Promise<number[]> {
+    const ids = await this.tiles.evaluateAll((els) => els.map((e) => Number((e.getAttribute('data-testid') ?? '').slice(5))));
+    return ids.filter((n) => Number.isFinite(n));
+  }
+
+  /** Items matching the query (the grid's total). */
+  async total(): Promise<number> {
+    await expect(this.gallery).not.toHaveAttribute('data-total', '');
+    return Number(await this.gallery.getAttribute('data-total'));
+  }
+
+  /** Current label of a tile: `bad`, `good` or `none`. */
+  async tileLabel(imageId: number): Promise<string | null> {
+    return this.tile(imageId).getAttribute('data-label');
+  }
+
+  async tileOrigin(imageId: number): Promise<string | null> {
+    return this.tile(imageId).getAttribute('data-origin');
+  }
+
+  async tilePBad(imageId: number): Promise<number | null> {
+    const v = await this.tile(imageId).getAttribute('data-pbad');
+    return v ? Number(v) : null;
+  }
+
+  async expectLabel(imageId: number, label: 'bad' | 'good' | 'none', origin?: 'import' | 'curator'): Promise<void> {
+    await expect(this.tile(imageId)).toHaveAttribute('data-label', label);
+    if (origin) await expect(this.tile(imageId)).toHaveAttribute('data-origin', origin);
+  }
+
+  /** Click a tile: it gets the focus and the selection, and the preview opens. */
+  async focusTile(imageId: number): Promise<void> {
+    await this.tile(imageId).click();
+    await expect(this.tile(imageId)).toHaveAttribute('data-focused', 'true');
+  }
+
+  async shiftClick(imageId: number): Promise<void> {
+    await this.tile(imageId).click({ modifiers: ['Shift'] });
+  }
+
+  async toggleClick(imageId: number): Promise<void> {
+    await this.tile(imageId).click({ modifiers: ['ControlOrMeta'] });
+  }
+
+  /** Press B (bad), G (good), U (unlabel) or Z (undo) with the grid focused. */
+  async pressLabel(key: LabelKey): Promise<void> {
+    await this.page.keyboard.press(key.toLowerCase());
+  }
+
+  /** Arrow keys etc. (`ArrowRight`, `ArrowDown`, `Shift+ArrowRight`, `Enter`, `Escape`). */
+  async press(key: string): Promise<void> {
+    await this.page.keyboard.press(key);
+  }
+
+  async selectedCount(): Promise<number> {
+    return Number(await this.root.getByTestId('selection-count').getAttribute('data-value'));
+  }
+
+  // ---- threshold ----
+
+  get slider(): Locator {
+    return this.root.getByTestId('threshold-slider');
+  }
+
+  /** Set the slider as a release would (input + change): the numbers update, the threshold is saved and the grid refetched. */
+  async setThreshold(t: number): Promise<void> {
+    await this.slider.fill(String(t));
+    await expect(this.root.getByTestId('threshold-value')).toHaveAttribute('data-value', String(Number(t)));
+  }
+
+  async threshold(): Promise<number> {
+    return Number(await this.root.getByTestId('threshold-value').getAttribute('data-value'));
+  }
+
+  async recommendedThreshold(): Promise<number | null> {
+    const m = this.root.getByTestId('threshold-recommended');
+    if (!(await m.count())) return null;
+    return Number(await m.getAttribute('data-value'));
+  }
+
+  async flaggedCount(): Promise<number> {
+    return Number(await this.root.getByTestId('threshold-flagged').getAttribute('data-value'));
+  }
+
+  /** Held-out coverage of the bad class at the slider's threshold (0..1), or null. */
+  async coverage(): Promise<number | null> {
+    const v = await this.root.getByTestId('threshold-coverage').getAttribute('data-value');
+    return v ? Number(v) : null;
+  }
+
+  /** Held-out error at the threshold and its 95% upper bound. */
+  async error(): Promise<{ error: number | null; upper: number | null }> {
+    const el = this.root.getByTestId('threshold-error');
+    const e = await el.getAttribute('data-value');
+    const u = await el.getAttribute('data-upper');
+    return { error: e ? Number(e) : null, upper: u ? Number(u) : null };
+  }
+
+  // ---- filters ----
+
+  async setFilter(name: Filter, value: string): Promise<void> {
+    await this.root.getByTestId(`filter-${name}`).selectOption(value);
+  }
+
+  async setTaxon(text: string): Promise<void> {
+    await this.root.getByTestId('filter-taxon').fill(text);
+    await this.root.getByTestId('filter-taxon').press('Enter');
+  }
+
+  // ---- preview ----
+
+  get preview(): Locator {
+    return this.root.getByTestId('preview');
+  }
+
+  async openPreview(): Promise<void> {
+    await this.page.keyboard.press('Enter');
+    await expect(this.preview).toBeVisible();
+  }
+
+  async closePreview(): Promise<void> {
+    await this.page.keyboard.press('Escape');
+    await expect(this.preview).toBeHidden();
+  }
+
+  async previewImageId(): Promise<number | null> {
+    const v = await this.preview.getAttribute('data-image-id');
+    return v ? Number(v) : null;
+  }
+
+  /** Scroll the grid to a fraction (0..1) of its height. */
+  async scrollTo(fraction: number): Promise<void> {
+    await this.gallery.evaluate((el, f) => {
+      el.scrollTop = (el.scrollHeight - el.clientHeight) * f;
+    }, fraction);
+  }
+}

@@ -1,0 +1,164 @@
+// @vitest-environment jsdom
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import { QcError, describeError } from '../../src-shared/contract/errors';
+import type { ClientMessage, ServerMessage } from '../../src-shared/contract/transport';
+import { bridgeClient, pickClient, tokenFromHash, wsClient, type Bridge } from './client';
+
+/** A WebSocket double that records what the client sends and lets the test answer. */
+class FakeSocket {
+  static instances: FakeSocket[] = [];
+  readonly sent: ClientMessage[] = [];
+  readyState = 0;
+  onopen: (() => void) | null = null;
+  onmessage: ((ev: { data: string }) => void) | null = null;
+  onclose: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  constructor(readonly url: string) {
+    FakeSocket.instances.push(this);
+  }
+  send(data: string) {
+    this.sent.push(JSON.parse(data) as ClientMessage);
+  }
+  close() {
+    this.readyState = 3;
+    this.onclose?.();
+  }
+  open() {
+    this.readyState = 1;
+    this.onopen?.();
+  }
+  answer(msg: ServerMessage) {
+    this.onmessage?.({ data: JSON.stringify(msg) });
+  }
+  drop() {
+    this.readyState = 3;
+    this.onclose?.();
+  }
+}
+
+const Impl = FakeSocket as unknown as typeof WebSocket;
+
+afterEach(() => {
+  FakeSocket.instances = [];
+  vi.useRealTimers();
+});
+
+describe('wsClient', () => {
+  test('queues calls until open, resolves results, routes progress and events', async () => {
+    const c = wsClient('ws://127.0.0.1:5174/api', 'tok en', { WebSocketImpl: Impl });
+    const ws = FakeSocket.instances[0]!;
+    expect(ws.url).toBe('ws://127.0.0.1:5174/api?t=tok%20en');
+    const progress = vi.fn();
+    const p = c.call('library.import', { source: '/x.tsv' }, { onProgress: progress });
+    expect(ws.sent).toEqual([]);
+    ws.open();
+    expect(ws.sent).toEqual([{ type: 'call', id: 1, method: 'library.import', args: { source: '/x.tsv' } }]);
+    ws.answer({ type: 'progress', id: 1, progress: { job: 'import', phase: 'download', done: 1, total: 2 } });
+    expect(progress).toHaveBeenCalledWith({ job: 'import', phase: 'download', done: 1, total: 2 });
+    const events = vi.fn();
+    const off = c.on('label.changed', events);
+    ws.answer({ type: 'event', name: 'label.changed', payload: { changes: [] } });
+    off();
+    ws.answer({ type: 'event', name: 'label.changed', payload: { changes: [] } });
+    expect(events).toHaveBeenCalledTimes(1);
+    ws.answer({ type: 'result', id: 1, result: { import_id: 3 } });
+    await expect(p).resolves.toEqual({ import_id: 3 });
+    c.close?.();
+  });
+
+  test('errors reject with a QcError carrying code, file and line', async () => {
+    const c = wsClient('ws://h/api', 't', { WebSocketImpl: Impl });
+    const ws = FakeSocket.instances[0]!;
+    ws.open();
+    const p = c.call('library.import', { source: 'r.tsv' });
+    ws.answer({ type: 'error', id: 1, error: { code: 'bad_input', message: 'no obj_url column', file: 'r.tsv', line: 1 } });
+    const e = await p.catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(QcError);
+    expect(describeError(e as QcError)).toBe('r.tsv:1: no obj_url column');
+    c.close?.();
+  });
+
+  test('abort sends cancel for a sent call and drops a queued one', async () => {
+    const c = wsClient('ws://h/api', 't', { WebSocketImpl: Impl });
+    const ws = FakeSocket.instances[0]!;
+    const queued = new AbortController();
+    const q = c.call('ml.train', {}, { signal: queued.signal });
+    queued.abort();
+    await expect(q).rejects.toMatchObject({ code: 'cancelled' });
+    ws.open();
+    expect(ws.sent).toEqual([]);
+    const ac = new AbortController();
+    const p = c.call('ml.train', {}, { signal: ac.signal });
+    ac.abort();
+    expect(ws.sent.at(-1)).toEqual({ type: 'cancel', id: 2 });
+    ws.answer({ type: 'error', id: 2, error: { code: 'cancelled', message: 'cancelled' } });
+    await expect(p).rejects.toMatchObject({ code: 'cancelled' });
+    c.close?.();
+  });
+
+  test('a dropped connection rejects pending calls and reconnects with backoff', async () => {
+    vi.useFakeTimers();
+    const c = wsClient('ws://h/api', 't', { WebSocketImpl: Impl, backoffMs: 100 });
+    const states: string[] = [];
+    c.onConnection?.((s) => states.push(s));
+    FakeSocket.instances[0]!.open();
+    const p = c.call('library.status', {});
+    FakeSocket.instances[0]!.drop();
+    await expect(p).rejects.toMatchObject({ code: 'internal' });
+    expect(FakeSocket.instances).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(FakeSocket.instances).toHaveLength(2);
+    FakeSocket.instances[1]!.drop();
+    await vi.advanceTimersByTimeAsync(140);
+    expect(FakeSocket.instances).toHaveLength(2); // the second wait is about twice as long (150–250 ms)
+    await vi.advanceTimersByTimeAsync(200);
+    expect(FakeSocket.instances).toHaveLength(3);
+    FakeSocket.instances[2]!.open();
+    expect(states).toEqual(['connecting', 'open', 'closed', 'connecting', 'closed', 'connecting', 'open']);
+    c.close?.();
+  });
+
+  test('file URLs carry the token', () => {
+    const c = wsClient('ws://h/api', 'a/b', { WebSocketImpl: Impl });
+    expect(c.fileUrl('thumb', 12)).toBe('/files/thumb/12?t=a%2Fb');
+    c.close?.();
+  });
+});
+
+describe('bridgeClient', () => {
+  test('sends through the bridge, answers through listen, cancels by id', async () => {
+    let listener: ((m: ServerMessage) => void) | null = null;
+    const bridge: Bridge = { call: vi.fn(), cancel: vi.fn(), listen: (cb) => void (listener = cb) };
+    const c = bridgeClient(bridge);
+    const ac = new AbortController();
+    const p = c.call('labels.set', { imageIds: [1], label: 'bad' }, { signal: ac.signal });
+    expect(bridge.call).toHaveBeenCalledWith(1, 'labels.set', { imageIds: [1], label: 'bad' });
+    ac.abort();
+    expect(bridge.cancel).toHaveBeenCalledWith(1);
+    listener!({ type: 'result', id: 1, result: { batch_id: 4, changed: [], unchanged: 1 } });
+    await expect(p).resolves.toMatchObject({ batch_id: 4 });
+    expect(c.fileUrl('preview', 7)).toBe('app://files/preview/7');
+  });
+
+  test('a rejected IPC send fails the call', async () => {
+    const bridge: Bridge = { call: () => Promise.reject(new Error('sender refused')), cancel: vi.fn(), listen: () => undefined };
+    await expect(bridgeClient(bridge).call('library.status', {})).rejects.toMatchObject({ code: 'internal', message: 'sender refused' });
+  });
+});
+
+describe('pickClient', () => {
+  const loc = (hash: string) => ({ hash, host: '127.0.0.1:5174', protocol: 'http:' }) as Location;
+
+  test('bridge first, then a token from the hash, else null', () => {
+    const bridge: Bridge = { call: vi.fn(), cancel: vi.fn(), listen: () => undefined };
+    expect(pickClient({ bridge, location: loc('#token=x') }, { WebSocketImpl: Impl })?.fileUrl('thumb', 1)).toBe('app://files/thumb/1');
+    expect(FakeSocket.instances).toHaveLength(0);
+    const c = pickClient({ location: loc('#token=abc') }, { WebSocketImpl: Impl });
+    expect(FakeSocket.instances[0]!.url).toBe('ws://127.0.0.1:5174/api?t=abc');
+    c?.close?.();
+    expect(pickClient({ location: loc('') }, { WebSocketImpl: Impl })).toBeNull();
+    expect(pickClient({ location: loc('#other=1') }, { WebSocketImpl: Impl })).toBeNull();
+    expect(FakeSocket.instances).toHaveLength(1);
+    expect(tokenFromHash('#t=q')).toBe('q');
+  });
+});

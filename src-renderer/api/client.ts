@@ -1,0 +1,384 @@
+/**
+ * The renderer's only way to the core: a typed `call` over whichever transport the window has.
+ *
+ * - Electron: the preload script exposes `window.bridge` (IPC); images come from `app://files/…`.
+ * - Browser mode (`qc serve`): a WebSocket to `/api?t=<token>`; images from `/files/…?t=<token>`.
+ *
+ * Both speak the wire format of src-shared/contract/transport.ts. A call rejects with a
+ * {@link QcError} (code, message, file, line) so the UI can show `describeError` text.
+ */
+import { QcError, type QcErrorShape } from '../../src-shared/contract/errors';
+import type { EventMap, EventName, JobProgress } from '../../src-shared/contract/events';
+import type { ArgsOf, Method, ResultOf } from '../../src-shared/contract/handlers';
+import { filePath, type ClientMessage, type FileKind, type ServerMessage } from '../../src-shared/contract/transport';
+
+export interface CallOptions {
+  onProgress?: (p: JobProgress) => void;
+  /** Aborting sends `cancel`; the call still settles with the core's answer (a partial result or a `cancelled` error). */
+  signal?: AbortSignal;
+}
+
+export type ConnectionState = 'connecting' | 'open' | 'closed';
+
+export interface ApiClient {
+  call<M extends Method>(method: M, args: ArgsOf<M>, opts?: CallOptions): Promise<ResultOf<M>>;
+  on<E extends EventName>(event: E, fn: (payload: EventMap[E]) => void): () => void;
+  fileUrl(kind: FileKind, imageId: number): string;
+  /** Connection changes (WebSocket transport); the bridge is always open. */
+  onConnection?(fn: (state: ConnectionState) => void): () => void;
+  /** Stop reconnecting and drop listeners (tests, hot reload). */
+  close?(): void;
+}
+
+/** What Electron's preload exposes as `window.bridge` (contextBridge). */
+export interface Bridge {
+  /** Send a call; its answer arrives through `listen` as result/error/progress messages with the same id. */
+  call(id: number, method: Method, args: unknown): unknown;
+  cancel(id: number): unknown;
+  listen(cb: (msg: ServerMessage) => void): (() => void) | void;
+}
+
+declare global {
+  interface Window {
+    bridge?: Bridge;
+  }
+}
+
+/** Anything thrown into a QcError (what every rejected call carries). */
+export function toQcError(e: unknown): QcError {
+  if (e instanceof QcError) return e;
+  if (e && typeof e === 'object' && 'code' in e && 'message' in e && typeof (e as QcErrorShape).message === 'string') {
+    return QcError.fromJSON(e as QcErrorShape);
+  }
+  if (e instanceof Error && e.name === 'AbortError') return new QcError('cancelled', 'cancelled');
+  return new QcError('internal', e instanceof Error ? e.message : String(e));
+}
+
+export function isCancelled(e: unknown): boolean {
+  return (e instanceof QcError && e.code === 'cancelled') || (e instanceof Error && e.name === 'AbortError');
+}
+
+interface Pending {
+  method: Method;
+  resolve: (v: unknown) => void;
+  reject: (e: QcError) => void;
+  onProgress?: (p: JobProgress) => void;
+  cleanup: () => void;
+}
+
+/**
+ * Bookkeeping shared by both transports: pending calls by id, event listeners, and the routing
+ * of incoming ServerMessages to them.
+ */
+export class MessageRouter {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly listeners = new Map<EventName, Set<(payload: never) => void>>();
+
+  newId(): number {
+    return this.nextId++;
+  }
+
+  add(id: number, p: Pending): void {
+    this.pending.set(id, p);
+  }
+
+  has(id: number): boolean {
+    return this.pending.has(id);
+  }
+
+  settle(id: number, outcome: { result: unknown } | { error: QcError }): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    p.cleanup();
+    if ('error' in outcome) p.reject(outcome.error);
+    else p.resolve(outcome.result);
+  }
+
+  rejectAll(error: QcError): void {
+    for (const id of [...this.pending.keys()]) this.settle(id, { error });
+  }
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  handle(msg: ServerMessage): void {
+    switch (msg.type) {
+      case 'result':
+        this.settle(msg.id, { result: msg.result });
+        break;
+      case 'error':
+        this.settle(msg.id, { error: QcError.fromJSON(msg.error) });
+        break;
+      case 'progress':
+        this.pending.get(msg.id)?.onProgress?.(msg.progress);
+        break;
+      case 'event': {
+        const set = this.listeners.get(msg.name);
+        if (set) for (const fn of [...set]) (fn as (p: unknown) => void)(msg.payload);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  on<E extends EventName>(event: E, fn: (payload: EventMap[E]) => void): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(fn as (payload: never) => void);
+    return () => set.delete(fn as (payload: never) => void);
+  }
+
+  clearListeners(): void {
+    this.listeners.clear();
+  }
+}
+
+/**
+ * Start a call: register it with the router, hook its AbortSignal to `cancel`, and hand the
+ * message to `send`. `send` may throw (the transport is down) and the call rejects.
+ */
+function startCall<M extends Method>(
+  router: MessageRouter,
+  method: M,
+  opts: CallOptions | undefined,
+  send: (id: number) => void,
+  cancel: (id: number, sent: boolean) => void,
+): Promise<ResultOf<M>> {
+  return new Promise<ResultOf<M>>((resolve, reject) => {
+    const signal = opts?.signal;
+    if (signal?.aborted) {
+      reject(new QcError('cancelled', 'cancelled'));
+      return;
+    }
+    const id = router.newId();
+    const onAbort = () => cancel(id, true);
+    router.add(id, {
+      method,
+      resolve: resolve as (v: unknown) => void,
+      reject,
+      ...(opts?.onProgress && { onProgress: opts.onProgress }),
+      cleanup: () => signal?.removeEventListener('abort', onAbort),
+    });
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      send(id);
+    } catch (e) {
+      router.settle(id, { error: toQcError(e) });
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Electron
+// ---------------------------------------------------------------------------------------------
+
+export function bridgeClient(bridge: Bridge): ApiClient {
+  const router = new MessageRouter();
+  const unlisten = bridge.listen((msg) => router.handle(msg));
+  return {
+    call(method, args, opts) {
+      return startCall(
+        router,
+        method,
+        opts,
+        (id) => {
+          const sent = bridge.call(id, method, args);
+          // A rejected IPC send (e.g. the main process refused the sender) fails the call;
+          // what a successful send resolves to is ignored: the answer comes through `listen`.
+          if (sent && typeof (sent as Promise<unknown>).then === 'function') {
+            (sent as Promise<unknown>).then(undefined, (e: unknown) => router.settle(id, { error: toQcError(e) }));
+          }
+        },
+        (id) => void bridge.cancel(id),
+      );
+    },
+    on: (event, fn) => router.on(event, fn),
+    fileUrl: (kind, imageId) => `app://${filePath(kind, imageId)}`,
+    close() {
+      if (typeof unlisten === 'function') unlisten();
+      router.clearListeners();
+      router.rejectAll(new QcError('cancelled', 'the client was closed'));
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Browser mode
+// ---------------------------------------------------------------------------------------------
+
+export interface WsClientOptions {
+  /** The WebSocket constructor (tests pass a fake; default: the global one). */
+  WebSocketImpl?: typeof WebSocket;
+  /** First reconnect delay in ms; doubles up to `maxBackoffMs`. */
+  backoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+/**
+ * A client over `ws(s)://<host>/api?t=<token>`. Calls made while (re)connecting are queued and
+ * sent on open; every pending call is rejected when the socket closes, then it reconnects with
+ * exponential backoff.
+ */
+export function wsClient(url: string, token: string, options: WsClientOptions = {}): ApiClient {
+  const Impl = options.WebSocketImpl ?? globalThis.WebSocket;
+  const base = options.backoffMs ?? 250;
+  const maxBackoff = options.maxBackoffMs ?? 10_000;
+  const router = new MessageRouter();
+  const connectionListeners = new Set<(s: ConnectionState) => void>();
+  /** Messages waiting for the socket to open, by call id (cancel messages keyed 0). */
+  let queue: { id: number; msg: ClientMessage }[] = [];
+  const sent = new Set<number>();
+  let socket: WebSocket | null = null;
+  let state: ConnectionState = 'closed';
+  let attempts = 0;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let closed = false;
+  let everOpened = false;
+
+  const setState = (s: ConnectionState) => {
+    if (s === state) return;
+    state = s;
+    for (const fn of [...connectionListeners]) fn(s);
+  };
+
+  const sep = url.includes('?') ? '&' : '?';
+  const fullUrl = `${url}${sep}t=${encodeURIComponent(token)}`;
+
+  const connect = () => {
+    if (closed) return;
+    setState('connecting');
+    let ws: WebSocket;
+    try {
+      ws = new Impl(fullUrl);
+    } catch {
+      scheduleReconnect();
+      return;
+    }
+    socket = ws;
+    ws.onopen = () => {
+      attempts = 0;
+      everOpened = true;
+      setState('open');
+      const q = queue;
+      queue = [];
+      for (const { id, msg } of q) {
+        ws.send(JSON.stringify(msg));
+        if (msg.type === 'call') sent.add(id);
+      }
+    };
+    ws.onmessage = (ev: MessageEvent) => {
+      let msg: ServerMessage;
+      try {
+        msg = JSON.parse(typeof ev.data === 'string' ? ev.data : String(ev.data)) as ServerMessage;
+      } catch {
+        return;
+      }
+      if (msg.type === 'result' || msg.type === 'error') sent.delete(msg.id);
+      router.handle(msg);
+    };
+    ws.onclose = () => {
+      if (socket !== ws) return;
+      socket = null;
+      queue = [];
+      sent.clear();
+      router.rejectAll(
+        new QcError(
+          'internal',
+          everOpened ? 'the connection to qc serve was lost; reconnecting' : 'cannot connect to qc serve: is it still running, and is this the link it printed?',
+        ),
+      );
+      setState('closed');
+      scheduleReconnect();
+    };
+    ws.onerror = () => {
+      // onclose follows and does the work.
+    };
+  };
+
+  const scheduleReconnect = () => {
+    if (closed || timer) return;
+    const delay = Math.min(maxBackoff, base * 2 ** attempts) * (0.75 + Math.random() * 0.5);
+    attempts++;
+    timer = setTimeout(() => {
+      timer = null;
+      connect();
+    }, delay);
+  };
+
+  const OPEN = 1;
+  const sendOrQueue = (id: number, msg: ClientMessage) => {
+    if (socket && socket.readyState === OPEN) {
+      socket.send(JSON.stringify(msg));
+      if (msg.type === 'call') sent.add(id);
+    } else {
+      if (closed) throw new QcError('internal', 'the client was closed');
+      queue.push({ id, msg });
+      if (!socket && !timer) connect();
+    }
+  };
+
+  connect();
+
+  return {
+    call(method, args, opts) {
+      return startCall(
+        router,
+        method,
+        opts,
+        (id) => sendOrQueue(id, { type: 'call', id, method, args }),
+        (id) => {
+          const queuedAt = queue.findIndex((q) => q.id === id && q.msg.type === 'call');
+          if (queuedAt >= 0) {
+            // Never sent: nothing to cancel on the server.
+            queue.splice(queuedAt, 1);
+            router.settle(id, { error: new QcError('cancelled', 'cancelled') });
+          } else if (sent.has(id) && socket && socket.readyState === OPEN) {
+            socket.send(JSON.stringify({ type: 'cancel', id } satisfies ClientMessage));
+          }
+        },
+      );
+    },
+    on: (event, fn) => router.on(event, fn),
+    fileUrl: (kind, imageId) => `/${filePath(kind, imageId)}?t=${encodeURIComponent(token)}`,
+    onConnection(fn) {
+      connectionListeners.add(fn);
+      fn(state);
+      return () => connectionListeners.delete(fn);
+    },
+    close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      const ws = socket;
+      socket = null;
+      router.rejectAll(new QcError('cancelled', 'the client was closed'));
+      router.clearListeners();
+      ws?.close();
+      setState('closed');
+    },
+  };
+}
+
+/** The token from `#token=…` (also accepts `#t=…`), or null. */
+export function tokenFromHash(hash: string): string | null {
+  const params = new URLSearchParams(hash.replace(/^#/, ''));
+  const token = params.get('token') ?? params.get('t');
+  return token && token.trim() ? token.trim() : null;
+}
+
+/**
+ * The client this window should use: the Electron bridge when present, else a WebSocket to the
+ * serving host when the URL carries a token, else null (the app then shows the no-session screen
+ * and makes no call).
+ */
+export function pickClient(win: Pick<Window, 'bridge' | 'location'> = window, options: WsClientOptions = {}): ApiClient | null {
+  if (win.bridge) return bridgeClient(win.bridge);
+  const token = tokenFromHash(win.location.hash);
+  if (!token) return null;
+  const scheme = win.location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return wsClient(`${scheme}//${win.location.host}/api`, token, options);
+}

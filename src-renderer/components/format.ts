@@ -1,0 +1,54 @@
+/** Number and date formatting for dense tables. */
+
+export function fmtInt(n: number | null | undefined): string {
+  return n === null || n === undefined || !Number.isFinite(n) ? '–' : Math.round(n).toLocaleString('en-US');
+}
+
+export function fmtPct(x: number | null | undefined, digits = 1): string {
+  return x === null || x === undefined || !Number.isFinite(x) ? '–' : `${(x * 100).toFixed(digits)}%`;
+}
+
+export function fmtNum(x: number | null | undefined, digits = 3): string {
+  return x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits);
+}
+
+/** A signed difference in percentage points (`+1.2 pp`) or plain units. */
+export function fmtDelta(d: number | null | undefined, opts: { pct?: boolean; digits?: number } = {}): string {
+  if (d === null || d === undefined || !Number.isFinite(d)) return '–';
+  const digits = opts.digits ?? (opts.pct ? 1 : 3);
+  const v = opts.pct ? d * 100 : d;
+  const s = v.toFixed(digits);
+  const zero = Number(s) === 0;
+  return `${zero ? '±' : v > 0 ? '+' : ''}${zero ? (0).toFixed(digits) : s}${opts.pct ? ' pp' : ''}`;
+}
+
+export function deltaClass(d: number | null | undefined): string {
+  if (d === null || d === undefined || !Number.isFinite(d) || Math.abs(d) < 1e-9) return 'delta delta--zero';
+  return d > 0 ? 'delta delta--up' : 'delta delta--down';
+}
+
+export function fmtSeconds(s: number | null | undefined): string {
+  if (s === null || s === undefined || !Number.isFinite(s)) return '–';
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  return `${m} min ${Math.round(s - m * 60)} s`;
+}
+
+export function fmtBytes(b: number | null | undefined): string {
+  if (b === null || b === undefined || !Number.isFinite(b)) return '–';
+  if (b < 1024) return `${b} B`;
+  if (b < 1024 * 1024) return `${(b / 1024).toFixed(1)} KB`;
+  return `${(b / 1024 / 1024).toFixed(1)} MB`;
+}
+
+export function fmtDate(iso: string | null | undefined): string {
+  if (!iso) return '–';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+export function labelText(label: 'good' | 'bad' | null): string {
+  return label ?? 'none';
+}

@@ -1,0 +1,168 @@
+import { useEffect } from 'react';
+import { useApp, useAppStore } from '../../stores/app';
+import { fmtInt, fmtNum } from '../../components/format';
+import { MirrorRows } from '../../components/MirrorRows';
+import { ProgressBar } from '../../components/ProgressBar';
+import type { ExportSummary } from '../../../src-shared/domain/ml';
+
+function Summary({ s, testId }: { s: ExportSummary; testId: string }) {
+  return (
+    <div className="result" data-testid={testId} data-rows={s.rows} data-tagged-bad={s.tagged_bad}>
+      <div>
+        {fmtInt(s.rows)} rows · <b>{fmtInt(s.tagged_bad)}</b> tagged bad · threshold {fmtNum(s.threshold)} ({s.threshold_source}) · run {s.run_id ?? '–'} · by source: curator{' '}
+        {fmtInt(s.by_source.curator)}, model {fmtInt(s.by_source.model)}, none {fmtInt(s.by_source.none)}
+      </div>
+      <ul className="files" data-testid={`${testId}-files`}>
+        {s.files.map((f) => (
+          <li key={f}>
+            <code>{f}</code>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function ThresholdInForce() {
+  const scores = useApp((s) => s.scores);
+  const status = useApp((s) => s.scoresStatus);
+  if (!scores) return <span className="muted">{status === 'none' ? 'no trained model: nothing is tagged by the model' : '…'}</span>;
+  const source = scores.curator !== null ? 'curator' : scores.recommended !== null ? 'recommended' : 'default';
+  const t = scores.curator ?? scores.recommended ?? 0.5;
+  return (
+    <span data-testid="export-threshold" data-value={t} data-source={source}>
+      p(bad) ≥ <b>{t.toFixed(3)}</b> <span className="muted">({source}{source === 'curator' && scores.recommended !== null ? `; recommended ${scores.recommended.toFixed(3)}` : ''}, run {scores.runId})</span>
+    </span>
+  );
+}
+
+function ExportCard() {
+  const store = useAppStore();
+  const form = useApp((s) => s.exportForm);
+  const bundles = useApp((s) => s.status?.bundles ?? 0);
+  const jobId = useApp((s) => s.exportJobId);
+  const job = useApp((s) => s.jobs.find((j) => j.id === s.exportJobId));
+  const last = useApp((s) => s.lastExport);
+  return (
+    <form
+      className="card"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void store.getState().startExport();
+      }}
+    >
+      <h3>Export tags</h3>
+      <p className="muted small">
+        Writes EOL&apos;s TSVs: per chunk every row with the model&apos;s class and confidence, and the final tags (bad or NA); curator labels override the model.
+      </p>
+      <div className="form-row">
+        <label className="field field--grow">
+          <span className="field__label">Output folder</span>
+          <input className="input" value={form.outDir} placeholder="/data/eol/tags" onChange={(e) => store.getState().setExportForm({ outDir: e.target.value })} data-testid="export-outdir" spellCheck={false} />
+        </label>
+        <label className="field">
+          <span className="field__label">What</span>
+          <select className="select" value={form.scope} onChange={(e) => store.getState().setExportForm({ scope: e.target.value as 'library' | 'bundle' })} data-testid="export-scope">
+            <option value="library">the whole library</option>
+            <option value="bundle" disabled={bundles === 0}>
+              a bundle
+            </option>
+          </select>
+        </label>
+        {form.scope === 'bundle' && (
+          <label className="field">
+            <span className="field__label">Bundle id (1–{bundles})</span>
+            <input className="input input--num" type="number" min={1} max={bundles || undefined} value={form.bundleId} onChange={(e) => store.getState().setExportForm({ bundleId: e.target.value })} data-testid="export-bundle" />
+          </label>
+        )}
+      </div>
+      <div className="form-row">
+        <span className="field__label">Threshold in force:</span> <ThresholdInForce />
+      </div>
+      <div className="form-actions">
+        <button type="submit" className="btn btn--primary" disabled={jobId !== null} data-testid="export-start">
+          {jobId !== null ? 'Exporting…' : 'Export'}
+        </button>
+        {jobId !== null && (
+          <div className="grow">
+            <ProgressBar progress={job?.progress ?? null} testId="export-progress" />
+          </div>
+        )}
+      </div>
+      {last && <Summary s={last} testId="export-result" />}
+    </form>
+  );
+}
+
+function ClassifyCard() {
+  const store = useAppStore();
+  const form = useApp((s) => s.classifyForm);
+  const jobId = useApp((s) => s.classifyJobId);
+  const job = useApp((s) => s.jobs.find((j) => j.id === s.classifyJobId));
+  const last = useApp((s) => s.lastClassify);
+  return (
+    <form
+      className="card"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void store.getState().startClassify();
+      }}
+    >
+      <h3>Classify a bundle</h3>
+      <p className="muted small">Imports the bundle (downloads what is missing), scores it with the active run and writes its tag files.</p>
+      <div className="form-row">
+        <label className="field field--grow">
+          <span className="field__label">Bundle file or URL</span>
+          <input className="input" value={form.source} placeholder="/data/eol/bundle.tsv" onChange={(e) => store.getState().setClassifyForm({ source: e.target.value })} data-testid="classify-source" spellCheck={false} />
+        </label>
+        <label className="field field--grow">
+          <span className="field__label">Output folder</span>
+          <input className="input" value={form.outDir} placeholder="/data/eol/tags" onChange={(e) => store.getState().setClassifyForm({ outDir: e.target.value })} data-testid="classify-outdir" spellCheck={false} />
+        </label>
+      </div>
+      <div className="field">
+        <span className="field__label">Mirrors</span>
+        <MirrorRows rows={form.mirrors} onChange={(mirrors) => store.getState().setClassifyForm({ mirrors })} testId="classify-mirror" />
+      </div>
+      <div className="form-actions">
+        <button type="submit" className="btn btn--primary" disabled={jobId !== null} data-testid="classify-start">
+          {jobId !== null ? 'Classifying…' : 'Classify'}
+        </button>
+        {jobId !== null && (
+          <button type="button" className="btn" onClick={() => store.getState().cancelJob(jobId)} data-testid="classify-cancel">
+            Cancel
+          </button>
+        )}
+        {jobId !== null && (
+          <div className="grow">
+            <ProgressBar progress={job?.progress ?? null} testId="classify-progress" />
+          </div>
+        )}
+      </div>
+      {last && (
+        <>
+          <p className="small" data-testid="classify-counts">
+            bundle {last.bundle_id} · {fmtInt(last.images)} images · {fmtInt(last.scored)} scored · {fmtInt(last.failed)} failed
+          </p>
+          <Summary s={last} testId="classify-result" />
+        </>
+      )}
+    </form>
+  );
+}
+
+export function ExportScreen() {
+  const store = useAppStore();
+  useEffect(() => {
+    const s = store.getState();
+    if (s.scoresStatus === 'idle') void s.loadScores();
+    if (!s.status) void s.loadStatus();
+  }, [store]);
+  return (
+    <section className="screen screen--export scroll" data-testid="screen-export">
+      <h2>Export</h2>
+      <ExportCard />
+      <ClassifyCard />
+    </section>
+  );
+}

@@ -1,0 +1,250 @@
+import { useEffect } from 'react';
+import { FAILURE_REASONS, IMPORT_KINDS, type FailureReason } from '../../../src-shared/domain/library';
+import { useApp, useAppStore } from '../../stores/app';
+import { fmtDate, fmtInt, fmtSeconds } from '../../components/format';
+import { MirrorRows } from '../../components/MirrorRows';
+import { ProgressBar } from '../../components/ProgressBar';
+
+function ImportCard() {
+  const store = useAppStore();
+  const form = useApp((s) => s.importForm);
+  const jobId = useApp((s) => s.importJobId);
+  const job = useApp((s) => s.jobs.find((j) => j.id === s.importJobId));
+  const last = useApp((s) => s.lastImport);
+  const isEmpty = useApp((s) => s.status?.images === 0);
+  const running = jobId !== null;
+  return (
+    <form
+      className="card"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void store.getState().startImport();
+      }}
+      onDragOver={(e) => e.preventDefault()}
+      onDrop={(e) => {
+        // A dropped path or URL as text (browsers do not reveal the local path of a dropped file).
+        const text = e.dataTransfer.getData('text/plain').trim();
+        if (text) {
+          e.preventDefault();
+          store.getState().setImportForm({ path: text.split(/\r?\n/)[0]! });
+        }
+      }}
+    >
+      <h3>Import</h3>
+      <p className="muted small">
+        A ratings file (<code>image_ratings.txt</code>), an exemplar file, a bundle (TSV with <code>eolMediaURL</code> or a list of URLs), a folder, or an http(s) URL of a
+        list. Type or paste its path on the machine running Quality Curator.
+      </p>
+      <div className="form-row">
+        <label className="field field--grow">
+          <span className="field__label">Path or URL</span>
+          <input
+            className="input"
+            value={form.path}
+            placeholder="/data/eol/image_ratings.txt"
+            onChange={(e) => store.getState().setImportForm({ path: e.target.value })}
+            data-testid="import-path"
+            spellCheck={false}
+          />
+        </label>
+        <label className="field">
+          <span className="field__label">Kind</span>
+          <select className="select" value={form.kind} onChange={(e) => store.getState().setImportForm({ kind: e.target.value as typeof form.kind })} data-testid="import-kind">
+            <option value="auto">auto-detect</option>
+            {IMPORT_KINDS.map((k) => (
+              <option key={k} value={k}>
+                {k}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <div className="field">
+        <span className="field__label">Mirrors (URLs starting with the prefix are read from the folder instead of downloaded)</span>
+        <MirrorRows rows={form.mirrors} onChange={(mirrors) => store.getState().setImportForm({ mirrors })} testId="import-mirror" />
+      </div>
+      <div className="form-actions">
+        <button type="submit" className="btn btn--primary" disabled={running} data-testid="import-start">
+          {running ? 'Importing…' : 'Import'}
+        </button>
+        {running && (
+          <button type="button" className="btn" onClick={() => store.getState().cancelJob(jobId)} disabled={job?.cancelling} data-testid="import-cancel">
+            Cancel
+          </button>
+        )}
+        {running && (
+          <div className="grow">
+            <ProgressBar progress={job?.progress ?? null} testId="import-progress" />
+          </div>
+        )}
+      </div>
+      {isEmpty && !running && (
+        <div className="demo" data-testid="demo">
+          <span>The library is empty. Try it with the bundled demo: 112 rated photos, imported, embedded and trained in seconds.</span>
+          <button type="button" className="btn" onClick={() => void store.getState().loadDemo()} data-testid="demo-load">
+            Load the demo library
+          </button>
+        </div>
+      )}
+      {last && !running && (
+        <div className="result" data-testid="import-result" data-import-id={last.import_id} data-new={last.images_new} data-failed={last.failed} data-cancelled={last.cancelled ? 'true' : 'false'}>
+          <b>{last.kind === 'retry' ? 'Retry' : `Import #${last.import_id}`}</b> {last.cancelled && <span className="chip chip--bad">cancelled</span>} · {last.kind} · {fmtInt(last.rows)} rows ·{' '}
+          {fmtInt(last.urls)} URLs · <b>{fmtInt(last.images_new)}</b> new · {fmtInt(last.images_existing)} already stored · <b>{fmtInt(last.failed)}</b> failed · {fmtInt(last.row_problems)} row
+          problems · {fmtInt(last.network_requests)} requests · {fmtSeconds(last.seconds)} · encoding {last.encoding}
+          {last.bundle_id !== null && <> · bundle {last.bundle_id}</>}
+        </div>
+      )}
+    </form>
+  );
+}
+
+function StatusCard() {
+  const status = useApp((s) => s.status);
+  const error = useApp((s) => s.statusError);
+  if (!status) return <div className="card muted">{error ? `Library status unavailable: ${error}` : 'Loading library status…'}</div>;
+  const classes = (['1', '2', '3', '4', '5'] as const).map((c) => [c, status.ratings[c]] as const);
+  const maxClass = Math.max(1, ...classes.map(([, n]) => n));
+  const reasons = Object.entries(status.failures_by_reason) as [FailureReason, number][];
+  return (
+    <div className="card" data-testid="library-status">
+      <h3>Library</h3>
+      <div className="stats">
+        <div className="stat" data-testid="status-images" data-value={status.images}>
+          <span className="stat__n">{fmtInt(status.images)}</span>
+          <span className="stat__l">images</span>
+        </div>
+        <div className="stat stat--bad" data-testid="status-bad" data-value={status.labels.bad}>
+          <span className="stat__n">{fmtInt(status.labels.bad)}</span>
+          <span className="stat__l">bad</span>
+        </div>
+        <div className="stat stat--good" data-testid="status-good" data-value={status.labels.good}>
+          <span className="stat__n">{fmtInt(status.labels.good)}</span>
+          <span className="stat__l">good</span>
+        </div>
+        <div className="stat" data-testid="status-unlabeled" data-value={status.labels.unlabeled}>
+          <span className="stat__n">{fmtInt(status.labels.unlabeled)}</span>
+          <span className="stat__l">unlabelled</span>
+        </div>
+        <div className="stat" data-testid="status-curator" data-value={status.labels_by_origin.curator}>
+          <span className="stat__n">{fmtInt(status.labels_by_origin.curator)}</span>
+          <span className="stat__l">curator labels</span>
+        </div>
+        <div className="stat" data-testid="status-failed" data-value={status.failed}>
+          <span className="stat__n">{fmtInt(status.failed)}</span>
+          <span className="stat__l">failed</span>
+        </div>
+      </div>
+      <div className="two-col">
+        <div>
+          <h4>Rating classes</h4>
+          <table className="table table--compact" data-testid="status-ratings">
+            <tbody>
+              {classes.map(([c, n]) => (
+                <tr key={c}>
+                  <td>class {c}</td>
+                  <td className="num">{fmtInt(n)}</td>
+                  <td className="bar-cell">
+                    <div className="hbar" style={{ width: `${(n / maxClass) * 100}%` }} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <div>
+          <h4>Failures by reason</h4>
+          {reasons.length ? (
+            <table className="table table--compact" data-testid="status-failures">
+              <tbody>
+                {reasons.map(([r, n]) => (
+                  <tr key={r} title={FAILURE_REASONS[r]}>
+                    <td>{r}</td>
+                    <td className="num">{fmtInt(n)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : (
+            <p className="muted small">None.</p>
+          )}
+          <p className="muted small">
+            {fmtInt(status.imports)} imports · {fmtInt(status.bundles)} bundles · schema {status.schema_version} · <code>{status.data_dir}</code>
+          </p>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function FailuresCard() {
+  const store = useAppStore();
+  const failures = useApp((s) => s.failures);
+  const running = useApp((s) => s.importJobId !== null);
+  return (
+    <div className="card">
+      <div className="card__head">
+        <h3>Failures {failures && <span className="muted">({fmtInt(failures.total)})</span>}</h3>
+        <button type="button" className="btn" disabled={running || !failures?.total} onClick={() => void store.getState().retryFailed()} data-testid="retry-failed" title="Try every failed URL again (uses the mirrors above)">
+          Retry failed
+        </button>
+      </div>
+      {failures && failures.rows.length > 0 ? (
+        <div className="table-wrap table-wrap--tall">
+          <table className="table table--compact" data-testid="failures-table" data-total={failures.total}>
+            <thead>
+              <tr>
+                <th>reason</th>
+                <th>URL or file</th>
+                <th>detail</th>
+                <th className="num">tries</th>
+                <th>when</th>
+              </tr>
+            </thead>
+            <tbody>
+              {failures.rows.map((f) => (
+                <tr key={f.id} data-testid={`failure-${f.id}`} data-reason={f.reason}>
+                  <td title={FAILURE_REASONS[f.reason]}>{f.reason}</td>
+                  <td className="ellipsis" title={f.url ?? f.file ?? ''}>
+                    {f.url ?? ''}
+                    {f.file && (
+                      <span className="muted">
+                        {f.url ? ' · ' : ''}
+                        {f.file}
+                        {f.line !== null ? `:${f.line}` : ''}
+                      </span>
+                    )}
+                  </td>
+                  <td className="ellipsis" title={f.detail}>
+                    {f.detail}
+                  </td>
+                  <td className="num">{f.attempts}</td>
+                  <td className="small">{fmtDate(f.updated_at)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {failures.total > failures.rows.length && <p className="muted small">Showing the first {fmtInt(failures.rows.length)}.</p>}
+        </div>
+      ) : (
+        <p className="muted small">{failures ? 'No failures.' : 'Loading…'}</p>
+      )}
+    </div>
+  );
+}
+
+export function LibraryScreen() {
+  const store = useAppStore();
+  useEffect(() => {
+    const s = store.getState();
+    if (!s.status) void s.loadStatus();
+    void s.loadFailures();
+  }, [store]);
+  return (
+    <section className="screen screen--library scroll" data-testid="screen-library">
+      <h2>Library</h2>
+      <ImportCard />
+      <StatusCard />
+      <FailuresCard />
+    </section>
+  );
+}

@@ -1,0 +1,140 @@
+import { useEffect, useState } from 'react';
+import { useApp, useAppStore } from '../../stores/app';
+import type { GalleryFilters, ViewKey } from '../../stores/review';
+
+interface Props {
+  view: ViewKey;
+  /** Predicted/outcome/sort make no sense on the ranked issues list. */
+  full: boolean;
+}
+
+function Select<K extends keyof GalleryFilters>({ view, name, options, label }: { view: ViewKey; name: K; options: [GalleryFilters[K], string][]; label: string }) {
+  const store = useAppStore();
+  const value = useApp((s) => s.views[view].filters[name]);
+  return (
+    <label className="field field--inline">
+      <span className="field__label">{label}</span>
+      <select
+        className="select"
+        value={String(value)}
+        onChange={(e) => store.getState().setFilters(view, { [name]: e.target.value } as Partial<GalleryFilters>)}
+        data-testid={`filter-${String(name)}`}
+      >
+        {options.map(([v, text]) => (
+          <option key={String(v)} value={String(v)}>
+            {text}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** The taxon filter applies after typing pauses. */
+function TaxonFilter({ view }: { view: ViewKey }) {
+  const store = useAppStore();
+  const value = useApp((s) => s.views[view].filters.taxon);
+  const [text, setText] = useState(value);
+  useEffect(() => setText(value), [value]);
+  useEffect(() => {
+    if (text === value) return;
+    const t = setTimeout(() => store.getState().setFilters(view, { taxon: text }), 350);
+    return () => clearTimeout(t);
+  }, [text, value, store, view]);
+  return (
+    <label className="field field--inline">
+      <span className="field__label">Taxon</span>
+      <input
+        className="input input--taxon"
+        type="search"
+        placeholder="e.g. Quercus"
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') store.getState().setFilters(view, { taxon: text });
+        }}
+        data-testid="filter-taxon"
+      />
+    </label>
+  );
+}
+
+export function Filters({ view, full }: Props) {
+  const scored = useApp((s) => s.scoresStatus === 'ready');
+  return (
+    <div className="filters" data-testid="filters">
+      {full && scored && (
+        <Select
+          view={view}
+          name="predicted"
+          label="Predicted"
+          options={[
+            ['bad', 'bad'],
+            ['good', 'good'],
+            ['all', 'all'],
+          ]}
+        />
+      )}
+      {full && (
+        <Select
+          view={view}
+          name="outcome"
+          label="Outcome"
+          options={[
+            ['all', 'all'],
+            ['tp', 'flagged, bad (TP)'],
+            ['fp', 'flagged, good (FP)'],
+            ['tn', 'passed, good (TN)'],
+            ['fn', 'passed, bad (FN)'],
+            ['unlabeled', 'unlabelled'],
+          ]}
+        />
+      )}
+      <Select
+        view={view}
+        name="label"
+        label="Label"
+        options={[
+          ['any', 'any'],
+          ['bad', 'bad'],
+          ['good', 'good'],
+          ['none', 'none'],
+        ]}
+      />
+      <Select
+        view={view}
+        name="origin"
+        label="Origin"
+        options={[
+          ['any', 'any'],
+          ['import', 'import'],
+          ['curator', 'curator'],
+        ]}
+      />
+      <TaxonFilter view={view} />
+      {full && (
+        <>
+          <Select
+            view={view}
+            name="sort"
+            label="Sort"
+            options={[
+              ['confidence', 'p(bad)'],
+              ['issue-rank', 'issue rank'],
+              ['id', 'image id'],
+            ]}
+          />
+          <Select
+            view={view}
+            name="order"
+            label="Order"
+            options={[
+              ['desc', 'high first'],
+              ['asc', 'low first'],
+            ]}
+          />
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,185 @@
+/** The large preview of the focused image with everything `images.get` knows about it. */
+import type { ImageDetail, ImageSource } from '../../../src-shared/domain/library';
+import { useApp, useAppStore, useClient } from '../../stores/app';
+import { fmtBytes, fmtDate, fmtNum } from '../../components/format';
+
+/** Ancestry is JSON from EOL: a list of names or of taxon objects; shown as `A › B › C`. */
+export function formatAncestry(raw: string | null): string | null {
+  if (!raw) return null;
+  try {
+    const v: unknown = JSON.parse(raw);
+    const name = (x: unknown): string | null => {
+      if (typeof x === 'string') return x;
+      if (x && typeof x === 'object') {
+        const o = x as Record<string, unknown>;
+        for (const k of ['scientificName', 'canonicalName', 'name', 'canonical_form', 'taxon', 'title']) if (typeof o[k] === 'string') return o[k] as string;
+      }
+      return null;
+    };
+    if (Array.isArray(v)) {
+      const names = v.map(name).filter((s): s is string => !!s);
+      if (names.length) return names.join(' › ');
+    }
+    if (v && typeof v === 'object') {
+      const names = Object.values(v as Record<string, unknown>).map(name).filter((s): s is string => !!s);
+      if (names.length) return names.join(' › ');
+    }
+    return raw;
+  } catch {
+    return raw;
+  }
+}
+
+function Sources({ sources }: { sources: ImageSource[] }) {
+  if (!sources.length) return <p className="muted">No source rows.</p>;
+  return (
+    <ul className="preview__sources">
+      {sources.map((s, i) => {
+        const ancestry = formatAncestry(s.ancestry);
+        const web = /^https?:\/\//i.test(s.url);
+        return (
+          <li key={i}>
+            {web ? (
+              <a href={s.url} target="_blank" rel="noreferrer noopener" className="preview__url">
+                {s.url}
+              </a>
+            ) : (
+              <span className="preview__url">{s.url}</span>
+            )}
+            <div className="muted small">
+              {s.kind}
+              {s.eol_id ? ` · EOL ${s.eol_id}` : ''} · {s.origin}:{s.line}
+            </div>
+            {ancestry && <div className="preview__ancestry small">{ancestry}</div>}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+function Details({ d }: { d: ImageDetail }) {
+  const store = useAppStore();
+  const view = useApp((s) => s.preview.view);
+  const signals = d.signals ? Object.entries(d.signals) : [];
+  return (
+    <>
+      <dl className="kv">
+        <dt>Image</dt>
+        <dd>
+          #{d.image_id} · {d.width}×{d.height} · {d.format} · {fmtBytes(d.bytes)}
+        </dd>
+        <dt>p(bad)</dt>
+        <dd data-testid="preview-pbad">{fmtNum(d.p_bad)}</dd>
+        <dt>Label</dt>
+        <dd>
+          <span className={`chip chip--${d.label ?? 'none'}`} data-testid="preview-label" data-label={d.label ?? 'none'} data-origin={d.origin}>
+            {d.label ?? 'none'}
+          </span>{' '}
+          <span className="muted">{d.origin}</span>
+          <span className="preview__actions">
+            <button type="button" className="btn btn--small btn--bad" onClick={() => void store.getState().setLabel(view, 'bad')} title="B">
+              Bad
+            </button>
+            <button type="button" className="btn btn--small btn--good" onClick={() => void store.getState().setLabel(view, 'good')} title="G">
+              Good
+            </button>
+            <button type="button" className="btn btn--small" onClick={() => void store.getState().setLabel(view, null)} title="U">
+              Unlabel
+            </button>
+          </span>
+        </dd>
+        <dt>Rating</dt>
+        <dd>
+          {d.rating === null ? '–' : d.rating.toFixed(2)} {d.rating_class !== null && <span className="muted">(class {d.rating_class})</span>}
+          {d.exemplar && <span className="chip chip--good">exemplar</span>}
+        </dd>
+        {d.issue_rank !== null && (
+          <>
+            <dt>Label issue</dt>
+            <dd>rank #{d.issue_rank}</dd>
+          </>
+        )}
+      </dl>
+      <h4>Quality</h4>
+      {d.reasons.length ? (
+        <div className="chips" data-testid="preview-reasons">
+          {d.reasons.map((r) => (
+            <span key={r} className="chip chip--bad">
+              {r}
+            </span>
+          ))}
+        </div>
+      ) : (
+        <p className="muted small">No quality problem detected by the signals.</p>
+      )}
+      {signals.length > 0 && (
+        <table className="table table--compact">
+          <tbody>
+            {signals.map(([k, v]) => (
+              <tr key={k}>
+                <td>{k}</td>
+                <td className="num">{fmtNum(v)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h4>Sources</h4>
+      <Sources sources={d.sources} />
+      <h4>Label history</h4>
+      {d.history.length ? (
+        <table className="table table--compact" data-testid="preview-history">
+          <thead>
+            <tr>
+              <th>when</th>
+              <th>by</th>
+              <th>change</th>
+            </tr>
+          </thead>
+          <tbody>
+            {d.history.map((h, i) => (
+              <tr key={i}>
+                <td>{fmtDate(h.created_at)}</td>
+                <td>{h.actor}</td>
+                <td>
+                  {h.old_label ?? 'none'} → {h.new_label ?? 'none'} <span className="muted">({h.new_origin})</span>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <p className="muted small">No changes.</p>
+      )}
+    </>
+  );
+}
+
+export function PreviewPane() {
+  const store = useAppStore();
+  const client = useClient();
+  const preview = useApp((s) => s.preview);
+  if (!preview.open) return null;
+  const { detail, imageId } = preview;
+  return (
+    <aside className="preview" data-testid="preview" data-image-id={imageId ?? ''} aria-label="Preview">
+      <div className="preview__bar">
+        <span>{imageId !== null ? `Image #${imageId}` : 'Nothing focused'}</span>
+        {preview.loading && <span className="muted small">loading…</span>}
+        <button type="button" className="btn btn--ghost btn--small" onClick={() => store.getState().closePreview()} data-testid="preview-close" title="Close (Escape)">
+          ×
+        </button>
+      </div>
+      <div className="preview__body">
+        {imageId !== null && (
+          <div className="preview__img">
+            <img key={imageId} src={client.fileUrl('preview', imageId)} alt={`Image ${imageId}`} />
+          </div>
+        )}
+        {preview.error && <p className="error">{preview.error}</p>}
+        {detail && detail.image_id === imageId && <Details d={detail} />}
+      </div>
+    </aside>
+  );
+}

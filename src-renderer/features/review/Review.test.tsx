@@ -1,0 +1,147 @@
+// @vitest-environment jsdom
+import { act, fireEvent, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, test } from 'vitest';
+import { ThresholdIndex } from '../../../src-shared/domain/threshold';
+import { fmtInt, fmtPct } from '../../components/format';
+import { renderWith, setup, until } from '../../test/render';
+import { ReviewScreen } from './ReviewScreen';
+
+function tiles(): HTMLElement[] {
+  return screen.queryAllByTestId(/^tile-\d+$/);
+}
+
+async function renderReview(options: Parameters<typeof setup>[0] = {}, predicted?: 'all') {
+  const ctx = setup(options);
+  if (predicted) ctx.store.setState((s) => ({ views: { ...s.views, review: { ...s.views.review, filters: { ...s.views.review.filters, predicted } } } }));
+  const r = renderWith(<ReviewScreen />, ctx);
+  await until(() => expect(tiles().length).toBeGreaterThan(0));
+  return r;
+}
+
+describe('Review screen', () => {
+  test('renders only a window of tiles for 100,000 images', async () => {
+    const { store, client } = await renderReview({ images: 100_000 }, 'all');
+    const gallery = screen.getByTestId('gallery');
+    expect(gallery.dataset.total).toBe('100000');
+    expect(store.getState().views.review.total).toBe(100_000);
+    const n = tiles().length;
+    expect(n).toBeGreaterThan(10);
+    expect(n).toBeLessThan(200);
+    // Only the first page(s) were asked for, not 100,000 items.
+    const fetched = client.callsOf('review.page').reduce((a, c) => a + c.limit, 0);
+    expect(fetched).toBeLessThanOrEqual(600);
+    // The scroll height is known before anything else loads.
+    const inner = gallery.querySelector<HTMLElement>('.gallery__inner')!;
+    expect(parseInt(inner.style.height, 10)).toBeGreaterThan(1_000_000);
+    // Thumbnails by URL, lazily, never inline data.
+    const img = tiles()[0]!.querySelector('img')!;
+    expect(img.getAttribute('src')).toMatch(/^\/files\/thumb\/\d+$/);
+    expect(img.getAttribute('loading')).toBe('lazy');
+  });
+
+  test('tiles expose label, origin and p(bad)', async () => {
+    const { client } = await renderReview();
+    const t = tiles()[0]!;
+    const id = Number(t.dataset.testid!.slice(5));
+    const m = client.image(id)!;
+    expect(t.dataset.label).toBe(m.label ?? 'none');
+    expect(t.dataset.origin).toBe('import');
+    expect(Number(t.dataset.pbad)).toBe(m.p_bad);
+  });
+
+  test('B / G / U label the focused tile, Z undoes, each with the right call', async () => {
+    const user = userEvent.setup();
+    const { client } = await renderReview();
+    const first = tiles()[0]!;
+    const id = Number(first.dataset.testid!.slice(5));
+    await user.click(first);
+    expect(screen.getByTestId('preview')).toBeTruthy();
+    await user.keyboard('b');
+    await until(() => expect(client.callsOf('labels.set')).toEqual([{ imageIds: [id], label: 'bad' }]));
+    await until(() => expect(screen.getByTestId(`tile-${id}`).dataset.label).toBe('bad'));
+    expect(screen.getByTestId(`tile-${id}`).dataset.origin).toBe('curator');
+    await user.keyboard('g');
+    await until(() => expect(client.callsOf('labels.set').at(-1)).toEqual({ imageIds: [id], label: 'good' }));
+    await until(() => expect(screen.getByTestId(`tile-${id}`).dataset.label).toBe('good'));
+    await user.keyboard('u');
+    await until(() => expect(client.callsOf('labels.set').at(-1)).toEqual({ imageIds: [id], label: null }));
+    await until(() => expect(screen.getByTestId(`tile-${id}`).dataset.label).toBe('none'));
+    await user.keyboard('z');
+    await until(() => expect(client.callsOf('labels.undo')).toEqual([{}]));
+    await until(() => expect(screen.getByTestId(`tile-${id}`).dataset.label).toBe('good'));
+  });
+
+  test('arrows move the focus, shift-click selects a range and B labels it in one call', async () => {
+    const user = userEvent.setup();
+    const { client, store } = await renderReview();
+    const cols = Number(screen.getByTestId('gallery').dataset.cols);
+    await user.click(tiles()[0]!);
+    await user.keyboard('{ArrowRight}{ArrowDown}');
+    expect(store.getState().views.review.focus).toBe(1 + cols);
+    await until(() => expect(tiles().find((t) => t.dataset.focused === 'true')?.dataset.index).toBe(String(1 + cols)));
+    await user.keyboard('{Escape}');
+    expect(screen.queryByTestId('preview')).toBeNull();
+    const [a, , , d] = tiles();
+    await user.click(a!);
+    await user.keyboard('{Escape}');
+    await user.keyboard('{Shift>}');
+    await user.click(d!);
+    await user.keyboard('{/Shift}');
+    expect(screen.getByTestId('selection-count').dataset.value).toBe('4');
+    const ids = tiles()
+      .slice(0, 4)
+      .map((t) => Number(t.dataset.testid!.slice(5)));
+    await user.keyboard('b');
+    await until(() => expect(client.callsOf('labels.set').at(-1)).toEqual({ imageIds: expect.arrayContaining(ids), label: 'bad' }));
+    expect(client.callsOf('labels.set').at(-1)!.imageIds).toHaveLength(4);
+    // ctrl-click toggles one out
+    await user.keyboard('{Control>}');
+    await user.click(tiles()[1]!);
+    await user.keyboard('{/Control}');
+    expect(screen.getByTestId('selection-count').dataset.value).toBe('3');
+  });
+
+  test('the slider updates flagged, coverage and error on every move without refetching', async () => {
+    const { client } = await renderReview();
+    const raw = await client.call('review.scores', {});
+    const all = new ThresholdIndex(raw.all);
+    const held = new ThresholdIndex(raw.heldout.p_bad, raw.heldout.bad);
+    const pagesBefore = client.callsOf('review.page').length;
+    const slider = screen.getByTestId('threshold-slider') as HTMLInputElement;
+    for (const t of [0.2, 0.55, 0.9]) {
+      fireEvent.input(slider, { target: { value: String(t) } });
+      const h = held.at(t);
+      expect(screen.getByTestId('threshold-flagged').dataset.value).toBe(String(all.flagged(t)));
+      expect(screen.getByTestId('threshold-flagged').textContent).toContain(fmtInt(all.flagged(t)));
+      expect(screen.getByTestId('threshold-coverage').textContent).toContain(fmtPct(h.coverage));
+      expect(screen.getByTestId('threshold-error').textContent).toContain(fmtPct(h.error));
+      expect(screen.getByTestId('threshold-error').textContent).toContain(fmtPct(h.errorUpper));
+    }
+    expect(client.callsOf('review.page')).toHaveLength(pagesBefore);
+    expect(client.callsOf('ml.setThreshold')).toHaveLength(0);
+    // Release: saved and refetched with the new threshold.
+    fireEvent.pointerUp(slider);
+    await until(() => expect(client.callsOf('ml.setThreshold')).toEqual([{ threshold: 0.9 }]));
+    await until(() => expect(client.callsOf('review.page').at(-1)).toMatchObject({ threshold: 0.9, predicted: 'bad' }));
+    const rec = screen.getByTestId('threshold-recommended');
+    expect(rec.dataset.value).toBe(String(raw.recommended));
+  });
+
+  test('the preview shows the details of the clicked image', async () => {
+    const user = userEvent.setup();
+    await renderReview();
+    const t = tiles()[2]!;
+    const id = t.dataset.testid!.slice(5);
+    await user.click(t);
+    const preview = await screen.findByTestId('preview');
+    expect(preview.dataset.imageId).toBe(id);
+    await until(() => expect(within(preview).getByTestId('preview-label')).toBeTruthy());
+    expect(preview.querySelector('img')!.getAttribute('src')).toBe(`/files/preview/${id}`);
+    expect(within(preview).getByText(/Sources/)).toBeTruthy();
+    await act(async () => {
+      fireEvent.click(within(preview).getByTestId('preview-close'));
+    });
+    expect(screen.queryByTestId('preview')).toBeNull();
+  });
+});

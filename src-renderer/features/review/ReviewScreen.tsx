@@ -1,0 +1,72 @@
+import { useEffect, type KeyboardEvent } from 'react';
+import { useApp, useAppStore } from '../../stores/app';
+import type { ViewKey } from '../../stores/review';
+import { fmtInt } from '../../components/format';
+import { Filters } from './Filters';
+import { Gallery } from './Gallery';
+import { handleGalleryKey } from './keys';
+import { PreviewPane } from './PreviewPane';
+import { ThresholdSlider } from './ThresholdSlider';
+
+/** Label buttons for mouse users; the keys do the same. */
+export function SelectionBar({ view }: { view: ViewKey }) {
+  const store = useAppStore();
+  const selected = useApp((s) => s.views[view].selection.size);
+  const total = useApp((s) => s.views[view].total);
+  const s = () => store.getState();
+  return (
+    <div className="selbar">
+      <span className="selbar__count" data-testid="gallery-total" data-value={total ?? ''}>
+        {total === null ? '…' : fmtInt(total)} images
+      </span>
+      <span className="selbar__count" data-testid="selection-count" data-value={selected}>
+        {selected ? `${fmtInt(selected)} selected` : 'none selected'}
+      </span>
+      <button type="button" className="btn btn--small btn--bad" onClick={() => void s().setLabel(view, 'bad')} data-testid="label-bad" title="Label bad (B)">
+        Bad <kbd>B</kbd>
+      </button>
+      <button type="button" className="btn btn--small btn--good" onClick={() => void s().setLabel(view, 'good')} data-testid="label-good" title="Label good (G)">
+        Good <kbd>G</kbd>
+      </button>
+      <button type="button" className="btn btn--small" onClick={() => void s().setLabel(view, null)} data-testid="label-none" title="Remove the label (U)">
+        Unlabel <kbd>U</kbd>
+      </button>
+      <button type="button" className="btn btn--small" onClick={() => void s().undo()} data-testid="label-undo" title="Undo the last label change (Z)">
+        Undo <kbd>Z</kbd>
+      </button>
+      <span className="muted small selbar__help">arrows move · shift/ctrl-click select · Enter preview · Esc close</span>
+    </div>
+  );
+}
+
+export function useScoresOnMount() {
+  const store = useAppStore();
+  useEffect(() => {
+    if (store.getState().scoresStatus === 'idle') void store.getState().loadScores();
+  }, [store]);
+}
+
+export function ReviewScreen() {
+  const store = useAppStore();
+  useScoresOnMount();
+  const onKeyDown = (e: KeyboardEvent) => handleGalleryKey(e, store, 'review');
+  const predicted = useApp((s) => s.views.review.filters.predicted);
+  const noModel = useApp((s) => s.scoresStatus === 'none');
+  return (
+    <section className="screen screen--review" data-testid="screen-review" onKeyDown={onKeyDown}>
+      <header className="toolbar">
+        <ThresholdSlider />
+        <Filters view="review" full />
+      </header>
+      <SelectionBar view="review" />
+      <div className="review__body">
+        <Gallery
+          view="review"
+          label="Review gallery"
+          emptyText={noModel ? 'No images match.' : predicted === 'bad' ? 'Nothing is flagged bad at this threshold with these filters.' : 'No images match these filters.'}
+        />
+        <PreviewPane />
+      </div>
+    </section>
+  );
+}

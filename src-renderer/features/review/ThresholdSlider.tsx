@@ -1,0 +1,120 @@
+/**
+ * The bad-class threshold. Every move updates the numbers beside it (ThresholdIndex.at, built once
+ * per run); the grid refetches and the curator threshold is saved only when the slider is released
+ * (or after a short pause).
+ */
+import { useEffect, useMemo, useRef } from 'react';
+import { useApp, useAppStore } from '../../stores/app';
+import { thresholdNumbers } from '../../stores/review';
+import { fmtInt, fmtNum, fmtPct } from '../../components/format';
+
+const THUMB_PX = 14;
+
+/** CSS left of a value on the range track (the thumb's centre travels inside the thumb's width). */
+function trackLeft(t: number): string {
+  return `calc(${(t * 100).toFixed(3)}% + ${(THUMB_PX / 2 - t * THUMB_PX).toFixed(2)}px)`;
+}
+
+export function ThresholdSlider() {
+  const store = useAppStore();
+  const scores = useApp((s) => s.scores);
+  const status = useApp((s) => s.scoresStatus);
+  const draft = useApp((s) => s.draftThreshold);
+  const committed = useApp((s) => s.threshold);
+  const numbers = useMemo(() => (scores ? thresholdNumbers(scores, draft) : null), [scores, draft]);
+  const inputRef = useRef<HTMLInputElement>(null);
+
+  // Native listeners as well as React's onChange: `change` fires when a range input is released
+  // (React's onChange is really `input`), and a value set by script (e.g. Playwright's fill)
+  // reaches native listeners even when React's value tracker swallows it.
+  useEffect(() => {
+    const el = inputRef.current;
+    if (!el) return;
+    const onInput = () => store.getState().moveThreshold(Number(el.value));
+    const onCommit = () => {
+      onInput();
+      void store.getState().commitThreshold();
+    };
+    el.addEventListener('input', onInput);
+    el.addEventListener('change', onCommit);
+    return () => {
+      el.removeEventListener('input', onInput);
+      el.removeEventListener('change', onCommit);
+    };
+  }, [store, scores]);
+
+  if (!scores) {
+    return (
+      <div className="threshold threshold--off" data-testid="threshold">
+        <span className="muted">{status === 'loading' || status === 'idle' ? 'Loading scores…' : 'No trained model yet: train one to get p(bad) and the threshold slider.'}</span>
+      </div>
+    );
+  }
+
+  const commit = () => void store.getState().commitThreshold();
+  const rec = scores.recommended;
+  const errorUpper = numbers?.errorUpper ?? null;
+
+  return (
+    <div className="threshold" data-testid="threshold">
+      <div className="threshold__head">
+        <label htmlFor="threshold-input" className="threshold__title">
+          Bad if p(bad) ≥
+        </label>
+        <span className="threshold__value" data-testid="threshold-value" data-value={draft}>
+          {draft.toFixed(3)}
+        </span>
+        {draft !== committed && <span className="muted threshold__pending">(saving…)</span>}
+        {rec !== null && (
+          <button
+            type="button"
+            className="btn btn--ghost btn--small"
+            onClick={() => {
+              store.getState().moveThreshold(rec);
+              commit();
+            }}
+            data-testid="threshold-use-recommended"
+            title="Use the run's recommended threshold"
+          >
+            recommended {rec.toFixed(3)}
+          </button>
+        )}
+      </div>
+      <div className="threshold__track">
+        <input
+          id="threshold-input"
+          ref={inputRef}
+          type="range"
+          min={0}
+          max={1}
+          step={0.001}
+          value={draft}
+          onChange={(e) => store.getState().moveThreshold(Number(e.target.value))}
+          onPointerUp={commit}
+          onKeyUp={commit}
+          data-testid="threshold-slider"
+          aria-label="Bad threshold"
+          aria-valuetext={`${draft.toFixed(3)}, ${numbers ? fmtInt(numbers.flagged) : 0} flagged`}
+        />
+        {rec !== null && <div className="threshold__marker" style={{ left: trackLeft(rec) }} title={`recommended ${rec.toFixed(3)}`} data-testid="threshold-recommended" data-value={rec} />}
+      </div>
+      {numbers && (
+        <div className="threshold__numbers">
+          <span data-testid="threshold-flagged" data-value={numbers.flagged} title="images with p(bad) ≥ threshold among all scored images">
+            <b>{fmtInt(numbers.flagged)}</b> flagged <span className="muted">of {fmtInt(numbers.scored)}</span>
+          </span>
+          <span data-testid="threshold-coverage" data-value={numbers.coverage ?? ''} title="share of held-out bad images caught">
+            coverage <b>{fmtPct(numbers.coverage)}</b>
+          </span>
+          <span data-testid="threshold-error" data-value={numbers.error ?? ''} data-upper={errorUpper ?? ''} title="share of flagged held-out images labelled good, with its one-sided 95% upper bound">
+            error <b>{fmtPct(numbers.error)}</b> <span className="muted">≤ {fmtPct(errorUpper)} (95%)</span>
+          </span>
+          <span className="muted" title="held-out images with labels behind coverage and error">
+            held-out {fmtInt(numbers.heldoutFlagged)}/{fmtInt(numbers.heldoutSize)} · run {scores.runId}
+          </span>
+          {scores.curator !== null && <span className="muted">curator {fmtNum(scores.curator)}</span>}
+        </div>
+      )}
+    </div>
+  );
+}

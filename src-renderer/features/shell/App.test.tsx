@@ -1,0 +1,64 @@
+// @vitest-environment jsdom
+import { cleanup, render, screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import { pickClient } from '../../api/client';
+import { mockClient } from '../../api/mock';
+import { until } from '../../test/render';
+import { App, Root } from './App';
+
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+  window.location.hash = '';
+});
+
+describe('App shell', () => {
+  test('without a bridge or a token: the no-session screen, and no API call', () => {
+    const ws = vi.fn();
+    const fetch = vi.fn();
+    vi.stubGlobal('WebSocket', ws);
+    vi.stubGlobal('fetch', fetch);
+    window.location.hash = '';
+    expect(window.bridge).toBeUndefined();
+    const client = pickClient();
+    expect(client).toBeNull();
+    render(<Root client={client} />);
+    expect(screen.getByTestId('no-session').textContent).toContain('qc serve');
+    expect(screen.queryByTestId('app')).toBeNull();
+    expect(ws).not.toHaveBeenCalled();
+    expect(fetch).not.toHaveBeenCalled();
+  });
+
+  test('a library with images lands on Review; the nav switches screens', async () => {
+    const user = userEvent.setup();
+    const client = mockClient({ images: 120 });
+    render(<App client={client} />);
+    await until(() => expect(screen.getByTestId('screen-review')).toBeTruthy());
+    await until(() => expect(screen.queryAllByTestId(/^tile-\d+$/).length).toBeGreaterThan(0));
+    expect(client.callsOf('library.status').length).toBeGreaterThan(0);
+    await user.click(screen.getByTestId('nav-train'));
+    expect(screen.getByTestId('screen-train')).toBeTruthy();
+    await user.click(screen.getByTestId('nav-issues'));
+    await until(() => expect(screen.queryAllByTestId(/^tile-\d+$/).length).toBeGreaterThan(0));
+    const ranks = screen.queryAllByTestId(/^tile-\d+$/).map((t) => Number(t.dataset.testid!.slice(5)));
+    expect(ranks.map((id) => client.image(id)!.issue_rank)).toEqual(ranks.map((_, i) => i + 1));
+    await user.click(screen.getByTestId('nav-export'));
+    expect(screen.getByTestId('screen-export')).toBeTruthy();
+    await user.click(screen.getByTestId('nav-library'));
+    expect(screen.getByTestId('screen-library')).toBeTruthy();
+  });
+
+  test('an empty library lands on Library', async () => {
+    render(<App client={mockClient({ images: 0, trained: false })} />);
+    await until(() => expect(screen.getByTestId('screen-library')).toBeTruthy());
+  });
+
+  test('errors show as toasts with describeError text', async () => {
+    const client = mockClient({ images: 10 });
+    client.failNext('library.status', { code: 'schema_too_new', message: 'the database was written by a newer Quality Curator', file: '/data/library.sqlite' });
+    render(<App client={client} />);
+    const toast = await screen.findByTestId('toast');
+    expect(toast.textContent).toContain('/data/library.sqlite: the database was written by a newer Quality Curator');
+  });
+});

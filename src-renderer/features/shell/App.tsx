@@ -1,0 +1,100 @@
+import { useEffect, useState } from 'react';
+import type { ApiClient } from '../../api/client';
+import { createAppStore, useApp, useAppStore, type AppStore } from '../../stores/app';
+import { AppProvider } from './AppProvider';
+import { SCREENS, type Screen } from '../../stores/ui';
+import { JobBar } from '../../components/JobBar';
+import { Toasts } from '../../components/Toasts';
+import { fmtInt } from '../../components/format';
+import { ExportScreen } from '../export/ExportScreen';
+import { IssuesScreen } from '../issues/IssuesScreen';
+import { LibraryScreen } from '../library/LibraryScreen';
+import { ReviewScreen } from '../review/ReviewScreen';
+import { TrainScreen } from '../train/TrainScreen';
+import { NoSession } from './NoSession';
+
+const TITLES: Record<Screen, string> = { review: 'Review', issues: 'Label issues', train: 'Train', library: 'Library', export: 'Export' };
+
+function Nav() {
+  const store = useAppStore();
+  const screen = useApp((s) => s.screen);
+  const images = useApp((s) => s.status?.images ?? null);
+  const reviewTotal = useApp((s) => s.views.review.total);
+  const connection = useApp((s) => s.connection);
+  const activeRun = useApp((s) => s.activeRunId);
+  const badge: Partial<Record<Screen, string>> = {
+    review: reviewTotal !== null ? fmtInt(reviewTotal) : '',
+    library: images !== null ? fmtInt(images) : '',
+    train: activeRun !== null ? `run ${activeRun}` : '',
+  };
+  return (
+    <nav className="nav" aria-label="Screens">
+      <div className="nav__brand">Quality Curator</div>
+      {SCREENS.map((s) => (
+        <button
+          key={s}
+          type="button"
+          className={`nav__item${s === screen ? ' nav__item--active' : ''}`}
+          aria-current={s === screen ? 'page' : undefined}
+          onClick={() => store.getState().setScreen(s)}
+          data-testid={`nav-${s}`}
+        >
+          <span>{TITLES[s]}</span>
+          {badge[s] && <span className="nav__badge">{badge[s]}</span>}
+        </button>
+      ))}
+      <div className="nav__foot">
+        <span className={`dot dot--${connection}`} data-testid="connection" data-state={connection} /> {connection === 'open' ? 'connected' : connection}
+      </div>
+    </nav>
+  );
+}
+
+function CurrentScreen() {
+  const screen = useApp((s) => s.screen);
+  switch (screen) {
+    case 'review':
+      return <ReviewScreen />;
+    case 'issues':
+      return <IssuesScreen />;
+    case 'train':
+      return <TrainScreen />;
+    case 'export':
+      return <ExportScreen />;
+    case 'library':
+    default:
+      return <LibraryScreen />;
+  }
+}
+
+function Shell() {
+  const initialised = useApp((s) => s.initialised);
+  return (
+    <div className="app" data-testid="app" data-ready={initialised ? 'true' : 'false'}>
+      <Nav />
+      <main className="main">{initialised ? <CurrentScreen /> : <div className="screen muted">Opening the library…</div>}</main>
+      <JobBar />
+      <Toasts />
+    </div>
+  );
+}
+
+/** The app over a client: builds the store, subscribes to events, loads the landing screen. */
+export function App({ client, store: given }: { client: ApiClient; store?: AppStore }) {
+  const [store] = useState(() => given ?? createAppStore(client));
+  useEffect(() => {
+    const off = store.getState().connect();
+    void store.getState().init();
+    return off;
+  }, [store]);
+  return (
+    <AppProvider client={client} store={store}>
+      <Shell />
+    </AppProvider>
+  );
+}
+
+/** The root: the app when there is a session, else the no-session screen (which calls nothing). */
+export function Root({ client }: { client: ApiClient | null }) {
+  return client ? <App client={client} /> : <NoSession />;
+}

@@ -1,0 +1,187 @@
+import type { RunSummary } from '../../../src-shared/domain/ml';
+import { useApp, useAppStore } from '../../stores/app';
+import { previousDoneRun, runCoverage, runDeltas, type RunDeltas } from '../../stores/training';
+import { deltaClass, fmtDate, fmtDelta, fmtNum, fmtPct, fmtSeconds } from '../../components/format';
+
+function compact(x: number): string {
+  return x !== 0 && Math.abs(x) < 0.01 ? x.toExponential(0) : String(x);
+}
+
+function head(r: RunSummary): string {
+  const p = r.params;
+  return `${p.hidden ? `MLP ${p.hidden}` : 'linear'} · do ${compact(p.dropout)} · l2 ${compact(p.l2)} · lr ${compact(p.learningRate)} · ${p.epochs} ep · bs ${p.batchSize}${p.classWeighting ? ' · cw' : ''}`;
+}
+
+/** `MM-DD HH:MM` (the year is rarely what tells two runs apart). */
+function shortDate(iso: string): string {
+  const full = fmtDate(iso);
+  return /^\d{4}-/.test(full) ? full.slice(5) : full;
+}
+
+function tally(t: { good: number; bad: number }): string {
+  return `${t.bad}/${t.good}`;
+}
+
+function Deltas({ d, id }: { d: RunDeltas | null; id: number }) {
+  if (!d) return <span className="muted">–</span>;
+  return (
+    <span className="deltas">
+      <span className={deltaClass(d.accuracy)} data-testid={`run-delta-acc-${id}`} title="Δ test accuracy">
+        acc {fmtDelta(d.accuracy, { pct: true })}
+      </span>
+      <span className={deltaClass(d.auc)} data-testid={`run-delta-auc-${id}`} title="Δ test AUC">
+        AUC {fmtDelta(d.auc)}
+      </span>
+      <span className={deltaClass(d.coverage)} data-testid={`run-delta-coverage-${id}`} title="Δ coverage of bad at the recommended threshold">
+        cov {fmtDelta(d.coverage, { pct: true })}
+      </span>
+    </span>
+  );
+}
+
+/** Every training attempt side by side, newest first, with the change against the run before. */
+export function RunsTable() {
+  const store = useAppStore();
+  const runs = useApp((s) => s.runs);
+  const chartRunId = useApp((s) => s.chartRunId);
+  const loaded = useApp((s) => s.runsLoaded);
+  if (loaded && !runs.length) return <p className="muted" data-testid="runs-empty">No runs yet. Train one above.</p>;
+  const rows = [...runs].reverse();
+  return (
+    <div className="table-wrap">
+      <table className="table table--runs" data-testid="runs-table">
+        <thead>
+          <tr>
+            <th>run</th>
+            <th>status</th>
+            <th>features</th>
+            <th>head</th>
+            <th className="num">test acc</th>
+            <th className="num">AUC</th>
+            <th className="num">bad thr.</th>
+            <th className="num">coverage</th>
+            <th title="bad/good images in train · validation · test">snapshot (bad/good)</th>
+            <th>backend</th>
+            <th className="num">duration</th>
+            <th>created</th>
+            <th>Δ vs previous run</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => {
+            const prev = r.status === 'done' ? previousDoneRun(runs, r.run_id) : null;
+            const d = prev ? runDeltas(r, prev) : null;
+            return (
+              <tr
+                key={r.run_id}
+                className={`${r.active ? 'row--active' : ''}${chartRunId === r.run_id ? ' row--shown' : ''}`}
+                data-testid={`run-row-${r.run_id}`}
+                data-status={r.status}
+                data-active={r.active ? 'true' : 'false'}
+                onClick={() => store.getState().showRun(r.run_id)}
+                title="Show this run's curves"
+              >
+                <td>
+                  <b>{r.run_id}</b> {r.active && <span className="chip chip--good">active</span>}
+                </td>
+                <td>
+                  <span className={`status status--${r.status}`} title={r.error ?? undefined}>
+                    {r.status}
+                  </span>
+                </td>
+                <td className="small">{r.params.features.join(' + ')}</td>
+                <td className="small">{head(r)}</td>
+                <td className="num" data-testid={`run-acc-${r.run_id}`}>
+                  {fmtPct(r.metrics?.test_accuracy)}
+                </td>
+                <td className="num">{fmtNum(r.metrics?.test_auc)}</td>
+                <td className="num">{fmtNum(r.recommended_threshold.bad)}</td>
+                <td className="num">{fmtPct(runCoverage(r))}</td>
+                <td className="small">{r.snapshot ? `${tally(r.snapshot.train)} · ${tally(r.snapshot.validation)} · ${tally(r.snapshot.test)}` : '–'}</td>
+                <td className="small">
+                  {r.provider ?? '–'} / {r.backend ?? '–'}
+                </td>
+                <td className="num">{fmtSeconds(r.seconds)}</td>
+                <td className="small" title={fmtDate(r.created_at)}>
+                  {shortDate(r.created_at)}
+                </td>
+                <td>
+                  <Deltas d={d} id={r.run_id} />
+                </td>
+                <td>
+                  {r.status === 'done' && !r.active && (
+                    <button
+                      type="button"
+                      className="btn btn--small"
+                      onClick={(e) => {
+                        e.stopPropagation();
+                        void store.getState().makeActive(r.run_id);
+                      }}
+                      data-testid={`run-activate-${r.run_id}`}
+                    >
+                      Make active
+                    </button>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** A retrain next to the run before it: the metrics and their change. */
+export function RunCompare() {
+  const runs = useApp((s) => s.runs);
+  const comparison = useApp((s) => s.comparison);
+  const done = runs.filter((r) => r.status === 'done');
+  const pair = comparison ?? (done.length >= 2 ? { current: done[done.length - 1]!.run_id, previous: done[done.length - 2]!.run_id } : null);
+  if (!pair) return null;
+  const cur = runs.find((r) => r.run_id === pair.current);
+  const prev = runs.find((r) => r.run_id === pair.previous);
+  if (!cur || !prev) return null;
+  const d = runDeltas(cur, prev);
+  const rows: [string, string, string, number | null, string, string][] = [
+    ['test accuracy', fmtPct(prev.metrics?.test_accuracy), fmtPct(cur.metrics?.test_accuracy), d.accuracy, fmtDelta(d.accuracy, { pct: true }), 'accuracy'],
+    ['test AUC', fmtNum(prev.metrics?.test_auc), fmtNum(cur.metrics?.test_auc), d.auc, fmtDelta(d.auc), 'auc'],
+    ['coverage of bad', fmtPct(runCoverage(prev)), fmtPct(runCoverage(cur)), d.coverage, fmtDelta(d.coverage, { pct: true }), 'coverage'],
+  ];
+  return (
+    <div className="compare" data-testid="run-compare" data-current={cur.run_id} data-previous={prev.run_id}>
+      <h3>
+        Run {cur.run_id} vs run {prev.run_id}
+      </h3>
+      <table className="table table--compact">
+        <thead>
+          <tr>
+            <th />
+            <th className="num">run {prev.run_id}</th>
+            <th className="num">run {cur.run_id}</th>
+            <th className="num">Δ</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map(([name, a, b, delta, text, key]) => (
+            <tr key={name}>
+              <td>{name}</td>
+              <td className="num">{a}</td>
+              <td className="num">{b}</td>
+              <td className={`num ${deltaClass(delta)}`} data-testid={`compare-delta-${key}`} data-value={delta ?? ''}>
+                {text}
+              </td>
+            </tr>
+          ))}
+          <tr>
+            <td>bad threshold</td>
+            <td className="num">{fmtNum(prev.recommended_threshold.bad)}</td>
+            <td className="num">{fmtNum(cur.recommended_threshold.bad)}</td>
+            <td />
+          </tr>
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,161 @@
+import { useEffect, useMemo } from 'react';
+import { FEATURE_SETS, type FeatureSet } from '../../../src-shared/domain/ml';
+import { useApp, useAppStore } from '../../stores/app';
+import type { TrainForm } from '../../stores/trainDefaults';
+import { ProgressBar } from '../../components/ProgressBar';
+import { EpochChart, type ChartSeries } from './EpochChart';
+import { RunCompare, RunsTable } from './RunsTable';
+
+const TRAIN_COLOR = '#5aa9ff';
+const VAL_COLOR = '#f0a64a';
+
+function NumberField({ name, label, step, min, max, testId, hint }: { name: keyof TrainForm; label: string; step: number; min?: number; max?: number; testId: string; hint?: string }) {
+  const store = useAppStore();
+  const value = useApp((s) => s.trainForm[name]) as number;
+  return (
+    <label className="field" title={hint}>
+      <span className="field__label">{label}</span>
+      <input
+        className="input input--num"
+        type="number"
+        step={step}
+        min={min}
+        max={max}
+        value={Number.isFinite(value) ? value : ''}
+        onChange={(e) => store.getState().setTrainForm({ [name]: e.target.value === '' ? NaN : Number(e.target.value) } as Partial<TrainForm>)}
+        data-testid={testId}
+      />
+    </label>
+  );
+}
+
+function TrainFormView() {
+  const store = useAppStore();
+  const form = useApp((s) => s.trainForm);
+  const training = useApp((s) => s.training);
+  const jobs = useApp((s) => s.jobs);
+  const job = training ? jobs.find((j) => j.id === training.jobId) : undefined;
+  const toggle = (f: FeatureSet, on: boolean) => store.getState().setTrainForm({ features: on ? FEATURE_SETS.filter((x) => x === f || form.features.includes(x)) : form.features.filter((x) => x !== f) });
+  return (
+    <form
+      className="card train-form"
+      data-testid="train-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void store.getState().startTraining();
+      }}
+    >
+      <div className="form-row">
+        <fieldset className="field">
+          <legend className="field__label">Features</legend>
+          {FEATURE_SETS.map((f) => (
+            <label key={f} className="check">
+              <input type="checkbox" checked={form.features.includes(f)} onChange={(e) => toggle(f, e.target.checked)} data-testid={`train-feature-${f}`} /> {f}
+            </label>
+          ))}
+        </fieldset>
+        <NumberField name="hidden" label="Hidden units" step={1} min={0} testId="train-hidden" hint="0 = a linear head (logistic regression)" />
+        <NumberField name="dropout" label="Dropout" step={0.05} min={0} max={0.95} testId="train-dropout" />
+        <NumberField name="l2" label="L2" step={0.001} min={0} testId="train-l2" />
+        <NumberField name="learningRate" label="Learning rate" step={0.0001} min={0} testId="train-lr" />
+        <NumberField name="epochs" label="Epochs" step={1} min={1} testId="train-epochs" />
+        <NumberField name="batchSize" label="Batch size" step={1} min={1} testId="train-batch" />
+        <NumberField name="seed" label="Seed" step={1} testId="train-seed" />
+        <NumberField name="targetError" label="Target error" step={0.01} min={0} max={1} testId="train-target-error" hint="error a recommended threshold must provably stay under (95% bound)" />
+        <label className="check check--field">
+          <input type="checkbox" checked={form.classWeighting} onChange={(e) => store.getState().setTrainForm({ classWeighting: e.target.checked })} data-testid="train-classweighting" /> class weighting
+        </label>
+      </div>
+      <div className="form-actions">
+        <button type="submit" className="btn btn--primary" disabled={!!training} data-testid="train-start">
+          {training ? 'Training…' : 'Train'}
+        </button>
+        {training && (
+          <button type="button" className="btn" onClick={() => store.getState().cancelJob(training.jobId)} data-testid="train-cancel" disabled={job?.cancelling}>
+            Cancel
+          </button>
+        )}
+        <button type="button" className="btn btn--ghost" onClick={() => store.getState().resetTrainForm()} disabled={!!training} data-testid="train-defaults">
+          Defaults
+        </button>
+        {training && (
+          <div className="grow" data-testid="train-progress">
+            <ProgressBar progress={{ job: 'train', phase: training.phase, done: training.done, total: training.total, ...(training.message !== undefined && { message: training.message }) }} />
+          </div>
+        )}
+      </div>
+    </form>
+  );
+}
+
+function Curves() {
+  const training = useApp((s) => s.training);
+  const chartRunId = useApp((s) => s.chartRunId);
+  const detail = useApp((s) => (s.chartRunId !== null ? s.runDetails[s.chartRunId] : undefined));
+  const data = useMemo(() => {
+    if (training) {
+      const e = training.epochs;
+      return {
+        title: 'live',
+        x: e.map((p) => p.epoch),
+        loss: [
+          { label: 'train', values: e.map((p) => p.trainLoss), color: TRAIN_COLOR },
+          { label: 'validation', values: e.map((p) => p.valLoss ?? null), color: VAL_COLOR, dash: [6, 4] },
+        ] as ChartSeries[],
+        acc: [
+          { label: 'train', values: e.map(() => null), color: TRAIN_COLOR },
+          { label: 'validation', values: e.map(() => null), color: VAL_COLOR, dash: [6, 4] },
+        ] as ChartSeries[],
+      };
+    }
+    const e = detail?.evaluation?.epochs ?? [];
+    return {
+      title: chartRunId !== null ? `run ${chartRunId}` : '',
+      x: e.map((p) => p.epoch),
+      loss: [
+        { label: 'train', values: e.map((p) => p.trainLoss), color: TRAIN_COLOR },
+        { label: 'validation', values: e.map((p) => p.valLoss ?? null), color: VAL_COLOR, dash: [6, 4] },
+      ] as ChartSeries[],
+      acc: [
+        { label: 'train', values: e.map((p) => p.trainAccuracy), color: TRAIN_COLOR },
+        { label: 'validation', values: e.map((p) => p.valAccuracy ?? null), color: VAL_COLOR, dash: [6, 4] },
+      ] as ChartSeries[],
+    };
+  }, [training, detail, chartRunId]);
+  return (
+    <div className="card">
+      <div className="card__head">
+        <h3>Curves {data.title && <span className="muted">({data.title})</span>}</h3>
+        {detail && !training && (
+          <span className="muted small" data-testid="run-backend">
+            backbone {detail.backbone} · provider {detail.provider ?? '–'} · tf backend {detail.backend ?? '–'}
+          </span>
+        )}
+        {training && <span className="muted small">accuracy per epoch appears when the run finishes</span>}
+      </div>
+      <div className="charts">
+        <EpochChart title="Loss" x={data.x} series={data.loss} testId="loss-chart" />
+        <EpochChart title="Accuracy" x={data.x} series={data.acc} testId="acc-chart" percent />
+      </div>
+    </div>
+  );
+}
+
+export function TrainScreen() {
+  const store = useAppStore();
+  useEffect(() => {
+    if (!store.getState().runsLoaded) void store.getState().loadRuns();
+  }, [store]);
+  return (
+    <section className="screen screen--train scroll" data-testid="screen-train">
+      <h2>Train</h2>
+      <TrainFormView />
+      <Curves />
+      <RunCompare />
+      <div className="card">
+        <h3>Runs</h3>
+        <RunsTable />
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,129 @@
+/** The library: status counts, imports with live progress, failures, retry. */
+import type { ImportKind, FailureRow, ImportSummary, LibraryStatus } from '../../src-shared/domain/library';
+import type { ImportArgs } from '../../src-shared/contract/handlers';
+import { cleanMirrors, type MirrorRow, type Slice } from './types';
+
+export interface ImportForm {
+  path: string;
+  kind: ImportKind | 'auto';
+  mirrors: MirrorRow[];
+}
+
+export interface LibrarySlice {
+  status: LibraryStatus | null;
+  statusError: string | null;
+  failures: { total: number; rows: FailureRow[] } | null;
+  importForm: ImportForm;
+  importJobId: number | null;
+  lastImport: ImportSummary | null;
+  setImportForm(patch: Partial<ImportForm>): void;
+  loadStatus(): Promise<LibraryStatus | null>;
+  /** Reload the status soon (coalesces bursts, e.g. many label changes). */
+  scheduleStatusRefresh(): void;
+  loadFailures(limit?: number): Promise<void>;
+  startImport(): Promise<ImportSummary | null>;
+  retryFailed(): Promise<ImportSummary | null>;
+  /** Import the bundled demo library, embed it and train a first run; then show Review. */
+  loadDemo(): Promise<void>;
+}
+
+const FAILURES_SHOWN = 500;
+
+export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {
+  let statusTimer: ReturnType<typeof setTimeout> | null = null;
+
+  const afterImport = async (summary: ImportSummary, what: string) => {
+    set({ lastImport: summary });
+    const note = `${what}: ${summary.images_new} new, ${summary.images_existing} already stored, ${summary.failed} failed${summary.cancelled ? ' (cancelled)' : ''}`;
+    get().toast(summary.failed || summary.cancelled ? 'info' : 'success', note);
+    await Promise.all([get().loadStatus(), get().loadFailures()]);
+    get().refreshView('review');
+  };
+
+  const runImport = async (method: 'library.import' | 'library.retryFailed', args: ImportArgs, label: string) => {
+    const job =
+      method === 'library.import'
+        ? get().startJob('library.import', args, { label })
+        : get().startJob('library.retryFailed', { ...(args.mirrors && { mirrors: args.mirrors }) }, { label });
+    set({ importJobId: job.id });
+    try {
+      const summary = await job.promise;
+      await afterImport(summary, label);
+      return summary;
+    } catch (e) {
+      get().reportError(e, label);
+      return null;
+    } finally {
+      if (get().importJobId === job.id) set({ importJobId: null });
+    }
+  };
+
+  return {
+    status: null,
+    statusError: null,
+    failures: null,
+    importForm: { path: '', kind: 'auto', mirrors: [{ prefix: '', dir: '' }] },
+    importJobId: null,
+    lastImport: null,
+    setImportForm(patch) {
+      set((s) => ({ importForm: { ...s.importForm, ...patch } }));
+    },
+    async loadStatus() {
+      try {
+        const status = await client.call('library.status', {});
+        set({ status, statusError: null });
+        return status;
+      } catch (e) {
+        set({ statusError: e instanceof Error ? e.message : String(e) });
+        get().reportError(e, 'Library status');
+        return null;
+      }
+    },
+    scheduleStatusRefresh() {
+      if (statusTimer) return;
+      statusTimer = setTimeout(() => {
+        statusTimer = null;
+        void get().loadStatus();
+      }, 500);
+    },
+    async loadFailures(limit = FAILURES_SHOWN) {
+      try {
+        const r = await client.call('library.failures', { limit });
+        set({ failures: { total: r.total, rows: r.failures } });
+      } catch (e) {
+        get().reportError(e, 'Failures');
+      }
+    },
+    async startImport() {
+      const f = get().importForm;
+      const source = f.path.trim();
+      if (!source) {
+        get().toast('error', 'Type or paste the path of a ratings, exemplar or bundle file, or a folder');
+        return null;
+      }
+      const mirrors = cleanMirrors(f.mirrors);
+      const args: ImportArgs = { source, ...(f.kind !== 'auto' && { kind: f.kind }), ...(mirrors.length && { mirrors }) };
+      return runImport('library.import', args, 'Import');
+    },
+    async loadDemo() {
+      const job = get().startJob('demo.load', { train: true }, { label: 'Demo library' });
+      set({ importJobId: job.id });
+      try {
+        const r = await job.promise;
+        set({ lastImport: r.import });
+        get().toast('success', `Demo library: ${r.import.images_new} new images${r.run ? ` · run ${r.run.run_id} trained` : ''}`);
+        await Promise.all([get().loadStatus(), get().loadFailures(), get().loadRuns()]);
+        await get().loadScores();
+        if ((get().status?.images ?? 0) > 0) get().setScreen('review');
+      } catch (e) {
+        get().reportError(e, 'Demo library');
+      } finally {
+        if (get().importJobId === job.id) set({ importJobId: null });
+      }
+    },
+    async retryFailed() {
+      const mirrors = cleanMirrors(get().importForm.mirrors);
+      return runImport('library.retryFailed', { source: '', ...(mirrors.length && { mirrors }) }, 'Retry failed');
+    },
+  };
+};

@@ -1,0 +1,190 @@
+// @vitest-environment jsdom
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import { ThresholdIndex } from '../../src-shared/domain/threshold';
+import { setup, until } from '../test/render';
+import { PAGE_SIZE, THRESHOLD_COMMIT_MS, queryFor, thresholdNumbers, DEFAULT_FILTERS } from './review';
+
+afterEach(() => vi.useRealTimers());
+
+/** A store with scores loaded and the first page of the review view fetched. */
+async function ready(options: Parameters<typeof setup>[0] = {}) {
+  const ctx = setup(options);
+  await ctx.store.getState().loadScores();
+  await until(() => expect(ctx.store.getState().views.review.pages.size).toBeGreaterThan(0));
+  return ctx;
+}
+
+describe('review store', () => {
+  test('scores build the indices once and the numbers equal ThresholdIndex', async () => {
+    const { client, store } = await ready();
+    const raw = await client.call('review.scores', {});
+    const all = new ThresholdIndex(raw.all);
+    const held = new ThresholdIndex(raw.heldout.p_bad, raw.heldout.bad);
+    const scores = store.getState().scores!;
+    expect(scores.runId).toBe(2);
+    expect(store.getState().threshold).toBe(raw.recommended);
+    for (const t of [0, 0.1, 0.33, 0.5, 0.7, 0.9, 0.999, 1]) {
+      const n = thresholdNumbers(scores, t);
+      const h = held.at(t);
+      expect(n.flagged).toBe(all.flagged(t));
+      expect(n.coverage).toBe(h.coverage);
+      expect(n.error).toBe(h.error);
+      expect(n.errorUpper).toBe(h.errorUpper);
+      expect(n.heldoutFlagged).toBe(h.flagged);
+    }
+    expect(client.callsOf('review.scores')).toHaveLength(2); // the store's one, and ours
+  });
+
+  test('the first page uses the query, the threshold and the page size', async () => {
+    const { client, store } = await ready();
+    const args = client.callsOf('review.page')[0]!;
+    expect(args).toMatchObject({ predicted: 'bad', sort: 'confidence', order: 'desc', threshold: store.getState().threshold, offset: 0, limit: PAGE_SIZE });
+    expect(queryFor('issues', DEFAULT_FILTERS.issues, 0.5)).toMatchObject({ issuesOnly: true, sort: 'issue-rank', order: 'asc' });
+  });
+
+  test('ensureRange fetches only the missing pages near the range, once each', async () => {
+    const { client, store } = await ready({ images: 3000 });
+    store.getState().setFilters('review', { predicted: 'all' });
+    await until(() => expect(store.getState().views.review.total).toBe(3000));
+    const before = client.callsOf('review.page').length;
+    store.getState().ensureRange('review', 1000, 1450);
+    store.getState().ensureRange('review', 1000, 1450);
+    await until(() => expect(store.getState().views.review.pages.has(7)).toBe(true));
+    const offsets = client.callsOf('review.page').slice(before).map((a) => a.offset);
+    expect(offsets.sort((a, b) => a - b)).toEqual([1000, 1200, 1400]);
+  });
+
+  test('shift-click selects the range from the anchor, ctrl-click toggles, shift+arrow extends', async () => {
+    const { store } = await ready();
+    const s = () => store.getState();
+    const id = (i: number) => s().itemAt('review', i)!.image_id;
+    await s().clickTile('review', 2);
+    expect([...s().views.review.selection]).toEqual([id(2)]);
+    expect(s().preview.open).toBe(true);
+    await s().clickTile('review', 6, { shift: true });
+    expect([...s().views.review.selection].sort()).toEqual([2, 3, 4, 5, 6].map(id).sort());
+    expect(s().views.review.focus).toBe(6);
+    // The anchor stays: a shift-click before it selects the other way.
+    await s().clickTile('review', 0, { shift: true });
+    expect([...s().views.review.selection].sort()).toEqual([0, 1, 2].map(id).sort());
+    await s().clickTile('review', 10, { toggle: true });
+    expect(s().views.review.selection.has(id(10))).toBe(true);
+    await s().clickTile('review', 10, { toggle: true });
+    expect(s().views.review.selection.has(id(10))).toBe(false);
+    s().focusIndex('review', 4);
+    s().focusIndex('review', 7, { extend: true });
+    expect([...s().views.review.selection].sort()).toEqual([4, 5, 6, 7].map(id).sort());
+  });
+
+  test('a shift range over pages not yet loaded fetches them first', async () => {
+    const { store } = await ready({ images: 2000 });
+    store.getState().setFilters('review', { predicted: 'all' });
+    await until(() => expect(store.getState().views.review.total).toBe(2000));
+    await store.getState().clickTile('review', 10);
+    await store.getState().clickTile('review', 650, { shift: true });
+    expect(store.getState().views.review.selection.size).toBe(641);
+  });
+
+  test('labelling is optimistic, then confirmed by labels.set', async () => {
+    const { client, store } = await ready();
+    const s = () => store.getState();
+    await s().clickTile('review', 0);
+    await s().clickTile('review', 1, { shift: true });
+    const ids = [s().itemAt('review', 0)!.image_id, s().itemAt('review', 1)!.image_id];
+    const pending = s().setLabel('review', 'good');
+    // Before the answer: already shown.
+    expect(s().itemAt('review', 0)).toMatchObject({ label: 'good', origin: 'curator' });
+    await pending;
+    expect(client.callsOf('labels.set').at(-1)).toEqual({ imageIds: ids, label: 'good' });
+    expect(s().itemAt('review', 1)).toMatchObject({ label: 'good', origin: 'curator' });
+    expect(client.image(ids[0]!)).toMatchObject({ label: 'good', origin: 'curator' });
+  });
+
+  test('a failed labels.set rolls the optimistic change back and shows the error', async () => {
+    const { client, store } = await ready();
+    const s = () => store.getState();
+    s().focusIndex('review', 3);
+    const before = { ...s().itemAt('review', 3)! };
+    client.failNext('labels.set', { code: 'conflict', message: 'the library is busy', file: 'library.sqlite', line: 1 });
+    const pending = s().setLabel('review', before.label === 'bad' ? 'good' : 'bad');
+    expect(s().itemAt('review', 3)!.origin).toBe('curator');
+    await pending;
+    expect(s().itemAt('review', 3)).toMatchObject({ label: before.label, origin: before.origin });
+    expect(s().toasts.at(-1)).toMatchObject({ kind: 'error', text: 'Label: library.sqlite:1: the library is busy' });
+  });
+
+  test('undo reverts the last curator change in the grid', async () => {
+    const { client, store } = await ready();
+    const s = () => store.getState();
+    s().focusIndex('review', 0);
+    const before = { ...s().itemAt('review', 0)! };
+    await s().setLabel('review', null);
+    expect(s().itemAt('review', 0)).toMatchObject({ label: null, origin: 'curator' });
+    await s().undo();
+    expect(client.callsOf('labels.undo')).toEqual([{}]);
+    expect(s().itemAt('review', 0)).toMatchObject({ label: before.label, origin: before.origin });
+    await s().undo();
+    expect(s().toasts.at(-1)?.text).toBe('Nothing to undo');
+  });
+
+  test('label.changed events from elsewhere patch both views', async () => {
+    const { client, store } = await ready();
+    const off = store.getState().connect();
+    const it = store.getState().itemAt('review', 5)!;
+    client.emit('label.changed', { changes: [{ image_id: it.image_id, old_label: it.label, new_label: 'good', old_origin: it.origin, new_origin: 'curator' }] });
+    expect(store.getState().itemAt('review', 5)).toMatchObject({ label: 'good', origin: 'curator' });
+    off();
+  });
+
+  test('moving the threshold updates the draft at once and saves + refetches only after a pause', async () => {
+    const { client, store } = await ready();
+    vi.useFakeTimers();
+    const s = () => store.getState();
+    const pages = client.callsOf('review.page').length;
+    for (const t of [0.6, 0.61, 0.62, 0.63]) s().moveThreshold(t);
+    expect(s().draftThreshold).toBe(0.63);
+    expect(client.callsOf('ml.setThreshold')).toHaveLength(0);
+    expect(client.callsOf('review.page')).toHaveLength(pages);
+    await vi.advanceTimersByTimeAsync(THRESHOLD_COMMIT_MS + 50);
+    expect(client.callsOf('ml.setThreshold')).toEqual([{ threshold: 0.63 }]);
+    expect(s().threshold).toBe(0.63);
+    expect(client.callsOf('review.page').at(-1)).toMatchObject({ threshold: 0.63, offset: 0 });
+    // Releasing commits at once.
+    s().moveThreshold(0.8);
+    const committing = s().commitThreshold();
+    await vi.advanceTimersByTimeAsync(10);
+    await committing;
+    expect(client.callsOf('ml.setThreshold').at(-1)).toEqual({ threshold: 0.8 });
+    vi.useRealTimers();
+  });
+
+  test('without a trained run the gallery shows everything and the slider has no scores', async () => {
+    const { client, store } = setup({ trained: false, images: 50 });
+    await store.getState().loadScores();
+    expect(store.getState().scoresStatus).toBe('none');
+    await until(() => expect(store.getState().views.review.total).toBe(50));
+    const args = client.callsOf('review.page').at(-1)!;
+    expect(args.predicted).toBeUndefined();
+    expect(args.threshold).toBeUndefined();
+    expect(store.getState().toasts).toHaveLength(0);
+  });
+
+  test('a filter that matched nothing and is widened again refetches', async () => {
+    const { store } = await ready();
+    store.getState().setFilters('review', { taxon: 'no such genus' });
+    await until(() => expect(store.getState().views.review.total).toBe(0));
+    store.getState().setFilters('review', { taxon: '' });
+    await until(() => expect(store.getState().views.review.total).toBeGreaterThan(0));
+  });
+
+  test('when a first model appears, the review goes back to predicted bad', async () => {
+    const { client, store } = setup({ trained: false, images: 60 });
+    await store.getState().loadScores();
+    expect(store.getState().views.review.filters.predicted).toBe('all');
+    await client.call('ml.train', { epochs: 1 });
+    await store.getState().loadScores();
+    expect(store.getState().scoresStatus).toBe('ready');
+    expect(store.getState().views.review.filters.predicted).toBe('bad');
+    await until(() => expect(client.callsOf('review.page').filter((a) => !a.issuesOnly).at(-1)).toMatchObject({ predicted: 'bad', threshold: store.getState().threshold }));
+  });
+});

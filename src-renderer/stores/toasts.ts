@@ -1,0 +1,48 @@
+/** Toasts: short messages at the corner; errors show `describeError` text (file:line: message). */
+import { describeError } from '../../src-shared/contract/errors';
+import { isCancelled, toQcError } from '../api/client';
+import type { Slice } from './types';
+
+export type ToastKind = 'error' | 'info' | 'success';
+
+export interface Toast {
+  id: number;
+  kind: ToastKind;
+  text: string;
+}
+
+export interface ToastSlice {
+  toasts: Toast[];
+  toast(kind: ToastKind, text: string): number;
+  dismissToast(id: number): void;
+  /** Show an error as a toast (a cancellation becomes a quiet note). */
+  reportError(e: unknown, context?: string): void;
+}
+
+const LIFETIME_MS: Record<ToastKind, number> = { error: 12_000, info: 5_000, success: 5_000 };
+const MAX_TOASTS = 5;
+
+export const toastSlice: Slice<ToastSlice> = (set, get) => {
+  let seq = 0;
+  return {
+    toasts: [],
+    toast(kind, text) {
+      const id = ++seq;
+      set((s) => ({ toasts: [...s.toasts, { id, kind, text }].slice(-MAX_TOASTS) }));
+      setTimeout(() => get().dismissToast(id), LIFETIME_MS[kind]);
+      return id;
+    },
+    dismissToast(id) {
+      if (!get().toasts.some((t) => t.id === id)) return;
+      set((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) }));
+    },
+    reportError(e, context) {
+      if (isCancelled(e)) {
+        get().toast('info', context ? `${context}: cancelled` : 'Cancelled');
+        return;
+      }
+      const text = describeError(toQcError(e));
+      get().toast('error', context ? `${context}: ${text}` : text);
+    },
+  };
+};

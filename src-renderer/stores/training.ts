@@ -1,0 +1,190 @@
+/**
+ * Training: the hyperparameter form, the running job with live epochs (parsed from its progress
+ * messages), the runs list, the active run, and the comparison of a retrain with the run before.
+ */
+import type { JobProgress } from '../../src-shared/contract/events';
+import type { RunDetail, RunSummary, TrainRequest } from '../../src-shared/domain/ml';
+import { TRAIN_DEFAULTS, type TrainForm } from './trainDefaults';
+import type { Slice } from './types';
+
+export interface LiveEpoch {
+  epoch: number;
+  trainLoss: number;
+  valLoss?: number;
+}
+
+export interface TrainingState {
+  jobId: number;
+  phase: string;
+  done: number;
+  total: number;
+  message?: string;
+  epochs: LiveEpoch[];
+}
+
+export interface TrainingSlice {
+  trainForm: TrainForm;
+  training: TrainingState | null;
+  runs: RunSummary[];
+  activeRunId: number | null;
+  runsLoaded: boolean;
+  runDetails: Record<number, RunDetail>;
+  /** The run whose epochs the charts show when nothing is training. */
+  chartRunId: number | null;
+  /** After a retrain: the new run and the one it is compared with. */
+  comparison: { current: number; previous: number } | null;
+  setTrainForm(patch: Partial<TrainForm>): void;
+  resetTrainForm(): void;
+  loadRuns(): Promise<void>;
+  loadRunDetail(runId: number): Promise<RunDetail | null>;
+  showRun(runId: number): void;
+  startTraining(): Promise<RunSummary | null>;
+  makeActive(runId: number | null): Promise<void>;
+}
+
+/** `loss 0.1234 · val 0.2345` (what the core puts in an epoch's progress message). */
+export function parseEpochMessage(p: JobProgress): LiveEpoch | null {
+  if (p.phase !== 'epochs' || p.done < 1 || !p.message) return null;
+  const m = /loss\s+([-+0-9.eE]+|NaN)(?:.*?val\s+([-+0-9.eE]+|NaN))?/.exec(p.message);
+  if (!m) return null;
+  const trainLoss = Number(m[1]);
+  const valLoss = m[2] !== undefined ? Number(m[2]) : undefined;
+  return { epoch: p.done, trainLoss, ...(valLoss !== undefined && { valLoss }) };
+}
+
+/** The request for the form: the fields the form shows; backbone, signal weight and folds stay the core's defaults. */
+export function trainRequest(form: TrainForm): TrainRequest {
+  return { ...form, features: [...form.features] };
+}
+
+/** Coverage of the bad class at the run's recommended threshold on the test split (else where it was chosen). */
+export function runCoverage(run: RunSummary): number | null {
+  const t = run.thresholds?.bad;
+  return t?.on_test?.coverage ?? t?.chosen_on?.coverage ?? t?.best_bound?.on_test.coverage ?? null;
+}
+
+export interface RunDeltas {
+  accuracy: number | null;
+  auc: number | null;
+  coverage: number | null;
+}
+
+export function runDeltas(current: RunSummary, previous: RunSummary): RunDeltas {
+  const diff = (a: number | null | undefined, b: number | null | undefined) => (a == null || b == null ? null : a - b);
+  return {
+    accuracy: diff(current.metrics?.test_accuracy, previous.metrics?.test_accuracy),
+    auc: diff(current.metrics?.test_auc, previous.metrics?.test_auc),
+    coverage: diff(runCoverage(current), runCoverage(previous)),
+  };
+}
+
+/** The finished run before `runId` (by id), or null. */
+export function previousDoneRun(runs: readonly RunSummary[], runId: number): RunSummary | null {
+  let best: RunSummary | null = null;
+  for (const r of runs) if (r.status === 'done' && r.run_id < runId && (!best || r.run_id > best.run_id)) best = r;
+  return best;
+}
+
+export const trainingSlice: Slice<TrainingSlice> = (set, get, client) => ({
+  trainForm: { ...TRAIN_DEFAULTS, features: [...TRAIN_DEFAULTS.features] },
+  training: null,
+  runs: [],
+  activeRunId: null,
+  runsLoaded: false,
+  runDetails: {},
+  chartRunId: null,
+  comparison: null,
+
+  setTrainForm(patch) {
+    set((s) => ({ trainForm: { ...s.trainForm, ...patch } }));
+  },
+  resetTrainForm() {
+    set({ trainForm: { ...TRAIN_DEFAULTS, features: [...TRAIN_DEFAULTS.features] } });
+  },
+
+  async loadRuns() {
+    try {
+      const r = await client.call('ml.runs', {});
+      const runs = [...r.runs].sort((a, b) => a.run_id - b.run_id);
+      set((s) => ({ runs, activeRunId: r.active, runsLoaded: true, chartRunId: s.chartRunId ?? r.active ?? runs[runs.length - 1]?.run_id ?? null }));
+      const chart = get().chartRunId;
+      if (chart !== null && !get().runDetails[chart]) void get().loadRunDetail(chart);
+    } catch (e) {
+      set({ runsLoaded: true });
+      get().reportError(e, 'Runs');
+    }
+  },
+
+  async loadRunDetail(runId) {
+    try {
+      const detail = await client.call('ml.run', { runId });
+      set((s) => ({ runDetails: { ...s.runDetails, [runId]: detail } }));
+      return detail;
+    } catch (e) {
+      get().reportError(e, `Run ${runId}`);
+      return null;
+    }
+  },
+
+  showRun(runId) {
+    set({ chartRunId: runId });
+    if (!get().runDetails[runId]) void get().loadRunDetail(runId);
+  },
+
+  async startTraining() {
+    if (get().training) return null;
+    const form = get().trainForm;
+    if (!form.features.length) {
+      get().toast('error', 'Choose at least one feature set');
+      return null;
+    }
+    const bad = Object.entries(form).filter(([, v]) => typeof v === 'number' && !Number.isFinite(v));
+    if (bad.length) {
+      get().toast('error', `Fill in ${bad.map(([k]) => k).join(', ')}`);
+      return null;
+    }
+    const before = get().runs.filter((r) => r.status === 'done');
+    const previous = before[before.length - 1]?.run_id ?? null;
+    const previousActive = get().activeRunId;
+    const onProgress = (p: JobProgress) => {
+      const live = parseEpochMessage(p);
+      set((s) => {
+        if (!s.training) return {};
+        let epochs = s.training.epochs;
+        if (live) {
+          // A new fit restarts at epoch 1 (e.g. the final model after the folds): start a new curve.
+          const last = epochs[epochs.length - 1];
+          epochs = last && live.epoch <= last.epoch ? [live] : [...epochs, live];
+        }
+        return { training: { ...s.training, phase: p.phase, done: p.done, total: p.total, ...(p.message !== undefined && { message: p.message }), epochs } };
+      });
+    };
+    const job = get().startJob('ml.train', trainRequest(form), { label: 'Training', onProgress });
+    set({ training: { jobId: job.id, phase: 'starting', done: 0, total: form.epochs, epochs: [] } });
+    try {
+      const run = await job.promise;
+      set({ training: null, chartRunId: run.run_id, comparison: previous !== null ? { current: run.run_id, previous } : null });
+      await Promise.all([get().loadRuns(), get().loadRunDetail(run.run_id)]);
+      const acc = run.metrics ? ` · test accuracy ${(run.metrics.test_accuracy * 100).toFixed(1)}%` : '';
+      get().toast('success', `Run ${run.run_id} trained${acc}`);
+      if (get().activeRunId !== previousActive || get().scores?.runId !== get().activeRunId) await get().loadScores();
+      return run;
+    } catch (e) {
+      set({ training: null });
+      get().reportError(e, 'Training');
+      void get().loadRuns(); // a failed or cancelled run is listed too
+      return null;
+    }
+  },
+
+  async makeActive(runId) {
+    try {
+      const r = await client.call('ml.setActive', { runId });
+      set({ activeRunId: r.active });
+      await get().loadRuns();
+      await get().loadScores();
+    } catch (e) {
+      get().reportError(e, 'Make active');
+    }
+  },
+});

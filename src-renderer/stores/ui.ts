@@ -1,0 +1,62 @@
+/** Which screen is shown, the connection state, and start-up. */
+import type { ConnectionState } from '../api/client';
+import type { Slice } from './types';
+
+export const SCREENS = ['review', 'issues', 'train', 'library', 'export'] as const;
+export type Screen = (typeof SCREENS)[number];
+
+export interface UiSlice {
+  screen: Screen;
+  connection: ConnectionState;
+  initialised: boolean;
+  setScreen(screen: Screen): void;
+  /** Load what every screen needs and pick the landing screen (Review when the library has images). */
+  init(): Promise<void>;
+  /** Subscribe to push events and connection changes; returns the unsubscribe. */
+  connect(): () => void;
+}
+
+export const uiSlice: Slice<UiSlice> = (set, get, client) => {
+  let initPromise: Promise<void> | null = null;
+  return {
+  screen: 'library',
+  connection: 'open',
+  initialised: false,
+  setScreen(screen) {
+    if (screen === get().screen) return;
+    if (get().preview.open) get().closePreview();
+    set({ screen });
+  },
+  init() {
+    // Once per store (React's StrictMode runs effects twice in development).
+    initPromise ??= (async () => {
+      const status = await get().loadStatus();
+      set({ screen: status && status.images > 0 ? 'review' : 'library', initialised: true });
+      await Promise.all([get().loadScores(), get().loadRuns()]);
+    })();
+    return initPromise;
+  },
+  connect() {
+    const offLabels = client.on('label.changed', ({ changes }) => {
+      get().applyChanges(changes);
+      get().scheduleStatusRefresh();
+    });
+    let wasClosed = false;
+    const offConn = client.onConnection?.((state) => {
+      set({ connection: state });
+      if (state === 'closed') wasClosed = true;
+      if (state === 'open' && wasClosed) {
+        wasClosed = false;
+        // Back after a drop: whatever changed meanwhile is reloaded.
+        void get().loadStatus();
+        get().refreshView('review');
+        get().refreshView('issues');
+      }
+    });
+    return () => {
+      offLabels();
+      offConn?.();
+    };
+  },
+};
+};
