@@ -91,16 +91,23 @@ ensureInstalled();
 
 if (mode === 'test') {
   // The README's test command: types, lint (with the layering rules), unit + integration tests, CLI contract.
+  const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
   const steps = [
     ['typecheck', npm, ['run', '--silent', 'typecheck']],
     ['lint', npm, ['run', '--silent', 'lint']],
     ['unit and integration tests', npm, ['run', '--silent', 'test:unit', '--', ...rest]],
+    ['build (electron-vite: main, ML worker, preload, renderer)', npm, ['run', '--silent', 'build:app']],
+    ['end-to-end in Chromium (browser mode; Electron where its binary exists)', npm, ['run', '--silent', 'test:e2e']],
     ['qc command-line contract (shared/checks)', 'bash', [path.join(root, '..', 'shared', 'checks', 'cli-contract.sh'), 'all']],
   ];
   let failed = 0;
   for (const [name, cmd, args] of steps) {
     if (name.startsWith('qc command-line') && !fs.existsSync(args[0])) {
       say(`skipping ${name}: ${args[0]} not found`);
+      continue;
+    }
+    if (name.startsWith('end-to-end') && !fs.existsSync(chromium)) {
+      say(`skipping ${name}: no Chromium at ${chromium} (apt-get install chromium, or set CHROMIUM_PATH)`);
       continue;
     }
     say(`── ${name}`);
