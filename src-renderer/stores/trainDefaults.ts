@@ -1,9 +1,8 @@
 /**
- * The training form's defaults. They mirror the core's measured defaults
- * (src-main/core/ml/trainService.ts DEFAULT_TRAIN_PARAMS and train/head.ts DEFAULT_HEAD_PARAMS),
- * which the renderer may not import; backbone, signalsWeight and folds are left to the core.
+ * The training form's fields and defaults: the measured defaults of src-shared/domain/ml.ts;
+ * backbone, signalsWeight and folds are left to the core.
  */
-import type { TrainParams } from '../../src-shared/domain/ml';
+import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../../src-shared/domain/ml';
 
 export type TrainForm = Pick<
   TrainParams,
@@ -11,14 +10,14 @@ export type TrainForm = Pick<
 >;
 
 export const TRAIN_DEFAULTS: Readonly<TrainForm> = Object.freeze<TrainForm>({
-  features: ['whole', 'crops', 'signals'],
-  hidden: 64,
-  dropout: 0.2,
-  l2: 0.03,
-  learningRate: 1e-3,
-  epochs: 20,
-  batchSize: 256,
-  classWeighting: true,
-  seed: 1,
-  targetError: 0.05,
+  features: [...DEFAULT_TRAIN_PARAMS.features],
+  hidden: DEFAULT_TRAIN_PARAMS.hidden,
+  dropout: DEFAULT_TRAIN_PARAMS.dropout,
+  l2: DEFAULT_TRAIN_PARAMS.l2,
+  learningRate: DEFAULT_TRAIN_PARAMS.learningRate,
+  epochs: DEFAULT_TRAIN_PARAMS.epochs,
+  batchSize: DEFAULT_TRAIN_PARAMS.batchSize,
+  classWeighting: DEFAULT_TRAIN_PARAMS.classWeighting,
+  seed: DEFAULT_TRAIN_PARAMS.seed,
+  targetError: DEFAULT_TRAIN_PARAMS.targetError,
 });

@@ -11,6 +11,8 @@ export interface LiveEpoch {
   epoch: number;
   trainLoss: number;
   valLoss?: number;
+  trainAccuracy?: number;
+  valAccuracy?: number;
 }
 
 export interface TrainingState {
@@ -42,9 +44,11 @@ export interface TrainingSlice {
   makeActive(runId: number | null): Promise<void>;
 }
 
-/** `loss 0.1234 · val 0.2345` (what the core puts in an epoch's progress message). */
+/** An epoch from a training progress message: its structured stats, else `loss 0.1234 · val 0.2345` in the text. */
 export function parseEpochMessage(p: JobProgress): LiveEpoch | null {
-  if (p.phase !== 'epochs' || p.done < 1 || !p.message) return null;
+  if (p.phase !== 'epochs' || p.done < 1) return null;
+  if (p.epoch) return { ...p.epoch };
+  if (!p.message) return null;
   const m = /loss\s+([-+0-9.eE]+|NaN)(?:.*?val\s+([-+0-9.eE]+|NaN))?/.exec(p.message);
   if (!m) return null;
   const trainLoss = Number(m[1]);

@@ -1,5 +1,6 @@
 /** Push events: what the core tells every open view (and the CLI's progress bar) while it works. */
 import type { LabelChange } from '../domain/library';
+import type { EpochStats } from '../domain/ml';
 
 export interface JobProgress {
   /** What is running, e.g. `import`, `embed`, `train`. */
@@ -10,6 +11,8 @@ export interface JobProgress {
   total: number;
   failed?: number;
   message?: string;
+  /** Training: the epoch that just finished (train and validation loss and accuracy). */
+  epoch?: EpochStats;
 }
 
 export interface EventMap {

@@ -5,14 +5,14 @@
  */
 import path from 'node:path';
 import type { CallContext } from '../../../src-shared/contract/handlers';
-import type { EmbedSummary, FeatureSet } from '../../../src-shared/domain/ml';
+import { DEFAULT_BACKBONE, type EmbedSummary, type FeatureSet } from '../../../src-shared/domain/ml';
 import type { CoreContext } from '../context';
 import { featureKey, type EmbedItem } from './embed';
 import type { MlEngine } from './engine';
 import { FeatureStore } from './featureStore';
 import { getSetting, setSetting } from '../db/settings';
 
-export const DEFAULT_BACKBONE = 'mobilenet_v2_nsfwjs';
+export { DEFAULT_BACKBONE };
 
 export interface EmbedRequestArgs {
   features: FeatureSet[];

@@ -9,29 +9,20 @@ import fs from 'node:fs';
 import type { CallContext } from '../../../src-shared/contract/handlers';
 import { QcError } from '../../../src-shared/contract/errors';
 import { brierScore, confusion, histograms, logLoss, rocAuc, type BinaryLabel } from '../../../src-shared/domain/metrics';
-import type { LabelTally, RecommendedThreshold, RunEvaluation, RunMetrics, RunSummary, TrainParams } from '../../../src-shared/domain/ml';
+import { DEFAULT_TRAIN_PARAMS, type LabelTally, type RecommendedThreshold, type RunEvaluation, type RunMetrics, type RunSummary, type TrainParams } from '../../../src-shared/domain/ml';
 import { isLabelledStats, ThresholdIndex, type LabelledThresholdStats } from '../../../src-shared/domain/threshold';
 import type { CoreContext } from '../context';
 import { getSetting, setSetting } from '../db/settings';
 import { assembleMatrix, columnScale } from './dataset';
 import { featureKey } from './embed';
-import { DEFAULT_BACKBONE, embedMissing } from './embedService';
+import { embedMissing } from './embedService';
 import type { MlEngine } from './engine';
 import { FeatureStore } from './featureStore';
 import { assignSplits, duplicateGroups, type Assignment, type SplitItem, type SplitName } from './splits';
-import { DEFAULT_HEAD_PARAMS } from './train/head';
 import { confidentLearning } from './train/labelIssues';
 import { SPLIT_CODE, type TrainJobResult } from './trainJob';
 
-/** Defaults measured on the dev set (see README, "ML engine"): every feature set, a 64-unit MLP, signals up-weighted. */
-export const DEFAULT_TRAIN_PARAMS: TrainParams = {
-  ...DEFAULT_HEAD_PARAMS,
-  features: ['whole', 'crops', 'signals'],
-  backbone: DEFAULT_BACKBONE,
-  signalsWeight: 30,
-  targetError: 0.05,
-  folds: 5,
-};
+export { DEFAULT_TRAIN_PARAMS };
 
 export const MIN_PER_CLASS = 10;
 
@@ -169,7 +160,7 @@ export class TrainService {
           if (e.type === 'epoch') {
             const s = e.stats;
             putEpoch.run(runId, s.epoch, s.trainLoss, s.trainAccuracy, s.valLoss ?? null, s.valAccuracy ?? null, s.seconds);
-            ctx.progress({ job: 'train', phase: 'epochs', done: s.epoch, total: params.epochs, message: `loss ${s.trainLoss.toFixed(4)}${s.valLoss !== undefined ? ` · val ${s.valLoss.toFixed(4)}` : ''}` });
+            ctx.progress({ job: 'train', phase: 'epochs', done: s.epoch, total: params.epochs, epoch: s, message: `loss ${s.trainLoss.toFixed(4)}${s.valLoss !== undefined ? ` · val ${s.valLoss.toFixed(4)}` : ''}` });
           } else ctx.progress({ job: 'train', phase: 'folds', done: e.fold, total: e.folds });
         },
         ctx.signal,

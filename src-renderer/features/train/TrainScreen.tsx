@@ -103,8 +103,8 @@ function Curves() {
           { label: 'validation', values: e.map((p) => p.valLoss ?? null), color: VAL_COLOR, dash: [6, 4] },
         ] as ChartSeries[],
         acc: [
-          { label: 'train', values: e.map(() => null), color: TRAIN_COLOR },
-          { label: 'validation', values: e.map(() => null), color: VAL_COLOR, dash: [6, 4] },
+          { label: 'train', values: e.map((p) => p.trainAccuracy ?? null), color: TRAIN_COLOR },
+          { label: 'validation', values: e.map((p) => p.valAccuracy ?? null), color: VAL_COLOR, dash: [6, 4] },
         ] as ChartSeries[],
       };
     }
@@ -131,7 +131,6 @@ function Curves() {
             backbone {detail.backbone} · provider {detail.provider ?? '–'} · tf backend {detail.backend ?? '–'}
           </span>
         )}
-        {training && <span className="muted small">accuracy per epoch appears when the run finishes</span>}
       </div>
       <div className="charts">
         <EpochChart title="Loss" x={data.x} series={data.loss} testId="loss-chart" />

@@ -24,33 +24,12 @@ import { createRng, deriveSeed, shuffleInPlace } from './rng';
 import { TfHeadEngine } from './tfHead';
 import type { EpochStats, HeadParams, LabelledMatrix, TrainedHead } from './types';
 
+import { DEFAULT_HEAD_PARAMS } from '../../../../src-shared/domain/ml';
 export type { EpochStats, HeadLayer, HeadParams, LabelledMatrix, Matrix, TrainedHead } from './types';
 export { checkMatrix, columnStats, STD_FLOOR } from './matrix';
 export { checkHead, predictHead, predictHeadJs, predictHeadTf, type PredictOptions } from './predict';
 
-/**
- * Defaults, chosen by measurement on 2 CPU cores (timings: scripts/bench/train.ts):
- * - hidden 64: the ML notes' best setups are MLPs; 128 units took 45 s instead of 26 s on 35,000 x
- *   1,280 (over the 30 s target) for no gain (validation accuracy 0.879 vs 0.883 there; out-of-fold
- *   AUC on quality-dev 0.82–0.85 vs 0.83–0.84).
- * - l2 0.03 (loss += l2 · Σw²): out-of-fold log loss of the MLP on quality-dev embeddings (486
- *   images, 5 group folds, 3 seeds) 0.81 at 1e-4, 0.70 at 0.01, 0.60 at 0.03, 0.53 at 0.1; on
- *   synthetic sets of 10,000 rows 0.03 was best or within 0.01 of it, on 35,000 rows 0.1 hurt
- *   (validation loss 0.44 vs 0.37 at 0.01 and 0.39 at 0.03). The linear head prefers more (0.1–1).
- * - batch 256, Adam 1e-3, 20 epochs: meets the time targets; on quality-dev batch 32 was within
- *   0.01 AUC at twice the time, and a 3e-4 step clearly worse (AUC 0.79–0.81 vs 0.82–0.83).
- * - dropout 0.2 (0.5 made no difference), balanced class weights (libraries are rarely 50/50).
- */
-export const DEFAULT_HEAD_PARAMS: Readonly<HeadParams> = Object.freeze({
-  hidden: 64,
-  dropout: 0.2,
-  l2: 0.03,
-  learningRate: 1e-3,
-  epochs: 20,
-  batchSize: 256,
-  classWeighting: true,
-  seed: 1,
-});
+export { DEFAULT_HEAD_PARAMS };
 
 const SHUFFLE_STREAM = 3;
 /** Yield to the event loop at least this often (ms) so an abort or an IPC message can get through. */

@@ -12,35 +12,9 @@ export interface LabelledMatrix extends Matrix {
   y: Uint8Array;
 }
 
-export interface HeadParams {
-  /** Hidden units of the MLP (d -> hidden ReLU -> 1); 0 = linear (logistic regression). */
-  hidden: number;
-  /** Dropout rate on the hidden layer while training (ignored by the linear head). */
-  dropout: number;
-  /** L2 penalty: loss += l2 * sum of squared weights (biases are not penalised). */
-  l2: number;
-  /** Adam step size. */
-  learningRate: number;
-  epochs: number;
-  batchSize: number;
-  /** Weight each class by n / (2 * n_class), so a rare class counts as much as a common one. */
-  classWeighting: boolean;
-  /** Seeds shuffling, initial weights and dropout masks: the same seed gives the same head. */
-  seed: number;
-}
-
-export interface EpochStats {
-  /** 1-based. */
-  epoch: number;
-  /** Mean binary cross-entropy (unweighted, without the L2 term, no dropout) over the training set. */
-  trainLoss: number;
-  /** Share of the training set on the right side of p = 0.5. */
-  trainAccuracy: number;
-  valLoss?: number;
-  valAccuracy?: number;
-  /** Wall time since training started, when this epoch's evaluation finished. */
-  seconds: number;
-}
+/** The head's hyperparameters and per-epoch stats are part of the API contract. */
+export type { EpochStats, HeadParams } from '../../../../src-shared/domain/ml';
+import type { EpochStats, HeadParams } from '../../../../src-shared/domain/ml';
 
 export interface HeadLayer {
   /** Row-major weights, `shape` = [inputs, outputs]. */
