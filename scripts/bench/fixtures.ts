@@ -20,6 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
 import sharp from 'sharp';
+import { mulberry32 } from '../../src-shared/domain/random';
 
 const thisFile = fileURLToPath(import.meta.url);
 export const repoRoot = path.resolve(path.dirname(thisFile), '..', '..');
@@ -33,17 +34,8 @@ const MANIFEST = 'manifest.json';
 // ---------------------------------------------------------------------------------------------
 // Deterministic randomness
 
-/** mulberry32: a small, fast, seeded PRNG returning floats in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG returning floats in [0, 1). */
+export const prng = mulberry32;
 
 // ---------------------------------------------------------------------------------------------
 // Image generation

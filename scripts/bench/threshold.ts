@@ -11,6 +11,7 @@
  * real answer near t = 0.9 to find.
  */
 import { ThresholdIndex } from '../../src-shared/domain/threshold';
+import { mulberry32 } from '../../src-shared/domain/random';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -20,17 +21,6 @@ function arg(name: string, fallback: number): number {
   return v;
 }
 
-/** Seeded PRNG (mulberry32), so runs are comparable. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function time<T>(fn: () => T): [T, number] {
   const t0 = performance.now();

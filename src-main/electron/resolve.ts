@@ -8,50 +8,21 @@ import path from 'node:path';
 import { parseFilePath } from '../../src-shared/contract/transport';
 import type { Core } from '../core/app';
 import { resolveImageFile } from '../core/library/files';
+import { contentTypeOf, rendererCsp, SECURITY_HEADERS } from '../core/web';
 
 export const APP_SCHEME = 'app';
 export const RENDERER_ORIGIN = 'app://renderer';
 export const RENDERER_URL = `${RENDERER_ORIGIN}/index.html`;
 
 /** The policy of every renderer page: its own files, images from app://files, no network at all. */
-export const RENDERER_CSP = [
-  "default-src 'self'",
-  "img-src 'self' app://files blob: data:",
-  "connect-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "script-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
+export const RENDERER_CSP = rendererCsp({ imgSrc: ['app://files'] });
 
 export type AppResponse =
   | { status: 200; file: string; size: number; headers: Record<string, string> }
   | { status: 400 | 404 | 405; headers: Record<string, string>; body: string };
 
-const BASE_HEADERS = { 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' };
+const BASE_HEADERS = SECURITY_HEADERS;
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.wasm': 'application/wasm',
-  '.txt': 'text/plain; charset=utf-8',
-};
 
 const fail = (status: 400 | 404 | 405, body: string): AppResponse => ({ status, body, headers: { ...BASE_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' } });
 
@@ -88,7 +59,7 @@ async function rendererFile(rendererDir: string, segments: string[]): Promise<Ap
   if (!back || back.startsWith('..') || path.isAbsolute(back)) return fail(404, 'not found');
   const stat = await fs.promises.stat(real).catch(() => null);
   if (!stat?.isFile()) return fail(404, 'not found');
-  const type = TYPES[path.extname(real).toLowerCase()] ?? 'application/octet-stream';
+  const type = contentTypeOf(real);
   const headers: Record<string, string> = { ...BASE_HEADERS, 'Content-Type': type, 'Cache-Control': 'no-cache' };
   if (type.startsWith('text/html')) headers['Content-Security-Policy'] = RENDERER_CSP;
   return { status: 200, file: real, size: stat.size, headers };

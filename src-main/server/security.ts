@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { rendererCsp, SECURITY_HEADERS } from '../core/web';
 
 /** 256 random bits, base64url (43 characters). */
 export function generateToken(): string {
@@ -48,25 +49,11 @@ export function hostOriginProblem(headers: IncomingHttpHeaders, port: number): s
 }
 
 export function contentSecurityPolicy(port: number): string {
-  return [
-    "default-src 'self'",
-    "img-src 'self' blob: data:",
-    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
-    "style-src 'self' 'unsafe-inline'",
-    "script-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-    "form-action 'none'",
-  ].join('; ');
+  return rendererCsp({ connectSrc: [`ws://127.0.0.1:${port}`, `ws://localhost:${port}`] });
 }
 
 /** Headers on every response. */
-export const BASE_HEADERS: Readonly<Record<string, string>> = {
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  'Cross-Origin-Resource-Policy': 'same-origin',
-};
+export const BASE_HEADERS = SECURITY_HEADERS;
 
 /** Extra headers on HTML documents. */
 export function htmlHeaders(port: number): Record<string, string> {

@@ -5,34 +5,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { contentTypeOf } from '../core/web';
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.webmanifest': 'application/manifest+json',
-  '.txt': 'text/plain; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.avif': 'image/avif',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.otf': 'font/otf',
-  '.wasm': 'application/wasm',
-};
 
-export function staticContentType(file: string): string {
-  return TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
-}
 
 export interface StaticFile {
   path: string;
@@ -67,7 +42,7 @@ export async function findStaticFile(rendererDir: string, segments: readonly str
   if (!back || back.startsWith('..') || path.isAbsolute(back)) return null;
   const stat = await fs.promises.stat(real).catch(() => null);
   if (!stat?.isFile()) return null;
-  const contentType = staticContentType(real);
+  const contentType = contentTypeOf(real);
   const immutable = rel[0] === 'assets' && rel.length > 1;
   return {
     path: real,

@@ -12,6 +12,7 @@ import type { EpochStats, RunDetail, RunSummary, TrainParams } from '../../src-s
 import { filePath } from '../../src-shared/contract/transport';
 import type { ApiClient, CallOptions } from './client';
 import { TRAIN_DEFAULTS } from '../stores/trainDefaults';
+import { mulberry32 } from '../../src-shared/domain/random';
 
 export interface MockOptions {
   /** Gallery size (default 300). */
@@ -60,20 +61,9 @@ export interface MockClient extends ApiClient {
 
 const GENERA = ['Quercus', 'Danaus', 'Felis', 'Rosa', 'Apis', 'Canis', 'Passer', 'Amanita', 'Salmo', 'Pinus'];
 
-/** mulberry32: a small seeded PRNG. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function makeImages(n: number, seed: number): MockImage[] {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const out: MockImage[] = [];
   for (let i = 0; i < n; i++) {
     const u = r();

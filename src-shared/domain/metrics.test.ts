@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { brierScore, confusion, histograms, logLoss, rocAuc, type BinaryLabel } from './metrics';
+import { mulberry32 } from './random';
 
-/** Seeded PRNG (mulberry32): the same "random" cases on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // A hand-checked case. At 0.5 (p ≥ 0.5 is bad):
 //   i:    0    1    2    3    4    5    6    7

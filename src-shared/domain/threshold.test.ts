@@ -8,18 +8,8 @@ import {
   ThresholdIndex,
   type ThresholdStats,
 } from './threshold';
+import { mulberry32 } from './random';
 
-/** Seeded PRNG (mulberry32): the same "random" cases on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Brute force: one pass over the raw data per question, written from the definitions.
