@@ -3,7 +3,7 @@
  * embed what is missing, score it with the active run, and write the tag TSVs. Every step keeps
  * what it finished, so a killed run continues where it stopped.
  */
-import type { CallContext, ImportArgs } from '../../../src-shared/contract/handlers';
+import type { CallContext, ClassifyRequest } from '../../../src-shared/contract/handlers';
 import { QcError } from '../../../src-shared/contract/errors';
 import type { ClassifySummary, ExportSummary, ThresholdSource, TrainParams } from '../../../src-shared/domain/ml';
 import type { CoreContext } from '../context';
@@ -18,12 +18,6 @@ import type { TrainedHead } from './train/head';
 import type { TrainService } from './trainService';
 import { assembleMatrix } from './dataset';
 
-export interface ClassifyArgs extends Omit<ImportArgs, 'kind'> {
-  outDir: string;
-  chunkRows?: number;
-  threshold?: number;
-  runId?: number;
-}
 
 export type { ClassifySummary, ThresholdSource };
 
@@ -83,7 +77,7 @@ export class ClassifyService {
     return images.length;
   }
 
-  async classify(args: ClassifyArgs, ctx: CallContext): Promise<ClassifySummary> {
+  async classify(args: ClassifyRequest, ctx: CallContext): Promise<ClassifySummary> {
     const runId = this.runOrThrow(args.runId);
     const { outDir, chunkRows, threshold, runId: _r, ...importArgs } = args;
     const imported = await this.importer.run({ ...importArgs, kind: 'bundle' }, ctx);

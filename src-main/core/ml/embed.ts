@@ -5,6 +5,7 @@
  * vectors; the main thread stores them (only the main thread writes SQLite).
  */
 import fs from 'node:fs';
+import type { FeatureSet } from '../../../src-shared/domain/ml';
 import type { Backbone } from './backbone/runtime';
 import { decodeRgb, PREPROCESS_VERSION, resizeToInput, type RgbImage } from './backbone/preprocess';
 import { CROP_COUNT, nativeCrops } from './features/crops';
@@ -12,8 +13,6 @@ import { explainSignals, qualitySignals, SIGNALS_VERSION, signalVector, type Qua
 import { dHash } from './dhash';
 import type { FeatureKey } from './featureStore';
 
-export type FeatureSet = 'whole' | 'crops' | 'signals';
-export const FEATURE_SETS: readonly FeatureSet[] = ['whole', 'crops', 'signals'];
 /** Images whose crops go through the backbone in one call (4 × 5 = 20 crops). */
 const CROP_IMAGES_PER_CALL = 4;
 export const CROPS_VERSION = `${PREPROCESS_VERSION}+crops${CROP_COUNT}-meanmax/1`;

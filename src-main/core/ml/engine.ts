@@ -5,7 +5,8 @@
  */
 import type { Backbone } from './backbone/runtime';
 import { openBackbone } from './backbone/runtime';
-import { embedBatches, type EmbedItem, type EmbedResult, type FeatureSet } from './embed';
+import type { FeatureSet } from '../../../src-shared/domain/ml';
+import { embedBatches, type EmbedItem, type EmbedResult } from './embed';
 import { predictHead, type Matrix, type TrainedHead } from './train/head';
 import { runTrainJob, type TrainJobEvent, type TrainJobRequest, type TrainJobResult } from './trainJob';
 
