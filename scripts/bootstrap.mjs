@@ -92,16 +92,19 @@ ensureInstalled();
 if (mode === 'test') {
   // The README's test command: types, lint (with the layering rules), unit + integration tests, CLI contract.
   const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  const VITEST_JSON = path.join(root, 'test-results', 'vitest.json');
+  const E2E_JSON = path.join(root, 'test-results', 'e2e.json');
+  for (const f of [VITEST_JSON, E2E_JSON]) fs.rmSync(f, { force: true });
   const steps = [
     ['typecheck', npm, ['run', '--silent', 'typecheck']],
     ['lint', npm, ['run', '--silent', 'lint']],
-    ['unit and integration tests', npm, ['run', '--silent', 'test:unit', '--', ...rest]],
+    ['unit and integration tests', npm, ['run', '--silent', 'test:unit', '--', '--reporter=default', '--reporter=json', `--outputFile.json=${VITEST_JSON}`, ...rest]],
     ['build (electron-vite: main, ML worker, preload, renderer)', npm, ['run', '--silent', 'build:app']],
-    ['end-to-end in Chromium (browser mode; Electron where its binary exists)', npm, ['run', '--silent', 'test:e2e']],
+    ['end-to-end in Chromium (browser mode; Electron where its binary exists)', npm, ['run', '--silent', 'test:e2e', '--', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: E2E_JSON }],
     ['qc command-line contract (shared/checks)', 'bash', [path.join(root, '..', 'shared', 'checks', 'cli-contract.sh'), 'all']],
   ];
   let failed = 0;
-  for (const [name, cmd, args] of steps) {
+  for (const [name, cmd, args, env] of steps) {
     if (name.startsWith('qc command-line') && !fs.existsSync(args[0])) {
       say(`skipping ${name}: ${args[0]} not found`);
       continue;
@@ -111,12 +114,28 @@ if (mode === 'test') {
       continue;
     }
     say(`── ${name}`);
-    if (run(cmd, args) !== 0) {
+    if (run(cmd, args, { env: env ?? {} }) !== 0) {
       say(`FAILED: ${name}`);
       failed++;
     }
   }
   say(failed ? `${failed} step(s) failed` : 'all steps passed');
+  // One plain closing line over the unit, integration and e2e tests.
+  const counts = { passed: 0, failed: 0, skipped: 0 };
+  const read = (f) => (fs.existsSync(f) ? JSON.parse(fs.readFileSync(f, 'utf8')) : null);
+  const v = read(VITEST_JSON);
+  if (v) {
+    counts.passed += v.numPassedTests;
+    counts.failed += v.numFailedTests;
+    counts.skipped += v.numPendingTests + v.numTodoTests;
+  }
+  const e = read(E2E_JSON)?.stats;
+  if (e) {
+    counts.passed += e.expected + e.flaky;
+    counts.failed += e.unexpected;
+    counts.skipped += e.skipped;
+  }
+  if (v || e) console.log(`${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
   process.exit(failed ? 1 : 0);
 } else if (mode === 'start') {
   // The app: build when the sources are newer than the build, then Electron, or browser mode without it.
