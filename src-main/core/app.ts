@@ -13,6 +13,7 @@ import { openDatabase } from './db/open';
 import { labelHandlers } from './labels/handlers';
 import { LabelService } from './labels/labels';
 import { libraryHandlers } from './library/handlers';
+import { Importer } from './library/importer';
 import { ImageStore } from './library/store';
 import { WorkerEngine } from './jobs/workerEngine';
 import { InProcessEngine, type MlEngine } from './ml/engine';
@@ -83,12 +84,12 @@ export function createCore(opts: CoreOptions): Core {
   const engine: MlEngine = opts.ml === 'in-process' ? new InProcessEngine() : new WorkerEngine();
   const modelsDir = opts.modelsDir ?? defaultModelsDir();
   const train = new TrainService(context, engine, modelsDir);
-  const runs = { activeRunId: () => train.activeRunId(), recommendedBad: (id: number) => train.summary(id).recommended_threshold.bad };
+  const importer = new Importer(context);
   const handlers: Handlers = {
-    ...libraryHandlers(context),
+    ...libraryHandlers(context, importer),
     ...labelHandlers(context),
-    ...mlHandlers(context, engine, modelsDir, train),
-    ...reviewHandlers(context, runs),
+    ...mlHandlers(context, engine, modelsDir, importer, train),
+    ...reviewHandlers(context, train),
     'demo.load': async ({ train: wantTrain = true }, ctx) => {
       const demoDir = opts.demoDir ?? path.join(defaultResourcesDir(), 'demo');
       const imported = await handlers['library.import']({ source: path.join(demoDir, 'image_ratings.txt'), mirrors: [{ prefix: DEMO_URL_PREFIX, dir: path.join(demoDir, 'images') }] }, ctx);

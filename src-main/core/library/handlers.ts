@@ -1,11 +1,10 @@
 /** The library's slice of the API. */
 import type { HandlersOf, LibraryApi } from '../../../src-shared/contract/handlers';
 import type { CoreContext } from '../context';
-import { Importer } from './importer';
+import type { Importer } from './importer';
 import { libraryStatus, listFailures } from './status';
 
-export function libraryHandlers(core: CoreContext): HandlersOf<LibraryApi> {
-  const importer = new Importer({ db: core.db, store: core.store, labels: core.labels, maxPixels: core.maxPixels });
+export function libraryHandlers(core: CoreContext, importer: Importer): HandlersOf<LibraryApi> {
   return {
     'library.status': async () => libraryStatus(core.db, core.paths.root),
     'library.import': (args, ctx) => importer.run(args, ctx),

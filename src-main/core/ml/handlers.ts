@@ -4,14 +4,13 @@ import { QcError } from '../../../src-shared/contract/errors';
 import type { LabelIssue, RunEvaluation } from '../../../src-shared/domain/ml';
 import type { CoreContext } from '../context';
 import { setSetting, getSetting } from '../db/settings';
-import { Importer } from '../library/importer';
+import type { Importer } from '../library/importer';
 import { ClassifyService } from './classifyService';
 import { DEFAULT_BACKBONE, embedMissing } from './embedService';
 import type { MlEngine } from './engine';
-import { DEFAULT_TRAIN_PARAMS, TrainService } from './trainService';
+import { DEFAULT_TRAIN_PARAMS, type TrainService } from './trainService';
 
-export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: string, train = new TrainService(core, engine, modelsDir)): HandlersOf<MlApi> & HandlersOf<ExportApi> {
-  const importer = new Importer({ db: core.db, store: core.store, labels: core.labels, maxPixels: core.maxPixels });
+export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: string, importer: Importer, train: TrainService): HandlersOf<MlApi> & HandlersOf<ExportApi> {
   const classify = new ClassifyService(core, engine, modelsDir, importer, train);
   const runOrActive = (runId?: number) => {
     const id = runId ?? train.activeRunId();

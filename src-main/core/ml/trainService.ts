@@ -100,6 +100,12 @@ export class TrainService {
     return newest?.id ?? null;
   }
 
+  /** The run's recommended `bad` threshold, read without parsing its whole evaluation (the gallery asks per page). */
+  recommendedBad(runId: number): number | null {
+    const row = this.core.db.prepare("SELECT json_extract(evaluation, '$.thresholds.bad.threshold') AS t FROM runs WHERE id = ?").get(runId) as { t: number | null } | undefined;
+    return row?.t ?? null;
+  }
+
   setActive(runId: number | null): number | null {
     if (runId !== null && !this.core.db.prepare("SELECT 1 FROM runs WHERE id = ? AND status = 'done'").get(runId)) throw new QcError('not_found', `no finished run with id ${runId}`);
     setSetting(this.core.db, 'active_run', runId);
