@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { QcError } from '../../../src-shared/contract/errors';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations';
 import { openDatabase, schemaVersion, type Db } from './open';
+import { qcError } from '../library/testing/fixtures';
 
 let dir: string;
 let file: string;
@@ -18,15 +18,6 @@ function open(...args: Parameters<typeof openDatabase>): Db {
   return db;
 }
 
-function qcError(fn: () => unknown): QcError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(QcError);
-    return e as QcError;
-  }
-  throw new Error('expected a QcError, nothing was thrown');
-}
 
 const sha = (f: string) => crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex');
 const migrationRows = (db: Db) => db.prepare('SELECT version, name, applied_at FROM schema_migrations ORDER BY version').all() as { version: number; name: string; applied_at: string }[];

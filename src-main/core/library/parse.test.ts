@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { QcError } from '../../../src-shared/contract/errors';
 import { decodeText, MAX_LINE_BYTES, parseInput } from './parse';
+import { qcError } from './testing/fixtures';
 
 const FILE = '/data/input.tsv';
 const RATINGS_HEADER = 'obj_with_overall_rating\tobj_url\toverall_rating\tancestry';
@@ -9,16 +9,6 @@ const url = (n: number) => `https://content.eol.org/data/media/qc/${n}.jpg`;
 /** Join lines with LF (or the given ending) and a trailing newline, as UTF-8 bytes. */
 const tsv = (lines: string[], eol = '\n') => Buffer.from(lines.join(eol) + eol, 'utf8');
 
-/** Run fn, expect a QcError and return it. */
-function qcError(fn: () => unknown): QcError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(QcError);
-    return e as QcError;
-  }
-  throw new Error('expected a QcError, nothing was thrown');
-}
 
 describe('parseInput: kind detection', () => {
   it('reads a ratings file', () => {

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import { QcError } from '../../../../src-shared/contract/errors';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 export const SHARED_DIR = path.resolve(REPO_ROOT, '../shared');
@@ -21,4 +23,15 @@ export function devRatings(): [string, string, number, string][] {
     const [id = '', url = '', rating = '', ancestry = '{}'] = l.split('\t');
     return [id, url, Number(rating), ancestry];
   });
+}
+
+/** Run `fn`, expect it to throw a QcError, and return that error. */
+export function qcError(fn: () => unknown): QcError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(QcError);
+    return e as QcError;
+  }
+  throw new Error('expected a QcError, nothing was thrown');
 }
