@@ -49,6 +49,11 @@ export interface ImportSummary {
   images_existing: number;
   /** URLs (or files) that could not be stored as images. */
   failed: number;
+  /**
+   * Of `failed`: URLs that had already failed in an earlier import and were not tried again
+   * (`library.retryFailed` / `qc import --retry-failed` tries them).
+   */
+  failed_before?: number;
   failures_by_reason: Partial<Record<FailureReason, number>>;
   /** Problems in individual rows (kept as failures with file and line). */
   row_problems: number;
@@ -113,6 +118,8 @@ export interface GalleryItem {
   issue_rank: number | null;
   width: number;
   height: number;
+  /** EOL's id of the image (the first source row that has one), or null (folders, bare URL lists). */
+  eol_id?: string | null;
 }
 
 export interface ReviewQuery {
@@ -123,8 +130,10 @@ export interface ReviewQuery {
   threshold?: number;
   /** Prediction against the current label: tp/fp for predicted bad, tn/fn for predicted good. */
   outcome?: 'all' | 'tp' | 'fp' | 'tn' | 'fn' | 'unlabeled';
-  /** Substring of the ancestry JSON (e.g. a genus name), case-insensitive. */
+  /** Substring of a taxon name in the ancestry (e.g. a genus), case-insensitive; JSON keys are not searched. */
   taxon?: string;
+  /** Only images stored or first seen by this import (`imports.id`). */
+  importId?: number;
   origin?: LabelOrigin | 'any';
   label?: Label | 'none' | 'any';
   /** Only label issues of the run. */

@@ -61,9 +61,20 @@ const DEFAULT_CONCURRENCY = 8;
 export function parseMirror(spec: string): Mirror {
   const at = spec.lastIndexOf('=');
   if (at <= 0 || at === spec.length - 1) throw new QcError('bad_input', `--mirror wants PREFIX=DIR, got "${spec}"`);
-  const dir = path.resolve(spec.slice(at + 1));
-  if (!fs.existsSync(dir)) throw new QcError('bad_input', `mirror folder does not exist: ${dir}`);
-  return { prefix: spec.slice(0, at), dir };
+  return checkMirror({ prefix: spec.slice(0, at), dir: spec.slice(at + 1) });
+}
+
+/**
+ * One mirror as every path into the importer needs it: the folder resolved to an absolute path
+ * without a trailing separator, and checked to exist before anything is imported.
+ */
+export function checkMirror(m: Mirror): Mirror {
+  if (!m.prefix) throw new QcError('bad_input', `a mirror needs a URL prefix (folder ${m.dir})`);
+  if (!m.dir.trim()) throw new QcError('bad_input', `the mirror for ${m.prefix} needs a folder`);
+  const dir = path.resolve(m.dir.trim());
+  if (!fs.existsSync(dir)) throw new QcError('bad_input', `mirror folder does not exist: ${dir}`, { file: dir });
+  if (!fs.statSync(dir).isDirectory()) throw new QcError('bad_input', `mirror is not a folder: ${dir}`, { file: dir });
+  return { prefix: m.prefix, dir };
 }
 
 export class Importer {
@@ -117,12 +128,14 @@ export class Importer {
   async run(args: ImportArgs, ctx: CallContext): Promise<ImportSummary> {
     const started = performance.now();
     const counters = { network: 0 };
+    args = { ...args, mirrors: (args.mirrors ?? []).map(checkMirror) };
     const prepared = await this.prepare(args, ctx, counters);
     return this.execute(prepared, args, ctx, started, counters);
   }
 
   /** Retry every URL that failed before, in any import. */
   async retryFailed(args: Omit<ImportArgs, 'source' | 'kind' | 'retryFailed'>, ctx: CallContext): Promise<ImportSummary> {
+    args = { ...args, mirrors: (args.mirrors ?? []).map(checkMirror) };
     const urls = this.q.allFetchFailures.all().map((r) => r.url);
     const prepared: Prepared = { kind: 'retry', origin: '(failed URLs)', encoding: 'n/a', rows: [], rowCount: 0, problems: [], bundle: null };
     return this.execute(prepared, { ...args, source: prepared.origin, retryFailed: true }, ctx, performance.now(), { network: 0 }, urls);
@@ -223,14 +236,17 @@ export class Importer {
     const urls = [...new Set([...p.rows.map((r) => r.url), ...extraUrls])];
     const touched = new Set<number>();
     const failures = new Map<string, FailureReason>();
+    let failedBefore = 0;
     const todo: string[] = [];
     for (const url of urls) {
       const stored = this.q.urlImage.get(url);
       if (stored) touched.add(stored.image_id);
       else {
         const known = this.q.knownFailure.get(url);
-        if (known && !args.retryFailed) failures.set(url, known.reason);
-        else todo.push(url);
+        if (known && !args.retryFailed) {
+          failures.set(url, known.reason);
+          failedBefore++;
+        } else todo.push(url);
       }
     }
     const existingBefore = new Set(touched);
@@ -304,6 +320,7 @@ export class Importer {
       images_new: newImages.size,
       images_existing: touched.size - newImages.size,
       failed: failures.size,
+      failed_before: failedBefore,
       failures_by_reason: failuresByReason,
       row_problems: rowProblems,
       labels: labelCounts,

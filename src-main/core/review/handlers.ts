@@ -44,7 +44,12 @@ export function galleryFilter(q: ReviewQuery, runId: number | null, threshold: n
       break;
   }
   if (q.taxon?.trim()) {
-    clauses.push(`EXISTS (SELECT 1 FROM image_urls u JOIN source_rows s ON s.url = u.url WHERE u.image_id = i.id AND s.ancestry LIKE @taxon ESCAPE '\\')`);
+    // Match the ancestry's values (taxon names), never its JSON keys ("kingdom" is in every row).
+    clauses.push(
+      `EXISTS (SELECT 1 FROM image_urls u JOIN source_rows s ON s.url = u.url,
+         json_tree(CASE WHEN json_valid(s.ancestry) THEN s.ancestry ELSE '{}' END) j
+       WHERE u.image_id = i.id AND j.type = 'text' AND j.atom LIKE @taxon ESCAPE '\\')`,
+    );
     params.taxon = `%${q.taxon.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   }
   if (q.origin && q.origin !== 'any') {
@@ -59,6 +64,14 @@ export function galleryFilter(q: ReviewQuery, runId: number | null, threshold: n
     }
   }
   if (q.issuesOnly) clauses.push('li.rank IS NOT NULL');
+  if (q.importId !== undefined) {
+    // Images this import stored, or whose rows it read (a re-import touches images stored earlier).
+    clauses.push(
+      `EXISTS (SELECT 1 FROM image_urls u LEFT JOIN source_rows s ON s.url = u.url
+       WHERE u.image_id = i.id AND (u.import_id = @importId OR s.import_id = @importId))`,
+    );
+    params.importId = q.importId;
+  }
   if (q.bundleId !== undefined) {
     clauses.push('EXISTS (SELECT 1 FROM bundle_items b JOIN source_rows s ON s.id = b.source_row_id JOIN image_urls u ON u.url = s.url WHERE b.bundle_id = @bundle AND u.image_id = i.id)');
     params.bundle = q.bundleId;
@@ -92,7 +105,9 @@ export function reviewHandlers(core: CoreContext, runs: RunLookup): HandlersOf<R
       const total = (db.prepare(`SELECT COUNT(*) AS n ${FROM} ${where}`).get(params) as { n: number }).n;
       const items = db
         .prepare(
-          `SELECT i.id AS image_id, p.p_bad, l.label, l.origin, i.rating_class, li.rank AS issue_rank, i.width, i.height
+          `SELECT i.id AS image_id, p.p_bad, l.label, l.origin, i.rating_class, li.rank AS issue_rank, i.width, i.height,
+             (SELECT s.eol_id FROM image_urls u JOIN source_rows s ON s.url = u.url
+              WHERE u.image_id = i.id AND s.eol_id IS NOT NULL AND s.eol_id != '' ORDER BY s.id LIMIT 1) AS eol_id
            ${FROM} ${where} ORDER BY ${orderBy(q)} LIMIT @limit OFFSET @offset`,
         )
         .all({ ...params, limit, offset }) as GalleryItem[];
