@@ -1,0 +1,142 @@
+/** export-training: the seed's folders and lists, and a round trip through a fresh library. */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCore, type Core } from '../app';
+import { DEV_DIR, DEV_IMAGES, DEV_URL_PREFIX, tempDir } from '../../../test-support/fixtures';
+import { exportTraining, sampleSuffix, seededSample } from './training';
+
+interface Snapshot {
+  ratingClass: number | null;
+  label: string | null;
+}
+
+function snapshot(core: Core): Map<string, Snapshot> {
+  const rows = core.context.db
+    .prepare('SELECT i.sha256, i.rating_class, l.label FROM images i LEFT JOIN labels l ON l.image_id = i.id')
+    .all() as { sha256: string; rating_class: number | null; label: string | null }[];
+  return new Map(rows.map((r) => [r.sha256, { ratingClass: r.rating_class, label: r.label }]));
+}
+
+function filesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+}
+
+describe('exportTraining', () => {
+  const dir = tempDir();
+  let core: Core;
+  let curatorFlipped: string;
+  let curatorNone: string;
+  let unrated: string;
+
+  beforeAll(async () => {
+    core = createCore({ dataDir: path.join(dir, 'lib'), ml: 'in-process' });
+    // 40 rated images of the dev set (every class), through the mirror: no network.
+    const lines = fs.readFileSync(path.join(DEV_DIR, 'image_ratings.txt'), 'latin1').trim().split('\n');
+    const ratings = path.join(dir, 'ratings.txt');
+    fs.writeFileSync(ratings, `${lines.slice(0, 41).join('\n')}\n`, 'latin1');
+    await core.call('library.import', { source: ratings, mirrors: [{ prefix: DEV_URL_PREFIX, dir: DEV_IMAGES }] });
+    // One unrated picture, labelled by a curator: it belongs in agg/ only.
+    const flat = path.join(dir, 'flat');
+    fs.mkdirSync(flat);
+    fs.copyFileSync(path.join(DEV_IMAGES, lines[60]!.split('\t')[0] + '.jpg'), path.join(flat, 'x.jpg'));
+    await core.call('library.import', { source: flat });
+    const db = core.context.db;
+    const id = (where: string) => (db.prepare(`SELECT i.id, i.sha256 FROM images i LEFT JOIN labels l ON l.image_id = i.id WHERE ${where} ORDER BY i.id LIMIT 1`).get() as { id: number; sha256: string });
+    const bad = id("i.rating_class = 1");
+    const good = id("i.rating_class = 5");
+    const loose = id('i.rating_class IS NULL');
+    await core.call('labels.set', { imageIds: [bad.id], label: 'good' });
+    await core.call('labels.set', { imageIds: [good.id], label: null });
+    await core.call('labels.set', { imageIds: [loose.id], label: 'bad' });
+    curatorFlipped = bad.sha256;
+    curatorNone = good.sha256;
+    unrated = loose.sha256;
+  }, 120_000);
+
+  afterAll(async () => {
+    await core.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes the seed layout, never re-encoded, and a re-import gives the same classes and labels', async () => {
+    const out = path.join(dir, 'export');
+    const result = exportTraining(core.context.db, core.context.paths, { outDir: out, sample: 5, seed: 7 });
+    const before = snapshot(core);
+    const rated = [...before.values()].filter((s) => s.ratingClass !== null).length;
+    const labelled = [...before.values()].filter((s) => s.label !== null).length;
+    expect(Object.values(result.by_class).reduce((a, b) => a + b, 0)).toBe(rated);
+    expect(result.agg.bad + result.agg.good).toBe(labelled);
+    expect(result.curator_unlabelled).toBe(1);
+    expect(result.linked + result.copied).toBe(rated + labelled);
+
+    // Every exported file is byte-identical to a stored original.
+    for (const f of filesUnder(path.join(out, 'images'))) {
+      const sha = createHash('sha256').update(fs.readFileSync(f)).digest('hex');
+      expect(before.has(sha), f).toBe(true);
+    }
+    expect(fs.readdirSync(path.join(out, 'images', 'agg', 'good')).length).toBe(result.agg.good);
+
+    const again = createCore({ dataDir: path.join(dir, 'lib2'), ml: 'in-process' });
+    try {
+      await again.call('library.import', { source: out });
+      const after = snapshot(again);
+      expect(new Set(after.keys())).toEqual(new Set(before.keys()));
+      for (const [sha, s] of before) {
+        const t = after.get(sha)!;
+        expect(t.ratingClass, sha).toBe(s.ratingClass);
+        // A curator's "no label" on a rated image is the one thing the folders cannot carry.
+        if (sha !== curatorNone) expect(t.label, sha).toBe(s.label);
+      }
+      expect(after.get(curatorFlipped)).toEqual({ ratingClass: 1, label: 'good' });
+      expect(after.get(unrated)).toEqual({ ratingClass: null, label: 'bad' });
+    } finally {
+      await again.close();
+    }
+  }, 120_000);
+
+  it('lists every http(s) URL per rating class, with seeded samples of N', () => {
+    const out = path.join(dir, 'lists');
+    exportTraining(core.context.db, core.context.paths, { outDir: out, sample: 5, seed: 7 });
+    const db = core.context.db;
+    const words = ['one', 'two', 'three', 'four', 'five'];
+    words.forEach((w, i) => {
+      const want = (db.prepare("SELECT u.url FROM image_urls u JOIN images i ON i.id = u.image_id WHERE i.rating_class = ? AND u.url LIKE 'https://%' ORDER BY u.url").all(i + 1) as { url: string }[]).map((r) => r.url);
+      const all = fs.readFileSync(path.join(out, `${w}_download.txt`), 'utf8').split('\n').filter(Boolean);
+      expect(all.sort()).toEqual(want);
+      const sample = fs.readFileSync(path.join(out, `${w}_download_5.txt`), 'utf8').split('\n').filter(Boolean);
+      expect(sample.length).toBe(Math.min(5, want.length));
+      expect(new Set(sample).size).toBe(sample.length);
+      for (const u of sample) expect(want).toContain(u);
+    });
+    // Same seed, same samples; another seed, (almost surely) another sample.
+    const out2 = path.join(dir, 'lists2');
+    exportTraining(core.context.db, core.context.paths, { outDir: out2, sample: 5, seed: 7 });
+    expect(fs.readFileSync(path.join(out2, 'two_download_5.txt'), 'utf8')).toBe(fs.readFileSync(path.join(out, 'two_download_5.txt'), 'utf8'));
+  });
+
+  it('refuses a non-empty folder and a bad sample size', () => {
+    const out = path.join(dir, 'busy');
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, 'keep.txt'), 'mine');
+    expect(() => exportTraining(core.context.db, core.context.paths, { outDir: out })).toThrow(/not empty/);
+    expect(() => exportTraining(core.context.db, core.context.paths, { outDir: path.join(dir, 'x'), sample: 0 })).toThrow(/sample/);
+    expect(fs.readFileSync(path.join(out, 'keep.txt'), 'utf8')).toBe('mine');
+  });
+});
+
+describe('seededSample and sampleSuffix', () => {
+  it('samples without repeats, all items when fewer, deterministically', () => {
+    const items = Array.from({ length: 100 }, (_, i) => i);
+    const a = seededSample(items, 10, 3);
+    expect(new Set(a).size).toBe(10);
+    expect(seededSample(items, 10, 3)).toEqual(a);
+    expect(seededSample(items, 10, 4)).not.toEqual(a);
+    expect(seededSample(items, 500, 1).sort((x, y) => x - y)).toEqual(items);
+  });
+  it('names the samples the seed way', () => {
+    expect(sampleSuffix(7000)).toBe('7k');
+    expect(sampleSuffix(2500)).toBe('2500');
+  });
+});
