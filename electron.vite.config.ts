@@ -1,7 +1,7 @@
 /**
  * electron-vite: main (+ the ML worker), preload and renderer, all under out/.
  *
- * - out/main/main.js and out/main/mlWorker.js, side by side: src-main/core/jobs/workerEngine.ts
+ * - out/main/main.js and out/main/mlWorker.js, side by side: src-main/core/ml/worker/client.ts
  *   starts `new URL('./mlWorker.js', import.meta.url)` relative to the bundle that contains it,
  *   so it must be bundled into main.js (checked at build time below). Shared code goes to chunks/.
  * - out/preload/preload.cjs: CommonJS, because sandboxed preloads cannot be ES modules.
@@ -44,7 +44,7 @@ export default defineConfig({
       rolldownOptions: {
         input: {
           main: path.join(root, 'src-main/electron/main.ts'),
-          mlWorker: path.join(root, 'src-main/core/jobs/mlWorker.ts'),
+          mlWorker: path.join(root, 'src-main/core/ml/worker/entry.ts'),
         },
         external: NATIVE,
         output: {

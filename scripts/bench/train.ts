@@ -24,7 +24,7 @@ import os from 'node:os';
 import { selectBackend } from '../../src-main/core/ml/train/backend';
 import { DEFAULT_HEAD_PARAMS, type HeadParams, predictHead, predictHeadJs, predictHeadTf, type TrainedHead, trainHead, type TrainHeadOptions } from '../../src-main/core/ml/train/head';
 
-import { makeSynthetic } from '../../src-main/core/ml/train/synthetic';
+import { makeSynthetic } from '../../test-support/synthetic';
 import type { LabelledMatrix, Matrix } from '../../src-main/core/ml/train/types';
 
 const TARGET_LINEAR_S = 10;

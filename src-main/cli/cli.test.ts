@@ -3,8 +3,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_IMAGES, DEV_URL_PREFIX, REPO_ROOT, devRatings, tempDir } from '../core/library/testing/fixtures';
-import { writeRatingsFile } from '../core/library/testing/image-server';
+import { DEV_IMAGES, DEV_URL_PREFIX, REPO_ROOT, devRatings, tempDir } from '../../test-support/fixtures';
+import { writeRatingsFile } from '../../test-support/image-server';
 import { LATEST_SCHEMA_VERSION } from '../core/db/migrations';
 
 let dir: string;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createCore } from '../core/app';
-import { DEV_IMAGES, REPO_ROOT, tempDir } from '../core/library/testing/fixtures';
+import { DEV_IMAGES, REPO_ROOT, tempDir } from '../../test-support/fixtures';
 
 const ENTRY = `
 import { Command } from 'commander';

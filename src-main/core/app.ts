@@ -15,7 +15,7 @@ import { LabelService } from './labels/labels';
 import { libraryHandlers } from './library/handlers';
 import { Importer } from './library/importer';
 import { ImageStore } from './library/store';
-import { WorkerEngine } from './jobs/workerEngine';
+import { WorkerEngine } from './ml/worker/client';
 import { InProcessEngine, type MlEngine } from './ml/engine';
 import { mlHandlers } from './ml/handlers';
 import { TrainService } from './ml/trainService';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCore, defaultResourcesDir } from './app';
-import { tempDir } from './library/testing/fixtures';
+import { tempDir } from '../../test-support/fixtures';
 
 const DEMO = path.join(defaultResourcesDir(), 'demo');
 

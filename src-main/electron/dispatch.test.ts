@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerMessage } from '../../src-shared/contract/transport';
 import { createCore, type Core } from '../core/app';
-import { DEV_IMAGES, tempDir } from '../core/library/testing/fixtures';
+import { DEV_IMAGES, tempDir } from '../../test-support/fixtures';
 import { CallSession } from '../core/session';
 import { RENDERER_CSP, resolveAppRequest } from './resolve';
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { ServerMessage } from '../../src-shared/contract/transport';
 import { createCore, type Core } from '../core/app';
-import { DEV_IMAGES, tempDir } from '../core/library/testing/fixtures';
+import { DEV_IMAGES, tempDir } from '../../test-support/fixtures';
 import { MAX_MESSAGE_BYTES, startServer, type RunningServer } from './server';
 
 let dir: string;

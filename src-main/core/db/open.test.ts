@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations';
 import { openDatabase, schemaVersion, type Db } from './open';
-import { qcError } from '../library/testing/fixtures';
+import { qcError } from '../../../test-support/fixtures';
 
 let dir: string;
 let file: string;

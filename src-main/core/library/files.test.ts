@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../app';
 import { insideDir, resolveImageFile } from './files';
-import { DEV_IMAGES, tempDir } from './testing/fixtures';
+import { DEV_IMAGES, tempDir } from '../../../test-support/fixtures';
 
 let dir: string;
 let core: Core;

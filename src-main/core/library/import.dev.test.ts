@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../app';
-import { DEV_DIR, DEV_IMAGES, DEV_URL_PREFIX, SHARED_DIR, devRatings, tempDir } from './testing/fixtures';
-import { startImageServer, writeRatingsFile, type ImageServer } from './testing/image-server';
+import { DEV_DIR, DEV_IMAGES, DEV_URL_PREFIX, SHARED_DIR, devRatings, tempDir } from '../../../test-support/fixtures';
+import { startImageServer, writeRatingsFile, type ImageServer } from '../../../test-support/image-server';
 
 describe('the quality-dev dataset', () => {
   let server: ImageServer;

@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../app';
-import { startImageServer, writeRatingsFile, type ImageServer } from './testing/image-server';
-import { DEV_IMAGES, devRatings, tempDir } from './testing/fixtures';
+import { startImageServer, writeRatingsFile, type ImageServer } from '../../../test-support/image-server';
+import { DEV_IMAGES, devRatings, tempDir } from '../../../test-support/fixtures';
 
 const GOOD = devRatings().slice(0, 12); // 12 real photos with their real ratings
 

@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore } from '../app';
 import { openDatabase } from '../db/open';
 import { libraryPaths } from '../paths';
-import { DEV_IMAGES, DEV_URL_PREFIX, REPO_ROOT, devRatings, tempDir } from './testing/fixtures';
-import { startImageServer, writeRatingsFile, type ImageServer } from './testing/image-server';
+import { DEV_IMAGES, DEV_URL_PREFIX, REPO_ROOT, devRatings, tempDir } from '../../../test-support/fixtures';
+import { startImageServer, writeRatingsFile, type ImageServer } from '../../../test-support/image-server';
 
 const N = 60;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeText, MAX_LINE_BYTES, parseInput } from './parse';
-import { qcError } from './testing/fixtures';
+import { qcError } from '../../../test-support/fixtures';
 
 const FILE = '/data/input.tsv';
 const RATINGS_HEADER = 'obj_with_overall_rating\tobj_url\toverall_rating\tancestry';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { DEV_IMAGES } from './testing/fixtures';
+import { DEV_IMAGES } from '../../../test-support/fixtures';
 import { sniffFormat, verifyImage, VerifyFailure } from './verify';
 
 const photo = fs.readFileSync(path.join(DEV_IMAGES, '9000010.jpg'));

@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../app';
-import { DEV_IMAGES, DEV_URL_PREFIX, REPO_ROOT, devRatings, tempDir } from '../library/testing/fixtures';
-import { startImageServer, type ImageServer } from '../library/testing/image-server';
+import { DEV_IMAGES, DEV_URL_PREFIX, REPO_ROOT, devRatings, tempDir } from '../../../test-support/fixtures';
+import { startImageServer, type ImageServer } from '../../../test-support/image-server';
 
 const N = 40;
 

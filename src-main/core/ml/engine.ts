@@ -1,6 +1,6 @@
 /**
  * The heavy ML work (backbone inference, head training) behind one interface, so it can run in
- * the long-lived ML worker thread (jobs/mlWorker.ts) or, where threads are unwanted, in process.
+ * the long-lived ML worker thread (ml/worker/entry.ts) or, where threads are unwanted, in process.
  * It receives ids, file paths and matrices, never database handles, and returns results.
  */
 import type { Backbone } from './backbone/runtime';

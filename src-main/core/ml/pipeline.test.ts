@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../../src-shared/domain/ml';
 import { ThresholdIndex } from '../../../src-shared/domain/threshold';
 import { createCore, type Core } from '../app';
-import { DEV_DIR, DEV_IMAGES, DEV_URL_PREFIX, tempDir } from '../library/testing/fixtures';
+import { DEV_DIR, DEV_IMAGES, DEV_URL_PREFIX, tempDir } from '../../../test-support/fixtures';
 
 const mirrors = [{ prefix: DEV_URL_PREFIX, dir: DEV_IMAGES }];
 

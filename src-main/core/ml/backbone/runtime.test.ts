@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convertBackbone, defaultSourceDir, DEFAULT_OUTPUT_LAYER } from '../../../../scripts/convert-backbone';
+import { convertBackbone, defaultSourceDir, DEFAULT_OUTPUT_LAYER } from './convert';
 import { QcError } from '../../../../src-shared/contract/errors';
 import { loadManifest, parseManifest } from './manifest';
 import { preprocessBatch } from './preprocess';

@@ -201,7 +201,7 @@ async function ensureModelFile(entry: BackboneEntry, modelsDir: string): Promise
   const file = path.resolve(modelsDir, entry.file);
   if (existsSync(file)) return file;
   if (entry.generator === 'nsfwjs-mobilenet_v2') {
-    const { convertBackbone } = await import('../../../../scripts/convert-backbone');
+    const { convertBackbone } = await import('./convert');
     await convertBackbone({ outFile: file });
     return file;
   }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { outOfFold, outOfFoldProbabilities, stratifiedFolds, takeRows } from './folds';
 import { DEFAULT_HEAD_PARAMS, predictHead, trainHead } from './head';
 import { createRng } from './rng';
-import { makeSynthetic } from './synthetic';
+import { makeSynthetic } from '../../../../test-support/synthetic';
 
 function labels(n: number, badShare: number, seed: number): Uint8Array {
   const rand = createRng(seed);

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendOrder, selectBackend, type Tf } from './backend';
 import { DEFAULT_HEAD_PARAMS, type EpochStats, type HeadParams, predictHead, predictHeadJs, predictHeadTf, type TrainedHead, trainHead } from './head';
-import { makeSynthetic, type SyntheticSet } from './synthetic';
+import { makeSynthetic, type SyntheticSet } from '../../../../test-support/synthetic';
 import type { LabelledMatrix } from './types';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -18,10 +18,10 @@
 import { QcError } from '../../../../src-shared/contract/errors';
 import { selectBackend } from './backend';
 import { checkMatrix, columnStats } from './matrix';
-import type { Engine, TrainContext } from './engine';
-import { LinearJsEngine } from './linearJs';
+import type { Trainer, TrainContext } from './trainer';
+import { LinearJsTrainer } from './linearJs';
 import { createRng, deriveSeed, shuffleInPlace } from './rng';
-import { TfHeadEngine } from './tfHead';
+import { TfHeadTrainer } from './tfHead';
 import type { EpochStats, HeadParams, LabelledMatrix, TrainedHead } from './types';
 
 import { DEFAULT_HEAD_PARAMS } from '../../../../src-shared/domain/ml';
@@ -80,11 +80,11 @@ export function logitStats(z: Float32Array, y: Uint8Array): { loss: number; accu
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-async function makeEngine(ctx: TrainContext, opts: TrainHeadOptions): Promise<Engine> {
+async function makeTrainer(ctx: TrainContext, opts: TrainHeadOptions): Promise<Trainer> {
   const choice = opts.linearEngine ?? 'auto';
-  if (ctx.params.hidden === 0 && choice !== 'tfjs') return new LinearJsEngine(ctx);
+  if (ctx.params.hidden === 0 && choice !== 'tfjs') return new LinearJsTrainer(ctx);
   const { name, tf } = await selectBackend(opts.backend);
-  return new TfHeadEngine(tf, name, ctx);
+  return new TfHeadTrainer(tf, name, ctx);
 }
 
 /** Train a head on `train`, reporting each epoch (and the validation set's loss when given). */
@@ -118,7 +118,7 @@ export async function trainHead(
   const priorLogit = nBad > 0 && nGood > 0 ? Math.log((classWeight[1] * nBad) / (classWeight[0] * nGood)) : 0;
   const ctx: TrainContext = { train, mean, scale, classWeight, priorLogit, params };
 
-  const engine = await makeEngine(ctx, opts);
+  const engine = await makeTrainer(ctx, opts);
   const history: EpochStats[] = [];
   try {
     const order = Int32Array.from({ length: train.n }, (_, i) => i);

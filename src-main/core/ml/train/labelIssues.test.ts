@@ -4,7 +4,7 @@ import { outOfFoldProbabilities } from './folds';
 import { DEFAULT_HEAD_PARAMS } from './head';
 import { confidentLearning } from './labelIssues';
 import { createRng, shuffleInPlace } from './rng';
-import { makeSynthetic } from './synthetic';
+import { makeSynthetic } from '../../../../test-support/synthetic';
 
 describe('confidentLearning', () => {
   it('uses per-class mean self-confidence as thresholds and flags the off-diagonal', () => {

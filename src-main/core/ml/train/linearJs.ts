@@ -4,7 +4,7 @@
  * so a batch is never copied. Double-precision throughout; exactly reproducible on any machine.
  * On 2 CPU cores this beats tfjs's wasm backend for the linear head (see scripts/bench/train.ts).
  */
-import { ADAM, type Engine, type TrainContext } from './engine';
+import { ADAM, type Trainer, type TrainContext } from './trainer';
 import type { HeadLayer, Matrix } from './types';
 
 /**
@@ -39,7 +39,7 @@ export function axpy(g: Float64Array, a: number, x: Float32Array, o: number, d: 
   for (; j < d; j++) g[j] = g[j]! + a * x[o + j]!;
 }
 
-export class LinearJsEngine implements Engine {
+export class LinearJsTrainer implements Trainer {
   readonly backend = 'js';
   private readonly w: Float64Array;
   private b = 0;

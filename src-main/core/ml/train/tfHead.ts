@@ -13,8 +13,8 @@
  */
 import type * as TfType from '@tensorflow/tfjs';
 import type { Tf } from './backend';
-import type { Engine, TrainContext } from './engine';
-import { ADAM } from './engine';
+import type { Trainer, TrainContext } from './trainer';
+import { ADAM } from './trainer';
 import { createRng, deriveSeed } from './rng';
 import type { HeadLayer, Matrix } from './types';
 
@@ -51,7 +51,7 @@ export function transposeInto(a: Float32Array, rows: number, cols: number, out: 
   }
 }
 
-export class TfHeadEngine implements Engine {
+export class TfHeadTrainer implements Trainer {
   readonly backend: string;
   private readonly vars: Variable[];
   private readonly optimizer: TfType.Optimizer;

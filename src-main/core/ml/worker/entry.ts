@@ -1,25 +1,12 @@
 /**
  * The ML worker thread: one long-lived thread that keeps the backbone session open and does the
- * CPU-heavy work (inference, training) off the main thread. Messages in: { id, type: 'embed' |
- * 'train' | 'cancel' }; out: { id, type: 'batch' | 'event' | 'done' | 'error' }. Float32Array
- * buffers are transferred, not copied.
+ * CPU-heavy work (inference, training) off the main thread. The messages are in protocol.ts.
  */
 import { parentPort } from 'node:worker_threads';
-import type { EmbedResult } from '../ml/embed';
-import { InProcessEngine, type EmbedRequest } from '../ml/engine';
-import type { Matrix, TrainedHead } from '../ml/train/head';
-import type { TrainJobEvent, TrainJobRequest, TrainJobResult } from '../ml/trainJob';
-
-export type WorkerRequest =
-  | { id: number; type: 'embed'; req: EmbedRequest }
-  | { id: number; type: 'train'; req: TrainJobRequest }
-  | { id: number; type: 'predict'; head: TrainedHead; m: Matrix }
-  | { id: number; type: 'cancel' };
-export type WorkerReply =
-  | { id: number; type: 'batch'; results: EmbedResult[] }
-  | { id: number; type: 'event'; event: TrainJobEvent }
-  | { id: number; type: 'done'; result: unknown }
-  | { id: number; type: 'error'; message: string; name: string };
+import type { EmbedResult } from '../embed';
+import { InProcessEngine } from '../engine';
+import type { TrainJobResult } from '../trainJob';
+import { encodeError, type WorkerReply, type WorkerRequest } from './protocol';
 
 const engine = new InProcessEngine();
 const running = new Map<number, AbortController>();
@@ -53,8 +40,7 @@ if (port) {
         reply({ id: msg.id, type: 'done', result }, trainBuffers(result));
       }
     } catch (e) {
-      const err = e as Error;
-      reply({ id: msg.id, type: 'error', message: err.message, name: err.name });
+      reply({ id: msg.id, type: 'error', error: encodeError(e) });
     } finally {
       running.delete(msg.id);
     }

@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import { QcError } from '../../../../src-shared/contract/errors';
+import { QcError } from '../src-shared/contract/errors';
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const SHARED_DIR = path.resolve(REPO_ROOT, '../shared');
 export const DEV_DIR = path.join(SHARED_DIR, 'datasets', 'quality-dev');
 export const DEV_IMAGES = path.join(DEV_DIR, 'images');

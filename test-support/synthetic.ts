@@ -3,8 +3,8 @@
  * few Gaussian latent factors (like embeddings, where a few directions carry the signal spread over
  * many correlated columns), and the label is a function of the factors.
  */
-import { createRng } from './rng';
-import type { LabelledMatrix } from './types';
+import { createRng } from '../src-main/core/ml/train/rng';
+import type { LabelledMatrix } from '../src-main/core/ml/train/types';
 
 export interface SyntheticOptions {
   n: number;

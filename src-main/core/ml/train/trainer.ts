@@ -18,7 +18,7 @@ export interface TrainContext {
   params: HeadParams;
 }
 
-export interface Engine {
+export interface Trainer {
   /** 'js' or the tfjs backend name. */
   readonly backend: string;
   /** One Adam step on the training rows rows[0..nb). */

@@ -10,7 +10,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convertBackbone, readOnnxMetadata } from './convert-backbone';
+import { convertBackbone, readOnnxMetadata } from './convert';
 
 let tmp: string;
 let model: tf.LayersModel;

@@ -1,12 +1,12 @@
-/** The main thread's side of the ML worker: the same MlEngine interface, over worker messages. */
+/** The main thread's side of the ML worker (entry.ts): the same MlEngine interface, over worker messages (protocol.ts). */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { EmbedResult } from '../ml/embed';
-import type { EmbedInfo, EmbedRequest, MlEngine } from '../ml/engine';
-import type { Matrix, TrainedHead } from '../ml/train/head';
-import type { TrainJobEvent, TrainJobRequest, TrainJobResult } from '../ml/trainJob';
-import type { WorkerReply, WorkerRequest } from './mlWorker';
+import type { EmbedResult } from '../embed';
+import type { EmbedInfo, EmbedRequest, MlEngine } from '../engine';
+import type { Matrix, TrainedHead } from '../train/head';
+import type { TrainJobEvent, TrainJobRequest, TrainJobResult } from '../trainJob';
+import { decodeError, type WorkerReply, type WorkerRequest } from './protocol';
 
 interface Pending {
   onBatch: (results: EmbedResult[]) => void;
@@ -15,15 +15,16 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
-/** The worker's entry: the .ts source through tsx's loader (CLI, tests), the bundled .js next to this file in a build. */
+/** The worker's entry: the .ts source through tsx's loader (CLI, tests), the bundled mlWorker.js next to this file in a build. */
 function workerEntry(): { url: URL; workerData?: { entry: string } } {
   const here = import.meta.url;
-  if (here.endsWith('.ts')) return { url: new URL('./tsWorkerBoot.mjs', here), workerData: { entry: new URL('./mlWorker.ts', here).href } };
+  if (here.endsWith('.ts')) return { url: new URL('./tsBoot.mjs', here), workerData: { entry: new URL('./entry.ts', here).href } };
   const built = new URL('./mlWorker.js', here);
   if (!fs.existsSync(fileURLToPath(built))) throw new Error(`ML worker not found at ${fileURLToPath(built)}`);
   return { url: built };
 }
 
+/** MlEngine in the ML worker thread (InProcessEngine is the same in the calling thread). */
 export class WorkerEngine implements MlEngine {
   private worker: Worker | null = null;
   private nextId = 1;
@@ -41,7 +42,7 @@ export class WorkerEngine implements MlEngine {
       else {
         this.pending.delete(msg.id);
         if (msg.type === 'done') p.resolve(msg.result);
-        else p.reject(Object.assign(new Error(msg.message), { name: msg.name }));
+        else p.reject(decodeError(msg.error));
       }
     });
     w.on('error', (e) => this.failAll(e));
