@@ -164,9 +164,16 @@ export interface ExportSummary {
 
 export interface ClassifySummary extends ExportSummary {
   bundle_id: number;
+  /** Distinct images of the bundle in the library. */
   images: number;
+  /** URLs of the bundle that could not be stored (their rows are written with no prediction). */
   failed: number;
+  /** Rows of the bundle file that could not be read (bad or missing URL). */
+  row_problems: number;
+  /** Images newly scored by this call (the others already had a p(bad) from the run). */
   scored: number;
+  /** Images of the bundle with a p(bad) from the run after this call: every one that could be scored. */
+  predicted: number;
 }
 
 /**

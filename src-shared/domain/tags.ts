@@ -6,7 +6,19 @@
 import type { LabelOrigin, LabelValue } from './label';
 
 export const TAG_COLUMNS = ['imclass', 'confidence'] as const;
-export const FINAL_COLUMNS = ['imclass', 'confidence', 'source'] as const;
+export const FINAL_COLUMNS = ['imclass', 'confidence', 'source', 'p_bad'] as const;
+
+/**
+ * One meaning per column, the same in `<bundle>_a.tsv`, `<bundle>_finaltags.tsv` and
+ * `library_finaltags.tsv` (the seed's format: `confidence` is the confidence of the predicted class).
+ */
+export const TAG_COLUMN_MEANINGS: Readonly<Record<string, string>> = Object.freeze({
+  imclass: 'chunk files: the model\'s predicted class (good or bad, NA when not scored); final tags: bad or NA',
+  confidence:
+    "the model's probability of its own predicted class, max(p(bad), 1 − p(bad)), 6 decimals; empty when the image has no prediction, and in final tags also when a curator's label decided the tag",
+  source: 'final tags: who decided the tag: curator (a curator label), model (p(bad) against the threshold), none (no prediction)',
+  p_bad: "final tags: the model's p(bad), 6 decimals, compared with the threshold; empty when the image has no prediction",
+});
 export const DEFAULT_CHUNK_ROWS = 5000;
 
 export type FinalClass = 'bad' | 'NA';
@@ -35,6 +47,15 @@ export function finalTag(input: TagInput, threshold: number): { imclass: FinalCl
 export function predictedClass(pBad: number | null): { imclass: 'good' | 'bad' | 'NA'; confidence: number | null } {
   if (pBad === null) return { imclass: 'NA', confidence: null };
   return pBad >= 0.5 ? { imclass: 'bad', confidence: pBad } : { imclass: 'good', confidence: 1 - pBad };
+}
+
+/**
+ * The `confidence` cell of a final tag: the model's confidence in its predicted class (as in the
+ * chunk files) when the model decided the tag, empty when a curator did or nothing was predicted.
+ */
+export function finalConfidence(pBad: number | null, source: TagSource): string {
+  if (source !== 'model' || pBad === null) return '';
+  return formatConfidence(predictedClass(pBad).confidence);
 }
 
 /** Chunk suffixes: a, b, …, z, aa, ab, … */

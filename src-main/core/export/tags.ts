@@ -1,14 +1,16 @@
 /**
  * Write tag TSVs in the seed's format: for a bundle, chunk files `<name>_a.tsv`, `_b`, … with every
  * row's predicted class and confidence, and `<name>_finaltags.tsv` where only `bad` is a tag
- * (curator labels override the model; the threshold in force decides the rest). For the whole
+ * (curator labels override the model; the threshold in force decides the rest). `confidence` means
+ * the same in every file (the model's confidence in its predicted class; see TAG_COLUMN_MEANINGS);
+ * final tags add `p_bad`, the number the threshold is compared with. For the whole
  * library, `library_finaltags.tsv`. Files are written to a temporary name and renamed into place.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { QcError } from '../../../src-shared/contract/errors';
 import type { LabelOrigin, LabelValue } from '../../../src-shared/domain/label';
-import { chunkSuffix, DEFAULT_CHUNK_ROWS, finalTag, formatConfidence, predictedClass, tsvLine } from '../../../src-shared/domain/tags';
+import { chunkSuffix, DEFAULT_CHUNK_ROWS, finalConfidence, finalTag, formatConfidence, predictedClass, tsvLine } from '../../../src-shared/domain/tags';
 import type { Db } from '../db/open';
 
 /** The columns EOL's bundle files carry; always present in the output, empty where unknown. */
@@ -30,6 +32,20 @@ interface Row {
   p_bad: number | null;
   label: LabelValue;
   origin: LabelOrigin | null;
+}
+
+/** Make the output folder, or say clearly why it cannot be one (a file is there, no permission). */
+export function ensureOutDir(outDir: string): void {
+  if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) {
+    throw new QcError('bad_input', `the output must be a folder, but a file is there: ${outDir} (choose a folder; the TSV files are written inside it)`, { file: outDir });
+  }
+  try {
+    fs.mkdirSync(outDir, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'EACCES' || code === 'EPERM' ? 'no permission to create it' : code === 'ENOTDIR' || code === 'EEXIST' ? 'a file is in the way on its path' : (e as Error).message;
+    throw new QcError('bad_input', `cannot create the output folder ${outDir}: ${why}`, { file: outDir });
+  }
 }
 
 function writeAtomic(file: string, lines: string[]): void {
@@ -69,7 +85,7 @@ export function exportBundle(db: Db, opts: { bundleId: number; runId: number | n
     const raw = JSON.parse(r.raw) as Record<string, string>;
     return columns.map((c) => (c === 'eolMediaURL' ? (raw[c] ?? r.url) : (raw[c] ?? '')));
   };
-  fs.mkdirSync(opts.outDir, { recursive: true });
+  ensureOutDir(opts.outDir);
   const base = path.basename(bundle.name).replace(/\.[^.]+$/, '');
   const chunkRows = opts.chunkRows ?? DEFAULT_CHUNK_ROWS;
   const files: string[] = [];
@@ -88,8 +104,8 @@ export function exportBundle(db: Db, opts: { bundleId: number; runId: number | n
   const { tags, by_source, bad } = tally(rows, opts.threshold);
   const finalFile = path.join(opts.outDir, `${base}_finaltags.tsv`);
   writeAtomic(finalFile, [
-    tsvLine([...columns, 'imclass', 'confidence', 'source']),
-    ...rows.map((r, i) => tsvLine([...cells(r), tags[i]!.imclass, formatConfidence(r.p_bad), tags[i]!.source])),
+    tsvLine([...columns, 'imclass', 'confidence', 'source', 'p_bad']),
+    ...rows.map((r, i) => tsvLine([...cells(r), tags[i]!.imclass, finalConfidence(r.p_bad, tags[i]!.source), tags[i]!.source, formatConfidence(r.p_bad)])),
   ]);
   files.push(finalFile);
   return { files, rows: rows.length, tagged_bad: bad, by_source, threshold: opts.threshold, run_id: opts.runId };
@@ -108,12 +124,14 @@ export function exportLibrary(db: Db, opts: { runId: number | null; threshold: n
        LEFT JOIN labels l ON l.image_id = i.id ORDER BY i.id`,
     )
     .all(opts.runId ?? -1) as (Row & { eol_id: string | null; ancestry: string | null })[];
-  fs.mkdirSync(opts.outDir, { recursive: true });
+  ensureOutDir(opts.outDir);
   const { tags, by_source, bad } = tally(rows, opts.threshold);
   const file = path.join(opts.outDir, 'library_finaltags.tsv');
   writeAtomic(file, [
-    tsvLine(['image_id', 'eolMediaURL', 'identifier', 'ancestry', 'label', 'label_origin', 'imclass', 'confidence', 'source']),
-    ...rows.map((r, i) => tsvLine([r.image_id, r.url, r.eol_id ?? '', r.ancestry ?? '', r.label ?? '', r.origin ?? '', tags[i]!.imclass, formatConfidence(r.p_bad), tags[i]!.source])),
+    tsvLine(['image_id', 'eolMediaURL', 'identifier', 'ancestry', 'label', 'label_origin', 'imclass', 'confidence', 'source', 'p_bad']),
+    ...rows.map((r, i) =>
+      tsvLine([r.image_id, r.url, r.eol_id ?? '', r.ancestry ?? '', r.label ?? '', r.origin ?? '', tags[i]!.imclass, finalConfidence(r.p_bad, tags[i]!.source), tags[i]!.source, formatConfidence(r.p_bad)]),
+    ),
   ]);
   return { files: [file], rows: rows.length, tagged_bad: bad, by_source, threshold: opts.threshold, run_id: opts.runId };
 }

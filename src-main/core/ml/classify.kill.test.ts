@@ -73,7 +73,7 @@ describe('classify after a crash, and cancelling a run', () => {
     const refetched = server.totalHits() - before;
     expect(refetched).toBeLessThanOrEqual(N - before + 2);
     const [header, ...lines] = fs.readFileSync(path.join(out, 'bundle_finaltags.tsv'), 'utf8').trimEnd().split('\n');
-    expect(header!.split('\t')).toEqual(['eolMediaURL', 'identifier', 'dataObjectVersionID', 'ancestry', 'imclass', 'confidence', 'source']);
+    expect(header!.split('\t')).toEqual(['eolMediaURL', 'identifier', 'dataObjectVersionID', 'ancestry', 'imclass', 'confidence', 'source', 'p_bad']);
     expect(lines).toHaveLength(N);
     expect(lines.map((l) => l.split('\t')[1])).toEqual(rows.map(([id]) => id));
     expect(lines.every((l) => l.split('\t')[6] === 'model' && l.split('\t')[5] !== '')).toBe(true);

@@ -91,7 +91,19 @@ export class ClassifyService {
     const scored = await this.scoreMissing(runId, ids, ctx);
     const t = thresholdInForce(this.core, this.train, runId, threshold);
     const result = exportBundle(this.core.db, { bundleId: imported.bundle_id, runId, threshold: t.threshold, outDir, ...(chunkRows && { chunkRows }) });
-    return { ...result, bundle_id: imported.bundle_id, images: ids.length, failed: imported.failed, scored, threshold_source: t.source };
+    const predicted = ids.length
+      ? (this.core.db.prepare(`SELECT COUNT(*) AS n FROM predictions WHERE run_id = ? AND image_id IN (${ids.map(() => '?').join(',')})`).get(runId, ...ids) as { n: number }).n
+      : 0;
+    return {
+      ...result,
+      bundle_id: imported.bundle_id,
+      images: ids.length,
+      failed: imported.failed,
+      row_problems: imported.row_problems,
+      scored,
+      predicted,
+      threshold_source: t.source,
+    };
   }
 
   /** Tag TSVs for a bundle already in the library, or for the whole library. */

@@ -121,13 +121,14 @@ describe('the ML engine on the dev set', () => {
     expect(chunks.map((c) => c.length)).toEqual([200, 200, 86]);
     const final = readTsv(path.join(out, 'bundle_finaltags.tsv'));
     expect(final).toHaveLength(486);
-    expect(Object.keys(final[0]!)).toEqual(['eolMediaURL', 'identifier', 'dataObjectVersionID', 'ancestry', 'imclass', 'confidence', 'source']);
+    expect(Object.keys(final[0]!)).toEqual(['eolMediaURL', 'identifier', 'dataObjectVersionID', 'ancestry', 'imclass', 'confidence', 'source', 'p_bad']);
     // The rows keep the bundle's order and columns.
     const bundle = readTsv(path.join(DEV_DIR, 'bundle.txt'));
     expect(final.map((f) => f.identifier)).toEqual(bundle.map((b) => b.identifier));
     for (const row of final) {
       expect(['bad', 'NA']).toContain(row.imclass);
-      if (row.source === 'model') expect(row.imclass === 'bad').toBe(Number(row.confidence) >= 0.7);
+      if (row.source === 'model') expect(row.imclass === 'bad').toBe(Number(row.p_bad) >= 0.7);
+      if (row.source === 'curator') expect(row.confidence).toBe('');
     }
     for (const row of chunks.flat()) expect(['good', 'bad']).toContain(row.imclass);
     const urlOf = async (id: number) => (await core.call('images.get', { imageId: id })).sources.find((s) => s.kind === 'ratings')!.url;

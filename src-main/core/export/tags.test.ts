@@ -1,0 +1,108 @@
+/**
+ * Tag files on a real library: `confidence` means the model's confidence in its predicted class in
+ * every file (never p(bad) in one and something else in another, never a number next to a curator's
+ * tag), `p_bad` is what the threshold is compared with, and an output path that is a file is a clear error.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QcError } from '../../../src-shared/contract/errors';
+import { predictedClass } from '../../../src-shared/domain/tags';
+import { createCore, type Core } from '../app';
+import { DEV_DIR, DEV_IMAGES, DEV_URL_PREFIX, qcError, tempDir } from '../../../test-support/fixtures';
+import { ensureOutDir, exportBundle, exportLibrary } from './tags';
+
+function readTsv(file: string): Record<string, string>[] {
+  const [head, ...lines] = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
+  const cols = head!.split('\t');
+  return lines.map((l) => Object.fromEntries(l.split('\t').map((v, i) => [cols[i]!, v])));
+}
+
+describe('tag files', () => {
+  let dir: string;
+  let core: Core;
+  let bundleId: number;
+  const pBad = new Map<number, number>();
+  let curatorId: number;
+  let run: number;
+
+  beforeAll(async () => {
+    dir = tempDir();
+    core = createCore({ dataDir: path.join(dir, 'data') });
+    const bundle = path.join(dir, 'bundle.txt');
+    const urls = fs.readFileSync(path.join(DEV_DIR, 'image_ratings.txt'), 'latin1').split('\n').slice(1, 9).map((l) => l.split('\t')[1]);
+    fs.writeFileSync(bundle, ['eolMediaURL\tidentifier', ...urls.map((u, i) => `${u}\tid${i}`)].join('\n') + '\n');
+    const s = await core.call('library.import', { source: bundle, kind: 'bundle', mirrors: [{ prefix: DEV_URL_PREFIX, dir: DEV_IMAGES }] });
+    bundleId = s.bundle_id!;
+    const { db } = core.context;
+    run = Number(db.prepare("INSERT INTO runs (status, params, backbone) VALUES ('done', '{}', 'test')").run().lastInsertRowid);
+    const ids = (db.prepare('SELECT id FROM images ORDER BY id').all() as { id: number }[]).map((r) => r.id);
+    // Spread p(bad) over both sides of 0.5 and of the threshold 0.7.
+    const put = db.prepare('INSERT INTO predictions (run_id, image_id, p_bad, heldout) VALUES (?, ?, ?, 0)');
+    ids.forEach((id, i) => {
+      const p = [0.05, 0.2, 0.45, 0.55, 0.65, 0.75, 0.9, 0.99][i % 8]!;
+      pBad.set(id, p);
+      put.run(run, id, p);
+    });
+    curatorId = ids.find((id) => pBad.get(id) === 0.05)!;
+    await core.call('labels.set', { imageIds: [curatorId], label: 'bad' });
+  }, 60_000);
+  afterAll(async () => {
+    await core?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const runId = () => run;
+
+  it('writes the same confidence for a row in the chunk file and the final tags, and p_bad beside it', () => {
+    const out = path.join(dir, 'out');
+    const r = exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: out });
+    const chunk = readTsv(r.files[0]!);
+    const fin = readTsv(r.files.at(-1)!);
+    expect(chunk).toHaveLength(8);
+    expect(fin).toHaveLength(8);
+    for (let i = 0; i < chunk.length; i++) {
+      const p = Number(fin[i]!.p_bad);
+      const want = predictedClass(p);
+      expect(chunk[i]!.imclass).toBe(want.imclass);
+      expect(Number(chunk[i]!.confidence)).toBeCloseTo(want.confidence!, 6);
+      if (fin[i]!.source === 'model') {
+        expect(fin[i]!.confidence).toBe(chunk[i]!.confidence);
+        expect(fin[i]!.imclass).toBe(p >= 0.7 ? 'bad' : 'NA');
+      } else {
+        expect(fin[i]!.source).toBe('curator');
+        expect(fin[i]!.confidence).toBe('');
+        expect(fin[i]!.imclass).toBe('bad');
+      }
+    }
+    // A good-leaning row (p(bad) 0.2) has confidence 0.8 in both files, not 0.2 in one of them.
+    const low = fin.findIndex((row) => Number(row.p_bad) === 0.2);
+    expect(chunk[low]!.confidence).toBe('0.800000');
+    expect(fin[low]!.confidence).toBe('0.800000');
+    expect(fin.filter((row) => row.source === 'curator')).toHaveLength(1);
+  });
+
+  it('uses the same meaning in library_finaltags.tsv', () => {
+    const r = exportLibrary(core.context.db, { runId: runId(), threshold: 0.7, outDir: path.join(dir, 'lib') });
+    const rows = readTsv(r.files[0]!);
+    expect(Object.keys(rows[0]!)).toContain('p_bad');
+    for (const row of rows) {
+      const p = pBad.get(Number(row.image_id))!;
+      expect(Number(row.p_bad)).toBeCloseTo(p, 6);
+      if (Number(row.image_id) === curatorId) expect(row.confidence).toBe('');
+      else expect(Number(row.confidence)).toBeCloseTo(Math.max(p, 1 - p), 6);
+    }
+  });
+
+  it('says clearly when the output path is a file', () => {
+    const file = path.join(dir, 'a-file.tsv');
+    fs.writeFileSync(file, 'x');
+    const e = qcError(() => ensureOutDir(file));
+    expect(e.message).toContain('must be a folder');
+    expect(e.message).toContain(file);
+    expect(e.message).not.toContain('EEXIST');
+    expect(() => exportLibrary(core.context.db, { runId: runId(), threshold: 0.5, outDir: file })).toThrow(QcError);
+    const below = qcError(() => ensureOutDir(path.join(file, 'sub')));
+    expect(below.message).toContain('cannot create the output folder');
+  });
+});
