@@ -1,0 +1,156 @@
+/**
+ * Train graphs as files (the seed's `train_graphs/`): a run's loss and accuracy per epoch, train
+ * vs validation, the same series the Train screen draws, as standalone SVG and PNG (sharp renders
+ * the SVG). Hand-written because it is ~100 lines of string building: a charting library would
+ * need a DOM or a canvas in Node for two line charts.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import type { EpochStats } from '../../../src-shared/domain/ml';
+import { assessFit, type FitAssessment } from '../../../src-shared/domain/runQuality';
+
+export interface GraphSeries {
+  label: string;
+  values: (number | null | undefined)[];
+  color: string;
+  dashed?: boolean;
+}
+
+export interface GraphOptions {
+  title: string;
+  subtitle?: string;
+  yLabel: string;
+  percent?: boolean;
+  width?: number;
+  height?: number;
+}
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const num = (x: number) => Number(x.toFixed(2));
+
+/** "Nice" tick values covering [lo, hi]. */
+export function niceTicks(lo: number, hi: number, count = 5): number[] {
+  if (!(hi > lo)) return [lo];
+  const raw = (hi - lo) / count;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  return out;
+}
+
+/** Greedy word wrap to lines of at most `width` characters. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/** Integer epoch ticks, at most ~10 of them. */
+function epochTicks(x: number[]): number[] {
+  const lo = Math.min(...x);
+  const hi = Math.max(...x);
+  const step = Math.max(1, Math.ceil((hi - lo + 1) / 10));
+  const out: number[] = [];
+  for (let e = lo; e <= hi; e += step) out.push(e);
+  return out;
+}
+
+export function renderCurvesSvg(x: number[], series: GraphSeries[], opts: GraphOptions): string {
+  const W = opts.width ?? 720;
+  const H = opts.height ?? 380;
+  const sub = opts.subtitle ? wrap(opts.subtitle, Math.floor((W - 80) / 6.8)) : [];
+  const m = { l: 60, r: 20, t: 40 + sub.length * 16, b: 64 };
+  const pw = W - m.l - m.r;
+  const ph = H - m.t - m.b;
+  const ys = series.flatMap((s) => s.values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v)));
+  let lo = opts.percent ? Math.min(0.5, ...ys) : Math.min(0, ...ys);
+  let hi = opts.percent ? 1 : Math.max(...ys, 1e-6);
+  if (opts.percent) lo = Math.floor(lo * 10) / 10;
+  if (!(hi > lo)) hi = lo + 1;
+  const xLo = x.length ? Math.min(...x) : 0;
+  const xHi = x.length ? Math.max(...x) : 1;
+  const sx = (v: number) => m.l + (xHi > xLo ? ((v - xLo) / (xHi - xLo)) * pw : pw / 2);
+  const sy = (v: number) => m.t + ph - ((v - lo) / (hi - lo)) * ph;
+  const fmt = (v: number) => (opts.percent ? `${Math.round(v * 100)}%` : String(Number(v.toPrecision(3))));
+
+  const parts: string[] = [];
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="12">`);
+  parts.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
+  parts.push(`<text x="${m.l}" y="22" font-size="15" font-weight="bold" fill="#111">${esc(opts.title)}</text>`);
+  sub.forEach((line, i) => parts.push(`<text x="${m.l}" y="${40 + i * 16}" fill="#444">${esc(line)}</text>`));
+  for (const t of niceTicks(lo, hi)) {
+    parts.push(`<line x1="${m.l}" x2="${m.l + pw}" y1="${num(sy(t))}" y2="${num(sy(t))}" stroke="#e3e6ea"/>`);
+    parts.push(`<text x="${m.l - 6}" y="${num(sy(t) + 4)}" text-anchor="end" fill="#333">${fmt(t)}</text>`);
+  }
+  for (const e of x.length ? epochTicks(x) : []) {
+    parts.push(`<line x1="${num(sx(e))}" x2="${num(sx(e))}" y1="${m.t + ph}" y2="${m.t + ph + 4}" stroke="#333"/>`);
+    parts.push(`<text x="${num(sx(e))}" y="${m.t + ph + 18}" text-anchor="middle" fill="#333">${e}</text>`);
+  }
+  parts.push(`<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" fill="none" stroke="#888"/>`);
+  parts.push(`<text x="${m.l + pw / 2}" y="${m.t + ph + 36}" text-anchor="middle" fill="#333">epoch</text>`);
+  parts.push(`<text transform="translate(16 ${m.t + ph / 2}) rotate(-90)" text-anchor="middle" fill="#333">${esc(opts.yLabel)}</text>`);
+  series.forEach((s, i) => {
+    const pts = x.map((e, j) => [e, s.values[j]] as const).filter((p): p is readonly [number, number] => typeof p[1] === 'number' && Number.isFinite(p[1]));
+    if (pts.length) {
+      const d = pts.map(([e, v], j) => `${j ? 'L' : 'M'}${num(sx(e))},${num(sy(v))}`).join(' ');
+      parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
+      for (const [e, v] of pts) parts.push(`<circle cx="${num(sx(e))}" cy="${num(sy(v))}" r="2.5" fill="${s.color}"/>`);
+    }
+    const lx = m.l + i * 170;
+    const ly = H - 12;
+    parts.push(`<line x1="${lx}" x2="${lx + 24}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
+    parts.push(`<text x="${lx + 30}" y="${ly}" fill="#222">${esc(s.label)}</text>`);
+  });
+  parts.push('</svg>');
+  return `${parts.join('\n')}\n`;
+}
+
+export interface RunGraphs {
+  files: string[];
+  fit: FitAssessment;
+}
+
+/** The loss and accuracy graphs of one run, as `run-<id>-loss.svg|png` and `run-<id>-accuracy.svg|png` in `dir`. */
+export async function writeRunGraphs(runId: number, epochs: readonly EpochStats[], dir: string, opts: { png?: boolean } = {}): Promise<RunGraphs> {
+  fs.mkdirSync(dir, { recursive: true });
+  const fit = assessFit(epochs);
+  const x = epochs.map((e) => e.epoch);
+  const subtitle = `run ${runId} · ${fit.verdict}: ${fit.reason}`;
+  const charts = [
+    {
+      name: 'loss',
+      svg: renderCurvesSvg(x, [
+        { label: 'training loss', values: epochs.map((e) => e.trainLoss), color: '#1f6feb' },
+        { label: 'validation loss', values: epochs.map((e) => e.valLoss), color: '#d9480f', dashed: true },
+      ], { title: `Run ${runId}: loss per epoch`, subtitle, yLabel: 'log loss' }),
+    },
+    {
+      name: 'accuracy',
+      svg: renderCurvesSvg(x, [
+        { label: 'training accuracy', values: epochs.map((e) => e.trainAccuracy), color: '#1f6feb' },
+        { label: 'validation accuracy', values: epochs.map((e) => e.valAccuracy), color: '#d9480f', dashed: true },
+      ], { title: `Run ${runId}: accuracy per epoch`, subtitle, yLabel: 'accuracy', percent: true }),
+    },
+  ];
+  const files: string[] = [];
+  for (const c of charts) {
+    const svgFile = path.join(dir, `run-${runId}-${c.name}.svg`);
+    fs.writeFileSync(svgFile, c.svg);
+    files.push(svgFile);
+    if (opts.png !== false) {
+      const pngFile = path.join(dir, `run-${runId}-${c.name}.png`);
+      await sharp(Buffer.from(c.svg), { density: 144 }).png().toFile(pngFile);
+      files.push(pngFile);
+    }
+  }
+  return { files, fit };
+}

@@ -1,0 +1,84 @@
+/**
+ * How well a run learned, read off its epoch curves the way the seed's curator read the train
+ * graphs (Step 2 kept the N best attempts "by accuracy and by how well they learned"), and the
+ * ranking of runs by held-out AUC. Pure: the CLI, the Train screen and the graph export share it.
+ */
+import type { EpochStats } from './ml';
+
+export type FitVerdict = 'good fit' | 'overfitting' | 'underfitting' | 'unknown';
+
+export interface FitAssessment {
+  verdict: FitVerdict;
+  /** One sentence a curator reads. */
+  reason: string;
+  /** Epoch of the lowest validation loss, when there is a validation curve. */
+  best_epoch: number | null;
+}
+
+/** Validation loss this much above its minimum (relative) at the end counts as rising. */
+export const RISE_TOLERANCE = 0.1;
+/** Train accuracy minus validation accuracy at the end above this is a large gap. */
+export const GAP_TOLERANCE = 0.1;
+/** Train accuracy below this at the end: the head did not fit even its training data. */
+export const UNDERFIT_ACCURACY = 0.75;
+
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+
+export function assessFit(epochs: readonly EpochStats[]): FitAssessment {
+  if (epochs.length < 2) return { verdict: 'unknown', reason: 'too few epochs to tell', best_epoch: null };
+  const last = epochs[epochs.length - 1]!;
+  const first = epochs[0]!;
+  const withVal = epochs.filter((e) => e.valLoss !== undefined && Number.isFinite(e.valLoss));
+  let best: EpochStats | null = null;
+  for (const e of withVal) if (!best || e.valLoss! < best.valLoss!) best = e;
+  const bestEpoch = best?.epoch ?? null;
+
+  if (last.trainAccuracy < UNDERFIT_ACCURACY && last.trainLoss >= first.trainLoss * 0.9) {
+    return { verdict: 'underfitting', reason: `training accuracy ended at ${pct(last.trainAccuracy)} and training loss barely fell: the head is too weak or trained too briefly`, best_epoch: bestEpoch };
+  }
+  if (best && last.valLoss !== undefined) {
+    const trainFalling = last.trainLoss < (epochs.find((e) => e.epoch === best!.epoch)?.trainLoss ?? first.trainLoss);
+    const rise = (last.valLoss - best.valLoss!) / Math.max(best.valLoss!, 1e-9);
+    if (best.epoch < last.epoch && rise > RISE_TOLERANCE && trainFalling) {
+      return {
+        verdict: 'overfitting',
+        reason: `validation loss was lowest at epoch ${best.epoch} and rose ${Math.round(rise * 100)}% by epoch ${last.epoch} while training loss kept falling`,
+        best_epoch: bestEpoch,
+      };
+    }
+  }
+  if (last.valAccuracy !== undefined) {
+    const gap = last.trainAccuracy - last.valAccuracy;
+    if (gap > GAP_TOLERANCE) {
+      return { verdict: 'overfitting', reason: `training accuracy ${pct(last.trainAccuracy)} vs validation ${pct(last.valAccuracy)}: a ${Math.round(gap * 100)}-point gap`, best_epoch: bestEpoch };
+    }
+  }
+  if (last.trainAccuracy < UNDERFIT_ACCURACY) {
+    return { verdict: 'underfitting', reason: `training accuracy ended at ${pct(last.trainAccuracy)}: the head does not fit its training data`, best_epoch: bestEpoch };
+  }
+  if (!withVal.length) return { verdict: 'unknown', reason: 'no validation curve to compare with', best_epoch: null };
+  return { verdict: 'good fit', reason: 'validation loss did not rise and validation accuracy follows training accuracy', best_epoch: bestEpoch };
+}
+
+export interface RankableRun {
+  run_id: number;
+  status: string;
+  metrics: { test_auc?: number | null; test_accuracy?: number | null } | null;
+}
+
+/**
+ * Finished runs, best first: held-out AUC, then held-out accuracy, then the newer run. Runs
+ * without a held-out AUC come last.
+ */
+export function rankRuns<R extends RankableRun>(runs: readonly R[]): R[] {
+  const key = (r: R) => [r.metrics?.test_auc ?? -1, r.metrics?.test_accuracy ?? -1, r.run_id] as const;
+  return runs
+    .filter((r) => r.status === 'done')
+    .slice()
+    .sort((a, b) => {
+      const ka = key(a);
+      const kb = key(b);
+      for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return kb[i]! - ka[i]!;
+      return 0;
+    });
+}
