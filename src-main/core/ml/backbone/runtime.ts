@@ -6,7 +6,7 @@
  * run one warm-up image before it is chosen; `provider` says which one runs, `attempts` why the
  * others did not. `QC_PROVIDERS=cpu` (or any comma-separated list) forces the order.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -66,6 +66,38 @@ function unavailableReason(provider: string): string | null {
     if (dir && !existsSync(path.join(dir, lib))) return `the CUDA provider libraries are not installed (${lib} is missing; onnxruntime-node downloads them at install time unless ONNXRUNTIME_NODE_INSTALL=skip)`;
   }
   return null;
+}
+
+/**
+ * Whether a GPU that WebGPU could use is likely present. Probing WebGPU where none is makes Dawn
+ * print a native "Couldn't load Vulkan" warning with stack lines on stderr, which onnxruntime's log
+ * level does not silence, so by default WebGPU is only tried where this says yes (on Linux: a DRM
+ * render node or an NVIDIA device, and the Vulkan loader). Asking for it (QC_PROVIDERS) always tries it.
+ */
+export function gpuLikely(platform: NodeJS.Platform = process.platform, exists: (p: string) => boolean = existsSync, list: (dir: string) => string[] = safeList): boolean {
+  if (platform !== 'linux') return true;
+  const device = list('/dev/dri').some((f) => f.startsWith('renderD')) || exists('/dev/nvidia0');
+  if (!device) return false;
+  const libDirs = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/lib64', '/lib', '/usr/local/lib'];
+  return libDirs.some((d) => exists(path.join(d, 'libvulkan.so.1')));
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * One line saying which provider runs the backbone and why the ones before it did not,
+ * e.g. `cpu (cuda: the CUDA provider libraries are not installed; webgpu: no GPU found)`.
+ * Providers this onnxruntime build does not have on this platform are left out.
+ */
+export function describeProvider(provider: string, attempts: readonly ProviderAttempt[]): string {
+  const why = attempts.filter((a) => !a.ok && a.error && !a.error.startsWith('not available in onnxruntime-node')).map((a) => `${a.provider}: ${a.error!.split(' (')[0]}`);
+  return why.length ? `${provider} (${why.join('; ')})` : provider;
 }
 
 /** Where onnxruntime-node keeps its native binding for this platform, if the layout is the known one. */
@@ -173,12 +205,18 @@ function message(e: unknown): string {
 }
 
 /** Try each provider alone; the first that creates a session and runs a warm-up image wins. */
-async function openOnFirstProvider(file: string, entry: BackboneEntry, providers: string[], threads?: number): Promise<{ runner: Runner; provider: string; attempts: ProviderAttempt[] }> {
+async function openOnFirstProvider(
+  file: string,
+  entry: BackboneEntry,
+  providers: string[],
+  threads?: number,
+  asked = false,
+): Promise<{ runner: Runner; provider: string; attempts: ProviderAttempt[] }> {
   const attempts: ProviderAttempt[] = [];
   for (const provider of providers) {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
-    const reason = unavailableReason(provider);
+    const reason = unavailableReason(provider) ?? (provider === 'webgpu' && !asked && !gpuLikely() ? `no GPU found (not probed; ${PROVIDERS_ENV}=webgpu tries it)` : null);
     if (reason) {
       attempts.push({ provider, ok: false, ms: 0, error: reason });
       continue;
@@ -219,7 +257,8 @@ export async function openBackbone(id: string, opts: OpenBackboneOptions): Promi
   const manifest = await loadManifest(opts.modelsDir);
   const entry = findBackbone(manifest, id, path.join(opts.modelsDir, MANIFEST_FILE));
   const file = await ensureModelFile(entry, opts.modelsDir);
-  const { runner, provider, attempts } = await openOnFirstProvider(file, entry, providerOrder(opts.providers), opts.intraOpNumThreads);
+  const asked = Boolean(opts.providers) || Boolean(process.env[PROVIDERS_ENV]?.trim());
+  const { runner, provider, attempts } = await openOnFirstProvider(file, entry, providerOrder(opts.providers), opts.intraOpNumThreads, asked);
   const per = entry.input.size * entry.input.size * 3;
   const chunk = runner.maxBatch;
   let closed = false;
