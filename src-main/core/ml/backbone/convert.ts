@@ -20,7 +20,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import protobuf from 'protobufjs';
+import { GraphBuilder, ModelProto, valueInfo, type Attrs } from './onnx';
 
 /** Part of the cache key with this file's sha256 (the only part left when the file cannot be read, e.g. bundled). */
 const CONVERTER_VERSION = 1;
@@ -172,149 +172,6 @@ function dequantize(spec: WeightSpec, bytes: Buffer, count: number): Float32Arra
     out[i] = v * scale + min;
   }
   return out;
-}
-
-// ---------------------------------------------------------------------------------------------
-// ONNX protobuf: just the messages needed, as a protobufjs JSON descriptor (field numbers from onnx.proto)
-
-const ONNX_DESCRIPTOR = {
-  nested: {
-    onnx: {
-      nested: {
-        ModelProto: {
-          fields: {
-            ir_version: { type: 'int64', id: 1 },
-            producer_name: { type: 'string', id: 2 },
-            producer_version: { type: 'string', id: 3 },
-            domain: { type: 'string', id: 4 },
-            model_version: { type: 'int64', id: 5 },
-            doc_string: { type: 'string', id: 6 },
-            graph: { type: 'GraphProto', id: 7 },
-            opset_import: { rule: 'repeated', type: 'OperatorSetIdProto', id: 8 },
-            metadata_props: { rule: 'repeated', type: 'StringStringEntryProto', id: 14 },
-          },
-        },
-        OperatorSetIdProto: { fields: { domain: { type: 'string', id: 1 }, version: { type: 'int64', id: 2 } } },
-        StringStringEntryProto: { fields: { key: { type: 'string', id: 1 }, value: { type: 'string', id: 2 } } },
-        GraphProto: {
-          fields: {
-            node: { rule: 'repeated', type: 'NodeProto', id: 1 },
-            name: { type: 'string', id: 2 },
-            initializer: { rule: 'repeated', type: 'TensorProto', id: 5 },
-            doc_string: { type: 'string', id: 10 },
-            input: { rule: 'repeated', type: 'ValueInfoProto', id: 11 },
-            output: { rule: 'repeated', type: 'ValueInfoProto', id: 12 },
-          },
-        },
-        NodeProto: {
-          fields: {
-            input: { rule: 'repeated', type: 'string', id: 1 },
-            output: { rule: 'repeated', type: 'string', id: 2 },
-            name: { type: 'string', id: 3 },
-            op_type: { type: 'string', id: 4 },
-            attribute: { rule: 'repeated', type: 'AttributeProto', id: 5 },
-          },
-        },
-        AttributeProto: {
-          fields: {
-            name: { type: 'string', id: 1 },
-            f: { type: 'float', id: 2 },
-            i: { type: 'int64', id: 3 },
-            floats: { rule: 'repeated', type: 'float', id: 7 },
-            ints: { rule: 'repeated', type: 'int64', id: 8 },
-            type: { type: 'int32', id: 20 },
-          },
-        },
-        TensorProto: {
-          fields: {
-            dims: { rule: 'repeated', type: 'int64', id: 1 },
-            data_type: { type: 'int32', id: 2 },
-            name: { type: 'string', id: 8 },
-            raw_data: { type: 'bytes', id: 9 },
-          },
-        },
-        ValueInfoProto: { fields: { name: { type: 'string', id: 1 }, type: { type: 'TypeProto', id: 2 } } },
-        TypeProto: { fields: { tensor_type: { type: 'TypeProtoTensor', id: 1 } } },
-        TypeProtoTensor: { fields: { elem_type: { type: 'int32', id: 1 }, shape: { type: 'TensorShapeProto', id: 2 } } },
-        TensorShapeProto: { fields: { dim: { rule: 'repeated', type: 'Dimension', id: 1 } } },
-        Dimension: { fields: { dim_value: { type: 'int64', id: 1 }, dim_param: { type: 'string', id: 2 } } },
-      },
-    },
-  },
-};
-
-const onnxRoot = protobuf.Root.fromJSON(ONNX_DESCRIPTOR);
-const ModelProto = onnxRoot.lookupType('onnx.ModelProto');
-
-const DataType = { FLOAT: 1, INT64: 7 } as const;
-const AttrType = { FLOAT: 1, INT: 2, FLOATS: 6, INTS: 7 } as const;
-
-interface OnnxAttribute {
-  name: string;
-  type: number;
-  f?: number;
-  i?: number;
-  floats?: number[];
-  ints?: number[];
-}
-interface OnnxNode {
-  name: string;
-  op_type: string;
-  input: string[];
-  output: string[];
-  attribute: OnnxAttribute[];
-}
-interface OnnxTensor {
-  name: string;
-  dims: number[];
-  data_type: number;
-  raw_data: Uint8Array;
-}
-type AttrValue = number | number[];
-/** Attributes by name; an integer-valued attribute is written as INT(S) unless listed in `floatAttrs`. */
-type Attrs = Record<string, AttrValue>;
-const FLOAT_ATTRS = new Set(['epsilon', 'alpha']);
-
-function toAttribute(name: string, value: AttrValue): OnnxAttribute {
-  const isFloat = FLOAT_ATTRS.has(name);
-  if (Array.isArray(value)) return isFloat ? { name, type: AttrType.FLOATS, floats: value } : { name, type: AttrType.INTS, ints: value };
-  return isFloat ? { name, type: AttrType.FLOAT, f: value } : { name, type: AttrType.INT, i: value };
-}
-
-function floatBytes(data: Float32Array): Uint8Array {
-  const bytes = new Uint8Array(data.length * 4);
-  const view = new DataView(bytes.buffer);
-  for (let i = 0; i < data.length; i++) view.setFloat32(i * 4, data[i]!, true);
-  return bytes;
-}
-
-function int64Bytes(values: number[]): Uint8Array {
-  const bytes = new Uint8Array(values.length * 8);
-  const view = new DataView(bytes.buffer);
-  values.forEach((v, i) => view.setBigInt64(i * 8, BigInt(v), true));
-  return bytes;
-}
-
-/** Collects nodes and initializers; hands out unique tensor names. */
-class GraphBuilder {
-  readonly nodes: OnnxNode[] = [];
-  readonly initializers: OnnxTensor[] = [];
-
-  floatConst(name: string, dims: number[], data: Float32Array): string {
-    this.initializers.push({ name, dims, data_type: DataType.FLOAT, raw_data: floatBytes(data) });
-    return name;
-  }
-
-  int64Const(name: string, values: number[]): string {
-    this.initializers.push({ name, dims: [values.length], data_type: DataType.INT64, raw_data: int64Bytes(values) });
-    return name;
-  }
-
-  node(op: string, name: string, inputs: string[], attrs: Attrs = {}, output = name): string {
-    const attribute = Object.entries(attrs).map(([k, v]) => toAttribute(k, v));
-    this.nodes.push({ name, op_type: op, input: inputs, output: [output], attribute });
-    return output;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -647,11 +504,6 @@ function findFoldableBatchNorms(layers: KerasLayer[]): Map<string, string> {
     if (conv && isConv && (conv.config['activation'] ?? 'linear') === 'linear' && consumers.get(conv.name) === 1) folded.set(conv.name, l.name);
   }
   return folded;
-}
-
-function valueInfo(name: string, dims: (number | string)[]) {
-  const dim = dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d }));
-  return { name, type: { tensor_type: { elem_type: DataType.FLOAT, shape: { dim } } } };
 }
 
 export interface ConvertedGraph {
