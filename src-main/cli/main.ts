@@ -15,6 +15,7 @@ import { formatFailures, formatImport, formatLabelBatch, formatStatus } from './
 import { progressView } from './progress';
 import { registerMlCommands } from './ml';
 import { registerServeCommand } from './serve';
+import { registerDoctorCommand } from './doctor';
 import { startServer } from '../server/server';
 import type { JobProgress } from '../../src-shared/contract/events';
 
@@ -146,6 +147,7 @@ export function buildProgram(): Command {
 
   registerMlCommands(program, withCore);
   registerServeCommand(program, startServer);
+  registerDoctorCommand(program);
   return program;
 }
 

@@ -1,0 +1,17 @@
+/** `qc doctor [--json]`: what this machine has (src-main/core/doctor.ts); never opens or creates the library. */
+import type { Command } from 'commander';
+import { defaultModelsDir } from '../core/app';
+import { formatDoctor, runDoctor } from '../core/doctor';
+import { defaultDataDir } from '../core/paths';
+
+export function registerDoctorCommand(program: Command): void {
+  program
+    .command('doctor')
+    .description('check this machine: ONNX Runtime providers, tfjs backend, Electron, Chromium, SQLite, library folder, free disk')
+    .option('--no-providers', 'do not probe the ONNX Runtime execution providers (faster)')
+    .action(async (o: { providers: boolean }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<{ data?: string; json?: boolean }>();
+      const report = await runDoctor({ dataDir: g.data ?? defaultDataDir(), modelsDir: defaultModelsDir(), skipProviders: !o.providers });
+      process.stdout.write(g.json ? `${JSON.stringify(report)}\n` : `${formatDoctor(report)}\n`);
+    });
+}

@@ -1,0 +1,117 @@
+/**
+ * qc doctor on this machine (real onnxruntime, tfjs, better-sqlite3, statfs) and on stand-in
+ * installs for what differs between machines (an Electron binary, a Chromium).
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { defaultModelsDir } from './app';
+import { chromiumCandidates, findElectronBinary, formatDoctor, repoRoot, runDoctor, type DoctorReport } from './doctor';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'qc-doctor-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const item = (r: DoctorReport, id: string) => {
+  const i = r.items.find((x) => x.id === id);
+  expect(i, `item ${id}`).toBeDefined();
+  return i!;
+};
+
+describe('qc doctor on this machine', () => {
+  it('reports every item, each with what it found or why it is missing, and never creates the library', async () => {
+    const dataDir = path.join(tmp, 'not-yet', 'library');
+    const r = await runDoctor({ dataDir, modelsDir: defaultModelsDir() });
+    for (const id of ['onnxruntime.cuda', 'onnxruntime.dml', 'onnxruntime.coreml', 'onnxruntime.webgpu', 'onnxruntime.cpu', 'tfjs', 'electron', 'chromium', 'sqlite', 'library', 'disk']) {
+      const i = item(r, id);
+      if (i.ok) expect(i.detail?.length, id).toBeGreaterThan(0);
+      else expect(i.why?.length, id).toBeGreaterThan(10);
+    }
+    // The CPU provider is always in onnxruntime-node: it must really load the backbone.
+    expect(item(r, 'onnxruntime.cpu').ok).toBe(true);
+    expect(r.provider).not.toBeNull();
+    expect(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).toContain(r.tfBackend);
+    expect(item(r, 'sqlite').detail).toMatch(/^SQLite 3\.\d+\.\d+/);
+    expect(item(r, 'library').detail).toContain(path.resolve(dataDir));
+    expect(item(r, 'disk').ok ? item(r, 'disk').detail : item(r, 'disk').why).toMatch(/GB free/);
+    expect(fs.existsSync(dataDir)).toBe(false);
+    // A provider this platform's onnxruntime-node lacks says so.
+    const missing = r.items.filter((i) => i.id.startsWith('onnxruntime.') && !i.ok);
+    for (const m of missing) expect(m.why).not.toBe('');
+    const text = formatDoctor(r);
+    expect(text.split('\n')).toHaveLength(r.items.length + 2);
+  });
+
+  it('says the providers were not probed when the backbone file is missing', async () => {
+    const models = path.join(tmp, 'models');
+    fs.mkdirSync(models, { recursive: true });
+    fs.copyFileSync(path.join(defaultModelsDir(), 'backbones.json'), path.join(models, 'backbones.json'));
+    const r = await runDoctor({ dataDir: tmp, modelsDir: models });
+    expect(item(r, 'onnxruntime')).toMatchObject({ ok: false, why: expect.stringMatching(/is missing.*convert-backbone/) });
+    expect(r.provider).toBeNull();
+  });
+});
+
+describe('Electron binary', () => {
+  const root = (name: string) => path.join(tmp, name);
+
+  it('is missing with the reason when the package is not installed', () => {
+    expect(findElectronBinary(root('none'), {})).toMatchObject({ ok: false, why: expect.stringContaining('not installed') });
+  });
+
+  it('is missing with the reason when the download was skipped or failed', () => {
+    const dir = path.join(root('skipped'), 'node_modules', 'electron');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ version: '41.10.0' }));
+    const r = findElectronBinary(root('skipped'), { ELECTRON_SKIP_BINARY_DOWNLOAD: '1' });
+    expect(r).toMatchObject({ ok: false });
+    if (!r.ok) expect(r.why).toMatch(/Electron 41\.10\.0's binary was not downloaded \(ELECTRON_SKIP_BINARY_DOWNLOAD is set\).*install\.js/);
+  });
+
+  it('is found where install.js puts it', () => {
+    const dir = path.join(root('present'), 'node_modules', 'electron');
+    fs.mkdirSync(path.join(dir, 'dist'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ version: '41.10.0' }));
+    fs.writeFileSync(path.join(dir, 'path.txt'), 'electron');
+    expect(findElectronBinary(root('present'), {})).toMatchObject({ ok: false, why: expect.stringContaining('missing at') });
+    fs.writeFileSync(path.join(dir, 'dist', 'electron'), '');
+    expect(findElectronBinary(root('present'), {})).toEqual({ ok: true, path: path.join(dir, 'dist', 'electron'), version: '41.10.0' });
+  });
+
+  it("matches this checkout's install", () => {
+    const r = findElectronBinary(repoRoot());
+    const installed = fs.existsSync(path.join(repoRoot(), 'node_modules', 'electron', 'path.txt'));
+    expect(r.ok).toBe(installed);
+  });
+});
+
+describe('Chromium', () => {
+  it('looks at CHROMIUM_PATH first, then where each OS keeps it', () => {
+    expect(chromiumCandidates({ CHROMIUM_PATH: '/x/chrome' }, 'linux')).toEqual(['/x/chrome', '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable']);
+    expect(chromiumCandidates({}, 'darwin')[1]).toMatch(/Google Chrome\.app/);
+    expect(chromiumCandidates({ PROGRAMFILES: 'C:\\Program Files' }, 'win32')[0]).toMatch(/chrome\.exe$/);
+  });
+
+  it.skipIf(process.platform === 'win32')('reports the version an executable prints, or why it failed', async () => {
+    const good = path.join(tmp, 'chromium-ok');
+    fs.writeFileSync(good, '#!/bin/sh\necho "Chromium 141.0.7390.54 built on Debian"\n', { mode: 0o755 });
+    const bad = path.join(tmp, 'chromium-bad');
+    fs.writeFileSync(bad, '#!/bin/sh\necho "cannot open display" >&2\nexit 3\n', { mode: 0o755 });
+    const run = (exe: string) => runDoctor({ dataDir: tmp, modelsDir: defaultModelsDir(), skipProviders: true, env: { ...process.env, CHROMIUM_PATH: exe } });
+    expect(item(await run(good), 'chromium')).toEqual({ id: 'chromium', ok: true, detail: `Chromium 141.0.7390.54 built on Debian (${good})` });
+    expect(item(await run(bad), 'chromium')).toMatchObject({ ok: false, why: expect.stringContaining('cannot open display') });
+  });
+});
+
+describe('qc doctor --json', () => {
+  it('prints exactly one JSON object with the items', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot(), 'src-main', 'cli', 'main.ts'), '--json', '--data', path.join(tmp, 'cli'), 'doctor', '--no-providers'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const report = JSON.parse(lines[0]!) as DoctorReport;
+    expect(report.items.map((i) => i.id)).toEqual(['onnxruntime', 'tfjs', 'electron', 'chromium', 'sqlite', 'library', 'disk']);
+    expect(report.items.find((i) => i.id === 'electron')!.ok).toBe(findElectronBinary().ok);
+  });
+});

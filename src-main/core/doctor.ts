@@ -1,0 +1,227 @@
+/**
+ * `qc doctor`: what this machine has for Quality Curator, each item with what was found or why it
+ * is missing: the ONNX Runtime execution providers that really load the backbone (each tried
+ * alone), the tfjs backend that trains heads, the Electron binary, a Chromium for the e2e tests
+ * and browser mode, SQLite (through better-sqlite3, so an Electron-ABI build shows up here), the
+ * library folder and the free disk under it. Plain Node; nothing here imports electron.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type BetterSqlite3 from 'better-sqlite3';
+import { DEFAULT_BACKBONE } from '../../src-shared/domain/ml';
+import { findBackbone, loadManifest, MANIFEST_FILE } from './ml/backbone/manifest';
+import { DEFAULT_PROVIDERS, gpuLikely, openBackbone, PROVIDERS_ENV, providerOrder } from './ml/backbone/runtime';
+import { BACKEND_ORDER, selectBackend } from './ml/train/backend';
+import { libraryPaths } from './paths';
+
+export interface DoctorItem {
+  /** Stable key, e.g. `onnxruntime.cpu`, `electron`, `sqlite`. */
+  id: string;
+  ok: boolean;
+  /** What was found (version, path, provider…); present when ok. */
+  detail?: string;
+  /** Why it is missing or failed, and what to do; present when not ok. */
+  why?: string;
+}
+
+export interface DoctorReport {
+  platform: string;
+  arch: string;
+  node: string;
+  /** The execution provider the backbone runs on here (the first of the order that loads), or null. */
+  provider: string | null;
+  /** The tfjs backend that trains MLP heads here, or null. */
+  tfBackend: string | null;
+  items: DoctorItem[];
+}
+
+export interface DoctorOptions {
+  dataDir: string;
+  modelsDir: string;
+  /** The folder holding node_modules/electron (default: this checkout's root). */
+  root?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Skip probing the execution providers (fast; used where only the other items matter). */
+  skipProviders?: boolean;
+}
+
+const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n').find((l) => l.trim())?.trim().slice(0, 300) ?? String(e);
+
+/** This checkout's root (src-main/core → ../..). */
+export function repoRoot(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+}
+
+export type ElectronBinary = { ok: true; path: string; version: string } | { ok: false; why: string };
+
+/** The Electron executable that `npm install` downloads into node_modules/electron/dist, or why there is none. */
+export function findElectronBinary(root = repoRoot(), env: NodeJS.ProcessEnv = process.env): ElectronBinary {
+  const dir = path.join(root, 'node_modules', 'electron');
+  let version = '?';
+  try {
+    version = (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return { ok: false, why: `the electron package is not installed (${dir} is missing); run npm install` };
+  }
+  const override = env.ELECTRON_OVERRIDE_DIST_PATH;
+  let rel: string;
+  try {
+    rel = fs.readFileSync(path.join(dir, 'path.txt'), 'utf8').trim();
+  } catch {
+    const skipped = env.ELECTRON_SKIP_BINARY_DOWNLOAD ? ' (ELECTRON_SKIP_BINARY_DOWNLOAD is set)' : '';
+    return {
+      ok: false,
+      why: `Electron ${version}'s binary was not downloaded${skipped}: node_modules/electron/path.txt is missing, so the download from github.com failed or was skipped; with internet access run: node node_modules/electron/install.js`,
+    };
+  }
+  const exe = override ? path.join(override, rel) : path.join(dir, 'dist', rel);
+  if (!fs.existsSync(exe)) return { ok: false, why: `Electron ${version}'s binary is missing at ${exe}; with internet access run: node node_modules/electron/install.js` };
+  return { ok: true, path: exe, version };
+}
+
+/** Where a Chromium or Chrome usually is on this OS (CHROMIUM_PATH first). */
+export function chromiumCandidates(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string[] {
+  const list = env.CHROMIUM_PATH ? [env.CHROMIUM_PATH] : [];
+  if (platform === 'darwin') list.push('/Applications/Chromium.app/Contents/MacOS/Chromium', '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome');
+  else if (platform === 'win32') {
+    for (const base of [env.PROGRAMFILES, env['PROGRAMFILES(X86)'], env.LOCALAPPDATA].filter(Boolean) as string[]) list.push(path.join(base, 'Google', 'Chrome', 'Application', 'chrome.exe'), path.join(base, 'Chromium', 'Application', 'chrome.exe'));
+  } else list.push('/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable');
+  return list;
+}
+
+function chromiumItem(env: NodeJS.ProcessEnv): DoctorItem {
+  const candidates = chromiumCandidates(env);
+  const exe = candidates.find((c) => fs.existsSync(c));
+  if (!exe) return { id: 'chromium', ok: false, why: `no Chromium or Chrome at ${candidates.join(', ')}; install one (Debian: apt-get install chromium) or set CHROMIUM_PATH (needed by the e2e tests and bench:ui)` };
+  const r = spawnSync(exe, ['--version'], { encoding: 'utf8', timeout: 15_000 });
+  const version = (r.stdout ?? '').trim();
+  if (r.status !== 0 || !version) return { id: 'chromium', ok: false, why: `${exe} --version failed: ${firstLine(r.error ?? r.stderr ?? `exit ${r.status}`)}` };
+  return { id: 'chromium', ok: true, detail: `${version} (${exe})` };
+}
+
+function sqliteItem(): DoctorItem {
+  try {
+    const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
+    const db = new Database(':memory:');
+    try {
+      const { v } = db.prepare('SELECT sqlite_version() AS v').get() as { v: string };
+      return { id: 'sqlite', ok: true, detail: `SQLite ${v} (better-sqlite3, Node ABI ${process.versions.modules})` };
+    } finally {
+      db.close();
+    }
+  } catch (e) {
+    const abi = /NODE_MODULE_VERSION/.test(String(e)) ? ' (it was built for another ABI, e.g. after electron-builder install-app-deps: run npm rebuild better-sqlite3)' : '';
+    return { id: 'sqlite', ok: false, why: `better-sqlite3 does not load${abi}: ${firstLine(e)}` };
+  }
+}
+
+/** The nearest folder that exists at or above `p` (the library may not exist yet). */
+function existingAncestor(p: string): string {
+  let dir = path.resolve(p);
+  while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+
+function libraryItems(dataDir: string): DoctorItem[] {
+  const paths = libraryPaths(dataDir);
+  const exists = fs.existsSync(paths.db);
+  const library: DoctorItem = { id: 'library', ok: true, detail: exists ? `${paths.root} (library.sqlite present)` : `${paths.root} (no library yet: created on first use)` };
+  const at = existingAncestor(paths.root);
+  let disk: DoctorItem;
+  try {
+    const s = fs.statfsSync(at);
+    const free = s.bavail * s.bsize;
+    const gb = (n: number) => `${(n / 1024 ** 3).toFixed(1)} GB`;
+    disk = free < 1024 ** 3 ? { id: 'disk', ok: false, why: `only ${gb(free)} free under ${at}; imports store every original plus previews and thumbnails` } : { id: 'disk', ok: true, detail: `${gb(free)} free of ${gb(s.blocks * s.bsize)} under ${at}` };
+  } catch (e) {
+    disk = { id: 'disk', ok: false, why: `cannot read free space under ${at}: ${firstLine(e)}` };
+  }
+  return [library, disk];
+}
+
+/** Each execution provider alone, as the runtime would open it (model loaded, one warm-up image run). */
+async function providerItems(modelsDir: string, env: NodeJS.ProcessEnv): Promise<{ items: DoctorItem[]; provider: string | null }> {
+  let file: string;
+  try {
+    const manifest = await loadManifest(modelsDir);
+    file = path.resolve(modelsDir, findBackbone(manifest, DEFAULT_BACKBONE, path.join(modelsDir, MANIFEST_FILE)).file);
+  } catch (e) {
+    return { items: [{ id: 'onnxruntime', ok: false, why: `the backbone manifest cannot be read: ${firstLine(e)}` }], provider: null };
+  }
+  if (!fs.existsSync(file)) {
+    return { items: [{ id: 'onnxruntime', ok: false, why: `the backbone ${file} is missing, so no provider can be tried; run: npx tsx scripts/convert-backbone.ts` }], provider: null };
+  }
+  const items: DoctorItem[] = [];
+  const loaded = new Set<string>();
+  // Each provider is probed alone, whatever QC_PROVIDERS says (it only orders them; reported below).
+  const forced = process.env[PROVIDERS_ENV];
+  delete process.env[PROVIDERS_ENV];
+  try {
+    for (const p of DEFAULT_PROVIDERS) {
+      const id = `onnxruntime.${p}`;
+      if (p === 'webgpu' && !gpuLikely()) {
+        items.push({ id, ok: false, why: 'not tried: no GPU found (Linux: no /dev/dri render node or NVIDIA device, or no Vulkan loader libvulkan.so.1); QC_PROVIDERS=webgpu forces it' });
+        continue;
+      }
+      const started = performance.now();
+      try {
+        const b = await openBackbone(DEFAULT_BACKBONE, { modelsDir, providers: [p] });
+        await b.close();
+        loaded.add(p);
+        items.push({ id, ok: true, detail: `loads and runs the backbone (${Math.round(performance.now() - started)} ms)` });
+      } catch (e) {
+        const msg = firstLine(e);
+        const lines = (e instanceof Error ? e.message : String(e)).split('\n').map((l) => l.trim());
+        const reason = lines.find((l) => l.startsWith(`${p}:`))?.slice(p.length + 1).trim() ?? msg;
+        items.push({ id, ok: false, why: reason });
+      }
+    }
+  } finally {
+    if (forced !== undefined) process.env[PROVIDERS_ENV] = forced;
+  }
+  const order = providerOrder(undefined, env);
+  const provider = order.find((p) => loaded.has(p)) ?? null;
+  if (env[PROVIDERS_ENV]) items.push({ id: 'onnxruntime.order', ok: provider !== null, ...(provider ? { detail: `${PROVIDERS_ENV}=${env[PROVIDERS_ENV]}: ${provider} is used` } : { why: `${PROVIDERS_ENV}=${env[PROVIDERS_ENV]} names no provider that loads here` }) });
+  return { items, provider };
+}
+
+async function tfItem(): Promise<{ item: DoctorItem; backend: string | null }> {
+  try {
+    const b = await selectBackend();
+    const skipped = b.skipped.length ? `; skipped ${b.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}` : '';
+    return { item: { id: 'tfjs', ok: true, detail: `${b.name} (order ${BACKEND_ORDER.join(', ')}${skipped})` }, backend: b.name };
+  } catch (e) {
+    return { item: { id: 'tfjs', ok: false, why: firstLine(e) }, backend: null };
+  }
+}
+
+export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
+  const env = opts.env ?? process.env;
+  const items: DoctorItem[] = [];
+  let provider: string | null = null;
+  if (opts.skipProviders) items.push({ id: 'onnxruntime', ok: false, why: 'not probed (skipped on request)' });
+  else {
+    const p = await providerItems(opts.modelsDir, env);
+    items.push(...p.items);
+    provider = p.provider;
+  }
+  const tf = await tfItem();
+  items.push(tf.item);
+  const electron = findElectronBinary(opts.root, env);
+  items.push(electron.ok ? { id: 'electron', ok: true, detail: `Electron ${electron.version} (${electron.path})` } : { id: 'electron', ok: false, why: electron.why });
+  items.push(chromiumItem(env), sqliteItem(), ...libraryItems(opts.dataDir));
+  return { platform: `${process.platform} ${os.release()}`, arch: process.arch, node: process.version, provider, tfBackend: tf.backend, items };
+}
+
+/** The report as lines for a terminal: `ok   id  detail` or `--   id  why`. */
+export function formatDoctor(r: DoctorReport): string {
+  const width = Math.max(...r.items.map((i) => i.id.length));
+  const lines = [`Quality Curator doctor: ${r.platform}, ${r.arch}, Node ${r.node}`];
+  for (const i of r.items) lines.push(`${i.ok ? 'ok' : '--'}  ${i.id.padEnd(width)}  ${i.ok ? i.detail : i.why}`);
+  lines.push(`embedding runs on: ${r.provider ?? 'nothing (see above)'}; MLP heads train on: ${r.tfBackend ?? 'nothing (see above)'}`);
+  return lines.join('\n');
+}
