@@ -20,6 +20,11 @@ export interface ImportArgs {
   timeoutMs?: number;
   retries?: number;
 }
+  /**
+   * Read `file:` URLs named by a local input file (`qc import --allow-local`). Never applies to a
+   * list downloaded over HTTP; folders and mirrors do not need it.
+   */
+  allowLocal?: boolean;
 
 export interface LibraryApi {
   'library.status': { args: Record<string, never>; result: LibraryStatus };

@@ -1,4 +1,16 @@
-/** Open the library database: WAL, foreign keys, numbered migrations recorded in the database. */
+/**
+ * Open the library database: WAL, foreign keys, numbered migrations recorded in the database.
+ *
+ * One-writer discipline (several processes may open one library: the app, `qc` commands, workers):
+ * SQLite allows one writer at a time. Every connection waits up to BUSY_TIMEOUT_MS for the write
+ * lock, and every transaction that reads and then writes starts with BEGIN IMMEDIATE
+ * (better-sqlite3's `db.transaction(fn).immediate()`), so it takes the write lock before its first
+ * read: a deferred transaction that tries to upgrade its read lock while another process writes
+ * fails at once with SQLITE_BUSY (the busy timeout cannot help there). Transactions stay short
+ * (one image, one label batch); slow work (downloads, decoding, training) runs outside them.
+ * Each migration runs in an IMMEDIATE transaction that re-reads the schema version, so two processes
+ * opening a new library at once apply each migration once.
+ */
 import Database from 'better-sqlite3';
 import { QcError } from '../../../src-shared/contract/errors';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations';
@@ -10,14 +22,17 @@ export interface OpenOptions {
   migrations?: readonly Migration[];
 }
 
+/** How long a connection waits for another process's write to finish. */
+export const BUSY_TIMEOUT_MS = 15_000;
+
 export function openDatabase(file: string, opts: OpenOptions = {}): Db {
-  const db = new Database(file, { readonly: opts.readonly ?? false });
+  const db = new Database(file, { readonly: opts.readonly ?? false, timeout: BUSY_TIMEOUT_MS });
   try {
-    db.pragma('busy_timeout = 10000');
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     // Refuse a database from a newer Quality Curator before changing anything in it, even its journal mode.
     checkNotNewer(db, file, latestOf(opts.migrations ?? MIGRATIONS));
     if (!opts.readonly) {
-      db.pragma('journal_mode = WAL');
+      retryBusy(() => db.pragma('journal_mode = WAL'));
       db.pragma('synchronous = NORMAL');
     }
     db.pragma('foreign_keys = ON');
@@ -52,23 +67,47 @@ function checkNotNewer(db: Db, file: string, latest: number): number {
   return current;
 }
 
-/** Apply every migration newer than the database, each in its own transaction. */
+/**
+ * Apply every migration newer than the database, each in its own IMMEDIATE transaction that reads
+ * the current version under the write lock (another process may be migrating the same file).
+ */
 export function migrate(db: Db, file: string, migrations: readonly Migration[] = MIGRATIONS): number {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version    INTEGER PRIMARY KEY,
     name       TEXT NOT NULL,
     applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
   )`);
-  const current = checkNotNewer(db, file, latestOf(migrations));
+  const latest = latestOf(migrations);
+  checkNotNewer(db, file, latest);
+  const applied = db.prepare<[number], { version: number }>('SELECT version FROM schema_migrations WHERE version = ?');
   const record = db.prepare('INSERT INTO schema_migrations (version, name) VALUES (?, ?)');
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
-    if (m.version <= current) continue;
+    if (applied.get(m.version)) continue;
+    // Each migration in its own transaction (a failing one rolls back alone), checked again under
+    // the lock. A migration is applied when it is not recorded, so one numbered below a newer one
+    // (written at the same time on another branch) is still applied.
     db.transaction(() => {
+      checkNotNewer(db, file, latest);
+      if (applied.get(m.version)) return;
       db.exec(m.sql);
       record.run(m.version, m.name);
-    })();
+    }).immediate();
   }
   return schemaVersion(db);
+}
+
+/** Run `fn`, retrying for up to BUSY_TIMEOUT_MS while another connection holds a lock it needs (journal-mode changes do not wait by themselves). */
+export function retryBusy<T>(fn: () => T, ms = BUSY_TIMEOUT_MS): T {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return fn();
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if ((code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED') || Date.now() > deadline) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10 + Math.random() * 40);
+    }
+  }
 }
 
 export { LATEST_SCHEMA_VERSION };

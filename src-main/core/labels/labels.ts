@@ -71,14 +71,14 @@ export class LabelService {
 
   /**
    * Recompute an image's rating from every source row that points at it and, unless a curator
-   * owns its label, its import label. Call inside the importer's transaction.
+   * owns its label, its import label. Call inside the importer's (IMMEDIATE) transaction: the rule
+   * is read there, so a rule changed by another process during a long import applies to the rest of it.
    */
   importWriter(importId: number | null, actor: BatchActor = 'import') {
     const writer = this.batchWriter(actor, null, importId);
-    const rule = this.rule();
     return {
       apply: (imageId: number): void => {
-        const derived = this.derive(imageId, rule);
+        const derived = this.derive(imageId, this.rule());
         this.q.setDerived.run(derived.value, derived.ratingClass, derived.exemplar ? 1 : 0, imageId);
         const cur = this.q.get.get(imageId);
         if (cur?.origin === 'curator') return;
@@ -114,7 +114,7 @@ export class LabelService {
       let unchanged = 0;
       for (const id of ids) if (!writer.write(id, label, 'curator')) unchanged++;
       return writer.result(unchanged);
-    })();
+    }).immediate();
   }
 
   /** Undo the newest curator batch that is not undone yet, by appending a reverting batch. */
@@ -134,7 +134,7 @@ export class LabelService {
       const result = writer.result(unchanged);
       if (result.batch_id === null) this.q.batch.run('undo', last.id, null);
       return result;
-    })();
+    }).immediate();
   }
 
   /** Change the aggregation rule and re-derive every import-origin label under it. */
@@ -146,6 +146,6 @@ export class LabelService {
       const writer = this.importWriter(null, 'rule');
       for (const { image_id } of this.q.importOrigin.all()) writer.apply(image_id);
       return { rule, relabelled: writer.result(0).changed.length };
-    })();
+    }).immediate();
   }
 }

@@ -5,6 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FailureReason } from '../../../src-shared/domain/library';
+import { checkRedirect } from './sources';
 
 export interface FetchOptions {
   timeoutMs: number;
@@ -42,6 +43,9 @@ const USER_AGENT = 'QualityCurator/0.1 (+https://eol.org; image-quality curation
 
 export async function fetchBytes(url: string, options: Partial<FetchOptions> = {}): Promise<Buffer> {
   const opts = { ...DEFAULT_FETCH_OPTIONS, ...options };
+  // Callers validate their arguments; this keeps a bad number from turning into no request at all.
+  opts.retries = Number.isSafeInteger(opts.retries) && opts.retries >= 0 ? opts.retries : DEFAULT_FETCH_OPTIONS.retries;
+  opts.timeoutMs = Number.isFinite(opts.timeoutMs) && opts.timeoutMs > 0 ? opts.timeoutMs : DEFAULT_FETCH_OPTIONS.timeoutMs;
   let last: FetchFailure | undefined;
   for (let attempt = 0; attempt <= opts.retries; attempt++) {
     if (opts.signal?.aborted) throw opts.signal.reason ?? new DOMException('cancelled', 'AbortError');
@@ -76,6 +80,7 @@ async function fetchOnce(startUrl: string, opts: FetchOptions): Promise<Buffer> 
         if (hop + 1 > opts.maxRedirects || seen.has(next)) {
           throw new FetchFailure('too_many_redirects', seen.has(next) ? `redirect loop back to ${next}` : `more than ${opts.maxRedirects} redirects`, false);
         }
+        checkRedirect(startUrl, next);
         seen.add(next);
         url = next;
         continue;

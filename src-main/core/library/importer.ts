@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
 import type { ImportArgs, CallContext } from '../../../src-shared/contract/handlers';
-import { QcError } from '../../../src-shared/contract/errors';
+import { describeError, QcError, toErrorShape } from '../../../src-shared/contract/errors';
 import type { Label } from '../../../src-shared/domain/label';
 import type { FailureReason, ImportKind, ImportSummary, LabelCounts } from '../../../src-shared/domain/library';
 import type { Db } from '../db/open';
@@ -18,12 +18,13 @@ import { fetchBytes, FetchFailure, DEFAULT_FETCH_OPTIONS } from './fetch';
 import { scanFolder } from './folder';
 import { parseInput, type RowProblem } from './parse';
 import { sha256, type ImageStore, type StoredFiles } from './store';
+import { readLocalFile, resolveSource, type Mirror, type SourcePolicy } from './sources';
 import { DEFAULT_MAX_PIXELS, verifyImage, VerifyFailure } from './verify';
 
-export interface Mirror {
-  prefix: string;
-  dir: string;
-}
+export type { Mirror } from './sources';
+
+/** Input lists (ratings, exemplars, bundles) larger than this are refused before reading. */
+export const MAX_INPUT_BYTES = 512 * 1024 * 1024;
 
 export interface SourceRow {
   origin: string;
@@ -46,6 +47,8 @@ interface Prepared {
   rowCount: number;
   problems: RowProblem[];
   bundle: { format: 'tsv' | 'urls'; columns: string[] } | null;
+  /** Whether `file:` URLs of this input may be read (a chosen folder, or a local file with --allow-local). */
+  allowLocal: boolean;
 }
 
 export interface ImporterDeps {
@@ -83,9 +86,14 @@ export class Importer {
   constructor(private readonly deps: ImporterDeps) {
     const { db } = deps;
     this.q = {
-      newImport: db.prepare<[string, string]>("INSERT INTO imports (kind, source, status) VALUES (?, ?, 'running')"),
-      setEncoding: db.prepare<[string, number]>('UPDATE imports SET encoding = ? WHERE id = ?'),
-      finishImport: db.prepare<[string, string, number]>("UPDATE imports SET status = ?, summary = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?"),
+      newImport: db.prepare<[string, string, string, number]>("INSERT INTO imports (kind, source, encoding, status, pid) VALUES (?, ?, ?, 'running', ?)"),
+      finishImport: db.prepare<[string, string | null, string | null, number]>(
+        "UPDATE imports SET status = ?, summary = ?, error = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
+      ),
+      runningImports: db.prepare<[], { id: number; pid: number | null }>("SELECT id, pid FROM imports WHERE status = 'running'"),
+      markInterrupted: db.prepare<[string, number]>(
+        "UPDATE imports SET status = 'failed', error = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ? AND status = 'running'",
+      ),
       upsertRow: db.prepare(
         `INSERT INTO source_rows (origin, line, kind, url, eol_id, rating, exemplar, folder_label, ancestry, raw, import_id)
          VALUES (@origin, @line, @kind, @url, @eolId, @rating, @exemplar, @folderLabel, @ancestry, @raw, @importId)
@@ -101,12 +109,13 @@ export class Importer {
       ),
       clearRowFailures: db.prepare<[string]>("DELETE FROM failures WHERE stage = 'row' AND file = ?"),
       fetchFailure: db.prepare(
-        `INSERT INTO failures (url, file, line, reason, detail, import_id, stage) VALUES (@url, NULL, NULL, @reason, @detail, @importId, 'fetch')
+        `INSERT INTO failures (url, file, line, reason, detail, import_id, stage) VALUES (@url, @file, @line, @reason, @detail, @importId, 'fetch')
          ON CONFLICT (url) WHERE stage = 'fetch' DO UPDATE SET reason = excluded.reason, detail = excluded.detail, import_id = excluded.import_id,
+           file = COALESCE(excluded.file, file), line = COALESCE(excluded.line, line),
            attempts = attempts + 1, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
       ),
       knownFailure: db.prepare<[string], { reason: FailureReason }>("SELECT reason FROM failures WHERE stage = 'fetch' AND url = ?"),
-      allFetchFailures: db.prepare<[], { url: string }>("SELECT url FROM failures WHERE stage = 'fetch' ORDER BY id"),
+      allFetchFailures: db.prepare<[], { url: string; file: string | null; line: number | null }>("SELECT url, file, line FROM failures WHERE stage = 'fetch' ORDER BY id"),
       clearFetchFailure: db.prepare<[string]>("DELETE FROM failures WHERE stage = 'fetch' AND url = ?"),
       urlImage: db.prepare<[string], { image_id: number }>('SELECT image_id FROM image_urls WHERE url = ?'),
       imageBySha: db.prepare<[string], { id: number }>('SELECT id FROM images WHERE sha256 = ?'),
@@ -123,6 +132,7 @@ export class Importer {
       bundleItem: db.prepare<[number, number, number]>('INSERT INTO bundle_items (bundle_id, line, source_row_id) VALUES (?, ?, ?)'),
       labelOf: db.prepare<[number], { label: Label | null }>('SELECT label FROM labels WHERE image_id = ?'),
     };
+    this.markInterrupted();
   }
 
   async run(args: ImportArgs, ctx: CallContext): Promise<ImportSummary> {
@@ -136,9 +146,24 @@ export class Importer {
   /** Retry every URL that failed before, in any import. */
   async retryFailed(args: Omit<ImportArgs, 'source' | 'kind' | 'retryFailed'>, ctx: CallContext): Promise<ImportSummary> {
     args = { ...args, mirrors: (args.mirrors ?? []).map(checkMirror) };
-    const urls = this.q.allFetchFailures.all().map((r) => r.url);
-    const prepared: Prepared = { kind: 'retry', origin: '(failed URLs)', encoding: 'n/a', rows: [], rowCount: 0, problems: [], bundle: null };
-    return this.execute(prepared, { ...args, source: prepared.origin, retryFailed: true }, ctx, performance.now(), { network: 0 }, urls);
+    const extra = this.q.allFetchFailures.all().map((r) => ({ url: r.url, file: r.file, line: r.line, allowLocal: retryMayReadLocal(r, args.allowLocal === true) }));
+    const prepared: Prepared = { kind: 'retry', origin: '(failed URLs)', encoding: 'n/a', rows: [], rowCount: 0, problems: [], bundle: null, allowLocal: false };
+    return this.execute(prepared, { ...args, source: prepared.origin, retryFailed: true }, ctx, performance.now(), { network: 0 }, extra);
+  }
+
+  /**
+   * Imports left `running` by a process that no longer exists (killed, crashed, power cut) are
+   * marked `failed` with the reason, so no import stays `running` for ever. Imports of live
+   * processes (another `qc` on the same library) are left alone. Returns how many were marked.
+   */
+  markInterrupted(): number {
+    let marked = 0;
+    for (const r of this.q.runningImports.all()) {
+      if (r.pid === process.pid || (r.pid !== null && isAlive(r.pid))) continue;
+      const who = r.pid === null ? 'its process' : `its process (pid ${r.pid})`;
+      marked += this.q.markInterrupted.run(`interrupted: ${who} ended before the import finished; run it again to complete it`, r.id).changes;
+    }
+    return marked;
   }
 
   /** Read and parse the input. Throws a QcError (file, line) before anything is written. */
@@ -162,7 +187,8 @@ export class Importer {
         ancestry: null,
         raw: r.raw,
       }));
-      return { kind: 'folder', origin: scan.root, encoding: 'n/a', rows, rowCount: rows.length, problems: [], bundle: null };
+      // The user chose this folder: its files are the input.
+      return { kind: 'folder', origin: scan.root, encoding: 'n/a', rows, rowCount: rows.length, problems: [], bundle: null, allowLocal: true };
     }
     let bytes: Buffer;
     if (isRemote) {
@@ -173,7 +199,12 @@ export class Importer {
         throw e;
       }
     } else {
-      bytes = fs.readFileSync(local as string);
+      try {
+        bytes = await readLocalFile(local as string, MAX_INPUT_BYTES);
+      } catch (e) {
+        if (e instanceof FetchFailure) throw new QcError('bad_input', e.message, { file: local as string });
+        throw e;
+      }
     }
     const origin = local ?? source;
     const parsed = parseInput(bytes, origin, args.kind);
@@ -186,20 +217,43 @@ export class Importer {
       rowCount: parsed.rowCount,
       problems: parsed.problems,
       bundle: parsed.kind === 'bundle' ? { format: parsed.format, columns: parsed.columns } : null,
+      // A list downloaded over HTTP never names local files; a local one only with --allow-local.
+      allowLocal: !isRemote && args.allowLocal === true,
     };
   }
 
-  private async execute(
+  /**
+   * Run a prepared import. Whatever happens, the import row ends `done`, `cancelled` or `failed`
+   * (with the error), never `running`: per-URL problems of any kind are recorded failures, and an
+   * error that stops the whole import (the disk, the database) marks it failed before it propagates.
+   */
+  private async execute(p: Prepared, args: ImportArgs, ctx: CallContext, started: number, counters: { network: number }, extra: ExtraUrl[] = []): Promise<ImportSummary> {
+    const importId = Number(this.q.newImport.run(p.kind, p.origin, p.encoding, process.pid).lastInsertRowid);
+    try {
+      const summary = await this.executeImport(importId, p, args, ctx, started, counters, extra);
+      this.q.finishImport.run(summary.cancelled ? 'cancelled' : 'done', JSON.stringify(summary), null, importId);
+      return summary;
+    } catch (e) {
+      const cancelled = ctx.signal.aborted;
+      try {
+        this.q.finishImport.run(cancelled ? 'cancelled' : 'failed', null, cancelled ? 'cancelled' : describeError(toErrorShape(e)), importId);
+      } catch {
+        // The database itself is failing: markInterrupted() settles this import at the next open.
+      }
+      throw e;
+    }
+  }
+
+  private async executeImport(
+    importId: number,
     p: Prepared,
     args: ImportArgs,
     ctx: CallContext,
     started: number,
     counters: { network: number },
-    extraUrls: string[] = [],
+    extra: ExtraUrl[],
   ): Promise<ImportSummary> {
     const { db, labels } = this.deps;
-    const importId = Number(this.q.newImport.run(p.kind, p.origin).lastInsertRowid);
-    this.q.setEncoding.run(p.encoding, importId);
     let bundleId: number | null = null;
 
     // 1. Every row, every row problem and the bundle, in one transaction.
@@ -229,11 +283,15 @@ export class Importer {
         this.q.clearBundleItems.run(bundleId);
         for (const r of p.rows) this.q.bundleItem.run(bundleId, r.line, rowIds.get(r.line)!);
       }
-    })();
+    }).immediate();
     ctx.progress({ job: 'import', phase: 'rows', done: p.rowCount, total: p.rowCount });
 
-    // 2. Split distinct URLs into stored, known failures, and work to do.
-    const urls = [...new Set([...p.rows.map((r) => r.url), ...extraUrls])];
+    // 2. Split distinct URLs into stored, known failures, and work to do. Each URL remembers the
+    //    first row that names it (file and line of its failure) and whether it may be read locally.
+    const where = new Map<string, ExtraUrl>();
+    for (const r of p.rows) if (!where.has(r.url)) where.set(r.url, { url: r.url, file: r.origin, line: r.line > 0 ? r.line : null, allowLocal: p.allowLocal });
+    for (const x of extra) if (!where.has(x.url)) where.set(x.url, x);
+    const urls = [...where.keys()];
     const touched = new Set<number>();
     const failures = new Map<string, FailureReason>();
     let failedBefore = 0;
@@ -252,21 +310,24 @@ export class Importer {
     const existingBefore = new Set(touched);
     const writer = labels.importWriter(importId);
     // Rows may add evidence (a rating, an exemplar) to images that are already stored.
-    db.transaction(() => existingBefore.forEach((id) => writer.apply(id)))();
+    db.transaction(() => existingBefore.forEach((id) => writer.apply(id))).immediate();
 
-    // 3. Fetch, verify and store the rest, bounded.
+    // 3. Fetch, verify and store the rest, bounded. Nothing a single URL does can stop the others.
     const newImages = new Set<number>();
     const mirrors = args.mirrors ?? [];
-    const limit = pLimit(Math.max(1, Math.min(64, args.concurrency ?? DEFAULT_CONCURRENCY)));
+    const concurrency = Number.isSafeInteger(args.concurrency) ? (args.concurrency as number) : DEFAULT_CONCURRENCY;
+    const limit = pLimit(Math.max(1, Math.min(64, concurrency)));
     let done = 0;
+    let fatal: unknown = null;
     const report = () => ctx.progress({ job: 'import', phase: 'download', done, total: todo.length, failed: failures.size });
     report();
     const fetchOpts = { ...fetchOverrides(args), signal: ctx.signal, onRequest: () => counters.network++ };
     const tasks = todo.map((url) =>
       limit(async () => {
-        if (ctx.signal.aborted) return;
+        if (ctx.signal.aborted || fatal) return;
+        const at = where.get(url);
         try {
-          const bytes = await obtain(url, mirrors, fetchOpts);
+          const bytes = await obtain(url, { mirrors, allowLocal: at?.allowLocal ?? false }, fetchOpts);
           const hash = sha256(bytes);
           // A picture already stored under another URL needs no decoding: just map the URL to it.
           let fresh: { image: Awaited<ReturnType<typeof verifyImage>>; files: StoredFiles } | null = null;
@@ -285,18 +346,27 @@ export class Importer {
             this.q.clearFetchFailure.run(url);
             writer.apply(id);
             touched.add(id);
-          })();
+          }).immediate();
         } catch (e) {
-          if (ctx.signal.aborted) return;
-          if (!(e instanceof FetchFailure || e instanceof VerifyFailure)) throw e;
-          failures.set(url, e.reason);
-          this.q.fetchFailure.run({ url, reason: e.reason, detail: e.message, importId });
+          const known = e instanceof FetchFailure || e instanceof VerifyFailure;
+          if (ctx.signal.aborted && !known) return;
+          const reason: FailureReason = known ? e.reason : 'internal';
+          const detail = known ? e.message : `${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`.slice(0, 500);
+          failures.set(url, reason);
+          try {
+            this.q.fetchFailure.run({ url, file: at?.file ?? null, line: at?.line ?? null, reason, detail, importId });
+          } catch (dbError) {
+            fatal ??= dbError; // the database cannot take even a failure: stop and report that
+          }
         }
         done++;
         report();
+      }).catch((e: unknown) => {
+        fatal ??= e; // not a URL's problem (progress reporting, the database): stop and fail the import
       }),
     );
     await Promise.all(tasks);
+    if (fatal) throw fatal;
 
     // 4. Summary.
     const cancelled = ctx.signal.aborted;
@@ -310,7 +380,7 @@ export class Importer {
     for (const reason of failures.values()) failuresByReason[reason] = (failuresByReason[reason] ?? 0) + 1;
     const rowProblems = p.problems.length;
     for (const pr of p.problems) failuresByReason[pr.reason] = (failuresByReason[pr.reason] ?? 0) + 1;
-    const summary: ImportSummary = {
+    return {
       import_id: importId,
       kind: p.kind,
       source: p.origin,
@@ -329,8 +399,39 @@ export class Importer {
       seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
       cancelled,
     };
-    this.q.finishImport.run(cancelled ? 'cancelled' : 'done', JSON.stringify(summary), importId);
-    return summary;
+  }
+}
+
+/** A URL to bring in, with the row that named it and whether it may be read from the local disk. */
+interface ExtraUrl {
+  url: string;
+  file: string | null;
+  line: number | null;
+  allowLocal: boolean;
+}
+
+/**
+ * Whether a failed URL may be read locally when retried: it came from a folder the user chose (the
+ * failure's file is the URL's own file), or from a local input file and the retry has --allow-local.
+ */
+function retryMayReadLocal(f: { url: string; file: string | null; line: number | null }, allowLocal: boolean): boolean {
+  if (!f.file) return false;
+  if (f.line === null && /^file:/i.test(f.url)) {
+    try {
+      if (fileURLToPath(f.url) === f.file) return true;
+    } catch {
+      return false;
+    }
+  }
+  return allowLocal && !/^[a-z][a-z0-9+.-]*:\/\//i.test(f.file);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -341,23 +442,9 @@ function fetchOverrides(args: ImportArgs) {
   };
 }
 
-/** The bytes behind a URL: from a mirror folder, a local file, or the network. */
-async function obtain(url: string, mirrors: Mirror[], fetchOpts: Parameters<typeof fetchBytes>[1]): Promise<Buffer> {
-  for (const m of mirrors) {
-    if (!url.startsWith(m.prefix)) continue;
-    const rel = decodeURIComponent(url.slice(m.prefix.length).split(/[?#]/)[0] ?? '');
-    const file = path.resolve(m.dir, rel);
-    if (!file.startsWith(m.dir + path.sep)) throw new FetchFailure('bad_url', `mirror path escapes ${m.dir}: ${rel}`, false);
-    if (fs.existsSync(file)) return fs.promises.readFile(file);
-  }
-  if (url.startsWith('file:')) {
-    const file = fileURLToPath(url);
-    try {
-      return await fs.promises.readFile(file);
-    } catch {
-      throw new FetchFailure('missing_file', `cannot read ${file}`, false);
-    }
-  }
-  if (!/^https?:\/\//i.test(url)) throw new FetchFailure('bad_url', `unsupported URL: ${url}`, false);
-  return fetchBytes(url, fetchOpts);
+/** The bytes behind a URL under the policy (sources.ts): a mirror file, an allowed local file, or the network. */
+async function obtain(url: string, policy: SourcePolicy, fetchOpts: Parameters<typeof fetchBytes>[1]): Promise<Buffer> {
+  const src = resolveSource(url, policy);
+  if (src.kind === 'file') return readLocalFile(src.path, DEFAULT_FETCH_OPTIONS.maxBytes);
+  return fetchBytes(src.url, fetchOpts);
 }

@@ -89,6 +89,9 @@ export function detectKind(firstLine: string, file: string, line = 1): { kind: E
   );
 }
 
+/** A rating as EOL writes it: digits with an optional fraction (`3`, `2.5`, `.5`, `4.`). */
+const DECIMAL = /^(\d+\.?\d*|\.\d+)$/;
+
 // Control characters other than tab that have no business in a TSV row.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
@@ -177,7 +180,8 @@ function parseTsv(lines: string[], headerIndex: number, file: string, encoding: 
     let rating: number | null = null;
     if (spec.rating) {
       const text = (raw[spec.rating] ?? '').trim();
-      rating = text === '' ? NaN : Number(text);
+      // Plain decimals only: Number() would also read "0x3", "0b11", "1e0" and "Infinity".
+      rating = DECIMAL.test(text) ? Number(text) : NaN;
       if (!isValidRating(rating)) {
         problems.push({ line, reason: 'bad_rating', detail: `${spec.rating} "${truncate(text)}" is not a number in 1..5`, url });
         continue;

@@ -4,6 +4,7 @@
  */
 import { sql as m001 } from './001_library';
 import { sql as m002 } from './002_ml';
+import { sql as m004 } from './004_import_owner';
 
 export interface Migration {
   version: number;
@@ -14,6 +15,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'library', sql: m001 },
   { version: 2, name: 'ml', sql: m002 },
+  { version: 4, name: 'import_owner', sql: m004 },
 ];
 
-export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -1,0 +1,208 @@
+/**
+ * Where an image's bytes may come from, and reading them safely.
+ *
+ * The URL policy (README "Import safety"):
+ * - `http:` and `https:` URLs are fetched from the network; nothing else is, ever.
+ * - A URL that starts with a mirror's prefix is read from the mirror folder when the file is there;
+ *   the path must stay inside that folder (after following links) and be a regular file.
+ * - `file:` URLs are read only when the import allows local files: a folder the user chose, or an
+ *   input file given on the command line / chosen in the UI together with `--allow-local`
+ *   (`allowLocal: true`). A list downloaded over HTTP never allows them. `file://host/…` (a remote
+ *   host) is refused.
+ * - Local files must be regular files (no folders, FIFOs, devices or sockets), are opened without
+ *   blocking and read with the same 64 MB cap as downloads: a huge file is refused by its size,
+ *   never read whole.
+ * - Redirects: at most 5; only to http(s); a redirect to a loopback, private or link-local address
+ *   (or `localhost`) is refused unless the original URL's host was itself such an address (so local
+ *   test servers and an intranet mirror still work, but a public host cannot bounce the importer
+ *   into the user's network). Names are judged by their spelling, not by DNS.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_FETCH_OPTIONS, FetchFailure } from './fetch';
+
+export interface Mirror {
+  prefix: string;
+  dir: string;
+}
+
+export interface SourcePolicy {
+  mirrors: readonly Mirror[];
+  /** Whether `file:` URLs may be read (a chosen folder, or a local input with --allow-local). */
+  allowLocal: boolean;
+  maxBytes?: number;
+}
+
+/** What a URL resolves to under the policy: a local file to read, or an http(s) URL to fetch. */
+export type Resolved = { kind: 'file'; path: string; via: 'mirror' | 'local' } | { kind: 'http'; url: string };
+
+/**
+ * Decide where a URL's bytes come from. Throws a FetchFailure (never anything else) when the URL
+ * is refused. A mirror file that does not exist falls through to the network, as before.
+ */
+export function resolveSource(url: string, policy: SourcePolicy): Resolved {
+  for (const m of policy.mirrors) {
+    if (!url.startsWith(m.prefix)) continue;
+    let rel: string;
+    try {
+      rel = decodeURIComponent(url.slice(m.prefix.length).split(/[?#]/)[0] ?? '');
+    } catch {
+      throw new FetchFailure('bad_url', `the URL has a broken %-escape: ${short(url)}`, false);
+    }
+    if (rel.includes('\0')) throw new FetchFailure('bad_url', `the URL names a path with a NUL byte: ${short(url)}`, false);
+    const file = path.resolve(m.dir, rel);
+    if (!isInside(m.dir, file)) throw new FetchFailure('bad_url', `mirror path escapes ${m.dir}: ${short(rel)}`, false);
+    if (fs.existsSync(file)) {
+      // Links inside the mirror must not lead out of it.
+      let real: string;
+      try {
+        real = fs.realpathSync(file);
+      } catch {
+        throw new FetchFailure('missing_file', `cannot resolve ${file}`, false);
+      }
+      if (!isInside(realDir(m.dir), real)) throw new FetchFailure('bad_url', `mirror path leads out of ${m.dir} through a link: ${short(rel)}`, false);
+      return { kind: 'file', path: file, via: 'mirror' };
+    }
+  }
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+  if (scheme === 'file') {
+    if (!policy.allowLocal) {
+      throw new FetchFailure('local_refused', 'a file: URL; local files are read only from a local input given with --allow-local (or through a mirror)', false);
+    }
+    let file: string;
+    try {
+      file = fileURLToPath(url);
+    } catch (e) {
+      throw new FetchFailure('bad_url', `not a local file URL (${(e as Error).message}): ${short(url)}`, false);
+    }
+    if (file.includes('\0')) throw new FetchFailure('bad_url', `the URL names a path with a NUL byte: ${short(url)}`, false);
+    return { kind: 'file', path: file, via: 'local' };
+  }
+  if (scheme !== 'http' && scheme !== 'https') throw new FetchFailure('bad_url', `unsupported URL (only http and https): ${short(url)}`, false);
+  try {
+    new URL(url);
+  } catch {
+    throw new FetchFailure('bad_url', `not a valid URL: ${short(url)}`, false);
+  }
+  return { kind: 'http', url };
+}
+
+/** Whether `file` is strictly inside `dir` (both absolute). */
+export function isInside(dir: string, file: string): boolean {
+  const rel = path.relative(dir, file);
+  return rel !== '' && !rel.startsWith(`..${path.sep}`) && rel !== '..' && !path.isAbsolute(rel);
+}
+
+const realDirs = new Map<string, string>();
+function realDir(dir: string): string {
+  let real = realDirs.get(dir);
+  if (!real) {
+    try {
+      real = fs.realpathSync(dir);
+    } catch {
+      real = dir;
+    }
+    realDirs.set(dir, real);
+  }
+  return real;
+}
+
+function describeStat(st: fs.Stats): string {
+  if (st.isDirectory()) return 'a folder';
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+const CHUNK = 1 << 20;
+
+/**
+ * Read a regular file with a size cap. Opened with O_NONBLOCK so a FIFO cannot hang the open;
+ * anything that is not a regular file is refused before a byte is read, and a file larger than
+ * `maxBytes` is refused by its size (and, if it grows while read, after at most `maxBytes` + 1 bytes).
+ */
+export async function readLocalFile(file: string, maxBytes = DEFAULT_FETCH_OPTIONS.maxBytes): Promise<Buffer> {
+  let fh: fs.promises.FileHandle;
+  try {
+    fh = await fs.promises.open(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new FetchFailure('missing_file', `no such file: ${file}`, false);
+    if (code === 'EISDIR') throw new FetchFailure('not_file', `${file} is a folder, not a regular file`, false);
+    throw new FetchFailure('missing_file', `cannot read ${file} (${code ?? (e as Error).message})`, false);
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new FetchFailure('not_file', `${file} is ${describeStat(st)}, not a regular file`, false);
+    if (st.size > maxBytes) throw new FetchFailure('too_large', `the file has ${st.size} bytes, over the limit of ${maxBytes} bytes`, false);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const want = Math.min(CHUNK, maxBytes + 1 - total);
+      const buf = Buffer.allocUnsafe(want);
+      const { bytesRead } = await fh.read(buf, 0, want, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      chunks.push(buf.subarray(0, bytesRead));
+      if (total > maxBytes) throw new FetchFailure('too_large', `the file grew over the limit of ${maxBytes} bytes while read`, false);
+    }
+    return Buffer.concat(chunks, total);
+  } catch (e) {
+    if (e instanceof FetchFailure) throw e;
+    throw new FetchFailure('missing_file', `cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, false);
+  } finally {
+    await fh.close().catch(() => {});
+  }
+}
+
+/** Whether a host (as written in a URL) is loopback, private, link-local or unspecified. */
+export function isPrivateHost(hostname: string): boolean {
+  let h = hostname.toLowerCase();
+  if (h.startsWith('[') && h.endsWith(']')) h = h.slice(1, -1);
+  if (h.endsWith('.')) h = h.slice(0, -1);
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  const v = net.isIP(h);
+  if (v === 4) return isPrivateV4(h);
+  if (v === 6) {
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h)?.[1];
+    if (mapped) return isPrivateV4(mapped);
+    const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(h);
+    if (hex) {
+      const a = parseInt(hex[1]!, 16);
+      const b = parseInt(hex[2]!, 16);
+      return isPrivateV4(`${a >> 8}.${a & 255}.${b >> 8}.${b & 255}`);
+    }
+    if (h === '::1' || h === '::') return true;
+    const first = parseInt(h.split(':')[0] || '0', 16);
+    return (first & 0xfe00) === 0xfc00 || (first & 0xffc0) === 0xfe80;
+  }
+  return false;
+}
+
+function isPrivateV4(ip: string): boolean {
+  const [a = 0, b = 0] = ip.split('.').map(Number);
+  return a === 127 || a === 10 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127);
+}
+
+/** The redirect rule: throws a FetchFailure when `from` may not redirect to `to`. */
+export function checkRedirect(original: string, to: string): void {
+  let target: URL;
+  try {
+    target = new URL(to);
+  } catch {
+    throw new FetchFailure('bad_url', `redirect to an invalid URL: ${short(to)}`, false);
+  }
+  if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+    throw new FetchFailure('redirect_refused', `redirect to a ${target.protocol} URL refused (only http and https)`, false);
+  }
+  if (isPrivateHost(target.hostname) && !isPrivateHost(new URL(original).hostname)) {
+    throw new FetchFailure('redirect_refused', `redirect from a public host to a local or private address (${target.host}) refused`, false);
+  }
+}
+
+function short(s: string, n = 120): string {
+  return s.length > n ? `${s.slice(0, n)}…` : s;
+}
