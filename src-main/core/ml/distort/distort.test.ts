@@ -1,0 +1,121 @@
+/**
+ * The distortion library on a real dev photo (shrunk to 290 px to keep the test fast; pixel
+ * parameters scale with the long side): each kind is deterministic per seed, leaves its input
+ * untouched, and damages more at higher levels (PSNR against the original falls with the level;
+ * the measured ladder is printed). Benign edits stay close to the original.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RgbImage } from '../backbone/preprocess';
+import { applySynthetic, BENIGN_KINDS, benignEdit, distort, DISTORTION_KINDS, DISTORTIONS, planAugmentation, psnr, specKey, ssim } from './index';
+import { jpegRoundTrip } from './codecs';
+import { toFloat, toRgb } from './ops';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+const photo = path.resolve(repoRoot, '../shared/datasets/quality-dev/images/9000003.jpg');
+let img: RgbImage;
+
+beforeAll(async () => {
+  const { data, info } = await sharp(photo).resize(290).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  img = { data: new Uint8Array(data), width: info.width, height: info.height };
+});
+
+describe('distort', () => {
+  it('covers the 25 KADID-10k types plus curved shake, combined defects and down-then-up sampling', () => {
+    expect(DISTORTION_KINDS.length).toBe(29);
+    expect(new Set(DISTORTION_KINDS).size).toBe(29);
+    for (const k of ['camera_shake', 'shake_noise', 'dark_noise', 'down_up', 'jpeg2000', 'jpeg', 'impulse_noise', 'non_eccentricity_patch']) expect(DISTORTION_KINDS).toContain(k);
+  });
+
+  it('is deterministic per seed, differs across seeds, and leaves the input untouched', () => {
+    const before = img.data.slice();
+    for (const kind of ['white_noise', 'camera_shake', 'jitter', 'color_block', 'mean_shift']) {
+      const a = distort(img, { kind, level: 3, seed: 7 });
+      const b = distort(img, { kind, level: 3, seed: 7 });
+      const c = distort(img, { kind, level: 3, seed: 8 });
+      expect(Buffer.from(a.data).equals(Buffer.from(b.data)), kind).toBe(true);
+      if (kind !== 'mean_shift') expect(Buffer.from(a.data).equals(Buffer.from(c.data)), kind).toBe(false);
+    }
+    expect(Buffer.from(img.data).equals(Buffer.from(before))).toBe(true);
+  });
+
+  it('damages more at every higher level (PSNR vs the original falls; SSIM at level 5 below level 1)', () => {
+    const rows: string[] = [];
+    for (const def of DISTORTIONS) {
+      const out = [1, 2, 3, 4, 5].map((level) => distort(img, { kind: def.kind, level, seed: 11 }));
+      const p = out.map((o) => psnr(img, o));
+      const s = out.map((o) => ssim(img, o));
+      rows.push(`${def.kind.padEnd(24)} PSNR ${p.map((v) => v.toFixed(1).padStart(5)).join(' ')}   SSIM ${s.map((v) => v.toFixed(3)).join(' ')}`);
+      for (let l = 1; l < 5; l++) expect(p[l]!, `${def.kind} level ${l + 1} vs ${l}`).toBeLessThanOrEqual(p[l - 1]! + 0.05);
+      expect(p[4]!, def.kind).toBeLessThan(p[0]! - 1);
+      expect(out.every((o) => o.width === img.width && o.height === img.height)).toBe(true);
+      // Colour-only kinds barely touch luma structure; the rest lose structural similarity.
+      if (def.family !== 'colour' && def.kind !== 'mean_shift') expect(s[4]!, def.kind).toBeLessThan(s[0]!);
+    }
+    console.log(rows.join('\n'));
+  });
+
+  it('rejects unknown kinds and levels with a clear error', () => {
+    expect(() => distort(img, { kind: 'nope', level: 1, seed: 1 })).toThrow(/unknown kind 'nope'/);
+    expect(() => distort(img, { kind: 'jpeg', level: 6, seed: 1 })).toThrow(/level must be an integer 1..5/);
+    expect(() => distort({ data: new Uint8Array(5), width: 2, height: 2 }, { kind: 'jpeg', level: 1, seed: 1 })).toThrow(/5 bytes for a 2x2/);
+  });
+
+  it('JPEG simulation: lower quality, lower PSNR; near-lossless at quality 100', () => {
+    const q = [95, 75, 40, 10].map((quality) => psnr(img, toRgb(jpegRoundTrip(toFloat(img), quality))));
+    expect(q[0]!).toBeGreaterThan(35);
+    for (let i = 1; i < q.length; i++) expect(q[i]!).toBeLessThan(q[i - 1]!);
+  });
+});
+
+describe('benign edits', () => {
+  it('are deterministic and stay close to the original', () => {
+    const rows: string[] = [];
+    for (const kind of BENIGN_KINDS) {
+      const a = benignEdit(img, { kind, seed: 3 });
+      const b = benignEdit(img, { kind, seed: 3 });
+      expect(Buffer.from(a.data).equals(Buffer.from(b.data)), kind).toBe(true);
+      if (kind === 'resize') continue;
+      const s = ssim(img, a);
+      rows.push(`${kind.padEnd(14)} SSIM ${s.toFixed(3)}  PSNR ${psnr(img, a).toFixed(1)}`);
+      expect(s, kind).toBeGreaterThan(0.8);
+    }
+    console.log(rows.join('\n'));
+  });
+
+  it('a benign edit is milder than a level-3 distortion of the same family', () => {
+    const benign = ssim(img, benignEdit(img, { kind: 'jpeg_mild', seed: 1 }));
+    expect(benign).toBeGreaterThan(ssim(img, distort(img, { kind: 'jpeg', level: 3, seed: 1 })));
+    const lowKey = psnr(img, benignEdit(img, { kind: 'low_key', seed: 1 }));
+    expect(lowKey).toBeGreaterThan(psnr(img, distort(img, { kind: 'darken', level: 3, seed: 1 })));
+  });
+
+  it('resize changes the size within ×0.5–×1.5', () => {
+    for (let seed = 1; seed <= 5; seed++) {
+      const r = benignEdit(img, { kind: 'resize', seed });
+      expect(r.width / img.width).toBeGreaterThanOrEqual(0.49);
+      expect(r.width / img.width).toBeLessThanOrEqual(1.51);
+    }
+  });
+});
+
+describe('planAugmentation', () => {
+  it('deals every kind about equally, honours exclusions and is deterministic', () => {
+    const plan = planAugmentation(58, { copies: 4, seed: 1, excludeKinds: ['jpeg', 'jpeg2000'] });
+    expect(plan).toEqual(planAugmentation(58, { copies: 4, seed: 1, excludeKinds: ['jpeg', 'jpeg2000'] }));
+    const bad = plan.filter((p) => p.label === 'bad');
+    expect(bad.length).toBe(58 * 4);
+    expect(plan.filter((p) => p.label === 'good').length).toBe(58 * 2);
+    const counts = new Map<string, number>();
+    for (const p of bad) counts.set(p.spec.kind, (counts.get(p.spec.kind) ?? 0) + 1);
+    expect(counts.has('jpeg')).toBe(false);
+    expect(counts.size).toBe(27);
+    expect(Math.max(...counts.values()) - Math.min(...counts.values())).toBeLessThanOrEqual(1);
+    expect(bad.every((p) => p.spec.level >= 2 && p.spec.level <= 5)).toBe(true);
+    expect(new Set(plan.map((p) => `${p.source}:${specKey(p.spec)}`)).size).toBe(plan.length);
+    expect(plan.filter((p) => p.label === 'good').every((p) => BENIGN_KINDS.includes(p.spec.kind) && p.spec.level === 0)).toBe(true);
+    expect(() => applySynthetic(img, plan[0]!.spec)).not.toThrow();
+  });
+});
