@@ -3,7 +3,7 @@
  * graphs (Step 2 kept the N best attempts "by accuracy and by how well they learned"), and the
  * ranking of runs by held-out AUC. Pure: the CLI, the Train screen and the graph export share it.
  */
-import type { EpochStats } from './ml';
+import type { EpochStats, RunSummary } from './ml';
 
 export type FitVerdict = 'good fit' | 'overfitting' | 'underfitting' | 'unknown';
 
@@ -60,6 +60,12 @@ export function assessFit(epochs: readonly EpochStats[]): FitAssessment {
   return { verdict: 'good fit', reason: 'validation loss did not rise and validation accuracy follows training accuracy', best_epoch: bestEpoch };
 }
 
+/** A run in the N-best list: its rank by held-out AUC and how well it learned. */
+export interface RankedRun extends RunSummary {
+  rank: number;
+  fit: FitAssessment;
+}
+
 export interface RankableRun {
   run_id: number;
   status: string;
@@ -81,4 +87,39 @@ export function rankRuns<R extends RankableRun>(runs: readonly R[]): R[] {
       for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return kb[i]! - ka[i]!;
       return 0;
     });
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the seed's files export returns (`export.training`, `export.model`, `export.graphs`, `ml.bestRuns`).
+
+export interface TrainingExportSummary {
+  dir: string;
+  /** Files under images/1 … 5, by rating class. */
+  by_class: Record<'1' | '2' | '3' | '4' | '5', number>;
+  /** Files under images/agg/bad|good. */
+  agg: { bad: number; good: number };
+  linked: number;
+  copied: number;
+  lists: string[];
+  /** Rated images a curator marked "no label": the folders cannot say that. */
+  curator_unlabelled: number;
+  /** Images whose original file is missing from the library (not exported). */
+  missing: number;
+}
+
+export interface ModelExportSummary {
+  run_id: number;
+  dir: string;
+  model: string;
+  card: string;
+  inputs: { name: string; dtype: 'uint8' | 'float32'; shape: (number | string)[] }[];
+  /** Feature blocks the model needs as inputs besides the image (empty for a whole-image run). */
+  extra_inputs: string[];
+  bytes: number;
+}
+
+export interface GraphsExportSummary {
+  run_id: number;
+  files: string[];
+  fit: FitAssessment;
 }

@@ -1,0 +1,125 @@
+/**
+ * export-model: the exported ONNX file, loaded back through onnxruntime-node from nothing but the
+ * decoded image (and, for a run that used them, the documented extra feature blocks), gives the
+ * p(bad) that `qc classify` wrote, within 1e-4.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCore, type Core } from '../app';
+import { decodeRgb } from '../ml/backbone/preprocess';
+import { featureKey } from '../ml/embed';
+import { FeatureStore } from '../ml/featureStore';
+import { DEV_DIR, DEV_IMAGES, DEV_URL_PREFIX, tempDir } from '../../../test-support/fixtures';
+
+const TRAIN_ROWS = 90;
+const BUNDLE_ROWS = 24;
+
+interface Scored {
+  id: string;
+  file: string;
+  pBad: number;
+}
+
+/** p_bad per image id from a finaltags TSV. */
+function readFinalTags(file: string): Map<string, number> {
+  const [head, ...rows] = fs.readFileSync(file, 'utf8').trim().split('\n');
+  const cols = head!.split('\t');
+  const at = (c: string) => cols.indexOf(c);
+  return new Map(rows.map((r) => r.split('\t')).map((c) => [c[at('identifier')]!, Number(c[at('p_bad')])]));
+}
+
+describe('export-model', () => {
+  const dir = tempDir();
+  let core: Core;
+  let bundle: string;
+  let bundleIds: string[];
+
+  beforeAll(async () => {
+    core = createCore({ dataDir: path.join(dir, 'lib'), ml: 'in-process' });
+    const lines = fs.readFileSync(path.join(DEV_DIR, 'image_ratings.txt'), 'latin1').trim().split('\n');
+    const ratings = path.join(dir, 'ratings.txt');
+    fs.writeFileSync(ratings, `${lines.slice(0, TRAIN_ROWS + 1).join('\n')}\n`, 'latin1');
+    await core.call('library.import', { source: ratings, mirrors: [{ prefix: DEV_URL_PREFIX, dir: DEV_IMAGES }] });
+    // A bundle of dev photos the runs never saw, in EOL's bundle format.
+    const rest = lines.slice(TRAIN_ROWS + 1, TRAIN_ROWS + 1 + BUNDLE_ROWS).map((l) => l.split('\t'));
+    bundleIds = rest.map((c) => c[0]!);
+    bundle = path.join(dir, 'bundle.txt');
+    fs.writeFileSync(bundle, ['eolMediaURL\tidentifier\tdataObjectVersionID\tancestry', ...rest.map((c) => `${c[1]}\t${c[0]}\t${c[0]}\t{}`)].join('\n') + '\n');
+  }, 180_000);
+
+  afterAll(async () => {
+    await core.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function classifyWith(runId: number, out: string): Promise<Scored[]> {
+    await core.call('ml.classify', { source: bundle, outDir: out, mirrors: [{ prefix: DEV_URL_PREFIX, dir: DEV_IMAGES }], runId });
+    const p = readFinalTags(path.join(out, 'bundle_finaltags.tsv'));
+    return bundleIds.map((id) => ({ id, file: path.join(DEV_IMAGES, `${id}.jpg`), pBad: p.get(id)! }));
+  }
+
+  async function imageTensor(file: string): Promise<ort.Tensor> {
+    const img = await decodeRgb(file);
+    return new ort.Tensor('uint8', img.data, [1, img.height, img.width, 3]);
+  }
+
+  it('a whole-image MLP run: the image alone gives qc classify\'s p(bad) within 1e-4', async () => {
+    const run = await core.call('ml.train', { features: ['whole'], hidden: 32, epochs: 8 });
+    const scored = await classifyWith(run.run_id, path.join(dir, 'out-whole'));
+    const out = path.join(dir, 'model-whole');
+    const r = await core.call('export.model', { runId: run.run_id, outDir: out });
+    expect(r.extra_inputs).toEqual([]);
+    const card = JSON.parse(fs.readFileSync(r.card, 'utf8'));
+    expect(card).toMatchObject({ run_id: run.run_id, features: ['whole'], head: { kind: 'mlp', hidden: 32 }, preprocessing: { needs_only_the_image: true } });
+    expect(card.training_data.snapshot_hash).toBe(run.snapshot!.hash);
+    expect(card.thresholds.recommended_bad).toBe(run.recommended_threshold.bad);
+    expect(card.metrics.test_auc).toBe(run.metrics!.test_auc);
+
+    const session = await ort.InferenceSession.create(r.model);
+    expect(session.inputNames).toEqual(['image']);
+    let worst = 0;
+    for (const s of scored) {
+      const { p_bad } = await session.run({ image: await imageTensor(s.file) });
+      const p = (p_bad!.data as Float32Array)[0]!;
+      worst = Math.max(worst, Math.abs(p - s.pBad));
+    }
+    expect(Number.isFinite(worst)).toBe(true);
+    expect(worst).toBeLessThan(1e-4);
+    // The scores are not all alike: the comparison means something.
+    expect(Math.max(...scored.map((s) => s.pBad)) - Math.min(...scored.map((s) => s.pBad))).toBeGreaterThan(0.1);
+  }, 240_000);
+
+  it('a run with a block ONNX cannot compute takes it as a documented input', async () => {
+    const run = await core.call('ml.train', { features: ['whole', 'signals'], hidden: 0, epochs: 8 });
+    const scored = await classifyWith(run.run_id, path.join(dir, 'out-signals'));
+    const r = await core.call('export.model', { runId: run.run_id, outDir: path.join(dir, 'model-signals') });
+    expect(r.extra_inputs).toEqual(['signals']);
+    const card = JSON.parse(fs.readFileSync(r.card, 'utf8'));
+    expect(card.preprocessing.needs_only_the_image).toBe(false);
+    expect(card.preprocessing.outside_graph[0].input).toBe('signals');
+    expect(card.inputs[1].description).toMatch(/Not expressible in ONNX/);
+
+    const store = new FeatureStore(core.context.db);
+    const session = await ort.InferenceSession.create(r.model);
+    const shaOf = core.context.db.prepare("SELECT i.sha256 FROM images i JOIN image_urls u ON u.image_id = i.id WHERE u.url = ?");
+    let worst = 0;
+    for (const s of scored) {
+      const { sha256 } = shaOf.get(`${DEV_URL_PREFIX}${s.id}.jpg`) as { sha256: string };
+      const signals = store.get(sha256, featureKey('signals', run.params.backbone))!;
+      const { p_bad } = await session.run({ image: await imageTensor(s.file), signals: new ort.Tensor('float32', signals, [1, signals.length]) });
+      worst = Math.max(worst, Math.abs((p_bad!.data as Float32Array)[0]! - s.pBad));
+    }
+    expect(worst).toBeLessThan(1e-4);
+  }, 240_000);
+
+  it('refuses a run that has not finished, with the one "no trained model" error when there is none', async () => {
+    const empty = createCore({ dataDir: path.join(dir, 'empty'), ml: 'in-process' });
+    try {
+      await expect(empty.call('export.model', { outDir: path.join(dir, 'nothing') })).rejects.toThrow(/no trained model yet/);
+    } finally {
+      await empty.close();
+    }
+  });
+});

@@ -1,0 +1,198 @@
+/**
+ * `qc export-model RUN DIR`: a run as one ONNX model plus a JSON card, for people and tools that
+ * do not run Quality Curator (the seed's `saved_models/`).
+ *
+ * The graph is the backbone's, with the steps around it that ONNX can express:
+ *
+ *   image  uint8 [1, H, W, 3]  (decoded RGB: EXIF orientation applied, sRGB, no alpha)
+ *     → Cast → ÷255 → NCHW → Resize to 224×224 (linear, align_corners: the nsfwjs arithmetic of
+ *       backbone/preprocess.ts) → NHWC → backbone → embedding [1, 1280]
+ *     → (Concat with the other feature blocks, given as inputs, in the run's order)
+ *     → standardisation folded into the first layer → head (linear, or MLP with ReLU) → Sigmoid
+ *   p_bad  float [1, 1]
+ *
+ * What ONNX cannot express here — the native-resolution crops (positions depend on the image's
+ * size) and the hand-made quality signals — become extra inputs (`crops`, `signals`, …) that the
+ * card documents as pre-processing steps; a run trained on whole-image features needs the image only.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { QcError } from '../../../src-shared/contract/errors';
+import type { FeatureSet, RunDetail, TrainParams } from '../../../src-shared/domain/ml';
+import { findBackbone, loadManifest } from '../ml/backbone/manifest';
+import { PREPROCESS_VERSION } from '../ml/backbone/preprocess';
+import { DataType, GraphBuilder, ModelProto, valueInfo } from '../ml/backbone/onnx';
+import type { TrainedHead } from '../ml/train/types';
+
+export const MODEL_FILE = 'model.onnx';
+export const CARD_FILE = 'model-card.json';
+export const CARD_FORMAT = 'quality-curator-model/1';
+
+/** What each feature block is, for the card, when it has to be supplied as an input. */
+const BLOCK_NOTES: Record<string, string> = {
+  crops:
+    'Mean and max over the backbone embeddings of native-resolution 224-px crops of the decoded image (src-main/core/ml/features/crops.ts); crop positions depend on the image size, which ONNX cannot express here. `qc embed --features crops` computes them.',
+  signals:
+    'Hand-made quality signals computed from the decoded pixels (src-main/core/ml/features/signals.ts: sharpness, exposure, noise, blocking, …); not expressible as ONNX operators. `qc embed --features signals` computes them.',
+};
+
+export interface ModelExportResult {
+  dir: string;
+  model: string;
+  card: string;
+  inputs: { name: string; dtype: 'uint8' | 'float32'; shape: (number | string)[] }[];
+  /** Feature blocks the model needs as inputs besides the image (empty for a whole-image run). */
+  extra_inputs: string[];
+  bytes: number;
+}
+
+interface ModelObject {
+  graph: { node: unknown[]; initializer: unknown[]; input: { name: string }[]; output: { name: string }[]; name: string };
+  metadata_props?: { key: string; value: string }[];
+  [k: string]: unknown;
+}
+
+/** First-layer weights with standardisation and column scale folded in (double precision, then float32). */
+function foldedFirstLayer(head: TrainedHead): { w: Float32Array; b: Float32Array; cols: number } {
+  const layer = head.layers[0]!;
+  const cols = layer.shape[1]!;
+  const w = new Float32Array(layer.w.length);
+  const b = new Float64Array(layer.b);
+  for (let j = 0; j < head.d; j++) {
+    const s = (head.columnScale ? head.columnScale[j]! : 1) / head.std[j]!;
+    for (let k = 0; k < cols; k++) {
+      const v = layer.w[j * cols + k]! * s;
+      w[j * cols + k] = v;
+      b[k] = b[k]! - head.mean[j]! * v;
+    }
+  }
+  return { w, b: Float32Array.from(b), cols };
+}
+
+export interface ExportModelOptions {
+  run: RunDetail;
+  head: TrainedHead;
+  modelsDir: string;
+  outDir: string;
+  /** Feature widths of the run's blocks, in `params.features` order (from the feature cache). */
+  widths: Partial<Record<FeatureSet, number>>;
+}
+
+export async function exportModel(opts: ExportModelOptions): Promise<ModelExportResult> {
+  const { run, head } = opts;
+  const params: TrainParams = run.params;
+  if (run.status !== 'done') throw new QcError('bad_input', `run ${run.run_id} did not finish (${run.status}); only a finished run can be exported`);
+  const manifest = await loadManifest(opts.modelsDir);
+  const entry = findBackbone(manifest, params.backbone);
+  const backboneFile = path.join(opts.modelsDir, entry.file);
+  if (!fs.existsSync(backboneFile)) throw new QcError('not_found', 'the backbone model file is missing; run `npm install` (it converts the backbone)', { file: backboneFile });
+
+  const model = ModelProto.toObject(ModelProto.decode(fs.readFileSync(backboneFile)), { longs: Number, defaults: false }) as ModelObject;
+  const size = entry.input.size;
+  const backboneIn = entry.input.name;
+  const embedding = entry.output;
+  if (model.graph.input.length !== 1 || model.graph.input[0]!.name !== backboneIn) throw new QcError('internal', `backbone ${entry.id}: expected one graph input named ${backboneIn}`);
+  if (entry.input.layout !== 'NHWC') throw new QcError('internal', `backbone ${entry.id}: export supports NHWC backbones only`);
+
+  const g = new GraphBuilder();
+  // Pre-processing in the graph: uint8 HWC image → the backbone's NHWC 0..1 input at size × size.
+  g.node('Cast', 'qc_image_f', ['image'], { to: DataType.FLOAT });
+  g.node('Div', 'qc_image_01', ['qc_image_f', g.floatConst('qc_255', [], Float32Array.of(255))]);
+  g.node('Transpose', 'qc_image_nchw', ['qc_image_01'], { perm: [0, 3, 1, 2] });
+  g.node('Resize', 'qc_resized', ['qc_image_nchw', '', '', g.int64Const('qc_size', [1, 3, size, size])], { mode: 'linear', coordinate_transformation_mode: 'align_corners' });
+  g.node('Transpose', 'qc_resized_nhwc', ['qc_resized'], { perm: [0, 2, 3, 1] }, backboneIn);
+
+  // The head on the run's feature blocks, in order.
+  const inputs: ModelExportResult['inputs'] = [{ name: 'image', dtype: 'uint8', shape: [1, 'height', 'width', 3] }];
+  const blocks: string[] = [];
+  const extra: string[] = [];
+  let d = 0;
+  for (const set of params.features) {
+    if (set === 'whole') {
+      blocks.push(embedding);
+      d += entry.dim;
+      continue;
+    }
+    const width = opts.widths[set];
+    if (!width) throw new QcError('internal', `run ${run.run_id}: unknown width of the ${set} features`);
+    blocks.push(set);
+    extra.push(set);
+    inputs.push({ name: set, dtype: 'float32', shape: [1, width] });
+    d += width;
+  }
+  if (d !== head.d) throw new QcError('internal', `run ${run.run_id}: the head expects ${head.d} columns, the blocks give ${d}`);
+  const x = blocks.length === 1 ? blocks[0]! : g.node('Concat', 'qc_features', blocks, { axis: 1 });
+  const first = foldedFirstLayer(head);
+  let z = g.node('Gemm', 'qc_head_1', [x, g.floatConst('qc_w1', [head.d, first.cols], first.w), g.floatConst('qc_b1', [first.cols], first.b)]);
+  if (head.kind === 'mlp') {
+    const l2 = head.layers[1]!;
+    const h = g.node('Relu', 'qc_head_relu', [z]);
+    z = g.node('Gemm', 'qc_head_2', [h, g.floatConst('qc_w2', [l2.shape[0]!, 1], Float32Array.from(l2.w)), g.floatConst('qc_b2', [1], Float32Array.from(l2.b))]);
+  }
+  g.node('Sigmoid', 'p_bad', [z]);
+
+  model.graph.node = [...g.nodes.slice(0, 5), ...model.graph.node, ...g.nodes.slice(5)];
+  model.graph.initializer = [...model.graph.initializer, ...g.initializers];
+  model.graph.input = [valueInfo('image', [1, 'height', 'width', 3], DataType.UINT8), ...extra.map((s) => valueInfo(s, [1, opts.widths[s as FeatureSet]!]))];
+  model.graph.output = [valueInfo('p_bad', [1, 1]), valueInfo(embedding, [1, entry.dim])];
+  model.graph.name = `quality_curator_run_${run.run_id}`;
+  model.producer_name = 'quality-curator/export-model';
+  model.doc_string = `Quality Curator run ${run.run_id}: p(bad) of an image (${head.kind} head on ${params.features.join(' + ')} features of ${entry.id}).`;
+  model.metadata_props = [
+    ...(model.metadata_props ?? []),
+    { key: 'qc.run_id', value: String(run.run_id) },
+    { key: 'qc.features', value: params.features.join(',') },
+    { key: 'qc.output', value: 'p_bad' },
+  ];
+  const err = ModelProto.verify(model);
+  if (err) throw new QcError('internal', `export-model: bad ONNX message: ${err}`);
+  const bytes = ModelProto.encode(ModelProto.fromObject(model)).finish();
+
+  fs.mkdirSync(opts.outDir, { recursive: true });
+  const modelFile = path.join(opts.outDir, MODEL_FILE);
+  const cardFile = path.join(opts.outDir, CARD_FILE);
+  const tmp = `${modelFile}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, bytes);
+  fs.renameSync(tmp, modelFile);
+
+  const card = {
+    format: CARD_FORMAT,
+    run_id: run.run_id,
+    trained_at: run.created_at,
+    exported_at: new Date().toISOString(),
+    model_file: MODEL_FILE,
+    model_sha256: createHash('sha256').update(bytes).digest('hex'),
+    backbone: { id: entry.id, source: entry.source, license: entry.license, dim: entry.dim },
+    features: params.features,
+    head: { kind: head.kind, hidden: head.kind === 'mlp' ? head.hidden : 0, backend: head.backend },
+    inputs: inputs.map((i) => ({
+      ...i,
+      description:
+        i.name === 'image'
+          ? 'The decoded image as RGB bytes, height × width × 3: EXIF orientation applied, converted to sRGB, alpha removed. The graph resizes it itself.'
+          : `${BLOCK_NOTES[i.name] ?? `the ${i.name} feature block`} Not expressible in ONNX: supply it as an input.`,
+    })),
+    outputs: [
+      { name: 'p_bad', shape: [1, 1], description: 'probability that the image is bad; tag it bad at or above the threshold you choose (see thresholds)' },
+      { name: embedding, shape: [1, entry.dim], description: 'the backbone embedding, for reuse' },
+    ],
+    preprocessing: {
+      in_graph: `uint8 → float ÷ 255 → bilinear resize to ${size}×${size} with align_corners (the whole image stretched, no crop, no antialiasing) → ${entry.id}`,
+      version: PREPROCESS_VERSION,
+      outside_graph: extra.length ? extra.map((s) => ({ input: s, how: BLOCK_NOTES[s] ?? `the ${s} block of Quality Curator's features` })) : [],
+      needs_only_the_image: extra.length === 0,
+    },
+    training_data: { snapshot: run.snapshot, snapshot_hash: run.snapshot?.hash ?? null },
+    params,
+    metrics: run.metrics,
+    thresholds: {
+      recommended_bad: run.recommended_threshold.bad,
+      recommended_good: run.recommended_threshold.good,
+      target_error: params.targetError,
+      detail: run.thresholds,
+    },
+  };
+  fs.writeFileSync(cardFile, `${JSON.stringify(card, null, 2)}\n`);
+  return { dir: path.resolve(opts.outDir), model: modelFile, card: cardFile, inputs, extra_inputs: extra, bytes: bytes.length };
+}
