@@ -18,6 +18,7 @@ import { ImageStore } from './library/store';
 import { WorkerEngine } from './ml/worker/client';
 import { InProcessEngine, type MlEngine } from './ml/engine';
 import { mlHandlers } from './ml/handlers';
+import { RunStore } from './ml/runs';
 import { TrainService } from './ml/trainService';
 import { reviewHandlers } from './review/handlers';
 import { libraryPaths } from './paths';
@@ -83,13 +84,14 @@ export function createCore(opts: CoreOptions): Core {
   const context: CoreContext = { paths, db, store, labels: new LabelService(db), events, ...(opts.maxPixels !== undefined && { maxPixels: opts.maxPixels }) };
   const engine: MlEngine = opts.ml === 'in-process' ? new InProcessEngine() : new WorkerEngine();
   const modelsDir = opts.modelsDir ?? defaultModelsDir();
-  const train = new TrainService(context, engine, modelsDir);
+  const runs = new RunStore(db);
+  const train = new TrainService(context, engine, modelsDir, runs);
   const importer = new Importer(context);
   const handlers: Handlers = {
     ...libraryHandlers(context, importer),
     ...labelHandlers(context),
-    ...mlHandlers(context, engine, modelsDir, importer, train),
-    ...reviewHandlers(context, train),
+    ...mlHandlers(context, engine, modelsDir, importer, train, runs),
+    ...reviewHandlers(context, runs),
     'demo.load': async ({ train: wantTrain = true }, ctx) => {
       const demoDir = opts.demoDir ?? path.join(defaultResourcesDir(), 'demo');
       const imported = await handlers['library.import']({ source: path.join(demoDir, 'image_ratings.txt'), mirrors: [{ prefix: DEMO_URL_PREFIX, dir: path.join(demoDir, 'images') }] }, ctx);

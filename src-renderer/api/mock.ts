@@ -412,7 +412,9 @@ export function mockClient(options: MockOptions = {}): MockClient {
       const run = activeRun();
       if (!run) throw new QcError('not_found', 'no trained model yet: run `qc train` first');
       const held = images.filter((m) => m.heldout && m.label !== null);
-      return { run_id: run.run_id, all: images.map((m) => m.p_bad), heldout: { p_bad: held.map((m) => m.p_bad), bad: held.map((m) => (m.label === 'bad' ? 1 : 0)) }, recommended: recommended(), curator };
+      const rec = recommended();
+      const in_force = { threshold: curator ?? rec ?? 0.5, source: curator !== null ? ('curator' as const) : rec !== null ? ('recommended' as const) : ('default' as const) };
+      return { run_id: run.run_id, all: images.map((m) => m.p_bad), heldout: { p_bad: held.map((m) => m.p_bad), bad: held.map((m) => (m.label === 'bad' ? 1 : 0)) }, recommended: rec, best_bound: null, curator, in_force };
     },
     'images.get': async ({ imageId }) => {
       const m = byId.get(imageId);

@@ -5,7 +5,7 @@
  */
 import type { LabelRule, LabelValue } from '../domain/label';
 import type { FailureRow, GalleryItem, ImageDetail, ImportKind, ImportSummary, LabelBatchResult, LibraryStatus, ReviewQuery } from '../domain/library';
-import type { ClassifySummary, EmbedSummary, ExportSummary, FeatureSet, LabelIssue, RunDetail, RunSummary, TrainRequest } from '../domain/ml';
+import type { ClassifySummary, EmbedSummary, ExportSummary, FeatureSet, LabelIssue, RunDetail, RunSummary, ThresholdInForce, TrainRequest } from '../domain/ml';
 import type { JobProgress } from './events';
 
 export interface ImportArgs {
@@ -78,11 +78,20 @@ export interface ReviewApi {
   'review.page': { args: ReviewQuery & { offset: number; limit: number }; result: { total: number; items: GalleryItem[] } };
   /**
    * Everything the threshold slider needs, once per run: p(bad) of every scored image (for counts)
-   * and the held-out predictions with labels (for coverage and error), plus the thresholds in force.
+   * and the held-out predictions with labels (for coverage and error), the run's thresholds, and
+   * `in_force`: the one threshold tags and filters use (core/ml/runs.ts), so no client computes one.
    */
   'review.scores': {
     args: { runId?: number };
-    result: { run_id: number; all: number[]; heldout: { p_bad: number[]; bad: number[] }; recommended: number | null; curator: number | null };
+    result: {
+      run_id: number;
+      all: number[];
+      heldout: { p_bad: number[]; bad: number[] };
+      recommended: number | null;
+      best_bound: number | null;
+      curator: number | null;
+      in_force: ThresholdInForce;
+    };
   };
   'images.get': { args: { imageId: number }; result: ImageDetail };
 }

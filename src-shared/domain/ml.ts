@@ -152,6 +152,12 @@ export interface LabelIssue {
 
 export type ThresholdSource = 'argument' | 'curator' | 'recommended' | 'best-bound' | 'default';
 
+/** The p(bad) threshold that tags, filters and the slider use, and where it came from (core/ml/runs.ts decides it). */
+export interface ThresholdInForce {
+  threshold: number;
+  source: ThresholdSource;
+}
+
 export interface ExportSummary {
   files: string[];
   rows: number;

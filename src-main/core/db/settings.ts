@@ -1,6 +1,18 @@
 /** Library settings: JSON values by key, stored in the database so every client sees the same. */
 import type { Db } from './open';
 
+/** Every settings key, spelled once. */
+export const SETTING = {
+  /** The run a curator picked (null: the newest finished run). */
+  activeRun: 'active_run',
+  /** The curator's p(bad) threshold for final tags (null: the run's recommendation). */
+  thresholdBad: 'threshold_bad',
+  /** How rating classes become labels. */
+  labelRule: 'label_rule',
+  /** The execution provider a backbone last ran on. */
+  provider: (backbone: string) => `provider:${backbone}`,
+} as const;
+
 export function getSetting<T>(db: Db, key: string, fallback: T): T {
   const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
   return row ? (JSON.parse(row.value) as T) : fallback;

@@ -7,7 +7,7 @@ import { QcError } from '../../../src-shared/contract/errors';
 import { DEFAULT_LABEL_RULE, deriveLabel, labelRuleProblems, type Label, type LabelOrigin, type LabelRule, type LabelValue } from '../../../src-shared/domain/label';
 import type { LabelBatchResult, LabelChange } from '../../../src-shared/domain/library';
 import type { Db } from '../db/open';
-import { getSetting, setSetting } from '../db/settings';
+import { getSetting, setSetting, SETTING } from '../db/settings';
 
 type BatchActor = 'import' | 'curator' | 'undo' | 'rule';
 
@@ -48,7 +48,7 @@ export class LabelService {
   }
 
   rule(): LabelRule {
-    return getSetting(this.db, 'label_rule', DEFAULT_LABEL_RULE);
+    return getSetting(this.db, SETTING.labelRule, DEFAULT_LABEL_RULE);
   }
 
   /** A batch id is allocated lazily, so a batch with no change leaves no trace. */
@@ -142,7 +142,7 @@ export class LabelService {
     const problems = labelRuleProblems(rule);
     if (problems.length) throw new QcError('bad_input', `invalid label rule: ${problems.join('; ')}`);
     return this.db.transaction(() => {
-      setSetting(this.db, 'label_rule', rule);
+      setSetting(this.db, SETTING.labelRule, rule);
       const writer = this.importWriter(null, 'rule');
       for (const { image_id } of this.q.importOrigin.all()) writer.apply(image_id);
       return { rule, relabelled: writer.result(0).changed.length };

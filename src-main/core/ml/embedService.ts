@@ -10,7 +10,7 @@ import type { CoreContext } from '../context';
 import { featureKey, type EmbedItem } from './embed';
 import type { MlEngine } from './engine';
 import { FeatureStore } from './featureStore';
-import { getSetting, setSetting } from '../db/settings';
+import { getSetting, setSetting, SETTING } from '../db/settings';
 
 export { DEFAULT_BACKBONE };
 
@@ -71,11 +71,11 @@ export async function embedMissing(core: CoreContext, engine: MlEngine, modelsDi
     );
     if (info.provider !== 'none') {
       provider = info.provider;
-      setSetting(core.db, `provider:${args.backbone}`, provider);
+      setSetting(core.db, SETTING.provider(args.backbone), provider);
     }
   }
   // Nothing new to embed: report the provider that made the cached features.
-  if (provider === 'none') provider = getSetting<string>(core.db, `provider:${args.backbone}`, 'none');
+  if (provider === 'none') provider = getSetting<string>(core.db, SETTING.provider(args.backbone), 'none');
   const seconds = (performance.now() - started) / 1000;
   return {
     images: images.length,

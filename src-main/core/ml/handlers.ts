@@ -1,35 +1,25 @@
 /** The ML engine's and the export's slices of the API. */
 import type { ExportApi, HandlersOf, MlApi } from '../../../src-shared/contract/handlers';
-import { QcError } from '../../../src-shared/contract/errors';
-import type { LabelIssue, RunEvaluation } from '../../../src-shared/domain/ml';
+import type { LabelIssue } from '../../../src-shared/domain/ml';
 import type { CoreContext } from '../context';
-import { setSetting, getSetting } from '../db/settings';
 import type { Importer } from '../library/importer';
 import { ClassifyService } from './classifyService';
 import { DEFAULT_BACKBONE, embedMissing } from './embedService';
 import type { MlEngine } from './engine';
+import type { RunStore } from './runs';
 import { DEFAULT_TRAIN_PARAMS, type TrainService } from './trainService';
 
-export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: string, importer: Importer, train: TrainService): HandlersOf<MlApi> & HandlersOf<ExportApi> {
-  const classify = new ClassifyService(core, engine, modelsDir, importer, train);
-  const runOrActive = (runId?: number) => {
-    const id = runId ?? train.activeRunId();
-    if (id === null) throw new QcError('not_found', 'no trained model yet: run `qc train` first');
-    return id;
-  };
+export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: string, importer: Importer, train: TrainService, runs: RunStore): HandlersOf<MlApi> & HandlersOf<ExportApi> {
+  const classify = new ClassifyService(core, engine, modelsDir, importer, runs);
   return {
     'ml.embed': (args, ctx) =>
       embedMissing(core, engine, modelsDir, { features: args.features ?? DEFAULT_TRAIN_PARAMS.features, backbone: args.backbone ?? DEFAULT_BACKBONE, ...(args.batchSize && { batchSize: args.batchSize }) }, ctx),
     'ml.train': (args, ctx) => train.train(args, ctx),
-    'ml.runs': async () => ({ active: train.activeRunId(), runs: train.list() }),
-    'ml.run': async ({ runId }) => {
-      const id = runOrActive(runId);
-      const row = core.db.prepare('SELECT evaluation FROM runs WHERE id = ?').get(id) as { evaluation: string | null } | undefined;
-      return { ...train.summary(id), evaluation: row?.evaluation ? (JSON.parse(row.evaluation) as RunEvaluation) : null };
-    },
-    'ml.setActive': async ({ runId }) => ({ active: train.setActive(runId) }),
+    'ml.runs': async () => ({ active: runs.activeRunId(), runs: runs.list() }),
+    'ml.run': async ({ runId }) => runs.detail(runId),
+    'ml.setActive': async ({ runId }) => ({ active: runs.setActive(runId) }),
     'ml.labelIssues': async ({ runId, limit }) => {
-      const id = runOrActive(runId);
+      const id = runs.requireRun(runId, { finished: false });
       const total = (core.db.prepare('SELECT COUNT(*) AS n FROM label_issues WHERE run_id = ?').get(id) as { n: number }).n;
       const issues = core.db
         .prepare(
@@ -42,11 +32,7 @@ export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: strin
       return { run_id: id, total, issues };
     },
     'ml.classify': (args, ctx) => classify.classify(args, ctx),
-    'ml.setThreshold': async ({ threshold }) => {
-      if (threshold !== null && !(threshold >= 0 && threshold <= 1)) throw new QcError('bad_input', `threshold must be in 0..1, got ${threshold}`);
-      setSetting(core.db, 'threshold_bad', threshold);
-      return { threshold: getSetting<number | null>(core.db, 'threshold_bad', null) };
-    },
+    'ml.setThreshold': async ({ threshold }) => ({ threshold: runs.setCuratorThreshold(threshold) }),
     'export.tags': (args, ctx) => classify.exportTags(args, ctx),
   };
 }

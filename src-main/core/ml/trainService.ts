@@ -1,25 +1,23 @@
 /**
  * `ml.train`: one training attempt ("run") from the current labels. Main-thread side: gather the
  * labelled set, make sure features exist, assign the stored duplicate-aware split, hand the matrix
- * to the ML worker, then evaluate on held-out data, choose thresholds, find label issues, and
- * store everything with the run. Runs can be compared; one is active.
+ * to the ML worker, then evaluate on held-out data (evaluate.ts: metrics, thresholds, label
+ * issues) and store everything with the run (runs.ts owns the runs table and the active run).
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { CallContext } from '../../../src-shared/contract/handlers';
 import { QcError } from '../../../src-shared/contract/errors';
-import { brierScore, confusion, histograms, logLoss, rocAuc, type BinaryLabel } from '../../../src-shared/domain/metrics';
-import { DEFAULT_TRAIN_PARAMS, type LabelTally, type RecommendedThreshold, type RunEvaluation, type RunMetrics, type RunSummary, type TrainParams } from '../../../src-shared/domain/ml';
-import { isLabelledStats, ThresholdIndex, type LabelledThresholdStats } from '../../../src-shared/domain/threshold';
+import { DEFAULT_TRAIN_PARAMS, type LabelTally, type RunSummary, type TrainParams } from '../../../src-shared/domain/ml';
 import type { CoreContext } from '../context';
-import { getSetting, setSetting } from '../db/settings';
 import { assembleMatrix, columnScale } from './dataset';
 import { featureKey } from './embed';
 import { embedMissing } from './embedService';
 import type { MlEngine } from './engine';
+import { evaluateRun, type LabelIssueRow } from './evaluate';
 import { FeatureStore } from './featureStore';
+import type { RunStore } from './runs';
 import { assignSplits, duplicateGroups, type Assignment, type SplitItem, type SplitName } from './splits';
-import { confidentLearning } from './train/labelIssues';
 import { SPLIT_CODE, type TrainJobResult } from './trainJob';
 
 export { DEFAULT_TRAIN_PARAMS };
@@ -29,14 +27,6 @@ export const MIN_PER_CLASS = 10;
 export interface TrainArgs extends Partial<TrainParams> {
   /** Optional explicit duplicate groups: a TSV with an id column (EOL id or URL) and a group column. */
   groups?: { file: string; idColumn?: string; groupColumn: string };
-}
-
-/** A probably-mislabelled image: `row` indexes the run's matrix. */
-interface LabelIssueRow {
-  row: number;
-  given: string;
-  suggested: string;
-  selfConfidence: number;
 }
 
 interface Labelled {
@@ -68,49 +58,13 @@ function loadGroupKeys(core: CoreContext, spec: NonNullable<TrainArgs['groups']>
   return out;
 }
 
-/**
- * When no threshold proves the target, the one with the smallest provable error (the lowest
- * Clopper–Pearson upper bound; the lower threshold on ties), over at most 2,000 candidate cuts.
- */
-export function lowestBound(index: ThresholdIndex): LabelledThresholdStats | null {
-  const candidates = index.candidates();
-  if (!candidates.length) return null;
-  const step = Math.max(1, Math.floor(candidates.length / 2000));
-  let best: LabelledThresholdStats | null = null;
-  for (let i = 0; i < candidates.length; i += step) {
-    const s = index.at(candidates[i]!);
-    if (!isLabelledStats(s) || s.flagged === 0) continue;
-    if (!best || s.errorUpper < best.errorUpper - 1e-12) best = s;
-  }
-  return best;
-}
-
 export class TrainService {
   constructor(
     private readonly core: CoreContext,
     private readonly engine: MlEngine,
     private readonly modelsDir: string,
+    private readonly runs: RunStore,
   ) {}
-
-  /** The active run: the one a curator picked, else the newest finished run. */
-  activeRunId(): number | null {
-    const pinned = getSetting<number | null>(this.core.db, 'active_run', null);
-    if (pinned !== null && this.core.db.prepare("SELECT 1 FROM runs WHERE id = ? AND status = 'done'").get(pinned)) return pinned;
-    const newest = this.core.db.prepare("SELECT id FROM runs WHERE status = 'done' ORDER BY id DESC LIMIT 1").get() as { id: number } | undefined;
-    return newest?.id ?? null;
-  }
-
-  /** The run's recommended `bad` threshold, read without parsing its whole evaluation (the gallery asks per page). */
-  recommendedBad(runId: number): number | null {
-    const row = this.core.db.prepare("SELECT json_extract(evaluation, '$.thresholds.bad.threshold') AS t FROM runs WHERE id = ?").get(runId) as { t: number | null } | undefined;
-    return row?.t ?? null;
-  }
-
-  setActive(runId: number | null): number | null {
-    if (runId !== null && !this.core.db.prepare("SELECT 1 FROM runs WHERE id = ? AND status = 'done'").get(runId)) throw new QcError('not_found', `no finished run with id ${runId}`);
-    setSetting(this.core.db, 'active_run', runId);
-    return this.activeRunId();
-  }
 
   async train(args: TrainArgs, ctx: CallContext): Promise<RunSummary> {
     const { groups: groupSpec, ...overrides } = args;
@@ -124,7 +78,7 @@ export class TrainService {
     if (tally.good < MIN_PER_CLASS || tally.bad < MIN_PER_CLASS) {
       throw new QcError('bad_input', `training needs at least ${MIN_PER_CLASS} good and ${MIN_PER_CLASS} bad images; the library has ${tally.good} good and ${tally.bad} bad`);
     }
-    const runId = Number(db.prepare("INSERT INTO runs (status, params, backbone) VALUES ('running', ?, ?)").run(JSON.stringify(params), params.backbone).lastInsertRowid);
+    const runId = this.runs.create(params);
     const started = performance.now();
     try {
       // 1. Features for every image (labelled ones to train, the rest to score).
@@ -173,32 +127,22 @@ export class TrainService {
       );
 
       // 5. Evaluate, choose thresholds, find label issues, store.
-      const evaluation = this.evaluate(result, y, split, params);
+      const evaluation = evaluateRun(result, y, split, params);
       this.store(runId, usable, split, result, evaluation.issues);
-      const snapshot = this.snapshot(train, assignment);
-      db.prepare(
-        "UPDATE runs SET status = 'done', provider = ?, backend = ?, snapshot = ?, snapshot_hash = ?, seconds = ?, metrics = ?, evaluation = ?, model = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
-      ).run(
-        embedded.provider,
-        result.backend,
-        JSON.stringify(snapshot),
-        snapshot.hash,
-        (performance.now() - started) / 1000,
-        JSON.stringify(evaluation.metrics),
-        JSON.stringify({ ...evaluation.report, thresholds: evaluation.thresholds }),
-        JSON.stringify(result.head),
-        runId,
-      );
-      return this.summary(runId);
+      this.runs.finish(runId, {
+        provider: embedded.provider,
+        backend: result.backend,
+        snapshot: this.snapshot(train, assignment),
+        seconds: (performance.now() - started) / 1000,
+        metrics: evaluation.metrics,
+        evaluation: { ...evaluation.report, thresholds: evaluation.thresholds },
+        head: result.head,
+      });
+      return this.runs.summary(runId);
     } catch (e) {
       const cancelled = (e as Error).name === 'AbortError' || ctx.signal.aborted;
-      db.prepare("UPDATE runs SET status = ?, error = ?, seconds = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?").run(
-        cancelled ? 'cancelled' : 'failed',
-        (e as Error).message,
-        (performance.now() - started) / 1000,
-        runId,
-      );
-      if (cancelled) return this.summary(runId);
+      this.runs.fail(runId, cancelled ? 'cancelled' : 'failed', (e as Error).message, (performance.now() - started) / 1000);
+      if (cancelled) return this.runs.summary(runId);
       throw e;
     }
   }
@@ -247,108 +191,18 @@ export class TrainService {
     return { hash: hash.digest('hex'), ...per, groups: new Set([...assignment.values()].map((a) => a.groupId)).size };
   }
 
-  private evaluate(r: TrainJobResult, y: Uint8Array, split: Uint8Array, params: TrainParams) {
-    const test: number[] = [];
-    const oofRows: number[] = [];
-    split.forEach((s, i) => {
-      if (s === SPLIT_CODE.test) test.push(i);
-      else if ((s === SPLIT_CODE.train || s === SPLIT_CODE.validation) && !Number.isNaN(r.oof[i]!)) oofRows.push(i);
-    });
-    const yTest = test.map((i) => y[i]! as BinaryLabel);
-    const pTest = test.map((i) => r.pAll[i]!);
-    const yOof = oofRows.map((i) => y[i]! as BinaryLabel);
-    const pOof = oofRows.map((i) => r.oof[i]!);
-    const c = confusion(yTest, pTest);
-    const auc = rocAuc(yTest, pTest);
-    const oofAuc = rocAuc(yOof, pOof);
-    const metrics: RunMetrics = {
-      test_accuracy: c.accuracy,
-      test_auc: Number.isNaN(auc) ? null : auc,
-      test_log_loss: logLoss(yTest, pTest),
-      test_brier: brierScore(yTest, pTest),
-      test_size: test.length,
-      per_class: c.perClass,
-      confusion: { tp: c.tp, fp: c.fp, tn: c.tn, fn: c.fn },
-      oof_auc: Number.isNaN(oofAuc) ? null : oofAuc,
-    };
-    const recommend = (cls: 'bad' | 'good'): RecommendedThreshold => {
-      const score = (p: number) => (cls === 'bad' ? p : 1 - p);
-      const positive = (v: BinaryLabel) => (cls === 'bad' ? v === 1 : v === 0);
-      const oofIndex = new ThresholdIndex(pOof.map(score), yOof.map(positive));
-      const testIndex = new ThresholdIndex(pTest.map(score), yTest.map(positive));
-      const chosen = oofIndex.recommend({ targetError: params.targetError });
-      const best = chosen ? null : lowestBound(oofIndex);
-      return {
-        threshold: chosen?.threshold ?? null,
-        target_error: params.targetError,
-        chosen_on: chosen,
-        on_test: chosen ? testIndex.at(chosen.threshold) : null,
-        best_bound: best ? { ...best, on_test: testIndex.at(best.threshold) } : null,
-        note: chosen
-          ? `lowest threshold whose error on ${oofRows.length} out-of-fold predictions stays ≤ ${params.targetError * 100}% at 95% confidence (Clopper–Pearson)`
-          : `no threshold proves an error ≤ ${params.targetError * 100}% at 95% confidence on ${oofRows.length} out-of-fold predictions (that needs ≥ 59 flagged images without an error)` +
-            (best ? `; the best provable is ≤ ${(best.errorUpper * 100).toFixed(1)}% at threshold ${best.threshold.toFixed(4)} (coverage ${(best.coverage * 100).toFixed(1)}%)` : ''),
-      };
-    };
-    const thresholds = { bad: recommend('bad'), good: recommend('good') };
-    const curves = (cls: 'bad' | 'good') => {
-      const score = (p: number) => (cls === 'bad' ? p : 1 - p);
-      const positive = (v: BinaryLabel) => (cls === 'bad' ? v === 1 : v === 0);
-      return {
-        oof: new ThresholdIndex(pOof.map(score), yOof.map(positive)).curve(101),
-        test: new ThresholdIndex(pTest.map(score), yTest.map(positive)).curve(101),
-      };
-    };
-    const report: RunEvaluation = { histograms: histograms(yTest, pTest), curves: { bad: curves('bad'), good: curves('good') }, epochs: r.head.history };
-
-    // Label issues over every labelled image's held-out prediction.
-    const heldRows = [...oofRows, ...test];
-    const heldP = Float32Array.from(heldRows.map((i) => (split[i] === SPLIT_CODE.test ? r.pAll[i]! : r.oof[i]!)));
-    const cl = confidentLearning(Uint8Array.from(heldRows.map((i) => y[i]!)), heldP);
-    const issues: LabelIssueRow[] = cl.issues.map((iss) => ({ row: heldRows[iss.index]!, given: iss.givenLabel, suggested: iss.suggested, selfConfidence: iss.selfConfidence }));
-    return { metrics, thresholds, report, issues };
-  }
-
   private store(runId: number, usable: { id: number }[], split: Uint8Array, r: TrainJobResult, issues: LabelIssueRow[]): void {
     const { db } = this.core;
-    const put = db.prepare('INSERT OR REPLACE INTO predictions (run_id, image_id, p_bad, heldout) VALUES (?, ?, ?, ?)');
-    const issue = db.prepare('INSERT OR REPLACE INTO label_issues (run_id, image_id, rank, given, suggested, self_confidence) VALUES (?, ?, ?, ?, ?, ?)');
-    db.transaction(() => {
-      usable.forEach((u, i) => {
+    this.runs.putPredictions(
+      runId,
+      usable.map((u, i) => {
         const s = split[i]!;
         const held = s === SPLIT_CODE.test || ((s === SPLIT_CODE.train || s === SPLIT_CODE.validation) && !Number.isNaN(r.oof[i]!));
         const p = s === SPLIT_CODE.train || s === SPLIT_CODE.validation ? (Number.isNaN(r.oof[i]!) ? r.pAll[i]! : r.oof[i]!) : r.pAll[i]!;
-        put.run(runId, u.id, p, held ? 1 : 0);
-      });
-      issues.forEach((iss, rank) => issue.run(runId, usable[iss.row]!.id, rank + 1, iss.given, iss.suggested, iss.selfConfidence));
-    })();
-  }
-
-  summary(runId: number): RunSummary {
-    const row = this.core.db.prepare('SELECT * FROM runs WHERE id = ?').get(runId) as Record<string, unknown> | undefined;
-    if (!row) throw new QcError('not_found', `no run with id ${runId}`);
-    const json = <T>(v: unknown): T | null => (typeof v === 'string' ? (JSON.parse(v) as T) : null);
-    const evaluation = json<{ thresholds: RunSummary['thresholds'] }>(row.evaluation);
-    const thresholds = evaluation?.thresholds ?? null;
-    return {
-      run_id: runId,
-      status: row.status as RunSummary['status'],
-      active: this.activeRunId() === runId,
-      created_at: String(row.created_at),
-      backbone: String(row.backbone),
-      provider: (row.provider as string | null) ?? null,
-      backend: (row.backend as string | null) ?? null,
-      seconds: (row.seconds as number | null) ?? null,
-      params: json<TrainParams>(row.params)!,
-      snapshot: json(row.snapshot),
-      metrics: json(row.metrics),
-      recommended_threshold: { bad: thresholds?.bad.threshold ?? null, good: thresholds?.good.threshold ?? null },
-      thresholds,
-      error: (row.error as string | null) ?? null,
-    };
-  }
-
-  list(): RunSummary[] {
-    return (this.core.db.prepare('SELECT id FROM runs ORDER BY id').all() as { id: number }[]).map((r) => this.summary(r.id));
+        return { imageId: u.id, pBad: p, heldout: held };
+      }),
+    );
+    const issue = db.prepare('INSERT OR REPLACE INTO label_issues (run_id, image_id, rank, given, suggested, self_confidence) VALUES (?, ?, ?, ?, ?, ?)');
+    db.transaction(() => issues.forEach((iss, rank) => issue.run(runId, usable[iss.row]!.id, rank + 1, iss.given, iss.suggested, iss.selfConfidence)))();
   }
 }

@@ -7,14 +7,12 @@ import type { HandlersOf, ReviewApi } from '../../../src-shared/contract/handler
 import { QcError } from '../../../src-shared/contract/errors';
 import type { GalleryItem, ImageDetail, ImageSource, LabelHistoryEntry, ReviewQuery } from '../../../src-shared/domain/library';
 import type { CoreContext } from '../context';
-import { getSetting } from '../db/settings';
+import type { RunStore } from '../ml/runs';
 import { decodeRgb } from '../ml/backbone/preprocess';
 import { explainSignals, qualitySignals } from '../ml/features/signals';
 
-interface RunLookup {
-  activeRunId(): number | null;
-  recommendedBad(runId: number): number | null;
-}
+/** What the review handlers need from the run store (core/ml/runs.ts). */
+type RunLookup = Pick<RunStore, 'activeRunId' | 'requireRun' | 'runThresholds' | 'curatorThreshold' | 'thresholdInForce'>;
 
 const MAX_PAGE = 1000;
 
@@ -93,13 +91,11 @@ const FROM = `FROM images i JOIN labels l ON l.image_id = i.id
 export function reviewHandlers(core: CoreContext, runs: RunLookup): HandlersOf<ReviewApi> {
   const { db } = core;
   const runFor = (runId?: number) => runId ?? runs.activeRunId();
-  const thresholdFor = (q: ReviewQuery, runId: number | null) =>
-    q.threshold ?? getSetting<number | null>(db, 'threshold_bad', null) ?? (runId !== null ? runs.recommendedBad(runId) : null) ?? 0.5;
 
   return {
     'review.page': async (q) => {
       const runId = runFor(q.runId);
-      const { where, params } = galleryFilter(q, runId, thresholdFor(q, runId));
+      const { where, params } = galleryFilter(q, runId, runs.thresholdInForce(runId, q.threshold).threshold);
       const limit = Math.max(0, Math.min(MAX_PAGE, Math.floor(q.limit)));
       const offset = Math.max(0, Math.floor(q.offset));
       const total = (db.prepare(`SELECT COUNT(*) AS n ${FROM} ${where}`).get(params) as { n: number }).n;
@@ -115,8 +111,7 @@ export function reviewHandlers(core: CoreContext, runs: RunLookup): HandlersOf<R
     },
 
     'review.scores': async ({ runId }) => {
-      const id = runFor(runId);
-      if (id === null) throw new QcError('not_found', 'no trained model yet: run `qc train` first');
+      const id = runs.requireRun(runId, { finished: false });
       const all = (db.prepare('SELECT p_bad FROM predictions WHERE run_id = ?').raw().all(id) as [number][]).map((r) => r[0]);
       const held = db
         .prepare("SELECT p.p_bad, l.label FROM predictions p JOIN labels l ON l.image_id = p.image_id WHERE p.run_id = ? AND p.heldout = 1 AND l.label IN ('good', 'bad')")
@@ -126,8 +121,10 @@ export function reviewHandlers(core: CoreContext, runs: RunLookup): HandlersOf<R
         run_id: id,
         all,
         heldout: { p_bad: held.map((r) => r[0]), bad: held.map((r) => (r[1] === 'bad' ? 1 : 0)) },
-        recommended: runs.recommendedBad(id),
-        curator: getSetting<number | null>(db, 'threshold_bad', null),
+        recommended: runs.runThresholds(id).recommended,
+        best_bound: runs.runThresholds(id).bestBound,
+        curator: runs.curatorThreshold(),
+        in_force: runs.thresholdInForce(id),
       };
     },
 

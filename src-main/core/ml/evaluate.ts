@@ -1,0 +1,104 @@
+/**
+ * A run's evaluation, as pure functions of its predictions: metrics on the test split, the
+ * recommended thresholds (chosen on out-of-fold predictions, checked on test), the report curves,
+ * and the label issues over every held-out prediction. No database, no I/O.
+ */
+import { brierScore, confusion, histograms, logLoss, rocAuc, type BinaryLabel } from '../../../src-shared/domain/metrics';
+import type { RecommendedThreshold, RunEvaluation, RunMetrics, TrainParams } from '../../../src-shared/domain/ml';
+import { isLabelledStats, ThresholdIndex, type LabelledThresholdStats } from '../../../src-shared/domain/threshold';
+import { confidentLearning } from './train/labelIssues';
+import { SPLIT_CODE, type TrainJobResult } from './trainJob';
+
+/** A probably-mislabelled image: `row` indexes the run's matrix. */
+export interface LabelIssueRow {
+  row: number;
+  given: string;
+  suggested: string;
+  selfConfidence: number;
+}
+
+export interface RunEvaluationResult {
+  metrics: RunMetrics;
+  thresholds: { bad: RecommendedThreshold; good: RecommendedThreshold };
+  report: RunEvaluation;
+  issues: LabelIssueRow[];
+}
+
+/**
+ * When no threshold proves the target, the one with the smallest provable error (the lowest
+ * Clopper–Pearson upper bound; the lower threshold on ties), over at most 2,000 candidate cuts.
+ */
+export function lowestBound(index: ThresholdIndex): LabelledThresholdStats | null {
+  const candidates = index.candidates();
+  if (!candidates.length) return null;
+  const step = Math.max(1, Math.floor(candidates.length / 2000));
+  let best: LabelledThresholdStats | null = null;
+  for (let i = 0; i < candidates.length; i += step) {
+    const s = index.at(candidates[i]!);
+    if (!isLabelledStats(s) || s.flagged === 0) continue;
+    if (!best || s.errorUpper < best.errorUpper - 1e-12) best = s;
+  }
+  return best;
+}
+
+export function evaluateRun(r: TrainJobResult, y: Uint8Array, split: Uint8Array, params: TrainParams): RunEvaluationResult {
+  const test: number[] = [];
+  const oofRows: number[] = [];
+  split.forEach((s, i) => {
+    if (s === SPLIT_CODE.test) test.push(i);
+    else if ((s === SPLIT_CODE.train || s === SPLIT_CODE.validation) && !Number.isNaN(r.oof[i]!)) oofRows.push(i);
+  });
+  const yTest = test.map((i) => y[i]! as BinaryLabel);
+  const pTest = test.map((i) => r.pAll[i]!);
+  const yOof = oofRows.map((i) => y[i]! as BinaryLabel);
+  const pOof = oofRows.map((i) => r.oof[i]!);
+  const c = confusion(yTest, pTest);
+  const auc = rocAuc(yTest, pTest);
+  const oofAuc = rocAuc(yOof, pOof);
+  const metrics: RunMetrics = {
+    test_accuracy: c.accuracy,
+    test_auc: Number.isNaN(auc) ? null : auc,
+    test_log_loss: logLoss(yTest, pTest),
+    test_brier: brierScore(yTest, pTest),
+    test_size: test.length,
+    per_class: c.perClass,
+    confusion: { tp: c.tp, fp: c.fp, tn: c.tn, fn: c.fn },
+    oof_auc: Number.isNaN(oofAuc) ? null : oofAuc,
+  };
+  const recommend = (cls: 'bad' | 'good'): RecommendedThreshold => {
+    const score = (p: number) => (cls === 'bad' ? p : 1 - p);
+    const positive = (v: BinaryLabel) => (cls === 'bad' ? v === 1 : v === 0);
+    const oofIndex = new ThresholdIndex(pOof.map(score), yOof.map(positive));
+    const testIndex = new ThresholdIndex(pTest.map(score), yTest.map(positive));
+    const chosen = oofIndex.recommend({ targetError: params.targetError });
+    const best = chosen ? null : lowestBound(oofIndex);
+    return {
+      threshold: chosen?.threshold ?? null,
+      target_error: params.targetError,
+      chosen_on: chosen,
+      on_test: chosen ? testIndex.at(chosen.threshold) : null,
+      best_bound: best ? { ...best, on_test: testIndex.at(best.threshold) } : null,
+      note: chosen
+        ? `lowest threshold whose error on ${oofRows.length} out-of-fold predictions stays ≤ ${params.targetError * 100}% at 95% confidence (Clopper–Pearson)`
+        : `no threshold proves an error ≤ ${params.targetError * 100}% at 95% confidence on ${oofRows.length} out-of-fold predictions (that needs ≥ 59 flagged images without an error)` +
+          (best ? `; the best provable is ≤ ${(best.errorUpper * 100).toFixed(1)}% at threshold ${best.threshold.toFixed(4)} (coverage ${(best.coverage * 100).toFixed(1)}%)` : ''),
+    };
+  };
+  const thresholds = { bad: recommend('bad'), good: recommend('good') };
+  const curves = (cls: 'bad' | 'good') => {
+    const score = (p: number) => (cls === 'bad' ? p : 1 - p);
+    const positive = (v: BinaryLabel) => (cls === 'bad' ? v === 1 : v === 0);
+    return {
+      oof: new ThresholdIndex(pOof.map(score), yOof.map(positive)).curve(101),
+      test: new ThresholdIndex(pTest.map(score), yTest.map(positive)).curve(101),
+    };
+  };
+  const report: RunEvaluation = { histograms: histograms(yTest, pTest), curves: { bad: curves('bad'), good: curves('good') }, epochs: r.head.history };
+
+  // Label issues over every labelled image's held-out prediction.
+  const heldRows = [...oofRows, ...test];
+  const heldP = Float32Array.from(heldRows.map((i) => (split[i] === SPLIT_CODE.test ? r.pAll[i]! : r.oof[i]!)));
+  const cl = confidentLearning(Uint8Array.from(heldRows.map((i) => y[i]!)), heldP);
+  const issues: LabelIssueRow[] = cl.issues.map((iss) => ({ row: heldRows[iss.index]!, given: iss.givenLabel, suggested: iss.suggested, selfConfidence: iss.selfConfidence }));
+  return { metrics, thresholds, report, issues };
+}

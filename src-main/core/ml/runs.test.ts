@@ -1,0 +1,119 @@
+// The one threshold in force: the slider (review.scores), the gallery filter (review.page),
+// `qc export` (export.tags) and `qc classify` (ml.classify) agree in every fallback case,
+// on a seeded library through the real core's handlers.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ThresholdSource } from '../../../src-shared/domain/ml';
+import { tempDir } from '../../../test-support/fixtures';
+import { seedLibrary, SEED_URL_PREFIX, type SeededLibrary, type SeedOptions } from '../../../test-support/seedLibrary';
+import { chooseThreshold, RunStore } from './runs';
+
+let lib: SeededLibrary | null = null;
+afterEach(async () => {
+  await lib?.core.close();
+  lib = null;
+});
+
+function readTsv(file: string): Record<string, string>[] {
+  const [header = '', ...lines] = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
+  const cols = header.split('\t');
+  return lines.map((l) => Object.fromEntries(l.split('\t').map((v, i) => [cols[i]!, v])));
+}
+
+/** Every image id the gallery lists under `predicted: bad` (all pages). */
+async function galleryBad(l: SeededLibrary, threshold?: number): Promise<Set<number>> {
+  const r = await l.core.call('review.page', { predicted: 'bad', offset: 0, limit: 1000, ...(threshold !== undefined && { threshold }) });
+  expect(r.items.length).toBe(r.total);
+  return new Set(r.items.map((i) => i.image_id));
+}
+
+const CASES: { name: ThresholdSource; seed: SeedOptions; given?: number; expected: number | 'recommended' }[] = [
+  { name: 'argument', seed: { curator: 0.42 }, given: 0.37, expected: 0.37 },
+  { name: 'curator', seed: { curator: 0.42, recommended: 0.61 }, expected: 0.42 },
+  { name: 'recommended', seed: { recommended: 0.61, bestBound: 0.9 }, expected: 0.61 },
+  { name: 'best-bound', seed: { recommended: null, bestBound: 0.83 }, expected: 0.83 },
+  { name: 'default', seed: { recommended: null, bestBound: null }, expected: 0.5 },
+];
+
+describe('the threshold in force', () => {
+  it.each(CASES)('$name: slider, gallery, qc export and qc classify use the same threshold and flag the same images', async ({ name, seed, given, expected }) => {
+    lib = seedLibrary({ images: 240, ...seed });
+    const l = lib;
+    // Two curator labels: they decide their own tags, whatever the threshold.
+    const [c1, c2] = [l.images[3]!, l.images[4]!];
+    await l.core.call('labels.set', { imageIds: [c1.id], label: 'bad' });
+    await l.core.call('labels.set', { imageIds: [c2.id], label: 'good' });
+    const curatorIds = new Set([c1.id, c2.id]);
+
+    // The slider: what review.scores says is in force, and the images at or above it.
+    const scores = await l.core.call('review.scores', {});
+    const inForce = given ?? scores.in_force.threshold;
+    if (given === undefined) expect(scores.in_force).toEqual({ threshold: expected, source: name });
+    const sliderCount = scores.all.filter((p) => p >= inForce).length;
+
+    // The gallery filter.
+    const gallery = await galleryBad(l, given);
+    expect(gallery.size).toBe(sliderCount);
+    const modelBad = new Set([...gallery].filter((id) => !curatorIds.has(id)));
+    expect(gallery.size).toBeGreaterThan(0);
+    expect(gallery.size).toBeLessThan(l.images.length);
+
+    // qc export: the model's bad tags are exactly the gallery's flagged images (curator labels aside).
+    const out = tempDir();
+    const exp = await l.core.call('export.tags', { outDir: out, ...(given !== undefined && { threshold: given }) });
+    expect({ threshold: exp.threshold, source: exp.threshold_source }).toEqual({ threshold: expected, source: name });
+    const rows = readTsv(path.join(out, 'library_finaltags.tsv'));
+    const exportedBad = new Set(rows.filter((r) => r.source === 'model' && r.imclass === 'bad').map((r) => Number(r.image_id)));
+    expect(exportedBad).toEqual(modelBad);
+    expect(rows.find((r) => Number(r.image_id) === c1.id)).toMatchObject({ imclass: 'bad', source: 'curator' });
+    expect(rows.find((r) => Number(r.image_id) === c2.id)).toMatchObject({ imclass: 'NA', source: 'curator' });
+
+    // qc classify on a bundle of 80 library images (already stored: no download, no scoring).
+    const bundleImages = l.images.slice(0, 80);
+    const bundle = path.join(tempDir(), 'seedbundle.tsv');
+    fs.writeFileSync(bundle, `eolMediaURL\tidentifier\n${bundleImages.map((im, i) => `${SEED_URL_PREFIX}${l.images.indexOf(im) + 1}.jpg\tb${i}`).join('\n')}\n`);
+    const classifyOut = tempDir();
+    const cls = await l.core.call('ml.classify', { source: bundle, outDir: classifyOut, ...(given !== undefined && { threshold: given }) });
+    expect({ threshold: cls.threshold, source: cls.threshold_source, scored: cls.scored }).toEqual({ threshold: expected, source: name, scored: 0 });
+    const finals = readTsv(path.join(classifyOut, 'seedbundle_finaltags.tsv'));
+    expect(finals).toHaveLength(80);
+    const byUrl = new Map(l.images.map((im, i) => [`${SEED_URL_PREFIX}${i + 1}.jpg`, im.id]));
+    const classifiedBad = new Set(finals.filter((r) => r.source === 'model' && r.imclass === 'bad').map((r) => byUrl.get(r.eolMediaURL!)!));
+    expect(classifiedBad).toEqual(new Set(bundleImages.map((im) => im.id).filter((id) => modelBad.has(id))));
+  });
+
+  it('without a run: the gallery uses the curator\'s threshold, else 0.5; scores, export and classify say no model yet', async () => {
+    lib = seedLibrary({ images: 30, trained: false });
+    const runs = new RunStore(lib.core.context.db);
+    expect(runs.thresholdInForce(null)).toEqual({ threshold: 0.5, source: 'default' });
+    await lib.core.call('ml.setThreshold', { threshold: 0.3 });
+    expect(runs.thresholdInForce(null)).toEqual({ threshold: 0.3, source: 'curator' });
+    for (const call of [() => lib!.core.call('review.scores', {}), () => lib!.core.call('export.tags', { outDir: tempDir() })]) {
+      await expect(call()).rejects.toMatchObject({ code: 'not_found', message: 'no trained model yet: run `qc train` first' });
+    }
+    const page = await lib.core.call('review.page', { offset: 0, limit: 10 });
+    expect(page.total).toBe(30);
+  });
+
+  it('the fallback chain, pure: given → curator → recommended → best bound → 0.5, and a given threshold outside 0..1 is refused', () => {
+    const none = { curator: null, recommended: null, bestBound: null };
+    expect(chooseThreshold({ ...none, given: 0.2, curator: 0.3 })).toEqual({ threshold: 0.2, source: 'argument' });
+    expect(chooseThreshold({ ...none, curator: 0, recommended: 0.4 })).toEqual({ threshold: 0, source: 'curator' });
+    expect(chooseThreshold({ ...none, recommended: 0.4, bestBound: 0.8 })).toEqual({ threshold: 0.4, source: 'recommended' });
+    expect(chooseThreshold({ ...none, bestBound: 0.8 })).toEqual({ threshold: 0.8, source: 'best-bound' });
+    expect(chooseThreshold(none)).toEqual({ threshold: 0.5, source: 'default' });
+    expect(() => chooseThreshold({ ...none, given: 1.5 })).toThrow(/threshold must be in 0\.\.1/);
+  });
+
+  it('requireRun: one error for no model, a clear one for an unknown or unfinished run', async () => {
+    lib = seedLibrary({ images: 20 });
+    const runs = new RunStore(lib.core.context.db);
+    expect(runs.requireRun()).toBe(lib.runId);
+    expect(() => runs.requireRun(999)).toThrow(/no run with id 999/);
+    const running = runs.create(lib.run()!.params);
+    expect(() => runs.requireRun(running)).toThrow(/did not finish/);
+    expect(runs.requireRun(running, { finished: false })).toBe(running);
+    expect(runs.activeRunId()).toBe(lib.runId);
+  });
+});

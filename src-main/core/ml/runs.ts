@@ -1,0 +1,185 @@
+/**
+ * The one home of training runs: the `runs` table, the active run, `requireRun` (the one "no
+ * trained model yet" error) and the one `thresholdInForce`, which the slider (`review.scores`),
+ * the gallery filter (`review.page`), `qc export` and `qc classify` all use.
+ *
+ * The threshold in force, first that applies:
+ *   the caller's (`--threshold`, a slider position) → the curator's (`qc threshold`, slider saved)
+ *   → the run's recommendation (proves the target error) → the run's best provable bound → 0.5.
+ */
+import { QcError } from '../../../src-shared/contract/errors';
+import type { RunDetail, RunEvaluation, RunMetrics, RunSummary, ThresholdInForce, TrainParams } from '../../../src-shared/domain/ml';
+import { roundConfidence } from '../../../src-shared/domain/tags';
+import type { Db } from '../db/open';
+import { getSetting, setSetting, SETTING } from '../db/settings';
+import type { TrainedHead } from './train/head';
+
+/** What the fallback chain reads; every field is a threshold or null. */
+export interface ThresholdInputs {
+  given?: number | null;
+  curator: number | null;
+  recommended: number | null;
+  bestBound: number | null;
+}
+
+export function checkThreshold(t: number): number {
+  if (!(typeof t === 'number' && t >= 0 && t <= 1)) throw new QcError('bad_input', `threshold must be in 0..1, got ${t}`);
+  return t;
+}
+
+/** The fallback chain itself, pure: given → curator → recommended → best bound → 0.5. */
+export function chooseThreshold(i: ThresholdInputs): ThresholdInForce {
+  if (i.given != null) return { threshold: checkThreshold(i.given), source: 'argument' };
+  if (i.curator != null) return { threshold: i.curator, source: 'curator' };
+  if (i.recommended != null) return { threshold: i.recommended, source: 'recommended' };
+  if (i.bestBound != null) return { threshold: i.bestBound, source: 'best-bound' };
+  return { threshold: 0.5, source: 'default' };
+}
+
+/** What a finished run stores besides its status. */
+export interface FinishedRun {
+  provider: string;
+  backend: string;
+  snapshot: { hash: string } & Record<string, unknown>;
+  seconds: number;
+  metrics: RunMetrics;
+  evaluation: RunEvaluation & { thresholds: RunSummary['thresholds'] };
+  head: TrainedHead;
+}
+
+const NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+export class RunStore {
+  constructor(private readonly db: Db) {}
+
+  // --- the active run -------------------------------------------------------------------------
+
+  /** The active run: the one a curator picked, else the newest finished run. */
+  activeRunId(): number | null {
+    const pinned = getSetting<number | null>(this.db, SETTING.activeRun, null);
+    if (pinned !== null && this.isDone(pinned)) return pinned;
+    const newest = this.db.prepare("SELECT id FROM runs WHERE status = 'done' ORDER BY id DESC LIMIT 1").get() as { id: number } | undefined;
+    return newest?.id ?? null;
+  }
+
+  /** Pick the active run (null: the newest finished one). */
+  setActive(runId: number | null): number | null {
+    if (runId !== null && !this.isDone(runId)) throw new QcError('not_found', `no finished run with id ${runId}`);
+    setSetting(this.db, SETTING.activeRun, runId);
+    return this.activeRunId();
+  }
+
+  /**
+   * `runId`, else the active run, with the one "no trained model yet" error. By default the run
+   * must have finished (to score with it); `{ finished: false }` accepts any stored run (to show it).
+   */
+  requireRun(runId?: number | null, { finished = true }: { finished?: boolean } = {}): number {
+    const id = runId ?? this.activeRunId();
+    if (id === null) throw new QcError('not_found', 'no trained model yet: run `qc train` first');
+    const row = this.db.prepare('SELECT status FROM runs WHERE id = ?').get(id) as { status: string } | undefined;
+    if (!row) throw new QcError('not_found', `no run with id ${id}`);
+    if (finished && row.status !== 'done') throw new QcError('bad_input', `run ${id} did not finish (${row.status})`);
+    return id;
+  }
+
+  private isDone(runId: number): boolean {
+    return !!this.db.prepare("SELECT 1 FROM runs WHERE id = ? AND status = 'done'").get(runId);
+  }
+
+  // --- thresholds -----------------------------------------------------------------------------
+
+  /** The curator's threshold (`qc threshold`, the slider's saved position), or null. */
+  curatorThreshold(): number | null {
+    return getSetting<number | null>(this.db, SETTING.thresholdBad, null);
+  }
+
+  setCuratorThreshold(threshold: number | null): number | null {
+    if (threshold !== null) checkThreshold(threshold);
+    setSetting(this.db, SETTING.thresholdBad, threshold);
+    return this.curatorThreshold();
+  }
+
+  /** The run's recommended and best-bound `bad` thresholds, read without parsing its whole evaluation (the gallery asks per page). */
+  runThresholds(runId: number): { recommended: number | null; bestBound: number | null } {
+    const row = this.db
+      .prepare("SELECT json_extract(evaluation, '$.thresholds.bad.threshold') AS t, json_extract(evaluation, '$.thresholds.bad.best_bound.threshold') AS b FROM runs WHERE id = ?")
+      .get(runId) as { t: number | null; b: number | null } | undefined;
+    return { recommended: row?.t ?? null, bestBound: row?.b ?? null };
+  }
+
+  /** THE threshold in force for run `runId` (null: no run yet), unless the caller gives one. */
+  thresholdInForce(runId: number | null, given?: number | null): ThresholdInForce {
+    const run = runId !== null ? this.runThresholds(runId) : { recommended: null, bestBound: null };
+    return chooseThreshold({ given: given ?? null, curator: this.curatorThreshold(), ...run });
+  }
+
+  // --- the runs table -------------------------------------------------------------------------
+
+  create(params: TrainParams): number {
+    return Number(this.db.prepare("INSERT INTO runs (status, params, backbone) VALUES ('running', ?, ?)").run(JSON.stringify(params), params.backbone).lastInsertRowid);
+  }
+
+  finish(runId: number, r: FinishedRun): void {
+    this.db
+      .prepare(`UPDATE runs SET status = 'done', provider = ?, backend = ?, snapshot = ?, snapshot_hash = ?, seconds = ?, metrics = ?, evaluation = ?, model = ?, finished_at = ${NOW} WHERE id = ?`)
+      .run(r.provider, r.backend, JSON.stringify(r.snapshot), r.snapshot.hash, r.seconds, JSON.stringify(r.metrics), JSON.stringify(r.evaluation), JSON.stringify(r.head), runId);
+  }
+
+  fail(runId: number, status: 'failed' | 'cancelled', error: string, seconds: number): void {
+    this.db.prepare(`UPDATE runs SET status = ?, error = ?, seconds = ?, finished_at = ${NOW} WHERE id = ?`).run(status, error, seconds, runId);
+  }
+
+  /**
+   * Store p(bad) of images under a run, rounded to the 6 decimals the tag files write: the slider,
+   * the gallery filter and the tags then compare the very same number with the threshold.
+   */
+  putPredictions(runId: number, rows: Iterable<{ imageId: number; pBad: number; heldout: boolean }>): void {
+    const put = this.db.prepare('INSERT OR REPLACE INTO predictions (run_id, image_id, p_bad, heldout) VALUES (?, ?, ?, ?)');
+    this.db.transaction(() => {
+      for (const r of rows) put.run(runId, r.imageId, roundConfidence(r.pBad), r.heldout ? 1 : 0);
+    })();
+  }
+
+  /** The parameters and trained head of a finished run. */
+  model(runId: number): { params: TrainParams; head: TrainedHead } {
+    const row = this.db.prepare('SELECT params, model FROM runs WHERE id = ?').get(runId) as { params: string; model: string | null } | undefined;
+    if (!row) throw new QcError('not_found', `no run with id ${runId}`);
+    if (!row.model) throw new QcError('bad_input', `run ${runId} has no trained model`);
+    return { params: JSON.parse(row.params) as TrainParams, head: JSON.parse(row.model) as TrainedHead };
+  }
+
+  summary(runId: number): RunSummary {
+    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(runId) as Record<string, unknown> | undefined;
+    if (!row) throw new QcError('not_found', `no run with id ${runId}`);
+    const json = <T>(v: unknown): T | null => (typeof v === 'string' ? (JSON.parse(v) as T) : null);
+    const evaluation = json<{ thresholds: RunSummary['thresholds'] }>(row.evaluation);
+    const thresholds = evaluation?.thresholds ?? null;
+    return {
+      run_id: runId,
+      status: row.status as RunSummary['status'],
+      active: this.activeRunId() === runId,
+      created_at: String(row.created_at),
+      backbone: String(row.backbone),
+      provider: (row.provider as string | null) ?? null,
+      backend: (row.backend as string | null) ?? null,
+      seconds: (row.seconds as number | null) ?? null,
+      params: json<TrainParams>(row.params)!,
+      snapshot: json(row.snapshot),
+      metrics: json(row.metrics),
+      recommended_threshold: { bad: thresholds?.bad.threshold ?? null, good: thresholds?.good.threshold ?? null },
+      thresholds,
+      error: (row.error as string | null) ?? null,
+    };
+  }
+
+  /** A run (default: the active one) with its evaluation report. */
+  detail(runId?: number): RunDetail {
+    const id = this.requireRun(runId, { finished: false });
+    const row = this.db.prepare('SELECT evaluation FROM runs WHERE id = ?').get(id) as { evaluation: string | null } | undefined;
+    return { ...this.summary(id), evaluation: row?.evaluation ? (JSON.parse(row.evaluation) as RunEvaluation) : null };
+  }
+
+  list(): RunSummary[] {
+    return (this.db.prepare('SELECT id FROM runs ORDER BY id').all() as { id: number }[]).map((r) => this.summary(r.id));
+  }
+}
