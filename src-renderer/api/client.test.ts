@@ -98,7 +98,7 @@ describe('wsClient', () => {
 
   test('a dropped connection rejects pending calls and reconnects with backoff', async () => {
     vi.useFakeTimers();
-    const c = wsClient('ws://h/api', 't', { WebSocketImpl: Impl, backoffMs: 100 });
+    const c = wsClient('ws://h/api', 't', { WebSocketImpl: Impl, backoffMs: 100, probe: async () => 'down' });
     const states: string[] = [];
     c.onConnection?.((s) => states.push(s));
     FakeSocket.instances[0]!.open();
@@ -115,6 +115,26 @@ describe('wsClient', () => {
     expect(FakeSocket.instances).toHaveLength(3);
     FakeSocket.instances[2]!.open();
     expect(states).toEqual(['connecting', 'open', 'closed', 'connecting', 'closed', 'connecting', 'open']);
+    c.close?.();
+  });
+
+  test('a restarted server (the token is refused) ends the session once instead of reconnecting forever', async () => {
+    vi.useFakeTimers();
+    let answer: 'ok' | 'expired' | 'down' = 'down';
+    const probe = vi.fn(async () => answer);
+    const c = wsClient('ws://h/api', 't', { WebSocketImpl: Impl, backoffMs: 100, probe });
+    const states: string[] = [];
+    c.onConnection?.((s) => states.push(s));
+    FakeSocket.instances[0]!.open();
+    FakeSocket.instances[0]!.drop();
+    await vi.advanceTimersByTimeAsync(200);
+    expect(FakeSocket.instances).toHaveLength(2);
+    answer = 'expired';
+    FakeSocket.instances[1]!.drop();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(FakeSocket.instances).toHaveLength(2);
+    expect(states.at(-1)).toBe('expired');
+    expect(probe).toHaveBeenCalledTimes(2);
     c.close?.();
   });
 

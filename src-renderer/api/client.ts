@@ -18,7 +18,8 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-export type ConnectionState = 'connecting' | 'open' | 'closed';
+/** `expired`: the server no longer accepts this page's token (qc serve was restarted): the page needs the new link. */
+export type ConnectionState = 'connecting' | 'open' | 'closed' | 'expired';
 
 export interface ApiClient {
   call<M extends Method>(method: M, args: ArgsOf<M>, opts?: CallOptions): Promise<ResultOf<M>>;
@@ -216,6 +217,26 @@ export interface WsClientOptions {
   /** First reconnect delay in ms; doubles up to `maxBackoffMs`. */
   backoffMs?: number;
   maxBackoffMs?: number;
+  /**
+   * After the socket closes: does the server still accept the token? `expired` when it answers 401
+   * (a restarted qc serve has a new token), `ok` when it accepts it, `down` when it does not answer.
+   * Default: a GET of an image route with the token.
+   */
+  probe?: () => Promise<'ok' | 'expired' | 'down'>;
+}
+
+/** Ask the server whether it still knows `token`: an image route answers 401 for a wrong one. */
+export async function probeToken(apiUrl: string, token: string): Promise<'ok' | 'expired' | 'down'> {
+  try {
+    const u = new URL(apiUrl);
+    u.protocol = u.protocol === 'wss:' ? 'https:' : 'http:';
+    u.pathname = `/${filePath('thumb', 0)}`;
+    u.search = `?t=${encodeURIComponent(token)}`;
+    const res = await fetch(u.toString(), { method: 'HEAD', cache: 'no-store' });
+    return res.status === 401 ? 'expired' : 'ok';
+  } catch {
+    return 'down';
+  }
 }
 
 /**
@@ -245,6 +266,7 @@ export function wsClient(url: string, token: string, options: WsClientOptions = 
     for (const fn of [...connectionListeners]) fn(s);
   };
 
+  const probe = options.probe ?? (() => probeToken(url, token));
   const sep = url.includes('?') ? '&' : '?';
   const fullUrl = `${url}${sep}t=${encodeURIComponent(token)}`;
 
@@ -292,7 +314,16 @@ export function wsClient(url: string, token: string, options: WsClientOptions = 
         ),
       );
       setState('closed');
-      scheduleReconnect();
+      // A restarted server has a new token: reconnecting with this one is hopeless; say so once.
+      void probe().then((answer) => {
+        if (closed) return;
+        if (answer === 'expired') {
+          closed = true;
+          if (timer) clearTimeout(timer);
+          timer = null;
+          setState('expired');
+        } else scheduleReconnect();
+      });
     };
     ws.onerror = () => {
       // onclose follows and does the work.

@@ -390,7 +390,7 @@ export function mockClient(options: MockOptions = {}): MockClient {
     },
     'ml.classify': async (args, ctx) => {
       await progressSteps(ctx, 'classify', 'images', 5);
-      return { files: [`${args.outDir}/bundle_a.tsv`, `${args.outDir}/bundle_finaltags.tsv`], rows: 40, tagged_bad: 6, by_source: { curator: 1, model: 38, none: 1 }, threshold: args.threshold ?? curator ?? recommended() ?? 0.5, threshold_source: curator !== null ? 'curator' : 'recommended', run_id: activeRun()?.run_id ?? null, bundle_id: 2, images: 40, failed: 1, scored: 39 };
+      return { files: [`${args.outDir}/bundle_a.tsv`, `${args.outDir}/bundle_finaltags.tsv`], rows: 40, tagged_bad: 6, by_source: { curator: 1, model: 38, none: 1 }, threshold: args.threshold ?? curator ?? recommended() ?? 0.5, threshold_source: curator !== null ? 'curator' : 'recommended', run_id: activeRun()?.run_id ?? null, bundle_id: 2, images: 40, failed: 1, row_problems: 0, scored: 39, predicted: 39 };
     },
     'ml.setThreshold': async ({ threshold }) => {
       if (threshold !== null && !(threshold >= 0 && threshold <= 1)) throw new QcError('bad_input', `threshold must be in 0..1, got ${threshold}`);

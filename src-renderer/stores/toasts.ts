@@ -20,7 +20,7 @@ export interface ToastSlice {
 }
 
 const LIFETIME_MS: Record<ToastKind, number> = { error: 12_000, info: 5_000, success: 5_000 };
-const MAX_TOASTS = 5;
+const MAX_TOASTS = 3;
 
 export const toastSlice: Slice<ToastSlice> = (set, get) => {
   let seq = 0;
@@ -28,7 +28,8 @@ export const toastSlice: Slice<ToastSlice> = (set, get) => {
     toasts: [],
     toast(kind, text) {
       const id = ++seq;
-      set((s) => ({ toasts: [...s.toasts, { id, kind, text }].slice(-MAX_TOASTS) }));
+      // The same message again replaces the earlier one (no stack of identical toasts).
+      set((s) => ({ toasts: [...s.toasts.filter((t) => t.kind !== kind || t.text !== text), { id, kind, text }].slice(-MAX_TOASTS) }));
       setTimeout(() => get().dismissToast(id), LIFETIME_MS[kind]);
       return id;
     },
@@ -41,6 +42,8 @@ export const toastSlice: Slice<ToastSlice> = (set, get) => {
         get().toast('info', context ? `${context}: cancelled` : 'Cancelled');
         return;
       }
+      // While the connection is down every call fails the same way; the connection state says it once.
+      if (get().connection !== 'open') return;
       const text = describeError(toQcError(e));
       get().toast('error', context ? `${context}: ${text}` : text);
     },

@@ -69,6 +69,8 @@ function CurrentScreen() {
 
 function Shell() {
   const initialised = useApp((s) => s.initialised);
+  const expired = useApp((s) => s.connection === 'expired');
+  if (expired) return <NoSession expired />;
   return (
     <div className="app" data-testid="app" data-ready={initialised ? 'true' : 'false'}>
       <Nav />
