@@ -1,5 +1,6 @@
 import { memo, type MouseEvent } from 'react';
 import type { GalleryItem } from '../../src-shared/domain/library';
+import { imageLabel } from './signals';
 
 export const TILE_SIZE = 148;
 
@@ -33,7 +34,8 @@ export const Tile = memo(function Tile({ item, index, src, selected, focused, on
       data-pbad={p === null ? '' : String(p)}
       data-selected={selected ? 'true' : 'false'}
       data-focused={focused ? 'true' : 'false'}
-      title={`#${item.image_id} · p(bad) ${p === null ? '–' : p.toFixed(3)} · ${label}${item.origin === 'curator' ? ' (curator)' : ''}${item.issue_rank !== null ? ` · issue #${item.issue_rank}` : ''}`}
+      data-eol-id={item.eol_id ?? ''}
+      title={`${imageLabel(item)} · p(bad) ${p === null ? '–' : p.toFixed(3)} · ${label}${item.origin === 'curator' ? ' (curator)' : ''}${item.issue_rank !== null ? ` · issue #${item.issue_rank}` : ''}`}
       onClick={(e) => onTileClick(index, e)}
     >
       <div className="tile__img">

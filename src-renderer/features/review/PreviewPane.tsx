@@ -2,6 +2,7 @@
 import type { ImageDetail, ImageSource } from '../../../src-shared/domain/library';
 import { useApp, useAppStore, useClient } from '../../stores/app';
 import { fmtBytes, fmtDate, fmtNum } from '../../components/format';
+import { formatSignals, imageLabel } from '../../components/signals';
 
 /** Ancestry is JSON from EOL: a list of names or of taxon objects; shown as `A › B › C`. */
 export function formatAncestry(raw: string | null): string | null {
@@ -61,13 +62,14 @@ function Sources({ sources }: { sources: ImageSource[] }) {
 function Details({ d }: { d: ImageDetail }) {
   const store = useAppStore();
   const view = useApp((s) => s.preview.view);
-  const signals = d.signals ? Object.entries(d.signals) : [];
+  const signals = d.signals ? formatSignals(d.signals) : [];
+  const eolId = d.sources.find((s) => s.eol_id)?.eol_id ?? null;
   return (
     <>
       <dl className="kv">
         <dt>Image</dt>
         <dd>
-          #{d.image_id} · {d.width}×{d.height} · {d.format} · {fmtBytes(d.bytes)}
+          <span data-testid="preview-eol-id">{imageLabel({ image_id: d.image_id, eol_id: eolId })}</span> · {d.width}×{d.height} · {d.format} · {fmtBytes(d.bytes)}
         </dd>
         <dt>p(bad)</dt>
         <dd data-testid="preview-pbad">{fmtNum(d.p_bad)}</dd>
@@ -116,10 +118,12 @@ function Details({ d }: { d: ImageDetail }) {
       {signals.length > 0 && (
         <table className="table table--compact">
           <tbody>
-            {signals.map(([k, v]) => (
-              <tr key={k}>
-                <td>{k}</td>
-                <td className="num">{fmtNum(v)}</td>
+            {signals.map((s) => (
+              <tr key={s.key} title={s.hint}>
+                <td>{s.name}</td>
+                <td className="num" data-testid={`signal-${s.key}`}>
+                  {s.value}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -165,7 +169,13 @@ export function PreviewPane() {
   return (
     <aside className="preview" data-testid="preview" data-image-id={imageId ?? ''} aria-label="Preview">
       <div className="preview__bar">
-        <span>{imageId !== null ? `Image #${imageId}` : 'Nothing focused'}</span>
+        <span>
+          {imageId === null
+            ? 'Nothing focused'
+            : detail && detail.image_id === imageId
+              ? imageLabel({ image_id: imageId, eol_id: detail.sources.find((x) => x.eol_id)?.eol_id ?? null })
+              : `Image #${imageId}`}
+        </span>
         {preview.loading && <span className="muted small">loading…</span>}
         <button type="button" className="btn btn--ghost btn--small" onClick={() => store.getState().closePreview()} data-testid="preview-close" title="Close (Escape)">
           ×

@@ -20,6 +20,14 @@ interface Props {
   percent?: boolean;
 }
 
+/** Tick steps of the epoch axis: whole epochs only. */
+export const EPOCH_TICK_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
+
+/** An epoch tick's text: integers only (a fractional split gets no label). */
+export function epochTick(v: number): string {
+  return Number.isInteger(v) ? String(v) : '';
+}
+
 /** A DOM without canvas (jsdom in tests) gets the legend only. */
 function canvasAvailable(): boolean {
   return typeof navigator !== 'undefined' && !/jsdom/i.test(navigator.userAgent) && typeof HTMLCanvasElement !== 'undefined';
@@ -48,7 +56,18 @@ export function EpochChart({ title, x, series, testId, height = 200, percent = f
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: false } },
         axes: [
-          { stroke: '#9aa4b2', grid: { stroke: '#2a3038', width: 1 }, ticks: { stroke: '#2a3038' }, label: 'epoch', labelSize: 16, font: '11px system-ui', labelFont: '11px system-ui' },
+          {
+            stroke: '#9aa4b2',
+            grid: { stroke: '#2a3038', width: 1 },
+            ticks: { stroke: '#2a3038' },
+            label: 'epoch',
+            labelSize: 16,
+            font: '11px system-ui',
+            labelFont: '11px system-ui',
+            // Epochs are whole numbers: ticks only at integers.
+            incrs: EPOCH_TICK_STEPS,
+            values: (_u: uPlot, vals: number[]) => vals.map(epochTick),
+          },
           {
             stroke: '#9aa4b2',
             grid: { stroke: '#2a3038', width: 1 },
