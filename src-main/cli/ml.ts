@@ -4,6 +4,7 @@ import { FEATURE_SETS, type FeatureSet, type TrainRequest } from '../../src-shar
 import { parseMirror } from '../core/library/importer';
 import { formatImport as formatImportLine } from './format';
 import { formatClassify, formatEmbed, formatExport, formatIssues, formatRun, formatRuns } from './formatMl';
+import { formatBestRuns, formatGraphs } from './seedFiles';
 import type { WithCore } from './main';
 
 const number = (name: string) => (v: string) => {
@@ -88,14 +89,26 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
 
   program
     .command('runs')
-    .description('list training runs side by side')
-    .action(async (_o, cmd: Command) => withCore(cmd, (core) => core.call('ml.runs', {}), formatRuns));
+    .description('list training runs side by side; --best N ranks the finished ones by held-out AUC with an over-fitting verdict')
+    .option('--best <n>', 'the N best finished runs, with how well each learned', int('--best'))
+    .option('--archive-rest', 'with --best: archive every other finished run (hidden, never deleted)')
+    .option('--all', 'include archived runs')
+    .action(async (o: { best?: number; archiveRest?: boolean; all?: boolean }, cmd: Command) => {
+      if (o.archiveRest && o.best === undefined) throw new Error('--archive-rest needs --best N');
+      if (o.best !== undefined) return withCore(cmd, (core) => core.call('ml.bestRuns', { n: o.best!, archiveRest: o.archiveRest ?? false }), formatBestRuns);
+      return withCore(cmd, (core) => core.call('ml.runs', { all: o.all ?? false }), formatRuns);
+    });
 
   program
     .command('run')
     .description('show one run (default: the active one) with its evaluation')
     .argument('[run-id]', 'run id', int('run-id'))
-    .action(async (runId: number | undefined, _o, cmd: Command) => withCore(cmd, (core) => core.call('ml.run', runId !== undefined ? { runId } : {}), formatRun));
+    .option('--graphs <dir>', 'write its loss and accuracy curves as SVG and PNG into DIR')
+    .action(async (runId: number | undefined, o: { graphs?: string }, cmd: Command) =>
+      o.graphs
+        ? withCore(cmd, (core) => core.call('export.graphs', { outDir: o.graphs!, ...(runId !== undefined && { runId }) }), formatGraphs)
+        : withCore(cmd, (core) => core.call('ml.run', runId !== undefined ? { runId } : {}), formatRun),
+    );
 
   program
     .command('use')
@@ -117,7 +130,7 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
     .description('set the p(bad) threshold for final tags (`auto`: the run\'s recommendation)')
     .argument('<value>', 'a probability in 0..1, or auto')
     .action(async (v: string, _o, cmd: Command) =>
-      withCore(cmd, (core) => core.call('ml.setThreshold', { threshold: v === 'auto' ? null : number('threshold')(v) }), (r) => `threshold for final tags: ${r.threshold ?? 'the active run\'s recommendation'}`),
+      withCore(cmd, (core) => core.call('ml.setThreshold', { threshold: v === 'auto' ? null : number('threshold')(v) }), (r) => `threshold for final tags: ${r.in_force.threshold} (${r.threshold === null ? `the active run's, ${r.in_force.source}` : 'curator'})`),
     );
 
   program

@@ -2,6 +2,7 @@
 import type { ExportApi, HandlersOf, MlApi } from '../../../src-shared/contract/handlers';
 import type { LabelIssue } from '../../../src-shared/domain/ml';
 import type { CoreContext } from '../context';
+import { SeedFiles } from '../export/seedFiles';
 import type { Importer } from '../library/importer';
 import { ClassifyService } from './classifyService';
 import { DEFAULT_BACKBONE, embedMissing } from './embedService';
@@ -11,11 +12,14 @@ import { DEFAULT_TRAIN_PARAMS, type TrainService } from './trainService';
 
 export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: string, importer: Importer, train: TrainService, runs: RunStore): HandlersOf<MlApi> & HandlersOf<ExportApi> {
   const classify = new ClassifyService(core, engine, modelsDir, importer, runs);
+  const seedFiles = new SeedFiles(core, runs, modelsDir);
   return {
     'ml.embed': (args, ctx) =>
       embedMissing(core, engine, modelsDir, { features: args.features ?? DEFAULT_TRAIN_PARAMS.features, backbone: args.backbone ?? DEFAULT_BACKBONE, ...(args.batchSize && { batchSize: args.batchSize }) }, ctx),
     'ml.train': (args, ctx) => train.train(args, ctx),
-    'ml.runs': async () => ({ active: runs.activeRunId(), runs: runs.list() }),
+    'ml.runs': async ({ all }) => ({ active: runs.activeRunId(), runs: runs.list({ all: all ?? false }) }),
+    'ml.bestRuns': async (args) => seedFiles.best(args),
+    'ml.archiveRuns': async ({ runIds, archived }) => ({ changed: runs.setArchived(runIds, archived) }),
     'ml.run': async ({ runId }) => runs.detail(runId),
     'ml.setActive': async ({ runId }) => ({ active: runs.setActive(runId) }),
     'ml.labelIssues': async ({ runId, limit }) => {
@@ -32,7 +36,10 @@ export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: strin
       return { run_id: id, total, issues };
     },
     'ml.classify': (args, ctx) => classify.classify(args, ctx),
-    'ml.setThreshold': async ({ threshold }) => ({ threshold: runs.setCuratorThreshold(threshold) }),
+    'ml.setThreshold': async ({ threshold }) => ({ threshold: runs.setCuratorThreshold(threshold), in_force: runs.thresholdInForce(runs.activeRunId()) }),
     'export.tags': (args, ctx) => classify.exportTags(args, ctx),
+    'export.training': async (args, ctx) => seedFiles.training(args, ctx),
+    'export.model': (args) => seedFiles.model(args),
+    'export.graphs': (args) => seedFiles.graphs(args),
   };
 }

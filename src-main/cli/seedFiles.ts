@@ -1,0 +1,84 @@
+/** `qc export-training | export-model | archive`, and the human text of `qc runs --best` and `qc run --graphs`: the seed's files. */
+import type { Command } from 'commander';
+import type { GraphsExportSummary, ModelExportSummary, RankedRun, TrainingExportSummary } from '../../src-shared/domain/runQuality';
+import type { WithCore } from './main';
+
+const positiveInt = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${v}"`);
+  return n;
+};
+const nonNegativeInt = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n)) throw new Error(`${name} must be a non-negative integer, got "${v}"`);
+  return n;
+};
+
+export function formatTrainingExport(r: TrainingExportSummary): string {
+  const classes = Object.entries(r.by_class).map(([c, n]) => `${c}: ${n}`).join(', ');
+  return [
+    `Wrote ${r.dir}`,
+    `  images/1..5 by rating class (${classes}); images/agg: ${r.agg.bad} bad, ${r.agg.good} good (${r.linked} hard links, ${r.copied} copies; never re-encoded)`,
+    `  ${r.lists.length} download lists (one_download.txt … five_download.txt and their samples)`,
+    ...(r.curator_unlabelled ? [`  note: ${r.curator_unlabelled} rated images a curator unlabelled sit in their rating folder only; re-importing gives them the rule's label`] : []),
+    ...(r.missing ? [`  warning: ${r.missing} images have no original file in the library and were skipped`] : []),
+  ].join('\n');
+}
+
+export function formatModelExport(r: ModelExportSummary): string {
+  return [
+    `Run ${r.run_id} exported: ${r.model} (${(r.bytes / 1e6).toFixed(1)} MB) and ${r.card}`,
+    `  inputs: ${r.inputs.map((i) => `${i.name} ${i.dtype} [${i.shape.join(', ')}]`).join('; ')} → p_bad [1, 1]`,
+    r.extra_inputs.length
+      ? `  this run also needs ${r.extra_inputs.join(' and ')} features computed outside the model (the card says how); a run trained with --features whole needs only the image`
+      : '  needs only the decoded image (RGB bytes, height × width × 3)',
+  ].join('\n');
+}
+
+export function formatGraphs(r: GraphsExportSummary): string {
+  return [`Run ${r.run_id}: ${r.fit.verdict} — ${r.fit.reason}`, ...r.files.map((f) => `  ${f}`)].join('\n');
+}
+
+export function formatBestRuns(r: { runs: RankedRun[]; archived: number[] }): string {
+  if (!r.runs.length) return 'No finished runs yet: qc train';
+  const rows = r.runs.map((x) => {
+    const auc = x.metrics?.test_auc;
+    const acc = x.metrics?.test_accuracy;
+    return `${String(x.rank).padStart(2)}. run ${x.run_id}${x.active ? '*' : ''}  AUC ${auc == null ? '—' : auc.toFixed(3)}  accuracy ${acc == null ? '—' : `${(acc * 100).toFixed(1)}%`}  ${x.params.features.join('+')}  ${x.fit.verdict}: ${x.fit.reason}`;
+  });
+  return [...rows, ...(r.archived.length ? [`archived (hidden, not deleted; qc archive --restore ID): ${r.archived.join(', ')}`] : [])].join('\n');
+}
+
+export function registerSeedFileCommands(program: Command, withCore: WithCore): void {
+  program
+    .command('export-training')
+    .description("write the seed's training folders (images/1..5, images/agg/bad|good) and per-class download lists into a new or empty folder")
+    .argument('<dir>', 'a new or empty folder')
+    .option('--sample <n>', 'size of the random sample lists (one_download_7k.txt …)', positiveInt('--sample'), 7000)
+    .option('--seed <n>', 'seed of the samples', nonNegativeInt('--seed'), 0)
+    .action(async (dir: string, o: { sample: number; seed: number }, cmd: Command) =>
+      withCore(cmd, (core, signal, onProgress) => core.call('export.training', { outDir: dir, sample: o.sample, seed: o.seed }, { signal, onProgress }), formatTrainingExport),
+    );
+
+  program
+    .command('export-model')
+    .description('write a run as one ONNX model (p(bad) out) with a JSON card')
+    .argument('<run-id>', 'run id, or active', (v: string) => (v === 'active' ? 'active' : positiveInt('run-id')(v)))
+    .argument('<dir>', 'output folder')
+    .action(async (runId: number | 'active', dir: string, _o, cmd: Command) =>
+      withCore(cmd, (core) => core.call('export.model', { outDir: dir, ...(runId !== 'active' && { runId }) }), formatModelExport),
+    );
+
+  program
+    .command('archive')
+    .description('archive runs (hidden from qc runs and the runs table, never deleted), or restore them')
+    .argument('<run-ids...>', 'run ids')
+    .option('--restore', 'bring archived runs back')
+    .action(async (ids: string[], o: { restore?: boolean }, cmd: Command) =>
+      withCore(
+        cmd,
+        (core) => core.call('ml.archiveRuns', { runIds: ids.map((v) => positiveInt('run-id')(v)), archived: !o.restore }),
+        (r) => (r.changed.length ? `${o.restore ? 'restored' : 'archived'}: ${r.changed.join(', ')}` : 'nothing changed'),
+      ),
+    );
+}
