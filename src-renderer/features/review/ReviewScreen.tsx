@@ -4,7 +4,7 @@ import type { ViewKey } from '../../stores/review';
 import { fmtInt } from '../../components/format';
 import { Filters } from './Filters';
 import { Gallery } from './Gallery';
-import { handleGalleryKey } from './keys';
+import { handleGalleryKey, useGalleryKeys } from './keys';
 import { PreviewPane } from './PreviewPane';
 import { ThresholdSlider } from './ThresholdSlider';
 
@@ -49,6 +49,7 @@ export function useScoresOnMount() {
 export function ReviewScreen() {
   const store = useAppStore();
   useScoresOnMount();
+  useGalleryKeys('review');
   const onKeyDown = (e: KeyboardEvent) => handleGalleryKey(e, store, 'review');
   const predicted = useApp((s) => s.views.review.filters.predicted);
   const noModel = useApp((s) => s.scoresStatus === 'none');

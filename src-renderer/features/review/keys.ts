@@ -2,8 +2,8 @@
  * Keyboard control of a gallery: arrows move the focus (up/down by a row, shift extends the
  * selection), B bad, G good, U unlabel, Z undo, Enter/Space open the preview, Escape closes it.
  */
-import type { KeyboardEvent } from 'react';
-import type { AppStore } from '../../stores/app';
+import { useEffect } from 'react';
+import { useAppStore, type AppStore } from '../../stores/app';
 import type { ViewKey } from '../../stores/review';
 
 function isTyping(target: EventTarget | null): boolean {
@@ -17,8 +17,20 @@ function isActivatable(target: EventTarget | null): boolean {
   return !!el && typeof el.closest === 'function' && el.closest('button, a[href], summary') !== null;
 }
 
+/** What the handler reads of a keydown: React's and the DOM's events both fit. */
+export interface KeyLike {
+  key: string;
+  shiftKey: boolean;
+  ctrlKey: boolean;
+  metaKey: boolean;
+  altKey: boolean;
+  target: EventTarget | null;
+  defaultPrevented: boolean;
+  preventDefault(): void;
+}
+
 /** Handle a keydown for `view`; returns whether it was used (and then prevents the default). */
-export function handleGalleryKey(e: KeyboardEvent, store: AppStore, view: ViewKey): boolean {
+export function handleGalleryKey(e: KeyLike, store: AppStore, view: ViewKey): boolean {
   if (e.defaultPrevented || isTyping(e.target)) return false;
   const s = store.getState();
   const v = s.views[view];
@@ -73,4 +85,25 @@ export function handleGalleryKey(e: KeyboardEvent, store: AppStore, view: ViewKe
   }
   if (used) e.preventDefault();
   return used;
+}
+
+/** Whether nothing in particular has the keyboard focus (the page itself). */
+function nothingFocused(target: EventTarget | null): boolean {
+  if (typeof document === 'undefined') return false;
+  return target === null || target === document.body || target === document.documentElement || target === document;
+}
+
+/**
+ * The gallery's keys work as soon as the screen shows, without clicking a tile first: keydowns that
+ * reach the window while nothing else has the focus go to `view`'s gallery.
+ */
+export function useGalleryKeys(view: ViewKey): void {
+  const store = useAppStore();
+  useEffect(() => {
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      if (nothingFocused(e.target)) handleGalleryKey(e, store, view);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [store, view]);
 }

@@ -1,0 +1,34 @@
+// @vitest-environment jsdom
+import { screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, test } from 'vitest';
+import { renderWith, setup, until } from '../../test/render';
+import { ReviewScreen } from './ReviewScreen';
+
+describe('gallery keys', () => {
+  test('work as soon as the screen shows, without clicking a tile first', async () => {
+    const user = userEvent.setup();
+    const ctx = setup();
+    ctx.store.setState((s) => ({ views: { ...s.views, review: { ...s.views.review, filters: { ...s.views.review.filters, predicted: 'all' } } } }));
+    const { client, store } = renderWith(<ReviewScreen />, ctx);
+    await until(() => expect(screen.queryAllByTestId(/^tile-\d+$/).length).toBeGreaterThan(1));
+    expect(document.activeElement === document.body || document.activeElement === null).toBe(true);
+    const first = screen.queryAllByTestId(/^tile-\d+$/)[0]!;
+    const id = Number(first.dataset.testid!.slice(5));
+    expect(first.dataset.focused).toBe('true');
+    await user.keyboard('b');
+    await until(() => expect(client.callsOf('labels.set')[0]).toEqual({ imageIds: [id], label: 'bad' }));
+    await user.keyboard('{ArrowRight}');
+    expect(store.getState().views.review.focus).toBeGreaterThanOrEqual(1);
+  });
+
+  test('keys typed in a text field stay there', async () => {
+    const user = userEvent.setup();
+    const { client } = renderWith(<ReviewScreen />, setup());
+    await until(() => expect(screen.queryAllByTestId(/^tile-\d+$/).length).toBeGreaterThan(0));
+    const taxon = screen.getByRole('searchbox');
+    await user.click(taxon);
+    await user.keyboard('b');
+    expect(client.callsOf('labels.set')).toEqual([]);
+  });
+});
