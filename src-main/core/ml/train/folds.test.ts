@@ -107,6 +107,41 @@ describe('outOfFoldProbabilities', () => {
     expect(await outOfFoldProbabilities(s, s.y, params, { k: 4, groups })).toEqual(pBad);
   });
 
+  it('averages repeated splits that keep groups together, uses given folds first, and leaves out -1 and zero-weight rows', async () => {
+    const s = makeSynthetic({ n: 400, d: 16, seed: 5, rule: 'linear' });
+    const groups = Int32Array.from({ length: s.n }, (_, i) => Math.floor(i / 5));
+    const params = { ...DEFAULT_HEAD_PARAMS, hidden: 0, epochs: 5 };
+    const given = stratifiedFolds(s.y, 4, 9, groups);
+    given[0] = -1;
+    const weight = new Float32Array(s.n).fill(1);
+    weight[1] = 0;
+    weight[2] = 0;
+    const seen: { repeat: number; trainRows: number; testRows: number }[] = [];
+    const one = await outOfFold(s, s.y, params, { k: 4, folds: given, groups, sampleWeight: weight });
+    const three = await outOfFold(s, s.y, params, { k: 4, folds: given, groups, sampleWeight: weight, repeats: 3, onFold: (e) => seen.push(e) });
+    expect(seen).toHaveLength(12);
+    expect(new Set(seen.map((e) => e.repeat))).toEqual(new Set([0, 1, 2]));
+    // Every repetition predicts each of the 399 members once; rows 1 and 2 are never trained on.
+    for (const r of [0, 1, 2]) {
+      const reps = seen.filter((e) => e.repeat === r);
+      expect(reps.reduce((a, e) => a + e.testRows, 0)).toBe(399);
+      expect(reps.reduce((a, e) => a + e.trainRows, 0)).toBe(3 * 399 - 3 * 2);
+    }
+    expect(three.folds).toEqual(one.folds);
+    expect(three.folds[0]).toBe(-1);
+    expect(one.pBad[0]).toBeNaN();
+    expect(three.pBad[0]).toBeNaN();
+    // The mean of three differs from the first split alone, and stays a probability.
+    let differs = 0;
+    for (let i = 1; i < s.n; i++) {
+      expect(three.pBad[i]).toBeGreaterThanOrEqual(0);
+      expect(three.pBad[i]).toBeLessThanOrEqual(1);
+      if (Math.abs(three.pBad[i]! - one.pBad[i]!) > 1e-6) differs++;
+    }
+    expect(differs).toBeGreaterThan(300);
+    await expect(outOfFold(s, s.y, params, { repeats: 0 })).rejects.toThrow(/repeats/);
+  });
+
   it('stops on abort', async () => {
     const s = makeSynthetic({ n: 300, d: 16, seed: 4 });
     const ac = new AbortController();

@@ -1,6 +1,7 @@
 /**
  * k-fold splits for threshold choice and label-issue search: stratified by class, optionally
- * group-aware (all crops of one source photo in one fold), and out-of-fold p(bad) for every sample.
+ * group-aware (all crops of one source photo in one fold), and out-of-fold p(bad) for every sample:
+ * the one out-of-fold implementation (training runs, label issues, noise-robust training, reports).
  */
 import { QcError } from '../../../../src-shared/contract/errors';
 import { DEFAULT_HEAD_PARAMS, trainHead, abortError, type TrainHeadOptions } from './head';
@@ -100,9 +101,11 @@ export function takeRows(m: Matrix, rows: ArrayLike<number>): Matrix {
 }
 
 export interface FoldProgress {
-  /** 0-based. */
+  /** 0-based, counted over all repetitions. */
   fold: number;
   folds: number;
+  /** 0-based repetition. */
+  repeat: number;
   trainRows: number;
   testRows: number;
   /** Wall time since the first fold started. */
@@ -115,15 +118,31 @@ export interface OutOfFoldOptions {
   /** Seeds the split; default params.seed. */
   seed?: number;
   groups?: Int32Array;
+  /**
+   * The first repetition's fold per sample (e.g. a run's stored folds), -1 = not part of the
+   * out-of-fold set (neither trained on nor predicted). Later repetitions re-deal the same samples
+   * with stratifiedFolds (groups respected).
+   */
+  folds?: Int32Array;
+  /**
+   * Repetitions of k-fold with different splits and head seeds; p(bad) is their mean. Each sample is
+   * still predicted only by heads that never saw it. Default 1.
+   */
+  repeats?: number;
+  /** Per-sample weight in the loss (e.g. label confidence); 0 keeps a sample out of training but it is still predicted. */
+  sampleWeight?: Float32Array;
   signal?: AbortSignal;
   onFold?(e: FoldProgress): void;
   /** Passed to trainHead (columnScale, backend, onEpoch, ...). */
-  train?: Omit<TrainHeadOptions, 'signal'>;
+  train?: Omit<TrainHeadOptions, 'signal' | 'sampleWeight'>;
 }
 
+const REPEAT_STREAM = 5;
+
 /**
- * p(bad) for every sample, each from a head trained on the other k - 1 folds (never on its own),
- * plus the fold each sample was in.
+ * p(bad) for every sample, each from heads trained on the other k - 1 folds (never on its own),
+ * averaged over `repeats` splits, plus the first repetition's fold of each sample. Samples outside
+ * the out-of-fold set (opts.folds = -1) get NaN.
  */
 export async function outOfFold(
   m: Matrix,
@@ -133,21 +152,52 @@ export async function outOfFold(
 ): Promise<{ pBad: Float32Array; folds: Int32Array }> {
   checkMatrix(m, 'out-of-fold input', y);
   const k = opts.k ?? 5;
-  const folds = stratifiedFolds(y, k, opts.seed ?? params.seed, opts.groups);
-  const pBad = new Float32Array(m.n);
+  const repeats = opts.repeats ?? 1;
+  if (!Number.isInteger(repeats) || repeats < 1) throw new QcError('bad_input', `out-of-fold: repeats must be an integer >= 1 (got ${repeats})`);
+  if (opts.folds && opts.folds.length !== m.n) throw new QcError('bad_input', `out-of-fold: ${opts.folds.length} fold ids for ${m.n} samples`);
+  if (opts.sampleWeight && opts.sampleWeight.length !== m.n) throw new QcError('bad_input', `out-of-fold: ${opts.sampleWeight.length} weights for ${m.n} samples`);
+  const seed = opts.seed ?? params.seed;
+  // The samples that take part (all, unless the caller's folds leave some out).
+  const member = opts.folds ? indicesWhere(opts.folds, (v) => v >= 0) : Array.from({ length: m.n }, (_, i) => i);
+  const sub = opts.folds ? takeRows(m, member) : m;
+  const ySub = opts.folds ? Uint8Array.from(member, (i) => y[i]!) : y;
+  const gSub = opts.groups && opts.folds ? Int32Array.from(member, (i) => opts.groups![i]!) : opts.groups;
+  const wSub = opts.sampleWeight && opts.folds ? Float32Array.from(member, (i) => opts.sampleWeight![i]!) : opts.sampleWeight;
+  const sum = new Float64Array(sub.n);
+  const count = new Uint16Array(sub.n);
   const started = performance.now();
-  for (let f = 0; f < k; f++) {
-    if (opts.signal?.aborted) throw abortError();
-    const trainIdx = indicesWhere(folds, (v) => v !== f);
-    const testIdx = indicesWhere(folds, (v) => v === f);
-    if (testIdx.length === 0) continue;
-    const train: LabelledMatrix = { ...takeRows(m, trainIdx), y: Uint8Array.from(trainIdx, (i) => y[i]!) };
-    const head = await trainHead(train, null, params, { ...opts.train, ...(opts.signal && { signal: opts.signal }) });
-    const p = await predictHead(head, takeRows(m, testIdx), opts.train?.backend !== undefined ? { backend: opts.train.backend } : {});
-    testIdx.forEach((i, j) => (pBad[i] = p[j]!));
-    opts.onFold?.({ fold: f, folds: k, trainRows: trainIdx.length, testRows: testIdx.length, seconds: (performance.now() - started) / 1000, head });
+  let firstFolds: Int32Array | null = null;
+  for (let r = 0; r < repeats; r++) {
+    const folds =
+      r === 0 && opts.folds ? Int32Array.from(member, (i) => opts.folds![i]!) : stratifiedFolds(ySub, k, r === 0 ? seed : deriveSeed(seed, REPEAT_STREAM + r), gSub);
+    if (r === 0) firstFolds = folds;
+    const headParams = r === 0 ? params : { ...params, seed: deriveSeed(params.seed, REPEAT_STREAM + r) };
+    for (let f = 0; f < k; f++) {
+      if (opts.signal?.aborted) throw abortError();
+      const trainIdx = indicesWhere(folds, (v) => v !== f).filter((i) => !wSub || wSub[i]! > 0);
+      const testIdx = indicesWhere(folds, (v) => v === f);
+      if (testIdx.length === 0 || trainIdx.length === 0) continue;
+      const train: LabelledMatrix = { ...takeRows(sub, trainIdx), y: Uint8Array.from(trainIdx, (i) => ySub[i]!) };
+      const head = await trainHead(train, null, headParams, {
+        ...opts.train,
+        ...(wSub && { sampleWeight: Float32Array.from(trainIdx, (i) => wSub[i]!) }),
+        ...(opts.signal && { signal: opts.signal }),
+      });
+      const p = await predictHead(head, takeRows(sub, testIdx), opts.train?.backend !== undefined ? { backend: opts.train.backend } : {});
+      testIdx.forEach((i, j) => {
+        sum[i]! += p[j]!;
+        count[i]!++;
+      });
+      opts.onFold?.({ fold: r * k + f, folds: repeats * k, repeat: r, trainRows: trainIdx.length, testRows: testIdx.length, seconds: (performance.now() - started) / 1000, head });
+    }
   }
-  return { pBad, folds };
+  const pBad = new Float32Array(m.n).fill(NaN);
+  const foldsOut = new Int32Array(m.n).fill(-1);
+  member.forEach((i, j) => {
+    if (count[j]) pBad[i] = sum[j]! / count[j]!;
+    foldsOut[i] = firstFolds![j]!;
+  });
+  return { pBad, folds: foldsOut };
 }
 
 /** Out-of-fold p(bad) for every sample (see outOfFold). */

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { outOfFoldProbabilities } from './folds';
 import { DEFAULT_HEAD_PARAMS } from './head';
-import { confidentLearning } from './labelIssues';
+import { confidentLearning, issueScores, rankAll } from './labelIssues';
 import { createRng, shuffleInPlace } from './rng';
 import { makeSynthetic } from '../../../../test-support/synthetic';
 
@@ -11,7 +11,7 @@ describe('confidentLearning', () => {
     // given:   good good good good bad  bad  bad  bad
     const y = Uint8Array.from([0, 0, 0, 0, 1, 1, 1, 1]);
     const pBad = Float32Array.from([0.1, 0.2, 0.3, 0.9, 0.8, 0.7, 0.6, 0.15]);
-    const r = confidentLearning(y, pBad);
+    const r = confidentLearning(y, pBad, { filter: 'confident_learning', adjust: false });
     // t_good = mean(0.9, 0.8, 0.7, 0.1) = 0.625; t_bad = mean(0.8, 0.7, 0.6, 0.15) = 0.5625.
     expect(r.thresholds.good).toBeCloseTo(0.625, 6);
     expect(r.thresholds.bad).toBeCloseTo(0.5625, 6);
@@ -32,7 +32,7 @@ describe('confidentLearning', () => {
     // Low thresholds on both sides: t_good = mean(0.6, 0.55) = 0.575, t_bad = mean(0.3, 0.45) = 0.375.
     const y = Uint8Array.from([0, 0, 1, 1]);
     const pBad = Float32Array.from([0.4, 0.45, 0.3, 0.45]);
-    const r = confidentLearning(y, pBad);
+    const r = confidentLearning(y, pBad, { filter: 'confident_learning', adjust: false });
     // Sample 0: p_good 0.6 and p_bad 0.4 both pass, good wins; sample 1: p_good 0.55 < t_good, p_bad 0.45 passes -> issue.
     // Sample 2: p_good 0.7 passes, p_bad 0.3 does not -> issue; sample 3: p_bad 0.45 and p_good 0.55 < t_good -> bad.
     expect(r.confidentJoint).toEqual([
@@ -62,13 +62,51 @@ describe('confidentLearning', () => {
       y[i] = 1 - y[i]!;
     }
     const pBad = await outOfFoldProbabilities(s, y, { ...DEFAULT_HEAD_PARAMS, hidden: 0 }, { k: 5, seed: 1 });
-    const { issues } = confidentLearning(y, pBad);
+    const { issues, estimatedWrong } = confidentLearning(y, pBad);
+    // The calibrated joint estimates the number of wrong labels (100 planted).
+    expect(estimatedWrong.good + estimatedWrong.bad).toBeGreaterThan(60);
+    expect(estimatedWrong.good + estimatedWrong.bad).toBeLessThan(160);
     const top = issues.slice(0, nFlip);
     const hits = top.filter((i) => flipped[i.index]).length;
     // Measured over 6 seeds: 78-83 issues for 100 flips, every one of them a flipped label.
     expect(hits / top.length).toBeGreaterThanOrEqual(0.9);
     expect(hits).toBeGreaterThanOrEqual(0.6 * nFlip);
     for (const i of top) expect(i.suggested).not.toBe(i.givenLabel);
-    for (let j = 1; j < issues.length; j++) expect(issues[j]!.selfConfidence).toBeGreaterThanOrEqual(issues[j - 1]!.selfConfidence);
+    for (let j = 1; j < issues.length; j++) expect(issues[j]!.score).toBeGreaterThanOrEqual(issues[j - 1]!.score);
+  });
+
+  it('prune_by_noise_rate takes the calibrated count of lowest self-confidence samples per class, never one the model agrees with', () => {
+    // 6 good, 4 bad. t_good = mean p_good over good = (0.9+0.9+0.8+0.8+0.3+0.6)/6 = 0.7167; t_bad = (0.9+0.8+0.7+0.2)/4 = 0.65.
+    const y = Uint8Array.from([0, 0, 0, 0, 0, 0, 1, 1, 1, 1]);
+    const pBad = Float32Array.from([0.1, 0.1, 0.2, 0.2, 0.7, 0.4, 0.9, 0.8, 0.7, 0.2]);
+    const r = confidentLearning(y, pBad, { filter: 'prune_by_noise_rate', adjust: false });
+    // Confident joint: good row: 4 good, 1 bad (sample 4), sample 5 passes neither; bad row: 3 bad, 1 good (sample 9).
+    expect(r.confidentJoint).toEqual([
+      [4, 1],
+      [1, 3],
+    ]);
+    // Calibrated: good row scaled to 6 -> [4.8, 1.2], bad row to 4 -> [1, 3]; total 10 already.
+    expect(r.calibratedJoint[0]![1]).toBeCloseTo(1.2, 9);
+    expect(r.estimatedWrong).toEqual({ good: 1, bad: 1 });
+    expect(r.issues.map((i) => i.index).sort()).toEqual([4, 9]);
+    // Excluded (confirmed) samples are never reported.
+    const ex = new Uint8Array(10);
+    ex[4] = 1;
+    expect(confidentLearning(y, pBad, { exclude: ex }).issues.map((i) => i.index)).toEqual([9]);
+  });
+
+  it('ranks by self-confidence or margin (the same order for two classes) and by class-adjusted probabilities', () => {
+    const y = Uint8Array.from([0, 0, 0, 1, 1, 1]);
+    const pBad = Float32Array.from([0.3, 0.5, 0.6, 0.6, 0.95, 0.9]);
+    const sc = issueScores(y, pBad, 'self_confidence', false);
+    const nm = issueScores(y, pBad, 'normalized_margin', false);
+    for (let i = 0; i < 6; i++) expect(nm[i]).toBeCloseTo(2 * sc[i]! - 1, 6);
+    expect([...rankAll(y, pBad, 'self_confidence', false)]).toEqual([...rankAll(y, pBad, 'normalized_margin', false)]);
+    // t_good = mean(0.7, 0.5, 0.4) = 0.5333, t_bad = mean(0.6, 0.95, 0.9) = 0.8167: raw, good sample 2 (p_good 0.4)
+    // and bad sample 3 (p_bad 0.6) are level at 0.4 vs 0.6; adjusted, the bad one is further below its class's typical confidence.
+    const raw = [...rankAll(y, pBad, 'self_confidence', false)];
+    const adj = [...rankAll(y, pBad, 'self_confidence', true)];
+    expect(raw.slice(0, 2)).toEqual([2, 1]);
+    expect(adj[0]).toBe(3);
   });
 });
