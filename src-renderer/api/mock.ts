@@ -395,7 +395,8 @@ export function mockClient(options: MockOptions = {}): MockClient {
     'ml.setThreshold': async ({ threshold }) => {
       if (threshold !== null && !(threshold >= 0 && threshold <= 1)) throw new QcError('bad_input', `threshold must be in 0..1, got ${threshold}`);
       curator = threshold;
-      return { threshold: curator };
+      const rec = recommended();
+      return { threshold: curator, in_force: { threshold: curator ?? rec ?? 0.5, source: curator !== null ? ('curator' as const) : rec !== null ? ('recommended' as const) : ('default' as const) } };
     },
     'export.tags': async (args, ctx) => {
       await progressSteps(ctx, 'export', 'rows', 2);

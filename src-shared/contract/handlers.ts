@@ -66,7 +66,7 @@ export interface MlApi {
   'ml.labelIssues': { args: { runId?: number; limit?: number }; result: { run_id: number; total: number; issues: LabelIssue[] } };
   'ml.classify': { args: ClassifyRequest; result: ClassifySummary };
   /** The curator's threshold for final tags (null: use the run's recommendation). */
-  'ml.setThreshold': { args: { threshold: number | null }; result: { threshold: number | null } };
+  'ml.setThreshold': { args: { threshold: number | null }; result: { threshold: number | null; in_force: ThresholdInForce } };
 }
 
 export interface ExportApi {

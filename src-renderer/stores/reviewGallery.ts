@@ -1,0 +1,248 @@
+/**
+ * The review gallery's pages: filters, a cache of gallery pages by offset (only pages near the
+ * viewport are fetched, the farthest dropped first), and label patches applied to every cached
+ * page. Two views share it: `review` (the main gallery) and `issues` (probable label issues, ranked).
+ */
+import type { GalleryItem, LabelOrigin, LabelValue, ReviewQuery } from '../../src-shared/domain/library';
+import type { ApiClient } from '../api/client';
+import type { GetState, SetState } from './types';
+
+export type ViewKey = 'review' | 'issues';
+export const VIEW_KEYS: readonly ViewKey[] = ['review', 'issues'];
+
+/** Items per `review.page` call. */
+export const PAGE_SIZE = 200;
+/** Pages kept in memory per view; the farthest from the viewport are dropped first. */
+export const MAX_CACHED_PAGES = 40;
+
+export interface GalleryFilters {
+  predicted: 'bad' | 'good' | 'all';
+  outcome: 'all' | 'tp' | 'fp' | 'tn' | 'fn' | 'unlabeled';
+  taxon: string;
+  origin: LabelOrigin | 'any';
+  label: 'good' | 'bad' | 'none' | 'any';
+  sort: 'confidence' | 'issue-rank' | 'id';
+  order: 'asc' | 'desc';
+}
+
+export interface GalleryView {
+  filters: GalleryFilters;
+  /** Bumped on every refresh: answers for an older version are dropped. */
+  version: number;
+  /** Items matching the query (from the last page answer); null before the first one. */
+  total: number | null;
+  /** Page number (offset / PAGE_SIZE) → items. */
+  pages: ReadonlyMap<number, GalleryItem[]>;
+  selection: ReadonlySet<number>;
+  /** Index where a shift-range starts. */
+  anchor: number | null;
+  /** Index of the focused tile. */
+  focus: number;
+  loadError: string | null;
+}
+
+export interface GallerySlice {
+  views: Record<ViewKey, GalleryView>;
+  /** Columns and visible rows of each grid (for up/down and page keys). */
+  layout: Record<ViewKey, { cols: number; rows: number }>;
+  setLayout(view: ViewKey, cols: number, rows: number): void;
+  setFilters(view: ViewKey, patch: Partial<GalleryFilters>): void;
+  /** Drop the cached pages and fetch what is in view again. */
+  refreshView(view: ViewKey): void;
+  /** Fetch the pages covering indices start..end that are not cached (the grid calls this for rows near the viewport). */
+  ensureRange(view: ViewKey, start: number, end: number): void;
+  itemAt(view: ViewKey, index: number): GalleryItem | undefined;
+}
+
+export const DEFAULT_FILTERS: Record<ViewKey, GalleryFilters> = {
+  review: { predicted: 'bad', outcome: 'all', taxon: '', origin: 'any', label: 'any', sort: 'confidence', order: 'desc' },
+  issues: { predicted: 'all', outcome: 'all', taxon: '', origin: 'any', label: 'any', sort: 'issue-rank', order: 'asc' },
+};
+
+export function emptyView(filters: GalleryFilters): GalleryView {
+  return { filters, version: 0, total: null, pages: new Map(), selection: new Set(), anchor: null, focus: 0, loadError: null };
+}
+
+/** Whether a view's results change with the threshold. */
+export function dependsOnThreshold(view: ViewKey, f: GalleryFilters): boolean {
+  return view === 'review' && (f.predicted !== 'all' || (f.outcome !== 'all' && f.outcome !== 'unlabeled'));
+}
+
+/** The `review.page` query of a view (without offset and limit). */
+export function queryFor(view: ViewKey, f: GalleryFilters, threshold: number | null): ReviewQuery {
+  const q: ReviewQuery = { sort: f.sort, order: f.order };
+  if (view === 'issues') {
+    q.issuesOnly = true;
+    q.sort = 'issue-rank';
+    q.order = 'asc';
+  } else {
+    if (f.predicted !== 'all') q.predicted = f.predicted;
+    if (f.outcome !== 'all') q.outcome = f.outcome;
+  }
+  if (f.taxon.trim()) q.taxon = f.taxon.trim();
+  if (f.origin !== 'any') q.origin = f.origin;
+  if (f.label !== 'any') q.label = f.label;
+  if (threshold !== null) q.threshold = threshold;
+  return q;
+}
+
+/** Label and origin by image id. */
+export type Patch = Map<number, { label: LabelValue; origin: LabelOrigin }>;
+
+function patchPages(pages: ReadonlyMap<number, GalleryItem[]>, patch: Patch): ReadonlyMap<number, GalleryItem[]> | null {
+  let out: Map<number, GalleryItem[]> | null = null;
+  for (const [p, items] of pages) {
+    let copy: GalleryItem[] | null = null;
+    items.forEach((it, i) => {
+      const change = patch.get(it.image_id);
+      if (!change || (change.label === it.label && change.origin === it.origin)) return;
+      copy ??= items.slice();
+      copy[i] = { ...it, label: change.label, origin: change.origin };
+    });
+    if (copy) {
+      out ??= new Map(pages);
+      out.set(p, copy);
+    }
+  }
+  return out;
+}
+
+/** What the other review slices use of the gallery. */
+export interface GalleryInternals {
+  updateView(view: ViewKey, fn: (v: GalleryView) => Partial<GalleryView>): void;
+  fetchPage(view: ViewKey, page: number): Promise<void>;
+  itemAt(view: ViewKey, index: number): GalleryItem | undefined;
+  /** Current label and origin of the images among everything cached (both views and the preview). */
+  currentOf(ids: Iterable<number>): Patch;
+  /** Patch every cached page and the preview. */
+  applyPatch(patch: Patch): void;
+}
+
+export interface GalleryHooks {
+  /** Whether pages may be fetched yet (the scores decide the threshold first). */
+  ready(): boolean;
+  /** The threshold the predicted/outcome filters use, or null without a model. */
+  threshold(): number | null;
+  /** Called when the curator changes the review filters (the threshold slice may stop widening them). */
+  filtersChanged(view: ViewKey): void;
+}
+
+export function gallerySlice(set: SetState, get: GetState, client: ApiClient, hooks: GalleryHooks): { slice: GallerySlice; internals: GalleryInternals } {
+  /** In-flight page requests by `view:version:page`. */
+  const inflight = new Map<string, Promise<void>>();
+  const lastRange: Record<ViewKey, [number, number]> = { review: [0, PAGE_SIZE - 1], issues: [0, PAGE_SIZE - 1] };
+
+  const updateView = (view: ViewKey, fn: (v: GalleryView) => Partial<GalleryView>) =>
+    set((s) => ({ views: { ...s.views, [view]: { ...s.views[view], ...fn(s.views[view]) } } }));
+
+  const evict = (pages: Map<number, GalleryItem[]>, view: ViewKey) => {
+    if (pages.size <= MAX_CACHED_PAGES) return;
+    const [a, b] = lastRange[view];
+    const center = (a + b) / 2 / PAGE_SIZE;
+    const far = [...pages.keys()].sort((x, y) => Math.abs(y - center) - Math.abs(x - center));
+    for (const p of far.slice(0, pages.size - MAX_CACHED_PAGES)) pages.delete(p);
+  };
+
+  const fetchPage = (view: ViewKey, page: number): Promise<void> => {
+    const v = get().views[view];
+    const version = v.version;
+    const key = `${view}:${version}:${page}`;
+    const existing = inflight.get(key);
+    if (existing) return existing;
+    const promise = client
+      .call('review.page', { ...queryFor(view, v.filters, hooks.threshold()), offset: page * PAGE_SIZE, limit: PAGE_SIZE })
+      .then(
+        (r) => {
+          const cur = get().views[view];
+          if (cur.version !== version) return;
+          const pages = new Map(cur.pages);
+          pages.set(page, r.items);
+          evict(pages, view);
+          const focus = r.total === 0 ? 0 : Math.min(cur.focus, r.total - 1);
+          updateView(view, () => ({ pages, total: r.total, focus, loadError: null }));
+        },
+        (e: unknown) => {
+          if (get().views[view].version !== version) return;
+          const first = get().views[view].loadError === null;
+          updateView(view, () => ({ loadError: e instanceof Error ? e.message : String(e), total: get().views[view].total ?? 0 }));
+          if (first) get().reportError(e, 'Gallery');
+        },
+      )
+      .finally(() => inflight.delete(key));
+    inflight.set(key, promise);
+    return promise;
+  };
+
+  const itemAt = (view: ViewKey, index: number): GalleryItem | undefined =>
+    get().views[view].pages.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE];
+
+  const currentOf = (ids: Iterable<number>): Patch => {
+    const want = new Set(ids);
+    const out: Patch = new Map();
+    for (const view of VIEW_KEYS) {
+      for (const items of get().views[view].pages.values()) {
+        for (const it of items) if (want.has(it.image_id) && !out.has(it.image_id)) out.set(it.image_id, { label: it.label, origin: it.origin });
+      }
+    }
+    const d = get().preview.detail;
+    if (d && want.has(d.image_id) && !out.has(d.image_id)) out.set(d.image_id, { label: d.label, origin: d.origin });
+    return out;
+  };
+
+  const applyPatch = (patch: Patch) => {
+    if (!patch.size) return;
+    set((s) => {
+      const views = { ...s.views };
+      let changed = false;
+      for (const view of VIEW_KEYS) {
+        const pages = patchPages(s.views[view].pages, patch);
+        if (pages) {
+          views[view] = { ...s.views[view], pages };
+          changed = true;
+        }
+      }
+      const d = s.preview.detail;
+      const dp = d ? patch.get(d.image_id) : undefined;
+      const preview = d && dp && (dp.label !== d.label || dp.origin !== d.origin) ? { ...s.preview, detail: { ...d, ...dp } } : s.preview;
+      return changed || preview !== s.preview ? { views, preview } : {};
+    });
+  };
+
+  const slice: GallerySlice = {
+    views: { review: emptyView(DEFAULT_FILTERS.review), issues: emptyView(DEFAULT_FILTERS.issues) },
+    layout: { review: { cols: 1, rows: 1 }, issues: { cols: 1, rows: 1 } },
+
+    setLayout(view, cols, rows) {
+      const cur = get().layout[view];
+      if (cur.cols === cols && cur.rows === rows) return;
+      set((s) => ({ layout: { ...s.layout, [view]: { cols, rows } } }));
+    },
+
+    setFilters(view, patch) {
+      hooks.filtersChanged(view);
+      updateView(view, (v) => ({ filters: { ...v.filters, ...patch }, focus: 0 }));
+      get().refreshView(view);
+    },
+
+    refreshView(view) {
+      // The old total keeps the scroll height until the answer comes, unless it was 0 (nothing to keep).
+      updateView(view, (v) => ({ version: v.version + 1, pages: new Map(), total: v.total === 0 ? null : v.total, selection: new Set(), anchor: null, loadError: null }));
+      const [a, b] = lastRange[view];
+      get().ensureRange(view, a, b);
+    },
+
+    ensureRange(view, start, end) {
+      lastRange[view] = [Math.max(0, start), Math.max(0, end)];
+      if (!hooks.ready()) return;
+      const v = get().views[view];
+      const maxIndex = v.total === null ? PAGE_SIZE - 1 : v.total - 1;
+      if (maxIndex < 0) return;
+      const first = v.total === null ? 0 : Math.floor(Math.min(Math.max(0, start), maxIndex) / PAGE_SIZE);
+      const last = v.total === null ? 0 : Math.floor(Math.min(Math.max(0, end), maxIndex) / PAGE_SIZE);
+      for (let p = first; p <= last; p++) if (!v.pages.has(p)) void fetchPage(view, p);
+    },
+
+    itemAt,
+  };
+  return { slice, internals: { updateView, fetchPage, itemAt, currentOf, applyPatch } };
+}

@@ -1,0 +1,74 @@
+/** Labelling from the review gallery: optimistic with rollback, undo, and changes pushed by the core. */
+import type { LabelChange, LabelValue } from '../../src-shared/domain/library';
+import type { ApiClient } from '../api/client';
+import type { GalleryInternals, Patch, ViewKey } from './reviewGallery';
+import type { GetState } from './types';
+
+export interface LabellingSlice {
+  /** Label the selection (or the focused tile): optimistic, then one `labels.set`; rolled back on error. */
+  setLabel(view: ViewKey, label: LabelValue): Promise<void>;
+  undo(): Promise<void>;
+  /** Apply label changes from the core (results, undo, `label.changed` events). */
+  applyChanges(changes: readonly LabelChange[]): void;
+}
+
+export function labellingSlice(get: GetState, client: ApiClient, g: GalleryInternals, preview: { shows(ids: Iterable<number>): boolean }): LabellingSlice {
+  const { itemAt, currentOf, applyPatch } = g;
+  return {
+    async setLabel(view, label) {
+      const v = get().views[view];
+      let ids = [...v.selection];
+      if (!ids.length) {
+        const it = itemAt(view, v.focus);
+        if (it) ids = [it.image_id];
+      }
+      if (!ids.length) return;
+      const before = currentOf(ids);
+      const optimistic: Patch = new Map(ids.map((id) => [id, { label, origin: 'curator' as const }]));
+      applyPatch(optimistic);
+      try {
+        const r = await client.call('labels.set', { imageIds: ids, label });
+        // What the core says wins; images it left unchanged get back what they had.
+        const confirm: Patch = new Map(r.changed.map((c) => [c.image_id, { label: c.new_label, origin: c.new_origin ?? 'import' }]));
+        for (const id of ids) {
+          const was = before.get(id);
+          if (!confirm.has(id) && was) confirm.set(id, was);
+        }
+        applyPatch(confirm);
+        get().scheduleStatusRefresh();
+        if (preview.shows(ids)) void get().loadDetail();
+      } catch (e) {
+        // Roll back what still shows the optimistic value (a later change wins).
+        const now = currentOf(ids);
+        const rollback: Patch = new Map();
+        for (const [id, was] of before) {
+          const cur = now.get(id);
+          if (cur && cur.label === label && cur.origin === 'curator') rollback.set(id, was);
+        }
+        applyPatch(rollback);
+        get().reportError(e, 'Label');
+      }
+    },
+
+    async undo() {
+      try {
+        const r = await client.call('labels.undo', {});
+        if (r.batch_id === null || !r.changed.length) {
+          get().toast('info', 'Nothing to undo');
+          return;
+        }
+        get().applyChanges(r.changed);
+        get().scheduleStatusRefresh();
+        get().toast('info', `Undone: ${r.changed.length} label${r.changed.length === 1 ? '' : 's'}`);
+      } catch (e) {
+        get().reportError(e, 'Undo');
+      }
+    },
+
+    applyChanges(changes) {
+      const patch: Patch = new Map(changes.map((c) => [c.image_id, { label: c.new_label, origin: c.new_origin ?? 'import' }]));
+      applyPatch(patch);
+      if (preview.shows(patch.keys())) void get().loadDetail();
+    },
+  };
+}

@@ -1,0 +1,90 @@
+/** Selection in the review gallery: the focused tile, an anchor for shift-ranges, ctrl/cmd toggles. */
+import type { GalleryInternals, ViewKey } from './reviewGallery';
+import { PAGE_SIZE } from './reviewGallery';
+import type { GetState } from './types';
+
+/** The largest shift-click range (one `labels.set` call). */
+export const MAX_RANGE = 20_000;
+
+export interface SelectionSlice {
+  /** Move the focus; with `extend` the selection becomes the range anchor..index, else just that tile. */
+  focusIndex(view: ViewKey, index: number, opts?: { extend?: boolean }): void;
+  /** Click semantics: plain selects and opens the preview, shift selects a range, toggle (ctrl/cmd) adds or removes. */
+  clickTile(view: ViewKey, index: number, mods?: { shift?: boolean; toggle?: boolean }): Promise<void>;
+  selectRange(view: ViewKey, from: number, to: number): Promise<void>;
+  clearSelection(view: ViewKey): void;
+}
+
+export function selectionSlice(get: GetState, g: GalleryInternals, onFocusMoved: (view: ViewKey) => void): SelectionSlice {
+  const { updateView, itemAt, fetchPage } = g;
+  return {
+    focusIndex(view, index, opts = {}) {
+      const v = get().views[view];
+      const total = v.total ?? 0;
+      if (total === 0) return;
+      const i = Math.max(0, Math.min(total - 1, index));
+      if (opts.extend) {
+        const anchor = v.anchor ?? v.focus;
+        const lo = Math.min(anchor, i);
+        const hi = Math.max(anchor, i);
+        const selection = new Set<number>();
+        for (let k = lo; k <= hi; k++) {
+          const it = itemAt(view, k);
+          if (it) selection.add(it.image_id);
+        }
+        updateView(view, () => ({ focus: i, anchor, selection }));
+      } else {
+        const it = itemAt(view, i);
+        updateView(view, () => ({ focus: i, anchor: i, selection: it ? new Set([it.image_id]) : new Set() }));
+      }
+      onFocusMoved(view);
+    },
+
+    async clickTile(view, index, mods = {}) {
+      const v = get().views[view];
+      const it = itemAt(view, index);
+      if (mods.shift) {
+        await get().selectRange(view, v.anchor ?? v.focus, index);
+        updateView(view, () => ({ focus: index }));
+      } else if (mods.toggle) {
+        if (!it) return;
+        const selection = new Set(v.selection);
+        if (selection.has(it.image_id)) selection.delete(it.image_id);
+        else selection.add(it.image_id);
+        updateView(view, () => ({ selection, anchor: index, focus: index }));
+      } else {
+        updateView(view, () => ({ focus: index, anchor: index, selection: it ? new Set([it.image_id]) : new Set() }));
+        get().openPreview(view);
+      }
+    },
+
+    async selectRange(view, from, to) {
+      let lo = Math.max(0, Math.min(from, to));
+      let hi = Math.max(from, to);
+      const total = get().views[view].total ?? 0;
+      hi = Math.min(hi, total - 1);
+      if (hi < lo) return;
+      if (hi - lo + 1 > MAX_RANGE) {
+        get().toast('info', `A range selects at most ${MAX_RANGE.toLocaleString()} images`);
+        if (to >= from) hi = lo + MAX_RANGE - 1;
+        else lo = hi - MAX_RANGE + 1;
+      }
+      const version = get().views[view].version;
+      const missing: Promise<void>[] = [];
+      for (let p = Math.floor(lo / PAGE_SIZE); p <= Math.floor(hi / PAGE_SIZE); p++) if (!get().views[view].pages.has(p)) missing.push(fetchPage(view, p));
+      await Promise.all(missing);
+      if (get().views[view].version !== version) return;
+      const pages = get().views[view].pages;
+      const selection = new Set<number>();
+      for (let k = lo; k <= hi; k++) {
+        const it = pages.get(Math.floor(k / PAGE_SIZE))?.[k % PAGE_SIZE];
+        if (it) selection.add(it.image_id);
+      }
+      updateView(view, (v) => ({ selection, anchor: v.anchor ?? from }));
+    },
+
+    clearSelection(view) {
+      updateView(view, () => ({ selection: new Set() }));
+    },
+  };
+}

@@ -1,0 +1,168 @@
+/**
+ * The threshold slider: the scores of the active run (two ThresholdIndex built once per run from
+ * `review.scores`), the threshold in force as the core decides it (`in_force`, never computed
+ * here), the draft that follows every slider move, and the save when the slider rests.
+ */
+import type { ThresholdInForce } from '../../src-shared/domain/ml';
+import { ThresholdIndex } from '../../src-shared/domain/threshold';
+import type { ApiClient } from '../api/client';
+import { DEFAULT_FILTERS, dependsOnThreshold, VIEW_KEYS, type GalleryInternals } from './reviewGallery';
+import type { GetState, SetState } from './types';
+
+/** Quiet time after the last slider move before the threshold is saved and the grid refetched. */
+export const THRESHOLD_COMMIT_MS = 300;
+
+export interface ScoresState {
+  runId: number;
+  /** Every scored image (for the flagged count). */
+  all: ThresholdIndex;
+  /** Held-out predictions with labels (for coverage and error). */
+  heldout: ThresholdIndex;
+  recommended: number | null;
+  bestBound: number | null;
+  curator: number | null;
+  /** The threshold tags and filters use, and where it comes from (the core's answer). */
+  inForce: ThresholdInForce;
+}
+
+export interface ThresholdNumbers {
+  threshold: number;
+  flagged: number;
+  scored: number;
+  coverage: number | null;
+  error: number | null;
+  errorUpper: number | null;
+  heldoutFlagged: number;
+  heldoutSize: number;
+}
+
+export interface ThresholdSlice {
+  scores: ScoresState | null;
+  /** `none`: no trained run yet (the grid still works, without predictions). */
+  scoresStatus: 'idle' | 'loading' | 'ready' | 'none' | 'error';
+  /** The threshold in force for the grid's predicted/outcome filters (saved as the curator's). */
+  threshold: number;
+  /** Follows the slider on every move; the numbers beside it come from this. */
+  draftThreshold: number;
+  loadScores(): Promise<void>;
+  /** Every slider move: numbers update now, the save and refetch wait for a pause or `commitThreshold`. */
+  moveThreshold(t: number): void;
+  /** Slider released: save the curator threshold and refresh grids that depend on it. */
+  commitThreshold(): Promise<void>;
+}
+
+/** The numbers beside the slider at threshold t, straight from the two indices (O(log n)). */
+export function thresholdNumbers(scores: ScoresState, t: number): ThresholdNumbers {
+  const held = scores.heldout.at(t);
+  return {
+    threshold: t,
+    flagged: scores.all.flagged(t),
+    scored: scores.all.size,
+    coverage: held.coverage,
+    error: held.error,
+    errorUpper: held.errorUpper,
+    heldoutFlagged: held.flagged,
+    heldoutSize: scores.heldout.size,
+  };
+}
+
+export interface ThresholdInternals {
+  /** Whether the gallery may fetch (the threshold is known, or known to be absent). */
+  ready(): boolean;
+  /** The threshold for gallery queries, or null without a model. */
+  galleryThreshold(): number | null;
+  /** The curator changed the review filters: stop undoing the no-model widening. */
+  filtersChanged(view: string): void;
+}
+
+export function thresholdSlice(set: SetState, get: GetState, client: ApiClient, g: () => GalleryInternals): { slice: ThresholdSlice; internals: ThresholdInternals } {
+  let commitTimer: ReturnType<typeof setTimeout> | null = null;
+  let scoresSeq = 0;
+  /** The review filters were widened to `all` because there was no model (not by the curator). */
+  let widenedForNoModel = false;
+
+  const internals: ThresholdInternals = {
+    ready() {
+      const s = get().scoresStatus;
+      return s === 'ready' || s === 'none' || s === 'error';
+    },
+    galleryThreshold: () => (get().scoresStatus === 'ready' ? get().threshold : null),
+    filtersChanged(view) {
+      if (view === 'review') widenedForNoModel = false;
+    },
+  };
+
+  const slice: ThresholdSlice = {
+    scores: null,
+    scoresStatus: 'idle',
+    threshold: 0.5,
+    draftThreshold: 0.5,
+
+    async loadScores() {
+      const seq = ++scoresSeq;
+      set({ scoresStatus: 'loading' });
+      try {
+        const r = await client.call('review.scores', {});
+        if (seq !== scoresSeq) return;
+        // Built once per run; the slider only queries them.
+        const scores: ScoresState = {
+          runId: r.run_id,
+          all: new ThresholdIndex(r.all),
+          heldout: new ThresholdIndex(r.heldout.p_bad, r.heldout.bad),
+          recommended: r.recommended,
+          bestBound: r.best_bound,
+          curator: r.curator,
+          inForce: r.in_force,
+        };
+        const t = r.in_force.threshold;
+        set({ scores, scoresStatus: 'ready', threshold: t, draftThreshold: t });
+        if (widenedForNoModel) {
+          // A model exists now: back to what the review screen is for, the predicted-bad images.
+          widenedForNoModel = false;
+          g().updateView('review', (v) => ({ filters: { ...v.filters, predicted: DEFAULT_FILTERS.review.predicted } }));
+        }
+      } catch (e) {
+        if (seq !== scoresSeq) return;
+        const none = e instanceof Error && (e as { code?: string }).code === 'not_found';
+        set({ scores: null, scoresStatus: none ? 'none' : 'error' });
+        if (!none) get().reportError(e, 'Scores');
+        // Without a model, predicted/outcome filters match nothing: show everything.
+        const f = get().views.review.filters;
+        if (f.predicted !== 'all' || (f.outcome !== 'all' && f.outcome !== 'unlabeled')) {
+          widenedForNoModel = true;
+          g().updateView('review', (v) => ({ filters: { ...v.filters, predicted: 'all', outcome: 'all' } }));
+        }
+      }
+      get().refreshView('review');
+      get().refreshView('issues');
+    },
+
+    moveThreshold(t) {
+      if (!Number.isFinite(t)) return;
+      set({ draftThreshold: Math.max(0, Math.min(1, t)) });
+      if (commitTimer) clearTimeout(commitTimer);
+      commitTimer = setTimeout(() => {
+        commitTimer = null;
+        void get().commitThreshold();
+      }, THRESHOLD_COMMIT_MS);
+    },
+
+    async commitThreshold() {
+      if (commitTimer) {
+        clearTimeout(commitTimer);
+        commitTimer = null;
+      }
+      const t = get().draftThreshold;
+      if (t === get().threshold) return;
+      set({ threshold: t });
+      for (const view of VIEW_KEYS) if (dependsOnThreshold(view, get().views[view].filters)) get().refreshView(view);
+      try {
+        const r = await client.call('ml.setThreshold', { threshold: t });
+        set((s) => (s.scores ? { scores: { ...s.scores, curator: r.threshold, inForce: r.in_force } } : {}));
+      } catch (e) {
+        get().reportError(e, 'Threshold');
+      }
+    },
+  };
+  return { slice, internals };
+}
