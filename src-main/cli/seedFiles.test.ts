@@ -56,6 +56,13 @@ describe('qc runs --best, run --graphs, archive, export-training, export-model',
     expect(human.stdout).toMatch(/^ 1\. run \d+/);
   }, 60_000);
 
+  it('every finished run has its train graphs in the library', () => {
+    for (const id of runIds) {
+      const g = path.join(dataDir, 'runs', String(id), 'train_graphs');
+      expect(fs.readdirSync(g).sort()).toEqual([`run-${id}-accuracy.png`, `run-${id}-accuracy.svg`, `run-${id}-loss.png`, `run-${id}-loss.svg`]);
+    }
+  });
+
   it('writes SVG and PNG graphs of a run', () => {
     const out = path.join(dir, 'graphs');
     const r = json<{ run_id: number; files: string[]; fit: { verdict: string } }>(qc('run', String(runIds[2]), '--graphs', out, '--json'));
@@ -89,6 +96,7 @@ describe('qc runs --best, run --graphs, archive, export-training, export-model',
     expect(fs.readFileSync(path.join(out, 'one_download_10.txt'), 'utf8').trim().split('\n').length).toBeLessThanOrEqual(10);
     const m = json<{ model: string; extra_inputs: string[] }>(qc('export-model', 'active', path.join(dir, 'model'), '--json'));
     expect(fs.statSync(m.model).size).toBeGreaterThan(1e6);
+    expect(fs.readdirSync(path.join(dir, 'model', 'train_graphs')).filter((f) => f.endsWith('.svg'))).toHaveLength(2);
     expect(m.extra_inputs).toEqual([]);
   }, 60_000);
 });

@@ -51,7 +51,20 @@ export class SeedFiles {
     const { head } = this.runs.model(runId) as { head: TrainedHead };
     const widths = blockWidths(this.core, run.params.features, run.params.backbone);
     const r = await exportModel({ run, head, modelsDir: this.modelsDir, outDir: args.outDir, widths });
+    // The run's train graphs travel with its model (the seed kept saved_models/ and train_graphs/ side by side).
+    if (run.evaluation?.epochs.length) await writeRunGraphs(runId, run.evaluation.epochs, path.join(r.dir, 'train_graphs'));
     return { run_id: runId, ...r };
+  }
+
+  /** Where a run's graphs live in the library: written when it finishes, so every finished run has them. */
+  libraryGraphsDir(runId: number): string {
+    return path.join(this.core.paths.root, 'runs', String(runId), 'train_graphs');
+  }
+
+  async writeLibraryGraphs(runId: number): Promise<string[]> {
+    const epochs = this.runs.detail(runId).evaluation?.epochs ?? [];
+    if (!epochs.length) return [];
+    return (await writeRunGraphs(runId, epochs, this.libraryGraphsDir(runId))).files;
   }
 
   async graphs(args: ArgsOf<'export.graphs'>): Promise<ResultOf<'export.graphs'>> {

@@ -16,7 +16,11 @@ export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: strin
   return {
     'ml.embed': (args, ctx) =>
       embedMissing(core, engine, modelsDir, { features: args.features ?? DEFAULT_TRAIN_PARAMS.features, backbone: args.backbone ?? DEFAULT_BACKBONE, ...(args.batchSize && { batchSize: args.batchSize }) }, ctx),
-    'ml.train': (args, ctx) => train.train(args, ctx),
+    'ml.train': async (args, ctx) => {
+      const run = await train.train(args, ctx);
+      if (run.status === 'done') await seedFiles.writeLibraryGraphs(run.run_id);
+      return run;
+    },
     'ml.runs': async ({ all }) => ({ active: runs.activeRunId(), runs: runs.list({ all: all ?? false }) }),
     'ml.bestRuns': async (args) => seedFiles.best(args),
     'ml.archiveRuns': async ({ runIds, archived }) => ({ changed: runs.setArchived(runIds, archived) }),
