@@ -29,13 +29,34 @@ export interface LibrarySlice {
 
 const FAILURES_SHOWN = 500;
 
+/**
+ * What an import's toast says, and its colour: red when nothing could be stored, neutral when some
+ * failed or it was cancelled, green only when everything landed. URLs skipped because they failed
+ * before are named, with the way to try them again.
+ */
+export function importNote(summary: ImportSummary, what: string): { kind: 'success' | 'info' | 'error'; text: string } {
+  const stored = summary.images_new + summary.images_existing;
+  const reasons = Object.entries(summary.failures_by_reason)
+    .sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))
+    .map(([r, n]) => `${n} ${r}`)
+    .join(', ');
+  const before = summary.failed_before ?? 0;
+  const retry = before > 0 ? ` ${before} of them failed in an earlier import and were not tried again: use Retry failed.` : '';
+  if (summary.cancelled) return { kind: 'info', text: `${what} cancelled: ${summary.images_new} new, ${stored - summary.images_new} already stored, ${summary.failed} failed.` };
+  if (stored === 0 && summary.failed > 0) {
+    return { kind: 'error', text: `${what}: none of ${summary.failed} images could be stored (${reasons}).${retry}${before ? '' : ' See the failures below; check the mirror folder or the URLs.'}` };
+  }
+  if (summary.failed > 0) return { kind: 'info', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored, ${summary.failed} failed (${reasons}).${retry}` };
+  return { kind: 'success', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored. Next: train a model on the Train screen.` };
+}
+
 export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {
   let statusTimer: ReturnType<typeof setTimeout> | null = null;
 
   const afterImport = async (summary: ImportSummary, what: string) => {
     set({ lastImport: summary });
-    const note = `${what}: ${summary.images_new} new, ${summary.images_existing} already stored, ${summary.failed} failed${summary.cancelled ? ' (cancelled)' : ''}`;
-    get().toast(summary.failed || summary.cancelled ? 'info' : 'success', note);
+    const note = importNote(summary, what);
+    get().toast(note.kind, note.text);
     await Promise.all([get().loadStatus(), get().loadFailures()]);
     get().refreshView('review');
   };

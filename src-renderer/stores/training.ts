@@ -89,6 +89,19 @@ export function previousDoneRun(runs: readonly RunSummary[], runId: number): Run
   return best;
 }
 
+/**
+ * What the end of a training says: a cancelled or failed run is never "trained", and a finished one
+ * says whether it became the active run or the previous one stays active.
+ */
+export function trainedNote(run: RunSummary, activeNow: number | null, activeBefore: number | null): { kind: 'success' | 'info' | 'error'; text: string } {
+  if (run.status === 'cancelled') return { kind: 'info', text: `Training cancelled: run ${run.run_id} is kept as cancelled${activeBefore !== null ? `; run ${activeBefore} stays active` : ''}.` };
+  if (run.status === 'failed') return { kind: 'error', text: `Run ${run.run_id} failed${run.error ? `: ${run.error}` : ''}` };
+  const auc = run.metrics?.test_auc;
+  const acc = run.metrics ? ` · held-out accuracy ${(run.metrics.test_accuracy * 100).toFixed(1)}%${auc != null ? `, AUC ${auc.toFixed(3)}` : ''}` : '';
+  if (activeNow === run.run_id) return { kind: 'success', text: `Run ${run.run_id} trained${acc} · now the active run${activeBefore !== null && activeBefore !== run.run_id ? ` (was run ${activeBefore})` : ''}.` };
+  return { kind: 'success', text: `Run ${run.run_id} trained${acc} · run ${activeNow ?? '–'} stays active (not better on held-out data); "Make active" uses the new one.` };
+}
+
 export const trainingSlice: Slice<TrainingSlice> = (set, get, client) => ({
   trainForm: { ...TRAIN_DEFAULTS, features: [...TRAIN_DEFAULTS.features] },
   training: null,
@@ -169,8 +182,8 @@ export const trainingSlice: Slice<TrainingSlice> = (set, get, client) => ({
       const run = await job.promise;
       set({ training: null, chartRunId: run.run_id, comparison: previous !== null ? { current: run.run_id, previous } : null });
       await Promise.all([get().loadRuns(), get().loadRunDetail(run.run_id)]);
-      const acc = run.metrics ? ` · test accuracy ${(run.metrics.test_accuracy * 100).toFixed(1)}%` : '';
-      get().toast('success', `Run ${run.run_id} trained${acc}`);
+      const note = trainedNote(run, get().activeRunId, previousActive);
+      get().toast(note.kind, note.text);
       if (get().activeRunId !== previousActive || get().scores?.runId !== get().activeRunId) await get().loadScores();
       return run;
     } catch (e) {

@@ -1,0 +1,66 @@
+import { describe, expect, test } from 'vitest';
+import type { ImportSummary } from '../../src-shared/domain/library';
+import type { RunSummary } from '../../src-shared/domain/ml';
+import { importNote } from './library';
+import { trainedNote } from './training';
+
+const summary = (over: Partial<ImportSummary>): ImportSummary => ({
+  import_id: 1,
+  kind: 'ratings',
+  source: '/x/image_ratings.txt',
+  encoding: 'utf-8',
+  rows: 567,
+  urls: 567,
+  images_new: 0,
+  images_existing: 0,
+  failed: 0,
+  failed_before: 0,
+  failures_by_reason: {},
+  row_problems: 0,
+  labels: { good: 0, bad: 0, unlabeled: 0 },
+  bundle_id: null,
+  network_requests: 0,
+  seconds: 1,
+  cancelled: false,
+  ...over,
+});
+
+describe('import toasts', () => {
+  test('an import where every image failed is an error, not a green toast', () => {
+    const n = importNote(summary({ failed: 567, failures_by_reason: { bad_url: 567 } }), 'Import');
+    expect(n.kind).toBe('error');
+    expect(n.text).toContain('none of 567 images could be stored');
+    expect(n.text).toContain('567 bad_url');
+  });
+
+  test('a re-import that skipped earlier failures says to use Retry failed', () => {
+    const n = importNote(summary({ failed: 567, failed_before: 567, failures_by_reason: { bad_url: 567 } }), 'Import');
+    expect(n.text).toContain('Retry failed');
+    const some = importNote(summary({ images_new: 10, failed: 5, failed_before: 5, failures_by_reason: { http_404: 5 } }), 'Import');
+    expect(some.kind).toBe('info');
+    expect(some.text).toContain('5 of them failed in an earlier import');
+  });
+
+  test('a clean import is green and points to Train', () => {
+    const n = importNote(summary({ images_new: 567 }), 'Import');
+    expect(n.kind).toBe('success');
+    expect(n.text).toContain('Train');
+  });
+});
+
+describe('training toasts', () => {
+  const run = (over: Partial<RunSummary>): RunSummary => ({ run_id: 3, status: 'done', active: false, created_at: '', backbone: 'b', provider: 'cpu', backend: 'js', seconds: 2, params: {} as RunSummary['params'], snapshot: null, metrics: null, recommended_threshold: { bad: null, good: null }, thresholds: null, error: null, ...over });
+
+  test('cancelling never says "trained"', () => {
+    const n = trainedNote(run({ status: 'cancelled' }), 2, 2);
+    expect(n.text).not.toContain('trained');
+    expect(n.text).toContain('cancelled');
+    expect(n.text).toContain('run 2 stays active');
+  });
+
+  test('says whether the new run took over', () => {
+    expect(trainedNote(run({}), 3, 2).text).toContain('now the active run (was run 2)');
+    expect(trainedNote(run({}), 2, 2).text).toContain('run 2 stays active');
+    expect(trainedNote(run({ status: 'failed', error: 'boom' }), 2, 2)).toMatchObject({ kind: 'error' });
+  });
+});
