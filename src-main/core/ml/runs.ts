@@ -10,6 +10,7 @@
 import { QcError } from '../../../src-shared/contract/errors';
 import type { RunDetail, RunEvaluation, RunMetrics, RunSummary, ThresholdInForce, TrainParams } from '../../../src-shared/domain/ml';
 import { roundConfidence } from '../../../src-shared/domain/tags';
+import { assessFit } from '../../../src-shared/domain/runQuality';
 import type { Db } from '../db/open';
 import { getSetting, setSetting, SETTING } from '../db/settings';
 import type { TrainedHead } from './train/head';
@@ -169,6 +170,8 @@ export class RunStore {
       recommended_threshold: { bad: thresholds?.bad.threshold ?? null, good: thresholds?.good.threshold ?? null },
       thresholds,
       error: (row.error as string | null) ?? null,
+      fit: assessFit(json<RunEvaluation>(row.evaluation)?.epochs ?? []),
+      archived: Boolean(row.archived),
     };
   }
 
@@ -179,7 +182,32 @@ export class RunStore {
     return { ...this.summary(id), evaluation: row?.evaluation ? (JSON.parse(row.evaluation) as RunEvaluation) : null };
   }
 
-  list(): RunSummary[] {
-    return (this.db.prepare('SELECT id FROM runs ORDER BY id').all() as { id: number }[]).map((r) => this.summary(r.id));
+  /** Every run, oldest first; archived runs only with `all`. */
+  list({ all = false }: { all?: boolean } = {}): RunSummary[] {
+    const sql = all ? 'SELECT id FROM runs ORDER BY id' : 'SELECT id FROM runs WHERE archived = 0 ORDER BY id';
+    return (this.db.prepare(sql).all() as { id: number }[]).map((r) => this.summary(r.id));
+  }
+
+  // --- archive (hidden, never deleted) ---------------------------------------------------------
+
+  isArchived(runId: number): boolean {
+    return !!(this.db.prepare('SELECT archived FROM runs WHERE id = ?').get(runId) as { archived: number } | undefined)?.archived;
+  }
+
+  /** Archive or restore runs; returns the ids whose state changed. The active run is never archived. */
+  setArchived(runIds: readonly number[], archived: boolean): number[] {
+    const active = this.activeRunId();
+    const changed: number[] = [];
+    const update = this.db.prepare('UPDATE runs SET archived = ? WHERE id = ? AND archived = ?');
+    this.db
+      .transaction(() => {
+        for (const id of runIds) {
+          if (!this.db.prepare('SELECT 1 FROM runs WHERE id = ?').get(id)) throw new QcError('not_found', `no run with id ${id}`);
+          if (archived && id === active) throw new QcError('bad_input', `run ${id} is the active run; make another run active before archiving it`);
+          if (update.run(archived ? 1 : 0, id, archived ? 0 : 1).changes) changed.push(id);
+        }
+      })
+      .immediate();
+    return changed;
   }
 }

@@ -2,14 +2,12 @@
  * The review screen's slice of the API: gallery pages filtered and sorted in SQL (the grid asks
  * only for pages near the viewport), the scores the threshold slider needs, and one image's details.
  */
-import path from 'node:path';
 import type { HandlersOf, ReviewApi } from '../../../src-shared/contract/handlers';
 import { QcError } from '../../../src-shared/contract/errors';
 import type { GalleryItem, ImageDetail, ImageSource, LabelHistoryEntry, ReviewQuery } from '../../../src-shared/domain/library';
 import type { CoreContext } from '../context';
 import type { RunStore } from '../ml/runs';
-import { decodeRgb } from '../ml/backbone/preprocess';
-import { explainSignals, qualitySignals } from '../ml/features/signals';
+import { cachedSignals } from '../ml/features/cachedSignals';
 
 /** What the review handlers need from the run store (core/ml/runs.ts). */
 type RunLookup = Pick<RunStore, 'activeRunId' | 'requireRun' | 'runThresholds' | 'curatorThreshold' | 'thresholdInForce'>;
@@ -149,16 +147,10 @@ export function reviewHandlers(core: CoreContext, runs: RunLookup): HandlersOf<R
            FROM label_events e JOIN label_batches b ON b.id = e.batch_id WHERE e.image_id = ? ORDER BY e.id`,
         )
         .all(imageId) as LabelHistoryEntry[];
-      let signals: Record<string, number> | null = null;
-      let reasons: string[] = [];
-      try {
-        const img = await decodeRgb(path.join(core.paths.root, row.path));
-        const s = qualitySignals(img, { bytes: row.bytes });
-        signals = Object.fromEntries(Object.entries(s).filter(([, v]) => typeof v === 'number')) as Record<string, number>;
-        reasons = explainSignals(s);
-      } catch {
-        // The detail still shows without signals if the original cannot be decoded.
-      }
+      // The signals `qc embed` cached; a preview never decodes the original on the main thread.
+      const cached = cachedSignals(db, row.sha256);
+      const signals = cached ? ({ ...cached.signals } as Record<string, number>) : null;
+      const reasons: string[] = cached?.reasons ?? [];
       const { path: _path, exemplar, ...rest } = row;
       return { ...rest, exemplar: exemplar === 1, signals, reasons, sources, history };
     },

@@ -150,7 +150,7 @@ export const EXPLAIN_THRESHOLDS = {
 export type SignalReason = 'blurry' | 'noisy' | 'jpeg artefacts' | 'underexposed' | 'overexposed' | 'low contrast / hazy' | 'tiny' | 'dull colours';
 
 /** Short curator-facing reasons, from the fixed EXPLAIN_THRESHOLDS, in a fixed order. Empty when nothing stands out. */
-export function explainSignals(s: QualitySignals): SignalReason[] {
+export function explainSignals(s: Omit<QualitySignals, 'generic'>): SignalReason[] {
   const t = EXPLAIN_THRESHOLDS;
   const out: SignalReason[] = [];
   const tiny = Math.max(s.width, s.height) < t.tinyLongSide;
