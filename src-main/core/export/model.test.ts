@@ -3,6 +3,7 @@
  * decoded image (and, for a run that used them, the documented extra feature blocks), gives the
  * p(bad) that `qc classify` wrote, within 1e-4.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -89,6 +90,36 @@ describe('export-model', () => {
     expect(worst).toBeLessThan(1e-4);
     // The scores are not all alike: the comparison means something.
     expect(Math.max(...scored.map((s) => s.pBad)) - Math.min(...scored.map((s) => s.pBad))).toBeGreaterThan(0.1);
+  }, 240_000);
+
+  // The README's Python example decodes with Pillow: how far is that from qc's sharp decode?
+  const pillow = spawnSync('/usr/bin/python3', ['-c', 'import PIL, numpy'], { encoding: 'utf8' }).status === 0;
+  it.skipIf(!pillow)('Pillow-decoded images (the README\'s Python recipe) give the same p(bad) within 1e-4', async () => {
+    const run = await core.call('ml.train', { features: ['whole'], hidden: 0, epochs: 8 });
+    const scored = await classifyWith(run.run_id, path.join(dir, 'out-pillow'));
+    const r = await core.call('export.model', { runId: run.run_id, outDir: path.join(dir, 'model-pillow') });
+    const raw = path.join(dir, 'pillow');
+    fs.mkdirSync(raw);
+    const script = [
+      'import sys, numpy as np',
+      'from PIL import Image, ImageOps',
+      'for f, out in zip(sys.argv[1::2], sys.argv[2::2]):',
+      '    x = np.asarray(ImageOps.exif_transpose(Image.open(f)).convert("RGB"), dtype=np.uint8)',
+      '    open(out, "wb").write(np.array(x.shape[:2], dtype="<u4").tobytes() + x.tobytes())',
+    ].join('\n');
+    const args = scored.flatMap((s) => [s.file, path.join(raw, `${s.id}.bin`)]);
+    const py = spawnSync('/usr/bin/python3', ['-c', script, ...args], { encoding: 'utf8' });
+    expect(py.status, py.stderr).toBe(0);
+    const session = await ort.InferenceSession.create(r.model);
+    let worst = 0;
+    for (const s of scored) {
+      const buf = fs.readFileSync(path.join(raw, `${s.id}.bin`));
+      const [h, w] = [buf.readUInt32LE(0), buf.readUInt32LE(4)];
+      const { p_bad } = await session.run({ image: new ort.Tensor('uint8', new Uint8Array(buf.subarray(8)), [1, h, w, 3]) });
+      worst = Math.max(worst, Math.abs((p_bad!.data as Float32Array)[0]! - s.pBad));
+    }
+    console.log(`Pillow vs sharp decode: largest p(bad) difference ${worst.toExponential(2)} over ${scored.length} photos`);
+    expect(worst).toBeLessThan(1e-4);
   }, 240_000);
 
   it('a run with a block ONNX cannot compute takes it as a documented input', async () => {
