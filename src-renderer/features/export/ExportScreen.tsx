@@ -4,6 +4,7 @@ import { fmtInt, fmtNum } from '../../components/format';
 import { MirrorRows } from '../../components/MirrorRows';
 import { ProgressBar } from '../../components/ProgressBar';
 import type { ExportSummary } from '../../../src-shared/domain/ml';
+import { SeedFilesCard } from './SeedFilesCard';
 
 function Summary({ s, testId }: { s: ExportSummary; testId: string }) {
   return (
@@ -27,11 +28,12 @@ function ThresholdInForce() {
   const scores = useApp((s) => s.scores);
   const status = useApp((s) => s.scoresStatus);
   if (!scores) return <span className="muted">{status === 'none' ? 'no trained model: nothing is tagged by the model' : '…'}</span>;
-  const source = scores.curator !== null ? 'curator' : scores.recommended !== null ? 'recommended' : 'default';
-  const t = scores.curator ?? scores.recommended ?? 0.5;
+  // The core's answer (pushed to every tab when it changes), never worked out here.
+  const { threshold: t, source } = scores.inForce;
   return (
     <span data-testid="export-threshold" data-value={t} data-source={source}>
-      p(bad) ≥ <b>{t.toFixed(3)}</b> <span className="muted">({source}{source === 'curator' && scores.recommended !== null ? `; recommended ${scores.recommended.toFixed(3)}` : ''}, run {scores.runId})</span>
+      p(bad) ≥ <b>{t.toFixed(3)}</b> <span className="muted">({source}{source === 'curator' && scores.recommended !== null ? `; recommended ${scores.recommended.toFixed(3)}` : ''}, run {scores.runId})</span>{' '}
+      <span className="muted small">Change it on Review: move the slider, then “Use … for export”.</span>
     </span>
   );
 }
@@ -157,12 +159,14 @@ export function ExportScreen() {
     const s = store.getState();
     if (s.scoresStatus === 'idle') void s.loadScores();
     if (!s.status) void s.loadStatus();
+    if (!s.runsLoaded) void s.loadRuns();
   }, [store]);
   return (
     <section className="screen screen--export scroll" data-testid="screen-export">
       <h2>Export</h2>
       <ExportCard />
       <ClassifyCard />
+      <SeedFilesCard />
     </section>
   );
 }
