@@ -20,7 +20,11 @@
  * Before the wasm-specific work (tf.gather batches, autodiff's transposed matMul, standardising in
  * JS) the same MLP took ~75 s and the linear head on tfjs 21 s.
  */
+import { execFile, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { selectBackend } from '../../src-main/core/ml/train/backend';
 import { DEFAULT_HEAD_PARAMS, type HeadParams, predictHead, predictHeadJs, predictHeadTf, type TrainedHead, trainHead, type TrainHeadOptions } from '../../src-main/core/ml/train/head';
 
@@ -53,6 +57,64 @@ function accuracy(p: Float32Array, y: Uint8Array): number {
   return right / p.length;
 }
 
+/** Area under the ROC curve (ties count half). */
+function auc(p: Float32Array, y: Uint8Array): number {
+  const idx = Array.from(p, (_, i) => i).sort((a, b) => p[a]! - p[b]!);
+  let rankSum = 0;
+  let nPos = 0;
+  for (let k = 0; k < idx.length; ) {
+    let e = k;
+    while (e + 1 < idx.length && p[idx[e + 1]!] === p[idx[k]!]) e++;
+    for (let q = k; q <= e; q++) {
+      if (y[idx[q]!]) {
+        rankSum += (k + e) / 2 + 1;
+        nPos++;
+      }
+    }
+    k = e + 1;
+  }
+  return (rankSum - (nPos * (nPos + 1)) / 2) / (nPos * (y.length - nPos));
+}
+
+interface SklearnResult {
+  sklearn: string;
+  linear: { seconds: number; iterations: number; auc: number };
+  mlp: { seconds: number; epochs: number; auc: number };
+}
+
+const PYTHON = process.env.QC_PYTHON ?? '/usr/bin/python3';
+
+/**
+ * The scikit-learn peer (scripts/bench/sklearn-peer.py) on the same rows, in the same run. Says so
+ * and returns a reason when python3 or scikit-learn is missing (Debian: apt-get install python3-sklearn).
+ */
+async function runSklearn(train: LabelledMatrix, val: LabelledMatrix, p: HeadParams, log: (s: string) => void): Promise<SklearnResult | { skipped: string }> {
+  const probe = spawnSync(PYTHON, ['-c', 'import sklearn'], { encoding: 'utf8' });
+  if (probe.status !== 0) {
+    const reason = `scikit-learn is not importable with ${PYTHON} (${(probe.stderr || probe.error?.message || '').trim().split('\n').at(-1)}); on Debian: apt-get install python3-sklearn`;
+    log(`scikit-learn comparison skipped: ${reason}`);
+    return { skipped: reason };
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qc-bench-train-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'x.f32'), train.x);
+    fs.writeFileSync(path.join(dir, 'y.u8'), train.y);
+    fs.writeFileSync(path.join(dir, 'xv.f32'), val.x);
+    fs.writeFileSync(path.join(dir, 'yv.u8'), val.y);
+    const script = fileURLToPath(new URL('./sklearn-peer.py', import.meta.url));
+    const args = [script, dir, train.n, train.d, val.n, p.l2, p.epochs, p.batchSize, p.learningRate, p.hidden].map(String);
+    log(`scikit-learn: ${PYTHON} ${args.join(' ')}`);
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(PYTHON, args, { maxBuffer: 1 << 20 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
+    });
+    const r = JSON.parse(out.trim().split('\n').at(-1)!) as SklearnResult;
+    log(`scikit-learn ${r.sklearn}: logistic regression (lbfgs, ${r.linear.iterations} iterations) ${round(r.linear.seconds)} s, AUC ${round(r.linear.auc, 4)}; MLP ${p.hidden} (${r.mlp.epochs} epochs) ${round(r.mlp.seconds)} s, AUC ${round(r.mlp.auc, 4)}`);
+    return r;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function time<T>(f: () => T): { value: T; s: number } {
   const t = performance.now();
   const value = f();
@@ -81,7 +143,7 @@ function randomHead(d: number, hidden: number): TrainedHead {
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
-  const known = new Set(['--n', '--d', '--epochs', '--batch', '--hidden', '--predict-n', '--compare', '--json']);
+  const known = new Set(['--n', '--d', '--epochs', '--batch', '--hidden', '--predict-n', '--compare', '--compare-sklearn', '--json']);
   for (const a of argv) if (a.startsWith('--') && !known.has(a.split('=')[0]!)) throw new Error(`unknown option ${a} (options: ${[...known].join(' ')})`);
   const n = intArg(argv, 'n', 35_000);
   const d = intArg(argv, 'd', 1280);
@@ -90,6 +152,7 @@ async function main(): Promise<number> {
   const hidden = intArg(argv, 'hidden', 64);
   const predictN = intArg(argv, 'predict-n', 20_000);
   const compare = argv.includes('--compare');
+  const compareSklearn = argv.includes('--compare-sklearn');
   const json = argv.includes('--json');
   const log = (s: string) => {
     if (!json) process.stderr.write(`${s}\n`);
@@ -112,19 +175,20 @@ async function main(): Promise<number> {
     const head = await trainHead(train, val, params, opts);
     const s = (performance.now() - t) / 1000;
     const last = head.history.at(-1);
-    log(`${label}: ${round(s)} s on ${head.backend} (${params.epochs} epochs, batch ${params.batchSize}); train acc ${round(last?.trainAccuracy ?? NaN, 3)}, validation acc ${round(last?.valAccuracy ?? NaN, 3)}`);
-    return { head, s, valAccuracy: last?.valAccuracy };
+    const valAuc = auc(await predictHead(head, val), val.y);
+    log(`${label}: ${round(s)} s on ${head.backend} (${params.epochs} epochs, batch ${params.batchSize}); train acc ${round(last?.trainAccuracy ?? NaN, 3)}, validation acc ${round(last?.valAccuracy ?? NaN, 3)}, AUC ${round(valAuc, 4)}`);
+    return { head, s, valAccuracy: last?.valAccuracy, valAuc };
   };
 
   let failed = false;
   const linear = await run('linear', { hidden: 0 });
-  results.linear = { seconds: round(linear.s), engine: linear.head.backend, valAccuracy: linear.valAccuracy };
+  results.linear = { seconds: round(linear.s), engine: linear.head.backend, valAccuracy: linear.valAccuracy, valAuc: round(linear.valAuc, 4) };
   if (linear.s > TARGET_LINEAR_S) {
     failed = true;
     log(`  MISSED target: linear ${round(linear.s)} s > ${TARGET_LINEAR_S} s`);
   }
   const mlp = await run(`mlp ${hidden}`, { hidden });
-  results.mlp = { seconds: round(mlp.s), engine: mlp.head.backend, valAccuracy: mlp.valAccuracy, hidden };
+  results.mlp = { seconds: round(mlp.s), engine: mlp.head.backend, valAccuracy: mlp.valAccuracy, valAuc: round(mlp.valAuc, 4), hidden };
   if (mlp.s > TARGET_MLP_S) {
     failed = true;
     log(`  MISSED target: mlp ${round(mlp.s)} s > ${TARGET_MLP_S} s`);
@@ -175,6 +239,21 @@ async function main(): Promise<number> {
     }
     cmp.predictWide = rows;
     results.compare = cmp;
+  }
+  if (compareSklearn) {
+    const peer = await runSklearn(train, val, { ...DEFAULT_HEAD_PARAMS, epochs, batchSize, hidden }, log);
+    results.sklearn = peer;
+    if (peer && 'linear' in peer) {
+      for (const [name, ours] of [['linear', linear], ['mlp', mlp]] as const) {
+        const theirs = peer[name];
+        const ratio = ours.s / theirs.seconds;
+        log(
+          `${name}: ours ${round(ours.s)} s (AUC ${round(ours.valAuc, 4)}) vs scikit-learn ${round(theirs.seconds)} s (AUC ${round(theirs.auc, 4)}): ` +
+            `time ratio ${round(ratio)} (${ratio <= 1 ? 'as fast or faster' : 'SLOWER'}), AUC difference ${round(ours.valAuc - theirs.auc, 4)}`,
+        );
+        if (ratio > 1) failed = true;
+      }
+    }
   }
   if (json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   return failed ? 1 : 0;

@@ -10,17 +10,20 @@
  * over seeded shuffles (no `model.fit`) that evaluates the training and validation sets once per
  * epoch, and checks `signal` between batches.
  *
- * Engines (measured on 2 CPU cores, scripts/bench/train.ts): the linear head trains in plain
- * JavaScript (faster than every tfjs backend here, and exactly reproducible anywhere); the MLP trains
- * with tfjs on the backend `selectBackend` picks (tfjs-node-gpu, tfjs-node, wasm, cpu).
+ * Engines (measured on 2 CPU cores, scripts/bench/train.ts --compare-sklearn): the linear head
+ * trains in plain JavaScript (faster than every tfjs backend here, and exactly reproducible
+ * anywhere); the MLP trains with tfjs-node(-gpu) where it installs, else on onnxruntime's GEMM
+ * (ortHead.ts; tfjs-wasm is single-threaded in Node and ~5x slower). Trainers that see each batch's
+ * logits report running training loss/accuracy, so an epoch is one pass over the training set.
  * Prediction lives in predict.ts.
  */
 import { QcError } from '../../../../src-shared/contract/errors';
-import { selectBackend } from './backend';
+import { BACKEND_ENV, selectBackend } from './backend';
 import { checkMatrix, columnStats } from './matrix';
 import type { Trainer, TrainContext } from './trainer';
 import { LinearJsTrainer } from './linearJs';
 import { createRng, deriveSeed, shuffleInPlace } from './rng';
+import { OrtHeadTrainer } from './ortHead';
 import { TfHeadTrainer } from './tfHead';
 import type { EpochStats, HeadParams, LabelledMatrix, TrainedHead } from './types';
 
@@ -46,6 +49,10 @@ export interface TrainHeadOptions {
   backend?: string;
   /** Linear head only: 'auto' (= 'js'), 'js', or 'tfjs' (the tfjs backend, for comparison). */
   linearEngine?: LinearEngineChoice;
+  /** MLP only: 'auto' (tfjs-node(-gpu) when it loads, else onnxruntime), 'onnxruntime', or 'tfjs' (the selected tfjs backend). */
+  mlpEngine?: 'auto' | 'onnxruntime' | 'tfjs';
+  /** Per-row loss weights (length train.n, each >= 0; e.g. label confidence), multiplied with the class weight. */
+  sampleWeight?: Float32Array;
 }
 
 export function abortError(): Error {
@@ -83,7 +90,13 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 async function makeTrainer(ctx: TrainContext, opts: TrainHeadOptions): Promise<Trainer> {
   const choice = opts.linearEngine ?? 'auto';
   if (ctx.params.hidden === 0 && choice !== 'tfjs') return new LinearJsTrainer(ctx);
+  // The MLP: tfjs-node(-gpu) where it installs (native TensorFlow, CUDA), else onnxruntime's
+  // multi-threaded GEMM (~5x tfjs-wasm on 2 cores); a forced tfjs backend (option or QC_TF_BACKEND) wins.
+  const mlp = opts.mlpEngine ?? 'auto';
+  if (ctx.params.hidden > 0 && mlp === 'onnxruntime') return OrtHeadTrainer.create(ctx);
+  const forced = Boolean(opts.backend || process.env[BACKEND_ENV]);
   const { name, tf } = await selectBackend(opts.backend);
+  if (ctx.params.hidden > 0 && mlp === 'auto' && !forced && !name.startsWith('tensorflow')) return OrtHeadTrainer.create(ctx);
   return new TfHeadTrainer(tf, name, ctx);
 }
 
@@ -110,13 +123,24 @@ export async function trainHead(
   const { mean, std } = columnStats(train);
   const scale = new Float64Array(train.d);
   for (let j = 0; j < train.d; j++) scale[j] = (columnScale ? columnScale[j]! : 1) / std[j]!;
-  let nBad = 0;
-  for (let i = 0; i < train.n; i++) nBad += train.y[i]! ? 1 : 0;
-  const nGood = train.n - nBad;
+  const { sampleWeight } = opts;
+  if (sampleWeight) {
+    if (sampleWeight.length !== train.n) throw new QcError('bad_input', `sampleWeight has ${sampleWeight.length} values for ${train.n} rows`);
+    for (let i = 0; i < train.n; i++) if (!(sampleWeight[i]! >= 0)) throw new QcError('bad_input', `sampleWeight[${i}] = ${sampleWeight[i]} is not a number >= 0`);
+  }
+  // Class sizes as the loss sees them: summed sample weights.
+  let wBad = 0;
+  let wGood = 0;
+  for (let i = 0; i < train.n; i++) {
+    const w = sampleWeight ? sampleWeight[i]! : 1;
+    if (train.y[i]) wBad += w;
+    else wGood += w;
+  }
+  const wAll = wBad + wGood;
   const classWeight: [number, number] =
-    params.classWeighting && nBad > 0 && nGood > 0 ? [train.n / (2 * nGood), train.n / (2 * nBad)] : [1, 1];
-  const priorLogit = nBad > 0 && nGood > 0 ? Math.log((classWeight[1] * nBad) / (classWeight[0] * nGood)) : 0;
-  const ctx: TrainContext = { train, mean, scale, classWeight, priorLogit, params };
+    params.classWeighting && wBad > 0 && wGood > 0 ? [wAll / (2 * wGood), wAll / (2 * wBad)] : [1, 1];
+  const priorLogit = wBad > 0 && wGood > 0 ? Math.log((classWeight[1] * wBad) / (classWeight[0] * wGood)) : 0;
+  const ctx: TrainContext = { train, mean, scale, classWeight, priorLogit, params, ...(sampleWeight && { sampleWeight }) };
 
   const engine = await makeTrainer(ctx, opts);
   const history: EpochStats[] = [];
@@ -125,6 +149,7 @@ export async function trainHead(
     const rand = createRng(deriveSeed(params.seed, SHUFFLE_STREAM));
     const bs = Math.min(params.batchSize, train.n);
     let lastYield = performance.now();
+    const running = { loss: 0, right: 0, n: 0 };
     for (let epoch = 1; epoch <= params.epochs; epoch++) {
       shuffleInPlace(order, rand);
       for (let s = 0; s < train.n; s += bs) {
@@ -134,12 +159,19 @@ export async function trainHead(
         }
         if (signal?.aborted) throw abortError();
         const nb = Math.min(bs, train.n - s);
-        engine.step(order.subarray(s, s + nb), nb);
+        const st = await engine.step(order.subarray(s, s + nb), nb);
+        if (st) {
+          running.loss += st.loss;
+          running.right += st.right;
+          running.n += st.n;
+        }
       }
-      const tr = logitStats(engine.logits(train), train.y);
+      // Running statistics when the trainer gives them (no second pass over the training set).
+      const tr = running.n ? { loss: running.loss / running.n, accuracy: running.right / running.n } : logitStats(await engine.logits(train), train.y);
+      running.loss = running.right = running.n = 0;
       const stats: EpochStats = { epoch, trainLoss: tr.loss, trainAccuracy: tr.accuracy, seconds: 0 };
       if (validation && validation.n > 0) {
-        const va = logitStats(engine.logits(validation), validation.y);
+        const va = logitStats(await engine.logits(validation), validation.y);
         stats.valLoss = va.loss;
         stats.valAccuracy = va.accuracy;
       }

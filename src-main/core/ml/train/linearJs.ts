@@ -4,7 +4,7 @@
  * so a batch is never copied. Double-precision throughout; exactly reproducible on any machine.
  * On 2 CPU cores this beats tfjs's wasm backend for the linear head (see scripts/bench/train.ts).
  */
-import { ADAM, type Trainer, type TrainContext } from './trainer';
+import { ADAM, type StepStats, type Trainer, type TrainContext } from './trainer';
 import type { HeadLayer, Matrix } from './types';
 
 /**
@@ -75,13 +75,15 @@ export class LinearJsTrainer implements Trainer {
     return this.b - c;
   }
 
-  step(rows: Int32Array, nb: number): void {
-    const { train, mean, scale, classWeight, params } = this.ctx;
+  step(rows: Int32Array, nb: number): StepStats {
+    const { train, mean, scale, classWeight, params, sampleWeight: sw } = this.ctx;
     const { x, y, d } = train;
     const { v, g, w } = this;
     const offset = this.effective();
     g.fill(0);
     let gsum = 0;
+    let loss = 0;
+    let right = 0;
     const cw0 = classWeight[0] / nb;
     const cw1 = classWeight[1] / nb;
     for (let i = 0; i < nb; i++) {
@@ -90,7 +92,9 @@ export class LinearJsTrainer implements Trainer {
       const z = offset + dot(x, o, v, d);
       const label = y[r]!;
       // d(loss)/dz of the weighted binary cross-entropy with logits: w_i (sigmoid(z) - y) / nb.
-      const gi = (1 / (1 + Math.exp(-z)) - label) * (label ? cw1 : cw0);
+      const gi = (1 / (1 + Math.exp(-z)) - label) * (label ? cw1 : cw0) * (sw ? sw[r]! : 1);
+      loss += Math.max(z, 0) - z * label + Math.log1p(Math.exp(-Math.abs(z)));
+      if (z > 0 === (label === 1)) right++;
       gsum += gi;
       axpy(g, gi, x, o, d);
     }
@@ -111,6 +115,7 @@ export class LinearJsTrainer implements Trainer {
     this.mb = beta1 * this.mb + (1 - beta1) * gsum;
     this.vb = beta2 * this.vb + (1 - beta2) * gsum * gsum;
     this.b -= (lr * (this.mb / c1)) / (Math.sqrt(this.vb / c2) + epsilon);
+    return { loss, right, n: nb };
   }
 
   logits(m: Matrix): Float32Array {

@@ -16,15 +16,28 @@ export interface TrainContext {
    */
   priorLogit: number;
   params: HeadParams;
+  /** Per-row loss weights (length train.n), multiplied with the class weight; absent = all 1. */
+  sampleWeight?: Float32Array;
+}
+
+/** A step's running training statistics: summed unweighted BCE and right answers over its n rows. */
+export interface StepStats {
+  loss: number;
+  right: number;
+  n: number;
 }
 
 export interface Trainer {
   /** 'js' or the tfjs backend name. */
   readonly backend: string;
-  /** One Adam step on the training rows rows[0..nb). */
-  step(rows: Int32Array, nb: number): void;
+  /**
+   * One Adam step on the training rows rows[0..nb). A trainer that sees the batch's logits anyway
+   * returns them as StepStats; the loop then reports running training loss and accuracy (as Keras
+   * does) instead of scoring the whole training set again after each epoch.
+   */
+  step(rows: Int32Array, nb: number): void | StepStats | Promise<void | StepStats>;
   /** Logits for every row of m (raw, unstandardised features). */
-  logits(m: Matrix): Float32Array;
+  logits(m: Matrix): Float32Array | Promise<Float32Array>;
   /** The current weights, as TrainedHead stores them. */
   layers(): HeadLayer[];
   dispose(): void;
