@@ -167,7 +167,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const msg = { type: 'event', name, payload } as Extract<ServerMessage, { type: 'event' }>;
     for (const client of clients.values()) client.event(msg);
   };
-  const unsubscribe = [core.events.on('label.changed', (p) => broadcast('label.changed', p)), core.events.on('job.progress', (p) => broadcast('job.progress', p))];
+  const unsubscribe = [
+    core.events.on('label.changed', (p) => broadcast('label.changed', p)),
+    core.events.on('job.progress', (p) => broadcast('job.progress', p)),
+    core.events.on('threshold.changed', (p) => broadcast('threshold.changed', p)),
+  ];
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

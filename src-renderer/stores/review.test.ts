@@ -18,8 +18,13 @@ describe('review store', () => {
   test('scores build the indices once and the numbers equal ThresholdIndex', async () => {
     const { client, store } = await ready();
     const raw = await client.call('review.scores', {});
-    const all = new ThresholdIndex(raw.all);
-    const held = new ThresholdIndex(raw.heldout.p_bad, raw.heldout.bad);
+    // The exact answers, from every score (the store gets only the sketch).
+    const all = new ThresholdIndex(client.images.map((m) => m.p_bad));
+    const heldImages = client.images.filter((m) => m.heldout && m.label !== null);
+    const held = new ThresholdIndex(
+      heldImages.map((m) => m.p_bad),
+      heldImages.map((m) => (m.label === 'bad' ? 1 : 0)),
+    );
     const scores = store.getState().scores!;
     expect(scores.runId).toBe(2);
     expect(store.getState().threshold).toBe(raw.recommended);
@@ -136,7 +141,7 @@ describe('review store', () => {
     off();
   });
 
-  test('moving the threshold updates the draft at once and saves + refetches only after a pause', async () => {
+  test('moving the threshold updates the draft at once and refetches only after a pause, saving nothing', async () => {
     const { client, store } = await ready();
     vi.useFakeTimers();
     const s = () => store.getState();
@@ -146,7 +151,7 @@ describe('review store', () => {
     expect(client.callsOf('ml.setThreshold')).toHaveLength(0);
     expect(client.callsOf('review.page')).toHaveLength(pages);
     await vi.advanceTimersByTimeAsync(THRESHOLD_COMMIT_MS + 50);
-    expect(client.callsOf('ml.setThreshold')).toEqual([{ threshold: 0.63 }]);
+    expect(client.callsOf('ml.setThreshold')).toEqual([]);
     expect(s().threshold).toBe(0.63);
     expect(client.callsOf('review.page').at(-1)).toMatchObject({ threshold: 0.63, offset: 0 });
     // Releasing commits at once.
@@ -154,8 +159,22 @@ describe('review store', () => {
     const committing = s().commitThreshold();
     await vi.advanceTimersByTimeAsync(10);
     await committing;
-    expect(client.callsOf('ml.setThreshold').at(-1)).toEqual({ threshold: 0.8 });
+    expect(s().threshold).toBe(0.8);
+    expect(client.callsOf('ml.setThreshold')).toEqual([]);
     vi.useRealTimers();
+    // Only "Use for export" saves it.
+    await s().useThresholdForExport();
+    expect(client.callsOf('ml.setThreshold')).toEqual([{ threshold: 0.8 }]);
+    expect(s().scores!.inForce).toMatchObject({ threshold: 0.8, source: 'curator' });
+  });
+
+  test('a threshold change pushed from another tab shows at once', async () => {
+    const { store } = await ready();
+    const s = () => store.getState();
+    const runId = s().scores!.runId;
+    s().applyThresholdChange({ curator: 0.95, active_run: runId, in_force: { threshold: 0.95, source: 'curator' } });
+    expect(s().scores!.inForce).toEqual({ threshold: 0.95, source: 'curator' });
+    expect(s().scores!.curator).toBe(0.95);
   });
 
   test('without a trained run the gallery shows everything and the slider has no scores', async () => {

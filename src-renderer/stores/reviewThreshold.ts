@@ -3,8 +3,9 @@
  * `review.scores`), the threshold in force as the core decides it (`in_force`, never computed
  * here), the draft that follows every slider move, and the save when the slider rests.
  */
+import type { EventMap } from '../../src-shared/contract/events';
 import type { ThresholdInForce } from '../../src-shared/domain/ml';
-import { ThresholdIndex } from '../../src-shared/domain/threshold';
+import { ThresholdSketch } from '../../src-shared/domain/thresholdSketch';
 import type { ApiClient } from '../api/client';
 import { DEFAULT_FILTERS, dependsOnThreshold, VIEW_KEYS, type GalleryInternals } from './reviewGallery';
 import type { GetState, SetState } from './types';
@@ -14,10 +15,8 @@ export const THRESHOLD_COMMIT_MS = 300;
 
 export interface ScoresState {
   runId: number;
-  /** Every scored image (for the flagged count). */
-  all: ThresholdIndex;
-  /** Held-out predictions with labels (for coverage and error). */
-  heldout: ThresholdIndex;
+  /** Counts per 0.001 of p(bad): every scored image (flagged count), held-out labelled ones (coverage and error). */
+  sketch: ThresholdSketch;
   recommended: number | null;
   bestBound: number | null;
   curator: number | null;
@@ -47,22 +46,30 @@ export interface ThresholdSlice {
   loadScores(): Promise<void>;
   /** Every slider move: numbers update now, the save and refetch wait for a pause or `commitThreshold`. */
   moveThreshold(t: number): void;
-  /** Slider released: save the curator threshold and refresh grids that depend on it. */
+  /** Slider released: browse at the new threshold (grids that depend on it refetch). Nothing is saved. */
   commitThreshold(): Promise<void>;
+  /** What "Use for export" undoes to: the curator threshold before the last change here (undefined: nothing to undo). */
+  exportThresholdUndo: number | null | undefined;
+  /** Make the browsed threshold the one exports and classify use (explicit; undoable). */
+  useThresholdForExport(t?: number | null): Promise<void>;
+  /** Back to the curator threshold before the last "Use for export". */
+  undoExportThreshold(): Promise<void>;
+  /** Another view (or tab) changed the threshold for export, or the active run: show the core's answer. */
+  applyThresholdChange(p: EventMap['threshold.changed']): void;
 }
 
-/** The numbers beside the slider at threshold t, straight from the two indices (O(log n)). */
+/** The numbers beside the slider at threshold t, straight from the sketch (O(1)). */
 export function thresholdNumbers(scores: ScoresState, t: number): ThresholdNumbers {
-  const held = scores.heldout.at(t);
+  const held = scores.sketch.at(t);
   return {
     threshold: t,
-    flagged: scores.all.flagged(t),
-    scored: scores.all.size,
+    flagged: scores.sketch.flagged(t),
+    scored: scores.sketch.size,
     coverage: held.coverage,
     error: held.error,
     errorUpper: held.errorUpper,
     heldoutFlagged: held.flagged,
-    heldoutSize: scores.heldout.size,
+    heldoutSize: scores.sketch.heldoutSize,
   };
 }
 
@@ -107,8 +114,7 @@ export function thresholdSlice(set: SetState, get: GetState, client: ApiClient, 
         // Built once per run; the slider only queries them.
         const scores: ScoresState = {
           runId: r.run_id,
-          all: new ThresholdIndex(r.all),
-          heldout: new ThresholdIndex(r.heldout.p_bad, r.heldout.bad),
+          sketch: new ThresholdSketch(r.sketch),
           recommended: r.recommended,
           bestBound: r.best_bound,
           curator: r.curator,
@@ -156,12 +162,41 @@ export function thresholdSlice(set: SetState, get: GetState, client: ApiClient, 
       if (t === get().threshold) return;
       set({ threshold: t });
       for (const view of VIEW_KEYS) if (dependsOnThreshold(view, get().views[view].filters)) get().refreshView(view);
+    },
+
+    exportThresholdUndo: undefined,
+
+    async useThresholdForExport(t) {
+      const before = get().scores?.curator ?? null;
+      const value = t === undefined ? get().draftThreshold : t;
       try {
-        const r = await client.call('ml.setThreshold', { threshold: t });
-        set((s) => (s.scores ? { scores: { ...s.scores, curator: r.threshold, inForce: r.in_force } } : {}));
+        const r = await client.call('ml.setThreshold', { threshold: value });
+        set((s) => ({ exportThresholdUndo: before, ...(s.scores && { scores: { ...s.scores, curator: r.threshold, inForce: r.in_force } }) }));
+        get().toast('info', value === null ? `Exports use the run's threshold again (p(bad) ≥ ${r.in_force.threshold.toFixed(3)}).` : `Exports now use p(bad) ≥ ${r.in_force.threshold.toFixed(3)}.`);
       } catch (e) {
         get().reportError(e, 'Threshold');
       }
+    },
+
+    async undoExportThreshold() {
+      const prev = get().exportThresholdUndo;
+      if (prev === undefined) return;
+      try {
+        const r = await client.call('ml.setThreshold', { threshold: prev });
+        set((s) => ({ exportThresholdUndo: undefined, ...(s.scores && { scores: { ...s.scores, curator: r.threshold, inForce: r.in_force } }) }));
+      } catch (e) {
+        get().reportError(e, 'Threshold');
+      }
+    },
+
+    applyThresholdChange(p) {
+      const scores = get().scores;
+      if (!scores || p.active_run !== scores.runId) {
+        // Another run became active: its scores and recommendation are different.
+        void get().loadScores();
+        return;
+      }
+      set({ scores: { ...scores, curator: p.curator, ...(p.in_force && { inForce: p.in_force }) } });
     },
   };
   return { slice, internals };

@@ -41,6 +41,7 @@ export const uiSlice: Slice<UiSlice> = (set, get, client) => {
       get().applyChanges(changes);
       get().scheduleStatusRefresh();
     });
+    const offThreshold = client.on('threshold.changed', (p) => get().applyThresholdChange(p));
     let wasClosed = false;
     const offConn = client.onConnection?.((state) => {
       set({ connection: state });
@@ -55,6 +56,7 @@ export const uiSlice: Slice<UiSlice> = (set, get, client) => {
     });
     return () => {
       offLabels();
+      offThreshold();
       offConn?.();
     };
   },

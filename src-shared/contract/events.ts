@@ -1,6 +1,6 @@
 /** Push events: what the core tells every open view (and the CLI's progress bar) while it works. */
 import type { LabelChange } from '../domain/library';
-import type { EpochStats } from '../domain/ml';
+import type { EpochStats, ThresholdInForce } from '../domain/ml';
 
 export interface JobProgress {
   /** What is running, e.g. `import`, `embed`, `train`. */
@@ -18,6 +18,11 @@ export interface JobProgress {
 export interface EventMap {
   'job.progress': JobProgress;
   'label.changed': { changes: LabelChange[] };
+  /**
+   * The threshold for export changed (the curator's, or the active run and so its recommendation):
+   * every open view shows the new one (two tabs never disagree about what an export would use).
+   */
+  'threshold.changed': { curator: number | null; active_run: number | null; in_force: ThresholdInForce | null };
 }
 
 export type EventName = keyof EventMap;

@@ -13,6 +13,11 @@ import { DEFAULT_TRAIN_PARAMS, type TrainService } from './trainService';
 export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: string, importer: Importer, train: TrainService, runs: RunStore): HandlersOf<MlApi> & HandlersOf<ExportApi> {
   const classify = new ClassifyService(core, engine, modelsDir, importer, runs);
   const seedFiles = new SeedFiles(core, runs, modelsDir);
+  /** Tell every open view the threshold now in force (see EventMap['threshold.changed']). */
+  const announceThreshold = () => {
+    const active = runs.activeRunId();
+    core.events.emit('threshold.changed', { curator: runs.curatorThreshold(), active_run: active, in_force: active === null ? null : runs.thresholdInForce(active) });
+  };
   return {
     'ml.embed': (args, ctx) =>
       embedMissing(core, engine, modelsDir, { features: args.features ?? DEFAULT_TRAIN_PARAMS.features, backbone: args.backbone ?? DEFAULT_BACKBONE, ...(args.batchSize && { batchSize: args.batchSize }) }, ctx),
@@ -25,7 +30,11 @@ export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: strin
     'ml.bestRuns': async (args) => seedFiles.best(args),
     'ml.archiveRuns': async ({ runIds, archived }) => ({ changed: runs.setArchived(runIds, archived) }),
     'ml.run': async ({ runId }) => runs.detail(runId),
-    'ml.setActive': async ({ runId }) => ({ active: runs.setActive(runId) }),
+    'ml.setActive': async ({ runId }) => {
+      const active = runs.setActive(runId);
+      announceThreshold();
+      return { active };
+    },
     'ml.labelIssues': async ({ runId, limit }) => {
       const id = runs.requireRun(runId, { finished: false });
       const total = (core.db.prepare('SELECT COUNT(*) AS n FROM label_issues WHERE run_id = ?').get(id) as { n: number }).n;
@@ -40,7 +49,11 @@ export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: strin
       return { run_id: id, total, issues };
     },
     'ml.classify': (args, ctx) => classify.classify(args, ctx),
-    'ml.setThreshold': async ({ threshold }) => ({ threshold: runs.setCuratorThreshold(threshold), in_force: runs.thresholdInForce(runs.activeRunId()) }),
+    'ml.setThreshold': async ({ threshold }) => {
+      const result = { threshold: runs.setCuratorThreshold(threshold), in_force: runs.thresholdInForce(runs.activeRunId()) };
+      announceThreshold();
+      return result;
+    },
     'export.tags': (args, ctx) => classify.exportTags(args, ctx),
     'export.training': async (args, ctx) => seedFiles.training(args, ctx),
     'export.model': (args) => seedFiles.model(args),

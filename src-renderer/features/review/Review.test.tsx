@@ -105,8 +105,13 @@ describe('Review screen', () => {
   test('the slider updates flagged, coverage and error on every move without refetching', async () => {
     const { client } = await renderReview();
     const raw = await client.call('review.scores', {});
-    const all = new ThresholdIndex(raw.all);
-    const held = new ThresholdIndex(raw.heldout.p_bad, raw.heldout.bad);
+    // The exact answers, from every score (the page gets only the sketch).
+    const all = new ThresholdIndex(client.images.map((m) => m.p_bad));
+    const heldImages = client.images.filter((m) => m.heldout && m.label !== null);
+    const held = new ThresholdIndex(
+      heldImages.map((m) => m.p_bad),
+      heldImages.map((m) => (m.label === 'bad' ? 1 : 0)),
+    );
     const pagesBefore = client.callsOf('review.page').length;
     const slider = screen.getByTestId('threshold-slider') as HTMLInputElement;
     for (const t of [0.2, 0.55, 0.9]) {
@@ -120,12 +125,20 @@ describe('Review screen', () => {
     }
     expect(client.callsOf('review.page')).toHaveLength(pagesBefore);
     expect(client.callsOf('ml.setThreshold')).toHaveLength(0);
-    // Release: saved and refetched with the new threshold.
+    // Release: refetched with the new threshold, but browsing saves nothing.
     fireEvent.pointerUp(slider);
-    await until(() => expect(client.callsOf('ml.setThreshold')).toEqual([{ threshold: 0.9 }]));
     await until(() => expect(client.callsOf('review.page').at(-1)).toMatchObject({ threshold: 0.9, predicted: 'bad' }));
+    expect(client.callsOf('ml.setThreshold')).toHaveLength(0);
     const rec = screen.getByTestId('threshold-recommended');
     expect(rec.dataset.value).toBe(String(raw.recommended));
+    expect(screen.getByTestId('threshold-guide').textContent).toContain(`have p(bad) ≥ 0.900 and would be tagged bad`);
+    // Explicit: this threshold for export, then undo.
+    fireEvent.click(screen.getByTestId('threshold-use-for-export'));
+    await until(() => expect(client.callsOf('ml.setThreshold')).toEqual([{ threshold: 0.9 }]));
+    await until(() => expect(screen.getByTestId('threshold-export').dataset.value).toBe('0.9'));
+    expect(screen.getByTestId('threshold-export').dataset.source).toBe('curator');
+    fireEvent.click(screen.getByTestId('threshold-export-undo'));
+    await until(() => expect(client.callsOf('ml.setThreshold').at(-1)).toEqual({ threshold: raw.curator }));
   });
 
   test('the preview shows the details of the clicked image', async () => {

@@ -1,14 +1,37 @@
 /**
  * The bad-class threshold. Every move updates the numbers beside it (ThresholdIndex.at, built once
- * per run); the grid refetches and the curator threshold is saved only when the slider is released
- * (or after a short pause).
+ * per run); the grid refetches when the slider is released (or after a short pause). Moving it only
+ * browses: "Use for export" makes it the threshold exports use (explicit, undoable, shown on Export).
  */
 import { useEffect, useMemo, useRef } from 'react';
 import { useApp, useAppStore } from '../../stores/app';
-import { thresholdNumbers } from '../../stores/review';
+import { thresholdNumbers, type ScoresState, type ThresholdNumbers } from '../../stores/review';
 import { fmtInt, fmtNum, fmtPct } from '../../components/format';
 
 const THUMB_PX = 14;
+
+/**
+ * The slider's numbers in words: what flagged, coverage and error mean at this threshold, and the
+ * recommended threshold (or, when none is proven, the best provable one and what proving one needs).
+ */
+export function thresholdGuide(n: ThresholdNumbers, scores: Pick<ScoresState, 'recommended' | 'bestBound'>): string {
+  const parts: string[] = [];
+  parts.push(`${fmtInt(n.flagged)} of ${fmtInt(n.scored)} images have p(bad) ≥ ${n.threshold.toFixed(3)} and would be tagged bad.`);
+  if (n.heldoutSize > 0) {
+    if (n.coverage !== null) parts.push(`On held-out images (not used to train), this catches ${fmtPct(n.coverage, 0)} of those labelled bad (coverage)`);
+    if (n.error !== null && n.heldoutFlagged > 0) {
+      parts[parts.length - 1] += `, and ${fmtPct(n.error, 0)} of what it flags is labelled good (error; at most ${fmtPct(n.errorUpper, 0)} with 95% confidence).`;
+    } else parts[parts.length - 1] += '; it flags no held-out image, so its error is unknown.';
+  }
+  if (scores.recommended !== null) parts.push(`Recommended: ${scores.recommended.toFixed(3)}, the lowest threshold whose error is proven ≤ 5%.`);
+  else {
+    parts.push(
+      `No threshold is proven to keep the error ≤ 5% yet: that needs at least 59 flagged held-out images without a mistake (${fmtInt(n.heldoutSize)} held-out images now); label more images and retrain.` +
+        (scores.bestBound !== null ? ` The best provable now is ${scores.bestBound.toFixed(3)}.` : ''),
+    );
+  }
+  return parts.join(' ');
+}
 
 /** CSS left of a value on the range track (the thumb's centre travels inside the thumb's width). */
 function trackLeft(t: number): string {
@@ -21,6 +44,7 @@ export function ThresholdSlider() {
   const status = useApp((s) => s.scoresStatus);
   const draft = useApp((s) => s.draftThreshold);
   const committed = useApp((s) => s.threshold);
+  const exportUndo = useApp((s) => s.exportThresholdUndo);
   const numbers = useMemo(() => (scores ? thresholdNumbers(scores, draft) : null), [scores, draft]);
   const inputRef = useRef<HTMLInputElement>(null);
 
@@ -54,6 +78,8 @@ export function ThresholdSlider() {
   const commit = () => void store.getState().commitThreshold();
   const rec = scores.recommended;
   const errorUpper = numbers?.errorUpper ?? null;
+  const inForce = scores.inForce;
+  const sameAsExport = Math.abs(draft - inForce.threshold) < 5e-4;
 
   return (
     <div className="threshold" data-testid="threshold">
@@ -64,7 +90,7 @@ export function ThresholdSlider() {
         <span className="threshold__value" data-testid="threshold-value" data-value={draft}>
           {draft.toFixed(3)}
         </span>
-        {draft !== committed && <span className="muted threshold__pending">(saving…)</span>}
+        {draft !== committed && <span className="muted threshold__pending">(updating…)</span>}
         {rec !== null && (
           <button
             type="button"
@@ -97,6 +123,33 @@ export function ThresholdSlider() {
           aria-valuetext={`${draft.toFixed(3)}, ${numbers ? fmtInt(numbers.flagged) : 0} flagged`}
         />
         {rec !== null && <div className="threshold__marker" style={{ left: trackLeft(rec) }} title={`recommended ${rec.toFixed(3)}`} data-testid="threshold-recommended" data-value={rec} />}
+        <div
+          className="threshold__marker threshold__marker--export"
+          style={{ left: trackLeft(inForce.threshold) }}
+          title={`exports use ${inForce.threshold.toFixed(3)} (${inForce.source})`}
+          data-testid="threshold-export-marker"
+          data-value={inForce.threshold}
+        />
+      </div>
+      <div className="threshold__export" data-testid="threshold-export" data-value={inForce.threshold} data-source={inForce.source}>
+        <span>
+          Exports use p(bad) ≥ <b>{inForce.threshold.toFixed(3)}</b> <span className="muted">({inForce.source})</span>
+        </span>
+        {!sameAsExport && (
+          <button type="button" className="btn btn--small btn--primary" onClick={() => void store.getState().useThresholdForExport(draft)} data-testid="threshold-use-for-export">
+            Use {draft.toFixed(3)} for export
+          </button>
+        )}
+        {exportUndo !== undefined && (
+          <button type="button" className="btn btn--ghost btn--small" onClick={() => void store.getState().undoExportThreshold()} data-testid="threshold-export-undo">
+            Undo
+          </button>
+        )}
+        {scores.curator !== null && (
+          <button type="button" className="btn btn--ghost btn--small" onClick={() => void store.getState().useThresholdForExport(null)} data-testid="threshold-export-reset" title="Let exports follow the run's recommended threshold">
+            use the run&apos;s
+          </button>
+        )}
       </div>
       {numbers && (
         <div className="threshold__numbers">
@@ -115,6 +168,7 @@ export function ThresholdSlider() {
           {scores.curator !== null && <span className="muted">curator {fmtNum(scores.curator)}</span>}
         </div>
       )}
+      {numbers && <p className="threshold__guide muted small" data-testid="threshold-guide">{thresholdGuide(numbers, scores)}</p>}
     </div>
   );
 }
