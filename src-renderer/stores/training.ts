@@ -35,6 +35,11 @@ export interface TrainingSlice {
   chartRunId: number | null;
   /** After a retrain: the new run and the one it is compared with. */
   comparison: { current: number; previous: number } | null;
+  /** The runs table lists archived runs too. */
+  showArchived: boolean;
+  setShowArchived(show: boolean): Promise<void>;
+  /** Archive (hide, never delete) or restore a run. */
+  archiveRun(runId: number, archived: boolean): Promise<void>;
   setTrainForm(patch: Partial<TrainForm>): void;
   resetTrainForm(): void;
   loadRuns(): Promise<void>;
@@ -111,6 +116,7 @@ export const trainingSlice: Slice<TrainingSlice> = (set, get, client) => ({
   runDetails: {},
   chartRunId: null,
   comparison: null,
+  showArchived: false,
 
   setTrainForm(patch) {
     set((s) => ({ trainForm: { ...s.trainForm, ...patch } }));
@@ -121,7 +127,7 @@ export const trainingSlice: Slice<TrainingSlice> = (set, get, client) => ({
 
   async loadRuns() {
     try {
-      const r = await client.call('ml.runs', {});
+      const r = await client.call('ml.runs', { all: get().showArchived });
       const runs = [...r.runs].sort((a, b) => a.run_id - b.run_id);
       set((s) => ({ runs, activeRunId: r.active, runsLoaded: true, chartRunId: s.chartRunId ?? r.active ?? runs[runs.length - 1]?.run_id ?? null }));
       const chart = get().chartRunId;
@@ -191,6 +197,21 @@ export const trainingSlice: Slice<TrainingSlice> = (set, get, client) => ({
       get().reportError(e, 'Training');
       void get().loadRuns(); // a failed or cancelled run is listed too
       return null;
+    }
+  },
+
+  async setShowArchived(show) {
+    set({ showArchived: show });
+    await get().loadRuns();
+  },
+
+  async archiveRun(runId, archived) {
+    try {
+      await client.call('ml.archiveRuns', { runIds: [runId], archived });
+      await get().loadRuns();
+      get().toast('info', archived ? `Run ${runId} archived (hidden, not deleted; "Show archived" lists it)` : `Run ${runId} restored`);
+    } catch (e) {
+      get().reportError(e, archived ? 'Archive' : 'Restore');
     }
   },
 

@@ -45,10 +45,14 @@ export function RunsTable() {
   const runs = useApp((s) => s.runs);
   const chartRunId = useApp((s) => s.chartRunId);
   const loaded = useApp((s) => s.runsLoaded);
+  const showArchived = useApp((s) => s.showArchived);
   if (loaded && !runs.length) return <p className="muted" data-testid="runs-empty">No runs yet. Train one above.</p>;
   const rows = [...runs].reverse();
   return (
     <div className="table-wrap">
+      <label className="small muted runs-archived-toggle">
+        <input type="checkbox" checked={showArchived} onChange={(e) => void store.getState().setShowArchived(e.target.checked)} data-testid="runs-show-archived" /> Show archived runs
+      </label>
       <table className="table table--runs" data-testid="runs-table">
         <thead>
           <tr>
@@ -89,6 +93,12 @@ export function RunsTable() {
                   <span className={`status status--${r.status}`} title={r.error ?? undefined}>
                     {r.status}
                   </span>
+                  {r.status === 'done' && r.fit && r.fit.verdict !== 'unknown' && (
+                    <span className={`chip chip--fit chip--${r.fit.verdict.replace(' ', '-')}`} title={r.fit.reason} data-testid={`run-fit-${r.run_id}`} data-verdict={r.fit.verdict}>
+                      {r.fit.verdict}
+                    </span>
+                  )}
+                  {r.archived && <span className="chip">archived</span>}
                 </td>
                 <td className="small">{r.params.features.join(' + ')}</td>
                 <td className="small">{head(r)}</td>
@@ -121,6 +131,20 @@ export function RunsTable() {
                       data-testid={`run-activate-${r.run_id}`}
                     >
                       Make active
+                    </button>
+                  )}
+                  {r.status !== 'running' && !r.active && (
+                    <button
+                      type="button"
+                      className="btn btn--small btn--ghost"
+                      onClick={(e) => {
+                        e.stopPropagation();
+                        void store.getState().archiveRun(r.run_id, !r.archived);
+                      }}
+                      data-testid={`run-archive-${r.run_id}`}
+                      title={r.archived ? 'Show it in the runs table again' : 'Hide it from the runs table (never deleted)'}
+                    >
+                      {r.archived ? 'Restore' : 'Archive'}
                     </button>
                   )}
                 </td>
