@@ -5,14 +5,12 @@
  */
 import { ipcMain, type BrowserWindow, type IpcMainEvent } from 'electron';
 import type { EventMap, EventName } from '../../src-shared/contract/events';
-import type { ServerMessage } from '../../src-shared/contract/transport';
+import { IPC_CHANNELS, type ServerMessage } from '../../src-shared/contract/transport';
 import type { Core } from '../core/app';
 import { CallSession } from '../core/session';
 import { isTrustedRendererUrl } from './security';
 
-export const IPC_CALL = 'qc:call';
-export const IPC_CANCEL = 'qc:cancel';
-export const IPC_MESSAGE = 'qc:message';
+const { call: IPC_CALL, cancel: IPC_CANCEL, message: IPC_MESSAGE } = IPC_CHANNELS;
 
 export interface IpcBridge {
   /** Serve this window (its calls are aborted when it closes, reloads or crashes). */
@@ -66,11 +64,7 @@ export function registerIpc(core: Core): IpcBridge {
     if (!win || win.isDestroyed() || !isTrustedRendererUrl(win.webContents.getURL())) return;
     currentSession()?.event({ type: 'event', name, payload } as Extract<ServerMessage, { type: 'event' }>);
   };
-  const unsubscribe = [
-    core.events.on('label.changed', (p) => forward('label.changed', p)),
-    core.events.on('job.progress', (p) => forward('job.progress', p)),
-    core.events.on('threshold.changed', (p) => forward('threshold.changed', p)),
-  ];
+  const unsubscribe = [core.events.on('label.changed', (p) => forward('label.changed', p)), core.events.on('job.progress', (p) => forward('job.progress', p))];
 
   return {
     attach(w) {

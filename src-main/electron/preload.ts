@@ -4,26 +4,24 @@
  * Nothing of Electron or Node reaches the page; the IPC event object is never passed on.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import type { ClientMessage, ServerMessage } from '../../src-shared/contract/transport';
+import { IPC_CHANNELS, type Bridge, type ClientMessage, type ServerMessage } from '../../src-shared/contract/transport';
 
-const bridge = {
+const bridge: Bridge = {
   /** Start call `id`; its progress, result or error arrive through `listen`. */
-  call(id: number, method: string, args: unknown): void {
-    ipcRenderer.send('qc:call', { type: 'call', id, method, args } as ClientMessage);
+  call(id, method, args): void {
+    ipcRenderer.send(IPC_CHANNELS.call, { type: 'call', id, method, args } satisfies ClientMessage);
   },
   cancel(id: number): void {
-    ipcRenderer.send('qc:cancel', { type: 'cancel', id } satisfies ClientMessage);
+    ipcRenderer.send(IPC_CHANNELS.cancel, { type: 'cancel', id } satisfies ClientMessage);
   },
   /** Every ServerMessage (progress, result, error, event); returns a function that stops listening. */
   listen(cb: (msg: ServerMessage) => void): () => void {
     const handler = (_event: IpcRendererEvent, msg: ServerMessage) => cb(msg);
-    ipcRenderer.on('qc:message', handler);
+    ipcRenderer.on(IPC_CHANNELS.message, handler);
     return () => {
-      ipcRenderer.removeListener('qc:message', handler);
+      ipcRenderer.removeListener(IPC_CHANNELS.message, handler);
     };
   },
 };
-
-export type Bridge = typeof bridge;
 
 contextBridge.exposeInMainWorld('bridge', bridge);

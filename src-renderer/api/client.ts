@@ -10,7 +10,7 @@
 import { QcError, type QcErrorShape } from '../../src-shared/contract/errors';
 import type { EventMap, EventName, JobProgress } from '../../src-shared/contract/events';
 import type { ArgsOf, Method, ResultOf } from '../../src-shared/contract/handlers';
-import { filePath, type ClientMessage, type FileKind, type ServerMessage } from '../../src-shared/contract/transport';
+import { filePath, type Bridge, type ClientMessage, type FileKind, type ServerMessage } from '../../src-shared/contract/transport';
 
 export interface CallOptions {
   onProgress?: (p: JobProgress) => void;
@@ -31,13 +31,7 @@ export interface ApiClient {
   close?(): void;
 }
 
-/** What Electron's preload exposes as `window.bridge` (contextBridge). */
-export interface Bridge {
-  /** Send a call; its answer arrives through `listen` as result/error/progress messages with the same id. */
-  call(id: number, method: Method, args: unknown): unknown;
-  cancel(id: number): unknown;
-  listen(cb: (msg: ServerMessage) => void): (() => void) | void;
-}
+export type { Bridge };
 
 declare global {
   interface Window {

@@ -1,5 +1,6 @@
 /** The app store's shape: one zustand store made of slices, each in its own file. */
 import type { StoreApi } from 'zustand/vanilla';
+import { splitMirrorSpec } from '../../src-shared/domain/mirror';
 import type { ApiClient } from '../api/client';
 import type { ExportSlice } from './exportSlice';
 import type { JobsSlice } from './jobs';
@@ -27,10 +28,10 @@ export function cleanMirrors(rows: readonly MirrorRow[]): { prefix: string; dir:
   for (const row of rows) {
     let prefix = row.prefix.trim();
     let dir = row.dir.trim();
-    if (!dir && prefix.includes('=')) {
-      const at = prefix.indexOf('=');
-      dir = prefix.slice(at + 1).trim();
-      prefix = prefix.slice(0, at).trim();
+    const pasted = !dir ? splitMirrorSpec(prefix) : null;
+    if (pasted) {
+      prefix = pasted.prefix.trim();
+      dir = pasted.dir.trim();
     }
     if (prefix && dir) out.push({ prefix, dir });
   }

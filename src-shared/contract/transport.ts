@@ -15,6 +15,18 @@ export type ServerMessage =
   | { type: 'progress'; id: number; progress: JobProgress }
   | { [E in EventName]: { type: 'event'; name: E; payload: EventMap[E] } }[EventName];
 
+/** Electron's IPC channels: calls and cancels in, every ServerMessage out (preload.ts and ipc.ts both use these). */
+export const IPC_CHANNELS = { call: 'qc:call', cancel: 'qc:cancel', message: 'qc:message' } as const;
+
+/** What Electron's preload exposes to the page as `window.bridge` (contextBridge), over IPC_CHANNELS. */
+export interface Bridge {
+  /** Send a call; its answer arrives through `listen` as result/error/progress messages with the same id. */
+  call(id: number, method: Method, args: unknown): unknown;
+  cancel(id: number): unknown;
+  /** Every ServerMessage (progress, result, error, event); returns a function that stops listening. */
+  listen(cb: (msg: ServerMessage) => void): (() => void) | void;
+}
+
 /** Image files are served by URL, never sent through the API: `<base>/files/<kind>/<imageId>`. */
 export const FILE_KINDS = ['thumb', 'preview', 'original'] as const;
 export type FileKind = (typeof FILE_KINDS)[number];

@@ -10,11 +10,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { QcError } from '../../../src-shared/contract/errors';
 import type { LabelOrigin, LabelValue } from '../../../src-shared/domain/label';
-import { chunkSuffix, DEFAULT_CHUNK_ROWS, finalConfidence, finalTag, formatConfidence, predictedClass, tsvLine } from '../../../src-shared/domain/tags';
+import { chunkSuffix, DEFAULT_CHUNK_ROWS, FINAL_COLUMNS, finalConfidence, finalTag, formatConfidence, predictedClass, TAG_COLUMNS, tsvLine } from '../../../src-shared/domain/tags';
 import type { Db } from '../db/open';
 
 /** The columns EOL's bundle files carry; always present in the output, empty where unknown. */
 export const BUNDLE_COLUMNS = ['eolMediaURL', 'identifier', 'dataObjectVersionID', 'ancestry'];
+/** What `library_finaltags.tsv` says of each image before the final-tag columns. */
+export const LIBRARY_COLUMNS = ['image_id', 'eolMediaURL', 'identifier', 'ancestry', 'label', 'label_origin'];
 
 export interface ExportResult {
   files: string[];
@@ -93,7 +95,7 @@ export function exportBundle(db: Db, opts: { bundleId: number; runId: number | n
   const chunks = Math.max(1, Math.ceil(rows.length / chunkRows));
   for (let i = 0; i < chunks; i++) {
     const file = path.join(opts.outDir, `${base}_${chunkSuffix(i)}.tsv`);
-    const lines = [tsvLine([...columns, 'imclass', 'confidence'])];
+    const lines = [tsvLine([...columns, ...TAG_COLUMNS])];
     for (const r of rows.slice(i * chunkRows, (i + 1) * chunkRows)) {
       const p = predictedClass(r.p_bad);
       lines.push(tsvLine([...cells(r), p.imclass, formatConfidence(p.confidence)]));
@@ -104,7 +106,7 @@ export function exportBundle(db: Db, opts: { bundleId: number; runId: number | n
   const { tags, by_source, bad } = tally(rows, opts.threshold);
   const finalFile = path.join(opts.outDir, `${base}_finaltags.tsv`);
   writeAtomic(finalFile, [
-    tsvLine([...columns, 'imclass', 'confidence', 'source', 'p_bad']),
+    tsvLine([...columns, ...FINAL_COLUMNS]),
     ...rows.map((r, i) => tsvLine([...cells(r), tags[i]!.imclass, finalConfidence(r.p_bad, tags[i]!.source), tags[i]!.source, formatConfidence(r.p_bad)])),
   ]);
   files.push(finalFile);
@@ -128,7 +130,7 @@ export function exportLibrary(db: Db, opts: { runId: number | null; threshold: n
   const { tags, by_source, bad } = tally(rows, opts.threshold);
   const file = path.join(opts.outDir, 'library_finaltags.tsv');
   writeAtomic(file, [
-    tsvLine(['image_id', 'eolMediaURL', 'identifier', 'ancestry', 'label', 'label_origin', 'imclass', 'confidence', 'source', 'p_bad']),
+    tsvLine([...LIBRARY_COLUMNS, ...FINAL_COLUMNS]),
     ...rows.map((r, i) =>
       tsvLine([r.image_id, r.url, r.eol_id ?? '', r.ancestry ?? '', r.label ?? '', r.origin ?? '', tags[i]!.imclass, finalConfidence(r.p_bad, tags[i]!.source), tags[i]!.source, formatConfidence(r.p_bad)]),
     ),

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
+import { splitMirrorSpec } from '../../../src-shared/domain/mirror';
 import type { ImportArgs, CallContext } from '../../../src-shared/contract/handlers';
 import { describeError, QcError, toErrorShape } from '../../../src-shared/contract/errors';
 import type { Label } from '../../../src-shared/domain/label';
@@ -60,11 +61,11 @@ export interface ImporterDeps {
 
 const DEFAULT_CONCURRENCY = 8;
 
-/** Parse `PREFIX=DIR` (the last `=` separates, since URLs may contain `=`). */
+/** Parse `PREFIX=DIR` (src-shared/domain/mirror.ts: the last `=` separates) and check the folder. */
 export function parseMirror(spec: string): Mirror {
-  const at = spec.lastIndexOf('=');
-  if (at <= 0 || at === spec.length - 1) throw new QcError('bad_input', `--mirror wants PREFIX=DIR, got "${spec}"`);
-  return checkMirror({ prefix: spec.slice(0, at), dir: spec.slice(at + 1) });
+  const m = splitMirrorSpec(spec);
+  if (!m) throw new QcError('bad_input', `--mirror wants PREFIX=DIR, got "${spec}"`);
+  return checkMirror(m);
 }
 
 /**

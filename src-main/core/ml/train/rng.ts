@@ -1,15 +1,9 @@
 /** Small seeded pseudo-random numbers for reproducible training: shuffles, initial weights, dropout masks. */
+import { mulberry32 } from '../../../../src-shared/domain/random';
 
-/** A seeded generator of floats in [0, 1) (mulberry32 over a splitmix-style mixed seed). */
+/** A seeded generator of floats in [0, 1): the one mulberry32 (src-shared/domain/random.ts) over a splitmix-style mixed seed. */
 export function createRng(seed: number): () => number {
-  let s = mix32(Math.trunc(seed) >>> 0);
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(mix32(Math.trunc(seed) >>> 0));
 }
 
 /** Mix the bits of a 32-bit integer (a splitmix/murmur finaliser): nearby seeds give unrelated streams. */
