@@ -18,6 +18,8 @@ import { registerServeCommand } from './serve';
 import { registerDoctorCommand } from './doctor';
 import { startServer } from '../server/server';
 import type { JobProgress } from '../../src-shared/contract/events';
+import { API_SCHEMAS, id } from '../../src-shared/contract/schemas';
+import { numberListOption, numberOption } from './options';
 
 interface GlobalOptions {
   data?: string;
@@ -25,11 +27,8 @@ interface GlobalOptions {
 }
 
 const collect = (value: string, prev: string[]) => [...prev, value];
-const positiveInt = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${v}"`);
-  return n;
-};
+/** Option values obey the API's schemas (options.ts): a wrong one is one line naming the option. */
+const importShape = API_SCHEMAS['library.import'].shape;
 
 /** Open the library, run `fn`, print its result, and close. */
 async function withCore<T>(cmd: Command, fn: (core: Core, signal: AbortSignal, onProgress: (p: JobProgress) => void) => Promise<T>, human: (r: T) => string): Promise<void> {
@@ -68,11 +67,12 @@ export function buildProgram(): Command {
     .argument('[source]', 'file, folder or http(s) URL of a list file (omit with --retry-failed to retry every failure)')
     .addOption(new Option('--kind <kind>', 'what the source is (detected when omitted)').choices([...IMPORT_KINDS]))
     .option('--mirror <PREFIX=DIR>', 'read URLs starting with PREFIX from files under DIR (repeatable)', collect, [])
-    .option('--concurrency <n>', 'parallel downloads', positiveInt('--concurrency'), 8)
-    .option('--timeout <ms>', 'per-request time limit in milliseconds', positiveInt('--timeout'))
-    .option('--retries <n>', 'retries after a failed request (5xx, timeout, reset)', (v) => Number(v))
+    .option('--concurrency <n>', 'parallel downloads (1-64)', numberOption('--concurrency', importShape.concurrency), 8)
+    .option('--timeout <ms>', 'per-request time limit in milliseconds', numberOption('--timeout', importShape.timeoutMs))
+    .option('--retries <n>', 'retries after a failed request (5xx, timeout, reset; 0-10)', numberOption('--retries', importShape.retries))
     .option('--retry-failed', 'also try again the URLs that failed before')
-    .action(async (source: string | undefined, o: { kind?: ImportArgs['kind']; mirror: string[]; concurrency: number; timeout?: number; retries?: number; retryFailed?: boolean }, cmd: Command) => {
+    .option('--allow-local', 'read file: URLs named by a local input file (never from a list downloaded over HTTP)')
+    .action(async (source: string | undefined, o: { kind?: ImportArgs['kind']; mirror: string[]; concurrency: number; timeout?: number; retries?: number; retryFailed?: boolean; allowLocal?: boolean }, cmd: Command) => {
       if (!source && !o.retryFailed) throw new Error('qc import needs a source (or --retry-failed)');
       const args = {
         mirrors: o.mirror.map(parseMirror),
@@ -80,6 +80,7 @@ export function buildProgram(): Command {
         ...(o.timeout !== undefined && { timeoutMs: o.timeout }),
         ...(o.retries !== undefined && { retries: o.retries }),
       };
+        ...(o.allowLocal && { allowLocal: true }),
       await withCore(
         cmd,
         (core, signal, onProgress) =>
@@ -98,7 +99,7 @@ export function buildProgram(): Command {
   program
     .command('failures')
     .description('list what could not be imported, with reasons')
-    .option('--limit <n>', 'at most this many', positiveInt('--limit'), 1000)
+    .option('--limit <n>', 'at most this many', numberOption('--limit', API_SCHEMAS['library.failures'].shape.limit), 1000)
     .action(async (o: { limit: number }, cmd: Command) => withCore(cmd, (core) => core.call('library.failures', { limit: o.limit }), formatFailures));
 
   program
@@ -108,11 +109,7 @@ export function buildProgram(): Command {
     .requiredOption('--as <label>', 'good, bad or none')
     .action(async (ids: string[], o: { as: string }, cmd: Command) => {
       const label = parseLabelValue(o.as);
-      const imageIds = ids.map((id) => {
-        const n = Number(id);
-        if (!Number.isInteger(n) || n < 1) throw new Error(`image id must be a positive integer, got "${id}"`);
-        return n;
-      });
+      const imageIds = ids.map(numberOption('image id', id));
       await withCore(cmd, (core) => core.call('labels.set', { imageIds, label }), (r) => formatLabelBatch(r, 'label'));
     });
 
@@ -128,15 +125,16 @@ export function buildProgram(): Command {
     .option('--good <classes>', 'comma-separated classes that are good, e.g. 4,5')
     .option('--exemplar <label>', 'label of exemplars: good, bad or none')
     .action(async (o: { bad?: string; good?: string; exemplar?: string }, cmd: Command) => {
-      const classes = (s: string) => s.split(',').filter(Boolean).map((c) => Number(c.trim()) as RatingClass);
+      const ratingClass = API_SCHEMAS['labels.setRule'].shape.rule.shape.bad.element;
+      const classes = (flag: string, s: string): RatingClass[] => numberListOption(flag, ratingClass, s);
       await withCore(
         cmd,
         async (core) => {
           const current = await core.call('labels.getRule', {});
           if (o.bad === undefined && o.good === undefined && o.exemplar === undefined) return { rule: current, relabelled: 0 };
           const rule = {
-            bad: o.bad !== undefined ? classes(o.bad) : current.bad,
-            good: o.good !== undefined ? classes(o.good) : current.good,
+            bad: o.bad !== undefined ? classes('--bad', o.bad) : current.bad,
+            good: o.good !== undefined ? classes('--good', o.good) : current.good,
             exemplar: o.exemplar !== undefined ? parseLabelValue(o.exemplar) : current.exemplar,
           };
           return core.call('labels.setRule', { rule });
@@ -165,8 +163,9 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = 2;
       return;
     }
-    process.stderr.write(`qc: ${describeError(toErrorShape(e))}\n`);
-    process.exitCode = 1;
+    const shape = toErrorShape(e);
+    process.stderr.write(`qc: ${describeError(shape)}\n`);
+    process.exitCode = shape.code === 'invalid_argument' ? 2 : 1;
   }
 }
 

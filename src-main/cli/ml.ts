@@ -6,17 +6,14 @@ import { formatImport as formatImportLine } from './format';
 import { formatClassify, formatEmbed, formatExport, formatIssues, formatRun, formatRuns } from './formatMl';
 import { formatBestRuns, formatGraphs } from './seedFiles';
 import type { WithCore } from './main';
+import { API_SCHEMAS, id, importOptions, probability, trainOptions } from '../../src-shared/contract/schemas';
+import { intOption, numberOption } from './options';
 
-const number = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new Error(`${name} must be a number, got "${v}"`);
-  return n;
-};
-const int = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${v}"`);
-  return n;
-};
+// Option values obey the API's schemas (options.ts, src-shared/contract/schemas.ts): a wrong one is
+// one line naming the option. `int` is for options with no single API field.
+const int = (name: string) => intOption(name);
+const train = trainOptions;
+const runId = (name: string) => numberOption(name, id);
 const features = (v: string): FeatureSet[] => {
   const sets = v.split(',').map((s) => s.trim()).filter(Boolean);
   for (const s of sets) if (!FEATURE_SETS.includes(s as FeatureSet)) throw new Error(`unknown feature set "${s}" (choose from ${FEATURE_SETS.join(', ')})`);
@@ -38,7 +35,7 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
     .description('compute the cached features of every image (backbone embeddings, native-resolution crops, quality signals)')
     .option('--features <sets>', `comma-separated: ${FEATURE_SETS.join(', ')}`, features)
     .option('--backbone <id>', 'backbone id from resources/models/backbones.json')
-    .option('--batch-size <n>', 'images per backbone batch', int('--batch-size'))
+    .option('--batch-size <n>', 'images per backbone batch', numberOption('--batch-size', API_SCHEMAS['ml.embed'].shape.batchSize))
     .action(async (o: { features?: FeatureSet[]; backbone?: string; batchSize?: number }, cmd: Command) =>
       withCore(cmd, (core, signal, onProgress) => core.call('ml.embed', { ...(o.features && { features: o.features }), ...(o.backbone && { backbone: o.backbone }), ...(o.batchSize && { batchSize: o.batchSize }) }, { signal, onProgress }), formatEmbed),
     );
@@ -47,17 +44,17 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
     .command('train')
     .description('train a classifier head on the current labels (a new run; the defaults are the best measured)')
     .option('--features <sets>', `comma-separated: ${FEATURE_SETS.join(', ')}`, features)
-    .option('--hidden <n>', 'hidden units (0 = linear head)', int('--hidden'))
-    .option('--dropout <x>', 'dropout on the hidden layer', number('--dropout'))
-    .option('--l2 <x>', 'L2 penalty', number('--l2'))
-    .option('--lr <x>', 'learning rate (Adam)', number('--lr'))
-    .option('--epochs <n>', 'epochs', int('--epochs'))
-    .option('--batch-size <n>', 'mini-batch size', int('--batch-size'))
+    .option('--hidden <n>', 'hidden units (0 = linear head)', numberOption('--hidden', train.hidden))
+    .option('--dropout <x>', 'dropout on the hidden layer', numberOption('--dropout', train.dropout))
+    .option('--l2 <x>', 'L2 penalty', numberOption('--l2', train.l2))
+    .option('--lr <x>', 'learning rate (Adam)', numberOption('--lr', train.learningRate))
+    .option('--epochs <n>', 'epochs', numberOption('--epochs', train.epochs))
+    .option('--batch-size <n>', 'mini-batch size', numberOption('--batch-size', train.batchSize))
     .option('--no-class-weighting', 'do not balance the classes')
-    .option('--seed <n>', 'seed for splits, initial weights and shuffling', int('--seed'))
-    .option('--signals-weight <x>', 'weight of the quality-signal columns after standardising', number('--signals-weight'))
-    .option('--target-error <x>', 'error bound for recommended thresholds', number('--target-error'))
-    .option('--folds <n>', 'folds for out-of-fold predictions', int('--folds'))
+    .option('--seed <n>', 'seed for splits, initial weights and shuffling', numberOption('--seed', train.seed))
+    .option('--signals-weight <x>', 'weight of the quality-signal columns after standardising', numberOption('--signals-weight', train.signalsWeight))
+    .option('--target-error <x>', 'error bound for recommended thresholds', numberOption('--target-error', train.targetError))
+    .option('--folds <n>', 'folds for out-of-fold predictions', numberOption('--folds', train.folds))
     .option('--groups <FILE:COLUMN>', 'explicit duplicate groups: a TSV with an id column and COLUMN (e.g. truth.tsv:source_file)')
     .action(
       async (
@@ -102,7 +99,7 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
   program
     .command('run')
     .description('show one run (default: the active one) with its evaluation')
-    .argument('[run-id]', 'run id', int('run-id'))
+    .argument('[run-id]', 'run id', runId('run-id'))
     .option('--graphs <dir>', 'write its loss and accuracy curves as SVG and PNG into DIR')
     .action(async (runId: number | undefined, o: { graphs?: string }, cmd: Command) =>
       o.graphs
@@ -115,14 +112,14 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
     .description('make a run the active one (`latest` follows the newest)')
     .argument('<run-id>', 'run id or latest')
     .action(async (id: string, _o, cmd: Command) =>
-      withCore(cmd, (core) => core.call('ml.setActive', { runId: id === 'latest' ? null : int('run-id')(id) }), (r) => `active run: ${r.active ?? 'none'}`),
+      withCore(cmd, (core) => core.call('ml.setActive', { runId: id === 'latest' ? null : runId('run-id')(id) }), (r) => `active run: ${r.active ?? 'none'}`),
     );
 
   program
     .command('issues')
     .description('images whose label is probably wrong (confident learning on held-out predictions), most suspicious first')
-    .option('--run <id>', 'run id (default: the active run)', int('--run'))
-    .option('--limit <n>', 'at most this many', int('--limit'), 50)
+    .option('--run <id>', 'run id (default: the active run)', runId('--run'))
+    .option('--limit <n>', 'at most this many', numberOption('--limit', API_SCHEMAS['ml.labelIssues'].shape.limit), 50)
     .action(async (o: { run?: number; limit: number }, cmd: Command) => withCore(cmd, (core) => core.call('ml.labelIssues', { ...(o.run !== undefined && { runId: o.run }), limit: o.limit }), formatIssues));
 
   program
@@ -130,7 +127,7 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
     .description('set the p(bad) threshold for final tags (`auto`: the run\'s recommendation)')
     .argument('<value>', 'a probability in 0..1, or auto')
     .action(async (v: string, _o, cmd: Command) =>
-      withCore(cmd, (core) => core.call('ml.setThreshold', { threshold: v === 'auto' ? null : number('threshold')(v) }), (r) => `threshold for final tags: ${r.in_force.threshold} (${r.threshold === null ? `the active run's, ${r.in_force.source}` : 'curator'})`),
+      withCore(cmd, (core) => core.call('ml.setThreshold', { threshold: v === 'auto' ? null : numberOption('threshold', probability)(v) }), (r) => `threshold for final tags: ${r.in_force.threshold} (${r.threshold === null ? `the active run's, ${r.in_force.source}` : 'curator'})`),
     );
 
   program
@@ -139,10 +136,10 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
     .argument('<bundle>', 'bundle file (TSV with eolMediaURL, or a URL list) or its http(s) URL')
     .requiredOption('--out <dir>', 'folder for the TSVs')
     .option('--mirror <PREFIX=DIR>', 'read URLs starting with PREFIX from files under DIR (repeatable)', collect, [])
-    .option('--concurrency <n>', 'parallel downloads', int('--concurrency'), 8)
-    .option('--chunk-rows <n>', 'rows per chunk file', int('--chunk-rows'))
-    .option('--threshold <p>', 'p(bad) threshold for final tags', number('--threshold'))
-    .option('--run <id>', 'run id (default: the active run)', int('--run'))
+    .option('--concurrency <n>', 'parallel downloads (1-64)', numberOption('--concurrency', importOptions.concurrency), 8)
+    .option('--chunk-rows <n>', 'rows per chunk file', numberOption('--chunk-rows', API_SCHEMAS['ml.classify'].shape.chunkRows))
+    .option('--threshold <p>', 'p(bad) threshold for final tags', numberOption('--threshold', probability))
+    .option('--run <id>', 'run id (default: the active run)', runId('--run'))
     .action(async (source: string, o: { out: string; mirror: string[]; concurrency: number; chunkRows?: number; threshold?: number; run?: number }, cmd: Command) =>
       withCore(
         cmd,
@@ -168,9 +165,9 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
     .command('export')
     .description('write final tags for the whole library (library_finaltags.tsv) or for a bundle already imported')
     .requiredOption('--out <dir>', 'folder for the TSVs')
-    .option('--bundle <id>', 'bundle id (see qc status)', int('--bundle'))
-    .option('--threshold <p>', 'p(bad) threshold', number('--threshold'))
-    .option('--run <id>', 'run id (default: the active run)', int('--run'))
+    .option('--bundle <id>', 'bundle id (see qc status)', runId('--bundle'))
+    .option('--threshold <p>', 'p(bad) threshold', numberOption('--threshold', probability))
+    .option('--run <id>', 'run id (default: the active run)', runId('--run'))
     .action(async (o: { out: string; bundle?: number; threshold?: number; run?: number }, cmd: Command) =>
       withCore(
         cmd,

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import type { EventMap, EventName, JobProgress } from '../../src-shared/contract/events';
 import { QcError } from '../../src-shared/contract/errors';
 import type { ArgsOf, Handlers, Method, ResultOf } from '../../src-shared/contract/handlers';
+import { parseArgs } from '../../src-shared/contract/schemas';
 import type { CoreContext, EventBus } from './context';
 import { openDatabase } from './db/open';
 import { labelHandlers } from './labels/handlers';
@@ -109,10 +110,13 @@ export function createCore(opts: CoreOptions): Core {
       if (typeof handler !== 'function') throw new QcError('unknown_method', `no such method: ${String(method)}`);
       const signal = callOpts.signal ?? new AbortController().signal;
       const progress = (p: JobProgress) => {
+      // Every transport (IPC, WebSocket, CLI, direct calls) comes through here: check the arguments
+      // against the method's schema (contract/schemas.ts) before the handler sees them.
+      const checked = parseArgs(method, args);
         callOpts.onProgress?.(p);
         events.emit('job.progress', p);
       };
-      return handler(args, { signal, progress });
+      return handler(checked, { signal, progress });
     },
     async close() {
       if (db.open) db.close();

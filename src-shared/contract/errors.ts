@@ -4,6 +4,7 @@
  */
 export type ErrorCode =
   | 'bad_input' // a file or argument the user gave is wrong
+  | 'invalid_argument' // an API call's argument does not fit its schema (contract/schemas.ts); the message names the field
   | 'not_found'
   | 'schema_too_new' // the database was written by a newer Quality Curator
   | 'cancelled'

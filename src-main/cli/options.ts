@@ -1,0 +1,38 @@
+/**
+ * Command-line option values, checked by the same schemas as the API (src-shared/contract/schemas.ts):
+ * commander parses the command line, these turn one option's text into a value or throw a QcError
+ * `invalid_argument` naming the option, which `qc` prints as one line (exit code 2), never a stack.
+ *
+ * Numbers are plain decimals only: `Number()` would also read "0x10", "0b1", "" (0) and " ".
+ */
+import type { z } from 'zod';
+import { QcError } from '../../src-shared/contract/errors';
+import { count, parseOption } from '../../src-shared/contract/schemas';
+
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** The number a decimal text means, or a QcError naming the option. */
+export function decimal(option: string, text: string): number {
+  const t = text.trim();
+  if (!DECIMAL.test(t)) throw new QcError('invalid_argument', `${option}: expected a number, got "${text}"`);
+  return Number(t);
+}
+
+/** A commander argument parser: a decimal checked against `schema` (e.g. one field of an API schema). */
+export function numberOption(option: string, schema: z.ZodType<number | undefined>): (text: string) => number {
+  return (text) => parseOption(option, schema, decimal(option, text), text) as number;
+}
+
+/** A non-negative integer option with no API field behind it. */
+export function intOption(option: string): (text: string) => number {
+  return numberOption(option, count);
+}
+
+/** A comma-separated list of decimals, each checked against `item`. */
+export function numberListOption<T>(option: string, item: z.ZodType<T>, text: string): T[] {
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => parseOption(option, item, decimal(option, s), s));
+}

@@ -1,0 +1,57 @@
+/** The API schemas: one per method, wrong arguments named, JSON Schema export. */
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { QcError } from './errors';
+import { API_SCHEMAS, parseArgs } from './schemas';
+
+function invalid(method: Parameters<typeof parseArgs>[0], args: unknown): string {
+  try {
+    parseArgs(method, args);
+  } catch (e) {
+    expect(e).toBeInstanceOf(QcError);
+    expect((e as QcError).code).toBe('invalid_argument');
+    return (e as QcError).message;
+  }
+  throw new Error(`expected ${method} ${JSON.stringify(args)} to be refused`);
+}
+
+describe('API argument schemas', () => {
+  it('refuse the arguments of issue 9, naming the field', () => {
+    expect(invalid('ml.setThreshold', { threshold: [0.5] })).toMatch(/^ml\.setThreshold: threshold: /);
+    expect(invalid('ml.setThreshold', { threshold: 1.5 })).toMatch(/threshold: Too big/);
+    expect(invalid('ml.setThreshold', {})).toMatch(/threshold: /);
+    expect(invalid('labels.set', { imageIds: [1] })).toMatch(/^labels\.set: label: /);
+    expect(invalid('library.import', { source: 'x.txt', concurrency: 'abc' })).toMatch(/concurrency: .*expected number/);
+    expect(invalid('library.import', { source: 'x.txt', retries: -1 })).toMatch(/retries: Too small/);
+    expect(invalid('library.import', { source: '' })).toMatch(/source: must not be empty/);
+    expect(invalid('library.import', { source: 'a\0b' })).toMatch(/NUL/);
+    expect(invalid('labels.setRule', { rule: { bad: [0], good: [4], exemplar: 'good' } })).toMatch(/rule\.bad\[0\]/);
+    expect(invalid('review.page', { offset: -1, limit: 10 })).toMatch(/offset/);
+    expect(invalid('images.get', { imageId: 1.5 })).toMatch(/imageId/);
+  });
+
+  it('refuse unknown fields, non-objects and unknown methods', () => {
+    expect(invalid('ml.run', { runID: 3 })).toMatch(/Unrecognized key.*runID/);
+    expect(invalid('library.status', { x: 1 })).toMatch(/x/);
+    expect(invalid('labels.set', [1, 2])).toMatch(/args: /);
+    expect(invalid('labels.set', 'bad')).toMatch(/args: /);
+    expect(() => parseArgs('no.such' as never, {})).toThrow(expect.objectContaining({ code: 'unknown_method' }));
+  });
+
+  it('accept good arguments unchanged (nothing coerced)', () => {
+    const args = { source: '/tmp/r.txt', kind: 'ratings', mirrors: [{ prefix: 'https://x/', dir: '/m' }], concurrency: 8, retries: 0, timeoutMs: 500, allowLocal: true } as const;
+    expect(parseArgs('library.import', args)).toEqual(args);
+    expect(parseArgs('ml.setThreshold', { threshold: null })).toEqual({ threshold: null });
+    expect(parseArgs('labels.set', { imageIds: [1, 2], label: null })).toEqual({ imageIds: [1, 2], label: null });
+    expect(parseArgs('library.status', {})).toEqual({});
+    expect(parseArgs('library.status', undefined)).toEqual({});
+    expect(invalid('ml.setThreshold', { threshold: '0.5' })).toMatch(/expected number/);
+  });
+
+  it('export as JSON Schema, one per method', () => {
+    for (const [method, schema] of Object.entries(API_SCHEMAS)) {
+      const json = z.toJSONSchema(schema as z.ZodType, { unrepresentable: 'any' }) as { type?: string };
+      expect(json.type, method).toBe('object');
+    }
+  });
+});

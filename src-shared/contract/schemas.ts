@@ -1,0 +1,183 @@
+/**
+ * One runtime schema per API method: the arguments every transport (Electron IPC, `qc serve`'s
+ * WebSocket, the CLI, direct calls) hands to the core are checked here, at the one dispatcher
+ * (`Core.call`), before any handler runs. A wrong argument is an `invalid_argument` error whose
+ * message starts with the field (`threshold: expected a number…`); unknown fields are refused too.
+ *
+ * Library: zod 4 (MIT, widely used and maintained; no dependencies; parses thousands of calls per
+ * millisecond for argument objects this size; `z.toJSONSchema` exports these schemas as JSON Schema
+ * for other clients). The renderer never imports this module: it talks through the typed contract
+ * and the core checks what arrives. If it ever needs to validate, `zod/mini` has the same schemas
+ * at a fraction of the bundle size.
+ *
+ * Adding a method: declare it in handlers.ts, then add its schema here. The compile-time check at
+ * the bottom fails (naming the method) when a method has no schema or when its schema's fields or
+ * types differ from the contract's, so the two cannot drift apart.
+ */
+import { z } from 'zod';
+import { QcError } from './errors';
+import type { ArgsOf, Method } from './handlers';
+
+// ---- building blocks ------------------------------------------------------------------------
+
+/** A database id: a positive safe integer. */
+export const id = z.int().min(1);
+/** Counts, offsets, seeds. */
+export const count = z.int().min(0);
+export const probability = z.number().min(0).max(1);
+/** A file or folder path, or a URL: non-empty, no NUL bytes (they truncate paths in C libraries). */
+export const pathString = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(8192)
+  .refine((s) => !s.includes('\0'), 'must not contain a NUL byte');
+
+const empty = z.record(z.string(), z.never());
+
+const importKind = z.enum(['ratings', 'exemplars', 'bundle', 'folder']);
+const mirror = z.strictObject({ prefix: z.string().min(1, 'must not be empty').max(8192), dir: pathString });
+
+/** Fields shared by every import-like call (import, retry, classify). */
+export const importOptions = {
+  mirrors: z.array(mirror).max(100).optional(),
+  /** Parallel downloads. */
+  concurrency: z.int().min(1).max(64).optional(),
+  retryFailed: z.boolean().optional(),
+  /** Per-request time limit in ms (whole body). */
+  timeoutMs: z.int().min(1).max(600_000).optional(),
+  /** Retries after the first attempt. */
+  retries: z.int().min(0).max(10).optional(),
+  allowLocal: z.boolean().optional(),
+};
+
+const labelValue = z.enum(['good', 'bad']).nullable();
+const ratingClass = z.literal([1, 2, 3, 4, 5]);
+const featureSet = z.enum(['whole', 'crops', 'signals']);
+
+export const trainOptions = {
+  features: z.array(featureSet).min(1).max(3).optional(),
+  backbone: z.string().min(1).max(200).optional(),
+  hidden: z.int().min(0).max(4096).optional(),
+  dropout: z.number().min(0).lt(1).optional(),
+  l2: z.number().min(0).max(100).optional(),
+  learningRate: z.number().gt(0).max(10).optional(),
+  epochs: z.int().min(1).max(10_000).optional(),
+  batchSize: z.int().min(1).max(1_000_000).optional(),
+  classWeighting: z.boolean().optional(),
+  seed: count.optional(),
+  signalsWeight: z.number().min(0).max(1000).optional(),
+  targetError: z.number().gt(0).lt(1).optional(),
+  folds: z.int().min(2).max(100).optional(),
+  noise: z.enum(['prune', 'none']).optional(),
+  labelWeights: z.boolean().optional(),
+  groups: z.strictObject({ file: pathString, idColumn: z.string().min(1).max(200).optional(), groupColumn: z.string().min(1).max(200) }).optional(),
+};
+
+const reviewQuery = {
+  runId: id.optional(),
+  predicted: z.enum(['bad', 'good', 'all']).optional(),
+  threshold: probability.optional(),
+  outcome: z.enum(['all', 'tp', 'fp', 'tn', 'fn', 'unlabeled']).optional(),
+  taxon: z.string().max(1000).optional(),
+  importId: id.optional(),
+  origin: z.enum(['import', 'curator', 'any']).optional(),
+  label: z.enum(['good', 'bad', 'none', 'any']).optional(),
+  issuesOnly: z.boolean().optional(),
+  bundleId: id.optional(),
+  sort: z.enum(['confidence', 'issue-rank', 'id']).optional(),
+  order: z.enum(['asc', 'desc']).optional(),
+};
+
+// ---- one schema per method ------------------------------------------------------------------
+
+export const API_SCHEMAS = {
+  'library.status': empty,
+  'library.import': z.strictObject({ source: pathString, kind: importKind.optional(), ...importOptions }),
+  'library.retryFailed': z.strictObject({ mirrors: importOptions.mirrors, concurrency: importOptions.concurrency, timeoutMs: importOptions.timeoutMs, retries: importOptions.retries, allowLocal: importOptions.allowLocal }),
+  'library.failures': z.strictObject({ limit: z.int().min(0).max(10_000_000).optional() }),
+
+  'demo.load': z.strictObject({ train: z.boolean().optional() }),
+
+  'labels.set': z.strictObject({ imageIds: z.array(id).max(1_000_000), label: labelValue }),
+  'labels.undo': empty,
+  'labels.getRule': empty,
+  'labels.setRule': z.strictObject({ rule: z.strictObject({ bad: z.array(ratingClass).max(5), good: z.array(ratingClass).max(5), exemplar: labelValue }) }),
+
+  'ml.embed': z.strictObject({ features: trainOptions.features, backbone: trainOptions.backbone, batchSize: z.int().min(1).max(4096).optional() }),
+  'ml.train': z.strictObject(trainOptions),
+  'ml.runs': z.strictObject({ all: z.boolean().optional() }),
+  'ml.bestRuns': z.strictObject({ n: z.int().min(1).max(10_000).optional(), archiveRest: z.boolean().optional() }),
+  'ml.archiveRuns': z.strictObject({ runIds: z.array(id).max(100_000), archived: z.boolean() }),
+  'ml.run': z.strictObject({ runId: id.optional() }),
+  'ml.setActive': z.strictObject({ runId: id.nullable() }),
+  'ml.labelIssues': z.strictObject({ runId: id.optional(), limit: z.int().min(0).max(10_000_000).optional() }),
+  'ml.classify': z.strictObject({
+    source: pathString,
+    ...importOptions,
+    outDir: pathString,
+    chunkRows: z.int().min(1).max(100_000_000).optional(),
+    threshold: probability.optional(),
+    runId: id.optional(),
+  }),
+  'ml.setThreshold': z.strictObject({ threshold: probability.nullable() }),
+
+  'export.tags': z.strictObject({
+    bundleId: id.optional(),
+    outDir: pathString,
+    threshold: probability.optional(),
+    runId: id.optional(),
+    chunkRows: z.int().min(1).max(100_000_000).optional(),
+  }),
+  'export.training': z.strictObject({ outDir: pathString, sample: z.int().min(1).max(100_000_000).optional(), seed: count.optional() }),
+  'export.model': z.strictObject({ runId: id.optional(), outDir: pathString }),
+  'export.graphs': z.strictObject({ runId: id.optional(), outDir: pathString }),
+
+  'review.page': z.strictObject({ ...reviewQuery, offset: z.int().min(0), limit: z.int().min(1).max(100_000) }),
+  'review.scores': z.strictObject({ runId: id.optional() }),
+  'images.get': z.strictObject({ imageId: id }),
+} satisfies { [M in Method]: z.ZodType };
+
+export type ApiSchemas = typeof API_SCHEMAS;
+
+// ---- checking -------------------------------------------------------------------------------
+
+/** `a.b[2]: message`, or `args: message` for the object itself. */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const where = issue.path.length ? issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('') : 'args';
+  return `${where}: ${issue.message}`;
+}
+
+/**
+ * The checked arguments of `method` (unknown fields refused, nothing coerced). Throws a QcError
+ * `invalid_argument` whose message names the method and the first wrong field, e.g.
+ * `ml.setThreshold: threshold: Invalid input: expected number, received array`.
+ */
+export function parseArgs<M extends Method>(method: M, args: unknown): ArgsOf<M> {
+  const schema = (API_SCHEMAS as Record<string, z.ZodType>)[method];
+  if (!schema) throw new QcError('unknown_method', `no such method: ${String(method)}`);
+  const r = schema.safeParse(args ?? {});
+  if (r.success) return r.data as ArgsOf<M>;
+  const issues = r.error.issues.slice(0, 3).map(describeIssue);
+  const more = r.error.issues.length > 3 ? ` (and ${r.error.issues.length - 3} more)` : '';
+  throw new QcError('invalid_argument', `${method}: ${issues.join('; ')}${more}`);
+}
+
+/**
+ * Check one value against a schema for a command-line option and return it; a wrong value is an
+ * `invalid_argument` error naming the option (`--retries: must be an integer ≥ 0, got "abc"`).
+ * Used by the CLI so its options obey the same schemas as the API.
+ */
+export function parseOption<T>(option: string, schema: z.ZodType<T>, value: unknown, given: string): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  throw new QcError('invalid_argument', `${option}: ${r.error.issues[0]?.message ?? 'invalid value'}, got "${given}"`);
+}
+
+// ---- the contract and the schemas agree (compile time) --------------------------------------
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Agrees<M extends Method> = Same<keyof z.output<ApiSchemas[M]>, keyof ArgsOf<M>> extends true ? Same<z.output<ApiSchemas[M]>, ArgsOf<M>> : false;
+/** Methods whose schema is missing or disagrees with handlers.ts (never, when all is well). */
+export type SchemaMismatch = { [M in Method]: Agrees<M> extends true ? never : M }[Method];
+/** Fails to compile, naming the method, when a schema is missing or differs from the contract. */
+export const SCHEMAS_MATCH_CONTRACT: [SchemaMismatch] extends [never] ? true : { schemaMismatchIn: SchemaMismatch } = true;
