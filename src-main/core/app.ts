@@ -23,6 +23,7 @@ import { RunStore } from './ml/runs';
 import { TrainService } from './ml/trainService';
 import { reviewHandlers } from './review/handlers';
 import { libraryPaths } from './paths';
+import { unavailableShellHandlers } from './shell';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -93,6 +94,7 @@ export function createCore(opts: CoreOptions): Core {
     ...labelHandlers(context),
     ...mlHandlers(context, engine, modelsDir, importer, train, runs),
     ...reviewHandlers(context, runs),
+    ...unavailableShellHandlers(),
     'demo.load': async ({ train: wantTrain = true }, ctx) => {
       const demoDir = opts.demoDir ?? path.join(defaultResourcesDir(), 'demo');
       const imported = await handlers['library.import']({ source: path.join(demoDir, 'image_ratings.txt'), mirrors: [{ prefix: DEMO_URL_PREFIX, dir: path.join(demoDir, 'images') }] }, ctx);

@@ -4,10 +4,13 @@
  * showing our own renderer, is heard; every other sender is ignored.
  */
 import { ipcMain, type BrowserWindow, type IpcMainEvent } from 'electron';
-import type { EventMap, EventName } from '../../src-shared/contract/events';
+import type { EventMap, EventName, MenuCommand } from '../../src-shared/contract/events';
+import type { HandlersOf } from '../../src-shared/contract/handlers';
+import type { ShellApi } from '../../src-shared/contract/shell';
 import { IPC_CHANNELS, type ServerMessage } from '../../src-shared/contract/transport';
 import type { Core } from '../core/app';
 import { CallSession } from '../core/session';
+import { withShell } from './dispatch';
 import { isTrustedRendererUrl } from './security';
 
 const { call: IPC_CALL, cancel: IPC_CANCEL, message: IPC_MESSAGE } = IPC_CHANNELS;
@@ -15,11 +18,17 @@ const { call: IPC_CALL, cancel: IPC_CANCEL, message: IPC_MESSAGE } = IPC_CHANNEL
 export interface IpcBridge {
   /** Serve this window (its calls are aborted when it closes, reloads or crashes). */
   attach(win: BrowserWindow): void;
+  /** Tell the page to carry out a menu item (the `app.menu` event). */
+  menu(command: MenuCommand): void;
+  /** Calls still running (a quit waits for them to stop). */
+  readonly inFlight: number;
   /** Stop listening, abort every call and wait (bounded) for them to end. */
   dispose(): Promise<void>;
 }
 
-export function registerIpc(core: Core): IpcBridge {
+/** `shell`: the desktop's own methods (native dialogs) in place of the core's `not_available` ones. */
+export function registerIpc(core: Core, shell?: HandlersOf<ShellApi>): IpcBridge {
+  const dispatcher = shell ? withShell(core, shell) : core;
   let win: BrowserWindow | null = null;
   let session: CallSession | null = null;
   const retiring = new Set<Promise<void>>();
@@ -36,7 +45,7 @@ export function registerIpc(core: Core): IpcBridge {
     if (!win || win.isDestroyed()) return null;
     if (!session) {
       const contents = win.webContents;
-      session = new CallSession(core, (msg: ServerMessage) => {
+      session = new CallSession(dispatcher, (msg: ServerMessage) => {
         if (!contents.isDestroyed()) contents.send(IPC_MESSAGE, msg);
       });
     }
@@ -81,6 +90,12 @@ export function registerIpc(core: Core): IpcBridge {
         retire();
         if (win === w) win = null;
       });
+    },
+    menu(command) {
+      forward('app.menu', { command });
+    },
+    get inFlight() {
+      return session?.inFlight ?? 0;
     },
     async dispose() {
       ipcMain.off(IPC_CALL, onCall);

@@ -1,63 +1,161 @@
 /**
- * The desktop app: one window over the same core as `qc` and `qc serve`, on the same library
- * folder as the command line (`defaultDataDir()`, or QC_DATA_DIR). The renderer is loaded from
- * app://renderer/index.html and talks to the core only through the preload's bridge (IPC).
+ * The desktop app: one window over the same core as `qc` and `qc serve`. The renderer is loaded
+ * from app://renderer/index.html and talks to the core only through the preload's bridge (IPC).
+ *
+ * Desktop conventions: one instance (a second launch focuses the first window), the window's size,
+ * place and maximised state remembered (windowState.ts), an application menu (menu.ts), the
+ * library folder chosen in File → Change Library Folder… (desktopSettings.ts; QC_DATA_DIR or
+ * --data DIR override it; the About box shows which one is open), native dialogs for the page's
+ * pickers (dialogs.ts), and a quit that stops running calls and closes the library cleanly.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, dialog, session, type BrowserWindow } from 'electron';
+import { app, dialog, Menu, screen, session, shell, type BrowserWindow } from 'electron';
 import { describeError, toErrorShape } from '../../src-shared/contract/errors';
 import { createCore, type Core } from '../core/app';
 import { defaultDataDir } from '../core/paths';
+import { loadDesktopSettings, resolveLibraryDir, saveDesktopSettings, SETTINGS_FILE, type DesktopSettings, type LibrarySource } from './desktopSettings';
+import { nativeDialogs } from './dialogs';
 import { registerIpc, type IpcBridge } from './ipc';
+import { menuTemplate } from './menu';
 import { handleAppProtocol, registerAppScheme } from './protocol';
 import { RENDERER_URL } from './resolve';
+import { appResources, missingResources, type AppResources } from './resources';
 import { devRendererOrigin, secureAllWebContents, secureSession } from './security';
 import { createMainWindow } from './window';
+import { captureWindowState, restoreWindowState } from './windowState';
 
+const APP_NAME = 'Quality Curator';
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** electron-vite's layout: out/main/main.js, out/preload/preload.cjs, out/renderer/. */
 const RENDERER_DIR = path.resolve(here, '..', 'renderer');
 const PRELOAD = path.resolve(here, '..', 'preload', 'preload.cjs');
 
-/** The ONNX backbones: resources/models of the app (in a packaged app, under process.resourcesPath). */
-function modelsDir(): string {
-  const packaged = path.join(process.resourcesPath ?? '', 'models');
-  if (app.isPackaged && fs.existsSync(packaged)) return packaged;
-  return path.join(app.getAppPath(), 'resources', 'models');
-}
-
 let core: Core | null = null;
 let ipc: IpcBridge | null = null;
 let win: BrowserWindow | null = null;
 let shutDown = false;
+let settingsFile = '';
+let settings: DesktopSettings = {};
+let library: { dir: string; source: LibrarySource } = { dir: '', source: 'default' };
+let resources: AppResources | null = null;
+
+function saveSettings(): void {
+  try {
+    saveDesktopSettings(settingsFile, settings);
+  } catch (e) {
+    console.error(`[qc] cannot save ${settingsFile}: ${(e as Error).message}`);
+  }
+}
+
+/** Remember where the window is (its normal bounds, and whether it is maximised). */
+function rememberWindow(w: BrowserWindow): void {
+  if (w.isDestroyed() || w.isMinimized()) return;
+  settings.window = captureWindowState(w.getNormalBounds(), w.isMaximized(), w.isFullScreen());
+}
 
 function openWindow(): void {
   if (!core || !ipc) return;
   const dev = devRendererOrigin();
-  win = createMainWindow({ preload: PRELOAD, url: dev ? process.env.ELECTRON_RENDERER_URL! : RENDERER_URL, devTools: !app.isPackaged });
-  ipc.attach(win);
-  win.on('closed', () => (win = null));
+  const displays = [screen.getPrimaryDisplay(), ...screen.getAllDisplays().filter((d) => d.id !== screen.getPrimaryDisplay().id)].map((d) => d.workArea);
+  const placed = restoreWindowState(settings.window ?? null, displays);
+  const w = createMainWindow({ preload: PRELOAD, url: dev ? process.env.ELECTRON_RENDERER_URL! : RENDERER_URL, devTools: !app.isPackaged, bounds: placed.bounds, maximized: placed.maximized });
+  win = w;
+  ipc.attach(w);
+  let timer: NodeJS.Timeout | undefined;
+  const later = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => rememberWindow(w), 500);
+  };
+  for (const e of ['resize', 'move', 'maximize', 'unmaximize'] as const) w.on(e as 'resize', later);
+  w.on('close', () => {
+    clearTimeout(timer);
+    rememberWindow(w);
+    saveSettings();
+  });
+  w.on('closed', () => {
+    if (win === w) win = null;
+  });
+}
+
+function showAbout(): void {
+  const models = resources ? resources.modelsDir : '?';
+  const where = { QC_DATA_DIR: ' (from QC_DATA_DIR)', '--data': ' (from --data)', settings: ' (chosen in File → Change Library Folder…)', default: ' (the default)' }[library.source];
+  const detail = [
+    `Version ${app.getVersion()}`,
+    `Electron ${process.versions.electron}, Chromium ${process.versions.chrome}, Node ${process.versions.node}`,
+    '',
+    `Library folder${where}:`,
+    library.dir,
+    '',
+    `Models: ${models}`,
+  ].join('\n');
+  const opts = { type: 'info' as const, title: `About ${APP_NAME}`, message: APP_NAME, detail, buttons: ['OK', 'Open Library Folder'], defaultId: 0, noLink: true };
+  void (win ? dialog.showMessageBox(win, opts) : dialog.showMessageBox(opts)).then((r) => {
+    if (r.response === 1) void shell.openPath(library.dir);
+  });
+}
+
+async function changeLibraryFolder(): Promise<void> {
+  const opts = { title: 'Choose the library folder', defaultPath: library.dir, properties: ['openDirectory', 'createDirectory'] as Array<'openDirectory' | 'createDirectory'>, buttonLabel: 'Use This Folder' };
+  const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
+  const chosen = r.canceled ? undefined : r.filePaths[0];
+  if (!chosen || path.resolve(chosen) === library.dir) return;
+  settings.libraryDir = path.resolve(chosen);
+  saveSettings();
+  const overridden = library.source === 'QC_DATA_DIR' || library.source === '--data';
+  const message = overridden
+    ? `Saved. This run was started with ${library.source}, which still takes precedence; start the app without it to open ${chosen}.`
+    : `${APP_NAME} restarts to open the library in\n${chosen}`;
+  const confirm = { type: 'info' as const, title: 'Library folder', message, buttons: overridden ? ['OK'] : ['Restart Now', 'Later'], defaultId: 0 };
+  const answer = win ? await dialog.showMessageBox(win, confirm) : await dialog.showMessageBox(confirm);
+  if (!overridden && answer.response === 0) {
+    app.relaunch();
+    app.quit();
+  }
+}
+
+function installMenu(): void {
+  const template = menuTemplate({
+    platform: process.platform,
+    appName: APP_NAME,
+    devTools: !app.isPackaged,
+    actions: {
+      command: (c) => {
+        if (!win) openWindow();
+        ipc?.menu(c);
+      },
+      openLibraryFolder: () => void shell.openPath(library.dir),
+      changeLibraryFolder: () => void changeLibraryFolder(),
+      about: showAbout,
+    },
+  });
+  Menu.setApplicationMenu(Menu.buildFromTemplate(template));
 }
 
 async function start(): Promise<void> {
   secureSession(session.defaultSession);
-  const dataDir = defaultDataDir();
+  settingsFile = path.join(app.getPath('userData'), SETTINGS_FILE);
+  settings = loadDesktopSettings(settingsFile);
+  library = resolveLibraryDir({ env: process.env, argv: process.argv.slice(1), settings, fallback: defaultDataDir({ ...process.env, QC_DATA_DIR: '' }) });
+  resources = appResources({ isPackaged: app.isPackaged, resourcesPath: process.resourcesPath, appPath: app.getAppPath() });
+  const missing = missingResources(resources);
+  if (missing.length) console.error(`[qc] bundled resources missing: ${missing.join(', ')}`);
   try {
-    core = createCore({ dataDir, modelsDir: modelsDir() });
+    core = createCore({ dataDir: library.dir, modelsDir: resources.modelsDir, demoDir: resources.demoDir });
   } catch (e) {
-    dialog.showErrorBox('Quality Curator cannot open its library', `${dataDir}\n\n${describeError(toErrorShape(e))}`);
+    dialog.showErrorBox(`${APP_NAME} cannot open its library`, `${library.dir}\n\n${describeError(toErrorShape(e))}\n\nChoose another folder with QC_DATA_DIR or --data DIR.`);
     shutDown = true;
     app.exit(1);
     return;
   }
   handleAppProtocol({ rendererDir: RENDERER_DIR, core });
-  ipc = registerIpc(core);
+  ipc = registerIpc(core, nativeDialogs(() => win));
+  installMenu();
   openWindow();
 }
 
-// Before ready: one instance per library, the sandbox for every renderer, app:// as a secure scheme,
+// Before ready: one instance per user, the sandbox for every renderer, app:// as a secure scheme,
 // Chromium's own profile kept apart from the library files.
 if (!app.requestSingleInstanceLock()) {
   shutDown = true;
@@ -68,9 +166,14 @@ if (!app.requestSingleInstanceLock()) {
   secureAllWebContents();
   app.setPath('sessionData', path.join(app.getPath('userData'), 'electron-session'));
 
+  // A second launch (double-click, file manager, `quality-curator`) brings this window forward.
   app.on('second-instance', () => {
-    if (!win) return;
+    if (!win) {
+      if (app.isReady()) openWindow();
+      return;
+    }
     if (win.isMinimized()) win.restore();
+    win.show();
     win.focus();
   });
   app.on('window-all-closed', () => {
@@ -79,15 +182,20 @@ if (!app.requestSingleInstanceLock()) {
   app.on('activate', () => {
     if (!win && app.isReady()) openWindow();
   });
-  // Abort running calls, let them wind down, then close the library before quitting.
+  // A clean quit: abort running calls and let them wind down (imports keep what is stored, the ML
+  // worker stops), then close the library (SQLite checkpoints its WAL on close), then exit.
   app.on('will-quit', (event) => {
     if (shutDown) return;
     event.preventDefault();
     shutDown = true;
     void (async () => {
       try {
+        const running = ipc?.inFlight ?? 0;
+        if (running) console.error(`[qc] quitting: stopping ${running} running call(s)`);
         await ipc?.dispose();
         await core?.close();
+      } catch (e) {
+        console.error(`[qc] while closing the library: ${describeError(toErrorShape(e))}`);
       } finally {
         app.quit();
       }
@@ -98,7 +206,7 @@ if (!app.requestSingleInstanceLock()) {
     .whenReady()
     .then(start)
     .catch((e: unknown) => {
-      dialog.showErrorBox('Quality Curator could not start', describeError(toErrorShape(e)));
+      dialog.showErrorBox(`${APP_NAME} could not start`, describeError(toErrorShape(e)));
       shutDown = true;
       app.exit(1);
     });

@@ -1,15 +1,15 @@
 /** The app's one window: sandboxed, context-isolated, no Node in the page, only the preload's bridge. */
 import { BrowserWindow } from 'electron';
+import { MIN_SIZE, type Rect } from './windowState';
 
-export function createMainWindow(opts: { preload: string; url: string; devTools: boolean }): BrowserWindow {
+/** `bounds` and `maximized` come from restoreWindowState (the place the window had last time). */
+export function createMainWindow(opts: { preload: string; url: string; devTools: boolean; bounds: Rect; maximized: boolean }): BrowserWindow {
   const win = new BrowserWindow({
-    width: 1440,
-    height: 900,
-    minWidth: 900,
-    minHeight: 600,
+    ...opts.bounds,
+    minWidth: MIN_SIZE.width,
+    minHeight: MIN_SIZE.height,
     show: false,
     title: 'Quality Curator',
-    autoHideMenuBar: true,
     webPreferences: {
       preload: opts.preload,
       contextIsolation: true,
@@ -26,7 +26,10 @@ export function createMainWindow(opts: { preload: string; url: string; devTools:
       devTools: opts.devTools,
     },
   });
-  win.once('ready-to-show', () => win.show());
+  win.once('ready-to-show', () => {
+    if (opts.maximized) win.maximize();
+    win.show();
+  });
   void win.loadURL(opts.url);
   return win;
 }

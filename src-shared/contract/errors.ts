@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'cancelled'
   | 'conflict'
   | 'unknown_method'
+  | 'not_available' // this transport cannot do it (e.g. native dialogs outside the desktop app)
   | 'internal';
 
 export interface QcErrorShape {

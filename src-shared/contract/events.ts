@@ -15,9 +15,15 @@ export interface JobProgress {
   epoch?: EpochStats;
 }
 
+/** What a desktop menu item asks the page to do (File → Import…, Export…; Help → Keyboard shortcuts). */
+export const MENU_COMMANDS = ['import', 'export', 'shortcuts'] as const;
+export type MenuCommand = (typeof MENU_COMMANDS)[number];
+
 export interface EventMap {
   'job.progress': JobProgress;
   'label.changed': { changes: LabelChange[] };
+  /** Desktop app only: a menu item for the page to carry out (browser mode never sends it). */
+  'app.menu': { command: MenuCommand };
   /**
    * The threshold for export changed (the curator's, or the active run and so its recommendation):
    * every open view shows the new one (two tabs never disagree about what an export would use).

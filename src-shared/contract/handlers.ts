@@ -7,6 +7,7 @@ import type { LabelRule, LabelValue } from '../domain/label';
 import type { FailureRow, GalleryItem, ImageDetail, ImportKind, ImportSummary, LabelBatchResult, LibraryStatus, ReviewQuery } from '../domain/library';
 import type { ClassifySummary, EmbedSummary, ExportSummary, FeatureSet, LabelIssue, RunDetail, RunSummary, ThresholdInForce, TrainRequest } from '../domain/ml';
 import type { JobProgress } from './events';
+import type { ShellApi } from './shell';
 
 export interface ImportArgs {
   /** A file path, a folder, or an http(s) URL of a list file. */
@@ -19,12 +20,12 @@ export interface ImportArgs {
   retryFailed?: boolean;
   timeoutMs?: number;
   retries?: number;
-}
   /**
    * Read `file:` URLs named by a local input file (`qc import --allow-local`). Never applies to a
    * list downloaded over HTTP; folders and mirrors do not need it.
    */
   allowLocal?: boolean;
+}
 
 export interface LibraryApi {
   'library.status': { args: Record<string, never>; result: LibraryStatus };
@@ -96,7 +97,7 @@ export interface ReviewApi {
   'images.get': { args: { imageId: number }; result: ImageDetail };
 }
 
-export type Api = LibraryApi & LabelsApi & MlApi & ExportApi & ReviewApi & DemoApi;
+export type Api = LibraryApi & LabelsApi & MlApi & ExportApi & ReviewApi & DemoApi & ShellApi;
 export type Method = keyof Api;
 export type ArgsOf<M extends Method> = Api[M]['args'];
 export type ResultOf<M extends Method> = Api[M]['result'];
@@ -110,4 +111,5 @@ export interface CallContext {
 export type Handler<M extends Method> = (args: ArgsOf<M>, ctx: CallContext) => Promise<ResultOf<M>>;
 /** A feature's handlers for its slice `A` of the API. */
 export type HandlersOf<A> = { [K in keyof A & Method]: Handler<K> };
-export type Handlers = HandlersOf<Api>;
+/** Every method's handler; the desktop shell's methods (ShellApi) are optional: only Electron has them, the core answers `not_available`. */
+export type Handlers = HandlersOf<Omit<Api, keyof ShellApi>> & Partial<HandlersOf<ShellApi>>;

@@ -1,0 +1,57 @@
+/**
+ * The desktop app's own settings (not the library's): which library folder it opens and how its
+ * window was placed, in `<userData>/desktop.json`. Plain fs, no electron import: main.ts passes
+ * the paths in. A damaged file never stops the app: it is read as far as it is valid.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseWindowState, type WindowState } from './windowState';
+
+export const SETTINGS_FILE = 'desktop.json';
+
+export interface DesktopSettings {
+  /** The library folder chosen in File → Change library folder… (absolute). */
+  libraryDir?: string;
+  window?: WindowState;
+}
+
+export function loadDesktopSettings(file: string): DesktopSettings {
+  let data: unknown;
+  try {
+    data = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return {};
+  }
+  if (!data || typeof data !== 'object') return {};
+  const d = data as Record<string, unknown>;
+  const out: DesktopSettings = {};
+  if (typeof d.libraryDir === 'string' && path.isAbsolute(d.libraryDir)) out.libraryDir = d.libraryDir;
+  const win = parseWindowState(d.window);
+  if (win) out.window = win;
+  return out;
+}
+
+/** Written to a temporary file and renamed, so a crash mid-write leaves the old file. */
+export function saveDesktopSettings(file: string, settings: DesktopSettings): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, `${JSON.stringify(settings, null, 2)}\n`);
+  fs.renameSync(tmp, file);
+}
+
+export type LibrarySource = 'QC_DATA_DIR' | '--data' | 'settings' | 'default';
+
+/**
+ * Which library the app opens: QC_DATA_DIR, else `--data DIR` / `--data=DIR` on the command
+ * line, else the folder chosen in the app, else the platform default (the CLI's default too).
+ */
+export function resolveLibraryDir(opts: { env: NodeJS.ProcessEnv; argv: readonly string[]; settings: DesktopSettings; fallback: string }): { dir: string; source: LibrarySource } {
+  if (opts.env.QC_DATA_DIR) return { dir: path.resolve(opts.env.QC_DATA_DIR), source: 'QC_DATA_DIR' };
+  for (let i = 0; i < opts.argv.length; i++) {
+    const a = opts.argv[i]!;
+    if (a.startsWith('--data=') && a.length > 7) return { dir: path.resolve(a.slice(7)), source: '--data' };
+    if (a === '--data' && opts.argv[i + 1]) return { dir: path.resolve(opts.argv[i + 1]!), source: '--data' };
+  }
+  if (opts.settings.libraryDir) return { dir: opts.settings.libraryDir, source: 'settings' };
+  return { dir: opts.fallback, source: 'default' };
+}
