@@ -17,6 +17,7 @@
 import { z } from 'zod';
 import { QcError } from './errors';
 import type { ArgsOf, Method } from './handlers';
+import { SHELL_SCHEMAS } from './shell';
 
 // ---- building blocks ------------------------------------------------------------------------
 
@@ -135,6 +136,9 @@ export const API_SCHEMAS = {
   'review.page': z.strictObject({ ...reviewQuery, offset: z.int().min(0), limit: z.int().min(1).max(100_000) }),
   'review.scores': z.strictObject({ runId: id.optional() }),
   'images.get': z.strictObject({ imageId: id }),
+
+  // The desktop shell's native dialogs (contract/shell.ts).
+  ...SHELL_SCHEMAS,
 } satisfies { [M in Method]: z.ZodType };
 
 export type ApiSchemas = typeof API_SCHEMAS;
