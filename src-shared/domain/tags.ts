@@ -65,15 +65,8 @@ export function chunkSuffix(index: number): string {
   return s;
 }
 
-/** A cell safe for TSV: tabs and line breaks become spaces. */
-export function tsvCell(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  return String(value).replace(/[\t\r\n]+/g, ' ');
-}
-
-export function tsvLine(cells: readonly unknown[]): string {
-  return cells.map(tsvCell).join('\t');
-}
+/** Cells safe for TSV: no row or field breaks, no formulas, no row-merging quotes (tsv.ts). */
+export { tsvCell, tsvLine } from './tsv';
 
 export const CONFIDENCE_DECIMALS = 6;
 

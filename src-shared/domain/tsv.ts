@@ -1,0 +1,46 @@
+/**
+ * TSV cells that no reader can misread (README "Exports"). Every exported cell goes through
+ * `tsvCell`:
+ *
+ * 1. **Row and field breaks**: tab, CR and LF become one space each, so a cell can never split a
+ *    row or a field, even for readers that simply split lines on `\n` and fields on `\t`.
+ * 2. **Formulas**: a cell that a spreadsheet would read as a formula (first non-space character
+ *    `=`, `+`, `-` or `@`) gets a leading `'`, unless it is a plain number (`-0.5`, `+3`). A cell
+ *    that already starts with `'` in front of such a formula gets one more `'`, so the escaping can
+ *    be undone exactly (`readTsvCell`).
+ * 3. **Quotes**: a cell that starts with `"` is written as a quoted field (`"…"` with inner quotes
+ *    doubled), so CSV readers (Python's `csv`, pandas, spreadsheets) read it back as it was instead
+ *    of merging rows. Quotes elsewhere (ancestry JSON) are left alone: such readers take them
+ *    literally.
+ *
+ * Anything else is written byte for byte, so EOL's own columns (URLs, ids, ancestry JSON, licences)
+ * stay identical to the input.
+ */
+
+const FORMULA = /^'*\s*[=+\-@]/;
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** Whether a (break-free) cell would be read as a formula, or is one escaped by `tsvCell`. */
+function formulaLike(s: string): boolean {
+  return FORMULA.test(s) && !NUMBER.test(s.replace(/^'+/, ''));
+}
+
+export function tsvCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  let s = String(value).replace(/[\t\r\n]/g, ' ');
+  if (formulaLike(s)) s = `'${s}`;
+  if (s.startsWith('"')) s = `"${s.replace(/"/g, '""')}"`;
+  return s;
+}
+
+export function tsvLine(cells: readonly unknown[]): string {
+  return cells.map(tsvCell).join('\t');
+}
+
+/**
+ * The value a cell had before `tsvCell`, given the field as a CSV reader returns it (quotes
+ * already removed). Tabs and line breaks stay spaces: rule 1 is the only lossy one.
+ */
+export function readTsvCell(field: string): string {
+  return field.startsWith("'") && formulaLike(field) ? field.slice(1) : field;
+}
