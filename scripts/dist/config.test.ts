@@ -52,11 +52,15 @@ describe('electron-builder.yml', () => {
     expect(validate({ ...config, nsis: { oneClick: 'no' } })).toBe(false);
   });
 
-  it('builds AppImage + deb, a dmg per Mac architecture, and an NSIS installer', () => {
+  it('builds AppImage + deb, an Apple-silicon dmg and an NSIS installer, each for an architecture onnxruntime-node ships', () => {
     expect(config.appId).toMatch(/^[a-z]+(\.[a-z0-9]+)+$/);
     expect(config.productName).toBe('Quality Curator');
     expect(config.linux.target).toEqual(['AppImage', 'deb']);
-    expect(config.mac.target).toEqual([{ target: 'dmg', arch: ['x64', 'arm64'] }]);
+    expect(config.mac.target).toEqual([{ target: 'dmg', arch: ['arm64'] }]);
+    // Every Mac architecture built has an onnxruntime-node binary (1.30 ships none for darwin-x64).
+    const ort = path.dirname(require.resolve('onnxruntime-node/package.json'));
+    for (const arch of config.mac.target[0]!.arch) expect(fs.existsSync(path.join(ort, 'bin', 'napi-v6', 'darwin', arch, 'onnxruntime_binding.node')), arch).toBe(true);
+    for (const arch of config.win.target[0]!.arch) expect(fs.existsSync(path.join(ort, 'bin', 'napi-v6', 'win32', arch, 'onnxruntime_binding.node')), arch).toBe(true);
     expect(config.win.target).toEqual([{ target: 'nsis', arch: ['x64'] }]);
     for (const icon of [config.linux.icon, config.mac.icon, config.win.icon]) expect(fs.existsSync(path.join(ROOT, icon)), icon).toBe(true);
   });

@@ -22,7 +22,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 /** What electron-builder makes on each OS (electron-builder.yml), for the summary line. */
 export const TARGETS: Record<string, string> = {
   linux: 'AppImage and .deb (x64)',
-  darwin: '.dmg for x64 and arm64',
+  darwin: '.dmg (Apple silicon, arm64)',
   win32: 'NSIS installer .exe (x64)',
 };
 
