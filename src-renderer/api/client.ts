@@ -226,7 +226,7 @@ export async function probeToken(apiUrl: string, token: string): Promise<'ok' | 
     u.protocol = u.protocol === 'wss:' ? 'https:' : 'http:';
     u.pathname = `/${filePath('thumb', 0)}`;
     u.search = `?t=${encodeURIComponent(token)}`;
-    const res = await fetch(u.toString(), { method: 'HEAD', cache: 'no-store' });
+    const res = await fetch(u.toString(), { method: 'HEAD' });
     return res.status === 401 ? 'expired' : 'ok';
   } catch {
     return 'down';

@@ -59,7 +59,8 @@ describe('training toasts', () => {
   });
 
   test('says whether the new run took over', () => {
-    expect(trainedNote(run({}), 3, 2).text).toContain('now the active run (was run 2)');
+    expect(trainedNote(run({}), 3, 2).text).toContain('now the active run, was run 2');
+    expect(trainedNote(run({ activation: 'held-out AUC 0.9 vs 0.8' }), 2, 2).text).toContain('run 2 stays active (held-out AUC 0.9 vs 0.8)');
     expect(trainedNote(run({}), 2, 2).text).toContain('run 2 stays active');
     expect(trainedNote(run({ status: 'failed', error: 'boom' }), 2, 2)).toMatchObject({ kind: 'error' });
   });

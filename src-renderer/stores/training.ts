@@ -103,8 +103,9 @@ export function trainedNote(run: RunSummary, activeNow: number | null, activeBef
   if (run.status === 'failed') return { kind: 'error', text: `Run ${run.run_id} failed${run.error ? `: ${run.error}` : ''}` };
   const auc = run.metrics?.test_auc;
   const acc = run.metrics ? ` · held-out accuracy ${(run.metrics.test_accuracy * 100).toFixed(1)}%${auc != null ? `, AUC ${auc.toFixed(3)}` : ''}` : '';
-  if (activeNow === run.run_id) return { kind: 'success', text: `Run ${run.run_id} trained${acc} · now the active run${activeBefore !== null && activeBefore !== run.run_id ? ` (was run ${activeBefore})` : ''}.` };
-  return { kind: 'success', text: `Run ${run.run_id} trained${acc} · run ${activeNow ?? '–'} stays active (not better on held-out data); "Make active" uses the new one.` };
+  const why = run.activation ? ` (${run.activation})` : '';
+  if (activeNow === run.run_id) return { kind: 'success', text: `Run ${run.run_id} trained${acc} · now the active run${activeBefore !== null && activeBefore !== run.run_id ? `, was run ${activeBefore}` : ''}${why}.` };
+  return { kind: 'success', text: `Run ${run.run_id} trained${acc} · run ${activeNow ?? '–'} stays active${why || ' (not better on held-out data)'}; "Make active" uses the new one.` };
 }
 
 export const trainingSlice: Slice<TrainingSlice> = (set, get, client) => ({

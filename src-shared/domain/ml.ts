@@ -114,6 +114,8 @@ export interface RunSummary {
   recommended_threshold: { bad: number | null; good: number | null };
   thresholds: { bad: RecommendedThreshold; good: RecommendedThreshold } | null;
   error: string | null;
+  /** Right after training: why this run did or did not become the active run. */
+  activation?: string;
 }
 
 export interface LabelTally {

@@ -11,6 +11,7 @@ import { QcError } from '../../../src-shared/contract/errors';
 import type { RunDetail, RunEvaluation, RunMetrics, RunSummary, ThresholdInForce, TrainParams } from '../../../src-shared/domain/ml';
 import { roundConfidence } from '../../../src-shared/domain/tags';
 import { assessFit } from '../../../src-shared/domain/runQuality';
+import { rocAuc } from '../../../src-shared/domain/metrics';
 import type { Db } from '../db/open';
 import { getSetting, setSetting, SETTING } from '../db/settings';
 import type { TrainedHead } from './train/head';
@@ -81,6 +82,62 @@ export class RunStore {
     if (!row) throw new QcError('not_found', `no run with id ${id}`);
     if (finished && row.status !== 'done') throw new QcError('bad_input', `run ${id} did not finish (${row.status})`);
     return id;
+  }
+
+  /**
+   * Both runs' held-out predictions on the test images they share (the stored test split, with
+   * today's labels), and the ROC AUC of each there: the one fair comparison of two runs.
+   */
+  compareOnSharedTest(a: number, b: number): { images: number; auc: [number | null, number | null] } {
+    const rows = this.db
+      .prepare(
+        `SELECT pa.p_bad AS a, pb.p_bad AS b, l.label FROM splits s
+         JOIN labels l ON l.image_id = s.image_id AND l.label IN ('good', 'bad')
+         JOIN predictions pa ON pa.run_id = ? AND pa.image_id = s.image_id AND pa.heldout = 1
+         JOIN predictions pb ON pb.run_id = ? AND pb.image_id = s.image_id AND pb.heldout = 1
+         WHERE s.split = 'test'`,
+      )
+      .all(a, b) as { a: number; b: number; label: string }[];
+    const y = rows.map((r) => (r.label === 'bad' ? 1 : 0) as 0 | 1);
+    const both = y.includes(1) && y.includes(0);
+    return {
+      images: rows.length,
+      auc: both ? [rocAuc(y, rows.map((r) => r.a)), rocAuc(y, rows.map((r) => r.b))] : [null, null],
+    };
+  }
+
+  /**
+   * A run that just finished becomes the active run only when it is better than the active one on
+   * the held-out test images both scored (or when there is no active run yet); otherwise the
+   * curator's run stays (they can still pick the new one). Returns the decision in words.
+   */
+  activateIfBetter(runId: number): { active: number | null; activated: boolean; reason: string } {
+    const current = getSetting<number | null>(this.db, SETTING.activeRun, null) ?? this.previousDone(runId);
+    if (current === null || current === runId || !this.isDone(current)) {
+      setSetting(this.db, SETTING.activeRun, runId);
+      return { active: runId, activated: true, reason: 'the first finished run' };
+    }
+    const cmp = this.compareOnSharedTest(runId, current);
+    const [mine, theirs] = cmp.auc;
+    if (mine !== null && theirs !== null && mine > theirs + 1e-9) {
+      setSetting(this.db, SETTING.activeRun, runId);
+      return { active: runId, activated: true, reason: `held-out AUC ${mine.toFixed(3)} vs ${theirs.toFixed(3)} for run ${current} on the ${cmp.images} test images both scored` };
+    }
+    setSetting(this.db, SETTING.activeRun, current);
+    return {
+      active: current,
+      activated: false,
+      reason:
+        mine === null || theirs === null
+          ? `no shared held-out test images with both labels to compare run ${runId} with run ${current}`
+          : `held-out AUC ${mine.toFixed(3)} vs ${theirs.toFixed(3)} for run ${current} on the ${cmp.images} test images both scored: run ${current} stays active`,
+    };
+  }
+
+  /** The newest finished run before `runId` (what was active when nothing was pinned). */
+  private previousDone(runId: number): number | null {
+    const row = this.db.prepare("SELECT id FROM runs WHERE status = 'done' AND id < ? ORDER BY id DESC LIMIT 1").get(runId) as { id: number } | undefined;
+    return row?.id ?? null;
   }
 
   private isDone(runId: number): boolean {

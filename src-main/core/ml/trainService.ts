@@ -138,7 +138,10 @@ export class TrainService {
         evaluation: { ...evaluation.report, thresholds: evaluation.thresholds },
         head: result.head,
       });
-      return this.runs.summary(runId);
+      // A new run takes over only when it is better on the shared held-out test images.
+      const decision = this.runs.activateIfBetter(runId);
+      this.core.events.emit('threshold.changed', { curator: this.runs.curatorThreshold(), active_run: decision.active, in_force: decision.active === null ? null : this.runs.thresholdInForce(decision.active) });
+      return { ...this.runs.summary(runId), activation: decision.reason };
     } catch (e) {
       const cancelled = (e as Error).name === 'AbortError' || ctx.signal.aborted;
       this.runs.fail(runId, cancelled ? 'cancelled' : 'failed', (e as Error).message, (performance.now() - started) / 1000);

@@ -1,0 +1,73 @@
+/** New runs don't take over silently: a run becomes active only when it is better on the shared held-out test images. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCore, type Core } from '../app';
+import { DEV_IMAGES, DEV_URL_PREFIX, devRatings, tempDir } from '../../../test-support/fixtures';
+import { RunStore } from './runs';
+
+describe('RunStore.activateIfBetter', () => {
+  let dir: string;
+  let core: Core;
+  let ids: number[];
+  let bad: Set<number>;
+
+  beforeAll(async () => {
+    dir = tempDir();
+    core = createCore({ dataDir: path.join(dir, 'data') });
+    const rows = devRatings().slice(0, 12);
+    const file = path.join(dir, 'r.txt');
+    fs.writeFileSync(file, ['obj_with_overall_rating\tobj_url\toverall_rating\tancestry', ...rows.map((r) => r.join('\t'))].join('\n') + '\n');
+    await core.call('library.import', { source: file, mirrors: [{ prefix: DEV_URL_PREFIX, dir: DEV_IMAGES }] });
+    const { db } = core.context;
+    const labelled = db.prepare("SELECT image_id, label FROM labels WHERE label IN ('good', 'bad') ORDER BY image_id").all() as { image_id: number; label: string }[];
+    ids = labelled.map((l) => l.image_id);
+    bad = new Set(labelled.filter((l) => l.label === 'bad').map((l) => l.image_id));
+    expect(bad.size).toBeGreaterThan(0);
+    expect(bad.size).toBeLessThan(ids.length);
+    const split = db.prepare("INSERT INTO splits (image_id, group_id, split, fold) VALUES (?, ?, 'test', -1)");
+    ids.forEach((id, i) => split.run(id, i));
+  }, 60_000);
+  afterAll(async () => {
+    await core?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A finished run whose held-out p(bad) separates the labels perfectly (good) or gets `flip` of them wrong. */
+  function run(flip: number): number {
+    const { db } = core.context;
+    const id = Number(db.prepare("INSERT INTO runs (status, params, backbone) VALUES ('done', '{}', 'test')").run().lastInsertRowid);
+    const put = db.prepare('INSERT INTO predictions (run_id, image_id, p_bad, heldout) VALUES (?, ?, ?, 1)');
+    ids.forEach((img, i) => {
+      const right = bad.has(img) ? 0.9 - i * 0.01 : 0.1 + i * 0.01;
+      put.run(id, img, i < flip ? 1 - right : right);
+    });
+    return id;
+  }
+
+  it('activates the first run, keeps the active one when the new run is worse, switches when it is better', () => {
+    const runs = new RunStore(core.context.db);
+    const first = run(3);
+    expect(runs.activateIfBetter(first)).toMatchObject({ active: first, activated: true });
+    const worse = run(6);
+    const d = runs.activateIfBetter(worse);
+    expect(d).toMatchObject({ active: first, activated: false });
+    expect(d.reason).toContain(`run ${first} stays active`);
+    expect(runs.activeRunId()).toBe(first);
+    const better = run(0);
+    expect(runs.activateIfBetter(better)).toMatchObject({ active: better, activated: true });
+    expect(runs.activeRunId()).toBe(better);
+    const cmp = runs.compareOnSharedTest(better, first);
+    expect(cmp.images).toBe(ids.length);
+    expect(cmp.auc[0]).toBe(1);
+    expect(cmp.auc[1]!).toBeLessThan(1);
+  });
+
+  it('keeps a run the curator picked when a later run is not better', () => {
+    const runs = new RunStore(core.context.db);
+    const picked = run(1);
+    runs.setActive(picked);
+    const next = run(2);
+    expect(runs.activateIfBetter(next).active).toBe(picked);
+  });
+});
