@@ -8,8 +8,10 @@
  * composition root passes `startServer` in.
  */
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { createCore, type Core } from '../core/app';
 import { defaultDataDir } from '../core/paths';
@@ -28,10 +30,38 @@ const portNumber = (v: string) => {
   return n;
 };
 
-/** Best effort: the platform's way to open a URL in the default browser; failures are ignored. */
-export function openBrowser(url: string): void {
+/**
+ * A page that sends the browser on to `url`, in a folder only this user can read (0700, file 0600).
+ * The browser opener is given this file, never the URL: a command line is visible to every user
+ * of the machine (`ps`), and the URL carries the session token. Returns the file and a cleanup.
+ */
+export function writeLaunchPage(url: string): { file: string; remove(): void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qc-serve-'));
+  fs.chmodSync(dir, 0o700);
+  const file = path.join(dir, 'open.html');
+  const target = JSON.stringify(url).replace(/</g, '\\u003c');
+  fs.writeFileSync(
+    file,
+    `<!doctype html><meta charset="utf-8"><title>Quality Curator</title><script>location.replace(${target})</script><p>Opening Quality Curator…</p>\n`,
+    { mode: 0o600 },
+  );
+  return { file, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Best effort: open the app in the default browser, through a launch page (writeLaunchPage) so the
+ * token never appears in a process command line; failures are ignored. Returns the cleanup.
+ */
+export function openBrowser(url: string): () => void {
+  let page: ReturnType<typeof writeLaunchPage>;
+  try {
+    page = writeLaunchPage(url);
+  } catch {
+    return () => {}; // no private temp folder: the printed link is enough
+  }
+  const target = pathToFileURL(page.file).href;
   const [cmd, args]: [string, string[]] =
-    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
+    process.platform === 'darwin' ? ['open', [target]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', target]] : ['xdg-open', [target]];
   try {
     const child = spawn(cmd, args, { stdio: 'ignore', detached: true, windowsHide: true });
     child.on('error', () => {});
@@ -39,6 +69,7 @@ export function openBrowser(url: string): void {
   } catch {
     // no browser opener here: the printed link is enough
   }
+  return page.remove;
 }
 
 /** Resolves with the first SIGINT or SIGTERM; a second SIGINT while shutting down quits at once. */
@@ -78,10 +109,11 @@ export function registerServeCommand(program: Command, startServer: StartServer)
       const signal = untilSignal();
       process.stdout.write(g.json ? `${JSON.stringify({ url: server.url, port: server.port, data_dir: core.context.paths.root })}\n` : `Open ${server.url}\n`);
       process.stderr.write(`qc serve: library ${core.context.paths.root}; Ctrl-C to stop\n`);
-      if (o.open) openBrowser(server.url);
+      const removeLaunchPage = o.open ? openBrowser(server.url) : () => {};
       const got = await signal;
       process.stderr.write(`qc serve: ${got}, stopping\n`);
       try {
+        removeLaunchPage();
         await server.close();
       } finally {
         await core.close();
