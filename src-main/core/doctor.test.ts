@@ -32,6 +32,7 @@ describe('qc doctor on this machine', () => {
     expect(item(r, 'onnxruntime.cpu').ok).toBe(true);
     expect(r.provider).not.toBeNull();
     expect(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).toContain(r.tfBackend);
+    expect(r.mlpTrainer).toBe(r.tfBackend?.startsWith('tensorflow') ? (r.tfBackend === 'tensorflow' ? 'tfjs-node' : 'tfjs-node-gpu') : 'onnxruntime');
     expect(item(r, 'sqlite').detail).toMatch(/^SQLite 3\.\d+\.\d+/);
     expect(item(r, 'library').detail).toContain(path.resolve(dataDir));
     expect(item(r, 'disk').ok ? item(r, 'disk').detail : item(r, 'disk').why).toMatch(/GB free/);
