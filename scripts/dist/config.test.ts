@@ -23,6 +23,14 @@ function validator(schemaFile: string): ValidateFunction {
   return ajv.compile(JSON.parse(fs.readFileSync(schemaFile, 'utf8')) as object);
 }
 const errorsOf = (v: ValidateFunction) => (v.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`).join('\n');
+/** The few glob forms used in electron-builder.yml's file patterns: `{a,b}` alternatives and a trailing `**`. */
+function globMatch(file: string, glob: string): boolean {
+  const re = glob
+    .split(/(\{[^}]*\}|\*\*)/)
+    .map((part) => (part === '**' ? '.*' : part.startsWith('{') ? `(?:${part.slice(1, -1).split(',').join('|')})` : part.replace(/[.*+?^$()|[\]\\]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${re}$`).test(file);
+}
 const yamlFile = (rel: string) => parse(fs.readFileSync(path.join(ROOT, rel), 'utf8')) as Record<string, unknown>;
 
 interface BuilderConfig {
@@ -33,9 +41,9 @@ interface BuilderConfig {
   files: string[];
   afterPack: string;
   extraResources: { from: string; to: string; filter?: string[] }[];
-  linux: { target: string[]; icon: string };
-  mac: { target: { target: string; arch: string[] }[]; icon: string };
-  win: { target: { target: string; arch: string[] }[]; icon: string };
+  linux: { target: string[]; icon: string; files: string[] };
+  mac: { target: { target: string; arch: string[] }[]; icon: string; files: string[] };
+  win: { target: { target: string; arch: string[] }[]; icon: string; files: string[] };
 }
 
 describe('electron-builder.yml', () => {
@@ -63,6 +71,14 @@ describe('electron-builder.yml', () => {
     for (const arch of config.win.target[0]!.arch) expect(fs.existsSync(path.join(ort, 'bin', 'napi-v6', 'win32', arch, 'onnxruntime_binding.node')), arch).toBe(true);
     expect(config.win.target).toEqual([{ target: 'nsis', arch: ['x64'] }]);
     for (const icon of [config.linux.icon, config.mac.icon, config.win.icon]) expect(fs.existsSync(path.join(ROOT, icon)), icon).toBe(true);
+  });
+
+  it("each installer keeps only its own platform's onnxruntime-node binaries", () => {
+    const kept = (os: 'linux' | 'mac' | 'win', dir: string) => !config[os].files.some((p) => globMatch(`node_modules/onnxruntime-node/bin/napi-v6/${dir}/onnxruntime_binding.node`, p.slice(1)));
+    expect(['linux/x64', 'linux/arm64', 'darwin/arm64', 'win32/x64', 'win32/arm64'].filter((d) => kept('linux', d))).toEqual(['linux/x64']);
+    expect(['linux/x64', 'darwin/arm64', 'win32/x64'].filter((d) => kept('mac', d))).toEqual(['darwin/arm64']);
+    expect(['linux/x64', 'darwin/arm64', 'win32/x64', 'win32/arm64'].filter((d) => kept('win', d))).toEqual(['win32/x64']);
+    for (const os of ['linux', 'mac', 'win'] as const) expect(config[os].files.every((p) => p.startsWith('!'))).toBe(true);
   });
 
   it('packs into asar with every native module unpacked', () => {
