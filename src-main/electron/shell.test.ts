@@ -12,7 +12,7 @@ import type { ShellApi } from '../../src-shared/contract/shell';
 import type { ServerMessage } from '../../src-shared/contract/transport';
 import { createCore, type Core } from '../core/app';
 import { CallSession } from '../core/session';
-import { tempDir } from '../../test-support/fixtures';
+import { DEV_IMAGES, tempDir } from '../../test-support/fixtures';
 import { openDialogOptions, saveDialogOptions } from './dialogOptions';
 import { withShell, type Dispatcher } from './dispatch';
 import { appResources, missingResources } from './resources';
@@ -85,5 +85,41 @@ describe('bundled resources', () => {
     expect(r).toEqual({ modelsDir: path.join(checkout, 'resources', 'models'), demoDir: path.join(checkout, 'resources', 'demo') });
     expect(missingResources(r)).toEqual([]);
     expect(missingResources(appResources({ isPackaged: true, resourcesPath: dir, appPath: dir }))).toHaveLength(2);
+  });
+});
+
+describe('quitting', () => {
+  it('stops running calls, then closes the library with its WAL checkpointed (what main.ts does on will-quit)', async () => {
+    const photos = path.join(dir, 'photos');
+    fs.mkdirSync(photos, { recursive: true });
+    for (let i = 1; i <= 25; i++) fs.copyFileSync(path.join(DEV_IMAGES, `${9000000 + i}.jpg`), path.join(photos, `${9000000 + i}.jpg`));
+    const data = path.join(dir, 'quit-data');
+    const c = createCore({ dataDir: data, ml: 'in-process' });
+    const seen: ServerMessage[] = [];
+    let progressed!: () => void;
+    const started = new Promise<void>((r) => (progressed = r));
+    const s = new CallSession(c, (m) => {
+      seen.push(m);
+      if (m.type === 'progress' && m.progress.phase === 'download' && m.progress.done >= 3) progressed();
+    });
+    s.call({ type: 'call', id: 7, method: 'library.import', args: { source: photos, concurrency: 1 } });
+    await started;
+    expect(s.inFlight).toBe(1);
+    await s.dispose();
+    expect(s.inFlight).toBe(0);
+    await c.close();
+    const wal = path.join(data, 'library.sqlite-wal');
+    expect(!fs.existsSync(wal) || fs.statSync(wal).size === 0).toBe(true);
+    // The library opens again and says the import was cancelled, with what it stored kept.
+    const again = createCore({ dataDir: data, ml: 'in-process' });
+    try {
+      const row = again.context.db.prepare('SELECT status FROM imports ORDER BY id DESC LIMIT 1').get() as { status: string };
+      expect(row.status).toBe('cancelled');
+      const stored = (await again.call('library.status', {})).images;
+      expect(stored).toBeGreaterThan(0);
+      expect(stored).toBeLessThan(25);
+    } finally {
+      await again.close();
+    }
   });
 });
