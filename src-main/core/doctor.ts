@@ -99,6 +99,11 @@ function chromiumItem(env: NodeJS.ProcessEnv): DoctorItem {
   const candidates = chromiumCandidates(env);
   const exe = candidates.find((c) => fs.existsSync(c));
   if (!exe) return { id: 'chromium', ok: false, why: `no Chromium or Chrome at ${candidates.join(', ')}; install one (Debian: apt-get install chromium) or set CHROMIUM_PATH (needed by the e2e tests and bench:ui)` };
+  if (process.platform === 'win32') {
+    // chrome.exe has no --version on Windows (it opens a window): its version is the name of the folder beside it.
+    const version = fs.readdirSync(path.dirname(exe)).filter((d) => /^\d+\.\d+\.\d+\.\d+$/.test(d)).sort((a, b) => b.localeCompare(a, 'en', { numeric: true }))[0];
+    return { id: 'chromium', ok: true, detail: `${version ? `Chrome ${version}` : 'version unknown'} (${exe})` };
+  }
   const r = spawnSync(exe, ['--version'], { encoding: 'utf8', timeout: 15_000 });
   const version = (r.stdout ?? '').trim();
   if (r.status !== 0 || !version) return { id: 'chromium', ok: false, why: `${exe} --version failed: ${firstLine(r.error ?? r.stderr ?? `exit ${r.status}`)}` };
