@@ -7,6 +7,8 @@ import { useEffect, useMemo, useRef } from 'react';
 import { useApp, useAppStore } from '../../stores/app';
 import { thresholdNumbers, type ScoresState, type ThresholdNumbers } from '../../stores/review';
 import { fmtInt, fmtNum, fmtPct } from '../../components/format';
+import { LabelHistogramChart } from '../../components/SvgCharts';
+import { labelHistogram } from '../train/evaluation';
 
 const THUMB_PX = 14;
 
@@ -36,6 +38,24 @@ export function thresholdGuide(n: ThresholdNumbers, scores: Pick<ScoresState, 'r
 /** CSS left of a value on the range track (the thumb's centre travels inside the thumb's width). */
 function trackLeft(t: number): string {
   return `calc(${(t * 100).toFixed(3)}% + ${(THUMB_PX / 2 - t * THUMB_PX).toFixed(2)}px)`;
+}
+
+/** p(bad) of the labelled images by label (out-of-fold, so no image is scored by a model that saw it), with the threshold. */
+function HeldoutHistogram({ threshold }: { threshold: number }) {
+  const store = useAppStore();
+  const runId = useApp((s) => s.activeRunId);
+  const detail = useApp((s) => (s.activeRunId !== null ? s.runDetails[s.activeRunId] : undefined));
+  useEffect(() => {
+    if (runId !== null && !store.getState().runDetails[runId]) void store.getState().loadRunDetail(runId);
+  }, [runId, store]);
+  const curve = detail?.evaluation?.curves.bad.oof;
+  const h = useMemo(() => (curve?.length ? labelHistogram(curve, 25) : null), [curve]);
+  if (!h) return null;
+  return (
+    <div className="threshold__histo" title="p(bad) of labelled images, each scored by a model that did not train on it: red labelled bad, green labelled good">
+      <LabelHistogramChart edges={h.edges} bad={h.bad} good={h.good} threshold={threshold} testId="threshold-histogram" />
+    </div>
+  );
 }
 
 export function ThresholdSlider() {
@@ -168,6 +188,7 @@ export function ThresholdSlider() {
           {scores.curator !== null && <span className="muted">curator {fmtNum(scores.curator)}</span>}
         </div>
       )}
+      <HeldoutHistogram threshold={draft} />
       {numbers && <p className="threshold__guide muted small" data-testid="threshold-guide">{thresholdGuide(numbers, scores)}</p>}
     </div>
   );

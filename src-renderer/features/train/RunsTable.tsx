@@ -7,6 +7,13 @@ function compact(x: number): string {
   return x !== 0 && Math.abs(x) < 0.01 ? x.toExponential(0) : String(x);
 }
 
+const FEATURE_SHORT: Record<string, string> = { whole: 'W', crops: 'C', signals: 'S' };
+
+/** The model in a few characters (`W+C+S · MLP 64`); the whole recipe is in the cell's title. */
+function modelShort(r: RunSummary): string {
+  return `${r.params.features.map((f) => FEATURE_SHORT[f] ?? f).join('+')} · ${r.params.hidden ? `MLP ${r.params.hidden}` : 'linear'}`;
+}
+
 function head(r: RunSummary): string {
   const p = r.params;
   return `${p.hidden ? `MLP ${p.hidden}` : 'linear'} · do ${compact(p.dropout)} · l2 ${compact(p.l2)} · lr ${compact(p.learningRate)} · ${p.epochs} ep · bs ${p.batchSize}${p.classWeighting ? ' · cw' : ''}`;
@@ -58,16 +65,13 @@ export function RunsTable() {
           <tr>
             <th>run</th>
             <th>status</th>
-            <th>features</th>
-            <th>head</th>
+            <th title="features (W whole, C crops, S signals) and head; hover for the full recipe">model</th>
             <th className="num">test acc</th>
             <th className="num">AUC</th>
             <th className="num">bad thr.</th>
             <th className="num">coverage</th>
             <th title="bad/good images in train · validation · test">snapshot (bad/good)</th>
-            <th>backend</th>
-            <th className="num">duration</th>
-            <th>created</th>
+            <th title="training time and when; hover for the backend">time</th>
             <th>Δ vs previous run</th>
             <th />
           </tr>
@@ -86,8 +90,26 @@ export function RunsTable() {
                 onClick={() => store.getState().showRun(r.run_id)}
                 title="Show this run's curves"
               >
-                <td>
-                  <b>{r.run_id}</b> {r.active && <span className="chip chip--good">active</span>}
+                <td className="runs__id">
+                  <b>{r.run_id}</b>{' '}
+                  {r.active ? (
+                    <span className="chip chip--good">active</span>
+                  ) : (
+                    r.status === 'done' && (
+                      <button
+                        type="button"
+                        className="btn btn--small"
+                        onClick={(e) => {
+                          e.stopPropagation();
+                          void store.getState().makeActive(r.run_id);
+                        }}
+                        data-testid={`run-activate-${r.run_id}`}
+                        title="Use this run for the gallery, the slider and exports"
+                      >
+                        Make active
+                      </button>
+                    )
+                  )}
                 </td>
                 <td>
                   <span className={`status status--${r.status}`} title={r.error ?? undefined}>
@@ -100,8 +122,9 @@ export function RunsTable() {
                   )}
                   {r.archived && <span className="chip">archived</span>}
                 </td>
-                <td className="small">{r.params.features.join(' + ')}</td>
-                <td className="small">{head(r)}</td>
+                <td className="small" title={`${r.params.features.join(' + ')} · ${head(r)}`}>
+                  {modelShort(r)}
+                </td>
                 <td className="num" data-testid={`run-acc-${r.run_id}`}>
                   {fmtPct(r.metrics?.test_accuracy)}
                 </td>
@@ -109,30 +132,13 @@ export function RunsTable() {
                 <td className="num">{fmtNum(r.recommended_threshold.bad)}</td>
                 <td className="num">{fmtPct(runCoverage(r))}</td>
                 <td className="small">{r.snapshot ? `${tally(r.snapshot.train)} · ${tally(r.snapshot.validation)} · ${tally(r.snapshot.test)}` : '–'}</td>
-                <td className="small">
-                  {r.provider ?? '–'} / {r.backend ?? '–'}
-                </td>
-                <td className="num">{fmtSeconds(r.seconds)}</td>
-                <td className="small" title={fmtDate(r.created_at)}>
-                  {shortDate(r.created_at)}
+                <td className="small" title={`${fmtDate(r.created_at)} · backbone on ${r.provider ?? '–'}, head on ${r.backend ?? '–'}`}>
+                  {fmtSeconds(r.seconds)} · {shortDate(r.created_at)}
                 </td>
                 <td>
                   <Deltas d={d} id={r.run_id} />
                 </td>
                 <td>
-                  {r.status === 'done' && !r.active && (
-                    <button
-                      type="button"
-                      className="btn btn--small"
-                      onClick={(e) => {
-                        e.stopPropagation();
-                        void store.getState().makeActive(r.run_id);
-                      }}
-                      data-testid={`run-activate-${r.run_id}`}
-                    >
-                      Make active
-                    </button>
-                  )}
                   {r.status !== 'running' && !r.active && (
                     <button
                       type="button"

@@ -4,6 +4,7 @@ import { useApp, useAppStore } from '../../stores/app';
 import type { TrainForm } from '../../stores/trainDefaults';
 import { ProgressBar } from '../../components/ProgressBar';
 import { EpochChart, type ChartSeries } from './EpochChart';
+import { EvaluationPanel } from './EvaluationPanel';
 import { RunCompare, RunsTable } from './RunsTable';
 
 const TRAIN_COLOR = '#5aa9ff';
@@ -150,6 +151,7 @@ export function TrainScreen() {
       <h2>Train</h2>
       <TrainFormView />
       <Curves />
+      <EvaluationPanel />
       <RunCompare />
       <div className="card">
         <h3>Runs</h3>

@@ -1,0 +1,234 @@
+/**
+ * The evaluation panel (FiftyOne's habit): the active run's confusion matrix at the browsed
+ * threshold, whose cells open those images in the gallery; ROC and precision–recall curves of a run
+ * with the threshold marked; and any two runs side by side, with a warning when their test splits differ.
+ */
+import { useEffect, useMemo, useState } from 'react';
+import type { RunDetail, RunSummary } from '../../../src-shared/domain/ml';
+import { CurveChart } from '../../components/SvgCharts';
+import { fmtInt, fmtNum, fmtPct } from '../../components/format';
+import { useApp, useAppStore, useClient } from '../../stores/app';
+import { runCoverage } from '../../stores/training';
+import { badCurve, pointAt, prPoints, rocPoints, splitWarning } from './evaluation';
+
+type Outcome = 'tp' | 'fp' | 'fn' | 'tn';
+
+const CELL_TEXT: Record<Outcome, string> = {
+  tp: 'labelled bad, flagged (right)',
+  fp: 'labelled good, flagged (wrong)',
+  fn: 'labelled bad, not flagged (missed)',
+  tn: 'labelled good, not flagged (right)',
+};
+
+/** Counts of the four outcomes over every labelled image, as the gallery's outcome filter finds them. */
+function useConfusion(threshold: number, runId: number | null): Record<Outcome, number> | null {
+  const client = useClient();
+  const labelsVersion = useApp((s) => s.status?.labels);
+  const [counts, setCounts] = useState<Record<Outcome, number> | null>(null);
+  useEffect(() => {
+    if (runId === null) return;
+    let live = true;
+    const outcomes: Outcome[] = ['tp', 'fp', 'fn', 'tn'];
+    void Promise.all(outcomes.map((o) => client.call('review.page', { runId, outcome: o, predicted: 'all', threshold, offset: 0, limit: 1 }).then((r) => [o, r.total] as const)))
+      .then((pairs) => {
+        if (live) setCounts(Object.fromEntries(pairs) as Record<Outcome, number>);
+      })
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [client, threshold, runId, labelsVersion]);
+  return counts;
+}
+
+function ConfusionMatrix() {
+  const store = useAppStore();
+  const threshold = useApp((s) => s.threshold);
+  const runId = useApp((s) => s.activeRunId);
+  const counts = useConfusion(threshold, runId);
+  if (runId === null) return null;
+  const open = (outcome: Outcome) => {
+    const s = store.getState();
+    s.setFilters('review', { outcome, predicted: 'all' });
+    s.setScreen('review');
+  };
+  const cell = (o: Outcome) => (
+    <td>
+      <button type="button" className={`btn btn--small${o === 'fp' || o === 'fn' ? ' btn--bad' : ''}`} onClick={() => open(o)} data-testid={`confusion-${o}`} data-value={counts?.[o] ?? ''} title={`Open the ${CELL_TEXT[o]} images in the gallery`}>
+        {counts ? fmtInt(counts[o]) : '…'}
+      </button>
+    </td>
+  );
+  const total = counts ? counts.tp + counts.fp + counts.fn + counts.tn : 0;
+  return (
+    <div data-testid="confusion" data-threshold={threshold} data-run={runId}>
+      <h4>
+        Confusion, run {runId} at p(bad) ≥ {threshold.toFixed(3)}
+      </h4>
+      <table className="confusion">
+        <thead>
+          <tr>
+            <th />
+            <th>flagged bad</th>
+            <th>not flagged</th>
+          </tr>
+        </thead>
+        <tbody>
+          <tr>
+            <th>labelled bad</th>
+            {cell('tp')}
+            {cell('fn')}
+          </tr>
+          <tr>
+            <th>labelled good</th>
+            {cell('fp')}
+            {cell('tn')}
+          </tr>
+        </tbody>
+      </table>
+      <p className="muted small">
+        {fmtInt(total)} labelled images, each scored by a model that did not train on it (held-out). Click a cell to see those images; the threshold is the one on Review.
+      </p>
+    </div>
+  );
+}
+
+function Curves({ detail, threshold }: { detail: RunDetail; threshold: number }) {
+  const test = badCurve(detail, 'test');
+  const which = rocPoints(test).length ? 'test' : 'oof';
+  const curve = badCurve(detail, which);
+  const roc = rocPoints(curve);
+  const pr = prPoints(curve);
+  const rocAt = pointAt(roc, threshold);
+  const prAt = pointAt(pr, threshold);
+  const where = which === 'test' ? 'test split' : 'out-of-fold';
+  return (
+    <>
+      <CurveChart
+        title={`ROC, run ${detail.run_id} (${where})`}
+        series={[{ label: `AUC ${fmtNum(detail.metrics?.test_auc)}`, color: '#6aa7ff', points: roc }]}
+        xLabel="false-positive rate"
+        yLabel="true-positive rate"
+        marker={rocAt && { x: rocAt.x, y: rocAt.y, label: `p ≥ ${threshold.toFixed(3)}` }}
+        testId="roc-chart"
+        diagonal
+      />
+      <CurveChart
+        title={`Precision–recall (${where})`}
+        series={[{ label: 'bad', color: '#e5534b', points: pr }]}
+        xLabel="recall (coverage of bad)"
+        yLabel="precision"
+        marker={prAt && { x: prAt.x, y: prAt.y, label: `p ≥ ${threshold.toFixed(3)}: precision ${fmtPct(prAt.y)}, recall ${fmtPct(prAt.x)}` }}
+        testId="pr-chart"
+      />
+    </>
+  );
+}
+
+function CompareRuns({ runs }: { runs: RunSummary[] }) {
+  const store = useAppStore();
+  const details = useApp((s) => s.runDetails);
+  const done = runs.filter((r) => r.status === 'done');
+  const active = useApp((s) => s.activeRunId);
+  const [a, setA] = useState<number | null>(null);
+  const [b, setB] = useState<number | null>(null);
+  const left = a ?? active ?? done.at(-2)?.run_id ?? null;
+  const right = b ?? done.filter((r) => r.run_id !== left).at(-1)?.run_id ?? null;
+  useEffect(() => {
+    for (const id of [left, right]) if (id !== null && !store.getState().runDetails[id]) void store.getState().loadRunDetail(id);
+  }, [left, right, store]);
+  if (done.length < 2 || left === null || right === null) return <p className="muted small">Train a second run to compare two side by side.</p>;
+  const ra = done.find((r) => r.run_id === left);
+  const rb = done.find((r) => r.run_id === right);
+  if (!ra || !rb) return null;
+  const warning = splitWarning(ra, rb);
+  const rows: [string, (r: RunSummary) => string][] = [
+    ['test AUC', (r) => fmtNum(r.metrics?.test_auc)],
+    ['out-of-fold AUC', (r) => fmtNum(r.metrics?.oof_auc)],
+    ['test accuracy', (r) => fmtPct(r.metrics?.test_accuracy)],
+    ['recommended p(bad) threshold', (r) => fmtNum(r.recommended_threshold.bad)],
+    ['coverage of bad there', (r) => fmtPct(runCoverage(r))],
+    ['test images (bad/good)', (r) => (r.snapshot ? `${r.snapshot.test.bad}/${r.snapshot.test.good}` : '–')],
+    ['model', (r) => `${r.params.features.join('+')} · ${r.params.hidden ? `MLP ${r.params.hidden}` : 'linear'}`],
+  ];
+  const select = (value: number, set: (v: number) => void, testId: string) => (
+    <select className="select" value={value} onChange={(e) => set(Number(e.target.value))} data-testid={testId}>
+      {done.map((r) => (
+        <option key={r.run_id} value={r.run_id}>
+          run {r.run_id}
+          {r.run_id === active ? ' (active)' : ''}
+        </option>
+      ))}
+    </select>
+  );
+  const da = details[left];
+  const db = details[right];
+  return (
+    <div className="compare" data-testid="run-compare-any" data-left={left} data-right={right}>
+      <h4>
+        Compare {select(left, setA, 'compare-left')} with {select(right, setB, 'compare-right')}
+      </h4>
+      {warning && (
+        <p className="warning small" data-testid="compare-warning">
+          ⚠ {warning}
+        </p>
+      )}
+      <div className="eval">
+        <table className="table table--compact">
+          <thead>
+            <tr>
+              <th />
+              <th className="num">run {left}</th>
+              <th className="num">run {right}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map(([name, f]) => (
+              <tr key={name}>
+                <td>{name}</td>
+                <td className="num">{f(ra)}</td>
+                <td className="num">{f(rb)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {da && db && (
+          <CurveChart
+            title="ROC on each run's test split"
+            series={[
+              { label: `run ${left}`, color: '#6aa7ff', points: rocPoints(badCurve(da)) },
+              { label: `run ${right}`, color: '#f0b429', points: rocPoints(badCurve(db)), dash: '5 3' },
+            ]}
+            xLabel="false-positive rate"
+            yLabel="true-positive rate"
+            testId="compare-roc"
+            diagonal
+          />
+        )}
+      </div>
+    </div>
+  );
+}
+
+export function EvaluationPanel() {
+  const store = useAppStore();
+  const runs = useApp((s) => s.runs);
+  const chartRunId = useApp((s) => s.chartRunId);
+  const detail = useApp((s) => (s.chartRunId !== null ? s.runDetails[s.chartRunId] : undefined));
+  const threshold = useApp((s) => s.threshold);
+  useEffect(() => {
+    if (chartRunId !== null && !store.getState().runDetails[chartRunId]) void store.getState().loadRunDetail(chartRunId);
+  }, [chartRunId, store]);
+  const hasDone = useMemo(() => runs.some((r) => r.status === 'done'), [runs]);
+  if (!hasDone) return null;
+  return (
+    <div className="card" data-testid="evaluation-panel">
+      <h3>Evaluation</h3>
+      <div className="eval">
+        <ConfusionMatrix />
+        {detail?.evaluation && <Curves detail={detail} threshold={threshold} />}
+      </div>
+      <CompareRuns runs={runs} />
+    </div>
+  );
+}
