@@ -26,7 +26,10 @@ interface Row {
 }
 
 const rows: Row[] = [];
-const add = (what: string, value: string, target = '', met: boolean | null = null) => rows.push({ what, value, target, met });
+const add = (what: string, value: string, target = '', met: boolean | null = null) => {
+  rows.push({ what, value, target, met });
+  process.stderr.write(`  ${what}: ${value}${met === null ? '' : met ? ' (met)' : ' (MISSED)'}\n`);
+};
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 

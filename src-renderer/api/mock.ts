@@ -13,6 +13,7 @@ import { filePath } from '../../src-shared/contract/transport';
 import type { ApiClient, CallOptions } from './client';
 import { TRAIN_DEFAULTS } from '../stores/trainDefaults';
 import { mulberry32 } from '../../src-shared/domain/random';
+import { sketchOf } from '../../src-shared/domain/thresholdSketch';
 
 export interface MockOptions {
   /** Gallery size (default 300). */
@@ -415,7 +416,12 @@ export function mockClient(options: MockOptions = {}): MockClient {
       const held = images.filter((m) => m.heldout && m.label !== null);
       const rec = recommended();
       const in_force = { threshold: curator ?? rec ?? 0.5, source: curator !== null ? ('curator' as const) : rec !== null ? ('recommended' as const) : ('default' as const) };
-      return { run_id: run.run_id, all: images.map((m) => m.p_bad), heldout: { p_bad: held.map((m) => m.p_bad), bad: held.map((m) => (m.label === 'bad' ? 1 : 0)) }, recommended: rec, best_bound: null, curator, in_force };
+      const sketch = sketchOf(
+        images.map((m) => m.p_bad),
+        { p_bad: held.map((m) => m.p_bad), bad: held.map((m) => (m.label === 'bad' ? 1 : 0)) },
+        [rec, curator, in_force.threshold],
+      );
+      return { run_id: run.run_id, sketch, recommended: rec, best_bound: null, curator, in_force };
     },
     'images.get': async ({ imageId }) => {
       const m = byId.get(imageId);

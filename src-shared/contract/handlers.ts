@@ -6,6 +6,7 @@
 import type { LabelRule, LabelValue } from '../domain/label';
 import type { FailureRow, GalleryItem, ImageDetail, ImportKind, ImportSummary, LabelBatchResult, LibraryStatus, ReviewQuery } from '../domain/library';
 import type { ClassifySummary, EmbedSummary, ExportSummary, FeatureSet, LabelIssue, RunDetail, RunSummary, ThresholdInForce, TrainRequest } from '../domain/ml';
+import type { ThresholdSketchData } from '../domain/thresholdSketch';
 import type { JobProgress } from './events';
 import type { ShellApi } from './shell';
 
@@ -78,16 +79,16 @@ export interface ReviewApi {
   /** A page of the gallery (the grid asks for pages near the viewport). */
   'review.page': { args: ReviewQuery & { offset: number; limit: number }; result: { total: number; items: GalleryItem[] } };
   /**
-   * Everything the threshold slider needs, once per run: p(bad) of every scored image (for counts)
-   * and the held-out predictions with labels (for coverage and error), the run's thresholds, and
+   * Everything the threshold slider needs, once per run: a sketch of the predictions (counts per
+   * 0.001 of p(bad) for every scored image and for the held-out labelled ones, exact counts at the
+   * thresholds below; a few KB whatever the library's size), the run's thresholds, and
    * `in_force`: the one threshold tags and filters use (core/ml/runs.ts), so no client computes one.
    */
   'review.scores': {
     args: { runId?: number };
     result: {
       run_id: number;
-      all: number[];
-      heldout: { p_bad: number[]; bad: number[] };
+      sketch: ThresholdSketchData;
       recommended: number | null;
       best_bound: number | null;
       curator: number | null;

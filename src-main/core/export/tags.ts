@@ -113,27 +113,60 @@ export function exportBundle(db: Db, opts: { bundleId: number; runId: number | n
   return { files, rows: rows.length, tagged_bad: bad, by_source, threshold: opts.threshold, run_id: opts.runId };
 }
 
-/** Final tags for every image in the library, one row per image with its first URL and EOL id. */
-export function exportLibrary(db: Db, opts: { runId: number | null; threshold: number; outDir: string }): ExportResult {
-  const rows = db
-    .prepare(
-      `SELECT i.id AS image_id, p.p_bad, l.label, l.origin,
-              (SELECT url FROM image_urls u WHERE u.image_id = i.id ORDER BY u.created_at, u.url LIMIT 1) AS url,
-              COALESCE((SELECT s.raw FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE u.image_id = i.id ORDER BY s.id LIMIT 1), '{}') AS raw,
-              (SELECT s.eol_id FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE u.image_id = i.id AND s.eol_id IS NOT NULL ORDER BY s.id LIMIT 1) AS eol_id,
-              (SELECT s.ancestry FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE u.image_id = i.id AND s.ancestry IS NOT NULL ORDER BY s.id LIMIT 1) AS ancestry
-       FROM images i LEFT JOIN predictions p ON p.run_id = ? AND p.image_id = i.id
-       LEFT JOIN labels l ON l.image_id = i.id ORDER BY i.id`,
-    )
-    .all(opts.runId ?? -1) as (Row & { eol_id: string | null; ancestry: string | null })[];
+/** Images read per query by {@link exportLibrary}: its memory does not grow with the library. */
+export const EXPORT_CHUNK_ROWS = 5000;
+
+/**
+ * Final tags for every image in the library, one row per image with its first URL and EOL id.
+ * Streamed: images are read in id order, `chunkRows` at a time (keyset, one read transaction, so
+ * the file is one consistent snapshot), and each chunk is written before the next is read.
+ * `onChunk` hears the rows written so far.
+ */
+export function exportLibrary(
+  db: Db,
+  opts: { runId: number | null; threshold: number; outDir: string; chunkRows?: number; onChunk?: (rowsWritten: number, tmpFile: string) => void },
+): ExportResult {
   ensureOutDir(opts.outDir);
-  const { tags, by_source, bad } = tally(rows, opts.threshold);
+  const chunkRows = Math.max(1, opts.chunkRows ?? EXPORT_CHUNK_ROWS);
+  const read = db.prepare<[number, number, number], Row & { eol_id: string | null; ancestry: string | null }>(
+    `SELECT i.id AS image_id, p.p_bad, l.label, l.origin,
+            (SELECT url FROM image_urls u WHERE u.image_id = i.id ORDER BY u.created_at, u.url LIMIT 1) AS url,
+            (SELECT s.eol_id FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE u.image_id = i.id AND s.eol_id IS NOT NULL ORDER BY s.id LIMIT 1) AS eol_id,
+            (SELECT s.ancestry FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE u.image_id = i.id AND s.ancestry IS NOT NULL ORDER BY s.id LIMIT 1) AS ancestry
+     FROM images i LEFT JOIN predictions p ON p.run_id = ? AND p.image_id = i.id
+     LEFT JOIN labels l ON l.image_id = i.id WHERE i.id > ? ORDER BY i.id LIMIT ?`,
+  );
   const file = path.join(opts.outDir, 'library_finaltags.tsv');
-  writeAtomic(file, [
-    tsvLine([...LIBRARY_COLUMNS, ...FINAL_COLUMNS]),
-    ...rows.map((r, i) =>
-      tsvLine([r.image_id, r.url, r.eol_id ?? '', r.ancestry ?? '', r.label ?? '', r.origin ?? '', tags[i]!.imclass, finalConfidence(r.p_bad, tags[i]!.source), tags[i]!.source, formatConfidence(r.p_bad)]),
-    ),
-  ]);
-  return { files: [file], rows: rows.length, tagged_bad: bad, by_source, threshold: opts.threshold, run_id: opts.runId };
+  const tmp = `${file}.tmp-${process.pid}`;
+  const by_source = { curator: 0, model: 0, none: 0 };
+  let bad = 0;
+  let rows = 0;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, `${tsvLine([...LIBRARY_COLUMNS, ...FINAL_COLUMNS])}\n`);
+    db.transaction(() => {
+      for (let after = -1; ; ) {
+        const chunk = read.all(opts.runId ?? -1, after, chunkRows);
+        if (!chunk.length) break;
+        let out = '';
+        for (const r of chunk) {
+          const t = finalTag({ pBad: r.p_bad, label: r.label, origin: r.origin }, opts.threshold);
+          by_source[t.source]++;
+          if (t.imclass === 'bad') bad++;
+          out += `${tsvLine([r.image_id, r.url, r.eol_id ?? '', r.ancestry ?? '', r.label ?? '', r.origin ?? '', t.imclass, finalConfidence(r.p_bad, t.source), t.source, formatConfidence(r.p_bad)])}\n`;
+        }
+        fs.writeSync(fd, out);
+        rows += chunk.length;
+        after = chunk[chunk.length - 1]!.image_id!;
+        opts.onChunk?.(rows, tmp);
+      }
+    })();
+  } catch (e) {
+    fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+  fs.closeSync(fd);
+  fs.renameSync(tmp, file);
+  return { files: [file], rows, tagged_bad: bad, by_source, threshold: opts.threshold, run_id: opts.runId };
 }

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../../src-shared/domain/ml';
-import { ThresholdIndex } from '../../../src-shared/domain/threshold';
+import { ThresholdSketch } from '../../../src-shared/domain/thresholdSketch';
 import { createCore, type Core } from '../app';
 import { DEV_DIR, DEV_IMAGES, DEV_URL_PREFIX, tempDir } from '../../../test-support/fixtures';
 
@@ -88,10 +88,10 @@ describe('the ML engine on the dev set', () => {
 
   it('the review API pages, filters and scores from the active run', async () => {
     const scores = await core.call('review.scores', {});
-    expect(scores.all).toHaveLength(567);
-    expect(scores.heldout.p_bad.length).toBe(486);
+    const index = new ThresholdSketch(scores.sketch);
+    expect(index.size).toBe(567);
+    expect(index.heldoutSize).toBe(486);
     const t = 0.5;
-    const index = new ThresholdIndex(scores.all);
     const page = await core.call('review.page', { predicted: 'bad', threshold: t, offset: 0, limit: 50, sort: 'confidence' });
     expect(page.total).toBe(index.flagged(t));
     expect(page.items).toHaveLength(50);

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ThresholdSource } from '../../../src-shared/domain/ml';
+import { ThresholdSketch } from '../../../src-shared/domain/thresholdSketch';
 import { tempDir } from '../../../test-support/fixtures';
 import { seedLibrary, SEED_URL_PREFIX, type SeededLibrary, type SeedOptions } from '../../../test-support/seedLibrary';
 import { chooseThreshold, RunStore } from './runs';
@@ -50,7 +51,9 @@ describe('the threshold in force', () => {
     const scores = await l.core.call('review.scores', {});
     const inForce = given ?? scores.in_force.threshold;
     if (given === undefined) expect(scores.in_force).toEqual({ threshold: expected, source: name });
-    const sliderCount = scores.all.filter((p) => p >= inForce).length;
+    const sketch = new ThresholdSketch(scores.sketch);
+    expect(sketch.exact(inForce)).toBe(true);
+    const sliderCount = sketch.flagged(inForce);
 
     // The gallery filter.
     const gallery = await galleryBad(l, given);

@@ -1,0 +1,338 @@
+/**
+ * Gallery pages that stay fast at a million images.
+ *
+ * - Each query is driven by the index that already has its order: predictions (run_id, p_bad)
+ *   for the confidence sort, label_issues (run_id, rank) for the issues view, images' rowid for
+ *   the id sort; joins are lookups by primary key. The general query (a sort over every match)
+ *   is left only for combinations no index orders (e.g. confidence with unscored images).
+ * - Keyset paging: the server remembers the sort key of the last item of every page it served
+ *   (per query and data version), and the next page starts after that key instead of skipping
+ *   OFFSET rows. A jump far down the grid skips only from the nearest page it knows.
+ * - The total is counted once per query and data version (labels, predictions or imports
+ *   changing bump the version), not on every page.
+ * - The taxon filter matches the distinct ancestries (`taxa`, migration 009) and caches the
+ *   matching image ids in a temporary table, so its pages cost no JSON parsing.
+ *
+ * Ties in the sort key are broken by image id in the same direction, so the order is total and
+ * every image appears exactly once across pages.
+ */
+import type { GalleryItem, ReviewQuery } from '../../../src-shared/domain/library';
+import type { Db } from '../db/open';
+
+export interface PageArgs extends ReviewQuery {
+  offset: number;
+  limit: number;
+}
+
+export const MAX_PAGE = 1000;
+
+/** The query a page request becomes: items SQL (without keyset, ORDER and LIMIT), count SQL, sort key. */
+export interface PagePlan {
+  kind: 'predictions' | 'issues' | 'id' | 'general';
+  select: string;
+  count: string;
+  where: string[];
+  params: Record<string, unknown>;
+  order: string;
+  /** Keyset condition on @k0, @k1 (the last key before the page), or null (OFFSET only). */
+  after: string | null;
+  key: (item: GalleryItem) => [number, number];
+}
+
+const ITEM_COLUMNS = (id: string) => `${id} AS image_id, p.p_bad, l.label, l.origin, i.rating_class, li.rank AS issue_rank, i.width, i.height,
+  (SELECT s.eol_id FROM image_urls u JOIN source_rows s ON s.url = u.url
+   WHERE u.image_id = ${id} AND s.eol_id IS NOT NULL AND s.eol_id != '' ORDER BY s.id LIMIT 1) AS eol_id`;
+
+const escapeLike = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** Whether a query can only match scored images (so unscored ones need not be ordered after them). */
+const needsPrediction = (q: ReviewQuery) => q.predicted === 'bad' || q.predicted === 'good' || (q.outcome !== undefined && ['tp', 'fp', 'tn', 'fn'].includes(q.outcome));
+
+/**
+ * WHERE clauses for the filters of `q`, with `id` the image id column of the driving table.
+ * The taxon filter reads the temporary table `qc_taxon_match` (see {@link GalleryPager}).
+ */
+export function filterClauses(
+  q: ReviewQuery,
+  id: string,
+  /** Table alias whose label and origin columns the filters read: `l` (labels) or `p` (the copies on predictions). */
+  lab = 'l',
+): { clauses: string[]; params: Record<string, unknown>; needsLabels: boolean; needsIssues: boolean; needsPredictions: boolean } {
+  const clauses: string[] = [];
+  const params: Record<string, unknown> = {};
+  let needsLabels = false;
+  if (q.predicted === 'bad') clauses.push('p.p_bad >= @t');
+  if (q.predicted === 'good') clauses.push('p.p_bad < @t');
+  const outcome: Record<string, string> = {
+    tp: `p.p_bad >= @t AND ${lab}.label = 'bad'`,
+    fp: `p.p_bad >= @t AND ${lab}.label = 'good'`,
+    tn: `p.p_bad < @t AND ${lab}.label = 'good'`,
+    fn: `p.p_bad < @t AND ${lab}.label = 'bad'`,
+    unlabeled: `${lab}.label IS NULL`,
+  };
+  if (q.outcome && outcome[q.outcome]) {
+    clauses.push(outcome[q.outcome]!);
+    needsLabels = true;
+  }
+  if (q.taxon?.trim()) {
+    clauses.push(`${id} IN (SELECT image_id FROM temp.qc_taxon_match)`);
+    params.taxon = q.taxon.trim(); // not read by the SQL (the table holds the matches); keys the caches
+  }
+  if (q.origin && q.origin !== 'any') {
+    clauses.push(`${lab}.origin = @origin`);
+    params.origin = q.origin;
+    needsLabels = true;
+  }
+  if (q.label && q.label !== 'any') {
+    needsLabels = true;
+    if (q.label === 'none') clauses.push(`${lab}.label IS NULL`);
+    else {
+      clauses.push(`${lab}.label = @label`);
+      params.label = q.label;
+    }
+  }
+  if (q.issuesOnly) {
+    // Open issues only: the label unchanged since the run and no curator verdict on it (label_reviews).
+    clauses.push(`li.rank IS NOT NULL AND li.given = l.label AND NOT EXISTS (SELECT 1 FROM label_reviews rv WHERE rv.image_id = ${id} AND rv.label = l.label)`);
+    needsLabels = true;
+  }
+  if (q.importId !== undefined) {
+    // Images this import stored, or whose rows it read (a re-import touches images stored earlier).
+    clauses.push(
+      `EXISTS (SELECT 1 FROM image_urls u LEFT JOIN source_rows s ON s.url = u.url
+       WHERE u.image_id = ${id} AND (u.import_id = @importId OR s.import_id = @importId))`,
+    );
+    params.importId = q.importId;
+  }
+  if (q.bundleId !== undefined) {
+    clauses.push(`EXISTS (SELECT 1 FROM bundle_items b JOIN source_rows s ON s.id = b.source_row_id JOIN image_urls u ON u.url = s.url WHERE b.bundle_id = @bundle AND u.image_id = ${id})`);
+    params.bundle = q.bundleId;
+  }
+  return { clauses, params, needsLabels, needsIssues: Boolean(q.issuesOnly), needsPredictions: needsPrediction(q) };
+}
+
+/**
+ * The plan for a query. `allScored`: every image has a prediction of the run (then the
+ * confidence order needs no tail of unscored images). `taxonDriven`: the taxon matches few
+ * images, so the page starts from them and sorts them rather than walking the whole index.
+ */
+export function planPage(q: ReviewQuery, runId: number | null, threshold: number, opts: { allScored: boolean | (() => boolean); taxonDriven?: boolean }): PagePlan {
+  const desc = q.order !== 'asc';
+  const dir = desc ? 'DESC' : 'ASC';
+  const cmp = desc ? '<' : '>';
+  const base = { run: runId ?? -1, t: threshold };
+  const sort = q.sort ?? 'confidence';
+
+  if (runId !== null && q.issuesOnly && sort === 'issue-rank') {
+    const f = filterClauses(q, 'li.image_id');
+    const rankDir = q.order === 'desc' ? 'DESC' : 'ASC';
+    return {
+      kind: 'issues',
+      select: `SELECT ${ITEM_COLUMNS('li.image_id')} FROM label_issues li JOIN images i ON i.id = li.image_id JOIN labels l ON l.image_id = li.image_id
+        LEFT JOIN predictions p ON p.run_id = li.run_id AND p.image_id = li.image_id`,
+      count: `SELECT COUNT(*) AS n FROM label_issues li ${f.needsLabels ? 'JOIN labels l ON l.image_id = li.image_id' : ''}
+        LEFT JOIN predictions p ON p.run_id = li.run_id AND p.image_id = li.image_id`,
+      where: ['li.run_id = @run', ...f.clauses],
+      params: { ...base, ...f.params },
+      order: `li.rank ${rankDir}, li.image_id ${rankDir}`,
+      after: `li.rank ${q.order === 'desc' ? '<' : '>'}= @k0 AND (li.rank ${q.order === 'desc' ? '<' : '>'} @k0 OR li.image_id ${q.order === 'desc' ? '<' : '>'} @k1)`,
+      key: (it) => [it.issue_rank ?? 0, it.image_id],
+    };
+  }
+
+  if (runId !== null && sort === 'confidence' && (needsPrediction(q) || (typeof opts.allScored === 'function' ? opts.allScored() : opts.allScored))) {
+    // Filters read the label and origin copied onto each prediction (migration 009), and the index
+    // named is the one whose order is the sort within the filter: the planner may otherwise take
+    // another index and sort every match.
+    const f = filterClauses(q, 'p.image_id', 'p');
+    const labelled = (q.label !== undefined && q.label !== 'any') || (q.outcome !== undefined && q.outcome !== 'all');
+    const index = labelled ? 'predictions_run_label_p' : q.origin && q.origin !== 'any' ? 'predictions_run_origin_p' : 'predictions_run_p';
+    const from = opts.taxonDriven ? 'temp.qc_taxon_match tm CROSS JOIN predictions p ON p.run_id = @run AND p.image_id = tm.image_id' : `predictions p INDEXED BY ${index}`;
+    return {
+      kind: 'predictions',
+      select: `SELECT ${ITEM_COLUMNS('p.image_id')} FROM ${from} JOIN images i ON i.id = p.image_id JOIN labels l ON l.image_id = p.image_id
+        LEFT JOIN label_issues li ON li.run_id = p.run_id AND li.image_id = p.image_id`,
+      count: `SELECT COUNT(*) AS n FROM ${from}
+        ${f.needsIssues ? 'LEFT JOIN label_issues li ON li.run_id = p.run_id AND li.image_id = p.image_id' : ''}`,
+      where: ['p.run_id = @run', ...f.clauses],
+      params: { ...base, ...f.params },
+      order: `p.p_bad ${dir}, p.image_id ${dir}`,
+      // Spelled out with a plain bound on p_bad (a row-value comparison can lead the planner off the index's order).
+      after: `p.p_bad ${cmp}= @k0 AND (p.p_bad ${cmp} @k0 OR p.image_id ${cmp} @k1)`,
+      key: (it) => [it.p_bad ?? 0, it.image_id],
+    };
+  }
+
+  const joins = `JOIN labels l ON l.image_id = i.id
+    LEFT JOIN predictions p ON p.run_id = @run AND p.image_id = i.id
+    LEFT JOIN label_issues li ON li.run_id = @run AND li.image_id = i.id`;
+  const f = filterClauses(q, 'i.id');
+  // Every image has a labels row (imports write one), so the count joins only what the filters read.
+  const countJoins = `${f.needsLabels ? 'JOIN labels l ON l.image_id = i.id' : ''}
+    ${f.needsPredictions ? 'JOIN predictions p ON p.run_id = @run AND p.image_id = i.id' : ''}
+    ${f.needsIssues ? 'JOIN label_issues li ON li.run_id = @run AND li.image_id = i.id' : ''}`;
+  if (sort === 'id') {
+    return {
+      kind: 'id',
+      select: `SELECT ${ITEM_COLUMNS('i.id')} FROM images i ${joins}`,
+      count: `SELECT COUNT(*) AS n FROM images i ${countJoins}`,
+      where: f.clauses,
+      params: { ...base, ...f.params },
+      order: `i.id ${dir}`,
+      after: `i.id ${cmp} @k1`,
+      key: (it) => [0, it.image_id],
+    };
+  }
+  // What no index orders: confidence with unscored images last, or the issue rank over everything.
+  const order = sort === 'issue-rank' ? `li.rank IS NULL, li.rank ${q.order === 'desc' ? 'DESC' : 'ASC'}, i.id` : `p.p_bad IS NULL, p.p_bad ${dir}, i.id`;
+  return {
+    kind: 'general',
+    select: `SELECT ${ITEM_COLUMNS('i.id')} FROM images i ${joins}`,
+    count: `SELECT COUNT(*) AS n FROM images i ${countJoins}`,
+    where: f.clauses,
+    params: { ...base, ...f.params },
+    order,
+    after: null,
+    key: (it) => [0, it.image_id],
+  };
+}
+
+interface QueryState {
+  total: number;
+  /** Index of an item → its sort key (the last item of each page served). */
+  anchors: Map<number, [number, number]>;
+}
+
+/** Share of the run's predictions under which a taxon filter drives the query from its matches. */
+const TAXON_DRIVEN_SHARE = 0.05;
+const MAX_QUERIES = 32;
+
+/**
+ * Serves `review.page` for one database connection, with the per-query caches described above.
+ * Not for concurrent use from several threads (one per core, like the connection).
+ */
+export class GalleryPager {
+  private readonly queries = new Map<string, QueryState>();
+  private cacheVersion = '';
+  private taxon: { key: string; size: number } | null = null;
+  /** Changes this pager made itself (to the temporary table): not a change of the library. */
+  private ownChanges = 0;
+  private readonly scoredCache = new Map<number, boolean>();
+
+  private readonly versionStmt;
+
+  constructor(private readonly db: Db) {
+    this.versionStmt = db.prepare<[], { dv: number; tc: number }>('SELECT (SELECT data_version FROM pragma_data_version) AS dv, total_changes() AS tc');
+  }
+
+  /** Changes whenever any connection commits to the library (or this one changes anything). */
+  version(): string {
+    const { dv, tc } = this.versionStmt.get()!;
+    return `${dv}:${tc - this.ownChanges}`;
+  }
+
+  private syncVersion(): void {
+    const v = this.version();
+    if (v !== this.cacheVersion) {
+      this.cacheVersion = v;
+      this.queries.clear();
+      this.scoredCache.clear();
+      this.taxon = null;
+    }
+  }
+
+  /** Whether every image has a prediction of the run (predictions reference images, so equal counts say so). */
+  private allScored(runId: number): boolean {
+    let v = this.scoredCache.get(runId);
+    if (v === undefined) {
+      const images = (this.db.prepare('SELECT COUNT(*) AS n FROM images').get() as { n: number }).n;
+      v = this.predictionCount(runId) === images;
+      this.scoredCache.set(runId, v);
+    }
+    return v;
+  }
+
+  /** Fill temp.qc_taxon_match with the images whose ancestry has a value containing `taxon`; returns how many. */
+  private matchTaxon(taxon: string): number {
+    const key = `${this.cacheVersion}\u0000${taxon}`;
+    if (this.taxon?.key === key) return this.taxon.size;
+    const { db } = this;
+    db.exec('CREATE TEMP TABLE IF NOT EXISTS qc_taxon_match (image_id INTEGER PRIMARY KEY)');
+    this.ownChanges += db.prepare('DELETE FROM temp.qc_taxon_match').run().changes;
+    // Values only (never the JSON keys: "kingdom" is in every row), case-insensitive (LIKE).
+    const size = db
+      .prepare(
+        `INSERT OR IGNORE INTO temp.qc_taxon_match (image_id)
+         SELECT u.image_id FROM taxa t CROSS JOIN source_rows s ON s.taxon_id = t.id CROSS JOIN image_urls u ON u.url = s.url
+         WHERE EXISTS (SELECT 1 FROM json_tree(CASE WHEN json_valid(t.ancestry) THEN t.ancestry ELSE '{}' END) j
+                       WHERE j.type = 'text' AND j.atom LIKE @taxon ESCAPE '\\')`,
+      )
+      .run({ taxon: escapeLike(taxon) }).changes;
+    this.ownChanges += size;
+    this.taxon = { key, size };
+    return size;
+  }
+
+  /** The plan `page` would use (for tests and EXPLAIN QUERY PLAN). */
+  plan(q: ReviewQuery, runId: number | null, threshold: number): PagePlan {
+    this.syncVersion();
+    const allScored = () => runId !== null && this.allScored(runId);
+    let taxonDriven = false;
+    if (q.taxon?.trim()) {
+      const size = this.matchTaxon(q.taxon.trim());
+      if (runId !== null) {
+        const scored = this.predictionCount(runId);
+        taxonDriven = size < TAXON_DRIVEN_SHARE * scored;
+      }
+    }
+    return planPage(q, runId, threshold, { allScored, taxonDriven });
+  }
+
+  private predictionCount(runId: number): number {
+    const key = `count:${runId}`;
+    const cached = this.queries.get(key);
+    if (cached) return cached.total;
+    const n = (this.db.prepare('SELECT COUNT(*) AS n FROM predictions WHERE run_id = ?').get(runId) as { n: number }).n;
+    this.queries.set(key, { total: n, anchors: new Map() });
+    return n;
+  }
+
+  page(args: PageArgs, runId: number | null, threshold: number): { total: number; items: GalleryItem[] } {
+    const limit = Math.max(0, Math.min(MAX_PAGE, Math.floor(args.limit)));
+    const offset = Math.max(0, Math.floor(args.offset));
+    const plan = this.plan(args, runId, threshold);
+    const where = plan.where.length ? `WHERE ${plan.where.join(' AND ')}` : '';
+    const sig = JSON.stringify([plan.select, where, plan.order, plan.params]);
+    let state = this.queries.get(sig);
+    if (!state) {
+      const total = (this.db.prepare(`${plan.count} ${where}`).get(plan.params) as { n: number }).n;
+      state = { total, anchors: new Map() };
+      if (this.queries.size >= MAX_QUERIES) this.queries.delete(this.queries.keys().next().value as string);
+      this.queries.set(sig, state);
+    }
+    if (limit === 0 || offset >= state.total) return { total: state.total, items: [] };
+
+    // Start after the nearest known key before `offset`.
+    let from = -1;
+    let key: [number, number] | null = null;
+    if (plan.after) {
+      for (const [i, k] of state.anchors) {
+        if (i < offset && i > from) {
+          from = i;
+          key = k;
+        }
+      }
+    }
+    const conds = [...plan.where];
+    const params: Record<string, unknown> = { ...plan.params, limit, skip: offset - from - 1 };
+    if (key && plan.after) {
+      conds.push(plan.after);
+      params.k0 = key[0];
+      params.k1 = key[1];
+    }
+    const sql = `${plan.select} ${conds.length ? `WHERE ${conds.join(' AND ')}` : ''} ORDER BY ${plan.order} LIMIT @limit OFFSET @skip`;
+    const items = this.db.prepare(sql).all(params) as GalleryItem[];
+    if (items.length && plan.after) state.anchors.set(offset + items.length - 1, plan.key(items[items.length - 1]!));
+    return { total: state.total, items };
+  }
+}
