@@ -13,6 +13,7 @@ import { openDatabase, type Db } from '../db/open';
 import { createCore } from '../app';
 import { libraryPaths } from '../paths';
 import { DEV_IMAGES, DEV_URL_PREFIX, REPO_ROOT, devRatings, tempDir } from '../../../test-support/fixtures';
+import { startImageServer } from '../../../test-support/image-server';
 
 interface Report {
   role: string;
@@ -38,6 +39,21 @@ function worker(job: object): Promise<{ code: number | null; report: Report | nu
       resolve({ code, report, stderr: err });
     });
   });
+}
+
+/** Every import-origin label is the one the image's rows give under the rule stored now. */
+function importLabelsFollowTheRule(db: Db): number {
+  const rule = JSON.parse((db.prepare("SELECT value FROM settings WHERE key = 'label_rule'").get() as { value: string }).value) as LabelRule;
+  const evidence = db.prepare<[number], { rating: number | null; exemplar: number; folder_label: Label | null }>(
+    'SELECT s.rating, s.exemplar, s.folder_label FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE u.image_id = ?',
+  );
+  const importLabels = db.prepare("SELECT image_id, label FROM labels WHERE origin = 'import'").all() as { image_id: number; label: Label | null }[];
+  for (const { image_id, label } of importLabels) {
+    const rows = evidence.all(image_id);
+    const want = deriveLabel({ ratings: rows.filter((x) => x.rating !== null).map((x) => x.rating!), exemplar: rows.some((x) => x.exemplar === 1), folderLabels: [] }, rule).label;
+    expect(label, `image ${image_id}`).toBe(want);
+  }
+  return importLabels.length;
 }
 
 function ratingsFile(file: string, rows: ReturnType<typeof devRatings>): void {
@@ -104,19 +120,32 @@ describe('8 processes on one library', () => {
       expect((db.prepare('SELECT COUNT(*) AS n FROM images').get() as { n: number }).n).toBe(280);
 
       // Every import label follows the rule in force now (rules changed during the imports included).
-      const rule = JSON.parse((db.prepare("SELECT value FROM settings WHERE key = 'label_rule'").get() as { value: string }).value) as LabelRule;
-      const evidence = db.prepare<[number], { rating: number | null; exemplar: number; folder_label: Label | null }>(
-        'SELECT s.rating, s.exemplar, s.folder_label FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE u.image_id = ?',
-      );
-      const importLabels = db.prepare("SELECT image_id, label FROM labels WHERE origin = 'import'").all() as { image_id: number; label: Label | null }[];
-      expect(importLabels.length).toBeGreaterThan(150);
-      for (const { image_id, label } of importLabels) {
-        const rows = evidence.all(image_id);
-        const want = deriveLabel({ ratings: rows.filter((x) => x.rating !== null).map((x) => x.rating!), exemplar: rows.some((x) => x.exemplar === 1), folderLabels: [] }, rule).label;
-        expect(label, `image ${image_id}`).toBe(want);
-      }
+      expect(importLabelsFollowTheRule(db)).toBeGreaterThan(150);
     } finally {
       db.close();
     }
   }, 240_000);
+
+  it('a rule changed by another connection during an import applies to the rest of that import', async () => {
+    const server = await startImageServer({ imagesDir: DEV_IMAGES, delayMs: 40 });
+    const d = tempDir();
+    const list = path.join(d, 'r.txt');
+    ratingsFile(list, all.slice(0, 80).map(([id, u, r, a]) => [id, u.replace(DEV_URL_PREFIX, `${server.base}/img/`), r, a]));
+    const importer = createCore({ dataDir: path.join(d, 'data'), ml: 'in-process' });
+    const other = createCore({ dataDir: path.join(d, 'data'), ml: 'in-process' });
+    try {
+      const running = importer.call('library.import', { source: list, concurrency: 2 });
+      while (server.totalHits() < 25) await new Promise((r) => setTimeout(r, 10));
+      await other.call('labels.setRule', { rule: { bad: [1], good: [4, 5], exemplar: 'good' } });
+      const s = await running;
+      expect(s.images_new).toBe(80);
+      expect(server.totalHits()).toBeGreaterThan(50); // most images came in after the change
+      expect(importLabelsFollowTheRule(importer.context.db)).toBe(80);
+    } finally {
+      await importer.close();
+      await other.close();
+      await server.close();
+      fs.rmSync(d, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
