@@ -1,8 +1,10 @@
 /**
  * One client of the API over any transport (Electron IPC, `qc serve`'s WebSocket): `ClientMessage`s
- * arrive as untrusted input and are validated here, each call runs through the core's one
- * dispatcher with its own AbortController (cancel aborts it, dispose aborts all), progress is
- * throttled, and `ServerMessage`s go back through `send`. Transports only carry bytes.
+ * arrive as untrusted input and their shape is validated here; each call runs through the core's
+ * one dispatcher (`Core.call`, which checks the arguments against the method's schema in
+ * src-shared/contract/schemas.ts, answering `invalid_argument` naming the field) with its own
+ * AbortController (cancel aborts it, dispose aborts all), progress is throttled, and
+ * `ServerMessage`s go back through `send`. Transports only carry bytes.
  */
 import type { JobProgress } from '../../src-shared/contract/events';
 import { toErrorShape, type QcErrorShape } from '../../src-shared/contract/errors';
