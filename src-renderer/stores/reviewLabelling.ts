@@ -8,12 +8,16 @@ export interface LabellingSlice {
   /** Label the selection (or the focused tile): optimistic, then one `labels.set`; rolled back on error. */
   setLabel(view: ViewKey, label: LabelValue): Promise<void>;
   undo(): Promise<void>;
+  /** Apply again what the last undo reverted (Shift+Z); any new label change clears it. */
+  redo(): Promise<void>;
   /** Apply label changes from the core (results, undo, `label.changed` events). */
   applyChanges(changes: readonly LabelChange[]): void;
 }
 
 export function labellingSlice(get: GetState, client: ApiClient, g: GalleryInternals, preview: { shows(ids: Iterable<number>): boolean }): LabellingSlice {
   const { itemAt, currentOf, applyPatch } = g;
+  /** What undos reverted, newest last: each the labels to put back. */
+  const redoStack: { image_id: number; label: LabelValue }[][] = [];
   return {
     async setLabel(view, label) {
       const v = get().views[view];
@@ -23,6 +27,7 @@ export function labellingSlice(get: GetState, client: ApiClient, g: GalleryInter
         if (it) ids = [it.image_id];
       }
       if (!ids.length) return;
+      redoStack.length = 0;
       const before = currentOf(ids);
       const optimistic: Patch = new Map(ids.map((id) => [id, { label, origin: 'curator' as const }]));
       applyPatch(optimistic);
@@ -58,10 +63,32 @@ export function labellingSlice(get: GetState, client: ApiClient, g: GalleryInter
           return;
         }
         get().applyChanges(r.changed);
+        redoStack.push(r.changed.map((c) => ({ image_id: c.image_id, label: c.old_label })));
         get().scheduleStatusRefresh();
-        get().toast('info', `Undone: ${r.changed.length} label${r.changed.length === 1 ? '' : 's'}`);
+        get().toast('info', `Undone: ${r.changed.length} label${r.changed.length === 1 ? '' : 's'} (Shift+Z redoes)`);
       } catch (e) {
         get().reportError(e, 'Undo');
+      }
+    },
+
+    async redo() {
+      const batch = redoStack.pop();
+      if (!batch) {
+        get().toast('info', 'Nothing to redo');
+        return;
+      }
+      try {
+        const byLabel = new Map<LabelValue, number[]>();
+        for (const c of batch) byLabel.set(c.label, [...(byLabel.get(c.label) ?? []), c.image_id]);
+        for (const [label, imageIds] of byLabel) {
+          const r = await client.call('labels.set', { imageIds, label });
+          get().applyChanges(r.changed);
+        }
+        get().scheduleStatusRefresh();
+        get().toast('info', `Redone: ${batch.length} label${batch.length === 1 ? '' : 's'}`);
+      } catch (e) {
+        redoStack.push(batch);
+        get().reportError(e, 'Redo');
       }
     },
 

@@ -1,8 +1,51 @@
 /** The large preview of the focused image with everything `images.get` knows about it. */
+import { useRef, useState } from 'react';
 import type { ImageDetail, ImageSource } from '../../../src-shared/domain/library';
 import { useApp, useAppStore, useClient } from '../../stores/app';
 import { fmtBytes, fmtDate, fmtNum } from '../../components/format';
 import { formatSignals, imageLabel } from '../../components/signals';
+
+/**
+ * The preview picture; a click shows the original at 1:1 (pan by scrolling or dragging), another
+ * click fits it again.
+ */
+function ZoomableImage({ imageId }: { imageId: number }) {
+  const client = useClient();
+  const [zoom, setZoom] = useState(false);
+  const [shown, setShown] = useState(imageId);
+  if (shown !== imageId) {
+    setShown(imageId);
+    setZoom(false);
+  }
+  const drag = useRef<{ x: number; y: number; left: number; top: number } | null>(null);
+  return (
+    <div
+      className={`preview__img${zoom ? ' preview__img--zoom' : ''}`}
+      data-testid="preview-image"
+      data-zoom={zoom ? '1:1' : 'fit'}
+      title={zoom ? 'Original at 1:1: drag or scroll to pan, click to fit' : 'Click for the original at 1:1'}
+      onPointerDown={(e) => {
+        if (!zoom) return;
+        const el = e.currentTarget;
+        drag.current = { x: e.clientX, y: e.clientY, left: el.scrollLeft, top: el.scrollTop };
+      }}
+      onPointerMove={(e) => {
+        const d = drag.current;
+        if (!d) return;
+        e.currentTarget.scrollLeft = d.left - (e.clientX - d.x);
+        e.currentTarget.scrollTop = d.top - (e.clientY - d.y);
+      }}
+      onPointerUp={(e) => {
+        const d = drag.current;
+        drag.current = null;
+        // A click (no drag) toggles between fit and 1:1.
+        if (!d || (Math.abs(e.clientX - d.x) < 4 && Math.abs(e.clientY - d.y) < 4)) setZoom((z) => !z);
+      }}
+    >
+      <img key={`${imageId}-${zoom}`} src={client.fileUrl(zoom ? 'original' : 'preview', imageId)} alt={`Image ${imageId}`} draggable={false} />
+    </div>
+  );
+}
 
 /** Ancestry is JSON from EOL: a list of names or of taxon objects; shown as `A › B › C`. */
 export function formatAncestry(raw: string | null): string | null {
@@ -162,7 +205,6 @@ function Details({ d }: { d: ImageDetail }) {
 
 export function PreviewPane() {
   const store = useAppStore();
-  const client = useClient();
   const preview = useApp((s) => s.preview);
   if (!preview.open) return null;
   const { detail, imageId } = preview;
@@ -183,9 +225,7 @@ export function PreviewPane() {
       </div>
       <div className="preview__body">
         {imageId !== null && (
-          <div className="preview__img">
-            <img key={imageId} src={client.fileUrl('preview', imageId)} alt={`Image ${imageId}`} />
-          </div>
+          <ZoomableImage imageId={imageId} />
         )}
         {preview.error && <p className="error">{preview.error}</p>}
         {detail && detail.image_id === imageId && <Details d={detail} />}

@@ -5,6 +5,8 @@ import { fmtInt } from '../../components/format';
 import { Filters } from './Filters';
 import { Gallery } from './Gallery';
 import { handleGalleryKey, useGalleryKeys } from './keys';
+import { AdvanceToggle, KeyHelp } from './KeyHelp';
+import { CompareView } from './CompareView';
 import { PreviewPane } from './PreviewPane';
 import { ThresholdSlider } from './ThresholdSlider';
 
@@ -34,7 +36,8 @@ export function SelectionBar({ view }: { view: ViewKey }) {
       <button type="button" className="btn btn--small" onClick={() => void s().undo()} data-testid="label-undo" title="Undo the last label change (Z)">
         Undo <kbd>Z</kbd>
       </button>
-      <span className="muted small selbar__help">arrows move · shift/ctrl-click select · Enter preview · Esc close</span>
+      <AdvanceToggle />
+      <span className="muted small selbar__help">arrows move · shift/ctrl-click select · Enter preview · C compare · ? all keys</span>
     </div>
   );
 }
@@ -68,6 +71,8 @@ export function ReviewScreen() {
         />
         <PreviewPane />
       </div>
+      <CompareView view="review" />
+      <KeyHelp />
     </section>
   );
 }

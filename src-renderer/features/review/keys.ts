@@ -4,6 +4,7 @@
  */
 import { useEffect } from 'react';
 import { useAppStore, type AppStore } from '../../stores/app';
+import { prefs, setPrefs } from './prefs';
 import type { ViewKey } from '../../stores/review';
 
 function isTyping(target: EventTarget | null): boolean {
@@ -37,6 +38,17 @@ export function handleGalleryKey(e: KeyLike, store: AppStore, view: ViewKey): bo
   const { cols, rows } = s.layout[view];
   const mod = e.ctrlKey || e.metaKey;
   const move = (to: number) => s.focusIndex(view, to, { extend: e.shiftKey });
+  // After B/G/U on one image, go to the next (a culling habit; toggled in the selection bar).
+  const label = (value: 'bad' | 'good' | null) => {
+    const single = v.selection.size <= 1;
+    void s.setLabel(view, value);
+    if (single && prefs().autoAdvance) s.focusIndex(view, v.focus + 1);
+  };
+  if (e.key === '?') {
+    setPrefs({ helpOpen: !prefs().helpOpen });
+    e.preventDefault();
+    return true;
+  }
   let used = true;
   switch (e.key) {
     case 'ArrowRight':
@@ -69,17 +81,25 @@ export function handleGalleryKey(e: KeyLike, store: AppStore, view: ViewKey): bo
       s.openPreview(view);
       break;
     case 'Escape':
-      if (s.preview.open) s.closePreview();
+      if (prefs().helpOpen) setPrefs({ helpOpen: false });
+      else if (prefs().compare) setPrefs({ compare: null });
+      else if (s.preview.open) s.closePreview();
       else s.clearSelection(view);
       break;
     default: {
       if (e.altKey) return false;
       const k = e.key.toLowerCase();
-      if (k === 'z' && !e.shiftKey) void s.undo();
+      if (k === 'z' && !e.shiftKey && !mod) void s.undo();
+      else if (k === 'z' && e.shiftKey && !mod) void s.redo();
+      else if (k === 'a' && mod) void s.selectRange(view, 0, Math.max(0, (v.total ?? 1) - 1));
       else if (mod) used = false;
-      else if (k === 'b') void s.setLabel(view, 'bad');
-      else if (k === 'g') void s.setLabel(view, 'good');
-      else if (k === 'u') void s.setLabel(view, null);
+      else if (k === 'c') {
+        const ids = [...v.selection];
+        if (ids.length >= 2 && ids.length <= 4) setPrefs({ compare: prefs().compare ? null : ids });
+        else s.toast('info', 'Select 2 to 4 images (Ctrl-click or Shift+arrows), then press C to compare them side by side');
+      } else if (k === 'b') label('bad');
+      else if (k === 'g') label('good');
+      else if (k === 'u') label(null);
       else used = false;
     }
   }

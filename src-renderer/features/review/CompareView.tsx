@@ -1,0 +1,33 @@
+/** 2–4 selected images side by side at preview size (C toggles, Escape closes), with p(bad) and label. */
+import { useApp, useClient } from '../../stores/app';
+import type { ViewKey } from '../../stores/review';
+import { fmtNum } from '../../components/format';
+import { imageLabel } from '../../components/signals';
+import { setPrefs, usePrefs } from './prefs';
+
+export function CompareView({ view }: { view: ViewKey }) {
+  const { compare } = usePrefs();
+  const client = useClient();
+  const items = useApp((s) => s.views[view].pages);
+  if (!compare) return null;
+  const byId = new Map<number, { p_bad: number | null; label: string | null; eol_id?: string | null }>();
+  for (const page of items.values()) for (const it of page) if (compare.includes(it.image_id)) byId.set(it.image_id, it);
+  const cols = compare.length <= 2 ? compare.length : 2;
+  return (
+    <div className="overlay" role="dialog" aria-label="Compare images" data-testid="compare-view" data-ids={compare.join(',')} onClick={() => setPrefs({ compare: null })}>
+      <div className="compare-view" style={{ gridTemplateColumns: `repeat(${cols}, 1fr)` }} onClick={(e) => e.stopPropagation()}>
+        {compare.map((id) => {
+          const it = byId.get(id);
+          return (
+            <figure key={id} className="compare-view__cell" data-testid={`compare-cell-${id}`}>
+              <img src={client.fileUrl('preview', id)} alt={`Image ${id}`} />
+              <figcaption className="compare-view__cap">
+                {imageLabel({ image_id: id, eol_id: it?.eol_id ?? null })} · p(bad) {fmtNum(it?.p_bad ?? null)} · {it?.label ?? 'no label'}
+              </figcaption>
+            </figure>
+          );
+        })}
+      </div>
+    </div>
+  );
+}
