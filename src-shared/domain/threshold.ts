@@ -160,6 +160,20 @@ export function clopperPearsonUpperAtMost(errors: number, trials: number, target
   return regularizedIncompleteBeta(target, errors + 1, trials - errors) >= confidence;
 }
 
+/**
+ * Two-sided Clopper–Pearson interval for an error rate (each tail (1 − confidence) / 2): the error
+ * bar of an observed fp / flagged. [0, 1] when there are no trials.
+ */
+export function clopperPearsonInterval(errors: number, trials: number, confidence = DEFAULT_CONFIDENCE): [number, number] {
+  checkCounts(errors, trials);
+  checkConfidence(confidence);
+  if (trials === 0) return [0, 1];
+  const tail = (1 - confidence) / 2;
+  const lower = errors === 0 ? 0 : inverseRegularizedIncompleteBeta(tail, errors, trials - errors + 1);
+  const upper = errors === trials ? 1 : inverseRegularizedIncompleteBeta(1 - tail, errors + 1, trials - errors);
+  return [lower, upper];
+}
+
 function checkCounts(errors: number, trials: number): void {
   if (!Number.isInteger(trials) || trials < 0) throw new RangeError(`trials must be a whole number ≥ 0, got ${trials}`);
   if (!Number.isInteger(errors) || errors < 0 || errors > trials) throw new RangeError(`errors must be a whole number in 0..${trials}, got ${errors}`);
@@ -214,6 +228,21 @@ export interface RecommendOptions {
   targetError?: number;
   /** Confidence of that proof (default 0.95). */
   confidence?: number;
+}
+
+export interface EstimateOptions {
+  /** The error the observed (point-estimate) error must stay under (default 0.05). */
+  targetError?: number;
+  /** Confidence of the error bar (default 0.95). */
+  confidence?: number;
+  /** Fewest flagged images a point estimate is trusted on (default 10): below it one error swings the estimate by ≥ 10 points. */
+  minFlagged?: number;
+}
+
+/** A point-estimate threshold: observed error ≤ target, with its two-sided error bar. */
+export interface EstimatedThresholdStats extends LabelledThresholdStats {
+  /** Two-sided Clopper–Pearson interval of the error at the chosen confidence. */
+  errorInterval: [number, number];
 }
 
 /**
@@ -336,6 +365,26 @@ export class ThresholdIndex {
       return false;
     });
     return found === null ? null : (this.at(found, confidence) as LabelledThresholdStats);
+  }
+
+  /**
+   * The point-estimate view: the lowest threshold whose OBSERVED error on these predictions is
+   * ≤ targetError ("estimated precision ≥ 95%") with at least minFlagged images flagged, plus the
+   * two-sided error bar. It catches more than {@link recommend} (which must PROVE the target at
+   * the confidence) and says less: the bar shows how far the true error may be from the estimate,
+   * and it narrows as labels are added. Null when no threshold qualifies.
+   */
+  estimate(options: EstimateOptions = {}): EstimatedThresholdStats | null {
+    const targetError = options.targetError ?? DEFAULT_TARGET_ERROR;
+    const confidence = options.confidence ?? DEFAULT_CONFIDENCE;
+    const minFlagged = options.minFlagged ?? 10;
+    if (!this.labelled) throw new Error('ThresholdIndex.estimate needs labels; this index was built from scores alone');
+    if (!(targetError >= 0 && targetError <= 1)) throw new RangeError(`targetError must be in 0..1, got ${targetError}`);
+    checkConfidence(confidence);
+    const found = forEachCut(this.pos, this.neg, (_score, tp, fp) => tp + fp >= minFlagged && fp <= targetError * (tp + fp) + 1e-9);
+    if (found === null) return null;
+    const st = this.at(found, confidence) as LabelledThresholdStats;
+    return { ...st, errorInterval: clopperPearsonInterval(st.fp, st.flagged, confidence) };
   }
 
   private stats(threshold: number, tp: number, fp: number, confidence: number): LabelledThresholdStats {

@@ -4,13 +4,13 @@
  * the backbone on batches while the next batch is being decoded. Pure computation: it returns
  * vectors; the main thread stores them (only the main thread writes SQLite).
  */
-import fs from 'node:fs';
 import type { FeatureSet } from '../../../src-shared/domain/ml';
 import type { Backbone } from './backbone/runtime';
-import { decodeRgb, PREPROCESS_VERSION, resizeToInput, type RgbImage } from './backbone/preprocess';
-import { CROP_COUNT, nativeCrops } from './features/crops';
-import { explainSignals, qualitySignals, SIGNALS_VERSION, signalVector, type QualitySignals } from './features/signals';
-import { dHash } from './dhash';
+import { PREPROCESS_VERSION } from './backbone/preprocess';
+import { CROP_COUNT } from './features/crops';
+import { SIGNALS_VERSION, type QualitySignals } from './features/signals';
+import type { SyntheticSpec } from './distort';
+import { DecodeCache, type Prepared, prepareImage, type PrepareOptions } from './prepare';
 import type { FeatureKey } from './featureStore';
 
 /** Images whose crops go through the backbone in one call (4 × 5 = 20 crops). */
@@ -28,6 +28,8 @@ export interface EmbedItem {
   sha: string;
   /** Absolute path of the original. */
   file: string;
+  /** A synthetic copy of `file` (augment.ts): `sha` is then its feature-cache key, not a picture's hash. */
+  synthetic?: SyntheticSpec;
 }
 
 export interface EmbedResult {
@@ -47,26 +49,8 @@ export interface EmbedOptions {
   sets: readonly FeatureSet[];
   batchSize?: number;
   signal?: AbortSignal;
-}
-
-interface Decoded {
-  item: EmbedItem;
-  img: RgbImage | null;
-  bytes: number;
-  error?: string;
-}
-
-async function decodeAll(items: EmbedItem[]): Promise<Decoded[]> {
-  return Promise.all(
-    items.map(async (item) => {
-      try {
-        const buf = await fs.promises.readFile(item.file);
-        return { item, img: await decodeRgb(buf), bytes: buf.length };
-      } catch (e) {
-        return { item, img: null, bytes: 0, error: (e as Error).message };
-      }
-    }),
-  );
+  /** Prepares one image (a worker pool's `prepare`); default: in this thread. */
+  prepare?: (item: EmbedItem, opts: PrepareOptions) => Promise<Prepared>;
 }
 
 /** Mean and max over the crops of each image: n×CROP_COUNT×dim → n×2dim. */
@@ -89,54 +73,65 @@ export function poolCrops(emb: Float32Array, n: number, dim: number, count = CRO
   return out;
 }
 
-/** Embed `items` batch by batch (decode of batch i+1 overlaps inference of batch i). */
+/**
+ * Embed `items` batch by batch. Images are prepared (decode, resize, crops, signals: prepare.ts) up
+ * to two batches ahead of the backbone, by `opts.prepare` (a worker pool) or in this thread, so the
+ * backbone's batch i runs while batch i+1 is being prepared; memory stays bounded by that window.
+ */
 export async function* embedBatches(backbone: Backbone | null, items: EmbedItem[], opts: EmbedOptions): AsyncGenerator<EmbedResult[]> {
   const size = opts.batchSize ?? 16;
   const wantWhole = opts.sets.includes('whole');
   const wantCrops = opts.sets.includes('crops');
-  const wantSignals = opts.sets.includes('signals');
   if ((wantWhole || wantCrops) && !backbone) throw new Error('embedBatches: a backbone is needed for whole-image or crop features');
-  const px = (backbone?.inputSize ?? 224) ** 2 * 3;
-  const batches: EmbedItem[][] = [];
-  for (let i = 0; i < items.length; i += size) batches.push(items.slice(i, i + size));
-
-  let next: Promise<Decoded[]> | null = batches.length ? decodeAll(batches[0]!) : null;
-  for (let b = 0; b < batches.length; b++) {
-    if (opts.signal?.aborted) return;
-    const decoded = await next!;
-    next = b + 1 < batches.length ? decodeAll(batches[b + 1]!) : null;
-    const ok = decoded.filter((d) => d.img);
-    const results = new Map<string, EmbedResult>();
-    for (const d of decoded) {
-      if (!d.img) results.set(d.item.sha, { sha: d.item.sha, dhash: '', width: 0, height: 0, error: d.error ?? 'cannot decode' });
-      else results.set(d.item.sha, { sha: d.item.sha, dhash: dHash(d.img), width: d.img.width, height: d.img.height });
+  const inputSize = backbone?.inputSize ?? 224;
+  const px = inputSize ** 2 * 3;
+  const popts: PrepareOptions = { sets: opts.sets, inputSize };
+  const cache = new DecodeCache(4);
+  const prepare = opts.prepare ?? ((item: EmbedItem, o: PrepareOptions) => prepareImage(item, o, cache));
+  const ahead = 2 * size;
+  const pending: Promise<Prepared>[] = [];
+  let next = 0;
+  const fill = () => {
+    while (next < items.length && pending.length < ahead) pending.push(prepare(items[next++]!, popts));
+  };
+  fill();
+  while (pending.length) {
+    if (opts.signal?.aborted) {
+      await Promise.allSettled(pending);
+      return;
     }
+    const batch = await Promise.all(pending.splice(0, Math.min(size, pending.length)));
+    fill(); // the next batch prepares while the backbone runs this one
+    const results: EmbedResult[] = batch.map((p) =>
+      p.error
+        ? { sha: p.sha, dhash: '', width: 0, height: 0, error: p.error }
+        : {
+            sha: p.sha,
+            dhash: p.dhash,
+            width: p.width,
+            height: p.height,
+            ...(p.signals && { signals: p.signals, rawSignals: p.rawSignals!, reasons: p.reasons! }),
+          },
+    );
+    const ok = batch.map((p, i) => ({ p, r: results[i]! })).filter(({ p }) => !p.error);
     if (wantWhole && ok.length) {
-      const input = new Float32Array(ok.length * px);
-      ok.forEach((d, j) => resizeToInput(d.img!, backbone!.inputSize, input, j * px));
+      const input = ok.length === 1 ? ok[0]!.p.whole! : new Float32Array(ok.length * px);
+      if (ok.length > 1) ok.forEach(({ p }, j) => input.set(p.whole!, j * px));
       const out = await backbone!.embed(input, ok.length);
-      ok.forEach((d, j) => (results.get(d.item.sha)!.whole = out.slice(j * backbone!.dim, (j + 1) * backbone!.dim)));
+      const dim = backbone!.dim;
+      ok.forEach(({ r }, j) => (r.whole = out.slice(j * dim, (j + 1) * dim)));
     }
     if (wantCrops && ok.length) {
       // A few images' crops per backbone call: activation memory grows with the batch (5 crops each).
-      const w = backbone!.dim * 2;
+      const dim = backbone!.dim;
       for (let start = 0; start < ok.length; start += CROP_IMAGES_PER_CALL) {
         const part = ok.slice(start, start + CROP_IMAGES_PER_CALL);
-        const input = new Float32Array(part.length * CROP_COUNT * px);
-        part.forEach((d, j) => nativeCrops(d.img!, { size: backbone!.inputSize }, input, j * CROP_COUNT * px));
-        const pooled = poolCrops(await backbone!.embed(input, part.length * CROP_COUNT), part.length, backbone!.dim);
-        part.forEach((d, j) => (results.get(d.item.sha)!.crops = pooled.slice(j * w, (j + 1) * w)));
+        const input = part.length === 1 ? part[0]!.p.crops! : new Float32Array(part.length * CROP_COUNT * px);
+        if (part.length > 1) part.forEach(({ p }, j) => input.set(p.crops!, j * CROP_COUNT * px));
+        const pooled = poolCrops(await backbone!.embed(input, part.length * CROP_COUNT), part.length, dim);
+        part.forEach(({ r }, j) => (r.crops = pooled.slice(j * 2 * dim, (j + 1) * 2 * dim)));
       }
     }
-    if (wantSignals) {
-      for (const d of ok) {
-        const s = qualitySignals(d.img!, { bytes: d.bytes });
-        const r = results.get(d.item.sha)!;
-        r.rawSignals = s;
-        r.signals = signalVector(s);
-        r.reasons = explainSignals(s);
-      }
-    }
-    yield decoded.map((d) => results.get(d.item.sha)!);
+    yield results;
   }
 }

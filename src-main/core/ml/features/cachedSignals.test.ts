@@ -7,7 +7,7 @@ import { seedLibrary, type SeededLibrary } from '../../../../test-support/seedLi
 import { decodeRgb } from '../backbone/preprocess';
 import { featureKey } from '../embed';
 import { FeatureStore } from '../featureStore';
-import { baseSignalsFromVector } from './cachedSignals';
+import { baseSignalsFromVector, detectorsFromVector } from './cachedSignals';
 import { explainSignals, qualitySignals, signalVector } from './signals';
 
 /** A few dev photos with different defects (and good ones), by truth.tsv's degradation. */
@@ -33,17 +33,18 @@ describe('cached quality signals', () => {
     expect(photos.length).toBeGreaterThanOrEqual(5);
     for (const { file } of photos) {
       const s = qualitySignals(await decodeRgb(file), { bytes: fs.statSync(file).size });
-      const back = baseSignalsFromVector(signalVector(s))!;
+      const v = signalVector(s);
+      const back = baseSignalsFromVector(v)!;
       for (const k of ['sharpness', 'relSharpness', 'noise', 'blockiness', 'meanLuma', 'contrast', 'colourfulness', 'width', 'height', 'bytesPerPixel'] as const) {
         expect(back[k]).toBeCloseTo(s[k], Math.abs(s[k]) > 100 ? 0 : 3);
       }
-      expect(explainSignals(back)).toEqual(explainSignals(s));
+      expect(explainSignals({ ...back, generic: { detectors: detectorsFromVector(v)! } })).toEqual(explainSignals(s));
     }
     expect(baseSignalsFromVector(new Float32Array(3))).toBeNull();
   });
 
   it('images.get reads the cached signals (the original is not even on disk) and shows none when nothing is cached', async () => {
-    lib = seedLibrary({ images: 3 });
+    lib = seedLibrary({ images: 3, features: false });
     const { db } = lib.core.context;
     const [a, b] = lib.images;
     const file = path.join(DEV_IMAGES, '9000002.jpg'); // noise

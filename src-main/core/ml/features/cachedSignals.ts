@@ -8,10 +8,20 @@
 import type { Db } from '../../db/open';
 import { featureKey } from '../embed';
 import { FeatureStore } from '../featureStore';
+import { DETECTOR_NAMES, type DefectScores } from './generic';
 import { explainSignals, SIGNAL_NAMES, type QualitySignals, type SignalReason } from './signals';
 
 /** The base signals (everything but the distortion-generic block). */
 export type BaseSignals = Omit<QualitySignals, 'generic'>;
+
+/** The defect detectors stored in a signals vector (signalVector's last block; impulse stored as log(1e-5 + share)). */
+export function detectorsFromVector(v: Float32Array): DefectScores | null {
+  if (v.length !== SIGNAL_NAMES.length) return null;
+  const first = SIGNAL_NAMES.length - DETECTOR_NAMES.length;
+  const d = Object.fromEntries(DETECTOR_NAMES.map((name, i) => [name, v[first + i]!])) as DefectScores;
+  d.impulse = Math.max(0, Math.exp(d.impulse) - 1e-5);
+  return d;
+}
 
 /** Invert signalVector for the base signals; null when the vector is not a signals vector. */
 export function baseSignalsFromVector(v: Float32Array): BaseSignals | null {
@@ -42,5 +52,6 @@ export function baseSignalsFromVector(v: Float32Array): BaseSignals | null {
 export function cachedSignals(db: Db, sha256: string): { signals: BaseSignals; reasons: SignalReason[] } | null {
   const v = new FeatureStore(db).get(sha256, featureKey('signals', ''));
   const signals = v ? baseSignalsFromVector(v) : null;
-  return signals ? { signals, reasons: explainSignals(signals) } : null;
+  const detectors = v ? detectorsFromVector(v) : null;
+  return signals ? { signals, reasons: explainSignals(detectors ? { ...signals, generic: { detectors } } : signals) } : null;
 }

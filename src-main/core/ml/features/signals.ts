@@ -19,6 +19,7 @@
  * Cost: ~6-8 ms for a 580 x 400 photo on a 2-core EPYC VM; the first pass grows with the pixel count.
  */
 import type { RgbImage } from '../backbone/preprocess';
+import { BRISQUE_NAMES, DETECTOR_NAMES, genericFeatures, type GenericFeatures } from './generic';
 
 /** Long side, in px, of the grey image on which scale-dependent signals are measured. */
 export const NORMALISED_LONG_SIDE = 512;
@@ -30,7 +31,7 @@ export const NOISE_EDGE_FRACTION = 0.1;
 export const DARK_CLIP = 0.02;
 export const BRIGHT_CLIP = 0.98;
 /** Recorded with stored signal vectors: change it whenever a signal's definition or SIGNAL_NAMES change. */
-export const SIGNALS_VERSION = 'quality-signals/1';
+export const SIGNALS_VERSION = 'quality-signals/2';
 
 export interface QualitySignals {
   /** Variance of the 3x3 Laplacian [0 1 0; 1 -4 1; 0 1 0] of the normalised grey image, grey levels 0..255 (OpenCV's "variance of Laplacian"). Low = blurry. */
@@ -65,6 +66,8 @@ export interface QualitySignals {
   megapixels: number;
   /** File bytes per decoded pixel (low for heavily compressed JPEGs). 0 when the size is unknown. */
   bytesPerPixel: number;
+  /** Distortion-generic features (generic.ts): BRISQUE statistics at two scales and defect detectors. */
+  generic: GenericFeatures;
 }
 
 /**
@@ -94,8 +97,12 @@ export const SIGNAL_NAMES = [
   'log_width',
   'log_height',
   'log_bytes_per_pixel',
+  // BRISQUE (variances as log(1e-4 + v)), then the detectors (impulse as log(1e-5 + share)).
+  ...BRISQUE_NAMES,
+  ...DETECTOR_NAMES.map((d) => `detector_${d}`),
 ] as const;
 export type SignalName = (typeof SIGNAL_NAMES)[number];
+const BASE_SIGNALS = 14;
 
 /** The signals as model features, in SIGNAL_NAMES order. */
 export function signalVector(s: QualitySignals, out = new Float32Array(SIGNAL_NAMES.length), offset = 0): Float32Array {
@@ -115,7 +122,11 @@ export function signalVector(s: QualitySignals, out = new Float32Array(SIGNAL_NA
     Math.log(Math.max(1, s.height)),
     Math.log(Math.max(1e-4, s.bytesPerPixel)),
   ];
-  for (let i = 0; i < v.length; i++) out[offset + i] = v[i]!;
+  for (let i = 0; i < BASE_SIGNALS; i++) out[offset + i] = v[i]!;
+  let k = offset + BASE_SIGNALS;
+  BRISQUE_NAMES.forEach((name, i) => (out[k + i] = name.endsWith('var') ? Math.log(1e-4 + Math.max(0, s.generic.brisque[i]!)) : s.generic.brisque[i]!));
+  k += BRISQUE_NAMES.length;
+  DETECTOR_NAMES.forEach((d, i) => (out[k + i] = d === 'impulse' ? Math.log(1e-5 + s.generic.detectors[d]) : s.generic.detectors[d]));
   return out;
 }
 
@@ -145,12 +156,51 @@ export const EXPLAIN_THRESHOLDS = {
   /** 'dull colours': colourfulness between dullMinColourfulness (below: greyscale on purpose) and dullColourfulness (good 1%; said of 46% of under-exposed, 38% of hazy, 25% of over-exposed). */
   dullColourfulness: 10,
   dullMinColourfulness: 1,
+  /**
+   * Defect detectors (generic.ts), set above what the 243 good dev photos reach (their 95th/99th
+   * percentiles in brackets) and checked against the distortion library's ladders (generic.test.ts).
+   * motion: directional anisotropy with a soft picture (good p95 0.76; motion-blurred dev median 0.68).
+   */
+  motion: 0.7,
+  strongMotion: 0.85,
+  motionMaxRelSharpness: 0.03,
+  /** ringing: log ratio of |Laplacian| beside edges vs elsewhere (good p99 2.5; JPEG 2000 level 4 2.4). */
+  ringing: 2.6,
+  /** posterise: share of empty levels inside the used range (good p99 0.00; quantisation ≥ 0.9). */
+  posterise: 0.3,
+  /** impulse: share of isolated specks (good p99 0.0002; 1% salt-and-pepper 0.003). */
+  impulse: 0.001,
+  /** colourCast: mean chroma / chroma spread (good p99 5.4: nature photos are often green or blue on purpose). */
+  colourCast: 6,
+  /** vignetting: log(centre / corner luma) (good p99 1.07). */
+  vignetting: 1.2,
+  /** pixelation: share of identical neighbours (good p95 0.44; pixelate level 4 0.86); not said with JPEG artefacts. */
+  pixelation: 0.6,
+  /** upscaling: missing finest octave (good p99 2.1; down-up level 4 2.1, blur 2.2+); not said when blurry. */
+  upscaling: 2.2,
 } as const;
 
-export type SignalReason = 'blurry' | 'noisy' | 'jpeg artefacts' | 'underexposed' | 'overexposed' | 'low contrast / hazy' | 'tiny' | 'dull colours';
+export type SignalReason =
+  | 'blurry'
+  | 'noisy'
+  | 'jpeg artefacts'
+  | 'underexposed'
+  | 'overexposed'
+  | 'low contrast / hazy'
+  | 'tiny'
+  | 'dull colours'
+  | 'motion blur'
+  | 'strong motion blur'
+  | 'ringing / halos'
+  | 'posterised / banding'
+  | 'specks (impulse noise)'
+  | 'colour cast'
+  | 'dark corners (vignetting)'
+  | 'pixelated'
+  | 'enlarged from a smaller original';
 
 /** Short curator-facing reasons, from the fixed EXPLAIN_THRESHOLDS, in a fixed order. Empty when nothing stands out. */
-export function explainSignals(s: Omit<QualitySignals, 'generic'>): SignalReason[] {
+export function explainSignals(s: Omit<QualitySignals, 'generic'> & { generic?: Pick<GenericFeatures, 'detectors'> }): SignalReason[] {
   const t = EXPLAIN_THRESHOLDS;
   const out: SignalReason[] = [];
   const tiny = Math.max(s.width, s.height) < t.tinyLongSide;
@@ -162,6 +212,17 @@ export function explainSignals(s: Omit<QualitySignals, 'generic'>): SignalReason
   if (s.contrast < t.hazyContrast && s.meanLuma > t.hazyMinLuma && s.meanLuma < 1 - t.hazyMinLuma) out.push('low contrast / hazy');
   if (tiny) out.push('tiny');
   if (s.colourfulness >= t.dullMinColourfulness && s.colourfulness < t.dullColourfulness) out.push('dull colours');
+  const d = s.generic?.detectors;
+  if (!d) return out;
+  if (!tiny && d.motion >= t.strongMotion && s.relSharpness < t.motionMaxRelSharpness) out.push('strong motion blur');
+  else if (!tiny && d.motion >= t.motion && s.relSharpness < t.motionMaxRelSharpness) out.push('motion blur');
+  if (d.ringing >= t.ringing) out.push('ringing / halos');
+  if (d.posterise >= t.posterise) out.push('posterised / banding');
+  if (!tiny && d.impulse >= t.impulse) out.push('specks (impulse noise)');
+  if (d.colourCast >= t.colourCast) out.push('colour cast');
+  if (d.vignetting >= t.vignetting) out.push('dark corners (vignetting)');
+  if (d.pixelation >= t.pixelation && s.blockiness <= t.jpegBlockiness) out.push('pixelated');
+  if (!tiny && d.upscaling >= t.upscaling && s.relSharpness >= t.blurryRelSharpness) out.push('enlarged from a smaller original');
   return out;
 }
 
@@ -519,5 +580,6 @@ export function qualitySignals(img: RgbImage, meta: { bytes: number }): QualityS
     height,
     megapixels: pixels / 1e6,
     bytesPerPixel: meta.bytes > 0 ? meta.bytes / pixels : 0,
+    generic: genericFeatures(img, orig),
   };
 }

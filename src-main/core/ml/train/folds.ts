@@ -135,6 +135,12 @@ export interface OutOfFoldOptions {
   onFold?(e: FoldProgress): void;
   /** Passed to trainHead (columnScale, backend, onEpoch, ...). */
   train?: Omit<TrainHeadOptions, 'signal' | 'sampleWeight'>;
+  /**
+   * Training-only rows (synthetic copies, augment.ts): never predicted; row j joins a fold's fit
+   * only when its `source` sample (an index into m) is on the training side of that fold, so a
+   * copy never trains the head that predicts its own original.
+   */
+  extra?: { x: Float32Array; y: Uint8Array; n: number; source: Int32Array };
 }
 
 const REPEAT_STREAM = 5;
@@ -177,10 +183,25 @@ export async function outOfFold(
       const trainIdx = indicesWhere(folds, (v) => v !== f).filter((i) => !wSub || wSub[i]! > 0);
       const testIdx = indicesWhere(folds, (v) => v === f);
       if (testIdx.length === 0 || trainIdx.length === 0) continue;
-      const train: LabelledMatrix = { ...takeRows(sub, trainIdx), y: Uint8Array.from(trainIdx, (i) => ySub[i]!) };
+      let train: LabelledMatrix = { ...takeRows(sub, trainIdx), y: Uint8Array.from(trainIdx, (i) => ySub[i]!) };
+      let extraRows = 0;
+      if (opts.extra) {
+        const e = opts.extra;
+        const subOf = new Int32Array(m.n).fill(-1);
+        member.forEach((i, j) => (subOf[i] = j));
+        const take = indicesWhere(e.source, (src) => src >= 0 && subOf[src]! >= 0 && folds[subOf[src]!] !== f);
+        extraRows = take.length;
+        const x = new Float32Array((train.n + take.length) * m.d);
+        x.set(train.x);
+        take.forEach((j, t) => x.set(e.x.subarray(j * m.d, (j + 1) * m.d), (train.n + t) * m.d));
+        const yy = new Uint8Array(train.n + take.length);
+        yy.set(train.y);
+        take.forEach((j, t) => (yy[train.n + t] = e.y[j]!));
+        train = { x, y: yy, n: train.n + take.length, d: m.d };
+      }
       const head = await trainHead(train, null, headParams, {
         ...opts.train,
-        ...(wSub && { sampleWeight: Float32Array.from(trainIdx, (i) => wSub[i]!) }),
+        ...(wSub && { sampleWeight: Float32Array.from({ length: trainIdx.length + extraRows }, (_, t) => (t < trainIdx.length ? wSub[trainIdx[t]!]! : 1)) }),
         ...(opts.signal && { signal: opts.signal }),
       });
       const p = await predictHead(head, takeRows(sub, testIdx), opts.train?.backend !== undefined ? { backend: opts.train.backend } : {});
