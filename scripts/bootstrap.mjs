@@ -13,7 +13,9 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const say = (line) => process.stderr.write(`[qc] ${line}\n`);
 
 function run(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts, env: { ...process.env, ...opts.env } });
+  // Node refuses to spawn a .cmd (npm.cmd on Windows) without a shell (CVE-2024-27980).
+  const shell = process.platform === 'win32' && cmd.endsWith('.cmd');
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', shell, ...opts, env: { ...process.env, ...opts.env } });
   return r.status ?? 1;
 }
 
