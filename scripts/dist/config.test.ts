@@ -133,7 +133,7 @@ describe('.github/workflows/release.yml', () => {
     const at = (re: RegExp) => runs.findIndex((r) => re.test(r));
     expect(at(/^npm ci\b/)).toBeGreaterThanOrEqual(0);
     expect(at(/^npm test$/)).toBeGreaterThan(at(/^npm ci\b/));
-    const e2e = build.steps[at(/xvfb-run -a npx playwright test -c e2e\/playwright\.config\.ts --project electron/)]!;
+    const e2e = build.steps[at(/xvfb-run -a -s "-screen 0 1920x1080x24" npx playwright test -c e2e\/playwright\.config\.ts --project electron/)]!;
     expect(e2e.if).toBe("runner.os == 'Linux'");
     expect(e2e.run).toMatch(/install-app-deps[\s\S]*xvfb-run[\s\S]*npm rebuild better-sqlite3/);
     expect(e2e.env).toEqual({ QC_ELECTRON_E2E: 'require' });
