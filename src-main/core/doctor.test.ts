@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultModelsDir } from './app';
-import { chromiumCandidates, findElectronBinary, formatDoctor, repoRoot, runDoctor, type DoctorReport } from './doctor';
+import { chromiumCandidates, findElectronBinary, formatDoctor, gpuItem, repoRoot, runDoctor, type DoctorReport } from './doctor';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'qc-doctor-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -23,7 +23,7 @@ describe('qc doctor on this machine', () => {
   it('reports every item, each with what it found or why it is missing, and never creates the library', async () => {
     const dataDir = path.join(tmp, 'not-yet', 'library');
     const r = await runDoctor({ dataDir, modelsDir: defaultModelsDir() });
-    for (const id of ['onnxruntime.cuda', 'onnxruntime.dml', 'onnxruntime.coreml', 'onnxruntime.webgpu', 'onnxruntime.cpu', 'tfjs', 'electron', 'chromium', 'sqlite', 'library', 'disk']) {
+    for (const id of ['onnxruntime.cuda', 'onnxruntime.dml', 'onnxruntime.coreml', 'onnxruntime.webgpu', 'onnxruntime.cpu', 'gpu', 'tfjs', 'electron', 'chromium', 'sqlite', 'library', 'disk']) {
       const i = item(r, id);
       if (i.ok) expect(i.detail?.length, id).toBeGreaterThan(0);
       else expect(i.why?.length, id).toBeGreaterThan(10);
@@ -51,6 +51,19 @@ describe('qc doctor on this machine', () => {
     const r = await runDoctor({ dataDir: tmp, modelsDir: models });
     expect(item(r, 'onnxruntime')).toMatchObject({ ok: false, why: expect.stringMatching(/is missing.*convert-backbone/) });
     expect(r.provider).toBeNull();
+  });
+});
+
+describe('GPU', () => {
+  it('names the GPU, or says why there is none', () => {
+    const g = gpuItem();
+    expect(g.id).toBe('gpu');
+    if (g.ok) expect(g.detail).toMatch(/NVIDIA|render node|Apple|DirectML/);
+    else expect(g.why).toMatch(/no GPU found|Intel Mac/);
+    // Here (Linux without NVIDIA or DRM devices) it must say none, since the WebGPU probe is skipped for the same reason.
+    if (process.platform === 'linux' && !fs.existsSync('/dev/nvidia0') && !fs.existsSync('/dev/dri')) expect(g.ok).toBe(false);
+    expect(gpuItem('darwin', 'arm64')).toMatchObject({ ok: true, detail: expect.stringContaining('CoreML') });
+    expect(gpuItem('darwin', 'x64')).toMatchObject({ ok: false });
   });
 });
 
@@ -112,7 +125,7 @@ describe('qc doctor --json', () => {
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
     const report = JSON.parse(lines[0]!) as DoctorReport;
-    expect(report.items.map((i) => i.id)).toEqual(['onnxruntime', 'tfjs', 'electron', 'chromium', 'sqlite', 'library', 'disk']);
+    expect(report.items.map((i) => i.id)).toEqual(['onnxruntime', 'gpu', 'tfjs', 'electron', 'chromium', 'sqlite', 'library', 'disk']);
     expect(report.items.find((i) => i.id === 'electron')!.ok).toBe(findElectronBinary().ok);
   });
 });

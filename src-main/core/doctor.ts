@@ -1,7 +1,7 @@
 /**
  * `qc doctor`: what this machine has for Quality Curator, each item with what was found or why it
- * is missing: the ONNX Runtime execution providers that really load the backbone (each tried
- * alone), the tfjs backend that trains heads, the Electron binary, a Chromium for the e2e tests
+ * is missing: the GPU it shows, the ONNX Runtime execution providers that really load the backbone
+ * (each tried alone), the tfjs backend that trains heads, the Electron binary, a Chromium for the e2e tests
  * and browser mode, SQLite (through better-sqlite3, so an Electron-ABI build shows up here), the
  * library folder and the free disk under it. Plain Node; nothing here imports electron.
  */
@@ -126,6 +126,23 @@ function sqliteItem(): DoctorItem {
   }
 }
 
+/** Which GPU this machine shows (what the GPU providers could use), or why none was found. */
+export function gpuItem(platform: NodeJS.Platform = process.platform, arch: string = process.arch): DoctorItem {
+  if (platform === 'darwin') return arch === 'arm64' ? { id: 'gpu', ok: true, detail: 'Apple silicon GPU and Neural Engine (CoreML, WebGPU via Metal)' } : { id: 'gpu', ok: false, why: 'Intel Mac: onnxruntime-node 1.30 has no darwin-x64 build' };
+  const smi = spawnSync('nvidia-smi', ['--query-gpu=name,driver_version', '--format=csv,noheader'], { encoding: 'utf8', timeout: 15_000 });
+  const nvidia = smi.status === 0 ? smi.stdout.trim().split('\n').filter(Boolean) : [];
+  if (nvidia.length) return { id: 'gpu', ok: true, detail: `NVIDIA ${nvidia.map((l) => l.replace(', ', ', driver ')).join('; ')}` };
+  if (platform === 'win32') return { id: 'gpu', ok: true, detail: 'not listed on Windows: DirectML uses any DirectX 12 GPU (see onnxruntime.dml)' };
+  let nodes: string[] = [];
+  try {
+    nodes = fs.readdirSync('/dev/dri').filter((f) => f.startsWith('renderD'));
+  } catch {
+    // no DRM devices
+  }
+  if (nodes.length) return { id: 'gpu', ok: true, detail: `DRM render node(s) ${nodes.map((n) => `/dev/dri/${n}`).join(', ')} (WebGPU needs a Vulkan driver for it)` };
+  return { id: 'gpu', ok: false, why: 'no GPU found: nvidia-smi does not run and there is no /dev/dri/renderD* device (embedding runs on the CPU)' };
+}
+
 /** The nearest folder that exists at or above `p` (the library may not exist yet). */
 function existingAncestor(p: string): string {
   let dir = path.resolve(p);
@@ -216,6 +233,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     items.push(...p.items);
     provider = p.provider;
   }
+  items.push(gpuItem());
   const tf = await tfItem();
   items.push(tf.item);
   const electron = findElectronBinary(opts.root, env);
