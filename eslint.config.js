@@ -8,7 +8,7 @@ import { builtinModules } from 'node:module';
 const nodeBuiltins = ['node:*', ...builtinModules.filter((m) => !m.startsWith('_'))];
 
 /** Tests, and the helpers only tests use: they may import test-support/ (production code may not). */
-const TEST_FILES = ['**/*.test.ts', '**/*.test.tsx', 'src-renderer/test/**'];
+const TEST_FILES = ['**/*.test.ts', '**/*.test.tsx'];
 
 /** Folders production code never imports: test helpers and fixtures, and the repo's scripts. */
 const NOT_FOR_PRODUCTION = ['**/test-support/**', '**/test-support', '**/scripts/**', '**/scripts'];

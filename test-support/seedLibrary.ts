@@ -8,17 +8,23 @@
  *
  * Fast enough for unit tests: 300 images in a few milliseconds, 100,000 in about a second.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Core } from '../src-main/core/app';
-import { createCore } from '../src-main/core/app';
+import { createCore, DEMO_URL_PREFIX } from '../src-main/core/app';
 import { setSetting, SETTING } from '../src-main/core/db/settings';
+import { featureKey } from '../src-main/core/ml/embed';
 import { evaluateRun } from '../src-main/core/ml/evaluate';
+import { FeatureStore } from '../src-main/core/ml/featureStore';
+import { SIGNAL_NAMES } from '../src-main/core/ml/features/signals';
+import { findRunIssues, IssueStore } from '../src-main/core/ml/issues';
 import { RunStore } from '../src-main/core/ml/runs';
 import type { TrainedHead } from '../src-main/core/ml/train/head';
 import { SPLIT_CODE } from '../src-main/core/ml/trainJob';
 import { DEFAULT_TRAIN_PARAMS, type EpochStats, type RunSummary } from '../src-shared/domain/ml';
 import { mulberry32 } from '../src-shared/domain/random';
 import { roundConfidence } from '../src-shared/domain/tags';
-import { tempDir } from './fixtures';
+import { DEV_DIR, DEV_IMAGES, tempDir } from './fixtures';
 
 export const GENERA = ['Quercus', 'Danaus', 'Felis', 'Rosa', 'Apis', 'Canis', 'Passer', 'Amanita', 'Salmo', 'Pinus'];
 export const SEED_URL_PREFIX = 'https://content.eol.org/data/media/seed/';
@@ -27,20 +33,32 @@ export interface SeedOptions {
   /** Images (default 300). */
   images?: number;
   seed?: number;
-  /** A finished run scoring every image (default true). */
+  /** Finished runs scoring every image (default true). */
   trained?: boolean;
+  /** How many finished runs, each a little better than the one before; the last is active (default 2). */
+  runs?: number;
   /** Override the run's recommended bad threshold (null: none proves the target). Default: what evaluateRun chose. */
   recommended?: number | null;
   /** Override the run's best provable bound (null: none). Default: what evaluateRun found. */
   bestBound?: number | null;
   /** The curator's threshold (default: none). */
   curator?: number | null;
+  /**
+   * Cache a `signals` feature vector (and a perceptual hash) for every image, separating the labels
+   * a little, so `ml.train({ features: ['signals'] })` trains for real without any pixels (default true).
+   */
+  features?: boolean;
+  /** The demo library `demo.load` imports (default: resources/demo); see miniDemo(). */
+  demoDir?: string;
+  /** Where ML work runs (default in-process; 'worker' for the backbone under jsdom, whose typed arrays ONNX Runtime refuses). */
+  ml?: 'worker' | 'in-process';
   /** Data folder (default: a new temp folder). */
   dataDir?: string;
 }
 
 export interface SeedImage {
   id: number;
+  sha256: string;
   p_bad: number | null;
   label: 'good' | 'bad' | null;
   rating_class: number;
@@ -71,7 +89,7 @@ export function seedLibrary(opts: SeedOptions = {}): SeededLibrary {
   const n = opts.images ?? 300;
   const rand = mulberry32(opts.seed ?? 1);
   const dataDir = opts.dataDir ?? tempDir('qc-seed-');
-  const core = createCore({ dataDir, ml: 'in-process' });
+  const core = createCore({ dataDir, ml: opts.ml ?? 'in-process', ...(opts.demoDir && { demoDir: opts.demoDir }) });
   const { db } = core.context;
   const images: SeedImage[] = [];
 
@@ -97,29 +115,52 @@ export function seedLibrary(opts: SeedOptions = {}): SeededLibrary {
       const ancestry = JSON.stringify({ kingdom: { name: 'Animalia' }, genus: { name: taxon } });
       src.run(i + 2, link, eolId, rating, ancestry, JSON.stringify({ obj_with_overall_rating: eolId, obj_url: link, overall_rating: rating.toFixed(4), ancestry }), importId);
       lab.run(id, label);
-      images.push({ id, p_bad: null, label, rating_class: cls, taxon, heldout: false });
+      images.push({ id, sha256: sha, p_bad: null, label, rating_class: cls, taxon, heldout: false });
     }
   })();
 
+  if (opts.features ?? true) {
+    const store = new FeatureStore(db);
+    const key = featureKey('signals', DEFAULT_TRAIN_PARAMS.backbone);
+    const hash = db.prepare('UPDATE images SET dhash = ? WHERE id = ?');
+    db.transaction(() => {
+      for (const im of images) {
+        const v = new Float32Array(SIGNAL_NAMES.length);
+        const shift = im.label === 'bad' ? 0.8 : im.label === 'good' ? -0.8 : 0;
+        for (let j = 0; j < v.length; j++) v[j] = (j < 6 ? shift : 0) + (rand() - 0.5) * 2;
+        store.put(im.sha256, key, v);
+        hash.run(Array.from({ length: 16 }, () => Math.floor(rand() * 16).toString(16)).join(''), im.id);
+      }
+    })();
+  }
+
   let runId: number | null = null;
   const runs = new RunStore(db);
-  if (opts.trained ?? true) {
-    // Scores that mostly follow the label, with a few confident mistakes (the label issues).
+  const runCount = (opts.trained ?? true) ? (opts.runs ?? 2) : 0;
+  const split = new Uint8Array(n).fill(SPLIT_CODE.unlabelled);
+  images.forEach((im, i) => {
+    if (!im.label) return;
+    const r = rand();
+    split[i] = r < 0.2 ? SPLIT_CODE.test : r < 0.3 ? SPLIT_CODE.validation : SPLIT_CODE.train;
+    im.heldout = true;
+  });
+  for (let k = 1; k <= runCount; k++) {
+    // Scores that mostly follow the label (later runs a little sharper), with a few confident mistakes (the label issues).
+    const sharp = 1 - 0.1 * (runCount - k);
     const pAll = new Float32Array(n);
     const oof = new Float32Array(n).fill(NaN);
     const y = new Uint8Array(n).fill(255);
-    const split = new Uint8Array(n).fill(SPLIT_CODE.unlabelled);
     images.forEach((im, i) => {
       const noise = rand();
-      let p = im.label === 'bad' ? 0.55 + 0.45 * noise : im.label === 'good' ? 0.45 * noise : noise;
+      let p = im.label === 'bad' ? 1 - (0.45 * noise) / sharp : im.label === 'good' ? (0.45 * noise) / sharp : noise;
+      p = Math.min(1, Math.max(0, p));
       if (i % 37 === 5 && im.label) p = im.label === 'good' ? 0.9 + 0.09 * noise : 0.1 * noise;
+      else if (rand() < 0.08 * (runCount - k)) p = 1 - p; // earlier runs get more wrong
+
       pAll[i] = p;
       if (!im.label) return;
       y[i] = im.label === 'bad' ? 1 : 0;
-      const r = rand();
-      split[i] = r < 0.2 ? SPLIT_CODE.test : r < 0.3 ? SPLIT_CODE.validation : SPLIT_CODE.train;
       if (split[i] !== SPLIT_CODE.test) oof[i] = p;
-      im.heldout = true;
     });
     const head = { kind: 'linear', d: 0, hidden: 0, mean: [], std: [], columnScale: null, layers: [], backend: 'seed', params: DEFAULT_TRAIN_PARAMS, history: EPOCHS, seconds: 0.05 } as unknown as TrainedHead;
     const ev = evaluateRun({ head, pAll, oof, backend: 'seed' }, y, split, DEFAULT_TRAIN_PARAMS);
@@ -128,10 +169,7 @@ export function seedLibrary(opts: SeedOptions = {}): SeededLibrary {
     if (opts.bestBound !== undefined) bad.best_bound = opts.bestBound === null ? null : { ...(bad.best_bound ?? ({} as NonNullable<typeof bad.best_bound>)), threshold: opts.bestBound };
     runId = runs.create(DEFAULT_TRAIN_PARAMS);
     const id = runId;
-    db.transaction(() => {
-      const issue = db.prepare('INSERT INTO label_issues (run_id, image_id, rank, given, suggested, self_confidence) VALUES (?, ?, ?, ?, ?, ?)');
-      ev.issues.forEach((iss, rank) => issue.run(id, images[iss.row]!.id, rank + 1, iss.given, iss.suggested, iss.selfConfidence));
-    })();
+    new IssueStore(db).store(id, (row) => images[row]!.id, findRunIssues({ pAll, oof }, y, split).rows, () => null);
     runs.putPredictions(id, images.map((im, i) => ({ imageId: im.id, pBad: pAll[i]!, heldout: im.heldout })));
     images.forEach((im, i) => (im.p_bad = roundConfidence(pAll[i]!)));
     runs.finish(id, {
@@ -148,4 +186,26 @@ export function seedLibrary(opts: SeedOptions = {}): SeededLibrary {
 
   const byId = new Map(images.map((im) => [im.id, im]));
   return { core, dataDir, runId, images, image: (id) => byId.get(id), run: () => (runId === null ? null : runs.summary(runId)) };
+}
+
+/**
+ * A demo library in the layout of resources/demo, made of `perClass` bad and `perClass` good dev
+ * photos (truth.tsv's labels as ratings 1.5 and 4.5): what `demo.load` imports, embeds and trains
+ * on, small enough for a UI test.
+ */
+export function miniDemo(perClass = 12): string {
+  const dir = tempDir('qc-minidemo-');
+  fs.mkdirSync(path.join(dir, 'images'));
+  const [, ...lines] = fs.readFileSync(path.join(DEV_DIR, 'truth.tsv'), 'utf8').trim().split('\n');
+  const picked = { good: 0, bad: 0 };
+  const rows = ['obj_with_overall_rating\tobj_url\toverall_rating\tancestry'];
+  for (const l of lines) {
+    const [id = '', label = ''] = l.split('\t');
+    if ((label !== 'good' && label !== 'bad') || picked[label] >= perClass) continue;
+    picked[label]++;
+    fs.copyFileSync(path.join(DEV_IMAGES, `${id}.jpg`), path.join(dir, 'images', `${id}.jpg`));
+    rows.push(`${id}\t${DEMO_URL_PREFIX}${id}.jpg\t${label === 'bad' ? 1.5 : 4.5}\t{}`);
+  }
+  fs.writeFileSync(path.join(dir, 'image_ratings.txt'), `${rows.join('\n')}\n`);
+  return dir;
 }

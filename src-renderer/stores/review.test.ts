@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { ThresholdIndex } from '../../src-shared/domain/threshold';
-import { setup, until } from '../test/render';
+import { setup, until } from '../../test-support/renderer/render';
 import { PAGE_SIZE, THRESHOLD_COMMIT_MS, queryFor, thresholdNumbers, DEFAULT_FILTERS } from './review';
 
 afterEach(() => vi.useRealTimers());
@@ -137,7 +137,7 @@ describe('review store', () => {
     const off = store.getState().connect();
     const it = store.getState().itemAt('review', 5)!;
     client.emit('label.changed', { changes: [{ image_id: it.image_id, old_label: it.label, new_label: 'good', old_origin: it.origin, new_origin: 'curator' }] });
-    expect(store.getState().itemAt('review', 5)).toMatchObject({ label: 'good', origin: 'curator' });
+    await until(() => expect(store.getState().itemAt('review', 5)).toMatchObject({ label: 'good', origin: 'curator' }));
     off();
   });
 
@@ -200,7 +200,7 @@ describe('review store', () => {
     const { client, store } = setup({ trained: false, images: 60 });
     await store.getState().loadScores();
     expect(store.getState().views.review.filters.predicted).toBe('all');
-    await client.call('ml.train', { epochs: 1 });
+    await client.call('ml.train', { features: ['signals'], hidden: 0, epochs: 2 });
     await store.getState().loadScores();
     expect(store.getState().scoresStatus).toBe('ready');
     expect(store.getState().views.review.filters.predicted).toBe('bad');

@@ -1,70 +1,103 @@
 // @vitest-environment jsdom
+// The Library and Export screens on the real core (a seeded library, real imports from the dev photos).
 import { screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, test } from 'vitest';
-import { renderWith, setup, until } from '../../test/render';
+import { bundleFile, DEV_IMAGES, DEV_URL_PREFIX, joinPath, ratingsFile, readTsv, tempDir } from '../../../test-support/renderer/files';
+import { renderWith, setup, until } from '../../../test-support/renderer/render';
+import { miniDemo } from '../../../test-support/seedLibrary';
 import { ExportScreen } from '../export/ExportScreen';
 import { LibraryScreen } from './LibraryScreen';
 
+/** Paste a value into a field (typing a long path key by key is slow in jsdom and tests nothing more). */
+async function fill(user: ReturnType<typeof userEvent.setup>, testId: string, value: string): Promise<void> {
+  await user.click(screen.getByTestId(testId));
+  await user.paste(value);
+}
+
 describe('Library screen', () => {
-  test('imports a path with mirrors, shows progress, the result, status and failures', async () => {
+  test('imports a file with a mirror, shows the result, the status and the failures, and retries them', async () => {
     const user = userEvent.setup();
+    const file = ratingsFile(4, 1);
     const { client } = renderWith(<LibraryScreen />);
     await until(() => expect(screen.getByTestId('status-images').dataset.value).toBe('300'));
-    expect(screen.getByTestId('failures-table').dataset.total).toBe('3');
-    await user.type(screen.getByTestId('import-path'), '/data/image_ratings.txt');
-    await user.type(screen.getByTestId('import-mirror-prefix-0'), 'https://content.eol.org/=/data/images/');
+    await fill(user, 'import-path', file);
+    await fill(user, 'import-mirror-prefix-0', `${DEV_URL_PREFIX}=${DEV_IMAGES}/`);
     await user.click(screen.getByTestId('import-start'));
-    expect(client.callsOf('library.import')).toEqual([{ source: '/data/image_ratings.txt', mirrors: [{ prefix: 'https://content.eol.org/', dir: '/data/images/' }] }]);
-    await until(() => expect(screen.getByTestId('import-progress')).toBeTruthy());
-    const result = await screen.findByTestId('import-result', {}, { timeout: 3000 });
-    expect(result.dataset.new).toBe('8');
+    expect(client.callsOf('library.import')).toEqual([{ source: file, mirrors: [{ prefix: DEV_URL_PREFIX, dir: `${DEV_IMAGES}/` }] }]);
+    const result = await screen.findByTestId('import-result', {}, { timeout: 20_000 });
+    expect(result.dataset.new).toBe('4');
+    expect(result.dataset.failed).toBe('1');
+    await until(() => expect(screen.getByTestId('status-images').dataset.value).toBe('304'));
+    await until(() => expect(screen.getByTestId('failures-table').dataset.total).toBe('1'));
     await user.click(screen.getByTestId('retry-failed'));
-    await until(() => expect(client.callsOf('library.retryFailed')).toEqual([{ mirrors: [{ prefix: 'https://content.eol.org/', dir: '/data/images/' }] }]));
+    await until(() => expect(client.callsOf('library.retryFailed')).toEqual([{ mirrors: [{ prefix: DEV_URL_PREFIX, dir: `${DEV_IMAGES}/` }] }]));
   });
 
   test('cancel aborts the running import', async () => {
     const user = userEvent.setup();
-    const { store } = renderWith(<LibraryScreen />);
-    await user.type(screen.getByTestId('import-path'), '/data/r.txt');
+    const { store } = renderWith(<LibraryScreen />, setup({ latencyMs: 400 }));
+    await fill(user, 'import-path', ratingsFile(20, 0));
+    await fill(user, 'import-mirror-prefix-0', `${DEV_URL_PREFIX}=${DEV_IMAGES}/`);
     await user.click(screen.getByTestId('import-start'));
     await user.click(await screen.findByTestId('import-cancel'));
-    await until(() => expect(store.getState().importJobId).toBeNull());
-    expect(store.getState().toasts.at(-1)?.text).toBe('Import: cancelled');
+    await until(() => expect(store.getState().importJobId).toBeNull(), 20_000);
+    expect(store.getState().toasts.at(-1)?.text).toMatch(/^Import: cancelled/);
   });
 
-  test('an empty library offers the demo', async () => {
+  test('an empty library offers the demo; cancelling it keeps what was imported and trains nothing', async () => {
     const user = userEvent.setup();
-    const { client, store } = renderWith(<LibraryScreen />, setup({ images: 0, trained: false }));
+    // The real demo.load on a 24-photo demo library, cancelled as soon as its import reports progress
+    // (training the whole demo takes minutes on two cores; the e2e test does that).
+    const { client, store } = renderWith(<LibraryScreen />, setup({ images: 0, trained: false, demoDir: miniDemo(12) }));
     await user.click(await screen.findByTestId('demo-load'));
-    await until(() => expect(store.getState().toasts.at(-1)?.text).toMatch(/^Demo library: 112 new images · run 1 trained/));
     expect(client.callsOf('demo.load')).toEqual([{ train: true }]);
-    await until(() => expect(store.getState().scoresStatus).toBe('ready'));
+    const job = () => store.getState().jobs.find((j) => j.method === 'demo.load');
+    await until(() => expect(job()?.progress).toBeTruthy(), 20_000);
+    store.getState().cancelJob(job()!.id);
+    await until(() => expect(store.getState().importJobId).toBeNull(), 20_000);
+    const stored = (await client.call('library.status', {})).images;
+    expect(stored).toBeLessThanOrEqual(24);
+    expect(store.getState().toasts.some((t) => t.text.startsWith(`Demo library: ${stored} new images`) || /Demo library: cancelled/.test(t.text))).toBe(true);
+    expect(client.runs).toEqual([]);
+    await until(() => expect(screen.getByTestId('status-images').dataset.value).toBe(String(stored)));
   });
 });
 
 describe('Export screen', () => {
   test('shows the threshold in force and exports the library', async () => {
     const user = userEvent.setup();
-    const { client } = renderWith(<ExportScreen />);
+    const out = tempDir();
+    const { client } = renderWith(<ExportScreen />, setup({ recommended: 0.7 }));
     await until(() => expect(screen.getByTestId('export-threshold').dataset.source).toBe('recommended'));
     expect(screen.getByTestId('export-threshold').dataset.value).toBe('0.7');
-    await user.type(screen.getByTestId('export-outdir'), '/out');
+    await fill(user, 'export-outdir', out);
     await user.click(screen.getByTestId('export-start'));
-    const files = await screen.findByTestId('export-result-files');
-    expect(client.callsOf('export.tags')).toEqual([{ outDir: '/out' }]);
-    expect(files.textContent).toContain('/out/library_finaltags.tsv');
+    const files = await screen.findByTestId('export-result-files', {}, { timeout: 10_000 });
+    expect(client.callsOf('export.tags')).toEqual([{ outDir: out }]);
+    expect(files.textContent).toContain(joinPath(out, 'library_finaltags.tsv'));
+    expect(readTsv(joinPath(out, 'library_finaltags.tsv'))).toHaveLength(300);
   });
 
   test('classifies a bundle with mirrors', async () => {
     const user = userEvent.setup();
-    const { client } = renderWith(<ExportScreen />);
-    await user.type(screen.getByTestId('classify-source'), '/b.tsv');
-    await user.type(screen.getByTestId('classify-outdir'), '/out');
-    await user.type(screen.getByTestId('classify-mirror-prefix-0'), 'https://x/');
-    await user.type(screen.getByTestId('classify-mirror-dir-0'), '/m');
+    const bundle = bundleFile(2);
+    const out = tempDir();
+    // A real run on the seeded signals (the classify then measures the two new photos' signals and scores them).
+    const ctx = setup();
+    const run = await ctx.client.call('ml.train', { features: ['signals'], hidden: 0, epochs: 2 });
+    await ctx.client.call('ml.setActive', { runId: run.run_id });
+    const { client } = renderWith(<ExportScreen />, ctx);
+    await fill(user, 'classify-source', bundle);
+    await fill(user, 'classify-outdir', out);
+    await fill(user, 'classify-mirror-prefix-0', DEV_URL_PREFIX);
+    await fill(user, 'classify-mirror-dir-0', DEV_IMAGES);
     await user.click(screen.getByTestId('classify-start'));
-    await screen.findByTestId('classify-result', {}, { timeout: 3000 });
-    expect(client.callsOf('ml.classify')).toEqual([{ source: '/b.tsv', outDir: '/out', mirrors: [{ prefix: 'https://x/', dir: '/m' }] }]);
-  });
+    expect(client.callsOf('ml.classify')).toEqual([{ source: bundle, outDir: out, mirrors: [{ prefix: DEV_URL_PREFIX, dir: DEV_IMAGES }] }]);
+    const result = await screen.findByTestId('classify-result', {}, { timeout: 60_000 });
+    expect(result.textContent).toMatch(/2/);
+    const finals = readTsv(joinPath(out, 'b_finaltags.tsv'));
+    expect(finals).toHaveLength(2);
+    expect(finals.every((r) => r.p_bad !== '' && r.source === 'model')).toBe(true); // both scored
+  }, 90_000);
 });

@@ -2,7 +2,7 @@
 import { screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, test } from 'vitest';
-import { renderWith, setup, until } from '../../test/render';
+import { renderWith, setup, until } from '../../../test-support/renderer/render';
 import { ReviewScreen } from './ReviewScreen';
 
 describe('gallery keys', () => {

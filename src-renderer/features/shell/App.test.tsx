@@ -3,8 +3,7 @@ import { cleanup, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { pickClient } from '../../api/client';
-import { mockClient } from '../../api/mock';
-import { until } from '../../test/render';
+import { setup, until } from '../../../test-support/renderer/render';
 import { App, Root } from './App';
 
 afterEach(() => {
@@ -32,7 +31,7 @@ describe('App shell', () => {
 
   test('a library with images lands on Review; the nav switches screens', async () => {
     const user = userEvent.setup();
-    const client = mockClient({ images: 120 });
+    const { client } = setup({ images: 120 });
     render(<App client={client} />);
     await until(() => expect(screen.getByTestId('screen-review')).toBeTruthy());
     await until(() => expect(screen.queryAllByTestId(/^tile-\d+$/).length).toBeGreaterThan(0));
@@ -50,12 +49,12 @@ describe('App shell', () => {
   });
 
   test('an empty library lands on Library', async () => {
-    render(<App client={mockClient({ images: 0, trained: false })} />);
+    render(<App client={setup({ images: 0, trained: false }).client} />);
     await until(() => expect(screen.getByTestId('screen-library')).toBeTruthy());
   });
 
   test('errors show as toasts with describeError text', async () => {
-    const client = mockClient({ images: 10 });
+    const { client } = setup({ images: 10 });
     client.failNext('library.status', { code: 'schema_too_new', message: 'the database was written by a newer Quality Curator', file: '/data/library.sqlite' });
     render(<App client={client} />);
     const toast = await screen.findByTestId('toast');

@@ -1,50 +1,61 @@
 // @vitest-environment jsdom
-import { screen, within } from '@testing-library/react';
+// The Train screen on the real core: a seeded library with two runs, and real training on its cached signals.
+import { fireEvent, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, test } from 'vitest';
+import { fmtDelta, fmtPct } from '../../components/format';
 import { TRAIN_DEFAULTS } from '../../stores/trainDefaults';
 import { parseEpochMessage, runDeltas } from '../../stores/training';
-import { renderWith, setup, until } from '../../test/render';
+import { renderWith, setup, until } from '../../../test-support/renderer/render';
 import { TrainScreen } from './TrainScreen';
 
 describe('Train screen', () => {
-  test('the form submits the defaults, shows live epochs, then the new run next to the previous', async () => {
+  test('the form submits its values, shows live epochs, then the new run next to the previous', async () => {
     const user = userEvent.setup();
     const ctx = setup();
     ctx.store.getState().setTrainForm({ epochs: 5 });
     ctx.store.getState().resetTrainForm();
     const { client, store } = renderWith(<TrainScreen />, ctx);
     await until(() => expect(screen.getByTestId('runs-table')).toBeTruthy());
-    expect((screen.getByTestId('train-hidden') as HTMLInputElement).value).toBe('64');
+    expect((screen.getByTestId('train-hidden') as HTMLInputElement).value).toBe(String(TRAIN_DEFAULTS.hidden));
     expect((screen.getByTestId('train-feature-crops') as HTMLInputElement).checked).toBe(true);
+    // The seeded library has cached signals only (no pixels for the backbone): train on those.
+    await user.click(screen.getByTestId('train-feature-whole'));
+    await user.click(screen.getByTestId('train-feature-crops'));
+    fireEvent.change(screen.getByTestId('train-hidden'), { target: { value: '0' } });
+    fireEvent.change(screen.getByTestId('train-epochs'), { target: { value: '6' } });
     let sawLive = false;
     const unsub = store.subscribe((s) => {
       if ((s.training?.epochs.length ?? 0) > 0) sawLive = true;
     });
     await user.click(screen.getByTestId('train-start'));
-    expect(client.callsOf('ml.train')).toEqual([{ ...TRAIN_DEFAULTS }]);
-    await until(() => expect(screen.getByTestId('run-row-3')).toBeTruthy());
+    expect(client.callsOf('ml.train')).toEqual([{ ...TRAIN_DEFAULTS, features: ['signals'], hidden: 0, epochs: 6 }]);
+    await until(() => expect(screen.getByTestId('run-row-3')).toBeTruthy(), 30_000);
     unsub();
     expect(sawLive).toBe(true);
     expect(screen.getByTestId('run-row-3').dataset.status).toBe('done');
+    const [, previous, current] = client.runs;
     const compare = screen.getByTestId('run-compare');
     expect(compare.dataset.current).toBe('3');
     expect(compare.dataset.previous).toBe('2');
-    expect(within(compare).getByTestId('compare-delta-accuracy').textContent).toBe('+1.0 pp');
-    expect(within(compare).getByTestId('compare-delta-coverage').textContent).toBe('+3.0 pp');
-    expect(within(compare).getByTestId('compare-delta-auc').textContent).toBe('+0.005');
-    await until(() => expect(screen.getByTestId('loss-chart').dataset.points).toBe('20'));
-  });
+    const d = runDeltas(current!, previous!);
+    expect(Number(within(compare).getByTestId('compare-delta-accuracy').dataset.value)).toBeCloseTo(d.accuracy!, 9);
+    expect(Number(within(compare).getByTestId('compare-delta-auc').dataset.value)).toBeCloseTo(d.auc!, 9);
+    await until(() => expect(screen.getByTestId('loss-chart').dataset.points).toBe('6'));
+  }, 60_000);
 
   test('the runs table compares attempts and shows the change against the run before', async () => {
-    renderWith(<TrainScreen />);
+    const { client } = renderWith(<TrainScreen />);
     await until(() => expect(screen.getByTestId('run-row-2')).toBeTruthy());
+    const [run1, run2] = client.runs;
     const row2 = screen.getByTestId('run-row-2');
     expect(row2.dataset.active).toBe('true');
-    expect(within(row2).getByTestId('run-acc-2').textContent).toBe('90.0%');
-    expect(within(row2).getByTestId('run-delta-acc-2').textContent).toBe('acc +4.0 pp');
-    expect(within(row2).getByTestId('run-delta-auc-2').textContent).toBe('AUC +0.030');
-    expect(within(row2).getByTestId('run-delta-coverage-2').textContent).toBe('cov +7.0 pp');
+    expect(within(row2).getByTestId('run-acc-2').textContent).toBe(fmtPct(run2!.metrics!.test_accuracy));
+    const d = runDeltas(run2!, run1!);
+    // The seeded second run is the sharper one: the table shows a real, positive change.
+    expect(d.accuracy!).toBeGreaterThan(0);
+    expect(within(row2).getByTestId('run-delta-acc-2').textContent).toBe(`acc ${fmtDelta(d.accuracy, { pct: true })}`);
+    expect(within(row2).getByTestId('run-delta-auc-2').textContent).toBe(`AUC ${fmtDelta(d.auc)}`);
     // The first run has nothing to compare with.
     expect(within(screen.getByTestId('run-row-1')).queryByTestId('run-delta-acc-1')).toBeNull();
   });
@@ -57,6 +68,7 @@ describe('Train screen', () => {
     expect(client.callsOf('ml.setActive')).toEqual([{ runId: 1 }]);
     await until(() => expect(screen.getByTestId('run-row-1').dataset.active).toBe('true'));
     await until(() => expect(store.getState().scores?.runId).toBe(1));
+    expect(client.runs.find((r) => r.active)?.run_id).toBe(1);
   });
 
   test('epoch messages and deltas', () => {
@@ -65,6 +77,6 @@ describe('Train screen', () => {
     expect(parseEpochMessage({ job: 'train', phase: 'folds', done: 1, total: 5 })).toBeNull();
     const { client } = setup();
     const [a, b] = client.runs;
-    expect(runDeltas(b!, a!).accuracy).toBeCloseTo(0.04);
+    expect(runDeltas(b!, a!).accuracy).toBeCloseTo(b!.metrics!.test_accuracy - a!.metrics!.test_accuracy, 12);
   });
 });
