@@ -262,10 +262,12 @@ export class GalleryPager {
     // Values only (never the JSON keys: "kingdom" is in every row), case-insensitive (LIKE).
     const size = db
       .prepare(
-        `INSERT OR IGNORE INTO temp.qc_taxon_match (image_id)
-         SELECT u.image_id FROM taxa t CROSS JOIN source_rows s ON s.taxon_id = t.id CROSS JOIN image_urls u ON u.url = s.url
-         WHERE EXISTS (SELECT 1 FROM json_tree(CASE WHEN json_valid(t.ancestry) THEN t.ancestry ELSE '{}' END) j
-                       WHERE j.type = 'text' AND j.atom LIKE @taxon ESCAPE '\\')`,
+        `WITH m AS MATERIALIZED (
+           SELECT t.id FROM taxa t
+           WHERE EXISTS (SELECT 1 FROM json_tree(CASE WHEN json_valid(t.ancestry) THEN t.ancestry ELSE '{}' END) j
+                         WHERE j.type = 'text' AND j.atom LIKE @taxon ESCAPE '\\'))
+         INSERT OR IGNORE INTO temp.qc_taxon_match (image_id)
+         SELECT u.image_id FROM m CROSS JOIN source_rows s INDEXED BY source_rows_taxon ON s.taxon_id = m.id CROSS JOIN image_urls u ON u.url = s.url`,
       )
       .run({ taxon: escapeLike(taxon) }).changes;
     this.ownChanges += size;

@@ -1,10 +1,12 @@
 /**
  * The virtualised thumbnail grid. Rows of N tiles (N from the container width); the row count
- * comes from the query's total, so the scroll height is known before anything loads; only pages
- * near the viewport are fetched. Tiles are plain `<img loading="lazy">` by URL.
+ * comes from the query's total, so the scroll height is known before anything loads; only the
+ * rows in view are in the DOM and only pages near them are fetched. Past the height a browser can
+ * scroll (a million images), the scroll position maps onto the rows by a factor (gridScale.ts),
+ * so the last row is still reachable. Tiles are plain `<img loading="lazy">` by URL.
  */
-import { elementScroll, observeElementRect, useVirtualizer, type Virtualizer } from '@tanstack/react-virtual';
-import { useCallback, useEffect, useLayoutEffect, useRef, useState, type MouseEvent, type RefObject } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type MouseEvent, type RefObject } from 'react';
+import { gridLayout, scrollTopForRow, visibleRows } from './gridScale';
 import { PAGE_SIZE, type ViewKey } from '../../stores/review';
 import { useApp, useAppStore, useClient } from '../../stores/app';
 import { Tile, TILE_SIZE } from '../../components/Tile';
@@ -16,34 +18,45 @@ const PAD = 10;
 /** Used when the container reports no size (hidden, or a DOM without layout such as jsdom). */
 const FALLBACK = { width: 1200, height: 800 };
 const FETCH_DELAY_MS = 40;
+const OVERSCAN = 3;
+
+const rowIndices = (first: number, last: number) => Array.from({ length: Math.max(0, last - first + 1) }, (_, k) => first + k);
 
 export function columnsFor(width: number): number {
   return Math.max(1, Math.floor((width - 2 * PAD + GAP) / (TILE_W + GAP)));
 }
 
-const observeRectWithFallback: typeof observeElementRect = (instance, cb) =>
-  observeElementRect(instance, (rect) => cb(rect.width > 0 && rect.height > 0 ? rect : FALLBACK));
-
-/** Scroll with `scrollTo` where the DOM has it (jsdom lacks it on elements). */
-const scrollElement: typeof elementScroll = (offset, options, instance) => {
-  const el = instance.scrollElement;
-  if (el && typeof el.scrollTo === 'function') elementScroll(offset, options, instance);
-  else if (el) el.scrollTop = offset;
-};
-
-function useElementWidth(ref: RefObject<HTMLElement | null>): number {
-  const [width, setWidth] = useState(FALLBACK.width);
+/** The element's client size (FALLBACK where it has no layout), kept current. */
+function useElementSize(ref: RefObject<HTMLElement | null>): { width: number; height: number } {
+  const [size, setSize] = useState(FALLBACK);
   useLayoutEffect(() => {
     const el = ref.current;
     if (!el) return;
-    const measure = () => setWidth(el.clientWidth > 0 ? el.clientWidth : FALLBACK.width);
+    const measure = () =>
+      setSize((old) => {
+        const next = { width: el.clientWidth > 0 ? el.clientWidth : FALLBACK.width, height: el.clientHeight > 0 ? el.clientHeight : FALLBACK.height };
+        return next.width === old.width && next.height === old.height ? old : next;
+      });
     measure();
     if (typeof ResizeObserver === 'undefined') return;
     const ro = new ResizeObserver(measure);
     ro.observe(el);
     return () => ro.disconnect();
   }, [ref]);
-  return width;
+  return size;
+}
+
+/** The element's scrollTop, updated on every scroll event. */
+function useScrollTop(ref: RefObject<HTMLElement | null>): number {
+  const [top, setTop] = useState(0);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const onScroll = () => setTop(el.scrollTop);
+    el.addEventListener('scroll', onScroll, { passive: true });
+    return () => el.removeEventListener('scroll', onScroll);
+  }, [ref]);
+  return top;
 }
 
 interface Props {
@@ -62,25 +75,15 @@ export function Gallery({ view, emptyText, label }: Props) {
   const version = useApp((s) => s.views[view].version);
   const loadError = useApp((s) => s.views[view].loadError);
   const scrollRef = useRef<HTMLDivElement>(null);
-  const width = useElementWidth(scrollRef);
-  const cols = columnsFor(width);
+  const size = useElementSize(scrollRef);
+  const scrollTop = useScrollTop(scrollRef);
+  const cols = columnsFor(size.width);
   const count = Math.ceil((total ?? 0) / cols);
-
-  const virtualizer: Virtualizer<HTMLDivElement, Element> = useVirtualizer({
-    count,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 3,
-    paddingStart: PAD,
-    paddingEnd: PAD,
-    initialRect: FALLBACK,
-    observeElementRect: observeRectWithFallback,
-    scrollToFn: scrollElement,
-  });
-  const rows = virtualizer.getVirtualItems();
-  const first = rows[0]?.index ?? 0;
-  const last = rows[rows.length - 1]?.index ?? 0;
-  const viewportRows = Math.max(1, Math.floor((scrollRef.current?.clientHeight || FALLBACK.height) / ROW_HEIGHT));
+  const layout = useMemo(() => gridLayout(count, ROW_HEIGHT, PAD, size.height), [count, size.height]);
+  const visible = visibleRows(layout, scrollTop, OVERSCAN);
+  const first = visible.first;
+  const last = Math.max(first, visible.last);
+  const viewportRows = Math.max(1, Math.floor(size.height / ROW_HEIGHT));
   const known = total !== null;
 
   useEffect(() => {
@@ -98,8 +101,12 @@ export function Gallery({ view, emptyText, label }: Props) {
   useEffect(() => {
     if (lastFocus.current === focus) return;
     lastFocus.current = focus;
-    if (count > 0) virtualizer.scrollToIndex(Math.floor(focus / cols), { align: 'auto' });
-  }, [focus, cols, count, virtualizer]);
+    const el = scrollRef.current;
+    if (count > 0 && el) {
+      const target = scrollTopForRow(layout, Math.floor(focus / cols), el.scrollTop);
+      if (target !== el.scrollTop) el.scrollTop = target;
+    }
+  }, [focus, cols, count, layout]);
 
   const onTileClick = useCallback(
     (index: number, e: MouseEvent) => {
@@ -124,14 +131,15 @@ export function Gallery({ view, emptyText, label }: Props) {
       data-view={view}
       data-total={total ?? ''}
       data-cols={cols}
+      data-scale={layout.scale}
     >
       {total === 0 && <div className="gallery__empty">{loadError ?? emptyText}</div>}
       {total === null && <div className="gallery__empty muted">Loading…</div>}
-      <div className="gallery__inner" style={{ height: virtualizer.getTotalSize() }}>
-        {rows.map((row) => {
+      <div className="gallery__inner" style={{ height: layout.scrollHeight }}>
+        {rowIndices(visible.first, visible.last).map((row) => {
           const tiles = [];
           for (let c = 0; c < cols; c++) {
-            const i = row.index * cols + c;
+            const i = row * cols + c;
             if (total === null || i >= total) break;
             const item = pages.get(Math.floor(i / PAGE_SIZE))?.[i % PAGE_SIZE];
             tiles.push(
@@ -151,7 +159,7 @@ export function Gallery({ view, emptyText, label }: Props) {
             );
           }
           return (
-            <div key={row.key} className="gallery__row" role="row" style={{ transform: `translateY(${row.start}px)`, height: ROW_HEIGHT - GAP }}>
+            <div key={row} className="gallery__row" role="row" aria-rowindex={row + 1} style={{ transform: `translateY(${visible.top(row)}px)`, height: ROW_HEIGHT - GAP }}>
               {tiles}
             </div>
           );

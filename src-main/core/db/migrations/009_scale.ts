@@ -43,7 +43,8 @@ CREATE TABLE taxa (
 ALTER TABLE source_rows ADD COLUMN taxon_id INTEGER REFERENCES taxa (id);
 INSERT OR IGNORE INTO taxa (ancestry) SELECT DISTINCT ancestry FROM source_rows WHERE ancestry IS NOT NULL;
 UPDATE source_rows SET taxon_id = (SELECT t.id FROM taxa t WHERE t.ancestry = source_rows.ancestry) WHERE ancestry IS NOT NULL;
-CREATE INDEX source_rows_taxon ON source_rows (taxon_id);
+-- Covering (with the url): a taxon's images are found without reading the rows themselves.
+CREATE INDEX source_rows_taxon ON source_rows (taxon_id, url);
 CREATE TRIGGER source_rows_taxon_insert AFTER INSERT ON source_rows WHEN NEW.ancestry IS NOT NULL BEGIN
   -- Not INSERT OR IGNORE: inside a trigger the outer statement's conflict rule wins, and an upsert's is ABORT.
   INSERT INTO taxa (ancestry) SELECT NEW.ancestry WHERE NOT EXISTS (SELECT 1 FROM taxa WHERE ancestry = NEW.ancestry);
