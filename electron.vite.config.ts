@@ -45,6 +45,8 @@ export default defineConfig({
         input: {
           main: path.join(root, 'src-main/electron/main.ts'),
           mlWorker: path.join(root, 'src-main/core/ml/worker/entry.ts'),
+          // The ML worker's image-preparation pool (worker/prepPool.ts looks for ./prepWorker.js; without it, it prepares in-thread).
+          prepWorker: path.join(root, 'src-main/core/ml/worker/prepEntry.ts'),
         },
         external: NATIVE,
         output: {

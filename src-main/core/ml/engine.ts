@@ -3,10 +3,13 @@
  * the long-lived ML worker thread (ml/worker/entry.ts) or, where threads are unwanted, in process.
  * It receives ids, file paths and matrices, never database handles, and returns results.
  */
+import os from 'node:os';
 import type { Backbone } from './backbone/runtime';
 import { openBackbone } from './backbone/runtime';
 import type { FeatureSet } from '../../../src-shared/domain/ml';
 import { embedBatches, type EmbedItem, type EmbedResult } from './embed';
+import type { PrepareOptions } from './prepare';
+import { PrepPool } from './worker/prepPool';
 import { predictHead, type Matrix, type TrainedHead } from './train/head';
 import { runTrainJob, type TrainJobEvent, type TrainJobRequest, type TrainJobResult } from './trainJob';
 
@@ -37,12 +40,16 @@ export interface MlEngine {
 /** Runs in the calling thread; the worker wraps one of these. */
 export class InProcessEngine implements MlEngine {
   private backbones = new Map<string, Promise<Backbone>>();
+  /** The image preparation pool: undefined until the first embed, null when threads are unavailable. */
+  private pool: PrepPool | null | undefined;
 
   private backbone(id: string, modelsDir: string): Promise<Backbone> {
     const key = `${modelsDir}::${id}`;
     let b = this.backbones.get(key);
     if (!b) {
-      b = openBackbone(id, { modelsDir });
+      // One intra-op thread per core, no inter-op parallelism (MobileNetV2 is a chain): the prep
+      // pool's threads fill the cores while a batch waits for its images.
+      b = openBackbone(id, { modelsDir, intraOpNumThreads: os.availableParallelism() });
       b.catch(() => this.backbones.delete(key));
       this.backbones.set(key, b);
     }
@@ -52,7 +59,16 @@ export class InProcessEngine implements MlEngine {
   async embed(req: EmbedRequest, onBatch: (results: EmbedResult[]) => void, signal?: AbortSignal): Promise<EmbedInfo> {
     const needsBackbone = req.sets.some((s) => s !== 'signals');
     const backbone = needsBackbone ? await this.backbone(req.backboneId, req.modelsDir) : null;
-    for await (const batch of embedBatches(backbone, req.items, { sets: req.sets, ...(req.batchSize && { batchSize: req.batchSize }), ...(signal && { signal }) })) {
+    // Decode, resize, crops and signals on a pool of worker threads (created once, kept with the engine).
+    if (this.pool === undefined) this.pool = PrepPool.create();
+    const pool = this.pool;
+    const prepare = pool ? (item: EmbedItem, o: PrepareOptions) => pool.prepare(item, o) : undefined;
+    for await (const batch of embedBatches(backbone, req.items, {
+      sets: req.sets,
+      ...(req.batchSize && { batchSize: req.batchSize }),
+      ...(signal && { signal }),
+      ...(prepare && { prepare }),
+    })) {
       onBatch(batch);
     }
     return { provider: backbone?.provider ?? 'none', backboneId: req.backboneId, dim: backbone?.dim ?? 0 };
@@ -67,6 +83,8 @@ export class InProcessEngine implements MlEngine {
   }
 
   async close(): Promise<void> {
+    await this.pool?.close();
+    this.pool = undefined;
     const all = [...this.backbones.values()];
     this.backbones.clear();
     await Promise.all(all.map(async (b) => (await b).close().catch(() => {})));

@@ -1,0 +1,218 @@
+/**
+ * `npm run bench:embed`: embedding throughput on real JPEGs, with the limit computed from its parts
+ * measured in the same run.
+ *
+ * The set: the dev photos (../shared/datasets/quality-dev/images) copied until there are at least
+ * --n files (default 2,000), each copy made distinct by a JPEG comment segment (same pixels,
+ * different bytes and sha256), in a temp folder, imported as a flat folder into a fresh library.
+ *
+ * Parts, each alone on one thread over --sample images (default 120): file read + sharp decode,
+ * whole-image resize, the five crops, quality signals + perceptual hash, onnxruntime on batches
+ * (one intra-op thread: CPU cost per image), and the SQLite write of the vectors. The limit on C
+ * cores is C / (sum of the per-image CPU costs of the parts a feature set needs): what a perfect
+ * pipeline could reach with every core busy. Then `ml.embed` end to end (whole; crops+signals),
+ * each with images/s, the ratio to its limit and peak RSS. Other work on the machine slows parts
+ * and pipeline alike, so the ratio is the number to compare between runs.
+ *
+ *   npm run bench:embed -- [--n 2000] [--sample 120] [--keep] [--json]
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createCore, defaultModelsDir } from '../../src-main/core/app';
+import { openDatabase } from '../../src-main/core/db/open';
+import { DEFAULT_BACKBONE } from '../../src-shared/domain/ml';
+import { openBackbone } from '../../src-main/core/ml/backbone/runtime';
+import { decodeRgb, resizeToInput, type RgbImage } from '../../src-main/core/ml/backbone/preprocess';
+import { dHash } from '../../src-main/core/ml/dhash';
+import { CROP_COUNT, nativeCrops } from '../../src-main/core/ml/features/crops';
+import { qualitySignals, signalVector } from '../../src-main/core/ml/features/signals';
+import { FeatureStore } from '../../src-main/core/ml/featureStore';
+import { DATASET_IMAGES_DIR, intArg, mb, sampleRss } from './fixtures';
+
+/** A copy of a JPEG with a COM segment after SOI: identical pixels, distinct bytes. */
+export function withComment(jpeg: Buffer, text: string): Buffer {
+  if (jpeg[0] !== 0xff || jpeg[1] !== 0xd8) throw new Error('not a JPEG (no SOI marker)');
+  const body = Buffer.from(text, 'latin1');
+  const seg = Buffer.alloc(4 + body.length);
+  seg[0] = 0xff;
+  seg[1] = 0xfe;
+  seg.writeUInt16BE(body.length + 2, 2);
+  body.copy(seg, 4);
+  return Buffer.concat([jpeg.subarray(0, 2), seg, jpeg.subarray(2)]);
+}
+
+function makeSet(n: number, dir: string): string[] {
+  const sources = fs
+    .readdirSync(DATASET_IMAGES_DIR)
+    .filter((f) => /\.jpe?g$/i.test(f))
+    .sort();
+  if (!sources.length) throw new Error(`no JPEGs in ${DATASET_IMAGES_DIR}`);
+  const bytes = sources.map((f) => fs.readFileSync(path.join(DATASET_IMAGES_DIR, f)));
+  const files: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const k = i % sources.length;
+    const file = path.join(dir, `${String(i).padStart(5, '0')}-${sources[k]}`);
+    fs.writeFileSync(file, withComment(bytes[k]!, `qc bench:embed copy ${Math.floor(i / sources.length)}`));
+    files.push(file);
+  }
+  return files;
+}
+
+const msPer = (t0: number, count: number) => (performance.now() - t0) / count;
+
+interface Parts {
+  decodeMs: number;
+  resizeMs: number;
+  cropsMs: number;
+  signalsMs: number;
+  dhashMs: number;
+  ortWholeMs: number;
+  ortCropsMs: number;
+  sqliteWholeMs: number;
+  sqliteCropsSignalsMs: number;
+}
+
+async function measureParts(files: string[], modelsDir: string): Promise<Parts> {
+  // Read + decode, one at a time (what one core does).
+  let t = performance.now();
+  const imgs: { img: RgbImage; bytes: number }[] = [];
+  for (const f of files) {
+    const buf = await fs.promises.readFile(f);
+    imgs.push({ img: await decodeRgb(buf), bytes: buf.length });
+  }
+  const decodeMs = msPer(t, files.length);
+  const px = 224 * 224 * 3;
+  const whole = new Float32Array(imgs.length * px);
+  t = performance.now();
+  imgs.forEach((d, i) => resizeToInput(d.img, 224, whole, i * px));
+  const resizeMs = msPer(t, imgs.length);
+  const cropBuf = new Float32Array(4 * CROP_COUNT * px);
+  t = performance.now();
+  imgs.forEach((d, i) => nativeCrops(d.img, { size: 224 }, cropBuf, (i % 4) * CROP_COUNT * px));
+  const cropsMs = msPer(t, imgs.length);
+  t = performance.now();
+  const sig = imgs.map((d) => signalVector(qualitySignals(d.img, { bytes: d.bytes })));
+  const signalsMs = msPer(t, imgs.length);
+  t = performance.now();
+  imgs.forEach((d) => dHash(d.img));
+  const dhashMs = msPer(t, imgs.length);
+
+  const backbone = await openBackbone(DEFAULT_BACKBONE, { modelsDir, providers: ['cpu'], intraOpNumThreads: 1 });
+  let ortWholeMs: number;
+  let ortCropsMs: number;
+  let vectors: Float32Array;
+  try {
+    const batch = 16;
+    await backbone.embed(whole.subarray(0, batch * px), batch); // warm-up
+    t = performance.now();
+    const outs: Float32Array[] = [];
+    for (let s = 0; s + batch <= imgs.length; s += batch) outs.push(await backbone.embed(whole.subarray(s * px, (s + batch) * px), batch));
+    ortWholeMs = msPer(t, outs.length * batch);
+    vectors = outs[0]!;
+    const cropImages = Math.min(16, imgs.length);
+    for (let i = 0; i < 4; i++) nativeCrops(imgs[i]!.img, { size: 224 }, cropBuf, i * CROP_COUNT * px);
+    t = performance.now();
+    for (let s = 0; s < cropImages; s += 4) await backbone.embed(cropBuf, 4 * CROP_COUNT);
+    ortCropsMs = msPer(t, cropImages);
+  } finally {
+    await backbone.close();
+  }
+
+  // SQLite: the vectors of one image per feature set, in one transaction per batch, as ml.embed stores them.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qc-bench-embed-db-'));
+  try {
+    const db = openDatabase(path.join(dir, 'library.db'));
+    const store = new FeatureStore(db);
+    const dim = vectors.length / 16;
+    const w = vectors.subarray(0, dim);
+    const c = new Float32Array(dim * 2);
+    const rows = 2000;
+    t = performance.now();
+    for (let s = 0; s < rows; s += 16) db.transaction(() => { for (let i = s; i < s + 16; i++) store.put(`w${i}`, { extractor: 'bench/whole', version: '1' }, w); })();
+    const sqliteWholeMs = msPer(t, rows);
+    t = performance.now();
+    for (let s = 0; s < rows; s += 16) {
+      db.transaction(() => {
+        for (let i = s; i < s + 16; i++) {
+          store.put(`c${i}`, { extractor: 'bench/crops', version: '1' }, c);
+          store.put(`c${i}`, { extractor: 'bench/signals', version: '1' }, sig[i % sig.length]!);
+        }
+      })();
+    }
+    const sqliteCropsSignalsMs = msPer(t, rows);
+    db.close();
+    return { decodeMs, resizeMs, cropsMs, signalsMs, dhashMs, ortWholeMs, ortCropsMs, sqliteWholeMs, sqliteCropsSignalsMs };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const known = new Set(['--n', '--sample', '--keep', '--json']);
+  for (const a of argv) if (a.startsWith('--') && !known.has(a.split('=')[0]!)) throw new Error(`unknown option ${a} (options: ${[...known].join(' ')})`);
+  const n = intArg(argv, 'n', 2000);
+  const sample = intArg(argv, 'sample', 120, 16);
+  const json = argv.includes('--json');
+  const log = (s: string) => (json ? process.stderr : process.stdout).write(`${s}\n`);
+  const cores = os.availableParallelism();
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'qc-bench-embed-'));
+  const imagesDir = path.join(work, 'images');
+  fs.mkdirSync(imagesDir);
+  const results: Record<string, unknown> = { n, cores, loadavgStart: os.loadavg().map((l) => Number(l.toFixed(2))) };
+  try {
+    const files = makeSet(n, imagesDir);
+    log(`${files.length} distinct JPEGs (the dev set repeated, comment-tagged) in ${imagesDir}; ${cores} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    const modelsDir = defaultModelsDir();
+
+    const p = await measureParts(files.slice(0, sample), modelsDir);
+    const f = (x: number) => x.toFixed(2);
+    log(
+      `parts, ms per image on one thread (${sample} images): read+decode ${f(p.decodeMs)}, resize ${f(p.resizeMs)}, crops ${f(p.cropsMs)}, signals ${f(p.signalsMs)}, dhash ${f(p.dhashMs)}, ` +
+        `onnxruntime whole ${f(p.ortWholeMs)} (batch 16), crops ${f(p.ortCropsMs)} (5 per image), SQLite whole ${f(p.sqliteWholeMs)}, crops+signals ${f(p.sqliteCropsSignalsMs)}`,
+    );
+    const wholeCost = p.decodeMs + p.resizeMs + p.dhashMs + p.ortWholeMs + p.sqliteWholeMs;
+    const cropsCost = p.decodeMs + p.cropsMs + p.signalsMs + p.dhashMs + p.ortCropsMs + p.sqliteCropsSignalsMs;
+    const limitWhole = (1000 * cores) / wholeCost;
+    const limitCrops = (1000 * cores) / cropsCost;
+    log(`limit from parts on ${cores} cores: whole ${limitWhole.toFixed(0)} images/s (${wholeCost.toFixed(1)} CPU-ms each), crops+signals ${limitCrops.toFixed(0)} images/s (${cropsCost.toFixed(1)} CPU-ms each)`);
+    results.parts = p;
+    results.limit = { whole: limitWhole, cropsSignals: limitCrops };
+
+    const dataDir = path.join(work, 'library');
+    const core = createCore({ dataDir, modelsDir });
+    try {
+      const imported = await core.call('library.import', { source: imagesDir, kind: 'folder' });
+      if (imported.images_new !== n) throw new Error(`imported ${imported.images_new} of ${n} images`);
+      const runs: Record<string, unknown> = {};
+      for (const [name, features, limit, target] of [
+        ['whole', ['whole'], limitWhole, 120],
+        ['crops+signals', ['crops', 'signals'], limitCrops, 45],
+      ] as const) {
+        const rss = sampleRss();
+        const cpu0 = process.cpuUsage();
+        const s = await core.call('ml.embed', { features: [...features] });
+        const peak = rss.stop();
+        const cpu = process.cpuUsage(cpu0);
+        const ratio = s.images_per_second / limit;
+        log(
+          `embed ${name.padEnd(14)} ${s.embedded} images in ${s.seconds.toFixed(1)} s: ${s.images_per_second} images/s = ${(100 * ratio).toFixed(0)}% of the limit from parts (${limit.toFixed(0)}); ` +
+            `target ${target}: ${s.images_per_second >= target ? 'MET' : 'MISSED'}; peak RSS ${mb(peak).toFixed(0)} MB, process CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s (${s.provider})`,
+        );
+        runs[name] = { imagesPerSecond: s.images_per_second, seconds: s.seconds, ratioToLimit: ratio, peakRssMb: mb(peak), target, met: s.images_per_second >= target };
+      }
+      results.embed = runs;
+    } finally {
+      await core.close();
+    }
+    results.loadavgEnd = os.loadavg().map((l) => Number(l.toFixed(2)));
+    if (json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  } finally {
+    if (!argv.includes('--keep')) fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});

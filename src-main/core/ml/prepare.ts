@@ -1,0 +1,85 @@
+/**
+ * Everything the embedding needs from one image file except the backbone: decode (once), the
+ * perceptual hash, the whole-image backbone input, the five native-resolution crops and the quality
+ * signals. Pure computation on one image, so it runs the same in the calling thread or in a pool of
+ * worker threads (worker/prepPool.ts); the backbone then runs on batches of prepared images.
+ */
+import fs from 'node:fs';
+import type { FeatureSet } from '../../../src-shared/domain/ml';
+import { decodeRgb, resizeToInput, type RgbImage } from './backbone/preprocess';
+import { dHash } from './dhash';
+import type { SyntheticSpec } from './distort';
+import { renderSynthetic } from './distort/render';
+import { CROP_COUNT, nativeCrops } from './features/crops';
+import { explainSignals, qualitySignals, signalVector, type QualitySignals } from './features/signals';
+
+export interface PrepareItem {
+  sha: string;
+  file: string;
+  synthetic?: SyntheticSpec;
+}
+
+export interface PrepareOptions {
+  sets: readonly FeatureSet[];
+  /** The backbone's input side (px). */
+  inputSize: number;
+}
+
+export interface Prepared {
+  sha: string;
+  dhash: string;
+  width: number;
+  height: number;
+  /** inputSize² × 3 floats (HWC RGB 0..1) when 'whole' is wanted. */
+  whole?: Float32Array;
+  /** CROP_COUNT × inputSize² × 3 floats when 'crops' is wanted. */
+  crops?: Float32Array;
+  signals?: Float32Array;
+  rawSignals?: QualitySignals;
+  reasons?: string[];
+  error?: string;
+}
+
+/** Decoded originals by file, so synthetic copies of one original share one decode (a few kept). */
+export class DecodeCache {
+  private readonly map = new Map<string, Promise<{ img: RgbImage; bytes: number }>>();
+  constructor(private readonly keep = 4) {}
+
+  get(file: string): Promise<{ img: RgbImage; bytes: number }> {
+    let p = this.map.get(file);
+    if (!p) {
+      p = fs.promises.readFile(file).then(async (buf) => ({ img: await decodeRgb(buf), bytes: buf.length }));
+      this.map.set(file, p);
+      p.catch(() => this.map.delete(file));
+      while (this.map.size > this.keep) this.map.delete(this.map.keys().next().value!);
+    }
+    return p;
+  }
+}
+
+export async function prepareImage(item: PrepareItem, opts: PrepareOptions, cache = new DecodeCache(1)): Promise<Prepared> {
+  let src: { img: RgbImage; bytes: number };
+  try {
+    const o = await cache.get(item.file);
+    src = item.synthetic ? await renderSynthetic(o.img, item.synthetic) : o;
+  } catch (e) {
+    return { sha: item.sha, dhash: '', width: 0, height: 0, error: (e as Error).message || 'cannot decode' };
+  }
+  const { img, bytes } = src;
+  const out: Prepared = { sha: item.sha, dhash: dHash(img), width: img.width, height: img.height };
+  const px = opts.inputSize * opts.inputSize * 3;
+  if (opts.sets.includes('whole')) out.whole = resizeToInput(img, opts.inputSize, new Float32Array(px), 0);
+  if (opts.sets.includes('crops')) out.crops = nativeCrops(img, { size: opts.inputSize }, new Float32Array(CROP_COUNT * px), 0);
+  if (opts.sets.includes('signals')) {
+    const s = qualitySignals(img, { bytes });
+    out.rawSignals = s;
+    out.signals = signalVector(s);
+    out.reasons = explainSignals(s);
+  }
+  return out;
+}
+
+/** The buffers of a Prepared to transfer between threads. */
+export function preparedBuffers(p: Prepared): ArrayBuffer[] {
+  return [p.whole, p.crops, p.signals].filter((v): v is Float32Array => Boolean(v)).map((v) => v.buffer as ArrayBuffer);
+}

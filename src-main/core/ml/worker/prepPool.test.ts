@@ -1,0 +1,75 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { defaultModelsDir } from '../../app';
+import { openBackbone } from '../backbone/runtime';
+import { embedBatches, type EmbedItem } from '../embed';
+import { prepareImage } from '../prepare';
+import { PrepPool } from './prepPool';
+
+const DEV = path.resolve(import.meta.dirname, '../../../../../shared/datasets/quality-dev/images');
+const files = fs
+  .readdirSync(DEV)
+  .filter((f) => f.endsWith('.jpg'))
+  .sort()
+  .slice(0, 5)
+  .map((f) => path.join(DEV, f));
+const items: EmbedItem[] = [...files.map((file, i) => ({ sha: `s${i}`, file })), { sha: 'missing', file: path.join(DEV, 'no-such-file.jpg') }];
+
+const bytes = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+
+describe('PrepPool', () => {
+  const pool = PrepPool.create(2);
+  afterAll(() => pool?.close());
+
+  it('prepares exactly what the calling thread prepares (whole, crops, signals, hash), errors included', async () => {
+    expect(pool).not.toBeNull();
+    const opts = { sets: ['whole', 'crops', 'signals'] as const, inputSize: 224 };
+    const viaPool = await Promise.all(items.map((it) => pool!.prepare(it, opts)));
+    const here = await Promise.all(items.map((it) => prepareImage(it, opts)));
+    expect(viaPool.map((p) => p.sha)).toEqual(items.map((i) => i.sha));
+    expect(viaPool.at(-1)!.error).toMatch(/no-such-file|ENOENT/);
+    for (let i = 0; i < files.length; i++) {
+      const { whole, crops, ...rest } = viaPool[i]!;
+      const { whole: whole2, crops: crops2, ...rest2 } = here[i]!;
+      expect(whole!.length).toBe(224 * 224 * 3);
+      expect(crops!.length).toBe(5 * 224 * 224 * 3);
+      // Byte comparisons: toEqual walks ~900,000 floats per image one by one.
+      expect(bytes(whole!).equals(bytes(whole2!))).toBe(true);
+      expect(bytes(crops!).equals(bytes(crops2!))).toBe(true);
+      expect(rest).toEqual(rest2);
+    }
+  }, 300_000); // the first call starts the workers (each loads sharp and the TypeScript sources)
+
+  it('gives embedBatches the same vectors as in-thread preparation, in order, batch by batch', async () => {
+    const backbone = await openBackbone('mobilenet_v2_nsfwjs', { modelsDir: defaultModelsDir(), providers: ['cpu'] });
+    try {
+      const sets = ['whole', 'crops', 'signals'] as const;
+      const collect = async (prepare?: Parameters<typeof embedBatches>[2]['prepare']) => {
+        const out = [];
+        for await (const b of embedBatches(backbone, items, { sets: [...sets], batchSize: 4, ...(prepare && { prepare }) })) out.push(b);
+        return out;
+      };
+      const a = await collect((it, o) => pool!.prepare(it, o));
+      const b = await collect();
+      expect(a.map((batch) => batch.length)).toEqual([4, 2]);
+      expect(a.flat().map((r) => r.sha)).toEqual(items.map((i) => i.sha));
+      expect(a.flat().at(-1)!.error).toBeTruthy();
+      expect(a.flat()[0]!.whole!.length).toBe(backbone.dim);
+      expect(a.flat()[0]!.crops!.length).toBe(2 * backbone.dim);
+      expect(a).toEqual(b);
+    } finally {
+      await backbone.close();
+    }
+  }, 300_000);
+
+  it('stops between batches when aborted', async () => {
+    const controller = new AbortController();
+    const seen: number[] = [];
+    for await (const batch of embedBatches(null, items, { sets: ['signals'], batchSize: 2, signal: controller.signal, prepare: (it, o) => pool!.prepare(it, o) })) {
+      seen.push(batch.length);
+      controller.abort();
+    }
+    expect(seen).toEqual([2]);
+  });
+});

@@ -1,0 +1,95 @@
+/**
+ * A fixed pool of worker threads that prepare images for the backbone (decode, resize, crops,
+ * signals: prepare.ts), so that JavaScript and sharp work runs on every core while onnxruntime runs
+ * the previous batch. Items of one file always go to the same worker (synthetic copies of one
+ * original then share its decode). Results come back as transferred buffers, never copied.
+ * Where the worker entry cannot be found (a build without prepWorker.js) `PrepPool.create` returns
+ * null and the caller prepares in its own thread.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Prepared, PrepareItem, PrepareOptions } from '../prepare';
+import type { PrepRequest } from './prepEntry';
+
+export const PREP_THREADS_ENV = 'QC_PREP_THREADS';
+
+/** Pool size: QC_PREP_THREADS, else one per core (onnxruntime's own threads share the cores). */
+export function prepThreads(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number(env[PREP_THREADS_ENV]);
+  return Number.isInteger(n) && n >= 0 ? n : Math.max(1, os.availableParallelism());
+}
+
+function entry(): { url: URL; workerData?: { entry: string } } | null {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) return { url: new URL('./tsBoot.mjs', here), workerData: { entry: new URL('./prepEntry.ts', here).href } };
+  const built = new URL('./prepWorker.js', here);
+  return fs.existsSync(fileURLToPath(built)) ? { url: built } : null;
+}
+
+interface Waiter {
+  resolve: (p: Prepared) => void;
+  reject: (e: Error) => void;
+}
+
+function fileSlot(file: string, n: number): number {
+  let h = 2166136261;
+  for (let i = 0; i < file.length; i++) h = Math.imul(h ^ file.charCodeAt(i), 16777619);
+  return (h >>> 0) % n;
+}
+
+export class PrepPool {
+  private nextId = 1;
+  private readonly waiting = new Map<number, Waiter>();
+  private closed = false;
+
+  private constructor(private readonly workers: Worker[]) {
+    for (const w of workers) {
+      w.on('message', (msg: { id: number; result: Prepared }) => {
+        const p = this.waiting.get(msg.id);
+        this.waiting.delete(msg.id);
+        p?.resolve(msg.result);
+        if (!this.waiting.size) for (const x of this.workers) x.unref();
+      });
+      w.on('error', (e) => this.failAll(e));
+      w.on('exit', (code) => {
+        if (!this.closed && code !== 0) this.failAll(new Error(`an image preparation worker exited with code ${code}`));
+      });
+      w.unref();
+    }
+  }
+
+  /** A pool of `size` threads, or null when size is 0 or the worker entry is missing. */
+  static create(size = prepThreads()): PrepPool | null {
+    const e = entry();
+    if (!e || size < 1) return null;
+    return new PrepPool(Array.from({ length: size }, () => new Worker(e.url, e.workerData ? { workerData: e.workerData } : {})));
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  prepare(item: PrepareItem, opts: PrepareOptions): Promise<Prepared> {
+    if (this.closed) return Promise.reject(new Error('the image preparation pool is closed'));
+    const id = this.nextId++;
+    const w = this.workers[fileSlot(item.file, this.workers.length)]!;
+    return new Promise<Prepared>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      w.ref();
+      w.postMessage({ id, item, opts } satisfies PrepRequest);
+    });
+  }
+
+  private failAll(e: Error): void {
+    for (const w of this.waiting.values()) w.reject(e);
+    this.waiting.clear();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.failAll(new Error('the image preparation pool was closed'));
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
