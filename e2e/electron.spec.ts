@@ -49,6 +49,8 @@ interface PageGlobals {
   require?: unknown;
   process?: unknown;
   document: { title: string; body: { innerText: string } };
+  /** The last app.menu event the page saw (set by the test). */
+  menuSeen?: unknown;
 }
 
 test.describe('desktop app (Electron)', () => {
@@ -100,25 +102,22 @@ test.describe('desktop app (Electron)', () => {
       // The application menu, and a menu item reaching the page as an app.menu event.
       const menu = await app.evaluate(({ Menu }) => Menu.getApplicationMenu()?.items.map((i) => i.label.replace('&', '')) ?? []);
       expect(menu).toEqual(expect.arrayContaining(['File', 'Edit', 'View', 'Help']));
-      const command = win.evaluate(
-        () =>
-          new Promise((resolve) => {
-            const off = (globalThis as unknown as PageGlobals).bridge!.listen((m) => {
-              const e = m as { type: string; name?: string; payload?: unknown };
-              if (e.type === 'event' && e.name === 'app.menu') {
-                off();
-                resolve(e.payload);
-              }
-            });
-          }),
-      );
+      // Listen first (in the page), then click the menu item in the main process, then look.
+      await win.evaluate(() => {
+        const g = globalThis as unknown as PageGlobals;
+        g.menuSeen = null;
+        g.bridge!.listen((m) => {
+          const e = m as { type: string; name?: string; payload?: unknown };
+          if (e.type === 'event' && e.name === 'app.menu') g.menuSeen = e.payload;
+        });
+      });
       await app.evaluate(({ Menu }) => {
         const file = Menu.getApplicationMenu()!.items.find((i) => i.label.replace('&', '') === 'File')!;
         file.submenu!.items.find((i) => i.label === 'Export…')!.click();
       });
-      expect(await command).toEqual({ command: 'export' });
+      await expect.poll(() => win.evaluate(() => (globalThis as unknown as PageGlobals).menuSeen)).toEqual({ command: 'export' });
 
-      // Native dialogs are offered through the contract (not opened here: they would block).
+      // The window opened at its default (or remembered) size, never below the minimum.
       expect(await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]!.getBounds().width)).toBeGreaterThanOrEqual(900);
 
       // Navigation away from the app and new windows are refused.
