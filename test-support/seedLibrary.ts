@@ -15,6 +15,7 @@ import { createCore, DEMO_URL_PREFIX } from '../src-main/core/app';
 import { setSetting, SETTING } from '../src-main/core/db/settings';
 import { featureKey } from '../src-main/core/ml/embed';
 import { evaluateRun } from '../src-main/core/ml/evaluate';
+import { findRunIssues, IssueStore } from '../src-main/core/ml/issues';
 import { FeatureStore } from '../src-main/core/ml/featureStore';
 import { SIGNAL_NAMES } from '../src-main/core/ml/features/signals';
 import { findRunIssues, IssueStore } from '../src-main/core/ml/issues';

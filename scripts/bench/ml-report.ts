@@ -17,6 +17,7 @@ const fmt = (x: number | null | undefined, d = 3) => (x === null || x === undefi
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '  —  ' : `${(x * 100).toFixed(0)}%`);
 
 async function main(argv: string[]): Promise<void> {
+  if (argv.includes('--noise')) return (await import('./noise-report')).noiseReport(argv);
   const seeds = intArg(argv, 'seeds', 1);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qc-ml-report-'));
   const core = createCore({ dataDir });

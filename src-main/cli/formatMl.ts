@@ -23,6 +23,18 @@ export function formatRun(r: RunSummary | RunDetail): string {
     lines.push(`  test: accuracy ${pct(m.test_accuracy)}, ROC AUC ${num(m.test_auc)}, log loss ${num(m.test_log_loss)}; out-of-fold AUC ${num(m.oof_auc)}`);
     lines.push(`        bad: precision ${pct(m.per_class.bad.precision)} recall ${pct(m.per_class.bad.recall)} F1 ${num(m.per_class.bad.f1)}; good: precision ${pct(m.per_class.good.precision)} recall ${pct(m.per_class.good.recall)} F1 ${num(m.per_class.good.f1)}`);
   }
+  const noise = 'evaluation' in r ? r.evaluation?.noise : undefined;
+  if (noise) {
+    lines.push(
+      `  label issues: ${noise.estimated_wrong.good} good and ${noise.estimated_wrong.bad} bad labels estimated wrong (confident learning on ${noise.oof_repeats}× repeated out-of-fold predictions; ranked by ${noise.adjusted ? 'class-adjusted ' : ''}${noise.ranking.replace('_', '-')})`,
+    );
+    if (noise.label_weights) lines.push(`  label weights from ratings: mean ${num(noise.label_weights.mean, 2)}, ${noise.label_weights.below_half} below 0.5`);
+    if (noise.handling === 'prune') {
+      lines.push(`  noise-robust: ${noise.pruned.length} probably-wrong labels left out of the final fit${noise.pruned.length ? ':' : ''}`);
+      for (const p of noise.pruned.slice(0, 50)) lines.push(`    image ${p.image_id}: labelled ${p.given}, out-of-fold p(bad) ${p.p_bad.toFixed(3)}`);
+      if (noise.pruned.length > 50) lines.push(`    … ${noise.pruned.length - 50} more (--json lists all)`);
+    } else lines.push('  noise-robust training off: every label was used');
+  }
   if (r.thresholds) {
     for (const cls of ['bad', 'good'] as const) {
       const t = r.thresholds[cls];
@@ -56,12 +68,22 @@ export function formatRuns(r: { active: number | null; runs: RunSummary[] }): st
   return [header, ...rows, '(* = active)'].join('\n');
 }
 
-export function formatIssues(r: { run_id: number; total: number; issues: LabelIssue[] }): string {
-  if (!r.issues.length) return `Run ${r.run_id}: no probable label issues.`;
+/** Why an issue is suspected: its label, the held-out p(bad), and the ratings behind the label. */
+export function issueWhy(i: LabelIssue): string {
+  const ratings =
+    i.rating === null || i.rating === undefined
+      ? 'no ratings'
+      : `rating ${i.rating.toFixed(2)}${i.rating_count && i.rating_count > 1 ? ` from ${i.rating_count} rows${i.rating_spread != null ? ` (spread ${i.rating_spread.toFixed(2)})` : ''}` : ''}`;
+  return `labelled ${i.given}${i.origin === 'curator' ? ' by a curator' : ''}, looks ${i.suggested}: held-out p(bad) ${i.p_bad.toFixed(3)}; ${ratings}${i.weight != null ? `; label weight ${i.weight.toFixed(2)}` : ''}`;
+}
+
+export function formatIssues(r: { run_id: number; total: number; reviewed?: number; ranking?: string | null; issues: LabelIssue[] }): string {
+  const reviewed = r.reviewed ? ` (${r.reviewed} more confirmed or dismissed: --all)` : '';
+  if (!r.issues.length) return `Run ${r.run_id}: no open label issues${reviewed}.`;
   return [
-    `Run ${r.run_id}: ${r.total} images whose label is probably wrong (most suspicious first):`,
-    ...r.issues.map((i) => `  ${String(i.rank).padStart(4)}. image ${i.image_id}: labelled ${i.given}, looks ${i.suggested} (p(bad) ${i.p_bad.toFixed(3)})  ${i.url ?? ''}`),
-    'Fix with: qc label <image-id> --as good|bad',
+    `Run ${r.run_id}: ${r.total} images whose label is probably wrong, most suspicious first${r.ranking ? ` (ranked by ${r.ranking})` : ''}${reviewed}:`,
+    ...r.issues.map((i) => `  ${String(i.rank).padStart(4)}. image ${i.image_id}: ${issueWhy(i)}  ${i.url ?? ''}`),
+    'Fix with: qc label <image-id> --as good|bad; keep with: qc issues --confirm <ids>; hide with: qc issues --dismiss <ids>',
   ].join('\n');
 }
 

@@ -1,6 +1,6 @@
 /** `qc embed | train | runs | run | use | issues | classify | export | threshold`: the ML engine from the command line. */
 import type { Command } from 'commander';
-import { FEATURE_SETS, type FeatureSet, type TrainRequest } from '../../src-shared/domain/ml';
+import { DEFAULT_TRAIN_PARAMS, FEATURE_SETS, type FeatureSet, type TrainRequest } from '../../src-shared/domain/ml';
 import { parseMirror } from '../core/library/importer';
 import { formatImport as formatImportLine } from './format';
 import { formatClassify, formatEmbed, formatExport, formatIssues, formatRun, formatRuns } from './formatMl';
@@ -20,6 +20,8 @@ const features = (v: string): FeatureSet[] => {
   return sets as FeatureSet[];
 };
 const collect = (value: string, prev: string[]) => [...prev, value];
+/** A comma-separated list of image ids. */
+const imageIds = (name: string) => (v: string) => v.split(',').filter(Boolean).map((x) => numberOption(name, id)(x.trim()));
 
 export function registerMlCommands(program: Command, withCore: WithCore): void {
   program
@@ -56,9 +58,14 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
     .option('--target-error <x>', 'error bound for recommended thresholds', numberOption('--target-error', train.targetError))
     .option('--folds <n>', 'folds for out-of-fold predictions', numberOption('--folds', train.folds))
     .option('--groups <FILE:COLUMN>', 'explicit duplicate groups: a TSV with an id column and COLUMN (e.g. truth.tsv:source_file)')
+    .option('--noise <mode>', `prune: leave probably-wrong labels out of the final fit (confident learning); none: train on all (default ${DEFAULT_TRAIN_PARAMS.noise})`, (v: string) => {
+      if (v !== 'prune' && v !== 'none') throw new Error(`--noise must be prune or none, got "${v}"`);
+      return v;
+    })
+    .option('--no-label-weights', 'weigh every label 1 instead of by its confidence from the ratings')
     .action(
       async (
-        o: { features?: FeatureSet[]; hidden?: number; dropout?: number; l2?: number; lr?: number; epochs?: number; batchSize?: number; classWeighting: boolean; seed?: number; signalsWeight?: number; targetError?: number; folds?: number; groups?: string },
+        o: { features?: FeatureSet[]; hidden?: number; dropout?: number; l2?: number; lr?: number; epochs?: number; batchSize?: number; classWeighting: boolean; seed?: number; signalsWeight?: number; targetError?: number; folds?: number; groups?: string; noise?: 'prune' | 'none'; labelWeights: boolean },
         cmd: Command,
       ) => {
         const req: TrainRequest = {
@@ -74,6 +81,8 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
           ...(o.signalsWeight !== undefined && { signalsWeight: o.signalsWeight }),
           ...(o.targetError !== undefined && { targetError: o.targetError }),
           ...(o.folds !== undefined && { folds: o.folds }),
+          ...(o.noise !== undefined && { noise: o.noise }),
+          ...(o.labelWeights === false && { labelWeights: false }),
         };
         if (o.groups) {
           const at = o.groups.lastIndexOf(':');
@@ -120,7 +129,17 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
     .description('images whose label is probably wrong (confident learning on held-out predictions), most suspicious first')
     .option('--run <id>', 'run id (default: the active run)', runId('--run'))
     .option('--limit <n>', 'at most this many', numberOption('--limit', API_SCHEMAS['ml.labelIssues'].shape.limit), 50)
-    .action(async (o: { run?: number; limit: number }, cmd: Command) => withCore(cmd, (core) => core.call('ml.labelIssues', { ...(o.run !== undefined && { runId: o.run }), limit: o.limit }), formatIssues));
+    .option('--all', 'also list the ones a curator confirmed or dismissed')
+    .option('--confirm <ids>', 'the labels of these images (comma-separated) are right: never listed or pruned again while unchanged', imageIds('--confirm'))
+    .option('--dismiss <ids>', 'take these images off the queue (remembered across retrains while the label stays)', imageIds('--dismiss'))
+    .option('--reopen <ids>', 'forget the verdict on these images', imageIds('--reopen'))
+    .action(async (o: { run?: number; limit: number; all?: boolean; confirm?: number[]; dismiss?: number[]; reopen?: number[] }, cmd: Command) => {
+      const verdicts = (['confirm', 'dismiss', 'reopen'] as const).filter((a) => o[a]);
+      if (verdicts.length > 1) throw new Error('use one of --confirm, --dismiss, --reopen at a time');
+      const action = verdicts[0];
+      if (action) return withCore(cmd, (core) => core.call('ml.reviewIssues', { imageIds: o[action]!, action }), (r) => `${r.changed} image(s) ${action === 'reopen' ? 'reopened' : `${action}ed`}; ${r.open} open label issues`);
+      return withCore(cmd, (core) => core.call('ml.labelIssues', { ...(o.run !== undefined && { runId: o.run }), limit: o.limit, includeReviewed: o.all ?? false }), formatIssues);
+    });
 
   program
     .command('threshold')

@@ -5,7 +5,7 @@
  */
 import type { LabelRule, LabelValue } from '../domain/label';
 import type { FailureRow, GalleryItem, ImageDetail, ImportKind, ImportSummary, LabelBatchResult, LibraryStatus, ReviewQuery } from '../domain/library';
-import type { ClassifySummary, EmbedSummary, ExportSummary, FeatureSet, LabelIssue, RunDetail, RunSummary, ThresholdInForce, TrainRequest } from '../domain/ml';
+import type { ClassifySummary, EmbedSummary, ExportSummary, FeatureSet, IssueReviewAction, LabelIssue, RunDetail, RunSummary, ThresholdInForce, TrainRequest } from '../domain/ml';
 import type { ThresholdSketchData } from '../domain/thresholdSketch';
 import type { JobProgress } from './events';
 import type { ShellApi } from './shell';
@@ -65,7 +65,16 @@ export interface MlApi {
   'ml.run': { args: { runId?: number }; result: RunDetail };
   /** Pick the active run (null: the newest). */
   'ml.setActive': { args: { runId: number | null }; result: { active: number | null } };
-  'ml.labelIssues': { args: { runId?: number; limit?: number }; result: { run_id: number; total: number; issues: LabelIssue[] } };
+  /**
+   * The run's probable label issues, most suspicious first, without those a curator confirmed or
+   * dismissed (unless includeReviewed); `total` counts the open ones, `ranking` says how they are ranked.
+   */
+  'ml.labelIssues': {
+    args: { runId?: number; limit?: number; includeReviewed?: boolean };
+    result: { run_id: number; total: number; reviewed: number; ranking: string | null; issues: LabelIssue[] };
+  };
+  /** Confirm a suspected label (full weight, never pruned), dismiss it from the queue, or reopen it; remembered across retrains while the label stays. */
+  'ml.reviewIssues': { args: { imageIds: number[]; action: IssueReviewAction }; result: { changed: number; open: number } };
   'ml.classify': { args: ClassifyRequest; result: ClassifySummary };
   /** The curator's threshold for final tags (null: use the run's recommendation). */
   'ml.setThreshold': { args: { threshold: number | null }; result: { threshold: number | null; in_force: ThresholdInForce } };

@@ -1,4 +1,5 @@
 /** Types of the image library shared by the core, the CLI and the renderer. */
+import type { LabelConfidence } from './labelWeight';
 import type { Label, LabelOrigin, LabelValue, RatingClass } from './label';
 
 export const IMPORT_KINDS = ['ratings', 'exemplars', 'bundle', 'folder'] as const;
@@ -178,4 +179,8 @@ export interface ImageDetail extends GalleryItem {
   reasons: string[];
   sources: ImageSource[];
   history: LabelHistoryEntry[];
+  /** How much its label is worth: weight in training and the rating evidence behind it (labelWeight.ts); null when unlabelled. */
+  label_confidence?: LabelConfidence | null;
+  /** A curator's verdict on the current label as a label issue. */
+  issue_review?: 'confirmed' | 'dismissed' | null;
 }

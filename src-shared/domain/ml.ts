@@ -51,6 +51,34 @@ export interface TrainParams extends HeadParams {
   /** Target error for recommended thresholds, with a one-sided 95% Clopper–Pearson bound. */
   targetError: number;
   folds: number;
+  /**
+   * 'prune': leave the labels confident learning finds on out-of-fold predictions out of the final
+   * fit (cleanlab's CleanLearning); 'none': train on every label. Measured: `npm run report:ml -- --noise`.
+   */
+  noise?: NoiseHandling;
+  /** Weigh each label by its confidence from the ratings (src-shared/domain/labelWeight.ts). */
+  labelWeights?: boolean;
+}
+
+export type NoiseHandling = 'prune' | 'none';
+
+/** How a run found its label issues, and what its noise-robust fit left out. */
+export interface RunNoiseReport {
+  /** Ranking of the issue list and how it was chosen. */
+  ranking: 'self_confidence' | 'normalized_margin';
+  adjusted: boolean;
+  filter: 'prune_by_noise_rate' | 'confident_learning';
+  /** Per-class confident thresholds t_good, t_bad on the held-out predictions. */
+  thresholds: { good: number | null; bad: number | null };
+  /** Wrong labels per given class, estimated from the calibrated confident joint. */
+  estimated_wrong: { good: number; bad: number };
+  /** Repetitions of the k-fold out-of-fold predictions averaged for the issues. */
+  oof_repeats: number;
+  handling: NoiseHandling;
+  /** Images the final fit left out (handling 'prune'), most suspicious first. */
+  pruned: { image_id: number; given: 'good' | 'bad'; p_bad: number }[];
+  /** Label weights used in training: their mean and how many were below 0.5 (null when off). */
+  label_weights: { mean: number; below_half: number } | null;
 }
 
 export interface EpochStats {
@@ -130,6 +158,8 @@ export interface RunEvaluation {
   /** Coverage-vs-error curves over thresholds, per class, on out-of-fold and on test predictions. */
   curves: { bad: { oof: ThresholdStats[]; test: ThresholdStats[] }; good: { oof: ThresholdStats[]; test: ThresholdStats[] } };
   epochs: EpochStats[];
+  /** Label issues and noise-robust training (runs from before it have none). */
+  noise?: RunNoiseReport;
 }
 
 export interface RunDetail extends RunSummary {
@@ -150,7 +180,19 @@ export interface LabelIssue {
   self_confidence: number;
   p_bad: number;
   url: string | null;
+  /** Ranking score (lower = more suspicious). */
+  score?: number | null;
+  /** Why it is suspected: the evidence behind its label. */
+  rating?: number | null;
+  rating_count?: number;
+  rating_spread?: number | null;
+  origin?: 'import' | 'curator';
+  /** The label's weight in training (labelWeight.ts). */
+  weight?: number | null;
 }
+
+/** A curator's verdict on a suspected label: 'confirm' (the label is right), 'dismiss' (hide it), 'reopen' (forget the verdict). */
+export type IssueReviewAction = 'confirm' | 'dismiss' | 'reopen';
 
 export type ThresholdSource = 'argument' | 'curator' | 'recommended' | 'best-bound' | 'default';
 
@@ -195,4 +237,6 @@ export const DEFAULT_TRAIN_PARAMS: Readonly<TrainParams> = Object.freeze({
   signalsWeight: 30,
   targetError: 0.05,
   folds: 5,
+  noise: 'prune' as NoiseHandling,
+  labelWeights: true,
 });

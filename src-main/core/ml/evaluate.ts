@@ -1,7 +1,7 @@
 /**
  * A run's evaluation, as pure functions of its predictions: metrics on the test split, the
- * recommended thresholds (chosen on out-of-fold predictions, checked on test), the report curves,
- * and the label issues over every held-out prediction. No database, no I/O.
+ * recommended thresholds (chosen on out-of-fold predictions, checked on test) and the report
+ * curves. No database, no I/O. Label issues: issues.ts.
  */
 import { brierScore, confusion, histograms, logLoss, rocAuc, type BinaryLabel } from '../../../src-shared/domain/metrics';
 import type { RecommendedThreshold, RunEvaluation, RunMetrics, TrainParams } from '../../../src-shared/domain/ml';
@@ -21,7 +21,6 @@ export interface RunEvaluationResult {
   metrics: RunMetrics;
   thresholds: { bad: RecommendedThreshold; good: RecommendedThreshold };
   report: RunEvaluation;
-  issues: LabelIssueRow[];
 }
 
 /**
@@ -94,11 +93,5 @@ export function evaluateRun(r: TrainJobResult, y: Uint8Array, split: Uint8Array,
     };
   };
   const report: RunEvaluation = { histograms: histograms(yTest, pTest), curves: { bad: curves('bad'), good: curves('good') }, epochs: r.head.history };
-
-  // Label issues over every labelled image's held-out prediction.
-  const heldRows = [...oofRows, ...test];
-  const heldP = Float32Array.from(heldRows.map((i) => (split[i] === SPLIT_CODE.test ? r.pAll[i]! : r.oof[i]!)));
-  const cl = confidentLearning(Uint8Array.from(heldRows.map((i) => y[i]!)), heldP);
-  const issues: LabelIssueRow[] = cl.issues.map((iss) => ({ row: heldRows[iss.index]!, given: iss.givenLabel, suggested: iss.suggested, selfConfidence: iss.selfConfidence }));
-  return { metrics, thresholds, report, issues };
+  return { metrics, thresholds, report };
 }

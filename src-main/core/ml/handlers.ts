@@ -1,11 +1,11 @@
 /** The ML engine's and the export's slices of the API. */
 import type { ExportApi, HandlersOf, MlApi } from '../../../src-shared/contract/handlers';
-import type { LabelIssue } from '../../../src-shared/domain/ml';
 import type { CoreContext } from '../context';
 import { SeedFiles } from '../export/seedFiles';
 import type { Importer } from '../library/importer';
 import { ClassifyService } from './classifyService';
 import { DEFAULT_BACKBONE, embedMissing } from './embedService';
+import { IssueStore } from './issues';
 import type { MlEngine } from './engine';
 import type { RunStore } from './runs';
 import { DEFAULT_TRAIN_PARAMS, type TrainService } from './trainService';
@@ -13,6 +13,7 @@ import { DEFAULT_TRAIN_PARAMS, type TrainService } from './trainService';
 export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: string, importer: Importer, train: TrainService, runs: RunStore): HandlersOf<MlApi> & HandlersOf<ExportApi> {
   const classify = new ClassifyService(core, engine, modelsDir, importer, runs);
   const seedFiles = new SeedFiles(core, runs, modelsDir);
+  const issueStore = new IssueStore(core.db);
   /** Tell every open view the threshold now in force (see EventMap['threshold.changed']). */
   const announceThreshold = () => {
     const active = runs.activeRunId();
@@ -35,18 +36,17 @@ export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: strin
       announceThreshold();
       return { active };
     },
-    'ml.labelIssues': async ({ runId, limit }) => {
+    'ml.labelIssues': async ({ runId, limit, includeReviewed }) => {
       const id = runs.requireRun(runId, { finished: false });
-      const total = (core.db.prepare('SELECT COUNT(*) AS n FROM label_issues WHERE run_id = ?').get(id) as { n: number }).n;
-      const issues = core.db
-        .prepare(
-          `SELECT li.rank, li.image_id, li.given, li.suggested, li.self_confidence, p.p_bad,
-                  (SELECT url FROM image_urls u WHERE u.image_id = li.image_id ORDER BY u.created_at LIMIT 1) AS url
-           FROM label_issues li JOIN predictions p ON p.run_id = li.run_id AND p.image_id = li.image_id
-           WHERE li.run_id = ? ORDER BY li.rank LIMIT ?`,
-        )
-        .all(id, limit ?? 1000) as LabelIssue[];
-      return { run_id: id, total, issues };
+      const noise = runs.detail(id).evaluation?.noise;
+      const ranking = noise ? `${noise.adjusted ? 'class-adjusted ' : ''}${noise.ranking.replace('_', '-')}, ${noise.filter.replace(/_/g, ' ')}` : null;
+      return { run_id: id, ...issueStore.list(id, limit ?? 1000, includeReviewed ?? false), ranking };
+    },
+    'ml.reviewIssues': async ({ imageIds, action }) => {
+      const active = runs.activeRunId();
+      const changed = issueStore.review(imageIds, action, active);
+      const open = active === null ? 0 : issueStore.openCount(active);
+      return { changed, open };
     },
     'ml.classify': (args, ctx) => classify.classify(args, ctx),
     'ml.setThreshold': async ({ threshold }) => {

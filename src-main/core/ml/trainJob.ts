@@ -1,10 +1,14 @@
 /**
- * The compute side of a training run (runs in the ML worker): train the head on the train split
- * (validation monitored per epoch), score every row, and get out-of-fold predictions for the
- * train + validation rows from k heads each trained without its fold. No database here.
+ * The compute side of a training run (runs in the ML worker): out-of-fold predictions for the
+ * train + validation rows (k heads each trained without its fold, over `oofRepeats` splits that keep
+ * duplicate groups together), then, with `noise: 'prune'`, confident learning on them drops the
+ * probably-mislabelled rows (cleanlab's CleanLearning) before the head is trained on the train split
+ * (validation monitored per epoch) and scores every row. No database here.
  */
 import type { EpochStats, HeadParams } from '../../../src-shared/domain/ml';
+import { outOfFold } from './train/folds';
 import { predictHead, trainHead, type LabelledMatrix, type Matrix, type TrainedHead } from './train/head';
+import { confidentLearning } from './train/labelIssues';
 
 export interface TrainJobRequest {
   /** Every row to score (labelled and unlabelled), row-major n × d. */
@@ -20,6 +24,24 @@ export interface TrainJobRequest {
   folds: number;
   params: HeadParams;
   columnScale: Float32Array | null;
+  /** Per row: label weight in the loss (labelWeight.ts); null = all 1. */
+  weight?: Float32Array | null;
+  /** Per row: duplicate group id, kept on one side in repeated out-of-fold splits. */
+  group?: Int32Array | null;
+  /** Repetitions of the k-fold out-of-fold predictions (their mean is used). Default 1. */
+  oofRepeats?: number;
+  /** 'prune': leave rows that confident learning flags out of the final fit. Default 'none'. */
+  noise?: 'prune' | 'none';
+  /** Per row: 1 = never pruned (a label a curator confirmed). */
+  protect?: Uint8Array | null;
+  /** Out-of-fold p(bad) already computed for these rows and labels (a report comparing fits); skips step 1. */
+  oofGiven?: Float32Array;
+  /**
+   * Synthetic training rows (augment.ts): distorted copies of train-split good images labelled bad
+   * (1) and benign copies labelled good (0), `source` = the row of their original. They only ever
+   * train: never scored, never out-of-fold, never in validation or test, so no threshold sees them.
+   */
+  synthetic?: { x: Float32Array; n: number; y: Uint8Array; source: Int32Array } | null;
 }
 
 export interface TrainJobResult {
@@ -28,6 +50,8 @@ export interface TrainJobResult {
   pAll: Float32Array;
   /** Out-of-fold p(bad) for train/validation rows, NaN elsewhere. */
   oof: Float32Array;
+  /** Rows left out of the final fit as probably mislabelled (noise: 'prune'); absent = none. */
+  pruned?: Int32Array;
   backend: string;
 }
 
@@ -51,21 +75,69 @@ export async function runTrainJob(req: TrainJobRequest, onEvent: (e: TrainJobEve
   const all = { x: req.x, n: req.n, d: req.d, y: req.y };
   const scale = req.columnScale ?? undefined;
   const base = { ...(signal && { signal }), ...(scale && { columnScale: scale }) };
-  const train = rows(all, (i) => req.split[i] === SPLIT_CODE.train);
-  const validation = rows(all, (i) => req.split[i] === SPLIT_CODE.validation);
-  const head = await trainHead(train, validation.n ? validation : null, req.params, { ...base, onEpoch: (stats) => onEvent({ type: 'epoch', stats }) });
-  const pAll = await predictHead(head, { x: req.x, n: req.n, d: req.d });
+  const labelled = (i: number) => req.split[i] === SPLIT_CODE.train || req.split[i] === SPLIT_CODE.validation;
 
+  // 1. Out-of-fold p(bad) for train + validation rows, on the stored folds (and re-dealt ones).
+  const lab = rows(all, labelled);
   const oof = new Float32Array(req.n).fill(NaN);
-  for (let f = 0; f < req.folds; f++) {
-    onEvent({ type: 'fold', fold: f, folds: req.folds });
-    const labelled = (i: number) => req.split[i] === SPLIT_CODE.train || req.split[i] === SPLIT_CODE.validation;
-    const fit = rows(all, (i) => labelled(i) && req.fold[i] !== f);
-    const held = rows(all, (i) => labelled(i) && req.fold[i] === f);
-    if (!held.n) continue;
-    const foldHead = await trainHead(fit, null, req.params, base);
-    const p = await predictHead(foldHead, held);
-    held.index.forEach((r, k) => (oof[r] = p[k]!));
+  const labWeight = req.weight ? Float32Array.from(lab.index, (r) => req.weight![r]!) : undefined;
+  if (req.oofGiven) oof.set(req.oofGiven);
+  else if (lab.n) {
+    const repeats = req.oofRepeats ?? 1;
+    const { pBad } = await outOfFold(lab, lab.y, req.params, {
+      k: req.folds,
+      folds: Int32Array.from(lab.index, (r) => req.fold[r]!),
+      repeats,
+      ...(req.group && { groups: Int32Array.from(lab.index, (r) => req.group![r]!) }),
+      ...(labWeight && { sampleWeight: labWeight }),
+      ...(signal && { signal }),
+      ...(req.synthetic?.n && { extra: syntheticFor(req.synthetic, lab.index, req.n) }),
+      ...(scale && { train: { columnScale: scale } }),
+      onFold: (e) => onEvent({ type: 'fold', fold: e.fold, folds: e.folds }),
+    });
+    lab.index.forEach((r, k) => (oof[r] = pBad[k]!));
   }
-  return { head, pAll, oof, backend: head.backend };
+
+  // 2. Noise-robust: drop the rows confident learning finds (never a protected one).
+  let pruned = new Int32Array(0);
+  if (req.noise === 'prune' && lab.n) {
+    const p = Float32Array.from(lab.index, (r) => oof[r]!);
+    const exclude = req.protect ? Uint8Array.from(lab.index, (r) => req.protect![r]!) : undefined;
+    const cl = confidentLearning(lab.y, p, exclude ? { exclude } : {});
+    pruned = Int32Array.from(cl.issues.map((iss) => lab.index[iss.index]!)).sort();
+  }
+  const out = new Uint8Array(req.n);
+  for (const r of pruned) out[r] = 1;
+
+  // 3. The head on the train split (validation monitored), without pruned rows.
+  const realTrain = rows(all, (i) => req.split[i] === SPLIT_CODE.train && !out[i]);
+  const validation = rows(all, (i) => req.split[i] === SPLIT_CODE.validation && !out[i]);
+  const train = withSynthetic(realTrain, req.synthetic);
+  const trainWeight = req.weight ? Float32Array.from({ length: train.n }, (_, k) => (k < realTrain.n ? req.weight![realTrain.index[k]!]! : 1)) : undefined;
+  const head = await trainHead(train, validation.n ? validation : null, req.params, {
+    ...base,
+    ...(trainWeight && { sampleWeight: trainWeight }),
+    onEpoch: (stats) => onEvent({ type: 'epoch', stats }),
+  });
+  const pAll = await predictHead(head, { x: req.x, n: req.n, d: req.d });
+  return { head, pAll, oof, pruned, backend: head.backend };
+}
+
+/** Synthetic rows re-pointed at the labelled sub-matrix: source = index into `labIndex` (-1 when the original is not a labelled row). */
+function syntheticFor(syn: NonNullable<TrainJobRequest['synthetic']>, labIndex: Int32Array, n: number): { x: Float32Array; y: Uint8Array; n: number; source: Int32Array } {
+  const at = new Int32Array(n).fill(-1);
+  labIndex.forEach((r, k) => (at[r] = k));
+  return { x: syn.x, y: syn.y, n: syn.n, source: Int32Array.from(syn.source, (r) => (r >= 0 && r < n ? at[r]! : -1)) };
+}
+
+/** The train rows with the synthetic rows appended (training only). */
+function withSynthetic(train: LabelledMatrix & { index: Int32Array }, syn: TrainJobRequest['synthetic']): LabelledMatrix & { index: Int32Array } {
+  if (!syn?.n) return train;
+  const x = new Float32Array((train.n + syn.n) * train.d);
+  x.set(train.x);
+  x.set(syn.x.subarray(0, syn.n * train.d), train.n * train.d);
+  const y = new Uint8Array(train.n + syn.n);
+  y.set(train.y);
+  y.set(syn.y.subarray(0, syn.n), train.n);
+  return { x, y, n: train.n + syn.n, d: train.d, index: train.index };
 }

@@ -8,14 +8,15 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { CallContext } from '../../../src-shared/contract/handlers';
 import { QcError } from '../../../src-shared/contract/errors';
-import { DEFAULT_TRAIN_PARAMS, type LabelTally, type RunSummary, type TrainParams } from '../../../src-shared/domain/ml';
+import { DEFAULT_TRAIN_PARAMS, type LabelTally, type RunNoiseReport, type RunSummary, type TrainParams } from '../../../src-shared/domain/ml';
 import type { CoreContext } from '../context';
 import { assembleMatrix, columnScale } from './dataset';
 import { featureKey } from './embed';
 import { embedMissing } from './embedService';
 import type { MlEngine } from './engine';
-import { evaluateRun, type LabelIssueRow } from './evaluate';
+import { evaluateRun } from './evaluate';
 import { FeatureStore } from './featureStore';
+import { findRunIssues, IssueStore, labelConfidences, type RunIssues } from './issues';
 import type { RunStore } from './runs';
 import { assignSplits, duplicateGroups, type Assignment, type SplitItem, type SplitName } from './splits';
 import { SPLIT_CODE, type TrainJobResult } from './trainJob';
@@ -23,6 +24,15 @@ import { SPLIT_CODE, type TrainJobResult } from './trainJob';
 export { DEFAULT_TRAIN_PARAMS };
 
 export const MIN_PER_CLASS = 10;
+
+/**
+ * Repetitions of the k-fold out-of-fold predictions behind label issues and pruning: their mean is
+ * steadier (measured with `npm run report:ml -- --noise`); on large libraries one split is enough
+ * and each repetition costs k head trainings.
+ */
+export function oofRepeats(labelled: number): number {
+  return labelled <= 2000 ? 3 : labelled <= 10000 ? 2 : 1;
+}
 
 export interface TrainArgs extends Partial<TrainParams> {
   /** Optional explicit duplicate groups: a TSV with an id column (EOL id or URL) and a group column. */
@@ -102,6 +112,7 @@ export class TrainService {
       const y = new Uint8Array(n).fill(255);
       const split = new Uint8Array(n).fill(SPLIT_CODE.unlabelled);
       const fold = new Int8Array(n).fill(-1);
+      const group = new Int32Array(n).fill(-1);
       usable.forEach((u, i) => {
         const label = labelOf.get(u.id);
         const a = assignment.get(u.id);
@@ -109,13 +120,21 @@ export class TrainService {
         y[i] = label === 'bad' ? 1 : 0;
         split[i] = SPLIT_CODE[a.split];
         fold[i] = a.fold;
+        group[i] = a.groupId;
       });
+      // Label weights from the ratings, and the labels a curator confirmed or dismissed as issues.
+      const confidence = labelConfidences(db, this.core.labels.rule());
+      const reviewed = new IssueStore(db).reviewed();
+      const weight = params.labelWeights === false ? null : Float32Array.from(usable, (u) => confidence.get(u.id)?.weight ?? 1);
+      const protect = Uint8Array.from(usable, (u) => (reviewed.get(u.id) === 'confirmed' ? 1 : 0));
+      const hide = Uint8Array.from(usable, (u) => (reviewed.has(u.id) ? 1 : 0));
+      const repeats = oofRepeats(train.length);
 
       // 4. Train in the worker; epochs stream into run_epochs.
       const putEpoch = db.prepare('INSERT OR REPLACE INTO run_epochs (run_id, epoch, train_loss, train_accuracy, val_loss, val_accuracy, seconds) VALUES (?, ?, ?, ?, ?, ?, ?)');
       ctx.progress({ job: 'train', phase: 'epochs', done: 0, total: params.epochs });
       const result = await this.engine.train(
-        { x, n, d, y, split, fold, folds: params.folds, params, columnScale: scale },
+        { x, n, d, y, split, fold, folds: params.folds, params, columnScale: scale, weight, group, oofRepeats: repeats, noise: params.noise ?? 'none', protect },
         (e) => {
           if (e.type === 'epoch') {
             const s = e.stats;
@@ -128,14 +147,25 @@ export class TrainService {
 
       // 5. Evaluate, choose thresholds, find label issues, store.
       const evaluation = evaluateRun(result, y, split, params);
-      this.store(runId, usable, split, result, evaluation.issues);
+      const issues = findRunIssues(result, y, split, hide);
+      this.store(runId, usable, split, result, issues, (id) => confidence.get(id)?.weight ?? null);
+      const pruned = [...(result.pruned ?? [])].map((row) => ({ imageId: usable[row]!.id, given: (y[row] ? 'bad' : 'good') as 'good' | 'bad', pBad: result.oof[row]! }));
+      new IssueStore(db).storePruned(runId, pruned);
+      const weights = weight ? [...train.map((l) => confidence.get(l.id)?.weight ?? 1)] : null;
+      const noise: RunNoiseReport = {
+        ...issues.method,
+        oof_repeats: repeats,
+        handling: params.noise ?? 'none',
+        pruned: new IssueStore(db).pruned(runId),
+        label_weights: weights?.length ? { mean: weights.reduce((a, b) => a + b, 0) / weights.length, below_half: weights.filter((w) => w < 0.5).length } : null,
+      };
       this.runs.finish(runId, {
         provider: embedded.provider,
         backend: result.backend,
         snapshot: this.snapshot(train, assignment),
         seconds: (performance.now() - started) / 1000,
         metrics: evaluation.metrics,
-        evaluation: { ...evaluation.report, thresholds: evaluation.thresholds },
+        evaluation: { ...evaluation.report, noise, thresholds: evaluation.thresholds },
         head: result.head,
       });
       // A new run takes over only when it is better on the shared held-out test images.
@@ -194,8 +224,7 @@ export class TrainService {
     return { hash: hash.digest('hex'), ...per, groups: new Set([...assignment.values()].map((a) => a.groupId)).size };
   }
 
-  private store(runId: number, usable: { id: number }[], split: Uint8Array, r: TrainJobResult, issues: LabelIssueRow[]): void {
-    const { db } = this.core;
+  private store(runId: number, usable: { id: number }[], split: Uint8Array, r: TrainJobResult, issues: RunIssues, weightOf: (imageId: number) => number | null): void {
     this.runs.putPredictions(
       runId,
       usable.map((u, i) => {
@@ -205,7 +234,6 @@ export class TrainService {
         return { imageId: u.id, pBad: p, heldout: held };
       }),
     );
-    const issue = db.prepare('INSERT OR REPLACE INTO label_issues (run_id, image_id, rank, given, suggested, self_confidence) VALUES (?, ?, ?, ?, ?, ?)');
-    db.transaction(() => issues.forEach((iss, rank) => issue.run(runId, usable[iss.row]!.id, rank + 1, iss.given, iss.suggested, iss.selfConfidence)))();
+    new IssueStore(this.core.db).store(runId, (row) => usable[row]!.id, issues.rows, weightOf);
   }
 }

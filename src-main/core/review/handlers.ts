@@ -2,15 +2,16 @@
  * The review screen's slice of the API: gallery pages filtered and sorted in SQL (the grid asks
  * only for pages near the viewport), the scores the threshold slider needs, and one image's details.
  */
+import { imageLabelConfidence, imageReview } from '../ml/issues';
 import type { HandlersOf, ReviewApi } from '../../../src-shared/contract/handlers';
 import { QcError } from '../../../src-shared/contract/errors';
 import type { ImageDetail, ImageSource, LabelHistoryEntry } from '../../../src-shared/domain/library';
 import type { CoreContext } from '../context';
 import type { RunStore } from '../ml/runs';
+import { cachedSignals } from '../ml/features/cachedSignals';
 import { GalleryPager } from './page';
 import { predictionSketch } from './sketch';
 import type { ThresholdSketchData } from '../../../src-shared/domain/thresholdSketch';
-import { cachedSignals } from '../ml/features/cachedSignals';
 
 /** What the review handlers need from the run store (core/ml/runs.ts). */
 type RunLookup = Pick<RunStore, 'activeRunId' | 'requireRun' | 'runThresholds' | 'curatorThreshold' | 'thresholdInForce'>;
@@ -69,7 +70,7 @@ export function reviewHandlers(core: CoreContext, runs: RunLookup): HandlersOf<R
       const signals = cached ? ({ ...cached.signals } as Record<string, number>) : null;
       const reasons: string[] = cached?.reasons ?? [];
       const { path: _path, exemplar, ...rest } = row;
-      return { ...rest, exemplar: exemplar === 1, signals, reasons, sources, history };
+      return { ...rest, exemplar: exemplar === 1, signals, reasons, sources, history, label_confidence: imageLabelConfidence(db, core.labels.rule(), imageId), issue_review: imageReview(db, imageId) };
     },
   };
 }

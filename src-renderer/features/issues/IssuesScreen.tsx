@@ -5,6 +5,7 @@ import { Gallery } from '../review/Gallery';
 import { handleGalleryKey } from '../review/keys';
 import { PreviewPane } from '../review/PreviewPane';
 import { SelectionBar, useScoresOnMount } from '../review/ReviewScreen';
+import { IssueReviewBar } from './IssueReviewBar';
 
 /** Probable label issues of the active run, most suspicious first, with the review controls. */
 export function IssuesScreen() {
@@ -21,12 +22,13 @@ export function IssuesScreen() {
           <span className="muted small">
             {status === 'none'
               ? 'Train a model first: issues are found by confident learning on held-out predictions.'
-              : `Images whose label disagrees most with the held-out prediction of run ${runId ?? '…'}: the most suspicious first. Fix with B / G / U.`}
+              : `Images whose label disagrees most with the held-out prediction of run ${runId ?? '…'} (confident learning), the most suspicious first. Fix with B / G / U, or confirm the label or dismiss the issue: both are remembered across retrains.`}
           </span>
         </div>
         <Filters view="issues" full={false} />
       </header>
       <SelectionBar view="issues" />
+      <IssueReviewBar />
       <div className="review__body">
         <Gallery view="issues" label="Label issues" emptyText={status === 'none' ? 'No trained model yet.' : 'No label issues found.'} />
         <PreviewPane />

@@ -102,6 +102,16 @@ function Sources({ sources }: { sources: ImageSource[] }) {
   );
 }
 
+/** What a label weight rests on, in a few words (src-shared/domain/labelWeight.ts). */
+function labelWeightWhy(c: NonNullable<ImageDetail['label_confidence']>): string {
+  if (c.basis === 'curator') return 'a curator set it';
+  if (c.basis === 'confirmed') return 'confirmed by a curator';
+  if (c.basis === 'exemplar') return 'an exemplar';
+  if (c.basis === 'no ratings') return 'no ratings behind it';
+  const spread = c.ratingSpread !== null ? `, spread ±${c.ratingSpread.toFixed(2)}` : '';
+  return `mean rating ${c.ratingMean!.toFixed(2)} from ${c.ratingCount} row${c.ratingCount === 1 ? '' : 's'}${spread}, ${c.boundaryDistance!.toFixed(2)} from the class boundary`;
+}
+
 function Details({ d }: { d: ImageDetail }) {
   const store = useAppStore();
   const view = useApp((s) => s.preview.view);
@@ -139,10 +149,21 @@ function Details({ d }: { d: ImageDetail }) {
           {d.rating === null ? '–' : d.rating.toFixed(2)} {d.rating_class !== null && <span className="muted">(class {d.rating_class})</span>}
           {d.exemplar && <span className="chip chip--good">exemplar</span>}
         </dd>
+        {d.label_confidence && (
+          <>
+            <dt>Label weight</dt>
+            <dd data-testid="preview-label-weight" data-value={d.label_confidence.weight.toFixed(3)}>
+              {d.label_confidence.weight.toFixed(2)} <span className="muted">({labelWeightWhy(d.label_confidence)})</span>
+            </dd>
+          </>
+        )}
         {d.issue_rank !== null && (
           <>
             <dt>Label issue</dt>
-            <dd>rank #{d.issue_rank}</dd>
+            <dd>
+              rank #{d.issue_rank}
+              {d.issue_review && <span className="muted"> · {d.issue_review} by a curator</span>}
+            </dd>
           </>
         )}
       </dl>

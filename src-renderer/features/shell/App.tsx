@@ -8,6 +8,7 @@ import { Toasts } from '../../components/Toasts';
 import { fmtInt } from '../../components/format';
 import { ExportScreen } from '../export/ExportScreen';
 import { IssuesScreen } from '../issues/IssuesScreen';
+import { useOpenIssues } from '../issues/openIssues';
 import { LibraryScreen } from '../library/LibraryScreen';
 import { ReviewScreen } from '../review/ReviewScreen';
 import { TrainScreen } from '../train/TrainScreen';
@@ -22,7 +23,9 @@ function Nav() {
   const reviewTotal = useApp((s) => s.views.review.total);
   const connection = useApp((s) => s.connection);
   const activeRun = useApp((s) => s.activeRunId);
+  const openIssues = useOpenIssues().total;
   const badge: Partial<Record<Screen, string>> = {
+    issues: openIssues !== null ? fmtInt(openIssues) : '',
     review: reviewTotal !== null ? fmtInt(reviewTotal) : '',
     library: images !== null ? fmtInt(images) : '',
     train: activeRun !== null ? `run ${activeRun}` : '',

@@ -116,7 +116,7 @@ export class TfHeadTrainer implements Trainer {
       xb.set(x.subarray(r * d, (r + 1) * d), i * d);
       const label = y[r]!;
       yb[i] = label;
-      swb[i] = classWeight[label ? 1 : 0];
+      swb[i] = classWeight[label ? 1 : 0] * (ctx.sampleWeight ? ctx.sampleWeight[r]! : 1);
     }
     if (xbT) transposeInto(xb, nb, d, xbT);
     if (mask) {

@@ -1,0 +1,280 @@
+/**
+ * `npm run report:ml -- --noise 0.02,0.05,0.1`: how well label issues find planted wrong labels on
+ * the dev set, and what noise-robust training saves.
+ *
+ * The dev set (`../shared/datasets/quality-dev`, 486 labelled images) is imported and embedded once
+ * into a library folder that later runs reuse (`--data DIR`, default <tmp>/qc-noise-report): the
+ * feature cache is that library's SQLite. Each scenario flips labels at random (a seeded choice) and
+ * mirrors the flipped images' ratings (r → 6 − r, so label weights from ratings give the flip away no
+ * more than they would for a real rater's mistake), then runs the training job exactly as `qc train`
+ * does (runTrainJob: product defaults, the stored-style duplicate-aware split and folds, repeated
+ * out-of-fold predictions, label weights) and ranks label issues over every held-out prediction.
+ *
+ * Printed:
+ * - per noise rate (mean over --seeds): issues listed, precision@10, @20 and @(number flipped), and
+ *   recall (flipped images in the list / flipped) for every ranking (self-confidence and normalised
+ *   margin, raw and class-adjusted, prune_by_noise_rate and confident_learning), and which wins;
+ * - "20 flipped labels" over --flip20-seeds seeds: precision@20 and how many of the 20 are in the top 40;
+ * - held-out ROC AUC against the true labels on the test split: clean labels vs each noise rate,
+ *   plain training vs noise-robust (pruned) vs label weights, and the drop from clean.
+ *
+ * Options: --noise 0.02,0.05,0.1  --seeds 3  --flip20-seeds 5  --data DIR  --hidden N (head; default
+ * the product's)  --quick (1 seed, 3 flip-20 seeds).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createCore } from '../../src-main/core/app';
+import { assembleMatrix, columnScale } from '../../src-main/core/ml/dataset';
+import { featureKey } from '../../src-main/core/ml/embed';
+import { FeatureStore } from '../../src-main/core/ml/featureStore';
+import { findRunIssues } from '../../src-main/core/ml/issues';
+import { oofRepeats } from '../../src-main/core/ml/trainService';
+import { assignSplits, duplicateGroups, type SplitItem } from '../../src-main/core/ml/splits';
+import { confidentLearning, type IssueFilter, type IssueRanking } from '../../src-main/core/ml/train/labelIssues';
+import { createRng, shuffleInPlace } from '../../src-main/core/ml/train/rng';
+import { runTrainJob, SPLIT_CODE, type TrainJobRequest, type TrainJobResult } from '../../src-main/core/ml/trainJob';
+import { DEFAULT_LABEL_RULE } from '../../src-shared/domain/label';
+import { labelConfidence } from '../../src-shared/domain/labelWeight';
+import { rocAuc, type BinaryLabel } from '../../src-shared/domain/metrics';
+import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../../src-shared/domain/ml';
+import { repoRoot } from './fixtures';
+
+const DEV = path.resolve(repoRoot, '../shared/datasets/quality-dev');
+
+function arg(argv: string[], name: string): string | undefined {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
+interface Variant {
+  name: string;
+  ranking: IssueRanking;
+  adjust: boolean;
+  filter: IssueFilter;
+}
+
+const VARIANTS: Variant[] = [
+  { name: 'self-confidence', ranking: 'self_confidence', adjust: false, filter: 'prune_by_noise_rate' },
+  { name: 'normalised margin', ranking: 'normalized_margin', adjust: false, filter: 'prune_by_noise_rate' },
+  { name: 'self-confidence, class-adjusted', ranking: 'self_confidence', adjust: true, filter: 'prune_by_noise_rate' },
+  { name: 'normalised margin, class-adjusted', ranking: 'normalized_margin', adjust: true, filter: 'prune_by_noise_rate' },
+  { name: 'adjusted self-conf., C off-diagonal', ranking: 'self_confidence', adjust: true, filter: 'confident_learning' },
+];
+
+interface Dataset {
+  x: Float32Array;
+  n: number;
+  d: number;
+  scale: Float32Array;
+  y: Uint8Array;
+  ratings: number[][];
+  split: Uint8Array;
+  fold: Int8Array;
+  group: Int32Array;
+  params: TrainParams;
+}
+
+async function loadDataset(dataDir: string, hidden: number | undefined): Promise<Dataset> {
+  const core = createCore({ dataDir, ml: 'in-process' });
+  try {
+    const status = await core.call('library.status', {});
+    if (!status.images) {
+      console.log(`importing the dev set into ${dataDir} (once; later runs reuse it)…`);
+      await core.call('library.import', { source: path.join(DEV, 'image_ratings.txt'), mirrors: [{ prefix: 'https://content.eol.org/data/media/qc/', dir: path.join(DEV, 'images') }] });
+    }
+    const params: TrainParams = { ...DEFAULT_TRAIN_PARAMS, ...(hidden !== undefined && { hidden }) };
+    const e = await core.call('ml.embed', { features: params.features, backbone: params.backbone });
+    console.log(`features: ${e.cached} cached, ${e.embedded} embedded now (${e.seconds.toFixed(1)} s, ${e.provider})`);
+    const { db } = core.context;
+    const rows = db
+      .prepare("SELECT i.id, i.sha256, i.dhash, l.label FROM images i JOIN labels l ON l.image_id = i.id WHERE l.label IN ('good', 'bad') ORDER BY i.sha256")
+      .all() as { id: number; sha256: string; dhash: string | null; label: 'good' | 'bad' }[];
+    const ratingRows = db.prepare('SELECT u.image_id, s.rating FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE s.rating IS NOT NULL').raw().all() as [number, number][];
+    const ratingsOf = new Map<number, number[]>();
+    for (const [id, r] of ratingRows) ratingsOf.set(id, [...(ratingsOf.get(id) ?? []), r]);
+    const store = new FeatureStore(db);
+    const m = assembleMatrix(store, rows.map((r) => r.sha256), params.features, params.backbone);
+    const scale = columnScale(m, params.features, params.signalsWeight);
+    // The split and groups as a library stores them (trainService.assign): dHash and whole-image cosine groups.
+    const items: SplitItem[] = rows.map((r) => ({ imageId: r.id, sha: r.sha256, label: r.label === 'bad' ? 1 : 0, dhash: r.dhash, groupKey: null }));
+    const key = featureKey('whole', params.backbone);
+    const dim = store.get(rows[0]!.sha256, key)!.length;
+    const emb = store.matrix(rows.map((r) => r.sha256), key, dim);
+    for (let i = 0; i < rows.length; i++) {
+      let s = 0;
+      for (let k = 0; k < dim; k++) s += emb[i * dim + k]! ** 2;
+      s = Math.sqrt(s) || 1;
+      for (let k = 0; k < dim; k++) emb[i * dim + k]! /= s;
+    }
+    const groups = duplicateGroups(items, { embeddings: { data: emb, dim } });
+    const assignment = assignSplits(items, groups, new Map(), { seed: params.seed, folds: params.folds });
+    const split = new Uint8Array(m.n);
+    const fold = new Int8Array(m.n);
+    const group = new Int32Array(m.n);
+    rows.forEach((r, i) => {
+      const a = assignment.get(r.id)!;
+      split[i] = SPLIT_CODE[a.split];
+      fold[i] = a.fold;
+      group[i] = a.groupId;
+    });
+    console.log(`dev set: ${m.n} labelled images, ${m.d} feature columns, ${new Set(group).size} duplicate groups; test split ${split.filter((s) => s === SPLIT_CODE.test).length} images`);
+    return { x: m.x, n: m.n, d: m.d, scale, y: Uint8Array.from(rows, (r) => (r.label === 'bad' ? 1 : 0)), ratings: rows.map((r) => ratingsOf.get(r.id) ?? []), split, fold, group, params };
+  } finally {
+    await core.close();
+  }
+}
+
+interface Scenario {
+  y: Uint8Array;
+  flipped: Uint8Array;
+  nFlip: number;
+  weight: Float32Array;
+}
+
+function plant(ds: Dataset, nFlip: number, seed: number): Scenario {
+  const order = shuffleInPlace(Int32Array.from({ length: ds.n }, (_, i) => i), createRng(7919 * seed + nFlip));
+  const y = Uint8Array.from(ds.y);
+  const flipped = new Uint8Array(ds.n);
+  for (const i of order.subarray(0, nFlip)) {
+    flipped[i] = 1;
+    y[i] = 1 - y[i]!;
+  }
+  const weight = Float32Array.from({ length: ds.n }, (_, i) => {
+    const ratings = flipped[i] ? ds.ratings[i]!.map((r) => 6 - r) : ds.ratings[i]!;
+    return labelConfidence({ label: y[i] ? 'bad' : 'good', origin: 'import', ratings, exemplar: false }, DEFAULT_LABEL_RULE).weight;
+  });
+  return { y, flipped, nFlip, weight };
+}
+
+function request(ds: Dataset, sc: Scenario, over: Partial<TrainJobRequest>): TrainJobRequest {
+  return {
+    x: ds.x,
+    n: ds.n,
+    d: ds.d,
+    y: sc.y,
+    split: ds.split,
+    fold: ds.fold,
+    folds: ds.params.folds,
+    params: ds.params,
+    columnScale: ds.scale,
+    weight: sc.weight,
+    group: ds.group,
+    oofRepeats: oofRepeats(ds.n),
+    noise: 'none',
+    ...over,
+  };
+}
+
+/** AUC of the test split's predictions against the true (unflipped) labels. */
+function testAuc(ds: Dataset, r: TrainJobResult): number {
+  const idx = [...ds.split.keys()].filter((i) => ds.split[i] === SPLIT_CODE.test);
+  return rocAuc(idx.map((i) => ds.y[i]! as BinaryLabel), idx.map((i) => r.pAll[i]!));
+}
+
+interface IssueScore {
+  listed: number;
+  p10: number;
+  p20: number;
+  pK: number;
+  recall: number;
+  top40: number;
+}
+
+function scoreIssues(ds: Dataset, sc: Scenario, r: TrainJobResult, v: Variant): IssueScore {
+  // The product's held-out set: out-of-fold for train + validation, the head for test.
+  const held = [...ds.split.keys()];
+  const p = Float32Array.from(held, (i) => (ds.split[i] === SPLIT_CODE.test ? r.pAll[i]! : r.oof[i]!));
+  const cl = confidentLearning(sc.y, p, { ranking: v.ranking, adjust: v.adjust, filter: v.filter });
+  const list = cl.issues.map((i) => i.index);
+  const hits = (k: number) => list.slice(0, k).filter((i) => sc.flipped[i]).length;
+  return { listed: list.length, p10: hits(10) / 10, p20: hits(20) / 20, pK: hits(sc.nFlip) / sc.nFlip, recall: list.filter((i) => sc.flipped[i]).length / sc.nFlip, top40: hits(40) };
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '  —  ');
+const f2 = (x: number) => x.toFixed(2);
+
+export async function noiseReport(argv: string[]): Promise<void> {
+  const quick = argv.includes('--quick');
+  const rates = (arg(argv, 'noise') ?? '0.02,0.05,0.1').split(',').map(Number);
+  if (rates.some((r) => !(r > 0 && r < 0.5))) throw new Error(`--noise wants rates in (0, 0.5), e.g. 0.02,0.05,0.1 (got ${arg(argv, 'noise')})`);
+  const seeds = Number(arg(argv, 'seeds') ?? (quick ? 1 : 3));
+  const flip20Seeds = Number(arg(argv, 'flip20-seeds') ?? (quick ? 3 : 5));
+  const hiddenArg = arg(argv, 'hidden');
+  const dataDir = path.resolve(arg(argv, 'data') ?? path.join(os.tmpdir(), 'qc-noise-report'));
+  fs.mkdirSync(dataDir, { recursive: true });
+  const started = performance.now();
+  const ds = await loadDataset(dataDir, hiddenArg !== undefined ? Number(hiddenArg) : undefined);
+  const { params } = ds;
+  console.log(
+    `head: ${params.hidden ? `MLP ${params.hidden}` : 'linear'}, ${params.features.join('+')}, ${params.folds} folds × ${oofRepeats(ds.n)} repetitions out of fold; flipped images get mirrored ratings (6 − r)\n`,
+  );
+  const fit = (sc: Scenario, over: Partial<TrainJobRequest>) => runTrainJob(request(ds, sc, over), () => {});
+
+  // --- Clean labels: the reference AUC. ---------------------------------------------------------
+  const clean = plant(ds, 0, 1);
+  const cleanRun = await fit(clean, {});
+  const cleanAuc = { plain: testAuc(ds, cleanRun), unweighted: testAuc(ds, await fit(clean, { oofGiven: cleanRun.oof, weight: null })), robust: testAuc(ds, await fit(clean, { oofGiven: cleanRun.oof, noise: 'prune' })) };
+
+  // --- Rates: rankings and AUC. ----------------------------------------------------------------
+  const wins = new Map<string, number>();
+  const aucRows: string[] = [];
+  console.log('noise  flipped  ranking                               listed  prec@10  prec@20  prec@flipped  recall');
+  for (const rate of rates) {
+    const per = VARIANTS.map(() => [] as IssueScore[]);
+    const auc = { plain: [] as number[], unweighted: [] as number[], robust: [] as number[], pruned: [] as number[], prunedRight: [] as number[] };
+    const nFlip = Math.round(rate * ds.n);
+    for (let s = 1; s <= seeds; s++) {
+      const sc = plant(ds, nFlip, s);
+      const r = await fit(sc, {});
+      VARIANTS.forEach((v, k) => per[k]!.push(scoreIssues(ds, sc, r, v)));
+      const robust = await fit(sc, { oofGiven: r.oof, noise: 'prune' });
+      const unweighted = await fit(sc, { oofGiven: r.oof, weight: null });
+      auc.plain.push(testAuc(ds, r));
+      auc.unweighted.push(testAuc(ds, unweighted));
+      auc.robust.push(testAuc(ds, robust));
+      const pruned = [...(robust.pruned ?? [])];
+      auc.pruned.push(pruned.length);
+      auc.prunedRight.push(pruned.filter((i) => sc.flipped[i]).length);
+    }
+    const means = per.map((xs) => ({ listed: mean(xs.map((x) => x.listed)), p10: mean(xs.map((x) => x.p10)), p20: mean(xs.map((x) => x.p20)), pK: mean(xs.map((x) => x.pK)), recall: mean(xs.map((x) => x.recall)) }));
+    const best = means.reduce((b, m, k) => (m.pK + m.recall > means[b]!.pK + means[b]!.recall + 1e-9 ? k : b), 0);
+    wins.set(VARIANTS[best]!.name, (wins.get(VARIANTS[best]!.name) ?? 0) + 1);
+    means.forEach((m, k) =>
+      console.log(
+        `${`${(rate * 100).toFixed(0)}%`.padEnd(7)}${String(nFlip).padEnd(9)}${(VARIANTS[k]!.name + (k === best ? ' *' : '')).padEnd(38)}${m.listed.toFixed(1).padEnd(8)}${f2(m.p10).padEnd(9)}${f2(m.p20).padEnd(9)}${f2(m.pK).padEnd(14)}${f2(m.recall)}`,
+      ),
+    );
+    aucRows.push(
+      `${`${(rate * 100).toFixed(0)}%`.padEnd(7)}${f3(mean(auc.unweighted)).padEnd(16)}${f3(mean(auc.plain)).padEnd(20)}${f3(mean(auc.robust)).padEnd(16)}${f3(cleanAuc.plain - mean(auc.plain)).padEnd(14)}${f3(cleanAuc.robust - mean(auc.robust)).padEnd(14)}${f3(cleanAuc.unweighted - mean(auc.unweighted)).padEnd(16)}${mean(auc.pruned).toFixed(1)} (${mean(auc.prunedRight).toFixed(1)} flipped)`,
+    );
+  }
+  console.log(`* best of the rankings at that rate (precision@flipped + recall); wins: ${[...wins].map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  console.log('  With two classes p(other) = 1 − p(given): the normalised margin orders images exactly as self-confidence does; only the class adjustment (p − t per class) changes the order.\n');
+
+  // --- Twenty flipped labels. -----------------------------------------------------------------
+  const v20 = VARIANTS.find((v) => v.ranking === 'self_confidence' && v.adjust && v.filter === 'prune_by_noise_rate')!;
+  const s20: IssueScore[] = [];
+  for (let s = 1; s <= flip20Seeds; s++) {
+    const sc = plant(ds, 20, 100 + s);
+    const r = await fit(sc, {});
+    // What `qc issues` lists: findRunIssues with the product's default ranking.
+    const listed = findRunIssues(r, sc.y, ds.split).rows.map((x) => x.row);
+    const hits = (k: number) => listed.slice(0, k).filter((i) => sc.flipped[i]).length;
+    const check = scoreIssues(ds, sc, r, v20);
+    s20.push({ listed: listed.length, p10: hits(10) / 10, p20: hits(20) / 20, pK: check.pK, recall: listed.filter((i) => sc.flipped[i]).length / 20, top40: hits(40) });
+    console.log(`20 flipped, seed ${s}: ${listed.length} listed; precision@20 ${f2(hits(20) / 20)}; ${hits(40)} of 20 in the top 40; recall ${f2(s20.at(-1)!.recall)}`);
+  }
+  const all20 = s20.filter((x) => x.top40 === 20).length;
+  console.log(
+    `20 flipped labels, ${flip20Seeds} seeds (qc issues' default ranking): mean precision@20 ${f2(mean(s20.map((x) => x.p20)))} (target ≥ 0.80); all 20 within the top 40 in ${all20} of ${flip20Seeds} seeds (target ≥ 4 of 5); mean recall ${f2(mean(s20.map((x) => x.recall)))}\n`,
+  );
+
+  // --- AUC. ---------------------------------------------------------------------------------------
+  console.log(`held-out ROC AUC on the test split against the true labels (mean over ${seeds} seed(s)); clean labels: unweighted ${f3(cleanAuc.unweighted)}, label weights ${f3(cleanAuc.plain)}, noise-robust ${f3(cleanAuc.robust)}`);
+  console.log('noise  unweighted      label weights       noise-robust    drop: plain   drop: robust  drop: unweighted  pruned');
+  for (const row of aucRows) console.log(row);
+  console.log('("label weights" is plain training with the rating-based weights, the product default without pruning; "noise-robust" adds pruning; drops are against the same setting on clean labels.)');
+  console.log(`\n${((performance.now() - started) / 1000).toFixed(0)} s`);
+}

@@ -1,0 +1,189 @@
+/**
+ * Label issues of a run and the curator's review of them.
+ *
+ * - `findRunIssues`: confident learning (train/labelIssues.ts) over every labelled image's held-out
+ *   prediction (out-of-fold for train + validation, the run's head for test), without labels a
+ *   curator confirmed or dismissed.
+ * - `labelConfidences`: each labelled image's label weight from its ratings (labelWeight.ts).
+ * - `IssueStore`: the issue list, verdicts ('confirmed' / 'dismissed', table label_reviews, held
+ *   while the label stays what it was when reviewed) and the images a noise-robust run pruned.
+ */
+import type { IssueReviewAction, LabelIssue, RunNoiseReport } from '../../../src-shared/domain/ml';
+import type { LabelRule } from '../../../src-shared/domain/label';
+import { labelConfidence, type LabelConfidence } from '../../../src-shared/domain/labelWeight';
+import type { Db } from '../db/open';
+import { confidentLearning, DEFAULT_ISSUE_OPTIONS } from './train/labelIssues';
+import { SPLIT_CODE, type TrainJobResult } from './trainJob';
+
+/** A probably-mislabelled image: `row` indexes the run's matrix. */
+export interface RunIssueRow {
+  row: number;
+  given: 'good' | 'bad';
+  suggested: 'good' | 'bad';
+  selfConfidence: number;
+  score: number;
+}
+
+export interface RunIssues {
+  rows: RunIssueRow[];
+  method: Pick<RunNoiseReport, 'ranking' | 'adjusted' | 'filter' | 'thresholds' | 'estimated_wrong'>;
+}
+
+const finite = (v: number) => (Number.isFinite(v) ? v : null);
+
+/** Confident learning over every labelled row's held-out prediction; rows with exclude[row] = 1 are never listed. */
+export function findRunIssues(r: Pick<TrainJobResult, 'oof' | 'pAll'>, y: Uint8Array, split: Uint8Array, exclude?: Uint8Array): RunIssues {
+  const held: number[] = [];
+  split.forEach((s, i) => {
+    if (s === SPLIT_CODE.test || ((s === SPLIT_CODE.train || s === SPLIT_CODE.validation) && !Number.isNaN(r.oof[i]!))) held.push(i);
+  });
+  const p = Float32Array.from(held, (i) => (split[i] === SPLIT_CODE.test ? r.pAll[i]! : r.oof[i]!));
+  const cl = confidentLearning(
+    Uint8Array.from(held, (i) => y[i]!),
+    p,
+    exclude ? { ...DEFAULT_ISSUE_OPTIONS, exclude: Uint8Array.from(held, (i) => exclude[i]!) } : DEFAULT_ISSUE_OPTIONS,
+  );
+  return {
+    rows: cl.issues.map((iss) => ({ row: held[iss.index]!, given: iss.givenLabel, suggested: iss.suggested, selfConfidence: iss.selfConfidence, score: iss.score })),
+    method: {
+      ranking: cl.ranking,
+      adjusted: cl.adjusted,
+      filter: cl.filter,
+      thresholds: { good: finite(cl.thresholds.good), bad: finite(cl.thresholds.bad) },
+      estimated_wrong: cl.estimatedWrong,
+    },
+  };
+}
+
+/** Label confidence of the given labelled images, from their ratings, origin, exemplar flag and review. */
+export function labelConfidences(db: Db, rule: LabelRule, imageIds?: readonly number[]): Map<number, LabelConfidence> {
+  const rows = db
+    .prepare(
+      `SELECT i.id, l.label, l.origin, i.exemplar, rv.action AS review
+       FROM images i JOIN labels l ON l.image_id = i.id
+       LEFT JOIN label_reviews rv ON rv.image_id = i.id AND rv.label = l.label
+       WHERE l.label IN ('good', 'bad')`,
+    )
+    .all() as { id: number; label: 'good' | 'bad'; origin: 'import' | 'curator'; exemplar: number; review: string | null }[];
+  const ratings = new Map<number, number[]>();
+  for (const r of db
+    .prepare('SELECT u.image_id, s.rating FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE s.rating IS NOT NULL ORDER BY s.id')
+    .raw()
+    .all() as [number, number][]) {
+    let list = ratings.get(r[0]);
+    if (!list) ratings.set(r[0], (list = []));
+    list.push(r[1]);
+  }
+  const wanted = imageIds ? new Set(imageIds) : null;
+  const out = new Map<number, LabelConfidence>();
+  for (const r of rows) {
+    if (wanted && !wanted.has(r.id)) continue;
+    out.set(r.id, labelConfidence({ label: r.label, origin: r.origin, ratings: ratings.get(r.id) ?? [], exemplar: r.exemplar === 1, confirmed: r.review === 'confirmed' }, rule));
+  }
+  return out;
+}
+
+/** One image's label confidence (the preview); null when it has no good/bad label. */
+export function imageLabelConfidence(db: Db, rule: LabelRule, imageId: number): LabelConfidence | null {
+  const row = db
+    .prepare(
+      `SELECT l.label, l.origin, i.exemplar, rv.action AS review FROM images i JOIN labels l ON l.image_id = i.id
+       LEFT JOIN label_reviews rv ON rv.image_id = i.id AND rv.label = l.label WHERE i.id = ? AND l.label IN ('good', 'bad')`,
+    )
+    .get(imageId) as { label: 'good' | 'bad'; origin: 'import' | 'curator'; exemplar: number; review: string | null } | undefined;
+  if (!row) return null;
+  const ratings = (db.prepare('SELECT s.rating FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE u.image_id = ? AND s.rating IS NOT NULL ORDER BY s.id').raw().all(imageId) as [number][]).map((r) => r[0]);
+  return labelConfidence({ label: row.label, origin: row.origin, ratings, exemplar: row.exemplar === 1, confirmed: row.review === 'confirmed' }, rule);
+}
+
+/** The curator's verdict on an image's current label, if any. */
+export function imageReview(db: Db, imageId: number): 'confirmed' | 'dismissed' | null {
+  const row = db.prepare('SELECT rv.action FROM label_reviews rv JOIN labels l ON l.image_id = rv.image_id AND l.label = rv.label WHERE rv.image_id = ?').get(imageId) as { action: 'confirmed' | 'dismissed' } | undefined;
+  return row?.action ?? null;
+}
+
+export class IssueStore {
+  constructor(private readonly db: Db) {}
+
+  /** Images whose current label a curator confirmed ('confirmed') or dismissed from the queue. */
+  reviewed(): Map<number, 'confirmed' | 'dismissed'> {
+    const rows = this.db
+      .prepare('SELECT rv.image_id, rv.action FROM label_reviews rv JOIN labels l ON l.image_id = rv.image_id AND l.label = rv.label')
+      .raw()
+      .all() as [number, 'confirmed' | 'dismissed'][];
+    return new Map(rows);
+  }
+
+  store(runId: number, imageIdOfRow: (row: number) => number, rows: readonly RunIssueRow[], weightOf: (imageId: number) => number | null): void {
+    const put = this.db.prepare('INSERT OR REPLACE INTO label_issues (run_id, image_id, rank, given, suggested, self_confidence, score, weight) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    this.db.transaction(() =>
+      rows.forEach((iss, rank) => {
+        const id = imageIdOfRow(iss.row);
+        put.run(runId, id, rank + 1, iss.given, iss.suggested, iss.selfConfidence, iss.score, weightOf(id));
+      }),
+    )();
+  }
+
+  storePruned(runId: number, pruned: readonly { imageId: number; given: 'good' | 'bad'; pBad: number }[]): void {
+    const put = this.db.prepare('INSERT OR REPLACE INTO run_pruned (run_id, image_id, given, p_bad) VALUES (?, ?, ?, ?)');
+    this.db.transaction(() => pruned.forEach((p) => put.run(runId, p.imageId, p.given, p.pBad)))();
+  }
+
+  /** Open issues: listed for the run, the label unchanged since, and no verdict on it. */
+  private static readonly OPEN = `li.given = l.label AND NOT EXISTS (SELECT 1 FROM label_reviews rv WHERE rv.image_id = li.image_id AND rv.label = l.label)`;
+
+  openCount(runId: number): number {
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM label_issues li JOIN labels l ON l.image_id = li.image_id WHERE li.run_id = ? AND ${IssueStore.OPEN}`).get(runId) as { n: number }).n;
+  }
+
+  list(runId: number, limit: number, includeReviewed: boolean): { total: number; reviewed: number; issues: LabelIssue[] } {
+    const total = this.openCount(runId);
+    const all = (this.db.prepare('SELECT COUNT(*) AS n FROM label_issues WHERE run_id = ?').get(runId) as { n: number }).n;
+    const issues = this.db
+      .prepare(
+        `SELECT li.rank, li.image_id, li.given, li.suggested, li.self_confidence, p.p_bad, li.score, li.weight, i.rating, l.origin,
+                (SELECT url FROM image_urls u WHERE u.image_id = li.image_id ORDER BY u.created_at LIMIT 1) AS url
+         FROM label_issues li JOIN predictions p ON p.run_id = li.run_id AND p.image_id = li.image_id
+         JOIN images i ON i.id = li.image_id JOIN labels l ON l.image_id = li.image_id
+         WHERE li.run_id = ? ${includeReviewed ? '' : `AND ${IssueStore.OPEN}`} ORDER BY li.rank LIMIT ?`,
+      )
+      .all(runId, limit) as LabelIssue[];
+    // The spread of each issue's rating rows (why it is suspected).
+    const rowsOf = this.db.prepare('SELECT s.rating FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE u.image_id = ? AND s.rating IS NOT NULL').raw();
+    for (const iss of issues) {
+      const r = (rowsOf.all(iss.image_id) as [number][]).map((x) => x[0]);
+      iss.rating_count = r.length;
+      if (r.length >= 2) {
+        const m = r.reduce((a, b) => a + b, 0) / r.length;
+        iss.rating_spread = Math.sqrt(r.reduce((a, b) => a + (b - m) ** 2, 0) / (r.length - 1));
+      } else iss.rating_spread = null;
+    }
+    return { total, reviewed: all - total, issues };
+  }
+
+  /** Record a verdict on the images' current labels (unlabelled images are skipped); returns how many changed. */
+  review(imageIds: readonly number[], action: IssueReviewAction, runId: number | null): number {
+    const { db } = this;
+    const labelOf = db.prepare("SELECT label FROM labels WHERE image_id = ? AND label IN ('good', 'bad')");
+    const put = db.prepare('INSERT OR REPLACE INTO label_reviews (image_id, label, action, run_id) VALUES (?, ?, ?, ?)');
+    const del = db.prepare('DELETE FROM label_reviews WHERE image_id = ?');
+    let changed = 0;
+    db.transaction(() => {
+      for (const id of imageIds) {
+        if (action === 'reopen') {
+          changed += del.run(id).changes;
+          continue;
+        }
+        const row = labelOf.get(id) as { label: string } | undefined;
+        if (!row) continue;
+        put.run(id, row.label, action === 'confirm' ? 'confirmed' : 'dismissed', runId);
+        changed++;
+      }
+    })();
+    return changed;
+  }
+
+  pruned(runId: number): RunNoiseReport['pruned'] {
+    return this.db.prepare('SELECT image_id, given, p_bad FROM run_pruned WHERE run_id = ? ORDER BY CASE given WHEN \'bad\' THEN p_bad ELSE 1 - p_bad END, image_id').all(runId) as RunNoiseReport['pruned'];
+  }
+}

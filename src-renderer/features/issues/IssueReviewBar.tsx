@@ -1,0 +1,57 @@
+/** Why the focused issue is suspected, and the curator's verdict on the selected issues: confirm the label or dismiss it. */
+import { useState } from 'react';
+import type { IssueReviewAction } from '../../../src-shared/domain/ml';
+import { fmtInt } from '../../components/format';
+import { useApp, useAppStore, useClient } from '../../stores/app';
+import { issuesSource, issueWhy, useOpenIssues } from './openIssues';
+
+export function IssueReviewBar() {
+  const store = useAppStore();
+  const client = useClient();
+  const open = useOpenIssues();
+  const focusItem = useApp((s) => s.itemAt('issues', s.views.issues.focus));
+  const selection = useApp((s) => s.views.issues.selection);
+  const [busy, setBusy] = useState(false);
+  const why = focusItem ? open.byImage.get(focusItem.image_id) : undefined;
+
+  /** The selected tiles' images, else the focused one. */
+  const targets = (): number[] => {
+    const s = store.getState();
+    const ids = [...selection].map((i) => s.itemAt('issues', i)?.image_id).filter((x): x is number => x !== undefined);
+    if (ids.length) return ids;
+    return focusItem ? [focusItem.image_id] : [];
+  };
+  const act = async (action: IssueReviewAction) => {
+    const imageIds = targets();
+    if (!imageIds.length) return;
+    setBusy(true);
+    try {
+      const r = await client.call('ml.reviewIssues', { imageIds, action });
+      store.getState().toast('info', `${fmtInt(r.changed)} ${action === 'confirm' ? 'label(s) confirmed' : 'issue(s) dismissed'}; ${fmtInt(r.open)} open`);
+      store.getState().refreshView('issues');
+      await issuesSource(client).refresh();
+    } catch (e) {
+      store.getState().toast('error', (e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="issuebar" data-testid="issue-review">
+      <div className="issuebar__why small" data-testid="issue-why">
+        {why ? issueWhy(why) : focusItem ? 'Not an open issue of this run.' : 'Pick an image to see why it is suspected.'}
+      </div>
+      <div className="issuebar__actions">
+        <span className="muted small" data-testid="issue-open" data-value={open.total ?? ''}>
+          {open.total === null ? '' : `${fmtInt(open.total)} open${open.reviewed ? ` · ${fmtInt(open.reviewed)} reviewed` : ''}${open.ranking ? ` · ranked by ${open.ranking}` : ''}`}
+        </span>
+        <button type="button" className="btn btn--small btn--good" disabled={busy || !focusItem} onClick={() => void act('confirm')} data-testid="issue-confirm" title="The label is right: keep it, weigh it fully, never list or prune it again">
+          Confirm label
+        </button>
+        <button type="button" className="btn btn--small" disabled={busy || !focusItem} onClick={() => void act('dismiss')} data-testid="issue-dismiss" title="Not an issue: take it off the queue (remembered across retrains)">
+          Dismiss
+        </button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,90 @@
+/**
+ * The open label issues of the active run, shared by the sidebar badge and the Label issues screen:
+ * one small store per client, refreshed when the active run changes, when labels change anywhere
+ * (`label.changed`), and after a curator confirms or dismisses issues here.
+ */
+import { useEffect, useSyncExternalStore } from 'react';
+import type { LabelIssue } from '../../../src-shared/domain/ml';
+import type { ApiClient } from '../../api/client';
+import { useApp, useClient } from '../../stores/app';
+
+export interface OpenIssues {
+  runId: number | null;
+  /** Open issues (null: not loaded, or no trained run). */
+  total: number | null;
+  reviewed: number;
+  ranking: string | null;
+  /** The open issues by image id, for the why-line of the focused tile. */
+  byImage: ReadonlyMap<number, LabelIssue>;
+}
+
+const EMPTY: OpenIssues = { runId: null, total: null, reviewed: 0, ranking: null, byImage: new Map() };
+/** Why-lines are kept for this many issues (the rest still count). */
+export const WHY_LIMIT = 5000;
+
+class IssuesSource {
+  state: OpenIssues = EMPTY;
+  private readonly listeners = new Set<() => void>();
+  private seq = 0;
+  private offLabels: (() => void) | null = null;
+  constructor(private readonly client: ApiClient) {}
+
+  subscribe = (fn: () => void) => {
+    this.listeners.add(fn);
+    this.offLabels ??= this.client.on('label.changed', () => void this.refresh());
+    return () => {
+      this.listeners.delete(fn);
+      if (!this.listeners.size) {
+        this.offLabels?.();
+        this.offLabels = null;
+      }
+    };
+  };
+
+  get = () => this.state;
+
+  async refresh(): Promise<void> {
+    const seq = ++this.seq;
+    let next: OpenIssues;
+    try {
+      const r = await this.client.call('ml.labelIssues', { limit: WHY_LIMIT });
+      next = { runId: r.run_id, total: r.total, reviewed: r.reviewed, ranking: r.ranking, byImage: new Map(r.issues.map((i) => [i.image_id, i])) };
+    } catch {
+      // No trained run yet (not_found) or the connection dropped: no count to show.
+      next = EMPTY;
+    }
+    if (seq !== this.seq) return;
+    this.state = next;
+    for (const fn of this.listeners) fn();
+  }
+}
+
+const sources = new WeakMap<ApiClient, IssuesSource>();
+export function issuesSource(client: ApiClient): IssuesSource {
+  let s = sources.get(client);
+  if (!s) sources.set(client, (s = new IssuesSource(client)));
+  return s;
+}
+
+/** The open issues; reloads when the active run changes. */
+export function useOpenIssues(): OpenIssues {
+  const client = useClient();
+  const source = issuesSource(client);
+  const activeRun = useApp((s) => s.activeRunId);
+  useEffect(() => {
+    void source.refresh();
+  }, [source, activeRun]);
+  return useSyncExternalStore(source.subscribe, source.get);
+}
+
+/** Why an image is suspected, in one line: the given label, the held-out p(bad), the ratings behind the label. */
+export function issueWhy(i: LabelIssue): string {
+  const p = `held-out p(bad) ${i.p_bad.toFixed(2)}`;
+  let ratings = 'no ratings';
+  if (i.rating !== null && i.rating !== undefined) {
+    ratings = `rating ${i.rating.toFixed(2)}`;
+    if (i.rating_count && i.rating_count > 1) ratings += ` from ${i.rating_count} raters${i.rating_spread != null ? `, spread ±${i.rating_spread.toFixed(2)}` : ''}`;
+    else ratings += ' (1 rater)';
+  }
+  return `labelled ${i.given}${i.origin === 'curator' ? ' by a curator' : ''}, looks ${i.suggested}: ${p}; ${ratings}${i.weight != null ? `; label weight ${i.weight.toFixed(2)}` : ''}`;
+}
