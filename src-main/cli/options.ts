@@ -5,7 +5,7 @@
  *
  * Numbers are plain decimals only: `Number()` would also read "0x10", "0b1", "" (0) and " ".
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import { QcError } from '../../src-shared/contract/errors';
 import { count, parseOption } from '../../src-shared/contract/schemas';
 
@@ -36,3 +36,6 @@ export function numberListOption<T>(option: string, item: z.ZodType<T>, text: st
     .filter(Boolean)
     .map((s) => parseOption(option, item, decimal(option, s), s));
 }
+
+/** A TCP port to listen on (0: any free port). */
+export const portSchema = z.int().min(0).max(65535);

@@ -15,6 +15,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { createCore, type Core } from '../core/app';
 import { defaultDataDir } from '../core/paths';
+import { numberOption, portSchema } from './options';
 
 /** What `registerServeCommand` needs of the server (src-main/server's `startServer` fits). */
 export type StartServer = (opts: { core: Core; rendererDir: string; port?: number }) => Promise<{ url: string; port: number; close(): Promise<void> }>;
@@ -24,11 +25,7 @@ export function defaultRendererDir(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'out', 'renderer');
 }
 
-const portNumber = (v: string) => {
-  const n = Number(v);
-  if (!/^\d+$/.test(v) || !Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--port must be an integer from 0 to 65535, got "${v}"`);
-  return n;
-};
+const portNumber = numberOption('--port', portSchema);
 
 /**
  * A page that sends the browser on to `url`, in a folder only this user can read (0700, file 0600).
