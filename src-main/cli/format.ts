@@ -31,7 +31,7 @@ export function formatFailures(r: { total: number; failures: FailureRow[] }): st
   if (!r.total) return 'No failures.';
   const lines = r.failures.map((f) => {
     const where = f.url ?? '';
-    const at = f.file ? `${f.file}:${f.line}` : '';
+    const at = f.file ? (f.line != null ? `${f.file}:${f.line}` : f.file) : '';
     return `${f.reason.padEnd(18)} ${[at, where].filter(Boolean).join(' ')}  ${f.detail}${f.attempts > 1 ? ` (${f.attempts} attempts)` : ''}`;
   });
   if (r.total > r.failures.length) lines.push(`… and ${r.total - r.failures.length} more (--limit)`);
