@@ -1,3 +1,4 @@
+import { attributes } from './attributes';
 import { expect, type Locator, type Page } from '@playwright/test';
 
 export interface Mirror {
@@ -72,7 +73,7 @@ export class LibraryPage {
 
   /** Reasons of the failure rows shown. */
   async failureReasons(): Promise<string[]> {
-    return this.failuresTable.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-reason') ?? ''));
+    return attributes(this.failuresTable.locator('tbody tr'), 'data-reason');
   }
 
   /** On an empty library: import the bundled demo, embed it and train (then the app shows Review). */

@@ -1,3 +1,4 @@
+import { attributes } from './attributes';
 import { expect, type Locator, type Page } from '@playwright/test';
 
 export type LabelKey = 'B' | 'G' | 'U' | 'Z';
@@ -34,7 +35,7 @@ export class ReviewPage {
 
   /** Image ids of the tiles in the DOM, in grid order. */
   async visibleIds(): Promise<number[]> {
-    const ids = await this.tiles.evaluateAll((els) => els.map((e) => Number((e.getAttribute('data-testid') ?? '').slice(5))));
+    const ids = (await attributes(this.tiles, 'data-testid')).map((t) => Number(t.slice(5)));
     return ids.filter((n) => Number.isFinite(n));
   }
 
@@ -103,6 +104,21 @@ export class ReviewPage {
     await expect(this.root.getByTestId('threshold-value')).toHaveAttribute('data-value', String(Number(t)));
   }
 
+  /** Make the browsed threshold the one exports use ("Use … for export"); waits for the core's answer. */
+  async useThresholdForExport(): Promise<number> {
+    const t = await this.threshold();
+    await this.root.getByTestId('threshold-use-for-export').click();
+    await expect(this.root.getByTestId('threshold-export')).toHaveAttribute('data-source', 'curator');
+    await expect(this.root.getByTestId('threshold-export')).toHaveAttribute('data-value', String(t));
+    return t;
+  }
+
+  /** The threshold exports use now, as the slider shows it. */
+  async exportThreshold(): Promise<{ value: number; source: string }> {
+    const el = this.root.getByTestId('threshold-export');
+    return { value: Number(await el.getAttribute('data-value')), source: (await el.getAttribute('data-source')) ?? '' };
+  }
+
   async threshold(): Promise<number> {
     return Number(await this.root.getByTestId('threshold-value').getAttribute('data-value'));
   }
@@ -166,7 +182,8 @@ export class ReviewPage {
   /** Scroll the grid to a fraction (0..1) of its height. */
   async scrollTo(fraction: number): Promise<void> {
     await this.gallery.evaluate((el, f) => {
-      el.scrollTop = (el.scrollHeight - el.clientHeight) * f;
+      const box = el as unknown as { scrollTop: number; scrollHeight: number; clientHeight: number };
+      box.scrollTop = (box.scrollHeight - box.clientHeight) * f;
     }, fraction);
   }
 }

@@ -1,3 +1,4 @@
+import { attributes } from './attributes';
 import { expect, type Locator, type Page } from '@playwright/test';
 
 export interface TrainFields {
@@ -83,7 +84,7 @@ export class TrainPage {
 
   /** Run ids in the table, newest first. */
   async runIds(): Promise<number[]> {
-    const ids = await this.runsTable.locator('[data-testid^="run-row-"]').evaluateAll((els) => els.map((e) => Number((e.getAttribute('data-testid') ?? '').slice('run-row-'.length))));
+    const ids = (await attributes(this.runsTable.locator('[data-testid^="run-row-"]'), 'data-testid')).map((t) => Number(t.slice('run-row-'.length)));
     return ids;
   }
 
@@ -123,6 +124,37 @@ export class TrainPage {
       auc: await num('compare-delta-auc'),
       coverage: await num('compare-delta-coverage'),
     };
+  }
+
+  get evaluation(): Locator {
+    return this.root.getByTestId('evaluation-panel');
+  }
+
+  /** The active run's confusion counts at the browsed threshold. */
+  async confusion(): Promise<{ tp: number; fp: number; fn: number; tn: number }> {
+    const cell = async (o: string) => {
+      const el = this.evaluation.getByTestId(`confusion-${o}`);
+      await expect(el).not.toHaveAttribute('data-value', '');
+      return Number(await el.getAttribute('data-value'));
+    };
+    return { tp: await cell('tp'), fp: await cell('fp'), fn: await cell('fn'), tn: await cell('tn') };
+  }
+
+  /** Open a confusion cell's images in the Review gallery. */
+  async openConfusionCell(outcome: 'tp' | 'fp' | 'fn' | 'tn'): Promise<void> {
+    await this.evaluation.getByTestId(`confusion-${outcome}`).click();
+    await expect(this.page.getByTestId('screen-review')).toBeVisible();
+  }
+
+  /** Compare two runs side by side; returns the split warning, if any. */
+  async compareRuns(left: number, right: number): Promise<string | null> {
+    await this.evaluation.getByTestId('compare-left').selectOption(String(left));
+    await this.evaluation.getByTestId('compare-right').selectOption(String(right));
+    const box = this.evaluation.getByTestId('run-compare-any');
+    await expect(box).toHaveAttribute('data-left', String(left));
+    await expect(box).toHaveAttribute('data-right', String(right));
+    const warning = box.getByTestId('compare-warning');
+    return (await warning.count()) ? warning.innerText() : null;
   }
 
   /** Points drawn in the loss chart (epochs). */

@@ -21,3 +21,13 @@ describe('signal formatting', () => {
     expect(imageLabel({ image_id: 463, eol_id: null })).toBe('#463');
   });
 });
+
+describe('time left', () => {
+  test('estimated from the rate so far, only once there is enough to go on', async () => {
+    const { estimateLeft } = await import('./ProgressBar');
+    expect(estimateLeft(0, 1000, 50, 100)).toBeNull(); // under 2 s
+    expect(estimateLeft(0, 10_000, 1, 100)).toBeNull(); // under 3 %
+    expect(estimateLeft(0, 10_000, 50, 100)).toBeCloseTo(10, 6);
+    expect(estimateLeft(0, 10_000, 100, 100)).toBeNull();
+  });
+});

@@ -78,7 +78,9 @@ export const exportSlice: Slice<ExportSlice> = (set, get) => ({
       get().toast('error', 'Type the bundle file and the output folder');
       return null;
     }
-    const mirrors = cleanMirrors(f.mirrors);
+    // No mirrors of its own: the Library screen's (a bundle usually names the same image host).
+    const own = cleanMirrors(f.mirrors);
+    const mirrors = own.length ? own : cleanMirrors(get().importForm.mirrors);
     const args: ClassifyRequest = { source, outDir, ...(mirrors.length && { mirrors }) };
     const job = get().startJob('ml.classify', args, { label: 'Classify bundle' });
     set({ classifyJobId: job.id });

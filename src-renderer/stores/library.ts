@@ -1,5 +1,5 @@
 /** The library: status counts, imports with live progress, failures, retry. */
-import type { ImportKind, FailureRow, ImportSummary, LibraryStatus } from '../../src-shared/domain/library';
+import type { BundleRow, ImportKind, FailureRow, ImportRow, ImportSummary, LibraryStatus } from '../../src-shared/domain/library';
 import type { ImportArgs } from '../../src-shared/contract/handlers';
 import { cleanMirrors, type MirrorRow, type Slice } from './types';
 
@@ -21,6 +21,9 @@ export interface LibrarySlice {
   /** Reload the status soon (coalesces bursts, e.g. many label changes). */
   scheduleStatusRefresh(): void;
   loadFailures(limit?: number): Promise<void>;
+  /** Imports and bundles (for the "from" filter and picking a bundle by name). */
+  sources: { imports: ImportRow[]; bundles: BundleRow[] } | null;
+  loadSources(): Promise<void>;
   startImport(): Promise<ImportSummary | null>;
   retryFailed(): Promise<ImportSummary | null>;
   /** Import the bundled demo library, embed it and train a first run; then show Review. */
@@ -57,7 +60,7 @@ export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {
     set({ lastImport: summary });
     const note = importNote(summary, what);
     get().toast(note.kind, note.text);
-    await Promise.all([get().loadStatus(), get().loadFailures()]);
+    await Promise.all([get().loadStatus(), get().loadFailures(), get().loadSources()]);
     get().refreshView('review');
   };
 
@@ -113,6 +116,14 @@ export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {
         set({ failures: { total: r.total, rows: r.failures } });
       } catch (e) {
         get().reportError(e, 'Failures');
+      }
+    },
+    sources: null,
+    async loadSources() {
+      try {
+        set({ sources: await client.call('library.sources', {}) });
+      } catch (e) {
+        get().reportError(e, 'Imports and bundles');
       }
     },
     async startImport() {

@@ -23,6 +23,8 @@ export interface GalleryFilters {
   label: 'good' | 'bad' | 'none' | 'any';
   sort: 'confidence' | 'issue-rank' | 'id';
   order: 'asc' | 'desc';
+  /** Only images from one import (`import:ID`) or one bundle (`bundle:ID`); empty or absent: all. */
+  source?: string;
 }
 
 export interface GalleryView {
@@ -82,6 +84,11 @@ export function queryFor(view: ViewKey, f: GalleryFilters, threshold: number | n
   if (f.taxon.trim()) q.taxon = f.taxon.trim();
   if (f.origin !== 'any') q.origin = f.origin;
   if (f.label !== 'any') q.label = f.label;
+  const from = /^(import|bundle):(\d+)$/.exec(f.source ?? '');
+  if (from) {
+    if (from[1] === 'import') q.importId = Number(from[2]);
+    else q.bundleId = Number(from[2]);
+  }
   if (threshold !== null) q.threshold = threshold;
   return q;
 }

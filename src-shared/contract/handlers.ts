@@ -4,7 +4,7 @@
  * Electron IPC, `qc serve`) carries exactly these methods through one dispatcher.
  */
 import type { LabelRule, LabelValue } from '../domain/label';
-import type { FailureRow, GalleryItem, ImageDetail, ImportKind, ImportSummary, LabelBatchResult, LibraryStatus, ReviewQuery } from '../domain/library';
+import type { BundleRow, FailureRow, GalleryItem, ImportRow, ImageDetail, ImportKind, ImportSummary, LabelBatchResult, LibraryStatus, ReviewQuery } from '../domain/library';
 import type { ClassifySummary, EmbedSummary, ExportSummary, FeatureSet, IssueReviewAction, LabelIssue, RunDetail, RunSummary, ThresholdInForce, TrainRequest } from '../domain/ml';
 import type { ThresholdSketchData } from '../domain/thresholdSketch';
 import type { JobProgress } from './events';
@@ -34,6 +34,8 @@ export interface LibraryApi {
   /** Retry every failed URL without a new input file. */
   'library.retryFailed': { args: Omit<ImportArgs, 'source' | 'kind' | 'retryFailed'>; result: ImportSummary };
   'library.failures': { args: { limit?: number }; result: { total: number; failures: FailureRow[] } };
+  /** Every import and bundle, newest first (filters by import or bundle; a bundle picked by name). */
+  'library.sources': { args: Record<string, never>; result: { imports: ImportRow[]; bundles: BundleRow[] } };
 }
 
 export interface DemoApi {

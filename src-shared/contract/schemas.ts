@@ -96,6 +96,7 @@ export const API_SCHEMAS = {
   'library.import': z.strictObject({ source: pathString, kind: importKind.optional(), ...importOptions }),
   'library.retryFailed': z.strictObject({ mirrors: importOptions.mirrors, concurrency: importOptions.concurrency, timeoutMs: importOptions.timeoutMs, retries: importOptions.retries, allowLocal: importOptions.allowLocal }),
   'library.failures': z.strictObject({ limit: z.int().min(0).max(10_000_000).optional() }),
+  'library.sources': empty,
 
   'demo.load': z.strictObject({ train: z.boolean().optional() }),
 

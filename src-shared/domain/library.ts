@@ -84,6 +84,25 @@ export interface LibraryStatus {
   bundles: number;
 }
 
+/** One import, for filters and the Library screen. */
+export interface ImportRow {
+  id: number;
+  kind: string;
+  source: string;
+  status: string;
+  finished_at: string | null;
+  /** Distinct images whose URLs this import stored or whose rows it read. */
+  images: number;
+}
+
+/** One bundle, to pick it by name (export, classify, filters). */
+export interface BundleRow {
+  id: number;
+  name: string;
+  origin: string;
+  rows: number;
+}
+
 export interface FailureRow {
   id: number;
   url: string | null;

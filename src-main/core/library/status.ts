@@ -1,7 +1,23 @@
 /** What the library holds: counts by label, rating class and failure reason. */
-import type { FailureReason, FailureRow, LibraryStatus } from '../../../src-shared/domain/library';
+import type { BundleRow, FailureReason, FailureRow, ImportRow, LibraryStatus } from '../../../src-shared/domain/library';
 import type { LabelOrigin, RatingClass } from '../../../src-shared/domain/label';
 import { schemaVersion, type Db } from '../db/open';
+
+/** Every import and bundle, newest first, with how many images each brought or names. */
+export function listSources(db: Db): { imports: ImportRow[]; bundles: BundleRow[] } {
+  const imports = db
+    .prepare(
+      `SELECT m.id, m.kind, m.source, m.status, m.finished_at,
+              (SELECT COUNT(DISTINCT u.image_id) FROM image_urls u LEFT JOIN source_rows s ON s.url = u.url
+               WHERE u.import_id = m.id OR s.import_id = m.id) AS images
+       FROM imports m ORDER BY m.id DESC`,
+    )
+    .all() as ImportRow[];
+  const bundles = db
+    .prepare('SELECT b.id, b.name, b.origin, (SELECT COUNT(*) FROM bundle_items i WHERE i.bundle_id = b.id) AS rows FROM bundles b ORDER BY b.id DESC')
+    .all() as BundleRow[];
+  return { imports, bundles };
+}
 
 export function libraryStatus(db: Db, dataDir: string): LibraryStatus {
   const one = <T>(sql: string) => db.prepare(sql).get() as T;

@@ -54,6 +54,13 @@ describe('review.page filters', () => {
     expect(items.some((it) => String(it.eol_id) !== String(it.image_id))).toBe(true);
   });
 
+  it('lists the imports with their images (library.sources)', async () => {
+    const { imports, bundles } = await core.call('library.sources', {});
+    expect(imports.map((i) => i.id)).toEqual([secondImport, firstImport]);
+    expect(imports.map((i) => i.images)).toEqual([ROWS.length - 8, 8]);
+    expect(bundles).toEqual([]);
+  });
+
   it('filters by import', async () => {
     expect((await page({ importId: firstImport })).total).toBe(8);
     expect((await page({ importId: secondImport })).total).toBe(ROWS.length - 8);

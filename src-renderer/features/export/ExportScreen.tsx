@@ -1,9 +1,10 @@
 import { useEffect } from 'react';
 import { useApp, useAppStore } from '../../stores/app';
+import { cleanMirrors } from '../../stores/types';
 import { fmtInt, fmtNum } from '../../components/format';
 import { MirrorRows } from '../../components/MirrorRows';
 import { ProgressBar } from '../../components/ProgressBar';
-import type { ExportSummary } from '../../../src-shared/domain/ml';
+import type { ClassifySummary, ExportSummary } from '../../../src-shared/domain/ml';
 import { SeedFilesCard } from './SeedFilesCard';
 
 function Summary({ s, testId }: { s: ExportSummary; testId: string }) {
@@ -35,6 +36,28 @@ function ThresholdInForce() {
       p(bad) ≥ <b>{t.toFixed(3)}</b> <span className="muted">({source}{source === 'curator' && scores.recommended !== null ? `; recommended ${scores.recommended.toFixed(3)}` : ''}, run {scores.runId})</span>{' '}
       <span className="muted small">Change it on Review: move the slider, then “Use … for export”.</span>
     </span>
+  );
+}
+
+/** A bundle by its file name (the list from `library.sources`). */
+function BundlePicker({ value, onChange }: { value: string; onChange(id: string): void }) {
+  const store = useAppStore();
+  const sources = useApp((s) => s.sources);
+  useEffect(() => {
+    void store.getState().loadSources();
+  }, [store]);
+  return (
+    <label className="field">
+      <span className="field__label">Bundle</span>
+      <select className="select" value={value} onChange={(e) => onChange(e.target.value)} data-testid="export-bundle">
+        <option value="">choose a bundle…</option>
+        {sources?.bundles.map((b) => (
+          <option key={b.id} value={String(b.id)}>
+            {b.name} ({b.rows} rows, id {b.id})
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
 
@@ -71,12 +94,7 @@ function ExportCard() {
             </option>
           </select>
         </label>
-        {form.scope === 'bundle' && (
-          <label className="field">
-            <span className="field__label">Bundle id (1–{bundles})</span>
-            <input className="input input--num" type="number" min={1} max={bundles || undefined} value={form.bundleId} onChange={(e) => store.getState().setExportForm({ bundleId: e.target.value })} data-testid="export-bundle" />
-          </label>
-        )}
+        {form.scope === 'bundle' && <BundlePicker value={form.bundleId} onChange={(bundleId) => store.getState().setExportForm({ bundleId })} />}
       </div>
       <div className="form-row">
         <span className="field__label">Threshold in force:</span> <ThresholdInForce />
@@ -96,12 +114,22 @@ function ExportCard() {
   );
 }
 
+/** What a classify did, in one line: rows, images with a p(bad) (how many newly scored), what failed and why it matters. */
+export function classifyLine(c: ClassifySummary): string {
+  const parts = [`bundle ${c.bundle_id}: ${fmtInt(c.rows)} rows, ${fmtInt(c.images)} images`];
+  parts.push(`${fmtInt(c.predicted ?? c.scored)} with a p(bad)${c.scored ? ` (${fmtInt(c.scored)} newly scored)` : ' (all scored before)'}`);
+  if (c.failed) parts.push(`${fmtInt(c.failed)} URLs could not be downloaded: their rows are NA with no confidence`);
+  if (c.row_problems) parts.push(`${fmtInt(c.row_problems)} rows could not be read (see Library → Failures)`);
+  return parts.join(' · ');
+}
+
 function ClassifyCard() {
   const store = useAppStore();
   const form = useApp((s) => s.classifyForm);
   const jobId = useApp((s) => s.classifyJobId);
   const job = useApp((s) => s.jobs.find((j) => j.id === s.classifyJobId));
   const last = useApp((s) => s.lastClassify);
+  const libraryMirrors = cleanMirrors(useApp((s) => s.importForm.mirrors));
   return (
     <form
       className="card"
@@ -125,6 +153,11 @@ function ClassifyCard() {
       <div className="field">
         <span className="field__label">Mirrors</span>
         <MirrorRows rows={form.mirrors} onChange={(mirrors) => store.getState().setClassifyForm({ mirrors })} testId="classify-mirror" />
+        {libraryMirrors.length > 0 && (
+          <button type="button" className="btn btn--small btn--ghost" onClick={() => store.getState().setClassifyForm({ mirrors: libraryMirrors.map((m) => ({ ...m })) })} data-testid="classify-use-library-mirrors">
+            Use the Library screen&apos;s mirrors
+          </button>
+        )}
       </div>
       <div className="form-actions">
         <button type="submit" className="btn btn--primary" disabled={jobId !== null} data-testid="classify-start">
@@ -144,7 +177,7 @@ function ClassifyCard() {
       {last && (
         <>
           <p className="small" data-testid="classify-counts">
-            bundle {last.bundle_id} · {fmtInt(last.images)} images · {fmtInt(last.scored)} scored · {fmtInt(last.failed)} failed
+            {classifyLine(last)}
           </p>
           <Summary s={last} testId="classify-result" />
         </>

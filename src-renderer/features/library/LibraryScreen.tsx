@@ -1,11 +1,33 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { FAILURE_REASONS, IMPORT_KINDS, type FailureReason } from '../../../src-shared/domain/library';
-import { useApp, useAppStore } from '../../stores/app';
+import { RATING_CLASSES, type LabelRule, type RatingClass } from '../../../src-shared/domain/label';
+import { useApp, useAppStore, useClient } from '../../stores/app';
 import { fmtDate, fmtInt, fmtSeconds } from '../../components/format';
 import { MirrorRows } from '../../components/MirrorRows';
 import { ProgressBar } from '../../components/ProgressBar';
 
+/**
+ * The path a drop names: the first file:// URI as a local path (decoded), else the first line of
+ * text (a path or an http(s) URL), else null.
+ */
+export function droppedPath(data: { uriList: string; text: string }): string | null {
+  const uris = data.uriList.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const first = uris[0] ?? data.text.split(/\r?\n/).map((l) => l.trim()).find(Boolean) ?? '';
+  if (!first) return null;
+  if (first.startsWith('file://')) {
+    try {
+      const u = new URL(first);
+      const p = decodeURIComponent(u.pathname);
+      return /^\/[A-Za-z]:\//.test(p) ? p.slice(1).replace(/\//g, '\\') : p; // file:///C:/x → C:\x
+    } catch {
+      return null;
+    }
+  }
+  return first;
+}
+
 function ImportCard() {
+  const [dragging, setDragging] = useState(false);
   const store = useAppStore();
   const form = useApp((s) => s.importForm);
   const jobId = useApp((s) => s.importJobId);
@@ -20,15 +42,21 @@ function ImportCard() {
         e.preventDefault();
         void store.getState().startImport();
       }}
-      onDragOver={(e) => e.preventDefault()}
-      onDrop={(e) => {
-        // A dropped path or URL as text (browsers do not reveal the local path of a dropped file).
-        const text = e.dataTransfer.getData('text/plain').trim();
-        if (text) {
-          e.preventDefault();
-          store.getState().setImportForm({ path: text.split(/\r?\n/)[0]! });
-        }
+      onDragOver={(e) => {
+        e.preventDefault();
+        setDragging(true);
       }}
+      onDragLeave={() => setDragging(false)}
+      onDrop={(e) => {
+        e.preventDefault();
+        setDragging(false);
+        // A file manager drops file:// URIs; a path or URL may come as text. Browsers do not reveal
+        // the local path of a dropped file otherwise.
+        const dropped = droppedPath({ uriList: e.dataTransfer.getData('text/uri-list'), text: e.dataTransfer.getData('text/plain') });
+        if (dropped) store.getState().setImportForm({ path: dropped });
+        else if (e.dataTransfer.files.length) store.getState().toast('info', 'This browser does not reveal where a dropped file is: drag it from a file manager, or type or paste its path');
+      }}
+      data-dragging={dragging ? 'true' : 'false'}
     >
       <h3>Import</h3>
       <p className="muted small">
@@ -232,6 +260,83 @@ function FailuresCard() {
   );
 }
 
+/**
+ * How rating classes become labels (`qc rule`): each class 1–5 is bad, good or unlabelled, and
+ * exemplars have a label of their own. Saving re-derives import labels; curator labels stay.
+ */
+function RuleCard() {
+  const store = useAppStore();
+  const client = useClient();
+  const [rule, setRule] = useState<LabelRule | null>(null);
+  const [saved, setSaved] = useState<LabelRule | null>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    void client.call('labels.getRule', {}).then(
+      (r) => {
+        setRule(r);
+        setSaved(r);
+      },
+      (e: unknown) => store.getState().reportError(e, 'Label rule'),
+    );
+  }, [client, store]);
+  if (!rule) return null;
+  const classOf = (c: RatingClass): 'bad' | 'good' | 'none' => (rule.bad.includes(c) ? 'bad' : rule.good.includes(c) ? 'good' : 'none');
+  const setClass = (c: RatingClass, to: 'bad' | 'good' | 'none') =>
+    setRule({ ...rule, bad: RATING_CLASSES.filter((k) => (k === c ? to === 'bad' : rule.bad.includes(k))), good: RATING_CLASSES.filter((k) => (k === c ? to === 'good' : rule.good.includes(k))) });
+  const changed = JSON.stringify(rule) !== JSON.stringify(saved);
+  const save = async () => {
+    setBusy(true);
+    try {
+      const r = await client.call('labels.setRule', { rule });
+      setRule(r.rule);
+      setSaved(r.rule);
+      store.getState().toast('success', `Label rule saved: ${r.relabelled} import label${r.relabelled === 1 ? '' : 's'} changed (curator labels kept). Retrain to use them.`);
+      void store.getState().loadStatus();
+      store.getState().refreshView('review');
+    } catch (e) {
+      store.getState().reportError(e, 'Label rule');
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="card" data-testid="rule-card">
+      <h3>Ratings → labels</h3>
+      <p className="muted small">How each rating class (the rounded mean rating of an image) becomes a label. Curators&apos; labels are never changed by this.</p>
+      <div className="form-row">
+        {RATING_CLASSES.map((c) => (
+          <label key={c} className="field">
+            <span className="field__label">class {c}</span>
+            <select className="select" value={classOf(c)} onChange={(e) => setClass(c, e.target.value as 'bad' | 'good' | 'none')} data-testid={`rule-class-${c}`}>
+              <option value="bad">bad</option>
+              <option value="good">good</option>
+              <option value="none">no label</option>
+            </select>
+          </label>
+        ))}
+        <label className="field">
+          <span className="field__label">exemplars</span>
+          <select className="select" value={rule.exemplar ?? 'none'} onChange={(e) => setRule({ ...rule, exemplar: e.target.value === 'none' ? null : (e.target.value as 'good' | 'bad') })} data-testid="rule-exemplar">
+            <option value="good">good</option>
+            <option value="bad">bad</option>
+            <option value="none">no label</option>
+          </select>
+        </label>
+      </div>
+      <div className="form-actions">
+        <button type="button" className="btn btn--primary" disabled={!changed || busy} onClick={() => void save()} data-testid="rule-save">
+          {busy ? 'Saving…' : 'Save rule'}
+        </button>
+        {changed && (
+          <button type="button" className="btn btn--ghost" onClick={() => setRule(saved)}>
+            Revert
+          </button>
+        )}
+      </div>
+    </div>
+  );
+}
+
 export function LibraryScreen() {
   const store = useAppStore();
   useEffect(() => {
@@ -244,6 +349,7 @@ export function LibraryScreen() {
       <h2>Library</h2>
       <ImportCard />
       <StatusCard />
+      <RuleCard />
       <FailuresCard />
     </section>
   );

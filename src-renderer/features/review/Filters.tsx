@@ -30,6 +30,35 @@ function Select<K extends keyof GalleryFilters>({ view, name, options, label }: 
   );
 }
 
+/** Only the images of one import or one bundle. */
+function SourceFilter({ view }: { view: ViewKey }) {
+  const store = useAppStore();
+  const value = useApp((s) => s.views[view].filters.source ?? '');
+  const sources = useApp((s) => s.sources);
+  useEffect(() => {
+    if (!store.getState().sources) void store.getState().loadSources();
+  }, [store]);
+  const short = (p: string) => p.split(/[\\/]/).filter(Boolean).slice(-2).join('/');
+  return (
+    <label className="field field--inline">
+      <span className="field__label">From</span>
+      <select className="select" value={value} onChange={(e) => store.getState().setFilters(view, { source: e.target.value })} data-testid="filter-source">
+        <option value="">every import</option>
+        {sources?.imports.map((i) => (
+          <option key={`i${i.id}`} value={`import:${i.id}`}>
+            import {i.id}: {short(i.source)} ({i.images})
+          </option>
+        ))}
+        {sources?.bundles.map((b) => (
+          <option key={`b${b.id}`} value={`bundle:${b.id}`}>
+            bundle {b.name} ({b.rows} rows)
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 /** The taxon filter applies after typing pauses. */
 function TaxonFilter({ view }: { view: ViewKey }) {
   const store = useAppStore();
@@ -112,6 +141,7 @@ export function Filters({ view, full }: Props) {
         ]}
       />
       <TaxonFilter view={view} />
+      <SourceFilter view={view} />
       {full && (
         <>
           <Select

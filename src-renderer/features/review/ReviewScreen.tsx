@@ -7,6 +7,7 @@ import { Gallery } from './Gallery';
 import { handleGalleryKey, useGalleryKeys } from './keys';
 import { AdvanceToggle, KeyHelp } from './KeyHelp';
 import { CompareView } from './CompareView';
+import { useFiltersInUrl } from './urlFilters';
 import { PreviewPane } from './PreviewPane';
 import { ThresholdSlider } from './ThresholdSlider';
 
@@ -53,6 +54,7 @@ export function ReviewScreen() {
   const store = useAppStore();
   useScoresOnMount();
   useGalleryKeys('review');
+  useFiltersInUrl('review');
   const onKeyDown = (e: KeyboardEvent) => handleGalleryKey(e, store, 'review');
   const predicted = useApp((s) => s.views.review.filters.predicted);
   const noModel = useApp((s) => s.scoresStatus === 'none');

@@ -62,6 +62,15 @@ function TrainFormView() {
         <NumberField name="epochs" label="Epochs" step={1} min={1} testId="train-epochs" />
         <NumberField name="batchSize" label="Batch size" step={1} min={1} testId="train-batch" />
         <NumberField name="seed" label="Seed" step={1} testId="train-seed" />
+        <NumberField
+          name="augment"
+          label="Synthetic copies"
+          step={1}
+          min={0}
+          max={64}
+          testId="train-augment"
+          hint="per good training image: this many distorted copies labelled bad and half as many benign edits labelled good; training only, never in the gallery, validation, test or thresholds (0 = off)"
+        />
         <NumberField name="targetError" label="Target error" step={0.01} min={0} max={1} testId="train-target-error" hint="error a recommended threshold must provably stay under (95% bound)" />
         <label className="check check--field">
           <input type="checkbox" checked={form.classWeighting} onChange={(e) => store.getState().setTrainForm({ classWeighting: e.target.checked })} data-testid="train-classweighting" /> class weighting
@@ -141,6 +150,20 @@ function Curves() {
   );
 }
 
+/** Before the first run: what the first training does and why it takes longer than the next ones. */
+function FirstTrainingNote() {
+  const loaded = useApp((s) => s.runsLoaded);
+  const anyDone = useApp((s) => s.runs.some((r) => r.status === 'done'));
+  const images = useApp((s) => s.status?.images ?? null);
+  if (!loaded || anyDone) return null;
+  return (
+    <p className="card note" data-testid="first-training-note">
+      The first training computes the features of every image once{images !== null ? ` (${images.toLocaleString('en-US')} images)` : ''}: a few images a second on two
+      cores, with progress and the time left below. They are cached, so every run after that takes seconds: try settings, compare runs, keep the best.
+    </p>
+  );
+}
+
 export function TrainScreen() {
   const store = useAppStore();
   useEffect(() => {
@@ -149,6 +172,7 @@ export function TrainScreen() {
   return (
     <section className="screen screen--train scroll" data-testid="screen-train">
       <h2>Train</h2>
+      <FirstTrainingNote />
       <TrainFormView />
       <Curves />
       <EvaluationPanel />

@@ -1,0 +1,38 @@
+// @vitest-environment jsdom
+import { fireEvent, screen } from '@testing-library/react';
+import { describe, expect, test } from 'vitest';
+import { renderWith, setup, until } from '../../../test-support/renderer/render';
+import { classifyLine } from '../export/ExportScreen';
+import { droppedPath, LibraryScreen } from './LibraryScreen';
+
+describe('controls that were only in the CLI', () => {
+  test('a drop from a file manager gives the local path; text gives a path or URL', () => {
+    expect(droppedPath({ uriList: 'file:///data/eol/image%20ratings.txt\r\n', text: '' })).toBe('/data/eol/image ratings.txt');
+    expect(droppedPath({ uriList: '# comment\nfile:///C:/eol/x.tsv', text: '' })).toBe('C:\\eol\\x.tsv');
+    expect(droppedPath({ uriList: '', text: '  https://example.org/list.txt\n' })).toBe('https://example.org/list.txt');
+    expect(droppedPath({ uriList: '', text: '' })).toBeNull();
+  });
+
+  test('the rating → label rule is shown and saved from the Library screen', async () => {
+    const ctx = setup();
+    const { client } = renderWith(<LibraryScreen />, ctx);
+    const three = (await screen.findByTestId('rule-class-3')) as HTMLSelectElement;
+    expect(three.value).toBe('none');
+    expect((screen.getByTestId('rule-class-1') as HTMLSelectElement).value).toBe('bad');
+    expect((screen.getByTestId('rule-save') as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.change(three, { target: { value: 'bad' } });
+    fireEvent.click(screen.getByTestId('rule-save'));
+    await until(() => expect(client.callsOf('labels.setRule')).toHaveLength(1));
+    expect(client.callsOf('labels.setRule')[0]!.rule).toMatchObject({ bad: [1, 2, 3], good: [4, 5] });
+    const saved = await client.call('labels.getRule', {});
+    expect(saved.bad).toEqual([1, 2, 3]);
+  });
+
+  test('a classify summary names predicted images, new scores and failures', () => {
+    const line = classifyLine({ bundle_id: 2, rows: 486, images: 480, failed: 6, row_problems: 1, scored: 0, predicted: 480 } as Parameters<typeof classifyLine>[0]);
+    expect(line).toContain('480 with a p(bad) (all scored before)');
+    expect(line).toContain('6 URLs could not be downloaded');
+    expect(line).toContain('1 rows could not be read');
+    expect(line).not.toContain('0 scored');
+  });
+});

@@ -1,0 +1,95 @@
+// @vitest-environment jsdom
+import { screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { afterEach, describe, expect, test } from 'vitest';
+import { renderWith, setup, until } from '../../../test-support/renderer/render';
+import { setPrefs } from './prefs';
+import { ReviewScreen } from './ReviewScreen';
+
+const tiles = () => screen.queryAllByTestId(/^tile-\d+$/);
+const idOf = (el: HTMLElement) => Number(el.dataset.testid!.slice(5));
+
+async function renderAll() {
+  const ctx = setup();
+  ctx.store.setState((s) => ({ views: { ...s.views, review: { ...s.views.review, filters: { ...s.views.review.filters, predicted: 'all' } } } }));
+  const r = renderWith(<ReviewScreen />, ctx);
+  await until(() => expect(tiles().length).toBeGreaterThan(4));
+  return r;
+}
+
+afterEach(() => setPrefs({ autoAdvance: false, helpOpen: false, compare: null }));
+
+describe('culling habits', () => {
+  test('with "next after B/G" on, B labels the image and moves to the next', async () => {
+    const user = userEvent.setup();
+    const { client, store } = await renderAll();
+    await user.click(screen.getByTestId('auto-advance'));
+    const [a, b] = tiles().map(idOf);
+    await user.keyboard('{Escape}');
+    await user.click(document.body);
+    store.getState().focusIndex('review', 0);
+    await user.keyboard('b');
+    await until(() => expect(client.image(a!)!.label).toBe('bad'));
+    expect(store.getState().views.review.focus).toBe(1);
+    await user.keyboard('g');
+    await until(() => expect(client.image(b!)!.label).toBe('good'));
+    expect(store.getState().views.review.focus).toBe(2);
+  });
+
+  test('Z undoes, Shift+Z redoes', async () => {
+    const user = userEvent.setup();
+    const { client, store } = await renderAll();
+    const id = idOf(tiles()[0]!);
+    const before = client.image(id)!.label;
+    const to = before === 'bad' ? 'g' : 'b';
+    store.getState().focusIndex('review', 0);
+    await user.keyboard(to);
+    const after = to === 'b' ? 'bad' : 'good';
+    await until(() => expect(client.image(id)!).toMatchObject({ label: after, origin: 'curator' }));
+    await user.keyboard('z');
+    await until(() => expect(client.image(id)!.label).toBe(before));
+    await user.keyboard('{Shift>}Z{/Shift}');
+    await until(() => expect(client.image(id)!).toMatchObject({ label: after, origin: 'curator' }));
+  });
+
+  test('Ctrl+A selects every image of the view; ? shows all keys', async () => {
+    const user = userEvent.setup();
+    const { store } = await renderAll();
+    await user.keyboard('{Control>}a{/Control}');
+    const total = store.getState().views.review.total!;
+    await until(() => expect(store.getState().views.review.selection.size).toBe(total));
+    await user.keyboard('?');
+    expect(screen.getByTestId('key-help').textContent).toContain('Shift+Z');
+    await user.keyboard('{Escape}');
+    expect(screen.queryByTestId('key-help')).toBeNull();
+  });
+
+  test('C compares 2–4 selected images side by side', async () => {
+    const user = userEvent.setup();
+    const { store } = await renderAll();
+    store.getState().focusIndex('review', 0);
+    store.getState().focusIndex('review', 2, { extend: true });
+    const ids = [...store.getState().views.review.selection];
+    expect(ids).toHaveLength(3);
+    await user.keyboard('c');
+    const view = screen.getByTestId('compare-view');
+    expect(view.dataset.ids).toBe(ids.join(','));
+    expect(view.querySelectorAll('img')).toHaveLength(3);
+    await user.keyboard('{Escape}');
+    expect(screen.queryByTestId('compare-view')).toBeNull();
+  });
+
+  test('a click on the preview shows the original at 1:1, another fits it again', async () => {
+    const user = userEvent.setup();
+    await renderAll();
+    const first = tiles()[0]!;
+    await user.click(first);
+    const pic = await screen.findByTestId('preview-image');
+    expect(pic.dataset.zoom).toBe('fit');
+    await user.click(pic);
+    expect(pic.dataset.zoom).toBe('1:1');
+    expect(pic.querySelector('img')!.getAttribute('src')).toMatch(/\/files\/original\//);
+    await user.click(pic);
+    expect(pic.dataset.zoom).toBe('fit');
+  });
+});

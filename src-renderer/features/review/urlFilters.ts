@@ -1,0 +1,70 @@
+/**
+ * The Review filters live in the page's URL (`#token=…&review=…`), so a reload or a shared link
+ * keeps them. Only filters that differ from the defaults are written; the token stays as it is.
+ */
+import { useEffect } from 'react';
+import { useAppStore } from '../../stores/app';
+import { DEFAULT_FILTERS, type GalleryFilters, type ViewKey } from '../../stores/review';
+
+const KEYS: (keyof GalleryFilters)[] = ['predicted', 'outcome', 'taxon', 'origin', 'label', 'sort', 'order', 'source'];
+
+/** The filters that differ from the view's defaults, as a compact query string (`outcome=fp&taxon=Quercus`). */
+export function encodeFilters(view: ViewKey, f: GalleryFilters): string {
+  const d = DEFAULT_FILTERS[view];
+  const p = new URLSearchParams();
+  for (const k of KEYS) {
+    const v = f[k] ?? '';
+    if (v !== (d[k] ?? '')) p.set(k, String(v));
+  }
+  return p.toString();
+}
+
+/** Filters from the URL, keeping only known keys with allowed values. */
+export function decodeFilters(encoded: string): Partial<GalleryFilters> {
+  const p = new URLSearchParams(encoded);
+  const out: Partial<GalleryFilters> = {};
+  const pick = <K extends keyof GalleryFilters>(k: K, allowed: readonly string[] | null) => {
+    const v = p.get(k);
+    if (v === null || (allowed && !allowed.includes(v))) return;
+    (out as Record<string, string>)[k] = v;
+  };
+  pick('predicted', ['bad', 'good', 'all']);
+  pick('outcome', ['all', 'tp', 'fp', 'tn', 'fn', 'unlabeled']);
+  pick('origin', ['import', 'curator', 'any']);
+  pick('label', ['good', 'bad', 'none', 'any']);
+  pick('sort', ['confidence', 'issue-rank', 'id']);
+  pick('order', ['asc', 'desc']);
+  pick('taxon', null);
+  if (/^(import|bundle):\d+$/.test(p.get('source') ?? '')) pick('source', null);
+  return out;
+}
+
+/** Replace `view=` in a hash (`#token=…&review=…`), keeping every other parameter. */
+export function withViewInHash(hash: string, view: ViewKey, encoded: string): string {
+  const params = new URLSearchParams(hash.replace(/^#/, ''));
+  if (encoded) params.set(view, encoded);
+  else params.delete(view);
+  const s = params.toString();
+  return s ? `#${s}` : '';
+}
+
+/** Read the view's filters from the URL once, then keep the URL in step with them. */
+export function useFiltersInUrl(view: ViewKey): void {
+  const store = useAppStore();
+  useEffect(() => {
+    if (typeof window === 'undefined') return;
+    const fromUrl = new URLSearchParams(window.location.hash.replace(/^#/, '')).get(view);
+    if (fromUrl) {
+      const f = decodeFilters(fromUrl);
+      if (Object.keys(f).length) store.getState().setFilters(view, f);
+    }
+    let last = encodeFilters(view, store.getState().views[view].filters);
+    return store.subscribe((s) => {
+      const now = encodeFilters(view, s.views[view].filters);
+      if (now === last) return;
+      last = now;
+      const hash = withViewInHash(window.location.hash, view, now);
+      window.history.replaceState(window.history.state, '', `${window.location.pathname}${window.location.search}${hash}`);
+    });
+  }, [store, view]);
+}

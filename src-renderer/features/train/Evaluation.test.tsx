@@ -1,0 +1,58 @@
+// @vitest-environment jsdom
+import { fireEvent, screen } from '@testing-library/react';
+import { describe, expect, test } from 'vitest';
+import { renderWith, setup, until } from '../../../test-support/renderer/render';
+import { ThresholdSlider } from '../review/ThresholdSlider';
+import { EvaluationPanel } from './EvaluationPanel';
+
+describe('evaluation panel', () => {
+  test('confusion cells count what the gallery finds and open those images in Review', async () => {
+    const ctx = setup();
+    await ctx.store.getState().loadRuns();
+    await ctx.store.getState().loadScores();
+    const { client, store } = renderWith(<EvaluationPanel />, ctx);
+    await until(() => expect(screen.getByTestId('confusion-fp').dataset.value).not.toBe(''));
+    const t = store.getState().threshold;
+    // Each cell is the number of labelled images the gallery's outcome filter finds at the threshold.
+    const labelled = client.images.filter((i) => i.label !== null && i.p_bad !== null);
+    const count = (o: string) =>
+      labelled.filter((i) => (o === 'tp' ? i.p_bad! >= t && i.label === 'bad' : o === 'fp' ? i.p_bad! >= t && i.label === 'good' : o === 'fn' ? i.p_bad! < t && i.label === 'bad' : i.p_bad! < t && i.label === 'good')).length;
+    for (const o of ['tp', 'fp', 'fn', 'tn']) expect(Number(screen.getByTestId(`confusion-${o}`).dataset.value)).toBe(count(o));
+    fireEvent.click(screen.getByTestId('confusion-fp'));
+    expect(store.getState().screen).toBe('review');
+    expect(store.getState().views.review.filters).toMatchObject({ outcome: 'fp', predicted: 'all' });
+  });
+
+  test('compares two runs and warns when their test splits differ', async () => {
+    const ctx = setup();
+    await ctx.store.getState().loadRuns();
+    const runs = ctx.store.getState().runs.filter((r) => r.status === 'done');
+    renderWith(<EvaluationPanel />, ctx);
+    if (runs.length < 2) {
+      await until(() => expect(screen.getByText(/Train a second run/)).toBeTruthy());
+      return;
+    }
+    const compare = await screen.findByTestId('run-compare-any');
+    expect(compare.dataset.left).not.toBe(compare.dataset.right);
+    const [a, b] = [runs.find((r) => String(r.run_id) === compare.dataset.left)!, runs.find((r) => String(r.run_id) === compare.dataset.right)!];
+    const differ = `${a.snapshot?.test.bad}/${a.snapshot?.test.good}` !== `${b.snapshot?.test.bad}/${b.snapshot?.test.good}` || a.snapshot?.hash !== b.snapshot?.hash;
+    expect(screen.queryByTestId('compare-warning') !== null).toBe(differ);
+  });
+
+  test('a p(bad) histogram by label sits under the slider, with the threshold line', async () => {
+    const ctx = setup();
+    await ctx.store.getState().loadRuns();
+    await ctx.store.getState().loadScores();
+    renderWith(<ThresholdSlider />, ctx);
+    const svg = await screen.findByTestId('threshold-histogram', {}, { timeout: 5000 });
+    const bars = svg.querySelectorAll('rect');
+    expect(bars.length).toBe(50);
+    const detail = ctx.store.getState().runDetails[ctx.store.getState().activeRunId!]!;
+    const oof = detail.evaluation!.curves.bad.oof;
+    const first = oof.reduce((a, b) => (b.threshold < a.threshold ? b : a));
+    const counted = [...bars].map((b) => Number(/^(\d+) /.exec(b.querySelector('title')!.textContent!)![1])).reduce((a, b) => a + b, 0);
+    expect(counted).toBe((first.tp ?? 0) + (first.fp ?? 0));
+    const line = screen.getByTestId('threshold-histogram-threshold');
+    expect(Number(line.getAttribute('x1'))).toBeCloseTo(ctx.store.getState().draftThreshold * 320, 3);
+  });
+});
