@@ -15,7 +15,6 @@ import { createCore, DEMO_URL_PREFIX } from '../src-main/core/app';
 import { setSetting, SETTING } from '../src-main/core/db/settings';
 import { featureKey } from '../src-main/core/ml/embed';
 import { evaluateRun } from '../src-main/core/ml/evaluate';
-import { findRunIssues, IssueStore } from '../src-main/core/ml/issues';
 import { FeatureStore } from '../src-main/core/ml/featureStore';
 import { SIGNAL_NAMES } from '../src-main/core/ml/features/signals';
 import { findRunIssues, IssueStore } from '../src-main/core/ml/issues';
@@ -75,6 +74,9 @@ export interface SeededLibrary {
   image(id: number): SeedImage | undefined;
   run(): RunSummary | null;
 }
+
+/** The seeded runs' parameters: a linear head on the quality signals. */
+const RUN_PARAMS = { ...DEFAULT_TRAIN_PARAMS, features: ['signals' as const], hidden: 0 };
 
 const EPOCHS: EpochStats[] = Array.from({ length: 5 }, (_, i) => ({
   epoch: i + 1,
@@ -145,6 +147,22 @@ export function seedLibrary(opts: SeedOptions = {}): SeededLibrary {
     split[i] = r < 0.2 ? SPLIT_CODE.test : r < 0.3 ? SPLIT_CODE.validation : SPLIT_CODE.train;
     im.heldout = true;
   });
+  // The runs' model: a linear head on the signals (hand-set weights on the columns the seeded
+  // signals separate), so scoring new pictures (classify) works for real.
+  const d = SIGNAL_NAMES.length;
+  const head: TrainedHead = {
+    kind: 'linear',
+    d,
+    hidden: 0,
+    mean: new Array<number>(d).fill(0),
+    std: new Array<number>(d).fill(1),
+    columnScale: null,
+    layers: [{ w: Array.from({ length: d }, (_, j) => (j < 6 ? 1 : 0)), shape: [d, 1], b: [0] }],
+    backend: 'js',
+    params: { ...RUN_PARAMS },
+    history: EPOCHS,
+    seconds: 0.05,
+  } as TrainedHead;
   for (let k = 1; k <= runCount; k++) {
     // Scores that mostly follow the label (later runs a little sharper), with a few confident mistakes (the label issues).
     const sharp = 1 - 0.1 * (runCount - k);
@@ -163,12 +181,11 @@ export function seedLibrary(opts: SeedOptions = {}): SeededLibrary {
       y[i] = im.label === 'bad' ? 1 : 0;
       if (split[i] !== SPLIT_CODE.test) oof[i] = p;
     });
-    const head = { kind: 'linear', d: 0, hidden: 0, mean: [], std: [], columnScale: null, layers: [], backend: 'seed', params: DEFAULT_TRAIN_PARAMS, history: EPOCHS, seconds: 0.05 } as unknown as TrainedHead;
-    const ev = evaluateRun({ head, pAll, oof, backend: 'seed' }, y, split, DEFAULT_TRAIN_PARAMS);
+    const ev = evaluateRun({ head, pAll, oof, backend: 'seed' }, y, split, RUN_PARAMS);
     const bad = { ...ev.thresholds.bad };
     if (opts.recommended !== undefined) bad.threshold = opts.recommended;
     if (opts.bestBound !== undefined) bad.best_bound = opts.bestBound === null ? null : { ...(bad.best_bound ?? ({} as NonNullable<typeof bad.best_bound>)), threshold: opts.bestBound };
-    runId = runs.create(DEFAULT_TRAIN_PARAMS);
+    runId = runs.create(RUN_PARAMS);
     const id = runId;
     new IssueStore(db).store(id, (row) => images[row]!.id, findRunIssues({ pAll, oof }, y, split).rows, () => null);
     runs.putPredictions(id, images.map((im, i) => ({ imageId: im.id, pBad: pAll[i]!, heldout: im.heldout })));
