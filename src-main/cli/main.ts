@@ -79,8 +79,8 @@ export function buildProgram(): Command {
         concurrency: o.concurrency,
         ...(o.timeout !== undefined && { timeoutMs: o.timeout }),
         ...(o.retries !== undefined && { retries: o.retries }),
-      };
         ...(o.allowLocal && { allowLocal: true }),
+      };
       await withCore(
         cmd,
         (core, signal, onProgress) =>

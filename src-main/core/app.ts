@@ -110,11 +110,11 @@ export function createCore(opts: CoreOptions): Core {
     async call(method, args, callOpts = {}) {
       const handler = handlers[method] as unknown as ((a: typeof args, c: { signal: AbortSignal; progress: (p: JobProgress) => void }) => Promise<ResultOf<typeof method>>) | undefined;
       if (typeof handler !== 'function') throw new QcError('unknown_method', `no such method: ${String(method)}`);
-      const signal = callOpts.signal ?? new AbortController().signal;
-      const progress = (p: JobProgress) => {
       // Every transport (IPC, WebSocket, CLI, direct calls) comes through here: check the arguments
       // against the method's schema (contract/schemas.ts) before the handler sees them.
       const checked = parseArgs(method, args);
+      const signal = callOpts.signal ?? new AbortController().signal;
+      const progress = (p: JobProgress) => {
         callOpts.onProgress?.(p);
         events.emit('job.progress', p);
       };
