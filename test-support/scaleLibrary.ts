@@ -59,6 +59,12 @@ export function syntheticAncestry(g: number): string {
   });
 }
 
+/** A run evaluation with the fields readers expect; only the recommended bad threshold carries a value. */
+function syntheticEvaluation(recommended: number) {
+  const threshold = (t: number | null) => ({ threshold: t, target_error: 0.05, chosen_on: null, on_test: null, best_bound: null, note: 'synthetic run (gen:library)' });
+  return { thresholds: { bad: threshold(recommended), good: threshold(null) }, epochs: [] };
+}
+
 /** Make the library in `dataDir` (which must not hold one yet). */
 export async function generateScaleLibrary(dataDir: string, opts: ScaleLibraryOptions): Promise<ScaleLibrary> {
   const started = performance.now();
@@ -96,7 +102,7 @@ export async function generateScaleLibrary(dataDir: string, opts: ScaleLibraryOp
     const run = Number(
       db
         .prepare("INSERT INTO runs (status, params, backbone, provider, backend, seconds, evaluation, finished_at) VALUES ('done', ?, ?, 'cpu', 'synthetic', 1, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))")
-        .run(JSON.stringify(DEFAULT_TRAIN_PARAMS), DEFAULT_TRAIN_PARAMS.backbone, JSON.stringify({ thresholds: { bad: { threshold: opts.recommended ?? 0.62 } } })).lastInsertRowid,
+        .run(JSON.stringify(DEFAULT_TRAIN_PARAMS), DEFAULT_TRAIN_PARAMS.backbone, JSON.stringify(syntheticEvaluation(opts.recommended ?? 0.62))).lastInsertRowid,
     );
 
     const img = db.prepare('INSERT INTO images (sha256, path, format, width, height, bytes, thumb_path, preview_path, rating, rating_class) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');

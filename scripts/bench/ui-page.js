@@ -1,4 +1,4 @@
-/* global window, document, performance, requestAnimationFrame, HTMLInputElement, Event */
+/* global window, document, performance, requestAnimationFrame, HTMLInputElement, HTMLSelectElement, Event, KeyboardEvent */
 // In-page measurements for scripts/bench/ui.ts (runs in Chromium, not in Node).
 window.qcBench = {
   firstTileReady() {
@@ -23,6 +23,56 @@ window.qcBench = {
       requestAnimationFrame(step);
     });
     return frames.slice(1);
+  },
+
+  /**
+   * A filter change as a curator makes it: a select (`filter-NAME`) or the taxon box (typed, then
+   * Enter). Returns ms until the gallery shows the new answer: its total changed (or `sameTotal`)
+   * and a first tile of the new results has its thumbnail decoded (or the empty message shows).
+   */
+  async filter(name, value) {
+    const gallery = document.querySelector('[data-testid="gallery"]');
+    const before = gallery.dataset.total;
+    const el = document.querySelector(`[data-testid="filter-${name}"]`);
+    const t = performance.now();
+    if (el.tagName === 'SELECT') {
+      const set = Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value').set;
+      set.call(el, value);
+      el.dispatchEvent(new Event('change', { bubbles: true }));
+    } else {
+      const set = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
+      set.call(el, value);
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+      el.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    }
+    return new Promise((resolve) => {
+      const check = () => {
+        const now = performance.now();
+        const total = gallery.dataset.total;
+        const img = gallery.querySelector('[data-testid^="tile-"] img');
+        const shown = total === '0' || (img && img.complete && img.naturalWidth > 0);
+        if ((total !== before && total !== '' && shown) || now - t > 30000) resolve({ ms: now - t, total: Number(total) });
+        else requestAnimationFrame(check);
+      };
+      requestAnimationFrame(check);
+    });
+  },
+
+  /** Scroll to the very bottom of the grid; ms until the last tile's thumbnail shows. */
+  async toBottom() {
+    const el = document.querySelector('[data-testid="gallery"]');
+    const total = Number(el.dataset.total);
+    const t = performance.now();
+    el.scrollTop = el.scrollHeight;
+    return new Promise((resolve) => {
+      const check = () => {
+        const now = performance.now();
+        const last = el.querySelector(`[data-index="${total - 1}"] img, [data-testid^="tile-"][data-index="${total - 1}"] img`);
+        if ((last && last.complete && last.naturalWidth > 0) || now - t > 30000) resolve({ ms: now - t, reached: Boolean(last) });
+        else requestAnimationFrame(check);
+      };
+      requestAnimationFrame(check);
+    });
   },
 
   /** `moves` slider input events; for each, the time until the flagged count on screen changes, and the next frame. */

@@ -1,23 +1,33 @@
 /**
- * `npm run bench:ui`: the review screen in real Chromium over a library of 100,000 synthetic
- * predictions (thumbnails repeat: the demo library's real thumbnails, reused). Prints the time to
- * first gallery paint, frame times while scrolling the grid and while dragging the threshold slider,
- * and the slider's update time. Targets: first paint ≤ 1.5 s, p95 frame ≤ 20 ms while scrolling,
- * slider update ≤ 50 ms. Options: --n 100000, --keep. Needs `npm run build:app` and Chromium.
+ * `npm run bench:ui -- --n 1000000 [--data DIR] [--keep]`: the review screen in real Chromium
+ * against the real server (`qc serve`'s), over a generated library (gen:library: N images with one
+ * run's predictions and labels; thumbnails repeat; reused from --data or os.tmpdir()/qc-scale-N).
+ * Prints, with the targets beside them: first paint (navigation to the first thumbnail decoded),
+ * frame times while scrolling, the slider's update time, filter changes as a curator makes them
+ * (predicted, false positives, a taxon typed), a jump to the last row, and the peak RSS of the
+ * server (this process) and of the page (Chromium's renderer). Needs `npm run build:app` and
+ * Chromium (CHROMIUM_PATH, default /usr/bin/chromium).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from '@playwright/test';
-import { createCore, DEMO_URL_PREFIX, defaultResourcesDir } from '../../src-main/core/app';
-import { DEFAULT_TRAIN_PARAMS } from '../../src-main/core/ml/trainService';
+import { createCore } from '../../src-main/core/app';
+import { libraryPaths } from '../../src-main/core/paths';
 import { startServer } from '../../src-main/server/server';
 import { CHROMIUM_ARGS } from '../../e2e/playwright.config';
-import { intArg, prng, repoRoot } from './fixtures';
+import { generateScaleLibrary, isFreshDir } from '../../test-support/scaleLibrary';
+import { argValue, intArg, mb, repoRoot, sampleRss } from './fixtures';
 
 /** What scripts/bench/ui-page.js defines in the page. */
 interface Bench {
-  qcBench: { firstTileReady(): boolean; scroll(ms: number, px: number): Promise<number[]>; slider(moves: number): Promise<{ updates: number[]; frames: number[] }> };
+  qcBench: {
+    firstTileReady(): boolean;
+    scroll(ms: number, px: number): Promise<number[]>;
+    slider(moves: number): Promise<{ updates: number[]; frames: number[] }>;
+    filter(name: string, value: string): Promise<{ ms: number; total: number }>;
+    toBottom(): Promise<{ ms: number; reached: boolean }>;
+  };
 }
 
 const pct = (xs: number[], p: number) => {
@@ -25,71 +35,105 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN;
 };
 
-/** A library of `n` images whose thumbnails are the demo's, with one finished run scoring all of them. */
-async function syntheticLibrary(dataDir: string, n: number): Promise<void> {
-  const core = createCore({ dataDir, ml: 'in-process' });
-  try {
-    const demo = path.join(defaultResourcesDir(), 'demo');
-    await core.call('library.import', { source: path.join(demo, 'image_ratings.txt'), mirrors: [{ prefix: DEMO_URL_PREFIX, dir: path.join(demo, 'images') }] });
-    const db = core.context.db;
-    const real = db.prepare('SELECT path, thumb_path, preview_path, width, height, bytes FROM images').all() as Record<string, string | number>[];
-    const rand = prng(7);
-    db.transaction(() => {
-      const img = db.prepare('INSERT INTO images (sha256, path, format, width, height, bytes, thumb_path, preview_path, rating_class) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
-      const lab = db.prepare("INSERT INTO labels (image_id, label, origin) VALUES (?, ?, 'import')");
-      for (let i = real.length; i < n; i++) {
-        const r = real[i % real.length]!;
-        const id = Number(img.run(`synthetic-${i.toString(16).padStart(60, '0')}`, r.path, 'jpeg', r.width, r.height, r.bytes, r.thumb_path, r.preview_path, 1 + (i % 5)).lastInsertRowid);
-        lab.run(id, rand() < 0.3 ? 'bad' : rand() < 0.6 ? 'good' : null);
-      }
-      const run = Number(
-        db.prepare("INSERT INTO runs (status, params, backbone, provider, backend, seconds) VALUES ('done', ?, ?, 'cpu', 'wasm', 1)").run(JSON.stringify(DEFAULT_TRAIN_PARAMS), DEFAULT_TRAIN_PARAMS.backbone).lastInsertRowid,
-      );
-      const pred = db.prepare('INSERT INTO predictions (run_id, image_id, p_bad, heldout) VALUES (?, ?, ?, ?)');
-      for (const row of db.prepare('SELECT i.id, l.label FROM images i JOIN labels l ON l.image_id = i.id').all() as { id: number; label: string | null }[]) {
-        const base = row.label === 'bad' ? 0.7 : row.label === 'good' ? 0.3 : 0.5;
-        pred.run(run, row.id, Math.min(1, Math.max(0, base + (rand() - 0.5) * 0.8)), row.label && rand() < 0.2 ? 1 : 0);
-      }
-    })();
-  } finally {
-    await core.close();
+const parentOf = (pid: number): number => {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+};
+
+/** Peak RSS (VmHWM) of the Chromium renderer processes started by this process, in bytes (Linux; 0 elsewhere). */
+function rendererPeakRss(): number {
+  if (!fs.existsSync('/proc')) return 0;
+  let peak = 0;
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number)) {
+    try {
+      if (!fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer')) continue;
+      let up = pid;
+      for (let k = 0; k < 6 && up > 1 && up !== process.pid; k++) up = parentOf(up);
+      if (up !== process.pid) continue;
+      const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (hwm) peak = Math.max(peak, Number(hwm[1]) * 1024);
+    } catch {
+      // The process ended while we looked.
+    }
   }
+  return peak;
 }
 
 async function main(argv: string[]): Promise<void> {
-  const n = intArg(argv, 'n', 100_000);
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qc-bench-ui-'));
+  const n = intArg(argv, 'n', 100_000, 112);
+  const given = argValue(argv, 'data');
+  const dataDir = path.resolve(given ?? path.join(os.tmpdir(), `qc-scale-${n}`));
+  const load0 = os.loadavg()[0]!;
+  if (!fs.existsSync(libraryPaths(dataDir).db)) {
+    if (!isFreshDir(dataDir)) throw new Error(`${dataDir} is neither a library nor empty`);
+    const lib = await generateScaleLibrary(dataDir, { n, log: (s) => process.stderr.write(`${s}\r`) });
+    console.log(`library of ${lib.images} images with predictions made in ${lib.seconds.toFixed(1)} s`);
+  }
+  const rss = sampleRss(20);
   const t0 = performance.now();
-  await syntheticLibrary(dataDir, n);
-  console.log(`library of ${n} images with predictions made in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const core = createCore({ dataDir });
   const server = await startServer({ core, rendererDir: path.join(repoRoot, 'out', 'renderer'), port: 0 });
+  const openMs = performance.now() - t0;
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const rows: [string, string, string, boolean | null][] = [];
+  const add = (what: string, value: string, target: string, met: boolean | null) => {
+    rows.push([what, value, target, met]);
+    process.stderr.write(`  ${what}: ${value}\n`);
+  };
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.addInitScript({ path: path.join(repoRoot, 'scripts', 'bench', 'ui-page.js') });
+    add('open the library and start the server', `${openMs.toFixed(0)} ms`, '', null);
     // First paint: from navigation to the first thumbnail decoded in the grid.
     const start = Date.now();
     await page.goto(server.url);
-    await page.waitForFunction(() => (globalThis as unknown as Bench).qcBench.firstTileReady(), undefined, { timeout: 60_000 });
+    await page.waitForFunction(() => (globalThis as unknown as Bench).qcBench.firstTileReady(), undefined, { timeout: 120_000 });
     const firstPaint = Date.now() - start;
     const total = Number(await page.getByTestId('gallery').getAttribute('data-total'));
+    const scale = Number(await page.getByTestId('gallery').getAttribute('data-scale'));
+    add(`first paint (${total.toLocaleString('en')} predicted bad)`, `${firstPaint} ms`, '≤ 1500 ms', firstPaint <= 1500);
+    await page.waitForSelector('[data-testid="threshold-slider"]', { timeout: 120_000 });
+    const sliderReady = Date.now() - start;
+    add('slider ready (sketch loaded)', `${sliderReady} ms`, '', null);
     // 3 s of continuous scrolling at ~2,000 px/s, then 120 slider moves.
     const scrollFrames = await page.evaluate(() => (globalThis as unknown as Bench).qcBench.scroll(3000, 35));
-    const slider = await page.evaluate(() => (globalThis as unknown as Bench).qcBench.slider(120));
-
     const p95Scroll = pct(scrollFrames, 0.95);
+    add(`scroll, ${scrollFrames.length} frames (median ${pct(scrollFrames, 0.5).toFixed(1)} ms)`, `p95 ${p95Scroll.toFixed(1)} ms`, 'p95 ≤ 20 ms', p95Scroll <= 20);
+    const slider = await page.evaluate(() => (globalThis as unknown as Bench).qcBench.slider(120));
     const p95Slider = pct(slider.updates, 0.95);
-    console.log(`gallery   ${total} images; first paint ${firstPaint} ms (target ≤ 1500: ${firstPaint <= 1500 ? 'MET' : 'MISSED'})`);
-    console.log(`scrolling ${scrollFrames.length} frames: median ${pct(scrollFrames, 0.5).toFixed(1)} ms, p95 ${p95Scroll.toFixed(1)} ms, max ${Math.max(...scrollFrames).toFixed(1)} ms (target p95 ≤ 20: ${p95Scroll <= 20 ? 'MET' : 'MISSED'})`);
-    console.log(`slider    ${slider.updates.length} moves: update median ${pct(slider.updates, 0.5).toFixed(1)} ms, p95 ${p95Slider.toFixed(1)} ms (target ≤ 50: ${p95Slider <= 50 ? 'MET' : 'MISSED'}); frames while dragging p95 ${pct(slider.frames, 0.95).toFixed(1)} ms`);
-    console.log(`(Chromium ${browser.version()}, headless, software rendering, ${os.cpus().length} cores)`);
+    add(`slider, ${slider.updates.length} moves (median ${pct(slider.updates, 0.5).toFixed(1)} ms)`, `p95 ${p95Slider.toFixed(1)} ms`, 'p95 ≤ 50 ms', p95Slider <= 50);
+    // Let the last slider move settle (its refetch) before timing filters.
+    await page.waitForTimeout(1500);
+    const filters: [string, string, string][] = [
+      ['predicted: all', 'predicted', 'all'],
+      ['predicted: bad', 'predicted', 'bad'],
+      ['outcome: false positives', 'outcome', 'fp'],
+      ['outcome: all', 'outcome', 'all'],
+      ['taxon typed: "Genus1234" (rare)', 'taxon', 'Genus1234'],
+      ['taxon typed: "Aves" (common)', 'taxon', 'Aves'],
+      ['taxon cleared', 'taxon', ''],
+    ];
+    for (const [what, name, value] of filters) {
+      const r = await page.evaluate(([nm, v]) => (globalThis as unknown as Bench).qcBench.filter(nm!, v!), [name, value]);
+      add(`filter ${what} (${r.total.toLocaleString('en')} match)`, `${r.ms.toFixed(0)} ms`, '≤ 300 ms', r.ms <= 300);
+    }
+    const bottom = await page.evaluate(() => (globalThis as unknown as Bench).qcBench.toBottom());
+    add(`jump to the last row (scroll scale ${scale.toFixed(2)})`, `${bottom.ms.toFixed(0)} ms${bottom.reached ? '' : ', NOT reached'}`, 'reached', bottom.reached);
+    const pagePeak = rendererPeakRss();
+    add('peak RSS of the page (renderer)', `${mb(pagePeak).toFixed(0)} MB`, '', null);
   } finally {
     await browser.close();
     await server.close();
     await core.close();
-    if (!argv.includes('--keep')) fs.rmSync(dataDir, { recursive: true, force: true });
   }
+  const serverPeak = rss.stop();
+  add('peak RSS of the server (this process)', `${mb(serverPeak).toFixed(0)} MB`, '≤ 1536 MB', mb(serverPeak) <= 1536);
+  const w = Math.max(...rows.map((r) => r[0].length));
+  const v = Math.max(...rows.map((r) => r[1].length));
+  console.log(`\nbench:ui on ${dataDir}`);
+  for (const [what, value, target, met] of rows) console.log(`${what.padEnd(w)}  ${value.padEnd(v)}  ${target ? `target ${target}` : ''}${met === null ? '' : met ? '  MET' : '  MISSED'}`);
+  console.log(`(Chromium ${browser.version()}, headless, software rendering, ${os.cpus().length} cores, load average ${load0.toFixed(1)} at start, ${os.loadavg()[0]!.toFixed(1)} at end)`);
+  if (!given && !argv.includes('--keep')) fs.rmSync(dataDir, { recursive: true, force: true });
 }
 
 main(process.argv.slice(2)).catch((e) => {

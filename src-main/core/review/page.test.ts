@@ -109,6 +109,22 @@ describe('gallery pages at scale', () => {
     expect((await page(q, mid, 50)).items.map((it) => it.image_id)).toEqual(ref.slice(mid, mid + 50));
   });
 
+  it('long jumps (skipped on the index alone) land on the right items, for each plan', async () => {
+    const cases: [ReviewQuery, (t: Truth) => boolean, (a: Truth, b: Truth) => number][] = [
+      [{ threshold: 0.123 }, () => true, byConfidence],
+      [{ outcome: 'unlabeled', threshold: 0.9 }, (t) => t.label === null, byConfidence],
+      [{ sort: 'id', order: 'asc', label: 'good' }, (t) => t.label === 'good', (a, b) => a.id - b.id],
+    ];
+    for (const [q, keep, order] of cases) {
+      const ref = truth.filter(keep).sort(order).map((t) => t.id);
+      expect(ref.length).toBeGreaterThan(700);
+      for (const at of [ref.length - 30, 650, ref.length - 1]) {
+        expect((await page(q, at, 40)).items.map((it) => it.image_id)).toEqual(ref.slice(at, at + 40));
+      }
+      expect((await page(q, ref.length, 40)).items).toEqual([]);
+    }
+  });
+
   it('totals and pages follow label changes (no stale cache)', async () => {
     const before = await page({ outcome: 'fp' }, 0, 10);
     const victim = before.items[0]!;

@@ -30,7 +30,10 @@ export const MAX_PAGE = 1000;
 export interface PagePlan {
   kind: 'predictions' | 'issues' | 'id' | 'general';
   select: string;
-  count: string;
+  /** FROM clause with only the joins the filters read (for the count and for skipping ahead). */
+  lean: string;
+  /** The sort key's two columns (for skipping ahead on `lean`). */
+  keyColumns: string;
   where: string[];
   params: Record<string, unknown>;
   order: string;
@@ -130,8 +133,9 @@ export function planPage(q: ReviewQuery, runId: number | null, threshold: number
       kind: 'issues',
       select: `SELECT ${ITEM_COLUMNS('li.image_id')} FROM label_issues li JOIN images i ON i.id = li.image_id JOIN labels l ON l.image_id = li.image_id
         LEFT JOIN predictions p ON p.run_id = li.run_id AND p.image_id = li.image_id`,
-      count: `SELECT COUNT(*) AS n FROM label_issues li ${f.needsLabels ? 'JOIN labels l ON l.image_id = li.image_id' : ''}
+      lean: `label_issues li ${f.needsLabels ? 'JOIN labels l ON l.image_id = li.image_id' : ''}
         LEFT JOIN predictions p ON p.run_id = li.run_id AND p.image_id = li.image_id`,
+      keyColumns: 'li.rank, li.image_id',
       where: ['li.run_id = @run', ...f.clauses],
       params: { ...base, ...f.params },
       order: `li.rank ${rankDir}, li.image_id ${rankDir}`,
@@ -152,8 +156,9 @@ export function planPage(q: ReviewQuery, runId: number | null, threshold: number
       kind: 'predictions',
       select: `SELECT ${ITEM_COLUMNS('p.image_id')} FROM ${from} JOIN images i ON i.id = p.image_id JOIN labels l ON l.image_id = p.image_id
         LEFT JOIN label_issues li ON li.run_id = p.run_id AND li.image_id = p.image_id`,
-      count: `SELECT COUNT(*) AS n FROM ${from}
+      lean: `${from}
         ${f.needsIssues ? 'LEFT JOIN label_issues li ON li.run_id = p.run_id AND li.image_id = p.image_id' : ''}`,
+      keyColumns: 'p.p_bad, p.image_id',
       where: ['p.run_id = @run', ...f.clauses],
       params: { ...base, ...f.params },
       order: `p.p_bad ${dir}, p.image_id ${dir}`,
@@ -175,7 +180,8 @@ export function planPage(q: ReviewQuery, runId: number | null, threshold: number
     return {
       kind: 'id',
       select: `SELECT ${ITEM_COLUMNS('i.id')} FROM images i ${joins}`,
-      count: `SELECT COUNT(*) AS n FROM images i ${countJoins}`,
+      lean: `images i ${countJoins}`,
+      keyColumns: '0, i.id',
       where: f.clauses,
       params: { ...base, ...f.params },
       order: `i.id ${dir}`,
@@ -188,7 +194,8 @@ export function planPage(q: ReviewQuery, runId: number | null, threshold: number
   return {
     kind: 'general',
     select: `SELECT ${ITEM_COLUMNS('i.id')} FROM images i ${joins}`,
-    count: `SELECT COUNT(*) AS n FROM images i ${countJoins}`,
+    lean: `images i ${countJoins}`,
+    keyColumns: '0, i.id',
     where: f.clauses,
     params: { ...base, ...f.params },
     order,
@@ -205,6 +212,8 @@ interface QueryState {
 
 /** Share of the run's predictions under which a taxon filter drives the query from its matches. */
 const TAXON_DRIVEN_SHARE = 0.05;
+/** Rows past which a page is found by skipping on the lean query first. */
+const SKIP_AHEAD = 400;
 const MAX_QUERIES = 32;
 
 /**
@@ -307,7 +316,7 @@ export class GalleryPager {
     const sig = JSON.stringify([plan.select, where, plan.order, plan.params]);
     let state = this.queries.get(sig);
     if (!state) {
-      const total = (this.db.prepare(`${plan.count} ${where}`).get(plan.params) as { n: number }).n;
+      const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM ${plan.lean} ${where}`).get(plan.params) as { n: number }).n;
       state = { total, anchors: new Map() };
       if (this.queries.size >= MAX_QUERIES) this.queries.delete(this.queries.keys().next().value as string);
       this.queries.set(sig, state);
@@ -327,6 +336,19 @@ export class GalleryPager {
     }
     const conds = [...plan.where];
     const params: Record<string, unknown> = { ...plan.params, limit, skip: offset - from - 1 };
+    if (plan.after && (params.skip as number) > SKIP_AHEAD) {
+      // A jump: find the key just before `offset` on the lean query (the index alone, no joins
+      // for rows that are only skipped), then page from it.
+      const skipConds = key ? [...conds, plan.after] : conds;
+      const row = this.db
+        .prepare(`SELECT ${plan.keyColumns} FROM ${plan.lean} ${skipConds.length ? `WHERE ${skipConds.join(' AND ')}` : ''} ORDER BY ${plan.order} LIMIT 1 OFFSET @skip`)
+        .raw()
+        .get({ ...plan.params, ...(key && { k0: key[0], k1: key[1] }), skip: (params.skip as number) - 1 }) as [number, number] | undefined;
+      if (!row) return { total: state.total, items: [] };
+      key = [row[0], row[1]];
+      state.anchors.set(offset - 1, key);
+      params.skip = 0;
+    }
     if (key && plan.after) {
       conds.push(plan.after);
       params.k0 = key[0];
