@@ -1,5 +1,6 @@
 /** Which screen is shown, the connection state, and start-up. */
 import type { ConnectionState } from '../api/client';
+import { setPrefs } from '../features/review/prefs';
 import type { Slice } from './types';
 
 export const SCREENS = ['review', 'issues', 'train', 'library', 'export'] as const;
@@ -42,6 +43,15 @@ export const uiSlice: Slice<UiSlice> = (set, get, client) => {
       get().scheduleStatusRefresh();
     });
     const offThreshold = client.on('threshold.changed', (p) => get().applyThresholdChange(p));
+    // Desktop menu items: File → Import…/Export… open those screens; Help → Keyboard shortcuts shows the keys.
+    const offMenu = client.on('app.menu', ({ command }) => {
+      if (command === 'import') get().setScreen('library');
+      else if (command === 'export') get().setScreen('export');
+      else if (command === 'shortcuts') {
+        get().setScreen('review');
+        setPrefs({ helpOpen: true });
+      }
+    });
     let wasClosed = false;
     const offConn = client.onConnection?.((state) => {
       set({ connection: state });
@@ -57,6 +67,7 @@ export const uiSlice: Slice<UiSlice> = (set, get, client) => {
     return () => {
       offLabels();
       offThreshold();
+      offMenu();
       offConn?.();
     };
   },

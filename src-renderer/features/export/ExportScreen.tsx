@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { useApp, useAppStore } from '../../stores/app';
 import { cleanMirrors } from '../../stores/types';
+import { BrowseButton } from '../../components/BrowseButton';
 import { fmtInt, fmtNum } from '../../components/format';
 import { MirrorRows } from '../../components/MirrorRows';
 import { ProgressBar } from '../../components/ProgressBar';
@@ -85,6 +86,7 @@ function ExportCard() {
           <span className="field__label">Output folder</span>
           <input className="input" value={form.outDir} placeholder="/data/eol/tags" onChange={(e) => store.getState().setExportForm({ outDir: e.target.value })} data-testid="export-outdir" spellCheck={false} />
         </label>
+        <BrowseButton select="folder" title="Export tags to a folder" onPick={(outDir) => store.getState().setExportForm({ outDir })} testId="export-browse" />
         <label className="field">
           <span className="field__label">What</span>
           <select className="select" value={form.scope} onChange={(e) => store.getState().setExportForm({ scope: e.target.value as 'library' | 'bundle' })} data-testid="export-scope">

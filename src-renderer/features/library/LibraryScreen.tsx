@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { FAILURE_REASONS, IMPORT_KINDS, type FailureReason } from '../../../src-shared/domain/library';
 import { RATING_CLASSES, type LabelRule, type RatingClass } from '../../../src-shared/domain/label';
 import { useApp, useAppStore, useClient } from '../../stores/app';
+import { BrowseButton } from '../../components/BrowseButton';
 import { fmtDate, fmtInt, fmtSeconds } from '../../components/format';
 import { MirrorRows } from '../../components/MirrorRows';
 import { ProgressBar } from '../../components/ProgressBar';
@@ -75,6 +76,10 @@ function ImportCard() {
             spellCheck={false}
           />
         </label>
+        <div className="field field--buttons">
+          <BrowseButton select="file" title="Import a file" onPick={(path) => store.getState().setImportForm({ path })} testId="import-browse-file" />
+          <BrowseButton select="folder" title="Import a folder" onPick={(path) => store.getState().setImportForm({ path })} testId="import-browse-folder" />
+        </div>
         <label className="field">
           <span className="field__label">Kind</span>
           <select className="select" value={form.kind} onChange={(e) => store.getState().setImportForm({ kind: e.target.value as typeof form.kind })} data-testid="import-kind">
