@@ -89,6 +89,31 @@ const EPOCHS: EpochStats[] = Array.from({ length: 5 }, (_, i) => ({
 
 /** Open a new library in `dataDir` (or a temp folder) and fill it. Close `core` when done. */
 export function seedLibrary(opts: SeedOptions = {}): SeededLibrary {
+  // The same options give the same library: build it once per test process, then copy its file.
+  const { dataDir: wanted, ml, demoDir, ...shape } = opts;
+  const key = JSON.stringify(shape);
+  let template = templates.get(key);
+  if (!template) {
+    const built = buildLibrary({ ...shape, dataDir: tempDir('qc-seed-template-') });
+    built.core.context.db.pragma('wal_checkpoint(TRUNCATE)');
+    template = { file: built.core.context.paths.db, images: built.images, runId: built.runId };
+    templates.set(key, template);
+    void built.core.close();
+  }
+  const dataDir = wanted ?? tempDir('qc-seed-');
+  fs.mkdirSync(dataDir, { recursive: true });
+  fs.copyFileSync(template.file, path.join(dataDir, path.basename(template.file)));
+  const core = createCore({ dataDir, ml: ml ?? 'in-process', ...(demoDir && { demoDir }) });
+  const images = template.images.map((im) => ({ ...im }));
+  const byId = new Map(images.map((im) => [im.id, im]));
+  const runs = new RunStore(core.context.db);
+  const runId = template.runId;
+  return { core, dataDir, runId, images, image: (id) => byId.get(id), run: () => (runId === null ? null : runs.summary(runId)) };
+}
+
+const templates = new Map<string, { file: string; images: SeedImage[]; runId: number | null }>();
+
+function buildLibrary(opts: SeedOptions): SeededLibrary {
   const n = opts.images ?? 300;
   const rand = mulberry32(opts.seed ?? 1);
   const dataDir = opts.dataDir ?? tempDir('qc-seed-');

@@ -27,7 +27,9 @@ describe('review store', () => {
     );
     const scores = store.getState().scores!;
     expect(scores.runId).toBe(2);
-    expect(store.getState().threshold).toBe(raw.recommended);
+    // The slider starts at the threshold the core says is in force (never one computed here).
+    expect(store.getState().threshold).toBe(raw.in_force.threshold);
+    expect(scores.inForce).toEqual(raw.in_force);
     for (const t of [0, 0.1, 0.33, 0.5, 0.7, 0.9, 0.999, 1]) {
       const n = thresholdNumbers(scores, t);
       const h = held.at(t);
