@@ -55,4 +55,22 @@ describe('evaluation panel', () => {
     const line = screen.getByTestId('threshold-histogram-threshold');
     expect(Number(line.getAttribute('x1'))).toBeCloseTo(ctx.store.getState().draftThreshold * 320, 3);
   });
+
+  test('shows the proven and the point-estimate threshold, and either can be made the export threshold', async () => {
+    const ctx = setup();
+    await ctx.store.getState().loadRuns();
+    await ctx.store.getState().loadScores();
+    const { client, store } = renderWith(<EvaluationPanel />, ctx);
+    const run = store.getState().runs.find((r) => r.run_id === store.getState().activeRunId)!;
+    const proven = await screen.findByTestId('threshold-proven');
+    expect(proven.dataset.value).toBe(run.thresholds!.bad.threshold === null ? '' : String(run.thresholds!.bad.chosen_on!.threshold));
+    const est = screen.getByTestId('threshold-estimate');
+    const estValue = run.thresholds!.bad.estimate?.threshold ?? null;
+    expect(est.dataset.value).toBe(estValue === null ? '' : String(estValue));
+    if (estValue !== null) {
+      fireEvent.click(screen.getByTestId('threshold-estimate-use'));
+      await until(() => expect(client.callsOf('ml.setThreshold').at(-1)).toEqual({ threshold: estValue }));
+      await until(() => expect(store.getState().scores!.inForce).toMatchObject({ source: 'curator' }));
+    }
+  });
 });

@@ -125,6 +125,73 @@ function Curves({ detail, threshold }: { detail: RunDetail; threshold: number })
   );
 }
 
+/**
+ * The two ways to pick a threshold, side by side: proven (its error bound at 95% confidence stays
+ * under the target) and the point estimate (the observed error is under the target, with its error
+ * bar). Either can be browsed on Review or made the threshold exports use.
+ */
+function ThresholdChoices({ run }: { run: RunSummary }) {
+  const store = useAppStore();
+  const t = run.thresholds?.bad;
+  if (!t) return null;
+  const target = fmtPct(t.target_error, 0);
+  const proven = t.threshold !== null && t.chosen_on ? t.chosen_on : null;
+  const est = t.estimate ?? null;
+  const use = (value: number) => void store.getState().useThresholdForExport(value);
+  const browse = (value: number) => {
+    store.getState().moveThreshold(value);
+    void store.getState().commitThreshold();
+    store.getState().setScreen('review');
+  };
+  const row = (kind: string, testId: string, value: number | null, what: string) => (
+    <tr data-testid={testId} data-value={value ?? ''}>
+      <td>{kind}</td>
+      <td className="num">{value === null ? '–' : value.toFixed(3)}</td>
+      <td className="small">{what}</td>
+      <td>
+        {value !== null && run.active && (
+          <>
+            <button type="button" className="btn btn--small btn--ghost" onClick={() => browse(value)}>
+              Browse
+            </button>{' '}
+            <button type="button" className="btn btn--small" onClick={() => use(value)} data-testid={`${testId}-use`}>
+              Use for export
+            </button>
+          </>
+        )}
+      </td>
+    </tr>
+  );
+  return (
+    <div data-testid="threshold-choices">
+      <h4>Thresholds of run {run.run_id} (target error {target})</h4>
+      <table className="table table--compact">
+        <tbody>
+          {row(
+            'proven',
+            'threshold-proven',
+            proven?.threshold ?? null,
+            proven
+              ? `${fmtInt(proven.flagged)} flagged out of fold, error ${fmtPct(proven.error)}, at most ${fmtPct(proven.errorUpper)} with 95% confidence; coverage ${fmtPct(proven.coverage)}`
+              : `none proves ≤ ${target} yet: that needs ≥ 59 flagged held-out images without a mistake`,
+          )}
+          {row(
+            'point estimate',
+            'threshold-estimate',
+            est?.threshold ?? null,
+            est
+              ? `observed error ${fmtPct(est.error)} (95% interval ${fmtPct(est.errorInterval[0])}–${fmtPct(est.errorInterval[1])}) on ${fmtInt(est.flagged)} flagged; coverage ${fmtPct(est.coverage)}`
+              : t.estimate === undefined
+                ? 'not computed for this run'
+                : `no threshold has an observed error ≤ ${target}`,
+          )}
+        </tbody>
+      </table>
+      {!run.active && <p className="muted small">Make this run active to use one of its thresholds.</p>}
+    </div>
+  );
+}
+
 function CompareRuns({ runs }: { runs: RunSummary[] }) {
   const store = useAppStore();
   const details = useApp((s) => s.runDetails);
@@ -228,6 +295,7 @@ export function EvaluationPanel() {
         <ConfusionMatrix />
         {detail?.evaluation && <Curves detail={detail} threshold={threshold} />}
       </div>
+      {detail && <ThresholdChoices run={runs.find((r) => r.run_id === detail.run_id) ?? detail} />}
       <CompareRuns runs={runs} />
     </div>
   );
