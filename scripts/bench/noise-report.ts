@@ -19,7 +19,9 @@
  *   plain training vs noise-robust (pruned) vs label weights, and the drop from clean.
  *
  * Options: --noise 0.02,0.05,0.1  --seeds 3  --flip20-seeds 5  --data DIR  --hidden N (head; default
- * the product's)  --quick (1 seed, 3 flip-20 seeds).
+ * the product's)  --quick (1 seed, 3 flip-20 seeds)  --flip-as ratings|curator (how a flip is planted:
+ * the raters' mistake, ratings mirrored; or a wrong curator label over the original ratings)
+ * --only-flip20 (just the "20 flipped labels" check).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -130,7 +132,13 @@ interface Scenario {
   flipped: Uint8Array;
   nFlip: number;
   weight: Float32Array;
+  /** Per image: how far its ratings support its label (labelWeight.ts), as trainService passes it to the issue ranking. */
+  agreement: Float64Array;
 }
+
+/** How a flip is planted: `ratings` (the raters got it wrong: ratings mirrored) or `curator` (a wrong curator label; ratings kept). */
+type FlipMode = 'ratings' | 'curator';
+let flipMode: FlipMode = 'ratings';
 
 function plant(ds: Dataset, nFlip: number, seed: number): Scenario {
   const order = shuffleInPlace(Int32Array.from({ length: ds.n }, (_, i) => i), createRng(7919 * seed + nFlip));
@@ -140,11 +148,12 @@ function plant(ds: Dataset, nFlip: number, seed: number): Scenario {
     flipped[i] = 1;
     y[i] = 1 - y[i]!;
   }
-  const weight = Float32Array.from({ length: ds.n }, (_, i) => {
-    const ratings = flipped[i] ? ds.ratings[i]!.map((r) => 6 - r) : ds.ratings[i]!;
-    return labelConfidence({ label: y[i] ? 'bad' : 'good', origin: 'import', ratings, exemplar: false }, DEFAULT_LABEL_RULE).weight;
+  const conf = Array.from({ length: ds.n }, (_, i) => {
+    const curator = flipMode === 'curator' && flipped[i] === 1;
+    const ratings = flipped[i] && !curator ? ds.ratings[i]!.map((r) => 6 - r) : ds.ratings[i]!;
+    return labelConfidence({ label: y[i] ? 'bad' : 'good', origin: curator ? 'curator' : 'import', ratings, exemplar: false }, DEFAULT_LABEL_RULE);
   });
-  return { y, flipped, nFlip, weight };
+  return { y, flipped, nFlip, weight: Float32Array.from(conf, (c) => c.weight), agreement: Float64Array.from(conf, (c) => c.ratingAgreement ?? NaN) };
 }
 
 function request(ds: Dataset, sc: Scenario, over: Partial<TrainJobRequest>): TrainJobRequest {
@@ -195,6 +204,27 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.le
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '  —  ');
 const f2 = (x: number) => x.toFixed(2);
 
+/** "20 flipped labels": what `qc issues` lists (the product's default ranking, with rating agreement), per seed. */
+async function flip20(ds: Dataset, fit: (sc: Scenario, over: Partial<TrainJobRequest>) => Promise<TrainJobResult>, flip20Seeds: number): Promise<void> {
+  const v20 = VARIANTS.find((v) => v.ranking === 'self_confidence' && v.adjust && v.filter === 'prune_by_noise_rate')!;
+  const s20: IssueScore[] = [];
+  for (let s = 1; s <= flip20Seeds; s++) {
+    const sc = plant(ds, 20, 100 + s);
+    const r = await fit(sc, {});
+    // What `qc issues` lists: findRunIssues with the product's default ranking.
+    const listed = findRunIssues(r, sc.y, ds.split, undefined, sc.agreement).rows.map((x) => x.row);
+    const hits = (k: number) => listed.slice(0, k).filter((i) => sc.flipped[i]).length;
+    const check = scoreIssues(ds, sc, r, v20);
+    s20.push({ listed: listed.length, p10: hits(10) / 10, p20: hits(20) / 20, pK: check.pK, recall: listed.filter((i) => sc.flipped[i]).length / 20, top40: hits(40) });
+    console.log(`20 flipped, seed ${s}: ${listed.length} listed; precision@20 ${f2(hits(20) / 20)}; ${hits(40)} of 20 in the top 40; recall ${f2(s20.at(-1)!.recall)}`);
+  }
+  const all20 = s20.filter((x) => x.top40 === 20).length;
+  console.log(
+    `20 flipped labels, ${flip20Seeds} seeds (qc issues' default ranking): mean precision@20 ${f2(mean(s20.map((x) => x.p20)))} (target ≥ 0.80); all 20 within the top 40 in ${all20} of ${flip20Seeds} seeds (target ≥ 4 of 5); mean recall ${f2(mean(s20.map((x) => x.recall)))}\n`,
+  );
+
+}
+
 export async function noiseReport(argv: string[]): Promise<void> {
   const quick = argv.includes('--quick');
   const rates = (arg(argv, 'noise') ?? '0.02,0.05,0.1').split(',').map(Number);
@@ -202,16 +232,25 @@ export async function noiseReport(argv: string[]): Promise<void> {
   const seeds = Number(arg(argv, 'seeds') ?? (quick ? 1 : 3));
   const flip20Seeds = Number(arg(argv, 'flip20-seeds') ?? (quick ? 3 : 5));
   const hiddenArg = arg(argv, 'hidden');
+  const mode = arg(argv, 'flip-as') ?? 'ratings';
+  if (mode !== 'ratings' && mode !== 'curator') throw new Error(`--flip-as wants ratings or curator (got ${mode})`);
+  flipMode = mode;
+  const only20 = argv.includes('--only-flip20');
   const dataDir = path.resolve(arg(argv, 'data') ?? path.join(os.tmpdir(), 'qc-noise-report'));
   fs.mkdirSync(dataDir, { recursive: true });
   const started = performance.now();
   const ds = await loadDataset(dataDir, hiddenArg !== undefined ? Number(hiddenArg) : undefined);
   const { params } = ds;
   console.log(
-    `head: ${params.hidden ? `MLP ${params.hidden}` : 'linear'}, ${params.features.join('+')}, ${params.folds} folds × ${oofRepeats(ds.n)} repetitions out of fold; flipped images get mirrored ratings (6 − r)\n`,
+    `head: ${params.hidden ? `MLP ${params.hidden}` : 'linear'}, ${params.features.join('+')}, ${params.folds} folds × ${oofRepeats(ds.n)} repetitions out of fold; ${flipMode === 'ratings' ? 'flipped images get mirrored ratings (6 − r)' : 'flips are curator labels (ratings kept, so they contradict the label)'}\n`,
   );
   const fit = (sc: Scenario, over: Partial<TrainJobRequest>) => runTrainJob(request(ds, sc, over), () => {});
 
+  if (only20) {
+    await flip20(ds, fit, flip20Seeds);
+    console.log(`\n${((performance.now() - started) / 1000).toFixed(0)} s`);
+    return;
+  }
   // --- Clean labels: the reference AUC. ---------------------------------------------------------
   const clean = plant(ds, 0, 1);
   const cleanRun = await fit(clean, {});
@@ -256,23 +295,7 @@ export async function noiseReport(argv: string[]): Promise<void> {
   console.log(`* best at that rate (mean of precision@10, @20, @flipped, plus recall; ties all marked); wins over ${rates.length} rate(s): ${[...wins].map(([k, v]) => `${k} ${v}`).join(', ')}`);
   console.log('  With two classes p(other) = 1 − p(given): the normalised margin orders images exactly as self-confidence does; only the class adjustment (p − t per class) changes the order.\n');
 
-  // --- Twenty flipped labels. -----------------------------------------------------------------
-  const v20 = VARIANTS.find((v) => v.ranking === 'self_confidence' && v.adjust && v.filter === 'prune_by_noise_rate')!;
-  const s20: IssueScore[] = [];
-  for (let s = 1; s <= flip20Seeds; s++) {
-    const sc = plant(ds, 20, 100 + s);
-    const r = await fit(sc, {});
-    // What `qc issues` lists: findRunIssues with the product's default ranking.
-    const listed = findRunIssues(r, sc.y, ds.split).rows.map((x) => x.row);
-    const hits = (k: number) => listed.slice(0, k).filter((i) => sc.flipped[i]).length;
-    const check = scoreIssues(ds, sc, r, v20);
-    s20.push({ listed: listed.length, p10: hits(10) / 10, p20: hits(20) / 20, pK: check.pK, recall: listed.filter((i) => sc.flipped[i]).length / 20, top40: hits(40) });
-    console.log(`20 flipped, seed ${s}: ${listed.length} listed; precision@20 ${f2(hits(20) / 20)}; ${hits(40)} of 20 in the top 40; recall ${f2(s20.at(-1)!.recall)}`);
-  }
-  const all20 = s20.filter((x) => x.top40 === 20).length;
-  console.log(
-    `20 flipped labels, ${flip20Seeds} seeds (qc issues' default ranking): mean precision@20 ${f2(mean(s20.map((x) => x.p20)))} (target ≥ 0.80); all 20 within the top 40 in ${all20} of ${flip20Seeds} seeds (target ≥ 4 of 5); mean recall ${f2(mean(s20.map((x) => x.recall)))}\n`,
-  );
+  await flip20(ds, fit, flip20Seeds);
 
   // --- AUC. ---------------------------------------------------------------------------------------
   console.log(`held-out ROC AUC on the test split against the true labels (mean over ${seeds} seed(s)); clean labels: unweighted ${f3(cleanAuc.unweighted)}, label weights ${f3(cleanAuc.plain)}, noise-robust ${f3(cleanAuc.robust)}`);

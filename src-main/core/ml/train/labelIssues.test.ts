@@ -95,6 +95,23 @@ describe('confidentLearning', () => {
     expect(confidentLearning(y, pBad, { exclude: ex }).issues.map((i) => i.index)).toEqual([9]);
   });
 
+  it('ranks a label its own ratings contradict above one the ratings support, at the same model confidence', () => {
+    const y = Uint8Array.from([0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1]);
+    // Samples 0 and 1 are good labels the model calls bad equally; 6 and 7 bad labels it calls good.
+    const pBad = Float32Array.from([0.9, 0.9, 0.1, 0.1, 0.2, 0.1, 0.1, 0.1, 0.9, 0.8, 0.9, 0.95]);
+    const plain = confidentLearning(y, pBad, { adjust: false });
+    // Float32 ties: the bad labels' p(bad) 0.1 is a hair below the good labels' 1 - 0.9.
+    expect(plain.issues.map((i) => i.index)).toEqual([6, 7, 0, 1]);
+    // Sample 1's ratings say bad (p = 0.1 that they support "good"); sample 6's support its label; NaN = no ratings.
+    const agreement = Float64Array.from([NaN, 0.1, NaN, NaN, NaN, NaN, 0.9, 0.2, NaN, NaN, NaN, NaN]);
+    const r = confidentLearning(y, pBad, { adjust: false, ratingAgreement: agreement });
+    expect(r.issues.map((i) => i.index)).toEqual([1, 7, 6, 0]);
+    expect(r.issues[0]!.score).toBeCloseTo(0.1 - 2 * 0.4, 6);
+    // The issue set itself is the model's: ratings only reorder it.
+    expect(new Set(r.issues.map((i) => i.index))).toEqual(new Set(plain.issues.map((i) => i.index)));
+    expect(() => confidentLearning(y, pBad, { ratingAgreement: new Float64Array(3) })).toThrow(/3 rating agreements/);
+  });
+
   it('ranks by self-confidence or margin (the same order for two classes) and by class-adjusted probabilities', () => {
     const y = Uint8Array.from([0, 0, 0, 1, 1, 1]);
     const pBad = Float32Array.from([0.3, 0.5, 0.6, 0.6, 0.95, 0.9]);

@@ -45,10 +45,17 @@ export interface LabelIssueOptions {
   filter?: IssueFilter;
   /** Samples never reported (e.g. labels a curator confirmed); they still shape the thresholds. */
   exclude?: Uint8Array;
+  /**
+   * Per sample, the probability that its own ratings support the given label (labelWeight.ts;
+   * NaN = no ratings). A label its ratings contradict (< 0.5, e.g. a curator's label against the
+   * raters) ranks as if its score were lower by 2·(0.5 − p): the raters and the model both disagree
+   * with it. Labels the ratings support are ranked by the model alone.
+   */
+  ratingAgreement?: Float64Array;
 }
 
 /** The default choice, measured by `npm run report:ml -- --noise 0.02,0.05,0.1` (README, Label issues). */
-export const DEFAULT_ISSUE_OPTIONS: Readonly<Required<Omit<LabelIssueOptions, 'exclude'>>> = Object.freeze({
+export const DEFAULT_ISSUE_OPTIONS: Readonly<Required<Omit<LabelIssueOptions, 'exclude' | 'ratingAgreement'>>> = Object.freeze({
   ranking: 'self_confidence',
   adjust: true,
   filter: 'prune_by_noise_rate',
@@ -121,6 +128,7 @@ export function issueScores(y: Uint8Array, pBad: ArrayLike<number>, ranking: Iss
 export function confidentLearning(y: Uint8Array, pBad: ArrayLike<number>, opts: LabelIssueOptions = {}): ConfidentLearningResult {
   if (y.length !== pBad.length) throw new QcError('bad_input', `confident learning: ${y.length} labels for ${pBad.length} probabilities`);
   if (opts.exclude && opts.exclude.length !== y.length) throw new QcError('bad_input', `confident learning: ${opts.exclude.length} exclusion flags for ${y.length} labels`);
+  if (opts.ratingAgreement && opts.ratingAgreement.length !== y.length) throw new QcError('bad_input', `confident learning: ${opts.ratingAgreement.length} rating agreements for ${y.length} labels`);
   const ranking = opts.ranking ?? DEFAULT_ISSUE_OPTIONS.ranking;
   const adjust = opts.adjust ?? DEFAULT_ISSUE_OPTIONS.adjust;
   const filter = opts.filter ?? DEFAULT_ISSUE_OPTIONS.filter;
@@ -171,6 +179,11 @@ export function confidentLearning(y: Uint8Array, pBad: ArrayLike<number>, opts: 
     }
   }
   const scores = issueScores(y, pBad, ranking, adjust, t);
+  if (opts.ratingAgreement) {
+    opts.ratingAgreement.forEach((a, i) => {
+      if (a < 0.5) scores[i]! -= 2 * (0.5 - a);
+    });
+  }
   const issues: LabelIssue[] = [];
   for (const i of candidates) {
     const given = y[i] ? 1 : 0;
