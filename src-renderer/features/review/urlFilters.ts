@@ -48,23 +48,34 @@ export function withViewInHash(hash: string, view: ViewKey, encoded: string): st
   return s ? `#${s}` : '';
 }
 
+const readOnce = new Set<ViewKey>();
+
 /** Read the view's filters from the URL once, then keep the URL in step with them. */
 export function useFiltersInUrl(view: ViewKey): void {
   const store = useAppStore();
   useEffect(() => {
     if (typeof window === 'undefined') return;
-    const fromUrl = new URLSearchParams(window.location.hash.replace(/^#/, '')).get(view);
+    // The URL's filters apply once per page load (a reload or a shared link), not every time the
+    // screen shows again: by then the store holds the newer choice.
+    const fromUrl = readOnce.has(view) ? null : new URLSearchParams(window.location.hash.replace(/^#/, '')).get(view);
+    readOnce.add(view);
     if (fromUrl) {
       const f = decodeFilters(fromUrl);
       if (Object.keys(f).length) store.getState().setFilters(view, f);
     }
+    const write = (encoded: string) => {
+      const hash = withViewInHash(window.location.hash, view, encoded);
+      if (hash === window.location.hash || (hash === '' && window.location.hash === '')) return;
+      window.history.replaceState(window.history.state, '', `${window.location.pathname}${window.location.search}${hash}`);
+    };
+    // Filters set before this screen showed (e.g. from the evaluation panel) go into the URL now.
     let last = encodeFilters(view, store.getState().views[view].filters);
+    write(last);
     return store.subscribe((s) => {
       const now = encodeFilters(view, s.views[view].filters);
       if (now === last) return;
       last = now;
-      const hash = withViewInHash(window.location.hash, view, now);
-      window.history.replaceState(window.history.state, '', `${window.location.pathname}${window.location.search}${hash}`);
+      write(now);
     });
   }, [store, view]);
 }
