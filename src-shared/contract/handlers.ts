@@ -6,6 +6,7 @@
 import type { LabelRule, LabelValue } from '../domain/label';
 import type { BundleRow, FailureRow, GalleryItem, ImportRow, ImageDetail, ImportKind, ImportSummary, LabelBatchResult, LibraryStatus, ReviewQuery } from '../domain/library';
 import type { ClassifySummary, EmbedSummary, ExportSummary, FeatureSet, IssueReviewAction, LabelIssue, RunDetail, RunSummary, ThresholdInForce, TrainRequest } from '../domain/ml';
+import type { GraphsExportSummary, ModelExportSummary, RankedRun, TrainingExportSummary } from '../domain/runQuality';
 import type { ThresholdSketchData } from '../domain/thresholdSketch';
 import type { JobProgress } from './events';
 import type { ShellApi } from './shell';
@@ -58,12 +59,32 @@ export interface ClassifyRequest extends Omit<ImportArgs, 'kind'> {
   /** p(bad) threshold for final tags (default: the curator's, else the run's recommendation). */
   threshold?: number;
   runId?: number;
+  /** Only the bundle rows of shard k of n (1-based; by URL hash): N processes or machines split one bundle; tag files are named <bundle>.shard-K-of-N_…. */
+  shard?: { k: number; n: number };
+}
+
+/** What `ml.importTags` merged: rows with a local image become predictions, the others are kept by URL. */
+export interface TagImportSummary {
+  run_id: number;
+  files: number;
+  rows: number;
+  /** Rows whose URL has an image here: stored as predictions. */
+  local: number;
+  /** Rows stored by URL only (image not in this library). */
+  remote: number;
+  /** Rows without a prediction (imclass NA). */
+  skipped: number;
 }
 
 export interface MlApi {
   'ml.embed': { args: { features?: FeatureSet[]; backbone?: string; batchSize?: number }; result: EmbedSummary };
   'ml.train': { args: TrainRequest; result: RunSummary };
-  'ml.runs': { args: Record<string, never>; result: { active: number | null; runs: RunSummary[] } };
+  /** The runs table; archived runs only with `all`. */
+  'ml.runs': { args: { all?: boolean }; result: { active: number | null; runs: RunSummary[] } };
+  /** The N best finished runs by held-out AUC, each with an over/under-fitting verdict; optionally archive the rest. */
+  'ml.bestRuns': { args: { n?: number; archiveRest?: boolean }; result: { runs: RankedRun[]; archived: number[] } };
+  /** Archive (hide, never delete) or restore runs. The active run cannot be archived. */
+  'ml.archiveRuns': { args: { runIds: number[]; archived: boolean }; result: { changed: number[] } };
   'ml.run': { args: { runId?: number }; result: RunDetail };
   /** Pick the active run (null: the newest). */
   'ml.setActive': { args: { runId: number | null }; result: { active: number | null } };
@@ -78,12 +99,20 @@ export interface MlApi {
   /** Confirm a suspected label (full weight, never pruned), dismiss it from the queue, or reopen it; remembered across retrains while the label stays. */
   'ml.reviewIssues': { args: { imageIds: number[]; action: IssueReviewAction }; result: { changed: number; open: number } };
   'ml.classify': { args: ClassifyRequest; result: ClassifySummary };
+  /** Merge tag TSVs (`<bundle>_a.tsv`…, `_finaltags.tsv`, e.g. from `classify --shard` elsewhere) into the library as predictions of a run (default: the active one). */
+  'ml.importTags': { args: { files: string[]; runId?: number }; result: TagImportSummary };
   /** The curator's threshold for final tags (null: use the run's recommendation). */
   'ml.setThreshold': { args: { threshold: number | null }; result: { threshold: number | null; in_force: ThresholdInForce } };
 }
 
 export interface ExportApi {
   'export.tags': { args: { bundleId?: number; outDir: string; threshold?: number; runId?: number; chunkRows?: number }; result: ExportSummary };
+  /** The seed's training folders (images/1..5, images/agg/bad|good) and per-class download lists, into a new or empty folder. */
+  'export.training': { args: { outDir: string; sample?: number; seed?: number }; result: TrainingExportSummary };
+  /** A run as one ONNX model (p(bad) out) with a JSON card. */
+  'export.model': { args: { runId?: number; outDir: string }; result: ModelExportSummary };
+  /** A run's loss and accuracy curves as SVG and PNG files. */
+  'export.graphs': { args: { runId?: number; outDir: string }; result: GraphsExportSummary };
 }
 
 export interface ReviewApi {

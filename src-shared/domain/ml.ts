@@ -1,6 +1,7 @@
 /** Types of the ML engine shared by the core, the CLI and the renderer. */
+import type { FitAssessment } from './runQuality';
 import type { ClassMetrics, ProbabilityHistogram } from './metrics';
-import type { LabelledThresholdStats, ThresholdStats } from './threshold';
+import type { EstimatedThresholdStats, LabelledThresholdStats, ThresholdStats } from './threshold';
 
 export type FeatureSet = 'whole' | 'crops' | 'signals';
 export const FEATURE_SETS: readonly FeatureSet[] = ['whole', 'crops', 'signals'];
@@ -58,6 +59,22 @@ export interface TrainParams extends HeadParams {
   noise?: NoiseHandling;
   /** Weigh each label by its confidence from the ratings (src-shared/domain/labelWeight.ts). */
   labelWeights?: boolean;
+  /**
+   * Synthetic examples: per train-split good image, this many distorted copies labelled bad and
+   * half as many benign edits labelled good (src-main/core/ml/distort). Training only: never in
+   * validation, test, the gallery or any threshold. 0 = off.
+   */
+  augment?: number;
+  /** Distortion kinds left out of augmentation (e.g. a leave-one-kind-out report). */
+  augmentExclude?: string[];
+}
+
+/** How many synthetic examples a run trained on. */
+export interface SyntheticTally {
+  bad: number;
+  good: number;
+  /** Distorted copies per good image, as asked. */
+  per_image: number;
 }
 
 export type NoiseHandling = 'prune' | 'none';
@@ -125,6 +142,13 @@ export interface RecommendedThreshold {
   /** When nothing proves the target: the threshold with the lowest provable error, and its test stats. */
   best_bound: (LabelledThresholdStats & { on_test: ThresholdStats }) | null;
   note: string;
+  /**
+   * The point-estimate view a curator can choose instead ("estimated precision ≥ 95%" rather than
+   * "proven ≥ 95% at 95% confidence"): the lowest threshold whose observed out-of-fold error is
+   * ≤ the target, with its two-sided 95% error bar, and the same threshold on the test split.
+   * Absent on runs from before it; null when no threshold qualifies.
+   */
+  estimate?: (EstimatedThresholdStats & { on_test: ThresholdStats }) | null;
 }
 
 export interface RunSummary {
@@ -137,11 +161,15 @@ export interface RunSummary {
   backend: string | null;
   seconds: number | null;
   params: TrainParams;
-  snapshot: { hash: string; train: LabelTally; validation: LabelTally; test: LabelTally; groups: number } | null;
+  snapshot: { hash: string; train: LabelTally; validation: LabelTally; test: LabelTally; groups: number; synthetic?: SyntheticTally } | null;
   metrics: RunMetrics | null;
   recommended_threshold: { bad: number | null; good: number | null };
   thresholds: { bad: RecommendedThreshold; good: RecommendedThreshold } | null;
   error: string | null;
+  /** How well it learned, read off its epoch curves (over/under-fitting in words). */
+  fit?: FitAssessment;
+  /** Hidden from the runs table and `qc runs` (never deleted). */
+  archived?: boolean;
   /** Right after training: why this run did or did not become the active run. */
   activation?: string;
 }
