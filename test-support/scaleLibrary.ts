@@ -62,7 +62,13 @@ export function syntheticAncestry(g: number): string {
 /** A run evaluation with the fields readers expect; only the recommended bad threshold carries a value. */
 function syntheticEvaluation(recommended: number) {
   const threshold = (t: number | null) => ({ threshold: t, target_error: 0.05, chosen_on: null, on_test: null, best_bound: null, note: 'synthetic run (gen:library)' });
-  return { thresholds: { bad: threshold(recommended), good: threshold(null) }, epochs: [] };
+  const histogram = () => ({ edges: [0, 1], truePred: [0], falsePred: [0] });
+  return {
+    thresholds: { bad: threshold(recommended), good: threshold(null) },
+    histograms: { bad: histogram(), good: histogram() },
+    curves: { bad: { oof: [], test: [] }, good: { oof: [], test: [] } },
+    epochs: [],
+  };
 }
 
 /** Make the library in `dataDir` (which must not hold one yet). */
