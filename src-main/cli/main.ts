@@ -16,10 +16,37 @@ import { progressView } from './progress';
 import { registerMlCommands } from './ml';
 import { registerServeCommand } from './serve';
 import { registerDoctorCommand } from './doctor';
+import { registerSeedFileCommands } from './seedFiles';
 import { startServer } from '../server/server';
-import type { JobProgress } from '../../src-shared/contract/events';
 import { API_SCHEMAS, id } from '../../src-shared/contract/schemas';
 import { numberListOption, numberOption } from './options';
+import type { JobProgress } from '../../src-shared/contract/events';
+import { isTagHeader } from '../core/ml/tagImport';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** Tag TSVs at `source`: the file itself, or every *.tsv in a folder whose header is a tag file's. */
+function localTagFiles(source: string): string[] {
+  const firstLine = (f: string) => {
+    const fd = fs.openSync(f, 'r');
+    try {
+      const buf = Buffer.alloc(4096);
+      return buf.subarray(0, fs.readSync(fd, buf, 0, buf.length, 0)).toString('utf8').split(/\r?\n/)[0] ?? '';
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
+  try {
+    const st = fs.statSync(source);
+    const files = st.isDirectory()
+      ? fs.readdirSync(source).filter((f) => f.endsWith('.tsv')).sort().map((f) => path.join(source, f))
+      : [source];
+    const tags = files.filter((f) => fs.statSync(f).isFile() && isTagHeader(firstLine(f)));
+    return st.isDirectory() ? tags : tags.length === 1 ? tags : [];
+  } catch {
+    return [];
+  }
+}
 
 interface GlobalOptions {
   data?: string;
@@ -72,8 +99,19 @@ export function buildProgram(): Command {
     .option('--retries <n>', 'retries after a failed request (5xx, timeout, reset; 0-10)', numberOption('--retries', importShape.retries))
     .option('--retry-failed', 'also try again the URLs that failed before')
     .option('--allow-local', 'read file: URLs named by a local input file (never from a list downloaded over HTTP)')
-    .action(async (source: string | undefined, o: { kind?: ImportArgs['kind']; mirror: string[]; concurrency: number; timeout?: number; retries?: number; retryFailed?: boolean; allowLocal?: boolean }, cmd: Command) => {
+    .option('--run <id>', 'tag files (<bundle>_a.tsv, _finaltags.tsv): the run their predictions belong to (default: the active run)', numberOption('--run', id))
+    .action(async (source: string | undefined, o: { kind?: ImportArgs['kind']; mirror: string[]; concurrency: number; timeout?: number; retries?: number; retryFailed?: boolean; allowLocal?: boolean; run?: number }, cmd: Command) => {
       if (!source && !o.retryFailed) throw new Error('qc import needs a source (or --retry-failed)');
+      // Tag TSVs written by qc classify (here or on other machines, --shard): merge their predictions.
+      const tagFiles = source && !o.kind ? localTagFiles(source) : [];
+      if (tagFiles.length) {
+        await withCore(
+          cmd,
+          (core, signal, onProgress) => core.call('ml.importTags', { files: tagFiles, ...(o.run !== undefined && { runId: o.run }) }, { signal, onProgress }),
+          (r) => `${r.rows} tag rows from ${r.files} file(s) into run ${r.run_id}: ${r.local} predictions of images here, ${r.remote} by URL only (image not here), ${r.skipped} without a prediction`,
+        );
+        return;
+      }
       const args = {
         mirrors: o.mirror.map(parseMirror),
         concurrency: o.concurrency,
@@ -144,6 +182,7 @@ export function buildProgram(): Command {
     });
 
   registerMlCommands(program, withCore);
+  registerSeedFileCommands(program, withCore);
   registerServeCommand(program, startServer);
   registerDoctorCommand(program);
   return program;

@@ -1,4 +1,5 @@
 /** `qc embed | train | runs | run | use | issues | classify | export | threshold`: the ML engine from the command line. */
+import { parseShard, type Shard } from '../core/ml/shard';
 import type { Command } from 'commander';
 import { DEFAULT_TRAIN_PARAMS, FEATURE_SETS, type FeatureSet, type TrainRequest } from '../../src-shared/domain/ml';
 import { parseMirror } from '../core/library/importer';
@@ -63,9 +64,10 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
       return v;
     })
     .option('--no-label-weights', 'weigh every label 1 instead of by its confidence from the ratings')
+    .option('--augment <n>', `synthetic examples: N distorted copies (bad) and N/2 benign edits (good) of each train-split good image, training only (default ${DEFAULT_TRAIN_PARAMS.augment ?? 0})`, numberOption('--augment', train.augment))
     .action(
       async (
-        o: { features?: FeatureSet[]; hidden?: number; dropout?: number; l2?: number; lr?: number; epochs?: number; batchSize?: number; classWeighting: boolean; seed?: number; signalsWeight?: number; targetError?: number; folds?: number; groups?: string; noise?: 'prune' | 'none'; labelWeights: boolean },
+        o: { features?: FeatureSet[]; hidden?: number; dropout?: number; l2?: number; lr?: number; epochs?: number; batchSize?: number; classWeighting: boolean; seed?: number; signalsWeight?: number; targetError?: number; folds?: number; groups?: string; noise?: 'prune' | 'none'; labelWeights: boolean; augment?: number },
         cmd: Command,
       ) => {
         const req: TrainRequest = {
@@ -83,6 +85,7 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
           ...(o.folds !== undefined && { folds: o.folds }),
           ...(o.noise !== undefined && { noise: o.noise }),
           ...(o.labelWeights === false && { labelWeights: false }),
+          ...(o.augment !== undefined && { augment: o.augment }),
         };
         if (o.groups) {
           const at = o.groups.lastIndexOf(':');
@@ -159,7 +162,8 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
     .option('--chunk-rows <n>', 'rows per chunk file', numberOption('--chunk-rows', API_SCHEMAS['ml.classify'].shape.chunkRows))
     .option('--threshold <p>', 'p(bad) threshold for final tags', numberOption('--threshold', probability))
     .option('--run <id>', 'run id (default: the active run)', runId('--run'))
-    .action(async (source: string, o: { out: string; mirror: string[]; concurrency: number; chunkRows?: number; threshold?: number; run?: number }, cmd: Command) =>
+    .option('--shard <K/N>', 'only shard K of N of the bundle rows (by URL hash), for N processes or machines', parseShard)
+    .action(async (source: string, o: { out: string; mirror: string[]; concurrency: number; chunkRows?: number; threshold?: number; run?: number; shard?: Shard }, cmd: Command) =>
       withCore(
         cmd,
         (core, signal, onProgress) =>
@@ -173,6 +177,7 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
               ...(o.chunkRows && { chunkRows: o.chunkRows }),
               ...(o.threshold !== undefined && { threshold: o.threshold }),
               ...(o.run !== undefined && { runId: o.run }),
+              ...(o.shard && { shard: o.shard }),
             },
             { signal, onProgress },
           ),

@@ -71,6 +71,8 @@ export const trainOptions = {
   folds: z.int().min(2).max(100).optional(),
   noise: z.enum(['prune', 'none']).optional(),
   labelWeights: z.boolean().optional(),
+  augment: z.int().min(0).max(64).optional(),
+  augmentExclude: z.array(z.string().min(1).max(100)).max(100).optional(),
   groups: z.strictObject({ file: pathString, idColumn: z.string().min(1).max(200).optional(), groupColumn: z.string().min(1).max(200) }).optional(),
 };
 
@@ -121,7 +123,12 @@ export const API_SCHEMAS = {
     chunkRows: z.int().min(1).max(100_000_000).optional(),
     threshold: probability.optional(),
     runId: id.optional(),
+    shard: z
+      .strictObject({ k: z.int().min(1), n: z.int().min(1).max(1_000_000) })
+      .refine((s) => s.k <= s.n, { message: 'shard k must be <= n' })
+      .optional(),
   }),
+  'ml.importTags': z.strictObject({ files: z.array(pathString).min(1), runId: id.optional() }),
   'ml.setThreshold': z.strictObject({ threshold: probability.nullable() }),
 
   'export.tags': z.strictObject({

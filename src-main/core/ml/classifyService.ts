@@ -3,6 +3,7 @@
  * embed what is missing, score it with the active run, and write the tag TSVs. Every step keeps
  * what it finished, so a killed run continues where it stopped.
  */
+import path from 'node:path';
 import type { CallContext, ClassifyRequest } from '../../../src-shared/contract/handlers';
 import { QcError } from '../../../src-shared/contract/errors';
 import type { ClassifySummary, ExportSummary, ThresholdSource } from '../../../src-shared/domain/ml';
@@ -15,6 +16,7 @@ import type { MlEngine } from './engine';
 import { FeatureStore } from './featureStore';
 import type { RunStore } from './runs';
 import { assembleMatrix } from './dataset';
+import { writeShardBundle } from './shard';
 
 
 export type { ClassifySummary, ThresholdSource };
@@ -53,7 +55,9 @@ export class ClassifyService {
 
   async classify(args: ClassifyRequest, ctx: CallContext): Promise<ClassifySummary> {
     const runId = this.runs.requireRun(args.runId);
-    const { outDir, chunkRows, threshold, runId: _r, ...importArgs } = args;
+    const { outDir, chunkRows, threshold, runId: _r, shard, ...importArgs } = args;
+    // A shard: only its rows, as a bundle file of their own (its tag files then carry the shard's name).
+    if (shard) importArgs.source = (await writeShardBundle(importArgs.source, shard, path.join(outDir, '.shards'))).file;
     const imported = await this.importer.run({ ...importArgs, kind: 'bundle' }, ctx);
     if (imported.bundle_id === null) throw new QcError('internal', 'the bundle import made no bundle');
     if (ctx.signal.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });

@@ -1,4 +1,5 @@
 /** The ML engine's and the export's slices of the API. */
+import { importTagFiles } from './tagImport';
 import type { ExportApi, HandlersOf, MlApi } from '../../../src-shared/contract/handlers';
 import type { CoreContext } from '../context';
 import { SeedFiles } from '../export/seedFiles';
@@ -49,6 +50,7 @@ export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: strin
       return { changed, open };
     },
     'ml.classify': (args, ctx) => classify.classify(args, ctx),
+    'ml.importTags': ({ files, runId }, ctx) => importTagFiles(core.db, files, runs.requireRun(runId), ctx.signal),
     'ml.setThreshold': async ({ threshold }) => {
       const result = { threshold: runs.setCuratorThreshold(threshold), in_force: runs.thresholdInForce(runs.activeRunId()) };
       announceThreshold();

@@ -6,6 +6,7 @@ import { sql as m001 } from './001_library';
 import { sql as m002 } from './002_ml';
 import { sql as m003 } from './003_label_review';
 import { sql as m004 } from './004_import_owner';
+import { sql as m005 } from './005_url_predictions';
 import { sql as m006 } from './006_run_archive';
 import { sql as m009 } from './009_scale';
 
@@ -20,6 +21,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: 'ml', sql: m002 },
   { version: 3, name: 'label_review', sql: m003 },
   { version: 4, name: 'import_owner', sql: m004 },
+  { version: 5, name: 'url_predictions', sql: m005 },
   { version: 6, name: 'run_archive', sql: m006 },
   { version: 9, name: 'scale', sql: m009 },
 ];

@@ -1,0 +1,103 @@
+/**
+ * Sharding a bundle: a deterministic partition by URL hash (unit), and `qc classify --shard K/N`
+ * in N = 3 separate processes, each with its own copy of a trained library, whose tag files
+ * together hold exactly the rows and tags of one unsharded run.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCore } from '../app';
+import { DEV_IMAGES, DEV_URL_PREFIX, REPO_ROOT, devRatings, tempDir } from '../../../test-support/fixtures';
+import { parseShard, shardFileName, shardOf, writeShardBundle } from './shard';
+
+function runCli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src-main/cli/main.ts'), ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+/** Data rows of a TSV (header dropped), sorted. */
+const rowsOf = (file: string) => fs.readFileSync(file, 'latin1').trim().split('\n').slice(1).sort();
+
+describe('shards', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = tempDir();
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('parses K/N and refuses anything else', () => {
+    expect(parseShard('2/8')).toEqual({ k: 2, n: 8 });
+    for (const bad of ['0/3', '4/3', '1/0', 'x', '1/2/3', '']) expect(() => parseShard(bad)).toThrow(/K\/N/);
+  });
+
+  it('splits a bundle into disjoint shards that cover it, byte for byte, header kept, latin1 intact', async () => {
+    const header = 'eolMediaURL\tidentifier\tnote';
+    const rows = Array.from({ length: 300 }, (_, i) => `https://example.org/m/${i}.jpg\t${i}\tcaf\u00e9 ${i}`);
+    const bundle = path.join(dir, 'bundle.txt');
+    fs.writeFileSync(bundle, Buffer.from([header, ...rows].join('\r\n') + '\r\n', 'latin1'));
+    const seen: string[] = [];
+    for (let k = 1; k <= 3; k++) {
+      const r = await writeShardBundle(bundle, { k, n: 3 }, path.join(dir, 'shards'));
+      expect(path.basename(r.file)).toBe(shardFileName(bundle, { k, n: 3 }));
+      expect(path.basename(r.file)).toBe(`bundle.shard-${k}-of-3.txt`);
+      const lines = fs.readFileSync(r.file, 'latin1').trim().split('\n');
+      expect(lines[0]).toBe(header);
+      expect(r.rows).toBe(300);
+      expect(lines.length - 1).toBe(r.kept);
+      expect(r.kept).toBeGreaterThan(60); // roughly a third each
+      for (const l of lines.slice(1)) expect(shardOf(l.split('\t')[0]!, 3)).toBe(k - 1);
+      seen.push(...lines.slice(1));
+    }
+    expect(seen.sort()).toEqual([...rows].sort());
+    // The same bundle and N give the same shards (another run, another machine).
+    const again = await writeShardBundle(bundle, { k: 2, n: 3 }, path.join(dir, 'again'));
+    expect(fs.readFileSync(again.file)).toEqual(fs.readFileSync(path.join(dir, 'shards', 'bundle.shard-2-of-3.txt')));
+  });
+
+  it('shards a bare URL list (no header)', async () => {
+    const list = path.join(dir, 'urls.txt');
+    const urls = Array.from({ length: 50 }, (_, i) => `https://example.org/u/${i}.jpg`);
+    fs.writeFileSync(list, urls.join('\n') + '\n');
+    const parts = await Promise.all([1, 2].map((k) => writeShardBundle(list, { k, n: 2 }, path.join(dir, 'list'))));
+    const got = parts.flatMap((p) => fs.readFileSync(p.file, 'utf8').trim().split('\n')).filter(Boolean);
+    expect(got.sort()).toEqual([...urls].sort());
+  });
+
+  it('qc classify --shard K/3 in three processes: the union of their tag files equals one unsharded run', async () => {
+    // A trained library (the demo), copied for each process as each machine would get its own copy.
+    const base = path.join(dir, 'lib');
+    const core = createCore({ dataDir: base });
+    await core.call('demo.load', {});
+    await core.close();
+    const demoIds = new Set(fs.readFileSync(path.join(REPO_ROOT, 'resources/demo/image_ratings.txt'), 'latin1').split('\n').slice(1).map((l) => l.split('\t')[0]));
+    const rows = devRatings().filter(([id]) => !demoIds.has(id)).slice(0, 24);
+    const bundle = path.join(dir, 'eol_bundle.txt');
+    fs.writeFileSync(bundle, ['eolMediaURL\tidentifier\tdataObjectVersionID', ...rows.map(([id, url]) => `${url}\t${id}\t1${id}`)].join('\n') + '\n');
+    const out = path.join(dir, 'out');
+    const classify = (data: string, extra: string[]) =>
+      runCli(['--data', data, '--json', 'classify', bundle, '--out', out, '--mirror', `${DEV_URL_PREFIX}=${DEV_IMAGES}`, '--threshold', '0.5', ...extra]);
+    for (const name of ['s1', 's2', 's3', 'all']) fs.cpSync(base, path.join(dir, name), { recursive: true });
+    const results = await Promise.all([classify(path.join(dir, 's1'), ['--shard', '1/3']), classify(path.join(dir, 's2'), ['--shard', '2/3']), classify(path.join(dir, 's3'), ['--shard', '3/3'])]);
+    for (const r of results) expect(r.status, r.stderr).toBe(0);
+    const whole = await classify(path.join(dir, 'all'), []);
+    expect(whole.status, whole.stderr).toBe(0);
+
+    const sharded = [1, 2, 3].map((k) => path.join(out, `eol_bundle.shard-${k}-of-3_finaltags.tsv`));
+    const union = sharded.flatMap(rowsOf).sort();
+    const single = rowsOf(path.join(out, 'eol_bundle_finaltags.tsv'));
+    expect(single).toHaveLength(24);
+    expect(union).toEqual(single);
+    // Every shard got some rows and wrote its own chunk file.
+    for (let k = 1; k <= 3; k++) expect(fs.existsSync(path.join(out, `eol_bundle.shard-${k}-of-3_a.tsv`))).toBe(true);
+    const summaries = results.map((r) => JSON.parse(r.stdout) as { rows: number });
+    expect(summaries.reduce((s, r) => s + r.rows, 0)).toBe(24);
+    expect([1, 2, 3].flatMap((k) => rowsOf(path.join(out, `eol_bundle.shard-${k}-of-3_a.tsv`))).sort()).toEqual(rowsOf(path.join(out, 'eol_bundle_a.tsv')));
+  }, 600_000);
+});

@@ -1,0 +1,82 @@
+/**
+ * Deterministic sharding of a bundle for `qc classify --shard K/N`: a row belongs to shard
+ * (first 4 bytes of sha1(URL) as an unsigned integer) mod N, so every process or machine that gets
+ * the same bundle and the same N picks disjoint rows that together cover the bundle, with no
+ * coordination. The shard's rows are streamed into a bundle file of their own (byte for byte, so a
+ * latin1 bundle stays latin1), named `<stem>.shard-K-of-N<ext>`: its tag files then carry the
+ * shard in their names and N shards can write into one folder.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { QcError } from '../../../src-shared/contract/errors';
+
+export interface Shard {
+  /** 1-based shard number. */
+  k: number;
+  /** Number of shards. */
+  n: number;
+}
+
+/** "K/N" → { k, n } (1 ≤ K ≤ N), or a bad_input error. */
+export function parseShard(s: string): Shard {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(s);
+  const k = m ? Number(m[1]) : NaN;
+  const n = m ? Number(m[2]) : NaN;
+  if (!m || !(n >= 1) || !(k >= 1 && k <= n)) throw new QcError('bad_input', `--shard wants K/N with 1 <= K <= N (e.g. 2/8), got "${s}"`);
+  return { k, n };
+}
+
+/** The 0-based shard of a URL among n. */
+export function shardOf(url: string, n: number): number {
+  return createHash('sha1').update(url.trim()).digest().readUInt32BE(0) % n;
+}
+
+export function shardFileName(source: string, shard: Shard): string {
+  const ext = path.extname(source);
+  return `${path.basename(source, ext)}.shard-${shard.k}-of-${shard.n}${ext}`;
+}
+
+/**
+ * Write the rows of `source` (a bundle TSV with an eolMediaURL column, or a bare URL list) that
+ * fall in `shard` to `<dir>/<stem>.shard-K-of-N<ext>`, keeping the header. Streams: memory does
+ * not grow with the bundle. Returns the file and the counts.
+ */
+export async function writeShardBundle(source: string, shard: Shard, dir: string): Promise<{ file: string; rows: number; kept: number }> {
+  if (/^https?:\/\//i.test(source)) throw new QcError('bad_input', `--shard needs a local bundle file; download ${source} first`);
+  if (!fs.existsSync(source)) throw new QcError('not_found', `${source}: no such bundle file`);
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, shardFileName(source, shard));
+  const tmp = `${file}.tmp`;
+  const out = fs.createWriteStream(tmp, { encoding: 'latin1' });
+  // latin1 maps every byte to one code unit and back: the shard file keeps the source's bytes.
+  const lines = readline.createInterface({ input: fs.createReadStream(source, { encoding: 'latin1' }), crlfDelay: Infinity });
+  let urlColumn = -1;
+  let first = true;
+  let rows = 0;
+  let kept = 0;
+  const write = (line: string) => (out.write(`${line}\n`) ? undefined : new Promise<void>((r) => out.once('drain', () => r())));
+  for await (const raw of lines) {
+    const line = first ? raw.replace(/^\u00ef\u00bb\u00bf/, '') : raw; // a UTF-8 BOM, read as latin1
+    if (first) {
+      first = false;
+      const cols = line.split('\t');
+      urlColumn = cols.findIndex((c) => c.trim() === 'eolMediaURL');
+      if (urlColumn >= 0) {
+        await write(raw);
+        continue;
+      }
+      urlColumn = 0; // a bare list of URLs: no header
+    }
+    if (!line.trim()) continue;
+    rows++;
+    const url = line.split('\t')[urlColumn] ?? '';
+    if (shardOf(Buffer.from(url, 'latin1').toString('utf8'), shard.n) !== shard.k - 1) continue;
+    kept++;
+    await write(raw);
+  }
+  await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+  fs.renameSync(tmp, file);
+  return { file, rows, kept };
+}

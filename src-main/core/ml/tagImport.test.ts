@@ -1,0 +1,51 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../test-support/fixtures';
+import { openDatabase } from '../db/open';
+import { importTagFiles, isTagHeader } from './tagImport';
+
+describe('importTagFiles', () => {
+  const dir = tempDir();
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const db = openDatabase(path.join(dir, 'library.db'));
+  db.prepare("INSERT INTO runs (id, status, params, backbone) VALUES (7, 'done', '{}', 'b')").run();
+  for (const i of [1, 2]) {
+    db.prepare("INSERT INTO images (id, sha256, path, format, width, height, bytes, thumb_path, preview_path) VALUES (?, ?, 'p', 'jpeg', 1, 1, 1, 't', 'v')").run(i, `sha${i}`);
+    db.prepare('INSERT INTO image_urls (url, image_id) VALUES (?, ?)').run(`https://x.org/${i}.jpg`, i);
+  }
+  const write = (name: string, lines: string[]) => {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, lines.join('\n') + '\n');
+    return f;
+  };
+
+  it('stores p(bad) of local images as predictions and of the others by URL, from chunk and final-tags files', async () => {
+    const chunk = write('b_a.tsv', [
+      'eolMediaURL\tidentifier\timclass\tconfidence',
+      'https://x.org/1.jpg\t1\tbad\t0.900000',
+      'https://x.org/3.jpg\t3\tgood\t0.750000',
+      'https://x.org/4.jpg\t4\tNA\t',
+    ]);
+    const final = write('c_finaltags.tsv', ['eolMediaURL\tidentifier\timclass\tconfidence\tsource\tp_bad', 'https://x.org/2.jpg\t2\tbad\t0.6\tmodel\t0.600000', 'https://x.org/5.jpg\t5\t\t\tnone\t']);
+    const r = await importTagFiles(db, [chunk, final], 7);
+    expect(r).toEqual({ run_id: 7, files: 2, rows: 5, local: 2, remote: 1, skipped: 2 });
+    expect(db.prepare('SELECT image_id, p_bad FROM predictions WHERE run_id = 7 ORDER BY image_id').all()).toEqual([
+      { image_id: 1, p_bad: 0.9 },
+      { image_id: 2, p_bad: 0.6 },
+    ]);
+    expect(db.prepare('SELECT url, p_bad, origin FROM url_predictions').all()).toEqual([{ url: 'https://x.org/3.jpg', p_bad: 0.25, origin: chunk }]);
+    // Importing again updates, never duplicates.
+    await importTagFiles(db, [chunk], 7);
+    expect((db.prepare('SELECT COUNT(*) AS n FROM url_predictions').get() as { n: number }).n).toBe(1);
+  });
+
+  it('refuses a file that is not a tag file, a bad number (with file and line), and an unknown run', async () => {
+    expect(isTagHeader('eolMediaURL\tidentifier')).toBe(false);
+    const notTags = write('plain.tsv', ['eolMediaURL\tidentifier', 'https://x.org/1.jpg\t1']);
+    await expect(importTagFiles(db, [notTags], 7)).rejects.toThrow(`${notTags}:1: not a tag file`);
+    const bad = write('bad_a.tsv', ['eolMediaURL\timclass\tconfidence', 'https://x.org/1.jpg\tbad\t0.9', 'https://x.org/2.jpg\tbad\t1.7']);
+    await expect(importTagFiles(db, [bad], 7)).rejects.toThrow(`${bad}:3: confidence "1.7" is not a number in 0..1`);
+    await expect(importTagFiles(db, [bad], 99)).rejects.toThrow(/no run with id 99/);
+  });
+});

@@ -1,0 +1,99 @@
+/**
+ * Merge tag TSVs back into a library: the chunk files `<bundle>_a.tsv`, `_b`, … (columns
+ * eolMediaURL … imclass, confidence) and `<bundle>_finaltags.tsv` (… imclass, confidence, source,
+ * p_bad) that `qc classify` writes, on this machine or on others (`--shard K/N`). Each row's p(bad)
+ * becomes a prediction of the given run: in `predictions` when the URL's image is in the library,
+ * else in `url_predictions` (URL and p(bad), no image). Files are streamed; rows are written in
+ * transactions of a few thousand. A file without the needed columns, or a row with a bad number,
+ * is refused with its file and line.
+ */
+import fs from 'node:fs';
+import readline from 'node:readline';
+import { QcError } from '../../../src-shared/contract/errors';
+import type { Db } from '../db/open';
+import type { TagImportSummary } from '../../../src-shared/contract/handlers';
+
+export type { TagImportSummary };
+
+const BATCH = 5000;
+
+/** True when the header line is a tag file's (eolMediaURL plus imclass and confidence). */
+export function isTagHeader(line: string): boolean {
+  const cols = line.replace(/^\uFEFF/, '').split('\t').map((c) => c.trim());
+  return cols.includes('eolMediaURL') && cols.includes('imclass') && cols.includes('confidence');
+}
+
+function pBadOf(cells: string[], col: { pBad: number; imclass: number; confidence: number }, where: string): number | null {
+  const num = (s: string, what: string) => {
+    const v = Number(s);
+    if (s.trim() === '' || !(v >= 0 && v <= 1)) throw new QcError('bad_input', `${where}: ${what} "${s}" is not a number in 0..1`);
+    return v;
+  };
+  // A final-tags file has p_bad itself (empty when the image had no prediction).
+  if (col.pBad >= 0) {
+    const s = cells[col.pBad] ?? '';
+    return s.trim() === '' ? null : num(s, 'p_bad');
+  }
+  const imclass = (cells[col.imclass] ?? '').trim();
+  if (imclass === 'NA' || imclass === '') return null;
+  const c = num(cells[col.confidence] ?? '', 'confidence');
+  if (imclass === 'bad') return c;
+  if (imclass === 'good') return 1 - c;
+  throw new QcError('bad_input', `${where}: imclass "${imclass}" is not good, bad or NA`);
+}
+
+export async function importTagFiles(db: Db, files: string[], runId: number, signal?: AbortSignal): Promise<TagImportSummary> {
+  if (!db.prepare('SELECT 1 FROM runs WHERE id = ?').get(runId)) throw new QcError('not_found', `no run with id ${runId}`);
+  const imageOf = db.prepare<[string], { image_id: number }>('SELECT image_id FROM image_urls WHERE url = ?');
+  const putLocal = db.prepare('INSERT INTO predictions (run_id, image_id, p_bad, heldout) VALUES (?, ?, ?, 0) ON CONFLICT DO UPDATE SET p_bad = excluded.p_bad');
+  const putRemote = db.prepare('INSERT INTO url_predictions (run_id, url, p_bad, origin) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET p_bad = excluded.p_bad, origin = excluded.origin');
+  const summary: TagImportSummary = { run_id: runId, files: 0, rows: 0, local: 0, remote: 0, skipped: 0 };
+  for (const file of files) {
+    if (!fs.existsSync(file)) throw new QcError('not_found', `${file}: no such tag file`);
+    const lines = readline.createInterface({ input: fs.createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+    let col: { url: number; pBad: number; imclass: number; confidence: number } | null = null;
+    let lineNo = 0;
+    let batch: { url: string; p: number }[] = [];
+    const flush = () => {
+      const rows = batch;
+      batch = [];
+      db.transaction(() => {
+        for (const r of rows) {
+          const img = imageOf.get(r.url);
+          if (img) {
+            putLocal.run(runId, img.image_id, r.p);
+            summary.local++;
+          } else {
+            putRemote.run(runId, r.url, r.p, file);
+            summary.remote++;
+          }
+        }
+      })();
+    };
+    for await (const line of lines) {
+      lineNo++;
+      if (!col) {
+        if (!isTagHeader(line)) throw new QcError('bad_input', `${file}:1: not a tag file (the header needs eolMediaURL, imclass and confidence)`);
+        const cols = line.replace(/^\uFEFF/, '').split('\t').map((c) => c.trim());
+        col = { url: cols.indexOf('eolMediaURL'), pBad: cols.indexOf('p_bad'), imclass: cols.lastIndexOf('imclass'), confidence: cols.lastIndexOf('confidence') };
+        continue;
+      }
+      if (!line.trim()) continue;
+      const cells = line.split('\t');
+      const url = (cells[col.url] ?? '').trim();
+      if (!url) throw new QcError('bad_input', `${file}:${lineNo}: no eolMediaURL`);
+      summary.rows++;
+      const p = pBadOf(cells, col, `${file}:${lineNo}`);
+      if (p === null) summary.skipped++;
+      else batch.push({ url, p });
+      if (batch.length >= BATCH) {
+        flush();
+        if (signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
+      }
+    }
+    if (!col) throw new QcError('bad_input', `${file}:1: empty file, not a tag file`);
+    flush();
+    summary.files++;
+  }
+  return summary;
+}
