@@ -29,18 +29,7 @@ import { CROP_COUNT, nativeCrops } from '../../src-main/core/ml/features/crops';
 import { qualitySignals, signalVector } from '../../src-main/core/ml/features/signals';
 import { FeatureStore } from '../../src-main/core/ml/featureStore';
 import { DATASET_IMAGES_DIR, intArg, mb, sampleRss } from './fixtures';
-
-/** A copy of a JPEG with a COM segment after SOI: identical pixels, distinct bytes. */
-export function withComment(jpeg: Buffer, text: string): Buffer {
-  if (jpeg[0] !== 0xff || jpeg[1] !== 0xd8) throw new Error('not a JPEG (no SOI marker)');
-  const body = Buffer.from(text, 'latin1');
-  const seg = Buffer.alloc(4 + body.length);
-  seg[0] = 0xff;
-  seg[1] = 0xfe;
-  seg.writeUInt16BE(body.length + 2, 2);
-  body.copy(seg, 4);
-  return Buffer.concat([jpeg.subarray(0, 2), seg, jpeg.subarray(2)]);
-}
+import { withComment } from './jpegCopies';
 
 function makeSet(n: number, dir: string): string[] {
   const sources = fs
