@@ -104,7 +104,7 @@ export async function generateScaleLibrary(dataDir: string, opts: ScaleLibraryOp
       bytes: number;
     }[];
     if (opts.n < real.length) throw new Error(`--n must be at least ${real.length} (the demo library's images)`);
-    const importId = Number(db.prepare("INSERT INTO imports (kind, source, status, finished_at) VALUES ('ratings', 'synthetic://scale', 'done', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))").run().lastInsertRowid);
+    const importId = Number(db.prepare("INSERT INTO imports (kind, source, status) VALUES ('ratings', 'synthetic://scale', 'running')").run().lastInsertRowid);
     const run = Number(
       db
         .prepare("INSERT INTO runs (status, params, backbone, provider, backend, seconds, evaluation, finished_at) VALUES ('done', ?, ?, 'cpu', 'synthetic', 1, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))")
@@ -166,6 +166,9 @@ export async function generateScaleLibrary(dataDir: string, opts: ScaleLibraryOp
     db.transaction(() => {
       issues.forEach((x, k) => issue.run(run, x.id, k + 1, x.given, x.given === 'bad' ? 'good' : 'bad', x.conf));
     })();
+    const synthetic = opts.n - real.length;
+    const summary = { import_id: importId, kind: 'ratings', source: 'synthetic://scale', encoding: 'utf-8', rows: synthetic, urls: synthetic, images_new: synthetic, images_existing: 0, failed: 0, failures_by_reason: {}, row_problems: 0, labels: {}, bundle_id: null };
+    db.prepare("UPDATE imports SET status = 'done', finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), summary = ? WHERE id = ?").run(JSON.stringify(summary), importId);
     setSetting(db, 'active_run', run);
     db.exec('ANALYZE');
     db.pragma('wal_checkpoint(TRUNCATE)');

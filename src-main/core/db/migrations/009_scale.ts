@@ -35,6 +35,10 @@ DROP INDEX labels_label;
 -- The label-issue view, in rank order.
 CREATE INDEX label_issues_run_rank ON label_issues (run_id, rank);
 
+-- What each import brought (the Library's list of sources counts it per import).
+CREATE INDEX image_urls_import ON image_urls (import_id, image_id);
+CREATE INDEX source_rows_import ON source_rows (import_id);
+
 -- Distinct ancestries; every source row points at its own.
 CREATE TABLE taxa (
   id       INTEGER PRIMARY KEY,
