@@ -18,6 +18,7 @@ const pct = (x: number | null | undefined) => (x === null || x === undefined ? '
 
 async function main(argv: string[]): Promise<void> {
   if (argv.includes('--noise')) return (await import('./noise-report')).noiseReport(argv);
+  if (argv.includes('--leave-kind-out')) return (await import('./kind-report')).leaveKindOutReport(argv);
   const seeds = intArg(argv, 'seeds', 1);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qc-ml-report-'));
   const core = createCore({ dataDir });

@@ -17,6 +17,11 @@ export function formatRun(r: RunSummary | RunDetail): string {
   if (r.snapshot) {
     const s = r.snapshot;
     lines.push(`  data: train ${s.train.good} good / ${s.train.bad} bad, validation ${s.validation.good}/${s.validation.bad}, test ${s.test.good}/${s.test.bad}; ${s.groups} groups; labels ${s.hash.slice(0, 12)}`);
+    lines.push(
+      s.synthetic
+        ? `  synthetic (training only): ${s.synthetic.bad} distorted copies as bad + ${s.synthetic.good} benign edits as good (--augment ${s.synthetic.per_image})`
+        : '  synthetic: none (--augment 0)',
+    );
   }
   if (r.metrics) {
     const m = r.metrics;
@@ -42,6 +47,11 @@ export function formatRun(r: RunSummary | RunDetail): string {
       else
         lines.push(
           `  ${cls}: recommended threshold ${num(t.threshold, 4)} → out-of-fold coverage ${pct(t.chosen_on?.coverage)}, error ${pct(t.chosen_on?.error)} (≤ ${pct(t.chosen_on?.errorUpper)} at 95%); on test coverage ${pct(t.on_test?.coverage)}, error ${pct(t.on_test?.error)}`,
+        );
+      const e = t.estimate;
+      if (e)
+        lines.push(
+          `  ${cls}: estimated precision ≥ ${pct(1 - t.target_error)} at ${num(e.threshold, 4)} → out-of-fold coverage ${pct(e.coverage)}, error ${pct(e.error)} (95% interval ${pct(e.errorInterval[0])}–${pct(e.errorInterval[1])}); on test coverage ${pct(e.on_test.coverage)}, error ${pct(e.on_test.error)}`,
         );
     }
   }

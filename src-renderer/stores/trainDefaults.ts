@@ -7,7 +7,7 @@ import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../../src-shared/domain/
 export type TrainForm = Pick<
   TrainParams,
   'features' | 'hidden' | 'dropout' | 'l2' | 'learningRate' | 'epochs' | 'batchSize' | 'classWeighting' | 'seed' | 'targetError'
->;
+> & { augment: number };
 
 export const TRAIN_DEFAULTS: Readonly<TrainForm> = Object.freeze<TrainForm>({
   features: [...DEFAULT_TRAIN_PARAMS.features],
@@ -20,4 +20,5 @@ export const TRAIN_DEFAULTS: Readonly<TrainForm> = Object.freeze<TrainForm>({
   classWeighting: DEFAULT_TRAIN_PARAMS.classWeighting,
   seed: DEFAULT_TRAIN_PARAMS.seed,
   targetError: DEFAULT_TRAIN_PARAMS.targetError,
+  augment: DEFAULT_TRAIN_PARAMS.augment ?? 0,
 });

@@ -71,7 +71,9 @@ export function evaluateRun(r: TrainJobResult, y: Uint8Array, split: Uint8Array,
     const testIndex = new ThresholdIndex(pTest.map(score), yTest.map(positive));
     const chosen = oofIndex.recommend({ targetError: params.targetError });
     const best = chosen ? null : lowestBound(oofIndex);
+    const estimate = oofIndex.estimate({ targetError: params.targetError });
     return {
+      estimate: estimate ? { ...estimate, on_test: testIndex.at(estimate.threshold) } : null,
       threshold: chosen?.threshold ?? null,
       target_error: params.targetError,
       chosen_on: chosen,

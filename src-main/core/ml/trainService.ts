@@ -12,6 +12,7 @@ import { DEFAULT_TRAIN_PARAMS, type LabelTally, type RunNoiseReport, type RunSum
 import type { CoreContext } from '../context';
 import { assembleMatrix, columnScale } from './dataset';
 import { featureKey } from './embed';
+import { syntheticRows } from './augment';
 import { embedMissing } from './embedService';
 import type { MlEngine } from './engine';
 import { evaluateRun } from './evaluate';
@@ -129,12 +130,19 @@ export class TrainService {
       const protect = Uint8Array.from(usable, (u) => (reviewed.get(u.id) === 'confirmed' ? 1 : 0));
       const hide = Uint8Array.from(usable, (u) => (reviewed.has(u.id) ? 1 : 0));
       const repeats = oofRepeats(train.length);
+      // Synthetic examples (augment.ts): copies of train-split good images, for training only.
+      const paths = new Map((db.prepare('SELECT id, path FROM images').all() as { id: number; path: string }[]).map((r) => [r.id, r.path]));
+      const originals = usable.flatMap((u, i) => (split[i] === SPLIT_CODE.train && y[i] === 0 ? [{ row: i, sha: u.sha256, path: paths.get(u.id)! }] : []));
+      const synthetic = await syntheticRows(this.core, this.engine, this.modelsDir, params, originals, d, ctx);
 
       // 4. Train in the worker; epochs stream into run_epochs.
       const putEpoch = db.prepare('INSERT OR REPLACE INTO run_epochs (run_id, epoch, train_loss, train_accuracy, val_loss, val_accuracy, seconds) VALUES (?, ?, ?, ?, ?, ?, ?)');
       ctx.progress({ job: 'train', phase: 'epochs', done: 0, total: params.epochs });
       const result = await this.engine.train(
-        { x, n, d, y, split, fold, folds: params.folds, params, columnScale: scale, weight, group, oofRepeats: repeats, noise: params.noise ?? 'none', protect },
+        {
+          ...{ x, n, d, y, split, fold, folds: params.folds, params, columnScale: scale, weight, group, oofRepeats: repeats, noise: params.noise ?? 'none', protect },
+          synthetic: synthetic && { x: synthetic.x, n: synthetic.n, y: synthetic.y, source: synthetic.source },
+        },
         (e) => {
           if (e.type === 'epoch') {
             const s = e.stats;
@@ -163,7 +171,7 @@ export class TrainService {
       this.runs.finish(runId, {
         provider: embedded.provider,
         backend: result.backend,
-        snapshot: this.snapshot(train, assignment),
+        snapshot: { ...this.snapshot(train, assignment), ...(synthetic && { synthetic: synthetic.tally }) },
         seconds: (performance.now() - started) / 1000,
         metrics: evaluation.metrics,
         evaluation: { ...evaluation.report, noise, thresholds: evaluation.thresholds },

@@ -131,7 +131,10 @@ export function RunsTable() {
                 <td className="num">{fmtNum(r.metrics?.test_auc)}</td>
                 <td className="num">{fmtNum(r.recommended_threshold.bad)}</td>
                 <td className="num">{fmtPct(runCoverage(r))}</td>
-                <td className="small">{r.snapshot ? `${tally(r.snapshot.train)} · ${tally(r.snapshot.validation)} · ${tally(r.snapshot.test)}` : '–'}</td>
+                <td className="small" title={r.snapshot?.synthetic ? `plus ${r.snapshot.synthetic.bad} distorted and ${r.snapshot.synthetic.good} benign synthetic copies, training only` : undefined}>
+                  {r.snapshot ? `${tally(r.snapshot.train)} · ${tally(r.snapshot.validation)} · ${tally(r.snapshot.test)}` : '–'}
+                  {r.snapshot?.synthetic ? ` (+${r.snapshot.synthetic.bad}/${r.snapshot.synthetic.good} synthetic)` : ''}
+                </td>
                 <td className="small" title={`${fmtDate(r.created_at)} · backbone on ${r.provider ?? '–'}, head on ${r.backend ?? '–'}`}>
                   {fmtSeconds(r.seconds)} · {shortDate(r.created_at)}
                 </td>

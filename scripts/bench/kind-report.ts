@@ -1,0 +1,198 @@
+/**
+ * `npm run report:ml -- --leave-kind-out`: does the model catch defect kinds it was never shown, and
+ * does it leave benign edits alone? On the dev set, with splits by source photo:
+ *
+ * 1. A quarter of the source photos (seeded) are held out: all their images lose their labels, so no
+ *    run trains on them, and benign edits of their good images (distort/: greyscale, mild sharpening,
+ *    JPEG 70–90, resize, white balance, low/high key; saved as JPEG q90) are imported unlabelled.
+ * 2. Baseline runs with and without augmentation (--augment N, default 4): AUC, coverage and
+ *    precision on the held-out photos at the recommended threshold, benign edits flagged.
+ * 3. For each real defect kind of truth.tsv: its bad images lose their labels (held-out photos or
+ *    not) and the synthetic distortions that model it are left out of augmentation
+ *    (KIND_FAMILIES); recall on that kind's bad images at the run's recommended threshold (the
+ *    lowest-bound one when nothing is proven) and at the point-estimate threshold, plus the benign
+ *    edits flagged. Their source photos' other versions may be in training; the kind is not.
+ * 4. Per-kind recall of the augmented baseline on the held-out photos (real labelled images whose
+ *    kind is known).
+ *
+ * Options: --augment 4, --seed 1, --holdout 0.25, --kinds gblur,motion (a subset), --data DIR (a library
+ * kept between runs: import and embedding happen once), --keep.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { createCore, type Core } from '../../src-main/core/app';
+import { decodeRgb } from '../../src-main/core/ml/backbone/preprocess';
+import { BENIGN_KINDS, benignEdit } from '../../src-main/core/ml/distort';
+import { mulberry32 } from '../../src-shared/domain/random';
+import type { RunSummary } from '../../src-shared/domain/ml';
+import { rocAuc, type BinaryLabel } from '../../src-shared/domain/metrics';
+import { argValue, intArg, repoRoot } from './fixtures';
+
+const DEV = path.resolve(repoRoot, '../shared/datasets/quality-dev');
+
+/**
+ * The synthetic kinds that model each real dev defect: leaving a kind out removes all of them, so a
+ * leave-one-out run has seen neither the real kind nor its closest synthetic stand-ins.
+ */
+export const KIND_FAMILIES: Record<string, string[]> = {
+  gblur: ['gaussian_blur', 'lens_blur'],
+  motion: ['motion_blur', 'camera_shake', 'shake_noise'],
+  noise: ['white_noise', 'white_noise_color', 'multiplicative_noise', 'impulse_noise', 'shake_noise', 'dark_noise', 'denoise'],
+  jpeg: ['jpeg', 'jpeg2000'],
+  over: ['brighten', 'mean_shift'],
+  under: ['darken', 'dark_noise', 'mean_shift'],
+  haze: ['contrast_change', 'color_saturation_1'],
+  tiny: ['down_up', 'pixelate'],
+};
+
+interface Truth {
+  id: string;
+  label: string;
+  kind: string;
+  source: string;
+}
+
+const pct = (x: number | null) => (x === null || Number.isNaN(x) ? '  —  ' : `${(100 * x).toFixed(0)}%`);
+
+function threshold(r: RunSummary): { t: number; how: string } {
+  const b = r.thresholds?.bad;
+  if (b?.threshold !== null && b?.threshold !== undefined) return { t: b.threshold, how: 'proven' };
+  if (b?.best_bound) return { t: b.best_bound.threshold, how: 'lowest bound' };
+  return { t: 0.5, how: '0.5' };
+}
+
+/** The point-estimate threshold of a run (threshold.ts): estimated precision ≥ 1 - target. */
+function pointThreshold(r: RunSummary): number | null {
+  const b = r.thresholds?.bad as (NonNullable<RunSummary['thresholds']>['bad'] & { estimate?: { threshold: number | null } }) | undefined;
+  return b?.estimate?.threshold ?? null;
+}
+
+function predictions(core: Core, runId: number): Map<number, number> {
+  const rows = core.context.db.prepare('SELECT image_id, p_bad FROM predictions WHERE run_id = ?').all(runId) as { image_id: number; p_bad: number }[];
+  return new Map(rows.map((r) => [r.image_id, r.p_bad]));
+}
+
+export async function leaveKindOutReport(argv: string[]): Promise<void> {
+  const augment = intArg(argv, 'augment', 4);
+  const seed = intArg(argv, 'seed', 1);
+  const holdout = Number(argValue(argv, 'holdout') ?? 0.25);
+  const started = performance.now();
+  // --data DIR: a library folder kept between runs (import and embedding happen once).
+  const given = argValue(argv, 'data');
+  const dataDir = given ?? fs.mkdtempSync(path.join(os.tmpdir(), 'qc-kind-report-'));
+  const reuse = Boolean(given && fs.existsSync(path.join(dataDir, 'benign-edits')));
+  if (given) fs.mkdirSync(dataDir, { recursive: true });
+  const core = createCore({ dataDir });
+  try {
+    const [header, ...lines] = fs.readFileSync(path.join(DEV, 'truth.tsv'), 'utf8').trim().split('\n');
+    const cols = header!.split('\t');
+    const truth: Truth[] = lines.map((l) => {
+      const c = l.split('\t');
+      return { id: c[cols.indexOf('id')]!, label: c[cols.indexOf('label')]!, kind: c[cols.indexOf('degradation')]!, source: c[cols.indexOf('source_file')]! };
+    });
+    const sources = [...new Set(truth.map((t) => t.source))].sort();
+    const rng = mulberry32(seed);
+    const held = new Set(sources.filter(() => rng() < holdout));
+
+    const benignDir = path.join(dataDir, 'benign-edits');
+    if (!reuse) await core.call('library.import', { source: path.join(DEV, 'image_ratings.txt'), mirrors: [{ prefix: 'https://content.eol.org/data/media/qc/', dir: path.join(DEV, 'images') }] });
+    // Benign edits of the held-out good images, as unlabelled files.
+    if (!reuse) fs.mkdirSync(benignDir);
+    let k = 0;
+    for (const t of reuse ? [] : truth.filter((t) => t.label === 'good' && held.has(t.source))) {
+      const img = await decodeRgb(path.join(DEV, 'images', `${t.id}.jpg`));
+      for (let c = 0; c < 2; c++) {
+        const kind = BENIGN_KINDS[k++ % BENIGN_KINDS.length]!;
+        const out = benignEdit(img, { kind, seed: seed * 1000 + k });
+        await sharp(out.data, { raw: { width: out.width, height: out.height, channels: 3 } }).jpeg({ quality: 90 }).toFile(path.join(benignDir, `${t.id}-${kind}.jpg`));
+      }
+    }
+    if (!reuse) await core.call('library.import', { source: benignDir });
+    const { db } = core.context;
+    const idOf = new Map(
+      (db.prepare('SELECT u.image_id, s.eol_id FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE s.eol_id IS NOT NULL').all() as { image_id: number; eol_id: string }[]).map((r) => [r.eol_id, r.image_id]),
+    );
+    const benignIds = (db.prepare("SELECT u.image_id FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE s.url LIKE '%benign-edits%'").all() as { image_id: number }[]).map((r) => r.image_id);
+    const rowsOf = (pick: (t: Truth) => boolean) => truth.filter(pick).map((t) => ({ ...t, imageId: idOf.get(t.id) })).filter((t): t is Truth & { imageId: number } => t.imageId !== undefined);
+    const heldRows = rowsOf((t) => held.has(t.source));
+    await core.call('labels.set', { imageIds: heldRows.map((r) => r.imageId), label: null });
+    const e = await core.call('ml.embed', {});
+    console.log(
+      `dev set: ${truth.length} images from ${sources.length} source photos; held out ${held.size} photos (${heldRows.length} images) and ${benignIds.length} benign edits of their good images; embedded in ${e.seconds.toFixed(1)} s (${e.provider})`,
+    );
+    const groups = { file: path.join(DEV, 'truth.tsv'), groupColumn: 'source_file' };
+
+    const heldEval = (r: RunSummary) => {
+      const p = predictions(core, r.run_id);
+      const labelled = heldRows.filter((x) => x.label === 'good' || x.label === 'bad');
+      const y = labelled.map((x) => (x.label === 'bad' ? 1 : 0) as BinaryLabel);
+      const s = labelled.map((x) => p.get(x.imageId) ?? NaN);
+      const { t } = threshold(r);
+      const flagged = labelled.filter((_, i) => s[i]! >= t);
+      const bad = labelled.filter((x) => x.label === 'bad');
+      const benignFlagged = benignIds.filter((id) => (p.get(id) ?? 0) >= t).length;
+      return {
+        auc: rocAuc(y, s),
+        coverage: bad.length ? flagged.filter((x) => x.label === 'bad').length / bad.length : NaN,
+        precision: flagged.length ? flagged.filter((x) => x.label === 'bad').length / flagged.length : NaN,
+        benign: benignIds.length ? benignFlagged / benignIds.length : NaN,
+        perKind: (kind: string) => {
+          const ks = bad.filter((x) => x.kind === kind);
+          return `${ks.filter((x) => (p.get(x.imageId) ?? 0) >= t).length}/${ks.length}`;
+        },
+      };
+    };
+
+    console.log('\nbaselines (held-out photos)     AUC    coverage  precision  benign flagged  threshold          synthetic  seconds');
+    let augmented: RunSummary | null = null;
+    for (const a of [0, augment]) {
+      const r = await core.call('ml.train', { seed, augment: a, groups });
+      if (a) augmented = r;
+      const h = heldEval(r);
+      const th = threshold(r);
+      const syn = r.snapshot?.synthetic;
+      console.log(
+        `${(a ? `augment ${a}` : 'no augmentation').padEnd(31)} ${h.auc.toFixed(3)}  ${pct(h.coverage).padEnd(8)}  ${pct(h.precision).padEnd(9)}  ${pct(h.benign).padEnd(14)}  ${`${th.t.toFixed(3)} (${th.how})`.padEnd(18)} ${syn ? `${syn.bad}+${syn.good}` : '0'}`.padEnd(10) +
+          ` ${(r.seconds ?? 0).toFixed(0)}`,
+      );
+    }
+    const kinds = (argValue(argv, 'kinds')?.split(',') ?? Object.keys(KIND_FAMILIES)).filter((x) => KIND_FAMILIES[x]);
+    if (augmented) {
+      const h = heldEval(augmented);
+      console.log(`\nper-kind recall of the augment ${augment} run on the held-out photos: ${kinds.map((x) => `${x} ${h.perKind(x)}`).join(', ')}`);
+    }
+
+    console.log(`\nleave one kind out (augment ${augment}; the kind's real bad images unlabelled, its synthetic stand-ins excluded)`);
+    console.log('kind     left-out synthetic kinds                                  recall @recommended  recall @estimate  benign flagged  threshold');
+    const recalls: number[] = [];
+    const benign: number[] = [];
+    for (const kind of kinds) {
+      const out = rowsOf((t) => t.kind === kind && t.label === 'bad');
+      await core.call('labels.set', { imageIds: out.map((r) => r.imageId), label: null });
+      try {
+        const r = await core.call('ml.train', { seed, augment, augmentExclude: KIND_FAMILIES[kind], groups });
+        const p = predictions(core, r.run_id);
+        const th = threshold(r);
+        const pt = pointThreshold(r);
+        const hit = out.filter((x) => (p.get(x.imageId) ?? 0) >= th.t).length;
+        const hitPt = pt === null ? null : out.filter((x) => (p.get(x.imageId) ?? 0) >= pt).length;
+        const h = heldEval(r);
+        recalls.push(hit / out.length);
+        benign.push(h.benign);
+        console.log(
+          `${kind.padEnd(8)} ${KIND_FAMILIES[kind]!.join(',').padEnd(58)} ${`${hit}/${out.length} ${pct(hit / out.length)}`.padEnd(20)} ${(hitPt === null ? '—' : `${hitPt}/${out.length} ${pct(hitPt / out.length)}`).padEnd(17)} ${pct(h.benign).padEnd(15)} ${th.t.toFixed(3)} (${th.how})`,
+        );
+      } finally {
+        await core.call('labels.undo', {});
+      }
+    }
+    const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
+    console.log(`mean leave-one-kind-out recall ${pct(mean(recalls))}; benign edits flagged ${pct(mean(benign))} (mean over runs)`);
+    console.log(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  } finally {
+    await core.close();
+    if (!given && !argv.includes('--keep')) fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
