@@ -101,22 +101,30 @@ export function planAugmentation(sourceCount: number, opts: AugmentPlanOptions):
   const rng = mulberry32(opts.seed ^ 0x5eed);
   const excluded = new Set(opts.excludeKinds ?? []);
   const kinds = DISTORTION_KINDS.filter((k) => !excluded.has(k));
+  // Excluded kinds are swapped for allowed ones from a second stream, so every other copy (kind,
+  // level, seed) is exactly the copy the full plan makes and its cached features are reused.
+  const spare = mulberry32(opts.seed ^ 0x5a7e);
   const levels = opts.levels ?? [2, 3, 4, 5];
   const benignCopies = opts.benignCopies ?? Math.ceil(opts.copies / 2);
-  const deck = <T>(items: readonly T[]) => {
+  const deck = <T>(items: readonly T[], r = rng) => {
     let pile: T[] = [];
     return () => {
       if (!pile.length) {
         pile = [...items];
         for (let i = pile.length - 1; i > 0; i--) {
-          const j = Math.floor(rng() * (i + 1));
+          const j = Math.floor(r() * (i + 1));
           [pile[i], pile[j]] = [pile[j]!, pile[i]!];
         }
       }
       return pile.pop()!;
     };
   };
-  const nextKind = deck(kinds);
+  const dealt = deck(DISTORTION_KINDS);
+  const replacement = deck(kinds, spare);
+  const nextKind = () => {
+    const k = dealt();
+    return excluded.has(k) ? replacement() : k;
+  };
   const nextBenign = deck(BENIGN_KINDS);
   const out: PlannedCopy[] = [];
   for (let s = 0; s < sourceCount; s++) {
