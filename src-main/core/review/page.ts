@@ -150,7 +150,8 @@ export function planPage(q: ReviewQuery, runId: number | null, threshold: number
     // another index and sort every match.
     const f = filterClauses(q, 'p.image_id', 'p');
     const labelled = (q.label !== undefined && q.label !== 'any') || (q.outcome !== undefined && q.outcome !== 'all');
-    const index = labelled ? 'predictions_run_label_p' : q.origin && q.origin !== 'any' ? 'predictions_run_origin_p' : 'predictions_run_p';
+    // Curator labels are the few: their origin index is the narrower walk even with a label filter.
+    const index = q.origin === 'curator' ? 'predictions_run_origin_p' : labelled ? 'predictions_run_label_p' : q.origin === 'import' ? 'predictions_run_origin_p' : 'predictions_run_p';
     const from = opts.taxonDriven ? 'temp.qc_taxon_match tm CROSS JOIN predictions p ON p.run_id = @run AND p.image_id = tm.image_id' : `predictions p INDEXED BY ${index}`;
     return {
       kind: 'predictions',
