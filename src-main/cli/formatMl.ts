@@ -5,7 +5,7 @@ const pct = (x: number | null | undefined) => (x === null || x === undefined || 
 const num = (x: number | null | undefined, digits = 3) => (x === null || x === undefined || Number.isNaN(x) ? '—' : x.toFixed(digits));
 
 export function formatEmbed(s: EmbedSummary): string {
-  return `Embedded ${s.embedded} of ${s.images} images (${s.cached} already cached, ${s.failed} failed) in ${s.seconds.toFixed(1)} s, ${s.images_per_second} images/s; backbone ${s.backbone} on ${s.provider}; features ${s.features.join(', ')}`;
+  return `Embedded ${s.embedded} of ${s.images} images (${s.cached} already cached, ${s.failed} failed) in ${s.seconds.toFixed(1)} s, ${s.images_per_second} images/s; backbone ${s.backbone} on ${s.provider_note ?? s.provider}; features ${s.features.join(', ')}`;
 }
 
 export function formatRun(r: RunSummary | RunDetail): string {

@@ -108,6 +108,8 @@ export interface EpochStats {
 }
 
 export interface EmbedSummary {
+  /** Which execution provider ran the backbone and why the ones before it were not used, in one line (when it ran). */
+  provider_note?: string;
   images: number;
   embedded: number;
   cached: number;

@@ -43,6 +43,7 @@ export async function embedMissing(core: CoreContext, engine: MlEngine, modelsDi
   let done = 0;
   let failed = 0;
   let provider = 'none';
+  let providerNote: string | undefined;
   const setHash = core.db.prepare<[string, string]>('UPDATE images SET dhash = ? WHERE sha256 = ?');
   ctx.progress({ job: 'embed', phase: 'embed', done, total });
   for (const [key, items] of bySets) {
@@ -71,6 +72,7 @@ export async function embedMissing(core: CoreContext, engine: MlEngine, modelsDi
     );
     if (info.provider !== 'none') {
       provider = info.provider;
+      providerNote = info.providerNote;
       setSetting(core.db, SETTING.provider(args.backbone), provider);
     }
   }
@@ -85,6 +87,7 @@ export async function embedMissing(core: CoreContext, engine: MlEngine, modelsDi
     seconds: Number(seconds.toFixed(3)),
     images_per_second: Number((done / Math.max(seconds, 1e-9)).toFixed(1)),
     provider,
+    ...(providerNote && providerNote !== provider && { provider_note: providerNote }),
     backbone: args.backbone,
     features: args.features,
   };

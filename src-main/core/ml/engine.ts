@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import type { Backbone } from './backbone/runtime';
-import { openBackbone } from './backbone/runtime';
+import { describeProvider, openBackbone } from './backbone/runtime';
 import type { FeatureSet } from '../../../src-shared/domain/ml';
 import { embedBatches, type EmbedItem, type EmbedResult } from './embed';
 import type { PrepareOptions } from './prepare';
@@ -23,6 +23,8 @@ export interface EmbedRequest {
 
 export interface EmbedInfo {
   provider: string;
+  /** One line: the provider and why the ones before it were not used (describeProvider). */
+  providerNote?: string;
   backboneId: string;
   dim: number;
 }
@@ -71,7 +73,7 @@ export class InProcessEngine implements MlEngine {
     })) {
       onBatch(batch);
     }
-    return { provider: backbone?.provider ?? 'none', backboneId: req.backboneId, dim: backbone?.dim ?? 0 };
+    return { provider: backbone?.provider ?? 'none', ...(backbone && { providerNote: describeProvider(backbone.provider, backbone.attempts) }), backboneId: req.backboneId, dim: backbone?.dim ?? 0 };
   }
 
   train(req: TrainJobRequest, onEvent: (e: TrainJobEvent) => void, signal?: AbortSignal): Promise<TrainJobResult> {

@@ -47,4 +47,23 @@ console.log(b.provider); await b.close();`;
     expect(r.stderr).not.toMatch(/vulkan/i);
     expect(r.stderr).toBe('');
   }, 70_000);
+
+  it.runIf(fs.existsSync(model) && !gpuLikely())('qc embed says once, in one line, which provider ran and why', async () => {
+    const { createCore } = await import('../../app');
+    const { DEV_IMAGES, DEV_URL_PREFIX, devRatings, tempDir } = await import('../../../../test-support/fixtures');
+    const dir = tempDir();
+    const core = createCore({ dataDir: path.join(dir, 'data') });
+    try {
+      const file = path.join(dir, 'r.txt');
+      fs.writeFileSync(file, ['obj_with_overall_rating\tobj_url\toverall_rating\tancestry', ...devRatings().slice(0, 2).map((r) => r.join('\t'))].join('\n') + '\n');
+      await core.call('library.import', { source: file, mirrors: [{ prefix: DEV_URL_PREFIX, dir: DEV_IMAGES }] });
+      const s = await core.call('ml.embed', { features: ['whole'] });
+      expect(s.provider).toBe('cpu');
+      expect(s.provider_note).toMatch(/^cpu \(.*webgpu: no GPU found.*\)$/);
+      expect(s.provider_note).not.toContain('\n');
+    } finally {
+      await core.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
