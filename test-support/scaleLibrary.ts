@@ -59,6 +59,13 @@ export function syntheticAncestry(g: number): string {
   });
 }
 
+/**
+ * The run's stored head: a placeholder with no columns (there are no features). Every image of a
+ * generated library is already scored, so nothing ever runs it; scoring a new image with it fails
+ * with a clear column-count error rather than inventing a score.
+ */
+const SYNTHETIC_HEAD = { kind: 'linear', d: 0, hidden: 0, mean: [], std: [], columnScale: null, layers: [], backend: 'synthetic' };
+
 /** A run evaluation with the fields readers expect; only the recommended bad threshold carries a value. */
 function syntheticEvaluation(recommended: number) {
   const threshold = (t: number | null) => ({ threshold: t, target_error: 0.05, chosen_on: null, on_test: null, best_bound: null, note: 'synthetic run (gen:library)' });
@@ -107,8 +114,8 @@ export async function generateScaleLibrary(dataDir: string, opts: ScaleLibraryOp
     const importId = Number(db.prepare("INSERT INTO imports (kind, source, status) VALUES ('ratings', 'synthetic://scale', 'running')").run().lastInsertRowid);
     const run = Number(
       db
-        .prepare("INSERT INTO runs (status, params, backbone, provider, backend, seconds, evaluation, finished_at) VALUES ('done', ?, ?, 'cpu', 'synthetic', 1, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))")
-        .run(JSON.stringify(DEFAULT_TRAIN_PARAMS), DEFAULT_TRAIN_PARAMS.backbone, JSON.stringify(syntheticEvaluation(opts.recommended ?? 0.62))).lastInsertRowid,
+        .prepare("INSERT INTO runs (status, params, backbone, provider, backend, seconds, evaluation, model, finished_at) VALUES ('done', ?, ?, 'cpu', 'synthetic', 1, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))")
+        .run(JSON.stringify(DEFAULT_TRAIN_PARAMS), DEFAULT_TRAIN_PARAMS.backbone, JSON.stringify(syntheticEvaluation(opts.recommended ?? 0.62)), JSON.stringify(SYNTHETIC_HEAD)).lastInsertRowid,
     );
 
     const img = db.prepare('INSERT INTO images (sha256, path, format, width, height, bytes, thumb_path, preview_path, rating, rating_class) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
