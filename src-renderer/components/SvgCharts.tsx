@@ -11,7 +11,7 @@ export interface LineSeries {
 
 const W = 260;
 const H = 200;
-const PAD = { l: 34, r: 8, t: 8, b: 28 };
+const PAD = { l: 42, r: 8, t: 8, b: 28 };
 const sx = (x: number) => PAD.l + x * (W - PAD.l - PAD.r);
 const sy = (y: number) => H - PAD.b - y * (H - PAD.t - PAD.b);
 
@@ -34,7 +34,7 @@ function Axes({ xLabel, yLabel }: { xLabel: string; yLabel: string }) {
       <text x={(sx(0) + sx(1)) / 2} y={H - 4} textAnchor="middle" className="svgchart__label">
         {xLabel}
       </text>
-      <text x={10} y={(sy(0) + sy(1)) / 2} textAnchor="middle" transform={`rotate(-90 10 ${(sy(0) + sy(1)) / 2})`} className="svgchart__label">
+      <text x={9} y={(sy(0) + sy(1)) / 2} textAnchor="middle" transform={`rotate(-90 9 ${(sy(0) + sy(1)) / 2})`} className="svgchart__label">
         {yLabel}
       </text>
     </g>

@@ -12,7 +12,7 @@ const curve = new ThresholdIndex(P, Y).curve(101);
 describe('evaluation panel numbers', () => {
   test('ROC from the threshold curve: starts at (0,0), ends at (1,1), area close to the exact AUC', () => {
     const roc = rocPoints(curve);
-    expect(roc[0]).toMatchObject({ x: 0 });
+    expect(roc[0]).toMatchObject({ x: 0, y: 0 });
     expect(roc.at(-1)).toMatchObject({ x: 1, y: 1 });
     let area = 0;
     for (let i = 1; i < roc.length; i++) area += (roc[i]!.x - roc[i - 1]!.x) * (roc[i]!.y + roc[i - 1]!.y) / 2;

@@ -23,9 +23,10 @@ export function rocPoints(curve: readonly ThresholdStats[]): CurvePoint[] {
   if (!curve.length) return [];
   const { pos, neg } = totals(curve);
   if (!pos || !neg) return [];
-  return curve
-    .map((s) => ({ threshold: s.threshold, x: (s.fp ?? 0) / neg, y: (s.tp ?? 0) / pos }))
-    .sort((a, b) => a.x - b.x || a.y - b.y);
+  const points = curve.map((s) => ({ threshold: s.threshold, x: (s.fp ?? 0) / neg, y: (s.tp ?? 0) / pos })).sort((a, b) => a.x - b.x || a.y - b.y);
+  // Above the highest grid threshold nothing is flagged: the curve starts at (0, 0).
+  if (points[0]!.x > 0 || points[0]!.y > 0) points.unshift({ threshold: Number.POSITIVE_INFINITY, x: 0, y: 0 });
+  return points;
 }
 
 /** Precision–recall: recall (x) against precision (y) where something is flagged, x ascending. */
