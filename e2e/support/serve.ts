@@ -18,9 +18,9 @@ export interface Served {
   stop(): Promise<void>;
 }
 
-export async function startServe(opts: { dataDir?: string } = {}): Promise<Served> {
+export async function startServe(opts: { dataDir?: string; port?: number } = {}): Promise<Served> {
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'qc-e2e-'));
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src-main/cli/main.ts'), '--data', dataDir, 'serve', '--port', '0', '--no-open', '--renderer', path.join(REPO_ROOT, 'out/renderer')], {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src-main/cli/main.ts'), '--data', dataDir, 'serve', '--port', String(opts.port ?? 0), '--no-open', '--renderer', path.join(REPO_ROOT, 'out/renderer')], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
