@@ -360,6 +360,22 @@ describe('qc serve: the API over WebSocket', () => {
     }
   });
 
+  it('pushes threshold.changed to every client when one of them sets the threshold for export (two tabs agree)', async () => {
+    const a = await Client.open();
+    const b = await Client.open();
+    try {
+      const result = await a.outcome(a.call('ml.setThreshold', { threshold: 0.95 }));
+      expect(result.type).toBe('result');
+      const ev = await b.next((m) => m.type === 'event' && m.name === 'threshold.changed');
+      expect((ev as Extract<ServerMessage, { name: 'threshold.changed' }>).payload).toMatchObject({ curator: 0.95 });
+      await a.outcome(a.call('ml.setThreshold', { threshold: null }));
+      const cleared = await b.next((m) => m.type === 'event' && m.name === 'threshold.changed' && (m.payload as { curator: number | null }).curator === null);
+      expect(cleared).toBeTruthy();
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
   it('answers unknown methods, malformed JSON and bad shapes with errors, and keeps the connection', async () => {
     const c = await Client.open();
     try {
