@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { finalTag } from '../../../src-shared/domain/tags';
+import { finalConfidence, finalTag, formatConfidence, tsvLine } from '../../../src-shared/domain/tags';
 import { tempDir } from '../../../test-support/fixtures';
 import { generateScaleLibrary } from '../../../test-support/scaleLibrary';
 import { openDatabase, type Db } from '../db/open';
@@ -26,7 +26,34 @@ describe('library export at scale', () => {
     dir = tempDir();
     runId = (await generateScaleLibrary(path.join(dir, 'lib'), { n: N, seed: 5 })).runId;
     db = openDatabase(libraryPaths(path.join(dir, 'lib')).db);
+    // A few images with a second URL and source row (stored later; one with no EOL id, one with no
+    // ancestry), so "first URL" and "first row that has one" are exercised.
+    const importId = (db.prepare('SELECT MAX(id) AS id FROM imports').get() as { id: number }).id;
+    const addUrl = db.prepare("INSERT INTO image_urls (url, image_id, import_id, created_at) VALUES (?, ?, ?, '2000-01-01T00:00:00.000Z')");
+    const addRow = db.prepare("INSERT INTO source_rows (origin, line, kind, url, eol_id, ancestry, raw, import_id) VALUES ('test://extra', ?, 'ratings', ?, ?, ?, '{}', ?)");
+    for (const [k, id] of [200, 777, 5001, 19_999].entries()) {
+      const url = `https://example.org/extra/${id}.jpg`;
+      addUrl.run(url, id, importId);
+      addRow.run(k, url, k % 2 ? null : `extra-${id}`, k % 2 ? '{"kingdom":{"name":"Extra"}}' : null, importId);
+    }
   }, 120_000);
+
+  /** What the export said before it streamed: one row per image from correlated subqueries. */
+  function reference(threshold: number): string[] {
+    const rows = db
+      .prepare(
+        `SELECT i.id AS image_id, p.p_bad, l.label, l.origin,
+                (SELECT url FROM image_urls u WHERE u.image_id = i.id ORDER BY u.created_at, u.url LIMIT 1) AS url,
+                (SELECT s.eol_id FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE u.image_id = i.id AND s.eol_id IS NOT NULL ORDER BY s.id LIMIT 1) AS eol_id,
+                (SELECT s.ancestry FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE u.image_id = i.id AND s.ancestry IS NOT NULL ORDER BY s.id LIMIT 1) AS ancestry
+         FROM images i LEFT JOIN predictions p ON p.run_id = ? AND p.image_id = i.id LEFT JOIN labels l ON l.image_id = i.id ORDER BY i.id`,
+      )
+      .all(runId) as { image_id: number; p_bad: number | null; label: 'good' | 'bad' | null; origin: 'import' | 'curator' | null; url: string; eol_id: string | null; ancestry: string | null }[];
+    return rows.map((r) => {
+      const t = finalTag({ pBad: r.p_bad, label: r.label, origin: r.origin }, threshold);
+      return tsvLine([r.image_id, r.url, r.eol_id ?? '', r.ancestry ?? '', r.label ?? '', r.origin ?? '', t.imclass, finalConfidence(r.p_bad, t.source), t.source, formatConfidence(r.p_bad)]);
+    });
+  }
   afterAll(() => {
     db?.close();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -55,6 +82,9 @@ describe('library export at scale', () => {
     const ids = lines.slice(1).map((l) => Number(l.split('\t')[0]));
     const want = (db.prepare('SELECT id FROM images ORDER BY id').raw().all() as [number][]).map((x) => x[0]);
     expect(ids).toEqual(want);
+    // Line for line what the per-image subqueries gave, extra URLs and rows included.
+    expect(lines.slice(1)).toEqual(reference(0.62));
+    expect(lines.find((l) => l.startsWith('777\t'))).toContain('https://example.org/extra/777.jpg');
     expect(fs.readdirSync(out)).toEqual(['library_finaltags.tsv']); // the temporary file is gone
 
     const rows = db.prepare('SELECT p.p_bad, l.label, l.origin FROM images i LEFT JOIN predictions p ON p.run_id = ? AND p.image_id = i.id LEFT JOIN labels l ON l.image_id = i.id').all(runId) as {
