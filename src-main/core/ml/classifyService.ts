@@ -21,6 +21,9 @@ import { writeShardBundle } from './shard';
 
 export type { ClassifySummary, ThresholdSource };
 
+/** Images scored per predict call (a 5,000 × 3,854 float32 matrix is ~77 MB). */
+export const SCORE_CHUNK = 5000;
+
 export class ClassifyService {
   constructor(
     private readonly core: CoreContext,
@@ -44,12 +47,17 @@ export class ClassifyService {
       params.features.every((s) => store.has(img.sha256, featureKey(s, params.backbone))),
     );
     if (!images.length) return 0;
-    const { x, d } = assembleMatrix(store, images.map((i) => i.sha256), params.features, params.backbone);
-    if (d !== head.d) throw new QcError('internal', `run ${runId} expects ${head.d} feature columns, the cache gives ${d}`);
+    // Scored SCORE_CHUNK images at a time: the feature matrix never holds the whole bundle.
     ctx.progress({ job: 'classify', phase: 'score', done: 0, total: images.length });
-    const p = await this.engine.predict(head, { x, n: images.length, d });
-    this.runs.putPredictions(runId, images.map((img, i) => ({ imageId: img.id, pBad: p[i]!, heldout: false })));
-    ctx.progress({ job: 'classify', phase: 'score', done: images.length, total: images.length });
+    for (let start = 0; start < images.length; start += SCORE_CHUNK) {
+      if (ctx.signal.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
+      const part = images.slice(start, start + SCORE_CHUNK);
+      const { x, d } = assembleMatrix(store, part.map((i) => i.sha256), params.features, params.backbone);
+      if (d !== head.d) throw new QcError('internal', `run ${runId} expects ${head.d} feature columns, the cache gives ${d}`);
+      const p = await this.engine.predict(head, { x, n: part.length, d });
+      this.runs.putPredictions(runId, part.map((img, i) => ({ imageId: img.id, pBad: p[i]!, heldout: false })));
+      ctx.progress({ job: 'classify', phase: 'score', done: start + part.length, total: images.length });
+    }
     return images.length;
   }
 
