@@ -17,6 +17,11 @@
  *   MLP 64 (tfjs-wasm) 26 s    | MLP 128 45 s              | MLP 64 on tfjs-cpu (1 epoch x 20) ~790 s
  *   predictHead 20,000 x 1,280: linear 0.04 s, MLP 64 0.17 s
  *   20,000 x 3,840: plain JS 0.11 / 5.0 / 9.6 s, tfjs-wasm 0.11 / 0.39 / 0.69 s (linear / 64 / 128)
+ * `--compare-sklearn` (scripts/bench/sklearn-peer.py, same rows, same objective, same run). Measured
+ * November 30 with 8 agents sharing the 2 cores (load average ~20, so every number is ~10x slower
+ * than on an idle machine; the ratios are what count):
+ *   linear: ours (plain JS Adam, 20 epochs) 21.8 s, AUC 0.7735 | sklearn lbfgs (36 it.) 28.1 s, AUC 0.7790: ratio 0.78
+ *   MLP 64: ours (onnxruntime GEMM, 20 epochs) 283 s, AUC 0.9319 | sklearn adam 1312 s, AUC 0.9330: ratio 0.22
  * Before the wasm-specific work (tf.gather batches, autodiff's transposed matMul, standardising in
  * JS) the same MLP took ~75 s and the linear head on tfjs 21 s.
  */
