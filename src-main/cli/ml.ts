@@ -1,7 +1,7 @@
 /** `qc embed | train | runs | run | use | issues | classify | export | threshold`: the ML engine from the command line. */
 import { parseShard, type Shard } from '../core/ml/shard';
 import type { Command } from 'commander';
-import { DEFAULT_TRAIN_PARAMS, FEATURE_SETS, type FeatureSet, type TrainRequest } from '../../src-shared/domain/ml';
+import { DEFAULT_AUGMENT, DEFAULT_TRAIN_PARAMS, FEATURE_SETS, type FeatureSet, type TrainRequest } from '../../src-shared/domain/ml';
 import { parseMirror } from '../core/library/importer';
 import { formatImport as formatImportLine } from './format';
 import { formatClassify, formatEmbed, formatExport, formatIssues, formatRun, formatRuns } from './formatMl';
@@ -64,7 +64,7 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
       return v;
     })
     .option('--no-label-weights', 'weigh every label 1 instead of by its confidence from the ratings')
-    .option('--augment <n>', `synthetic examples: N distorted copies (bad) and N/2 benign edits (good) of each train-split good image, training only (default ${DEFAULT_TRAIN_PARAMS.augment ?? 0})`, numberOption('--augment', train.augment))
+    .option('--augment <n>', `synthetic examples: N distorted copies (bad) and N/2 benign edits (good) of each train-split good image, training only; 0 = off (default ${DEFAULT_AUGMENT})`, numberOption('--augment', train.augment))
     .action(
       async (
         o: { features?: FeatureSet[]; hidden?: number; dropout?: number; l2?: number; lr?: number; epochs?: number; batchSize?: number; classWeighting: boolean; seed?: number; signalsWeight?: number; targetError?: number; folds?: number; groups?: string; noise?: 'prune' | 'none'; labelWeights: boolean; augment?: number },
@@ -85,7 +85,7 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
           ...(o.folds !== undefined && { folds: o.folds }),
           ...(o.noise !== undefined && { noise: o.noise }),
           ...(o.labelWeights === false && { labelWeights: false }),
-          ...(o.augment !== undefined && { augment: o.augment }),
+          augment: o.augment ?? DEFAULT_AUGMENT,
         };
         if (o.groups) {
           const at = o.groups.lastIndexOf(':');

@@ -2,7 +2,7 @@
  * The training form's fields and defaults: the measured defaults of src-shared/domain/ml.ts;
  * backbone, signalsWeight and folds are left to the core.
  */
-import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../../src-shared/domain/ml';
+import { DEFAULT_AUGMENT, DEFAULT_TRAIN_PARAMS, type TrainParams } from '../../src-shared/domain/ml';
 
 export type TrainForm = Pick<
   TrainParams,
@@ -20,5 +20,5 @@ export const TRAIN_DEFAULTS: Readonly<TrainForm> = Object.freeze<TrainForm>({
   classWeighting: DEFAULT_TRAIN_PARAMS.classWeighting,
   seed: DEFAULT_TRAIN_PARAMS.seed,
   targetError: DEFAULT_TRAIN_PARAMS.targetError,
-  augment: DEFAULT_TRAIN_PARAMS.augment ?? 0,
+  augment: DEFAULT_AUGMENT,
 });

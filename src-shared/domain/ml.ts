@@ -69,6 +69,15 @@ export interface TrainParams extends HeadParams {
   augmentExclude?: string[];
 }
 
+/**
+ * Synthetic copies per good image that `qc train` and the Train screen use unless told otherwise.
+ * Measured with `npm run report:ml -- --leave-kind-out` (held-out source photos of the dev set):
+ * ROC AUC 0.909 → 0.953 and benign edits flagged 14% → 1% against no augmentation. The core API's
+ * default (DEFAULT_TRAIN_PARAMS, what `ml.train` with no `augment` does) stays 0: augmentation
+ * embeds ~1.5 × N copies per good training image once, which programmatic callers opt into.
+ */
+export const DEFAULT_AUGMENT = 4;
+
 /** How many synthetic examples a run trained on. */
 export interface SyntheticTally {
   bad: number;
