@@ -30,3 +30,10 @@ export function readTsv(file: string): Record<string, string>[] {
   const cols = header.split('\t');
   return lines.map((l) => Object.fromEntries(l.split('\t').map((v, i) => [cols[i]!, v])));
 }
+
+/** Names in a folder, sorted. */
+export const listDir = (dir: string): string[] => fs.readdirSync(dir).sort();
+
+export const fileExists = (file: string): boolean => fs.existsSync(file);
+
+export const readJson = <T = unknown>(file: string): T => JSON.parse(fs.readFileSync(file, 'utf8')) as T;

@@ -1,0 +1,72 @@
+// @vitest-environment jsdom
+// Files for other tools (Export screen) and the runs table's fit verdicts and archive, on the real core.
+import { fireEvent, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, test } from 'vitest';
+import { fileExists, joinPath, listDir, readJson, tempDir } from '../../../test-support/renderer/files';
+import { renderWith, until } from '../../../test-support/renderer/render';
+import { TrainScreen } from '../train/TrainScreen';
+import { ExportScreen } from './ExportScreen';
+
+const tmp = tempDir('qc-seedfiles-');
+
+describe('files for other tools', () => {
+  test('exports the training folders and the active run as an ONNX model with its card', async () => {
+    const user = userEvent.setup();
+    const { client } = renderWith(<ExportScreen />);
+    const active = client.runs.find((r) => r.active)!;
+    await until(() => expect((screen.getByTestId('model-export-start') as HTMLButtonElement).disabled).toBe(false));
+
+    const training = joinPath(tmp, 'training');
+    fireEvent.change(screen.getByTestId('training-export-dir'), { target: { value: training } });
+    fireEvent.change(screen.getByTestId('training-export-sample'), { target: { value: '25' } });
+    await user.click(screen.getByTestId('training-export-start'));
+    await until(() => expect(screen.getByTestId('training-export-result')).toBeTruthy(), 20_000);
+    expect(client.callsOf('export.training')).toEqual([{ outDir: training, sample: 25 }]);
+    expect(listDir(joinPath(training, 'images'))).toEqual(['1', '2', '3', '4', '5', 'agg']);
+    expect(fileExists(joinPath(training, 'five_download_25.txt'))).toBe(true);
+
+    const model = joinPath(tmp, 'model');
+    fireEvent.change(screen.getByTestId('model-export-dir'), { target: { value: model } });
+    await user.click(screen.getByTestId('model-export-start'));
+    const result = await until(() => screen.getByTestId('model-export-result'), 20_000);
+    expect(result.dataset.run).toBe(String(active.run_id));
+    const card = readJson<{ run_id: number; preprocessing: { needs_only_the_image: boolean } }>(joinPath(model, 'model-card.json'));
+    expect(card.run_id).toBe(active.run_id);
+    // The seeded runs use the hand-made signals: the card and the screen say they come from outside ONNX.
+    expect(card.preprocessing.needs_only_the_image).toBe(false);
+    expect(within(result).getByText(/signals features, computed outside ONNX/)).toBeTruthy();
+  }, 60_000);
+
+  test('an empty folder field is refused before any call', async () => {
+    const user = userEvent.setup();
+    const { client, store } = renderWith(<ExportScreen />);
+    await user.click(screen.getByTestId('training-export-start'));
+    expect(client.callsOf('export.training')).toEqual([]);
+    await until(() => expect(store.getState().toasts.some((t) => /new or empty folder/.test(t.text))).toBe(true));
+  });
+});
+
+describe('runs table: how each run learned, archive and restore', () => {
+  test('shows the core\'s fit verdict and archives a run (hidden, not deleted), then restores it', async () => {
+    const user = userEvent.setup();
+    const { client } = renderWith(<TrainScreen />);
+    await until(() => expect(screen.getByTestId('run-row-1')).toBeTruthy());
+    for (const r of client.runs) {
+      if (r.fit && r.fit.verdict !== 'unknown') expect(screen.getByTestId(`run-fit-${r.run_id}`).dataset.verdict).toBe(r.fit.verdict);
+    }
+    expect(client.runs.filter((r) => r.fit?.verdict !== 'unknown').length).toBeGreaterThan(0);
+    // The active run cannot be archived: it has no button.
+    const active = client.runs.find((r) => r.active)!;
+    expect(screen.queryByTestId(`run-archive-${active.run_id}`)).toBeNull();
+
+    await user.click(screen.getByTestId('run-archive-1'));
+    await until(() => expect(screen.queryByTestId('run-row-1')).toBeNull());
+    expect(client.runs.map((r) => r.run_id)).not.toContain(1);
+    await user.click(screen.getByTestId('runs-show-archived'));
+    await until(() => expect(screen.getByTestId('run-archive-1').textContent).toBe('Restore'));
+    await user.click(screen.getByTestId('run-archive-1'));
+    await until(() => expect(client.runs.map((r) => r.run_id)).toContain(1));
+    expect(client.callsOf('ml.archiveRuns')).toEqual([{ runIds: [1], archived: true }, { runIds: [1], archived: false }]);
+  }, 30_000);
+});
