@@ -266,9 +266,4 @@ describe('signal definitions', () => {
     expect(() => qualitySignals({ data: new Uint8Array(10), width: 2, height: 2 }, { bytes: 1 })).toThrow(/bytes for a 2x2/);
     expect(() => qualitySignals({ data: new Uint8Array(0), width: 0, height: 0 }, { bytes: 1 })).toThrow(/empty/);
   });
-
-  it('runs in well under 40 ms per photo (target 10 ms at 580 px)', () => {
-    // Loose bound (CI machines are shared); the measured figure is printed by beforeAll.
-    expect(msPerImage.signals).toBeLessThan(40);
-  });
 });
