@@ -11,6 +11,8 @@ export interface TrainFields {
   batchSize?: number;
   seed?: number;
   targetError?: number;
+  /** Synthetic distorted copies per good image (the Train screen's default is 4; 0 trains on real images only). */
+  augment?: number;
   classWeighting?: boolean;
 }
 
@@ -23,6 +25,7 @@ const FIELD_IDS: Record<Exclude<keyof TrainFields, 'features' | 'classWeighting'
   batchSize: 'train-batch',
   seed: 'train-seed',
   targetError: 'train-target-error',
+  augment: 'train-augment',
 };
 
 export class TrainPage {
