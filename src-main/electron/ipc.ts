@@ -73,7 +73,11 @@ export function registerIpc(core: Core, shell?: HandlersOf<ShellApi>): IpcBridge
     if (!win || win.isDestroyed() || !isTrustedRendererUrl(win.webContents.getURL())) return;
     currentSession()?.event({ type: 'event', name, payload } as Extract<ServerMessage, { type: 'event' }>);
   };
-  const unsubscribe = [core.events.on('label.changed', (p) => forward('label.changed', p)), core.events.on('job.progress', (p) => forward('job.progress', p))];
+  const unsubscribe = [
+    core.events.on('label.changed', (p) => forward('label.changed', p)),
+    core.events.on('job.progress', (p) => forward('job.progress', p)),
+    core.events.on('threshold.changed', (p) => forward('threshold.changed', p)),
+  ];
 
   return {
     attach(w) {

@@ -22,13 +22,13 @@ export type MenuCommand = (typeof MENU_COMMANDS)[number];
 export interface EventMap {
   'job.progress': JobProgress;
   'label.changed': { changes: LabelChange[] };
-  /** Desktop app only: a menu item for the page to carry out (browser mode never sends it). */
-  'app.menu': { command: MenuCommand };
   /**
    * The threshold for export changed (the curator's, or the active run and so its recommendation):
    * every open view shows the new one (two tabs never disagree about what an export would use).
    */
   'threshold.changed': { curator: number | null; active_run: number | null; in_force: ThresholdInForce | null };
+  /** Desktop app only: a menu item for the page to carry out (browser mode never sends it). */
+  'app.menu': { command: MenuCommand };
 }
 
 export type EventName = keyof EventMap;

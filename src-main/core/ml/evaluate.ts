@@ -6,16 +6,7 @@
 import { brierScore, confusion, histograms, logLoss, rocAuc, type BinaryLabel } from '../../../src-shared/domain/metrics';
 import type { RecommendedThreshold, RunEvaluation, RunMetrics, TrainParams } from '../../../src-shared/domain/ml';
 import { isLabelledStats, ThresholdIndex, type LabelledThresholdStats } from '../../../src-shared/domain/threshold';
-import { confidentLearning } from './train/labelIssues';
 import { SPLIT_CODE, type TrainJobResult } from './trainJob';
-
-/** A probably-mislabelled image: `row` indexes the run's matrix. */
-export interface LabelIssueRow {
-  row: number;
-  given: string;
-  suggested: string;
-  selfConfidence: number;
-}
 
 export interface RunEvaluationResult {
   metrics: RunMetrics;
