@@ -182,7 +182,7 @@ export class IssueStore {
         put.run(id, row.label, action === 'confirm' ? 'confirmed' : 'dismissed', runId);
         changed++;
       }
-    })();
+    }).immediate(); // reads each label, then writes the verdict on it: take the write lock first
     return changed;
   }
 
