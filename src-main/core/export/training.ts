@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { QcError } from '../../../src-shared/contract/errors';
 import { mulberry32 } from '../../../src-shared/domain/random';
+import type { TrainingExportSummary } from '../../../src-shared/domain/runQuality';
 import type { Db } from '../db/open';
 import type { LibraryPaths } from '../paths';
 
@@ -28,21 +29,6 @@ export interface TrainingExportOptions {
   seed?: number;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
-}
-
-export interface TrainingExportResult {
-  dir: string;
-  /** Files under images/1 … 5, by rating class. */
-  by_class: Record<'1' | '2' | '3' | '4' | '5', number>;
-  /** Files under images/agg/bad|good. */
-  agg: { bad: number; good: number };
-  linked: number;
-  copied: number;
-  lists: string[];
-  /** Rated images a curator marked "no label": the folders cannot say that. */
-  curator_unlabelled: number;
-  /** Images whose original file is missing from the library (not exported). */
-  missing: number;
 }
 
 interface ImageRow {
@@ -92,7 +78,7 @@ function place(src: string, dst: string, counts: { linked: number; copied: numbe
   }
 }
 
-export function exportTraining(db: Db, paths: LibraryPaths, opts: TrainingExportOptions): TrainingExportResult {
+export function exportTraining(db: Db, paths: LibraryPaths, opts: TrainingExportOptions): TrainingExportSummary {
   const sample = opts.sample ?? DEFAULT_SAMPLE;
   const seed = opts.seed ?? 0;
   if (!Number.isInteger(sample) || sample < 1) throw new QcError('bad_input', `sample must be a positive integer, got ${sample}`);
@@ -120,7 +106,7 @@ export function exportTraining(db: Db, paths: LibraryPaths, opts: TrainingExport
   const folders = [...CLASS_WORDS.map((_, i) => path.join(images, String(i + 1))), path.join(images, 'agg', 'bad'), path.join(images, 'agg', 'good')];
   for (const f of folders) fs.mkdirSync(f, { recursive: true });
 
-  const result: TrainingExportResult = { dir, by_class: { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 }, agg: { bad: 0, good: 0 }, linked: 0, copied: 0, lists: [], curator_unlabelled: 0, missing: 0 };
+  const result: TrainingExportSummary = { dir, by_class: { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 }, agg: { bad: 0, good: 0 }, linked: 0, copied: 0, lists: [], curator_unlabelled: 0, missing: 0 };
   const urlsByClass: string[][] = CLASS_WORDS.map(() => []);
   const taken = new Map<string, Set<string>>();
   const takenIn = (folder: string) => taken.get(folder) ?? taken.set(folder, new Set()).get(folder)!;
