@@ -35,6 +35,7 @@ import { DEFAULT_HEAD_PARAMS, type HeadParams, predictHead, predictHeadJs, predi
 
 import { makeSynthetic } from '../../test-support/synthetic';
 import type { LabelledMatrix, Matrix } from '../../src-main/core/ml/train/types';
+import { rocAuc, type BinaryLabel } from '../../src-shared/domain/metrics';
 
 const TARGET_LINEAR_S = 10;
 const TARGET_MLP_S = 30;
@@ -62,24 +63,8 @@ function accuracy(p: Float32Array, y: Uint8Array): number {
   return right / p.length;
 }
 
-/** Area under the ROC curve (ties count half). */
-function auc(p: Float32Array, y: Uint8Array): number {
-  const idx = Array.from(p, (_, i) => i).sort((a, b) => p[a]! - p[b]!);
-  let rankSum = 0;
-  let nPos = 0;
-  for (let k = 0; k < idx.length; ) {
-    let e = k;
-    while (e + 1 < idx.length && p[idx[e + 1]!] === p[idx[k]!]) e++;
-    for (let q = k; q <= e; q++) {
-      if (y[idx[q]!]) {
-        rankSum += (k + e) / 2 + 1;
-        nPos++;
-      }
-    }
-    k = e + 1;
-  }
-  return (rankSum - (nPos * (nPos + 1)) / 2) / (nPos * (y.length - nPos));
-}
+/** Held-out ROC AUC with the project's one implementation. */
+const auc = (p: Float32Array, y: Uint8Array): number => rocAuc(y as ArrayLike<number> as ArrayLike<BinaryLabel>, p);
 
 interface SklearnResult {
   sklearn: string;

@@ -5,27 +5,10 @@ import { columnStats } from './matrix';
 import { OrtHeadTrainer } from './ortHead';
 import type { TrainContext } from './trainer';
 import type { HeadLayer, LabelledMatrix } from './types';
+import { rocAuc, type BinaryLabel } from '../../../../src-shared/domain/metrics';
 
-/** Area under the ROC curve (ties count half), by ranking. */
-function auc(p: Float32Array, y: Uint8Array): number {
-  const idx = Array.from(p, (_, i) => i).sort((a, b) => p[a]! - p[b]!);
-  let rankSum = 0;
-  let nPos = 0;
-  for (let k = 0; k < idx.length; ) {
-    let e = k;
-    while (e + 1 < idx.length && p[idx[e + 1]!] === p[idx[k]!]) e++;
-    const rank = (k + e) / 2 + 1;
-    for (let q = k; q <= e; q++) {
-      if (y[idx[q]!]) {
-        rankSum += rank;
-        nPos++;
-      }
-    }
-    k = e + 1;
-  }
-  const nNeg = y.length - nPos;
-  return (rankSum - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
-}
+/** Held-out ROC AUC with the project's one implementation. */
+const auc = (p: Float32Array, y: Uint8Array): number => rocAuc(y as ArrayLike<number> as ArrayLike<BinaryLabel>, p);
 
 function context(train: LabelledMatrix, params: HeadParams, sampleWeight?: Float32Array): TrainContext {
   const { mean, std } = columnStats(train);
