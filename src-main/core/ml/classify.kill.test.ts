@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../app';
 import { DEV_IMAGES, DEV_URL_PREFIX, REPO_ROOT, devRatings, tempDir } from '../../../test-support/fixtures';
 import { startImageServer, type ImageServer } from '../../../test-support/image-server';
+import { trainedDevLibrary } from '../../../test-support/trainedLibrary';
 
 const N = 40;
 
@@ -29,15 +30,14 @@ describe('classify after a crash, and cancelling a run', () => {
   let dataDir: string;
   let server: ImageServer;
   let core: Core | null = null;
+  let libraryIds = new Set<string>();
 
   beforeAll(async () => {
     dir = tempDir();
     dataDir = path.join(dir, 'data');
     server = await startImageServer({ imagesDir: DEV_IMAGES, delayMs: 150 });
-    // A trained model first: the demo library (photos outside the bundle below).
-    const c = createCore({ dataDir });
-    await c.call('demo.load', {});
-    await c.close();
+    // A trained model first (photos outside the bundle below).
+    ({ ids: libraryIds } = await trainedDevLibrary(dataDir));
   }, 180_000);
   afterAll(async () => {
     await core?.close();
@@ -46,9 +46,8 @@ describe('classify after a crash, and cancelling a run', () => {
   });
 
   it('resumes after SIGKILL and writes the full tag files', async () => {
-    // A bundle of dev photos the demo does not have, over HTTP.
-    const demoIds = new Set(fs.readFileSync(path.join(REPO_ROOT, 'resources/demo/image_ratings.txt'), 'latin1').split('\n').slice(1).map((l) => l.split('\t')[0]));
-    const rows = devRatings().filter(([id]) => !demoIds.has(id)).slice(0, N);
+    // A bundle of dev photos the library does not have, over HTTP.
+    const rows = devRatings().filter(([id]) => !libraryIds.has(id)).slice(0, N);
     const bundle = path.join(dir, 'bundle.txt');
     fs.writeFileSync(bundle, ['eolMediaURL\tidentifier\tdataObjectVersionID\tancestry', ...rows.map(([id, url]) => `${url.replace(DEV_URL_PREFIX, `${server.base}/img/`)}\t${id}\t1${id}\t{}`)].join('\n') + '\n');
     const out = path.join(dir, 'out');
@@ -84,7 +83,7 @@ describe('classify after a crash, and cancelling a run', () => {
     core = createCore({ dataDir });
     const active = (await core.call('ml.runs', {})).active;
     const controller = new AbortController();
-    const run = await core.call('ml.train', { epochs: 200 }, { signal: controller.signal, onProgress: (p) => p.phase === 'epochs' && p.done >= 2 && controller.abort() });
+    const run = await core.call('ml.train', { epochs: 200, features: ['whole'] }, { signal: controller.signal, onProgress: (p) => p.phase === 'epochs' && p.done >= 2 && controller.abort() });
     expect(run.status).toBe('cancelled');
     expect((await core.call('ml.runs', {})).active).toBe(active);
     expect((await core.call('ml.run', { runId: run.run_id })).metrics).toBeNull();

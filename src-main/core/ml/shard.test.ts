@@ -7,8 +7,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCore } from '../app';
 import { DEV_IMAGES, DEV_URL_PREFIX, REPO_ROOT, devRatings, tempDir } from '../../../test-support/fixtures';
+import { trainedDevLibrary } from '../../../test-support/trainedLibrary';
 import { parseShard, shardFileName, shardOf, writeShardBundle } from './shard';
 
 function runCli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -71,13 +71,10 @@ describe('shards', () => {
   });
 
   it('qc classify --shard K/3 in three processes: the union of their tag files equals one unsharded run', async () => {
-    // A trained library (the demo), copied for each process as each machine would get its own copy.
+    // A trained library, copied for each process as each machine would get its own copy.
     const base = path.join(dir, 'lib');
-    const core = createCore({ dataDir: base });
-    await core.call('demo.load', {});
-    await core.close();
-    const demoIds = new Set(fs.readFileSync(path.join(REPO_ROOT, 'resources/demo/image_ratings.txt'), 'latin1').split('\n').slice(1).map((l) => l.split('\t')[0]));
-    const rows = devRatings().filter(([id]) => !demoIds.has(id)).slice(0, 24);
+    const { ids } = await trainedDevLibrary(base);
+    const rows = devRatings().filter(([id]) => !ids.has(id)).slice(0, 24);
     const bundle = path.join(dir, 'eol_bundle.txt');
     fs.writeFileSync(bundle, ['eolMediaURL\tidentifier\tdataObjectVersionID', ...rows.map(([id, url]) => `${url}\t${id}\t1${id}`)].join('\n') + '\n');
     const out = path.join(dir, 'out');
