@@ -62,7 +62,7 @@ export async function syntheticRows(
 ): Promise<SyntheticRows | null> {
   const copies = params.augment ?? 0;
   if (!copies || !originals.length) return null;
-  const plan = planAugmentation(originals.length, { copies, seed: params.seed, ...(params.augmentExclude && { excludeKinds: params.augmentExclude }) });
+  const plan = planAugmentation(originals.map((o) => o.sha), { copies, seed: params.seed, ...(params.augmentExclude && { excludeKinds: params.augmentExclude }) });
   if (!plan.length) return null;
   const store = new FeatureStore(core.db);
   const keys = plan.map((p) => syntheticKey(originals[p.source]!.sha, p.spec));

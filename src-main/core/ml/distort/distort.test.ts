@@ -102,25 +102,49 @@ describe('benign edits', () => {
 });
 
 describe('planAugmentation', () => {
-  it('deals every kind about equally, honours exclusions and is deterministic', () => {
-    const plan = planAugmentation(58, { copies: 4, seed: 1, excludeKinds: ['jpeg', 'jpeg2000'] });
-    expect(plan).toEqual(planAugmentation(58, { copies: 4, seed: 1, excludeKinds: ['jpeg', 'jpeg2000'] }));
+  const keys = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `${(from + i).toString(16).padStart(64, '0')}`);
+
+  it('uses every kind about equally, honours exclusions and is deterministic', () => {
+    const sources = keys(300);
+    const plan = planAugmentation(sources, { copies: 4, seed: 1, excludeKinds: ['jpeg', 'jpeg2000'] });
+    expect(plan).toEqual(planAugmentation(sources, { copies: 4, seed: 1, excludeKinds: ['jpeg', 'jpeg2000'] }));
     const bad = plan.filter((p) => p.label === 'bad');
-    expect(bad.length).toBe(58 * 4);
-    expect(plan.filter((p) => p.label === 'good').length).toBe(58 * 2);
+    expect(bad.length).toBe(300 * 4);
+    expect(plan.filter((p) => p.label === 'good').length).toBe(300 * 2);
     const counts = new Map<string, number>();
     for (const p of bad) counts.set(p.spec.kind, (counts.get(p.spec.kind) ?? 0) + 1);
     expect(counts.has('jpeg')).toBe(false);
     expect(counts.size).toBe(27);
-    expect(Math.max(...counts.values()) - Math.min(...counts.values())).toBeLessThanOrEqual(2);
+    // 1,200 copies over 27 kinds: ~44 each; a kind drawn at random per source stays within ±50 %.
+    for (const c of counts.values()) expect(Math.abs(c - 1200 / 27)).toBeLessThan(0.5 * (1200 / 27));
     // Exclusions only swap the excluded copies: every other copy is the full plan's (and cached).
-    const full = planAugmentation(58, { copies: 4, seed: 1 });
+    const full = planAugmentation(sources, { copies: 4, seed: 1 });
     full.forEach((p, i) => {
       if (p.spec.kind !== 'jpeg' && p.spec.kind !== 'jpeg2000') expect(plan[i]).toEqual(p);
+      else expect(plan[i]).toMatchObject({ source: p.source, label: p.label, spec: { level: p.spec.level, seed: p.spec.seed } });
     });
     expect(bad.every((p) => p.spec.level >= 2 && p.spec.level <= 5)).toBe(true);
+    // One source's distorted copies are of distinct kinds.
+    for (let s = 0; s < 300; s++) expect(new Set(bad.filter((p) => p.source === s).map((p) => p.spec.kind)).size).toBe(4);
     expect(new Set(plan.map((p) => `${p.source}:${specKey(p.spec)}`)).size).toBe(plan.length);
     expect(plan.filter((p) => p.label === 'good').every((p) => BENIGN_KINDS.includes(p.spec.kind) && p.spec.level === 0)).toBe(true);
     expect(() => applySynthetic(img, plan[0]!.spec)).not.toThrow();
+  });
+
+  it("gives each image the same copies whatever the other images are (a label fix re-embeds only that image's copies)", () => {
+    const sources = keys(50);
+    const copiesOf = (plan: ReturnType<typeof planAugmentation>, list: readonly string[]) => {
+      const by = new Map<string, string[]>();
+      for (const p of plan) by.set(list[p.source]!, [...(by.get(list[p.source]!) ?? []), `${p.label}:${specKey(p.spec)}`]);
+      return by;
+    };
+    const before = copiesOf(planAugmentation(sources, { copies: 4, seed: 7 }), sources);
+    // One image becomes good (inserted in the middle), another is relabelled bad (removed).
+    const after = [...sources.slice(0, 20), keys(1, 999)[0]!, ...sources.slice(21)];
+    const now = copiesOf(planAugmentation(after, { copies: 4, seed: 7 }), after);
+    for (const key of after) if (key !== keys(1, 999)[0]) expect(now.get(key)).toEqual(before.get(key));
+    // A different seed gives different copies.
+    const other = copiesOf(planAugmentation(sources, { copies: 4, seed: 8 }), sources);
+    expect(sources.filter((k) => JSON.stringify(other.get(k)) === JSON.stringify(before.get(k))).length).toBeLessThan(5);
   });
 });

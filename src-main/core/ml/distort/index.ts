@@ -91,47 +91,61 @@ export interface PlannedCopy {
   spec: SyntheticSpec;
 }
 
+/** FNV-1a of a string: a source's stable seed. */
+function hashKey(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+function shuffled<T>(items: readonly T[], rng: () => number): T[] {
+  const pile = [...items];
+  for (let i = pile.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [pile[i], pile[j]] = [pile[j]!, pile[i]!];
+  }
+  return pile;
+}
+
 /**
- * Which synthetic copies to make of each good image: `copies` distortions with kinds dealt
- * round-robin from a seeded shuffle (so every kind is used about equally), random levels, and
- * benign edits dealt the same way. Deterministic in (sources, options).
+ * Which synthetic copies to make of each good image: `copies` distortions of distinct kinds from a
+ * shuffle of all kinds, random levels, and benign edits drawn the same way. Each source's copies
+ * depend only on its key (the picture's sha256) and the options, never on the other sources: a
+ * label change that adds or removes one good image leaves every other image's copies, and their
+ * cached features, as they were, so a retrain after a label fix embeds only the new image's copies.
+ * Over many sources every kind is used about equally. Deterministic in (keys, options).
  */
-export function planAugmentation(sourceCount: number, opts: AugmentPlanOptions): PlannedCopy[] {
+export function planAugmentation(sources: readonly string[], opts: AugmentPlanOptions): PlannedCopy[] {
   if (!Number.isInteger(opts.copies) || opts.copies < 0) throw new Error(`augment: copies must be a non-negative integer, got ${opts.copies}`);
-  const rng = mulberry32(opts.seed ^ 0x5eed);
   const excluded = new Set(opts.excludeKinds ?? []);
   const kinds = DISTORTION_KINDS.filter((k) => !excluded.has(k));
-  // Excluded kinds are swapped for allowed ones from a second stream, so every other copy (kind,
-  // level, seed) is exactly the copy the full plan makes and its cached features are reused.
-  const spare = mulberry32(opts.seed ^ 0x5a7e);
   const levels = opts.levels ?? [2, 3, 4, 5];
   const benignCopies = opts.benignCopies ?? Math.ceil(opts.copies / 2);
-  const deck = <T>(items: readonly T[], r = rng) => {
-    let pile: T[] = [];
-    return () => {
-      if (!pile.length) {
-        pile = [...items];
-        for (let i = pile.length - 1; i > 0; i--) {
-          const j = Math.floor(r() * (i + 1));
-          [pile[i], pile[j]] = [pile[j]!, pile[i]!];
-        }
-      }
-      return pile.pop()!;
-    };
-  };
-  const dealt = deck(DISTORTION_KINDS);
-  const replacement = deck(kinds, spare);
-  const nextKind = () => {
-    const k = dealt();
-    return excluded.has(k) ? replacement() : k;
-  };
-  const nextBenign = deck(BENIGN_KINDS);
   const out: PlannedCopy[] = [];
-  for (let s = 0; s < sourceCount; s++) {
-    for (let c = 0; c < opts.copies && kinds.length; c++) {
-      out.push({ source: s, label: 'bad', spec: { kind: nextKind(), level: levels[Math.floor(rng() * levels.length)]!, seed: Math.floor(rng() * 2 ** 31) } });
+  sources.forEach((key, s) => {
+    const h = hashKey(key) ^ Math.imul(opts.seed | 0, 0x9e3779b1);
+    const rng = mulberry32(h ^ 0x5eed);
+    // Excluded kinds are swapped for allowed ones from a second stream, so every other copy (kind,
+    // level, seed) is exactly the copy the full plan makes and its cached features are reused.
+    const spare = mulberry32(h ^ 0x5a7e);
+    const deck = shuffled(DISTORTION_KINDS, rng);
+    const used = new Set<string>();
+    for (let c = 0; c < opts.copies; c++) {
+      const dealt = deck[c % deck.length]!;
+      const level = levels[Math.floor(rng() * levels.length)]!;
+      const seed = Math.floor(rng() * 2 ** 31);
+      if (!kinds.length) continue;
+      let kind = dealt;
+      if (excluded.has(dealt)) {
+        const fresh = kinds.filter((k) => !used.has(k) && !deck.slice(0, opts.copies).includes(k));
+        const pool = fresh.length ? fresh : kinds;
+        kind = pool[Math.floor(spare() * pool.length)]!;
+      }
+      used.add(kind);
+      out.push({ source: s, label: 'bad', spec: { kind, level, seed } });
     }
-    for (let c = 0; c < benignCopies; c++) out.push({ source: s, label: 'good', spec: { kind: nextBenign(), level: 0, seed: Math.floor(rng() * 2 ** 31) } });
-  }
+    const benign = shuffled(BENIGN_KINDS, rng);
+    for (let c = 0; c < benignCopies; c++) out.push({ source: s, label: 'good', spec: { kind: benign[c % benign.length]!, level: 0, seed: Math.floor(rng() * 2 ** 31) } });
+  });
   return out;
 }
