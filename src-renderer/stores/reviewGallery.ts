@@ -41,6 +41,8 @@ export interface GalleryView {
   /** Index of the focused tile. */
   focus: number;
   loadError: string | null;
+  /** The run and threshold the core used for the last page answer of this version (null before one). */
+  basis: { runId: number | null; threshold: number } | null;
 }
 
 export interface GallerySlice {
@@ -62,7 +64,7 @@ export const DEFAULT_FILTERS: Record<ViewKey, GalleryFilters> = {
 };
 
 export function emptyView(filters: GalleryFilters): GalleryView {
-  return { filters, version: 0, total: null, pages: new Map(), selection: new Set(), anchor: null, focus: 0, loadError: null };
+  return { filters, version: 0, total: null, pages: new Map(), selection: new Set(), anchor: null, focus: 0, loadError: null, basis: null };
 }
 
 /** Whether a view's results change with the threshold. */
@@ -118,6 +120,8 @@ function patchPages(pages: ReadonlyMap<number, GalleryItem[]>, patch: Patch): Re
 export interface GalleryInternals {
   updateView(view: ViewKey, fn: (v: GalleryView) => Partial<GalleryView>): void;
   fetchPage(view: ViewKey, page: number): Promise<void>;
+  /** Whether a page of the view's current version is being fetched. */
+  pending(view: ViewKey): boolean;
   itemAt(view: ViewKey, index: number): GalleryItem | undefined;
   /** Current label and origin of the images among everything cached (both views and the preview). */
   currentOf(ids: Iterable<number>): Patch;
@@ -126,9 +130,9 @@ export interface GalleryInternals {
 }
 
 export interface GalleryHooks {
-  /** Whether pages may be fetched yet (the scores decide the threshold first). */
+  /** Whether pages may be fetched yet. */
   ready(): boolean;
-  /** The threshold the predicted/outcome filters use, or null without a model. */
+  /** The threshold the predicted/outcome filters use; null: the core's threshold in force (before the scores are known, or without a model). */
   threshold(): number | null;
   /** Called when the curator changes the review filters (the threshold slice may stop widening them). */
   filtersChanged(view: ViewKey): void;
@@ -166,7 +170,7 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
           pages.set(page, r.items);
           evict(pages, view);
           const focus = r.total === 0 ? 0 : Math.min(cur.focus, r.total - 1);
-          updateView(view, () => ({ pages, total: r.total, focus, loadError: null }));
+          updateView(view, () => ({ pages, total: r.total, focus, loadError: null, basis: { runId: r.run_id, threshold: r.threshold } }));
         },
         (e: unknown) => {
           if (get().views[view].version !== version) return;
@@ -233,7 +237,7 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
 
     refreshView(view) {
       // The old total keeps the scroll height until the answer comes, unless it was 0 (nothing to keep).
-      updateView(view, (v) => ({ version: v.version + 1, pages: new Map(), total: v.total === 0 ? null : v.total, selection: new Set(), anchor: null, loadError: null }));
+      updateView(view, (v) => ({ version: v.version + 1, pages: new Map(), total: v.total === 0 ? null : v.total, selection: new Set(), anchor: null, loadError: null, basis: null }));
       const [a, b] = lastRange[view];
       get().ensureRange(view, a, b);
     },
@@ -251,5 +255,10 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
 
     itemAt,
   };
-  return { slice, internals: { updateView, fetchPage, itemAt, currentOf, applyPatch } };
+  const pending = (view: ViewKey) => {
+    const prefix = `${view}:${get().views[view].version}:`;
+    for (const key of inflight.keys()) if (key.startsWith(prefix)) return true;
+    return false;
+  };
+  return { slice, internals: { updateView, fetchPage, pending, itemAt, currentOf, applyPatch } };
 }

@@ -74,9 +74,9 @@ export function thresholdNumbers(scores: ScoresState, t: number): ThresholdNumbe
 }
 
 export interface ThresholdInternals {
-  /** Whether the gallery may fetch (the threshold is known, or known to be absent). */
+  /** Whether the gallery may fetch: always (before the scores come, the core's threshold in force is used). */
   ready(): boolean;
-  /** The threshold for gallery queries, or null without a model. */
+  /** The threshold for gallery queries; null (the core's in force) until the scores come, or without a model. */
   galleryThreshold(): number | null;
   /** The curator changed the review filters: stop undoing the no-model widening. */
   filtersChanged(view: string): void;
@@ -89,10 +89,9 @@ export function thresholdSlice(set: SetState, get: GetState, client: ApiClient, 
   let widenedForNoModel = false;
 
   const internals: ThresholdInternals = {
-    ready() {
-      const s = get().scoresStatus;
-      return s === 'ready' || s === 'none' || s === 'error';
-    },
+    // The gallery's first page does not wait for the slider's data: the core answers it at the
+    // threshold in force and says which (`basis`), so the scores refetch only pages that differ.
+    ready: () => true,
     galleryThreshold: () => (get().scoresStatus === 'ready' ? get().threshold : null),
     filtersChanged(view) {
       if (view === 'review') widenedForNoModel = false;
@@ -122,11 +121,20 @@ export function thresholdSlice(set: SetState, get: GetState, client: ApiClient, 
         };
         const t = r.in_force.threshold;
         set({ scores, scoresStatus: 'ready', threshold: t, draftThreshold: t });
+        const widened = widenedForNoModel;
         if (widenedForNoModel) {
           // A model exists now: back to what the review screen is for, the predicted-bad images.
           widenedForNoModel = false;
           g().updateView('review', (v) => ({ filters: { ...v.filters, predicted: DEFAULT_FILTERS.review.predicted } }));
         }
+        // Pages already answered for this run at this threshold (fetched while the scores loaded),
+        // or being answered at the core's threshold in force now, stay.
+        for (const view of VIEW_KEYS) {
+          const v = get().views[view];
+          const stale = v.basis === null ? !g().pending(view) : v.basis.runId !== r.run_id || (dependsOnThreshold(view, v.filters) && v.basis.threshold !== t);
+          if (stale || (widened && view === 'review')) get().refreshView(view);
+        }
+        return;
       } catch (e) {
         if (seq !== scoresSeq) return;
         const none = e instanceof Error && (e as { code?: string }).code === 'not_found';

@@ -116,8 +116,12 @@ export interface ExportApi {
 }
 
 export interface ReviewApi {
-  /** A page of the gallery (the grid asks for pages near the viewport). */
-  'review.page': { args: ReviewQuery & { offset: number; limit: number }; result: { total: number; items: GalleryItem[] } };
+  /**
+   * A page of the gallery (the grid asks for pages near the viewport). `run_id` and `threshold`:
+   * the run and the p(bad) threshold the answer used (the threshold in force when none was given),
+   * so a client that asked before it knew them can tell whether its pages are current.
+   */
+  'review.page': { args: ReviewQuery & { offset: number; limit: number }; result: { total: number; items: GalleryItem[]; run_id: number | null; threshold: number } };
   /**
    * Everything the threshold slider needs, once per run: a sketch of the predictions (counts per
    * 0.001 of p(bad) for every scored image and for the held-out labelled ones, exact counts at the

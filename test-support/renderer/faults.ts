@@ -14,11 +14,14 @@ export interface TestClient extends ApiClient {
   callsOf<M extends Method>(method: M): ArgsOf<M>[];
   /** The next call of `method` rejects with this error (the core is not called). */
   failNext(method: Method, error: QcErrorShape): void;
+  /** Calls of `method` from now on wait (before reaching the core) until the returned function is called. */
+  hold(method: Method): () => void;
 }
 
 export function withFaults(inner: ApiClient, opts: { latencyMs?: number } = {}): TestClient {
   const calls: { method: Method; args: unknown }[] = [];
   const failures = new Map<Method, QcErrorShape>();
+  const held = new Map<Method, Promise<void>>();
   const wait = () => (opts.latencyMs ? new Promise((r) => setTimeout(r, opts.latencyMs)) : Promise.resolve());
   return {
     ...inner,
@@ -27,9 +30,18 @@ export function withFaults(inner: ApiClient, opts: { latencyMs?: number } = {}):
     failNext(method, error) {
       failures.set(method, error);
     },
+    hold(method) {
+      let release!: () => void;
+      held.set(method, new Promise<void>((r) => (release = r)));
+      return () => {
+        held.delete(method);
+        release();
+      };
+    },
     async call(method, args, callOpts) {
       calls.push({ method, args: structuredClone(args) });
       await wait();
+      await held.get(method);
       const failure = failures.get(method);
       if (failure) {
         failures.delete(method);

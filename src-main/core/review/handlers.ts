@@ -30,7 +30,8 @@ export function reviewHandlers(core: CoreContext, runs: RunLookup): HandlersOf<R
   return {
     'review.page': async (q) => {
       const runId = runFor(q.runId);
-      return pager.page(q, runId, runs.thresholdInForce(runId, q.threshold).threshold);
+      const threshold = runs.thresholdInForce(runId, q.threshold).threshold;
+      return { ...pager.page(q, runId, threshold), run_id: runId, threshold };
     },
 
     'review.scores': async ({ runId }) => {

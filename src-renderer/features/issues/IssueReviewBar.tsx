@@ -8,7 +8,7 @@ import { issuesSource, issueWhy, useOpenIssues } from './openIssues';
 export function IssueReviewBar() {
   const store = useAppStore();
   const client = useClient();
-  const open = useOpenIssues();
+  const open = useOpenIssues({ why: true });
   const focusItem = useApp((s) => s.itemAt('issues', s.views.issues.focus));
   const selection = useApp((s) => s.views.issues.selection);
   const [busy, setBusy] = useState(false);

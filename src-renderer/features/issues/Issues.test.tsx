@@ -19,8 +19,13 @@ describe('Label issues screen', () => {
     render(<App client={client} />);
     // The sidebar shows the open count before the screen is visited.
     await until(() => expect(within(screen.getByTestId('nav-issues')).getByText(String(before.total))).toBeTruthy());
+    // The badge asks for the count only (limit 0), never a list of issues.
+    expect(client.callsOf('ml.labelIssues').length).toBeGreaterThan(0);
+    expect(client.callsOf('ml.labelIssues').map((a) => a.limit)).toEqual(client.callsOf('ml.labelIssues').map(() => 0));
 
     await user.click(screen.getByTestId('nav-issues'));
+    // The screen shows why-lines: now the issues are listed.
+    await until(() => expect(client.callsOf('ml.labelIssues').some((a) => (a.limit ?? 0) > 0)).toBe(true));
     await until(() => expect(tiles().length).toBe(before.total));
     // Tiles come in rank order; the first is the top issue.
     const first = before.issues[0]!;
@@ -49,5 +54,12 @@ describe('Label issues screen', () => {
     await user.click(screen.getByTestId('issue-dismiss'));
     await until(() => expect(screen.getByTestId('issue-open').dataset.value).toBe(String(before.total - 2)));
     expect((await core.call('ml.labelIssues', { limit: 1000 })).issues.map((i) => i.image_id)).not.toContain(second);
+
+    // Away from the screen, a label change refreshes the badge with counts only.
+    await user.click(screen.getByTestId('nav-review'));
+    const n = client.callsOf('ml.labelIssues').length;
+    await core.call('labels.set', { imageIds: [first.image_id], label: first.given === 'bad' ? 'good' : 'bad' });
+    await until(() => expect(client.callsOf('ml.labelIssues').length).toBeGreaterThan(n));
+    expect(client.callsOf('ml.labelIssues').slice(n).map((a) => a.limit)).toEqual(client.callsOf('ml.labelIssues').slice(n).map(() => 0));
   });
 });

@@ -1,7 +1,10 @@
 /**
  * The open label issues of the active run, shared by the sidebar badge and the Label issues screen:
  * one small store per client, refreshed when the active run changes, when labels change anywhere
- * (`label.changed`), and after a curator confirms or dismisses issues here.
+ * (`label.changed`), and after a curator confirms or dismisses issues here. The badge needs only
+ * the count (`ml.labelIssues` with limit 0: two counts, whatever the library's size); the issues
+ * themselves (the why-line of the focused tile) are fetched only while a view that shows them is
+ * mounted (`useOpenIssues({ why: true })`).
  */
 import { useEffect, useSyncExternalStore } from 'react';
 import type { LabelIssue } from '../../../src-shared/domain/ml';
@@ -27,7 +30,17 @@ class IssuesSource {
   private readonly listeners = new Set<() => void>();
   private seq = 0;
   private offLabels: (() => void) | null = null;
+  /** Mounted views that show why-lines (the issues are listed only while there is one). */
+  private whyViews = 0;
   constructor(private readonly client: ApiClient) {}
+
+  /** A view that shows why-lines mounts: list the issues (now, and on every refresh until it unmounts). */
+  wantWhy = () => {
+    if (this.whyViews++ === 0) void this.refresh();
+    return () => {
+      this.whyViews--;
+    };
+  };
 
   subscribe = (fn: () => void) => {
     this.listeners.add(fn);
@@ -47,7 +60,7 @@ class IssuesSource {
     const seq = ++this.seq;
     let next: OpenIssues;
     try {
-      const r = await this.client.call('ml.labelIssues', { limit: WHY_LIMIT });
+      const r = await this.client.call('ml.labelIssues', { limit: this.whyViews > 0 ? WHY_LIMIT : 0 });
       next = { runId: r.run_id, total: r.total, reviewed: r.reviewed, ranking: r.ranking, byImage: new Map(r.issues.map((i) => [i.image_id, i])) };
     } catch {
       // No trained run yet (not_found) or the connection dropped: no count to show.
@@ -66,14 +79,16 @@ export function issuesSource(client: ApiClient): IssuesSource {
   return s;
 }
 
-/** The open issues; reloads when the active run changes. */
-export function useOpenIssues(): OpenIssues {
+/** The open issues (with their why-lines when `why`); reloads when the active run changes. */
+export function useOpenIssues(opts: { why?: boolean } = {}): OpenIssues {
   const client = useClient();
   const source = issuesSource(client);
   const activeRun = useApp((s) => s.activeRunId);
+  const why = opts.why ?? false;
   useEffect(() => {
     void source.refresh();
   }, [source, activeRun]);
+  useEffect(() => (why ? source.wantWhy() : undefined), [source, why]);
   return useSyncExternalStore(source.subscribe, source.get);
 }
 

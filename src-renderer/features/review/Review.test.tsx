@@ -141,6 +141,43 @@ describe('Review screen', () => {
     await until(() => expect(client.callsOf('ml.setThreshold').at(-1)).toEqual({ threshold: raw.curator }));
   });
 
+  test('the first page does not wait for the slider data; the scores keep pages answered at the same run and threshold', async () => {
+    const ctx = setup({ recommended: 0.7 });
+    const release = ctx.client.hold('review.scores');
+    renderWith(<ReviewScreen />, ctx);
+    // Tiles while the scores are still held: the core answered at its threshold in force.
+    await until(() => expect(tiles().length).toBeGreaterThan(0));
+    expect(ctx.store.getState().scoresStatus).toBe('loading');
+    const reviewPages = () => ctx.client.callsOf('review.page').filter((c) => !c.issuesOnly);
+    const first = reviewPages();
+    expect(first[0]!.threshold).toBeUndefined();
+    const inForce = (await ctx.lib.core.call('review.scores', {})).in_force.threshold;
+    const basis = ctx.store.getState().views.review.basis;
+    expect(basis).toEqual({ runId: ctx.client.runs.find((r) => r.active)?.id ?? expect.any(Number), threshold: inForce });
+    for (const t of tiles()) expect(Number(t.dataset.pbad)).toBeGreaterThanOrEqual(inForce);
+    release();
+    await until(() => expect(ctx.store.getState().scoresStatus).toBe('ready'));
+    // Same run, same threshold: nothing refetched, the tiles stay.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(reviewPages()).toHaveLength(first.length);
+    expect(tiles().length).toBeGreaterThan(0);
+  });
+
+  test('pages answered for another threshold are refetched when the scores come', async () => {
+    const ctx = setup({ recommended: 0.7 });
+    const release = ctx.client.hold('review.scores');
+    renderWith(<ReviewScreen />, ctx);
+    await until(() => expect(tiles().length).toBeGreaterThan(0));
+    const reviewPages = () => ctx.client.callsOf('review.page').filter((c) => !c.issuesOnly);
+    const n = reviewPages().length;
+    // Another tab sets the curator threshold before this one's scores arrive.
+    await ctx.lib.core.call('ml.setThreshold', { threshold: 0.95 });
+    release();
+    await until(() => expect(reviewPages().length).toBeGreaterThan(n));
+    expect(reviewPages().at(-1)).toMatchObject({ threshold: 0.95, predicted: 'bad' });
+    await until(() => expect(ctx.store.getState().views.review.basis?.threshold).toBe(0.95));
+  });
+
   test('the preview shows the details of the clicked image', async () => {
     const user = userEvent.setup();
     const { client } = await renderReview();
