@@ -10,8 +10,9 @@
  *   OFFSET rows. A jump far down the grid skips only from the nearest page it knows.
  * - The total is counted once per query and data version (labels, predictions or imports
  *   changing bump the version), not on every page.
- * - The taxon filter matches the distinct ancestries (`taxa`, migration 009) and caches the
- *   matching image ids in a temporary table, so its pages cost no JSON parsing.
+ * - The taxon filter matches the distinct names in the ancestries (`taxon_names`, migration 010),
+ *   takes their images from `image_taxa` and caches the matching image ids in a temporary table,
+ *   so its pages cost no JSON parsing and no join of source rows to URLs.
  *
  * Ties in the sort key are broken by image id in the same direction, so the order is total and
  * every image appears exactly once across pages.
@@ -32,6 +33,8 @@ export interface PagePlan {
   select: string;
   /** FROM clause with only the joins the filters read (for the count and for skipping ahead). */
   lean: string;
+  /** FROM clause for the count when it differs from `lean` (a taxon filter counts from its matches). */
+  countFrom?: string;
   /** The sort key's two columns (for skipping ahead on `lean`). */
   keyColumns: string;
   where: string[];
@@ -152,13 +155,16 @@ export function planPage(q: ReviewQuery, runId: number | null, threshold: number
     const labelled = (q.label !== undefined && q.label !== 'any') || (q.outcome !== undefined && q.outcome !== 'all');
     // Curator labels are the few: their origin index is the narrower walk even with a label filter.
     const index = q.origin === 'curator' ? 'predictions_run_origin_p' : labelled ? 'predictions_run_label_p' : q.origin === 'import' ? 'predictions_run_origin_p' : 'predictions_run_p';
-    const from = opts.taxonDriven ? 'temp.qc_taxon_match tm CROSS JOIN predictions p ON p.run_id = @run AND p.image_id = tm.image_id' : `predictions p INDEXED BY ${index}`;
+    const driven = 'temp.qc_taxon_match tm CROSS JOIN predictions p ON p.run_id = @run AND p.image_id = tm.image_id';
+    const from = opts.taxonDriven ? driven : `predictions p INDEXED BY ${index}`;
     return {
       kind: 'predictions',
       select: `SELECT ${ITEM_COLUMNS('p.image_id')} FROM ${from} JOIN images i ON i.id = p.image_id JOIN labels l ON l.image_id = p.image_id
         LEFT JOIN label_issues li ON li.run_id = p.run_id AND li.image_id = p.image_id`,
       lean: `${from}
         ${f.needsIssues ? 'LEFT JOIN label_issues li ON li.run_id = p.run_id AND li.image_id = p.image_id' : ''}`,
+      // A taxon's matches are counted by looking each one up, not by walking every prediction.
+      ...(q.taxon?.trim() && { countFrom: `${driven} ${f.needsIssues ? 'LEFT JOIN label_issues li ON li.run_id = p.run_id AND li.image_id = p.image_id' : ''}` }),
       keyColumns: 'p.p_bad, p.image_id',
       where: ['p.run_id = @run', ...f.clauses],
       params: { ...base, ...f.params },
@@ -269,15 +275,15 @@ export class GalleryPager {
     const { db } = this;
     db.exec('CREATE TEMP TABLE IF NOT EXISTS qc_taxon_match (image_id INTEGER PRIMARY KEY)');
     this.ownChanges += db.prepare('DELETE FROM temp.qc_taxon_match').run().changes;
-    // Values only (never the JSON keys: "kingdom" is in every row), case-insensitive (LIKE).
+    // Values only (never the JSON keys: "kingdom" is in every row), case-insensitive (LIKE), over
+    // the distinct names (migration 010); their ancestries' images are ranges of image_taxa.
     const size = db
       .prepare(
         `WITH m AS MATERIALIZED (
-           SELECT t.id FROM taxa t
-           WHERE EXISTS (SELECT 1 FROM json_tree(CASE WHEN json_valid(t.ancestry) THEN t.ancestry ELSE '{}' END) j
-                         WHERE j.type = 'text' AND j.atom LIKE @taxon ESCAPE '\\'))
+           SELECT DISTINCT nt.taxon_id FROM taxon_names n CROSS JOIN taxon_name_taxa nt ON nt.name_id = n.id
+           WHERE n.name LIKE @taxon ESCAPE '\\')
          INSERT OR IGNORE INTO temp.qc_taxon_match (image_id)
-         SELECT u.image_id FROM m CROSS JOIN source_rows s INDEXED BY source_rows_taxon ON s.taxon_id = m.id CROSS JOIN image_urls u ON u.url = s.url`,
+         SELECT x.image_id FROM m CROSS JOIN image_taxa x ON x.taxon_id = m.taxon_id ORDER BY x.image_id`,
       )
       .run({ taxon: escapeLike(taxon) }).changes;
     this.ownChanges += size;
@@ -317,7 +323,7 @@ export class GalleryPager {
     const sig = JSON.stringify([plan.select, where, plan.order, plan.params]);
     let state = this.queries.get(sig);
     if (!state) {
-      const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM ${plan.lean} ${where}`).get(plan.params) as { n: number }).n;
+      const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM ${plan.countFrom ?? plan.lean} ${where}`).get(plan.params) as { n: number }).n;
       state = { total, anchors: new Map() };
       if (this.queries.size >= MAX_QUERIES) this.queries.delete(this.queries.keys().next().value as string);
       this.queries.set(sig, state);

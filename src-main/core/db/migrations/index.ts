@@ -9,6 +9,7 @@ import { sql as m004 } from './004_import_owner';
 import { sql as m005 } from './005_url_predictions';
 import { sql as m006 } from './006_run_archive';
 import { sql as m009 } from './009_scale';
+import { sql as m010 } from './010_taxon_index';
 
 export interface Migration {
   version: number;
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: 'url_predictions', sql: m005 },
   { version: 6, name: 'run_archive', sql: m006 },
   { version: 9, name: 'scale', sql: m009 },
+  { version: 10, name: 'taxon_index', sql: m010 },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
