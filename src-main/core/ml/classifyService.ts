@@ -36,11 +36,19 @@ export class ClassifyService {
   /** Score every image that has no prediction from this run yet (embedding what it needs). */
   async scoreMissing(runId: number, imageIds: number[] | null, ctx: CallContext): Promise<number> {
     const { db } = this.core;
-    const { params, head } = this.runs.model(runId);
-    const have = new Set((db.prepare('SELECT image_id FROM predictions WHERE run_id = ?').all(runId) as { image_id: number }[]).map((r) => r.image_id));
-    const wanted = imageIds ?? (db.prepare('SELECT id FROM images').all() as { id: number }[]).map((r) => r.id);
-    const todo = wanted.filter((id) => !have.has(id));
+    // Found in SQL, never as sets of every image and prediction (a million each in a large library).
+    let todo: number[];
+    if (imageIds === null) {
+      // Predictions reference images, one per image and run: as many as images means all scored.
+      const count = (sql: string, ...args: number[]) => (db.prepare(sql).get(...args) as { n: number }).n;
+      if (count('SELECT COUNT(*) AS n FROM predictions WHERE run_id = ?', runId) >= count('SELECT COUNT(*) AS n FROM images')) return 0;
+      todo = db.prepare('SELECT i.id FROM images i WHERE NOT EXISTS (SELECT 1 FROM predictions p WHERE p.run_id = ? AND p.image_id = i.id) ORDER BY i.id').pluck().all(runId) as number[];
+    } else {
+      const scored = db.prepare('SELECT 1 FROM predictions WHERE run_id = ? AND image_id = ?').pluck();
+      todo = imageIds.filter((id) => scored.get(runId, id) === undefined);
+    }
     if (!todo.length) return 0;
+    const { params, head } = this.runs.model(runId);
     await embedMissing(this.core, this.engine, this.modelsDir, { features: params.features, backbone: params.backbone, imageIds: todo }, ctx);
     const store = new FeatureStore(db);
     const images = (db.prepare(`SELECT id, sha256 FROM images WHERE id IN (${todo.map(() => '?').join(',')})`).all(...todo) as { id: number; sha256: string }[]).filter((img) =>
