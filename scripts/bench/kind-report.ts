@@ -17,7 +17,8 @@
  *
  * Options: --augment 4, --seed 1, --holdout 0.25, --kinds gblur,motion (a subset), --data DIR (a library
  * kept between runs: import and embedding happen once), --skip-baselines (with --data, after a run
- * that made them), --keep.
+ * that made them), --keep, --params JSON (extra ml.train parameters for every run, e.g.
+ * '{"distance":false}' to compare without the distance-from-good block).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -79,6 +80,7 @@ export async function leaveKindOutReport(argv: string[]): Promise<void> {
   const augment = intArg(argv, 'augment', 4);
   const seed = intArg(argv, 'seed', 1);
   const holdout = Number(argValue(argv, 'holdout') ?? 0.25);
+  const extraParams = JSON.parse(argValue(argv, 'params') ?? '{}') as Record<string, unknown>;
   const started = performance.now();
   // --data DIR: a library folder kept between runs (import and embedding happen once).
   const given = argValue(argv, 'data');
@@ -149,7 +151,7 @@ export async function leaveKindOutReport(argv: string[]): Promise<void> {
     console.log('\nbaselines (held-out photos)     AUC    coverage  precision  benign flagged  threshold          synthetic  seconds');
     let augmented: RunSummary | null = null;
     for (const a of argv.includes('--skip-baselines') ? [] : [0, augment]) {
-      const r = await core.call('ml.train', { seed, augment: a, groups });
+      const r = await core.call('ml.train', { ...extraParams, seed, augment: a, groups });
       if (a) augmented = r;
       const h = heldEval(r);
       const th = threshold(r);
@@ -166,16 +168,18 @@ export async function leaveKindOutReport(argv: string[]): Promise<void> {
     }
 
     console.log(`\nleave one kind out (augment ${augment}; the kind's real bad images unlabelled, its synthetic stand-ins excluded)`);
-    console.log('kind     left-out synthetic kinds                                  recall @recommended  recall @estimate  benign flagged  threshold');
+    console.log('kind     left-out synthetic kinds                                  recall @recommended  recall @estimate  benign flagged  threshold            AUC vs held-out good');
     const recalls: number[] = [];
     const benign: number[] = [];
+    const aucs: number[] = [];
+    const heldGood = heldRows.filter((x) => x.label === 'good');
     for (const kind of kinds) {
       const out = rowsOf((t) => t.kind === kind && t.label === 'bad');
       await core.call('labels.set', { imageIds: out.map((r) => r.imageId), label: null });
       try {
         // No `groups` here: the stored split (by source photo, made by the baselines) is kept, so the
         // good images, and the synthetic copies made of them, stay the same as in the baselines.
-        const r = await core.call('ml.train', { seed, augment, augmentExclude: KIND_FAMILIES[kind] });
+        const r = await core.call('ml.train', { ...extraParams, seed, augment, augmentExclude: KIND_FAMILIES[kind] });
         const p = predictions(core, r.run_id);
         const th = threshold(r);
         const pt = pointThreshold(r);
@@ -184,15 +188,18 @@ export async function leaveKindOutReport(argv: string[]): Promise<void> {
         const h = heldEval(r);
         recalls.push(hit / out.length);
         benign.push(h.benign);
+        // Threshold-free: the left-out kind's bad images against the held-out photos' good ones, both scored by this run's head.
+        const auc = rocAuc([...out.map(() => 1 as BinaryLabel), ...heldGood.map(() => 0 as BinaryLabel)], [...out.map((x) => p.get(x.imageId) ?? NaN), ...heldGood.map((x) => p.get(x.imageId) ?? NaN)]);
+        aucs.push(auc);
         console.log(
-          `${kind.padEnd(8)} ${KIND_FAMILIES[kind]!.join(',').padEnd(58)} ${`${hit}/${out.length} ${pct(hit / out.length)}`.padEnd(20)} ${(hitPt === null ? '—' : `${hitPt}/${out.length} ${pct(hitPt / out.length)}`).padEnd(17)} ${pct(h.benign).padEnd(15)} ${th.t.toFixed(3)} (${th.how})`,
+          `${kind.padEnd(8)} ${KIND_FAMILIES[kind]!.join(',').padEnd(58)} ${`${hit}/${out.length} ${pct(hit / out.length)}`.padEnd(20)} ${(hitPt === null ? '—' : `${hitPt}/${out.length} ${pct(hitPt / out.length)}`).padEnd(17)} ${pct(h.benign).padEnd(15)} ${`${th.t.toFixed(3)} (${th.how})`.padEnd(20)} ${auc.toFixed(3)}`,
         );
       } finally {
         await core.call('labels.undo', {});
       }
     }
     const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
-    console.log(`mean leave-one-kind-out recall ${pct(mean(recalls))}; benign edits flagged ${pct(mean(benign))} (mean over runs)`);
+    console.log(`mean leave-one-kind-out recall ${pct(mean(recalls))}; mean AUC of the left-out kind vs held-out good ${mean(aucs).toFixed(3)}; benign edits flagged ${pct(mean(benign))} (mean over runs)`);
     console.log(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
   } finally {
     await core.close();

@@ -67,6 +67,12 @@ export interface TrainParams extends HeadParams {
   augment?: number;
   /** Distortion kinds left out of augmentation (e.g. a leave-one-kind-out report). */
   augmentExclude?: string[];
+  /**
+   * The NIQE-style distance-from-good block (src-main/core/ml/train/distance.ts) on the quality
+   * signals: robust |z| against the run's good training images, per group and overall. Used when
+   * the run has the `signals` features unless false.
+   */
+  distance?: boolean;
 }
 
 /**

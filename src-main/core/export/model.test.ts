@@ -122,7 +122,7 @@ describe('export-model', () => {
     expect(worst).toBeLessThan(1e-4);
   }, 240_000);
 
-  it('a run with a block ONNX cannot compute takes it as a documented input', async () => {
+  it('a run with a block ONNX cannot compute takes it as a documented input (and its distance-from-good block is in the graph)', async () => {
     const run = await core.call('ml.train', { features: ['whole', 'signals'], hidden: 0, epochs: 8 });
     const scored = await classifyWith(run.run_id, path.join(dir, 'out-signals'));
     const r = await core.call('export.model', { runId: run.run_id, outDir: path.join(dir, 'model-signals') });
@@ -131,6 +131,8 @@ describe('export-model', () => {
     expect(card.preprocessing.needs_only_the_image).toBe(false);
     expect(card.preprocessing.outside_graph[0].input).toBe('signals');
     expect(card.inputs[1].description).toMatch(/Not expressible in ONNX/);
+    // The run's distance-from-good block is computed inside the graph from the signals input.
+    expect(card.head.distance_from_good).toMatch(/computed in the graph from the signals input/);
 
     const store = new FeatureStore(core.context.db);
     const session = await ort.InferenceSession.create(r.model);

@@ -14,6 +14,8 @@
  * What ONNX cannot express here — the native-resolution crops (positions depend on the image's
  * size) and the hand-made quality signals — become extra inputs (`crops`, `signals`, …) that the
  * card documents as pre-processing steps; a run trained on whole-image features needs the image only.
+ * A run's distance-from-good block (ml/train/distance.ts) is plain arithmetic on the `signals`
+ * input, so the graph computes it (robust z, |z|, group means and maxima, Mahalanobis).
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -24,6 +26,7 @@ import { findBackbone, loadManifest } from '../ml/backbone/manifest';
 import { PREPROCESS_VERSION } from '../ml/backbone/preprocess';
 import { DataType, GraphBuilder, ModelProto, valueInfo } from '../ml/backbone/onnx';
 import type { TrainedHead } from '../ml/train/types';
+import { distanceColumns, type DistanceBlock } from '../ml/train/distance';
 
 export const MODEL_FILE = 'model.onnx';
 export const CARD_FILE = 'model-card.json';
@@ -68,6 +71,32 @@ function foldedFirstLayer(head: TrainedHead): { w: Float32Array; b: Float32Array
     }
   }
   return { w, b: Float32Array.from(b), cols };
+}
+
+/**
+ * The distance block of ml/train/distance.ts as ONNX operators on `input` [1, width] (opset 13):
+ * z = Clip((x − center) / scale, −clip, clip); |z|; per group the mean and max of |z| (Gather,
+ * ReduceMean, ReduceMax); the overall mean and max; log1p(‖z·W‖² / width). Output [1, columns].
+ */
+function distanceGraph(g: GraphBuilder, b: DistanceBlock, input: string): string {
+  const f = (name: string, dims: number[], v: ArrayLike<number>) => g.floatConst(name, dims, Float32Array.from(v));
+  const centred = g.node('Sub', 'qc_dist_centred', [input, f('qc_dist_center', [1, b.width], b.center)]);
+  const raw = g.node('Div', 'qc_dist_zraw', [centred, f('qc_dist_scale', [1, b.width], b.scale)]);
+  const z = g.node('Clip', 'qc_dist_z', [raw, f('qc_dist_lo', [], [-b.clip]), f('qc_dist_hi', [], [b.clip])]);
+  const abs = g.node('Abs', 'qc_dist_absz', [z]);
+  const parts = [abs];
+  b.groups.forEach((grp, i) => {
+    const picked = g.node('Gather', `qc_dist_g${i}`, [abs, g.int64Const(`qc_dist_g${i}_cols`, grp.columns)], { axis: 1 });
+    parts.push(g.node('ReduceMean', `qc_dist_g${i}_mean`, [picked], { axes: [1], keepdims: 1 }));
+    parts.push(g.node('ReduceMax', `qc_dist_g${i}_max`, [picked], { axes: [1], keepdims: 1 }));
+  });
+  parts.push(g.node('ReduceMean', 'qc_dist_mean', [abs], { axes: [1], keepdims: 1 }));
+  parts.push(g.node('ReduceMax', 'qc_dist_max', [abs], { axes: [1], keepdims: 1 }));
+  const whitened = g.node('MatMul', 'qc_dist_white', [z, f('qc_dist_w', [b.width, b.width], b.whiten)]);
+  const d2 = g.node('ReduceSumSquare', 'qc_dist_d2', [whitened], { axes: [1], keepdims: 1 });
+  const scaled = g.node('Div', 'qc_dist_d2w', [d2, f('qc_dist_width', [], [b.width])]);
+  parts.push(g.node('Log', 'qc_dist_maha', [g.node('Add', 'qc_dist_d2w1', [scaled, f('qc_dist_one', [], [1])])]));
+  return g.node('Concat', 'qc_distance', parts, { axis: 1 });
 }
 
 export interface ExportModelOptions {
@@ -121,6 +150,16 @@ export async function exportModel(opts: ExportModelOptions): Promise<ModelExport
     inputs.push({ name: set, dtype: 'float32', shape: [1, width] });
     d += width;
   }
+  if (head.distance) {
+    // The distance block's columns, computed in the graph from the signals input, go last.
+    const dist = head.distance;
+    const start = params.features.slice(0, params.features.indexOf('signals')).reduce((sum, s) => sum + (s === 'whole' ? entry.dim : opts.widths[s] ?? 0), 0);
+    if (!params.features.includes('signals') || dist.start !== start || dist.width !== opts.widths.signals) {
+      throw new QcError('internal', `run ${run.run_id}: its distance block (columns ${dist.start}..${dist.start + dist.width}) is not the signals block`);
+    }
+    blocks.push(distanceGraph(g, dist, 'signals'));
+    d += distanceColumns(dist);
+  }
   if (d !== head.d) throw new QcError('internal', `run ${run.run_id}: the head expects ${head.d} columns, the blocks give ${d}`);
   const x = blocks.length === 1 ? blocks[0]! : g.node('Concat', 'qc_features', blocks, { axis: 1 });
   const first = foldedFirstLayer(head);
@@ -165,7 +204,14 @@ export async function exportModel(opts: ExportModelOptions): Promise<ModelExport
     model_sha256: createHash('sha256').update(bytes).digest('hex'),
     backbone: { id: entry.id, source: entry.source, license: entry.license, dim: entry.dim },
     features: params.features,
-    head: { kind: head.kind, hidden: head.kind === 'mlp' ? head.hidden : 0, backend: head.backend },
+    head: {
+      kind: head.kind,
+      hidden: head.kind === 'mlp' ? head.hidden : 0,
+      backend: head.backend,
+      ...(head.distance && {
+        distance_from_good: `computed in the graph from the signals input: robust z against the ${head.distance.fitRows} good training images (median, scale), |z| clipped at ${head.distance.clip}, group means and maxima, and a shrunk-covariance Mahalanobis distance (src-main/core/ml/train/distance.ts)`,
+      }),
+    },
     inputs: inputs.map((i) => ({
       ...i,
       description:

@@ -2,6 +2,8 @@
 import type { FeatureSet } from '../../../src-shared/domain/ml';
 import { featureKey } from './embed';
 import type { FeatureStore } from './featureStore';
+import { SIGNAL_NAMES, signalGroupColumns } from './features/signals';
+import type { DistanceSpec } from './train/distance';
 
 export interface FeatureMatrix {
   x: Float32Array;
@@ -49,4 +51,19 @@ export function columnScale(m: FeatureMatrix, sets: readonly FeatureSet[], signa
     }
   }
   return scale;
+}
+
+/**
+ * The distance-from-good block over the signals block of m (train/distance.ts), grouped by what
+ * the signals measure; null when the run has no signals.
+ */
+export function distanceSpec(m: Pick<FeatureMatrix, 'widths'>, sets: readonly FeatureSet[]): DistanceSpec | null {
+  if (!sets.includes('signals') || !m.widths.signals) return null;
+  let start = 0;
+  for (const s of sets) {
+    if (s === 'signals') break;
+    start += m.widths[s];
+  }
+  const width = m.widths.signals;
+  return { start, width, ...(width === SIGNAL_NAMES.length && { groups: signalGroupColumns() }) };
 }

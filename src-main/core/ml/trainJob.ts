@@ -9,6 +9,7 @@ import type { EpochStats, HeadParams } from '../../../src-shared/domain/ml';
 import { outOfFold } from './train/folds';
 import { predictHead, trainHead, type LabelledMatrix, type Matrix, type TrainedHead } from './train/head';
 import { confidentLearning } from './train/labelIssues';
+import type { DistanceSpec } from './train/distance';
 
 export interface TrainJobRequest {
   /** Every row to score (labelled and unlabelled), row-major n × d. */
@@ -42,6 +43,12 @@ export interface TrainJobRequest {
    * train: never scored, never out-of-fold, never in validation or test, so no threshold sees them.
    */
   synthetic?: { x: Float32Array; n: number; y: Uint8Array; source: Int32Array } | null;
+  /**
+   * A distance-from-good block over these columns (train/distance.ts): every head (each
+   * out-of-fold one and the final one) fits it on the good real rows it trains on, so no held-out,
+   * validation, test or synthetic row ever shapes it. Absent = none.
+   */
+  distance?: DistanceSpec | null;
 }
 
 export interface TrainJobResult {
@@ -74,7 +81,7 @@ function rows(src: Matrix & { y: Uint8Array }, pick: (i: number) => boolean): La
 export async function runTrainJob(req: TrainJobRequest, onEvent: (e: TrainJobEvent) => void, signal?: AbortSignal): Promise<TrainJobResult> {
   const all = { x: req.x, n: req.n, d: req.d, y: req.y };
   const scale = req.columnScale ?? undefined;
-  const base = { ...(signal && { signal }), ...(scale && { columnScale: scale }) };
+  const base = { ...(signal && { signal }), ...(scale && { columnScale: scale }), ...(req.distance && { distance: req.distance }) };
   const labelled = (i: number) => req.split[i] === SPLIT_CODE.train || req.split[i] === SPLIT_CODE.validation;
 
   // 1. Out-of-fold p(bad) for train + validation rows, on the stored folds (and re-dealt ones).
@@ -92,7 +99,7 @@ export async function runTrainJob(req: TrainJobRequest, onEvent: (e: TrainJobEve
       ...(labWeight && { sampleWeight: labWeight }),
       ...(signal && { signal }),
       ...(req.synthetic?.n && { extra: syntheticFor(req.synthetic, lab.index, req.n) }),
-      ...(scale && { train: { columnScale: scale } }),
+      ...((scale || req.distance) && { train: { ...(scale && { columnScale: scale }), ...(req.distance && { distance: req.distance }) } }),
       onFold: (e) => onEvent({ type: 'fold', fold: e.fold, folds: e.folds }),
     });
     lab.index.forEach((r, k) => (oof[r] = pBad[k]!));
@@ -116,6 +123,7 @@ export async function runTrainJob(req: TrainJobRequest, onEvent: (e: TrainJobEve
   const trainWeight = req.weight ? Float32Array.from({ length: train.n }, (_, k) => (k < realTrain.n ? req.weight![realTrain.index[k]!]! : 1)) : undefined;
   const head = await trainHead(train, validation.n ? validation : null, req.params, {
     ...base,
+    realRows: realTrain.n,
     ...(trainWeight && { sampleWeight: trainWeight }),
     onEpoch: (stats) => onEvent({ type: 'epoch', stats }),
   });

@@ -104,6 +104,31 @@ export const SIGNAL_NAMES = [
 export type SignalName = (typeof SIGNAL_NAMES)[number];
 const BASE_SIGNALS = 14;
 
+/**
+ * SIGNAL_NAMES by what they measure: the groups of the distance-from-good block (train/distance.ts)
+ * and of its per-image attribution. Each signal is in exactly one group.
+ */
+export const SIGNAL_GROUPS: readonly { name: string; signals: readonly SignalName[] }[] = [
+  { name: 'sharpness', signals: ['log1p_sharpness', 'log_rel_sharpness', 'edge_density'] },
+  { name: 'noise', signals: ['log1p_noise'] },
+  { name: 'compression', signals: ['log_blockiness', 'log_bytes_per_pixel'] },
+  { name: 'exposure', signals: ['mean_luma', 'std_luma', 'dark_clipped', 'bright_clipped', 'contrast'] },
+  { name: 'colour', signals: ['log1p_colourfulness', 'detector_colourCast'] },
+  { name: 'size', signals: ['log_width', 'log_height'] },
+  { name: 'natural_statistics_fine', signals: BRISQUE_NAMES.filter((n) => n.startsWith('brisque1_')) as SignalName[] },
+  { name: 'natural_statistics_coarse', signals: BRISQUE_NAMES.filter((n) => n.startsWith('brisque2_')) as SignalName[] },
+  { name: 'motion', signals: ['detector_motion'] },
+  { name: 'artefacts', signals: ['detector_ringing', 'detector_posterise', 'detector_impulse'] },
+  { name: 'vignetting', signals: ['detector_vignetting'] },
+  { name: 'resampling', signals: ['detector_pixelation', 'detector_upscaling'] },
+];
+
+/** SIGNAL_GROUPS as column indices into the signals block (SIGNAL_NAMES order). */
+export function signalGroupColumns(): { name: string; columns: number[] }[] {
+  const index = new Map<string, number>(SIGNAL_NAMES.map((n, i) => [n, i]));
+  return SIGNAL_GROUPS.map((g) => ({ name: g.name, columns: g.signals.map((s) => index.get(s)!) }));
+}
+
 /** The signals as model features, in SIGNAL_NAMES order. */
 export function signalVector(s: QualitySignals, out = new Float32Array(SIGNAL_NAMES.length), offset = 0): Float32Array {
   const v = [

@@ -201,6 +201,8 @@ export async function outOfFold(
       }
       const head = await trainHead(train, null, headParams, {
         ...opts.train,
+        // The real rows come first: only they (their good ones) fit a distance block.
+        realRows: trainIdx.length,
         ...(wSub && { sampleWeight: Float32Array.from({ length: trainIdx.length + extraRows }, (_, t) => (t < trainIdx.length ? wSub[trainIdx[t]!]! : 1)) }),
         ...(opts.signal && { signal: opts.signal }),
       });

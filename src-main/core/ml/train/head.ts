@@ -20,6 +20,7 @@
 import { QcError } from '../../../../src-shared/contract/errors';
 import { BACKEND_ENV, selectBackend } from './backend';
 import { checkMatrix, columnStats } from './matrix';
+import { distanceColumns, fitDistance, withDistance, type DistanceBlock, type DistanceSpec } from './distance';
 import type { Trainer, TrainContext } from './trainer';
 import { LinearJsTrainer } from './linearJs';
 import { createRng, deriveSeed, shuffleInPlace } from './rng';
@@ -53,6 +54,23 @@ export interface TrainHeadOptions {
   mlpEngine?: 'auto' | 'onnxruntime' | 'tfjs';
   /** Per-row loss weights (length train.n, each >= 0; e.g. label confidence), multiplied with the class weight. */
   sampleWeight?: Float32Array;
+  /**
+   * Fit a distance-from-good block (distance.ts) on the good rows among the first `realRows` of
+   * `train` (the real ones; synthetic rows come after them) with a positive sample weight, append
+   * its columns to every row, and store it with the head. Their column scale is `distanceWeight`
+   * (default: columnScale at the block's first column, i.e. the signals' weight).
+   */
+  distance?: DistanceSpec;
+  /** Rows 0..realRows of `train` are real images (default all); only they fit the distance block. */
+  realRows?: number;
+  distanceWeight?: number;
+}
+
+/** Fit the distance block on the good real rows of `train` (see TrainHeadOptions.distance). */
+export function fitHeadDistance(train: LabelledMatrix, spec: DistanceSpec, realRows = train.n, sampleWeight?: Float32Array): DistanceBlock {
+  const rows: number[] = [];
+  for (let i = 0; i < Math.min(realRows, train.n); i++) if (train.y[i] === 0 && (!sampleWeight || sampleWeight[i]! > 0)) rows.push(i);
+  return fitDistance(train, rows, spec);
 }
 
 export function abortError(): Error {
@@ -102,21 +120,32 @@ async function makeTrainer(ctx: TrainContext, opts: TrainHeadOptions): Promise<T
 
 /** Train a head on `train`, reporting each epoch (and the validation set's loss when given). */
 export async function trainHead(
-  train: LabelledMatrix,
-  validation: LabelledMatrix | null,
+  trainIn: LabelledMatrix,
+  validationIn: LabelledMatrix | null,
   params: HeadParams = DEFAULT_HEAD_PARAMS,
   opts: TrainHeadOptions = {},
 ): Promise<TrainedHead> {
   const started = performance.now();
   checkParams(params);
-  checkMatrix(train, 'training set', train.y);
-  if (train.n < 1) throw new QcError('bad_input', 'training set: no rows');
-  if (validation) {
-    checkMatrix(validation, 'validation set', validation.y);
-    if (validation.d !== train.d) throw new QcError('bad_input', `validation set has ${validation.d} columns, the training set ${train.d}`);
+  checkMatrix(trainIn, 'training set', trainIn.y);
+  if (trainIn.n < 1) throw new QcError('bad_input', 'training set: no rows');
+  if (validationIn) {
+    checkMatrix(validationIn, 'validation set', validationIn.y);
+    if (validationIn.d !== trainIn.d) throw new QcError('bad_input', `validation set has ${validationIn.d} columns, the training set ${trainIn.d}`);
   }
-  const { columnScale } = opts;
-  if (columnScale && columnScale.length !== train.d) throw new QcError('bad_input', `columnScale has ${columnScale.length} values for ${train.d} columns`);
+  if (opts.columnScale && opts.columnScale.length !== trainIn.d) throw new QcError('bad_input', `columnScale has ${opts.columnScale.length} values for ${trainIn.d} columns`);
+  if (opts.sampleWeight && opts.sampleWeight.length !== trainIn.n) throw new QcError('bad_input', `sampleWeight has ${opts.sampleWeight.length} values for ${trainIn.n} rows`);
+  // The distance block: fitted on the good real training rows, its columns appended to every row.
+  const distance = opts.distance ? fitHeadDistance(trainIn, opts.distance, opts.realRows, opts.sampleWeight) : null;
+  const train: LabelledMatrix = distance ? { ...withDistance(distance, trainIn), y: trainIn.y } : trainIn;
+  const validation: LabelledMatrix | null = distance && validationIn ? { ...withDistance(distance, validationIn), y: validationIn.y } : validationIn;
+  let columnScale = opts.columnScale;
+  if (distance) {
+    const extended = new Float32Array(train.d).fill(1);
+    if (columnScale) extended.set(columnScale);
+    extended.fill(opts.distanceWeight ?? (columnScale ? columnScale[distance.start]! : 1), trainIn.d, trainIn.d + distanceColumns(distance));
+    columnScale = extended;
+  }
   const { signal } = opts;
   if (signal?.aborted) throw abortError();
 
@@ -192,6 +221,7 @@ export async function trainHead(
       params: { ...params },
       history,
       seconds: (performance.now() - started) / 1000,
+      ...(distance && { distance }),
     };
   } finally {
     engine.dispose();

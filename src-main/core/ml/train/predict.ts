@@ -10,6 +10,7 @@
  */
 import { QcError } from '../../../../src-shared/contract/errors';
 import { selectBackend, type Tf } from './backend';
+import { checkDistance, distanceColumns, withDistance } from './distance';
 import { dot } from './linearJs';
 import { checkMatrix } from './matrix';
 import { EVAL_CHUNK_FLOATS } from './tfHead';
@@ -29,9 +30,20 @@ export async function predictHead(head: TrainedHead, m: Matrix, opts: PredictOpt
   return predictHeadTf(tf, head, m);
 }
 
+/** Columns of the rows a head is applied to: its layers' d less the distance block's appended columns. */
+export function headInputWidth(head: TrainedHead): number {
+  return head.distance ? head.d - distanceColumns(head.distance) : head.d;
+}
+
 function checkInput(head: TrainedHead, m: Matrix): void {
   checkMatrix(m, 'prediction input');
-  if (m.d !== head.d) throw new QcError('bad_input', `the head expects ${head.d} columns, got ${m.d}`);
+  const want = headInputWidth(head);
+  if (m.d !== want) throw new QcError('bad_input', `the head expects ${want} columns, got ${m.d}`);
+}
+
+/** The rows the layers see: m itself, or m with the distance block's columns appended. */
+function layerInput(head: TrainedHead, m: Matrix): Matrix {
+  return head.distance ? withDistance(head.distance, m) : m;
 }
 
 /** Check that `head` is complete and consistent (it may come from JSON). */
@@ -44,6 +56,11 @@ export function checkHead(head: TrainedHead): void {
   const shapes = head.kind === 'mlp' ? [[d, hidden], [hidden, 1]] : [[d, 1]];
   if (head.kind === 'mlp' && !(hidden > 0)) throw bad('an MLP needs hidden > 0');
   if (layers.length !== shapes.length) throw bad(`${layers.length} layers, expected ${shapes.length}`);
+  if (head.distance) {
+    const extra = distanceColumns(head.distance);
+    if (!(d > extra)) throw bad(`d ${d} leaves no input columns besides the distance block's ${extra}`);
+    checkDistance(head.distance, d - extra);
+  }
   shapes.forEach(([rows, cols], i) => {
     const l = layers[i]!;
     if (l.shape[0] !== rows || l.shape[1] !== cols || l.w.length !== rows! * cols! || l.b.length !== cols) throw bad(`layer ${i} is not ${rows} x ${cols}`);
@@ -75,9 +92,10 @@ function foldFirstLayer(head: TrainedHead): { w: Float64Array; b: Float64Array; 
 const ROW_BLOCK = 4;
 
 /** p(bad) for every row of m in plain JavaScript, double precision: identical on every machine. */
-export function predictHeadJs(head: TrainedHead, m: Matrix): Float32Array {
+export function predictHeadJs(head: TrainedHead, input: Matrix): Float32Array {
   checkHead(head);
-  checkInput(head, m);
+  checkInput(head, input);
+  const m = layerInput(head, input);
   const { x, n, d } = m;
   const out = new Float32Array(n);
   const first = foldFirstLayer(head);
@@ -143,9 +161,10 @@ export function predictHeadJs(head: TrainedHead, m: Matrix): Float32Array {
  * p(bad) with tfjs on `tf`'s active backend, in chunks of EVAL_CHUNK_FLOATS values: rows are
  * centred on the backend, the per-column scale is folded into the first layer's weights.
  */
-export function predictHeadTf(tf: Tf, head: TrainedHead, m: Matrix): Float32Array {
+export function predictHeadTf(tf: Tf, head: TrainedHead, input: Matrix): Float32Array {
   checkHead(head);
-  checkInput(head, m);
+  checkInput(head, input);
+  const m = layerInput(head, input);
   const { x, n, d } = m;
   const out = new Float32Array(n);
   const l1 = head.layers[0]!;

@@ -15,6 +15,7 @@ export interface LabelledMatrix extends Matrix {
 /** The head's hyperparameters and per-epoch stats are part of the API contract. */
 export type { EpochStats, HeadParams } from '../../../../src-shared/domain/ml';
 import type { EpochStats, HeadParams } from '../../../../src-shared/domain/ml';
+import type { DistanceBlock } from './distance';
 
 export interface HeadLayer {
   /** Row-major weights, `shape` = [inputs, outputs]. */
@@ -26,6 +27,7 @@ export interface HeadLayer {
 /** A trained head as plain JSON-serialisable data; `predictHead` needs nothing else. */
 export interface TrainedHead {
   kind: 'linear' | 'mlp';
+  /** Columns the layers see: the input row's columns plus the distance block's appended ones. */
   d: number;
   hidden: number;
   /** Per-column training mean and standard deviation (floored at STD_FLOOR). */
@@ -41,4 +43,9 @@ export interface TrainedHead {
   history: EpochStats[];
   /** Total training wall time. */
   seconds: number;
+  /**
+   * The NIQE-style distance-from-good block (distance.ts) fitted on this head's good training rows:
+   * prediction appends its columns to each input row before the layers. Absent = none.
+   */
+  distance?: DistanceBlock | null;
 }
