@@ -321,6 +321,24 @@ export function intArg(argv: string[], name: string, fallback: number, min = 1):
   return n;
 }
 
+/**
+ * The generated library the scale benchmarks (bench:scale, bench:ui) run on: `--data DIR` when
+ * given, else os.tmpdir()/qc-scale-N for `--n N`; made with gen:library when the folder holds no
+ * library yet (and must then be empty). `generatedSeconds` is null when it was there already.
+ */
+export async function scaleLibraryFromArgs(argv: string[], defaultN: number): Promise<{ n: number; dataDir: string; given: boolean; generatedSeconds: number | null }> {
+  const n = intArg(argv, 'n', defaultN, 112);
+  const given = argValue(argv, 'data');
+  const dataDir = path.resolve(given ?? path.join(os.tmpdir(), `qc-scale-${n}`));
+  // Loaded here, not at the top: the other benchmarks that use this file need no core.
+  const { libraryPaths } = await import('../../src-main/core/paths');
+  if (fs.existsSync(libraryPaths(dataDir).db)) return { n, dataDir, given: given !== undefined, generatedSeconds: null };
+  const { generateScaleLibrary, isFreshDir } = await import('../../test-support/scaleLibrary');
+  if (!isFreshDir(dataDir)) throw new Error(`${dataDir} is neither a library nor empty`);
+  const lib = await generateScaleLibrary(dataDir, { n, log: (s) => process.stderr.write(`${s}\r`) });
+  return { n, dataDir, given: given !== undefined, generatedSeconds: lib.seconds };
+}
+
 /** Generate the set in a child process (so this process's peak RSS does not include it). */
 export async function forkGenerate(n: number): Promise<BenchImageSet> {
   const child = fork(thisFile, ['generate', '--n', String(n), '--json'], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });

@@ -13,11 +13,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from '@playwright/test';
 import { createCore } from '../../src-main/core/app';
-import { libraryPaths } from '../../src-main/core/paths';
 import { startServer } from '../../src-main/server/server';
 import { CHROMIUM_ARGS } from '../../e2e/playwright.config';
-import { generateScaleLibrary, isFreshDir } from '../../test-support/scaleLibrary';
-import { argValue, intArg, mb, repoRoot, sampleRss } from './fixtures';
+import { mb, repoRoot, sampleRss, scaleLibraryFromArgs } from './fixtures';
 
 /** What scripts/bench/ui-page.js defines in the page. */
 interface Bench {
@@ -60,15 +58,9 @@ function rendererPeakRss(): number {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const n = intArg(argv, 'n', 100_000, 112);
-  const given = argValue(argv, 'data');
-  const dataDir = path.resolve(given ?? path.join(os.tmpdir(), `qc-scale-${n}`));
+  const { dataDir, given, generatedSeconds } = await scaleLibraryFromArgs(argv, 100_000);
   const load0 = os.loadavg()[0]!;
-  if (!fs.existsSync(libraryPaths(dataDir).db)) {
-    if (!isFreshDir(dataDir)) throw new Error(`${dataDir} is neither a library nor empty`);
-    const lib = await generateScaleLibrary(dataDir, { n, log: (s) => process.stderr.write(`${s}\r`) });
-    console.log(`library of ${lib.images} images with predictions made in ${lib.seconds.toFixed(1)} s`);
-  }
+  if (generatedSeconds !== null) console.log(`library generated in ${generatedSeconds.toFixed(1)} s`);
   const rss = sampleRss(20);
   const t0 = performance.now();
   const core = createCore({ dataDir });
