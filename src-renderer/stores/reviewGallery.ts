@@ -55,6 +55,8 @@ export interface GallerySlice {
   refreshView(view: ViewKey): void;
   /** Fetch the pages covering indices start..end that are not cached (the grid calls this for rows near the viewport). */
   ensureRange(view: ViewKey, start: number, end: number): void;
+  /** The view's first page, fetched now unless cached or on its way (resolves when it is there or failed). */
+  loadFirstPage(view: ViewKey): Promise<void>;
   itemAt(view: ViewKey, index: number): GalleryItem | undefined;
 }
 
@@ -251,6 +253,10 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
       const first = v.total === null ? 0 : Math.floor(Math.min(Math.max(0, start), maxIndex) / PAGE_SIZE);
       const last = v.total === null ? 0 : Math.floor(Math.min(Math.max(0, end), maxIndex) / PAGE_SIZE);
       for (let p = first; p <= last; p++) if (!v.pages.has(p)) void fetchPage(view, p);
+    },
+
+    loadFirstPage(view) {
+      return get().views[view].pages.has(0) ? Promise.resolve() : fetchPage(view, 0);
     },
 
     itemAt,

@@ -32,7 +32,17 @@ export const uiSlice: Slice<UiSlice> = (set, get, client) => {
     // Once per store (React's StrictMode runs effects twice in development).
     initPromise ??= (async () => {
       const status = await get().loadStatus();
-      set({ screen: status && status.images > 0 ? 'review' : 'library', initialised: true });
+      const screen = status && status.images > 0 ? 'review' : 'library';
+      if (screen !== 'review') {
+        set({ screen, initialised: true });
+        await Promise.all([get().loadScores(), get().loadRuns()]);
+        return;
+      }
+      // The gallery's first page before the slider's data: the core answers one call at a time and
+      // the scores take a while at a million images; the page needs no threshold from them (the
+      // core uses its threshold in force). 'loading' until then, so the screen does not ask first.
+      set({ screen, initialised: true, scoresStatus: 'loading' });
+      await get().loadFirstPage('review').catch(() => {});
       await Promise.all([get().loadScores(), get().loadRuns()]);
     })();
     return initPromise;

@@ -4,9 +4,14 @@
  * rows in view are in the DOM and only pages near them are fetched. Past the height a browser can
  * scroll (a million images), the scroll position maps onto the rows by a factor (gridScale.ts),
  * so the last row is still reachable. Tiles are plain `<img loading="lazy">` by URL.
+ *
+ * Scrolling renders nothing until the rows in view change: the rendered rows sit in one window
+ * element, placed relative to its first row, and each scroll event only moves that window (one
+ * transform, set directly: no React render, no layout of the rows). When another row comes into
+ * view React renders the new range, and the window is placed before the frame is painted.
  */
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type MouseEvent, type RefObject } from 'react';
-import { gridLayout, scrollTopForRow, visibleRows } from './gridScale';
+import { gridLayout, scrollTopForRow, visibleRows, type GridLayout } from './gridScale';
 import { PAGE_SIZE, type ViewKey } from '../../stores/review';
 import { useApp, useAppStore, useClient } from '../../stores/app';
 import { Tile, TILE_SIZE } from '../../components/Tile';
@@ -46,17 +51,53 @@ function useElementSize(ref: RefObject<HTMLElement | null>): { width: number; he
   return size;
 }
 
-/** The element's scrollTop, updated on every scroll event. */
-function useScrollTop(ref: RefObject<HTMLElement | null>): number {
-  const [top, setTop] = useState(0);
+interface RowRange {
+  first: number;
+  last: number;
+}
+
+/**
+ * The rows to render for the current scroll position, changing only when a row enters or leaves;
+ * between those changes each scroll event moves `windowRef` (holding the rows) into place itself.
+ */
+function useRowWindow(scrollRef: RefObject<HTMLElement | null>, windowRef: RefObject<HTMLElement | null>, layout: GridLayout): RowRange {
+  const layoutRef = useRef(layout);
+  layoutRef.current = layout;
+  const rendered = useRef<RowRange>({ first: 0, last: -1 });
+  const compute = useCallback(() => {
+    const v = visibleRows(layoutRef.current, scrollRef.current?.scrollTop ?? 0, OVERSCAN);
+    return { v, range: { first: v.first, last: Math.max(v.first, v.last) } };
+  }, [scrollRef]);
+  const [range, setRange] = useState<RowRange>(() => compute().range);
+  /** Put the window where its first rendered row belongs for the current scroll position. */
+  const place = useCallback(() => {
+    const { v } = compute();
+    const w = windowRef.current;
+    if (w) w.style.transform = `translateY(${v.top(rendered.current.first)}px)`;
+  }, [compute, windowRef]);
   useLayoutEffect(() => {
-    const el = ref.current;
+    const el = scrollRef.current;
     if (!el) return;
-    const onScroll = () => setTop(el.scrollTop);
+    const onScroll = () => {
+      const { range: next } = compute();
+      const cur = rendered.current;
+      if (next.first === cur.first && next.last === cur.last) place();
+      else setRange((old) => (old.first === next.first && old.last === next.last ? old : next));
+    };
     el.addEventListener('scroll', onScroll, { passive: true });
     return () => el.removeEventListener('scroll', onScroll);
-  }, [ref]);
-  return top;
+  }, [scrollRef, compute, place]);
+  // A new layout (total, width, height) can change the rows in view without a scroll.
+  useLayoutEffect(() => {
+    const { range: next } = compute();
+    setRange((old) => (old.first === next.first && old.last === next.last ? old : next));
+  }, [layout, compute]);
+  // After every render of a range: place the window before the browser paints.
+  useLayoutEffect(() => {
+    rendered.current = range;
+    place();
+  });
+  return range;
 }
 
 interface Props {
@@ -75,14 +116,12 @@ export function Gallery({ view, emptyText, label }: Props) {
   const version = useApp((s) => s.views[view].version);
   const loadError = useApp((s) => s.views[view].loadError);
   const scrollRef = useRef<HTMLDivElement>(null);
+  const windowRef = useRef<HTMLDivElement>(null);
   const size = useElementSize(scrollRef);
-  const scrollTop = useScrollTop(scrollRef);
   const cols = columnsFor(size.width);
   const count = Math.ceil((total ?? 0) / cols);
   const layout = useMemo(() => gridLayout(count, ROW_HEIGHT, PAD, size.height), [count, size.height]);
-  const visible = visibleRows(layout, scrollTop, OVERSCAN);
-  const first = visible.first;
-  const last = Math.max(first, visible.last);
+  const { first, last } = useRowWindow(scrollRef, windowRef, layout);
   const viewportRows = Math.max(1, Math.floor(size.height / ROW_HEIGHT));
   const known = total !== null;
 
@@ -90,9 +129,14 @@ export function Gallery({ view, emptyText, label }: Props) {
     store.getState().setLayout(view, cols, viewportRows);
   }, [store, view, cols, viewportRows]);
 
-  // Fetch the pages for the rows in view once scrolling rests for a moment.
+  // Fetch the pages for the rows in view once scrolling rests for a moment (at once when nothing is shown yet).
   useEffect(() => {
-    const t = setTimeout(() => store.getState().ensureRange(view, first * cols, (last + 1) * cols - 1), FETCH_DELAY_MS);
+    const fetch = () => store.getState().ensureRange(view, first * cols, (last + 1) * cols - 1);
+    if (!known) {
+      fetch();
+      return;
+    }
+    const t = setTimeout(fetch, FETCH_DELAY_MS);
     return () => clearTimeout(t);
   }, [store, view, first, last, cols, version, known]);
 
@@ -136,34 +180,36 @@ export function Gallery({ view, emptyText, label }: Props) {
       {total === 0 && <div className="gallery__empty">{loadError ?? emptyText}</div>}
       {total === null && <div className="gallery__empty muted">Loading…</div>}
       <div className="gallery__inner" style={{ height: layout.scrollHeight }}>
-        {rowIndices(visible.first, visible.last).map((row) => {
-          const tiles = [];
-          for (let c = 0; c < cols; c++) {
-            const i = row * cols + c;
-            if (total === null || i >= total) break;
-            const item = pages.get(Math.floor(i / PAGE_SIZE))?.[i % PAGE_SIZE];
-            tiles.push(
-              item ? (
-                <Tile
-                  key={i}
-                  item={item}
-                  index={i}
-                  src={client.fileUrl('thumb', item.image_id)}
-                  selected={selection.has(item.image_id)}
-                  focused={i === focus}
-                  onTileClick={onTileClick}
-                />
-              ) : (
-                <div key={i} className={`tile tile--placeholder${i === focus ? ' tile--focused' : ''}`} data-index={i} />
-              ),
+        <div ref={windowRef} className="gallery__window">
+          {rowIndices(first, Math.min(last, count - 1)).map((row) => {
+            const tiles = [];
+            for (let c = 0; c < cols; c++) {
+              const i = row * cols + c;
+              if (total === null || i >= total) break;
+              const item = pages.get(Math.floor(i / PAGE_SIZE))?.[i % PAGE_SIZE];
+              tiles.push(
+                item ? (
+                  <Tile
+                    key={i}
+                    item={item}
+                    index={i}
+                    src={client.fileUrl('thumb', item.image_id)}
+                    selected={selection.has(item.image_id)}
+                    focused={i === focus}
+                    onTileClick={onTileClick}
+                  />
+                ) : (
+                  <div key={i} className={`tile tile--placeholder${i === focus ? ' tile--focused' : ''}`} data-index={i} />
+                ),
+              );
+            }
+            return (
+              <div key={row} className="gallery__row" role="row" aria-rowindex={row + 1} style={{ transform: `translateY(${(row - first) * ROW_HEIGHT}px)`, height: ROW_HEIGHT - GAP }}>
+                {tiles}
+              </div>
             );
-          }
-          return (
-            <div key={row} className="gallery__row" role="row" aria-rowindex={row + 1} style={{ transform: `translateY(${visible.top(row)}px)`, height: ROW_HEIGHT - GAP }}>
-              {tiles}
-            </div>
-          );
-        })}
+          })}
+        </div>
       </div>
     </div>
   );

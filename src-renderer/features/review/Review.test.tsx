@@ -40,6 +40,38 @@ describe('Review screen', () => {
     expect(img.getAttribute('loading')).toBe('lazy');
   });
 
+  test('scrolling within the rendered rows renders nothing; a new row range renders the rows now in view, placed by their window', async () => {
+    await renderReview({ images: 10_000, runs: 1, features: false }, 'all');
+    const gallery = screen.getByTestId('gallery');
+    const win = gallery.querySelector<HTMLElement>('.gallery__window')!;
+    const cols = Number(gallery.dataset.cols);
+    let top = 0;
+    Object.defineProperty(gallery, 'scrollTop', { configurable: true, get: () => top, set: (v: number) => (top = v) });
+    const scrollTo = (y: number) =>
+      act(() => {
+        top = y;
+        gallery.dispatchEvent(new Event('scroll'));
+      });
+    const rows = () => [...gallery.querySelectorAll<HTMLElement>('.gallery__row')];
+    const before = rows();
+    const transform0 = win.style.transform;
+    // A few pixels: the same row elements, not rendered again (below the height cap the browser's
+    // own scrolling moves them; past it, only the window's transform would change).
+    scrollTo(7);
+    expect(rows().length).toBe(before.length);
+    expect(rows().every((r, i) => r === before[i])).toBe(true);
+    expect(rows().map((r) => r.style.transform)).toEqual(before.map((r) => r.style.transform));
+    expect(win.style.transform).toBe(transform0);
+    // Far down: the rows there, and their tiles once fetched.
+    scrollTo(184 * 400);
+    const first = Number(rows()[0]!.getAttribute('aria-rowindex')) - 1;
+    expect(first).toBeGreaterThan(390);
+    expect(first).toBeLessThanOrEqual(400);
+    await until(() => expect(gallery.querySelector(`[data-index="${400 * cols}"]`)?.getAttribute('data-testid')).toMatch(/^tile-\d+$/));
+    // The window sits where its first row belongs: row `first` of the real content, under the scroll position.
+    expect(win.style.transform).toBe(`translateY(${10 + first * 184}px)`);
+  });
+
   test('tiles expose label, origin and p(bad)', async () => {
     const { client } = await renderReview();
     const t = tiles()[0]!;

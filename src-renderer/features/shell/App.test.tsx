@@ -13,6 +13,19 @@ afterEach(() => {
 });
 
 describe('App shell', () => {
+  test("start-up asks for the gallery's first page before the slider's scores, and counts issues without listing them", async () => {
+    const { client } = setup({ images: 200 });
+    render(<App client={client} />);
+    await until(() => expect(screen.queryAllByTestId(/^tile-\d+$/).length).toBeGreaterThan(0));
+    await until(() => expect(client.callsOf('review.scores').length).toBeGreaterThan(0));
+    const order = client.calls.map((c) => c.method);
+    expect(order.indexOf('review.page')).toBeGreaterThanOrEqual(0);
+    expect(order.indexOf('review.page')).toBeLessThan(order.indexOf('review.scores'));
+    // One scores call (the screen did not ask again while start-up held them back).
+    expect(client.callsOf('review.scores')).toHaveLength(1);
+    expect(client.callsOf('ml.labelIssues').every((a) => a.limit === 0)).toBe(true);
+  });
+
   test('without a bridge or a token: the no-session screen, and no API call', () => {
     const ws = vi.fn();
     const fetch = vi.fn();
