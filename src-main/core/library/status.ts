@@ -24,18 +24,23 @@ export function listSources(db: Db): { imports: ImportRow[]; bundles: BundleRow[
 
 export function libraryStatus(db: Db, dataDir: string): LibraryStatus {
   const one = <T>(sql: string) => db.prepare(sql).get() as T;
-  const images = one<{ n: number }>('SELECT COUNT(*) AS n FROM images').n;
+  // Images, rating classes and labels from the counts the triggers keep (migration 011), not by
+  // counting every row: one statement, so they agree with each other.
+  const counts = new Map(db.prepare('SELECT key, n FROM library_counts').raw().all() as [string, number][]);
+  const count = (key: string) => counts.get(key) ?? 0;
+  const images = count('images');
   const labels = { good: 0, bad: 0, unlabeled: 0 };
   const byOrigin: Record<LabelOrigin, number> = { import: 0, curator: 0 };
-  for (const r of db.prepare('SELECT label, origin, COUNT(*) AS n FROM labels GROUP BY label, origin').all() as { label: string | null; origin: LabelOrigin; n: number }[]) {
-    if (r.label === 'good' || r.label === 'bad') labels[r.label] += r.n;
-    byOrigin[r.origin] += r.n;
+  for (const origin of ['import', 'curator'] as const) {
+    for (const label of ['good', 'bad', 'none'] as const) {
+      const n = count(`label:${label}:${origin}`);
+      if (label !== 'none') labels[label] += n;
+      byOrigin[origin] += n;
+    }
   }
   labels.unlabeled = images - labels.good - labels.bad;
   const ratings = { '1': 0, '2': 0, '3': 0, '4': 0, '5': 0 } as Record<`${RatingClass}`, number>;
-  for (const r of db.prepare('SELECT rating_class AS c, COUNT(*) AS n FROM images WHERE rating_class IS NOT NULL GROUP BY rating_class').all() as { c: RatingClass; n: number }[]) {
-    ratings[`${r.c}`] = r.n;
-  }
+  for (const c of [1, 2, 3, 4, 5] as const) ratings[`${c}`] = count(`rating:${c}`);
   const failuresByReason: Partial<Record<FailureReason, number>> = {};
   for (const r of db.prepare('SELECT reason, COUNT(*) AS n FROM failures GROUP BY reason').all() as { reason: FailureReason; n: number }[]) {
     failuresByReason[r.reason] = r.n;
