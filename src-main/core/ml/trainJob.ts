@@ -1,7 +1,8 @@
 /**
  * The compute side of a training run (runs in the ML worker): out-of-fold predictions for the
  * train + validation rows (k heads each trained without its fold, over `oofRepeats` splits that keep
- * duplicate groups together), then, with `noise: 'prune'`, confident learning on them drops the
+ * duplicate groups together), Platt-scaled on their logits (train/calibrate.ts: the head's p(bad)
+ * would otherwise saturate to 1), then, with `noise: 'prune'`, confident learning on them drops the
  * probably-mislabelled rows (cleanlab's CleanLearning) before the head is trained on the train split
  * (validation monitored per epoch) and scores every row. No database here.
  */
@@ -10,6 +11,7 @@ import { outOfFold } from './train/folds';
 import { predictHead, trainHead, type LabelledMatrix, type Matrix, type TrainedHead } from './train/head';
 import { confidentLearning } from './train/labelIssues';
 import type { DistanceSpec } from './train/distance';
+import { applyCalibration, calibrateHead, fitPlatt } from './train/calibrate';
 
 export interface TrainJobRequest {
   /** Every row to score (labelled and unlabelled), row-major n × d. */
@@ -49,13 +51,19 @@ export interface TrainJobRequest {
    * validation, test or synthetic row ever shapes it. Absent = none.
    */
   distance?: DistanceSpec | null;
+  /**
+   * Platt-scale the head on the out-of-fold logits (train/calibrate.ts; default true): the
+   * out-of-fold p(bad) and the final head's become sigmoid(a·z + b). Monotone, so no threshold can
+   * separate different rows, but p no longer saturates to 1 in float32 where the logits are large.
+   */
+  calibrate?: boolean;
 }
 
 export interface TrainJobResult {
   head: TrainedHead;
   /** The main head's p(bad) for every row. */
   pAll: Float32Array;
-  /** Out-of-fold p(bad) for train/validation rows, NaN elsewhere. */
+  /** Out-of-fold p(bad) for train/validation rows, NaN elsewhere (calibrated when the head is). */
   oof: Float32Array;
   /** Rows left out of the final fit as probably mislabelled (noise: 'prune'); absent = none. */
   pruned?: Int32Array;
@@ -87,11 +95,12 @@ export async function runTrainJob(req: TrainJobRequest, onEvent: (e: TrainJobEve
   // 1. Out-of-fold p(bad) for train + validation rows, on the stored folds (and re-dealt ones).
   const lab = rows(all, labelled);
   const oof = new Float32Array(req.n).fill(NaN);
+  const oofLogit = new Float64Array(req.n).fill(NaN);
   const labWeight = req.weight ? Float32Array.from(lab.index, (r) => req.weight![r]!) : undefined;
   if (req.oofGiven) oof.set(req.oofGiven);
   else if (lab.n) {
     const repeats = req.oofRepeats ?? 1;
-    const { pBad } = await outOfFold(lab, lab.y, req.params, {
+    const { pBad, logit } = await outOfFold(lab, lab.y, req.params, {
       k: req.folds,
       folds: Int32Array.from(lab.index, (r) => req.fold[r]!),
       repeats,
@@ -102,8 +111,17 @@ export async function runTrainJob(req: TrainJobRequest, onEvent: (e: TrainJobEve
       ...((scale || req.distance) && { train: { ...(scale && { columnScale: scale }), ...(req.distance && { distance: req.distance }) } }),
       onFold: (e) => onEvent({ type: 'fold', fold: e.fold, folds: e.folds }),
     });
-    lab.index.forEach((r, k) => (oof[r] = pBad[k]!));
+    lab.index.forEach((r, k) => {
+      oof[r] = pBad[k]!;
+      oofLogit[r] = logit[k]!;
+    });
   }
+
+  // Platt scaling on the out-of-fold logits (train + validation rows only, never test), before
+  // anything reads the out-of-fold p(bad): pruning, label issues and thresholds all see calibrated p.
+  const fitRows = lab.n && req.calibrate !== false && !req.oofGiven ? Array.from(lab.index).filter((r) => Number.isFinite(oofLogit[r]!)) : [];
+  const calibration = fitRows.length ? fitPlatt(Float64Array.from(fitRows, (r) => oofLogit[r]!), Uint8Array.from(fitRows, (r) => req.y[r]!)) : null;
+  if (calibration) for (const r of fitRows) oof[r] = applyCalibration(calibration, oofLogit[r]!);
 
   // 2. Noise-robust: drop the rows confident learning finds (never a protected one).
   let pruned = new Int32Array(0);
@@ -121,12 +139,14 @@ export async function runTrainJob(req: TrainJobRequest, onEvent: (e: TrainJobEve
   const validation = rows(all, (i) => req.split[i] === SPLIT_CODE.validation && !out[i]);
   const train = withSynthetic(realTrain, req.synthetic);
   const trainWeight = req.weight ? Float32Array.from({ length: train.n }, (_, k) => (k < realTrain.n ? req.weight![realTrain.index[k]!]! : 1)) : undefined;
-  const head = await trainHead(train, validation.n ? validation : null, req.params, {
+  const trained = await trainHead(train, validation.n ? validation : null, req.params, {
     ...base,
     realRows: realTrain.n,
     ...(trainWeight && { sampleWeight: trainWeight }),
     onEpoch: (stats) => onEvent({ type: 'epoch', stats }),
   });
+  // The calibration folded into the final head's last layer.
+  const head = calibration ? calibrateHead(trained, calibration) : trained;
   const pAll = await predictHead(head, { x: req.x, n: req.n, d: req.d });
   return { head, pAll, oof, pruned, backend: head.backend };
 }

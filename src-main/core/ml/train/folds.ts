@@ -6,7 +6,7 @@
 import { QcError } from '../../../../src-shared/contract/errors';
 import { DEFAULT_HEAD_PARAMS, trainHead, abortError, type TrainHeadOptions } from './head';
 import { checkMatrix } from './matrix';
-import { predictHead } from './predict';
+import { headLogitsJs, predictHead } from './predict';
 import { createRng, deriveSeed, shuffleInPlace } from './rng';
 import type { HeadParams, LabelledMatrix, Matrix, TrainedHead } from './types';
 
@@ -147,7 +147,8 @@ const REPEAT_STREAM = 5;
 
 /**
  * p(bad) for every sample, each from heads trained on the other k - 1 folds (never on its own),
- * averaged over `repeats` splits, plus the first repetition's fold of each sample. Samples outside
+ * averaged over `repeats` splits, plus the first repetition's fold of each sample and the mean of
+ * the heads' logits (double precision: unlike float32 p they do not saturate at 1). Samples outside
  * the out-of-fold set (opts.folds = -1) get NaN.
  */
 export async function outOfFold(
@@ -155,7 +156,7 @@ export async function outOfFold(
   y: Uint8Array,
   params: HeadParams = DEFAULT_HEAD_PARAMS,
   opts: OutOfFoldOptions = {},
-): Promise<{ pBad: Float32Array; folds: Int32Array }> {
+): Promise<{ pBad: Float32Array; folds: Int32Array; logit: Float64Array }> {
   checkMatrix(m, 'out-of-fold input', y);
   const k = opts.k ?? 5;
   const repeats = opts.repeats ?? 1;
@@ -170,6 +171,7 @@ export async function outOfFold(
   const gSub = opts.groups && opts.folds ? Int32Array.from(member, (i) => opts.groups![i]!) : opts.groups;
   const wSub = opts.sampleWeight && opts.folds ? Float32Array.from(member, (i) => opts.sampleWeight![i]!) : opts.sampleWeight;
   const sum = new Float64Array(sub.n);
+  const logitSum = new Float64Array(sub.n);
   const count = new Uint16Array(sub.n);
   const started = performance.now();
   let firstFolds: Int32Array | null = null;
@@ -206,21 +208,28 @@ export async function outOfFold(
         ...(wSub && { sampleWeight: Float32Array.from({ length: trainIdx.length + extraRows }, (_, t) => (t < trainIdx.length ? wSub[trainIdx[t]!]! : 1)) }),
         ...(opts.signal && { signal: opts.signal }),
       });
-      const p = await predictHead(head, takeRows(sub, testIdx), opts.train?.backend !== undefined ? { backend: opts.train.backend } : {});
+      const testRows = takeRows(sub, testIdx);
+      const p = await predictHead(head, testRows, opts.train?.backend !== undefined ? { backend: opts.train.backend } : {});
+      const z = headLogitsJs(head, testRows);
       testIdx.forEach((i, j) => {
         sum[i]! += p[j]!;
+        logitSum[i]! += z[j]!;
         count[i]!++;
       });
       opts.onFold?.({ fold: r * k + f, folds: repeats * k, repeat: r, trainRows: trainIdx.length, testRows: testIdx.length, seconds: (performance.now() - started) / 1000, head });
     }
   }
   const pBad = new Float32Array(m.n).fill(NaN);
+  const logit = new Float64Array(m.n).fill(NaN);
   const foldsOut = new Int32Array(m.n).fill(-1);
   member.forEach((i, j) => {
-    if (count[j]) pBad[i] = sum[j]! / count[j]!;
+    if (count[j]) {
+      pBad[i] = sum[j]! / count[j]!;
+      logit[i] = logitSum[j]! / count[j]!;
+    }
     foldsOut[i] = firstFolds![j]!;
   });
-  return { pBad, folds: foldsOut };
+  return { pBad, folds: foldsOut, logit };
 }
 
 /** Out-of-fold p(bad) for every sample (see outOfFold). */

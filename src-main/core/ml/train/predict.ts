@@ -93,17 +93,25 @@ const ROW_BLOCK = 4;
 
 /** p(bad) for every row of m in plain JavaScript, double precision: identical on every machine. */
 export function predictHeadJs(head: TrainedHead, input: Matrix): Float32Array {
+  const z = headLogitsJs(head, input);
+  return Float32Array.from(z, (v) => 1 / (1 + Math.exp(-v)));
+}
+
+/**
+ * The head's logits for every row of m in plain JavaScript, double precision: p(bad) is their
+ * sigmoid. Unlike p in float32, they do not saturate (p = 1 for every logit above ~17).
+ */
+export function headLogitsJs(head: TrainedHead, input: Matrix): Float64Array {
   checkHead(head);
   checkInput(head, input);
   const m = layerInput(head, input);
   const { x, n, d } = m;
-  const out = new Float32Array(n);
+  const out = new Float64Array(n);
   const first = foldFirstLayer(head);
-  const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
   if (head.kind === 'linear') {
     const w = first.w;
     const b0 = first.b[0]!;
-    for (let i = 0, o = 0; i < n; i++, o += d) out[i] = sigmoid(b0 + dot(x, o, w, d));
+    for (let i = 0, o = 0; i < n; i++, o += d) out[i] = b0 + dot(x, o, w, d);
     return out;
   }
   const H = first.cols;
@@ -151,7 +159,7 @@ export function predictHeadJs(head: TrainedHead, input: Matrix): Float32Array {
         const h = acc[r * H + k]!;
         if (h > 0) z += h * w2[k]!;
       }
-      out[i0 + r] = sigmoid(z);
+      out[i0 + r] = z;
     }
   }
   return out;

@@ -16,6 +16,7 @@ export interface LabelledMatrix extends Matrix {
 export type { EpochStats, HeadParams } from '../../../../src-shared/domain/ml';
 import type { EpochStats, HeadParams } from '../../../../src-shared/domain/ml';
 import type { DistanceBlock } from './distance';
+import type { Calibration } from './calibrate';
 
 export interface HeadLayer {
   /** Row-major weights, `shape` = [inputs, outputs]. */
@@ -48,4 +49,6 @@ export interface TrainedHead {
    * prediction appends its columns to each input row before the layers. Absent = none.
    */
   distance?: DistanceBlock | null;
+  /** Platt scaling fitted on out-of-fold logits, already folded into the last layer (calibrate.ts); recorded here. */
+  calibration?: Calibration | null;
 }
