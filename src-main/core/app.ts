@@ -9,6 +9,7 @@ import type { EventMap, EventName, JobProgress } from '../../src-shared/contract
 import { QcError } from '../../src-shared/contract/errors';
 import type { ArgsOf, Handlers, Method, ResultOf } from '../../src-shared/contract/handlers';
 import { parseArgs } from '../../src-shared/contract/schemas';
+import { DEFAULT_TRAIN_PARAMS } from '../../src-shared/domain/ml';
 import type { CoreContext, EventBus } from './context';
 import { openDatabase } from './db/open';
 import { labelHandlers } from './labels/handlers';
@@ -18,6 +19,8 @@ import { Importer } from './library/importer';
 import { ImageStore } from './library/store';
 import { WorkerEngine } from './ml/worker/client';
 import { InProcessEngine, type MlEngine } from './ml/engine';
+import { featureKey } from './ml/embed';
+import { loadFeaturePack } from './ml/featurePack';
 import { mlHandlers } from './ml/handlers';
 import { RunStore } from './ml/runs';
 import { TrainService } from './ml/trainService';
@@ -49,6 +52,8 @@ export function defaultModelsDir(): string {
 
 /** The demo library's ratings use EOL URLs; its images are found locally through this mirror. */
 export const DEMO_URL_PREFIX = 'https://content.eol.org/data/media/qc/';
+/** The demo's feature pack, beside its ratings (scripts/build-demo.ts --features writes it). */
+export const DEMO_FEATURE_PACK = 'features.bin.gz';
 
 export interface CallOptions {
   signal?: AbortSignal;
@@ -98,6 +103,9 @@ export function createCore(opts: CoreOptions): Core {
     'demo.load': async ({ train: wantTrain = true }, ctx) => {
       const demoDir = opts.demoDir ?? path.join(defaultResourcesDir(), 'demo');
       const imported = await handlers['library.import']({ source: path.join(demoDir, 'image_ratings.txt'), mirrors: [{ prefix: DEMO_URL_PREFIX, dir: path.join(demoDir, 'images') }] }, ctx);
+      // The demo ships its photos' features (featurePack.ts): the first run skips the embedding.
+      const pack = path.join(demoDir, DEMO_FEATURE_PACK);
+      if (fs.existsSync(pack)) loadFeaturePack(db, pack, DEFAULT_TRAIN_PARAMS.features.map((s) => featureKey(s, DEFAULT_TRAIN_PARAMS.backbone)));
       const run = wantTrain && !ctx.signal.aborted ? await handlers['ml.train']({}, ctx) : null;
       return { import: imported, run };
     },

@@ -3,7 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ThresholdSketch } from '../../src-shared/domain/thresholdSketch';
-import { createCore, defaultResourcesDir } from './app';
+import { DEFAULT_TRAIN_PARAMS } from '../../src-shared/domain/ml';
+import { createCore, defaultResourcesDir, DEMO_FEATURE_PACK, DEMO_URL_PREFIX } from './app';
+import { featureKey } from './ml/embed';
+import { decodeFeaturePack } from './ml/featurePack';
+import { FeatureStore } from './ml/featureStore';
 import { tempDir } from '../../test-support/fixtures';
 
 const DEMO = path.join(defaultResourcesDir(), 'demo');
@@ -24,7 +28,10 @@ describe('demo.load', () => {
 
   it('imports the demo photos without network, embeds them and trains a first run', async () => {
     const started = Date.now();
-    const { import: imported, run } = await core.call('demo.load', {});
+    const toEmbed: number[] = [];
+    const { import: imported, run } = await core.call('demo.load', {}, { onProgress: (p) => p.job === 'embed' && p.total !== undefined && toEmbed.push(p.total) });
+    // The shipped feature pack (featurePack.ts) covers every photo: nothing is embedded.
+    expect(toEmbed).toEqual([0]);
     expect(imported).toMatchObject({ rows: 302, images_new: 302, failed: 0, network_requests: 0, labels: { good: 130, bad: 164, unlabeled: 8 } });
     expect(run?.status).toBe('done');
     // What a newcomer sees first (measured with `npx tsx scripts/report-demo.ts`): a good model with
@@ -40,6 +47,38 @@ describe('demo.load', () => {
     expect(new ThresholdSketch((await core.call('review.scores', {})).sketch).size).toBe(302);
     console.log(`demo library ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }, 600_000);
+
+  it("ships a feature pack equal to what the code computes now (else: npx tsx scripts/build-demo-features.ts)", async () => {
+    const packed = decodeFeaturePack(fs.readFileSync(path.join(DEMO, DEMO_FEATURE_PACK)));
+    expect(packed.images).toHaveLength(302);
+    const { features, backbone } = DEFAULT_TRAIN_PARAMS;
+    expect(packed.keys.map(({ extractor, version }) => ({ extractor, version }))).toEqual(features.map((s) => featureKey(s, backbone)));
+    // Four photos embedded afresh, through a library that never saw the pack.
+    const fresh = createCore({ dataDir: path.join(dir, 'fresh') });
+    try {
+      const ids = fs.readFileSync(path.join(DEMO, 'image_ratings.txt'), 'latin1').trim().split('\n').slice(1).filter((_, i) => i % 75 === 0).slice(0, 4);
+      const list = path.join(dir, 'four.txt');
+      fs.writeFileSync(list, ['obj_with_overall_rating\tobj_url\toverall_rating\tancestry', ...ids].join('\n') + '\n');
+      await fresh.call('library.import', { source: list, mirrors: [{ prefix: DEMO_URL_PREFIX, dir: path.join(DEMO, 'images') }] });
+      expect((await fresh.call('ml.embed', { features, backbone })).embedded).toBe(4);
+      const store = new FeatureStore(fresh.context.db);
+      const shas = fresh.context.db.prepare('SELECT sha256, dhash FROM images').all() as { sha256: string; dhash: string }[];
+      for (const { sha256, dhash } of shas) {
+        const row = packed.images.findIndex((im) => im.sha256 === sha256);
+        expect(row).toBeGreaterThanOrEqual(0);
+        expect(packed.images[row]!.dhash).toBe(dhash);
+        packed.keys.forEach((k, i) => {
+          const now = store.get(sha256, k)!;
+          const shipped = packed.vectors[i]!.subarray(row * k.dim, (row + 1) * k.dim);
+          let worst = 0;
+          for (let j = 0; j < k.dim; j++) worst = Math.max(worst, Math.abs(now[j]! - shipped[j]!) / (1 + Math.abs(now[j]!)));
+          expect(worst, `${k.extractor} of ${sha256.slice(0, 12)}`).toBeLessThan(1e-4);
+        });
+      }
+    } finally {
+      await fresh.close();
+    }
+  }, 120_000);
 
   it('ships an attribution for every source photo of its images', () => {
     const truth = fs.readFileSync(path.join(DEMO, 'truth.tsv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'));
