@@ -52,7 +52,7 @@ export function defaultModelsDir(): string {
 
 /** The demo library's ratings use EOL URLs; its images are found locally through this mirror. */
 export const DEMO_URL_PREFIX = 'https://content.eol.org/data/media/qc/';
-/** The demo's feature pack, beside its ratings (scripts/build-demo.ts --features writes it). */
+/** The demo's feature pack, beside its ratings (scripts/build-demo-features.ts writes it). */
 export const DEMO_FEATURE_PACK = 'features.bin.gz';
 
 export interface CallOptions {

@@ -1,7 +1,7 @@
 /**
  * A feature pack: the cached feature vectors (and perceptual hashes) of a fixed set of pictures,
  * shipped beside a library so that its first run skips the embedding. The demo library carries one
- * (resources/demo/features.bin.gz, written by `npx tsx scripts/build-demo.ts --features`): embedding
+ * (resources/demo/features.bin.gz, written by `npx tsx scripts/build-demo-features.ts`): embedding
  * its 302 photos with every feature set is most of what `demo.load` costs.
  *
  * Vectors are keyed exactly like the feature cache (picture sha256, extractor, preprocessing
