@@ -21,13 +21,17 @@
  * Options: --noise 0.02,0.05,0.1  --seeds 3  --flip20-seeds 5  --data DIR  --hidden N (head; default
  * the product's)  --quick (1 seed, 3 flip-20 seeds)  --flip-as ratings|curator (how a flip is planted:
  * the raters' mistake, ratings mirrored; or a wrong curator label over the original ratings)
- * --only-flip20 (just the "20 flipped labels" check).
+ * --only-flip20 (just the "20 flipped labels" check)  --augment N (synthetic copies per good training image,
+ * as `qc train --augment N`; default the CLI's, 4; 0 for none).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createCore } from '../../src-main/core/app';
-import { assembleMatrix, columnScale } from '../../src-main/core/ml/dataset';
+import { createCore, defaultModelsDir } from '../../src-main/core/app';
+import { syntheticRows } from '../../src-main/core/ml/augment';
+import { InProcessEngine } from '../../src-main/core/ml/engine';
+import { assembleMatrix, columnScale, distanceSpec } from '../../src-main/core/ml/dataset';
+import type { DistanceSpec } from '../../src-main/core/ml/train/distance';
 import { featureKey } from '../../src-main/core/ml/embed';
 import { FeatureStore } from '../../src-main/core/ml/featureStore';
 import { findRunIssues } from '../../src-main/core/ml/issues';
@@ -39,7 +43,7 @@ import { runTrainJob, SPLIT_CODE, type TrainJobRequest, type TrainJobResult } fr
 import { DEFAULT_LABEL_RULE } from '../../src-shared/domain/label';
 import { labelConfidence } from '../../src-shared/domain/labelWeight';
 import { rocAuc, type BinaryLabel } from '../../src-shared/domain/metrics';
-import { DEFAULT_TRAIN_PARAMS, type TrainParams } from '../../src-shared/domain/ml';
+import { DEFAULT_AUGMENT, DEFAULT_TRAIN_PARAMS, type TrainParams } from '../../src-shared/domain/ml';
 import { repoRoot } from './fixtures';
 
 const DEV = path.resolve(repoRoot, '../shared/datasets/quality-dev');
@@ -65,6 +69,11 @@ const VARIANTS: Variant[] = [
 ];
 
 interface Dataset {
+  /** Synthetic training rows for a scenario's labels (augment.ts, as `qc train --augment N` makes them), or null. */
+  synthetic: (y: Uint8Array) => Promise<TrainJobRequest['synthetic']>;
+  close: () => Promise<void>;
+  /** The distance-from-good block as trainService asks for it (train/distance.ts), or null. */
+  distance: DistanceSpec | null;
   x: Float32Array;
   n: number;
   d: number;
@@ -77,21 +86,27 @@ interface Dataset {
   params: TrainParams;
 }
 
-async function loadDataset(dataDir: string, hidden: number | undefined): Promise<Dataset> {
+async function loadDataset(dataDir: string, hidden: number | undefined, augment: number): Promise<Dataset> {
   const core = createCore({ dataDir, ml: 'in-process' });
+  const engine = new InProcessEngine();
+  const close = async () => {
+    await engine.close();
+    await core.close();
+  };
   try {
     const status = await core.call('library.status', {});
     if (!status.images) {
       console.log(`importing the dev set into ${dataDir} (once; later runs reuse it)…`);
       await core.call('library.import', { source: path.join(DEV, 'image_ratings.txt'), mirrors: [{ prefix: 'https://content.eol.org/data/media/qc/', dir: path.join(DEV, 'images') }] });
     }
-    const params: TrainParams = { ...DEFAULT_TRAIN_PARAMS, ...(hidden !== undefined && { hidden }) };
+    const params: TrainParams = { ...DEFAULT_TRAIN_PARAMS, ...(hidden !== undefined && { hidden }), augment };
     const e = await core.call('ml.embed', { features: params.features, backbone: params.backbone });
     console.log(`features: ${e.cached} cached, ${e.embedded} embedded now (${e.seconds.toFixed(1)} s, ${e.provider})`);
     const { db } = core.context;
     const rows = db
       .prepare("SELECT i.id, i.sha256, i.dhash, l.label FROM images i JOIN labels l ON l.image_id = i.id WHERE l.label IN ('good', 'bad') ORDER BY i.sha256")
       .all() as { id: number; sha256: string; dhash: string | null; label: 'good' | 'bad' }[];
+    const pathOf = new Map((db.prepare('SELECT id, path FROM images').all() as { id: number; path: string }[]).map((r) => [r.id, r.path]));
     const ratingRows = db.prepare('SELECT u.image_id, s.rating FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE s.rating IS NOT NULL').raw().all() as [number, number][];
     const ratingsOf = new Map<number, number[]>();
     for (const [id, r] of ratingRows) ratingsOf.set(id, [...(ratingsOf.get(id) ?? []), r]);
@@ -121,9 +136,18 @@ async function loadDataset(dataDir: string, hidden: number | undefined): Promise
       group[i] = a.groupId;
     });
     console.log(`dev set: ${m.n} labelled images, ${m.d} feature columns, ${new Set(group).size} duplicate groups; test split ${split.filter((s) => s === SPLIT_CODE.test).length} images`);
-    return { x: m.x, n: m.n, d: m.d, scale, y: Uint8Array.from(rows, (r) => (r.label === 'bad' ? 1 : 0)), ratings: rows.map((r) => ratingsOf.get(r.id) ?? []), split, fold, group, params };
-  } finally {
-    await core.close();
+    // What trainService does: copies of the train-split images labelled good (under the scenario's labels).
+    const synthetic = async (y: Uint8Array): Promise<TrainJobRequest['synthetic']> => {
+      const originals = rows.flatMap((r, i) => (split[i] === SPLIT_CODE.train && y[i] === 0 ? [{ row: i, sha: r.sha256, path: pathOf.get(r.id)! }] : []));
+      const ctx = { signal: new AbortController().signal, progress: (p: { done: number; total?: number }) => p.total && p.done === 0 && console.log(`embedding ${p.total} synthetic copies (cached for later runs)…`) };
+      const syn = await syntheticRows(core.context, engine, defaultModelsDir(), params, originals, m.d, ctx);
+      return syn && { x: syn.x, n: syn.n, y: syn.y, source: syn.source };
+    };
+    const distance = params.distance === false ? null : distanceSpec(m, params.features);
+    return { synthetic, close, distance, x: m.x, n: m.n, d: m.d, scale, y: Uint8Array.from(rows, (r) => (r.label === 'bad' ? 1 : 0)), ratings: rows.map((r) => ratingsOf.get(r.id) ?? []), split, fold, group, params };
+  } catch (e) {
+    await close();
+    throw e;
   }
 }
 
@@ -171,6 +195,7 @@ function request(ds: Dataset, sc: Scenario, over: Partial<TrainJobRequest>): Tra
     group: ds.group,
     oofRepeats: oofRepeats(ds.n),
     noise: 'none',
+    distance: ds.distance,
     ...over,
   };
 }
@@ -239,12 +264,26 @@ export async function noiseReport(argv: string[]): Promise<void> {
   const dataDir = path.resolve(arg(argv, 'data') ?? path.join(os.tmpdir(), 'qc-noise-report'));
   fs.mkdirSync(dataDir, { recursive: true });
   const started = performance.now();
-  const ds = await loadDataset(dataDir, hiddenArg !== undefined ? Number(hiddenArg) : undefined);
+  const augment = Number(arg(argv, 'augment') ?? DEFAULT_AUGMENT);
+  if (!Number.isInteger(augment) || augment < 0) throw new Error(`--augment wants a whole number ≥ 0 (got ${arg(argv, 'augment')})`);
+  const ds = await loadDataset(dataDir, hiddenArg !== undefined ? Number(hiddenArg) : undefined, augment);
+  try {
+    await report(ds, { rates, seeds, flip20Seeds, only20, started });
+  } finally {
+    await ds.close();
+  }
+}
+
+async function report(ds: Dataset, o: { rates: number[]; seeds: number; flip20Seeds: number; only20: boolean; started: number }): Promise<void> {
+  const { rates, seeds, flip20Seeds, only20, started } = o;
   const { params } = ds;
   console.log(
-    `head: ${params.hidden ? `MLP ${params.hidden}` : 'linear'}, ${params.features.join('+')}, ${params.folds} folds × ${oofRepeats(ds.n)} repetitions out of fold; ${flipMode === 'ratings' ? 'flipped images get mirrored ratings (6 − r)' : 'flips are curator labels (ratings kept, so they contradict the label)'}\n`,
+    `head: ${params.hidden ? `MLP ${params.hidden}` : 'linear'}, ${params.features.join('+')}, ${params.folds} folds × ${oofRepeats(ds.n)} repetitions out of fold; augment ${params.augment ?? 0} (as qc train: --augment N); ${flipMode === 'ratings' ? 'flipped images get mirrored ratings (6 − r)' : 'flips are curator labels (ratings kept, so they contradict the label)'}\n`,
   );
-  const fit = (sc: Scenario, over: Partial<TrainJobRequest>) => runTrainJob(request(ds, sc, over), () => {});
+  const fit = async (sc: Scenario, over: Partial<TrainJobRequest>) => {
+    const synthetic = await ds.synthetic(sc.y);
+    return runTrainJob(request(ds, sc, { ...(synthetic && { synthetic }), ...over }), () => {});
+  };
 
   if (only20) {
     await flip20(ds, fit, flip20Seeds);
