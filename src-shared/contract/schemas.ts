@@ -74,6 +74,7 @@ export const trainOptions = {
   augment: z.int().min(0).max(64).optional(),
   augmentExclude: z.array(z.string().min(1).max(100)).max(100).optional(),
   distance: z.boolean().optional(),
+  calibrate: z.boolean().optional(),
   groups: z.strictObject({ file: pathString, idColumn: z.string().min(1).max(200).optional(), groupColumn: z.string().min(1).max(200) }).optional(),
 };
 

@@ -73,6 +73,11 @@ export interface TrainParams extends HeadParams {
    * the run has the `signals` features unless false.
    */
   distance?: boolean;
+  /**
+   * Platt-scale the head on its out-of-fold logits (src-main/core/ml/train/calibrate.ts) so p(bad)
+   * does not saturate at 1; monotone. On unless false.
+   */
+  calibrate?: boolean;
 }
 
 /**

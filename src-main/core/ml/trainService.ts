@@ -142,6 +142,7 @@ export class TrainService {
         {
           ...{ x, n, d, y, split, fold, folds: params.folds, params, columnScale: scale, weight, group, oofRepeats: repeats, noise: params.noise ?? 'none', protect },
           distance: params.distance === false ? null : distanceSpec(m, params.features),
+          calibrate: params.calibrate !== false,
           synthetic: synthetic && { x: synthetic.x, n: synthetic.n, y: synthetic.y, source: synthetic.source },
         },
         (e) => {
