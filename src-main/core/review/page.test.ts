@@ -80,6 +80,9 @@ describe('gallery pages at scale', () => {
     ['taxon Genus123 (rare)', { taxon: 'Genus123' }, (t) => /"Genus123\d*"/.test(t.ancestry), byConfidence],
     ['by id, descending', { sort: 'id', order: 'desc' }, () => true, (a, b) => b.id - a.id],
     ['issues view', { issuesOnly: true, sort: 'issue-rank', order: 'asc' }, (t) => t.rank !== null, (a, b) => a.rank! - b.rank!],
+    // Every image by issue rank: the issues first (by rank), then the others by id.
+    ['issue rank over everything', { sort: 'issue-rank', order: 'asc' }, () => true, (a, b) => Number(a.rank === null) - Number(b.rank === null) || (a.rank ?? 0) - (b.rank ?? 0) || a.id - b.id],
+    ['issue rank descending, label bad', { sort: 'issue-rank', order: 'desc', label: 'bad' }, (t) => t.label === 'bad', (a, b) => Number(a.rank === null) - Number(b.rank === null) || (b.rank ?? 0) - (a.rank ?? 0) || a.id - b.id],
   ];
 
   it.each(cases)('%s: every match exactly once, in order, across keyset pages', async (_name, q, keep, order) => {
@@ -114,6 +117,7 @@ describe('gallery pages at scale', () => {
       [{ threshold: 0.123 }, () => true, byConfidence],
       [{ outcome: 'unlabeled', threshold: 0.9 }, (t) => t.label === null, byConfidence],
       [{ sort: 'id', order: 'asc', label: 'good' }, (t) => t.label === 'good', (a, b) => a.id - b.id],
+      [{ sort: 'issue-rank', order: 'asc' }, () => true, (a, b) => Number(a.rank === null) - Number(b.rank === null) || (a.rank ?? 0) - (b.rank ?? 0) || a.id - b.id],
     ];
     for (const [q, keep, order] of cases) {
       const ref = truth.filter(keep).sort(order).map((t) => t.id);

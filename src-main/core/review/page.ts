@@ -122,14 +122,27 @@ export function filterClauses(
  * confidence order needs no tail of unscored images). `taxonDriven`: the taxon matches few
  * images, so the page starts from them and sorts them rather than walking the whole index.
  */
-export function planPage(q: ReviewQuery, runId: number | null, threshold: number, opts: { allScored: boolean | (() => boolean); taxonDriven?: boolean }): PagePlan {
+export function planPage(
+  q: ReviewQuery,
+  runId: number | null,
+  threshold: number,
+  opts: {
+    allScored: boolean | (() => boolean);
+    taxonDriven?: boolean;
+    /**
+     * The issue-rank sort over every image is served in two parts, each in the order of an index:
+     * `issues` (the run's label issues by rank) then `rest` (the other images by id).
+     */
+    segment?: 'issues' | 'rest';
+  },
+): PagePlan {
   const desc = q.order !== 'asc';
   const dir = desc ? 'DESC' : 'ASC';
   const cmp = desc ? '<' : '>';
   const base = { run: runId ?? -1, t: threshold };
   const sort = q.sort ?? 'confidence';
 
-  if (runId !== null && q.issuesOnly && sort === 'issue-rank') {
+  if (runId !== null && ((q.issuesOnly && sort === 'issue-rank') || opts.segment === 'issues')) {
     const f = filterClauses(q, 'li.image_id');
     const rankDir = q.order === 'desc' ? 'DESC' : 'ASC';
     return {
@@ -183,6 +196,21 @@ export function planPage(q: ReviewQuery, runId: number | null, threshold: number
   const countJoins = `${f.needsLabels ? 'JOIN labels l ON l.image_id = i.id' : ''}
     ${f.needsPredictions ? 'JOIN predictions p ON p.run_id = @run AND p.image_id = i.id' : ''}
     ${f.needsIssues ? 'JOIN label_issues li ON li.run_id = @run AND li.image_id = i.id' : ''}`;
+  if (opts.segment === 'rest') {
+    // Images without an issue in the run, by id ascending (after every issue, whatever the order).
+    const noIssue = 'NOT EXISTS (SELECT 1 FROM label_issues x WHERE x.run_id = @run AND x.image_id = i.id)';
+    return {
+      kind: 'id',
+      select: `SELECT ${ITEM_COLUMNS('i.id')} FROM images i ${joins}`,
+      lean: `images i ${countJoins}`,
+      keyColumns: '0, i.id',
+      where: [...f.clauses, noIssue],
+      params: { ...base, ...f.params },
+      order: 'i.id ASC',
+      after: 'i.id > @k1',
+      key: (it) => [0, it.image_id],
+    };
+  }
   if (sort === 'id') {
     return {
       kind: 'id',
@@ -292,7 +320,7 @@ export class GalleryPager {
   }
 
   /** The plan `page` would use (for tests and EXPLAIN QUERY PLAN). */
-  plan(q: ReviewQuery, runId: number | null, threshold: number): PagePlan {
+  plan(q: ReviewQuery, runId: number | null, threshold: number, segment?: 'issues' | 'rest'): PagePlan {
     this.syncVersion();
     const allScored = () => runId !== null && this.allScored(runId);
     let taxonDriven = false;
@@ -303,7 +331,7 @@ export class GalleryPager {
         taxonDriven = size < TAXON_DRIVEN_SHARE * scored;
       }
     }
-    return planPage(q, runId, threshold, { allScored, taxonDriven });
+    return planPage(q, runId, threshold, { allScored, taxonDriven, ...(segment && { segment }) });
   }
 
   private predictionCount(runId: number): number {
@@ -318,12 +346,24 @@ export class GalleryPager {
   page(args: PageArgs, runId: number | null, threshold: number): { total: number; items: GalleryItem[] } {
     const limit = Math.max(0, Math.min(MAX_PAGE, Math.floor(args.limit)));
     const offset = Math.max(0, Math.floor(args.offset));
-    const plan = this.plan(args, runId, threshold);
+    if (runId !== null && args.sort === 'issue-rank' && !args.issuesOnly) {
+      // The run's issues by rank, then every other image by id: two index walks, not a sort of the library.
+      const issues = this.pageOf(this.plan(args, runId, threshold, 'issues'), offset, limit);
+      // Every match minus the issues among them (counted on the id plan, whose count is cached).
+      const all = this.pageOf(this.plan({ ...args, sort: 'id', order: 'asc' }, runId, threshold), 0, 0).total;
+      const rest = this.pageOf(this.plan(args, runId, threshold, 'rest'), Math.max(0, offset - issues.total), limit - issues.items.length, all - issues.total);
+      return { total: issues.total + rest.total, items: [...issues.items, ...rest.items] };
+    }
+    return this.pageOf(this.plan(args, runId, threshold), offset, limit);
+  }
+
+  /** Items offset..offset+limit of one plan; `knownTotal`: its match count when the caller knows it. */
+  private pageOf(plan: PagePlan, offset: number, limit: number, knownTotal?: number): { total: number; items: GalleryItem[] } {
     const where = plan.where.length ? `WHERE ${plan.where.join(' AND ')}` : '';
     const sig = JSON.stringify([plan.select, where, plan.order, plan.params]);
     let state = this.queries.get(sig);
     if (!state) {
-      const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM ${plan.countFrom ?? plan.lean} ${where}`).get(plan.params) as { n: number }).n;
+      const total = knownTotal ?? (this.db.prepare(`SELECT COUNT(*) AS n FROM ${plan.countFrom ?? plan.lean} ${where}`).get(plan.params) as { n: number }).n;
       state = { total, anchors: new Map() };
       if (this.queries.size >= MAX_QUERIES) this.queries.delete(this.queries.keys().next().value as string);
       this.queries.set(sig, state);
