@@ -7,7 +7,8 @@
  *   coefficients at two scales; a generalised Gaussian fit of the MSCN (shape, variance) and an
  *   asymmetric generalised Gaussian fit (shape, mean, left and right variance) of the products of
  *   neighbours in 4 orientations: 18 numbers per scale. Distortions of any kind bend these away
- *   from the statistics of natural photos; a NIQE-style distance (niqe.ts) measures how far.
+ *   from the statistics of natural photos; the NIQE-style distance of train/distance.ts measures
+ *   how far from the run's own good images.
  * - Detectors, each one number that grows with its defect:
  *   motion       1 - (weakest / strongest directional gradient energy, 4 directions): motion and
  *                shake blur remove detail along the motion only;
