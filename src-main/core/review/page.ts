@@ -289,7 +289,8 @@ export class GalleryPager {
   private allScored(runId: number): boolean {
     let v = this.scoredCache.get(runId);
     if (v === undefined) {
-      const images = (this.db.prepare('SELECT COUNT(*) AS n FROM images').get() as { n: number }).n;
+      // The count the triggers keep (migration 011), not a count of every image.
+      const images = (this.db.prepare("SELECT n FROM library_counts WHERE key = 'images'").get() as { n: number }).n;
       v = this.predictionCount(runId) === images;
       this.scoredCache.set(runId, v);
     }
@@ -354,7 +355,10 @@ export class GalleryPager {
       const rest = this.pageOf(this.plan(args, runId, threshold, 'rest'), Math.max(0, offset - issues.total), limit - issues.items.length, all - issues.total);
       return { total: issues.total + rest.total, items: [...issues.items, ...rest.items] };
     }
-    return this.pageOf(this.plan(args, runId, threshold), offset, limit);
+    const plan = this.plan(args, runId, threshold);
+    // Every prediction of the run, unfiltered: the count is the run's, already known.
+    const unfiltered = runId !== null && plan.kind === 'predictions' && plan.where.length === 1;
+    return this.pageOf(plan, offset, limit, unfiltered ? this.predictionCount(runId) : undefined);
   }
 
   /** Items offset..offset+limit of one plan; `knownTotal`: its match count when the caller knows it. */
