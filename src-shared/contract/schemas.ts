@@ -73,7 +73,7 @@ export const trainOptions = {
   labelWeights: z.boolean().optional(),
   augment: z.int().min(0).max(64).optional(),
   augmentExclude: z.array(z.string().min(1).max(100)).max(100).optional(),
-  distance: z.boolean().optional(),
+  distance: z.union([z.boolean(), z.literal('aggregate')]).optional(),
   calibrate: z.boolean().optional(),
   groups: z.strictObject({ file: pathString, idColumn: z.string().min(1).max(200).optional(), groupColumn: z.string().min(1).max(200) }).optional(),
 };

@@ -70,12 +70,14 @@ export interface TrainParams extends HeadParams {
   /**
    * The NIQE-style distance-from-good block (src-main/core/ml/train/distance.ts) on the quality
    * signals: robust |z| against the run's good training images, per group and overall. Used when
-   * the run has the `signals` features unless false.
+   * the run has the `signals` features unless false; 'aggregate': only the group and overall
+   * distances, not each signal's |z|.
    */
-  distance?: boolean;
+  distance?: boolean | 'aggregate';
   /**
    * Platt-scale the head on its out-of-fold logits (src-main/core/ml/train/calibrate.ts) so p(bad)
-   * does not saturate at 1; monotone. On unless false.
+   * does not saturate at 1; monotone. Off unless true: measured with `npm run report:ml --
+   * --leave-kind-out`, it made the proven threshold reachable but lowered coverage at it (README).
    */
   calibrate?: boolean;
 }

@@ -84,7 +84,7 @@ function distanceGraph(g: GraphBuilder, b: DistanceBlock, input: string): string
   const raw = g.node('Div', 'qc_dist_zraw', [centred, f('qc_dist_scale', [1, b.width], b.scale)]);
   const z = g.node('Clip', 'qc_dist_z', [raw, f('qc_dist_lo', [], [-b.clip]), f('qc_dist_hi', [], [b.clip])]);
   const abs = g.node('Abs', 'qc_dist_absz', [z]);
-  const parts = [abs];
+  const parts = b.perSignal === false ? [] : [abs];
   b.groups.forEach((grp, i) => {
     const picked = g.node('Gather', `qc_dist_g${i}`, [abs, g.int64Const(`qc_dist_g${i}_cols`, grp.columns)], { axis: 1 });
     parts.push(g.node('ReduceMean', `qc_dist_g${i}_mean`, [picked], { axes: [1], keepdims: 1 }));

@@ -57,7 +57,7 @@ export function columnScale(m: FeatureMatrix, sets: readonly FeatureSet[], signa
  * The distance-from-good block over the signals block of m (train/distance.ts), grouped by what
  * the signals measure; null when the run has no signals.
  */
-export function distanceSpec(m: Pick<FeatureMatrix, 'widths'>, sets: readonly FeatureSet[]): DistanceSpec | null {
+export function distanceSpec(m: Pick<FeatureMatrix, 'widths'>, sets: readonly FeatureSet[], extra: Pick<DistanceSpec, 'perSignal'> = {}): DistanceSpec | null {
   if (!sets.includes('signals') || !m.widths.signals) return null;
   let start = 0;
   for (const s of sets) {
@@ -65,5 +65,5 @@ export function distanceSpec(m: Pick<FeatureMatrix, 'widths'>, sets: readonly Fe
     start += m.widths[s];
   }
   const width = m.widths.signals;
-  return { start, width, ...(width === SIGNAL_NAMES.length && { groups: signalGroupColumns() }) };
+  return { start, width, ...extra, ...(width === SIGNAL_NAMES.length && { groups: signalGroupColumns() }) };
 }

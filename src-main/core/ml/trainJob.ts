@@ -1,8 +1,8 @@
 /**
  * The compute side of a training run (runs in the ML worker): out-of-fold predictions for the
  * train + validation rows (k heads each trained without its fold, over `oofRepeats` splits that keep
- * duplicate groups together), Platt-scaled on their logits (train/calibrate.ts: the head's p(bad)
- * would otherwise saturate to 1), then, with `noise: 'prune'`, confident learning on them drops the
+ * duplicate groups together), optionally Platt-scaled on their logits (train/calibrate.ts: the
+ * head's p(bad) saturates to 1 otherwise), then, with `noise: 'prune'`, confident learning on them drops the
  * probably-mislabelled rows (cleanlab's CleanLearning) before the head is trained on the train split
  * (validation monitored per epoch) and scores every row. No database here.
  */
@@ -52,7 +52,7 @@ export interface TrainJobRequest {
    */
   distance?: DistanceSpec | null;
   /**
-   * Platt-scale the head on the out-of-fold logits (train/calibrate.ts; default true): the
+   * Platt-scale the head on the out-of-fold logits (train/calibrate.ts; default false): the
    * out-of-fold p(bad) and the final head's become sigmoid(a·z + b). Monotone, so no threshold can
    * separate different rows, but p no longer saturates to 1 in float32 where the logits are large.
    */
@@ -119,7 +119,7 @@ export async function runTrainJob(req: TrainJobRequest, onEvent: (e: TrainJobEve
 
   // Platt scaling on the out-of-fold logits (train + validation rows only, never test), before
   // anything reads the out-of-fold p(bad): pruning, label issues and thresholds all see calibrated p.
-  const fitRows = lab.n && req.calibrate !== false && !req.oofGiven ? Array.from(lab.index).filter((r) => Number.isFinite(oofLogit[r]!)) : [];
+  const fitRows = lab.n && req.calibrate === true && !req.oofGiven ? Array.from(lab.index).filter((r) => Number.isFinite(oofLogit[r]!)) : [];
   const calibration = fitRows.length ? fitPlatt(Float64Array.from(fitRows, (r) => oofLogit[r]!), Uint8Array.from(fitRows, (r) => req.y[r]!)) : null;
   if (calibration) for (const r of fitRows) oof[r] = applyCalibration(calibration, oofLogit[r]!);
 

@@ -65,6 +65,22 @@ describe('fitDistance', () => {
     expect(e[d + 6]!).toBeCloseTo(4, 5);
   });
 
+  it('perSignal: false appends only the group and overall columns, the same values as the full block\'s', () => {
+    const d = 4;
+    const m: Matrix = { x: gaussianRows(100, d, 8), n: 100, d };
+    const rows = Array.from({ length: 100 }, (_, i) => i);
+    const spec = { start: 1, width: 3, groups: [{ name: 'ab', columns: [0, 1] }] };
+    const full = fitDistance(m, rows, spec);
+    const agg = fitDistance(m, rows, { ...spec, perSignal: false });
+    expect(distanceColumns(agg)).toBe(2 + 3);
+    expect(distanceColumnNames(agg)).toEqual(distanceColumnNames(full).slice(3));
+    const a = withDistance(full, m);
+    const b = withDistance(agg, m);
+    for (let i = 0; i < m.n; i++) {
+      for (let k = 0; k < 5; k++) expect(b.x[i * b.d + d + k]).toBe(a.x[i * a.d + d + 3 + k]);
+    }
+  });
+
   it('the Mahalanobis column is log1p(zᵀ Σ⁻¹ z / width) under the shrunk covariance', () => {
     const d = 3;
     const n = 60;

@@ -4,7 +4,7 @@
  * time on the run's own good-labelled real training rows and stored with the head as plain JSON.
  *
  * For the quality-signals block of a feature row (`start`, `width` columns) it appends:
- *  - |z_j| for every signal j, clipped at `clip`: z_j = (x_j − median_j) / scale_j, with the median
+ *  - |z_j| for every signal j, clipped at `clip` (unless perSignal is false): z_j = (x_j − median_j) / scale_j, with the median
  *    and a floored robust scale (1.4826·MAD, at least half the standard deviation) of the good
  *    training rows. "Too dark" and "too bright", "too small" and "too noisy" all point the same way
  *    here, so a head that learns "far from good → bad" from the kinds it sees can apply it to kinds
@@ -45,6 +45,8 @@ export interface DistanceBlock {
   shrinkage: number;
   /** How many good rows it was fitted on. */
   fitRows: number;
+  /** false: only the group and overall columns are appended, not each signal's |z|. Absent = true. */
+  perSignal?: boolean;
 }
 
 export interface DistanceSpec {
@@ -52,6 +54,8 @@ export interface DistanceSpec {
   width: number;
   groups?: DistanceGroup[];
   clip?: number;
+  /** Append each signal's |z| (default true) or only the group and overall columns. */
+  perSignal?: boolean;
 }
 
 export const DEFAULT_CLIP = 8;
@@ -62,14 +66,14 @@ const ABS_FLOOR = 1e-3;
 export const MIN_FIT_ROWS = 5;
 
 /** Columns the block appends: |z| per signal, mean and max per group, overall mean, max and Mahalanobis. */
-export function distanceColumns(b: Pick<DistanceBlock, 'width' | 'groups'>): number {
-  return b.width + 2 * b.groups.length + 3;
+export function distanceColumns(b: Pick<DistanceBlock, 'width' | 'groups' | 'perSignal'>): number {
+  return (b.perSignal === false ? 0 : b.width) + 2 * b.groups.length + 3;
 }
 
 /** Names of the appended columns, in order. */
-export function distanceColumnNames(b: Pick<DistanceBlock, 'width' | 'groups'>, signalNames?: readonly string[]): string[] {
+export function distanceColumnNames(b: Pick<DistanceBlock, 'width' | 'groups' | 'perSignal'>, signalNames?: readonly string[]): string[] {
   const names: string[] = [];
-  for (let j = 0; j < b.width; j++) names.push(`absz_${signalNames?.[j] ?? j}`);
+  if (b.perSignal !== false) for (let j = 0; j < b.width; j++) names.push(`absz_${signalNames?.[j] ?? j}`);
   for (const g of b.groups) names.push(`mean_absz_${g.name}`, `max_absz_${g.name}`);
   names.push('mean_absz', 'max_absz', 'log1p_mahalanobis');
   return names;
@@ -139,6 +143,7 @@ export function fitDistance(m: Matrix, rows: ArrayLike<number>, spec: DistanceSp
     whiten: Array.from(whiten),
     shrinkage,
     fitRows: n,
+    ...(spec.perSignal === false && { perSignal: false }),
   };
 }
 
@@ -241,17 +246,18 @@ export function checkDistance(b: DistanceBlock, d: number): void {
  */
 export function distanceRow(b: DistanceBlock, x: ArrayLike<number>, o: number, out: Float32Array | Float64Array, oo: number, z = new Float64Array(b.width)): void {
   const { width, clip } = b;
+  const perSignal = b.perSignal !== false;
   let sum = 0;
   let max = 0;
   for (let j = 0; j < width; j++) {
     const v = clipZ(x[o + b.start + j]!, b.center[j]!, b.scale[j]!, clip);
     z[j] = v;
     const a = Math.abs(v);
-    out[oo + j] = a;
+    if (perSignal) out[oo + j] = a;
     sum += a;
     if (a > max) max = a;
   }
-  let k = oo + width;
+  let k = oo + (perSignal ? width : 0);
   for (const g of b.groups) {
     let gs = 0;
     let gm = 0;
