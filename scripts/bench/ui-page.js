@@ -28,7 +28,8 @@ window.qcBench = {
   /**
    * A filter change as a curator makes it: a select (`filter-NAME`) or the taxon box (typed, then
    * Enter). Returns ms until the gallery shows the new answer: its total changed (or `sameTotal`)
-   * and a first tile of the new results has its thumbnail decoded (or the empty message shows).
+   * and a first tile of the new results has its thumbnail decoded (or the empty message shows);
+   * `tilesMs`: until the new results' tiles are in the grid (their thumbnails still loading).
    */
   async filter(name, value) {
     const gallery = document.querySelector('[data-testid="gallery"]');
@@ -46,12 +47,15 @@ window.qcBench = {
       el.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
     }
     return new Promise((resolve) => {
+      let tilesMs = null;
       const check = () => {
         const now = performance.now();
         const total = gallery.dataset.total;
         const img = gallery.querySelector('[data-testid^="tile-"] img');
+        // When the new answer's tiles are in the grid (before their thumbnails decode).
+        if (tilesMs === null && total !== before && total !== '' && (total === '0' || img)) tilesMs = now - t;
         const shown = total === '0' || (img && img.complete && img.naturalWidth > 0);
-        if ((total !== before && total !== '' && shown) || now - t > 30000) resolve({ ms: now - t, total: Number(total) });
+        if ((total !== before && total !== '' && shown) || now - t > 30000) resolve({ ms: now - t, tilesMs: tilesMs ?? now - t, total: Number(total) });
         else requestAnimationFrame(check);
       };
       requestAnimationFrame(check);
