@@ -57,6 +57,10 @@ export interface GallerySlice {
   ensureRange(view: ViewKey, start: number, end: number): void;
   /** The view's first page, fetched now unless cached or on its way (resolves when it is there or failed). */
   loadFirstPage(view: ViewKey): Promise<void>;
+  /** The grid reports that a thumbnail of the view has loaded (the first paint is done). */
+  tilesShown(view: ViewKey): void;
+  /** Resolves once the view has shown a thumbnail, or after `ms`. */
+  whenTilesShown(view: ViewKey, ms: number): Promise<void>;
   itemAt(view: ViewKey, index: number): GalleryItem | undefined;
 }
 
@@ -144,6 +148,12 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
   /** In-flight page requests by `view:version:page`. */
   const inflight = new Map<string, Promise<void>>();
   const lastRange: Record<ViewKey, [number, number]> = { review: [0, PAGE_SIZE - 1], issues: [0, PAGE_SIZE - 1] };
+  const deferred = () => {
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    return { promise, resolve };
+  };
+  const shown: Record<ViewKey, { promise: Promise<void>; resolve: () => void }> = { review: deferred(), issues: deferred() };
 
   const updateView = (view: ViewKey, fn: (v: GalleryView) => Partial<GalleryView>) =>
     set((s) => ({ views: { ...s.views, [view]: { ...s.views[view], ...fn(s.views[view]) } } }));
@@ -253,6 +263,20 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
       const first = v.total === null ? 0 : Math.floor(Math.min(Math.max(0, start), maxIndex) / PAGE_SIZE);
       const last = v.total === null ? 0 : Math.floor(Math.min(Math.max(0, end), maxIndex) / PAGE_SIZE);
       for (let p = first; p <= last; p++) if (!v.pages.has(p)) void fetchPage(view, p);
+    },
+
+    tilesShown(view) {
+      shown[view].resolve();
+    },
+
+    whenTilesShown(view, ms) {
+      return new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, ms);
+        void shown[view].promise.then(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
     },
 
     loadFirstPage(view) {

@@ -4,6 +4,8 @@ import { setPrefs } from '../features/review/prefs';
 import type { Slice } from './types';
 
 export const SCREENS = ['review', 'issues', 'train', 'library', 'export'] as const;
+/** At start-up, how long the slider's data waits for the gallery's first thumbnails at most. */
+export const FIRST_TILES_WAIT_MS = 1000;
 export type Screen = (typeof SCREENS)[number];
 
 export interface UiSlice {
@@ -38,11 +40,13 @@ export const uiSlice: Slice<UiSlice> = (set, get, client) => {
         await Promise.all([get().loadScores(), get().loadRuns()]);
         return;
       }
-      // The gallery's first page before the slider's data: the core answers one call at a time and
-      // the scores take a while at a million images; the page needs no threshold from them (the
-      // core uses its threshold in force). 'loading' until then, so the screen does not ask first.
+      // The gallery's first page and its thumbnails before the slider's data: the core answers one
+      // call at a time (thumbnails included) and the scores take a while at a million images; the
+      // page needs no threshold from them (the core uses its threshold in force). 'loading' until
+      // then, so the screen does not ask first.
       set({ screen, initialised: true, scoresStatus: 'loading' });
       await get().loadFirstPage('review').catch(() => {});
+      if ((get().views.review.total ?? 0) > 0) await get().whenTilesShown('review', FIRST_TILES_WAIT_MS);
       await Promise.all([get().loadScores(), get().loadRuns()]);
     })();
     return initPromise;

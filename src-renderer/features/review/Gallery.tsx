@@ -140,6 +140,19 @@ export function Gallery({ view, emptyText, label }: Props) {
     return () => clearTimeout(t);
   }, [store, view, first, last, cols, version, known]);
 
+  // The first thumbnail loaded (load events do not bubble: caught on the way down).
+  useEffect(() => {
+    const el = scrollRef.current;
+    if (!el) return;
+    const onLoad = (e: Event) => {
+      if ((e.target as Element | null)?.tagName !== 'IMG') return;
+      el.removeEventListener('load', onLoad, true);
+      store.getState().tilesShown(view);
+    };
+    el.addEventListener('load', onLoad, true);
+    return () => el.removeEventListener('load', onLoad, true);
+  }, [store, view]);
+
   // Keep the focused tile in view when the keyboard moves it.
   const lastFocus = useRef(focus);
   useEffect(() => {

@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { cleanup, render, screen } from '@testing-library/react';
+import { cleanup, fireEvent, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { pickClient } from '../../api/client';
@@ -17,7 +17,10 @@ describe('App shell', () => {
     const { client } = setup({ images: 200 });
     render(<App client={client} />);
     await until(() => expect(screen.queryAllByTestId(/^tile-\d+$/).length).toBeGreaterThan(0));
-    await until(() => expect(client.callsOf('review.scores').length).toBeGreaterThan(0));
+    // The scores wait for the first thumbnail to load (the core serves thumbnails between calls).
+    expect(client.callsOf('review.scores')).toHaveLength(0);
+    fireEvent.load(screen.queryAllByTestId(/^tile-\d+$/)[0]!.querySelector('img')!);
+    await until(() => expect(client.callsOf('review.scores').length).toBeGreaterThan(0), 500);
     const order = client.calls.map((c) => c.method);
     expect(order.indexOf('review.page')).toBeGreaterThanOrEqual(0);
     expect(order.indexOf('review.page')).toBeLessThan(order.indexOf('review.scores'));
