@@ -70,8 +70,9 @@ export interface TrainParams extends HeadParams {
   /**
    * The NIQE-style distance-from-good block (src-main/core/ml/train/distance.ts) on the quality
    * signals: robust |z| against the run's good training images, per group and overall. Used when
-   * the run has the `signals` features unless false; 'aggregate': only the group and overall
-   * distances, not each signal's |z|.
+   * the run has the `signals` features unless false. 'aggregate' (the default, when absent): only
+   * the group and overall distances; true: each signal's |z| as well (measured with
+   * `npm run report:ml -- --leave-kind-out`: aggregate generalised better, README).
    */
   distance?: boolean | 'aggregate';
   /**

@@ -141,7 +141,7 @@ export class TrainService {
       const result = await this.engine.train(
         {
           ...{ x, n, d, y, split, fold, folds: params.folds, params, columnScale: scale, weight, group, oofRepeats: repeats, noise: params.noise ?? 'none', protect },
-          distance: params.distance === false ? null : distanceSpec(m, params.features, params.distance === 'aggregate' ? { perSignal: false } : {}),
+          distance: params.distance === false ? null : distanceSpec(m, params.features, params.distance === true ? {} : { perSignal: false }),
           calibrate: params.calibrate === true,
           synthetic: synthetic && { x: synthetic.x, n: synthetic.n, y: synthetic.y, source: synthetic.source },
         },
