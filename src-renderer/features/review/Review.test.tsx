@@ -185,7 +185,7 @@ describe('Review screen', () => {
     expect(first[0]!.threshold).toBeUndefined();
     const inForce = (await ctx.lib.core.call('review.scores', {})).in_force.threshold;
     const basis = ctx.store.getState().views.review.basis;
-    expect(basis).toEqual({ runId: ctx.client.runs.find((r) => r.active)?.id ?? expect.any(Number), threshold: inForce });
+    expect(basis).toEqual({ runId: ctx.client.runs.find((r) => r.active)?.run_id ?? expect.any(Number), threshold: inForce });
     for (const t of tiles()) expect(Number(t.dataset.pbad)).toBeGreaterThanOrEqual(inForce);
     release();
     await until(() => expect(ctx.store.getState().scoresStatus).toBe('ready'));
