@@ -32,11 +32,11 @@ describe('demo.load', () => {
     const { import: imported, run } = await core.call('demo.load', {}, { onProgress: (p) => p.job === 'embed' && p.total !== undefined && toEmbed.push(p.total) });
     // The shipped feature pack (featurePack.ts) covers every photo: nothing is embedded.
     expect(toEmbed).toEqual([0]);
-    expect(imported).toMatchObject({ rows: 302, images_new: 302, failed: 0, network_requests: 0, labels: { good: 130, bad: 164, unlabeled: 8 } });
+    expect(imported).toMatchObject({ rows: 302, images_new: 302, failed: 0, network_requests: 0, labels: { good: 124, bad: 170, unlabeled: 8 } });
     expect(run?.status).toBe('done');
     // What a newcomer sees first (measured with `npx tsx scripts/report-demo.ts`): a good model with
     // a proven threshold, and the planted label mistakes near the top of Label issues.
-    expect(run!.metrics!.test_auc).toBeGreaterThan(0.9);
+    expect(run!.metrics!.test_auc).toBeGreaterThanOrEqual(0.95);
     expect(run!.metrics!.oof_auc).toBeGreaterThan(0.9);
     expect(run!.thresholds?.bad.threshold ?? null).not.toBeNull();
     const planted = new Set(truthRows().filter((r) => r.planted).map((r) => r.id));
