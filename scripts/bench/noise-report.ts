@@ -30,7 +30,7 @@ import path from 'node:path';
 import { createCore, defaultModelsDir } from '../../src-main/core/app';
 import { syntheticRows } from '../../src-main/core/ml/augment';
 import { InProcessEngine } from '../../src-main/core/ml/engine';
-import { assembleMatrix, columnScale, distanceSpec } from '../../src-main/core/ml/dataset';
+import { assembleMatrix, columnScale, runDistanceSpec } from '../../src-main/core/ml/dataset';
 import type { DistanceSpec } from '../../src-main/core/ml/train/distance';
 import { featureKey } from '../../src-main/core/ml/embed';
 import { FeatureStore } from '../../src-main/core/ml/featureStore';
@@ -143,7 +143,7 @@ async function loadDataset(dataDir: string, hidden: number | undefined, augment:
       const syn = await syntheticRows(core.context, engine, defaultModelsDir(), params, originals, m.d, ctx);
       return syn && { x: syn.x, n: syn.n, y: syn.y, source: syn.source };
     };
-    const distance = params.distance === false ? null : distanceSpec(m, params.features);
+    const distance = runDistanceSpec(m, params);
     return { synthetic, close, distance, x: m.x, n: m.n, d: m.d, scale, y: Uint8Array.from(rows, (r) => (r.label === 'bad' ? 1 : 0)), ratings: rows.map((r) => ratingsOf.get(r.id) ?? []), split, fold, group, params };
   } catch (e) {
     await close();

@@ -1,5 +1,5 @@
 /** Assemble the feature matrix of a run from the cache: one row per image, feature blocks side by side. */
-import type { FeatureSet } from '../../../src-shared/domain/ml';
+import type { FeatureSet, TrainParams } from '../../../src-shared/domain/ml';
 import { featureKey } from './embed';
 import type { FeatureStore } from './featureStore';
 import { SIGNAL_NAMES, signalGroupColumns } from './features/signals';
@@ -51,6 +51,11 @@ export function columnScale(m: FeatureMatrix, sets: readonly FeatureSet[], signa
     }
   }
   return scale;
+}
+
+/** The distance block a run with these parameters trains with (TrainParams.distance: false = none, true = each signal's |z| too, default 'aggregate'). */
+export function runDistanceSpec(m: Pick<FeatureMatrix, 'widths'>, params: Pick<TrainParams, 'features' | 'distance'>): DistanceSpec | null {
+  return params.distance === false ? null : distanceSpec(m, params.features, params.distance === true ? {} : { perSignal: false });
 }
 
 /**

@@ -10,7 +10,7 @@ import type { CallContext } from '../../../src-shared/contract/handlers';
 import { QcError } from '../../../src-shared/contract/errors';
 import { DEFAULT_TRAIN_PARAMS, type LabelTally, type RunNoiseReport, type RunSummary, type TrainParams } from '../../../src-shared/domain/ml';
 import type { CoreContext } from '../context';
-import { assembleMatrix, columnScale, distanceSpec } from './dataset';
+import { assembleMatrix, columnScale, runDistanceSpec } from './dataset';
 import { featureKey } from './embed';
 import { syntheticRows } from './augment';
 import { embedMissing } from './embedService';
@@ -141,7 +141,7 @@ export class TrainService {
       const result = await this.engine.train(
         {
           ...{ x, n, d, y, split, fold, folds: params.folds, params, columnScale: scale, weight, group, oofRepeats: repeats, noise: params.noise ?? 'none', protect },
-          distance: params.distance === false ? null : distanceSpec(m, params.features, params.distance === true ? {} : { perSignal: false }),
+          distance: runDistanceSpec(m, params),
           calibrate: params.calibrate === true,
           synthetic: synthetic && { x: synthetic.x, n: synthetic.n, y: synthetic.y, source: synthetic.source },
         },
