@@ -2,9 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { QcError } from '../../../src-shared/contract/errors';
 import { createCore } from '../app';
-import { tempDir } from '../../../test-support/fixtures';
+import { qcError, tempDir } from '../../../test-support/fixtures';
 import { collectFeaturePack, decodeFeaturePack, encodeFeaturePack, loadFeaturePack, type FeaturePack } from './featurePack';
 import { FeatureStore } from './featureStore';
 
@@ -48,15 +47,10 @@ describe('feature packs', () => {
       [zlib.gzipSync(good.subarray(0, 20)), /truncated header/],
     ];
     for (const [data, reason] of cases) {
-      let err: unknown;
-      try {
-        decodeFeaturePack(data, 'x.bin.gz');
-      } catch (e) {
-        err = e;
-      }
-      expect(err).toBeInstanceOf(QcError);
-      expect((err as QcError).message).toMatch(/^x\.bin\.gz: not a usable feature pack/);
-      expect((err as QcError).message).toMatch(reason);
+      const err = qcError(() => decodeFeaturePack(data, 'x.bin.gz'));
+      expect(err.message).toMatch(/^x\.bin\.gz: not a usable feature pack/);
+      expect(err.message).toMatch(reason);
+      expect(err.file).toBe('x.bin.gz');
     }
   });
 
