@@ -13,7 +13,7 @@ import type { TrainParams } from '../../../src-shared/domain/ml';
 import type { CoreContext } from '../context';
 import { assembleMatrix } from './dataset';
 import { DISTORT_VERSION, planAugmentation, specKey, type SyntheticSpec } from './distort';
-import { featureKey, type EmbedItem } from './embed';
+import { featureKey, storeVectors, type EmbedItem } from './embed';
 import type { MlEngine } from './engine';
 import { FeatureStore } from './featureStore';
 
@@ -85,10 +85,7 @@ export async function syntheticRows(
               failed++;
               continue;
             }
-            for (const s of params.features) {
-              const v = s === 'whole' ? r.whole : s === 'crops' ? r.crops : r.signals;
-              if (v) store.put(r.sha, featureKey(s, params.backbone), v);
-            }
+            storeVectors(store, r, params.features, params.backbone);
           }
         })();
         done += results.length;

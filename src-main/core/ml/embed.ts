@@ -11,7 +11,7 @@ import { CROP_COUNT } from './features/crops';
 import { SIGNALS_VERSION, type QualitySignals } from './features/signals';
 import type { SyntheticSpec } from './distort';
 import { DecodeCache, type Prepared, prepareImage, type PrepareOptions } from './prepare';
-import type { FeatureKey } from './featureStore';
+import type { FeatureKey, FeatureStore } from './featureStore';
 
 /** Images whose crops go through the backbone in one call (4 × 5 = 20 crops). */
 const CROP_IMAGES_PER_CALL = 4;
@@ -43,6 +43,14 @@ export interface EmbedResult {
   rawSignals?: QualitySignals;
   reasons?: string[];
   error?: string;
+}
+
+/** Cache the vectors a result has for the given feature sets (the one place results reach the feature cache). */
+export function storeVectors(store: Pick<FeatureStore, 'put'>, r: EmbedResult, sets: readonly FeatureSet[], backboneId: string): void {
+  for (const s of sets) {
+    const v = r[s];
+    if (v) store.put(r.sha, featureKey(s, backboneId), v);
+  }
 }
 
 export interface EmbedOptions {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { CallContext } from '../../../src-shared/contract/handlers';
 import { DEFAULT_BACKBONE, type EmbedSummary, type FeatureSet } from '../../../src-shared/domain/ml';
 import type { CoreContext } from '../context';
-import { featureKey, type EmbedItem } from './embed';
+import { featureKey, storeVectors, type EmbedItem } from './embed';
 import type { MlEngine } from './engine';
 import { FeatureStore } from './featureStore';
 import { getSetting, setSetting, SETTING } from '../db/settings';
@@ -49,6 +49,7 @@ export async function embedMissing(core: CoreContext, engine: MlEngine, modelsDi
   for (const [key, items] of bySets) {
     if (ctx.signal.aborted) break;
     const sets = key.split(',') as FeatureSet[];
+    const wanted = sets.filter((s) => args.features.includes(s));
     const info = await engine.embed(
       { backboneId: args.backbone, modelsDir, items, sets, ...(args.batchSize && { batchSize: args.batchSize }) },
       (results) => {
@@ -59,10 +60,7 @@ export async function embedMissing(core: CoreContext, engine: MlEngine, modelsDi
               continue;
             }
             setHash.run(r.dhash, r.sha);
-            for (const s of sets) {
-              const v = s === 'whole' ? r.whole : s === 'crops' ? r.crops : r.signals;
-              if (v && args.features.includes(s)) store.put(r.sha, featureKey(s, args.backbone), v);
-            }
+            storeVectors(store, r, wanted, args.backbone);
           }
         })();
         done += results.length;
