@@ -202,4 +202,18 @@ export interface ImageDetail extends GalleryItem {
   label_confidence?: LabelConfidence | null;
   /** A curator's verdict on the current label as a label issue. */
   issue_review?: 'confirmed' | 'dismissed' | null;
+  /** Why the active run scored it so: which groups of features pushed p(bad) up or down (null: no run, or no cached features). */
+  attribution?: ScoreAttribution | null;
+}
+
+/**
+ * A per-image attribution of a run's score (core/ml/train/attribution.ts): each part (a group of
+ * quality signals, or the backbone's appearance features) set to a typical good image's values,
+ * the image rescored; `logit` is how far that part pushed the logit of p(bad) (> 0: towards bad).
+ */
+export interface ScoreAttribution {
+  run_id: number;
+  p_bad: number;
+  /** Largest push towards bad first. */
+  parts: { name: string; logit: number }[];
 }

@@ -9,12 +9,13 @@ import type { ImageDetail, ImageSource, LabelHistoryEntry } from '../../../src-s
 import type { CoreContext } from '../context';
 import type { RunStore } from '../ml/runs';
 import { cachedSignals } from '../ml/features/cachedSignals';
+import { ScoreExplainer } from '../ml/scoreAttribution';
 import { GalleryPager } from './page';
 import { predictionSketch } from './sketch';
 import type { ThresholdSketchData } from '../../../src-shared/domain/thresholdSketch';
 
 /** What the review handlers need from the run store (core/ml/runs.ts). */
-type RunLookup = Pick<RunStore, 'activeRunId' | 'requireRun' | 'runThresholds' | 'curatorThreshold' | 'thresholdInForce'>;
+type RunLookup = Pick<RunStore, 'activeRunId' | 'requireRun' | 'runThresholds' | 'curatorThreshold' | 'thresholdInForce' | 'model'>;
 
 const FROM = `FROM images i JOIN labels l ON l.image_id = i.id
   LEFT JOIN predictions p ON p.run_id = @run AND p.image_id = i.id
@@ -26,6 +27,7 @@ export function reviewHandlers(core: CoreContext, runs: RunLookup): HandlersOf<R
   // Index-driven queries, keyset paging and cached totals (page.ts).
   const pager = new GalleryPager(db);
   let sketchCache: { key: string; sketch: ThresholdSketchData } | null = null;
+  const explainer = new ScoreExplainer(db, runs);
 
   return {
     'review.page': async (q) => {
@@ -71,7 +73,8 @@ export function reviewHandlers(core: CoreContext, runs: RunLookup): HandlersOf<R
       const signals = cached ? ({ ...cached.signals } as Record<string, number>) : null;
       const reasons: string[] = cached?.reasons ?? [];
       const { path: _path, exemplar, ...rest } = row;
-      return { ...rest, exemplar: exemplar === 1, signals, reasons, sources, history, label_confidence: imageLabelConfidence(db, core.labels.rule(), imageId), issue_review: imageReview(db, imageId) };
+      const attribution = runId !== null && row.p_bad !== null ? explainer.explain(runId, row.sha256) : null;
+      return { ...rest, exemplar: exemplar === 1, signals, reasons, sources, history, label_confidence: imageLabelConfidence(db, core.labels.rule(), imageId), issue_review: imageReview(db, imageId), attribution };
     },
   };
 }

@@ -179,6 +179,7 @@ function Details({ d }: { d: ImageDetail }) {
       ) : (
         <p className="muted small">No quality problem detected by the signals.</p>
       )}
+      {d.attribution && d.attribution.parts.length > 0 && <WhyThisScore attribution={d.attribution} />}
       {signals.length > 0 && (
         <table className="table table--compact">
           <tbody>
@@ -252,5 +253,32 @@ export function PreviewPane() {
         {detail && detail.image_id === imageId && <Details d={detail} />}
       </div>
     </aside>
+  );
+}
+
+/** The active run's per-image attribution: which groups of features pushed p(bad) up or down. */
+function WhyThisScore({ attribution }: { attribution: NonNullable<ImageDetail['attribution']> }) {
+  const strong = attribution.parts.filter((p) => Math.abs(p.logit) >= 0.1);
+  const words = (name: string) => name.replace(/_/g, ' ');
+  return (
+    <div data-testid="preview-attribution">
+      <p className="small">
+        Why p(bad) {attribution.p_bad.toFixed(3)}: with each part set to a typical good image&apos;s values, the score moves by
+      </p>
+      {strong.length ? (
+        <table className="table table--compact">
+          <tbody>
+            {strong.map((p) => (
+              <tr key={p.name} data-testid={`attribution-${p.name}`}>
+                <td>{words(p.name)}</td>
+                <td className="num">{p.logit > 0 ? `+${p.logit.toFixed(2)} towards bad` : `${p.logit.toFixed(2)} towards good`}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <p className="muted small">No single part moves it much (all under 0.1 in log-odds).</p>
+      )}
+    </div>
   );
 }

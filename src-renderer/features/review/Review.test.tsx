@@ -221,6 +221,12 @@ describe('Review screen', () => {
     await until(() => expect(within(preview).getByTestId('preview-label')).toBeTruthy());
     expect(preview.querySelector('img')!.getAttribute('src')).toBe(client.fileUrl('preview', Number(id)));
     expect(within(preview).getByText(/Sources/)).toBeTruthy();
+    // Why the active run scored it so: the core's attribution, in words, largest push towards bad first.
+    const detail = await client.call('images.get', { imageId: Number(id) });
+    const strong = detail.attribution!.parts.filter((p) => Math.abs(p.logit) >= 0.1);
+    const why = within(preview).getByTestId('preview-attribution');
+    expect(why.textContent).toContain(`Why p(bad) ${detail.attribution!.p_bad.toFixed(3)}`);
+    expect(within(why).queryAllByTestId(/^attribution-/).map((r) => r.dataset.testid)).toEqual(strong.map((p) => `attribution-${p.name}`));
     await act(async () => {
       fireEvent.click(within(preview).getByTestId('preview-close'));
     });

@@ -1,0 +1,50 @@
+/**
+ * Why the active run scored an image as it did, for the preview: the image's cached feature row
+ * through train/attribution.ts, with one part per quality-signal group (SIGNAL_GROUPS) and one for
+ * the backbone's appearance features (whole image and crops). Runs' heads are parsed once and kept
+ * (a preview is opened often; an MLP head's JSON is megabytes).
+ */
+import type { ScoreAttribution } from '../../../src-shared/domain/library';
+import type { Db } from '../db/open';
+import { assembleMatrix } from './dataset';
+import { featureKey } from './embed';
+import { FeatureStore } from './featureStore';
+import { SIGNAL_NAMES, signalGroupColumns } from './features/signals';
+import type { RunStore } from './runs';
+import { attribute, type AttributionPart } from './train/attribution';
+import { headInputWidth } from './train/predict';
+
+export class ScoreExplainer {
+  private cached: { runId: number; model: ReturnType<RunStore['model']> } | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly runs: Pick<RunStore, 'model'>,
+  ) {}
+
+  explain(runId: number, sha: string): ScoreAttribution | null {
+    if (this.cached?.runId !== runId) {
+      // A run without a head (its predictions imported from tag files) has nothing to explain.
+      if (!(this.db.prepare('SELECT model IS NOT NULL AS has FROM runs WHERE id = ?').get(runId) as { has: number } | undefined)?.has) return null;
+      this.cached = { runId, model: this.runs.model(runId) };
+    }
+    const { params, head } = this.cached.model;
+    const store = new FeatureStore(this.db);
+    if (!params.features.every((s) => store.has(sha, featureKey(s, params.backbone)))) return null;
+    const m = assembleMatrix(store, [sha], params.features, params.backbone);
+    if (m.d !== headInputWidth(head)) return null;
+    const parts: AttributionPart[] = [];
+    const appearance: number[] = [];
+    let offset = 0;
+    for (const s of params.features) {
+      const w = m.widths[s];
+      if (s === 'signals' && w === SIGNAL_NAMES.length) for (const g of signalGroupColumns()) parts.push({ name: g.name, columns: g.columns.map((c) => offset + c) });
+      else if (s !== 'signals') for (let j = 0; j < w; j++) appearance.push(offset + j);
+      offset += w;
+    }
+    if (appearance.length) parts.push({ name: 'appearance', columns: appearance });
+    if (!parts.length) return null;
+    const r = attribute(head, m.x, parts);
+    return { run_id: runId, p_bad: r.pBad, parts: r.parts };
+  }
+}
