@@ -5,11 +5,11 @@
  * again (the distance columns recomputed from the replaced values, as prediction does); the drop in
  * the logit is that group's share. Feature blocks without a good reference (the backbone
  * embeddings) are replaced by the training mean. Occlusion against a reference, not gradients, so
- * it reads the same for a linear head and an MLP, and it uses predictHeadJs (double precision, the
+ * it reads the same for a linear head and an MLP, and it uses headLogitsJs (double precision, the
  * head's own arithmetic).
  */
 import { QcError } from '../../../../src-shared/contract/errors';
-import { headInputWidth, predictHeadJs } from './predict';
+import { headInputWidth, headLogitsJs } from './predict';
 import type { Matrix, TrainedHead } from './types';
 
 export interface AttributionPart {
@@ -24,10 +24,6 @@ export interface Attribution {
   logit: number;
 }
 
-const logit = (p: number) => {
-  const q = Math.min(1 - 1e-7, Math.max(1e-7, p));
-  return Math.log(q / (1 - q));
-};
 
 /**
  * The signal groups of a head's distance block as parts (columns of the input row), plus any
@@ -58,9 +54,11 @@ export function attribute(head: TrainedHead, row: Float32Array, parts: Attributi
       m.x[(k + 1) * d + j] = reference(j);
     }
   });
-  const p = predictHeadJs(head, m);
-  const base = logit(p[0]!);
-  const out = parts.map((part, k) => ({ name: part.name, logit: base - logit(p[k + 1]!) }));
+  // The head's own logits (double precision): a logit recovered from a float32 p would saturate at
+  // p = 1 and show no push at all for the images the model is surest of.
+  const z = headLogitsJs(head, m);
+  const base = z[0]!;
+  const out = parts.map((part, k) => ({ name: part.name, logit: base - z[k + 1]! }));
   out.sort((a, c) => c.logit - a.logit);
-  return { pBad: p[0]!, parts: out };
+  return { pBad: 1 / (1 + Math.exp(-base)), parts: out };
 }
