@@ -6,10 +6,9 @@
  */
 import type { ScoreAttribution } from '../../../src-shared/domain/library';
 import type { Db } from '../db/open';
-import { assembleMatrix } from './dataset';
+import { assembleMatrix, distanceSpec } from './dataset';
 import { featureKey } from './embed';
 import { FeatureStore } from './featureStore';
-import { SIGNAL_NAMES, signalGroupColumns } from './features/signals';
 import type { RunStore } from './runs';
 import { attribute, type AttributionPart } from './train/attribution';
 import { headInputWidth } from './train/predict';
@@ -33,15 +32,11 @@ export class ScoreExplainer {
     if (!params.features.every((s) => store.has(sha, featureKey(s, params.backbone)))) return null;
     const m = assembleMatrix(store, [sha], params.features, params.backbone);
     if (m.d !== headInputWidth(head)) return null;
-    const parts: AttributionPart[] = [];
+    // Where the signals block sits and its groups: the layout the distance block uses (dataset.ts).
+    const block = distanceSpec(m, params.features);
+    const parts: AttributionPart[] = (block?.groups ?? []).map((g) => ({ name: g.name, columns: g.columns.map((c) => block!.start + c) }));
     const appearance: number[] = [];
-    let offset = 0;
-    for (const s of params.features) {
-      const w = m.widths[s];
-      if (s === 'signals' && w === SIGNAL_NAMES.length) for (const g of signalGroupColumns()) parts.push({ name: g.name, columns: g.columns.map((c) => offset + c) });
-      else if (s !== 'signals') for (let j = 0; j < w; j++) appearance.push(offset + j);
-      offset += w;
-    }
+    for (let j = 0; j < m.d; j++) if (!block || j < block.start || j >= block.start + block.width) appearance.push(j);
     if (appearance.length) parts.push({ name: 'appearance', columns: appearance });
     if (!parts.length) return null;
     const r = attribute(head, m.x, parts);
