@@ -28,7 +28,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createCore, defaultModelsDir } from '../../src-main/core/app';
-import { syntheticRows } from '../../src-main/core/ml/augment';
+import { augmentOriginals, syntheticRows } from '../../src-main/core/ml/augment';
 import { InProcessEngine } from '../../src-main/core/ml/engine';
 import { assembleMatrix, columnScale, runDistanceSpec } from '../../src-main/core/ml/dataset';
 import type { DistanceSpec } from '../../src-main/core/ml/train/distance';
@@ -138,7 +138,7 @@ async function loadDataset(dataDir: string, hidden: number | undefined, augment:
     console.log(`dev set: ${m.n} labelled images, ${m.d} feature columns, ${new Set(group).size} duplicate groups; test split ${split.filter((s) => s === SPLIT_CODE.test).length} images`);
     // What trainService does: copies of the train-split images labelled good (under the scenario's labels).
     const synthetic = async (y: Uint8Array): Promise<TrainJobRequest['synthetic']> => {
-      const originals = rows.flatMap((r, i) => (split[i] === SPLIT_CODE.train && y[i] === 0 ? [{ row: i, sha: r.sha256, path: pathOf.get(r.id)! }] : []));
+      const originals = augmentOriginals(split, y, (i) => ({ sha: rows[i]!.sha256, path: pathOf.get(rows[i]!.id)! }));
       const ctx = { signal: new AbortController().signal, progress: (p: { done: number; total?: number }) => p.total && p.done === 0 && console.log(`embedding ${p.total} synthetic copies (cached for later runs)…`) };
       const syn = await syntheticRows(core.context, engine, defaultModelsDir(), params, originals, m.d, ctx);
       return syn && { x: syn.x, n: syn.n, y: syn.y, source: syn.source };

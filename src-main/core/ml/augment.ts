@@ -16,6 +16,7 @@ import { DISTORT_VERSION, planAugmentation, specKey, type SyntheticSpec } from '
 import { featureKey, storeVectors, type EmbedItem } from './embed';
 import type { MlEngine } from './engine';
 import { FeatureStore } from './featureStore';
+import { SPLIT_CODE } from './trainJob';
 
 /** Feature-cache key of a synthetic copy of picture `sha`. Never a sha256 (those are 64 hex digits). */
 export function syntheticKey(sha: string, spec: SyntheticSpec): string {
@@ -45,6 +46,13 @@ export interface SyntheticRows {
   tally: SyntheticCount;
   /** Copies whose features had to be computed in this run (the rest came from the cache). */
   computed: number;
+}
+
+/** The images a run copies (the module comment's rule): the train split's good ones, in row order. */
+export function augmentOriginals(split: Uint8Array, y: Uint8Array, image: (row: number) => { sha: string; path: string }): { row: number; sha: string; path: string }[] {
+  const out: { row: number; sha: string; path: string }[] = [];
+  for (let i = 0; i < split.length; i++) if (split[i] === SPLIT_CODE.train && y[i] === 0) out.push({ row: i, ...image(i) });
+  return out;
 }
 
 /**

@@ -12,7 +12,7 @@ import { DEFAULT_TRAIN_PARAMS, type LabelTally, type RunNoiseReport, type RunSum
 import type { CoreContext } from '../context';
 import { assembleMatrix, columnScale, runDistanceSpec } from './dataset';
 import { featureKey } from './embed';
-import { syntheticRows } from './augment';
+import { augmentOriginals, syntheticRows } from './augment';
 import { embedMissing } from './embedService';
 import type { MlEngine } from './engine';
 import { evaluateRun } from './evaluate';
@@ -132,7 +132,7 @@ export class TrainService {
       const repeats = oofRepeats(train.length);
       // Synthetic examples (augment.ts): copies of train-split good images, for training only.
       const paths = new Map((db.prepare('SELECT id, path FROM images').all() as { id: number; path: string }[]).map((r) => [r.id, r.path]));
-      const originals = usable.flatMap((u, i) => (split[i] === SPLIT_CODE.train && y[i] === 0 ? [{ row: i, sha: u.sha256, path: paths.get(u.id)! }] : []));
+      const originals = augmentOriginals(split, y, (i) => ({ sha: usable[i]!.sha256, path: paths.get(usable[i]!.id)! }));
       const synthetic = await syntheticRows(this.core, this.engine, this.modelsDir, params, originals, d, ctx);
 
       // 4. Train in the worker; epochs stream into run_epochs.
