@@ -25,7 +25,7 @@
  *   upscaling    log(fine-scale / coarse-scale Laplacian energy) negated: high when the finest
  *                scale carries too little detail for the coarser one (enlarged or resampled).
  */
-import type { RgbImage } from '../backbone/preprocess';
+import { scratchF32, scratchF64, scratchI32, scratchU8 } from './scratch';
 
 export const BRISQUE_NAMES = (() => {
   const names: string[] = [];
@@ -76,40 +76,20 @@ function alphaFor(r: number): number {
   return ALPHAS[r - RHO[lo]! < RHO[hi]! - r ? lo : hi]!;
 }
 
-/** GGD fit by moments: shape alpha and variance. */
-function ggdFit(x: Float32Array): [number, number] {
-  let s1 = 0;
-  let s2 = 0;
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i]!;
-    s1 += Math.abs(v);
-    s2 += v * v;
-  }
-  const n = x.length || 1;
+/** GGD fit by moments from the sums of |x| and x² over n values: shape alpha and variance. */
+function ggdFromSums(s1: number, s2: number, count: number): [number, number] {
+  const n = count || 1;
   const m1 = s1 / n;
   const m2 = s2 / n;
   return [m2 > 1e-12 ? alphaFor((m1 * m1) / m2) : 2, m2];
 }
 
-/** AGGD fit (Lasmar et al.): shape, mean, left variance, right variance. */
-function aggdFit(x: Float32Array): [number, number, number, number] {
-  let l2 = 0;
-  let ln = 0;
-  let r2 = 0;
-  let rn = 0;
-  let a1 = 0;
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i]!;
-    if (v < 0) {
-      l2 += v * v;
-      ln++;
-    } else if (v > 0) {
-      r2 += v * v;
-      rn++;
-    }
-    a1 += Math.abs(v);
-  }
-  const n = x.length || 1;
+/**
+ * AGGD fit (Lasmar et al.) from the sums over n values: l2 / ln (x² and count of x < 0), r2 / rn
+ * (the same for x > 0) and a1 (|x|). Shape, mean, left variance, right variance.
+ */
+function aggdFromSums(l2: number, ln: number, r2: number, rn: number, a1: number, count: number): [number, number, number, number] {
+  const n = count || 1;
   const sl = Math.sqrt(l2 / Math.max(1, ln));
   const sr = Math.sqrt(r2 / Math.max(1, rn));
   if (sl < 1e-9 || sr < 1e-9) return [2, 0, sl * sl, sr * sr];
@@ -125,6 +105,10 @@ function aggdFit(x: Float32Array): [number, number, number, number] {
 }
 
 // ---- MSCN ----
+//
+// The arithmetic below is the reference's (test-support/signalsReference) step for step: float32
+// storage where it stored float32, the same summation order, so every value comes out bit for bit
+// the same (signalsEquivalence.test.ts); only the passes are fused and the buffers reused.
 
 const GAUSS7 = (() => {
   const sigma = 7 / 6;
@@ -133,9 +117,8 @@ const GAUSS7 = (() => {
   return t.map((v) => v / s);
 })();
 
-function blur7(src: Float32Array, w: number, h: number): Float32Array {
-  const tmp = new Float32Array(src.length);
-  const out = new Float32Array(src.length);
+/** Horizontal half of the 7-tap Gaussian (reflected borders) of `src` into `out` (float32 each). */
+function blurRows(src: Float32Array, w: number, h: number, out: Float32Array): void {
   const g0 = GAUSS7[0]!;
   const g1 = GAUSS7[1]!;
   const g2 = GAUSS7[2]!;
@@ -143,10 +126,11 @@ function blur7(src: Float32Array, w: number, h: number): Float32Array {
   for (let y = 0; y < h; y++) {
     const row = y * w;
     for (let x = 0; x < w; x++) {
-      if (x >= 3 && x < w - 3) {
+      if (x === 3 && w > 6) {
         // Interior: no reflection needed (the taps are symmetric).
-        const i = row + x;
-        tmp[i] = g3 * src[i]! + g2 * (src[i - 1]! + src[i + 1]!) + g1 * (src[i - 2]! + src[i + 2]!) + g0 * (src[i - 3]! + src[i + 3]!);
+        const end = row + w - 3;
+        for (let i = row + 3; i < end; i++) out[i] = g3 * src[i]! + g2 * (src[i - 1]! + src[i + 1]!) + g1 * (src[i - 2]! + src[i + 2]!) + g0 * (src[i - 3]! + src[i + 3]!);
+        x = w - 4;
         continue;
       }
       let s = 0;
@@ -154,31 +138,195 @@ function blur7(src: Float32Array, w: number, h: number): Float32Array {
         const xx = x + k < 0 ? -(x + k) : x + k >= w ? 2 * w - 2 - (x + k) : x + k;
         s += GAUSS7[k + 3]! * src[row + Math.min(w - 1, Math.max(0, xx))]!;
       }
-      tmp[row + x] = s;
+      out[row + x] = s;
     }
   }
+}
+
+/** Row offset of tap k of output row y (reflected, then clamped, as the reference). */
+function tapRow(y: number, k: number, h: number, w: number): number {
+  let yy = y + k < 0 ? -(y + k) : y + k >= h ? 2 * h - 2 - (y + k) : y + k;
+  yy = Math.min(h - 1, Math.max(0, yy));
+  return yy * w;
+}
+
+/**
+ * MSCN coefficients of `grey` (w × h, 0..255) into `out`: (I - mu) / (sigma + 1) with mu and sigma²
+ * from a 7×7 Gaussian window. Both blurs' vertical halves, the MSCN value and the GGD sums share
+ * one pass. Returns the sums of |m| and m² (in pixel order).
+ */
+function mscnInto(grey: Float32Array, w: number, h: number, out: Float32Array): { s1: number; s2: number } {
+  const n = w * h;
+  const sq = scratchF32('mscn.sq', n);
+  for (let i = 0; i < n; i++) sq[i] = grey[i]! * grey[i]!;
+  const ta = scratchF32('mscn.ta', n);
+  const tb = scratchF32('mscn.tb', n);
+  blurRows(grey, w, h, ta);
+  blurRows(sq, w, h, tb);
+  const [t0, t1, t2, t3, t4, t5, t6] = GAUSS7 as unknown as [number, number, number, number, number, number, number];
+  const fr = Math.fround;
+  let s1 = 0;
+  let s2 = 0;
   for (let y = 0; y < h; y++) {
-    for (let k = -3; k <= 3; k++) {
-      let yy = y + k < 0 ? -(y + k) : y + k >= h ? 2 * h - 2 - (y + k) : y + k;
-      yy = Math.min(h - 1, Math.max(0, yy));
-      const t = GAUSS7[k + 3]!;
-      const from = yy * w;
-      const to = y * w;
-      for (let x = 0; x < w; x++) out[to + x]! += t * tmp[from + x]!;
+    const r0 = tapRow(y, -3, h, w);
+    const r1 = tapRow(y, -2, h, w);
+    const r2 = tapRow(y, -1, h, w);
+    const r3 = tapRow(y, 0, h, w);
+    const r4 = tapRow(y, 1, h, w);
+    const r5 = tapRow(y, 2, h, w);
+    const r6 = tapRow(y, 3, h, w);
+    const row = y * w;
+    for (let x = 0; x < w; x++) {
+      // The reference accumulated each tap into a float32 array: round after every add.
+      let mu = fr(t0 * ta[r0 + x]!);
+      mu = fr(mu + t1 * ta[r1 + x]!);
+      mu = fr(mu + t2 * ta[r2 + x]!);
+      mu = fr(mu + t3 * ta[r3 + x]!);
+      mu = fr(mu + t4 * ta[r4 + x]!);
+      mu = fr(mu + t5 * ta[r5 + x]!);
+      mu = fr(mu + t6 * ta[r6 + x]!);
+      let mu2 = fr(t0 * tb[r0 + x]!);
+      mu2 = fr(mu2 + t1 * tb[r1 + x]!);
+      mu2 = fr(mu2 + t2 * tb[r2 + x]!);
+      mu2 = fr(mu2 + t3 * tb[r3 + x]!);
+      mu2 = fr(mu2 + t4 * tb[r4 + x]!);
+      mu2 = fr(mu2 + t5 * tb[r5 + x]!);
+      mu2 = fr(mu2 + t6 * tb[r6 + x]!);
+      const i = row + x;
+      const v = fr((grey[i]! - mu) / (Math.sqrt(Math.abs(mu2 - mu * mu)) + 1));
+      out[i] = v;
+      s1 += Math.abs(v);
+      s2 += v * v;
     }
   }
-  return out;
+  return { s1, s2 };
 }
 
 /** MSCN coefficients of a grey image (0..255): (I - mu) / (sigma + 1), 7x7 Gaussian window. */
 export function mscn(grey: Float32Array, w: number, h: number): Float32Array {
-  const mu = blur7(grey, w, h);
-  const sq = new Float32Array(grey.length);
-  for (let i = 0; i < sq.length; i++) sq[i] = grey[i]! * grey[i]!;
-  const mu2 = blur7(sq, w, h);
-  const out = new Float32Array(grey.length);
-  for (let i = 0; i < out.length; i++) out[i] = (grey[i]! - mu[i]!) / (Math.sqrt(Math.abs(mu2[i]! - mu[i]! * mu[i]!)) + 1);
+  const out = new Float32Array(w * h);
+  mscnInto(grey, w, h, out);
   return out;
+}
+
+/** Accumulators of one shift's AGGD sums, at acc[o..o+4]: l2, ln, r2, rn, a1 (aggdFromSums). */
+const L2 = 0;
+const LN = 1;
+const R2 = 2;
+const RN = 3;
+const A1 = 4;
+
+/** Products m[p + x] · m[q + x] for x0 <= x < x1, added to one shift's sums in x order. */
+function shiftRow(m: Float32Array, p: number, q: number, x0: number, x1: number, acc: Float64Array, o: number): void {
+  let l2 = acc[o + L2]!;
+  let ln = acc[o + LN]!;
+  let r2 = acc[o + R2]!;
+  let rn = acc[o + RN]!;
+  let a1 = acc[o + A1]!;
+  const fr = Math.fround;
+  for (let x = x0; x < x1; x++) {
+    const v = fr(m[p + x]! * m[q + x]!);
+    const a = Math.abs(v);
+    // Branch-free (the sign of a product is a coin toss): (v - |v|) / 2 is exactly v or 0, and
+    // adding a 0 changes no sum. V8 turns +(v < 0) into 0 or 1 without a branch; a ternary costs 2.5x.
+    const neg = (v - a) * 0.5;
+    const pos = (v + a) * 0.5;
+    l2 += neg * neg;
+    r2 += pos * pos;
+    ln = (ln + +(v < 0)) | 0;
+    rn = (rn + +(v > 0)) | 0;
+    a1 += a;
+  }
+  acc[o + L2] = l2;
+  acc[o + LN] = ln;
+  acc[o + R2] = r2;
+  acc[o + RN] = rn;
+  acc[o + A1] = a1;
+}
+
+/**
+ * One inner row y (0 < y < h - 1) for all four shifts at once, x from 0 to w - 2: right (acc 0),
+ * down (5), down-right (10), up-right (15). Each shift's sums see its products in the same order
+ * as a pass of its own; four independent chains of additions keep the core busier.
+ */
+function innerRow(m: Float32Array, w: number, y: number, acc: Float64Array): void {
+  let l2a = acc[0]!, lna = acc[1]!, r2a = acc[2]!, rna = acc[3]!, a1a = acc[4]!; // prettier-ignore
+  let l2b = acc[5]!, lnb = acc[6]!, r2b = acc[7]!, rnb = acc[8]!, a1b = acc[9]!; // prettier-ignore
+  let l2c = acc[10]!, lnc = acc[11]!, r2c = acc[12]!, rnc = acc[13]!, a1c = acc[14]!; // prettier-ignore
+  let l2d = acc[15]!, lnd = acc[16]!, r2d = acc[17]!, rnd = acc[18]!, a1d = acc[19]!; // prettier-ignore
+  const fr = Math.fround;
+  const p = y * w;
+  const dn = p + w;
+  const up = p - w;
+  const end = w - 1;
+  for (let x = 0; x < end; x++) {
+    const c = m[p + x]!;
+    const va = fr(c * m[p + x + 1]!);
+    const vb = fr(c * m[dn + x]!);
+    const vc = fr(c * m[dn + x + 1]!);
+    const vd = fr(c * m[up + x + 1]!);
+    let a = Math.abs(va);
+    let neg = (va - a) * 0.5;
+    let pos = (va + a) * 0.5;
+    l2a += neg * neg;
+    r2a += pos * pos;
+    lna = (lna + +(va < 0)) | 0;
+    rna = (rna + +(va > 0)) | 0;
+    a1a += a;
+    a = Math.abs(vb);
+    neg = (vb - a) * 0.5;
+    pos = (vb + a) * 0.5;
+    l2b += neg * neg;
+    r2b += pos * pos;
+    lnb = (lnb + +(vb < 0)) | 0;
+    rnb = (rnb + +(vb > 0)) | 0;
+    a1b += a;
+    a = Math.abs(vc);
+    neg = (vc - a) * 0.5;
+    pos = (vc + a) * 0.5;
+    l2c += neg * neg;
+    r2c += pos * pos;
+    lnc = (lnc + +(vc < 0)) | 0;
+    rnc = (rnc + +(vc > 0)) | 0;
+    a1c += a;
+    a = Math.abs(vd);
+    neg = (vd - a) * 0.5;
+    pos = (vd + a) * 0.5;
+    l2d += neg * neg;
+    r2d += pos * pos;
+    lnd = (lnd + +(vd < 0)) | 0;
+    rnd = (rnd + +(vd > 0)) | 0;
+    a1d += a;
+  }
+  acc[0] = l2a; acc[1] = lna; acc[2] = r2a; acc[3] = rna; acc[4] = a1a; // prettier-ignore
+  acc[5] = l2b; acc[6] = lnb; acc[7] = r2b; acc[8] = rnb; acc[9] = a1b; // prettier-ignore
+  acc[10] = l2c; acc[11] = lnc; acc[12] = r2c; acc[13] = rnc; acc[14] = a1c; // prettier-ignore
+  acc[15] = l2d; acc[16] = lnd; acc[17] = r2d; acc[18] = rnd; acc[19] = a1d; // prettier-ignore
+}
+
+/**
+ * AGGD fits of the products of neighbouring MSCN coefficients in 4 orientations (right, down,
+ * down-right, up-right), each over the pixels where both exist, summed in row-major order.
+ */
+function aggdOfShifts(m: Float32Array, w: number, h: number, out: number[]): void {
+  const acc = scratchF64('aggd.acc', 20).fill(0);
+  const last = (h - 1) * w;
+  // Row 0: right, down, down-right.
+  shiftRow(m, 0, 1, 0, w - 1, acc, 0);
+  shiftRow(m, 0, w, 0, w, acc, 5);
+  shiftRow(m, 0, w + 1, 0, w - 1, acc, 10);
+  for (let y = 1; y < h - 1; y++) {
+    innerRow(m, w, y, acc);
+    shiftRow(m, y * w, (y + 1) * w, w - 1, w, acc, 5); // down has the last column too
+  }
+  // Row h - 1: right, up-right.
+  shiftRow(m, last, last + 1, 0, w - 1, acc, 0);
+  shiftRow(m, last, last - w + 1, 0, w - 1, acc, 15);
+  const counts = [h * (w - 1), (h - 1) * w, (h - 1) * (w - 1), (h - 1) * (w - 1)];
+  for (let s = 0; s < 4; s++) {
+    const o = 5 * s;
+    out.push(...aggdFromSums(acc[o + L2]!, acc[o + LN]!, acc[o + R2]!, acc[o + RN]!, acc[o + A1]!, counts[s]!));
+  }
 }
 
 function brisqueScale(grey: Float32Array, w: number, h: number, out: number[]): void {
@@ -186,51 +334,58 @@ function brisqueScale(grey: Float32Array, w: number, h: number, out: number[]): 
     out.push(2, 0, ...Array.from({ length: 16 }, (_, i) => (i % 4 === 0 ? 2 : 0)));
     return;
   }
-  const m = mscn(grey, w, h);
-  out.push(...ggdFit(m));
-  const shifts: [number, number][] = [
-    [1, 0],
-    [0, 1],
-    [1, 1],
-    [1, -1],
-  ];
-  const prod = new Float32Array(w * h);
-  for (const [dx, dy] of shifts) {
-    let k = 0;
-    for (let y = Math.max(0, -dy); y < h - Math.max(0, dy); y++) {
-      for (let x = 0; x < w - dx; x++) prod[k++] = m[y * w + x]! * m[(y + dy) * w + x + dx]!;
-    }
-    out.push(...aggdFit(prod.subarray(0, k)));
-  }
+  const m = scratchF32('brisque.mscn', w * h);
+  const { s1, s2 } = mscnInto(grey, w, h, m);
+  out.push(...ggdFromSums(s1, s2, w * h));
+  aggdOfShifts(m, w, h, out);
 }
 
-/** 2x2 box average (odd last row/column dropped). */
-export function halve(grey: Float32Array, w: number, h: number): { grey: Float32Array; width: number; height: number } {
+/** 2x2 box average (odd last row/column dropped) into `out` (hw × hh). */
+function halveInto(grey: Float32Array, w: number, h: number, out: Float32Array): { grey: Float32Array; width: number; height: number } {
   const hw = Math.max(1, w >> 1);
   const hh = Math.max(1, h >> 1);
-  const out = new Float32Array(hw * hh);
-  if (w < 2 || h < 2) return { grey: grey.slice(0, hw * hh), width: hw, height: hh };
+  if (w < 2 || h < 2) {
+    out.set(grey.subarray(0, hw * hh));
+    return { grey: out, width: hw, height: hh };
+  }
   for (let y = 0; y < hh; y++) {
+    const src = 2 * y * w;
+    const dst = y * hw;
     for (let x = 0; x < hw; x++) {
-      const i = 2 * y * w + 2 * x;
-      out[y * hw + x] = 0.25 * (grey[i]! + grey[i + 1]! + grey[i + w]! + grey[i + w + 1]!);
+      const i = src + 2 * x;
+      out[dst + x] = 0.25 * (grey[i]! + grey[i + 1]! + grey[i + w]! + grey[i + w + 1]!);
     }
   }
   return { grey: out, width: hw, height: hh };
 }
 
-/** The 36 BRISQUE features of a grey image (0..255), scales 1 and 1/2. */
-export function brisqueFeatures(grey: Float32Array, w: number, h: number): number[] {
+/** 2x2 box average (odd last row/column dropped). */
+export function halve(grey: Float32Array, w: number, h: number): { grey: Float32Array; width: number; height: number } {
+  return halveInto(grey, w, h, new Float32Array(Math.max(1, w >> 1) * Math.max(1, h >> 1)));
+}
+
+/** The half-size grey image in a reused buffer (valid until the next call). */
+export function halveScratch(grey: Float32Array, w: number, h: number): { grey: Float32Array; width: number; height: number } {
+  return halveInto(grey, w, h, scratchF32('halve', Math.max(1, w >> 1) * Math.max(1, h >> 1)));
+}
+
+/** The 36 BRISQUE features of a grey image (0..255) at scale 1 and of its half-size image at scale 2. */
+export function brisqueOfScales(grey: Float32Array, w: number, h: number, half: { grey: Float32Array; width: number; height: number }): number[] {
   const out: number[] = [];
   brisqueScale(grey, w, h, out);
-  const half = halve(grey, w, h);
   brisqueScale(half.grey, half.width, half.height, out);
   return out;
 }
 
-// ---- Detectors on the grey image ----
+/** The 36 BRISQUE features of a grey image (0..255), scales 1 and 1/2. */
+export function brisqueFeatures(grey: Float32Array, w: number, h: number): number[] {
+  return brisqueOfScales(grey, w, h, halve(grey, w, h));
+}
 
-function laplacianEnergy(grey: Float32Array, w: number, h: number): number {
+// ---- Detectors on the grey image (the 3×3 sums come from signals.ts's pass over it) ----
+
+/** Mean squared Laplacian over the interior. */
+export function laplacianEnergy(grey: Float32Array, w: number, h: number): number {
   if (w < 3 || h < 3) return 0;
   let s = 0;
   for (let y = 1; y < h - 1; y++) {
@@ -243,87 +398,49 @@ function laplacianEnergy(grey: Float32Array, w: number, h: number): number {
   return s / ((w - 2) * (h - 2));
 }
 
-function greyDetectors(grey: Float32Array, w: number, h: number): Pick<DefectScores, 'motion' | 'ringing' | 'impulse' | 'vignetting' | 'upscaling'> {
-  if (w < 8 || h < 8) return { motion: 0, ringing: 0, impulse: 0, vignetting: 0, upscaling: 0 };
-  // Directional energies at two pixel offsets (fine detail and the slightly coarser scale that
-  // longer motion paths still leave along their perpendicular).
-  const e = new Float64Array(4);
-  let impulses = 0;
-  const n = (w - 2) * (h - 2);
-  for (let y = 1; y < h - 1; y++) {
-    for (let x = 1; x < w - 1; x++) {
-      const i = y * w + x;
-      const c = grey[i]!;
-      const r = grey[i + 1]!;
-      const d = grey[i + w]!;
-      const dr = grey[i + w + 1]!;
-      const dl = grey[i + w - 1]!;
-      e[0]! += (r - c) ** 2;
-      e[1]! += (d - c) ** 2;
-      e[2]! += 0.5 * (dr - c) ** 2;
-      e[3]! += 0.5 * (dl - c) ** 2;
-      // Impulses: strictly above or below all 8 neighbours by a wide margin.
-      const ul = grey[i - w - 1]!;
-      const u = grey[i - w]!;
-      const ur = grey[i - w + 1]!;
-      const l = grey[i - 1]!;
-      const hi = Math.max(ul, u, ur, l, r, dl, d, dr);
-      const lo = Math.min(ul, u, ur, l, r, dl, d, dr);
-      if (c - hi > 48 || lo - c > 48) impulses++;
-    }
-  }
-  const emax = Math.max(...e);
-  const emin = Math.min(...e);
-  const motion = emax > 1e-9 ? 1 - emin / emax : 0;
+/** motion from the four directional gradient energies. */
+export function motionOf(e0: number, e1: number, e2: number, e3: number): number {
+  const emax = Math.max(e0, e1, e2, e3);
+  const emin = Math.min(e0, e1, e2, e3);
+  return emax > 1e-9 ? 1 - emin / emax : 0;
+}
 
-  // Ringing: |Laplacian| in a 2-3 px band beside strong edges vs away from edges.
-  const strong = new Uint8Array(w * h);
-  for (let y = 1; y < h - 1; y++) {
-    for (let x = 1; x < w - 1; x++) {
-      const i = y * w + x;
-      const gx = grey[i - w + 1]! + 2 * grey[i + 1]! + grey[i + w + 1]! - grey[i - w - 1]! - 2 * grey[i - 1]! - grey[i + w - 1]!;
-      const gy = grey[i + w - 1]! + 2 * grey[i + w]! + grey[i + w + 1]! - grey[i - w - 1]! - 2 * grey[i - w]! - grey[i - w + 1]!;
-      if (gx * gx + gy * gy > 200 * 200) strong[i] = 1;
-    }
-  }
-  // Dilate the edge mask by 3 px (separable running maximum over a 7-px window).
-  const rowNear = new Uint8Array(w * h);
+/**
+ * Ringing: |Laplacian| in a 2-3 px band beside strong edges vs away from edges. `strong`: 1 where
+ * the Sobel magnitude exceeds 200 (interior pixels; 0 elsewhere). The band is the edge mask dilated
+ * by 3 px (a 7 × 7 square), counted with running window sums instead of stored masks.
+ */
+export function ringingOf(grey: Float32Array, w: number, h: number, strong: Uint8Array): number {
+  // rowNear: some strong pixel within 3 px in the same row.
+  const rowNear = scratchU8('ringing.rowNear', w * h);
   for (let y = 0; y < h; y++) {
     const row = y * w;
-    let next = Infinity;
-    for (let x = w - 1; x >= 0; x--) {
-      if (strong[row + x]) next = x;
-      if (next - x <= 3) rowNear[row + x] = 1;
-    }
-    let last = -100;
+    let inWindow = 0; // strong pixels in [x - 3, x + 3]
+    for (let x = 0; x < Math.min(3, w); x++) inWindow += strong[row + x]!;
     for (let x = 0; x < w; x++) {
-      if (strong[row + x]) last = x;
-      if (x - last <= 3) rowNear[row + x] = 1;
+      if (x + 3 < w) inWindow += strong[row + x + 3]!;
+      if (x - 4 >= 0) inWindow -= strong[row + x - 4]!;
+      rowNear[row + x] = inWindow > 0 ? 1 : 0;
     }
   }
-  const near = new Uint8Array(w * h);
-  for (let x = 0; x < w; x++) {
-    let last = -100;
-    for (let y = 0; y < h; y++) {
-      if (rowNear[y * w + x]) last = y;
-      if (y - last <= 3) near[y * w + x] = 1;
-    }
-    let next = Infinity;
-    for (let y = h - 1; y >= 0; y--) {
-      if (rowNear[y * w + x]) next = y;
-      if (next - y <= 3) near[y * w + x] = 1;
-    }
-  }
+  // near(y, x): rowNear within 3 rows; colCount[x] = rowNear rows y-3..y+3 (all inside for 3 <= y < h-3).
+  const colCount = scratchI32('ringing.colCount', w).fill(0);
+  for (let y = 0; y < Math.min(7, h); y++) for (let x = 0; x < w; x++) colCount[x] = colCount[x]! + rowNear[y * w + x]!;
   let nearSum = 0;
   let nearN = 0;
   let farSum = 0;
   let farN = 0;
   for (let y = 3; y < h - 3; y++) {
+    if (y > 3) {
+      const add = (y + 3) * w;
+      const drop = (y - 4) * w;
+      for (let x = 0; x < w; x++) colCount[x] = colCount[x]! + rowNear[add + x]! - rowNear[drop + x]!;
+    }
     for (let x = 3; x < w - 3; x++) {
       const i = y * w + x;
       if (strong[i]) continue;
       const l = Math.abs(grey[i - 1]! + grey[i + 1]! + grey[i - w]! + grey[i + w]! - 4 * grey[i]!);
-      if (near[i]) {
+      if (colCount[x]! > 0) {
         nearSum += l;
         nearN++;
       } else {
@@ -332,9 +449,11 @@ function greyDetectors(grey: Float32Array, w: number, h: number): Pick<DefectSco
       }
     }
   }
-  const ringing = nearN > 50 && farN > 50 ? Math.log((nearSum / nearN + 0.5) / (farSum / farN + 0.5)) : 0;
+  return nearN > 50 && farN > 50 ? Math.log((nearSum / nearN + 0.5) / (farSum / farN + 0.5)) : 0;
+}
 
-  // Vignetting: centre (radius < 0.35) vs corners (radius > 0.9), radius normalised to the half-diagonal.
+/** Vignetting: centre (radius < 0.35) vs corners (radius > 0.9), radius normalised to the half-diagonal. */
+export function vignettingOf(grey: Float32Array, w: number, h: number): number {
   let cS = 0;
   let cN = 0;
   let kS = 0;
@@ -342,9 +461,13 @@ function greyDetectors(grey: Float32Array, w: number, h: number): Pick<DefectSco
   const cx = (w - 1) / 2;
   const cy = (h - 1) / 2;
   const rmax = Math.hypot(cx, cy);
+  const margin = 1e-9; // Math.hypot and sqrt(dx² + dy²) differ by an ulp at most: hypot decides only near a boundary
   for (let y = 0; y < h; y += 2) {
+    const dy = y - cy;
     for (let x = 0; x < w; x += 2) {
-      const r = Math.hypot(x - cx, y - cy) / rmax;
+      const dx = x - cx;
+      let r = Math.sqrt(dx * dx + dy * dy) / rmax;
+      if (Math.abs(r - 0.35) < margin || Math.abs(r - 0.9) < margin) r = Math.hypot(dx, dy) / rmax;
       if (r < 0.35) {
         cS += grey[y * w + x]!;
         cN++;
@@ -354,63 +477,26 @@ function greyDetectors(grey: Float32Array, w: number, h: number): Pick<DefectSco
       }
     }
   }
-  const vignetting = cN && kN ? Math.max(0, Math.log((cS / cN + 8) / (kS / kN + 8))) : 0;
-
-  // Upscaling: fine-scale Laplacian energy relative to the half-scale one (natural photos keep a
-  // roughly constant ratio; enlarged or resampled ones lose the finest octave).
-  const half = halve(grey, w, h);
-  const fine = laplacianEnergy(grey, w, h);
-  const coarse = laplacianEnergy(half.grey, half.width, half.height);
-  const upscaling = coarse > 1e-6 ? -Math.log((fine + 0.01) / (coarse + 0.01)) : 0;
-  return { motion, ringing, impulse: impulses / n, vignetting, upscaling };
+  return cN && kN ? Math.max(0, Math.log((cS / cN + 8) / (kS / kN + 8))) : 0;
 }
 
-// ---- Detectors on the original RGB ----
+/** Upscaling: the finest octave's Laplacian energy relative to the half-scale one, negated log. */
+export function upscalingOf(fine: number, coarse: number): number {
+  return coarse > 1e-6 ? -Math.log((fine + 0.01) / (coarse + 0.01)) : 0;
+}
 
-function rgbDetectors(img: RgbImage): Pick<DefectScores, 'posterise' | 'colourCast' | 'pixelation'> {
-  const { data, width, height } = img;
-  const hist = [new Int32Array(256), new Int32Array(256), new Int32Array(256)];
-  let sCb = 0;
-  let sCr = 0;
-  let sCb2 = 0;
-  let sCr2 = 0;
-  let same = 0;
-  let pairs = 0;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const j = (y * width + x) * 3;
-      const r = data[j]!;
-      const g = data[j + 1]!;
-      const b = data[j + 2]!;
-      hist[0]![r]!++;
-      hist[1]![g]!++;
-      hist[2]![b]!++;
-      const cb = -0.168736 * r - 0.331264 * g + 0.5 * b;
-      const cr = 0.5 * r - 0.418688 * g - 0.081312 * b;
-      sCb += cb;
-      sCr += cr;
-      sCb2 += cb * cb;
-      sCr2 += cr * cr;
-      const clipped = (r === 0 && g === 0 && b === 0) || (r === 255 && g === 255 && b === 255);
-      if (!clipped && x + 1 < width) {
-        pairs++;
-        if (data[j + 3] === r && data[j + 4] === g && data[j + 5] === b) same++;
-      }
-      if (!clipped && y + 1 < height) {
-        const k = j + width * 3;
-        pairs++;
-        if (data[k] === r && data[k + 1] === g && data[k + 2] === b) same++;
-      }
-    }
-  }
-  const n = width * height;
+// ---- Detectors on the original RGB (the sums come from signals.ts's pass over the bytes) ----
+
+/** posterise from the three channel histograms (hist[c * 256 + v]) of n pixels. */
+export function posteriseOf(hist: Int32Array, n: number): number {
   let posterise = 0;
-  for (const hst of hist) {
+  for (let ch = 0; ch < 3; ch++) {
+    const o = ch * 256;
     let c = 0;
     let lo = 0;
     let hi = 255;
     for (let v = 0; v < 256; v++) {
-      c += hst[v]!;
+      c += hist[o + v]!;
       if (c >= 0.01 * n) {
         lo = v;
         break;
@@ -418,26 +504,23 @@ function rgbDetectors(img: RgbImage): Pick<DefectScores, 'posterise' | 'colourCa
     }
     c = 0;
     for (let v = 255; v >= 0; v--) {
-      c += hst[v]!;
+      c += hist[o + v]!;
       if (c >= 0.01 * n) {
         hi = v;
         break;
       }
     }
     let empty = 0;
-    for (let v = lo; v <= hi; v++) if (hst[v] === 0) empty++;
+    for (let v = lo; v <= hi; v++) if (hist[o + v] === 0) empty++;
     posterise += hi > lo ? empty / (hi - lo + 1) : 0;
   }
+  return posterise / 3;
+}
+
+/** colourCast from the sums of Cb, Cr and their squares over n pixels. */
+export function colourCastOf(n: number, sCb: number, sCr: number, sCb2: number, sCr2: number): number {
   const mCb = sCb / n;
   const mCr = sCr / n;
   const spread = Math.sqrt(Math.max(0, sCb2 / n - mCb * mCb) + Math.max(0, sCr2 / n - mCr * mCr));
-  return { posterise: posterise / 3, colourCast: Math.hypot(mCb, mCr) / (spread + 2), pixelation: pairs ? same / pairs : 0 };
-}
-
-/** Everything of this module for one image: `grey` is signals.ts's normalised grey image of `img`. */
-export function genericFeatures(img: RgbImage, grey: { grey: Float32Array; width: number; height: number }): GenericFeatures {
-  return {
-    brisque: brisqueFeatures(grey.grey, grey.width, grey.height),
-    detectors: { ...greyDetectors(grey.grey, grey.width, grey.height), ...rgbDetectors(img) },
-  };
+  return Math.hypot(mCb, mCr) / (spread + 2);
 }

@@ -19,7 +19,21 @@
  * Cost: ~6-8 ms for a 580 x 400 photo on a 2-core EPYC VM; the first pass grows with the pixel count.
  */
 import type { RgbImage } from '../backbone/preprocess';
-import { BRISQUE_NAMES, DETECTOR_NAMES, genericFeatures, type GenericFeatures } from './generic';
+import {
+  BRISQUE_NAMES,
+  brisqueOfScales,
+  colourCastOf,
+  DETECTOR_NAMES,
+  type GenericFeatures,
+  halveScratch,
+  laplacianEnergy,
+  motionOf,
+  posteriseOf,
+  ringingOf,
+  upscalingOf,
+  vignettingOf,
+} from './generic';
+import { scratchF32, scratchF64, scratchI32, scratchU8 } from './scratch';
 
 /** Long side, in px, of the grey image on which scale-dependent signals are measured. */
 export const NORMALISED_LONG_SIDE = 512;
@@ -274,7 +288,7 @@ interface Taps {
 }
 
 /** Area-average taps from n source samples to m <= n output samples. */
-function areaTaps(n: number, m: number): Taps {
+function makeAreaTaps(n: number, m: number): Taps {
   const scale = n / m;
   const maxTaps = Math.ceil(scale) + 1;
   const start = new Int32Array(m);
@@ -290,6 +304,20 @@ function areaTaps(n: number, m: number): Taps {
     for (let s = s0; s < s1; s++) weight[i * maxTaps + s - s0] = (Math.min(s + 1, b) - Math.max(s, a)) / scale;
   }
   return { start, count, weight, maxTaps };
+}
+
+const tapsCache = new Map<string, Taps>();
+
+/** makeAreaTaps, remembered (photos come in a few sizes). */
+function areaTaps(n: number, m: number): Taps {
+  const key = `${n}>${m}`;
+  let t = tapsCache.get(key);
+  if (!t) {
+    if (tapsCache.size >= 64) tapsCache.clear();
+    t = makeAreaTaps(n, m);
+    tapsCache.set(key, t);
+  }
+  return t;
 }
 
 /** Size of the normalised grey image: long side NORMALISED_LONG_SIDE, or the image's own size when already no larger. */
@@ -426,28 +454,52 @@ export function colourfulnessOf(img: RgbImage): number {
   return colourfulnessFromSums(img.width * img.height, sRg, sRg2, sYb, sYb2);
 }
 
+/** Sums over the original RGB bytes behind the RGB detectors (generic.ts). */
+interface RgbSums {
+  /** Channel histograms, hist[c * 256 + v]. */
+  hist: Int32Array;
+  sCb: number;
+  sCr: number;
+  sCb2: number;
+  sCr2: number;
+  /** Neighbouring pixel pairs (right and below, clipped pixels excluded) and how many have identical RGB. */
+  pairs: number;
+  same: number;
+}
+
 /**
- * The original-resolution pass, one row at a time: luma, colourfulness sums, block-grid steps,
- * and the horizontal half of the area shrink (straight into the normalised image when no shrink).
+ * The original-resolution pass, one row at a time: luma, colourfulness sums, block-grid steps, the
+ * RGB detectors' sums (channel histograms, chroma moments, identical neighbours) and the
+ * horizontal half of the area shrink (straight into the normalised image when no shrink).
+ * The normalised grey image is a scratch buffer: valid until the next call.
  */
-function originalPass(img: RgbImage): { blockiness: number; colourfulness: number; grey: Float32Array; width: number; height: number } {
+function originalPass(img: RgbImage): { blockiness: number; colourfulness: number; grey: Float32Array; width: number; height: number; rgb: RgbSums } {
   const { data, width, height } = img;
   const { width: w, height: h } = normalisedSize(width, height);
   const shrink = w !== width || h !== height;
   const cols = shrink ? areaTaps(width, w) : null;
-  const tmp = new Float32Array(height * w); // the normalised image itself when no shrink
-  const colSteps = new Float64Array(width);
-  const rowSteps = new Float64Array(height);
-  let prev = new Float32Array(width);
-  let cur = new Float32Array(width);
+  const tmp = shrink ? scratchF32('orig.tmp', height * w) : scratchF32('grey', w * h); // the normalised image itself when no shrink
+  const colSteps = scratchF64('orig.colSteps', width).fill(0);
+  const rowSteps = scratchF64('orig.rowSteps', height).fill(0);
+  let prev = scratchF32('orig.prev', width).fill(0);
+  let cur = scratchF32('orig.cur', width);
+  const hist = scratchI32('orig.hist', 768).fill(0);
   let sRg = 0;
   let sRg2 = 0;
   let sYb = 0;
   let sYb2 = 0;
+  let sCb = 0;
+  let sCr = 0;
+  let sCb2 = 0;
+  let sCr2 = 0;
+  let same = 0;
+  let pairs = 0;
+  const stride = width * 3;
   for (let y = 0; y < height; y++) {
-    let j = y * width * 3;
+    let j = y * stride;
     let left = 0;
     let down = 0;
+    const below = y + 1 < height;
     for (let x = 0; x < width; x++, j += 3) {
       const r = data[j]!;
       const g = data[j + 1]!;
@@ -463,6 +515,27 @@ function originalPass(img: RgbImage): { blockiness: number; colourfulness: numbe
       sRg2 += rg * rg;
       sYb += yb;
       sYb2 += yb * yb;
+      hist[r]!++;
+      hist[256 + g]!++;
+      hist[512 + b]!++;
+      const cb = -0.168736 * r - 0.331264 * g + 0.5 * b;
+      const cr = 0.5 * r - 0.418688 * g - 0.081312 * b;
+      sCb += cb;
+      sCr += cr;
+      sCb2 += cb * cb;
+      sCr2 += cr * cr;
+      const clipped = (r === 0 && g === 0 && b === 0) || (r === 255 && g === 255 && b === 255);
+      if (!clipped) {
+        if (x + 1 < width) {
+          pairs++;
+          if (data[j + 3] === r && data[j + 4] === g && data[j + 5] === b) same++;
+        }
+        if (below) {
+          const k = j + stride;
+          pairs++;
+          if (data[k] === r && data[k + 1] === g && data[k + 2] === b) same++;
+        }
+      }
     }
     if (y > 0) rowSteps[y - 1] = down;
     if (cols) shrinkRow(cur, 0, cols, w, tmp, y * w);
@@ -473,7 +546,7 @@ function originalPass(img: RgbImage): { blockiness: number; colourfulness: numbe
   }
   let grey = tmp;
   if (shrink) {
-    grey = new Float32Array(w * h);
+    grey = scratchF32('grey', w * h);
     shrinkColumns(tmp, w, areaTaps(height, h), h, grey);
   }
   return {
@@ -482,6 +555,7 @@ function originalPass(img: RgbImage): { blockiness: number; colourfulness: numbe
     grey,
     width: w,
     height: h,
+    rgb: { hist, sCb, sCr, sCb2, sCr2, pairs, same },
   };
 }
 
@@ -490,10 +564,26 @@ const BLOCK_EPSILON = 0.05;
 const LUMA_BINS = 1024;
 const GRAD_BINS = 1444; // Sobel magnitude < sqrt(2) * 1020
 
-/** Luma statistics, Laplacian, Sobel and noise on the (normalised) grey image. */
-function measureGrey(grey: Float32Array, w: number, h: number): Pick<QualitySignals, 'sharpness' | 'relSharpness' | 'edgeDensity' | 'noise' | 'meanLuma' | 'stdLuma' | 'darkClipped' | 'brightClipped' | 'contrast'> {
+/** Everything measured on the normalised grey image (signals and grey-image detectors). */
+interface GreyMeasures {
+  base: Pick<QualitySignals, 'sharpness' | 'relSharpness' | 'edgeDensity' | 'noise' | 'meanLuma' | 'stdLuma' | 'darkClipped' | 'brightClipped' | 'contrast'>;
+  /** Directional gradient energies (right, down, down-right / 2, down-left / 2), null below 3 × 3. */
+  directional: [number, number, number, number] | null;
+  impulses: number;
+  /** Mean squared Laplacian of the interior (the upscaling detector's fine scale). */
+  fineEnergy: number;
+  /** 1 where the Sobel magnitude exceeds 200 (interior only): a scratch buffer. */
+  strong: Uint8Array;
+}
+
+/**
+ * Luma statistics, then one pass over the interior's 3×3 neighbourhoods for the Laplacian, Sobel
+ * and Immerkær sums of the signals and the directional energies, impulses, strong-edge mask and
+ * Laplacian energy of the detectors (each sum in the reference's order).
+ */
+function measureGrey(grey: Float32Array, w: number, h: number): GreyMeasures {
   const n = w * h;
-  const lumaHist = new Int32Array(LUMA_BINS);
+  const lumaHist = scratchI32('grey.lumaHist', LUMA_BINS).fill(0);
   const darkMax = DARK_CLIP * 255;
   const brightMin = BRIGHT_CLIP * 255;
   let sum = 0;
@@ -526,16 +616,22 @@ function measureGrey(grey: Float32Array, w: number, h: number): Pick<QualitySign
     brightClipped: bright / n,
     contrast: Math.max(0, lumaPercentile(0.95) - lumaPercentile(0.05)) / 255,
   };
-  if (w < 3 || h < 3) return { ...luma, sharpness: 0, relSharpness: 0, edgeDensity: 0, noise: 0 };
+  const strong = scratchU8('grey.strong', n).fill(0);
+  if (w < 3 || h < 3) return { base: { ...luma, sharpness: 0, relSharpness: 0, edgeDensity: 0, noise: 0 }, directional: null, impulses: 0, fineEnergy: 0, strong };
 
-  // One pass over interior pixels: Laplacian moments, Sobel magnitude (edge count + histogram),
-  // and Immerkær's |N * I| summed per gradient bin so the strongest-gradient pixels can be dropped.
-  const gradCount = new Int32Array(GRAD_BINS);
-  const gradNoise = new Float64Array(GRAD_BINS);
+  const gradCount = scratchI32('grey.gradCount', GRAD_BINS).fill(0);
+  const gradNoise = scratchF64('grey.gradNoise', GRAD_BINS).fill(0);
   let lSum = 0;
   let lSum2 = 0;
   let edges = 0;
   const edge2 = EDGE_THRESHOLD * EDGE_THRESHOLD;
+  const strong2 = 200 * 200;
+  let e0 = 0;
+  let e1 = 0;
+  let e2 = 0;
+  let e3 = 0;
+  let impulses = 0;
+  let fine = 0;
   for (let y = 1; y < h - 1; y++) {
     let i = y * w + 1;
     // 3x3 neighbourhood  a b c / d e f / g hh k, slid one column per pixel.
@@ -555,12 +651,32 @@ function measureGrey(grey: Float32Array, w: number, h: number): Pick<QualitySign
       const gx = c + 2 * f + k - a - 2 * d - g;
       const gy = g + 2 * hh + k - a - 2 * b - c;
       const m2 = gx * gx + gy * gy;
-      if (m2 > edge2) edges++;
+      if (m2 > edge2) {
+        edges++;
+        if (m2 > strong2) strong[i] = 1;
+      }
       // Immerkær mask [1 -2 1; -2 4 -2; 1 -2 1].
       const nz = Math.abs(a + c + g + k - 2 * (b + d + f + hh) + 4 * e);
       const bin = Math.min(GRAD_BINS - 1, Math.floor(Math.sqrt(m2)));
       gradCount[bin] = gradCount[bin]! + 1;
       gradNoise[bin] = gradNoise[bin]! + nz;
+      // Detectors: directional energies (right, down, diagonals), impulses, fine Laplacian energy.
+      const dr = f - e;
+      const dd = hh - e;
+      const dk = k - e;
+      const dg = g - e;
+      e0 += dr * dr;
+      e1 += dd * dd;
+      e2 += 0.5 * (dk * dk);
+      e3 += 0.5 * (dg * dg);
+      // An impulse is > 48 above or below all 8 neighbours, so first of all its right-hand one.
+      if (dr > 48 || dr < -48) {
+        const hi = Math.max(a, b, c, d, f, g, hh, k);
+        const lo = Math.min(a, b, c, d, f, g, hh, k);
+        if (e - hi > 48 || lo - e > 48) impulses++;
+      }
+      const fl = d + f + b + hh - 4 * e;
+      fine += fl * fl;
       a = b;
       b = c;
       d = e;
@@ -582,11 +698,38 @@ function measureGrey(grey: Float32Array, w: number, h: number): Pick<QualitySign
   const sharpness = Math.max(0, lSum2 / inner - lMean * lMean);
   const lumaVar = luma.stdLuma * luma.stdLuma * 255 * 255;
   return {
-    ...luma,
-    sharpness,
-    relSharpness: lumaVar > 1e-6 ? sharpness / lumaVar : 0,
-    edgeDensity: edges / inner,
-    noise: kept > 0 ? (Math.sqrt(Math.PI / 2) * noiseSum) / (6 * kept) : 0,
+    base: {
+      ...luma,
+      sharpness,
+      relSharpness: lumaVar > 1e-6 ? sharpness / lumaVar : 0,
+      edgeDensity: edges / inner,
+      noise: kept > 0 ? (Math.sqrt(Math.PI / 2) * noiseSum) / (6 * kept) : 0,
+    },
+    directional: [e0, e1, e2, e3],
+    impulses,
+    fineEnergy: fine / inner,
+    strong,
+  };
+}
+
+/** The distortion-generic features (generic.ts) from the passes' results. */
+function genericOf(grey: Float32Array, w: number, h: number, gm: GreyMeasures, rgb: RgbSums, pixels: number): GenericFeatures {
+  const half = halveScratch(grey, w, h);
+  const brisque = brisqueOfScales(grey, w, h, half);
+  const small = w < 8 || h < 8;
+  const [e0, e1, e2, e3] = gm.directional ?? [0, 0, 0, 0];
+  return {
+    brisque,
+    detectors: {
+      motion: small ? 0 : motionOf(e0, e1, e2, e3),
+      ringing: small ? 0 : ringingOf(grey, w, h, gm.strong),
+      impulse: small ? 0 : gm.impulses / ((w - 2) * (h - 2)),
+      vignetting: small ? 0 : vignettingOf(grey, w, h),
+      upscaling: small ? 0 : upscalingOf(gm.fineEnergy, laplacianEnergy(half.grey, half.width, half.height)),
+      posterise: posteriseOf(rgb.hist, pixels),
+      colourCast: colourCastOf(pixels, rgb.sCb, rgb.sCr, rgb.sCb2, rgb.sCr2),
+      pixelation: rgb.pairs ? rgb.same / rgb.pairs : 0,
+    },
   };
 }
 
@@ -595,16 +738,16 @@ export function qualitySignals(img: RgbImage, meta: { bytes: number }): QualityS
   checkImage(img);
   const { width, height } = img;
   const orig = originalPass(img);
-  const g = measureGrey(orig.grey, orig.width, orig.height);
+  const gm = measureGrey(orig.grey, orig.width, orig.height);
   const pixels = width * height;
   return {
-    ...g,
+    ...gm.base,
     blockiness: orig.blockiness,
     colourfulness: orig.colourfulness,
     width,
     height,
     megapixels: pixels / 1e6,
     bytesPerPixel: meta.bytes > 0 ? meta.bytes / pixels : 0,
-    generic: genericFeatures(img, orig),
+    generic: genericOf(orig.grey, orig.width, orig.height, gm, orig.rgb, pixels),
   };
 }
