@@ -117,28 +117,38 @@ const GAUSS7 = (() => {
   return t.map((v) => v / s);
 })();
 
-/** Horizontal half of the 7-tap Gaussian (reflected borders) of `src` into `out` (float32 each). */
-function blurRows(src: Float32Array, w: number, h: number, out: Float32Array): void {
+/** One output of the 7-tap Gaussian at a border column x (reflected, then clamped, as the reference). */
+function blurBorder(src: Float32Array, row: number, x: number, w: number): number {
+  let s = 0;
+  for (let k = -3; k <= 3; k++) {
+    const xx = x + k < 0 ? -(x + k) : x + k >= w ? 2 * w - 2 - (x + k) : x + k;
+    s += GAUSS7[k + 3]! * src[row + Math.min(w - 1, Math.max(0, xx))]!;
+  }
+  return s;
+}
+
+/** Horizontal half of the 7-tap Gaussian (reflected borders) of `a` into `outA` and of `b` into `outB` (float32 each). */
+function blurRows2(a: Float32Array, b: Float32Array, w: number, h: number, outA: Float32Array, outB: Float32Array): void {
   const g0 = GAUSS7[0]!;
   const g1 = GAUSS7[1]!;
   const g2 = GAUSS7[2]!;
   const g3 = GAUSS7[3]!;
+  const edge = Math.min(3, w);
   for (let y = 0; y < h; y++) {
     const row = y * w;
-    for (let x = 0; x < w; x++) {
-      if (x === 3 && w > 6) {
-        // Interior: no reflection needed (the taps are symmetric).
-        const end = row + w - 3;
-        for (let i = row + 3; i < end; i++) out[i] = g3 * src[i]! + g2 * (src[i - 1]! + src[i + 1]!) + g1 * (src[i - 2]! + src[i + 2]!) + g0 * (src[i - 3]! + src[i + 3]!);
-        x = w - 4;
-        continue;
-      }
-      let s = 0;
-      for (let k = -3; k <= 3; k++) {
-        const xx = x + k < 0 ? -(x + k) : x + k >= w ? 2 * w - 2 - (x + k) : x + k;
-        s += GAUSS7[k + 3]! * src[row + Math.min(w - 1, Math.max(0, xx))]!;
-      }
-      out[row + x] = s;
+    for (let x = 0; x < edge; x++) {
+      outA[row + x] = blurBorder(a, row, x, w);
+      outB[row + x] = blurBorder(b, row, x, w);
+    }
+    // Interior: no reflection needed (the taps are symmetric).
+    const end = row + w - 3;
+    for (let i = row + 3; i < end; i++) {
+      outA[i] = g3 * a[i]! + g2 * (a[i - 1]! + a[i + 1]!) + g1 * (a[i - 2]! + a[i + 2]!) + g0 * (a[i - 3]! + a[i + 3]!);
+      outB[i] = g3 * b[i]! + g2 * (b[i - 1]! + b[i + 1]!) + g1 * (b[i - 2]! + b[i + 2]!) + g0 * (b[i - 3]! + b[i + 3]!);
+    }
+    for (let x = Math.max(edge, w - 3); x < w; x++) {
+      outA[row + x] = blurBorder(a, row, x, w);
+      outB[row + x] = blurBorder(b, row, x, w);
     }
   }
 }
@@ -161,8 +171,7 @@ function mscnInto(grey: Float32Array, w: number, h: number, out: Float32Array): 
   for (let i = 0; i < n; i++) sq[i] = grey[i]! * grey[i]!;
   const ta = scratchF32('mscn.ta', n);
   const tb = scratchF32('mscn.tb', n);
-  blurRows(grey, w, h, ta);
-  blurRows(sq, w, h, tb);
+  blurRows2(grey, sq, w, h, ta, tb);
   const [t0, t1, t2, t3, t4, t5, t6] = GAUSS7 as unknown as [number, number, number, number, number, number, number];
   const fr = Math.fround;
   let s1 = 0;
@@ -436,17 +445,17 @@ export function ringingOf(grey: Float32Array, w: number, h: number, strong: Uint
       const drop = (y - 4) * w;
       for (let x = 0; x < w; x++) colCount[x] = colCount[x]! + rowNear[add + x]! - rowNear[drop + x]!;
     }
+    // Branch-free: weights 0 or 1 (strong edges themselves count nowhere); l · 0 adds 0 to a sum, which changes nothing.
     for (let x = 3; x < w - 3; x++) {
       const i = y * w + x;
-      if (strong[i]) continue;
       const l = Math.abs(grey[i - 1]! + grey[i + 1]! + grey[i - w]! + grey[i + w]! - 4 * grey[i]!);
-      if (colCount[x]! > 0) {
-        nearSum += l;
-        nearN++;
-      } else {
-        farSum += l;
-        farN++;
-      }
+      const keep = 1 - strong[i]!;
+      const isNear = keep & +(colCount[x]! > 0);
+      const isFar = keep - isNear;
+      nearSum += l * isNear;
+      nearN += isNear;
+      farSum += l * isFar;
+      farN += isFar;
     }
   }
   return nearN > 50 && farN > 50 ? Math.log((nearSum / nearN + 0.5) / (farSum / farN + 0.5)) : 0;

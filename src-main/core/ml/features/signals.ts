@@ -494,12 +494,17 @@ function originalPass(img: RgbImage): { blockiness: number; colourfulness: numbe
   let sCr2 = 0;
   let same = 0;
   let pairs = 0;
+  // Identical neighbours, counted from the later pixel of each pair: the pixel on the left / above
+  // (its RGB packed in one integer) must not be clipped; a branch-free count (V8 turns +(bool) into 0 or 1).
+  const above = scratchI32('orig.above', width);
+  const BLACK = 0;
+  const WHITE = 0xffffff;
   const stride = width * 3;
   for (let y = 0; y < height; y++) {
     let j = y * stride;
     let left = 0;
     let down = 0;
-    const below = y + 1 < height;
+    let leftPacked = -1;
     for (let x = 0; x < width; x++, j += 3) {
       const r = data[j]!;
       const g = data[j + 1]!;
@@ -524,18 +529,20 @@ function originalPass(img: RgbImage): { blockiness: number; colourfulness: numbe
       sCr += cr;
       sCb2 += cb * cb;
       sCr2 += cr * cr;
-      const clipped = (r === 0 && g === 0 && b === 0) || (r === 255 && g === 255 && b === 255);
-      if (!clipped) {
-        if (x + 1 < width) {
-          pairs++;
-          if (data[j + 3] === r && data[j + 4] === g && data[j + 5] === b) same++;
-        }
-        if (below) {
-          const k = j + stride;
-          pairs++;
-          if (data[k] === r && data[k + 1] === g && data[k + 2] === b) same++;
-        }
+      const packed = (r << 16) | (g << 8) | b;
+      if (x > 0) {
+        const ok = +(leftPacked !== BLACK && leftPacked !== WHITE);
+        pairs = (pairs + ok) | 0;
+        same = (same + (ok & +(packed === leftPacked))) | 0;
       }
+      if (y > 0) {
+        const up = above[x]!;
+        const ok = +(up !== BLACK && up !== WHITE);
+        pairs = (pairs + ok) | 0;
+        same = (same + (ok & +(packed === up))) | 0;
+      }
+      above[x] = packed;
+      leftPacked = packed;
     }
     if (y > 0) rowSteps[y - 1] = down;
     if (cols) shrinkRow(cur, 0, cols, w, tmp, y * w);
