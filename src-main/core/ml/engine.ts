@@ -3,9 +3,8 @@
  * the long-lived ML worker thread (ml/worker/entry.ts) or, where threads are unwanted, in process.
  * It receives ids, file paths and matrices, never database handles, and returns results.
  */
-import os from 'node:os';
 import type { Backbone } from './backbone/runtime';
-import { describeProvider, openBackbone } from './backbone/runtime';
+import { backboneThreads, describeProvider, openBackbone } from './backbone/runtime';
 import type { FeatureSet } from '../../../src-shared/domain/ml';
 import { embedBatches, type EmbedItem, type EmbedResult } from './embed';
 import type { PrepareOptions } from './prepare';
@@ -49,9 +48,9 @@ export class InProcessEngine implements MlEngine {
     const key = `${modelsDir}::${id}`;
     let b = this.backbones.get(key);
     if (!b) {
-      // One intra-op thread per core, no inter-op parallelism (MobileNetV2 is a chain): the prep
-      // pool's threads fill the cores while a batch waits for its images.
-      b = openBackbone(id, { modelsDir, intraOpNumThreads: os.availableParallelism() });
+      // backboneThreads(): half the cores for onnxruntime's intra-op threads (QC_ORT_THREADS),
+      // no inter-op parallelism (MobileNetV2 is a chain); the prep pool's threads fill the rest.
+      b = openBackbone(id, { modelsDir, intraOpNumThreads: backboneThreads() });
       b.catch(() => this.backbones.delete(key));
       this.backbones.set(key, b);
     }

@@ -14,7 +14,7 @@ import { convertBackbone, defaultSourceDir, DEFAULT_OUTPUT_LAYER } from './conve
 import { QcError } from '../../../../src-shared/contract/errors';
 import { loadManifest, parseManifest } from './manifest';
 import { preprocessBatch } from './preprocess';
-import { type Backbone, DEFAULT_PROVIDERS, openBackbone, providerOrder, toModelInput } from './runtime';
+import { type Backbone, backboneThreads, CPU_BATCH, DEFAULT_PROVIDERS, openBackbone, providerOrder, toModelInput } from './runtime';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const imagesDir = path.resolve(repoRoot, '../shared/datasets/quality-dev/images');
@@ -97,6 +97,32 @@ describe('ONNX backbone vs tfjs nsfwjs', () => {
       for (let j = i + 1; j < N_IMAGES; j++) expect(maxAbsDiff(row(emb, i, 1280), row(emb, j, 1280)), `photos ${i} and ${j}`).toBeGreaterThan(0.05);
     const alone = await backbone.embed(batch.subarray(3 * 224 * 224 * 3, 4 * 224 * 224 * 3), 1);
     expect(maxAbsDiff(alone, row(emb, 3, 1280))).toBeLessThan(1e-5);
+  });
+
+  it('gives the same vectors whatever the CPU call size and thread count (10 photos in calls of 1, 3, 4 or 10; 1 or 2 threads)', async () => {
+    const emb = await backbone.embed(batch, N_IMAGES); // calls of CPU_BATCH
+    expect(CPU_BATCH).toBeLessThan(N_IMAGES); // so the call above was split
+    for (const [cpuBatch, threads] of [
+      [1, 1],
+      [3, 2],
+      [10, 1],
+    ] as const) {
+      const other = await openBackbone(ID, { modelsDir, providers: ['cpu'], cpuBatch, intraOpNumThreads: threads });
+      try {
+        expect(maxAbsDiff(await other.embed(batch, N_IMAGES), emb), `calls of ${cpuBatch}, ${threads} threads`).toBe(0);
+      } finally {
+        await other.close();
+      }
+    }
+  });
+
+  it('uses half the cores for onnxruntime threads (at least one) unless QC_ORT_THREADS says otherwise', () => {
+    expect(backboneThreads({}, 2)).toBe(1);
+    expect(backboneThreads({}, 1)).toBe(1);
+    expect(backboneThreads({}, 16)).toBe(8);
+    expect(backboneThreads({ QC_ORT_THREADS: '3' }, 2)).toBe(3);
+    expect(backboneThreads({ QC_ORT_THREADS: 'lots' }, 6)).toBe(3);
+    expect(backboneThreads({ QC_ORT_THREADS: '0' }, 6)).toBe(3);
   });
 
   it('rejects a batch whose length does not match n', async () => {
