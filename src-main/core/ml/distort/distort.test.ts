@@ -63,6 +63,23 @@ describe('distort', () => {
     expect(() => distort({ data: new Uint8Array(5), width: 2, height: 2 }, { kind: 'jpeg', level: 1, seed: 1 })).toThrow(/5 bytes for a 2x2/);
   });
 
+  it('toRgb rounds half up and clamps exactly as Math.round and a clamp do (ties, negatives, > 255, NaN, ±Infinity)', () => {
+    const special = [0, 0.5, 1.5, 254.5, 255.5, 255.49, -0.5, -0.49, -0.51, -3.5, 127.5, 2.4999, 1e9, -1e9, NaN, Infinity, -Infinity, 300, -300];
+    let seed = 11;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    const values = Float32Array.from([...special, ...Array.from({ length: 20_000 }, (_, i) => (i % 3 ? (rnd() * 320 - 30) : Math.floor(rnd() * 300 - 20) + 0.5))]);
+    const n = Math.floor(values.length / 3);
+    const got = toRgb({ data: values.subarray(0, n * 3), width: n, height: 1 }).data;
+    expect(got).toBeInstanceOf(Uint8Array);
+    const before = new Uint8Array(n * 3); // the code it replaced
+    for (let i = 0; i < n * 3; i++) {
+      const v = Math.round(values[i]!);
+      before[i] = v < 0 ? 0 : v > 255 ? 255 : v;
+    }
+    for (let i = 0; i < n * 3; i++) expect(got[i], `toRgb(${values[i]})`).toBe(before[i]);
+    expect(Array.from(got.subarray(0, special.length))).toEqual([0, 1, 2, 255, 255, 255, 0, 0, 0, 0, 128, 2, 255, 0, 0, 255, 0, 255, 0]);
+  });
+
   it('JPEG simulation: lower quality, lower PSNR; near-lossless at quality 100', () => {
     const q = [95, 75, 40, 10].map((quality) => psnr(img, toRgb(jpegRoundTrip(toFloat(img), quality))));
     expect(q[0]!).toBeGreaterThan(35);
