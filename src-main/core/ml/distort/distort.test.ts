@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { RgbImage } from '../backbone/preprocess';
 import { applySynthetic, BENIGN_KINDS, benignEdit, distort, DISTORTION_KINDS, DISTORTIONS, planAugmentation, psnr, specKey, ssim } from './index';
 import { jpegRoundTrip } from './codecs';
-import { toFloat, toRgb } from './ops';
+import { gaussianTaps, separable, toFloat, toRgb } from './ops';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const photo = path.resolve(repoRoot, '../shared/datasets/quality-dev/images/9000003.jpg');
@@ -78,6 +78,22 @@ describe('distort', () => {
     }
     for (let i = 0; i < n * 3; i++) expect(got[i], `toRgb(${values[i]})`).toBe(before[i]);
     expect(Array.from(got.subarray(0, special.length))).toEqual([0, 1, 2, 255, 255, 255, 0, 0, 0, 0, 128, 2, 255, 0, 0, 255, 0, 255, 0]);
+  });
+
+  it("separable's three-channel fast path gives each channel exactly what the one-channel path gives its plane", () => {
+    const f = toFloat(img).data;
+    const n = img.width * img.height;
+    for (const sigma of [0.8, 4.5]) {
+      const taps = gaussianTaps(sigma);
+      const rgb = separable(f, img.width, img.height, 3, taps);
+      for (let c = 0; c < 3; c++) {
+        const plane = Float32Array.from({ length: n }, (_, i) => f[i * 3 + c]!);
+        const one = separable(plane, img.width, img.height, 1, taps);
+        let differ = 0;
+        for (let i = 0; i < n; i++) if (!Object.is(one[i], rgb[i * 3 + c])) differ++;
+        expect(differ, `sigma ${sigma}, channel ${c}`).toBe(0);
+      }
+    }
   });
 
   it('JPEG simulation: lower quality, lower PSNR; near-lossless at quality 100', () => {
