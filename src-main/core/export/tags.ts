@@ -50,37 +50,26 @@ export function ensureOutDir(outDir: string): void {
   }
 }
 
-function writeAtomic(file: string, lines: string[]): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, `${lines.join('\n')}\n`);
-  fs.renameSync(tmp, file);
-}
+/** Bundle rows read per query by {@link exportBundle}: its memory does not grow with the bundle. */
+export const BUNDLE_READ_ROWS = 5000;
 
-function tally(rows: Row[], threshold: number) {
-  const by_source = { curator: 0, model: 0, none: 0 };
-  let bad = 0;
-  const tags = rows.map((r) => {
-    const t = finalTag({ pBad: r.p_bad, label: r.label, origin: r.origin }, threshold);
-    by_source[t.source]++;
-    if (t.imclass === 'bad') bad++;
-    return t;
-  });
-  return { tags, by_source, bad };
-}
-
-export function exportBundle(db: Db, opts: { bundleId: number; runId: number | null; threshold: number; outDir: string; chunkRows?: number }): ExportResult {
+/**
+ * The tag files of a bundle. Streamed: rows are read in line order, `readRows` at a time (keyset on
+ * the bundle's lines, one read transaction, so the files are one consistent snapshot), and each
+ * piece is appended to its chunk file and the final-tags file before the next is read. Every file
+ * is written under a temporary name and renamed into place once all are complete.
+ */
+export function exportBundle(db: Db, opts: { bundleId: number; runId: number | null; threshold: number; outDir: string; chunkRows?: number; readRows?: number }): ExportResult {
   const bundle = db.prepare('SELECT name, columns FROM bundles WHERE id = ?').get(opts.bundleId) as { name: string; columns: string } | undefined;
   if (!bundle) throw new QcError('not_found', `no bundle with id ${opts.bundleId}`);
-  const rows = db
-    .prepare(
-      `SELECT s.raw, s.url, u.image_id, p.p_bad, l.label, l.origin
-       FROM bundle_items b JOIN source_rows s ON s.id = b.source_row_id
-       LEFT JOIN image_urls u ON u.url = s.url
-       LEFT JOIN predictions p ON p.run_id = ? AND p.image_id = u.image_id
-       LEFT JOIN labels l ON l.image_id = u.image_id
-       WHERE b.bundle_id = ? ORDER BY b.line`,
-    )
-    .all(opts.runId ?? -1, opts.bundleId) as Row[];
+  const read = db.prepare<[number, number, number, number], Row & { line: number }>(
+    `SELECT b.line, s.raw, s.url, u.image_id, p.p_bad, l.label, l.origin
+     FROM bundle_items b JOIN source_rows s ON s.id = b.source_row_id
+     LEFT JOIN image_urls u ON u.url = s.url
+     LEFT JOIN predictions p ON p.run_id = ? AND p.image_id = u.image_id
+     LEFT JOIN labels l ON l.image_id = u.image_id
+     WHERE b.bundle_id = ? AND b.line > ? ORDER BY b.line LIMIT ?`,
+  );
   const own = JSON.parse(bundle.columns) as string[];
   const columns = [...BUNDLE_COLUMNS, ...own.filter((c) => !BUNDLE_COLUMNS.includes(c))];
   const cells = (r: Row) => {
@@ -90,27 +79,68 @@ export function exportBundle(db: Db, opts: { bundleId: number; runId: number | n
   ensureOutDir(opts.outDir);
   const base = path.basename(bundle.name).replace(/\.[^.]+$/, '');
   const chunkRows = opts.chunkRows ?? DEFAULT_CHUNK_ROWS;
+  const readRows = Math.max(1, opts.readRows ?? BUNDLE_READ_ROWS);
+  const chunkHeader = `${tsvLine([...columns, ...TAG_COLUMNS])}\n`;
   const files: string[] = [];
-  // An empty bundle still gets one (header-only) chunk file.
-  const chunks = Math.max(1, Math.ceil(rows.length / chunkRows));
-  for (let i = 0; i < chunks; i++) {
-    const file = path.join(opts.outDir, `${base}_${chunkSuffix(i)}.tsv`);
-    const lines = [tsvLine([...columns, ...TAG_COLUMNS])];
-    for (const r of rows.slice(i * chunkRows, (i + 1) * chunkRows)) {
-      const p = predictedClass(r.p_bad);
-      lines.push(tsvLine([...cells(r), p.imclass, formatConfidence(p.confidence)]));
+  const open: { file: string; tmp: string; fd: number }[] = [];
+  const start = (file: string, header: string) => {
+    const tmp = `${file}.tmp-${process.pid}`;
+    const fd = fs.openSync(tmp, 'w');
+    open.push({ file, tmp, fd });
+    fs.writeSync(fd, header);
+    return fd;
+  };
+  const by_source = { curator: 0, model: 0, none: 0 };
+  let bad = 0;
+  let rows = 0;
+  try {
+    const finalFd = start(path.join(opts.outDir, `${base}_finaltags.tsv`), `${tsvLine([...columns, ...FINAL_COLUMNS])}\n`);
+    // An empty bundle still gets one (header-only) chunk file.
+    let chunkFd = start(path.join(opts.outDir, `${base}_${chunkSuffix(0)}.tsv`), chunkHeader);
+    db.transaction(() => {
+      for (let after = -1; ; ) {
+        const piece = read.all(opts.runId ?? -1, opts.bundleId, after, readRows);
+        if (!piece.length) break;
+        let chunkOut = '';
+        let finalOut = '';
+        for (const r of piece) {
+          if (rows > 0 && rows % chunkRows === 0) {
+            fs.writeSync(chunkFd, chunkOut);
+            chunkOut = '';
+            chunkFd = start(path.join(opts.outDir, `${base}_${chunkSuffix(rows / chunkRows)}.tsv`), chunkHeader);
+          }
+          const c = cells(r);
+          const p = predictedClass(r.p_bad);
+          chunkOut += `${tsvLine([...c, p.imclass, formatConfidence(p.confidence)])}\n`;
+          const t = finalTag({ pBad: r.p_bad, label: r.label, origin: r.origin }, opts.threshold);
+          by_source[t.source]++;
+          if (t.imclass === 'bad') bad++;
+          finalOut += `${tsvLine([...c, t.imclass, finalConfidence(r.p_bad, t.source), t.source, formatConfidence(r.p_bad)])}\n`;
+          rows++;
+        }
+        fs.writeSync(chunkFd, chunkOut);
+        fs.writeSync(finalFd, finalOut);
+        after = piece[piece.length - 1]!.line;
+      }
+    })();
+    for (const f of open) fs.closeSync(f.fd);
+  } catch (e) {
+    for (const f of open) {
+      try {
+        fs.closeSync(f.fd);
+      } catch {
+        // already closed
+      }
+      fs.rmSync(f.tmp, { force: true });
     }
-    writeAtomic(file, lines);
-    files.push(file);
+    throw e;
   }
-  const { tags, by_source, bad } = tally(rows, opts.threshold);
-  const finalFile = path.join(opts.outDir, `${base}_finaltags.tsv`);
-  writeAtomic(finalFile, [
-    tsvLine([...columns, ...FINAL_COLUMNS]),
-    ...rows.map((r, i) => tsvLine([...cells(r), tags[i]!.imclass, finalConfidence(r.p_bad, tags[i]!.source), tags[i]!.source, formatConfidence(r.p_bad)])),
-  ]);
-  files.push(finalFile);
-  return { files, rows: rows.length, tagged_bad: bad, by_source, threshold: opts.threshold, run_id: opts.runId };
+  // Chunk files in order, then the final tags (as listed before).
+  for (const f of [...open.slice(1), open[0]!]) {
+    fs.renameSync(f.tmp, f.file);
+    files.push(f.file);
+  }
+  return { files, rows, tagged_bad: bad, by_source, threshold: opts.threshold, run_id: opts.runId };
 }
 
 /** Images read per query by {@link exportLibrary}: its memory does not grow with the library. */

@@ -17,9 +17,9 @@ import type { Db } from '../db/open';
 import type { LabelService } from '../labels/labels';
 import { fetchBytes, FetchFailure, DEFAULT_FETCH_OPTIONS } from './fetch';
 import { scanFolder } from './folder';
-import { parseInput, type RowProblem } from './parse';
+import { bufferReader, scanInput, type ReadAt, type RowProblem } from './parse';
 import { sha256, type ImageStore, type StoredFiles } from './store';
-import { readLocalFile, resolveSource, type Mirror, type SourcePolicy } from './sources';
+import { openLocalFile, readLocalFile, resolveSource, type Mirror, type SourcePolicy } from './sources';
 import { DEFAULT_MAX_PIXELS, verifyImage, VerifyFailure } from './verify';
 
 export type { Mirror } from './sources';
@@ -40,17 +40,35 @@ export interface SourceRow {
   raw: Record<string, string>;
 }
 
+/** A data line of an input: its row, its row problem, or both (a row kept despite a bad ancestry). */
+interface InputRow {
+  row: SourceRow | null;
+  problem: RowProblem | null;
+}
+
 interface Prepared {
   kind: ImportKind | 'retry';
   origin: string;
   encoding: string;
-  rows: SourceRow[];
+  /**
+   * Every row and row problem in input order. An input file is read again from disk each time
+   * (parse.ts scanInput), so a large bundle is never held in memory.
+   */
+  rows: () => Iterable<InputRow>;
   rowCount: number;
-  problems: RowProblem[];
+  /** Folder imports: the rows, in memory (their distinct URLs come from here, not the database). */
+  folderRows: SourceRow[];
+  /** Input files: their distinct URLs are read back from the rows this import stored, a page at a time. */
+  urlsStored: boolean;
   bundle: { format: 'tsv' | 'urls'; columns: string[] } | null;
   /** Whether `file:` URLs of this input may be read (a chosen folder, or a local file with --allow-local). */
   allowLocal: boolean;
+  /** Releases the input (an open file). */
+  close: () => Promise<void>;
 }
+
+/** Distinct URLs looked at (stored? failed before? fetch) per page: the import's memory does not grow with the input. */
+export const URL_PAGE = 1000;
 
 export interface ImporterDeps {
   db: Db;
@@ -132,6 +150,15 @@ export class Importer {
       clearBundleItems: db.prepare<[number]>('DELETE FROM bundle_items WHERE bundle_id = ?'),
       bundleItem: db.prepare<[number, number, number]>('INSERT INTO bundle_items (bundle_id, line, source_row_id) VALUES (?, ?, ?)'),
       labelOf: db.prepare<[number], { label: Label | null }>('SELECT label FROM labels WHERE image_id = ?'),
+      // Each distinct URL of an import's rows once, at its first line, in line order (keyset pages on
+      // the (origin, line) index). The unary + keeps the earlier-row check on the url index: on
+      // (origin, line) it would scan every earlier line of the file for each row.
+      distinctUrls: db.prepare<[string, number, number, number], { line: number; url: string }>(
+        `SELECT s.line, s.url FROM source_rows s
+         WHERE s.origin = ? AND +s.import_id = ? AND s.line > ?
+           AND NOT EXISTS (SELECT 1 FROM source_rows d WHERE d.url = s.url AND +d.origin = s.origin AND +d.import_id = s.import_id AND +d.line < s.line)
+         ORDER BY s.line LIMIT ?`,
+      ),
     };
     this.markInterrupted();
   }
@@ -141,14 +168,18 @@ export class Importer {
     const counters = { network: 0 };
     args = { ...args, mirrors: (args.mirrors ?? []).map(checkMirror) };
     const prepared = await this.prepare(args, ctx, counters);
-    return this.execute(prepared, args, ctx, started, counters);
+    try {
+      return await this.execute(prepared, args, ctx, started, counters);
+    } finally {
+      await prepared.close();
+    }
   }
 
   /** Retry every URL that failed before, in any import. */
   async retryFailed(args: Omit<ImportArgs, 'source' | 'kind' | 'retryFailed'>, ctx: CallContext): Promise<ImportSummary> {
     args = { ...args, mirrors: (args.mirrors ?? []).map(checkMirror) };
     const extra = this.q.allFetchFailures.all().map((r) => ({ url: r.url, file: r.file, line: r.line, allowLocal: retryMayReadLocal(r, args.allowLocal === true) }));
-    const prepared: Prepared = { kind: 'retry', origin: '(failed URLs)', encoding: 'n/a', rows: [], rowCount: 0, problems: [], bundle: null, allowLocal: false };
+    const prepared: Prepared = { ...inMemory([]), kind: 'retry', origin: '(failed URLs)', encoding: 'n/a', bundle: null, allowLocal: false };
     return this.execute(prepared, { ...args, source: prepared.origin, retryFailed: true }, ctx, performance.now(), { network: 0 }, extra);
   }
 
@@ -189,38 +220,78 @@ export class Importer {
         raw: r.raw,
       }));
       // The user chose this folder: its files are the input.
-      return { kind: 'folder', origin: scan.root, encoding: 'n/a', rows, rowCount: rows.length, problems: [], bundle: null, allowLocal: true };
+      return { ...inMemory(rows), kind: 'folder', origin: scan.root, encoding: 'n/a', bundle: null, allowLocal: true };
     }
-    let bytes: Buffer;
+    // A list downloaded over HTTP is parsed from memory; a local file is read in pieces, each time
+    // its rows are needed, and never held whole.
+    let read: ReadAt;
+    let close = async () => {};
     if (isRemote) {
       try {
-        bytes = await fetchBytes(source, { signal: ctx.signal, ...fetchOverrides(args), onRequest: () => counters.network++ });
+        read = bufferReader(await fetchBytes(source, { signal: ctx.signal, ...fetchOverrides(args), onRequest: () => counters.network++ }));
       } catch (e) {
         if (e instanceof FetchFailure) throw new QcError('bad_input', `could not download the list: ${e.message}`, { file: source });
         throw e;
       }
     } else {
+      const file = local as string;
       try {
-        bytes = await readLocalFile(local as string, MAX_INPUT_BYTES);
+        const fh = await openLocalFile(file, MAX_INPUT_BYTES);
+        close = () => fh.close().catch(() => {});
+        read = (buf, pos) => {
+          const n = fs.readSync(fh.fd, buf, 0, buf.length, pos);
+          if (pos + n > MAX_INPUT_BYTES) throw new QcError('bad_input', `the file grew over the limit of ${MAX_INPUT_BYTES} bytes while read`, { file });
+          return n;
+        };
       } catch (e) {
-        if (e instanceof FetchFailure) throw new QcError('bad_input', e.message, { file: local as string });
+        if (e instanceof FetchFailure) throw new QcError('bad_input', e.message, { file });
         throw e;
       }
     }
     const origin = local ?? source;
-    const parsed = parseInput(bytes, origin, args.kind);
-    const rows: SourceRow[] = parsed.rows.map((r) => ({ ...r, origin, kind: parsed.kind, folderLabel: null }));
-    return {
-      kind: parsed.kind,
-      origin,
-      encoding: parsed.encoding,
-      rows,
-      rowCount: parsed.rowCount,
-      problems: parsed.problems,
-      bundle: parsed.kind === 'bundle' ? { format: parsed.format, columns: parsed.columns } : null,
-      // A list downloaded over HTTP never names local files; a local one only with --allow-local.
-      allowLocal: !isRemote && args.allowLocal === true,
-    };
+    try {
+      const scan = scanInput(read, origin, args.kind);
+      const kind = scan.kind;
+      return {
+        kind,
+        origin,
+        encoding: scan.encoding,
+        *rows() {
+          for (const r of scan.rows()) yield { row: r.row && { ...r.row, origin, kind, folderLabel: null }, problem: r.problem };
+        },
+        rowCount: scan.rowCount,
+        folderRows: [],
+        urlsStored: true,
+        bundle: kind === 'bundle' ? { format: scan.format, columns: scan.columns } : null,
+        // A list downloaded over HTTP never names local files; a local one only with --allow-local.
+        allowLocal: !isRemote && args.allowLocal === true,
+        close,
+      };
+    } catch (e) {
+      await close();
+      throw e;
+    }
+  }
+
+  /**
+   * The distinct URLs to bring in, each with the first row that names it, a page at a time: an
+   * input file's from the rows this import stored (the database, in line order), a folder's and
+   * retried ones from memory.
+   */
+  private *urlPages(p: Prepared, importId: number, extra: ExtraUrl[]): Generator<ExtraUrl[]> {
+    if (p.urlsStored) {
+      for (let after = 0; ; ) {
+        const page = this.q.distinctUrls.all(p.origin, importId, after, URL_PAGE);
+        if (!page.length) break;
+        after = page[page.length - 1]!.line;
+        yield page.map((r) => ({ url: r.url, file: p.origin, line: r.line, allowLocal: p.allowLocal }));
+      }
+    }
+    const where = new Map<string, ExtraUrl>();
+    for (const r of p.folderRows) if (!where.has(r.url)) where.set(r.url, { url: r.url, file: r.origin, line: r.line > 0 ? r.line : null, allowLocal: p.allowLocal });
+    for (const x of extra) if (!where.has(x.url)) where.set(x.url, x);
+    const all = [...where.values()];
+    for (let i = 0; i < all.length; i += URL_PAGE) yield all.slice(i, i + URL_PAGE);
   }
 
   /**
@@ -257,12 +328,23 @@ export class Importer {
     const { db, labels } = this.deps;
     let bundleId: number | null = null;
 
-    // 1. Every row, every row problem and the bundle, in one transaction.
+    // 1. Every row, every row problem and the bundle, in one transaction, as the input is read.
     ctx.progress({ job: 'import', phase: 'rows', done: 0, total: p.rowCount });
+    let rowProblems = 0;
+    const problemReasons: Partial<Record<FailureReason, number>> = {};
     db.transaction(() => {
-      if (p.kind !== 'folder' && p.rows.length + p.problems.length > 0) this.q.clearRowFailures.run(p.origin);
-      const rowIds = new Map<number, number>();
-      for (const r of p.rows) {
+      if (p.kind !== 'folder' && p.rowCount > 0) this.q.clearRowFailures.run(p.origin);
+      if (p.bundle) {
+        bundleId = this.q.upsertBundle.get(path.basename(p.origin), p.origin, JSON.stringify(p.bundle.columns), p.bundle.format)!.id;
+        this.q.clearBundleItems.run(bundleId);
+      }
+      for (const { row: r, problem: pr } of p.rows()) {
+        if (pr) {
+          this.q.rowFailure.run({ url: pr.url, file: p.origin, line: pr.line, reason: pr.reason, detail: pr.detail, importId });
+          rowProblems++;
+          problemReasons[pr.reason] = (problemReasons[pr.reason] ?? 0) + 1;
+        }
+        if (!r) continue;
         const { id } = this.q.upsertRow.get({
           origin: r.origin,
           line: r.line,
@@ -276,37 +358,36 @@ export class Importer {
           raw: JSON.stringify(r.raw),
           importId,
         }) as { id: number };
-        rowIds.set(r.line, id);
-      }
-      for (const pr of p.problems) this.q.rowFailure.run({ url: pr.url, file: p.origin, line: pr.line, reason: pr.reason, detail: pr.detail, importId });
-      if (p.bundle) {
-        bundleId = this.q.upsertBundle.get(path.basename(p.origin), p.origin, JSON.stringify(p.bundle.columns), p.bundle.format)!.id;
-        this.q.clearBundleItems.run(bundleId);
-        for (const r of p.rows) this.q.bundleItem.run(bundleId, r.line, rowIds.get(r.line)!);
+        if (bundleId !== null) this.q.bundleItem.run(bundleId, r.line, id);
       }
     }).immediate();
     ctx.progress({ job: 'import', phase: 'rows', done: p.rowCount, total: p.rowCount });
 
-    // 2. Split distinct URLs into stored, known failures, and work to do. Each URL remembers the
-    //    first row that names it (file and line of its failure) and whether it may be read locally.
-    const where = new Map<string, ExtraUrl>();
-    for (const r of p.rows) if (!where.has(r.url)) where.set(r.url, { url: r.url, file: r.origin, line: r.line > 0 ? r.line : null, allowLocal: p.allowLocal });
-    for (const x of extra) if (!where.has(x.url)) where.set(x.url, x);
-    const urls = [...where.keys()];
+    // 2. Split distinct URLs into stored, known failures, and work to do (counted here, fetched
+    //    page by page below). Each URL comes with the first row that names it (file and line of
+    //    its failure) and whether it may be read locally.
     const touched = new Set<number>();
     const failures = new Map<string, FailureReason>();
     let failedBefore = 0;
-    const todo: string[] = [];
-    for (const url of urls) {
+    let urlCount = 0;
+    let todoCount = 0;
+    /** Whether a URL still has to be fetched; notes stored images and failures known from before. */
+    const needsFetch = (url: string): boolean => {
       const stored = this.q.urlImage.get(url);
-      if (stored) touched.add(stored.image_id);
-      else {
-        const known = this.q.knownFailure.get(url);
-        if (known && !args.retryFailed) {
-          failures.set(url, known.reason);
-          failedBefore++;
-        } else todo.push(url);
+      if (stored) {
+        touched.add(stored.image_id);
+        return false;
       }
+      const known = args.retryFailed ? undefined : this.q.knownFailure.get(url);
+      if (known && !failures.has(url)) {
+        failures.set(url, known.reason);
+        failedBefore++;
+      }
+      return !known;
+    };
+    for (const page of this.urlPages(p, importId, extra)) {
+      urlCount += page.length;
+      for (const x of page) if (needsFetch(x.url)) todoCount++;
     }
     const existingBefore = new Set(touched);
     const writer = labels.importWriter(importId);
@@ -320,15 +401,15 @@ export class Importer {
     const limit = pLimit(Math.max(1, Math.min(64, concurrency)));
     let done = 0;
     let fatal: unknown = null;
-    const report = () => ctx.progress({ job: 'import', phase: 'download', done, total: todo.length, failed: failures.size });
+    const report = () => ctx.progress({ job: 'import', phase: 'download', done, total: todoCount, failed: failures.size });
     report();
     const fetchOpts = { ...fetchOverrides(args), signal: ctx.signal, onRequest: () => counters.network++ };
-    const tasks = todo.map((url) =>
+    const bringIn = (at: ExtraUrl) =>
       limit(async () => {
         if (ctx.signal.aborted || fatal) return;
-        const at = where.get(url);
+        const url = at.url;
         try {
-          const bytes = await obtain(url, { mirrors, allowLocal: at?.allowLocal ?? false }, fetchOpts);
+          const bytes = await obtain(url, { mirrors, allowLocal: at.allowLocal }, fetchOpts);
           const hash = sha256(bytes);
           // A picture already stored under another URL needs no decoding: just map the URL to it.
           let fresh: { image: Awaited<ReturnType<typeof verifyImage>>; files: StoredFiles } | null = null;
@@ -355,7 +436,7 @@ export class Importer {
           const detail = known ? e.message : `${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`.slice(0, 500);
           failures.set(url, reason);
           try {
-            this.q.fetchFailure.run({ url, file: at?.file ?? null, line: at?.line ?? null, reason, detail, importId });
+            this.q.fetchFailure.run({ url, file: at.file, line: at.line, reason, detail, importId });
           } catch (dbError) {
             fatal ??= dbError; // the database cannot take even a failure: stop and report that
           }
@@ -364,9 +445,11 @@ export class Importer {
         report();
       }).catch((e: unknown) => {
         fatal ??= e; // not a URL's problem (progress reporting, the database): stop and fail the import
-      }),
-    );
-    await Promise.all(tasks);
+      });
+    for (const page of this.urlPages(p, importId, extra)) {
+      if (ctx.signal.aborted || fatal) break;
+      await Promise.all(page.filter((x) => needsFetch(x.url)).map(bringIn));
+    }
     if (fatal) throw fatal;
 
     // 4. Summary.
@@ -379,15 +462,14 @@ export class Importer {
     }
     const failuresByReason: Partial<Record<FailureReason, number>> = {};
     for (const reason of failures.values()) failuresByReason[reason] = (failuresByReason[reason] ?? 0) + 1;
-    const rowProblems = p.problems.length;
-    for (const pr of p.problems) failuresByReason[pr.reason] = (failuresByReason[pr.reason] ?? 0) + 1;
+    for (const [reason, n] of Object.entries(problemReasons) as [FailureReason, number][]) failuresByReason[reason] = (failuresByReason[reason] ?? 0) + n;
     return {
       import_id: importId,
       kind: p.kind,
       source: p.origin,
       encoding: p.encoding,
       rows: p.rowCount,
-      urls: urls.length,
+      urls: urlCount,
       images_new: newImages.size,
       images_existing: touched.size - newImages.size,
       failed: failures.size,
@@ -401,6 +483,11 @@ export class Importer {
       cancelled,
     };
   }
+}
+
+/** A prepared input whose rows are in memory (a folder's; none for a retry). */
+function inMemory(rows: SourceRow[]): Pick<Prepared, 'rows' | 'rowCount' | 'folderRows' | 'urlsStored' | 'close'> {
+  return { rows: () => rows.map((row) => ({ row, problem: null })), rowCount: rows.length, folderRows: rows, urlsStored: false, close: async () => {} };
 }
 
 /** A URL to bring in, with the row that named it and whether it may be read from the local disk. */

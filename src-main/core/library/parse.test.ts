@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeText, MAX_LINE_BYTES, parseInput } from './parse';
+import { bufferReader, decodeText, MAX_LINE_BYTES, parseInput, scanInput, type InputScan, type ParsedRow, type ReadAt } from './parse';
 import { qcError } from '../../../test-support/fixtures';
 
 const FILE = '/data/input.tsv';
@@ -324,5 +324,90 @@ describe('parseInput: row problems', () => {
       ['bad_url', 5, null],
     ]);
     expect(p.rowCount).toBe(4);
+  });
+});
+
+describe('scanInput: an input read in pieces, never whole', () => {
+  /** A reader over `bytes` that hands out at most `most` bytes a call. */
+  const inPieces = (bytes: Uint8Array, most: number): ReadAt => {
+    const whole = bufferReader(bytes);
+    return (buf, pos) => whole(buf.subarray(0, Math.min(most, buf.length)), pos);
+  };
+  const collect = (scan: InputScan) => {
+    const rows: unknown[] = [];
+    const problems: unknown[] = [];
+    for (const r of scan.rows()) {
+      if (r.row) rows.push(r.row);
+      if (r.problem) problems.push(r.problem);
+    }
+    return { kind: scan.kind, encoding: scan.encoding, format: scan.format, columns: scan.columns, rowCount: scan.rowCount, rows, problems };
+  };
+
+  it('gives the same rows and problems whatever the size of each read (CRLF, BOM, multi-byte UTF-8 and latin1 split across reads)', () => {
+    const inputs = [
+      Buffer.concat([
+        Buffer.from([0xef, 0xbb, 0xbf]),
+        tsv(['', RATINGS_HEADER, `9000001\t${url(1)}\t2\t{"genus":{"name":"Ærøskøbing – ü"}}`, '', `9000002\tnot a url\t3\t{}`, `9000003\t${url(3)}\t4\t[1]`], '\r\n'),
+      ]),
+      Buffer.from(`eolMediaURL\tidentifier\r\n${url(4)}\tcaf\xe9\r\n${url(5)}\t\xe9t\xe9`, 'latin1'),
+      Buffer.from(`${url(6)}\r\n\r\n  ${url(7)}  \nnot a url\n${url(8)}`, 'utf8'),
+    ];
+    for (const bytes of inputs) {
+      const { rows, problems, ...rest } = parseInput(bytes, FILE);
+      expect(rows.length + problems.length).toBeGreaterThan(1);
+      for (const most of [1, 2, 3, 7, 64]) {
+        expect(collect(scanInput(inPieces(bytes, most), FILE))).toEqual({ ...rest, rows, problems });
+      }
+    }
+  });
+
+  it('reads a 200,000-row bundle made on the fly 1 MB at a time: its first rows come after the first megabyte, and its rows() can be read again', () => {
+    // The bytes are computed for any position: no buffer of the whole file exists anywhere.
+    const n = 200_000;
+    const header = 'eolMediaURL\tidentifier\n';
+    const line = (i: number) => `https://example.org/m/${String(i).padStart(7, '0')}.jpg\t${String(i).padStart(7, '0')}\n`;
+    const width = line(0).length;
+    const size = header.length + n * width;
+    const reads: { pos: number; want: number }[] = [];
+    const read: ReadAt = (buf, pos) => {
+      reads.push({ pos, want: buf.length });
+      const end = Math.min(size, pos + buf.length);
+      if (end <= pos) return 0;
+      const first = Math.max(0, Math.floor((pos - header.length) / width));
+      let text = pos < header.length ? header : '';
+      for (let i = first; i < n && header.length + i * width < end; i++) text += line(i);
+      const from = pos < header.length ? pos : pos - (header.length + first * width);
+      return buf.write(text.slice(from, from + end - pos), 'latin1');
+    };
+    const scan = scanInput(read, FILE);
+    expect([scan.kind, scan.format, scan.rowCount]).toEqual(['bundle', 'tsv', n]);
+    expect(Math.max(...reads.map((r) => r.want))).toBeLessThanOrEqual(1 << 20);
+    reads.length = 0;
+    const it = scan.rows();
+    const firstRows = [it.next(), it.next()].map((r) => (r.done ? null : r.value.row));
+    expect(firstRows.map((r) => [r?.line, r?.eolId])).toEqual([
+      [2, '0000000'],
+      [3, '0000001'],
+    ]);
+    expect(Math.max(...reads.map((r) => r.pos + r.want))).toBeLessThanOrEqual(1 << 20);
+    let count = 2;
+    let last: ParsedRow | null = null;
+    for (const r of it) {
+      count++;
+      last = r.row;
+    }
+    expect(count).toBe(n);
+    expect(last?.url).toBe(`https://example.org/m/${String(n - 1).padStart(7, '0')}.jpg`);
+    expect(last?.line).toBe(n + 1);
+    expect([...scan.rows()].length).toBe(n);
+  });
+
+  it('measures an over-long line without keeping it and names its line, wherever the reads split it', () => {
+    const bytes = Buffer.from(`${url(1)}\n${url(2)}${'x'.repeat(MAX_LINE_BYTES + 10)}\n${url(3)}\n`);
+    for (const most of [1000, 1 << 20]) {
+      const e = qcError(() => scanInput(inPieces(bytes, most), FILE));
+      expect([e.code, e.file, e.line]).toEqual(['bad_input', FILE, 2]);
+      expect(e.message).toMatch(/1\.0 MB long/);
+    }
   });
 });

@@ -62,17 +62,6 @@ export function decodeText(bytes: Uint8Array): { text: string; encoding: 'utf-8'
   }
 }
 
-function splitLines(text: string, file: string): string[] {
-  const lines = text.split(/\r?\n/);
-  if (lines.length && lines[lines.length - 1] === '') lines.pop();
-  lines.forEach((l, i) => {
-    if (l.length > MAX_LINE_BYTES / 4 && Buffer.byteLength(l, 'utf8') > MAX_LINE_BYTES) {
-      throw new QcError('bad_input', `line is ${(l.length / 1048576).toFixed(1)} MB long (limit 1 MB): not an EOL ratings, exemplar or bundle file`, { file, line: i + 1 });
-    }
-  });
-  return lines;
-}
-
 const looksLikeUrl = (s: string) => /^(https?|file):\/\//i.test(s.trim());
 
 /** Work out which kind of file this is from its first line. */
@@ -96,51 +85,191 @@ const DECIMAL = /^(\d+\.?\d*|\.\d+)$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
 
+/** Reads up to `buf.length` bytes at byte `pos` into `buf`; returns how many (0 at the end). */
+export type ReadAt = (buf: Buffer, pos: number) => number;
+
+/** A ReadAt over bytes already in memory. */
+export function bufferReader(bytes: Uint8Array): ReadAt {
+  return (buf, pos) => {
+    const n = Math.max(0, Math.min(buf.length, bytes.length - pos));
+    buf.set(bytes.subarray(pos, pos + n));
+    return n;
+  };
+}
+
+/** Bytes read per call while scanning an input. */
+const READ_CHUNK = 1 << 20;
+
+/** A data line of the input: its row, its row-level problem, or both (a row kept despite a problem, such as a bad ancestry). */
+export interface ScannedRow {
+  row: ParsedRow | null;
+  problem: RowProblem | null;
+}
+
+/**
+ * An input checked and ready to be read row by row: its kind, encoding, format, columns and row
+ * count are known, file-level problems were thrown by {@link scanInput}, and {@link InputScan.rows}
+ * reads the input again from the start each time it is called, so a caller that stores each row as
+ * it comes never holds more than one chunk of the input.
+ */
+export interface InputScan extends Omit<ParsedInput, 'rows' | 'problems'> {
+  rows(): Generator<ScannedRow>;
+}
+
+/**
+ * Check an input read through `read` (the whole input, in chunks of 1 MB): the encoding (UTF-8
+ * when every byte is valid UTF-8, else latin1), no line over MAX_LINE_BYTES, a first line that says
+ * the kind (or `kindHint`) with the columns it needs. Throws a QcError naming the file and line.
+ */
+export function scanInput(read: ReadAt, file: string, kindHint?: Exclude<ImportKind, 'folder'>): InputScan {
+  const probe = Buffer.alloc(1);
+  if (read(probe, 0) === 0) throw new QcError('bad_input', 'the file is empty', { file, line: 1 });
+  const encoding = isUtf8Input(read) ? 'utf-8' : 'latin1';
+  let first: { text: string; line: number } | null = null;
+  let nonBlank = 0;
+  for (const l of inputLines(read, encoding, file)) {
+    if (l.text.trim() === '') continue;
+    nonBlank++;
+    first ??= l;
+  }
+  if (!first) throw new QcError('bad_input', 'the file has no content (only blank lines)', { file, line: 1 });
+  const parser = rowParser(first.text, first.line, file, kindHint);
+  const header = first;
+  return {
+    kind: parser.kind,
+    encoding,
+    format: parser.format,
+    columns: parser.columns,
+    rowCount: parser.format === 'urls' ? nonBlank : nonBlank - 1,
+    *rows() {
+      for (const l of inputLines(read, encoding, file)) {
+        if (l.line < header.line || (l.line === header.line && parser.format === 'tsv')) continue;
+        const r = parser.parse(l.text, l.line);
+        if (r) yield r;
+      }
+    },
+  };
+}
+
+/** Parse a whole input held in memory (see {@link scanInput}; the same checks and rows). */
 export function parseInput(bytes: Uint8Array, file: string, kindHint?: Exclude<ImportKind, 'folder'>): ParsedInput {
-  if (bytes.length === 0) throw new QcError('bad_input', 'the file is empty', { file, line: 1 });
-  const { text, encoding } = decodeText(bytes);
-  const lines = splitLines(text, file);
-  const firstIndex = lines.findIndex((l) => l.trim() !== '');
-  if (firstIndex < 0) throw new QcError('bad_input', 'the file has no content (only blank lines)', { file, line: 1 });
-  const first = lines[firstIndex] as string;
+  const { rows: each, ...scan } = scanInput(bufferReader(bytes), file, kindHint);
+  const rows: ParsedRow[] = [];
+  const problems: RowProblem[] = [];
+  for (const r of each()) {
+    if (r.row) rows.push(r.row);
+    if (r.problem) problems.push(r.problem);
+  }
+  return { ...scan, rows, problems };
+}
+
+/** Whether the whole input is valid UTF-8 (read in chunks, nothing kept). */
+function isUtf8Input(read: ReadAt): boolean {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const buf = Buffer.allocUnsafe(READ_CHUNK);
+  try {
+    for (let pos = 0; ; ) {
+      const n = read(buf, pos);
+      if (n === 0) break;
+      decoder.decode(buf.subarray(0, n), { stream: true });
+      pos += n;
+    }
+    decoder.decode();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function lineTooLong(chars: number, file: string, line: number): QcError {
+  return new QcError('bad_input', `line is ${(chars / 1048576).toFixed(1)} MB long (limit 1 MB): not an EOL ratings, exemplar or bundle file`, { file, line });
+}
+
+/**
+ * The input's lines (1-based numbers), split at \n with a \r before it dropped, a UTF-8 BOM
+ * removed, and no line over MAX_LINE_BYTES: such a line is measured to its end without being kept,
+ * then refused with its number. A final empty line (the file ends with a newline) is not a line.
+ */
+function* inputLines(read: ReadAt, encoding: 'utf-8' | 'latin1', file: string): Generator<{ text: string; line: number }> {
+  const decoder = new TextDecoder(encoding, { fatal: encoding === 'utf-8' });
+  const buf = Buffer.allocUnsafe(READ_CHUNK);
+  const tooLong = (l: string) => l.length > MAX_LINE_BYTES / 4 && Buffer.byteLength(l, 'utf8') > MAX_LINE_BYTES;
+  let pending = '';
+  let line = 0;
+  let skipped = -1; // chars of an over-long line seen so far (-1: none)
+  let start = true;
+  for (let pos = 0, n = 1; n > 0; pos += n) {
+    n = read(buf, pos);
+    let text = n > 0 ? decoder.decode(buf.subarray(0, n), { stream: true }) : decoder.decode();
+    if (start && text) {
+      if (encoding === 'utf-8') text = text.replace(/^\uFEFF/, '');
+      start = false;
+    }
+    let from = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', from)) {
+      const piece = text.slice(from, nl);
+      from = nl + 1;
+      line++;
+      if (skipped >= 0) throw lineTooLong(skipped + piece.length, file, line);
+      let l = pending + piece;
+      pending = '';
+      if (l.endsWith('\r')) l = l.slice(0, -1);
+      if (tooLong(l)) throw lineTooLong(l.length, file, line);
+      yield { text: l, line };
+    }
+    const rest = text.slice(from);
+    if (skipped >= 0) skipped += rest.length;
+    else {
+      pending += rest;
+      if (tooLong(pending)) {
+        skipped = pending.length;
+        pending = '';
+      }
+    }
+  }
+  if (skipped >= 0) throw lineTooLong(skipped, file, line + 1);
+  if (pending !== '') yield { text: pending, line: line + 1 };
+}
+
+/** What {@link rowParser} makes of a data line: a row, a row problem, or nothing (a blank line). */
+interface RowParser {
+  kind: Exclude<ImportKind, 'folder'>;
+  format: 'tsv' | 'urls';
+  columns: string[];
+  parse(text: string, line: number): ScannedRow | null;
+}
+
+/**
+ * The parser for an input whose first non-blank line is `first` (line `firstLine`): a bare URL list
+ * (that line is its first row) or a TSV (that line is the header). Throws on file-level problems.
+ */
+function rowParser(first: string, firstLine: number, file: string, kindHint?: Exclude<ImportKind, 'folder'>): RowParser {
   let detected: ReturnType<typeof detectKind>;
   try {
-    detected = detectKind(first, file, firstIndex + 1);
+    detected = detectKind(first, file, firstLine);
   } catch (e) {
     // With --kind the user has said what the file is: report its missing columns, not "use --kind".
     if (!kindHint) throw e;
     detected = { kind: kindHint, format: 'tsv' };
   }
   const kind = kindHint ?? detected.kind;
-  if (kind === 'bundle' && detected.format === 'urls') return parseUrlList(lines, file, encoding);
+  if (kind === 'bundle' && detected.format === 'urls') return { kind: 'bundle', format: 'urls', columns: ['eolMediaURL'], parse: parseUrlLine };
   if (detected.format === 'urls') {
-    throw new QcError('bad_input', `a bare URL list can only be imported as a bundle, not as ${kind}`, { file, line: firstIndex + 1 });
+    throw new QcError('bad_input', `a bare URL list can only be imported as a bundle, not as ${kind}`, { file, line: firstLine });
   }
-  return parseTsv(lines, firstIndex, file, encoding, kind);
+  return tsvParser(first, firstLine, file, kind);
 }
 
-function parseUrlList(lines: string[], file: string, encoding: ParsedInput['encoding']): ParsedInput {
-  const rows: ParsedRow[] = [];
-  const problems: RowProblem[] = [];
-  let rowCount = 0;
-  lines.forEach((l, i) => {
-    const url = l.trim();
-    if (!url) return;
-    rowCount++;
-    const line = i + 1;
-    if (!looksLikeUrl(url) || CONTROL.test(url)) {
-      problems.push({ line, reason: 'bad_url', detail: `not a URL: ${truncate(url)}`, url: null });
-      return;
-    }
-    rows.push({ line, url, eolId: null, rating: null, exemplar: false, ancestry: null, raw: { eolMediaURL: url } });
-  });
-  return { kind: 'bundle', encoding, format: 'urls', columns: ['eolMediaURL'], rows, problems, rowCount };
+function parseUrlLine(text: string, line: number): ScannedRow | null {
+  const url = text.trim();
+  if (!url) return null;
+  if (!looksLikeUrl(url) || CONTROL.test(url)) return { row: null, problem: { line, reason: 'bad_url', detail: `not a URL: ${truncate(url)}`, url: null } };
+  return { row: { line, url, eolId: null, rating: null, exemplar: false, ancestry: null, raw: { eolMediaURL: url } }, problem: null };
 }
 
-function parseTsv(lines: string[], headerIndex: number, file: string, encoding: ParsedInput['encoding'], kind: Exclude<ImportKind, 'folder'>): ParsedInput {
+function tsvParser(header: string, headerLine: number, file: string, kind: Exclude<ImportKind, 'folder'>): RowParser {
   const spec = SPECS[kind];
-  const columns = (lines[headerIndex] as string).split('\t').map((c) => c.trim());
-  const headerLine = headerIndex + 1;
+  const columns = header.split('\t').map((c) => c.trim());
   for (const col of spec.required) {
     if (!columns.includes(col)) {
       throw new QcError('bad_input', `missing required column "${col}" for a ${kind} file (header has: ${columns.map((c) => truncate(c, 40)).join(', ')})`, { file, line: headerLine });
@@ -149,45 +278,25 @@ function parseTsv(lines: string[], headerIndex: number, file: string, encoding: 
   const dup = columns.find((c, i) => c && columns.indexOf(c) !== i);
   if (dup) throw new QcError('bad_input', `column "${dup}" appears twice in the header`, { file, line: headerLine });
 
-  const rows: ParsedRow[] = [];
-  const problems: RowProblem[] = [];
-  let rowCount = 0;
-  for (let i = headerIndex + 1; i < lines.length; i++) {
-    const text = lines[i] as string;
-    if (text.trim() === '') continue;
-    rowCount++;
-    const line = i + 1;
+  const parse = (text: string, line: number): ScannedRow | null => {
+    if (text.trim() === '') return null;
     const cells = text.split('\t');
     const raw: Record<string, string> = {};
     columns.forEach((c, j) => (raw[c] = cells[j] ?? ''));
     const url = (raw[spec.url] ?? '').trim();
-    if (CONTROL.test(text)) {
-      problems.push({ line, reason: 'bad_row', detail: 'the row contains control characters (binary data?)', url: null });
-      continue;
-    }
-    if (cells.length > columns.length) {
-      problems.push({ line, reason: 'bad_row', detail: `the row has ${cells.length} columns, the header ${columns.length}`, url: url || null });
-      continue;
-    }
-    if (!url) {
-      problems.push({ line, reason: 'missing_url', detail: `column ${spec.url} is empty`, url: null });
-      continue;
-    }
-    if (!looksLikeUrl(url)) {
-      problems.push({ line, reason: 'bad_url', detail: `${spec.url} is not an http(s) URL: ${truncate(url)}`, url: null });
-      continue;
-    }
+    if (CONTROL.test(text)) return { row: null, problem: { line, reason: 'bad_row', detail: 'the row contains control characters (binary data?)', url: null } };
+    if (cells.length > columns.length) return { row: null, problem: { line, reason: 'bad_row', detail: `the row has ${cells.length} columns, the header ${columns.length}`, url: url || null } };
+    if (!url) return { row: null, problem: { line, reason: 'missing_url', detail: `column ${spec.url} is empty`, url: null } };
+    if (!looksLikeUrl(url)) return { row: null, problem: { line, reason: 'bad_url', detail: `${spec.url} is not an http(s) URL: ${truncate(url)}`, url: null } };
     let rating: number | null = null;
     if (spec.rating) {
       const text = (raw[spec.rating] ?? '').trim();
       // Plain decimals only: Number() would also read "0x3", "0b11", "1e0" and "Infinity".
       rating = DECIMAL.test(text) ? Number(text) : NaN;
-      if (!isValidRating(rating)) {
-        problems.push({ line, reason: 'bad_rating', detail: `${spec.rating} "${truncate(text)}" is not a number in 1..5`, url });
-        continue;
-      }
+      if (!isValidRating(rating)) return { row: null, problem: { line, reason: 'bad_rating', detail: `${spec.rating} "${truncate(text)}" is not a number in 1..5`, url } };
     }
     let ancestry: string | null = null;
+    let problem: RowProblem | null = null;
     const ancestryText = (raw.ancestry ?? '').trim();
     if (ancestryText) {
       try {
@@ -195,13 +304,13 @@ function parseTsv(lines: string[], headerIndex: number, file: string, encoding: 
         if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a JSON object');
         ancestry = JSON.stringify(parsed);
       } catch (e) {
-        problems.push({ line, reason: 'bad_ancestry', detail: `ancestry is not a JSON object (${(e as Error).message}); row kept without ancestry`, url });
+        problem = { line, reason: 'bad_ancestry', detail: `ancestry is not a JSON object (${(e as Error).message}); row kept without ancestry`, url };
       }
     }
     const id = spec.id ? (raw[spec.id] ?? '').trim() : '';
-    rows.push({ line, url, eolId: id || null, rating, exemplar: kind === 'exemplars', ancestry, raw });
-  }
-  return { kind, encoding, format: 'tsv', columns, rows, problems, rowCount };
+    return { row: { line, url, eolId: id || null, rating, exemplar: kind === 'exemplars', ancestry, raw }, problem };
+  };
+  return { kind, format: 'tsv', columns, parse };
 }
 
 function truncate(s: string, n = 80): string {

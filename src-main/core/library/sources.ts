@@ -125,19 +125,8 @@ const CHUNK = 1 << 20;
  * `maxBytes` is refused by its size (and, if it grows while read, after at most `maxBytes` + 1 bytes).
  */
 export async function readLocalFile(file: string, maxBytes = DEFAULT_FETCH_OPTIONS.maxBytes): Promise<Buffer> {
-  let fh: fs.promises.FileHandle;
+  const fh = await openLocalFile(file, maxBytes);
   try {
-    fh = await fs.promises.open(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new FetchFailure('missing_file', `no such file: ${file}`, false);
-    if (code === 'EISDIR') throw new FetchFailure('not_file', `${file} is a folder, not a regular file`, false);
-    throw new FetchFailure('missing_file', `cannot read ${file} (${code ?? (e as Error).message})`, false);
-  }
-  try {
-    const st = await fh.stat();
-    if (!st.isFile()) throw new FetchFailure('not_file', `${file} is ${describeStat(st)}, not a regular file`, false);
-    if (st.size > maxBytes) throw new FetchFailure('too_large', `the file has ${st.size} bytes, over the limit of ${maxBytes} bytes`, false);
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
@@ -155,6 +144,33 @@ export async function readLocalFile(file: string, maxBytes = DEFAULT_FETCH_OPTIO
     throw new FetchFailure('missing_file', `cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, false);
   } finally {
     await fh.close().catch(() => {});
+  }
+}
+
+/**
+ * Open a regular file for reading under the same rules as {@link readLocalFile} (non-blocking open,
+ * regular files only, refused by its size over `maxBytes`), for callers that read it in pieces.
+ * The caller closes the handle.
+ */
+export async function openLocalFile(file: string, maxBytes = DEFAULT_FETCH_OPTIONS.maxBytes): Promise<fs.promises.FileHandle> {
+  let fh: fs.promises.FileHandle;
+  try {
+    fh = await fs.promises.open(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new FetchFailure('missing_file', `no such file: ${file}`, false);
+    if (code === 'EISDIR') throw new FetchFailure('not_file', `${file} is a folder, not a regular file`, false);
+    throw new FetchFailure('missing_file', `cannot read ${file} (${code ?? (e as Error).message})`, false);
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new FetchFailure('not_file', `${file} is ${describeStat(st)}, not a regular file`, false);
+    if (st.size > maxBytes) throw new FetchFailure('too_large', `the file has ${st.size} bytes, over the limit of ${maxBytes} bytes`, false);
+    return fh;
+  } catch (e) {
+    await fh.close().catch(() => {});
+    if (e instanceof FetchFailure) throw e;
+    throw new FetchFailure('missing_file', `cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, false);
   }
 }
 

@@ -51,22 +51,28 @@ export class ClassifyService {
     const { params, head } = this.runs.model(runId);
     await embedMissing(this.core, this.engine, this.modelsDir, { features: params.features, backbone: params.backbone, imageIds: todo }, ctx);
     const store = new FeatureStore(db);
-    const images = (db.prepare(`SELECT id, sha256 FROM images WHERE id IN (${todo.map(() => '?').join(',')})`).all(...todo) as { id: number; sha256: string }[]).filter((img) =>
-      params.features.every((s) => store.has(img.sha256, featureKey(s, params.backbone))),
-    );
-    if (!images.length) return 0;
-    // Scored SCORE_CHUNK images at a time: the feature matrix never holds the whole bundle.
-    ctx.progress({ job: 'classify', phase: 'score', done: 0, total: images.length });
-    for (let start = 0; start < images.length; start += SCORE_CHUNK) {
+    const sha = db.prepare<[number], string>('SELECT sha256 FROM images WHERE id = ?').pluck();
+    // Scored SCORE_CHUNK images at a time (those with every feature set: a picture that could not be
+    // decoded has none): the feature matrix never holds the whole bundle.
+    let scored = 0;
+    ctx.progress({ job: 'classify', phase: 'score', done: 0, total: todo.length });
+    for (let start = 0; start < todo.length; start += SCORE_CHUNK) {
       if (ctx.signal.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
-      const part = images.slice(start, start + SCORE_CHUNK);
-      const { x, d } = assembleMatrix(store, part.map((i) => i.sha256), params.features, params.backbone);
-      if (d !== head.d) throw new QcError('internal', `run ${runId} expects ${head.d} feature columns, the cache gives ${d}`);
-      const p = await this.engine.predict(head, { x, n: part.length, d });
-      this.runs.putPredictions(runId, part.map((img, i) => ({ imageId: img.id, pBad: p[i]!, heldout: false })));
-      ctx.progress({ job: 'classify', phase: 'score', done: start + part.length, total: images.length });
+      const part: { id: number; sha256: string }[] = [];
+      for (const id of todo.slice(start, start + SCORE_CHUNK)) {
+        const sha256 = sha.get(id) as string | undefined;
+        if (sha256 !== undefined && params.features.every((s) => store.has(sha256, featureKey(s, params.backbone)))) part.push({ id, sha256 });
+      }
+      if (part.length) {
+        const { x, d } = assembleMatrix(store, part.map((i) => i.sha256), params.features, params.backbone);
+        if (d !== head.d) throw new QcError('internal', `run ${runId} expects ${head.d} feature columns, the cache gives ${d}`);
+        const p = await this.engine.predict(head, { x, n: part.length, d });
+        this.runs.putPredictions(runId, part.map((img, i) => ({ imageId: img.id, pBad: p[i]!, heldout: false })));
+        scored += part.length;
+      }
+      ctx.progress({ job: 'classify', phase: 'score', done: Math.min(start + SCORE_CHUNK, todo.length), total: todo.length });
     }
-    return images.length;
+    return scored;
   }
 
   async classify(args: ClassifyRequest, ctx: CallContext): Promise<ClassifySummary> {
@@ -77,17 +83,23 @@ export class ClassifyService {
     const imported = await this.importer.run({ ...importArgs, kind: 'bundle' }, ctx);
     if (imported.bundle_id === null) throw new QcError('internal', 'the bundle import made no bundle');
     if (ctx.signal.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
-    const ids = (
-      this.core.db
-        .prepare('SELECT DISTINCT u.image_id FROM bundle_items b JOIN source_rows s ON s.id = b.source_row_id JOIN image_urls u ON u.url = s.url WHERE b.bundle_id = ?')
-        .all(imported.bundle_id) as { image_id: number }[]
-    ).map((r) => r.image_id);
+    // The bundle's distinct images as plain numbers (a bundle's rows are never held in memory).
+    const ids = this.core.db
+      .prepare('SELECT DISTINCT u.image_id FROM bundle_items b JOIN source_rows s ON s.id = b.source_row_id JOIN image_urls u ON u.url = s.url WHERE b.bundle_id = ?')
+      .pluck()
+      .all(imported.bundle_id) as number[];
     const scored = await this.scoreMissing(runId, ids, ctx);
     const t = this.runs.thresholdInForce(runId, threshold);
     const result = exportBundle(this.core.db, { bundleId: imported.bundle_id, runId, threshold: t.threshold, outDir, ...(chunkRows && { chunkRows }) });
-    const predicted = ids.length
-      ? (this.core.db.prepare(`SELECT COUNT(*) AS n FROM predictions WHERE run_id = ? AND image_id IN (${ids.map(() => '?').join(',')})`).get(runId, ...ids) as { n: number }).n
-      : 0;
+    // Counted in SQL: a list of every image id as parameters would break SQLite's limit on a large bundle.
+    const predicted = (
+      this.core.db
+        .prepare(
+          `SELECT COUNT(*) AS n FROM predictions WHERE run_id = ? AND image_id IN
+             (SELECT u.image_id FROM bundle_items b JOIN source_rows s ON s.id = b.source_row_id JOIN image_urls u ON u.url = s.url WHERE b.bundle_id = ?)`,
+        )
+        .get(runId, imported.bundle_id) as { n: number }
+    ).n;
     return {
       ...result,
       bundle_id: imported.bundle_id,
