@@ -82,6 +82,18 @@ describe('tag files', () => {
     expect(fin.filter((row) => row.source === 'curator')).toHaveLength(1);
   });
 
+  it('writes a bundle read in small pieces exactly as one read whole, chunk files split where chunkRows says', () => {
+    const whole = exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: path.join(dir, 'whole'), chunkRows: 3 });
+    const pieces = exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: path.join(dir, 'pieces'), chunkRows: 3, readRows: 2 });
+    expect(whole.files.map((f) => path.basename(f))).toEqual(['bundle_a.tsv', 'bundle_b.tsv', 'bundle_c.tsv', 'bundle_finaltags.tsv']);
+    expect(pieces.files.map((f) => path.basename(f))).toEqual(whole.files.map((f) => path.basename(f)));
+    expect(whole.files.map((f) => readTsv(f).length)).toEqual([3, 3, 2, 8]);
+    for (let i = 0; i < whole.files.length; i++) expect(fs.readFileSync(pieces.files[i]!, 'utf8')).toBe(fs.readFileSync(whole.files[i]!, 'utf8'));
+    expect({ ...pieces, files: [] }).toEqual({ ...whole, files: [] });
+    // Nothing is left under a temporary name.
+    expect(fs.readdirSync(path.join(dir, 'pieces')).filter((f) => f.includes('.tmp'))).toEqual([]);
+  });
+
   it('uses the same meaning in library_finaltags.tsv', () => {
     const r = exportLibrary(core.context.db, { runId: runId(), threshold: 0.7, outDir: path.join(dir, 'lib') });
     const rows = readTsv(r.files[0]!);
