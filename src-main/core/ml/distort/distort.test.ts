@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { RgbImage } from '../backbone/preprocess';
 import { applySynthetic, BENIGN_KINDS, benignEdit, distort, DISTORTION_KINDS, DISTORTIONS, planAugmentation, psnr, specKey, ssim } from './index';
 import { jpegRoundTrip } from './codecs';
+import { med9 } from './kinds';
 import { gaussianTaps, separable, toFloat, toRgb } from './ops';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -93,6 +94,16 @@ describe('distort', () => {
         for (let i = 0; i < n; i++) if (!Object.is(one[i], rgb[i * 3 + c])) differ++;
         expect(differ, `sigma ${sigma}, channel ${c}`).toBe(0);
       }
+    }
+  });
+
+  it('med9 (the 3x3 median of denoise) is the median of its nine values, ties and repeats included', () => {
+    let seed = 5;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    for (let trial = 0; trial < 20_000; trial++) {
+      const v = Array.from({ length: 9 }, () => (trial % 2 ? Math.floor(rnd() * 4) : Math.fround(rnd() * 300 - 20)));
+      const sorted = [...v].sort((a, b) => a - b);
+      expect(med9(v[0]!, v[1]!, v[2]!, v[3]!, v[4]!, v[5]!, v[6]!, v[7]!, v[8]!), v.join(' ')).toBe(sorted[4]);
     }
   });
 
