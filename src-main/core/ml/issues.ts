@@ -35,7 +35,7 @@ const finite = (v: number) => (Number.isFinite(v) ? v : null);
  * Confident learning over every labelled row's held-out prediction; rows with exclude[row] = 1 are
  * never listed; ratingAgreement[row] (NaN = none) ranks a label its ratings contradict higher.
  */
-export function findRunIssues(r: Pick<TrainJobResult, 'oof' | 'pAll'>, y: Uint8Array, split: Uint8Array, exclude?: Uint8Array, ratingAgreement?: Float64Array): RunIssues {
+export function findRunIssues(r: Pick<TrainJobResult, 'oof' | 'pAll' | 'heldLogit'>, y: Uint8Array, split: Uint8Array, exclude?: Uint8Array, ratingAgreement?: Float64Array): RunIssues {
   const held: number[] = [];
   split.forEach((s, i) => {
     if (s === SPLIT_CODE.test || ((s === SPLIT_CODE.train || s === SPLIT_CODE.validation) && !Number.isNaN(r.oof[i]!))) held.push(i);
@@ -45,6 +45,7 @@ export function findRunIssues(r: Pick<TrainJobResult, 'oof' | 'pAll'>, y: Uint8A
     ...DEFAULT_ISSUE_OPTIONS,
     ...(exclude && { exclude: Uint8Array.from(held, (i) => exclude[i]!) }),
     ...(ratingAgreement && { ratingAgreement: Float64Array.from(held, (i) => ratingAgreement[i]!) }),
+    ...(r.heldLogit && { logit: Float64Array.from(held, (i) => r.heldLogit![i]!) }),
   });
   return {
     rows: cl.issues.map((iss) => ({ row: held[iss.index]!, given: iss.givenLabel, suggested: iss.suggested, selfConfidence: iss.selfConfidence, score: iss.score })),

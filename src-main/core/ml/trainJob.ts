@@ -12,6 +12,7 @@ import { predictHead, trainHead, type LabelledMatrix, type Matrix, type TrainedH
 import { confidentLearning } from './train/labelIssues';
 import type { DistanceSpec } from './train/distance';
 import { applyCalibration, calibrateHead, fitPlatt } from './train/calibrate';
+import { headLogitsJs } from './train/predict';
 
 export interface TrainJobRequest {
   /** Every row to score (labelled and unlabelled), row-major n × d. */
@@ -65,6 +66,13 @@ export interface TrainJobResult {
   pAll: Float32Array;
   /** Out-of-fold p(bad) for train/validation rows, NaN elsewhere (calibrated when the head is). */
   oof: Float32Array;
+  /**
+   * The logits behind `oof` and `pAll` in double precision, per row: the mean out-of-fold logit for
+   * train/validation rows, the final head's for the others (calibrated when the head is). Unlike
+   * float32 p(bad), which rounds to exactly 1 above a logit of ~17, they keep confident rows apart,
+   * so label issues can rank them.
+   */
+  heldLogit?: Float64Array;
   /** Rows left out of the final fit as probably mislabelled (noise: 'prune'); absent = none. */
   pruned?: Int32Array;
   backend: string;
@@ -97,7 +105,10 @@ export async function runTrainJob(req: TrainJobRequest, onEvent: (e: TrainJobEve
   const oof = new Float32Array(req.n).fill(NaN);
   const oofLogit = new Float64Array(req.n).fill(NaN);
   const labWeight = req.weight ? Float32Array.from(lab.index, (r) => req.weight![r]!) : undefined;
-  if (req.oofGiven) oof.set(req.oofGiven);
+  if (req.oofGiven) {
+    oof.set(req.oofGiven);
+    req.oofGiven.forEach((p, r) => (oofLogit[r] = Math.log(p) - Math.log1p(-p)));
+  }
   else if (lab.n) {
     const repeats = req.oofRepeats ?? 1;
     const { pBad, logit } = await outOfFold(lab, lab.y, req.params, {
@@ -148,7 +159,12 @@ export async function runTrainJob(req: TrainJobRequest, onEvent: (e: TrainJobEve
   // The calibration folded into the final head's last layer.
   const head = calibration ? calibrateHead(trained, calibration) : trained;
   const pAll = await predictHead(head, { x: req.x, n: req.n, d: req.d });
-  return { head, pAll, oof, pruned, backend: head.backend };
+  const heldLogit = headLogitsJs(head, { x: req.x, n: req.n, d: req.d });
+  for (let r = 0; r < req.n; r++) {
+    const z = oofLogit[r]!;
+    if (Number.isFinite(z)) heldLogit[r] = calibration ? calibration.a * z + calibration.b : z;
+  }
+  return { head, pAll, oof, heldLogit, pruned, backend: head.backend };
 }
 
 /** Synthetic rows re-pointed at the labelled sub-matrix: source = index into `labIndex` (-1 when the original is not a labelled row). */

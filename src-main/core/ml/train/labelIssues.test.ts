@@ -112,6 +112,21 @@ describe('confidentLearning', () => {
     expect(() => confidentLearning(y, pBad, { ratingAgreement: new Float64Array(3) })).toThrow(/3 rating agreements/);
   });
 
+  it('orders samples whose float32 p(bad) saturates by their double-precision logits', () => {
+    const y = Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1]);
+    // Good labels 0-2 all have p(bad) = 1 in float32 (logits 18, 40, 25); bad label 8 has p(bad) = 0 (logit -30).
+    const pBad = Float32Array.from([1, 1, 1, 0.1, 0.1, 0.2, 0.1, 0.1, 0, 0.9, 0.9, 0.8, 0.95, 0.9]);
+    const logit = Float64Array.from([18, 40, 25, -2.2, -2.2, -1.4, -2.2, -2.2, -30, 2.2, 2.2, 1.4, 2.9, 2.2]);
+    const plain = confidentLearning(y, pBad, { adjust: false });
+    // All four have p(given) = 0 in float32: input order.
+    expect(plain.issues.map((i) => i.index)).toEqual([0, 1, 2, 8]);
+    const r = confidentLearning(y, pBad, { adjust: false, logit });
+    // The same issues and scores, ordered by how far the logit disagrees with the given label.
+    expect(r.issues.map((i) => i.index)).toEqual([1, 8, 2, 0]);
+    expect(r.issues.map((i) => i.score)).toEqual(plain.issues.map((i) => i.score));
+    expect(() => confidentLearning(y, pBad, { logit: new Float64Array(2) })).toThrow(/2 logits/);
+  });
+
   it('ranks by self-confidence or margin (the same order for two classes) and by class-adjusted probabilities', () => {
     const y = Uint8Array.from([0, 0, 0, 1, 1, 1]);
     const pBad = Float32Array.from([0.3, 0.5, 0.6, 0.6, 0.95, 0.9]);

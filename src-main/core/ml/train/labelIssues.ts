@@ -52,10 +52,16 @@ export interface LabelIssueOptions {
    * with it. Labels the ratings support are ranked by the model alone.
    */
   ratingAgreement?: Float64Array;
+  /**
+   * Per sample, the logit behind p(bad) in double precision (trainJob's heldLogit). Breaks ties of
+   * the ranking score: float32 p(bad) is exactly 1 (or 0) for every logit beyond ~17, so without it
+   * confidently scored samples would keep their input order.
+   */
+  logit?: Float64Array;
 }
 
 /** The default choice, measured by `npm run report:ml -- --noise 0.02,0.05,0.1` (README, Label issues). */
-export const DEFAULT_ISSUE_OPTIONS: Readonly<Required<Omit<LabelIssueOptions, 'exclude' | 'ratingAgreement'>>> = Object.freeze({
+export const DEFAULT_ISSUE_OPTIONS: Readonly<Required<Omit<LabelIssueOptions, 'exclude' | 'ratingAgreement' | 'logit'>>> = Object.freeze({
   ranking: 'self_confidence',
   adjust: true,
   filter: 'prune_by_noise_rate',
@@ -128,6 +134,7 @@ export function issueScores(y: Uint8Array, pBad: ArrayLike<number>, ranking: Iss
 export function confidentLearning(y: Uint8Array, pBad: ArrayLike<number>, opts: LabelIssueOptions = {}): ConfidentLearningResult {
   if (y.length !== pBad.length) throw new QcError('bad_input', `confident learning: ${y.length} labels for ${pBad.length} probabilities`);
   if (opts.exclude && opts.exclude.length !== y.length) throw new QcError('bad_input', `confident learning: ${opts.exclude.length} exclusion flags for ${y.length} labels`);
+  if (opts.logit && opts.logit.length !== y.length) throw new QcError('bad_input', `confident learning: ${opts.logit.length} logits for ${y.length} labels`);
   if (opts.ratingAgreement && opts.ratingAgreement.length !== y.length) throw new QcError('bad_input', `confident learning: ${opts.ratingAgreement.length} rating agreements for ${y.length} labels`);
   const ranking = opts.ranking ?? DEFAULT_ISSUE_OPTIONS.ranking;
   const adjust = opts.adjust ?? DEFAULT_ISSUE_OPTIONS.adjust;
@@ -192,7 +199,13 @@ export function confidentLearning(y: Uint8Array, pBad: ArrayLike<number>, opts: 
     if (opts.exclude?.[i]) continue;
     issues.push({ index: i, givenLabel: NAMES[given]!, suggested: NAMES[1 - given]!, selfConfidence: prob(i, given), score: scores[i]! });
   }
-  issues.sort((a, b) => a.score - b.score || a.index - b.index);
+  // Ties (saturated p) go to the logit that disagrees more with the given label; then input order.
+  const logit = opts.logit;
+  const against = (iss: LabelIssue) => {
+    const z = logit?.[iss.index];
+    return z === undefined || Number.isNaN(z) ? 0 : iss.givenLabel === 'bad' ? z : -z;
+  };
+  issues.sort((a, b) => a.score - b.score || against(a) - against(b) || a.index - b.index);
   return { thresholds: { good: t[0], bad: t[1] }, confidentJoint: joint, calibratedJoint: cal, estimatedWrong, ranking, adjusted: adjust, filter, issues };
 }
 
