@@ -61,7 +61,8 @@ test('import, train, review, relabel, undo, retrain, export', async ({ page }) =
     await train.start({ augment: 0 }); // real images only: augmentation's extra embedding would dominate the flow's time
     await train.waitForRun(1, 'done', 300_000);
     expect(await train.isActive(1)).toBe(true);
-    expect(await train.lossPoints()).toBeGreaterThan(1);
+    // The loss chart reads the stored epochs once the run is done: poll, it may still be loading.
+    await expect.poll(() => train.lossPoints()).toBeGreaterThan(1);
     await shot('2-train');
   });
 
@@ -79,9 +80,13 @@ test('import, train, review, relabel, undo, retrain, export', async ({ page }) =
     await expect(review.gallery).toHaveAttribute('data-total', String(loose));
     await shot('3-review');
 
+    // Scrolled down, then a new filter: its results start at their first row.
+    await review.scrollTo(1);
+    await expect.poll(() => review.scrollTop()).toBeGreaterThan(0);
     // False positives: predicted bad, labelled good.
     await review.setFilter('outcome', 'fp');
     await review.waitForTiles();
+    expect(await review.scrollTop()).toBe(0);
     const ids = await review.visibleIds();
     expect(ids.length).toBeGreaterThan(0);
     falsePositive = ids[0]!;

@@ -179,6 +179,11 @@ export class ReviewPage {
     return v ? Number(v) : null;
   }
 
+  /** The grid's scroll position in pixels. */
+  async scrollTop(): Promise<number> {
+    return this.gallery.evaluate((el) => (el as unknown as { scrollTop: number }).scrollTop);
+  }
+
   /** Scroll the grid to a fraction (0..1) of its height. */
   async scrollTo(fraction: number): Promise<void> {
     await this.gallery.evaluate((el, f) => {

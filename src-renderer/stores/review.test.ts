@@ -61,6 +61,31 @@ describe('review store', () => {
     expect(offsets.sort((a, b) => a - b)).toEqual([1000, 1200, 1400]);
   });
 
+  test('new filters start at the first row: the first page is fetched first and the grid is told to scroll back; a refresh keeps the place', async () => {
+    const { client, store } = await ready({ images: 3000 });
+    store.getState().setFilters('review', { predicted: 'all' });
+    await until(() => expect(store.getState().views.review.total).toBe(3000));
+    // Scrolled down to rows 1000-1450.
+    store.getState().ensureRange('review', 1000, 1450);
+    await until(() => expect(store.getState().views.review.pages.has(7)).toBe(true));
+    const reset = store.getState().views.review.resetScroll;
+    let before = client.callsOf('review.page').length;
+    store.getState().setFilters('review', { label: 'bad' });
+    const asked = client.callsOf('review.page').slice(before);
+    // Pages 0..2 (the same span of rows, from the top), page 0 first; nothing from the old place.
+    expect(asked.map((a) => a.offset)).toEqual([0, 200, 400]);
+    expect(asked[0]).toMatchObject({ label: 'bad' });
+    expect(store.getState().views.review.resetScroll).toBe(reset + 1);
+    // A refresh that is not a filter change (e.g. labels changed) fetches where the grid is and does not scroll.
+    await until(() => expect(store.getState().views.review.pages.has(0)).toBe(true));
+    store.getState().ensureRange('review', 600, 700);
+    await until(() => expect(store.getState().views.review.pages.has(3)).toBe(true));
+    before = client.callsOf('review.page').length;
+    store.getState().refreshView('review');
+    expect(client.callsOf('review.page').slice(before).map((a) => a.offset)).toEqual([600]);
+    expect(store.getState().views.review.resetScroll).toBe(reset + 1);
+  });
+
   test('shift-click selects the range from the anchor, ctrl-click toggles, shift+arrow extends', async () => {
     const { store } = await ready();
     const s = () => store.getState();

@@ -43,6 +43,12 @@ export interface GalleryView {
   loadError: string | null;
   /** The run and threshold the core used for the last page answer of this version (null before one). */
   basis: { runId: number | null; threshold: number } | null;
+  /**
+   * Bumped when the curator changes the filters: the grid goes back to the first row (a scroll
+   * position in the old results means nothing in the new ones, and the first page is then the one
+   * fetched first). Refreshes for other reasons (labels, the threshold) keep the position.
+   */
+  resetScroll: number;
 }
 
 export interface GallerySlice {
@@ -70,7 +76,7 @@ export const DEFAULT_FILTERS: Record<ViewKey, GalleryFilters> = {
 };
 
 export function emptyView(filters: GalleryFilters): GalleryView {
-  return { filters, version: 0, total: null, pages: new Map(), selection: new Set(), anchor: null, focus: 0, loadError: null, basis: null };
+  return { filters, version: 0, total: null, pages: new Map(), selection: new Set(), anchor: null, focus: 0, loadError: null, basis: null, resetScroll: 0 };
 }
 
 /** Whether a view's results change with the threshold. */
@@ -243,7 +249,10 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
 
     setFilters(view, patch) {
       hooks.filtersChanged(view);
-      updateView(view, (v) => ({ filters: { ...v.filters, ...patch }, focus: 0 }));
+      // The new results are shown from their first row: fetch the pages there, not where the old ones were scrolled to.
+      const [a, b] = lastRange[view];
+      lastRange[view] = [0, Math.max(PAGE_SIZE - 1, b - a)];
+      updateView(view, (v) => ({ filters: { ...v.filters, ...patch }, focus: 0, resetScroll: v.resetScroll + 1 }));
       get().refreshView(view);
     },
 

@@ -115,6 +115,7 @@ export function Gallery({ view, emptyText, label }: Props) {
   const focus = useApp((s) => s.views[view].focus);
   const version = useApp((s) => s.views[view].version);
   const loadError = useApp((s) => s.views[view].loadError);
+  const resetScroll = useApp((s) => s.views[view].resetScroll);
   const scrollRef = useRef<HTMLDivElement>(null);
   const windowRef = useRef<HTMLDivElement>(null);
   const size = useElementSize(scrollRef);
@@ -124,6 +125,15 @@ export function Gallery({ view, emptyText, label }: Props) {
   const { first, last } = useRowWindow(scrollRef, windowRef, layout);
   const viewportRows = Math.max(1, Math.floor(size.height / ROW_HEIGHT));
   const known = total !== null;
+
+  // New filters: back to the first row, before the new range is rendered or fetched.
+  const seenReset = useRef(resetScroll);
+  useLayoutEffect(() => {
+    if (seenReset.current === resetScroll) return;
+    seenReset.current = resetScroll;
+    const el = scrollRef.current;
+    if (el && el.scrollTop !== 0) el.scrollTop = 0;
+  }, [resetScroll]);
 
   useEffect(() => {
     store.getState().setLayout(view, cols, viewportRows);
