@@ -67,8 +67,9 @@ export interface TrainJobResult {
   /** Out-of-fold p(bad) for train/validation rows, NaN elsewhere (calibrated when the head is). */
   oof: Float32Array;
   /**
-   * The logits behind `oof` and `pAll` in double precision, per row: the mean out-of-fold logit for
-   * train/validation rows, the final head's for the others (calibrated when the head is). Unlike
+   * The logits behind the held-out p(bad) in double precision, per row: the mean out-of-fold logit
+   * for train/validation rows, the final head's for test rows, NaN for the rest (calibrated when the
+   * head is). Unlike
    * float32 p(bad), which rounds to exactly 1 above a logit of ~17, they keep confident rows apart,
    * so label issues can rank them.
    */
@@ -159,11 +160,16 @@ export async function runTrainJob(req: TrainJobRequest, onEvent: (e: TrainJobEve
   // The calibration folded into the final head's last layer.
   const head = calibration ? calibrateHead(trained, calibration) : trained;
   const pAll = await predictHead(head, { x: req.x, n: req.n, d: req.d });
-  const heldLogit = headLogitsJs(head, { x: req.x, n: req.n, d: req.d });
+  // Held-out logits: the out-of-fold ones, and the final head's for the test split only (label
+  // issues read nothing else; headLogitsJs is plain JS, ~10x predictHead's time for an MLP, so it
+  // never runs over the whole library).
+  const heldLogit = new Float64Array(req.n).fill(NaN);
   for (let r = 0; r < req.n; r++) {
     const z = oofLogit[r]!;
     if (Number.isFinite(z)) heldLogit[r] = calibration ? calibration.a * z + calibration.b : z;
   }
+  const test = rows(all, (i) => req.split[i] === SPLIT_CODE.test);
+  if (test.n) headLogitsJs(head, test).forEach((z, k) => (heldLogit[test.index[k]!] = z));
   return { head, pAll, oof, heldLogit, pruned, backend: head.backend };
 }
 
