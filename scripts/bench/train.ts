@@ -8,7 +8,7 @@
  *                                  [--predict-n 20000] [--compare] [--json]
  *
  * `--compare` also times the alternatives the defaults were chosen against: the linear head on
- * tfjs (selected backend), the MLP on tfjs's cpu backend (1 epoch, extrapolated), and predictHead
+ * plain JS and on tfjs (selected backend), the MLP on tfjs's cpu backend (1 epoch, extrapolated), and predictHead
  * (plain JS) against tfjs on 20,000 x 3,840 rows. QC_TF_BACKEND=cpu|wasm forces the tfjs backend.
  * Exits non-zero when a target is missed (linear <= 10 s, MLP <= 30 s).
  *
@@ -208,6 +208,8 @@ async function main(): Promise<number> {
 
   if (compare) {
     const cmp: Record<string, unknown> = {};
+    const lj = await run('linear on plain JS', { hidden: 0 }, { linearEngine: 'js' });
+    cmp.linearJs = { seconds: round(lj.s), backend: lj.head.backend, valAccuracy: lj.valAccuracy };
     const lt = await run(`linear on tfjs ${backend.name}`, { hidden: 0 }, { linearEngine: 'tfjs' });
     cmp.linearTfjs = { seconds: round(lt.s), backend: lt.head.backend, valAccuracy: lt.valAccuracy };
     if (backend.name !== 'cpu') {

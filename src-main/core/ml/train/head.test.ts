@@ -66,17 +66,23 @@ describe('selectBackend', () => {
 });
 
 describe('trainHead', () => {
-  it('linear head: held-out accuracy well above chance; the JS and tfjs trainers agree', async () => {
-    const js = await trainHead(mixed.train, mixed.test, params({ hidden: 0 }));
+  it('linear head: held-out accuracy well above chance; the onnxruntime, JS and tfjs trainers agree', async () => {
+    const auto = await trainHead(mixed.train, mixed.test, params({ hidden: 0 }));
+    const js = await trainHead(mixed.train, mixed.test, params({ hidden: 0 }), { linearEngine: 'js' });
     const tfl = await trainHead(mixed.train, mixed.test, params({ hidden: 0 }), { linearEngine: 'tfjs' });
-    expect(js.kind).toBe('linear');
+    expect(auto.kind).toBe('linear');
+    expect(auto.backend).toBe('onnxruntime');
     expect(js.backend).toBe('js');
     expect(tfl.backend).toBe(backend);
+    const accOrt = accuracy(await predictHead(auto, mixed.test), mixed.test.y);
     const accJs = accuracy(await predictHead(js, mixed.test), mixed.test.y);
     const accTf = accuracy(await predictHead(tfl, mixed.test), mixed.test.y);
     // Measured: 0.718 (JS) on this set; the rule is only partly linear.
+    expect(accOrt).toBeGreaterThan(0.66);
     expect(accJs).toBeGreaterThan(0.66);
+    expect(Math.abs(accOrt - accJs)).toBeLessThan(0.02);
     expect(Math.abs(accJs - accTf)).toBeLessThan(0.02);
+    expect(auto.history.at(-1)!.valAccuracy).toBeCloseTo(accOrt, 5);
     expect(js.history.at(-1)!.valAccuracy).toBeCloseTo(accJs, 5);
   });
 

@@ -28,7 +28,7 @@ export interface StepStats {
 }
 
 export interface Trainer {
-  /** 'js' or the tfjs backend name. */
+  /** 'onnxruntime', 'js' or the tfjs backend name. */
   readonly backend: string;
   /**
    * One Adam step on the training rows rows[0..nb). A trainer that sees the batch's logits anyway

@@ -38,7 +38,7 @@ export interface TrainedHead {
   columnScale: number[] | null;
   /** linear: [d -> 1]; mlp: [d -> hidden (ReLU), hidden -> 1]. The output is a logit. */
   layers: HeadLayer[];
-  /** What trained it: 'js' (the plain-JS linear trainer) or the tfjs backend ('wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'). */
+  /** What trained it: 'onnxruntime' (the GEMM trainer, linear and MLP), 'js' (the plain-JS linear trainer) or the tfjs backend ('wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'). */
   backend: string;
   params: HeadParams;
   history: EpochStats[];
