@@ -216,9 +216,10 @@ interface IssueScore {
 }
 
 function scoreIssues(ds: Dataset, sc: Scenario, r: TrainJobResult, v: Variant): IssueScore {
-  // The product's held-out set: out-of-fold for train + validation, the head for test.
+  // What label issues read (trainJob.ts): the issue pass's out-of-fold p(bad), else out of fold for
+  // train + validation and the head for test.
   const held = [...ds.split.keys()];
-  const p = Float32Array.from(held, (i) => (ds.split[i] === SPLIT_CODE.test ? r.pAll[i]! : r.oof[i]!));
+  const p = Float32Array.from(held, (i) => (r.issueP ? r.issueP[i]! : ds.split[i] === SPLIT_CODE.test ? r.pAll[i]! : r.oof[i]!));
   const cl = confidentLearning(sc.y, p, { ranking: v.ranking, adjust: v.adjust, filter: v.filter });
   const list = cl.issues.map((i) => i.index);
   const hits = (k: number) => list.slice(0, k).filter((i) => sc.flipped[i]).length;

@@ -231,6 +231,7 @@ export interface LabelIssue {
   given: 'good' | 'bad';
   suggested: 'good' | 'bad';
   self_confidence: number;
+  /** The held-out p(bad) the issue was found with (label issues' own out-of-fold pass: trainJob.ts). */
   p_bad: number;
   url: string | null;
   /** Ranking score (lower = more suspicious). */

@@ -35,12 +35,13 @@ const finite = (v: number) => (Number.isFinite(v) ? v : null);
  * Confident learning over every labelled row's held-out prediction; rows with exclude[row] = 1 are
  * never listed; ratingAgreement[row] (NaN = none) ranks a label its ratings contradict higher.
  */
-export function findRunIssues(r: Pick<TrainJobResult, 'oof' | 'pAll' | 'heldLogit'>, y: Uint8Array, split: Uint8Array, exclude?: Uint8Array, ratingAgreement?: Float64Array): RunIssues {
+export function findRunIssues(r: Pick<TrainJobResult, 'oof' | 'issueP' | 'pAll' | 'heldLogit'>, y: Uint8Array, split: Uint8Array, exclude?: Uint8Array, ratingAgreement?: Float64Array): RunIssues {
   const held: number[] = [];
   split.forEach((s, i) => {
     if (s === SPLIT_CODE.test || ((s === SPLIT_CODE.train || s === SPLIT_CODE.validation) && !Number.isNaN(r.oof[i]!))) held.push(i);
   });
-  const p = Float32Array.from(held, (i) => (split[i] === SPLIT_CODE.test ? r.pAll[i]! : r.oof[i]!));
+  // From heads trained without synthetic rows where the run had them (trainJob.ts).
+  const p = Float32Array.from(held, (i) => (r.issueP ? r.issueP[i]! : split[i] === SPLIT_CODE.test ? r.pAll[i]! : r.oof[i]!));
   const cl = confidentLearning(Uint8Array.from(held, (i) => y[i]!), p, {
     ...DEFAULT_ISSUE_OPTIONS,
     ...(exclude && { exclude: Uint8Array.from(held, (i) => exclude[i]!) }),
@@ -145,9 +146,10 @@ export class IssueStore {
     const all = (this.db.prepare('SELECT COUNT(*) AS n FROM label_issues WHERE run_id = ?').get(runId) as { n: number }).n;
     const issues = this.db
       .prepare(
-        `SELECT li.rank, li.image_id, li.given, li.suggested, li.self_confidence, p.p_bad, li.score, li.weight, i.rating, l.origin,
+        `SELECT li.rank, li.image_id, li.given, li.suggested, li.self_confidence,
+                CASE li.given WHEN 'bad' THEN li.self_confidence ELSE 1 - li.self_confidence END AS p_bad, li.score, li.weight, i.rating, l.origin,
                 (SELECT url FROM image_urls u WHERE u.image_id = li.image_id ORDER BY u.created_at LIMIT 1) AS url
-         FROM label_issues li JOIN predictions p ON p.run_id = li.run_id AND p.image_id = li.image_id
+         FROM label_issues li
          JOIN images i ON i.id = li.image_id JOIN labels l ON l.image_id = li.image_id
          WHERE li.run_id = ? ${includeReviewed ? '' : `AND ${IssueStore.OPEN}`} ORDER BY li.rank LIMIT ?`,
       )

@@ -2,18 +2,19 @@
 import { describe, expect, it } from 'vitest';
 import { makeSynthetic } from '../../../test-support/synthetic';
 import { DEFAULT_HEAD_PARAMS } from './train/head';
+import { outOfFold } from './train/folds';
 import { runTrainJob, SPLIT_CODE } from './trainJob';
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
 describe('runTrainJob', () => {
-  it('returns per row the logit behind its held-out p(bad): out of fold for train/validation rows, the head for test rows, none for unlabelled rows', async () => {
+  it('without the issue pass, returns per row the logit behind its held-out p(bad): out of fold for train/validation rows, the head for test rows, none for unlabelled rows', async () => {
     const s = makeSynthetic({ n: 300, d: 16, seed: 3, rule: 'linear', margin: 0.5 });
     // Every 10th row unlabelled (scored, never held out).
     const split = Uint8Array.from({ length: s.n }, (_, i) => (i % 10 === 9 ? SPLIT_CODE.unlabelled : i % 5 === 4 ? SPLIT_CODE.test : i % 5 === 3 ? SPLIT_CODE.validation : SPLIT_CODE.train));
     const y = Uint8Array.from(s.y, (v, i) => (split[i] === SPLIT_CODE.unlabelled ? 255 : v));
     const fold = Int8Array.from(split, (v, i) => (v === SPLIT_CODE.train || v === SPLIT_CODE.validation ? i % 3 : -1));
-    const base = { x: s.x, n: s.n, d: s.d, y, split, fold, folds: 3, params: { ...DEFAULT_HEAD_PARAMS, hidden: 8, epochs: 5 }, columnScale: null };
+    const base = { x: s.x, n: s.n, d: s.d, y, split, fold, folds: 3, params: { ...DEFAULT_HEAD_PARAMS, hidden: 8, epochs: 5 }, columnScale: null, issueOutOfFold: false };
     const r = await runTrainJob(base, () => {});
     expect(r.heldLogit).toHaveLength(s.n);
     for (let i = 0; i < s.n; i++) {
@@ -34,5 +35,42 @@ describe('runTrainJob', () => {
     // Calibrated: the held-out logit is a·z + b of the raw one, so p(bad) = sigmoid(heldLogit) still holds.
     const c = await runTrainJob({ ...base, calibrate: true }, () => {});
     for (const i of trainRows) expect(Math.abs(sigmoid(c.heldLogit![i]!) - c.oof[i]!)).toBeLessThan(1e-6);
+  });
+
+  it('label issues read their own out-of-fold pass over every labelled row without synthetic rows; thresholds and pruning keep the first pass', async () => {
+    const s = makeSynthetic({ n: 260, d: 16, seed: 5, rule: 'linear', margin: 0.5 });
+    const split = Uint8Array.from({ length: s.n }, (_, i) => (i % 13 === 12 ? SPLIT_CODE.unlabelled : i % 5 === 4 ? SPLIT_CODE.test : i % 5 === 3 ? SPLIT_CODE.validation : SPLIT_CODE.train));
+    const y = Uint8Array.from(s.y, (v, i) => (split[i] === SPLIT_CODE.unlabelled ? 255 : v));
+    const fold = Int8Array.from(split, (v, i) => (v === SPLIT_CODE.train || v === SPLIT_CODE.validation ? i % 3 : -1));
+    const params = { ...DEFAULT_HEAD_PARAMS, hidden: 8, epochs: 20, learningRate: 0.01 };
+    const base = { x: s.x, n: s.n, d: s.d, y, split, fold, folds: 3, params, columnScale: null, noise: 'prune' as const };
+    // Misleading copies: each train row again, labelled bad, so heads that train on them differ.
+    const sources = [...split.keys()].filter((i) => split[i] === SPLIT_CODE.train);
+    const x = new Float32Array(sources.length * s.d);
+    sources.forEach((r, k) => x.set(s.x.subarray(r * s.d, (r + 1) * s.d), k * s.d));
+    const synthetic = { x, n: sources.length, y: new Uint8Array(sources.length).fill(1), source: Int32Array.from(sources) };
+
+    const r = await runTrainJob({ ...base, synthetic }, () => {});
+    const labelled = [...split.keys()].filter((i) => split[i] !== SPLIT_CODE.unlabelled);
+    // The issue pass: out of fold over every labelled row (test included), without the copies.
+    const lx = new Float32Array(labelled.length * s.d);
+    labelled.forEach((row, k) => lx.set(s.x.subarray(row * s.d, (row + 1) * s.d), k * s.d));
+    const direct = await outOfFold({ x: lx, n: labelled.length, d: s.d }, Uint8Array.from(labelled, (i) => y[i]!), params, { k: 3, repeats: 1 });
+    labelled.forEach((row, k) => {
+      expect(Math.abs(r.issueP![row]! - direct.pBad[k]!)).toBeLessThan(1e-4);
+      expect(Math.abs(sigmoid(r.heldLogit![row]!) - r.issueP![row]!)).toBeLessThan(1e-6);
+    });
+    for (const i of split.keys()) if (split[i] === SPLIT_CODE.unlabelled) expect(r.issueP![i]).toBeNaN();
+    // Thresholds read the first pass, which trained on the copies (train + validation rows only).
+    const firstPass = labelled.filter((i) => split[i] !== SPLIT_CODE.test);
+    expect(firstPass.some((i) => Math.abs(r.oof[i]! - r.issueP![i]!) > 0.05)).toBe(true);
+    for (const i of labelled) if (split[i] === SPLIT_CODE.test) expect(r.oof[i]).toBeNaN();
+    // Pruning too: the same rows as without the issue pass.
+    const without = await runTrainJob({ ...base, synthetic, issueOutOfFold: false }, () => {});
+    expect(without.issueP).toBeUndefined();
+    expect([...r.pruned!]).toEqual([...without.pruned!]);
+    for (const i of firstPass) expect(Math.abs(r.oof[i]! - without.oof[i]!)).toBeLessThan(1e-6);
+    // Without it, label issues read the first pass and the final head for test rows.
+    for (const i of firstPass) expect(Math.abs(sigmoid(without.heldLogit![i]!) - without.oof[i]!)).toBeLessThan(1e-6);
   });
 });

@@ -19,7 +19,7 @@ function embedBuffers(results: EmbedResult[]): ArrayBuffer[] {
 }
 
 function trainBuffers(r: TrainJobResult): ArrayBuffer[] {
-  return [r.pAll.buffer as ArrayBuffer, r.oof.buffer as ArrayBuffer, ...(r.heldLogit ? [r.heldLogit.buffer as ArrayBuffer] : [])];
+  return [r.pAll.buffer as ArrayBuffer, r.oof.buffer as ArrayBuffer, ...(r.issueP ? [r.issueP.buffer as ArrayBuffer] : []), ...(r.heldLogit ? [r.heldLogit.buffer as ArrayBuffer] : [])];
 }
 
 if (port) {
