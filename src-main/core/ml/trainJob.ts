@@ -7,11 +7,14 @@
  * (validation monitored per epoch) and scores every row. No database here.
  *
  * Label issues read their own out-of-fold p(bad) (`issueP`): one more k-fold pass over every
- * labelled row (train, validation and test, duplicate groups kept together) with heads trained
- * without synthetic rows. Distorted copies make every head surer that an unusual but good photo is
- * bad, which buries wrong labels under such photos; and test rows scored by the final head sit on
- * another scale than out-of-fold rows. Measured on 20 planted flips in the dev set (5 seeds,
- * `report:ml -- --noise 0.05 --only-flip20`): precision@20 0.68 → 0.73, recall 0.77 → 0.93.
+ * labelled row (train, validation and test, duplicate groups kept together), repeated twice as
+ * often as the first pass, with heads trained without synthetic rows. Distorted copies make every
+ * head surer that an unusual but good photo is bad, which buries wrong labels under such photos;
+ * test rows scored by the final head sit on another scale than out-of-fold rows; and one image's
+ * out-of-fold score depends on which of its near-duplicates the fold left in training, which more
+ * repetitions average out. Measured on 20 planted flips in the dev set (5 seeds,
+ * `report:ml -- --noise 0.05 --only-flip20`): precision@20 0.68 → 0.81, recall 0.77 → 0.93 (the
+ * same pass with the first pass's 3 repetitions: 0.73, 0.93).
  * Thresholds and pruning keep the first pass (train + validation only, with the copies): they must
  * describe the head that is shipped, and the test split must not shape it.
  */
@@ -74,6 +77,8 @@ export interface TrainJobRequest {
    * rows and no synthetic rows).
    */
   issueOutOfFold?: boolean;
+  /** Repetitions of the label issues' pass (default twice `oofRepeats`). */
+  issueRepeats?: number;
 }
 
 export interface TrainJobResult {
@@ -88,6 +93,8 @@ export interface TrainJobResult {
    * calibrated; NaN for unlabelled rows. Absent = `oof` for train/validation rows, `pAll` for test rows.
    */
   issueP?: Float32Array;
+  /** Repetitions averaged in `issueP` (present with it). */
+  issueRepeats?: number;
   /**
    * The logits behind the held-out p(bad) that label issues read, in double precision, per row: the
    * mean out-of-fold logit of `issueP`'s pass for every labelled row when it is present, else the
@@ -128,25 +135,28 @@ export async function runTrainJob(req: TrainJobRequest, onEvent: (e: TrainJobEve
   const lab = rows(all, labelled);
   const oof = new Float32Array(req.n).fill(NaN);
   const oofLogit = new Float64Array(req.n).fill(NaN);
-  const oofOptions = (m: { index: Int32Array }, pass: number, passes: number) => ({
+  const isTest = (i: number) => req.split[i] === SPLIT_CODE.test;
+  const testCount = req.split.reduce((c, s) => c + (s === SPLIT_CODE.test ? 1 : 0), 0);
+  const issuePass = req.issueOutOfFold !== false && !req.oofGiven && lab.n + testCount > 0 && (testCount > 0 || Boolean(req.synthetic?.n));
+  const issueRepeats = req.issueRepeats ?? 2 * (req.oofRepeats ?? 1);
+  // Progress counts the fold fits of both passes: the first pass's, then the issue pass's.
+  const firstFits = req.folds * (req.oofRepeats ?? 1);
+  const allFits = firstFits + (issuePass ? req.folds * issueRepeats : 0);
+  const oofOptions = (m: { index: Int32Array }, before: number) => ({
     k: req.folds,
     repeats: req.oofRepeats ?? 1,
     ...(req.group && { groups: Int32Array.from(m.index, (r) => req.group![r]!) }),
     ...(req.weight && { sampleWeight: Float32Array.from(m.index, (r) => req.weight![r]!) }),
     ...(signal && { signal }),
     ...((scale || req.distance) && { train: { ...(scale && { columnScale: scale }), ...(req.distance && { distance: req.distance }) } }),
-    onFold: (e: { fold: number; folds: number }) => onEvent({ type: 'fold', fold: pass * e.folds + e.fold, folds: passes * e.folds }),
+    onFold: (e: { fold: number }) => onEvent({ type: 'fold', fold: before + e.fold, folds: allFits }),
   });
-  const isTest = (i: number) => req.split[i] === SPLIT_CODE.test;
-  const testCount = req.split.reduce((c, s) => c + (s === SPLIT_CODE.test ? 1 : 0), 0);
-  const issuePass = req.issueOutOfFold !== false && !req.oofGiven && lab.n + testCount > 0 && (testCount > 0 || Boolean(req.synthetic?.n));
-  const passes = issuePass ? 2 : 1;
   if (req.oofGiven) {
     oof.set(req.oofGiven);
     req.oofGiven.forEach((p, r) => (oofLogit[r] = Math.log(p) - Math.log1p(-p)));
   } else if (lab.n) {
     const { pBad, logit } = await outOfFold(lab, lab.y, req.params, {
-      ...oofOptions(lab, 0, passes),
+      ...oofOptions(lab, 0),
       folds: Int32Array.from(lab.index, (r) => req.fold[r]!),
       ...(req.synthetic?.n && { extra: syntheticFor(req.synthetic, lab.index, req.n) }),
     });
@@ -160,7 +170,7 @@ export async function runTrainJob(req: TrainJobRequest, onEvent: (e: TrainJobEve
   let issueLogit = oofLogit;
   if (issuePass) {
     const every = rows(all, (i) => labelled(i) || isTest(i)); // a copy, dropped after this pass
-    const { pBad, logit } = await outOfFold(every, every.y, req.params, oofOptions(every, 1, passes));
+    const { pBad, logit } = await outOfFold(every, every.y, req.params, { ...oofOptions(every, firstFits), repeats: issueRepeats });
     issueP = new Float32Array(req.n).fill(NaN);
     issueLogit = new Float64Array(req.n).fill(NaN);
     every.index.forEach((r, k) => {
@@ -169,8 +179,9 @@ export async function runTrainJob(req: TrainJobRequest, onEvent: (e: TrainJobEve
     });
   }
 
-  // Platt scaling on the out-of-fold logits (train + validation rows only, never test), before
-  // anything reads the out-of-fold p(bad): pruning, label issues and thresholds all see calibrated p.
+  // Platt scaling on the first pass's out-of-fold logits (train + validation rows only, never
+  // test), before anything reads them: pruning and thresholds see calibrated p (label issues too
+  // when they have no pass of their own).
   const fitRows = lab.n && req.calibrate === true && !req.oofGiven ? Array.from(lab.index).filter((r) => Number.isFinite(oofLogit[r]!)) : [];
   const calibration = fitRows.length ? fitPlatt(Float64Array.from(fitRows, (r) => oofLogit[r]!), Uint8Array.from(fitRows, (r) => req.y[r]!)) : null;
   if (calibration) for (const r of fitRows) oof[r] = applyCalibration(calibration, oofLogit[r]!);
@@ -212,7 +223,7 @@ export async function runTrainJob(req: TrainJobRequest, onEvent: (e: TrainJobEve
     const test = rows(all, isTest);
     if (test.n) headLogitsJs(head, test).forEach((z, k) => (heldLogit[test.index[k]!] = z));
   }
-  return { head, pAll, oof, ...(issueP && { issueP }), heldLogit, pruned, backend: head.backend };
+  return { head, pAll, oof, ...(issueP && { issueP, issueRepeats }), heldLogit, pruned, backend: head.backend };
 }
 
 /** Synthetic rows re-pointed at the labelled sub-matrix: source = index into `labIndex` (-1 when the original is not a labelled row). */

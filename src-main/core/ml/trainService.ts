@@ -165,7 +165,7 @@ export class TrainService {
       const weights = weight ? [...train.map((l) => confidence.get(l.id)?.weight ?? 1)] : null;
       const noise: RunNoiseReport = {
         ...issues.method,
-        oof_repeats: repeats,
+        oof_repeats: result.issueRepeats ?? repeats,
         handling: params.noise ?? 'none',
         pruned: new IssueStore(db).pruned(runId),
         label_weights: weights?.length ? { mean: weights.reduce((a, b) => a + b, 0) / weights.length, below_half: weights.filter((w) => w < 0.5).length } : null,
