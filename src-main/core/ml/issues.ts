@@ -40,7 +40,7 @@ export function findRunIssues(r: Pick<TrainJobResult, 'oof' | 'issueP' | 'pAll' 
   split.forEach((s, i) => {
     if (s === SPLIT_CODE.test || ((s === SPLIT_CODE.train || s === SPLIT_CODE.validation) && !Number.isNaN(r.oof[i]!))) held.push(i);
   });
-  // From heads trained without synthetic rows where the run had them (trainJob.ts).
+  // The label issues' own out-of-fold pass where the run made one (trainJob.ts: every labelled row, no synthetic rows).
   const p = Float32Array.from(held, (i) => (r.issueP ? r.issueP[i]! : split[i] === SPLIT_CODE.test ? r.pAll[i]! : r.oof[i]!));
   const cl = confidentLearning(Uint8Array.from(held, (i) => y[i]!), p, {
     ...DEFAULT_ISSUE_OPTIONS,

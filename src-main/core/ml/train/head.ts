@@ -49,8 +49,9 @@ export interface TrainHeadOptions {
   /** Force a tfjs backend ('tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'); QC_TF_BACKEND still wins. */
   backend?: string;
   /**
-   * Linear head only: 'auto' (= 'onnxruntime': its multi-threaded GEMM, 2-3x the plain-JS trainer
-   * on 35,000 x 1,280), 'js' (plain JS, single thread), or 'tfjs' (the tfjs backend, for comparison).
+   * Linear head only: 'auto' (= 'onnxruntime': its multi-threaded GEMM, 1.4-2.3x as fast as the
+   * plain-JS trainer on 35,000 x 1,280), 'js' (plain JS, single thread), or 'tfjs' (the tfjs backend,
+   * for comparison).
    */
   linearEngine?: LinearEngineChoice;
   /** MLP only: 'auto' (tfjs-node(-gpu) when it loads, else onnxruntime), 'onnxruntime', or 'tfjs' (the selected tfjs backend). */
