@@ -34,7 +34,7 @@ import { assembleMatrix, columnScale, runDistanceSpec } from '../../src-main/cor
 import type { DistanceSpec } from '../../src-main/core/ml/train/distance';
 import { featureKey } from '../../src-main/core/ml/embed';
 import { FeatureStore } from '../../src-main/core/ml/featureStore';
-import { findRunIssues } from '../../src-main/core/ml/issues';
+import { findRunIssues, heldPBad } from '../../src-main/core/ml/issues';
 import { oofRepeats } from '../../src-main/core/ml/trainService';
 import { assignSplits, duplicateGroups, type SplitItem } from '../../src-main/core/ml/splits';
 import { confidentLearning, type IssueFilter, type IssueRanking } from '../../src-main/core/ml/train/labelIssues';
@@ -216,10 +216,9 @@ interface IssueScore {
 }
 
 function scoreIssues(ds: Dataset, sc: Scenario, r: TrainJobResult, v: Variant): IssueScore {
-  // What label issues read (trainJob.ts): the issue pass's out-of-fold p(bad), else out of fold for
-  // train + validation and the head for test.
+  // What label issues read (issues.ts heldPBad).
   const held = [...ds.split.keys()];
-  const p = Float32Array.from(held, (i) => (r.issueP ? r.issueP[i]! : ds.split[i] === SPLIT_CODE.test ? r.pAll[i]! : r.oof[i]!));
+  const p = Float32Array.from(held, (i) => heldPBad(r, ds.split, i));
   const cl = confidentLearning(sc.y, p, { ranking: v.ranking, adjust: v.adjust, filter: v.filter });
   const list = cl.issues.map((i) => i.index);
   const hits = (k: number) => list.slice(0, k).filter((i) => sc.flipped[i]).length;

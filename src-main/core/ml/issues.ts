@@ -32,6 +32,15 @@ export interface RunIssues {
 const finite = (v: number) => (Number.isFinite(v) ? v : null);
 
 /**
+ * The held-out p(bad) label issues read for row i: the label issues' own out-of-fold pass where the
+ * run made one (trainJob.ts: every labelled row, no synthetic rows), else out of fold for train and
+ * validation rows and the run's head for test rows.
+ */
+export function heldPBad(r: Pick<TrainJobResult, 'oof' | 'issueP' | 'pAll'>, split: Uint8Array, i: number): number {
+  return r.issueP ? r.issueP[i]! : split[i] === SPLIT_CODE.test ? r.pAll[i]! : r.oof[i]!;
+}
+
+/**
  * Confident learning over every labelled row's held-out prediction; rows with exclude[row] = 1 are
  * never listed; ratingAgreement[row] (NaN = none) ranks a label its ratings contradict higher.
  */
@@ -40,8 +49,7 @@ export function findRunIssues(r: Pick<TrainJobResult, 'oof' | 'issueP' | 'pAll' 
   split.forEach((s, i) => {
     if (s === SPLIT_CODE.test || ((s === SPLIT_CODE.train || s === SPLIT_CODE.validation) && !Number.isNaN(r.oof[i]!))) held.push(i);
   });
-  // The label issues' own out-of-fold pass where the run made one (trainJob.ts: every labelled row, no synthetic rows).
-  const p = Float32Array.from(held, (i) => (r.issueP ? r.issueP[i]! : split[i] === SPLIT_CODE.test ? r.pAll[i]! : r.oof[i]!));
+  const p = Float32Array.from(held, (i) => heldPBad(r, split, i));
   const cl = confidentLearning(Uint8Array.from(held, (i) => y[i]!), p, {
     ...DEFAULT_ISSUE_OPTIONS,
     ...(exclude && { exclude: Uint8Array.from(held, (i) => exclude[i]!) }),
