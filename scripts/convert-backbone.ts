@@ -1,14 +1,18 @@
 /**
  * The backbone converter's command line (run at postinstall): a thin wrapper over
- * src-main/core/ml/backbone/convert.ts, which holds the converter itself.
+ * src-main/core/ml/backbone/convert.ts, which holds the converter itself. Then, unless --no-int8 or
+ * --out, the int8 copy the manifest lists (quantize.ts, calibrated on the demo photos), so that its
+ * first use does not wait for the calibration.
  *
- *   npx tsx scripts/convert-backbone.ts [--out FILE] [--source DIR] [--output-layer NAME] [--force]
+ *   npx tsx scripts/convert-backbone.ts [--out FILE] [--source DIR] [--output-layer NAME] [--force] [--no-int8]
  */
 import path from 'node:path';
-import { convertBackbone, type ConvertOptions } from '../src-main/core/ml/backbone/convert';
+import { convertBackbone, DEFAULT_OUT_FILE, type ConvertOptions } from '../src-main/core/ml/backbone/convert';
+import { loadManifest } from '../src-main/core/ml/backbone/manifest';
+import { calibrationDir, ensureQuantized, folderCalibration } from '../src-main/core/ml/backbone/quantize';
 
-function parseArgs(argv: string[]): ConvertOptions {
-  const opts: ConvertOptions = {};
+function parseArgs(argv: string[]): ConvertOptions & { int8: boolean } {
+  const opts: ConvertOptions & { int8: boolean } = { int8: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -17,21 +21,30 @@ function parseArgs(argv: string[]): ConvertOptions {
       return v;
     };
     if (a === '--force') opts.force = true;
+    else if (a === '--no-int8') opts.int8 = false;
     else if (a === '--out') opts.outFile = next();
     else if (a === '--source') opts.sourceDir = next();
     else if (a === '--output-layer') opts.outputLayer = next();
-    else throw new Error(`convert-backbone: unknown argument ${a}\nusage: tsx scripts/convert-backbone.ts [--out FILE] [--source DIR] [--output-layer NAME] [--force]`);
+    else throw new Error(`convert-backbone: unknown argument ${a}\nusage: tsx scripts/convert-backbone.ts [--out FILE] [--source DIR] [--output-layer NAME] [--force] [--no-int8]`);
   }
   return opts;
 }
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const r = await convertBackbone(parseArgs(process.argv.slice(2)));
+  const opts = parseArgs(process.argv.slice(2));
+  const r = await convertBackbone(opts);
   const ms = Math.round(performance.now() - started);
   const rel = path.relative(process.cwd(), r.outFile);
   if (r.cached) console.log(`${rel} is up to date (converter ${r.converterSha256.slice(0, 12)}, source ${r.sourceSha256.slice(0, 12)}); ${ms} ms`);
   else console.log(`wrote ${rel}: ${r.nodeCount} nodes, ${r.dim}-d output, ${((r.bytes ?? 0) / 1e6).toFixed(1)} MB in ${ms} ms`);
+  if (!opts.int8 || opts.outFile) return;
+  const modelsDir = path.dirname(DEFAULT_OUT_FILE);
+  const entry = (await loadManifest(modelsDir)).backbones.find((b) => b.generator === 'nsfwjs-mobilenet_v2-int8');
+  if (!entry) return;
+  const t = performance.now();
+  const q = await ensureQuantized(r.outFile, path.join(modelsDir, entry.file), folderCalibration(calibrationDir(modelsDir)));
+  console.log(`${path.relative(process.cwd(), path.join(modelsDir, entry.file))} ${q.cached ? 'is up to date' : 'written (int8, calibrated on the demo photos)'}; ${Math.round(performance.now() - t)} ms`);
 }
 
 main().catch((e: unknown) => {

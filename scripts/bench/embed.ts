@@ -15,7 +15,9 @@
  * the share of the cores the process actually got (on a machine shared with other work the ratio
  * understates the pipeline; CPU per image against the parts' sum is its overhead).
  *
- *   npm run bench:embed -- [--n 2000] [--sample 120] [--only whole|crops] [--keep] [--json]
+ * --backbone ID measures another backbone of resources/models/backbones.json (e.g. mobilenet_v2_nsfwjs_int8).
+ *
+ *   npm run bench:embed -- [--n 2000] [--sample 120] [--only whole|crops] [--backbone ID] [--keep] [--json]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -68,7 +70,7 @@ interface Parts {
   sqliteCropsSignalsMs: number;
 }
 
-async function measureParts(files: string[], modelsDir: string): Promise<Parts> {
+async function measureParts(backboneId: string, files: string[], modelsDir: string): Promise<Parts> {
   // Read + decode, one at a time (what one core does).
   let t = cpuNow();
   const imgs: { img: RgbImage; bytes: number }[] = [];
@@ -94,7 +96,7 @@ async function measureParts(files: string[], modelsDir: string): Promise<Parts> 
   imgs.forEach((d) => dHash(d.img));
   const dhashMs = msPer(t, imgs.length);
 
-  const backbone = await openBackbone(DEFAULT_BACKBONE, { modelsDir, providers: ['cpu'], intraOpNumThreads: 1 });
+  const backbone = await openBackbone(backboneId, { modelsDir, providers: ['cpu'], intraOpNumThreads: 1 });
   let ortWholeMs: number;
   let ortCropsMs: number;
   let vectors: Float32Array;
@@ -156,12 +158,13 @@ async function measureParts(files: string[], modelsDir: string): Promise<Parts> 
 }
 
 async function main(argv: string[]): Promise<void> {
-  const known = new Set(['--n', '--sample', '--only', '--keep', '--json']);
+  const known = new Set(['--n', '--sample', '--only', '--backbone', '--keep', '--json']);
   for (const a of argv) if (a.startsWith('--') && !known.has(a.split('=')[0]!)) throw new Error(`unknown option ${a} (options: ${[...known].join(' ')})`);
   const n = intArg(argv, 'n', 2000);
   const sample = intArg(argv, 'sample', 120, 16);
   const json = argv.includes('--json');
   const only = argValue(argv, 'only');
+  const backboneId = argValue(argv, 'backbone') ?? DEFAULT_BACKBONE;
   if (only !== undefined && only !== 'whole' && only !== 'crops') throw new Error(`--only wants whole or crops, got "${only}"`);
   const log = (s: string) => (json ? process.stderr : process.stdout).write(`${s}\n`);
   const cores = os.availableParallelism();
@@ -171,10 +174,12 @@ async function main(argv: string[]): Promise<void> {
   const results: Record<string, unknown> = { n, cores, loadavgStart: os.loadavg().map((l) => Number(l.toFixed(2))) };
   try {
     const files = makeSet(n, imagesDir);
+    results.backbone = backboneId;
+    log(`backbone ${backboneId}`);
     log(`${files.length} distinct JPEGs (the dev set repeated, comment-tagged) in ${imagesDir}; ${cores} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
     const modelsDir = defaultModelsDir();
 
-    const p = await measureParts(files.slice(0, sample), modelsDir);
+    const p = await measureParts(backboneId, files.slice(0, sample), modelsDir);
     const f = (x: number) => x.toFixed(2);
     log(
       `parts, CPU-ms per image, one thread each (${sample} images): read+decode ${f(p.decodeMs)}, resize ${f(p.resizeMs)}, crops ${f(p.cropsMs)}, signals ${f(p.signalsMs)}, dhash ${f(p.dhashMs)}, ` +
@@ -201,7 +206,7 @@ async function main(argv: string[]): Promise<void> {
         if (only && (only === 'whole') !== (name === 'whole')) continue;
         const rss = sampleRss();
         const cpu0 = process.cpuUsage();
-        const s = await core.call('ml.embed', { features: [...features] });
+        const s = await core.call('ml.embed', { features: [...features], backbone: backboneId });
         const peak = rss.stop();
         const cpu = process.cpuUsage(cpu0);
         const ratio = s.images_per_second / limit;

@@ -37,7 +37,7 @@ import { FeatureStore } from '../../src-main/core/ml/featureStore';
 import { findRunIssues, heldPBad } from '../../src-main/core/ml/issues';
 import { oofRepeats } from '../../src-main/core/ml/trainService';
 import { assignSplits, duplicateGroups, type SplitItem } from '../../src-main/core/ml/splits';
-import { confidentLearning, type IssueFilter, type IssueRanking } from '../../src-main/core/ml/train/labelIssues';
+import { confidentLearning, DEFAULT_ISSUE_OPTIONS, issueScores, type IssueFilter, type IssueRanking } from '../../src-main/core/ml/train/labelIssues';
 import { createRng, shuffleInPlace } from '../../src-main/core/ml/train/rng';
 import { runTrainJob, SPLIT_CODE, type TrainJobRequest, type TrainJobResult } from '../../src-main/core/ml/trainJob';
 import { DEFAULT_LABEL_RULE } from '../../src-shared/domain/label';
@@ -80,6 +80,8 @@ interface Dataset {
   scale: Float32Array;
   y: Uint8Array;
   ratings: number[][];
+  /** Each row's file name in the library (for the report's lines about single images). */
+  names: string[];
   split: Uint8Array;
   fold: Int8Array;
   group: Int32Array;
@@ -107,6 +109,7 @@ async function loadDataset(dataDir: string, hidden: number | undefined, augment:
       .prepare("SELECT i.id, i.sha256, i.dhash, l.label FROM images i JOIN labels l ON l.image_id = i.id WHERE l.label IN ('good', 'bad') ORDER BY i.sha256")
       .all() as { id: number; sha256: string; dhash: string | null; label: 'good' | 'bad' }[];
     const pathOf = new Map((db.prepare('SELECT id, path FROM images').all() as { id: number; path: string }[]).map((r) => [r.id, r.path]));
+    const urlOf = new Map((db.prepare('SELECT image_id, url FROM image_urls ORDER BY created_at DESC').all() as { image_id: number; url: string }[]).map((r) => [r.image_id, r.url]));
     const ratingRows = db.prepare('SELECT u.image_id, s.rating FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE s.rating IS NOT NULL').raw().all() as [number, number][];
     const ratingsOf = new Map<number, number[]>();
     for (const [id, r] of ratingRows) ratingsOf.set(id, [...(ratingsOf.get(id) ?? []), r]);
@@ -144,7 +147,7 @@ async function loadDataset(dataDir: string, hidden: number | undefined, augment:
       return syn && { x: syn.x, n: syn.n, y: syn.y, source: syn.source };
     };
     const distance = runDistanceSpec(m, params);
-    return { synthetic, close, distance, x: m.x, n: m.n, d: m.d, scale, y: Uint8Array.from(rows, (r) => (r.label === 'bad' ? 1 : 0)), ratings: rows.map((r) => ratingsOf.get(r.id) ?? []), split, fold, group, params };
+    return { synthetic, close, distance, x: m.x, n: m.n, d: m.d, scale, y: Uint8Array.from(rows, (r) => (r.label === 'bad' ? 1 : 0)), ratings: rows.map((r) => ratingsOf.get(r.id) ?? []), names: rows.map((r) => path.basename(urlOf.get(r.id) ?? pathOf.get(r.id)!)), split, fold, group, params };
   } catch (e) {
     await close();
     throw e;
@@ -225,6 +228,28 @@ function scoreIssues(ds: Dataset, sc: Scenario, r: TrainJobResult, v: Variant): 
   return { listed: list.length, p10: hits(10) / 10, p20: hits(20) / 20, pK: hits(sc.nFlip) / sc.nFlip, recall: list.filter((i) => sc.flipped[i]).length / sc.nFlip, top40: hits(40) };
 }
 
+/**
+ * The flipped images a list missed: each one's held-out p(given label) and its rank among every
+ * labelled image by the same suspicion score the list sorts by (self-confidence, class-adjusted, with
+ * the ratings' agreement) — whether a longer list would have reached it.
+ */
+function missedFlips(ds: Dataset, sc: Scenario, r: TrainJobResult, listed: Set<number>): { row: number; pGiven: number; rank: number; of: number }[] {
+  // Every row of the dev matrix is labelled, so row i is held[i].
+  const held = [...ds.split.keys()];
+  const p = Float32Array.from(held, (i) => heldPBad(r, ds.split, i));
+  const s = issueScores(sc.y, p, DEFAULT_ISSUE_OPTIONS.ranking, DEFAULT_ISSUE_OPTIONS.adjust);
+  held.forEach((i, k) => {
+    const a = sc.agreement[i]!;
+    if (a < 0.5) s[k]! -= 2 * (0.5 - a);
+  });
+  const order = Int32Array.from(held.keys()).sort((a, b) => s[a]! - s[b]! || a - b);
+  const rankOf = new Map<number, number>();
+  order.forEach((k, rank) => rankOf.set(held[k]!, rank + 1));
+  return held
+    .filter((i) => sc.flipped[i] && !listed.has(i))
+    .map((i) => ({ row: i, pGiven: sc.y[i] ? p[i]! : 1 - p[i]!, rank: rankOf.get(i)!, of: held.length }));
+}
+
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '  —  ');
 const f2 = (x: number) => x.toFixed(2);
@@ -242,6 +267,8 @@ async function flip20(ds: Dataset, fit: (sc: Scenario, over: Partial<TrainJobReq
     const check = scoreIssues(ds, sc, r, v20);
     s20.push({ listed: listed.length, p10: hits(10) / 10, p20: hits(20) / 20, pK: check.pK, recall: listed.filter((i) => sc.flipped[i]).length / 20, top40: hits(40) });
     console.log(`20 flipped, seed ${s}: ${listed.length} listed; precision@20 ${f2(hits(20) / 20)}; ${hits(40)} of 20 in the top 40; recall ${f2(s20.at(-1)!.recall)}`);
+    const missed = missedFlips(ds, sc, r, new Set(listed));
+    if (missed.length) console.log(`  not listed: ${missed.map((m) => `${ds.names[m.row]} p(given) ${m.pGiven.toFixed(3)}, rank ${m.rank} of ${m.of}`).join('; ')}`);
   }
   const all20 = s20.filter((x) => x.top40 === 20).length;
   console.log(

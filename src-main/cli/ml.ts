@@ -47,6 +47,7 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
     .command('train')
     .description('train a classifier head on the current labels (a new run; the defaults are the best measured)')
     .option('--features <sets>', `comma-separated: ${FEATURE_SETS.join(', ')}`, features)
+    .option('--backbone <id>', 'backbone id from resources/models/backbones.json (its features are embedded first when missing)')
     .option('--hidden <n>', 'hidden units (0 = linear head)', numberOption('--hidden', train.hidden))
     .option('--dropout <x>', 'dropout on the hidden layer', numberOption('--dropout', train.dropout))
     .option('--l2 <x>', 'L2 penalty', numberOption('--l2', train.l2))
@@ -67,11 +68,12 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
     .option('--augment <n>', `synthetic examples: N distorted copies (bad) and N/2 benign edits (good) of each train-split good image, training only; 0 = off (default ${DEFAULT_AUGMENT})`, numberOption('--augment', train.augment))
     .action(
       async (
-        o: { features?: FeatureSet[]; hidden?: number; dropout?: number; l2?: number; lr?: number; epochs?: number; batchSize?: number; classWeighting: boolean; seed?: number; signalsWeight?: number; targetError?: number; folds?: number; groups?: string; noise?: 'prune' | 'none'; labelWeights: boolean; augment?: number },
+        o: { features?: FeatureSet[]; backbone?: string; hidden?: number; dropout?: number; l2?: number; lr?: number; epochs?: number; batchSize?: number; classWeighting: boolean; seed?: number; signalsWeight?: number; targetError?: number; folds?: number; groups?: string; noise?: 'prune' | 'none'; labelWeights: boolean; augment?: number },
         cmd: Command,
       ) => {
         const req: TrainRequest = {
           ...(o.features && { features: o.features }),
+          ...(o.backbone && { backbone: o.backbone }),
           ...(o.hidden !== undefined && { hidden: o.hidden }),
           ...(o.dropout !== undefined && { dropout: o.dropout }),
           ...(o.l2 !== undefined && { l2: o.l2 }),

@@ -10,7 +10,7 @@ export const MANIFEST_FILE = 'backbones.json';
 export const MANIFEST_VERSION = 1;
 
 /** Generators the runtime knows how to run when a backbone's file is missing. */
-export const GENERATORS = ['nsfwjs-mobilenet_v2'] as const;
+export const GENERATORS = ['nsfwjs-mobilenet_v2', 'nsfwjs-mobilenet_v2-int8'] as const;
 export type Generator = (typeof GENERATORS)[number];
 
 export type Layout = 'NHWC' | 'NCHW';
@@ -41,7 +41,11 @@ export interface BackboneEntry {
   source: string;
   /** Largest batch the model accepts (for models exported with a fixed batch); omitted: any. */
   maxBatch?: number;
-  /** How to build `file` when it is missing. */
+  /**
+   * How to build `file` when it is missing: `nsfwjs-mobilenet_v2` converts nsfwjs's model
+   * (convert.ts); `nsfwjs-mobilenet_v2-int8` quantises that conversion (quantize.ts), calibrated on
+   * the demo photos, and rebuilds it when its source or calibration set changed.
+   */
   generator?: Generator;
 }
 

@@ -78,7 +78,7 @@ const ONNX_DESCRIPTOR = {
 const onnxRoot = protobuf.Root.fromJSON(ONNX_DESCRIPTOR);
 export const ModelProto = onnxRoot.lookupType('onnx.ModelProto');
 
-export const DataType = { FLOAT: 1, UINT8: 2, INT64: 7 } as const;
+export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT64: 7 } as const;
 const AttrType = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7 } as const;
 
 export interface OnnxAttribute {

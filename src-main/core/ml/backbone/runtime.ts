@@ -261,6 +261,15 @@ async function openOnFirstProvider(
 /** The model file, converted first when it is missing and the entry names a generator. */
 async function ensureModelFile(entry: BackboneEntry, modelsDir: string): Promise<string> {
   const file = path.resolve(modelsDir, entry.file);
+  if (entry.generator === 'nsfwjs-mobilenet_v2-int8') {
+    // The float32 conversion first (beside it, under its own manifest entry), then its int8 copy.
+    const manifest = await loadManifest(modelsDir);
+    const source = manifest.backbones.find((b) => b.generator === 'nsfwjs-mobilenet_v2');
+    if (!source) throw new QcError('bad_input', `backbone "${entry.id}": its generator quantises the "nsfwjs-mobilenet_v2" backbone, which ${MANIFEST_FILE} does not list`);
+    const { calibrationDir, ensureQuantized, folderCalibration } = await import('./quantize');
+    await ensureQuantized(await ensureModelFile(source, modelsDir), file, folderCalibration(calibrationDir(modelsDir)));
+    return file;
+  }
   if (existsSync(file)) return file;
   if (entry.generator === 'nsfwjs-mobilenet_v2') {
     const { convertBackbone } = await import('./convert');
