@@ -20,8 +20,10 @@
  * and embeddings the second run needed, its time, and whether its tag files equal the uninterrupted
  * run's byte for byte.
  *
+ * `--backbone ID`: the runs are trained on that backbone, so classification embeds with it.
+ *
  *   npm run bench:bundle -- [--rows 20000,200000] [--distinct 3000] [--modes whole,crops]
- *                           [--resume] [--work DIR] [--keep]
+ *                           [--backbone ID] [--resume] [--work DIR] [--keep]
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -94,14 +96,14 @@ async function writeBundle(file: string, baseUrl: string, rows: number, distinct
 }
 
 /** A library with one small run trained on `features` (40 dev photos, linear head, no augmentation). */
-async function trainedLibrary(dataDir: string, features: FeatureSet[]): Promise<void> {
+async function trainedLibrary(dataDir: string, features: FeatureSet[], backbone: string | undefined): Promise<void> {
   if (fs.existsSync(path.join(dataDir, 'trained'))) return;
   fs.rmSync(dataDir, { recursive: true, force: true });
   const demoDir = miniDemo(20);
   const core = createCore({ dataDir, demoDir });
   try {
     await core.call('demo.load', { train: false });
-    const run = await core.call('ml.train', { features, hidden: 0, augment: 0 });
+    const run = await core.call('ml.train', { features, hidden: 0, augment: 0, ...(backbone && { backbone }) });
     if (run.status !== 'done') throw new Error(`training the ${features.join('+')} run ended ${run.status}`);
   } finally {
     await core.close();
@@ -181,9 +183,12 @@ async function main(argv: string[]): Promise<void> {
   if (!Number.isInteger(distinct) || distinct < 0) throw new Error('--distinct wants an integer >= 0 (0: every row its own picture)');
   const modes = (argValue(argv, 'modes') ?? 'whole,crops').split(',');
   for (const m of modes) if (!MODES[m]) throw new Error(`--modes: unknown mode "${m}" (whole, crops)`);
+  // The run's backbone (its classification embeds with it): e.g. mobilenet_v2_nsfwjs_int8.
+  const backbone = argValue(argv, 'backbone');
   const given = argValue(argv, 'work');
   const work = given ? path.resolve(given) : fs.mkdtempSync(path.join(os.tmpdir(), 'qc-bench-bundle-'));
   fs.mkdirSync(work, { recursive: true });
+  const baseOf = (mode: string) => path.join(work, `base-${mode}${backbone ? `-${backbone}` : ''}`);
   const load = () => `load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`;
 
   const server = await startPictureServer();
@@ -191,7 +196,7 @@ async function main(argv: string[]): Promise<void> {
     console.log(`${os.availableParallelism()} cores, ${load()}; pictures served at ${server.baseUrl}; work folder ${work}`);
     for (const mode of modes) {
       const t = performance.now();
-      await trainedLibrary(path.join(work, `base-${mode}`), MODES[mode]!);
+      await trainedLibrary(baseOf(mode), MODES[mode]!, backbone);
       console.log(`run for ${mode} (${MODES[mode]!.join('+')}) ready in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     }
     const peaks: { rows: number; peak: number }[] = [];
@@ -204,7 +209,7 @@ async function main(argv: string[]): Promise<void> {
         await writeBundle(bundle, server.baseUrl, rows, distinct); // this server's port
         const data = path.join(work, `lib-${mode}-${rows}`);
         fs.rmSync(data, { recursive: true, force: true });
-        fs.cpSync(path.join(work, `base-${mode}`), data, { recursive: true });
+        fs.cpSync(baseOf(mode), data, { recursive: true });
         const out = path.join(work, `out-${mode}-${rows}`);
         fs.rmSync(out, { recursive: true, force: true });
         const before = server.requests();
@@ -231,7 +236,7 @@ async function main(argv: string[]): Promise<void> {
       const { bundle, out, mode, pictures } = first;
       const data = path.join(work, `lib-${mode}-resume`);
       fs.rmSync(data, { recursive: true, force: true });
-      fs.cpSync(path.join(work, `base-${mode}`), data, { recursive: true });
+      fs.cpSync(baseOf(mode), data, { recursive: true });
       const base = count(data, FEATURE_ROWS);
       const baseImages = count(data, 'SELECT COUNT(*) AS n FROM images');
       const perPicture = MODES[mode]!.length;

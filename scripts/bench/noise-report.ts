@@ -233,7 +233,7 @@ function scoreIssues(ds: Dataset, sc: Scenario, r: TrainJobResult, v: Variant): 
  * labelled image by the same suspicion score the list sorts by (self-confidence, class-adjusted, with
  * the ratings' agreement) — whether a longer list would have reached it.
  */
-function missedFlips(ds: Dataset, sc: Scenario, r: TrainJobResult, listed: Set<number>): { row: number; pGiven: number; rank: number; of: number }[] {
+function missedFlips(ds: Dataset, sc: Scenario, r: TrainJobResult, listed: Set<number>): { row: number; pGiven: number; firstPass: number; rank: number; of: number }[] {
   // Every row of the dev matrix is labelled, so row i is held[i].
   const held = [...ds.split.keys()];
   const p = Float32Array.from(held, (i) => heldPBad(r, ds.split, i));
@@ -247,7 +247,7 @@ function missedFlips(ds: Dataset, sc: Scenario, r: TrainJobResult, listed: Set<n
   order.forEach((k, rank) => rankOf.set(held[k]!, rank + 1));
   return held
     .filter((i) => sc.flipped[i] && !listed.has(i))
-    .map((i) => ({ row: i, pGiven: sc.y[i] ? p[i]! : 1 - p[i]!, rank: rankOf.get(i)!, of: held.length }));
+    .map((i) => ({ row: i, pGiven: sc.y[i] ? p[i]! : 1 - p[i]!, firstPass: sc.y[i] ? r.oof[i]! : 1 - r.oof[i]!, rank: rankOf.get(i)!, of: held.length }));
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
@@ -268,7 +268,7 @@ async function flip20(ds: Dataset, fit: (sc: Scenario, over: Partial<TrainJobReq
     s20.push({ listed: listed.length, p10: hits(10) / 10, p20: hits(20) / 20, pK: check.pK, recall: listed.filter((i) => sc.flipped[i]).length / 20, top40: hits(40) });
     console.log(`20 flipped, seed ${s}: ${listed.length} listed; precision@20 ${f2(hits(20) / 20)}; ${hits(40)} of 20 in the top 40; recall ${f2(s20.at(-1)!.recall)}`);
     const missed = missedFlips(ds, sc, r, new Set(listed));
-    if (missed.length) console.log(`  not listed: ${missed.map((m) => `${ds.names[m.row]} p(given) ${m.pGiven.toFixed(3)}, rank ${m.rank} of ${m.of}`).join('; ')}`);
+    if (missed.length) console.log(`  not listed: ${missed.map((m) => `${ds.names[m.row]} p(given) ${m.pGiven.toFixed(3)} (first pass ${m.firstPass.toFixed(3)}), rank ${m.rank} of ${m.of}`).join('; ')}`);
   }
   const all20 = s20.filter((x) => x.top40 === 20).length;
   console.log(

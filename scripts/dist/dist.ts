@@ -75,7 +75,7 @@ function main(argv: string[]): void {
   const node = process.execPath;
   const builder = path.join(ROOT, 'node_modules', 'electron-builder', 'cli.js');
   step('build (typecheck + electron-vite)', npm, ['run', '--silent', 'build']);
-  step('ONNX backbone', node, ['--import', 'tsx', path.join(ROOT, 'scripts', 'convert-backbone.ts')]);
+  step('ONNX backbones (float32, then its int8 copy)', node, ['--import', 'tsx', path.join(ROOT, 'scripts', 'convert-backbone.ts')]);
   checkModels();
   let status: number;
   let failed = 'electron-builder';

@@ -101,7 +101,7 @@ describe.skipIf(process.platform !== 'linux')('electron-builder pack (Linux, sta
     expect(fs.readdirSync(path.join(unpacked, 'onnxruntime-node', 'bin', 'napi-v6', 'linux'))).toEqual(['x64']);
 
     // The backbone and the demo library where src-main/electron/resources.ts looks.
-    expect(fs.readdirSync(path.join(res, 'models')).sort()).toEqual(['README.md', 'backbones.json', 'mobilenet_v2_nsfwjs.onnx']);
+    expect(fs.readdirSync(path.join(res, 'models')).sort()).toEqual(['README.md', 'backbones.json', 'mobilenet_v2_nsfwjs.onnx', 'mobilenet_v2_nsfwjs_int8.onnx']);
     expect(fs.existsSync(path.join(res, 'demo', 'image_ratings.txt'))).toBe(true);
     expect(fs.readdirSync(path.join(res, 'demo', 'images')).length).toBe(fs.readdirSync(path.join(ROOT, 'resources', 'demo', 'images')).length);
 

@@ -267,7 +267,10 @@ async function ensureModelFile(entry: BackboneEntry, modelsDir: string): Promise
     const source = manifest.backbones.find((b) => b.generator === 'nsfwjs-mobilenet_v2');
     if (!source) throw new QcError('bad_input', `backbone "${entry.id}": its generator quantises the "nsfwjs-mobilenet_v2" backbone, which ${MANIFEST_FILE} does not list`);
     const { calibrationDir, ensureQuantized, folderCalibration } = await import('./quantize');
-    await ensureQuantized(await ensureModelFile(source, modelsDir), file, folderCalibration(calibrationDir(modelsDir)));
+    const fp32 = await ensureModelFile(source, modelsDir);
+    const photos = calibrationDir(modelsDir);
+    if (existsSync(file) && !existsSync(photos)) return file; // no calibration photos to check it against: use it as it is
+    await ensureQuantized(fp32, file, folderCalibration(photos));
     return file;
   }
   if (existsSync(file)) return file;
