@@ -35,7 +35,7 @@ function stageProject(dir: string): void {
   // The backbone is converted at build time; a stand-in file of the manifest's name is packed the same way.
   const models = path.join(dir, 'resources', 'models');
   fs.mkdirSync(models);
-  for (const f of ['backbones.json', 'README.md']) fs.copyFileSync(path.join(ROOT, 'resources', 'models', f), path.join(models, f));
+  for (const f of ['backbones.json', 'README.md', 'mobilenet_v2_nsfwjs_int8.ranges.json']) fs.copyFileSync(path.join(ROOT, 'resources', 'models', f), path.join(models, f));
   const manifest = JSON.parse(fs.readFileSync(path.join(models, 'backbones.json'), 'utf8')) as { backbones: { file: string }[] };
   for (const b of manifest.backbones) fs.writeFileSync(path.join(models, b.file), 'onnx stand-in');
   const out = (rel: string, text: string) => {
@@ -101,7 +101,7 @@ describe.skipIf(process.platform !== 'linux')('electron-builder pack (Linux, sta
     expect(fs.readdirSync(path.join(unpacked, 'onnxruntime-node', 'bin', 'napi-v6', 'linux'))).toEqual(['x64']);
 
     // The backbone and the demo library where src-main/electron/resources.ts looks.
-    expect(fs.readdirSync(path.join(res, 'models')).sort()).toEqual(['README.md', 'backbones.json', 'mobilenet_v2_nsfwjs.onnx', 'mobilenet_v2_nsfwjs_int8.onnx']);
+    expect(fs.readdirSync(path.join(res, 'models')).sort()).toEqual(['README.md', 'backbones.json', 'mobilenet_v2_nsfwjs.onnx', 'mobilenet_v2_nsfwjs_int8.onnx', 'mobilenet_v2_nsfwjs_int8.ranges.json']);
     expect(fs.existsSync(path.join(res, 'demo', 'image_ratings.txt'))).toBe(true);
     expect(fs.readdirSync(path.join(res, 'demo', 'images')).length).toBe(fs.readdirSync(path.join(ROOT, 'resources', 'demo', 'images')).length);
 

@@ -108,7 +108,8 @@ describe('export-model', () => {
     console.log(`int8 export vs qc classify: p(bad) difference mean ${mean.toExponential(2)}, largest ${worst.toExponential(2)} over ${scored.length} photos`);
     // Not 1e-4 as for float32: the graph resizes inside ONNX, ~1e-6 away from qc's resize, and
     // an activation that lands on the other side of a rounding step carries that step onward
-    // (measured here: largest 0.08 over 24 photos). The README says so beside the export.
+    // (measured here: mean 0.004, largest 0.015 over 24 photos; 0.011 and 0.08 with ranges from a
+    // slightly different calibration). The README says so beside the export.
     expect(mean).toBeLessThan(0.03);
     expect(worst).toBeLessThan(0.15);
     expect(Math.max(...scored.map((s) => s.pBad)) - Math.min(...scored.map((s) => s.pBad))).toBeGreaterThan(0.1);

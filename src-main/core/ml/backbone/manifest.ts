@@ -43,8 +43,8 @@ export interface BackboneEntry {
   maxBatch?: number;
   /**
    * How to build `file` when it is missing: `nsfwjs-mobilenet_v2` converts nsfwjs's model
-   * (convert.ts); `nsfwjs-mobilenet_v2-int8` quantises that conversion (quantize.ts), calibrated on
-   * the demo photos, and rebuilds it when its source or calibration set changed.
+   * (convert.ts); `nsfwjs-mobilenet_v2-int8` quantises that conversion (quantize.ts) with the
+   * calibrated ranges committed beside `file` (`<name>.ranges.json`), and rebuilds it when either changed.
    */
   generator?: Generator;
 }

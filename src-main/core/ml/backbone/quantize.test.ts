@@ -2,7 +2,7 @@
  * The int8 backbone: the QDQ rewrite of the real converted MobileNetV2, calibrated on real demo
  * photos, run by onnxruntime (which must fuse it into integer kernels), against the float32 model.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,10 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertBackbone } from './convert';
 import { ModelProto, type OnnxNode } from './onnx';
 import { preprocessImage } from './preprocess';
-import { calibrationDir, ensureQuantized, folderCalibration, quantisedTensors, quantiseWeights, uint8Params, WEIGHT_MAX } from './quantize';
+import { calibrateToFile, calibrationDir, ensureQuantized, folderCalibration, quantisedTensors, quantiseWeights, rangesFileFor, readRanges, uint8Params, WEIGHT_MAX } from './quantize';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-const demoImages = calibrationDir(path.join(repoRoot, 'resources', 'models'));
+const modelsDir = path.join(repoRoot, 'resources', 'models');
+const demoImages = calibrationDir(modelsDir);
+/** The ranges committed beside the shipped int8 model. */
+const committedRanges = rangesFileFor(path.join(modelsDir, 'mobilenet_v2_nsfwjs_int8.onnx'));
 const opsOf = (bytes: Uint8Array) => (ModelProto.toObject(ModelProto.decode(bytes), { defaults: false }) as { graph: { node: OnnxNode[] } }).graph.node;
 
 describe('int8 arithmetic', () => {
@@ -47,15 +50,19 @@ describe('quantised MobileNetV2', () => {
   let dir: string;
   let fp32File: string;
   let int8File: string;
+  let rangesFile: string;
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'qc-quantize-'));
     fp32File = path.join(dir, 'fp32.onnx');
     int8File = path.join(dir, 'int8.onnx');
+    rangesFile = rangesFileFor(int8File);
     await convertBackbone({ outFile: fp32File });
-    // Three demo photos keep the test fast; the product calibrates on every fifth (~60).
-    const r = await ensureQuantized(fp32File, int8File, folderCalibration(demoImages, 100));
-    expect(r.cached).toBe(false);
+    // Four demo photos keep the test fast; the committed ranges come from every fifth (~60).
+    const c = await calibrateToFile(fp32File, rangesFile, folderCalibration(demoImages, 100));
+    expect(c.calibration).toMatch(/every 100th photo of demo\/images \(4: /);
+    const r = await ensureQuantized(fp32File, int8File);
+    expect(r).toEqual({ cached: false, tensors: quantisedTensors(opsOf(await readFile(fp32File))).length });
   }, 120_000);
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -99,14 +106,32 @@ describe('quantised MobileNetV2', () => {
     await s32.release();
   }, 60_000);
 
-  it('is rebuilt only when its source or its calibration set changes', async () => {
-    const cal = folderCalibration(demoImages, 100);
-    expect((await ensureQuantized(fp32File, int8File, cal)).cached).toBe(true);
-    const other = folderCalibration(demoImages, 150);
-    expect(other.id).not.toBe(cal.id);
-    expect((await ensureQuantized(fp32File, int8File, other)).cached).toBe(false);
-    expect((await ensureQuantized(fp32File, int8File, other)).cached).toBe(true);
-  }, 120_000);
+  it('is rebuilt only when its source model or its ranges change', async () => {
+    expect((await ensureQuantized(fp32File, int8File)).cached).toBe(true);
+    const text = await readFile(rangesFile, 'utf8');
+    await writeFile(rangesFile, text.replace('"Conv1_relu": [0,6]', '"Conv1_relu": [0,5.5]'));
+    expect(text).toContain('"Conv1_relu": [0,6]');
+    expect((await ensureQuantized(fp32File, int8File)).cached).toBe(false);
+    expect((await ensureQuantized(fp32File, int8File)).cached).toBe(true);
+    await writeFile(rangesFile, text);
+  }, 60_000);
+
+  it('builds the same bytes from the committed ranges every time, which name every quantised tensor', async () => {
+    const fp32 = await readFile(fp32File);
+    expect(readRanges(committedRanges, fp32).size).toBe(quantisedTensors(opsOf(fp32)).length);
+    const [a, b] = [path.join(dir, 'a.onnx'), path.join(dir, 'b.onnx')];
+    await ensureQuantized(fp32File, a, committedRanges);
+    await ensureQuantized(fp32File, b, committedRanges);
+    expect(Buffer.compare(await readFile(a), await readFile(b))).toBe(0);
+  }, 60_000);
+
+  it('refuses ranges that miss a tensor, naming it', async () => {
+    const bad = path.join(dir, 'bad.ranges.json');
+    const data = JSON.parse(await readFile(rangesFile, 'utf8')) as { ranges: Record<string, unknown> };
+    delete data.ranges.Conv1_relu;
+    await writeFile(bad, JSON.stringify(data));
+    await expect(ensureQuantized(fp32File, path.join(dir, 'bad.onnx'), bad)).rejects.toThrow(/no valid range for tensor Conv1_relu/);
+  });
 
   it('says where calibration photos were expected when there are none', () => {
     expect(() => folderCalibration(path.join(dir, 'nowhere'))).toThrow(/no calibration images in .*nowhere/);

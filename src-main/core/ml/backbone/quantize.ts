@@ -14,16 +14,18 @@
  *   convolution whose output is not clipped (MobileNetV2's linear bottlenecks).
  *
  * Activation ranges come from calibration: the float32 model runs on calibration inputs with every
- * quantised tensor as an extra output, and each tensor's observed min / max (widened to include 0, so
- * that zero is exact) sets its scale and zero point. The caller chooses the inputs; the runtime uses
- * the demo images that ship with the app, preprocessed exactly as embedding feeds them (whole image
- * and native-resolution crops).
+ * quantised tensor's min and max as extra outputs, and each tensor's observed range (widened to
+ * include 0, so that zero is exact) sets its scale and zero point. The inputs are the demo photos
+ * that ship with the app, fed exactly as embedding feeds them (whole image and native-resolution
+ * crops). The ranges are measured once and committed (`*.ranges.json` beside the model), and every
+ * machine builds its int8 model from them by plain arithmetic on the float32 weights: the same bytes
+ * everywhere, in under a second.
  *
  * Written by hand, like convert.ts: onnxruntime's quantiser is a Python tool, and this graph is ours
  * (conv, clip, add, pad, pool), so the rewrite is one pass over it.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -120,24 +122,30 @@ function floatsOf(t: OnnxTensor): Float32Array {
 export async function calibrate(fp32: Uint8Array, batches: AsyncIterable<{ x: Float32Array; n: number }> | Iterable<{ x: Float32Array; n: number }>, size: number): Promise<Map<string, Range>> {
   const m = decode(fp32);
   const names = quantisedTensors(m.graph.node);
-  const probe: ModelObject = { ...m, graph: { ...m.graph, output: [...m.graph.output, ...names.map((name) => ({ name, type: { tensor_type: { elem_type: DataType.FLOAT } } }))] } };
-  const session = await ort.InferenceSession.create(encode(probe), { graphOptimizationLevel: 'basic', logSeverityLevel: 3 });
+  // The probe reduces each tensor to its min and max inside onnxruntime (a few floats out per
+  // tensor instead of every activation: ~200 MB a batch of six).
+  const reducers: OnnxNode[] = names.flatMap((t) => [
+    { name: `${t}/calib_min`, op_type: 'ReduceMin', input: [t], output: [`${t}/calib_min`], attribute: [{ name: 'keepdims', type: 2, i: 0 }] },
+    { name: `${t}/calib_max`, op_type: 'ReduceMax', input: [t], output: [`${t}/calib_max`], attribute: [{ name: 'keepdims', type: 2, i: 0 }] },
+  ]);
+  const outputs = reducers.map((r) => r.output[0]!);
+  const probe: ModelObject = {
+    ...m,
+    graph: { ...m.graph, node: [...m.graph.node, ...reducers], output: [...m.graph.output, ...outputs.map((name) => ({ name, type: { tensor_type: { elem_type: DataType.FLOAT } } }))] },
+  };
+  const session = await ort.InferenceSession.create(encode(probe), { graphOptimizationLevel: 'all', logSeverityLevel: 3 });
   const inputName = session.inputNames[0]!;
   const ranges = new Map<string, Range>(names.map((n) => [n, { min: Infinity, max: -Infinity }]));
   let seen = 0;
   try {
     for await (const { x, n } of batches) {
       if (!n) continue;
-      const out = await session.run({ [inputName]: new ort.Tensor('float32', x, [n, size, size, 3]) }, names);
+      const out = await session.run({ [inputName]: new ort.Tensor('float32', x, [n, size, size, 3]) }, outputs);
+      // Min / max: clipping the 0.01% or 0.1% tails instead measured no closer to float32.
       for (const name of names) {
-        const data = out[name]!.data as Float32Array;
         const r = ranges.get(name)!;
-        // Min / max: clipping the 0.01% or 0.1% tails instead measured no closer to float32.
-        for (let i = 0; i < data.length; i++) {
-          const v = data[i]!;
-          if (v < r.min) r.min = v;
-          if (v > r.max) r.max = v;
-        }
+        r.min = Math.min(r.min, (out[`${name}/calib_min`]!.data as Float32Array)[0]!);
+        r.max = Math.max(r.max, (out[`${name}/calib_max`]!.data as Float32Array)[0]!);
       }
       seen += n;
     }
@@ -200,29 +208,65 @@ export function quantiseGraph(fp32: Uint8Array, ranges: ReadonlyMap<string, Rang
   return encode(m);
 }
 
-/** The cache stamp of an int8 model: the float32 model's bytes, the quantiser and the calibration set. */
-export function quantizeStamp(fp32: Uint8Array, calibrationId: string): string {
-  return createHash('sha256').update(`quantize v${QUANTIZER_VERSION}\n`).update(fp32).update(`\n${calibrationId}`).digest('hex');
+/** The calibrated ranges as committed beside the int8 model: the same model on every machine. */
+export interface RangesFile {
+  /** The quantiser version the ranges were measured for. */
+  quantizer: number;
+  /** What they were measured on. */
+  calibration: string;
+  /** Every quantised tensor: [min, max] observed. */
+  ranges: Record<string, [number, number]>;
 }
 
-export interface QuantizeOptions {
-  srcFile: string;
-  outFile: string;
-  /** The calibration inputs (NHWC, the backbone's input size) and a name for them (part of the stamp). */
-  calibration: { id: string; size: number; batches: () => AsyncIterable<{ x: Float32Array; n: number }> };
+/** `x_int8.onnx` → `x_int8.ranges.json`, beside it. */
+export function rangesFileFor(modelFile: string): string {
+  return modelFile.replace(/\.onnx$/i, '') + '.ranges.json';
 }
 
-/** Write the int8 model (atomically); returns how many tensors were quantised. */
-export async function quantizeBackbone(opts: QuantizeOptions): Promise<{ outFile: string; tensors: number; stamp: string }> {
-  const fp32 = readFileSync(opts.srcFile);
-  const stamp = quantizeStamp(fp32, opts.calibration.id);
-  const ranges = await calibrate(fp32, opts.calibration.batches(), opts.calibration.size);
-  const bytes = quantiseGraph(fp32, ranges, { 'qc.quantized_from': path.basename(opts.srcFile), 'qc.quantize_stamp': stamp });
-  await mkdir(path.dirname(opts.outFile), { recursive: true });
-  const tmp = `${opts.outFile}.${process.pid}.tmp`;
-  await writeFile(tmp, bytes);
-  await rename(tmp, opts.outFile);
-  return { outFile: opts.outFile, tensors: ranges.size, stamp };
+/**
+ * Calibrate the float32 model and write the ranges (JSON, tensors in graph order). The ranges, not
+ * the calibration run, are what a machine builds its int8 model from: onnxruntime's float kernels
+ * differ in the last bits between CPUs, and so would ranges measured at install time.
+ */
+export async function calibrateToFile(srcFile: string, rangesFile: string, calibration: Calibration): Promise<RangesFile> {
+  const ranges = await calibrate(readFileSync(srcFile), calibration.batches(), calibration.size);
+  const out: RangesFile = { quantizer: QUANTIZER_VERSION, calibration: calibration.description, ranges: Object.fromEntries([...ranges].map(([k, r]) => [k, [r.min, r.max]])) };
+  const tmp = `${rangesFile}.${process.pid}.tmp`;
+  // One tensor a line: a recalibration reads as a diff of the ranges that moved.
+  const lines = Object.entries(out.ranges).map(([k, r]) => `    ${JSON.stringify(k)}: ${JSON.stringify(r)}`);
+  await writeFile(tmp, `{\n  "quantizer": ${out.quantizer},\n  "calibration": ${JSON.stringify(out.calibration)},\n  "ranges": {\n${lines.join(',\n')}\n  }\n}\n`);
+  await rename(tmp, rangesFile);
+  return out;
+}
+
+/** Read and check a ranges file against the float32 graph: every quantised tensor needs a finite range. */
+export function readRanges(rangesFile: string, fp32: Uint8Array): Map<string, Range> {
+  let data: RangesFile;
+  try {
+    data = JSON.parse(readFileSync(rangesFile, 'utf8')) as RangesFile;
+  } catch (e) {
+    throw new Error(`quantize: cannot read the calibrated ranges ${rangesFile}: ${(e as Error).message}`);
+  }
+  if (data.quantizer !== QUANTIZER_VERSION) throw new Error(`quantize: ${rangesFile} was measured for quantiser v${data.quantizer}, this is v${QUANTIZER_VERSION}; recalibrate (npx tsx scripts/convert-backbone.ts --calibrate)`);
+  const out = new Map<string, Range>();
+  for (const t of quantisedTensors(decode(fp32).graph.node)) {
+    const r = data.ranges?.[t];
+    if (!Array.isArray(r) || r.length !== 2 || !r.every(Number.isFinite) || r[0] > r[1]) throw new Error(`quantize: ${rangesFile} has no valid range for tensor ${t}; recalibrate (npx tsx scripts/convert-backbone.ts --calibrate)`);
+    out.set(t, { min: r[0], max: r[1] });
+  }
+  return out;
+}
+
+/** The cache stamp of an int8 model: the float32 model's bytes, the quantiser and the ranges. */
+export function quantizeStamp(fp32: Uint8Array, rangesText: string): string {
+  return createHash('sha256').update(`quantize v${QUANTIZER_VERSION}\n`).update(fp32).update('\n').update(rangesText).digest('hex');
+}
+
+/** Calibration inputs (NHWC, the backbone's input size) and what they are. */
+export interface Calibration {
+  description: string;
+  size: number;
+  batches: () => AsyncIterable<{ x: Float32Array; n: number }>;
 }
 
 /** The photos that ship with the app (the demo library, `resources/demo/images` beside `resources/models`): the calibration set. */
@@ -232,9 +276,9 @@ export function calibrationDir(modelsDir: string): string {
 
 /**
  * Every `every`-th JPEG of a folder (sorted by name), each fed as embedding feeds it: the whole image
- * resized, then its native-resolution crops. The id names the files and their sizes.
+ * resized, then its native-resolution crops.
  */
-export function folderCalibration(dir: string, every = 5, size = DEFAULT_INPUT_SIZE): QuantizeOptions['calibration'] {
+export function folderCalibration(dir: string, every = 5, size = DEFAULT_INPUT_SIZE): Calibration {
   const files = existsSync(dir)
     ? readdirSync(dir)
         .filter((f) => /\.(jpe?g|png|webp)$/i.test(f))
@@ -243,12 +287,9 @@ export function folderCalibration(dir: string, every = 5, size = DEFAULT_INPUT_S
         .map((f) => path.join(dir, f))
     : [];
   if (!files.length) throw new Error(`quantize: no calibration images in ${dir} (the int8 backbone is calibrated on the demo photos that ship in resources/demo/images)`);
-  const id = createHash('sha256')
-    .update(files.map((f) => `${path.basename(f)} ${statSync(f).size}`).join('\n'))
-    .digest('hex');
   const per = size * size * 3;
   return {
-    id,
+    description: `every ${every === 1 ? '' : `${every}th `}photo of ${path.basename(path.dirname(dir))}/${path.basename(dir)} (${files.length}: ${path.basename(files[0]!)} … ${path.basename(files.at(-1)!)}), whole image and its ${CROP_COUNT} native-resolution crops`,
     size,
     async *batches() {
       for (const f of files) {
@@ -262,12 +303,19 @@ export function folderCalibration(dir: string, every = 5, size = DEFAULT_INPUT_S
   };
 }
 
-/** Quantise `srcFile` into `outFile` unless `outFile` already holds this source's int8 copy (its stamp). */
-export async function ensureQuantized(srcFile: string, outFile: string, calibration: QuantizeOptions['calibration']): Promise<{ cached: boolean }> {
-  if (existsSync(outFile)) {
-    const meta = await readOnnxMetadata(outFile);
-    if (meta?.['qc.quantize_stamp'] === quantizeStamp(readFileSync(srcFile), calibration.id)) return { cached: true };
-  }
-  await quantizeBackbone({ srcFile, outFile, calibration });
-  return { cached: false };
+/**
+ * Build `outFile` from `srcFile` and the committed ranges unless it already holds exactly that
+ * (its stamp); atomic. Pure arithmetic on the float32 weights: every machine writes the same bytes.
+ */
+export async function ensureQuantized(srcFile: string, outFile: string, rangesFile = rangesFileFor(outFile)): Promise<{ cached: boolean; tensors: number }> {
+  const fp32 = readFileSync(srcFile);
+  const stamp = quantizeStamp(fp32, readFileSync(rangesFile, 'utf8'));
+  if (existsSync(outFile) && (await readOnnxMetadata(outFile))?.['qc.quantize_stamp'] === stamp) return { cached: true, tensors: 0 };
+  const ranges = readRanges(rangesFile, fp32);
+  const bytes = quantiseGraph(fp32, ranges, { 'qc.quantized_from': path.basename(srcFile), 'qc.quantize_stamp': stamp });
+  await mkdir(path.dirname(outFile), { recursive: true });
+  const tmp = `${outFile}.${process.pid}.tmp`;
+  await writeFile(tmp, bytes);
+  await rename(tmp, outFile);
+  return { cached: false, tensors: ranges.size };
 }

@@ -266,11 +266,14 @@ async function ensureModelFile(entry: BackboneEntry, modelsDir: string): Promise
     const manifest = await loadManifest(modelsDir);
     const source = manifest.backbones.find((b) => b.generator === 'nsfwjs-mobilenet_v2');
     if (!source) throw new QcError('bad_input', `backbone "${entry.id}": its generator quantises the "nsfwjs-mobilenet_v2" backbone, which ${MANIFEST_FILE} does not list`);
-    const { calibrationDir, ensureQuantized, folderCalibration } = await import('./quantize');
+    const { ensureQuantized, rangesFileFor } = await import('./quantize');
     const fp32 = await ensureModelFile(source, modelsDir);
-    const photos = calibrationDir(modelsDir);
-    if (existsSync(file) && !existsSync(photos)) return file; // no calibration photos to check it against: use it as it is
-    await ensureQuantized(fp32, file, folderCalibration(photos));
+    const ranges = rangesFileFor(file);
+    if (!existsSync(ranges)) {
+      if (existsSync(file)) return file; // nothing to check it against: use it as it is
+      throw new QcError('not_found', `backbone "${entry.id}": neither ${file} nor its calibrated ranges ${ranges} exist (npx tsx scripts/convert-backbone.ts --calibrate measures them)`);
+    }
+    await ensureQuantized(fp32, file, ranges);
     return file;
   }
   if (existsSync(file)) return file;
