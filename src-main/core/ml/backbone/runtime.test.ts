@@ -2,7 +2,7 @@
  * The ONNX backbone against the original: the nsfwjs MobileNetV2 run by @tensorflow/tfjs (wasm
  * backend), truncated at the pooled layer, on real photos. Also provider reporting and manifest errors.
  */
-import { mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -261,5 +261,24 @@ describe('backbone manifest', () => {
     } finally {
       await chunked.close();
     }
+  });
+
+  it('builds an int8 entry from its committed ranges, uses an existing file without them, and says what is missing when both are', async () => {
+    const dir = await mkdtemp(path.join(tmp, 'int8-'));
+    const shipped = (await loadManifest(modelsDir)).backbones;
+    await writeFile(path.join(dir, 'backbones.json'), JSON.stringify({ version: 1, backbones: shipped }));
+    await symlink(path.join(modelsDir, 'mobilenet_v2_nsfwjs.onnx'), path.join(dir, 'mobilenet_v2_nsfwjs.onnx'));
+    const opts = { modelsDir: dir, providers: ['cpu'] };
+    await expect(openBackbone('mobilenet_v2_nsfwjs_int8', opts)).rejects.toThrow(/neither .*mobilenet_v2_nsfwjs_int8\.onnx nor its calibrated ranges .*mobilenet_v2_nsfwjs_int8\.ranges\.json exist \(.*--calibrate/);
+    const ranges = 'mobilenet_v2_nsfwjs_int8.ranges.json';
+    await writeFile(path.join(dir, ranges), await readFile(path.join(modelsDir, ranges)));
+    const built = await openBackbone('mobilenet_v2_nsfwjs_int8', opts);
+    await built.close();
+    // Built from the same float32 model and ranges: the shipped file's bytes.
+    expect(Buffer.compare(await readFile(path.join(dir, 'mobilenet_v2_nsfwjs_int8.onnx')), await readFile(path.join(modelsDir, 'mobilenet_v2_nsfwjs_int8.onnx')))).toBe(0);
+    await rm(path.join(dir, ranges));
+    const asIs = await openBackbone('mobilenet_v2_nsfwjs_int8', opts);
+    expect(asIs.id).toBe('mobilenet_v2_nsfwjs_int8');
+    await asIs.close();
   });
 });
