@@ -237,11 +237,7 @@ function missedFlips(ds: Dataset, sc: Scenario, r: TrainJobResult, listed: Set<n
   // Every row of the dev matrix is labelled, so row i is held[i].
   const held = [...ds.split.keys()];
   const p = Float32Array.from(held, (i) => heldPBad(r, ds.split, i));
-  const s = issueScores(sc.y, p, DEFAULT_ISSUE_OPTIONS.ranking, DEFAULT_ISSUE_OPTIONS.adjust);
-  held.forEach((i, k) => {
-    const a = sc.agreement[i]!;
-    if (a < 0.5) s[k]! -= 2 * (0.5 - a);
-  });
+  const s = issueScores(sc.y, p, DEFAULT_ISSUE_OPTIONS.ranking, DEFAULT_ISSUE_OPTIONS.adjust, undefined, sc.agreement);
   const order = Int32Array.from(held.keys()).sort((a, b) => s[a]! - s[b]! || a - b);
   const rankOf = new Map<number, number>();
   order.forEach((k, rank) => rankOf.set(held[k]!, rank + 1));

@@ -99,9 +99,10 @@ export function confidentThresholds(y: Uint8Array, pBad: ArrayLike<number>): [nu
 
 /**
  * Suspicion score of every sample (lower = more likely mislabelled) under a ranking: self-confidence
- * or normalised margin, on raw or class-adjusted probabilities.
+ * or normalised margin, on raw or class-adjusted probabilities, lowered where the ratings disagree
+ * with the label (`ratingAgreement`, NaN = none).
  */
-export function issueScores(y: Uint8Array, pBad: ArrayLike<number>, ranking: IssueRanking, adjust: boolean, t?: [number, number]): Float64Array {
+export function issueScores(y: Uint8Array, pBad: ArrayLike<number>, ranking: IssueRanking, adjust: boolean, t?: [number, number], ratingAgreement?: ArrayLike<number>): Float64Array {
   const n = y.length;
   const out = new Float64Array(n);
   let tg = 0;
@@ -127,6 +128,9 @@ export function issueScores(y: Uint8Array, pBad: ArrayLike<number>, ranking: Iss
     const given = y[i] ? pb : pg;
     const other = y[i] ? pg : pb;
     out[i] = ranking === 'self_confidence' ? given : given - other;
+    // A label its ratings contradict (agreement a < 0.5) ranks as if its score were lower by 2·(0.5 − a).
+    const a = ratingAgreement?.[i];
+    if (a !== undefined && a < 0.5) out[i]! -= 2 * (0.5 - a);
   }
   return out;
 }
@@ -185,12 +189,7 @@ export function confidentLearning(y: Uint8Array, pBad: ArrayLike<number>, opts: 
       candidates.push(...members.slice(0, prune));
     }
   }
-  const scores = issueScores(y, pBad, ranking, adjust, t);
-  if (opts.ratingAgreement) {
-    opts.ratingAgreement.forEach((a, i) => {
-      if (a < 0.5) scores[i]! -= 2 * (0.5 - a);
-    });
-  }
+  const scores = issueScores(y, pBad, ranking, adjust, t, opts.ratingAgreement);
   const issues: LabelIssue[] = [];
   for (const i of candidates) {
     const given = y[i] ? 1 : 0;
