@@ -10,6 +10,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertBackbone } from './convert';
 import { ModelProto, type OnnxNode } from './onnx';
+import { cosine } from '../../../../test-support/vectors';
 import { preprocessImage } from './preprocess';
 import { calibrateToFile, calibrationDir, ensureQuantized, folderCalibration, quantisedTensors, quantiseWeights, rangesFileFor, readRanges, uint8Params, WEIGHT_MAX } from './quantize';
 
@@ -92,15 +93,7 @@ describe('quantised MobileNetV2', () => {
       const feeds = { input: new ort.Tensor('float32', x, [1, 224, 224, 3]) };
       const a = (await s32.run(feeds)).embedding!.data as Float32Array;
       const b = (await s8.run(feeds)).embedding!.data as Float32Array;
-      let dot = 0;
-      let na = 0;
-      let nb = 0;
-      for (let k = 0; k < a.length; k++) {
-        dot += a[k]! * b[k]!;
-        na += a[k]! ** 2;
-        nb += b[k]! ** 2;
-      }
-      expect(dot / Math.sqrt(na * nb)).toBeGreaterThan(0.85);
+      expect(cosine(a, b)).toBeGreaterThan(0.85);
     }
     await s8.release();
     await s32.release();

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertBackbone, defaultSourceDir, DEFAULT_OUTPUT_LAYER } from './convert';
 import { QcError } from '../../../../src-shared/contract/errors';
 import { loadManifest, parseManifest } from './manifest';
+import { cosine } from '../../../../test-support/vectors';
 import { preprocessBatch } from './preprocess';
 import { type Backbone, backboneThreads, CPU_BATCH, DEFAULT_PROVIDERS, openBackbone, providerOrder, toModelInput } from './runtime';
 
@@ -132,15 +133,7 @@ describe('ONNX backbone vs tfjs nsfwjs', () => {
       const cosines: number[] = [];
       for (let i = 0; i < N_IMAGES; i++) {
         const [u, v] = [row(a, i, 1280), row(b, i, 1280)];
-        let dot = 0;
-        let nu = 0;
-        let nv = 0;
-        for (let k = 0; k < 1280; k++) {
-          dot += u[k]! * v[k]!;
-          nu += u[k]! ** 2;
-          nv += v[k]! ** 2;
-        }
-        cosines.push(dot / Math.sqrt(nu * nv));
+        cosines.push(cosine(u, v));
         expect(maxAbsDiff(u, v)).toBeGreaterThan(0); // really the other model
       }
       // Quantisation noise, not a broken graph (wrong scales or zero points land near 0): cosine to
