@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { QcError } from '../../../../src-shared/contract/errors';
-import { type BackboneEntry, type BackboneInput, findBackbone, loadManifest, MANIFEST_FILE } from './manifest';
+import { type BackboneEntry, type BackboneInput, type BackboneManifest, findBackbone, loadManifest, MANIFEST_FILE } from './manifest';
 
 export const DEFAULT_PROVIDERS: readonly string[] = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'];
 export const PROVIDERS_ENV = 'QC_PROVIDERS';
@@ -259,15 +259,14 @@ async function openOnFirstProvider(
 }
 
 /** The model file, converted first when it is missing and the entry names a generator. */
-async function ensureModelFile(entry: BackboneEntry, modelsDir: string): Promise<string> {
+async function ensureModelFile(entry: BackboneEntry, modelsDir: string, manifest: BackboneManifest): Promise<string> {
   const file = path.resolve(modelsDir, entry.file);
   if (entry.generator === 'nsfwjs-mobilenet_v2-int8') {
     // The float32 conversion first (beside it, under its own manifest entry), then its int8 copy.
-    const manifest = await loadManifest(modelsDir);
     const source = manifest.backbones.find((b) => b.generator === 'nsfwjs-mobilenet_v2');
     if (!source) throw new QcError('bad_input', `backbone "${entry.id}": its generator quantises the "nsfwjs-mobilenet_v2" backbone, which ${MANIFEST_FILE} does not list`);
     const { ensureQuantized, rangesFileFor } = await import('./quantize');
-    const fp32 = await ensureModelFile(source, modelsDir);
+    const fp32 = await ensureModelFile(source, modelsDir, manifest);
     const ranges = rangesFileFor(file);
     if (!existsSync(ranges)) {
       if (existsSync(file)) return file; // nothing to check it against: use it as it is
@@ -295,7 +294,7 @@ function checkBatch(entry: BackboneEntry, batch: Float32Array, n: number): void 
 export async function openBackbone(id: string, opts: OpenBackboneOptions): Promise<Backbone> {
   const manifest = await loadManifest(opts.modelsDir);
   const entry = findBackbone(manifest, id, path.join(opts.modelsDir, MANIFEST_FILE));
-  const file = await ensureModelFile(entry, opts.modelsDir);
+  const file = await ensureModelFile(entry, opts.modelsDir, manifest);
   const asked = Boolean(opts.providers) || Boolean(process.env[PROVIDERS_ENV]?.trim());
   const { runner, provider, attempts } = await openOnFirstProvider(file, entry, providerOrder(opts.providers), opts.intraOpNumThreads, asked);
   const per = entry.input.size * entry.input.size * 3;
