@@ -87,12 +87,18 @@ export function issueWhy(i: LabelIssue): string {
   return `labelled ${i.given}${i.origin === 'curator' ? ' by a curator' : ''}, looks ${i.suggested}: held-out p(bad) ${i.p_bad.toFixed(3)}; ${ratings}${i.weight != null ? `; label weight ${i.weight.toFixed(2)}` : ''}`;
 }
 
-export function formatIssues(r: { run_id: number; total: number; reviewed?: number; ranking?: string | null; issues: LabelIssue[] }): string {
+export function formatIssues(r: { run_id: number; total: number; reviewed?: number; beyond?: number; ranking?: string | null; issues: LabelIssue[] }): string {
   const reviewed = r.reviewed ? ` (${r.reviewed} more confirmed or dismissed: --all)` : '';
   if (!r.issues.length) return `Run ${r.run_id}: no open label issues${reviewed}.`;
+  const line = (i: LabelIssue) => `  ${String(i.rank).padStart(4)}. image ${i.image_id}: ${issueWhy(i)}  ${i.url ?? ''}`;
+  const within = r.issues.filter((i) => !i.beyond_estimate);
+  const past = r.issues.filter((i) => i.beyond_estimate);
   return [
     `Run ${r.run_id}: ${r.total} images whose label is probably wrong, most suspicious first${r.ranking ? ` (ranked by ${r.ranking})` : ''}${reviewed}:`,
-    ...r.issues.map((i) => `  ${String(i.rank).padStart(4)}. image ${i.image_id}: ${issueWhy(i)}  ${i.url ?? ''}`),
+    ...within.map(line),
+    ...(past.length
+      ? [`  beyond the estimate of wrong labels (${r.beyond ?? past.length} open): the held-out prediction still disagrees with these labels, less surely`, ...past.map(line)]
+      : []),
     'Fix with: qc label <image-id> --as good|bad; keep with: qc issues --confirm <ids>; hide with: qc issues --dismiss <ids>',
   ].join('\n');
 }

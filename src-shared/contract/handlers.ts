@@ -90,11 +90,13 @@ export interface MlApi {
   'ml.setActive': { args: { runId: number | null }; result: { active: number | null } };
   /**
    * The run's probable label issues, most suspicious first, without those a curator confirmed or
-   * dismissed (unless includeReviewed); `total` counts the open ones, `ranking` says how they are ranked.
+   * dismissed (unless includeReviewed); `total` counts the open ones within confident learning's
+   * estimate, `beyond` the open ones past it (listed after, `beyond_estimate`), `ranking` says how
+   * they are ranked.
    */
   'ml.labelIssues': {
     args: { runId?: number; limit?: number; includeReviewed?: boolean };
-    result: { run_id: number; total: number; reviewed: number; ranking: string | null; issues: LabelIssue[] };
+    result: { run_id: number; total: number; reviewed: number; beyond: number; ranking: string | null; issues: LabelIssue[] };
   };
   /** Confirm a suspected label (full weight, never pruned), dismiss it from the queue, or reopen it; remembered across retrains while the label stays. */
   'ml.reviewIssues': { args: { imageIds: number[]; action: IssueReviewAction }; result: { changed: number; open: number } };

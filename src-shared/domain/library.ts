@@ -202,6 +202,8 @@ export interface ImageDetail extends GalleryItem {
   label_confidence?: LabelConfidence | null;
   /** A curator's verdict on the current label as a label issue. */
   issue_review?: 'confirmed' | 'dismissed' | null;
+  /** Its label issue lies past confident learning's estimate of wrong labels (LabelIssue.beyond_estimate). */
+  issue_beyond_estimate?: boolean;
   /** Why the active run scored it so: which groups of features pushed p(bad) up or down (null: no run, or no cached features). */
   attribution?: ScoreAttribution | null;
 }

@@ -243,6 +243,11 @@ export interface LabelIssue {
   origin?: 'import' | 'curator';
   /** The label's weight in training (labelWeight.ts). */
   weight?: number | null;
+  /**
+   * Past confident learning's estimate of wrong labels: the held-out prediction still prefers the
+   * other label, less surely than the issues before it (listed after them; not in the open count).
+   */
+  beyond_estimate?: boolean;
 }
 
 /** A curator's verdict on a suspected label: 'confirm' (the label is right), 'dismiss' (hide it), 'reopen' (forget the verdict). */

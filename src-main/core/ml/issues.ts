@@ -22,6 +22,8 @@ export interface RunIssueRow {
   suggested: 'good' | 'bad';
   selfConfidence: number;
   score: number;
+  /** Within confident learning's estimate of wrong labels (false: beyond it, labelIssues.ts `beyond`). */
+  estimated: boolean;
 }
 
 export interface RunIssues {
@@ -57,7 +59,14 @@ export function findRunIssues(r: Pick<TrainJobResult, 'oof' | 'issueP' | 'pAll' 
     ...(r.heldLogit && { logit: Float64Array.from(held, (i) => r.heldLogit![i]!) }),
   });
   return {
-    rows: cl.issues.map((iss) => ({ row: held[iss.index]!, given: iss.givenLabel, suggested: iss.suggested, selfConfidence: iss.selfConfidence, score: iss.score })),
+    rows: [...cl.issues.map((iss) => ({ iss, estimated: true })), ...cl.beyond.map((iss) => ({ iss, estimated: false }))].map(({ iss, estimated }) => ({
+      row: held[iss.index]!,
+      given: iss.givenLabel,
+      suggested: iss.suggested,
+      selfConfidence: iss.selfConfidence,
+      score: iss.score,
+      estimated,
+    })),
     method: {
       ranking: cl.ranking,
       adjusted: cl.adjusted,
@@ -128,11 +137,11 @@ export class IssueStore {
   }
 
   store(runId: number, imageIdOfRow: (row: number) => number, rows: readonly RunIssueRow[], weightOf: (imageId: number) => number | null): void {
-    const put = this.db.prepare('INSERT OR REPLACE INTO label_issues (run_id, image_id, rank, given, suggested, self_confidence, score, weight) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    const put = this.db.prepare('INSERT OR REPLACE INTO label_issues (run_id, image_id, rank, given, suggested, self_confidence, score, weight, estimated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
     this.db.transaction(() =>
       rows.forEach((iss, rank) => {
         const id = imageIdOfRow(iss.row);
-        put.run(runId, id, rank + 1, iss.given, iss.suggested, iss.selfConfidence, iss.score, weightOf(id));
+        put.run(runId, id, rank + 1, iss.given, iss.suggested, iss.selfConfidence, iss.score, weightOf(id), iss.estimated ? 1 : 0);
       }),
     )();
   }
@@ -145,16 +154,25 @@ export class IssueStore {
   /** Open issues: listed for the run, the label unchanged since, and no verdict on it. */
   private static readonly OPEN = `li.given = l.label AND NOT EXISTS (SELECT 1 FROM label_reviews rv WHERE rv.image_id = li.image_id AND rv.label = l.label)`;
 
-  openCount(runId: number): number {
-    return (this.db.prepare(`SELECT COUNT(*) AS n FROM label_issues li JOIN labels l ON l.image_id = li.image_id WHERE li.run_id = ? AND ${IssueStore.OPEN}`).get(runId) as { n: number }).n;
+  /** Open issues within confident learning's estimate (the sidebar's count); `beyond: true` counts the open ones beyond it. */
+  openCount(runId: number, beyond = false): number {
+    return (
+      this.db
+        .prepare(`SELECT COUNT(*) AS n FROM label_issues li JOIN labels l ON l.image_id = li.image_id WHERE li.run_id = ? AND li.estimated = ? AND ${IssueStore.OPEN}`)
+        .get(runId, beyond ? 0 : 1) as { n: number }
+    ).n;
   }
 
-  list(runId: number, limit: number, includeReviewed: boolean): { total: number; reviewed: number; issues: LabelIssue[] } {
+  /**
+   * The open issues (all with includeReviewed), by rank: those within the estimate first, then those
+   * beyond it. `total` and `reviewed` count within the estimate, `beyond` the open ones past it.
+   */
+  list(runId: number, limit: number, includeReviewed: boolean): { total: number; reviewed: number; beyond: number; issues: LabelIssue[] } {
     const total = this.openCount(runId);
-    const all = (this.db.prepare('SELECT COUNT(*) AS n FROM label_issues WHERE run_id = ?').get(runId) as { n: number }).n;
+    const all = (this.db.prepare('SELECT COUNT(*) AS n FROM label_issues WHERE run_id = ? AND estimated = 1').get(runId) as { n: number }).n;
     const issues = this.db
       .prepare(
-        `SELECT li.rank, li.image_id, li.given, li.suggested, li.self_confidence,
+        `SELECT li.rank, li.image_id, li.given, li.suggested, li.self_confidence, li.estimated = 0 AS beyond_estimate,
                 CASE li.given WHEN 'bad' THEN li.self_confidence ELSE 1 - li.self_confidence END AS p_bad, li.score, li.weight, i.rating, l.origin,
                 (SELECT url FROM image_urls u WHERE u.image_id = li.image_id ORDER BY u.created_at LIMIT 1) AS url
          FROM label_issues li
@@ -165,6 +183,7 @@ export class IssueStore {
     // The spread of each issue's rating rows (why it is suspected).
     const rowsOf = this.db.prepare('SELECT s.rating FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE u.image_id = ? AND s.rating IS NOT NULL').raw();
     for (const iss of issues) {
+      iss.beyond_estimate = Boolean(iss.beyond_estimate);
       const r = (rowsOf.all(iss.image_id) as [number][]).map((x) => x[0]);
       iss.rating_count = r.length;
       if (r.length >= 2) {
@@ -172,7 +191,7 @@ export class IssueStore {
         iss.rating_spread = Math.sqrt(r.reduce((a, b) => a + (b - m) ** 2, 0) / (r.length - 1));
       } else iss.rating_spread = null;
     }
-    return { total, reviewed: all - total, issues };
+    return { total, reviewed: all - total, beyond: this.openCount(runId, true), issues };
   }
 
   /** Record a verdict on the images' current labels (unlabelled images are skipped); returns how many changed. */

@@ -43,7 +43,9 @@ export function IssueReviewBar() {
       </div>
       <div className="issuebar__actions">
         <span className="muted small" data-testid="issue-open" data-value={open.total ?? ''}>
-          {open.total === null ? '' : `${fmtInt(open.total)} open${open.reviewed ? ` · ${fmtInt(open.reviewed)} reviewed` : ''}${open.ranking ? ` · ranked by ${open.ranking}` : ''}`}
+          {open.total === null
+            ? ''
+            : `${fmtInt(open.total)} open${open.beyond ? ` (then ${fmtInt(open.beyond)} beyond the estimate)` : ''}${open.reviewed ? ` · ${fmtInt(open.reviewed)} reviewed` : ''}${open.ranking ? ` · ranked by ${open.ranking}` : ''}`}
         </span>
         <button type="button" className="btn btn--small btn--good" disabled={busy || !focusItem} onClick={() => void act('confirm')} data-testid="issue-confirm" title="The label is right: keep it, weigh it fully, never list or prune it again">
           Confirm label

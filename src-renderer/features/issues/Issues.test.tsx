@@ -12,8 +12,13 @@ function tiles(): HTMLElement[] {
 describe('Label issues screen', () => {
   test('shows why the focused image is suspected; confirm and dismiss take issues off the queue and the sidebar count', async () => {
     const user = userEvent.setup();
-    const { client, lib } = setup({ images: 300 });
+    const { client, lib } = setup({ images: 240, trained: false });
     const core = lib.core;
+    // A real run on the seeded signals with 12 labels planted wrong (it becomes the active run).
+    const flipped = lib.images.filter((im) => im.label).filter((_, i) => i % 15 === 3).slice(0, 12);
+    for (const im of flipped) await core.call('labels.set', { imageIds: [im.id], label: im.label === 'good' ? 'bad' : 'good' });
+    const run = await core.call('ml.train', { features: ['signals'], hidden: 0, epochs: 15, folds: 3 });
+    expect(run.status).toBe('done');
     const before = await core.call('ml.labelIssues', { limit: 1000 });
     expect(before.total).toBeGreaterThan(3);
     render(<App client={client} />);
@@ -26,7 +31,8 @@ describe('Label issues screen', () => {
     await user.click(screen.getByTestId('nav-issues'));
     // The screen shows why-lines: now the issues are listed.
     await until(() => expect(client.callsOf('ml.labelIssues').some((a) => (a.limit ?? 0) > 0)).toBe(true));
-    await until(() => expect(tiles().length).toBe(before.total));
+    // Every listed issue is a tile: those within the estimate, then those beyond it.
+    await until(() => expect(tiles().length).toBe(before.issues.length));
     // Tiles come in rank order; the first is the top issue.
     const first = before.issues[0]!;
     expect(tiles()[0]!.getAttribute('data-testid')).toBe(`tile-${first.image_id}`);
@@ -37,10 +43,21 @@ describe('Label issues screen', () => {
     expect(why).toContain(`p(bad) ${first.p_bad.toFixed(2)}`);
     expect(why).toMatch(/rating \d\.\d\d/);
 
+    // Past the estimate: the tiles after the open count say so.
+    expect(before.beyond).toBeGreaterThan(0);
+    const past = before.issues[before.total]!;
+    expect(past.beyond_estimate).toBe(true);
+    expect(tiles()[before.total]!.getAttribute('data-testid')).toBe(`tile-${past.image_id}`);
+    await user.click(tiles()[before.total]!);
+    await until(() => expect(screen.getByTestId('issue-why').textContent).toContain('beyond the estimate of wrong labels'));
+    expect(screen.getByTestId('issue-open').textContent).toContain(`then ${before.beyond} beyond the estimate`);
+    await user.click(tiles()[0]!);
+    await until(() => expect(screen.getByTestId('issue-why').textContent).not.toContain('beyond the estimate'));
+
     // Confirm the focused label: it leaves the queue, the count and the sidebar badge drop by one.
     await user.click(screen.getByTestId('issue-confirm'));
     await until(() => expect(screen.getByTestId('issue-open').dataset.value).toBe(String(before.total - 1)));
-    await until(() => expect(tiles().length).toBe(before.total - 1));
+    await until(() => expect(tiles().length).toBe(before.issues.length - 1));
     expect(screen.queryByTestId(`tile-${first.image_id}`)).toBeNull();
     await until(() => expect(within(screen.getByTestId('nav-issues')).getByText(String(before.total - 1))).toBeTruthy());
     // The core remembers it (a retrain reads the same table).

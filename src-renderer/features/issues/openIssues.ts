@@ -13,15 +13,17 @@ import { useApp, useClient } from '../../stores/app';
 
 export interface OpenIssues {
   runId: number | null;
-  /** Open issues (null: not loaded, or no trained run). */
+  /** Open issues within confident learning's estimate (null: not loaded, or no trained run). */
   total: number | null;
+  /** Open issues listed beyond the estimate (the prediction still disagrees, less surely). */
+  beyond: number;
   reviewed: number;
   ranking: string | null;
   /** The open issues by image id, for the why-line of the focused tile. */
   byImage: ReadonlyMap<number, LabelIssue>;
 }
 
-const EMPTY: OpenIssues = { runId: null, total: null, reviewed: 0, ranking: null, byImage: new Map() };
+const EMPTY: OpenIssues = { runId: null, total: null, beyond: 0, reviewed: 0, ranking: null, byImage: new Map() };
 /** Why-lines are kept for this many issues (the rest still count). */
 export const WHY_LIMIT = 5000;
 
@@ -61,7 +63,7 @@ class IssuesSource {
     let next: OpenIssues;
     try {
       const r = await this.client.call('ml.labelIssues', { limit: this.whyViews > 0 ? WHY_LIMIT : 0 });
-      next = { runId: r.run_id, total: r.total, reviewed: r.reviewed, ranking: r.ranking, byImage: new Map(r.issues.map((i) => [i.image_id, i])) };
+      next = { runId: r.run_id, total: r.total, beyond: r.beyond, reviewed: r.reviewed, ranking: r.ranking, byImage: new Map(r.issues.map((i) => [i.image_id, i])) };
     } catch {
       // No trained run yet (not_found) or the connection dropped: no count to show.
       next = EMPTY;
@@ -101,5 +103,6 @@ export function issueWhy(i: LabelIssue): string {
     if (i.rating_count && i.rating_count > 1) ratings += ` from ${i.rating_count} raters${i.rating_spread != null ? `, spread ±${i.rating_spread.toFixed(2)}` : ''}`;
     else ratings += ' (1 rater)';
   }
-  return `labelled ${i.given}${i.origin === 'curator' ? ' by a curator' : ''}, looks ${i.suggested}: ${p}; ${ratings}${i.weight != null ? `; label weight ${i.weight.toFixed(2)}` : ''}`;
+  const beyond = i.beyond_estimate ? ' (beyond the estimate of wrong labels)' : '';
+  return `labelled ${i.given}${i.origin === 'curator' ? ' by a curator' : ''}, looks ${i.suggested}${beyond}: ${p}; ${ratings}${i.weight != null ? `; label weight ${i.weight.toFixed(2)}` : ''}`;
 }

@@ -162,6 +162,12 @@ function Details({ d }: { d: ImageDetail }) {
             <dt>Label issue</dt>
             <dd>
               rank #{d.issue_rank}
+              {d.issue_beyond_estimate && (
+                <span className="muted" data-testid="preview-issue-beyond">
+                  {' '}
+                  · beyond the estimate of wrong labels (the model still disagrees, less surely)
+                </span>
+              )}
               {d.issue_review && <span className="muted"> · {d.issue_review} by a curator</span>}
             </dd>
           </>

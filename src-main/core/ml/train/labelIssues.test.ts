@@ -26,6 +26,30 @@ describe('confidentLearning', () => {
     expect(r.issues[0]).toMatchObject({ givenLabel: 'good', suggested: 'bad' });
     expect(r.issues[0]!.selfConfidence).toBeCloseTo(0.1, 6);
     expect(r.issues[1]).toMatchObject({ givenLabel: 'bad', suggested: 'good' });
+    // Every other sample agrees with its label: nothing beyond the estimate.
+    expect(r.beyond).toEqual([]);
+  });
+
+  it('lists, beyond the estimate, every other sample whose prediction prefers the other label, in the same order', () => {
+    // 8 good, 8 bad; the model is sure of most, and disagrees with goods 0-2 and bads 8-9.
+    const y = Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1]);
+    const pBad = Float32Array.from([0.99, 0.6, 0.55, 0.05, 0.02, 0.01, 0.01, 0.01, 0.01, 0.45, 0.99, 0.99, 0.98, 0.97, 0.97, 0.99]);
+    const r = confidentLearning(y, pBad, { adjust: false });
+    // t_good 0.72, t_bad 0.794: only 0 and 8 pass the other class's threshold, so one wrong label per
+    // class is estimated and listed; 1, 2 and 9 (p near 0.5) follow beyond the estimate.
+    expect(r.estimatedWrong).toEqual({ good: 1, bad: 1 });
+    expect(r.issues.map((i) => i.index).sort((a, b) => a - b)).toEqual([0, 8]);
+    // Ranked by self-confidence (p(given) 0.4, 0.45, 0.45; ties by input order).
+    expect(r.beyond.map((i) => [i.index, i.suggested])).toEqual([
+      [1, 'bad'],
+      [2, 'bad'],
+      [9, 'good'],
+    ]);
+    for (const i of r.beyond) expect(i.selfConfidence).toBeLessThan(0.5);
+    // Excluded samples are never listed, in either part.
+    const ex = confidentLearning(y, pBad, { adjust: false, exclude: Uint8Array.from(y, (_, i) => (i === 2 || i === 8 ? 1 : 0)) });
+    expect(ex.issues.map((i) => i.index)).toEqual([0]);
+    expect(ex.beyond.map((i) => i.index)).toEqual([1, 9]);
   });
 
   it('takes the larger probability when both classes pass their thresholds, and skips samples that pass none', () => {
@@ -43,6 +67,8 @@ describe('confidentLearning', () => {
       [2, 'good'],
       [1, 'bad'],
     ]);
+    // Sample 3 (p_bad 0.45, labelled bad) is no confident issue, but its prediction prefers good.
+    expect(r.beyond.map((i) => [i.index, i.suggested])).toEqual([[3, 'good']]);
     // One class only: the other threshold is NaN and never passes.
     const one = confidentLearning(Uint8Array.from([0, 0]), Float32Array.from([0.9, 0.1]));
     expect(one.thresholds.bad).toBeNaN();

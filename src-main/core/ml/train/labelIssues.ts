@@ -81,6 +81,12 @@ export interface ConfidentLearningResult {
   filter: IssueFilter;
   /** The issues, most suspicious first. */
   issues: LabelIssue[];
+  /**
+   * Beyond the estimate: every other sample (not excluded) whose held-out prediction still prefers
+   * the other label, in the same order. Confident learning lists only as many per class as it
+   * estimates wrong; a curator who has reviewed those can go on down the ranking here.
+   */
+  beyond: LabelIssue[];
 }
 
 const NAMES: readonly QualityLabel[] = ['good', 'bad'];
@@ -190,13 +196,23 @@ export function confidentLearning(y: Uint8Array, pBad: ArrayLike<number>, opts: 
     }
   }
   const scores = issueScores(y, pBad, ranking, adjust, t, opts.ratingAgreement);
+  const issueAt = (i: number): LabelIssue => {
+    const given = y[i] ? 1 : 0;
+    return { index: i, givenLabel: NAMES[given]!, suggested: NAMES[1 - given]!, selfConfidence: prob(i, given), score: scores[i]! };
+  };
   const issues: LabelIssue[] = [];
   for (const i of candidates) {
     const given = y[i] ? 1 : 0;
     // prune_by_noise_rate: never an issue when the model's argmax is the given label.
     if (filter === 'prune_by_noise_rate' && prob(i, given) >= prob(i, 1 - given)) continue;
     if (opts.exclude?.[i]) continue;
-    issues.push({ index: i, givenLabel: NAMES[given]!, suggested: NAMES[1 - given]!, selfConfidence: prob(i, given), score: scores[i]! });
+    issues.push(issueAt(i));
+  }
+  const listed = new Set(issues.map((iss) => iss.index));
+  const beyond: LabelIssue[] = [];
+  for (let i = 0; i < n; i++) {
+    const given = y[i] ? 1 : 0;
+    if (!listed.has(i) && !opts.exclude?.[i] && prob(i, given) < prob(i, 1 - given)) beyond.push(issueAt(i));
   }
   // Ties (saturated p) go to the logit that disagrees more with the given label; then input order.
   const logit = opts.logit;
@@ -204,8 +220,10 @@ export function confidentLearning(y: Uint8Array, pBad: ArrayLike<number>, opts: 
     const z = logit?.[iss.index];
     return z === undefined || Number.isNaN(z) ? 0 : iss.givenLabel === 'bad' ? z : -z;
   };
-  issues.sort((a, b) => a.score - b.score || against(a) - against(b) || a.index - b.index);
-  return { thresholds: { good: t[0], bad: t[1] }, confidentJoint: joint, calibratedJoint: cal, estimatedWrong, ranking, adjusted: adjust, filter, issues };
+  const order = (a: LabelIssue, b: LabelIssue) => a.score - b.score || against(a) - against(b) || a.index - b.index;
+  issues.sort(order);
+  beyond.sort(order);
+  return { thresholds: { good: t[0], bad: t[1] }, confidentJoint: joint, calibratedJoint: cal, estimatedWrong, ranking, adjusted: adjust, filter, issues, beyond };
 }
 
 /** Every sample in suspicion order under a ranking (the report's precision@k over the whole set). */
