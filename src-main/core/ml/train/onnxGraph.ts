@@ -4,7 +4,7 @@
  * (multi-threaded, SIMD) instead of scalar JavaScript: ONNX here is just a portable way to ask a
  * well-kept native library for a GEMM, not a training framework.
  */
-import { DataType, int64Bytes, ModelProto, valueInfo } from '../backbone/onnx';
+import { DataType, floatBytes, int64Bytes, ModelProto, valueInfo } from '../backbone/onnx';
 
 const ATTR_FLOAT = 1;
 const ATTR_INT = 2;
@@ -33,6 +33,13 @@ export class OnnxGraph {
   int64s(values: number[]): string {
     const name = `c${this.count++}`;
     this.initializers.push({ name, dims: [values.length], data_type: DataType.INT64, raw_data: int64Bytes(values) });
+    return name;
+  }
+
+  /** A float32 constant of the given shape (a scalar with dims []). */
+  floats(values: ArrayLike<number>, dims: number[]): string {
+    const name = `c${this.count++}`;
+    this.initializers.push({ name, dims, data_type: DataType.FLOAT, raw_data: floatBytes(Float32Array.from(values)) });
     return name;
   }
 

@@ -3,7 +3,7 @@ import { makeSynthetic } from '../../../../test-support/synthetic';
 import { DEFAULT_HEAD_PARAMS, type HeadParams, predictHead, trainHead } from './head';
 import { columnStats } from './matrix';
 import { OrtHeadTrainer } from './ortHead';
-import type { TrainContext } from './trainer';
+import { ADAM, type TrainContext } from './trainer';
 import type { HeadLayer, LabelledMatrix } from './types';
 import { rocAuc, type BinaryLabel } from '../../../../src-shared/domain/metrics';
 
@@ -66,6 +66,50 @@ describe('OrtHeadTrainer', () => {
           }
         });
         expect(checked).toBeGreaterThan(hidden ? 10 : 2);
+      } finally {
+        trainer.dispose();
+      }
+    });
+  }
+
+  for (const hidden of [0, 4]) {
+    it(`takes each Adam step in its graph as the gradients and Adam by hand do (hidden ${hidden})`, async () => {
+      const sampleWeight = Float32Array.from({ length: small.n }, (_, i) => 0.5 + (i % 3));
+      const params = { ...DEFAULT_HEAD_PARAMS, hidden, dropout: 0, batchSize: 16, l2: 0.05, learningRate: 0.01 };
+      const ctx = context(small, params, sampleWeight);
+      const trainer = await OrtHeadTrainer.create(ctx, 1);
+      try {
+        const { beta1, beta2, epsilon } = ADAM;
+        const flat = (ls: HeadLayer[]) => ls.flatMap((l) => [l.w, l.b]);
+        // Adam by hand in float64, from zero moments, on the gradients the plain graph gives.
+        let w = flat(trainer.layers()).map((a) => Float64Array.from(a));
+        const m = w.map((a) => new Float64Array(a.length));
+        const v = w.map((a) => new Float64Array(a.length));
+        for (let t = 1; t <= 4; t++) {
+          const rows = Int32Array.from({ length: 16 }, (_, i) => (i * 5 + t) % small.n);
+          const { grads } = await trainer.gradients(rows, 16);
+          w = w.map((wi, k) => {
+            const decay = k % 2 === 0 ? 2 * params.l2 : 0; // weights, not biases
+            return wi.map((x, j) => {
+              const g = grads[k]![j]! + decay * x;
+              m[k]![j] = beta1 * m[k]![j]! + (1 - beta1) * g;
+              v[k]![j] = beta2 * v[k]![j]! + (1 - beta2) * g * g;
+              return x - (params.learningRate * (m[k]![j]! / (1 - beta1 ** t))) / (Math.sqrt(v[k]![j]! / (1 - beta2 ** t)) + epsilon);
+            });
+          });
+          const stats = await trainer.step(rows, 16);
+          expect(stats.n).toBe(16);
+          const got = flat(trainer.layers());
+          let moved = 0;
+          got.forEach((a, k) =>
+            a.forEach((x, j) => {
+              expect(Math.abs(x - w[k]![j]!)).toBeLessThan(1e-5 + 1e-4 * Math.abs(w[k]![j]!));
+              moved = Math.max(moved, Math.abs(x));
+            }),
+          );
+          expect(moved).toBeGreaterThan(0);
+          w = got.map((a) => Float64Array.from(a)); // the next step starts from the graph's weights
+        }
       } finally {
         trainer.dispose();
       }

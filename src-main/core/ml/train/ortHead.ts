@@ -1,15 +1,16 @@
 /**
- * The head's forward and backward pass as one small ONNX graph run by onnxruntime (MLAS: SIMD,
- * multi-threaded GEMM), with Adam in JavaScript over typed arrays. The same model, loss,
- * initialisation, dropout masks and Adam as tfHead.ts (and linearJs.ts for `hidden: 0`):
+ * The head's training step — forward and backward pass and Adam — as one small ONNX graph run by
+ * onnxruntime (MLAS: SIMD, multi-threaded). The same model, loss, initialisation, dropout masks and
+ * Adam as tfHead.ts (and linearJs.ts for `hidden: 0`):
  *
  *   Xs = (X - mean) * scale;  Z1 = Xs·W1 + b1;  H = relu(Z1) * mask;  z = H·W2 + b2
  *   loss = Σ w_i BCE(z_i, y_i) / nb + l2 (ΣW1² + ΣW2²)
  *
  * The graph returns the logits of the batch (for the running training loss) and the gradients
  * (written out by hand: dz = w (σ(z) - y) / nb, gW2 = Hᵀ dz, dZ1 = dz W2ᵀ ∘ mask ∘ [Z1 > 0],
- * gW1 = Xsᵀ dZ1); Adam updates the float32 weights with float64 moments. A batch's rows are
- * copied into one reused buffer (a row memcpy each); onnxruntime reads inputs in place.
+ * gW1 = Xsᵀ dZ1); Adam updates the float32 weights and float32 moments (as tfjs does) in the same
+ * graph (fusedStepGraph). A batch's rows are copied into one reused buffer (a row memcpy each);
+ * onnxruntime reads inputs in place.
  *
  * Why: on 2 cores MLAS runs the 1,280 × 64 layer ~5x faster than tfjs-wasm (single-threaded in
  * Node) and the linear head ~3x faster than the scalar JS loop (scripts/bench/train.ts).
@@ -93,6 +94,89 @@ function forwardGraph(d: number, hidden: number): Uint8Array {
   return g.encode();
 }
 
+/** The trained parameters in graph order: names and shapes, and whether the L2 penalty applies. */
+function paramSpecs(d: number, hidden: number): { name: string; dims: number[]; l2: boolean }[] {
+  return hidden > 0
+    ? [
+        { name: 'w1', dims: [d, hidden], l2: true },
+        { name: 'b1', dims: [hidden], l2: false },
+        { name: 'w2', dims: [hidden, 1], l2: true },
+        { name: 'b2', dims: [1], l2: false },
+      ]
+    : [
+        { name: 'w1', dims: [d, 1], l2: true },
+        { name: 'b1', dims: [1], l2: false },
+      ];
+}
+
+/**
+ * One whole training step as one graph: the first layer folded into raw-feature space
+ * (W1s = scale∘W1, b1s = b1 − mean·W1s, as weightFeeds does), the forward and backward pass of
+ * stepGraph, the first layer's gradient taken back to standardised space
+ * (scale∘(Xᵀ·dZ1 − mean ⊗ Σ dZ1)), and Adam with the L2 term on the weights. Inputs per step: the
+ * batch, each parameter `p` with its moments `p_m`, `p_v`, and the bias corrections as scalars
+ * `a` = lr / (1 − β1^t), `bc` = 1 / (1 − β2^t); outputs `z` and `p_next`, `p_m_next`, `p_v_next`.
+ * The column means and scales of this training set are constants of the graph (one per trainer).
+ *
+ * Why: the fold, the gradient's way back and Adam are element-wise passes over every weight
+ * (d × hidden, ~250,000 for 3,898 columns) each step; in JavaScript they took more time than the
+ * GEMMs themselves while onnxruntime's other threads waited. In the graph they run on MLAS's
+ * vectorised kernels on every thread (`npm run bench:train`).
+ */
+function fusedStepGraph(d: number, hidden: number, dropout: boolean, ctx: Pick<TrainContext, 'mean' | 'scale'>, l2x2: number): Uint8Array {
+  const { beta1, beta2, epsilon } = ADAM;
+  const g = new OnnxGraph();
+  const X = g.input('x', ['N', d]);
+  const Y = g.input('y', ['N', 1]);
+  const SW = g.input('sw', ['N', 1]);
+  const A = g.input('a', []);
+  const BC = g.input('bc', []);
+  const M = hidden > 0 && dropout ? g.input('mask', ['N', hidden]) : null;
+  const specs = paramSpecs(d, hidden);
+  const P: Record<string, string> = {};
+  for (const p of specs) {
+    P[p.name] = g.input(p.name, p.dims);
+    g.input(`${p.name}_m`, p.dims);
+    g.input(`${p.name}_v`, p.dims);
+  }
+  const meanCol = g.floats(ctx.mean, [d, 1]);
+  const meanRow = g.floats(ctx.mean, [1, d]);
+  const scaleCol = g.floats(ctx.scale, [d, 1]);
+  const axes0 = g.int64s([0]);
+  const W1s = g.op('Mul', [P.w1!, scaleCol]);
+  const B1s = g.op('Sub', [P.b1!, g.op('MatMul', [meanRow, W1s])]); // [1, h]
+  const grads: Record<string, string> = {};
+  let D1: string;
+  if (hidden === 0) {
+    const Z = g.op('Gemm', [X, W1s, B1s], {}, 'z');
+    D1 = g.op('Mul', [g.op('Sub', [g.op('Sigmoid', [Z]), Y]), SW]);
+  } else {
+    const R = g.op('Relu', [g.op('Gemm', [X, W1s, B1s])]);
+    const H = M ? g.op('Mul', [R, M]) : R;
+    const Z = g.op('Gemm', [H, P.w2!, P.b2!], {}, 'z');
+    const D2 = g.op('Mul', [g.op('Sub', [g.op('Sigmoid', [Z]), Y]), SW]);
+    grads.w2 = g.op('Gemm', [H, D2], { transA: 1 });
+    grads.b2 = g.op('ReduceSum', [D2, axes0], { keepdims: 0 });
+    const DH = g.op('Gemm', [D2, P.w2!], { transB: 1 });
+    D1 = g.op('Mul', [M ? g.op('Mul', [DH, M]) : DH, g.op('Sign', [R])]);
+  }
+  grads.b1 = g.op('ReduceSum', [D1, axes0], { keepdims: 0 });
+  const rawW1 = g.op('Gemm', [X, D1], { transA: 1 });
+  grads.w1 = g.op('Mul', [g.op('Sub', [rawW1, g.op('Mul', [meanCol, grads.b1])]), scaleCol]);
+  const c = (v: number) => g.floats([v], []);
+  const [b1, nb1, b2, nb2, eps, decay] = [c(beta1), c(1 - beta1), c(beta2), c(1 - beta2), c(epsilon), c(l2x2)];
+  g.output('z', ['N', 1]);
+  for (const p of specs) {
+    const w = P[p.name]!;
+    const grad = p.l2 ? g.op('Add', [grads[p.name]!, g.op('Mul', [w, decay])]) : grads[p.name]!;
+    const m = g.op('Add', [g.op('Mul', [`${p.name}_m`, b1]), g.op('Mul', [grad, nb1])], {}, `${p.name}_m_next`);
+    const v = g.op('Add', [g.op('Mul', [`${p.name}_v`, b2]), g.op('Mul', [g.op('Mul', [grad, grad]), nb2])], {}, `${p.name}_v_next`);
+    g.op('Sub', [w, g.op('Div', [g.op('Mul', [m, A]), g.op('Add', [g.op('Sqrt', [g.op('Mul', [v, BC])]), eps])])], {}, `${p.name}_next`);
+    for (const out of ['next', 'm_next', 'v_next']) g.output(`${p.name}_${out}`, p.dims);
+  }
+  return g.encode();
+}
+
 async function session(bytes: Uint8Array, threads: number): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(bytes, {
     executionProviders: ['cpu'],
@@ -106,12 +190,11 @@ async function session(bytes: Uint8Array, threads: number): Promise<ort.Inferenc
 
 interface Param {
   name: string;
+  /** The weights and their Adam moments: replaced by the step graph's outputs after every step. */
   w: Float32Array;
   dims: number[];
-  m: Float64Array;
-  v: Float64Array;
-  /** Whether the L2 penalty applies (weights, not biases). */
-  l2: boolean;
+  m: Float32Array;
+  v: Float32Array;
 }
 
 export class OrtHeadTrainer implements Trainer {
@@ -126,26 +209,29 @@ export class OrtHeadTrainer implements Trainer {
   private readonly w1s: Float32Array;
   private readonly b1s: Float32Array;
   private t = 0;
+  /** The plain forward + backward graph behind `gradients()` (tests), made on first use. */
+  private gradSession: Promise<ort.InferenceSession> | null = null;
 
   private constructor(
     private readonly ctx: TrainContext,
     private readonly stepSession: ort.InferenceSession,
     private readonly forwardSession: ort.InferenceSession,
+    private readonly threads: number,
   ) {
     const { d } = ctx.train;
     const { hidden, batchSize, dropout, seed } = ctx.params;
     const rand = createRng(deriveSeed(seed, INIT_STREAM));
     this.dropoutRand = createRng(deriveSeed(seed, DROPOUT_STREAM));
-    const param = (name: string, w: Float32Array, dims: number[], l2: boolean): Param => ({ name, w, dims, m: new Float64Array(w.length), v: new Float64Array(w.length), l2 });
+    const param = (name: string, w: Float32Array, dims: number[]): Param => ({ name, w, dims, m: new Float32Array(w.length), v: new Float32Array(w.length) });
     this.params =
       hidden > 0
         ? [
-            param('w1', glorotUniform(d, hidden, rand), [d, hidden], true),
-            param('b1', new Float32Array(hidden), [hidden], false),
-            param('w2', glorotUniform(hidden, 1, rand), [hidden, 1], true),
-            param('b2', Float32Array.of(ctx.priorLogit), [1], false),
+            param('w1', glorotUniform(d, hidden, rand), [d, hidden]),
+            param('b1', new Float32Array(hidden), [hidden]),
+            param('w2', glorotUniform(hidden, 1, rand), [hidden, 1]),
+            param('b2', Float32Array.of(ctx.priorLogit), [1]),
           ]
-        : [param('w1', new Float32Array(d), [d, 1], true), param('b1', Float32Array.of(ctx.priorLogit), [1], false)];
+        : [param('w1', new Float32Array(d), [d, 1]), param('b1', Float32Array.of(ctx.priorLogit), [1])];
     const bs = Math.min(batchSize, ctx.train.n);
     this.xb = new Float32Array(bs * d);
     this.yb = new Float32Array(bs);
@@ -158,8 +244,11 @@ export class OrtHeadTrainer implements Trainer {
   static async create(ctx: TrainContext, threads = headThreads()): Promise<OrtHeadTrainer> {
     const { d } = ctx.train;
     const { hidden, dropout } = ctx.params;
-    const [step, forward] = await Promise.all([session(stepGraph(d, hidden, hidden > 0 && dropout > 0), threads), session(forwardGraph(d, hidden), threads)]);
-    return new OrtHeadTrainer(ctx, step, forward);
+    const [step, forward] = await Promise.all([
+      session(fusedStepGraph(d, hidden, hidden > 0 && dropout > 0, ctx, 2 * ctx.params.l2), threads),
+      session(forwardGraph(d, hidden), threads),
+    ]);
+    return new OrtHeadTrainer(ctx, step, forward, threads);
   }
 
   /**
@@ -191,15 +280,11 @@ export class OrtHeadTrainer implements Trainer {
     return feeds;
   }
 
-  /**
-   * The batch's logits and the loss gradients (without the L2 term) in standardised space, one
-   * array per parameter in layers() order: w1, b1 (, w2, b2). Draws the batch's dropout mask.
-   */
-  async gradients(rows: Int32Array, nb: number): Promise<{ z: Float32Array; y: Float32Array; grads: Float32Array[] }> {
+  /** Copy the batch's rows, labels and loss weights into the reused buffers; draw its dropout mask. */
+  private fillBatch(rows: Int32Array, nb: number): Record<string, ort.Tensor> {
     const { ctx, xb, yb, swb, mask } = this;
     const { x, y, d } = ctx.train;
     const { classWeight, params } = ctx;
-    const hidden = params.hidden;
     const sw = ctx.sampleWeight;
     for (let i = 0; i < nb; i++) {
       const r = rows[i]!;
@@ -208,17 +293,34 @@ export class OrtHeadTrainer implements Trainer {
       yb[i] = label;
       swb[i] = (classWeight[label ? 1 : 0] * (sw ? sw[r]! : 1)) / nb;
     }
-    const feeds = this.weightFeeds();
-    feeds.x = new ort.Tensor('float32', xb.subarray(0, nb * d), [nb, d]);
-    feeds.y = new ort.Tensor('float32', yb.subarray(0, nb), [nb, 1]);
-    feeds.sw = new ort.Tensor('float32', swb.subarray(0, nb), [nb, 1]);
+    const feeds: Record<string, ort.Tensor> = {
+      x: new ort.Tensor('float32', xb.subarray(0, nb * d), [nb, d]),
+      y: new ort.Tensor('float32', yb.subarray(0, nb), [nb, 1]),
+      sw: new ort.Tensor('float32', swb.subarray(0, nb), [nb, 1]),
+    };
     if (mask) {
       const keep = 1 - params.dropout;
       const rand = this.dropoutRand;
+      const hidden = params.hidden;
       for (let k = 0; k < nb * hidden; k++) mask[k] = rand() < keep ? 1 / keep : 0;
       feeds.mask = new ort.Tensor('float32', mask.subarray(0, nb * hidden), [nb, hidden]);
     }
-    const out = await this.stepSession.run(feeds);
+    return feeds;
+  }
+
+  /**
+   * The batch's logits and the loss gradients (without the L2 term) in standardised space, one
+   * array per parameter in layers() order: w1, b1 (, w2, b2), from the plain forward + backward
+   * graph. Draws the batch's dropout mask. Training never calls it (the step graph computes the
+   * same gradients inside); the tests check them against finite differences.
+   */
+  async gradients(rows: Int32Array, nb: number): Promise<{ z: Float32Array; y: Float32Array; grads: Float32Array[] }> {
+    const { ctx } = this;
+    const { d } = ctx.train;
+    const hidden = ctx.params.hidden;
+    this.gradSession ??= session(stepGraph(d, hidden, hidden > 0 && ctx.params.dropout > 0), this.threads);
+    const feeds = { ...this.fillBatch(rows, nb), ...this.weightFeeds() };
+    const out = await (await this.gradSession).run(feeds);
     // The graph's gw1 is xᵀ·dZ1 in raw-feature space; back to standardised space:
     // scale∘(xᵀ·dZ1 − mean ⊗ Σ dZ1).
     const { mean, scale } = ctx;
@@ -230,12 +332,30 @@ export class OrtHeadTrainer implements Trainer {
       const mj = mean[j]!;
       for (let k = 0; k < h; k++) gw1[o + k] = sj * (gw1[o + k]! - mj * gb1[k]!);
     }
-    return { z: out.z!.data as Float32Array, y: yb, grads: this.params.map((p) => out[`g${p.name}`]!.data as Float32Array) };
+    return { z: out.z!.data as Float32Array, y: this.yb, grads: this.params.map((p) => out[`g${p.name}`]!.data as Float32Array) };
   }
 
+  /** One step of Adam on the batch, all in the step graph (fusedStepGraph); the weights and moments are its outputs. */
   async step(rows: Int32Array, nb: number): Promise<StepStats> {
-    const { z, y, grads } = await this.gradients(rows, nb);
+    const { beta1, beta2 } = ADAM;
+    const feeds = this.fillBatch(rows, nb);
+    this.t++;
+    feeds.a = new ort.Tensor('float32', Float32Array.of(this.ctx.params.learningRate / (1 - beta1 ** this.t)), []);
+    feeds.bc = new ort.Tensor('float32', Float32Array.of(1 / (1 - beta2 ** this.t)), []);
+    for (const p of this.params) {
+      feeds[p.name] = new ort.Tensor('float32', p.w, p.dims);
+      feeds[`${p.name}_m`] = new ort.Tensor('float32', p.m, p.dims);
+      feeds[`${p.name}_v`] = new ort.Tensor('float32', p.v, p.dims);
+    }
+    const out = await this.stepSession.run(feeds);
+    for (const p of this.params) {
+      p.w = out[`${p.name}_next`]!.data as Float32Array;
+      p.m = out[`${p.name}_m_next`]!.data as Float32Array;
+      p.v = out[`${p.name}_v_next`]!.data as Float32Array;
+    }
     // Running training loss and accuracy of this batch (before the update, as Keras reports them).
+    const z = out.z!.data as Float32Array;
+    const y = this.yb;
     let loss = 0;
     let right = 0;
     for (let i = 0; i < nb; i++) {
@@ -244,28 +364,7 @@ export class OrtHeadTrainer implements Trainer {
       loss += Math.max(zi, 0) - zi * yi + Math.log1p(Math.exp(-Math.abs(zi)));
       if (zi > 0 === (yi === 1)) right++;
     }
-    this.adam(grads);
     return { loss, right, n: nb };
-  }
-
-  private adam(grads: Float32Array[]): void {
-    const { beta1, beta2, epsilon } = ADAM;
-    this.t++;
-    const lr = this.ctx.params.learningRate;
-    const c1 = 1 - beta1 ** this.t;
-    const c2 = 1 - beta2 ** this.t;
-    const l2x2 = 2 * this.ctx.params.l2;
-    this.params.forEach((p, i) => {
-      const g = grads[i]!;
-      const { w, m, v } = p;
-      const decay = p.l2 ? l2x2 : 0;
-      for (let j = 0; j < w.length; j++) {
-        const gj = g[j]! + decay * w[j]!;
-        const mj = (m[j] = beta1 * m[j]! + (1 - beta1) * gj);
-        const vj = (v[j] = beta2 * v[j]! + (1 - beta2) * gj * gj);
-        w[j] = w[j]! - (lr * (mj / c1)) / (Math.sqrt(vj / c2) + epsilon);
-      }
-    });
   }
 
   async logits(m: Matrix): Promise<Float32Array> {
@@ -293,5 +392,6 @@ export class OrtHeadTrainer implements Trainer {
   dispose(): void {
     void this.stepSession.release().catch(() => undefined);
     void this.forwardSession.release().catch(() => undefined);
+    void this.gradSession?.then((g) => g.release()).catch(() => undefined);
   }
 }
