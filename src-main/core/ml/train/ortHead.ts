@@ -8,9 +8,10 @@
  *
  * The graph returns the logits of the batch (for the running training loss) and the gradients
  * (written out by hand: dz = w (σ(z) - y) / nb, gW2 = Hᵀ dz, dZ1 = dz W2ᵀ ∘ mask ∘ [Z1 > 0],
- * gW1 = Xsᵀ dZ1); Adam updates the float32 weights and float32 moments (as tfjs does) in the same
- * graph (fusedStepGraph). A batch's rows are copied into one reused buffer (a row memcpy each);
- * onnxruntime reads inputs in place.
+ * gW1 = Xsᵀ dZ1). For the MLP, Adam updates the float32 weights and float32 moments (as tfjs does)
+ * in the same graph (fusedStepGraph); the linear head's few weights get Adam in JavaScript (float64
+ * moments). A batch's rows are copied into one reused buffer (a row memcpy each); onnxruntime reads
+ * inputs in place.
  *
  * Why: on 2 cores MLAS runs the 1,280 × 64 layer ~5x faster than tfjs-wasm (single-threaded in
  * Node) and the linear head ~3x faster than the scalar JS loop (scripts/bench/train.ts).
@@ -190,11 +191,27 @@ async function session(bytes: Uint8Array, threads: number): Promise<ort.Inferenc
 
 interface Param {
   name: string;
-  /** The weights and their Adam moments: replaced by the step graph's outputs after every step. */
+  /** The weights and their Adam moments (MLP: replaced by the step graph's outputs after every step). */
   w: Float32Array;
   dims: number[];
-  m: Float32Array;
-  v: Float32Array;
+  /** float32 in the MLP's step graph; float64 for the linear head's Adam in JavaScript. */
+  m: Float32Array | Float64Array;
+  v: Float32Array | Float64Array;
+  /** Whether the L2 penalty applies (weights, not biases). */
+  l2: boolean;
+}
+
+/** Running training loss and accuracy of a batch from its logits (before the update, as Keras reports them). */
+function batchStats(z: Float32Array, y: Float32Array, nb: number): StepStats {
+  let loss = 0;
+  let right = 0;
+  for (let i = 0; i < nb; i++) {
+    const zi = z[i]!;
+    const yi = y[i]!;
+    loss += Math.max(zi, 0) - zi * yi + Math.log1p(Math.exp(-Math.abs(zi)));
+    if (zi > 0 === (yi === 1)) right++;
+  }
+  return { loss, right, n: nb };
 }
 
 export class OrtHeadTrainer implements Trainer {
@@ -209,8 +226,8 @@ export class OrtHeadTrainer implements Trainer {
   private readonly w1s: Float32Array;
   private readonly b1s: Float32Array;
   private t = 0;
-  /** The plain forward + backward graph behind `gradients()` (tests), made on first use. */
-  private gradSession: Promise<ort.InferenceSession> | null = null;
+  /** The plain forward + backward graph behind `gradients()`: the linear head's step; for the MLP (tests only) made on first use. */
+  private gradSession: Promise<ort.InferenceSession> | null;
 
   private constructor(
     private readonly ctx: TrainContext,
@@ -218,20 +235,22 @@ export class OrtHeadTrainer implements Trainer {
     private readonly forwardSession: ort.InferenceSession,
     private readonly threads: number,
   ) {
+    this.gradSession = ctx.params.hidden > 0 ? null : Promise.resolve(stepSession);
     const { d } = ctx.train;
     const { hidden, batchSize, dropout, seed } = ctx.params;
     const rand = createRng(deriveSeed(seed, INIT_STREAM));
     this.dropoutRand = createRng(deriveSeed(seed, DROPOUT_STREAM));
-    const param = (name: string, w: Float32Array, dims: number[]): Param => ({ name, w, dims, m: new Float32Array(w.length), v: new Float32Array(w.length) });
+    const Moments = hidden > 0 ? Float32Array : Float64Array;
+    const param = (name: string, w: Float32Array, dims: number[], l2: boolean): Param => ({ name, w, dims, m: new Moments(w.length), v: new Moments(w.length), l2 });
     this.params =
       hidden > 0
         ? [
-            param('w1', glorotUniform(d, hidden, rand), [d, hidden]),
-            param('b1', new Float32Array(hidden), [hidden]),
-            param('w2', glorotUniform(hidden, 1, rand), [hidden, 1]),
-            param('b2', Float32Array.of(ctx.priorLogit), [1]),
+            param('w1', glorotUniform(d, hidden, rand), [d, hidden], true),
+            param('b1', new Float32Array(hidden), [hidden], false),
+            param('w2', glorotUniform(hidden, 1, rand), [hidden, 1], true),
+            param('b2', Float32Array.of(ctx.priorLogit), [1], false),
           ]
-        : [param('w1', new Float32Array(d), [d, 1]), param('b1', Float32Array.of(ctx.priorLogit), [1])];
+        : [param('w1', new Float32Array(d), [d, 1], true), param('b1', Float32Array.of(ctx.priorLogit), [1], false)];
     const bs = Math.min(batchSize, ctx.train.n);
     this.xb = new Float32Array(bs * d);
     this.yb = new Float32Array(bs);
@@ -244,8 +263,10 @@ export class OrtHeadTrainer implements Trainer {
   static async create(ctx: TrainContext, threads = headThreads()): Promise<OrtHeadTrainer> {
     const { d } = ctx.train;
     const { hidden, dropout } = ctx.params;
+    // The MLP's whole step in one graph; the linear head's d weights are too few for that to pay
+    // (the extra nodes' overhead outweighs one JavaScript pass over d values): plain graph + Adam in JS.
     const [step, forward] = await Promise.all([
-      session(fusedStepGraph(d, hidden, hidden > 0 && dropout > 0, ctx, 2 * ctx.params.l2), threads),
+      session(hidden > 0 ? fusedStepGraph(d, hidden, dropout > 0, ctx, 2 * ctx.params.l2) : stepGraph(d, 0, false), threads),
       session(forwardGraph(d, hidden), threads),
     ]);
     return new OrtHeadTrainer(ctx, step, forward, threads);
@@ -311,8 +332,8 @@ export class OrtHeadTrainer implements Trainer {
   /**
    * The batch's logits and the loss gradients (without the L2 term) in standardised space, one
    * array per parameter in layers() order: w1, b1 (, w2, b2), from the plain forward + backward
-   * graph. Draws the batch's dropout mask. Training never calls it (the step graph computes the
-   * same gradients inside); the tests check them against finite differences.
+   * graph. Draws the batch's dropout mask. The linear head's step uses it; the MLP's step graph
+   * computes the same gradients inside, and the tests check these against finite differences.
    */
   async gradients(rows: Int32Array, nb: number): Promise<{ z: Float32Array; y: Float32Array; grads: Float32Array[] }> {
     const { ctx } = this;
@@ -335,8 +356,13 @@ export class OrtHeadTrainer implements Trainer {
     return { z: out.z!.data as Float32Array, y: this.yb, grads: this.params.map((p) => out[`g${p.name}`]!.data as Float32Array) };
   }
 
-  /** One step of Adam on the batch, all in the step graph (fusedStepGraph); the weights and moments are its outputs. */
+  /** One step of Adam on the batch: the MLP's all in the step graph (fusedStepGraph), the linear head's with Adam in JavaScript. */
   async step(rows: Int32Array, nb: number): Promise<StepStats> {
+    if (this.ctx.params.hidden === 0) {
+      const { z, y, grads } = await this.gradients(rows, nb);
+      this.adam(grads);
+      return batchStats(z, y, nb);
+    }
     const { beta1, beta2 } = ADAM;
     const feeds = this.fillBatch(rows, nb);
     this.t++;
@@ -353,18 +379,28 @@ export class OrtHeadTrainer implements Trainer {
       p.m = out[`${p.name}_m_next`]!.data as Float32Array;
       p.v = out[`${p.name}_v_next`]!.data as Float32Array;
     }
-    // Running training loss and accuracy of this batch (before the update, as Keras reports them).
-    const z = out.z!.data as Float32Array;
-    const y = this.yb;
-    let loss = 0;
-    let right = 0;
-    for (let i = 0; i < nb; i++) {
-      const zi = z[i]!;
-      const yi = y[i]!;
-      loss += Math.max(zi, 0) - zi * yi + Math.log1p(Math.exp(-Math.abs(zi)));
-      if (zi > 0 === (yi === 1)) right++;
-    }
-    return { loss, right, n: nb };
+    return batchStats(out.z!.data as Float32Array, this.yb, nb);
+  }
+
+  /** Adam over the weights in typed arrays (the linear head: float64 moments). */
+  private adam(grads: Float32Array[]): void {
+    const { beta1, beta2, epsilon } = ADAM;
+    this.t++;
+    const lr = this.ctx.params.learningRate;
+    const c1 = 1 - beta1 ** this.t;
+    const c2 = 1 - beta2 ** this.t;
+    const l2x2 = 2 * this.ctx.params.l2;
+    this.params.forEach((p, i) => {
+      const g = grads[i]!;
+      const { w, m, v } = p;
+      const decay = p.l2 ? l2x2 : 0;
+      for (let j = 0; j < w.length; j++) {
+        const gj = g[j]! + decay * w[j]!;
+        const mj = (m[j] = beta1 * m[j]! + (1 - beta1) * gj);
+        const vj = (v[j] = beta2 * v[j]! + (1 - beta2) * gj * gj);
+        w[j] = w[j]! - (lr * (mj / c1)) / (Math.sqrt(vj / c2) + epsilon);
+      }
+    });
   }
 
   async logits(m: Matrix): Promise<Float32Array> {
@@ -392,6 +428,6 @@ export class OrtHeadTrainer implements Trainer {
   dispose(): void {
     void this.stepSession.release().catch(() => undefined);
     void this.forwardSession.release().catch(() => undefined);
-    void this.gradSession?.then((g) => g.release()).catch(() => undefined);
+    if (this.ctx.params.hidden > 0) void this.gradSession?.then((g) => g.release()).catch(() => undefined);
   }
 }
