@@ -35,7 +35,7 @@ export const Tile = memo(function Tile({ item, index, src, selected, focused, on
       data-selected={selected ? 'true' : 'false'}
       data-focused={focused ? 'true' : 'false'}
       data-eol-id={item.eol_id ?? ''}
-      title={`${imageLabel(item)} · p(bad) ${p === null ? '–' : p.toFixed(3)} · ${label}${item.origin === 'curator' ? ' (curator)' : ''}${item.issue_rank !== null ? ` · issue #${item.issue_rank}` : ''}`}
+      title={`${imageLabel(item)} · p(bad) ${p === null ? '–' : p.toFixed(3)} · ${label}${item.origin === 'curator' ? ' (curator)' : ''}${item.issue_rank !== null ? ` · issue #${item.issue_rank}${item.issue_beyond ? ' (beyond the estimate)' : ''}` : ''}`}
       onClick={(e) => onTileClick(index, e)}
     >
       <div className="tile__img">
@@ -46,7 +46,11 @@ export const Tile = memo(function Tile({ item, index, src, selected, focused, on
           {p !== null && <div className="tile__barfill" style={{ width: `${(p * 100).toFixed(1)}%` }} />}
         </div>
         <span className="tile__p">{p === null ? '–' : p.toFixed(2)}</span>
-        {item.issue_rank !== null && <span className="tile__rank">#{item.issue_rank}</span>}
+        {item.issue_rank !== null && (
+          <span className={item.issue_beyond ? 'tile__rank tile__rank--beyond' : 'tile__rank'} data-testid="tile-rank" data-beyond={item.issue_beyond ? 'true' : 'false'}>
+            #{item.issue_rank}
+          </span>
+        )}
         {item.origin === 'curator' && (
           <span className="tile__curator" title="label set by a curator" data-testid="curator-marker">
             C

@@ -140,6 +140,8 @@ export interface GalleryItem {
   rating_class: RatingClass | null;
   /** Rank among probable label issues (1 = most suspicious), or null. */
   issue_rank: number | null;
+  /** 1 when that issue lies beyond confident learning's estimate of wrong labels (LabelIssue.beyond_estimate), 0 within it, null without one. */
+  issue_beyond?: number | null;
   width: number;
   height: number;
   /** EOL's id of the image (the first source row that has one), or null (folders, bare URL lists). */

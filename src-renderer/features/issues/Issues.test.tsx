@@ -48,6 +48,9 @@ describe('Label issues screen', () => {
     const past = before.issues[before.total]!;
     expect(past.beyond_estimate).toBe(true);
     expect(tiles()[before.total]!.getAttribute('data-testid')).toBe(`tile-${past.image_id}`);
+    // Their rank badges say so; those within the estimate do not.
+    expect(within(tiles()[before.total]!).getByTestId('tile-rank').dataset.beyond).toBe('true');
+    expect(within(tiles()[0]!).getByTestId('tile-rank').dataset.beyond).toBe('false');
     await user.click(tiles()[before.total]!);
     await until(() => expect(screen.getByTestId('issue-why').textContent).toContain('beyond the estimate of wrong labels'));
     expect(screen.getByTestId('issue-open').textContent).toContain(`then ${before.beyond} beyond the estimate`);
