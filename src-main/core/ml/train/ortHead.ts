@@ -95,23 +95,8 @@ function forwardGraph(d: number, hidden: number): Uint8Array {
   return g.encode();
 }
 
-/** The trained parameters in graph order: names and shapes, and whether the L2 penalty applies. */
-function paramSpecs(d: number, hidden: number): { name: string; dims: number[]; l2: boolean }[] {
-  return hidden > 0
-    ? [
-        { name: 'w1', dims: [d, hidden], l2: true },
-        { name: 'b1', dims: [hidden], l2: false },
-        { name: 'w2', dims: [hidden, 1], l2: true },
-        { name: 'b2', dims: [1], l2: false },
-      ]
-    : [
-        { name: 'w1', dims: [d, 1], l2: true },
-        { name: 'b1', dims: [1], l2: false },
-      ];
-}
-
 /**
- * One whole training step as one graph: the first layer folded into raw-feature space
+ * One whole training step of the MLP as one graph: the first layer folded into raw-feature space
  * (W1s = scale∘W1, b1s = b1 − mean·W1s, as weightFeeds does), the forward and backward pass of
  * stepGraph, the first layer's gradient taken back to standardised space
  * (scale∘(Xᵀ·dZ1 − mean ⊗ Σ dZ1)), and Adam with the L2 term on the weights. Inputs per step: the
@@ -125,6 +110,7 @@ function paramSpecs(d: number, hidden: number): { name: string; dims: number[]; 
  * vectorised kernels on every thread (`npm run bench:train`).
  */
 function fusedStepGraph(d: number, hidden: number, dropout: boolean, ctx: Pick<TrainContext, 'mean' | 'scale'>, l2x2: number): Uint8Array {
+  if (!(hidden > 0)) throw new Error('fusedStepGraph: the linear head takes stepGraph and Adam in JavaScript');
   const { beta1, beta2, epsilon } = ADAM;
   const g = new OnnxGraph();
   const X = g.input('x', ['N', d]);
@@ -132,8 +118,14 @@ function fusedStepGraph(d: number, hidden: number, dropout: boolean, ctx: Pick<T
   const SW = g.input('sw', ['N', 1]);
   const A = g.input('a', []);
   const BC = g.input('bc', []);
-  const M = hidden > 0 && dropout ? g.input('mask', ['N', hidden]) : null;
-  const specs = paramSpecs(d, hidden);
+  const M = dropout ? g.input('mask', ['N', hidden]) : null;
+  // The parameters in layers() order; the L2 term applies to the weights, not the biases.
+  const specs = [
+    { name: 'w1', dims: [d, hidden], l2: true },
+    { name: 'b1', dims: [hidden], l2: false },
+    { name: 'w2', dims: [hidden, 1], l2: true },
+    { name: 'b2', dims: [1], l2: false },
+  ];
   const P: Record<string, string> = {};
   for (const p of specs) {
     P[p.name] = g.input(p.name, p.dims);
@@ -147,20 +139,14 @@ function fusedStepGraph(d: number, hidden: number, dropout: boolean, ctx: Pick<T
   const W1s = g.op('Mul', [P.w1!, scaleCol]);
   const B1s = g.op('Sub', [P.b1!, g.op('MatMul', [meanRow, W1s])]); // [1, h]
   const grads: Record<string, string> = {};
-  let D1: string;
-  if (hidden === 0) {
-    const Z = g.op('Gemm', [X, W1s, B1s], {}, 'z');
-    D1 = g.op('Mul', [g.op('Sub', [g.op('Sigmoid', [Z]), Y]), SW]);
-  } else {
-    const R = g.op('Relu', [g.op('Gemm', [X, W1s, B1s])]);
-    const H = M ? g.op('Mul', [R, M]) : R;
-    const Z = g.op('Gemm', [H, P.w2!, P.b2!], {}, 'z');
-    const D2 = g.op('Mul', [g.op('Sub', [g.op('Sigmoid', [Z]), Y]), SW]);
-    grads.w2 = g.op('Gemm', [H, D2], { transA: 1 });
-    grads.b2 = g.op('ReduceSum', [D2, axes0], { keepdims: 0 });
-    const DH = g.op('Gemm', [D2, P.w2!], { transB: 1 });
-    D1 = g.op('Mul', [M ? g.op('Mul', [DH, M]) : DH, g.op('Sign', [R])]);
-  }
+  const R = g.op('Relu', [g.op('Gemm', [X, W1s, B1s])]);
+  const H = M ? g.op('Mul', [R, M]) : R;
+  const Z = g.op('Gemm', [H, P.w2!, P.b2!], {}, 'z');
+  const D2 = g.op('Mul', [g.op('Sub', [g.op('Sigmoid', [Z]), Y]), SW]);
+  grads.w2 = g.op('Gemm', [H, D2], { transA: 1 });
+  grads.b2 = g.op('ReduceSum', [D2, axes0], { keepdims: 0 });
+  const DH = g.op('Gemm', [D2, P.w2!], { transB: 1 });
+  const D1 = g.op('Mul', [M ? g.op('Mul', [DH, M]) : DH, g.op('Sign', [R])]);
   grads.b1 = g.op('ReduceSum', [D1, axes0], { keepdims: 0 });
   const rawW1 = g.op('Gemm', [X, D1], { transA: 1 });
   grads.w1 = g.op('Mul', [g.op('Sub', [rawW1, g.op('Mul', [meanCol, grads.b1])]), scaleCol]);
