@@ -91,8 +91,8 @@ export interface MlApi {
   /**
    * The run's probable label issues, most suspicious first, without those a curator confirmed or
    * dismissed (unless includeReviewed); `total` counts the open ones within confident learning's
-   * estimate, `beyond` the open ones past it (listed after, `beyond_estimate`), `ranking` says how
-   * they are ranked.
+   * estimate, `beyond` the open ones past it (listed after, `beyond_estimate`), `reviewed` those of
+   * either kind with a verdict, `ranking` says how they are ranked.
    */
   'ml.labelIssues': {
     args: { runId?: number; limit?: number; includeReviewed?: boolean };

@@ -62,6 +62,12 @@ describe('label issues and their review', () => {
     expect(after.issues.map((i) => i.image_id)).not.toContain(a);
     expect(after.issues.map((i) => i.image_id)).not.toContain(b);
     expect(after.reviewed).toBe(2);
+    // A verdict on one beyond the estimate leaves the open count alone and counts as reviewed.
+    const past = after.issues.find((i) => i.beyond_estimate)!;
+    expect(await core.call('ml.reviewIssues', { imageIds: [past.image_id], action: 'dismiss' })).toEqual({ changed: 1, open: first.total - 2 });
+    const afterPast = await core.call('ml.labelIssues', { limit: 1000 });
+    expect(afterPast).toMatchObject({ total: first.total - 2, beyond: first.beyond - 1, reviewed: 3 });
+    await core.call('ml.reviewIssues', { imageIds: [past.image_id], action: 'reopen' });
     const withReviewed = await core.call('ml.labelIssues', { limit: 1000, includeReviewed: true });
     expect(withReviewed.issues.map((i) => i.image_id)).toEqual(expect.arrayContaining([a, b]));
 

@@ -165,11 +165,13 @@ export class IssueStore {
 
   /**
    * The open issues (all with includeReviewed), by rank: those within the estimate first, then those
-   * beyond it. `total` and `reviewed` count within the estimate, `beyond` the open ones past it.
+   * beyond it. `total` counts the open ones within the estimate, `beyond` the open ones past it,
+   * `reviewed` those of either kind a curator confirmed or dismissed (or relabelled).
    */
   list(runId: number, limit: number, includeReviewed: boolean): { total: number; reviewed: number; beyond: number; issues: LabelIssue[] } {
     const total = this.openCount(runId);
-    const all = (this.db.prepare('SELECT COUNT(*) AS n FROM label_issues WHERE run_id = ? AND estimated = 1').get(runId) as { n: number }).n;
+    const beyond = this.openCount(runId, true);
+    const all = (this.db.prepare('SELECT COUNT(*) AS n FROM label_issues WHERE run_id = ?').get(runId) as { n: number }).n;
     const issues = this.db
       .prepare(
         `SELECT li.rank, li.image_id, li.given, li.suggested, li.self_confidence, li.estimated = 0 AS beyond_estimate,
@@ -191,7 +193,7 @@ export class IssueStore {
         iss.rating_spread = Math.sqrt(r.reduce((a, b) => a + (b - m) ** 2, 0) / (r.length - 1));
       } else iss.rating_spread = null;
     }
-    return { total, reviewed: all - total, beyond: this.openCount(runId, true), issues };
+    return { total, reviewed: all - total - beyond, beyond, issues };
   }
 
   /** Record a verdict on the images' current labels (unlabelled images are skipped); returns how many changed. */
