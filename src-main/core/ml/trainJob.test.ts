@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { makeSynthetic } from '../../../test-support/synthetic';
 import { DEFAULT_HEAD_PARAMS } from './train/head';
 import { outOfFold } from './train/folds';
-import { runTrainJob, SPLIT_CODE } from './trainJob';
+import { keptSynthetic, runTrainJob, SPLIT_CODE, syntheticWeights } from './trainJob';
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
@@ -74,5 +74,43 @@ describe('runTrainJob', () => {
     for (const i of firstPass) expect(Math.abs(r.oof[i]! - without.oof[i]!)).toBeLessThan(1e-6);
     // Without it, label issues read the first pass and the final head for test rows.
     for (const i of firstPass) expect(Math.abs(sigmoid(without.heldLogit![i]!) - without.oof[i]!)).toBeLessThan(1e-6);
+  });
+  it('keeps the benign copies of a pruned original out of the final fit, and weighs benign copies as their original', async () => {
+    // The helpers: a benign copy (label good) carries its original's label and weight; a distorted one does not.
+    const syn = { x: new Float32Array(3), n: 3, y: Uint8Array.of(0, 1, 0), source: Int32Array.of(0, 0, 1) };
+    expect([...keptSynthetic(syn, Uint8Array.of(1, 0))]).toEqual([1, 2]);
+    expect([...keptSynthetic(syn, Uint8Array.of(0, 0))]).toEqual([0, 1, 2]);
+    expect([...syntheticWeights(syn, Float32Array.of(0.25, 0.5))]).toEqual([0.25, 1, 0.5]);
+
+    // A run: 8% of the goods planted from bads, and a benign copy (the same row) of every train good.
+    const s = makeSynthetic({ n: 300, d: 12, seed: 8, rule: 'linear', margin: 0.5 });
+    const split = Uint8Array.from({ length: s.n }, (_, i) => (i % 5 === 4 ? SPLIT_CODE.test : i % 5 === 3 ? SPLIT_CODE.validation : SPLIT_CODE.train));
+    const y = Uint8Array.from(s.y);
+    let planted = 0;
+    for (let i = 0; i < s.n && planted < 12; i++) {
+      if (split[i] === SPLIT_CODE.train && y[i] === 1 && i % 3 === 0) {
+        y[i] = 0;
+        planted++;
+      }
+    }
+    const fold = Int8Array.from(split, (v, i) => (v === SPLIT_CODE.test ? -1 : i % 3));
+    const goods = [...split.keys()].filter((i) => split[i] === SPLIT_CODE.train && y[i] === 0);
+    const copies = (rows: number[]) => {
+      const x = new Float32Array(rows.length * s.d);
+      rows.forEach((r, k) => x.set(s.x.subarray(r * s.d, (r + 1) * s.d), k * s.d));
+      return { x, n: rows.length, y: new Uint8Array(rows.length), source: Int32Array.from(rows) };
+    };
+    const params = { ...DEFAULT_HEAD_PARAMS, hidden: 8, epochs: 15, learningRate: 0.01 };
+    const weight = Float32Array.from({ length: s.n }, (_, i) => 0.5 + (i % 4) / 8);
+    // The first pass given (so both runs prune the same rows): a held-out score that doubts the planted goods.
+    const oofGiven = Float32Array.from({ length: s.n }, (_, i) => (split[i] === SPLIT_CODE.test ? NaN : s.y[i] ? 0.9 : 0.1));
+    const base = { x: s.x, n: s.n, d: s.d, y, split, fold, folds: 3, params, columnScale: null, noise: 'prune' as const, weight, oofGiven, issueOutOfFold: false };
+    const all = await runTrainJob({ ...base, synthetic: copies(goods) }, () => {});
+    expect(all.pruned!.length).toBeGreaterThan(5);
+    const pruned = new Set(all.pruned!);
+    // The same run with the pruned originals' copies never given: the same final fit, row for row.
+    const without = await runTrainJob({ ...base, synthetic: copies(goods.filter((r) => !pruned.has(r))) }, () => {});
+    expect([...without.pruned!]).toEqual([...all.pruned!]);
+    expect([...without.pAll]).toEqual([...all.pAll]);
   });
 });

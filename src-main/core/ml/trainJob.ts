@@ -158,7 +158,7 @@ export async function runTrainJob(req: TrainJobRequest, onEvent: (e: TrainJobEve
     const { pBad, logit } = await outOfFold(lab, lab.y, req.params, {
       ...oofOptions(lab, 0),
       folds: Int32Array.from(lab.index, (r) => req.fold[r]!),
-      ...(req.synthetic?.n && { extra: syntheticFor(req.synthetic, lab.index, req.n) }),
+      ...(req.synthetic?.n && { extra: syntheticFor(req.synthetic, lab.index, req.n, req.weight) }),
     });
     lab.index.forEach((r, k) => {
       oof[r] = pBad[k]!;
@@ -200,8 +200,10 @@ export async function runTrainJob(req: TrainJobRequest, onEvent: (e: TrainJobEve
   // 3. The head on the train split (validation monitored), without pruned rows.
   const realTrain = rows(all, (i) => req.split[i] === SPLIT_CODE.train && !out[i]);
   const validation = rows(all, (i) => req.split[i] === SPLIT_CODE.validation && !out[i]);
-  const train = withSynthetic(realTrain, req.synthetic);
-  const trainWeight = req.weight ? Float32Array.from({ length: train.n }, (_, k) => (k < realTrain.n ? req.weight![realTrain.index[k]!]! : 1)) : undefined;
+  const kept = keptSynthetic(req.synthetic, out);
+  const train = withSynthetic(realTrain, req.synthetic, kept);
+  const synWeight = req.weight && req.synthetic?.n ? syntheticWeights(req.synthetic, req.weight) : null;
+  const trainWeight = req.weight ? Float32Array.from({ length: train.n }, (_, k) => (k < realTrain.n ? req.weight![realTrain.index[k]!]! : synWeight![kept[k - realTrain.n]!]!)) : undefined;
   const trained = await trainHead(train, validation.n ? validation : null, req.params, {
     ...base,
     realRows: realTrain.n,
@@ -227,20 +229,45 @@ export async function runTrainJob(req: TrainJobRequest, onEvent: (e: TrainJobEve
 }
 
 /** Synthetic rows re-pointed at the labelled sub-matrix: source = index into `labIndex` (-1 when the original is not a labelled row). */
-function syntheticFor(syn: NonNullable<TrainJobRequest['synthetic']>, labIndex: Int32Array, n: number): { x: Float32Array; y: Uint8Array; n: number; source: Int32Array } {
+function syntheticFor(syn: NonNullable<TrainJobRequest['synthetic']>, labIndex: Int32Array, n: number, weight?: Float32Array | null): { x: Float32Array; y: Uint8Array; n: number; source: Int32Array; weight?: Float32Array } {
   const at = new Int32Array(n).fill(-1);
   labIndex.forEach((r, k) => (at[r] = k));
-  return { x: syn.x, y: syn.y, n: syn.n, source: Int32Array.from(syn.source, (r) => (r >= 0 && r < n ? at[r]! : -1)) };
+  return { x: syn.x, y: syn.y, n: syn.n, source: Int32Array.from(syn.source, (r) => (r >= 0 && r < n ? at[r]! : -1)), ...(weight && { weight: syntheticWeights(syn, weight) }) };
+}
+
+/**
+ * Loss weights of the synthetic rows: a benign copy (labelled good) carries its original's label,
+ * so it weighs what that label weighs (labelWeight.ts: a weakly rated good is a weak good in any
+ * edit); a distorted copy is bad whatever the original's rating, and weighs 1.
+ */
+export function syntheticWeights(syn: NonNullable<TrainJobRequest['synthetic']>, weight: Float32Array): Float32Array {
+  return Float32Array.from({ length: syn.n }, (_, j) => (syn.y[j] === 0 ? (weight[syn.source[j]!] ?? 1) : 1));
 }
 
 /** The train rows with the synthetic rows appended (training only). */
-function withSynthetic(train: LabelledMatrix & { index: Int32Array }, syn: TrainJobRequest['synthetic']): LabelledMatrix & { index: Int32Array } {
-  if (!syn?.n) return train;
-  const x = new Float32Array((train.n + syn.n) * train.d);
+function withSynthetic(train: LabelledMatrix & { index: Int32Array }, syn: TrainJobRequest['synthetic'], keep: Int32Array): LabelledMatrix & { index: Int32Array } {
+  if (!syn?.n || !keep.length) return train;
+  const { d } = train;
+  const x = new Float32Array((train.n + keep.length) * d);
   x.set(train.x);
-  x.set(syn.x.subarray(0, syn.n * train.d), train.n * train.d);
-  const y = new Uint8Array(train.n + syn.n);
+  const y = new Uint8Array(train.n + keep.length);
   y.set(train.y);
-  y.set(syn.y.subarray(0, syn.n), train.n);
-  return { x, y, n: train.n + syn.n, d: train.d, index: train.index };
+  keep.forEach((j, t) => {
+    x.set(syn.x.subarray(j * d, (j + 1) * d), (train.n + t) * d);
+    y[train.n + t] = syn.y[j]!;
+  });
+  return { x, y, n: train.n + keep.length, d, index: train.index };
+}
+
+/**
+ * The synthetic rows of the final fit: all but the benign copies of an original confident learning
+ * pruned. Those copies carry its label, so a wrong "good" pruned from the fit would otherwise
+ * still train through its edits (cleanlab's CleanLearning drops the example, not a part of it).
+ * Distorted copies stay: they are bad whatever the original's label.
+ */
+export function keptSynthetic(syn: TrainJobRequest['synthetic'], pruned: Uint8Array): Int32Array {
+  if (!syn?.n) return new Int32Array(0);
+  const keep: number[] = [];
+  for (let j = 0; j < syn.n; j++) if (!(syn.y[j] === 0 && pruned[syn.source[j]!] === 1)) keep.push(j);
+  return Int32Array.from(keep);
 }
