@@ -98,6 +98,8 @@ export interface SyntheticTally {
   good: number;
   /** Distorted copies per good image, as asked. */
   per_image: number;
+  /** Benign edits left out of the final fit with their original, which noise-robust training pruned (trainJob.ts keptSynthetic). */
+  good_left_out?: number;
 }
 
 export type NoiseHandling = 'prune' | 'none';

@@ -37,7 +37,7 @@ describe('qc train --augment', () => {
   it('records how many synthetic examples it trained on: copies × the train-split good images', () => {
     expect(run.status).toBe('done');
     const s = run.snapshot!;
-    expect(s.synthetic).toEqual({ bad: copies * s.train.good, good: Math.ceil(copies / 2) * s.train.good, per_image: copies });
+    expect(s.synthetic).toEqual({ bad: copies * s.train.good, good: Math.ceil(copies / 2) * s.train.good, per_image: copies, good_left_out: 0 });
     expect(run.params.augment).toBe(copies);
   });
 
@@ -77,5 +77,19 @@ describe('qc train --augment', () => {
     const again = await core.call('ml.train', { features: ['signals'], hidden: 0, epochs: 5, folds: 3, augment: copies, noise: 'none' });
     expect(again.snapshot!.synthetic).toEqual(run.snapshot!.synthetic);
     expect((db.prepare("SELECT COUNT(*) AS n FROM features WHERE sha256 LIKE 'syn:%'").get() as { n: number }).n).toBe(before);
+  }, 300_000);
+
+  it('with noise-robust training, counts the benign edits that left the final fit with their pruned originals', async () => {
+    const { db } = core.context;
+    // Six bad photos labelled good by a careless curator: they get benign edits, and confident learning prunes them.
+    const bads = db.prepare("SELECT image_id FROM labels WHERE label = 'bad' ORDER BY image_id LIMIT 6").pluck().all() as number[];
+    await core.call('labels.set', { imageIds: bads, label: 'good' });
+    const pruning = await core.call('ml.train', { features: ['signals'], hidden: 0, epochs: 5, folds: 3, augment: copies, noise: 'prune' });
+    const detail = await core.call('ml.run', { runId: pruning.run_id });
+    // The pruned good images of the train split are the copied ones: each had ceil(copies / 2) benign edits.
+    const trainSplit = new Set((db.prepare("SELECT image_id FROM splits WHERE split = 'train'").pluck().all() as number[]));
+    const copied = detail.evaluation!.noise!.pruned.filter((p) => p.given === 'good' && trainSplit.has(p.image_id)).length;
+    expect(copied).toBeGreaterThan(0);
+    expect(detail.snapshot!.synthetic!.good_left_out).toBe(copied * Math.ceil(copies / 2));
   }, 300_000);
 });

@@ -131,7 +131,7 @@ export function RunsTable() {
                 <td className="num">{fmtNum(r.metrics?.test_auc)}</td>
                 <td className="num">{fmtNum(r.recommended_threshold.bad)}</td>
                 <td className="num">{fmtPct(runCoverage(r))}</td>
-                <td className="small" title={r.snapshot?.synthetic ? `plus ${r.snapshot.synthetic.bad} distorted and ${r.snapshot.synthetic.good} benign synthetic copies, training only` : undefined}>
+                <td className="small" title={r.snapshot?.synthetic ? `plus ${r.snapshot.synthetic.bad} distorted and ${r.snapshot.synthetic.good} benign synthetic copies, training only${r.snapshot.synthetic.good_left_out ? ` (${r.snapshot.synthetic.good_left_out} benign ones left out of the final fit with their pruned originals)` : ''}` : undefined}>
                   {r.snapshot ? `${tally(r.snapshot.train)} · ${tally(r.snapshot.validation)} · ${tally(r.snapshot.test)}` : '–'}
                   {r.snapshot?.synthetic ? ` (+${r.snapshot.synthetic.bad}/${r.snapshot.synthetic.good} synthetic)` : ''}
                 </td>
