@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { makeSynthetic } from '../../../test-support/synthetic';
 import { DEFAULT_HEAD_PARAMS } from './train/head';
 import { outOfFold } from './train/folds';
-import { keptSynthetic, runTrainJob, SPLIT_CODE, syntheticWeights } from './trainJob';
+import { keptSynthetic, runTrainJob, SPLIT_CODE } from './trainJob';
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
@@ -75,12 +75,11 @@ describe('runTrainJob', () => {
     // Without it, label issues read the first pass and the final head for test rows.
     for (const i of firstPass) expect(Math.abs(sigmoid(without.heldLogit![i]!) - without.oof[i]!)).toBeLessThan(1e-6);
   });
-  it('keeps the benign copies of a pruned original out of the final fit, and weighs benign copies as their original', async () => {
-    // The helpers: a benign copy (label good) carries its original's label and weight; a distorted one does not.
+  it('keeps the benign copies of a pruned original out of the final fit', async () => {
+    // The helper: a benign copy (label good) carries its original's label; a distorted one does not.
     const syn = { x: new Float32Array(3), n: 3, y: Uint8Array.of(0, 1, 0), source: Int32Array.of(0, 0, 1) };
     expect([...keptSynthetic(syn, Uint8Array.of(1, 0))]).toEqual([1, 2]);
     expect([...keptSynthetic(syn, Uint8Array.of(0, 0))]).toEqual([0, 1, 2]);
-    expect([...syntheticWeights(syn, Float32Array.of(0.25, 0.5))]).toEqual([0.25, 1, 0.5]);
 
     // A run: 8% of the goods planted from bads, and a benign copy (the same row) of every train good.
     const s = makeSynthetic({ n: 300, d: 12, seed: 8, rule: 'linear', margin: 0.5 });

@@ -138,10 +138,9 @@ export interface OutOfFoldOptions {
   /**
    * Training-only rows (synthetic copies, augment.ts): never predicted; row j joins a fold's fit
    * only when its `source` sample (an index into m) is on the training side of that fold, so a
-   * copy never trains the head that predicts its own original. `weight` (per row; default 1) is
-   * its loss weight where the samples are weighted (sampleWeight).
+   * copy never trains the head that predicts its own original.
    */
-  extra?: { x: Float32Array; y: Uint8Array; n: number; source: Int32Array; weight?: Float32Array };
+  extra?: { x: Float32Array; y: Uint8Array; n: number; source: Int32Array };
 }
 
 const REPEAT_STREAM = 5;
@@ -188,14 +187,12 @@ export async function outOfFold(
       if (testIdx.length === 0 || trainIdx.length === 0) continue;
       let train: LabelledMatrix = { ...takeRows(sub, trainIdx), y: Uint8Array.from(trainIdx, (i) => ySub[i]!) };
       let extraRows = 0;
-      let extraWeight: Float32Array | null = null;
       if (opts.extra) {
         const e = opts.extra;
         const subOf = new Int32Array(m.n).fill(-1);
         member.forEach((i, j) => (subOf[i] = j));
         const take = indicesWhere(e.source, (src) => src >= 0 && subOf[src]! >= 0 && folds[subOf[src]!] !== f);
         extraRows = take.length;
-        if (e.weight) extraWeight = Float32Array.from(take, (j) => e.weight![j]!);
         const x = new Float32Array((train.n + take.length) * m.d);
         x.set(train.x);
         take.forEach((j, t) => x.set(e.x.subarray(j * m.d, (j + 1) * m.d), (train.n + t) * m.d));
@@ -208,7 +205,7 @@ export async function outOfFold(
         ...opts.train,
         // The real rows come first: only they (their good ones) fit a distance block.
         realRows: trainIdx.length,
-        ...(wSub && { sampleWeight: Float32Array.from({ length: trainIdx.length + extraRows }, (_, t) => (t < trainIdx.length ? wSub[trainIdx[t]!]! : (extraWeight?.[t - trainIdx.length] ?? 1))) }),
+        ...(wSub && { sampleWeight: Float32Array.from({ length: trainIdx.length + extraRows }, (_, t) => (t < trainIdx.length ? wSub[trainIdx[t]!]! : 1)) }),
         ...(opts.signal && { signal: opts.signal }),
       });
       const testRows = takeRows(sub, testIdx);
