@@ -106,6 +106,8 @@ export interface TrainJobResult {
   heldLogit?: Float64Array;
   /** Rows left out of the final fit as probably mislabelled (noise: 'prune'); absent = none. */
   pruned?: Int32Array;
+  /** Synthetic rows left out of the final fit with their pruned originals (keptSynthetic). */
+  syntheticLeftOut?: number;
   backend: string;
 }
 
@@ -200,7 +202,8 @@ export async function runTrainJob(req: TrainJobRequest, onEvent: (e: TrainJobEve
   // 3. The head on the train split (validation monitored), without pruned rows.
   const realTrain = rows(all, (i) => req.split[i] === SPLIT_CODE.train && !out[i]);
   const validation = rows(all, (i) => req.split[i] === SPLIT_CODE.validation && !out[i]);
-  const train = withSynthetic(realTrain, req.synthetic, keptSynthetic(req.synthetic, out));
+  const kept = keptSynthetic(req.synthetic, out);
+  const train = withSynthetic(realTrain, req.synthetic, kept);
   const trainWeight = req.weight ? Float32Array.from({ length: train.n }, (_, k) => (k < realTrain.n ? req.weight![realTrain.index[k]!]! : 1)) : undefined;
   const trained = await trainHead(train, validation.n ? validation : null, req.params, {
     ...base,
@@ -223,7 +226,7 @@ export async function runTrainJob(req: TrainJobRequest, onEvent: (e: TrainJobEve
     const test = rows(all, isTest);
     if (test.n) headLogitsJs(head, test).forEach((z, k) => (heldLogit[test.index[k]!] = z));
   }
-  return { head, pAll, oof, ...(issueP && { issueP, issueRepeats }), heldLogit, pruned, backend: head.backend };
+  return { head, pAll, oof, ...(issueP && { issueP, issueRepeats }), heldLogit, pruned, syntheticLeftOut: (req.synthetic?.n ?? 0) - kept.length, backend: head.backend };
 }
 
 /** Synthetic rows re-pointed at the labelled sub-matrix: source = index into `labIndex` (-1 when the original is not a labelled row). */

@@ -20,7 +20,7 @@ import { FeatureStore } from './featureStore';
 import { findRunIssues, IssueStore, labelConfidences, type RunIssues } from './issues';
 import type { RunStore } from './runs';
 import { assignSplits, duplicateGroups, type Assignment, type SplitItem, type SplitName } from './splits';
-import { keptSynthetic, SPLIT_CODE, type TrainJobResult } from './trainJob';
+import { SPLIT_CODE, type TrainJobResult } from './trainJob';
 
 export { DEFAULT_TRAIN_PARAMS };
 
@@ -163,10 +163,6 @@ export class TrainService {
       const pruned = [...(result.pruned ?? [])].map((row) => ({ imageId: usable[row]!.id, given: (y[row] ? 'bad' : 'good') as 'good' | 'bad', pBad: result.oof[row]! }));
       new IssueStore(db).storePruned(runId, pruned);
       const weights = weight ? [...train.map((l) => confidence.get(l.id)?.weight ?? 1)] : null;
-      // Benign edits that left the final fit with their pruned original (trainJob.ts keptSynthetic).
-      const prunedFlags = new Uint8Array(n);
-      for (const row of result.pruned ?? []) prunedFlags[row] = 1;
-      const leftOut = synthetic ? synthetic.n - keptSynthetic(synthetic, prunedFlags).length : 0;
       const noise: RunNoiseReport = {
         ...issues.method,
         oof_repeats: result.issueRepeats ?? repeats,
@@ -177,7 +173,7 @@ export class TrainService {
       this.runs.finish(runId, {
         provider: embedded.provider,
         backend: result.backend,
-        snapshot: { ...this.snapshot(train, assignment), ...(synthetic && { synthetic: { ...synthetic.tally, good_left_out: leftOut } }) },
+        snapshot: { ...this.snapshot(train, assignment), ...(synthetic && { synthetic: { ...synthetic.tally, good_left_out: result.syntheticLeftOut ?? 0 } }) },
         seconds: (performance.now() - started) / 1000,
         metrics: evaluation.metrics,
         evaluation: { ...evaluation.report, noise, thresholds: evaluation.thresholds },
