@@ -95,6 +95,21 @@ function forwardGraph(d: number, hidden: number): Uint8Array {
   return g.encode();
 }
 
+/** The head's parameters in layers() order: name, shape, and whether the L2 penalty applies (weights, not biases). */
+function paramShapes(d: number, hidden: number): { name: 'w1' | 'b1' | 'w2' | 'b2'; dims: number[]; l2: boolean }[] {
+  return hidden > 0
+    ? [
+        { name: 'w1', dims: [d, hidden], l2: true },
+        { name: 'b1', dims: [hidden], l2: false },
+        { name: 'w2', dims: [hidden, 1], l2: true },
+        { name: 'b2', dims: [1], l2: false },
+      ]
+    : [
+        { name: 'w1', dims: [d, 1], l2: true },
+        { name: 'b1', dims: [1], l2: false },
+      ];
+}
+
 /**
  * One whole training step of the MLP as one graph: the first layer folded into raw-feature space
  * (W1s = scale∘W1, b1s = b1 − mean·W1s, as weightFeeds does), the forward and backward pass of
@@ -119,13 +134,7 @@ function fusedStepGraph(d: number, hidden: number, dropout: boolean, ctx: Pick<T
   const A = g.input('a', []);
   const BC = g.input('bc', []);
   const M = dropout ? g.input('mask', ['N', hidden]) : null;
-  // The parameters in layers() order; the L2 term applies to the weights, not the biases.
-  const specs = [
-    { name: 'w1', dims: [d, hidden], l2: true },
-    { name: 'b1', dims: [hidden], l2: false },
-    { name: 'w2', dims: [hidden, 1], l2: true },
-    { name: 'b2', dims: [1], l2: false },
-  ];
+  const specs = paramShapes(d, hidden);
   const P: Record<string, string> = {};
   for (const p of specs) {
     P[p.name] = g.input(p.name, p.dims);
@@ -227,16 +236,18 @@ export class OrtHeadTrainer implements Trainer {
     const rand = createRng(deriveSeed(seed, INIT_STREAM));
     this.dropoutRand = createRng(deriveSeed(seed, DROPOUT_STREAM));
     const Moments = hidden > 0 ? Float32Array : Float64Array;
-    const param = (name: string, w: Float32Array, dims: number[], l2: boolean): Param => ({ name, w, dims, m: new Moments(w.length), v: new Moments(w.length), l2 });
-    this.params =
-      hidden > 0
-        ? [
-            param('w1', glorotUniform(d, hidden, rand), [d, hidden], true),
-            param('b1', new Float32Array(hidden), [hidden], false),
-            param('w2', glorotUniform(hidden, 1, rand), [hidden, 1], true),
-            param('b2', Float32Array.of(ctx.priorLogit), [1], false),
-          ]
-        : [param('w1', new Float32Array(d), [d, 1], true), param('b1', Float32Array.of(ctx.priorLogit), [1], false)];
+    // Initial values (drawn in this order, as tfHead.ts): Glorot weights for the MLP, zeros for the
+    // linear head's; zero hidden biases; the output bias at the prior's log-odds.
+    const init = {
+      w1: () => (hidden > 0 ? glorotUniform(d, hidden, rand) : new Float32Array(d)),
+      b1: () => (hidden > 0 ? new Float32Array(hidden) : Float32Array.of(ctx.priorLogit)),
+      w2: () => glorotUniform(hidden, 1, rand),
+      b2: () => Float32Array.of(ctx.priorLogit),
+    };
+    this.params = paramShapes(d, hidden).map(({ name, dims, l2 }) => {
+      const w = init[name]();
+      return { name, w, dims, m: new Moments(w.length), v: new Moments(w.length), l2 };
+    });
     const bs = Math.min(batchSize, ctx.train.n);
     this.xb = new Float32Array(bs * d);
     this.yb = new Float32Array(bs);
