@@ -35,7 +35,7 @@ export const Tile = memo(function Tile({ item, index, src, selected, focused, on
       data-selected={selected ? 'true' : 'false'}
       data-focused={focused ? 'true' : 'false'}
       data-eol-id={item.eol_id ?? ''}
-      title={`${imageLabel(item)} · p(bad) ${p === null ? '–' : p.toFixed(3)} · ${label}${item.origin === 'curator' ? ' (curator)' : ''}${item.issue_rank !== null ? ` · issue #${item.issue_rank}${item.issue_beyond ? ' (beyond the estimate)' : ''}` : ''}`}
+      title={`${imageLabel(item)} · p(bad) ${p === null ? '–' : p.toFixed(3)} · ${label}${item.origin === 'curator' ? ' (curator)' : ''}${item.issue_rank !== null ? ` · issue #${item.issue_rank}${item.issue_beyond_estimate ? ' (beyond the estimate)' : ''}` : ''}`}
       onClick={(e) => onTileClick(index, e)}
     >
       <div className="tile__img">
@@ -47,7 +47,7 @@ export const Tile = memo(function Tile({ item, index, src, selected, focused, on
         </div>
         <span className="tile__p">{p === null ? '–' : p.toFixed(2)}</span>
         {item.issue_rank !== null && (
-          <span className={item.issue_beyond ? 'tile__rank tile__rank--beyond' : 'tile__rank'} data-testid="tile-rank" data-beyond={item.issue_beyond ? 'true' : 'false'}>
+          <span className={item.issue_beyond_estimate ? 'tile__rank tile__rank--beyond' : 'tile__rank'} data-testid="tile-rank" data-beyond={item.issue_beyond_estimate ? 'true' : 'false'}>
             #{item.issue_rank}
           </span>
         )}

@@ -140,8 +140,8 @@ export interface GalleryItem {
   rating_class: RatingClass | null;
   /** Rank among probable label issues (1 = most suspicious), or null. */
   issue_rank: number | null;
-  /** 1 when that issue lies beyond confident learning's estimate of wrong labels (LabelIssue.beyond_estimate), 0 within it, null without one. */
-  issue_beyond?: number | null;
+  /** 1 when that issue lies beyond confident learning's estimate of wrong labels (LabelIssue.beyond_estimate), 0 within it, null without one (SQLite's 0/1, left as it is on the gallery's hot path). */
+  issue_beyond_estimate?: number | null;
   width: number;
   height: number;
   /** EOL's id of the image (the first source row that has one), or null (folders, bare URL lists). */
@@ -204,8 +204,6 @@ export interface ImageDetail extends GalleryItem {
   label_confidence?: LabelConfidence | null;
   /** A curator's verdict on the current label as a label issue. */
   issue_review?: 'confirmed' | 'dismissed' | null;
-  /** Its label issue lies past confident learning's estimate of wrong labels (LabelIssue.beyond_estimate). */
-  issue_beyond_estimate?: boolean;
   /** Why the active run scored it so: which groups of features pushed p(bad) up or down (null: no run, or no cached features). */
   attribution?: ScoreAttribution | null;
 }

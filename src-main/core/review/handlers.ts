@@ -52,10 +52,10 @@ export function reviewHandlers(core: CoreContext, runs: RunLookup): HandlersOf<R
       const row = db
         .prepare(
           `SELECT i.id AS image_id, i.sha256, i.format, i.bytes, i.width, i.height, i.rating, i.rating_class, i.exemplar, i.path,
-                  l.label, l.origin, p.p_bad, li.rank AS issue_rank, li.estimated AS issue_estimated
+                  l.label, l.origin, p.p_bad, li.rank AS issue_rank, li.estimated = 0 AS issue_beyond_estimate
            ${FROM} WHERE i.id = @id`,
         )
-        .get({ run: runId ?? -1, id: imageId }) as (Omit<ImageDetail, 'exemplar' | 'signals' | 'reasons' | 'sources' | 'history'> & { exemplar: number; path: string; issue_estimated: number | null }) | undefined;
+        .get({ run: runId ?? -1, id: imageId }) as (Omit<ImageDetail, 'exemplar' | 'signals' | 'reasons' | 'sources' | 'history'> & { exemplar: number; path: string }) | undefined;
       if (!row) throw new QcError('not_found', `no image with id ${imageId}`);
       const sources = (
         db
@@ -72,9 +72,9 @@ export function reviewHandlers(core: CoreContext, runs: RunLookup): HandlersOf<R
       const cached = cachedSignals(db, row.sha256);
       const signals = cached ? ({ ...cached.signals } as Record<string, number>) : null;
       const reasons: string[] = cached?.reasons ?? [];
-      const { path: _path, exemplar, issue_estimated, ...rest } = row;
+      const { path: _path, exemplar, ...rest } = row;
       const attribution = runId !== null && row.p_bad !== null ? explainer.explain(runId, row.sha256) : null;
-      return { ...rest, exemplar: exemplar === 1, signals, reasons, sources, history, label_confidence: imageLabelConfidence(db, core.labels.rule(), imageId), issue_review: imageReview(db, imageId), issue_beyond_estimate: issue_estimated === 0, attribution };
+      return { ...rest, exemplar: exemplar === 1, signals, reasons, sources, history, label_confidence: imageLabelConfidence(db, core.labels.rule(), imageId), issue_review: imageReview(db, imageId), attribution };
     },
   };
 }

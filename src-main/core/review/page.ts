@@ -45,7 +45,7 @@ export interface PagePlan {
   key: (item: GalleryItem) => [number, number];
 }
 
-const ITEM_COLUMNS = (id: string) => `${id} AS image_id, p.p_bad, l.label, l.origin, i.rating_class, li.rank AS issue_rank, li.estimated = 0 AS issue_beyond, i.width, i.height,
+const ITEM_COLUMNS = (id: string) => `${id} AS image_id, p.p_bad, l.label, l.origin, i.rating_class, li.rank AS issue_rank, li.estimated = 0 AS issue_beyond_estimate, i.width, i.height,
   (SELECT s.eol_id FROM image_urls u JOIN source_rows s ON s.url = u.url
    WHERE u.image_id = ${id} AND s.eol_id IS NOT NULL AND s.eol_id != '' ORDER BY s.id LIMIT 1) AS eol_id`;
 

@@ -53,9 +53,11 @@ describe('Label issues screen', () => {
     expect(within(tiles()[0]!).getByTestId('tile-rank').dataset.beyond).toBe('false');
     await user.click(tiles()[before.total]!);
     await until(() => expect(screen.getByTestId('issue-why').textContent).toContain('beyond the estimate of wrong labels'));
+    await until(() => expect(screen.getByTestId('preview-issue-beyond').textContent).toContain('beyond the estimate'));
     expect(screen.getByTestId('issue-open').textContent).toContain(`then ${before.beyond} beyond the estimate`);
     await user.click(tiles()[0]!);
     await until(() => expect(screen.getByTestId('issue-why').textContent).not.toContain('beyond the estimate'));
+    await until(() => expect(screen.queryByTestId('preview-issue-beyond')).toBeNull());
 
     // Confirm the focused label: it leaves the queue, the count and the sidebar badge drop by one.
     await user.click(screen.getByTestId('issue-confirm'));

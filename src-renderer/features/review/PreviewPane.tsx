@@ -162,7 +162,7 @@ function Details({ d }: { d: ImageDetail }) {
             <dt>Label issue</dt>
             <dd>
               rank #{d.issue_rank}
-              {d.issue_beyond_estimate && (
+              {Boolean(d.issue_beyond_estimate) && (
                 <span className="muted" data-testid="preview-issue-beyond">
                   {' '}
                   · beyond the estimate of wrong labels (the model still disagrees, less surely)
