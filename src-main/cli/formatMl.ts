@@ -1,4 +1,5 @@
 /** Human-readable output of the ML commands. */
+import { issueWhy } from '../../src-shared/domain/labelIssue';
 import type { ClassifySummary, EmbedSummary, ExportSummary, LabelIssue, RunDetail, RunSummary } from '../../src-shared/domain/ml';
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? '—' : `${(x * 100).toFixed(1)}%`);
@@ -76,15 +77,6 @@ export function formatRuns(r: { active: number | null; runs: RunSummary[] }): st
     ].join(' '),
   );
   return [header, ...rows, '(* = active)'].join('\n');
-}
-
-/** Why an issue is suspected: its label, the held-out p(bad), and the ratings behind the label. */
-export function issueWhy(i: LabelIssue): string {
-  const ratings =
-    i.rating === null || i.rating === undefined
-      ? 'no ratings'
-      : `rating ${i.rating.toFixed(2)}${i.rating_count && i.rating_count > 1 ? ` from ${i.rating_count} rows${i.rating_spread != null ? ` (spread ${i.rating_spread.toFixed(2)})` : ''}` : ''}`;
-  return `labelled ${i.given}${i.origin === 'curator' ? ' by a curator' : ''}, looks ${i.suggested}: held-out p(bad) ${i.p_bad.toFixed(3)}; ${ratings}${i.weight != null ? `; label weight ${i.weight.toFixed(2)}` : ''}`;
 }
 
 export function formatIssues(r: { run_id: number; total: number; reviewed?: number; beyond?: number; ranking?: string | null; issues: LabelIssue[] }): string {

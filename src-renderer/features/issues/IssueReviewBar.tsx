@@ -3,7 +3,8 @@ import { useState } from 'react';
 import type { IssueReviewAction } from '../../../src-shared/domain/ml';
 import { fmtInt } from '../../components/format';
 import { useApp, useAppStore, useClient } from '../../stores/app';
-import { issuesSource, issueWhy, useOpenIssues } from './openIssues';
+import { issueWhy } from '../../../src-shared/domain/labelIssue';
+import { issuesSource, useOpenIssues } from './openIssues';
 
 export function IssueReviewBar() {
   const store = useAppStore();

@@ -93,16 +93,3 @@ export function useOpenIssues(opts: { why?: boolean } = {}): OpenIssues {
   useEffect(() => (why ? source.wantWhy() : undefined), [source, why]);
   return useSyncExternalStore(source.subscribe, source.get);
 }
-
-/** Why an image is suspected, in one line: the given label, the held-out p(bad), the ratings behind the label. */
-export function issueWhy(i: LabelIssue): string {
-  const p = `held-out p(bad) ${i.p_bad.toFixed(2)}`;
-  let ratings = 'no ratings';
-  if (i.rating !== null && i.rating !== undefined) {
-    ratings = `rating ${i.rating.toFixed(2)}`;
-    if (i.rating_count && i.rating_count > 1) ratings += ` from ${i.rating_count} raters${i.rating_spread != null ? `, spread ±${i.rating_spread.toFixed(2)}` : ''}`;
-    else ratings += ' (1 rater)';
-  }
-  const beyond = i.beyond_estimate ? ' (beyond the estimate of wrong labels)' : '';
-  return `labelled ${i.given}${i.origin === 'curator' ? ' by a curator' : ''}, looks ${i.suggested}${beyond}: ${p}; ${ratings}${i.weight != null ? `; label weight ${i.weight.toFixed(2)}` : ''}`;
-}

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { issueWhy } from './labelIssue';
+import type { LabelIssue } from './ml';
+
+const issue = (over: Partial<LabelIssue> = {}): LabelIssue => ({
+  rank: 1, image_id: 7, given: 'good', suggested: 'bad', self_confidence: 0.1, p_bad: 0.934, url: null, ...over,
+});
+
+describe('issueWhy', () => {
+  it('names the label, the suggestion, the held-out p(bad) and the ratings behind the label', () => {
+    const why = issueWhy(issue({ rating: 4.25, rating_count: 4, rating_spread: 0.5, weight: 0.8 }));
+    expect(why).toBe('labelled good, looks bad: held-out p(bad) 0.93; rating 4.25 from 4 raters, spread ±0.50; label weight 0.80');
+  });
+  it('says when a curator gave the label, when there is one rater or none, and when the issue is beyond the estimate', () => {
+    expect(issueWhy(issue({ origin: 'curator' }))).toContain('labelled good by a curator, looks bad:');
+    expect(issueWhy(issue())).toContain('; no ratings');
+    expect(issueWhy(issue({ rating: 2, rating_count: 1 }))).toContain('rating 2.00 (1 rater)');
+    expect(issueWhy(issue({ beyond_estimate: true }))).toContain('looks bad (beyond the estimate of wrong labels):');
+    expect(issueWhy(issue({ beyond_estimate: false }))).not.toContain('beyond');
+  });
+});

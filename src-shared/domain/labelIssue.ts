@@ -1,0 +1,19 @@
+import type { LabelIssue } from './ml';
+
+/**
+ * Why an image is suspected, in one line a curator reads: the given label (and who gave it), what
+ * the held-out prediction suggests, whether it lies beyond confident learning's estimate of wrong
+ * labels, the held-out p(bad), the ratings behind the label and the label's training weight.
+ * One wording for the CLI (`qc issues`) and the Label issues screen.
+ */
+export function issueWhy(i: LabelIssue): string {
+  const p = `held-out p(bad) ${i.p_bad.toFixed(2)}`;
+  let ratings = 'no ratings';
+  if (i.rating !== null && i.rating !== undefined) {
+    ratings = `rating ${i.rating.toFixed(2)}`;
+    if (i.rating_count && i.rating_count > 1) ratings += ` from ${i.rating_count} raters${i.rating_spread != null ? `, spread ±${i.rating_spread.toFixed(2)}` : ''}`;
+    else ratings += ' (1 rater)';
+  }
+  const beyond = i.beyond_estimate ? ' (beyond the estimate of wrong labels)' : '';
+  return `labelled ${i.given}${i.origin === 'curator' ? ' by a curator' : ''}, looks ${i.suggested}${beyond}: ${p}; ${ratings}${i.weight != null ? `; label weight ${i.weight.toFixed(2)}` : ''}`;
+}
