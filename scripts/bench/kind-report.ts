@@ -17,7 +17,7 @@
  *
  * Options: --augment 4, --seed 1, --holdout 0.25, --kinds gblur,motion (a subset), --data DIR (a library
  * kept between runs: import and embedding happen once), --skip-baselines (with --data, after a run
- * that made them), --keep, --params JSON (extra ml.train parameters for every run, e.g.
+ * that made them), --baselines-only (stop after the baselines), --keep, --params JSON (extra ml.train parameters for every run, e.g.
  * '{"distance":false}' to compare without the distance-from-good block).
  */
 import fs from 'node:fs';
@@ -133,13 +133,22 @@ export async function leaveKindOutReport(argv: string[]): Promise<void> {
       const y = labelled.map((x) => (x.label === 'bad' ? 1 : 0) as BinaryLabel);
       const s = labelled.map((x) => p.get(x.imageId) ?? NaN);
       const { t } = threshold(r);
-      const flagged = labelled.filter((_, i) => s[i]! >= t);
       const bad = labelled.filter((x) => x.label === 'bad');
+      const at = (cut: number) => {
+        const flagged = labelled.filter((_, i) => s[i]! >= cut);
+        const hits = flagged.filter((x) => x.label === 'bad').length;
+        return { coverage: bad.length ? hits / bad.length : NaN, precision: flagged.length ? hits / flagged.length : NaN };
+      };
+      // The best any cut on these photos' own scores could do (an oracle, not a threshold a run can
+      // know): the highest coverage of bad at held-out precision ≥ 95%.
+      const best = [...new Set(s.filter(Number.isFinite))].map(at).filter((c) => c.precision >= 0.95).reduce((m, c) => Math.max(m, c.coverage), 0);
+      const pt = pointThreshold(r);
       const benignFlagged = benignIds.filter((id) => (p.get(id) ?? 0) >= t).length;
       return {
         auc: rocAuc(y, s),
-        coverage: bad.length ? flagged.filter((x) => x.label === 'bad').length / bad.length : NaN,
-        precision: flagged.length ? flagged.filter((x) => x.label === 'bad').length / flagged.length : NaN,
+        ...at(t),
+        estimate: pt === null ? null : at(pt),
+        best,
         benign: benignIds.length ? benignFlagged / benignIds.length : NaN,
         perKind: (kind: string) => {
           const ks = bad.filter((x) => x.kind === kind);
@@ -148,7 +157,7 @@ export async function leaveKindOutReport(argv: string[]): Promise<void> {
       };
     };
 
-    console.log('\nbaselines (held-out photos)     AUC    coverage  precision  benign flagged  threshold          synthetic  seconds');
+    console.log('\nbaselines (held-out photos)     AUC    coverage  precision  benign flagged  threshold          synthetic  seconds  @estimate: coverage/precision  best cut at precision ≥ 95% (oracle)');
     let augmented: RunSummary | null = null;
     for (const a of argv.includes('--skip-baselines') ? [] : [0, augment]) {
       const r = await core.call('ml.train', { ...extraParams, seed, augment: a, groups });
@@ -158,9 +167,12 @@ export async function leaveKindOutReport(argv: string[]): Promise<void> {
       const syn = r.snapshot?.synthetic;
       console.log(
         `${(a ? `augment ${a}` : 'no augmentation').padEnd(31)} ${h.auc.toFixed(3)}  ${pct(h.coverage).padEnd(8)}  ${pct(h.precision).padEnd(9)}  ${pct(h.benign).padEnd(14)}  ${`${th.t.toFixed(3)} (${th.how})`.padEnd(18)} ${syn ? `${syn.bad}+${syn.good}` : '0'}`.padEnd(10) +
-          ` ${(r.seconds ?? 0).toFixed(0)}`,
+          ` ${(r.seconds ?? 0).toFixed(0)}`.padEnd(9) +
+          ` ${h.estimate ? `${pct(h.estimate.coverage)}/${pct(h.estimate.precision)}` : '—'}`.padEnd(31) +
+          ` ${pct(h.best)}`,
       );
     }
+    if (argv.includes('--baselines-only')) return;
     const kinds = (argValue(argv, 'kinds')?.split(',') ?? Object.keys(KIND_FAMILIES)).filter((x) => KIND_FAMILIES[x]);
     if (augmented) {
       const h = heldEval(augmented);
