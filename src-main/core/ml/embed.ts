@@ -8,9 +8,8 @@ import type { FeatureSet } from '../../../src-shared/domain/ml';
 import type { Backbone } from './backbone/runtime';
 import { PREPROCESS_VERSION } from './backbone/preprocess';
 import { CROP_COUNT } from './features/crops';
-import { SIGNALS_VERSION, type QualitySignals } from './features/signals';
-import type { SyntheticSpec } from './distort';
-import { DecodeCache, type Prepared, prepareImage, type PrepareOptions } from './prepare';
+import { SIGNALS_VERSION } from './features/signals';
+import { DecodeCache, type Prepared, prepareImage, type PrepareItem, type PrepareOptions } from './prepare';
 import type { FeatureKey, FeatureStore } from './featureStore';
 
 /** Images whose crops go through the backbone in one call (4 × 5 = 20 crops). */
@@ -24,25 +23,12 @@ export function featureKey(set: FeatureSet, backboneId: string): FeatureKey {
   return { extractor: 'signals', version: SIGNALS_VERSION };
 }
 
-export interface EmbedItem {
-  sha: string;
-  /** Absolute path of the original. */
-  file: string;
-  /** A synthetic copy of `file` (augment.ts): `sha` is then its feature-cache key, not a picture's hash. */
-  synthetic?: SyntheticSpec;
-}
+export type EmbedItem = PrepareItem;
 
-export interface EmbedResult {
-  sha: string;
-  dhash: string;
-  width: number;
-  height: number;
+/** A prepared image once the backbone has run: `whole` and `crops` are now embeddings, not pixels. */
+export interface EmbedResult extends Omit<Prepared, 'whole' | 'crops'> {
   whole?: Float32Array;
   crops?: Float32Array;
-  signals?: Float32Array;
-  rawSignals?: QualitySignals;
-  reasons?: string[];
-  error?: string;
 }
 
 /** Cache the vectors a result has for the given feature sets (the one place results reach the feature cache). */

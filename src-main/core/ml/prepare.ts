@@ -13,9 +13,12 @@ import { renderSynthetic } from './distort/render';
 import { CROP_COUNT, nativeCrops } from './features/crops';
 import { explainSignals, qualitySignals, signalVector, type QualitySignals } from './features/signals';
 
+/** One image to embed (the same item for preparing it and for embedding it: embed.ts's EmbedItem). */
 export interface PrepareItem {
   sha: string;
+  /** Absolute path of the original. */
   file: string;
+  /** A synthetic copy of `file` (augment.ts): `sha` is then its feature-cache key, not a picture's hash. */
   synthetic?: SyntheticSpec;
 }
 
