@@ -21,7 +21,7 @@
  * Options: --noise 0.02,0.05,0.1  --seeds 3  --flip20-seeds 5  --data DIR  --hidden N (head; default
  * the product's)  --quick (1 seed, 3 flip-20 seeds)  --flip-as ratings|curator (how a flip is planted:
  * the raters' mistake, ratings mirrored; or a wrong curator label over the original ratings)
- * --only-flip20 (just the "20 flipped labels" check)  --augment N (synthetic copies per good training image,
+ * --only-flip20 (just the "20 flipped labels" check)  --issue-repeats N (repetitions of the label issues' own pass)  --augment N (synthetic copies per good training image,
  * as `qc train --augment N`; default the CLI's, 4; 0 for none).
  */
 import fs from 'node:fs';
@@ -166,6 +166,8 @@ interface Scenario {
 /** How a flip is planted: `ratings` (the raters got it wrong: ratings mirrored) or `curator` (a wrong curator label; ratings kept). */
 type FlipMode = 'ratings' | 'curator';
 let flipMode: FlipMode = 'ratings';
+/** Repetitions of the label issues' own out-of-fold pass (--issue-repeats); undefined = the product's (trainJob.ts). */
+let issueRepeats: number | undefined;
 
 function plant(ds: Dataset, nFlip: number, seed: number): Scenario {
   const order = shuffleInPlace(Int32Array.from({ length: ds.n }, (_, i) => i), createRng(7919 * seed + nFlip));
@@ -284,6 +286,11 @@ export async function noiseReport(argv: string[]): Promise<void> {
   if (mode !== 'ratings' && mode !== 'curator') throw new Error(`--flip-as wants ratings or curator (got ${mode})`);
   flipMode = mode;
   const only20 = argv.includes('--only-flip20');
+  const issueRepeatsArg = arg(argv, 'issue-repeats');
+  if (issueRepeatsArg !== undefined) {
+    issueRepeats = Number(issueRepeatsArg);
+    if (!Number.isInteger(issueRepeats) || issueRepeats < 1) throw new Error(`--issue-repeats wants a whole number ≥ 1 (got ${issueRepeatsArg})`);
+  }
   const dataDir = path.resolve(arg(argv, 'data') ?? path.join(os.tmpdir(), 'qc-noise-report'));
   fs.mkdirSync(dataDir, { recursive: true });
   const started = performance.now();
@@ -305,7 +312,7 @@ async function report(ds: Dataset, o: { rates: number[]; seeds: number; flip20Se
   );
   const fit = async (sc: Scenario, over: Partial<TrainJobRequest>) => {
     const synthetic = await ds.synthetic(sc.y);
-    return runTrainJob(request(ds, sc, { ...(synthetic && { synthetic }), ...over }), () => {});
+    return runTrainJob(request(ds, sc, { ...(synthetic && { synthetic }), ...(issueRepeats !== undefined && { issueRepeats }), ...over }), () => {});
   };
 
   if (only20) {
