@@ -94,7 +94,7 @@ export function registerServeCommand(program: Command, startServer: StartServer)
       const g = cmd.optsWithGlobals<{ data?: string; json?: boolean }>();
       const dataDir = g.data ?? defaultDataDir();
       const rendererDir = path.resolve(o.renderer ?? defaultRendererDir());
-      const core = createCore({ dataDir });
+      const core = createCore({ dataDir, warm: true });
       let server: Awaited<ReturnType<StartServer>>;
       try {
         server = await startServer({ core, rendererDir, port: o.port });

@@ -12,6 +12,7 @@ import { parseArgs } from '../../src-shared/contract/schemas';
 import { DEFAULT_TRAIN_PARAMS } from '../../src-shared/domain/ml';
 import type { CoreContext, EventBus } from './context';
 import { openDatabase } from './db/open';
+import { warmFiles, type WarmResult } from './db/warm';
 import { labelHandlers } from './labels/handlers';
 import { LabelService } from './labels/labels';
 import { libraryHandlers } from './library/handlers';
@@ -39,6 +40,11 @@ export interface CoreOptions {
   demoDir?: string;
   /** Run ML work in the long-lived worker thread (default) or in this thread. */
   ml?: 'worker' | 'in-process';
+  /**
+   * Read the database file once in the background so that the first queries find it in the page
+   * cache (db/warm.ts). For the interactive front ends (the app, `qc serve`); default false.
+   */
+  warm?: boolean;
 }
 
 /** resources/ next to the sources (src-main/core → ../../resources). */
@@ -65,6 +71,8 @@ export interface Core {
   readonly handlers: Handlers;
   readonly events: EventBus;
   call<M extends Method>(method: M, args: ArgsOf<M>, opts?: CallOptions): Promise<ResultOf<M>>;
+  /** The background warm-up of the database file (opts.warm), or null when not asked for. */
+  readonly warmed: Promise<WarmResult> | null;
   /** Close the database and stop the ML worker. */
   close(): Promise<void>;
 }
@@ -87,6 +95,8 @@ export function createCore(opts: CoreOptions): Core {
   const store = new ImageStore(paths);
   store.sweepTemp();
   const db = openDatabase(paths.db);
+  const warmAbort = new AbortController();
+  const warmed = opts.warm ? warmFiles([paths.db, `${paths.db}-wal`], { signal: warmAbort.signal }).catch((): WarmResult => ({ bytes: 0 })) : null;
   const events = createEventBus();
   const context: CoreContext = { paths, db, store, labels: new LabelService(db), events, ...(opts.maxPixels !== undefined && { maxPixels: opts.maxPixels }) };
   const engine: MlEngine = opts.ml === 'in-process' ? new InProcessEngine() : new WorkerEngine();
@@ -115,6 +125,7 @@ export function createCore(opts: CoreOptions): Core {
     context,
     handlers,
     events,
+    warmed,
     async call(method, args, callOpts = {}) {
       const handler = handlers[method] as unknown as ((a: typeof args, c: { signal: AbortSignal; progress: (p: JobProgress) => void }) => Promise<ResultOf<typeof method>>) | undefined;
       if (typeof handler !== 'function') throw new QcError('unknown_method', `no such method: ${String(method)}`);
@@ -129,6 +140,8 @@ export function createCore(opts: CoreOptions): Core {
       return handler(checked, { signal, progress });
     },
     async close() {
+      warmAbort.abort();
+      await warmed;
       if (db.open) db.close();
       await engine.close();
     },

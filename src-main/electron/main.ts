@@ -142,7 +142,7 @@ async function start(): Promise<void> {
   const missing = missingResources(resources);
   if (missing.length) console.error(`[qc] bundled resources missing: ${missing.join(', ')}`);
   try {
-    core = createCore({ dataDir: library.dir, modelsDir: resources.modelsDir, demoDir: resources.demoDir });
+    core = createCore({ dataDir: library.dir, modelsDir: resources.modelsDir, demoDir: resources.demoDir, warm: true });
   } catch (e) {
     dialog.showErrorBox(`${APP_NAME} cannot open its library`, `${library.dir}\n\n${describeError(toErrorShape(e))}\n\nChoose another folder with QC_DATA_DIR or --data DIR.`);
     shutDown = true;
