@@ -25,6 +25,8 @@ describe('formatIssues', () => {
     expect(lines[2]).toContain('image 102:');
     expect(lines[3]).toMatch(/beyond the estimate of wrong labels \(5 open\)/);
     expect(lines[4]).toContain('image 103:');
+    // Said once, by the heading, not again on each line under it.
+    expect(text.match(/beyond the estimate/g)).toHaveLength(1);
     expect(lines.at(-1)).toMatch(/^Fix with: qc label/);
   });
 

@@ -82,7 +82,8 @@ export function formatRuns(r: { active: number | null; runs: RunSummary[] }): st
 export function formatIssues(r: { run_id: number; total: number; reviewed?: number; beyond?: number; ranking?: string | null; issues: LabelIssue[] }): string {
   const reviewed = r.reviewed ? ` (${r.reviewed} more confirmed or dismissed: --all)` : '';
   if (!r.issues.length) return `Run ${r.run_id}: no open label issues${reviewed}.`;
-  const line = (i: LabelIssue) => `  ${String(i.rank).padStart(4)}. image ${i.image_id}: ${issueWhy(i)}  ${i.url ?? ''}`;
+  // The issues beyond the estimate are listed under their own heading: their lines don't repeat it.
+  const line = (i: LabelIssue) => `  ${String(i.rank).padStart(4)}. image ${i.image_id}: ${issueWhy(i, { beyondShown: true })}  ${i.url ?? ''}`;
   const within = r.issues.filter((i) => !i.beyond_estimate);
   const past = r.issues.filter((i) => i.beyond_estimate);
   return [

@@ -18,4 +18,7 @@ describe('issueWhy', () => {
     expect(issueWhy(issue({ beyond_estimate: true }))).toContain('looks bad (beyond the estimate of wrong labels):');
     expect(issueWhy(issue({ beyond_estimate: false }))).not.toContain('beyond');
   });
+  it('leaves "beyond the estimate" out when the caller shows it already', () => {
+    expect(issueWhy(issue({ beyond_estimate: true }), { beyondShown: true })).toBe('labelled good, looks bad: held-out p(bad) 0.93; no ratings');
+  });
 });

@@ -4,9 +4,11 @@ import type { LabelIssue } from './ml';
  * Why an image is suspected, in one line a curator reads: the given label (and who gave it), what
  * the held-out prediction suggests, whether it lies beyond confident learning's estimate of wrong
  * labels, the held-out p(bad), the ratings behind the label and the label's training weight.
- * One wording for the CLI (`qc issues`) and the Label issues screen.
+ * One wording for the CLI (`qc issues`) and the Label issues screen. `opts.beyondShown`: the caller
+ * already says the issue lies beyond the estimate (a list under its own heading), so the line
+ * doesn't repeat it.
  */
-export function issueWhy(i: LabelIssue): string {
+export function issueWhy(i: LabelIssue, opts: { beyondShown?: boolean } = {}): string {
   const p = `held-out p(bad) ${i.p_bad.toFixed(2)}`;
   let ratings = 'no ratings';
   if (i.rating !== null && i.rating !== undefined) {
@@ -14,6 +16,6 @@ export function issueWhy(i: LabelIssue): string {
     if (i.rating_count && i.rating_count > 1) ratings += ` from ${i.rating_count} raters${i.rating_spread != null ? `, spread ±${i.rating_spread.toFixed(2)}` : ''}`;
     else ratings += ' (1 rater)';
   }
-  const beyond = i.beyond_estimate ? ' (beyond the estimate of wrong labels)' : '';
+  const beyond = i.beyond_estimate && !opts.beyondShown ? ' (beyond the estimate of wrong labels)' : '';
   return `labelled ${i.given}${i.origin === 'curator' ? ' by a curator' : ''}, looks ${i.suggested}${beyond}: ${p}; ${ratings}${i.weight != null ? `; label weight ${i.weight.toFixed(2)}` : ''}`;
 }
