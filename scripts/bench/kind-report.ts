@@ -13,7 +13,8 @@
  *    lowest-bound one when nothing is proven) and at the point-estimate threshold, plus the benign
  *    edits flagged. Their source photos' other versions may be in training; the kind is not.
  * 4. Per-kind recall of the augmented baseline on the held-out photos (real labelled images whose
- *    kind is known).
+ *    kind is known), and the benign edits it flags per kind of edit (also summed over the
+ *    leave-one-kind-out runs).
  *
  * Options: --augment 4, --seed 1, --holdout 0.25, --kinds gblur,motion (a subset), --data DIR (a library
  * kept between runs: import and embedding happen once), --skip-baselines (with --data, after a run
@@ -117,7 +118,23 @@ export async function leaveKindOutReport(argv: string[]): Promise<void> {
     const idOf = new Map(
       (db.prepare('SELECT u.image_id, s.eol_id FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE s.eol_id IS NOT NULL').all() as { image_id: number; eol_id: string }[]).map((r) => [r.eol_id, r.image_id]),
     );
-    const benignIds = (db.prepare("SELECT u.image_id FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE s.url LIKE '%benign-edits%'").all() as { image_id: number }[]).map((r) => r.image_id);
+    const benignRows = db.prepare("SELECT u.image_id, s.url FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE s.url LIKE '%benign-edits%'").all() as { image_id: number; url: string }[];
+    const benignIds = benignRows.map((r) => r.image_id);
+    // The edit's kind is in its file name (<id>-<kind>.jpg).
+    const benignKindOf = new Map(benignRows.map((r) => [r.image_id, /-([a-z_]+)\.jpg$/.exec(r.url)?.[1] ?? '?']));
+    const benignTally = new Map<string, { flagged: number; total: number }>();
+    const tallyBenign = (p: Map<number, number>, t: number, into = benignTally) => {
+      for (const id of benignIds) {
+        const kind = benignKindOf.get(id)!;
+        const e = into.get(kind) ?? { flagged: 0, total: 0 };
+        e.total++;
+        if ((p.get(id) ?? 0) >= t) e.flagged++;
+        into.set(kind, e);
+      }
+      return into;
+    };
+    const benignLine = (m: Map<string, { flagged: number; total: number }>) =>
+      [...m].sort(([a], [b]) => a.localeCompare(b)).map(([kind, e]) => `${kind} ${e.flagged}/${e.total}`).join(', ');
     const rowsOf = (pick: (t: Truth) => boolean) => truth.filter(pick).map((t) => ({ ...t, imageId: idOf.get(t.id) })).filter((t): t is Truth & { imageId: number } => t.imageId !== undefined);
     const heldRows = rowsOf((t) => held.has(t.source));
     await core.call('labels.set', { imageIds: heldRows.map((r) => r.imageId), label: null });
@@ -177,6 +194,7 @@ export async function leaveKindOutReport(argv: string[]): Promise<void> {
     if (augmented) {
       const h = heldEval(augmented);
       console.log(`\nper-kind recall of the augment ${augment} run on the held-out photos: ${kinds.map((x) => `${x} ${h.perKind(x)}`).join(', ')}`);
+      console.log(`benign edits flagged by that run, per edit: ${benignLine(tallyBenign(predictions(core, augmented.run_id), threshold(augmented).t, new Map()))}`);
     }
 
     console.log(`\nleave one kind out (augment ${augment}; the kind's real bad images unlabelled, its synthetic stand-ins excluded)`);
@@ -200,6 +218,7 @@ export async function leaveKindOutReport(argv: string[]): Promise<void> {
         const h = heldEval(r);
         recalls.push(hit / out.length);
         benign.push(h.benign);
+        tallyBenign(p, th.t);
         // Threshold-free: the left-out kind's bad images against the held-out photos' good ones, both scored by this run's head.
         const auc = rocAuc([...out.map(() => 1 as BinaryLabel), ...heldGood.map(() => 0 as BinaryLabel)], [...out.map((x) => p.get(x.imageId) ?? NaN), ...heldGood.map((x) => p.get(x.imageId) ?? NaN)]);
         aucs.push(auc);
@@ -212,6 +231,7 @@ export async function leaveKindOutReport(argv: string[]): Promise<void> {
     }
     const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
     console.log(`mean leave-one-kind-out recall ${pct(mean(recalls))}; mean AUC of the left-out kind vs held-out good ${mean(aucs).toFixed(3)}; benign edits flagged ${pct(mean(benign))} (mean over runs)`);
+    console.log(`benign edits flagged over those runs, per edit: ${benignLine(benignTally)}`);
     console.log(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
   } finally {
     await core.close();
