@@ -62,5 +62,11 @@ describe('createCore({ warm })', () => {
     // Queries still work during and after the warm-up.
     expect(await core.call('library.status', {})).toMatchObject({ images: 0 });
     await core.close();
+    // Closed at once: the read stops and has ended by the time close() returns.
+    const quick = createCore({ dataDir: path.join(dir, 'lib'), ml: 'in-process', warm: true });
+    let ended = false;
+    void quick.warmed!.then(() => (ended = true));
+    await quick.close();
+    expect(ended).toBe(true);
   });
 });
