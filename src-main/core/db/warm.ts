@@ -66,8 +66,12 @@ outer: for (const file of workerData.files) {
 parentPort.postMessage({ bytes, aborted });
 `;
 
-/** Read `files` (a database and its WAL) once, sequentially, discarding the bytes. */
-export function warmFiles(files: readonly string[], opts: WarmOptions = {}): Promise<WarmResult> {
+/**
+ * Read `files` (a database and its WAL) once, sequentially, discarding the bytes. Async throughout:
+ * a thread that cannot start rejects the promise instead of throwing at the caller (createCore
+ * opens the library whatever becomes of its warm-up).
+ */
+export async function warmFiles(files: readonly string[], opts: WarmOptions = {}): Promise<WarmResult> {
   const sizes = files.map((f) => {
     try {
       return fs.statSync(f).size;
@@ -76,9 +80,9 @@ export function warmFiles(files: readonly string[], opts: WarmOptions = {}): Pro
     }
   });
   const total = sizes.reduce((a, b) => a + b, 0);
-  if (total === 0) return Promise.resolve({ bytes: 0, skipped: 'missing' });
-  if (total > (opts.budgetBytes ?? os.freemem() / 2)) return Promise.resolve({ bytes: 0, skipped: 'too_large' });
-  if (opts.signal?.aborted) return Promise.resolve({ bytes: 0, skipped: 'aborted' });
+  if (total === 0) return { bytes: 0, skipped: 'missing' };
+  if (total > (opts.budgetBytes ?? os.freemem() / 2)) return { bytes: 0, skipped: 'too_large' };
+  if (opts.signal?.aborted) return { bytes: 0, skipped: 'aborted' };
   const stop = new SharedArrayBuffer(4);
   const worker = new Worker(READER, { eval: true, workerData: { files: files.filter((_, i) => sizes[i]), chunk: opts.chunkBytes ?? 4 << 20, stop } });
   const onAbort = () => Atomics.store(new Int32Array(stop), 0, 1);
