@@ -140,8 +140,9 @@ export function createCore(opts: CoreOptions): Core {
       return handler(checked, { signal, progress });
     },
     async close() {
+      // The read stops at its next 4 MB; a read stuck on a dead network drive is not waited for long.
       warmAbort.abort();
-      await warmed;
+      if (warmed) await Promise.race([warmed, new Promise((r) => setTimeout(r, 2000).unref())]);
       if (db.open) db.close();
       await engine.close();
     },
