@@ -142,7 +142,9 @@ export function createCore(opts: CoreOptions): Core {
     async close() {
       // The read stops at its next 4 MB; a read stuck on a dead network drive is not waited for long.
       warmAbort.abort();
-      if (warmed) await Promise.race([warmed, new Promise((r) => setTimeout(r, 2000).unref())]);
+      let timer: NodeJS.Timeout | undefined;
+      if (warmed) await Promise.race([warmed, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+      clearTimeout(timer);
       if (db.open) db.close();
       await engine.close();
     },

@@ -85,9 +85,11 @@ export async function warmFiles(files: readonly string[], opts: WarmOptions = {}
   if (opts.signal?.aborted) return { bytes: 0, skipped: 'aborted' };
   const stop = new SharedArrayBuffer(4);
   const worker = new Worker(READER, { eval: true, workerData: { files: files.filter((_, i) => sizes[i]), chunk: opts.chunkBytes ?? 4 << 20, stop } });
-  // Never what keeps a process alive (a `qc serve` stopping, a test ending).
-  worker.unref();
-  const onAbort = () => Atomics.store(new Int32Array(stop), 0, 1);
+  const onAbort = () => {
+    Atomics.store(new Int32Array(stop), 0, 1);
+    // It stops at its next read; one stuck on a dead network drive must not keep the process alive.
+    setTimeout(() => worker.unref(), 2000).unref();
+  };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   return new Promise<WarmResult>((resolve) => {
     let result: WarmResult = { bytes: 0, skipped: 'aborted' };
