@@ -10,6 +10,7 @@
  *   npx tsx scripts/bench/fixtures.ts generate --n 2000     # prints {"dir", ...} as JSON
  *   npx tsx scripts/bench/fixtures.ts serve --dir DIR       # IPC only (started by forkImageServer)
  */
+import type { WarmResult } from '../../src-main/core/db/warm';
 import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -296,6 +297,14 @@ export function sampleRss(everyMs = 50): RssSampler {
 }
 
 export const mb = (bytes: number) => bytes / (1024 * 1024);
+
+/** What a core's background warm-up read (createCore({ warm: true }), core/db/warm.ts), in words. */
+export function warmRead(w: WarmResult | null | undefined): string {
+  if (!w) return 'not asked for';
+  if (w.skipped === 'aborted') return `${mb(w.bytes).toFixed(0)} MB, stopped at close`;
+  if (w.skipped) return `skipped (${w.skipped})`;
+  return `${mb(w.bytes).toFixed(0)} MB`;
+}
 
 /** Busy CPU seconds of the whole machine (all cores, all processes) since boot, from os.cpus(). */
 export function machineBusySeconds(): number {

@@ -15,7 +15,7 @@ import { chromium } from '@playwright/test';
 import { createCore } from '../../src-main/core/app';
 import { startServer } from '../../src-main/server/server';
 import { CHROMIUM_ARGS } from '../../e2e/playwright.config';
-import { mb, repoRoot, sampleRss, scaleLibraryFromArgs } from './fixtures';
+import { mb, repoRoot, sampleRss, scaleLibraryFromArgs, warmRead } from './fixtures';
 
 /** What scripts/bench/ui-page.js defines in the page. */
 interface Bench {
@@ -127,11 +127,7 @@ async function main(argv: string[]): Promise<void> {
   const warm = await core.warmed;
   add(
     'database file read into the page cache in the background',
-    warm?.skipped === 'aborted'
-      ? `${mb(warm.bytes).toFixed(0)} MB, stopped at close`
-      : warm?.skipped
-        ? `skipped (${warm.skipped})`
-        : `${mb(warm?.bytes ?? 0).toFixed(0)} MB, done ${(warmedAt / 1000).toFixed(1)} s after opening (filters began at ${(filtersAt / 1000).toFixed(1)} s)`,
+    `${warmRead(warm)}${warm && !warm.skipped ? `, done ${(warmedAt / 1000).toFixed(1)} s after opening (filters began at ${(filtersAt / 1000).toFixed(1)} s)` : ''}`,
     '',
     null,
   );

@@ -12,7 +12,7 @@ import { parseArgs } from '../../src-shared/contract/schemas';
 import { DEFAULT_TRAIN_PARAMS } from '../../src-shared/domain/ml';
 import type { CoreContext, EventBus } from './context';
 import { openDatabase } from './db/open';
-import { warmFiles, type WarmResult } from './db/warm';
+import { WARM_STOP_WAIT_MS, warmFiles, type WarmResult } from './db/warm';
 import { labelHandlers } from './labels/handlers';
 import { LabelService } from './labels/labels';
 import { libraryHandlers } from './library/handlers';
@@ -96,7 +96,7 @@ export function createCore(opts: CoreOptions): Core {
   store.sweepTemp();
   const db = openDatabase(paths.db);
   const warmAbort = new AbortController();
-  const warmed = opts.warm ? warmFiles([paths.db, `${paths.db}-wal`], { signal: warmAbort.signal }).catch((): WarmResult => ({ bytes: 0 })) : null;
+  const warmed = opts.warm ? warmFiles([paths.db, `${paths.db}-wal`], { signal: warmAbort.signal }).catch((): WarmResult => ({ bytes: 0, skipped: 'failed' })) : null;
   const events = createEventBus();
   const context: CoreContext = { paths, db, store, labels: new LabelService(db), events, ...(opts.maxPixels !== undefined && { maxPixels: opts.maxPixels }) };
   const engine: MlEngine = opts.ml === 'in-process' ? new InProcessEngine() : new WorkerEngine();
@@ -140,10 +140,10 @@ export function createCore(opts: CoreOptions): Core {
       return handler(checked, { signal, progress });
     },
     async close() {
-      // The read stops at its next 4 MB; a read stuck on a dead network drive is not waited for long.
+      // The read stops at its next 4 MB; one stuck on a dead network drive is not waited for long.
       warmAbort.abort();
       let timer: NodeJS.Timeout | undefined;
-      if (warmed) await Promise.race([warmed, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+      if (warmed) await Promise.race([warmed, new Promise((r) => (timer = setTimeout(r, WARM_STOP_WAIT_MS)))]);
       clearTimeout(timer);
       if (db.open) db.close();
       await engine.close();

@@ -24,9 +24,12 @@ import { Worker } from 'node:worker_threads';
 export interface WarmResult {
   /** Bytes read (0 when skipped). */
   bytes: number;
-  /** Why nothing was read, or why it stopped early. */
-  skipped?: 'missing' | 'too_large' | 'aborted';
+  /** Why nothing was read, or why it stopped early ('failed': the reading thread could not start or died). */
+  skipped?: 'missing' | 'too_large' | 'aborted' | 'failed';
 }
+
+/** How long an aborted read may take to stop before it is let go (closing waits no longer). */
+export const WARM_STOP_WAIT_MS = 2000;
 
 export interface WarmOptions {
   signal?: AbortSignal;
@@ -88,14 +91,14 @@ export async function warmFiles(files: readonly string[], opts: WarmOptions = {}
   const onAbort = () => {
     Atomics.store(new Int32Array(stop), 0, 1);
     // It stops at its next read; one stuck on a dead network drive must not keep the process alive.
-    setTimeout(() => worker.unref(), 2000).unref();
+    setTimeout(() => worker.unref(), WARM_STOP_WAIT_MS).unref();
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   return new Promise<WarmResult>((resolve) => {
     let result: WarmResult = { bytes: 0, skipped: 'aborted' };
     worker.once('message', (m: { bytes: number; aborted: boolean }) => (result = m.aborted ? { bytes: m.bytes, skipped: 'aborted' } : { bytes: m.bytes }));
     // A thread that failed to start or died has read nothing we can count on: report none read.
-    worker.once('error', () => (result = { bytes: 0, skipped: 'aborted' }));
+    worker.once('error', () => (result = { bytes: 0, skipped: 'failed' }));
     worker.once('exit', () => {
       opts.signal?.removeEventListener('abort', onAbort);
       resolve(result);
