@@ -12,7 +12,7 @@ import { parseArgs } from '../../src-shared/contract/schemas';
 import { DEFAULT_TRAIN_PARAMS } from '../../src-shared/domain/ml';
 import type { CoreContext, EventBus } from './context';
 import { openDatabase } from './db/open';
-import { WARM_STOP_WAIT_MS, warmFiles, type WarmResult } from './db/warm';
+import { warmFiles, type WarmResult } from './db/warm';
 import { labelHandlers } from './labels/handlers';
 import { LabelService } from './labels/labels';
 import { libraryHandlers } from './library/handlers';
@@ -140,11 +140,9 @@ export function createCore(opts: CoreOptions): Core {
       return handler(checked, { signal, progress });
     },
     async close() {
-      // The read stops at its next 4 MB; one stuck on a dead network drive is not waited for long.
+      // The read stops at its next 4 MB (warmFiles lets a stuck one go after WARM_STOP_WAIT_MS).
       warmAbort.abort();
-      let timer: NodeJS.Timeout | undefined;
-      if (warmed) await Promise.race([warmed, new Promise((r) => (timer = setTimeout(r, WARM_STOP_WAIT_MS)))]);
-      clearTimeout(timer);
+      await warmed;
       if (db.open) db.close();
       await engine.close();
     },

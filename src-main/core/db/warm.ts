@@ -28,7 +28,7 @@ export interface WarmResult {
   skipped?: 'missing' | 'too_large' | 'aborted' | 'failed';
 }
 
-/** How long an aborted read may take to stop before it is let go (closing waits no longer). */
+/** How long an aborted read may take to stop before it is let go (warmFiles settles; closing waits no longer). */
 export const WARM_STOP_WAIT_MS = 2000;
 
 export interface WarmOptions {
@@ -88,18 +88,24 @@ export async function warmFiles(files: readonly string[], opts: WarmOptions = {}
   if (opts.signal?.aborted) return { bytes: 0, skipped: 'aborted' };
   const stop = new SharedArrayBuffer(4);
   const worker = new Worker(READER, { eval: true, workerData: { files: files.filter((_, i) => sizes[i]), chunk: opts.chunkBytes ?? 4 << 20, stop } });
-  const onAbort = () => {
-    Atomics.store(new Int32Array(stop), 0, 1);
-    // It stops at its next read; one stuck on a dead network drive must not keep the process alive.
-    setTimeout(() => worker.unref(), WARM_STOP_WAIT_MS).unref();
-  };
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
   return new Promise<WarmResult>((resolve) => {
     let result: WarmResult = { bytes: 0, skipped: 'aborted' };
+    let letGo: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      Atomics.store(new Int32Array(stop), 0, 1);
+      // It stops at its next read. One stuck on a dead network drive is let go after a while: the
+      // promise settles and the thread no longer keeps the process alive.
+      letGo = setTimeout(() => {
+        worker.unref();
+        resolve({ bytes: 0, skipped: 'aborted' });
+      }, WARM_STOP_WAIT_MS);
+    };
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
     worker.once('message', (m: { bytes: number; aborted: boolean }) => (result = m.aborted ? { bytes: m.bytes, skipped: 'aborted' } : { bytes: m.bytes }));
     // A thread that failed to start or died has read nothing we can count on: report none read.
     worker.once('error', () => (result = { bytes: 0, skipped: 'failed' }));
     worker.once('exit', () => {
+      clearTimeout(letGo);
       opts.signal?.removeEventListener('abort', onAbort);
       resolve(result);
     });
