@@ -12,17 +12,18 @@ export interface RgbLike {
 export function dHash(img: RgbLike): string {
   const W = 9;
   const H = 8;
+  const { data, width, height } = img;
   const grey = new Float64Array(W * H);
   for (let gy = 0; gy < H; gy++) {
-    const y0 = Math.floor((gy * img.height) / H);
-    const y1 = Math.max(y0 + 1, Math.floor(((gy + 1) * img.height) / H));
+    const y0 = Math.floor((gy * height) / H);
+    const y1 = Math.max(y0 + 1, Math.floor(((gy + 1) * height) / H));
     for (let gx = 0; gx < W; gx++) {
-      const x0 = Math.floor((gx * img.width) / W);
-      const x1 = Math.max(x0 + 1, Math.floor(((gx + 1) * img.width) / W));
+      const x0 = Math.floor((gx * width) / W);
+      const x1 = Math.max(x0 + 1, Math.floor(((gx + 1) * width) / W));
       let sum = 0;
       for (let y = y0; y < y1; y++) {
-        let p = (y * img.width + x0) * 3;
-        for (let x = x0; x < x1; x++, p += 3) sum += 0.299 * img.data[p]! + 0.587 * img.data[p + 1]! + 0.114 * img.data[p + 2]!;
+        const end = (y * width + x1) * 3;
+        for (let p = (y * width + x0) * 3; p < end; p += 3) sum += 0.299 * data[p]! + 0.587 * data[p + 1]! + 0.114 * data[p + 2]!;
       }
       grey[gy * W + gx] = sum / ((y1 - y0) * (x1 - x0));
     }
