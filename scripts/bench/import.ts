@@ -294,12 +294,13 @@ async function profile(urls: string[], concurrency: number, tmp: string): Promis
   await add('thumb from original JPEG, effort 4', async (b) => (await sharp(b, decodeOpts).rotate().resize(resizeInside(THUMB_SIZE)).webp({ quality: 75 }).toBuffer()).length);
   await add('store.write (3 files, tmp+rename)', async (b) => {
     const h = createHash('sha256').update(b).update(String(++storeRound)).digest('hex');
-    await store.write(h, 'jpeg', b, b.subarray(0, 20_000), b.subarray(0, 6_000));
+    await store.write(h, 'jpeg', b, { ownPreview: false, preview: b.subarray(0, 20_000), thumb: b.subarray(0, 6_000) });
   });
   await add('verifyImage (as now)', async (b) => {
     const v = await verifyImage(b);
-    return (v.preview?.length ?? 0) + v.thumb.length;
+    return (v.preview?.length ?? 0) + (v.thumb?.length ?? 0);
   });
+  await add("verifyImage, thumbnail and preview later (as classify)", async (b) => void (await verifyImage(b, undefined, 'later')));
   await add('alt: effort 2 (preview + thumb)', (b) => pipeline(b, { previewEffort: 2, thumbEffort: 2, thumbFrom: 'preview' }));
   await add('alt: effort 0 (preview + thumb)', (b) => pipeline(b, { previewEffort: 0, thumbEffort: 0, thumbFrom: 'preview' }));
   await add('alt: thumb from original (effort 4)', (b) => pipeline(b, { thumbFrom: 'original' }));
@@ -308,12 +309,12 @@ async function profile(urls: string[], concurrency: number, tmp: string): Promis
   await add('alt: no preview for JPEG ≤1024 px, thumb e0', (b) => pipeline(b, { skipSmallJpegPreview: true, thumbFrom: 'original', thumbEffort: 0 }));
   await add('alt: JPEG q82 preview, thumb from original e4', (b) => pipeline(b, { previewJpeg: true, thumbFrom: 'original' }));
   // End to end without SQLite: fetch → decode/preview/thumb → hash → store, as now and with the cheapest variant.
-  const e2e = (make: (b: Buffer) => Promise<{ preview: Buffer | null; thumb: Buffer }>): Stage => async (_b, i) => {
+  const e2e = (make: (b: Buffer) => Promise<{ preview: Buffer | null; thumb: Buffer | null }>): Stage => async (_b, i) => {
     const bytes = await fetchBytes(urls[i] as string);
     const { preview, thumb } = await make(bytes);
     const hash = createHash('sha256').update(bytes).update(String(++storeRound)).digest('hex');
-    await store.write(hash, 'jpeg', bytes, preview, thumb);
-    return (preview?.length ?? 0) + thumb.length;
+    await store.write(hash, 'jpeg', bytes, { ownPreview: preview === null, preview, thumb });
+    return (preview?.length ?? 0) + (thumb?.length ?? 0);
   };
   await add('e2e as now: fetch+verifyImage+sha+store', e2e((b) => verifyImage(b)));
   await add('e2e alt: fetch+no preview, thumb e2+sha+store', e2e(async (b) => {

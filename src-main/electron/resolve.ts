@@ -1,13 +1,13 @@
 /**
  * What an `app://` request names, without Electron: `app://renderer/<path>` is a file of the
  * built renderer (only inside its folder, symlinks resolved, no dotfiles), `app://files/<kind>/<id>`
- * an image file (parsed only by the contract's `parseFilePath`, looked up with `resolveImageFile`).
+ * an image file (parsed only by the contract's `parseFilePath`, looked up with `imageFileOnDisk`).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseFilePath } from '../../src-shared/contract/transport';
 import type { Core } from '../core/app';
-import { resolveImageFile } from '../core/library/files';
+import { imageFileOnDisk } from '../core/library/files';
 import { contentTypeOf, rendererCsp, SECURITY_HEADERS } from '../core/web';
 
 export const APP_SCHEME = 'app';
@@ -68,10 +68,9 @@ async function rendererFile(rendererDir: string, segments: string[]): Promise<Ap
 async function imageFile(core: Pick<Core, 'context'>, pathname: string): Promise<AppResponse> {
   const parsed = parseFilePath(`files${pathname}`);
   if (!parsed) return fail(400, 'expected app://files/<thumb|preview|original>/<imageId>');
-  const file = resolveImageFile(core.context, parsed.kind, parsed.imageId);
-  const stat = file ? await fs.promises.stat(file.path).catch(() => null) : null;
-  if (!file || !stat?.isFile()) return fail(404, 'no such image file');
-  return { status: 200, file: file.path, size: stat.size, headers: { ...BASE_HEADERS, 'Content-Type': file.contentType, 'Cache-Control': 'private, max-age=31536000, immutable' } };
+  const file = await imageFileOnDisk(core.context, parsed.kind, parsed.imageId);
+  if (!file) return fail(404, 'no such image file');
+  return { status: 200, file: file.path, size: file.size, headers: { ...BASE_HEADERS, 'Content-Type': file.contentType, 'Cache-Control': 'private, max-age=31536000, immutable' } };
 }
 
 export async function resolveAppRequest(url: string, method: string, opts: { rendererDir: string; core: Pick<Core, 'context'> }): Promise<AppResponse> {

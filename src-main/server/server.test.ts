@@ -287,6 +287,18 @@ describe('qc serve: image files', () => {
     expect((await request(`/files/preview/${id}?t=${server.token}`)).status).toBe(200);
   });
 
+  it('makes a thumbnail that is not on disk yet (a classified bundle leaves them for later) when first asked', async () => {
+    const id = imageIds[1]!;
+    const row = core.context.db.prepare('SELECT thumb_path FROM images WHERE id = ?').get(id) as { thumb_path: string };
+    const file = path.join(core.context.paths.root, row.thumb_path);
+    fs.rmSync(file);
+    const r = await request(`/files/thumb/${id}?t=${server.token}`);
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toBe('image/webp');
+    expect(r.body.subarray(8, 12).toString('latin1')).toBe('WEBP');
+    expect(r.body.equals(fs.readFileSync(file))).toBe(true);
+  });
+
   it('answers 404 for an unknown image and 400 for anything that is not files/<kind>/<id>', async () => {
     const t = `?t=${server.token}`;
     expect((await request(`/files/thumb/999999${t}`)).status).toBe(404);

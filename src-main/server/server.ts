@@ -16,7 +16,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { EventMap, EventName } from '../../src-shared/contract/events';
 import { parseFilePath, type ServerMessage } from '../../src-shared/contract/transport';
 import type { Core } from '../core/app';
-import { resolveImageFile } from '../core/library/files';
+import { imageFileOnDisk } from '../core/library/files';
 import { ApiClient } from './api';
 import { BASE_HEADERS, generateToken, hostOriginProblem, htmlHeaders, isAcceptableToken, tokenMatches } from './security';
 import { findStaticFile, notBuiltPage } from './static';
@@ -101,10 +101,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (!tokenMatches(target.query.get('t'), token)) return send(res, 401, 'a valid token is needed (?t=…)');
     const parsed = parseFilePath(target.path.slice(1));
     if (!parsed) return send(res, 400, 'expected /files/<thumb|preview|original>/<imageId>');
-    const file = resolveImageFile(core.context, parsed.kind, parsed.imageId);
-    const stat = file ? await fs.promises.stat(file.path).catch(() => null) : null;
-    if (!file || !stat?.isFile()) return send(res, 404, 'no such image file');
-    sendFile(req, res, file.path, stat.size, { 'Content-Type': file.contentType, 'Cache-Control': 'private, max-age=31536000, immutable' });
+    const file = await imageFileOnDisk(core.context, parsed.kind, parsed.imageId);
+    if (!file) return send(res, 404, 'no such image file');
+    sendFile(req, res, file.path, file.size, { 'Content-Type': file.contentType, 'Cache-Control': 'private, max-age=31536000, immutable' });
   }
 
   async function serveRenderer(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {

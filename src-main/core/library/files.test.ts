@@ -3,7 +3,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../app';
-import { insideDir, resolveImageFile } from './files';
+import { imageFileOnDisk, insideDir, resolveImageFile } from './files';
+import { Importer } from './importer';
 import { DEV_IMAGES, tempDir } from '../../../test-support/fixtures';
 
 let dir: string;
@@ -70,6 +71,66 @@ describe('resolveImageFile', () => {
     expect(resolveImageFile(core.context, 'thumb', id)).toBeNull();
     expect(resolveImageFile(core.context, 'preview', id)).toBeNull();
     db.prepare('DELETE FROM images WHERE id = ?').run(id);
+  });
+});
+
+describe('imageFileOnDisk: thumbnails and previews left for later', () => {
+  let dir2: string;
+  let core2: Core;
+  const later: Record<string, number> = {};
+
+  beforeAll(async () => {
+    dir2 = tempDir('qc-files-later-');
+    const src = path.join(dir2, 'src');
+    fs.mkdirSync(src);
+    fs.copyFileSync(path.join(DEV_IMAGES, '9000001.jpg'), path.join(src, 'small.jpg'));
+    await sharp(path.join(DEV_IMAGES, '9000002.jpg')).resize(1600).png().toFile(path.join(src, 'large.png'));
+    fs.copyFileSync(path.join(DEV_IMAGES, '9000003.jpg'), path.join(src, 'gone.jpg'));
+    core2 = createCore({ dataDir: path.join(dir2, 'data'), ml: 'in-process' });
+    // As ml.classify imports a bundle: the images are checked, their thumbnails and previews not made.
+    const importer = new Importer(core2.context);
+    const s = await importer.run({ source: src }, { signal: new AbortController().signal, progress: () => {} }, { derived: 'later' });
+    expect(s.images_new).toBe(3);
+    const rows = core2.context.db.prepare('SELECT i.id, u.url FROM images i JOIN image_urls u ON u.image_id = i.id').all() as { id: number; url: string }[];
+    for (const r of rows) later[path.basename(r.url)] = r.id;
+  });
+  afterAll(async () => {
+    await core2.close();
+    fs.rmSync(dir2, { recursive: true, force: true });
+  });
+
+  it('stores only the originals, then makes each thumbnail and preview once, when first asked for', async () => {
+    const { root } = core2.context.paths;
+    const filesUnder = (sub: string) => (fs.existsSync(path.join(root, sub)) ? fs.readdirSync(path.join(root, sub), { recursive: true }).filter((f) => String(f).endsWith('.webp')) : []);
+    expect(filesUnder('thumbs')).toEqual([]);
+    expect(filesUnder('previews')).toEqual([]);
+    const id = later['large.png']!;
+    // Several requests at once share one rendering and all get the same file.
+    const thumbs = await Promise.all([1, 2, 3].map(() => imageFileOnDisk(core2.context, 'thumb', id)));
+    expect(new Set(thumbs.map((t) => t?.path)).size).toBe(1);
+    const thumb = thumbs[0]!;
+    expect(thumb).toMatchObject({ contentType: 'image/webp', size: fs.statSync(thumb.path).size });
+    const meta = await sharp(thumb.path).metadata();
+    expect([meta.format, Math.max(meta.width!, meta.height!)]).toEqual(['webp', 256]);
+    expect(filesUnder('thumbs')).toHaveLength(1);
+    expect(fs.readdirSync(core2.context.paths.tmp)).toEqual([]);
+    const preview = (await imageFileOnDisk(core2.context, 'preview', id))!;
+    expect(preview.path).toContain(`${path.sep}previews${path.sep}`);
+    const pm = await sharp(preview.path).metadata();
+    expect(Math.max(pm.width!, pm.height!)).toBe(1024);
+    // A small sRGB JPEG is its own preview: nothing is made for it.
+    const small = later['small.jpg']!;
+    expect((await imageFileOnDisk(core2.context, 'preview', small))!.path).toBe(resolveImageFile(core2.context, 'original', small)!.path);
+    expect(filesUnder('previews')).toHaveLength(1);
+  });
+
+  it('serves nothing when the original it would be made from is gone, and nothing for unknown ids', async () => {
+    const id = later['gone.jpg']!;
+    fs.rmSync(resolveImageFile(core2.context, 'original', id)!.path);
+    expect(await imageFileOnDisk(core2.context, 'thumb', id)).toBeNull();
+    expect(await imageFileOnDisk(core2.context, 'original', id)).toBeNull();
+    expect(await imageFileOnDisk(core2.context, 'thumb', 999_999)).toBeNull();
+    expect(fs.existsSync(resolveImageFile(core2.context, 'thumb', id)!.path)).toBe(false);
   });
 });
 

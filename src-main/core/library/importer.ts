@@ -20,7 +20,7 @@ import { scanFolder } from './folder';
 import { bufferReader, scanInput, type ReadAt, type RowProblem } from './parse';
 import { sha256, type ImageStore, type StoredFiles } from './store';
 import { openLocalFile, readLocalFile, resolveSource, type Mirror, type SourcePolicy } from './sources';
-import { DEFAULT_MAX_PIXELS, verifyImage, VerifyFailure } from './verify';
+import { DEFAULT_MAX_PIXELS, type DerivedFiles, verifyImage, VerifyFailure } from './verify';
 
 export type { Mirror } from './sources';
 
@@ -78,6 +78,12 @@ export interface ImporterDeps {
 }
 
 const DEFAULT_CONCURRENCY = 8;
+
+/** How the core's own callers run an import (not part of the API's arguments). */
+export interface RunOptions {
+  /** When new images' thumbnails and previews are made (verify.ts): default `now`. */
+  derived?: DerivedFiles;
+}
 
 /** Parse `PREFIX=DIR` (src-shared/domain/mirror.ts: the last `=` separates) and check the folder. */
 export function parseMirror(spec: string): Mirror {
@@ -163,13 +169,13 @@ export class Importer {
     this.markInterrupted();
   }
 
-  async run(args: ImportArgs, ctx: CallContext): Promise<ImportSummary> {
+  async run(args: ImportArgs, ctx: CallContext, opts: RunOptions = {}): Promise<ImportSummary> {
     const started = performance.now();
     const counters = { network: 0 };
     args = { ...args, mirrors: (args.mirrors ?? []).map(checkMirror) };
     const prepared = await this.prepare(args, ctx, counters);
     try {
-      return await this.execute(prepared, args, ctx, started, counters);
+      return await this.execute(prepared, args, ctx, started, counters, [], opts);
     } finally {
       await prepared.close();
     }
@@ -299,10 +305,10 @@ export class Importer {
    * (with the error), never `running`: per-URL problems of any kind are recorded failures, and an
    * error that stops the whole import (the disk, the database) marks it failed before it propagates.
    */
-  private async execute(p: Prepared, args: ImportArgs, ctx: CallContext, started: number, counters: { network: number }, extra: ExtraUrl[] = []): Promise<ImportSummary> {
+  private async execute(p: Prepared, args: ImportArgs, ctx: CallContext, started: number, counters: { network: number }, extra: ExtraUrl[] = [], opts: RunOptions = {}): Promise<ImportSummary> {
     const importId = Number(this.q.newImport.run(p.kind, p.origin, p.encoding, process.pid).lastInsertRowid);
     try {
-      const summary = await this.executeImport(importId, p, args, ctx, started, counters, extra);
+      const summary = await this.executeImport(importId, p, args, ctx, started, counters, extra, opts);
       this.q.finishImport.run(summary.cancelled ? 'cancelled' : 'done', JSON.stringify(summary), null, importId);
       return summary;
     } catch (e) {
@@ -324,6 +330,7 @@ export class Importer {
     started: number,
     counters: { network: number },
     extra: ExtraUrl[],
+    opts: RunOptions,
   ): Promise<ImportSummary> {
     const { db, labels } = this.deps;
     let bundleId: number | null = null;
@@ -414,8 +421,8 @@ export class Importer {
           // A picture already stored under another URL needs no decoding: just map the URL to it.
           let fresh: { image: Awaited<ReturnType<typeof verifyImage>>; files: StoredFiles } | null = null;
           if (!this.q.imageBySha.get(hash)) {
-            const image = await verifyImage(bytes, this.deps.maxPixels ?? DEFAULT_MAX_PIXELS);
-            fresh = { image, files: await this.deps.store.write(hash, image.format, bytes, image.preview, image.thumb) };
+            const image = await verifyImage(bytes, this.deps.maxPixels ?? DEFAULT_MAX_PIXELS, opts.derived ?? 'now');
+            fresh = { image, files: await this.deps.store.write(hash, image.format, bytes, image) };
           }
           db.transaction(() => {
             if (fresh) {

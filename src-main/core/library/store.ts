@@ -1,7 +1,8 @@
 /**
  * Content-addressed files: originals, previews and thumbnails named by the sha256 of the original.
  * Every file is written to tmp/ and renamed into place, so a crash never leaves a partial file
- * under a final name; the database row is committed only after all three files exist.
+ * under a final name; the database row is committed only after the files made at import exist
+ * (the original always; the thumbnail and preview unless they are made later: verify.ts).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -48,11 +49,18 @@ export class ImageStore {
     return removed;
   }
 
-  /** Store the original, thumbnail and preview; without a preview the original is its own preview. */
-  async write(hash: string, format: string, original: Buffer, preview: Buffer | null, thumb: Buffer): Promise<StoredFiles> {
+  /**
+   * Store the original, and the thumbnail and preview when they are made already (files.ts makes
+   * them later otherwise, under the same names). `ownPreview`: the original is its own preview.
+   */
+  async write(hash: string, format: string, original: Buffer, derived: { ownPreview: boolean; preview: Buffer | null; thumb: Buffer | null }): Promise<StoredFiles> {
     const files = filesFor(hash, format);
-    if (!preview) files.previewPath = files.path;
-    await Promise.all([this.put(files.path, original), preview ? this.put(files.previewPath, preview) : null, this.put(files.thumbPath, thumb)]);
+    if (derived.ownPreview) files.previewPath = files.path;
+    await Promise.all([
+      this.put(files.path, original),
+      derived.preview && !derived.ownPreview ? this.put(files.previewPath, derived.preview) : null,
+      derived.thumb ? this.put(files.thumbPath, derived.thumb) : null,
+    ]);
     return files;
   }
 
@@ -60,15 +68,22 @@ export class ImageStore {
     return path.join(this.paths.root, rel);
   }
 
-  /** Write atomically unless the file is already there (content-addressed: same name, same bytes). */
-  private async put(rel: string, bytes: Buffer): Promise<void> {
-    const dest = this.abs(rel);
-    if (fs.existsSync(dest)) return;
-    await fs.promises.mkdir(path.dirname(dest), { recursive: true });
-    const tmp = path.join(this.paths.tmp, `${process.pid}-${randomBytes(6).toString('hex')}`);
-    await fs.promises.writeFile(tmp, bytes);
-    await fs.promises.rename(tmp, dest);
+  private put(rel: string, bytes: Buffer): Promise<void> {
+    return putFile(this.paths, rel, bytes);
   }
+}
+
+/**
+ * Write a file of the library atomically (tmp/, then rename) unless it is already there
+ * (content-addressed: same name, same bytes). Names in tmp/ start with the writer's pid (sweepTemp).
+ */
+export async function putFile(paths: Pick<LibraryPaths, 'root' | 'tmp'>, rel: string, bytes: Buffer): Promise<void> {
+  const dest = path.join(paths.root, rel);
+  if (fs.existsSync(dest)) return;
+  await fs.promises.mkdir(path.dirname(dest), { recursive: true });
+  const tmp = path.join(paths.tmp, `${process.pid}-${randomBytes(6).toString('hex')}`);
+  await fs.promises.writeFile(tmp, bytes);
+  await fs.promises.rename(tmp, dest);
 }
 
 function isAlive(pid: number): boolean {

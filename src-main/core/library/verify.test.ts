@@ -24,7 +24,8 @@ describe('verifyImage', () => {
     expect(v.format).toBe('jpeg');
     expect(Math.max(v.width, v.height)).toBe(580);
     expect(v.preview).toBeNull();
-    const thumb = await sharp(v.thumb).metadata();
+    expect(v.ownPreview).toBe(true);
+    const thumb = await sharp(v.thumb!).metadata();
     expect(thumb.format).toBe('webp');
     expect(Math.max(thumb.width!, thumb.height!)).toBe(256);
   });
@@ -39,6 +40,20 @@ describe('verifyImage', () => {
     // Orientation 6 turns the landscape original into a portrait picture.
     expect(meta.height!).toBeGreaterThan(meta.width!);
     expect(v.height).toBeGreaterThan(v.width);
+  });
+
+  it("with derived files 'later', checks the image as fully but makes no thumbnail or preview", async () => {
+    const big = await sharp(photo).resize(2000).withMetadata({ orientation: 6 }).jpeg().toBuffer();
+    const v = await verifyImage(big, undefined, 'later');
+    expect(v).toMatchObject({ format: 'jpeg', ownPreview: false, preview: null, thumb: null });
+    expect(v.height).toBeGreaterThan(v.width);
+    expect((await verifyImage(photo, undefined, 'later')).ownPreview).toBe(true);
+    // The cheap decode still reads every byte: truncated data is refused as it is with 'now'.
+    for (const cut of [0.5, 0.99]) {
+      const bytes = big.subarray(0, Math.floor(big.length * cut));
+      await expect(verifyImage(bytes, undefined, 'later')).rejects.toMatchObject({ reason: 'truncated' });
+      await expect(verifyImage(bytes, undefined, 'now')).rejects.toMatchObject({ reason: 'truncated' });
+    }
   });
 
   it.each([

@@ -1,5 +1,5 @@
 /**
- * Decide whether bytes are an image we can keep, and make its preview and thumbnail.
+ * Decide whether bytes are an image we can keep, and make its preview and thumbnail (now, or later).
  * Magic bytes first (HTML error pages, empty bodies, other types), then sharp must really
  * decode it: truncated files fail, and images above the pixel limit are refused before decoding.
  */
@@ -23,13 +23,24 @@ export class VerifyFailure extends Error {
   }
 }
 
+/**
+ * When the thumbnail and preview are made: `now` (at import), or `later` (the import only checks
+ * that the image decodes; files.ts makes each one from the original the first time it is asked
+ * for). Classifying a bundle uses `later`: most of a bundle's pictures are never looked at, and
+ * the thumbnail is two thirds of the import's CPU time per picture.
+ */
+export type DerivedFiles = 'now' | 'later';
+
 export interface VerifiedImage {
   format: ImageFormat;
   width: number;
   height: number;
-  /** A ≤1024-px WebP preview, or null when the original can be shown as it is. */
+  /** The original serves as its own preview (a browser shows it as it is): no preview file. */
+  ownPreview: boolean;
+  /** The ≤1024-px WebP preview when it is not the original and was made now. */
   preview: Buffer | null;
-  thumb: Buffer;
+  /** The ≤256-px WebP thumbnail, when made now. */
+  thumb: Buffer | null;
 }
 
 const startsWith = (b: Buffer, sig: number[], at = 0) => sig.every((v, i) => b[at + i] === v);
@@ -54,14 +65,16 @@ function looksLikeHtml(b: Buffer): boolean {
   return head.startsWith('<!doctype html') || head.startsWith('<html') || head.startsWith('<?xml') || /<(head|body|title)[\s>]/.test(head);
 }
 
-export async function verifyImage(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS): Promise<VerifiedImage> {
+const decodeOptions = (maxPixels: number) => ({ limitInputPixels: maxPixels, failOn: 'warning' as const, animated: false });
+
+export async function verifyImage(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS, derived: DerivedFiles = 'now'): Promise<VerifiedImage> {
   if (bytes.length === 0) throw new VerifyFailure('empty', 'zero bytes');
   const format = sniffFormat(bytes);
   if (!format) {
     if (looksLikeHtml(bytes)) throw new VerifyFailure('html', `an HTML page (${bytes.length} bytes) starting "${bytes.toString('latin1', 0, 40).trim().replace(/\s+/g, ' ')}"`);
     throw new VerifyFailure('not_image', `unrecognised bytes ${bytes.subarray(0, 8).toString('hex')} (${bytes.length} bytes)`);
   }
-  const opts = { limitInputPixels: maxPixels, failOn: 'warning' as const, animated: false };
+  const opts = decodeOptions(maxPixels);
   let meta: Metadata;
   try {
     // Header only: read the dimensions without the pixel limit, then refuse with a clear reason below.
@@ -75,21 +88,31 @@ export async function verifyImage(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS)
   if (width * height > maxPixels) {
     throw new VerifyFailure('too_many_pixels', `${width}×${height} = ${((width * height) / 1e6).toFixed(1)} MP exceeds the limit of ${(maxPixels / 1e6).toFixed(0)} MP`);
   }
+  // The original serves as its own preview when a browser can show it as it is: saves a re-encode.
+  const ownPreview = (format === 'jpeg' || format === 'png' || format === 'webp') && Math.max(width, height) <= PREVIEW_SIZE && (meta.orientation ?? 1) === 1 && meta.space === 'srgb';
   try {
-    const thumb = await sharp(bytes, opts)
-      .rotate()
-      .resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true })
-      .webp({ quality: 75, effort: 2 })
-      .toBuffer();
-    // The original serves as its own preview when a browser can show it as it is: saves a re-encode.
-    const servable = (format === 'jpeg' || format === 'png' || format === 'webp') && Math.max(width, height) <= PREVIEW_SIZE && (meta.orientation ?? 1) === 1 && meta.space === 'srgb';
-    const preview = servable
-      ? null
-      : await sharp(bytes, opts).rotate().resize(PREVIEW_SIZE, PREVIEW_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 82, effort: 2 }).toBuffer();
-    return { format, width, height, preview, thumb };
+    if (derived === 'later') {
+      // Decoded all the same (truncated or corrupt data fails here, not when first shown), to a tiny
+      // raw image: a JPEG then decodes at 1/8 scale, which still reads every byte of its data.
+      await sharp(bytes, opts).resize(32, 32, { fit: 'inside', kernel: 'nearest' }).raw().toBuffer();
+      return { format, width, height, ownPreview, preview: null, thumb: null };
+    }
+    const thumb = await makeThumb(bytes, maxPixels);
+    const preview = ownPreview ? null : await makePreview(bytes, maxPixels);
+    return { format, width, height, ownPreview, preview, thumb };
   } catch (e) {
     throw decodeFailure(e);
   }
+}
+
+/** The ≤256-px WebP thumbnail of an image, EXIF orientation applied. */
+export function makeThumb(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS): Promise<Buffer> {
+  return sharp(bytes, decodeOptions(maxPixels)).rotate().resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 75, effort: 2 }).toBuffer();
+}
+
+/** The ≤1024-px WebP preview of an image, EXIF orientation applied. */
+export function makePreview(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS): Promise<Buffer> {
+  return sharp(bytes, decodeOptions(maxPixels)).rotate().resize(PREVIEW_SIZE, PREVIEW_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 82, effort: 2 }).toBuffer();
 }
 
 function decodeFailure(e: unknown): VerifyFailure {

@@ -80,7 +80,8 @@ export class ClassifyService {
     const { outDir, chunkRows, threshold, runId: _r, shard, ...importArgs } = args;
     // A shard: only its rows, as a bundle file of their own (its tag files then carry the shard's name).
     if (shard) importArgs.source = (await writeShardBundle(importArgs.source, shard, path.join(outDir, '.shards'))).file;
-    const imported = await this.importer.run({ ...importArgs, kind: 'bundle' }, ctx);
+    // Thumbnails and previews later (verify.ts): most of a bundle's pictures are never looked at.
+    const imported = await this.importer.run({ ...importArgs, kind: 'bundle' }, ctx, { derived: 'later' });
     if (imported.bundle_id === null) throw new QcError('internal', 'the bundle import made no bundle');
     if (ctx.signal.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
     // The bundle's distinct images as plain numbers (a bundle's rows are never held in memory).

@@ -85,6 +85,10 @@ describe('shards', () => {
     for (const r of results) expect(r.status, r.stderr).toBe(0);
     const whole = await classify(path.join(dir, 'all'), []);
     expect(whole.status, whole.stderr).toBe(0);
+    // The bundle's 24 new pictures are stored without thumbnails: files.ts makes one when it is first shown.
+    const files = (lib: string, sub: string) => fs.readdirSync(path.join(lib, sub), { recursive: true }).filter((f) => /\.(webp|jpg)$/.test(String(f))).length;
+    expect(files(path.join(dir, 'all'), 'originals')).toBe(files(base, 'originals') + 24);
+    expect(files(path.join(dir, 'all'), 'thumbs')).toBe(files(base, 'thumbs'));
 
     const sharded = [1, 2, 3].map((k) => path.join(out, `eol_bundle.shard-${k}-of-3_finaltags.tsv`));
     const union = sharded.flatMap(rowsOf).sort();
