@@ -21,9 +21,10 @@
  * run's byte for byte.
  *
  * `--backbone ID`: the runs are trained on that backbone, so classification embeds with it.
+ * `--cpu-prof DIR`: each `qc` child writes V8 CPU profiles (its main thread and worker threads) to DIR.
  *
  *   npm run bench:bundle -- [--rows 20000,200000] [--distinct 3000] [--modes whole,crops]
- *                           [--backbone ID] [--resume] [--work DIR] [--keep]
+ *                           [--backbone ID] [--resume] [--work DIR] [--keep] [--cpu-prof DIR]
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -131,6 +132,9 @@ interface QcResult {
   stderr: string;
 }
 
+/** Node options for the `qc` child: `--cpu-prof DIR` writes its CPU profiles there (main thread and workers). */
+let nodeArgs: string[] = [];
+
 /**
  * `qc` (scripts/qc.mjs: the prebuilt command line, in this child process) with its peak RSS.
  * `killWhen` is polled with the RSS: when it says so the child gets SIGKILL.
@@ -138,7 +142,7 @@ interface QcResult {
 function runQc(args: string[], killWhen?: () => boolean): Promise<QcResult> {
   return new Promise((resolve) => {
     const t = performance.now();
-    const child = spawn(process.execPath, [path.join(repoRoot, 'scripts/qc.mjs'), ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArgs, path.join(repoRoot, 'scripts/qc.mjs'), ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     let peak = 0;
     let stdout = '';
     let stderr = '';
@@ -186,6 +190,8 @@ async function main(argv: string[]): Promise<void> {
   // The run's backbone (its classification embeds with it): e.g. mobilenet_v2_nsfwjs_int8.
   const backbone = argValue(argv, 'backbone');
   const given = argValue(argv, 'work');
+  const profDir = argValue(argv, 'cpu-prof');
+  if (profDir) nodeArgs = ['--cpu-prof', '--cpu-prof-dir', path.resolve(profDir)];
   const work = given ? path.resolve(given) : fs.mkdtempSync(path.join(os.tmpdir(), 'qc-bench-bundle-'));
   fs.mkdirSync(work, { recursive: true });
   const baseOf = (mode: string) => path.join(work, `base-${mode}${backbone ? `-${backbone}` : ''}`);
