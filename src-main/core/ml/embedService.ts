@@ -25,10 +25,12 @@ export interface EmbedRequestArgs {
 export async function embedMissing(core: CoreContext, engine: MlEngine, modelsDir: string, args: EmbedRequestArgs, ctx: CallContext): Promise<EmbedSummary> {
   const started = performance.now();
   const store = new FeatureStore(core.db);
-  const ids = args.imageIds ? new Set(args.imageIds) : null;
-  const images = (core.db.prepare('SELECT id, sha256, path, dhash FROM images ORDER BY id').all() as { id: number; sha256: string; path: string; dhash: string | null }[]).filter(
-    (r) => !ids || ids.has(r.id),
-  );
+  type Row = { id: number; sha256: string; path: string; dhash: string | null };
+  // Asked for some images: those rows alone (a classified bundle's chunk in a library of a million).
+  const one = core.db.prepare<[number], Row>('SELECT id, sha256, path, dhash FROM images WHERE id = ?');
+  const images: Row[] = args.imageIds
+    ? [...new Set(args.imageIds)].sort((a, b) => a - b).flatMap((id) => one.get(id) ?? [])
+    : (core.db.prepare('SELECT id, sha256, path, dhash FROM images ORDER BY id').all() as Row[]);
   // Group images by the feature sets they lack, so each runs only what it needs.
   const bySets = new Map<string, EmbedItem[]>();
   for (const img of images) {
@@ -37,7 +39,9 @@ export async function embedMissing(core: CoreContext, engine: MlEngine, modelsDi
     if (!missing.length && img.dhash) continue;
     const sets = missing.length ? missing : (['signals'] as FeatureSet[]);
     const key = sets.join(',');
-    bySets.set(key, [...(bySets.get(key) ?? []), { sha: img.sha256, file: path.join(core.paths.root, img.path) }]);
+    let items = bySets.get(key);
+    if (!items) bySets.set(key, (items = []));
+    items.push({ sha: img.sha256, file: path.join(core.paths.root, img.path) });
   }
   const total = [...bySets.values()].reduce((n, items) => n + items.length, 0);
   let done = 0;
