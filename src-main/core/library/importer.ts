@@ -83,6 +83,8 @@ const DEFAULT_CONCURRENCY = 8;
 export interface RunOptions {
   /** When new images' thumbnails and previews are made (verify.ts): default `now`. */
   derived?: DerivedFiles;
+  /** Called with each new image's id once its row is committed (ml.classify embeds them as they come). */
+  onNewImage?: (imageId: number) => void;
 }
 
 /** Parse `PREFIX=DIR` (src-shared/domain/mirror.ts: the last `=` separates) and check the folder. */
@@ -424,18 +426,22 @@ export class Importer {
             const image = await verifyImage(bytes, this.deps.maxPixels ?? DEFAULT_MAX_PIXELS, opts.derived ?? 'now');
             fresh = { image, files: await this.deps.store.write(hash, image.format, bytes, image) };
           }
-          db.transaction(() => {
+          const added = db.transaction(() => {
+            let isNew = false;
             if (fresh) {
               const { image, files } = fresh;
               const ins = this.q.insertImage.run({ sha256: hash, ...files, format: image.format, width: image.width, height: image.height, bytes: bytes.length });
-              if (ins.changes === 1) newImages.add(this.q.imageBySha.get(hash)!.id);
+              isNew = ins.changes === 1;
             }
             const id = this.q.imageBySha.get(hash)!.id;
+            if (isNew) newImages.add(id);
             this.q.mapUrl.run(url, id, importId);
             this.q.clearFetchFailure.run(url);
             writer.apply(id);
             touched.add(id);
+            return isNew ? id : null;
           }).immediate();
+          if (added !== null) opts.onNewImage?.(added);
         } catch (e) {
           const known = e instanceof FetchFailure || e instanceof VerifyFailure;
           if (ctx.signal.aborted && !known) return;

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { CallContext, ClassifyRequest } from '../../../src-shared/contract/handlers';
 import { QcError } from '../../../src-shared/contract/errors';
-import type { ClassifySummary, ExportSummary, ThresholdSource } from '../../../src-shared/domain/ml';
+import type { ClassifySummary, ExportSummary, FeatureSet, ThresholdSource } from '../../../src-shared/domain/ml';
 import type { CoreContext } from '../context';
 import { exportBundle, exportLibrary } from '../export/tags';
 import type { Importer } from '../library/importer';
@@ -21,6 +21,9 @@ import { writeShardBundle } from './shard';
 
 export type { ClassifySummary, ThresholdSource };
 
+/** New pictures embedded at a time while a bundle is still downloading (ClassifyService.embedAsStored). */
+export const EARLY_EMBED_CHUNK = 1000;
+
 /** Images scored per predict call (a 5,000 × 3,854 float32 matrix is ~77 MB). */
 export const SCORE_CHUNK = 5000;
 
@@ -31,6 +34,8 @@ export class ClassifyService {
     private readonly modelsDir: string,
     private readonly importer: Importer,
     private readonly runs: RunStore,
+    /** New pictures per early embedding chunk (tests make it small). */
+    private readonly earlyChunk = EARLY_EMBED_CHUNK,
   ) {}
 
   /** Score every image that has no prediction from this run yet (embedding what it needs). */
@@ -75,13 +80,53 @@ export class ClassifyService {
     return scored;
   }
 
+  /**
+   * Embed images in chunks of `earlyChunk` as they are added, one chunk at a time, without
+   * progress of its own (the import's shows). `settle()` waits for the chunk in flight; what is left
+   * (the last partial chunk, or a chunk that failed) is embedded by scoreMissing, which reports it.
+   */
+  private embedAsStored(what: { features: FeatureSet[]; backbone: string }, ctx: CallContext): { add: (imageId: number) => void; settle: () => Promise<void> } {
+    const pending: number[] = [];
+    let running: Promise<void> | null = null;
+    const quiet: CallContext = { signal: ctx.signal, progress: () => {} };
+    const pump = () => {
+      if (running || pending.length < this.earlyChunk || ctx.signal.aborted) return;
+      const imageIds = pending.splice(0, this.earlyChunk);
+      running = embedMissing(this.core, this.engine, this.modelsDir, { ...what, imageIds }, quiet)
+        // A failure here is met again, and reported, when scoreMissing embeds what is still missing.
+        .then(() => {}, () => {})
+        .finally(() => {
+          running = null;
+          pump();
+        });
+    };
+    return {
+      add: (id) => {
+        pending.push(id);
+        pump();
+      },
+      settle: async () => {
+        pending.length = 0;
+        while (running) await running;
+      },
+    };
+  }
+
   async classify(args: ClassifyRequest, ctx: CallContext): Promise<ClassifySummary> {
     const runId = this.runs.requireRun(args.runId);
     const { outDir, chunkRows, threshold, runId: _r, shard, ...importArgs } = args;
     // A shard: only its rows, as a bundle file of their own (its tag files then carry the shard's name).
     if (shard) importArgs.source = (await writeShardBundle(importArgs.source, shard, path.join(outDir, '.shards'))).file;
     // Thumbnails and previews later (verify.ts): most of a bundle's pictures are never looked at.
-    const imported = await this.importer.run({ ...importArgs, kind: 'bundle' }, ctx, { derived: 'later' });
+    // New pictures are embedded in chunks while the rest download (the cores would idle otherwise).
+    const { params } = this.runs.model(runId);
+    const early = this.embedAsStored({ features: params.features, backbone: params.backbone }, ctx);
+    let imported;
+    try {
+      imported = await this.importer.run({ ...importArgs, kind: 'bundle' }, ctx, { derived: 'later', onNewImage: early.add });
+    } finally {
+      await early.settle();
+    }
     if (imported.bundle_id === null) throw new QcError('internal', 'the bundle import made no bundle');
     if (ctx.signal.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
     // The bundle's distinct images as plain numbers (a bundle's rows are never held in memory).

@@ -1,0 +1,75 @@
+/**
+ * `ml.classify` embeds a bundle's new pictures in chunks while the rest are still downloading, and
+ * what it writes is the same as embedding them all afterwards. Real parts: a trained library, the
+ * importer reading a local mirror, the backbone; the engine is wrapped only to see when embed is called.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobProgress } from '../../../src-shared/contract/events';
+import { DEV_IMAGES, DEV_URL_PREFIX, devRatings, tempDir } from '../../../test-support/fixtures';
+import { trainedDevLibrary } from '../../../test-support/trainedLibrary';
+import { createCore, defaultModelsDir } from '../app';
+import { Importer } from '../library/importer';
+import { ClassifyService } from './classifyService';
+import { InProcessEngine, type MlEngine } from './engine';
+import { RunStore } from './runs';
+
+let dir: string;
+let base: string;
+let bundle: string;
+
+beforeAll(async () => {
+  dir = tempDir('qc-classify-early-');
+  base = path.join(dir, 'lib');
+  const { ids } = await trainedDevLibrary(base, 10);
+  const rows = devRatings().filter(([id]) => !ids.has(id)).slice(0, 24);
+  bundle = path.join(dir, 'bundle.txt');
+  fs.writeFileSync(bundle, ['eolMediaURL\tidentifier\tdataObjectVersionID', ...rows.map(([id, url]) => `${url}\t${id}\t1${id}`)].join('\n') + '\n');
+}, 300_000);
+
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+async function classify(name: string, chunk: number) {
+  const data = path.join(dir, name);
+  fs.cpSync(base, data, { recursive: true });
+  const core = createCore({ dataDir: data, ml: 'in-process' });
+  const engine = new InProcessEngine();
+  const calls: { items: number; duringImport: boolean }[] = [];
+  let importing = true;
+  const watched: MlEngine = {
+    embed: (req, onBatch, signal) => {
+      calls.push({ items: req.items.length, duringImport: importing });
+      return engine.embed(req, onBatch, signal);
+    },
+    train: (req, onEvent, signal) => engine.train(req, onEvent, signal),
+    predict: (head, m) => engine.predict(head, m),
+    close: () => engine.close(),
+  };
+  const service = new ClassifyService(core.context, watched, defaultModelsDir(), new Importer(core.context), new RunStore(core.context.db), chunk);
+  const out = path.join(dir, `out-${name}`);
+  const progress = (p: JobProgress) => {
+    if (p.job !== 'import') importing = false;
+  };
+  try {
+    const summary = await service.classify({ source: bundle, mirrors: [{ prefix: DEV_URL_PREFIX, dir: DEV_IMAGES }], outDir: out, threshold: 0.5 }, { signal: new AbortController().signal, progress });
+    return { summary, calls, tags: fs.readFileSync(path.join(out, 'bundle_finaltags.tsv'), 'utf8') };
+  } finally {
+    await watched.close();
+    await core.close();
+  }
+}
+
+describe('ClassifyService.classify', () => {
+  it('embeds new pictures in chunks as they are stored, and writes what embedding them afterwards writes', async () => {
+    const early = await classify('early', 5);
+    const late = await classify('late', 10_000);
+    expect(early.summary).toMatchObject({ rows: 24, images: 24, predicted: 24, failed: 0 });
+    // The first chunk of 5 starts while the import is still running; the rest is embedded after it.
+    expect(early.calls[0]).toEqual({ items: 5, duringImport: true });
+    expect(early.calls.reduce((n, c) => n + c.items, 0)).toBe(24);
+    expect(late.calls).toEqual([{ items: 24, duringImport: false }]);
+    expect(early.tags).toBe(late.tags);
+    expect(early.tags.trim().split('\n')).toHaveLength(25);
+  }, 300_000);
+});
