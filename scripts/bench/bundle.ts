@@ -11,8 +11,9 @@
  * A small run is trained once per feature mode on 40 dev photos (the bundle's pictures are all new
  * to the library, so each is downloaded, verified, embedded and scored): `whole` (the whole-image
  * embedding) and `crops` (the product's default feature sets: whole, crops, quality signals).
- * Each case prints rows, distinct pictures, wall seconds, rows/s, pictures/s, requests served and the
- * child's peak RSS (the max of VmRSS polled every 100 ms and the last VmHWM read). For the memory
+ * Each case prints rows, distinct pictures, wall seconds, when every picture was stored (the end of
+ * the import; polled each second), rows/s, pictures/s, requests served, the child's CPU seconds
+ * (all threads) and cores busy (CPU / wall), and the child's peak RSS (the max of VmRSS polled every 100 ms and the last VmHWM read). For the memory
  * check the ratio of the largest to the smallest peak among the `whole` cases (target ≤ 1.20).
  *
  * `--resume`: the first case once more in a fresh copy of the library, killed with SIGKILL once
@@ -123,11 +124,23 @@ function memoryOf(pid: number): { rss: number; hwm: number } {
   }
 }
 
+/** User + system CPU seconds of a process, all its threads (/proc/PID/stat fields 14 and 15, in clock ticks of 1/100 s). */
+function cpuSecondsOf(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 interface QcResult {
   status: number | null;
   signal: NodeJS.Signals | null;
   seconds: number;
   peak: number;
+  /** The child's CPU seconds (user + system, all its threads), as last polled before it exited. */
+  cpu: number;
   stdout: string;
   stderr: string;
 }
@@ -148,16 +161,27 @@ function runQc(args: string[], killWhen?: () => boolean): Promise<QcResult> {
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+    let cpu = 0;
     const timer = setInterval(() => {
       const m = memoryOf(child.pid!);
       peak = Math.max(peak, m.rss, m.hwm);
+      cpu = Math.max(cpu, cpuSecondsOf(child.pid!));
       if (killWhen?.()) child.kill('SIGKILL');
     }, 100);
     child.on('exit', (status, signal) => {
       clearInterval(timer);
-      resolve({ status, signal, seconds: (performance.now() - t) / 1000, peak, stdout, stderr });
+      resolve({ status, signal, seconds: (performance.now() - t) / 1000, peak, cpu, stdout, stderr });
     });
   });
+}
+
+/** The largest image id (ids count up from 1 and the bench never deletes images: the number stored), or 0 when busy. */
+function maxImageId(dataDir: string): number {
+  try {
+    return count(dataDir, 'SELECT COALESCE(MAX(id), 0) AS n FROM images');
+  } catch {
+    return 0;
+  }
 }
 
 function count(dataDir: string, sql: string): number {
@@ -207,7 +231,7 @@ async function main(argv: string[]): Promise<void> {
     }
     const peaks: { rows: number; peak: number }[] = [];
     let first: { bundle: string; out: string; mode: string; pictures: number; seconds: number } | null = null;
-    console.log('\nmode\trows\tpictures\twall s\trows/s\tpictures/s\trequests\tpeak RSS MB\tload after');
+    console.log('\nmode\trows\tpictures\twall s\timported at s\trows/s\tpictures/s\trequests\tCPU s\tcores busy\tpeak RSS MB\tload after');
     for (const mode of modes) {
       for (const rows of sizes) {
         const pictures = distinct > 0 ? Math.min(distinct, rows) : rows;
@@ -219,12 +243,32 @@ async function main(argv: string[]): Promise<void> {
         const out = path.join(work, `out-${mode}-${rows}`);
         fs.rmSync(out, { recursive: true, force: true });
         const before = server.requests();
-        const r = await runQc(['--data', data, '--json', 'classify', bundle, '--out', out, '--threshold', '0.5']);
+        // When every picture is stored (the import's end; embedding and scoring follow), polled once a second.
+        const stored = count(data, 'SELECT COUNT(*) AS n FROM images') + pictures;
+        const started = performance.now();
+        let importedAt = null as number | null;
+        const poll = setInterval(() => {
+          if (importedAt === null && maxImageId(data) >= stored) importedAt = (performance.now() - started) / 1000;
+        }, 1000);
+        const r = await runQc(['--data', data, '--json', 'classify', bundle, '--out', out, '--threshold', '0.5']).finally(() => clearInterval(poll));
         if (r.status !== 0) throw new Error(`qc classify (${mode}, ${rows} rows) failed (${r.status ?? r.signal}): ${r.stderr}`);
         const summary = JSON.parse(r.stdout) as { rows: number; images: number; predicted: number; failed: number };
         if (summary.rows !== rows || summary.predicted !== pictures || summary.failed) throw new Error(`unexpected summary: ${r.stdout}`);
         console.log(
-          [mode, rows, pictures, r.seconds.toFixed(1), (rows / r.seconds).toFixed(0), (pictures / r.seconds).toFixed(1), server.requests() - before, mb(r.peak).toFixed(0), load()].join('\t'),
+          [
+            mode,
+            rows,
+            pictures,
+            r.seconds.toFixed(1),
+            importedAt === null ? '?' : importedAt.toFixed(0),
+            (rows / r.seconds).toFixed(0),
+            (pictures / r.seconds).toFixed(1),
+            server.requests() - before,
+            r.cpu.toFixed(0),
+            (r.cpu / r.seconds).toFixed(2),
+            mb(r.peak).toFixed(0),
+            load(),
+          ].join('\t'),
         );
         if (mode === 'whole') peaks.push({ rows, peak: r.peak });
         first ??= { bundle, out, mode, pictures, seconds: r.seconds };
