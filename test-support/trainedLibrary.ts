@@ -2,7 +2,7 @@
  * A small library trained for real on dev photos, for tests that need *a* model (classify, shards,
  * cancelling) rather than a good one: `perClass` good and `perClass` bad photos of the dev set (the
  * first of each in truth.tsv, imported as a demo library from a local folder, no network), embedded
- * by the real backbone and a linear head trained on the whole-image embedding only.
+ * by the real backbone and a linear head trained on the whole-image embedding only (or on `features`).
  *
  * About 10× cheaper than the bundled demo (302 photos, every feature set): whole-image embeddings
  * cost ~5 ms a photo where crops and quality signals cost ~80 ms more.
@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createCore } from '../src-main/core/app';
-import type { RunSummary } from '../src-shared/domain/ml';
+import type { FeatureSet, RunSummary } from '../src-shared/domain/ml';
 import { miniDemo } from './seedLibrary';
 
 export interface TrainedLibrary {
@@ -20,12 +20,12 @@ export interface TrainedLibrary {
   ids: Set<string>;
 }
 
-export async function trainedDevLibrary(dataDir: string, perClass = 20): Promise<TrainedLibrary> {
+export async function trainedDevLibrary(dataDir: string, perClass = 20, features: FeatureSet[] = ['whole']): Promise<TrainedLibrary> {
   const demoDir = miniDemo(perClass);
   const core = createCore({ dataDir, demoDir });
   try {
     await core.call('demo.load', { train: false });
-    const run = await core.call('ml.train', { features: ['whole'], hidden: 0, augment: 0 });
+    const run = await core.call('ml.train', { features, hidden: 0, augment: 0 });
     if (run.status !== 'done') throw new Error(`training the test library ended ${run.status}`);
     const ids = new Set(
       fs

@@ -72,4 +72,21 @@ describe('ClassifyService.classify', () => {
     expect(early.tags).toBe(late.tags);
     expect(early.tags.trim().split('\n')).toHaveLength(25);
   }, 300_000);
+
+  it('scores new pictures with a run whose head has a distance block (quality signals)', async () => {
+    const lib = path.join(dir, 'signals');
+    const { run, ids } = await trainedDevLibrary(lib, 10, ['whole', 'signals']);
+    const core = createCore({ dataDir: lib, ml: 'in-process' });
+    try {
+      const model = new RunStore(core.context.db).model(run.run_id);
+      expect(model.head.distance).toBeDefined(); // the default: a NIQE-style block over the signals
+      const rows = devRatings().filter(([id]) => !ids.has(id)).slice(0, 6);
+      const small = path.join(dir, 'small.txt');
+      fs.writeFileSync(small, ['eolMediaURL\tidentifier\tdataObjectVersionID', ...rows.map(([id, url]) => `${url}\t${id}\t1${id}`)].join('\n') + '\n');
+      const r = await core.call('ml.classify', { source: small, mirrors: [{ prefix: DEV_URL_PREFIX, dir: DEV_IMAGES }], outDir: path.join(dir, 'out-signals'), threshold: 0.5 });
+      expect(r).toMatchObject({ rows: 6, images: 6, scored: 6, predicted: 6, failed: 0 });
+    } finally {
+      await core.close();
+    }
+  }, 300_000);
 });

@@ -17,6 +17,7 @@ import { FeatureStore } from './featureStore';
 import type { RunStore } from './runs';
 import { assembleMatrix } from './dataset';
 import { writeShardBundle } from './shard';
+import { headInputWidth } from './train/predict';
 
 
 export type { ClassifySummary, ThresholdSource };
@@ -70,7 +71,8 @@ export class ClassifyService {
       }
       if (part.length) {
         const { x, d } = assembleMatrix(store, part.map((i) => i.sha256), params.features, params.backbone);
-        if (d !== head.d) throw new QcError('internal', `run ${runId} expects ${head.d} feature columns, the cache gives ${d}`);
+        // A head with a distance block (train/distance.ts) appends its own columns to these.
+        if (d !== headInputWidth(head)) throw new QcError('internal', `run ${runId} expects ${headInputWidth(head)} feature columns, the cache gives ${d}`);
         const p = await this.engine.predict(head, { x, n: part.length, d });
         this.runs.putPredictions(runId, part.map((img, i) => ({ imageId: img.id, pBad: p[i]!, heldout: false })));
         scored += part.length;
