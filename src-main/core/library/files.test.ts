@@ -9,17 +9,22 @@ import { DEV_IMAGES, tempDir } from '../../../test-support/fixtures';
 
 let dir: string;
 let core: Core;
+
+/** dir/src with small.jpg (a dev photo, its own preview) and large.png (1,600 px: it gets a separate WebP preview). */
+async function sourceFolder(dir: string): Promise<string> {
+  const src = path.join(dir, 'src');
+  fs.mkdirSync(src);
+  fs.copyFileSync(path.join(DEV_IMAGES, '9000001.jpg'), path.join(src, 'small.jpg'));
+  await sharp(path.join(DEV_IMAGES, '9000002.jpg')).resize(1600).png().toFile(path.join(src, 'large.png'));
+  return src;
+}
 /** image id by source file name */
 const ids: Record<string, number> = {};
 
 describe('resolveImageFile', () => {
   beforeAll(async () => {
     dir = tempDir('qc-files-');
-    const src = path.join(dir, 'src');
-    fs.mkdirSync(src);
-    fs.copyFileSync(path.join(DEV_IMAGES, '9000001.jpg'), path.join(src, 'small.jpg'));
-    // Larger than a preview (1024 px): stored with a separate WebP preview.
-    await sharp(path.join(DEV_IMAGES, '9000002.jpg')).resize(1600).png().toFile(path.join(src, 'large.png'));
+    const src = await sourceFolder(dir);
     core = createCore({ dataDir: path.join(dir, 'data'), ml: 'in-process' });
     const summary = await core.call('library.import', { source: src });
     expect(summary.images_new).toBe(2);
@@ -81,10 +86,7 @@ describe('imageFileOnDisk: thumbnails and previews left for later', () => {
 
   beforeAll(async () => {
     dir2 = tempDir('qc-files-later-');
-    const src = path.join(dir2, 'src');
-    fs.mkdirSync(src);
-    fs.copyFileSync(path.join(DEV_IMAGES, '9000001.jpg'), path.join(src, 'small.jpg'));
-    await sharp(path.join(DEV_IMAGES, '9000002.jpg')).resize(1600).png().toFile(path.join(src, 'large.png'));
+    const src = await sourceFolder(dir2);
     fs.copyFileSync(path.join(DEV_IMAGES, '9000003.jpg'), path.join(src, 'gone.jpg'));
     core2 = createCore({ dataDir: path.join(dir2, 'data'), ml: 'in-process' });
     // As ml.classify imports a bundle: the images are checked, their thumbnails and previews not made.
