@@ -23,9 +23,12 @@
  *
  * `--backbone ID`: the runs are trained on that backbone, so classification embeds with it.
  * `--cpu-prof DIR`: each `qc` child writes V8 CPU profiles (its main thread and worker threads) to DIR.
+ * `--mirror`: the same pictures written as files first (`<work>/mirror-ROWS-DISTINCT/<c>/<row>.jpg`,
+ * hard links for repeats) and read by `qc classify --mirror <server URL>=<folder>`: a local mirror,
+ * no HTTP (the requests column then reads 0).
  *
  *   npm run bench:bundle -- [--rows 20000,200000] [--distinct 3000] [--modes whole,crops]
- *                           [--backbone ID] [--resume] [--work DIR] [--keep] [--cpu-prof DIR]
+ *                           [--backbone ID] [--resume] [--work DIR] [--keep] [--cpu-prof DIR] [--mirror]
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -83,6 +86,31 @@ async function startPictureServer(): Promise<PictureServer> {
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * The pictures the server would send for a bundle, as files: `dir/<c>/<row>.jpg` (rows of one
+ * picture are hard links to one file), so `qc classify --mirror <base URL>=dir` reads them from disk.
+ */
+function writeMirror(dir: string, rows: number, distinct: number): void {
+  const sources = fs
+    .readdirSync(DATASET_IMAGES_DIR)
+    .filter((f) => f.endsWith('.jpg'))
+    .sort()
+    .map((f) => fs.readFileSync(path.join(DATASET_IMAGES_DIR, f)));
+  fs.rmSync(dir, { recursive: true, force: true });
+  const first = new Map<number, string>();
+  for (let i = 0; i < rows; i++) {
+    const c = distinct > 0 ? i % distinct : i;
+    const file = path.join(dir, String(c), `${i}.jpg`);
+    if (i % 1000 === 0 || !first.has(c)) fs.mkdirSync(path.dirname(file), { recursive: true });
+    const earlier = first.get(c);
+    if (earlier) fs.linkSync(earlier, file);
+    else {
+      fs.writeFileSync(file, withComment(sources[c % sources.length]!, `qc bench:bundle ${c}`));
+      first.set(c, file);
+    }
+  }
 }
 
 /** An EOL-format bundle of `rows` rows; row i names picture i mod distinct (distinct 0: picture i). */
@@ -214,6 +242,7 @@ async function main(argv: string[]): Promise<void> {
   // The run's backbone (its classification embeds with it): e.g. mobilenet_v2_nsfwjs_int8.
   const backbone = argValue(argv, 'backbone');
   const given = argValue(argv, 'work');
+  const useMirror = argv.includes('--mirror');
   const profDir = argValue(argv, 'cpu-prof');
   if (profDir) nodeArgs = ['--cpu-prof', '--cpu-prof-dir', path.resolve(profDir)];
   const work = given ? path.resolve(given) : fs.mkdtempSync(path.join(os.tmpdir(), 'qc-bench-bundle-'));
@@ -242,6 +271,15 @@ async function main(argv: string[]): Promise<void> {
         fs.cpSync(baseOf(mode), data, { recursive: true });
         const out = path.join(work, `out-${mode}-${rows}`);
         fs.rmSync(out, { recursive: true, force: true });
+        // --mirror: the same pictures as files, read through `qc classify --mirror` (no HTTP).
+        const mirrorArgs: string[] = [];
+        if (useMirror) {
+          const dir = path.join(work, `mirror-${rows}-${distinct}`);
+          const t = performance.now();
+          writeMirror(dir, rows, distinct);
+          console.log(`(mirror of ${rows} rows written in ${((performance.now() - t) / 1000).toFixed(1)} s: ${dir})`);
+          mirrorArgs.push('--mirror', `${server.baseUrl}=${dir}`);
+        }
         const before = server.requests();
         // When every picture is stored (the import's end; embedding and scoring follow), polled once a second.
         const stored = count(data, 'SELECT COUNT(*) AS n FROM images') + pictures;
@@ -250,7 +288,7 @@ async function main(argv: string[]): Promise<void> {
         const poll = setInterval(() => {
           if (importedAt === null && maxImageId(data) >= stored) importedAt = (performance.now() - started) / 1000;
         }, 1000);
-        const r = await runQc(['--data', data, '--json', 'classify', bundle, '--out', out, '--threshold', '0.5']).finally(() => clearInterval(poll));
+        const r = await runQc(['--data', data, '--json', 'classify', bundle, '--out', out, '--threshold', '0.5', ...mirrorArgs]).finally(() => clearInterval(poll));
         if (r.status !== 0) throw new Error(`qc classify (${mode}, ${rows} rows) failed (${r.status ?? r.signal}): ${r.stderr}`);
         const summary = JSON.parse(r.stdout) as { rows: number; images: number; predicted: number; failed: number };
         if (summary.rows !== rows || summary.predicted !== pictures || summary.failed) throw new Error(`unexpected summary: ${r.stdout}`);
