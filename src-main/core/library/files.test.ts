@@ -18,6 +18,12 @@ async function sourceFolder(dir: string): Promise<string> {
   await sharp(path.join(DEV_IMAGES, '9000002.jpg')).resize(1600).png().toFile(path.join(src, 'large.png'));
   return src;
 }
+
+/** Image id by the file name its URL ends in. */
+function idsByFileName(c: Core): Record<string, number> {
+  const rows = c.context.db.prepare('SELECT i.id, u.url FROM images i JOIN image_urls u ON u.image_id = i.id').all() as { id: number; url: string }[];
+  return Object.fromEntries(rows.map((r) => [path.basename(r.url), r.id]));
+}
 /** image id by source file name */
 const ids: Record<string, number> = {};
 
@@ -28,8 +34,7 @@ describe('resolveImageFile', () => {
     core = createCore({ dataDir: path.join(dir, 'data'), ml: 'in-process' });
     const summary = await core.call('library.import', { source: src });
     expect(summary.images_new).toBe(2);
-    const rows = core.context.db.prepare("SELECT i.id, u.url FROM images i JOIN image_urls u ON u.image_id = i.id").all() as { id: number; url: string }[];
-    for (const r of rows) ids[path.basename(r.url)] = r.id;
+    Object.assign(ids, idsByFileName(core));
   });
   afterAll(async () => {
     await core.close();
@@ -93,8 +98,7 @@ describe('imageFileOnDisk: thumbnails and previews left for later', () => {
     const importer = new Importer(core2.context);
     const s = await importer.run({ source: src }, { signal: new AbortController().signal, progress: () => {} }, { derived: 'later' });
     expect(s.images_new).toBe(3);
-    const rows = core2.context.db.prepare('SELECT i.id, u.url FROM images i JOIN image_urls u ON u.image_id = i.id').all() as { id: number; url: string }[];
-    for (const r of rows) later[path.basename(r.url)] = r.id;
+    Object.assign(later, idsByFileName(core2));
   });
   afterAll(async () => {
     await core2.close();
