@@ -39,6 +39,13 @@ export function storeVectors(store: Pick<FeatureStore, 'put'>, r: EmbedResult, s
   }
 }
 
+/** The buffers of results to transfer to another thread instead of copying them (each vector has its own). */
+export function embedResultBuffers(results: readonly EmbedResult[]): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  for (const r of results) for (const v of [r.whole, r.crops, r.signals]) if (v) out.push(v.buffer as ArrayBuffer);
+  return out;
+}
+
 export interface EmbedOptions {
   sets: readonly FeatureSet[];
   batchSize?: number;
@@ -127,5 +134,37 @@ export async function* embedBatches(backbone: Backbone | null, items: EmbedItem[
       }
     }
     yield results;
+  }
+}
+
+/**
+ * Embed `items` as chunks of `size` handed to `run` (a worker that prepares and embeds a whole
+ * chunk, worker/prepPool.ts `embedChunk`), at most `window` chunks in flight, yielding each chunk's
+ * results in item order. A chunk is exactly one batch of `embedBatches`, so the vectors are the same
+ * as that path's. Aborting stops handing out chunks; the ones in flight finish and are dropped.
+ */
+export async function* embedChunks(items: EmbedItem[], size: number, window: number, run: (chunk: EmbedItem[]) => Promise<EmbedResult[]>, signal?: AbortSignal): AsyncGenerator<EmbedResult[]> {
+  const pending: Promise<EmbedResult[]>[] = [];
+  let next = 0;
+  const fill = () => {
+    while (next < items.length && pending.length < window && !signal?.aborted) {
+      const chunk = items.slice(next, next + size);
+      next += chunk.length;
+      const p = run(chunk);
+      p.catch(() => {}); // awaited in order below; a later chunk's failure must not go unhandled meanwhile
+      pending.push(p);
+    }
+  };
+  fill();
+  try {
+    while (pending.length) {
+      const results = await pending[0]!;
+      pending.shift();
+      if (signal?.aborted) return;
+      fill();
+      yield results;
+    }
+  } finally {
+    await Promise.allSettled(pending);
   }
 }

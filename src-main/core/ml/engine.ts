@@ -6,11 +6,14 @@
 import type { Backbone } from './backbone/runtime';
 import { backboneThreads, describeProvider, openBackbone } from './backbone/runtime';
 import type { FeatureSet } from '../../../src-shared/domain/ml';
-import { embedBatches, type EmbedItem, type EmbedResult } from './embed';
+import { embedBatches, embedChunks, type EmbedItem, type EmbedResult } from './embed';
 import type { PrepareOptions } from './prepare';
 import { PrepPool } from './worker/prepPool';
 import { predictHead, type Matrix, type TrainedHead } from './train/head';
 import { runTrainJob, type TrainJobEvent, type TrainJobRequest, type TrainJobResult } from './trainJob';
+
+/** Images per batch (embed.ts: one backbone hand-over; on the CPU, one worker's chunk). */
+export const EMBED_BATCH = 16;
 
 export interface EmbedRequest {
   backboneId: string;
@@ -60,17 +63,18 @@ export class InProcessEngine implements MlEngine {
   async embed(req: EmbedRequest, onBatch: (results: EmbedResult[]) => void, signal?: AbortSignal): Promise<EmbedInfo> {
     const needsBackbone = req.sets.some((s) => s !== 'signals');
     const backbone = needsBackbone ? await this.backbone(req.backboneId, req.modelsDir) : null;
-    // Decode, resize, crops and signals on a pool of worker threads (created once, kept with the engine).
+    // A pool of worker threads, one per core (created once, kept with the engine).
     if (this.pool === undefined) this.pool = PrepPool.create();
     const pool = this.pool;
-    const prepare = pool ? (item: EmbedItem, o: PrepareOptions) => pool.prepare(item, o) : undefined;
-    for await (const batch of embedBatches(backbone, req.items, {
-      sets: req.sets,
-      ...(req.batchSize && { batchSize: req.batchSize }),
-      ...(signal && { signal }),
-      ...(prepare && { prepare }),
-    })) {
-      onBatch(batch);
+    const batchSize = req.batchSize ?? EMBED_BATCH;
+    if (pool && (!backbone || backbone.provider === 'cpu')) {
+      // On the CPU each worker prepares and embeds whole batches with its own session (prepPool.ts).
+      const bb = backbone && { id: req.backboneId, modelsDir: req.modelsDir };
+      for await (const batch of embedChunks(req.items, batchSize, 2 * pool.size, (chunk) => pool.embedChunk(chunk, req.sets, bb), signal)) onBatch(batch);
+    } else {
+      // A GPU session (or no pool): the workers decode, resize, crop and measure; this thread's session embeds.
+      const prepare = pool ? (item: EmbedItem, o: PrepareOptions) => pool.prepare(item, o) : undefined;
+      for await (const batch of embedBatches(backbone, req.items, { sets: req.sets, batchSize, ...(signal && { signal }), ...(prepare && { prepare }) })) onBatch(batch);
     }
     return { provider: backbone?.provider ?? 'none', ...(backbone && { providerNote: describeProvider(backbone.provider, backbone.attempts) }), backboneId: req.backboneId, dim: backbone?.dim ?? 0 };
   }

@@ -3,7 +3,7 @@
  * CPU-heavy work (inference, training) off the main thread. The messages are in protocol.ts.
  */
 import { parentPort } from 'node:worker_threads';
-import type { EmbedResult } from '../embed';
+import { embedResultBuffers } from '../embed';
 import { InProcessEngine } from '../engine';
 import type { TrainJobResult } from '../trainJob';
 import { encodeError, type WorkerReply, type WorkerRequest } from './protocol';
@@ -11,12 +11,6 @@ import { encodeError, type WorkerReply, type WorkerRequest } from './protocol';
 const engine = new InProcessEngine();
 const running = new Map<number, AbortController>();
 const port = parentPort;
-
-function embedBuffers(results: EmbedResult[]): ArrayBuffer[] {
-  const out: ArrayBuffer[] = [];
-  for (const r of results) for (const v of [r.whole, r.crops, r.signals]) if (v) out.push(v.buffer as ArrayBuffer);
-  return out;
-}
 
 function trainBuffers(r: TrainJobResult): ArrayBuffer[] {
   return [r.pAll.buffer as ArrayBuffer, r.oof.buffer as ArrayBuffer, ...(r.issueP ? [r.issueP.buffer as ArrayBuffer] : []), ...(r.heldLogit ? [r.heldLogit.buffer as ArrayBuffer] : [])];
@@ -30,7 +24,7 @@ if (port) {
     const reply = (m: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
     try {
       if (msg.type === 'embed') {
-        const result = await engine.embed(msg.req, (results) => reply({ id: msg.id, type: 'batch', results }, embedBuffers(results)), controller.signal);
+        const result = await engine.embed(msg.req, (results) => reply({ id: msg.id, type: 'batch', results }, embedResultBuffers(results)), controller.signal);
         reply({ id: msg.id, type: 'done', result });
       } else if (msg.type === 'predict') {
         const result = await engine.predict(msg.head, msg.m);

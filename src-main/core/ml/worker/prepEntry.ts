@@ -1,9 +1,15 @@
 /**
  * A preparation worker (prepPool.ts): decodes an image and makes its backbone inputs, crops,
- * signals and hash (prepare.ts), then transfers the buffers back. No database, no backbone.
+ * signals and hash (prepare.ts), then transfers the buffers back. No database. With an `embed`
+ * request it also runs the backbone on a chunk of images with a session of its own (one onnxruntime
+ * thread, opened on first use and kept), and returns their vectors (embed.ts `embedBatches`).
  */
 import { parentPort } from 'node:worker_threads';
+import { openBackbone, type Backbone } from '../backbone/runtime';
+import { embedBatches, embedResultBuffers, type EmbedItem, type EmbedResult } from '../embed';
+import type { FeatureSet } from '../../../../src-shared/domain/ml';
 import { DecodeCache, prepareImage, preparedBuffers, type PrepareItem, type PrepareOptions } from '../prepare';
+import { encodeError, type WorkerError } from './protocol';
 
 export interface PrepRequest {
   id: number;
@@ -11,11 +17,62 @@ export interface PrepRequest {
   opts: PrepareOptions;
 }
 
+/** A chunk of images to prepare and embed in the worker (one batch of embedBatches). */
+export interface EmbedChunkRequest {
+  id: number;
+  embed: {
+    items: EmbedItem[];
+    sets: FeatureSet[];
+    /** null when only signals are wanted (no backbone). */
+    backbone: { id: string; modelsDir: string } | null;
+  };
+}
+
+export type PrepWorkerRequest = PrepRequest | EmbedChunkRequest;
+
+/** The reply to either request: a prepared image or a chunk's results; `error` when the chunk failed as a whole (e.g. the backbone would not open). */
+export interface PrepWorkerReply {
+  id: number;
+  result?: unknown;
+  error?: WorkerError;
+}
+
 const cache = new DecodeCache(4);
+const backbones = new Map<string, Promise<Backbone>>();
+
+function backbone(id: string, modelsDir: string): Promise<Backbone> {
+  const key = `${modelsDir}::${id}`;
+  let b = backbones.get(key);
+  if (!b) {
+    // One intra-op thread: the pool has one worker per core, each running its own chunks.
+    b = openBackbone(id, { modelsDir, providers: ['cpu'], intraOpNumThreads: 1 });
+    b.catch(() => backbones.delete(key));
+    backbones.set(key, b);
+  }
+  return b;
+}
+
+async function embedChunk(req: EmbedChunkRequest['embed']): Promise<EmbedResult[]> {
+  const bb = req.backbone ? await backbone(req.backbone.id, req.backbone.modelsDir) : null;
+  const out: EmbedResult[] = [];
+  // The whole chunk is one batch: the backbone calls are exactly those of the in-thread path.
+  for await (const batch of embedBatches(bb, req.items, { sets: req.sets, batchSize: req.items.length, prepare: (it, o) => prepareImage(it, o, cache) })) out.push(...batch);
+  return out;
+}
+
 const port = parentPort;
 if (port) {
-  port.on('message', async (msg: PrepRequest) => {
+  port.on('message', async (msg: PrepWorkerRequest) => {
+    if ('embed' in msg) {
+      try {
+        const results = await embedChunk(msg.embed);
+        port.postMessage({ id: msg.id, result: results } satisfies PrepWorkerReply, embedResultBuffers(results));
+      } catch (e) {
+        port.postMessage({ id: msg.id, error: encodeError(e) } satisfies PrepWorkerReply);
+      }
+      return;
+    }
     const result = await prepareImage(msg.item, msg.opts, cache);
-    port.postMessage({ id: msg.id, result }, preparedBuffers(result));
+    port.postMessage({ id: msg.id, result } satisfies PrepWorkerReply, preparedBuffers(result));
   });
 }

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultModelsDir } from '../../app';
 import { openBackbone } from '../backbone/runtime';
-import { embedBatches, type EmbedItem } from '../embed';
+import { embedBatches, embedChunks, type EmbedItem } from '../embed';
+import { QcError } from '../../../../src-shared/contract/errors';
 import { prepareImage } from '../prepare';
 import { PrepPool } from './prepPool';
 
@@ -62,6 +63,54 @@ describe('PrepPool', () => {
       await backbone.close();
     }
   }, 300_000);
+
+  it('embeds whole chunks in the workers with their own sessions: the vectors of embedBatches in one thread, in order', async () => {
+    const backbone = await openBackbone('mobilenet_v2_nsfwjs', { modelsDir: defaultModelsDir(), providers: ['cpu'], intraOpNumThreads: 1 });
+    try {
+      const sets = ['whole', 'crops', 'signals'] as const;
+      const here = [];
+      for await (const b of embedBatches(backbone, items, { sets: [...sets], batchSize: 4 })) here.push(b);
+      const bb = { id: 'mobilenet_v2_nsfwjs', modelsDir: defaultModelsDir() };
+      // Window 2: both workers hold a chunk at once.
+      const viaPool = [];
+      for await (const b of embedChunks(items, 4, 2, (chunk) => pool!.embedChunk(chunk, [...sets], bb))) viaPool.push(b);
+      expect(viaPool.map((b) => b.length)).toEqual([4, 2]);
+      expect(viaPool.flat().at(-1)!.error).toMatch(/no-such-file|ENOENT/);
+      expect(viaPool).toEqual(here);
+      // Signals only: no backbone anywhere.
+      const signalsOnly = await pool!.embedChunk(items.slice(0, 2), ['signals'], null);
+      expect(signalsOnly.map((r) => [r.whole, r.crops])).toEqual([[undefined, undefined], [undefined, undefined]]);
+      expect(signalsOnly[0]!.signals).toEqual(here[0]![0]!.signals);
+    } finally {
+      await backbone.close();
+    }
+  }, 300_000);
+
+  it('fails a chunk with the error the worker met (a QcError keeps its code)', async () => {
+    const err = await pool!.embedChunk(items.slice(0, 1), ['whole'], { id: 'no-such-backbone', modelsDir: defaultModelsDir() }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(QcError);
+    expect((err as QcError).message).toMatch(/no-such-backbone/);
+    // The pool still works afterwards.
+    expect((await pool!.embedChunk(items.slice(0, 1), ['signals'], null))[0]!.signals).toBeDefined();
+  }, 120_000);
+
+  it('embedChunks stops handing out chunks when aborted and drops those in flight', async () => {
+    const controller = new AbortController();
+    const started: number[] = [];
+    const seen: number[] = [];
+    const run = async (chunk: EmbedItem[]) => {
+      started.push(chunk.length);
+      await new Promise((r) => setTimeout(r, 5));
+      return chunk.map((it) => ({ sha: it.sha, dhash: '', width: 0, height: 0 }));
+    };
+    for await (const batch of embedChunks(items, 1, 2, run, controller.signal)) {
+      seen.push(batch.length);
+      controller.abort();
+    }
+    expect(seen).toEqual([1]);
+    // The window's two, and the one that refilled it when the first came back; none after the abort.
+    expect(started.length).toBe(3);
+  });
 
   it('stops between batches when aborted', async () => {
     const controller = new AbortController();

@@ -1,17 +1,25 @@
 /**
- * A fixed pool of worker threads that prepare images for the backbone (decode, resize, crops,
- * signals: prepare.ts), so that JavaScript and sharp work runs on every core while onnxruntime runs
- * the previous batch. Items of one file always go to the same worker (synthetic copies of one
- * original then share its decode). Results come back as transferred buffers, never copied.
- * Where the worker entry cannot be found (a build without prepWorker.js) `PrepPool.create` returns
- * null and the caller prepares in its own thread.
+ * A fixed pool of worker threads, one per core, for the embedding's CPU work:
+ * - `prepare`: one image made ready for the backbone (decode, resize, crops, signals: prepare.ts),
+ *   so JavaScript and sharp work runs on every core while the caller's backbone runs the previous
+ *   batch. Items of one file always go to the same worker (synthetic copies of one original then
+ *   share its decode).
+ * - `embedChunk`: a whole batch prepared *and* embedded in one worker with its own single-threaded
+ *   onnxruntime session (engine.ts uses it on the CPU provider). Each core then runs its own chunks
+ *   end to end: with one shared session the backbone thread was the bottleneck while preparation
+ *   idled, and the cores were ~75-85% busy.
+ * Results come back as transferred buffers, never copied. Where the worker entry cannot be found
+ * (a build without prepWorker.js) `PrepPool.create` returns null and the caller works in its own thread.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { FeatureSet } from '../../../../src-shared/domain/ml';
+import type { EmbedItem, EmbedResult } from '../embed';
 import type { Prepared, PrepareItem, PrepareOptions } from '../prepare';
-import type { PrepRequest } from './prepEntry';
+import type { EmbedChunkRequest, PrepRequest, PrepWorkerReply } from './prepEntry';
+import { decodeError } from './protocol';
 
 export const PREP_THREADS_ENV = 'QC_PREP_THREADS';
 
@@ -29,8 +37,10 @@ function entry(): { url: URL; workerData?: { entry: string } } | null {
 }
 
 interface Waiter {
-  resolve: (p: Prepared) => void;
+  resolve: (result: unknown) => void;
   reject: (e: Error) => void;
+  /** The worker it was sent to. */
+  worker: number;
 }
 
 function fileSlot(file: string, n: number): number {
@@ -46,10 +56,11 @@ export class PrepPool {
 
   private constructor(private readonly workers: Worker[]) {
     for (const w of workers) {
-      w.on('message', (msg: { id: number; result: Prepared }) => {
+      w.on('message', (msg: PrepWorkerReply) => {
         const p = this.waiting.get(msg.id);
         this.waiting.delete(msg.id);
-        p?.resolve(msg.result);
+        if (msg.error) p?.reject(decodeError(msg.error));
+        else p?.resolve(msg.result);
         if (!this.waiting.size) for (const x of this.workers) x.unref();
       });
       w.on('error', (e) => this.failAll(e));
@@ -72,13 +83,28 @@ export class PrepPool {
   }
 
   prepare(item: PrepareItem, opts: PrepareOptions): Promise<Prepared> {
+    return this.send(fileSlot(item.file, this.workers.length), (id) => ({ id, item, opts }) satisfies PrepRequest) as Promise<Prepared>;
+  }
+
+  /**
+   * Prepare and embed `items` (one batch) in the worker with the fewest requests in flight, with
+   * that worker's own CPU session of backbone `backbone` (null: signals only). Results in item order.
+   */
+  embedChunk(items: EmbedItem[], sets: FeatureSet[], backbone: { id: string; modelsDir: string } | null): Promise<EmbedResult[]> {
+    const load = this.workers.map(() => 0);
+    for (const w of this.waiting.values()) load[w.worker]!++;
+    const slot = load.indexOf(Math.min(...load));
+    return this.send(slot, (id) => ({ id, embed: { items, sets, backbone } }) satisfies EmbedChunkRequest) as Promise<EmbedResult[]>;
+  }
+
+  private send(slot: number, message: (id: number) => PrepRequest | EmbedChunkRequest): Promise<unknown> {
     if (this.closed) return Promise.reject(new Error('the image preparation pool is closed'));
     const id = this.nextId++;
-    const w = this.workers[fileSlot(item.file, this.workers.length)]!;
-    return new Promise<Prepared>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
+    const w = this.workers[slot]!;
+    return new Promise<unknown>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject, worker: slot });
       w.ref();
-      w.postMessage({ id, item, opts } satisfies PrepRequest);
+      w.postMessage(message(id));
     });
   }
 
