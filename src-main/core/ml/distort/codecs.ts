@@ -36,30 +36,47 @@ const COS = (() => {
   return t;
 })();
 
-/** Quantise one 8x8 block in place (values level-shifted by -128). */
+/** COS transposed (COS_T[u * 8 + x] = COS[x * 8 + u]), so every dot product below reads 8 consecutive taps. */
+const COS_T = (() => {
+  const t = new Float32Array(64);
+  for (let x = 0; x < 8; x++) for (let u = 0; u < 8; u++) t[u * 8 + x] = COS[x * 8 + u]!;
+  return t;
+})();
+
+/** sum_i a_i * t[o + i], accumulated from 0 in index order, exactly as the loop `s += a[i] * t[o + i]`. */
+function dot8(a0: number, a1: number, a2: number, a3: number, a4: number, a5: number, a6: number, a7: number, t: Float32Array, o: number): number {
+  return 0 + a0 * t[o]! + a1 * t[o + 1]! + a2 * t[o + 2]! + a3 * t[o + 3]! + a4 * t[o + 4]! + a5 * t[o + 5]! + a6 * t[o + 6]! + a7 * t[o + 7]!;
+}
+
+/**
+ * Quantise one 8x8 block in place (values level-shifted by -128). Each pass loads its row or
+ * column of 8 once and forms the 8 sums with dot8 (unrolled, same terms in the same order as the
+ * plain triple loops): ~2x faster.
+ */
 function codeBlock(block: Float32Array, q: Float32Array, tmp: Float32Array, coef: Float32Array): void {
-  // Forward DCT: rows then columns.
-  for (let y = 0; y < 8; y++) for (let u = 0; u < 8; u++) {
-    let s = 0;
-    for (let x = 0; x < 8; x++) s += block[y * 8 + x]! * COS[x * 8 + u]!;
-    tmp[y * 8 + u] = s;
+  // Forward DCT: rows (tmp[y][u] = sum_x block[y][x] COS[x][u]) then columns.
+  for (let y = 0; y < 8; y++) {
+    const b = y * 8;
+    const a0 = block[b]!, a1 = block[b + 1]!, a2 = block[b + 2]!, a3 = block[b + 3]!, a4 = block[b + 4]!, a5 = block[b + 5]!, a6 = block[b + 6]!, a7 = block[b + 7]!;
+    for (let u = 0; u < 8; u++) tmp[b + u] = dot8(a0, a1, a2, a3, a4, a5, a6, a7, COS_T, u * 8);
   }
-  for (let u = 0; u < 8; u++) for (let v = 0; v < 8; v++) {
-    let s = 0;
-    for (let y = 0; y < 8; y++) s += tmp[y * 8 + u]! * COS[y * 8 + v]!;
-    const k = v * 8 + u;
-    coef[k] = Math.round(s / q[k]!) * q[k]!;
+  for (let u = 0; u < 8; u++) {
+    const a0 = tmp[u]!, a1 = tmp[8 + u]!, a2 = tmp[16 + u]!, a3 = tmp[24 + u]!, a4 = tmp[32 + u]!, a5 = tmp[40 + u]!, a6 = tmp[48 + u]!, a7 = tmp[56 + u]!;
+    for (let v = 0; v < 8; v++) {
+      const s = dot8(a0, a1, a2, a3, a4, a5, a6, a7, COS_T, v * 8);
+      const k = v * 8 + u;
+      coef[k] = Math.round(s / q[k]!) * q[k]!;
+    }
   }
-  // Inverse.
-  for (let v = 0; v < 8; v++) for (let x = 0; x < 8; x++) {
-    let s = 0;
-    for (let u = 0; u < 8; u++) s += coef[v * 8 + u]! * COS[x * 8 + u]!;
-    tmp[v * 8 + x] = s;
+  // Inverse: rows (tmp[v][x] = sum_u coef[v][u] COS[x][u]) then columns.
+  for (let v = 0; v < 8; v++) {
+    const b = v * 8;
+    const a0 = coef[b]!, a1 = coef[b + 1]!, a2 = coef[b + 2]!, a3 = coef[b + 3]!, a4 = coef[b + 4]!, a5 = coef[b + 5]!, a6 = coef[b + 6]!, a7 = coef[b + 7]!;
+    for (let x = 0; x < 8; x++) tmp[b + x] = dot8(a0, a1, a2, a3, a4, a5, a6, a7, COS, x * 8);
   }
-  for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) {
-    let s = 0;
-    for (let v = 0; v < 8; v++) s += tmp[v * 8 + x]! * COS[y * 8 + v]!;
-    block[y * 8 + x] = s;
+  for (let x = 0; x < 8; x++) {
+    const a0 = tmp[x]!, a1 = tmp[8 + x]!, a2 = tmp[16 + x]!, a3 = tmp[24 + x]!, a4 = tmp[32 + x]!, a5 = tmp[40 + x]!, a6 = tmp[48 + x]!, a7 = tmp[56 + x]!;
+    for (let y = 0; y < 8; y++) block[y * 8 + x] = dot8(a0, a1, a2, a3, a4, a5, a6, a7, COS, y * 8);
   }
 }
 
@@ -151,9 +168,57 @@ function unlift53(line: Float32Array, n: number, tmp: Float32Array): void {
   for (let i = 0; i < n; i++) line[i] = tmp[i]!;
 }
 
+/**
+ * lift53 on every column x < lw of rows 0..lh-1 of `plane` (row stride w) at once, row by row:
+ * each column gets exactly lift53's operations (same order, float32 storage in `tmp`), but the
+ * sweeps run along rows instead of striding down one column at a time (jpeg2000 ~2x faster overall).
+ */
+function lift53Cols(plane: Float32Array, w: number, lw: number, lh: number, tmp: Float32Array): void {
+  if (lh < 2) return;
+  const ns = Math.ceil(lh / 2);
+  const nd = lh >> 1;
+  for (let i = 0; i < nd; i++) {
+    const even = 2 * i * w;
+    const odd = even + w;
+    const right = 2 * i + 2 < lh ? even + 2 * w : even;
+    const d = (ns + i) * w;
+    for (let x = 0; x < lw; x++) tmp[d + x] = plane[odd + x]! - 0.5 * (plane[even + x]! + plane[right + x]!);
+  }
+  for (let i = 0; i < ns; i++) {
+    const dl = (ns + Math.max(0, Math.min(nd - 1, i - 1))) * w;
+    const dr = (ns + Math.min(nd - 1, i)) * w;
+    const even = 2 * i * w;
+    const o = i * w;
+    for (let x = 0; x < lw; x++) tmp[o + x] = plane[even + x]! + 0.25 * (tmp[dl + x]! + tmp[dr + x]!);
+  }
+  for (let y = 0; y < lh; y++) plane.set(tmp.subarray(y * w, y * w + lw), y * w);
+}
+
+/** unlift53 on every column x < lw at once, row by row (as lift53Cols). */
+function unlift53Cols(plane: Float32Array, w: number, lw: number, lh: number, tmp: Float32Array): void {
+  if (lh < 2) return;
+  const ns = Math.ceil(lh / 2);
+  const nd = lh >> 1;
+  for (let i = 0; i < ns; i++) {
+    const dl = (ns + Math.max(0, Math.min(nd - 1, i - 1))) * w;
+    const dr = (ns + Math.min(nd - 1, i)) * w;
+    const s = i * w;
+    const even = 2 * i * w;
+    for (let x = 0; x < lw; x++) tmp[even + x] = plane[s + x]! - 0.25 * (plane[dl + x]! + plane[dr + x]!);
+  }
+  for (let i = 0; i < nd; i++) {
+    const even = 2 * i * w;
+    const right = 2 * i + 2 < lh ? even + 2 * w : even;
+    const d = (ns + i) * w;
+    const odd = even + w;
+    for (let x = 0; x < lw; x++) tmp[odd + x] = plane[d + x]! + 0.5 * (tmp[even + x]! + tmp[right + x]!);
+  }
+  for (let y = 0; y < lh; y++) plane.set(tmp.subarray(y * w, y * w + lw), y * w);
+}
+
 function wavelet2d(plane: Float32Array, w: number, h: number, levels: number, inverse: boolean): void {
-  const line = new Float32Array(Math.max(w, h));
   const tmp = new Float32Array(Math.max(w, h));
+  const tmp2d = new Float32Array(w * h);
   const sizes: [number, number][] = [];
   let cw = w;
   let ch = h;
@@ -164,26 +229,16 @@ function wavelet2d(plane: Float32Array, w: number, h: number, levels: number, in
   }
   const order = inverse ? [...sizes].reverse() : sizes;
   for (const [lw, lh] of order) {
+    // Each row is transformed in place through a view (lift53 reads a line fully before writing it back).
     const rows = () => {
-      for (let y = 0; y < lh; y++) {
-        for (let x = 0; x < lw; x++) line[x] = plane[y * w + x]!;
-        (inverse ? unlift53 : lift53)(line, lw, tmp);
-        for (let x = 0; x < lw; x++) plane[y * w + x] = line[x]!;
-      }
-    };
-    const cols = () => {
-      for (let x = 0; x < lw; x++) {
-        for (let y = 0; y < lh; y++) line[y] = plane[y * w + x]!;
-        (inverse ? unlift53 : lift53)(line, lh, tmp);
-        for (let y = 0; y < lh; y++) plane[y * w + x] = line[y]!;
-      }
+      for (let y = 0; y < lh; y++) (inverse ? unlift53 : lift53)(plane.subarray(y * w, y * w + lw), lw, tmp);
     };
     if (inverse) {
-      cols();
+      unlift53Cols(plane, w, lw, lh, tmp2d);
       rows();
     } else {
       rows();
-      cols();
+      lift53Cols(plane, w, lw, lh, tmp2d);
     }
   }
 }
@@ -204,8 +259,8 @@ export function jpeg2000Approx(img: FloatImage, step: number, levels = 4): Float
     for (let i = 0; i < w * h; i++) plane[i] = ycc.data[i * 3 + c]! - 128;
     wavelet2d(plane, w, h, levels, false);
     const s = c === 0 ? step : step * 2;
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-      if (x < lw && y < lh) continue; // the coarsest approximation band is kept
+    for (let y = 0; y < h; y++) for (let x = y < lh ? lw : 0; x < w; x++) {
+      // x starts past the coarsest approximation band (x < lw, y < lh), which is kept.
       const v = plane[y * w + x]!;
       const q = Math.floor(Math.abs(v) / s);
       plane[y * w + x] = q === 0 ? 0 : Math.sign(v) * (q + 0.5) * s;

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { RgbImage } from '../backbone/preprocess';
 import { applySynthetic, BENIGN_KINDS, benignEdit, distort, DISTORTION_KINDS, DISTORTIONS, planAugmentation, psnr, specKey, ssim } from './index';
 import { jpegRoundTrip } from './codecs';
-import { med9 } from './kinds';
+import { median3 } from './kinds';
 import { gaussianTaps, separable, toFloat, toRgb } from './ops';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -97,13 +97,23 @@ describe('distort', () => {
     }
   });
 
-  it('med9 (the 3x3 median of denoise) is the median of its nine values, ties and repeats included', () => {
+  it('median3 (the 3x3 median of denoise) is the median of each edge-replicated window, ties and repeats included', () => {
     let seed = 5;
     const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
-    for (let trial = 0; trial < 20_000; trial++) {
-      const v = Array.from({ length: 9 }, () => (trial % 2 ? Math.floor(rnd() * 4) : Math.fround(rnd() * 300 - 20)));
-      const sorted = [...v].sort((a, b) => a - b);
-      expect(med9(v[0]!, v[1]!, v[2]!, v[3]!, v[4]!, v[5]!, v[6]!, v[7]!, v[8]!), v.join(' ')).toBe(sorted[4]);
+    for (const [w, h] of [[1, 1], [2, 3], [7, 5], [31, 17]] as const) {
+      for (const ties of [false, true]) {
+        const data = Float32Array.from({ length: w * h * 3 }, () => (ties ? Math.floor(rnd() * 4) : Math.fround(rnd() * 300 - 20)));
+        const out = median3({ data, width: w, height: h }).data;
+        for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++) {
+          const v: number[] = [];
+          for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
+            const yy = Math.min(h - 1, Math.max(0, y + dy));
+            const xx = Math.min(w - 1, Math.max(0, x + dx));
+            v.push(data[(yy * w + xx) * 3 + c]!);
+          }
+          expect(out[(y * w + x) * 3 + c], `${w}x${h} (${x}, ${y}) ${c}`).toBe(v.sort((a, b) => a - b)[4]);
+        }
+      }
     }
   });
 

@@ -10,6 +10,7 @@ import {
   fromYcc,
   gaussian,
   gaussianBlur,
+  gaussianTaps,
   mapValues,
   rasterisePath,
   resizeArea,
@@ -17,6 +18,7 @@ import {
   resizeBy,
   type FloatImage,
   type Rng,
+  separable,
   sparseFromGrid,
   toYcc,
 } from './ops';
@@ -55,8 +57,12 @@ function chromaScale(img: FloatImage, factor: number): FloatImage {
   return fromYcc(y);
 }
 
+/** Gaussian noise of sigma on every value (a plain loop: no callback per value). */
 function addNoise(img: FloatImage, rng: Rng, sigma: number): FloatImage {
-  return mapValues(img, (v) => v + sigma * gaussian(rng));
+  const d = img.data;
+  const out = new Float32Array(d.length);
+  for (let i = 0; i < d.length; i++) out[i] = d[i]! + sigma * gaussian(rng);
+  return { data: out, width: img.width, height: img.height };
 }
 
 /** Noise in YCbCr: luma sigma `ys`, chroma sigma `cs`. */
@@ -130,56 +136,44 @@ function discKernel(radius: number) {
   return sparseFromGrid(grid, size);
 }
 
-/**
- * The median of nine values by Paeth's 19-exchange network (exchange (a, b) puts the smaller in a),
- * in locals with min/max instead of a swapped array: the same value, ~3x faster.
- */
-export function med9(p0: number, p1: number, p2: number, p3: number, p4: number, p5: number, p6: number, p7: number, p8: number): number {
-  let t: number;
-  t = Math.min(p1, p2); p2 = Math.max(p1, p2); p1 = t; // prettier-ignore
-  t = Math.min(p4, p5); p5 = Math.max(p4, p5); p4 = t; // prettier-ignore
-  t = Math.min(p7, p8); p8 = Math.max(p7, p8); p7 = t; // prettier-ignore
-  t = Math.min(p0, p1); p1 = Math.max(p0, p1); p0 = t; // prettier-ignore
-  t = Math.min(p3, p4); p4 = Math.max(p3, p4); p3 = t; // prettier-ignore
-  t = Math.min(p6, p7); p7 = Math.max(p6, p7); p6 = t; // prettier-ignore
-  t = Math.min(p1, p2); p2 = Math.max(p1, p2); p1 = t; // prettier-ignore
-  t = Math.min(p4, p5); p5 = Math.max(p4, p5); p4 = t; // prettier-ignore
-  t = Math.min(p7, p8); p8 = Math.max(p7, p8); p7 = t; // prettier-ignore
-  p3 = Math.max(p0, p3); // (0, 3): p0 is not read again
-  p5 = Math.min(p5, p8); // (5, 8): p8 is not read again
-  t = Math.min(p4, p7); p7 = Math.max(p4, p7); p4 = t; // prettier-ignore
-  p6 = Math.max(p3, p6); // (3, 6): p3 is not read again
-  p4 = Math.max(p1, p4); // (1, 4): p1 is not read again
-  p2 = Math.min(p2, p5); // (2, 5): p5 is not read again
-  p4 = Math.min(p4, p7); // (4, 7): p7 is not read again
-  t = Math.min(p4, p2); p2 = Math.max(p4, p2); p4 = t; // prettier-ignore
-  p4 = Math.max(p6, p4); // (6, 4)
-  return Math.min(p4, p2); // (4, 2): the median
-}
+/** The median of three values with min/max (no branches). */
+const med3 = (a: number, b: number, c: number) => Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
 
-/** 3x3 median per channel (edges replicated), with a median network instead of a sort per pixel. */
-function median3(img: FloatImage): FloatImage {
+/**
+ * 3x3 median per channel (edges replicated). Each column of three is sorted once per row into
+ * lo/mid/hi and shared by the three windows that contain it; a window's median is then the median
+ * of (max of its los, median of its mids, min of its his) — the last stage of Paeth's 9-value
+ * network, which is exact for any three sorted triples. The result is always one of the nine
+ * values and the median is unique, so it is the same value a full sort would give: ~2x faster
+ * than the whole 19-exchange network per pixel.
+ */
+export function median3(img: FloatImage): FloatImage {
   const { width: w, height: h, data } = img;
+  const rowLen = w * 3;
   const out = new Float32Array(data.length);
+  const lo = new Float32Array(rowLen);
+  const mid = new Float32Array(rowLen);
+  const hi = new Float32Array(rowLen);
   for (let y = 0; y < h; y++) {
-    const r0 = Math.max(0, y - 1) * w;
-    const r1 = y * w;
-    const r2 = Math.min(h - 1, y + 1) * w;
-    for (let x = 0; x < w; x++) {
-      const x0 = Math.max(0, x - 1);
-      const x2 = Math.min(w - 1, x + 1);
-      const a = (r0 + x0) * 3;
-      const b = (r0 + x) * 3;
-      const c = (r0 + x2) * 3;
-      const d = (r1 + x0) * 3;
-      const e = (r1 + x) * 3;
-      const f = (r1 + x2) * 3;
-      const g = (r2 + x0) * 3;
-      const hh = (r2 + x) * 3;
-      const k = (r2 + x2) * 3;
-      for (let ch = 0; ch < 3; ch++) {
-        out[e + ch] = med9(data[a + ch]!, data[b + ch]!, data[c + ch]!, data[d + ch]!, data[e + ch]!, data[f + ch]!, data[g + ch]!, data[hh + ch]!, data[k + ch]!);
-      }
+    const r0 = Math.max(0, y - 1) * rowLen;
+    const r1 = y * rowLen;
+    const r2 = Math.min(h - 1, y + 1) * rowLen;
+    for (let i = 0; i < rowLen; i++) {
+      const a = data[r0 + i]!;
+      const b = data[r1 + i]!;
+      const c = data[r2 + i]!;
+      const mn = Math.min(a, b);
+      const mx = Math.max(a, b);
+      lo[i] = Math.min(mn, c);
+      hi[i] = Math.max(mx, c);
+      mid[i] = Math.max(mn, Math.min(mx, c));
+    }
+    for (let i = 0; i < rowLen; i++) {
+      const l = i >= 3 ? i - 3 : i;
+      const r = i + 3 < rowLen ? i + 3 : i;
+      const maxLo = Math.max(lo[l]!, lo[i]!, lo[r]!);
+      const minHi = Math.min(hi[l]!, hi[i]!, hi[r]!);
+      out[r1 + i] = med3(maxLo, med3(mid[l]!, mid[i]!, mid[r]!), minHi);
     }
   }
   return { data: out, width: w, height: h };
@@ -230,9 +224,22 @@ export const DISTORTIONS: readonly DistortionDef[] = [
     models: 'colour bleeding of chroma-subsampled video, cheap sensors and heavy chroma noise reduction',
     apply: (img, l) => {
       const y = toYcc(img);
-      const b = gaussianBlur(y, px(img, at([1.5, 3, 5, 8, 12], l)));
-      for (let i = 0; i < y.data.length; i += 3) (b.data[i] = y.data[i]!);
-      return fromYcc(b);
+      const sigma = px(img, at([1.5, 3, 5, 8, 12], l));
+      if (sigma <= 0) return fromYcc(y);
+      // Only Cb and Cr are blurred (luma is kept): a two-channel plane gives each chroma value exactly
+      // what blurring all three channels did, for two thirds of the work.
+      const n = img.width * img.height;
+      const chroma = new Float32Array(2 * n);
+      for (let p = 0; p < n; p++) {
+        chroma[2 * p] = y.data[3 * p + 1]!;
+        chroma[2 * p + 1] = y.data[3 * p + 2]!;
+      }
+      const b = separable(chroma, img.width, img.height, 2, gaussianTaps(sigma));
+      for (let p = 0; p < n; p++) {
+        y.data[3 * p + 1] = b[2 * p]!;
+        y.data[3 * p + 2] = b[2 * p + 1]!;
+      }
+      return fromYcc(y);
     },
   },
   {
@@ -280,7 +287,20 @@ export const DISTORTIONS: readonly DistortionDef[] = [
       return { data: out, width: img.width, height: img.height };
     },
   },
-  { kind: 'multiplicative_noise', family: 'noise', levels: 'v·(1 + n), n ~ N(0, 0.06, 0.11, 0.17, 0.25, 0.35)', models: 'speckle, film grain and photon noise that grows with brightness', apply: (img, l, rng) => mapValues(img, (v) => v * (1 + at([0.06, 0.11, 0.17, 0.25, 0.35], l) * gaussian(rng))) },
+  {
+    kind: 'multiplicative_noise',
+    family: 'noise',
+    levels: 'v·(1 + n), n ~ N(0, 0.06, 0.11, 0.17, 0.25, 0.35)',
+    models: 'speckle, film grain and photon noise that grows with brightness',
+    apply: (img, l, rng) => {
+      // The level's sigma looked up once, not per value.
+      const s = at([0.06, 0.11, 0.17, 0.25, 0.35], l);
+      const d = img.data;
+      const out = new Float32Array(d.length);
+      for (let i = 0; i < d.length; i++) out[i] = d[i]! * (1 + s * gaussian(rng));
+      return { data: out, width: img.width, height: img.height };
+    },
+  },
   {
     kind: 'denoise',
     family: 'noise',

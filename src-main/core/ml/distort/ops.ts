@@ -63,53 +63,104 @@ export function gaussianTaps(sigma: number): Float32Array {
   return t;
 }
 
-/** Separable convolution of an interleaved image (channels c) with symmetric taps, edges replicated. */
+/**
+ * Separable convolution of an interleaved image (channels c) with symmetric taps, edges replicated.
+ * Every value is summed in the same order and precision whatever the channel count: horizontally
+ * in double, stored as float32; vertically in float32 (each partial sum rounded, as a Float32Array
+ * accumulator would).
+ */
 export function separable(src: Float32Array, width: number, height: number, channels: number, taps: Float32Array): Float32Array {
   const r = (taps.length - 1) / 2;
   const nt = taps.length;
   const rowLen = width * channels;
   const tmp = new Float32Array(src.length);
   const padded = new Float32Array((width + 2 * r) * channels);
+  const lead = r * channels;
   for (let y = 0; y < height; y++) {
     const row = y * rowLen;
     // Replicate the edge pixels into a padded row, then run the taps without bounds checks.
-    for (let x = -r; x < width + r; x++) {
-      const xx = x < 0 ? 0 : x >= width ? width - 1 : x;
-      for (let c = 0; c < channels; c++) padded[(x + r) * channels + c] = src[row + xx * channels + c]!;
-    }
-    if (channels === 3) {
-      // The three channels of a pixel together (each sum in the same order as one at a time): 1.4-2x faster.
-      for (let i = 0; i < rowLen; i += 3) {
-        let s0 = 0;
-        let s1 = 0;
-        let s2 = 0;
-        for (let k = 0, j = i; k < nt; k++, j += 3) {
-          const t = taps[k]!;
-          s0 += t * padded[j]!;
-          s1 += t * padded[j + 1]!;
-          s2 += t * padded[j + 2]!;
-        }
-        tmp[row + i] = s0;
-        tmp[row + i + 1] = s1;
-        tmp[row + i + 2] = s2;
+    padded.set(src.subarray(row, row + rowLen), lead);
+    for (let x = 0; x < r; x++) {
+      for (let c = 0; c < channels; c++) {
+        padded[x * channels + c] = src[row + c]!;
+        padded[lead + rowLen + x * channels + c] = src[row + rowLen - channels + c]!;
       }
-      continue;
     }
-    for (let i = 0; i < rowLen; i++) {
+    // Value i of the row (pixel i / c, channel i % c) is sum_k taps[k] * padded[i + k c]. Six values
+    // at a time (two RGB pixels) share each tap load; each sum keeps its order: 1.3-1.5x faster.
+    let i = 0;
+    for (; i + 6 <= rowLen; i += 6) {
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let s4 = 0;
+      let s5 = 0;
+      for (let k = 0, j = i; k < nt; k++, j += channels) {
+        const t = taps[k]!;
+        s0 += t * padded[j]!;
+        s1 += t * padded[j + 1]!;
+        s2 += t * padded[j + 2]!;
+        s3 += t * padded[j + 3]!;
+        s4 += t * padded[j + 4]!;
+        s5 += t * padded[j + 5]!;
+      }
+      tmp[row + i] = s0;
+      tmp[row + i + 1] = s1;
+      tmp[row + i + 2] = s2;
+      tmp[row + i + 3] = s3;
+      tmp[row + i + 4] = s4;
+      tmp[row + i + 5] = s5;
+    }
+    for (; i < rowLen; i++) {
       let s = 0;
       for (let k = 0, j = i; k < nt; k++, j += channels) s += taps[k]! * padded[j]!;
       tmp[row + i] = s;
     }
   }
-  // Vertical pass row by row: out row y = sum_k taps[k] * tmp row (y + k - r), rows clamped.
+  // Vertical pass: out row y = sum_k taps[k] * tmp row (y + k - r), rows clamped, each partial sum
+  // rounded to float32 (Math.fround) exactly as accumulating in the Float32Array did. Eight values
+  // at a time in locals instead of nt read-modify-write sweeps over the output row: ~2x faster.
   const out = new Float32Array(src.length);
+  const rows = new Int32Array(nt);
   for (let y = 0; y < height; y++) {
     const o = y * rowLen;
-    for (let k = 0; k < nt; k++) {
-      const yy = Math.min(height - 1, Math.max(0, y + k - r));
-      const t = taps[k]!;
-      const from = yy * rowLen;
-      for (let i = 0; i < rowLen; i++) out[o + i]! += t * tmp[from + i]!;
+    for (let k = 0; k < nt; k++) rows[k] = Math.min(height - 1, Math.max(0, y + k - r)) * rowLen;
+    let i = 0;
+    for (; i + 8 <= rowLen; i += 8) {
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let s4 = 0;
+      let s5 = 0;
+      let s6 = 0;
+      let s7 = 0;
+      for (let k = 0; k < nt; k++) {
+        const t = taps[k]!;
+        const j = rows[k]! + i;
+        s0 = Math.fround(s0 + t * tmp[j]!);
+        s1 = Math.fround(s1 + t * tmp[j + 1]!);
+        s2 = Math.fround(s2 + t * tmp[j + 2]!);
+        s3 = Math.fround(s3 + t * tmp[j + 3]!);
+        s4 = Math.fround(s4 + t * tmp[j + 4]!);
+        s5 = Math.fround(s5 + t * tmp[j + 5]!);
+        s6 = Math.fround(s6 + t * tmp[j + 6]!);
+        s7 = Math.fround(s7 + t * tmp[j + 7]!);
+      }
+      out[o + i] = s0;
+      out[o + i + 1] = s1;
+      out[o + i + 2] = s2;
+      out[o + i + 3] = s3;
+      out[o + i + 4] = s4;
+      out[o + i + 5] = s5;
+      out[o + i + 6] = s6;
+      out[o + i + 7] = s7;
+    }
+    for (; i < rowLen; i++) {
+      let s = 0;
+      for (let k = 0; k < nt; k++) s = Math.fround(s + taps[k]! * tmp[rows[k]! + i]!);
+      out[o + i] = s;
     }
   }
   return out;
@@ -156,39 +207,74 @@ export function convolveSparse(img: FloatImage, k: SparseKernel): FloatImage {
   for (let t = 0; t < k.w.length; t++) r = Math.max(r, Math.abs(k.dx[t]!), Math.abs(k.dy[t]!));
   const pw = width + 2 * r;
   const ph = height + 2 * r;
+  const rowLen = width * 3;
   const pad = new Float32Array(pw * ph * 3);
   for (let y = 0; y < ph; y++) {
-    const sy = Math.min(height - 1, Math.max(0, y - r));
-    for (let x = 0; x < pw; x++) {
-      const sx = Math.min(width - 1, Math.max(0, x - r));
-      const s = (sy * width + sx) * 3;
-      const o = (y * pw + x) * 3;
-      pad[o] = data[s]!;
-      pad[o + 1] = data[s + 1]!;
-      pad[o + 2] = data[s + 2]!;
+    const s = Math.min(height - 1, Math.max(0, y - r)) * rowLen;
+    const o = y * pw * 3;
+    // The row itself in one copy, then its first and last pixel replicated r times either side.
+    pad.set(data.subarray(s, s + rowLen), o + r * 3);
+    for (let x = 0; x < r; x++) {
+      const a = o + x * 3;
+      const b = o + (r + width + x) * 3;
+      pad[a] = data[s]!;
+      pad[a + 1] = data[s + 1]!;
+      pad[a + 2] = data[s + 2]!;
+      pad[b] = data[s + rowLen - 3]!;
+      pad[b + 1] = data[s + rowLen - 2]!;
+      pad[b + 2] = data[s + rowLen - 1]!;
     }
   }
   const n = k.w.length;
+  const w = k.w;
   const offs = new Int32Array(n);
   for (let t = 0; t < n; t++) offs[t] = (k.dy[t]! * pw + k.dx[t]!) * 3;
   const out = new Float32Array(data.length);
   for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const base = ((y + r) * pw + x + r) * 3;
-      let rr = 0;
-      let g = 0;
-      let b = 0;
+    const rowBase = ((y + r) * pw + r) * 3;
+    const o = y * rowLen;
+    // Two pixels at a time share each tap's offset and weight load; every sum keeps its order: ~1.3x faster.
+    let i = 0;
+    for (; i + 6 <= rowLen; i += 6) {
+      const base = rowBase + i;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let s4 = 0;
+      let s5 = 0;
       for (let t = 0; t < n; t++) {
-        const o = base + offs[t]!;
-        const w = k.w[t]!;
-        rr += w * pad[o]!;
-        g += w * pad[o + 1]!;
-        b += w * pad[o + 2]!;
+        const j = base + offs[t]!;
+        const wt = w[t]!;
+        s0 += wt * pad[j]!;
+        s1 += wt * pad[j + 1]!;
+        s2 += wt * pad[j + 2]!;
+        s3 += wt * pad[j + 3]!;
+        s4 += wt * pad[j + 4]!;
+        s5 += wt * pad[j + 5]!;
       }
-      const o = (y * width + x) * 3;
-      out[o] = rr;
-      out[o + 1] = g;
-      out[o + 2] = b;
+      out[o + i] = s0;
+      out[o + i + 1] = s1;
+      out[o + i + 2] = s2;
+      out[o + i + 3] = s3;
+      out[o + i + 4] = s4;
+      out[o + i + 5] = s5;
+    }
+    for (; i < rowLen; i += 3) {
+      const base = rowBase + i;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      for (let t = 0; t < n; t++) {
+        const j = base + offs[t]!;
+        const wt = w[t]!;
+        s0 += wt * pad[j]!;
+        s1 += wt * pad[j + 1]!;
+        s2 += wt * pad[j + 2]!;
+      }
+      out[o + i] = s0;
+      out[o + i + 1] = s1;
+      out[o + i + 2] = s2;
     }
   }
   return { data: out, width, height };
