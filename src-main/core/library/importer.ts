@@ -21,6 +21,7 @@ import { bufferReader, scanInput, type ReadAt, type RowProblem } from './parse';
 import { sha256, type ImageStore, type StoredFiles } from './store';
 import { openLocalFile, readLocalFile, resolveSource, type Mirror, type SourcePolicy } from './sources';
 import { DEFAULT_MAX_PIXELS, type DerivedFiles, verifyImage, VerifyFailure } from './verify';
+import type { RgbImage } from '../ml/backbone/preprocess';
 
 export type { Mirror } from './sources';
 
@@ -83,8 +84,14 @@ const DEFAULT_CONCURRENCY = 8;
 export interface RunOptions {
   /** When new images' thumbnails and previews are made (verify.ts): default `now`. */
   derived?: DerivedFiles;
-  /** Called with each new image's id once its row is committed (ml.classify embeds them as they come). */
-  onNewImage?: (imageId: number) => void;
+  /**
+   * Called with each new image's id once its row is committed (ml.classify embeds them as they
+   * come), with its decoded pixels when `pixels` is set. The download slot waits for the returned
+   * promise: a consumer slower than the downloads holds them back instead of piling pixels up.
+   */
+  onNewImage?: (imageId: number, decoded?: { img: RgbImage; bytes: number }) => void | Promise<void>;
+  /** Check new images by decoding them whole and hand the pixels to onNewImage (verify.ts VerifyOptions; with `derived: 'later'`). */
+  pixels?: boolean;
 }
 
 /** Parse `PREFIX=DIR` (src-shared/domain/mirror.ts: the last `=` separates) and check the folder. */
@@ -423,7 +430,7 @@ export class Importer {
           // A picture already stored under another URL needs no decoding: just map the URL to it.
           let fresh: { image: Awaited<ReturnType<typeof verifyImage>>; files: StoredFiles } | null = null;
           if (!this.q.imageBySha.get(hash)) {
-            const image = await verifyImage(bytes, this.deps.maxPixels ?? DEFAULT_MAX_PIXELS, opts.derived ?? 'now');
+            const image = await verifyImage(bytes, this.deps.maxPixels ?? DEFAULT_MAX_PIXELS, opts.derived ?? 'now', { pixels: Boolean(opts.pixels && opts.onNewImage) });
             fresh = { image, files: await this.deps.store.write(hash, image.format, bytes, image) };
           }
           const added = db.transaction(() => {
@@ -441,7 +448,7 @@ export class Importer {
             touched.add(id);
             return isNew ? id : null;
           }).immediate();
-          if (added !== null) opts.onNewImage?.(added);
+          if (added !== null) await opts.onNewImage?.(added, fresh?.image.pixels && { img: fresh.image.pixels, bytes: bytes.length });
         } catch (e) {
           const known = e instanceof FetchFailure || e instanceof VerifyFailure;
           if (ctx.signal.aborted && !known) return;

@@ -4,7 +4,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { DEV_IMAGES } from '../../../test-support/fixtures';
-import { sniffFormat, verifyImage, VerifyFailure } from './verify';
+import { decodeRgb } from '../ml/backbone/preprocess';
+import { HAND_OVER_MAX_PIXELS, sniffFormat, verifyImage, VerifyFailure } from './verify';
 
 const photo = fs.readFileSync(path.join(DEV_IMAGES, '9000010.jpg'));
 
@@ -54,6 +55,28 @@ describe('verifyImage', () => {
       await expect(verifyImage(bytes, undefined, 'later')).rejects.toMatchObject({ reason: 'truncated' });
       await expect(verifyImage(bytes, undefined, 'now')).rejects.toMatchObject({ reason: 'truncated' });
     }
+  });
+
+  it("with 'later' and pixels, checks by the embedding's own decode and hands its pixels over; large pictures are checked at 1/8 scale", async () => {
+    const rotated = await sharp(photo).resize(800).withMetadata({ orientation: 6 }).jpeg().toBuffer();
+    const alphaPng = await sharp(photo).ensureAlpha(0.5).png().toBuffer();
+    for (const bytes of [photo, rotated, alphaPng]) {
+      const v = await verifyImage(bytes, undefined, 'later', { pixels: true });
+      const own = await decodeRgb(bytes);
+      expect({ width: v.pixels!.width, height: v.pixels!.height }).toEqual({ width: own.width, height: own.height });
+      expect(Buffer.from(v.pixels!.data).equals(Buffer.from(own.data))).toBe(true);
+      expect(v.pixels!.width).toBe(v.width);
+    }
+    // The import check's strictness: truncated data is still refused.
+    const cut = rotated.subarray(0, Math.floor(rotated.length * 0.99));
+    await expect(verifyImage(cut, undefined, 'later', { pixels: true })).rejects.toMatchObject({ reason: 'truncated' });
+    // Above HAND_OVER_MAX_PIXELS: checked, no pixels held.
+    const side = Math.ceil(Math.sqrt(HAND_OVER_MAX_PIXELS)) + 1;
+    const large = await sharp(photo).resize(side, side, { fit: 'fill' }).jpeg().toBuffer();
+    const v = await verifyImage(large, undefined, 'later', { pixels: true });
+    expect(v.width * v.height).toBeGreaterThan(HAND_OVER_MAX_PIXELS);
+    expect(v.pixels).toBeUndefined();
+    expect((await verifyImage(photo, undefined, 'later')).pixels).toBeUndefined();
   });
 
   it.each([

@@ -5,6 +5,7 @@
  */
 import sharp, { type Metadata } from 'sharp';
 import type { FailureReason } from '../../../src-shared/domain/library';
+import { decodeRgb, strictInput, type RgbImage } from '../ml/backbone/preprocess';
 
 export const THUMB_SIZE = 256;
 export const PREVIEW_SIZE = 1024;
@@ -31,6 +32,22 @@ export class VerifyFailure extends Error {
  */
 export type DerivedFiles = 'now' | 'later';
 
+export interface VerifyOptions {
+  /**
+   * With `later`: check by decoding the whole image to RGB (the embedding's decode,
+   * ml/backbone/preprocess.ts) and return those pixels, so a caller that embeds the picture next
+   * need not decode it again (ml.classify). Otherwise the check decodes at 1/8 scale.
+   */
+  pixels?: boolean;
+}
+
+/**
+ * Pictures up to this many pixels are handed over decoded (VerifyOptions.pixels), larger ones are
+ * checked at 1/8 scale: the import holds each download's pixels until it is stored, so this bounds
+ * that memory (12 MB a picture; EOL's 580-px media are ~0.3 MP).
+ */
+export const HAND_OVER_MAX_PIXELS = 4_000_000;
+
 export interface VerifiedImage {
   format: ImageFormat;
   width: number;
@@ -41,6 +58,8 @@ export interface VerifiedImage {
   preview: Buffer | null;
   /** The ≤256-px WebP thumbnail, when made now. */
   thumb: Buffer | null;
+  /** The decoded picture (8-bit sRGB RGB, orientation applied), when asked for (VerifyOptions.pixels). */
+  pixels?: RgbImage;
 }
 
 const startsWith = (b: Buffer, sig: number[], at = 0) => sig.every((v, i) => b[at + i] === v);
@@ -65,9 +84,9 @@ function looksLikeHtml(b: Buffer): boolean {
   return head.startsWith('<!doctype html') || head.startsWith('<html') || head.startsWith('<?xml') || /<(head|body|title)[\s>]/.test(head);
 }
 
-const decodeOptions = (maxPixels: number) => ({ limitInputPixels: maxPixels, failOn: 'warning' as const, animated: false });
+const decodeOptions = strictInput;
 
-export async function verifyImage(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS, derived: DerivedFiles = 'now'): Promise<VerifiedImage> {
+export async function verifyImage(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS, derived: DerivedFiles = 'now', vopts: VerifyOptions = {}): Promise<VerifiedImage> {
   if (bytes.length === 0) throw new VerifyFailure('empty', 'zero bytes');
   const format = sniffFormat(bytes);
   if (!format) {
@@ -92,8 +111,10 @@ export async function verifyImage(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS,
   const ownPreview = (format === 'jpeg' || format === 'png' || format === 'webp') && Math.max(width, height) <= PREVIEW_SIZE && (meta.orientation ?? 1) === 1 && meta.space === 'srgb';
   try {
     if (derived === 'later') {
-      // Decoded all the same (truncated or corrupt data fails here, not when first shown), to a tiny
-      // raw image: a JPEG then decodes at 1/8 scale, which still reads every byte of its data.
+      // Decoded all the same (truncated or corrupt data fails here, not when first shown): whole,
+      // when the caller takes the pixels, else to a tiny raw image (a JPEG then decodes at 1/8
+      // scale, which still reads every byte of its data).
+      if (vopts.pixels && width * height <= HAND_OVER_MAX_PIXELS) return { format, width, height, ownPreview, preview: null, thumb: null, pixels: await decodeRgb(bytes, strictInput(maxPixels)) };
       await sharp(bytes, opts).resize(32, 32, { fit: 'inside', kernel: 'nearest' }).raw().toBuffer();
       return { format, width, height, ownPreview, preview: null, thumb: null };
     }
@@ -101,7 +122,8 @@ export async function verifyImage(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS,
     const preview = ownPreview ? null : await makePreview(bytes, maxPixels);
     return { format, width, height, ownPreview, preview, thumb };
   } catch (e) {
-    throw decodeFailure(e);
+    // decodeRgb wraps sharp's error; the reason is read from sharp's own message.
+    throw decodeFailure(e instanceof Error && e.cause instanceof Error ? e.cause : e);
   }
 }
 

@@ -11,7 +11,7 @@ import { DEV_IMAGES, DEV_URL_PREFIX, devRatings, tempDir } from '../../../test-s
 import { trainedDevLibrary } from '../../../test-support/trainedLibrary';
 import { createCore, defaultModelsDir } from '../app';
 import { Importer } from '../library/importer';
-import { ClassifyService } from './classifyService';
+import { ClassifyService, type EarlyEmbedding } from './classifyService';
 import { InProcessEngine, type MlEngine } from './engine';
 import { RunStore } from './runs';
 
@@ -30,23 +30,23 @@ beforeAll(async () => {
 
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-async function classify(name: string, chunk: number) {
+async function classify(name: string, early: EarlyEmbedding | null) {
   const data = path.join(dir, name);
   fs.cpSync(base, data, { recursive: true });
   const core = createCore({ dataDir: data, ml: 'in-process' });
   const engine = new InProcessEngine();
-  const calls: { items: number; duringImport: boolean }[] = [];
+  const calls: { items: number; duringImport: boolean; decoded: number }[] = [];
   let importing = true;
   const watched: MlEngine = {
     embed: (req, onBatch, signal) => {
-      calls.push({ items: req.items.length, duringImport: importing });
+      calls.push({ items: req.items.length, duringImport: importing, decoded: req.items.filter((it) => it.decoded).length });
       return engine.embed(req, onBatch, signal);
     },
     train: (req, onEvent, signal) => engine.train(req, onEvent, signal),
     predict: (head, m) => engine.predict(head, m),
     close: () => engine.close(),
   };
-  const service = new ClassifyService(core.context, watched, defaultModelsDir(), new Importer(core.context), new RunStore(core.context.db), chunk);
+  const service = new ClassifyService(core.context, watched, defaultModelsDir(), new Importer(core.context), new RunStore(core.context.db), early);
   const out = path.join(dir, `out-${name}`);
   const progress = (p: JobProgress) => {
     if (p.job !== 'import') importing = false;
@@ -61,16 +61,32 @@ async function classify(name: string, chunk: number) {
 }
 
 describe('ClassifyService.classify', () => {
-  it('embeds new pictures in chunks as they are stored, and writes what embedding them afterwards writes', async () => {
-    const early = await classify('early', 5);
-    const late = await classify('late', 10_000);
+  it('embeds new pictures in chunks as they are stored, with the pixels the import check decoded, and writes what embedding their files afterwards writes', async () => {
+    const early = await classify('early', { chunk: 5, decodedChunk: 5, pixelBudget: 256 * 1024 * 1024 });
+    const late = await classify('late', null);
     expect(early.summary).toMatchObject({ rows: 24, images: 24, predicted: 24, failed: 0 });
-    // The first chunk of 5 starts while the import is still running; the rest is embedded after it.
-    expect(early.calls[0]).toEqual({ items: 5, duringImport: true });
+    // The first chunk of 5 starts while the import is still running, with the pixels the import
+    // decoded to check each picture; every picture goes that way (the last 4 when the import ends).
+    expect(early.calls[0]).toEqual({ items: 5, duringImport: true, decoded: 5 });
     expect(early.calls.reduce((n, c) => n + c.items, 0)).toBe(24);
-    expect(late.calls).toEqual([{ items: 24, duringImport: false }]);
+    expect(early.calls.reduce((n, c) => n + c.decoded, 0)).toBe(24);
+    expect(late.calls).toEqual([{ items: 24, duringImport: false, decoded: 0 }]);
     expect(early.tags).toBe(late.tags);
     expect(early.tags.trim().split('\n')).toHaveLength(25);
+  }, 300_000);
+
+  it('keeps the pixels held under the budget (downloads wait for chunks to finish) and never deadlocks; a picture over a quarter of it goes without', async () => {
+    // 4 MB: a quarter holds any 580-px dev picture (≤ 1,009,200 bytes), and about five pictures
+    // fill it, so most downloads wait for a chunk to finish; every picture still comes decoded.
+    const tight = await classify('tight', { chunk: 1000, decodedChunk: 3, pixelBudget: 4 * 1024 * 1024 });
+    expect(tight.summary).toMatchObject({ rows: 24, images: 24, predicted: 24, failed: 0 });
+    expect(tight.calls.reduce((n, c) => n + c.items, 0)).toBe(24);
+    expect(tight.calls).toEqual(tight.calls.map((c) => ({ ...c, decoded: c.items })));
+    expect(Math.max(...tight.calls.map((c) => c.items))).toBeLessThanOrEqual(3);
+    // One byte: no picture fits a quarter of it, so all are embedded from their files when the import ends.
+    const none = await classify('none', { chunk: 1000, decodedChunk: 3, pixelBudget: 1 });
+    expect(none.calls.map(({ items, decoded }) => ({ items, decoded }))).toEqual([{ items: 24, decoded: 0 }]);
+    expect(tight.tags).toBe(none.tags);
   }, 300_000);
 
   it('scores new pictures with a run whose head has a distance block (quality signals)', async () => {

@@ -13,6 +13,7 @@ import type { Importer } from '../library/importer';
 import { featureKey } from './embed';
 import { embedMissing } from './embedService';
 import type { MlEngine } from './engine';
+import type { Decoded } from './prepare';
 import { FeatureStore } from './featureStore';
 import type { RunStore } from './runs';
 import { assembleMatrix } from './dataset';
@@ -24,9 +25,24 @@ export type { ClassifySummary, ThresholdSource };
 
 /** New pictures embedded at a time while a bundle is still downloading (ClassifyService.embedAsStored). */
 export const EARLY_EMBED_CHUNK = 1000;
+/** Decoded pictures per early chunk (their pixels travel with them: ~0.8 MB each at 580 px). */
+export const EARLY_DECODED_CHUNK = 16;
+/**
+ * Bytes of decoded pixels held at once, waiting or being embedded; downloads wait beyond it. The
+ * threads each hold a copy of what they work on (a decoded picture's buffer is sharp's and cannot
+ * be transferred), so the process holds about three times this.
+ */
+export const EARLY_PIXEL_BUDGET = 48 * 1024 * 1024;
 
 /** Images scored per predict call (a 5,000 × 3,854 float32 matrix is ~77 MB). */
 export const SCORE_CHUNK = 5000;
+
+/** Chunk sizes (pictures from files, decoded pictures) and the budget of held pixels in bytes. */
+export interface EarlyEmbedding {
+  chunk: number;
+  decodedChunk: number;
+  pixelBudget: number;
+}
 
 export class ClassifyService {
   constructor(
@@ -35,8 +51,8 @@ export class ClassifyService {
     private readonly modelsDir: string,
     private readonly importer: Importer,
     private readonly runs: RunStore,
-    /** New pictures per early embedding chunk (tests make it small). */
-    private readonly earlyChunk = EARLY_EMBED_CHUNK,
+    /** How new pictures are embedded while the bundle downloads (embedAsStored); null: only afterwards, from their files. */
+    private readonly early: EarlyEmbedding | null = { chunk: EARLY_EMBED_CHUNK, decodedChunk: EARLY_DECODED_CHUNK, pixelBudget: EARLY_PIXEL_BUDGET },
   ) {}
 
   /** Score every image that has no prediction from this run yet (embedding what it needs). */
@@ -83,33 +99,78 @@ export class ClassifyService {
   }
 
   /**
-   * Embed images in chunks of `earlyChunk` as they are added, one chunk at a time, without
-   * progress of its own (the import's shows). `settle()` waits for the chunk in flight; what is left
-   * (the last partial chunk, or a chunk that failed) is embedded by scoreMissing, which reports it.
+   * Embed images as they are added, in chunks of `early.chunk` (or of `early.decodedChunk` when
+   * they come decoded: the import's check decoded them whole, prepare.ts PrepareItem.decoded, so
+   * the embedding does not decode them again), two chunks at a time so the workers never drain
+   * between chunks, without progress of their own (the import's shows). Decoded pixels held,
+   * waiting or in flight, stay under `early.pixelBudget`: `add` returns a promise that the import's
+   * download slot waits on (the downloads then keep pace with the embedding instead of piling
+   * pixels up); a picture too large for a quarter of the budget goes without its pixels.
+   * `settle(true)` embeds what is left and waits; `settle(false)` drops it (a failed or cancelled
+   * import); either way what is still missing is embedded by scoreMissing, which reports it.
    */
-  private embedAsStored(what: { features: FeatureSet[]; backbone: string }, ctx: CallContext): { add: (imageId: number) => void; settle: () => Promise<void> } {
-    const pending: number[] = [];
-    let running: Promise<void> | null = null;
+  private embedAsStored(early: EarlyEmbedding, what: { features: FeatureSet[]; backbone: string }, ctx: CallContext): { add: (imageId: number, decoded?: Decoded) => Promise<void> | void; settle: (flush: boolean) => Promise<void> } {
+    type Entry = { id: number; decoded?: Decoded };
+    const pending: Entry[] = [];
+    let pendingDecoded = 0;
+    let pendingBytes = 0;
+    let held = 0; // bytes of pixels waiting or in flight
+    const running = new Set<Promise<void>>();
+    const waiters: (() => void)[] = [];
     const quiet: CallContext = { signal: ctx.signal, progress: () => {} };
-    const pump = () => {
-      if (running || pending.length < this.earlyChunk || ctx.signal.aborted) return;
-      const imageIds = pending.splice(0, this.earlyChunk);
-      running = embedMissing(this.core, this.engine, this.modelsDir, { ...what, imageIds }, quiet)
+    const size = (d?: Decoded) => d?.img.data.length ?? 0;
+    const launch = () => {
+      // One chunk off the front: up to `chunk` pictures, `decodedChunk` decoded ones, a quarter of the budget in pixels.
+      let n = 0;
+      let nDecoded = 0;
+      let nBytes = 0;
+      while (n < pending.length && n < early.chunk && nDecoded < early.decodedChunk && nBytes < early.pixelBudget / 4) {
+        const d = pending[n++]!.decoded;
+        if (d) {
+          nDecoded++;
+          nBytes += size(d);
+        }
+      }
+      const chunk = pending.splice(0, n);
+      pendingDecoded -= nDecoded;
+      pendingBytes -= nBytes;
+      const decoded = new Map(chunk.flatMap((e) => (e.decoded ? [[e.id, e.decoded] as const] : [])));
+      const bytes = chunk.reduce((n, e) => n + size(e.decoded), 0);
+      const p: Promise<void> = embedMissing(this.core, this.engine, this.modelsDir, { ...what, imageIds: chunk.map((e) => e.id) }, quiet, decoded)
         // A failure here is met again, and reported, when scoreMissing embeds what is still missing.
         .then(() => {}, () => {})
         .finally(() => {
-          running = null;
+          running.delete(p);
+          held -= bytes;
+          waiters.splice(0).forEach((w) => w());
           pump();
         });
+      running.add(p);
+    };
+    const pump = () => {
+      // By count, or by bytes (a few large pictures): held pixels always have a chunk under way.
+      while (running.size < 2 && !ctx.signal.aborted && (pending.length >= early.chunk || pendingDecoded >= early.decodedChunk || pendingBytes >= early.pixelBudget / 4)) launch();
     };
     return {
-      add: (id) => {
-        pending.push(id);
+      add: (id, decoded) => {
+        const keep = decoded && size(decoded) <= early.pixelBudget / 4 ? decoded : undefined;
+        pending.push(keep ? { id, decoded: keep } : { id });
+        if (keep) {
+          pendingDecoded++;
+          pendingBytes += size(keep);
+          held += size(keep);
+        }
         pump();
+        if (held < early.pixelBudget || ctx.signal.aborted) return;
+        return new Promise<void>((resolve) => waiters.push(resolve));
       },
-      settle: async () => {
-        pending.length = 0;
-        while (running) await running;
+      settle: async (flush) => {
+        if (!flush || ctx.signal.aborted) pending.length = 0;
+        // What is left, chunk by chunk, two at a time.
+        while (pending.length || running.size) {
+          while (pending.length && running.size < 2) launch();
+          await Promise.race(running);
+        }
       },
     };
   }
@@ -122,13 +183,15 @@ export class ClassifyService {
     // Thumbnails and previews later (verify.ts): most of a bundle's pictures are never looked at.
     // New pictures are embedded in chunks while the rest download (the cores would idle otherwise).
     const { params } = this.runs.model(runId);
-    const early = this.embedAsStored({ features: params.features, backbone: params.backbone }, ctx);
+    const early = this.early && this.embedAsStored(this.early, { features: params.features, backbone: params.backbone }, ctx);
     let imported;
     try {
-      imported = await this.importer.run({ ...importArgs, kind: 'bundle' }, ctx, { derived: 'later', onNewImage: early.add });
-    } finally {
-      await early.settle();
+      imported = await this.importer.run({ ...importArgs, kind: 'bundle' }, ctx, early ? { derived: 'later', pixels: true, onNewImage: early.add } : { derived: 'later' });
+    } catch (e) {
+      await early?.settle(false);
+      throw e;
     }
+    await early?.settle(true);
     if (imported.bundle_id === null) throw new QcError('internal', 'the bundle import made no bundle');
     if (ctx.signal.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
     // The bundle's distinct images as plain numbers (a bundle's rows are never held in memory).

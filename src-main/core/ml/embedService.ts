@@ -9,6 +9,7 @@ import { DEFAULT_BACKBONE, type EmbedSummary, type FeatureSet } from '../../../s
 import type { CoreContext } from '../context';
 import { featureKey, storeVectors, type EmbedItem } from './embed';
 import type { MlEngine } from './engine';
+import type { Decoded } from './prepare';
 import { FeatureStore } from './featureStore';
 import { getSetting, setSetting, SETTING } from '../db/settings';
 
@@ -22,7 +23,8 @@ export interface EmbedRequestArgs {
   batchSize?: number;
 }
 
-export async function embedMissing(core: CoreContext, engine: MlEngine, modelsDir: string, args: EmbedRequestArgs, ctx: CallContext): Promise<EmbedSummary> {
+/** `decoded`: pictures already decoded, by image id (prepare.ts PrepareItem.decoded): not read again. */
+export async function embedMissing(core: CoreContext, engine: MlEngine, modelsDir: string, args: EmbedRequestArgs, ctx: CallContext, decoded?: ReadonlyMap<number, Decoded>): Promise<EmbedSummary> {
   const started = performance.now();
   const store = new FeatureStore(core.db);
   type Row = { id: number; sha256: string; path: string; dhash: string | null };
@@ -41,7 +43,8 @@ export async function embedMissing(core: CoreContext, engine: MlEngine, modelsDi
     const key = sets.join(',');
     let items = bySets.get(key);
     if (!items) bySets.set(key, (items = []));
-    items.push({ sha: img.sha256, file: path.join(core.paths.root, img.path) });
+    const d = decoded?.get(img.id);
+    items.push({ sha: img.sha256, file: path.join(core.paths.root, img.path), ...(d && { decoded: d }) });
   }
   const total = [...bySets.values()].reduce((n, items) => n + items.length, 0);
   let done = 0;

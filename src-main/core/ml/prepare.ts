@@ -20,6 +20,17 @@ export interface PrepareItem {
   file: string;
   /** A synthetic copy of `file` (augment.ts): `sha` is then its feature-cache key, not a picture's hash. */
   synthetic?: SyntheticSpec;
+  /**
+   * `file` already decoded (decodeRgb's pixels) and its size in bytes: used instead of reading and
+   * decoding it again (ml.classify hands over the import check's decode, library/verify.ts).
+   */
+  decoded?: Decoded;
+}
+
+/** A decoded file: its pixels and its size in bytes (the quality signals read bytes per pixel). */
+export interface Decoded {
+  img: RgbImage;
+  bytes: number;
 }
 
 export interface PrepareOptions {
@@ -45,10 +56,10 @@ export interface Prepared {
 
 /** Decoded originals by file, so synthetic copies of one original share one decode (a few kept). */
 export class DecodeCache {
-  private readonly map = new Map<string, Promise<{ img: RgbImage; bytes: number }>>();
+  private readonly map = new Map<string, Promise<Decoded>>();
   constructor(private readonly keep = 4) {}
 
-  get(file: string): Promise<{ img: RgbImage; bytes: number }> {
+  get(file: string): Promise<Decoded> {
     let p = this.map.get(file);
     if (!p) {
       p = fs.promises.readFile(file).then(async (buf) => ({ img: await decodeRgb(buf), bytes: buf.length }));
@@ -61,9 +72,9 @@ export class DecodeCache {
 }
 
 export async function prepareImage(item: PrepareItem, opts: PrepareOptions, cache = new DecodeCache(1)): Promise<Prepared> {
-  let src: { img: RgbImage; bytes: number };
+  let src: Decoded;
   try {
-    const o = await cache.get(item.file);
+    const o = item.decoded ?? (await cache.get(item.file));
     src = item.synthetic ? await renderSynthetic(o.img, item.synthetic) : o;
   } catch (e) {
     return { sha: item.sha, dhash: '', width: 0, height: 0, error: (e as Error).message || 'cannot decode' };

@@ -11,7 +11,7 @@
  * Output: Float32Array of size * size * 3, HWC, RGB in 0..1.
  */
 import os from 'node:os';
-import sharp, { type OutputInfo } from 'sharp';
+import sharp, { type OutputInfo, type SharpOptions } from 'sharp';
 
 /** Recorded with stored features: change it whenever the pixels produced here change. */
 export const PREPROCESS_VERSION = 'nsfwjs-fill-bilinear-aligncorners/1';
@@ -26,12 +26,24 @@ export interface RgbImage {
   height: number;
 }
 
-/** Decode to 8-bit sRGB RGB: EXIF orientation applied, ICC profile converted, alpha removed. */
-export async function decodeRgb(source: ImageSource): Promise<RgbImage> {
+/**
+ * sharp's input options for the library's import check (library/verify.ts): fail on any decoder
+ * warning (truncated or corrupt data), refuse more than `maxPixels`, first frame only. Where a
+ * decode succeeds with them, its pixels are those of the lenient decode.
+ */
+export function strictInput(maxPixels: number): SharpOptions {
+  return { limitInputPixels: maxPixels, failOn: 'warning', animated: false };
+}
+
+/**
+ * Decode to 8-bit sRGB RGB: EXIF orientation applied, ICC profile converted, alpha removed.
+ * `input`: sharp's input options (default: accept what browsers show, e.g. truncated JPEGs, and
+ * reject undecodable files; `strictInput` for the import check).
+ */
+export async function decodeRgb(source: ImageSource, input: SharpOptions = { failOn: 'error' }): Promise<RgbImage> {
   let decoded: { data: Buffer; info: OutputInfo };
   try {
-    // failOn 'error': accept what browsers show (e.g. truncated JPEGs), reject undecodable files.
-    decoded = await sharp(source, { failOn: 'error' }).autoOrient().toColourspace('srgb').removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    decoded = await sharp(source, input).autoOrient().toColourspace('srgb').removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   } catch (e) {
     const what = typeof source === 'string' ? source : `a ${source.length}-byte buffer`;
     throw new Error(`preprocess: cannot decode ${what}: ${(e as Error).message}`, { cause: e });

@@ -6,6 +6,7 @@ import { openBackbone } from '../backbone/runtime';
 import { embedBatches, embedChunks, type EmbedItem } from '../embed';
 import { QcError } from '../../../../src-shared/contract/errors';
 import { prepareImage } from '../prepare';
+import { decodeRgb } from '../backbone/preprocess';
 import { PrepPool } from './prepPool';
 
 const DEV = path.resolve(import.meta.dirname, '../../../../../shared/datasets/quality-dev/images');
@@ -85,6 +86,19 @@ describe('PrepPool', () => {
       await backbone.close();
     }
   }, 300_000);
+
+  it('embeds a picture handed over decoded exactly as from its file, without reading the file', async () => {
+    const bb = { id: 'mobilenet_v2_nsfwjs', modelsDir: defaultModelsDir() };
+    const sets: ('whole' | 'crops' | 'signals')[] = ['whole', 'crops', 'signals'];
+    const fromFile = await pool!.embedChunk(items.slice(0, 2), sets, bb);
+    const decoded = await Promise.all(items.slice(0, 2).map(async (it) => ({ img: await decodeRgb(it.file), bytes: fs.statSync(it.file).size })));
+    const handedOver = await pool!.embedChunk(
+      items.slice(0, 2).map((it, i) => ({ sha: it.sha, file: path.join(DEV, 'not-there.jpg'), decoded: decoded[i]! })),
+      sets,
+      bb,
+    );
+    expect(handedOver).toEqual(fromFile);
+  }, 120_000);
 
   it('fails a chunk with the error the worker met (a QcError keeps its code)', async () => {
     const err = await pool!.embedChunk(items.slice(0, 1), ['whole'], { id: 'no-such-backbone', modelsDir: defaultModelsDir() }).catch((e: unknown) => e);
