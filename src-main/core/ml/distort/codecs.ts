@@ -48,6 +48,15 @@ function dot8(a0: number, a1: number, a2: number, a3: number, a4: number, a5: nu
   return 0 + a0 * t[o]! + a1 * t[o + 1]! + a2 * t[o + 2]! + a3 * t[o + 3]! + a4 * t[o + 4]! + a5 * t[o + 5]! + a6 * t[o + 6]! + a7 * t[o + 7]!;
 }
 
+/** dst[r][c] = dot8(src row r, m row c) for the 8 rows of an 8x8 block: the row half of both transforms. */
+function rowPass(src: Float32Array, dst: Float32Array, m: Float32Array): void {
+  for (let r = 0; r < 8; r++) {
+    const b = r * 8;
+    const a0 = src[b]!, a1 = src[b + 1]!, a2 = src[b + 2]!, a3 = src[b + 3]!, a4 = src[b + 4]!, a5 = src[b + 5]!, a6 = src[b + 6]!, a7 = src[b + 7]!;
+    for (let c = 0; c < 8; c++) dst[b + c] = dot8(a0, a1, a2, a3, a4, a5, a6, a7, m, c * 8);
+  }
+}
+
 /**
  * Quantise one 8x8 block in place (values level-shifted by -128). Each pass loads its row or
  * column of 8 once and forms the 8 sums with dot8 (unrolled, same terms in the same order as the
@@ -55,11 +64,7 @@ function dot8(a0: number, a1: number, a2: number, a3: number, a4: number, a5: nu
  */
 function codeBlock(block: Float32Array, q: Float32Array, tmp: Float32Array, coef: Float32Array): void {
   // Forward DCT: rows (tmp[y][u] = sum_x block[y][x] COS[x][u]) then columns.
-  for (let y = 0; y < 8; y++) {
-    const b = y * 8;
-    const a0 = block[b]!, a1 = block[b + 1]!, a2 = block[b + 2]!, a3 = block[b + 3]!, a4 = block[b + 4]!, a5 = block[b + 5]!, a6 = block[b + 6]!, a7 = block[b + 7]!;
-    for (let u = 0; u < 8; u++) tmp[b + u] = dot8(a0, a1, a2, a3, a4, a5, a6, a7, COS_T, u * 8);
-  }
+  rowPass(block, tmp, COS_T);
   for (let u = 0; u < 8; u++) {
     const a0 = tmp[u]!, a1 = tmp[8 + u]!, a2 = tmp[16 + u]!, a3 = tmp[24 + u]!, a4 = tmp[32 + u]!, a5 = tmp[40 + u]!, a6 = tmp[48 + u]!, a7 = tmp[56 + u]!;
     for (let v = 0; v < 8; v++) {
@@ -69,11 +74,7 @@ function codeBlock(block: Float32Array, q: Float32Array, tmp: Float32Array, coef
     }
   }
   // Inverse: rows (tmp[v][x] = sum_u coef[v][u] COS[x][u]) then columns.
-  for (let v = 0; v < 8; v++) {
-    const b = v * 8;
-    const a0 = coef[b]!, a1 = coef[b + 1]!, a2 = coef[b + 2]!, a3 = coef[b + 3]!, a4 = coef[b + 4]!, a5 = coef[b + 5]!, a6 = coef[b + 6]!, a7 = coef[b + 7]!;
-    for (let x = 0; x < 8; x++) tmp[b + x] = dot8(a0, a1, a2, a3, a4, a5, a6, a7, COS, x * 8);
-  }
+  rowPass(coef, tmp, COS);
   for (let x = 0; x < 8; x++) {
     const a0 = tmp[x]!, a1 = tmp[8 + x]!, a2 = tmp[16 + x]!, a3 = tmp[24 + x]!, a4 = tmp[32 + x]!, a5 = tmp[40 + x]!, a6 = tmp[48 + x]!, a7 = tmp[56 + x]!;
     for (let y = 0; y < 8; y++) block[y * 8 + x] = dot8(a0, a1, a2, a3, a4, a5, a6, a7, COS, y * 8);
