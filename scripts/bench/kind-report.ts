@@ -16,7 +16,7 @@
  *    kind is known), and the benign edits it flags per kind of edit (also summed over the
  *    leave-one-kind-out runs).
  *
- * Options: --augment 4, --seed 1, --holdout 0.25, --kinds gblur,motion (a subset), --data DIR (a library
+ * Options: --augment 4 (0: every run without synthetic copies), --seed 1, --holdout 0.25, --kinds gblur,motion (a subset), --data DIR (a library
  * kept between runs: import and embedding happen once), --skip-baselines (with --data, after a run
  * that made them), --baselines-only (stop after the baselines), --keep, --params JSON (extra ml.train parameters for every run, e.g.
  * '{"distance":false}' to compare without the distance-from-good block).
@@ -78,7 +78,7 @@ function predictions(core: Core, runId: number): Map<number, number> {
 }
 
 export async function leaveKindOutReport(argv: string[]): Promise<void> {
-  const augment = intArg(argv, 'augment', 4);
+  const augment = intArg(argv, 'augment', 4, 0); // 0: the leave-one-kind-out runs without synthetic copies
   const seed = intArg(argv, 'seed', 1);
   const holdout = Number(argValue(argv, 'holdout') ?? 0.25);
   const extraParams = JSON.parse(argValue(argv, 'params') ?? '{}') as Record<string, unknown>;
@@ -176,7 +176,7 @@ export async function leaveKindOutReport(argv: string[]): Promise<void> {
 
     console.log('\nbaselines (held-out photos)     AUC    coverage  precision  benign flagged  threshold          synthetic  seconds  @estimate: coverage/precision  best cut at precision ≥ 95% (oracle)');
     let augmented: RunSummary | null = null;
-    for (const a of argv.includes('--skip-baselines') ? [] : [0, augment]) {
+    for (const a of argv.includes('--skip-baselines') ? [] : [...new Set([0, augment])]) {
       const r = await core.call('ml.train', { ...extraParams, seed, augment: a, groups });
       if (a) augmented = r;
       const h = heldEval(r);

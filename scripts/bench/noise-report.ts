@@ -22,7 +22,8 @@
  * the product's)  --quick (1 seed, 3 flip-20 seeds)  --flip-as ratings|curator (how a flip is planted:
  * the raters' mistake, ratings mirrored; or a wrong curator label over the original ratings)
  * --only-flip20 (just the "20 flipped labels" check)  --issue-repeats N (repetitions of the label issues' own pass)  --augment N (synthetic copies per good training image,
- * as `qc train --augment N`; default the CLI's, 4; 0 for none).
+ * as `qc train --augment N`; default the CLI's, 4; 0 for none)  --params JSON (other training parameters for every run,
+ * e.g. '{"signalsWeight":100}').
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -88,7 +89,7 @@ interface Dataset {
   params: TrainParams;
 }
 
-async function loadDataset(dataDir: string, hidden: number | undefined, augment: number): Promise<Dataset> {
+async function loadDataset(dataDir: string, hidden: number | undefined, augment: number, extra: Partial<TrainParams> = {}): Promise<Dataset> {
   const core = createCore({ dataDir, ml: 'in-process' });
   const engine = new InProcessEngine();
   const close = async () => {
@@ -101,7 +102,7 @@ async function loadDataset(dataDir: string, hidden: number | undefined, augment:
       console.log(`importing the dev set into ${dataDir} (once; later runs reuse it)…`);
       await core.call('library.import', { source: path.join(DEV, 'image_ratings.txt'), mirrors: [{ prefix: 'https://content.eol.org/data/media/qc/', dir: path.join(DEV, 'images') }] });
     }
-    const params: TrainParams = { ...DEFAULT_TRAIN_PARAMS, ...(hidden !== undefined && { hidden }), augment };
+    const params: TrainParams = { ...DEFAULT_TRAIN_PARAMS, ...extra, ...(hidden !== undefined && { hidden }), augment };
     const e = await core.call('ml.embed', { features: params.features, backbone: params.backbone });
     console.log(`features: ${e.cached} cached, ${e.embedded} embedded now (${e.seconds.toFixed(1)} s, ${e.provider})`);
     const { db } = core.context;
@@ -296,7 +297,9 @@ export async function noiseReport(argv: string[]): Promise<void> {
   const started = performance.now();
   const augment = Number(arg(argv, 'augment') ?? DEFAULT_AUGMENT);
   if (!Number.isInteger(augment) || augment < 0) throw new Error(`--augment wants a whole number ≥ 0 (got ${arg(argv, 'augment')})`);
-  const ds = await loadDataset(dataDir, hiddenArg !== undefined ? Number(hiddenArg) : undefined, augment);
+  const extra = JSON.parse(arg(argv, 'params') ?? '{}') as Partial<TrainParams>;
+  const ds = await loadDataset(dataDir, hiddenArg !== undefined ? Number(hiddenArg) : undefined, augment, extra);
+  if (Object.keys(extra).length) console.log(`training parameters besides the product's defaults: ${JSON.stringify(extra)}`);
   try {
     await report(ds, { rates, seeds, flip20Seeds, only20, started });
   } finally {
