@@ -135,13 +135,12 @@ export class ClassifyService {
       pendingDecoded -= nDecoded;
       pendingBytes -= nBytes;
       const decoded = new Map(chunk.flatMap((e) => (e.decoded ? [[e.id, e.decoded] as const] : [])));
-      const bytes = chunk.reduce((n, e) => n + size(e.decoded), 0);
       const p: Promise<void> = embedMissing(this.core, this.engine, this.modelsDir, { ...what, imageIds: chunk.map((e) => e.id) }, quiet, decoded)
         // A failure here is met again, and reported, when scoreMissing embeds what is still missing.
         .then(() => {}, () => {})
         .finally(() => {
           running.delete(p);
-          held -= bytes;
+          held -= nBytes;
           waiters.splice(0).forEach((w) => w());
           pump();
         });
