@@ -21,7 +21,7 @@ import { bufferReader, scanInput, type ReadAt, type RowProblem } from './parse';
 import { sha256, type ImageStore, type StoredFiles } from './store';
 import { openLocalFile, readLocalFile, resolveSource, type Mirror, type SourcePolicy } from './sources';
 import { DEFAULT_MAX_PIXELS, type DerivedFiles, verifyImage, VerifyFailure } from './verify';
-import type { RgbImage } from '../ml/backbone/preprocess';
+import type { Decoded } from '../ml/backbone/preprocess';
 
 export type { Mirror } from './sources';
 
@@ -89,7 +89,7 @@ export interface RunOptions {
    * come), with its decoded pixels when `pixels` is set. The download slot waits for the returned
    * promise: a consumer slower than the downloads holds them back instead of piling pixels up.
    */
-  onNewImage?: (imageId: number, decoded?: { img: RgbImage; bytes: number }) => void | Promise<void>;
+  onNewImage?: (imageId: number, decoded?: Decoded) => void | Promise<void>;
   /** Check new images by decoding them whole and hand the pixels to onNewImage (verify.ts VerifyOptions; with `derived: 'later'`). */
   pixels?: boolean;
 }

@@ -13,7 +13,7 @@ import type { Importer } from '../library/importer';
 import { featureKey } from './embed';
 import { embedMissing } from './embedService';
 import type { MlEngine } from './engine';
-import type { Decoded } from './prepare';
+import type { Decoded } from './backbone/preprocess';
 import { FeatureStore } from './featureStore';
 import type { RunStore } from './runs';
 import { assembleMatrix } from './dataset';

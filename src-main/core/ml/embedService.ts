@@ -9,7 +9,7 @@ import { DEFAULT_BACKBONE, type EmbedSummary, type FeatureSet } from '../../../s
 import type { CoreContext } from '../context';
 import { featureKey, storeVectors, type EmbedItem } from './embed';
 import type { MlEngine } from './engine';
-import type { Decoded } from './prepare';
+import type { Decoded } from './backbone/preprocess';
 import { FeatureStore } from './featureStore';
 import { getSetting, setSetting, SETTING } from '../db/settings';
 

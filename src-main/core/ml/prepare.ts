@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import type { FeatureSet } from '../../../src-shared/domain/ml';
-import { decodeRgb, resizeToInput, type RgbImage } from './backbone/preprocess';
+import { decodeRgb, resizeToInput, type Decoded } from './backbone/preprocess';
 import { dHash } from './dhash';
 import type { SyntheticSpec } from './distort';
 import { renderSynthetic } from './distort/render';
@@ -25,12 +25,6 @@ export interface PrepareItem {
    * decoding it again (ml.classify hands over the import check's decode, library/verify.ts).
    */
   decoded?: Decoded;
-}
-
-/** A decoded file: its pixels and its size in bytes (the quality signals read bytes per pixel). */
-export interface Decoded {
-  img: RgbImage;
-  bytes: number;
 }
 
 export interface PrepareOptions {

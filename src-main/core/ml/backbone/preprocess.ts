@@ -26,6 +26,12 @@ export interface RgbImage {
   height: number;
 }
 
+/** A decoded file: its pixels and its size in bytes (the quality signals read bytes per pixel). */
+export interface Decoded {
+  img: RgbImage;
+  bytes: number;
+}
+
 /**
  * sharp's input options for the library's import check (library/verify.ts): fail on any decoder
  * warning (truncated or corrupt data), refuse more than `maxPixels`, first frame only. Where a

@@ -5,12 +5,12 @@
  * Nothing is written to disk.
  */
 import sharp from 'sharp';
-import { decodeRgb, type RgbImage } from '../backbone/preprocess';
+import { decodeRgb, type Decoded, type RgbImage } from '../backbone/preprocess';
 import { applySynthetic, type SyntheticSpec } from './index';
 
 export const SAVE_QUALITY = 90;
 
-export async function renderSynthetic(original: RgbImage, spec: SyntheticSpec): Promise<{ img: RgbImage; bytes: number }> {
+export async function renderSynthetic(original: RgbImage, spec: SyntheticSpec): Promise<Decoded> {
   const out = applySynthetic(original, spec);
   const jpeg = await sharp(out.data, { raw: { width: out.width, height: out.height, channels: 3 } })
     .jpeg({ quality: SAVE_QUALITY })
