@@ -84,8 +84,6 @@ function looksLikeHtml(b: Buffer): boolean {
   return head.startsWith('<!doctype html') || head.startsWith('<html') || head.startsWith('<?xml') || /<(head|body|title)[\s>]/.test(head);
 }
 
-const decodeOptions = strictInput;
-
 export async function verifyImage(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS, derived: DerivedFiles = 'now', vopts: VerifyOptions = {}): Promise<VerifiedImage> {
   if (bytes.length === 0) throw new VerifyFailure('empty', 'zero bytes');
   const format = sniffFormat(bytes);
@@ -93,7 +91,7 @@ export async function verifyImage(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS,
     if (looksLikeHtml(bytes)) throw new VerifyFailure('html', `an HTML page (${bytes.length} bytes) starting "${bytes.toString('latin1', 0, 40).trim().replace(/\s+/g, ' ')}"`);
     throw new VerifyFailure('not_image', `unrecognised bytes ${bytes.subarray(0, 8).toString('hex')} (${bytes.length} bytes)`);
   }
-  const opts = decodeOptions(maxPixels);
+  const opts = strictInput(maxPixels);
   let meta: Metadata;
   try {
     // Header only: read the dimensions without the pixel limit, then refuse with a clear reason below.
@@ -114,7 +112,7 @@ export async function verifyImage(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS,
       // Decoded all the same (truncated or corrupt data fails here, not when first shown): whole,
       // when the caller takes the pixels, else to a tiny raw image (a JPEG then decodes at 1/8
       // scale, which still reads every byte of its data).
-      if (vopts.pixels && width * height <= HAND_OVER_MAX_PIXELS) return { format, width, height, ownPreview, preview: null, thumb: null, pixels: await decodeRgb(bytes, strictInput(maxPixels)) };
+      if (vopts.pixels && width * height <= HAND_OVER_MAX_PIXELS) return { format, width, height, ownPreview, preview: null, thumb: null, pixels: await decodeRgb(bytes, opts) };
       await sharp(bytes, opts).resize(32, 32, { fit: 'inside', kernel: 'nearest' }).raw().toBuffer();
       return { format, width, height, ownPreview, preview: null, thumb: null };
     }
@@ -129,12 +127,12 @@ export async function verifyImage(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS,
 
 /** The ≤256-px WebP thumbnail of an image, EXIF orientation applied. */
 export function makeThumb(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS): Promise<Buffer> {
-  return sharp(bytes, decodeOptions(maxPixels)).rotate().resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 75, effort: 2 }).toBuffer();
+  return sharp(bytes, strictInput(maxPixels)).rotate().resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 75, effort: 2 }).toBuffer();
 }
 
 /** The ≤1024-px WebP preview of an image, EXIF orientation applied. */
 export function makePreview(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS): Promise<Buffer> {
-  return sharp(bytes, decodeOptions(maxPixels)).rotate().resize(PREVIEW_SIZE, PREVIEW_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 82, effort: 2 }).toBuffer();
+  return sharp(bytes, strictInput(maxPixels)).rotate().resize(PREVIEW_SIZE, PREVIEW_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 82, effort: 2 }).toBuffer();
 }
 
 function decodeFailure(e: unknown): VerifyFailure {
