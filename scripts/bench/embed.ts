@@ -26,7 +26,7 @@ import { createCore, defaultModelsDir } from '../../src-main/core/app';
 import { openDatabase } from '../../src-main/core/db/open';
 import { DEFAULT_BACKBONE } from '../../src-shared/domain/ml';
 import { CPU_BATCH, openBackbone } from '../../src-main/core/ml/backbone/runtime';
-import { decodeRgb, resizeToInput, type RgbImage } from '../../src-main/core/ml/backbone/preprocess';
+import { decodeRgb, resizeToInput, type Decoded } from '../../src-main/core/ml/backbone/preprocess';
 import { dHash } from '../../src-main/core/ml/dhash';
 import { CROP_COUNT, nativeCrops } from '../../src-main/core/ml/features/crops';
 import { qualitySignals, signalVector } from '../../src-main/core/ml/features/signals';
@@ -73,7 +73,7 @@ interface Parts {
 async function measureParts(backboneId: string, files: string[], modelsDir: string): Promise<Parts> {
   // Read + decode, one at a time (what one core does).
   let t = cpuNow();
-  const imgs: { img: RgbImage; bytes: number }[] = [];
+  const imgs: Decoded[] = [];
   for (const f of files) {
     const buf = await fs.promises.readFile(f);
     imgs.push({ img: await decodeRgb(buf), bytes: buf.length });
