@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Screening harness for head-training ideas, outside the product (README, ML section: "Tried this stop").
+"""Screening harness for head-training ideas, outside the product (docs/ML-EXPERIMENTS.md).
 
 Reads the cached features of a kept `report:ml -- --leave-kind-out --data DIR` library (the dev set,
 its benign edits and the synthetic copies cached under `syn:<sha256>:<kind>@<level>#<seed>:...`) and
