@@ -24,7 +24,7 @@ Screening only: no synthetic copies in the head's training, no distance block, l
 pruning, so its absolute numbers are not the product's (`npm run report:ml` measures those).
 
   npx tsx scripts/bench/render-copies.ts --out DIR --part 0/2 & ... --part 1/2; wait
-  /usr/bin/python3 scripts/bench/feature-screen.py cnn DIR OUT_PREFIX [--steps 2500] [--seed 0]
+  /usr/bin/python3 scripts/bench/feature-screen.py cnn DIR OUT_PREFIX [--steps 2500] [--seed 0] [--exclude-kinds K,...]
   npx tsx scripts/bench/feature-dump.ts --out DUMP.jsonl
   /usr/bin/python3 scripts/bench/feature-screen.py screen DUMP.jsonl [--cnn OUT_PREFIX.json]
 
@@ -81,6 +81,8 @@ def cnn(args):
     src = {t['id']: t['source_file'] for t in truth()}
     held = held_out_sources(args.holdout_seed, args.holdout)
     index = [line.rstrip('\n').split('\t') for f in sorted(glob.glob(os.path.join(args.copies, 'index*.tsv'))) for line in open(f) if line.strip()]
+    excluded = set(args.exclude_kinds.split(',')) if args.exclude_kinds else set()
+    index = [row for row in index if row[1] not in excluded]
     kinds = sorted({k for _, k, _, _ in index if k not in BENIGN})
     cls = {k: i + 1 for i, k in enumerate(kinds)}
     imgs, label, level = [], [], []
@@ -100,7 +102,7 @@ def cnn(args):
     label, level = [label[i] for i in keep], [level[i] for i in keep]
     label = np.array(label)
     level = np.array(level, dtype=np.float32)
-    print(f'{len(imgs)} training pictures ({len(held)} held-out source photos left out), {len(cls) + 1} classes', flush=True)
+    print(f'{len(imgs)} training pictures ({len(held)} held-out source photos left out{", kinds left out: " + ",".join(sorted(excluded)) if excluded else ""}), {len(cls) + 1} classes', flush=True)
 
     def block(ci, co, stride):
         return [nn.Conv2d(ci, co, 3, stride, 1, bias=False), nn.BatchNorm2d(co), nn.ReLU(inplace=True)]
@@ -236,6 +238,7 @@ def main():
     c.add_argument('out')
     c.add_argument('--steps', type=int, default=2500)
     c.add_argument('--seed', type=int, default=0, help='torch and patch-sampling seed (one training draw)')
+    c.add_argument('--exclude-kinds', help='distortion kinds whose copies it never sees (a left-out kind\'s stand-ins, scripts/bench/kind-report.ts KIND_FAMILIES)')
     c.add_argument('--holdout-seed', type=int, default=1)
     c.add_argument('--holdout', type=float, default=0.25)
     s = sub.add_parser('screen')
