@@ -18,9 +18,10 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { defaultModelsDir } from '../../src-main/core/app';
 import { ModelProto, valueInfo } from '../../src-main/core/ml/backbone/onnx';
+import { poolCrops } from '../../src-main/core/ml/embed';
 import { CROP_COUNT } from '../../src-main/core/ml/features/crops';
 import { prepareImage } from '../../src-main/core/ml/prepare';
-import { argValue, DATASET_IMAGES_DIR } from './fixtures';
+import { argValue, DATASET_IMAGES_DIR, readDevTruth } from './fixtures';
 
 const DEFAULT_LAYERS = ['Conv1_relu', 'expanded_conv_project_BN', 'block_2_add', 'block_5_add', 'block_9_add', 'block_12_add', 'block_15_add'];
 const SIZE = 224;
@@ -61,46 +62,29 @@ function layerStats(r: ort.InferenceSession.OnnxValueMapType, layers: readonly s
   return per;
 }
 
-function meanMax(vectors: ArrayLike<number>[], dim: number): number[] {
-  const mean = new Array<number>(dim).fill(0);
-  const max = new Array<number>(dim).fill(-Infinity);
-  for (const v of vectors) {
-    for (let k = 0; k < dim; k++) {
-      mean[k]! += v[k]! / vectors.length;
-      if (v[k]! > max[k]!) max[k] = v[k]!;
-    }
-  }
-  return [...mean, ...max];
-}
-
 async function main(argv: string[]): Promise<void> {
   const out = argValue(argv, 'out') ?? 'feature-dump.jsonl';
   const layers = argValue(argv, 'layers')?.split(',') ?? DEFAULT_LAYERS;
   const session = await ort.InferenceSession.create(withLayerStats(path.join(defaultModelsDir(), 'mobilenet_v2_nsfwjs.onnx'), layers), { intraOpNumThreads: 2 });
-  const [header, ...rows] = fs.readFileSync(path.join(DATASET_IMAGES_DIR, '..', 'truth.tsv'), 'utf8').trim().split('\n');
-  const cols = header!.split('\t');
-  const col = (c: string[], name: string) => c[cols.indexOf(name)]!;
   const lines: string[] = [];
-  for (const row of rows) {
-    const c = row.split('\t');
-    const id = col(c, 'id');
+  for (const { id, label, kind, source } of readDevTruth()) {
     const p = await prepareImage({ sha: id, file: path.join(DATASET_IMAGES_DIR, `${id}.jpg`) }, { sets: ['whole', 'crops', 'signals'], inputSize: SIZE });
     if (p.error) throw new Error(`${id}: ${p.error}`);
     const whole = await session.run({ input: new ort.Tensor('float32', p.whole!, [1, SIZE, SIZE, 3]) });
     const crops = await session.run({ input: new ort.Tensor('float32', p.crops!, [CROP_COUNT, SIZE, SIZE, 3]) });
-    const cropEmb = crops.embedding!.data as Float32Array;
     const cropStats = layerStats(crops, layers, CROP_COUNT);
+    const statDim = cropStats[0]!.length;
     lines.push(
       JSON.stringify({
         id,
-        label: col(c, 'label'),
-        deg: col(c, 'degradation'),
-        src: col(c, 'source_file'),
+        label,
+        deg: kind,
+        src: source,
         whole: Array.from(whole.embedding!.data as Float32Array),
-        crops: meanMax(Array.from({ length: CROP_COUNT }, (_, k) => cropEmb.subarray(k * EMBEDDING, (k + 1) * EMBEDDING)), EMBEDDING),
+        crops: Array.from(poolCrops(crops.embedding!.data as Float32Array, 1, EMBEDDING)),
         signals: Array.from(p.signals!),
         lw: layerStats(whole, layers, 1)[0],
-        lc: meanMax(cropStats, cropStats[0]!.length),
+        lc: Array.from(poolCrops(Float32Array.from(cropStats.flat()), 1, statDim)),
       }),
     );
   }

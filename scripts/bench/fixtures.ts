@@ -28,6 +28,25 @@ export const repoRoot = path.resolve(path.dirname(thisFile), '..', '..');
 /** The real photos (567 JPEGs, long side 580 px) that benchmark images are cut from. */
 export const DATASET_IMAGES_DIR = path.resolve(repoRoot, '../shared/datasets/quality-dev/images');
 
+/** One row of the dev set's truth.tsv: its id, label, degradation kind ('none' for the good ones) and source photo. */
+export interface DevTruth {
+  id: string;
+  label: string;
+  kind: string;
+  source: string;
+}
+
+/** The dev set's truth.tsv, in file order. */
+export function readDevTruth(): DevTruth[] {
+  const [header, ...lines] = fs.readFileSync(path.join(DATASET_IMAGES_DIR, '..', 'truth.tsv'), 'utf8').trim().split('\n');
+  const cols = header!.split('\t');
+  const at = (name: string) => cols.indexOf(name);
+  return lines.map((l) => {
+    const c = l.split('\t');
+    return { id: c[at('id')]!, label: c[at('label')]!, kind: c[at('degradation')]!, source: c[at('source_file')]! };
+  });
+}
+
 /** Bump when the generated images change (the cache folder name carries it). */
 const GENERATOR_VERSION = 1;
 const MANIFEST = 'manifest.json';

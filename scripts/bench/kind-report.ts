@@ -31,7 +31,7 @@ import { BENIGN_KINDS, benignEdit } from '../../src-main/core/ml/distort';
 import { mulberry32 } from '../../src-shared/domain/random';
 import type { RunSummary } from '../../src-shared/domain/ml';
 import { rocAuc, type BinaryLabel } from '../../src-shared/domain/metrics';
-import { argValue, intArg, repoRoot } from './fixtures';
+import { argValue, type DevTruth, intArg, readDevTruth, repoRoot } from './fixtures';
 
 const DEV = path.resolve(repoRoot, '../shared/datasets/quality-dev');
 
@@ -50,12 +50,7 @@ export const KIND_FAMILIES: Record<string, string[]> = {
   tiny: ['down_up', 'pixelate'],
 };
 
-interface Truth {
-  id: string;
-  label: string;
-  kind: string;
-  source: string;
-}
+type Truth = DevTruth;
 
 const pct = (x: number | null) => (x === null || Number.isNaN(x) ? '  —  ' : `${(100 * x).toFixed(0)}%`);
 
@@ -90,12 +85,7 @@ export async function leaveKindOutReport(argv: string[]): Promise<void> {
   if (given) fs.mkdirSync(dataDir, { recursive: true });
   const core = createCore({ dataDir });
   try {
-    const [header, ...lines] = fs.readFileSync(path.join(DEV, 'truth.tsv'), 'utf8').trim().split('\n');
-    const cols = header!.split('\t');
-    const truth: Truth[] = lines.map((l) => {
-      const c = l.split('\t');
-      return { id: c[cols.indexOf('id')]!, label: c[cols.indexOf('label')]!, kind: c[cols.indexOf('degradation')]!, source: c[cols.indexOf('source_file')]! };
-    });
+    const truth = readDevTruth();
     const sources = [...new Set(truth.map((t) => t.source))].sort();
     const rng = mulberry32(seed);
     const held = new Set(sources.filter(() => rng() < holdout));

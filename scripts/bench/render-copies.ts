@@ -17,18 +17,9 @@ import sharp from 'sharp';
 import { decodeRgb } from '../../src-main/core/ml/backbone/preprocess';
 import { applySynthetic, BENIGN_KINDS, DISTORTION_KINDS, MAX_LEVEL, type SyntheticSpec } from '../../src-main/core/ml/distort';
 import { SAVE_QUALITY } from '../../src-main/core/ml/distort/render';
+import { shuffleInPlace } from '../../src-main/core/ml/train/rng';
 import { mulberry32 } from '../../src-shared/domain/random';
-import { argValue, DATASET_IMAGES_DIR, intArg } from './fixtures';
-
-/** `k` distinct entries of `from`, drawn with `rng`. */
-function pick<T>(from: readonly T[], k: number, rng: () => number): T[] {
-  const a = [...from];
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a.slice(0, k);
-}
+import { argValue, DATASET_IMAGES_DIR, intArg, readDevTruth } from './fixtures';
 
 async function main(argv: string[]): Promise<void> {
   const out = argValue(argv, 'out');
@@ -39,16 +30,18 @@ async function main(argv: string[]): Promise<void> {
   const [part, parts] = (argValue(argv, 'part') ?? '0/1').split('/').map(Number) as [number, number];
   if (!(Number.isInteger(part) && Number.isInteger(parts) && part >= 0 && part < parts)) throw new Error('--part wants K/N with 0 ≤ K < N');
   fs.mkdirSync(out, { recursive: true });
-  const [header, ...rows] = fs.readFileSync(path.join(DATASET_IMAGES_DIR, '..', 'truth.tsv'), 'utf8').trim().split('\n');
-  const cols = header!.split('\t');
-  const goods = rows.map((r) => r.split('\t')).filter((c) => c[cols.indexOf('label')] === 'good').map((c) => c[cols.indexOf('id')]!);
+  const goods = readDevTruth()
+    .filter((t) => t.label === 'good')
+    .map((t) => t.id);
   const rng = mulberry32(seed);
+  /** `k` distinct entries of `from`, drawn with `rng`. */
+  const pick = (from: readonly string[], k: number) => shuffleInPlace([...from], rng).slice(0, k);
   const lines: string[] = [];
   for (const [i, id] of goods.entries()) {
     // Drawn for every image, rendered only for this part's, so the copies do not depend on --part.
     const specs: SyntheticSpec[] = [
-      ...pick(DISTORTION_KINDS, per, rng).map((kind, k) => ({ kind, level: 1 + Math.floor(rng() * MAX_LEVEL), seed: i * 100 + k })),
-      ...pick(BENIGN_KINDS, benign, rng).map((kind, k) => ({ kind, level: 0, seed: i * 100 + 50 + k })),
+      ...pick(DISTORTION_KINDS, per).map((kind, k) => ({ kind, level: 1 + Math.floor(rng() * MAX_LEVEL), seed: i * 100 + k })),
+      ...pick(BENIGN_KINDS, benign).map((kind, k) => ({ kind, level: 0, seed: i * 100 + 50 + k })),
     ];
     if (i % parts !== part) continue;
     const img = await decodeRgb(path.join(DATASET_IMAGES_DIR, `${id}.jpg`));
