@@ -38,15 +38,9 @@ import time
 
 import numpy as np
 
-DEV = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'shared', 'datasets', 'quality-dev')
-BENIGN = {'greyscale', 'mild_sharpen', 'jpeg_mild', 'resize', 'white_balance', 'low_key', 'high_key'}
+from screening import BENIGN, DEV, oracle_coverage, read_truth
+
 PATCH = 64
-
-
-def truth():
-    rows = [line.rstrip('\n').split('\t') for line in open(os.path.join(DEV, 'truth.tsv'))]
-    cols = rows[0]
-    return [dict(zip(cols, r)) for r in rows[1:]]
 
 
 def mulberry32(seed):
@@ -68,7 +62,7 @@ def mulberry32(seed):
 def held_out_sources(seed=1, fraction=0.25):
     """The source photos scripts/bench/kind-report.ts holds out (sorted, one draw each)."""
     rng = mulberry32(seed)
-    return {s for s in sorted({t['source_file'] for t in truth()}) if rng() < fraction}
+    return {s for s in sorted({t['source_file'] for t in read_truth()}) if rng() < fraction}
 
 
 def cnn(args):
@@ -78,7 +72,8 @@ def cnn(args):
     torch.set_num_threads(os.cpu_count() or 1)
     torch.manual_seed(args.seed)
     rng = np.random.RandomState(args.seed)
-    src = {t['id']: t['source_file'] for t in truth()}
+    dev = read_truth()
+    src = {t['id']: t['source_file'] for t in dev}
     held = held_out_sources(args.holdout_seed, args.holdout)
     index = [line.rstrip('\n').split('\t') for f in sorted(glob.glob(os.path.join(args.copies, 'index*.tsv'))) for line in open(f) if line.strip()]
     excluded = set(args.exclude_kinds.split(',')) if args.exclude_kinds else set()
@@ -86,20 +81,20 @@ def cnn(args):
     kinds = sorted({k for _, k, _, _ in index if k not in BENIGN})
     cls = {k: i + 1 for i, k in enumerate(kinds)}
     imgs, label, level = [], [], []
+
+    def add(path, c, lv):
+        im = np.asarray(Image.open(path).convert('RGB'))
+        if min(im.shape[:2]) >= PATCH:  # a random patch needs the room
+            imgs.append(im)
+            label.append(c)
+            level.append(lv)
+
     for i, k, lv, f in index:
-        if src[i] in held:
-            continue
-        imgs.append(np.asarray(Image.open(f).convert('RGB')))
-        label.append(cls.get(k, 0))
-        level.append(int(lv) if k in cls else 0)
-    for t in truth():
+        if src[i] not in held:
+            add(os.path.join(args.copies, os.path.basename(f)), cls.get(k, 0), int(lv) if k in cls else 0)  # the folder may have moved
+    for t in dev:
         if t['label'] == 'good' and t['source_file'] not in held:
-            imgs.append(np.asarray(Image.open(os.path.join(DEV, 'images', t['id'] + '.jpg')).convert('RGB')))
-            label.append(0)
-            level.append(0)
-    keep = [i for i, im in enumerate(imgs) if min(im.shape[:2]) >= PATCH]
-    imgs = [imgs[i] for i in keep]
-    label, level = [label[i] for i in keep], [level[i] for i in keep]
+            add(os.path.join(DEV, 'images', t['id'] + '.jpg'), 0, 0)
     label = np.array(label)
     level = np.array(level, dtype=np.float32)
     print(f'{len(imgs)} training pictures ({len(held)} held-out source photos left out{", kinds left out: " + ",".join(sorted(excluded)) if excluded else ""}), {len(cls) + 1} classes', flush=True)
@@ -155,7 +150,7 @@ def cnn(args):
                       dynamic_axes={n: {0: 'n'} for n in ['x', 'z', 'p', 'r']}, opset_version=13)
     feats = {}
     with torch.no_grad():
-        for t in truth():
+        for t in read_truth():
             im = Image.open(os.path.join(DEV, 'images', t['id'] + '.jpg')).convert('RGB')
             if min(im.size) < PATCH:
                 im = im.resize((max(PATCH, im.size[0]), max(PATCH, im.size[1])))
@@ -179,8 +174,8 @@ def screen(args):
     blocks = ['whole', 'crops', 'signals', 'lw', 'lc']
     if args.cnn:
         c = json.load(open(args.cnn))
-        seen = set(c['held_out_sources'])
-        rows = [r for r in rows if r['src'] in seen]
+        unseen = set(c['held_out_sources'])  # the photos the CNN never saw
+        rows = [r for r in rows if r['src'] in unseen]
         for r in rows:
             f = c['features'][r['id']]
             r['sc'] = f['z'] + f['p'] + f['r']
@@ -190,12 +185,6 @@ def screen(args):
     group = np.array([r['src'] for r in rows])
     X = {b: np.array([r[b] for r in rows], dtype=np.float64) for b in blocks}
     print(f'{len(rows)} labelled images ({y.sum()} bad) from {len(set(group))} source photos')
-
-    def oracle(p):
-        o = np.argsort(-p)
-        tp = np.cumsum(y[o])
-        ok = np.where(tp / np.arange(1, len(y) + 1) >= 0.95)[0]
-        return tp[ok].max() / y.sum() if len(ok) else 0.0
 
     def fit_predict(cfg, tr, te):
         a, b = [], []
@@ -218,7 +207,7 @@ def screen(args):
             for f in range(5):
                 p[fold == f] = fit_predict(cfg, np.where(fold != f)[0], np.where(fold == f)[0])
             aucs.append(roc_auc_score(y, p))
-            oracles.append(oracle(p))
+            oracles.append(oracle_coverage(p, y))
             if seed == 0:
                 for k in sorted(set(kind) - {'none'}):
                     q = np.zeros(len(y))

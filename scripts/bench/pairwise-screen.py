@@ -18,7 +18,6 @@ measure with `npm run report:ml`.
 
 Needs numpy, scikit-learn and torch (Debian: python3-sklearn, python3-torch).
 """
-import csv
 import re
 import sqlite3
 import sys
@@ -28,18 +27,8 @@ import numpy as np
 import torch
 from sklearn.metrics import roc_auc_score
 
-BENIGN = {'greyscale', 'mild_sharpen', 'jpeg_mild', 'resize', 'white_balance', 'low_key', 'high_key'}
-# scripts/bench/kind-report.ts KIND_FAMILIES: the synthetic stand-ins of each real defect kind.
-FAMILIES = {
-    'gblur': ['gaussian_blur', 'lens_blur'],
-    'motion': ['motion_blur', 'camera_shake', 'shake_noise'],
-    'noise': ['white_noise', 'white_noise_color', 'multiplicative_noise', 'impulse_noise', 'shake_noise', 'dark_noise', 'denoise'],
-    'jpeg': ['jpeg', 'jpeg2000'],
-    'over': ['brighten', 'mean_shift'],
-    'under': ['darken', 'dark_noise', 'mean_shift'],
-    'haze': ['contrast_change', 'color_saturation_1'],
-    'tiny': ['down_up', 'pixelate'],
-}
+from screening import BENIGN, FAMILIES, oracle_coverage, read_truth
+
 SIGNALS = 58  # the signals block's width (quality-signals/2), the last columns
 
 
@@ -49,7 +38,7 @@ def load(library, truth_path):
     for sha, extractor, blob in db.execute('SELECT sha256, extractor, vector FROM features'):
         block = 'whole' if extractor.endswith('/whole') else 'crops' if extractor.endswith('/crops') else 'signals'
         feat.setdefault(sha, {})[block] = np.frombuffer(blob, dtype=np.float32)
-    truth = {r['id']: r for r in csv.DictReader(open(truth_path), delimiter='\t')}
+    truth = {r['id']: r for r in read_truth(truth_path)}
     rows = []
     for image_id, sha in db.execute('SELECT id, sha256 FROM images'):
         (url,) = db.execute('SELECT url FROM image_urls WHERE image_id = ? LIMIT 1', (image_id,)).fetchone()
@@ -130,13 +119,6 @@ def mlp(pair=0.0, benign_pair=0.0, hidden=64, epochs=20, dropout=0.2, signals_we
     return fit
 
 
-def oracle_coverage(p, y, precision=0.95):
-    order = np.argsort(-p)
-    tp = np.cumsum(y[order])
-    ok = tp / np.arange(1, len(y) + 1) >= precision
-    return tp[ok].max() / y.sum() if ok.any() else 0.0
-
-
 def evaluate(data, fit, leave=None, seeds=(0, 1)):
     rows, x, copies, xs = data
     label = np.array([{'bad': 1, 'good': 0}.get(r['label'], -1) for r in rows])
@@ -173,7 +155,7 @@ def evaluate(data, fit, leave=None, seeds=(0, 1)):
 
 def main():
     library = sys.argv[1]
-    truth = sys.argv[2] if len(sys.argv) > 2 else '../shared/datasets/quality-dev/truth.tsv'
+    truth = sys.argv[2] if len(sys.argv) > 2 else None
     torch.set_num_threads(2)
     data = load(library, truth)
     configs = [

@@ -1,0 +1,36 @@
+"""What the Python screening scripts share (pairwise-screen.py, feature-screen.py): the dev set's
+truth.tsv, the benign edits and the synthetic stand-ins of each real defect kind, and the oracle
+coverage they report."""
+import csv
+import os
+
+import numpy as np
+
+DEV = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'shared', 'datasets', 'quality-dev')
+# src-main/core/ml/distort/kinds.ts BENIGN_EDITS.
+BENIGN = {'greyscale', 'mild_sharpen', 'jpeg_mild', 'resize', 'white_balance', 'low_key', 'high_key'}
+# scripts/bench/kind-report.ts KIND_FAMILIES: the synthetic stand-ins of each real defect kind.
+FAMILIES = {
+    'gblur': ['gaussian_blur', 'lens_blur'],
+    'motion': ['motion_blur', 'camera_shake', 'shake_noise'],
+    'noise': ['white_noise', 'white_noise_color', 'multiplicative_noise', 'impulse_noise', 'shake_noise', 'dark_noise', 'denoise'],
+    'jpeg': ['jpeg', 'jpeg2000'],
+    'over': ['brighten', 'mean_shift'],
+    'under': ['darken', 'dark_noise', 'mean_shift'],
+    'haze': ['contrast_change', 'color_saturation_1'],
+    'tiny': ['down_up', 'pixelate'],
+}
+
+
+def read_truth(path=None):
+    """truth.tsv's rows (id, label, degradation, source_file, ...), in file order; default: the dev set's."""
+    with open(path or os.path.join(DEV, 'truth.tsv')) as f:
+        return list(csv.DictReader(f, delimiter='\t'))
+
+
+def oracle_coverage(p, y, precision=0.95):
+    """The largest share of the bad images (y = 1) that a cut on the scores p flags at that precision or better."""
+    order = np.argsort(-p)
+    tp = np.cumsum(y[order])
+    ok = tp / np.arange(1, len(y) + 1) >= precision
+    return tp[ok].max() / y.sum() if ok.any() else 0.0
