@@ -8,6 +8,7 @@ import { mulberry32 } from '../../../../src-shared/domain/random';
 import type { RgbImage } from '../backbone/preprocess';
 import { BENIGN_EDITS, DISTORTIONS, type BenignDef, type DistortionDef, type DistortionFamily } from './kinds';
 import { checkRgb, toFloat, toRgb } from './ops';
+import { shuffleInPlace } from '../train/rng';
 
 export { BENIGN_EDITS, DISTORTIONS, shakeKernel, type BenignDef, type DistortionDef, type DistortionFamily } from './kinds';
 export { psnr, ssim } from './ops';
@@ -98,15 +99,6 @@ function hashKey(key: string): number {
   return h >>> 0;
 }
 
-function shuffled<T>(items: readonly T[], rng: () => number): T[] {
-  const pile = [...items];
-  for (let i = pile.length - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    [pile[i], pile[j]] = [pile[j]!, pile[i]!];
-  }
-  return pile;
-}
-
 /**
  * Which synthetic copies to make of each good image: `copies` distortions of distinct kinds from a
  * shuffle of all kinds, random levels, and benign edits drawn the same way. Each source's copies
@@ -128,7 +120,7 @@ export function planAugmentation(sources: readonly string[], opts: AugmentPlanOp
     // Excluded kinds are swapped for allowed ones from a second stream, so every other copy (kind,
     // level, seed) is exactly the copy the full plan makes and its cached features are reused.
     const spare = mulberry32(h ^ 0x5a7e);
-    const deck = shuffled(DISTORTION_KINDS, rng);
+    const deck = shuffleInPlace([...DISTORTION_KINDS], rng);
     const used = new Set<string>();
     for (let c = 0; c < opts.copies; c++) {
       const dealt = deck[c % deck.length]!;
@@ -144,7 +136,7 @@ export function planAugmentation(sources: readonly string[], opts: AugmentPlanOp
       used.add(kind);
       out.push({ source: s, label: 'bad', spec: { kind, level, seed } });
     }
-    const benign = shuffled(BENIGN_KINDS, rng);
+    const benign = shuffleInPlace([...BENIGN_KINDS], rng);
     for (let c = 0; c < benignCopies; c++) out.push({ source: s, label: 'good', spec: { kind: benign[c % benign.length]!, level: 0, seed: Math.floor(rng() * 2 ** 31) } });
   });
   return out;
