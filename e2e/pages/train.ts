@@ -2,7 +2,7 @@ import { attributes } from './attributes';
 import { expect, type Locator, type Page } from '@playwright/test';
 
 export interface TrainFields {
-  features?: ('whole' | 'crops' | 'signals')[];
+  features?: ('whole' | 'crops' | 'signals' | 'defects')[];
   hidden?: number;
   dropout?: number;
   l2?: number;
@@ -38,7 +38,7 @@ export class TrainPage {
   /** Fill the form (fields not given keep their values). */
   async fill(fields: TrainFields): Promise<void> {
     if (fields.features) {
-      for (const f of ['whole', 'crops', 'signals'] as const) await this.root.getByTestId(`train-feature-${f}`).setChecked(fields.features.includes(f));
+      for (const f of ['whole', 'crops', 'signals', 'defects'] as const) await this.root.getByTestId(`train-feature-${f}`).setChecked(fields.features.includes(f));
     }
     for (const [k, id] of Object.entries(FIELD_IDS) as [keyof typeof FIELD_IDS, string][]) {
       const v = fields[k];

@@ -10,7 +10,8 @@ Two steps, both on ../shared/datasets/quality-dev:
           regression target). The source photos that `report:ml -- --leave-kind-out` holds out
           (its seed and fraction, the same mulberry32 draw) are left out of its training, so that
           report stays honest when the CNN's features join a run. Writes the weights, an ONNX
-          export (outputs: pooled features z, class probabilities p, level r, per patch) and, per
+          export (outputs: pooled features z, class probabilities p, level r, per patch), the card
+          the product reads beside it (OUT.card.json: resources/models/defects_v1.json) and, per
           dev image, its patches' mean z, mean p and the mean / max / 90th percentile of r.
   screen  Logistic regression on blocks of the dump `feature-dump.ts` wrote (whole, crops,
           signals, intermediate-layer statistics lw / lc) and, given --cnn, the CNN's block `sc`:
@@ -160,7 +161,13 @@ def cnn(args):
             z, p, r = net(x)
             feats[t['id']] = {'z': z.mean(0).tolist(), 'p': p.mean(0).tolist(), 'r': [r.mean().item(), r.max().item(), torch.quantile(r, 0.9).item()]}
     json.dump({'held_out_sources': sorted(held), 'kinds': ['clean'] + kinds, 'features': feats}, open(args.out + '.json', 'w'))
-    print(f'{args.out}.pt, .onnx, .json written in {time.time() - started:.0f} s')
+    # The product's card (src-main/core/ml/features/defectNet.ts reads kinds, patch and zDim).
+    card = {'kinds': ['clean'] + kinds, 'patch': PATCH, 'zDim': 256, 'outputs': {'z': 'mean and standard deviation of the last feature map (256)', 'p': 'class probabilities, kinds order', 'r': 'level / 5 (0 = clean)'},
+            'trained': {'script': 'scripts/bench/feature-screen.py cnn', 'steps': args.steps, 'seed': args.seed, 'batch': 64, 'pictures': len(imgs), 'copies': 'scripts/bench/render-copies.ts (defaults)',
+                        'held_out_sources': sorted(held), 'excluded_kinds': sorted(excluded), 'torch': torch.__version__},
+            'license': 'MIT (weights); trained on shared/datasets/quality-dev photos, whose licences are in its LICENSES.tsv'}
+    json.dump(card, open(args.out + '.card.json', 'w'), indent=1)
+    print(f'{args.out}.pt, .onnx, .json, .card.json written in {time.time() - started:.0f} s')
 
 
 def screen(args):

@@ -12,7 +12,7 @@ import { createCore } from '../../src-main/core/app';
 import { intArg, repoRoot } from './fixtures';
 
 const DEV = path.resolve(repoRoot, '../shared/datasets/quality-dev');
-const COMBOS: FeatureSet[][] = [['whole'], ['crops'], ['signals'], ['whole', 'crops'], ['whole', 'crops', 'signals']];
+const COMBOS: FeatureSet[][] = [['whole'], ['crops'], ['signals'], ['defects'], ['whole', 'crops'], ['whole', 'crops', 'signals'], ['whole', 'crops', 'signals', 'defects']];
 const fmt = (x: number | null | undefined, d = 3) => (x === null || x === undefined || Number.isNaN(x) ? '  —  ' : x.toFixed(d));
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '  —  ' : `${(x * 100).toFixed(0)}%`);
 

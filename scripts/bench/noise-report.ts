@@ -116,7 +116,7 @@ async function loadDataset(dataDir: string, hidden: number | undefined, augment:
     for (const [id, r] of ratingRows) ratingsOf.set(id, [...(ratingsOf.get(id) ?? []), r]);
     const store = new FeatureStore(db);
     const m = assembleMatrix(store, rows.map((r) => r.sha256), params.features, params.backbone);
-    const scale = columnScale(m, params.features, params.signalsWeight);
+    const scale = columnScale(m, params.features, params.signalsWeight, params.defectsWeight);
     // The split and groups as a library stores them (trainService.assign): dHash and whole-image cosine groups.
     const items: SplitItem[] = rows.map((r) => ({ imageId: r.id, sha: r.sha256, label: r.label === 'bad' ? 1 : 0, dhash: r.dhash, groupKey: null }));
     const key = featureKey('whole', params.backbone);

@@ -57,6 +57,7 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
     .option('--no-class-weighting', 'do not balance the classes')
     .option('--seed <n>', 'seed for splits, initial weights and shuffling', numberOption('--seed', train.seed))
     .option('--signals-weight <x>', 'weight of the quality-signal columns after standardising', numberOption('--signals-weight', train.signalsWeight))
+    .option('--defects-weight <x>', "weight of the defect net's columns after standardising", numberOption('--defects-weight', train.defectsWeight))
     .option('--target-error <x>', 'error bound for recommended thresholds', numberOption('--target-error', train.targetError))
     .option('--folds <n>', 'folds for out-of-fold predictions', numberOption('--folds', train.folds))
     .option('--groups <FILE:COLUMN>', 'explicit duplicate groups: a TSV with an id column and COLUMN (e.g. truth.tsv:source_file)')
@@ -68,7 +69,7 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
     .option('--augment <n>', `synthetic examples: N distorted copies (bad) and N/2 benign edits (good) of each train-split good image, training only; 0 = off (default ${DEFAULT_AUGMENT})`, numberOption('--augment', train.augment))
     .action(
       async (
-        o: { features?: FeatureSet[]; backbone?: string; hidden?: number; dropout?: number; l2?: number; lr?: number; epochs?: number; batchSize?: number; classWeighting: boolean; seed?: number; signalsWeight?: number; targetError?: number; folds?: number; groups?: string; noise?: 'prune' | 'none'; labelWeights: boolean; augment?: number },
+        o: { features?: FeatureSet[]; backbone?: string; hidden?: number; dropout?: number; l2?: number; lr?: number; epochs?: number; batchSize?: number; classWeighting: boolean; seed?: number; signalsWeight?: number; defectsWeight?: number; targetError?: number; folds?: number; groups?: string; noise?: 'prune' | 'none'; labelWeights: boolean; augment?: number },
         cmd: Command,
       ) => {
         const req: TrainRequest = {
@@ -83,6 +84,7 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
           ...(o.classWeighting === false && { classWeighting: false }),
           ...(o.seed !== undefined && { seed: o.seed }),
           ...(o.signalsWeight !== undefined && { signalsWeight: o.signalsWeight }),
+          ...(o.defectsWeight !== undefined && { defectsWeight: o.defectsWeight }),
           ...(o.targetError !== undefined && { targetError: o.targetError }),
           ...(o.folds !== undefined && { folds: o.folds }),
           ...(o.noise !== undefined && { noise: o.noise }),

@@ -108,7 +108,7 @@ export function createCore(opts: CoreOptions): Core {
     ...libraryHandlers(context, importer),
     ...labelHandlers(context),
     ...mlHandlers(context, engine, modelsDir, importer, train, runs),
-    ...reviewHandlers(context, runs),
+    ...reviewHandlers(context, runs, modelsDir),
     ...unavailableShellHandlers(),
     'demo.load': async ({ train: wantTrain = true }, ctx) => {
       const demoDir = opts.demoDir ?? path.join(defaultResourcesDir(), 'demo');

@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { DEFECT_NET_CARD, DEFECT_NET_FILE } from '../core/ml/features/defectNet';
 
 /** The extraResources folder names (electron-builder.yml `to:`), checked against the config by a test. */
 export const PACKAGED_MODELS = 'models';
@@ -31,5 +32,5 @@ export function appResources(input: AppResourceInput): AppResources {
 
 /** What is missing of a packaged app's resources (an empty list when all is there). */
 export function missingResources(r: AppResources, exists: (p: string) => boolean = fs.existsSync): string[] {
-  return [path.join(r.modelsDir, 'backbones.json'), path.join(r.demoDir, 'image_ratings.txt')].filter((p) => !exists(p));
+  return [path.join(r.modelsDir, 'backbones.json'), path.join(r.modelsDir, DEFECT_NET_FILE), path.join(r.modelsDir, DEFECT_NET_CARD), path.join(r.demoDir, 'image_ratings.txt')].filter((p) => !exists(p));
 }

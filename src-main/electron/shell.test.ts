@@ -84,7 +84,7 @@ describe('bundled resources', () => {
     const r = appResources({ isPackaged: false, resourcesPath: '/electron/resources', appPath: checkout });
     expect(r).toEqual({ modelsDir: path.join(checkout, 'resources', 'models'), demoDir: path.join(checkout, 'resources', 'demo') });
     expect(missingResources(r)).toEqual([]);
-    expect(missingResources(appResources({ isPackaged: true, resourcesPath: dir, appPath: dir }))).toHaveLength(2);
+    expect(missingResources(appResources({ isPackaged: true, resourcesPath: dir, appPath: dir }))).toHaveLength(4);
   });
 });
 

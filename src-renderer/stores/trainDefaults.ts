@@ -1,6 +1,6 @@
 /**
  * The training form's fields and defaults: the measured defaults of src-shared/domain/ml.ts;
- * backbone, signalsWeight and folds are left to the core.
+ * backbone, signalsWeight, defectsWeight and folds are left to the core.
  */
 import { DEFAULT_AUGMENT, DEFAULT_TRAIN_PARAMS, type TrainParams } from '../../src-shared/domain/ml';
 

@@ -53,10 +53,10 @@ export const importOptions = {
 
 const labelValue = z.enum(['good', 'bad']).nullable();
 const ratingClass = z.literal([1, 2, 3, 4, 5]);
-const featureSet = z.enum(['whole', 'crops', 'signals']);
+const featureSet = z.enum(['whole', 'crops', 'signals', 'defects']);
 
 export const trainOptions = {
-  features: z.array(featureSet).min(1).max(3).optional(),
+  features: z.array(featureSet).min(1).max(4).optional(),
   backbone: z.string().min(1).max(200).optional(),
   hidden: z.int().min(0).max(4096).optional(),
   dropout: z.number().min(0).lt(1).optional(),
@@ -67,6 +67,7 @@ export const trainOptions = {
   classWeighting: z.boolean().optional(),
   seed: count.optional(),
   signalsWeight: z.number().min(0).max(1000).optional(),
+  defectsWeight: z.number().min(0).max(1000).optional(),
   targetError: z.number().gt(0).lt(1).optional(),
   folds: z.int().min(2).max(100).optional(),
   noise: z.enum(['prune', 'none']).optional(),

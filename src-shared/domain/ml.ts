@@ -3,8 +3,13 @@ import type { FitAssessment } from './runQuality';
 import type { ClassMetrics, ProbabilityHistogram } from './metrics';
 import type { EstimatedThresholdStats, LabelledThresholdStats, ThresholdStats } from './threshold';
 
-export type FeatureSet = 'whole' | 'crops' | 'signals';
-export const FEATURE_SETS: readonly FeatureSet[] = ['whole', 'crops', 'signals'];
+/**
+ * Feature blocks: the backbone's embedding of the whole image and of native-resolution crops, the
+ * hand-made quality signals, and the defect net's view of 64-px patches (a CNN trained on
+ * synthetic distortions: src-main/core/ml/features/defects.ts).
+ */
+export type FeatureSet = 'whole' | 'crops' | 'signals' | 'defects';
+export const FEATURE_SETS: readonly FeatureSet[] = ['whole', 'crops', 'signals', 'defects'];
 
 export interface HeadParams {
   /** Hidden units; 0 = a linear head (logistic regression). */
@@ -49,6 +54,8 @@ export interface TrainParams extends HeadParams {
   backbone: string;
   /** Weight of the hand-crafted signal columns after standardising (thousands of embedding columns swamp them otherwise). */
   signalsWeight: number;
+  /** Weight of the defect net's columns after standardising (1 when absent; the default run's: 20, measured with `npm run report:ml -- --leave-kind-out`). */
+  defectsWeight?: number;
   /** Target error for recommended thresholds, with a one-sided 95% Clopper–Pearson bound. */
   targetError: number;
   folds: number;
@@ -289,13 +296,14 @@ export interface ClassifySummary extends ExportSummary {
 
 /**
  * What `qc train` and the Train screen use unless told otherwise: every feature set and a 64-unit
- * MLP, with the signals block up-weighted (measured with `npm run report:ml`).
+ * MLP, with the signals and defect blocks up-weighted (measured with `npm run report:ml`).
  */
 export const DEFAULT_TRAIN_PARAMS: Readonly<TrainParams> = Object.freeze({
   ...DEFAULT_HEAD_PARAMS,
-  features: ['whole', 'crops', 'signals'] as FeatureSet[],
+  features: ['whole', 'crops', 'signals', 'defects'] as FeatureSet[],
   backbone: DEFAULT_BACKBONE,
   signalsWeight: 30,
+  defectsWeight: 20,
   targetError: 0.05,
   folds: 5,
   noise: 'prune' as NoiseHandling,

@@ -38,6 +38,8 @@ const BLOCK_NOTES: Record<string, string> = {
     'Mean and max over the backbone embeddings of native-resolution 224-px crops of the decoded image (src-main/core/ml/features/crops.ts); crop positions depend on the image size, which ONNX cannot express here. `qc embed --features crops` computes them.',
   signals:
     'Hand-made quality signals computed from the decoded pixels (src-main/core/ml/features/signals.ts: sharpness, exposure, noise, blocking, …); not expressible as ONNX operators. `qc embed --features signals` computes them.',
+  defects:
+    "The defect net's block (src-main/core/ml/features/defects.ts): a small CNN (resources/models/defects_v1.onnx) run on up to 54 native-resolution 64-px tiles whose positions depend on the image size, pooled to the mean class probabilities and level statistics. `qc embed --features defects` computes them.",
 };
 
 export interface ModelExportResult {

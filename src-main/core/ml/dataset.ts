@@ -15,7 +15,7 @@ export interface FeatureMatrix {
 
 /** Block widths, read off the cached vectors of one image (all images of a run share them). */
 export function blockWidths(store: FeatureStore, sha: string, sets: readonly FeatureSet[], backbone: string): Record<FeatureSet, number> {
-  const widths: Record<FeatureSet, number> = { whole: 0, crops: 0, signals: 0 };
+  const widths: Record<FeatureSet, number> = { whole: 0, crops: 0, signals: 0, defects: 0 };
   for (const s of sets) {
     const v = store.get(sha, featureKey(s, backbone));
     if (!v) throw new Error(`no ${s} features for image ${sha.slice(0, 12)}…`);
@@ -26,7 +26,7 @@ export function blockWidths(store: FeatureStore, sha: string, sets: readonly Fea
 
 export function assembleMatrix(store: FeatureStore, shas: readonly string[], sets: readonly FeatureSet[], backbone: string): FeatureMatrix {
   const n = shas.length;
-  if (!n) return { x: new Float32Array(0), n: 0, d: 0, widths: { whole: 0, crops: 0, signals: 0 } };
+  if (!n) return { x: new Float32Array(0), n: 0, d: 0, widths: { whole: 0, crops: 0, signals: 0, defects: 0 } };
   const widths = blockWidths(store, shas[0]!, sets, backbone);
   const d = sets.reduce((sum, s) => sum + widths[s], 0);
   const x = new Float32Array(n * d);
@@ -40,15 +40,14 @@ export function assembleMatrix(store: FeatureStore, shas: readonly string[], set
   return { x, n, d, widths };
 }
 
-/** Per-column weights: 1 for embedding columns, `signalsWeight` for the hand-crafted signals block (last). */
-export function columnScale(m: FeatureMatrix, sets: readonly FeatureSet[], signalsWeight: number): Float32Array {
+/** Per-column weights: 1 for embedding columns, `signalsWeight` for the hand-crafted signals block, `defectsWeight` for the defect net's. */
+export function columnScale(m: FeatureMatrix, sets: readonly FeatureSet[], signalsWeight: number, defectsWeight = 1): Float32Array {
   const scale = new Float32Array(m.d).fill(1);
-  if (sets.includes('signals')) {
-    let offset = 0;
-    for (const s of sets) {
-      if (s === 'signals') scale.fill(signalsWeight, offset, offset + m.widths.signals);
-      offset += m.widths[s];
-    }
+  let offset = 0;
+  for (const s of sets) {
+    if (s === 'signals') scale.fill(signalsWeight, offset, offset + m.widths.signals);
+    if (s === 'defects') scale.fill(defectsWeight, offset, offset + m.widths.defects);
+    offset += m.widths[s];
   }
   return scale;
 }

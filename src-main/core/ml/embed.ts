@@ -8,6 +8,7 @@ import type { FeatureSet } from '../../../src-shared/domain/ml';
 import type { Backbone } from './backbone/runtime';
 import { PREPROCESS_VERSION } from './backbone/preprocess';
 import { CROP_COUNT } from './features/crops';
+import { DEFECT_NET_FILE, DEFECTS_VERSION } from './features/defectNet';
 import { SIGNALS_VERSION } from './features/signals';
 import { DecodeCache, type Prepared, prepareImage, type PrepareItem, type PrepareOptions } from './prepare';
 import type { FeatureKey, FeatureStore } from './featureStore';
@@ -20,6 +21,7 @@ export const CROPS_VERSION = `${PREPROCESS_VERSION}+crops${CROP_COUNT}-meanmax/1
 export function featureKey(set: FeatureSet, backboneId: string): FeatureKey {
   if (set === 'whole') return { extractor: `${backboneId}/whole`, version: PREPROCESS_VERSION };
   if (set === 'crops') return { extractor: `${backboneId}/crops`, version: CROPS_VERSION };
+  if (set === 'defects') return { extractor: DEFECT_NET_FILE.replace(/\.onnx$/, ''), version: DEFECTS_VERSION };
   return { extractor: 'signals', version: SIGNALS_VERSION };
 }
 
@@ -42,7 +44,7 @@ export function storeVectors(store: Pick<FeatureStore, 'put'>, r: EmbedResult, s
 /** The buffers of results to transfer to another thread instead of copying them (each vector has its own). */
 export function embedResultBuffers(results: readonly EmbedResult[]): ArrayBuffer[] {
   const out: ArrayBuffer[] = [];
-  for (const r of results) for (const v of [r.whole, r.crops, r.signals]) if (v) out.push(v.buffer as ArrayBuffer);
+  for (const r of results) for (const v of [r.whole, r.crops, r.signals, r.defects]) if (v) out.push(v.buffer as ArrayBuffer);
   return out;
 }
 
@@ -50,6 +52,8 @@ export interface EmbedOptions {
   sets: readonly FeatureSet[];
   batchSize?: number;
   signal?: AbortSignal;
+  /** Where the defect net is (needed for 'defects'). */
+  modelsDir?: string;
   /** Prepares one image (a worker pool's `prepare`); default: in this thread. */
   prepare?: (item: EmbedItem, opts: PrepareOptions) => Promise<Prepared>;
 }
@@ -86,7 +90,7 @@ export async function* embedBatches(backbone: Backbone | null, items: EmbedItem[
   if ((wantWhole || wantCrops) && !backbone) throw new Error('embedBatches: a backbone is needed for whole-image or crop features');
   const inputSize = backbone?.inputSize ?? 224;
   const px = inputSize ** 2 * 3;
-  const popts: PrepareOptions = { sets: opts.sets, inputSize };
+  const popts: PrepareOptions = { sets: opts.sets, inputSize, ...(opts.modelsDir && { modelsDir: opts.modelsDir }) };
   const cache = new DecodeCache(4);
   const prepare = opts.prepare ?? ((item: EmbedItem, o: PrepareOptions) => prepareImage(item, o, cache));
   const ahead = 2 * size;
@@ -112,6 +116,7 @@ export async function* embedBatches(backbone: Backbone | null, items: EmbedItem[
             width: p.width,
             height: p.height,
             ...(p.signals && { signals: p.signals, rawSignals: p.rawSignals!, reasons: p.reasons! }),
+            ...(p.defects && { defects: p.defects }),
           },
     );
     const ok = batch.map((p, i) => ({ p, r: results[i]! })).filter(({ p }) => !p.error);

@@ -61,7 +61,7 @@ export class InProcessEngine implements MlEngine {
   }
 
   async embed(req: EmbedRequest, onBatch: (results: EmbedResult[]) => void, signal?: AbortSignal): Promise<EmbedInfo> {
-    const needsBackbone = req.sets.some((s) => s !== 'signals');
+    const needsBackbone = req.sets.some((s) => s === 'whole' || s === 'crops');
     const backbone = needsBackbone ? await this.backbone(req.backboneId, req.modelsDir) : null;
     // A pool of worker threads, one per core (created once, kept with the engine).
     if (this.pool === undefined) this.pool = PrepPool.create();
@@ -70,11 +70,11 @@ export class InProcessEngine implements MlEngine {
     if (pool && (!backbone || backbone.provider === 'cpu')) {
       // On the CPU each worker prepares and embeds whole batches with its own session (prepPool.ts).
       const bb = backbone && { id: req.backboneId, modelsDir: req.modelsDir };
-      for await (const batch of embedChunks(req.items, batchSize, 2 * pool.size, (chunk) => pool.embedChunk(chunk, req.sets, bb), signal)) onBatch(batch);
+      for await (const batch of embedChunks(req.items, batchSize, 2 * pool.size, (chunk) => pool.embedChunk(chunk, req.sets, bb, req.modelsDir), signal)) onBatch(batch);
     } else {
       // A GPU session (or no pool): the workers decode, resize, crop and measure; this thread's session embeds.
       const prepare = pool ? (item: EmbedItem, o: PrepareOptions) => pool.prepare(item, o) : undefined;
-      for await (const batch of embedBatches(backbone, req.items, { sets: req.sets, batchSize, ...(signal && { signal }), ...(prepare && { prepare }) })) onBatch(batch);
+      for await (const batch of embedBatches(backbone, req.items, { sets: req.sets, batchSize, modelsDir: req.modelsDir, ...(signal && { signal }), ...(prepare && { prepare }) })) onBatch(batch);
     }
     return { provider: backbone?.provider ?? 'none', ...(backbone && { providerNote: describeProvider(backbone.provider, backbone.attempts) }), backboneId: req.backboneId, dim: backbone?.dim ?? 0 };
   }

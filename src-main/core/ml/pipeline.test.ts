@@ -44,8 +44,9 @@ describe('the ML engine on the dev set', () => {
     expect(count('mobilenet_v2_nsfwjs/whole')).toBe(567);
     expect(count('mobilenet_v2_nsfwjs/crops')).toBe(567);
     expect(count('signals')).toBe(567);
+    expect(count('defects_v1')).toBe(567);
     const dims = db.prepare('SELECT extractor, dim FROM features GROUP BY extractor').all() as { extractor: string; dim: number }[];
-    expect(Object.fromEntries(dims.map((r) => [r.extractor, r.dim]))).toMatchObject({ 'mobilenet_v2_nsfwjs/whole': 1280, 'mobilenet_v2_nsfwjs/crops': 2560 });
+    expect(Object.fromEntries(dims.map((r) => [r.extractor, r.dim]))).toMatchObject({ 'mobilenet_v2_nsfwjs/whole': 1280, 'mobilenet_v2_nsfwjs/crops': 2560, defects_v1: 33 });
     expect((db.prepare('SELECT COUNT(*) AS n FROM images WHERE dhash IS NULL').get() as { n: number }).n).toBe(0);
     const again = await core.call('ml.embed', {});
     expect(again).toMatchObject({ embedded: 0, cached: 567, provider: 'cpu' });
@@ -106,6 +107,13 @@ describe('the ML engine on the dev set', () => {
     expect(detail.sources[0]!.url).toMatch(/^https:\/\/content\.eol\.org/);
     expect(detail.signals).not.toBeNull();
     expect(detail.history.length).toBeGreaterThan(0);
+    // Why flagged: the defect net's patches are a part of the attribution, and for most of the
+    // images flagged most surely it names what it sees in words; for the surest good ones it does not.
+    expect(detail.attribution!.parts.map((p) => p.name)).toContain('defect_patterns');
+    const named = async (ids: number[]) => (await Promise.all(ids.map((id) => core.call('images.get', { imageId: id })))).filter((d) => d.reasons.some((r) => r.startsWith('defect net: looks like'))).length;
+    expect(await named(page.items.slice(0, 20).map((it) => it.image_id))).toBeGreaterThanOrEqual(10);
+    const surestGood = (await core.call('review.page', { label: 'good', sort: 'confidence', offset: 0, limit: 1000 })).items.filter((it) => it.p_bad !== null).slice(-20);
+    expect(await named(surestGood.map((it) => it.image_id))).toBeLessThanOrEqual(5);
   });
 
   it('classifies the dev bundle into chunked tag TSVs with curator labels overriding the model', async () => {

@@ -1,8 +1,10 @@
 /**
  * Everything the embedding needs from one image file except the backbone: decode (once), the
- * perceptual hash, the whole-image backbone input, the five native-resolution crops and the quality
- * signals. Pure computation on one image, so it runs the same in the calling thread or in a pool of
- * worker threads (worker/prepPool.ts); the backbone then runs on batches of prepared images.
+ * perceptual hash, the whole-image backbone input, the five native-resolution crops, the quality
+ * signals and the defect net's block (a small CNN with its own session per thread, run here:
+ * features/defectNet.ts). Pure computation on one image, so it runs the same in the calling thread
+ * or in a pool of worker threads (worker/prepPool.ts); the backbone then runs on batches of
+ * prepared images.
  */
 import fs from 'node:fs';
 import type { FeatureSet } from '../../../src-shared/domain/ml';
@@ -11,6 +13,7 @@ import { dHash } from './dhash';
 import type { SyntheticSpec } from './distort';
 import { renderSynthetic } from './distort/render';
 import { CROP_COUNT, nativeCrops } from './features/crops';
+import { defectNet } from './features/defectNet';
 import { explainSignals, qualitySignals, signalVector, type QualitySignals } from './features/signals';
 
 /** One image to embed (the same item for preparing it and for embedding it: embed.ts's EmbedItem). */
@@ -31,6 +34,8 @@ export interface PrepareOptions {
   sets: readonly FeatureSet[];
   /** The backbone's input side (px). */
   inputSize: number;
+  /** Where the defect net is (resources/models): needed when 'defects' is wanted. */
+  modelsDir?: string;
 }
 
 export interface Prepared {
@@ -43,6 +48,8 @@ export interface Prepared {
   /** CROP_COUNT × inputSize² × 3 floats when 'crops' is wanted. */
   crops?: Float32Array;
   signals?: Float32Array;
+  /** The defect net's block (features/defects.ts) when 'defects' is wanted. */
+  defects?: Float32Array;
   rawSignals?: QualitySignals;
   reasons?: string[];
   error?: string;
@@ -84,10 +91,14 @@ export async function prepareImage(item: PrepareItem, opts: PrepareOptions, cach
     out.signals = signalVector(s);
     out.reasons = explainSignals(s);
   }
+  if (opts.sets.includes('defects')) {
+    if (!opts.modelsDir) throw new Error('prepareImage: the defects block needs modelsDir');
+    out.defects = await (await defectNet(opts.modelsDir)).describe(img);
+  }
   return out;
 }
 
 /** The buffers of a Prepared to transfer between threads. */
 export function preparedBuffers(p: Prepared): ArrayBuffer[] {
-  return [p.whole, p.crops, p.signals].filter((v): v is Float32Array => Boolean(v)).map((v) => v.buffer as ArrayBuffer);
+  return [p.whole, p.crops, p.signals, p.defects].filter((v): v is Float32Array => Boolean(v)).map((v) => v.buffer as ArrayBuffer);
 }

@@ -26,7 +26,7 @@ describe('score attribution in the preview', () => {
     fs.rmSync(demoDir, { recursive: true, force: true });
   });
 
-  it("names every signal group and the appearance, and rescoring the row gives the run's own p(bad)", async () => {
+  it("names every signal group, the defect net's patterns and the appearance, and rescoring the row gives the run's own p(bad)", async () => {
     // Test-split images carry the final head's prediction (train and validation ones their out-of-fold p).
     const rows = core.context.db
       .prepare("SELECT p.image_id, p.p_bad FROM predictions p JOIN splits s ON s.image_id = p.image_id WHERE p.run_id = ? AND s.split = 'test'")
@@ -36,7 +36,7 @@ describe('score attribution in the preview', () => {
       const a = (await core.call('images.get', { imageId: r.image_id })).attribution!;
       expect(a.run_id).toBe(runId);
       expect(a.p_bad).toBeCloseTo(r.p_bad, 4);
-      expect(a.parts.map((p) => p.name).sort()).toEqual([...SIGNAL_GROUPS.map((g) => g.name), 'appearance'].sort());
+      expect(a.parts.map((p) => p.name).sort()).toEqual([...SIGNAL_GROUPS.map((g) => g.name), 'defect_patterns', 'appearance'].sort());
       // Largest push towards bad first.
       for (let k = 1; k < a.parts.length; k++) expect(a.parts[k - 1]!.logit).toBeGreaterThanOrEqual(a.parts[k]!.logit);
     }

@@ -1,7 +1,8 @@
 /**
  * Why the active run scored an image as it did, for the preview: the image's cached feature row
- * through train/attribution.ts, with one part per quality-signal group (SIGNAL_GROUPS) and one for
- * the backbone's appearance features (whole image and crops). Runs' heads are parsed once and kept
+ * through train/attribution.ts, with one part per quality-signal group (SIGNAL_GROUPS), one for the
+ * defect net's patch block ('defect_patterns') and one for the backbone's appearance features
+ * (whole image and crops). Runs' heads are parsed once and kept
  * (a preview is opened often; an MLP head's JSON is megabytes).
  */
 import type { ScoreAttribution } from '../../../src-shared/domain/library';
@@ -35,8 +36,17 @@ export class ScoreExplainer {
     // Where the signals block sits and its groups: the layout the distance block uses (dataset.ts).
     const block = distanceSpec(m, params.features);
     const parts: AttributionPart[] = (block?.groups ?? []).map((g) => ({ name: g.name, columns: g.columns.map((c) => block!.start + c) }));
+    // The defect net's block (features/defects.ts) is a part of its own: what its patches look like.
+    let offset = 0;
+    const defects: number[] = [];
+    for (const s of params.features) {
+      if (s === 'defects') for (let j = 0; j < m.widths.defects; j++) defects.push(offset + j);
+      offset += m.widths[s];
+    }
+    if (defects.length) parts.push({ name: 'defect_patterns', columns: defects });
+    const own = new Set(parts.flatMap((p) => p.columns));
     const appearance: number[] = [];
-    for (let j = 0; j < m.d; j++) if (!block || j < block.start || j >= block.start + block.width) appearance.push(j);
+    for (let j = 0; j < m.d; j++) if (!own.has(j) && (!block || j < block.start || j >= block.start + block.width)) appearance.push(j);
     if (appearance.length) parts.push({ name: 'appearance', columns: appearance });
     if (!parts.length) return null;
     const r = attribute(head, m.x, parts);

@@ -80,7 +80,7 @@ export class TrainService {
   async train(args: TrainArgs, ctx: CallContext): Promise<RunSummary> {
     const { groups: groupSpec, ...overrides } = args;
     const params: TrainParams = { ...DEFAULT_TRAIN_PARAMS, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
-    if (!params.features.length) throw new QcError('bad_input', 'choose at least one feature set (whole, crops, signals)');
+    if (!params.features.length) throw new QcError('bad_input', 'choose at least one feature set (whole, crops, signals, defects)');
     const { db } = this.core;
     const labelled = db
       .prepare("SELECT i.id, i.sha256, l.label, i.dhash FROM images i JOIN labels l ON l.image_id = i.id WHERE l.label IN ('good', 'bad') ORDER BY i.sha256")
@@ -108,7 +108,7 @@ export class TrainService {
       // 3. The matrix: every usable image, feature blocks side by side.
       const m = assembleMatrix(store, usable.map((u) => u.sha256), params.features, params.backbone);
       const { x, n, d } = m;
-      const scale = columnScale(m, params.features, params.signalsWeight);
+      const scale = columnScale(m, params.features, params.signalsWeight, params.defectsWeight);
       const labelOf = new Map(train.map((l) => [l.id, l.label]));
       const y = new Uint8Array(n).fill(255);
       const split = new Uint8Array(n).fill(SPLIT_CODE.unlabelled);

@@ -10,6 +10,10 @@ import type { CoreContext } from '../context';
 import type { RunStore } from '../ml/runs';
 import { cachedSignals } from '../ml/features/cachedSignals';
 import { ScoreExplainer } from '../ml/scoreAttribution';
+import { featureKey } from '../ml/embed';
+import { FeatureStore } from '../ml/featureStore';
+import { defectNetCard } from '../ml/features/defectNet';
+import { defectReason } from '../ml/features/defects';
 import { GalleryPager } from './page';
 import { predictionSketch } from './sketch';
 import type { ThresholdSketchData } from '../../../src-shared/domain/thresholdSketch';
@@ -21,7 +25,7 @@ const FROM = `FROM images i JOIN labels l ON l.image_id = i.id
   LEFT JOIN predictions p ON p.run_id = @run AND p.image_id = i.id
   LEFT JOIN label_issues li ON li.run_id = @run AND li.image_id = i.id`;
 
-export function reviewHandlers(core: CoreContext, runs: RunLookup): HandlersOf<ReviewApi> {
+export function reviewHandlers(core: CoreContext, runs: RunLookup, modelsDir: string): HandlersOf<ReviewApi> {
   const { db } = core;
   const runFor = (runId?: number) => runId ?? runs.activeRunId();
   // Index-driven queries, keyset paging and cached totals (page.ts).
@@ -71,7 +75,12 @@ export function reviewHandlers(core: CoreContext, runs: RunLookup): HandlersOf<R
       // The signals `qc embed` cached; a preview never decodes the original on the main thread.
       const cached = cachedSignals(db, row.sha256);
       const signals = cached ? ({ ...cached.signals } as Record<string, number>) : null;
-      const reasons: string[] = cached?.reasons ?? [];
+      const reasons: string[] = [...(cached?.reasons ?? [])];
+      // What the defect net saw in its patches, when its block is cached (features/defects.ts).
+      const defects = new FeatureStore(db).get(row.sha256, featureKey('defects', ''));
+      const card = defects && defectNetCard(modelsDir);
+      const defectLine = defects && card ? defectReason(defects, card.kinds) : null;
+      if (defectLine) reasons.push(defectLine);
       const { path: _path, exemplar, ...rest } = row;
       const attribution = runId !== null && row.p_bad !== null ? explainer.explain(runId, row.sha256) : null;
       return { ...rest, exemplar: exemplar === 1, signals, reasons, sources, history, label_confidence: imageLabelConfidence(db, core.labels.rule(), imageId), issue_review: imageReview(db, imageId), attribution };

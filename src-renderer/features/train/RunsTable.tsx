@@ -7,7 +7,7 @@ function compact(x: number): string {
   return x !== 0 && Math.abs(x) < 0.01 ? x.toExponential(0) : String(x);
 }
 
-const FEATURE_SHORT: Record<string, string> = { whole: 'W', crops: 'C', signals: 'S' };
+const FEATURE_SHORT: Record<string, string> = { whole: 'W', crops: 'C', signals: 'S', defects: 'D' };
 
 /** The model in a few characters (`W+C+S · MLP 64`); the whole recipe is in the cell's title. */
 function modelShort(r: RunSummary): string {
@@ -65,7 +65,7 @@ export function RunsTable() {
           <tr>
             <th>run</th>
             <th>status</th>
-            <th title="features (W whole, C crops, S signals) and head; hover for the full recipe">model</th>
+            <th title="features (W whole, C crops, S signals, D defects) and head; hover for the full recipe">model</th>
             <th className="num">test acc</th>
             <th className="num">AUC</th>
             <th className="num">bad thr.</th>

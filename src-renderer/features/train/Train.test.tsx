@@ -22,6 +22,7 @@ describe('Train screen', () => {
     // The seeded library has cached signals only (no pixels for the backbone): train on those.
     await user.click(screen.getByTestId('train-feature-whole'));
     await user.click(screen.getByTestId('train-feature-crops'));
+    await user.click(screen.getByTestId('train-feature-defects'));
     fireEvent.change(screen.getByTestId('train-hidden'), { target: { value: '0' } });
     fireEvent.change(screen.getByTestId('train-epochs'), { target: { value: '6' } });
     let sawLive = false;

@@ -1,6 +1,6 @@
 /**
  * A preparation worker (prepPool.ts): decodes an image and makes its backbone inputs, crops,
- * signals and hash (prepare.ts), then transfers the buffers back. No database. With an `embed`
+ * signals, defect block and hash (prepare.ts), then transfers the buffers back. No database. With an `embed`
  * request it also runs the backbone on a chunk of images with a session of its own (one onnxruntime
  * thread, opened on first use and kept), and returns their vectors (embed.ts `embedBatches`).
  */
@@ -23,8 +23,10 @@ export interface EmbedChunkRequest {
   embed: {
     items: EmbedItem[];
     sets: FeatureSet[];
-    /** null when only signals are wanted (no backbone). */
+    /** null when neither whole-image nor crop features are wanted. */
     backbone: { id: string; modelsDir: string } | null;
+    /** Where the defect net is ('defects'). */
+    modelsDir?: string;
   };
 }
 
@@ -56,7 +58,7 @@ async function embedChunk(req: EmbedChunkRequest['embed']): Promise<EmbedResult[
   const bb = req.backbone ? await backbone(req.backbone.id, req.backbone.modelsDir) : null;
   const out: EmbedResult[] = [];
   // The whole chunk is one batch: the backbone calls are exactly those of the in-thread path.
-  for await (const batch of embedBatches(bb, req.items, { sets: req.sets, batchSize: req.items.length, prepare: (it, o) => prepareImage(it, o, cache) })) out.push(...batch);
+  for await (const batch of embedBatches(bb, req.items, { sets: req.sets, batchSize: req.items.length, ...(req.modelsDir && { modelsDir: req.modelsDir }), prepare: (it, o) => prepareImage(it, o, cache) })) out.push(...batch);
   return out;
 }
 
@@ -72,7 +74,13 @@ if (port) {
       }
       return;
     }
-    const result = await prepareImage(msg.item, msg.opts, cache);
-    port.postMessage({ id: msg.id, result } satisfies PrepWorkerReply, preparedBuffers(result));
+    try {
+      const result = await prepareImage(msg.item, msg.opts, cache);
+      port.postMessage({ id: msg.id, result } satisfies PrepWorkerReply, preparedBuffers(result));
+    } catch (e) {
+      // An image that cannot be decoded is a result (Prepared.error); this is a failure of the
+      // preparation itself (e.g. the defect net cannot be opened).
+      port.postMessage({ id: msg.id, error: encodeError(e) } satisfies PrepWorkerReply);
+    }
   });
 }

@@ -7,6 +7,7 @@ import { embedBatches, embedChunks, type EmbedItem } from '../embed';
 import { QcError } from '../../../../src-shared/contract/errors';
 import { prepareImage } from '../prepare';
 import { decodeRgb } from '../backbone/preprocess';
+import { defectNet } from '../features/defectNet';
 import { PrepPool } from './prepPool';
 
 const DEV = path.resolve(import.meta.dirname, '../../../../../shared/datasets/quality-dev/images');
@@ -86,6 +87,22 @@ describe('PrepPool', () => {
       await backbone.close();
     }
   }, 300_000);
+
+  it("computes the defect net's block in the workers, the net's own view of the decoded file, without a backbone", async () => {
+    const modelsDir = defaultModelsDir();
+    const viaPool = await pool!.embedChunk(items.slice(0, 3), ['defects'], null, modelsDir);
+    const net = await defectNet(modelsDir);
+    expect(viaPool.map((r) => [r.whole, r.crops, r.signals])).toEqual(Array(3).fill([undefined, undefined, undefined]));
+    for (let i = 0; i < 3; i++) {
+      expect(viaPool[i]!.defects!.length).toBe(net.dim);
+      expect(bytes(viaPool[i]!.defects!).equals(bytes(await net.describe(await decodeRgb(items[i]!.file))))).toBe(true);
+    }
+    // Asked for without saying where the net is: the chunk fails with a reason.
+    await expect(pool!.embedChunk(items.slice(0, 1), ['defects'], null)).rejects.toThrow(/modelsDir/);
+    // And a single preparation: the worker answers with the error and keeps working.
+    await expect(pool!.prepare(items[0]!, { sets: ['defects'], inputSize: 224 })).rejects.toThrow(/modelsDir/);
+    expect((await pool!.prepare(items[0]!, { sets: ['defects'], inputSize: 224, modelsDir })).defects).toEqual(viaPool[0]!.defects);
+  }, 120_000);
 
   it('embeds a picture handed over decoded exactly as from its file, without reading the file', async () => {
     const bb = { id: 'mobilenet_v2_nsfwjs', modelsDir: defaultModelsDir() };

@@ -88,13 +88,14 @@ export class PrepPool {
 
   /**
    * Prepare and embed `items` (one batch) in the worker with the fewest requests in flight, with
-   * that worker's own CPU session of backbone `backbone` (null: signals only). Results in item order.
+   * that worker's own CPU session of backbone `backbone` (null: no backbone features) and of the
+   * defect net in `modelsDir`. Results in item order.
    */
-  embedChunk(items: EmbedItem[], sets: FeatureSet[], backbone: { id: string; modelsDir: string } | null): Promise<EmbedResult[]> {
+  embedChunk(items: EmbedItem[], sets: FeatureSet[], backbone: { id: string; modelsDir: string } | null, modelsDir?: string): Promise<EmbedResult[]> {
     const load = this.workers.map(() => 0);
     for (const w of this.waiting.values()) load[w.worker]!++;
     const slot = load.indexOf(Math.min(...load));
-    return this.send(slot, (id) => ({ id, embed: { items, sets, backbone } }) satisfies EmbedChunkRequest) as Promise<EmbedResult[]>;
+    return this.send(slot, (id) => ({ id, embed: { items, sets, backbone, ...(modelsDir && { modelsDir }) } }) satisfies EmbedChunkRequest) as Promise<EmbedResult[]>;
   }
 
   private send(slot: number, message: (id: number) => PrepRequest | EmbedChunkRequest): Promise<unknown> {
