@@ -40,6 +40,16 @@ export function assembleMatrix(store: FeatureStore, shas: readonly string[], set
   return { x, n, d, widths };
 }
 
+/** The first column of block `set` in a row (its columns: start .. start + widths[set]); -1 when the run does not have it. */
+export function blockStart(m: Pick<FeatureMatrix, 'widths'>, sets: readonly FeatureSet[], set: FeatureSet): number {
+  let start = 0;
+  for (const s of sets) {
+    if (s === set) return start;
+    start += m.widths[s];
+  }
+  return -1;
+}
+
 /** Per-column weights: 1 for embedding columns, `signalsWeight` for the hand-crafted signals block, `defectsWeight` for the defect net's. */
 export function columnScale(m: FeatureMatrix, sets: readonly FeatureSet[], signalsWeight: number, defectsWeight = 1): Float32Array {
   const scale = new Float32Array(m.d).fill(1);
@@ -63,11 +73,7 @@ export function runDistanceSpec(m: Pick<FeatureMatrix, 'widths'>, params: Pick<T
  */
 export function distanceSpec(m: Pick<FeatureMatrix, 'widths'>, sets: readonly FeatureSet[], extra: Pick<DistanceSpec, 'perSignal'> = {}): DistanceSpec | null {
   if (!sets.includes('signals') || !m.widths.signals) return null;
-  let start = 0;
-  for (const s of sets) {
-    if (s === 'signals') break;
-    start += m.widths[s];
-  }
+  const start = blockStart(m, sets, 'signals');
   const width = m.widths.signals;
   return { start, width, ...extra, ...(width === SIGNAL_NAMES.length && { groups: signalGroupColumns() }) };
 }

@@ -7,7 +7,7 @@
  */
 import type { ScoreAttribution } from '../../../src-shared/domain/library';
 import type { Db } from '../db/open';
-import { assembleMatrix, distanceSpec } from './dataset';
+import { assembleMatrix, blockStart, distanceSpec } from './dataset';
 import { featureKey } from './embed';
 import { FeatureStore } from './featureStore';
 import type { RunStore } from './runs';
@@ -37,13 +37,8 @@ export class ScoreExplainer {
     const block = distanceSpec(m, params.features);
     const parts: AttributionPart[] = (block?.groups ?? []).map((g) => ({ name: g.name, columns: g.columns.map((c) => block!.start + c) }));
     // The defect net's block (features/defects.ts) is a part of its own: what its patches look like.
-    let offset = 0;
-    const defects: number[] = [];
-    for (const s of params.features) {
-      if (s === 'defects') for (let j = 0; j < m.widths.defects; j++) defects.push(offset + j);
-      offset += m.widths[s];
-    }
-    if (defects.length) parts.push({ name: 'defect_patterns', columns: defects });
+    const defects = blockStart(m, params.features, 'defects');
+    if (defects >= 0) parts.push({ name: 'defect_patterns', columns: Array.from({ length: m.widths.defects }, (_, j) => defects + j) });
     const own = new Set(parts.flatMap((p) => p.columns));
     const appearance: number[] = [];
     for (let j = 0; j < m.d; j++) if (!own.has(j) && (!block || j < block.start || j >= block.start + block.width)) appearance.push(j);

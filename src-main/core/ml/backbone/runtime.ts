@@ -200,8 +200,9 @@ async function runBatch(r: Runner, entry: BackboneEntry, x: Float32Array, n: num
   return out.data as Float32Array;
 }
 
-async function createRunner(file: string, provider: string, entry: BackboneEntry, threads?: number): Promise<Runner> {
-  const session = await ort.InferenceSession.create(file, {
+/** The options every session of ours is created with (the backbones' and the defect net's). */
+export function sessionOptions(provider: string, threads?: number): ort.InferenceSession.SessionOptions {
+  return {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
@@ -209,7 +210,11 @@ async function createRunner(file: string, provider: string, entry: BackboneEntry
     // Idle intra-op threads sleep instead of spinning: the spinning burnt the CPU time that the
     // image-preparation threads need (measured: ~15 instead of ~9 CPU-ms per image at 2 threads).
     extra: { session: { intra_op: { allow_spinning: '0' } } },
-  });
+  };
+}
+
+async function createRunner(file: string, provider: string, entry: BackboneEntry, threads?: number): Promise<Runner> {
+  const session = await ort.InferenceSession.create(file, sessionOptions(provider, threads));
   try {
     const runner = { session, ...checkModelIo(session, entry, file) };
     const size = entry.input.size;

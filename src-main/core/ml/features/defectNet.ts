@@ -9,6 +9,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { QcError } from '../../../../src-shared/contract/errors';
 import type { RgbImage } from '../backbone/preprocess';
+import { sessionOptions } from '../backbone/runtime';
 import { DEFECT_PATCH, defectPatches, poolDefects } from './defects';
 
 export const DEFECT_NET_FILE = 'defects_v1.onnx';
@@ -30,8 +31,8 @@ export interface DefectNet {
   describe(img: RgbImage): Promise<Float32Array>;
 }
 
-async function open(modelsDir: string): Promise<DefectNet> {
-  const file = path.join(modelsDir, DEFECT_NET_FILE);
+/** The card in `modelsDir`, checked; throws naming the file. */
+function readCard(modelsDir: string): DefectNetCard {
   let card: DefectNetCard;
   try {
     card = JSON.parse(readFileSync(path.join(modelsDir, DEFECT_NET_CARD), 'utf8')) as DefectNetCard;
@@ -39,15 +40,15 @@ async function open(modelsDir: string): Promise<DefectNet> {
     throw new QcError('not_found', `the defect net's card ${path.join(modelsDir, DEFECT_NET_CARD)} cannot be read: ${(e as Error).message}`);
   }
   if (!Array.isArray(card.kinds) || card.kinds[0] !== 'clean' || card.patch !== DEFECT_PATCH) throw new QcError('bad_input', `${DEFECT_NET_CARD}: expected "kinds" ('clean' first) and "patch": ${DEFECT_PATCH}`);
+  return card;
+}
+
+async function open(modelsDir: string): Promise<DefectNet> {
+  const file = path.join(modelsDir, DEFECT_NET_FILE);
+  const card = readCard(modelsDir);
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(file, {
-      executionProviders: ['cpu'],
-      graphOptimizationLevel: 'all',
-      logSeverityLevel: 3,
-      intraOpNumThreads: 1,
-      extra: { session: { intra_op: { allow_spinning: '0' } } },
-    });
+    session = await ort.InferenceSession.create(file, sessionOptions('cpu', 1));
   } catch (e) {
     throw new QcError('not_found', `the defect net ${file} cannot be opened: ${(e as Error).message.split('\n')[0]}`);
   }
@@ -75,7 +76,7 @@ export function defectNetCard(modelsDir: string): DefectNetCard | null {
   const key = path.resolve(modelsDir);
   if (!cards.has(key)) {
     try {
-      cards.set(key, JSON.parse(readFileSync(path.join(key, DEFECT_NET_CARD), 'utf8')) as DefectNetCard);
+      cards.set(key, readCard(key));
     } catch {
       cards.set(key, null);
     }
