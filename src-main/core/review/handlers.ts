@@ -32,6 +32,7 @@ export function reviewHandlers(core: CoreContext, runs: RunLookup, modelsDir: st
   const pager = new GalleryPager(db);
   let sketchCache: { key: string; sketch: ThresholdSketchData } | null = null;
   const explainer = new ScoreExplainer(db, runs);
+  const features = new FeatureStore(db);
 
   return {
     'review.page': async (q) => {
@@ -77,7 +78,7 @@ export function reviewHandlers(core: CoreContext, runs: RunLookup, modelsDir: st
       const signals = cached ? ({ ...cached.signals } as Record<string, number>) : null;
       const reasons: string[] = [...(cached?.reasons ?? [])];
       // What the defect net saw in its patches, when its block is cached (features/defects.ts).
-      const defects = new FeatureStore(db).get(row.sha256, featureKey('defects', ''));
+      const defects = features.get(row.sha256, featureKey('defects', ''));
       const card = defects && defectNetCard(modelsDir);
       const defectLine = defects && card ? defectReason(defects, card.kinds) : null;
       if (defectLine) reasons.push(defectLine);
