@@ -16,11 +16,14 @@ import { headInputWidth } from './train/predict';
 
 export class ScoreExplainer {
   private cached: { runId: number; model: ReturnType<RunStore['model']> } | null = null;
+  private readonly store: FeatureStore;
 
   constructor(
     private readonly db: Db,
     private readonly runs: Pick<RunStore, 'model'>,
-  ) {}
+  ) {
+    this.store = new FeatureStore(db);
+  }
 
   explain(runId: number, sha: string): ScoreAttribution | null {
     if (this.cached?.runId !== runId) {
@@ -29,7 +32,7 @@ export class ScoreExplainer {
       this.cached = { runId, model: this.runs.model(runId) };
     }
     const { params, head } = this.cached.model;
-    const store = new FeatureStore(this.db);
+    const store = this.store;
     if (!params.features.every((s) => store.has(sha, featureKey(s, params.backbone)))) return null;
     const m = assembleMatrix(store, [sha], params.features, params.backbone);
     if (m.d !== headInputWidth(head)) return null;
