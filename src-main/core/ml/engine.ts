@@ -5,6 +5,7 @@
  */
 import type { Backbone } from './backbone/runtime';
 import { backboneThreads, describeProvider, openBackbone } from './backbone/runtime';
+import { SessionCache } from './backbone/sessionCache';
 import type { FeatureSet } from '../../../src-shared/domain/ml';
 import { embedBatches, embedChunks, type EmbedItem, type EmbedResult } from './embed';
 import type { PrepareOptions } from './prepare';
@@ -43,21 +44,14 @@ export interface MlEngine {
 
 /** Runs in the calling thread; the worker wraps one of these. */
 export class InProcessEngine implements MlEngine {
-  private backbones = new Map<string, Promise<Backbone>>();
+  private backbones = new SessionCache<Backbone>();
   /** The image preparation pool: undefined until the first embed, null when threads are unavailable. */
   private pool: PrepPool | null | undefined;
 
   private backbone(id: string, modelsDir: string): Promise<Backbone> {
-    const key = `${modelsDir}::${id}`;
-    let b = this.backbones.get(key);
-    if (!b) {
-      // backboneThreads(): half the cores for onnxruntime's intra-op threads (QC_ORT_THREADS),
-      // no inter-op parallelism (MobileNetV2 is a chain); the prep pool's threads fill the rest.
-      b = openBackbone(id, { modelsDir, intraOpNumThreads: backboneThreads() });
-      b.catch(() => this.backbones.delete(key));
-      this.backbones.set(key, b);
-    }
-    return b;
+    // backboneThreads(): half the cores for onnxruntime's intra-op threads (QC_ORT_THREADS),
+    // no inter-op parallelism (MobileNetV2 is a chain); the prep pool's threads fill the rest.
+    return this.backbones.get(`${modelsDir}::${id}`, () => openBackbone(id, { modelsDir, intraOpNumThreads: backboneThreads() }));
   }
 
   async embed(req: EmbedRequest, onBatch: (results: EmbedResult[]) => void, signal?: AbortSignal): Promise<EmbedInfo> {
@@ -90,8 +84,6 @@ export class InProcessEngine implements MlEngine {
   async close(): Promise<void> {
     await this.pool?.close();
     this.pool = undefined;
-    const all = [...this.backbones.values()];
-    this.backbones.clear();
-    await Promise.all(all.map(async (b) => (await b).close().catch(() => {})));
+    await Promise.all(this.backbones.drain().map(async (b) => (await b).close().catch(() => {})));
   }
 }

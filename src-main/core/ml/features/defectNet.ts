@@ -10,6 +10,7 @@ import * as ort from 'onnxruntime-node';
 import { QcError } from '../../../../src-shared/contract/errors';
 import type { RgbImage } from '../backbone/preprocess';
 import { sessionOptions } from '../backbone/runtime';
+import { SessionCache } from '../backbone/sessionCache';
 import { DEFECT_PATCH, defectPatches, poolDefects } from './defects';
 
 export const DEFECT_NET_FILE = 'defects_v1.onnx';
@@ -84,16 +85,10 @@ export function defectNetCard(modelsDir: string): DefectNetCard | null {
   return cards.get(key)!;
 }
 
-const nets = new Map<string, Promise<DefectNet>>();
+const nets = new SessionCache<DefectNet>();
 
 /** This thread's defect net for `modelsDir` (opened on first use, kept). */
 export function defectNet(modelsDir: string): Promise<DefectNet> {
   const key = path.resolve(modelsDir);
-  let net = nets.get(key);
-  if (!net) {
-    net = open(key);
-    net.catch(() => nets.delete(key));
-    nets.set(key, net);
-  }
-  return net;
+  return nets.get(key, () => open(key));
 }

@@ -6,6 +6,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { openBackbone, type Backbone } from '../backbone/runtime';
+import { SessionCache } from '../backbone/sessionCache';
 import { embedBatches, embedResultBuffers, type EmbedItem, type EmbedResult } from '../embed';
 import type { FeatureSet } from '../../../../src-shared/domain/ml';
 import { DecodeCache, prepareImage, preparedBuffers, type PrepareItem, type PrepareOptions } from '../prepare';
@@ -40,18 +41,11 @@ export interface PrepWorkerReply {
 }
 
 const cache = new DecodeCache(4);
-const backbones = new Map<string, Promise<Backbone>>();
+const backbones = new SessionCache<Backbone>();
 
 function backbone(id: string, modelsDir: string): Promise<Backbone> {
-  const key = `${modelsDir}::${id}`;
-  let b = backbones.get(key);
-  if (!b) {
-    // One intra-op thread: the pool has one worker per core, each running its own chunks.
-    b = openBackbone(id, { modelsDir, providers: ['cpu'], intraOpNumThreads: 1 });
-    b.catch(() => backbones.delete(key));
-    backbones.set(key, b);
-  }
-  return b;
+  // One intra-op thread: the pool has one worker per core, each running its own chunks.
+  return backbones.get(`${modelsDir}::${id}`, () => openBackbone(id, { modelsDir, providers: ['cpu'], intraOpNumThreads: 1 }));
 }
 
 async function embedChunk(req: EmbedChunkRequest['embed']): Promise<EmbedResult[]> {
