@@ -10,8 +10,10 @@
  * hundred labels which of those patterns make a picture bad.
  *
  * The patches lie on an even lattice over the image, at most DEFECT_LATTICE tiles along each side,
- * without scaling (scaling would hide fine blur, noise and blocking). On a 580 × 387 EOL image that
- * is the 9 × 6 grid of non-overlapping tiles; a larger image gets the same 54 tiles spread over it.
+ * without scaling (scaling would hide fine blur, noise and blocking): 6 × 4 tiles from edge to edge,
+ * apart from one another on a 580 × 387 EOL image (44% of its pixels) and on anything larger. The
+ * full 9 × 6 grid of non-overlapping tiles cost twice as much (~127 against ~57 CPU-ms a picture) for
+ * a held-out ranking within one training draw's noise of this one (docs/ML-EXPERIMENTS.md).
  * An image under 64 px on a side is stretched to one 64 × 64 tile.
  *
  * Per image the block is the tiles' mean class probabilities (p: how likely each kind is, 'clean'
@@ -26,7 +28,7 @@ import { DISTORTIONS } from '../distort';
 
 export const DEFECT_PATCH = 64;
 /** Tiles along the image's long side and its short side, at most. */
-export const DEFECT_LATTICE = { long: 9, short: 6 } as const;
+export const DEFECT_LATTICE = { long: 6, short: 4 } as const;
 
 /** Tile positions along one side of `length` px: `count` evenly spread tiles, the first at 0 and the last at the end. */
 function positions(length: number, count: number): number[] {
