@@ -27,6 +27,8 @@ import { PREPROCESS_VERSION } from '../ml/backbone/preprocess';
 import { DataType, GraphBuilder, ModelProto, valueInfo } from '../ml/backbone/onnx';
 import type { TrainedHead } from '../ml/train/types';
 import { distanceColumns, type DistanceBlock } from '../ml/train/distance';
+import { DEFECT_LATTICE, DEFECT_PATCH } from '../ml/features/defects';
+import { DEFECT_NET_FILE } from '../ml/features/defectNet';
 
 export const MODEL_FILE = 'model.onnx';
 export const CARD_FILE = 'model-card.json';
@@ -39,7 +41,7 @@ const BLOCK_NOTES: Record<string, string> = {
   signals:
     'Hand-made quality signals computed from the decoded pixels (src-main/core/ml/features/signals.ts: sharpness, exposure, noise, blocking, …); not expressible as ONNX operators. `qc embed --features signals` computes them.',
   defects:
-    "The defect net's block (src-main/core/ml/features/defects.ts): a small CNN (resources/models/defects_v1.onnx) run on up to 54 native-resolution 64-px tiles whose positions depend on the image size, pooled to the mean class probabilities and level statistics. `qc embed --features defects` computes them.",
+    `The defect net's block (src-main/core/ml/features/defects.ts): a small CNN (resources/models/${DEFECT_NET_FILE}) run on up to ${DEFECT_LATTICE.long * DEFECT_LATTICE.short} native-resolution ${DEFECT_PATCH}-px tiles whose positions depend on the image size, pooled to the mean class probabilities and level statistics. \`qc embed --features defects\` computes them.`,
 };
 
 export interface ModelExportResult {
