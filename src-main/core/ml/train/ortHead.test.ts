@@ -152,6 +152,28 @@ describe('OrtHeadTrainer', () => {
     expect(Math.abs(aOrt - aTf)).toBeLessThan(0.03);
   });
 
+  it('gathers each batch from a training matrix that is a view into a larger buffer (the MLP step graph reads it in place)', async () => {
+    const params = { ...DEFAULT_HEAD_PARAMS, hidden: 6, batchSize: 8 };
+    const { x, d, n } = small;
+    // The same rows at an offset inside a buffer whose other values are NaN: a read outside the view would poison the weights.
+    const big = new Float32Array(x.length + 5 * d + 3).fill(Number.NaN);
+    big.set(x, 2 * d + 3);
+    const view: LabelledMatrix = { ...small, x: big.subarray(2 * d + 3, 2 * d + 3 + n * d) };
+    const trainers = await Promise.all([OrtHeadTrainer.create(context(small, params), 1), OrtHeadTrainer.create(context(view, params), 1)]);
+    try {
+      for (let t = 0; t < 5; t++) {
+        const rows = Int32Array.from({ length: 8 }, (_, i) => (i * 7 + t * 3) % n);
+        const [a, b] = await Promise.all(trainers.map((tr) => tr.step(rows, 8)));
+        expect(b).toEqual(a);
+      }
+      const [la, lb] = trainers.map((tr) => tr.layers());
+      expect(lb).toEqual(la);
+      expect(la!.flatMap((l) => [...l.w, ...l.b]).every(Number.isFinite)).toBe(true);
+    } finally {
+      for (const tr of trainers) tr.dispose();
+    }
+  });
+
   it('is reproducible: the same seed gives the same history and weights', async () => {
     const params: HeadParams = { ...DEFAULT_HEAD_PARAMS, hidden: 8, epochs: 3, batchSize: 32 };
     const set = makeSynthetic({ n: 400, d: 20, seed: 5, rule: 'mixed' });

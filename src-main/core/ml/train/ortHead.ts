@@ -8,10 +8,11 @@
  *
  * The graph returns the logits of the batch (for the running training loss) and the gradients
  * (written out by hand: dz = w (σ(z) - y) / nb, gW2 = Hᵀ dz, dZ1 = dz W2ᵀ ∘ mask ∘ [Z1 > 0],
- * gW1 = Xsᵀ dZ1). For the MLP, Adam updates the float32 weights and float32 moments (as tfjs does)
- * in the same graph (fusedStepGraph); the linear head's few weights get Adam in JavaScript (float64
- * moments). A batch's rows are copied into one reused buffer (a row memcpy each); onnxruntime reads
- * inputs in place.
+ * gW1 = Xsᵀ dZ1). For the MLP, Adam updates the first layer's float32 weights and float32 moments
+ * (as tfjs does) in the same graph (fusedStepGraph), which standardises its batch; the small
+ * parameters (the MLP's biases and output layer, the linear head's weights) get Adam in JavaScript
+ * (float64 moments). The graphs gather a batch's rows from the whole training matrix, which
+ * onnxruntime reads in place.
  *
  * Why: on 2 cores MLAS runs the 1,280 × 64 layer ~5x faster than tfjs-wasm (single-threaded in
  * Node) and the linear head ~3x faster than the scalar JS loop (scripts/bench/train.ts).
@@ -39,9 +40,14 @@ export function headThreads(): number {
   return Number.isInteger(env) && env > 0 ? env : Math.max(1, os.availableParallelism());
 }
 
+/** The batch's rows gathered from the whole training matrix (`xall`, read in place) by their indices (`rows`). */
+function batchRows(g: OnnxGraph, d: number): string {
+  return g.op('Gather', [g.input('xall', ['R', d]), g.input('rows', ['N'], 'int64')], { axis: 0 });
+}
+
 function stepGraph(d: number, hidden: number, dropout: boolean): Uint8Array {
   const g = new OnnxGraph();
-  const X = g.input('x', ['N', d]);
+  const X = batchRows(g, d);
   const Y = g.input('y', ['N', 1]);
   const SW = g.input('sw', ['N', 1]);
   const W1 = g.input('w1', [d, hidden || 1]);
@@ -111,65 +117,65 @@ function paramShapes(d: number, hidden: number): { name: 'w1' | 'b1' | 'w2' | 'b
 }
 
 /**
- * One whole training step of the MLP as one graph: the first layer folded into raw-feature space
- * (W1s = scale∘W1, b1s = b1 − mean·W1s, as weightFeeds does), the forward and backward pass of
- * stepGraph, the first layer's gradient taken back to standardised space
- * (scale∘(Xᵀ·dZ1 − mean ⊗ Σ dZ1)), and Adam with the L2 term on the weights. Inputs per step: the
- * batch, each parameter `p` with its moments `p_m`, `p_v`, and the bias corrections as scalars
- * `a` = lr / (1 − β1^t), `bc` = 1 / (1 − β2^t); outputs `z` and `p_next`, `p_m_next`, `p_v_next`.
- * The column means and scales of this training set are constants of the graph (one per trainer).
+ * One training step of the MLP as one graph, on a batch standardised as it is copied (fillBatch):
+ * the forward and backward pass of stepGraph, the L2 term added to the weight gradients by the
+ * gradient GEMMs themselves (Gemm's C input, beta = 2·l2), and Adam on the first layer's weights.
+ * The hidden biases and the output layer (hidden + hidden + 1 values) get Adam in JavaScript from
+ * the graph's gradients `gb1`, `gw2`, `gb2` (the L2 term already in `gw2`).
  *
- * Why: the fold, the gradient's way back and Adam are element-wise passes over every weight
- * (d × hidden, ~250,000 for 3,898 columns) each step; in JavaScript they took more time than the
- * GEMMs themselves while onnxruntime's other threads waited. In the graph they run on MLAS's
- * vectorised kernels on every thread (`npm run bench:train`).
+ * The first layer's Adam keeps its moments rescaled so that each update is few passes:
+ * u = m / (1 − β1) and s = v / (1 − β2) give u' = β1·u + g, s' = β2·s + g², and
+ * w' = w − a·u' / (√s' + e), with the step's scalars a = lr·(1 − β1)/(1 − β1^t) / c and
+ * e = ε / c, c = √((1 − β2)/(1 − β2^t)) — the same update as m / (√(v / (1 − β2^t)) + ε) with
+ * m, v the usual moments, up to float32 rounding. Inputs per step: the batch, `w1`, `w1_u`, `w1_s`,
+ * `b1`, `w2`, `b2`, `a`, `e`; outputs `z`, `w1_next`, `w1_u_next`, `w1_s_next`, `gb1`, `gw2`, `gb2`.
+ *
+ * Why: each element-wise pass over the d × hidden weights (~250,000 for 3,898 columns) costs about
+ * as much as a fifth of a GEMM on 2 cores, and every node, however small, has a fixed cost
+ * (profiled with onnxruntime's profiler, `npm run bench:train`). Folding the standardisation into
+ * the weights (as the forward graph does) took five such passes a step, L2 and Adam in plain form
+ * fifteen more, and Adam on the 129 small parameters forty-five tiny nodes; now the first layer has
+ * ten passes and the small parameters none.
  */
 function fusedStepGraph(d: number, hidden: number, dropout: boolean, ctx: Pick<TrainContext, 'mean' | 'scale'>, l2x2: number): Uint8Array {
   if (!(hidden > 0)) throw new Error('fusedStepGraph: the linear head takes stepGraph and Adam in JavaScript');
-  const { beta1, beta2, epsilon } = ADAM;
+  const { beta1, beta2 } = ADAM;
   const g = new OnnxGraph();
-  const X = g.input('x', ['N', d]);
+  const Xraw = batchRows(g, d);
   const Y = g.input('y', ['N', 1]);
   const SW = g.input('sw', ['N', 1]);
   const A = g.input('a', []);
-  const BC = g.input('bc', []);
+  const E = g.input('e', []);
   const M = dropout ? g.input('mask', ['N', hidden]) : null;
-  const specs = paramShapes(d, hidden);
-  const P: Record<string, string> = {};
-  for (const p of specs) {
-    P[p.name] = g.input(p.name, p.dims);
-    g.input(`${p.name}_m`, p.dims);
-    g.input(`${p.name}_v`, p.dims);
-  }
-  const meanCol = g.floats(ctx.mean, [d, 1]);
-  const meanRow = g.floats(ctx.mean, [1, d]);
-  const scaleCol = g.floats(ctx.scale, [d, 1]);
+  const W1 = g.input('w1', [d, hidden]);
+  const U1 = g.input('w1_u', [d, hidden]);
+  const S1 = g.input('w1_s', [d, hidden]);
+  const B1 = g.input('b1', [hidden]);
+  const W2 = g.input('w2', [hidden, 1]);
+  const B2 = g.input('b2', [1]);
   const axes0 = g.int64s([0]);
-  const W1s = g.op('Mul', [P.w1!, scaleCol]);
-  const B1s = g.op('Sub', [P.b1!, g.op('MatMul', [meanRow, W1s])]); // [1, h]
-  const grads: Record<string, string> = {};
-  const R = g.op('Relu', [g.op('Gemm', [X, W1s, B1s])]);
+  const X = g.op('Mul', [g.op('Sub', [Xraw, g.floats(ctx.mean, [1, d])]), g.floats(ctx.scale, [1, d])]);
+  const R = g.op('Relu', [g.op('Gemm', [X, W1, B1])]);
   const H = M ? g.op('Mul', [R, M]) : R;
-  const Z = g.op('Gemm', [H, P.w2!, P.b2!], {}, 'z');
+  const Z = g.op('Gemm', [H, W2, B2], {}, 'z');
   const D2 = g.op('Mul', [g.op('Sub', [g.op('Sigmoid', [Z]), Y]), SW]);
-  grads.w2 = g.op('Gemm', [H, D2], { transA: 1 });
-  grads.b2 = g.op('ReduceSum', [D2, axes0], { keepdims: 0 });
-  const DH = g.op('Gemm', [D2, P.w2!], { transB: 1 });
+  g.op('Gemm', [H, D2, W2], { transA: 1, beta: { float: l2x2 } }, 'gw2');
+  g.op('ReduceSum', [D2, axes0], { keepdims: 0 }, 'gb2');
+  const DH = g.op('Gemm', [D2, W2], { transB: 1 });
   const D1 = g.op('Mul', [M ? g.op('Mul', [DH, M]) : DH, g.op('Sign', [R])]);
-  grads.b1 = g.op('ReduceSum', [D1, axes0], { keepdims: 0 });
-  const rawW1 = g.op('Gemm', [X, D1], { transA: 1 });
-  grads.w1 = g.op('Mul', [g.op('Sub', [rawW1, g.op('Mul', [meanCol, grads.b1])]), scaleCol]);
+  g.op('ReduceSum', [D1, axes0], { keepdims: 0 }, 'gb1');
+  const G1 = g.op('Gemm', [X, D1, W1], { transA: 1, beta: { float: l2x2 } });
   const c = (v: number) => g.floats([v], []);
-  const [b1, nb1, b2, nb2, eps, decay] = [c(beta1), c(1 - beta1), c(beta2), c(1 - beta2), c(epsilon), c(l2x2)];
+  const u = g.op('Add', [g.op('Mul', [U1, c(beta1)]), G1], {}, 'w1_u_next');
+  const s = g.op('Add', [g.op('Mul', [S1, c(beta2)]), g.op('Mul', [G1, G1])], {}, 'w1_s_next');
+  g.op('Sub', [W1, g.op('Mul', [g.op('Div', [u, g.op('Add', [g.op('Sqrt', [s]), E])]), A])], {}, 'w1_next');
   g.output('z', ['N', 1]);
-  for (const p of specs) {
-    const w = P[p.name]!;
-    const grad = p.l2 ? g.op('Add', [grads[p.name]!, g.op('Mul', [w, decay])]) : grads[p.name]!;
-    const m = g.op('Add', [g.op('Mul', [`${p.name}_m`, b1]), g.op('Mul', [grad, nb1])], {}, `${p.name}_m_next`);
-    const v = g.op('Add', [g.op('Mul', [`${p.name}_v`, b2]), g.op('Mul', [g.op('Mul', [grad, grad]), nb2])], {}, `${p.name}_v_next`);
-    g.op('Sub', [w, g.op('Div', [g.op('Mul', [m, A]), g.op('Add', [g.op('Sqrt', [g.op('Mul', [v, BC])]), eps])])], {}, `${p.name}_next`);
-    for (const out of ['next', 'm_next', 'v_next']) g.output(`${p.name}_${out}`, p.dims);
-  }
+  g.output('w1_next', [d, hidden]);
+  g.output('w1_u_next', [d, hidden]);
+  g.output('w1_s_next', [d, hidden]);
+  g.output('gb1', [hidden]);
+  g.output('gw2', [hidden, 1]);
+  g.output('gb2', [1]);
   return g.encode();
 }
 
@@ -186,10 +192,13 @@ async function session(bytes: Uint8Array, threads: number): Promise<ort.Inferenc
 
 interface Param {
   name: string;
-  /** The weights and their Adam moments (MLP: replaced by the step graph's outputs after every step). */
+  /** The weights and their Adam moments (the MLP's first layer: replaced by the step graph's outputs after every step). */
   w: Float32Array;
   dims: number[];
-  /** float32 in the MLP's step graph; float64 for the linear head's Adam in JavaScript. */
+  /**
+   * The MLP's first layer: float32, rescaled (u = m / (1 − β1), s = v / (1 − β2); fusedStepGraph);
+   * every other parameter: float64, for Adam in JavaScript.
+   */
   m: Float32Array | Float64Array;
   v: Float32Array | Float64Array;
   /** Whether the L2 penalty applies (weights, not biases). */
@@ -212,7 +221,9 @@ function batchStats(z: Float32Array, y: Float32Array, nb: number): StepStats {
 export class OrtHeadTrainer implements Trainer {
   readonly backend = 'onnxruntime';
   private readonly params: Param[];
-  private readonly xb: Float32Array;
+  /** The batch's row indices: the graphs gather its rows from the whole training matrix (`xall`). */
+  private readonly rowIndex: BigInt64Array;
+  private readonly xall: ort.Tensor;
   private readonly yb: Float32Array;
   private readonly swb: Float32Array;
   private readonly mask: Float32Array | null;
@@ -221,6 +232,12 @@ export class OrtHeadTrainer implements Trainer {
   private readonly w1s: Float32Array;
   private readonly b1s: Float32Array;
   private t = 0;
+  /**
+   * The MLP's spare first-layer weights and moments: the step graph writes into them (onnxruntime
+   * fills pre-allocated outputs) and they swap with the current ones, so no step allocates
+   * (and page-faults) three fresh d × hidden arrays.
+   */
+  private spare: { w: Float32Array; m: Float32Array; v: Float32Array } | null = null;
   /** The plain forward + backward graph behind `gradients()`: the linear head's step; for the MLP (tests only) made on first use. */
   private gradSession: Promise<ort.InferenceSession> | null;
 
@@ -235,7 +252,6 @@ export class OrtHeadTrainer implements Trainer {
     const { hidden, batchSize, dropout, seed } = ctx.params;
     const rand = createRng(deriveSeed(seed, INIT_STREAM));
     this.dropoutRand = createRng(deriveSeed(seed, DROPOUT_STREAM));
-    const Moments = hidden > 0 ? Float32Array : Float64Array;
     // Initial values (drawn in this order, as tfHead.ts): Glorot weights for the MLP, zeros for the
     // linear head's; zero hidden biases; the output bias at the prior's log-odds.
     const init = {
@@ -246,15 +262,21 @@ export class OrtHeadTrainer implements Trainer {
     };
     this.params = paramShapes(d, hidden).map(({ name, dims, l2 }) => {
       const w = init[name]();
+      const Moments = hidden > 0 && name === 'w1' ? Float32Array : Float64Array;
       return { name, w, dims, m: new Moments(w.length), v: new Moments(w.length), l2 };
     });
     const bs = Math.min(batchSize, ctx.train.n);
-    this.xb = new Float32Array(bs * d);
+    this.rowIndex = new BigInt64Array(bs);
+    this.xall = new ort.Tensor('float32', ctx.train.x.subarray(0, ctx.train.n * d), [ctx.train.n, d]);
     this.yb = new Float32Array(bs);
     this.swb = new Float32Array(bs);
     this.mask = hidden > 0 && dropout > 0 ? new Float32Array(bs * hidden) : null;
     this.w1s = new Float32Array(this.params[0]!.w.length);
     this.b1s = new Float32Array(this.params[1]!.w.length);
+    if (hidden > 0) {
+      const k = this.params[0]!.w.length;
+      this.spare = { w: new Float32Array(k), m: new Float32Array(k), v: new Float32Array(k) };
+    }
   }
 
   static async create(ctx: TrainContext, threads = headThreads()): Promise<OrtHeadTrainer> {
@@ -298,21 +320,27 @@ export class OrtHeadTrainer implements Trainer {
     return feeds;
   }
 
-  /** Copy the batch's rows, labels and loss weights into the reused buffers; draw its dropout mask. */
+  /**
+   * The batch as graph inputs: its row indices (`rows`; the whole training matrix goes as `xall`,
+   * which onnxruntime reads in place, and the graphs gather the rows in native code — copying them
+   * here took a fifth of an MLP step on 35,000 × 1,280 rows), its labels and loss weights in
+   * reused buffers, and its dropout mask, drawn.
+   */
   private fillBatch(rows: Int32Array, nb: number): Record<string, ort.Tensor> {
-    const { ctx, xb, yb, swb, mask } = this;
-    const { x, y, d } = ctx.train;
+    const { ctx, yb, swb, mask, rowIndex } = this;
+    const { y } = ctx.train;
     const { classWeight, params } = ctx;
     const sw = ctx.sampleWeight;
     for (let i = 0; i < nb; i++) {
       const r = rows[i]!;
-      xb.set(x.subarray(r * d, (r + 1) * d), i * d);
+      rowIndex[i] = BigInt(r);
       const label = y[r]!;
       yb[i] = label;
       swb[i] = (classWeight[label ? 1 : 0] * (sw ? sw[r]! : 1)) / nb;
     }
     const feeds: Record<string, ort.Tensor> = {
-      x: new ort.Tensor('float32', xb.subarray(0, nb * d), [nb, d]),
+      xall: this.xall,
+      rows: new ort.Tensor('int64', rowIndex.subarray(0, nb), [nb]),
       y: new ort.Tensor('float32', yb.subarray(0, nb), [nb, 1]),
       sw: new ort.Tensor('float32', swb.subarray(0, nb), [nb, 1]),
     };
@@ -353,44 +381,60 @@ export class OrtHeadTrainer implements Trainer {
     return { z: out.z!.data as Float32Array, y: this.yb, grads: this.params.map((p) => out[`g${p.name}`]!.data as Float32Array) };
   }
 
-  /** One step of Adam on the batch: the MLP's all in the step graph (fusedStepGraph), the linear head's with Adam in JavaScript. */
+  /**
+   * One step of Adam on the batch. The MLP: the first layer's all in the step graph
+   * (fusedStepGraph), the small parameters' Adam in JavaScript on its gradients; the linear head:
+   * the plain graph's gradients, Adam in JavaScript.
+   */
   async step(rows: Int32Array, nb: number): Promise<StepStats> {
+    this.t++;
     if (this.ctx.params.hidden === 0) {
       const { z, y, grads } = await this.gradients(rows, nb);
-      this.adam(grads);
+      this.adam(this.params, grads, true);
       return batchStats(z, y, nb);
     }
-    const { beta1, beta2 } = ADAM;
+    const { beta1, beta2, epsilon } = ADAM;
     const feeds = this.fillBatch(rows, nb);
-    this.t++;
-    feeds.a = new ort.Tensor('float32', Float32Array.of(this.ctx.params.learningRate / (1 - beta1 ** this.t)), []);
-    feeds.bc = new ort.Tensor('float32', Float32Array.of(1 / (1 - beta2 ** this.t)), []);
-    for (const p of this.params) {
-      feeds[p.name] = new ort.Tensor('float32', p.w, p.dims);
-      feeds[`${p.name}_m`] = new ort.Tensor('float32', p.m, p.dims);
-      feeds[`${p.name}_v`] = new ort.Tensor('float32', p.v, p.dims);
-    }
-    const out = await this.stepSession.run(feeds);
-    for (const p of this.params) {
-      p.w = out[`${p.name}_next`]!.data as Float32Array;
-      p.m = out[`${p.name}_m_next`]!.data as Float32Array;
-      p.v = out[`${p.name}_v_next`]!.data as Float32Array;
-    }
+    const c = Math.sqrt((1 - beta2) / (1 - beta2 ** this.t));
+    feeds.a = new ort.Tensor('float32', Float32Array.of((this.ctx.params.learningRate * (1 - beta1)) / (1 - beta1 ** this.t) / c), []);
+    feeds.e = new ort.Tensor('float32', Float32Array.of(epsilon / c), []);
+    const [w1, ...small] = this.params as [Param, ...Param[]];
+    feeds.w1 = new ort.Tensor('float32', w1.w, w1.dims);
+    feeds.w1_u = new ort.Tensor('float32', w1.m as Float32Array, w1.dims);
+    feeds.w1_s = new ort.Tensor('float32', w1.v as Float32Array, w1.dims);
+    for (const p of small) feeds[p.name] = new ort.Tensor('float32', p.w, p.dims);
+    const spare = this.spare!;
+    const out = await this.stepSession.run(feeds, {
+      z: null,
+      w1_next: new ort.Tensor('float32', spare.w, w1.dims),
+      w1_u_next: new ort.Tensor('float32', spare.m, w1.dims),
+      w1_s_next: new ort.Tensor('float32', spare.v, w1.dims),
+      gb1: null,
+      gw2: null,
+      gb2: null,
+    });
+    this.spare = { w: w1.w, m: w1.m as Float32Array, v: w1.v as Float32Array };
+    [w1.w, w1.m, w1.v] = [spare.w, spare.m, spare.v];
+    // The graph's gw2 already holds the L2 term (its Gemm's C input).
+    this.adam(small, small.map((p) => out[`g${p.name}`]!.data as Float32Array), false);
     return batchStats(out.z!.data as Float32Array, this.yb, nb);
   }
 
-  /** Adam over the weights in typed arrays (the linear head: float64 moments). */
-  private adam(grads: Float32Array[]): void {
+  /**
+   * Adam in JavaScript with float64 moments, for step t = this.t: the linear head's weights, the
+   * MLP's small parameters. `addL2`: add the L2 term to the weights' gradients here (false when
+   * the graph already did).
+   */
+  private adam(params: Param[], grads: Float32Array[], addL2: boolean): void {
     const { beta1, beta2, epsilon } = ADAM;
-    this.t++;
     const lr = this.ctx.params.learningRate;
     const c1 = 1 - beta1 ** this.t;
     const c2 = 1 - beta2 ** this.t;
     const l2x2 = 2 * this.ctx.params.l2;
-    this.params.forEach((p, i) => {
+    params.forEach((p, i) => {
       const g = grads[i]!;
       const { w, m, v } = p;
-      const decay = p.l2 ? l2x2 : 0;
+      const decay = p.l2 && addL2 ? l2x2 : 0;
       for (let j = 0; j < w.length; j++) {
         const gj = g[j]! + decay * w[j]!;
         const mj = (m[j] = beta1 * m[j]! + (1 - beta1) * gj);
