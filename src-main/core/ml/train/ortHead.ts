@@ -117,9 +117,11 @@ function paramShapes(d: number, hidden: number): { name: 'w1' | 'b1' | 'w2' | 'b
 }
 
 /**
- * One training step of the MLP as one graph, on a batch standardised as it is copied (fillBatch):
- * the forward and backward pass of stepGraph, the L2 term added to the weight gradients by the
- * gradient GEMMs themselves (Gemm's C input, beta = 2·l2), and Adam on the first layer's weights.
+ * One training step of the MLP as one graph: the batch's rows gathered (batchRows) and
+ * standardised with this training set's column means and scales (constants of the graph, one per
+ * trainer), the forward and backward pass of stepGraph, the L2 term added to the weight gradients
+ * by the gradient GEMMs themselves (Gemm's C input, beta = 2·l2), and Adam on the first layer's
+ * weights.
  * The hidden biases and the output layer (hidden + hidden + 1 values) get Adam in JavaScript from
  * the graph's gradients `gb1`, `gw2`, `gb2` (the L2 term already in `gw2`).
  *
@@ -127,15 +129,17 @@ function paramShapes(d: number, hidden: number): { name: 'w1' | 'b1' | 'w2' | 'b
  * u = m / (1 − β1) and s = v / (1 − β2) give u' = β1·u + g, s' = β2·s + g², and
  * w' = w − a·u' / (√s' + e), with the step's scalars a = lr·(1 − β1)/(1 − β1^t) / c and
  * e = ε / c, c = √((1 − β2)/(1 − β2^t)) — the same update as m / (√(v / (1 − β2^t)) + ε) with
- * m, v the usual moments, up to float32 rounding. Inputs per step: the batch, `w1`, `w1_u`, `w1_s`,
- * `b1`, `w2`, `b2`, `a`, `e`; outputs `z`, `w1_next`, `w1_u_next`, `w1_s_next`, `gb1`, `gw2`, `gb2`.
+ * m, v the usual moments, up to float32 rounding. Inputs per step: the batch (`xall`, `rows`, `y`,
+ * `sw`, `mask`), `w1`, `w1_u`, `w1_s`, `b1`, `w2`, `b2`, `a`, `e`; outputs `z`, `w1_next`,
+ * `w1_u_next`, `w1_s_next`, `gb1`, `gw2`, `gb2`.
  *
  * Why: each element-wise pass over the d × hidden weights (~250,000 for 3,898 columns) costs about
  * as much as a fifth of a GEMM on 2 cores, and every node, however small, has a fixed cost
  * (profiled with onnxruntime's profiler, `npm run bench:train`). Folding the standardisation into
  * the weights (as the forward graph does) took five such passes a step, L2 and Adam in plain form
  * fifteen more, and Adam on the 129 small parameters forty-five tiny nodes; now the first layer has
- * ten passes and the small parameters none.
+ * ten passes (the batch's standardisation two more, over batch × d values) and the small
+ * parameters none.
  */
 function fusedStepGraph(d: number, hidden: number, dropout: boolean, ctx: Pick<TrainContext, 'mean' | 'scale'>, l2x2: number): Uint8Array {
   if (!(hidden > 0)) throw new Error('fusedStepGraph: the linear head takes stepGraph and Adam in JavaScript');
