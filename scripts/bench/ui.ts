@@ -94,7 +94,8 @@ async function main(argv: string[]): Promise<void> {
     // 3 s of continuous scrolling at ~2,000 px/s, then 120 slider moves.
     const scrollFrames = await page.evaluate(() => (globalThis as unknown as Bench).qcBench.scroll(3000, 35));
     const p95Scroll = pct(scrollFrames, 0.95);
-    add(`scroll, ${scrollFrames.length} frames (median ${pct(scrollFrames, 0.5).toFixed(1)} ms)`, `p95 ${p95Scroll.toFixed(1)} ms`, 'p95 ≤ 20 ms', p95Scroll <= 20);
+    const longFrames = scrollFrames.filter((f) => f > 20).length;
+    add(`scroll, ${scrollFrames.length} frames (median ${pct(scrollFrames, 0.5).toFixed(1)} ms, ${longFrames} over 20 ms)`, `p95 ${p95Scroll.toFixed(1)} ms`, 'p95 ≤ 20 ms', p95Scroll <= 20);
     const slider = await page.evaluate(() => (globalThis as unknown as Bench).qcBench.slider(120));
     const p95Slider = pct(slider.updates, 0.95);
     add(`slider, ${slider.updates.length} moves (median ${pct(slider.updates, 0.5).toFixed(1)} ms)`, `p95 ${p95Slider.toFixed(1)} ms`, 'p95 ≤ 50 ms', p95Slider <= 50);
