@@ -58,6 +58,26 @@ describe('distort', () => {
     console.log(rows.join('\n'));
   });
 
+  it('darken comes in three shapes (gain, tone curve, both) that agree on mid-grey at each level and differ in the highlights', () => {
+    // A grey ramp 0..255 (one pixel per value), darkened by every seed until each shape has shown up.
+    const ramp: RgbImage = { data: Uint8Array.from({ length: 256 * 3 }, (_, i) => Math.floor(i / 3)), width: 256, height: 1 };
+    for (const level of [1, 2, 3, 4, 5]) {
+      const shapes = new Map<number, Uint8Array>(); // white's output → the ramp's output
+      for (let seed = 1; seed <= 40 && shapes.size < 3; seed++) {
+        const out = distort(ramp, { kind: 'darken', level, seed }).data;
+        shapes.set(out[255 * 3]!, out);
+      }
+      expect(shapes.size, `level ${level}: three shapes`).toBe(3);
+      const mids = [...shapes.values()].map((o) => o[128 * 3]!);
+      expect(Math.max(...mids) - Math.min(...mids), `level ${level}: mid-grey ${mids.join(', ')}`).toBeLessThanOrEqual(2);
+      // The tone curve keeps white; the gain and the combined shape dim it.
+      const whites = [...shapes.keys()].sort((a, b) => a - b);
+      expect(whites[2]).toBe(255);
+      expect(whites[0]!).toBeLessThan(200);
+      for (const out of shapes.values()) for (let v = 1; v < 256; v++) expect(out[v * 3]!).toBeGreaterThanOrEqual(out[(v - 1) * 3]!);
+    }
+  });
+
   it('rejects unknown kinds and levels with a clear error', () => {
     expect(() => distort(img, { kind: 'nope', level: 1, seed: 1 })).toThrow(/unknown kind 'nope'/);
     expect(() => distort(img, { kind: 'jpeg', level: 6, seed: 1 })).toThrow(/level must be an integer 1..5/);

@@ -17,7 +17,7 @@ export { jpeg2000Approx, jpegRoundTrip } from './codecs';
 export const DISTORTION_KINDS: readonly string[] = DISTORTIONS.map((d) => d.kind);
 export const BENIGN_KINDS: readonly string[] = BENIGN_EDITS.map((d) => d.kind);
 /** Recorded in the feature-cache key of synthetic examples: change it whenever any distortion's pixels change. */
-export const DISTORT_VERSION = 'distort/1';
+export const DISTORT_VERSION = 'distort/2';
 export const MIN_LEVEL = 1;
 export const MAX_LEVEL = 5;
 

@@ -314,7 +314,23 @@ export const DISTORTIONS: readonly DistortionDef[] = [
   },
   // Brightness
   { kind: 'brighten', family: 'brightness', levels: 'v^γ·g: γ 0.6, 0.5, 0.42, 0.35, 0.28; g 1, 1.04, 1.08, 1.12, 1.16 (clipped)', models: 'over-exposure: lifted shadows, blown highlights', apply: (img, l) => tone(img, at([0.6, 0.5, 0.42, 0.35, 0.28], l), at([1, 1.04, 1.08, 1.12, 1.16], l)) },
-  { kind: 'darken', family: 'brightness', levels: 'v^γ·g: γ 1.2, 1.35, 1.5, 1.7, 1.9; g 0.6, 0.48, 0.38, 0.3, 0.22', models: 'under-exposure: crushed, murky shadows', apply: (img, l) => tone(img, at([1.2, 1.35, 1.5, 1.7, 1.9], l), at([0.6, 0.48, 0.38, 0.3, 0.22], l)) },
+  {
+    kind: 'darken',
+    family: 'brightness',
+    levels:
+      'one of three shapes (from the seed) with the same mid-grey at each level (0.26, 0.19, 0.13, 0.09, 0.06 of white): v^γ·g with γ 1.2, 1.35, 1.5, 1.7, 1.9 and g 0.6, 0.48, 0.38, 0.3, 0.22; a tone curve v^γ, γ 1.94, 2.41, 2.9, 3.44, 4.08 (highlights kept); a gain v·g, g 0.52, 0.38, 0.27, 0.18, 0.12',
+    models: 'under-exposure: too little light (a gain), a crushing tone curve that keeps the highlights (a bad curves edit or profile), or both: murky shadows and mid-tones',
+    apply: (img, l, rng) => {
+      const gamma = at([1.2, 1.35, 1.5, 1.7, 1.9], l);
+      const gain = at([0.6, 0.48, 0.38, 0.3, 0.22], l);
+      // Every shape maps mid-grey where the combined one does: 0.5^γ·g.
+      const mid = Math.pow(0.5, gamma) * gain;
+      const shape = Math.floor(rng() * 3);
+      if (shape === 1) return tone(img, Math.log(mid) / Math.log(0.5), 1);
+      if (shape === 2) return tone(img, 1, mid / 0.5);
+      return tone(img, gamma, gain);
+    },
+  },
   {
     kind: 'mean_shift',
     family: 'brightness',
