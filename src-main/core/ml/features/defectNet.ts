@@ -15,7 +15,7 @@ import { DEFECT_PATCH, defectPatches, poolDefects } from './defects';
 
 export const DEFECT_NET_FILE = 'defects_v1.onnx';
 export const DEFECT_NET_CARD = 'defects_v1.json';
-/** The cache version of the block: the net's file and the tiling (features/defects.ts). */
+/** The cache version of the block: the net's weights and the tiling (features/defects.ts); change it when either changes. */
 export const DEFECTS_VERSION = 'defects_v1/lattice6x4-p-level/2';
 
 export interface DefectNetCard {
