@@ -14,6 +14,8 @@
  *    edits flagged. Their source photos' other versions may be in training; the kind is not.
  *    With the `defects` features the net behind them has seen every kind's synthetic stand-ins (it is
  *    trained once, outside the run), so step 3 overstates for those runs; the report says so.
+ * 2b. The 45 drawings and paintings of ../shared/datasets/drawings, imported unlabelled: the share
+ *    each baseline flags at its recommended threshold ("not a photograph" is not a defect).
  * 4. Per-kind recall of the augmented baseline on the held-out photos (real labelled images whose
  *    kind is known), and the benign edits it flags per kind of edit (also summed over the
  *    leave-one-kind-out runs).
@@ -36,6 +38,8 @@ import { rocAuc, type BinaryLabel } from '../../src-shared/domain/metrics';
 import { argValue, type DevTruth, intArg, readDevTruth, repoRoot } from './fixtures';
 
 const DEV = path.resolve(repoRoot, '../shared/datasets/quality-dev');
+/** 45 drawings and paintings ("not a photograph"): imported unlabelled; none is a damaged photo, so each one flagged is a false alarm. */
+const DRAWINGS = path.resolve(repoRoot, '../shared/datasets/drawings');
 
 /**
  * The synthetic kinds that model each real dev defect: leaving a kind out removes all of them, so a
@@ -106,12 +110,15 @@ export async function leaveKindOutReport(argv: string[]): Promise<void> {
       }
     }
     if (!reuse) await core.call('library.import', { source: benignDir });
+    // Idempotent: a kept library from before this step gets them now, one that has them imports nothing.
+    if (fs.existsSync(DRAWINGS)) await core.call('library.import', { source: DRAWINGS });
     const { db } = core.context;
     const idOf = new Map(
       (db.prepare('SELECT u.image_id, s.eol_id FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE s.eol_id IS NOT NULL').all() as { image_id: number; eol_id: string }[]).map((r) => [r.eol_id, r.image_id]),
     );
     const benignRows = db.prepare("SELECT u.image_id, s.url FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE s.url LIKE '%benign-edits%'").all() as { image_id: number; url: string }[];
     const benignIds = benignRows.map((r) => r.image_id);
+    const drawingIds = (db.prepare("SELECT u.image_id FROM image_urls u WHERE u.url LIKE '%/datasets/drawings/%'").all() as { image_id: number }[]).map((r) => r.image_id);
     // The edit's kind is in its file name (<id>-<kind>.jpg).
     const benignKindOf = new Map(benignRows.map((r) => [r.image_id, /-([a-z_]+)\.jpg$/.exec(r.url)?.[1] ?? '?']));
     const benignTally = new Map<string, { flagged: number; total: number }>();
@@ -132,7 +139,7 @@ export async function leaveKindOutReport(argv: string[]): Promise<void> {
     await core.call('labels.set', { imageIds: heldRows.map((r) => r.imageId), label: null });
     const e = await core.call('ml.embed', {});
     console.log(
-      `dev set: ${truth.length} images from ${sources.length} source photos; held out ${held.size} photos (${heldRows.length} images) and ${benignIds.length} benign edits of their good images; embedded in ${e.seconds.toFixed(1)} s (${e.provider})`,
+      `dev set: ${truth.length} images from ${sources.length} source photos; held out ${held.size} photos (${heldRows.length} images) and ${benignIds.length} benign edits of their good images; ${drawingIds.length} drawings (unlabelled); embedded in ${e.seconds.toFixed(1)} s (${e.provider})`,
     );
     const groups = { file: path.join(DEV, 'truth.tsv'), groupColumn: 'source_file' };
 
@@ -159,6 +166,7 @@ export async function leaveKindOutReport(argv: string[]): Promise<void> {
         estimate: pt === null ? null : at(pt),
         best,
         benign: benignIds.length ? benignFlagged / benignIds.length : NaN,
+        drawings: drawingIds.length ? drawingIds.filter((id) => (p.get(id) ?? 0) >= t).length / drawingIds.length : NaN,
         perKind: (kind: string) => {
           const ks = bad.filter((x) => x.kind === kind);
           return `${ks.filter((x) => (p.get(x.imageId) ?? 0) >= t).length}/${ks.length}`;
@@ -166,7 +174,7 @@ export async function leaveKindOutReport(argv: string[]): Promise<void> {
       };
     };
 
-    console.log('\nbaselines (held-out photos)     AUC    coverage  precision  benign flagged  threshold          synthetic  seconds  @estimate: coverage/precision  best cut at precision ≥ 95% (oracle)');
+    console.log('\nbaselines (held-out photos)     AUC    coverage  precision  benign flagged  threshold          synthetic  seconds  @estimate: coverage/precision  best cut at precision ≥ 95% (oracle)  drawings flagged');
     let augmented: RunSummary | null = null;
     for (const a of argv.includes('--skip-baselines') ? [] : [...new Set([0, augment])]) {
       const r = await core.call('ml.train', { ...extraParams, seed, augment: a, groups });
@@ -178,7 +186,8 @@ export async function leaveKindOutReport(argv: string[]): Promise<void> {
         `${(a ? `augment ${a}` : 'no augmentation').padEnd(31)} ${h.auc.toFixed(3)}  ${pct(h.coverage).padEnd(8)}  ${pct(h.precision).padEnd(9)}  ${pct(h.benign).padEnd(14)}  ${`${th.t.toFixed(3)} (${th.how})`.padEnd(18)} ${syn ? `${syn.bad}+${syn.good}` : '0'}`.padEnd(10) +
           ` ${(r.seconds ?? 0).toFixed(0)}`.padEnd(9) +
           ` ${h.estimate ? `${pct(h.estimate.coverage)}/${pct(h.estimate.precision)}` : '—'}`.padEnd(31) +
-          ` ${pct(h.best)}`,
+          ` ${pct(h.best)}`.padEnd(38) +
+          ` ${pct(h.drawings)}`,
       );
     }
     if (argv.includes('--baselines-only')) return;

@@ -151,7 +151,7 @@ describe('benign edits', () => {
       const a = benignEdit(img, { kind, seed: 3 });
       const b = benignEdit(img, { kind, seed: 3 });
       expect(Buffer.from(a.data).equals(Buffer.from(b.data)), kind).toBe(true);
-      if (kind === 'resize') continue;
+      if (kind === 'resize' || kind === 'line_art') continue;
       const s = ssim(img, a);
       rows.push(`${kind.padEnd(14)} SSIM ${s.toFixed(3)}  PSNR ${psnr(img, a).toFixed(1)}`);
       expect(s, kind).toBeGreaterThan(0.8);
@@ -164,6 +164,44 @@ describe('benign edits', () => {
     expect(benign).toBeGreaterThan(ssim(img, distort(img, { kind: 'jpeg', level: 3, seed: 1 })));
     const lowKey = psnr(img, benignEdit(img, { kind: 'low_key', seed: 1 }));
     expect(lowKey).toBeGreaterThan(psnr(img, distort(img, { kind: 'darken', level: 3, seed: 1 })));
+  });
+
+  it('line_art draws the photo as ink on paper: a few dark strokes on its edges, no colour, nothing else', () => {
+    const luma = (d: Uint8Array, i: number) => 0.299 * d[3 * i]! + 0.587 * d[3 * i + 1]! + 0.114 * d[3 * i + 2]!;
+    const n = img.width * img.height;
+    // The original's edge strength per pixel (central differences of luma).
+    const edge = new Float32Array(n);
+    for (let y = 1; y < img.height - 1; y++) {
+      for (let x = 1; x < img.width - 1; x++) {
+        const i = y * img.width + x;
+        edge[i] = Math.hypot(luma(img.data, i + 1) - luma(img.data, i - 1), luma(img.data, i + img.width) - luma(img.data, i - img.width));
+      }
+    }
+    const shares: number[] = [];
+    for (let seed = 1; seed <= 4; seed++) {
+      const a = benignEdit(img, { kind: 'line_art', seed });
+      expect(a.width * a.height).toBe(n);
+      expect(Buffer.from(a.data).equals(Buffer.from(benignEdit(img, { kind: 'line_art', seed: seed + 10 }).data))).toBe(false);
+      let ink = 0;
+      let inkEdge = 0;
+      let paperEdge = 0;
+      let maxChroma = 0;
+      for (let i = 0; i < n; i++) {
+        maxChroma = Math.max(maxChroma, Math.max(a.data[3 * i]!, a.data[3 * i + 1]!, a.data[3 * i + 2]!) - Math.min(a.data[3 * i]!, a.data[3 * i + 1]!, a.data[3 * i + 2]!));
+        if (luma(a.data, i) < 128) {
+          ink++;
+          inkEdge += edge[i]!;
+        } else paperEdge += edge[i]!;
+      }
+      shares.push(ink / n);
+      // Strokes are a minority, and they lie where the photo has edges.
+      expect(ink / n).toBeGreaterThan(0.02);
+      expect(ink / n).toBeLessThan(0.25);
+      expect(inkEdge / ink).toBeGreaterThan(3 * (paperEdge / (n - ink)));
+      // Black or sepia ink on white or cream paper: never the photo's colours.
+      expect(maxChroma).toBeLessThanOrEqual(45);
+    }
+    console.log(`line_art ink share per seed: ${shares.map((s) => s.toFixed(3)).join(', ')}`);
   });
 
   it('resize changes the size within ×0.5–×1.5', () => {

@@ -94,6 +94,52 @@ function unsharp(img: FloatImage, sigma: number, amount: number): FloatImage {
   return { data: out, width: img.width, height: img.height };
 }
 
+/**
+ * An ink drawing of the picture: its strongest edges (luma gradient after a σ 0.8–1.6 px blur, the
+ * top 7–16% of pixels) as soft-edged dark strokes on white or cream paper. Not a photograph, and
+ * nothing wrong with it: EOL holds many drawings, engravings and plates.
+ */
+function lineArt(img: FloatImage, rng: Rng): FloatImage {
+  const { width, height, data } = img;
+  const n = width * height;
+  const grey = new Float32Array(n);
+  for (let i = 0; i < n; i++) grey[i] = 0.299 * data[3 * i]! + 0.587 * data[3 * i + 1]! + 0.114 * data[3 * i + 2]!;
+  const b = separable(grey, width, height, 1, gaussianTaps(px(img, uniform(rng, 0.8, 1.6))));
+  const mag = new Float32Array(n);
+  let max = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const l = b[y * width + Math.max(0, x - 1)]!;
+      const r = b[y * width + Math.min(width - 1, x + 1)]!;
+      const u = b[Math.max(0, y - 1) * width + x]!;
+      const d = b[Math.min(height - 1, y + 1) * width + x]!;
+      const m = Math.hypot(r - l, d - u);
+      mag[y * width + x] = m;
+      if (m > max) max = m;
+    }
+  }
+  // The ink threshold: the (1 − share) quantile of the gradient, from a 1,024-bin histogram.
+  const share = uniform(rng, 0.07, 0.16);
+  const bins = new Uint32Array(1024);
+  const scale = max > 0 ? 1023 / max : 0;
+  for (let i = 0; i < n; i++) bins[Math.floor(mag[i]! * scale)]!++;
+  let k = 1023;
+  for (let acc = 0; k > 0 && acc + bins[k]! < share * n; k--) acc += bins[k]!;
+  const t = Math.max(1, k / Math.max(scale, 1e-9));
+  const cream = rng() < 0.5;
+  const paper: [number, number, number] = cream ? [uniform(rng, 236, 250), 0, 0] : [uniform(rng, 248, 255), 0, 0];
+  paper[1] = cream ? paper[0] - uniform(rng, 4, 10) : paper[0];
+  paper[2] = cream ? paper[0] - uniform(rng, 14, 28) : paper[0];
+  const inkV = uniform(rng, 5, 45);
+  const ink: [number, number, number] = rng() < 0.7 ? [inkV, inkV, inkV] : [inkV + 30, inkV + 15, inkV]; // black or sepia
+  const out = new Float32Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    const a = Math.min(1, Math.max(0, (mag[i]! - t) / (0.6 * t) + 0.5));
+    for (let c = 0; c < 3; c++) out[3 * i + c] = paper[c]! * (1 - a) + ink[c]! * a;
+  }
+  return { data: out, width, height };
+}
+
 function lineKernel(length: number, angle: number) {
   const size = 2 * Math.ceil(length / 2) + 3;
   const h = (length - 1) / 2;
@@ -476,4 +522,10 @@ export const BENIGN_EDITS: readonly BenignDef[] = [
   },
   { kind: 'low_key', params: 'v^γ·g: γ 1.1–1.3, g 0.85–0.95', models: 'deliberately dark, moody exposure that keeps its highlights', apply: (img, rng) => tone(img, uniform(rng, 1.1, 1.3), uniform(rng, 0.85, 0.95)) },
   { kind: 'high_key', params: 'v^γ: γ 0.75–0.9, gain 1–1.04', models: 'deliberately bright, airy exposure (white backgrounds, specimens)', apply: (img, rng) => tone(img, uniform(rng, 0.75, 0.9), uniform(rng, 1, 1.04)) },
+  {
+    kind: 'line_art',
+    params: 'the strongest 7–16% of luma edges (σ 0.8–1.6 px) as soft black or sepia strokes on white or cream paper',
+    models: 'drawings, engravings and plates: not photographs, and not damaged',
+    apply: lineArt,
+  },
 ];
