@@ -196,6 +196,49 @@ describe('explainSignals on the dev photos', () => {
   });
 });
 
+describe("'overexposed' needs washed-out shadows, not just a lot of white", () => {
+  /** A dev photo (clean) shrunk onto a white page of its own size, and the same photo lifted by `add` grey levels (the dev set's over-exposure). */
+  async function variants(id: string, add: number): Promise<{ onWhite: RgbImage; lifted: RgbImage }> {
+    const img = await decodeRgb(path.join(devDir, 'images', `${id}.jpg`));
+    const { width: w, height: h } = img;
+    const onWhite = new Uint8Array(w * h * 3).fill(255);
+    const iw = Math.floor(w / 2);
+    const ih = Math.floor(h / 2);
+    // Every other pixel of every other row: the photo at half size, centred.
+    for (let y = 0; y < ih; y++) for (let x = 0; x < iw; x++) for (let c = 0; c < 3; c++) onWhite[((y + Math.floor(h / 4)) * w + x + Math.floor(w / 4)) * 3 + c] = img.data[(2 * y * w + 2 * x) * 3 + c]!;
+    const lifted = Uint8Array.from(img.data, (v) => Math.min(255, v + add));
+    return { onWhite: { data: onWhite, width: w, height: h }, lifted: { data: lifted, width: w, height: h } };
+  }
+
+  it('a photo on a white page keeps its blacks and is not over-exposed; the same photo lifted is', async () => {
+    const good = rows.filter((r) => r.label === 'good' && r.signals.contrast > 0.6).slice(0, 5);
+    expect(good.length).toBe(5);
+    for (const r of good) {
+      const { onWhite, lifted } = await variants(r.id, 150);
+      const white = qualitySignals(onWhite, { bytes: 0 });
+      expect(white.brightClipped, r.id).toBeGreaterThan(EXPLAIN_THRESHOLDS.overBrightClipped);
+      expect(explainSignals(white), r.id).not.toContain('overexposed');
+      expect(explainSignals(qualitySignals(lifted, { bytes: 0 })), r.id).toContain('overexposed');
+    }
+  });
+
+  it('is said of few of the shared drawings (white paper is not over-exposure)', async () => {
+    const dir = path.resolve(repoRoot, '../shared/datasets/drawings');
+    const files = (await import('node:fs')).readdirSync(dir).filter((f) => f.endsWith('.jpg'));
+    expect(files.length).toBe(45);
+    let bright = 0;
+    let said = 0;
+    for (const f of files) {
+      const s = qualitySignals(await decodeRgb(path.join(dir, f)), { bytes: 0 });
+      if (s.meanLuma > EXPLAIN_THRESHOLDS.overMeanLuma || s.brightClipped > EXPLAIN_THRESHOLDS.overBrightClipped) bright++;
+      if (explainSignals(s).includes('overexposed')) said++;
+    }
+    console.log(`explain: 'overexposed' said of ${said} of ${files.length} drawings; ${bright} are that bright`);
+    expect(bright).toBeGreaterThan(25); // measured 34: mostly white paper
+    expect(said).toBeLessThanOrEqual(15); // measured 10
+  });
+});
+
 describe('signal definitions', () => {
   /** A synthetic w x h image from a luma function (grey pixels, R = G = B). */
   function greyImage(w: number, h: number, f: (x: number, y: number) => number): RgbImage {

@@ -184,9 +184,16 @@ export const EXPLAIN_THRESHOLDS = {
   /** 'underexposed': mean luma below underMeanLuma, or more than underDarkClipped of the pixels black (under 86% / good 5%: naturally dark scenes). */
   underMeanLuma: 0.2,
   underDarkClipped: 0.14,
-  /** 'overexposed': mean luma above overMeanLuma, or more than overBrightClipped of the pixels white (over 96% / good 2%). */
+  /**
+   * 'overexposed': mean luma above overMeanLuma, or more than overBrightClipped of the pixels white,
+   * while the picture has no deep tones left (contrast, p95 − p5, below overMaxContrast). Over-exposure
+   * lifts the shadows (the dev set's over-exposed photos reach 0.42 at most); a bright picture that
+   * keeps its blacks is a white backdrop, paper or sky, not over-exposure (over 96% / good 1%; said of
+   * 10 of the 45 shared drawings, 34 without the contrast condition).
+   */
   overMeanLuma: 0.75,
   overBrightClipped: 0.25,
+  overMaxContrast: 0.6,
   /** 'low contrast / hazy': p95 - p5 of luma below hazyContrast while mean luma is mid-range (hazyMinLuma..1 - hazyMinLuma); dark or bright flat images are exposure problems (haze 100% / good 0%). */
   hazyContrast: 0.25,
   hazyMinLuma: 0.25,
@@ -247,7 +254,7 @@ export function explainSignals(s: Omit<QualitySignals, 'generic'> & { generic?: 
   if (!tiny && s.noise > t.noisyNoise) out.push('noisy');
   if (s.blockiness > t.jpegBlockiness) out.push('jpeg artefacts');
   if (s.meanLuma < t.underMeanLuma || s.darkClipped > t.underDarkClipped) out.push('underexposed');
-  if (s.meanLuma > t.overMeanLuma || s.brightClipped > t.overBrightClipped) out.push('overexposed');
+  if ((s.meanLuma > t.overMeanLuma || s.brightClipped > t.overBrightClipped) && s.contrast < t.overMaxContrast) out.push('overexposed');
   if (s.contrast < t.hazyContrast && s.meanLuma > t.hazyMinLuma && s.meanLuma < 1 - t.hazyMinLuma) out.push('low contrast / hazy');
   if (tiny) out.push('tiny');
   if (s.colourfulness >= t.dullMinColourfulness && s.colourfulness < t.dullColourfulness) out.push('dull colours');
