@@ -127,9 +127,8 @@ function lineArt(img: FloatImage, rng: Rng): FloatImage {
   for (let acc = 0; k > 0 && acc + bins[k]! < share * n; k--) acc += bins[k]!;
   const t = Math.max(1, k / Math.max(scale, 1e-9));
   const cream = rng() < 0.5;
-  const paper: [number, number, number] = cream ? [uniform(rng, 236, 250), 0, 0] : [uniform(rng, 248, 255), 0, 0];
-  paper[1] = cream ? paper[0] - uniform(rng, 4, 10) : paper[0];
-  paper[2] = cream ? paper[0] - uniform(rng, 14, 28) : paper[0];
+  const white = cream ? uniform(rng, 236, 250) : uniform(rng, 248, 255);
+  const paper = cream ? [white, white - uniform(rng, 4, 10), white - uniform(rng, 14, 28)] : [white, white, white];
   const inkV = uniform(rng, 5, 45);
   const ink: [number, number, number] = rng() < 0.7 ? [inkV, inkV, inkV] : [inkV + 30, inkV + 15, inkV]; // black or sepia
   const out = new Float32Array(n * 3);

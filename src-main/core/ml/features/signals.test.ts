@@ -5,7 +5,7 @@
  * image of a degradation (bad and ambiguous); the asserted bounds are the measured rates less a
  * margin. The measured rates are printed.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -224,7 +224,7 @@ describe("'overexposed' needs washed-out shadows, not just a lot of white", () =
 
   it('is said of few of the shared drawings (white paper is not over-exposure)', async () => {
     const dir = path.resolve(repoRoot, '../shared/datasets/drawings');
-    const files = (await import('node:fs')).readdirSync(dir).filter((f) => f.endsWith('.jpg'));
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.jpg'));
     expect(files.length).toBe(45);
     let bright = 0;
     let said = 0;
