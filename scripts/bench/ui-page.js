@@ -1,9 +1,27 @@
-/* global window, document, performance, requestAnimationFrame, HTMLInputElement, HTMLSelectElement, Event, KeyboardEvent */
+/* global window, document, performance, requestAnimationFrame, HTMLImageElement, HTMLInputElement, HTMLSelectElement, Event, KeyboardEvent */
 // In-page measurements for scripts/bench/ui.ts (runs in Chromium, not in Node).
+// When the first gallery thumbnail finished loading, in the page's own clock (ms since navigation
+// started): measured here, not by polling from Node, whose event loop the server shares in bench:ui
+// (a long synchronous query there would delay the poll's answer, not the paint).
+let firstTileAt = null;
+document.addEventListener(
+  'load',
+  (e) => {
+    const img = e.target;
+    if (firstTileAt === null && img instanceof HTMLImageElement && img.naturalWidth > 0 && img.closest('[data-testid="gallery"] [data-testid^="tile-"]')) firstTileAt = performance.now();
+  },
+  true,
+);
+
 window.qcBench = {
   firstTileReady() {
     const img = document.querySelector('[data-testid="gallery"] [data-testid^="tile-"] img');
     return Boolean(img && img.complete && img.naturalWidth > 0);
+  },
+
+  /** ms from navigation to the first thumbnail loaded (null before). */
+  firstTileAt() {
+    return firstTileAt;
   },
 
   /** `ms` of continuous scrolling, `px` per frame; returns every frame's duration. */

@@ -2,7 +2,7 @@
  * `npm run bench:ui -- --n 1000000 [--data DIR] [--keep]`: the review screen in real Chromium
  * against the real server (`qc serve`'s), over a generated library (gen:library: N images with one
  * run's predictions and labels; thumbnails repeat; reused from --data or os.tmpdir()/qc-scale-N).
- * Prints, with the targets beside them: first paint (navigation to the first thumbnail decoded),
+ * Prints, with the targets beside them: first paint (navigation to the first thumbnail loaded, timed in the page),
  * frame times while scrolling, the slider's update time, filter changes as a curator makes them
  * (predicted, false positives, a taxon typed), a jump to the last row, and the peak RSS of the
  * server (this process) and of the page (Chromium's renderer). Needs `npm run build:app` and
@@ -21,6 +21,7 @@ import { mb, repoRoot, sampleRss, scaleLibraryFromArgs, warmRead } from './fixtu
 interface Bench {
   qcBench: {
     firstTileReady(): boolean;
+    firstTileAt(): number | null;
     scroll(ms: number, px: number): Promise<number[]>;
     slider(moves: number): Promise<{ updates: number[]; frames: number[] }>;
     filter(name: string, value: string): Promise<{ ms: number; tilesMs: number; total: number }>;
@@ -84,10 +85,13 @@ async function main(argv: string[]): Promise<void> {
     const start = Date.now();
     await page.goto(server.url);
     await page.waitForFunction(() => (globalThis as unknown as Bench).qcBench.firstTileReady(), undefined, { timeout: 120_000 });
-    const firstPaint = Date.now() - start;
+    const seenFromNode = Date.now() - start;
+    // The page's own clock: Node's poll shares its event loop with the server here, so it can
+    // answer late while the server runs a long synchronous query (the slider's sketch).
+    const firstPaint = Math.round((await page.evaluate(() => (globalThis as unknown as Bench).qcBench.firstTileAt())) ?? seenFromNode);
     const total = Number(await page.getByTestId('gallery').getAttribute('data-total'));
     const scale = Number(await page.getByTestId('gallery').getAttribute('data-scale'));
-    add(`first paint (${total.toLocaleString('en')} predicted bad)`, `${firstPaint} ms`, '≤ 1500 ms', firstPaint <= 1500);
+    add(`first paint (${total.toLocaleString('en')} predicted bad; Node saw it at ${seenFromNode} ms)`, `${firstPaint} ms`, '≤ 1500 ms', firstPaint <= 1500);
     await page.waitForSelector('[data-testid="threshold-slider"]', { timeout: 120_000 });
     const sliderReady = Date.now() - start;
     add('slider ready (sketch loaded)', `${sliderReady} ms`, '', null);

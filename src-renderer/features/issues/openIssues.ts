@@ -4,7 +4,9 @@
  * (`label.changed`), and after a curator confirms or dismisses issues here. The badge needs only
  * the count (`ml.labelIssues` with limit 0: two counts, whatever the library's size); the issues
  * themselves (the why-line of the focused tile) are fetched only while a view that shows them is
- * mounted (`useOpenIssues({ why: true })`).
+ * mounted (`useOpenIssues({ why: true })`). Nothing is asked before the runs are loaded: the app
+ * loads them after the gallery's first page and thumbnails (stores/ui.ts), and on a cold million-image
+ * library this call, made first, held the first page back by 100–200 ms (bench:ui).
  */
 import { useEffect, useSyncExternalStore } from 'react';
 import type { LabelIssue } from '../../../src-shared/domain/ml';
@@ -34,7 +36,14 @@ class IssuesSource {
   private offLabels: (() => void) | null = null;
   /** Mounted views that show why-lines (the issues are listed only while there is one). */
   private whyViews = 0;
+  /** False until the runs are loaded: refresh() asks nothing before. */
+  private live = false;
   constructor(private readonly client: ApiClient) {}
+
+  /** The runs are loaded (or not): from then on refresh() asks the core. */
+  setLive(live: boolean): void {
+    this.live = live;
+  }
 
   /** A view that shows why-lines mounts: list the issues (now, and on every refresh until it unmounts). */
   wantWhy = () => {
@@ -59,6 +68,7 @@ class IssuesSource {
   get = () => this.state;
 
   async refresh(): Promise<void> {
+    if (!this.live) return;
     const seq = ++this.seq;
     let next: OpenIssues;
     try {
@@ -86,10 +96,12 @@ export function useOpenIssues(opts: { why?: boolean } = {}): OpenIssues {
   const client = useClient();
   const source = issuesSource(client);
   const activeRun = useApp((s) => s.activeRunId);
+  const runsLoaded = useApp((s) => s.runsLoaded);
   const why = opts.why ?? false;
   useEffect(() => {
+    source.setLive(runsLoaded);
     void source.refresh();
-  }, [source, activeRun]);
+  }, [source, activeRun, runsLoaded]);
   useEffect(() => (why ? source.wantWhy() : undefined), [source, why]);
   return useSyncExternalStore(source.subscribe, source.get);
 }

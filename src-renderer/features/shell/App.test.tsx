@@ -17,8 +17,10 @@ describe('App shell', () => {
     const { client } = setup({ images: 200 });
     render(<App client={client} />);
     await until(() => expect(screen.queryAllByTestId(/^tile-\d+$/).length).toBeGreaterThan(0));
-    // The scores wait for the first thumbnail to load (the core serves thumbnails between calls).
+    // The scores wait for the first thumbnail to load (the core serves thumbnails between calls),
+    // and the sidebar's issue count for the runs, loaded with them.
     expect(client.callsOf('review.scores')).toHaveLength(0);
+    expect(client.callsOf('ml.labelIssues')).toHaveLength(0);
     fireEvent.load(screen.queryAllByTestId(/^tile-\d+$/)[0]!.querySelector('img')!);
     await until(() => expect(client.callsOf('review.scores').length).toBeGreaterThan(0), 500);
     const order = client.calls.map((c) => c.method);
@@ -26,6 +28,9 @@ describe('App shell', () => {
     expect(order.indexOf('review.page')).toBeLessThan(order.indexOf('review.scores'));
     // One scores call (the screen did not ask again while start-up held them back).
     expect(client.callsOf('review.scores')).toHaveLength(1);
+    await until(() => expect(client.callsOf('ml.labelIssues').length).toBeGreaterThan(0), 500);
+    const after = client.calls.map((c) => c.method);
+    expect(after.indexOf('ml.labelIssues')).toBeGreaterThan(after.indexOf('ml.runs'));
     expect(client.callsOf('ml.labelIssues').every((a) => a.limit === 0)).toBe(true);
   });
 
