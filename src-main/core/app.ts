@@ -12,7 +12,7 @@ import { parseArgs } from '../../src-shared/contract/schemas';
 import { DEFAULT_TRAIN_PARAMS } from '../../src-shared/domain/ml';
 import type { CoreContext, EventBus } from './context';
 import { openDatabase } from './db/open';
-import { ForegroundGate, warmFiles, type WarmResult } from './db/warm';
+import { warmFiles, type WarmResult } from './db/warm';
 import { labelHandlers } from './labels/handlers';
 import { LabelService } from './labels/labels';
 import { libraryHandlers } from './library/handlers';
@@ -96,9 +96,7 @@ export function createCore(opts: CoreOptions): Core {
   store.sweepTemp();
   const db = openDatabase(paths.db);
   const warmAbort = new AbortController();
-  // Calls in flight hold the warm-up back (db/warm.ts): the first screen's queries go first.
-  const gate = opts.warm ? new ForegroundGate() : null;
-  const warmed = gate ? warmFiles([paths.db, `${paths.db}-wal`], { signal: warmAbort.signal, gate }).catch((): WarmResult => ({ bytes: 0, skipped: 'failed' })) : null;
+  const warmed = opts.warm ? warmFiles([paths.db, `${paths.db}-wal`], { signal: warmAbort.signal }).catch((): WarmResult => ({ bytes: 0, skipped: 'failed' })) : null;
   const events = createEventBus();
   const context: CoreContext = { paths, db, store, labels: new LabelService(db), events, ...(opts.maxPixels !== undefined && { maxPixels: opts.maxPixels }) };
   const engine: MlEngine = opts.ml === 'in-process' ? new InProcessEngine() : new WorkerEngine();
@@ -139,13 +137,7 @@ export function createCore(opts: CoreOptions): Core {
         callOpts.onProgress?.(p);
         events.emit('job.progress', p);
       };
-      if (!gate) return handler(checked, { signal, progress });
-      gate.enter();
-      try {
-        return await handler(checked, { signal, progress });
-      } finally {
-        gate.leave();
-      }
+      return handler(checked, { signal, progress });
     },
     async close() {
       // The read stops at its next 4 MB (warmFiles lets a stuck one go after WARM_STOP_WAIT_MS).

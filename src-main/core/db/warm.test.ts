@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCore } from '../app';
-import { ForegroundGate, warmFiles } from './warm';
+import { warmFiles } from './warm';
 
 let dir: string;
 beforeEach(() => {
@@ -46,43 +46,6 @@ describe('warmFiles', () => {
     const r = await pending;
     expect(r.skipped).toBe('aborted');
     expect(r.bytes).toBeLessThan(8 << 20);
-  });
-});
-
-describe('ForegroundGate', () => {
-  const settled = (p: Promise<unknown>) => Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 300))]);
-
-  it('holds the reads back while a call is in flight, and lets them go when the last one ends', async () => {
-    const a = fileOf('a', 2 << 20);
-    const gate = new ForegroundGate(60_000);
-    gate.enter();
-    gate.enter();
-    const pending = warmFiles([a], { gate, chunkBytes: 65536 });
-    expect(await settled(pending)).toBe(false);
-    gate.leave();
-    expect(await settled(pending)).toBe(false); // one call is still in flight
-    gate.leave();
-    expect(await pending).toEqual({ bytes: 2 << 20 });
-  });
-
-  it('holds them for at most maxMs after the latest call began (a long job does not stop the warm-up)', async () => {
-    const a = fileOf('a', 1 << 20);
-    const gate = new ForegroundGate(400);
-    gate.enter();
-    const t = performance.now();
-    expect(await warmFiles([a], { gate, chunkBytes: 65536 })).toEqual({ bytes: 1 << 20 });
-    expect(performance.now() - t).toBeGreaterThanOrEqual(300);
-  });
-
-  it('an abort still stops a held read', async () => {
-    const a = fileOf('a', 1 << 20);
-    const gate = new ForegroundGate(60_000);
-    gate.enter();
-    const ac = new AbortController();
-    const pending = warmFiles([a], { gate, signal: ac.signal, chunkBytes: 65536 });
-    expect(await settled(pending)).toBe(false);
-    ac.abort();
-    expect(await pending).toEqual({ bytes: 0, skipped: 'aborted' });
   });
 });
 

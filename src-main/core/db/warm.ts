@@ -14,11 +14,6 @@
  * a long first query, callbacks would wait and the warm-up with them. It stops at the next read
  * once aborted (a shared flag), so closing the library never waits for the whole file.
  *
- * It yields to the foreground (ForegroundGate): while an API call is in flight, the thread waits
- * between reads, so a first query on a cold file has the disk to itself instead of queueing behind
- * the sequential read (bench:ui at 1M, the file out of the page cache: the review's first page took
- * 387 ms beside the read against 99 ms alone).
- *
  * Skipped where it would evict more than it gains: files larger than half the free memory.
  * Interactive front ends (the desktop app, `qc serve`) ask for it; one-shot `qc` commands don't.
  */
@@ -42,35 +37,6 @@ export interface WarmOptions {
   chunkBytes?: number;
   /** Largest total size to warm (default: half of the free memory now). */
   budgetBytes?: number;
-  /** Foreground work to wait for between reads. */
-  gate?: ForegroundGate;
-}
-
-/**
- * Calls in flight, as the reading thread sees them: a deadline in shared memory (ms since `base`),
- * set when a call starts and cleared when the last one ends. The thread waits while it lies ahead,
- * so a long job (an import, a training run) holds the warm-up back for at most `maxMs` from the
- * latest call's start, and a short query for as long as it runs.
- */
-export class ForegroundGate {
-  readonly buffer = new SharedArrayBuffer(4);
-  readonly base = Date.now();
-  private readonly deadline = new Int32Array(this.buffer);
-  private inflight = 0;
-  constructor(private readonly maxMs = 1000) {}
-
-  enter(): void {
-    this.inflight++;
-    // An Int32 of ms since base: the warm-up lives for seconds after opening, far below 2^31 ms.
-    Atomics.store(this.deadline, 0, Math.min(2 ** 31 - 1, Date.now() - this.base + this.maxMs));
-  }
-
-  leave(): void {
-    if (this.inflight > 0) this.inflight--;
-    if (this.inflight > 0) return;
-    Atomics.store(this.deadline, 0, 0);
-    Atomics.notify(this.deadline, 0);
-  }
 }
 
 /**
@@ -81,18 +47,7 @@ const READER = `
 const { workerData, parentPort } = require('node:worker_threads');
 const fs = require('node:fs');
 const stop = new Int32Array(workerData.stop);
-const gate = workerData.gate ? new Int32Array(workerData.gate) : null;
 const buf = Buffer.allocUnsafe(workerData.chunk);
-// Wait while a call is in flight (ForegroundGate), waking when it ends or every 100 ms to look again.
-function yieldToForeground() {
-  if (!gate) return;
-  for (;;) {
-    const until = Atomics.load(gate, 0);
-    const wait = until - (Date.now() - workerData.base);
-    if (wait <= 0 || Atomics.load(stop, 0)) return;
-    Atomics.wait(gate, 0, until, Math.min(wait, 100));
-  }
-}
 let bytes = 0;
 let aborted = false;
 outer: for (const file of workerData.files) {
@@ -100,7 +55,6 @@ outer: for (const file of workerData.files) {
   try { fd = fs.openSync(file, 'r'); } catch { continue; }
   try {
     for (;;) {
-      yieldToForeground();
       if (Atomics.load(stop, 0)) { aborted = true; break outer; }
       const n = fs.readSync(fd, buf, 0, buf.length, null);
       if (n === 0) break;
@@ -133,7 +87,7 @@ export async function warmFiles(files: readonly string[], opts: WarmOptions = {}
   if (total > (opts.budgetBytes ?? os.freemem() / 2)) return { bytes: 0, skipped: 'too_large' };
   if (opts.signal?.aborted) return { bytes: 0, skipped: 'aborted' };
   const stop = new SharedArrayBuffer(4);
-  const worker = new Worker(READER, { eval: true, workerData: { files: files.filter((_, i) => sizes[i]), chunk: opts.chunkBytes ?? 4 << 20, stop, gate: opts.gate?.buffer ?? null, base: opts.gate?.base ?? 0 } });
+  const worker = new Worker(READER, { eval: true, workerData: { files: files.filter((_, i) => sizes[i]), chunk: opts.chunkBytes ?? 4 << 20, stop } });
   return new Promise<WarmResult>((resolve) => {
     let result: WarmResult = { bytes: 0, skipped: 'aborted' };
     let letGo: NodeJS.Timeout | undefined;
