@@ -81,6 +81,9 @@ export default defineConfig({
       outDir: path.join(root, 'out/renderer'),
       emptyOutDir: true,
       sourcemap: true,
+      // electron-vite leaves its bundles unminified; the page parses this one at every start (in the
+      // app and in `qc serve`'s browser), so it is minified (the source map keeps it debuggable).
+      minify: true,
       rolldownOptions: {
         input: path.join(root, 'src-renderer/index.html'),
       },
