@@ -36,6 +36,7 @@ import { mulberry32 } from '../../src-shared/domain/random';
 import { DEFAULT_TRAIN_PARAMS, type RunSummary } from '../../src-shared/domain/ml';
 import { rocAuc, type BinaryLabel } from '../../src-shared/domain/metrics';
 import { argValue, type DevTruth, intArg, readDevTruth, repoRoot } from './fixtures';
+import { keptSplitMismatch } from './keptLibrary';
 
 const DEV = path.resolve(repoRoot, '../shared/datasets/quality-dev');
 /** 45 drawings and paintings ("not a photograph"): imported unlabelled; none is a damaged photo, so each one flagged is a false alarm. */
@@ -97,6 +98,11 @@ export async function leaveKindOutReport(argv: string[]): Promise<void> {
     const held = new Set(sources.filter(() => rng() < holdout));
 
     const benignDir = path.join(dataDir, 'benign-edits');
+    if (reuse) {
+      const expected = new Set(truth.filter((t) => t.label === 'good' && held.has(t.source)).map((t) => String(t.id)));
+      const why = keptSplitMismatch(fs.readdirSync(benignDir), expected, `--seed ${seed} --holdout ${holdout}`);
+      if (why) throw new Error(`${dataDir}: ${why}`);
+    }
     if (!reuse) await core.call('library.import', { source: path.join(DEV, 'image_ratings.txt'), mirrors: [{ prefix: 'https://content.eol.org/data/media/qc/', dir: path.join(DEV, 'images') }] });
     // Benign edits of the held-out good images, as unlabelled files.
     if (!reuse) fs.mkdirSync(benignDir);
