@@ -97,17 +97,18 @@ export async function leaveKindOutReport(argv: string[]): Promise<void> {
     const rng = mulberry32(seed);
     const held = new Set(sources.filter(() => rng() < holdout));
 
+    const heldGoodTruth = truth.filter((t) => t.label === 'good' && held.has(t.source));
+
     const benignDir = path.join(dataDir, 'benign-edits');
     if (reuse) {
-      const expected = new Set(truth.filter((t) => t.label === 'good' && held.has(t.source)).map((t) => String(t.id)));
-      const why = keptSplitMismatch(fs.readdirSync(benignDir), expected, `--seed ${seed} --holdout ${holdout}`);
+      const why = keptSplitMismatch(fs.readdirSync(benignDir), new Set(heldGoodTruth.map((t) => t.id)), `--seed ${seed} --holdout ${holdout}`);
       if (why) throw new Error(`${dataDir}: ${why}`);
     }
     if (!reuse) await core.call('library.import', { source: path.join(DEV, 'image_ratings.txt'), mirrors: [{ prefix: 'https://content.eol.org/data/media/qc/', dir: path.join(DEV, 'images') }] });
     // Benign edits of the held-out good images, as unlabelled files.
     if (!reuse) fs.mkdirSync(benignDir);
     let k = 0;
-    for (const t of reuse ? [] : truth.filter((t) => t.label === 'good' && held.has(t.source))) {
+    for (const t of reuse ? [] : heldGoodTruth) {
       const img = await decodeRgb(path.join(DEV, 'images', `${t.id}.jpg`));
       for (let c = 0; c < 2; c++) {
         const kind = BENIGN_KINDS[k++ % BENIGN_KINDS.length]!;
