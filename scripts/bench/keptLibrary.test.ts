@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { benignOriginals, keptSplitMismatch } from './keptLibrary';
+import { benignEditFile, benignOriginals, keptSplitMismatch, parseBenignEditFile } from './keptLibrary';
 
 describe('a kept leave-kind-out library belongs to one split', () => {
   const files = ['9000003-greyscale.jpg', '9000003-high_key.jpg', '9000017-mild_sharpen.jpg', 'notes.txt'];
+
+  it('names an edit by its original and kind, and reads both back', () => {
+    expect(benignEditFile('9000003', 'high_key')).toBe('9000003-high_key.jpg');
+    expect(parseBenignEditFile(benignEditFile('9000003', 'high_key'))).toEqual({ original: '9000003', kind: 'high_key' });
+    expect(parseBenignEditFile('notes.txt')).toBeNull();
+  });
 
   it('reads the originals from the edits’ file names', () => {
     expect([...benignOriginals(files)].sort()).toEqual(['9000003', '9000017']);

@@ -8,12 +8,23 @@
  * folders kept from before this check too.
  */
 
-/** The original image ids behind a folder of benign edits (`<id>-<kind>.jpg`; other names ignored). */
+/** The file name of a benign edit: the original's id and the edit's kind (`<id>-<kind>.jpg`). */
+export function benignEditFile(original: string, kind: string): string {
+  return `${original}-${kind}.jpg`;
+}
+
+/** What a benign edit's file name says (benignEditFile), or null for any other name. */
+export function parseBenignEditFile(name: string): { original: string; kind: string } | null {
+  const m = /^(.+)-([a-z_]+)\.jpg$/.exec(name);
+  return m ? { original: m[1]!, kind: m[2]! } : null;
+}
+
+/** The original image ids behind a folder of benign edits (other names ignored). */
 export function benignOriginals(fileNames: readonly string[]): Set<string> {
   const ids = new Set<string>();
   for (const f of fileNames) {
-    const m = /^(.+)-[a-z_]+\.jpg$/.exec(f);
-    if (m) ids.add(m[1]!);
+    const e = parseBenignEditFile(f);
+    if (e) ids.add(e.original);
   }
   return ids;
 }

@@ -36,7 +36,7 @@ import { mulberry32 } from '../../src-shared/domain/random';
 import { DEFAULT_TRAIN_PARAMS, type RunSummary } from '../../src-shared/domain/ml';
 import { rocAuc, type BinaryLabel } from '../../src-shared/domain/metrics';
 import { argValue, type DevTruth, intArg, readDevTruth, repoRoot } from './fixtures';
-import { keptSplitMismatch } from './keptLibrary';
+import { benignEditFile, keptSplitMismatch, parseBenignEditFile } from './keptLibrary';
 
 const DEV = path.resolve(repoRoot, '../shared/datasets/quality-dev');
 /** 45 drawings and paintings ("not a photograph"): imported unlabelled; none is a damaged photo, so each one flagged is a false alarm. */
@@ -113,7 +113,7 @@ export async function leaveKindOutReport(argv: string[]): Promise<void> {
       for (let c = 0; c < 2; c++) {
         const kind = BENIGN_KINDS[k++ % BENIGN_KINDS.length]!;
         const out = benignEdit(img, { kind, seed: seed * 1000 + k });
-        await sharp(out.data, { raw: { width: out.width, height: out.height, channels: 3 } }).jpeg({ quality: 90 }).toFile(path.join(benignDir, `${t.id}-${kind}.jpg`));
+        await sharp(out.data, { raw: { width: out.width, height: out.height, channels: 3 } }).jpeg({ quality: 90 }).toFile(path.join(benignDir, benignEditFile(t.id, kind)));
       }
     }
     if (!reuse) await core.call('library.import', { source: benignDir });
@@ -127,7 +127,7 @@ export async function leaveKindOutReport(argv: string[]): Promise<void> {
     const benignIds = benignRows.map((r) => r.image_id);
     const drawingIds = (db.prepare("SELECT u.image_id FROM image_urls u WHERE u.url LIKE '%/datasets/drawings/%'").all() as { image_id: number }[]).map((r) => r.image_id);
     // The edit's kind is in its file name (<id>-<kind>.jpg).
-    const benignKindOf = new Map(benignRows.map((r) => [r.image_id, /-([a-z_]+)\.jpg$/.exec(r.url)?.[1] ?? '?']));
+    const benignKindOf = new Map(benignRows.map((r) => [r.image_id, parseBenignEditFile(path.basename(r.url))?.kind ?? '?']));
     const benignTally = new Map<string, { flagged: number; total: number }>();
     const tallyBenign = (p: Map<number, number>, t: number, into = benignTally) => {
       for (const id of benignIds) {
