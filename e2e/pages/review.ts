@@ -1,5 +1,6 @@
 import { attributes } from './attributes';
 import { expect, type Locator, type Page } from '@playwright/test';
+import { sketchGrid } from '../../src-shared/domain/thresholdSketch';
 
 export type LabelKey = 'B' | 'G' | 'U' | 'Z';
 export type Filter = 'predicted' | 'outcome' | 'label' | 'origin' | 'sort' | 'order';
@@ -98,10 +99,18 @@ export class ReviewPage {
     return this.root.getByTestId('threshold-slider');
   }
 
-  /** Set the slider as a release would (input + change): the numbers update, the threshold is saved and the grid refetched. */
-  async setThreshold(t: number): Promise<void> {
-    await this.slider.fill(String(t));
-    await expect(this.root.getByTestId('threshold-value')).toHaveAttribute('data-value', String(Number(t)));
+  /**
+   * Set the slider as a release would (input + change) at the step of its grid nearest p(bad) = t
+   * (the slider moves in even steps of log-odds): the numbers update and the grid refetches.
+   * Returns that step's threshold.
+   */
+  async setThreshold(t: number): Promise<number> {
+    const grid = sketchGrid();
+    let k = 0;
+    for (let i = 1; i < grid.length; i++) if (Math.abs(grid[i]! - t) < Math.abs(grid[k]! - t)) k = i;
+    await this.slider.fill(String(k));
+    await expect(this.root.getByTestId('threshold-value')).toHaveAttribute('data-value', String(grid[k]));
+    return grid[k]!;
   }
 
   /** Make the browsed threshold the one exports use ("Use … for export"); waits for the core's answer. */

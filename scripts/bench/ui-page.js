@@ -107,7 +107,8 @@ window.qcBench = {
     for (let i = 0; i < moves; i++) {
       const before = flagged.dataset.value;
       const t = performance.now();
-      setValue.call(input, String(0.2 + (i % 60) / 100));
+      // Slider positions (steps of its log-odds grid): 350 … 645, p(bad) ≈ 0.18 … 0.98.
+      setValue.call(input, String(350 + (i % 60) * 5));
       input.dispatchEvent(new Event('input', { bubbles: true }));
       await new Promise((resolve) => {
         const check = (now) => {

@@ -2,6 +2,8 @@
  * Small SVG charts for the evaluation panel: curves in the unit square with a marked point, and a
  * two-class histogram with a threshold line. Plain SVG: crisp at any size, readable by tests.
  */
+import { fmtP } from './format';
+
 export interface LineSeries {
   label: string;
   color: string;
@@ -93,18 +95,26 @@ export function LabelHistogramChart({
   threshold,
   testId,
   height = 70,
+  at = (t) => t,
+  ticks = [],
 }: {
+  /** The bins' left edges; the last bin runs to 1. Drawn equally wide whatever their spacing. */
   edges: number[];
   bad: number[];
   good: number[];
   threshold: number;
   testId: string;
   height?: number;
+  /** Where p(bad) = t stands across the chart, 0..1 (the bins' scale; default even in p). */
+  at?: (t: number) => number;
+  /** p(bad) values labelled on the axis between its ends. */
+  ticks?: number[];
 }) {
   const w = 320;
   const max = Math.max(1, ...bad, ...good);
   const n = edges.length;
   const bw = w / n;
+  const range = (i: number) => `[${fmtP(edges[i]!)}, ${i + 1 < n ? `${fmtP(edges[i + 1]!)})` : '1]'}`;
   return (
     <svg className="histo" viewBox={`0 0 ${w} ${height + 12}`} data-testid={testId} role="img" aria-label="p(bad) of held-out images by label">
       {edges.map((e, i) => {
@@ -113,21 +123,26 @@ export function LabelHistogramChart({
         return (
           <g key={e}>
             <rect x={i * bw + 1} y={height - hg} width={bw / 2 - 1} height={hg} className="histo__good">
-              <title>{`${good[i]} labelled good with p(bad) in [${e.toFixed(2)}, ${(e + 1 / n).toFixed(2)})`}</title>
+              <title>{`${good[i]} labelled good with p(bad) in ${range(i)}`}</title>
             </rect>
             <rect x={i * bw + bw / 2} y={height - hb} width={bw / 2 - 1} height={hb} className="histo__bad">
-              <title>{`${bad[i]} labelled bad with p(bad) in [${e.toFixed(2)}, ${(e + 1 / n).toFixed(2)})`}</title>
+              <title>{`${bad[i]} labelled bad with p(bad) in ${range(i)}`}</title>
             </rect>
           </g>
         );
       })}
-      <line x1={threshold * w} x2={threshold * w} y1={0} y2={height} className="histo__threshold" data-testid={`${testId}-threshold`} />
+      <line x1={at(threshold) * w} x2={at(threshold) * w} y1={0} y2={height} className="histo__threshold" data-testid={`${testId}-threshold`} />
       <text x={2} y={height + 10} className="histo__axis">
         p(bad) 0
       </text>
       <text x={w - 2} y={height + 10} textAnchor="end" className="histo__axis">
         1
       </text>
+      {ticks.map((t) => (
+        <text key={t} x={at(t) * w} y={height + 10} textAnchor="middle" className="histo__axis">
+          {fmtP(t)}
+        </text>
+      ))}
     </svg>
   );
 }

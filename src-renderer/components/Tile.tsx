@@ -1,6 +1,7 @@
 import { memo, type MouseEvent } from 'react';
 import type { GalleryItem } from '../../src-shared/domain/library';
 import { imageLabel } from './signals';
+import { fmtP } from './format';
 
 export const TILE_SIZE = 148;
 
@@ -35,7 +36,7 @@ export const Tile = memo(function Tile({ item, index, src, selected, focused, on
       data-selected={selected ? 'true' : 'false'}
       data-focused={focused ? 'true' : 'false'}
       data-eol-id={item.eol_id ?? ''}
-      title={`${imageLabel(item)} · p(bad) ${p === null ? '–' : p.toFixed(3)} · ${label}${item.origin === 'curator' ? ' (curator)' : ''}${item.issue_rank !== null ? ` · issue #${item.issue_rank}${item.issue_beyond_estimate ? ' (beyond the estimate)' : ''}` : ''}`}
+      title={`${imageLabel(item)} · p(bad) ${fmtP(p)} · ${label}${item.origin === 'curator' ? ' (curator)' : ''}${item.issue_rank !== null ? ` · issue #${item.issue_rank}${item.issue_beyond_estimate ? ' (beyond the estimate)' : ''}` : ''}`}
       onClick={(e) => onTileClick(index, e)}
     >
       <div className="tile__img">

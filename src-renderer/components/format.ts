@@ -1,4 +1,5 @@
 /** Number and date formatting for dense tables. */
+import { formatProbability } from '../../src-shared/domain/threshold';
 
 export function fmtInt(n: number | null | undefined): string {
   return n === null || n === undefined || !Number.isFinite(n) ? '–' : Math.round(n).toLocaleString('en-US');
@@ -10,6 +11,11 @@ export function fmtPct(x: number | null | undefined, digits = 1): string {
 
 export function fmtNum(x: number | null | undefined, digits = 3): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits);
+}
+
+/** A p(bad) or threshold: three decimals, more near 0 or 1 (formatProbability: 0.999984, not 1.000). */
+export function fmtP(x: number | null | undefined): string {
+  return x === null || x === undefined || !Number.isFinite(x) ? '–' : formatProbability(x);
 }
 
 /** A signed difference in percentage points (`+1.2 pp`) or plain units. */

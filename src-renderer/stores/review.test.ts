@@ -30,7 +30,9 @@ describe('review store', () => {
     // The slider starts at the threshold the core says is in force (never one computed here).
     expect(store.getState().threshold).toBe(raw.in_force.threshold);
     expect(scores.inForce).toEqual(raw.in_force);
-    for (const t of [0, 0.1, 0.33, 0.5, 0.7, 0.9, 0.999, 1]) {
+    // Every step of the slider's grid (log-odds: hundreds of them above 0.999), and its ends.
+    for (let k = 0; k <= scores.sketch.bins; k++) {
+      const t = scores.sketch.threshold(k);
       const n = thresholdNumbers(scores, t);
       const h = held.at(t);
       expect(n.flagged).toBe(all.flagged(t));

@@ -5,6 +5,7 @@
  */
 import type { EventMap } from '../../src-shared/contract/events';
 import type { ThresholdInForce } from '../../src-shared/domain/ml';
+import { formatProbability } from '../../src-shared/domain/threshold';
 import { ThresholdSketch } from '../../src-shared/domain/thresholdSketch';
 import type { ApiClient } from '../api/client';
 import { DEFAULT_FILTERS, dependsOnThreshold, VIEW_KEYS, type GalleryInternals } from './reviewGallery';
@@ -180,7 +181,7 @@ export function thresholdSlice(set: SetState, get: GetState, client: ApiClient, 
       try {
         const r = await client.call('ml.setThreshold', { threshold: value });
         set((s) => ({ exportThresholdUndo: before, ...(s.scores && { scores: { ...s.scores, curator: r.threshold, inForce: r.in_force } }) }));
-        get().toast('info', value === null ? `Exports use the run's threshold again (p(bad) ≥ ${r.in_force.threshold.toFixed(3)}).` : `Exports now use p(bad) ≥ ${r.in_force.threshold.toFixed(3)}.`);
+        get().toast('info', value === null ? `Exports use the run's threshold again (p(bad) ≥ ${formatProbability(r.in_force.threshold)}).` : `Exports now use p(bad) ≥ ${formatProbability(r.in_force.threshold)}.`);
       } catch (e) {
         get().reportError(e, 'Threshold');
       }

@@ -126,7 +126,7 @@ export interface ReviewApi {
   'review.page': { args: ReviewQuery & { offset: number; limit: number }; result: { total: number; items: GalleryItem[]; run_id: number | null; threshold: number } };
   /**
    * Everything the threshold slider needs, once per run: a sketch of the predictions (counts per
-   * 0.001 of p(bad) for every scored image and for the held-out labelled ones, exact counts at the
+   * step of the slider's log-odds grid of p(bad) for every scored image and for the held-out labelled ones, exact counts at the
    * thresholds below; a few KB whatever the library's size), the run's thresholds, and
    * `in_force`: the one threshold tags and filters use (core/ml/runs.ts), so no client computes one.
    */

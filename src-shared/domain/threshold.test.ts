@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   clopperPearsonUpper,
   clopperPearsonUpperAtMost,
+  formatProbability,
   inverseRegularizedIncompleteBeta,
   logGamma,
   regularizedIncompleteBeta,
@@ -392,3 +393,31 @@ function logChoose(n: number, k: number): number {
   for (let i = 1; i <= k; i++) s += Math.log(n - k + i) - Math.log(i);
   return s;
 }
+
+describe('formatProbability', () => {
+  it('shows three decimals in the middle and two digits of the distance to 0 or 1 near the ends', () => {
+    expect(formatProbability(0.5)).toBe('0.500');
+    expect(formatProbability(0.9)).toBe('0.900');
+    expect(formatProbability(0.99941)).toBe('0.99941');
+    expect(formatProbability(0.9999842643737793)).toBe('0.999984');
+    expect(formatProbability(0.00012)).toBe('0.00012');
+    expect(formatProbability(0.9999)).toBe('0.99990');
+    expect(formatProbability(0.99)).toBe('0.990');
+    expect(formatProbability(0)).toBe('0.000');
+    expect(formatProbability(1)).toBe('1.000');
+  });
+
+  it('tells apart thresholds that three decimals print alike, and never prints a p inside 0..1 as an end', () => {
+    const near1 = [0.9991, 0.9994, 0.99998, 0.999999, 0.99999994, 1 - 1e-12];
+    const texts = near1.map((p) => formatProbability(p));
+    expect(new Set(texts).size).toBe(near1.length);
+    expect(texts.at(-1)).toBe('1 − 1.0e-12');
+    for (const p of [1e-15, 3e-9, 0.2, 0.7, 1 - 3e-9]) {
+      const t = formatProbability(p);
+      expect(t).not.toBe('0.000');
+      expect(t).not.toBe('1.000');
+      // The printed number is within half a unit of its last decimal (or the ± form is exact to two digits).
+      if (!t.includes('e')) expect(Math.abs(Number(t) - p)).toBeLessThanOrEqual(0.5 * 10 ** -(t.split('.')[1]!.length) + 1e-15);
+    }
+  });
+});

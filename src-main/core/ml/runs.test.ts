@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ThresholdSource } from '../../../src-shared/domain/ml';
-import { ThresholdSketch } from '../../../src-shared/domain/thresholdSketch';
+import { sketchGrid, ThresholdSketch } from '../../../src-shared/domain/thresholdSketch';
 import { tempDir } from '../../../test-support/fixtures';
 import { seedLibrary, SEED_URL_PREFIX, type SeededLibrary, type SeedOptions } from '../../../test-support/seedLibrary';
 import { chooseThreshold, RunStore } from './runs';
@@ -30,7 +30,8 @@ async function galleryBad(l: SeededLibrary, threshold?: number): Promise<Set<num
 }
 
 const CASES: { name: ThresholdSource; seed: SeedOptions; given?: number; expected: number | 'recommended' }[] = [
-  { name: 'argument', seed: { curator: 0.42 }, given: 0.37, expected: 0.37 },
+  // A threshold the slider can set: a step of its grid (p ≈ 0.368).
+  { name: 'argument', seed: { curator: 0.42 }, given: sketchGrid()[382]!, expected: sketchGrid()[382]! },
   { name: 'curator', seed: { curator: 0.42, recommended: 0.61 }, expected: 0.42 },
   { name: 'recommended', seed: { recommended: 0.61, bestBound: 0.9 }, expected: 0.61 },
   { name: 'best-bound', seed: { recommended: null, bestBound: 0.83 }, expected: 0.83 },

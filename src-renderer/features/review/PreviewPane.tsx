@@ -2,7 +2,7 @@
 import { useRef, useState } from 'react';
 import type { ImageDetail, ImageSource } from '../../../src-shared/domain/library';
 import { useApp, useAppStore, useClient } from '../../stores/app';
-import { fmtBytes, fmtDate, fmtNum } from '../../components/format';
+import { fmtBytes, fmtDate, fmtNum, fmtP } from '../../components/format';
 import { formatSignals, imageLabel } from '../../components/signals';
 
 /**
@@ -269,7 +269,7 @@ function WhyThisScore({ attribution }: { attribution: NonNullable<ImageDetail['a
   return (
     <div data-testid="preview-attribution">
       <p className="small">
-        Why p(bad) {attribution.p_bad.toFixed(3)}: with each part set to a typical good image&apos;s values, the score moves by
+        Why p(bad) {fmtP(attribution.p_bad)}: with each part set to a typical good image&apos;s values, the score moves by
       </p>
       {strong.length ? (
         <table className="table table--compact">

@@ -2,7 +2,8 @@
 import { act, fireEvent, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, test } from 'vitest';
-import { ThresholdIndex } from '../../../src-shared/domain/threshold';
+import { formatProbability, ThresholdIndex } from '../../../src-shared/domain/threshold';
+import { ThresholdSketch } from '../../../src-shared/domain/thresholdSketch';
 import { fmtInt, fmtPct } from '../../components/format';
 import { renderWith, setup, until } from '../../../test-support/renderer/render';
 import { ReviewScreen } from './ReviewScreen';
@@ -146,8 +147,14 @@ describe('Review screen', () => {
     );
     const pagesBefore = client.callsOf('review.page').length;
     const slider = screen.getByTestId('threshold-slider') as HTMLInputElement;
-    for (const t of [0.2, 0.55, 0.9]) {
-      fireEvent.input(slider, { target: { value: String(t) } });
+    // Positions on the slider's log-odds grid, and the thresholds they stand for.
+    const grid = new ThresholdSketch(raw.sketch);
+    expect(slider.max).toBe(String(grid.bins));
+    const [t02, t055, t09] = [354, 407, 473].map((k) => grid.threshold(k)) as [number, number, number];
+    expect([t02, t055, t09].map((t) => t.toFixed(2))).toEqual(['0.20', '0.55', '0.90']);
+    for (const [k, t] of [[354, t02], [407, t055], [473, t09]] as const) {
+      fireEvent.input(slider, { target: { value: String(k) } });
+      expect(screen.getByTestId('threshold-value').dataset.value).toBe(String(t));
       const h = held.at(t);
       expect(screen.getByTestId('threshold-flagged').dataset.value).toBe(String(all.flagged(t)));
       expect(screen.getByTestId('threshold-flagged').textContent).toContain(fmtInt(all.flagged(t)));
@@ -159,15 +166,15 @@ describe('Review screen', () => {
     expect(client.callsOf('ml.setThreshold')).toHaveLength(0);
     // Release: refetched with the new threshold, but browsing saves nothing.
     fireEvent.pointerUp(slider);
-    await until(() => expect(client.callsOf('review.page').at(-1)).toMatchObject({ threshold: 0.9, predicted: 'bad' }));
+    await until(() => expect(client.callsOf('review.page').at(-1)).toMatchObject({ threshold: t09, predicted: 'bad' }));
     expect(client.callsOf('ml.setThreshold')).toHaveLength(0);
     const rec = screen.getByTestId('threshold-recommended');
     expect(rec.dataset.value).toBe(String(raw.recommended));
-    expect(screen.getByTestId('threshold-guide').textContent).toContain(`have p(bad) ≥ 0.900 and would be tagged bad`);
+    expect(screen.getByTestId('threshold-guide').textContent).toContain(`have p(bad) ≥ ${formatProbability(t09)} and would be tagged bad`);
     // Explicit: this threshold for export, then undo.
     fireEvent.click(screen.getByTestId('threshold-use-for-export'));
-    await until(() => expect(client.callsOf('ml.setThreshold')).toEqual([{ threshold: 0.9 }]));
-    await until(() => expect(screen.getByTestId('threshold-export').dataset.value).toBe('0.9'));
+    await until(() => expect(client.callsOf('ml.setThreshold')).toEqual([{ threshold: t09 }]));
+    await until(() => expect(screen.getByTestId('threshold-export').dataset.value).toBe(String(t09)));
     expect(screen.getByTestId('threshold-export').dataset.source).toBe('curator');
     fireEvent.click(screen.getByTestId('threshold-export-undo'));
     await until(() => expect(client.callsOf('ml.setThreshold').at(-1)).toEqual({ threshold: raw.curator }));

@@ -1,14 +1,19 @@
 /**
- * The bad-class threshold. Every move updates the numbers beside it (ThresholdIndex.at, built once
- * per run); the grid refetches when the slider is released (or after a short pause). Moving it only
- * browses: "Use for export" makes it the threshold exports use (explicit, undoable, shown on Export).
+ * The bad-class threshold. Every move updates the numbers beside it (the run's ThresholdSketch,
+ * built once per run); the grid refetches when the slider is released (or after a short pause).
+ * Moving it only browses: "Use for export" makes it the threshold exports use (explicit, undoable,
+ * shown on Export).
+ *
+ * The slider's positions are the sketch's grid, even steps of log-odds (thresholdSketch.ts): a
+ * trained head's bad images and recommended threshold crowd within 0.001 of p = 1, which a slider
+ * even in p squeezed into its last step. Thresholds print with formatProbability (0.999984, not 1.000).
  */
 import { useEffect, useMemo, useRef } from 'react';
 import { useApp, useAppStore } from '../../stores/app';
 import { thresholdNumbers, type ScoresState, type ThresholdNumbers } from '../../stores/review';
-import { fmtInt, fmtNum, fmtPct } from '../../components/format';
+import { fmtInt, fmtP, fmtPct } from '../../components/format';
+import type { ThresholdSketch } from '../../../src-shared/domain/thresholdSketch';
 import { LabelHistogramChart } from '../../components/SvgCharts';
-import { labelHistogram } from '../train/evaluation';
 
 const THUMB_PX = 14;
 
@@ -18,42 +23,52 @@ const THUMB_PX = 14;
  */
 export function thresholdGuide(n: ThresholdNumbers, scores: Pick<ScoresState, 'recommended' | 'bestBound'>): string {
   const parts: string[] = [];
-  parts.push(`${fmtInt(n.flagged)} of ${fmtInt(n.scored)} images have p(bad) ≥ ${n.threshold.toFixed(3)} and would be tagged bad.`);
+  parts.push(`${fmtInt(n.flagged)} of ${fmtInt(n.scored)} images have p(bad) ≥ ${fmtP(n.threshold)} and would be tagged bad.`);
   if (n.heldoutSize > 0) {
     if (n.coverage !== null) parts.push(`On held-out images (not used to train), this catches ${fmtPct(n.coverage, 0)} of those labelled bad (coverage)`);
     if (n.error !== null && n.heldoutFlagged > 0) {
       parts[parts.length - 1] += `, and ${fmtPct(n.error, 0)} of what it flags is labelled good (error; at most ${fmtPct(n.errorUpper, 0)} with 95% confidence).`;
     } else parts[parts.length - 1] += '; it flags no held-out image, so its error is unknown.';
   }
-  if (scores.recommended !== null) parts.push(`Recommended: ${scores.recommended.toFixed(3)}, the lowest threshold whose error is proven ≤ 5%.`);
+  if (scores.recommended !== null) parts.push(`Recommended: ${fmtP(scores.recommended)}, the lowest threshold whose error is proven ≤ 5%.`);
   else {
     parts.push(
       `No threshold is proven to keep the error ≤ 5% yet: that needs at least 59 flagged held-out images without a mistake (${fmtInt(n.heldoutSize)} held-out images now); label more images and retrain.` +
-        (scores.bestBound !== null ? ` The best provable now is ${scores.bestBound.toFixed(3)}.` : ''),
+        (scores.bestBound !== null ? ` The best provable now is ${fmtP(scores.bestBound)}.` : ''),
     );
   }
   return parts.join(' ');
 }
 
-/** CSS left of a value on the range track (the thumb's centre travels inside the thumb's width). */
-function trackLeft(t: number): string {
-  return `calc(${(t * 100).toFixed(3)}% + ${(THUMB_PX / 2 - t * THUMB_PX).toFixed(2)}px)`;
+/** CSS left of threshold t on the range track (the thumb's centre travels inside the thumb's width). */
+function trackLeft(sketch: ThresholdSketch, t: number): string {
+  const f = sketch.position(t) / sketch.bins;
+  return `calc(${(f * 100).toFixed(3)}% + ${(THUMB_PX / 2 - f * THUMB_PX).toFixed(2)}px)`;
 }
 
-/** p(bad) of the labelled images by label (out-of-fold, so no image is scored by a model that saw it), with the threshold. */
-function HeldoutHistogram({ threshold }: { threshold: number }) {
-  const store = useAppStore();
-  const runId = useApp((s) => s.activeRunId);
-  const detail = useApp((s) => (s.activeRunId !== null ? s.runDetails[s.activeRunId] : undefined));
-  useEffect(() => {
-    if (runId !== null && !store.getState().runDetails[runId]) void store.getState().loadRunDetail(runId);
-  }, [runId, store]);
-  const curve = detail?.evaluation?.curves.bad.oof;
-  const h = useMemo(() => (curve?.length ? labelHistogram(curve, 25) : null), [curve]);
+/** Bins of the histogram under the slider: every HISTOGRAM_STEP-th step of its grid. */
+const HISTOGRAM_STEP = 40;
+
+/**
+ * p(bad) of the held-out labelled images by label (each scored by a model that did not train on
+ * it: the images behind coverage and error), with the threshold, on the slider's log-odds scale:
+ * its bins are steps of the slider's grid (the run's sketch), so the threshold line stands where
+ * the thumb does and the images within 0.001 of p = 1 spread over many bars instead of one.
+ */
+function HeldoutHistogram({ threshold, sketch }: { threshold: number; sketch: ThresholdSketch }) {
+  const h = useMemo(() => (sketch.heldoutSize ? sketch.heldoutHistogram(HISTOGRAM_STEP) : null), [sketch]);
   if (!h) return null;
   return (
-    <div className="threshold__histo" title="p(bad) of labelled images, each scored by a model that did not train on it: red labelled bad, green labelled good">
-      <LabelHistogramChart edges={h.edges} bad={h.bad} good={h.good} threshold={threshold} testId="threshold-histogram" />
+    <div className="threshold__histo" title="p(bad) of held-out labelled images (each scored by a model that did not train on it), on the slider's scale: red labelled bad, green labelled good">
+      <LabelHistogramChart
+        edges={h.edges}
+        bad={h.bad}
+        good={h.good}
+        threshold={threshold}
+        testId="threshold-histogram"
+        at={(t) => sketch.position(t) / sketch.bins}
+        ticks={[0.5, 0.99, 0.9999]}
+      />
     </div>
   );
 }
@@ -74,7 +89,10 @@ export function ThresholdSlider() {
   useEffect(() => {
     const el = inputRef.current;
     if (!el) return;
-    const onInput = () => store.getState().moveThreshold(Number(el.value));
+    const onInput = () => {
+      const sc = store.getState().scores;
+      if (sc) store.getState().moveThreshold(sc.sketch.threshold(Number(el.value)));
+    };
     const onCommit = () => {
       onInput();
       void store.getState().commitThreshold();
@@ -99,7 +117,9 @@ export function ThresholdSlider() {
   const rec = scores.recommended;
   const errorUpper = numbers?.errorUpper ?? null;
   const inForce = scores.inForce;
-  const sameAsExport = Math.abs(draft - inForce.threshold) < 5e-4;
+  const sketch = scores.sketch;
+  // The same threshold as far as anyone can see (formatProbability prints them alike).
+  const sameAsExport = fmtP(draft) === fmtP(inForce.threshold);
 
   return (
     <div className="threshold" data-testid="threshold">
@@ -108,7 +128,7 @@ export function ThresholdSlider() {
           Bad if p(bad) ≥
         </label>
         <span className="threshold__value" data-testid="threshold-value" data-value={draft}>
-          {draft.toFixed(3)}
+          {fmtP(draft)}
         </span>
         {draft !== committed && <span className="muted threshold__pending">(updating…)</span>}
         {rec !== null && (
@@ -122,7 +142,7 @@ export function ThresholdSlider() {
             data-testid="threshold-use-recommended"
             title="Use the run's recommended threshold"
           >
-            recommended {rec.toFixed(3)}
+            recommended {fmtP(rec)}
           </button>
         )}
       </div>
@@ -132,32 +152,33 @@ export function ThresholdSlider() {
           ref={inputRef}
           type="range"
           min={0}
-          max={1}
-          step={0.001}
-          value={draft}
-          onChange={(e) => store.getState().moveThreshold(Number(e.target.value))}
+          max={sketch.bins}
+          step={1}
+          value={Math.round(sketch.position(draft))}
+          onChange={(e) => store.getState().moveThreshold(sketch.threshold(Number(e.target.value)))}
           onPointerUp={commit}
           onKeyUp={commit}
           data-testid="threshold-slider"
           aria-label="Bad threshold"
-          aria-valuetext={`${draft.toFixed(3)}, ${numbers ? fmtInt(numbers.flagged) : 0} flagged`}
+          aria-valuetext={`p(bad) ≥ ${fmtP(draft)}, ${numbers ? fmtInt(numbers.flagged) : 0} flagged`}
+          data-threshold={draft}
         />
-        {rec !== null && <div className="threshold__marker" style={{ left: trackLeft(rec) }} title={`recommended ${rec.toFixed(3)}`} data-testid="threshold-recommended" data-value={rec} />}
+        {rec !== null && <div className="threshold__marker" style={{ left: trackLeft(sketch, rec) }} title={`recommended ${fmtP(rec)}`} data-testid="threshold-recommended" data-value={rec} />}
         <div
           className="threshold__marker threshold__marker--export"
-          style={{ left: trackLeft(inForce.threshold) }}
-          title={`exports use ${inForce.threshold.toFixed(3)} (${inForce.source})`}
+          style={{ left: trackLeft(sketch, inForce.threshold) }}
+          title={`exports use ${fmtP(inForce.threshold)} (${inForce.source})`}
           data-testid="threshold-export-marker"
           data-value={inForce.threshold}
         />
       </div>
       <div className="threshold__export" data-testid="threshold-export" data-value={inForce.threshold} data-source={inForce.source}>
         <span>
-          Exports use p(bad) ≥ <b>{inForce.threshold.toFixed(3)}</b> <span className="muted">({inForce.source})</span>
+          Exports use p(bad) ≥ <b>{fmtP(inForce.threshold)}</b> <span className="muted">({inForce.source})</span>
         </span>
         {!sameAsExport && (
           <button type="button" className="btn btn--small btn--primary" onClick={() => void store.getState().useThresholdForExport(draft)} data-testid="threshold-use-for-export">
-            Use {draft.toFixed(3)} for export
+            Use {fmtP(draft)} for export
           </button>
         )}
         {exportUndo !== undefined && (
@@ -185,10 +206,10 @@ export function ThresholdSlider() {
           <span className="muted" title="held-out images with labels behind coverage and error">
             held-out {fmtInt(numbers.heldoutFlagged)}/{fmtInt(numbers.heldoutSize)} · run {scores.runId}
           </span>
-          {scores.curator !== null && <span className="muted">curator {fmtNum(scores.curator)}</span>}
+          {scores.curator !== null && <span className="muted">curator {fmtP(scores.curator)}</span>}
         </div>
       )}
-      <HeldoutHistogram threshold={draft} />
+      <HeldoutHistogram threshold={draft} sketch={sketch} />
       {numbers && <p className="threshold__guide muted small" data-testid="threshold-guide">{thresholdGuide(numbers, scores)}</p>}
     </div>
   );

@@ -39,7 +39,7 @@ describe('evaluation panel', () => {
     expect(screen.queryByTestId('compare-warning') !== null).toBe(differ);
   });
 
-  test('a p(bad) histogram by label sits under the slider, with the threshold line', async () => {
+  test('a p(bad) histogram of the held-out images by label sits under the slider, on its scale, with the threshold line', async () => {
     const ctx = setup();
     await ctx.store.getState().loadRuns();
     await ctx.store.getState().loadScores();
@@ -47,13 +47,16 @@ describe('evaluation panel', () => {
     const svg = await screen.findByTestId('threshold-histogram', {}, { timeout: 5000 });
     const bars = svg.querySelectorAll('rect');
     expect(bars.length).toBe(50);
-    const detail = ctx.store.getState().runDetails[ctx.store.getState().activeRunId!]!;
-    const oof = detail.evaluation!.curves.bad.oof;
-    const first = oof.reduce((a, b) => (b.threshold < a.threshold ? b : a));
-    const counted = [...bars].map((b) => Number(/^(\d+) /.exec(b.querySelector('title')!.textContent!)![1])).reduce((a, b) => a + b, 0);
-    expect(counted).toBe((first.tp ?? 0) + (first.fp ?? 0));
+    // Every held-out labelled image once: the images behind the coverage and error beside it.
+    const { sketch } = ctx.store.getState().scores!;
+    const count = (cls: string) =>
+      [...bars].map((b) => b.querySelector('title')!.textContent!).filter((t) => t.includes(`labelled ${cls}`)).map((t) => Number(/^(\d+) /.exec(t)![1])).reduce((a, b) => a + b, 0);
+    expect(count('bad')).toBe(sketch.positiveCount);
+    expect(count('good')).toBe(sketch.heldoutSize - sketch.positiveCount);
+    // The line stands where the slider's thumb does: the threshold's place on the log-odds grid.
     const line = screen.getByTestId('threshold-histogram-threshold');
-    expect(Number(line.getAttribute('x1'))).toBeCloseTo(ctx.store.getState().draftThreshold * 320, 3);
+    const draft = ctx.store.getState().draftThreshold;
+    expect(Number(line.getAttribute('x1'))).toBeCloseTo((sketch.position(draft) / sketch.bins) * 320, 3);
   });
 
   test('shows the proven and the point-estimate threshold, and either can be made the export threshold', async () => {

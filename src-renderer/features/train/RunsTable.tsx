@@ -1,7 +1,7 @@
 import type { RunSummary } from '../../../src-shared/domain/ml';
 import { useApp, useAppStore } from '../../stores/app';
 import { previousDoneRun, runCoverage, runDeltas, type RunDeltas } from '../../stores/training';
-import { deltaClass, fmtDate, fmtDelta, fmtNum, fmtPct, fmtSeconds } from '../../components/format';
+import { deltaClass, fmtDate, fmtDelta, fmtNum, fmtP, fmtPct, fmtSeconds } from '../../components/format';
 
 function compact(x: number): string {
   return x !== 0 && Math.abs(x) < 0.01 ? x.toExponential(0) : String(x);
@@ -129,7 +129,7 @@ export function RunsTable() {
                   {fmtPct(r.metrics?.test_accuracy)}
                 </td>
                 <td className="num">{fmtNum(r.metrics?.test_auc)}</td>
-                <td className="num">{fmtNum(r.recommended_threshold.bad)}</td>
+                <td className="num">{fmtP(r.recommended_threshold.bad)}</td>
                 <td className="num">{fmtPct(runCoverage(r))}</td>
                 <td className="small" title={r.snapshot?.synthetic ? `plus ${r.snapshot.synthetic.bad} distorted and ${r.snapshot.synthetic.good} benign synthetic copies, training only${r.snapshot.synthetic.good_left_out ? ` (${r.snapshot.synthetic.good_left_out} benign ones left out of the final fit with their pruned originals)` : ''}` : undefined}>
                   {r.snapshot ? `${tally(r.snapshot.train)} · ${tally(r.snapshot.validation)} · ${tally(r.snapshot.test)}` : '–'}
@@ -209,8 +209,8 @@ export function RunCompare() {
           ))}
           <tr>
             <td>bad threshold</td>
-            <td className="num">{fmtNum(prev.recommended_threshold.bad)}</td>
-            <td className="num">{fmtNum(cur.recommended_threshold.bad)}</td>
+            <td className="num">{fmtP(prev.recommended_threshold.bad)}</td>
+            <td className="num">{fmtP(cur.recommended_threshold.bad)}</td>
             <td />
           </tr>
         </tbody>
