@@ -4,7 +4,7 @@
  * here), the draft that follows every slider move, and the save when the slider rests.
  */
 import type { EventMap } from '../../src-shared/contract/events';
-import type { ThresholdInForce } from '../../src-shared/domain/ml';
+import type { ThresholdEstimate, ThresholdInForce } from '../../src-shared/domain/ml';
 import { formatProbability } from '../../src-shared/domain/threshold';
 import { ThresholdSketch } from '../../src-shared/domain/thresholdSketch';
 import type { ApiClient } from '../api/client';
@@ -20,6 +20,8 @@ export interface ScoresState {
   sketch: ThresholdSketch;
   recommended: number | null;
   bestBound: number | null;
+  /** The point-estimate threshold and its error bar (a view to choose), or null. */
+  estimate: ThresholdEstimate | null;
   curator: number | null;
   /** The threshold tags and filters use, and where it comes from (the core's answer). */
   inForce: ThresholdInForce;
@@ -117,6 +119,7 @@ export function thresholdSlice(set: SetState, get: GetState, client: ApiClient, 
           sketch: new ThresholdSketch(r.sketch),
           recommended: r.recommended,
           bestBound: r.best_bound,
+          estimate: r.estimate,
           curator: r.curator,
           inForce: r.in_force,
         };

@@ -5,7 +5,7 @@
  */
 import type { LabelRule, LabelValue } from '../domain/label';
 import type { BundleRow, FailureRow, GalleryItem, ImportRow, ImageDetail, ImportKind, ImportSummary, LabelBatchResult, LibraryStatus, ReviewQuery } from '../domain/library';
-import type { ClassifySummary, EmbedSummary, ExportSummary, FeatureSet, IssueReviewAction, LabelIssue, RunDetail, RunSummary, ThresholdInForce, TrainRequest } from '../domain/ml';
+import type { ClassifySummary, EmbedSummary, ExportSummary, FeatureSet, IssueReviewAction, LabelIssue, RunDetail, RunSummary, ThresholdEstimate, ThresholdInForce, TrainRequest } from '../domain/ml';
 import type { GraphsExportSummary, ModelExportSummary, RankedRun, TrainingExportSummary } from '../domain/runQuality';
 import type { ThresholdSketchData } from '../domain/thresholdSketch';
 import type { JobProgress } from './events';
@@ -137,6 +137,8 @@ export interface ReviewApi {
       sketch: ThresholdSketchData;
       recommended: number | null;
       best_bound: number | null;
+      /** The run's point-estimate threshold with its error bar (a view the curator may choose), or null. */
+      estimate: ThresholdEstimate | null;
       curator: number | null;
       in_force: ThresholdInForce;
     };

@@ -270,6 +270,19 @@ export interface ThresholdInForce {
   source: ThresholdSource;
 }
 
+/**
+ * A run's point-estimate threshold as the slider shows it (RunThresholds.estimate): the lowest
+ * p(bad) whose observed out-of-fold error is ≤ the target, that error with its two-sided 95%
+ * interval (the error bar), and its out-of-fold coverage of bad and flagged count.
+ */
+export interface ThresholdEstimate {
+  threshold: number;
+  error: number;
+  error_interval: [number, number];
+  coverage: number | null;
+  flagged: number | null;
+}
+
 export interface ExportSummary {
   files: string[];
   rows: number;

@@ -110,6 +110,25 @@ describe('the threshold in force', () => {
     expect(() => chooseThreshold({ ...none, given: 1.5 })).toThrow(/threshold must be in 0\.\.1/);
   });
 
+  it("review.scores carries the run's point estimate with its error bar, never in force by itself, and the slider is exact there", async () => {
+    lib = seedLibrary({ images: 400, recommended: 0.61 });
+    const scores = await lib.core.call('review.scores', {});
+    const run = await lib.core.call('ml.run', {});
+    const want = run.evaluation!.thresholds.bad.estimate!;
+    expect(want).toBeTruthy();
+    expect(scores.estimate).toEqual({ threshold: want.threshold, error: want.error, error_interval: want.errorInterval, coverage: want.coverage, flagged: want.flagged });
+    expect(scores.estimate!.error_interval[0]).toBeLessThanOrEqual(scores.estimate!.error);
+    expect(scores.estimate!.error_interval[1]).toBeGreaterThanOrEqual(scores.estimate!.error);
+    // A view to choose: the recommendation stays in force.
+    expect(scores.in_force).toEqual({ threshold: 0.61, source: 'recommended' });
+    const sketch = new ThresholdSketch(scores.sketch);
+    expect(sketch.exact(want.threshold)).toBe(true);
+    expect(sketch.flagged(want.threshold)).toBe((await galleryBad(lib, want.threshold)).size);
+    // A run from before the estimate existed has none.
+    lib.core.context.db.prepare("UPDATE runs SET evaluation = json_remove(evaluation, '$.thresholds.bad.estimate') WHERE id = ?").run(lib.runId);
+    expect((await lib.core.call('review.scores', {})).estimate).toBeNull();
+  });
+
   it('requireRun: one error for no model, a clear one for an unknown or unfinished run', async () => {
     lib = seedLibrary({ images: 20 });
     const runs = new RunStore(lib.core.context.db);

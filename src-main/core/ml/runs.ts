@@ -8,7 +8,8 @@
  *   → the run's recommendation (proves the target error) → the run's best provable bound → 0.5.
  */
 import { QcError } from '../../../src-shared/contract/errors';
-import type { RunDetail, RunEvaluation, RunMetrics, RunSummary, ThresholdInForce, TrainParams } from '../../../src-shared/domain/ml';
+import type { RunDetail, RunEvaluation, RunMetrics, RunSummary, ThresholdEstimate, ThresholdInForce, TrainParams } from '../../../src-shared/domain/ml';
+import type { EstimatedThresholdStats } from '../../../src-shared/domain/threshold';
 import { roundConfidence } from '../../../src-shared/domain/tags';
 import { assessFit } from '../../../src-shared/domain/runQuality';
 import { rocAuc } from '../../../src-shared/domain/metrics';
@@ -163,6 +164,19 @@ export class RunStore {
       .prepare("SELECT json_extract(evaluation, '$.thresholds.bad.threshold') AS t, json_extract(evaluation, '$.thresholds.bad.best_bound.threshold') AS b FROM runs WHERE id = ?")
       .get(runId) as { t: number | null; b: number | null } | undefined;
     return { recommended: row?.t ?? null, bestBound: row?.b ?? null };
+  }
+
+  /**
+   * The run's point-estimate `bad` threshold (evaluation `thresholds.bad.estimate`: the lowest
+   * whose observed out-of-fold error is ≤ the target) with that error, its 95% interval and the
+   * out-of-fold coverage; null when the run has none. A view the curator may choose, never in force by itself.
+   */
+  runEstimate(runId: number): ThresholdEstimate | null {
+    const row = this.db.prepare("SELECT json_extract(evaluation, '$.thresholds.bad.estimate') AS e FROM runs WHERE id = ?").get(runId) as { e: string | null } | undefined;
+    if (!row?.e) return null;
+    const e = JSON.parse(row.e) as Partial<EstimatedThresholdStats>;
+    if (typeof e.threshold !== 'number' || typeof e.error !== 'number' || !Array.isArray(e.errorInterval)) return null;
+    return { threshold: e.threshold, error: e.error, error_interval: [e.errorInterval[0]!, e.errorInterval[1]!], coverage: e.coverage ?? null, flagged: e.flagged ?? null };
   }
 
   /** THE threshold in force for run `runId` (null: no run yet), unless the caller gives one. */

@@ -135,6 +135,26 @@ describe('Review screen', () => {
     expect(screen.getByTestId('selection-count').dataset.value).toBe('3');
   });
 
+  test("the run's point estimate is on the slider with its error bar, and a click browses there", async () => {
+    const { client, store } = await renderReview({ images: 400, recommended: 0.61 });
+    const raw = await client.call('review.scores', {});
+    const est = raw.estimate!;
+    expect(est).toBeTruthy();
+    const marker = await screen.findByTestId('threshold-estimate-marker');
+    expect(marker.dataset.value).toBe(String(est.threshold));
+    const button = screen.getByTestId('threshold-use-estimate');
+    expect(button.textContent).toContain(formatProbability(est.threshold));
+    expect(button.textContent).toContain(`${fmtPct(est.error_interval[0])}–${fmtPct(est.error_interval[1])}`);
+    expect(screen.getByTestId('threshold-guide').textContent).toContain(`Point estimate: ${formatProbability(est.threshold)}`);
+    fireEvent.click(button);
+    expect(store.getState().draftThreshold).toBe(est.threshold);
+    // Exact there (the sketch counts it), and browsing saves nothing.
+    const all = new ThresholdIndex(client.images.map((m) => m.p_bad));
+    expect(screen.getByTestId('threshold-flagged').dataset.value).toBe(String(all.flagged(est.threshold)));
+    await until(() => expect(client.callsOf('review.page').at(-1)).toMatchObject({ threshold: est.threshold }));
+    expect(client.callsOf('ml.setThreshold')).toHaveLength(0);
+  });
+
   test('the slider updates flagged, coverage and error on every move without refetching', async () => {
     const { client } = await renderReview({ recommended: 0.7 });
     const raw = await client.call('review.scores', {});

@@ -21,7 +21,7 @@ const THUMB_PX = 14;
  * The slider's numbers in words: what flagged, coverage and error mean at this threshold, and the
  * recommended threshold (or, when none is proven, the best provable one and what proving one needs).
  */
-export function thresholdGuide(n: ThresholdNumbers, scores: Pick<ScoresState, 'recommended' | 'bestBound'>): string {
+export function thresholdGuide(n: ThresholdNumbers, scores: Pick<ScoresState, 'recommended' | 'bestBound' | 'estimate'>): string {
   const parts: string[] = [];
   parts.push(`${fmtInt(n.flagged)} of ${fmtInt(n.scored)} images have p(bad) ≥ ${fmtP(n.threshold)} and would be tagged bad.`);
   if (n.heldoutSize > 0) {
@@ -35,6 +35,12 @@ export function thresholdGuide(n: ThresholdNumbers, scores: Pick<ScoresState, 'r
     parts.push(
       `No threshold is proven to keep the error ≤ 5% yet: that needs at least 59 flagged held-out images without a mistake (${fmtInt(n.heldoutSize)} held-out images now); label more images and retrain.` +
         (scores.bestBound !== null ? ` The best provable now is ${fmtP(scores.bestBound)}.` : ''),
+    );
+  }
+  const e = scores.estimate;
+  if (e) {
+    parts.push(
+      `Point estimate: ${fmtP(e.threshold)}, the lowest threshold whose observed error is ≤ 5% (${fmtPct(e.error, 1)} out of fold, 95% interval ${fmtPct(e.error_interval[0], 1)}–${fmtPct(e.error_interval[1], 1)}): it catches more, but nothing proves its error.`,
     );
   }
   return parts.join(' ');
@@ -115,6 +121,7 @@ export function ThresholdSlider() {
 
   const commit = () => void store.getState().commitThreshold();
   const rec = scores.recommended;
+  const est = scores.estimate;
   const errorUpper = numbers?.errorUpper ?? null;
   const inForce = scores.inForce;
   const sketch = scores.sketch;
@@ -145,6 +152,21 @@ export function ThresholdSlider() {
             recommended {fmtP(rec)}
           </button>
         )}
+        {est !== null && (
+          <button
+            type="button"
+            className="btn btn--ghost btn--small"
+            onClick={() => {
+              store.getState().moveThreshold(est.threshold);
+              commit();
+            }}
+            data-testid="threshold-use-estimate"
+            data-value={est.threshold}
+            title="Browse at the run's point-estimate threshold: observed error ≤ 5% out of fold, with its 95% interval; not proven"
+          >
+            estimate {fmtP(est.threshold)} · error {fmtPct(est.error, 1)} ({fmtPct(est.error_interval[0], 1)}–{fmtPct(est.error_interval[1], 1)})
+          </button>
+        )}
       </div>
       <div className="threshold__track">
         <input
@@ -164,6 +186,15 @@ export function ThresholdSlider() {
           data-threshold={draft}
         />
         {rec !== null && <div className="threshold__marker" style={{ left: trackLeft(sketch, rec) }} title={`recommended ${fmtP(rec)}`} data-testid="threshold-recommended" data-value={rec} />}
+        {est !== null && (
+          <div
+            className="threshold__marker threshold__marker--estimate"
+            style={{ left: trackLeft(sketch, est.threshold) }}
+            title={`point estimate ${fmtP(est.threshold)}`}
+            data-testid="threshold-estimate-marker"
+            data-value={est.threshold}
+          />
+        )}
         <div
           className="threshold__marker threshold__marker--export"
           style={{ left: trackLeft(sketch, inForce.threshold) }}
