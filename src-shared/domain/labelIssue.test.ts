@@ -9,7 +9,7 @@ const issue = (over: Partial<LabelIssue> = {}): LabelIssue => ({
 describe('issueWhy', () => {
   it('names the label, the suggestion, the held-out p(bad) and the ratings behind the label', () => {
     const why = issueWhy(issue({ rating: 4.25, rating_count: 4, rating_spread: 0.5, weight: 0.8 }));
-    expect(why).toBe('labelled good, looks bad: held-out p(bad) 0.93; rating 4.25 from 4 raters, spread ±0.50; label weight 0.80');
+    expect(why).toBe('labelled good, looks bad: held-out p(bad) 0.934; rating 4.25 from 4 raters, spread ±0.50; label weight 0.80');
   });
   it('says when a curator gave the label, when there is one rater or none, and when the issue is beyond the estimate', () => {
     expect(issueWhy(issue({ origin: 'curator' }))).toContain('labelled good by a curator, looks bad:');
@@ -19,6 +19,9 @@ describe('issueWhy', () => {
     expect(issueWhy(issue({ beyond_estimate: false }))).not.toContain('beyond');
   });
   it('leaves "beyond the estimate" out when the caller shows it already', () => {
-    expect(issueWhy(issue({ beyond_estimate: true }), { beyondShown: true })).toBe('labelled good, looks bad: held-out p(bad) 0.93; no ratings');
+    expect(issueWhy(issue({ beyond_estimate: true }), { beyondShown: true })).toBe('labelled good, looks bad: held-out p(bad) 0.934; no ratings');
+    // Near 0 or 1, as many decimals as tell two suspects apart.
+    expect(issueWhy(issue({ p_bad: 0.99987 }))).toContain('held-out p(bad) 0.99987;');
+    expect(issueWhy(issue({ p_bad: 0.0004, given: 'bad', suggested: 'good' }))).toContain('held-out p(bad) 0.00040;');
   });
 });

@@ -1,4 +1,5 @@
 import type { LabelIssue } from './ml';
+import { formatProbability } from './threshold';
 
 /**
  * Why an image is suspected, in one line a curator reads: the given label (and who gave it), what
@@ -9,7 +10,8 @@ import type { LabelIssue } from './ml';
  * doesn't repeat it.
  */
 export function issueWhy(i: LabelIssue, opts: { beyondShown?: boolean } = {}): string {
-  const p = `held-out p(bad) ${i.p_bad.toFixed(2)}`;
+  // Two digits of the distance to 0 or 1: a label contradicted at p 0.0003 is a stronger suspect than one at 0.04.
+  const p = `held-out p(bad) ${formatProbability(i.p_bad, 2)}`;
   let ratings = 'no ratings';
   if (i.rating !== null && i.rating !== undefined) {
     ratings = `rating ${i.rating.toFixed(2)}`;

@@ -114,7 +114,7 @@ describe('the threshold in force', () => {
     lib = seedLibrary({ images: 400, recommended: 0.61 });
     const scores = await lib.core.call('review.scores', {});
     const run = await lib.core.call('ml.run', {});
-    const want = run.evaluation!.thresholds.bad.estimate!;
+    const want = run.thresholds!.bad.estimate!;
     expect(want).toBeTruthy();
     expect(scores.estimate).toEqual({ threshold: want.threshold, error: want.error, error_interval: want.errorInterval, coverage: want.coverage, flagged: want.flagged });
     expect(scores.estimate!.error_interval[0]).toBeLessThanOrEqual(scores.estimate!.error);

@@ -2,6 +2,7 @@
 import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, test } from 'vitest';
+import { formatProbability } from '../../../src-shared/domain/threshold';
 import { setup, until } from '../../../test-support/renderer/render';
 import { App } from '../shell/App';
 
@@ -40,7 +41,7 @@ describe('Label issues screen', () => {
     await until(() => expect(screen.getByTestId('issue-why').textContent).toContain(`labelled ${first.given}`));
     const why = screen.getByTestId('issue-why').textContent!;
     expect(why).toContain(`looks ${first.suggested}`);
-    expect(why).toContain(`p(bad) ${first.p_bad.toFixed(2)}`);
+    expect(why).toContain(`p(bad) ${formatProbability(first.p_bad, 2)}`);
     expect(why).toMatch(/rating \d\.\d\d/);
 
     // Past the estimate: the tiles after the open count say so.

@@ -252,7 +252,7 @@ describe('Review screen', () => {
     const detail = await client.call('images.get', { imageId: Number(id) });
     const strong = detail.attribution!.parts.filter((p) => Math.abs(p.logit) >= 0.1);
     const why = within(preview).getByTestId('preview-attribution');
-    expect(why.textContent).toContain(`Why p(bad) ${detail.attribution!.p_bad.toFixed(3)}`);
+    expect(why.textContent).toContain(`Why p(bad) ${formatProbability(detail.attribution!.p_bad)}`);
     expect(within(why).queryAllByTestId(/^attribution-/).map((r) => r.dataset.testid)).toEqual(strong.map((p) => `attribution-${p.name}`));
     await act(async () => {
       fireEvent.click(within(preview).getByTestId('preview-close'));
