@@ -72,7 +72,7 @@ export interface ThresholdSketchData {
 }
 
 /** Bin of score s on the grid `edges` (exact: the same comparisons as `s >= edges[k]`). */
-export function sketchBin(s: number, edges: readonly number[] = sketchGrid()): number {
+export function sketchBin(s: number, edges: readonly number[]): number {
   const bins = edges.length - 1;
   if (!(s >= edges[1]!)) return 0;
   if (s >= 1) return bins;
@@ -108,13 +108,13 @@ export function sketchOf(
 }
 
 /** The distinct thresholds in 0..1 that are not grid thresholds. */
-export function offGrid(thresholds: readonly (number | null | undefined)[], edges: readonly number[] = sketchGrid()): number[] {
+export function offGrid(thresholds: readonly (number | null | undefined)[], edges: readonly number[]): number[] {
   const out = new Set<number>();
   for (const t of thresholds) if (typeof t === 'number' && t > 0 && t < 1 && !onGrid(t, edges)) out.add(t);
   return [...out];
 }
 
-export function onGrid(t: number, edges: readonly number[] = sketchGrid()): boolean {
+export function onGrid(t: number, edges: readonly number[]): boolean {
   return edges[firstAtLeast(edges, t)] === t;
 }
 

@@ -46,9 +46,14 @@ export function thresholdGuide(n: ThresholdNumbers, scores: Pick<ScoresState, 'r
   return parts.join(' ');
 }
 
+/** How far along the slider threshold t stands, 0..1 (the track and the histogram under it share it). */
+function along(sketch: ThresholdSketch, t: number): number {
+  return sketch.position(t) / sketch.bins;
+}
+
 /** CSS left of threshold t on the range track (the thumb's centre travels inside the thumb's width). */
 function trackLeft(sketch: ThresholdSketch, t: number): string {
-  const f = sketch.position(t) / sketch.bins;
+  const f = along(sketch, t);
   return `calc(${(f * 100).toFixed(3)}% + ${(THUMB_PX / 2 - f * THUMB_PX).toFixed(2)}px)`;
 }
 
@@ -72,7 +77,7 @@ function HeldoutHistogram({ threshold, sketch }: { threshold: number; sketch: Th
         good={h.good}
         threshold={threshold}
         testId="threshold-histogram"
-        at={(t) => sketch.position(t) / sketch.bins}
+        at={(t) => along(sketch, t)}
         ticks={[0.5, 0.99, 0.9999]}
       />
     </div>
