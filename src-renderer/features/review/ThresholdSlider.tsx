@@ -125,6 +125,11 @@ export function ThresholdSlider() {
   }
 
   const commit = () => void store.getState().commitThreshold();
+  /** Move the slider to t and browse there (nothing is saved). */
+  const browse = (t: number) => {
+    store.getState().moveThreshold(t);
+    commit();
+  };
   const rec = scores.recommended;
   const est = scores.estimate;
   const errorUpper = numbers?.errorUpper ?? null;
@@ -147,10 +152,7 @@ export function ThresholdSlider() {
           <button
             type="button"
             className="btn btn--ghost btn--small"
-            onClick={() => {
-              store.getState().moveThreshold(rec);
-              commit();
-            }}
+            onClick={() => browse(rec)}
             data-testid="threshold-use-recommended"
             title="Use the run's recommended threshold"
           >
@@ -161,10 +163,7 @@ export function ThresholdSlider() {
           <button
             type="button"
             className="btn btn--ghost btn--small"
-            onClick={() => {
-              store.getState().moveThreshold(est.threshold);
-              commit();
-            }}
+            onClick={() => browse(est.threshold)}
             data-testid="threshold-use-estimate"
             data-value={est.threshold}
             title="Browse at the run's point-estimate threshold: observed error ≤ 5% out of fold, with its 95% interval; not proven"
@@ -188,7 +187,6 @@ export function ThresholdSlider() {
           data-testid="threshold-slider"
           aria-label="Bad threshold"
           aria-valuetext={`p(bad) ≥ ${fmtP(draft)}, ${numbers ? fmtInt(numbers.flagged) : 0} flagged`}
-          data-threshold={draft}
         />
         {rec !== null && <div className="threshold__marker" style={{ left: trackLeft(sketch, rec) }} title={`recommended ${fmtP(rec)}`} data-testid="threshold-recommended" data-value={rec} />}
         {est !== null && (
