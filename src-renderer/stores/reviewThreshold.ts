@@ -22,6 +22,8 @@ export interface ScoresState {
   bestBound: number | null;
   /** The point-estimate threshold and its error bar (a view to choose), or null. */
   estimate: ThresholdEstimate | null;
+  /** The error the run's thresholds were chosen for. */
+  targetError: number;
   curator: number | null;
   /** The threshold tags and filters use, and where it comes from (the core's answer). */
   inForce: ThresholdInForce;
@@ -120,6 +122,7 @@ export function thresholdSlice(set: SetState, get: GetState, client: ApiClient, 
           recommended: r.recommended,
           bestBound: r.best_bound,
           estimate: r.estimate,
+          targetError: r.target_error,
           curator: r.curator,
           inForce: r.in_force,
         };

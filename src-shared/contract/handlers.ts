@@ -139,6 +139,8 @@ export interface ReviewApi {
       best_bound: number | null;
       /** The run's point-estimate threshold with its error bar (a view the curator may choose), or null. */
       estimate: ThresholdEstimate | null;
+      /** The error the run's thresholds were chosen for (its `--target-error`; 0.05 unless told). */
+      target_error: number;
       curator: number | null;
       in_force: ThresholdInForce;
     };

@@ -3,6 +3,7 @@ import {
   clopperPearsonUpper,
   clopperPearsonUpperAtMost,
   formatProbability,
+  leastFlaggedToProve,
   inverseRegularizedIncompleteBeta,
   logGamma,
   regularizedIncompleteBeta,
@@ -419,5 +420,20 @@ describe('formatProbability', () => {
       // The printed number is within half a unit of its last decimal (or the ± form is exact to two digits).
       if (!t.includes('e')) expect(Math.abs(Number(t) - p)).toBeLessThanOrEqual(0.5 * 10 ** -(t.split('.')[1]!.length) + 1e-15);
     }
+  });
+});
+
+describe('leastFlaggedToProve', () => {
+  it('is the fewest flagged images without a mistake whose Clopper–Pearson bound meets the target', () => {
+    expect(leastFlaggedToProve(0.05)).toBe(59);
+    expect(leastFlaggedToProve(0.1)).toBe(29);
+    for (const target of [0.01, 0.02, 0.05, 0.1, 0.2]) {
+      for (const confidence of [0.9, 0.95, 0.99]) {
+        const n = leastFlaggedToProve(target, confidence);
+        expect(clopperPearsonUpper(0, n, confidence)).toBeLessThanOrEqual(target);
+        expect(clopperPearsonUpper(0, n - 1, confidence)).toBeGreaterThan(target);
+      }
+    }
+    expect(() => leastFlaggedToProve(0)).toThrow(RangeError);
   });
 });

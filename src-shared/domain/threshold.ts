@@ -151,6 +151,20 @@ export function inverseRegularizedIncompleteBeta(p: number, a: number, b: number
 }
 
 /**
+ * The fewest flagged images that can prove an error ≤ targetError at this confidence: that many
+ * without a single mistake (Clopper–Pearson with 0 errors: (1 − target)^n ≤ 1 − confidence).
+ * 59 for 5% at 95%.
+ */
+export function leastFlaggedToProve(targetError: number, confidence = DEFAULT_CONFIDENCE): number {
+  if (!(targetError > 0 && targetError < 1) || !(confidence > 0 && confidence < 1)) throw new RangeError(`leastFlaggedToProve: want 0 < target, confidence < 1, got ${targetError}, ${confidence}`);
+  let n = Math.ceil(Math.log(1 - confidence) / Math.log(1 - targetError) - 1e-9);
+  // Guard the logarithms' last bit: the answer is the first n the bound itself accepts.
+  while (n > 1 && clopperPearsonUpper(0, n - 1, confidence) <= targetError) n--;
+  while (clopperPearsonUpper(0, n, confidence) > targetError) n++;
+  return n;
+}
+
+/**
  * One-sided Clopper–Pearson upper bound on an error rate after `errors` errors in `trials`
  * trials: the largest rate that would still show that few errors with probability 1 − confidence,
  * i.e. the confidence-quantile of Beta(errors + 1, trials − errors). 1 when there are no trials

@@ -5,7 +5,7 @@
  */
 import { brierScore, confusion, histograms, logLoss, rocAuc, type BinaryLabel } from '../../../src-shared/domain/metrics';
 import type { RecommendedThreshold, RunEvaluation, RunMetrics, TrainParams } from '../../../src-shared/domain/ml';
-import { isLabelledStats, ThresholdIndex, type LabelledThresholdStats } from '../../../src-shared/domain/threshold';
+import { isLabelledStats, leastFlaggedToProve, ThresholdIndex, type LabelledThresholdStats } from '../../../src-shared/domain/threshold';
 import { SPLIT_CODE, type TrainJobResult } from './trainJob';
 
 export interface RunEvaluationResult {
@@ -72,7 +72,7 @@ export function evaluateRun(r: TrainJobResult, y: Uint8Array, split: Uint8Array,
       best_bound: best ? { ...best, on_test: testIndex.at(best.threshold) } : null,
       note: chosen
         ? `lowest threshold whose error on ${oofRows.length} out-of-fold predictions stays ≤ ${params.targetError * 100}% at 95% confidence (Clopper–Pearson)`
-        : `no threshold proves an error ≤ ${params.targetError * 100}% at 95% confidence on ${oofRows.length} out-of-fold predictions (that needs ≥ 59 flagged images without an error)` +
+        : `no threshold proves an error ≤ ${params.targetError * 100}% at 95% confidence on ${oofRows.length} out-of-fold predictions (that needs ≥ ${leastFlaggedToProve(params.targetError)} flagged images without an error)` +
           (best ? `; the best provable is ≤ ${(best.errorUpper * 100).toFixed(1)}% at threshold ${best.threshold.toFixed(4)} (coverage ${(best.coverage * 100).toFixed(1)}%)` : ''),
     };
   };

@@ -119,11 +119,15 @@ describe('the threshold in force', () => {
     expect(scores.estimate).toEqual({ threshold: want.threshold, error: want.error, error_interval: want.errorInterval, coverage: want.coverage, flagged: want.flagged });
     expect(scores.estimate!.error_interval[0]).toBeLessThanOrEqual(scores.estimate!.error);
     expect(scores.estimate!.error_interval[1]).toBeGreaterThanOrEqual(scores.estimate!.error);
+    expect(scores.target_error).toBe(run.thresholds!.bad.target_error);
     // A view to choose: the recommendation stays in force.
     expect(scores.in_force).toEqual({ threshold: 0.61, source: 'recommended' });
     const sketch = new ThresholdSketch(scores.sketch);
     expect(sketch.exact(want.threshold)).toBe(true);
     expect(sketch.flagged(want.threshold)).toBe((await galleryBad(lib, want.threshold)).size);
+    // The slider words its thresholds for the run's own target error.
+    lib.core.context.db.prepare("UPDATE runs SET evaluation = json_set(evaluation, '$.thresholds.bad.target_error', 0.1) WHERE id = ?").run(lib.runId);
+    expect((await lib.core.call('review.scores', {})).target_error).toBe(0.1);
     // A run from before the estimate existed has none.
     lib.core.context.db.prepare("UPDATE runs SET evaluation = json_remove(evaluation, '$.thresholds.bad.estimate') WHERE id = ?").run(lib.runId);
     expect((await lib.core.call('review.scores', {})).estimate).toBeNull();

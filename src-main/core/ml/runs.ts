@@ -9,7 +9,7 @@
  */
 import { QcError } from '../../../src-shared/contract/errors';
 import type { RunDetail, RunEvaluation, RunMetrics, RunSummary, ThresholdEstimate, ThresholdInForce, TrainParams } from '../../../src-shared/domain/ml';
-import type { EstimatedThresholdStats } from '../../../src-shared/domain/threshold';
+import { DEFAULT_TARGET_ERROR, type EstimatedThresholdStats } from '../../../src-shared/domain/threshold';
 import { roundConfidence } from '../../../src-shared/domain/tags';
 import { assessFit } from '../../../src-shared/domain/runQuality';
 import { rocAuc } from '../../../src-shared/domain/metrics';
@@ -167,16 +167,20 @@ export class RunStore {
   }
 
   /**
-   * The run's point-estimate `bad` threshold (evaluation `thresholds.bad.estimate`: the lowest
-   * whose observed out-of-fold error is ≤ the target) with that error, its 95% interval and the
-   * out-of-fold coverage; null when the run has none. A view the curator may choose, never in force by itself.
+   * What the slider says of the run's thresholds besides the one in force: the target error they
+   * were chosen for, and the point-estimate `bad` threshold (evaluation `thresholds.bad.estimate`:
+   * the lowest whose observed out-of-fold error is ≤ the target) with that error, its 95% interval
+   * and the out-of-fold coverage, null when the run has none. A view the curator may choose, never
+   * in force by itself.
    */
-  runEstimate(runId: number): ThresholdEstimate | null {
-    const row = this.db.prepare("SELECT json_extract(evaluation, '$.thresholds.bad.estimate') AS e FROM runs WHERE id = ?").get(runId) as { e: string | null } | undefined;
-    if (!row?.e) return null;
-    const e = JSON.parse(row.e) as Partial<EstimatedThresholdStats>;
-    if (typeof e.threshold !== 'number' || typeof e.error !== 'number' || !Array.isArray(e.errorInterval)) return null;
-    return { threshold: e.threshold, error: e.error, error_interval: [e.errorInterval[0]!, e.errorInterval[1]!], coverage: e.coverage ?? null, flagged: e.flagged ?? null };
+  runThresholdViews(runId: number): { targetError: number; estimate: ThresholdEstimate | null } {
+    const row = this.db
+      .prepare("SELECT json_extract(evaluation, '$.thresholds.bad.estimate') AS e, json_extract(evaluation, '$.thresholds.bad.target_error') AS t FROM runs WHERE id = ?")
+      .get(runId) as { e: string | null; t: number | null } | undefined;
+    const targetError = typeof row?.t === 'number' ? row.t : DEFAULT_TARGET_ERROR;
+    const e = row?.e ? (JSON.parse(row.e) as Partial<EstimatedThresholdStats>) : null;
+    if (!e || typeof e.threshold !== 'number' || typeof e.error !== 'number' || !Array.isArray(e.errorInterval)) return { targetError, estimate: null };
+    return { targetError, estimate: { threshold: e.threshold, error: e.error, error_interval: [e.errorInterval[0]!, e.errorInterval[1]!], coverage: e.coverage ?? null, flagged: e.flagged ?? null } };
   }
 
   /** THE threshold in force for run `runId` (null: no run yet), unless the caller gives one. */

@@ -19,7 +19,7 @@ import { predictionSketch } from './sketch';
 import type { ThresholdSketchData } from '../../../src-shared/domain/thresholdSketch';
 
 /** What the review handlers need from the run store (core/ml/runs.ts). */
-type RunLookup = Pick<RunStore, 'activeRunId' | 'requireRun' | 'runThresholds' | 'runEstimate' | 'curatorThreshold' | 'thresholdInForce' | 'model'>;
+type RunLookup = Pick<RunStore, 'activeRunId' | 'requireRun' | 'runThresholds' | 'runThresholdViews' | 'curatorThreshold' | 'thresholdInForce' | 'model'>;
 
 const FROM = `FROM images i JOIN labels l ON l.image_id = i.id
   LEFT JOIN predictions p ON p.run_id = @run AND p.image_id = i.id
@@ -44,7 +44,7 @@ export function reviewHandlers(core: CoreContext, runs: RunLookup, modelsDir: st
     'review.scores': async ({ runId }) => {
       const id = runs.requireRun(runId, { finished: false });
       const { recommended, bestBound } = runs.runThresholds(id);
-      const estimate = runs.runEstimate(id);
+      const { estimate, targetError } = runs.runThresholdViews(id);
       const curator = runs.curatorThreshold();
       const inForce = runs.thresholdInForce(id);
       // Counted once per run and library version (a label change or new predictions recount);
@@ -52,7 +52,7 @@ export function reviewHandlers(core: CoreContext, runs: RunLookup, modelsDir: st
       const marked = [recommended, bestBound, estimate?.threshold ?? null, curator, inForce.threshold];
       const key = JSON.stringify([id, pager.version(), ...marked]);
       if (sketchCache?.key !== key) sketchCache = { key, sketch: predictionSketch(db, id, marked) };
-      return { run_id: id, sketch: sketchCache.sketch, recommended, best_bound: bestBound, estimate, curator, in_force: inForce };
+      return { run_id: id, sketch: sketchCache.sketch, recommended, best_bound: bestBound, estimate, target_error: targetError, curator, in_force: inForce };
     },
 
     'images.get': async ({ imageId }) => {

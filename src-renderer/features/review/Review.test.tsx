@@ -7,6 +7,7 @@ import { ThresholdSketch } from '../../../src-shared/domain/thresholdSketch';
 import { fmtInt, fmtPct } from '../../components/format';
 import { renderWith, setup, until } from '../../../test-support/renderer/render';
 import { ReviewScreen } from './ReviewScreen';
+import { thresholdGuide } from './ThresholdSlider';
 
 function tiles(): HTMLElement[] {
   return screen.queryAllByTestId(/^tile-\d+$/);
@@ -258,5 +259,16 @@ describe('Review screen', () => {
       fireEvent.click(within(preview).getByTestId('preview-close'));
     });
     expect(screen.queryByTestId('preview')).toBeNull();
+  });
+
+  test("the slider's guide words the thresholds for the run's own target error", () => {
+    const n = { threshold: 0.9, flagged: 12, scored: 100, coverage: 0.5, error: 0.02, errorUpper: 0.08, heldoutFlagged: 10, heldoutSize: 40 };
+    const estimate = { threshold: 0.8, error: 0.09, error_interval: [0.03, 0.2] as [number, number], coverage: 0.7, flagged: 30 };
+    const ten = thresholdGuide(n, { recommended: null, bestBound: 0.95, estimate, targetError: 0.1 });
+    expect(ten).toContain('No threshold is proven to keep the error ≤ 10% yet: that needs at least 29 flagged');
+    expect(ten).toContain('observed error is ≤ 10%');
+    const five = thresholdGuide(n, { recommended: 0.97, bestBound: null, estimate: null, targetError: 0.05 });
+    expect(five).toContain('whose error is proven ≤ 5%');
+    expect(five).not.toContain('Point estimate');
   });
 });

@@ -12,6 +12,7 @@ import { useEffect, useMemo, useRef } from 'react';
 import { useApp, useAppStore } from '../../stores/app';
 import { thresholdNumbers, type ScoresState, type ThresholdNumbers } from '../../stores/review';
 import { fmtInt, fmtP, fmtPct } from '../../components/format';
+import { leastFlaggedToProve } from '../../../src-shared/domain/threshold';
 import type { ThresholdSketch } from '../../../src-shared/domain/thresholdSketch';
 import { LabelHistogramChart } from '../../components/SvgCharts';
 
@@ -21,8 +22,9 @@ const THUMB_PX = 14;
  * The slider's numbers in words: what flagged, coverage and error mean at this threshold, and the
  * recommended threshold (or, when none is proven, the best provable one and what proving one needs).
  */
-export function thresholdGuide(n: ThresholdNumbers, scores: Pick<ScoresState, 'recommended' | 'bestBound' | 'estimate'>): string {
+export function thresholdGuide(n: ThresholdNumbers, scores: Pick<ScoresState, 'recommended' | 'bestBound' | 'estimate' | 'targetError'>): string {
   const parts: string[] = [];
+  const target = fmtPct(scores.targetError, 0);
   parts.push(`${fmtInt(n.flagged)} of ${fmtInt(n.scored)} images have p(bad) ≥ ${fmtP(n.threshold)} and would be tagged bad.`);
   if (n.heldoutSize > 0) {
     if (n.coverage !== null) parts.push(`On held-out images (not used to train), this catches ${fmtPct(n.coverage, 0)} of those labelled bad (coverage)`);
@@ -30,17 +32,17 @@ export function thresholdGuide(n: ThresholdNumbers, scores: Pick<ScoresState, 'r
       parts[parts.length - 1] += `, and ${fmtPct(n.error, 0)} of what it flags is labelled good (error; at most ${fmtPct(n.errorUpper, 0)} with 95% confidence).`;
     } else parts[parts.length - 1] += '; it flags no held-out image, so its error is unknown.';
   }
-  if (scores.recommended !== null) parts.push(`Recommended: ${fmtP(scores.recommended)}, the lowest threshold whose error is proven ≤ 5%.`);
+  if (scores.recommended !== null) parts.push(`Recommended: ${fmtP(scores.recommended)}, the lowest threshold whose error is proven ≤ ${target}.`);
   else {
     parts.push(
-      `No threshold is proven to keep the error ≤ 5% yet: that needs at least 59 flagged held-out images without a mistake (${fmtInt(n.heldoutSize)} held-out images now); label more images and retrain.` +
+      `No threshold is proven to keep the error ≤ ${target} yet: that needs at least ${leastFlaggedToProve(scores.targetError)} flagged held-out images without a mistake (${fmtInt(n.heldoutSize)} held-out images now); label more images and retrain.` +
         (scores.bestBound !== null ? ` The best provable now is ${fmtP(scores.bestBound)}.` : ''),
     );
   }
   const e = scores.estimate;
   if (e) {
     parts.push(
-      `Point estimate: ${fmtP(e.threshold)}, the lowest threshold whose observed error is ≤ 5% (${fmtPct(e.error, 1)} out of fold, 95% interval ${fmtPct(e.error_interval[0], 1)}–${fmtPct(e.error_interval[1], 1)}): it catches more, but nothing proves its error.`,
+      `Point estimate: ${fmtP(e.threshold)}, the lowest threshold whose observed error is ≤ ${target} (${fmtPct(e.error, 1)} out of fold, 95% interval ${fmtPct(e.error_interval[0], 1)}–${fmtPct(e.error_interval[1], 1)}): it catches more, but nothing proves its error.`,
     );
   }
   return parts.join(' ');
@@ -166,7 +168,7 @@ export function ThresholdSlider() {
             onClick={() => browse(est.threshold)}
             data-testid="threshold-use-estimate"
             data-value={est.threshold}
-            title="Browse at the run's point-estimate threshold: observed error ≤ 5% out of fold, with its 95% interval; not proven"
+            title={`Browse at the run's point-estimate threshold: observed error ≤ ${fmtPct(scores.targetError, 0)} out of fold, with its 95% interval; not proven`}
           >
             estimate {fmtP(est.threshold)} · error {fmtPct(est.error, 1)} ({fmtPct(est.error_interval[0], 1)}–{fmtPct(est.error_interval[1], 1)})
           </button>

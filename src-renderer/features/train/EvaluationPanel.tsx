@@ -5,6 +5,7 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import type { RunDetail, RunSummary } from '../../../src-shared/domain/ml';
+import { leastFlaggedToProve } from '../../../src-shared/domain/threshold';
 import { CurveChart } from '../../components/SvgCharts';
 import { fmtInt, fmtNum, fmtP, fmtPct } from '../../components/format';
 import { useApp, useAppStore, useClient } from '../../stores/app';
@@ -173,7 +174,7 @@ function ThresholdChoices({ run }: { run: RunSummary }) {
             proven?.threshold ?? null,
             proven
               ? `${fmtInt(proven.flagged)} flagged out of fold, error ${fmtPct(proven.error)}, at most ${fmtPct(proven.errorUpper)} with 95% confidence; coverage ${fmtPct(proven.coverage)}`
-              : `none proves ≤ ${target} yet: that needs ≥ 59 flagged held-out images without a mistake`,
+              : `none proves ≤ ${target} yet: that needs ≥ ${leastFlaggedToProve(t.target_error)} flagged held-out images without a mistake`,
           )}
           {row(
             'point estimate',
