@@ -27,6 +27,7 @@ import { PREPROCESS_VERSION } from '../ml/backbone/preprocess';
 import { DataType, GraphBuilder, ModelProto, valueInfo } from '../ml/backbone/onnx';
 import type { TrainedHead } from '../ml/train/types';
 import { distanceColumns, type DistanceBlock } from '../ml/train/distance';
+import { standardScale } from '../ml/train/matrix';
 import { DEFECT_LATTICE, DEFECT_PATCH } from '../ml/features/defects';
 import { DEFECT_NET_FILE } from '../ml/features/defectNet';
 
@@ -67,7 +68,7 @@ function foldedFirstLayer(head: TrainedHead): { w: Float32Array; b: Float32Array
   const w = new Float32Array(layer.w.length);
   const b = new Float64Array(layer.b);
   for (let j = 0; j < head.d; j++) {
-    const s = (head.columnScale ? head.columnScale[j]! : 1) / head.std[j]!;
+    const s = standardScale(head.std[j]!, head.columnScale ? head.columnScale[j]! : 1);
     for (let k = 0; k < cols; k++) {
       const v = layer.w[j * cols + k]! * s;
       w[j * cols + k] = v;

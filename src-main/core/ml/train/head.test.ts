@@ -168,6 +168,23 @@ describe('trainHead', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('ignores a column that did not vary in training: a value off its constant later moves no prediction', async () => {
+    const s = makeSynthetic({ n: 200, d: 8, seed: 9, rule: 'linear', margin: 0.5 });
+    // Column 3 is 0 in every training row, like a backbone channel dead in every training image.
+    const x = Float32Array.from(s.x, (v, i) => (i % s.d === 3 ? 0 : v));
+    for (const hidden of [0, 16]) {
+      const head = await trainHead({ x, y: s.y, n: s.n, d: s.d }, null, { ...DEFAULT_HEAD_PARAMS, hidden, epochs: 5 });
+      const woken = Float32Array.from(x, (v, i) => (i % s.d === 3 ? 1e-4 * ((i % 7) - 3) : v));
+      const before = await predictHead(head, { x, n: s.n, d: s.d });
+      const after = await predictHead(head, { x: woken, n: s.n, d: s.d });
+      const js = predictHeadJs(head, { x: woken, n: s.n, d: s.d });
+      for (let i = 0; i < s.n; i++) {
+        expect(after[i]).toBeCloseTo(before[i]!, 6);
+        expect(js[i]).toBeCloseTo(before[i]!, 5);
+      }
+    }
+  });
+
   it('does not leak tensors across training and prediction', async () => {
     await trainHead(mixed.train, mixed.test, params({ hidden: 16, epochs: 1 })); // warm-up: backend-level state
     const before = tf.memory().numTensors;

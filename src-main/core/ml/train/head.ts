@@ -19,7 +19,7 @@
  */
 import { QcError } from '../../../../src-shared/contract/errors';
 import { BACKEND_ENV, selectBackend } from './backend';
-import { checkMatrix, columnStats } from './matrix';
+import { checkMatrix, columnStats, standardScale } from './matrix';
 import { distanceColumns, fitDistance, withDistance, type DistanceBlock, type DistanceSpec } from './distance';
 import type { Trainer, TrainContext } from './trainer';
 import { LinearJsTrainer } from './linearJs';
@@ -156,7 +156,7 @@ export async function trainHead(
 
   const { mean, std } = columnStats(train);
   const scale = new Float64Array(train.d);
-  for (let j = 0; j < train.d; j++) scale[j] = (columnScale ? columnScale[j]! : 1) / std[j]!;
+  for (let j = 0; j < train.d; j++) scale[j] = standardScale(std[j]!, columnScale ? columnScale[j]! : 1);
   const { sampleWeight } = opts;
   if (sampleWeight) {
     if (sampleWeight.length !== train.n) throw new QcError('bad_input', `sampleWeight has ${sampleWeight.length} values for ${train.n} rows`);

@@ -12,6 +12,17 @@ export function checkMatrix(m: Matrix, what: string, y?: Uint8Array): void {
   if (y && y.length !== m.n) throw new QcError('bad_input', `${what}: ${y.length} labels for ${m.n} rows`);
 }
 
+/**
+ * The multiplier of a standardised column, (x − mean) · columnScale / std: zero for a column that
+ * did not vary in training (std at STD_FLOOR). Its weights never learnt anything, and a value off
+ * the constant at prediction time (a backbone channel dead in every training image, woken by
+ * another decode's 1e-7) must not count 1 / STD_FLOOR times: it once moved an exported model's
+ * p(bad) 1e-3 away from `qc classify`'s. Training, prediction and export all use this one rule.
+ */
+export function standardScale(std: number, columnScale = 1): number {
+  return std > STD_FLOOR ? columnScale / std : 0;
+}
+
 /** Column means and standard deviations (population, floored at STD_FLOOR), two passes in double precision. */
 export function columnStats(m: Matrix): { mean: Float64Array; std: Float64Array } {
   const { x, n, d } = m;

@@ -12,7 +12,7 @@ import { QcError } from '../../../../src-shared/contract/errors';
 import { selectBackend, type Tf } from './backend';
 import { checkDistance, distanceColumns, withDistance } from './distance';
 import { dot } from './linearJs';
-import { checkMatrix } from './matrix';
+import { checkMatrix, standardScale } from './matrix';
 import { EVAL_CHUNK_FLOATS } from './tfHead';
 import type { Matrix, TrainedHead } from './types';
 
@@ -77,7 +77,7 @@ function foldFirstLayer(head: TrainedHead): { w: Float64Array; b: Float64Array; 
   const w = new Float64Array(layer.w.length);
   const b = Float64Array.from(layer.b);
   for (let j = 0; j < head.d; j++) {
-    const s = (head.columnScale ? head.columnScale[j]! : 1) / head.std[j]!;
+    const s = standardScale(head.std[j]!, head.columnScale ? head.columnScale[j]! : 1);
     const m = head.mean[j]!;
     for (let k = 0; k < cols; k++) {
       const v = layer.w[j * cols + k]! * s;
@@ -180,7 +180,7 @@ export function predictHeadTf(tf: Tf, head: TrainedHead, input: Matrix): Float32
   const cols = l1.shape[1]!;
   const w1s = new Float32Array(l1.w.length);
   for (let j = 0; j < d; j++) {
-    const s = (head.columnScale ? head.columnScale[j]! : 1) / head.std[j]!;
+    const s = standardScale(head.std[j]!, head.columnScale ? head.columnScale[j]! : 1);
     for (let k = 0; k < cols; k++) w1s[j * cols + k] = l1.w[j * cols + k]! * s;
   }
   const meanRow = tf.tensor2d(head.mean, [1, d]);
