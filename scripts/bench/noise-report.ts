@@ -33,11 +33,10 @@ import { augmentOriginals, syntheticRows } from '../../src-main/core/ml/augment'
 import { InProcessEngine } from '../../src-main/core/ml/engine';
 import { assembleMatrix, columnScale, runDistanceSpec } from '../../src-main/core/ml/dataset';
 import type { DistanceSpec } from '../../src-main/core/ml/train/distance';
-import { featureKey } from '../../src-main/core/ml/embed';
 import { FeatureStore } from '../../src-main/core/ml/featureStore';
 import { findRunIssues, heldPBad } from '../../src-main/core/ml/issues';
-import { oofRepeats } from '../../src-main/core/ml/trainService';
-import { assignSplits, duplicateGroups, type SplitItem } from '../../src-main/core/ml/splits';
+import { oofRepeats, splitGroups } from '../../src-main/core/ml/trainService';
+import { assignSplits, type SplitItem } from '../../src-main/core/ml/splits';
 import { confidentLearning, DEFAULT_ISSUE_OPTIONS, issueScores, type IssueFilter, type IssueRanking } from '../../src-main/core/ml/train/labelIssues';
 import { createRng, shuffleInPlace } from '../../src-main/core/ml/train/rng';
 import { runTrainJob, SPLIT_CODE, type TrainJobRequest, type TrainJobResult } from '../../src-main/core/ml/trainJob';
@@ -86,6 +85,7 @@ interface Dataset {
   split: Uint8Array;
   fold: Int8Array;
   group: Int32Array;
+  issueGroup: Int32Array;
   params: TrainParams;
 }
 
@@ -117,29 +117,22 @@ async function loadDataset(dataDir: string, hidden: number | undefined, augment:
     const store = new FeatureStore(db);
     const m = assembleMatrix(store, rows.map((r) => r.sha256), params.features, params.backbone);
     const scale = columnScale(m, params.features, params.signalsWeight, params.defectsWeight);
-    // The split and groups as a library stores them (trainService.assign): dHash and whole-image cosine groups.
+    // The split and groups as a library stores them (trainService.assign): families for the split
+    // and the first pass, duplicate groups for the label issues' pass.
     const items: SplitItem[] = rows.map((r) => ({ imageId: r.id, sha: r.sha256, label: r.label === 'bad' ? 1 : 0, dhash: r.dhash, groupKey: null }));
-    const key = featureKey('whole', params.backbone);
-    const dim = store.get(rows[0]!.sha256, key)!.length;
-    const emb = store.matrix(rows.map((r) => r.sha256), key, dim);
-    for (let i = 0; i < rows.length; i++) {
-      let s = 0;
-      for (let k = 0; k < dim; k++) s += emb[i * dim + k]! ** 2;
-      s = Math.sqrt(s) || 1;
-      for (let k = 0; k < dim; k++) emb[i * dim + k]! /= s;
-    }
-    const groups = duplicateGroups(items, { embeddings: { data: emb, dim } });
-    const assignment = assignSplits(items, groups, new Map(), { seed: params.seed, folds: params.folds });
+    const { duplicates, families } = await splitGroups(core.context, items, params, new AbortController().signal);
+    const assignment = assignSplits(items, families, new Map(), { seed: params.seed, folds: params.folds });
     const split = new Uint8Array(m.n);
     const fold = new Int8Array(m.n);
     const group = new Int32Array(m.n);
+    const issueGroup = Int32Array.from(duplicates, (g) => rows[g]!.id);
     rows.forEach((r, i) => {
       const a = assignment.get(r.id)!;
       split[i] = SPLIT_CODE[a.split];
       fold[i] = a.fold;
       group[i] = a.groupId;
     });
-    console.log(`dev set: ${m.n} labelled images, ${m.d} feature columns, ${new Set(group).size} duplicate groups; test split ${split.filter((s) => s === SPLIT_CODE.test).length} images`);
+    console.log(`dev set: ${m.n} labelled images, ${m.d} feature columns, ${new Set(issueGroup).size} duplicate groups, ${new Set(group).size} families; test split ${split.filter((s) => s === SPLIT_CODE.test).length} images`);
     // What trainService does: copies of the train-split images labelled good (under the scenario's labels).
     const synthetic = async (y: Uint8Array): Promise<TrainJobRequest['synthetic']> => {
       const originals = augmentOriginals(split, y, (i) => ({ sha: rows[i]!.sha256, path: pathOf.get(rows[i]!.id)! }));
@@ -148,7 +141,7 @@ async function loadDataset(dataDir: string, hidden: number | undefined, augment:
       return syn && { x: syn.x, n: syn.n, y: syn.y, source: syn.source };
     };
     const distance = runDistanceSpec(m, params);
-    return { synthetic, close, distance, x: m.x, n: m.n, d: m.d, scale, y: Uint8Array.from(rows, (r) => (r.label === 'bad' ? 1 : 0)), ratings: rows.map((r) => ratingsOf.get(r.id) ?? []), names: rows.map((r) => path.basename(urlOf.get(r.id) ?? pathOf.get(r.id)!)), split, fold, group, params };
+    return { synthetic, close, distance, x: m.x, n: m.n, d: m.d, scale, y: Uint8Array.from(rows, (r) => (r.label === 'bad' ? 1 : 0)), ratings: rows.map((r) => ratingsOf.get(r.id) ?? []), names: rows.map((r) => path.basename(urlOf.get(r.id) ?? pathOf.get(r.id)!)), split, fold, group, issueGroup, params };
   } catch (e) {
     await close();
     throw e;
@@ -199,6 +192,7 @@ function request(ds: Dataset, sc: Scenario, over: Partial<TrainJobRequest>): Tra
     columnScale: ds.scale,
     weight: sc.weight,
     group: ds.group,
+    issueGroup: ds.issueGroup,
     oofRepeats: oofRepeats(ds.n),
     noise: 'none',
     distance: ds.distance,

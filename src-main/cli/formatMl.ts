@@ -17,7 +17,7 @@ export function formatRun(r: RunSummary | RunDetail): string {
   if (r.error) lines.push(`  error: ${r.error}`);
   if (r.snapshot) {
     const s = r.snapshot;
-    lines.push(`  data: train ${s.train.good} good / ${s.train.bad} bad, validation ${s.validation.good}/${s.validation.bad}, test ${s.test.good}/${s.test.bad}; ${s.groups} groups; labels ${s.hash.slice(0, 12)}`);
+    lines.push(`  data: train ${s.train.good} good / ${s.train.bad} bad, validation ${s.validation.good}/${s.validation.bad}, test ${s.test.good}/${s.test.bad}; ${s.groups} families (a photo's versions stay on one side); labels ${s.hash.slice(0, 12)}`);
     lines.push(
       s.synthetic
         ? `  synthetic (training only): ${s.synthetic.bad} distorted copies as bad + ${s.synthetic.good} benign edits as good (--augment ${s.synthetic.per_image})${s.synthetic.good_left_out ? `; ${s.synthetic.good_left_out} of the edits left the final fit with their pruned originals` : ''}`

@@ -195,6 +195,7 @@ export interface RunSummary {
   backend: string | null;
   seconds: number | null;
   params: TrainParams;
+  /** groups: how many families (splits.ts familyGroups) the split kept whole. */
   snapshot: { hash: string; train: LabelTally; validation: LabelTally; test: LabelTally; groups: number; synthetic?: SyntheticTally } | null;
   metrics: RunMetrics | null;
   recommended_threshold: { bad: number | null; good: number | null };

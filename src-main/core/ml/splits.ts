@@ -3,8 +3,10 @@
  *
  * Near-identical images (re-encodes and resizes: a perceptual hash within a few bits; the same
  * content: whole-image embeddings with cosine ≥ 0.95; or an explicit group such as the source photo)
- * form one group, and a group always falls on one side. Assignments are stored: an image keeps its
- * split in later runs, new images join their group's split or go where their class is most short.
+ * form one duplicate group; duplicate groups whose pictures share a layout form a family
+ * (familyGroups: a photo's cropped, re-exposed or damaged versions), and a family always falls on one
+ * side. Assignments are stored: an image keeps its split in later runs, new images join their
+ * family's split or go where their class is most short.
  */
 import { hamming } from './dhash';
 
@@ -86,6 +88,95 @@ export function duplicateGroups(items: readonly SplitItem[], opts: GroupOptions 
     }
   }
   return Int32Array.from(items, (_, i) => uf.find(i));
+}
+
+export interface FamilyOptions {
+  /** Mutual nearest neighbours considered per image. */
+  k?: number;
+  /** The largest family layout links may build (duplicate groups larger than this stay as they are). Default: familyCap(n). */
+  maxSize?: number;
+}
+
+/** Defaults of familyGroups: measured on the dev set (docs/ML-EXPERIMENTS.md, tenth stop). */
+export const FAMILY_DEFAULTS = { k: 4, maxSize: 16 } as const;
+
+/**
+ * The largest family among n images: 16, and never more than a twentieth of them (at least 2), so
+ * that a small library can still be split into folds and a test split that hold both classes.
+ */
+export function familyCap(n: number): number {
+  return Math.min(FAMILY_DEFAULTS.maxSize, Math.max(2, Math.floor(n / 20)));
+}
+
+/**
+ * Families: duplicate groups (`groups`, from duplicateGroups) joined where two images are each
+ * among the other's k nearest by layout (features/layout.ts: unit-length vectors, one per item),
+ * strongest links first, never past `maxSize` images a family (familyCap). Versions of one photo that were
+ * cropped, resized, re-exposed or damaged are rarely duplicates by hash or embedding, but their
+ * layouts are each other's nearest; out-of-fold scores whose folds split such versions are sure of a
+ * photo the model has in effect seen, and a threshold proven on them promises more than it keeps
+ * on new photos. Mutual neighbours, not a similarity cut: nearness by layout means little across a
+ * library (photos of a horizon are alike), but a photo's versions are nearer to each other than
+ * to anything else. O(n² · dim).
+ */
+export function familyGroups(groups: Int32Array /* duplicateGroups' output: an item index per item */, layout: { data: Float32Array; dim: number }, opts: FamilyOptions = {}): Int32Array {
+  const n = groups.length;
+  const k = opts.k ?? FAMILY_DEFAULTS.k;
+  const maxSize = opts.maxSize ?? familyCap(n);
+  if (layout.data.length !== n * layout.dim) throw new Error(`familyGroups: ${layout.data.length / layout.dim} layouts for ${n} items`);
+  const uf = new UnionFind(n);
+  groups.forEach((g, i) => uf.union(g, i));
+  const size = new Int32Array(n);
+  for (let i = 0; i < n; i++) size[uf.find(i)]! += 1;
+  // Each item's k nearest by dot product (ties to the lower index), in a small sorted list.
+  const kk = Math.min(k, n - 1);
+  const near = new Int32Array(n * kk).fill(-1);
+  const nearS = new Float64Array(n * kk).fill(-Infinity);
+  const { data, dim } = layout;
+  // A flat picture (or one whose layout could not be read: zeros) links to nothing.
+  const flat = Uint8Array.from({ length: n }, (_, i) => (data.subarray(i * dim, (i + 1) * dim).some((v) => v !== 0) ? 0 : 1));
+  for (let a = 0; a < n; a++) {
+    if (flat[a]) continue;
+    const oa = a * dim;
+    for (let b = a + 1; b < n; b++) {
+      if (flat[b]) continue;
+      const ob = b * dim;
+      let dot = 0;
+      for (let t = 0; t < dim; t++) dot += data[oa + t]! * data[ob + t]!;
+      for (const [i, j] of [[a, b], [b, a]] as const) {
+        const base = i * kk;
+        if (dot <= nearS[base + kk - 1]!) continue;
+        let p = kk - 1;
+        while (p > 0 && dot > nearS[base + p - 1]!) {
+          nearS[base + p] = nearS[base + p - 1]!;
+          near[base + p] = near[base + p - 1]!;
+          p--;
+        }
+        nearS[base + p] = dot;
+        near[base + p] = j;
+      }
+    }
+  }
+  const isNear = (i: number, j: number) => {
+    for (let p = 0; p < kk; p++) if (near[i * kk + p] === j) return true;
+    return false;
+  };
+  const links: { a: number; b: number; s: number }[] = [];
+  for (let a = 0; a < n; a++)
+    for (let p = 0; p < kk; p++) {
+      const b = near[a * kk + p]!;
+      if (b > a && isNear(b, a)) links.push({ a, b, s: nearS[a * kk + p]! });
+    }
+  links.sort((x, y) => y.s - x.s || x.a - y.a || x.b - y.b);
+  for (const { a, b } of links) {
+    const ra = uf.find(a);
+    const rb = uf.find(b);
+    if (ra === rb || size[ra]! + size[rb]! > maxSize) continue;
+    const total = size[ra]! + size[rb]!;
+    uf.union(ra, rb);
+    size[uf.find(ra)] = total;
+  }
+  return Int32Array.from(groups, (_, i) => uf.find(i));
 }
 
 /** A stable pseudo-random order key for a string under a seed (FNV-1a). */

@@ -42,8 +42,14 @@ export interface TrainJobRequest {
   columnScale: Float32Array | null;
   /** Per row: label weight in the loss (labelWeight.ts); null = all 1. */
   weight?: Float32Array | null;
-  /** Per row: duplicate group id, kept on one side in repeated out-of-fold splits. */
+  /** Per row: family id (splits.ts familyGroups), kept on one side in the first pass's repeated out-of-fold splits. */
   group?: Int32Array | null;
+  /**
+   * Per row: duplicate group id, kept on one side in the label issues' pass (default: `group`).
+   * Finer than families on purpose: a label its photo's other versions contradict is what that
+   * pass looks for, while thresholds must not learn from them.
+   */
+  issueGroup?: Int32Array | null;
   /** Repetitions of the k-fold out-of-fold predictions (their mean is used). Default 1. */
   oofRepeats?: number;
   /** 'prune': leave rows that confident learning flags out of the final fit. Default 'none'. */
@@ -144,10 +150,10 @@ export async function runTrainJob(req: TrainJobRequest, onEvent: (e: TrainJobEve
   // Progress counts the fold fits of both passes: the first pass's, then the issue pass's.
   const firstFits = req.folds * (req.oofRepeats ?? 1);
   const allFits = firstFits + (issuePass ? req.folds * issueRepeats : 0);
-  const oofOptions = (m: { index: Int32Array }, before: number) => ({
+  const oofOptions = (m: { index: Int32Array }, before: number, group = req.group) => ({
     k: req.folds,
     repeats: req.oofRepeats ?? 1,
-    ...(req.group && { groups: Int32Array.from(m.index, (r) => req.group![r]!) }),
+    ...(group && { groups: Int32Array.from(m.index, (r) => group[r]!) }),
     ...(req.weight && { sampleWeight: Float32Array.from(m.index, (r) => req.weight![r]!) }),
     ...(signal && { signal }),
     ...((scale || req.distance) && { train: { ...(scale && { columnScale: scale }), ...(req.distance && { distance: req.distance }) } }),
@@ -172,7 +178,7 @@ export async function runTrainJob(req: TrainJobRequest, onEvent: (e: TrainJobEve
   let issueLogit = oofLogit;
   if (issuePass) {
     const every = rows(all, (i) => labelled(i) || isTest(i)); // a copy, dropped after this pass
-    const { pBad, logit } = await outOfFold(every, every.y, req.params, { ...oofOptions(every, firstFits), repeats: issueRepeats });
+    const { pBad, logit } = await outOfFold(every, every.y, req.params, { ...oofOptions(every, firstFits, req.issueGroup ?? req.group), repeats: issueRepeats });
     issueP = new Float32Array(req.n).fill(NaN);
     issueLogit = new Float64Array(req.n).fill(NaN);
     every.index.forEach((r, k) => {

@@ -6,6 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pLimit from 'p-limit';
 import type { CallContext } from '../../../src-shared/contract/handlers';
 import { QcError } from '../../../src-shared/contract/errors';
 import { DEFAULT_TRAIN_PARAMS, type LabelTally, type RunNoiseReport, type RunSummary, type TrainParams } from '../../../src-shared/domain/ml';
@@ -19,7 +22,8 @@ import { evaluateRun } from './evaluate';
 import { FeatureStore } from './featureStore';
 import { findRunIssues, IssueStore, labelConfidences, type RunIssues } from './issues';
 import type { RunStore } from './runs';
-import { assignSplits, duplicateGroups, type Assignment, type SplitItem, type SplitName } from './splits';
+import { LAYOUT_DIM, LAYOUT_KEY, layoutOfFile } from './features/layout';
+import { assignSplits, duplicateGroups, familyGroups, type Assignment, type SplitItem, type SplitName } from './splits';
 import { SPLIT_CODE, type TrainJobResult } from './trainJob';
 
 export { DEFAULT_TRAIN_PARAMS };
@@ -38,6 +42,86 @@ export function oofRepeats(labelled: number): number {
 export interface TrainArgs extends Partial<TrainParams> {
   /** Optional explicit duplicate groups: a TSV with an id column (EOL id or URL) and a group column. */
   groups?: { file: string; idColumn?: string; groupColumn: string };
+}
+
+/**
+ * What a split keeps together (splits.ts): duplicate groups (dHash within a few bits, whole-image
+ * cosine ≥ 0.95, explicit group keys) and families (duplicates joined by layout). The one home for
+ * both, used by the stored split and by `report:ml -- --noise`, which replays it.
+ */
+export async function splitGroups(
+  core: CoreContext,
+  items: readonly SplitItem[],
+  params: Pick<TrainParams, 'features' | 'backbone'>,
+  signal: AbortSignal,
+  onLayout?: (done: number, total: number) => void,
+): Promise<{ duplicates: Int32Array; families: Int32Array }> {
+  const store = new FeatureStore(core.db);
+  let embeddings: { data: Float32Array; dim: number } | null = null;
+  if (params.features.includes('whole') && items.length) {
+    const key = featureKey('whole', params.backbone);
+    const first = store.get(items[0]!.sha, key);
+    if (first) {
+      const dim = first.length;
+      const data = store.matrix(items.map((i) => i.sha), key, dim);
+      for (let i = 0; i < items.length; i++) {
+        let norm = 0;
+        for (let k = 0; k < dim; k++) norm += data[i * dim + k]! ** 2;
+        norm = Math.sqrt(norm) || 1;
+        for (let k = 0; k < dim; k++) data[i * dim + k]! /= norm;
+      }
+      embeddings = { data, dim };
+    }
+  }
+  const duplicates = duplicateGroups(items, { embeddings });
+  const layout = await imageLayouts(core, items, signal, onLayout);
+  return { duplicates, families: familyGroups(duplicates, { data: layout, dim: LAYOUT_DIM }) };
+}
+
+/** Images' layouts (features/layout.ts), each read once from its original and cached like features; zeros where the file cannot be read. */
+export async function imageLayouts(
+  core: CoreContext,
+  items: readonly Pick<SplitItem, 'imageId' | 'sha'>[],
+  signal: AbortSignal,
+  onProgress?: (done: number, total: number) => void,
+): Promise<Float32Array> {
+  const store = new FeatureStore(core.db);
+  const pathOf = core.db.prepare<[number], { path: string }>('SELECT path FROM images WHERE id = ?');
+  const out = new Float32Array(items.length * LAYOUT_DIM);
+  const missing: number[] = [];
+  items.forEach((it, i) => {
+    const v = store.get(it.sha, LAYOUT_KEY);
+    if (v && v.length === LAYOUT_DIM) out.set(v, i * LAYOUT_DIM);
+    else missing.push(i);
+  });
+  const limit = pLimit(Math.max(1, os.availableParallelism()));
+  let done = 0;
+  if (missing.length) onProgress?.(0, missing.length);
+  const made = await Promise.all(
+    missing.map((i) =>
+      limit(async () => {
+        if (signal.aborted) return null;
+        const row = pathOf.get(items[i]!.imageId);
+        try {
+          return row ? await layoutOfFile(path.join(core.paths.root, row.path)) : null;
+        } catch {
+          return null; // verified at import; a file gone since links to nothing
+        } finally {
+          if (++done % 64 === 0 || done === missing.length) onProgress?.(done, missing.length);
+        }
+      }),
+    ),
+  );
+  signal.throwIfAborted();
+  core.db.transaction(() =>
+    missing.forEach((i, k) => {
+      const v = made[k];
+      if (!v) return;
+      out.set(v, i * LAYOUT_DIM);
+      store.put(items[i]!.sha, LAYOUT_KEY, v);
+    }),
+  )();
+  return out;
 }
 
 interface Labelled {
@@ -103,7 +187,9 @@ export class TrainService {
       const train = labelled.filter((l) => usableIds.has(l.id));
 
       // 2. The stored, duplicate-aware split.
-      const assignment = this.assign(train, params, groupSpec ? loadGroupKeys(this.core, groupSpec) : null);
+      const { assignment, duplicateOf } = await this.assign(train, params, groupSpec ? loadGroupKeys(this.core, groupSpec) : null, ctx.signal, (done, total) =>
+        ctx.progress({ job: 'train', phase: 'layouts', done, total, message: 'reading layouts to keep versions of one photo together' }),
+      );
 
       // 3. The matrix: every usable image, feature blocks side by side.
       const m = assembleMatrix(store, usable.map((u) => u.sha256), params.features, params.backbone);
@@ -114,6 +200,7 @@ export class TrainService {
       const split = new Uint8Array(n).fill(SPLIT_CODE.unlabelled);
       const fold = new Int8Array(n).fill(-1);
       const group = new Int32Array(n).fill(-1);
+      const issueGroup = new Int32Array(n).fill(-1);
       usable.forEach((u, i) => {
         const label = labelOf.get(u.id);
         const a = assignment.get(u.id);
@@ -122,6 +209,7 @@ export class TrainService {
         split[i] = SPLIT_CODE[a.split];
         fold[i] = a.fold;
         group[i] = a.groupId;
+        issueGroup[i] = duplicateOf.get(u.id) ?? u.id;
       });
       // Label weights from the ratings, and the labels a curator confirmed or dismissed as issues.
       const confidence = labelConfidences(db, this.core.labels.rule());
@@ -140,7 +228,7 @@ export class TrainService {
       ctx.progress({ job: 'train', phase: 'epochs', done: 0, total: params.epochs });
       const result = await this.engine.train(
         {
-          ...{ x, n, d, y, split, fold, folds: params.folds, params, columnScale: scale, weight, group, oofRepeats: repeats, noise: params.noise ?? 'none', protect },
+          ...{ x, n, d, y, split, fold, folds: params.folds, params, columnScale: scale, weight, group, issueGroup, oofRepeats: repeats, noise: params.noise ?? 'none', protect },
           distance: runDistanceSpec(m, params),
           calibrate: params.calibrate === true,
           synthetic: synthetic && { x: synthetic.x, n: synthetic.n, y: synthetic.y, source: synthetic.source },
@@ -191,37 +279,31 @@ export class TrainService {
     }
   }
 
-  private assign(train: Labelled[], params: TrainParams, groupKeys: Map<number, string> | null): Map<number, Assignment> {
+  /**
+   * Each labelled image's split and fold, stored; its family (splits.ts familyGroups) keeps a
+   * photo's versions on one side. Returns the assignment and each image's duplicate group (fine,
+   * by id of its first member), which the label issues' pass keeps together instead of families.
+   */
+  private async assign(
+    train: Labelled[],
+    params: TrainParams,
+    groupKeys: Map<number, string> | null,
+    signal: AbortSignal,
+    onLayout?: (done: number, total: number) => void,
+  ): Promise<{ assignment: Map<number, Assignment>; duplicateOf: Map<number, number> }> {
     const { db } = this.core;
-    const store = new FeatureStore(db);
     const items: SplitItem[] = train.map((l) => ({ imageId: l.id, sha: l.sha256, label: l.label === 'bad' ? 1 : 0, dhash: l.dhash, groupKey: groupKeys?.get(l.id) ?? null }));
-    let embeddings: { data: Float32Array; dim: number } | null = null;
-    if (params.features.includes('whole')) {
-      const key = featureKey('whole', params.backbone);
-      const first = store.get(items[0]!.sha, key);
-      if (first) {
-        const dim = first.length;
-        const data = store.matrix(items.map((i) => i.sha), key, dim);
-        for (let i = 0; i < items.length; i++) {
-          let norm = 0;
-          for (let k = 0; k < dim; k++) norm += data[i * dim + k]! ** 2;
-          norm = Math.sqrt(norm) || 1;
-          for (let k = 0; k < dim; k++) data[i * dim + k]! /= norm;
-        }
-        embeddings = { data, dim };
-      }
-    }
-    const groups = duplicateGroups(items, { embeddings });
+    const { duplicates: groups, families } = await splitGroups(this.core, items, params, signal, onLayout);
     const existing = new Map<number, Assignment>();
     for (const r of db.prepare('SELECT image_id, group_id, split, fold FROM splits').all() as { image_id: number; group_id: number; split: SplitName; fold: number }[]) {
       existing.set(r.image_id, { groupId: r.group_id, split: r.split, fold: r.fold });
     }
     // Explicit groups override stored assignments made without them.
     const keep = groupKeys ? new Map<number, Assignment>() : existing;
-    const assignment = assignSplits(items, groups, keep, { seed: params.seed, folds: params.folds });
+    const assignment = assignSplits(items, families, keep, { seed: params.seed, folds: params.folds });
     const put = db.prepare('INSERT OR REPLACE INTO splits (image_id, group_id, split, fold) VALUES (?, ?, ?, ?)');
     db.transaction(() => assignment.forEach((a, id) => put.run(id, a.groupId, a.split, a.fold)))();
-    return assignment;
+    return { assignment, duplicateOf: new Map(items.map((it, i) => [it.imageId, items[groups[i]!]!.imageId])) };
   }
 
   private snapshot(train: Labelled[], assignment: Map<number, Assignment>) {
