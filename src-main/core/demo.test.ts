@@ -36,8 +36,8 @@ describe('demo.load', () => {
     expect(run?.status).toBe('done');
     // What a newcomer sees first (measured with `npx tsx scripts/report-demo.ts`): a good model with
     // a proven threshold, and the planted label mistakes near the top of Label issues. The test split
-    // holds other photos than training (families: a photo's versions stay on one side), 0.938 measured.
-    expect(run!.metrics!.test_auc).toBeGreaterThanOrEqual(0.92);
+    // holds other photos than training (families: a photo's versions stay on one side).
+    expect(run!.metrics!.test_auc).toBeGreaterThanOrEqual(0.95);
     expect(run!.metrics!.oof_auc).toBeGreaterThan(0.9);
     expect(run!.thresholds?.bad.threshold ?? null).not.toBeNull();
     const planted = new Set(truthRows().filter((r) => r.planted).map((r) => r.id));
