@@ -29,9 +29,13 @@ const KERNEL = (() => {
   return k.map((v) => v / sum);
 })();
 
-/** The layout of grey pixels `grey` (side × side, side = 2 × LAYOUT_SIDE): blur, 2 × 2 means, zero mean, unit length (all zeros for a flat picture). */
-export function layoutOfGrey(grey: Uint8Array | Float32Array, side = 2 * LAYOUT_SIDE): Float32Array {
-  if (grey.length !== side * side || side !== 2 * LAYOUT_SIDE) throw new Error(`layout: expected ${2 * LAYOUT_SIDE}² grey values, got ${grey.length}`);
+/** The side of the grey picture a layout is made from: twice the grid's. */
+const INPUT_SIDE = 2 * LAYOUT_SIDE;
+
+/** The layout of grey pixels `grey` (INPUT_SIDE × INPUT_SIDE): blur, 2 × 2 means, zero mean, unit length (all zeros for a flat picture). */
+export function layoutOfGrey(grey: Uint8Array | Float32Array): Float32Array {
+  const side = INPUT_SIDE;
+  if (grey.length !== side * side) throw new Error(`layout: expected ${side}² grey values, got ${grey.length}`);
   const r = (KERNEL.length - 1) / 2;
   const clamp = (v: number) => (v < 0 ? 0 : v >= side ? side - 1 : v);
   const tmp = new Float64Array(side * side);
@@ -64,7 +68,7 @@ export function layoutOfGrey(grey: Uint8Array | Float32Array, side = 2 * LAYOUT_
 
 /** The layout of an image file (EXIF orientation applied, as every decode here does). */
 export async function layoutOfFile(file: string): Promise<Float32Array> {
-  const side = 2 * LAYOUT_SIDE;
+  const side = INPUT_SIDE;
   const { data, info } = await sharp(file, { failOn: 'error' })
     .autoOrient()
     .removeAlpha()
