@@ -46,7 +46,14 @@ export function heldPBad(r: Pick<TrainJobResult, 'oof' | 'issueP' | 'pAll'>, spl
  * Confident learning over every labelled row's held-out prediction; rows with exclude[row] = 1 are
  * never listed; ratingAgreement[row] (NaN = none) ranks a label its ratings contradict higher.
  */
-export function findRunIssues(r: Pick<TrainJobResult, 'oof' | 'issueP' | 'pAll' | 'heldLogit'>, y: Uint8Array, split: Uint8Array, exclude?: Uint8Array, ratingAgreement?: Float64Array): RunIssues {
+export function findRunIssues(
+  r: Pick<TrainJobResult, 'oof' | 'issueP' | 'pAll' | 'heldLogit'>,
+  y: Uint8Array,
+  split: Uint8Array,
+  exclude?: Uint8Array,
+  ratingAgreement?: Float64Array,
+  family?: Int32Array,
+): RunIssues {
   const held: number[] = [];
   split.forEach((s, i) => {
     if (s === SPLIT_CODE.test || ((s === SPLIT_CODE.train || s === SPLIT_CODE.validation) && !Number.isNaN(r.oof[i]!))) held.push(i);
@@ -57,6 +64,7 @@ export function findRunIssues(r: Pick<TrainJobResult, 'oof' | 'issueP' | 'pAll' 
     ...(exclude && { exclude: Uint8Array.from(held, (i) => exclude[i]!) }),
     ...(ratingAgreement && { ratingAgreement: Float64Array.from(held, (i) => ratingAgreement[i]!) }),
     ...(r.heldLogit && { logit: Float64Array.from(held, (i) => r.heldLogit![i]!) }),
+    ...(family && { family: Int32Array.from(held, (i) => family[i]!) }),
   });
   return {
     rows: [...cl.issues.map((iss) => ({ iss, estimated: true })), ...cl.beyond.map((iss) => ({ iss, estimated: false }))].map(({ iss, estimated }) => ({

@@ -246,7 +246,7 @@ export class TrainService {
       // 5. Evaluate, choose thresholds, find label issues, store.
       const evaluation = evaluateRun(result, y, split, params);
       const agreement = Float64Array.from(usable, (u) => confidence.get(u.id)?.ratingAgreement ?? NaN);
-      const issues = findRunIssues(result, y, split, hide, agreement);
+      const issues = findRunIssues(result, y, split, hide, agreement, group);
       this.store(runId, usable, split, result, issues, (id) => confidence.get(id)?.weight ?? null);
       const pruned = [...(result.pruned ?? [])].map((row) => ({ imageId: usable[row]!.id, given: (y[row] ? 'bad' : 'good') as 'good' | 'bad', pBad: result.oof[row]! }));
       new IssueStore(db).storePruned(runId, pruned);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { outOfFoldProbabilities } from './folds';
 import { DEFAULT_HEAD_PARAMS } from './head';
-import { confidentLearning, issueScores, rankAll } from './labelIssues';
+import { confidentLearning, issueScores, rankAll, SHARED_DISPUTE } from './labelIssues';
 import { createRng, shuffleInPlace } from './rng';
 import { makeSynthetic } from '../../../../test-support/synthetic';
 
@@ -136,6 +136,28 @@ describe('confidentLearning', () => {
     // The issue set itself is the model's: ratings only reorder it.
     expect(new Set(r.issues.map((i) => i.index))).toEqual(new Set(plain.issues.map((i) => i.index)));
     expect(() => confidentLearning(y, pBad, { ratingAgreement: new Float64Array(3) })).toThrow(/3 rating agreements/);
+  });
+
+  it('ranks a suspicion the other same-label versions of its photo share below one of its own', () => {
+    // Family 7: three versions labelled good that the model calls bad (a photo it misreads) and a bad
+    // version it agrees with. Sample 4: a good label the model disputes alone (its family's other good
+    // version, 5, it calls good). Family 9: two versions, one of them disputed (8).
+    const y = Uint8Array.from([0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1]);
+    const pBad = Float32Array.from([0.9, 0.88, 0.86, 0.9, 0.85, 0.1, 0.1, 0.2, 0.87, 0.1, 0.9, 0.8, 0.9, 0.95, 0.1, 0.9]);
+    const family = Int32Array.from([7, 7, 7, 7, 3, 3, -1, -1, 9, 9, 4, 4, 5, 6, 8, -1]);
+    const plain = confidentLearning(y, pBad, { adjust: false });
+    expect(plain.issues.map((i) => i.index)).toEqual([14, 0, 1, 8, 2, 4]);
+    const r = confidentLearning(y, pBad, { adjust: false, family });
+    // 0, 1, 2: both other good versions disputed (+0.5); 8: its one other good version is not; 4: nor is 5;
+    // 14 has no other version. The set and self-confidences stay the model's: only the order moves.
+    expect(r.issues.map((i) => i.index)).toEqual([14, 8, 4, 0, 1, 2]);
+    expect(r.issues.find((i) => i.index === 0)!.score).toBeCloseTo(0.1 + SHARED_DISPUTE, 6);
+    expect(r.issues.find((i) => i.index === 8)!.score).toBeCloseTo(0.13, 6);
+    expect(r.issues.map((i) => i.selfConfidence).sort()).toEqual(plain.issues.map((i) => i.selfConfidence).sort());
+    // Half the other same-label versions disputed: half the step.
+    const half = confidentLearning(Uint8Array.from([0, 0, 0, 1, 1]), Float32Array.from([0.9, 0.9, 0.1, 0.9, 0.9]), { adjust: false, family: Int32Array.from([1, 1, 1, 2, 2]) });
+    expect(half.issues.find((i) => i.index === 0)!.score).toBeCloseTo(0.1 + SHARED_DISPUTE / 2, 6);
+    expect(() => confidentLearning(y, pBad, { family: new Int32Array(2) })).toThrow(/2 family ids/);
   });
 
   it('orders samples whose float32 p(bad) saturates by their double-precision logits', () => {

@@ -58,10 +58,25 @@ export interface LabelIssueOptions {
    * confidently scored samples would keep their input order.
    */
   logit?: Float64Array;
+  /**
+   * Per sample, the family of versions of one photo it belongs to (splits.ts familyGroups; -1 or
+   * absent = none). A suspicion that the photo's other versions with the same given label share
+   * (the model disputes their label too) ranks lower by SHARED_DISPUTE × the share of them it
+   * disputes: a random wrong label rarely hits every version of a photo, while a photo the model
+   * misreads (a good photo that looks dark or soft by nature) is misread in every version.
+   */
+  family?: Int32Array;
 }
 
+/**
+ * How far a suspicion every same-label version of its photo shares moves down the ranking (`family`):
+ * 0.5 puts it below every suspicion of its own (prune_by_noise_rate lists only p(given) < 0.5).
+ * Measured with `npm run report:ml -- --noise 0.1 --only-flip20` (README, Label issues).
+ */
+export const SHARED_DISPUTE = 0.5;
+
 /** The default choice, measured by `npm run report:ml -- --noise 0.02,0.05,0.1` (README, Label issues). */
-export const DEFAULT_ISSUE_OPTIONS: Readonly<Required<Omit<LabelIssueOptions, 'exclude' | 'ratingAgreement' | 'logit'>>> = Object.freeze({
+export const DEFAULT_ISSUE_OPTIONS: Readonly<Required<Omit<LabelIssueOptions, 'exclude' | 'ratingAgreement' | 'logit' | 'family'>>> = Object.freeze({
   ranking: 'self_confidence',
   adjust: true,
   filter: 'prune_by_noise_rate',
@@ -196,6 +211,28 @@ export function confidentLearning(y: Uint8Array, pBad: ArrayLike<number>, opts: 
     }
   }
   const scores = issueScores(y, pBad, ranking, adjust, t, opts.ratingAgreement);
+  if (opts.family && SHARED_DISPUTE > 0) {
+    if (opts.family.length !== n) throw new QcError('bad_input', `confident learning: ${opts.family.length} family ids for ${n} labels`);
+    const disputed = (i: number) => prob(i, y[i] ? 1 : 0) < prob(i, y[i] ? 0 : 1);
+    // Per (family, given label): members and how many of them the model disputes.
+    const tally = new Map<string, { members: number; disputed: number }>();
+    const keyOf = (i: number) => (opts.family![i]! >= 0 ? `${opts.family![i]}:${y[i] ? 1 : 0}` : null);
+    for (let i = 0; i < n; i++) {
+      const k = keyOf(i);
+      if (k === null) continue;
+      const e = tally.get(k) ?? { members: 0, disputed: 0 };
+      e.members++;
+      if (disputed(i)) e.disputed++;
+      tally.set(k, e);
+    }
+    for (let i = 0; i < n; i++) {
+      const k = keyOf(i);
+      const e = k === null ? undefined : tally.get(k);
+      if (!e || e.members < 2) continue;
+      const others = e.disputed - (disputed(i) ? 1 : 0);
+      scores[i]! += (SHARED_DISPUTE * others) / (e.members - 1);
+    }
+  }
   const issueAt = (i: number): LabelIssue => {
     const given = y[i] ? 1 : 0;
     return { index: i, givenLabel: NAMES[given]!, suggested: NAMES[1 - given]!, selfConfidence: prob(i, given), score: scores[i]! };
