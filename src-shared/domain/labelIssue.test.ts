@@ -18,6 +18,11 @@ describe('issueWhy', () => {
     expect(issueWhy(issue({ beyond_estimate: true }))).toContain('looks bad (beyond the estimate of wrong labels):');
     expect(issueWhy(issue({ beyond_estimate: false }))).not.toContain('beyond');
   });
+  it('says how many other versions of the photo with the same label are suspected too', () => {
+    expect(issueWhy(issue({ shared_versions: 0 }))).toBe('labelled good, looks bad: held-out p(bad) 0.934; no ratings');
+    expect(issueWhy(issue({ shared_versions: 1 }))).toMatch(/; 1 other version of this photo labelled good is suspected too: the model may misread the photo$/);
+    expect(issueWhy(issue({ shared_versions: 3, given: 'bad', suggested: 'good', p_bad: 0.1 }))).toContain('; 3 other versions of this photo labelled bad are suspected too');
+  });
   it('leaves "beyond the estimate" out when the caller shows it already', () => {
     expect(issueWhy(issue({ beyond_estimate: true }), { beyondShown: true })).toBe('labelled good, looks bad: held-out p(bad) 0.934; no ratings');
     // Near 0 or 1, as many decimals as tell two suspects apart.

@@ -4,7 +4,8 @@ import { formatProbability } from './threshold';
 /**
  * Why an image is suspected, in one line a curator reads: the given label (and who gave it), what
  * the held-out prediction suggests, whether it lies beyond confident learning's estimate of wrong
- * labels, the held-out p(bad), the ratings behind the label and the label's training weight.
+ * labels, the held-out p(bad), the ratings behind the label, the label's training weight, and the
+ * other versions of the photo suspected with it.
  * One wording for the CLI (`qc issues`) and the Label issues screen. `opts.beyondShown`: the caller
  * already says the issue lies beyond the estimate (a list under its own heading), so the line
  * doesn't repeat it.
@@ -19,5 +20,6 @@ export function issueWhy(i: LabelIssue, opts: { beyondShown?: boolean } = {}): s
     else ratings += ' (1 rater)';
   }
   const beyond = i.beyond_estimate && !opts.beyondShown ? ' (beyond the estimate of wrong labels)' : '';
-  return `labelled ${i.given}${i.origin === 'curator' ? ' by a curator' : ''}, looks ${i.suggested}${beyond}: ${p}; ${ratings}${i.weight != null ? `; label weight ${i.weight.toFixed(2)}` : ''}`;
+  const shared = i.shared_versions ? `; ${i.shared_versions} other version${i.shared_versions === 1 ? '' : 's'} of this photo labelled ${i.given} ${i.shared_versions === 1 ? 'is' : 'are'} suspected too: the model may misread the photo` : '';
+  return `labelled ${i.given}${i.origin === 'curator' ? ' by a curator' : ''}, looks ${i.suggested}${beyond}: ${p}; ${ratings}${i.weight != null ? `; label weight ${i.weight.toFixed(2)}` : ''}${shared}`;
 }

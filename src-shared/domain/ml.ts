@@ -258,6 +258,12 @@ export interface LabelIssue {
    * other label, less surely than the issues before it (listed after them; not in the open count).
    */
   beyond_estimate?: boolean;
+  /**
+   * How many other versions of the image's photo (its family: the split's group) with the same
+   * given label the run suspects too. Such a suspicion ranks lower (labelIssues.ts SHARED_DISPUTE):
+   * the model may be misreading the photo rather than the raters its label.
+   */
+  shared_versions?: number;
 }
 
 /** A curator's verdict on a suspected label: 'confirm' (the label is right), 'dismiss' (hide it), 'reopen' (forget the verdict). */

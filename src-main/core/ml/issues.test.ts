@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { seedLibrary, type SeededLibrary } from '../../../test-support/seedLibrary';
 import { IssueStore } from './issues';
+import { issueWhy } from '../../../src-shared/domain/labelIssue';
 
 let lib: SeededLibrary | null = null;
 afterEach(async () => {
@@ -55,6 +56,13 @@ describe('label issues and their review', () => {
     expect(top).toBeGreaterThanOrEqual(5);
 
     expect(new Set(first.issues.map((i) => i.image_id)).size).toBe(first.issues.length);
+    // Each issue counts the other suspects of its photo (the split's group) with its given label.
+    const groupOf = new Map((core.context.db.prepare('SELECT image_id, group_id FROM splits').all() as { image_id: number; group_id: number }[]).map((r) => [r.image_id, r.group_id]));
+    for (const iss of first.issues) {
+      const same = first.issues.filter((o) => o.image_id !== iss.image_id && o.given === iss.given && groupOf.get(o.image_id) === groupOf.get(iss.image_id));
+      expect(iss.shared_versions).toBe(same.length);
+      if (same.length) expect(issueWhy(iss)).toContain(`suspected too`);
+    }
     const [a, b, c] = within.map((i) => i.image_id);
     expect(await core.call('ml.reviewIssues', { imageIds: [a!], action: 'confirm' })).toEqual({ changed: 1, open: first.total - 1 });
     expect(await core.call('ml.reviewIssues', { imageIds: [b!], action: 'dismiss' })).toEqual({ changed: 1, open: first.total - 2 });
