@@ -185,8 +185,8 @@ export class IssueStore {
         `SELECT li.rank, li.image_id, li.given, li.suggested, li.self_confidence, li.estimated = 0 AS beyond_estimate,
                 CASE li.given WHEN 'bad' THEN li.self_confidence ELSE 1 - li.self_confidence END AS p_bad, li.score, li.weight, i.rating, l.origin,
                 (SELECT url FROM image_urls u WHERE u.image_id = li.image_id ORDER BY u.created_at LIMIT 1) AS url,
-                (SELECT COUNT(*) FROM label_issues o JOIN splits so ON so.image_id = o.image_id
-                  WHERE o.run_id = li.run_id AND o.image_id != li.image_id AND o.given = li.given AND so.group_id = s.group_id) AS shared_versions
+                (SELECT COUNT(*) FROM splits so JOIN label_issues o ON o.run_id = li.run_id AND o.image_id = so.image_id
+                  WHERE so.group_id = s.group_id AND so.image_id != li.image_id AND o.given = li.given) AS shared_versions
          FROM label_issues li
          JOIN images i ON i.id = li.image_id JOIN labels l ON l.image_id = li.image_id LEFT JOIN splits s ON s.image_id = li.image_id
          WHERE li.run_id = ? ${includeReviewed ? '' : `AND ${IssueStore.OPEN}`} ORDER BY li.rank LIMIT ?`,

@@ -211,23 +211,22 @@ export function confidentLearning(y: Uint8Array, pBad: ArrayLike<number>, opts: 
     }
   }
   const scores = issueScores(y, pBad, ranking, adjust, t, opts.ratingAgreement);
-  if (opts.family && SHARED_DISPUTE > 0) {
-    if (opts.family.length !== n) throw new QcError('bad_input', `confident learning: ${opts.family.length} family ids for ${n} labels`);
+  const family = opts.family;
+  if (family) {
+    if (family.length !== n) throw new QcError('bad_input', `confident learning: ${family.length} family ids for ${n} labels`);
     const disputed = (i: number) => prob(i, y[i] ? 1 : 0) < prob(i, y[i] ? 0 : 1);
     // Per (family, given label): members and how many of them the model disputes.
-    const tally = new Map<string, { members: number; disputed: number }>();
-    const keyOf = (i: number) => (opts.family![i]! >= 0 ? `${opts.family![i]}:${y[i] ? 1 : 0}` : null);
+    const tally = new Map<number, { members: number; disputed: number }>();
+    const keyOf = (i: number) => 2 * family[i]! + (y[i] ? 1 : 0);
     for (let i = 0; i < n; i++) {
-      const k = keyOf(i);
-      if (k === null) continue;
-      const e = tally.get(k) ?? { members: 0, disputed: 0 };
+      if (family[i]! < 0) continue;
+      const e = tally.get(keyOf(i)) ?? { members: 0, disputed: 0 };
       e.members++;
       if (disputed(i)) e.disputed++;
-      tally.set(k, e);
+      tally.set(keyOf(i), e);
     }
     for (let i = 0; i < n; i++) {
-      const k = keyOf(i);
-      const e = k === null ? undefined : tally.get(k);
+      const e = family[i]! < 0 ? undefined : tally.get(keyOf(i));
       if (!e || e.members < 2) continue;
       const others = e.disputed - (disputed(i) ? 1 : 0);
       scores[i]! += (SHARED_DISPUTE * others) / (e.members - 1);
