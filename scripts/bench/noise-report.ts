@@ -228,13 +228,13 @@ function scoreIssues(ds: Dataset, sc: Scenario, r: TrainJobResult, v: Variant): 
 /**
  * The flipped images a list missed: each one's held-out p(given label) and its rank among every
  * labelled image by the same suspicion score the list sorts by (self-confidence, class-adjusted, with
- * the ratings' agreement) — whether a longer list would have reached it.
+ * the ratings' agreement and the family rule) — whether a longer list would have reached it.
  */
 function missedFlips(ds: Dataset, sc: Scenario, r: TrainJobResult, listed: Set<number>): { row: number; pGiven: number; firstPass: number; rank: number; of: number }[] {
   // Every row of the dev matrix is labelled, so row i is held[i].
   const held = [...ds.split.keys()];
   const p = Float32Array.from(held, (i) => heldPBad(r, ds.split, i));
-  const s = issueScores(sc.y, p, DEFAULT_ISSUE_OPTIONS.ranking, DEFAULT_ISSUE_OPTIONS.adjust, undefined, sc.agreement);
+  const s = issueScores(sc.y, p, DEFAULT_ISSUE_OPTIONS.ranking, DEFAULT_ISSUE_OPTIONS.adjust, undefined, sc.agreement, ds.group);
   const order = Int32Array.from(held.keys()).sort((a, b) => s[a]! - s[b]! || a - b);
   const rankOf = new Map<number, number>();
   order.forEach((k, rank) => rankOf.set(held[k]!, rank + 1));

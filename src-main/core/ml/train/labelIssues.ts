@@ -121,9 +121,18 @@ export function confidentThresholds(y: Uint8Array, pBad: ArrayLike<number>): [nu
 /**
  * Suspicion score of every sample (lower = more likely mislabelled) under a ranking: self-confidence
  * or normalised margin, on raw or class-adjusted probabilities, lowered where the ratings disagree
- * with the label (`ratingAgreement`, NaN = none).
+ * with the label (`ratingAgreement`, NaN = none), raised where the photo's other same-label
+ * versions share the suspicion (`family`, LabelIssueOptions.family).
  */
-export function issueScores(y: Uint8Array, pBad: ArrayLike<number>, ranking: IssueRanking, adjust: boolean, t?: [number, number], ratingAgreement?: ArrayLike<number>): Float64Array {
+export function issueScores(
+  y: Uint8Array,
+  pBad: ArrayLike<number>,
+  ranking: IssueRanking,
+  adjust: boolean,
+  t?: [number, number],
+  ratingAgreement?: ArrayLike<number>,
+  family?: ArrayLike<number>,
+): Float64Array {
   const n = y.length;
   const out = new Float64Array(n);
   let tg = 0;
@@ -152,6 +161,26 @@ export function issueScores(y: Uint8Array, pBad: ArrayLike<number>, ranking: Iss
     // A label its ratings contradict (agreement a < 0.5) ranks as if its score were lower by 2·(0.5 − a).
     const a = ratingAgreement?.[i];
     if (a !== undefined && a < 0.5) out[i]! -= 2 * (0.5 - a);
+  }
+  if (family) {
+    if (family.length !== n) throw new QcError('bad_input', `label issues: ${family.length} family ids for ${n} labels`);
+    const disputed = (i: number) => (y[i] ? pBad[i]! < 0.5 : pBad[i]! > 0.5);
+    // Per (family, given label): members and how many of them the model disputes.
+    const tally = new Map<number, { members: number; disputed: number }>();
+    const keyOf = (i: number) => 2 * family[i]! + (y[i] ? 1 : 0);
+    for (let i = 0; i < n; i++) {
+      if (family[i]! < 0) continue;
+      const e = tally.get(keyOf(i)) ?? { members: 0, disputed: 0 };
+      e.members++;
+      if (disputed(i)) e.disputed++;
+      tally.set(keyOf(i), e);
+    }
+    for (let i = 0; i < n; i++) {
+      const e = family[i]! < 0 ? undefined : tally.get(keyOf(i));
+      if (!e || e.members < 2) continue;
+      const others = e.disputed - (disputed(i) ? 1 : 0);
+      out[i]! += (SHARED_DISPUTE * others) / (e.members - 1);
+    }
   }
   return out;
 }
@@ -210,28 +239,7 @@ export function confidentLearning(y: Uint8Array, pBad: ArrayLike<number>, opts: 
       candidates.push(...members.slice(0, prune));
     }
   }
-  const scores = issueScores(y, pBad, ranking, adjust, t, opts.ratingAgreement);
-  const family = opts.family;
-  if (family) {
-    if (family.length !== n) throw new QcError('bad_input', `confident learning: ${family.length} family ids for ${n} labels`);
-    const disputed = (i: number) => prob(i, y[i] ? 1 : 0) < prob(i, y[i] ? 0 : 1);
-    // Per (family, given label): members and how many of them the model disputes.
-    const tally = new Map<number, { members: number; disputed: number }>();
-    const keyOf = (i: number) => 2 * family[i]! + (y[i] ? 1 : 0);
-    for (let i = 0; i < n; i++) {
-      if (family[i]! < 0) continue;
-      const e = tally.get(keyOf(i)) ?? { members: 0, disputed: 0 };
-      e.members++;
-      if (disputed(i)) e.disputed++;
-      tally.set(keyOf(i), e);
-    }
-    for (let i = 0; i < n; i++) {
-      const e = family[i]! < 0 ? undefined : tally.get(keyOf(i));
-      if (!e || e.members < 2) continue;
-      const others = e.disputed - (disputed(i) ? 1 : 0);
-      scores[i]! += (SHARED_DISPUTE * others) / (e.members - 1);
-    }
-  }
+  const scores = issueScores(y, pBad, ranking, adjust, t, opts.ratingAgreement, opts.family);
   const issueAt = (i: number): LabelIssue => {
     const given = y[i] ? 1 : 0;
     return { index: i, givenLabel: NAMES[given]!, suggested: NAMES[1 - given]!, selfConfidence: prob(i, given), score: scores[i]! };
