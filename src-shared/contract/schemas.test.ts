@@ -33,6 +33,11 @@ describe('API argument schemas', () => {
   it('refuse unknown fields, non-objects and unknown methods', () => {
     expect(invalid('ml.run', { runID: 3 })).toMatch(/Unrecognized key.*runID/);
     expect(invalid('library.status', { x: 1 })).toMatch(/x/);
+    // As JSON.parse makes it off the wire: an own "__proto__" key, which a record schema skips.
+    for (const method of ['library.status', 'labels.getRule', 'library.sources', 'labels.undo'] as const) {
+      expect(invalid(method, JSON.parse('{"__proto__":{"polluted":1}}'))).toMatch(/__proto__/);
+    }
+    expect(invalid('ml.run', JSON.parse('{"runId":1,"__proto__":{"polluted":1}}'))).toMatch(/__proto__/);
     expect(invalid('labels.set', [1, 2])).toMatch(/args: /);
     expect(invalid('labels.set', 'bad')).toMatch(/args: /);
     expect(() => parseArgs('no.such' as never, {})).toThrow(expect.objectContaining({ code: 'unknown_method' }));

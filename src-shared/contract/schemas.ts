@@ -33,7 +33,8 @@ export const pathString = z
   .max(8192)
   .refine((s) => !s.includes('\0'), 'must not contain a NUL byte');
 
-const empty = z.record(z.string(), z.never());
+/** No arguments: an empty object (strict, so even a `__proto__` key is refused, which z.record skips). */
+const empty = z.strictObject({});
 
 const importKind = z.enum(['ratings', 'exemplars', 'bundle', 'folder']);
 const mirror = z.strictObject({ prefix: z.string().min(1, 'must not be empty').max(8192), dir: pathString });
