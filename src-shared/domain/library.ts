@@ -21,14 +21,14 @@ export const FAILURE_REASONS = {
   too_many_pixels: 'the image has more pixels than the limit (decompression bomb?)',
   missing_file: 'the local file does not exist',
   bad_url: 'not a usable http(s) URL or file path',
-  local_refused: 'a local file (file: URL); allowed only from a local input with --allow-local, or through a mirror',
+  local_refused: 'a local file refused: a file: URL (allowed only from a local input with --allow-local, or through a mirror), or a link out of the chosen folder',
   not_file: 'not a regular file (a folder, FIFO, device or socket)',
   redirect_refused: 'a redirect to a non-http(s) URL, or from a public host to a local or private address',
   internal: 'an unexpected error while bringing in this URL (see the detail)',
   bad_rating: 'the rating is missing or not a number in 1..5',
   bad_ancestry: 'the ancestry column is not valid JSON (row kept without ancestry)',
   missing_url: 'the row has no image URL',
-  bad_row: 'the row has the wrong number of columns or control characters',
+  bad_row: 'the row has the wrong number of columns or control characters, or is over 1 MB long',
 } as const;
 export type FailureReason = keyof typeof FAILURE_REASONS;
 /** Failures at the row level (the file itself); the rest are per URL and can be retried. */

@@ -7,7 +7,10 @@ import { QcError } from '../../../src-shared/contract/errors';
 import { isValidRating } from '../../../src-shared/domain/label';
 import type { FailureReason, ImportKind } from '../../../src-shared/domain/library';
 
-/** Lines longer than this are not rows of an EOL file. */
+/**
+ * Lines longer than this are not rows of an EOL file (nor of a tag file): such a line is measured
+ * without being kept and reported by its number (a row failure, or a refusal as the header).
+ */
 export const MAX_LINE_BYTES = 1 << 20;
 
 export interface ParsedRow {
@@ -118,8 +121,9 @@ export interface InputScan extends Omit<ParsedInput, 'rows' | 'problems'> {
 
 /**
  * Check an input read through `read` (the whole input, in chunks of 1 MB): the encoding (UTF-8
- * when every byte is valid UTF-8, else latin1), no line over MAX_LINE_BYTES, a first line that says
- * the kind (or `kindHint`) with the columns it needs. Throws a QcError naming the file and line.
+ * when every byte is valid UTF-8, else latin1), a first line that says the kind (or `kindHint`)
+ * with the columns it needs and is not over MAX_LINE_BYTES. Throws a QcError naming the file and
+ * line. A later line over MAX_LINE_BYTES is a `bad_row` problem of its own, and the rest are read.
  */
 export function scanInput(read: ReadAt, file: string, kindHint?: Exclude<ImportKind, 'folder'>): InputScan {
   const probe = Buffer.alloc(1);
@@ -127,10 +131,15 @@ export function scanInput(read: ReadAt, file: string, kindHint?: Exclude<ImportK
   const encoding = isUtf8Input(read) ? 'utf-8' : 'latin1';
   let first: { text: string; line: number } | null = null;
   let nonBlank = 0;
-  for (const l of inputLines(read, encoding, file)) {
+  for (const l of inputLines(read, encoding)) {
+    if (l.text === null) {
+      if (!first) throw new QcError('bad_input', `${describeLongLine(l.bytes)}: not an EOL ratings, exemplar or bundle file`, { file, line: l.line });
+      nonBlank++;
+      continue;
+    }
     if (l.text.trim() === '') continue;
     nonBlank++;
-    first ??= l;
+    first ??= { text: l.text, line: l.line };
   }
   if (!first) throw new QcError('bad_input', 'the file has no content (only blank lines)', { file, line: 1 });
   const parser = rowParser(first.text, first.line, file, kindHint);
@@ -142,8 +151,12 @@ export function scanInput(read: ReadAt, file: string, kindHint?: Exclude<ImportK
     columns: parser.columns,
     rowCount: parser.format === 'urls' ? nonBlank : nonBlank - 1,
     *rows() {
-      for (const l of inputLines(read, encoding, file)) {
+      for (const l of inputLines(read, encoding)) {
         if (l.line < header.line || (l.line === header.line && parser.format === 'tsv')) continue;
+        if (l.text === null) {
+          yield { row: null, problem: { line: l.line, reason: 'bad_row', detail: describeLongLine(l.bytes), url: null } };
+          continue;
+        }
         const r = parser.parse(l.text, l.line);
         if (r) yield r;
       }
@@ -181,22 +194,31 @@ function isUtf8Input(read: ReadAt): boolean {
   }
 }
 
-function lineTooLong(chars: number, file: string, line: number): QcError {
-  return new QcError('bad_input', `line is ${(chars / 1048576).toFixed(1)} MB long (limit 1 MB): not an EOL ratings, exemplar or bundle file`, { file, line });
+/** `line is 2.0 MB long (limit 1 MB)`: what is said of a line over MAX_LINE_BYTES. */
+export function describeLongLine(bytes: number): string {
+  return `line is ${(bytes / 1048576).toFixed(1)} MB long (limit ${MAX_LINE_BYTES / 1048576} MB)`;
 }
 
+/** A line of an input (1-based `line`): its text, or for a line over MAX_LINE_BYTES only its length in bytes. */
+export type InputLine = { line: number; text: string } | { line: number; text: null; bytes: number };
+
 /**
- * The input's lines (1-based numbers), split at \n with a \r before it dropped, a UTF-8 BOM
- * removed, and no line over MAX_LINE_BYTES: such a line is measured to its end without being kept,
- * then refused with its number. A final empty line (the file ends with a newline) is not a line.
+ * The input's lines, split at \n with a \r before it dropped and a UTF-8 BOM removed. A line over
+ * MAX_LINE_BYTES (bytes of the input) is measured to its end without being kept, then given as
+ * `text: null` with its length, and the lines after it follow: memory stays bounded by one read
+ * plus one line, whatever the input. A final empty line (the file ends with a newline) is not a
+ * line. UTF-8 is decoded strictly (a bad byte throws) unless `lenient` (bad bytes become U+FFFD).
+ * The one line reader for input lists (ratings, exemplars, bundles) and tag files.
  */
-function* inputLines(read: ReadAt, encoding: 'utf-8' | 'latin1', file: string): Generator<{ text: string; line: number }> {
-  const decoder = new TextDecoder(encoding, { fatal: encoding === 'utf-8' });
+export function* inputLines(read: ReadAt, encoding: 'utf-8' | 'latin1', opts: { lenient?: boolean } = {}): Generator<InputLine> {
+  const decoder = new TextDecoder(encoding, { fatal: encoding === 'utf-8' && !opts.lenient });
   const buf = Buffer.allocUnsafe(READ_CHUNK);
-  const tooLong = (l: string) => l.length > MAX_LINE_BYTES / 4 && Buffer.byteLength(l, 'utf8') > MAX_LINE_BYTES;
+  // latin1 is one byte a character; UTF-8 text is measured as the bytes it came from.
+  const bytesOf = (l: string) => (encoding === 'latin1' ? l.length : Buffer.byteLength(l, 'utf8'));
+  const tooLong = (l: string) => l.length > MAX_LINE_BYTES / 4 && bytesOf(l) > MAX_LINE_BYTES;
   let pending = '';
   let line = 0;
-  let skipped = -1; // chars of an over-long line seen so far (-1: none)
+  let skipped = -1; // bytes of an over-long line seen so far (-1: none); its text is not kept
   let start = true;
   for (let pos = 0, n = 1; n > 0; pos += n) {
     n = read(buf, pos);
@@ -210,25 +232,28 @@ function* inputLines(read: ReadAt, encoding: 'utf-8' | 'latin1', file: string): 
       const piece = text.slice(from, nl);
       from = nl + 1;
       line++;
-      if (skipped >= 0) throw lineTooLong(skipped + piece.length, file, line);
+      if (skipped >= 0) {
+        yield { line, text: null, bytes: skipped + bytesOf(piece) };
+        skipped = -1;
+        continue;
+      }
       let l = pending + piece;
       pending = '';
       if (l.endsWith('\r')) l = l.slice(0, -1);
-      if (tooLong(l)) throw lineTooLong(l.length, file, line);
-      yield { text: l, line };
+      yield tooLong(l) ? { line, text: null, bytes: bytesOf(l) } : { line, text: l };
     }
     const rest = text.slice(from);
-    if (skipped >= 0) skipped += rest.length;
+    if (skipped >= 0) skipped += bytesOf(rest);
     else {
       pending += rest;
       if (tooLong(pending)) {
-        skipped = pending.length;
+        skipped = bytesOf(pending);
         pending = '';
       }
     }
   }
-  if (skipped >= 0) throw lineTooLong(skipped, file, line + 1);
-  if (pending !== '') yield { text: pending, line: line + 1 };
+  if (skipped >= 0) yield { line: line + 1, text: null, bytes: skipped };
+  else if (pending !== '') yield { line: line + 1, text: pending };
 }
 
 /** What {@link rowParser} makes of a data line: a row, a row problem, or nothing (a blank line). */
@@ -281,7 +306,8 @@ function tsvParser(header: string, headerLine: number, file: string, kind: Exclu
   const parse = (text: string, line: number): ScannedRow | null => {
     if (text.trim() === '') return null;
     const cells = text.split('\t');
-    const raw: Record<string, string> = {};
+    // No prototype: a column named __proto__ (or constructor) is kept like any other.
+    const raw = Object.create(null) as Record<string, string>;
     columns.forEach((c, j) => (raw[c] = cells[j] ?? ''));
     const url = (raw[spec.url] ?? '').trim();
     if (CONTROL.test(text)) return { row: null, problem: { line, reason: 'bad_row', detail: 'the row contains control characters (binary data?)', url: null } };

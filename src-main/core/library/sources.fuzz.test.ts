@@ -1,8 +1,9 @@
 /**
  * Fuzz: the URL policy. For any URL text, resolveSource either refuses it with a FetchFailure or
- * sends it to the network only as http(s), to a mirror file only inside the mirror, and to a local
- * file only when local files are allowed; reading what it resolves to never hangs or throws
- * anything but a FetchFailure. The redirect rule never lets a public host bounce to a private one.
+ * sends it to the network only as http(s) without a user name or password, to a mirror file only
+ * inside the mirror, and to a local file only when local files are allowed; reading what it
+ * resolves to never hangs or throws anything but a FetchFailure. The redirect rule never lets a
+ * public host bounce to a private one.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -30,8 +31,9 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 const segment = fc.oneof(fc.constantFrom('a.jpg', 'sub', 'out.jpg', '..', '.', '%2e%2e', '%2F', '%ZZ', '%00', '%', 'x%20y', ''), fc.string({ maxLength: 8 }));
 const urlText = fc.oneof(
   fc.array(segment, { maxLength: 5 }).map((s) => PREFIX + s.join('/')),
-  fc.tuple(fc.constantFrom('http', 'https', 'file', 'ftp', 'javascript', 'data', 'HTTP', 'FiLe', ''), fc.constantFrom('://', ':', ':///', '://localhost/', '://host/'), fc.array(segment, { maxLength: 4 })).map(([s, sep, p]) => s + sep + p.join('/')),
+  fc.tuple(fc.constantFrom('http', 'https', 'file', 'ftp', 'javascript', 'data', 'HTTP', 'FiLe', ''), fc.constantFrom('://', ':', ':///', '://localhost/', '://host/', '://user:pw@host/', '://u@host/', '://:@host/', '://host/@x/'), fc.array(segment, { maxLength: 4 })).map(([s, sep, p]) => s + sep + p.join('/')),
   fc.webUrl(),
+  fc.webUrl({ authoritySettings: { withUserInfo: true } }),
   fc.string({ maxLength: 40 }),
 );
 
@@ -50,6 +52,8 @@ describe('fuzz: the URL policy', () => {
           }
           if (r.kind === 'http') {
             expect(r.url).toMatch(/^https?:/i);
+            const u = new URL(r.url);
+            expect(u.username + u.password).toBe('');
             return;
           }
           if (r.via === 'mirror') expect(isInside(mirror, fs.realpathSync(r.path))).toBe(true);

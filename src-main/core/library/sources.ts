@@ -2,7 +2,8 @@
  * Where an image's bytes may come from, and reading them safely.
  *
  * The URL policy (README "Import safety"):
- * - `http:` and `https:` URLs are fetched from the network; nothing else is, ever.
+ * - `http:` and `https:` URLs are fetched from the network; nothing else is, ever. A URL with a
+ *   user name or password (`http://user:pw@host/…`) is refused, as is a redirect to one.
  * - A URL that starts with a mirror's prefix is read from the mirror folder when the file is there;
  *   the path must stay inside that folder (after following links) and be a regular file.
  * - `file:` URLs are read only when the import allows local files: a folder the user chose, or an
@@ -11,17 +12,21 @@
  *   host) is refused.
  * - Local files must be regular files (no folders, FIFOs, devices or sockets), are opened without
  *   blocking and read with the same 64 MB cap as downloads: a huge file is refused by its size,
- *   never read whole.
+ *   never read whole. Input lists and tag files are opened the same way ({@link openInputFile}),
+ *   with their own cap, and read in pieces.
  * - Redirects: at most 5; only to http(s); a redirect to a loopback, private or link-local address
  *   (or `localhost`) is refused unless the original URL's host was itself such an address (so local
  *   test servers and an intranet mirror still work, but a public host cannot bounce the importer
- *   into the user's network). Names are judged by their spelling, not by DNS.
+ *   into the user's network). Here a name is judged by its spelling; fetch.ts also refuses, before
+ *   connecting, a redirected name that DNS resolves to such an address.
  */
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { QcError } from '../../../src-shared/contract/errors';
 import { DEFAULT_FETCH_OPTIONS, FetchFailure } from './fetch';
+import type { ReadAt } from './parse';
 
 export interface Mirror {
   prefix: string;
@@ -81,12 +86,21 @@ export function resolveSource(url: string, policy: SourcePolicy): Resolved {
     return { kind: 'file', path: file, via: 'local' };
   }
   if (scheme !== 'http' && scheme !== 'https') throw new FetchFailure('bad_url', `unsupported URL (only http and https): ${short(url)}`, false);
+  let parsed: URL;
   try {
-    new URL(url);
+    parsed = new URL(url);
   } catch {
     throw new FetchFailure('bad_url', `not a valid URL: ${short(url)}`, false);
   }
+  if (hasCredentials(parsed)) throw new FetchFailure('bad_url', CREDENTIALS_REFUSED, false);
   return { kind: 'http', url };
+}
+
+const CREDENTIALS_REFUSED = 'URLs with a user name or password are not accepted';
+
+/** Whether a URL carries a user name or password (`http://user:pw@host/…`; an empty `@` is dropped by parsing). */
+function hasCredentials(u: URL): boolean {
+  return u.username !== '' || u.password !== '';
 }
 
 /** Whether `file` is strictly inside `dir` (both absolute). */
@@ -174,6 +188,36 @@ export async function openLocalFile(file: string, maxBytes = DEFAULT_FETCH_OPTIO
   }
 }
 
+/** A local input list opened for reading in pieces: `read` at any byte position (see parse.ts), then `close`. */
+export interface InputFile {
+  read: ReadAt;
+  close(): Promise<void>;
+}
+
+/**
+ * Open a local input list (ratings, exemplars, bundle, tag file) under the rules of
+ * {@link openLocalFile}: a non-blocking open, regular files only (no folder, FIFO or device), and a
+ * file over `maxBytes` refused by its size before a byte is read; one that grows over it while read
+ * is refused then. Refusals are QcErrors (`bad_input`) naming the file. The caller closes it.
+ */
+export async function openInputFile(file: string, maxBytes: number): Promise<InputFile> {
+  let fh: fs.promises.FileHandle;
+  try {
+    fh = await openLocalFile(file, maxBytes);
+  } catch (e) {
+    if (e instanceof FetchFailure) throw new QcError('bad_input', e.message, { file });
+    throw e;
+  }
+  return {
+    read: (buf, pos) => {
+      const n = fs.readSync(fh.fd, buf, 0, buf.length, pos);
+      if (pos + n > maxBytes) throw new QcError('bad_input', `the file grew over the limit of ${maxBytes} bytes while read`, { file });
+      return n;
+    },
+    close: () => fh.close().catch(() => {}),
+  };
+}
+
 /** Whether a host (as written in a URL) is loopback, private, link-local or unspecified. */
 export function isPrivateHost(hostname: string): boolean {
   let h = hostname.toLowerCase();
@@ -214,6 +258,7 @@ export function checkRedirect(original: string, to: string): void {
   if (target.protocol !== 'http:' && target.protocol !== 'https:') {
     throw new FetchFailure('redirect_refused', `redirect to a ${target.protocol} URL refused (only http and https)`, false);
   }
+  if (hasCredentials(target)) throw new FetchFailure('redirect_refused', `redirect refused: ${CREDENTIALS_REFUSED}`, false);
   if (isPrivateHost(target.hostname) && !isPrivateHost(new URL(original).hostname)) {
     throw new FetchFailure('redirect_refused', `redirect from a public host to a local or private address (${target.host}) refused`, false);
   }

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { QcError } from '../../../src-shared/contract/errors';
 import { tempDir } from '../../../test-support/fixtures';
 import { openDatabase } from '../db/open';
+import { MAX_INPUT_BYTES } from '../library/importer';
 import { importTagFiles, isTagHeader } from './tagImport';
 
 describe('importTagFiles', () => {
@@ -47,5 +49,28 @@ describe('importTagFiles', () => {
     const bad = write('bad_a.tsv', ['eolMediaURL\timclass\tconfidence', 'https://x.org/1.jpg\tbad\t0.9', 'https://x.org/2.jpg\tbad\t1.7']);
     await expect(importTagFiles(db, [bad], 7)).rejects.toThrow(`${bad}:3: confidence "1.7" is not a number in 0..1`);
     await expect(importTagFiles(db, [bad], 99)).rejects.toThrow(/no run with id 99/);
+  });
+
+  it('refuses a line over 1 MB with its file:line, without a crash, and reads CRLF files as before', async () => {
+    const noBreak = path.join(dir, 'nobreak_a.tsv');
+    fs.writeFileSync(noBreak, 'x'.repeat(5 * 1024 * 1024)); // 5 MB, not one line break
+    await expect(importTagFiles(db, [noBreak], 7)).rejects.toThrow(`${noBreak}:1: line is 5.0 MB long (limit 1 MB)`);
+    const midway = write('long_a.tsv', ['eolMediaURL\timclass\tconfidence', 'https://x.org/1.jpg\tbad\t0.8', `https://x.org/9.jpg\tbad\t0.5${'y'.repeat(2 * 1024 * 1024)}`]);
+    await expect(importTagFiles(db, [midway], 7)).rejects.toThrow(`${midway}:3: line is 2.0 MB long (limit 1 MB)`);
+    const crlf = path.join(dir, 'crlf_a.tsv');
+    fs.writeFileSync(crlf, '\uFEFFeolMediaURL\timclass\tconfidence\r\nhttps://x.org/1.jpg\tbad\t0.7\r\n');
+    expect(await importTagFiles(db, [crlf], 7)).toMatchObject({ files: 1, rows: 1, local: 1 });
+    expect(db.prepare('SELECT p_bad FROM predictions WHERE run_id = 7 AND image_id = 1').get()).toEqual({ p_bad: 0.7 });
+  });
+
+  it('refuses by its size a tag file over the input limit (sparse, no line break) and one that is not a regular file', async () => {
+    const big = path.join(dir, 'big_finaltags.tsv');
+    fs.writeFileSync(big, '');
+    fs.truncateSync(big, 1024 ** 3); // 1 GB that takes no disk
+    const e = await importTagFiles(db, [big], 7).catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(QcError);
+    expect(e).toMatchObject({ code: 'bad_input', file: big, message: `the file has ${1024 ** 3} bytes, over the limit of ${MAX_INPUT_BYTES} bytes` });
+    await expect(importTagFiles(db, [dir], 7)).rejects.toThrow(/a folder, not a regular file/);
+    if (fs.existsSync('/dev/zero')) await expect(importTagFiles(db, ['/dev/zero'], 7)).rejects.toThrow(/a device, not a regular file/);
   });
 });

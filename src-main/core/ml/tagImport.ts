@@ -5,11 +5,15 @@
  * becomes a prediction of the given run: in `predictions` when the URL's image is in the library,
  * else in `url_predictions` (URL and p(bad), no image). Files are streamed; rows are written in
  * transactions of a few thousand. A file without the needed columns, or a row with a bad number,
- * is refused with its file and line.
+ * is refused with its file and line. A file is opened and read in lines like the library's input
+ * lists (library/sources.ts openInputFile, parse.ts inputLines): regular files only, at most
+ * MAX_INPUT_BYTES, and a line over 1 MB is refused with its number without being held in memory.
  */
 import fs from 'node:fs';
-import readline from 'node:readline';
 import { QcError } from '../../../src-shared/contract/errors';
+import { MAX_INPUT_BYTES } from '../library/importer';
+import { describeLongLine, inputLines } from '../library/parse';
+import { openInputFile } from '../library/sources';
 import type { Db } from '../db/open';
 import type { TagImportSummary } from '../../../src-shared/contract/handlers';
 
@@ -50,9 +54,8 @@ export async function importTagFiles(db: Db, files: string[], runId: number, sig
   const summary: TagImportSummary = { run_id: runId, files: 0, rows: 0, local: 0, remote: 0, skipped: 0 };
   for (const file of files) {
     if (!fs.existsSync(file)) throw new QcError('not_found', `${file}: no such tag file`);
-    const lines = readline.createInterface({ input: fs.createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+    const input = await openInputFile(file, MAX_INPUT_BYTES);
     let col: { url: number; pBad: number; imclass: number; confidence: number } | null = null;
-    let lineNo = 0;
     let batch: { url: string; p: number }[] = [];
     const flush = () => {
       const rows = batch;
@@ -70,29 +73,37 @@ export async function importTagFiles(db: Db, files: string[], runId: number, sig
         }
       })();
     };
-    for await (const line of lines) {
-      lineNo++;
-      if (!col) {
-        if (!isTagHeader(line)) throw new QcError('bad_input', `${file}:1: not a tag file (the header needs eolMediaURL, imclass and confidence)`);
-        const cols = line.replace(/^\uFEFF/, '').split('\t').map((c) => c.trim());
-        col = { url: cols.indexOf('eolMediaURL'), pBad: cols.indexOf('p_bad'), imclass: cols.lastIndexOf('imclass'), confidence: cols.lastIndexOf('confidence') };
-        continue;
+    try {
+      for (const l of inputLines(input.read, 'utf-8', { lenient: true })) {
+        const lineNo = l.line;
+        if (l.text === null) throw new QcError('bad_input', `${file}:${lineNo}: ${describeLongLine(l.bytes)}`);
+        const line = l.text;
+        if (!col) {
+          if (!isTagHeader(line)) throw new QcError('bad_input', `${file}:1: not a tag file (the header needs eolMediaURL, imclass and confidence)`);
+          const cols = line.replace(/^\uFEFF/, '').split('\t').map((c) => c.trim());
+          col = { url: cols.indexOf('eolMediaURL'), pBad: cols.indexOf('p_bad'), imclass: cols.lastIndexOf('imclass'), confidence: cols.lastIndexOf('confidence') };
+          continue;
+        }
+        if (!line.trim()) continue;
+        const cells = line.split('\t');
+        const url = (cells[col.url] ?? '').trim();
+        if (!url) throw new QcError('bad_input', `${file}:${lineNo}: no eolMediaURL`);
+        summary.rows++;
+        const p = pBadOf(cells, col, `${file}:${lineNo}`);
+        if (p === null) summary.skipped++;
+        else batch.push({ url, p });
+        if (batch.length >= BATCH) {
+          flush();
+          // The lines are read synchronously: let other calls (and a cancel) in between batches.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          if (signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
+        }
       }
-      if (!line.trim()) continue;
-      const cells = line.split('\t');
-      const url = (cells[col.url] ?? '').trim();
-      if (!url) throw new QcError('bad_input', `${file}:${lineNo}: no eolMediaURL`);
-      summary.rows++;
-      const p = pBadOf(cells, col, `${file}:${lineNo}`);
-      if (p === null) summary.skipped++;
-      else batch.push({ url, p });
-      if (batch.length >= BATCH) {
-        flush();
-        if (signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
-      }
+      if (!col) throw new QcError('bad_input', `${file}:1: empty file, not a tag file`);
+      flush();
+    } finally {
+      await input.close();
     }
-    if (!col) throw new QcError('bad_input', `${file}:1: empty file, not a tag file`);
-    flush();
     summary.files++;
   }
   return summary;

@@ -1,0 +1,63 @@
+/**
+ * Odd rows through a real import (parse.ts, sources.ts): a row over the 1 MB line limit, a URL
+ * with credentials and a column named `__proto__` are each handled as a row, never as the file:
+ * the bad ones become recorded failures with their file:line, and the rest are imported.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCore, type Core } from '../app';
+import { DEV_IMAGES, devRatings, tempDir } from '../../../test-support/fixtures';
+
+const PREFIX = 'https://mirror.example/qc/';
+const photo = (i: number) => path.basename(devRatings()[i]![1]);
+const HEADER = 'obj_with_overall_rating\tobj_url\toverall_rating\tancestry';
+
+describe('an import with odd rows', () => {
+  let dir: string;
+  let mirror: string;
+  let core: Core;
+  const mirrors = () => [{ prefix: PREFIX, dir: mirror }];
+
+  beforeAll(() => {
+    dir = tempDir();
+    mirror = path.join(dir, 'mirror');
+    fs.mkdirSync(mirror);
+    for (let i = 0; i < 4; i++) fs.copyFileSync(path.join(DEV_IMAGES, photo(i)), path.join(mirror, photo(i)));
+    core = createCore({ dataDir: path.join(dir, 'data') });
+  });
+  afterAll(async () => {
+    await core?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('records a 2 MB middle row as one bad_row failure with its line, and imports the rows around it', async () => {
+    const list = path.join(dir, 'long_ratings.txt');
+    const rows = [HEADER, `1\t${PREFIX}${photo(0)}\t1\t{}`, `2\t${PREFIX}${photo(1)}\t1\t${'x'.repeat(2 * 1024 * 1024)}`, `3\t${PREFIX}${photo(2)}\t5\t{}`];
+    fs.writeFileSync(list, rows.join('\n') + '\n');
+    const s = await core.call('library.import', { source: list, mirrors: mirrors() });
+    expect(s).toMatchObject({ rows: 3, images_new: 2, failures_by_reason: { bad_row: 1 } });
+    const { failures } = await core.call('library.failures', {});
+    expect(failures.map((f) => [f.file, f.line, f.reason, f.detail])).toEqual([[list, 3, 'bad_row', 'line is 2.0 MB long (limit 1 MB)']]);
+    const status = core.context.db.prepare('SELECT status, error FROM imports WHERE id = ?').get(s.import_id);
+    expect(status).toEqual({ status: 'done', error: null });
+  });
+
+  it('records a URL with a user name and password as bad_url, not as a network failure to retry', async () => {
+    const list = path.join(dir, 'credentials.txt');
+    fs.writeFileSync(list, [HEADER, `4\t${PREFIX}${photo(3)}\t2\t{}`, '5\thttp://user:pw@127.0.0.1:9/x.jpg\t2\t{}'].join('\n') + '\n');
+    const s = await core.call('library.import', { source: list, mirrors: mirrors(), retries: 0, timeoutMs: 2000 });
+    expect(s).toMatchObject({ rows: 2, images_new: 1, failures_by_reason: { bad_url: 1 } });
+    const failure = (await core.call('library.failures', {})).failures.find((f) => f.file === list);
+    expect(failure).toMatchObject({ line: 3, reason: 'bad_url', detail: 'URLs with a user name or password are not accepted' });
+  });
+
+  it('keeps a column named __proto__ in the stored row', async () => {
+    const list = path.join(dir, 'proto_bundle.txt');
+    fs.writeFileSync(list, `eolMediaURL\t__proto__\tnote\n${PREFIX}${photo(0)}\t{"a":1}\tkept\n`);
+    await core.call('library.import', { source: list, mirrors: mirrors() });
+    const stored = core.context.db.prepare('SELECT raw FROM source_rows WHERE origin = ?').get(list) as { raw: string };
+    expect(stored.raw).toBe(JSON.stringify({ eolMediaURL: `${PREFIX}${photo(0)}`, ['__proto__']: '{"a":1}', note: 'kept' }));
+    expect(Object.keys(JSON.parse(stored.raw) as object)).toEqual(['eolMediaURL', '__proto__', 'note']);
+  });
+});
