@@ -2,10 +2,18 @@
  * Download bytes over HTTP(S) with Node's fetch (undici): per-request timeout covering the whole
  * body, retries with exponential backoff on 5xx / 408 / 429 / timeouts / connection errors
  * (never on 404), a redirect limit, and a maximum size. Failures carry a stable reason.
+ *
+ * Redirects from a public host (sources.ts checkRedirect judges the URL as written) are also
+ * judged by where the name leads: those requests go through an undici Agent whose `lookup`
+ * refuses a name that resolves to a loopback, private or link-local address before connecting,
+ * so DNS or /etc/hosts cannot route a public host's redirect into the user's network.
  */
+import dns from 'node:dns';
+import type { LookupFunction } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent } from 'undici';
 import type { FailureReason } from '../../../src-shared/domain/library';
-import { checkRedirect } from './sources';
+import { checkRedirect, isPrivateHost } from './sources';
 
 export interface FetchOptions {
   timeoutMs: number;
@@ -18,6 +26,8 @@ export interface FetchOptions {
   signal?: AbortSignal;
   /** Called for every HTTP request sent (redirects and retries included). */
   onRequest?: () => void;
+  /** How host names are resolved (default: the system's, dns.lookup); tests give their own. */
+  lookup?: LookupFunction;
 }
 
 export const DEFAULT_FETCH_OPTIONS: FetchOptions = {
@@ -73,7 +83,15 @@ async function fetchOnce(startUrl: string, opts: FetchOptions): Promise<Buffer> 
     const seen = new Set<string>([url]);
     for (let hop = 0; ; hop++) {
       opts.onRequest?.();
-      const res = await fetch(url, { redirect: 'manual', signal: controller.signal, headers: { 'user-agent': USER_AGENT, accept: 'image/*,*/*;q=0.5' } });
+      // After a redirect from a public host, the name must not lead to a local or private address.
+      const dispatcher = agentFor(opts.lookup, hop > 0 && !isPrivateHost(new URL(startUrl).hostname));
+      const res = await fetch(url, {
+        redirect: 'manual',
+        signal: controller.signal,
+        headers: { 'user-agent': USER_AGENT, accept: 'image/*,*/*;q=0.5' },
+        // The package's Agent serves Node's bundled fetch (undici 7 takes the older handler API too); only the type declarations differ.
+        ...(dispatcher && { dispatcher: dispatcher as unknown as RequestInit['dispatcher'] }),
+      });
       if (res.status >= 300 && res.status < 400 && res.headers.has('location')) {
         await res.body?.cancel();
         const next = new URL(res.headers.get('location') as string, url).toString();
@@ -128,10 +146,50 @@ function classify(e: unknown, own: AbortSignal, caller?: AbortSignal): unknown {
   if (caller?.aborted) return caller.reason ?? e;
   if (own.aborted && own.reason instanceof FetchFailure) return own.reason;
   const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+  if (cause instanceof FetchFailure) return cause; // refused by the guarded lookup
   const code = cause?.code ?? (e as { code?: string }).code;
   if (code === 'ERR_INVALID_URL' || (e instanceof TypeError && /invalid url|unsupported protocol/i.test(String(cause?.message ?? e.message)))) {
     return new FetchFailure('bad_url', String(cause?.message ?? (e as Error).message), false);
   }
   const message = [code, cause?.message ?? (e as Error).message].filter(Boolean).join(' ');
   return new FetchFailure('network', message || 'connection failed', true);
+}
+
+const agents = new Map<LookupFunction, { plain: Agent; guarded: Agent }>();
+
+/**
+ * The dispatcher of a request: for one that must not reach a local or private address, an Agent
+ * whose lookup refuses such addresses (its connections are its own, never shared with unguarded
+ * requests); with a `lookup` of the caller's, an Agent that uses it; else none (fetch's own).
+ */
+function agentFor(lookup: LookupFunction | undefined, guarded: boolean): Agent | undefined {
+  if (!guarded && !lookup) return undefined;
+  const base = lookup ?? dns.lookup;
+  let pair = agents.get(base);
+  if (!pair) {
+    pair = { plain: new Agent({ connect: { lookup: base } }), guarded: new Agent({ connect: { lookup: publicOnly(base) } }) };
+    agents.set(base, pair);
+  }
+  return guarded ? pair.guarded : pair.plain;
+}
+
+/**
+ * A lookup that refuses a name resolving to any loopback, private, link-local or unique-local
+ * address (sources.ts isPrivateHost), with the reason the written-address check gives. Every
+ * address of the name is checked, since the connection may try any of them.
+ */
+function publicOnly(base: LookupFunction): LookupFunction {
+  return (hostname, options, callback) => {
+    base(hostname, { ...options, all: true }, (err, found, family) => {
+      if (err) return callback(err, '', 0);
+      const list = Array.isArray(found) ? found : [{ address: found, family: family ?? 0 }];
+      const bad = list.find((a) => isPrivateHost(a.address));
+      if (bad || !list.length) {
+        const why = bad ? `${hostname} resolves to ${bad.address}, a local or private address` : `${hostname} resolves to no address`;
+        return callback(new FetchFailure('redirect_refused', `redirect from a public host to ${why}: refused`, false), '', 0);
+      }
+      if (options.all) callback(null, list);
+      else callback(null, list[0]!.address, list[0]!.family);
+    });
+  };
 }

@@ -1,72 +1,314 @@
 /**
  * Local folders: the seed's Google-Drive layout (`images/1..5/*.jpg` rated by folder,
  * `images/agg/bad|good/*.jpg` labelled by folder) or a flat folder of unlabelled images.
+ *
+ * Nothing outside the chosen folder is read: a folder of the layout (`images`, a class folder,
+ * `agg`) that is a link is read only when its real path is inside the chosen folder's, links
+ * among the files are never followed (readFolderFile opens with O_NOFOLLOW), and a link that leads
+ * outside is a recorded problem. Every entry named like an image that is not imported (a link, a
+ * folder, a FIFO) is a problem with its reason, never skipped in silence. Names are read as bytes:
+ * a file whose name is not UTF-8 is read by its exact name.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { QcError } from '../../../src-shared/contract/errors';
 import type { Label } from '../../../src-shared/domain/label';
+import type { FailureReason } from '../../../src-shared/domain/library';
+import { DEFAULT_FETCH_OPTIONS, FetchFailure } from './fetch';
 
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif', '.heic', '.heif']);
 
 export interface FolderRow {
+  /** The file's path as text (its origin): the path itself where it is UTF-8 ({@link pathText}). */
   file: string;
+  /** The file's path, byte for byte: what is read. */
+  path: Buffer;
   url: string;
   rating: number | null;
   folderLabel: Label | null;
   raw: Record<string, string>;
 }
 
+/** An entry of the folder that is not imported, and why (recorded as a failure of the import). */
+export interface FolderProblem {
+  file: string;
+  url: string;
+  reason: FailureReason;
+  detail: string;
+}
+
 export interface FolderScan {
   root: string;
+  /** The real path of the chosen folder: nothing outside it is read ({@link readFolderFile}). */
+  base: Buffer;
   layout: 'rated' | 'flat';
   rows: FolderRow[];
   /** Files skipped because their extension is not an image's. */
   skipped: number;
+  /** Entries named like images (and folders to read) that are not imported. */
+  problems: FolderProblem[];
 }
 
-const isDir = (p: string) => fs.existsSync(p) && fs.statSync(p).isDirectory();
+export const LEADS_OUTSIDE = 'a link that leads outside the chosen folder';
+const NOT_FOLLOWED = 'a link, not a regular file (a folder import does not follow links to files)';
+
+const SEP = Buffer.from(path.sep);
 const RATING_DIRS = ['1', '2', '3', '4', '5'];
 
-function hasRatedLayout(dir: string): boolean {
-  return RATING_DIRS.some((d) => isDir(path.join(dir, d))) || isDir(path.join(dir, 'agg'));
+function join(dir: Buffer, name: Buffer | string): Buffer {
+  return Buffer.concat([dir, dir[dir.length - 1] === SEP[0] ? Buffer.alloc(0) : SEP, Buffer.from(name)]);
+}
+
+function statOf(p: Buffer): fs.Stats | null {
+  try {
+    return fs.statSync(p);
+  } catch {
+    return null;
+  }
+}
+
+function realOf(p: Buffer): Buffer | null {
+  try {
+    return fs.realpathSync(p, { encoding: 'buffer' });
+  } catch {
+    return null;
+  }
+}
+
+const isDir = (p: Buffer) => statOf(p)?.isDirectory() === true;
+
+/** Whether the real path `p` is `base` or inside it. */
+function within(base: Buffer, p: Buffer): boolean {
+  if (p.equals(base)) return true;
+  const prefix = base[base.length - 1] === SEP[0] ? base : Buffer.concat([base, SEP]);
+  return p.length > prefix.length && p.subarray(0, prefix.length).equals(prefix);
+}
+
+function hasRatedLayout(dir: Buffer): boolean {
+  return RATING_DIRS.some((d) => isDir(join(dir, d))) || isDir(join(dir, 'agg'));
+}
+
+function kindOf(x: fs.Stats | fs.Dirent<Buffer>): string {
+  if (x.isSymbolicLink()) return 'a link';
+  if (x.isDirectory()) return 'a folder';
+  if (x.isFIFO()) return 'a FIFO (named pipe)';
+  if (x.isCharacterDevice() || x.isBlockDevice()) return 'a device';
+  if (x.isSocket()) return 'a socket';
+  return 'not a regular file';
 }
 
 export function scanFolder(dir: string): FolderScan {
   const abs = path.resolve(dir);
-  if (!isDir(abs)) throw new QcError('bad_input', 'not a folder', { file: abs });
-  const root = !hasRatedLayout(abs) && hasRatedLayout(path.join(abs, 'images')) ? path.join(abs, 'images') : abs;
+  const chosen = Buffer.from(abs);
+  if (!isDir(chosen)) throw new QcError('bad_input', 'not a folder', { file: abs });
+  const base = realOf(chosen) ?? chosen;
   const rows: FolderRow[] = [];
+  const problems: FolderProblem[] = [];
   let skipped = 0;
-  const add = (file: string, rating: number | null, folderLabel: Label | null) => {
-    if (!IMAGE_EXTENSIONS.has(path.extname(file).toLowerCase())) {
-      skipped++;
+  const problem = (p: Buffer, reason: FailureReason, detail: string) => problems.push({ file: pathText(p), url: fileUrlOf(p), reason, detail });
+  /** A folder of the layout that may be read: a folder whose real path is inside the chosen folder (one that leads out is a problem when `record`). */
+  const readable = (p: Buffer, record: boolean): boolean => {
+    if (!isDir(p)) return false;
+    const real = realOf(p);
+    if (real && within(base, real)) return true;
+    if (record) problem(p, 'local_refused', LEADS_OUTSIDE);
+    return false;
+  };
+  const images = join(chosen, 'images');
+  const root = !hasRatedLayout(chosen) && hasRatedLayout(images) && readable(images, false) ? images : chosen;
+  const rootText = pathText(root);
+
+  const list = (folder: Buffer, recursive: boolean, rating: number | null, folderLabel: Label | null): void => {
+    let entries: fs.Dirent<Buffer>[];
+    try {
+      entries = fs.readdirSync(folder, { withFileTypes: true, encoding: 'buffer' });
+    } catch (e) {
+      problem(folder, 'missing_file', `cannot list this folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
       return;
     }
-    const rel = path.relative(root, file);
-    const raw: Record<string, string> = { path: rel };
-    if (rating !== null) raw.folder = String(rating);
-    if (folderLabel) raw.folder = `agg/${folderLabel}`;
-    rows.push({ file, url: pathToFileURL(file).href, rating, folderLabel, raw });
+    const named = entries.map((e) => ({ e, text: pathText(e.name) })).sort((a, b) => a.text.localeCompare(b.text) || Buffer.compare(a.e.name, b.e.name));
+    for (const { e, text } of named) {
+      if (text.startsWith('.')) continue;
+      const p = join(folder, e.name);
+      const image = IMAGE_EXTENSIONS.has(path.extname(text).toLowerCase());
+      if (e.isFile()) {
+        if (!image) {
+          skipped++;
+          continue;
+        }
+        const file = pathText(p);
+        const raw: Record<string, string> = { path: path.relative(rootText, file) };
+        if (rating !== null) raw.folder = String(rating);
+        if (folderLabel) raw.folder = `agg/${folderLabel}`;
+        rows.push({ file, path: p, url: fileUrlOf(p), rating, folderLabel, raw });
+      } else if (e.isDirectory()) {
+        if (image) problem(p, 'not_file', recursive ? 'a folder named like an image, not a regular file (the files in it are read on their own)' : 'a folder, not a regular file');
+        if (recursive) list(p, true, rating, folderLabel);
+      } else if (e.isSymbolicLink()) {
+        const real = realOf(p);
+        const toDir = statOf(p)?.isDirectory() === true;
+        const outside = real !== null && !within(base, real);
+        if (image) problem(p, outside ? 'local_refused' : 'not_file', outside ? LEADS_OUTSIDE : real ? NOT_FOLLOWED : `${NOT_FOLLOWED}; it leads nowhere`);
+        // A link to a folder is not followed; one that leads outside is said, since its pictures are not read.
+        else if (outside && toDir && recursive) problem(p, 'local_refused', LEADS_OUTSIDE);
+        else if (!toDir) skipped++;
+      } else if (image) {
+        problem(p, 'not_file', `${kindOf(e)}, not a regular file`);
+      }
+    }
   };
+
   if (hasRatedLayout(root)) {
-    for (const d of RATING_DIRS) for (const f of listFiles(path.join(root, d), false)) add(f, Number(d), null);
-    for (const l of ['bad', 'good'] as const) for (const f of listFiles(path.join(root, 'agg', l), false)) add(f, null, l);
-    return { root, layout: 'rated', rows, skipped };
+    for (const d of RATING_DIRS) {
+      const p = join(root, d);
+      if (readable(p, true)) list(p, false, Number(d), null);
+    }
+    const agg = join(root, 'agg');
+    if (readable(agg, true)) {
+      for (const l of ['bad', 'good'] as const) {
+        const p = join(agg, l);
+        if (readable(p, true)) list(p, false, null, l);
+      }
+    }
+    return { root: rootText, base, layout: 'rated', rows, skipped, problems };
   }
-  for (const f of listFiles(root, true)) add(f, null, null);
-  return { root, layout: 'flat', rows, skipped };
+  list(root, true, null, null);
+  return { root: rootText, base, layout: 'flat', rows, skipped, problems };
 }
 
-function listFiles(dir: string, recursive: boolean): string[] {
-  if (!isDir(dir)) return [];
-  const out: string[] = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-    if (e.name.startsWith('.')) continue;
-    const p = path.join(dir, e.name);
-    if (e.isFile()) out.push(p);
-    else if (recursive && e.isDirectory()) out.push(...listFiles(p, true));
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** A path as text: the path itself where it is UTF-8, else with `\xNN` for each byte that is not part of a UTF-8 character. */
+export function pathText(p: Buffer): string {
+  try {
+    return utf8.decode(p);
+  } catch {
+    // byte by byte below
+  }
+  let out = '';
+  for (let i = 0; i < p.length; ) {
+    const b = p[i]!;
+    const n = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (n > 0) {
+      try {
+        out += utf8.decode(p.subarray(i, i + n));
+        i += n;
+        continue;
+      } catch {
+        // not a character: escaped below
+      }
+    }
+    out += `\\x${b.toString(16).toUpperCase().padStart(2, '0')}`;
+    i++;
   }
   return out;
+}
+
+const URL_PLAIN = /[A-Za-z0-9/._~-]/;
+
+/** The file: URL of a path: pathToFileURL's where the path is UTF-8, else every byte but plain ones %-escaped ({@link pathOfFileUrl} reverses it). */
+export function fileUrlOf(p: Buffer): string {
+  let text: string | null = null;
+  try {
+    text = utf8.decode(p);
+  } catch {
+    text = process.platform === 'win32' ? p.toString() : null;
+  }
+  if (text !== null) return pathToFileURL(text).href;
+  let out = 'file://';
+  for (const b of p) {
+    const c = String.fromCharCode(b);
+    out += b < 0x80 && URL_PLAIN.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/** The exact path a local file: URL names (%-escapes decoded to bytes, UTF-8 or not), or null. */
+export function pathOfFileUrl(url: string): Buffer | null {
+  try {
+    return Buffer.from(fileURLToPath(url));
+  } catch {
+    // not UTF-8 once decoded (fileURLToPath refuses it), or not a local file URL at all
+  }
+  if (process.platform === 'win32') return null;
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return null;
+  }
+  if (u.protocol !== 'file:' || (u.hostname !== '' && u.hostname !== 'localhost')) return null;
+  if (/%2f|%00/i.test(u.pathname)) return null;
+  const bytes: number[] = [];
+  const s = u.pathname;
+  for (let i = 0; i < s.length; i++) {
+    const esc = s[i] === '%' ? /^[0-9a-f]{2}/i.exec(s.slice(i + 1, i + 3)) : null;
+    if (esc) {
+      bytes.push(parseInt(esc[0], 16));
+      i += 2;
+    } else bytes.push(...Buffer.from(s[i]!));
+  }
+  return Buffer.from(bytes);
+}
+
+const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0) | (fs.constants.O_NOFOLLOW ?? 0);
+const CHUNK = 1 << 20;
+
+/**
+ * Read a file of a folder import by its exact path, under the rules of sources.ts readLocalFile (a
+ * regular file, opened without blocking, refused by its size over `maxBytes`), and never through a
+ * link: the file itself is opened with O_NOFOLLOW and, given the real path of the chosen folder
+ * (`base`), its folder must still lie inside it when read (a class folder swapped for a link after
+ * the scan is refused).
+ */
+export async function readFolderFile(file: Buffer, base: Buffer | null, maxBytes = DEFAULT_FETCH_OPTIONS.maxBytes): Promise<Buffer> {
+  const name = pathText(file);
+  if (base) {
+    const cut = file.lastIndexOf(SEP[0]!);
+    const folder = realOf(cut > 0 ? file.subarray(0, cut) : SEP);
+    if (!folder) throw new FetchFailure('missing_file', `no such file: ${name}`, false);
+    if (!within(base, folder)) throw new FetchFailure('local_refused', `${LEADS_OUTSIDE}: ${name}`, false);
+  }
+  if (!fs.constants.O_NOFOLLOW) {
+    let link = false;
+    try {
+      link = fs.lstatSync(file).isSymbolicLink();
+    } catch {
+      // the open below says what is wrong
+    }
+    if (link) throw new FetchFailure('not_file', `${name} is ${NOT_FOLLOWED}`, false);
+  }
+  let fh: fs.promises.FileHandle;
+  try {
+    fh = await fs.promises.open(file, OPEN_FLAGS);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP' || code === 'EMLINK') throw new FetchFailure('not_file', `${name} is ${NOT_FOLLOWED}`, false);
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new FetchFailure('missing_file', `no such file: ${name}`, false);
+    if (code === 'EISDIR') throw new FetchFailure('not_file', `${name} is a folder, not a regular file`, false);
+    throw new FetchFailure('missing_file', `cannot read ${name} (${code ?? (e as Error).message})`, false);
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new FetchFailure('not_file', `${name} is ${kindOf(st)}, not a regular file`, false);
+    if (st.size > maxBytes) throw new FetchFailure('too_large', `the file has ${st.size} bytes, over the limit of ${maxBytes} bytes`, false);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const want = Math.min(CHUNK, maxBytes + 1 - total);
+      const buf = Buffer.allocUnsafe(want);
+      const { bytesRead } = await fh.read(buf, 0, want, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      chunks.push(buf.subarray(0, bytesRead));
+      if (total > maxBytes) throw new FetchFailure('too_large', `the file grew over the limit of ${maxBytes} bytes while read`, false);
+    }
+    return Buffer.concat(chunks, total);
+  } catch (e) {
+    if (e instanceof FetchFailure) throw e;
+    throw new FetchFailure('missing_file', `cannot read ${name} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, false);
+  } finally {
+    await fh.close().catch(() => {});
+  }
 }

@@ -7,10 +7,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore } from '../app';
-import { openDatabase } from '../db/open';
+import { openDatabase, type Db } from '../db/open';
 import { libraryPaths } from '../paths';
 import { DEV_IMAGES, DEV_URL_PREFIX, REPO_ROOT, devRatings, tempDir } from '../../../test-support/fixtures';
 import { startImageServer, writeRatingsFile, type ImageServer } from '../../../test-support/image-server';
+import { processStart, thisProcess } from './store';
 
 const N = 60;
 
@@ -86,4 +87,81 @@ describe('an import killed with SIGKILL', () => {
       core.close();
     }
   }, 90_000);
+});
+
+/**
+ * A process is known by more than its pid (store.ts ownerEnded): pids are reused, and in a
+ * container every run is pid 1, so an import killed there would otherwise stay `running` for ever.
+ */
+describe('an import left running by a process whose pid lives on', () => {
+  let server: ImageServer;
+  let dir: string;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    server = await startImageServer({ imagesDir: DEV_IMAGES, delayMs: 150 });
+    dir = tempDir();
+    dataDir = path.join(dir, 'data');
+  });
+  afterAll(async () => {
+    await server?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const running = (db: Db, pid: number, start: string | null) =>
+    Number(db.prepare("INSERT INTO imports (kind, source, status, pid, pid_start) VALUES ('ratings', 'x', 'running', ?, ?)").run(pid, start).lastInsertRowid);
+  const row = (db: Db, id: number) => db.prepare('SELECT status, error FROM imports WHERE id = ?').get(id) as { status: string; error: string | null };
+
+  it('is marked interrupted at the next open when the pid is this process but the import is not one it runs', async () => {
+    const core = createCore({ dataDir });
+    try {
+      const db = core.context.db;
+      // What a killed `qc` that was pid N leaves, when the next `qc` is pid N again (a container's pid 1).
+      const id = running(db, process.pid, thisProcess().start);
+      const other = createCore({ dataDir });
+      await other.close();
+      expect(row(db, id)).toEqual({ status: 'failed', error: expect.stringMatching(/^interrupted: .*pid \d+/) });
+    } finally {
+      await core.close();
+    }
+  });
+
+  it.skipIf(processStart(process.ppid) === null)('is marked interrupted when the live process with its pid started at another time', async () => {
+    const core = createCore({ dataDir });
+    try {
+      const db = core.context.db;
+      const reused = running(db, process.ppid, `${processStart(process.ppid)}0`);
+      const live = running(db, process.ppid, processStart(process.ppid));
+      const before = running(db, process.ppid, null); // recorded before migration 013: the pid alone
+      const other = createCore({ dataDir });
+      await other.close();
+      expect(row(db, reused).status).toBe('failed');
+      expect(row(db, live).status).toBe('running');
+      expect(row(db, before).status).toBe('running');
+      db.prepare("UPDATE imports SET status = 'done' WHERE id IN (?, ?)").run(live, before);
+    } finally {
+      await core.close();
+    }
+  });
+
+  it('is not marked while this process runs it, when the library is opened again in this process', async () => {
+    const file = path.join(dir, 'slow.txt');
+    writeRatingsFile(file, devRatings().slice(0, 8).map(([id, url, r, a]) => [id, url.replace(DEV_URL_PREFIX, `${server.base}/img/`), r, a]));
+    const core = createCore({ dataDir });
+    try {
+      const done = core.call('library.import', { source: file, concurrency: 1 });
+      const db = core.context.db;
+      const mine = () => db.prepare("SELECT id, status, pid, pid_start FROM imports WHERE source = ?").get(file) as { id: number; status: string; pid: number; pid_start: string | null } | undefined;
+      const deadline = Date.now() + 20_000;
+      while (!mine() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(mine()).toMatchObject({ status: 'running', pid: process.pid, pid_start: thisProcess().start });
+      const other = createCore({ dataDir });
+      await other.close();
+      expect(mine()?.status).toBe('running');
+      expect((await done).images_new).toBe(8);
+      expect(mine()?.status).toBe('done');
+    } finally {
+      await core.close();
+    }
+  }, 60_000);
 });

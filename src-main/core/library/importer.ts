@@ -6,7 +6,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
 import { splitMirrorSpec } from '../../../src-shared/domain/mirror';
 import type { ImportArgs, CallContext } from '../../../src-shared/contract/handlers';
@@ -16,10 +15,10 @@ import type { FailureReason, ImportKind, ImportSummary, LabelCounts } from '../.
 import type { Db } from '../db/open';
 import type { LabelService } from '../labels/labels';
 import { fetchBytes, FetchFailure, DEFAULT_FETCH_OPTIONS } from './fetch';
-import { scanFolder } from './folder';
+import { pathOfFileUrl, pathText, readFolderFile, scanFolder, type FolderProblem } from './folder';
 import { bufferReader, scanInput, type ReadAt, type RowProblem } from './parse';
-import { sha256, type ImageStore, type StoredFiles } from './store';
-import { openLocalFile, readLocalFile, resolveSource, type Mirror, type SourcePolicy } from './sources';
+import { ownerEnded, sha256, thisProcess, type ImageStore, type StoredFiles } from './store';
+import { openInputFile, readLocalFile, resolveSource, type Mirror, type SourcePolicy } from './sources';
 import { DEFAULT_MAX_PIXELS, type DerivedFiles, verifyImage, VerifyFailure } from './verify';
 import type { Decoded } from '../ml/backbone/preprocess';
 
@@ -39,6 +38,8 @@ export interface SourceRow {
   folderLabel: Label | null;
   ancestry: string | null;
   raw: Record<string, string>;
+  /** A folder's file: its exact path (read by folder.ts readFolderFile). */
+  localPath?: Buffer;
 }
 
 /** A data line of an input: its row, its row problem, or both (a row kept despite a bad ancestry). */
@@ -64,6 +65,8 @@ interface Prepared {
   bundle: { format: 'tsv' | 'urls'; columns: string[] } | null;
   /** Whether `file:` URLs of this input may be read (a chosen folder, or a local file with --allow-local). */
   allowLocal: boolean;
+  /** A folder: the real path of the chosen folder (nothing outside it is read), and the entries it does not import. */
+  folder: { base: Buffer; problems: FolderProblem[] } | null;
   /** Releases the input (an open file). */
   close: () => Promise<void>;
 }
@@ -116,15 +119,18 @@ export function checkMirror(m: Mirror): Mirror {
 
 export class Importer {
   private readonly q;
+  /** The imports this process runs on this library (an import row with this process's pid but not here is not running). */
+  private readonly running: Set<number>;
 
   constructor(private readonly deps: ImporterDeps) {
     const { db } = deps;
+    this.running = runningHere(db);
     this.q = {
-      newImport: db.prepare<[string, string, string, number]>("INSERT INTO imports (kind, source, encoding, status, pid) VALUES (?, ?, ?, 'running', ?)"),
+      newImport: db.prepare<[string, string, string, number, string | null]>("INSERT INTO imports (kind, source, encoding, status, pid, pid_start) VALUES (?, ?, ?, 'running', ?, ?)"),
       finishImport: db.prepare<[string, string | null, string | null, number]>(
         "UPDATE imports SET status = ?, summary = ?, error = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
       ),
-      runningImports: db.prepare<[], { id: number; pid: number | null }>("SELECT id, pid FROM imports WHERE status = 'running'"),
+      runningImports: db.prepare<[], { id: number; pid: number | null; pid_start: string | null }>("SELECT id, pid, pid_start FROM imports WHERE status = 'running'"),
       markInterrupted: db.prepare<[string, number]>(
         "UPDATE imports SET status = 'failed', error = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ? AND status = 'running'",
       ),
@@ -142,6 +148,10 @@ export class Importer {
            attempts = attempts + 1, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
       ),
       clearRowFailures: db.prepare<[string]>("DELETE FROM failures WHERE stage = 'row' AND file = ?"),
+      // A folder's entries it did not import (row failures without a line), from its earlier imports: the scan finds them again.
+      clearFolderProblems: db.prepare<[string]>(
+        "DELETE FROM failures WHERE stage = 'row' AND line IS NULL AND import_id IN (SELECT id FROM imports WHERE kind = 'folder' AND source = ?)",
+      ),
       fetchFailure: db.prepare(
         `INSERT INTO failures (url, file, line, reason, detail, import_id, stage) VALUES (@url, @file, @line, @reason, @detail, @importId, 'fetch')
          ON CONFLICT (url) WHERE stage = 'fetch' DO UPDATE SET reason = excluded.reason, detail = excluded.detail, import_id = excluded.import_id,
@@ -193,20 +203,26 @@ export class Importer {
   /** Retry every URL that failed before, in any import. */
   async retryFailed(args: Omit<ImportArgs, 'source' | 'kind' | 'retryFailed'>, ctx: CallContext): Promise<ImportSummary> {
     args = { ...args, mirrors: (args.mirrors ?? []).map(checkMirror) };
-    const extra = this.q.allFetchFailures.all().map((r) => ({ url: r.url, file: r.file, line: r.line, allowLocal: retryMayReadLocal(r, args.allowLocal === true) }));
-    const prepared: Prepared = { ...inMemory([]), kind: 'retry', origin: '(failed URLs)', encoding: 'n/a', bundle: null, allowLocal: false };
+    const extra = this.q.allFetchFailures.all().map((r): ExtraUrl => {
+      const localPath = folderFileOf(r);
+      return { url: r.url, file: r.file, line: r.line, allowLocal: localPath !== null || retryMayReadLocal(r, args.allowLocal === true), ...(localPath && { localPath }) };
+    });
+    const prepared: Prepared = { ...inMemory([]), kind: 'retry', origin: '(failed URLs)', encoding: 'n/a', bundle: null, allowLocal: false, folder: null };
     return this.execute(prepared, { ...args, source: prepared.origin, retryFailed: true }, ctx, performance.now(), { network: 0 }, extra);
   }
 
   /**
    * Imports left `running` by a process that no longer exists (killed, crashed, power cut) are
    * marked `failed` with the reason, so no import stays `running` for ever. Imports of live
-   * processes (another `qc` on the same library) are left alone. Returns how many were marked.
+   * processes (another `qc` on the same library) are left alone. A process is known by its pid and
+   * start (store.ts ownerEnded): a new process that got the dead one's pid (every run of a
+   * container is pid 1) does not keep its import `running`, nor does this process for an import
+   * with its pid that it is not running. Returns how many were marked.
    */
   markInterrupted(): number {
     let marked = 0;
     for (const r of this.q.runningImports.all()) {
-      if (r.pid === process.pid || (r.pid !== null && isAlive(r.pid))) continue;
+      if (!ownerEnded({ pid: r.pid, start: r.pid_start }, () => this.running.has(r.id))) continue;
       const who = r.pid === null ? 'its process' : `its process (pid ${r.pid})`;
       marked += this.q.markInterrupted.run(`interrupted: ${who} ended before the import finished; run it again to complete it`, r.id).changes;
     }
@@ -233,9 +249,10 @@ export class Importer {
         folderLabel: r.folderLabel,
         ancestry: null,
         raw: r.raw,
+        localPath: r.path,
       }));
-      // The user chose this folder: its files are the input.
-      return { ...inMemory(rows), kind: 'folder', origin: scan.root, encoding: 'n/a', bundle: null, allowLocal: true };
+      // The user chose this folder: its files are the input (and nothing outside it: folder.ts).
+      return { ...inMemory(rows), kind: 'folder', origin: scan.root, encoding: 'n/a', bundle: null, allowLocal: true, folder: { base: scan.base, problems: scan.problems } };
     }
     // A list downloaded over HTTP is parsed from memory; a local file is read in pieces, each time
     // its rows are needed, and never held whole.
@@ -249,19 +266,9 @@ export class Importer {
         throw e;
       }
     } else {
-      const file = local as string;
-      try {
-        const fh = await openLocalFile(file, MAX_INPUT_BYTES);
-        close = () => fh.close().catch(() => {});
-        read = (buf, pos) => {
-          const n = fs.readSync(fh.fd, buf, 0, buf.length, pos);
-          if (pos + n > MAX_INPUT_BYTES) throw new QcError('bad_input', `the file grew over the limit of ${MAX_INPUT_BYTES} bytes while read`, { file });
-          return n;
-        };
-      } catch (e) {
-        if (e instanceof FetchFailure) throw new QcError('bad_input', e.message, { file });
-        throw e;
-      }
+      const input = await openInputFile(local as string, MAX_INPUT_BYTES);
+      read = input.read;
+      close = input.close;
     }
     const origin = local ?? source;
     try {
@@ -280,6 +287,7 @@ export class Importer {
         bundle: kind === 'bundle' ? { format: scan.format, columns: scan.columns } : null,
         // A list downloaded over HTTP never names local files; a local one only with --allow-local.
         allowLocal: !isRemote && args.allowLocal === true,
+        folder: null,
         close,
       };
     } catch (e) {
@@ -303,7 +311,9 @@ export class Importer {
       }
     }
     const where = new Map<string, ExtraUrl>();
-    for (const r of p.folderRows) if (!where.has(r.url)) where.set(r.url, { url: r.url, file: r.origin, line: r.line > 0 ? r.line : null, allowLocal: p.allowLocal });
+    for (const r of p.folderRows) {
+      if (!where.has(r.url)) where.set(r.url, { url: r.url, file: r.origin, line: r.line > 0 ? r.line : null, allowLocal: p.allowLocal, ...(r.localPath && { localPath: r.localPath, base: p.folder?.base ?? null }) });
+    }
     for (const x of extra) if (!where.has(x.url)) where.set(x.url, x);
     const all = [...where.values()];
     for (let i = 0; i < all.length; i += URL_PAGE) yield all.slice(i, i + URL_PAGE);
@@ -315,7 +325,9 @@ export class Importer {
    * error that stops the whole import (the disk, the database) marks it failed before it propagates.
    */
   private async execute(p: Prepared, args: ImportArgs, ctx: CallContext, started: number, counters: { network: number }, extra: ExtraUrl[] = [], opts: RunOptions = {}): Promise<ImportSummary> {
-    const importId = Number(this.q.newImport.run(p.kind, p.origin, p.encoding, process.pid).lastInsertRowid);
+    const me = thisProcess();
+    const importId = Number(this.q.newImport.run(p.kind, p.origin, p.encoding, me.pid, me.start).lastInsertRowid);
+    this.running.add(importId);
     try {
       const summary = await this.executeImport(importId, p, args, ctx, started, counters, extra, opts);
       this.q.finishImport.run(summary.cancelled ? 'cancelled' : 'done', JSON.stringify(summary), null, importId);
@@ -328,6 +340,8 @@ export class Importer {
         // The database itself is failing: markInterrupted() settles this import at the next open.
       }
       throw e;
+    } finally {
+      this.running.delete(importId);
     }
   }
 
@@ -350,6 +364,15 @@ export class Importer {
     const problemReasons: Partial<Record<FailureReason, number>> = {};
     db.transaction(() => {
       if (p.kind !== 'folder' && p.rowCount > 0) this.q.clearRowFailures.run(p.origin);
+      if (p.folder) {
+        // The folder's entries it does not import (links that lead out, FIFOs, …): one failure each.
+        this.q.clearFolderProblems.run(p.origin);
+        for (const pr of p.folder.problems) {
+          this.q.rowFailure.run({ url: pr.url, file: pr.file, line: null, reason: pr.reason, detail: pr.detail, importId });
+          rowProblems++;
+          problemReasons[pr.reason] = (problemReasons[pr.reason] ?? 0) + 1;
+        }
+      }
       if (p.bundle) {
         bundleId = this.q.upsertBundle.get(path.basename(p.origin), p.origin, JSON.stringify(p.bundle.columns), p.bundle.format)!.id;
         this.q.clearBundleItems.run(bundleId);
@@ -425,7 +448,7 @@ export class Importer {
         if (ctx.signal.aborted || fatal) return;
         const url = at.url;
         try {
-          const bytes = await obtain(url, { mirrors, allowLocal: at.allowLocal }, fetchOpts);
+          const bytes = at.localPath ? await readFolderFile(at.localPath, at.base ?? null) : await obtain(url, { mirrors, allowLocal: at.allowLocal }, fetchOpts);
           const hash = sha256(bytes);
           // A picture already stored under another URL needs no decoding: just map the URL to it.
           let fresh: { image: Awaited<ReturnType<typeof verifyImage>>; files: StoredFiles } | null = null;
@@ -516,31 +539,47 @@ interface ExtraUrl {
   file: string | null;
   line: number | null;
   allowLocal: boolean;
+  /** A folder's file: its exact path, read by folder.ts readFolderFile (never through a link) … */
+  localPath?: Buffer;
+  /** … and the real path of the chosen folder it must lie in (unknown for a retry). */
+  base?: Buffer | null;
 }
 
 /**
- * Whether a failed URL may be read locally when retried: it came from a folder the user chose (the
- * failure's file is the URL's own file), or from a local input file and the retry has --allow-local.
+ * A failed URL that came from a folder the user chose (the failure's file is the URL's own file):
+ * the file's exact path, read again as a folder's file (never through a link); else null.
  */
+function folderFileOf(f: { url: string; file: string | null; line: number | null }): Buffer | null {
+  if (!f.file || f.line !== null || !/^file:/i.test(f.url)) return null;
+  const p = pathOfFileUrl(f.url);
+  return p && pathText(p) === f.file ? p : null;
+}
+
+/** Whether a failed URL from a local input file may be read locally when retried: with --allow-local. */
 function retryMayReadLocal(f: { url: string; file: string | null; line: number | null }, allowLocal: boolean): boolean {
   if (!f.file) return false;
-  if (f.line === null && /^file:/i.test(f.url)) {
-    try {
-      if (fileURLToPath(f.url) === f.file) return true;
-    } catch {
-      return false;
-    }
-  }
   return allowLocal && !/^[a-z][a-z0-9+.-]*:\/\//i.test(f.file);
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+/** The imports this process is running, per library (its database file): see Importer.markInterrupted. */
+const RUNNING_BY_FILE = new Map<string, Set<number>>();
+const RUNNING_IN_MEMORY = new WeakMap<Db, Set<number>>();
+
+function runningHere(db: Db): Set<number> {
+  if (db.memory) {
+    const own = RUNNING_IN_MEMORY.get(db) ?? new Set<number>();
+    RUNNING_IN_MEMORY.set(db, own);
+    return own;
   }
+  let key: string;
+  try {
+    key = fs.realpathSync(db.name);
+  } catch {
+    key = path.resolve(db.name);
+  }
+  const set = RUNNING_BY_FILE.get(key) ?? new Set<number>();
+  RUNNING_BY_FILE.set(key, set);
+  return set;
 }
 
 function fetchOverrides(args: ImportArgs) {

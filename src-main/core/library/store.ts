@@ -36,13 +36,14 @@ export class ImageStore {
     for (const dir of [paths.root, paths.originals, paths.thumbs, paths.previews, paths.tmp]) fs.mkdirSync(dir, { recursive: true });
   }
 
-  /** Remove temporary files left by crashed runs (those whose writer process is gone). */
+  /** Remove temporary files left by crashed runs (those whose writer process is gone: {@link ownerEnded}). */
   sweepTemp(): number {
     let removed = 0;
+    const me = thisProcess();
     for (const name of fs.readdirSync(this.paths.tmp)) {
-      const pid = Number(name.split('-')[0]);
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) continue;
-      if (pid === process.pid) continue;
+      const owner = tempOwner(name);
+      // A name with this process's pid is this process's own only if it carries this process's start.
+      if (!ownerEnded(owner, () => owner.start === me.start)) continue;
       fs.rmSync(path.join(this.paths.tmp, name), { force: true, recursive: true });
       removed++;
     }
@@ -75,15 +76,86 @@ export class ImageStore {
 
 /**
  * Write a file of the library atomically (tmp/, then rename) unless it is already there
- * (content-addressed: same name, same bytes). Names in tmp/ start with the writer's pid (sweepTemp).
+ * (content-addressed: same name, same bytes). Names in tmp/ start with the writer's pid and start
+ * (`<pid>_<start>-…`, {@link tempOwner}; `<pid>-…` where the start is unknown) for sweepTemp.
  */
 export async function putFile(paths: Pick<LibraryPaths, 'root' | 'tmp'>, rel: string, bytes: Buffer): Promise<void> {
   const dest = path.join(paths.root, rel);
   if (fs.existsSync(dest)) return;
   await fs.promises.mkdir(path.dirname(dest), { recursive: true });
-  const tmp = path.join(paths.tmp, `${process.pid}-${randomBytes(6).toString('hex')}`);
+  const tmp = path.join(paths.tmp, `${tempPrefix()}-${randomBytes(6).toString('hex')}`);
   await fs.promises.writeFile(tmp, bytes);
   await fs.promises.rename(tmp, dest);
+}
+
+/**
+ * Who owns a piece of library work (an import row, a file in tmp/): a process, by its pid and,
+ * where the system tells (Linux: /proc), when it started. A pid alone does not name a process:
+ * pids are reused, and in a container every run is pid 1.
+ */
+export interface ProcessOwner {
+  pid: number | null;
+  /** {@link processStart} of the owner when it recorded the work; null where unknown. */
+  start: string | null;
+}
+
+/**
+ * When a live process started: `<start time>.<boot id>` on Linux (field 22 of /proc/<pid>/stat, in
+ * clock ticks since boot, and the boot it counts from), null where /proc does not tell. Two
+ * processes with the same pid have different starts.
+ */
+export function processStart(pid: number): string | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // Fields after the command name (field 2, in parentheses, may hold spaces and ')') start at field 3.
+    const ticks = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[22 - 3];
+    if (!ticks || !/^\d+$/.test(ticks)) return null;
+    return bootId ? `${ticks}.${bootId}` : ticks;
+  } catch {
+    return null;
+  }
+}
+
+const bootId = (() => {
+  try {
+    return fs.readFileSync('/proc/sys/kernel/random/boot_id', 'latin1').trim().replace(/[^0-9a-f]/gi, '');
+  } catch {
+    return '';
+  }
+})();
+
+let self: { pid: number; start: string | null } | undefined;
+/** This process as an owner of library work. */
+export function thisProcess(): { pid: number; start: string | null } {
+  return (self ??= { pid: process.pid, start: processStart(process.pid) });
+}
+
+/**
+ * Whether the process that owns some work has ended: the one rule for imports left `running`
+ * (importer.ts) and files left in tmp/ (sweepTemp). A pid of this very process is asked of
+ * `ownedHere` (does this process hold the work?); another pid's process has ended when no process
+ * has that pid, or the one that has it started at another time than the owner recorded. Where the
+ * start is unknown (not recorded, or no /proc), a live pid is taken as the owner.
+ */
+export function ownerEnded(owner: ProcessOwner, ownedHere: () => boolean): boolean {
+  const { pid, start } = owner;
+  if (pid === null || !Number.isSafeInteger(pid) || pid <= 0) return true;
+  if (pid === process.pid) return !ownedHere();
+  if (!isAlive(pid)) return true;
+  if (start === null) return false;
+  const now = processStart(pid);
+  return now !== null && now !== start;
+}
+
+/** The owner named by a file in tmp/ (`<pid>_<start>-…` or `<pid>-…`). */
+export function tempOwner(name: string): ProcessOwner {
+  const m = /^(\d+)(?:_([0-9a-z.]+))?-/i.exec(name);
+  return { pid: m ? Number(m[1]) : null, start: m?.[2] ?? null };
+}
+
+function tempPrefix(): string {
+  const me = thisProcess();
+  return me.start ? `${me.pid}_${me.start}` : String(me.pid);
 }
 
 function isAlive(pid: number): boolean {

@@ -12,6 +12,7 @@ import { sql as m009 } from './009_scale';
 import { sql as m010 } from './010_taxon_index';
 import { sql as m011 } from './011_library_counts';
 import { sql as m012 } from './012_issue_estimate';
+import { sql as m013 } from './013_import_start';
 
 export interface Migration {
   version: number;
@@ -30,6 +31,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 10, name: 'taxon_index', sql: m010 },
   { version: 11, name: 'library_counts', sql: m011 },
   { version: 12, name: 'issue_estimate', sql: m012 },
+  { version: 13, name: 'import_start', sql: m013 },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

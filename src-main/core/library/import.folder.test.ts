@@ -1,0 +1,178 @@
+/**
+ * Folder imports read nothing outside the chosen folder, whatever links it holds, and say why each
+ * entry named like an image did not come in (a link, a folder, a FIFO): real folders, real links,
+ * a real library. Names that are not UTF-8 are read by their exact bytes.
+ */
+import { createHash } from 'node:crypto';
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCore, type Core } from '../app';
+import { DEV_IMAGES, devRatings, tempDir } from '../../../test-support/fixtures';
+import { LEADS_OUTSIDE, readFolderFile, scanFolder } from './folder';
+import { FetchFailure } from './fetch';
+
+const PHOTOS = devRatings()
+  .slice(0, 10)
+  .map(([, url]) => path.join(DEV_IMAGES, path.basename(url)));
+const canFifo = process.platform !== 'win32' && spawnSync('mkfifo', ['--version']).status === 0;
+const sha = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+/** Whether this file system takes a name that is not UTF-8 (Linux does; APFS refuses it). */
+function tryBytesName(dir: string, name: Buffer, from: string): Buffer | null {
+  const p = Buffer.concat([Buffer.from(dir + path.sep), name]);
+  try {
+    fs.writeFileSync(p, fs.readFileSync(from));
+    return p;
+  } catch {
+    return null;
+  }
+}
+
+describe('a folder import', () => {
+  let dir: string;
+  let core: Core;
+  let privateDir: string;
+
+  beforeAll(() => {
+    dir = tempDir();
+    core = createCore({ dataDir: path.join(dir, 'data') });
+    privateDir = path.join(dir, 'private');
+    fs.mkdirSync(privateDir);
+    fs.copyFileSync(PHOTOS[8]!, path.join(privateDir, 'holiday.jpg'));
+    fs.copyFileSync(PHOTOS[9]!, path.join(privateDir, 'family.jpg'));
+  });
+  afterAll(async () => {
+    await core?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const privateShas = () => fs.readdirSync(privateDir).map((n) => sha(path.join(privateDir, n)));
+  const storedShas = () => new Set(core.context.db.prepare('SELECT sha256 FROM images').pluck().all() as string[]);
+  const storedUrls = () => core.context.db.prepare('SELECT url FROM image_urls').pluck().all() as string[];
+  const failuresOf = async (under: string) => (await core.call('library.failures', {})).failures.filter((f) => f.file?.startsWith(under));
+
+  it('in the seed layout, refuses class folders and files that link out of the chosen folder, and follows those that stay inside', async () => {
+    const chosen = path.join(dir, 'rated');
+    const images = path.join(chosen, 'images');
+    fs.mkdirSync(path.join(images, '1'), { recursive: true });
+    fs.mkdirSync(path.join(images, 'agg'), { recursive: true });
+    fs.mkdirSync(path.join(chosen, 'elsewhere', 'fours'), { recursive: true });
+    fs.copyFileSync(PHOTOS[0]!, path.join(images, '1', 'own.jpg'));
+    fs.copyFileSync(PHOTOS[1]!, path.join(chosen, 'elsewhere', 'fours', 'inside.jpg'));
+    fs.symlinkSync('../../private', path.join(images, '2')); // the red team's case: a class folder that leads out
+    fs.symlinkSync('../../../private', path.join(images, 'agg', 'good'));
+    fs.symlinkSync('../elsewhere/fours', path.join(images, '4')); // a class folder that stays inside: read
+    fs.symlinkSync(path.join(privateDir, 'holiday.jpg'), path.join(images, '1', 'out.jpg'));
+    fs.symlinkSync('own.jpg', path.join(images, '1', 'again.jpg'));
+    fs.mkdirSync(path.join(images, '1', 'folder.jpg'));
+    if (canFifo) execFileSync('mkfifo', [path.join(images, '1', 'pipe.jpg')]);
+
+    const started = performance.now();
+    const s = await core.call('library.import', { source: chosen });
+    expect(performance.now() - started).toBeLessThan(20_000); // the FIFO did not hang it
+    expect(s.kind).toBe('folder');
+    expect(s.images_new).toBe(2);
+    expect(s.failed).toBe(0);
+    expect(s.failures_by_reason).toEqual({ local_refused: 3, not_file: canFifo ? 3 : 2 });
+    expect(s.row_problems).toBe(canFifo ? 6 : 5);
+
+    // Nothing of the private folder came in, under any URL.
+    for (const h of privateShas()) expect(storedShas().has(h)).toBe(false);
+    expect(storedUrls().some((u) => u.includes('private') || u.includes('/2/') || u.includes('/agg/'))).toBe(false);
+    const inside = core.context.db.prepare("SELECT i.rating_class FROM images i JOIN image_urls u ON u.image_id = i.id WHERE u.url LIKE '%/images/4/inside.jpg'").get() as { rating_class: number };
+    expect(inside.rating_class).toBe(4);
+
+    const failures = await failuresOf(images);
+    const by = new Map(failures.map((f) => [path.relative(images, f.file!), f]));
+    expect([...by.keys()].sort()).toEqual(['1/again.jpg', '1/folder.jpg', ...(canFifo ? ['1/pipe.jpg'] : []), '1/out.jpg', '2', 'agg/good'].sort());
+    for (const k of ['2', 'agg/good', '1/out.jpg']) expect(by.get(k)).toMatchObject({ reason: 'local_refused', detail: LEADS_OUTSIDE });
+    expect(by.get('1/again.jpg')?.detail).toMatch(/^a link/);
+    expect(by.get('1/folder.jpg')?.detail).toMatch(/^a folder/);
+    if (canFifo) expect(by.get('1/pipe.jpg')?.detail).toMatch(/FIFO/);
+
+    // Again: the same failures, not twice as many; and retrying failures reads nothing outside.
+    const again = await core.call('library.import', { source: chosen });
+    expect(again.failures_by_reason).toEqual(s.failures_by_reason);
+    expect(await failuresOf(images)).toHaveLength(failures.length);
+    await core.call('library.retryFailed', {});
+    for (const h of privateShas()) expect(storedShas().has(h)).toBe(false);
+  });
+
+  it('refuses `images` itself when it leads out of the chosen folder', async () => {
+    const chosen = path.join(dir, 'rated-images-link');
+    fs.mkdirSync(path.join(dir, 'outside-images', '3'), { recursive: true });
+    fs.copyFileSync(PHOTOS[8]!, path.join(dir, 'outside-images', '3', 'x.jpg'));
+    fs.mkdirSync(chosen);
+    fs.symlinkSync(path.join(dir, 'outside-images'), path.join(chosen, 'images'));
+    const s = await core.call('library.import', { source: chosen });
+    expect(s.rows).toBe(0);
+    expect(s.failures_by_reason).toEqual({ local_refused: 1 });
+    expect(storedShas().has(sha(PHOTOS[8]!))).toBe(false);
+  });
+
+  it('in a flat folder, records every entry named like an image that is not a file it reads, and reads names that are not UTF-8', async () => {
+    const chosen = path.join(dir, 'flat');
+    fs.mkdirSync(path.join(chosen, 'dir2.jpg'), { recursive: true });
+    fs.mkdirSync(path.join(chosen, 'dir.jpg'));
+    fs.copyFileSync(PHOTOS[2]!, path.join(chosen, 'a.jpg'));
+    fs.copyFileSync(PHOTOS[3]!, path.join(chosen, 'dir2.jpg', 'b.jpg'));
+    fs.writeFileSync(path.join(chosen, 'notes.txt'), 'not a picture');
+    fs.symlinkSync(path.join(privateDir, 'holiday.jpg'), path.join(chosen, 'out.jpg'));
+    fs.symlinkSync('a.jpg', path.join(chosen, 'in.jpg'));
+    fs.symlinkSync('nowhere.jpg', path.join(chosen, 'dangling.jpg'));
+    fs.symlinkSync(privateDir, path.join(chosen, 'pictures')); // a folder link out, not named like an image
+    fs.symlinkSync('.', path.join(chosen, 'loop')); // a folder link that stays inside: not followed, no cycle
+    if (canFifo) execFileSync('mkfifo', [path.join(chosen, 'pipe.jpg')]);
+    const latin1 = tryBytesName(chosen, Buffer.from('caf\xe9 \xff.jpg', 'latin1'), PHOTOS[4]!);
+
+    const s = await core.call('library.import', { source: chosen });
+    expect(s.images_new).toBe(latin1 ? 3 : 2);
+    expect(s.failed).toBe(0);
+    // out.jpg and pictures lead out; in.jpg, dangling.jpg, dir.jpg, dir2.jpg (and pipe.jpg) are not regular files.
+    expect(s.failures_by_reason).toEqual({ local_refused: 2, not_file: canFifo ? 5 : 4 });
+    for (const h of privateShas()) expect(storedShas().has(h)).toBe(false);
+    const failures = await failuresOf(chosen + path.sep);
+    expect(failures.map((f) => path.basename(f.file!)).sort()).toEqual(['dangling.jpg', 'dir.jpg', 'dir2.jpg', 'in.jpg', 'out.jpg', 'pictures', ...(canFifo ? ['pipe.jpg'] : [])].sort());
+    expect(failures.some((f) => f.reason === 'missing_file')).toBe(false);
+
+    if (latin1) {
+      // Stored under a URL that keeps its exact bytes, and an origin that shows them.
+      expect(storedUrls()).toContain(`file://${chosen}/caf%E9%20%FF.jpg`);
+      expect(storedShas().has(sha(PHOTOS[4]!))).toBe(true);
+      const origin = core.context.db.prepare("SELECT origin FROM source_rows WHERE url LIKE '%caf%E9%'").pluck().get();
+      expect(origin).toBe(path.join(chosen, 'caf\\xE9 \\xFF.jpg'));
+    }
+  });
+
+  it.skipIf(process.platform === 'win32')('retries a failed file whose name is not UTF-8 by its exact name', async () => {
+    const chosen = path.join(dir, 'bytes');
+    fs.mkdirSync(chosen);
+    const p = tryBytesName(chosen, Buffer.from('broken\xfe.jpg', 'latin1'), path.join(dir, 'flat', 'notes.txt'));
+    if (!p) return; // the file system refuses such names
+    const s = await core.call('library.import', { source: chosen });
+    expect(s.failures_by_reason).toEqual({ not_image: 1 });
+    fs.writeFileSync(p, fs.readFileSync(PHOTOS[5]!));
+    const r = await core.call('library.retryFailed', {});
+    expect(r.failures_by_reason.not_image).toBeUndefined();
+    expect(storedShas().has(sha(PHOTOS[5]!))).toBe(true);
+  });
+
+  it('reads no file whose folder was swapped for a link out after the scan', async () => {
+    const chosen = path.join(dir, 'swap');
+    fs.mkdirSync(path.join(chosen, '1'), { recursive: true });
+    fs.copyFileSync(PHOTOS[6]!, path.join(chosen, '1', 'holiday.jpg'));
+    const scan = scanFolder(chosen);
+    expect(scan.rows).toHaveLength(1);
+    expect((await readFolderFile(scan.rows[0]!.path, scan.base)).equals(fs.readFileSync(PHOTOS[6]!))).toBe(true);
+    fs.rmSync(path.join(chosen, '1'), { recursive: true });
+    fs.symlinkSync(privateDir, path.join(chosen, '1'));
+    const e = await readFolderFile(scan.rows[0]!.path, scan.base).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(FetchFailure);
+    expect((e as FetchFailure).reason).toBe('local_refused');
+    // Without the chosen folder (a retry), a link is still never followed.
+    const link = Buffer.from(path.join(dir, 'flat', 'out.jpg'));
+    expect(((await readFolderFile(link, null).catch((x: unknown) => x)) as FetchFailure).reason).toBe('not_file');
+  });
+});
