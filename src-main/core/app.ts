@@ -12,6 +12,7 @@ import { parseArgs } from '../../src-shared/contract/schemas';
 import { DEFAULT_TRAIN_PARAMS } from '../../src-shared/domain/ml';
 import type { CoreContext, EventBus } from './context';
 import { openDatabase } from './db/open';
+import { makeDir } from './fsSafe';
 import { warmFiles, type WarmResult } from './db/warm';
 import { labelHandlers } from './labels/handlers';
 import { LabelService } from './labels/labels';
@@ -91,7 +92,7 @@ function createEventBus(): EventBus {
 
 export function createCore(opts: CoreOptions): Core {
   const paths = libraryPaths(opts.dataDir);
-  fs.mkdirSync(paths.root, { recursive: true });
+  makeDir(paths.root, { what: 'the library folder' });
   const store = new ImageStore(paths);
   store.sweepTemp();
   const db = openDatabase(paths.db);

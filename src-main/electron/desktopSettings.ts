@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseWindowState, type WindowState } from './windowState';
+import { makeDir, writeFileAtomic } from '../core/fsSafe';
 
 export const SETTINGS_FILE = 'desktop.json';
 
@@ -31,12 +32,10 @@ export function loadDesktopSettings(file: string): DesktopSettings {
   return out;
 }
 
-/** Written to a temporary file and renamed, so a crash mid-write leaves the old file. */
+/** Written to a new temporary file and renamed (core/fsSafe.ts), so a crash mid-write leaves the old file. */
 export function saveDesktopSettings(file: string, settings: DesktopSettings): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, `${JSON.stringify(settings, null, 2)}\n`);
-  fs.renameSync(tmp, file);
+  makeDir(path.dirname(file), { what: 'the settings folder' });
+  writeFileAtomic(file, `${JSON.stringify(settings, null, 2)}\n`);
 }
 
 export type LibrarySource = 'QC_DATA_DIR' | '--data' | 'settings' | 'default';

@@ -325,6 +325,28 @@ describe('qc serve: image files', () => {
       expect(r.body.subarray(0, 15).toString('latin1'), target).not.toBe('SQLite format 3');
     }
   });
+
+  it('answers 404 for a stored path edited to leave originals/, as written or through a link', async () => {
+    const { db, paths } = core.context;
+    const id = imageIds[1]!;
+    const row = db.prepare('SELECT path, preview_path FROM images WHERE id = ?').get(id) as { path: string; preview_path: string };
+    const set = db.prepare('UPDATE images SET path = ?, preview_path = ? WHERE id = ?');
+    fs.symlinkSync(path.join(dir, 'secret.txt'), path.join(paths.originals, 'zz_link.jpg'));
+    try {
+      for (const stored of ['originals/../library.sqlite', 'originals/zz_link.jpg', '../secret.txt']) {
+        set.run(stored, stored, id);
+        for (const kind of ['original', 'preview']) {
+          const r = await request(`/files/${kind}/${id}?t=${server.token}`);
+          expect(r.status, `${kind} ${stored}`).toBe(404);
+          expect(r.body.toString('latin1'), `${kind} ${stored}`).not.toMatch(/SQLite format 3|not for the browser/);
+        }
+      }
+    } finally {
+      set.run(row.path, row.preview_path, id);
+      fs.rmSync(path.join(paths.originals, 'zz_link.jpg'));
+    }
+    expect((await request(`/files/original/${id}?t=${server.token}`)).status).toBe(200);
+  });
 });
 
 describe('qc serve: the API over WebSocket', () => {

@@ -6,7 +6,13 @@ import { readTsvCell, tsvCell, tsvLine } from './tsv';
 
 const FUZZ_RUNS = Number(process.env.QC_FUZZ_RUNS ?? 300);
 /** Strings that favour the characters that matter here. */
-const cellText = fc.string({ unit: fc.oneof(fc.constantFrom('=', '+', '-', '@', '"', "'", '\t', '\r', '\n', ' ', '1', '.', 'e', 'A'), fc.string({ minLength: 1, maxLength: 1 })), maxLength: 30 });
+/** Every character Python's `str.splitlines()` ends a line at (besides `\r\n`), and tab. */
+const BREAKS = ['\t', '\r', '\n', '\v', '\f', '\x1c', '\x1d', '\x1e', '\x85', '\u2028', '\u2029'];
+// eslint-disable-next-line no-control-regex -- the separators of Python's str.splitlines()
+const SPLITLINES = /\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]/;
+/** Lines as Python's `str.splitlines()` sees them (no trailing empty line). */
+const splitlines = (text: string) => text.split(SPLITLINES).slice(0, text.length && SPLITLINES.test(text.slice(-1)) ? -1 : undefined);
+const cellText = fc.string({ unit: fc.oneof(fc.constantFrom('=', '+', '-', '@', '"', "'", ' ', '1', '.', 'e', 'A', ...BREAKS), fc.string({ minLength: 1, maxLength: 1 })), maxLength: 30 });
 
 describe('tsvCell', () => {
   it('escapes formulas, leading quotes and breaks; leaves safe cells byte-identical', () => {
@@ -36,8 +42,28 @@ describe('tsvCell', () => {
         expect(sheet[0]).toHaveLength(cells.length);
         sheet[0]!.forEach((c, i) => {
           expect(c.formula).toBe(false);
-          expect(readTsvCell(c.text)).toBe(cells[i]!.replace(/[\t\r\n]/g, ' '));
+          expect(readTsvCell(c.text)).toBe([...cells[i]!].map((ch) => (BREAKS.includes(ch) ? ' ' : ch)).join(''));
         });
+      }),
+      { numRuns: FUZZ_RUNS },
+    );
+  });
+
+  it('turns every Unicode line break into a space: VT, FF, U+001C–U+001E, NEL, U+2028, U+2029', () => {
+    for (const ch of BREAKS) expect(tsvCell(`a${ch}b`), JSON.stringify(ch)).toBe('a b');
+    expect(tsvCell('=1\u2028')).toBe("'=1 ");
+    expect(tsvCell('\u2029=1')).toBe("' =1");
+    // Neighbours of the breaks are not breaks: written byte for byte.
+    for (const safe of ['\u2027', '\u202a', '\x84', '\x86', '\u00a0', '\x1f', 'naïve ōhi‘a']) expect(tsvCell(safe)).toBe(safe);
+  });
+
+  it('property: no cell holds a line break raw, and str.splitlines() finds one line per row', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(cellText, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 8 }), (rows) => {
+        const text = rows.map((r) => `${tsvLine(r)}\n`).join('');
+        for (const r of rows) for (const c of r) for (const ch of BREAKS) expect(tsvCell(c).includes(ch)).toBe(false);
+        expect(splitlines(text)).toHaveLength(rows.length);
+        expect(splitlines(text).map((l) => l.split('\t').length)).toEqual(rows.map((r) => r.length));
       }),
       { numRuns: FUZZ_RUNS },
     );

@@ -2,8 +2,10 @@
  * TSV cells that no reader can misread (README "Exports"). Every exported cell goes through
  * `tsvCell`:
  *
- * 1. **Row and field breaks**: tab, CR and LF become one space each, so a cell can never split a
- *    row or a field, even for readers that simply split lines on `\n` and fields on `\t`.
+ * 1. **Row and field breaks**: tab, CR, LF and every other character that some reader takes for a
+ *    line break (VT, FF, the separators U+001C–U+001E, NEL U+0085, U+2028 and U+2029: what
+ *    Python's `str.splitlines()` splits on) become one space each, so a cell can never split a row
+ *    or a field, even for readers that simply split lines on `\n` and fields on `\t`.
  * 2. **Formulas**: a cell that a spreadsheet would read as a formula (first non-space character
  *    `=`, `+`, `-` or `@`) gets a leading `'`, unless it is a plain number (`-0.5`, `+3`). A cell
  *    that already starts with `'` in front of such a formula gets one more `'`, so the escaping can
@@ -17,6 +19,9 @@
  * stay identical to the input.
  */
 
+/** Tab and every line break any common reader honours (`\n`, `\r`, and the rest of Python's `splitlines()` set). */
+// eslint-disable-next-line no-control-regex -- U+001C–U+001E are line breaks to str.splitlines()
+const TSV_BREAKS = /[\t\n\v\f\r\x1c-\x1e\x85\u2028\u2029]/g;
 const FORMULA = /^'*\s*[=+\-@]/;
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
@@ -27,7 +32,7 @@ function formulaLike(s: string): boolean {
 
 export function tsvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
-  let s = String(value).replace(/[\t\r\n]/g, ' ');
+  let s = String(value).replace(TSV_BREAKS, ' ');
   if (formulaLike(s)) s = `'${s}`;
   if (s.startsWith('"')) s = `"${s.replace(/"/g, '""')}"`;
   return s;

@@ -49,6 +49,25 @@ describe('train graphs', () => {
     expect(blue).toBeGreaterThan(50);
   });
 
+  it('never writes through a link planted at a graph\'s name; a link where a folder of the export goes is refused', async () => {
+    const out = path.join(dir, 'planted');
+    fs.mkdirSync(out);
+    const victims = ['run-3-loss.svg', 'run-3-accuracy.png', 'run-3-loss.png'].map((name) => {
+      const victim = path.join(dir, `victim-${name}`);
+      fs.writeFileSync(victim, 'PRECIOUS\n');
+      fs.symlinkSync(victim, path.join(out, name));
+      return victim;
+    });
+    const { files } = await writeRunGraphs(3, epochs, out);
+    for (const v of victims) expect(fs.readFileSync(v, 'utf8'), v).toBe('PRECIOUS\n');
+    for (const f of files) expect(fs.lstatSync(f).isFile(), f).toBe(true);
+    expect((await sharp(path.join(out, 'run-3-accuracy.png')).metadata()).format).toBe('png');
+    expect(fs.readdirSync(out).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    // export.model's train_graphs/ sits inside the model folder: a link planted there is not followed.
+    fs.symlinkSync(dir, path.join(out, 'train_graphs'));
+    await expect(writeRunGraphs(3, epochs, path.join(out, 'train_graphs'), { base: out })).rejects.toMatchObject({ code: 'bad_input' });
+  });
+
   it('picks readable tick steps', () => {
     expect(niceTicks(0, 1)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
     expect(niceTicks(0, 0.7).at(-1)).toBeLessThanOrEqual(0.7);

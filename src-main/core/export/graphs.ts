@@ -4,11 +4,11 @@
  * the SVG). Hand-written because it is ~100 lines of string building: a charting library would
  * need a DOM or a canvas in Node for two line charts.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { EpochStats } from '../../../src-shared/domain/ml';
 import { assessFit, type FitAssessment } from '../../../src-shared/domain/runQuality';
+import { makeDir, writeFileAtomic } from '../fsSafe';
 
 export interface GraphSeries {
   label: string;
@@ -119,9 +119,12 @@ export interface RunGraphs {
   fit: FitAssessment;
 }
 
-/** The loss and accuracy graphs of one run, as `run-<id>-loss.svg|png` and `run-<id>-accuracy.svg|png` in `dir`. */
-export async function writeRunGraphs(runId: number, epochs: readonly EpochStats[], dir: string, opts: { png?: boolean } = {}): Promise<RunGraphs> {
-  fs.mkdirSync(dir, { recursive: true });
+/**
+ * The loss and accuracy graphs of one run, as `run-<id>-loss.svg|png` and `run-<id>-accuracy.svg|png`
+ * in `dir`. `base`: a folder above `dir` below which no link is followed (makeDir).
+ */
+export async function writeRunGraphs(runId: number, epochs: readonly EpochStats[], dir: string, opts: { png?: boolean; base?: string } = {}): Promise<RunGraphs> {
+  makeDir(dir, opts.base === undefined ? {} : { base: opts.base });
   const fit = assessFit(epochs);
   const x = epochs.map((e) => e.epoch);
   const subtitle = `run ${runId} · ${fit.verdict}: ${fit.reason}`;
@@ -144,11 +147,12 @@ export async function writeRunGraphs(runId: number, epochs: readonly EpochStats[
   const files: string[] = [];
   for (const c of charts) {
     const svgFile = path.join(dir, `run-${runId}-${c.name}.svg`);
-    fs.writeFileSync(svgFile, c.svg);
+    writeFileAtomic(svgFile, c.svg);
     files.push(svgFile);
     if (opts.png !== false) {
       const pngFile = path.join(dir, `run-${runId}-${c.name}.png`);
-      await sharp(Buffer.from(c.svg), { density: 144 }).png().toFile(pngFile);
+      // Rendered to memory, then written like every export file (toFile would follow a link planted at pngFile).
+      writeFileAtomic(pngFile, await sharp(Buffer.from(c.svg), { density: 144 }).png().toBuffer());
       files.push(pngFile);
     }
   }

@@ -170,6 +170,28 @@ describe('export-model', () => {
     expect(worst).toBeLessThan(1e-4);
   }, 240_000);
 
+  it('never writes through a link planted in the output folder (model, card, a guessable temporary name, the graphs)', async () => {
+    const run = await core.call('ml.train', { features: ['whole'], hidden: 0, epochs: 3 });
+    const out = path.join(dir, 'model-planted');
+    const graphs = path.join(out, 'train_graphs');
+    fs.mkdirSync(graphs, { recursive: true });
+    const names = ['model-card.json', 'model.onnx', `model.onnx.tmp-${process.pid}`, `train_graphs/run-${run.run_id}-loss.svg`, `train_graphs/run-${run.run_id}-accuracy.png`];
+    const victims = names.map((name, i) => {
+      const victim = path.join(dir, `victim-${i}.txt`);
+      fs.writeFileSync(victim, 'PRECIOUS\n');
+      fs.symlinkSync(victim, path.join(out, name));
+      return victim;
+    });
+    const r = await core.call('export.model', { runId: run.run_id, outDir: out });
+    for (const v of victims) expect(fs.readFileSync(v, 'utf8'), v).toBe('PRECIOUS\n');
+    for (const f of [r.model, r.card, path.join(graphs, `run-${run.run_id}-loss.svg`), path.join(graphs, `run-${run.run_id}-accuracy.png`)]) expect(fs.lstatSync(f).isFile(), f).toBe(true);
+    expect(JSON.parse(fs.readFileSync(r.card, 'utf8')).run_id).toBe(run.run_id);
+    expect(fs.readdirSync(out).filter((f) => f.includes('.tmp-') && f !== `model.onnx.tmp-${process.pid}`)).toEqual([]);
+    if (process.platform === 'linux') {
+      await expect(core.call('export.model', { runId: run.run_id, outDir: '/proc/qc-test-no-such' })).rejects.toMatchObject({ code: 'bad_input' });
+    }
+  }, 240_000);
+
   it('refuses a run that has not finished, with the one "no trained model" error when there is none', async () => {
     const empty = createCore({ dataDir: path.join(dir, 'empty'), ml: 'in-process' });
     try {

@@ -30,6 +30,7 @@ import { distanceColumns, type DistanceBlock } from '../ml/train/distance';
 import { standardScale } from '../ml/train/matrix';
 import { DEFECT_LATTICE, DEFECT_PATCH } from '../ml/features/defects';
 import { DEFECT_NET_FILE } from '../ml/features/defectNet';
+import { makeDir, writeFileAtomic } from '../fsSafe';
 
 export const MODEL_FILE = 'model.onnx';
 export const CARD_FILE = 'model-card.json';
@@ -193,12 +194,10 @@ export async function exportModel(opts: ExportModelOptions): Promise<ModelExport
   if (err) throw new QcError('internal', `export-model: bad ONNX message: ${err}`);
   const bytes = ModelProto.encode(ModelProto.fromObject(model)).finish();
 
-  fs.mkdirSync(opts.outDir, { recursive: true });
+  makeDir(opts.outDir);
   const modelFile = path.join(opts.outDir, MODEL_FILE);
   const cardFile = path.join(opts.outDir, CARD_FILE);
-  const tmp = `${modelFile}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, bytes);
-  fs.renameSync(tmp, modelFile);
+  writeFileAtomic(modelFile, bytes);
 
   const card = {
     format: CARD_FORMAT,
@@ -244,6 +243,6 @@ export async function exportModel(opts: ExportModelOptions): Promise<ModelExport
       detail: run.thresholds,
     },
   };
-  fs.writeFileSync(cardFile, `${JSON.stringify(card, null, 2)}\n`);
+  writeFileAtomic(cardFile, `${JSON.stringify(card, null, 2)}\n`);
   return { dir: path.resolve(opts.outDir), model: modelFile, card: cardFile, inputs, extra_inputs: extra, bytes: bytes.length };
 }

@@ -52,7 +52,7 @@ export class SeedFiles {
     const widths = blockWidths(this.core, run.params.features, run.params.backbone);
     const r = await exportModel({ run, head, modelsDir: this.modelsDir, outDir: args.outDir, widths });
     // The run's train graphs travel with its model (the seed kept saved_models/ and train_graphs/ side by side).
-    if (run.evaluation?.epochs.length) await writeRunGraphs(runId, run.evaluation.epochs, path.join(r.dir, 'train_graphs'));
+    if (run.evaluation?.epochs.length) await writeRunGraphs(runId, run.evaluation.epochs, path.join(r.dir, 'train_graphs'), { base: r.dir });
     return { run_id: runId, ...r };
   }
 

@@ -10,7 +10,8 @@ import { QcError } from '../../../src-shared/contract/errors';
 import { predictedClass } from '../../../src-shared/domain/tags';
 import { createCore, type Core } from '../app';
 import { DEV_DIR, DEV_IMAGES, DEV_URL_PREFIX, qcError, tempDir } from '../../../test-support/fixtures';
-import { ensureOutDir, exportBundle, exportLibrary } from './tags';
+import { makeDir } from '../fsSafe';
+import { exportBundle, exportLibrary } from './tags';
 
 function readTsv(file: string): Record<string, string>[] {
   const [head, ...lines] = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
@@ -109,12 +110,59 @@ describe('tag files', () => {
   it('says clearly when the output path is a file', () => {
     const file = path.join(dir, 'a-file.tsv');
     fs.writeFileSync(file, 'x');
-    const e = qcError(() => ensureOutDir(file));
+    const e = qcError(() => makeDir(file));
     expect(e.message).toContain('must be a folder');
     expect(e.message).toContain(file);
     expect(e.message).not.toContain('EEXIST');
     expect(() => exportLibrary(core.context.db, { runId: runId(), threshold: 0.5, outDir: file })).toThrow(QcError);
-    const below = qcError(() => ensureOutDir(path.join(file, 'sub')));
+    const below = qcError(() => makeDir(path.join(file, 'sub')));
     expect(below.message).toContain('cannot create the output folder');
   });
+
+  it('never writes through a link planted at an output name or a guessable temporary name', () => {
+    const victims = path.join(dir, 'victims');
+    fs.mkdirSync(victims);
+    const planted = (out: string, name: string) => {
+      const victim = path.join(victims, `${path.basename(out)}-${name}`);
+      fs.writeFileSync(victim, 'PRECIOUS\n');
+      fs.symlinkSync(victim, path.join(out, name));
+      return victim;
+    };
+    const libOut = path.join(dir, 'planted-lib');
+    fs.mkdirSync(libOut);
+    const libVictims = [planted(libOut, 'library_finaltags.tsv'), planted(libOut, `library_finaltags.tsv.tmp-${process.pid}`)];
+    const lib = exportLibrary(core.context.db, { runId: runId(), threshold: 0.7, outDir: libOut });
+    const bundleOut = path.join(dir, 'planted-bundle');
+    fs.mkdirSync(bundleOut);
+    const bundleVictims = ['bundle_a.tsv', 'bundle_finaltags.tsv', `bundle_a.tsv.tmp-${process.pid}`, `bundle_finaltags.tsv.tmp-${process.pid}`].map((n) => planted(bundleOut, n));
+    const bundle = exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: bundleOut });
+    for (const v of [...libVictims, ...bundleVictims]) expect(fs.readFileSync(v, 'utf8'), v).toBe('PRECIOUS\n');
+    for (const f of [...lib.files, ...bundle.files]) {
+      expect(fs.lstatSync(f).isFile(), f).toBe(true);
+      expect(readTsv(f).length, f).toBe(8);
+    }
+  });
+
+  it('a folder where library_finaltags.tsv goes is a bad_input error and leaves no temporary file', () => {
+    const out = path.join(dir, 'dir-in-the-way');
+    fs.mkdirSync(path.join(out, 'library_finaltags.tsv'), { recursive: true });
+    const e = qcError(() => exportLibrary(core.context.db, { runId: runId(), threshold: 0.7, outDir: out }));
+    expect(e.code).toBe('bad_input');
+    expect(e.message).toContain(path.join(out, 'library_finaltags.tsv'));
+    expect(fs.readdirSync(out)).toEqual(['library_finaltags.tsv']);
+    const bundleOut = path.join(dir, 'dir-in-the-way-bundle');
+    fs.mkdirSync(path.join(bundleOut, 'bundle_finaltags.tsv'), { recursive: true });
+    expect(qcError(() => exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: bundleOut })).code).toBe('bad_input');
+    expect(fs.readdirSync(bundleOut).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  it.runIf(process.platform === 'linux')(
+    'an output folder under /proc is a quick bad_input error, not a hang',
+    () => {
+      const e = qcError(() => exportLibrary(core.context.db, { runId: runId(), threshold: 0.7, outDir: '/proc/qc-test-no-such/out' }));
+      expect(e.code).toBe('bad_input');
+      expect(e.message).toContain('/proc/qc-test-no-such/out: cannot create the output folder');
+    },
+    5000,
+  );
 });

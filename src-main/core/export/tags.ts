@@ -4,14 +4,15 @@
  * (curator labels override the model; the threshold in force decides the rest). `confidence` means
  * the same in every file (the model's confidence in its predicted class; see TAG_COLUMN_MEANINGS);
  * final tags add `p_bad`, the number the threshold is compared with. For the whole
- * library, `library_finaltags.tsv`. Files are written to a temporary name and renamed into place.
+ * library, `library_finaltags.tsv`. Files are written to a temporary name and renamed into place
+ * (`AtomicFile`: never through a link planted in the output folder).
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { QcError } from '../../../src-shared/contract/errors';
 import type { LabelOrigin, LabelValue } from '../../../src-shared/domain/label';
 import { chunkSuffix, DEFAULT_CHUNK_ROWS, FINAL_COLUMNS, finalConfidence, finalTag, formatConfidence, predictedClass, TAG_COLUMNS, tsvLine } from '../../../src-shared/domain/tags';
 import type { Db } from '../db/open';
+import { AtomicFile, makeDir } from '../fsSafe';
 
 /** The columns EOL's bundle files carry; always present in the output, empty where unknown. */
 export const BUNDLE_COLUMNS = ['eolMediaURL', 'identifier', 'dataObjectVersionID', 'ancestry'];
@@ -34,20 +35,6 @@ interface Row {
   p_bad: number | null;
   label: LabelValue;
   origin: LabelOrigin | null;
-}
-
-/** Make the output folder, or say clearly why it cannot be one (a file is there, no permission). */
-export function ensureOutDir(outDir: string): void {
-  if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) {
-    throw new QcError('bad_input', `the output must be a folder, but a file is there: ${outDir} (choose a folder; the TSV files are written inside it)`, { file: outDir });
-  }
-  try {
-    fs.mkdirSync(outDir, { recursive: true });
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'EACCES' || code === 'EPERM' ? 'no permission to create it' : code === 'ENOTDIR' || code === 'EEXIST' ? 'a file is in the way on its path' : (e as Error).message;
-    throw new QcError('bad_input', `cannot create the output folder ${outDir}: ${why}`, { file: outDir });
-  }
 }
 
 /** Bundle rows read per query by {@link exportBundle}: its memory does not grow with the bundle. */
@@ -76,27 +63,26 @@ export function exportBundle(db: Db, opts: { bundleId: number; runId: number | n
     const raw = JSON.parse(r.raw) as Record<string, string>;
     return columns.map((c) => (c === 'eolMediaURL' ? (raw[c] ?? r.url) : (raw[c] ?? '')));
   };
-  ensureOutDir(opts.outDir);
+  makeDir(opts.outDir);
   const base = path.basename(bundle.name).replace(/\.[^.]+$/, '');
   const chunkRows = opts.chunkRows ?? DEFAULT_CHUNK_ROWS;
   const readRows = Math.max(1, opts.readRows ?? BUNDLE_READ_ROWS);
   const chunkHeader = `${tsvLine([...columns, ...TAG_COLUMNS])}\n`;
   const files: string[] = [];
-  const open: { file: string; tmp: string; fd: number }[] = [];
+  const open: AtomicFile[] = [];
   const start = (file: string, header: string) => {
-    const tmp = `${file}.tmp-${process.pid}`;
-    const fd = fs.openSync(tmp, 'w');
-    open.push({ file, tmp, fd });
-    fs.writeSync(fd, header);
-    return fd;
+    const f = new AtomicFile(file);
+    open.push(f);
+    f.write(header);
+    return f;
   };
   const by_source = { curator: 0, model: 0, none: 0 };
   let bad = 0;
   let rows = 0;
   try {
-    const finalFd = start(path.join(opts.outDir, `${base}_finaltags.tsv`), `${tsvLine([...columns, ...FINAL_COLUMNS])}\n`);
+    const finalOf = start(path.join(opts.outDir, `${base}_finaltags.tsv`), `${tsvLine([...columns, ...FINAL_COLUMNS])}\n`);
     // An empty bundle still gets one (header-only) chunk file.
-    let chunkFd = start(path.join(opts.outDir, `${base}_${chunkSuffix(0)}.tsv`), chunkHeader);
+    let chunkOf = start(path.join(opts.outDir, `${base}_${chunkSuffix(0)}.tsv`), chunkHeader);
     db.transaction(() => {
       for (let after = -1; ; ) {
         const piece = read.all(opts.runId ?? -1, opts.bundleId, after, readRows);
@@ -105,9 +91,9 @@ export function exportBundle(db: Db, opts: { bundleId: number; runId: number | n
         let finalOut = '';
         for (const r of piece) {
           if (rows > 0 && rows % chunkRows === 0) {
-            fs.writeSync(chunkFd, chunkOut);
+            chunkOf.write(chunkOut);
             chunkOut = '';
-            chunkFd = start(path.join(opts.outDir, `${base}_${chunkSuffix(rows / chunkRows)}.tsv`), chunkHeader);
+            chunkOf = start(path.join(opts.outDir, `${base}_${chunkSuffix(rows / chunkRows)}.tsv`), chunkHeader);
           }
           const c = cells(r);
           const p = predictedClass(r.p_bad);
@@ -118,27 +104,19 @@ export function exportBundle(db: Db, opts: { bundleId: number; runId: number | n
           finalOut += `${tsvLine([...c, t.imclass, finalConfidence(r.p_bad, t.source), t.source, formatConfidence(r.p_bad)])}\n`;
           rows++;
         }
-        fs.writeSync(chunkFd, chunkOut);
-        fs.writeSync(finalFd, finalOut);
+        chunkOf.write(chunkOut);
+        finalOf.write(finalOut);
         after = piece[piece.length - 1]!.line;
       }
     })();
-    for (const f of open) fs.closeSync(f.fd);
-  } catch (e) {
-    for (const f of open) {
-      try {
-        fs.closeSync(f.fd);
-      } catch {
-        // already closed
-      }
-      fs.rmSync(f.tmp, { force: true });
+    // Chunk files in order, then the final tags (as listed before).
+    for (const f of [...open.slice(1), open[0]!]) {
+      f.commit();
+      files.push(f.file);
     }
+  } catch (e) {
+    for (const f of open) f.discard();
     throw e;
-  }
-  // Chunk files in order, then the final tags (as listed before).
-  for (const f of [...open.slice(1), open[0]!]) {
-    fs.renameSync(f.tmp, f.file);
-    files.push(f.file);
   }
   return { files, rows, tagged_bad: bad, by_source, threshold: opts.threshold, run_id: opts.runId };
 }
@@ -156,7 +134,7 @@ export function exportLibrary(
   db: Db,
   opts: { runId: number | null; threshold: number; outDir: string; chunkRows?: number; onChunk?: (rowsWritten: number, tmpFile: string) => void },
 ): ExportResult {
-  ensureOutDir(opts.outDir);
+  makeDir(opts.outDir);
   const chunkRows = Math.max(1, opts.chunkRows ?? EXPORT_CHUNK_ROWS);
   const read = db.prepare<[number, number, number], Row & { eol_id: string | null; ancestry: string | null }>(
     `SELECT i.id AS image_id, p.p_bad, l.label, l.origin
@@ -190,19 +168,18 @@ export function exportLibrary(
     return first;
   };
   const file = path.join(opts.outDir, 'library_finaltags.tsv');
-  const tmp = `${file}.tmp-${process.pid}`;
   const by_source = { curator: 0, model: 0, none: 0 };
   let bad = 0;
   let rows = 0;
-  const fd = fs.openSync(tmp, 'w');
+  const out = new AtomicFile(file);
   try {
-    fs.writeSync(fd, `${tsvLine([...LIBRARY_COLUMNS, ...FINAL_COLUMNS])}\n`);
+    out.write(`${tsvLine([...LIBRARY_COLUMNS, ...FINAL_COLUMNS])}\n`);
     db.transaction(() => {
       for (let after = -1; ; ) {
         const chunk = read.all(opts.runId ?? -1, after, chunkRows);
         if (!chunk.length) break;
         const described = describe(chunk);
-        let out = '';
+        let text = '';
         for (const r of chunk) {
           const d = described.get(r.image_id!);
           r.url = d?.url ?? (null as unknown as string);
@@ -211,20 +188,18 @@ export function exportLibrary(
           const t = finalTag({ pBad: r.p_bad, label: r.label, origin: r.origin }, opts.threshold);
           by_source[t.source]++;
           if (t.imclass === 'bad') bad++;
-          out += `${tsvLine([r.image_id, r.url, r.eol_id ?? '', r.ancestry ?? '', r.label ?? '', r.origin ?? '', t.imclass, finalConfidence(r.p_bad, t.source), t.source, formatConfidence(r.p_bad)])}\n`;
+          text += `${tsvLine([r.image_id, r.url, r.eol_id ?? '', r.ancestry ?? '', r.label ?? '', r.origin ?? '', t.imclass, finalConfidence(r.p_bad, t.source), t.source, formatConfidence(r.p_bad)])}\n`;
         }
-        fs.writeSync(fd, out);
+        out.write(text);
         rows += chunk.length;
         after = chunk[chunk.length - 1]!.image_id!;
-        opts.onChunk?.(rows, tmp);
+        opts.onChunk?.(rows, out.tmp);
       }
     })();
+    out.commit();
   } catch (e) {
-    fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
+    out.discard();
     throw e;
   }
-  fs.closeSync(fd);
-  fs.renameSync(tmp, file);
   return { files: [file], rows, tagged_bad: bad, by_source, threshold: opts.threshold, run_id: opts.runId };
 }

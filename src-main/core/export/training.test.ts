@@ -124,6 +124,45 @@ describe('exportTraining', () => {
     expect(() => exportTraining(core.context.db, core.context.paths, { outDir: path.join(dir, 'x'), sample: 0 })).toThrow(/sample/);
     expect(fs.readFileSync(path.join(out, 'keep.txt'), 'utf8')).toBe('mine');
   });
+
+  it.runIf(process.platform === 'linux')(
+    'an export folder under /proc is a quick bad_input error, not a hang',
+    () => {
+      expect(() => exportTraining(core.context.db, core.context.paths, { outDir: '/proc/qc-test-no-such/x' })).toThrow(expect.objectContaining({ code: 'bad_input' }));
+    },
+    5000,
+  );
+
+  it('counts an image whose stored path escapes originals/ as missing and never links or copies it', () => {
+    const { db, paths } = core.context;
+    const secret = path.join(dir, 'secret.txt');
+    fs.writeFileSync(secret, 'TOP SECRET outside the library\n');
+    fs.symlinkSync(secret, path.join(paths.originals, 'zz_link.jpg'));
+    const rows = db.prepare('SELECT id, path, thumb_path FROM images WHERE rating_class IS NOT NULL ORDER BY id LIMIT 4').all() as { id: number; path: string; thumb_path: string }[];
+    const escapes = ['../secret.txt', 'originals/../library.sqlite', 'originals/zz_link.jpg', rows[3]!.thumb_path];
+    const setPath = db.prepare('UPDATE images SET path = ? WHERE id = ?');
+    const baseline = exportTraining(db, paths, { outDir: path.join(dir, 'escape-baseline'), sample: 5 });
+    try {
+      rows.forEach((r, i) => setPath.run(escapes[i]!, r.id));
+      const out = path.join(dir, 'escape');
+      const result = exportTraining(db, paths, { outDir: out, sample: 5 });
+      expect(result.missing).toBe(baseline.missing + 4);
+      expect(result.linked + result.copied).toBeLessThanOrEqual(baseline.linked + baseline.copied - 4);
+      const secretIno = fs.statSync(secret).ino;
+      const dbIno = fs.statSync(paths.db).ino;
+      for (const f of filesUnder(path.join(out, 'images'))) {
+        const st = fs.statSync(f);
+        expect(st.ino, f).not.toBe(secretIno);
+        expect(st.ino, f).not.toBe(dbIno);
+        const head = fs.readFileSync(f).subarray(0, 32).toString('latin1');
+        expect(head, f).not.toContain('TOP SECRET');
+        expect(head, f).not.toContain('SQLite format 3');
+      }
+    } finally {
+      rows.forEach((r) => setPath.run(r.path, r.id));
+      fs.rmSync(path.join(paths.originals, 'zz_link.jpg'));
+    }
+  });
 });
 
 describe('seededSample and sampleSuffix', () => {

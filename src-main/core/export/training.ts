@@ -8,8 +8,10 @@
  *
  * Files are hard links to the stored originals where the file system allows it, else copies:
  * never re-encoded, so a re-import of DIR finds the same pictures (same sha256) with the same
- * rating classes and labels. What the layout cannot say: a curator's "no label" on a rated image
- * (re-importing would give it the rule's label again); such images are counted, not hidden.
+ * rating classes and labels. An image whose stored path does not lead (links resolved) to a file
+ * inside the library's originals/ is counted as missing, never linked or copied. What the layout
+ * cannot say: a curator's "no label" on a rated image (re-importing would give it the rule's label
+ * again); such images are counted, not hidden.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,6 +19,8 @@ import { QcError } from '../../../src-shared/contract/errors';
 import { mulberry32 } from '../../../src-shared/domain/random';
 import type { TrainingExportSummary } from '../../../src-shared/domain/runQuality';
 import type { Db } from '../db/open';
+import { makeDir, userFsError, writeFileAtomic } from '../fsSafe';
+import { insideDir, realPathInside } from '../library/files';
 import type { LibraryPaths } from '../paths';
 
 export const CLASS_WORDS = ['one', 'two', 'three', 'four', 'five'] as const;
@@ -72,8 +76,12 @@ function place(src: string, dst: string, counts: { linked: number; copied: numbe
     counts.linked++;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EMLINK') throw e;
-    fs.copyFileSync(src, dst, fs.constants.COPYFILE_EXCL);
+    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EMLINK') throw userFsError(e, dst, 'cannot write it');
+    try {
+      fs.copyFileSync(src, dst, fs.constants.COPYFILE_EXCL);
+    } catch (e2) {
+      throw userFsError(e2, dst, 'cannot write it');
+    }
     counts.copied++;
   }
 }
@@ -85,7 +93,13 @@ export function exportTraining(db: Db, paths: LibraryPaths, opts: TrainingExport
   const dir = path.resolve(opts.outDir);
   if (fs.existsSync(dir)) {
     if (!fs.statSync(dir).isDirectory()) throw new QcError('bad_input', 'the export folder is an existing file; choose a folder', { file: dir });
-    if (fs.readdirSync(dir).length) throw new QcError('bad_input', 'the export folder is not empty; choose a new or empty folder', { file: dir });
+    let entries: string[];
+    try {
+      entries = fs.readdirSync(dir);
+    } catch (e) {
+      throw userFsError(e, dir, 'cannot read the export folder');
+    }
+    if (entries.length) throw new QcError('bad_input', 'the export folder is not empty; choose a new or empty folder', { file: dir });
   }
 
   const rows = db
@@ -104,7 +118,8 @@ export function exportTraining(db: Db, paths: LibraryPaths, opts: TrainingExport
 
   const images = path.join(dir, 'images');
   const folders = [...CLASS_WORDS.map((_, i) => path.join(images, String(i + 1))), path.join(images, 'agg', 'bad'), path.join(images, 'agg', 'good')];
-  for (const f of folders) fs.mkdirSync(f, { recursive: true });
+  makeDir(dir);
+  for (const f of folders) makeDir(f, { base: dir });
 
   const result: TrainingExportSummary = { dir, by_class: { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 }, agg: { bad: 0, good: 0 }, linked: 0, copied: 0, lists: [], curator_unlabelled: 0, missing: 0 };
   const urlsByClass: string[][] = CLASS_WORDS.map(() => []);
@@ -113,8 +128,10 @@ export function exportTraining(db: Db, paths: LibraryPaths, opts: TrainingExport
 
   rows.forEach((r, done) => {
     if (opts.signal?.aborted) throw new QcError('cancelled', 'export cancelled');
-    const src = path.join(paths.root, r.path);
-    if (!fs.existsSync(src)) {
+    // The database is not trusted to keep paths in originals/: `../x`, `originals/../library.sqlite` and links out are missing.
+    const stored = insideDir(paths.root, r.path);
+    const src = stored && realPathInside(stored, [paths.originals]);
+    if (!src || !fs.statSync(src, { throwIfNoEntry: false })?.isFile()) {
       result.missing++;
       return;
     }
@@ -138,10 +155,10 @@ export function exportTraining(db: Db, paths: LibraryPaths, opts: TrainingExport
     const urls = urlsByClass[i]!;
     const all = path.join(dir, `${word}_download.txt`);
     const sampled = path.join(dir, `${word}_download_${sampleSuffix(sample)}.txt`);
-    fs.writeFileSync(all, urls.length ? `${urls.join('\n')}\n` : '');
+    writeFileAtomic(all, urls.length ? `${urls.join('\n')}\n` : '');
     // Each class gets its own stream of the seed, so adding images of one class leaves the others' samples alone.
     const pick = seededSample(urls, sample, (seed * 31 + i + 1) >>> 0);
-    fs.writeFileSync(sampled, pick.length ? `${pick.join('\n')}\n` : '');
+    writeFileAtomic(sampled, pick.length ? `${pick.join('\n')}\n` : '');
     result.lists.push(all, sampled);
   });
   return result;

@@ -82,6 +82,47 @@ describe('resolveImageFile', () => {
     expect(resolveImageFile(core.context, 'preview', id)).toBeNull();
     db.prepare('DELETE FROM images WHERE id = ?').run(id);
   });
+
+  it('imageFileOnDisk serves nothing whose path leaves the folder of its kind, as written or through a link', async () => {
+    const { db, paths } = core.context;
+    const secret = path.join(dir, 'secret.txt');
+    fs.writeFileSync(secret, 'TOP SECRET outside the library\n');
+    fs.symlinkSync(secret, path.join(paths.originals, 'zz_link.jpg'));
+    fs.symlinkSync(paths.root, path.join(paths.thumbs, 'zz_root'));
+    const id = ids['small.jpg']!;
+    const row = db.prepare('SELECT path, thumb_path, preview_path FROM images WHERE id = ?').get(id) as { path: string; thumb_path: string; preview_path: string };
+    const set = db.prepare('UPDATE images SET path = ?, thumb_path = ?, preview_path = ? WHERE id = ?');
+    try {
+      for (const [original, thumb] of [
+        ['originals/../library.sqlite', 'thumbs/../library.sqlite'],
+        ['originals/zz_link.jpg', 'thumbs/zz_root/library.sqlite'],
+        ['thumbs/../library.sqlite', row.path], // each kind stays in its own folder
+      ] as const) {
+        set.run(original, thumb, original, id);
+        for (const kind of ['original', 'preview', 'thumb'] as const) expect(await imageFileOnDisk(core.context, kind, id), `${kind} ${original} ${thumb}`).toBeNull();
+      }
+      // A link inside originals/ to a file inside originals/ is fine.
+      fs.symlinkSync(path.join(paths.root, row.path), path.join(paths.originals, 'zz_inside.jpg'));
+      set.run('originals/zz_inside.jpg', row.thumb_path, 'originals/zz_inside.jpg', id);
+      const inside = (await imageFileOnDisk(core.context, 'original', id))!;
+      expect(inside).toMatchObject({ path: path.join(paths.originals, 'zz_inside.jpg'), size: fs.statSync(path.join(paths.root, row.path)).size });
+    } finally {
+      set.run(row.path, row.thumb_path, row.preview_path, id);
+      for (const f of ['originals/zz_link.jpg', 'originals/zz_inside.jpg', 'thumbs/zz_root']) fs.rmSync(path.join(paths.root, f), { force: true });
+    }
+    expect((await imageFileOnDisk(core.context, 'original', id))!.path).toBe(path.join(paths.root, row.path));
+    // No thumbnail is made from an original that links out (here to a real photo outside the library).
+    const before = fs.readdirSync(paths.thumbs, { recursive: true }).length;
+    fs.symlinkSync(path.join(DEV_IMAGES, '9000003.jpg'), path.join(paths.originals, 'zz_photo.jpg'));
+    set.run('originals/zz_photo.jpg', 'thumbs/zz/never.webp', 'originals/zz_photo.jpg', id);
+    try {
+      expect(await imageFileOnDisk(core.context, 'thumb', id)).toBeNull();
+      expect(fs.readdirSync(paths.thumbs, { recursive: true }).length).toBe(before);
+    } finally {
+      set.run(row.path, row.thumb_path, row.preview_path, id);
+      fs.rmSync(path.join(paths.originals, 'zz_photo.jpg'));
+    }
+  });
 });
 
 describe('imageFileOnDisk: thumbnails and previews left for later', () => {

@@ -1,7 +1,9 @@
 /**
  * Where an image's files are on disk, for the transports that serve them by URL (`qc serve`'s
  * `/files/<kind>/<id>`, Electron's `app://files/<kind>/<id>`). Paths in the `images` table are
- * relative to the data dir; a path that would resolve outside it is refused (never served).
+ * relative to the data dir; a path that would resolve outside it is refused (never served), and so
+ * is one whose real path (links resolved) is not inside the real folder of its kind (originals/,
+ * thumbs/, previews/): the database is not trusted to keep files in their place.
  * A thumbnail or preview that the import left for later (verify.ts's DerivedFiles) is made from the
  * stored original the first time it is asked for (imageFileOnDisk).
  */
@@ -43,6 +45,36 @@ export function insideDir(root: string, rel: string): string | null {
   return abs;
 }
 
+/**
+ * The real path of `file` (every link resolved) when it exists and lies inside the real path of one
+ * of `dirs`; null when it is missing or escapes them (`originals/../library.sqlite`, a link out).
+ */
+export function realPathInside(file: string, dirs: readonly string[]): string | null {
+  let real: string;
+  try {
+    real = fs.realpathSync(file);
+  } catch {
+    return null;
+  }
+  for (const dir of dirs) {
+    let realDir: string;
+    try {
+      realDir = fs.realpathSync(dir);
+    } catch {
+      continue;
+    }
+    if (insideDir(realDir, path.relative(realDir, real))) return real;
+  }
+  return null;
+}
+
+/** The library folders a file of `kind` may be in: a preview can be the original itself. */
+export function kindDirs(paths: Pick<CoreContext['paths'], 'originals' | 'thumbs' | 'previews'>, kind: FileKind): string[] {
+  if (kind === 'thumb') return [paths.thumbs];
+  if (kind === 'preview') return [paths.previews, paths.originals];
+  return kind === 'original' ? [paths.originals] : [];
+}
+
 interface ImageFilesRow {
   path: string;
   thumb_path: string;
@@ -50,7 +82,10 @@ interface ImageFilesRow {
   format: string;
 }
 
-/** The thumbnail (WebP), preview (WebP, or the original when it is its own preview) or original of an image; null when unknown. */
+/**
+ * The thumbnail (WebP), preview (WebP, or the original when it is its own preview) or original of an
+ * image; null when unknown or when its stored path is not (as written) inside the folder of its kind.
+ */
 export function resolveImageFile(core: Pick<CoreContext, 'db' | 'paths'>, kind: FileKind, imageId: number): ImageFile | null {
   if (!Number.isSafeInteger(imageId) || imageId < 1) return null;
   const row = core.db.prepare('SELECT path, thumb_path, preview_path, format FROM images WHERE id = ?').get(imageId) as ImageFilesRow | undefined;
@@ -70,7 +105,8 @@ export function resolveImageFile(core: Pick<CoreContext, 'db' | 'paths'>, kind: 
     return null;
   }
   const abs = insideDir(core.paths.root, rel);
-  return abs ? { path: abs, contentType } : null;
+  if (!abs || !kindDirs(core.paths, kind).some((d) => insideDir(d, path.relative(d, abs)))) return null;
+  return { path: abs, contentType };
 }
 
 export interface ImageFileOnDisk extends ImageFile {
@@ -83,23 +119,29 @@ const making = new Map<string, Promise<boolean>>();
 /**
  * The file to serve for an image, with its size; a thumbnail or preview that does not exist yet is
  * made from the original (inside the data dir, like every path here) and stored, atomically, under
- * its content-addressed name. Null when the image, its original or the file cannot be had.
+ * its content-addressed name. Null when the image, its original or the file cannot be had, or when
+ * its real path (links resolved) escapes the folder of its kind (originals/, thumbs/, previews/).
  */
 export async function imageFileOnDisk(core: Pick<CoreContext, 'db' | 'paths'>, kind: FileKind, imageId: number): Promise<ImageFileOnDisk | null> {
   const file = resolveImageFile(core, kind, imageId);
   if (!file) return null;
-  let stat = await fs.promises.stat(file.path).catch(() => null);
-  if (!stat && kind !== 'original') {
+  const dirs = kindDirs(core.paths, kind);
+  let real = realPathInside(file.path, dirs);
+  if (!real && kind !== 'original' && !(await fs.promises.lstat(file.path).catch(() => null))) {
     const original = resolveImageFile(core, 'original', imageId);
     if (!original || original.path === file.path) return null;
+    const realOriginal = realPathInside(original.path, kindDirs(core.paths, 'original'));
+    if (!realOriginal) return null;
     let job = making.get(file.path);
     if (!job) {
-      job = makeDerived(core.paths, kind, original.path, file.path).finally(() => making.delete(file.path));
+      job = makeDerived(core.paths, kind, realOriginal, file.path).finally(() => making.delete(file.path));
       making.set(file.path, job);
     }
     if (!(await job)) return null;
-    stat = await fs.promises.stat(file.path).catch(() => null);
+    real = realPathInside(file.path, dirs);
   }
+  if (!real) return null;
+  const stat = await fs.promises.stat(real).catch(() => null);
   return stat?.isFile() ? { ...file, size: stat.size } : null;
 }
 

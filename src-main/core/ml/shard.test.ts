@@ -70,6 +70,27 @@ describe('shards', () => {
     expect(got.sort()).toEqual([...urls].sort());
   });
 
+  it('reads its bundle as the importer does: a device or folder is refused, an over-long row is named, a planted link is not written through', async () => {
+    if (process.platform !== 'win32') await expect(writeShardBundle('/dev/zero', { k: 1, n: 2 }, path.join(dir, 'dev'))).rejects.toMatchObject({ code: 'bad_input' });
+    await expect(writeShardBundle(dir, { k: 1, n: 2 }, path.join(dir, 'dir'))).rejects.toMatchObject({ code: 'bad_input' });
+    const long = path.join(dir, 'long.txt');
+    fs.writeFileSync(long, `eolMediaURL\nhttps://example.org/a.jpg\nhttps://example.org/${'x'.repeat(2 << 20)}.jpg\n`);
+    await expect(writeShardBundle(long, { k: 1, n: 2 }, path.join(dir, 'long'))).rejects.toMatchObject({ code: 'bad_input', line: 3, message: expect.stringMatching(/2\.0 MB long/) });
+    expect(fs.readdirSync(path.join(dir, 'long'))).toEqual([]); // nothing half-written left behind
+    // A link planted at the shard's name: replaced by the shard file, its target untouched.
+    const list = path.join(dir, 'few.txt');
+    fs.writeFileSync(list, 'https://example.org/1.jpg\nhttps://example.org/2.jpg\n');
+    const victim = path.join(dir, 'victim.txt');
+    fs.writeFileSync(victim, 'PRECIOUS');
+    const out = path.join(dir, 'linked');
+    fs.mkdirSync(out);
+    fs.symlinkSync(victim, path.join(out, shardFileName(list, { k: 1, n: 1 })));
+    const r = await writeShardBundle(list, { k: 1, n: 1 }, out);
+    expect(fs.readFileSync(victim, 'utf8')).toBe('PRECIOUS');
+    expect(fs.lstatSync(r.file).isFile()).toBe(true);
+    expect(r.kept).toBe(2);
+  });
+
   it('qc classify --shard K/3 in three processes: the union of their tag files equals one unsharded run', async () => {
     // A trained library, copied for each process as each machine would get its own copy.
     const base = path.join(dir, 'lib');

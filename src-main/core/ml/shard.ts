@@ -9,8 +9,11 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
 import { QcError } from '../../../src-shared/contract/errors';
+import { AtomicFile, makeDir } from '../fsSafe';
+import { MAX_INPUT_BYTES } from '../library/importer';
+import { describeLongLine, inputLines } from '../library/parse';
+import { openInputFile } from '../library/sources';
 
 export interface Shard {
   /** 1-based shard number. */
@@ -46,37 +49,53 @@ export function shardFileName(source: string, shard: Shard): string {
 export async function writeShardBundle(source: string, shard: Shard, dir: string): Promise<{ file: string; rows: number; kept: number }> {
   if (/^https?:\/\//i.test(source)) throw new QcError('bad_input', `--shard needs a local bundle file; download ${source} first`);
   if (!fs.existsSync(source)) throw new QcError('not_found', `${source}: no such bundle file`);
-  fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, shardFileName(source, shard));
-  const tmp = `${file}.tmp`;
-  const out = fs.createWriteStream(tmp, { encoding: 'latin1' });
-  // latin1 maps every byte to one code unit and back: the shard file keeps the source's bytes.
-  const lines = readline.createInterface({ input: fs.createReadStream(source, { encoding: 'latin1' }), crlfDelay: Infinity });
+  // The importer's rules for an input file (a regular file under its size limit) and its line reader.
+  const input = await openInputFile(source, MAX_INPUT_BYTES);
+  makeDir(dir);
+  const out = new AtomicFile(path.join(dir, shardFileName(source, shard)));
   let urlColumn = -1;
   let first = true;
   let rows = 0;
   let kept = 0;
-  const write = (line: string) => (out.write(`${line}\n`) ? undefined : new Promise<void>((r) => out.once('drain', () => r())));
-  for await (const raw of lines) {
-    const line = first ? raw.replace(/^\u00ef\u00bb\u00bf/, '') : raw; // a UTF-8 BOM, read as latin1
-    if (first) {
-      first = false;
-      const cols = line.split('\t');
-      urlColumn = cols.findIndex((c) => c.trim() === 'eolMediaURL');
-      if (urlColumn >= 0) {
-        await write(raw);
-        continue;
-      }
-      urlColumn = 0; // a bare list of URLs: no header
+  let pending = '';
+  // latin1 maps every byte to one code unit and back: the shard file keeps the source's bytes.
+  const write = (line: string) => {
+    pending += `${line}\n`;
+    if (pending.length >= 1 << 20) {
+      out.write(Buffer.from(pending, 'latin1'));
+      pending = '';
     }
-    if (!line.trim()) continue;
-    rows++;
-    const url = line.split('\t')[urlColumn] ?? '';
-    if (shardOf(Buffer.from(url, 'latin1').toString('utf8'), shard.n) !== shard.k - 1) continue;
-    kept++;
-    await write(raw);
+  };
+  try {
+    for (const l of inputLines(input.read, 'latin1')) {
+      // A row over the line limit cannot be copied (it is never held): the unsharded import records it as a failed row.
+      if (l.text === null) throw new QcError('bad_input', `${describeLongLine(l.bytes)}: --shard copies rows whole; import it without --shard to have it recorded as a failed row`, { file: source, line: l.line });
+      const raw = l.text;
+      const line = first ? raw.replace(/^\u00ef\u00bb\u00bf/, '') : raw; // a UTF-8 BOM, read as latin1
+      if (first) {
+        first = false;
+        const cols = line.split('\t');
+        urlColumn = cols.findIndex((c) => c.trim() === 'eolMediaURL');
+        if (urlColumn >= 0) {
+          write(raw);
+          continue;
+        }
+        urlColumn = 0; // a bare list of URLs: no header
+      }
+      if (!line.trim()) continue;
+      rows++;
+      const url = line.split('\t')[urlColumn] ?? '';
+      if (shardOf(Buffer.from(url, 'latin1').toString('utf8'), shard.n) !== shard.k - 1) continue;
+      kept++;
+      write(raw);
+    }
+    out.write(Buffer.from(pending, 'latin1'));
+    out.commit();
+  } catch (e) {
+    out.discard();
+    throw e;
+  } finally {
+    await input.close();
   }
-  await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
-  fs.renameSync(tmp, file);
-  return { file, rows, kept };
+  return { file: out.file, rows, kept };
 }
