@@ -85,13 +85,12 @@ async function fetchOnce(startUrl: string, opts: FetchOptions): Promise<Buffer> 
       opts.onRequest?.();
       // After a redirect from a public host, the name must not lead to a local or private address.
       const dispatcher = agentFor(opts.lookup, hop > 0 && !isPrivateHost(new URL(startUrl).hostname));
-      const res = await fetch(url, {
-        redirect: 'manual',
-        signal: controller.signal,
-        headers: { 'user-agent': USER_AGENT, accept: 'image/*,*/*;q=0.5' },
-        // The package's Agent serves Node's bundled fetch (undici 7 takes the older handler API too); only the type declarations differ.
-        ...(dispatcher && { dispatcher: dispatcher as unknown as RequestInit['dispatcher'] }),
-      });
+      const init: RequestInit = { redirect: 'manual', signal: controller.signal, headers: { 'user-agent': USER_AGENT, accept: 'image/*,*/*;q=0.5' } };
+      // The package's Agent serves Node's bundled fetch (undici 7 takes the older handler API too).
+      // `dispatcher` is Node's extension of RequestInit: the DOM's declarations lack it and
+      // @types/node's name its own copy of undici's types, so it is added untyped.
+      if (dispatcher) Object.assign(init, { dispatcher });
+      const res = await fetch(url, init);
       if (res.status >= 300 && res.status < 400 && res.headers.has('location')) {
         await res.body?.cancel();
         const next = new URL(res.headers.get('location') as string, url).toString();
