@@ -16,6 +16,7 @@ import { QcError } from '../../../src-shared/contract/errors';
 import type { Label } from '../../../src-shared/domain/label';
 import type { FailureReason } from '../../../src-shared/domain/library';
 import { DEFAULT_FETCH_OPTIONS, FetchFailure } from './fetch';
+import { describeStat, readOpened } from './sources';
 
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif', '.heic', '.heif']);
 
@@ -89,15 +90,6 @@ function hasRatedLayout(dir: Buffer): boolean {
   return RATING_DIRS.some((d) => isDir(join(dir, d))) || isDir(join(dir, 'agg'));
 }
 
-function kindOf(x: fs.Stats | fs.Dirent<Buffer>): string {
-  if (x.isSymbolicLink()) return 'a link';
-  if (x.isDirectory()) return 'a folder';
-  if (x.isFIFO()) return 'a FIFO (named pipe)';
-  if (x.isCharacterDevice() || x.isBlockDevice()) return 'a device';
-  if (x.isSocket()) return 'a socket';
-  return 'not a regular file';
-}
-
 export function scanFolder(dir: string): FolderScan {
   const abs = path.resolve(dir);
   const chosen = Buffer.from(abs);
@@ -154,7 +146,7 @@ export function scanFolder(dir: string): FolderScan {
         else if (outside && toDir && recursive) problem(p, 'local_refused', LEADS_OUTSIDE);
         else if (!toDir) skipped++;
       } else if (image) {
-        problem(p, 'not_file', `${kindOf(e)}, not a regular file`);
+        problem(p, 'not_file', `${describeStat(e)}, not a regular file`);
       }
     }
   };
@@ -253,7 +245,6 @@ export function pathOfFileUrl(url: string): Buffer | null {
 }
 
 const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0) | (fs.constants.O_NOFOLLOW ?? 0);
-const CHUNK = 1 << 20;
 
 /**
  * Read a file of a folder import by its exact path, under the rules of sources.ts readLocalFile (a
@@ -289,26 +280,5 @@ export async function readFolderFile(file: Buffer, base: Buffer | null, maxBytes
     if (code === 'EISDIR') throw new FetchFailure('not_file', `${name} is a folder, not a regular file`, false);
     throw new FetchFailure('missing_file', `cannot read ${name} (${code ?? (e as Error).message})`, false);
   }
-  try {
-    const st = await fh.stat();
-    if (!st.isFile()) throw new FetchFailure('not_file', `${name} is ${kindOf(st)}, not a regular file`, false);
-    if (st.size > maxBytes) throw new FetchFailure('too_large', `the file has ${st.size} bytes, over the limit of ${maxBytes} bytes`, false);
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const want = Math.min(CHUNK, maxBytes + 1 - total);
-      const buf = Buffer.allocUnsafe(want);
-      const { bytesRead } = await fh.read(buf, 0, want, null);
-      if (bytesRead === 0) break;
-      total += bytesRead;
-      chunks.push(buf.subarray(0, bytesRead));
-      if (total > maxBytes) throw new FetchFailure('too_large', `the file grew over the limit of ${maxBytes} bytes while read`, false);
-    }
-    return Buffer.concat(chunks, total);
-  } catch (e) {
-    if (e instanceof FetchFailure) throw e;
-    throw new FetchFailure('missing_file', `cannot read ${name} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, false);
-  } finally {
-    await fh.close().catch(() => {});
-  }
+  return readOpened(fh, name, maxBytes);
 }

@@ -123,7 +123,9 @@ function realDir(dir: string): string {
   return real;
 }
 
-function describeStat(st: fs.Stats): string {
+/** What a non-regular file is, in words (a stat or a directory entry). */
+export function describeStat(st: fs.Stats | fs.Dirent<Buffer>): string {
+  if (st.isSymbolicLink()) return 'a link';
   if (st.isDirectory()) return 'a folder';
   if (st.isFIFO()) return 'a FIFO (named pipe)';
   if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
@@ -139,8 +141,16 @@ const CHUNK = 1 << 20;
  * `maxBytes` is refused by its size (and, if it grows while read, after at most `maxBytes` + 1 bytes).
  */
 export async function readLocalFile(file: string, maxBytes = DEFAULT_FETCH_OPTIONS.maxBytes): Promise<Buffer> {
-  const fh = await openLocalFile(file, maxBytes);
+  return readOpened(await openLocalFile(file, maxBytes), file, maxBytes);
+}
+
+/**
+ * Read a file opened by the caller whole, in pieces, with the cap of {@link readLocalFile}, after
+ * the checks of {@link checkOpened}; closes it. `name` names it in failures.
+ */
+export async function readOpened(fh: fs.promises.FileHandle, name: string, maxBytes: number): Promise<Buffer> {
   try {
+    await checkOpened(fh, name, maxBytes);
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
@@ -155,10 +165,17 @@ export async function readLocalFile(file: string, maxBytes = DEFAULT_FETCH_OPTIO
     return Buffer.concat(chunks, total);
   } catch (e) {
     if (e instanceof FetchFailure) throw e;
-    throw new FetchFailure('missing_file', `cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, false);
+    throw new FetchFailure('missing_file', `cannot read ${name} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, false);
   } finally {
     await fh.close().catch(() => {});
   }
+}
+
+/** An opened file must be a regular file of at most `maxBytes` (checked by its size before a byte is read). */
+async function checkOpened(fh: fs.promises.FileHandle, name: string, maxBytes: number): Promise<void> {
+  const st = await fh.stat();
+  if (!st.isFile()) throw new FetchFailure('not_file', `${name} is ${describeStat(st)}, not a regular file`, false);
+  if (st.size > maxBytes) throw new FetchFailure('too_large', `the file has ${st.size} bytes, over the limit of ${maxBytes} bytes`, false);
 }
 
 /**
@@ -177,9 +194,7 @@ export async function openLocalFile(file: string, maxBytes = DEFAULT_FETCH_OPTIO
     throw new FetchFailure('missing_file', `cannot read ${file} (${code ?? (e as Error).message})`, false);
   }
   try {
-    const st = await fh.stat();
-    if (!st.isFile()) throw new FetchFailure('not_file', `${file} is ${describeStat(st)}, not a regular file`, false);
-    if (st.size > maxBytes) throw new FetchFailure('too_large', `the file has ${st.size} bytes, over the limit of ${maxBytes} bytes`, false);
+    await checkOpened(fh, file, maxBytes);
     return fh;
   } catch (e) {
     await fh.close().catch(() => {});
