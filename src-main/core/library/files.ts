@@ -57,15 +57,26 @@ export function realPathInside(file: string, dirs: readonly string[]): string | 
     return null;
   }
   for (const dir of dirs) {
-    let realDir: string;
-    try {
-      realDir = fs.realpathSync(dir);
-    } catch {
-      continue;
-    }
-    if (insideDir(realDir, path.relative(realDir, real))) return real;
+    const realDir = realDirOf(dir);
+    if (realDir && insideDir(realDir, path.relative(realDir, real))) return real;
   }
   return null;
+}
+
+/** The library's folders' real paths, resolved once each (they are asked for on every file served). */
+const realDirs = new Map<string, string>();
+
+function realDirOf(dir: string): string | null {
+  let real = realDirs.get(dir);
+  if (real === undefined) {
+    try {
+      real = fs.realpathSync(dir);
+    } catch {
+      return null; // not made yet: asked again next time
+    }
+    realDirs.set(dir, real);
+  }
+  return real;
 }
 
 /** The library folders a file of `kind` may be in: a preview can be the original itself. */
