@@ -80,7 +80,7 @@ export async function importTagFiles(db: Db, files: string[], runId: number, sig
         const line = l.text;
         if (!col) {
           if (!isTagHeader(line)) throw new QcError('bad_input', `${file}:1: not a tag file (the header needs eolMediaURL, imclass and confidence)`);
-          const cols = line.replace(/^\uFEFF/, '').split('\t').map((c) => c.trim());
+          const cols = line.split('\t').map((c) => c.trim()); // inputLines has dropped a UTF-8 BOM
           col = { url: cols.indexOf('eolMediaURL'), pBad: cols.indexOf('p_bad'), imclass: cols.lastIndexOf('imclass'), confidence: cols.lastIndexOf('confidence') };
           continue;
         }
