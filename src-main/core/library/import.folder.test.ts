@@ -159,6 +159,46 @@ describe('a folder import', () => {
     expect(storedShas().has(sha(PHOTOS[5]!))).toBe(true);
   });
 
+  it('retries a failed file only inside the folder its import chose, not through a link swapped in since', async () => {
+    const chosen = path.join(dir, 'retry-swap');
+    const one = path.join(chosen, '1');
+    fs.mkdirSync(one, { recursive: true });
+    fs.writeFileSync(path.join(one, 'holiday.jpg'), 'not a picture yet');
+    const s = await core.call('library.import', { source: chosen });
+    expect(s.failures_by_reason).toEqual({ not_image: 1 });
+    const failed = path.join(one, 'holiday.jpg');
+
+    // The class folder becomes a link to the private folder, which holds a photo of the same name.
+    fs.rmSync(one, { recursive: true });
+    fs.symlinkSync(privateDir, one);
+    await core.call('library.retryFailed', {});
+    for (const h of privateShas()) expect(storedShas().has(h)).toBe(false);
+    expect((await failuresOf(failed)).map((f) => [f.reason, f.detail])).toEqual([['local_refused', `${LEADS_OUTSIDE}: ${failed}`]]);
+
+    // A real folder again, with a picture: the retry brings it in.
+    fs.rmSync(one);
+    fs.mkdirSync(one);
+    fs.copyFileSync(PHOTOS[7]!, path.join(one, 'holiday.jpg'));
+    await core.call('library.retryFailed', {});
+    expect(storedShas().has(sha(PHOTOS[7]!))).toBe(true);
+    expect(await failuresOf(failed)).toEqual([]);
+  });
+
+  it('refuses to retry a folder file that no folder import holds', async () => {
+    const chosen = path.join(dir, 'retry-unknown');
+    fs.mkdirSync(chosen);
+    fs.writeFileSync(path.join(chosen, 'later.jpg'), 'not a picture yet');
+    const s = await core.call('library.import', { source: chosen });
+    expect(s.failures_by_reason).toEqual({ not_image: 1 });
+    // The import's record no longer names the folder (as if it had been another folder's).
+    core.context.db.prepare("UPDATE imports SET source = ? WHERE kind = 'folder' AND source = ?").run(path.join(dir, 'elsewhere'), chosen);
+    fs.copyFileSync(PHOTOS[6]!, path.join(chosen, 'later.jpg'));
+    await core.call('library.retryFailed', {});
+    const [f] = await failuresOf(path.join(chosen, 'later.jpg'));
+    expect(f).toMatchObject({ reason: 'local_refused' });
+    expect(f!.detail).toMatch(/no folder import holds this file/);
+  });
+
   it('reads no file whose folder was swapped for a link out after the scan', async () => {
     const chosen = path.join(dir, 'swap');
     fs.mkdirSync(path.join(chosen, '1'), { recursive: true });

@@ -160,6 +160,7 @@ export class Importer {
       ),
       knownFailure: db.prepare<[string], { reason: FailureReason }>("SELECT reason FROM failures WHERE stage = 'fetch' AND url = ?"),
       allFetchFailures: db.prepare<[], { url: string; file: string | null; line: number | null }>("SELECT url, file, line FROM failures WHERE stage = 'fetch' ORDER BY id"),
+      folderSources: db.prepare<[], string>("SELECT DISTINCT source FROM imports WHERE kind = 'folder'").pluck(),
       clearFetchFailure: db.prepare<[string]>("DELETE FROM failures WHERE stage = 'fetch' AND url = ?"),
       urlImage: db.prepare<[string], { image_id: number }>('SELECT image_id FROM image_urls WHERE url = ?'),
       imageBySha: db.prepare<[string], { id: number }>('SELECT id FROM images WHERE sha256 = ?'),
@@ -203,9 +204,16 @@ export class Importer {
   /** Retry every URL that failed before, in any import. */
   async retryFailed(args: Omit<ImportArgs, 'source' | 'kind' | 'retryFailed'>, ctx: CallContext): Promise<ImportSummary> {
     args = { ...args, mirrors: (args.mirrors ?? []).map(checkMirror) };
+    const folders = new Set(this.q.folderSources.all());
     const extra = this.q.allFetchFailures.all().map((r): ExtraUrl => {
       const localPath = folderFileOf(r);
-      return { url: r.url, file: r.file, line: r.line, allowLocal: localPath !== null || retryMayReadLocal(r, args.allowLocal === true), ...(localPath && { localPath }) };
+      return {
+        url: r.url,
+        file: r.file,
+        line: r.line,
+        allowLocal: localPath !== null || retryMayReadLocal(r, args.allowLocal === true),
+        ...(localPath && { localPath, base: chosenFolderOf(localPath, folders) }),
+      };
     });
     const prepared: Prepared = { ...inMemory([]), kind: 'retry', origin: '(failed URLs)', encoding: 'n/a', bundle: null, allowLocal: false, folder: null };
     return this.execute(prepared, { ...args, source: prepared.origin, retryFailed: true }, ctx, performance.now(), { network: 0 }, extra);
@@ -448,7 +456,7 @@ export class Importer {
         if (ctx.signal.aborted || fatal) return;
         const url = at.url;
         try {
-          const bytes = at.localPath ? await readFolderFile(at.localPath, at.base ?? null) : await obtain(url, { mirrors, allowLocal: at.allowLocal }, fetchOpts);
+          const bytes = at.localPath ? await readChosenFile(at.localPath, at.base) : await obtain(url, { mirrors, allowLocal: at.allowLocal }, fetchOpts);
           const hash = sha256(bytes);
           // A picture already stored under another URL needs no decoding: just map the URL to it.
           let fresh: { image: Awaited<ReturnType<typeof verifyImage>>; files: StoredFiles } | null = null;
@@ -541,8 +549,36 @@ interface ExtraUrl {
   allowLocal: boolean;
   /** A folder's file: its exact path, read by folder.ts readFolderFile (never through a link) … */
   localPath?: Buffer;
-  /** … and the real path of the chosen folder it must lie in (unknown for a retry). */
+  /** … and the real path of the chosen folder it must lie in (null: none is known, so it is refused). */
   base?: Buffer | null;
+}
+
+/** A folder's file, read only inside the folder chosen for it: one no folder import holds is refused. */
+async function readChosenFile(file: Buffer, base: Buffer | null | undefined): Promise<Buffer> {
+  if (!base) throw new FetchFailure('local_refused', `${pathText(file)}: no folder import holds this file; import its folder again`, false);
+  return readFolderFile(file, base);
+}
+
+/**
+ * For a retry: the real path of the folder a folder import chose (its stored source) that holds
+ * `file`, the nearest one; null when no folder import holds it. The retry then reads the file only
+ * where a folder import would have: inside that folder, never through a link out.
+ */
+function chosenFolderOf(file: Buffer, folders: ReadonlySet<string>): Buffer | null {
+  for (let cut = file.lastIndexOf(path.sep); cut > 0; cut = file.lastIndexOf(path.sep, cut - 1)) {
+    const folder = file.subarray(0, cut);
+    if (folders.has(pathText(folder))) return realOrSelf(folder);
+  }
+  return folders.has(path.sep) ? realOrSelf(Buffer.from(path.sep)) : null;
+}
+
+/** A folder's real path; the path itself when it is gone (its files are then gone too: missing_file). */
+function realOrSelf(p: Buffer): Buffer {
+  try {
+    return fs.realpathSync(p, { encoding: 'buffer' });
+  } catch {
+    return p;
+  }
 }
 
 /**
