@@ -5,7 +5,6 @@
  * issues) and store everything with the run (runs.ts owns the runs table and the active run).
  */
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pLimit from 'p-limit';
@@ -20,6 +19,8 @@ import { embedMissing } from './embedService';
 import type { MlEngine } from './engine';
 import { evaluateRun } from './evaluate';
 import { FeatureStore } from './featureStore';
+import { openInputFile } from '../library/sources';
+import { describeLongLine, inputLines } from '../library/parse';
 import { findRunIssues, IssueStore, labelConfidences, type RunIssues } from './issues';
 import type { RunStore } from './runs';
 import { LAYOUT_DIM, LAYOUT_KEY, layoutOfFile } from './features/layout';
@@ -131,18 +132,43 @@ interface Labelled {
   dhash: string | null;
 }
 
-/** Read explicit groups (e.g. truth.tsv's source_file) keyed by image id, through the URLs and EOL ids of source rows. */
-function loadGroupKeys(core: CoreContext, spec: NonNullable<TrainArgs['groups']>): Map<number, string> {
-  if (!fs.existsSync(spec.file)) throw new QcError('bad_input', 'groups file not found', { file: spec.file });
-  const [header = '', ...lines] = fs.readFileSync(spec.file, 'utf8').split(/\r?\n/).filter(Boolean);
-  const cols = header.split('\t');
-  const idCol = cols.indexOf(spec.idColumn ?? 'id');
-  const groupCol = cols.indexOf(spec.groupColumn);
-  if (idCol < 0 || groupCol < 0) throw new QcError('bad_input', `groups file needs columns ${spec.idColumn ?? 'id'} and ${spec.groupColumn}`, { file: spec.file, line: 1 });
+/** A groups file lists one line per image: far smaller than an input list. */
+export const MAX_GROUPS_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Read explicit groups (e.g. truth.tsv's source_file) keyed by image id, through the URLs and EOL
+ * ids of source rows. The file is opened like every input list (library/sources.ts openInputFile:
+ * regular files only, refused by its size over {@link MAX_GROUPS_BYTES}, so a FIFO or a device
+ * cannot hang or fill the process) and read line by line (parse.ts inputLines: a line over 1 MB is
+ * refused with its number).
+ */
+export async function loadGroupKeys(core: CoreContext, spec: NonNullable<TrainArgs['groups']>): Promise<Map<number, string>> {
+  const { file } = spec;
+  const idName = spec.idColumn ?? 'id';
+  const input = await openInputFile(file, MAX_GROUPS_BYTES);
   const byId = new Map<string, string>();
-  for (const l of lines) {
-    const c = l.split('\t');
-    if (c[idCol] && c[groupCol]) byId.set(c[idCol]!, c[groupCol]!);
+  try {
+    let cols: { id: number; group: number } | null = null;
+    let n = 0;
+    for (const l of inputLines(input.read, 'utf-8', { lenient: true })) {
+      if (l.text === null) throw new QcError('bad_input', `groups file: ${describeLongLine(l.bytes)}`, { file, line: l.line });
+      if (!l.text.trim()) continue;
+      const c = l.text.split('\t');
+      if (!cols) {
+        const names = c.map((x) => x.trim());
+        cols = { id: names.indexOf(idName), group: names.indexOf(spec.groupColumn) };
+        if (cols.id < 0 || cols.group < 0) throw new QcError('bad_input', `groups file needs columns ${idName} and ${spec.groupColumn}`, { file, line: l.line });
+        continue;
+      }
+      const id = c[cols.id]?.trim();
+      const group = c[cols.group]?.trim();
+      if (id && group) byId.set(id, group);
+      // The lines are read synchronously: let other calls in now and then.
+      if (++n % 20000 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    if (!cols) throw new QcError('bad_input', 'groups file is empty', { file, line: 1 });
+  } finally {
+    await input.close();
   }
   const out = new Map<number, string>();
   const rows = core.db.prepare('SELECT u.image_id, s.eol_id, s.url FROM source_rows s JOIN image_urls u ON u.url = s.url').all() as { image_id: number; eol_id: string | null; url: string }[];
@@ -187,7 +213,7 @@ export class TrainService {
       const train = labelled.filter((l) => usableIds.has(l.id));
 
       // 2. The stored, duplicate-aware split.
-      const { assignment, duplicateOf } = await this.assign(train, params, groupSpec ? loadGroupKeys(this.core, groupSpec) : null, ctx.signal, (done, total) =>
+      const { assignment, duplicateOf } = await this.assign(train, params, groupSpec ? await loadGroupKeys(this.core, groupSpec) : null, ctx.signal, (done, total) =>
         ctx.progress({ job: 'train', phase: 'layouts', done, total, message: 'reading layouts to keep versions of one photo together' }),
       );
 

@@ -1,0 +1,57 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../test-support/fixtures';
+import type { CoreContext } from '../context';
+import { openDatabase } from '../db/open';
+import { loadGroupKeys, MAX_GROUPS_BYTES } from './trainService';
+
+describe('loadGroupKeys (ml.train groups.file)', () => {
+  const dir = tempDir();
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const db = openDatabase(path.join(dir, 'library.db'));
+  for (const i of [1, 2, 3]) {
+    db.prepare("INSERT INTO images (id, sha256, path, format, width, height, bytes, thumb_path, preview_path) VALUES (?, ?, 'p', 'jpeg', 1, 1, 1, 't', 'v')").run(i, `sha${i}`);
+    db.prepare('INSERT INTO image_urls (url, image_id) VALUES (?, ?)').run(`https://x.org/${i}.jpg`, i);
+  }
+  const core = { db } as unknown as CoreContext;
+  db.prepare("INSERT INTO imports (id, kind, source, status) VALUES (1, 'ratings', 'r.tsv', 'done')").run();
+  for (const i of [1, 2, 3]) db.prepare("INSERT INTO source_rows (origin, line, kind, url, raw, import_id) VALUES ('r.tsv', ?, 'ratings', ?, '{}', 1)").run(i, `https://x.org/${i}.jpg`);
+
+  it('reads groups by URL from a TSV (CRLF, extra spaces) and names the columns it needs', async () => {
+    const f = path.join(dir, 'groups.tsv');
+    fs.writeFileSync(f, 'id\tsource_file\r\nhttps://x.org/1.jpg\tA\r\nhttps://x.org/2.jpg\t A \r\n\r\nhttps://x.org/3.jpg\tB\r\n');
+    const keys = await loadGroupKeys(core, { file: f, groupColumn: 'source_file' });
+    expect([...keys.entries()].sort()).toEqual([
+      [1, 'A'],
+      [2, 'A'],
+      [3, 'B'],
+    ]);
+    await expect(loadGroupKeys(core, { file: f, groupColumn: 'family' })).rejects.toMatchObject({ code: 'bad_input', message: expect.stringMatching(/needs columns id and family/) });
+    await expect(loadGroupKeys(core, { file: path.join(dir, 'nope.tsv'), groupColumn: 'g' })).rejects.toMatchObject({ code: 'bad_input', message: expect.stringMatching(/no such file/) });
+  });
+
+  it('refuses a FIFO, a device, a folder and a file over the cap at once, before reading it', async () => {
+    const fifo = path.join(dir, 'groups.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const t0 = Date.now();
+    await expect(loadGroupKeys(core, { file: fifo, groupColumn: 'g' })).rejects.toMatchObject({ code: 'bad_input', message: expect.stringMatching(/FIFO/) });
+    await expect(loadGroupKeys(core, { file: '/dev/zero', groupColumn: 'g' })).rejects.toMatchObject({ code: 'bad_input', message: expect.stringMatching(/device/) });
+    await expect(loadGroupKeys(core, { file: dir, groupColumn: 'g' })).rejects.toMatchObject({ code: 'bad_input', message: expect.stringMatching(/folder/) });
+    const big = path.join(dir, 'big.tsv');
+    fs.writeFileSync(big, 'id\tg\n');
+    fs.truncateSync(big, MAX_GROUPS_BYTES + 1); // sparse: no disk used
+    await expect(loadGroupKeys(core, { file: big, groupColumn: 'g' })).rejects.toMatchObject({ code: 'bad_input', message: expect.stringMatching(/over the limit/) });
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+
+  it('refuses a line over 1 MB with its number and an empty file', async () => {
+    const long = path.join(dir, 'long.tsv');
+    fs.writeFileSync(long, `id\tg\nhttps://x.org/1.jpg\t${'y'.repeat(2 * 1024 * 1024)}\n`);
+    await expect(loadGroupKeys(core, { file: long, groupColumn: 'g' })).rejects.toMatchObject({ code: 'bad_input', line: 2, message: expect.stringMatching(/2.0 MB long/) });
+    const empty = path.join(dir, 'empty.tsv');
+    fs.writeFileSync(empty, '');
+    await expect(loadGroupKeys(core, { file: empty, groupColumn: 'g' })).rejects.toMatchObject({ code: 'bad_input', message: expect.stringMatching(/empty/) });
+  });
+});
