@@ -102,4 +102,23 @@ describe('verifyImage', () => {
     expect(sniffFormat(await sharp(photo).gif().toBuffer())).toBe('gif');
     expect(sniffFormat(Buffer.from('GIF'))).toBeNull();
   });
+
+  it('refuses bytes that start like an accepted format but decode as another (an SVG posing as AVIF, HEIF or TIFF), and keeps real AVIF and TIFF', async () => {
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="50" height="50"><rect width="50" height="50" fill="red"/></svg>';
+    const heads = [Buffer.from('<!--ftypavif-->', 'latin1'), Buffer.from('<!--ftypmif1-->', 'latin1'), Buffer.from('\x00\x00\x00\x18ftypavif\n', 'latin1'), Buffer.from([0x49, 0x49, 0x2a, 0x00, 0x0a])];
+    let decodedAsSvg = 0;
+    for (const head of heads) {
+      const bytes = Buffer.concat([head, Buffer.from(svg)]);
+      expect(sniffFormat(bytes)).not.toBeNull();
+      // What the guard is for: libvips, left to itself, reads some of these as SVG.
+      if ((await sharp(bytes).metadata().catch(() => null))?.format === 'svg') {
+        decodedAsSvg++;
+        expect(await reason(bytes)).toBe('not_image');
+        await expect(verifyImage(bytes, undefined, 'later')).rejects.toThrow(/start like .* but decode as SVG/);
+      } else expect(await reason(bytes)).not.toBe('ok'); // what libvips cannot read at all
+    }
+    expect(decodedAsSvg).toBeGreaterThan(0);
+    expect(await reason(await sharp(photo).resize(64).avif({ effort: 0 }).toBuffer())).toBe('ok');
+    expect(await reason(await sharp(photo).resize(64).tiff().toBuffer())).toBe('ok');
+  });
 });

@@ -79,6 +79,9 @@ export function sniffFormat(b: Buffer): ImageFormat | null {
   return null;
 }
 
+/** The name sharp's metadata gives each format we accept (AVIF is a HEIF with AV1 inside). */
+const DECODER_FORMAT: Record<ImageFormat, string> = { jpeg: 'jpeg', png: 'png', webp: 'webp', gif: 'gif', tiff: 'tiff', avif: 'heif', heif: 'heif' };
+
 function looksLikeHtml(b: Buffer): boolean {
   const head = b.toString('latin1', 0, 512).trimStart().toLowerCase();
   return head.startsWith('<!doctype html') || head.startsWith('<html') || head.startsWith('<?xml') || /<(head|body|title)[\s>]/.test(head);
@@ -98,6 +101,12 @@ export async function verifyImage(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS,
     meta = await sharp(bytes, { ...opts, limitInputPixels: false }).metadata();
   } catch (e) {
     throw decodeFailure(e);
+  }
+  // The decoder picks its loader by the bytes, not by our sniff: bytes that start like one format
+  // but decode as another (an SVG with "ftypavif" at byte 4 inside a comment) are refused, so no
+  // picture is decoded by a loader we did not choose (SVG can name other files and be made slow).
+  if (meta.format !== DECODER_FORMAT[format]) {
+    throw new VerifyFailure('not_image', `the bytes start like ${format.toUpperCase()} but decode as ${String(meta.format).toUpperCase()}, which is not accepted`);
   }
   const width = meta.autoOrient?.width ?? meta.width;
   const height = meta.autoOrient?.height ?? meta.height;

@@ -11,7 +11,9 @@
  * Written here rather than taken from a perceptual-hash package: it is ten lines over sharp, and
  * what matters is the blur and the normalisation, which the hashes (binary, unblurred) do not have.
  */
+import fs from 'node:fs';
 import sharp from 'sharp';
+import { DEFAULT_MAX_PIXELS } from '../../library/verify';
 import type { FeatureKey } from '../featureStore';
 
 /** Grid side: 16 × 16 = 256 values. */
@@ -66,10 +68,14 @@ export function layoutOfGrey(grey: Uint8Array | Float32Array): Float32Array {
   return Float32Array.from(out, (v) => (norm > 1e-6 ? (v - mean) / norm : 0));
 }
 
-/** The layout of an image file (EXIF orientation applied, as every decode here does). */
+/**
+ * The layout of an image file (EXIF orientation applied, as every decode here does). Decoded from
+ * its bytes, not by path: a decoder given a path may resolve what the file names beside it.
+ */
 export async function layoutOfFile(file: string): Promise<Float32Array> {
   const side = INPUT_SIDE;
-  const { data, info } = await sharp(file, { failOn: 'error' })
+  const bytes = await fs.promises.readFile(file);
+  const { data, info } = await sharp(bytes, { failOn: 'error', limitInputPixels: DEFAULT_MAX_PIXELS })
     .autoOrient()
     .removeAlpha()
     .toColourspace('b-w')
