@@ -7,7 +7,10 @@ import type { ServerMessage } from '../../src-shared/contract/transport';
 import type { Core } from '../core/app';
 import { CallSession, isLossy } from '../core/session';
 
-/** Progress and job events are dropped (never results) while a slow client has this much unsent. */
+/**
+ * Progress and job events are dropped (never results) while a slow client has this much unsent;
+ * past the server's MAX_BUFFERED_BYTES it is disconnected.
+ */
 const MAX_BUFFERED_LOSSY = 4 * 1024 * 1024;
 
 export class ApiClient {
@@ -16,6 +19,8 @@ export class ApiClient {
   constructor(
     private readonly ws: WebSocket,
     core: Pick<Core, 'call' | 'handlers'>,
+    /** Past this much unsent the client is cut off (it has stopped reading). */
+    private readonly maxBuffered: number,
   ) {
     this.session = new CallSession(core, (msg) => this.send(msg));
     ws.on('message', (data, isBinary) => {
@@ -58,5 +63,9 @@ export class ApiClient {
       text = JSON.stringify({ type: 'error', id: msg.id, error: { code: 'internal', message: `the result could not be sent: ${(e as Error).message}` } } satisfies ServerMessage);
     }
     this.ws.send(text);
+    // A client that does not read would make its answers pile up here without end: cut it off.
+    // terminate, not close: a closing handshake queued behind what it does not read never ends.
+    // Its calls are aborted by the close handler.
+    if (this.ws.bufferedAmount > this.maxBuffered) this.ws.terminate();
   }
 }

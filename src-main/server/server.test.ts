@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
+import type { Socket } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -438,6 +439,51 @@ describe('qc serve: the API over WebSocket', () => {
     c.ws.send('x'.repeat(MAX_MESSAGE_BYTES + 1));
     await until(() => c.closeCode !== null);
     expect(c.closeCode).toBe(1009);
+  });
+
+  it('cuts off a client that stops reading (while it sends calls and pongs) and keeps one that reads', async () => {
+    const limit = 256 * 1024;
+    const small = await startServer({ core, rendererDir, maxBufferedBytes: limit });
+    const open = () =>
+      new Promise<WebSocket>((resolve, reject) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${small.port}/api?t=${small.token}`, { origin: `http://127.0.0.1:${small.port}` });
+        ws.once('open', () => resolve(ws));
+        ws.once('error', reject);
+      });
+    const flood = (ws: WebSocket, from: number, n: number) => {
+      for (let i = 0; i < n; i++) ws.send(JSON.stringify({ type: 'call', id: from + i, method: 'library.status', args: {} }));
+    };
+    try {
+      // One that reads: 3,000 answers (well over the limit in all) arrive, and it stays.
+      const reader = await open();
+      let answers = 0;
+      reader.on('message', () => answers++);
+      flood(reader, 1, 3000);
+      await until(() => answers === 3000, 60_000);
+      expect(small.clients()).toBe(1);
+      reader.close();
+      await until(() => small.clients() === 0);
+      // One that stopped reading: its socket paused, it keeps calling and sends pongs to look alive.
+      const stalled = await open();
+      (stalled as unknown as { _socket: Socket })._socket.pause(); // ws keeps its socket there
+      expect(small.clients()).toBe(1);
+      let sent = 0;
+      const t0 = Date.now();
+      while (small.clients() > 0 && Date.now() - t0 < 60_000) {
+        flood(stalled, sent + 1, 500);
+        sent += 500;
+        stalled.pong();
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(small.clients()).toBe(0);
+      stalled.terminate();
+      // The core is still there for others.
+      const c = await Client.open();
+      expect(await c.outcome(c.call('library.status'))).toMatchObject({ type: 'result' });
+      await c.close();
+    } finally {
+      await small.close();
+    }
   });
 
   it('sends progress during a long import and stops it on cancel', async () => {

@@ -25,6 +25,11 @@ import { parseTarget, type Target } from './target';
 /** Largest WebSocket message accepted from a client. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
 const HEARTBEAT_MS = 30_000;
+/**
+ * A client that stops reading (while it still sends calls, or pongs to look alive) would make
+ * the server hold every answer it cannot send: past this much unsent it is disconnected.
+ */
+export const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 /** How long close() waits for calls that were aborted to wind down. */
 const CLOSE_WAIT_MS = 10_000;
 
@@ -38,6 +43,8 @@ export interface ServerOptions {
   host?: string;
   /** The session token (default: 256 random bits). */
   token?: string;
+  /** A client with more than this unsent is cut off (default {@link MAX_BUFFERED_BYTES}). */
+  maxBufferedBytes?: number;
 }
 
 export interface RunningServer {
@@ -141,7 +148,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (target.path !== '/api') return refuseUpgrade(socket, 404);
     if (!tokenMatches(target.query.get('t'), token)) return refuseUpgrade(socket, 401);
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const client = new ApiClient(ws, core);
+      const client = new ApiClient(ws, core, opts.maxBufferedBytes ?? MAX_BUFFERED_BYTES);
       clients.set(ws, client);
       alive.set(ws, true);
       ws.on('pong', () => alive.set(ws, true));
