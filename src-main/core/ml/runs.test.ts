@@ -144,3 +144,34 @@ describe('the threshold in force', () => {
     expect(runs.activeRunId()).toBe(lib.runId);
   });
 });
+
+describe('archived runs are never the active run', () => {
+  it('refuses to pick an archived run, to archive a run still training, and leaves an archived run out of the newest-run fallback and of activation', async () => {
+    lib = seedLibrary({ images: 60, runs: 3 });
+    const { core } = lib;
+    const store = new RunStore(core.context.db);
+    const [r1, r2, r3] = (await core.call('ml.runs', {})).runs.map((r) => r.run_id) as [number, number, number];
+    expect(store.activeRunId()).toBe(r3);
+    // Pin run 1, archive run 3: with nothing pinned the newest *unarchived* run is active.
+    store.setActive(r1);
+    expect(store.setArchived([r3], true)).toEqual([r3]);
+    store.setActive(null);
+    expect(store.activeRunId()).toBe(r2);
+    // An archived run cannot be picked; restored, it can.
+    expect(() => store.setActive(r3)).toThrow(/run \d+ is archived; restore it/);
+    expect(store.activeRunId()).toBe(r2);
+    store.setArchived([r3], false);
+    expect(store.setActive(r3)).toBe(r3);
+    // A run still training cannot be archived.
+    const training = store.create({ ...(await core.call('ml.run', { runId: r3 })).params });
+    expect(() => store.setArchived([training], true)).toThrow(/still training/);
+    expect(store.isArchived(training)).toBe(false);
+    // A run archived by the time it finished is not activated, even as the only other choice.
+    store.setActive(r1);
+    store.setArchived([r2, r3], true);
+    const late = store.create({ ...(await core.call('ml.run', { runId: r1 })).params });
+    core.context.db.prepare("UPDATE runs SET status = 'done', archived = 1 WHERE id = ?").run(late);
+    expect(store.activateIfBetter(late)).toMatchObject({ active: r1, activated: false, reason: expect.stringMatching(/archived while it trained/) });
+    expect(store.activeRunId()).toBe(r1);
+  });
+});

@@ -57,17 +57,20 @@ export class RunStore {
 
   // --- the active run -------------------------------------------------------------------------
 
-  /** The active run: the one a curator picked, else the newest finished run. */
+  /** The active run: the one a curator picked, else the newest finished run; never an archived one. */
   activeRunId(): number | null {
     const pinned = getSetting<number | null>(this.db, SETTING.activeRun, null);
-    if (pinned !== null && this.isDone(pinned)) return pinned;
-    const newest = this.db.prepare("SELECT id FROM runs WHERE status = 'done' ORDER BY id DESC LIMIT 1").get() as { id: number } | undefined;
+    if (pinned !== null && this.canBeActive(pinned)) return pinned;
+    const newest = this.db.prepare("SELECT id FROM runs WHERE status = 'done' AND archived = 0 ORDER BY id DESC LIMIT 1").get() as { id: number } | undefined;
     return newest?.id ?? null;
   }
 
   /** Pick the active run (null: the newest finished one). */
   setActive(runId: number | null): number | null {
-    if (runId !== null && !this.isDone(runId)) throw new QcError('not_found', `no finished run with id ${runId}`);
+    if (runId !== null && !this.canBeActive(runId)) {
+      if (this.isArchived(runId)) throw new QcError('bad_input', `run ${runId} is archived; restore it before making it active`);
+      throw new QcError('not_found', `no finished run with id ${runId}`);
+    }
     setSetting(this.db, SETTING.activeRun, runId);
     return this.activeRunId();
   }
@@ -113,8 +116,9 @@ export class RunStore {
    * curator's run stays (they can still pick the new one). Returns the decision in words.
    */
   activateIfBetter(runId: number): { active: number | null; activated: boolean; reason: string } {
+    if (this.isArchived(runId)) return { active: this.activeRunId(), activated: false, reason: `run ${runId} was archived while it trained` };
     const current = getSetting<number | null>(this.db, SETTING.activeRun, null) ?? this.previousDone(runId);
-    if (current === null || current === runId || !this.isDone(current)) {
+    if (current === null || current === runId || !this.canBeActive(current)) {
       setSetting(this.db, SETTING.activeRun, runId);
       return { active: runId, activated: true, reason: 'the first finished run' };
     }
@@ -137,12 +141,13 @@ export class RunStore {
 
   /** The newest finished run before `runId` (what was active when nothing was pinned). */
   private previousDone(runId: number): number | null {
-    const row = this.db.prepare("SELECT id FROM runs WHERE status = 'done' AND id < ? ORDER BY id DESC LIMIT 1").get(runId) as { id: number } | undefined;
+    const row = this.db.prepare("SELECT id FROM runs WHERE status = 'done' AND archived = 0 AND id < ? ORDER BY id DESC LIMIT 1").get(runId) as { id: number } | undefined;
     return row?.id ?? null;
   }
 
-  private isDone(runId: number): boolean {
-    return !!this.db.prepare("SELECT 1 FROM runs WHERE id = ? AND status = 'done'").get(runId);
+  /** Finished and not archived: a run that can be the active one. */
+  private canBeActive(runId: number): boolean {
+    return !!this.db.prepare("SELECT 1 FROM runs WHERE id = ? AND status = 'done' AND archived = 0").get(runId);
   }
 
   // --- thresholds -----------------------------------------------------------------------------
@@ -269,7 +274,10 @@ export class RunStore {
     return !!(this.db.prepare('SELECT archived FROM runs WHERE id = ?').get(runId) as { archived: number } | undefined)?.archived;
   }
 
-  /** Archive or restore runs; returns the ids whose state changed. The active run is never archived. */
+  /**
+   * Archive or restore runs; returns the ids whose state changed. The active run is never
+   * archived, nor a run still training (it could become the active run when it finishes).
+   */
   setArchived(runIds: readonly number[], archived: boolean): number[] {
     const active = this.activeRunId();
     const changed: number[] = [];
@@ -277,7 +285,9 @@ export class RunStore {
     this.db
       .transaction(() => {
         for (const id of runIds) {
-          if (!this.db.prepare('SELECT 1 FROM runs WHERE id = ?').get(id)) throw new QcError('not_found', `no run with id ${id}`);
+          const row = this.db.prepare('SELECT status FROM runs WHERE id = ?').get(id) as { status: string } | undefined;
+          if (!row) throw new QcError('not_found', `no run with id ${id}`);
+          if (archived && row.status === 'running') throw new QcError('bad_input', `run ${id} is still training; archive it when it has finished`);
           if (archived && id === active) throw new QcError('bad_input', `run ${id} is the active run; make another run active before archiving it`);
           if (update.run(archived ? 1 : 0, id, archived ? 0 : 1).changes) changed.push(id);
         }
