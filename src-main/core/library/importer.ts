@@ -17,7 +17,7 @@ import type { LabelService } from '../labels/labels';
 import { fetchBytes, FetchFailure, DEFAULT_FETCH_OPTIONS } from './fetch';
 import { pathOfFileUrl, pathText, readFolderFile, scanFolder, type FolderProblem } from './folder';
 import { bufferReader, scanInput, type ReadAt, type RowProblem } from './parse';
-import { ownerEnded, sha256, thisProcess, type ImageStore, type StoredFiles } from './store';
+import { heldHere, ownerEnded, sha256, thisProcess, type ImageStore, type StoredFiles } from './store';
 import { openInputFile, readLocalFile, resolveSource, type Mirror, type SourcePolicy } from './sources';
 import { DEFAULT_MAX_PIXELS, type DerivedFiles, verifyImage, VerifyFailure } from './verify';
 import type { Decoded } from '../ml/backbone/preprocess';
@@ -124,7 +124,7 @@ export class Importer {
 
   constructor(private readonly deps: ImporterDeps) {
     const { db } = deps;
-    this.running = runningHere(db);
+    this.running = heldHere(db, 'imports');
     this.q = {
       newImport: db.prepare<[string, string, string, number, string | null]>("INSERT INTO imports (kind, source, encoding, status, pid, pid_start) VALUES (?, ?, ?, 'running', ?, ?)"),
       finishImport: db.prepare<[string, string | null, string | null, number]>(
@@ -595,27 +595,6 @@ function folderFileOf(f: { url: string; file: string | null; line: number | null
 function retryMayReadLocal(f: { url: string; file: string | null; line: number | null }, allowLocal: boolean): boolean {
   if (!f.file) return false;
   return allowLocal && !/^[a-z][a-z0-9+.-]*:\/\//i.test(f.file);
-}
-
-/** The imports this process is running, per library (its database file): see Importer.markInterrupted. */
-const RUNNING_BY_FILE = new Map<string, Set<number>>();
-const RUNNING_IN_MEMORY = new WeakMap<Db, Set<number>>();
-
-function runningHere(db: Db): Set<number> {
-  if (db.memory) {
-    const own = RUNNING_IN_MEMORY.get(db) ?? new Set<number>();
-    RUNNING_IN_MEMORY.set(db, own);
-    return own;
-  }
-  let key: string;
-  try {
-    key = fs.realpathSync(db.name);
-  } catch {
-    key = path.resolve(db.name);
-  }
-  const set = RUNNING_BY_FILE.get(key) ?? new Set<number>();
-  RUNNING_BY_FILE.set(key, set);
-  return set;
 }
 
 function fetchOverrides(args: ImportArgs) {

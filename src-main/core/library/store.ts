@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Db } from '../db/open';
 import type { LibraryPaths } from '../paths';
 
 export function sha256(bytes: Uint8Array): string {
@@ -165,4 +166,32 @@ function isAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * The work (imports, training runs) this process holds on a library, by the library's database
+ * file: a row left `running` with this process's pid that is not in here is not running (see
+ * {@link ownerEnded}). Shared by every core this process opens on that library.
+ */
+const HELD_BY_FILE = new Map<string, Set<number>>();
+const HELD_IN_MEMORY = new WeakMap<Db, Map<string, Set<number>>>();
+
+export function heldHere(db: Db, what: 'imports' | 'runs'): Set<number> {
+  if (db.memory) {
+    const own = HELD_IN_MEMORY.get(db) ?? new Map<string, Set<number>>();
+    HELD_IN_MEMORY.set(db, own);
+    const set = own.get(what) ?? new Set<number>();
+    own.set(what, set);
+    return set;
+  }
+  let file: string;
+  try {
+    file = fs.realpathSync(db.name);
+  } catch {
+    file = path.resolve(db.name);
+  }
+  const key = `${what}\0${file}`;
+  const set = HELD_BY_FILE.get(key) ?? new Set<number>();
+  HELD_BY_FILE.set(key, set);
+  return set;
 }

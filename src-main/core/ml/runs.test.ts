@@ -166,6 +166,7 @@ describe('archived runs are never the active run', () => {
     const training = store.create({ ...(await core.call('ml.run', { runId: r3 })).params });
     expect(() => store.setArchived([training], true)).toThrow(/still training/);
     expect(store.isArchived(training)).toBe(false);
+    store.fail(training, 'cancelled', 'cancelled', 0);
     // A run archived by the time it finished is not activated, even as the only other choice.
     store.setActive(r1);
     store.setArchived([r2, r3], true);

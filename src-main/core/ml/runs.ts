@@ -15,6 +15,7 @@ import { assessFit } from '../../../src-shared/domain/runQuality';
 import { rocAuc } from '../../../src-shared/domain/metrics';
 import type { Db } from '../db/open';
 import { getSetting, setSetting, SETTING } from '../db/settings';
+import { heldHere, ownerEnded, thisProcess } from '../library/store';
 import type { TrainedHead } from './train/head';
 
 /** What the fallback chain reads; every field is a threshold or null. */
@@ -53,7 +54,13 @@ export interface FinishedRun {
 const NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
 export class RunStore {
-  constructor(private readonly db: Db) {}
+  /** The runs this process is training on this library (store.ts heldHere). */
+  private readonly training: Set<number>;
+
+  constructor(private readonly db: Db) {
+    this.training = heldHere(db, 'runs');
+    this.markInterrupted();
+  }
 
   // --- the active run -------------------------------------------------------------------------
 
@@ -196,18 +203,56 @@ export class RunStore {
 
   // --- the runs table -------------------------------------------------------------------------
 
+  /**
+   * Record a new run as `running`, owned by this process. One run trains on a library at a time:
+   * while another is `running` and its process lives (here or in another `qc` on the library),
+   * this is refused with a `conflict` naming it. Check and insert are one write transaction.
+   */
   create(params: TrainParams): number {
-    return Number(this.db.prepare("INSERT INTO runs (status, params, backbone) VALUES ('running', ?, ?)").run(JSON.stringify(params), params.backbone).lastInsertRowid);
+    const me = thisProcess();
+    return this.db
+      .transaction(() => {
+        this.markInterrupted();
+        const other = this.db.prepare("SELECT id, pid FROM runs WHERE status = 'running' ORDER BY id LIMIT 1").get() as { id: number; pid: number | null } | undefined;
+        if (other) {
+          const where = other.pid === process.pid ? 'in this app' : `in another process (pid ${other.pid ?? '?'}) on this library`;
+          throw new QcError('conflict', `run ${other.id} is training ${where}; wait for it to finish or cancel it, then train again`);
+        }
+        const id = Number(this.db.prepare("INSERT INTO runs (status, params, backbone, pid, pid_start) VALUES ('running', ?, ?, ?, ?)").run(JSON.stringify(params), params.backbone, me.pid, me.start).lastInsertRowid);
+        this.training.add(id);
+        return id;
+      })
+      .immediate();
   }
 
   finish(runId: number, r: FinishedRun): void {
     this.db
       .prepare(`UPDATE runs SET status = 'done', provider = ?, backend = ?, snapshot = ?, snapshot_hash = ?, seconds = ?, metrics = ?, evaluation = ?, model = ?, finished_at = ${NOW} WHERE id = ?`)
       .run(r.provider, r.backend, JSON.stringify(r.snapshot), r.snapshot.hash, r.seconds, JSON.stringify(r.metrics), JSON.stringify(r.evaluation), JSON.stringify(r.head), runId);
+    this.training.delete(runId);
   }
 
   fail(runId: number, status: 'failed' | 'cancelled', error: string, seconds: number): void {
     this.db.prepare(`UPDATE runs SET status = ?, error = ?, seconds = ?, finished_at = ${NOW} WHERE id = ?`).run(status, error, seconds, runId);
+    this.training.delete(runId);
+  }
+
+  /**
+   * Runs left `running` by a process that has ended (killed, crashed, power cut) are marked
+   * `failed`, with the reason, by the one rule imports follow (store.ts ownerEnded): no run stays
+   * `running` for ever, and none blocks the next training. Returns how many were marked.
+   */
+  markInterrupted(): number {
+    const rows = this.db.prepare("SELECT id, pid, pid_start FROM runs WHERE status = 'running'").all() as { id: number; pid: number | null; pid_start: string | null }[];
+    let marked = 0;
+    for (const r of rows) {
+      if (!ownerEnded({ pid: r.pid, start: r.pid_start }, () => this.training.has(r.id))) continue;
+      const who = r.pid === null ? 'its process' : `its process (pid ${r.pid})`;
+      marked += this.db
+        .prepare(`UPDATE runs SET status = 'failed', error = ?, finished_at = ${NOW} WHERE id = ? AND status = 'running'`)
+        .run(`interrupted: ${who} ended before training finished; train again`, r.id).changes;
+    }
+    return marked;
   }
 
   /**
@@ -264,6 +309,7 @@ export class RunStore {
 
   /** Every run, oldest first; archived runs only with `all`. */
   list({ all = false }: { all?: boolean } = {}): RunSummary[] {
+    this.markInterrupted();
     const sql = all ? 'SELECT id FROM runs ORDER BY id' : 'SELECT id FROM runs WHERE archived = 0 ORDER BY id';
     return (this.db.prepare(sql).all() as { id: number }[]).map((r) => this.summary(r.id));
   }

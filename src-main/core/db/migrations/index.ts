@@ -13,6 +13,7 @@ import { sql as m010 } from './010_taxon_index';
 import { sql as m011 } from './011_library_counts';
 import { sql as m012 } from './012_issue_estimate';
 import { sql as m013 } from './013_import_start';
+import { sql as m014 } from './014_run_owner';
 
 export interface Migration {
   version: number;
@@ -32,6 +33,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 11, name: 'library_counts', sql: m011 },
   { version: 12, name: 'issue_estimate', sql: m012 },
   { version: 13, name: 'import_start', sql: m013 },
+  { version: 14, name: 'run_owner', sql: m014 },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
