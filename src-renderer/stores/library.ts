@@ -1,5 +1,5 @@
 /** The library: status counts, imports with live progress, failures, retry. */
-import type { BundleRow, ImportKind, FailureRow, ImportRow, ImportSummary, LibraryStatus } from '../../src-shared/domain/library';
+import { skippedFilesText, type BundleRow, type ImportKind, type FailureRow, type ImportRow, type ImportSummary, type LibraryStatus } from '../../src-shared/domain/library';
 import type { ImportArgs } from '../../src-shared/contract/handlers';
 import { cleanMirrors, type MirrorRow, type Slice } from './types';
 
@@ -44,12 +44,14 @@ export function importNote(summary: ImportSummary, what: string): { kind: 'succe
     .map(([r, n]) => `${n} ${r}`)
     .join(', ');
   const before = summary.failed_before ?? 0;
+  const skipped = summary.skipped_files ? ` ${skippedFilesText(summary.skipped_files)}.` : '';
   const retry = before > 0 ? ` ${before} of them failed in an earlier import and were not tried again: use Retry failed.` : '';
-  if (summary.cancelled) return { kind: 'info', text: `${what} cancelled: ${summary.images_new} new, ${stored - summary.images_new} already stored, ${summary.failed} failed.` };
+  if (summary.cancelled) return { kind: 'info', text: `${what} cancelled: ${summary.images_new} new, ${stored - summary.images_new} already stored, ${summary.failed} failed.${skipped}` };
   if (stored === 0 && summary.failed > 0) {
     return { kind: 'error', text: `${what}: none of ${summary.failed} images could be stored (${reasons}).${retry}${before ? '' : ' See the failures below; check the mirror folder or the URLs.'}` };
   }
-  if (summary.failed > 0) return { kind: 'info', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored, ${summary.failed} failed (${reasons}).${retry}` };
+  if (summary.failed > 0) return { kind: 'info', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored, ${summary.failed} failed (${reasons}).${retry}${skipped}` };
+  if (skipped) return { kind: 'info', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored.${skipped}` };
   return { kind: 'success', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored. Next: train a model on the Train screen.` };
 }
 

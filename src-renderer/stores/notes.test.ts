@@ -41,6 +41,12 @@ describe('import toasts', () => {
     expect(some.text).toContain('5 of them failed in an earlier import');
   });
 
+  test('a folder import that left files out says so, and is not green', () => {
+    const n = importNote(summary({ kind: 'folder', images_new: 8, skipped_files: { count: 3, by_extension: { '.bmp': 2, '.txt': 1 } } }), 'Import');
+    expect(n.kind).toBe('info');
+    expect(n.text).toContain("3 files not imported: their names do not end like an image's (2 .bmp, 1 .txt)");
+  });
+
   test('a clean import is green and points to Train', () => {
     const n = importNote(summary({ images_new: 567 }), 'Import');
     expect(n.kind).toBe('success');

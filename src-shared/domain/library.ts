@@ -60,6 +60,11 @@ export interface ImportSummary {
    */
   failed_before?: number;
   failures_by_reason: Partial<Record<FailureReason, number>>;
+  /**
+   * A folder import: files left out because their name does not end like an image's (a text file,
+   * a .bmp or .raw the importer cannot read), by extension ('' for none); absent when none were.
+   */
+  skipped_files?: { count: number; by_extension: Record<string, number> };
   /** Problems in individual rows (kept as failures with file and line). */
   row_problems: number;
   /** Current labels of the distinct images this import touched. */
@@ -218,4 +223,13 @@ export interface ScoreAttribution {
   p_bad: number;
   /** Largest push towards bad first. */
   parts: { name: string; logit: number }[];
+}
+
+/** `3 files not imported: their names do not end like an image's (2 .bmp, 1 .txt)`. */
+export function skippedFilesText(s: NonNullable<ImportSummary['skipped_files']>): string {
+  const kinds = Object.entries(s.by_extension)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([ext, n]) => `${n} ${ext || 'without extension'}`)
+    .join(', ');
+  return `${s.count} file${s.count === 1 ? '' : 's'} not imported: ${s.count === 1 ? 'its name does' : 'their names do'} not end like an image's (${kinds})`;
 }

@@ -18,7 +18,8 @@ import type { FailureReason } from '../../../src-shared/domain/library';
 import { DEFAULT_FETCH_OPTIONS, FetchFailure } from './fetch';
 import { describeStat, readOpened } from './sources';
 
-export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif', '.heic', '.heif']);
+/** File name endings of the formats verify.ts accepts (JPEG's rarer ones too: .jfif, .jpe, .pjpeg, .pjp). */
+export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.jfif', '.pjpeg', '.pjp', '.png', '.apng', '.webp', '.gif', '.tif', '.tiff', '.avif', '.heic', '.heif']);
 
 export interface FolderRow {
   /** The file's path as text (its origin): the path itself where it is UTF-8 ({@link pathText}). */
@@ -45,8 +46,9 @@ export interface FolderScan {
   base: Buffer;
   layout: 'rated' | 'flat';
   rows: FolderRow[];
-  /** Files skipped because their extension is not an image's. */
+  /** Files skipped because their extension is not an image's: how many, by extension (lower case; '' for none). */
   skipped: number;
+  skippedByExtension: Record<string, number>;
   /** Entries named like images (and folders to read) that are not imported. */
   problems: FolderProblem[];
 }
@@ -98,6 +100,12 @@ export function scanFolder(dir: string): FolderScan {
   const rows: FolderRow[] = [];
   const problems: FolderProblem[] = [];
   let skipped = 0;
+  const skippedByExtension: Record<string, number> = {};
+  const skip = (text: string) => {
+    skipped++;
+    const ext = path.extname(text).toLowerCase().slice(0, 16);
+    skippedByExtension[ext] = (skippedByExtension[ext] ?? 0) + 1;
+  };
   const problem = (p: Buffer, reason: FailureReason, detail: string) => problems.push({ file: pathText(p), url: fileUrlOf(p), reason, detail });
   /** A folder of the layout that may be read: a folder whose real path is inside the chosen folder (one that leads out is a problem when `record`). */
   const readable = (p: Buffer, record: boolean): boolean => {
@@ -126,7 +134,7 @@ export function scanFolder(dir: string): FolderScan {
       const image = IMAGE_EXTENSIONS.has(path.extname(text).toLowerCase());
       if (e.isFile()) {
         if (!image) {
-          skipped++;
+          skip(text);
           continue;
         }
         const file = pathText(p);
@@ -144,7 +152,7 @@ export function scanFolder(dir: string): FolderScan {
         if (image) problem(p, outside ? 'local_refused' : 'not_file', outside ? LEADS_OUTSIDE : real ? NOT_FOLLOWED : `${NOT_FOLLOWED}; it leads nowhere`);
         // A link to a folder is not followed; one that leads outside is said, since its pictures are not read.
         else if (outside && toDir && recursive) problem(p, 'local_refused', LEADS_OUTSIDE);
-        else if (!toDir) skipped++;
+        else if (!toDir) skip(text);
       } else if (image) {
         problem(p, 'not_file', `${describeStat(e)}, not a regular file`);
       }
@@ -163,10 +171,10 @@ export function scanFolder(dir: string): FolderScan {
         if (readable(p, true)) list(p, false, null, l);
       }
     }
-    return { root: rootText, base, layout: 'rated', rows, skipped, problems };
+    return { root: rootText, base, layout: 'rated', rows, skipped, skippedByExtension, problems };
   }
   list(root, true, null, null);
-  return { root: rootText, base, layout: 'flat', rows, skipped, problems };
+  return { root: rootText, base, layout: 'flat', rows, skipped, skippedByExtension, problems };
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

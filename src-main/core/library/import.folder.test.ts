@@ -12,6 +12,7 @@ import { createCore, type Core } from '../app';
 import { DEV_IMAGES, devRatings, tempDir } from '../../../test-support/fixtures';
 import { LEADS_OUTSIDE, readFolderFile, scanFolder } from './folder';
 import { FetchFailure } from './fetch';
+import { skippedFilesText } from '../../../src-shared/domain/library';
 
 const PHOTOS = devRatings()
   .slice(0, 10)
@@ -157,6 +158,29 @@ describe('a folder import', () => {
     const r = await core.call('library.retryFailed', {});
     expect(r.failures_by_reason.not_image).toBeUndefined();
     expect(storedShas().has(sha(PHOTOS[5]!))).toBe(true);
+  });
+
+  it("imports JPEGs named .jfif and .jpe, and says which files it left out by their names' endings", async () => {
+    const flat = path.join(dir, 'endings');
+    fs.mkdirSync(flat);
+    fs.copyFileSync(PHOTOS[0]!, path.join(flat, 'a.JFIF'));
+    fs.copyFileSync(PHOTOS[1]!, path.join(flat, 'b.jpe'));
+    fs.copyFileSync(PHOTOS[2]!, path.join(flat, 'c.bmp')); // a name the importer does not read, whatever the bytes
+    fs.writeFileSync(path.join(flat, 'notes.txt'), 'field notes');
+    fs.writeFileSync(path.join(flat, 'README'), 'read me');
+    fs.writeFileSync(path.join(flat, 'more.TXT'), 'more');
+    const scan = scanFolder(flat);
+    expect(scan.rows.map((r) => path.basename(r.file)).sort()).toEqual(['a.JFIF', 'b.jpe']);
+    const summary = await core.call('library.import', { source: flat });
+    expect(summary.images_new + summary.images_existing).toBe(2);
+    expect(summary.failed).toBe(0);
+    expect(summary.skipped_files).toEqual({ count: 4, by_extension: { '.txt': 2, '.bmp': 1, '': 1 } });
+    expect(skippedFilesText(summary.skipped_files!)).toBe("4 files not imported: their names do not end like an image's (2 .txt, 1 without extension, 1 .bmp)");
+    // A folder with nothing to leave out says nothing of it.
+    const clean = path.join(dir, 'clean');
+    fs.mkdirSync(clean);
+    fs.copyFileSync(PHOTOS[3]!, path.join(clean, 'd.jpg'));
+    expect((await core.call('library.import', { source: clean })).skipped_files).toBeUndefined();
   });
 
   it('retries a failed file only inside the folder its import chose, not through a link swapped in since', async () => {
