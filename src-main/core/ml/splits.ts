@@ -8,7 +8,7 @@
  * side. Assignments are stored: an image keeps its split in later runs, new images join their
  * family's split or go where their class is most short.
  */
-import { hamming } from './dhash';
+import { hamming, isInformative } from './dhash';
 
 export type SplitName = 'train' | 'validation' | 'test';
 export const SPLIT_FRACTIONS: Record<SplitName, number> = { train: 0.7, validation: 0.1, test: 0.2 };
@@ -57,7 +57,10 @@ class UnionFind {
   }
 }
 
-/** Group index (the smallest member index) for every item. O(n²) pair tests over 64-bit hashes and embeddings. */
+/**
+ * Group index (the smallest member index) for every item. O(n²) pair tests over 64-bit hashes
+ * (informative ones: dhash.ts isInformative) and embeddings.
+ */
 export function duplicateGroups(items: readonly SplitItem[], opts: GroupOptions = {}): Int32Array {
   const maxHamming = opts.maxHamming ?? 6;
   const minCosine = opts.minCosine ?? 0.95;
@@ -70,10 +73,12 @@ export function duplicateGroups(items: readonly SplitItem[], opts: GroupOptions 
     else uf.union(first, i);
   });
   const emb = opts.embeddings;
+  // A flat or smoothly shaded picture's hash says nothing of which picture it is: it links nothing.
+  const hashes = items.map((it) => (it.dhash && isInformative(it.dhash) ? it.dhash : null));
   for (let a = 0; a < items.length; a++) {
-    const ha = items[a]!.dhash;
+    const ha = hashes[a];
     for (let b = a + 1; b < items.length; b++) {
-      const hb = items[b]!.dhash;
+      const hb = hashes[b];
       if (ha && hb && hamming(ha, hb) <= maxHamming) {
         uf.union(a, b);
         continue;

@@ -47,7 +47,9 @@ export function stratifiedFolds(y: Uint8Array, k: number, seed: number, groups?:
     if (y[i]) e.bad++;
   }
   const list = [...byGroup.values()];
-  if (k > list.length) throw new QcError('bad_input', `folds: k = ${k} is more than the ${list.length} groups`);
+  if (k > list.length) {
+    throw new QcError('bad_input', `${k} folds need at least ${k} groups of images, and these images form ${list.length} (versions and near-duplicates of one picture are kept in one group): label more distinct pictures, or train with fewer folds`);
+  }
   shuffleInPlace(list, rand);
   // Stable sort: largest groups first, the seeded order among equals.
   const order = list.map((g, i) => ({ g, i })).sort((a, b) => b.g.members.length - a.g.members.length || a.i - b.i);
