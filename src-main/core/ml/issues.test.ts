@@ -122,5 +122,11 @@ describe('label issues and their review', () => {
     // An unlabelled image has no label to confirm.
     const unlabelled = lib.images.find((im) => !im.label)!;
     expect((await core.call('ml.reviewIssues', { imageIds: [unlabelled.id], action: 'confirm' })).changed).toBe(0);
+    // An image named twice counts once; an id of no image is refused and nothing is written.
+    const labelled = lib.images.filter((im) => im.label).map((im) => im.id);
+    expect((await core.call('ml.reviewIssues', { imageIds: [labelled[0]!, labelled[0]!, labelled[0]!], action: 'dismiss' })).changed).toBe(1);
+    const missing = Math.max(...lib.images.map((im) => im.id)) + 1000;
+    await expect(core.call('ml.reviewIssues', { imageIds: [labelled[1]!, missing], action: 'confirm' })).rejects.toMatchObject({ code: 'not_found', message: `no image with id ${missing}` });
+    expect(new IssueStore(core.context.db).reviewed().has(labelled[1]!)).toBe(false);
   });
 });

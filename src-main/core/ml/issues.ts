@@ -8,6 +8,7 @@
  * - `IssueStore`: the issue list, verdicts ('confirmed' / 'dismissed', table label_reviews, held
  *   while the label stays what it was when reviewed) and the images a noise-robust run pruned.
  */
+import { QcError } from '../../../src-shared/contract/errors';
 import type { IssueReviewAction, LabelIssue, RunNoiseReport } from '../../../src-shared/domain/ml';
 import type { LabelRule } from '../../../src-shared/domain/label';
 import { labelConfidence, type LabelConfidence } from '../../../src-shared/domain/labelWeight';
@@ -206,9 +207,16 @@ export class IssueStore {
     return { total, reviewed: all - total - beyond, beyond, issues };
   }
 
-  /** Record a verdict on the images' current labels (unlabelled images are skipped); returns how many changed. */
+  /**
+   * Record a verdict on the images' current labels (unlabelled images are skipped); returns how
+   * many changed, each image once however often it is named. An id of no image is refused, as
+   * labels.set refuses it, before anything is written.
+   */
   review(imageIds: readonly number[], action: IssueReviewAction, runId: number | null): number {
     const { db } = this;
+    const exists = db.prepare('SELECT 1 FROM images WHERE id = ?');
+    imageIds = [...new Set(imageIds)];
+    for (const id of imageIds) if (!exists.get(id)) throw new QcError('not_found', `no image with id ${id}`);
     const labelOf = db.prepare("SELECT label FROM labels WHERE image_id = ? AND label IN ('good', 'bad')");
     const put = db.prepare('INSERT OR REPLACE INTO label_reviews (image_id, label, action, run_id) VALUES (?, ?, ?, ?)');
     const del = db.prepare('DELETE FROM label_reviews WHERE image_id = ?');
