@@ -4,7 +4,7 @@
  * with every answer.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { rendererCsp, SECURITY_HEADERS } from '../core/web';
 
 /** 256 random bits, base64url (43 characters). */
@@ -38,12 +38,21 @@ export function allowedOrigins(port: number): string[] {
 /**
  * Why a request must be refused with 403, or null when Host and Origin are acceptable: Host must
  * name this server exactly (a rebound DNS name carries the attacker's host), and an Origin, when
- * present, must be this server's own.
+ * present, must be this server's own. Each may be sent once: Node keeps the first of two Host
+ * headers and joins or drops others, so a request with two is refused rather than guessed at.
  */
-export function hostOriginProblem(headers: IncomingHttpHeaders, port: number): string | null {
-  const host = headers.host;
+export function hostOriginProblem(req: Pick<IncomingMessage, 'headers' | 'rawHeaders'>, port: number): string | null {
+  let hosts = 0;
+  let origins = 0;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i]!.toLowerCase();
+    if (name === 'host') hosts++;
+    else if (name === 'origin') origins++;
+  }
+  if (hosts > 1 || origins > 1) return 'more than one Host or Origin header';
+  const host = req.headers.host;
   if (typeof host !== 'string' || !allowedHosts(port).includes(host.toLowerCase())) return 'unexpected Host header';
-  const origin = headers.origin;
+  const origin = req.headers.origin;
   if (origin !== undefined && !allowedOrigins(port).includes(String(origin).toLowerCase())) return 'cross-origin request refused';
   return null;
 }

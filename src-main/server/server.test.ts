@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -176,6 +176,21 @@ describe('qc serve: Host and Origin', () => {
       expect((await request(`/files/thumb/${imageIds[0]}?t=${server.token}`, { host })).status, host).toBe(403);
     }
     expect((await request('/', { host: `localhost:${server.port}` })).status).toBe(200);
+  });
+
+  it('refuses a request with two Host or two Origin headers (Node would keep only the first)', async () => {
+    const raw = (lines: string[]) =>
+      new Promise<string>((resolve, reject) => {
+        const sock = net.connect(server.port, '127.0.0.1', () => sock.write([...lines, 'Connection: close', '', ''].join('\r\n')));
+        let got = '';
+        sock.on('data', (d) => (got += String(d)));
+        sock.on('end', () => resolve(got.split('\r\n')[0]!));
+        sock.on('error', reject);
+      });
+    const own = `Host: 127.0.0.1:${server.port}`;
+    expect(await raw(['GET / HTTP/1.1', own])).toMatch(/^HTTP\/1\.1 200/);
+    expect(await raw(['GET / HTTP/1.1', own, 'Host: evil.example'])).toMatch(/^HTTP\/1\.1 (403|400)/);
+    expect(await raw([`GET /files/thumb/${imageIds[0]}?t=${server.token} HTTP/1.1`, own, `Origin: http://127.0.0.1:${server.port}`, 'Origin: http://evil.example'])).toMatch(/^HTTP\/1\.1 403/);
   });
 
   it('refuses a foreign Origin with 403 (CSRF) and accepts its own', async () => {

@@ -124,7 +124,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const problem = hostOriginProblem(req.headers, port);
+    const problem = hostOriginProblem(req, port);
     if (problem) return send(res, 403, problem);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed', { Allow: 'GET, HEAD' });
     const target = parseTarget(req.url);
@@ -142,7 +142,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     if (closing) return refuseUpgrade(socket, 503);
-    if (hostOriginProblem(req.headers, port)) return refuseUpgrade(socket, 403);
+    if (hostOriginProblem(req, port)) return refuseUpgrade(socket, 403);
     const target = parseTarget(req.url);
     if (!target) return refuseUpgrade(socket, 400);
     if (target.path !== '/api') return refuseUpgrade(socket, 404);
