@@ -246,6 +246,8 @@ describe('backbone manifest', () => {
     await expect(openBackbone('wrong-layout', opts)).rejects.toThrow(/input "input" has shape \[N, 224, 224, 3\], the manifest says NCHW/);
     await expect(openBackbone('missing', opts)).rejects.toThrow(/nope\.onnx is missing/);
     await expect(openBackbone('nothing', opts)).rejects.toThrow(/no backbone with id "nothing"; the manifest lists: chunked, wrong-output/);
+    // An id is an argument: the error does not say where the app is installed.
+    await expect(openBackbone('nothing', opts)).rejects.toMatchObject({ code: 'not_found', file: 'backbones.json' });
 
     const chunked = await openBackbone('chunked', opts);
     try {

@@ -298,7 +298,8 @@ function checkBatch(entry: BackboneEntry, batch: Float32Array, n: number): void 
 /** Open backbone `id` from `<modelsDir>/backbones.json` on the first execution provider that works. */
 export async function openBackbone(id: string, opts: OpenBackboneOptions): Promise<Backbone> {
   const manifest = await loadManifest(opts.modelsDir);
-  const entry = findBackbone(manifest, id, path.join(opts.modelsDir, MANIFEST_FILE));
+  // The id is the caller's (an argument, not a file): the error names the manifest, not where the app is installed.
+  const entry = findBackbone(manifest, id);
   const file = await ensureModelFile(entry, opts.modelsDir, manifest);
   const asked = Boolean(opts.providers) || Boolean(process.env[PROVIDERS_ENV]?.trim());
   const { runner, provider, attempts } = await openOnFirstProvider(file, entry, providerOrder(opts.providers), opts.intraOpNumThreads, asked);
