@@ -5,7 +5,7 @@
  */
 import sharp, { type Metadata } from 'sharp';
 import type { FailureReason } from '../../../src-shared/domain/library';
-import { decodeRgb, strictInput, type RgbImage } from '../ml/backbone/preprocess';
+import { decodeRgb, strictInput, TRANSPARENT_BACKGROUND, type RgbImage } from '../ml/backbone/preprocess';
 
 export const THUMB_SIZE = 256;
 export const PREVIEW_SIZE = 1024;
@@ -115,7 +115,8 @@ export async function verifyImage(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS,
     throw new VerifyFailure('too_many_pixels', `${width}×${height} = ${((width * height) / 1e6).toFixed(1)} MP exceeds the limit of ${(maxPixels / 1e6).toFixed(0)} MP`);
   }
   // The original serves as its own preview when a browser can show it as it is: saves a re-encode.
-  const ownPreview = (format === 'jpeg' || format === 'png' || format === 'webp') && Math.max(width, height) <= PREVIEW_SIZE && (meta.orientation ?? 1) === 1 && meta.space === 'srgb';
+  // One with transparency does not: a browser would show it on the page, not on the background the model saw it on.
+  const ownPreview = (format === 'jpeg' || format === 'png' || format === 'webp') && Math.max(width, height) <= PREVIEW_SIZE && (meta.orientation ?? 1) === 1 && meta.space === 'srgb' && !meta.hasAlpha;
   try {
     if (derived === 'later') {
       // Decoded all the same (truncated or corrupt data fails here, not when first shown): whole,
@@ -134,14 +135,14 @@ export async function verifyImage(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS,
   }
 }
 
-/** The ≤256-px WebP thumbnail of an image, EXIF orientation applied. */
+/** The ≤256-px WebP thumbnail of an image, EXIF orientation applied, transparency on the model's background. */
 export function makeThumb(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS): Promise<Buffer> {
-  return sharp(bytes, strictInput(maxPixels)).rotate().resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 75, effort: 2 }).toBuffer();
+  return sharp(bytes, strictInput(maxPixels)).rotate().flatten({ background: TRANSPARENT_BACKGROUND }).resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 75, effort: 2 }).toBuffer();
 }
 
-/** The ≤1024-px WebP preview of an image, EXIF orientation applied. */
+/** The ≤1024-px WebP preview of an image, EXIF orientation applied, transparency on the model's background. */
 export function makePreview(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS): Promise<Buffer> {
-  return sharp(bytes, strictInput(maxPixels)).rotate().resize(PREVIEW_SIZE, PREVIEW_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 82, effort: 2 }).toBuffer();
+  return sharp(bytes, strictInput(maxPixels)).rotate().flatten({ background: TRANSPARENT_BACKGROUND }).resize(PREVIEW_SIZE, PREVIEW_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 82, effort: 2 }).toBuffer();
 }
 
 function decodeFailure(e: unknown): VerifyFailure {

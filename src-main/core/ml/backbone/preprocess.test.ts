@@ -3,12 +3,16 @@
  * tf.image.resizeBilinear(alignCorners = true). Checked against tfjs itself on real photos, plus
  * the decoding cases photos bring: alpha, greyscale, 16-bit, EXIF orientation, broken files.
  */
+import fs from 'node:fs';
 import { readdir } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { makeThumb, verifyImage } from '../../library/verify';
+import { layoutOfFile } from '../features/layout';
 import { decodeRgb, preprocessBatch, preprocessImage, resizeToInput } from './preprocess';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -58,11 +62,11 @@ describe('preprocess', () => {
     for (let i = 0; i < photos.length; i++) expect(maxAbsDiff(batch.subarray(i * per, (i + 1) * per), await preprocessImage(photos[i]!))).toBe(0);
   });
 
-  it('drops alpha, expands greyscale and 16-bit images to 8-bit sRGB RGB', async () => {
+  it('composites alpha onto black, expands greyscale and 16-bit images to 8-bit sRGB RGB', async () => {
     const rgba = await sharp({ create: { width: 40, height: 30, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 0.2 } } }).png().toBuffer();
     const red = await decodeRgb(rgba);
     expect([red.width, red.height, red.data.length]).toEqual([40, 30, 40 * 30 * 3]);
-    expect(Array.from(red.data.subarray(0, 3))).toEqual([255, 0, 0]);
+    expect(Array.from(red.data.subarray(0, 3))).toEqual([51, 0, 0]); // 20% red over black
 
     const grey16 = await sharp(Buffer.alloc(20 * 10 * 2, 0x80), { raw: { width: 20, height: 10, channels: 1 } }).toColourspace('grey16').png().toBuffer();
     const g = await preprocessImage(grey16, 8);
@@ -86,5 +90,48 @@ describe('preprocess', () => {
   it('names the file it cannot decode', async () => {
     await expect(preprocessImage(Buffer.from('not an image'))).rejects.toThrow(/cannot decode a 12-byte buffer/);
     await expect(preprocessImage(path.join(imagesDir, 'no-such-file.jpg'))).rejects.toThrow(/no-such-file\.jpg/);
+  });
+});
+
+describe('transparent pixels', () => {
+  /** A 64×64 PNG: a visible red disc, the rest transparent (alpha 0) over `hidden` colour. */
+  async function discPng(hidden: [number, number, number]): Promise<Buffer> {
+    const rgba = Buffer.alloc(64 * 64 * 4);
+    for (let y = 0; y < 64; y++)
+      for (let x = 0; x < 64; x++) {
+        const o = (y * 64 + x) * 4;
+        const inside = (x - 32) ** 2 + (y - 32) ** 2 < 20 ** 2;
+        rgba.set(inside ? [220, 30, 30, 255] : [...hidden, 0], o);
+      }
+    return sharp(rgba, { raw: { width: 64, height: 64, channels: 4 } }).png().toBuffer();
+  }
+
+  it('are composited onto one background in features, layout and thumbnail: what is hidden under them is never scored', async () => {
+    const a = await discPng([0, 0, 0]);
+    const b = await discPng([250, 250, 10]); // the same picture to the eye, other colours hidden
+    const [ra, rb] = [await decodeRgb(a), await decodeRgb(b)];
+    expect(Buffer.compare(Buffer.from(ra.data), Buffer.from(rb.data))).toBe(0);
+    expect([...ra.data.subarray(0, 3)]).toEqual([0, 0, 0]); // a corner: transparent, shown on black
+    const [ta, tb] = [await makeThumb(a), await makeThumb(b)];
+    const [pa, pb] = [await sharp(ta).raw().toBuffer({ resolveWithObject: true }), await sharp(tb).raw().toBuffer({ resolveWithObject: true })];
+    expect(pa.info.channels).toBe(3); // no transparency left for the gallery to show on another background
+    expect(maxAbsDiff(pa.data, pb.data)).toBeLessThanOrEqual(2);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qc-alpha-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'a.png'), a);
+      fs.writeFileSync(path.join(dir, 'b.png'), b);
+      expect(maxAbsDiff(await layoutOfFile(path.join(dir, 'a.png')), await layoutOfFile(path.join(dir, 'b.png')))).toBeLessThan(1e-6);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    // A small PNG with transparency gets a preview of its own rather than being shown as it is.
+    expect((await verifyImage(b)).ownPreview).toBe(false);
+    expect((await verifyImage(await sharp(a).removeAlpha().png().toBuffer())).ownPreview).toBe(true);
+  });
+
+  it('change nothing for an opaque photo', async () => {
+    const rgb = await decodeRgb(photos[0]!);
+    const plain = await sharp(photos[0]!).autoOrient().toColourspace('srgb').removeAlpha().raw().toBuffer();
+    expect(Buffer.compare(Buffer.from(rgb.data), plain)).toBe(0);
   });
 });

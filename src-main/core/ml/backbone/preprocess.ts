@@ -16,6 +16,13 @@ import sharp, { type OutputInfo, type SharpOptions } from 'sharp';
 /** Recorded with stored features: change it whenever the pixels produced here change. */
 export const PREPROCESS_VERSION = 'nsfwjs-fill-bilinear-aligncorners/1';
 export const DEFAULT_INPUT_SIZE = 224;
+/**
+ * What transparent pixels are composited onto, in every decode (features, layout, thumbnail,
+ * preview): black, as the backbone saw them in the browser (a canvas gives 0 under alpha 0). The
+ * colour hidden under transparent pixels is then never scored, and what the gallery shows is what
+ * the model scored.
+ */
+export const TRANSPARENT_BACKGROUND = '#000000';
 
 export type ImageSource = string | Buffer | Uint8Array;
 
@@ -42,14 +49,15 @@ export function strictInput(maxPixels: number): SharpOptions {
 }
 
 /**
- * Decode to 8-bit sRGB RGB: EXIF orientation applied, ICC profile converted, alpha removed.
+ * Decode to 8-bit sRGB RGB: EXIF orientation applied, ICC profile converted, transparency
+ * composited onto {@link TRANSPARENT_BACKGROUND}.
  * `input`: sharp's input options (default: accept what browsers show, e.g. truncated JPEGs, and
  * reject undecodable files; `strictInput` for the import check).
  */
 export async function decodeRgb(source: ImageSource, input: SharpOptions = { failOn: 'error' }): Promise<RgbImage> {
   let decoded: { data: Buffer; info: OutputInfo };
   try {
-    decoded = await sharp(source, input).autoOrient().toColourspace('srgb').removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    decoded = await sharp(source, input).autoOrient().toColourspace('srgb').flatten({ background: TRANSPARENT_BACKGROUND }).removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   } catch (e) {
     const what = typeof source === 'string' ? source : `a ${source.length}-byte buffer`;
     throw new Error(`preprocess: cannot decode ${what}: ${(e as Error).message}`, { cause: e });

@@ -14,6 +14,7 @@
 import fs from 'node:fs';
 import sharp from 'sharp';
 import { DEFAULT_MAX_PIXELS } from '../../library/verify';
+import { TRANSPARENT_BACKGROUND } from '../backbone/preprocess';
 import type { FeatureKey } from '../featureStore';
 
 /** Grid side: 16 × 16 = 256 values. */
@@ -77,6 +78,7 @@ export async function layoutOfFile(file: string): Promise<Float32Array> {
   const bytes = await fs.promises.readFile(file);
   const { data, info } = await sharp(bytes, { failOn: 'error', limitInputPixels: DEFAULT_MAX_PIXELS })
     .autoOrient()
+    .flatten({ background: TRANSPARENT_BACKGROUND })
     .removeAlpha()
     .toColourspace('b-w')
     .resize(side, side, { fit: 'fill', kernel: 'linear' })
