@@ -14,6 +14,7 @@ import { sql as m011 } from './011_library_counts';
 import { sql as m012 } from './012_issue_estimate';
 import { sql as m013 } from './013_import_start';
 import { sql as m014 } from './014_run_owner';
+import { sql as m015 } from './015_alpha_features';
 
 export interface Migration {
   version: number;
@@ -34,6 +35,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 12, name: 'issue_estimate', sql: m012 },
   { version: 13, name: 'import_start', sql: m013 },
   { version: 14, name: 'run_owner', sql: m014 },
+  { version: 15, name: 'alpha_features', sql: m015 },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
