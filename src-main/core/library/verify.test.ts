@@ -1,11 +1,12 @@
 /** What counts as an image, and the preview/thumbnail made for it, on real photos. */
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { DEV_IMAGES } from '../../../test-support/fixtures';
+import { DEV_IMAGES, REPO_ROOT } from '../../../test-support/fixtures';
 import { decodeRgb } from '../ml/backbone/preprocess';
-import { HAND_OVER_MAX_PIXELS, sniffFormat, verifyImage, VerifyFailure } from './verify';
+import { decodeCostProblem, HAND_OVER_MAX_PIXELS, sniffFormat, verifyImage, VerifyFailure } from './verify';
 
 const photo = fs.readFileSync(path.join(DEV_IMAGES, '9000010.jpg'));
 
@@ -120,5 +121,43 @@ describe('verifyImage', () => {
     expect(decodedAsSvg).toBeGreaterThan(0);
     expect(await reason(await sharp(photo).resize(64).avif({ effort: 0 }).toBuffer())).toBe('ok');
     expect(await reason(await sharp(photo).resize(64).tiff().toBuffer())).toBe('ok');
+  });
+
+  it('refuses a PNG whose compressed text would expand to gigabytes and a JPEG of thousands of scans, before decoding; keeps ordinary ones', async () => {
+    const crcTable = Array.from({ length: 256 }, (_, n) => {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      return c >>> 0;
+    });
+    const chunk = (type: string, data: Buffer) => {
+      const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+      let c = 0xffffffff;
+      for (const x of td) c = crcTable[(c ^ x) & 255]! ^ (c >>> 8);
+      const out = Buffer.alloc(8 + data.length + 4);
+      out.writeUInt32BE(data.length, 0);
+      td.copy(out, 4);
+      out.writeUInt32BE((c ^ 0xffffffff) >>> 0, 8 + data.length);
+      return out;
+    };
+    const plain = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#3a7' } }).png().toBuffer();
+    const withText = (chunks: Buffer[]) => Buffer.concat([plain.subarray(0, 33), ...chunks, plain.subarray(33)]); // after IHDR
+    const big = zlib.deflateSync(Buffer.alloc(7_900_000, 0x41), { level: 9 }); // 7.9 MB of text in ~8 KB
+    const bomb = withText(Array.from({ length: 40 }, (_, i) => chunk('zTXt', Buffer.concat([Buffer.from(`k${i}\0\0`, 'latin1'), big]))));
+    expect(bomb.length).toBeLessThan(400_000);
+    expect(decodeCostProblem(bomb, 'png')).toMatch(/compressed text chunks of over 256 KB/);
+    const t0 = Date.now();
+    expect(await reason(bomb)).toBe('decode_cost');
+    expect(Date.now() - t0).toBeLessThan(1000); // refused from its chunk list, never expanded
+    const itxt = withText(Array.from({ length: 40 }, (_, i) => chunk('iTXt', Buffer.concat([Buffer.from(`k${i}\0\x01\0\0\0`, 'latin1'), big]))));
+    expect(await reason(itxt)).toBe('decode_cost');
+    // A few KB of ordinary compressed metadata is fine.
+    expect(await reason(withText([chunk('zTXt', Buffer.concat([Buffer.from('Comment\0\0', 'latin1'), zlib.deflateSync(Buffer.from('a note'.repeat(500)))]))]))).toBe('ok');
+
+    const scans = fs.readFileSync(path.join(REPO_ROOT, 'test-support', 'images', 'scan-bomb.jpg'));
+    expect(decodeCostProblem(scans, 'jpeg')).toMatch(/more than 100 scans/);
+    expect(await reason(scans)).toBe('decode_cost');
+    // Real photos, baseline and progressive, pass.
+    expect(decodeCostProblem(photo, 'jpeg')).toBeNull();
+    expect(decodeCostProblem(await sharp(photo).jpeg({ progressive: true }).toBuffer(), 'jpeg')).toBeNull();
   });
 });

@@ -82,6 +82,42 @@ export function sniffFormat(b: Buffer): ImageFormat | null {
 /** The name sharp's metadata gives each format we accept (AVIF is a HEIF with AV1 inside). */
 const DECODER_FORMAT: Record<ImageFormat, string> = { jpeg: 'jpeg', png: 'png', webp: 'webp', gif: 'gif', tiff: 'tiff', avif: 'heif', heif: 'heif' };
 
+/** Compressed PNG text (zTXt, compressed iTXt) above this is refused: libvips expands it all, ~1000× (4 GB from 1.5 MB). */
+export const MAX_PNG_COMPRESSED_TEXT = 256 * 1024;
+/** JPEG scans above this are refused: each scan is a pass over the whole image (2,650 scans: a minute of CPU). Cameras and encoders write 1–12. */
+export const MAX_JPEG_SCANS = 100;
+
+/**
+ * What would make a decode cost far more than the pixels warrant, which the decoder has no limit
+ * for; null when nothing. Read from the bytes before the decoder sees them: a PNG's chunk list
+ * (the compressed text chunks it would expand), a JPEG's scan count (start-of-scan markers: 0xFF
+ * 0xDA cannot occur inside entropy-coded data, where a 0xFF is always followed by 0x00 or a
+ * restart marker).
+ */
+export function decodeCostProblem(b: Buffer, format: ImageFormat): string | null {
+  if (format === 'png') {
+    let compressedText = 0;
+    for (let at = 8; at + 8 <= b.length; ) {
+      const len = b.readUInt32BE(at);
+      const type = b.toString('latin1', at + 4, at + 8);
+      const data = at + 8;
+      if (type === 'zTXt') compressedText += len;
+      else if (type === 'iTXt') {
+        const nul = b.indexOf(0, data);
+        if (nul >= 0 && nul + 1 < data + len && b[nul + 1] === 1) compressedText += len;
+      } else if (type === 'IEND') break;
+      if (compressedText > MAX_PNG_COMPRESSED_TEXT) return `compressed text chunks of over ${MAX_PNG_COMPRESSED_TEXT / 1024} KB (they expand about a thousandfold when decoded)`;
+      at = data + len + 4;
+    }
+  } else if (format === 'jpeg') {
+    let scans = 0;
+    for (let at = b.indexOf(0xff); at >= 0 && at + 1 < b.length; at = b.indexOf(0xff, at + 1)) {
+      if (b[at + 1] === 0xda && ++scans > MAX_JPEG_SCANS) return `more than ${MAX_JPEG_SCANS} scans (each a pass over the whole image)`;
+    }
+  }
+  return null;
+}
+
 function looksLikeHtml(b: Buffer): boolean {
   const head = b.toString('latin1', 0, 512).trimStart().toLowerCase();
   return head.startsWith('<!doctype html') || head.startsWith('<html') || head.startsWith('<?xml') || /<(head|body|title)[\s>]/.test(head);
@@ -94,6 +130,8 @@ export async function verifyImage(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS,
     if (looksLikeHtml(bytes)) throw new VerifyFailure('html', `an HTML page (${bytes.length} bytes) starting "${bytes.toString('latin1', 0, 40).trim().replace(/\s+/g, ' ')}"`);
     throw new VerifyFailure('not_image', `unrecognised bytes ${bytes.subarray(0, 8).toString('hex')} (${bytes.length} bytes)`);
   }
+  const costly = decodeCostProblem(bytes, format);
+  if (costly) throw new VerifyFailure('decode_cost', costly);
   const opts = strictInput(maxPixels);
   let meta: Metadata;
   try {
