@@ -18,7 +18,7 @@ export function formatTrainingExport(r: TrainingExportSummary): string {
   const classes = Object.entries(r.by_class).map(([c, n]) => `${c}: ${n}`).join(', ');
   return [
     `Wrote ${r.dir}`,
-    `  images/1..5 by rating class (${classes}); images/agg: ${r.agg.bad} bad, ${r.agg.good} good (${r.linked} hard links, ${r.copied} copies; never re-encoded)`,
+    `  images/1..5 by rating class (${classes}); images/agg: ${r.agg.bad} bad, ${r.agg.good} good (${r.copied} copies; never re-encoded)`,
     `  ${r.lists.length} download lists (one_download.txt … five_download.txt and their samples)`,
     ...(r.curator_unlabelled ? [`  note: ${r.curator_unlabelled} rated images a curator unlabelled sit in their rating folder only; re-importing gives them the rule's label`] : []),
     ...(r.missing ? [`  warning: ${r.missing} images have no original file in the library and were skipped`] : []),

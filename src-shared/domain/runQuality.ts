@@ -98,7 +98,10 @@ export interface TrainingExportSummary {
   by_class: Record<'1' | '2' | '3' | '4' | '5', number>;
   /** Files under images/agg/bad|good. */
   agg: { bad: number; good: number };
-  linked: number;
+  /**
+   * Files written: copies of the library's originals (a reflink where the file system has them),
+   * never hard links, which an editor of the export would have changed the library through.
+   */
   copied: number;
   lists: string[];
   /** Rated images a curator marked "no label": the folders cannot say that. */

@@ -9,7 +9,7 @@
  * Files are hard links to the stored originals where the file system allows it, else copies:
  * never re-encoded, so a re-import of DIR finds the same pictures (same sha256) with the same
  * rating classes and labels. An image whose stored path does not lead (links resolved) to a file
- * inside the library's originals/ is counted as missing, never linked or copied. What the layout
+ * inside the library's originals/ is counted as missing, never copied. What the layout
  * cannot say: a curator's "no label" on a rated image (re-importing would give it the rule's label
  * again); such images are counted, not hidden.
  */
@@ -70,20 +70,18 @@ function fileName(r: ImageRow, ext: string, taken: Set<string>): string {
   return name;
 }
 
-function place(src: string, dst: string, counts: { linked: number; copied: number }): void {
+/**
+ * A copy of an original (a reflink, sharing the blocks until either is written, where the file
+ * system has them). Not a hard link: that is the library's own file, and an editor or EXIF tool
+ * writing to the export in place would change the library's original under its sha256 name.
+ */
+function place(src: string, dst: string, counts: { copied: number }): void {
   try {
-    fs.linkSync(src, dst);
-    counts.linked++;
+    fs.copyFileSync(src, dst, fs.constants.COPYFILE_EXCL | fs.constants.COPYFILE_FICLONE);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EMLINK') throw userFsError(e, dst, 'cannot write it');
-    try {
-      fs.copyFileSync(src, dst, fs.constants.COPYFILE_EXCL);
-    } catch (e2) {
-      throw userFsError(e2, dst, 'cannot write it');
-    }
-    counts.copied++;
+    throw userFsError(e, dst, 'cannot write it');
   }
+  counts.copied++;
 }
 
 export function exportTraining(db: Db, paths: LibraryPaths, opts: TrainingExportOptions): TrainingExportSummary {
@@ -121,7 +119,7 @@ export function exportTraining(db: Db, paths: LibraryPaths, opts: TrainingExport
   makeDir(dir);
   for (const f of folders) makeDir(f, { base: dir });
 
-  const result: TrainingExportSummary = { dir, by_class: { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 }, agg: { bad: 0, good: 0 }, linked: 0, copied: 0, lists: [], curator_unlabelled: 0, missing: 0 };
+  const result: TrainingExportSummary = { dir, by_class: { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 }, agg: { bad: 0, good: 0 }, copied: 0, lists: [], curator_unlabelled: 0, missing: 0 };
   const urlsByClass: string[][] = CLASS_WORDS.map(() => []);
   const taken = new Map<string, Set<string>>();
   const takenIn = (folder: string) => taken.get(folder) ?? taken.set(folder, new Set()).get(folder)!;

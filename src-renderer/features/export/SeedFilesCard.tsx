@@ -8,7 +8,7 @@ function TrainingResult({ r }: { r: TrainingExportSummary }) {
   return (
     <div className="result small" data-testid="training-export-result" data-files={Object.values(r.by_class).reduce((a, b) => a + b, 0) + r.agg.bad + r.agg.good}>
       <div>
-        <code>{r.dir}</code>: images/1–5 {Object.values(r.by_class).map(fmtInt).join(' / ')} · agg {fmtInt(r.agg.bad)} bad, {fmtInt(r.agg.good)} good · {fmtInt(r.linked)} hard links, {fmtInt(r.copied)} copies · {r.lists.length} download lists
+        <code>{r.dir}</code>: images/1–5 {Object.values(r.by_class).map(fmtInt).join(' / ')} · agg {fmtInt(r.agg.bad)} bad, {fmtInt(r.agg.good)} good · {fmtInt(r.copied)} copies · {r.lists.length} download lists
       </div>
       {r.curator_unlabelled > 0 && <div className="muted">{fmtInt(r.curator_unlabelled)} rated images you unlabelled sit in their rating folder only (the layout cannot say “no label”).</div>}
     </div>
