@@ -154,7 +154,7 @@ describe('archived runs are never the active run', () => {
     expect(store.activeRunId()).toBe(r3);
     // Pin run 1, archive run 3: with nothing pinned the newest *unarchived* run is active.
     store.setActive(r1);
-    expect(store.setArchived([r3], true)).toEqual([r3]);
+    expect(store.setArchived([r3, r3, r3], true)).toEqual([r3]); // an id named again counts once
     store.setActive(null);
     expect(store.activeRunId()).toBe(r2);
     // An archived run cannot be picked; restored, it can.

@@ -328,10 +328,11 @@ export class RunStore {
     const active = this.activeRunId();
     const changed: number[] = [];
     const update = this.db.prepare('UPDATE runs SET archived = ? WHERE id = ? AND archived = ?');
+    const statusOf = this.db.prepare('SELECT status FROM runs WHERE id = ?');
     this.db
       .transaction(() => {
-        for (const id of runIds) {
-          const row = this.db.prepare('SELECT status FROM runs WHERE id = ?').get(id) as { status: string } | undefined;
+        for (const id of new Set(runIds)) {
+          const row = statusOf.get(id) as { status: string } | undefined;
           if (!row) throw new QcError('not_found', `no run with id ${id}`);
           if (archived && row.status === 'running') throw new QcError('bad_input', `run ${id} is still training; archive it when it has finished`);
           if (archived && id === active) throw new QcError('bad_input', `run ${id} is the active run; make another run active before archiving it`);
