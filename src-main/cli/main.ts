@@ -108,7 +108,7 @@ export function buildProgram(): Command {
         await withCore(
           cmd,
           (core, signal, onProgress) => core.call('ml.importTags', { files: tagFiles, ...(o.run !== undefined && { runId: o.run }) }, { signal, onProgress }),
-          (r) => `${r.rows} tag rows from ${r.files} file(s) into run ${r.run_id}: ${r.local} predictions of images here, ${r.remote} by URL only (image not here), ${r.skipped} without a prediction`,
+          (r) => `${r.rows} tag rows from ${r.files} file(s) into run ${r.run_id}: ${r.local} predictions of images here (${r.heldout_kept} of them kept as the run scored them out of fold), ${r.remote} by URL only (image not here), ${r.skipped} without a prediction`,
         );
         return;
       }

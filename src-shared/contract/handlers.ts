@@ -70,6 +70,11 @@ export interface TagImportSummary {
   rows: number;
   /** Rows whose URL has an image here: stored as predictions. */
   local: number;
+  /**
+   * Of `local`: images the run scored out of fold when it trained. Their held-out scores are kept
+   * (the run's evaluation, thresholds and comparisons rest on them); the file's score is not stored.
+   */
+  heldout_kept: number;
   /** Rows stored by URL only (image not in this library). */
   remote: number;
   /** Rows without a prediction (imclass NA). */

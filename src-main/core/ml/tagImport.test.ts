@@ -31,7 +31,7 @@ describe('importTagFiles', () => {
     ]);
     const final = write('c_finaltags.tsv', ['eolMediaURL\tidentifier\timclass\tconfidence\tsource\tp_bad', 'https://x.org/2.jpg\t2\tbad\t0.6\tmodel\t0.600000', 'https://x.org/5.jpg\t5\t\t\tnone\t']);
     const r = await importTagFiles(db, [chunk, final], 7);
-    expect(r).toEqual({ run_id: 7, files: 2, rows: 5, local: 2, remote: 1, skipped: 2 });
+    expect(r).toEqual({ run_id: 7, files: 2, rows: 5, local: 2, heldout_kept: 0, remote: 1, skipped: 2 });
     expect(db.prepare('SELECT image_id, p_bad FROM predictions WHERE run_id = 7 ORDER BY image_id').all()).toEqual([
       { image_id: 1, p_bad: 0.9 },
       { image_id: 2, p_bad: 0.6 },
@@ -40,6 +40,18 @@ describe('importTagFiles', () => {
     // Importing again updates, never duplicates.
     await importTagFiles(db, [chunk], 7);
     expect((db.prepare('SELECT COUNT(*) AS n FROM url_predictions').get() as { n: number }).n).toBe(1);
+  });
+
+  it("never overwrites a score the run made out of fold (its evaluation rests on it), and says how many it kept", async () => {
+    db.prepare('UPDATE predictions SET p_bad = 0.123, heldout = 1 WHERE run_id = 7 AND image_id = 1').run();
+    const f = write('h_a.tsv', ['eolMediaURL\tidentifier\timclass\tconfidence', 'https://x.org/1.jpg\t1\tbad\t0.990000', 'https://x.org/2.jpg\t2\tbad\t0.700000']);
+    const r = await importTagFiles(db, [f], 7);
+    expect(r).toMatchObject({ local: 2, heldout_kept: 1 });
+    expect(db.prepare('SELECT image_id, p_bad, heldout FROM predictions WHERE run_id = 7 ORDER BY image_id').all()).toEqual([
+      { image_id: 1, p_bad: 0.123, heldout: 1 },
+      { image_id: 2, p_bad: 0.7, heldout: 0 },
+    ]);
+    db.prepare('UPDATE predictions SET heldout = 0 WHERE run_id = 7').run(); // as the other tests expect
   });
 
   it('refuses a file that is not a tag file, a bad number (with file and line), and an unknown run', async () => {

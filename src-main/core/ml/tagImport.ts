@@ -49,9 +49,10 @@ function pBadOf(cells: string[], col: { pBad: number; imclass: number; confidenc
 export async function importTagFiles(db: Db, files: string[], runId: number, signal?: AbortSignal): Promise<TagImportSummary> {
   if (!db.prepare('SELECT 1 FROM runs WHERE id = ?').get(runId)) throw new QcError('not_found', `no run with id ${runId}`);
   const imageOf = db.prepare<[string], { image_id: number }>('SELECT image_id FROM image_urls WHERE url = ?');
-  const putLocal = db.prepare('INSERT INTO predictions (run_id, image_id, p_bad, heldout) VALUES (?, ?, ?, 0) ON CONFLICT DO UPDATE SET p_bad = excluded.p_bad');
+  // A held-out score the run made itself is never overwritten: its evaluation rests on it.
+  const putLocal = db.prepare('INSERT INTO predictions (run_id, image_id, p_bad, heldout) VALUES (?, ?, ?, 0) ON CONFLICT DO UPDATE SET p_bad = excluded.p_bad WHERE predictions.heldout = 0');
   const putRemote = db.prepare('INSERT INTO url_predictions (run_id, url, p_bad, origin) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET p_bad = excluded.p_bad, origin = excluded.origin');
-  const summary: TagImportSummary = { run_id: runId, files: 0, rows: 0, local: 0, remote: 0, skipped: 0 };
+  const summary: TagImportSummary = { run_id: runId, files: 0, rows: 0, local: 0, heldout_kept: 0, remote: 0, skipped: 0 };
   for (const file of files) {
     if (!fs.existsSync(file)) throw new QcError('not_found', `${file}: no such tag file`);
     const input = await openInputFile(file, MAX_INPUT_BYTES);
@@ -64,7 +65,7 @@ export async function importTagFiles(db: Db, files: string[], runId: number, sig
         for (const r of rows) {
           const img = imageOf.get(r.url);
           if (img) {
-            putLocal.run(runId, img.image_id, r.p);
+            if (!putLocal.run(runId, img.image_id, r.p).changes) summary.heldout_kept++;
             summary.local++;
           } else {
             putRemote.run(runId, r.url, r.p, file);
