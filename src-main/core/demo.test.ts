@@ -91,3 +91,21 @@ describe('demo.load', () => {
     }
   });
 });
+
+describe('demo.load into a library that holds other images', () => {
+  it('is refused before anything is imported', async () => {
+    const dir = tempDir();
+    const core = createCore({ dataDir: path.join(dir, 'data') });
+    try {
+      const photos = path.join(dir, 'photos');
+      fs.mkdirSync(photos);
+      fs.copyFileSync(path.join(DEMO, 'images', fs.readdirSync(path.join(DEMO, 'images'))[0]!), path.join(photos, 'mine.jpg'));
+      await core.call('library.import', { source: photos });
+      await expect(core.call('demo.load', { train: false })).rejects.toMatchObject({ code: 'bad_input', message: expect.stringMatching(/empty library/) });
+      expect((await core.call('library.status', {})).images).toBe(1);
+    } finally {
+      await core.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
