@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { QcError } from '../../../src-shared/contract/errors';
 import { predictedClass } from '../../../src-shared/domain/tags';
 import { createCore, type Core } from '../app';
@@ -93,6 +93,36 @@ describe('tag files', () => {
     expect({ ...pieces, files: [] }).toEqual({ ...whole, files: [] });
     // Nothing is left under a temporary name.
     expect(fs.readdirSync(path.join(dir, 'pieces')).filter((f) => f.includes('.tmp'))).toEqual([]);
+  });
+
+  it('keeps one chunk file open at a time (a 20,000-chunk bundle must not need 20,000 open files), and leaves nothing behind when a chunk fails', () => {
+    const opened = new Set<number>();
+    let most = 0;
+    const realOpen = fs.openSync.bind(fs);
+    const realClose = fs.closeSync.bind(fs);
+    const openSpy = vi.spyOn(fs, 'openSync').mockImplementation(((...a: Parameters<typeof fs.openSync>) => {
+      const fd = realOpen(...a);
+      opened.add(fd);
+      most = Math.max(most, opened.size);
+      return fd;
+    }) as typeof fs.openSync);
+    const closeSpy = vi.spyOn(fs, 'closeSync').mockImplementation((fd: number) => {
+      opened.delete(fd);
+      realClose(fd);
+    });
+    try {
+      const r = exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: path.join(dir, 'one-row-chunks'), chunkRows: 1 });
+      expect(r.files.length).toBe(9); // 8 one-row chunks and the final tags
+      expect(most).toBeLessThanOrEqual(2); // the final tags and the chunk being written
+    } finally {
+      openSpy.mockRestore();
+      closeSpy.mockRestore();
+    }
+    // A chunk that cannot be written (a folder where its file goes): the chunks written before it are removed too.
+    const out = path.join(dir, 'fails-midway');
+    fs.mkdirSync(path.join(out, 'bundle_e.tsv'), { recursive: true });
+    expect(() => exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: out, chunkRows: 1 })).toThrow();
+    expect(fs.readdirSync(out)).toEqual(['bundle_e.tsv']);
   });
 
   it('uses the same meaning in library_finaltags.tsv', () => {

@@ -7,6 +7,7 @@
  * library, `library_finaltags.tsv`. Files are written to a temporary name and renamed into place
  * (`AtomicFile`: never through a link planted in the output folder).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { QcError } from '../../../src-shared/contract/errors';
 import type { LabelOrigin, LabelValue } from '../../../src-shared/domain/label';
@@ -69,12 +70,21 @@ export function exportBundle(db: Db, opts: { bundleId: number; runId: number | n
   const readRows = Math.max(1, opts.readRows ?? BUNDLE_READ_ROWS);
   const chunkHeader = `${tsvLine([...columns, ...TAG_COLUMNS])}\n`;
   const files: string[] = [];
-  const open: AtomicFile[] = [];
+  // One chunk file is open at a time (a full one is committed before the next starts: a bundle
+  // of 20,000 one-row chunks must not need 20,000 open files); on failure the committed ones are
+  // removed and the open ones discarded, so nothing is left behind.
+  const open = new Set<AtomicFile>();
+  const committed: string[] = [];
   const start = (file: string, header: string) => {
     const f = new AtomicFile(file);
-    open.push(f);
+    open.add(f);
     f.write(header);
     return f;
+  };
+  const commit = (f: AtomicFile) => {
+    f.commit();
+    open.delete(f);
+    committed.push(f.file);
   };
   const by_source = { curator: 0, model: 0, none: 0 };
   let bad = 0;
@@ -93,6 +103,7 @@ export function exportBundle(db: Db, opts: { bundleId: number; runId: number | n
           if (rows > 0 && rows % chunkRows === 0) {
             chunkOf.write(chunkOut);
             chunkOut = '';
+            commit(chunkOf);
             chunkOf = start(path.join(opts.outDir, `${base}_${chunkSuffix(rows / chunkRows)}.tsv`), chunkHeader);
           }
           const c = cells(r);
@@ -110,12 +121,12 @@ export function exportBundle(db: Db, opts: { bundleId: number; runId: number | n
       }
     })();
     // Chunk files in order, then the final tags (as listed before).
-    for (const f of [...open.slice(1), open[0]!]) {
-      f.commit();
-      files.push(f.file);
-    }
+    commit(chunkOf);
+    commit(finalOf);
+    files.push(...committed);
   } catch (e) {
     for (const f of open) f.discard();
+    for (const file of committed) fs.rmSync(file, { force: true });
     throw e;
   }
   return { files, rows, tagged_bad: bad, by_source, threshold: opts.threshold, run_id: opts.runId };
