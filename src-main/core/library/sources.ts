@@ -225,7 +225,13 @@ export async function openInputFile(file: string, maxBytes: number): Promise<Inp
   }
   return {
     read: (buf, pos) => {
-      const n = fs.readSync(fh.fd, buf, 0, buf.length, pos);
+      let n: number;
+      try {
+        n = fs.readSync(fh.fd, buf, 0, buf.length, pos);
+      } catch (e) {
+        // A file that says it is regular but cannot be read as one (/proc/self/mem: EIO): the user's input, said as such.
+        throw new QcError('bad_input', `cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file });
+      }
       if (pos + n > maxBytes) throw new QcError('bad_input', `the file grew over the limit of ${maxBytes} bytes while read`, { file });
       return n;
     },

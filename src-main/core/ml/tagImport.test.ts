@@ -75,6 +75,10 @@ describe('importTagFiles', () => {
     expect(db.prepare('SELECT p_bad FROM predictions WHERE run_id = 7 AND image_id = 1').get()).toEqual({ p_bad: 0.7 });
   });
 
+  it.skipIf(!fs.existsSync('/proc/self/mem'))('refuses a file that looks regular but cannot be read (/proc/self/mem) as bad input, naming it', async () => {
+    await expect(importTagFiles(db, ['/proc/self/mem'], 7)).rejects.toMatchObject({ code: 'bad_input', file: '/proc/self/mem', message: expect.stringMatching(/cannot read the file \(E/) });
+  });
+
   it('refuses by its size a tag file over the input limit (sparse, no line break) and one that is not a regular file', async () => {
     const big = path.join(dir, 'big_finaltags.tsv');
     fs.writeFileSync(big, '');
