@@ -10,6 +10,7 @@
  * MAX_INPUT_BYTES, and a line over 1 MB is refused with its number without being held in memory.
  */
 import fs from 'node:fs';
+import { setImmediate } from 'node:timers/promises';
 import { QcError } from '../../../src-shared/contract/errors';
 import { MAX_INPUT_BYTES } from '../library/importer';
 import { describeLongLine, inputLines } from '../library/parse';
@@ -96,7 +97,7 @@ export async function importTagFiles(db: Db, files: string[], runId: number, sig
         if (batch.length >= BATCH) {
           flush();
           // The lines are read synchronously: let other calls (and a cancel) in between batches.
-          await new Promise<void>((resolve) => setImmediate(resolve));
+          await setImmediate();
           if (signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
         }
       }
