@@ -47,7 +47,6 @@ export interface FolderScan {
   layout: 'rated' | 'flat';
   rows: FolderRow[];
   /** Files skipped because their extension is not an image's: how many, by extension (lower case; '' for none). */
-  skipped: number;
   skippedByExtension: Record<string, number>;
   /** Entries named like images (and folders to read) that are not imported. */
   problems: FolderProblem[];
@@ -99,10 +98,8 @@ export function scanFolder(dir: string): FolderScan {
   const base = realOf(chosen) ?? chosen;
   const rows: FolderRow[] = [];
   const problems: FolderProblem[] = [];
-  let skipped = 0;
   const skippedByExtension: Record<string, number> = {};
   const skip = (text: string) => {
-    skipped++;
     const ext = path.extname(text).toLowerCase().slice(0, 16);
     skippedByExtension[ext] = (skippedByExtension[ext] ?? 0) + 1;
   };
@@ -171,10 +168,10 @@ export function scanFolder(dir: string): FolderScan {
         if (readable(p, true)) list(p, false, null, l);
       }
     }
-    return { root: rootText, base, layout: 'rated', rows, skipped, skippedByExtension, problems };
+    return { root: rootText, base, layout: 'rated', rows, skippedByExtension, problems };
   }
   list(root, true, null, null);
-  return { root: rootText, base, layout: 'flat', rows, skipped, skippedByExtension, problems };
+  return { root: rootText, base, layout: 'flat', rows, skippedByExtension, problems };
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

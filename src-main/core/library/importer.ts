@@ -66,7 +66,7 @@ interface Prepared {
   /** Whether `file:` URLs of this input may be read (a chosen folder, or a local file with --allow-local). */
   allowLocal: boolean;
   /** A folder: the real path of the chosen folder (nothing outside it is read), and the entries it does not import. */
-  folder: { base: Buffer; problems: FolderProblem[]; skipped: number; skippedByExtension: Record<string, number> } | null;
+  folder: { base: Buffer; problems: FolderProblem[]; skippedByExtension: Record<string, number> } | null;
   /** Releases the input (an open file). */
   close: () => Promise<void>;
 }
@@ -260,7 +260,7 @@ export class Importer {
         localPath: r.path,
       }));
       // The user chose this folder: its files are the input (and nothing outside it: folder.ts).
-      return { ...inMemory(rows), kind: 'folder', origin: scan.root, encoding: 'n/a', bundle: null, allowLocal: true, folder: { base: scan.base, problems: scan.problems, skipped: scan.skipped, skippedByExtension: scan.skippedByExtension } };
+      return { ...inMemory(rows), kind: 'folder', origin: scan.root, encoding: 'n/a', bundle: null, allowLocal: true, folder: { base: scan.base, problems: scan.problems, skippedByExtension: scan.skippedByExtension } };
     }
     // A list downloaded over HTTP is parsed from memory; a local file is read in pieces, each time
     // its rows are needed, and never held whole.
@@ -514,6 +514,7 @@ export class Importer {
     const failuresByReason: Partial<Record<FailureReason, number>> = {};
     for (const reason of failures.values()) failuresByReason[reason] = (failuresByReason[reason] ?? 0) + 1;
     for (const [reason, n] of Object.entries(problemReasons) as [FailureReason, number][]) failuresByReason[reason] = (failuresByReason[reason] ?? 0) + n;
+    const skippedCount = Object.values(p.folder?.skippedByExtension ?? {}).reduce((a, b) => a + b, 0);
     return {
       import_id: importId,
       kind: p.kind,
@@ -526,7 +527,7 @@ export class Importer {
       failed: failures.size,
       failed_before: failedBefore,
       failures_by_reason: failuresByReason,
-      ...(p.folder && p.folder.skipped > 0 && { skipped_files: { count: p.folder.skipped, by_extension: p.folder.skippedByExtension } }),
+      ...(skippedCount > 0 && { skipped_files: { count: skippedCount, by_extension: p.folder!.skippedByExtension } }),
       row_problems: rowProblems,
       labels: labelCounts,
       bundle_id: bundleId,
