@@ -31,6 +31,7 @@ import { libraryPaths } from './paths';
 import { unavailableShellHandlers } from './shell';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { LookupFunction } from 'node:net';
 
 export interface CoreOptions {
   dataDir: string;
@@ -46,6 +47,8 @@ export interface CoreOptions {
    * cache (db/warm.ts). For the interactive front ends (the app, `qc serve`); default false.
    */
   warm?: boolean;
+  /** How downloads resolve host names (default: the system's, dns.lookup); tests give their own. */
+  lookup?: LookupFunction;
 }
 
 /** resources/ next to the sources (src-main/core → ../../resources). */
@@ -99,7 +102,7 @@ export function createCore(opts: CoreOptions): Core {
   const warmAbort = new AbortController();
   const warmed = opts.warm ? warmFiles([paths.db, `${paths.db}-wal`], { signal: warmAbort.signal }).catch((): WarmResult => ({ bytes: 0, skipped: 'failed' })) : null;
   const events = createEventBus();
-  const context: CoreContext = { paths, db, store, labels: new LabelService(db), events, ...(opts.maxPixels !== undefined && { maxPixels: opts.maxPixels }) };
+  const context: CoreContext = { paths, db, store, labels: new LabelService(db), events, ...(opts.maxPixels !== undefined && { maxPixels: opts.maxPixels }), ...(opts.lookup && { lookup: opts.lookup }) };
   const engine: MlEngine = opts.ml === 'in-process' ? new InProcessEngine() : new WorkerEngine();
   const modelsDir = opts.modelsDir ?? defaultModelsDir();
   const runs = new RunStore(db);

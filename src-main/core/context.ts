@@ -4,6 +4,7 @@ import type { Db } from './db/open';
 import type { LabelService } from './labels/labels';
 import type { ImageStore } from './library/store';
 import type { LibraryPaths } from './paths';
+import type { LookupFunction } from 'node:net';
 
 export interface EventBus {
   emit<E extends EventName>(name: E, payload: EventMap[E]): void;
@@ -17,4 +18,6 @@ export interface CoreContext {
   labels: LabelService;
   events: EventBus;
   maxPixels?: number;
+  /** How downloads resolve host names (library/fetch.ts; default: the system's). Tests give their own. */
+  lookup?: LookupFunction;
 }

@@ -6,7 +6,9 @@
  * Redirects from a public host (sources.ts checkRedirect judges the URL as written) are also
  * judged by where the name leads: those requests go through an undici Agent whose `lookup`
  * refuses a name that resolves to a loopback, private or link-local address before connecting,
- * so DNS or /etc/hosts cannot route a public host's redirect into the user's network.
+ * so DNS or /etc/hosts cannot route a public host's redirect into the user's network. A URL named
+ * by a list downloaded from a public host (`publicOnly`) is judged the same way from its first
+ * request on (`private_refused`).
  */
 import dns from 'node:dns';
 import type { LookupFunction } from 'node:net';
@@ -28,6 +30,11 @@ export interface FetchOptions {
   onRequest?: () => void;
   /** How host names are resolved (default: the system's, dns.lookup); tests give their own. */
   lookup?: LookupFunction;
+  /**
+   * The URL was named by a list downloaded from a public host: its name must not resolve to a
+   * local or private address on any request, the first included (sources.ts judges it as written).
+   */
+  publicOnly?: boolean;
 }
 
 export const DEFAULT_FETCH_OPTIONS: FetchOptions = {
@@ -83,14 +90,17 @@ async function fetchOnce(startUrl: string, opts: FetchOptions): Promise<Buffer> 
     const seen = new Set<string>([url]);
     for (let hop = 0; ; hop++) {
       opts.onRequest?.();
-      // After a redirect from a public host, the name must not lead to a local or private address.
-      const dispatcher = agentFor(opts.lookup, hop > 0 && !isPrivateHost(new URL(startUrl).hostname));
+      // After a redirect from a public host, or for a URL a public host's list named, the name must
+      // not lead to a local or private address.
+      const dispatcher = agentFor(opts.lookup, opts.publicOnly === true || (hop > 0 && !isPrivateHost(new URL(startUrl).hostname)));
       const init: RequestInit = { redirect: 'manual', signal: controller.signal, headers: { 'user-agent': USER_AGENT, accept: 'image/*,*/*;q=0.5' } };
       // The package's Agent serves Node's bundled fetch (undici 7 takes the older handler API too).
       // `dispatcher` is Node's extension of RequestInit: the DOM's declarations lack it and
       // @types/node's name its own copy of undici's types, so it is added untyped.
       if (dispatcher) Object.assign(init, { dispatcher });
-      const res = await fetch(url, init);
+      const res = await fetch(url, init).catch((e: unknown) => {
+        throw refusedHere(e, hop) ?? e;
+      });
       if (res.status >= 300 && res.status < 400 && res.headers.has('location')) {
         await res.body?.cancel();
         const next = new URL(res.headers.get('location') as string, url).toString();
@@ -114,6 +124,15 @@ async function fetchOnce(startUrl: string, opts: FetchOptions): Promise<Buffer> 
     clearTimeout(timer);
     opts.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** A refusal of the guarded lookup, said as what was refused: a redirect, or a URL a public list named. */
+function refusedHere(e: unknown, hop: number): FetchFailure | null {
+  const cause = (e as { cause?: unknown }).cause;
+  if (!(cause instanceof FetchFailure) || cause.reason !== 'redirect_refused') return null;
+  return hop > 0
+    ? new FetchFailure('redirect_refused', `redirect from a public host refused: ${cause.message}`, false)
+    : new FetchFailure('private_refused', `a URL named by a list downloaded from a public host refused: ${cause.message}`, false);
 }
 
 function statusFailure(status: number): FetchFailure {
@@ -173,6 +192,26 @@ function agentFor(lookup: LookupFunction | undefined, guarded: boolean): Agent |
 }
 
 /**
+ * Whether a name is in the user's own network: written as a local or private address, or
+ * resolving (with `lookup`, default the system's) only to such addresses. False when it does not
+ * resolve. An intranet list (http://mirror.lan/list.tsv) may then name intranet URLs.
+ */
+export async function isPrivateName(hostname: string, lookup: LookupFunction = dns.lookup): Promise<boolean> {
+  if (isPrivateHost(hostname)) return true;
+  const host = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
+  return new Promise((resolve) => {
+    try {
+      lookup(host, { all: true }, (err, found) => {
+        const list = Array.isArray(found) ? found : [];
+        resolve(!err && list.length > 0 && list.every((a) => isPrivateHost(a.address)));
+      });
+    } catch {
+      resolve(false);
+    }
+  });
+}
+
+/**
  * A lookup that refuses a name resolving to any loopback, private, link-local or unique-local
  * address (sources.ts isPrivateHost), with the reason the written-address check gives. Every
  * address of the name is checked, since the connection may try any of them.
@@ -185,7 +224,7 @@ function publicOnly(base: LookupFunction): LookupFunction {
       const bad = list.find((a) => isPrivateHost(a.address));
       if (bad || !list.length) {
         const why = bad ? `${hostname} resolves to ${bad.address}, a local or private address` : `${hostname} resolves to no address`;
-        return callback(new FetchFailure('redirect_refused', `redirect from a public host to ${why}: refused`, false), '', 0);
+        return callback(new FetchFailure('redirect_refused', why, false), '', 0);
       }
       if (options.all) callback(null, list);
       else callback(null, list[0]!.address, list[0]!.family);

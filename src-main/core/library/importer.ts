@@ -5,6 +5,7 @@
  * flight and a re-run skips everything already stored (no network request for them).
  */
 import fs from 'node:fs';
+import type { LookupFunction } from 'node:net';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { splitMirrorSpec } from '../../../src-shared/domain/mirror';
@@ -14,7 +15,7 @@ import type { Label } from '../../../src-shared/domain/label';
 import type { FailureReason, ImportKind, ImportSummary, LabelCounts } from '../../../src-shared/domain/library';
 import type { Db } from '../db/open';
 import type { LabelService } from '../labels/labels';
-import { fetchBytes, FetchFailure, DEFAULT_FETCH_OPTIONS } from './fetch';
+import { fetchBytes, FetchFailure, DEFAULT_FETCH_OPTIONS, isPrivateName } from './fetch';
 import { pathOfFileUrl, pathText, readFolderFile, scanFolder, type FolderProblem } from './folder';
 import { bufferReader, scanInput, type ReadAt, type RowProblem } from './parse';
 import { heldHere, ownerEnded, sha256, thisProcess, type ImageStore, type StoredFiles } from './store';
@@ -65,6 +66,8 @@ interface Prepared {
   bundle: { format: 'tsv' | 'urls'; columns: string[] } | null;
   /** Whether `file:` URLs of this input may be read (a chosen folder, or a local file with --allow-local). */
   allowLocal: boolean;
+  /** Whether the input is a list downloaded from a public host: its URLs must lead to public addresses (sources.ts). */
+  publicOnly: boolean;
   /** A folder: the real path of the chosen folder (nothing outside it is read), and the entries it does not import. */
   folder: { base: Buffer; problems: FolderProblem[]; skippedByExtension: Record<string, number> } | null;
   /** Releases the input (an open file). */
@@ -79,6 +82,8 @@ export interface ImporterDeps {
   store: ImageStore;
   labels: LabelService;
   maxPixels?: number;
+  /** How host names are resolved for downloads (fetch.ts; default: the system's). Tests give their own. */
+  lookup?: LookupFunction;
 }
 
 const DEFAULT_CONCURRENCY = 8;
@@ -205,17 +210,24 @@ export class Importer {
   async retryFailed(args: Omit<ImportArgs, 'source' | 'kind' | 'retryFailed'>, ctx: CallContext): Promise<ImportSummary> {
     args = { ...args, mirrors: (args.mirrors ?? []).map(checkMirror) };
     const folders = new Set(this.q.folderSources.all());
-    const extra = this.q.allFetchFailures.all().map((r): ExtraUrl => {
+    // Failed URLs named by a list downloaded from a public host stay held to public addresses.
+    const remoteFiles = new Map<string, boolean>();
+    const failed = this.q.allFetchFailures.all();
+    for (const f of new Set(failed.map((r) => r.file))) {
+      if (f && /^https?:\/\//i.test(f)) remoteFiles.set(f, !(await isPrivateName(hostOf(f), this.deps.lookup)));
+    }
+    const extra = failed.map((r): ExtraUrl => {
       const localPath = folderFileOf(r);
       return {
         url: r.url,
         file: r.file,
         line: r.line,
         allowLocal: localPath !== null || retryMayReadLocal(r, args.allowLocal === true),
+        publicOnly: remoteFiles.get(r.file ?? '') ?? false,
         ...(localPath && { localPath, base: chosenFolderOf(localPath, folders) }),
       };
     });
-    const prepared: Prepared = { ...inMemory([]), kind: 'retry', origin: '(failed URLs)', encoding: 'n/a', bundle: null, allowLocal: false, folder: null };
+    const prepared: Prepared = { ...inMemory([]), kind: 'retry', origin: '(failed URLs)', encoding: 'n/a', bundle: null, allowLocal: false, publicOnly: false, folder: null };
     return this.execute(prepared, { ...args, source: prepared.origin, retryFailed: true }, ctx, performance.now(), { network: 0 }, extra);
   }
 
@@ -260,7 +272,7 @@ export class Importer {
         localPath: r.path,
       }));
       // The user chose this folder: its files are the input (and nothing outside it: folder.ts).
-      return { ...inMemory(rows), kind: 'folder', origin: scan.root, encoding: 'n/a', bundle: null, allowLocal: true, folder: { base: scan.base, problems: scan.problems, skippedByExtension: scan.skippedByExtension } };
+      return { ...inMemory(rows), kind: 'folder', origin: scan.root, encoding: 'n/a', bundle: null, allowLocal: true, publicOnly: false, folder: { base: scan.base, problems: scan.problems, skippedByExtension: scan.skippedByExtension } };
     }
     // A list downloaded over HTTP is parsed from memory; a local file is read in pieces, each time
     // its rows are needed, and never held whole.
@@ -268,7 +280,7 @@ export class Importer {
     let close = async () => {};
     if (isRemote) {
       try {
-        read = bufferReader(await fetchBytes(source, { signal: ctx.signal, ...fetchOverrides(args), onRequest: () => counters.network++ }));
+        read = bufferReader(await fetchBytes(source, { signal: ctx.signal, ...fetchOverrides(args), onRequest: () => counters.network++, ...(this.deps.lookup && { lookup: this.deps.lookup }) }));
       } catch (e) {
         if (e instanceof FetchFailure) throw new QcError('bad_input', `could not download the list: ${e.message}`, { file: source });
         throw e;
@@ -295,6 +307,8 @@ export class Importer {
         bundle: kind === 'bundle' ? { format: scan.format, columns: scan.columns } : null,
         // A list downloaded over HTTP never names local files; a local one only with --allow-local.
         allowLocal: !isRemote && args.allowLocal === true,
+        // … and a list from a public host names only public addresses.
+        publicOnly: isRemote && !(await isPrivateName(new URL(source).hostname, this.deps.lookup)),
         folder: null,
         close,
       };
@@ -315,12 +329,12 @@ export class Importer {
         const page = this.q.distinctUrls.all(p.origin, importId, after, URL_PAGE);
         if (!page.length) break;
         after = page[page.length - 1]!.line;
-        yield page.map((r) => ({ url: r.url, file: p.origin, line: r.line, allowLocal: p.allowLocal }));
+        yield page.map((r) => ({ url: r.url, file: p.origin, line: r.line, allowLocal: p.allowLocal, publicOnly: p.publicOnly }));
       }
     }
     const where = new Map<string, ExtraUrl>();
     for (const r of p.folderRows) {
-      if (!where.has(r.url)) where.set(r.url, { url: r.url, file: r.origin, line: r.line > 0 ? r.line : null, allowLocal: p.allowLocal, ...(r.localPath && { localPath: r.localPath, base: p.folder?.base ?? null }) });
+      if (!where.has(r.url)) where.set(r.url, { url: r.url, file: r.origin, line: r.line > 0 ? r.line : null, allowLocal: p.allowLocal, publicOnly: p.publicOnly, ...(r.localPath && { localPath: r.localPath, base: p.folder?.base ?? null }) });
     }
     for (const x of extra) if (!where.has(x.url)) where.set(x.url, x);
     const all = [...where.values()];
@@ -450,13 +464,13 @@ export class Importer {
     let fatal: unknown = null;
     const report = () => ctx.progress({ job: 'import', phase: 'download', done, total: todoCount, failed: failures.size });
     report();
-    const fetchOpts = { ...fetchOverrides(args), signal: ctx.signal, onRequest: () => counters.network++ };
+    const fetchOpts = { ...fetchOverrides(args), signal: ctx.signal, onRequest: () => counters.network++, ...(this.deps.lookup && { lookup: this.deps.lookup }) };
     const bringIn = (at: ExtraUrl) =>
       limit(async () => {
         if (ctx.signal.aborted || fatal) return;
         const url = at.url;
         try {
-          const bytes = at.localPath ? await readChosenFile(at.localPath, at.base) : await obtain(url, { mirrors, allowLocal: at.allowLocal }, fetchOpts);
+          const bytes = at.localPath ? await readChosenFile(at.localPath, at.base) : await obtain(url, { mirrors, allowLocal: at.allowLocal, publicOnly: at.publicOnly }, { ...fetchOpts, publicOnly: at.publicOnly });
           const hash = sha256(bytes);
           // A picture already stored under another URL needs no decoding: just map the URL to it.
           let fresh: { image: Awaited<ReturnType<typeof verifyImage>>; files: StoredFiles } | null = null;
@@ -549,6 +563,8 @@ interface ExtraUrl {
   file: string | null;
   line: number | null;
   allowLocal: boolean;
+  /** Named by a list downloaded from a public host: it must lead to a public address. */
+  publicOnly: boolean;
   /** A folder's file: its exact path, read by folder.ts readFolderFile (never through a link) … */
   localPath?: Buffer;
   /** … and the real path of the chosen folder it must lie in (null: none is known, so it is refused). */
@@ -597,6 +613,15 @@ function folderFileOf(f: { url: string; file: string | null; line: number | null
 function retryMayReadLocal(f: { url: string; file: string | null; line: number | null }, allowLocal: boolean): boolean {
   if (!f.file) return false;
   return allowLocal && !/^[a-z][a-z0-9+.-]*:\/\//i.test(f.file);
+}
+
+/** The host of a list's URL; an unparsable one (never stored) counts as public. */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return 'unparsable.invalid';
+  }
 }
 
 function fetchOverrides(args: ImportArgs) {

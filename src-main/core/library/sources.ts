@@ -14,6 +14,10 @@
  *   blocking and read with the same 64 MB cap as downloads: a huge file is refused by its size,
  *   never read whole. Input lists and tag files are opened the same way ({@link openInputFile}),
  *   with their own cap, and read in pieces.
+ * - A list downloaded from a public host may name only public addresses: a URL in it whose host is
+ *   loopback, private or link-local (or `localhost`), as written or as its name resolves (fetch.ts),
+ *   is refused (`private_refused`), so a list on the web cannot make the importer request pages of
+ *   the user's network. A list from a local file or a local/intranet host may name any host.
  * - Redirects: at most 5; only to http(s); a redirect to a loopback, private or link-local address
  *   (or `localhost`) is refused unless the original URL's host was itself such an address (so local
  *   test servers and an intranet mirror still work, but a public host cannot bounce the importer
@@ -37,6 +41,11 @@ export interface SourcePolicy {
   mirrors: readonly Mirror[];
   /** Whether `file:` URLs may be read (a chosen folder, or a local input with --allow-local). */
   allowLocal: boolean;
+  /**
+   * Whether the URL was named by a list downloaded from a public host: then it must lead to a
+   * public address too (as written here; fetch.ts `publicOnly` judges where its name resolves).
+   */
+  publicOnly?: boolean;
   maxBytes?: number;
 }
 
@@ -93,6 +102,9 @@ export function resolveSource(url: string, policy: SourcePolicy): Resolved {
     throw new FetchFailure('bad_url', `not a valid URL: ${short(url)}`, false);
   }
   if (hasCredentials(parsed)) throw new FetchFailure('bad_url', CREDENTIALS_REFUSED, false);
+  if (policy.publicOnly && isPrivateHost(parsed.hostname)) {
+    throw new FetchFailure('private_refused', `a list downloaded from a public host names a local or private address (${parsed.host}): refused`, false);
+  }
   return { kind: 'http', url };
 }
 
