@@ -11,7 +11,11 @@ let dir: string;
 let dataDir: string;
 
 function qc(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src-main/cli/main.ts'), '--data', dataDir, ...args], { cwd: REPO_ROOT, encoding: 'utf8' });
+  return qcIn(REPO_ROOT, ...args);
+}
+
+function qcIn(cwd: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', path.join(REPO_ROOT, 'node_modules/tsx/dist/loader.mjs'), path.join(REPO_ROOT, 'src-main/cli/main.ts'), '--data', dataDir, ...args], { cwd, encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -68,6 +72,18 @@ describe('qc', () => {
     expect(r.stderr).toContain(`${bad}:1: missing required column "overall_rating"`);
     expect((json(qc('status', '--json')) as { images: number; imports: number }).imports).toBe(1);
   }, 30_000);
+
+  it('reads relative paths against the folder qc was started in (the API itself takes absolute ones only)', () => {
+    const work = path.join(dir, 'work');
+    fs.mkdirSync(path.join(work, 'lists'), { recursive: true });
+    writeRatingsFile(path.join(work, 'lists', 'rel.txt'), devRatings().slice(8, 10));
+    const imp = qcIn(work, 'import', 'lists/rel.txt', '--mirror', `${DEV_URL_PREFIX}=${path.relative(work, DEV_IMAGES)}`, '--json');
+    expect(imp.code, imp.stderr).toBe(0);
+    expect(json(imp)).toMatchObject({ rows: 2, failed: 0, source: path.join(work, 'lists', 'rel.txt') });
+    const out = qcIn(work, 'export-training', 'seed', '--sample', '2', '--json');
+    expect(out.code, out.stderr).toBe(0);
+    expect(fs.readdirSync(path.join(work, 'seed'))).toContain('images');
+  }, 60_000);
 
   it('rejects unknown labels and image ids', () => {
     const r = qc('label', '1', '--as', 'great');

@@ -19,7 +19,7 @@ import { registerDoctorCommand } from './doctor';
 import { registerSeedFileCommands } from './seedFiles';
 import { startServer } from '../server/server';
 import { API_SCHEMAS, id } from '../../src-shared/contract/schemas';
-import { numberListOption, numberOption } from './options';
+import { numberListOption, numberOption, sourceArg } from './options';
 import type { JobProgress } from '../../src-shared/contract/events';
 import { isTagHeader } from '../core/ml/tagImport';
 import fs from 'node:fs';
@@ -102,6 +102,7 @@ export function buildProgram(): Command {
     .option('--run <id>', 'tag files (<bundle>_a.tsv, _finaltags.tsv): the run their predictions belong to (default: the active run)', numberOption('--run', id))
     .action(async (source: string | undefined, o: { kind?: ImportArgs['kind']; mirror: string[]; concurrency: number; timeout?: number; retries?: number; retryFailed?: boolean; allowLocal?: boolean; run?: number }, cmd: Command) => {
       if (!source && !o.retryFailed) throw new Error('qc import needs a source (or --retry-failed)');
+      if (source) source = sourceArg(source);
       // Tag TSVs written by qc classify (here or on other machines, --shard): merge their predictions.
       const tagFiles = source && !o.kind ? localTagFiles(source) : [];
       if (tagFiles.length) {

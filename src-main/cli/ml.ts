@@ -8,7 +8,7 @@ import { formatClassify, formatEmbed, formatExport, formatIssues, formatRun, for
 import { formatBestRuns, formatGraphs } from './seedFiles';
 import type { WithCore } from './main';
 import { API_SCHEMAS, id, importOptions, probability, trainOptions } from '../../src-shared/contract/schemas';
-import { intOption, numberOption } from './options';
+import { intOption, localPath, numberOption, sourceArg } from './options';
 
 // Option values obey the API's schemas (options.ts, src-shared/contract/schemas.ts): a wrong one is
 // one line naming the option. `int` is for options with no single API field.
@@ -94,7 +94,7 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
         if (o.groups) {
           const at = o.groups.lastIndexOf(':');
           if (at <= 0) throw new Error('--groups wants FILE:COLUMN, e.g. truth.tsv:source_file');
-          req.groups = { file: o.groups.slice(0, at), groupColumn: o.groups.slice(at + 1) };
+          req.groups = { file: localPath(o.groups.slice(0, at)), groupColumn: o.groups.slice(at + 1) };
         }
         await withCore(cmd, (core, signal, onProgress) => core.call('ml.train', req, { signal, onProgress }), formatRun);
       },
@@ -119,7 +119,7 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
     .option('--graphs <dir>', 'write its loss and accuracy curves as SVG and PNG into DIR')
     .action(async (runId: number | undefined, o: { graphs?: string }, cmd: Command) =>
       o.graphs
-        ? withCore(cmd, (core) => core.call('export.graphs', { outDir: o.graphs!, ...(runId !== undefined && { runId }) }), formatGraphs)
+        ? withCore(cmd, (core) => core.call('export.graphs', { outDir: localPath(o.graphs!), ...(runId !== undefined && { runId }) }), formatGraphs)
         : withCore(cmd, (core) => core.call('ml.run', runId !== undefined ? { runId } : {}), formatRun),
     );
 
@@ -174,8 +174,8 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
           core.call(
             'ml.classify',
             {
-              source,
-              outDir: o.out,
+              source: sourceArg(source),
+              outDir: localPath(o.out),
               mirrors: o.mirror.map(parseMirror),
               concurrency: o.concurrency,
               ...(o.chunkRows && { chunkRows: o.chunkRows }),
@@ -202,7 +202,7 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
         (core, signal, onProgress) =>
           core.call(
             'export.tags',
-            { outDir: o.out, ...(o.bundle !== undefined && { bundleId: o.bundle }), ...(o.threshold !== undefined && { threshold: o.threshold }), ...(o.run !== undefined && { runId: o.run }) },
+            { outDir: localPath(o.out), ...(o.bundle !== undefined && { bundleId: o.bundle }), ...(o.threshold !== undefined && { threshold: o.threshold }), ...(o.run !== undefined && { runId: o.run }) },
             { signal, onProgress },
           ),
         formatExport,

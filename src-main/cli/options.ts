@@ -5,6 +5,7 @@
  *
  * Numbers are plain decimals only: `Number()` would also read "0x10", "0b1", "" (0) and " ".
  */
+import path from 'node:path';
 import { z } from 'zod';
 import { QcError } from '../../src-shared/contract/errors';
 import { count, parseOption } from '../../src-shared/contract/schemas';
@@ -35,6 +36,19 @@ export function numberListOption<T>(option: string, item: z.ZodType<T>, text: st
     .map((s) => s.trim())
     .filter(Boolean)
     .map((s) => parseOption(option, item, decimal(option, s), s));
+}
+
+/**
+ * A local path argument as the API takes it: absolute, resolved against the folder `qc` was started
+ * in (the API refuses relative paths, which would depend on where the core runs).
+ */
+export function localPath(p: string): string {
+  return path.resolve(p);
+}
+
+/** An input argument: an http(s) URL as given, a local file or folder resolved ({@link localPath}). */
+export function sourceArg(s: string): string {
+  return /^https?:\/\//i.test(s) ? s : localPath(s);
 }
 
 /** A TCP port to listen on (0: any free port). */

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { GraphsExportSummary, ModelExportSummary, RankedRun, TrainingExportSummary } from '../../src-shared/domain/runQuality';
 import type { WithCore } from './main';
+import { localPath } from './options';
 
 const positiveInt = (name: string) => (v: string) => {
   const n = Number(v);
@@ -57,7 +58,7 @@ export function registerSeedFileCommands(program: Command, withCore: WithCore): 
     .option('--sample <n>', 'size of the random sample lists (one_download_7k.txt …)', positiveInt('--sample'), 7000)
     .option('--seed <n>', 'seed of the samples', nonNegativeInt('--seed'), 0)
     .action(async (dir: string, o: { sample: number; seed: number }, cmd: Command) =>
-      withCore(cmd, (core, signal, onProgress) => core.call('export.training', { outDir: dir, sample: o.sample, seed: o.seed }, { signal, onProgress }), formatTrainingExport),
+      withCore(cmd, (core, signal, onProgress) => core.call('export.training', { outDir: localPath(dir), sample: o.sample, seed: o.seed }, { signal, onProgress }), formatTrainingExport),
     );
 
   program
@@ -66,7 +67,7 @@ export function registerSeedFileCommands(program: Command, withCore: WithCore): 
     .argument('<run-id>', 'run id, or active', (v: string) => (v === 'active' ? 'active' : positiveInt('run-id')(v)))
     .argument('<dir>', 'output folder')
     .action(async (runId: number | 'active', dir: string, _o, cmd: Command) =>
-      withCore(cmd, (core) => core.call('export.model', { outDir: dir, ...(runId !== 'active' && { runId }) }), formatModelExport),
+      withCore(cmd, (core) => core.call('export.model', { outDir: localPath(dir), ...(runId !== 'active' && { runId }) }), formatModelExport),
     );
 
   program

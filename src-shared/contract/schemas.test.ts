@@ -30,6 +30,24 @@ describe('API argument schemas', () => {
     expect(invalid('images.get', { imageId: 1.5 })).toMatch(/imageId/);
   });
 
+  it('take local paths only as absolute paths (a relative one would be read against the server\'s folder)', () => {
+    expect(invalid('library.import', { source: 'ratings.txt' })).toMatch(/source: must be an http\(s\) URL or an absolute path/);
+    expect(invalid('library.import', { source: '../../etc/passwd' })).toMatch(/source: must be an http\(s\) URL or an absolute path/);
+    expect(invalid('library.import', { source: 'file:ratings.txt' })).toMatch(/source: /);
+    expect(invalid('library.import', { source: '/r.txt', mirrors: [{ prefix: 'https://x/', dir: 'images' }] })).toMatch(/mirrors\[0\]\.dir: must be an absolute path/);
+    expect(invalid('ml.classify', { source: 'https://x/b.tsv', outDir: 'out' })).toMatch(/outDir: must be an absolute path/);
+    expect(invalid('ml.importTags', { files: ['/a_a.tsv', 'b_a.tsv'] })).toMatch(/files\[1\]: must be an absolute path/);
+    expect(invalid('ml.train', { groups: { file: 'truth.tsv', groupColumn: 'g' } })).toMatch(/groups\.file: must be an absolute path/);
+    for (const m of ['export.tags', 'export.training', 'export.model', 'export.graphs'] as const) {
+      expect(invalid(m, { outDir: 'out' })).toMatch(/outDir: must be an absolute path/);
+      expect(invalid(m, { outDir: './out' })).toMatch(/outDir: must be an absolute path/);
+    }
+    // Absolute paths of both kinds of system, and URLs where a list may be downloaded, pass.
+    for (const outDir of ['/tmp/out', 'C:\\Users\\me\\out', 'D:/out', '\\\\server\\share\\out']) expect(parseArgs('export.tags', { outDir })).toEqual({ outDir });
+    expect(parseArgs('library.import', { source: 'HTTPS://eol.org/r.txt' })).toEqual({ source: 'HTTPS://eol.org/r.txt' });
+    expect(parseArgs('library.import', { source: '/r.txt', mirrors: [{ prefix: 'https://x/', dir: ' /m ' }] }).mirrors?.[0]?.dir).toBe(' /m ');
+  });
+
   it('refuse unknown fields, non-objects and unknown methods', () => {
     expect(invalid('ml.run', { runID: 3 })).toMatch(/Unrecognized key.*runID/);
     expect(invalid('library.status', { x: 1 })).toMatch(/x/);

@@ -33,11 +33,27 @@ export const pathString = z
   .max(8192)
   .refine((s) => !s.includes('\0'), 'must not contain a NUL byte');
 
+/**
+ * Whether a path is absolute on POSIX (`/…`) or Windows (`C:\…`, `C:/…`, `\\server\share`). The API
+ * takes absolute paths only: a relative one would be read against whatever folder the process
+ * serving the API was started in (`qc serve`, the app), never what the caller meant. The CLI
+ * resolves its arguments against its own working folder before calling.
+ */
+export function isAbsolutePath(s: string): boolean {
+  return s.startsWith('/') || /^[A-Za-z]:[\\/]/.test(s) || s.startsWith('\\\\');
+}
+
+const ABSOLUTE = 'must be an absolute path (a relative one would depend on the folder the app or qc serve was started in)';
+/** A local file or folder: an absolute path ({@link isAbsolutePath}). */
+export const absolutePath = pathString.refine(isAbsolutePath, ABSOLUTE);
+/** An input list: an http(s) URL, or a local file or folder by its absolute path. */
+export const sourcePath = pathString.refine((s) => /^https?:\/\//i.test(s) || isAbsolutePath(s), `must be an http(s) URL or an absolute path (a relative one would depend on the folder the app or qc serve was started in)`);
+
 /** No arguments: an empty object (strict, so even a `__proto__` key is refused, which z.record skips). */
 const empty = z.strictObject({});
 
 const importKind = z.enum(['ratings', 'exemplars', 'bundle', 'folder']);
-const mirror = z.strictObject({ prefix: z.string().min(1, 'must not be empty').max(8192), dir: pathString });
+const mirror = z.strictObject({ prefix: z.string().min(1, 'must not be empty').max(8192), dir: pathString.refine((d) => isAbsolutePath(d.trim()), ABSOLUTE) });
 
 /** Fields shared by every import-like call (import, retry, classify). */
 export const importOptions = {
@@ -77,7 +93,7 @@ export const trainOptions = {
   augmentExclude: z.array(z.string().min(1).max(100)).max(100).optional(),
   distance: z.union([z.boolean(), z.literal('aggregate')]).optional(),
   calibrate: z.boolean().optional(),
-  groups: z.strictObject({ file: pathString, idColumn: z.string().min(1).max(200).optional(), groupColumn: z.string().min(1).max(200) }).optional(),
+  groups: z.strictObject({ file: absolutePath, idColumn: z.string().min(1).max(200).optional(), groupColumn: z.string().min(1).max(200) }).optional(),
 };
 
 const reviewQuery = {
@@ -99,7 +115,7 @@ const reviewQuery = {
 
 export const API_SCHEMAS = {
   'library.status': empty,
-  'library.import': z.strictObject({ source: pathString, kind: importKind.optional(), ...importOptions }),
+  'library.import': z.strictObject({ source: sourcePath, kind: importKind.optional(), ...importOptions }),
   'library.retryFailed': z.strictObject({ mirrors: importOptions.mirrors, concurrency: importOptions.concurrency, timeoutMs: importOptions.timeoutMs, retries: importOptions.retries, allowLocal: importOptions.allowLocal }),
   'library.failures': z.strictObject({ limit: z.int().min(0).max(10_000_000).optional() }),
   'library.sources': empty,
@@ -121,9 +137,9 @@ export const API_SCHEMAS = {
   'ml.labelIssues': z.strictObject({ runId: id.optional(), limit: z.int().min(0).max(10_000_000).optional(), includeReviewed: z.boolean().optional() }),
   'ml.reviewIssues': z.strictObject({ imageIds: z.array(id).max(1_000_000), action: z.enum(['confirm', 'dismiss', 'reopen']) }),
   'ml.classify': z.strictObject({
-    source: pathString,
+    source: sourcePath,
     ...importOptions,
-    outDir: pathString,
+    outDir: absolutePath,
     chunkRows: z.int().min(1).max(100_000_000).optional(),
     threshold: probability.optional(),
     runId: id.optional(),
@@ -132,19 +148,19 @@ export const API_SCHEMAS = {
       .refine((s) => s.k <= s.n, { message: 'shard k must be <= n' })
       .optional(),
   }),
-  'ml.importTags': z.strictObject({ files: z.array(pathString).min(1), runId: id.optional() }),
+  'ml.importTags': z.strictObject({ files: z.array(absolutePath).min(1), runId: id.optional() }),
   'ml.setThreshold': z.strictObject({ threshold: probability.nullable() }),
 
   'export.tags': z.strictObject({
     bundleId: id.optional(),
-    outDir: pathString,
+    outDir: absolutePath,
     threshold: probability.optional(),
     runId: id.optional(),
     chunkRows: z.int().min(1).max(100_000_000).optional(),
   }),
-  'export.training': z.strictObject({ outDir: pathString, sample: z.int().min(1).max(100_000_000).optional(), seed: count.optional() }),
-  'export.model': z.strictObject({ runId: id.optional(), outDir: pathString }),
-  'export.graphs': z.strictObject({ runId: id.optional(), outDir: pathString }),
+  'export.training': z.strictObject({ outDir: absolutePath, sample: z.int().min(1).max(100_000_000).optional(), seed: count.optional() }),
+  'export.model': z.strictObject({ runId: id.optional(), outDir: absolutePath }),
+  'export.graphs': z.strictObject({ runId: id.optional(), outDir: absolutePath }),
 
   'review.page': z.strictObject({ ...reviewQuery, offset: z.int().min(0), limit: z.int().min(1).max(100_000) }),
   'review.scores': z.strictObject({ runId: id.optional() }),
