@@ -123,6 +123,26 @@ describe('parseInput: columns and encodings', () => {
     expect(p.rows[0]?.raw.note).toBe('Brontë');
   });
 
+  it('reads a UTF-8 file with one stray latin1 byte line by line: UTF-8 lines stay UTF-8, the odd one is latin1', () => {
+    const bytes = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from(`${RATINGS_HEADER}\tnote\n9000001\t${url(1)}\t4.5\t{"kingdom":{"name":"Animé"}}\tBrontë – Ærø\n9000002\t${url(2)}\t1.5\t{}\tcaf`, 'utf8'),
+      Buffer.from([0xe9]),
+      Buffer.from(`\n9000003\t${url(3)}\t2\t{}\t日本\n`, 'utf8'),
+    ]);
+    const p = parseInput(bytes, FILE);
+    expect(p.encoding).toBe('mixed');
+    expect(p.problems).toEqual([]);
+    expect(JSON.parse(p.rows[0]?.ancestry ?? 'null')).toEqual({ kingdom: { name: 'Animé' } });
+    expect(p.rows.map((r) => r.raw.note)).toEqual(['Brontë – Ærø', 'café', '日本']);
+    // The same whatever the size of each read (a line's bytes are never split by a read).
+    for (const most of [1, 2, 5]) {
+      const scan = scanInput((buf, pos) => bufferReader(bytes)(buf.subarray(0, Math.min(most, buf.length)), pos), FILE);
+      expect(scan.encoding).toBe('mixed');
+      expect([...scan.rows()].map((r) => r.row?.raw.note)).toEqual(['Brontë – Ærø', 'café', '日本']);
+    }
+  });
+
   it('decodes valid UTF-8 as utf-8', () => {
     const p = parseInput(tsv([`${RATINGS_HEADER}\tnote`, `9000001\t${url(1)}\t4.5\t{"kingdom":{"name":"Animé"}}\tBrontë`]), FILE);
     expect(p.encoding).toBe('utf-8');

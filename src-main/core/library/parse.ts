@@ -30,9 +30,17 @@ export interface RowProblem {
   url: string | null;
 }
 
+/**
+ * How an input's bytes are read: all UTF-8; all latin1 (EOL's exports; no line is UTF-8 beyond
+ * ASCII); or `mixed`, a UTF-8 file with some lines that are not (a stray byte, a pasted latin1
+ * row): each line is then read as UTF-8 when it is valid UTF-8 and as latin1 when not, so one bad
+ * byte does not turn every accented name of the file into mojibake.
+ */
+export type InputEncoding = 'utf-8' | 'latin1' | 'mixed';
+
 export interface ParsedInput {
   kind: Exclude<ImportKind, 'folder'>;
-  encoding: 'utf-8' | 'latin1';
+  encoding: InputEncoding;
   /** Bundles only: a TSV with a header, or a bare URL list. */
   format: 'tsv' | 'urls';
   columns: string[];
@@ -128,7 +136,7 @@ export interface InputScan extends Omit<ParsedInput, 'rows' | 'problems'> {
 export function scanInput(read: ReadAt, file: string, kindHint?: Exclude<ImportKind, 'folder'>): InputScan {
   const probe = Buffer.alloc(1);
   if (read(probe, 0) === 0) throw new QcError('bad_input', 'the file is empty', { file, line: 1 });
-  const encoding = isUtf8Input(read) ? 'utf-8' : 'latin1';
+  const encoding = inputEncoding(read);
   let first: { text: string; line: number } | null = null;
   let nonBlank = 0;
   for (const l of inputLines(read, encoding)) {
@@ -176,6 +184,13 @@ export function parseInput(bytes: Uint8Array, file: string, kindHint?: Exclude<I
   return { ...scan, rows, problems };
 }
 
+/** How to read the input ({@link InputEncoding}; read in chunks, nothing kept). */
+function inputEncoding(read: ReadAt): InputEncoding {
+  if (isUtf8Input(read)) return 'utf-8';
+  for (const l of inputLines(read, 'mixed')) if (l.text !== null && l.utf8) return 'mixed';
+  return 'latin1';
+}
+
 /** Whether the whole input is valid UTF-8 (read in chunks, nothing kept). */
 function isUtf8Input(read: ReadAt): boolean {
   const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -200,21 +215,39 @@ export function describeLongLine(bytes: number): string {
 }
 
 /** A line of an input (1-based `line`): its text, or for a line over MAX_LINE_BYTES only its length in bytes. */
-export type InputLine = { line: number; text: string } | { line: number; text: null; bytes: number };
+export type InputLine = { line: number; text: string; /** `mixed` only: the line has non-ASCII text read as UTF-8. */ utf8?: true } | { line: number; text: null; bytes: number };
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const latin1 = new TextDecoder('latin1');
+
+/** A line of a `mixed` input, given as its bytes (one latin1 char a byte): UTF-8 when valid, else latin1. */
+function mixedLine(line: number, raw: string): Extract<InputLine, { text: string }> {
+  if (!/[\u0080-\u00ff]/.test(raw)) return { line, text: raw }; // ASCII: the same either way
+  const bytes = Buffer.from(raw, 'latin1');
+  try {
+    const text = strictUtf8.decode(bytes);
+    return { line, text: line === 1 ? text.replace(/^\uFEFF/, '') : text, utf8: true };
+  } catch {
+    return { line, text: latin1.decode(bytes) };
+  }
+}
 
 /**
  * The input's lines, split at \n with a \r before it dropped and a UTF-8 BOM removed. A line over
  * MAX_LINE_BYTES (bytes of the input) is measured to its end without being kept, then given as
  * `text: null` with its length, and the lines after it follow: memory stays bounded by one read
  * plus one line, whatever the input. A final empty line (the file ends with a newline) is not a
- * line. UTF-8 is decoded strictly (a bad byte throws) unless `lenient` (bad bytes become U+FFFD).
+ * line. UTF-8 is decoded strictly (a bad byte throws) unless `lenient` (bad bytes become U+FFFD);
+ * `mixed` decodes each line on its own ({@link InputEncoding}).
  * The one line reader for input lists (ratings, exemplars, bundles) and tag files.
  */
-export function* inputLines(read: ReadAt, encoding: 'utf-8' | 'latin1', opts: { lenient?: boolean } = {}): Generator<InputLine> {
-  const decoder = new TextDecoder(encoding, { fatal: encoding === 'utf-8' && !opts.lenient });
+export function* inputLines(read: ReadAt, encoding: InputEncoding, opts: { lenient?: boolean } = {}): Generator<InputLine> {
+  // `mixed`: the bytes are split into lines as latin1 (one char a byte, exactly), each line decoded after.
+  const decoder = encoding === 'mixed' ? null : new TextDecoder(encoding, { fatal: encoding === 'utf-8' && !opts.lenient });
+  const done = (line: number, l: string): Extract<InputLine, { text: string }> => (encoding === 'mixed' ? mixedLine(line, l) : { line, text: l });
   const buf = Buffer.allocUnsafe(READ_CHUNK);
   // latin1 is one byte a character; UTF-8 text is measured as the bytes it came from.
-  const bytesOf = (l: string) => (encoding === 'latin1' ? l.length : Buffer.byteLength(l, 'utf8'));
+  const bytesOf = (l: string) => (encoding === 'utf-8' ? Buffer.byteLength(l, 'utf8') : l.length);
   const tooLong = (l: string) => l.length > MAX_LINE_BYTES / 4 && bytesOf(l) > MAX_LINE_BYTES;
   let pending = '';
   let line = 0;
@@ -222,7 +255,7 @@ export function* inputLines(read: ReadAt, encoding: 'utf-8' | 'latin1', opts: { 
   let start = true;
   for (let pos = 0, n = 1; n > 0; pos += n) {
     n = read(buf, pos);
-    let text = n > 0 ? decoder.decode(buf.subarray(0, n), { stream: true }) : decoder.decode();
+    let text = !decoder ? buf.toString('latin1', 0, n) : n > 0 ? decoder.decode(buf.subarray(0, n), { stream: true }) : decoder.decode();
     if (start && text) {
       if (encoding === 'utf-8') text = text.replace(/^\uFEFF/, '');
       start = false;
@@ -240,7 +273,7 @@ export function* inputLines(read: ReadAt, encoding: 'utf-8' | 'latin1', opts: { 
       let l = pending + piece;
       pending = '';
       if (l.endsWith('\r')) l = l.slice(0, -1);
-      yield tooLong(l) ? { line, text: null, bytes: bytesOf(l) } : { line, text: l };
+      yield tooLong(l) ? { line, text: null, bytes: bytesOf(l) } : done(line, l);
     }
     const rest = text.slice(from);
     if (skipped >= 0) skipped += bytesOf(rest);
@@ -253,7 +286,7 @@ export function* inputLines(read: ReadAt, encoding: 'utf-8' | 'latin1', opts: { 
     }
   }
   if (skipped >= 0) yield { line: line + 1, text: null, bytes: skipped };
-  else if (pending !== '') yield { line: line + 1, text: pending };
+  else if (pending !== '') yield done(line + 1, pending);
 }
 
 /** What {@link rowParser} makes of a data line: a row, a row problem, or nothing (a blank line). */
