@@ -69,6 +69,12 @@ export interface ImportSummary {
   skipped_files?: { count: number; by_extension: Record<string, number> };
   /** Problems in individual rows (kept as failures with file and line). */
   row_problems: number;
+  /**
+   * Rows an earlier import of this same file stored that the file no longer has (it was edited):
+   * they no longer count, and the labels of the images they named were derived again without
+   * them. Absent when none.
+   */
+  rows_removed?: number;
   /** Current labels of the distinct images this import touched. */
   labels: LabelCounts;
   /** Bundle id for bundle imports. */

@@ -60,4 +60,45 @@ describe('an import with odd rows', () => {
     expect(stored.raw).toBe(JSON.stringify({ eolMediaURL: `${PREFIX}${photo(0)}`, ['__proto__']: '{"a":1}', note: 'kept' }));
     expect(Object.keys(JSON.parse(stored.raw) as object)).toEqual(['eolMediaURL', '__proto__', 'note']);
   });
+  it('reads an edited file again as it is now: rows it no longer has stop counting, and labels follow', async () => {
+    const list = path.join(dir, 'edited_ratings.txt');
+    const other = path.join(dir, 'other_ratings.txt');
+    // Photos no other test here names.
+    for (let i = 4; i < 8; i++) fs.copyFileSync(path.join(DEV_IMAGES, photo(i)), path.join(mirror, photo(i)));
+    const urls = [4, 5, 6, 7].map((i) => `${PREFIX}${photo(i)}`) as [string, string, string, string];
+    fs.writeFileSync(list, [HEADER, `10\t${urls[0]}\t1\t{}`, `11\t${urls[1]}\t5\t{}`, `12\t${urls[2]}\t1\t{}`, `13\t${urls[3]}\t1\t{}`].join('\n') + '\n');
+    fs.writeFileSync(other, [HEADER, `12\t${urls[2]}\t5\t{}`].join('\n') + '\n');
+    const first = await core.call('library.import', { source: list, mirrors: mirrors() });
+    expect(first.rows_removed).toBeUndefined();
+    await core.call('library.import', { source: other, mirrors: mirrors() });
+    const byUrl = async () => {
+      const out = new Map<string, { id: number; label: string | null; rating: number | null; lines: string[] }>();
+      for (const item of (await core.call('review.page', { offset: 0, limit: 100 })).items) {
+        const d = await core.call('images.get', { imageId: item.image_id });
+        for (const src of d.sources) out.set(src.url, { id: d.image_id, label: d.label, rating: d.rating, lines: d.sources.map((x) => `${path.basename(x.origin)}:${x.line}`).sort() });
+      }
+      return out;
+    };
+    // A curator's label is never touched by imports.
+    await core.call('labels.set', { imageIds: [(await byUrl()).get(urls[3])!.id], label: 'good' });
+    const before = await byUrl();
+    expect(before.get(urls[1])).toMatchObject({ label: 'good', rating: 5 });
+    expect(before.get(urls[2])).toMatchObject({ rating: 3, lines: ['edited_ratings.txt:4', 'other_ratings.txt:2'] });
+
+    // The curator edits the file: photo 1's row goes, photo 2's row goes (the last lines move up).
+    fs.writeFileSync(list, [HEADER, `10\t${urls[0]}\t2\t{}`, `13\t${urls[3]}\t1\t{}`].join('\n') + '\n');
+    const again = await core.call('library.import', { source: list, mirrors: mirrors() });
+    expect(again).toMatchObject({ rows: 2, rows_removed: 2 });
+    const now = [...(await byUrl()).values()];
+    const after = new Map(urls.map((u) => [u, now.find((x) => x.id === before.get(u)!.id) ?? null]));
+    const photo5 = await core.call('images.get', { imageId: before.get(urls[1])!.id });
+    expect(photo5.sources).toEqual([]);
+    after.set(urls[1], { id: photo5.image_id, label: photo5.label, rating: photo5.rating, lines: [] });
+    expect(after.get(urls[0])).toMatchObject({ rating: 2, lines: ['edited_ratings.txt:2'] });
+    // No row names photo 1 any more: it keeps its image but loses the label its rating gave.
+    expect(after.get(urls[1])).toMatchObject({ label: null, rating: null, lines: [] });
+    // Photo 2 is now rated only by the other file (5: good).
+    expect(after.get(urls[2])).toMatchObject({ label: 'good', rating: 5, lines: ['other_ratings.txt:2'] });
+    expect(after.get(urls[3])).toMatchObject({ label: 'good', rating: 1, lines: ['edited_ratings.txt:3'] });
+  });
 });

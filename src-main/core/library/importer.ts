@@ -152,6 +152,12 @@ export class Importer {
          ON CONFLICT (file, line, reason) WHERE stage = 'row' DO UPDATE SET detail = excluded.detail, import_id = excluded.import_id,
            attempts = attempts + 1, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
       ),
+      // What an earlier import of this file stored: the images its rows named (a row's line may now
+      // name another URL, or be gone), then the rows the file no longer has (it was edited).
+      rowImages: db.prepare<[string], { image_id: number }>('SELECT DISTINCT u.image_id FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE s.origin = ?'),
+      deleteStaleRows: db.prepare<[string, number]>(
+        'DELETE FROM source_rows WHERE origin = ? AND import_id <> ? AND NOT EXISTS (SELECT 1 FROM bundle_items b WHERE b.source_row_id = source_rows.id)',
+      ),
       clearRowFailures: db.prepare<[string]>("DELETE FROM failures WHERE stage = 'row' AND file = ?"),
       // A folder's entries it did not import (row failures without a line), from its earlier imports: the scan finds them again.
       clearFolderProblems: db.prepare<[string]>(
@@ -383,7 +389,9 @@ export class Importer {
     // 1. Every row, every row problem and the bundle, in one transaction, as the input is read.
     ctx.progress({ job: 'import', phase: 'rows', done: 0, total: p.rowCount });
     let rowProblems = 0;
+    let rowsRemoved = 0;
     const problemReasons: Partial<Record<FailureReason, number>> = {};
+    const writer = labels.importWriter(importId);
     db.transaction(() => {
       if (p.kind !== 'folder' && p.rowCount > 0) this.q.clearRowFailures.run(p.origin);
       if (p.folder) {
@@ -395,6 +403,9 @@ export class Importer {
           problemReasons[pr.reason] = (problemReasons[pr.reason] ?? 0) + 1;
         }
       }
+      // An input file is what it says now: the images its earlier rows named are derived again
+      // below (a line may now name another URL, or be gone), in this same transaction.
+      const namedBefore = p.urlsStored ? this.q.rowImages.all(p.origin).map((r) => r.image_id) : [];
       if (p.bundle) {
         bundleId = this.q.upsertBundle.get(path.basename(p.origin), p.origin, JSON.stringify(p.bundle.columns), p.bundle.format)!.id;
         this.q.clearBundleItems.run(bundleId);
@@ -421,6 +432,10 @@ export class Importer {
         }) as { id: number };
         if (bundleId !== null) this.q.bundleItem.run(bundleId, r.line, id);
       }
+      // Rows an earlier import stored that the file no longer has (lines removed, or now blank or
+      // broken) stop counting.
+      if (p.urlsStored) rowsRemoved = this.q.deleteStaleRows.run(p.origin, importId).changes;
+      namedBefore.forEach((id) => writer.apply(id));
     }).immediate();
     ctx.progress({ job: 'import', phase: 'rows', done: p.rowCount, total: p.rowCount });
 
@@ -451,7 +466,6 @@ export class Importer {
       for (const x of page) if (needsFetch(x.url)) todoCount++;
     }
     const existingBefore = new Set(touched);
-    const writer = labels.importWriter(importId);
     // Rows may add evidence (a rating, an exemplar) to images that are already stored.
     db.transaction(() => existingBefore.forEach((id) => writer.apply(id))).immediate();
 
@@ -543,6 +557,7 @@ export class Importer {
       failures_by_reason: failuresByReason,
       ...(skippedCount > 0 && { skipped_files: { count: skippedCount, by_extension: p.folder!.skippedByExtension } }),
       row_problems: rowProblems,
+      ...(rowsRemoved > 0 && { rows_removed: rowsRemoved }),
       labels: labelCounts,
       bundle_id: bundleId,
       network_requests: counters.network,
