@@ -101,4 +101,18 @@ describe('an import with odd rows', () => {
     expect(after.get(urls[2])).toMatchObject({ label: 'good', rating: 5, lines: ['other_ratings.txt:2'] });
     expect(after.get(urls[3])).toMatchObject({ label: 'good', rating: 1, lines: ['edited_ratings.txt:3'] });
   });
+
+  it('one picture named by 3,000 URLs (three pages of URLs): its rating and label count every row', async () => {
+    fs.copyFileSync(path.join(DEV_IMAGES, photo(8)), path.join(mirror, photo(8)));
+    const list = path.join(dir, 'many_urls.txt');
+    // The first page's rows say 5, the two after it 1: only all three together give 2.33 (bad).
+    const rows = Array.from({ length: 3000 }, (_, i) => `${20_000 + i}\t${PREFIX}${photo(8)}?copy=${i}\t${i < 1000 ? 5 : 1}\t{}`);
+    fs.writeFileSync(list, [HEADER, ...rows].join('\n') + '\n');
+    const s = await core.call('library.import', { source: list, mirrors: mirrors() });
+    expect(s).toMatchObject({ rows: 3000, urls: 3000, images_new: 1, failed: 0, labels: { bad: 1, good: 0, unlabeled: 0 } });
+    const details = await Promise.all((await core.call('review.page', { offset: 0, limit: 100 })).items.map((i) => core.call('images.get', { imageId: i.image_id })));
+    const d = details.find((x) => x.sources.some((src) => src.url.startsWith(`${PREFIX}${photo(8)}?copy=`)))!;
+    expect(d.label).toBe('bad');
+    expect(d.rating).toBeCloseTo(7000 / 3000, 6);
+  });
 });

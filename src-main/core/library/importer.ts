@@ -503,7 +503,12 @@ export class Importer {
             if (isNew) newImages.add(id);
             this.q.mapUrl.run(url, id, importId);
             this.q.clearFetchFailure.run(url);
-            writer.apply(id);
+            // A new image gets its label with its row; one already stored that gains a URL (and
+            // that URL's rows) is derived again once at the end of the page, not once per URL:
+            // deriving reads every row of the image, so a picture named by thousands of URLs would
+            // otherwise cost time quadratic in their number.
+            if (isNew) writer.apply(id);
+            else gainedUrls.add(id);
             touched.add(id);
             return isNew ? id : null;
           }).immediate();
@@ -525,9 +530,20 @@ export class Importer {
       }).catch((e: unknown) => {
         fatal ??= e; // not a URL's problem (progress reporting, the database): stop and fail the import
       });
-    for (const page of this.urlPages(p, importId, extra)) {
-      if (ctx.signal.aborted || fatal) break;
-      await Promise.all(page.filter((x) => needsFetch(x.url)).map(bringIn));
+    const gainedUrls = new Set<number>();
+    const deriveGained = () => {
+      if (!gainedUrls.size) return;
+      db.transaction(() => gainedUrls.forEach((id) => writer.apply(id))).immediate();
+      gainedUrls.clear();
+    };
+    try {
+      for (const page of this.urlPages(p, importId, extra)) {
+        if (ctx.signal.aborted || fatal) break;
+        await Promise.all(page.filter((x) => needsFetch(x.url)).map(bringIn));
+        deriveGained();
+      }
+    } finally {
+      if (!fatal) deriveGained();
     }
     if (fatal) throw fatal;
 
