@@ -91,6 +91,9 @@ function hasRatedLayout(dir: Buffer): boolean {
   return RATING_DIRS.some((d) => isDir(join(dir, d))) || isDir(join(dir, 'agg'));
 }
 
+/** Errors of a system short of a resource, not of the folder: EMFILE (this process's open files), ENFILE (the system's), ENOMEM, EAGAIN, EINTR. */
+const SYSTEM_SHORTAGE = new Set(['EMFILE', 'ENFILE', 'ENOMEM', 'EAGAIN', 'EINTR']);
+
 export function scanFolder(dir: string): FolderScan {
   const abs = path.resolve(dir);
   const chosen = Buffer.from(abs);
@@ -121,7 +124,13 @@ export function scanFolder(dir: string): FolderScan {
     try {
       entries = fs.readdirSync(folder, { withFileTypes: true, encoding: 'buffer' });
     } catch (e) {
-      problem(folder, 'missing_file', `cannot list this folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      const code = (e as NodeJS.ErrnoException).code;
+      // Out of a resource of the system (file handles, memory): not this folder's fault, and its
+      // files must not be left out as if it were: the import stops before anything is written.
+      if (code && SYSTEM_SHORTAGE.has(code)) {
+        throw new QcError('internal', `cannot list this folder now (${code}: ${(e as Error).message}); the system is short of a resource (open files, memory): nothing was imported, try again`, { file: pathText(folder) });
+      }
+      problem(folder, 'missing_file', `cannot list this folder (${code ?? (e as Error).message})`);
       return;
     }
     const named = entries.map((e) => ({ e, text: pathText(e.name) })).sort((a, b) => a.text.localeCompare(b.text) || Buffer.compare(a.e.name, b.e.name));

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createCore, type Core } from '../app';
 import { DEV_IMAGES, devRatings, tempDir } from '../../../test-support/fixtures';
 import { LEADS_OUTSIDE, readFolderFile, scanFolder } from './folder';
@@ -181,6 +181,34 @@ describe('a folder import', () => {
     fs.mkdirSync(clean);
     fs.copyFileSync(PHOTOS[3]!, path.join(clean, 'd.jpg'));
     expect((await core.call('library.import', { source: clean })).skipped_files).toBeUndefined();
+  });
+
+  it('stops, storing nothing, when the system is out of file handles while listing a subfolder (its files are not left out as missing)', async () => {
+    const tree = path.join(dir, 'tree');
+    fs.mkdirSync(path.join(tree, 'sub'), { recursive: true });
+    fs.copyFileSync(PHOTOS[0]!, path.join(tree, 'top.jpg'));
+    fs.copyFileSync(PHOTOS[1]!, path.join(tree, 'sub', 'inner.jpg'));
+    const before = await core.call('library.status', {});
+    // The fault is injected: running a real process out of handles would take the test runner with it.
+    const real = fs.readdirSync;
+    const spy = vi.spyOn(fs, 'readdirSync').mockImplementation(((p: fs.PathLike, o?: unknown) => {
+      if (Buffer.from(String(p)).toString().endsWith(`${path.sep}sub`)) throw Object.assign(new Error('EMFILE: too many open files, scandir'), { code: 'EMFILE' });
+      return (real as (p: fs.PathLike, o?: unknown) => unknown)(p, o);
+    }) as typeof fs.readdirSync);
+    try {
+      const e = await core.call('library.import', { source: tree }).catch((err: unknown) => err);
+      expect(e).toMatchObject({ code: 'internal', file: path.join(tree, 'sub') });
+      expect((e as Error).message).toMatch(/EMFILE.*nothing was imported, try again/);
+    } finally {
+      spy.mockRestore();
+    }
+    const after = await core.call('library.status', {});
+    expect(after.images).toBe(before.images);
+    expect(after.failed).toBe(before.failed);
+    // With handles to spare, the same folder imports whole.
+    const s = await core.call('library.import', { source: tree });
+    expect(s.images_new + s.images_existing).toBe(2);
+    expect(s.failed).toBe(0);
   });
 
   it('retries a failed file only inside the folder its import chose, not through a link swapped in since', async () => {
