@@ -456,6 +456,44 @@ describe('qc serve: the API over WebSocket', () => {
     expect(c.closeCode).toBe(1009);
   });
 
+  it('closes connections past its limit at once, and takes new ones when some are gone', async () => {
+    const small = await startServer({ core, rendererDir, maxConnections: 3 });
+    const connect = () =>
+      new Promise<Socket>((resolve, reject) => {
+        const sock = net.connect(small.port, '127.0.0.1', () => resolve(sock));
+        sock.on('error', reject);
+      });
+    /** Whether the server closes the socket within `ms` without answering. */
+    const closedBy = (sock: Socket, ms: number) =>
+      new Promise<boolean>((resolve) => {
+        const t = setTimeout(() => resolve(false), ms);
+        sock.once('close', () => {
+          clearTimeout(t);
+          resolve(true);
+        });
+      });
+    try {
+      const held = [await connect(), await connect(), await connect()];
+      const extra = await connect();
+      expect(await closedBy(extra, 2000)).toBe(true);
+      // The held ones are still served.
+      held[0]!.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${small.port}\r\nConnection: close\r\n\r\n`);
+      const answer = await new Promise<string>((resolve) => {
+        let got = '';
+        held[0]!.on('data', (c: Buffer) => (got += c.toString('latin1')));
+        held[0]!.on('close', () => resolve(got));
+      });
+      expect(answer.split('\r\n')[0]).toMatch(/^HTTP\/1\.1 (200|503)/);
+      // One gone: a new connection is taken and answered.
+      await new Promise((r) => setTimeout(r, 100));
+      const r = await request('/', {}, 'GET', small.port);
+      expect([200, 503]).toContain(r.status);
+      for (const h of held) h.destroy();
+    } finally {
+      await small.close();
+    }
+  });
+
   it('cuts off a client that stops reading (while it sends calls and pongs) and keeps one that reads', async () => {
     const limit = 256 * 1024;
     const small = await startServer({ core, rendererDir, maxBufferedBytes: limit });

@@ -30,6 +30,14 @@ const HEARTBEAT_MS = 30_000;
  * the server hold every answer it cannot send: past this much unsent it is disconnected.
  */
 export const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+/**
+ * Open connections at most (a browser keeps about six to a host, plus the API's WebSocket): past
+ * it a new connection is closed at once, so a local program that opens sockets without end cannot
+ * exhaust this process's file handles (which the library's own files need).
+ */
+export const MAX_CONNECTIONS = 256;
+/** A request's headers must arrive within this (slow-header clients hold connections otherwise). */
+const HEADERS_TIMEOUT_MS = 15_000;
 /** How long close() waits for calls that were aborted to wind down. */
 const CLOSE_WAIT_MS = 10_000;
 
@@ -45,6 +53,8 @@ export interface ServerOptions {
   token?: string;
   /** A client with more than this unsent is cut off (default {@link MAX_BUFFERED_BYTES}). */
   maxBufferedBytes?: number;
+  /** Open connections at most (default {@link MAX_CONNECTIONS}). */
+  maxConnections?: number;
 }
 
 export interface RunningServer {
@@ -97,7 +107,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const token = opts.token ?? generateToken();
   if (!isAcceptableToken(token)) throw new Error('the session token must be base64url with at least 128 bits (22+ characters)');
 
-  const server = http.createServer();
+  const server = http.createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: 60_000 });
+  server.maxConnections = opts.maxConnections ?? MAX_CONNECTIONS;
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
   const clients = new Map<WebSocket, ApiClient>();
   const alive = new WeakMap<WebSocket, boolean>();
