@@ -105,6 +105,12 @@ export function labelRuleProblems(rule: LabelRule): string[] {
   return problems;
 }
 
+/** A rule as it is stored and shown: each list of classes without repeats, in order (`[2, 1, 2]` is `[1, 2]`). */
+export function normalizeLabelRule(rule: LabelRule): LabelRule {
+  const tidy = (cs: readonly RatingClass[]) => [...new Set(cs)].sort((a, b) => a - b);
+  return { ...rule, bad: tidy(rule.bad), good: tidy(rule.good) };
+}
+
 export function parseLabelValue(text: string): LabelValue {
   if (text === 'good' || text === 'bad') return text;
   if (text === 'none' || text === 'null' || text === '') return null;

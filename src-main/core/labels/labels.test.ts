@@ -269,6 +269,13 @@ describe('labels of an imported folder', () => {
     expect(labelOf(lib, 'none-d')).toEqual({ label: 'bad', origin: 'import' });
   });
 
+  it('a rule that names a class twice is stored once per class, in order', async () => {
+    const lib = await makeLibrary();
+    const res = await lib.core.call('labels.setRule', { rule: { bad: [2, 1, 2, 1], good: [5, 4, 5], exemplar: 'good' } });
+    expect(res.rule).toEqual({ bad: [1, 2], good: [4, 5], exemplar: 'good' });
+    expect(await lib.core.call('labels.getRule', {})).toEqual({ bad: [1, 2], good: [4, 5], exemplar: 'good' });
+  });
+
   it('an invalid rule is refused and changes nothing', async () => {
     const lib = await makeLibrary();
     const before = { labels: allLabels(lib), events: events(lib) };

@@ -4,7 +4,7 @@
  * curator's label; a curator batch can be undone (undo appends a reverting batch).
  */
 import { QcError } from '../../../src-shared/contract/errors';
-import { DEFAULT_LABEL_RULE, deriveLabel, labelRuleProblems, type Label, type LabelOrigin, type LabelRule, type LabelValue } from '../../../src-shared/domain/label';
+import { DEFAULT_LABEL_RULE, deriveLabel, labelRuleProblems, normalizeLabelRule, type Label, type LabelOrigin, type LabelRule, type LabelValue } from '../../../src-shared/domain/label';
 import type { LabelBatchResult, LabelChange } from '../../../src-shared/domain/library';
 import type { Db } from '../db/open';
 import { getSetting, setSetting, SETTING } from '../db/settings';
@@ -138,7 +138,8 @@ export class LabelService {
   }
 
   /** Change the aggregation rule and re-derive every import-origin label under it. */
-  setRule(rule: LabelRule): { rule: LabelRule; relabelled: number } {
+  setRule(given: LabelRule): { rule: LabelRule; relabelled: number } {
+    const rule = normalizeLabelRule(given);
     const problems = labelRuleProblems(rule);
     if (problems.length) throw new QcError('bad_input', `invalid label rule: ${problems.join('; ')}`);
     return this.db.transaction(() => {
