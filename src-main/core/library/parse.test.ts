@@ -262,6 +262,18 @@ describe('parseInput: file-level errors', () => {
   });
 });
 
+describe('parseInput: classic Mac line ends', () => {
+  it('refuses a file whose lines end with a lone CR, naming the line ends, instead of reading one long line', () => {
+    for (const text of [`${RATINGS_HEADER}\r9000001\t${url(1)}\t2\t{}\r`, `${url(1)}\r${url(2)}\r`]) {
+      const e = qcError(() => parseInput(Buffer.from(text, 'utf8'), FILE));
+      expect(e).toMatchObject({ code: 'bad_input', file: FILE, line: 1 });
+      expect(e.message).toMatch(/lone CR .*LF or CRLF/);
+    }
+    // CRLF files are read as before.
+    expect(parseInput(tsv([RATINGS_HEADER, `9000001\t${url(1)}\t2\t{}`], '\r\n'), FILE).rows).toHaveLength(1);
+  });
+});
+
 describe('parseInput: row problems', () => {
   it('keeps a row with bad ancestry JSON, without ancestry, and reports it', () => {
     const p = parseInput(

@@ -150,6 +150,10 @@ export function scanInput(read: ReadAt, file: string, kindHint?: Exclude<ImportK
     first ??= { text: l.text, line: l.line };
   }
   if (!first) throw new QcError('bad_input', 'the file has no content (only blank lines)', { file, line: 1 });
+  // Classic Mac line ends (a lone CR, no LF): the whole file would read as one line.
+  if (first.text.includes('\r')) {
+    throw new QcError('bad_input', 'the lines end with a lone CR (classic Mac line ends), so the file reads as one line: save it with LF or CRLF line ends', { file, line: first.line });
+  }
   const parser = rowParser(first.text, first.line, file, kindHint);
   const header = first;
   return {
