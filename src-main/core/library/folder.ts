@@ -78,6 +78,11 @@ function realOf(p: Buffer): Buffer | null {
   }
 }
 
+/** What is said of a path the system refuses as too long (ENAMETOOLONG: a name over 255 bytes, or a path over PATH_MAX). */
+function tooLong(p: Buffer): string {
+  return `the path is longer than the system allows (${p.length} bytes; ENAMETOOLONG): move the pictures to a shallower folder`;
+}
+
 const isDir = (p: Buffer) => statOf(p)?.isDirectory() === true;
 
 /** Whether the real path `p` is `base` or inside it. */
@@ -130,7 +135,8 @@ export function scanFolder(dir: string): FolderScan {
       if (code && SYSTEM_SHORTAGE.has(code)) {
         throw new QcError('internal', `cannot list this folder now (${code}: ${(e as Error).message}); the system is short of a resource (open files, memory): nothing was imported, try again`, { file: pathText(folder) });
       }
-      problem(folder, 'missing_file', `cannot list this folder (${code ?? (e as Error).message})`);
+      if (code === 'ENAMETOOLONG') problem(folder, 'bad_url', tooLong(folder));
+      else problem(folder, 'missing_file', `cannot list this folder (${code ?? (e as Error).message})`);
       return;
     }
     const named = entries.map((e) => ({ e, text: pathText(e.name) })).sort((a, b) => a.text.localeCompare(b.text) || Buffer.compare(a.e.name, b.e.name));
@@ -258,6 +264,9 @@ export function pathOfFileUrl(url: string): Buffer | null {
   return Buffer.from(bytes);
 }
 
+/** Linux's PATH_MAX (4096 bytes with its NUL): a longer path is refused by every call that takes one. */
+const PATH_MAX = 4096;
+
 const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0) | (fs.constants.O_NOFOLLOW ?? 0);
 
 /**
@@ -272,6 +281,7 @@ export async function readFolderFile(file: Buffer, base: Buffer | null, maxBytes
   if (base) {
     const cut = file.lastIndexOf(SEP[0]!);
     const folder = realOf(cut > 0 ? file.subarray(0, cut) : SEP);
+    if (!folder && file.length >= PATH_MAX) throw new FetchFailure('bad_url', `${tooLong(file)}: ${name}`, false);
     if (!folder) throw new FetchFailure('missing_file', `no such file: ${name}`, false);
     if (!within(base, folder)) throw new FetchFailure('local_refused', `${LEADS_OUTSIDE}: ${name}`, false);
   }
@@ -292,6 +302,7 @@ export async function readFolderFile(file: Buffer, base: Buffer | null, maxBytes
     if (code === 'ELOOP' || code === 'EMLINK') throw new FetchFailure('not_file', `${name} is ${NOT_FOLLOWED}`, false);
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new FetchFailure('missing_file', `no such file: ${name}`, false);
     if (code === 'EISDIR') throw new FetchFailure('not_file', `${name} is a folder, not a regular file`, false);
+    if (code === 'ENAMETOOLONG') throw new FetchFailure('bad_url', `${tooLong(file)}: ${name}`, false);
     throw new FetchFailure('missing_file', `cannot read ${name} (${code ?? (e as Error).message})`, false);
   }
   return readOpened(fh, name, maxBytes);

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createCore, type Core } from '../app';
 import { DEV_IMAGES, devRatings, tempDir } from '../../../test-support/fixtures';
 import { LEADS_OUTSIDE, readFolderFile, scanFolder } from './folder';
@@ -181,6 +181,26 @@ describe('a folder import', () => {
     fs.mkdirSync(clean);
     fs.copyFileSync(PHOTOS[3]!, path.join(clean, 'd.jpg'));
     expect((await core.call('library.import', { source: clean })).skipped_files).toBeUndefined();
+  });
+
+  it('says a folder too deep for the system to open is too deep (not missing), and imports the rest', async () => {
+    const deep = path.join(dir, 'deep');
+    fs.mkdirSync(deep);
+    fs.copyFileSync(PHOTOS[2]!, path.join(deep, 'shallow.jpg'));
+    // 22 folders of 200-byte names: past PATH_MAX (4096), made one relative step at a time.
+    const name = 'd'.repeat(200);
+    const made = spawnSync('bash', ['-c', `cd "$1" && for i in $(seq 22); do mkdir ${name} && cd ${name} || exit 1; done; cp "$2" deep.jpg`, 'mk', deep, PHOTOS[3]!]);
+    // Removed the same way, whatever happens (a remover given the whole path would meet the same limit).
+    onTestFinished(() => void spawnSync('bash', ['-c', `cd "$1" && rm -rf ${name}`, 'rm', deep]));
+    expect(made.status, String(made.stderr)).toBe(0);
+    const scan = scanFolder(deep);
+    expect(scan.rows.map((r) => path.basename(r.file))).toEqual(['shallow.jpg']);
+    expect(scan.problems).toHaveLength(1);
+    expect(scan.problems[0]).toMatchObject({ reason: 'bad_url' });
+    expect(scan.problems[0]!.detail).toMatch(/longer than the system allows .*ENAMETOOLONG/);
+    const s = await core.call('library.import', { source: deep });
+    expect(s.failures_by_reason).toEqual({ bad_url: 1 });
+    expect(s.images_new + s.images_existing).toBe(1);
   });
 
   it('stops, storing nothing, when the system is out of file handles while listing a subfolder (its files are not left out as missing)', async () => {
