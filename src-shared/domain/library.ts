@@ -18,7 +18,7 @@ export const FAILURE_REASONS = {
   html: 'an HTML page, not an image (an error page?)',
   not_image: 'the bytes are not a supported image type',
   truncated: 'the image is truncated or corrupt and does not decode',
-  too_many_pixels: 'the image has more pixels than the limit (decompression bomb?)',
+  too_many_pixels: 'the image has more pixels than the limit, or a side longer than 65,535 px (decompression bomb?)',
   decode_cost: 'the image would cost too much to decode: compressed PNG text past 256 KB, or a JPEG of more than 100 scans',
   missing_file: 'the local file does not exist',
   bad_url: 'not a usable http(s) URL or file path',

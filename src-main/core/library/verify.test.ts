@@ -96,6 +96,20 @@ describe('verifyImage', () => {
     expect(await reason(png, 6_000_000)).toBe('ok');
   });
 
+  it('refuses a strip with a side over 65,535 px however few its pixels, before decoding it', async () => {
+    for (const [width, height] of [
+      [1, 200_000],
+      [200_000, 1],
+    ] as const) {
+      const png = await sharp({ create: { width, height, channels: 3, background: '#2a6' } }).png().toBuffer();
+      const e = await verifyImage(png).catch((err: unknown) => err);
+      expect(e).toBeInstanceOf(VerifyFailure);
+      expect(e).toMatchObject({ reason: 'too_many_pixels', message: expect.stringMatching(/side longer than 65,535 px/) });
+    }
+    const edge = await sharp({ create: { width: 65_535, height: 1, channels: 3, background: '#2a6' } }).png().toBuffer();
+    expect(await reason(edge)).toBe('ok');
+  });
+
   it('sniffs formats by magic bytes', async () => {
     expect(sniffFormat(photo)).toBe('jpeg');
     expect(sniffFormat(await sharp(photo).png().toBuffer())).toBe('png');

@@ -11,6 +11,8 @@ export const THUMB_SIZE = 256;
 export const PREVIEW_SIZE = 1024;
 /** Refuse images with more pixels than this (decompression bombs). 50 MP covers real camera photos. */
 export const DEFAULT_MAX_PIXELS = 50_000_000;
+/** The longest side accepted (JPEG's and WebP's own limit is 65,535 and 16,383): PNG, TIFF and GIF could claim a strip millions of pixels long. */
+export const MAX_SIDE = 65_535;
 
 export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'tiff' | 'avif' | 'heif';
 
@@ -149,6 +151,11 @@ export async function verifyImage(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS,
   const width = meta.autoOrient?.width ?? meta.width;
   const height = meta.autoOrient?.height ?? meta.height;
   if (!width || !height) throw new VerifyFailure('truncated', 'no image dimensions in the header');
+  if (Math.max(width, height) > MAX_SIDE) {
+    // Few pixels, but a strip that long costs the decoder and resizer time in proportion to its
+    // length (1×40,000,000 px: about 20 s here); JPEG and WebP cannot even be that long.
+    throw new VerifyFailure('too_many_pixels', `${width}×${height}: a side longer than ${MAX_SIDE.toLocaleString('en')} px is not a photo to curate (decoding it would take long)`);
+  }
   if (width * height > maxPixels) {
     throw new VerifyFailure('too_many_pixels', `${width}×${height} = ${((width * height) / 1e6).toFixed(1)} MP exceeds the limit of ${(maxPixels / 1e6).toFixed(0)} MP`);
   }
