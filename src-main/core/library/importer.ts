@@ -392,6 +392,8 @@ export class Importer {
     let rowsRemoved = 0;
     const problemReasons: Partial<Record<FailureReason, number>> = {};
     const writer = labels.importWriter(importId);
+    /** Images derived again with the rows (step 1): step 2 need not derive them a second time. */
+    const derivedWithRows = new Set<number>();
     db.transaction(() => {
       if (p.kind !== 'folder' && p.rowCount > 0) this.q.clearRowFailures.run(p.origin);
       if (p.folder) {
@@ -435,7 +437,10 @@ export class Importer {
       // Rows an earlier import stored that the file no longer has (lines removed, or now blank or
       // broken) stop counting.
       if (p.urlsStored) rowsRemoved = this.q.deleteStaleRows.run(p.origin, importId).changes;
-      namedBefore.forEach((id) => writer.apply(id));
+      for (const id of namedBefore) {
+        writer.apply(id);
+        derivedWithRows.add(id);
+      }
     }).immediate();
     ctx.progress({ job: 'import', phase: 'rows', done: p.rowCount, total: p.rowCount });
 
@@ -467,7 +472,7 @@ export class Importer {
     }
     const existingBefore = new Set(touched);
     // Rows may add evidence (a rating, an exemplar) to images that are already stored.
-    db.transaction(() => existingBefore.forEach((id) => writer.apply(id))).immediate();
+    db.transaction(() => existingBefore.forEach((id) => derivedWithRows.has(id) || writer.apply(id))).immediate();
 
     // 3. Fetch, verify and store the rest, bounded. Nothing a single URL does can stop the others.
     const newImages = new Set<number>();
@@ -479,6 +484,13 @@ export class Importer {
     const report = () => ctx.progress({ job: 'import', phase: 'download', done, total: todoCount, failed: failures.size });
     report();
     const fetchOpts = { ...fetchOverrides(args), signal: ctx.signal, onRequest: () => counters.network++, ...(this.deps.lookup && { lookup: this.deps.lookup }) };
+    // Stored images that gained URLs in this page: derived again once, at its end (see below).
+    const gainedUrls = new Set<number>();
+    const deriveGained = () => {
+      if (!gainedUrls.size) return;
+      db.transaction(() => gainedUrls.forEach((id) => writer.apply(id))).immediate();
+      gainedUrls.clear();
+    };
     const bringIn = (at: ExtraUrl) =>
       limit(async () => {
         if (ctx.signal.aborted || fatal) return;
@@ -530,12 +542,6 @@ export class Importer {
       }).catch((e: unknown) => {
         fatal ??= e; // not a URL's problem (progress reporting, the database): stop and fail the import
       });
-    const gainedUrls = new Set<number>();
-    const deriveGained = () => {
-      if (!gainedUrls.size) return;
-      db.transaction(() => gainedUrls.forEach((id) => writer.apply(id))).immediate();
-      gainedUrls.clear();
-    };
     try {
       for (const page of this.urlPages(p, importId, extra)) {
         if (ctx.signal.aborted || fatal) break;
