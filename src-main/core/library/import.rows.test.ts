@@ -66,10 +66,14 @@ describe('an import with odd rows', () => {
     // Photos no other test here names.
     for (let i = 4; i < 8; i++) fs.copyFileSync(path.join(DEV_IMAGES, photo(i)), path.join(mirror, photo(i)));
     const urls = [4, 5, 6, 7].map((i) => `${PREFIX}${photo(i)}`) as [string, string, string, string];
-    fs.writeFileSync(list, [HEADER, `10\t${urls[0]}\t1\t{}`, `11\t${urls[1]}\t5\t{}`, `12\t${urls[2]}\t1\t{}`, `13\t${urls[3]}\t1\t{}`].join('\n') + '\n');
+    const refused = 'file:///nowhere/edited.jpg'; // a failure of its own (a file: URL without --allow-local)
+    fs.writeFileSync(list, [HEADER, `10\t${urls[0]}\t1\t{}`, `11\t${urls[1]}\t5\t{}`, `12\t${urls[2]}\t1\t{}`, `13\t${urls[3]}\t1\t{}`, `14\t${refused}\t1\t{}`].join('\n') + '\n');
     fs.writeFileSync(other, [HEADER, `12\t${urls[2]}\t5\t{}`].join('\n') + '\n');
     const first = await core.call('library.import', { source: list, mirrors: mirrors() });
     expect(first.rows_removed).toBeUndefined();
+    expect(first.failures_by_reason).toEqual({ local_refused: 1 });
+    const failedUrls = async () => (await core.call('library.failures', {})).failures.map((f) => f.url);
+    expect(await failedUrls()).toContain(refused);
     await core.call('library.import', { source: other, mirrors: mirrors() });
     const byUrl = async () => {
       const out = new Map<string, { id: number; label: string | null; rating: number | null; lines: string[] }>();
@@ -88,7 +92,9 @@ describe('an import with odd rows', () => {
     // The curator edits the file: photo 1's row goes, photo 2's row goes (the last lines move up).
     fs.writeFileSync(list, [HEADER, `10\t${urls[0]}\t2\t{}`, `13\t${urls[3]}\t1\t{}`].join('\n') + '\n');
     const again = await core.call('library.import', { source: list, mirrors: mirrors() });
-    expect(again).toMatchObject({ rows: 2, rows_removed: 2 });
+    expect(again).toMatchObject({ rows: 2, rows_removed: 3 });
+    // The failure of a URL that no row names any more is gone with its row.
+    expect(await failedUrls()).not.toContain(refused);
     const now = [...(await byUrl()).values()];
     const after = new Map(urls.map((u) => [u, now.find((x) => x.id === before.get(u)!.id) ?? null]));
     const photo5 = await core.call('images.get', { imageId: before.get(urls[1])!.id });

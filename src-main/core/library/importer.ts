@@ -158,6 +158,10 @@ export class Importer {
       deleteStaleRows: db.prepare<[string, number]>(
         'DELETE FROM source_rows WHERE origin = ? AND import_id <> ? AND NOT EXISTS (SELECT 1 FROM bundle_items b WHERE b.source_row_id = source_rows.id)',
       ),
+      // … and the failures of URLs that only those rows named (no row of any file names them now).
+      deleteOrphanFailures: db.prepare<[string]>(
+        "DELETE FROM failures WHERE stage = 'fetch' AND file = ? AND NOT EXISTS (SELECT 1 FROM source_rows s WHERE s.url = failures.url)",
+      ),
       clearRowFailures: db.prepare<[string]>("DELETE FROM failures WHERE stage = 'row' AND file = ?"),
       // A folder's entries it did not import (row failures without a line), from its earlier imports: the scan finds them again.
       clearFolderProblems: db.prepare<[string]>(
@@ -437,6 +441,7 @@ export class Importer {
       // Rows an earlier import stored that the file no longer has (lines removed, or now blank or
       // broken) stop counting.
       if (p.urlsStored) rowsRemoved = this.q.deleteStaleRows.run(p.origin, importId).changes;
+      if (rowsRemoved) this.q.deleteOrphanFailures.run(p.origin);
       for (const id of namedBefore) {
         writer.apply(id);
         derivedWithRows.add(id);
