@@ -44,6 +44,20 @@ afterEach(() => {
 });
 
 describe('wsClient', () => {
+  test('refuses a call with NaN or Infinity in its arguments (JSON would send null) without sending it', async () => {
+    const c = wsClient('ws://127.0.0.1:5174/api', 'tok', { WebSocketImpl: Impl });
+    const ws = FakeSocket.instances[0]!;
+    ws.open();
+    await expect(c.call('ml.setThreshold', { threshold: Number.NaN })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/^ml\.setThreshold: threshold: NaN/) });
+    await expect(c.call('review.page', { offset: 0, limit: Number.POSITIVE_INFINITY })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/limit: Infinity/) });
+    expect(ws.sent).toEqual([]);
+    // A finite threshold, and null ("the run's"), go out as they are.
+    const pending = [c.call('ml.setThreshold', { threshold: null }), c.call('ml.setThreshold', { threshold: 0.5 })].map((p) => p.catch((e: unknown) => e));
+    expect(ws.sent.map((m) => (m.type === 'call' ? m.args : null))).toEqual([{ threshold: null }, { threshold: 0.5 }]);
+    c.close?.();
+    for (const e of await Promise.all(pending)) expect(e).toMatchObject({ code: 'cancelled' });
+  });
+
   test('queues calls until open, resolves results, routes progress and events', async () => {
     const c = wsClient('ws://127.0.0.1:5174/api', 'tok en', { WebSocketImpl: Impl });
     const ws = FakeSocket.instances[0]!;

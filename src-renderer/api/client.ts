@@ -136,6 +136,22 @@ export class MessageRouter {
  * Start a call: register it with the router, hook its AbortSignal to `cancel`, and hand the
  * message to `send`. `send` may throw (the transport is down) and the call rejects.
  */
+/**
+ * Arguments as they will cross the WebSocket: JSON has no NaN or Infinity, and JSON.stringify
+ * would send them as null, which a method may read as something else (ml.setThreshold's null is
+ * "the run's threshold"). Such a number is refused here, naming the field, as the core's schema
+ * refuses it over IPC (structured clone keeps NaN).
+ */
+function jsonSafe<T>(method: string, args: T): T {
+  JSON.stringify(args, function (this: unknown, key, value: unknown) {
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      throw new QcError('invalid_argument', `${method}: ${key || 'args'}: ${String(value)} is not a number that can be sent (expected a finite number)`);
+    }
+    return value;
+  });
+  return args;
+}
+
 function startCall<M extends Method>(
   router: MessageRouter,
   method: M,
@@ -354,7 +370,7 @@ export function wsClient(url: string, token: string, options: WsClientOptions = 
         router,
         method,
         opts,
-        (id) => sendOrQueue(id, { type: 'call', id, method, args }),
+        (id) => sendOrQueue(id, { type: 'call', id, method, args: jsonSafe(method, args) }),
         (id) => {
           const queuedAt = queue.findIndex((q) => q.id === id && q.msg.type === 'call');
           if (queuedAt >= 0) {
