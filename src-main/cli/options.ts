@@ -9,6 +9,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { QcError } from '../../src-shared/contract/errors';
 import { count, parseOption } from '../../src-shared/contract/schemas';
+import { isHttpUrl } from '../../src-shared/domain/library';
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
@@ -48,7 +49,7 @@ export function localPath(p: string): string {
 
 /** An input argument: an http(s) URL as given, a local file or folder resolved ({@link localPath}). */
 export function sourceArg(s: string): string {
-  return /^https?:\/\//i.test(s) ? s : localPath(s);
+  return isHttpUrl(s) ? s : localPath(s);
 }
 
 /** A TCP port to listen on (0: any free port). */

@@ -18,6 +18,7 @@ import { z } from 'zod';
 import { QcError } from './errors';
 import type { ArgsOf, Method } from './handlers';
 import { SHELL_SCHEMAS } from './shell';
+import { isHttpUrl } from '../domain/library';
 
 // ---- building blocks ------------------------------------------------------------------------
 
@@ -47,7 +48,7 @@ const ABSOLUTE = 'must be an absolute path (a relative one would depend on the f
 /** A local file or folder: an absolute path ({@link isAbsolutePath}). */
 export const absolutePath = pathString.refine(isAbsolutePath, ABSOLUTE);
 /** An input list: an http(s) URL, or a local file or folder by its absolute path. */
-export const sourcePath = pathString.refine((s) => /^https?:\/\//i.test(s) || isAbsolutePath(s), `must be an http(s) URL or an absolute path (a relative one would depend on the folder the app or qc serve was started in)`);
+export const sourcePath = pathString.refine((s) => isHttpUrl(s) || isAbsolutePath(s), `must be an http(s) URL or an absolute path (a relative one would depend on the folder the app or qc serve was started in)`);
 
 /** No arguments: an empty object (strict, so even a `__proto__` key is refused, which z.record skips). */
 const empty = z.strictObject({});

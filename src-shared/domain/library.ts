@@ -33,6 +33,11 @@ export const FAILURE_REASONS = {
   bad_row: 'the row has the wrong number of columns or control characters, or is over 1 MB long',
 } as const;
 export type FailureReason = keyof typeof FAILURE_REASONS;
+
+/** Whether an input is named by an http(s) URL (a list to download), not a local path. */
+export function isHttpUrl(s: string): boolean {
+  return /^https?:\/\//i.test(s);
+}
 /** Failures at the row level (the file itself); the rest are per URL and can be retried. */
 export const ROW_FAILURE_REASONS: readonly FailureReason[] = ['bad_rating', 'bad_ancestry', 'missing_url', 'bad_row'];
 

@@ -12,7 +12,7 @@ import { splitMirrorSpec } from '../../../src-shared/domain/mirror';
 import type { ImportArgs, CallContext } from '../../../src-shared/contract/handlers';
 import { describeError, QcError, toErrorShape } from '../../../src-shared/contract/errors';
 import type { Label } from '../../../src-shared/domain/label';
-import type { FailureReason, ImportKind, ImportSummary, LabelCounts } from '../../../src-shared/domain/library';
+import { isHttpUrl, type FailureReason, type ImportKind, type ImportSummary, type LabelCounts } from '../../../src-shared/domain/library';
 import type { Db } from '../db/open';
 import type { LabelService } from '../labels/labels';
 import { fetchBytes, FetchFailure, DEFAULT_FETCH_OPTIONS, isPrivateName } from './fetch';
@@ -224,7 +224,7 @@ export class Importer {
     const remoteFiles = new Map<string, boolean>();
     const failed = this.q.allFetchFailures.all();
     for (const f of new Set(failed.map((r) => r.file))) {
-      if (f && /^https?:\/\//i.test(f)) remoteFiles.set(f, !(await isPrivateName(hostOf(f), this.deps.lookup)));
+      if (f && isHttpUrl(f)) remoteFiles.set(f, !(await isPrivateName(hostOf(f), this.deps.lookup)));
     }
     const extra = failed.map((r): ExtraUrl => {
       const localPath = folderFileOf(r);
@@ -262,7 +262,7 @@ export class Importer {
   /** Read and parse the input. Throws a QcError (file, line) before anything is written. */
   private async prepare(args: ImportArgs, ctx: CallContext, counters: { network: number }): Promise<Prepared> {
     const source = args.source;
-    const isRemote = /^https?:\/\//i.test(source);
+    const isRemote = isHttpUrl(source);
     const local = isRemote ? null : path.resolve(source);
     if (local && !fs.existsSync(local)) throw new QcError('bad_input', 'no such file or folder', { file: local });
     if (args.kind === 'folder' || (local && fs.statSync(local).isDirectory())) {

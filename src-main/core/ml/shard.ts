@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { QcError } from '../../../src-shared/contract/errors';
+import { isHttpUrl } from '../../../src-shared/domain/library';
 import { AtomicFile, makeDir } from '../fsSafe';
 import { MAX_INPUT_BYTES } from '../library/importer';
 import { describeLongLine, inputLines } from '../library/parse';
@@ -47,7 +48,7 @@ export function shardFileName(source: string, shard: Shard): string {
  * not grow with the bundle. Returns the file and the counts.
  */
 export async function writeShardBundle(source: string, shard: Shard, dir: string): Promise<{ file: string; rows: number; kept: number }> {
-  if (/^https?:\/\//i.test(source)) throw new QcError('bad_input', `--shard needs a local bundle file; download ${source} first`);
+  if (isHttpUrl(source)) throw new QcError('bad_input', `--shard needs a local bundle file; download ${source} first`);
   if (!fs.existsSync(source)) throw new QcError('not_found', `${source}: no such bundle file`);
   // The importer's rules for an input file (a regular file under its size limit) and its line reader.
   const input = await openInputFile(source, MAX_INPUT_BYTES);
