@@ -413,6 +413,9 @@ describe('formatProbability', () => {
     const texts = near1.map((p) => formatProbability(p));
     expect(new Set(texts).size).toBe(near1.length);
     expect(texts.at(-1)).toBe('1 − 1.0e-12');
+    // Near 0 the number itself, which reads back as that number (no "0 + …").
+    expect(formatProbability(3.5e-12)).toBe('3.5e-12');
+    expect(Number(formatProbability(2.04e-9))).toBeCloseTo(2.0e-9, 18);
     for (const p of [1e-15, 3e-9, 0.2, 0.7, 1 - 3e-9]) {
       const t = formatProbability(p);
       expect(t).not.toBe('0.000');

@@ -16,7 +16,8 @@
 /**
  * A threshold or p(bad) in words: three decimals in the middle, and near 0 or 1 as many as it
  * takes to show two digits of the distance to that end (0.99941, 0.999984), at most `max`. A
- * value that would still print as 0 or 1 is written as that end ± its distance ("1 − 2.0e-12").
+ * value that would still print as 0 or 1 is written in exponent form: near 0 the number itself
+ * ("3.5e-12"), near 1 as 1 minus its distance ("1 − 2.0e-12").
  * Trained heads put most bad images and their recommended threshold within 0.001 of 1, where
  * three decimals print "1.000" for all of them.
  */
@@ -25,7 +26,7 @@ export function formatProbability(p: number, min = 3, max = 8): string {
   const tail = Math.min(p, 1 - p);
   const decimals = Math.min(max, Math.max(min, Math.ceil(-Math.log10(tail) - 1e-9) + 1));
   const text = p.toFixed(decimals);
-  if (Number(text) === 0 || Number(text) === 1) return p < 0.5 ? `0 + ${tail.toExponential(1)}` : `1 − ${tail.toExponential(1)}`;
+  if (Number(text) === 0 || Number(text) === 1) return p < 0.5 ? p.toExponential(1) : `1 − ${tail.toExponential(1)}`;
   return text;
 }
 
