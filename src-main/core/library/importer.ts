@@ -136,6 +136,13 @@ export class Importer {
         "UPDATE imports SET status = ?, summary = ?, error = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
       ),
       runningImports: db.prepare<[], { id: number; pid: number | null; pid_start: string | null }>("SELECT id, pid, pid_start FROM imports WHERE status = 'running'"),
+      // Every image an import may have given evidence to: those its URLs were mapped to, and those
+      // its rows name through URLs already stored (source_rows_import, image_urls_import).
+      importImages: db.prepare<[number, number], { image_id: number }>(
+        `SELECT image_id FROM image_urls WHERE import_id = ?
+         UNION
+         SELECT u.image_id FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE s.import_id = ?`,
+      ),
       markInterrupted: db.prepare<[string, number]>(
         "UPDATE imports SET status = 'failed', error = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ? AND status = 'running'",
       ),
@@ -254,9 +261,28 @@ export class Importer {
     for (const r of this.q.runningImports.all()) {
       if (!ownerEnded({ pid: r.pid, start: r.pid_start }, () => this.running.has(r.id))) continue;
       const who = r.pid === null ? 'its process' : `its process (pid ${r.pid})`;
-      marked += this.q.markInterrupted.run(`interrupted: ${who} ended before the import finished; run it again to complete it`, r.id).changes;
+      // Marked and settled together: of two processes opening the library at once, one does both.
+      this.deps.db
+        .transaction(() => {
+          const changes = this.q.markInterrupted.run(`interrupted: ${who} ended before the import finished; run it again to complete it`, r.id).changes;
+          if (changes) this.settle(r.id);
+          marked += changes;
+        })
+        .immediate();
     }
     return marked;
+  }
+
+  /**
+   * Derive again every image an import that did not finish gave evidence to. A running import
+   * derives an image that gains a URL at the end of the URL's page, and the images its rows name
+   * through URLs already stored just after storing the rows (each in its own transaction, see
+   * executeImport): a process killed or failing in between leaves those images' ratings and labels
+   * behind their rows. Call inside a write transaction.
+   */
+  private settle(importId: number): void {
+    const writer = this.deps.labels.importWriter(importId);
+    for (const { image_id } of this.q.importImages.all(importId, importId)) writer.apply(image_id);
   }
 
   /** Read and parse the input. Throws a QcError (file, line) before anything is written. */
@@ -367,9 +393,14 @@ export class Importer {
     } catch (e) {
       const cancelled = ctx.signal.aborted;
       try {
-        this.q.finishImport.run(cancelled ? 'cancelled' : 'failed', null, cancelled ? 'cancelled' : describeError(toErrorShape(e)), importId);
+        this.deps.db
+          .transaction(() => {
+            this.q.finishImport.run(cancelled ? 'cancelled' : 'failed', null, cancelled ? 'cancelled' : describeError(toErrorShape(e)), importId);
+            this.settle(importId);
+          })
+          .immediate();
       } catch {
-        // The database itself is failing: markInterrupted() settles this import at the next open.
+        // The database itself is failing: markInterrupted() marks and settles this import at the next open.
       }
       throw e;
     } finally {
