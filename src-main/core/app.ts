@@ -11,14 +11,14 @@ import type { ArgsOf, Handlers, Method, ResultOf } from '../../src-shared/contra
 import { parseArgs } from '../../src-shared/contract/schemas';
 import { DEFAULT_TRAIN_PARAMS } from '../../src-shared/domain/ml';
 import type { CoreContext, EventBus } from './context';
-import { openDatabase } from './db/open';
+import { openDatabase, type Db } from './db/open';
 import { makeDir } from './fsSafe';
 import { warmFiles, type WarmResult } from './db/warm';
 import { labelHandlers } from './labels/handlers';
 import { LabelService } from './labels/labels';
 import { libraryHandlers } from './library/handlers';
 import { Importer } from './library/importer';
-import { ImageStore } from './library/store';
+import { holdOwnerLock, ImageStore, sweepOwnerLocks } from './library/store';
 import { WorkerEngine } from './ml/worker/client';
 import { InProcessEngine, type MlEngine } from './ml/engine';
 import { featureKey } from './ml/embed';
@@ -96,9 +96,20 @@ function createEventBus(): EventBus {
 export function createCore(opts: CoreOptions): Core {
   const paths = libraryPaths(opts.dataDir);
   makeDir(paths.root, { what: 'the library folder' });
-  const store = new ImageStore(paths);
-  store.sweepTemp();
-  const db = openDatabase(paths.db);
+  // This process's lock on the library, held while the core is open: how other processes, in any
+  // pid namespace, tell that its imports, runs and temporary files are live (store.ts ownerEnded).
+  const releaseOwnerLock = holdOwnerLock(paths.owners);
+  let db: Db;
+  let store: ImageStore;
+  try {
+    store = new ImageStore(paths);
+    sweepOwnerLocks(paths.owners);
+    store.sweepTemp();
+    db = openDatabase(paths.db);
+  } catch (e) {
+    releaseOwnerLock();
+    throw e;
+  }
   const warmAbort = new AbortController();
   const warmed = opts.warm ? warmFiles([paths.db, `${paths.db}-wal`], { signal: warmAbort.signal }).catch((): WarmResult => ({ bytes: 0, skipped: 'failed' })) : null;
   const events = createEventBus();
@@ -153,6 +164,7 @@ export function createCore(opts: CoreOptions): Core {
       await warmed;
       if (db.open) db.close();
       await engine.close();
+      releaseOwnerLock();
     },
   };
 }

@@ -20,6 +20,8 @@ export interface LibraryPaths {
   thumbs: string;
   previews: string;
   tmp: string;
+  /** One lock file per process working on the library (store.ts holdOwnerLock). */
+  owners: string;
 }
 
 export function libraryPaths(root: string): LibraryPaths {
@@ -31,5 +33,6 @@ export function libraryPaths(root: string): LibraryPaths {
     thumbs: path.join(abs, 'thumbs'),
     previews: path.join(abs, 'previews'),
     tmp: path.join(abs, 'tmp'),
+    owners: path.join(abs, 'owners'),
   };
 }

@@ -18,7 +18,7 @@ import type { LabelService } from '../labels/labels';
 import { fetchBytes, FetchFailure, DEFAULT_FETCH_OPTIONS, isPrivateName } from './fetch';
 import { pathOfFileUrl, pathText, readFolderFile, scanFolder, type FolderProblem } from './folder';
 import { bufferReader, scanInput, type ReadAt, type RowProblem } from './parse';
-import { heldHere, ownerEnded, sha256, thisProcess, type ImageStore, type StoredFiles } from './store';
+import { heldHere, ownerEnded, ownersOf, sha256, thisProcess, type ImageStore, type StoredFiles } from './store';
 import { openInputFile, readLocalFile, resolveSource, type Mirror, type SourcePolicy } from './sources';
 import { DEFAULT_MAX_PIXELS, type DerivedFiles, verifyImage, VerifyFailure } from './verify';
 import type { Decoded } from '../ml/backbone/preprocess';
@@ -259,7 +259,7 @@ export class Importer {
   markInterrupted(): number {
     let marked = 0;
     for (const r of this.q.runningImports.all()) {
-      if (!ownerEnded({ pid: r.pid, start: r.pid_start }, () => this.running.has(r.id))) continue;
+      if (!ownerEnded({ pid: r.pid, start: r.pid_start }, () => this.running.has(r.id), ownersOf(this.deps.db))) continue;
       const who = r.pid === null ? 'its process' : `its process (pid ${r.pid})`;
       // Marked and settled together: of two processes opening the library at once, one does both.
       this.deps.db

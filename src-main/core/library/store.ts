@@ -7,8 +7,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import type { Db } from '../db/open';
-import type { LibraryPaths } from '../paths';
+import { libraryPaths, type LibraryPaths } from '../paths';
 
 export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -44,7 +45,7 @@ export class ImageStore {
     for (const name of fs.readdirSync(this.paths.tmp)) {
       const owner = tempOwner(name);
       // A name with this process's pid is this process's own only if it carries this process's start.
-      if (!ownerEnded(owner, () => owner.start === me.start)) continue;
+      if (!ownerEnded(owner, () => owner.start === me.start, this.paths.owners)) continue;
       fs.rmSync(path.join(this.paths.tmp, name), { force: true, recursive: true });
       removed++;
     }
@@ -125,27 +126,67 @@ const bootId = (() => {
   }
 })();
 
+/**
+ * This process's pid namespace (the inode of /proc/self/ns/pid), null where the system does not
+ * tell. Pids mean something only inside one namespace: two containers on one host sharing a
+ * library each have their own pid 1.
+ */
+const pidNamespace = (() => {
+  try {
+    return /\[(\d+)\]/.exec(fs.readlinkSync('/proc/self/ns/pid'))?.[1] ?? null;
+  } catch {
+    return null;
+  }
+})();
+
 let self: { pid: number; start: string | null } | undefined;
-/** This process as an owner of library work. */
+/**
+ * This process as an owner of library work: its pid and start, with its pid namespace where known
+ * (`<start time>.<boot id>.<namespace>`), so that work recorded in another namespace is not judged
+ * by a pid of this one.
+ */
 export function thisProcess(): { pid: number; start: string | null } {
-  return (self ??= { pid: process.pid, start: processStart(process.pid) });
+  if (!self) {
+    const start = processStart(process.pid);
+    self = { pid: process.pid, start: start && pidNamespace && bootId ? `${start}.${pidNamespace}` : start };
+  }
+  return self;
+}
+
+/** The start as processStart gives it (`<ticks>.<boot>`) and the namespace, from a recorded start. */
+function splitStart(start: string): { start: string; namespace: string | null } {
+  const parts = start.split('.');
+  return parts.length >= 3 ? { start: parts.slice(0, 2).join('.'), namespace: parts[2]! } : { start, namespace: null };
 }
 
 /**
- * Whether the process that owns some work has ended: the one rule for imports left `running`
- * (importer.ts) and files left in tmp/ (sweepTemp). A pid of this very process is asked of
- * `ownedHere` (does this process hold the work?); another pid's process has ended when no process
- * has that pid, or the one that has it started at another time than the owner recorded. Where the
- * start is unknown (not recorded, or no /proc), a live pid is taken as the owner.
+ * Whether the process that owns some work has ended: the one rule for imports and training runs
+ * left `running` (importer.ts, runs.ts) and files left in tmp/ (sweepTemp).
+ * 1. Work of this very process (same pid, same namespace) is asked of `ownedHere` (does this
+ *    process hold the work?).
+ * 2. Where the owner holds its lock in the library's `owners/` folder ({@link holdOwnerLock}), the
+ *    lock answers: the system releases it when the process ends, however it ends. This is what
+ *    works across pid namespaces (containers on one host sharing a library).
+ * 3. Otherwise an owner recorded in another pid namespace has ended (it holds no lock: it released
+ *    it when it closed the library, or never could take one), and another pid's process has ended
+ *    when no process has that pid, or the one that has it started at another time than the owner
+ *    recorded. Where the start is unknown (not recorded, or no /proc), a live pid is taken as the owner.
  */
-export function ownerEnded(owner: ProcessOwner, ownedHere: () => boolean): boolean {
+export function ownerEnded(owner: ProcessOwner, ownedHere: () => boolean, owners?: string | null): boolean {
   const { pid, start } = owner;
   if (pid === null || !Number.isSafeInteger(pid) || pid <= 0) return true;
-  if (pid === process.pid) return !ownedHere();
+  const recorded = start === null ? null : splitStart(start);
+  const foreign = recorded?.namespace != null && pidNamespace !== null && recorded.namespace !== pidNamespace;
+  if (pid === process.pid && !foreign) return !ownedHere();
+  if (owners) {
+    const lock = ownerLockState(owners, owner);
+    if (lock !== 'none') return lock === 'free';
+  }
+  if (foreign) return true;
   if (!isAlive(pid)) return true;
-  if (start === null) return false;
+  if (recorded === null) return false;
   const now = processStart(pid);
-  return now !== null && now !== start;
+  return now !== null && now !== recorded.start;
 }
 
 /** The owner named by a file in tmp/ (`<pid>_<start>-…` or `<pid>-…`). */
@@ -154,9 +195,138 @@ export function tempOwner(name: string): ProcessOwner {
   return { pid: m ? Number(m[1]) : null, start: m?.[2] ?? null };
 }
 
+function ownerKey(owner: { pid: number | null; start: string | null }): string {
+  return owner.start ? `${owner.pid}_${owner.start}` : String(owner.pid);
+}
+
 function tempPrefix(): string {
+  return ownerKey(thisProcess());
+}
+
+// --- owner locks ---------------------------------------------------------------------------------
+//
+// A process that works on a library holds an exclusive SQLite lock on its own file
+// `owners/<pid>_<start>.lock` while the library is open (createCore). Other processes tell whether
+// it lives by trying that lock (ownerLockState): the kernel drops a process's locks when it ends,
+// SIGKILL and power cut included, and it does so whatever pid namespace the process is in. SQLite's
+// locking is used, not a hand-made one, because it is the lock the library's database already relies
+// on (POSIX advisory locks, with SQLite's care for the "closing any descriptor drops the process's
+// locks" rule), and better-sqlite3 is already here. Not on Windows (no pid namespaces; a locked file
+// cannot be renamed into place there).
+
+const OWNER_LOCKS = new Map<string, { db: Database.Database; file: string; users: number }>();
+const LOCK_SUFFIX = '.lock';
+
+/**
+ * Hold this process's owner lock on the library whose `owners/` folder is given, until the
+ * returned release is called (counted: every core this process opens on the library shares one
+ * lock). Best effort: where the lock cannot be taken, owners are judged by pid and start alone.
+ */
+export function holdOwnerLock(folder: string): () => void {
   const me = thisProcess();
-  return me.start ? `${me.pid}_${me.start}` : String(me.pid);
+  if (process.platform === 'win32' || me.start === null) return () => {};
+  let owners: string;
+  try {
+    fs.mkdirSync(folder, { recursive: true });
+    owners = fs.realpathSync(folder); // one lock however the library is named (a link, a relative path)
+  } catch {
+    return () => {};
+  }
+  const held = OWNER_LOCKS.get(owners);
+  if (held) {
+    held.users++;
+    return releaseOnce(owners);
+  }
+  const file = path.join(owners, `${ownerKey(me)}${LOCK_SUFFIX}`);
+  // Made and locked under a name no one else judges, then renamed into place: a lock file is never
+  // seen unlocked while its owner lives.
+  const temp = path.join(owners, `.${ownerKey(me)}-${randomBytes(6).toString('hex')}`);
+  let db: Database.Database | null = null;
+  try {
+    db = new Database(temp, { timeout: 0 });
+    db.pragma('journal_mode = MEMORY'); // no journal file beside the lock
+    db.exec('BEGIN EXCLUSIVE');
+    fs.renameSync(temp, file);
+  } catch {
+    db?.close();
+    fs.rmSync(temp, { force: true });
+    return () => {};
+  }
+  OWNER_LOCKS.set(owners, { db, file, users: 1 });
+  return releaseOnce(owners);
+}
+
+function releaseOnce(owners: string): () => void {
+  let done = false;
+  return () => {
+    const held = OWNER_LOCKS.get(owners);
+    if (done || !held) return;
+    done = true;
+    if (--held.users > 0) return;
+    OWNER_LOCKS.delete(owners);
+    // The file goes first: while it is there, it is locked.
+    fs.rmSync(held.file, { force: true });
+    held.db.close();
+  };
+}
+
+/** `held`: the owner's process lives; `free`: it has ended; `none`: it has no lock file to ask. */
+export function ownerLockState(owners: string, owner: ProcessOwner): 'held' | 'free' | 'none' {
+  if (owner.pid === null || owner.start === null) return 'none';
+  return lockFileState(path.join(owners, `${ownerKey(owner)}${LOCK_SUFFIX}`));
+}
+
+function lockFileState(file: string): 'held' | 'free' | 'none' {
+  let db: Database.Database;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true, timeout: 0 });
+  } catch {
+    return 'none';
+  }
+  try {
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    return 'free';
+  } catch (e) {
+    return (e as { code?: string }).code === 'SQLITE_BUSY' ? 'held' : 'none';
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Remove the lock files of processes that have ended (and the half-made ones of processes that died
+ * while making them, after a minute). Returns how many were removed.
+ */
+export function sweepOwnerLocks(owners: string): number {
+  let names: string[];
+  try {
+    names = fs.readdirSync(owners);
+  } catch {
+    return 0;
+  }
+  let mine: string | undefined;
+  try {
+    mine = OWNER_LOCKS.get(fs.realpathSync(owners))?.file;
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    const file = path.join(owners, name);
+    if (mine && name === path.basename(mine)) continue;
+    if (name.startsWith('.')) {
+      const age = Date.now() - (fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age < 60_000 || lockFileState(file) === 'held') continue;
+    } else if (!name.endsWith(LOCK_SUFFIX) || lockFileState(file) !== 'free') continue;
+    fs.rmSync(file, { force: true });
+    removed++;
+  }
+  return removed;
+}
+
+/** The `owners/` folder of the library whose database this is; null for a database in memory. */
+export function ownersOf(db: Db): string | null {
+  return db.memory ? null : libraryPaths(path.dirname(db.name)).owners;
 }
 
 function isAlive(pid: number): boolean {

@@ -15,7 +15,7 @@ import { assessFit } from '../../../src-shared/domain/runQuality';
 import { rocAuc } from '../../../src-shared/domain/metrics';
 import type { Db } from '../db/open';
 import { getSetting, setSetting, SETTING } from '../db/settings';
-import { heldHere, ownerEnded, thisProcess } from '../library/store';
+import { heldHere, ownerEnded, ownersOf, thisProcess } from '../library/store';
 import type { TrainedHead } from './train/head';
 
 /** What the fallback chain reads; every field is a threshold or null. */
@@ -215,7 +215,8 @@ export class RunStore {
         this.markInterrupted();
         const other = this.db.prepare("SELECT id, pid FROM runs WHERE status = 'running' ORDER BY id LIMIT 1").get() as { id: number; pid: number | null } | undefined;
         if (other) {
-          const where = other.pid === process.pid ? 'in this app' : `in another process (pid ${other.pid ?? '?'}) on this library`;
+          // Another process may have this pid (in another pid namespace: a container sharing the library).
+          const where = this.training.has(other.id) ? 'in this app' : `in another process (pid ${other.pid ?? '?'}) on this library`;
           throw new QcError('conflict', `run ${other.id} is training ${where}; wait for it to finish or cancel it, then train again`);
         }
         const id = Number(this.db.prepare("INSERT INTO runs (status, params, backbone, pid, pid_start) VALUES ('running', ?, ?, ?, ?)").run(JSON.stringify(params), params.backbone, me.pid, me.start).lastInsertRowid);
@@ -246,7 +247,7 @@ export class RunStore {
     const rows = this.db.prepare("SELECT id, pid, pid_start FROM runs WHERE status = 'running'").all() as { id: number; pid: number | null; pid_start: string | null }[];
     let marked = 0;
     for (const r of rows) {
-      if (!ownerEnded({ pid: r.pid, start: r.pid_start }, () => this.training.has(r.id))) continue;
+      if (!ownerEnded({ pid: r.pid, start: r.pid_start }, () => this.training.has(r.id), ownersOf(this.db))) continue;
       const who = r.pid === null ? 'its process' : `its process (pid ${r.pid})`;
       marked += this.db
         .prepare(`UPDATE runs SET status = 'failed', error = ?, finished_at = ${NOW} WHERE id = ? AND status = 'running'`)

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCore } from '../../app';
-import { processStart } from '../../library/store';
+import { thisProcess } from '../../library/store';
 import { MIGRATIONS } from './index';
 import { openDatabase, schemaVersion } from '../open';
 
@@ -45,7 +45,7 @@ describe('migration 013 (import start)', () => {
       const list = path.join(dir, 'empty.txt');
       fs.writeFileSync(list, 'obj_url\toverall_rating\n');
       const s = await core.call('library.import', { source: list, kind: 'ratings' });
-      expect(db.prepare('SELECT pid, pid_start FROM imports WHERE id = ?').get(s.import_id)).toEqual({ pid: process.pid, pid_start: processStart(process.pid) });
+      expect(db.prepare('SELECT pid, pid_start FROM imports WHERE id = ?').get(s.import_id)).toEqual({ pid: process.pid, pid_start: thisProcess().start });
     } finally {
       await core.close();
     }
