@@ -88,6 +88,19 @@ export interface ImporterDeps {
 
 const DEFAULT_CONCURRENCY = 8;
 
+/**
+ * The rows of an input are stored in transactions of at most this long (or ROW_CHUNK rows), with a
+ * pause between them: another process waiting for the write lock (a curator labelling beside a
+ * million-row import) gets it within its busy timeout, and this process's other calls run between
+ * them. One transaction for the whole input held the lock ~5.7 s per 100,000 rows.
+ */
+const ROW_CHUNK_MS = 200;
+const ROW_CHUNK = 20_000;
+const ROW_CHUNK_PAUSE_MS = 40;
+/** Images derived per transaction when an interrupted import is settled (~80 ms). */
+const SETTLE_CHUNK = 2_000;
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
 /** How the core's own callers run an import (not part of the API's arguments). */
 export interface RunOptions {
   /** When new images' thumbnails and previews are made (verify.ts): default `now`. */
@@ -163,7 +176,7 @@ export class Importer {
       // name another URL, or be gone), then the rows the file no longer has (it was edited).
       rowImages: db.prepare<[string], { image_id: number }>('SELECT DISTINCT u.image_id FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE s.origin = ?'),
       deleteStaleRows: db.prepare<[string, number]>(
-        'DELETE FROM source_rows WHERE origin = ? AND import_id <> ? AND NOT EXISTS (SELECT 1 FROM bundle_items b WHERE b.source_row_id = source_rows.id)',
+        'DELETE FROM source_rows WHERE origin = ? AND import_id < ? AND NOT EXISTS (SELECT 1 FROM bundle_items b WHERE b.source_row_id = source_rows.id)',
       ),
       // … and the failures of URLs that only those rows named (no row of any file names them now).
       deleteOrphanFailures: db.prepare<[string]>(
@@ -261,14 +274,10 @@ export class Importer {
     for (const r of this.q.runningImports.all()) {
       if (!ownerEnded({ pid: r.pid, start: r.pid_start }, () => this.running.has(r.id), ownersOf(this.deps.db))) continue;
       const who = r.pid === null ? 'its process' : `its process (pid ${r.pid})`;
-      // Marked and settled together: of two processes opening the library at once, one does both.
-      this.deps.db
-        .transaction(() => {
-          const changes = this.q.markInterrupted.run(`interrupted: ${who} ended before the import finished; run it again to complete it`, r.id).changes;
-          if (changes) this.settle(r.id);
-          marked += changes;
-        })
-        .immediate();
+      // Settled first, then marked: a process killed while settling leaves it to the next open.
+      // Two processes opening the library at once may both settle it (deriving is idempotent).
+      this.settle(r.id);
+      marked += this.q.markInterrupted.run(`interrupted: ${who} ended before the import finished; run it again to complete it`, r.id).changes;
     }
     return marked;
   }
@@ -276,13 +285,17 @@ export class Importer {
   /**
    * Derive again every image an import that did not finish gave evidence to. A running import
    * derives an image that gains a URL at the end of the URL's page, and the images its rows name
-   * through URLs already stored just after storing the rows (each in its own transaction, see
-   * executeImport): a process killed or failing in between leaves those images' ratings and labels
-   * behind their rows. Call inside a write transaction.
+   * through URLs already stored once all its rows are stored (executeImport): a process killed or
+   * failing in between leaves those images' ratings and labels behind their rows. In transactions
+   * of SETTLE_CHUNK images with a pause between them, so other processes' writes get in.
    */
   private settle(importId: number): void {
+    const ids = this.q.importImages.all(importId, importId).map((r) => r.image_id);
     const writer = this.deps.labels.importWriter(importId);
-    for (const { image_id } of this.q.importImages.all(importId, importId)) writer.apply(image_id);
+    for (let i = 0; i < ids.length; i += SETTLE_CHUNK) {
+      if (i > 0) Atomics.wait(PAUSE, 0, 0, ROW_CHUNK_PAUSE_MS); // a synchronous pause: this runs while the library opens
+      this.deps.db.transaction(() => ids.slice(i, i + SETTLE_CHUNK).forEach((id) => writer.apply(id))).immediate();
+    }
   }
 
   /** Read and parse the input. Throws a QcError (file, line) before anything is written. */
@@ -393,12 +406,8 @@ export class Importer {
     } catch (e) {
       const cancelled = ctx.signal.aborted;
       try {
-        this.deps.db
-          .transaction(() => {
-            this.q.finishImport.run(cancelled ? 'cancelled' : 'failed', null, cancelled ? 'cancelled' : describeError(toErrorShape(e)), importId);
-            this.settle(importId);
-          })
-          .immediate();
+        this.settle(importId);
+        this.q.finishImport.run(cancelled ? 'cancelled' : 'failed', null, cancelled ? 'cancelled' : describeError(toErrorShape(e)), importId);
       } catch {
         // The database itself is failing: markInterrupted() marks and settles this import at the next open.
       }
@@ -421,7 +430,8 @@ export class Importer {
     const { db, labels } = this.deps;
     let bundleId: number | null = null;
 
-    // 1. Every row, every row problem and the bundle, in one transaction, as the input is read.
+    // 1. Every row, every row problem and the bundle, as the input is read: in short transactions
+    //    (ROW_CHUNK_MS), the file's own bookkeeping in the first, its stale rows in the last.
     ctx.progress({ job: 'import', phase: 'rows', done: 0, total: p.rowCount });
     let rowProblems = 0;
     let rowsRemoved = 0;
@@ -429,56 +439,77 @@ export class Importer {
     const writer = labels.importWriter(importId);
     /** Images derived again with the rows (step 1): step 2 need not derive them a second time. */
     const derivedWithRows = new Set<number>();
-    db.transaction(() => {
-      if (p.kind !== 'folder' && p.rowCount > 0) this.q.clearRowFailures.run(p.origin);
-      if (p.folder) {
-        // The folder's entries it does not import (links that lead out, FIFOs, …): one failure each.
-        this.q.clearFolderProblems.run(p.origin);
-        for (const pr of p.folder.problems) {
-          this.q.rowFailure.run({ url: pr.url, file: pr.file, line: null, reason: pr.reason, detail: pr.detail, importId });
-          rowProblems++;
-          problemReasons[pr.reason] = (problemReasons[pr.reason] ?? 0) + 1;
+    /** The images the file's rows named before this import (read in the first transaction). */
+    let namedBefore: number[] = [];
+    const input = p.rows()[Symbol.iterator]();
+    let rowsRead = 0;
+    let first = true;
+    let finished = false;
+    while (!finished) {
+      if (!first) await new Promise((r) => setTimeout(r, ROW_CHUNK_PAUSE_MS));
+      db.transaction(() => {
+        if (first) {
+          if (p.kind !== 'folder' && p.rowCount > 0) this.q.clearRowFailures.run(p.origin);
+          if (p.folder) {
+            // The folder's entries it does not import (links that lead out, FIFOs, …): one failure each.
+            this.q.clearFolderProblems.run(p.origin);
+            for (const pr of p.folder.problems) {
+              this.q.rowFailure.run({ url: pr.url, file: pr.file, line: null, reason: pr.reason, detail: pr.detail, importId });
+              rowProblems++;
+              problemReasons[pr.reason] = (problemReasons[pr.reason] ?? 0) + 1;
+            }
+          }
+          // An input file is what it says now: the images its earlier rows named are derived again
+          // at the end of this step (a line may now name another URL, or be gone).
+          namedBefore = p.urlsStored ? this.q.rowImages.all(p.origin).map((r) => r.image_id) : [];
+          if (p.bundle) {
+            bundleId = this.q.upsertBundle.get(path.basename(p.origin), p.origin, JSON.stringify(p.bundle.columns), p.bundle.format)!.id;
+            this.q.clearBundleItems.run(bundleId);
+          }
+          first = false;
         }
-      }
-      // An input file is what it says now: the images its earlier rows named are derived again
-      // below (a line may now name another URL, or be gone), in this same transaction.
-      const namedBefore = p.urlsStored ? this.q.rowImages.all(p.origin).map((r) => r.image_id) : [];
-      if (p.bundle) {
-        bundleId = this.q.upsertBundle.get(path.basename(p.origin), p.origin, JSON.stringify(p.bundle.columns), p.bundle.format)!.id;
-        this.q.clearBundleItems.run(bundleId);
-      }
-      for (const { row: r, problem: pr } of p.rows()) {
-        if (pr) {
-          this.q.rowFailure.run({ url: pr.url, file: p.origin, line: pr.line, reason: pr.reason, detail: pr.detail, importId });
-          rowProblems++;
-          problemReasons[pr.reason] = (problemReasons[pr.reason] ?? 0) + 1;
+        const began = performance.now();
+        for (let n = 0; n < ROW_CHUNK && (n % 256 !== 255 || performance.now() - began < ROW_CHUNK_MS); n++) {
+          const next = input.next();
+          if (next.done) {
+            finished = true;
+            break;
+          }
+          const { row: r, problem: pr } = next.value;
+          rowsRead++;
+          if (pr) {
+            this.q.rowFailure.run({ url: pr.url, file: p.origin, line: pr.line, reason: pr.reason, detail: pr.detail, importId });
+            rowProblems++;
+            problemReasons[pr.reason] = (problemReasons[pr.reason] ?? 0) + 1;
+          }
+          if (!r) continue;
+          const { id } = this.q.upsertRow.get({
+            origin: r.origin,
+            line: r.line,
+            kind: r.kind,
+            url: r.url,
+            eolId: r.eolId,
+            rating: r.rating,
+            exemplar: r.exemplar ? 1 : 0,
+            folderLabel: r.folderLabel,
+            ancestry: r.ancestry,
+            raw: JSON.stringify(r.raw),
+            importId,
+          }) as { id: number };
+          if (bundleId !== null) this.q.bundleItem.run(bundleId, r.line, id);
         }
-        if (!r) continue;
-        const { id } = this.q.upsertRow.get({
-          origin: r.origin,
-          line: r.line,
-          kind: r.kind,
-          url: r.url,
-          eolId: r.eolId,
-          rating: r.rating,
-          exemplar: r.exemplar ? 1 : 0,
-          folderLabel: r.folderLabel,
-          ancestry: r.ancestry,
-          raw: JSON.stringify(r.raw),
-          importId,
-        }) as { id: number };
-        if (bundleId !== null) this.q.bundleItem.run(bundleId, r.line, id);
-      }
-      // Rows an earlier import stored that the file no longer has (lines removed, or now blank or
-      // broken) stop counting.
-      if (p.urlsStored) rowsRemoved = this.q.deleteStaleRows.run(p.origin, importId).changes;
-      if (rowsRemoved) this.q.deleteOrphanFailures.run(p.origin);
-      for (const id of namedBefore) {
-        writer.apply(id);
-        derivedWithRows.add(id);
-      }
-    }).immediate();
-    ctx.progress({ job: 'import', phase: 'rows', done: p.rowCount, total: p.rowCount });
+        if (!finished) return;
+        // Rows an earlier import stored that the file no longer has (lines removed, or now blank or
+        // broken) stop counting; a later import of the same file running beside this one keeps its rows.
+        if (p.urlsStored) rowsRemoved = this.q.deleteStaleRows.run(p.origin, importId).changes;
+        if (rowsRemoved) this.q.deleteOrphanFailures.run(p.origin);
+        for (const id of namedBefore) {
+          writer.apply(id);
+          derivedWithRows.add(id);
+        }
+      }).immediate();
+      ctx.progress({ job: 'import', phase: 'rows', done: finished ? p.rowCount : Math.min(rowsRead, p.rowCount), total: p.rowCount });
+    }
 
     // 2. Split distinct URLs into stored, known failures, and work to do (counted here, fetched
     //    page by page below). Each URL comes with the first row that names it (file and line of
