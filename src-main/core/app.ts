@@ -119,6 +119,8 @@ export function createCore(opts: CoreOptions): Core {
   const runs = new RunStore(db);
   const train = new TrainService(context, engine, modelsDir, runs);
   const importer = new Importer(context);
+  // A rule change whose process ended before all labels followed it is finished here.
+  context.labels.finishRelabel();
   const handlers: Handlers = {
     ...libraryHandlers(context, importer),
     ...labelHandlers(context),

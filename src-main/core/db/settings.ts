@@ -9,6 +9,8 @@ export const SETTING = {
   thresholdBad: 'threshold_bad',
   /** How rating classes become labels. */
   labelRule: 'label_rule',
+  /** A rule change whose relabelling is under way (labels.ts RelabelState); absent when none is. */
+  labelRelabel: 'label_relabel',
   /** The execution provider a backbone last ran on. */
   provider: (backbone: string) => `provider:${backbone}`,
 } as const;

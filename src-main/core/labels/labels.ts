@@ -6,8 +6,31 @@
 import { QcError } from '../../../src-shared/contract/errors';
 import { DEFAULT_LABEL_RULE, deriveLabel, labelRuleProblems, normalizeLabelRule, type Label, type LabelOrigin, type LabelRule, type LabelValue } from '../../../src-shared/domain/label';
 import type { LabelBatchResult, LabelChange } from '../../../src-shared/domain/library';
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/open';
 import { getSetting, setSetting, SETTING } from '../db/settings';
+import { ownerEnded, ownersOf, thisProcess } from '../library/store';
+
+/**
+ * A rule change relabels in transactions of RELABEL_CHUNK images with a pause between them (one
+ * transaction over a million images would hold the write lock ~45 s: every other writer would fail
+ * past its busy timeout). Where it has got to is stored with the rule, so a relabelling whose
+ * process ended is finished by the next process that opens the library.
+ */
+const RELABEL_CHUNK = 2_000;
+const RELABEL_PAUSE_MS = 40;
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+/** SETTING.labelRelabel: the rule change `version` has relabelled the images up to id `after`. */
+interface RelabelState {
+  version: string;
+  after: number;
+  pid: number;
+  start: string | null;
+}
+
+/** Relabellings running in this process, by version (a state with this process's pid but not here has ended). */
+const RELABELLING = new Set<string>();
 
 type BatchActor = 'import' | 'curator' | 'undo' | 'rule';
 
@@ -43,7 +66,8 @@ export class LabelService {
       batchEvents: db.prepare<[number], { image_id: number; old_label: LabelValue; new_label: LabelValue; old_origin: LabelOrigin | null; new_origin: LabelOrigin }>(
         'SELECT image_id, old_label, new_label, old_origin, new_origin FROM label_events WHERE batch_id = ? ORDER BY id DESC',
       ),
-      importOrigin: db.prepare<[], { image_id: number }>("SELECT image_id FROM labels WHERE origin = 'import'"),
+      importOriginAfter: db.prepare<[number, number], { image_id: number }>("SELECT image_id FROM labels WHERE origin = 'import' AND image_id > ? ORDER BY image_id LIMIT ?"),
+      clearRelabel: db.prepare<[string]>('DELETE FROM settings WHERE key = ?'),
     };
   }
 
@@ -137,16 +161,58 @@ export class LabelService {
     }).immediate();
   }
 
-  /** Change the aggregation rule and re-derive every import-origin label under it. */
-  setRule(given: LabelRule): { rule: LabelRule; relabelled: number } {
+  /**
+   * Change the aggregation rule and re-derive every import-origin label under it: the rule is
+   * stored first, then the labels follow in short transactions (imports running meanwhile already
+   * use the new rule). A later rule change takes over: this one stops where it is.
+   */
+  async setRule(given: LabelRule): Promise<{ rule: LabelRule; relabelled: number }> {
     const rule = normalizeLabelRule(given);
     const problems = labelRuleProblems(rule);
     if (problems.length) throw new QcError('bad_input', `invalid label rule: ${problems.join('; ')}`);
-    return this.db.transaction(() => {
+    const me = thisProcess();
+    const state: RelabelState = { version: randomUUID(), after: 0, pid: me.pid, start: me.start };
+    this.db.transaction(() => {
       setSetting(this.db, SETTING.labelRule, rule);
+      setSetting(this.db, SETTING.labelRelabel, state);
+    }).immediate();
+    RELABELLING.add(state.version);
+    try {
       const writer = this.importWriter(null, 'rule');
-      for (const { image_id } of this.q.importOrigin.all()) writer.apply(image_id);
+      while (this.relabelChunk(state.version, writer)) await new Promise((r) => setTimeout(r, RELABEL_PAUSE_MS));
       return { rule, relabelled: writer.result(0).changed.length };
+    } finally {
+      RELABELLING.delete(state.version);
+    }
+  }
+
+  /**
+   * Finish a rule change whose process ended before its labels all followed (killed, power cut).
+   * Runs when a library is opened; returns how many labels changed.
+   */
+  finishRelabel(): number {
+    const state = getSetting<RelabelState | null>(this.db, SETTING.labelRelabel, null);
+    if (!state) return 0;
+    if (!ownerEnded({ pid: state.pid, start: state.start }, () => RELABELLING.has(state.version), ownersOf(this.db))) return 0;
+    const writer = this.importWriter(null, 'rule');
+    // A synchronous pause between chunks: this runs while the library opens.
+    while (this.relabelChunk(state.version, writer)) Atomics.wait(PAUSE, 0, 0, RELABEL_PAUSE_MS);
+    return writer.result(0).changed.length;
+  }
+
+  /** Relabel the next RELABEL_CHUNK images of rule change `version`; false when it is done or superseded. */
+  private relabelChunk(version: string, writer: ReturnType<LabelService['importWriter']>): boolean {
+    return this.db.transaction(() => {
+      const state = getSetting<RelabelState | null>(this.db, SETTING.labelRelabel, null);
+      if (!state || state.version !== version) return false;
+      const ids = this.q.importOriginAfter.all(state.after, RELABEL_CHUNK).map((r) => r.image_id);
+      for (const id of ids) writer.apply(id);
+      if (ids.length < RELABEL_CHUNK) {
+        this.q.clearRelabel.run(SETTING.labelRelabel);
+        return false;
+      }
+      setSetting(this.db, SETTING.labelRelabel, { ...state, after: ids[ids.length - 1]! });
+      return true;
     }).immediate();
   }
 }

@@ -1,0 +1,125 @@
+/**
+ * Changing the label rule on a big library (labels.ts setRule): the labels follow in short
+ * transactions, so another process writing meanwhile is not locked out, and a rule change whose
+ * process is killed half way is finished by the next process that opens the library.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCore } from '../app';
+import { BUSY_TIMEOUT_MS, openDatabase, type Db } from '../db/open';
+import { libraryPaths } from '../paths';
+import { REPO_ROOT, tempDir } from '../../../test-support/fixtures';
+import { generateScaleLibrary } from '../../../test-support/scaleLibrary';
+
+const N = 30_000;
+
+/** Another process: takes the write lock every ~10 ms until told to stop, timing each wait. */
+const WRITER = `
+const Database = require('better-sqlite3');
+const db = new Database(process.argv[1], { timeout: Number(process.argv[2]) });
+let maxWait = 0, tries = 0, errors = 0, stop = false;
+process.stdin.on('data', () => (stop = true));
+console.log('ready');
+const loop = () => {
+  if (stop) { console.log(JSON.stringify({ maxWait, tries, errors })); db.close(); process.exit(0); }
+  const t = performance.now();
+  try { db.exec('BEGIN IMMEDIATE'); db.exec('COMMIT'); } catch (e) { errors++; }
+  maxWait = Math.max(maxWait, performance.now() - t);
+  tries++;
+  setTimeout(loop, 10);
+};
+loop();
+`;
+
+/** Import labels (of pictures that are not exemplars) that disagree with a rule's bad classes. */
+function disagreeing(db: Db, bad: number[]): number {
+  const inBad = `i.rating_class IN (${bad.join(',')})`;
+  return (
+    db
+      .prepare(
+        `SELECT COUNT(*) AS n FROM images i JOIN labels l ON l.image_id = i.id
+         WHERE l.origin = 'import' AND i.exemplar = 0 AND i.rating_class IS NOT NULL
+           AND ((${inBad} AND l.label IS NOT 'bad') OR (NOT ${inBad} AND l.label IS 'bad'))`,
+      )
+      .get() as { n: number }
+  ).n;
+}
+
+describe('a rule change on a big library', () => {
+  let dir: string;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dir = tempDir();
+    dataDir = path.join(dir, 'lib');
+    await generateScaleLibrary(dataDir, { n: N, seed: 5 });
+  }, 120_000);
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('relabels in short transactions: another process writes meanwhile without waiting for all of it', async () => {
+    const core = createCore({ dataDir });
+    try {
+      // The generated library's labels follow the default rule first (the generator writes them directly).
+      await core.call('labels.setRule', { rule: { bad: [1, 2], good: [4, 5], exemplar: 'good' } });
+      expect(disagreeing(core.context.db, [1, 2])).toBe(0);
+      const writer = spawn(process.execPath, ['-e', WRITER, libraryPaths(dataDir).db, String(BUSY_TIMEOUT_MS)], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+      let out = '';
+      writer.stdout.on('data', (d) => (out += d));
+      await new Promise<void>((resolve) => writer.stdout.once('data', () => resolve()));
+      const began = performance.now();
+      const r = await core.call('labels.setRule', { rule: { bad: [1, 2, 3], good: [4, 5], exemplar: 'good' } });
+      const ms = performance.now() - began;
+      writer.stdin.write('stop\n');
+      await new Promise((res) => writer.once('exit', res));
+      const result = JSON.parse(out.trim().split('\n').at(-1)!) as { maxWait: number; tries: number; errors: number };
+
+      expect(r.relabelled).toBeGreaterThan(1_000);
+      expect(disagreeing(core.context.db, [1, 2, 3])).toBe(0);
+      expect(core.context.db.prepare("SELECT value FROM settings WHERE key = 'label_relabel'").get()).toBeUndefined();
+      expect(ms).toBeGreaterThan(300);
+      expect(result.tries).toBeGreaterThan(5);
+      expect(result.errors).toBe(0);
+      // One transaction over every label kept the writer waiting for all of it.
+      expect(result.maxWait).toBeLessThan(ms / 3);
+    } finally {
+      await core.close();
+    }
+  }, 120_000);
+
+  it('killed half way, it is finished by the next process that opens the library', async () => {
+    const paths = libraryPaths(dataDir);
+    const relabelAfter = () => {
+      const d = openDatabase(paths.db);
+      try {
+        const row = d.prepare("SELECT value FROM settings WHERE key = 'label_relabel'").get() as { value: string } | undefined;
+        return row ? (JSON.parse(row.value) as { after: number }).after : null;
+      } finally {
+        d.close();
+      }
+    };
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src-main/cli/main.ts'), '--data', dataDir, 'rule', '--bad', '1', '--good', '4,5'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_c, signal) => r(signal)));
+    const deadline = Date.now() + 60_000;
+    while (!(relabelAfter()! > 0) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+
+    // As the killed process left it: the new rule stored, part of the labels following it.
+    const d = openDatabase(paths.db);
+    expect(JSON.parse((d.prepare("SELECT value FROM settings WHERE key = 'label_rule'").get() as { value: string }).value)).toMatchObject({ bad: [1] });
+    expect(relabelAfter()).toBeGreaterThan(0);
+    expect(disagreeing(d, [1])).toBeGreaterThan(0);
+    d.close();
+
+    const core = createCore({ dataDir });
+    try {
+      expect(disagreeing(core.context.db, [1])).toBe(0);
+      expect(relabelAfter()).toBeNull();
+      expect(core.context.db.pragma('integrity_check', { simple: true })).toBe('ok');
+    } finally {
+      await core.close();
+    }
+  }, 120_000);
+});
