@@ -97,7 +97,7 @@ const DEFAULT_CONCURRENCY = 8;
 const ROW_CHUNK_MS = 200;
 const ROW_CHUNK = 20_000;
 const ROW_CHUNK_PAUSE_MS = 40;
-/** Images derived per transaction when an interrupted import is settled (~80 ms). */
+/** Images derived per transaction after the rows are stored, or when an interrupted import is settled (~80 ms). */
 const SETTLE_CHUNK = 2_000;
 const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
@@ -174,7 +174,11 @@ export class Importer {
       ),
       // What an earlier import of this file stored: the images its rows named (a row's line may now
       // name another URL, or be gone), then the rows the file no longer has (it was edited).
-      rowImages: db.prepare<[string], { image_id: number }>('SELECT DISTINCT u.image_id FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE s.origin = ?'),
+      rowUrlAt: db.prepare<[string, number], { url: string }>('SELECT url FROM source_rows WHERE origin = ? AND line = ?'),
+      staleRowImages: db.prepare<[string, number], { image_id: number }>(
+        `SELECT DISTINCT u.image_id FROM source_rows s JOIN image_urls u ON u.url = s.url
+         WHERE s.origin = ? AND s.import_id < ? AND NOT EXISTS (SELECT 1 FROM bundle_items b WHERE b.source_row_id = s.id)`,
+      ),
       deleteStaleRows: db.prepare<[string, number]>(
         'DELETE FROM source_rows WHERE origin = ? AND import_id < ? AND NOT EXISTS (SELECT 1 FROM bundle_items b WHERE b.source_row_id = source_rows.id)',
       ),
@@ -437,10 +441,8 @@ export class Importer {
     let rowsRemoved = 0;
     const problemReasons: Partial<Record<FailureReason, number>> = {};
     const writer = labels.importWriter(importId);
-    /** Images derived again with the rows (step 1): step 2 need not derive them a second time. */
-    const derivedWithRows = new Set<number>();
-    /** The images the file's rows named before this import (read in the first transaction). */
-    let namedBefore: number[] = [];
+    /** Images a row of this chunk took evidence from (its line now names another URL): derived with it. */
+    const losing = new Set<number>();
     const input = p.rows()[Symbol.iterator]();
     let rowsRead = 0;
     let first = true;
@@ -459,9 +461,6 @@ export class Importer {
               problemReasons[pr.reason] = (problemReasons[pr.reason] ?? 0) + 1;
             }
           }
-          // An input file is what it says now: the images its earlier rows named are derived again
-          // at the end of this step (a line may now name another URL, or be gone).
-          namedBefore = p.urlsStored ? this.q.rowImages.all(p.origin).map((r) => r.image_id) : [];
           if (p.bundle) {
             bundleId = this.q.upsertBundle.get(path.basename(p.origin), p.origin, JSON.stringify(p.bundle.columns), p.bundle.format)!.id;
             this.q.clearBundleItems.run(bundleId);
@@ -483,6 +482,13 @@ export class Importer {
             problemReasons[pr.reason] = (problemReasons[pr.reason] ?? 0) + 1;
           }
           if (!r) continue;
+          // An input file is what it says now: a line that named another URL before takes its
+          // evidence from that URL's image, which is derived again in this same transaction.
+          const before = p.urlsStored ? this.q.rowUrlAt.get(r.origin, r.line)?.url : undefined;
+          if (before !== undefined && before !== r.url) {
+            const img = this.q.urlImage.get(before);
+            if (img) losing.add(img.image_id);
+          }
           const { id } = this.q.upsertRow.get({
             origin: r.origin,
             line: r.line,
@@ -498,15 +504,16 @@ export class Importer {
           }) as { id: number };
           if (bundleId !== null) this.q.bundleItem.run(bundleId, r.line, id);
         }
-        if (!finished) return;
-        // Rows an earlier import stored that the file no longer has (lines removed, or now blank or
-        // broken) stop counting; a later import of the same file running beside this one keeps its rows.
-        if (p.urlsStored) rowsRemoved = this.q.deleteStaleRows.run(p.origin, importId).changes;
-        if (rowsRemoved) this.q.deleteOrphanFailures.run(p.origin);
-        for (const id of namedBefore) {
-          writer.apply(id);
-          derivedWithRows.add(id);
+        if (finished && p.urlsStored) {
+          // Rows an earlier import stored that the file no longer has (lines removed, or now blank
+          // or broken) stop counting, and their images are derived again; a later import of the
+          // same file running beside this one keeps its rows.
+          for (const { image_id } of this.q.staleRowImages.all(p.origin, importId)) losing.add(image_id);
+          rowsRemoved = this.q.deleteStaleRows.run(p.origin, importId).changes;
+          if (rowsRemoved) this.q.deleteOrphanFailures.run(p.origin);
         }
+        losing.forEach((id) => writer.apply(id));
+        losing.clear();
       }).immediate();
       ctx.progress({ job: 'import', phase: 'rows', done: finished ? p.rowCount : Math.min(rowsRead, p.rowCount), total: p.rowCount });
     }
@@ -537,9 +544,13 @@ export class Importer {
       urlCount += page.length;
       for (const x of page) if (needsFetch(x.url)) todoCount++;
     }
-    const existingBefore = new Set(touched);
-    // Rows may add evidence (a rating, an exemplar) to images that are already stored.
-    db.transaction(() => existingBefore.forEach((id) => derivedWithRows.has(id) || writer.apply(id))).immediate();
+    const existingBefore = [...touched];
+    // Rows may add evidence (a rating, an exemplar) to images that are already stored: derived in
+    // short transactions (a re-run of a million-row file reaches a million images).
+    for (let i = 0; i < existingBefore.length; i += SETTLE_CHUNK) {
+      if (i > 0) await new Promise((r) => setTimeout(r, ROW_CHUNK_PAUSE_MS));
+      db.transaction(() => existingBefore.slice(i, i + SETTLE_CHUNK).forEach((id) => writer.apply(id))).immediate();
+    }
 
     // 3. Fetch, verify and store the rest, bounded. Nothing a single URL does can stop the others.
     const newImages = new Set<number>();
