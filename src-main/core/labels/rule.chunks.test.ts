@@ -8,30 +8,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore } from '../app';
-import { BUSY_TIMEOUT_MS, openDatabase, type Db } from '../db/open';
+import { openDatabase, type Db } from '../db/open';
 import { libraryPaths } from '../paths';
 import { REPO_ROOT, tempDir } from '../../../test-support/fixtures';
+import { startWriteProbe } from '../../../test-support/writeProbe';
 import { generateScaleLibrary } from '../../../test-support/scaleLibrary';
 
 const N = 30_000;
 
-/** Another process: takes the write lock every ~10 ms until told to stop, timing each wait. */
-const WRITER = `
-const Database = require('better-sqlite3');
-const db = new Database(process.argv[1], { timeout: Number(process.argv[2]) });
-let maxWait = 0, tries = 0, errors = 0, stop = false;
-process.stdin.on('data', () => (stop = true));
-console.log('ready');
-const loop = () => {
-  if (stop) { console.log(JSON.stringify({ maxWait, tries, errors })); db.close(); process.exit(0); }
-  const t = performance.now();
-  try { db.exec('BEGIN IMMEDIATE'); db.exec('COMMIT'); } catch (e) { errors++; }
-  maxWait = Math.max(maxWait, performance.now() - t);
-  tries++;
-  setTimeout(loop, 10);
-};
-loop();
-`;
 
 /** Import labels (of pictures that are not exemplars) that disagree with a rule's bad classes. */
 function disagreeing(db: Db, bad: number[]): number {
@@ -64,16 +48,11 @@ describe('a rule change on a big library', () => {
       // The generated library's labels follow the default rule first (the generator writes them directly).
       await core.call('labels.setRule', { rule: { bad: [1, 2], good: [4, 5], exemplar: 'good' } });
       expect(disagreeing(core.context.db, [1, 2])).toBe(0);
-      const writer = spawn(process.execPath, ['-e', WRITER, libraryPaths(dataDir).db, String(BUSY_TIMEOUT_MS)], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
-      let out = '';
-      writer.stdout.on('data', (d) => (out += d));
-      await new Promise<void>((resolve) => writer.stdout.once('data', () => resolve()));
+      const probe = await startWriteProbe(libraryPaths(dataDir).db);
       const began = performance.now();
       const r = await core.call('labels.setRule', { rule: { bad: [1, 2, 3], good: [4, 5], exemplar: 'good' } });
       const ms = performance.now() - began;
-      writer.stdin.write('stop\n');
-      await new Promise((res) => writer.once('exit', res));
-      const result = JSON.parse(out.trim().split('\n').at(-1)!) as { maxWait: number; tries: number; errors: number };
+      const result = await probe.stop();
 
       expect(r.relabelled).toBeGreaterThan(1_000);
       expect(disagreeing(core.context.db, [1, 2, 3])).toBe(0);

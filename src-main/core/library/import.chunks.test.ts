@@ -3,34 +3,16 @@
  * process that writes to the library meanwhile (a curator labelling beside a million-row import)
  * gets the write lock within its busy timeout instead of failing with "database is locked".
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore } from '../app';
-import { BUSY_TIMEOUT_MS } from '../db/open';
 import { libraryPaths } from '../paths';
-import { REPO_ROOT, tempDir } from '../../../test-support/fixtures';
+import { tempDir } from '../../../test-support/fixtures';
+import { startWriteProbe } from '../../../test-support/writeProbe';
 
 const ROWS = 100_000;
 
-/** Another process: takes the write lock every ~10 ms (with the library's busy timeout) until told to stop, timing each wait. */
-const WRITER = `
-const Database = require('better-sqlite3');
-const db = new Database(process.argv[1], { timeout: Number(process.argv[2]) });
-let maxWait = 0, tries = 0, errors = 0, stop = false;
-process.stdin.on('data', () => (stop = true));
-console.log('ready');
-const loop = () => {
-  if (stop) { console.log(JSON.stringify({ maxWait, tries, errors })); db.close(); process.exit(0); }
-  const t = performance.now();
-  try { db.exec('BEGIN IMMEDIATE'); db.exec('COMMIT'); } catch (e) { errors++; }
-  maxWait = Math.max(maxWait, performance.now() - t);
-  tries++;
-  setTimeout(loop, 10);
-};
-loop();
-`;
 
 describe('storing the rows of a big input', () => {
   let dir: string;
@@ -47,10 +29,7 @@ describe('storing the rows of a big input', () => {
     const dataDir = path.join(dir, 'data');
     const core = createCore({ dataDir });
     try {
-      const writer = spawn(process.execPath, ['-e', WRITER, libraryPaths(dataDir).db, String(BUSY_TIMEOUT_MS)], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
-      let out = '';
-      writer.stdout.on('data', (d) => (out += d));
-      await new Promise<void>((resolve) => writer.stdout.once('data', () => resolve()));
+      const probe = await startWriteProbe(libraryPaths(dataDir).db);
 
       // Store the rows, then stop (no downloads: the URLs go nowhere).
       const stop = new AbortController();
@@ -71,9 +50,7 @@ describe('storing the rows of a big input', () => {
           },
         })
         .catch(() => null);
-      writer.stdin.write('stop\n');
-      await new Promise((r) => writer.once('exit', r));
-      const result = JSON.parse(out.trim().split('\n').at(-1)!) as { maxWait: number; tries: number; errors: number };
+      const result = await probe.stop();
 
       // One transaction for all the rows kept the writer waiting for all of it (at a million rows,
       // past its busy timeout: "database is locked"); short ones let it in within a small part of it.
