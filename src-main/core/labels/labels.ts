@@ -8,6 +8,7 @@ import { DEFAULT_LABEL_RULE, deriveLabel, labelRuleProblems, normalizeLabelRule,
 import type { LabelBatchResult, LabelChange } from '../../../src-shared/domain/library';
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/open';
+import { pacedAsync, pacedSync } from '../db/paced';
 import { getSetting, setSetting, SETTING } from '../db/settings';
 import { ownerEnded, ownersOf, thisProcess } from '../library/store';
 
@@ -18,8 +19,6 @@ import { ownerEnded, ownersOf, thisProcess } from '../library/store';
  * process ended is finished by the next process that opens the library.
  */
 const RELABEL_CHUNK = 2_000;
-const RELABEL_PAUSE_MS = 40;
-const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 /** SETTING.labelRelabel: the rule change `version` has relabelled the images up to id `after`. */
 interface RelabelState {
@@ -179,7 +178,7 @@ export class LabelService {
     RELABELLING.add(state.version);
     try {
       const writer = this.importWriter(null, 'rule');
-      while (this.relabelChunk(state.version, writer)) await new Promise((r) => setTimeout(r, RELABEL_PAUSE_MS));
+      await pacedAsync(this.relabel(state.version, writer));
       return { rule, relabelled: writer.result(0).changed.length };
     } finally {
       RELABELLING.delete(state.version);
@@ -195,9 +194,13 @@ export class LabelService {
     if (!state) return 0;
     if (!ownerEnded({ pid: state.pid, start: state.start }, () => RELABELLING.has(state.version), ownersOf(this.db))) return 0;
     const writer = this.importWriter(null, 'rule');
-    // A synchronous pause between chunks: this runs while the library opens.
-    while (this.relabelChunk(state.version, writer)) Atomics.wait(PAUSE, 0, 0, RELABEL_PAUSE_MS);
+    pacedSync(this.relabel(state.version, writer));
     return writer.result(0).changed.length;
+  }
+
+  /** Relabel for rule change `version` in transactions of RELABEL_CHUNK images, yielding between them, until done or superseded. */
+  private *relabel(version: string, writer: ReturnType<LabelService['importWriter']>): Generator<void> {
+    while (this.relabelChunk(version, writer)) yield;
   }
 
   /** Relabel the next RELABEL_CHUNK images of rule change `version`; false when it is done or superseded. */

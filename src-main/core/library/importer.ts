@@ -14,6 +14,7 @@ import { describeError, QcError, toErrorShape } from '../../../src-shared/contra
 import type { Label } from '../../../src-shared/domain/label';
 import { isHttpUrl, type FailureReason, type ImportKind, type ImportSummary, type LabelCounts } from '../../../src-shared/domain/library';
 import type { Db } from '../db/open';
+import { pacedAsync, pacedSync, WRITE_PAUSE_MS } from '../db/paced';
 import type { LabelService } from '../labels/labels';
 import { fetchBytes, FetchFailure, DEFAULT_FETCH_OPTIONS, isPrivateName } from './fetch';
 import { pathOfFileUrl, pathText, readFolderFile, scanFolder, type FolderProblem } from './folder';
@@ -90,16 +91,14 @@ const DEFAULT_CONCURRENCY = 8;
 
 /**
  * The rows of an input are stored in transactions of at most this long (or ROW_CHUNK rows), with a
- * pause between them: another process waiting for the write lock (a curator labelling beside a
+ * pause between them (db/paced.ts): another process waiting for the write lock (a curator labelling beside a
  * million-row import) gets it within its busy timeout, and this process's other calls run between
  * them. One transaction for the whole input held the lock ~5.7 s per 100,000 rows.
  */
 const ROW_CHUNK_MS = 200;
 const ROW_CHUNK = 20_000;
-const ROW_CHUNK_PAUSE_MS = 40;
 /** Images derived per transaction after the rows are stored, or when an interrupted import is settled (~80 ms). */
 const SETTLE_CHUNK = 2_000;
-const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 /** How the core's own callers run an import (not part of the API's arguments). */
 export interface RunOptions {
@@ -280,7 +279,7 @@ export class Importer {
       const who = r.pid === null ? 'its process' : `its process (pid ${r.pid})`;
       // Settled first, then marked: a process killed while settling leaves it to the next open.
       // Two processes opening the library at once may both settle it (deriving is idempotent).
-      this.settle(r.id);
+      pacedSync(this.settle(r.id));
       marked += this.q.markInterrupted.run(`interrupted: ${who} ended before the import finished; run it again to complete it`, r.id).changes;
     }
     return marked;
@@ -290,14 +289,19 @@ export class Importer {
    * Derive again every image an import that did not finish gave evidence to. A running import
    * derives an image that gains a URL at the end of the URL's page, and the images its rows name
    * through URLs already stored once all its rows are stored (executeImport): a process killed or
-   * failing in between leaves those images' ratings and labels behind their rows. In transactions
-   * of SETTLE_CHUNK images with a pause between them, so other processes' writes get in.
+   * failing in between leaves those images' ratings and labels behind their rows.
    */
-  private settle(importId: number): void {
-    const ids = this.q.importImages.all(importId, importId).map((r) => r.image_id);
-    const writer = this.deps.labels.importWriter(importId);
+  private settle(importId: number): Generator<void> {
+    return this.deriveInChunks(
+      this.q.importImages.all(importId, importId).map((r) => r.image_id),
+      this.deps.labels.importWriter(importId),
+    );
+  }
+
+  /** Derive images in transactions of SETTLE_CHUNK, yielding between them: the caller pauses there, so other writers get in. */
+  private *deriveInChunks(ids: readonly number[], writer: ReturnType<LabelService['importWriter']>): Generator<void> {
     for (let i = 0; i < ids.length; i += SETTLE_CHUNK) {
-      if (i > 0) Atomics.wait(PAUSE, 0, 0, ROW_CHUNK_PAUSE_MS); // a synchronous pause: this runs while the library opens
+      if (i > 0) yield;
       this.deps.db.transaction(() => ids.slice(i, i + SETTLE_CHUNK).forEach((id) => writer.apply(id))).immediate();
     }
   }
@@ -410,7 +414,7 @@ export class Importer {
     } catch (e) {
       const cancelled = ctx.signal.aborted;
       try {
-        this.settle(importId);
+        await pacedAsync(this.settle(importId));
         this.q.finishImport.run(cancelled ? 'cancelled' : 'failed', null, cancelled ? 'cancelled' : describeError(toErrorShape(e)), importId);
       } catch {
         // The database itself is failing: markInterrupted() marks and settles this import at the next open.
@@ -448,7 +452,7 @@ export class Importer {
     let first = true;
     let finished = false;
     while (!finished) {
-      if (!first) await new Promise((r) => setTimeout(r, ROW_CHUNK_PAUSE_MS));
+      if (!first) await new Promise((r) => setTimeout(r, WRITE_PAUSE_MS));
       db.transaction(() => {
         if (first) {
           if (p.kind !== 'folder' && p.rowCount > 0) this.q.clearRowFailures.run(p.origin);
@@ -544,13 +548,9 @@ export class Importer {
       urlCount += page.length;
       for (const x of page) if (needsFetch(x.url)) todoCount++;
     }
-    const existingBefore = [...touched];
     // Rows may add evidence (a rating, an exemplar) to images that are already stored: derived in
     // short transactions (a re-run of a million-row file reaches a million images).
-    for (let i = 0; i < existingBefore.length; i += SETTLE_CHUNK) {
-      if (i > 0) await new Promise((r) => setTimeout(r, ROW_CHUNK_PAUSE_MS));
-      db.transaction(() => existingBefore.slice(i, i + SETTLE_CHUNK).forEach((id) => writer.apply(id))).immediate();
-    }
+    await pacedAsync(this.deriveInChunks([...touched], writer));
 
     // 3. Fetch, verify and store the rest, bounded. Nothing a single URL does can stop the others.
     const newImages = new Set<number>();
