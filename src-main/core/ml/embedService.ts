@@ -23,8 +23,42 @@ export interface EmbedRequestArgs {
   batchSize?: number;
 }
 
+/**
+ * One embedding of the whole library at a time per library in this process: a second one (another
+ * tab, `ml.embed` beside a training) waits for the one running and then finds what it made cached,
+ * instead of computing the same features again beside it. A caller cancelled while it waits stops
+ * waiting. Calls for given images (a classified bundle's chunks, two at a time so the workers never
+ * drain) are not held back.
+ */
+const EMBEDDING = new WeakMap<CoreContext['db'], Promise<unknown>>();
+
 /** `decoded`: pictures already decoded, by image id (prepare.ts PrepareItem.decoded): not read again. */
 export async function embedMissing(core: CoreContext, engine: MlEngine, modelsDir: string, args: EmbedRequestArgs, ctx: CallContext, decoded?: ReadonlyMap<number, Decoded>): Promise<EmbedSummary> {
+  if (args.imageIds) return embedNow(core, engine, modelsDir, args, ctx, decoded);
+  const before = EMBEDDING.get(core.db);
+  let done!: () => void;
+  const mine = new Promise<void>((resolve) => (done = resolve));
+  EMBEDDING.set(core.db, before ? before.then(() => mine) : mine);
+  try {
+    if (before) {
+      ctx.progress({ job: 'embed', phase: 'waiting', done: 0, total: 0, message: 'waiting for the embedding already running on this library' });
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        void before.then(() => {
+          ctx.signal.removeEventListener('abort', stop);
+          resolve();
+        });
+        if (ctx.signal.aborted) resolve();
+        else ctx.signal.addEventListener('abort', stop, { once: true });
+      });
+    }
+    return await embedNow(core, engine, modelsDir, args, ctx, decoded);
+  } finally {
+    done();
+  }
+}
+
+async function embedNow(core: CoreContext, engine: MlEngine, modelsDir: string, args: EmbedRequestArgs, ctx: CallContext, decoded?: ReadonlyMap<number, Decoded>): Promise<EmbedSummary> {
   const started = performance.now();
   const store = new FeatureStore(core.db);
   type Row = { id: number; sha256: string; path: string; dhash: string | null };

@@ -1,0 +1,53 @@
+/**
+ * Two embeddings of one library at once in one process (two tabs, `ml.embed` beside a training):
+ * the second waits for the first and finds its features cached, instead of computing them again.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCore, type Core } from '../app';
+import { DEV_IMAGES, DEV_URL_PREFIX, devRatings, tempDir } from '../../../test-support/fixtures';
+import { writeRatingsFile } from '../../../test-support/image-server';
+
+const N = 24;
+
+describe('ml.embed called twice at once', () => {
+  let core: Core;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = tempDir();
+    core = createCore({ dataDir: path.join(dir, 'data') });
+    const file = path.join(dir, 'ratings.txt');
+    writeRatingsFile(file, devRatings().slice(0, N));
+    const s = await core.call('library.import', { source: file, mirrors: [{ prefix: DEV_URL_PREFIX, dir: DEV_IMAGES }] });
+    expect(s.images_new).toBe(N);
+  });
+  afterAll(async () => {
+    await core?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('embeds each image once: the second call waits, then finds everything cached', async () => {
+    const phases: string[] = [];
+    const [a, b] = await Promise.all([core.call('ml.embed', {}), core.call('ml.embed', {}, { onProgress: (p) => phases.push(p.phase) })]);
+    expect(a).toMatchObject({ images: N, embedded: N, cached: 0, failed: 0 });
+    expect(b).toMatchObject({ images: N, embedded: 0, cached: N, failed: 0 });
+    expect(phases[0]).toBe('waiting');
+  }, 120_000);
+
+  it('a call cancelled while it waits returns at once', async () => {
+    const db = core.context.db;
+    db.prepare('DELETE FROM features').run();
+    const stop = new AbortController();
+    let firstDone = false;
+    const first = core.call('ml.embed', {}).finally(() => (firstDone = true));
+    const second = core.call('ml.embed', {}, { signal: stop.signal, onProgress: (p) => p.phase === 'waiting' && stop.abort() });
+    const s = await second;
+    expect(s.embedded).toBe(0);
+    // The cancelled one did not wait for the first to finish.
+    expect(firstDone).toBe(false);
+    const r = await first;
+    expect(r.embedded).toBe(N);
+  }, 120_000);
+});
