@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/open';
 import { pacedAsync, pacedSync } from '../db/paced';
 import { getSetting, setSetting, SETTING } from '../db/settings';
-import { ownerEnded, ownersOf, thisProcess } from '../library/store';
+import { heldHere, ownerEnded, ownersOf, thisProcess } from '../library/store';
 
 /**
  * A rule change relabels in transactions of RELABEL_CHUNK images with a pause between them (one
@@ -28,9 +28,6 @@ interface RelabelState {
   start: string | null;
 }
 
-/** Relabellings running in this process, by version (a state with this process's pid but not here has ended). */
-const RELABELLING = new Set<string>();
-
 type BatchActor = 'import' | 'curator' | 'undo' | 'rule';
 
 interface LabelRow {
@@ -40,8 +37,11 @@ interface LabelRow {
 
 export class LabelService {
   private readonly q;
+  /** The rule changes this process is relabelling on this library (a state with its pid but not in here has ended). */
+  private readonly relabelling: Set<string>;
 
   constructor(private readonly db: Db) {
+    this.relabelling = heldHere(db, 'relabels');
     this.q = {
       get: db.prepare<[number], LabelRow>('SELECT label, origin FROM labels WHERE image_id = ?'),
       upsert: db.prepare<[number, LabelValue, LabelOrigin]>(
@@ -175,13 +175,13 @@ export class LabelService {
       setSetting(this.db, SETTING.labelRule, rule);
       setSetting(this.db, SETTING.labelRelabel, state);
     }).immediate();
-    RELABELLING.add(state.version);
+    this.relabelling.add(state.version);
     try {
       const writer = this.importWriter(null, 'rule');
       await pacedAsync(this.relabel(state.version, writer));
       return { rule, relabelled: writer.result(0).changed.length };
     } finally {
-      RELABELLING.delete(state.version);
+      this.relabelling.delete(state.version);
     }
   }
 
@@ -192,7 +192,7 @@ export class LabelService {
   finishRelabel(): number {
     const state = getSetting<RelabelState | null>(this.db, SETTING.labelRelabel, null);
     if (!state) return 0;
-    if (!ownerEnded({ pid: state.pid, start: state.start }, () => RELABELLING.has(state.version), ownersOf(this.db))) return 0;
+    if (!ownerEnded({ pid: state.pid, start: state.start }, () => this.relabelling.has(state.version), ownersOf(this.db))) return 0;
     const writer = this.importWriter(null, 'rule');
     pacedSync(this.relabel(state.version, writer));
     return writer.result(0).changed.length;

@@ -339,20 +339,27 @@ function isAlive(pid: number): boolean {
 }
 
 /**
- * The work (imports, training runs) this process holds on a library, by the library's database
- * file: a row left `running` with this process's pid that is not in here is not running (see
- * {@link ownerEnded}). Shared by every core this process opens on that library.
+ * The work (imports, training runs, a rule change's relabelling) this process holds on a library,
+ * by the library's database file: work recorded `running` with this process's pid that is not in
+ * here is not running (see {@link ownerEnded}). Shared by every core this process opens on that
+ * library.
  */
-const HELD_BY_FILE = new Map<string, Set<number>>();
-const HELD_IN_MEMORY = new WeakMap<Db, Map<string, Set<number>>>();
+interface HeldWork {
+  imports: number;
+  runs: number;
+  /** RelabelState versions (labels.ts). */
+  relabels: string;
+}
+const HELD_BY_FILE = new Map<string, Set<unknown>>();
+const HELD_IN_MEMORY = new WeakMap<Db, Map<string, Set<unknown>>>();
 
-export function heldHere(db: Db, what: 'imports' | 'runs'): Set<number> {
+export function heldHere<W extends keyof HeldWork>(db: Db, what: W): Set<HeldWork[W]> {
   if (db.memory) {
-    const own = HELD_IN_MEMORY.get(db) ?? new Map<string, Set<number>>();
+    const own = HELD_IN_MEMORY.get(db) ?? new Map<string, Set<unknown>>();
     HELD_IN_MEMORY.set(db, own);
-    const set = own.get(what) ?? new Set<number>();
+    const set = own.get(what) ?? new Set<unknown>();
     own.set(what, set);
-    return set;
+    return set as Set<HeldWork[W]>;
   }
   let file: string;
   try {
@@ -361,7 +368,7 @@ export function heldHere(db: Db, what: 'imports' | 'runs'): Set<number> {
     file = path.resolve(db.name);
   }
   const key = `${what}\0${file}`;
-  const set = HELD_BY_FILE.get(key) ?? new Set<number>();
+  const set = HELD_BY_FILE.get(key) ?? new Set<unknown>();
   HELD_BY_FILE.set(key, set);
-  return set;
+  return set as Set<HeldWork[W]>;
 }
