@@ -26,7 +26,8 @@
  * '{"distance":false}' to compare without the distance-from-good block), --no-groups (train as a plain
  * `qc train` does, without the source photos as groups: on a library whose splits a grouped run
  * stored, delete them first, or they are kept), --groups-file FILE:COLUMN (other explicit groups, a
- * TSV with an `id` column of EOL ids).
+ * TSV with an `id` column of EOL ids), --models DIR (another models folder, with a new --data or
+ * none: e.g. the defect net retrained without the kind's stand-ins, `defect-net-gpu.py lko:KIND`).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -101,7 +102,11 @@ export async function leaveKindOutReport(argv: string[]): Promise<void> {
   const dataDir = given ?? fs.mkdtempSync(path.join(os.tmpdir(), 'qc-kind-report-'));
   const reuse = Boolean(given && fs.existsSync(path.join(dataDir, 'benign-edits')));
   if (given) fs.mkdirSync(dataDir, { recursive: true });
-  const core = createCore({ dataDir });
+  // --models DIR: another models folder (e.g. a defect net retrained without a kind). Features are
+  // cached by their set's version, not by the weights, so it needs a library of its own.
+  const modelsDir = argValue(argv, 'models');
+  if (modelsDir && reuse) throw new Error(`--models: ${dataDir} holds features of another models folder; give a new --data folder`);
+  const core = createCore({ dataDir, ...(modelsDir ? { modelsDir: path.resolve(modelsDir) } : {}) });
   try {
     const truth = readDevTruth();
     const sources = [...new Set(truth.map((t) => t.source))].sort();
