@@ -58,3 +58,13 @@ export function fmtDate(iso: string | null | undefined): string {
 export function labelText(label: 'good' | 'bad' | null): string {
   return label ?? 'none';
 }
+
+/**
+ * Where a run's numbers came from, in words: the backbone, whether its features were embedded
+ * (on which onnxruntime provider) or all read from the cache (provider 'none': the demo's feature
+ * pack, or features made before), and what trained the head ('onnxruntime', 'js' or a tfjs backend).
+ */
+export function runEngines(r: { backbone?: string | null; provider?: string | null; backend?: string | null }): string {
+  const features = !r.provider || r.provider === 'none' ? 'features from the cache (nothing embedded)' : `features embedded on ${r.provider}`;
+  return `backbone ${r.backbone ?? '–'} · ${features} · head trained with ${r.backend ?? '–'}`;
+}

@@ -1,7 +1,7 @@
 import type { RunSummary } from '../../../src-shared/domain/ml';
 import { useApp, useAppStore } from '../../stores/app';
 import { previousDoneRun, runCoverage, runDeltas, type RunDeltas } from '../../stores/training';
-import { deltaClass, fmtDate, fmtDelta, fmtNum, fmtP, fmtPct, fmtSeconds } from '../../components/format';
+import { deltaClass, fmtDate, fmtDelta, fmtNum, fmtP, fmtPct, fmtSeconds, runEngines } from '../../components/format';
 
 function compact(x: number): string {
   return x !== 0 && Math.abs(x) < 0.01 ? x.toExponential(0) : String(x);
@@ -135,7 +135,7 @@ export function RunsTable() {
                   {r.snapshot ? `${tally(r.snapshot.train)} · ${tally(r.snapshot.validation)} · ${tally(r.snapshot.test)}` : '–'}
                   {r.snapshot?.synthetic ? ` (+${r.snapshot.synthetic.bad}/${r.snapshot.synthetic.good} synthetic)` : ''}
                 </td>
-                <td className="small" title={`${fmtDate(r.created_at)} · backbone on ${r.provider ?? '–'}, head on ${r.backend ?? '–'}`}>
+                <td className="small" title={`${fmtDate(r.created_at)} · ${runEngines(r)}`}>
                   {fmtSeconds(r.seconds)} · {shortDate(r.created_at)}
                 </td>
                 <td>

@@ -43,6 +43,12 @@ describe('Train screen', () => {
     expect(Number(within(compare).getByTestId('compare-delta-accuracy').dataset.value)).toBeCloseTo(d.accuracy!, 9);
     expect(Number(within(compare).getByTestId('compare-delta-auc').dataset.value)).toBeCloseTo(d.auc!, 9);
     await until(() => expect(screen.getByTestId('loss-chart').dataset.points).toBe('6'));
+    // Where the run's numbers came from, in words: cached signals (nothing embedded), and the head's trainer.
+    const engines = screen.getByTestId('run-backend').textContent ?? '';
+    expect(engines).toContain('features from the cache (nothing embedded)');
+    expect(current!.backend).toBeTruthy();
+    expect(engines).toContain(`head trained with ${current!.backend}`);
+    expect(engines).not.toContain('provider none');
   }, 60_000);
 
   test('the runs table compares attempts and shows the change against the run before', async () => {

@@ -3,6 +3,7 @@ import { FEATURE_SETS, type FeatureSet } from '../../../src-shared/domain/ml';
 import { useApp, useAppStore } from '../../stores/app';
 import type { TrainForm } from '../../stores/trainDefaults';
 import { ProgressBar } from '../../components/ProgressBar';
+import { runEngines } from '../../components/format';
 import { EpochChart, type ChartSeries } from './EpochChart';
 import { EvaluationPanel } from './EvaluationPanel';
 import { RunCompare, RunsTable } from './RunsTable';
@@ -138,7 +139,7 @@ function Curves() {
         <h3>Curves {data.title && <span className="muted">({data.title})</span>}</h3>
         {detail && !training && (
           <span className="muted small" data-testid="run-backend">
-            backbone {detail.backbone} · provider {detail.provider ?? '–'} · tf backend {detail.backend ?? '–'}
+            {runEngines(detail)}
           </span>
         )}
       </div>
