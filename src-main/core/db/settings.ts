@@ -11,6 +11,8 @@ export const SETTING = {
   labelRule: 'label_rule',
   /** A rule change whose relabelling is under way (labels.ts RelabelState); absent when none is. */
   labelRelabel: 'label_relabel',
+  /** A whole-library embedding under way in some process (embedService.ts EmbeddingState); absent when none is. */
+  embedding: 'embedding',
   /** The execution provider a backbone last ran on. */
   provider: (backbone: string) => `provider:${backbone}`,
 } as const;

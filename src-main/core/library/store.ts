@@ -339,7 +339,7 @@ function isAlive(pid: number): boolean {
 }
 
 /**
- * The work (imports, training runs, a rule change's relabelling) this process holds on a library,
+ * The work (imports, training runs, a rule change's relabelling, a whole-library embedding) this process holds on a library,
  * by the library's database file: work recorded `running` with this process's pid that is not in
  * here is not running (see {@link ownerEnded}). Shared by every core this process opens on that
  * library.
@@ -349,6 +349,8 @@ interface HeldWork {
   runs: number;
   /** RelabelState versions (labels.ts). */
   relabels: string;
+  /** EmbeddingState tokens (embedService.ts). */
+  embeds: string;
 }
 const HELD_BY_FILE = new Map<string, Set<unknown>>();
 const HELD_IN_MEMORY = new WeakMap<Db, Map<string, Set<unknown>>>();

@@ -50,4 +50,11 @@ describe('ml.embed called twice at once', () => {
     const r = await first;
     expect(r.embedded).toBe(N);
   }, 120_000);
+
+  it('a call after the others have finished does not say it waits', async () => {
+    const phases: string[] = [];
+    const s = await core.call('ml.embed', {}, { onProgress: (p) => phases.push(p.phase) });
+    expect(s.cached).toBe(N);
+    expect(phases).not.toContain('waiting');
+  }, 120_000);
 });

@@ -3,7 +3,9 @@
  * hands files to the ML engine (the worker), and stores each batch as it arrives, so a killed run
  * keeps what it finished and the next run continues from there.
  */
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { CallContext } from '../../../src-shared/contract/handlers';
 import { DEFAULT_BACKBONE, type EmbedSummary, type FeatureSet } from '../../../src-shared/domain/ml';
 import type { CoreContext } from '../context';
@@ -12,6 +14,7 @@ import type { MlEngine } from './engine';
 import type { Decoded } from './backbone/preprocess';
 import { FeatureStore } from './featureStore';
 import { getSetting, setSetting, SETTING } from '../db/settings';
+import { heldHere, ownerEnded, ownersOf, thisProcess } from '../library/store';
 
 export { DEFAULT_BACKBONE };
 
@@ -28,9 +31,50 @@ export interface EmbedRequestArgs {
  * tab, `ml.embed` beside a training) waits for the one running and then finds what it made cached,
  * instead of computing the same features again beside it. A caller cancelled while it waits stops
  * waiting. Calls for given images (a classified bundle's chunks, two at a time so the workers never
- * drain) are not held back.
+ * drain) are not held back. Across processes the same is done through {@link EmbeddingState}.
  */
 const EMBEDDING = new WeakMap<CoreContext['db'], Promise<unknown>>();
+
+/**
+ * A whole-library embedding under way (SETTING.embedding): the process running it and when it last
+ * stored a batch. Another process that wants the whole library embedded (`qc embed` beside the app)
+ * waits while that owner is alive and storing, then finds its features cached instead of computing
+ * every one of them a second time. An owner that has ended (its lock in `owners/` dropped, however
+ * it ended: ownerEnded) or that stored nothing for {@link EMBEDDING_STALE_MS} is not waited for.
+ */
+interface EmbeddingState {
+  token: string;
+  pid: number;
+  start: string | null;
+  /** Date.now() when it was claimed or last stored a batch. */
+  at: number;
+}
+/** A live owner silent this long (a hung process; the first batch takes seconds) is not waited for. */
+export const EMBEDDING_STALE_MS = 120_000;
+const EMBEDDING_POLL_MS = 200;
+
+/** Another process's live whole-library embedding of this library, or null. */
+function foreignEmbedding(core: CoreContext, held: Set<string>): EmbeddingState | null {
+  const state = getSetting<EmbeddingState | null>(core.db, SETTING.embedding, null);
+  if (!state || held.has(state.token) || Date.now() - state.at > EMBEDDING_STALE_MS) return null;
+  return ownerEnded({ pid: state.pid, start: state.start }, () => held.has(state.token), ownersOf(core.db)) ? null : state;
+}
+
+/** Record this process as the library's whole-library embedder, unless another live one is (one write transaction: two cannot both claim). */
+function claimEmbedding(core: CoreContext, held: Set<string>): EmbeddingState | null {
+  const me = thisProcess();
+  const state: EmbeddingState = { token: randomUUID(), pid: me.pid, start: me.start, at: Date.now() };
+  const claimed = core.db
+    .transaction(() => {
+      if (foreignEmbedding(core, held)) return false;
+      setSetting(core.db, SETTING.embedding, state);
+      return true;
+    })
+    .immediate();
+  if (!claimed) return null;
+  held.add(state.token);
+  return state;
+}
 
 /** `decoded`: pictures already decoded, by image id (prepare.ts PrepareItem.decoded): not read again. */
 export async function embedMissing(core: CoreContext, engine: MlEngine, modelsDir: string, args: EmbedRequestArgs, ctx: CallContext, decoded?: ReadonlyMap<number, Decoded>): Promise<EmbedSummary> {
@@ -38,7 +82,10 @@ export async function embedMissing(core: CoreContext, engine: MlEngine, modelsDi
   const before = EMBEDDING.get(core.db);
   let done!: () => void;
   const mine = new Promise<void>((resolve) => (done = resolve));
-  EMBEDDING.set(core.db, before ? before.then(() => mine) : mine);
+  const chain = before ? before.then(() => mine) : mine;
+  EMBEDDING.set(core.db, chain);
+  const held = heldHere(core.db, 'embeds');
+  let claim: EmbeddingState | null = null;
   try {
     if (before) {
       ctx.progress({ job: 'embed', phase: 'waiting', done: 0, total: 0, message: 'waiting for the embedding already running on this library' });
@@ -52,13 +99,35 @@ export async function embedMissing(core: CoreContext, engine: MlEngine, modelsDi
         else ctx.signal.addEventListener('abort', stop, { once: true });
       });
     }
-    return await embedNow(core, engine, modelsDir, args, ctx, decoded);
+    let told = false;
+    while (!ctx.signal.aborted && !(claim = claimEmbedding(core, held))) {
+      const other = foreignEmbedding(core, held);
+      if (other && !told) {
+        ctx.progress({ job: 'embed', phase: 'waiting', done: 0, total: 0, message: `waiting for the embedding another process (pid ${other.pid}) is running on this library` });
+        told = true;
+      }
+      await sleep(EMBEDDING_POLL_MS, undefined, { signal: ctx.signal }).catch(() => undefined);
+    }
+    const token = claim?.token;
+    const beat = token ? core.db.prepare("UPDATE settings SET value = json_set(value, '$.at', ?) WHERE key = ? AND json_extract(value, '$.token') = ?") : null;
+    return await embedNow(core, engine, modelsDir, args, ctx, decoded, beat ? () => beat.run(Date.now(), SETTING.embedding, token) : undefined);
   } finally {
+    if (claim) {
+      held.delete(claim.token);
+      try {
+        core.db.prepare("DELETE FROM settings WHERE key = ? AND json_extract(value, '$.token') = ?").run(SETTING.embedding, claim.token);
+      } catch {
+        // The library was closed under the call: the record names this process, which the next one judges ended.
+      }
+    }
     done();
+    // The last in line clears the entry: a later call finds none and does not say it waits.
+    if (EMBEDDING.get(core.db) === chain) EMBEDDING.delete(core.db);
   }
 }
 
-async function embedNow(core: CoreContext, engine: MlEngine, modelsDir: string, args: EmbedRequestArgs, ctx: CallContext, decoded?: ReadonlyMap<number, Decoded>): Promise<EmbedSummary> {
+/** `beat`: called in each batch's transaction (the whole-library embedding's sign of life). */
+async function embedNow(core: CoreContext, engine: MlEngine, modelsDir: string, args: EmbedRequestArgs, ctx: CallContext, decoded?: ReadonlyMap<number, Decoded>, beat?: () => void): Promise<EmbedSummary> {
   const started = performance.now();
   const store = new FeatureStore(core.db);
   type Row = { id: number; sha256: string; path: string; dhash: string | null };
@@ -103,6 +172,7 @@ async function embedNow(core: CoreContext, engine: MlEngine, modelsDir: string, 
             setHash.run(r.dhash, r.sha);
             storeVectors(store, r, wanted, args.backbone);
           }
+          beat?.();
         })();
         done += results.length;
         ctx.progress({ job: 'embed', phase: 'embed', done, total, failed });
