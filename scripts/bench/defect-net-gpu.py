@@ -21,7 +21,6 @@ defect kind left out: kind-report.ts's KIND_FAMILIES), trained for --budget seco
 --parallel trainers (the learning rate follows the time spent; the card records the steps). Writes OUT/<name>.onnx and OUT/<name>.card.json per net and OUT/summary.json.
 """
 import argparse
-import csv
 import io
 import json
 import os
@@ -32,47 +31,9 @@ import warnings
 
 import numpy as np
 
+from screening import FAMILIES as KIND_FAMILIES, held_out_sources, read_truth
+
 PATCH = 64
-# kind-report.ts's KIND_FAMILIES (the synthetic stand-ins of each real dev defect kind).
-KIND_FAMILIES = {
-    'gblur': ['gaussian_blur', 'lens_blur'],
-    'motion': ['motion_blur', 'camera_shake', 'shake_noise'],
-    'noise': ['white_noise', 'white_noise_color', 'multiplicative_noise', 'impulse_noise', 'shake_noise', 'dark_noise', 'denoise'],
-    'jpeg': ['jpeg', 'jpeg2000'],
-    'over': ['brighten', 'mean_shift'],
-    'under': ['darken', 'dark_noise', 'mean_shift'],
-    'haze': ['contrast_change', 'color_saturation_1'],
-    'tiny': ['down_up', 'pixelate'],
-}
-
-
-def mulberry32(seed):
-    """src-shared/domain/random.ts, draw for draw."""
-    state = [seed & 0xFFFFFFFF]
-
-    def imul(a, b):
-        return (a * b) & 0xFFFFFFFF
-
-    def draw():
-        state[0] = (state[0] + 0x6D2B79F5) & 0xFFFFFFFF
-        a = state[0]
-        t = imul(a ^ (a >> 15), a | 1)
-        t ^= (t + imul(t ^ (t >> 7), t | 61)) & 0xFFFFFFFF
-        return ((t ^ (t >> 14)) & 0xFFFFFFFF) / 4294967296
-    return draw
-
-
-def read_truth(dev):
-    with open(os.path.join(dev, 'truth.tsv'), newline='') as f:
-        return list(csv.DictReader(f, delimiter='\t'))
-
-
-def held_out_sources(truth, seed=1, fraction=0.25):
-    """The source photos scripts/bench/kind-report.ts holds out (sorted, one draw each)."""
-    rng = mulberry32(seed)
-    return {s for s in sorted({t['source_file'] for t in truth}) if rng() < fraction}
-
-
 def jpeg90(item):
     """A copy as the product embeds it: JPEG quality 90, decoded again."""
     from PIL import Image
@@ -90,7 +51,7 @@ def prepare(args):
     from concurrent.futures import ProcessPoolExecutor
     from PIL import Image
     started = time.time()
-    truth = read_truth(args.dev)
+    truth = read_truth(os.path.join(args.dev, 'truth.tsv'))
     held = held_out_sources(truth)
     goods = [t for t in truth if t['label'] == 'good']
     src = {t['id']: t['source_file'] for t in truth}

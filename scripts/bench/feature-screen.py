@@ -39,31 +39,9 @@ import time
 
 import numpy as np
 
-from screening import BENIGN, DEV, oracle_coverage, read_truth
+from screening import BENIGN, DEV, held_out_sources, oracle_coverage, read_truth
 
 PATCH = 64
-
-
-def mulberry32(seed):
-    """src-shared/domain/random.ts, draw for draw."""
-    state = [seed & 0xFFFFFFFF]
-
-    def imul(a, b):
-        return (a * b) & 0xFFFFFFFF
-
-    def draw():
-        state[0] = (state[0] + 0x6D2B79F5) & 0xFFFFFFFF
-        a = state[0]
-        t = imul(a ^ (a >> 15), a | 1)
-        t ^= (t + imul(t ^ (t >> 7), t | 61)) & 0xFFFFFFFF
-        return ((t ^ (t >> 14)) & 0xFFFFFFFF) / 4294967296
-    return draw
-
-
-def held_out_sources(seed=1, fraction=0.25):
-    """The source photos scripts/bench/kind-report.ts holds out (sorted, one draw each)."""
-    rng = mulberry32(seed)
-    return {s for s in sorted({t['source_file'] for t in read_truth()}) if rng() < fraction}
 
 
 def cnn(args):
@@ -75,7 +53,7 @@ def cnn(args):
     rng = np.random.RandomState(args.seed)
     dev = read_truth()
     src = {t['id']: t['source_file'] for t in dev}
-    held = held_out_sources(args.holdout_seed, args.holdout)
+    held = held_out_sources(seed=args.holdout_seed, fraction=args.holdout)
     index = [line.rstrip('\n').split('\t') for f in sorted(glob.glob(os.path.join(args.copies, 'index*.tsv'))) for line in open(f) if line.strip()]
     excluded = set(args.exclude_kinds.split(',')) if args.exclude_kinds else set()
     index = [row for row in index if row[1] not in excluded]

@@ -1,6 +1,7 @@
-"""What the Python screening scripts share (pairwise-screen.py, feature-screen.py): the dev set's
-truth.tsv, the benign edits and the synthetic stand-ins of each real defect kind, and the oracle
-coverage they report."""
+"""What the Python screening scripts share (pairwise-screen.py, feature-screen.py,
+defect-net-gpu.py): the dev set's truth.tsv, the benign edits and the synthetic stand-ins of each
+real defect kind, the source photos the leave-kind-out report holds out, and the oracle coverage
+they report. Needs numpy alone (defect-net-gpu.py runs where scikit-learn may not be)."""
 import csv
 import os
 
@@ -26,6 +27,28 @@ def read_truth(path=None):
     """truth.tsv's rows (id, label, degradation, source_file, ...), in file order; default: the dev set's."""
     with open(path or os.path.join(DEV, 'truth.tsv')) as f:
         return list(csv.DictReader(f, delimiter='\t'))
+
+
+def mulberry32(seed):
+    """src-shared/domain/random.ts, draw for draw."""
+    state = [seed & 0xFFFFFFFF]
+
+    def imul(a, b):
+        return (a * b) & 0xFFFFFFFF
+
+    def draw():
+        state[0] = (state[0] + 0x6D2B79F5) & 0xFFFFFFFF
+        a = state[0]
+        t = imul(a ^ (a >> 15), a | 1)
+        t ^= (t + imul(t ^ (t >> 7), t | 61)) & 0xFFFFFFFF
+        return ((t ^ (t >> 14)) & 0xFFFFFFFF) / 4294967296
+    return draw
+
+
+def held_out_sources(truth=None, seed=1, fraction=0.25):
+    """The source photos scripts/bench/kind-report.ts holds out (sorted, one draw each)."""
+    rng = mulberry32(seed)
+    return {s for s in sorted({t['source_file'] for t in (truth if truth is not None else read_truth())}) if rng() < fraction}
 
 
 def oracle_coverage(p, y, precision=0.95):
