@@ -31,7 +31,7 @@ import warnings
 
 import numpy as np
 
-from screening import FAMILIES as KIND_FAMILIES, held_out_sources, read_truth
+from screening import FAMILIES as KIND_FAMILIES, defect_net, held_out_sources, read_truth
 
 PATCH = 64
 def jpeg90(item):
@@ -135,24 +135,6 @@ def train(args):
         x = flat[at[..., None] + rgb].permute(0, 3, 1, 2).float() / 255 - 0.5
         return x.contiguous(memory_format=torch.channels_last), y_all[pick], lv_all[pick]
 
-    def block(ci, co, stride):
-        return [nn.Conv2d(ci, co, 3, stride, 1, bias=False), nn.BatchNorm2d(co), nn.ReLU(inplace=True)]
-
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.body = nn.Sequential(*block(3, 32, 1), *block(32, 32, 2), *block(32, 64, 1), *block(64, 64, 2), *block(64, 128, 1), *block(128, 128, 2), *block(128, 128, 1))
-            self.cls = nn.Linear(256, len(classes))
-            self.reg = nn.Linear(256, 1)
-
-        def features(self, x):
-            h = self.body(x).float()
-            return torch.cat([h.mean((2, 3)), (h.var((2, 3)) + 1e-6).sqrt()], 1)
-
-        def forward(self, x):
-            z = self.features(x)
-            return z, self.cls(z).softmax(1), self.reg(z).squeeze(1)
-
     tr = torch.tensor(train_idx, device=dev)
     va = torch.tensor(val_idx, device=dev)
 
@@ -169,7 +151,7 @@ def train(args):
     # Trained for --budget seconds, however the GPU is shared: the learning rate follows the
     # share of that time spent (one cycle: up for 30%, then a cosine down); the card records the
     # steps it came to.
-    net = Net().to(dev).to(memory_format=torch.channels_last)
+    net = defect_net(len(classes)).to(dev).to(memory_format=torch.channels_last)
     opt = torch.optim.Adam(net.parameters(), args.lr / 25)
     print(f'{args.net}: {len(train_idx)} training pictures, {len(val_idx)} validation', flush=True)
     net.train()

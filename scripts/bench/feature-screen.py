@@ -39,7 +39,7 @@ import time
 
 import numpy as np
 
-from screening import BENIGN, DEV, held_out_sources, oracle_coverage, read_truth
+from screening import BENIGN, DEV, defect_net, held_out_sources, oracle_coverage, read_truth
 
 PATCH = 64
 
@@ -78,24 +78,6 @@ def cnn(args):
     level = np.array(level, dtype=np.float32)
     print(f'{len(imgs)} training pictures ({len(held)} held-out source photos left out{", kinds left out: " + ",".join(sorted(excluded)) if excluded else ""}), {len(cls) + 1} classes', flush=True)
 
-    def block(ci, co, stride):
-        return [nn.Conv2d(ci, co, 3, stride, 1, bias=False), nn.BatchNorm2d(co), nn.ReLU(inplace=True)]
-
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.body = nn.Sequential(*block(3, 32, 1), *block(32, 32, 2), *block(32, 64, 1), *block(64, 64, 2), *block(64, 128, 1), *block(128, 128, 2), *block(128, 128, 1))
-            self.cls = nn.Linear(256, len(cls) + 1)
-            self.reg = nn.Linear(256, 1)
-
-        def features(self, x):
-            h = self.body(x)
-            return torch.cat([h.mean((2, 3)), (h.var((2, 3)) + 1e-6).sqrt()], 1)
-
-        def forward(self, x):
-            z = self.features(x)
-            return z, self.cls(z).softmax(1), self.reg(z).squeeze(1)
-
     def patches(batch):
         idx = rng.randint(len(imgs), size=batch)
         x = np.empty((batch, PATCH, PATCH, 3), np.uint8)
@@ -108,7 +90,7 @@ def cnn(args):
     def to_tensor(x):
         return torch.from_numpy(x).permute(0, 3, 1, 2).float() / 255 - 0.5
 
-    net = Net()
+    net = defect_net(len(cls) + 1)
     opt = torch.optim.Adam(net.parameters(), 1e-3)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, 3e-3, total_steps=args.steps)
     started = time.time()

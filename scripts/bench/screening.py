@@ -51,6 +51,35 @@ def held_out_sources(truth=None, seed=1, fraction=0.25):
     return {s for s in sorted({t['source_file'] for t in (truth if truth is not None else read_truth())}) if rng() < fraction}
 
 
+def defect_net(n_classes):
+    """The defect net (resources/models/README.md): seven 3x3 convolutions with batch norm and ReLU
+    (32-128 channels, three of stride 2); z = the mean and standard deviation of the last feature
+    map (256), p = a softmax over the classes, r = the level / 5. One definition for every script
+    that trains it (feature-screen.py cnn, defect-net-gpu.py). Needs torch."""
+    import torch
+    import torch.nn as nn
+
+    def block(ci, co, stride):
+        return [nn.Conv2d(ci, co, 3, stride, 1, bias=False), nn.BatchNorm2d(co), nn.ReLU(inplace=True)]
+
+    class DefectNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = nn.Sequential(*block(3, 32, 1), *block(32, 32, 2), *block(32, 64, 1), *block(64, 64, 2), *block(64, 128, 1), *block(128, 128, 2), *block(128, 128, 1))
+            self.cls = nn.Linear(256, n_classes)
+            self.reg = nn.Linear(256, 1)
+
+        def features(self, x):
+            h = self.body(x).float()  # float32 statistics also under bf16 autocast
+            return torch.cat([h.mean((2, 3)), (h.var((2, 3)) + 1e-6).sqrt()], 1)
+
+        def forward(self, x):
+            z = self.features(x)
+            return z, self.cls(z).softmax(1), self.reg(z).squeeze(1)
+
+    return DefectNet()
+
+
 def oracle_coverage(p, y, precision=0.95):
     """The largest share of the bad images (y = 1) that a cut on the scores p flags at that precision or better."""
     order = np.argsort(-p)
