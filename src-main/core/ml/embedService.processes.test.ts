@@ -9,11 +9,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCore, type Core } from '../app';
+import type { Core } from '../app';
 import { getSetting, setSetting, SETTING } from '../db/settings';
 import { EMBEDDING_STALE_MS } from './embedService';
-import { DEV_IMAGES, DEV_URL_PREFIX, devRatings, REPO_ROOT, tempDir } from '../../../test-support/fixtures';
-import { writeRatingsFile } from '../../../test-support/image-server';
+import { devLibrary } from '../../../test-support/devLibrary';
+import { REPO_ROOT, tempDir } from '../../../test-support/fixtures';
 
 const N = 40;
 type Marker = { token: string; pid: number; start: string | null; at: number } | null;
@@ -25,12 +25,7 @@ describe('ml.embed of the whole library in two processes', () => {
 
   beforeAll(async () => {
     dir = tempDir();
-    dataDir = path.join(dir, 'data');
-    core = createCore({ dataDir });
-    const file = path.join(dir, 'ratings.txt');
-    writeRatingsFile(file, devRatings().slice(0, N));
-    const s = await core.call('library.import', { source: file, mirrors: [{ prefix: DEV_URL_PREFIX, dir: DEV_IMAGES }] });
-    expect(s.images_new).toBe(N);
+    ({ core, dataDir } = await devLibrary(dir, N));
   });
   afterAll(async () => {
     await core?.close();

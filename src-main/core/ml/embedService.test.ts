@@ -3,11 +3,10 @@
  * the second waits for the first and finds its features cached, instead of computing them again.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCore, type Core } from '../app';
-import { DEV_IMAGES, DEV_URL_PREFIX, devRatings, tempDir } from '../../../test-support/fixtures';
-import { writeRatingsFile } from '../../../test-support/image-server';
+import type { Core } from '../app';
+import { devLibrary } from '../../../test-support/devLibrary';
+import { tempDir } from '../../../test-support/fixtures';
 
 const N = 24;
 
@@ -17,11 +16,7 @@ describe('ml.embed called twice at once', () => {
 
   beforeAll(async () => {
     dir = tempDir();
-    core = createCore({ dataDir: path.join(dir, 'data') });
-    const file = path.join(dir, 'ratings.txt');
-    writeRatingsFile(file, devRatings().slice(0, N));
-    const s = await core.call('library.import', { source: file, mirrors: [{ prefix: DEV_URL_PREFIX, dir: DEV_IMAGES }] });
-    expect(s.images_new).toBe(N);
+    ({ core } = await devLibrary(dir, N));
   });
   afterAll(async () => {
     await core?.close();
