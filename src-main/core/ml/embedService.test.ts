@@ -4,7 +4,8 @@
  */
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Core } from '../app';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createCore, type Core } from '../app';
 import { devLibrary } from '../../../test-support/devLibrary';
 import { tempDir } from '../../../test-support/fixtures';
 
@@ -13,10 +14,11 @@ const N = 24;
 describe('ml.embed called twice at once', () => {
   let core: Core;
   let dir: string;
+  let dataDir: string;
 
   beforeAll(async () => {
     dir = tempDir();
-    ({ core } = await devLibrary(dir, N));
+    ({ core, dataDir } = await devLibrary(dir, N));
   });
   afterAll(async () => {
     await core?.close();
@@ -44,6 +46,24 @@ describe('ml.embed called twice at once', () => {
     expect(firstDone).toBe(false);
     const r = await first;
     expect(r.embedded).toBe(N);
+  }, 120_000);
+
+  it('two cores of this process on one library: the second waits for the first', async () => {
+    core.context.db.prepare('DELETE FROM features').run();
+    const other = createCore({ dataDir });
+    try {
+      const messages: string[] = [];
+      const first = core.call('ml.embed', {});
+      // The second asks once the first has claimed the library's embedding.
+      while (!core.context.db.prepare("SELECT 1 FROM settings WHERE key = 'embedding'").get()) await sleep(10);
+      const second = other.call('ml.embed', {}, { onProgress: (p) => p.phase === 'waiting' && messages.push(p.message ?? '') });
+      const [a, b] = await Promise.all([first, second]);
+      expect(a).toMatchObject({ embedded: N, cached: 0 });
+      expect(b).toMatchObject({ embedded: 0, cached: N });
+      expect(messages[0]).toContain('another call in this process');
+    } finally {
+      await other.close();
+    }
   }, 120_000);
 
   it('a call after the others have finished does not say it waits', async () => {

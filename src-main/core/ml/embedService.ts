@@ -53,20 +53,20 @@ interface EmbeddingState {
 export const EMBEDDING_STALE_MS = 120_000;
 const EMBEDDING_POLL_MS = 200;
 
-/** Another process's live whole-library embedding of this library, or null. */
-function foreignEmbedding(core: CoreContext, held: Set<string>): EmbeddingState | null {
+/** The live whole-library embedding of this library (another process's, or another core's in this one), or null. */
+function liveEmbedding(core: CoreContext, held: Set<string>): EmbeddingState | null {
   const state = getSetting<EmbeddingState | null>(core.db, SETTING.embedding, null);
-  if (!state || held.has(state.token) || Date.now() - state.at > EMBEDDING_STALE_MS) return null;
+  if (!state || Date.now() - state.at > EMBEDDING_STALE_MS) return null;
   return ownerEnded({ pid: state.pid, start: state.start }, () => held.has(state.token), ownersOf(core.db)) ? null : state;
 }
 
-/** Record this process as the library's whole-library embedder, unless another live one is (one write transaction: two cannot both claim). */
+/** Record this call as the library's whole-library embedder, unless a live one is (one write transaction: two cannot both claim). */
 function claimEmbedding(core: CoreContext, held: Set<string>): EmbeddingState | null {
   const me = thisProcess();
   const state: EmbeddingState = { token: randomUUID(), pid: me.pid, start: me.start, at: Date.now() };
   const claimed = core.db
     .transaction(() => {
-      if (foreignEmbedding(core, held)) return false;
+      if (liveEmbedding(core, held)) return false;
       setSetting(core.db, SETTING.embedding, state);
       return true;
     })
@@ -99,11 +99,14 @@ export async function embedMissing(core: CoreContext, engine: MlEngine, modelsDi
         else ctx.signal.addEventListener('abort', stop, { once: true });
       });
     }
+    // Read while another embeds (a write only once none is live, to claim it).
     let told = false;
-    while (!ctx.signal.aborted && !(claim = claimEmbedding(core, held))) {
-      const other = foreignEmbedding(core, held);
+    while (!ctx.signal.aborted) {
+      const other = liveEmbedding(core, held);
+      if (!other && (claim = claimEmbedding(core, held))) break;
       if (other && !told) {
-        ctx.progress({ job: 'embed', phase: 'waiting', done: 0, total: 0, message: `waiting for the embedding another process (pid ${other.pid}) is running on this library` });
+        const who = other.pid === process.pid ? 'another call in this process' : `another process (pid ${other.pid})`;
+        ctx.progress({ job: 'embed', phase: 'waiting', done: 0, total: 0, message: `waiting for the embedding ${who} is running on this library` });
         told = true;
       }
       await sleep(EMBEDDING_POLL_MS, undefined, { signal: ctx.signal }).catch(() => undefined);
