@@ -1,4 +1,8 @@
-/** A progress bar on stderr for long work, shown only when stderr is a terminal. */
+/**
+ * A progress bar on stderr for long work, shown only when stderr is a terminal. A phase without a
+ * count (`waiting` for another process's embedding, say) is said once in a line of its own: a
+ * terminal that shows nothing for minutes looks hung.
+ */
 import cliProgress from 'cli-progress';
 import type { JobProgress } from '../../src-shared/contract/events';
 
@@ -7,18 +11,28 @@ export interface ProgressView {
   stop(): void;
 }
 
-export function progressView(enabled = Boolean(process.stderr.isTTY)): ProgressView {
+export function progressView(enabled = Boolean(process.stderr.isTTY), stream: NodeJS.WritableStream = process.stderr): ProgressView {
   if (!enabled) return { update: () => {}, stop: () => {} };
   let bar: cliProgress.SingleBar | null = null;
   let phase = '';
+  let said = '';
   return {
     update(p) {
-      if (p.total <= 0) return;
+      if (p.total <= 0) {
+        const line = p.message ? `${p.job} ${p.phase}: ${p.message}` : '';
+        if (line && line !== said) {
+          bar?.stop();
+          bar = null;
+          stream.write(`${line}\n`);
+          said = line;
+        }
+        return;
+      }
       if (!bar || phase !== p.phase) {
         bar?.stop();
         phase = p.phase;
         bar = new cliProgress.SingleBar(
-          { stream: process.stderr, format: `${p.job} ${p.phase.padEnd(9)} [{bar}] {value}/{total} {percentage}% | failed {failed} | eta {eta_formatted}`, hideCursor: true },
+          { stream, format: `${p.job} ${p.phase.padEnd(9)} [{bar}] {value}/{total} {percentage}% | failed {failed} | eta {eta_formatted}`, hideCursor: true },
           cliProgress.Presets.shades_classic,
         );
         bar.start(p.total, p.done, { failed: p.failed ?? 0 });
