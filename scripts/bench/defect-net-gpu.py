@@ -16,7 +16,10 @@ the same mulberry32 draw) never reach training; their copies measure the patch a
   python3 defect-net-gpu.py --dev DIR --node NODE --renderer render-raw.cjs --out OUT \
       [--nets main:0,main:1,lko:motion,...] [--rounds 2] [--budget 150] [--parallel 4]
 
-Each net is `main:SEED` (every kind) or `lko:KIND` (seed 0, the synthetic stand-ins of a real dev
+With --steps N (and --batch 64) each net is trained as the shipped one was instead: N steps, on
+the original and 14 kinds and 3 benign edits drawn per photo (`--kinds-per-photo`,
+`--benign-per-photo`): `lko:KIND` nets of that recipe make the leave-one-kind-out table honest
+about the shipped net. Each net is `main:SEED` (every kind) or `lko:KIND` (seed 0, the synthetic stand-ins of a real dev
 defect kind left out: kind-report.ts's KIND_FAMILIES), trained for --budget seconds of a GPU shared by
 --parallel trainers (the learning rate follows the time spent; the card records the steps). Writes OUT/<name>.onnx and OUT/<name>.card.json per net and OUT/summary.json.
 """
@@ -110,6 +113,21 @@ def train(args):
     label = np.array([cls[k] if lv > 0 else 0 for k, lv in zip(info['kind'], levels)])
     held = np.array(info['held'])
     usable = np.array([k not in excluded for k in info['kind']])
+    if args.steps:
+        # The shipped net's recipe (feature-screen.py cnn on render-copies.ts's defaults): per good
+        # photo its original, `--kinds-per-photo` distortion kinds and `--benign-per-photo` benign
+        # edits drawn from what was rendered (the excluded kinds never drawn).
+        pick = np.random.RandomState(100 + seed)
+        by_photo = {}
+        for i, (pid, k, lv) in enumerate(zip(info['id'], info['kind'], levels)):
+            by_photo.setdefault(pid, {'original': [], 'bad': [], 'benign': []})['original' if k == 'original' else 'bad' if lv > 0 else 'benign'].append(i)
+        chosen = []
+        for pid in sorted(by_photo):
+            g = by_photo[pid]
+            bad = [i for i in g['bad'] if usable[i]]
+            chosen += g['original'] + list(pick.permutation(bad)[:args.kinds_per_photo]) + list(pick.permutation(g['benign'])[:args.benign_per_photo])
+        usable = np.zeros(len(levels), bool)
+        usable[chosen] = True
     train_idx = np.nonzero(~held & usable)[0]
     val_idx = np.nonzero(held)[0]
     warnings.filterwarnings('ignore', 'The given NumPy array is not writable')  # read once, onto the device
@@ -158,8 +176,8 @@ def train(args):
     t0 = time.time()
     budget = max(10.0, args.budget - (t0 - started))
     steps = 0
-    while steps < args.max_steps:
-        frac = (time.time() - t0) / budget
+    while steps < (args.steps or args.max_steps):
+        frac = steps / args.steps if args.steps else (time.time() - t0) / budget
         if frac >= 1:
             break
         lr = args.lr * (1 / 25 + (1 - 1 / 25) * frac / 0.3) if frac < 0.3 else args.lr * (1e-4 + (1 - 1e-4) * 0.5 * (1 + np.cos(np.pi * (frac - 0.3) / 0.7)))
@@ -213,7 +231,7 @@ def train(args):
     card = {'kinds': classes, 'patch': PATCH, 'zDim': 256,
             'outputs': {'z': 'mean and standard deviation of the last feature map (256)', 'p': 'class probabilities, kinds order', 'r': 'level / 5 (0 = clean)'},
             'trained': {'script': 'scripts/bench/defect-net-gpu.py', 'net': args.net, 'steps': steps, 'seed': seed, 'batch': args.batch, 'lr': args.lr,
-                        'pictures': int(len(train_idx)), 'copies': f"scripts/bench/render-raw.ts: every kind and benign edit of each good dev photo, {info['rounds']} rounds, JPEG q90",
+                        'pictures': int(len(train_idx)), 'copies': (f"scripts/bench/render-raw.ts, per photo {args.kinds_per_photo} kinds and {args.benign_per_photo} benign edits drawn, JPEG q90" if args.steps else f"scripts/bench/render-raw.ts: every kind and benign edit of each good dev photo, {info['rounds']} rounds, JPEG q90"),
                         'held_out_sources': info['held_out_sources'], 'excluded_kinds': sorted(excluded), 'torch': torch.__version__,
                         'device': torch.cuda.get_device_name() if dev.type == 'cuda' else 'cpu',
                         'validation': {'patches': n, 'accuracy': hit / n, 'clean_vs_distorted': clean_hit / n,
@@ -239,6 +257,9 @@ def main():
     ap.add_argument('--batch', type=int, default=256)
     ap.add_argument('--lr', type=float, default=3e-3)
     ap.add_argument('--max-steps', type=int, default=40000)
+    ap.add_argument('--steps', type=int, default=0, help="a fixed number of steps (the learning rate follows them) instead of --budget, with the shipped net's draw of copies")
+    ap.add_argument('--kinds-per-photo', type=int, default=14)
+    ap.add_argument('--benign-per-photo', type=int, default=3)
     ap.add_argument('--net')  # internal: one trainer
     ap.add_argument('--skip-prepare', action='store_true')
     args = ap.parse_args()
@@ -251,7 +272,8 @@ def main():
     for i in range(0, len(nets), args.parallel):
         wave = nets[i:i + args.parallel]
         procs = [subprocess.Popen([sys.executable, __file__, '--dev', args.dev, '--out', args.out, '--work', args.work, '--net', n,
-                                   '--budget', str(args.budget), '--batch', str(args.batch), '--lr', str(args.lr), '--max-steps', str(args.max_steps)]) for n in wave]
+                                   '--budget', str(args.budget), '--batch', str(args.batch), '--lr', str(args.lr), '--max-steps', str(args.max_steps),
+                                   '--steps', str(args.steps), '--kinds-per-photo', str(args.kinds_per_photo), '--benign-per-photo', str(args.benign_per_photo)]) for n in wave]
         for n, p in zip(wave, procs):
             if p.wait():
                 print(f'{n}: trainer failed ({p.returncode})', flush=True)
