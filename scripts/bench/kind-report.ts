@@ -33,7 +33,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { createCore, type Core } from '../../src-main/core/app';
+import { createCore, defaultModelsDir, type Core } from '../../src-main/core/app';
+import { defectNetCard } from '../../src-main/core/ml/features/defectNet';
 import { decodeRgb } from '../../src-main/core/ml/backbone/preprocess';
 import { BENIGN_KINDS, benignEdit } from '../../src-main/core/ml/distort';
 import { mulberry32 } from '../../src-shared/domain/random';
@@ -231,7 +232,13 @@ export async function leaveKindOutReport(argv: string[]): Promise<void> {
     console.log(`\nleave one kind out (augment ${augment}; the kind's real bad images unlabelled, its synthetic stand-ins excluded)`);
     const features = (extraParams.features as string[] | undefined) ?? DEFAULT_TRAIN_PARAMS.features;
     if (features.includes('defects')) {
-      console.log("NOTE: these runs use the defect net, which was trained on every kind's synthetic stand-ins (it cannot unlearn one per run): this table overstates recall on a kind never shown; docs/ML-EXPERIMENTS.md has the net retrained without one kind.");
+      const card = defectNetCard(modelsDir ? path.resolve(modelsDir) : defaultModelsDir()) as { trained?: { excluded_kinds?: string[] } } | null;
+      const without = card?.trained?.excluded_kinds ?? [];
+      console.log(
+        without.length
+          ? `NOTE: the defect net of this models folder was trained without ${without.join(', ')}: a row whose kind those are is honest about the net too.`
+          : "NOTE: these runs use a defect net trained on every kind's synthetic stand-ins; for rows honest about the net too, run one kind at a time with --models and a net trained without it (defect-net-gpu.py lko:KIND; docs/ML-EXPERIMENTS.md: mean recall 55% that way against 52% for a net of the same recipe that saw every kind).",
+      );
     }
     console.log('kind     left-out synthetic kinds                                  recall @recommended  recall @estimate  benign flagged  threshold            AUC vs held-out good');
     const recalls: number[] = [];
