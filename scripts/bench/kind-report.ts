@@ -105,9 +105,10 @@ export async function leaveKindOutReport(argv: string[]): Promise<void> {
   if (given) fs.mkdirSync(dataDir, { recursive: true });
   // --models DIR: another models folder (e.g. a defect net retrained without a kind). Features are
   // cached by their set's version, not by the weights, so it needs a library of its own.
-  const modelsDir = argValue(argv, 'models');
-  if (modelsDir && reuse) throw new Error(`--models: ${dataDir} holds features of another models folder; give a new --data folder`);
-  const core = createCore({ dataDir, ...(modelsDir ? { modelsDir: path.resolve(modelsDir) } : {}) });
+  const models = argValue(argv, 'models');
+  if (models && reuse) throw new Error(`--models: ${dataDir} holds features of another models folder; give a new --data folder`);
+  const modelsDir = models ? path.resolve(models) : defaultModelsDir();
+  const core = createCore({ dataDir, modelsDir });
   try {
     const truth = readDevTruth();
     const sources = [...new Set(truth.map((t) => t.source))].sort();
@@ -232,7 +233,7 @@ export async function leaveKindOutReport(argv: string[]): Promise<void> {
     console.log(`\nleave one kind out (augment ${augment}; the kind's real bad images unlabelled, its synthetic stand-ins excluded)`);
     const features = (extraParams.features as string[] | undefined) ?? DEFAULT_TRAIN_PARAMS.features;
     if (features.includes('defects')) {
-      const card = defectNetCard(modelsDir ? path.resolve(modelsDir) : defaultModelsDir()) as { trained?: { excluded_kinds?: string[] } } | null;
+      const card = defectNetCard(modelsDir) as { trained?: { excluded_kinds?: string[] } } | null;
       const without = card?.trained?.excluded_kinds ?? [];
       console.log(
         without.length
