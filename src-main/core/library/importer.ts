@@ -14,7 +14,7 @@ import { describeError, QcError, toErrorShape } from '../../../src-shared/contra
 import type { Label } from '../../../src-shared/domain/label';
 import { isHttpUrl, type FailureReason, type ImportKind, type ImportSummary, type LabelCounts } from '../../../src-shared/domain/library';
 import type { Db } from '../db/open';
-import { pacedAsync, pacedSync, WRITE_PAUSE_MS } from '../db/paced';
+import { pacedAsync, pacedSync } from '../db/paced';
 import type { LabelService } from '../labels/labels';
 import { fetchBytes, FetchFailure, DEFAULT_FETCH_OPTIONS, isPrivateName } from './fetch';
 import { pathOfFileUrl, pathText, readFolderFile, scanFolder, type FolderProblem } from './folder';
@@ -451,76 +451,82 @@ export class Importer {
     let rowsRead = 0;
     let first = true;
     let finished = false;
-    while (!finished) {
-      if (!first) await new Promise((r) => setTimeout(r, WRITE_PAUSE_MS));
-      db.transaction(() => {
-        if (first) {
-          if (p.kind !== 'folder' && p.rowCount > 0) this.q.clearRowFailures.run(p.origin);
-          if (p.folder) {
-            // The folder's entries it does not import (links that lead out, FIFOs, …): one failure each.
-            this.q.clearFolderProblems.run(p.origin);
-            for (const pr of p.folder.problems) {
-              this.q.rowFailure.run({ url: pr.url, file: pr.file, line: null, reason: pr.reason, detail: pr.detail, importId });
+    const q = this.q;
+    // One transaction per step; pacedAsync pauses between them (db/paced.ts).
+    const steps = function* (): Generator<void> {
+      for (;;) {
+        db.transaction(() => {
+          if (first) {
+            if (p.kind !== 'folder' && p.rowCount > 0) q.clearRowFailures.run(p.origin);
+            if (p.folder) {
+              // The folder's entries it does not import (links that lead out, FIFOs, …): one failure each.
+              q.clearFolderProblems.run(p.origin);
+              for (const pr of p.folder.problems) {
+                q.rowFailure.run({ url: pr.url, file: pr.file, line: null, reason: pr.reason, detail: pr.detail, importId });
+                rowProblems++;
+                problemReasons[pr.reason] = (problemReasons[pr.reason] ?? 0) + 1;
+              }
+            }
+            if (p.bundle) {
+              bundleId = q.upsertBundle.get(path.basename(p.origin), p.origin, JSON.stringify(p.bundle.columns), p.bundle.format)!.id;
+              q.clearBundleItems.run(bundleId);
+            }
+            first = false;
+          }
+          const began = performance.now();
+          for (let n = 0; n < ROW_CHUNK && (n % 256 !== 255 || performance.now() - began < ROW_CHUNK_MS); n++) {
+            const next = input.next();
+            if (next.done) {
+              finished = true;
+              break;
+            }
+            const { row: r, problem: pr } = next.value;
+            rowsRead++;
+            if (pr) {
+              q.rowFailure.run({ url: pr.url, file: p.origin, line: pr.line, reason: pr.reason, detail: pr.detail, importId });
               rowProblems++;
               problemReasons[pr.reason] = (problemReasons[pr.reason] ?? 0) + 1;
             }
+            if (!r) continue;
+            // An input file is what it says now: a line that named another URL before takes its
+            // evidence from that URL's image, which is derived again in this same transaction.
+            const before = p.urlsStored ? q.rowUrlAt.get(r.origin, r.line)?.url : undefined;
+            if (before !== undefined && before !== r.url) {
+              const img = q.urlImage.get(before);
+              if (img) losing.add(img.image_id);
+            }
+            const { id } = q.upsertRow.get({
+              origin: r.origin,
+              line: r.line,
+              kind: r.kind,
+              url: r.url,
+              eolId: r.eolId,
+              rating: r.rating,
+              exemplar: r.exemplar ? 1 : 0,
+              folderLabel: r.folderLabel,
+              ancestry: r.ancestry,
+              raw: JSON.stringify(r.raw),
+              importId,
+            }) as { id: number };
+            if (bundleId !== null) q.bundleItem.run(bundleId, r.line, id);
           }
-          if (p.bundle) {
-            bundleId = this.q.upsertBundle.get(path.basename(p.origin), p.origin, JSON.stringify(p.bundle.columns), p.bundle.format)!.id;
-            this.q.clearBundleItems.run(bundleId);
+          if (finished && p.urlsStored) {
+            // Rows an earlier import stored that the file no longer has (lines removed, or now blank
+            // or broken) stop counting, and their images are derived again; a later import of the
+            // same file running beside this one keeps its rows.
+            for (const { image_id } of q.staleRowImages.all(p.origin, importId)) losing.add(image_id);
+            rowsRemoved = q.deleteStaleRows.run(p.origin, importId).changes;
+            if (rowsRemoved) q.deleteOrphanFailures.run(p.origin);
           }
-          first = false;
-        }
-        const began = performance.now();
-        for (let n = 0; n < ROW_CHUNK && (n % 256 !== 255 || performance.now() - began < ROW_CHUNK_MS); n++) {
-          const next = input.next();
-          if (next.done) {
-            finished = true;
-            break;
-          }
-          const { row: r, problem: pr } = next.value;
-          rowsRead++;
-          if (pr) {
-            this.q.rowFailure.run({ url: pr.url, file: p.origin, line: pr.line, reason: pr.reason, detail: pr.detail, importId });
-            rowProblems++;
-            problemReasons[pr.reason] = (problemReasons[pr.reason] ?? 0) + 1;
-          }
-          if (!r) continue;
-          // An input file is what it says now: a line that named another URL before takes its
-          // evidence from that URL's image, which is derived again in this same transaction.
-          const before = p.urlsStored ? this.q.rowUrlAt.get(r.origin, r.line)?.url : undefined;
-          if (before !== undefined && before !== r.url) {
-            const img = this.q.urlImage.get(before);
-            if (img) losing.add(img.image_id);
-          }
-          const { id } = this.q.upsertRow.get({
-            origin: r.origin,
-            line: r.line,
-            kind: r.kind,
-            url: r.url,
-            eolId: r.eolId,
-            rating: r.rating,
-            exemplar: r.exemplar ? 1 : 0,
-            folderLabel: r.folderLabel,
-            ancestry: r.ancestry,
-            raw: JSON.stringify(r.raw),
-            importId,
-          }) as { id: number };
-          if (bundleId !== null) this.q.bundleItem.run(bundleId, r.line, id);
-        }
-        if (finished && p.urlsStored) {
-          // Rows an earlier import stored that the file no longer has (lines removed, or now blank
-          // or broken) stop counting, and their images are derived again; a later import of the
-          // same file running beside this one keeps its rows.
-          for (const { image_id } of this.q.staleRowImages.all(p.origin, importId)) losing.add(image_id);
-          rowsRemoved = this.q.deleteStaleRows.run(p.origin, importId).changes;
-          if (rowsRemoved) this.q.deleteOrphanFailures.run(p.origin);
-        }
-        losing.forEach((id) => writer.apply(id));
-        losing.clear();
-      }).immediate();
-      ctx.progress({ job: 'import', phase: 'rows', done: finished ? p.rowCount : Math.min(rowsRead, p.rowCount), total: p.rowCount });
-    }
+          losing.forEach((id) => writer.apply(id));
+          losing.clear();
+        }).immediate();
+        ctx.progress({ job: 'import', phase: 'rows', done: finished ? p.rowCount : Math.min(rowsRead, p.rowCount), total: p.rowCount });
+        if (finished) return;
+        yield;
+      }
+    };
+    await pacedAsync(steps());
 
     // 2. Split distinct URLs into stored, known failures, and work to do (counted here, fetched
     //    page by page below). Each URL comes with the first row that names it (file and line of
