@@ -1,6 +1,6 @@
 /** The large preview of the focused image with everything `images.get` knows about it. */
 import { useRef, useState } from 'react';
-import type { ImageDetail, ImageSource } from '../../../src-shared/domain/library';
+import { isHttpUrl, type ImageDetail, type ImageSource } from '../../../src-shared/domain/library';
 import { useApp, useAppStore, useClient } from '../../stores/app';
 import { fmtBytes, fmtDate, fmtNum, fmtP } from '../../components/format';
 import { formatSignals, imageLabel } from '../../components/signals';
@@ -80,7 +80,7 @@ function Sources({ sources }: { sources: ImageSource[] }) {
     <ul className="preview__sources">
       {sources.map((s, i) => {
         const ancestry = formatAncestry(s.ancestry);
-        const web = /^https?:\/\//i.test(s.url);
+        const web = isHttpUrl(s.url);
         return (
           <li key={i}>
             {web ? (
