@@ -32,7 +32,7 @@ export function KeyHelp() {
 export function AdvanceToggle() {
   const { autoAdvance } = usePrefs();
   return (
-    <label className="small muted check" title="After labelling one image with B, G or U, move to the next">
+    <label className="small muted check selbar__advance" title="After labelling one image with B, G or U, move to the next">
       <input type="checkbox" checked={autoAdvance} onChange={(e) => setPrefs({ autoAdvance: e.target.checked })} data-testid="auto-advance" /> next after B/G
     </label>
   );

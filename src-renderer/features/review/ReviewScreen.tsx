@@ -38,7 +38,7 @@ export function SelectionBar({ view }: { view: ViewKey }) {
         Undo <kbd>Z</kbd>
       </button>
       <AdvanceToggle />
-      <span className="muted small selbar__help">arrows move · shift/ctrl-click select · Enter preview · C compare · ? all keys</span>
+      <span className="muted small selbar__help" title="arrows move · shift/ctrl-click select · Enter preview · C compare · ? all keys">arrows move · shift/ctrl-click select · Enter preview · C compare · ? all keys</span>
     </div>
   );
 }

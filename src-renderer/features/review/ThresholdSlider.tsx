@@ -15,6 +15,7 @@ import { fmtInt, fmtP, fmtPct } from '../../components/format';
 import { leastFlaggedToProve } from '../../../src-shared/domain/threshold';
 import type { ThresholdSketch } from '../../../src-shared/domain/thresholdSketch';
 import { LabelHistogramChart } from '../../components/SvgCharts';
+import { setPrefs, usePrefs } from './prefs';
 
 const THUMB_PX = 14;
 
@@ -95,6 +96,7 @@ export function ThresholdSlider() {
   const exportUndo = useApp((s) => s.exportThresholdUndo);
   const numbers = useMemo(() => (scores ? thresholdNumbers(scores, draft) : null), [scores, draft]);
   const inputRef = useRef<HTMLInputElement>(null);
+  const { thresholdDetails } = usePrefs();
 
   // Native listeners as well as React's onChange: `change` fires when a range input is released
   // (React's onChange is really `input`), and a value set by script (e.g. Playwright's fill)
@@ -173,6 +175,16 @@ export function ThresholdSlider() {
             estimate {fmtP(est.threshold)} · error {fmtPct(est.error, 1)} ({fmtPct(est.error_interval[0], 1)}–{fmtPct(est.error_interval[1], 1)})
           </button>
         )}
+        <button
+          type="button"
+          className="btn btn--ghost btn--small threshold__details"
+          onClick={() => setPrefs({ thresholdDetails: !thresholdDetails })}
+          aria-expanded={thresholdDetails}
+          data-testid="threshold-details-toggle"
+          title={thresholdDetails ? 'Hide the histogram and the guide: more room for the gallery' : 'Show the held-out histogram and what the numbers mean'}
+        >
+          {thresholdDetails ? 'hide details' : 'details'}
+        </button>
       </div>
       <div className="threshold__track">
         <input
@@ -245,8 +257,8 @@ export function ThresholdSlider() {
           {scores.curator !== null && <span className="muted">curator {fmtP(scores.curator)}</span>}
         </div>
       )}
-      <HeldoutHistogram threshold={draft} sketch={sketch} />
-      {numbers && <p className="threshold__guide muted small" data-testid="threshold-guide">{thresholdGuide(numbers, scores)}</p>}
+      {thresholdDetails && <HeldoutHistogram threshold={draft} sketch={sketch} />}
+      {thresholdDetails && numbers && <p className="threshold__guide muted small" data-testid="threshold-guide">{thresholdGuide(numbers, scores)}</p>}
     </div>
   );
 }

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { renderWith, setup, until } from '../../../test-support/renderer/render';
 import { setPrefs } from './prefs';
 import { ReviewScreen } from './ReviewScreen';
@@ -17,7 +17,7 @@ async function renderAll() {
   return r;
 }
 
-afterEach(() => setPrefs({ autoAdvance: false, helpOpen: false, compare: null }));
+afterEach(() => setPrefs({ autoAdvance: false, thresholdDetails: true, helpOpen: false, compare: null }));
 
 describe('culling habits', () => {
   test('with "next after B/G" on, B labels the image and moves to the next', async () => {
@@ -91,5 +91,28 @@ describe('culling habits', () => {
     expect(pic.querySelector('img')!.getAttribute('src')).toMatch(/\/files\/original\//);
     await user.click(pic);
     expect(pic.dataset.zoom).toBe('fit');
+  });
+
+  test("hiding the threshold's details gives the gallery their room, and the choice outlives a reload", async () => {
+    const user = userEvent.setup();
+    await renderAll();
+    expect(screen.getByTestId('threshold-histogram')).toBeTruthy();
+    expect(screen.getByTestId('threshold-guide')).toBeTruthy();
+    const toggle = screen.getByTestId('threshold-details-toggle');
+    expect(toggle.getAttribute('aria-expanded')).toBe('true');
+    await user.click(toggle);
+    expect(screen.queryByTestId('threshold-histogram')).toBeNull();
+    expect(screen.queryByTestId('threshold-guide')).toBeNull();
+    // The slider and its numbers stay.
+    expect(screen.getByTestId('threshold-slider')).toBeTruthy();
+    expect(screen.getByTestId('threshold-flagged')).toBeTruthy();
+    expect(screen.getByTestId('threshold-details-toggle').getAttribute('aria-expanded')).toBe('false');
+    // A new page (the module loaded afresh) starts with them hidden; shown again, it starts with them shown.
+    vi.resetModules();
+    expect((await import('./prefs')).prefs().thresholdDetails).toBe(false);
+    await user.click(screen.getByTestId('threshold-details-toggle'));
+    expect(screen.getByTestId('threshold-histogram')).toBeTruthy();
+    vi.resetModules();
+    expect((await import('./prefs')).prefs().thresholdDetails).toBe(true);
   });
 });

@@ -1,27 +1,34 @@
 /**
- * The curator's culling habits that are not library data: move to the next image after B/G
- * (off until turned on in the selection bar; kept in localStorage) and whether the key help is showing. A tiny external store for React.
+ * The curator's culling habits that are not library data, kept in localStorage: move to the next
+ * image after B/G (off until turned on in the selection bar) and whether the Review screen shows
+ * the threshold's histogram and guide (on until hidden: the gallery gets their room). Plus what
+ * shows now (key help, compare). A tiny external store for React.
  */
 import { useSyncExternalStore } from 'react';
 
-const ADVANCE_KEY = 'qc.autoAdvance';
+/** The kept habits and their localStorage keys. */
+const KEPT = { autoAdvance: 'qc.autoAdvance', thresholdDetails: 'qc.thresholdDetails' } as const;
+type Kept = keyof typeof KEPT;
 
 interface Prefs {
   autoAdvance: boolean;
+  /** The held-out histogram and the threshold's guide on the Review screen. */
+  thresholdDetails: boolean;
   helpOpen: boolean;
   /** Image ids shown side by side (2–4), or null. */
   compare: number[] | null;
 }
 
-function load(): boolean {
+function load(key: Kept, fallback: boolean): boolean {
   try {
-    return globalThis.localStorage?.getItem(ADVANCE_KEY) === 'true';
+    const v = globalThis.localStorage?.getItem(KEPT[key]);
+    return v === 'true' ? true : v === 'false' ? false : fallback;
   } catch {
-    return false;
+    return fallback;
   }
 }
 
-let state: Prefs = { autoAdvance: load(), helpOpen: false, compare: null };
+let state: Prefs = { autoAdvance: load('autoAdvance', false), thresholdDetails: load('thresholdDetails', true), helpOpen: false, compare: null };
 const listeners = new Set<() => void>();
 
 export function prefs(): Prefs {
@@ -30,9 +37,10 @@ export function prefs(): Prefs {
 
 export function setPrefs(patch: Partial<Prefs>): void {
   state = { ...state, ...patch };
-  if (patch.autoAdvance !== undefined) {
+  for (const key of Object.keys(KEPT) as Kept[]) {
+    if (patch[key] === undefined) continue;
     try {
-      globalThis.localStorage?.setItem(ADVANCE_KEY, String(patch.autoAdvance));
+      globalThis.localStorage?.setItem(KEPT[key], String(patch[key]));
     } catch {
       // Private mode: the choice lasts for this page only.
     }
