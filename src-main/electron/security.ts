@@ -1,10 +1,11 @@
 /**
  * Electron's security checklist, applied: no permissions, no navigation away from the app, no new
- * windows, no <webview>, no downloads, no network requests from the renderer (the API is IPC, the
+ * windows (a link goes to the user's browser if it is plain http(s): links.ts), no <webview>, no downloads, no network requests from the renderer (the API is IPC, the
  * images are app://files), and a strict CSP on every page (set by the app:// protocol; for the
  * dev server's pages, here).
  */
-import { app, type Session } from 'electron';
+import { app, shell, type Session } from 'electron';
+import { externalLink } from './links';
 import { RENDERER_ORIGIN } from './resolve';
 
 /** The dev server's origin (`electron-vite dev`), only in an unpackaged app and only on loopback. */
@@ -84,7 +85,12 @@ export function secureAllWebContents(): void {
     contents.on('will-redirect', (event) => {
       if (!isTrustedRendererUrl(event.url)) event.preventDefault();
     });
-    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+    // A link the page opens (an image's source URL) goes to the user's browser, if it is plain http(s).
+    contents.setWindowOpenHandler(({ url }) => {
+      const link = externalLink(url);
+      if (link) void shell.openExternal(link);
+      return { action: 'deny' };
+    });
     contents.on('will-attach-webview', (event) => event.preventDefault());
   });
 }
