@@ -15,13 +15,8 @@ export function IssueReviewBar() {
   const [busy, setBusy] = useState(false);
   const why = focusItem ? open.byImage.get(focusItem.image_id) : undefined;
 
-  /** The selected tiles' images, else the focused one. */
-  const targets = (): number[] => {
-    const s = store.getState();
-    const ids = [...selection].map((i) => s.itemAt('issues', i)?.image_id).filter((x): x is number => x !== undefined);
-    if (ids.length) return ids;
-    return focusItem ? [focusItem.image_id] : [];
-  };
+  /** The selected images (the selection holds image ids), else the focused one. */
+  const targets = (): number[] => (selection.size ? [...selection] : focusItem ? [focusItem.image_id] : []);
   const act = async (action: IssueReviewAction) => {
     const imageIds = targets();
     if (!imageIds.length) return;

@@ -3,8 +3,9 @@ import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, test } from 'vitest';
 import { formatProbability } from '../../../src-shared/domain/threshold';
-import { setup, until } from '../../../test-support/renderer/render';
+import { renderWith, setup, until } from '../../../test-support/renderer/render';
 import { App } from '../shell/App';
+import { IssuesScreen } from './IssuesScreen';
 
 function tiles(): HTMLElement[] {
   return screen.queryAllByTestId(/^tile-\d+$/);
@@ -84,5 +85,36 @@ describe('Label issues screen', () => {
     await core.call('labels.set', { imageIds: [first.image_id], label: first.given === 'bad' ? 'good' : 'bad' });
     await until(() => expect(client.callsOf('ml.labelIssues').length).toBeGreaterThan(n));
     expect(client.callsOf('ml.labelIssues').slice(n).map((a) => a.limit)).toEqual(client.callsOf('ml.labelIssues').slice(n).map(() => 0));
+  });
+
+  test('confirm and dismiss act on the selected images, not on the tiles at those positions', async () => {
+    const user = userEvent.setup();
+    const ctx = setup({ images: 500 });
+    await ctx.store.getState().loadRuns();
+    const { store, client } = renderWith(<IssuesScreen />, ctx);
+    await until(() => expect(tiles().length).toBeGreaterThan(3));
+    const items = [...store.getState().views.issues.pages.get(0)!];
+    // An issue whose image id is also the position of another tile (the old mix-up named that one).
+    const k = items.findIndex((it, i) => it.image_id < items.length && it.image_id !== i);
+    expect(k).toBeGreaterThanOrEqual(0);
+    const clicked = items[k]!;
+    await user.click(screen.getByTestId(`tile-${clicked.image_id}`));
+    await user.click(screen.getByTestId('issue-confirm'));
+    await until(() => expect(client.callsOf('ml.reviewIssues')).toHaveLength(1));
+    expect(client.callsOf('ml.reviewIssues')[0]).toEqual({ imageIds: [clicked.image_id], action: 'confirm' });
+    // Two issues ctrl-selected: both dismissed.
+    await until(() => expect(store.getState().views.issues.pages.has(0)).toBe(true));
+    await until(() => expect(tiles().length).toBeGreaterThan(1));
+    expect(screen.queryByTestId(`tile-${clicked.image_id}`)).toBeNull();
+    const [a, b] = [...store.getState().views.issues.pages.get(0)!];
+    await user.click(screen.getByTestId(`tile-${a!.image_id}`));
+    await user.keyboard('{Control>}');
+    await user.click(screen.getByTestId(`tile-${b!.image_id}`));
+    await user.keyboard('{/Control}');
+    expect(screen.getByTestId('selection-count').textContent).toContain('2 selected');
+    await user.click(screen.getByTestId('issue-dismiss'));
+    await until(() => expect(client.callsOf('ml.reviewIssues')).toHaveLength(2));
+    expect(new Set(client.callsOf('ml.reviewIssues')[1]!.imageIds)).toEqual(new Set([a!.image_id, b!.image_id]));
+    expect(client.callsOf('ml.reviewIssues')[1]!.action).toBe('dismiss');
   });
 });
