@@ -17,6 +17,20 @@ export interface SelectionSlice {
 
 export function selectionSlice(get: GetState, g: GalleryInternals, onFocusMoved: (view: ViewKey) => void): SelectionSlice {
   const { updateView, itemAt, fetchPage } = g;
+  /** The latest range asked for, per view: an earlier one still fetching pages does not overwrite it. */
+  const latestRange = new Map<ViewKey, number>();
+  /** The images at lo..hi from the loaded pages, or null if one of those pages is not loaded. */
+  const rangeOf = (view: ViewKey, lo: number, hi: number): Set<number> | null => {
+    const pages = get().views[view].pages;
+    const selection = new Set<number>();
+    for (let k = lo; k <= hi; k++) {
+      const page = pages.get(Math.floor(k / PAGE_SIZE));
+      if (!page) return null;
+      const it = page[k % PAGE_SIZE];
+      if (it) selection.add(it.image_id);
+    }
+    return selection;
+  };
   return {
     focusIndex(view, index, opts = {}) {
       const v = get().views[view];
@@ -24,15 +38,19 @@ export function selectionSlice(get: GetState, g: GalleryInternals, onFocusMoved:
       if (total === 0) return;
       const i = Math.max(0, Math.min(total - 1, index));
       if (opts.extend) {
+        // The range as a shift-click makes it: pages not loaded yet (Shift+End from the first tile)
+        // are fetched, so the selection is every image between, not the cached ones.
         const anchor = v.anchor ?? v.focus;
         const lo = Math.min(anchor, i);
         const hi = Math.max(anchor, i);
-        const selection = new Set<number>();
-        for (let k = lo; k <= hi; k++) {
-          const it = itemAt(view, k);
-          if (it) selection.add(it.image_id);
+        const cached = hi - lo < MAX_RANGE ? rangeOf(view, lo, hi) : null;
+        if (cached) {
+          latestRange.set(view, (latestRange.get(view) ?? 0) + 1);
+          updateView(view, () => ({ focus: i, anchor, selection: cached }));
+        } else {
+          updateView(view, () => ({ focus: i, anchor }));
+          void get().selectRange(view, anchor, i);
         }
-        updateView(view, () => ({ focus: i, anchor, selection }));
       } else {
         const it = itemAt(view, i);
         updateView(view, () => ({ focus: i, anchor: i, selection: it ? new Set([it.image_id]) : new Set() }));
@@ -70,16 +88,13 @@ export function selectionSlice(get: GetState, g: GalleryInternals, onFocusMoved:
         else lo = hi - MAX_RANGE + 1;
       }
       const version = get().views[view].version;
+      const ask = (latestRange.get(view) ?? 0) + 1;
+      latestRange.set(view, ask);
       const missing: Promise<void>[] = [];
       for (let p = Math.floor(lo / PAGE_SIZE); p <= Math.floor(hi / PAGE_SIZE); p++) if (!get().views[view].pages.has(p)) missing.push(fetchPage(view, p));
       await Promise.all(missing);
-      if (get().views[view].version !== version) return;
-      const pages = get().views[view].pages;
-      const selection = new Set<number>();
-      for (let k = lo; k <= hi; k++) {
-        const it = pages.get(Math.floor(k / PAGE_SIZE))?.[k % PAGE_SIZE];
-        if (it) selection.add(it.image_id);
-      }
+      if (get().views[view].version !== version || latestRange.get(view) !== ask) return;
+      const selection = rangeOf(view, lo, hi) ?? new Set<number>();
       updateView(view, (v) => ({ selection, anchor: v.anchor ?? from }));
     },
 

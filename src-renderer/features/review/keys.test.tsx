@@ -31,4 +31,27 @@ describe('gallery keys', () => {
     await user.keyboard('b');
     expect(client.callsOf('labels.set')).toEqual([]);
   });
+
+  test('Shift+End selects every image to the last one, pages not loaded yet included, and B labels them all', async () => {
+    const user = userEvent.setup();
+    const ctx = setup({ images: 2000 });
+    await ctx.store.getState().loadScores();
+    ctx.store.getState().setFilters('review', { predicted: 'all' });
+    const { store, client } = renderWith(<ReviewScreen />, ctx);
+    await until(() => expect(store.getState().views.review.total).toBe(2000));
+    await until(() => expect(screen.queryAllByTestId(/^tile-\d+$/).length).toBeGreaterThan(0));
+    expect(store.getState().views.review.pages.size).toBeLessThan(10);
+    await user.click(screen.queryAllByTestId(/^tile-\d+$/)[0]!);
+    await user.keyboard('{Shift>}{End}{/Shift}');
+    await until(() => expect(store.getState().views.review.selection.size).toBe(2000));
+    expect(store.getState().views.review.focus).toBe(1999);
+    // Back with Shift+Home: the latest range wins, whichever answer came last.
+    await user.keyboard('{Shift>}{Home}{/Shift}');
+    await until(() => expect(store.getState().views.review.selection.size).toBe(1));
+    await user.keyboard('{Shift>}{End}{/Shift}');
+    await until(() => expect(store.getState().views.review.selection.size).toBe(2000));
+    await user.keyboard('b');
+    await until(() => expect(client.callsOf('labels.set')).toHaveLength(1));
+    expect(new Set(client.callsOf('labels.set')[0]!.imageIds).size).toBe(2000);
+  });
 });
