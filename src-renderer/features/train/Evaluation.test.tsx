@@ -23,6 +23,22 @@ describe('evaluation panel', () => {
     expect(store.getState().views.review.filters).toMatchObject({ outcome: 'fp', predicted: 'all' });
   });
 
+  test('a cell opens as many images in Review as it counts, whatever Review was filtered by before', async () => {
+    const ctx = setup();
+    await ctx.store.getState().loadRuns();
+    await ctx.store.getState().loadScores();
+    // Earlier, on Review, the curator looked at one genus, labelled bad, from one import, oldest first.
+    const sources = await ctx.client.call('library.sources', {});
+    ctx.store.getState().setFilters('review', { taxon: 'Quercus', label: 'bad', origin: 'import', source: `import:${sources.imports[0]!.id}`, sort: 'id', order: 'asc' });
+    const { store } = renderWith(<EvaluationPanel />, ctx);
+    await until(() => expect(screen.getByTestId('confusion-tn').dataset.value).not.toBe(''));
+    const counted = Number(screen.getByTestId('confusion-tn').dataset.value);
+    expect(counted).toBeGreaterThan(0);
+    fireEvent.click(screen.getByTestId('confusion-tn'));
+    await until(() => expect(store.getState().views.review.total).toBe(counted));
+    expect(store.getState().views.review.filters).toMatchObject({ outcome: 'tn', predicted: 'all', taxon: '', label: 'any', origin: 'any', sort: 'id', order: 'asc' });
+  });
+
   test('compares two runs and warns when their test splits differ', async () => {
     const ctx = setup();
     await ctx.store.getState().loadRuns();

@@ -10,6 +10,7 @@ import { CurveChart } from '../../components/SvgCharts';
 import { fmtInt, fmtNum, fmtP, fmtPct } from '../../components/format';
 import { useApp, useAppStore, useClient } from '../../stores/app';
 import { runCoverage } from '../../stores/training';
+import { DEFAULT_FILTERS } from '../../stores/review';
 import { badCurve, pointAt, prPoints, rocPoints, splitWarning } from './evaluation';
 
 type Outcome = 'tp' | 'fp' | 'fn' | 'tn';
@@ -50,7 +51,10 @@ function ConfusionMatrix() {
   if (runId === null) return null;
   const open = (outcome: Outcome) => {
     const s = store.getState();
-    s.setFilters('review', { outcome, predicted: 'all' });
+    // Exactly the images the cell counts: no taxon, label, origin or import filter left from before
+    // (the curator's sort stays).
+    const { sort, order } = s.views.review.filters;
+    s.setFilters('review', { ...DEFAULT_FILTERS.review, source: '', sort, order, outcome, predicted: 'all' });
     s.setScreen('review');
   };
   const cell = (o: Outcome) => (
