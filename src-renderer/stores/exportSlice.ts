@@ -88,7 +88,8 @@ export const exportSlice: Slice<ExportSlice> = (set, get) => ({
       const summary = await job.promise;
       set({ lastClassify: summary });
       get().toast('success', `Classified ${summary.images} images of bundle ${summary.bundle_id}: ${summary.tagged_bad} tagged bad`);
-      void get().loadStatus();
+      // Its images and its bundle are now in the library (Review's "From" filter, the bundle picker).
+      await get().libraryChanged();
       return summary;
     } catch (e) {
       get().reportError(e, 'Classify');

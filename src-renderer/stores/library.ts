@@ -24,6 +24,8 @@ export interface LibrarySlice {
   /** Imports and bundles (for the "from" filter and picking a bundle by name). */
   sources: { imports: ImportRow[]; bundles: BundleRow[] } | null;
   loadSources(): Promise<void>;
+  /** After work that stored images (an import, a classified bundle): status, failures, imports and bundles, the Review grid. */
+  libraryChanged(): Promise<void>;
   startImport(): Promise<ImportSummary | null>;
   retryFailed(): Promise<ImportSummary | null>;
   /** Import the bundled demo library, embed it and train a first run; then show Review. */
@@ -62,8 +64,7 @@ export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {
     set({ lastImport: summary });
     const note = importNote(summary, what);
     get().toast(note.kind, note.text);
-    await Promise.all([get().loadStatus(), get().loadFailures(), get().loadSources()]);
-    get().refreshView('review');
+    await get().libraryChanged();
   };
 
   const runImport = async (method: 'library.import' | 'library.retryFailed', args: ImportArgs, label: string) => {
@@ -127,6 +128,10 @@ export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {
       } catch (e) {
         get().reportError(e, 'Imports and bundles');
       }
+    },
+    async libraryChanged() {
+      await Promise.all([get().loadStatus(), get().loadFailures(), get().loadSources()]);
+      get().refreshView('review');
     },
     async startImport() {
       const f = get().importForm;

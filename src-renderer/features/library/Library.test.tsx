@@ -84,7 +84,10 @@ describe('Export screen', () => {
     const bundle = bundleFile(2);
     const out = tempDir();
     // The seeded run is a linear head on the signals: classify measures the two new photos' signals and scores them.
-    const { client } = renderWith(<ExportScreen />);
+    const { client, store } = renderWith(<ExportScreen />);
+    // Review's "From" filter has loaded the imports and bundles before.
+    await store.getState().loadSources();
+    expect(store.getState().sources!.bundles).toHaveLength(0);
     await fill(user, 'classify-source', bundle);
     await fill(user, 'classify-outdir', out);
     await fill(user, 'classify-mirror-prefix-0', DEV_URL_PREFIX);
@@ -96,5 +99,8 @@ describe('Export screen', () => {
     const finals = readTsv(joinPath(out, 'b_finaltags.tsv'));
     expect(finals).toHaveLength(2);
     expect(finals.every((r) => r.p_bad !== '' && r.source === 'model')).toBe(true); // both scored
+    // The classified bundle is now one of the library's: the "From" filter and the bundle picker list it.
+    const id = store.getState().lastClassify!.bundle_id;
+    await until(() => expect(store.getState().sources!.bundles.map((b) => b.id)).toContain(id));
   }, 90_000);
 });
