@@ -3,7 +3,6 @@
  * embed what is missing, score it with the active run, and write the tag TSVs. Every step keeps
  * what it finished, so a killed run continues where it stopped.
  */
-import path from 'node:path';
 import type { CallContext, ClassifyRequest } from '../../../src-shared/contract/handlers';
 import { QcError } from '../../../src-shared/contract/errors';
 import type { ClassifySummary, ExportSummary, FeatureSet, ThresholdSource } from '../../../src-shared/domain/ml';
@@ -178,7 +177,7 @@ export class ClassifyService {
     const runId = this.runs.requireRun(args.runId);
     const { outDir, chunkRows, threshold, runId: _r, shard, ...importArgs } = args;
     // A shard: only its rows, as a bundle file of their own (its tag files then carry the shard's name).
-    if (shard) importArgs.source = (await writeShardBundle(importArgs.source, shard, path.join(outDir, '.shards'))).file;
+    if (shard) importArgs.source = (await writeShardBundle(importArgs.source, shard, outDir)).file;
     // Thumbnails and previews later (verify.ts): most of a bundle's pictures are never looked at.
     // New pictures are embedded in chunks while the rest download (the cores would idle otherwise).
     const { params } = this.runs.model(runId);

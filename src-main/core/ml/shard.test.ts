@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_IMAGES, DEV_URL_PREFIX, REPO_ROOT, devRatings, tempDir } from '../../../test-support/fixtures';
 import { trainedDevLibrary } from '../../../test-support/trainedLibrary';
-import { parseShard, shardFileName, shardOf, writeShardBundle } from './shard';
+import { parseShard, SHARD_FOLDER, shardFileName, shardOf, writeShardBundle } from './shard';
 
 function runCli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -58,7 +58,7 @@ describe('shards', () => {
     expect(seen.sort()).toEqual([...rows].sort());
     // The same bundle and N give the same shards (another run, another machine).
     const again = await writeShardBundle(bundle, { k: 2, n: 3 }, path.join(dir, 'again'));
-    expect(fs.readFileSync(again.file)).toEqual(fs.readFileSync(path.join(dir, 'shards', 'bundle.shard-2-of-3.txt')));
+    expect(fs.readFileSync(again.file)).toEqual(fs.readFileSync(path.join(dir, 'shards', SHARD_FOLDER, 'bundle.shard-2-of-3.txt')));
   });
 
   it('shards a bare URL list (no header)', async () => {
@@ -76,19 +76,36 @@ describe('shards', () => {
     const long = path.join(dir, 'long.txt');
     fs.writeFileSync(long, `eolMediaURL\nhttps://example.org/a.jpg\nhttps://example.org/${'x'.repeat(2 << 20)}.jpg\n`);
     await expect(writeShardBundle(long, { k: 1, n: 2 }, path.join(dir, 'long'))).rejects.toMatchObject({ code: 'bad_input', line: 3, message: expect.stringMatching(/2\.0 MB long/) });
-    expect(fs.readdirSync(path.join(dir, 'long'))).toEqual([]); // nothing half-written left behind
+    expect(fs.readdirSync(path.join(dir, 'long', SHARD_FOLDER))).toEqual([]); // nothing half-written left behind
     // A link planted at the shard's name: replaced by the shard file, its target untouched.
     const list = path.join(dir, 'few.txt');
     fs.writeFileSync(list, 'https://example.org/1.jpg\nhttps://example.org/2.jpg\n');
     const victim = path.join(dir, 'victim.txt');
     fs.writeFileSync(victim, 'PRECIOUS');
     const out = path.join(dir, 'linked');
-    fs.mkdirSync(out);
-    fs.symlinkSync(victim, path.join(out, shardFileName(list, { k: 1, n: 1 })));
+    fs.mkdirSync(path.join(out, SHARD_FOLDER), { recursive: true });
+    fs.symlinkSync(victim, path.join(out, SHARD_FOLDER, shardFileName(list, { k: 1, n: 1 })));
     const r = await writeShardBundle(list, { k: 1, n: 1 }, out);
     expect(fs.readFileSync(victim, 'utf8')).toBe('PRECIOUS');
     expect(fs.lstatSync(r.file).isFile()).toBe(true);
     expect(r.kept).toBe(2);
+  });
+
+  it('refuses a .shards link planted in the output folder: the shard lands only inside the folder the user named', async () => {
+    const list = path.join(dir, 'planted.txt');
+    fs.writeFileSync(list, 'https://example.org/1.jpg\n');
+    const out = path.join(dir, 'shared-out');
+    const elsewhere = path.join(dir, 'not-chosen');
+    fs.mkdirSync(out);
+    fs.mkdirSync(elsewhere);
+    fs.symlinkSync(elsewhere, path.join(out, SHARD_FOLDER));
+    await expect(writeShardBundle(list, { k: 1, n: 1 }, out)).rejects.toMatchObject({ code: 'bad_input', message: expect.stringMatching(/is a link, not a folder/) });
+    expect(fs.readdirSync(elsewhere)).toEqual([]);
+    // The output folder's own path may go through a link: that one the user named.
+    const viaLink = path.join(dir, 'out-link');
+    fs.symlinkSync(path.join(dir, 'shards'), viaLink);
+    const r = await writeShardBundle(list, { k: 1, n: 1 }, viaLink);
+    expect(fs.realpathSync(r.file)).toBe(path.join(fs.realpathSync(dir), 'shards', SHARD_FOLDER, 'planted.shard-1-of-1.txt'));
   });
 
   it('qc classify --shard K/3 in three processes: the union of their tag files equals one unsharded run', async () => {

@@ -42,17 +42,28 @@ export function shardFileName(source: string, shard: Shard): string {
   return `${path.basename(source, ext)}.shard-${shard.k}-of-${shard.n}${ext}`;
 }
 
+/** The folder inside classify's output folder that holds the shard bundles. */
+export const SHARD_FOLDER = '.shards';
+
 /**
  * Write the rows of `source` (a bundle TSV with an eolMediaURL column, or a bare URL list) that
- * fall in `shard` to `<dir>/<stem>.shard-K-of-N<ext>`, keeping the header. Streams: memory does
- * not grow with the bundle. Returns the file and the counts.
+ * fall in `shard` to `<outDir>/.shards/<stem>.shard-K-of-N<ext>`, keeping the header. `outDir` is
+ * the folder the user named: `.shards` is made below it by the export rule (fsSafe makeDir with
+ * `base`), so a `.shards` link planted there (a shared output folder) is refused, not written
+ * through. Streams: memory does not grow with the bundle. Returns the file and the counts.
  */
-export async function writeShardBundle(source: string, shard: Shard, dir: string): Promise<{ file: string; rows: number; kept: number }> {
+export async function writeShardBundle(source: string, shard: Shard, outDir: string): Promise<{ file: string; rows: number; kept: number }> {
   if (isHttpUrl(source)) throw new QcError('bad_input', `--shard needs a local bundle file; download ${source} first`);
   if (!fs.existsSync(source)) throw new QcError('not_found', `${source}: no such bundle file`);
   // The importer's rules for an input file (a regular file under its size limit) and its line reader.
   const input = await openInputFile(source, MAX_INPUT_BYTES);
-  makeDir(dir);
+  let dir: string;
+  try {
+    dir = makeDir(path.join(outDir, SHARD_FOLDER), { base: outDir, what: 'the shard folder' });
+  } catch (e) {
+    await input.close();
+    throw e;
+  }
   const out = new AtomicFile(path.join(dir, shardFileName(source, shard)));
   let urlColumn = -1;
   let first = true;
