@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { QcError } from './errors';
-import { API_SCHEMAS, parseArgs } from './schemas';
+import { API_SCHEMAS, MAX_TAG_FILES, parseArgs } from './schemas';
 
 function invalid(method: Parameters<typeof parseArgs>[0], args: unknown): string {
   try {
@@ -37,6 +37,8 @@ describe('API argument schemas', () => {
     expect(invalid('library.import', { source: '/r.txt', mirrors: [{ prefix: 'https://x/', dir: 'images' }] })).toMatch(/mirrors\[0\]\.dir: must be an absolute path/);
     expect(invalid('ml.classify', { source: 'https://x/b.tsv', outDir: 'out' })).toMatch(/outDir: must be an absolute path/);
     expect(invalid('ml.importTags', { files: ['/a_a.tsv', 'b_a.tsv'] })).toMatch(/files\[1\]: must be an absolute path/);
+    expect(invalid('ml.importTags', { files: Array.from({ length: MAX_TAG_FILES + 1 }, (_, i) => `/t/b${i}_a.tsv`) })).toMatch(/files: at most 10,000 tag files a call/);
+    expect(parseArgs('ml.importTags', { files: Array.from({ length: MAX_TAG_FILES }, (_, i) => `/t/b${i}_a.tsv`) }).files).toHaveLength(MAX_TAG_FILES);
     expect(invalid('ml.train', { groups: { file: 'truth.tsv', groupColumn: 'g' } })).toMatch(/groups\.file: must be an absolute path/);
     for (const m of ['export.tags', 'export.training', 'export.model', 'export.graphs'] as const) {
       expect(invalid(m, { outDir: 'out' })).toMatch(/outDir: must be an absolute path/);

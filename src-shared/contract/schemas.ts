@@ -47,6 +47,8 @@ export function isAbsolutePath(s: string): boolean {
 const ABSOLUTE = 'must be an absolute path (a relative one would depend on the folder the app or qc serve was started in)';
 /** A local file or folder: an absolute path ({@link isAbsolutePath}). */
 export const absolutePath = pathString.refine(isAbsolutePath, ABSOLUTE);
+/** The most tag files one `ml.importTags` call takes. */
+export const MAX_TAG_FILES = 10_000;
 /** An input list: an http(s) URL, or a local file or folder by its absolute path. */
 export const sourcePath = pathString.refine((s) => isHttpUrl(s) || isAbsolutePath(s), `must be an http(s) URL or an absolute path (a relative one would depend on the folder the app or qc serve was started in)`);
 
@@ -149,7 +151,8 @@ export const API_SCHEMAS = {
       .refine((s) => s.k <= s.n, { message: 'shard k must be <= n' })
       .optional(),
   }),
-  'ml.importTags': z.strictObject({ files: z.array(absolutePath).min(1), runId: id.optional() }),
+  // Each file is read twice (checked whole, then written): 10,000 files of the default 5,000-row chunks are 50 M rows.
+  'ml.importTags': z.strictObject({ files: z.array(absolutePath).min(1).max(MAX_TAG_FILES, `at most ${MAX_TAG_FILES.toLocaleString('en')} tag files a call (import them in parts)`), runId: id.optional() }),
   'ml.setThreshold': z.strictObject({ threshold: probability.nullable() }),
 
   'export.tags': z.strictObject({

@@ -75,6 +75,28 @@ describe('importTagFiles', () => {
     expect(db.prepare('SELECT p_bad FROM predictions WHERE run_id = 7 AND image_id = 1').get()).toEqual({ p_bad: 0.7 });
   });
 
+  it('a refused call changes nothing: a bad row after a full batch, or in a later file, leaves every prediction as it was', async () => {
+    const predictions = () => db.prepare('SELECT run_id, image_id, p_bad, heldout FROM predictions ORDER BY run_id, image_id').all();
+    const byUrl = () => db.prepare('SELECT run_id, url, p_bad, origin FROM url_predictions ORDER BY url').all();
+    const before = { predictions: predictions(), byUrl: byUrl() };
+    expect(before.predictions).not.toEqual([]);
+    // More good rows than one committed batch (5,000), image 1 first, then a bad number at line 5,003.
+    const rows = Array.from({ length: 5001 }, (_, i) => `https://x.org/${i + 1}.jpg\tbad\t0.990000`);
+    const late = write('late_a.tsv', ['eolMediaURL\timclass\tconfidence', ...rows, 'https://x.org/last.jpg\tbad\t1.7']);
+    await expect(importTagFiles(db, [late], 7)).rejects.toThrow(`${late}:5003: confidence "1.7" is not a number in 0..1`);
+    expect({ predictions: predictions(), byUrl: byUrl() }).toEqual(before);
+    // A good file followed by a refused one: the good one is not written either.
+    const good = write('good_a.tsv', ['eolMediaURL\timclass\tconfidence', 'https://x.org/1.jpg\tgood\t0.990000', 'https://x.org/new.jpg\tbad\t0.5']);
+    const notTags = write('second.tsv', ['eolMediaURL\tidentifier', 'https://x.org/2.jpg\t2']);
+    await expect(importTagFiles(db, [good, notTags], 7)).rejects.toThrow(`${notTags}:1: not a tag file`);
+    expect({ predictions: predictions(), byUrl: byUrl() }).toEqual(before);
+    // The same rows without the bad one are all written, across batches.
+    const fine = write('fine_a.tsv', ['eolMediaURL\timclass\tconfidence', ...rows]);
+    expect(await importTagFiles(db, [fine], 7)).toMatchObject({ files: 1, rows: 5001, local: 2, remote: 4999 });
+    expect(db.prepare('SELECT p_bad FROM predictions WHERE run_id = 7 AND image_id = 1').get()).toEqual({ p_bad: 0.99 });
+    db.prepare("DELETE FROM url_predictions WHERE origin = ?").run(fine); // as the other tests expect
+  });
+
   it.skipIf(!fs.existsSync('/proc/self/mem'))('refuses a file that looks regular but cannot be read (/proc/self/mem) as bad input, naming it', async () => {
     await expect(importTagFiles(db, ['/proc/self/mem'], 7)).rejects.toMatchObject({ code: 'bad_input', file: '/proc/self/mem', message: expect.stringMatching(/cannot read the file \(E/) });
   });

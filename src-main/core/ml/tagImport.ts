@@ -3,9 +3,11 @@
  * eolMediaURL … imclass, confidence) and `<bundle>_finaltags.tsv` (… imclass, confidence, source,
  * p_bad) that `qc classify` writes, on this machine or on others (`--shard K/N`). Each row's p(bad)
  * becomes a prediction of the given run: in `predictions` when the URL's image is in the library,
- * else in `url_predictions` (URL and p(bad), no image). Files are streamed; rows are written in
- * transactions of a few thousand. A file without the needed columns, or a row with a bad number,
- * is refused with its file and line. A file is opened and read in lines like the library's input
+ * else in `url_predictions` (URL and p(bad), no image). Files are streamed, twice: a first pass
+ * reads every file of the call to the end and writes nothing, so a file without the needed
+ * columns, or a row with a bad number anywhere in any file, is refused with its file and line
+ * before one prediction changes (a refused call leaves the run as it was); the second pass writes
+ * the rows in transactions of a few thousand. A file is opened and read in lines like the library's input
  * lists (library/sources.ts openInputFile, parse.ts inputLines): regular files only, at most
  * MAX_INPUT_BYTES, and a line over 1 MB is refused with its number without being held in memory.
  */
@@ -13,7 +15,7 @@ import fs from 'node:fs';
 import { setImmediate } from 'node:timers/promises';
 import { QcError } from '../../../src-shared/contract/errors';
 import { MAX_INPUT_BYTES } from '../library/importer';
-import { describeLongLine, inputLines } from '../library/parse';
+import { describeLongLine, inputLines, type ReadAt } from '../library/parse';
 import { openInputFile } from '../library/sources';
 import type { Db } from '../db/open';
 import type { TagImportSummary } from '../../../src-shared/contract/handlers';
@@ -47,17 +49,75 @@ function pBadOf(cells: string[], col: { pBad: number; imclass: number; confidenc
   throw new QcError('bad_input', `${where}: imclass "${imclass}" is not good, bad or NA`);
 }
 
+/** A data row of a tag file: its URL and p(bad), or null when the row has none (NA, no prediction). */
+interface TagRow {
+  url: string;
+  p: number | null;
+}
+
+/**
+ * The rows of one tag file, read through `read`; throws a `bad_input` QcError naming the file and
+ * line at the first thing that is not a tag file's (the header, a line over 1 MB, a row without a
+ * URL or with a bad number). Reads the file again from its start each time it is called.
+ */
+function* tagRows(read: ReadAt, file: string): Generator<TagRow> {
+  let col: { url: number; pBad: number; imclass: number; confidence: number } | null = null;
+  for (const l of inputLines(read, 'utf-8', { lenient: true })) {
+    const lineNo = l.line;
+    if (l.text === null) throw new QcError('bad_input', `${file}:${lineNo}: ${describeLongLine(l.bytes)}`);
+    const line = l.text;
+    if (!col) {
+      if (!isTagHeader(line)) throw new QcError('bad_input', `${file}:1: not a tag file (the header needs eolMediaURL, imclass and confidence)`);
+      const cols = line.split('\t').map((c) => c.trim()); // inputLines has dropped a UTF-8 BOM
+      col = { url: cols.indexOf('eolMediaURL'), pBad: cols.indexOf('p_bad'), imclass: cols.lastIndexOf('imclass'), confidence: cols.lastIndexOf('confidence') };
+      continue;
+    }
+    if (!line.trim()) continue;
+    const cells = line.split('\t');
+    const url = (cells[col.url] ?? '').trim();
+    if (!url) throw new QcError('bad_input', `${file}:${lineNo}: no eolMediaURL`);
+    yield { url, p: pBadOf(cells, col, `${file}:${lineNo}`) };
+  }
+  if (!col) throw new QcError('bad_input', `${file}:1: empty file, not a tag file`);
+}
+
 export async function importTagFiles(db: Db, files: string[], runId: number, signal?: AbortSignal): Promise<TagImportSummary> {
   if (!db.prepare('SELECT 1 FROM runs WHERE id = ?').get(runId)) throw new QcError('not_found', `no run with id ${runId}`);
+  // The lines are read synchronously: let other calls (and a cancel) in every BATCH rows, in both passes.
+  let sinceYield = 0;
+  const breathe = async () => {
+    if (++sinceYield < BATCH) return;
+    sinceYield = 0;
+    await setImmediate();
+    if (signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
+  };
+  /** Each file opened by the input rules (a regular file within MAX_INPUT_BYTES), its rows read by `each`, then closed. */
+  const readFile = async (file: string, each: (row: TagRow) => void) => {
+    if (!fs.existsSync(file)) throw new QcError('not_found', `${file}: no such tag file`);
+    const input = await openInputFile(file, MAX_INPUT_BYTES);
+    try {
+      for (const row of tagRows(input.read, file)) {
+        each(row);
+        await breathe();
+      }
+    } finally {
+      await input.close();
+    }
+  };
+
+  // First pass: every file read to its end, nothing written. Batches committed as they were read
+  // would leave a file's first rows (and the files before it) stored by a call that reports a
+  // refusal at a later line; the run's predictions, and so its final tags, must not change then.
+  for (const file of files) await readFile(file, () => {});
+
+  // Second pass: the same files, written. Only a file changed between the two passes (or a
+  // cancel) can stop it part way.
   const imageOf = db.prepare<[string], { image_id: number }>('SELECT image_id FROM image_urls WHERE url = ?');
   // A held-out score the run made itself is never overwritten: its evaluation rests on it.
   const putLocal = db.prepare('INSERT INTO predictions (run_id, image_id, p_bad, heldout) VALUES (?, ?, ?, 0) ON CONFLICT DO UPDATE SET p_bad = excluded.p_bad WHERE predictions.heldout = 0');
   const putRemote = db.prepare('INSERT INTO url_predictions (run_id, url, p_bad, origin) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET p_bad = excluded.p_bad, origin = excluded.origin');
   const summary: TagImportSummary = { run_id: runId, files: 0, rows: 0, local: 0, heldout_kept: 0, remote: 0, skipped: 0 };
   for (const file of files) {
-    if (!fs.existsSync(file)) throw new QcError('not_found', `${file}: no such tag file`);
-    const input = await openInputFile(file, MAX_INPUT_BYTES);
-    let col: { url: number; pBad: number; imclass: number; confidence: number } | null = null;
     let batch: { url: string; p: number }[] = [];
     const flush = () => {
       const rows = batch;
@@ -75,37 +135,13 @@ export async function importTagFiles(db: Db, files: string[], runId: number, sig
         }
       })();
     };
-    try {
-      for (const l of inputLines(input.read, 'utf-8', { lenient: true })) {
-        const lineNo = l.line;
-        if (l.text === null) throw new QcError('bad_input', `${file}:${lineNo}: ${describeLongLine(l.bytes)}`);
-        const line = l.text;
-        if (!col) {
-          if (!isTagHeader(line)) throw new QcError('bad_input', `${file}:1: not a tag file (the header needs eolMediaURL, imclass and confidence)`);
-          const cols = line.split('\t').map((c) => c.trim()); // inputLines has dropped a UTF-8 BOM
-          col = { url: cols.indexOf('eolMediaURL'), pBad: cols.indexOf('p_bad'), imclass: cols.lastIndexOf('imclass'), confidence: cols.lastIndexOf('confidence') };
-          continue;
-        }
-        if (!line.trim()) continue;
-        const cells = line.split('\t');
-        const url = (cells[col.url] ?? '').trim();
-        if (!url) throw new QcError('bad_input', `${file}:${lineNo}: no eolMediaURL`);
-        summary.rows++;
-        const p = pBadOf(cells, col, `${file}:${lineNo}`);
-        if (p === null) summary.skipped++;
-        else batch.push({ url, p });
-        if (batch.length >= BATCH) {
-          flush();
-          // The lines are read synchronously: let other calls (and a cancel) in between batches.
-          await setImmediate();
-          if (signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
-        }
-      }
-      if (!col) throw new QcError('bad_input', `${file}:1: empty file, not a tag file`);
-      flush();
-    } finally {
-      await input.close();
-    }
+    await readFile(file, ({ url, p }) => {
+      summary.rows++;
+      if (p === null) summary.skipped++;
+      else batch.push({ url, p });
+      if (batch.length >= BATCH) flush();
+    });
+    flush();
     summary.files++;
   }
   return summary;
