@@ -4,7 +4,7 @@
  * showing our own renderer, is heard; every other sender is ignored.
  */
 import { ipcMain, type BrowserWindow, type IpcMainEvent } from 'electron';
-import type { EventMap, EventName, MenuCommand } from '../../src-shared/contract/events';
+import { CORE_EVENTS, type EventMap, type EventName, type MenuCommand } from '../../src-shared/contract/events';
 import type { HandlersOf } from '../../src-shared/contract/handlers';
 import type { ShellApi } from '../../src-shared/contract/shell';
 import { IPC_CHANNELS, type ServerMessage } from '../../src-shared/contract/transport';
@@ -73,11 +73,7 @@ export function registerIpc(core: Core, shell?: HandlersOf<ShellApi>): IpcBridge
     if (!win || win.isDestroyed() || !isTrustedRendererUrl(win.webContents.getURL())) return;
     currentSession()?.event({ type: 'event', name, payload } as Extract<ServerMessage, { type: 'event' }>);
   };
-  const unsubscribe = [
-    core.events.on('label.changed', (p) => forward('label.changed', p)),
-    core.events.on('job.progress', (p) => forward('job.progress', p)),
-    core.events.on('threshold.changed', (p) => forward('threshold.changed', p)),
-  ];
+  const unsubscribe = CORE_EVENTS.map((name) => core.events.on(name, (p) => forward(name, p)));
 
   return {
     attach(w) {

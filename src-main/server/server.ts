@@ -13,7 +13,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { pipeline } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { EventMap, EventName } from '../../src-shared/contract/events';
+import { CORE_EVENTS, type EventMap, type EventName } from '../../src-shared/contract/events';
 import { parseFilePath, type ServerMessage } from '../../src-shared/contract/transport';
 import type { Core } from '../core/app';
 import { imageFileOnDisk } from '../core/library/files';
@@ -184,11 +184,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const msg = { type: 'event', name, payload } as Extract<ServerMessage, { type: 'event' }>;
     for (const client of clients.values()) client.event(msg);
   };
-  const unsubscribe = [
-    core.events.on('label.changed', (p) => broadcast('label.changed', p)),
-    core.events.on('job.progress', (p) => broadcast('job.progress', p)),
-    core.events.on('threshold.changed', (p) => broadcast('threshold.changed', p)),
-  ];
+  const unsubscribe = CORE_EVENTS.map((name) => core.events.on(name, (p) => broadcast(name, p)));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

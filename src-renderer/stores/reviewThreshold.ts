@@ -206,6 +206,12 @@ export function thresholdSlice(set: SetState, get: GetState, client: ApiClient, 
 
     applyThresholdChange(p) {
       const scores = get().scores;
+      if (p.active_run !== get().activeRunId) {
+        // Another run became active (another window, a training that won): everything that shows
+        // the active run follows (the sidebar, the Train screen, the open-issue count), not only the slider.
+        set({ activeRunId: p.active_run });
+        void get().loadRuns();
+      }
       if (!scores || p.active_run !== scores.runId) {
         // Another run became active: its scores and recommendation are different.
         void get().loadScores();

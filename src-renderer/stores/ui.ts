@@ -57,6 +57,8 @@ export const uiSlice: Slice<UiSlice> = (set, get, client) => {
       get().scheduleStatusRefresh();
     });
     const offThreshold = client.on('threshold.changed', (p) => get().applyThresholdChange(p));
+    // A run started, ended, was archived or became active (here or in another window): the runs table follows.
+    const offRuns = client.on('runs.changed', () => void get().loadRuns());
     // Desktop menu items: File → Import…/Export… open those screens; Help → Keyboard shortcuts shows the keys.
     const offMenu = client.on('app.menu', ({ command }) => {
       if (command === 'import') get().setScreen('library');
@@ -72,8 +74,11 @@ export const uiSlice: Slice<UiSlice> = (set, get, client) => {
       if (state === 'closed') wasClosed = true;
       if (state === 'open' && wasClosed) {
         wasClosed = false;
-        // Back after a drop: whatever changed meanwhile is reloaded.
+        // Back after a drop: whatever changed meanwhile is reloaded (the events sent while it was
+        // down are lost: labels, the threshold in force, the runs and the active one).
         void get().loadStatus();
+        void get().loadRuns();
+        void get().loadScores();
         get().refreshView('review');
         get().refreshView('issues');
       }
@@ -81,6 +86,7 @@ export const uiSlice: Slice<UiSlice> = (set, get, client) => {
     return () => {
       offLabels();
       offThreshold();
+      offRuns();
       offMenu();
       offConn?.();
     };

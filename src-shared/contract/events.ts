@@ -27,9 +27,17 @@ export interface EventMap {
    * every open view shows the new one (two tabs never disagree about what an export would use).
    */
   'threshold.changed': { curator: number | null; active_run: number | null; in_force: ThresholdInForce | null };
+  /**
+   * The runs changed: one started, ended (done, failed, cancelled), was archived or restored, or
+   * became active. Every open view reloads its runs (the runs table, the active run on the sidebar).
+   */
+  'runs.changed': { active_run: number | null };
   /** Desktop app only: a menu item for the page to carry out (browser mode never sends it). */
   'app.menu': { command: MenuCommand };
 }
 
 export type EventName = keyof EventMap;
+
+/** The core's events, which every transport (IPC, `qc serve`, the tests' in-memory one) forwards to its pages; `app.menu` is the desktop shell's own. */
+export const CORE_EVENTS = ['label.changed', 'job.progress', 'threshold.changed', 'runs.changed'] as const satisfies readonly EventName[];
 export type EventListener<E extends EventName> = (payload: EventMap[E]) => void;

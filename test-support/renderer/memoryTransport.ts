@@ -5,11 +5,9 @@
  */
 import type { Core } from '../../src-main/core/app';
 import { CallSession } from '../../src-main/core/session';
-import type { EventName } from '../../src-shared/contract/events';
+import { CORE_EVENTS } from '../../src-shared/contract/events';
 import type { Bridge, ServerMessage } from '../../src-shared/contract/transport';
 import { bridgeClient, type ApiClient } from '../../src-renderer/api/client';
-
-const FORWARDED: EventName[] = ['label.changed', 'job.progress', 'threshold.changed'];
 
 export function memoryBridge(core: Core): Bridge & { dispose(): Promise<void> } {
   const listeners = new Set<(msg: ServerMessage) => void>();
@@ -19,7 +17,7 @@ export function memoryBridge(core: Core): Bridge & { dispose(): Promise<void> } 
     setTimeout(() => listeners.forEach((l) => l(copy)), 0);
   };
   const session = new CallSession(core, send);
-  const off = FORWARDED.map((name) => core.events.on(name, (payload) => session.event({ type: 'event', name, payload } as Extract<ServerMessage, { type: 'event' }>)));
+  const off = CORE_EVENTS.map((name) => core.events.on(name, (payload) => session.event({ type: 'event', name, payload } as Extract<ServerMessage, { type: 'event' }>)));
   return {
     call: (id, method, args) => session.call(structuredClone({ type: 'call', id, method, args })),
     cancel: (id) => session.cancel({ type: 'cancel', id }),

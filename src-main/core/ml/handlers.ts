@@ -30,11 +30,16 @@ export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: strin
     },
     'ml.runs': async ({ all }) => ({ active: runs.activeRunId(), runs: runs.list({ all: all ?? false }) }),
     'ml.bestRuns': async (args) => seedFiles.best(args),
-    'ml.archiveRuns': async ({ runIds, archived }) => ({ changed: runs.setArchived(runIds, archived) }),
+    'ml.archiveRuns': async ({ runIds, archived }) => {
+      const changed = runs.setArchived(runIds, archived);
+      if (changed.length) core.events.emit('runs.changed', { active_run: runs.activeRunId() });
+      return { changed };
+    },
     'ml.run': async ({ runId }) => runs.detail(runId),
     'ml.setActive': async ({ runId }) => {
       const active = runs.setActive(runId);
       announceThreshold();
+      core.events.emit('runs.changed', { active_run: active });
       return { active };
     },
     'ml.labelIssues': async ({ runId, limit, includeReviewed }) => {

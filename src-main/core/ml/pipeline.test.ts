@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventMap } from '../../../src-shared/contract/events';
 import type { RunSummary } from '../../../src-shared/domain/ml';
 import { ThresholdSketch } from '../../../src-shared/domain/thresholdSketch';
 import { createCore, type Core } from '../app';
@@ -79,7 +80,11 @@ describe('the ML engine on the dev set', () => {
   }, 240_000);
 
   it('the same labels and seed give the same run', async () => {
+    // Every open view hears the runs change: when the run starts, when it ends, when one is picked.
+    const heard: EventMap['runs.changed'][] = [];
+    const off = core.events.on('runs.changed', (p) => heard.push(p));
     const again = await core.call('ml.train', {});
+    expect(heard).toEqual([{ active_run: run.run_id }, { active_run: run.run_id }]);
     expect(again.snapshot!.hash).toBe(run.snapshot!.hash);
     expect(again.metrics).toEqual(run.metrics);
     // No better on the shared held-out images, so it does not take over; the curator can pick it.
@@ -88,6 +93,8 @@ describe('the ML engine on the dev set', () => {
     expect((await core.call('ml.runs', {})).active).toBe(again.run_id);
     await core.call('ml.setActive', { runId: run.run_id });
     expect((await core.call('ml.runs', {})).active).toBe(run.run_id);
+    off();
+    expect(heard.slice(2)).toEqual([{ active_run: again.run_id }, { active_run: run.run_id }]);
   }, 240_000);
 
   it('the review API pages, filters and scores from the active run', async () => {

@@ -202,6 +202,8 @@ export class TrainService {
     }
     const runId = this.runs.create(params);
     const started = performance.now();
+    const announceRuns = () => this.core.events.emit('runs.changed', { active_run: this.runs.activeRunId() });
+    announceRuns();
     try {
       // 1. Features for every image (labelled ones to train, the rest to score).
       const embedded = await embedMissing(this.core, this.engine, this.modelsDir, { features: params.features, backbone: params.backbone }, ctx);
@@ -297,10 +299,12 @@ export class TrainService {
       // A new run takes over only when it is better on the shared held-out test images.
       const decision = this.runs.activateIfBetter(runId);
       this.core.events.emit('threshold.changed', { curator: this.runs.curatorThreshold(), active_run: decision.active, in_force: decision.active === null ? null : this.runs.thresholdInForce(decision.active) });
+      announceRuns();
       return { ...this.runs.summary(runId), activation: decision.reason };
     } catch (e) {
       const cancelled = (e as Error).name === 'AbortError' || ctx.signal.aborted;
       this.runs.fail(runId, cancelled ? 'cancelled' : 'failed', (e as Error).message, (performance.now() - started) / 1000);
+      announceRuns();
       if (cancelled) return this.runs.summary(runId);
       throw e;
     }

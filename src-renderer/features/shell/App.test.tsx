@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { pickClient } from '../../api/client';
@@ -80,5 +80,30 @@ describe('App shell', () => {
     render(<App client={client} />);
     const toast = await screen.findByTestId('toast');
     expect(toast.textContent).toContain('/data/library.sqlite: the database was written by a newer Quality Curator');
+  });
+
+  test('another window makes another run active or archives one: the sidebar, the runs and the open-issue count follow', async () => {
+    const { client, lib, store } = setup({ images: 300 });
+    render(<App client={client} store={store} />);
+    await until(() => expect(screen.queryAllByTestId(/^tile-\d+$/).length).toBeGreaterThan(0));
+    fireEvent.load(screen.queryAllByTestId(/^tile-\d+$/)[0]!.querySelector('img')!);
+    await until(() => expect(store.getState().activeRunId).not.toBeNull());
+    const active = store.getState().activeRunId!;
+    const other = store.getState().runs.find((r) => r.status === 'done' && r.run_id !== active)!;
+    expect(other).toBeTruthy();
+    const issuesOf = async (runId: number) => (await lib.core.call('ml.labelIssues', { runId, limit: 0 })).total;
+    const [nowIssues, otherIssues] = [await issuesOf(active), await issuesOf(other.run_id)];
+    expect(nowIssues).not.toBe(otherIssues);
+    await until(() => expect(within(screen.getByTestId('nav-issues')).getByText(String(nowIssues))).toBeTruthy());
+    // Another window (a second tab on the same core) picks the other run.
+    await lib.core.call('ml.setActive', { runId: other.run_id });
+    await until(() => expect(store.getState().scores?.runId).toBe(other.run_id));
+    await until(() => expect(store.getState().activeRunId).toBe(other.run_id));
+    await until(() => expect(screen.getByTestId('nav-train').textContent).toContain(`run ${other.run_id}`));
+    await until(() => expect(within(screen.getByTestId('nav-issues')).getByText(String(otherIssues))).toBeTruthy());
+    // ... and archives the run that was active: this window's runs table drops it.
+    expect(store.getState().runs.some((r) => r.run_id === active)).toBe(true);
+    await lib.core.call('ml.archiveRuns', { runIds: [active], archived: true });
+    await until(() => expect(store.getState().runs.some((r) => r.run_id === active)).toBe(false));
   });
 });
