@@ -3,17 +3,22 @@
  * body, retries with exponential backoff on 5xx / 408 / 429 / timeouts / connection errors
  * (never on 404), a redirect limit, and a maximum size. Failures carry a stable reason.
  *
- * Redirects from a public host (sources.ts checkRedirect judges the URL as written) are also
- * judged by where the name leads: those requests go through an undici Agent whose `lookup`
- * refuses a name that resolves to a loopback, private or link-local address before connecting,
- * so DNS or /etc/hosts cannot route a public host's redirect into the user's network. A URL named
- * by a list downloaded from a public host (`publicOnly`) is judged the same way from its first
- * request on (`private_refused`).
+ * Each redirect is judged by the host that issued it (sources.ts checkRedirect, as written). From
+ * the first hop served by a public host on, every later request of the chain goes through an
+ * undici Agent whose `lookup` refuses a name that resolves to a loopback, private or link-local
+ * address before connecting, so DNS or /etc/hosts cannot route a public host's redirect into the
+ * user's network, even when the chain began at a local URL. A URL named by a list downloaded
+ * from a public host (`publicOnly`) is judged the same way from its first request on
+ * (`private_refused`).
+ *
+ * Whether a list came from the user's network is judged by where its download connected
+ * (fetchList), never by a second lookup afterwards: a name that answers public while the list
+ * downloads and 127.0.0.1 a moment later (DNS rebinding) would otherwise pass for a local host.
  */
 import dns from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent } from 'undici';
+import { Agent, buildConnector } from 'undici';
 import type { FailureReason } from '../../../src-shared/domain/library';
 import { checkRedirect, isPrivateHost } from './sources';
 
@@ -59,6 +64,67 @@ export class FetchFailure extends Error {
 const USER_AGENT = 'QualityCurator/0.1 (+https://eol.org; image-quality curation)';
 
 export async function fetchBytes(url: string, options: Partial<FetchOptions> = {}): Promise<Buffer> {
+  return download(url, options, (guarded) => agentFor(options.lookup, guarded));
+}
+
+/** An input list's bytes, and whether it was served from the user's own network. */
+export interface FetchedList {
+  bytes: Buffer;
+  /**
+   * True only when every connection of the download went to a loopback, private or link-local
+   * address and every address its names resolved to was one: the list then came from the user's
+   * network, whichever hop served it. A chain that passed a public host (a local URL redirecting
+   * to a public list) counts as public, as does a download whose connections are unknown.
+   */
+  fromPrivate: boolean;
+}
+
+/**
+ * Download an input list under fetchBytes' rules and say where it came from, by the connections
+ * that served it: the peer address of each socket, and every address the lookup gave for it (a
+ * name that resolves to a public address too may have been served from there). The download has
+ * Agents of its own, closed after it, so no connection of another request is counted or reused.
+ */
+export async function fetchList(url: string, options: Partial<FetchOptions> = {}): Promise<FetchedList> {
+  const seen: string[] = [];
+  let connections = 0;
+  const base = options.lookup ?? dns.lookup;
+  const watched: LookupFunction = (hostname, lookupOptions, callback) =>
+    base(hostname, { ...lookupOptions, all: true }, (err, found, family) => {
+      if (err) return callback(err, '', 0);
+      const list = Array.isArray(found) ? found : [{ address: found, family: family ?? 0 }];
+      seen.push(...list.map((a) => a.address));
+      if (lookupOptions.all) callback(null, list);
+      else if (list.length) callback(null, list[0]!.address, list[0]!.family);
+      else callback(Object.assign(new Error(`${hostname} resolves to no address`), { code: 'ENOTFOUND' }), '', 0);
+    });
+  const agent = (lookup: LookupFunction) => {
+    const connect = buildConnector({ lookup });
+    return new Agent({
+      connect: (opts, callback) =>
+        connect(opts, (err, socket) => {
+          if (socket) {
+            connections++;
+            // A socket without a peer address (closed at once) counts as public: no address to clear it.
+            seen.push(socket.remoteAddress ?? 'unknown');
+          }
+          if (err) callback(err, null);
+          else callback(null, socket!);
+        }),
+    });
+  };
+  const plain = agent(watched);
+  const guarded = agent(publicOnly(watched));
+  try {
+    const bytes = await download(url, options, (g) => (g ? guarded : plain));
+    return { bytes, fromPrivate: connections > 0 && seen.every((a) => isPrivateHost(a)) };
+  } finally {
+    await Promise.all([plain.destroy(), guarded.destroy()]);
+  }
+}
+
+/** fetchBytes with the dispatcher of each request chosen by `dispatcher` (guarded: public addresses only). */
+async function download(url: string, options: Partial<FetchOptions>, dispatcher: (guarded: boolean) => Agent | undefined): Promise<Buffer> {
   const opts = { ...DEFAULT_FETCH_OPTIONS, ...options };
   // Callers validate their arguments; this keeps a bad number from turning into no request at all.
   opts.retries = Number.isSafeInteger(opts.retries) && opts.retries >= 0 ? opts.retries : DEFAULT_FETCH_OPTIONS.retries;
@@ -67,7 +133,7 @@ export async function fetchBytes(url: string, options: Partial<FetchOptions> = {
   for (let attempt = 0; attempt <= opts.retries; attempt++) {
     if (opts.signal?.aborted) throw opts.signal.reason ?? new DOMException('cancelled', 'AbortError');
     try {
-      return await fetchOnce(url, opts);
+      return await fetchOnce(url, opts, dispatcher);
     } catch (e) {
       if (!(e instanceof FetchFailure)) throw e; // cancellation
       last = e;
@@ -80,7 +146,7 @@ export async function fetchBytes(url: string, options: Partial<FetchOptions> = {
   throw last?.retryable ? new FetchFailure(last.reason, `${last.message} (after ${attempts} attempts)`, false) : last!;
 }
 
-async function fetchOnce(startUrl: string, opts: FetchOptions): Promise<Buffer> {
+async function fetchOnce(startUrl: string, opts: FetchOptions, dispatcherFor: (guarded: boolean) => Agent | undefined): Promise<Buffer> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new FetchFailure('timeout', `no complete answer within ${opts.timeoutMs} ms`, true)), opts.timeoutMs);
   const onAbort = () => controller.abort(opts.signal?.reason);
@@ -88,11 +154,13 @@ async function fetchOnce(startUrl: string, opts: FetchOptions): Promise<Buffer> 
   try {
     let url = startUrl;
     const seen = new Set<string>([url]);
+    // A URL a public host's list named, and every hop after one served by a public host, must
+    // not lead to a local or private address: sticky, so a public host reached through a local
+    // URL cannot hand the chain back to the user's network.
+    let guarded = opts.publicOnly === true;
     for (let hop = 0; ; hop++) {
       opts.onRequest?.();
-      // After a redirect from a public host, or for a URL a public host's list named, the name must
-      // not lead to a local or private address.
-      const dispatcher = agentFor(opts.lookup, opts.publicOnly === true || (hop > 0 && !isPrivateHost(new URL(startUrl).hostname)));
+      const dispatcher = dispatcherFor(guarded);
       const init: RequestInit = { redirect: 'manual', signal: controller.signal, headers: { 'user-agent': USER_AGENT, accept: 'image/*,*/*;q=0.5' } };
       // The package's Agent serves Node's bundled fetch (undici 7 takes the older handler API too).
       // `dispatcher` is Node's extension of RequestInit: the DOM's declarations lack it and
@@ -107,7 +175,8 @@ async function fetchOnce(startUrl: string, opts: FetchOptions): Promise<Buffer> 
         if (hop + 1 > opts.maxRedirects || seen.has(next)) {
           throw new FetchFailure('too_many_redirects', seen.has(next) ? `redirect loop back to ${next}` : `more than ${opts.maxRedirects} redirects`, false);
         }
-        checkRedirect(startUrl, next);
+        checkRedirect(url, next);
+        if (!isPrivateHost(new URL(url).hostname)) guarded = true;
         seen.add(next);
         url = next;
         continue;
@@ -189,26 +258,6 @@ function agentFor(lookup: LookupFunction | undefined, guarded: boolean): Agent |
     agents.set(base, pair);
   }
   return guarded ? pair.guarded : pair.plain;
-}
-
-/**
- * Whether a name is in the user's own network: written as a local or private address, or
- * resolving (with `lookup`, default the system's) only to such addresses. False when it does not
- * resolve. An intranet list (http://mirror.lan/list.tsv) may then name intranet URLs.
- */
-export async function isPrivateName(hostname: string, lookup: LookupFunction = dns.lookup): Promise<boolean> {
-  if (isPrivateHost(hostname)) return true;
-  const host = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
-  return new Promise((resolve) => {
-    try {
-      lookup(host, { all: true }, (err, found) => {
-        const list = Array.isArray(found) ? found : [];
-        resolve(!err && list.length > 0 && list.every((a) => isPrivateHost(a.address)));
-      });
-    } catch {
-      resolve(false);
-    }
-  });
 }
 
 /**

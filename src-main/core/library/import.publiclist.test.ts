@@ -11,7 +11,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../app';
 import { startImageServer, type ImageServer } from '../../../test-support/image-server';
 import { DEV_IMAGES, devRatings, tempDir } from '../../../test-support/fixtures';
-import { isPrivateName } from './fetch';
 
 const PHOTOS = devRatings()
   .slice(0, 4)
@@ -97,13 +96,5 @@ describe('URLs named by a list downloaded over HTTP', () => {
     expect(s.images_new + s.images_existing).toBe(2);
     expect(server.hits.get(`/img/${PHOTOS[1]}`)).toBe(1);
     expect(server.hits.get(`/img/${PHOTOS[2]}`)).toBe(1);
-  });
-
-  it('isPrivateName: written private, resolving only private, mixed and unresolvable names', async () => {
-    expect(await isPrivateName('10.1.2.3', lookup)).toBe(true);
-    expect(await isPrivateName('[::1]', lookup)).toBe(true);
-    expect(await isPrivateName('lan.example', lookup)).toBe(true);
-    expect(await isPrivateName('public.example', lookup)).toBe(false);
-    expect(await isPrivateName('nowhere.invalid', lookup)).toBe(false);
   });
 });

@@ -16,11 +16,11 @@ import { isHttpUrl, type FailureReason, type ImportKind, type ImportSummary, typ
 import type { Db } from '../db/open';
 import { pacedAsync, pacedSync } from '../db/paced';
 import type { LabelService } from '../labels/labels';
-import { fetchBytes, FetchFailure, DEFAULT_FETCH_OPTIONS, isPrivateName } from './fetch';
+import { fetchBytes, fetchList, FetchFailure, DEFAULT_FETCH_OPTIONS } from './fetch';
 import { pathOfFileUrl, pathText, readFolderFile, scanFolder, type FolderProblem } from './folder';
 import { bufferReader, scanInput, type ReadAt, type RowProblem } from './parse';
 import { heldHere, ownerEnded, ownersOf, sha256, thisProcess, type ImageStore, type StoredFiles } from './store';
-import { openInputFile, readLocalFile, resolveSource, type Mirror, type SourcePolicy } from './sources';
+import { isPrivateHost, openInputFile, readLocalFile, resolveSource, type Mirror, type SourcePolicy } from './sources';
 import { DEFAULT_MAX_PIXELS, type DerivedFiles, verifyImage, VerifyFailure } from './verify';
 import type { Decoded } from '../ml/backbone/preprocess';
 
@@ -67,7 +67,7 @@ interface Prepared {
   bundle: { format: 'tsv' | 'urls'; columns: string[] } | null;
   /** Whether `file:` URLs of this input may be read (a chosen folder, or a local file with --allow-local). */
   allowLocal: boolean;
-  /** Whether the input is a list downloaded from a public host: its URLs must lead to public addresses (sources.ts). */
+  /** Whether the input is a list that came from a public host (fetch.ts fetchList): its URLs must lead to public addresses (sources.ts). */
   publicOnly: boolean;
   /** A folder: the real path of the chosen folder (nothing outside it is read), and the entries it does not import. */
   folder: { base: Buffer; problems: FolderProblem[]; skippedByExtension: Record<string, number> } | null;
@@ -190,14 +190,18 @@ export class Importer {
       clearFolderProblems: db.prepare<[string]>(
         "DELETE FROM failures WHERE stage = 'row' AND line IS NULL AND import_id IN (SELECT id FROM imports WHERE kind = 'folder' AND source = ?)",
       ),
+      // A failure keeps the rule its URL was fetched under (public_only: named by a public host's
+      // list), so a retry applies it again without asking where the list came from.
       fetchFailure: db.prepare(
-        `INSERT INTO failures (url, file, line, reason, detail, import_id, stage) VALUES (@url, @file, @line, @reason, @detail, @importId, 'fetch')
+        `INSERT INTO failures (url, file, line, reason, detail, import_id, stage, public_only) VALUES (@url, @file, @line, @reason, @detail, @importId, 'fetch', @publicOnly)
          ON CONFLICT (url) WHERE stage = 'fetch' DO UPDATE SET reason = excluded.reason, detail = excluded.detail, import_id = excluded.import_id,
-           file = COALESCE(excluded.file, file), line = COALESCE(excluded.line, line),
+           file = COALESCE(excluded.file, file), line = COALESCE(excluded.line, line), public_only = excluded.public_only,
            attempts = attempts + 1, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
       ),
       knownFailure: db.prepare<[string], { reason: FailureReason }>("SELECT reason FROM failures WHERE stage = 'fetch' AND url = ?"),
-      allFetchFailures: db.prepare<[], { url: string; file: string | null; line: number | null }>("SELECT url, file, line FROM failures WHERE stage = 'fetch' ORDER BY id"),
+      allFetchFailures: db.prepare<[], { url: string; file: string | null; line: number | null; public_only: number | null }>(
+        "SELECT url, file, line, public_only FROM failures WHERE stage = 'fetch' ORDER BY id",
+      ),
       folderSources: db.prepare<[], string>("SELECT DISTINCT source FROM imports WHERE kind = 'folder'").pluck(),
       clearFetchFailure: db.prepare<[string]>("DELETE FROM failures WHERE stage = 'fetch' AND url = ?"),
       urlImage: db.prepare<[string], { image_id: number }>('SELECT image_id FROM image_urls WHERE url = ?'),
@@ -243,12 +247,7 @@ export class Importer {
   async retryFailed(args: Omit<ImportArgs, 'source' | 'kind' | 'retryFailed'>, ctx: CallContext): Promise<ImportSummary> {
     args = { ...args, mirrors: (args.mirrors ?? []).map(checkMirror) };
     const folders = new Set(this.q.folderSources.all());
-    // Failed URLs named by a list downloaded from a public host stay held to public addresses.
-    const remoteFiles = new Map<string, boolean>();
     const failed = this.q.allFetchFailures.all();
-    for (const f of new Set(failed.map((r) => r.file))) {
-      if (f && isHttpUrl(f)) remoteFiles.set(f, !(await isPrivateName(hostOf(f), this.deps.lookup)));
-    }
     const extra = failed.map((r): ExtraUrl => {
       const localPath = folderFileOf(r);
       return {
@@ -256,7 +255,7 @@ export class Importer {
         file: r.file,
         line: r.line,
         allowLocal: localPath !== null || retryMayReadLocal(r, args.allowLocal === true),
-        publicOnly: remoteFiles.get(r.file ?? '') ?? false,
+        publicOnly: retryPublicOnly(r),
         ...(localPath && { localPath, base: chosenFolderOf(localPath, folders) }),
       };
     });
@@ -335,9 +334,14 @@ export class Importer {
     // its rows are needed, and never held whole.
     let read: ReadAt;
     let close = async () => {};
+    // Whether the list was served from the user's network, judged by the connections that brought
+    // it (fetch.ts fetchList); never by asking DNS again, which may answer otherwise by now.
+    let fromPrivate = false;
     if (isRemote) {
       try {
-        read = bufferReader(await fetchBytes(source, { signal: ctx.signal, ...fetchOverrides(args), onRequest: () => counters.network++, ...(this.deps.lookup && { lookup: this.deps.lookup }) }));
+        const list = await fetchList(source, { signal: ctx.signal, ...fetchOverrides(args), onRequest: () => counters.network++, ...(this.deps.lookup && { lookup: this.deps.lookup }) });
+        read = bufferReader(list.bytes);
+        fromPrivate = list.fromPrivate;
       } catch (e) {
         if (e instanceof FetchFailure) throw new QcError('bad_input', `could not download the list: ${e.message}`, { file: source });
         throw e;
@@ -364,8 +368,8 @@ export class Importer {
         bundle: kind === 'bundle' ? { format: scan.format, columns: scan.columns } : null,
         // A list downloaded over HTTP never names local files; a local one only with --allow-local.
         allowLocal: !isRemote && args.allowLocal === true,
-        // … and a list from a public host names only public addresses.
-        publicOnly: isRemote && !(await isPrivateName(new URL(source).hostname, this.deps.lookup)),
+        // … and a list that came from a public host names only public addresses.
+        publicOnly: isRemote && !fromPrivate,
         folder: null,
         close,
       };
@@ -616,7 +620,7 @@ export class Importer {
           const detail = known ? e.message : `${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`.slice(0, 500);
           failures.set(url, reason);
           try {
-            this.q.fetchFailure.run({ url, file: at.file, line: at.line, reason, detail, importId });
+            this.q.fetchFailure.run({ url, file: at.file, line: at.line, reason, detail, importId, publicOnly: at.publicOnly ? 1 : 0 });
           } catch (dbError) {
             fatal ??= dbError; // the database cannot take even a failure: stop and report that
           }
@@ -736,12 +740,20 @@ function retryMayReadLocal(f: { url: string; file: string | null; line: number |
   return allowLocal && !/^[a-z][a-z0-9+.-]*:\/\//i.test(f.file);
 }
 
-/** The host of a list's URL; an unparsable one (never stored) counts as public. */
-function hostOf(url: string): string {
+/**
+ * Whether a failed URL stays held to public addresses when retried: as its import decided from
+ * where its list was served (failures.public_only). A failure recorded before that was stored
+ * (NULL) and named by a list downloaded over HTTP is held to them unless the list's host is
+ * written as a local or private address: where such a list came from is no longer known, and a
+ * fresh lookup of its name would be the rebinding the recorded rule prevents.
+ */
+function retryPublicOnly(f: { file: string | null; public_only: number | null }): boolean {
+  if (f.public_only !== null) return f.public_only === 1;
+  if (!f.file || !isHttpUrl(f.file)) return false;
   try {
-    return new URL(url).hostname;
+    return !isPrivateHost(new URL(f.file).hostname);
   } catch {
-    return 'unparsable.invalid';
+    return true;
   }
 }
 

@@ -19,10 +19,14 @@
  *   is refused (`private_refused`), so a list on the web cannot make the importer request pages of
  *   the user's network. A list from a local file or a local/intranet host may name any host.
  * - Redirects: at most 5; only to http(s); a redirect to a loopback, private or link-local address
- *   (or `localhost`) is refused unless the original URL's host was itself such an address (so local
+ *   (or `localhost`) is refused unless the host that issued it is itself such an address (so local
  *   test servers and an intranet mirror still work, but a public host cannot bounce the importer
- *   into the user's network). Here a name is judged by its spelling; fetch.ts also refuses, before
- *   connecting, a redirected name that DNS resolves to such an address.
+ *   into the user's network). Each hop is judged by the host that answered it, not by the first
+ *   URL: a local URL that redirects to a public host does not lend that host its own freedom. Here
+ *   a name is judged by its spelling; fetch.ts also refuses, before connecting, a name that DNS
+ *   resolves to such an address on every hop after the first public one.
+ * - A list counts as from the user's network only when it was served from there: fetch.ts
+ *   fetchList judges by the addresses its download connected to, not by asking DNS again.
  */
 import fs from 'node:fs';
 import net from 'node:net';
@@ -251,7 +255,14 @@ export async function openInputFile(file: string, maxBytes: number): Promise<Inp
   };
 }
 
-/** Whether a host (as written in a URL) is loopback, private, link-local or unspecified. */
+/**
+ * Whether a host (as written in a URL, or an address a lookup gave) is loopback, private,
+ * link-local or unspecified. IPv6 forms that carry an IPv4 address are judged by it: IPv4-mapped
+ * `::ffff:a.b.c.d` and NAT64 `64:ff9b::a.b.c.d` (DNS64 on an IPv6-only network gives every public
+ * IPv4 host such an address, so the prefix alone is not private; the gateway's own network is).
+ * The rest of `::/96` (`::`, `::1`, the deprecated IPv4-compatible `::a.b.c.d`) names no public
+ * host and is private whatever it carries.
+ */
 export function isPrivateHost(hostname: string): boolean {
   let h = hostname.toLowerCase();
   if (h.startsWith('[') && h.endsWith(']')) h = h.slice(1, -1);
@@ -260,19 +271,37 @@ export function isPrivateHost(hostname: string): boolean {
   const v = net.isIP(h);
   if (v === 4) return isPrivateV4(h);
   if (v === 6) {
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h)?.[1];
-    if (mapped) return isPrivateV4(mapped);
-    const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(h);
-    if (hex) {
-      const a = parseInt(hex[1]!, 16);
-      const b = parseInt(hex[2]!, 16);
-      return isPrivateV4(`${a >> 8}.${a & 255}.${b >> 8}.${b & 255}`);
-    }
-    if (h === '::1' || h === '::') return true;
-    const first = parseInt(h.split(':')[0] || '0', 16);
-    return (first & 0xfe00) === 0xfc00 || (first & 0xffc0) === 0xfe80;
+    const g = v6Groups(h);
+    const embedded = `${g[6]! >> 8}.${g[6]! & 255}.${g[7]! >> 8}.${g[7]! & 255}`;
+    const zeroTo = (n: number) => g.slice(0, n).every((x) => x === 0);
+    if (zeroTo(5) && g[5] === 0xffff) return isPrivateV4(embedded);
+    if (zeroTo(6)) return true;
+    if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) return isPrivateV4(embedded);
+    return (g[0]! & 0xfe00) === 0xfc00 || (g[0]! & 0xffc0) === 0xfe80;
   }
   return false;
+}
+
+/**
+ * The eight 16-bit groups of an IPv6 address that net.isIP accepts: `::` expanded, a trailing
+ * dotted IPv4 part as the last two groups, a zone (`%eth0`, from a lookup) dropped.
+ */
+function v6Groups(address: string): number[] {
+  let h = address.split('%')[0]!;
+  const tail: number[] = [];
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(h);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    tail.push((a << 8) | b, (c << 8) | d);
+    h = h.slice(0, dotted.index);
+    if (h.endsWith(':') && !h.endsWith('::')) h = h.slice(0, -1);
+  }
+  const hex = (part: string) => (part ? part.split(':').map((x) => parseInt(x, 16)) : []);
+  const cut = h.indexOf('::');
+  if (cut < 0) return [...hex(h), ...tail];
+  const head = hex(h.slice(0, cut));
+  const back = hex(h.slice(cut + 2));
+  return [...head, ...new Array<number>(8 - tail.length - head.length - back.length).fill(0), ...back, ...tail];
 }
 
 function isPrivateV4(ip: string): boolean {
@@ -280,8 +309,11 @@ function isPrivateV4(ip: string): boolean {
   return a === 127 || a === 10 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127);
 }
 
-/** The redirect rule: throws a FetchFailure when `from` may not redirect to `to`. */
-export function checkRedirect(original: string, to: string): void {
+/**
+ * The redirect rule: throws a FetchFailure when `from` (the URL that answered with the redirect,
+ * not the first of the chain) may not redirect to `to`.
+ */
+export function checkRedirect(from: string, to: string): void {
   let target: URL;
   try {
     target = new URL(to);
@@ -292,7 +324,7 @@ export function checkRedirect(original: string, to: string): void {
     throw new FetchFailure('redirect_refused', `redirect to a ${target.protocol} URL refused (only http and https)`, false);
   }
   if (hasCredentials(target)) throw new FetchFailure('redirect_refused', `redirect refused: ${CREDENTIALS_REFUSED}`, false);
-  if (isPrivateHost(target.hostname) && !isPrivateHost(new URL(original).hostname)) {
+  if (isPrivateHost(target.hostname) && !isPrivateHost(new URL(from).hostname)) {
     throw new FetchFailure('redirect_refused', `redirect from a public host to a local or private address (${target.host}) refused`, false);
   }
 }

@@ -15,6 +15,7 @@ import { sql as m012 } from './012_issue_estimate';
 import { sql as m013 } from './013_import_start';
 import { sql as m014 } from './014_run_owner';
 import { sql as m015 } from './015_alpha_features';
+import { sql as m016 } from './016_failure_public_only';
 
 export interface Migration {
   version: number;
@@ -36,6 +37,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 13, name: 'import_start', sql: m013 },
   { version: 14, name: 'run_owner', sql: m014 },
   { version: 15, name: 'alpha_features', sql: m015 },
+  { version: 16, name: 'failure_public_only', sql: m016 },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
