@@ -59,6 +59,11 @@ export const uiSlice: Slice<UiSlice> = (set, get, client) => {
     const offThreshold = client.on('threshold.changed', (p) => get().applyThresholdChange(p));
     // A run started, ended, was archived or became active (here or in another window): the runs table follows.
     const offRuns = client.on('runs.changed', () => void get().loadRuns());
+    // Images or labels changed in bulk (an import, a classified bundle, a rule change; here or in another window).
+    const offLibrary = client.on('library.changed', () => {
+      void get().libraryChanged();
+      get().refreshView('issues');
+    });
     // Desktop menu items: File → Import…/Export… open those screens; Help → Keyboard shortcuts shows the keys.
     const offMenu = client.on('app.menu', ({ command }) => {
       if (command === 'import') get().setScreen('library');
@@ -87,6 +92,7 @@ export const uiSlice: Slice<UiSlice> = (set, get, client) => {
       offLabels();
       offThreshold();
       offRuns();
+      offLibrary();
       offMenu();
       offConn?.();
     };

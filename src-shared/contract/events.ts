@@ -32,6 +32,12 @@ export interface EventMap {
    * became active. Every open view reloads its runs (the runs table, the active run on the sidebar).
    */
   'runs.changed': { active_run: number | null };
+  /**
+   * Images or labels changed in bulk (an import or a retry, a classified bundle, a rating-rule
+   * change that relabelled): too many to send one by one as `label.changed`, so every open view
+   * reloads its counts, galleries and label issues.
+   */
+  'library.changed': { reason: 'import' | 'classify' | 'rule' };
   /** Desktop app only: a menu item for the page to carry out (browser mode never sends it). */
   'app.menu': { command: MenuCommand };
 }
@@ -39,5 +45,5 @@ export interface EventMap {
 export type EventName = keyof EventMap;
 
 /** The core's events, which every transport (IPC, `qc serve`, the tests' in-memory one) forwards to its pages; `app.menu` is the desktop shell's own. */
-export const CORE_EVENTS = ['label.changed', 'job.progress', 'threshold.changed', 'runs.changed'] as const satisfies readonly EventName[];
+export const CORE_EVENTS = ['label.changed', 'job.progress', 'threshold.changed', 'runs.changed', 'library.changed'] as const satisfies readonly EventName[];
 export type EventListener<E extends EventName> = (payload: EventMap[E]) => void;

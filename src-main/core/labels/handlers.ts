@@ -16,6 +16,11 @@ export function labelHandlers(core: CoreContext): HandlersOf<LabelsApi> {
       return result;
     },
     'labels.getRule': async () => labels.rule(),
-    'labels.setRule': async ({ rule }) => labels.setRule(rule),
+    'labels.setRule': async ({ rule }) => {
+      const result = await labels.setRule(rule);
+      // Up to every label of the library changed: one event, not a million changes.
+      if (result.relabelled) events.emit('library.changed', { reason: 'rule' });
+      return result;
+    },
   };
 }

@@ -54,7 +54,13 @@ export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: strin
       const open = active === null ? 0 : issueStore.openCount(active);
       return { changed, open };
     },
-    'ml.classify': (args, ctx) => classify.classify(args, ctx),
+    'ml.classify': async (args, ctx) => {
+      try {
+        return await classify.classify(args, ctx);
+      } finally {
+        core.events.emit('library.changed', { reason: 'classify' });
+      }
+    },
     'ml.importTags': ({ files, runId }, ctx) => importTagFiles(core.db, files, runs.requireRun(runId), ctx.signal),
     'ml.setThreshold': async ({ threshold }) => {
       const result = { threshold: runs.setCuratorThreshold(threshold), in_force: runs.thresholdInForce(runs.activeRunId()) };

@@ -1,7 +1,7 @@
 /**
  * The open label issues of the active run, shared by the sidebar badge and the Label issues screen:
  * one small store per client, refreshed when the active run changes, when labels change anywhere
- * (`label.changed`), and after a curator confirms or dismisses issues here. The badge needs only
+ * (`label.changed`, or in bulk: `library.changed`), and after a curator confirms or dismisses issues here. The badge needs only
  * the count (`ml.labelIssues` with limit 0: two counts, whatever the library's size); the issues
  * themselves (the why-line of the focused tile) are fetched only while a view that shows them is
  * mounted (`useOpenIssues({ why: true })`). Nothing is asked before the runs are loaded: the app
@@ -55,7 +55,11 @@ class IssuesSource {
 
   subscribe = (fn: () => void) => {
     this.listeners.add(fn);
-    this.offLabels ??= this.client.on('label.changed', () => void this.refresh());
+    if (!this.offLabels) {
+      const refresh = () => void this.refresh();
+      const offs = [this.client.on('label.changed', refresh), this.client.on('library.changed', refresh)];
+      this.offLabels = () => offs.forEach((off) => off());
+    }
     return () => {
       this.listeners.delete(fn);
       if (!this.listeners.size) {

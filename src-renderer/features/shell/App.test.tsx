@@ -106,4 +106,26 @@ describe('App shell', () => {
     await lib.core.call('ml.archiveRuns', { runIds: [active], archived: true });
     await until(() => expect(store.getState().runs.some((r) => r.run_id === active)).toBe(false));
   });
+
+  test('a rating-rule change (here or in another window) updates the open-issue count, the Label issues list and the library counts', async () => {
+    const user = userEvent.setup();
+    const { client, lib, store } = setup({ images: 300 });
+    render(<App client={client} store={store} />);
+    await until(() => expect(screen.queryAllByTestId(/^tile-\d+$/).length).toBeGreaterThan(0));
+    fireEvent.load(screen.queryAllByTestId(/^tile-\d+$/)[0]!.querySelector('img')!);
+    const before = await lib.core.call('ml.labelIssues', { limit: 1000 });
+    await until(() => expect(within(screen.getByTestId('nav-issues')).getByText(String(before.total))).toBeTruthy());
+    await user.click(screen.getByTestId('nav-issues'));
+    await until(() => expect(screen.queryAllByTestId(/^tile-\d+$/).length).toBe(before.issues.length));
+    const status = store.getState().status!;
+    // Another window changes the rule: class 4 gives no label any more.
+    const rule = await lib.core.call('labels.getRule', {});
+    await lib.core.call('labels.setRule', { rule: { ...rule, good: rule.good.filter((c) => c !== 4) } });
+    const after = await lib.core.call('ml.labelIssues', { limit: 1000 });
+    expect(after.total).not.toBe(before.total);
+    await until(() => expect(within(screen.getByTestId('nav-issues')).getByText(String(after.total))).toBeTruthy());
+    const shown = () => screen.queryAllByTestId(/^tile-\d+$/).map((t) => Number(t.dataset.testid!.slice(5)));
+    await until(() => expect(shown().sort()).toEqual(after.issues.map((i) => i.image_id).sort()));
+    await until(() => expect(store.getState().status!.labels.unlabeled).toBeGreaterThan(status.labels.unlabeled));
+  });
 });
