@@ -23,6 +23,7 @@ export function formatTrainingExport(r: TrainingExportSummary): string {
     `  ${r.lists.length} download lists (one_download.txt … five_download.txt and their samples)`,
     ...(r.curator_unlabelled ? [`  note: ${r.curator_unlabelled} rated images a curator unlabelled sit in their rating folder only; re-importing gives them the rule's label`] : []),
     ...(r.missing ? [`  warning: ${r.missing} images have no original file in the library and were skipped`] : []),
+    ...(r.urls_skipped ? [`  warning: ${r.urls_skipped} URLs hold a line break and were left out of the download lists (a reader would split each into two URLs)`] : []),
   ].join('\n');
 }
 

@@ -108,6 +108,8 @@ export interface TrainingExportSummary {
   curator_unlabelled: number;
   /** Images whose original file is missing from the library (not exported). */
   missing: number;
+  /** URLs left out of the download lists because they hold a line break (a reader would split them into two). */
+  urls_skipped: number;
 }
 
 export interface ModelExportSummary {

@@ -126,6 +126,28 @@ describe('exportTraining', () => {
     expect(fs.readFileSync(path.join(out2, 'two_download_5.txt'), 'utf8')).toBe(fs.readFileSync(path.join(out, 'two_download_5.txt'), 'utf8'));
   });
 
+  it('never writes a URL holding a line break into a download list (a library imported before the import refused them): skipped and counted', () => {
+    const { db, paths } = core.context;
+    const image = db.prepare('SELECT id, rating_class FROM images WHERE rating_class = 2 ORDER BY id LIMIT 1').get() as { id: number; rating_class: number };
+    const injected = ['\r', '\n', '\u0085', '\u2028', '\u2029', '\v'].map((brk, i) => `https://x.org/${i}.jpg?x=${brk}http://evil.example/injected-${i}.jpg`);
+    const put = db.prepare('INSERT INTO image_urls (url, image_id) VALUES (?, ?)');
+    for (const u of injected) put.run(u, image.id);
+    try {
+      const result = exportTraining(db, paths, { outDir: path.join(dir, 'breaks'), sample: 5 });
+      expect(result.urls_skipped).toBe(injected.length);
+      for (const f of result.lists) {
+        const text = fs.readFileSync(f, 'utf8');
+        expect(text, f).not.toContain('evil.example');
+        // Every line a splitting reader sees is a whole URL of the library.
+        // eslint-disable-next-line no-control-regex -- U+001C–U+001E are line breaks to str.splitlines()
+        for (const line of text.split(/\r\n|[\n\v\f\r\x1c-\x1e\x85\u2028\u2029]/).filter(Boolean)) expect(line).toMatch(/^https:\/\/\S+$/);
+      }
+      expect(fs.readFileSync(path.join(dir, 'breaks', 'two_download.txt'), 'utf8').split('\n').filter(Boolean).length).toBeGreaterThan(0);
+    } finally {
+      db.prepare(`DELETE FROM image_urls WHERE url IN (${injected.map(() => '?').join(', ')})`).run(...injected);
+    }
+  });
+
   it('refuses a non-empty folder and a bad sample size', () => {
     const out = path.join(dir, 'busy');
     fs.mkdirSync(out);

@@ -4,6 +4,7 @@
  *   DIR/images/1 … 5/          originals by rating class (exemplars are class 5)
  *   DIR/images/agg/bad|good/   originals by current label (a curator's label wins over the rule)
  *   DIR/one_download.txt …     every http(s) URL of the images of each rating class, one a line
+ *                              (never one holding a line break: skipped and counted)
  *   DIR/one_download_7k.txt …  a seeded random sample of N of them (N = 7,000 by default)
  *
  * Files are hard links to the stored originals where the file system allows it, else copies:
@@ -44,6 +45,16 @@ interface ImageRow {
   origin: 'import' | 'curator' | null;
   eol_id: string | null;
 }
+
+/**
+ * A line break of any reader (tsv.ts's set: LF, CR, VT, FF, U+001C–U+001E, NEL, U+2028, U+2029).
+ * A URL holding one is never written to a download list, one URL a line: a reader that splits
+ * there (Python's readlines() at a CR, splitlines() at any of them) would fetch a second URL that
+ * no input named. The import refuses such URLs (parse.ts); a library imported before it did may
+ * still hold some.
+ */
+// eslint-disable-next-line no-control-regex -- U+001C–U+001E are line breaks to str.splitlines()
+const LINE_BREAK = /[\n\v\f\r\x1c-\x1e\x85\u2028\u2029]/;
 
 /** The sample list's suffix as the seed wrote it: 7000 → "7k", 2500 → "2500". */
 export function sampleSuffix(n: number): string {
@@ -119,7 +130,7 @@ export function exportTraining(db: Db, paths: LibraryPaths, opts: TrainingExport
   makeDir(dir);
   for (const f of folders) makeDir(f, { base: dir });
 
-  const result: TrainingExportSummary = { dir, by_class: { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 }, agg: { bad: 0, good: 0 }, copied: 0, lists: [], curator_unlabelled: 0, missing: 0 };
+  const result: TrainingExportSummary = { dir, by_class: { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 }, agg: { bad: 0, good: 0 }, copied: 0, lists: [], curator_unlabelled: 0, missing: 0, urls_skipped: 0 };
   const urlsByClass: string[][] = CLASS_WORDS.map(() => []);
   const taken = new Map<string, Set<string>>();
   const takenIn = (folder: string) => taken.get(folder) ?? taken.set(folder, new Set()).get(folder)!;
@@ -138,7 +149,10 @@ export function exportTraining(db: Db, paths: LibraryPaths, opts: TrainingExport
       const folder = path.join(images, String(r.rating_class));
       place(src, path.join(folder, fileName(r, ext, takenIn(folder))), result);
       result.by_class[String(r.rating_class) as '1'] += 1;
-      for (const { url } of urlsOf.all(r.id) as { url: string }[]) urlsByClass[r.rating_class - 1]!.push(url);
+      for (const { url } of urlsOf.all(r.id) as { url: string }[]) {
+        if (LINE_BREAK.test(url)) result.urls_skipped++;
+        else urlsByClass[r.rating_class - 1]!.push(url);
+      }
       if (r.label === null && r.origin === 'curator') result.curator_unlabelled++;
     }
     if (r.label !== null) {

@@ -323,6 +323,50 @@ describe('parseInput: row problems', () => {
     expect(p.problems.map((x) => [x.reason, x.line])).toEqual([['bad_row', 3]]);
   });
 
+  it('refuses a row with a CR inside it (bad_row) and a URL holding any line break (bad_url), so no URL can split a download list; CRLF rows stay', () => {
+    const injected = `${url(2)}?x=\rhttp://evil.example/injected.jpg`;
+    const p = parseInput(
+      tsv(
+        [
+          RATINGS_HEADER,
+          `1\t${url(1)}\t2\t{}`,
+          `2\t${injected}\t1.5\t{}`,
+          `3\t${url(3)}\t4\t{"note":"a\rb"}`,
+          `4\t${url(4)}?x=\u0085http://evil.example/nel.jpg\t4\t{}`,
+          `5\t${url(5)}?x=\u2028http://evil.example/ls.jpg\t4\t{}`,
+          `6\t${url(6)}?x=\u2029http://evil.example/ps.jpg\t4\t{}`,
+          `7\t${url(7)}\t5\t{"name":"line\u2028separator"}`,
+        ],
+        '\r\n',
+      ),
+      FILE,
+    );
+    expect(p.rows.map((r) => [r.line, r.url])).toEqual([
+      [2, url(1)],
+      [8, url(7)],
+    ]);
+    expect(p.problems.map((x) => [x.reason, x.line, x.url])).toEqual([
+      ['bad_row', 3, null],
+      ['bad_row', 4, null],
+      ['bad_url', 5, null],
+      ['bad_url', 6, null],
+      ['bad_url', 7, null],
+    ]);
+    expect(p.problems[0]?.detail).toMatch(/CR inside it/);
+    expect(p.problems.slice(2).map((x) => x.detail)).toEqual([
+      expect.stringMatching(/^obj_url contains a NEL \(U\+0085\), a line break to some readers: /),
+      expect.stringMatching(/^obj_url contains a line separator \(U\+2028\)/),
+      expect.stringMatching(/^obj_url contains a paragraph separator \(U\+2029\)/),
+    ]);
+    // A bare URL list too.
+    const bare = parseInput(tsv([url(1), injected, `${url(3)}\u2028http://evil.example/x.jpg`, url(4)]), FILE);
+    expect(bare.rows.map((r) => r.url)).toEqual([url(1), url(4)]);
+    expect(bare.problems.map((x) => [x.reason, x.line, x.detail])).toEqual([
+      ['bad_url', 2, expect.stringMatching(/^the URL contains a CR, a line break to some readers: "https:.*\\r/)],
+      ['bad_url', 3, expect.stringMatching(/U\+2028/)],
+    ]);
+  });
+
   it('reports a row of binary garbage as bad_row and reads the rest', () => {
     const bytes = Buffer.concat([
       Buffer.from(`${RATINGS_HEADER}\n1\t${url(1)}\t2\t{}\n`),

@@ -96,6 +96,19 @@ const DECIMAL = /^(\d+\.?\d*|\.\d+)$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
 
+/**
+ * A CR left inside a line (lines are split at LF, and only a CR before the LF is dropped) and the
+ * other line breaks that readers split on (NEL U+0085, U+2028, U+2029; Python's splitlines()).
+ * A URL holding one still fetches (URL parsing drops a CR) and is stored as written, so a download
+ * list written from the library would give a line-splitting reader a second URL no row named.
+ * A CR refuses its row (`bad_row`, like the control characters above); the other three refuse only
+ * a URL (`bad_url`): they are text (a name, a description), and exports escape them in other cells.
+ */
+const LINE_BREAK_IN_URL = /[\r\x85\u2028\u2029]/;
+const LINE_BREAK_NAMES: Record<string, string> = { '\r': 'a CR', '\x85': 'a NEL (U+0085)', '\u2028': 'a line separator (U+2028)', '\u2029': 'a paragraph separator (U+2029)' };
+/** `URL contains a CR (a line break to some readers)`: what is said of a URL refused by LINE_BREAK_IN_URL. */
+const lineBreakDetail = (what: string, url: string) => `${what} contains ${LINE_BREAK_NAMES[LINE_BREAK_IN_URL.exec(url)![0]]}, a line break to some readers: ${truncate(JSON.stringify(url))}`;
+
 /** Reads up to `buf.length` bytes at byte `pos` into `buf`; returns how many (0 at the end). */
 export type ReadAt = (buf: Buffer, pos: number) => number;
 
@@ -326,6 +339,7 @@ function parseUrlLine(text: string, line: number): ScannedRow | null {
   const url = text.trim();
   if (!url) return null;
   if (!looksLikeUrl(url) || CONTROL.test(url)) return { row: null, problem: { line, reason: 'bad_url', detail: `not a URL: ${truncate(url)}`, url: null } };
+  if (LINE_BREAK_IN_URL.test(url)) return { row: null, problem: { line, reason: 'bad_url', detail: lineBreakDetail('the URL', url), url: null } };
   return { row: { line, url, eolId: null, rating: null, exemplar: false, ancestry: null, raw: { eolMediaURL: url } }, problem: null };
 }
 
@@ -348,9 +362,11 @@ function tsvParser(header: string, headerLine: number, file: string, kind: Exclu
     columns.forEach((c, j) => (raw[c] = cells[j] ?? ''));
     const url = (raw[spec.url] ?? '').trim();
     if (CONTROL.test(text)) return { row: null, problem: { line, reason: 'bad_row', detail: 'the row contains control characters (binary data?)', url: null } };
+    if (text.includes('\r')) return { row: null, problem: { line, reason: 'bad_row', detail: 'the row contains a CR inside it (not before its line end): a line break to some readers', url: null } };
     if (cells.length > columns.length) return { row: null, problem: { line, reason: 'bad_row', detail: `the row has ${cells.length} columns, the header ${columns.length}`, url: url || null } };
     if (!url) return { row: null, problem: { line, reason: 'missing_url', detail: `column ${spec.url} is empty`, url: null } };
     if (!looksLikeUrl(url)) return { row: null, problem: { line, reason: 'bad_url', detail: `${spec.url} is not an http(s) URL: ${truncate(url)}`, url: null } };
+    if (LINE_BREAK_IN_URL.test(url)) return { row: null, problem: { line, reason: 'bad_url', detail: lineBreakDetail(spec.url, url), url: null } };
     let rating: number | null = null;
     if (spec.rating) {
       const text = (raw[spec.rating] ?? '').trim();
