@@ -30,6 +30,10 @@ export const reviewSlice: Slice<ReviewSlice> = (set, get, client) => {
     ready: threshold.internals.ready,
     threshold: threshold.internals.galleryThreshold,
     filtersChanged: threshold.internals.filtersChanged,
+    // At once, not after the preview's pause: the image it names is the one B/G would label.
+    focusMoved: (view) => {
+      if (get().preview.open && get().preview.view === view) void get().loadDetail();
+    },
   });
   gallery = g.internals;
   const preview = previewSlice(set, get, client, g.internals);

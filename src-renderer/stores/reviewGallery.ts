@@ -148,11 +148,19 @@ export interface GalleryHooks {
   threshold(): number | null;
   /** Called when the curator changes the review filters (the threshold slice may stop widening them). */
   filtersChanged(view: ViewKey): void;
+  /** The focused index now holds another image than before a refresh (the preview follows it). */
+  focusMoved(view: ViewKey): void;
 }
 
 export function gallerySlice(set: SetState, get: GetState, client: ApiClient, hooks: GalleryHooks): { slice: GallerySlice; internals: GalleryInternals } {
   /** In-flight page requests by `view:version:page`. */
   const inflight = new Map<string, Promise<void>>();
+  /**
+   * The image focused when a view was refreshed (its version then): the focus goes back to it if
+   * the new list still has it, else the preview follows whatever the focused index now holds. Without
+   * this, B/G after a refresh labelled the image that moved into the index, not the one previewed.
+   */
+  const keepFocus = new Map<ViewKey, { version: number; imageId: number }>();
   const lastRange: Record<ViewKey, [number, number]> = { review: [0, PAGE_SIZE - 1], issues: [0, PAGE_SIZE - 1] };
   const deferred = () => {
     let resolve!: () => void;
@@ -187,8 +195,22 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
           const pages = new Map(cur.pages);
           pages.set(page, r.items);
           evict(pages, view);
-          const focus = r.total === 0 ? 0 : Math.min(cur.focus, r.total - 1);
+          let focus = r.total === 0 ? 0 : Math.min(cur.focus, r.total - 1);
+          let moved = false;
+          const keep = keepFocus.get(view);
+          if (keep?.version === version) {
+            const at = r.items.findIndex((it) => it.image_id === keep.imageId);
+            if (at >= 0) {
+              focus = page * PAGE_SIZE + at;
+              keepFocus.delete(view);
+            } else if (page === Math.floor(focus / PAGE_SIZE) || r.total === 0) {
+              // Not where the focus is: gone from the list, or moved to a page not loaded (the focus stays put).
+              keepFocus.delete(view);
+              moved = true;
+            }
+          }
           updateView(view, () => ({ pages, total: r.total, focus, loadError: null, basis: { runId: r.run_id, threshold: r.threshold } }));
+          if (moved) hooks.focusMoved(view);
         },
         (e: unknown) => {
           if (get().views[view].version !== version) return;
@@ -257,6 +279,10 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
     },
 
     refreshView(view) {
+      const v0 = get().views[view];
+      const focused = itemAt(view, v0.focus);
+      if (focused) keepFocus.set(view, { version: v0.version + 1, imageId: focused.image_id });
+      else keepFocus.delete(view);
       // The old total keeps the scroll height until the answer comes, unless it was 0 (nothing to keep).
       updateView(view, (v) => ({ version: v.version + 1, pages: new Map(), total: v.total === 0 ? null : v.total, selection: new Set(), anchor: null, loadError: null, basis: null }));
       const [a, b] = lastRange[view];

@@ -5,8 +5,8 @@ import type { GalleryInternals, Patch, ViewKey } from './reviewGallery';
 import type { GetState } from './types';
 
 export interface LabellingSlice {
-  /** Label the selection (or the focused tile): optimistic, then one `labels.set`; rolled back on error. */
-  setLabel(view: ViewKey, label: LabelValue): Promise<void>;
+  /** Label `imageIds` (the preview's own buttons), else the selection, else the focused tile: optimistic, then one `labels.set`; rolled back on error. */
+  setLabel(view: ViewKey, label: LabelValue, imageIds?: readonly number[]): Promise<void>;
   undo(): Promise<void>;
   /** Apply again what the last undo reverted (Shift+Z); any new label change clears it. */
   redo(): Promise<void>;
@@ -19,9 +19,9 @@ export function labellingSlice(get: GetState, client: ApiClient, g: GalleryInter
   /** What undos reverted, newest last: each the labels to put back. */
   const redoStack: { image_id: number; label: LabelValue }[][] = [];
   return {
-    async setLabel(view, label) {
+    async setLabel(view, label, imageIds) {
       const v = get().views[view];
-      let ids = [...v.selection];
+      let ids = imageIds ? [...imageIds] : [...v.selection];
       if (!ids.length) {
         const it = itemAt(view, v.focus);
         if (it) ids = [it.image_id];

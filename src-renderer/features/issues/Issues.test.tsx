@@ -117,4 +117,24 @@ describe('Label issues screen', () => {
     expect(new Set(client.callsOf('ml.reviewIssues')[1]!.imageIds)).toEqual(new Set([a!.image_id, b!.image_id]));
     expect(client.callsOf('ml.reviewIssues')[1]!.action).toBe('dismiss');
   });
+
+  test('after Confirm refreshes the list, the preview and the label keys name the same image', async () => {
+    const user = userEvent.setup();
+    const ctx = setup({ images: 300 });
+    await ctx.store.getState().loadRuns();
+    const { store, client } = renderWith(<IssuesScreen />, ctx);
+    await until(() => expect(tiles().length).toBeGreaterThan(2));
+    const [a] = [...store.getState().views.issues.pages.get(0)!];
+    await user.click(screen.getByTestId(`tile-${a!.image_id}`));
+    await until(() => expect(screen.getByTestId('preview').dataset.imageId).toBe(String(a!.image_id)));
+    await user.click(screen.getByTestId('issue-confirm'));
+    await until(() => expect(store.getState().views.issues.pages.has(0)).toBe(true));
+    await until(() => expect(screen.queryByTestId(`tile-${a!.image_id}`)).toBeNull());
+    // The preview now shows the image at the focus (A left the list), and the keys label that one.
+    const focused = store.getState().itemAt('issues', store.getState().views.issues.focus)!;
+    await until(() => expect(screen.getByTestId('preview').dataset.imageId).toBe(String(focused.image_id)));
+    await user.keyboard('g');
+    await until(() => expect(client.callsOf('labels.set')).toHaveLength(1));
+    expect(client.callsOf('labels.set')[0]!.imageIds).toEqual([focused.image_id]);
+  });
 });

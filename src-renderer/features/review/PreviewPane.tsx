@@ -133,13 +133,13 @@ function Details({ d }: { d: ImageDetail }) {
           </span>{' '}
           <span className="muted">{d.origin}</span>
           <span className="preview__actions">
-            <button type="button" className="btn btn--small btn--bad" onClick={() => void store.getState().setLabel(view, 'bad')} title="B">
+            <button type="button" className="btn btn--small btn--bad" onClick={() => void store.getState().setLabel(view, 'bad', [d.image_id])} title="B">
               Bad
             </button>
-            <button type="button" className="btn btn--small btn--good" onClick={() => void store.getState().setLabel(view, 'good')} title="G">
+            <button type="button" className="btn btn--small btn--good" onClick={() => void store.getState().setLabel(view, 'good', [d.image_id])} title="G">
               Good
             </button>
-            <button type="button" className="btn btn--small" onClick={() => void store.getState().setLabel(view, null)} title="U">
+            <button type="button" className="btn btn--small" onClick={() => void store.getState().setLabel(view, null, [d.image_id])} title="U">
               Unlabel
             </button>
           </span>

@@ -271,4 +271,47 @@ describe('Review screen', () => {
     expect(five).toContain('whose error is proven ≤ 5%');
     expect(five).not.toContain('Point estimate');
   });
+
+  test('after the slider refetches the grid, the focus stays on the previewed image while it is listed, and B and the preview buttons label the image shown', async () => {
+    const user = userEvent.setup();
+    const ctx = setup({ images: 300 });
+    await ctx.store.getState().loadScores();
+    // Flagged images, least sure first: a higher threshold takes the first ones off the list.
+    ctx.store.getState().setFilters('review', { predicted: 'bad', order: 'asc' });
+    const { store, client } = renderWith(<ReviewScreen />, ctx);
+    await until(() => expect(tiles().length).toBeGreaterThan(8));
+    const s = () => store.getState();
+    const y = s().itemAt('review', 6)!;
+    // A refresh that keeps Y but drops the two before it: the focus follows Y to its new place.
+    await user.click(screen.getByTestId(`tile-${y.image_id}`));
+    await until(() => expect(screen.getByTestId('preview').dataset.imageId).toBe(String(y.image_id)));
+    s().moveThreshold(s().itemAt('review', 2)!.p_bad!);
+    await s().commitThreshold();
+    await until(() => expect(s().views.review.pages.has(0)).toBe(true));
+    await until(() => expect(s().itemAt('review', s().views.review.focus)?.image_id).toBe(y.image_id));
+    expect(s().views.review.focus).toBeLessThan(6);
+    expect(screen.getByTestId('preview').dataset.imageId).toBe(String(y.image_id));
+    // A refresh that drops the previewed image: the preview follows the focus before any key.
+    await user.click(screen.getByTestId(`tile-${s().itemAt('review', 0)!.image_id}`));
+    const first = s().itemAt('review', 0)!;
+    await until(() => expect(screen.getByTestId('preview').dataset.imageId).toBe(String(first.image_id)));
+    s().moveThreshold(Math.min(0.999999, s().itemAt('review', 1)!.p_bad! + 1e-9));
+    await s().commitThreshold();
+    await until(() => expect(s().views.review.pages.has(0)).toBe(true));
+    expect(screen.queryByTestId(`tile-${first.image_id}`)).toBeNull();
+    const now = s().itemAt('review', s().views.review.focus)!;
+    expect(now.image_id).not.toBe(first.image_id);
+    await until(() => expect(screen.getByTestId('preview').dataset.imageId).toBe(String(now.image_id)));
+    screen.getByTestId('gallery').focus();
+    await user.keyboard('b');
+    await until(() => expect(client.callsOf('labels.set')).toHaveLength(1));
+    expect(client.callsOf('labels.set')[0]!.imageIds).toEqual([now.image_id]);
+    // The preview's own button labels the image it shows, even with others selected.
+    await user.keyboard('{Shift>}{ArrowRight}{ArrowRight}{/Shift}');
+    await until(() => expect(s().views.review.selection.size).toBe(3));
+    const shown = Number(screen.getByTestId('preview').dataset.imageId);
+    await user.click(within(screen.getByTestId('preview')).getByRole('button', { name: 'Good' }));
+    await until(() => expect(client.callsOf('labels.set')).toHaveLength(2));
+    expect(client.callsOf('labels.set')[1]!.imageIds).toEqual([shown]);
+  });
 });
