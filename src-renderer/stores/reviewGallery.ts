@@ -84,6 +84,11 @@ export function dependsOnThreshold(view: ViewKey, f: GalleryFilters): boolean {
   return view === 'review' && (f.predicted !== 'all' || (f.outcome !== 'all' && f.outcome !== 'unlabeled'));
 }
 
+/** Whether a label change can take images into or out of a view's list (so it is refetched, not only patched). */
+export function dependsOnLabels(view: ViewKey, f: GalleryFilters): boolean {
+  return view === 'issues' || f.label !== 'any' || f.origin !== 'any' || f.outcome !== 'all';
+}
+
 /** The `review.page` query of a view (without offset and limit). */
 export function queryFor(view: ViewKey, f: GalleryFilters, threshold: number | null): ReviewQuery {
   const q: ReviewQuery = { sort: f.sort, order: f.order };

@@ -1,7 +1,10 @@
 /** Labelling from the review gallery: optimistic with rollback, undo, and changes pushed by the core. */
 import type { LabelChange, LabelValue } from '../../src-shared/domain/library';
 import type { ApiClient } from '../api/client';
-import type { GalleryInternals, Patch, ViewKey } from './reviewGallery';
+import { dependsOnLabels, VIEW_KEYS, type GalleryInternals, type Patch, type ViewKey } from './reviewGallery';
+
+/** How long a burst of label changes may last before the views that depend on labels are refetched. */
+export const LABEL_REFRESH_MS = 150;
 import type { GetState } from './types';
 
 export interface LabellingSlice {
@@ -18,6 +21,26 @@ export function labellingSlice(get: GetState, client: ApiClient, g: GalleryInter
   const { itemAt, currentOf, applyPatch } = g;
   /** What undos reverted, newest last: each the labels to put back. */
   const redoStack: { image_id: number; label: LabelValue }[][] = [];
+  const refreshTimers = new Map<ViewKey, ReturnType<typeof setTimeout>>();
+  /**
+   * Labels changed (here, by undo, or in another window): a view whose list depends on labels (a
+   * label, origin or outcome filter; the open label issues) is refetched once the burst is over.
+   * Patching its tiles in place left the core's list shorter than the cached pages, so the next page,
+   * fetched by offset, skipped as many images as had left. The refresh keeps the focused image.
+   */
+  const labelsChanged = () => {
+    for (const view of VIEW_KEYS) {
+      if (!dependsOnLabels(view, get().views[view].filters)) continue;
+      clearTimeout(refreshTimers.get(view));
+      refreshTimers.set(
+        view,
+        setTimeout(() => {
+          refreshTimers.delete(view);
+          get().refreshView(view);
+        }, LABEL_REFRESH_MS),
+      );
+    }
+  };
   return {
     async setLabel(view, label, imageIds) {
       const v = get().views[view];
@@ -40,6 +63,7 @@ export function labellingSlice(get: GetState, client: ApiClient, g: GalleryInter
           if (!confirm.has(id) && was) confirm.set(id, was);
         }
         applyPatch(confirm);
+        if (r.changed.length) labelsChanged();
         get().scheduleStatusRefresh();
         if (preview.shows(ids)) void get().loadDetail();
       } catch (e) {
@@ -96,6 +120,7 @@ export function labellingSlice(get: GetState, client: ApiClient, g: GalleryInter
       const patch: Patch = new Map(changes.map((c) => [c.image_id, { label: c.new_label, origin: c.new_origin ?? 'import' }]));
       applyPatch(patch);
       if (preview.shows(patch.keys())) void get().loadDetail();
+      if (changes.length) labelsChanged();
     },
   };
 }

@@ -6,6 +6,7 @@ import { formatProbability, ThresholdIndex } from '../../../src-shared/domain/th
 import { ThresholdSketch } from '../../../src-shared/domain/thresholdSketch';
 import { fmtInt, fmtPct } from '../../components/format';
 import { renderWith, setup, until } from '../../../test-support/renderer/render';
+import { PAGE_SIZE } from '../../stores/review';
 import { ReviewScreen } from './ReviewScreen';
 import { thresholdGuide } from './ThresholdSlider';
 
@@ -313,5 +314,31 @@ describe('Review screen', () => {
     await user.click(within(screen.getByTestId('preview')).getByRole('button', { name: 'Good' }));
     await until(() => expect(client.callsOf('labels.set')).toHaveLength(2));
     expect(client.callsOf('labels.set')[1]!.imageIds).toEqual([shown]);
+  });
+
+  test('relabelling in a view filtered by label leaves no image unreachable: the list is refetched, the focus kept', async () => {
+    const { store, client } = setup({ images: 3000 });
+    const s = () => store.getState();
+    await s().loadScores();
+    s().setFilters('review', { predicted: 'all', label: 'bad' });
+    await until(() => expect(s().views.review.pages.has(0)).toBe(true));
+    const total0 = s().views.review.total!;
+    expect(total0).toBeGreaterThan(2 * PAGE_SIZE);
+    const query = { predicted: 'all', label: 'bad', sort: 'confidence', order: 'desc', threshold: s().threshold } as const;
+    const before = (await client.call('review.page', { ...query, offset: 0, limit: 1000 })).items.map((it) => it.image_id);
+    // The first ten marked good (a shift-range, then G), the focus on the eleventh.
+    await s().clickTile('review', 0);
+    await s().clickTile('review', 9, { shift: true });
+    await s().setLabel('review', 'good');
+    s().focusIndex('review', 10);
+    // Once the burst is over the view is refetched: the ten are gone, the focus is still on the same image.
+    await until(() => expect(s().views.review.total).toBe(total0 - 10));
+    await until(() => expect(s().itemAt('review', 0)?.image_id).toBe(before[10]));
+    expect(s().itemAt('review', s().views.review.focus)?.image_id).toBe(before[10]);
+    // Scrolling on: the images that were just past the first page are all there.
+    s().ensureRange('review', PAGE_SIZE, 2 * PAGE_SIZE - 1);
+    await until(() => expect(s().views.review.pages.has(1)).toBe(true));
+    const shown = new Set([...s().views.review.pages.values()].flat().map((it) => it.image_id));
+    expect(before.slice(10, 2 * PAGE_SIZE + 10).filter((id) => !shown.has(id))).toEqual([]);
   });
 });
