@@ -1,6 +1,6 @@
 /** `qc export-training | export-model | archive`, and the human text of `qc runs --best` and `qc run --graphs`: the seed's files. */
 import type { Command } from 'commander';
-import type { GraphsExportSummary, ModelExportSummary, RankedRun, TrainingExportSummary } from '../../src-shared/domain/runQuality';
+import { trainingExportWarnings, type GraphsExportSummary, type ModelExportSummary, type RankedRun, type TrainingExportSummary } from '../../src-shared/domain/runQuality';
 import type { WithCore } from './main';
 import { localPath } from './options';
 
@@ -22,8 +22,7 @@ export function formatTrainingExport(r: TrainingExportSummary): string {
     `  images/1..5 by rating class (${classes}); images/agg: ${r.agg.bad} bad, ${r.agg.good} good (${r.copied} copies; never re-encoded)`,
     `  ${r.lists.length} download lists (one_download.txt … five_download.txt and their samples)`,
     ...(r.curator_unlabelled ? [`  note: ${r.curator_unlabelled} rated images a curator unlabelled sit in their rating folder only; re-importing gives them the rule's label`] : []),
-    ...(r.missing ? [`  warning: ${r.missing} images have no original file in the library and were skipped`] : []),
-    ...(r.urls_skipped ? [`  warning: ${r.urls_skipped} URLs hold a line break and were left out of the download lists (a reader would split each into two URLs)`] : []),
+    ...trainingExportWarnings(r).map((w) => `  warning: ${w}`),
   ].join('\n');
 }
 

@@ -4,7 +4,7 @@ import { fireEvent, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, test } from 'vitest';
 import { fileExists, joinPath, listDir, readJson, tempDir } from '../../../test-support/renderer/files';
-import { renderWith, until } from '../../../test-support/renderer/render';
+import { renderWith, setup, until } from '../../../test-support/renderer/render';
 import { TrainScreen } from '../train/TrainScreen';
 import { ExportScreen } from './ExportScreen';
 
@@ -36,6 +36,19 @@ describe('files for other tools', () => {
     // The seeded runs use the hand-made signals: the card and the screen say they come from outside ONNX.
     expect(card.preprocessing.needs_only_the_image).toBe(false);
     expect(within(result).getByText(/signals features, computed outside ONNX/)).toBeTruthy();
+  }, 60_000);
+
+  test('says what the training folders left out (the seeded library keeps no original files)', async () => {
+    const user = userEvent.setup();
+    const ctx = setup();
+    const { db } = ctx.lib.core.context;
+    const { n } = db.prepare('SELECT COUNT(*) AS n FROM images i LEFT JOIN labels l ON l.image_id = i.id WHERE i.rating_class IS NOT NULL OR l.label IS NOT NULL').get() as { n: number };
+    expect(n).toBeGreaterThan(0);
+    renderWith(<ExportScreen />, ctx);
+    fireEvent.change(screen.getByTestId('training-export-dir'), { target: { value: joinPath(tmp, 'training-missing') } });
+    await user.click(screen.getByTestId('training-export-start'));
+    await until(() => expect(screen.getByTestId('training-export-result')).toBeTruthy(), 20_000);
+    expect(screen.getAllByTestId('training-export-warning').map((w) => w.textContent)).toEqual([`${n} images have no original file in the library and were skipped`]);
   }, 60_000);
 
   test('an empty folder field is refused before any call', async () => {

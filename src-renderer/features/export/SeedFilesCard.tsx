@@ -1,6 +1,6 @@
 /** Export → Files for other tools: the seed's training folders and a run as an ONNX model. */
 import { useState } from 'react';
-import type { ModelExportSummary, TrainingExportSummary } from '../../../src-shared/domain/runQuality';
+import { trainingExportWarnings, type ModelExportSummary, type TrainingExportSummary } from '../../../src-shared/domain/runQuality';
 import { fmtInt } from '../../components/format';
 import { useApp, useAppStore } from '../../stores/app';
 
@@ -11,6 +11,11 @@ function TrainingResult({ r }: { r: TrainingExportSummary }) {
         <code>{r.dir}</code>: images/1–5 {Object.values(r.by_class).map(fmtInt).join(' / ')} · agg {fmtInt(r.agg.bad)} bad, {fmtInt(r.agg.good)} good · {fmtInt(r.copied)} copies · {r.lists.length} download lists
       </div>
       {r.curator_unlabelled > 0 && <div className="muted">{fmtInt(r.curator_unlabelled)} rated images you unlabelled sit in their rating folder only (the layout cannot say “no label”).</div>}
+      {trainingExportWarnings(r).map((w) => (
+        <div key={w} className="warn" data-testid="training-export-warning">
+          {w}
+        </div>
+      ))}
     </div>
   );
 }
