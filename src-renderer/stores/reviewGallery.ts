@@ -144,6 +144,8 @@ export interface GalleryInternals {
   currentOf(ids: Iterable<number>): Patch;
   /** Patch every cached page and the preview. */
   applyPatch(patch: Patch): void;
+  /** The view's list has changed under its cached pages (labels it filters by): refetch it before fetching a page it lacks. */
+  markStale(view: ViewKey): void;
 }
 
 export interface GalleryHooks {
@@ -166,6 +168,10 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
    * this, B/G after a refresh labelled the image that moved into the index, not the one previewed.
    */
   const keepFocus = new Map<ViewKey, { version: number; imageId: number }>();
+  /** Views whose cached pages no longer match the core's list (markStale). */
+  const stale = new Set<ViewKey>();
+  /** Set while setFilters refreshes: new results start at their first row, no focus is kept. */
+  let newQuery = false;
   const lastRange: Record<ViewKey, [number, number]> = { review: [0, PAGE_SIZE - 1], issues: [0, PAGE_SIZE - 1] };
   const deferred = () => {
     let resolve!: () => void;
@@ -280,12 +286,22 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
       const [a, b] = lastRange[view];
       lastRange[view] = [0, Math.max(PAGE_SIZE - 1, b - a)];
       updateView(view, (v) => ({ filters: { ...v.filters, ...patch }, focus: 0, resetScroll: v.resetScroll + 1 }));
-      get().refreshView(view);
+      newQuery = true;
+      try {
+        get().refreshView(view);
+      } finally {
+        newQuery = false;
+      }
     },
 
     refreshView(view) {
+      stale.delete(view);
       const v0 = get().views[view];
-      const focused = itemAt(view, v0.focus);
+      // The focus is kept on an image the curator is at (selected or previewed), not on the first
+      // tile of a list nobody has touched yet, nor across a new query.
+      const p = get().preview;
+      const engaged = v0.selection.size > 0 || (p.open && p.view === view);
+      const focused = !newQuery && engaged ? itemAt(view, v0.focus) : undefined;
       if (focused) keepFocus.set(view, { version: v0.version + 1, imageId: focused.image_id });
       else keepFocus.delete(view);
       // The old total keeps the scroll height until the answer comes, unless it was 0 (nothing to keep).
@@ -302,7 +318,11 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
       if (maxIndex < 0) return;
       const first = v.total === null ? 0 : Math.floor(Math.min(Math.max(0, start), maxIndex) / PAGE_SIZE);
       const last = v.total === null ? 0 : Math.floor(Math.min(Math.max(0, end), maxIndex) / PAGE_SIZE);
-      for (let p = first; p <= last; p++) if (!v.pages.has(p)) void fetchPage(view, p);
+      const missing: number[] = [];
+      for (let p = first; p <= last; p++) if (!v.pages.has(p)) missing.push(p);
+      // A page of a list that changed under the cached ones: the whole view again (it fetches this range).
+      if (missing.length && stale.has(view)) get().refreshView(view);
+      else for (const p of missing) void fetchPage(view, p);
     },
 
     tilesShown(view) {
@@ -330,5 +350,6 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
     for (const key of inflight.keys()) if (key.startsWith(prefix)) return true;
     return false;
   };
-  return { slice, internals: { updateView, fetchPage, pending, itemAt, currentOf, applyPatch } };
+  const markStale = (view: ViewKey) => void stale.add(view);
+  return { slice, internals: { updateView, fetchPage, pending, itemAt, currentOf, applyPatch, markStale } };
 }

@@ -2,9 +2,6 @@
 import type { LabelChange, LabelValue } from '../../src-shared/domain/library';
 import type { ApiClient } from '../api/client';
 import { dependsOnLabels, VIEW_KEYS, type GalleryInternals, type Patch, type ViewKey } from './reviewGallery';
-
-/** How long a burst of label changes may last before the views that depend on labels are refetched. */
-export const LABEL_REFRESH_MS = 150;
 import type { GetState } from './types';
 
 export interface LabellingSlice {
@@ -21,26 +18,17 @@ export function labellingSlice(get: GetState, client: ApiClient, g: GalleryInter
   const { itemAt, currentOf, applyPatch } = g;
   /** What undos reverted, newest last: each the labels to put back. */
   const redoStack: { image_id: number; label: LabelValue }[][] = [];
-  const refreshTimers = new Map<ViewKey, ReturnType<typeof setTimeout>>();
   /**
    * Labels changed (here, by undo, or in another window): a view whose list depends on labels (a
-   * label, origin or outcome filter; the open label issues) is refetched once the burst is over.
-   * Patching its tiles in place left the core's list shorter than the cached pages, so the next page,
-   * fetched by offset, skipped as many images as had left. The refresh keeps the focused image.
+   * label, origin or outcome filter; the open label issues) no longer matches its cached pages. Its
+   * tiles stay where they are (patched), so the curator can look, preview and undo; the view is
+   * refetched before the next page it needs (gallery markStale). Fetched by offset into the changed
+   * list, that page skipped as many images as had left the list.
    */
   const labelsChanged = () => {
-    for (const view of VIEW_KEYS) {
-      if (!dependsOnLabels(view, get().views[view].filters)) continue;
-      clearTimeout(refreshTimers.get(view));
-      refreshTimers.set(
-        view,
-        setTimeout(() => {
-          refreshTimers.delete(view);
-          get().refreshView(view);
-        }, LABEL_REFRESH_MS),
-      );
-    }
+    for (const view of VIEW_KEYS) if (dependsOnLabels(view, get().views[view].filters)) g.markStale(view);
   };
+
   return {
     async setLabel(view, label, imageIds) {
       const v = get().views[view];

@@ -316,7 +316,7 @@ describe('Review screen', () => {
     expect(client.callsOf('labels.set')[1]!.imageIds).toEqual([shown]);
   });
 
-  test('relabelling in a view filtered by label leaves no image unreachable: the list is refetched, the focus kept', async () => {
+  test('relabelling in a view filtered by label leaves no image unreachable: the tiles stay until the next page is needed, then the list is refetched, the focus kept', async () => {
     const { store, client } = setup({ images: 3000 });
     const s = () => store.getState();
     await s().loadScores();
@@ -326,19 +326,38 @@ describe('Review screen', () => {
     expect(total0).toBeGreaterThan(2 * PAGE_SIZE);
     const query = { predicted: 'all', label: 'bad', sort: 'confidence', order: 'desc', threshold: s().threshold } as const;
     const before = (await client.call('review.page', { ...query, offset: 0, limit: 1000 })).items.map((it) => it.image_id);
-    // The first ten marked good (a shift-range, then G), the focus on the eleventh.
+    // The first ten marked good (a shift-range, then G), the focus then on the eleventh.
     await s().clickTile('review', 0);
     await s().clickTile('review', 9, { shift: true });
     await s().setLabel('review', 'good');
     s().focusIndex('review', 10);
-    // Once the burst is over the view is refetched: the ten are gone, the focus is still on the same image.
-    await until(() => expect(s().views.review.total).toBe(total0 - 10));
-    await until(() => expect(s().itemAt('review', 0)?.image_id).toBe(before[10]));
-    expect(s().itemAt('review', s().views.review.focus)?.image_id).toBe(before[10]);
-    // Scrolling on: the images that were just past the first page are all there.
+    // They stay in place, relabelled, to be looked at or undone.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(s().itemAt('review', 0)).toMatchObject({ image_id: before[0], label: 'good' });
+    expect(s().views.review.total).toBe(total0);
+    // Scrolling on: the view is fetched again, without the ten, on the same image, and nothing is skipped.
     s().ensureRange('review', PAGE_SIZE, 2 * PAGE_SIZE - 1);
     await until(() => expect(s().views.review.pages.has(1)).toBe(true));
+    expect(s().views.review.total).toBe(total0 - 10);
+    s().ensureRange('review', 0, 2 * PAGE_SIZE - 1);
+    await until(() => expect(s().views.review.pages.has(0)).toBe(true));
+    expect(s().itemAt('review', s().views.review.focus)?.image_id).toBe(before[10]);
     const shown = new Set([...s().views.review.pages.values()].flat().map((it) => it.image_id));
     expect(before.slice(10, 2 * PAGE_SIZE + 10).filter((id) => !shown.has(id))).toEqual([]);
+  });
+
+
+  test('a new filter or order starts at its first tile, even with an image previewed', async () => {
+    const { store } = setup({ images: 400 });
+    const s = () => store.getState();
+    await s().loadScores();
+    s().setFilters('review', { predicted: 'all' });
+    await until(() => expect(s().views.review.pages.has(0)).toBe(true));
+    await s().clickTile('review', 5);
+    expect(s().preview.open).toBe(true);
+    s().setFilters('review', { order: 'asc' });
+    await until(() => expect(s().views.review.pages.has(0)).toBe(true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(s().views.review.focus).toBe(0);
   });
 });
