@@ -94,6 +94,8 @@ export function loadFeaturePack(db: Db, file: string, wanted: readonly FeatureKe
   const setHash = db.prepare<[string, string]>('UPDATE images SET dhash = ? WHERE sha256 = ? AND dhash IS NULL');
   let vectors = 0;
   const images = new Set<string>();
+  // IMMEDIATE: it reads (is the vector cached?) before it writes; a deferred transaction would fail
+  // at once with "database is locked" when another process writes meanwhile.
   db.transaction(() => {
     pack.images.forEach((im, row) => {
       if (!have.has(im.sha256)) return;
@@ -106,7 +108,7 @@ export function loadFeaturePack(db: Db, file: string, wanted: readonly FeatureKe
         vectors++;
       }
     });
-  })();
+  }).immediate();
   return { images: images.size, vectors, keys: usable.map((i) => `${pack.keys[i]!.extractor}@${pack.keys[i]!.version}`) };
 }
 

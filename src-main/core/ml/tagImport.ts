@@ -122,6 +122,8 @@ export async function importTagFiles(db: Db, files: string[], runId: number, sig
     const flush = () => {
       const rows = batch;
       batch = [];
+      // IMMEDIATE: each row is read (its URL's image) before it is written; a deferred transaction
+      // would fail at once with "database is locked" when another process writes meanwhile.
       db.transaction(() => {
         for (const r of rows) {
           const img = imageOf.get(r.url);
@@ -133,7 +135,7 @@ export async function importTagFiles(db: Db, files: string[], runId: number, sig
             summary.remote++;
           }
         }
-      })();
+      }).immediate();
     };
     await readFile(file, ({ url, p }) => {
       summary.rows++;

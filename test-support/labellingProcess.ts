@@ -1,0 +1,45 @@
+/**
+ * Another process that labels a library as fast as it can (LabelService.set, the app's labelling),
+ * for the tests that prove a write beside it never fails with "database is locked".
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { REPO_ROOT } from './fixtures';
+
+export interface LabellingProcess {
+  /** True until the process has exited. */
+  running(): boolean;
+  /** Its exit code and how many label calls it made. */
+  exited: Promise<{ code: number | null; labelled: number; out: string }>;
+}
+
+/** Starts labelling images 1..images of the library database `dbFile` for `ms`; resolves once it labels. */
+export async function startLabelling(dbFile: string, images: number, ms: number): Promise<LabellingProcess> {
+  const script = `
+    import { openDatabase } from ${JSON.stringify(path.join(REPO_ROOT, 'src-main/core/db/open.ts'))};
+    import { LabelService } from ${JSON.stringify(path.join(REPO_ROOT, 'src-main/core/labels/labels.ts'))};
+    const labels = new LabelService(openDatabase(${JSON.stringify(dbFile)}));
+    process.stdout.write('ready\\n');
+    const until = Date.now() + ${ms};
+    let n = 0;
+    while (Date.now() < until) {
+      labels.set([1 + (n % ${images})], n % 2 ? 'good' : 'bad');
+      n++;
+      await new Promise((r) => setImmediate(r));
+    }
+    process.stdout.write(n + '\\n');
+  `;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  let alive = true;
+  const exited = new Promise<{ code: number | null; labelled: number; out: string }>((resolve) =>
+    child.on('exit', (code) => {
+      alive = false;
+      resolve({ code, labelled: Number(out.trim().split('\n').pop()), out });
+    }),
+  );
+  while (alive && !out.includes('ready')) await new Promise((r) => setTimeout(r, 10));
+  return { running: () => alive, exited };
+}
