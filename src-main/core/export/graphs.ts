@@ -9,6 +9,8 @@ import sharp from 'sharp';
 import type { EpochStats } from '../../../src-shared/domain/ml';
 import { assessFit, type FitAssessment } from '../../../src-shared/domain/runQuality';
 import { makeDir, writeFileAtomic } from '../fsSafe';
+import { putFile } from '../library/store';
+import type { LibraryPaths } from '../paths';
 
 export interface GraphSeries {
   label: string;
@@ -119,12 +121,8 @@ export interface RunGraphs {
   fit: FitAssessment;
 }
 
-/**
- * The loss and accuracy graphs of one run, as `run-<id>-loss.svg|png` and `run-<id>-accuracy.svg|png`
- * in `dir`. `base`: a folder above `dir` below which no link is followed (makeDir).
- */
-export async function writeRunGraphs(runId: number, epochs: readonly EpochStats[], dir: string, opts: { png?: boolean; base?: string } = {}): Promise<RunGraphs> {
-  makeDir(dir, opts.base === undefined ? {} : { base: opts.base });
+/** The run's charts, rendered: `run-<id>-<name>.svg` (and `.png` unless `png` is false) with their bytes. */
+async function renderRunGraphs(runId: number, epochs: readonly EpochStats[], png: boolean): Promise<{ charts: { name: string; data: string | Buffer }[]; fit: FitAssessment }> {
   const fit = assessFit(epochs);
   const x = epochs.map((e) => e.epoch);
   const subtitle = `run ${runId} · ${fit.verdict}: ${fit.reason}`;
@@ -144,17 +142,51 @@ export async function writeRunGraphs(runId: number, epochs: readonly EpochStats[
       ], { title: `Run ${runId}: accuracy per epoch`, subtitle, yLabel: 'accuracy', percent: true }),
     },
   ];
+  const out: { name: string; data: string | Buffer }[] = [];
+  for (const c of charts) {
+    out.push({ name: `run-${runId}-${c.name}.svg`, data: c.svg });
+    if (png) out.push({ name: `run-${runId}-${c.name}.png`, data: await sharp(Buffer.from(c.svg), { density: 144 }).png().toBuffer() });
+  }
+  return { charts: out, fit };
+}
+
+/**
+ * The loss and accuracy graphs of one run, as `run-<id>-loss.svg|png` and `run-<id>-accuracy.svg|png`
+ * in `dir`. `base`: a folder above `dir` below which no link is followed (makeDir).
+ */
+export async function writeRunGraphs(runId: number, epochs: readonly EpochStats[], dir: string, opts: { png?: boolean; base?: string } = {}): Promise<RunGraphs> {
+  makeDir(dir, opts.base === undefined ? {} : { base: opts.base });
+  const { charts, fit } = await renderRunGraphs(runId, epochs, opts.png !== false);
   const files: string[] = [];
   for (const c of charts) {
-    const svgFile = path.join(dir, `run-${runId}-${c.name}.svg`);
-    writeFileAtomic(svgFile, c.svg);
-    files.push(svgFile);
-    if (opts.png !== false) {
-      const pngFile = path.join(dir, `run-${runId}-${c.name}.png`);
-      // Rendered to memory, then written like every export file (toFile would follow a link planted at pngFile).
-      writeFileAtomic(pngFile, await sharp(Buffer.from(c.svg), { density: 144 }).png().toBuffer());
-      files.push(pngFile);
-    }
+    const file = path.join(dir, c.name);
+    // Rendered to memory, then written like every export file (toFile would follow a link planted at a PNG's name).
+    writeFileAtomic(file, c.data);
+    files.push(file);
   }
   return { files, fit };
+}
+
+/** Where a run's graphs live in the library. */
+export function libraryGraphsDir(root: string, runId: number): string {
+  return path.join(root, 'runs', String(runId), 'train_graphs');
+}
+
+/** The files a run's graphs are in the library (SVG and PNG). */
+export function libraryGraphFiles(root: string, runId: number): string[] {
+  return ['loss', 'accuracy'].flatMap((name) => ['svg', 'png'].map((ext) => path.join(libraryGraphsDir(root, runId), `run-${runId}-${name}.${ext}`)));
+}
+
+/**
+ * A run's graphs in the library (`runs/ID/train_graphs/`), written before the run is marked finished
+ * (trainService) so that no finished run lacks them. Each file is written under tmp/ and renamed
+ * into place like every library file (store.ts putFile): a kill leaves no partial file, and what it
+ * leaves in tmp/ is swept at the next open. Returns the files.
+ */
+export async function writeLibraryGraphs(paths: Pick<LibraryPaths, 'root' | 'tmp'>, runId: number, epochs: readonly EpochStats[]): Promise<string[]> {
+  if (!epochs.length) return [];
+  const { charts } = await renderRunGraphs(runId, epochs, true);
+  const dir = libraryGraphsDir(paths.root, runId);
+  for (const c of charts) await putFile(paths, path.relative(paths.root, path.join(dir, c.name)), Buffer.from(c.data), { replace: true });
+  return charts.map((c) => path.join(dir, c.name));
 }

@@ -65,4 +65,27 @@ describe('sweepTemp', () => {
     const left = fs.readdirSync(paths.tmp).sort();
     expect(left).toEqual([names.mineNow, names.liveOther, ...(hasProc ? [names.livePidItsStart!] : [])].sort());
   });
+
+  it("removes what ended writers left beside a run's graphs in runs/ID/train_graphs/, by the same rule", () => {
+    const paths = libraryPaths(path.join(dir, 'data'));
+    const store = new ImageStore(paths);
+    const me = thisProcess();
+    const graphs = path.join(paths.root, 'runs', '2', 'train_graphs');
+    fs.mkdirSync(graphs, { recursive: true });
+    fs.writeFileSync(path.join(paths.root, 'runs', 'notes.txt'), 'not a run'); // not a folder: skipped
+    const names = {
+      graph: 'run-2-loss.svg',
+      deadWriter: `run-2-loss.svg.tmp-${gone()}-597d3d1699e9`,
+      liveOther: `run-2-accuracy.svg.tmp-${process.ppid}-aaaaaaaaaaaa`,
+      ...(hasProc && {
+        mineNow: `run-2-accuracy.png.tmp-${me.pid}_${me.start}-bbbbbbbbbbbb`,
+        samePidNoStart: `run-2-loss.png.tmp-${me.pid}-cccccccccccc`,
+        livePidOtherStart: `run-2-loss.png.tmp-${process.ppid}_1.00-dddddddddddd`,
+      }),
+    };
+    for (const n of Object.values(names)) fs.writeFileSync(path.join(graphs, n), 'x');
+
+    expect(store.sweepTemp()).toBe(hasProc ? 3 : 1);
+    expect(fs.readdirSync(graphs).sort()).toEqual([names.graph, names.liveOther, ...(hasProc ? [names.mineNow!] : [])].sort());
+  });
 });

@@ -38,16 +38,30 @@ export class ImageStore {
     for (const dir of [paths.root, paths.originals, paths.thumbs, paths.previews, paths.tmp]) fs.mkdirSync(dir, { recursive: true });
   }
 
-  /** Remove temporary files left by crashed runs (those whose writer process is gone: {@link ownerEnded}). */
+  /**
+   * Remove temporary files left by crashed runs (those whose writer process is gone: {@link ownerEnded}):
+   * in tmp/, and the `<file>.tmp-<pid>[_<start>]-<random>` files that a run's graphs left in
+   * runs/ID/train_graphs/ when they were written there directly (before they went through tmp/).
+   */
   sweepTemp(): number {
     let removed = 0;
     const me = thisProcess();
+    // A name with this process's pid is this process's own only if it carries this process's start.
+    const ended = (owner: ProcessOwner) => ownerEnded(owner, () => owner.start === me.start, this.paths.owners);
     for (const name of fs.readdirSync(this.paths.tmp)) {
-      const owner = tempOwner(name);
-      // A name with this process's pid is this process's own only if it carries this process's start.
-      if (!ownerEnded(owner, () => owner.start === me.start, this.paths.owners)) continue;
+      if (!ended(tempOwner(name))) continue;
       fs.rmSync(path.join(this.paths.tmp, name), { force: true, recursive: true });
       removed++;
+    }
+    const runs = path.join(this.paths.root, 'runs');
+    for (const run of readdirOrNone(runs)) {
+      const dir = path.join(runs, run, 'train_graphs');
+      for (const name of readdirOrNone(dir)) {
+        const m = /\.tmp-(\d+)(?:_([0-9a-z.]+))?-[0-9a-f]+$/i.exec(name);
+        if (!m || !ended({ pid: Number(m[1]), start: m[2] ?? null })) continue;
+        fs.rmSync(path.join(dir, name), { force: true });
+        removed++;
+      }
     }
     return removed;
   }
@@ -76,14 +90,23 @@ export class ImageStore {
   }
 }
 
+/** The names in a folder; none when it is not there (or not a folder). */
+function readdirOrNone(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
 /**
  * Write a file of the library atomically (tmp/, then rename) unless it is already there
- * (content-addressed: same name, same bytes). Names in tmp/ start with the writer's pid and start
+ * (content-addressed: same name, same bytes), or over it with `replace`. Names in tmp/ start with the writer's pid and start
  * (`<pid>_<start>-…`, {@link tempOwner}; `<pid>-…` where the start is unknown) for sweepTemp.
  */
-export async function putFile(paths: Pick<LibraryPaths, 'root' | 'tmp'>, rel: string, bytes: Buffer): Promise<void> {
+export async function putFile(paths: Pick<LibraryPaths, 'root' | 'tmp'>, rel: string, bytes: Buffer, opts: { replace?: boolean } = {}): Promise<void> {
   const dest = path.join(paths.root, rel);
-  if (fs.existsSync(dest)) return;
+  if (!opts.replace && fs.existsSync(dest)) return;
   await fs.promises.mkdir(path.dirname(dest), { recursive: true });
   const tmp = path.join(paths.tmp, `${tempPrefix()}-${randomBytes(6).toString('hex')}`);
   await fs.promises.writeFile(tmp, bytes);

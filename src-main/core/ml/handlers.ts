@@ -1,7 +1,10 @@
 /** The ML engine's and the export's slices of the API. */
+import fs from 'node:fs';
 import { importTagFiles } from './tagImport';
 import type { ExportApi, HandlersOf, MlApi } from '../../../src-shared/contract/handlers';
+import type { RunSummary } from '../../../src-shared/domain/ml';
 import type { CoreContext } from '../context';
+import { libraryGraphFiles, writeLibraryGraphs } from '../export/graphs';
 import { SeedFiles } from '../export/seedFiles';
 import type { Importer } from '../library/importer';
 import { ClassifyService } from './classifyService';
@@ -20,15 +23,31 @@ export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: strin
     const active = runs.activeRunId();
     core.events.emit('threshold.changed', { curator: runs.curatorThreshold(), active_run: active, in_force: active === null ? null : runs.thresholdInForce(active) });
   };
+  /** Finished runs whose graphs in the library this process has checked. */
+  const graphsChecked = new Set<number>();
+  /**
+   * Write the library graphs of finished runs that lack them: runs finished by a version that wrote
+   * them only after marking the run done, killed in between. Best effort, once per run and process:
+   * the list of runs never fails for them.
+   */
+  const writeMissingGraphs = async (list: readonly RunSummary[]) => {
+    for (const r of list) {
+      if (r.status !== 'done' || graphsChecked.has(r.run_id)) continue;
+      graphsChecked.add(r.run_id);
+      if (libraryGraphFiles(core.paths.root, r.run_id).every((f) => fs.existsSync(f))) continue;
+      await writeLibraryGraphs(core.paths, r.run_id, runs.detail(r.run_id).evaluation?.epochs ?? []).catch(() => []);
+    }
+  };
   return {
     'ml.embed': (args, ctx) =>
       embedMissing(core, engine, modelsDir, { features: args.features ?? DEFAULT_TRAIN_PARAMS.features, backbone: args.backbone ?? DEFAULT_BACKBONE, ...(args.batchSize && { batchSize: args.batchSize }) }, ctx),
-    'ml.train': async (args, ctx) => {
-      const run = await train.train(args, ctx);
-      if (run.status === 'done') await seedFiles.writeLibraryGraphs(run.run_id);
-      return run;
+    // The run's graphs are written in the library before it is marked finished (trainService).
+    'ml.train': (args, ctx) => train.train(args, ctx),
+    'ml.runs': async ({ all }) => {
+      const list = runs.list({ all: all ?? false });
+      await writeMissingGraphs(list);
+      return { active: runs.activeRunId(), runs: list };
     },
-    'ml.runs': async ({ all }) => ({ active: runs.activeRunId(), runs: runs.list({ all: all ?? false }) }),
     'ml.bestRuns': async (args) => seedFiles.best(args),
     'ml.archiveRuns': async ({ runIds, archived }) => {
       const changed = runs.setArchived(runIds, archived);

@@ -13,6 +13,7 @@ import type { CallContext } from '../../../src-shared/contract/handlers';
 import { QcError } from '../../../src-shared/contract/errors';
 import { DEFAULT_TRAIN_PARAMS, type LabelTally, type RunNoiseReport, type RunSummary, type TrainParams } from '../../../src-shared/domain/ml';
 import type { CoreContext } from '../context';
+import { writeLibraryGraphs } from '../export/graphs';
 import { assembleMatrix, columnScale, runDistanceSpec } from './dataset';
 import { featureKey } from './embed';
 import { augmentOriginals, syntheticRows } from './augment';
@@ -276,10 +277,14 @@ export class TrainService {
       const evaluation = evaluateRun(result, y, split, params);
       const agreement = Float64Array.from(usable, (u) => confidence.get(u.id)?.ratingAgreement ?? NaN);
       const issues = findRunIssues(result, y, split, hide, agreement, group);
-      this.store(runId, usable, split, result, issues, (id) => confidence.get(id)?.weight ?? null);
       const pruned = [...(result.pruned ?? [])].map((row) => ({ imageId: usable[row]!.id, given: (y[row] ? 'bad' : 'good') as 'good' | 'bad', pBad: result.oof[row]! }));
-      new IssueStore(db).storePruned(runId, pruned);
       const weights = weight ? [...train.map((l) => confidence.get(l.id)?.weight ?? 1)] : null;
+      // The run's graphs (runs/ID/train_graphs/) before it is finished: a process killed meanwhile
+      // leaves a run that did not finish (marked interrupted at the next open), never a finished
+      // run without its graphs.
+      await writeLibraryGraphs(this.core.paths, runId, evaluation.report.epochs);
+      this.store(runId, usable, split, result, issues, (id) => confidence.get(id)?.weight ?? null);
+      new IssueStore(db).storePruned(runId, pruned);
       const noise: RunNoiseReport = {
         ...issues.method,
         oof_repeats: result.issueRepeats ?? repeats,
