@@ -1,17 +1,19 @@
 /**
  * How a training run ends, for a process that may be killed at any point of it: the run's graphs
- * are in the library before it is marked finished. A finished run that lacks its graphs
+ * are in the library before it is marked finished, and its predictions, label issues, finished
+ * status and activation are committed together or not at all. A finished run that lacks its graphs
  * (left by a version that wrote them after finishing, killed in between) gets them with the next
  * list of runs, and a temporary file such a kill left beside them goes at the next open.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { tempDir } from '../../../test-support/fixtures';
 import { trainedDevLibrary } from '../../../test-support/trainedLibrary';
 import { createCore, type Core } from '../app';
 import { libraryGraphFiles } from '../export/graphs';
+import { RunStore } from './runs';
 
 const TRAIN = { features: ['whole' as const], hidden: 0, augment: 0 };
 
@@ -32,6 +34,7 @@ describe('the end of a training run', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  const count = (table: string, runId: number) => (core.context.db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE run_id = ?`).get(runId) as { n: number }).n;
   const status = (runId: number) => (core.context.db.prepare('SELECT status FROM runs WHERE id = ?').get(runId) as { status: string }).status;
   const newest = () => (core.context.db.prepare('SELECT MAX(id) AS id FROM runs').get() as { id: number }).id;
 
@@ -50,6 +53,23 @@ describe('the end of a training run', () => {
     expect(seen.filter((s) => s.done).length).toBeGreaterThan(0);
     expect(seen.filter((s) => s.done && !s.graphs)).toEqual([]);
     expect(fs.readdirSync(path.join(dataDir, 'tmp'))).toEqual([]);
+  }, 120_000);
+
+  it('commits predictions, label issues, the finished run and its activation together: a failure at the last step leaves none of them', async () => {
+    const active = (await core.call('ml.runs', {})).active;
+    const spy = vi.spyOn(RunStore.prototype, 'activateIfBetter').mockImplementationOnce(() => {
+      throw new Error('killed at the activation');
+    });
+    try {
+      await expect(core.call('ml.train', TRAIN)).rejects.toThrow('killed at the activation');
+    } finally {
+      spy.mockRestore();
+    }
+    const id = newest();
+    expect(status(id)).toBe('failed');
+    expect({ predictions: count('predictions', id), issues: count('label_issues', id), pruned: count('run_pruned', id) }).toEqual({ predictions: 0, issues: 0, pruned: 0 });
+    expect((await core.call('ml.runs', {})).active).toBe(active);
+    expect(count('predictions', active!)).toBeGreaterThan(0); // the table is filled for a finished run
   }, 120_000);
 
   it('a finished run without its graphs gets them with the next list of runs; a dead writer’s temporary file goes at the next open', async () => {

@@ -283,26 +283,33 @@ export class TrainService {
       // leaves a run that did not finish (marked interrupted at the next open), never a finished
       // run without its graphs.
       await writeLibraryGraphs(this.core.paths, runId, evaluation.report.epochs);
-      this.store(runId, usable, split, result, issues, (id) => confidence.get(id)?.weight ?? null);
-      new IssueStore(db).storePruned(runId, pruned);
-      const noise: RunNoiseReport = {
-        ...issues.method,
-        oof_repeats: result.issueRepeats ?? repeats,
-        handling: params.noise ?? 'none',
-        pruned: new IssueStore(db).pruned(runId),
-        label_weights: weights?.length ? { mean: weights.reduce((a, b) => a + b, 0) / weights.length, below_half: weights.filter((w) => w < 0.5).length } : null,
-      };
-      this.runs.finish(runId, {
-        provider: embedded.provider,
-        backend: result.backend,
-        snapshot: { ...this.snapshot(train, assignment), ...(synthetic && { synthetic: { ...synthetic.tally, good_left_out: result.syntheticLeftOut ?? 0 } }) },
-        seconds: (performance.now() - started) / 1000,
-        metrics: evaluation.metrics,
-        evaluation: { ...evaluation.report, noise, thresholds: evaluation.thresholds },
-        head: result.head,
-      });
-      // A new run takes over only when it is better on the shared held-out test images.
-      const decision = this.runs.activateIfBetter(runId);
+      // Predictions, label issues, the finished run and the active run: one IMMEDIATE transaction,
+      // so a process killed part way never leaves an unfinished run with predictions and issues,
+      // nor a finished run the newest-done fallback makes active when the comparison would not.
+      const decision = db
+        .transaction(() => {
+          this.store(runId, usable, split, result, issues, (id) => confidence.get(id)?.weight ?? null);
+          new IssueStore(db).storePruned(runId, pruned);
+          const noise: RunNoiseReport = {
+            ...issues.method,
+            oof_repeats: result.issueRepeats ?? repeats,
+            handling: params.noise ?? 'none',
+            pruned: new IssueStore(db).pruned(runId),
+            label_weights: weights?.length ? { mean: weights.reduce((a, b) => a + b, 0) / weights.length, below_half: weights.filter((w) => w < 0.5).length } : null,
+          };
+          this.runs.finish(runId, {
+            provider: embedded.provider,
+            backend: result.backend,
+            snapshot: { ...this.snapshot(train, assignment), ...(synthetic && { synthetic: { ...synthetic.tally, good_left_out: result.syntheticLeftOut ?? 0 } }) },
+            seconds: (performance.now() - started) / 1000,
+            metrics: evaluation.metrics,
+            evaluation: { ...evaluation.report, noise, thresholds: evaluation.thresholds },
+            head: result.head,
+          });
+          // A new run takes over only when it is better on the shared held-out test images.
+          return this.runs.activateIfBetter(runId);
+        })
+        .immediate();
       this.core.events.emit('threshold.changed', { curator: this.runs.curatorThreshold(), active_run: decision.active, in_force: decision.active === null ? null : this.runs.thresholdInForce(decision.active) });
       announceRuns();
       return { ...this.runs.summary(runId), activation: decision.reason };
