@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { QcError } from '../../src-shared/contract/errors';
+import { thisProcess } from './library/store';
 
 const REASONS: Record<string, string> = {
   ENOENT: 'no such file or folder',
@@ -99,22 +100,41 @@ export function makeDir(dir: string, opts: { base?: string; what?: string } = {}
 }
 
 /**
+ * This process as the owner of a temporary name (`<pid>_<start>`, or `<pid>` where the start is
+ * unknown): the form library/store.ts `tempOwner` reads, so a sweep can tell a dead writer's
+ * leftovers from a live one's (`ownerEnded`) even where pids are reused (containers).
+ */
+export function tempOwnerKey(): string {
+  const me = thisProcess();
+  return me.start ? `${me.pid}_${me.start}` : String(me.pid);
+}
+
+/** The temporary files of AtomicFiles this process has open (absolute paths): a sweep leaves them alone. */
+const openTemps = new Set<string>();
+
+/** Whether `file` (absolute) is the temporary file of an AtomicFile this process still has open. */
+export function isOpenTemp(file: string): boolean {
+  return openTemps.has(file);
+}
+
+/**
  * A file written under a new temporary name next to its target, then renamed into place
  * (`commit`) or removed (`discard`). The temporary name is random and opened with `wx`, so a file
  * or link planted there is never written through; `commit` replaces a link at the target itself.
  */
 export class AtomicFile {
-  /** The temporary file: `<file>.tmp-<pid>-<random>`. */
+  /** The temporary file: `<file>.tmp-<pid>_<start>-<random>` (export/stage.ts sweeps those of dead processes). */
   readonly tmp: string;
   private fd: number | null;
 
   constructor(readonly file: string) {
-    this.tmp = `${file}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+    this.tmp = `${path.resolve(file)}.tmp-${tempOwnerKey()}-${randomBytes(6).toString('hex')}`;
     try {
       this.fd = fs.openSync(this.tmp, 'wx');
     } catch (e) {
       throw userFsError(e, file, 'cannot write it');
     }
+    openTemps.add(this.tmp);
   }
 
   write(data: string | Uint8Array): void {
@@ -136,6 +156,7 @@ export class AtomicFile {
       this.fd = null;
       fs.closeSync(fd);
       fs.renameSync(this.tmp, this.file);
+      openTemps.delete(this.tmp);
     } catch (e) {
       this.discard();
       throw userFsError(e, this.file, 'cannot write it');
@@ -154,6 +175,7 @@ export class AtomicFile {
       }
     }
     fs.rmSync(this.tmp, { force: true });
+    openTemps.delete(this.tmp);
   }
 }
 

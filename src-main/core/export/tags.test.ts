@@ -125,6 +125,36 @@ describe('tag files', () => {
     expect(fs.readdirSync(out)).toEqual(['bundle_e.tsv']);
   });
 
+  it('re-exported with fewer chunks, removes the older export\'s later chunks (no row twice in bundle_*.tsv)', () => {
+    const out = path.join(dir, 'fewer-chunks');
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, 'other_a.tsv'), 'another bundle\n');
+    fs.writeFileSync(path.join(out, 'bundle_notes.txt'), 'mine\n');
+    expect(exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: out, chunkRows: 1 }).files).toHaveLength(9);
+    const r = exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: out, chunkRows: 5 });
+    expect(r.files.map((f) => path.basename(f))).toEqual(['bundle_a.tsv', 'bundle_b.tsv', 'bundle_finaltags.tsv']);
+    expect(fs.readdirSync(out).sort()).toEqual(['bundle_a.tsv', 'bundle_b.tsv', 'bundle_finaltags.tsv', 'bundle_notes.txt', 'other_a.tsv']);
+    const chunked = ['bundle_a.tsv', 'bundle_b.tsv'].flatMap((n) => readTsv(path.join(out, n)));
+    expect(chunked.map((row) => row.identifier)).toEqual(readTsv(path.join(out, 'bundle_finaltags.tsv')).map((row) => row.identifier));
+  });
+
+  it("sweeps the temporary files and stage folders of dead processes from the output folder, and leaves a live process's", () => {
+    const out = path.join(dir, 'swept');
+    fs.mkdirSync(out);
+    const dead = ['bundle_a.tsv.tmp-999999999_1.2-0123456789ab', 'library_finaltags.tsv.tmp-999999999-0123456789ab', '.qc-export-999999999_1.2-0123456789ab'];
+    const live = ['bundle_b.tsv.tmp-1-0123456789ab', '.qc-export-1-0123456789ab'];
+    const mine = ['notes.tmp-999999999', 'x.tmp-999999999-zz'];
+    for (const n of [...dead, ...live, ...mine]) {
+      if (n.startsWith('.qc-export-')) fs.mkdirSync(path.join(out, n));
+      else fs.writeFileSync(path.join(out, n), '');
+    }
+    fs.writeFileSync(path.join(out, dead[2]!, 'bundle_a.tsv'), 'half');
+    exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: out });
+    expect(fs.readdirSync(out).sort()).toEqual(['bundle_a.tsv', 'bundle_finaltags.tsv', ...live, ...mine].sort());
+    exportLibrary(core.context.db, { runId: runId(), threshold: 0.7, outDir: out });
+    expect(fs.readdirSync(out)).toContain('library_finaltags.tsv');
+  });
+
   it('uses the same meaning in library_finaltags.tsv', () => {
     const r = exportLibrary(core.context.db, { runId: runId(), threshold: 0.7, outDir: path.join(dir, 'lib') });
     const rows = readTsv(r.files[0]!);

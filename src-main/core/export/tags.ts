@@ -4,8 +4,10 @@
  * (curator labels override the model; the threshold in force decides the rest). `confidence` means
  * the same in every file (the model's confidence in its predicted class; see TAG_COLUMN_MEANINGS);
  * final tags add `p_bad`, the number the threshold is compared with. For the whole
- * library, `library_finaltags.tsv`. Files are written to a temporary name and renamed into place
- * (`AtomicFile`: never through a link planted in the output folder).
+ * library, `library_finaltags.tsv`. A bundle's files are published together from a stage folder,
+ * the final tags last, older chunks of the same name removed (stage.ts); the library's one file is
+ * written to a temporary name and renamed into place (`AtomicFile`). Never through a link planted
+ * in the output folder; temporaries of dead processes there are swept first.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,6 +16,7 @@ import type { LabelOrigin, LabelValue } from '../../../src-shared/domain/label';
 import { chunkSuffix, DEFAULT_CHUNK_ROWS, FINAL_COLUMNS, finalConfidence, finalTag, formatConfidence, predictedClass, TAG_COLUMNS, tsvLine } from '../../../src-shared/domain/tags';
 import type { Db } from '../db/open';
 import { AtomicFile, makeDir } from '../fsSafe';
+import { ExportStage, sweepExportTemps } from './stage';
 
 /** The columns EOL's bundle files carry; always present in the output, empty where unknown. */
 export const BUNDLE_COLUMNS = ['eolMediaURL', 'identifier', 'dataObjectVersionID', 'ancestry'];
@@ -38,6 +41,21 @@ interface Row {
   origin: LabelOrigin | null;
 }
 
+/**
+ * The chunk files of `base` in `dir` (`<base>_<letters>.tsv`, the names chunkSuffix gives, never
+ * the final tags): an older export's chunks, some of which a new export with fewer chunks does not rewrite.
+ */
+export function staleChunks(dir: string, base: string): string[] {
+  const escaped = base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const chunk = new RegExp(`^${escaped}_([a-z]+)\\.tsv$`);
+  return fs.readdirSync(dir).filter((n) => {
+    const m = chunk.exec(n);
+    if (m === null || m[1] === 'finaltags') return false;
+    const st = fs.lstatSync(path.join(dir, n), { throwIfNoEntry: false });
+    return Boolean(st && (st.isFile() || st.isSymbolicLink()));
+  });
+}
+
 /** Bundle rows read per query by {@link exportBundle}: its memory does not grow with the bundle. */
 export const BUNDLE_READ_ROWS = 5000;
 
@@ -45,7 +63,10 @@ export const BUNDLE_READ_ROWS = 5000;
  * The tag files of a bundle. Streamed: rows are read in line order, `readRows` at a time (keyset on
  * the bundle's lines, one read transaction, so the files are one consistent snapshot), and each
  * piece is appended to its chunk file and the final-tags file before the next is read. Every file
- * is written under a temporary name and renamed into place once all are complete.
+ * is written into a stage folder and published once all are complete (stage.ts): the old final
+ * tags removed, the chunks moved into place, the older export's chunks beyond this one's removed,
+ * the final tags last. A process killed at any point leaves either the previous export or no final
+ * tags; its stage is swept by the next export into the folder.
  */
 export function exportBundle(db: Db, opts: { bundleId: number; runId: number | null; threshold: number; outDir: string; chunkRows?: number; readRows?: number }): ExportResult {
   const bundle = db.prepare('SELECT name, columns FROM bundles WHERE id = ?').get(opts.bundleId) as { name: string; columns: string } | undefined;
@@ -64,19 +85,19 @@ export function exportBundle(db: Db, opts: { bundleId: number; runId: number | n
     const raw = JSON.parse(r.raw) as Record<string, string>;
     return columns.map((c) => (c === 'eolMediaURL' ? (raw[c] ?? r.url) : (raw[c] ?? '')));
   };
-  makeDir(opts.outDir);
   const base = path.basename(bundle.name).replace(/\.[^.]+$/, '');
   const chunkRows = opts.chunkRows ?? DEFAULT_CHUNK_ROWS;
   const readRows = Math.max(1, opts.readRows ?? BUNDLE_READ_ROWS);
   const chunkHeader = `${tsvLine([...columns, ...TAG_COLUMNS])}\n`;
-  const files: string[] = [];
+  const finalName = `${base}_finaltags.tsv`;
+  // Every file goes into a stage folder first (stage.ts) and is published only when all are complete.
+  const stage = ExportStage.open(opts.outDir);
+  const names: string[] = [];
   // One chunk file is open at a time (a full one is committed before the next starts: a bundle
-  // of 20,000 one-row chunks must not need 20,000 open files); on failure the committed ones are
-  // removed and the open ones discarded, so nothing is left behind.
+  // of 20,000 one-row chunks must not need 20,000 open files).
   const open = new Set<AtomicFile>();
-  const committed: string[] = [];
-  const start = (file: string, header: string) => {
-    const f = new AtomicFile(file);
+  const start = (name: string, header: string) => {
+    const f = new AtomicFile(stage.path(name));
     open.add(f);
     f.write(header);
     return f;
@@ -84,15 +105,15 @@ export function exportBundle(db: Db, opts: { bundleId: number; runId: number | n
   const commit = (f: AtomicFile) => {
     f.commit();
     open.delete(f);
-    committed.push(f.file);
+    names.push(path.basename(f.file));
   };
   const by_source = { curator: 0, model: 0, none: 0 };
   let bad = 0;
   let rows = 0;
   try {
-    const finalOf = start(path.join(opts.outDir, `${base}_finaltags.tsv`), `${tsvLine([...columns, ...FINAL_COLUMNS])}\n`);
+    const finalOf = start(finalName, `${tsvLine([...columns, ...FINAL_COLUMNS])}\n`);
     // An empty bundle still gets one (header-only) chunk file.
-    let chunkOf = start(path.join(opts.outDir, `${base}_${chunkSuffix(0)}.tsv`), chunkHeader);
+    let chunkOf = start(`${base}_${chunkSuffix(0)}.tsv`, chunkHeader);
     db.transaction(() => {
       for (let after = -1; ; ) {
         const piece = read.all(opts.runId ?? -1, opts.bundleId, after, readRows);
@@ -104,7 +125,7 @@ export function exportBundle(db: Db, opts: { bundleId: number; runId: number | n
             chunkOf.write(chunkOut);
             chunkOut = '';
             commit(chunkOf);
-            chunkOf = start(path.join(opts.outDir, `${base}_${chunkSuffix(rows / chunkRows)}.tsv`), chunkHeader);
+            chunkOf = start(`${base}_${chunkSuffix(rows / chunkRows)}.tsv`, chunkHeader);
           }
           const c = cells(r);
           const p = predictedClass(r.p_bad);
@@ -120,15 +141,20 @@ export function exportBundle(db: Db, opts: { bundleId: number; runId: number | n
         after = piece[piece.length - 1]!.line;
       }
     })();
-    // Chunk files in order, then the final tags (as listed before).
     commit(chunkOf);
     commit(finalOf);
-    files.push(...committed);
+    // Published: the old final tags out first, the chunks in order, the older export's chunks that
+    // this one does not rewrite removed, the final tags last (a kill part way leaves no final tags).
+    const chunks = names.filter((n) => n !== finalName);
+    const written = new Set(chunks);
+    const stale = staleChunks(stage.outDir, base).filter((n) => !written.has(n));
+    stage.publish({ remove: [finalName], files: chunks, stale, last: finalName });
   } catch (e) {
     for (const f of open) f.discard();
-    for (const file of committed) fs.rmSync(file, { force: true });
+    stage.discard();
     throw e;
   }
+  const files = [...names.filter((n) => n !== finalName), finalName].map((n) => path.join(stage.outDir, n));
   return { files, rows, tagged_bad: bad, by_source, threshold: opts.threshold, run_id: opts.runId };
 }
 
@@ -146,6 +172,7 @@ export function exportLibrary(
   opts: { runId: number | null; threshold: number; outDir: string; chunkRows?: number; onChunk?: (rowsWritten: number, tmpFile: string) => void },
 ): ExportResult {
   makeDir(opts.outDir);
+  sweepExportTemps(path.resolve(opts.outDir));
   const chunkRows = Math.max(1, opts.chunkRows ?? EXPORT_CHUNK_ROWS);
   const read = db.prepare<[number, number, number], Row & { eol_id: string | null; ancestry: string | null }>(
     `SELECT i.id AS image_id, p.p_bad, l.label, l.origin

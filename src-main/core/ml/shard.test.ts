@@ -91,6 +91,20 @@ describe('shards', () => {
     expect(r.kept).toBe(2);
   });
 
+  it('sweeps the temporary shard files of dead processes (a classify killed while writing one), and leaves a live one', async () => {
+    const list = path.join(dir, 'sweep-list.txt');
+    fs.writeFileSync(list, 'https://x.org/1.jpg\nhttps://x.org/2.jpg\n');
+    const out = path.join(dir, 'sweep');
+    const shards = path.join(out, SHARD_FOLDER);
+    fs.mkdirSync(shards, { recursive: true });
+    const name = shardFileName(list, { k: 1, n: 1 });
+    const dead = [`${name}.tmp-999999999_1.2-0123456789ab`, `${name}.tmp-999999999-0123456789ab`];
+    const live = `${name}.tmp-1-0123456789ab`;
+    for (const n of [...dead, live]) fs.writeFileSync(path.join(shards, n), 'half');
+    await writeShardBundle(list, { k: 1, n: 1 }, out);
+    expect(fs.readdirSync(shards).sort()).toEqual([name, live].sort());
+  });
+
   it('refuses a .shards link planted in the output folder: the shard lands only inside the folder the user named', async () => {
     const list = path.join(dir, 'planted.txt');
     fs.writeFileSync(list, 'https://example.org/1.jpg\n');

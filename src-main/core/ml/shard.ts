@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { QcError } from '../../../src-shared/contract/errors';
 import { isHttpUrl } from '../../../src-shared/domain/library';
+import { sweepExportTemps } from '../export/stage';
 import { AtomicFile, makeDir } from '../fsSafe';
 import { MAX_INPUT_BYTES } from '../library/importer';
 import { describeLongLine, inputLines } from '../library/parse';
@@ -60,6 +61,8 @@ export async function writeShardBundle(source: string, shard: Shard, outDir: str
   let dir: string;
   try {
     dir = makeDir(path.join(outDir, SHARD_FOLDER), { base: outDir, what: 'the shard folder' });
+    // A classify killed while it wrote a shard file left its temporary here: swept (dead writers only).
+    sweepExportTemps(dir);
   } catch (e) {
     await input.close();
     throw e;

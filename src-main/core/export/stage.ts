@@ -1,0 +1,159 @@
+/**
+ * An export is published whole or not at all. Every file of one export is written into a hidden
+ * stage folder inside the output folder (`.qc-export-<pid>_<start>-<random>`, made by the export
+ * rule: a plain mkdir of a new random name, so a link planted there is refused, never followed),
+ * then moved into place by rename (same file system; a rename replaces a link at the target itself,
+ * never the file it points to) in an order the export chooses, its "complete" file last (the final
+ * tags, the model card). Before the first file moves, the old complete file of the same export is
+ * removed, so a process killed while publishing leaves an export that is visibly incomplete, never
+ * one that looks whole. Files an older export of the same name wrote and this one does not (later
+ * chunks, another run's graphs) are removed before the complete file goes in.
+ *
+ * Temporaries left by a process that died (stage folders and AtomicFile `<file>.tmp-<owner>-<hex>`)
+ * are swept from the output folder before an export writes, by the owners rule of
+ * library/store.ts (`ownerEnded`); a live process's temporaries, this one's included, are left alone.
+ * A cancelled or failed export removes its stage: what was in the folder before is untouched.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { QcError } from '../../../src-shared/contract/errors';
+import { isOpenTemp, makeDir, tempOwnerKey, userFsError } from '../fsSafe';
+import { ownerEnded, tempOwner, type ProcessOwner } from '../library/store';
+
+export const STAGE_PREFIX = '.qc-export-';
+
+/** Stage folders this process holds (absolute paths). */
+const heldStages = new Set<string>();
+
+const OWNER = '(\\d+(?:_[0-9a-z.]+)?)';
+const STAGE_NAME = new RegExp(`^${STAGE_PREFIX.replace(/\./g, '\\.')}${OWNER}-[0-9a-f]{12}$`, 'i');
+const TEMP_NAME = new RegExp(`\\.tmp-${OWNER}-[0-9a-f]{12}$`, 'i');
+
+/** The owner named by a stage folder's or an AtomicFile temporary's name; null for any other name. */
+export function exportTempOwner(name: string): ProcessOwner | null {
+  const m = STAGE_NAME.exec(name) ?? TEMP_NAME.exec(name);
+  return m ? tempOwner(`${m[1]}-`) : null;
+}
+
+/** Whether `name` is a stage folder's name (of any process). */
+export function isStageName(name: string): boolean {
+  return STAGE_NAME.test(name);
+}
+
+/**
+ * Sweep `dir` (not below it) of the export temporaries whose process has ended. Returns what it
+ * removed and the temporaries of live processes it left. `owners`: the library's owners/ folder,
+ * where the caller knows it (a lock there answers for a process in another pid namespace).
+ */
+export function sweepExportTemps(dir: string, owners?: string | null): { removed: string[]; live: string[] } {
+  const removed: string[] = [];
+  const live: string[] = [];
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return { removed, live };
+    throw userFsError(e, dir, 'cannot read the output folder');
+  }
+  for (const name of names) {
+    const owner = exportTempOwner(name);
+    if (!owner) continue;
+    const abs = path.join(dir, name);
+    if (!ownerEnded(owner, () => heldStages.has(abs) || isOpenTemp(abs), owners ?? null)) {
+      live.push(abs);
+      continue;
+    }
+    // rm never follows a link: a link under a temporary's name is removed itself, and so are links inside a stage.
+    fs.rmSync(abs, { recursive: true, force: true });
+    removed.push(abs);
+  }
+  return { removed, live };
+}
+
+/** One export being written: files go into `dir` (the stage), then `publish` moves them into `outDir`. */
+export class ExportStage {
+  private done = false;
+
+  private constructor(
+    /** The output folder the user named (absolute). */
+    readonly outDir: string,
+    /** The stage folder inside it. */
+    readonly dir: string,
+  ) {}
+
+  /**
+   * Make the output folder (makeDir), sweep it of dead processes' temporaries, and make a new
+   * stage folder in it. `what` names the output folder in errors.
+   */
+  static open(outDir: string, opts: { owners?: string | null; what?: string } = {}): ExportStage {
+    const out = makeDir(outDir, opts.what === undefined ? {} : { what: opts.what });
+    sweepExportTemps(out, opts.owners);
+    const dir = path.join(out, `${STAGE_PREFIX}${tempOwnerKey()}-${randomBytes(6).toString('hex')}`);
+    try {
+      fs.mkdirSync(dir, { mode: 0o700 }); // a new name: EEXIST for anything planted there, a link included
+    } catch (e) {
+      throw userFsError(e, out, 'cannot write in the output folder');
+    }
+    heldStages.add(dir);
+    return new ExportStage(out, dir);
+  }
+
+  /** Where the file `rel` (relative to the output folder) is written in the stage. */
+  path(rel: string): string {
+    return path.join(this.dir, rel);
+  }
+
+  /** Make a folder `rel` inside the stage. */
+  mkdir(rel: string): string {
+    return makeDir(this.path(rel), { base: this.dir, what: 'a folder of the export' });
+  }
+
+  /**
+   * Move the staged files into the output folder: `remove` first (the old complete file, so a kill
+   * from here on leaves a visibly incomplete export), then `files` in order (each one rename; a
+   * staged folder moves whole when nothing is at its place), then `stale` removed, then `last`.
+   * Paths are relative to the output folder. Folders above a file are made by the export rule
+   * (no link below the output folder followed). The stage is removed at the end.
+   */
+  publish(plan: { files: string[]; last?: string; remove?: string[]; stale?: string[] }): void {
+    if (this.done) throw new Error(`${this.dir}: published after publish or discard`);
+    const target = (rel: string) => path.join(this.outDir, rel);
+    const rm = (rel: string) => {
+      try {
+        fs.rmSync(target(rel), { force: true });
+      } catch (e) {
+        throw userFsError(e, target(rel), 'cannot remove the older export');
+      }
+    };
+    // Nothing moves when a folder is in the way of a file (it would fail part way).
+    for (const rel of [...(plan.remove ?? []), ...plan.files, ...(plan.last === undefined ? [] : [plan.last])]) {
+      const st = fs.lstatSync(target(rel), { throwIfNoEntry: false });
+      if (st?.isDirectory() && !fs.lstatSync(this.path(rel), { throwIfNoEntry: false })?.isDirectory()) {
+        throw new QcError('bad_input', `${target(rel)}: cannot write it: a folder is in the way`);
+      }
+    }
+    for (const rel of plan.remove ?? []) rm(rel);
+    const move = (rel: string) => {
+      const to = target(rel);
+      if (path.dirname(rel) !== '.') makeDir(path.dirname(to), { base: this.outDir, what: 'a folder of the export' });
+      try {
+        fs.renameSync(this.path(rel), to);
+      } catch (e) {
+        throw userFsError(e, to, 'cannot move it into place');
+      }
+    };
+    for (const rel of plan.files) move(rel);
+    for (const rel of plan.stale ?? []) rm(rel);
+    if (plan.last !== undefined) move(plan.last);
+    this.discard();
+  }
+
+  /** Remove the stage and everything in it (the output folder's other files are untouched). Safe to call more than once. */
+  discard(): void {
+    if (this.done) return;
+    this.done = true;
+    fs.rmSync(this.dir, { recursive: true, force: true });
+    heldStages.delete(this.dir);
+  }
+}
