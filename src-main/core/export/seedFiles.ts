@@ -33,14 +33,14 @@ export class SeedFiles {
     private readonly modelsDir: string,
   ) {}
 
-  training(args: ArgsOf<'export.training'>, ctx: CallContext): ResultOf<'export.training'> {
+  training(args: ArgsOf<'export.training'>, ctx: CallContext): Promise<ResultOf<'export.training'>> {
     return exportTraining(this.core.db, this.core.paths, {
       outDir: args.outDir,
       ...(args.sample !== undefined && { sample: args.sample }),
       ...(args.seed !== undefined && { seed: args.seed }),
       signal: ctx.signal,
       onProgress: (done, total) => {
-        if (done % 200 === 0 || done === total) ctx.progress({ job: 'export.training', phase: 'export', done, total });
+        if (done % 50 === 0 || done === total) ctx.progress({ job: 'export.training', phase: 'export', done, total });
       },
     });
   }

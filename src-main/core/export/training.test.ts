@@ -60,9 +60,9 @@ describe('exportTraining', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('writes copies, so editing an exported file in place leaves the library untouched', () => {
+  it('writes copies, so editing an exported file in place leaves the library untouched', async () => {
     const out = path.join(dir, 'export-edit');
-    exportTraining(core.context.db, core.context.paths, { outDir: out, sample: 5, seed: 7 });
+    await exportTraining(core.context.db, core.context.paths, { outDir: out, sample: 5, seed: 7 });
     const exported = filesUnder(path.join(out, 'images'));
     expect(exported.length).toBeGreaterThan(0);
     for (const f of exported) fs.appendFileSync(f, 'edited by an EXIF tool'); // in place, as such tools may
@@ -72,7 +72,7 @@ describe('exportTraining', () => {
 
   it('writes the seed layout, never re-encoded, and a re-import gives the same classes and labels', async () => {
     const out = path.join(dir, 'export');
-    const result = exportTraining(core.context.db, core.context.paths, { outDir: out, sample: 5, seed: 7 });
+    const result = await exportTraining(core.context.db, core.context.paths, { outDir: out, sample: 5, seed: 7 });
     const before = snapshot(core);
     const rated = [...before.values()].filter((s) => s.ratingClass !== null).length;
     const labelled = [...before.values()].filter((s) => s.label !== null).length;
@@ -106,9 +106,9 @@ describe('exportTraining', () => {
     }
   }, 120_000);
 
-  it('lists every http(s) URL per rating class, with seeded samples of N', () => {
+  it('lists every http(s) URL per rating class, with seeded samples of N', async () => {
     const out = path.join(dir, 'lists');
-    exportTraining(core.context.db, core.context.paths, { outDir: out, sample: 5, seed: 7 });
+    await exportTraining(core.context.db, core.context.paths, { outDir: out, sample: 5, seed: 7 });
     const db = core.context.db;
     const words = ['one', 'two', 'three', 'four', 'five'];
     words.forEach((w, i) => {
@@ -122,18 +122,18 @@ describe('exportTraining', () => {
     });
     // Same seed, same samples; another seed, (almost surely) another sample.
     const out2 = path.join(dir, 'lists2');
-    exportTraining(core.context.db, core.context.paths, { outDir: out2, sample: 5, seed: 7 });
+    await exportTraining(core.context.db, core.context.paths, { outDir: out2, sample: 5, seed: 7 });
     expect(fs.readFileSync(path.join(out2, 'two_download_5.txt'), 'utf8')).toBe(fs.readFileSync(path.join(out, 'two_download_5.txt'), 'utf8'));
   });
 
-  it('never writes a URL holding a line break into a download list (a library imported before the import refused them): skipped and counted', () => {
+  it('never writes a URL holding a line break into a download list (a library imported before the import refused them): skipped and counted', async () => {
     const { db, paths } = core.context;
     const image = db.prepare('SELECT id, rating_class FROM images WHERE rating_class = 2 ORDER BY id LIMIT 1').get() as { id: number; rating_class: number };
     const injected = ['\r', '\n', '\u0085', '\u2028', '\u2029', '\v'].map((brk, i) => `https://x.org/${i}.jpg?x=${brk}http://evil.example/injected-${i}.jpg`);
     const put = db.prepare('INSERT INTO image_urls (url, image_id) VALUES (?, ?)');
     for (const u of injected) put.run(u, image.id);
     try {
-      const result = exportTraining(db, paths, { outDir: path.join(dir, 'breaks'), sample: 5 });
+      const result = await exportTraining(db, paths, { outDir: path.join(dir, 'breaks'), sample: 5 });
       expect(result.urls_skipped).toBe(injected.length);
       for (const f of result.lists) {
         const text = fs.readFileSync(f, 'utf8');
@@ -148,24 +148,69 @@ describe('exportTraining', () => {
     }
   });
 
-  it('refuses a non-empty folder and a bad sample size', () => {
+  it('refuses a non-empty folder and a bad sample size', async () => {
     const out = path.join(dir, 'busy');
     fs.mkdirSync(out);
     fs.writeFileSync(path.join(out, 'keep.txt'), 'mine');
-    expect(() => exportTraining(core.context.db, core.context.paths, { outDir: out })).toThrow(/not empty/);
-    expect(() => exportTraining(core.context.db, core.context.paths, { outDir: path.join(dir, 'x'), sample: 0 })).toThrow(/sample/);
+    await expect(exportTraining(core.context.db, core.context.paths, { outDir: out })).rejects.toThrow(/not empty/);
+    await expect(exportTraining(core.context.db, core.context.paths, { outDir: path.join(dir, 'x'), sample: 0 })).rejects.toThrow(/sample/);
     expect(fs.readFileSync(path.join(out, 'keep.txt'), 'utf8')).toBe('mine');
+  });
+
+  it('can be cancelled part way: nothing of it is left in the folder, and the next export into it succeeds', async () => {
+    const out = path.join(dir, 'cancelled');
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const exporting = exportTraining(core.context.db, core.context.paths, {
+      outDir: out,
+      sample: 5,
+      signal: controller.signal,
+      onProgress: (done) => {
+        seen.push(done);
+        if (done === 5) controller.abort();
+      },
+    });
+    await expect(exporting).rejects.toMatchObject({ code: 'cancelled' });
+    // The abort was seen while pictures were still being copied (the loop yields), not after all of them.
+    expect(Math.max(...seen)).toBeLessThan(41);
+    expect(fs.readdirSync(out)).toEqual([]);
+    const result = await exportTraining(core.context.db, core.context.paths, { outDir: out, sample: 5 });
+    expect(filesUnder(path.join(out, 'images')).length).toBe(result.copied);
+    expect(fs.readdirSync(out).filter((n) => n.startsWith('.'))).toEqual([]);
+  });
+
+  it('clears and writes again a folder holding only an export of ours that a dead process left unfinished', async () => {
+    const out = path.join(dir, 'unfinished');
+    // What a process killed while publishing leaves: its stage, some lists, no images.
+    const stage = path.join(out, '.qc-export-999999999_1.2-0123456789ab');
+    fs.mkdirSync(path.join(stage, 'images', '1'), { recursive: true });
+    fs.writeFileSync(path.join(stage, 'images', '1', 'half.jpg'), 'half');
+    fs.writeFileSync(path.join(out, 'one_download.txt'), 'https://old.example/1.jpg\n');
+    const result = await exportTraining(core.context.db, core.context.paths, { outDir: out, sample: 5 });
+    expect(fs.readdirSync(out).sort()).toEqual([...result.lists.map((f) => path.basename(f)), 'images'].sort());
+    expect(fs.readFileSync(path.join(out, 'one_download.txt'), 'utf8')).not.toContain('old.example');
+    expect(filesUnder(path.join(out, 'images')).length).toBe(result.copied);
+
+    // A stage of a live process (this one, not holding it: taken as another export's) or a file of the user's: refused, untouched.
+    const busy = path.join(dir, 'unfinished-busy');
+    fs.mkdirSync(path.join(busy, '.qc-export-1-0123456789ab'), { recursive: true });
+    await expect(exportTraining(core.context.db, core.context.paths, { outDir: busy })).rejects.toThrow(/another export/);
+    const mixed = path.join(dir, 'unfinished-mixed');
+    fs.mkdirSync(path.join(mixed, '.qc-export-999999999_1.2-0123456789ab'), { recursive: true });
+    fs.writeFileSync(path.join(mixed, 'notes.txt'), 'mine');
+    await expect(exportTraining(core.context.db, core.context.paths, { outDir: mixed })).rejects.toThrow(/not empty/);
+    expect(fs.readdirSync(mixed).sort()).toEqual(['.qc-export-999999999_1.2-0123456789ab', 'notes.txt']);
   });
 
   it.runIf(process.platform === 'linux')(
     'an export folder under /proc is a quick bad_input error, not a hang',
-    () => {
-      expect(() => exportTraining(core.context.db, core.context.paths, { outDir: '/proc/qc-test-no-such/x' })).toThrow(expect.objectContaining({ code: 'bad_input' }));
+    async () => {
+      await expect(exportTraining(core.context.db, core.context.paths, { outDir: '/proc/qc-test-no-such/x' })).rejects.toThrow(expect.objectContaining({ code: 'bad_input' }));
     },
     5000,
   );
 
-  it('counts an image whose stored path escapes originals/ as missing and never links or copies it', () => {
+  it('counts an image whose stored path escapes originals/ as missing and never links or copies it', async () => {
     const { db, paths } = core.context;
     const secret = path.join(dir, 'secret.txt');
     fs.writeFileSync(secret, 'TOP SECRET outside the library\n');
@@ -173,11 +218,11 @@ describe('exportTraining', () => {
     const rows = db.prepare('SELECT id, path, thumb_path FROM images WHERE rating_class IS NOT NULL ORDER BY id LIMIT 4').all() as { id: number; path: string; thumb_path: string }[];
     const escapes = ['../secret.txt', 'originals/../library.sqlite', 'originals/zz_link.jpg', rows[3]!.thumb_path];
     const setPath = db.prepare('UPDATE images SET path = ? WHERE id = ?');
-    const baseline = exportTraining(db, paths, { outDir: path.join(dir, 'escape-baseline'), sample: 5 });
+    const baseline = await exportTraining(db, paths, { outDir: path.join(dir, 'escape-baseline'), sample: 5 });
     try {
       rows.forEach((r, i) => setPath.run(escapes[i]!, r.id));
       const out = path.join(dir, 'escape');
-      const result = exportTraining(db, paths, { outDir: out, sample: 5 });
+      const result = await exportTraining(db, paths, { outDir: out, sample: 5 });
       expect(result.missing).toBe(baseline.missing + 4);
       expect(result.copied).toBeLessThanOrEqual(baseline.copied - 4);
       const secretIno = fs.statSync(secret).ino;
@@ -198,7 +243,7 @@ describe('exportTraining', () => {
 });
 
 describe('seededSample and sampleSuffix', () => {
-  it('samples without repeats, all items when fewer, deterministically', () => {
+  it('samples without repeats, all items when fewer, deterministically', async () => {
     const items = Array.from({ length: 100 }, (_, i) => i);
     const a = seededSample(items, 10, 3);
     expect(new Set(a).size).toBe(10);
@@ -206,7 +251,7 @@ describe('seededSample and sampleSuffix', () => {
     expect(seededSample(items, 10, 4)).not.toEqual(a);
     expect(seededSample(items, 500, 1).sort((x, y) => x - y)).toEqual(items);
   });
-  it('names the samples the seed way', () => {
+  it('names the samples the seed way', async () => {
     expect(sampleSuffix(7000)).toBe('7k');
     expect(sampleSuffix(2500)).toBe('2500');
   });

@@ -7,12 +7,16 @@
  *                              (never one holding a line break: skipped and counted)
  *   DIR/one_download_7k.txt …  a seeded random sample of N of them (N = 7,000 by default)
  *
- * Files are hard links to the stored originals where the file system allows it, else copies:
- * never re-encoded, so a re-import of DIR finds the same pictures (same sha256) with the same
+ * Files are copies of the stored originals (reflinks where the file system has them), never hard
+ * links and never re-encoded, so a re-import of DIR finds the same pictures (same sha256) with the same
  * rating classes and labels. An image whose stored path does not lead (links resolved) to a file
  * inside the library's originals/ is counted as missing, never copied. What the layout
  * cannot say: a curator's "no label" on a rated image (re-importing would give it the rule's label
  * again); such images are counted, not hidden.
+ *
+ * Written whole or not at all (stage.ts): killed, cancelled or failed part way, the folder holds no
+ * image and no list (only a hidden stage folder, swept by the next export), and the next export
+ * into it is allowed.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,9 +24,10 @@ import { QcError } from '../../../src-shared/contract/errors';
 import { mulberry32 } from '../../../src-shared/domain/random';
 import type { TrainingExportSummary } from '../../../src-shared/domain/runQuality';
 import type { Db } from '../db/open';
-import { makeDir, userFsError, writeFileAtomic } from '../fsSafe';
+import { userFsError, writeFileAtomic } from '../fsSafe';
 import { insideDir, realPathInside } from '../library/files';
 import type { LibraryPaths } from '../paths';
+import { ExportStage, isStageName, sweepExportTemps } from './stage';
 
 export const CLASS_WORDS = ['one', 'two', 'three', 'four', 'five'] as const;
 export const DEFAULT_SAMPLE = 7000;
@@ -83,33 +88,71 @@ function fileName(r: ImageRow, ext: string, taken: Set<string>): string {
 
 /**
  * A copy of an original (a reflink, sharing the blocks until either is written, where the file
- * system has them). Not a hard link: that is the library's own file, and an editor or EXIF tool
- * writing to the export in place would change the library's original under its sha256 name.
+ * system has them), into the export's stage folder: a picture half copied when the process dies
+ * is never under a name of the published export. Not a hard link: that is the library's own file,
+ * and an editor or EXIF tool writing to the export in place would change the library's original
+ * under its sha256 name. Async: the event loop runs between pictures (progress, a cancel).
  */
-function place(src: string, dst: string, counts: { copied: number }): void {
+async function place(src: string, dst: string, counts: { copied: number }): Promise<void> {
   try {
-    fs.copyFileSync(src, dst, fs.constants.COPYFILE_EXCL | fs.constants.COPYFILE_FICLONE);
+    await fs.promises.copyFile(src, dst, fs.constants.COPYFILE_EXCL | fs.constants.COPYFILE_FICLONE);
   } catch (e) {
     throw userFsError(e, dst, 'cannot write it');
   }
   counts.copied++;
 }
 
-export function exportTraining(db: Db, paths: LibraryPaths, opts: TrainingExportOptions): TrainingExportSummary {
+/** The names a training export writes at the top of its folder. */
+function isTrainingName(name: string): boolean {
+  return name === 'images' || /^(one|two|three|four|five)_download(_[0-9]+k?)?\.txt$/.test(name);
+}
+
+/**
+ * The export folder must be new or empty, or hold only an export of ours that did not finish: a
+ * stage folder of a process that has ended, with at most what that export had published beside it
+ * (the images folder, download lists). Such a folder is cleared and written again (the restart
+ * is the resume: the pictures are copies, made again in moments). Anything else in it is refused.
+ */
+function clearOrRefuse(dir: string, owners: string): void {
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(dir, { throwIfNoEntry: false });
+  } catch (e) {
+    throw userFsError(e, dir, 'cannot read the export folder');
+  }
+  if (!st) return;
+  if (!st.isDirectory()) throw new QcError('bad_input', 'the export folder is an existing file; choose a folder', { file: dir });
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(dir);
+  } catch (e) {
+    throw userFsError(e, dir, 'cannot read the export folder');
+  }
+  if (!entries.length) return;
+  const stages = entries.filter(isStageName);
+  const unfinished = stages.length > 0 && entries.every((n) => isStageName(n) || isTrainingName(n));
+  if (!unfinished) throw new QcError('bad_input', 'the export folder is not empty; choose a new or empty folder', { file: dir });
+  const { live } = sweepExportTemps(dir, owners);
+  if (live.length) throw new QcError('bad_input', 'another export is writing into this folder; wait for it or choose another folder', { file: dir });
+  // Only what that export publishes: the images folder (links inside are removed, never followed) and the lists.
+  for (const n of entries.filter(isTrainingName)) fs.rmSync(path.join(dir, n), { recursive: true, force: true });
+}
+
+/** Pictures copied between two looks at the event loop (progress out, a cancel in). */
+const YIELD_EVERY = 32;
+
+/**
+ * Write the training folders and download lists into `outDir`, whole or not at all: everything is
+ * built in a stage folder inside it (stage.ts), then the download lists and, last, the images
+ * folder (one rename) are moved into place. Cancelled (`signal`) or failed, the stage is removed
+ * and the folder is as it was. A folder left by a killed export of ours is cleared and written again.
+ */
+export async function exportTraining(db: Db, paths: LibraryPaths, opts: TrainingExportOptions): Promise<TrainingExportSummary> {
   const sample = opts.sample ?? DEFAULT_SAMPLE;
   const seed = opts.seed ?? 0;
   if (!Number.isInteger(sample) || sample < 1) throw new QcError('bad_input', `sample must be a positive integer, got ${sample}`);
   const dir = path.resolve(opts.outDir);
-  if (fs.existsSync(dir)) {
-    if (!fs.statSync(dir).isDirectory()) throw new QcError('bad_input', 'the export folder is an existing file; choose a folder', { file: dir });
-    let entries: string[];
-    try {
-      entries = fs.readdirSync(dir);
-    } catch (e) {
-      throw userFsError(e, dir, 'cannot read the export folder');
-    }
-    if (entries.length) throw new QcError('bad_input', 'the export folder is not empty; choose a new or empty folder', { file: dir });
-  }
+  clearOrRefuse(dir, paths.owners);
 
   const rows = db
     .prepare(
@@ -125,53 +168,69 @@ export function exportTraining(db: Db, paths: LibraryPaths, opts: TrainingExport
     `SELECT DISTINCT u.url FROM image_urls u WHERE u.image_id = ? AND (u.url LIKE 'http://%' OR u.url LIKE 'https://%') ORDER BY u.url`,
   );
 
-  const images = path.join(dir, 'images');
-  const folders = [...CLASS_WORDS.map((_, i) => path.join(images, String(i + 1))), path.join(images, 'agg', 'bad'), path.join(images, 'agg', 'good')];
-  makeDir(dir);
-  for (const f of folders) makeDir(f, { base: dir });
+  const stage = ExportStage.open(dir, { owners: paths.owners });
+  try {
+    const images = stage.path('images');
+    for (const f of [...CLASS_WORDS.map((_, i) => path.join('images', String(i + 1))), path.join('images', 'agg', 'bad'), path.join('images', 'agg', 'good')]) stage.mkdir(f);
 
-  const result: TrainingExportSummary = { dir, by_class: { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 }, agg: { bad: 0, good: 0 }, copied: 0, lists: [], curator_unlabelled: 0, missing: 0, urls_skipped: 0 };
-  const urlsByClass: string[][] = CLASS_WORDS.map(() => []);
-  const taken = new Map<string, Set<string>>();
-  const takenIn = (folder: string) => taken.get(folder) ?? taken.set(folder, new Set()).get(folder)!;
+    const result: TrainingExportSummary = { dir, by_class: { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 }, agg: { bad: 0, good: 0 }, copied: 0, lists: [], curator_unlabelled: 0, missing: 0, urls_skipped: 0 };
+    const urlsByClass: string[][] = CLASS_WORDS.map(() => []);
+    const taken = new Map<string, Set<string>>();
+    const takenIn = (folder: string) => taken.get(folder) ?? taken.set(folder, new Set()).get(folder)!;
+    const cancelled = () => {
+      if (opts.signal?.aborted) throw new QcError('cancelled', 'export cancelled');
+    };
 
-  rows.forEach((r, done) => {
-    if (opts.signal?.aborted) throw new QcError('cancelled', 'export cancelled');
-    // The database is not trusted to keep paths in originals/: `../x`, `originals/../library.sqlite` and links out are missing.
-    const stored = insideDir(paths.root, r.path);
-    const src = stored && realPathInside(stored, [paths.originals]);
-    if (!src || !fs.statSync(src, { throwIfNoEntry: false })?.isFile()) {
-      result.missing++;
-      return;
-    }
-    const ext = path.extname(r.path).toLowerCase() || '.jpg';
-    if (r.rating_class !== null) {
-      const folder = path.join(images, String(r.rating_class));
-      place(src, path.join(folder, fileName(r, ext, takenIn(folder))), result);
-      result.by_class[String(r.rating_class) as '1'] += 1;
-      for (const { url } of urlsOf.all(r.id) as { url: string }[]) {
-        if (LINE_BREAK.test(url)) result.urls_skipped++;
-        else urlsByClass[r.rating_class - 1]!.push(url);
+    for (let done = 0; done < rows.length; done++) {
+      if (done % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      cancelled();
+      const r = rows[done]!;
+      // The database is not trusted to keep paths in originals/: `../x`, `originals/../library.sqlite` and links out are missing.
+      const stored = insideDir(paths.root, r.path);
+      const src = stored && realPathInside(stored, [paths.originals]);
+      if (!src || !fs.statSync(src, { throwIfNoEntry: false })?.isFile()) {
+        result.missing++;
+        opts.onProgress?.(done + 1, rows.length);
+        continue;
       }
-      if (r.label === null && r.origin === 'curator') result.curator_unlabelled++;
+      const ext = path.extname(r.path).toLowerCase() || '.jpg';
+      if (r.rating_class !== null) {
+        const folder = path.join(images, String(r.rating_class));
+        await place(src, path.join(folder, fileName(r, ext, takenIn(folder))), result);
+        result.by_class[String(r.rating_class) as '1'] += 1;
+        for (const { url } of urlsOf.all(r.id) as { url: string }[]) {
+          if (LINE_BREAK.test(url)) result.urls_skipped++;
+          else urlsByClass[r.rating_class - 1]!.push(url);
+        }
+        if (r.label === null && r.origin === 'curator') result.curator_unlabelled++;
+      }
+      if (r.label !== null) {
+        const folder = path.join(images, 'agg', r.label);
+        await place(src, path.join(folder, fileName(r, ext, takenIn(folder))), result);
+        result.agg[r.label]++;
+      }
+      opts.onProgress?.(done + 1, rows.length);
     }
-    if (r.label !== null) {
-      const folder = path.join(images, 'agg', r.label);
-      place(src, path.join(folder, fileName(r, ext, takenIn(folder))), result);
-      result.agg[r.label]++;
-    }
-    opts.onProgress?.(done + 1, rows.length);
-  });
+    cancelled();
 
-  CLASS_WORDS.forEach((word, i) => {
-    const urls = urlsByClass[i]!;
-    const all = path.join(dir, `${word}_download.txt`);
-    const sampled = path.join(dir, `${word}_download_${sampleSuffix(sample)}.txt`);
-    writeFileAtomic(all, urls.length ? `${urls.join('\n')}\n` : '');
-    // Each class gets its own stream of the seed, so adding images of one class leaves the others' samples alone.
-    const pick = seededSample(urls, sample, (seed * 31 + i + 1) >>> 0);
-    writeFileAtomic(sampled, pick.length ? `${pick.join('\n')}\n` : '');
-    result.lists.push(all, sampled);
-  });
-  return result;
+    const lists: string[] = [];
+    CLASS_WORDS.forEach((word, i) => {
+      const urls = urlsByClass[i]!;
+      const all = `${word}_download.txt`;
+      const sampled = `${word}_download_${sampleSuffix(sample)}.txt`;
+      writeFileAtomic(stage.path(all), urls.length ? `${urls.join('\n')}\n` : '');
+      // Each class gets its own stream of the seed, so adding images of one class leaves the others' samples alone.
+      const pick = seededSample(urls, sample, (seed * 31 + i + 1) >>> 0);
+      writeFileAtomic(stage.path(sampled), pick.length ? `${pick.join('\n')}\n` : '');
+      lists.push(all, sampled);
+    });
+    cancelled();
+    // The lists, then the whole images folder in one rename: a trainer never sees part of it.
+    stage.publish({ files: lists, last: 'images' });
+    result.lists = lists.map((n) => path.join(dir, n));
+    return result;
+  } catch (e) {
+    stage.discard();
+    throw e;
+  }
 }
