@@ -4,10 +4,11 @@
  * p(bad) that `qc classify` wrote, within 1e-4.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createCore, type Core } from '../app';
 import { decodeRgb } from '../ml/backbone/preprocess';
 import { featureKey } from '../ml/embed';
@@ -190,6 +191,43 @@ describe('export-model', () => {
     if (process.platform === 'linux') {
       await expect(core.call('export.model', { runId: run.run_id, outDir: '/proc/qc-test-no-such' })).rejects.toMatchObject({ code: 'bad_input' });
     }
+  }, 240_000);
+
+  it('never leaves the model of one run beside the card or graphs of another, even when it dies part way', async () => {
+    const a = (await core.call('ml.train', { features: ['whole'], hidden: 0, epochs: 2 })).run_id;
+    const b = await core.call('ml.train', { features: ['whole'], hidden: 0, epochs: 3 });
+    const out = path.join(dir, 'model-two-runs');
+    await core.call('export.model', { runId: a, outDir: out });
+    const sha = (f: string) => createHash('sha256').update(fs.readFileSync(f)).digest('hex');
+    const consistent = () => {
+      const card = path.join(out, 'model-card.json');
+      if (!fs.existsSync(card)) return 'no card';
+      const c = JSON.parse(fs.readFileSync(card, 'utf8')) as { run_id: number; model_sha256: string };
+      expect(c.model_sha256).toBe(sha(path.join(out, 'model.onnx')));
+      expect(fs.readdirSync(path.join(out, 'train_graphs')).every((n) => n.startsWith(`run-${c.run_id}-`))).toBe(true);
+      return `run ${c.run_id}`;
+    };
+    // Run b's export stopped just before each of its renames into the folder (what a SIGKILL there leaves).
+    const real = fs.renameSync;
+    for (let stopAt = 0; stopAt < 6; stopAt++) {
+      let renames = 0;
+      const spy = vi.spyOn(fs, 'renameSync').mockImplementation((from, to) => {
+        if (path.dirname(String(to)) !== out && path.dirname(path.dirname(String(to))) !== out) return real(from, to);
+        if (renames++ === stopAt) throw Object.assign(new Error('killed'), { code: 'EIO' });
+        return real(from, to);
+      });
+      try {
+        await core.call('export.model', { runId: b.run_id, outDir: out }).catch(() => {});
+      } finally {
+        spy.mockRestore();
+      }
+      expect(['no card', `run ${a}`]).toContain(consistent());
+    }
+    // The next export publishes b whole, and a's graphs are gone.
+    await core.call('export.model', { runId: b.run_id, outDir: out });
+    expect(consistent()).toBe(`run ${b.run_id}`);
+    expect(fs.readdirSync(path.join(out, 'train_graphs')).sort()).toEqual(['accuracy.png', 'accuracy.svg', 'loss.png', 'loss.svg'].map((n) => `run-${b.run_id}-${n}`));
+    expect(fs.readdirSync(out).filter((n) => n.startsWith('.') || n.includes('.tmp-'))).toEqual([]);
   }, 240_000);
 
   it('refuses a run that has not finished, with the one "no trained model" error when there is none', async () => {

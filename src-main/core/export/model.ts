@@ -30,7 +30,9 @@ import { distanceColumns, type DistanceBlock } from '../ml/train/distance';
 import { standardScale } from '../ml/train/matrix';
 import { DEFECT_LATTICE, DEFECT_PATCH } from '../ml/features/defects';
 import { DEFECT_NET_FILE } from '../ml/features/defectNet';
-import { makeDir, writeFileAtomic } from '../fsSafe';
+import { writeFileAtomic } from '../fsSafe';
+import { writeRunGraphs } from './graphs';
+import { ExportStage } from './stage';
 
 export const MODEL_FILE = 'model.onnx';
 export const CARD_FILE = 'model-card.json';
@@ -112,7 +114,13 @@ export interface ExportModelOptions {
   outDir: string;
   /** Feature widths of the run's blocks, in `params.features` order (from the feature cache). */
   widths: Partial<Record<FeatureSet, number>>;
+  /** Also write the run's train graphs into `<outDir>/train_graphs/` (published with the model and card). */
+  graphs?: boolean;
 }
+
+export const GRAPHS_FOLDER = 'train_graphs';
+/** A run's graph files as writeRunGraphs names them. */
+const GRAPH_FILE = /^run-\d+-(loss|accuracy)\.(svg|png)$/;
 
 export async function exportModel(opts: ExportModelOptions): Promise<ModelExportResult> {
   const { run, head } = opts;
@@ -194,10 +202,33 @@ export async function exportModel(opts: ExportModelOptions): Promise<ModelExport
   if (err) throw new QcError('internal', `export-model: bad ONNX message: ${err}`);
   const bytes = ModelProto.encode(ModelProto.fromObject(model)).finish();
 
-  makeDir(opts.outDir);
-  const modelFile = path.join(opts.outDir, MODEL_FILE);
-  const cardFile = path.join(opts.outDir, CARD_FILE);
-  writeFileAtomic(modelFile, bytes);
+  // The model, its card and its graphs are published together (stage.ts): the old card out first,
+  // the model and the graphs in (another run's graphs out), the card last. Killed part way, the
+  // folder holds no card (visibly incomplete), never one run's model beside another's card.
+  const stage = ExportStage.open(opts.outDir);
+  const modelFile = path.join(stage.outDir, MODEL_FILE);
+  const cardFile = path.join(stage.outDir, CARD_FILE);
+  try {
+    writeFileAtomic(stage.path(MODEL_FILE), bytes);
+    const graphFiles: string[] = [];
+    const epochs = run.evaluation?.epochs ?? [];
+    if (opts.graphs && epochs.length) {
+      const written = await writeRunGraphs(run.run_id, epochs, stage.path(GRAPHS_FOLDER), { base: stage.dir });
+      graphFiles.push(...written.files.map((f) => path.join(GRAPHS_FOLDER, path.basename(f))));
+    }
+    writeCard(stage, bytes, inputs, extra, entry, size, embedding);
+    const graphsDir = path.join(stage.outDir, GRAPHS_FOLDER);
+    const staleGraphs = opts.graphs && fs.lstatSync(graphsDir, { throwIfNoEntry: false })?.isDirectory()
+      ? fs.readdirSync(graphsDir).filter((n) => GRAPH_FILE.test(n) && !graphFiles.includes(path.join(GRAPHS_FOLDER, n))).map((n) => path.join(GRAPHS_FOLDER, n))
+      : [];
+    stage.publish({ remove: [CARD_FILE], files: [MODEL_FILE, ...graphFiles], stale: staleGraphs, last: CARD_FILE });
+  } catch (e) {
+    stage.discard();
+    throw e;
+  }
+  return { dir: stage.outDir, model: modelFile, card: cardFile, inputs, extra_inputs: extra, bytes: bytes.length };
+
+  function writeCard(stage: ExportStage, bytes: Uint8Array, inputs: ModelExportResult['inputs'], extra: string[], entry: ReturnType<typeof findBackbone>, size: number, embedding: string): void {
 
   const card = {
     format: CARD_FORMAT,
@@ -243,6 +274,6 @@ export async function exportModel(opts: ExportModelOptions): Promise<ModelExport
       detail: run.thresholds,
     },
   };
-  writeFileAtomic(cardFile, `${JSON.stringify(card, null, 2)}\n`);
-  return { dir: path.resolve(opts.outDir), model: modelFile, card: cardFile, inputs, extra_inputs: extra, bytes: bytes.length };
+  writeFileAtomic(stage.path(CARD_FILE), `${JSON.stringify(card, null, 2)}\n`);
+  }
 }

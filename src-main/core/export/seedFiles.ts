@@ -50,9 +50,8 @@ export class SeedFiles {
     const run = this.runs.detail(runId);
     const { head } = this.runs.model(runId) as { head: TrainedHead };
     const widths = blockWidths(this.core, run.params.features, run.params.backbone);
-    const r = await exportModel({ run, head, modelsDir: this.modelsDir, outDir: args.outDir, widths });
-    // The run's train graphs travel with its model (the seed kept saved_models/ and train_graphs/ side by side).
-    if (run.evaluation?.epochs.length) await writeRunGraphs(runId, run.evaluation.epochs, path.join(r.dir, 'train_graphs'), { base: r.dir });
+    // The run's train graphs travel with its model (the seed kept saved_models/ and train_graphs/ side by side), published together.
+    const r = await exportModel({ run, head, modelsDir: this.modelsDir, outDir: args.outDir, widths, graphs: true });
     return { run_id: runId, ...r };
   }
 
