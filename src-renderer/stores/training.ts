@@ -133,6 +133,12 @@ export const trainingSlice: Slice<TrainingSlice> = (set, get, client) => ({
       set((s) => ({ runs, activeRunId: r.active, runsLoaded: true, chartRunId: s.chartRunId ?? r.active ?? runs[runs.length - 1]?.run_id ?? null }));
       const chart = get().chartRunId;
       if (chart !== null && !get().runDetails[chart]) void get().loadRunDetail(chart);
+      // A detail fetched while its run was training (runs.changed reloads the runs then) has no
+      // curves' end or evaluation: fetched again once the run has ended.
+      for (const run of runs) {
+        const cached = get().runDetails[run.run_id];
+        if (cached && cached.status !== run.status) void get().loadRunDetail(run.run_id);
+      }
     } catch (e) {
       set({ runsLoaded: true });
       get().reportError(e, 'Runs');
