@@ -1,5 +1,8 @@
 /** The `qc` contract as a user meets it: a real process, JSON on stdout, one error line on stderr. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout } from 'node:timers/promises';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -85,12 +88,78 @@ describe('qc', () => {
     expect(fs.readdirSync(path.join(work, 'seed'))).toContain('images');
   }, 60_000);
 
-  it('rejects unknown labels and image ids', () => {
+  it('rejects unknown labels (a usage error, 2) and image ids (1)', () => {
     const r = qc('label', '1', '--as', 'great');
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/label must be good, bad or none/);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^qc: --as: label must be good, bad or none/);
     const missing = qc('label', '99999', '--as', 'good');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/no image with id 99999/);
   }, 30_000);
+
+  it("exits 2 for every usage error, a subcommand's included, with a line naming the option", () => {
+    const cases: [string[], RegExp][] = [
+      [['classify', 'x.tsv'], /required option '--out <dir>' not specified/],
+      [['status', '--bogus'], /unknown option '--bogus'/],
+      [['train', '--noise', 'foo'], /^qc: --noise must be prune or none/m],
+      [['train', '--features', 'whole,bogus'], /^qc: --features: unknown feature set "bogus"/m],
+      [['import', 'x.tsv', '--mirror', 'foo'], /^qc: --mirror wants PREFIX=DIR/m],
+      [['classify', 'x.tsv', '--out', 'o', '--shard', '0/3'], /^qc: --shard wants K\/N/m],
+      [['import', 'ftp://x/y'], /^qc: ftp:\/\/x\/y: only http\(s\) URLs are downloaded/m],
+      [['runs', '--best', '0'], /^qc: --best: /m],
+      [['runs', '--archive-rest'], /^qc: --archive-rest needs --best N/m],
+      [['export-training', 'd', '--sample', '0'], /--sample must be a positive integer/],
+    ];
+    for (const [args, message] of cases) {
+      const r = qc(...args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+      expect(r.stdout, args.join(' ')).toBe('');
+    }
+  }, 120_000);
+
+  it('lists imports and bundles with their ids (qc sources)', () => {
+    const r = qc('sources', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const { imports, bundles } = json(r) as { imports: { id: number; kind: string }[]; bundles: unknown[] };
+    expect(imports.length).toBeGreaterThan(0);
+    expect(imports.every((i) => i.kind === 'ratings' && i.id >= 1)).toBe(true);
+    expect(bundles).toEqual([]);
+    const human = qc('sources');
+    expect(human.stdout).toMatch(new RegExp(`^Imports:\\n\\s+${imports[0]!.id}\\s+ratings`));
+    expect(human.stdout).toMatch(/Bundles:\n\s+none/);
+  }, 30_000);
+
+  it('Ctrl-C on a classify whose downloads hang: cancelled, exit 130, the next command runs', async () => {
+    // A small trained library of its own (classify needs a run).
+    const ratings = path.join(dir, 'ratings40.txt');
+    writeRatingsFile(ratings, devRatings().slice(0, 40));
+    expect(qc('import', ratings, '--mirror', `${DEV_URL_PREFIX}=${DEV_IMAGES}`).code).toBe(0);
+    const trained = qc('train', '--features', 'signals', '--hidden', '0', '--augment', '0', '--epochs', '5');
+    expect(trained.code, trained.stderr).toBe(0);
+    const server = http.createServer(() => undefined);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const bundle = path.join(dir, 'hang.tsv');
+    fs.writeFileSync(bundle, `eolMediaURL\nhttp://127.0.0.1:${port}/a.jpg\nhttp://127.0.0.1:${port}/b.jpg\n`);
+    const child = spawn(process.execPath, ['--import', path.join(REPO_ROOT, 'node_modules/tsx/dist/loader.mjs'), path.join(REPO_ROOT, 'src-main/cli/main.ts'), '--data', dataDir, 'classify', bundle, '--out', path.join(dir, 'hang-out')], { cwd: REPO_ROOT });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const waited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    // Once the downloads are waiting on the server.
+    const begun = Date.now();
+    while ((await countConnections(server)) === 0 && Date.now() - begun < 30_000) await setTimeout(100);
+    child.kill('SIGINT');
+    const code = await waited;
+    server.closeAllConnections();
+    server.close();
+    expect(code, stderr).toBe(130);
+    expect(stderr).toMatch(/qc: cancelled/);
+    expect(qc('status', '--json').code).toBe(0);
+  }, 120_000);
 });
+
+function countConnections(server: http.Server): Promise<number> {
+  return new Promise((r) => server.getConnections((_e, n) => r(n)));
+}
+

@@ -1,5 +1,5 @@
 /** Human-readable output of the CLI (the --json forms print the results as they are). */
-import { FAILURE_REASONS, skippedFilesText, type FailureReason, type FailureRow, type ImportSummary, type LabelBatchResult, type LibraryStatus } from '../../src-shared/domain/library';
+import { FAILURE_REASONS, skippedFilesText, type FailureReason, type BundleRow, type FailureRow, type ImportRow, type ImportSummary, type LabelBatchResult, type LibraryStatus } from '../../src-shared/domain/library';
 
 const reasonLines = (byReason: Partial<Record<FailureReason, number>>) =>
   Object.entries(byReason)
@@ -36,6 +36,13 @@ export function formatFailures(r: { total: number; failures: FailureRow[] }): st
     return `${f.reason.padEnd(18)} ${[at, where].filter(Boolean).join(' ')}  ${f.detail}${f.attempts > 1 ? ` (${f.attempts} attempts)` : ''}`;
   });
   if (r.total > r.failures.length) lines.push(`… and ${r.total - r.failures.length} more (--limit)`);
+  return lines.join('\n');
+}
+
+/** `qc sources`: the imports and bundles, with the ids other commands take (`qc export --bundle ID`). */
+export function formatSources(r: { imports: ImportRow[]; bundles: BundleRow[] }): string {
+  const lines = ['Imports:', ...(r.imports.length ? r.imports.map((i) => `  ${String(i.id).padStart(4)}  ${i.kind.padEnd(9)} ${i.status.padEnd(9)} ${String(i.images).padStart(7)} images  ${i.source}`) : ['  none'])];
+  lines.push('Bundles:', ...(r.bundles.length ? r.bundles.map((b) => `  ${String(b.id).padStart(4)}  ${String(b.rows).padStart(7)} rows  ${b.name}  (${b.origin})`) : ['  none']));
   return lines.join('\n');
 }
 

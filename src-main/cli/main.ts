@@ -11,7 +11,7 @@ import type { ImportArgs } from '../../src-shared/contract/handlers';
 import { createCore, type Core } from '../core/app';
 import { parseMirror } from '../core/library/importer';
 import { defaultDataDir } from '../core/paths';
-import { formatFailures, formatImport, formatLabelBatch, formatStatus } from './format';
+import { formatFailures, formatImport, formatLabelBatch, formatSources, formatStatus } from './format';
 import { progressView } from './progress';
 import { registerMlCommands } from './ml';
 import { registerServeCommand } from './serve';
@@ -19,7 +19,7 @@ import { registerDoctorCommand } from './doctor';
 import { registerSeedFileCommands } from './seedFiles';
 import { startServer } from '../server/server';
 import { API_SCHEMAS, id } from '../../src-shared/contract/schemas';
-import { numberListOption, numberOption, sourceArg } from './options';
+import { numberListOption, numberOption, optionValue, sourceArg, usage } from './options';
 import type { JobProgress } from '../../src-shared/contract/events';
 import { isTagHeader } from '../core/ml/tagImport';
 import fs from 'node:fs';
@@ -71,7 +71,17 @@ async function withCore<T>(cmd: Command, fn: (core: Core, signal: AbortSignal, o
   process.on('SIGINT', onSigint);
   const view = progressView();
   try {
-    const result = await fn(core, controller.signal, view.update).finally(() => view.stop());
+    let result: T;
+    try {
+      result = await fn(core, controller.signal, view.update).finally(() => view.stop());
+    } catch (e) {
+      // Cancelled with Ctrl-C: whether the call then returned what it had done or gave up with an
+      // error, a script sees 130, like every other cancelled command.
+      if (!controller.signal.aborted) throw e;
+      process.stderr.write('qc: cancelled\n');
+      process.exitCode = 130;
+      return;
+    }
     process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `${human(result)}\n`);
     if (controller.signal.aborted) process.exitCode = 130;
   } finally {
@@ -81,7 +91,10 @@ async function withCore<T>(cmd: Command, fn: (core: Core, signal: AbortSignal, o
 }
 
 export function buildProgram(): Command {
+  // exitOverride before any subcommand exists: commander copies it to each one as it is made, so a
+  // usage error of a subcommand throws (exit 2 in main) instead of calling process.exit(1) itself.
   const program = new Command('qc')
+    .exitOverride()
     .description('Quality Curator: curate image-quality labels for the Encyclopedia of Life')
     .option('--data <dir>', 'library folder (env QC_DATA_DIR; default: the app-data folder)')
     .option('--json', 'print exactly one JSON object on stdout')
@@ -101,7 +114,7 @@ export function buildProgram(): Command {
     .option('--allow-local', 'read file: URLs named by a local input file (never from a list downloaded over HTTP)')
     .option('--run <id>', 'tag files (<bundle>_a.tsv, _finaltags.tsv): the run their predictions belong to (default: the active run)', numberOption('--run', id))
     .action(async (source: string | undefined, o: { kind?: ImportArgs['kind']; mirror: string[]; concurrency: number; timeout?: number; retries?: number; retryFailed?: boolean; allowLocal?: boolean; run?: number }, cmd: Command) => {
-      if (!source && !o.retryFailed) throw new Error('qc import needs a source (or --retry-failed)');
+      if (!source && !o.retryFailed) throw usage('qc import needs a source (or --retry-failed)');
       if (source) source = sourceArg(source);
       // Tag TSVs written by qc classify (here or on other machines, --shard): merge their predictions.
       const tagFiles = source && !o.kind ? localTagFiles(source) : [];
@@ -114,7 +127,7 @@ export function buildProgram(): Command {
         return;
       }
       const args = {
-        mirrors: o.mirror.map(parseMirror),
+        mirrors: o.mirror.map(optionValue('--mirror', parseMirror)),
         concurrency: o.concurrency,
         ...(o.timeout !== undefined && { timeoutMs: o.timeout }),
         ...(o.retries !== undefined && { retries: o.retries }),
@@ -136,6 +149,11 @@ export function buildProgram(): Command {
     .action(async (_o, cmd: Command) => withCore(cmd, (core) => core.call('library.status', {}), formatStatus));
 
   program
+    .command('sources')
+    .description('list the imports and bundles with their ids (qc export --bundle ID)')
+    .action(async (_o, cmd: Command) => withCore(cmd, (core) => core.call('library.sources', {}), formatSources));
+
+  program
     .command('failures')
     .description('list what could not be imported, with reasons')
     .option('--limit <n>', 'at most this many', numberOption('--limit', API_SCHEMAS['library.failures'].shape.limit), 1000)
@@ -147,7 +165,7 @@ export function buildProgram(): Command {
     .argument('<image-id...>', 'image ids')
     .requiredOption('--as <label>', 'good, bad or none')
     .action(async (ids: string[], o: { as: string }, cmd: Command) => {
-      const label = parseLabelValue(o.as);
+      const label = optionValue('--as', parseLabelValue)(o.as);
       const imageIds = ids.map(numberOption('image id', id));
       await withCore(cmd, (core) => core.call('labels.set', { imageIds, label }), (r) => formatLabelBatch(r, 'label'));
     });
@@ -174,7 +192,7 @@ export function buildProgram(): Command {
           const rule = {
             bad: o.bad !== undefined ? classes('--bad', o.bad) : current.bad,
             good: o.good !== undefined ? classes('--good', o.good) : current.good,
-            exemplar: o.exemplar !== undefined ? parseLabelValue(o.exemplar) : current.exemplar,
+            exemplar: o.exemplar !== undefined ? optionValue('--exemplar', parseLabelValue)(o.exemplar) : current.exemplar,
           };
           return core.call('labels.setRule', { rule });
         },
@@ -193,7 +211,6 @@ export type WithCore = typeof withCore;
 
 async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
-  program.exitOverride();
   try {
     await program.parseAsync(argv);
   } catch (e) {

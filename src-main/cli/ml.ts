@@ -8,7 +8,7 @@ import { formatClassify, formatEmbed, formatExport, formatIssues, formatRun, for
 import { formatBestRuns, formatGraphs } from './seedFiles';
 import type { WithCore } from './main';
 import { API_SCHEMAS, id, importOptions, probability, trainOptions } from '../../src-shared/contract/schemas';
-import { intOption, localPath, numberOption, sourceArg } from './options';
+import { intOption, localPath, numberOption, optionValue, sourceArg, usage } from './options';
 
 // Option values obey the API's schemas (options.ts, src-shared/contract/schemas.ts): a wrong one is
 // one line naming the option. `int` is for options with no single API field.
@@ -17,7 +17,7 @@ const train = trainOptions;
 const runId = (name: string) => numberOption(name, id);
 const features = (v: string): FeatureSet[] => {
   const sets = v.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const s of sets) if (!FEATURE_SETS.includes(s as FeatureSet)) throw new Error(`unknown feature set "${s}" (choose from ${FEATURE_SETS.join(', ')})`);
+  for (const s of sets) if (!FEATURE_SETS.includes(s as FeatureSet)) throw usage(`--features: unknown feature set "${s}" (choose from ${FEATURE_SETS.join(', ')})`);
   return sets as FeatureSet[];
 };
 const collect = (value: string, prev: string[]) => [...prev, value];
@@ -27,7 +27,7 @@ const imageIds = (name: string) => (v: string) => v.split(',').filter(Boolean).m
 export function registerMlCommands(program: Command, withCore: WithCore): void {
   program
     .command('demo')
-    .description('load the bundled demo library (112 real photos with ratings), embed it and train a first run')
+    .description('load the bundled demo library (real photos with their EOL ratings), embed it and train a first run')
     .option('--no-train', 'import only')
     .action(async (o: { train: boolean }, cmd: Command) =>
       withCore(cmd, (core, signal, onProgress) => core.call('demo.load', { train: o.train }, { signal, onProgress }), (r) => [formatImportLine(r.import), r.run ? formatRun(r.run) : 'not trained (qc train)'].join('\n')),
@@ -62,7 +62,7 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
     .option('--folds <n>', 'folds for out-of-fold predictions', numberOption('--folds', train.folds))
     .option('--groups <FILE:COLUMN>', 'explicit duplicate groups: a TSV with an id column and COLUMN (e.g. truth.tsv:source_file)')
     .option('--noise <mode>', `prune: leave probably-wrong labels out of the final fit (confident learning); none: train on all (default ${DEFAULT_TRAIN_PARAMS.noise})`, (v: string) => {
-      if (v !== 'prune' && v !== 'none') throw new Error(`--noise must be prune or none, got "${v}"`);
+      if (v !== 'prune' && v !== 'none') throw usage(`--noise must be prune or none, got "${v}"`);
       return v;
     })
     .option('--no-label-weights', 'weigh every label 1 instead of by its confidence from the ratings')
@@ -93,7 +93,7 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
         };
         if (o.groups) {
           const at = o.groups.lastIndexOf(':');
-          if (at <= 0) throw new Error('--groups wants FILE:COLUMN, e.g. truth.tsv:source_file');
+          if (at <= 0) throw usage('--groups wants FILE:COLUMN, e.g. truth.tsv:source_file');
           req.groups = { file: localPath(o.groups.slice(0, at)), groupColumn: o.groups.slice(at + 1) };
         }
         await withCore(cmd, (core, signal, onProgress) => core.call('ml.train', req, { signal, onProgress }), formatRun);
@@ -103,11 +103,11 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
   program
     .command('runs')
     .description('list training runs side by side; --best N ranks the finished ones by held-out AUC with an over-fitting verdict')
-    .option('--best <n>', 'the N best finished runs, with how well each learned', int('--best'))
+    .option('--best <n>', 'the N best finished runs, with how well each learned', numberOption('--best', API_SCHEMAS['ml.bestRuns'].shape.n))
     .option('--archive-rest', 'with --best: archive every other finished run (hidden, never deleted)')
     .option('--all', 'include archived runs')
     .action(async (o: { best?: number; archiveRest?: boolean; all?: boolean }, cmd: Command) => {
-      if (o.archiveRest && o.best === undefined) throw new Error('--archive-rest needs --best N');
+      if (o.archiveRest && o.best === undefined) throw usage('--archive-rest needs --best N');
       if (o.best !== undefined) return withCore(cmd, (core) => core.call('ml.bestRuns', { n: o.best!, archiveRest: o.archiveRest ?? false }), formatBestRuns);
       return withCore(cmd, (core) => core.call('ml.runs', { all: o.all ?? false }), formatRuns);
     });
@@ -142,7 +142,7 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
     .option('--reopen <ids>', 'forget the verdict on these images', imageIds('--reopen'))
     .action(async (o: { run?: number; limit: number; all?: boolean; confirm?: number[]; dismiss?: number[]; reopen?: number[] }, cmd: Command) => {
       const verdicts = (['confirm', 'dismiss', 'reopen'] as const).filter((a) => o[a]);
-      if (verdicts.length > 1) throw new Error('use one of --confirm, --dismiss, --reopen at a time');
+      if (verdicts.length > 1) throw usage('use one of --confirm, --dismiss, --reopen at a time');
       const action = verdicts[0];
       if (action) return withCore(cmd, (core) => core.call('ml.reviewIssues', { imageIds: o[action]!, action }), (r) => `${r.changed} image(s) ${action === 'reopen' ? 'reopened' : `${action}ed`}; ${r.open} open label issues`);
       return withCore(cmd, (core) => core.call('ml.labelIssues', { ...(o.run !== undefined && { runId: o.run }), limit: o.limit, includeReviewed: o.all ?? false }), formatIssues);
@@ -166,7 +166,7 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
     .option('--chunk-rows <n>', 'rows per chunk file', numberOption('--chunk-rows', API_SCHEMAS['ml.classify'].shape.chunkRows))
     .option('--threshold <p>', 'p(bad) threshold for final tags', numberOption('--threshold', probability))
     .option('--run <id>', 'run id (default: the active run)', runId('--run'))
-    .option('--shard <K/N>', 'only shard K of N of the bundle rows (by URL hash), for N processes or machines', parseShard)
+    .option('--shard <K/N>', 'only shard K of N of the bundle rows (by URL hash), for N processes or machines', optionValue('--shard', parseShard))
     .action(async (source: string, o: { out: string; mirror: string[]; concurrency: number; chunkRows?: number; threshold?: number; run?: number; shard?: Shard }, cmd: Command) =>
       withCore(
         cmd,
@@ -176,7 +176,7 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
             {
               source: sourceArg(source),
               outDir: localPath(o.out),
-              mirrors: o.mirror.map(parseMirror),
+              mirrors: o.mirror.map(optionValue('--mirror', parseMirror)),
               concurrency: o.concurrency,
               ...(o.chunkRows && { chunkRows: o.chunkRows }),
               ...(o.threshold !== undefined && { threshold: o.threshold }),
@@ -193,7 +193,7 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
     .command('export')
     .description('write final tags for the whole library (library_finaltags.tsv) or for a bundle already imported')
     .requiredOption('--out <dir>', 'folder for the TSVs')
-    .option('--bundle <id>', 'bundle id (see qc status)', runId('--bundle'))
+    .option('--bundle <id>', 'bundle id (qc sources lists them)', runId('--bundle'))
     .option('--threshold <p>', 'p(bad) threshold', numberOption('--threshold', probability))
     .option('--run <id>', 'run id (default: the active run)', runId('--run'))
     .action(async (o: { out: string; bundle?: number; threshold?: number; run?: number }, cmd: Command) =>

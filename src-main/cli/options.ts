@@ -47,10 +47,34 @@ export function localPath(p: string): string {
   return path.resolve(p);
 }
 
-/** An input argument: an http(s) URL as given, a local file or folder resolved ({@link localPath}). */
+/** An input argument: an http(s) URL as given, a local file or folder resolved ({@link localPath}); another scheme (ftp:, file:) is refused, not read as a folder named "ftp:". */
 export function sourceArg(s: string): string {
-  return isHttpUrl(s) ? s : localPath(s);
+  if (isHttpUrl(s)) return s;
+  if (/^[a-z][a-z0-9+.-]+:\/\//i.test(s)) throw usage(`${s}: only http(s) URLs are downloaded; give a local file as a path`);
+  return localPath(s);
 }
 
 /** A TCP port to listen on (0: any free port). */
 export const portSchema = z.int().min(0).max(65535);
+
+/** A misuse of the command line (a missing argument, options that do not go together): exit code 2, one line. */
+export function usage(message: string): QcError {
+  return new QcError('invalid_argument', message);
+}
+
+/**
+ * A commander argument parser from a parser of the domain (a mirror, a shard, a label): whatever it
+ * throws becomes a usage error naming the option (exit 2), not a failure of the command (exit 1).
+ */
+export function optionValue<T>(option: string, parse: (text: string) => T): (text: string) => T {
+  return (text) => {
+    try {
+      return parse(text);
+    } catch (e) {
+      if (e instanceof QcError && e.code === 'invalid_argument') throw e;
+      const message = e instanceof Error ? e.message : String(e);
+      throw usage(message.startsWith(option) ? message : `${option}: ${message}`);
+    }
+  };
+}
+

@@ -2,16 +2,16 @@
 import type { Command } from 'commander';
 import { trainingExportWarnings, type GraphsExportSummary, type ModelExportSummary, type RankedRun, type TrainingExportSummary } from '../../src-shared/domain/runQuality';
 import type { WithCore } from './main';
-import { localPath } from './options';
+import { localPath, usage } from './options';
 
 const positiveInt = (name: string) => (v: string) => {
   const n = Number(v);
-  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${v}"`);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < 1) throw usage(`${name} must be a positive integer, got "${v}"`);
   return n;
 };
 const nonNegativeInt = (name: string) => (v: string) => {
   const n = Number(v);
-  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n)) throw new Error(`${name} must be a non-negative integer, got "${v}"`);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n)) throw usage(`${name} must be a non-negative integer, got "${v}"`);
   return n;
 };
 
