@@ -8,11 +8,10 @@ import { formatClassify, formatEmbed, formatExport, formatIssues, formatRun, for
 import { formatBestRuns, formatGraphs } from './seedFiles';
 import type { WithCore } from './main';
 import { API_SCHEMAS, id, importOptions, probability, trainOptions } from '../../src-shared/contract/schemas';
-import { intOption, localPath, numberOption, optionValue, sourceArg, usage } from './options';
+import { localPath, numberOption, optionValue, sourceArg, usage } from './options';
 
 // Option values obey the API's schemas (options.ts, src-shared/contract/schemas.ts): a wrong one is
-// one line naming the option. `int` is for options with no single API field.
-const int = (name: string) => intOption(name);
+// one line naming the option.
 const train = trainOptions;
 const runId = (name: string) => numberOption(name, id);
 const features = (v: string): FeatureSet[] => {
