@@ -1,7 +1,7 @@
 /** `qc issues`' text: the issues within confident learning's estimate, then those beyond it under their own heading. */
 import { describe, expect, it } from 'vitest';
-import type { LabelIssue } from '../../src-shared/domain/ml';
-import { formatIssues } from './formatMl';
+import type { ClassifySummary, LabelIssue } from '../../src-shared/domain/ml';
+import { formatClassify, formatIssues } from './formatMl';
 
 const issue = (rank: number, beyond: boolean): LabelIssue => ({
   rank,
@@ -36,3 +36,26 @@ describe('formatIssues', () => {
     expect(formatIssues({ run_id: 1, total: 0, beyond: 0, issues: [] })).toBe('Run 1: no open label issues.');
   });
 });
+
+describe('formatClassify', () => {
+  const summary: ClassifySummary = {
+    files: ['/out/b_a.tsv', '/out/b_finaltags.tsv'],
+    rows: 4,
+    tagged_bad: 1,
+    by_source: { curator: 0, model: 3, none: 1 },
+    threshold: 0.9,
+    threshold_source: 'recommended',
+    run_id: 1,
+    bundle_id: 2,
+    images: 3,
+    failed: 1,
+    row_problems: 0,
+    scored: 2,
+    predicted: 2,
+  };
+  it('says how many rows could not be read and have no tag row, so the row count is explained', () => {
+    expect(formatClassify(summary)).not.toMatch(/could not be read/);
+    expect(formatClassify({ ...summary, row_problems: 2 })).toMatch(/^ {2}2 row\(s\) could not be read .* no tag row: qc failures lists them$/m);
+  });
+});
+

@@ -105,5 +105,10 @@ export function formatExport(r: ExportSummary): string {
 }
 
 export function formatClassify(r: ClassifySummary): string {
-  return [`Bundle ${r.bundle_id}: ${r.images} images (${r.failed} could not be fetched), ${r.scored} newly scored`, formatExport(r)].join('\n');
+  return [
+    `Bundle ${r.bundle_id}: ${r.images} images (${r.failed} could not be fetched), ${r.scored} newly scored`,
+    // Rows without a usable URL have no image, so no tag row: say so, or the row count looks short.
+    ...(r.row_problems ? [`  ${r.row_problems} row(s) could not be read (no usable URL, or a broken line) and have no tag row: qc failures lists them`] : []),
+    formatExport(r),
+  ].join('\n');
 }

@@ -311,8 +311,12 @@ export class Importer {
     const isRemote = isHttpUrl(source);
     const local = isRemote ? null : path.resolve(source);
     if (local && !fs.existsSync(local)) throw new QcError('bad_input', 'no such file or folder', { file: local });
-    if (args.kind === 'folder' || (local && fs.statSync(local).isDirectory())) {
-      if (!local || !fs.statSync(local).isDirectory()) throw new QcError('bad_input', '--kind folder needs a folder', { file: local ?? source });
+    const isFolder = local !== null && fs.statSync(local).isDirectory();
+    // A kind that reads a file, given a folder (qc classify FOLDER): refused before anything is
+    // stored, never imported as a folder of pictures the caller did not ask for.
+    if (isFolder && args.kind !== undefined && args.kind !== 'folder') throw new QcError('bad_input', `a ${args.kind} is a file (a TSV or a list of URLs), not a folder`, { file: local });
+    if (args.kind === 'folder' || isFolder) {
+      if (!local || !isFolder) throw new QcError('bad_input', '--kind folder needs a folder', { file: local ?? source });
       const scan = scanFolder(local);
       const rows: SourceRow[] = scan.rows.map((r) => ({
         origin: r.file,

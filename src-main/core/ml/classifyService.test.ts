@@ -105,4 +105,32 @@ describe('ClassifyService.classify', () => {
       await core.close();
     }
   }, 300_000);
+
+  it('refuses a folder as a bundle before storing anything, and exports a bundle scoring only its own images', async () => {
+    const data = path.join(dir, 'folder-and-export');
+    fs.cpSync(base, data, { recursive: true });
+    const core = createCore({ dataDir: data, ml: 'in-process' });
+    try {
+      const images = () => core.context.db.prepare('SELECT COUNT(*) FROM images').pluck().get() as number;
+      const before = images();
+      await expect(core.call('ml.classify', { source: DEV_IMAGES, outDir: path.join(dir, 'out-folder') })).rejects.toThrow(/a bundle is a file .* not a folder/);
+      expect(images()).toBe(before);
+      // A small bundle classified, then pictures no run has scored imported beside it.
+      const rows = devRatings().slice(0, 3);
+      const small = path.join(dir, 'three.txt');
+      fs.writeFileSync(small, ['eolMediaURL', ...rows.map(([, url]) => url)].join('\n') + '\n');
+      const first = await core.call('ml.classify', { source: small, mirrors: [{ prefix: DEV_URL_PREFIX, dir: DEV_IMAGES }], outDir: path.join(dir, 'out-three') });
+      const others = path.join(dir, 'others.txt');
+      fs.writeFileSync(others, ['eolMediaURL', ...devRatings().slice(100, 106).map(([, url]) => url)].join('\n') + '\n');
+      await core.call('library.import', { source: others, mirrors: [{ prefix: DEV_URL_PREFIX, dir: DEV_IMAGES }] });
+      const predicted = () => core.context.db.prepare('SELECT COUNT(*) FROM predictions').pluck().get() as number;
+      const scoredBefore = predicted();
+      const exported = await core.call('export.tags', { bundleId: first.bundle_id, outDir: path.join(dir, 'out-three-again') });
+      expect(exported.rows).toBe(3);
+      expect(predicted()).toBe(scoredBefore);
+    } finally {
+      await core.close();
+    }
+  }, 300_000);
 });
+

@@ -192,11 +192,7 @@ export class ClassifyService {
     await early?.settle(true);
     if (imported.bundle_id === null) throw new QcError('internal', 'the bundle import made no bundle');
     if (ctx.signal.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
-    // The bundle's distinct images as plain numbers (a bundle's rows are never held in memory).
-    const ids = this.core.db
-      .prepare('SELECT DISTINCT u.image_id FROM bundle_items b JOIN source_rows s ON s.id = b.source_row_id JOIN image_urls u ON u.url = s.url WHERE b.bundle_id = ?')
-      .pluck()
-      .all(imported.bundle_id) as number[];
+    const ids = this.bundleImageIds(imported.bundle_id);
     const scored = await this.scoreMissing(runId, ids, ctx);
     const t = this.runs.thresholdInForce(runId, threshold);
     const result = exportBundle(this.core.db, { bundleId: imported.bundle_id, runId, threshold: t.threshold, outDir, ...(chunkRows && { chunkRows }) });
@@ -221,10 +217,20 @@ export class ClassifyService {
     };
   }
 
+  /** A bundle's distinct images as plain numbers (a bundle's rows are never held in memory). */
+  private bundleImageIds(bundleId: number): number[] {
+    return this.core.db
+      .prepare('SELECT DISTINCT u.image_id FROM bundle_items b JOIN source_rows s ON s.id = b.source_row_id JOIN image_urls u ON u.url = s.url WHERE b.bundle_id = ?')
+      .pluck()
+      .all(bundleId) as number[];
+  }
+
   /** Tag TSVs for a bundle already in the library, or for the whole library. */
   async exportTags(args: { bundleId?: number; outDir: string; threshold?: number; runId?: number; chunkRows?: number }, ctx: CallContext): Promise<ExportSummary> {
     const runId = this.runs.requireRun(args.runId);
-    await this.scoreMissing(runId, null, ctx);
+    // A bundle's tags need its own images scored, not the whole library's (a library of a million
+    // with a new run would be embedded to export one small bundle).
+    await this.scoreMissing(runId, args.bundleId !== undefined ? this.bundleImageIds(args.bundleId) : null, ctx);
     const t = this.runs.thresholdInForce(runId, args.threshold);
     const result =
       args.bundleId !== undefined
