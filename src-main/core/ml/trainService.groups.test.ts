@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test-support/fixtures';
+import { seedLibrary } from '../../../test-support/seedLibrary';
 import type { CoreContext } from '../context';
 import { openDatabase } from '../db/open';
 import { loadGroupKeys, MAX_GROUPS_BYTES } from './trainService';
@@ -55,3 +56,20 @@ describe('loadGroupKeys (ml.train groups.file)', () => {
     await expect(loadGroupKeys(core, { file: empty, groupColumn: 'g' })).rejects.toMatchObject({ code: 'bad_input', message: expect.stringMatching(/empty/) });
   });
 });
+
+describe('ml.train with a groups file', () => {
+  it('refuses a missing file or column before a run exists: no failed run is left behind', async () => {
+    const lib = seedLibrary({ images: 60, trained: false, ml: 'in-process' });
+    try {
+      const dir = tempDir();
+      const groups = path.join(dir, 'groups.tsv');
+      fs.writeFileSync(groups, 'id\tsource\n');
+      await expect(lib.core.call('ml.train', { features: ['signals'], hidden: 0, groups: { file: path.join(dir, 'missing.tsv'), groupColumn: 'source' } })).rejects.toMatchObject({ code: 'bad_input' });
+      await expect(lib.core.call('ml.train', { features: ['signals'], hidden: 0, groups: { file: groups, groupColumn: 'family' } })).rejects.toMatchObject({ message: expect.stringMatching(/needs columns id and family/) });
+      expect((await lib.core.call('ml.runs', { all: true })).runs).toEqual([]);
+    } finally {
+      await lib.core.close();
+    }
+  });
+});
+

@@ -201,6 +201,8 @@ export class TrainService {
     if (tally.good < MIN_PER_CLASS || tally.bad < MIN_PER_CLASS) {
       throw new QcError('bad_input', `training needs at least ${MIN_PER_CLASS} good and ${MIN_PER_CLASS} bad images; the library has ${tally.good} good and ${tally.bad} bad`);
     }
+    // The groups file is read before the run exists: a wrong one is refused, not left as a failed run.
+    const groupKeys = groupSpec ? await loadGroupKeys(this.core, groupSpec) : null;
     const runId = this.runs.create(params);
     const started = performance.now();
     const announceRuns = () => this.core.events.emit('runs.changed', { active_run: this.runs.activeRunId() });
@@ -217,7 +219,7 @@ export class TrainService {
       const train = labelled.filter((l) => usableIds.has(l.id));
 
       // 2. The stored, duplicate-aware split.
-      const { assignment, duplicateOf } = await this.assign(train, params, groupSpec ? await loadGroupKeys(this.core, groupSpec) : null, ctx.signal, (done, total) =>
+      const { assignment, duplicateOf } = await this.assign(train, params, groupKeys, ctx.signal, (done, total) =>
         ctx.progress({ job: 'train', phase: 'layouts', done, total, message: 'reading layouts to keep versions of one photo together' }),
       );
 
