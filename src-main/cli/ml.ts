@@ -124,7 +124,7 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
 
   program
     .command('use')
-    .description('make a run the active one (`latest` follows the newest)')
+    .description('make a run the active one (`latest`: the newest finished run now; a later run takes over only when it is better on the held-out test images)')
     .argument('<run-id>', 'run id or latest')
     .action(async (id: string, _o, cmd: Command) =>
       withCore(cmd, (core) => core.call('ml.setActive', { runId: id === 'latest' ? null : runId('run-id')(id) }), (r) => `active run: ${r.active ?? 'none'}`),
