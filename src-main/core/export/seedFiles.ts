@@ -55,17 +55,6 @@ export class SeedFiles {
     return { run_id: runId, ...r };
   }
 
-  /** Where a run's graphs live in the library: written when it finishes, so every finished run has them. */
-  libraryGraphsDir(runId: number): string {
-    return path.join(this.core.paths.root, 'runs', String(runId), 'train_graphs');
-  }
-
-  async writeLibraryGraphs(runId: number): Promise<string[]> {
-    const epochs = this.runs.detail(runId).evaluation?.epochs ?? [];
-    if (!epochs.length) return [];
-    return (await writeRunGraphs(runId, epochs, this.libraryGraphsDir(runId))).files;
-  }
-
   async graphs(args: ArgsOf<'export.graphs'>): Promise<ResultOf<'export.graphs'>> {
     const runId = this.runs.requireRun(args.runId, { finished: false });
     const epochs = this.runs.detail(runId).evaluation?.epochs ?? [];
