@@ -43,3 +43,25 @@ export async function startLabelling(dbFile: string, images: number, ms: number)
   while (alive && !out.includes('ready')) await new Promise((r) => setTimeout(r, 10));
   return { running: () => alive, exited };
 }
+
+/**
+ * Runs `write` again and again (yielding between calls) for as long as another process labels the
+ * library (startLabelling), and says how that went: the errors `write` threw, how many calls it
+ * made, and the labeller's exit. The callers expect no error at all.
+ */
+export async function writeBesideLabelling(dbFile: string, images: number, ms: number, write: () => unknown): Promise<{ calls: number; errors: string[]; code: number | null; labelled: number; out: string }> {
+  const other = await startLabelling(dbFile, images, ms);
+  let calls = 0;
+  const errors: string[] = [];
+  while (other.running()) {
+    try {
+      await write();
+    } catch (e) {
+      errors.push((e as Error).message);
+    }
+    calls++;
+    await new Promise((r) => setImmediate(r));
+  }
+  return { calls, errors, ...(await other.exited) };
+}
+

@@ -9,8 +9,9 @@ import type { LookupFunction } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_IMAGES, devRatings } from '../../../test-support/fixtures';
+import { fetchFailure as failure } from '../../../test-support/fetchFailure';
 import { startImageServer, type ImageServer } from '../../../test-support/image-server';
-import { fetchBytes, FetchFailure, fetchList } from './fetch';
+import { fetchBytes, fetchList } from './fetch';
 
 const PHOTO = path.basename(devRatings()[0]![1]);
 
@@ -34,15 +35,6 @@ const lookup: LookupFunction = (hostname, options, callback) => {
   if (options.all) callback(null, found);
   else callback(null, found[0]!.address, found[0]!.family);
 };
-
-async function failure(p: Promise<unknown>): Promise<FetchFailure> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(FetchFailure);
-  return e as FetchFailure;
-}
 
 describe('a redirect chain that passes a public host', () => {
   let server: ImageServer;

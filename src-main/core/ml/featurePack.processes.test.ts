@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test-support/fixtures';
-import { startLabelling } from '../../../test-support/labellingProcess';
+import { writeBesideLabelling } from '../../../test-support/labellingProcess';
 import { openDatabase } from '../db/open';
 import { encodeFeaturePack, loadFeaturePack } from './featurePack';
 
@@ -38,20 +38,10 @@ describe('a feature pack loaded beside a process that labels', () => {
   );
 
   it('never fails with "database is locked"', async () => {
-    const other = await startLabelling(dbFile, IMAGES, 2500);
-    let calls = 0;
-    const errors: string[] = [];
-    while (other.running()) {
+    const { calls, errors, code, labelled, out } = await writeBesideLabelling(dbFile, IMAGES, 2500, () => {
       db.prepare('DELETE FROM features').run(); // so that each load writes every vector again
-      try {
-        expect(loadFeaturePack(db, pack, [KEY])).toMatchObject({ images: IMAGES, vectors: IMAGES });
-      } catch (e) {
-        errors.push((e as Error).message);
-      }
-      calls++;
-      await new Promise((r) => setImmediate(r));
-    }
-    const { code, labelled, out } = await other.exited;
+      expect(loadFeaturePack(db, pack, [KEY])).toMatchObject({ images: IMAGES, vectors: IMAGES });
+    });
     expect(code, out).toBe(0);
     expect(labelled).toBeGreaterThan(50); // the other process did write meanwhile
     expect(calls).toBeGreaterThan(10);

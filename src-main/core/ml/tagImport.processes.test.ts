@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test-support/fixtures';
-import { startLabelling } from '../../../test-support/labellingProcess';
+import { writeBesideLabelling } from '../../../test-support/labellingProcess';
 import { openDatabase } from '../db/open';
 import { importTagFiles } from './tagImport';
 
@@ -31,19 +31,9 @@ describe('ml.importTags beside a process that labels', () => {
   fs.writeFileSync(tags, ['eolMediaURL\tidentifier\timclass\tconfidence\tsource\tp_bad', ...rows].join('\n') + '\n');
 
   it('never fails with "database is locked"', async () => {
-    const other = await startLabelling(dbFile, IMAGES, 2500);
-    let calls = 0;
-    const errors: string[] = [];
-    while (other.running()) {
-      try {
-        expect(await importTagFiles(db, [tags], 1)).toMatchObject({ local: IMAGES, remote: 50 });
-      } catch (e) {
-        errors.push((e as Error).message);
-      }
-      calls++;
-      await new Promise((r) => setImmediate(r));
-    }
-    const { code, labelled, out } = await other.exited;
+    const { calls, errors, code, labelled, out } = await writeBesideLabelling(dbFile, IMAGES, 2500, async () => {
+      expect(await importTagFiles(db, [tags], 1)).toMatchObject({ local: IMAGES, remote: 50 });
+    });
     expect(code, out).toBe(0);
     expect(labelled).toBeGreaterThan(50); // the other process did write meanwhile
     expect(calls).toBeGreaterThan(10);
