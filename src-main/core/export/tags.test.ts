@@ -130,10 +130,13 @@ describe('tag files', () => {
     fs.mkdirSync(out);
     fs.writeFileSync(path.join(out, 'other_a.tsv'), 'another bundle\n');
     fs.writeFileSync(path.join(out, 'bundle_notes.txt'), 'mine\n');
+    // The user's own files that look like chunks of the bundle, and a chunk after a gap: kept.
+    for (const n of ['bundle_backup.tsv', 'bundle_old.tsv', 'bundle_z.tsv']) fs.writeFileSync(path.join(out, n), 'mine\n');
     expect(exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: out, chunkRows: 1 }).files).toHaveLength(9);
     const r = exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: out, chunkRows: 5 });
     expect(r.files.map((f) => path.basename(f))).toEqual(['bundle_a.tsv', 'bundle_b.tsv', 'bundle_finaltags.tsv']);
-    expect(fs.readdirSync(out).sort()).toEqual(['bundle_a.tsv', 'bundle_b.tsv', 'bundle_finaltags.tsv', 'bundle_notes.txt', 'other_a.tsv']);
+    expect(fs.readdirSync(out).sort()).toEqual(['bundle_a.tsv', 'bundle_b.tsv', 'bundle_backup.tsv', 'bundle_finaltags.tsv', 'bundle_notes.txt', 'bundle_old.tsv', 'bundle_z.tsv', 'other_a.tsv']);
+    expect(fs.readFileSync(path.join(out, 'bundle_old.tsv'), 'utf8')).toBe('mine\n');
     const chunked = ['bundle_a.tsv', 'bundle_b.tsv'].flatMap((n) => readTsv(path.join(out, n)));
     expect(chunked.map((row) => row.identifier)).toEqual(readTsv(path.join(out, 'bundle_finaltags.tsv')).map((row) => row.identifier));
   });

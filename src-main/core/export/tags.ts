@@ -42,18 +42,19 @@ interface Row {
 }
 
 /**
- * The chunk files of `base` in `dir` (`<base>_<letters>.tsv`, the names chunkSuffix gives, never
- * the final tags): an older export's chunks, some of which a new export with fewer chunks does not rewrite.
+ * An older export's chunks that a new one of `count` chunks does not rewrite: `<base>_<suffix>.tsv`
+ * for the suffixes chunkSuffix gives after this export's last, while they are there (a gap ends
+ * them). Only that sequence: a file of the user's that merely looks alike (`media_backup.tsv` beside
+ * `media.tsv`'s chunks) is never taken for a chunk.
  */
-export function staleChunks(dir: string, base: string): string[] {
-  const escaped = base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const chunk = new RegExp(`^${escaped}_([a-z]+)\\.tsv$`);
-  return fs.readdirSync(dir).filter((n) => {
-    const m = chunk.exec(n);
-    if (m === null || m[1] === 'finaltags') return false;
-    const st = fs.lstatSync(path.join(dir, n), { throwIfNoEntry: false });
-    return Boolean(st && (st.isFile() || st.isSymbolicLink()));
-  });
+export function staleChunks(dir: string, base: string, count: number): string[] {
+  const out: string[] = [];
+  for (let i = count; ; i++) {
+    const name = `${base}_${chunkSuffix(i)}.tsv`;
+    const st = fs.lstatSync(path.join(dir, name), { throwIfNoEntry: false });
+    if (!st || !(st.isFile() || st.isSymbolicLink())) return out;
+    out.push(name);
+  }
 }
 
 /** Bundle rows read per query by {@link exportBundle}: its memory does not grow with the bundle. */
@@ -146,8 +147,7 @@ export function exportBundle(db: Db, opts: { bundleId: number; runId: number | n
     // Published: the old final tags out first, the chunks in order, the older export's chunks that
     // this one does not rewrite removed, the final tags last (a kill part way leaves no final tags).
     const chunks = names.filter((n) => n !== finalName);
-    const written = new Set(chunks);
-    const stale = staleChunks(stage.outDir, base).filter((n) => !written.has(n));
+    const stale = staleChunks(stage.outDir, base, chunks.length);
     stage.publish({ remove: [finalName], files: chunks, stale, last: finalName });
   } catch (e) {
     for (const f of open) f.discard();
