@@ -12,7 +12,7 @@ import { DEV_DIR, DEV_IMAGES, DEV_URL_PREFIX, REPO_ROOT, tempDir } from '../../.
 import { exportBundle } from './tags';
 import { exportTraining } from './training';
 
-const CHILD = path.join(REPO_ROOT, 'src-main/core/export/exportKill.child.ts');
+const CHILD = path.join(REPO_ROOT, 'test-support/exportKill.child.ts');
 
 /** Run the child; resolves with the signal that ended it (null when it exited). */
 function killedAt(op: 'rename' | 'copy', at: number, under: string, args: string[]): Promise<{ signal: NodeJS.Signals | null; stderr: string }> {
@@ -94,7 +94,8 @@ describe('exports killed part way', () => {
       expect(r.signal, r.stderr).toBe('SIGKILL');
       expect(['no final tags', '8 chunks']).toContain(consistent());
     }
-    const again = exportBundle(core.context.db, { bundleId, runId, threshold: 0.7, outDir: out, chunkRows: 3 });
+    // As the app exports: with the library's owners/, which knows the killed processes ended.
+    const again = exportBundle(core.context.db, { bundleId, runId, threshold: 0.7, outDir: out, chunkRows: 3, owners: core.context.paths.owners });
     expect(again.files.map((f) => path.basename(f))).toEqual(['bundle_a.tsv', 'bundle_b.tsv', 'bundle_c.tsv', 'bundle_finaltags.tsv']);
     expect(consistent()).toBe('3 chunks');
     expect(visible(out).sort()).toEqual(['bundle_a.tsv', 'bundle_b.tsv', 'bundle_c.tsv', 'bundle_finaltags.tsv']);

@@ -116,6 +116,8 @@ export interface ExportModelOptions {
   widths: Partial<Record<FeatureSet, number>>;
   /** Also write the run's train graphs into `<outDir>/train_graphs/` (published with the model and card). */
   graphs?: boolean;
+  /** The library's owners/ folder: what this library's dead processes left in the output folder is swept at once (stage.ts). */
+  owners?: string | null;
 }
 
 export const GRAPHS_FOLDER = 'train_graphs';
@@ -205,7 +207,7 @@ export async function exportModel(opts: ExportModelOptions): Promise<ModelExport
   // The model, its card and its graphs are published together (stage.ts): the old card out first,
   // the model and the graphs in (another run's graphs out), the card last. Killed part way, the
   // folder holds no card (visibly incomplete), never one run's model beside another's card.
-  const stage = ExportStage.open(opts.outDir);
+  const stage = ExportStage.open(opts.outDir, { owners: opts.owners ?? null });
   const modelFile = path.join(stage.outDir, MODEL_FILE);
   const cardFile = path.join(stage.outDir, CARD_FILE);
   try {

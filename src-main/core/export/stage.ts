@@ -11,7 +11,9 @@
  *
  * Temporaries left by a process that died (stage folders and AtomicFile `<file>.tmp-<owner>-<hex>`)
  * are swept from the output folder before an export writes, by the owners rule of
- * library/store.ts (`ownerEnded`); a live process's temporaries, this one's included, are left alone.
+ * library/store.ts (`ownerEnded`); a live process's temporaries, this one's included, are left alone,
+ * and so, for an hour since last touched, are those of processes this library does not know (another
+ * library's, container's or machine's writing into the same folder).
  * A cancelled or failed export removes its stage: what was in the folder before is untouched.
  */
 import { randomBytes } from 'node:crypto';
@@ -19,7 +21,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { QcError } from '../../../src-shared/contract/errors';
 import { isOpenTemp, makeDir, tempOwnerKey, userFsError } from '../fsSafe';
-import { ownerEnded, tempOwner, type ProcessOwner } from '../library/store';
+import { onThisMachine, ownerEnded, ownerLockState, tempOwner, type ProcessOwner } from '../library/store';
 
 export const STAGE_PREFIX = '.qc-export-';
 
@@ -42,9 +44,34 @@ export function isStageName(name: string): boolean {
 }
 
 /**
+ * How long a temporary of a writer that neither ran on this machine and pid namespace nor holds a
+ * lock in this library's owners/ must have been left untouched before it is swept. An output folder
+ * may be shared by processes of other containers or machines (a classify sharded over a cluster
+ * writes into one folder): their pids mean nothing here, so "no such process" is no proof that the
+ * writer has ended.
+ */
+export const FOREIGN_TEMP_QUIET_MS = 60 * 60 * 1000;
+
+/** Whether `abs` (a file, or a stage folder and what is directly in it) has been left untouched for `ms`. */
+function quietFor(abs: string, ms: number): boolean {
+  const since = Date.now() - ms;
+  const st = fs.lstatSync(abs, { throwIfNoEntry: false });
+  if (!st) return true;
+  if (st.mtimeMs > since) return false;
+  if (!st.isDirectory()) return true;
+  for (const name of fs.readdirSync(abs)) {
+    const inner = fs.lstatSync(path.join(abs, name), { throwIfNoEntry: false });
+    if (inner && inner.mtimeMs > since) return false;
+  }
+  return true;
+}
+
+/**
  * Sweep `dir` (not below it) of the export temporaries whose process has ended. Returns what it
  * removed and the temporaries of live processes it left. `owners`: the library's owners/ folder,
- * where the caller knows it (a lock there answers for a process in another pid namespace).
+ * where the caller knows it: a lock there answers for a process of this library (in any pid
+ * namespace); a temporary of a process it does not know is swept only once it has been left
+ * untouched for {@link FOREIGN_TEMP_QUIET_MS}.
  */
 export function sweepExportTemps(dir: string, owners?: string | null): { removed: string[]; live: string[] } {
   const removed: string[] = [];
@@ -60,7 +87,10 @@ export function sweepExportTemps(dir: string, owners?: string | null): { removed
     const owner = exportTempOwner(name);
     if (!owner) continue;
     const abs = path.join(dir, name);
-    if (!ownerEnded(owner, () => heldStages.has(abs) || isOpenTemp(abs), owners ?? null)) {
+    // Proof that the writer ended: its lock in this library's owners/, or its pid gone (or reused)
+    // on this very machine and pid namespace. Anything else waits until left untouched for an hour.
+    const provable = onThisMachine(owner) || (Boolean(owners) && ownerLockState(owners!, owner) !== 'none');
+    if (!ownerEnded(owner, () => heldStages.has(abs) || isOpenTemp(abs), owners ?? null) || (!provable && !quietFor(abs, FOREIGN_TEMP_QUIET_MS))) {
       live.push(abs);
       continue;
     }

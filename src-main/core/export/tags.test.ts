@@ -152,6 +152,12 @@ describe('tag files', () => {
       else fs.writeFileSync(path.join(out, n), '');
     }
     fs.writeFileSync(path.join(out, dead[2]!, 'bundle_a.tsv'), 'half');
+    // Processes this library does not know (another machine's, writing into a shared folder) are
+    // given an hour since their temporaries were last touched.
+    exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: out });
+    expect(fs.readdirSync(out).sort()).toEqual(['bundle_a.tsv', 'bundle_finaltags.tsv', ...dead, ...live, ...mine].sort());
+    const hoursAgo = new Date(Date.now() - 2 * 3600_000);
+    for (const p of [...dead.map((n) => path.join(out, n)), path.join(out, dead[2]!, 'bundle_a.tsv')]) fs.utimesSync(p, hoursAgo, hoursAgo);
     exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: out });
     expect(fs.readdirSync(out).sort()).toEqual(['bundle_a.tsv', 'bundle_finaltags.tsv', ...live, ...mine].sort());
     exportLibrary(core.context.db, { runId: runId(), threshold: 0.7, outDir: out });

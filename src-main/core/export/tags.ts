@@ -69,7 +69,7 @@ export const BUNDLE_READ_ROWS = 5000;
  * the final tags last. A process killed at any point leaves either the previous export or no final
  * tags; its stage is swept by the next export into the folder.
  */
-export function exportBundle(db: Db, opts: { bundleId: number; runId: number | null; threshold: number; outDir: string; chunkRows?: number; readRows?: number }): ExportResult {
+export function exportBundle(db: Db, opts: { bundleId: number; runId: number | null; threshold: number; outDir: string; chunkRows?: number; readRows?: number; owners?: string | null }): ExportResult {
   const bundle = db.prepare('SELECT name, columns FROM bundles WHERE id = ?').get(opts.bundleId) as { name: string; columns: string } | undefined;
   if (!bundle) throw new QcError('not_found', `no bundle with id ${opts.bundleId}`);
   const read = db.prepare<[number, number, number, number], Row & { line: number }>(
@@ -92,7 +92,7 @@ export function exportBundle(db: Db, opts: { bundleId: number; runId: number | n
   const chunkHeader = `${tsvLine([...columns, ...TAG_COLUMNS])}\n`;
   const finalName = `${base}_finaltags.tsv`;
   // Every file goes into a stage folder first (stage.ts) and is published only when all are complete.
-  const stage = ExportStage.open(opts.outDir);
+  const stage = ExportStage.open(opts.outDir, { owners: opts.owners ?? null });
   const names: string[] = [];
   // One chunk file is open at a time (a full one is committed before the next starts: a bundle
   // of 20,000 one-row chunks must not need 20,000 open files).
@@ -169,10 +169,10 @@ export const EXPORT_CHUNK_ROWS = 5000;
  */
 export function exportLibrary(
   db: Db,
-  opts: { runId: number | null; threshold: number; outDir: string; chunkRows?: number; onChunk?: (rowsWritten: number, tmpFile: string) => void },
+  opts: { runId: number | null; threshold: number; outDir: string; chunkRows?: number; onChunk?: (rowsWritten: number, tmpFile: string) => void; owners?: string | null },
 ): ExportResult {
   makeDir(opts.outDir);
-  sweepExportTemps(path.resolve(opts.outDir));
+  sweepExportTemps(path.resolve(opts.outDir), opts.owners ?? null);
   const chunkRows = Math.max(1, opts.chunkRows ?? EXPORT_CHUNK_ROWS);
   const read = db.prepare<[number, number, number], Row & { eol_id: string | null; ancestry: string | null }>(
     `SELECT i.id AS image_id, p.p_bad, l.label, l.origin

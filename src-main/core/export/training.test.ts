@@ -186,6 +186,11 @@ describe('exportTraining', () => {
     fs.mkdirSync(path.join(stage, 'images', '1'), { recursive: true });
     fs.writeFileSync(path.join(stage, 'images', '1', 'half.jpg'), 'half');
     fs.writeFileSync(path.join(out, 'one_download.txt'), 'https://old.example/1.jpg\n');
+    // A process this library does not know might be another machine's still writing: its stage
+    // counts as live until it has been left untouched for an hour.
+    await expect(exportTraining(core.context.db, core.context.paths, { outDir: out, sample: 5 })).rejects.toThrow(/another export/);
+    const hoursAgo = new Date(Date.now() - 2 * 3600_000);
+    for (const p of [stage, path.join(stage, 'images')]) fs.utimesSync(p, hoursAgo, hoursAgo);
     const result = await exportTraining(core.context.db, core.context.paths, { outDir: out, sample: 5 });
     expect(fs.readdirSync(out).sort()).toEqual([...result.lists.map((f) => path.basename(f)), 'images'].sort());
     expect(fs.readFileSync(path.join(out, 'one_download.txt'), 'utf8')).not.toContain('old.example');

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test-support/fixtures';
 import { libraryPaths } from '../paths';
-import { ImageStore, ownerEnded, processStart, tempOwner, thisProcess } from './store';
+import { ImageStore, onThisMachine, ownerEnded, processStart, tempOwner, thisProcess } from './store';
 
 const hasProc = processStart(process.pid) !== null;
 const gone = () => spawnSync(process.execPath, ['-e', '0']).pid!;
@@ -32,6 +32,20 @@ describe('ownerEnded', () => {
     // This process records its start with its pid namespace where the system tells it.
     expect(thisProcess().start).toMatch(new RegExp(`^${processStart(process.pid)!.replace(/\./g, '\\.')}(\\.\\d+)?$`));
     expect(processStart(gone())).toBeNull();
+  });
+});
+
+describe('onThisMachine', () => {
+  it("is true for a start recorded on this boot and pid namespace, false for another machine's or container's, or none", () => {
+    const me = thisProcess();
+    expect(me.start).not.toBeNull();
+    const [ticks, boot, ns] = me.start!.split('.');
+    expect(onThisMachine(me)).toBe(true);
+    expect(onThisMachine({ pid: 999_999_999, start: `${ticks}.${boot}.${ns}` })).toBe(true);
+    expect(onThisMachine({ pid: me.pid, start: `${ticks}.${'0'.repeat(32)}.${ns}` })).toBe(false);
+    expect(onThisMachine({ pid: me.pid, start: `${ticks}.${boot}.1` })).toBe(false);
+    expect(onThisMachine({ pid: me.pid, start: null })).toBe(false);
+    expect(onThisMachine({ pid: me.pid, start: '1.2' })).toBe(false);
   });
 });
 

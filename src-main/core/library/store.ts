@@ -183,6 +183,19 @@ function splitStart(start: string): { start: string; namespace: string | null } 
 }
 
 /**
+ * Whether `owner` ran on this machine and in this pid namespace (its recorded start names the same
+ * boot and namespace as this process's), so that whether its pid lives here says whether it lives.
+ * False where the start was not recorded: a pid alone may be another machine's.
+ */
+export function onThisMachine(owner: ProcessOwner): boolean {
+  const me = thisProcess().start;
+  if (owner.start === null || me === null) return false;
+  const [, boot, ns] = owner.start.split('.');
+  const [, myBoot, myNs] = me.split('.');
+  return boot !== undefined && ns !== undefined && boot === myBoot && ns === myNs;
+}
+
+/**
  * Whether the process that owns some work has ended: the one rule for imports and training runs
  * left `running` (importer.ts, runs.ts) and files left in tmp/ (sweepTemp).
  * 1. Work of this very process (same pid, same namespace) is asked of `ownedHere` (does this

@@ -177,7 +177,7 @@ export class ClassifyService {
     const runId = this.runs.requireRun(args.runId);
     const { outDir, chunkRows, threshold, runId: _r, shard, ...importArgs } = args;
     // A shard: only its rows, as a bundle file of their own (its tag files then carry the shard's name).
-    if (shard) importArgs.source = (await writeShardBundle(importArgs.source, shard, outDir)).file;
+    if (shard) importArgs.source = (await writeShardBundle(importArgs.source, shard, outDir, this.core.paths.owners)).file;
     // Thumbnails and previews later (verify.ts): most of a bundle's pictures are never looked at.
     // New pictures are embedded in chunks while the rest download (the cores would idle otherwise).
     const { params } = this.runs.model(runId);
@@ -195,7 +195,7 @@ export class ClassifyService {
     const ids = this.bundleImageIds(imported.bundle_id);
     const scored = await this.scoreMissing(runId, ids, ctx);
     const t = this.runs.thresholdInForce(runId, threshold);
-    const result = exportBundle(this.core.db, { bundleId: imported.bundle_id, runId, threshold: t.threshold, outDir, ...(chunkRows && { chunkRows }) });
+    const result = exportBundle(this.core.db, { bundleId: imported.bundle_id, runId, threshold: t.threshold, outDir, ...(chunkRows && { chunkRows }), owners: this.core.paths.owners });
     // Counted in SQL: a list of every image id as parameters would break SQLite's limit on a large bundle.
     const predicted = (
       this.core.db
@@ -234,8 +234,8 @@ export class ClassifyService {
     const t = this.runs.thresholdInForce(runId, args.threshold);
     const result =
       args.bundleId !== undefined
-        ? exportBundle(this.core.db, { bundleId: args.bundleId, runId, threshold: t.threshold, outDir: args.outDir, ...(args.chunkRows && { chunkRows: args.chunkRows }) })
-        : exportLibrary(this.core.db, { runId, threshold: t.threshold, outDir: args.outDir });
+        ? exportBundle(this.core.db, { bundleId: args.bundleId, runId, threshold: t.threshold, outDir: args.outDir, ...(args.chunkRows && { chunkRows: args.chunkRows }), owners: this.core.paths.owners })
+        : exportLibrary(this.core.db, { runId, threshold: t.threshold, outDir: args.outDir, owners: this.core.paths.owners });
     return { ...result, threshold_source: t.source };
   }
 }

@@ -101,6 +101,11 @@ describe('shards', () => {
     const dead = [`${name}.tmp-999999999_1.2-0123456789ab`, `${name}.tmp-999999999-0123456789ab`];
     const live = `${name}.tmp-1-0123456789ab`;
     for (const n of [...dead, live]) fs.writeFileSync(path.join(shards, n), 'half');
+    // Unknown to this library and touched within the hour: maybe another machine's, left alone.
+    await writeShardBundle(list, { k: 1, n: 1 }, out);
+    expect(fs.readdirSync(shards).sort()).toEqual([name, ...dead, live].sort());
+    const hoursAgo = new Date(Date.now() - 2 * 3600_000);
+    for (const n of dead) fs.utimesSync(path.join(shards, n), hoursAgo, hoursAgo);
     await writeShardBundle(list, { k: 1, n: 1 }, out);
     expect(fs.readdirSync(shards).sort()).toEqual([name, live].sort());
   });

@@ -53,7 +53,7 @@ export const SHARD_FOLDER = '.shards';
  * `base`), so a `.shards` link planted there (a shared output folder) is refused, not written
  * through. Streams: memory does not grow with the bundle. Returns the file and the counts.
  */
-export async function writeShardBundle(source: string, shard: Shard, outDir: string): Promise<{ file: string; rows: number; kept: number }> {
+export async function writeShardBundle(source: string, shard: Shard, outDir: string, owners?: string | null): Promise<{ file: string; rows: number; kept: number }> {
   if (isHttpUrl(source)) throw new QcError('bad_input', `--shard needs a local bundle file; download ${source} first`);
   if (!fs.existsSync(source)) throw new QcError('not_found', `${source}: no such bundle file`);
   // The importer's rules for an input file (a regular file under its size limit) and its line reader.
@@ -62,7 +62,7 @@ export async function writeShardBundle(source: string, shard: Shard, outDir: str
   try {
     dir = makeDir(path.join(outDir, SHARD_FOLDER), { base: outDir, what: 'the shard folder' });
     // A classify killed while it wrote a shard file left its temporary here: swept (dead writers only).
-    sweepExportTemps(dir);
+    sweepExportTemps(dir, owners ?? null);
   } catch (e) {
     await input.close();
     throw e;

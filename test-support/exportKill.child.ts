@@ -1,5 +1,5 @@
 /**
- * Test helper for export.kill.test.ts (never imported by production code), run as a child process:
+ * Test helper for src-main/core/export/export.kill.test.ts, run as a child process:
  *
  *   node --import tsx exportKill.child.ts KILL_OP KILL_AT UNDER -- (bundle DATA BUNDLE RUN OUT CHUNK_ROWS | cli ARGS…)
  *
@@ -39,12 +39,12 @@ if (op === 'rename') {
 
 if (mode === 'bundle') {
   const [data, bundleId, runId, out, chunkRows] = rest as [string, string, string, string, string];
-  const { createCore } = await import('../app');
-  const { exportBundle } = await import('./tags');
+  const { createCore } = await import('../src-main/core/app');
+  const { exportBundle } = await import('../src-main/core/export/tags');
   const core = createCore({ dataDir: data });
-  exportBundle(core.context.db, { bundleId: Number(bundleId), runId: Number(runId), threshold: 0.7, outDir: out, chunkRows: Number(chunkRows) });
+  exportBundle(core.context.db, { bundleId: Number(bundleId), runId: Number(runId), threshold: 0.7, outDir: out, chunkRows: Number(chunkRows), owners: core.context.paths.owners });
   await core.close();
 } else {
   process.argv = [process.argv[0]!, 'qc', ...rest];
-  await import('../../cli/main');
+  await import('../src-main/cli/main');
 }
