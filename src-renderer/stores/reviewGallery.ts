@@ -136,7 +136,8 @@ function patchPages(pages: ReadonlyMap<number, GalleryItem[]>, patch: Patch): Re
 /** What the other review slices use of the gallery. */
 export interface GalleryInternals {
   updateView(view: ViewKey, fn: (v: GalleryView) => Partial<GalleryView>): void;
-  fetchPage(view: ViewKey, page: number): Promise<void>;
+  /** Fetch a page of the view; resolves with its items (null when the answer was for an older version, or failed), even if the cache has already evicted them. */
+  fetchPage(view: ViewKey, page: number): Promise<GalleryItem[] | null>;
   /** Whether a page of the view's current version is being fetched. */
   pending(view: ViewKey): boolean;
   itemAt(view: ViewKey, index: number): GalleryItem | undefined;
@@ -161,7 +162,7 @@ export interface GalleryHooks {
 
 export function gallerySlice(set: SetState, get: GetState, client: ApiClient, hooks: GalleryHooks): { slice: GallerySlice; internals: GalleryInternals } {
   /** In-flight page requests by `view:version:page`. */
-  const inflight = new Map<string, Promise<void>>();
+  const inflight = new Map<string, Promise<GalleryItem[] | null>>();
   /**
    * The image focused when a view was refreshed (its version then): the focus goes back to it if
    * the new list still has it, else the preview follows whatever the focused index now holds. Without
@@ -191,7 +192,7 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
     for (const p of far.slice(0, pages.size - MAX_CACHED_PAGES)) pages.delete(p);
   };
 
-  const fetchPage = (view: ViewKey, page: number): Promise<void> => {
+  const fetchPage = (view: ViewKey, page: number): Promise<GalleryItem[] | null> => {
     const v = get().views[view];
     const version = v.version;
     const key = `${view}:${version}:${page}`;
@@ -202,7 +203,7 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
       .then(
         (r) => {
           const cur = get().views[view];
-          if (cur.version !== version) return;
+          if (cur.version !== version) return null;
           const pages = new Map(cur.pages);
           pages.set(page, r.items);
           evict(pages, view);
@@ -222,12 +223,14 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
           }
           updateView(view, () => ({ pages, total: r.total, focus, loadError: null, basis: { runId: r.run_id, threshold: r.threshold } }));
           if (moved) hooks.focusMoved(view);
+          return r.items;
         },
         (e: unknown) => {
-          if (get().views[view].version !== version) return;
+          if (get().views[view].version !== version) return null;
           const first = get().views[view].loadError === null;
           updateView(view, () => ({ loadError: e instanceof Error ? e.message : String(e), total: get().views[view].total ?? 0 }));
           if (first) get().reportError(e, 'Gallery');
+          return null;
         },
       )
       .finally(() => inflight.delete(key));
@@ -302,7 +305,10 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
       const p = get().preview;
       const engaged = v0.selection.size > 0 || (p.open && p.view === view);
       const focused = !newQuery && engaged ? itemAt(view, v0.focus) : undefined;
-      if (focused) keepFocus.set(view, { version: v0.version + 1, imageId: focused.image_id });
+      // A refresh before the last one's page came back: the image that one kept is still the one.
+      const pending = keepFocus.get(view);
+      const keep = focused?.image_id ?? (!newQuery && pending?.version === v0.version ? pending.imageId : undefined);
+      if (keep !== undefined) keepFocus.set(view, { version: v0.version + 1, imageId: keep });
       else keepFocus.delete(view);
       // The old total keeps the scroll height until the answer comes, unless it was 0 (nothing to keep).
       updateView(view, (v) => ({ version: v.version + 1, pages: new Map(), total: v.total === 0 ? null : v.total, selection: new Set(), anchor: null, loadError: null, basis: null }));
@@ -340,7 +346,7 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
     },
 
     loadFirstPage(view) {
-      return get().views[view].pages.has(0) ? Promise.resolve() : fetchPage(view, 0);
+      return get().views[view].pages.has(0) ? Promise.resolve() : fetchPage(view, 0).then(() => undefined);
     },
 
     itemAt,

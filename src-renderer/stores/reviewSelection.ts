@@ -1,4 +1,5 @@
 /** Selection in the review gallery: the focused tile, an anchor for shift-ranges, ctrl/cmd toggles. */
+import type { GalleryItem } from '../../src-shared/domain/library';
 import type { GalleryInternals, ViewKey } from './reviewGallery';
 import { PAGE_SIZE } from './reviewGallery';
 import type { GetState } from './types';
@@ -90,12 +91,36 @@ export function selectionSlice(get: GetState, g: GalleryInternals, onFocusMoved:
       const version = get().views[view].version;
       const ask = (latestRange.get(view) ?? 0) + 1;
       latestRange.set(view, ask);
+      // Each page's images are taken as soon as it is there: a range wider than the pages the
+      // gallery keeps (100 pages against 40) would otherwise lose its first pages to eviction.
+      const byPage = new Map<number, number[]>();
+      const take = (p: number, items: readonly GalleryItem[] | null | undefined) => {
+        if (items) byPage.set(p, items.map((it) => it.image_id));
+      };
+      const first = Math.floor(lo / PAGE_SIZE);
+      const last = Math.floor(hi / PAGE_SIZE);
       const missing: Promise<void>[] = [];
-      for (let p = Math.floor(lo / PAGE_SIZE); p <= Math.floor(hi / PAGE_SIZE); p++) if (!get().views[view].pages.has(p)) missing.push(fetchPage(view, p));
+      for (let p = first; p <= last; p++) {
+        const cached = get().views[view].pages.get(p);
+        if (cached) take(p, cached);
+        else missing.push(fetchPage(view, p).then((items) => take(p, items)));
+      }
       await Promise.all(missing);
       if (get().views[view].version !== version || latestRange.get(view) !== ask) return;
-      const selection = rangeOf(view, lo, hi) ?? new Set<number>();
-      updateView(view, (v) => ({ selection, anchor: v.anchor ?? from }));
+      const selection = new Set<number>();
+      let complete = true;
+      for (let p = first; p <= last; p++) {
+        const ids = byPage.get(p);
+        if (!ids) {
+          complete = false;
+          continue;
+        }
+        const start = p === first ? lo - p * PAGE_SIZE : 0;
+        const end = p === last ? hi - p * PAGE_SIZE : PAGE_SIZE - 1;
+        for (let k = start; k <= end && k < ids.length; k++) selection.add(ids[k]!);
+      }
+      if (!complete) get().toast('error', 'Part of the range could not be loaded; nothing was selected');
+      updateView(view, (v) => ({ selection: complete ? selection : new Set(), anchor: v.anchor ?? from }));
     },
 
     clearSelection(view) {

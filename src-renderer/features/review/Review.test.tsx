@@ -360,4 +360,34 @@ describe('Review screen', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(s().views.review.focus).toBe(0);
   });
+
+  test('two refreshes in a row (a local one, then the pushed one) still keep the focus on the previewed image', async () => {
+    const { store } = setup({ images: 300 });
+    const s = () => store.getState();
+    await s().loadScores();
+    s().setFilters('review', { predicted: 'bad', order: 'asc' });
+    await until(() => expect(s().views.review.pages.has(0)).toBe(true));
+    const y = s().itemAt('review', 6)!;
+    await s().clickTile('review', 6);
+    // A higher threshold drops the first images: Y moves up. Two refreshes before any page is back.
+    s().moveThreshold(s().itemAt('review', 2)!.p_bad!);
+    await s().commitThreshold();
+    s().refreshView('review');
+    await until(() => expect(s().views.review.pages.has(0)).toBe(true));
+    await until(() => expect(s().itemAt('review', s().views.review.focus)?.image_id).toBe(y.image_id));
+    expect(s().views.review.focus).toBeLessThan(6);
+  });
+
+  test('Shift+End over more images than the gallery keeps loaded (10,000) selects every one of them', async () => {
+    const { store } = setup({ images: 10_000 });
+    const s = () => store.getState();
+    await s().loadScores();
+    s().setFilters('review', { predicted: 'all' });
+    await until(() => expect(s().views.review.total).toBe(10_000));
+    await s().clickTile('review', 0);
+    s().focusIndex('review', 9_999, { extend: true });
+    await until(() => expect(s().views.review.selection.size).toBe(10_000), 30_000);
+    expect(s().views.review.pages.size).toBeLessThan(50);
+  }, 60_000);
 });
+
