@@ -18,6 +18,12 @@ describe('isPrivateHost', () => {
     for (const h of ['::', '::1', '[::1]', '::7f00:1', '::127.0.0.1', '::808:808', '0:0:0:0:0:0:8.8.8.8']) expect(isPrivateHost(h), h).toBe(true);
   });
 
+  it('counts benchmarking, multicast and reserved IPv4, 6to4 of a private address, site-local and multicast IPv6 as no public host', () => {
+    for (const h of ['198.18.0.1', '198.19.255.255', '224.0.0.1', '239.255.255.250', '240.0.0.1', '255.255.255.255', '2002:7f00:1::', '2002:c0a8:101::1', '[2002:a00:1::]', 'fec0::1', 'ff02::1', 'ff05::2'])
+      expect(isPrivateHost(h), h).toBe(true);
+    for (const h of ['198.17.0.1', '198.20.0.1', '223.255.255.255', '2002:808:808::', '2002:5db8:d822::1']) expect(isPrivateHost(h), h).toBe(false);
+  });
+
   it('keeps the forms it judged before', () => {
     for (const h of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', 'localhost', 'a.localhost.', '::ffff:127.0.0.1', '::ffff:7f00:1', 'fc00::1', 'fd12::1', 'fe80::1', 'fe80::1%eth0'])
       expect(isPrivateHost(h), h).toBe(true);

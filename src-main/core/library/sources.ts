@@ -277,7 +277,10 @@ export function isPrivateHost(hostname: string): boolean {
     if (zeroTo(5) && g[5] === 0xffff) return isPrivateV4(embedded);
     if (zeroTo(6)) return true;
     if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) return isPrivateV4(embedded);
-    return (g[0]! & 0xfe00) === 0xfc00 || (g[0]! & 0xffc0) === 0xfe80;
+    // 6to4 (2002::/16) carries an IPv4 address in its next two groups: judged by it.
+    if (g[0] === 0x2002) return isPrivateV4(`${g[1]! >> 8}.${g[1]! & 255}.${g[2]! >> 8}.${g[2]! & 255}`);
+    // Unique local fc00::/7, link-local fe80::/10, the old site-local fec0::/10, multicast ff00::/8.
+    return (g[0]! & 0xfe00) === 0xfc00 || (g[0]! & 0xffc0) === 0xfe80 || (g[0]! & 0xffc0) === 0xfec0 || (g[0]! & 0xff00) === 0xff00;
   }
   return false;
 }
@@ -304,9 +307,12 @@ function v6Groups(address: string): number[] {
   return [...head, ...new Array<number>(8 - tail.length - head.length - back.length).fill(0), ...back, ...tail];
 }
 
+/** Addresses that name no public host: loopback, private, link-local, shared (CGN), benchmarking, multicast and reserved (broadcast included). */
 function isPrivateV4(ip: string): boolean {
   const [a = 0, b = 0] = ip.split('.').map(Number);
-  return a === 127 || a === 10 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127);
+  return (
+    a === 127 || a === 10 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127) || (a === 198 && (b === 18 || b === 19)) || a >= 224
+  );
 }
 
 /**
