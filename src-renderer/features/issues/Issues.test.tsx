@@ -11,6 +11,15 @@ function tiles(): HTMLElement[] {
   return screen.queryAllByTestId(/^tile-\d+$/);
 }
 
+/** The Label issues screen on a seeded library of `images`, once more than `shown` tiles show. */
+async function renderIssues(images: number, shown: number) {
+  const ctx = setup({ images });
+  await ctx.store.getState().loadRuns();
+  const r = renderWith(<IssuesScreen />, ctx);
+  await until(() => expect(tiles().length).toBeGreaterThan(shown));
+  return r;
+}
+
 describe('Label issues screen', () => {
   test('shows why the focused image is suspected; confirm and dismiss take issues off the queue and the sidebar count', async () => {
     const user = userEvent.setup();
@@ -89,10 +98,7 @@ describe('Label issues screen', () => {
 
   test('confirm and dismiss act on the selected images, not on the tiles at those positions', async () => {
     const user = userEvent.setup();
-    const ctx = setup({ images: 500 });
-    await ctx.store.getState().loadRuns();
-    const { store, client } = renderWith(<IssuesScreen />, ctx);
-    await until(() => expect(tiles().length).toBeGreaterThan(3));
+    const { store, client } = await renderIssues(500, 3);
     const items = [...store.getState().views.issues.pages.get(0)!];
     // An issue whose image id is also the position of another tile (the old mix-up named that one).
     const k = items.findIndex((it, i) => it.image_id < items.length && it.image_id !== i);
@@ -120,10 +126,7 @@ describe('Label issues screen', () => {
 
   test('after Confirm refreshes the list, the preview and the label keys name the same image', async () => {
     const user = userEvent.setup();
-    const ctx = setup({ images: 300 });
-    await ctx.store.getState().loadRuns();
-    const { store, client } = renderWith(<IssuesScreen />, ctx);
-    await until(() => expect(tiles().length).toBeGreaterThan(2));
+    const { store, client } = await renderIssues(300, 2);
     const [a] = [...store.getState().views.issues.pages.get(0)!];
     await user.click(screen.getByTestId(`tile-${a!.image_id}`));
     await until(() => expect(screen.getByTestId('preview').dataset.imageId).toBe(String(a!.image_id)));
