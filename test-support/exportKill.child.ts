@@ -42,7 +42,7 @@ if (mode === 'bundle') {
   const { createCore } = await import('../src-main/core/app');
   const { exportBundle } = await import('../src-main/core/export/tags');
   const core = createCore({ dataDir: data });
-  exportBundle(core.context.db, { bundleId: Number(bundleId), runId: Number(runId), threshold: 0.7, outDir: out, chunkRows: Number(chunkRows), owners: core.context.paths.owners });
+  await exportBundle(core.context.db, { bundleId: Number(bundleId), runId: Number(runId), threshold: 0.7, outDir: out, chunkRows: Number(chunkRows), owners: core.context.paths.owners });
   await core.close();
 } else {
   process.argv = [process.argv[0]!, 'qc', ...rest];

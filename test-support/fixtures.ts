@@ -35,3 +35,14 @@ export function qcError(fn: () => unknown): QcError {
   }
   throw new Error('expected a QcError, nothing was thrown');
 }
+
+/** Await `work`, expect it to reject with a QcError, and return that error. */
+export async function qcRejection(work: Promise<unknown>): Promise<QcError> {
+  try {
+    await work;
+  } catch (e) {
+    expect(e).toBeInstanceOf(QcError);
+    return e as QcError;
+  }
+  throw new Error('expected a QcError, nothing was thrown');
+}

@@ -78,7 +78,7 @@ describe('exports killed part way', () => {
 
   it("a bundle's tag files killed at any point: the previous export whole, or no final tags; never stale or partial chunks beside final tags", async () => {
     const out = path.join(dir, 'bundle');
-    exportBundle(core.context.db, { bundleId, runId, threshold: 0.7, outDir: out, chunkRows: 1 }); // 8 one-row chunks
+    await exportBundle(core.context.db, { bundleId, runId, threshold: 0.7, outDir: out, chunkRows: 1 }); // 8 one-row chunks
     const consistent = () => {
       const fin = path.join(out, 'bundle_finaltags.tsv');
       if (!fs.existsSync(fin)) return 'no final tags';
@@ -95,7 +95,7 @@ describe('exports killed part way', () => {
       expect(['no final tags', '8 chunks']).toContain(consistent());
     }
     // As the app exports: with the library's owners/, which knows the killed processes ended.
-    const again = exportBundle(core.context.db, { bundleId, runId, threshold: 0.7, outDir: out, chunkRows: 3, owners: core.context.paths.owners });
+    const again = await exportBundle(core.context.db, { bundleId, runId, threshold: 0.7, outDir: out, chunkRows: 3, owners: core.context.paths.owners });
     expect(again.files.map((f) => path.basename(f))).toEqual(['bundle_a.tsv', 'bundle_b.tsv', 'bundle_c.tsv', 'bundle_finaltags.tsv']);
     expect(consistent()).toBe('3 chunks');
     expect(visible(out).sort()).toEqual(['bundle_a.tsv', 'bundle_b.tsv', 'bundle_c.tsv', 'bundle_finaltags.tsv']);

@@ -36,18 +36,18 @@ describe('fuzz: the tag exporter', () => {
 
   it(
     'writes one spreadsheet row per bundle row, no formulas, values read back',
-    () => {
+    async () => {
       const db = core.context.db;
       const rowIds = (db.prepare('SELECT source_row_id AS id FROM bundle_items WHERE bundle_id = ? ORDER BY line').all(bundleId) as { id: number }[]).map((r) => r.id);
       const setRaw = db.prepare('UPDATE source_rows SET raw = ? WHERE id = ?');
-      fc.assert(
-        fc.property(fc.array(fc.tuple(cellText, cellText), { minLength: ROWS, maxLength: ROWS }), (cells) => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.tuple(cellText, cellText), { minLength: ROWS, maxLength: ROWS }), async (cells) => {
           const raws = cells.map(([identifier, title], i) => {
             const url = (JSON.parse((db.prepare('SELECT raw FROM source_rows WHERE id = ?').get(rowIds[i]) as { raw: string }).raw) as Record<string, string>).eolMediaURL!;
             return { eolMediaURL: url, identifier, title };
           });
           raws.forEach((r, i) => setRaw.run(JSON.stringify(r), rowIds[i]));
-          const { files } = exportBundle(db, { bundleId, runId: null, threshold: 0.5, outDir: path.join(dir, 'out') });
+          const { files } = await exportBundle(db, { bundleId, runId: null, threshold: 0.5, outDir: path.join(dir, 'out') });
           for (const f of files) {
             const sheet = readLikeSpreadsheet(fs.readFileSync(f, 'utf8'));
             expect(sheet).toHaveLength(ROWS + 1);

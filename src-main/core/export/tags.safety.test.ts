@@ -49,10 +49,10 @@ describe('exported TSVs', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const files = () => exportBundle(core.context.db, { bundleId, runId: null, threshold: 0.5, outDir: path.join(dir, 'out') }).files;
+  const files = async () => (await exportBundle(core.context.db, { bundleId, runId: null, threshold: 0.5, outDir: path.join(dir, 'out') })).files;
 
-  it('open in a spreadsheet as one row per image with no formula, and read back exactly', () => {
-    for (const file of files()) {
+  it('open in a spreadsheet as one row per image with no formula, and read back exactly', async () => {
+    for (const file of await files()) {
       const text = fs.readFileSync(file, 'utf8');
       const sheet = readLikeSpreadsheet(text);
       expect(sheet, file).toHaveLength(rows.length + 1);
@@ -65,8 +65,8 @@ describe('exported TSVs', () => {
     }
   });
 
-  it("keep EOL's safe columns byte-identical (URLs, ids, ancestry JSON)", () => {
-    const lines = fs.readFileSync(files().at(-1)!, 'utf8').trimEnd().split('\n');
+  it("keep EOL's safe columns byte-identical (URLs, ids, ancestry JSON)", async () => {
+    const lines = fs.readFileSync((await files()).at(-1)!, 'utf8').trimEnd().split('\n');
     const header = lines[0]!.split('\t');
     lines.slice(1).forEach((l, i) => {
       const cells = l.split('\t');
@@ -76,13 +76,13 @@ describe('exported TSVs', () => {
     });
   });
 
-  it.skipIf(!PYTHON)("round-trip through Python's csv module (excel-tab dialect)", () => {
+  it.skipIf(!PYTHON)("round-trip through Python's csv module (excel-tab dialect)", async () => {
     const script = [
       'import csv, json, sys',
       "with open(sys.argv[1], newline='', encoding='utf-8') as f:",
       "    print(json.dumps(list(csv.reader(f, dialect='excel-tab'))))",
     ].join('\n');
-    for (const file of files()) {
+    for (const file of await files()) {
       const out = spawnSync(PYTHON!, ['-c', script, file], { encoding: 'utf8' });
       expect(out.status, out.stderr).toBe(0);
       const table = JSON.parse(out.stdout) as string[][];

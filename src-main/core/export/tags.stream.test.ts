@@ -59,10 +59,10 @@ describe('library export at scale', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('writes each chunk before reading the next, every image once in id order, with exact tallies', () => {
+  it('writes each chunk before reading the next, every image once in id order, with exact tallies', async () => {
     const out = path.join(dir, 'out');
     const seen: { rows: number; linesOnDisk: number }[] = [];
-    const r = exportLibrary(db, {
+    const r = await exportLibrary(db, {
       runId,
       threshold: 0.62,
       outDir: out,
@@ -99,9 +99,9 @@ describe('library export at scale', () => {
     expect(r.by_source.model).toBe(tags.filter((t) => t.source === 'model').length);
   });
 
-  it('an error midway leaves no partial file behind', () => {
+  it('an error midway leaves no partial file behind', async () => {
     const out = path.join(dir, 'out-fail');
-    expect(() =>
+    await expect(
       exportLibrary(db, {
         runId,
         threshold: 0.5,
@@ -111,7 +111,7 @@ describe('library export at scale', () => {
           if (rows >= 3 * CHUNK) throw new Error('disk full (simulated)');
         },
       }),
-    ).toThrow('disk full');
+    ).rejects.toThrow('disk full');
     expect(fs.readdirSync(out)).toEqual([]);
   });
 });

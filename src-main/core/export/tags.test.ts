@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { QcError } from '../../../src-shared/contract/errors';
 import { predictedClass } from '../../../src-shared/domain/tags';
 import { createCore, type Core } from '../app';
-import { DEV_DIR, DEV_IMAGES, DEV_URL_PREFIX, qcError, tempDir } from '../../../test-support/fixtures';
+import { DEV_DIR, DEV_IMAGES, DEV_URL_PREFIX, qcError, qcRejection, tempDir } from '../../../test-support/fixtures';
 import { makeDir } from '../fsSafe';
 import { exportBundle, exportLibrary } from './tags';
 
@@ -55,9 +55,9 @@ describe('tag files', () => {
 
   const runId = () => run;
 
-  it('writes the same confidence for a row in the chunk file and the final tags, and p_bad beside it', () => {
+  it('writes the same confidence for a row in the chunk file and the final tags, and p_bad beside it', async () => {
     const out = path.join(dir, 'out');
-    const r = exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: out });
+    const r = await exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: out });
     const chunk = readTsv(r.files[0]!);
     const fin = readTsv(r.files.at(-1)!);
     expect(chunk).toHaveLength(8);
@@ -83,9 +83,9 @@ describe('tag files', () => {
     expect(fin.filter((row) => row.source === 'curator')).toHaveLength(1);
   });
 
-  it('writes a bundle read in small pieces exactly as one read whole, chunk files split where chunkRows says', () => {
-    const whole = exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: path.join(dir, 'whole'), chunkRows: 3 });
-    const pieces = exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: path.join(dir, 'pieces'), chunkRows: 3, readRows: 2 });
+  it('writes a bundle read in small pieces exactly as one read whole, chunk files split where chunkRows says', async () => {
+    const whole = await exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: path.join(dir, 'whole'), chunkRows: 3 });
+    const pieces = await exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: path.join(dir, 'pieces'), chunkRows: 3, readRows: 2 });
     expect(whole.files.map((f) => path.basename(f))).toEqual(['bundle_a.tsv', 'bundle_b.tsv', 'bundle_c.tsv', 'bundle_finaltags.tsv']);
     expect(pieces.files.map((f) => path.basename(f))).toEqual(whole.files.map((f) => path.basename(f)));
     expect(whole.files.map((f) => readTsv(f).length)).toEqual([3, 3, 2, 8]);
@@ -95,7 +95,7 @@ describe('tag files', () => {
     expect(fs.readdirSync(path.join(dir, 'pieces')).filter((f) => f.includes('.tmp'))).toEqual([]);
   });
 
-  it('keeps one chunk file open at a time (a 20,000-chunk bundle must not need 20,000 open files), and leaves nothing behind when a chunk fails', () => {
+  it('keeps one chunk file open at a time (a 20,000-chunk bundle must not need 20,000 open files), and leaves nothing behind when a chunk fails', async () => {
     const opened = new Set<number>();
     let most = 0;
     const realOpen = fs.openSync.bind(fs);
@@ -111,7 +111,7 @@ describe('tag files', () => {
       realClose(fd);
     });
     try {
-      const r = exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: path.join(dir, 'one-row-chunks'), chunkRows: 1 });
+      const r = await exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: path.join(dir, 'one-row-chunks'), chunkRows: 1 });
       expect(r.files.length).toBe(9); // 8 one-row chunks and the final tags
       expect(most).toBeLessThanOrEqual(2); // the final tags and the chunk being written
     } finally {
@@ -121,19 +121,19 @@ describe('tag files', () => {
     // A chunk that cannot be written (a folder where its file goes): the chunks written before it are removed too.
     const out = path.join(dir, 'fails-midway');
     fs.mkdirSync(path.join(out, 'bundle_e.tsv'), { recursive: true });
-    expect(() => exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: out, chunkRows: 1 })).toThrow();
+    await expect(exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: out, chunkRows: 1 })).rejects.toThrow();
     expect(fs.readdirSync(out)).toEqual(['bundle_e.tsv']);
   });
 
-  it('re-exported with fewer chunks, removes the older export\'s later chunks (no row twice in bundle_*.tsv)', () => {
+  it('re-exported with fewer chunks, removes the older export\'s later chunks (no row twice in bundle_*.tsv)', async () => {
     const out = path.join(dir, 'fewer-chunks');
     fs.mkdirSync(out);
     fs.writeFileSync(path.join(out, 'other_a.tsv'), 'another bundle\n');
     fs.writeFileSync(path.join(out, 'bundle_notes.txt'), 'mine\n');
     // The user's own files that look like chunks of the bundle, and a chunk after a gap: kept.
     for (const n of ['bundle_backup.tsv', 'bundle_old.tsv', 'bundle_z.tsv']) fs.writeFileSync(path.join(out, n), 'mine\n');
-    expect(exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: out, chunkRows: 1 }).files).toHaveLength(9);
-    const r = exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: out, chunkRows: 5 });
+    expect((await exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: out, chunkRows: 1 })).files).toHaveLength(9);
+    const r = await exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: out, chunkRows: 5 });
     expect(r.files.map((f) => path.basename(f))).toEqual(['bundle_a.tsv', 'bundle_b.tsv', 'bundle_finaltags.tsv']);
     expect(fs.readdirSync(out).sort()).toEqual(['bundle_a.tsv', 'bundle_b.tsv', 'bundle_backup.tsv', 'bundle_finaltags.tsv', 'bundle_notes.txt', 'bundle_old.tsv', 'bundle_z.tsv', 'other_a.tsv']);
     expect(fs.readFileSync(path.join(out, 'bundle_old.tsv'), 'utf8')).toBe('mine\n');
@@ -141,7 +141,7 @@ describe('tag files', () => {
     expect(chunked.map((row) => row.identifier)).toEqual(readTsv(path.join(out, 'bundle_finaltags.tsv')).map((row) => row.identifier));
   });
 
-  it("sweeps the temporary files and stage folders of dead processes from the output folder, and leaves a live process's", () => {
+  it("sweeps the temporary files and stage folders of dead processes from the output folder, and leaves a live process's", async () => {
     const out = path.join(dir, 'swept');
     fs.mkdirSync(out);
     const dead = ['bundle_a.tsv.tmp-999999999_1.2-0123456789ab', 'library_finaltags.tsv.tmp-999999999-0123456789ab', '.qc-export-999999999_1.2-0123456789ab'];
@@ -154,18 +154,18 @@ describe('tag files', () => {
     fs.writeFileSync(path.join(out, dead[2]!, 'bundle_a.tsv'), 'half');
     // Processes this library does not know (another machine's, writing into a shared folder) are
     // given an hour since their temporaries were last touched.
-    exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: out });
+    await exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: out });
     expect(fs.readdirSync(out).sort()).toEqual(['bundle_a.tsv', 'bundle_finaltags.tsv', ...dead, ...live, ...mine].sort());
     const hoursAgo = new Date(Date.now() - 2 * 3600_000);
     for (const p of [...dead.map((n) => path.join(out, n)), path.join(out, dead[2]!, 'bundle_a.tsv')]) fs.utimesSync(p, hoursAgo, hoursAgo);
-    exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: out });
+    await exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: out });
     expect(fs.readdirSync(out).sort()).toEqual(['bundle_a.tsv', 'bundle_finaltags.tsv', ...live, ...mine].sort());
-    exportLibrary(core.context.db, { runId: runId(), threshold: 0.7, outDir: out });
+    await exportLibrary(core.context.db, { runId: runId(), threshold: 0.7, outDir: out });
     expect(fs.readdirSync(out)).toContain('library_finaltags.tsv');
   });
 
-  it('uses the same meaning in library_finaltags.tsv', () => {
-    const r = exportLibrary(core.context.db, { runId: runId(), threshold: 0.7, outDir: path.join(dir, 'lib') });
+  it('uses the same meaning in library_finaltags.tsv', async () => {
+    const r = await exportLibrary(core.context.db, { runId: runId(), threshold: 0.7, outDir: path.join(dir, 'lib') });
     const rows = readTsv(r.files[0]!);
     expect(Object.keys(rows[0]!)).toContain('p_bad');
     for (const row of rows) {
@@ -176,19 +176,19 @@ describe('tag files', () => {
     }
   });
 
-  it('says clearly when the output path is a file', () => {
+  it('says clearly when the output path is a file', async () => {
     const file = path.join(dir, 'a-file.tsv');
     fs.writeFileSync(file, 'x');
     const e = qcError(() => makeDir(file));
     expect(e.message).toContain('must be a folder');
     expect(e.message).toContain(file);
     expect(e.message).not.toContain('EEXIST');
-    expect(() => exportLibrary(core.context.db, { runId: runId(), threshold: 0.5, outDir: file })).toThrow(QcError);
+    await expect(exportLibrary(core.context.db, { runId: runId(), threshold: 0.5, outDir: file })).rejects.toThrow(QcError);
     const below = qcError(() => makeDir(path.join(file, 'sub')));
     expect(below.message).toContain('cannot create the output folder');
   });
 
-  it('never writes through a link planted at an output name or a guessable temporary name', () => {
+  it('never writes through a link planted at an output name or a guessable temporary name', async () => {
     const victims = path.join(dir, 'victims');
     fs.mkdirSync(victims);
     const planted = (out: string, name: string) => {
@@ -200,11 +200,11 @@ describe('tag files', () => {
     const libOut = path.join(dir, 'planted-lib');
     fs.mkdirSync(libOut);
     const libVictims = [planted(libOut, 'library_finaltags.tsv'), planted(libOut, `library_finaltags.tsv.tmp-${process.pid}`)];
-    const lib = exportLibrary(core.context.db, { runId: runId(), threshold: 0.7, outDir: libOut });
+    const lib = await exportLibrary(core.context.db, { runId: runId(), threshold: 0.7, outDir: libOut });
     const bundleOut = path.join(dir, 'planted-bundle');
     fs.mkdirSync(bundleOut);
     const bundleVictims = ['bundle_a.tsv', 'bundle_finaltags.tsv', `bundle_a.tsv.tmp-${process.pid}`, `bundle_finaltags.tsv.tmp-${process.pid}`].map((n) => planted(bundleOut, n));
-    const bundle = exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: bundleOut });
+    const bundle = await exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: bundleOut });
     for (const v of [...libVictims, ...bundleVictims]) expect(fs.readFileSync(v, 'utf8'), v).toBe('PRECIOUS\n');
     for (const f of [...lib.files, ...bundle.files]) {
       expect(fs.lstatSync(f).isFile(), f).toBe(true);
@@ -212,26 +212,69 @@ describe('tag files', () => {
     }
   });
 
-  it('a folder where library_finaltags.tsv goes is a bad_input error and leaves no temporary file', () => {
+  it('a folder where library_finaltags.tsv goes is a bad_input error and leaves no temporary file', async () => {
     const out = path.join(dir, 'dir-in-the-way');
     fs.mkdirSync(path.join(out, 'library_finaltags.tsv'), { recursive: true });
-    const e = qcError(() => exportLibrary(core.context.db, { runId: runId(), threshold: 0.7, outDir: out }));
+    const e = await qcRejection(exportLibrary(core.context.db, { runId: runId(), threshold: 0.7, outDir: out }));
     expect(e.code).toBe('bad_input');
     expect(e.message).toContain(path.join(out, 'library_finaltags.tsv'));
     expect(fs.readdirSync(out)).toEqual(['library_finaltags.tsv']);
     const bundleOut = path.join(dir, 'dir-in-the-way-bundle');
     fs.mkdirSync(path.join(bundleOut, 'bundle_finaltags.tsv'), { recursive: true });
-    expect(qcError(() => exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: bundleOut })).code).toBe('bad_input');
+    expect((await qcRejection(exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: bundleOut }))).code).toBe('bad_input');
     expect(fs.readdirSync(bundleOut).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 
   it.runIf(process.platform === 'linux')(
     'an output folder under /proc is a quick bad_input error, not a hang',
-    () => {
-      const e = qcError(() => exportLibrary(core.context.db, { runId: runId(), threshold: 0.7, outDir: '/proc/qc-test-no-such/out' }));
+    async () => {
+      const e = await qcRejection(exportLibrary(core.context.db, { runId: runId(), threshold: 0.7, outDir: '/proc/qc-test-no-such/out' }));
       expect(e.code).toBe('bad_input');
       expect(e.message).toContain('/proc/qc-test-no-such/out: cannot create the output folder');
     },
     5000,
   );
+
+  // Last: it labels an image (the tests above count the curator's labels).
+  it('reads one snapshot while the process goes on: a label set during the export is saved at once and is not in its files', async () => {
+    const target = [...pBad].find(([, p]) => p === 0.2)![0];
+    const seen: [number, number][] = [];
+    let labelled = false;
+    let labelledWhileRunning = false;
+    let write: Promise<unknown> | undefined;
+    const r = await exportBundle(core.context.db, {
+      bundleId,
+      runId: runId(),
+      threshold: 0.7,
+      outDir: path.join(dir, 'snapshot'),
+      readRows: 2,
+      onProgress: (done, total) => {
+        seen.push([done, total]);
+        if (done === 0) write = core.call('labels.set', { imageIds: [target], label: 'bad' }).then(() => (labelled = true));
+        if (done === 6) labelledWhileRunning = labelled;
+      },
+    });
+    await write;
+    expect(seen).toEqual([[0, 8], [2, 8], [4, 8], [6, 8], [8, 8]]);
+    expect(labelledWhileRunning).toBe(true); // the label call was answered (and committed) between two pieces
+    const row = (rows: Record<string, string>[]) => rows.find((x) => Number(x.p_bad) === 0.2)!;
+    expect(row(readTsv(r.files.at(-1)!))).toMatchObject({ imclass: 'NA', source: 'model' }); // as the library was when the export began
+    const after = await exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: path.join(dir, 'snapshot-after') });
+    expect(row(readTsv(after.files.at(-1)!))).toMatchObject({ imclass: 'bad', source: 'curator' });
+  });
+
+  it('export.tags reports progress and a cancel leaves the output folder as it was', async () => {
+    const out = path.join(dir, 'cancelled');
+    const first = await core.call('export.tags', { bundleId, runId: runId(), outDir: out, threshold: 0.7 });
+    const before = Object.fromEntries(fs.readdirSync(out).map((n) => [n, fs.readFileSync(path.join(out, n), 'utf8')]));
+    expect(first.files).toHaveLength(2);
+    const progress: string[] = [];
+    await core.call('export.tags', { outDir: path.join(dir, 'cancelled-lib'), runId: runId() }, { onProgress: (p) => progress.push(`${p.job} ${p.phase} ${p.done}/${p.total}`) });
+    expect(progress.at(-1)).toBe('export tags 8/8');
+
+    const stop = new AbortController();
+    const cancelled = exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.2, outDir: out, chunkRows: 1, readRows: 2, signal: stop.signal, onProgress: (done) => done === 4 && stop.abort() });
+    expect((await qcRejection(cancelled)).code).toBe('cancelled');
+    expect(Object.fromEntries(fs.readdirSync(out).map((n) => [n, fs.readFileSync(path.join(out, n), 'utf8')]))).toEqual(before);
+  });
 });

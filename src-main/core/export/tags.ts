@@ -8,6 +8,10 @@
  * the final tags last, older chunks of the same name removed (stage.ts); the library's one file is
  * written to a temporary name and renamed into place (`AtomicFile`). Never through a link planted
  * in the output folder; temporaries of dead processes there are swept first.
+ *
+ * Both read one snapshot of the library on a connection of their own (db/snapshot.ts) and yield
+ * between pieces: the process answers other calls meanwhile, progress is reported (`rows`, done of
+ * total) and `signal` cancels (QcError `cancelled`; nothing is published, the folder is as before).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,6 +19,7 @@ import { QcError } from '../../../src-shared/contract/errors';
 import type { LabelOrigin, LabelValue } from '../../../src-shared/domain/label';
 import { chunkSuffix, DEFAULT_CHUNK_ROWS, FINAL_COLUMNS, finalConfidence, finalTag, formatConfidence, predictedClass, TAG_COLUMNS, tsvLine } from '../../../src-shared/domain/tags';
 import type { Db } from '../db/open';
+import { withSnapshot, yieldToOthers } from '../db/snapshot';
 import { AtomicFile, makeDir } from '../fsSafe';
 import { ExportStage, sweepExportTemps } from './stage';
 
@@ -22,6 +27,18 @@ import { ExportStage, sweepExportTemps } from './stage';
 export const BUNDLE_COLUMNS = ['eolMediaURL', 'identifier', 'dataObjectVersionID', 'ancestry'];
 /** What `library_finaltags.tsv` says of each image before the final-tag columns. */
 export const LIBRARY_COLUMNS = ['image_id', 'eolMediaURL', 'identifier', 'ancestry', 'label', 'label_origin'];
+
+/** How a tag export reports and is stopped. */
+export interface ExportControl {
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Between two pieces: let other work run, then stop if cancelled. */
+async function nextPiece(ctl: ExportControl): Promise<void> {
+  await yieldToOthers();
+  if (ctl.signal?.aborted) throw new QcError('cancelled', 'export cancelled: nothing was written');
+}
 
 export interface ExportResult {
   files: string[];
@@ -62,14 +79,24 @@ export const BUNDLE_READ_ROWS = 5000;
 
 /**
  * The tag files of a bundle. Streamed: rows are read in line order, `readRows` at a time (keyset on
- * the bundle's lines, one read transaction, so the files are one consistent snapshot), and each
+ * the bundle's lines, one snapshot, so the files are one consistent library), and each
  * piece is appended to its chunk file and the final-tags file before the next is read. Every file
  * is written into a stage folder and published once all are complete (stage.ts): the old final
  * tags removed, the chunks moved into place, the older export's chunks beyond this one's removed,
  * the final tags last. A process killed at any point leaves either the previous export or no final
  * tags; its stage is swept by the next export into the folder.
  */
-export function exportBundle(db: Db, opts: { bundleId: number; runId: number | null; threshold: number; outDir: string; chunkRows?: number; readRows?: number; owners?: string | null }): ExportResult {
+export function exportBundle(
+  db: Db,
+  opts: { bundleId: number; runId: number | null; threshold: number; outDir: string; chunkRows?: number; readRows?: number; owners?: string | null } & ExportControl,
+): Promise<ExportResult> {
+  return withSnapshot(db, (reader) => bundleFromSnapshot(reader, opts));
+}
+
+async function bundleFromSnapshot(
+  db: Db,
+  opts: { bundleId: number; runId: number | null; threshold: number; outDir: string; chunkRows?: number; readRows?: number; owners?: string | null } & ExportControl,
+): Promise<ExportResult> {
   const bundle = db.prepare('SELECT name, columns FROM bundles WHERE id = ?').get(opts.bundleId) as { name: string; columns: string } | undefined;
   if (!bundle) throw new QcError('not_found', `no bundle with id ${opts.bundleId}`);
   const read = db.prepare<[number, number, number, number], Row & { line: number }>(
@@ -115,33 +142,35 @@ export function exportBundle(db: Db, opts: { bundleId: number; runId: number | n
     const finalOf = start(finalName, `${tsvLine([...columns, ...FINAL_COLUMNS])}\n`);
     // An empty bundle still gets one (header-only) chunk file.
     let chunkOf = start(`${base}_${chunkSuffix(0)}.tsv`, chunkHeader);
-    db.transaction(() => {
-      for (let after = -1; ; ) {
-        const piece = read.all(opts.runId ?? -1, opts.bundleId, after, readRows);
-        if (!piece.length) break;
-        let chunkOut = '';
-        let finalOut = '';
-        for (const r of piece) {
-          if (rows > 0 && rows % chunkRows === 0) {
-            chunkOf.write(chunkOut);
-            chunkOut = '';
-            commit(chunkOf);
-            chunkOf = start(`${base}_${chunkSuffix(rows / chunkRows)}.tsv`, chunkHeader);
-          }
-          const c = cells(r);
-          const p = predictedClass(r.p_bad);
-          chunkOut += `${tsvLine([...c, p.imclass, formatConfidence(p.confidence)])}\n`;
-          const t = finalTag({ pBad: r.p_bad, label: r.label, origin: r.origin }, opts.threshold);
-          by_source[t.source]++;
-          if (t.imclass === 'bad') bad++;
-          finalOut += `${tsvLine([...c, t.imclass, finalConfidence(r.p_bad, t.source), t.source, formatConfidence(r.p_bad)])}\n`;
-          rows++;
+    const total = (db.prepare('SELECT COUNT(*) AS n FROM bundle_items WHERE bundle_id = ?').get(opts.bundleId) as { n: number }).n;
+    opts.onProgress?.(0, total);
+    for (let after = -1; ; ) {
+      await nextPiece(opts);
+      const piece = read.all(opts.runId ?? -1, opts.bundleId, after, readRows);
+      if (!piece.length) break;
+      let chunkOut = '';
+      let finalOut = '';
+      for (const r of piece) {
+        if (rows > 0 && rows % chunkRows === 0) {
+          chunkOf.write(chunkOut);
+          chunkOut = '';
+          commit(chunkOf);
+          chunkOf = start(`${base}_${chunkSuffix(rows / chunkRows)}.tsv`, chunkHeader);
         }
-        chunkOf.write(chunkOut);
-        finalOf.write(finalOut);
-        after = piece[piece.length - 1]!.line;
+        const c = cells(r);
+        const p = predictedClass(r.p_bad);
+        chunkOut += `${tsvLine([...c, p.imclass, formatConfidence(p.confidence)])}\n`;
+        const t = finalTag({ pBad: r.p_bad, label: r.label, origin: r.origin }, opts.threshold);
+        by_source[t.source]++;
+        if (t.imclass === 'bad') bad++;
+        finalOut += `${tsvLine([...c, t.imclass, finalConfidence(r.p_bad, t.source), t.source, formatConfidence(r.p_bad)])}\n`;
+        rows++;
       }
-    })();
+      chunkOf.write(chunkOut);
+      finalOf.write(finalOut);
+      after = piece[piece.length - 1]!.line;
+      opts.onProgress?.(rows, total);
+    }
     commit(chunkOf);
     commit(finalOf);
     // Published: the old final tags out first, the chunks in order, the older export's chunks that
@@ -163,14 +192,21 @@ export const EXPORT_CHUNK_ROWS = 5000;
 
 /**
  * Final tags for every image in the library, one row per image with its first URL and EOL id.
- * Streamed: images are read in id order, `chunkRows` at a time (keyset, one read transaction, so
+ * Streamed: images are read in id order, `chunkRows` at a time (keyset, one snapshot, so
  * the file is one consistent snapshot), and each chunk is written before the next is read.
  * `onChunk` hears the rows written so far.
  */
 export function exportLibrary(
   db: Db,
-  opts: { runId: number | null; threshold: number; outDir: string; chunkRows?: number; onChunk?: (rowsWritten: number, tmpFile: string) => void; owners?: string | null },
-): ExportResult {
+  opts: { runId: number | null; threshold: number; outDir: string; chunkRows?: number; onChunk?: (rowsWritten: number, tmpFile: string) => void; owners?: string | null } & ExportControl,
+): Promise<ExportResult> {
+  return withSnapshot(db, (reader) => libraryFromSnapshot(reader, opts));
+}
+
+async function libraryFromSnapshot(
+  db: Db,
+  opts: { runId: number | null; threshold: number; outDir: string; chunkRows?: number; onChunk?: (rowsWritten: number, tmpFile: string) => void; owners?: string | null } & ExportControl,
+): Promise<ExportResult> {
   makeDir(opts.outDir);
   sweepExportTemps(path.resolve(opts.outDir), opts.owners ?? null);
   const chunkRows = Math.max(1, opts.chunkRows ?? EXPORT_CHUNK_ROWS);
@@ -212,28 +248,30 @@ export function exportLibrary(
   const out = new AtomicFile(file);
   try {
     out.write(`${tsvLine([...LIBRARY_COLUMNS, ...FINAL_COLUMNS])}\n`);
-    db.transaction(() => {
-      for (let after = -1; ; ) {
-        const chunk = read.all(opts.runId ?? -1, after, chunkRows);
-        if (!chunk.length) break;
-        const described = describe(chunk);
-        let text = '';
-        for (const r of chunk) {
-          const d = described.get(r.image_id!);
-          r.url = d?.url ?? (null as unknown as string);
-          r.eol_id = d?.eol ?? null;
-          r.ancestry = d?.anc ?? null;
-          const t = finalTag({ pBad: r.p_bad, label: r.label, origin: r.origin }, opts.threshold);
-          by_source[t.source]++;
-          if (t.imclass === 'bad') bad++;
-          text += `${tsvLine([r.image_id, r.url, r.eol_id ?? '', r.ancestry ?? '', r.label ?? '', r.origin ?? '', t.imclass, finalConfidence(r.p_bad, t.source), t.source, formatConfidence(r.p_bad)])}\n`;
-        }
-        out.write(text);
-        rows += chunk.length;
-        after = chunk[chunk.length - 1]!.image_id!;
-        opts.onChunk?.(rows, out.tmp);
+    const total = (db.prepare('SELECT COUNT(*) AS n FROM images').get() as { n: number }).n;
+    opts.onProgress?.(0, total);
+    for (let after = -1; ; ) {
+      await nextPiece(opts);
+      const chunk = read.all(opts.runId ?? -1, after, chunkRows);
+      if (!chunk.length) break;
+      const described = describe(chunk);
+      let text = '';
+      for (const r of chunk) {
+        const d = described.get(r.image_id!);
+        r.url = d?.url ?? (null as unknown as string);
+        r.eol_id = d?.eol ?? null;
+        r.ancestry = d?.anc ?? null;
+        const t = finalTag({ pBad: r.p_bad, label: r.label, origin: r.origin }, opts.threshold);
+        by_source[t.source]++;
+        if (t.imclass === 'bad') bad++;
+        text += `${tsvLine([r.image_id, r.url, r.eol_id ?? '', r.ancestry ?? '', r.label ?? '', r.origin ?? '', t.imclass, finalConfidence(r.p_bad, t.source), t.source, formatConfidence(r.p_bad)])}\n`;
       }
-    })();
+      out.write(text);
+      rows += chunk.length;
+      after = chunk[chunk.length - 1]!.image_id!;
+      opts.onChunk?.(rows, out.tmp);
+      opts.onProgress?.(rows, total);
+    }
     out.commit();
   } catch (e) {
     out.discard();

@@ -19,6 +19,11 @@ import { assembleMatrix } from './dataset';
 import { writeShardBundle } from './shard';
 import { headInputWidth } from './train/predict';
 
+/** A tag export's progress (`tags` rows written of the total) and cancel, from the call's context. */
+function exportControl(ctx: CallContext, job: string) {
+  return { signal: ctx.signal, onProgress: (done: number, total: number) => ctx.progress({ job, phase: 'tags', done, total }) };
+}
+
 
 export type { ClassifySummary, ThresholdSource };
 
@@ -195,7 +200,7 @@ export class ClassifyService {
     const ids = this.bundleImageIds(imported.bundle_id);
     const scored = await this.scoreMissing(runId, ids, ctx);
     const t = this.runs.thresholdInForce(runId, threshold);
-    const result = exportBundle(this.core.db, { bundleId: imported.bundle_id, runId, threshold: t.threshold, outDir, ...(chunkRows && { chunkRows }), owners: this.core.paths.owners });
+    const result = await exportBundle(this.core.db, { bundleId: imported.bundle_id, runId, threshold: t.threshold, outDir, ...(chunkRows && { chunkRows }), owners: this.core.paths.owners, ...exportControl(ctx, 'classify') });
     // Counted in SQL: a list of every image id as parameters would break SQLite's limit on a large bundle.
     const predicted = (
       this.core.db
@@ -234,8 +239,8 @@ export class ClassifyService {
     const t = this.runs.thresholdInForce(runId, args.threshold);
     const result =
       args.bundleId !== undefined
-        ? exportBundle(this.core.db, { bundleId: args.bundleId, runId, threshold: t.threshold, outDir: args.outDir, ...(args.chunkRows && { chunkRows: args.chunkRows }), owners: this.core.paths.owners })
-        : exportLibrary(this.core.db, { runId, threshold: t.threshold, outDir: args.outDir, owners: this.core.paths.owners });
+        ? await exportBundle(this.core.db, { bundleId: args.bundleId, runId, threshold: t.threshold, outDir: args.outDir, ...(args.chunkRows && { chunkRows: args.chunkRows }), owners: this.core.paths.owners, ...exportControl(ctx, 'export') })
+        : await exportLibrary(this.core.db, { runId, threshold: t.threshold, outDir: args.outDir, owners: this.core.paths.owners, ...exportControl(ctx, 'export') });
     return { ...result, threshold_source: t.source };
   }
 }
