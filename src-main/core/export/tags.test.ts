@@ -235,6 +235,24 @@ describe('tag files', () => {
     5000,
   );
 
+  it("writes each column once, with this export's value, for a bundle that carries an earlier verdict", async () => {
+    const old = path.join(dir, 'rescored.txt');
+    const urls = fs.readFileSync(path.join(DEV_DIR, 'image_ratings.txt'), 'latin1').split('\n').slice(1, 9).map((l) => l.split('\t')[1]);
+    fs.writeFileSync(old, ['eolMediaURL\tidentifier\timclass\tsource\tp_bad\ttitle', ...urls.map((u, i) => `${u}\tid${i}\tstale\told\t0.5\tt${i}`)].join('\n') + '\n');
+    const s = await core.call('library.import', { source: old, kind: 'bundle', mirrors: [{ prefix: DEV_URL_PREFIX, dir: DEV_IMAGES }] });
+    const r = await exportBundle(core.context.db, { bundleId: s.bundle_id!, runId: runId(), threshold: 0.7, outDir: path.join(dir, 'rescored') });
+    for (const f of r.files) {
+      const header = fs.readFileSync(f, 'utf8').split('\n')[0]!.split('\t');
+      expect(new Set(header).size, f).toBe(header.length);
+      expect(header).toContain('title');
+      const rows = readTsv(f);
+      expect(rows.map((x) => x.imclass).filter((c) => c === 'stale'), f).toEqual([]);
+    }
+    const fin = readTsv(r.files.at(-1)!);
+    expect(fin.map((x) => x.source).filter((c) => c === 'old')).toEqual([]);
+    expect(fin.map((x) => Number(x.p_bad)).sort()).toEqual([...pBad.values()].sort());
+  });
+
   // Last: it labels an image (the tests above count the curator's labels).
   it('reads one snapshot while the process goes on: a label set during the export is saved at once and is not in its files', async () => {
     const target = [...pBad].find(([, p]) => p === 0.2)![0];

@@ -108,7 +108,10 @@ async function bundleFromSnapshot(
      WHERE b.bundle_id = ? AND b.line > ? ORDER BY b.line LIMIT ?`,
   );
   const own = JSON.parse(bundle.columns) as string[];
-  const columns = [...BUNDLE_COLUMNS, ...own.filter((c) => !BUNDLE_COLUMNS.includes(c))];
+  // A bundle that is an earlier output (a tag file classified again) carries its old verdict in
+  // columns this export writes: each column once, the new value (the old one is stale).
+  const written = new Set<string>([...BUNDLE_COLUMNS, ...TAG_COLUMNS, ...FINAL_COLUMNS]);
+  const columns = [...BUNDLE_COLUMNS, ...own.filter((c) => !written.has(c))];
   const cells = (r: Row) => {
     const raw = JSON.parse(r.raw) as Record<string, string>;
     return columns.map((c) => (c === 'eolMediaURL' ? (raw[c] ?? r.url) : (raw[c] ?? '')));
