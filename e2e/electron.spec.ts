@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { _electron as electron, expect, test } from '@playwright/test';
+import { DEV_DIR } from './support/serve';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MAIN = path.join(ROOT, 'out', 'main', 'main.js');
@@ -95,6 +96,38 @@ test.describe('desktop app (Electron)', () => {
           }),
       );
       expect(reply).toMatchObject({ type: 'result', result: { images: 0, data_dir: path.resolve(dataDir) } });
+
+      // An image imported through the bridge shows: its thumbnail loads from app://files into the
+      // page at app://renderer (another origin: the protocol's headers and the CSP must allow it).
+      const photos = fs.mkdtempSync(path.join(os.tmpdir(), 'qc-e2e-photos-'));
+      const devImages = path.join(DEV_DIR, 'images');
+      for (const f of fs.readdirSync(devImages).filter((n) => n.endsWith('.jpg')).slice(0, 2)) fs.copyFileSync(path.join(devImages, f), path.join(photos, f));
+      const imported = await win.evaluate(
+        (folder) =>
+          new Promise<unknown>((resolve) => {
+            const bridge = (globalThis as unknown as PageGlobals).bridge!;
+            const off = bridge.listen((m) => {
+              if (m.id === 987_655 && (m.type === 'result' || m.type === 'error')) {
+                off();
+                resolve(m);
+              }
+            });
+            bridge.call(987_655, 'library.import', { source: folder });
+          }),
+        photos,
+      );
+      expect(imported).toMatchObject({ type: 'result', result: { images_new: 2 } });
+      const width = await win.evaluate(
+        () =>
+          new Promise<number>((resolve) => {
+            const img = new (globalThis as unknown as { Image: new () => { src: string; naturalWidth: number; onload: () => void; onerror: () => void } }).Image();
+            img.onload = () => resolve(img.naturalWidth);
+            img.onerror = () => resolve(-1);
+            img.src = 'app://files/thumb/1';
+          }),
+      );
+      expect(width).toBeGreaterThan(0);
+      fs.rmSync(photos, { recursive: true, force: true });
 
       // One window, whose page is sandboxed and isolated (checked above from inside: no require, no process).
       expect(await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().length)).toBe(1);

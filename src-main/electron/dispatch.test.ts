@@ -119,7 +119,10 @@ describe('app:// resolution', () => {
 
   it('serves image files from app://files/<kind>/<id>', async () => {
     const r = await resolveAppRequest(`app://files/thumb/${ids[0]}`, 'GET', opts());
-    expect(r).toMatchObject({ status: 200, headers: { 'Content-Type': 'image/webp' } });
+    expect(r).toMatchObject({ status: 200, headers: { 'Content-Type': 'image/webp', 'X-Content-Type-Options': 'nosniff' } });
+    // The page (app://renderer) is another origin than app://files: a same-origin CORP blocks every <img>.
+    expect(r.headers['Cross-Origin-Resource-Policy']).toBe('cross-origin');
+    expect((await resolveAppRequest('app://renderer/index.html', 'GET', opts())).headers['Cross-Origin-Resource-Policy']).toBe('same-origin');
     if (r.status === 200) expect(r.file.startsWith(core.context.paths.root)).toBe(true);
     expect((await resolveAppRequest('app://files/thumb/999999', 'GET', opts())).status).toBe(404);
     expect((await resolveAppRequest('app://files/big/1', 'GET', opts())).status).toBe(400);

@@ -23,6 +23,14 @@ export type AppResponse =
 
 const BASE_HEADERS = SECURITY_HEADERS;
 
+/**
+ * Images are loaded by the page at app://renderer from app://files: another origin (the host
+ * differs, and hosts without a registrable domain are not one site either), so "same-origin" or
+ * "same-site" would let Chromium block every thumbnail. Only pages of this app's session can ask
+ * for app:// URLs at all (navigation is locked to app://renderer: security.ts).
+ */
+const IMAGE_CORP = { 'Cross-Origin-Resource-Policy': 'cross-origin' };
+
 
 const fail = (status: 400 | 404 | 405, body: string): AppResponse => ({ status, body, headers: { ...BASE_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' } });
 
@@ -70,7 +78,7 @@ async function imageFile(core: Pick<Core, 'context'>, pathname: string): Promise
   if (!parsed) return fail(400, 'expected app://files/<thumb|preview|original>/<imageId>');
   const file = await imageFileOnDisk(core.context, parsed.kind, parsed.imageId);
   if (!file) return fail(404, 'no such image file');
-  return { status: 200, file: file.path, size: file.size, headers: { ...BASE_HEADERS, 'Content-Type': file.contentType, 'Cache-Control': 'private, max-age=31536000, immutable' } };
+  return { status: 200, file: file.path, size: file.size, headers: { ...BASE_HEADERS, ...IMAGE_CORP, 'Content-Type': file.contentType, 'Cache-Control': 'private, max-age=31536000, immutable' } };
 }
 
 export async function resolveAppRequest(url: string, method: string, opts: { rendererDir: string; core: Pick<Core, 'context'> }): Promise<AppResponse> {
