@@ -2,6 +2,7 @@
  * The layering rules of ARCHITECTURE.md are enforced by ESLint (eslint.config.js). This checks that
  * the rules really catch a wrong import in each layer, and allow the right ones.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ESLint } from 'eslint';
@@ -12,7 +13,7 @@ const eslint = new ESLint({ cwd: root });
 
 async function restricted(file: string, code: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath: path.join(root, file) });
-  const rules = ['no-restricted-imports', 'no-restricted-syntax'];
+  const rules = ['no-restricted-imports', 'no-restricted-syntax', 'no-restricted-globals', 'layers/only-imports'];
   return (result?.messages ?? []).filter((m) => rules.includes(m.ruleId ?? '')).map((m) => m.message);
 }
 
@@ -38,6 +39,55 @@ describe('layering rules', () => {
     ['src-main/cli/x.ts', "export { makeSynthetic } from '../../test-support/synthetic';"],
     ['src-renderer/stores/x.ts', "import { seed } from '../../test-support/renderer'; export const a = seed;"],
     ['src-shared/domain/x.ts', "export const load = () => import('../../test-support/fixtures');"],
+    // subpaths of banned packages
+    ['src-shared/domain/x.ts', "import { ipcRenderer } from 'electron/renderer'; export const a = ipcRenderer;"],
+    ['src-shared/domain/x.ts', "import { jsx } from 'react/jsx-runtime'; export const a = jsx;"],
+    ['src-shared/domain/x.ts', "import { createRoot } from 'react-dom/client'; export const a = createRoot;"],
+    ['src-shared/domain/x.ts', "import { create } from 'zustand/vanilla'; export const a = create;"],
+    ['src-renderer/x.ts', "import Database from 'better-sqlite3/lib/database'; export const a = Database;"],
+    ['src-renderer/x.ts', "import { ipcRenderer } from 'electron/renderer'; export const a = ipcRenderer;"],
+    ['src-main/core/library/x.ts', "import { ipcMain } from 'electron/main'; export const a = ipcMain;"],
+    ['src-main/core/library/x.ts', "import { jsx } from 'react/jsx-runtime'; export const a = jsx;"],
+    // Node-only packages in the pure and the page layers
+    ['src-shared/domain/x.ts', "import ort from 'onnxruntime-node'; export const a = ort;"],
+    ['src-shared/domain/x.ts', "import { WebSocketServer } from 'ws'; export const a = WebSocketServer;"],
+    ['src-renderer/x.ts', "import ort from 'onnxruntime-node'; export const a = ort;"],
+    ['src-renderer/x.ts', "import { WebSocketServer } from 'ws'; export const a = WebSocketServer;"],
+    ['src-renderer/x.ts', "import { Command } from 'commander'; export const a = Command;"],
+    ['src-renderer/x.ts', "import cliProgress from 'cli-progress'; export const a = cliProgress;"],
+    ['src-renderer/x.ts', "import * as tf from '@tensorflow/tfjs-node'; export const a = tf;"],
+    ['src-renderer/x.ts', "import * as c from '@tensorflow/tfjs-converter'; export const a = c;"],
+    // dynamic import() of banned modules (and require of them)
+    ['src-main/core/library/x.ts', "export const load = () => import('electron');"],
+    ['src-main/core/library/x.ts', "export const load = () => import('../../server/server');"],
+    ['src-main/core/library/x.ts', "const m = 'main'; export const load = () => import(`electron/${m}`);"],
+    ['src-main/core/library/x.ts', "import { createRequire } from 'node:module'; export const a = createRequire(import.meta.url)('electron');"],
+    ['src-main/core/library/x.ts', "export type A = typeof import('../../cli/main');"],
+    ['src-main/cli/x.ts', "export const load = () => import('electron');"],
+    ['src-main/server/x.ts', "export const load = () => import('electron');"],
+    ['src-main/server/x.ts', "export const load = () => import('../cli/commands');"],
+    ['src-main/electron/x.ts', "export const load = () => import('../server/server');"],
+    ['src-renderer/x.ts', "export const load = () => import('node:fs');"],
+    ['src-renderer/x.ts', "export const load = () => import('../src-main/core/app');"],
+    ['src-renderer/x.ts', "export const load = () => import('better-sqlite3');"],
+    ['src-shared/domain/x.ts', "export const load = () => import('node:fs');"],
+    ['src-shared/domain/x.ts', "export const load = () => import('ws');"],
+    ['src-shared/domain/x.ts', "const m = 'fs'; export const load = () => import(m);"],
+    // src-shared is an allow-list: relative imports that stay inside it, and zod
+    ['src-shared/domain/x.ts', "import { app } from '../../src-main/electron/main'; export const a = app;"],
+    ['src-shared/domain/x.ts', "import pkg from '../../package.json'; export const a = pkg;"],
+    ['src-shared/domain/x.ts', "import { test } from '@playwright/test'; export const a = test;"],
+    ['src-shared/domain/x.ts', "import pLimit from 'p-limit'; export const a = pLimit;"],
+    ['src-shared/domain/x.ts', "export type A = typeof import('node:fs');"],
+    ['src-shared/contract/x.ts', "export * from 'electron';"],
+    // ...and its production code touches no Node or DOM global
+    ['src-shared/domain/x.ts', 'export const a = process.env.HOME;'],
+    ['src-shared/domain/x.ts', "export const a = Buffer.from('x');"],
+    ['src-shared/domain/x.ts', 'export const a = document.title;'],
+    ['src-shared/domain/x.ts', 'export const a = window.location;'],
+    ['src-shared/domain/x.ts', 'export const a = __dirname;'],
+    ['src-shared/domain/x.ts', "export const a = require('x');"],
+    ['src-shared/domain/x.ts', 'export const a = globalThis;'],
   ])('%s: %s is refused', async (file, code) => {
     expect(await restricted(file, code)).toHaveLength(1);
   });
@@ -52,8 +102,29 @@ describe('layering rules', () => {
     ['src-main/core/ml/x.test.ts', "import { tempDir } from '../../../test-support/fixtures'; export const a = tempDir;"],
     ['src-renderer/stores/x.test.ts', "import { seed } from '../../test-support/renderer'; export const a = seed;"],
     ['src-main/core/ml/backbone/x.ts', "export const load = () => import('./convert');"],
+    // what the layers use today
+    ['src-shared/contract/x.ts', "import { z } from 'zod'; import { deriveLabel } from '../domain/label'; export const a = [z, deriveLabel];"],
+    ['src-shared/domain/x.test.ts', "import fc from 'fast-check'; import { it } from 'vitest'; import { r } from '../../test-support/spreadsheetTsv'; export const a = [fc, it, r, process.env.X];"],
+    ['src-renderer/x.tsx', "import { createRoot } from 'react-dom/client'; import { useShallow } from 'zustand/react/shallow'; import { useVirtualizer } from '@tanstack/react-virtual'; export const a = [createRoot, useShallow, useVirtualizer, window];"],
+    ['src-renderer/x.ts', "export const load = () => import('uplot');"],
+    ['src-main/core/ml/x.ts', "import { createRequire } from 'node:module'; export const load = () => [import('@tensorflow/tfjs'), createRequire(import.meta.url)('better-sqlite3')];"],
+    ['src-main/cli/main.ts', "export const load = () => import('../server/server');"],
   ])('%s: %s is allowed', async (file, code) => {
     expect(await restricted(file, code)).toEqual([]);
+  });
+
+  it('every dependency in package.json but the renderer\'s own is refused in src-renderer and src-shared, with its subpaths, statically and dynamically', async () => {
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
+    const rendererPackages = ['react', 'react-dom', 'zustand', 'uplot', '@tanstack/react-virtual', 'zod'];
+    const nodeSide = Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies }).filter((p) => !rendererPackages.includes(p));
+    expect(nodeSide).toEqual(expect.arrayContaining(['better-sqlite3', 'sharp', 'onnxruntime-node', 'ws', 'commander', 'cli-progress', '@tensorflow/tfjs']));
+    for (const file of ['src-renderer/x.ts', 'src-shared/domain/x.ts']) {
+      for (const dep of nodeSide) {
+        for (const code of [`import * as m from '${dep}'; export const a = m;`, `import * as m from '${dep}/x'; export const a = m;`, `export const load = () => import('${dep}');`]) {
+          expect(await restricted(file, code), `${file}: ${code}`).toHaveLength(1);
+        }
+      }
+    }
   });
 
   it('a test file keeps its layer\'s rules (only test-support is opened to it)', async () => {
