@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { formatSignal, formatSignals, imageLabel } from './signals';
+import { EXPLAIN_THRESHOLDS } from '../../src-shared/domain/signals';
+import { formatSignal, formatSignals, imageLabel, signalFormats } from './signals';
 
 describe('signal formatting', () => {
   test('units and words, not raw floats', () => {
@@ -14,6 +15,30 @@ describe('signal formatting', () => {
 
   test('sorted size first', () => {
     expect(formatSignals({ noise: 1, height: 2, width: 3 }).map((s) => s.key)).toEqual(['width', 'height', 'noise']);
+  });
+
+  test("the hints' limits are the core's EXPLAIN_THRESHOLDS, in the signal's units", () => {
+    // Blockiness 1.5 and colourfulness 12 are normal to the core (its reasons say neither): the hints agree.
+    expect(formatSignal('blockiness', 1.5).hint).toBe('JPEG artefacts above ×1.80');
+    expect(formatSignal('colourfulness', 12).hint).toBe('below 1 grey, below 10 dull, > 45 very colourful');
+    const t = EXPLAIN_THRESHOLDS;
+    expect(formatSignal('blockiness', 1).hint).toContain(formatSignal('blockiness', t.jpegBlockiness).value);
+    expect(formatSignal('colourfulness', 1).hint).toContain(`below ${formatSignal('colourfulness', t.dullColourfulness).value} dull`);
+    expect(formatSignal('relSharpness', 1).hint).toContain(`blurry below ${formatSignal('relSharpness', t.blurryRelSharpness).value}`);
+    expect(formatSignal('noise', 1).hint).toContain(`noisy above ${formatSignal('noise', t.noisyNoise).value}`);
+    expect(formatSignal('meanLuma', 0.5).hint).toContain(`underexposed below ${formatSignal('meanLuma', t.underMeanLuma).value}`);
+    expect(formatSignal('darkClipped', 0).hint).toContain(formatSignal('darkClipped', t.underDarkClipped).value);
+    expect(formatSignal('brightClipped', 0).hint).toContain(formatSignal('brightClipped', t.overBrightClipped).value);
+    expect(formatSignal('contrast', 0.5).hint).toContain(`hazy below ${formatSignal('contrast', t.hazyContrast).value}`);
+    expect(formatSignal('width', 580).hint).toContain(`${t.tinyLongSide} px`);
+  });
+
+  test('the hints are built from the thresholds: other thresholds, other hints', () => {
+    const moved = signalFormats({ ...EXPLAIN_THRESHOLDS, jpegBlockiness: 2.5, dullColourfulness: 20, noisyNoise: 8, tinyLongSide: 300 });
+    expect(moved.blockiness!.hint).toBe('JPEG artefacts above ×2.50');
+    expect(moved.colourfulness!.hint).toContain('below 20 dull');
+    expect(moved.noise!.hint).toContain('noisy above 8.0 grey levels');
+    expect(moved.height!.hint).toContain('below 300 px');
   });
 
   test("EOL's id when known", () => {

@@ -18,6 +18,7 @@
  * 3x3 measurements (Laplacian, Sobel, Immerkær) share one pass over the normalised image.
  * Cost: ~6-8 ms for a 580 x 400 photo on a 2-core EPYC VM; the first pass grows with the pixel count.
  */
+import { EXPLAIN_THRESHOLDS } from '../../../../src-shared/domain/signals';
 import type { RgbImage } from '../backbone/preprocess';
 import {
   BRISQUE_NAMES,
@@ -60,7 +61,7 @@ export interface QualitySignals {
   edgeDensity: number;
   /** Noise standard deviation in grey levels (0..255): Immerkær's fast estimator over the pixels below the 90th gradient percentile. */
   noise: number;
-  /** JPEG blocking: mean |luma step| across the 8-px block grid / mean |luma step| inside blocks, original resolution. ~1 clean, > 1 blocky. */
+  /** JPEG blocking: mean |luma step| across the 8-px block grid / mean |luma step| inside blocks, original resolution. 1 with no block grid (good photos peak near 1.6); 'jpeg artefacts' above EXPLAIN_THRESHOLDS.jpegBlockiness. */
   blockiness: number;
   /** Mean luma, 0..1. */
   meanLuma: number;
@@ -72,7 +73,7 @@ export interface QualitySignals {
   brightClipped: number;
   /** p95 - p5 of luma, 0..1. Low = flat, hazy or washed out. */
   contrast: number;
-  /** Hasler & Süsstrunk (2003) colourfulness on 0..255 RGB: ~0 grey, < 15 dull, > 45 very colourful. */
+  /** Hasler & Süsstrunk (2003) colourfulness on 0..255 RGB: ~0 grey, 'dull colours' below EXPLAIN_THRESHOLDS.dullColourfulness, > 45 very colourful. */
   colourfulness: number;
   /** Decoded size in px (after EXIF orientation). */
   width: number;
@@ -169,62 +170,8 @@ export function signalVector(s: QualitySignals, out = new Float32Array(SIGNAL_NA
   return out;
 }
 
-/**
- * Thresholds behind explainSignals, tuned on shared/datasets/quality-dev (EOL-style JPEGs, long side
- * 580 px; signals.test.ts prints the hit and false-flag rates). Measured there, for bad images of
- * the degradation named / for the 243 good ones: they explain; they do not classify.
- */
-export const EXPLAIN_THRESHOLDS = {
-  /** 'blurry': relSharpness below this (gaussian blur 100% / good 0%; motion blur ~45%). Not said of tiny images. */
-  blurryRelSharpness: 0.008,
-  /** 'noisy': noise sigma above this, in grey levels (noise 100% / good 0%). Not said of tiny images, where fine texture reads as noise. */
-  noisyNoise: 6,
-  /** 'jpeg artefacts': blockiness above this (jpeg 100% / good 0%; good peaks at 1.6, heavy JPEG starts at 2.2). */
-  jpegBlockiness: 1.8,
-  /** 'underexposed': mean luma below underMeanLuma, or more than underDarkClipped of the pixels black (under 86% / good 5%: naturally dark scenes). */
-  underMeanLuma: 0.2,
-  underDarkClipped: 0.14,
-  /**
-   * 'overexposed': mean luma above overMeanLuma, or more than overBrightClipped of the pixels white,
-   * while the picture has no deep tones left (contrast, p95 − p5, below overMaxContrast). Over-exposure
-   * lifts the shadows (the dev set's over-exposed photos reach 0.42 at most); a bright picture that
-   * keeps its blacks is a white backdrop, paper or sky, not over-exposure (over 96% / good 1%; said of
-   * 10 of the 45 shared drawings, 34 without the contrast condition).
-   */
-  overMeanLuma: 0.75,
-  overBrightClipped: 0.25,
-  overMaxContrast: 0.6,
-  /** 'low contrast / hazy': p95 - p5 of luma below hazyContrast while mean luma is mid-range (hazyMinLuma..1 - hazyMinLuma); dark or bright flat images are exposure problems (haze 100% / good 0%). */
-  hazyContrast: 0.25,
-  hazyMinLuma: 0.25,
-  /** 'tiny': long side below this, px. */
-  tinyLongSide: 200,
-  /** 'dull colours': colourfulness between dullMinColourfulness (below: greyscale on purpose) and dullColourfulness (good 1%; said of 46% of under-exposed, 38% of hazy, 25% of over-exposed). */
-  dullColourfulness: 10,
-  dullMinColourfulness: 1,
-  /**
-   * Defect detectors (generic.ts), set above what the 243 good dev photos reach (their 95th/99th
-   * percentiles in brackets) and checked against the distortion library's ladders (generic.test.ts).
-   * motion: directional anisotropy with a soft picture (good p95 0.76; motion-blurred dev median 0.68).
-   */
-  motion: 0.7,
-  strongMotion: 0.85,
-  motionMaxRelSharpness: 0.03,
-  /** ringing: log ratio of |Laplacian| beside edges vs elsewhere (good p99 2.5; JPEG 2000 level 4 2.4). */
-  ringing: 2.6,
-  /** posterise: share of empty levels inside the used range (good p99 0.00; quantisation ≥ 0.9). */
-  posterise: 0.3,
-  /** impulse: share of isolated specks (good p99 0.0002; 1% salt-and-pepper 0.003). */
-  impulse: 0.001,
-  /** colourCast: mean chroma / chroma spread (good p99 5.4: nature photos are often green or blue on purpose). */
-  colourCast: 6,
-  /** vignetting: log(centre / corner luma) (good p99 1.07). */
-  vignetting: 1.2,
-  /** pixelation: share of identical neighbours (good p95 0.44; pixelate level 4 0.86); not said with JPEG artefacts. */
-  pixelation: 0.6,
-  /** upscaling: missing finest octave (good p99 2.1; down-up level 4 2.1, blur 2.2+); not said when blurry. */
-  upscaling: 2.2,
-} as const;
+/** Thresholds behind explainSignals: in src-shared, where the renderer's signal hints read them too. */
+export { EXPLAIN_THRESHOLDS };
 
 export type SignalReason =
   | 'blurry'
