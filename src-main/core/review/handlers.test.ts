@@ -1,12 +1,14 @@
 /**
  * Gallery filters on a real library: the taxon filter matches taxon names in the ancestry, never
- * its JSON keys; tiles carry EOL's id; the import filter keeps one import's images.
+ * its JSON keys; tiles carry EOL's id; the import filter keeps one import's images; a run id that
+ * does not exist is refused.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../app';
 import { DEV_IMAGES, DEV_URL_PREFIX, devRatings, tempDir } from '../../../test-support/fixtures';
+import { seedLibrary } from '../../../test-support/seedLibrary';
 
 const ROWS = devRatings().slice(0, 12);
 
@@ -64,5 +66,20 @@ describe('review.page filters', () => {
   it('filters by import', async () => {
     expect((await page({ importId: firstImport })).total).toBe(8);
     expect((await page({ importId: secondImport })).total).toBe(ROWS.length - 8);
+  });
+});
+
+describe('review.page with a run id', () => {
+  it('answers not_found for a run that does not exist, as review.scores does', async () => {
+    const lib = seedLibrary({ images: 40 });
+    try {
+      const q = { offset: 0, limit: 10, sort: 'id', order: 'asc', predicted: 'bad' } as const;
+      await expect(lib.core.call('review.scores', { runId: 999 })).rejects.toMatchObject({ code: 'not_found', message: 'no run with id 999' });
+      await expect(lib.core.call('review.page', { ...q, runId: 999 })).rejects.toMatchObject({ code: 'not_found', message: 'no run with id 999' });
+      expect((await lib.core.call('review.page', { ...q, runId: lib.runId! })).run_id).toBe(lib.runId);
+      expect((await lib.core.call('review.page', q)).run_id).toBe(lib.runId);
+    } finally {
+      await lib.core.close();
+    }
   });
 });

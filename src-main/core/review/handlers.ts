@@ -27,7 +27,6 @@ const FROM = `FROM images i JOIN labels l ON l.image_id = i.id
 
 export function reviewHandlers(core: CoreContext, runs: RunLookup, modelsDir: string): HandlersOf<ReviewApi> {
   const { db } = core;
-  const runFor = (runId?: number) => runId ?? runs.activeRunId();
   // Index-driven queries, keyset paging and cached totals (page.ts).
   const pager = new GalleryPager(db);
   let sketchCache: { key: string; sketch: ThresholdSketchData } | null = null;
@@ -36,7 +35,8 @@ export function reviewHandlers(core: CoreContext, runs: RunLookup, modelsDir: st
 
   return {
     'review.page': async (q) => {
-      const runId = runFor(q.runId);
+      // A run asked for by id must exist (as review.scores says); without one, the active run or none.
+      const runId = q.runId === undefined ? runs.activeRunId() : runs.requireRun(q.runId, { finished: false });
       const threshold = runs.thresholdInForce(runId, q.threshold).threshold;
       return { ...pager.page(q, runId, threshold), run_id: runId, threshold };
     },
