@@ -23,6 +23,16 @@ export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: strin
     const active = runs.activeRunId();
     core.events.emit('threshold.changed', { curator: runs.curatorThreshold(), active_run: active, in_force: active === null ? null : runs.thresholdInForce(active) });
   };
+  /**
+   * Runs were archived or restored: every view reloads its runs and, when that changed the active
+   * run (a restored run newer than the active one when none is pinned), its threshold, counts and
+   * gallery too, as after `ml.setActive`.
+   */
+  const announceRuns = (activeBefore: number | null) => {
+    const active = runs.activeRunId();
+    if (active !== activeBefore) announceThreshold();
+    core.events.emit('runs.changed', { active_run: active });
+  };
   /** Finished runs whose graphs in the library this process has checked. */
   const graphsChecked = new Set<number>();
   /**
@@ -48,10 +58,16 @@ export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: strin
       await writeMissingGraphs(list);
       return { active: runs.activeRunId(), runs: list };
     },
-    'ml.bestRuns': async (args) => seedFiles.best(args),
+    'ml.bestRuns': async (args) => {
+      const before = runs.activeRunId();
+      const result = seedFiles.best(args);
+      if (result.archived.length) announceRuns(before);
+      return result;
+    },
     'ml.archiveRuns': async ({ runIds, archived }) => {
+      const before = runs.activeRunId();
       const changed = runs.setArchived(runIds, archived);
-      if (changed.length) core.events.emit('runs.changed', { active_run: runs.activeRunId() });
+      if (changed.length) announceRuns(before);
       return { changed };
     },
     'ml.run': async ({ runId }) => runs.detail(runId),

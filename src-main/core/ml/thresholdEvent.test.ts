@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { EventMap } from '../../../src-shared/contract/events';
 import { createCore } from '../app';
 import { tempDir } from '../../../test-support/fixtures';
+import { seedLibrary } from '../../../test-support/seedLibrary';
 
 describe('threshold.changed', () => {
   const dir = tempDir();
@@ -21,5 +22,41 @@ describe('threshold.changed', () => {
     await core.call('ml.setThreshold', { threshold: null });
     expect(heard.map((h) => h.curator)).toEqual([0.95, null]);
     expect(heard[0]!.active_run).toBeNull();
+  });
+});
+
+describe('archiving or restoring runs', () => {
+  it('a restore that changes the active run announces its threshold besides the runs; ml.bestRuns announces the runs it archived', async () => {
+    const lib = seedLibrary({ images: 120, runs: 3 });
+    try {
+      const { core } = lib;
+      const heard: [string, unknown][] = [];
+      core.events.on('threshold.changed', (p) => heard.push(['threshold.changed', p]));
+      core.events.on('runs.changed', (p) => heard.push(['runs.changed', p]));
+      await core.call('ml.setActive', { runId: 1 });
+      await core.call('ml.archiveRuns', { runIds: [3], archived: true });
+      await core.call('ml.setActive', { runId: null });
+      expect((await core.call('ml.runs', {})).active).toBe(2);
+      heard.length = 0;
+      // No run is pinned and run 3 is the newest finished one: restoring it makes it active.
+      await core.call('ml.archiveRuns', { runIds: [3], archived: false });
+      const scores = await core.call('review.scores', {});
+      expect(scores.run_id).toBe(3);
+      expect(heard).toEqual([
+        ['threshold.changed', { curator: scores.curator, active_run: 3, in_force: scores.in_force }],
+        ['runs.changed', { active_run: 3 }],
+      ]);
+      // Archiving a run that is not the active one changes only the runs.
+      heard.length = 0;
+      await core.call('ml.archiveRuns', { runIds: [1], archived: true });
+      expect(heard).toEqual([['runs.changed', { active_run: 3 }]]);
+      heard.length = 0;
+      await core.call('ml.archiveRuns', { runIds: [1], archived: false });
+      const best = await core.call('ml.bestRuns', { n: 1, archiveRest: true });
+      expect(best.archived.length).toBeGreaterThan(0);
+      expect(heard.at(-1)).toEqual(['runs.changed', { active_run: 3 }]);
+    } finally {
+      await lib.core.close();
+    }
   });
 });

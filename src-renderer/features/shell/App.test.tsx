@@ -107,6 +107,29 @@ describe('App shell', () => {
     await until(() => expect(store.getState().runs.some((r) => r.run_id === active)).toBe(false));
   });
 
+  test('another window restores an archived run that so becomes active: the slider and its threshold (the gallery filters with it) follow that run', async () => {
+    const { client, lib, store } = setup({ images: 300 });
+    render(<App client={client} store={store} />);
+    await until(() => expect(screen.queryAllByTestId(/^tile-\d+$/).length).toBeGreaterThan(0));
+    fireEvent.load(screen.queryAllByTestId(/^tile-\d+$/)[0]!.querySelector('img')!);
+    await until(() => expect(store.getState().scores).not.toBeNull());
+    const done = (await lib.core.call('ml.runs', {})).runs.filter((r) => r.status === 'done').map((r) => r.run_id);
+    const [older, newest] = [done[done.length - 2]!, done[done.length - 1]!];
+    // Another window pins the older run, archives the newest, then makes "the newest" active again (no pin): the older run.
+    await lib.core.call('ml.setActive', { runId: older });
+    await lib.core.call('ml.archiveRuns', { runIds: [newest], archived: true });
+    await lib.core.call('ml.setActive', { runId: null });
+    await until(() => expect(store.getState().scores?.runId).toBe(older));
+    // Restoring the newest run makes it the active one again, with its own threshold in force.
+    await lib.core.call('ml.archiveRuns', { runIds: [newest], archived: false });
+    expect((await lib.core.call('ml.runs', {})).active).toBe(newest);
+    const inForce = (await lib.core.call('review.scores', {})).in_force;
+    await until(() => expect(store.getState().activeRunId).toBe(newest));
+    await until(() => expect(store.getState().scores?.runId).toBe(newest));
+    expect(store.getState().scores?.inForce).toEqual(inForce);
+    await until(() => expect(store.getState().threshold).toBe(inForce.threshold));
+  });
+
   test('a rating-rule change (here or in another window) updates the open-issue count, the Label issues list and the library counts', async () => {
     const user = userEvent.setup();
     const { client, lib, store } = setup({ images: 300 });
