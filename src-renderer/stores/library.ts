@@ -1,5 +1,5 @@
 /** The library: status counts, imports with live progress, failures, retry. */
-import { skippedFilesText, type BundleRow, type ImportKind, type FailureRow, type ImportRow, type ImportSummary, type LibraryStatus } from '../../src-shared/domain/library';
+import { ROW_FAILURE_REASONS, skippedFilesText, type BundleRow, type FailureReason, type ImportKind, type FailureRow, type ImportRow, type ImportSummary, type LibraryStatus } from '../../src-shared/domain/library';
 import type { ImportArgs } from '../../src-shared/contract/handlers';
 import { cleanMirrors, type MirrorRow, type Slice } from './types';
 
@@ -36,24 +36,36 @@ const FAILURES_SHOWN = 500;
 
 /**
  * What an import's toast says, and its colour: red when nothing could be stored, neutral when some
- * failed or it was cancelled, green only when everything landed. URLs skipped because they failed
- * before are named, with the way to try them again.
+ * failed, rows could not be read, nothing was there to import or it was cancelled, green only when
+ * images landed and nothing went wrong. URLs skipped because they failed before are named, with the
+ * way to try them again; rows that could not be read are named with their reasons.
  */
 export function importNote(summary: ImportSummary, what: string): { kind: 'success' | 'info' | 'error'; text: string } {
   const stored = summary.images_new + summary.images_existing;
-  const reasons = Object.entries(summary.failures_by_reason)
-    .sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))
-    .map(([r, n]) => `${n} ${r}`)
-    .join(', ');
+  const byCount = (rows: boolean) =>
+    Object.entries(summary.failures_by_reason)
+      .filter(([r]) => ROW_FAILURE_REASONS.includes(r as FailureReason) === rows)
+      .sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))
+      .map(([r, n]) => `${n} ${r}`)
+      .join(', ');
+  const reasons = byCount(false);
+  const rowReasons = byCount(true);
   const before = summary.failed_before ?? 0;
   const skipped = summary.skipped_files ? ` ${skippedFilesText(summary.skipped_files)}.` : '';
   const retry = before > 0 ? ` ${before} of them failed in an earlier import and were not tried again: use Retry failed.` : '';
-  if (summary.cancelled) return { kind: 'info', text: `${what} cancelled: ${summary.images_new} new, ${stored - summary.images_new} already stored, ${summary.failed} failed.${skipped}` };
+  const n = summary.row_problems;
+  const rows = n > 0 ? ` ${n} row${n === 1 ? '' : 's'} could not be read${rowReasons ? ` (${rowReasons})` : ''}: see the failures below.` : '';
+  if (summary.cancelled) return { kind: 'info', text: `${what} cancelled: ${summary.images_new} new, ${stored - summary.images_new} already stored, ${summary.failed} failed.${rows}${skipped}` };
   if (stored === 0 && summary.failed > 0) {
-    return { kind: 'error', text: `${what}: none of ${summary.failed} images could be stored (${reasons}).${retry}${before ? '' : ' See the failures below; check the mirror folder or the URLs.'}` };
+    return { kind: 'error', text: `${what}: none of ${summary.failed} images could be stored (${reasons}).${retry}${before ? '' : ' See the failures below; check the mirror folder or the URLs.'}${rows}` };
   }
-  if (summary.failed > 0) return { kind: 'info', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored, ${summary.failed} failed (${reasons}).${retry}${skipped}` };
-  if (skipped) return { kind: 'info', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored.${skipped}` };
+  if (stored === 0 && n > 0) return { kind: 'error', text: `${what}: nothing was stored.${rows}` };
+  if (stored === 0) {
+    const where = summary.kind === 'retry' ? ' there were no failed URLs to try again.' : summary.kind === 'folder' ? ` no images found in ${summary.source}.` : ` ${summary.source} names no images.`;
+    return { kind: 'info', text: `${what}: nothing was stored:${where}${skipped}` };
+  }
+  if (summary.failed > 0) return { kind: 'info', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored, ${summary.failed} failed (${reasons}).${retry}${rows}${skipped}` };
+  if (rows || skipped) return { kind: 'info', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored.${rows}${skipped}` };
   return { kind: 'success', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored. Next: train a model on the Train screen.` };
 }
 

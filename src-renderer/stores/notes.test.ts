@@ -47,6 +47,30 @@ describe('import toasts', () => {
     expect(n.text).toContain("3 files not imported: their names do not end like an image's (2 .bmp, 1 .txt)");
   });
 
+  test('an import that stored nothing is never green: rows that could not be read are named', () => {
+    const n = importNote(summary({ rows: 1, urls: 0, row_problems: 1, failures_by_reason: { bad_rating: 1 } }), 'Import');
+    expect(n.kind).toBe('error');
+    expect(n.text).toContain('nothing was stored');
+    expect(n.text).toContain('1 row could not be read (1 bad_rating)');
+    expect(n.text).not.toContain('Next: train');
+  });
+
+  test('an empty folder or file says nothing was there, not success', () => {
+    const folder = importNote(summary({ kind: 'folder', source: '/data/empty', rows: 0, urls: 0 }), 'Import');
+    expect(folder.kind).not.toBe('success');
+    expect(folder.text).toContain('no images found in /data/empty');
+    const file = importNote(summary({ rows: 0, urls: 0 }), 'Import');
+    expect(file.kind).not.toBe('success');
+    expect(file.text).toContain('nothing was stored');
+  });
+
+  test('row problems beside stored images make the toast neutral and are named', () => {
+    const n = importNote(summary({ images_new: 10, row_problems: 2, failures_by_reason: { bad_rating: 1, bad_row: 1 } }), 'Import');
+    expect(n.kind).toBe('info');
+    expect(n.text).toContain('2 rows could not be read');
+    expect(n.text).toContain('bad_rating');
+  });
+
   test('a clean import is green and points to Train', () => {
     const n = importNote(summary({ images_new: 567 }), 'Import');
     expect(n.kind).toBe('success');
