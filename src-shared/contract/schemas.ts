@@ -88,7 +88,7 @@ export const trainOptions = {
   seed: count.optional(),
   signalsWeight: z.number().min(0).max(1000).optional(),
   defectsWeight: z.number().min(0).max(1000).optional(),
-  targetError: z.number().gt(0).lt(1).optional(),
+  targetError: z.number().min(1e-6, 'must be at least 1e-6 (proving 1e-6 already takes 3 million flagged images without a mistake)').lt(1).optional(),
   folds: z.int().min(2).max(100).optional(),
   noise: z.enum(['prune', 'none']).optional(),
   labelWeights: z.boolean().optional(),

@@ -439,4 +439,15 @@ describe('leastFlaggedToProve', () => {
     }
     expect(() => leastFlaggedToProve(0)).toThrow(RangeError);
   });
+
+  it('stays finite and right for tiny targets, where 1 − target rounds to 1', () => {
+    expect(leastFlaggedToProve(1e-6)).toBe(2995731);
+    expect(clopperPearsonUpper(0, leastFlaggedToProve(1e-6))).toBeLessThanOrEqual(1e-6);
+    expect(Math.abs(leastFlaggedToProve(1e-9) - 2995732273) / 2995732273).toBeLessThan(1e-8);
+    for (const target of [1e-17, 1e-300, Number.MIN_VALUE]) {
+      const n = leastFlaggedToProve(target);
+      expect(Number.isSafeInteger(n)).toBe(true);
+      expect(n).toBeGreaterThan(1e15);
+    }
+  });
 });

@@ -158,10 +158,16 @@ export function inverseRegularizedIncompleteBeta(p: number, a: number, b: number
  */
 export function leastFlaggedToProve(targetError: number, confidence = DEFAULT_CONFIDENCE): number {
   if (!(targetError > 0 && targetError < 1) || !(confidence > 0 && confidence < 1)) throw new RangeError(`leastFlaggedToProve: want 0 < target, confidence < 1, got ${targetError}, ${confidence}`);
-  let n = Math.ceil(Math.log(1 - confidence) / Math.log(1 - targetError) - 1e-9);
-  // Guard the logarithms' last bit: the answer is the first n the bound itself accepts.
-  while (n > 1 && clopperPearsonUpper(0, n - 1, confidence) <= targetError) n--;
-  while (clopperPearsonUpper(0, n, confidence) > targetError) n++;
+  // log1p: 1 − target is exactly 1 below a target of ~1e-16, and log(1) = 0 would make n infinite.
+  const exact = Math.log(1 - confidence) / Math.log1p(-targetError);
+  // Past 2^53 no count is a whole number apart from its neighbours: "at least this many" is all there is to say.
+  if (!(exact <= Number.MAX_SAFE_INTEGER)) return Number.MAX_SAFE_INTEGER;
+  let n = Math.ceil(exact - 1e-9);
+  // Guard the logarithms' last bit: the answer is the first n the bound itself accepts. A few steps
+  // at most where the bound is exact; past a billion trials its own rounding is coarser than one.
+  if (n > 1e9) return n;
+  for (let step = 0; step < 100 && n > 1 && clopperPearsonUpper(0, n - 1, confidence) <= targetError; step++) n--;
+  for (let step = 0; step < 100 && clopperPearsonUpper(0, n, confidence) > targetError; step++) n++;
   return n;
 }
 
