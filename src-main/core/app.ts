@@ -132,7 +132,7 @@ export function createCore(opts: CoreOptions): Core {
       // The demo's photos, ratings and run would mix with a curator's own: it loads only into a
       // library that holds nothing else (loading it again is fine).
       const other = db.prepare('SELECT 1 FROM image_urls WHERE substr(url, 1, length(?)) <> ? LIMIT 1').get(DEMO_URL_PREFIX, DEMO_URL_PREFIX);
-      if (other) throw new QcError('bad_input', 'the demo loads into an empty library, and this one holds your images: open a new library for it (qc --data NEW_FOLDER demo)');
+      if (other) throw new QcError('bad_input', 'the demo loads only into an empty library, and this one holds your images: open a new, empty library for it');
       const imported = await handlers['library.import']({ source: path.join(demoDir, 'image_ratings.txt'), mirrors: [{ prefix: DEMO_URL_PREFIX, dir: path.join(demoDir, 'images') }] }, ctx);
       // The demo ships its photos' features (featurePack.ts): the first run skips the embedding.
       const pack = path.join(demoDir, DEMO_FEATURE_PACK);

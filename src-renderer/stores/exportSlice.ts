@@ -52,7 +52,7 @@ export const exportSlice: Slice<ExportSlice> = (set, get) => ({
     if (f.scope === 'bundle') {
       bundleId = Number(f.bundleId);
       if (!Number.isInteger(bundleId) || bundleId < 1) {
-        get().toast('error', 'Type the id of the bundle to export');
+        get().toast('error', 'Choose the bundle to export');
         return null;
       }
     }

@@ -1,6 +1,7 @@
 /** The library: status counts, imports with live progress, failures, retry. */
-import { ROW_FAILURE_REASONS, skippedFilesText, type BundleRow, type FailureReason, type ImportKind, type FailureRow, type ImportRow, type ImportSummary, type LibraryStatus } from '../../src-shared/domain/library';
+import { isHttpUrl, ROW_FAILURE_REASONS, skippedFilesText, type BundleRow, type FailureReason, type ImportKind, type FailureRow, type ImportRow, type ImportSummary, type LibraryStatus } from '../../src-shared/domain/library';
 import type { ImportArgs } from '../../src-shared/contract/handlers';
+import { isAbsolutePath } from '../../src-shared/contract/schemas';
 import { cleanMirrors, type MirrorRow, type Slice } from './types';
 
 export interface ImportForm {
@@ -150,6 +151,10 @@ export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {
       const source = f.path.trim();
       if (!source) {
         get().toast('error', 'Type or paste the path of a ratings, exemplar or bundle file, or a folder');
+        return null;
+      }
+      if (!isHttpUrl(source) && !isAbsolutePath(source)) {
+        get().toast('error', `Type the whole path, from the top (/… or C:\\…), or an http(s) URL: "${source}" would be looked up from the folder the app was started in`);
         return null;
       }
       const mirrors = cleanMirrors(f.mirrors);

@@ -316,7 +316,7 @@ export class Importer {
     // stored, never imported as a folder of pictures the caller did not ask for.
     if (isFolder && args.kind !== undefined && args.kind !== 'folder') throw new QcError('bad_input', `a ${args.kind} is a file (a TSV or a list of URLs), not a folder`, { file: local });
     if (args.kind === 'folder' || isFolder) {
-      if (!local || !isFolder) throw new QcError('bad_input', '--kind folder needs a folder', { file: local ?? source });
+      if (!local || !isFolder) throw new QcError('bad_input', 'the kind folder needs a folder, and this is a file: choose another kind or auto-detect', { file: local ?? source });
       const scan = scanFolder(local);
       const rows: SourceRow[] = scan.rows.map((r) => ({
         origin: r.file,

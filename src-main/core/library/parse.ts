@@ -84,7 +84,7 @@ export function detectKind(firstLine: string, file: string, line = 1): { kind: E
   if (!firstLine.includes('\t') && looksLikeUrl(firstLine)) return { kind: 'bundle', format: 'urls' };
   throw new QcError(
     'bad_input',
-    'cannot tell the kind of file: the header has none of overall_rating, object_url or eolMediaURL and the line is not a URL (use --kind)',
+    'cannot tell the kind of file: the header has none of overall_rating, object_url or eolMediaURL and the line is not a URL: choose its kind (ratings, exemplars or bundle)',
     { file, line },
   );
 }

@@ -26,10 +26,16 @@ function Summary({ s, testId }: { s: ExportSummary; testId: string }) {
   );
 }
 
+/** Why tags cannot be exported or a bundle classified yet: the tag files carry the active run's p(bad). */
+export const NO_RUN = 'no trained model yet: train one on the Train screen first (the tag files carry its p(bad); curator labels alone are not exported)';
+
+/** True once the runs are known and none is active: Export tags and Classify need one. */
+const useNoRun = () => useApp((s) => s.runsLoaded && s.activeRunId === null);
+
 function ThresholdInForce() {
   const scores = useApp((s) => s.scores);
   const status = useApp((s) => s.scoresStatus);
-  if (!scores) return <span className="muted">{status === 'none' ? 'no trained model: nothing is tagged by the model' : '…'}</span>;
+  if (!scores) return <span className="muted" data-testid={status === 'none' ? 'export-no-run' : undefined}>{status === 'none' ? NO_RUN : '…'}</span>;
   // The core's answer (pushed to every tab when it changes), never worked out here.
   const { threshold: t, source } = scores.inForce;
   return (
@@ -69,6 +75,7 @@ function ExportCard() {
   const jobId = useApp((s) => s.exportJobId);
   const job = useApp((s) => s.jobs.find((j) => j.id === s.exportJobId));
   const last = useApp((s) => s.lastExport);
+  const noRun = useNoRun();
   return (
     <form
       className="card"
@@ -102,7 +109,7 @@ function ExportCard() {
         <span className="field__label">Threshold in force:</span> <ThresholdInForce />
       </div>
       <div className="form-actions">
-        <button type="submit" className="btn btn--primary" disabled={jobId !== null} data-testid="export-start">
+        <button type="submit" className="btn btn--primary" disabled={jobId !== null || noRun} title={noRun ? 'Train a model first' : undefined} data-testid="export-start">
           {jobId !== null ? 'Exporting…' : 'Export'}
         </button>
         {jobId !== null && (
@@ -132,6 +139,7 @@ function ClassifyCard() {
   const job = useApp((s) => s.jobs.find((j) => j.id === s.classifyJobId));
   const last = useApp((s) => s.lastClassify);
   const libraryMirrors = cleanMirrors(useApp((s) => s.importForm.mirrors));
+  const noRun = useNoRun();
   return (
     <form
       className="card"
@@ -142,6 +150,11 @@ function ClassifyCard() {
     >
       <h3>Classify a bundle</h3>
       <p className="muted small">Imports the bundle (downloads what is missing), scores it with the active run and writes its tag files.</p>
+      {noRun && (
+        <p className="muted small" data-testid="classify-no-run">
+          {NO_RUN}
+        </p>
+      )}
       <div className="form-row">
         <label className="field field--grow">
           <span className="field__label">Bundle file or URL</span>
@@ -162,7 +175,7 @@ function ClassifyCard() {
         )}
       </div>
       <div className="form-actions">
-        <button type="submit" className="btn btn--primary" disabled={jobId !== null} data-testid="classify-start">
+        <button type="submit" className="btn btn--primary" disabled={jobId !== null || noRun} title={noRun ? 'Train a model first: classifying scores the bundle with the active run' : undefined} data-testid="classify-start">
           {jobId !== null ? 'Classifying…' : 'Classify'}
         </button>
         {jobId !== null && (

@@ -34,6 +34,16 @@ describe('Library screen', () => {
     await until(() => expect(client.callsOf('library.retryFailed')).toEqual([{ mirrors: [{ prefix: DEV_URL_PREFIX, dir: `${DEV_IMAGES}/` }] }]));
   });
 
+  test('a relative path is refused in words, before any call', async () => {
+    const user = userEvent.setup();
+    const { client, store } = renderWith(<LibraryScreen />);
+    await fill(user, 'import-path', 'data/image_ratings.txt');
+    await user.click(screen.getByTestId('import-start'));
+    await until(() => expect(store.getState().toasts.at(-1)?.text).toMatch(/whole path.*"data\/image_ratings.txt"/));
+    expect(store.getState().toasts.at(-1)?.text).not.toMatch(/library\.import|source:/);
+    expect(client.callsOf('library.import')).toEqual([]);
+  });
+
   test('cancel aborts the running import', async () => {
     const user = userEvent.setup();
     const { store } = renderWith(<LibraryScreen />, setup({ latencyMs: 400 }));
@@ -65,6 +75,15 @@ describe('Library screen', () => {
 });
 
 describe('Export screen', () => {
+  test('without a trained run, Export and Classify are disabled and the screen says why', async () => {
+    const { client } = renderWith(<ExportScreen />, setup({ trained: false }));
+    await until(() => expect((screen.getByTestId('export-start') as HTMLButtonElement).disabled).toBe(true));
+    expect((screen.getByTestId('classify-start') as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByTestId('classify-no-run').textContent).toMatch(/train one on the Train screen/);
+    await until(() => expect(screen.getByTestId('export-no-run').textContent).toMatch(/no trained model yet.*curator labels alone are not exported/));
+    expect(client.callsOf('export.tags')).toEqual([]);
+  });
+
   test('shows the threshold in force and exports the library', async () => {
     const user = userEvent.setup();
     const out = tempDir();
