@@ -18,7 +18,7 @@ import { pacedAsync, pacedSync } from '../db/paced';
 import type { LabelService } from '../labels/labels';
 import { fetchBytes, fetchList, FetchFailure, DEFAULT_FETCH_OPTIONS } from './fetch';
 import { pathOfFileUrl, pathText, readFolderFile, scanFolder, type FolderProblem } from './folder';
-import { bufferReader, scanInput, type ReadAt, type RowProblem } from './parse';
+import { bufferReader, isTagHeader, scanInput, type ReadAt, type RowProblem } from './parse';
 import { heldHere, ownerEnded, ownersOf, sha256, thisProcess, type ImageStore, type StoredFiles } from './store';
 import { isPrivateHost, openInputFile, readLocalFile, resolveSource, type Mirror, type SourcePolicy } from './sources';
 import { DEFAULT_MAX_PIXELS, type DerivedFiles, verifyImage, VerifyFailure } from './verify';
@@ -112,6 +112,57 @@ export interface RunOptions {
   onNewImage?: (imageId: number, decoded?: Decoded) => void | Promise<void>;
   /** Check new images by decoding them whole and hand the pixels to onNewImage (verify.ts VerifyOptions; with `derived: 'later'`). */
   pixels?: boolean;
+}
+
+/** Bytes read from the start of a file to find its header line (a tag file's is far shorter). */
+const HEADER_PROBE_BYTES = 64 * 1024;
+
+/** A regular file's first line (up to HEADER_PROBE_BYTES; opened without blocking, so a FIFO put in its place cannot hang). */
+function headerLineOf(file: string): string {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  try {
+    const buf = Buffer.alloc(HEADER_PROBE_BYTES);
+    const n = fs.readSync(fd, buf, 0, buf.length, 0);
+    return buf.subarray(0, n).toString('utf8').split('\n')[0]!.replace(/\r$/, '');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * The tag files at a local path (parse.ts isTagHeader): the file itself when it is one, or every
+ * `*.tsv` directly in a folder that is one, in name order; none when the path does not exist.
+ * The one detector behind every front door: `qc import` merges what it finds (ml.importTags) and
+ * library.import refuses such a file or folder as an input (it would become a bundle of URLs).
+ * A folder's `.tsv` that cannot be read is refused with its name (whether it is one cannot be told).
+ */
+export function tagFilesAt(source: string): string[] {
+  const local = path.resolve(source);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(local);
+  } catch {
+    return [];
+  }
+  if (!st.isDirectory()) {
+    try {
+      return st.isFile() && isTagHeader(headerLineOf(local)) ? [local] : [];
+    } catch {
+      return []; // unreadable: library.import says why
+    }
+  }
+  const tsvs = fs
+    .readdirSync(local)
+    .filter((f) => /\.tsv$/i.test(f))
+    .sort()
+    .map((f) => path.join(local, f));
+  return tsvs.filter((f) => {
+    try {
+      return fs.statSync(f).isFile() && isTagHeader(headerLineOf(f));
+    } catch (e) {
+      throw new QcError('bad_input', `cannot read it to tell whether it is a tag file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: f });
+    }
+  });
 }
 
 /** Parse `PREFIX=DIR` (src-shared/domain/mirror.ts: the last `=` separates) and check the folder. */
@@ -315,6 +366,18 @@ export class Importer {
     // A kind that reads a file, given a folder (qc classify FOLDER): refused before anything is
     // stored, never imported as a folder of pictures the caller did not ask for.
     if (isFolder && args.kind !== undefined && args.kind !== 'folder') throw new QcError('bad_input', `a ${args.kind} is a file (a TSV or a list of URLs), not a folder`, { file: local });
+    // A folder of tag files (qc classify's output folder): their predictions belong in a run, and
+    // its pictures (if any) are imported only when the caller says the folder is one of pictures.
+    if (isFolder && args.kind === undefined) {
+      const tags = tagFilesAt(local);
+      if (tags.length) {
+        throw new QcError(
+          'bad_input',
+          `the folder holds ${tags.length.toLocaleString('en')} tag file${tags.length === 1 ? '' : 's'} written by qc classify or qc export (${path.basename(tags[0]!)}${tags.length > 1 ? ', …' : ''}): merge their predictions into a run with \`qc import FOLDER\` (API: ml.importTags), or import the folder's pictures with the kind folder (--kind folder)`,
+          { file: local },
+        );
+      }
+    }
     if (args.kind === 'folder' || isFolder) {
       if (!local || !isFolder) throw new QcError('bad_input', 'the kind folder needs a folder, and this is a file: choose another kind or auto-detect', { file: local ?? source });
       const scan = scanFolder(local);

@@ -6,6 +6,7 @@
 import { QcError } from '../../../src-shared/contract/errors';
 import { isValidRating } from '../../../src-shared/domain/label';
 import type { FailureReason, ImportKind } from '../../../src-shared/domain/library';
+import { FINAL_COLUMNS } from '../../../src-shared/domain/tags';
 
 /**
  * Lines longer than this are not rows of an EOL file (nor of a tag file): such a line is measured
@@ -75,8 +76,24 @@ export function decodeText(bytes: Uint8Array): { text: string; encoding: 'utf-8'
 
 const looksLikeUrl = (s: string) => /^(https?|file):\/\//i.test(s.trim());
 
-/** Work out which kind of file this is from its first line. */
+/**
+ * The one rule for what a tag file is (the `<bundle>_a.tsv`, … and `_finaltags.tsv` that `qc classify`
+ * and `qc export` write): a header with eolMediaURL, imclass and confidence. Such a file is merged
+ * into a run's predictions (ml.importTags, `qc import`), never taken for a new bundle unless the
+ * caller says it is one (then its tag columns are dropped: {@link tsvParser}).
+ */
+export function isTagHeader(line: string): boolean {
+  const cols = line.replace(/^\uFEFF/, '').split('\t').map((c) => c.trim());
+  return cols.includes('eolMediaURL') && cols.includes('imclass') && cols.includes('confidence');
+}
+
+/** What is said of a tag file given where an input list was expected. */
+export const TAG_FILE_REFUSAL =
+  'a tag file written by qc classify or qc export (its header has eolMediaURL, imclass and confidence), not a new bundle: merge its predictions into a run with `qc import FILE` (API: ml.importTags), or import its rows as a new bundle with the kind bundle (--kind bundle; its tag columns are then dropped)';
+
+/** Work out which kind of file this is from its first line (a tag file is refused: {@link isTagHeader}). */
 export function detectKind(firstLine: string, file: string, line = 1): { kind: Exclude<ImportKind, 'folder'>; format: 'tsv' | 'urls' } {
+  if (isTagHeader(firstLine)) throw new QcError('bad_input', TAG_FILE_REFUSAL, { file, line });
   const cols = firstLine.split('\t').map((c) => c.trim());
   if (cols.includes('overall_rating') || cols.includes('obj_with_overall_rating')) return { kind: 'ratings', format: 'tsv' };
   if (cols.includes('target_id') || cols.includes('object_url')) return { kind: 'exemplars', format: 'tsv' };
@@ -353,13 +370,20 @@ function tsvParser(header: string, headerLine: number, file: string, kind: Exclu
   }
   const dup = columns.find((c, i) => c && columns.indexOf(c) !== i);
   if (dup) throw new QcError('bad_input', `column "${dup}" appears twice in the header`, { file, line: headerLine });
+  // A tag file taken as a bundle (qc classify of an earlier output, to score it again): its tag
+  // columns were the earlier run's answer, not the bundle's own data. They are not kept, so the
+  // new tags are the only ones its exports write.
+  const dropped: ReadonlySet<string> = kind === 'bundle' && isTagHeader(header) ? new Set<string>(FINAL_COLUMNS) : new Set<string>();
+  const own = columns.filter((c) => !dropped.has(c));
 
   const parse = (text: string, line: number): ScannedRow | null => {
     if (text.trim() === '') return null;
     const cells = text.split('\t');
     // No prototype: a column named __proto__ (or constructor) is kept like any other.
     const raw = Object.create(null) as Record<string, string>;
-    columns.forEach((c, j) => (raw[c] = cells[j] ?? ''));
+    columns.forEach((c, j) => {
+      if (!dropped.has(c)) raw[c] = cells[j] ?? '';
+    });
     const url = (raw[spec.url] ?? '').trim();
     if (CONTROL.test(text)) return { row: null, problem: { line, reason: 'bad_row', detail: 'the row contains control characters (binary data?)', url: null } };
     if (text.includes('\r')) return { row: null, problem: { line, reason: 'bad_row', detail: 'the row contains a CR inside it (not before its line end): a line break to some readers', url: null } };
@@ -389,7 +413,7 @@ function tsvParser(header: string, headerLine: number, file: string, kind: Exclu
     const id = spec.id ? (raw[spec.id] ?? '').trim() : '';
     return { row: { line, url, eolId: id || null, rating, exemplar: kind === 'exemplars', ancestry, raw }, problem };
   };
-  return { kind, format: 'tsv', columns, parse };
+  return { kind, format: 'tsv', columns: own, parse };
 }
 
 function truncate(s: string, n = 80): string {

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import { setImmediate } from 'node:timers/promises';
 import { QcError } from '../../../src-shared/contract/errors';
 import { MAX_INPUT_BYTES } from '../library/importer';
-import { describeLongLine, inputLines, type ReadAt } from '../library/parse';
+import { describeLongLine, inputLines, isTagHeader, type ReadAt } from '../library/parse';
 import { openInputFile } from '../library/sources';
 import type { Db } from '../db/open';
 import type { TagImportSummary } from '../../../src-shared/contract/handlers';
@@ -24,11 +24,8 @@ export type { TagImportSummary };
 
 const BATCH = 5000;
 
-/** True when the header line is a tag file's (eolMediaURL plus imclass and confidence). */
-export function isTagHeader(line: string): boolean {
-  const cols = line.replace(/^\uFEFF/, '').split('\t').map((c) => c.trim());
-  return cols.includes('eolMediaURL') && cols.includes('imclass') && cols.includes('confidence');
-}
+/** The one rule for what a tag file is lives with the input kinds (library/parse.ts). */
+export { isTagHeader };
 
 function pBadOf(cells: string[], col: { pBad: number; imclass: number; confidence: number }, where: string): number | null {
   const num = (s: string, what: string) => {

@@ -1,0 +1,98 @@
+/**
+ * The tag-file rule in the core: a TSV whose header is a tag file's (eolMediaURL, imclass,
+ * confidence; what qc classify and qc export write) is never silently imported as a new bundle of
+ * URLs, through any front door. library.import refuses it (or a folder of them) with the way to
+ * merge it; asked for a bundle (qc classify of an earlier output), it reads its rows without the
+ * earlier tag columns. Real parts: a seeded library, the importer, a local mirror, the export.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEV_IMAGES, DEV_URL_PREFIX, devRatings, tempDir } from '../../../test-support/fixtures';
+import { SEED_URL_PREFIX, seedLibrary } from '../../../test-support/seedLibrary';
+import { exportBundle } from '../export/tags';
+import { tagFilesAt } from './importer';
+
+const FINAL_HEADER = 'eolMediaURL\tidentifier\tdataObjectVersionID\tancestry\timclass\tconfidence\tsource\tp_bad';
+
+describe('tag files given to library.import', () => {
+  const dir = tempDir('qc-tagfiles-');
+  const lib = seedLibrary({ images: 20, runs: 1 });
+  const db = lib.core.context.db;
+  afterAll(async () => {
+    await lib.core.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(lib.dataDir, { recursive: true, force: true });
+  });
+  const write = (name: string, lines: string[]) => {
+    const f = path.join(dir, name);
+    fs.mkdirSync(path.dirname(f), { recursive: true });
+    fs.writeFileSync(f, lines.join('\n') + '\n');
+    return f;
+  };
+  const count = (table: string) => (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+  const predictions = () => db.prepare('SELECT image_id, p_bad FROM predictions WHERE run_id = ? ORDER BY image_id').all(lib.runId);
+
+  it('refuses a final-tags or chunk file as an input (no bundle, no download, the run untouched), naming the file and the way to merge it', async () => {
+    const final = write('out/bundle_finaltags.tsv', [FINAL_HEADER, `${SEED_URL_PREFIX}1.jpg\t1\t11\t\tbad\t0.9\tmodel\t0.900000`, `${SEED_URL_PREFIX}2.jpg\t2\t12\t\tgood\t0.8\tmodel\t0.200000`]);
+    const chunk = path.join(dir, 'out', 'bundle_a.tsv');
+    fs.writeFileSync(chunk, `\uFEFFeolMediaURL\tidentifier\timclass\tconfidence\r\n${SEED_URL_PREFIX}3.jpg\t3\tbad\t0.7\r\n`);
+    const before = { bundles: count('bundles'), imports: count('imports'), rows: count('source_rows'), images: count('images'), predictions: predictions() };
+    for (const f of [final, chunk]) {
+      await expect(lib.core.call('library.import', { source: f })).rejects.toMatchObject({
+        code: 'bad_input',
+        file: f,
+        line: 1,
+        message: expect.stringMatching(/^a tag file written by qc classify or qc export .*not a new bundle: merge its predictions into a run with `qc import FILE` \(API: ml\.importTags\), or .*--kind bundle/),
+      });
+    }
+    expect({ bundles: count('bundles'), imports: count('imports'), rows: count('source_rows'), images: count('images'), predictions: predictions() }).toEqual(before);
+    expect((await lib.core.call('library.sources', {})).bundles).toEqual([]);
+  });
+
+  it('refuses a folder holding tag files unless told it is a folder of pictures', async () => {
+    const folder = path.join(dir, 'mixed');
+    write('mixed/x_finaltags.tsv', [FINAL_HEADER, `${DEV_URL_PREFIX}9000001.jpg\t1\t11\t\tbad\t0.9\tmodel\t0.900000`]);
+    write('mixed/x_a.tsv', ['eolMediaURL\timclass\tconfidence', `${DEV_URL_PREFIX}9000001.jpg\tbad\t0.9`]);
+    fs.copyFileSync(path.join(DEV_IMAGES, '9000002.jpg'), path.join(folder, 'picture.jpg'));
+    const images = count('images');
+    await expect(lib.core.call('library.import', { source: folder })).rejects.toMatchObject({
+      code: 'bad_input',
+      file: folder,
+      message: expect.stringMatching(/^the folder holds 2 tag files written by qc classify or qc export \(x_a\.tsv, …\): merge their predictions into a run with `qc import FOLDER` \(API: ml\.importTags\), or import the folder's pictures with the kind folder/),
+    });
+    expect(count('images')).toBe(images);
+    const r = await lib.core.call('library.import', { source: folder, kind: 'folder' });
+    expect(r).toMatchObject({ kind: 'folder', images_new: 1 });
+  });
+
+  it('finds tag files by their header, the one detector qc import uses: the file itself, or the *.tsv of a folder in name order', () => {
+    const folder = path.join(dir, 'detect');
+    const b = write('detect/b_finaltags.tsv', [FINAL_HEADER]);
+    const a = write('detect/a_a.tsv', ['eolMediaURL\tidentifier\timclass\tconfidence']);
+    write('detect/bundle.tsv', ['eolMediaURL\tidentifier', 'https://x.org/1.jpg\t1']);
+    write('detect/notes.txt', ['eolMediaURL\timclass\tconfidence']);
+    fs.mkdirSync(path.join(folder, 'sub.tsv'));
+    expect(tagFilesAt(folder)).toEqual([a, b]);
+    expect(tagFilesAt(b)).toEqual([b]);
+    expect(tagFilesAt(path.join(folder, 'bundle.tsv'))).toEqual([]);
+    expect(tagFilesAt(path.join(dir, 'nothing-here'))).toEqual([]);
+  });
+
+  it('imports a tag file asked for as a bundle (an earlier output classified again) without its earlier tag columns, so its export has each column once', async () => {
+    const rows = devRatings().slice(0, 3);
+    const f = write('again/old_finaltags.tsv', [FINAL_HEADER, ...rows.map(([id, url], i) => `${url}\t${id}\t${i}\t\t${i ? 'good' : 'NA'}\t${i ? '0.8' : ''}\t${i ? 'model' : 'none'}\t${i ? '0.200000' : ''}`)]);
+    const r = await lib.core.call('library.import', { source: f, kind: 'bundle', mirrors: [{ prefix: DEV_URL_PREFIX, dir: DEV_IMAGES }] });
+    expect(r).toMatchObject({ kind: 'bundle', rows: 3, failed: 0 });
+    const bundle = db.prepare('SELECT columns FROM bundles WHERE id = ?').get(r.bundle_id) as { columns: string };
+    expect(JSON.parse(bundle.columns)).toEqual(['eolMediaURL', 'identifier', 'dataObjectVersionID', 'ancestry']);
+    const raw = (db.prepare('SELECT raw FROM source_rows WHERE origin = ? ORDER BY line').pluck().all(f) as string[]).map((s) => Object.keys(JSON.parse(s) as object));
+    expect(raw).toEqual(Array(3).fill(['eolMediaURL', 'identifier', 'dataObjectVersionID', 'ancestry']));
+    const out = path.join(dir, 'again-out');
+    await exportBundle(db, { bundleId: r.bundle_id!, runId: lib.runId, threshold: 0.5, outDir: out });
+    for (const name of ['old_finaltags_a.tsv', 'old_finaltags_finaltags.tsv']) {
+      const header = fs.readFileSync(path.join(out, name), 'utf8').split('\n')[0]!.split('\t');
+      expect(new Set(header).size, `${name}: ${header.join(' ')}`).toBe(header.length);
+    }
+  });
+});
