@@ -4,12 +4,12 @@
  * call one API method, print JSON (--json: exactly one object on stdout) or human text.
  */
 import { Command, Option } from 'commander';
-import { describeError, toErrorShape } from '../../src-shared/contract/errors';
+import { describeError, QcError, toErrorShape } from '../../src-shared/contract/errors';
 import { parseLabelValue, type RatingClass } from '../../src-shared/domain/label';
 import { IMPORT_KINDS } from '../../src-shared/domain/library';
-import type { ImportArgs } from '../../src-shared/contract/handlers';
+import type { ImportArgs, TagImportSummary } from '../../src-shared/contract/handlers';
 import { createCore, type Core } from '../core/app';
-import { parseMirror } from '../core/library/importer';
+import { parseMirror, tagFilesAt } from '../core/library/importer';
 import { defaultDataDir } from '../core/paths';
 import { formatFailures, formatImport, formatLabelBatch, formatSources, formatStatus } from './format';
 import { progressView } from './progress';
@@ -18,34 +18,37 @@ import { registerServeCommand } from './serve';
 import { registerDoctorCommand } from './doctor';
 import { registerSeedFileCommands } from './seedFiles';
 import { startServer } from '../server/server';
-import { API_SCHEMAS, id } from '../../src-shared/contract/schemas';
+import { API_SCHEMAS, id, MAX_TAG_FILES } from '../../src-shared/contract/schemas';
 import { numberListOption, numberOption, optionValue, sourceArg, usage } from './options';
 import type { JobProgress } from '../../src-shared/contract/events';
-import { isTagHeader } from '../core/ml/tagImport';
-import fs from 'node:fs';
-import path from 'node:path';
 
-/** Tag TSVs at `source`: the file itself, or every *.tsv in a folder whose header is a tag file's. */
-function localTagFiles(source: string): string[] {
-  const firstLine = (f: string) => {
-    const fd = fs.openSync(f, 'r');
+/**
+ * Merge tag files into a run, MAX_TAG_FILES a call (the most one ml.importTags takes): a folder of
+ * more (a bundle classified in many shards and chunks) is merged in parts, in name order, into the
+ * run the first part went to. Each part is all or nothing; a refused file stops the import with the
+ * parts before it merged, and says so. Ctrl-C between parts returns the totals merged so far.
+ */
+async function importTagsInParts(core: Core, files: string[], runId: number | undefined, signal: AbortSignal, onProgress: (p: JobProgress) => void): Promise<TagImportSummary> {
+  let total: TagImportSummary | null = null;
+  for (let i = 0; i < files.length && !signal.aborted; i += MAX_TAG_FILES) {
+    const part = files.slice(i, i + MAX_TAG_FILES);
+    let r: TagImportSummary;
     try {
-      const buf = Buffer.alloc(4096);
-      return buf.subarray(0, fs.readSync(fd, buf, 0, buf.length, 0)).toString('utf8').split(/\r?\n/)[0] ?? '';
-    } finally {
-      fs.closeSync(fd);
+      r = await core.call('ml.importTags', { files: part, ...(runId !== undefined && { runId }) }, { signal, onProgress });
+    } catch (e) {
+      if (i === 0 || !(e instanceof QcError) || e.code === 'cancelled') throw e;
+      throw new QcError(
+        e.code,
+        `${e.message} (the first ${i.toLocaleString('en')} of the ${files.length.toLocaleString('en')} tag files, in name order, were merged into run ${runId}; files ${(i + 1).toLocaleString('en')} on were not: fix this one and run qc import again, which merges the same predictions again)`,
+        { ...(e.file !== undefined && { file: e.file }), ...(e.line !== undefined && { line: e.line }) },
+      );
     }
-  };
-  try {
-    const st = fs.statSync(source);
-    const files = st.isDirectory()
-      ? fs.readdirSync(source).filter((f) => f.endsWith('.tsv')).sort().map((f) => path.join(source, f))
-      : [source];
-    const tags = files.filter((f) => fs.statSync(f).isFile() && isTagHeader(firstLine(f)));
-    return st.isDirectory() ? tags : tags.length === 1 ? tags : [];
-  } catch {
-    return [];
+    runId = r.run_id;
+    total = total && { run_id: r.run_id, files: total.files + r.files, rows: total.rows + r.rows, local: total.local + r.local, heldout_kept: total.heldout_kept + r.heldout_kept, remote: total.remote + r.remote, skipped: total.skipped + r.skipped };
+    total ??= r;
   }
+  if (!total) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
+  return total;
 }
 
 interface GlobalOptions {
@@ -117,11 +120,12 @@ export function buildProgram(): Command {
       if (!source && !o.retryFailed) throw usage('qc import needs a source (or --retry-failed)');
       if (source) source = sourceArg(source);
       // Tag TSVs written by qc classify (here or on other machines, --shard): merge their predictions.
-      const tagFiles = source && !o.kind ? localTagFiles(source) : [];
+      // The core's detector (library.import refuses the same files as inputs).
+      const tagFiles = source && !o.kind ? tagFilesAt(source) : [];
       if (tagFiles.length) {
         await withCore(
           cmd,
-          (core, signal, onProgress) => core.call('ml.importTags', { files: tagFiles, ...(o.run !== undefined && { runId: o.run }) }, { signal, onProgress }),
+          (core, signal, onProgress) => importTagsInParts(core, tagFiles, o.run, signal, onProgress),
           (r) => `${r.rows} tag rows from ${r.files} file(s) into run ${r.run_id}: ${r.local} predictions of images here (${r.heldout_kept} of them kept as the run scored them out of fold), ${r.remote} by URL only (image not here), ${r.skipped} without a prediction`,
         );
         return;
