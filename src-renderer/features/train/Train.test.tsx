@@ -4,6 +4,7 @@ import { fireEvent, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, test } from 'vitest';
 import { fmtDelta, fmtPct } from '../../components/format';
+import { trainOptions } from '../../../src-shared/contract/schemas';
 import { TRAIN_DEFAULTS } from '../../stores/trainDefaults';
 import { parseEpochMessage, runDeltas } from '../../stores/training';
 import { renderWith, setup, until } from '../../../test-support/renderer/render';
@@ -31,7 +32,7 @@ describe('Train screen', () => {
     });
     await user.click(screen.getByTestId('train-start'));
     expect(client.callsOf('ml.train')).toEqual([{ ...TRAIN_DEFAULTS, features: ['signals'], hidden: 0, epochs: 6 }]);
-    await until(() => expect(screen.getByTestId('run-row-3')).toBeTruthy(), 30_000);
+    await until(() => expect(screen.getByTestId('run-row-3')).toBeTruthy(), 80_000);
     unsub();
     expect(sawLive).toBe(true);
     expect(screen.getByTestId('run-row-3').dataset.status).toBe('done');
@@ -49,7 +50,7 @@ describe('Train screen', () => {
     expect(current!.backend).toBeTruthy();
     expect(engines).toContain(`head trained with ${current!.backend}`);
     expect(engines).not.toContain('provider none');
-  }, 60_000);
+  }, 120_000);
 
   test('the runs table compares attempts and shows the change against the run before', async () => {
     const { client } = renderWith(<TrainScreen />);
@@ -86,4 +87,57 @@ describe('Train screen', () => {
     const [a, b] = client.runs;
     expect(runDeltas(b!, a!).accuracy).toBeCloseTo(b!.metrics!.test_accuracy - a!.metrics!.test_accuracy, 12);
   });
+});
+
+describe('Train form limits', () => {
+  test('every real-valued field takes any value the core schema accepts, integers step by 1, and the core judges the rest', async () => {
+    const user = userEvent.setup();
+    const { client, store } = renderWith(<TrainScreen />);
+    await until(() => expect(screen.getByTestId('runs-table')).toBeTruthy());
+    const input = (id: string) => screen.getByTestId(id) as HTMLInputElement;
+    // Values the browser refused with step 0.05 / 0.001 / 0.0001 / 0.01 (and dropout's max 0.95).
+    const real: [string, keyof typeof trainOptions, number[]][] = [
+      ['train-dropout', 'dropout', [0.33, 0.97, 0]],
+      ['train-l2', 'l2', [0.0001, 37.25, 100]],
+      ['train-lr', 'learningRate', [0.00003, 0.0123, 10]],
+      ['train-target-error', 'targetError', [0.025, 0.0001, 0.999]],
+    ];
+    for (const [id, key, values] of real) {
+      for (const v of values) {
+        expect(trainOptions[key].safeParse(v).success).toBe(true);
+        fireEvent.change(input(id), { target: { value: String(v) } });
+        expect({ id, v, valid: input(id).validity.valid }).toEqual({ id, v, valid: true });
+      }
+      expect(input(id).getAttribute('step')).toBe('any');
+    }
+    // Integer fields keep step 1: a fraction is refused in place.
+    for (const id of ['train-hidden', 'train-epochs', 'train-batch', 'train-seed', 'train-augment']) {
+      expect(input(id).getAttribute('step')).toBe('1');
+      const before = input(id).value;
+      fireEvent.change(input(id), { target: { value: '2.5' } });
+      expect(input(id).validity.stepMismatch).toBe(true);
+      fireEvent.change(input(id), { target: { value: before } });
+    }
+    // Such values reach the core and it trains on them (signals only: the seeded library has no pixels).
+    await user.click(screen.getByTestId('train-feature-whole'));
+    await user.click(screen.getByTestId('train-feature-crops'));
+    await user.click(screen.getByTestId('train-feature-defects'));
+    fireEvent.change(input('train-hidden'), { target: { value: '0' } });
+    fireEvent.change(input('train-epochs'), { target: { value: '3' } });
+    fireEvent.change(input('train-dropout'), { target: { value: '0.33' } });
+    fireEvent.change(input('train-l2'), { target: { value: '0.0001' } });
+    fireEvent.change(input('train-lr'), { target: { value: '0.00003' } });
+    fireEvent.change(input('train-target-error'), { target: { value: '0.025' } });
+    await user.click(screen.getByTestId('train-start'));
+    expect(client.callsOf('ml.train')).toEqual([{ ...TRAIN_DEFAULTS, features: ['signals'], hidden: 0, epochs: 3, dropout: 0.33, l2: 0.0001, learningRate: 0.00003, targetError: 0.025 }]);
+    await until(() => expect(store.getState().training).toBeNull(), 80_000);
+    await until(() => expect(screen.getByTestId('run-row-3').dataset.status).toBe('done'));
+    // An open bound the browser cannot express (learning rate > 0): the core's bad_input is the judge.
+    fireEvent.change(input('train-lr'), { target: { value: '0' } });
+    expect(input('train-lr').validity.valid).toBe(true);
+    await user.click(screen.getByTestId('train-start'));
+    expect(client.callsOf('ml.train')).toHaveLength(2);
+    await until(() => expect(store.getState().toasts.some((t) => t.kind === 'error' && /learningRate/.test(t.text))).toBe(true));
+    expect(client.runs).toHaveLength(3);
+  }, 120_000);
 });

@@ -1,4 +1,5 @@
 import { useEffect, useMemo } from 'react';
+import { trainOptions } from '../../../src-shared/contract/schemas';
 import { FEATURE_SETS, type FeatureSet } from '../../../src-shared/domain/ml';
 import { useApp, useAppStore } from '../../stores/app';
 import type { TrainForm } from '../../stores/trainDefaults';
@@ -11,9 +12,22 @@ import { RunCompare, RunsTable } from './RunsTable';
 const TRAIN_COLOR = '#5aa9ff';
 const VAL_COLOR = '#f0a64a';
 
-function NumberField({ name, label, step, min, max, testId, hint }: { name: keyof TrainForm; label: string; step: number; min?: number; max?: number; testId: string; hint?: string }) {
+type NumberName = 'hidden' | 'dropout' | 'l2' | 'learningRate' | 'epochs' | 'batchSize' | 'seed' | 'augment' | 'targetError';
+
+/**
+ * A field's limits as the browser checks them, from the core's own schema: an integer steps by 1; a
+ * real number takes any value (`step="any"`: a step would refuse valid values such as l2 0.0001),
+ * between the schema's bounds, inclusive (the core's `bad_input` judges an open bound such as lr > 0).
+ */
+function fieldLimits(name: NumberName): { step: number | 'any'; min?: number; max?: number } {
+  const s = trainOptions[name].unwrap();
+  return { step: s.format === 'safeint' ? 1 : 'any', ...(s.minValue !== null && { min: s.minValue }), ...(s.maxValue !== null && { max: s.maxValue }) };
+}
+
+function NumberField({ name, label, testId, hint }: { name: NumberName; label: string; testId: string; hint?: string }) {
   const store = useAppStore();
-  const value = useApp((s) => s.trainForm[name]) as number;
+  const value = useApp((s) => s.trainForm[name]);
+  const { step, min, max } = fieldLimits(name);
   return (
     <label className="field" title={hint}>
       <span className="field__label">{label}</span>
@@ -56,23 +70,20 @@ function TrainFormView() {
             </label>
           ))}
         </fieldset>
-        <NumberField name="hidden" label="Hidden units" step={1} min={0} testId="train-hidden" hint="0 = a linear head (logistic regression)" />
-        <NumberField name="dropout" label="Dropout" step={0.05} min={0} max={0.95} testId="train-dropout" />
-        <NumberField name="l2" label="L2" step={0.001} min={0} testId="train-l2" />
-        <NumberField name="learningRate" label="Learning rate" step={0.0001} min={0} testId="train-lr" />
-        <NumberField name="epochs" label="Epochs" step={1} min={1} testId="train-epochs" />
-        <NumberField name="batchSize" label="Batch size" step={1} min={1} testId="train-batch" />
-        <NumberField name="seed" label="Seed" step={1} testId="train-seed" />
+        <NumberField name="hidden" label="Hidden units" testId="train-hidden" hint="0 = a linear head (logistic regression)" />
+        <NumberField name="dropout" label="Dropout" testId="train-dropout" />
+        <NumberField name="l2" label="L2" testId="train-l2" />
+        <NumberField name="learningRate" label="Learning rate" testId="train-lr" />
+        <NumberField name="epochs" label="Epochs" testId="train-epochs" />
+        <NumberField name="batchSize" label="Batch size" testId="train-batch" />
+        <NumberField name="seed" label="Seed" testId="train-seed" />
         <NumberField
           name="augment"
           label="Synthetic copies"
-          step={1}
-          min={0}
-          max={64}
           testId="train-augment"
           hint="per good training image: this many distorted copies labelled bad and half as many benign edits labelled good; training only, never in the gallery, validation, test or thresholds (0 = off)"
         />
-        <NumberField name="targetError" label="Target error" step={0.01} min={0} max={1} testId="train-target-error" hint="error a recommended threshold must provably stay under (95% bound)" />
+        <NumberField name="targetError" label="Target error" testId="train-target-error" hint="error a recommended threshold must provably stay under (95% bound)" />
         <label className="check check--field">
           <input type="checkbox" checked={form.classWeighting} onChange={(e) => store.getState().setTrainForm({ classWeighting: e.target.checked })} data-testid="train-classweighting" /> class weighting
         </label>
