@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../../src-shared/domain/random';
 import { DEV_DIR, DEV_IMAGES } from '../../../test-support/fixtures';
 import { LAYOUT_DIM, layoutOfFile } from './features/layout';
-import { assignSplits, duplicateGroups, FAMILY_DEFAULTS, familyCap, familyGroups, type SplitItem } from './splits';
+import { assignSplits, duplicateGroups, FAMILY_DEFAULTS, familyCap, familyGroups, type Assignment, type SplitItem } from './splits';
 
 /** n unit vectors of dimension dim: `clusters` tight clusters of `size`, then `singles` scattered ones. */
 function vectors(clusters: number, size: number, singles: number, dim = 32, seed = 7): { data: Float32Array; dim: number; n: number } {
@@ -103,5 +103,47 @@ describe('familyGroups', () => {
     // The split keeps families whole.
     const split = assignSplits(splitItems, families, new Map(), { seed: 1 });
     for (const f of members(families)) expect(new Set(f.map((i) => `${split.get(i)!.split}/${split.get(i)!.fold}`)).size).toBe(1);
+  });
+});
+
+describe('assignSplits with stored folds', () => {
+  /** n items, every third bad; families of `family` consecutive items. */
+  const library = (n: number, family: number) => {
+    const items: SplitItem[] = Array.from({ length: n }, (_, i) => ({ imageId: i + 1, sha: `sha${i}`, label: i % 3 === 0 ? 1 : 0, dhash: null }));
+    return { items, groups: Int32Array.from(items, (_, i) => i - (i % family)) };
+  };
+  const foldsOf = (a: Map<number, Assignment>) => [...a.values()].filter((x) => x.split !== 'test').map((x) => x.fold);
+
+  it('keeps each image’s split and family but deals the train/validation folds anew when k changes', () => {
+    const { items, groups } = library(300, 3);
+    const five = assignSplits(items, groups, new Map(), { folds: 5 });
+    expect(new Set(foldsOf(five))).toEqual(new Set([0, 1, 2, 3, 4]));
+    for (const k of [3, 10, 2]) {
+      const again = assignSplits(items, groups, five, { folds: k });
+      expect(new Set(foldsOf(again)), `k = ${k}`).toEqual(new Set(Array.from({ length: k }, (_, f) => f)));
+      for (const it of items) {
+        const [before, after] = [five.get(it.imageId)!, again.get(it.imageId)!];
+        expect({ split: after.split, groupId: after.groupId }).toEqual({ split: before.split, groupId: before.groupId });
+        if (after.split === 'test') expect(after.fold).toBe(-1);
+      }
+      // Families whole, and every fold holds about a k-th of each class.
+      for (const f of members(groups)) expect(new Set(f.map((i) => again.get(i + 1)!.fold)).size).toBe(1);
+      for (const label of [0, 1]) {
+        const per = Array.from({ length: k }, (_, f) => items.filter((it) => it.label === label && again.get(it.imageId)!.fold === f).length);
+        expect(Math.max(...per) - Math.min(...per), `k = ${k}, class ${label}: ${per}`).toBeLessThanOrEqual(3);
+      }
+      // Stored at k, they are kept at k, new images joining them.
+      const more = library(330, 3);
+      const kept = assignSplits(more.items, more.groups, again, { folds: k });
+      for (const it of items) expect(kept.get(it.imageId)).toEqual(again.get(it.imageId));
+      expect(Math.max(...foldsOf(kept))).toBe(k - 1);
+    }
+  });
+
+  it('refuses more folds than train/validation groups, naming both', () => {
+    const { items, groups } = library(40, 2);
+    expect(() => assignSplits(items, groups, new Map(), { folds: 100 })).toThrow(/100 folds need at least 100 groups of train and validation images, and these images form \d+/);
+    const five = assignSplits(items, groups, new Map(), { folds: 5 });
+    expect(() => assignSplits(items, groups, five, { folds: 30 })).toThrow(expect.objectContaining({ code: 'bad_input' }));
   });
 });

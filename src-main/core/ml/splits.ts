@@ -8,6 +8,7 @@
  * side. Assignments are stored: an image keeps its split in later runs, new images join their
  * family's split or go where their class is most short.
  */
+import { QcError } from '../../../src-shared/contract/errors';
 import { hamming, isInformative } from './dhash';
 
 export type SplitName = 'train' | 'validation' | 'test';
@@ -198,6 +199,11 @@ function orderKey(s: string, seed: number): number {
  * Assign every item a split and fold. `existing` assignments (by image id) are kept; a new item in
  * a group with an assigned member joins that member's split; other new groups are placed, in a
  * seeded order, where their classes are furthest below the target fractions.
+ *
+ * Folds follow `opts.folds` (k): when the stored folds were dealt for another k (a run trained with
+ * `--folds`), every image keeps its split and its family, and the train/validation families are
+ * dealt anew over k folds (stratified, each family whole: {@link dealFolds}). Fewer train/validation
+ * groups than k folds is refused (a `bad_input` QcError), before any training.
  */
 export function assignSplits(
   items: readonly SplitItem[],
@@ -217,10 +223,18 @@ export function assignSplits(
   const foldCount = Array.from({ length: k }, () => [0, 0] as [number, number]);
   const out = new Map<number, Assignment>();
 
+  // The k the stored folds were dealt for: one more than the highest fold they use.
+  let storedFolds = 0;
+  for (const it of items) {
+    const a = existing.get(it.imageId);
+    if (a && a.split !== 'test') storedFolds = Math.max(storedFolds, a.fold + 1);
+  }
+  const redeal = storedFolds > 0 && storedFolds !== k;
+
   const record = (i: number, a: Assignment) => {
     out.set(items[i]!.imageId, a);
     splitCount[a.split][items[i]!.label]++;
-    if (a.fold >= 0) foldCount[a.fold]![items[i]!.label]++;
+    if (a.fold >= 0 && a.fold < k) foldCount[a.fold]![items[i]!.label]++;
   };
 
   const pending: number[][] = [];
@@ -253,5 +267,68 @@ export function assignSplits(
     const groupId = Math.min(...idx.map((i) => items[i]!.imageId));
     idx.forEach((i) => record(i, { groupId, split, fold }));
   }
+  const trainGroups = new Set([...out.values()].filter((a) => a.split !== 'test').map((a) => a.groupId)).size;
+  if (trainGroups < k) {
+    throw new QcError(
+      'bad_input',
+      `${k} folds need at least ${k} groups of train and validation images, and these images form ${trainGroups} (versions and near-duplicates of one picture are kept in one group): label more distinct pictures, or train with fewer folds`,
+    );
+  }
+  if (redeal) {
+    const fold = dealFolds(items, groups, out, k, seed);
+    items.forEach((it, i) => {
+      const a = out.get(it.imageId)!;
+      if (a.split !== 'test') out.set(it.imageId, { ...a, fold: fold[i]! });
+    });
+  }
   return out;
+}
+
+/**
+ * Folds 0..k-1 for the train/validation items of an assignment (-1 for test items), dealt anew:
+ * items of one family (`groups`) or one stored group stay in one fold; families are placed largest
+ * first (ties in a seeded order) in the fold that holds fewest of their classes, so each fold gets
+ * about a k-th of each class.
+ */
+function dealFolds(items: readonly SplitItem[], groups: Int32Array, assignment: ReadonlyMap<number, Assignment>, k: number, seed: number): Int32Array {
+  const uf = new UnionFind(items.length);
+  const firstOfGroup = new Map<number, number>();
+  const trainVal: number[] = [];
+  items.forEach((it, i) => {
+    const a = assignment.get(it.imageId)!;
+    if (a.split === 'test') return;
+    trainVal.push(i);
+    uf.union(i, groups[i]!);
+    const first = firstOfGroup.get(a.groupId);
+    if (first === undefined) firstOfGroup.set(a.groupId, i);
+    else uf.union(first, i);
+  });
+  const units = new Map<number, number[]>();
+  for (const i of trainVal) {
+    const r = uf.find(i);
+    units.set(r, [...(units.get(r) ?? []), i]);
+  }
+  const order = [...units.values()]
+    .sort((a, b) => orderKey(items[a[0]!]!.sha, seed) - orderKey(items[b[0]!]!.sha, seed))
+    .sort((a, b) => b.length - a.length);
+  const count = Array.from({ length: k }, () => [0, 0]);
+  const fold = new Int32Array(items.length).fill(-1);
+  for (const unit of order) {
+    const cls = [0, 0];
+    unit.forEach((i) => cls[items[i]!.label]!++);
+    // The fold that holds fewest of this family's classes (weighted by how many it brings); on ties
+    // the smaller fold, then the first.
+    let best = 0;
+    let bestLoad = Infinity;
+    let bestSize = Infinity;
+    count.forEach((c, f) => {
+      const load = cls[0]! * c[0]! + cls[1]! * c[1]!;
+      const size = c[0]! + c[1]!;
+      if (load < bestLoad || (load === bestLoad && size < bestSize)) [best, bestLoad, bestSize] = [f, load, size];
+    });
+    count[best]![0]! += cls[0]!;
+    count[best]![1]! += cls[1]!;
+    unit.forEach((i) => (fold[i] = best));
+  }
+  return fold;
 }

@@ -19,3 +19,25 @@ describe('ml.train arguments, refused before the run exists', () => {
     }
   });
 });
+
+describe('ml.train with another number of folds than the stored split was dealt for', () => {
+  it('deals the train/validation folds anew for k, keeping each image’s split: a run with --folds 10 leaves a library the defaults train', async () => {
+    const lib = seedLibrary({ images: 120, trained: false });
+    try {
+      const db = lib.core.context.db;
+      const splits = () => db.prepare('SELECT image_id, split FROM splits ORDER BY image_id').all();
+      const maxFold = () => (db.prepare("SELECT MAX(fold) AS f FROM splits WHERE split != 'test'").get() as { f: number }).f;
+      expect((await lib.core.call('ml.train', { ...TRAIN, folds: 10 })).status).toBe('done');
+      expect(maxFold()).toBe(9);
+      const dealt = splits();
+      for (const folds of [undefined, 3]) {
+        const run = await lib.core.call('ml.train', { ...TRAIN, ...(folds && { folds }) });
+        expect(run.status, run.error ?? '').toBe('done');
+        expect(maxFold()).toBe((folds ?? 5) - 1);
+        expect(splits()).toEqual(dealt);
+      }
+    } finally {
+      await lib.core.close();
+    }
+  }, 120_000);
+});

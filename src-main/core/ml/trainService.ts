@@ -326,8 +326,9 @@ export class TrainService {
 
   /**
    * Each labelled image's split and fold, stored; its family (splits.ts familyGroups) keeps a
-   * photo's versions on one side. Returns the assignment and each image's duplicate group (fine,
-   * by id of its first member), which the label issues' pass keeps together instead of families.
+   * photo's versions on one side; folds stored for another k are dealt anew (assignSplits).
+   * Returns the assignment and each image's duplicate group (fine, by id of its first member),
+   * which the label issues' pass keeps together instead of families.
    */
   private async assign(
     train: Labelled[],

@@ -140,6 +140,8 @@ describe('outOfFoldProbabilities', () => {
     }
     expect(differs).toBeGreaterThan(300);
     await expect(outOfFold(s, s.y, params, { repeats: 0 })).rejects.toThrow(/repeats/);
+    // Given folds dealt for more folds than k: refused, not left unpredicted.
+    await expect(outOfFold(s, s.y, params, { k: 3, folds: given })).rejects.toThrow('out-of-fold: fold id 3 given for k = 3 folds (ids run 0..2)');
   });
 
   it('stops on abort', async () => {

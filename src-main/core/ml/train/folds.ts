@@ -164,6 +164,9 @@ export async function outOfFold(
   const repeats = opts.repeats ?? 1;
   if (!Number.isInteger(repeats) || repeats < 1) throw new QcError('bad_input', `out-of-fold: repeats must be an integer >= 1 (got ${repeats})`);
   if (opts.folds && opts.folds.length !== m.n) throw new QcError('bad_input', `out-of-fold: ${opts.folds.length} fold ids for ${m.n} samples`);
+  // A fold id past k would be neither trained on nor predicted in the first repetition (folds dealt for another k).
+  const highFold = opts.folds ? opts.folds.reduce((a, f) => Math.max(a, f), -1) : -1;
+  if (highFold >= k) throw new QcError('bad_input', `out-of-fold: fold id ${highFold} given for k = ${k} folds (ids run 0..${k - 1})`);
   if (opts.sampleWeight && opts.sampleWeight.length !== m.n) throw new QcError('bad_input', `out-of-fold: ${opts.sampleWeight.length} weights for ${m.n} samples`);
   const seed = opts.seed ?? params.seed;
   // The samples that take part (all, unless the caller's folds leave some out).
