@@ -33,11 +33,11 @@ export interface EventMap {
    */
   'runs.changed': { active_run: number | null };
   /**
-   * Images or labels changed in bulk (an import or a retry, a classified bundle, a rating-rule
-   * change that relabelled): too many to send one by one as `label.changed`, so every open view
-   * reloads its counts, galleries and label issues.
+   * Images, labels or scores changed in bulk (an import or a retry, a classified bundle, a
+   * rating-rule change that relabelled, tag files merged into a run's predictions): too many to
+   * send one by one as `label.changed`, so every open view reloads its counts, galleries and label issues.
    */
-  'library.changed': { reason: 'import' | 'classify' | 'rule' };
+  'library.changed': { reason: 'import' | 'classify' | 'rule' | 'tags' };
   /** Desktop app only: a menu item for the page to carry out (browser mode never sends it). */
   'app.menu': { command: MenuCommand };
 }

@@ -96,7 +96,15 @@ export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: strin
         core.events.emit('library.changed', { reason: 'classify' });
       }
     },
-    'ml.importTags': ({ files, runId }, ctx) => importTagFiles(core.db, files, runs.requireRun(runId), ctx.signal),
+    // The run's predictions changed (or, cancelled half way, some did): open views reload (library.changed).
+    'ml.importTags': async ({ files, runId }, ctx) => {
+      const id = runs.requireRun(runId);
+      try {
+        return await importTagFiles(core.db, files, id, ctx.signal);
+      } finally {
+        core.events.emit('library.changed', { reason: 'tags' });
+      }
+    },
     'ml.setThreshold': async ({ threshold }) => {
       const result = { threshold: runs.setCuratorThreshold(threshold), in_force: runs.thresholdInForce(runs.activeRunId()) };
       announceThreshold();

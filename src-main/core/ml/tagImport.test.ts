@@ -3,6 +3,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { QcError } from '../../../src-shared/contract/errors';
 import { tempDir } from '../../../test-support/fixtures';
+import { SEED_URL_PREFIX, seedLibrary } from '../../../test-support/seedLibrary';
+import type { EventMap } from '../../../src-shared/contract/events';
 import { openDatabase } from '../db/open';
 import { MAX_INPUT_BYTES } from '../library/importer';
 import { importTagFiles, isTagHeader } from './tagImport';
@@ -110,5 +112,26 @@ describe('importTagFiles', () => {
     expect(e).toMatchObject({ code: 'bad_input', file: big, message: `the file has ${1024 ** 3} bytes, over the limit of ${MAX_INPUT_BYTES} bytes` });
     await expect(importTagFiles(db, [dir], 7)).rejects.toThrow(/a folder, not a regular file/);
     if (fs.existsSync('/dev/zero')) await expect(importTagFiles(db, ['/dev/zero'], 7)).rejects.toThrow(/a device, not a regular file/);
+  });
+});
+
+describe('ml.importTags through the core', () => {
+  it('tells every open view (library.changed) that the run\'s predictions changed', async () => {
+    const lib = seedLibrary({ images: 10, runs: 1 });
+    const dir = tempDir();
+    try {
+      const heard: EventMap['library.changed'][] = [];
+      lib.core.events.on('library.changed', (p) => heard.push(p));
+      const f = path.join(dir, 'b_a.tsv');
+      fs.writeFileSync(f, `eolMediaURL\timclass\tconfidence\n${SEED_URL_PREFIX}1.jpg\tbad\t0.987000\n`);
+      const heldout = lib.image(1)!.heldout;
+      const r = await lib.core.call('ml.importTags', { files: [f] });
+      expect(r).toMatchObject({ run_id: lib.runId, files: 1, local: 1, heldout_kept: heldout ? 1 : 0 });
+      expect(heard).toEqual([{ reason: 'tags' }]);
+    } finally {
+      await lib.core.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(lib.dataDir, { recursive: true, force: true });
+    }
   });
 });
