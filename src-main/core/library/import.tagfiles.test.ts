@@ -13,6 +13,8 @@ import { SEED_URL_PREFIX, seedLibrary } from '../../../test-support/seedLibrary'
 import { exportBundle } from '../export/tags';
 import { tagFilesAt } from './importer';
 
+/** Command-line flags and commands, which the app's messages never name (as messages.test.ts). */
+const CLI_WORDS = /--[a-z]|\bqc [a-z]/;
 const FINAL_HEADER = 'eolMediaURL\tidentifier\tdataObjectVersionID\tancestry\timclass\tconfidence\tsource\tp_bad';
 
 describe('tag files given to library.import', () => {
@@ -43,8 +45,10 @@ describe('tag files given to library.import', () => {
         code: 'bad_input',
         file: f,
         line: 1,
-        message: expect.stringMatching(/^a tag file written by qc classify or qc export .*not a new bundle: merge its predictions into a run with `qc import FILE` \(API: ml\.importTags\), or .*--kind bundle/),
+        message: expect.stringMatching(/^a tag file written by classify or export .*not a new bundle: its predictions are merged into a run by ml\.importTags \(on the command line, importing the file does it\), or choose the kind bundle /),
       });
+      // What the app shows names no command-line flag or command (messages.test.ts).
+      await expect(lib.core.call('library.import', { source: f })).rejects.not.toMatchObject({ message: expect.stringMatching(CLI_WORDS) });
     }
     expect({ bundles: count('bundles'), imports: count('imports'), rows: count('source_rows'), images: count('images'), predictions: predictions() }).toEqual(before);
     expect((await lib.core.call('library.sources', {})).bundles).toEqual([]);
@@ -59,8 +63,9 @@ describe('tag files given to library.import', () => {
     await expect(lib.core.call('library.import', { source: folder })).rejects.toMatchObject({
       code: 'bad_input',
       file: folder,
-      message: expect.stringMatching(/^the folder holds 2 tag files written by qc classify or qc export \(x_a\.tsv, …\): merge their predictions into a run with `qc import FOLDER` \(API: ml\.importTags\), or import the folder's pictures with the kind folder/),
+      message: expect.stringMatching(/^the folder holds 2 tag files written by classify or export \(x_a\.tsv, …\): their predictions are merged into a run by ml\.importTags \(on the command line, importing the folder does it\), or choose the kind folder to import the folder's pictures$/),
     });
+    await expect(lib.core.call('library.import', { source: folder })).rejects.not.toMatchObject({ message: expect.stringMatching(CLI_WORDS) });
     expect(count('images')).toBe(images);
     const r = await lib.core.call('library.import', { source: folder, kind: 'folder' });
     expect(r).toMatchObject({ kind: 'folder', images_new: 1 });

@@ -373,7 +373,7 @@ export class Importer {
       if (tags.length) {
         throw new QcError(
           'bad_input',
-          `the folder holds ${tags.length.toLocaleString('en')} tag file${tags.length === 1 ? '' : 's'} written by qc classify or qc export (${path.basename(tags[0]!)}${tags.length > 1 ? ', …' : ''}): merge their predictions into a run with \`qc import FOLDER\` (API: ml.importTags), or import the folder's pictures with the kind folder (--kind folder)`,
+          `the folder holds ${tags.length.toLocaleString('en')} tag file${tags.length === 1 ? '' : 's'} written by classify or export (${path.basename(tags[0]!)}${tags.length > 1 ? ', …' : ''}): their predictions are merged into a run by ml.importTags (on the command line, importing the folder does it), or choose the kind folder to import the folder's pictures`,
           { file: local },
         );
       }

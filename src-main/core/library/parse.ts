@@ -89,7 +89,7 @@ export function isTagHeader(line: string): boolean {
 
 /** What is said of a tag file given where an input list was expected. */
 export const TAG_FILE_REFUSAL =
-  'a tag file written by qc classify or qc export (its header has eolMediaURL, imclass and confidence), not a new bundle: merge its predictions into a run with `qc import FILE` (API: ml.importTags), or import its rows as a new bundle with the kind bundle (--kind bundle; its tag columns are then dropped)';
+  'a tag file written by classify or export (its header has eolMediaURL, imclass and confidence), not a new bundle: its predictions are merged into a run by ml.importTags (on the command line, importing the file does it), or choose the kind bundle to import its rows as a new bundle (its tag columns are then dropped)';
 
 /** Work out which kind of file this is from its first line (a tag file is refused: {@link isTagHeader}). */
 export function detectKind(firstLine: string, file: string, line = 1): { kind: Exclude<ImportKind, 'folder'>; format: 'tsv' | 'urls' } {
