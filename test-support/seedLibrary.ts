@@ -12,7 +12,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Core } from '../src-main/core/app';
 import { createCore, DEMO_URL_PREFIX } from '../src-main/core/app';
-import { setSetting, SETTING } from '../src-main/core/db/settings';
 import { featureKey } from '../src-main/core/ml/embed';
 import { evaluateRun } from '../src-main/core/ml/evaluate';
 import { FeatureStore } from '../src-main/core/ml/featureStore';
@@ -225,7 +224,7 @@ function buildLibrary(opts: SeedOptions): SeededLibrary {
       head,
     });
   }
-  if (opts.curator !== undefined && opts.curator !== null) setSetting(db, SETTING.thresholdBad, opts.curator);
+  if (opts.curator !== undefined && opts.curator !== null) runs.setCuratorThreshold(opts.curator);
 
   const byId = new Map(images.map((im) => [im.id, im]));
   return { core, dataDir, runId, images, image: (id) => byId.get(id), run: () => (runId === null ? null : runs.summary(runId)) };

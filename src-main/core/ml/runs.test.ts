@@ -145,6 +145,51 @@ describe('the threshold in force', () => {
   });
 });
 
+describe("a curator's threshold belongs to the run it was chosen on", () => {
+  it('making another run active puts that run\'s own threshold in force (slider, gallery and export agree); back on the first, its curator threshold again; auto clears only the active run\'s', async () => {
+    lib = seedLibrary({ images: 240, runs: 2 });
+    const l = lib;
+    const store = new RunStore(l.core.context.db);
+    const [a, b] = (await l.core.call('ml.runs', {})).runs.map((r) => r.run_id) as [number, number];
+    /** What review.scores, the gallery and qc export each say is in force, and that they flag alike. */
+    const everywhere = async () => {
+      const scores = await l.core.call('review.scores', {});
+      const gallery = await l.core.call('review.page', { predicted: 'bad', offset: 0, limit: 1 });
+      const exp = await l.core.call('export.tags', { outDir: tempDir() });
+      expect(gallery.threshold).toBe(scores.in_force.threshold);
+      expect({ threshold: exp.threshold, source: exp.threshold_source }).toEqual(scores.in_force);
+      expect(gallery.total).toBe(new ThresholdSketch(scores.sketch).flagged(scores.in_force.threshold));
+      return { run: scores.run_id, curator: scores.curator, ...scores.in_force };
+    };
+    // Run B proves a threshold of its own.
+    l.core.context.db.prepare("UPDATE runs SET evaluation = json_set(evaluation, '$.thresholds.bad.threshold', 0.61) WHERE id = ?").run(b);
+    const own = (runId: number) => chooseThreshold({ ...store.runThresholds(runId), curator: null });
+    expect(own(b)).toEqual({ threshold: 0.61, source: 'recommended' });
+    expect(own(a).threshold).not.toBe(own(b).threshold);
+
+    // On run A the curator chooses a threshold of their own.
+    await l.core.call('ml.setActive', { runId: a });
+    const t = sketchGrid()[900]!;
+    expect(await l.core.call('ml.setThreshold', { threshold: t })).toEqual({ threshold: t, in_force: { threshold: t, source: 'curator' } });
+    expect(await everywhere()).toEqual({ run: a, curator: t, threshold: t, source: 'curator' });
+    // Run B active: B's own recommendation, not A's curator threshold on B's scale.
+    await l.core.call('ml.setActive', { runId: b });
+    expect(await everywhere()).toEqual({ run: b, curator: null, ...own(b) });
+    expect(store.thresholdInForce(a)).toEqual({ threshold: t, source: 'curator' });
+    // A curator threshold on B, then back on A: A's again.
+    await l.core.call('ml.setThreshold', { threshold: 0.97 });
+    await l.core.call('ml.setActive', { runId: a });
+    expect(await everywhere()).toEqual({ run: a, curator: t, threshold: t, source: 'curator' });
+    // "auto" clears A's only.
+    expect(await l.core.call('ml.setThreshold', { threshold: null })).toEqual({ threshold: null, in_force: own(a) });
+    expect(await everywhere()).toEqual({ run: a, curator: null, ...own(a) });
+    expect(store.thresholdInForce(b)).toEqual({ threshold: 0.97, source: 'curator' });
+    // Exporting run B while A is active uses B's own.
+    const exp = await l.core.call('export.tags', { outDir: tempDir(), runId: b });
+    expect({ threshold: exp.threshold, source: exp.threshold_source }).toEqual({ threshold: 0.97, source: 'curator' });
+  });
+});
+
 describe('archived runs are never the active run', () => {
   it('refuses to pick an archived run, to archive a run still training, and leaves an archived run out of the newest-run fallback and of activation', async () => {
     lib = seedLibrary({ images: 60, runs: 3 });

@@ -4,8 +4,9 @@
  * the gallery filter (`review.page`), `qc export` and `qc classify` all use.
  *
  * The threshold in force, first that applies:
- *   the caller's (`--threshold`, a slider position) → the curator's (`qc threshold`, slider saved)
- *   → the run's recommendation (proves the target error) → the run's best provable bound → 0.5.
+ *   the caller's (`--threshold`, a slider position) → the curator's for this run (`qc threshold`,
+ *   "Use for export", chosen while it was active) → the run's recommendation (proves the target
+ *   error) → the run's best provable bound → 0.5.
  */
 import { QcError } from '../../../src-shared/contract/errors';
 import type { RunDetail, RunEvaluation, RunMetrics, RunSummary, ThresholdEstimate, ThresholdInForce, TrainParams } from '../../../src-shared/domain/ml';
@@ -159,23 +160,33 @@ export class RunStore {
 
   // --- thresholds -----------------------------------------------------------------------------
 
-  /** The curator's threshold (`qc threshold`, the slider's saved position), or null. */
-  curatorThreshold(): number | null {
-    return getSetting<number | null>(this.db, SETTING.thresholdBad, null);
+  /**
+   * The curator's threshold of run `runId` (default: the active run), or null: `qc threshold`, the
+   * slider's "Use for export". It belongs to the run it was chosen on (another run's scores are on
+   * another scale); `null` (no finished run yet) reads the library's own, which no run uses.
+   */
+  curatorThreshold(runId: number | null = this.activeRunId()): number | null {
+    if (runId === null) return getSetting<number | null>(this.db, SETTING.thresholdBad, null);
+    return this.runThresholds(runId).curator;
   }
 
-  setCuratorThreshold(threshold: number | null): number | null {
+  /** Set (null: clear, back to the run's recommendation) the curator's threshold of run `runId` (default: the active run). */
+  setCuratorThreshold(threshold: number | null, runId: number | null = this.activeRunId()): number | null {
     if (threshold !== null) checkThreshold(threshold);
-    setSetting(this.db, SETTING.thresholdBad, threshold);
-    return this.curatorThreshold();
+    if (runId === null) setSetting(this.db, SETTING.thresholdBad, threshold);
+    else if (!this.db.prepare('UPDATE runs SET curator_threshold = ? WHERE id = ?').run(threshold, runId).changes) throw new QcError('not_found', `no run with id ${runId}`);
+    return this.curatorThreshold(runId);
   }
 
-  /** The run's recommended and best-bound `bad` thresholds, read without parsing its whole evaluation (the gallery asks per page). */
-  runThresholds(runId: number): { recommended: number | null; bestBound: number | null } {
+  /**
+   * The run's curator, recommended and best-bound `bad` thresholds, read without parsing its whole
+   * evaluation (the gallery asks per page).
+   */
+  runThresholds(runId: number): { curator: number | null; recommended: number | null; bestBound: number | null } {
     const row = this.db
-      .prepare("SELECT json_extract(evaluation, '$.thresholds.bad.threshold') AS t, json_extract(evaluation, '$.thresholds.bad.best_bound.threshold') AS b FROM runs WHERE id = ?")
-      .get(runId) as { t: number | null; b: number | null } | undefined;
-    return { recommended: row?.t ?? null, bestBound: row?.b ?? null };
+      .prepare("SELECT curator_threshold AS c, json_extract(evaluation, '$.thresholds.bad.threshold') AS t, json_extract(evaluation, '$.thresholds.bad.best_bound.threshold') AS b FROM runs WHERE id = ?")
+      .get(runId) as { c: number | null; t: number | null; b: number | null } | undefined;
+    return { curator: row?.c ?? null, recommended: row?.t ?? null, bestBound: row?.b ?? null };
   }
 
   /**
@@ -195,10 +206,13 @@ export class RunStore {
     return { targetError, estimate: { threshold: e.threshold, error: e.error, error_interval: [e.errorInterval[0]!, e.errorInterval[1]!], coverage: e.coverage ?? null, flagged: e.flagged ?? null } };
   }
 
-  /** THE threshold in force for run `runId` (null: no run yet), unless the caller gives one. */
+  /**
+   * THE threshold in force for run `runId` (null: no run yet), unless the caller gives one: the
+   * run's own curator threshold, else its recommendation, else its best bound (never another run's).
+   */
   thresholdInForce(runId: number | null, given?: number | null): ThresholdInForce {
-    const run = runId !== null ? this.runThresholds(runId) : { recommended: null, bestBound: null };
-    return chooseThreshold({ given: given ?? null, curator: this.curatorThreshold(), ...run });
+    const run = runId !== null ? this.runThresholds(runId) : { curator: this.curatorThreshold(null), recommended: null, bestBound: null };
+    return chooseThreshold({ given: given ?? null, ...run });
   }
 
   // --- the runs table -------------------------------------------------------------------------

@@ -45,7 +45,7 @@ export function reviewHandlers(core: CoreContext, runs: RunLookup, modelsDir: st
       const id = runs.requireRun(runId, { finished: false });
       const { recommended, bestBound } = runs.runThresholds(id);
       const { estimate, targetError } = runs.runThresholdViews(id);
-      const curator = runs.curatorThreshold();
+      const curator = runs.curatorThreshold(id);
       const inForce = runs.thresholdInForce(id);
       // Counted once per run and library version (a label change or new predictions recount);
       // exact at every threshold the slider marks.

@@ -16,6 +16,7 @@ import { sql as m013 } from './013_import_start';
 import { sql as m014 } from './014_run_owner';
 import { sql as m015 } from './015_alpha_features';
 import { sql as m016 } from './016_failure_public_only';
+import { sql as m017 } from './017_run_curator_threshold';
 
 export interface Migration {
   version: number;
@@ -38,6 +39,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 14, name: 'run_owner', sql: m014 },
   { version: 15, name: 'alpha_features', sql: m015 },
   { version: 16, name: 'failure_public_only', sql: m016 },
+  { version: 17, name: 'run_curator_threshold', sql: m017 },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
