@@ -95,7 +95,9 @@ export function RunsTable() {
                   {r.active ? (
                     <span className="chip chip--good">active</span>
                   ) : (
-                    r.status === 'done' && (
+                    // An archived run cannot be the active one (the core refuses it): restore it first.
+                    r.status === 'done' &&
+                    !r.archived && (
                       <button
                         type="button"
                         className="btn btn--small"
@@ -151,7 +153,7 @@ export function RunsTable() {
                         void store.getState().archiveRun(r.run_id, !r.archived);
                       }}
                       data-testid={`run-archive-${r.run_id}`}
-                      title={r.archived ? 'Show it in the runs table again' : 'Hide it from the runs table (never deleted)'}
+                      title={r.archived ? 'Show it in the runs table again (an archived run cannot be made active: restore it first)' : 'Hide it from the runs table (never deleted)'}
                     >
                       {r.archived ? 'Restore' : 'Archive'}
                     </button>

@@ -141,3 +141,23 @@ describe('Train form limits', () => {
     expect(client.runs).toHaveLength(3);
   }, 120_000);
 });
+
+describe('runs table actions', () => {
+  test('an archived run is not offered "Make active" (the core refuses it) until it is restored', async () => {
+    const user = userEvent.setup();
+    const { store } = renderWith(<TrainScreen />);
+    await until(() => expect(screen.getByTestId('run-activate-1')).toBeTruthy());
+    await user.click(screen.getByTestId('run-archive-1'));
+    await until(() => expect(screen.queryByTestId('run-row-1')).toBeNull());
+    await user.click(screen.getByTestId('runs-show-archived'));
+    await until(() => expect(screen.getByTestId('run-row-1')).toBeTruthy());
+    expect(within(screen.getByTestId('run-row-1')).getByText('archived')).toBeTruthy();
+    expect(screen.queryByTestId('run-activate-1')).toBeNull();
+    expect(screen.getByTestId('run-archive-1').textContent).toBe('Restore');
+    await user.click(screen.getByTestId('run-archive-1'));
+    await until(() => expect(screen.getByTestId('run-activate-1')).toBeTruthy());
+    await user.click(screen.getByTestId('run-activate-1'));
+    await until(() => expect(screen.getByTestId('run-row-1').dataset.active).toBe('true'));
+    expect(store.getState().toasts.filter((t) => t.kind === 'error')).toEqual([]);
+  });
+});
