@@ -91,7 +91,21 @@ export function RunsTable() {
                 title="Show this run's curves"
               >
                 <td className="runs__id">
-                  <b>{r.run_id}</b>{' '}
+                  {/* The keyboard's way to pick the run whose curves and thresholds are shown (the row takes a click). */}
+                  <button
+                    type="button"
+                    className="btn btn--small btn--ghost"
+                    aria-pressed={chartRunId === r.run_id}
+                    aria-label={`Show run ${r.run_id}'s curves and thresholds`}
+                    onClick={(e) => {
+                      e.stopPropagation();
+                      store.getState().showRun(r.run_id);
+                    }}
+                    data-testid={`run-show-${r.run_id}`}
+                    title="Show this run's curves and thresholds"
+                  >
+                    <b>{r.run_id}</b>
+                  </button>{' '}
                   {r.active ? (
                     <span className="chip chip--good">active</span>
                   ) : (

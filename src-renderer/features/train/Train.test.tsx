@@ -161,3 +161,34 @@ describe('runs table actions', () => {
     expect(store.getState().toasts.filter((t) => t.kind === 'error')).toEqual([]);
   });
 });
+
+describe('runs table keyboard', () => {
+  test('the run whose curves and thresholds are shown is picked with the keyboard (Tab, then Enter or Space)', async () => {
+    const user = userEvent.setup();
+    const { store } = renderWith(<TrainScreen />);
+    await until(() => expect(screen.getByTestId('threshold-choices').querySelector('h4')?.textContent).toContain('Thresholds of run 2'));
+    expect(store.getState().chartRunId).toBe(2);
+    const tabTo = async (testId: string) => {
+      for (let i = 0; i < 80 && (document.activeElement as HTMLElement | null)?.dataset.testid !== testId; i++) await user.tab();
+      expect((document.activeElement as HTMLElement).dataset.testid).toBe(testId);
+    };
+    await tabTo('run-show-2');
+    expect(screen.getByTestId('run-show-2').getAttribute('aria-pressed')).toBe('true');
+    await tabTo('run-show-1');
+    expect(screen.getByTestId('run-show-1').getAttribute('aria-pressed')).toBe('false');
+    await user.keyboard('{Enter}');
+    expect(store.getState().chartRunId).toBe(1);
+    await until(() => expect(screen.getByTestId('threshold-choices').querySelector('h4')?.textContent).toContain('Thresholds of run 1'));
+    expect(screen.getByText('(run 1)')).toBeTruthy();
+    expect(screen.getByTestId('run-show-1').getAttribute('aria-pressed')).toBe('true');
+    expect(screen.getByTestId('run-show-2').getAttribute('aria-pressed')).toBe('false');
+    expect(screen.getByRole('button', { name: "Show run 1's curves and thresholds", pressed: true })).toBe(screen.getByTestId('run-show-1'));
+    // Back to run 2 with Space (Shift+Tab: the newer run's row comes first).
+    await user.tab({ shift: true });
+    for (let i = 0; i < 20 && (document.activeElement as HTMLElement | null)?.dataset.testid !== 'run-show-2'; i++) await user.tab({ shift: true });
+    expect((document.activeElement as HTMLElement).dataset.testid).toBe('run-show-2');
+    await user.keyboard(' ');
+    expect(store.getState().chartRunId).toBe(2);
+    await until(() => expect(screen.getByTestId('threshold-choices').querySelector('h4')?.textContent).toContain('Thresholds of run 2'));
+  });
+});
