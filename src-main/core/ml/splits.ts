@@ -268,12 +268,7 @@ export function assignSplits(
     idx.forEach((i) => record(i, { groupId, split, fold }));
   }
   const trainGroups = new Set([...out.values()].filter((a) => a.split !== 'test').map((a) => a.groupId)).size;
-  if (trainGroups < k) {
-    throw new QcError(
-      'bad_input',
-      `${k} folds need at least ${k} groups of train and validation images, and these images form ${trainGroups} (versions and near-duplicates of one picture are kept in one group): label more distinct pictures, or train with fewer folds`,
-    );
-  }
+  if (trainGroups < k) throw tooFewGroups(k, trainGroups);
   if (redeal) {
     const fold = dealFolds(items, groups, out, k, seed);
     items.forEach((it, i) => {
@@ -282,6 +277,30 @@ export function assignSplits(
     });
   }
   return out;
+}
+
+/**
+ * The most train/validation groups assignSplits can make of these items (its refusal of more folds,
+ * told before any work): the stored train/validation groups, plus one for every item without a
+ * stored assignment (items sharing a group key count once). Stored test items never train.
+ */
+export function trainGroupsAtMost(items: readonly Pick<SplitItem, 'imageId' | 'groupKey'>[], existing: ReadonlyMap<number, Assignment>): number {
+  const groups = new Set<string>();
+  for (const it of items) {
+    const a = existing.get(it.imageId);
+    if (a) {
+      if (a.split !== 'test') groups.add(`stored ${a.groupId}`);
+    } else groups.add(it.groupKey ? `key ${it.groupKey}` : `image ${it.imageId}`);
+  }
+  return groups.size;
+}
+
+/** The refusal of more folds than train/validation groups (assignSplits, and ml.train before a run exists). */
+export function tooFewGroups(k: number, groups: number, atMost = false): QcError {
+  return new QcError(
+    'bad_input',
+    `${k} folds need at least ${k} groups of train and validation images, and these images form ${atMost ? 'at most ' : ''}${groups} (versions and near-duplicates of one picture are kept in one group): label more distinct pictures, or train with fewer folds`,
+  );
 }
 
 /**

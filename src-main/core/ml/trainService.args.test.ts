@@ -18,6 +18,25 @@ describe('ml.train arguments, refused before the run exists', () => {
       await lib.core.close();
     }
   });
+
+  it('a backbone the manifest does not list, and more folds than groups of images', async () => {
+    const lib = seedLibrary({ images: 40, trained: false });
+    try {
+      for (const backbone of ['nonexistent', '../../etc/passwd']) {
+        await expect(lib.core.call('ml.train', { ...TRAIN, features: ['whole'], backbone })).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining(`no backbone with id "${backbone}"`) });
+      }
+      expect((await lib.core.call('ml.runs', { all: true })).runs).toEqual([]);
+      await expect(lib.core.call('ml.train', { ...TRAIN, folds: 100 })).rejects.toMatchObject({ code: 'bad_input', message: expect.stringMatching(/^100 folds need at least 100 groups of train and validation images, and these images form at most \d+ /) });
+      expect((await lib.core.call('ml.runs', { all: true })).runs).toEqual([]);
+      // Once split, the stored test images and groups count no more.
+      expect((await lib.core.call('ml.train', TRAIN)).status).toBe('done');
+      const trainGroups = (lib.core.context.db.prepare("SELECT COUNT(DISTINCT group_id) AS n FROM splits WHERE split != 'test'").get() as { n: number }).n;
+      await expect(lib.core.call('ml.train', { ...TRAIN, folds: trainGroups + 1 })).rejects.toMatchObject({ message: expect.stringContaining(`form at most ${trainGroups} `) });
+      expect((await lib.core.call('ml.runs', { all: true })).runs.map((r) => r.status)).toEqual(['done']);
+    } finally {
+      await lib.core.close();
+    }
+  }, 60_000);
 });
 
 describe('ml.train with another number of folds than the stored split was dealt for', () => {

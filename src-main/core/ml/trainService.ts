@@ -26,7 +26,8 @@ import { describeLongLine, inputLines } from '../library/parse';
 import { findRunIssues, IssueStore, labelConfidences, type RunIssues } from './issues';
 import type { RunStore } from './runs';
 import { LAYOUT_DIM, LAYOUT_KEY, layoutOfFile } from './features/layout';
-import { assignSplits, duplicateGroups, familyGroups, type Assignment, type SplitItem, type SplitName } from './splits';
+import { assignSplits, duplicateGroups, familyGroups, tooFewGroups, trainGroupsAtMost, type Assignment, type SplitItem, type SplitName } from './splits';
+import { findBackbone, loadManifest, MANIFEST_FILE } from './backbone/manifest';
 import { SPLIT_CODE, type TrainJobResult } from './trainJob';
 
 export { DEFAULT_TRAIN_PARAMS };
@@ -201,8 +202,18 @@ export class TrainService {
     if (tally.good < MIN_PER_CLASS || tally.bad < MIN_PER_CLASS) {
       throw new QcError('bad_input', `training needs at least ${MIN_PER_CLASS} good and ${MIN_PER_CLASS} bad images; the library has ${tally.good} good and ${tally.bad} bad`);
     }
-    // The groups file is read before the run exists: a wrong one is refused, not left as a failed run.
+    // Arguments are checked before the run exists: a wrong one is refused, not left as a failed run.
+    // The groups file is read, the backbone looked up, and the folds counted against the groups the split can make.
     const groupKeys = groupSpec ? await loadGroupKeys(this.core, groupSpec) : null;
+    await this.checkBackbone(params);
+    const stored = this.storedSplits();
+    // Explicit groups override stored assignments made without them.
+    const keep = groupKeys ? new Map<number, Assignment>() : stored;
+    const atMost = trainGroupsAtMost(
+      labelled.map((l) => ({ imageId: l.id, groupKey: groupKeys?.get(l.id) ?? null })),
+      keep,
+    );
+    if (params.folds > atMost) throw tooFewGroups(params.folds, atMost, true);
     const runId = this.runs.create(params);
     const started = performance.now();
     const announceRuns = () => this.core.events.emit('runs.changed', { active_run: this.runs.activeRunId() });
@@ -219,7 +230,7 @@ export class TrainService {
       const train = labelled.filter((l) => usableIds.has(l.id));
 
       // 2. The stored, duplicate-aware split.
-      const { assignment, duplicateOf } = await this.assign(train, params, groupKeys, ctx.signal, (done, total) =>
+      const { assignment, duplicateOf } = await this.assign(train, params, groupKeys, keep, ctx.signal, (done, total) =>
         ctx.progress({ job: 'train', phase: 'layouts', done, total, message: 'reading layouts to keep versions of one photo together' }),
       );
 
@@ -334,22 +345,37 @@ export class TrainService {
     train: Labelled[],
     params: TrainParams,
     groupKeys: Map<number, string> | null,
+    keep: ReadonlyMap<number, Assignment>,
     signal: AbortSignal,
     onLayout?: (done: number, total: number) => void,
   ): Promise<{ assignment: Map<number, Assignment>; duplicateOf: Map<number, number> }> {
     const { db } = this.core;
     const items: SplitItem[] = train.map((l) => ({ imageId: l.id, sha: l.sha256, label: l.label === 'bad' ? 1 : 0, dhash: l.dhash, groupKey: groupKeys?.get(l.id) ?? null }));
     const { duplicates: groups, families } = await splitGroups(this.core, items, params, signal, onLayout);
-    const existing = new Map<number, Assignment>();
-    for (const r of db.prepare('SELECT image_id, group_id, split, fold FROM splits').all() as { image_id: number; group_id: number; split: SplitName; fold: number }[]) {
-      existing.set(r.image_id, { groupId: r.group_id, split: r.split, fold: r.fold });
-    }
-    // Explicit groups override stored assignments made without them.
-    const keep = groupKeys ? new Map<number, Assignment>() : existing;
     const assignment = assignSplits(items, families, keep, { seed: params.seed, folds: params.folds });
     const put = db.prepare('INSERT OR REPLACE INTO splits (image_id, group_id, split, fold) VALUES (?, ?, ?, ?)');
     db.transaction(() => assignment.forEach((a, id) => put.run(id, a.groupId, a.split, a.fold)))();
     return { assignment, duplicateOf: new Map(items.map((it, i) => [it.imageId, items[groups[i]!]!.imageId])) };
+  }
+
+  /** The stored split: each image's split, fold and group, by image id. */
+  private storedSplits(): Map<number, Assignment> {
+    const existing = new Map<number, Assignment>();
+    for (const r of this.core.db.prepare('SELECT image_id, group_id, split, fold FROM splits').all() as { image_id: number; group_id: number; split: SplitName; fold: number }[]) {
+      existing.set(r.image_id, { groupId: r.group_id, split: r.split, fold: r.fold });
+    }
+    return existing;
+  }
+
+  /**
+   * A backbone id the manifest does not list is refused when the features need a backbone (whole,
+   * crops). A manifest that cannot be read is left to the embedding, which needs it only for images
+   * without features.
+   */
+  private async checkBackbone(params: TrainParams): Promise<void> {
+    if (!params.features.some((s) => s === 'whole' || s === 'crops')) return;
+    const manifest = await loadManifest(this.modelsDir).catch(() => null);
+    if (manifest) findBackbone(manifest, params.backbone, path.join(this.modelsDir, MANIFEST_FILE));
   }
 
   private snapshot(train: Labelled[], assignment: Map<number, Assignment>) {
