@@ -14,6 +14,7 @@ import { decodeRgb } from '../ml/backbone/preprocess';
 import { featureKey } from '../ml/embed';
 import { FeatureStore } from '../ml/featureStore';
 import { DEV_DIR, DEV_IMAGES, DEV_URL_PREFIX, tempDir } from '../../../test-support/fixtures';
+import { seedLibrary } from '../../../test-support/seedLibrary';
 
 const TRAIN_ROWS = 90;
 const BUNDLE_ROWS = 24;
@@ -238,4 +239,37 @@ describe('export-model', () => {
       await empty.close();
     }
   });
+});
+
+describe("the model card's threshold in force", () => {
+  it('records the threshold qc export applies to the run (the curator\'s, else the best bound when nothing is proven), as review.scores reports it', async () => {
+    const lib = seedLibrary({ images: 120, recommended: null, bestBound: 0.83 });
+    const dir = tempDir();
+    try {
+      const { core } = lib;
+      const runId = lib.runId!;
+      const cardOf = async (name: string) => {
+        const r = await core.call('export.model', { runId, outDir: path.join(dir, name) });
+        return JSON.parse(fs.readFileSync(r.card, 'utf8')) as { thresholds: { recommended_bad: number | null; in_force: unknown } };
+      };
+      const exported = async () => {
+        const e = await core.call('export.tags', { outDir: tempDir(), runId });
+        return { threshold: e.threshold, source: e.threshold_source };
+      };
+      // Nothing proven: the card says which bound the library tags with, not only `recommended_bad: null`.
+      let card = await cardOf('bound');
+      expect(card.thresholds.recommended_bad).toBeNull();
+      expect(card.thresholds.in_force).toEqual({ threshold: 0.83, source: 'best-bound' });
+      expect(card.thresholds.in_force).toEqual((await core.call('review.scores', { runId })).in_force);
+      // A curator's threshold on the run.
+      await core.call('ml.setThreshold', { threshold: 0.95 });
+      card = await cardOf('curator');
+      expect(card.thresholds.in_force).toEqual({ threshold: 0.95, source: 'curator' });
+      expect(card.thresholds.in_force).toEqual((await core.call('review.scores', { runId })).in_force);
+      expect(card.thresholds.in_force).toEqual(await exported());
+    } finally {
+      await lib.core.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -21,7 +21,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { QcError } from '../../../src-shared/contract/errors';
-import type { FeatureSet, RunDetail, TrainParams } from '../../../src-shared/domain/ml';
+import type { FeatureSet, RunDetail, ThresholdInForce, TrainParams } from '../../../src-shared/domain/ml';
 import { findBackbone, loadManifest } from '../ml/backbone/manifest';
 import { PREPROCESS_VERSION } from '../ml/backbone/preprocess';
 import { DataType, GraphBuilder, ModelProto, valueInfo } from '../ml/backbone/onnx';
@@ -118,6 +118,8 @@ export interface ExportModelOptions {
   graphs?: boolean;
   /** The library's owners/ folder: what this library's dead processes left in the output folder is swept at once (stage.ts). */
   owners?: string | null;
+  /** The threshold `qc export` and `qc classify` apply to this run (runs.ts `thresholdInForce`), recorded in the card. */
+  inForce: ThresholdInForce;
 }
 
 export const GRAPHS_FOLDER = 'train_graphs';
@@ -257,7 +259,7 @@ export async function exportModel(opts: ExportModelOptions): Promise<ModelExport
           : `${BLOCK_NOTES[i.name] ?? `the ${i.name} feature block`} Not expressible in ONNX: supply it as an input.`,
     })),
     outputs: [
-      { name: 'p_bad', shape: [1, 1], description: 'probability that the image is bad; tag it bad at or above the threshold you choose (see thresholds)' },
+      { name: 'p_bad', shape: [1, 1], description: 'probability that the image is bad; tag it bad at or above the threshold you choose (see thresholds; Quality Curator tags with thresholds.in_force)' },
       { name: embedding, shape: [1, entry.dim], description: 'the backbone embedding, for reuse' },
     ],
     preprocessing: {
@@ -273,6 +275,8 @@ export async function exportModel(opts: ExportModelOptions): Promise<ModelExport
       recommended_bad: run.recommended_threshold.bad,
       recommended_good: run.recommended_threshold.good,
       target_error: params.targetError,
+      // What the library tags with: the curator's threshold for this run, else the recommendation, else the best provable bound.
+      in_force: opts.inForce,
       detail: run.thresholds,
     },
   };

@@ -51,7 +51,7 @@ export class SeedFiles {
     const { head } = this.runs.model(runId) as { head: TrainedHead };
     const widths = blockWidths(this.core, run.params.features, run.params.backbone);
     // The run's train graphs travel with its model (the seed kept saved_models/ and train_graphs/ side by side), published together.
-    const r = await exportModel({ run, head, modelsDir: this.modelsDir, outDir: args.outDir, widths, graphs: true, owners: this.core.paths.owners });
+    const r = await exportModel({ run, head, modelsDir: this.modelsDir, outDir: args.outDir, widths, graphs: true, owners: this.core.paths.owners, inForce: this.runs.thresholdInForce(runId) });
     return { run_id: runId, ...r };
   }
 
