@@ -17,6 +17,7 @@ import { sql as m014 } from './014_run_owner';
 import { sql as m015 } from './015_alpha_features';
 import { sql as m016 } from './016_failure_public_only';
 import { sql as m017 } from './017_run_curator_threshold';
+import { sql as m018 } from './018_scale_indexes';
 
 export interface Migration {
   version: number;
@@ -40,6 +41,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 15, name: 'alpha_features', sql: m015 },
   { version: 16, name: 'failure_public_only', sql: m016 },
   { version: 17, name: 'run_curator_threshold', sql: m017 },
+  { version: 18, name: 'scale_indexes', sql: m018 },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
