@@ -12,7 +12,10 @@
  *   changing bump the version), not on every page.
  * - The taxon filter matches the distinct names in the ancestries (`taxon_names`, migration 010),
  *   takes their images from `image_taxa` and caches the matching image ids in a temporary table,
- *   so its pages cost no JSON parsing and no join of source rows to URLs.
+ *   so its pages cost no JSON parsing and no join of source rows to URLs. The source filters (an
+ *   import, a bundle) do the same from their own indexes: their images are gathered once per data
+ *   version, and each filter is a primary-key probe of that table, never a per-row walk of the
+ *   import's or bundle's rows. When such a set is small next to the run, the page starts from it.
  *
  * Ties in the sort key are broken by image id in the same direction, so the order is total and
  * every image appears exactly once across pages.
@@ -51,12 +54,23 @@ const ITEM_COLUMNS = (id: string) => `${id} AS image_id, p.p_bad, l.label, l.ori
 
 const escapeLike = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
+/** Filters answered by a temporary table of their image ids, filled by {@link GalleryPager} once per data version. */
+export type MatchKind = 'taxon' | 'import' | 'bundle';
+export const MATCH_TABLE: Record<MatchKind, string> = { taxon: 'qc_taxon_match', import: 'qc_import_match', bundle: 'qc_bundle_match' };
+
+/** The match tables a query reads. */
+export const matchKinds = (q: ReviewQuery): MatchKind[] => [
+  ...(q.taxon?.trim() ? (['taxon'] as const) : []),
+  ...(q.importId !== undefined ? (['import'] as const) : []),
+  ...(q.bundleId !== undefined ? (['bundle'] as const) : []),
+];
+
 /** Whether a query can only match scored images (so unscored ones need not be ordered after them). */
 const needsPrediction = (q: ReviewQuery) => q.predicted === 'bad' || q.predicted === 'good' || (q.outcome !== undefined && ['tp', 'fp', 'tn', 'fn'].includes(q.outcome));
 
 /**
  * WHERE clauses for the filters of `q`, with `id` the image id column of the driving table.
- * The taxon filter reads the temporary table `qc_taxon_match` (see {@link GalleryPager}).
+ * The taxon, import and bundle filters read their temporary tables (`MATCH_TABLE`, filled by {@link GalleryPager}).
  */
 export function filterClauses(
   q: ReviewQuery,
@@ -81,7 +95,7 @@ export function filterClauses(
     needsLabels = true;
   }
   if (q.taxon?.trim()) {
-    clauses.push(`${id} IN (SELECT image_id FROM temp.qc_taxon_match)`);
+    clauses.push(`${id} IN (SELECT image_id FROM temp.${MATCH_TABLE.taxon})`);
     params.taxon = q.taxon.trim(); // not read by the SQL (the table holds the matches); keys the caches
   }
   if (q.origin && q.origin !== 'any') {
@@ -104,14 +118,11 @@ export function filterClauses(
   }
   if (q.importId !== undefined) {
     // Images this import stored, or whose rows it read (a re-import touches images stored earlier).
-    clauses.push(
-      `EXISTS (SELECT 1 FROM image_urls u LEFT JOIN source_rows s ON s.url = u.url
-       WHERE u.image_id = ${id} AND (u.import_id = @importId OR s.import_id = @importId))`,
-    );
-    params.importId = q.importId;
+    clauses.push(`${id} IN (SELECT image_id FROM temp.${MATCH_TABLE.import})`);
+    params.importId = q.importId; // keys the caches, as the taxon does
   }
   if (q.bundleId !== undefined) {
-    clauses.push(`EXISTS (SELECT 1 FROM bundle_items b JOIN source_rows s ON s.id = b.source_row_id JOIN image_urls u ON u.url = s.url WHERE b.bundle_id = @bundle AND u.image_id = ${id})`);
+    clauses.push(`${id} IN (SELECT image_id FROM temp.${MATCH_TABLE.bundle})`);
     params.bundle = q.bundleId;
   }
   return { clauses, params, needsLabels, needsIssues: Boolean(q.issuesOnly), needsPredictions: needsPrediction(q) };
@@ -119,8 +130,10 @@ export function filterClauses(
 
 /**
  * The plan for a query. `allScored`: every image has a prediction of the run (then the
- * confidence order needs no tail of unscored images). `taxonDriven`: the taxon matches few
- * images, so the page starts from them and sorts them rather than walking the whole index.
+ * confidence order needs no tail of unscored images). `smallest`: of the match tables the query
+ * reads (taxon, import, bundle), the one with the fewest images: counts look its images up, and a
+ * sort by id walks it. `driven`: it holds few images next to the run's predictions, so the page
+ * starts from them and sorts them rather than walking the whole index.
  */
 export function planPage(
   q: ReviewQuery,
@@ -128,7 +141,8 @@ export function planPage(
   threshold: number,
   opts: {
     allScored: boolean | (() => boolean);
-    taxonDriven?: boolean;
+    smallest?: MatchKind;
+    driven?: boolean;
     /**
      * The issue-rank sort over every image is served in two parts, each in the order of an index:
      * `issues` (the run's label issues by rank) then `rest` (the other images by id).
@@ -168,16 +182,16 @@ export function planPage(
     const labelled = (q.label !== undefined && q.label !== 'any') || (q.outcome !== undefined && q.outcome !== 'all');
     // Curator labels are the few: their origin index is the narrower walk even with a label filter.
     const index = q.origin === 'curator' ? 'predictions_run_origin_p' : labelled ? 'predictions_run_label_p' : q.origin === 'import' ? 'predictions_run_origin_p' : 'predictions_run_p';
-    const driven = 'temp.qc_taxon_match tm CROSS JOIN predictions p ON p.run_id = @run AND p.image_id = tm.image_id';
-    const from = opts.taxonDriven ? driven : `predictions p INDEXED BY ${index}`;
+    const driven = opts.smallest && `temp.${MATCH_TABLE[opts.smallest]} tm CROSS JOIN predictions p ON p.run_id = @run AND p.image_id = tm.image_id`;
+    const from = driven && opts.driven ? driven : `predictions p INDEXED BY ${index}`;
     return {
       kind: 'predictions',
       select: `SELECT ${ITEM_COLUMNS('p.image_id')} FROM ${from} JOIN images i ON i.id = p.image_id JOIN labels l ON l.image_id = p.image_id
         LEFT JOIN label_issues li ON li.run_id = p.run_id AND li.image_id = p.image_id`,
       lean: `${from}
         ${f.needsIssues ? 'LEFT JOIN label_issues li ON li.run_id = p.run_id AND li.image_id = p.image_id' : ''}`,
-      // A taxon's matches are counted by looking each one up, not by walking every prediction.
-      ...(q.taxon?.trim() && { countFrom: `${driven} ${f.needsIssues ? 'LEFT JOIN label_issues li ON li.run_id = p.run_id AND li.image_id = p.image_id' : ''}` }),
+      // A taxon's, import's or bundle's matches are counted by looking each one up, not by walking every prediction.
+      ...(driven && { countFrom: `${driven} ${f.needsIssues ? 'LEFT JOIN label_issues li ON li.run_id = p.run_id AND li.image_id = p.image_id' : ''}` }),
       keyColumns: 'p.p_bad, p.image_id',
       where: ['p.run_id = @run', ...f.clauses],
       params: { ...base, ...f.params },
@@ -192,38 +206,42 @@ export function planPage(
     LEFT JOIN predictions p ON p.run_id = @run AND p.image_id = i.id
     LEFT JOIN label_issues li ON li.run_id = @run AND li.image_id = i.id`;
   const f = filterClauses(q, 'i.id');
-  // Every image has a labels row (imports write one), so the count joins only what the filters read.
-  const countJoins = `${f.needsLabels ? 'JOIN labels l ON l.image_id = i.id' : ''}
-    ${f.needsPredictions ? 'JOIN predictions p ON p.run_id = @run AND p.image_id = i.id' : ''}
-    ${f.needsIssues ? 'JOIN label_issues li ON li.run_id = @run AND li.image_id = i.id' : ''}`;
-  if (opts.segment === 'rest') {
-    // Images without an issue in the run, by id ascending (after every issue, whatever the order).
-    const noIssue = 'NOT EXISTS (SELECT 1 FROM label_issues x WHERE x.run_id = @run AND x.image_id = i.id)';
+  const countJoins = countJoinsOf(f, 'i.id');
+  /** Images in id order with the filters (and `extra`, on image id column `id`) as residuals. */
+  const byId = (extra: (id: string) => string[], idDir: 'ASC' | 'DESC'): PagePlan => {
+    const idCmp = idDir === 'DESC' ? '<' : '>';
+    if (opts.smallest) {
+      // The matches of the smallest source/taxon set, in id order (its primary key): a walk that
+      // stops after the page, not a scan of the library.
+      const m = `temp.${MATCH_TABLE[opts.smallest]} m`;
+      const fm = filterClauses(q, 'm.image_id');
+      return {
+        kind: 'id',
+        select: `SELECT ${ITEM_COLUMNS('m.image_id')} FROM ${m} CROSS JOIN images i ON i.id = m.image_id ${joins}`,
+        lean: `${m} ${countJoinsOf(fm, 'm.image_id')}`,
+        keyColumns: '0, m.image_id',
+        where: [...fm.clauses, ...extra('m.image_id')],
+        params: { ...base, ...fm.params },
+        order: `m.image_id ${idDir}`,
+        after: `m.image_id ${idCmp} @k1`,
+        key: (it) => [0, it.image_id],
+      };
+    }
     return {
       kind: 'id',
       select: `SELECT ${ITEM_COLUMNS('i.id')} FROM images i ${joins}`,
       lean: `images i ${countJoins}`,
       keyColumns: '0, i.id',
-      where: [...f.clauses, noIssue],
+      where: [...f.clauses, ...extra('i.id')],
       params: { ...base, ...f.params },
-      order: 'i.id ASC',
-      after: 'i.id > @k1',
+      order: `i.id ${idDir}`,
+      after: `i.id ${idCmp} @k1`,
       key: (it) => [0, it.image_id],
     };
-  }
-  if (sort === 'id') {
-    return {
-      kind: 'id',
-      select: `SELECT ${ITEM_COLUMNS('i.id')} FROM images i ${joins}`,
-      lean: `images i ${countJoins}`,
-      keyColumns: '0, i.id',
-      where: f.clauses,
-      params: { ...base, ...f.params },
-      order: `i.id ${dir}`,
-      after: `i.id ${cmp} @k1`,
-      key: (it) => [0, it.image_id],
-    };
-  }
+  };
+  // Images without an issue in the run, by id ascending (after every issue, whatever the order).
+  if (opts.segment === 'rest') return byId((id) => [`NOT EXISTS (SELECT 1 FROM label_issues x WHERE x.run_id = @run AND x.image_id = ${id})`], 'ASC');
+  if (sort === 'id') return byId(() => [], dir);
   // What no index orders: confidence with unscored images last, or the issue rank over everything.
   const order = sort === 'issue-rank' ? `li.rank IS NULL, li.rank ${q.order === 'desc' ? 'DESC' : 'ASC'}, i.id` : `p.p_bad IS NULL, p.p_bad ${dir}, i.id`;
   return {
@@ -239,14 +257,19 @@ export function planPage(
   };
 }
 
+/** Every image has a labels row (imports write one), so a count joins only what the filters read. */
+const countJoinsOf = (f: ReturnType<typeof filterClauses>, id: string) => `${f.needsLabels ? `JOIN labels l ON l.image_id = ${id}` : ''}
+    ${f.needsPredictions ? `JOIN predictions p ON p.run_id = @run AND p.image_id = ${id}` : ''}
+    ${f.needsIssues ? `JOIN label_issues li ON li.run_id = @run AND li.image_id = ${id}` : ''}`;
+
 interface QueryState {
   total: number;
   /** Index of an item → its sort key (the last item of each page served). */
   anchors: Map<number, [number, number]>;
 }
 
-/** Share of the run's predictions under which a taxon filter drives the query from its matches. */
-const TAXON_DRIVEN_SHARE = 0.05;
+/** Share of the run's predictions under which a taxon, import or bundle filter drives the query from its matches. */
+const MATCH_DRIVEN_SHARE = 0.05;
 /** Rows past which a page is found by skipping on the lean query first. */
 const SKIP_AHEAD = 400;
 const MAX_QUERIES = 32;
@@ -258,7 +281,8 @@ const MAX_QUERIES = 32;
 export class GalleryPager {
   private readonly queries = new Map<string, QueryState>();
   private cacheVersion = '';
-  private taxon: { key: string; size: number } | null = null;
+  /** What each match table holds now: the data version and the filter value it was filled for, and its size. */
+  private readonly matched = new Map<MatchKind, { key: string; size: number }>();
   /** Changes this pager made itself (to the temporary table): not a change of the library. */
   private ownChanges = 0;
   private readonly scoredCache = new Map<number, boolean>();
@@ -281,7 +305,7 @@ export class GalleryPager {
       this.cacheVersion = v;
       this.queries.clear();
       this.scoredCache.clear();
-      this.taxon = null;
+      this.matched.clear();
     }
   }
 
@@ -297,26 +321,46 @@ export class GalleryPager {
     return v;
   }
 
-  /** Fill temp.qc_taxon_match with the images whose ancestry has a value containing `taxon`; returns how many. */
-  private matchTaxon(taxon: string): number {
-    const key = `${this.cacheVersion}\u0000${taxon}`;
-    if (this.taxon?.key === key) return this.taxon.size;
+  /**
+   * Fill the match table of `kind` with the images `q` selects, once per data version and value;
+   * returns how many. Each fill is driven by the index of what it matches.
+   */
+  private match(kind: MatchKind, q: ReviewQuery): number {
+    const value = kind === 'taxon' ? q.taxon!.trim() : kind === 'import' ? q.importId! : q.bundleId!;
+    const key = `${this.cacheVersion}\u0000${value}`;
+    const known = this.matched.get(kind);
+    if (known?.key === key) return known.size;
     const { db } = this;
-    db.exec('CREATE TEMP TABLE IF NOT EXISTS qc_taxon_match (image_id INTEGER PRIMARY KEY)');
-    this.ownChanges += db.prepare('DELETE FROM temp.qc_taxon_match').run().changes;
-    // Values only (never the JSON keys: "kingdom" is in every row), case-insensitive (LIKE), over
-    // the distinct names (migration 010); their ancestries' images are ranges of image_taxa.
-    const size = db
-      .prepare(
-        `WITH m AS MATERIALIZED (
-           SELECT DISTINCT nt.taxon_id FROM taxon_names n CROSS JOIN taxon_name_taxa nt ON nt.name_id = n.id
-           WHERE n.name LIKE @taxon ESCAPE '\\')
-         INSERT OR IGNORE INTO temp.qc_taxon_match (image_id)
-         SELECT x.image_id FROM m CROSS JOIN image_taxa x ON x.taxon_id = m.taxon_id ORDER BY x.image_id`,
-      )
-      .run({ taxon: escapeLike(taxon) }).changes;
+    const table = `temp.${MATCH_TABLE[kind]}`;
+    db.exec(`CREATE TEMP TABLE IF NOT EXISTS ${MATCH_TABLE[kind]} (image_id INTEGER PRIMARY KEY)`);
+    this.ownChanges += db.prepare(`DELETE FROM ${table}`).run().changes;
+    const fills: [string, Record<string, unknown>][] =
+      kind === 'taxon'
+        ? // Values only (never the JSON keys: "kingdom" is in every row), case-insensitive (LIKE), over
+          // the distinct names (migration 010); their ancestries' images are ranges of image_taxa.
+          [
+            [
+              `WITH m AS MATERIALIZED (
+                 SELECT DISTINCT nt.taxon_id FROM taxon_names n CROSS JOIN taxon_name_taxa nt ON nt.name_id = n.id
+                 WHERE n.name LIKE @v ESCAPE '\\')
+               INSERT OR IGNORE INTO ${table} (image_id)
+               SELECT x.image_id FROM m CROSS JOIN image_taxa x ON x.taxon_id = m.taxon_id ORDER BY x.image_id`,
+              { v: escapeLike(String(value)) },
+            ],
+          ]
+        : kind === 'import'
+          ? // The images this import stored (image_urls_import), and those whose URLs its rows name
+            // (source_rows_import, then each row's URL): the importer's own importImages.
+            [
+              [`INSERT OR IGNORE INTO ${table} (image_id) SELECT image_id FROM image_urls WHERE import_id = @v ORDER BY image_id`, { v: value }],
+              [`INSERT OR IGNORE INTO ${table} (image_id) SELECT u.image_id FROM source_rows s CROSS JOIN image_urls u ON u.url = s.url WHERE s.import_id = @v`, { v: value }],
+            ]
+          : // The bundle's rows in line order (its primary key), their URLs' images.
+            [[`INSERT OR IGNORE INTO ${table} (image_id) SELECT u.image_id FROM bundle_items b CROSS JOIN source_rows s ON s.id = b.source_row_id CROSS JOIN image_urls u ON u.url = s.url WHERE b.bundle_id = @v`, { v: value }]];
+    let size = 0;
+    for (const [sql, params] of fills) size += db.prepare(sql).run(params).changes;
     this.ownChanges += size;
-    this.taxon = { key, size };
+    this.matched.set(kind, { key, size });
     return size;
   }
 
@@ -324,15 +368,14 @@ export class GalleryPager {
   plan(q: ReviewQuery, runId: number | null, threshold: number, segment?: 'issues' | 'rest'): PagePlan {
     this.syncVersion();
     const allScored = () => runId !== null && this.allScored(runId);
-    let taxonDriven = false;
-    if (q.taxon?.trim()) {
-      const size = this.matchTaxon(q.taxon.trim());
-      if (runId !== null) {
-        const scored = this.predictionCount(runId);
-        taxonDriven = size < TAXON_DRIVEN_SHARE * scored;
-      }
+    // Every match table the query reads is filled; the smallest drives what it can.
+    let smallest: { kind: MatchKind; size: number } | undefined;
+    for (const kind of matchKinds(q)) {
+      const size = this.match(kind, q);
+      if (!smallest || size < smallest.size) smallest = { kind, size };
     }
-    return planPage(q, runId, threshold, { allScored, taxonDriven, ...(segment && { segment }) });
+    const driven = smallest !== undefined && runId !== null && smallest.size < MATCH_DRIVEN_SHARE * this.predictionCount(runId);
+    return planPage(q, runId, threshold, { allScored, ...(smallest && { smallest: smallest.kind }), driven, ...(segment && { segment }) });
   }
 
   private predictionCount(runId: number): number {
