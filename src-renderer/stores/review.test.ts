@@ -1,6 +1,7 @@
 // @vitest-environment jsdom
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { ThresholdIndex } from '../../src-shared/domain/threshold';
+import { tagFile } from '../../test-support/renderer/files';
 import { setup, until } from '../../test-support/renderer/render';
 import { PAGE_SIZE, THRESHOLD_COMMIT_MS, queryFor, thresholdNumbers, DEFAULT_FILTERS } from './review';
 
@@ -234,5 +235,21 @@ describe('review store', () => {
     expect(store.getState().scoresStatus).toBe('ready');
     expect(store.getState().views.review.filters.predicted).toBe('bad');
     await until(() => expect(client.callsOf('review.page').filter((a) => !a.issuesOnly).at(-1)).toMatchObject({ predicted: 'bad', threshold: store.getState().threshold }));
+  });
+});
+
+describe('predictions changed elsewhere', () => {
+  test('tag files merged in another window (library.changed: tags) update the slider counts', async () => {
+    const { client, store, lib } = await ready({ images: 120 });
+    const s = () => store.getState();
+    const off = s().connect();
+    // Not held out: a merge keeps a held-out image's own prediction.
+    const low = client.images.filter((m) => m.p_bad < 0.3 && !m.heldout).slice(0, 5);
+    expect(low).toHaveLength(5);
+    const before = thresholdNumbers(s().scores!, 0.5).flagged;
+    const urls = lib.core.context.db.prepare(`SELECT url FROM image_urls WHERE image_id IN (${low.map((m) => m.id).join(',')})`).pluck().all() as string[];
+    expect(await lib.core.call('ml.importTags', { files: [tagFile(urls, 0.99)] })).toMatchObject({ rows: 5, local: 5, heldout_kept: 0 });
+    await until(() => expect(thresholdNumbers(s().scores!, 0.5).flagged).toBe(before + 5));
+    off();
   });
 });

@@ -60,9 +60,11 @@ export const uiSlice: Slice<UiSlice> = (set, get, client) => {
     // A run started, ended, was archived or became active (here or in another window): the runs table follows.
     const offRuns = client.on('runs.changed', () => void get().loadRuns());
     // Images or labels changed in bulk (an import, a classified bundle, a rule change; here or in another window).
-    const offLibrary = client.on('library.changed', () => {
+    const offLibrary = client.on('library.changed', ({ reason }) => {
       void get().libraryChanged();
       get().refreshView('issues');
+      // A classified bundle or merged tag files changed predictions: the slider's counts follow.
+      if (reason === 'classify' || reason === 'tags') void get().loadScores();
     });
     // Desktop menu items: File → Import…/Export… open those screens; Help → Keyboard shortcuts shows the keys.
     const offMenu = client.on('app.menu', ({ command }) => {
