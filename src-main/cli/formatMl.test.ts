@@ -1,7 +1,7 @@
 /** `qc issues`' text: the issues within confident learning's estimate, then those beyond it under their own heading. */
 import { describe, expect, it } from 'vitest';
-import type { ClassifySummary, LabelIssue } from '../../src-shared/domain/ml';
-import { formatClassify, formatIssues } from './formatMl';
+import { DEFAULT_TRAIN_PARAMS, type ClassifySummary, type LabelIssue, type RecommendedThreshold, type RunSummary } from '../../src-shared/domain/ml';
+import { formatClassify, formatIssues, formatRun, formatRuns } from './formatMl';
 
 const issue = (rank: number, beyond: boolean): LabelIssue => ({
   rank,
@@ -59,3 +59,39 @@ describe('formatClassify', () => {
   });
 });
 
+
+/** A finished run whose thresholds lie within 0.001 of 1, as a trained head's do. */
+function nearOneRun(bad: number, estimate: number): RunSummary {
+  const t = (threshold: number | null): RecommendedThreshold => ({ threshold, target_error: 0.05, chosen_on: null, on_test: null, best_bound: null, note: 'no threshold proves the target error', estimate: null });
+  const est = { threshold: estimate, error: 0.03, errorInterval: [0.01, 0.06], coverage: 0.5, flagged: 120, on_test: { coverage: 0.5, error: 0.04 } } as unknown as RecommendedThreshold['estimate'];
+  return {
+    run_id: 4,
+    status: 'done',
+    active: true,
+    created_at: '2026-01-01T00:00:00Z',
+    backbone: 'mobilenet',
+    provider: 'cpu',
+    backend: 'tfjs',
+    seconds: 12,
+    params: DEFAULT_TRAIN_PARAMS,
+    snapshot: null,
+    metrics: null,
+    recommended_threshold: { bad, good: null },
+    thresholds: { bad: { ...t(bad), estimate: est }, good: t(null) },
+    error: null,
+  };
+}
+
+describe('thresholds in qc run and qc runs', () => {
+  it('print with as many decimals as tell them apart, as the app does (0.99964, not 1.000 or 0.9996)', () => {
+    const run = nearOneRun(0.99964, 0.999984);
+    const text = formatRun(run);
+    expect(text).toContain('bad: recommended threshold 0.99964 →');
+    expect(text).toContain('at 0.999984 →');
+    const table = formatRuns({ active: 4, runs: [run] });
+    const row = table.split('\n')[1]!;
+    expect(row).toContain(' 0.99964 ');
+    expect(row).not.toContain('1.000');
+    expect(formatRuns({ active: 4, runs: [nearOneRun(0.99998, 0.99999)] })).toContain(' 0.999980 ');
+  });
+});

@@ -1,9 +1,12 @@
 /** Human-readable output of the ML commands. */
 import { issueWhy } from '../../src-shared/domain/labelIssue';
 import type { ClassifySummary, EmbedSummary, ExportSummary, LabelIssue, RunDetail, RunSummary } from '../../src-shared/domain/ml';
+import { formatProbability } from '../../src-shared/domain/threshold';
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? '—' : `${(x * 100).toFixed(1)}%`);
 const num = (x: number | null | undefined, digits = 3) => (x === null || x === undefined || Number.isNaN(x) ? '—' : x.toFixed(digits));
+/** A threshold with as many decimals as tell it apart from its neighbours (0.99998, not 1.000): what a curator can type back into `qc threshold`. */
+const thr = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? '—' : formatProbability(x));
 
 export function formatEmbed(s: EmbedSummary): string {
   return `Embedded ${s.embedded} of ${s.images} images (${s.cached} already cached, ${s.failed} failed) in ${s.seconds.toFixed(1)} s, ${s.images_per_second} images/s; backbone ${s.backbone} on ${s.provider_note ?? s.provider}; features ${s.features.join(', ')}`;
@@ -47,12 +50,12 @@ export function formatRun(r: RunSummary | RunDetail): string {
       if (t.threshold === null) lines.push(`  ${cls}: ${t.note}`);
       else
         lines.push(
-          `  ${cls}: recommended threshold ${num(t.threshold, 4)} → out-of-fold coverage ${pct(t.chosen_on?.coverage)}, error ${pct(t.chosen_on?.error)} (≤ ${pct(t.chosen_on?.errorUpper)} at 95%); on test coverage ${pct(t.on_test?.coverage)}, error ${pct(t.on_test?.error)}`,
+          `  ${cls}: recommended threshold ${thr(t.threshold)} → out-of-fold coverage ${pct(t.chosen_on?.coverage)}, error ${pct(t.chosen_on?.error)} (≤ ${pct(t.chosen_on?.errorUpper)} at 95%); on test coverage ${pct(t.on_test?.coverage)}, error ${pct(t.on_test?.error)}`,
         );
       const e = t.estimate;
       if (e)
         lines.push(
-          `  ${cls}: estimated precision ≥ ${pct(1 - t.target_error)} at ${num(e.threshold, 4)} → out-of-fold coverage ${pct(e.coverage)}, error ${pct(e.error)} (95% interval ${pct(e.errorInterval[0])}–${pct(e.errorInterval[1])}); on test coverage ${pct(e.on_test.coverage)}, error ${pct(e.on_test.error)}`,
+          `  ${cls}: estimated precision ≥ ${pct(1 - t.target_error)} at ${thr(e.threshold)} → out-of-fold coverage ${pct(e.coverage)}, error ${pct(e.error)} (95% interval ${pct(e.errorInterval[0])}–${pct(e.errorInterval[1])}); on test coverage ${pct(e.on_test.coverage)}, error ${pct(e.on_test.error)}`,
         );
     }
   }
@@ -61,7 +64,7 @@ export function formatRun(r: RunSummary | RunDetail): string {
 
 export function formatRuns(r: { active: number | null; runs: RunSummary[] }): string {
   if (!r.runs.length) return 'No runs yet: qc train';
-  const header = 'run  status     features               head      AUC    acc    bad thr  bad cover  seconds  labels';
+  const header = 'run  status     features               head      AUC    acc    bad thr    bad cover  seconds  labels';
   const rows = r.runs.map((x) =>
     [
       `${x.run_id}${x.active ? '*' : ''}`.padEnd(5),
@@ -70,7 +73,7 @@ export function formatRuns(r: { active: number | null; runs: RunSummary[] }): st
       (x.params.hidden ? `mlp${x.params.hidden}` : 'linear').padEnd(9),
       num(x.metrics?.test_auc).padEnd(6),
       pct(x.metrics?.test_accuracy).padEnd(6),
-      num(x.recommended_threshold.bad, 3).padEnd(8),
+      thr(x.recommended_threshold.bad).padEnd(10),
       pct(x.thresholds?.bad.on_test?.coverage).padEnd(10),
       num(x.seconds, 1).padEnd(8),
       x.snapshot ? x.snapshot.hash.slice(0, 8) : '',
