@@ -89,6 +89,11 @@ export class ReviewPage {
     await this.page.keyboard.press(key);
   }
 
+  /** The selection bar's buttons: Bad, Good, Unlabel, Undo (what B, G, U and Z do). */
+  labelButton(kind: 'bad' | 'good' | 'none' | 'undo'): Locator {
+    return this.root.getByTestId(`label-${kind}`);
+  }
+
   async selectedCount(): Promise<number> {
     return Number(await this.root.getByTestId('selection-count').getAttribute('data-value'));
   }
