@@ -199,6 +199,9 @@ export class Importer {
         "UPDATE imports SET status = ?, summary = ?, error = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
       ),
       runningImports: db.prepare<[], { id: number; pid: number | null; pid_start: string | null }>("SELECT id, pid, pid_start FROM imports WHERE status = 'running'"),
+      runningOf: db.prepare<[string], { id: number; pid: number | null; pid_start: string | null }>(
+        "SELECT id, pid, pid_start FROM imports WHERE status = 'running' AND source = ? AND kind <> 'retry' ORDER BY id",
+      ),
       // Every image an import may have given evidence to: those its URLs were mapped to, and those
       // its rows name through URLs already stored (source_rows_import, image_urls_import).
       importImages: db.prepare<[number, number], { image_id: number }>(
@@ -475,9 +478,7 @@ export class Importer {
    * error that stops the whole import (the disk, the database) marks it failed before it propagates.
    */
   private async execute(p: Prepared, args: ImportArgs, ctx: CallContext, started: number, counters: { network: number }, extra: ExtraUrl[] = [], opts: RunOptions = {}): Promise<ImportSummary> {
-    const me = thisProcess();
-    const importId = Number(this.q.newImport.run(p.kind, p.origin, p.encoding, me.pid, me.start).lastInsertRowid);
-    this.running.add(importId);
+    const importId = this.begin(p);
     try {
       const summary = await this.executeImport(importId, p, args, ctx, started, counters, extra, opts);
       this.q.finishImport.run(summary.cancelled ? 'cancelled' : 'done', JSON.stringify(summary), null, importId);
@@ -494,6 +495,35 @@ export class Importer {
     } finally {
       this.running.delete(importId);
     }
+  }
+
+  /**
+   * Record a new import of `p` as `running`, owned by this process. One import of an input (a file,
+   * a URL, a folder) runs at a time: while another import of the same source is `running` and its
+   * process lives (here or in another `qc` on the library: store.ts ownerEnded, the rule training
+   * runs follow), this is refused with a `conflict` naming both. Two at once would each take the
+   * file's rows from the other and then remove them as stale (a row is stale when an earlier import
+   * wrote it). An import whose process has ended does not block: it is marked interrupted first.
+   * Check and insert are one write transaction.
+   */
+  private begin(p: Prepared): number {
+    const me = thisProcess();
+    if (p.kind !== 'retry') this.markInterrupted();
+    return this.deps.db
+      .transaction(() => {
+        if (p.kind !== 'retry') {
+          for (const r of this.q.runningOf.all(p.origin)) {
+            if (ownerEnded({ pid: r.pid, start: r.pid_start }, () => this.running.has(r.id), ownersOf(this.deps.db))) continue;
+            // Another process may have this pid (in another pid namespace: a container sharing the library).
+            const where = this.running.has(r.id) ? 'in this app' : `in another process (pid ${r.pid ?? '?'}) on this library`;
+            throw new QcError('conflict', `${p.origin} is being imported already (import ${r.id}, running ${where}); wait for it to finish or cancel it, then import it again`, { file: p.origin });
+          }
+        }
+        const id = Number(this.q.newImport.run(p.kind, p.origin, p.encoding, me.pid, me.start).lastInsertRowid);
+        this.running.add(id);
+        return id;
+      })
+      .immediate();
   }
 
   private async executeImport(
@@ -583,8 +613,8 @@ export class Importer {
           }
           if (finished && p.urlsStored) {
             // Rows an earlier import stored that the file no longer has (lines removed, or now blank
-            // or broken) stop counting, and their images are derived again; a later import of the
-            // same file running beside this one keeps its rows.
+            // or broken) stop counting, and their images are derived again. No other import of the
+            // file runs beside this one (begin), so every row of it that is not this import's is stale.
             for (const { image_id } of q.staleRowImages.all(p.origin, importId)) losing.add(image_id);
             rowsRemoved = q.deleteStaleRows.run(p.origin, importId).changes;
             if (rowsRemoved) q.deleteOrphanFailures.run(p.origin);
