@@ -1,11 +1,12 @@
 /**
- * A run's evaluation, as pure functions of its predictions: metrics on the test split, the
- * recommended thresholds (chosen on out-of-fold predictions, checked on test) and the report
- * curves. No database, no I/O. Label issues: issues.ts.
+ * A run's evaluation, as pure functions of its predictions (rounded as they are stored): metrics on
+ * the test split, the recommended thresholds (chosen on out-of-fold predictions, checked on test)
+ * and the report curves. No database, no I/O. Label issues: issues.ts.
  */
 import { brierScore, confusion, histograms, logLoss, rocAuc, type BinaryLabel } from '../../../src-shared/domain/metrics';
 import type { RecommendedThreshold, RunEvaluation, RunMetrics, TrainParams } from '../../../src-shared/domain/ml';
 import { isLabelledStats, leastFlaggedToProve, ThresholdIndex, type LabelledThresholdStats } from '../../../src-shared/domain/threshold';
+import { roundConfidence } from '../../../src-shared/domain/tags';
 import { SPLIT_CODE, type TrainJobResult } from './trainJob';
 
 export interface RunEvaluationResult {
@@ -38,10 +39,14 @@ export function evaluateRun(r: TrainJobResult, y: Uint8Array, split: Uint8Array,
     if (s === SPLIT_CODE.test) test.push(i);
     else if ((s === SPLIT_CODE.train || s === SPLIT_CODE.validation) && !Number.isNaN(r.oof[i]!)) oofRows.push(i);
   });
+  // p(bad) as the run stores it (runs.ts putPredictions: 6 decimals), so every threshold is a stored
+  // value and the counts reported at it are what the slider, the gallery and the tags give there:
+  // a threshold chosen on the unrounded value excluded the very image that defined it when that
+  // value rounded down.
   const yTest = test.map((i) => y[i]! as BinaryLabel);
-  const pTest = test.map((i) => r.pAll[i]!);
+  const pTest = test.map((i) => roundConfidence(r.pAll[i]!));
   const yOof = oofRows.map((i) => y[i]! as BinaryLabel);
-  const pOof = oofRows.map((i) => r.oof[i]!);
+  const pOof = oofRows.map((i) => roundConfidence(r.oof[i]!));
   const c = confusion(yTest, pTest);
   const auc = rocAuc(yTest, pTest);
   const oofAuc = rocAuc(yOof, pOof);
