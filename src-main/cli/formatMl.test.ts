@@ -95,3 +95,16 @@ describe('thresholds in qc run and qc runs', () => {
     expect(formatRuns({ active: 4, runs: [nearOneRun(0.99998, 0.99999)] })).toContain(' 0.999980 ');
   });
 });
+
+describe('qc train', () => {
+  it('says whether the new run became the active one and why', () => {
+    const won = formatRun({ ...nearOneRun(0.99964, 0.999984), activation: 'held-out AUC 0.980 vs 0.963 for run 3 on the 81 test images both scored' });
+    expect(won.split('\n')[1]).toBe('  became the active run: held-out AUC 0.980 vs 0.963 for run 3 on the 81 test images both scored');
+    const lost = formatRun({ ...nearOneRun(0.99964, 0.999984), active: false, activation: 'held-out AUC 0.963 vs 0.976 for run 1 on the 81 test images both scored: run 1 stays active' });
+    expect(lost.split('\n')[1]).toBe('  not made active: held-out AUC 0.963 vs 0.976 for run 1 on the 81 test images both scored: run 1 stays active (qc use 4 makes it active)');
+    const archived = formatRun({ ...nearOneRun(0.99964, 0.999984), active: false, archived: true, activation: 'run 4 was archived while it trained' });
+    expect(archived.split('\n')[1]).toBe('  not made active: run 4 was archived while it trained (qc archive 4 --restore, then qc use 4 makes it active)');
+    // qc run shows a stored run: no activation, no such line.
+    expect(formatRun(nearOneRun(0.99964, 0.999984))).not.toMatch(/active run:|not made active/);
+  });
+});

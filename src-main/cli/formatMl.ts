@@ -18,6 +18,11 @@ export function formatRun(r: RunSummary | RunDetail): string {
     `Run ${r.run_id} (${r.status}${r.active ? ', active' : ''}) ${r.created_at}: ${p.features.join('+')}, ${p.hidden ? `MLP ${p.hidden}` : 'linear'}, ${p.epochs} epochs; ${r.backend ?? '?'} backend, backbone on ${r.provider ?? '?'}, ${num(r.seconds, 1)} s`,
   ];
   if (r.error) lines.push(`  error: ${r.error}`);
+  // Right after training: whether this run is now the one classify and export use, and why.
+  if (r.activation) {
+    const pick = r.archived ? `qc archive ${r.run_id} --restore, then qc use ${r.run_id}` : `qc use ${r.run_id}`;
+    lines.push(r.active ? `  became the active run: ${r.activation}` : `  not made active: ${r.activation} (${pick} makes it active)`);
+  }
   if (r.snapshot) {
     const s = r.snapshot;
     lines.push(`  data: train ${s.train.good} good / ${s.train.bad} bad, validation ${s.validation.good}/${s.validation.bad}, test ${s.test.good}/${s.test.bad}; ${s.groups} families (a photo's versions stay on one side); labels ${s.hash.slice(0, 12)}`);
