@@ -25,6 +25,9 @@ interface Truth {
   label: string | null;
   origin: string;
   rank: number | null;
+  /** A label issue of the run still open: the label unchanged since, no verdict on it. */
+  open: number;
+  ancestry: string;
   imports: Set<number>;
   inBundle: boolean;
 }
@@ -80,7 +83,10 @@ describe('gallery pages with bundles, several imports and unscored images', () =
     truth = (
       db
         .prepare(
-          `SELECT i.id, p.p_bad AS p, l.label, l.origin, li.rank FROM images i JOIN labels l ON l.image_id = i.id
+          `SELECT i.id, p.p_bad AS p, l.label, l.origin, li.rank,
+                  li.given = l.label AND NOT EXISTS (SELECT 1 FROM label_reviews rv WHERE rv.image_id = i.id AND rv.label = l.label) AS open,
+                  COALESCE((SELECT group_concat(s.ancestry) FROM image_urls u JOIN source_rows s ON s.url = u.url WHERE u.image_id = i.id), '') AS ancestry
+           FROM images i JOIN labels l ON l.image_id = i.id
            LEFT JOIN predictions p ON p.run_id = ? AND p.image_id = i.id LEFT JOIN label_issues li ON li.run_id = ? AND li.image_id = i.id`,
         )
         .all(runId, runId) as Omit<Truth, 'imports' | 'inBundle'>[]
@@ -111,11 +117,13 @@ describe('gallery pages with bundles, several imports and unscored images', () =
     return { total: first.total, items };
   }
 
-  /** Confidence order: scored images by p(bad) (ties by id, the same way), then the unscored by id. */
+  /** Confidence order: scored images by p(bad) (ties by id, the same way), then the unscored by id ascending. */
   const byConfidence =
     (desc = true) =>
-    (a: Truth, b: Truth) =>
-      Number(a.p === null) - Number(b.p === null) || (desc ? (b.p ?? 0) - (a.p ?? 0) || b.id - a.id : (a.p ?? 0) - (b.p ?? 0) || a.id - b.id) || a.id - b.id;
+    (a: Truth, b: Truth) => {
+      if (a.p === null || b.p === null) return Number(a.p === null) - Number(b.p === null) || a.id - b.id;
+      return desc ? b.p - a.p || b.id - a.id : a.p - b.p || a.id - b.id;
+    };
   const byId = (desc: boolean) => (a: Truth, b: Truth) => (desc ? b.id - a.id : a.id - b.id);
   const byIssueRank = (a: Truth, b: Truth) => Number(a.rank === null) - Number(b.rank === null) || (a.rank ?? 0) - (b.rank ?? 0) || a.id - b.id;
 
@@ -126,6 +134,20 @@ describe('gallery pages with bundles, several imports and unscored images', () =
     ['bundle by issue rank', () => ({ bundleId, sort: 'issue-rank', order: 'asc' }), (t) => t.inBundle, byIssueRank],
     ['the generated import, predicted bad', () => ({ importId: imports.generated, predicted: 'bad' }), (t) => t.imports.has(imports.generated) && t.p !== null && t.p >= T, byConfidence()],
     ['the bundle import, false positives', () => ({ importId: imports.bundle, outcome: 'fp' }), (t) => t.imports.has(imports.bundle) && t.p !== null && t.p >= T && t.label === 'good', byConfidence()],
+    ['bundle', () => ({ bundleId }), (t) => t.inBundle, byConfidence()],
+    ['bundle, label good, ascending', () => ({ bundleId, label: 'good', order: 'asc' }), (t) => t.inBundle && t.label === 'good', byConfidence(false)],
+    ['bundle and import', () => ({ bundleId, importId: imports.ratings }), (t) => t.inBundle && t.imports.has(imports.ratings), byConfidence()],
+    ['the re-import of stored URLs', () => ({ importId: imports.ratings }), (t) => t.imports.has(imports.ratings), byConfidence()],
+    ['the folder import (unscored)', () => ({ importId: imports.folder }), (t) => t.imports.has(imports.folder), byConfidence()],
+    // Unscored images present: the scored by confidence, then the unscored by id.
+    ['everything by confidence', () => ({}), () => true, byConfidence()],
+    ['everything, ascending', () => ({ order: 'asc' }), () => true, byConfidence(false)],
+    ['label good', () => ({ label: 'good' }), (t) => t.label === 'good', byConfidence()],
+    ['label none, origin import', () => ({ label: 'none', origin: 'import' }), (t) => t.label === null && t.origin === 'import', byConfidence()],
+    ['origin curator', () => ({ origin: 'curator' }), (t) => t.origin === 'curator', byConfidence()],
+    ['unlabelled, ascending', () => ({ outcome: 'unlabeled', order: 'asc' }), (t) => t.label === null, byConfidence(false)],
+    ['issues only, by confidence', () => ({ issuesOnly: true }), (t) => t.open === 1, byConfidence()],
+    ['predicted all, taxon Aves', () => ({ predicted: 'all', taxon: 'Aves' }), (t) => t.ancestry.includes('"Aves"'), byConfidence()],
     ['an import by id, ascending', () => ({ importId: imports.ratings, sort: 'id', order: 'asc' }), (t) => t.imports.has(imports.ratings), byId(false)],
   ];
 
@@ -148,16 +170,36 @@ describe('gallery pages with bundles, several imports and unscored images', () =
     expect((await page(q, at, 30)).items.map((it) => it.image_id)).toEqual(want.slice(at, at + 30));
   });
 
-  /** The statement's plan (every step, subqueries included), for the page and for its count. */
-  function plans(plan: PagePlan): { page: string; count: string } {
+  /**
+   * The statement's plan (every step, subqueries included), for the page (with its keyset
+   * condition) and for its count; `outer`: the page's own steps (not the per-item eol_id subquery's).
+   */
+  function plans(plan: PagePlan): { page: string; outer: string; count: string } {
     const db = core.context.db;
     const where = plan.where.length ? `WHERE ${plan.where.join(' AND ')}` : '';
-    const explain = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ ...plan.params, k0: 0.5, k1: 100 }) as { detail: string }[]).map((r) => r.detail).join('\n');
+    const keyset = [...plan.where, ...(plan.after ? [plan.after] : [])];
+    const explain = (sql: string) => db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ ...plan.params, k0: 0.5, k1: 100 }) as { parent: number; detail: string }[];
+    const steps = explain(`${plan.select} WHERE ${keyset.join(' AND ') || '1'} ORDER BY ${plan.order} LIMIT 200`);
     return {
-      page: explain(`${plan.select} ${where} ORDER BY ${plan.order} LIMIT 200`),
-      count: explain(`SELECT COUNT(*) FROM ${plan.countFrom ?? plan.lean} ${where}`),
+      page: steps.map((r) => r.detail).join('\n'),
+      outer: steps.filter((r) => r.parent === 0).map((r) => r.detail).join('\n'),
+      count: explain(`SELECT COUNT(*) FROM ${plan.countFrom ?? plan.lean} ${where}`).map((r) => r.detail).join('\n'),
     };
   }
+
+  it('with unscored images, the confidence sort walks the run\'s index and then the unscored by id: no sort of the library', () => {
+    const pager = new GalleryPager(core.context.db);
+    const queries: ReviewQuery[] = [{}, { order: 'asc' }, { label: 'good' }, { origin: 'import', label: 'none' }, { outcome: 'unlabeled' }, { predicted: 'all', bundleId }];
+    for (const q of queries) {
+      for (const part of [pager.plan(q, runId, T), pager.plan(q, runId, T, 'unscored')]) {
+        expect(part.kind, JSON.stringify(q)).not.toBe('general');
+        expect(part.after, JSON.stringify(q)).not.toBeNull();
+        const { page: p, outer } = plans(part);
+        expect(p, `${JSON.stringify(q)}\n${p}`).not.toMatch(/^SCAN (i|p|images|predictions)\b/m);
+        expect(outer, `${JSON.stringify(q)}\n${p}`).not.toMatch(/TEMP B-TREE FOR ORDER BY/);
+      }
+    }
+  });
 
   it("a bundle's or an import's filter looks its images up once, never walks their rows per image", () => {
     const pager = new GalleryPager(core.context.db);
@@ -177,5 +219,28 @@ describe('gallery pages with bundles, several imports and unscored images', () =
         expect(text, `${JSON.stringify(q)}\n${text}`).not.toMatch(/^SCAN (i|p|images|predictions)\b/m);
       }
     }
+  });
+
+  // Last: it changes the library.
+  it('the unscored part follows labels and new predictions (its table is kept only while it is right)', async () => {
+    const db = core.context.db;
+    const check = async (q: ReviewQuery) => {
+      const now = db.prepare('SELECT i.id, p.p_bad AS p, l.label FROM images i JOIN labels l ON l.image_id = i.id LEFT JOIN predictions p ON p.run_id = ? AND p.image_id = i.id').all(runId) as Truth[];
+      const want = now.filter((t) => q.label === undefined || t.label === q.label).sort(byConfidence()).map((t) => t.id);
+      const got = await walk(q, 150);
+      expect(got.items.map((it) => it.image_id)).toEqual(want);
+    };
+    const unscored = truth.filter((t) => t.p === null).map((t) => t.id);
+    await check({ label: 'bad' });
+    await core.call('labels.set', { imageIds: unscored.slice(0, 3), label: 'bad' });
+    await check({ label: 'bad' });
+    // Scored later (as classify's scoreMissing does): it moves into the scored part.
+    db.prepare('INSERT INTO predictions (run_id, image_id, p_bad) VALUES (?, ?, 0.99)').run(runId, unscored[0]);
+    await check({ label: 'bad' });
+    await check({});
+    // One prediction removed and another image scored: the same counts, another set.
+    db.prepare('DELETE FROM predictions WHERE run_id = ? AND image_id = ?').run(runId, unscored[0]);
+    db.prepare('INSERT INTO predictions (run_id, image_id, p_bad) VALUES (?, ?, 0.01)').run(runId, unscored[1]);
+    await check({});
   });
 });

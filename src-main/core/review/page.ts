@@ -3,8 +3,10 @@
  *
  * - Each query is driven by the index that already has its order: predictions (run_id, p_bad)
  *   for the confidence sort, label_issues (run_id, rank) for the issues view, images' rowid for
- *   the id sort; joins are lookups by primary key. The general query (a sort over every match)
- *   is left only for combinations no index orders (e.g. confidence with unscored images).
+ *   the id sort; joins are lookups by primary key. Images the run has not scored come after the
+ *   scored ones in the confidence sort: they are served as a second part, by id, from a table of
+ *   them kept while the images and the run's predictions stay the same (so a label change does not
+ *   redo it). The general query (a sort over every match) is left only without a run.
  * - Keyset paging: the server remembers the sort key of the last item of every page it served
  *   (per query and data version), and the next page starts after that key instead of skipping
  *   OFFSET rows. A jump far down the grid skips only from the nearest page it knows.
@@ -29,6 +31,9 @@ export interface PageArgs extends ReviewQuery {
 }
 
 export const MAX_PAGE = 1000;
+
+/** A part of a query served on its own index (see `planPage`'s `segment`). */
+export type Segment = 'issues' | 'rest' | 'scored' | 'unscored';
 
 /** The query a page request becomes: items SQL (without keyset, ORDER and LIMIT), count SQL, sort key. */
 export interface PagePlan {
@@ -113,7 +118,7 @@ export function filterClauses(
   }
   if (q.issuesOnly) {
     // Open issues only: the label unchanged since the run and no curator verdict on it (label_reviews).
-    clauses.push(`li.rank IS NOT NULL AND li.given = l.label AND NOT EXISTS (SELECT 1 FROM label_reviews rv WHERE rv.image_id = ${id} AND rv.label = l.label)`);
+    clauses.push(`li.rank IS NOT NULL AND li.given = ${lab}.label AND NOT EXISTS (SELECT 1 FROM label_reviews rv WHERE rv.image_id = ${id} AND rv.label = ${lab}.label)`);
     needsLabels = true;
   }
   if (q.importId !== undefined) {
@@ -145,9 +150,11 @@ export function planPage(
     driven?: boolean;
     /**
      * The issue-rank sort over every image is served in two parts, each in the order of an index:
-     * `issues` (the run's label issues by rank) then `rest` (the other images by id).
+     * `issues` (the run's label issues by rank) then `rest` (the other images by id). So is the
+     * confidence sort when some images have no prediction of the run: `scored` (by p(bad)) then
+     * `unscored` (by id ascending, whatever the order, from `temp.qc_unscored`).
      */
-    segment?: 'issues' | 'rest';
+    segment?: Segment;
   },
 ): PagePlan {
   const desc = q.order !== 'asc';
@@ -174,7 +181,8 @@ export function planPage(
     };
   }
 
-  if (runId !== null && sort === 'confidence' && (needsPrediction(q) || (typeof opts.allScored === 'function' ? opts.allScored() : opts.allScored))) {
+  const scoredOnly = () => needsPrediction(q) || opts.segment === 'scored' || (typeof opts.allScored === 'function' ? opts.allScored() : opts.allScored);
+  if (runId !== null && sort === 'confidence' && opts.segment !== 'unscored' && scoredOnly()) {
     // Filters read the label and origin copied onto each prediction (migration 009), and the index
     // named is the one whose order is the sort within the filter: the planner may otherwise take
     // another index and sort every match.
@@ -239,10 +247,26 @@ export function planPage(
       key: (it) => [0, it.image_id],
     };
   };
+  if (runId !== null && opts.segment === 'unscored') {
+    // The images without a prediction of the run, by id ascending (after the scored, whatever the order).
+    const x = 'temp.qc_unscored x';
+    const fx = filterClauses(q, 'x.image_id');
+    return {
+      kind: 'id',
+      select: `SELECT ${ITEM_COLUMNS('x.image_id')} FROM ${x} CROSS JOIN images i ON i.id = x.image_id ${joins}`,
+      lean: `${x} ${countJoinsOf(fx, 'x.image_id')}`,
+      keyColumns: '0, x.image_id',
+      where: fx.clauses,
+      params: { ...base, ...fx.params },
+      order: 'x.image_id ASC',
+      after: 'x.image_id > @k1',
+      key: (it) => [0, it.image_id],
+    };
+  }
   // Images without an issue in the run, by id ascending (after every issue, whatever the order).
   if (opts.segment === 'rest') return byId((id) => [`NOT EXISTS (SELECT 1 FROM label_issues x WHERE x.run_id = @run AND x.image_id = ${id})`], 'ASC');
   if (sort === 'id') return byId(() => [], dir);
-  // What no index orders: confidence with unscored images last, or the issue rank over everything.
+  // What no index orders: without a run, the confidence or issue-rank sort (every image unscored, no issues).
   const order = sort === 'issue-rank' ? `li.rank IS NULL, li.rank ${q.order === 'desc' ? 'DESC' : 'ASC'}, i.id` : `p.p_bad IS NULL, p.p_bad ${dir}, i.id`;
   return {
     kind: 'general',
@@ -286,6 +310,12 @@ export class GalleryPager {
   /** Changes this pager made itself (to the temporary table): not a change of the library. */
   private ownChanges = 0;
   private readonly scoredCache = new Map<number, boolean>();
+  /**
+   * What temp.qc_unscored holds: the images without a prediction of `run` when the library had
+   * `images` images and the run `scored` predictions. Kept across data versions (labels change
+   * them, not this): see {@link unscored}.
+   */
+  private unscoredOf: { run: number; images: number; scored: number; size: number } | null = null;
 
   private readonly versionStmt;
 
@@ -313,12 +343,45 @@ export class GalleryPager {
   private allScored(runId: number): boolean {
     let v = this.scoredCache.get(runId);
     if (v === undefined) {
-      // The count the triggers keep (migration 011), not a count of every image.
-      const images = (this.db.prepare("SELECT n FROM library_counts WHERE key = 'images'").get() as { n: number }).n;
-      v = this.predictionCount(runId) === images;
+      v = this.predictionCount(runId) === this.imageCount();
       this.scoredCache.set(runId, v);
     }
     return v;
+  }
+
+  /** The count the triggers keep (migration 011), not a count of every image. */
+  private imageCount(): number {
+    return (this.db.prepare("SELECT n FROM library_counts WHERE key = 'images'").get() as { n: number }).n;
+  }
+
+  /**
+   * Fill temp.qc_unscored with the images that have no prediction of the run; returns how many.
+   * Finding them is a probe per image, so the table is kept while it stays right: with as many
+   * images and predictions as when it was filled, and each image in it still an image with no
+   * prediction, it is the same set (predictions reference images, one per image and run, so the
+   * unscored number images − predictions is unchanged, and the kept ones are all of them). A label
+   * change costs a probe per unscored image, not per image.
+   */
+  private unscored(runId: number): number {
+    const { db } = this;
+    const images = this.imageCount();
+    const scored = this.predictionCount(runId);
+    db.exec('CREATE TEMP TABLE IF NOT EXISTS qc_unscored (image_id INTEGER PRIMARY KEY)');
+    const kept = this.unscoredOf;
+    if (kept && kept.run === runId && kept.images === images && kept.scored === scored) {
+      const changed = db
+        .prepare(
+          `SELECT 1 FROM temp.qc_unscored x WHERE NOT EXISTS (SELECT 1 FROM images i WHERE i.id = x.image_id)
+             OR EXISTS (SELECT 1 FROM predictions p WHERE p.run_id = ? AND p.image_id = x.image_id) LIMIT 1`,
+        )
+        .get(runId);
+      if (!changed) return kept.size;
+    }
+    this.ownChanges += db.prepare('DELETE FROM temp.qc_unscored').run().changes;
+    const size = db.prepare('INSERT INTO temp.qc_unscored (image_id) SELECT i.id FROM images i WHERE NOT EXISTS (SELECT 1 FROM predictions p WHERE p.run_id = ? AND p.image_id = i.id)').run(runId).changes;
+    this.ownChanges += size;
+    this.unscoredOf = { run: runId, images, scored, size };
+    return size;
   }
 
   /**
@@ -365,8 +428,11 @@ export class GalleryPager {
   }
 
   /** The plan `page` would use (for tests and EXPLAIN QUERY PLAN). */
-  plan(q: ReviewQuery, runId: number | null, threshold: number, segment?: 'issues' | 'rest'): PagePlan {
+  plan(q: ReviewQuery, runId: number | null, threshold: number, segment?: Segment): PagePlan {
     this.syncVersion();
+    // Without a part named, a confidence sort that also matches unscored images plans its first part.
+    if (!segment && this.splitsUnscored(q, runId)) segment = 'scored';
+    if (segment === 'unscored' && runId !== null) this.unscored(runId);
     const allScored = () => runId !== null && this.allScored(runId);
     // Every match table the query reads is filled; the smallest drives what it can.
     let smallest: { kind: MatchKind; size: number } | undefined;
@@ -376,6 +442,11 @@ export class GalleryPager {
     }
     const driven = smallest !== undefined && runId !== null && smallest.size < MATCH_DRIVEN_SHARE * this.predictionCount(runId);
     return planPage(q, runId, threshold, { allScored, ...(smallest && { smallest: smallest.kind }), driven, ...(segment && { segment }) });
+  }
+
+  /** Whether `q` is served as the run's scored images by confidence, then the unscored by id. */
+  private splitsUnscored(q: ReviewQuery, runId: number | null): runId is number {
+    return runId !== null && (q.sort ?? 'confidence') === 'confidence' && !needsPrediction(q) && !this.allScored(runId);
   }
 
   private predictionCount(runId: number): number {
@@ -401,7 +472,11 @@ export class GalleryPager {
     const plan = this.plan(args, runId, threshold);
     // Every prediction of the run, unfiltered: the count is the run's, already known.
     const unfiltered = runId !== null && plan.kind === 'predictions' && plan.where.length === 1;
-    return this.pageOf(plan, offset, limit, unfiltered ? this.predictionCount(runId) : undefined);
+    const first = this.pageOf(plan, offset, limit, unfiltered ? this.predictionCount(runId) : undefined);
+    if (!this.splitsUnscored(args, runId)) return first;
+    // The scored images by p(bad) on the run's index (`plan`), then the unscored by id: two walks, not a sort of the library.
+    const rest = this.pageOf(this.plan(args, runId, threshold, 'unscored'), Math.max(0, offset - first.total), limit - first.items.length);
+    return { total: first.total + rest.total, items: [...first.items, ...rest.items] };
   }
 
   /** Items offset..offset+limit of one plan; `knownTotal`: its match count when the caller knows it. */
