@@ -83,7 +83,7 @@ const looksLikeUrl = (s: string) => /^(https?|file):\/\//i.test(s.trim());
  * caller says it is one (then its tag columns are dropped: {@link tsvParser}).
  */
 export function isTagHeader(line: string): boolean {
-  const cols = line.replace(/^\uFEFF/, '').split('\t').map((c) => c.trim());
+  const cols = tsvCells(line.replace(/^\uFEFF/, '')).cells.map((c) => c.trim());
   return cols.includes('eolMediaURL') && cols.includes('imclass') && cols.includes('confidence');
 }
 
@@ -94,16 +94,121 @@ export const TAG_FILE_REFUSAL =
 /** Work out which kind of file this is from its first line (a tag file is refused: {@link isTagHeader}). */
 export function detectKind(firstLine: string, file: string, line = 1): { kind: Exclude<ImportKind, 'folder'>; format: 'tsv' | 'urls' } {
   if (isTagHeader(firstLine)) throw new QcError('bad_input', TAG_FILE_REFUSAL, { file, line });
-  const cols = firstLine.split('\t').map((c) => c.trim());
+  const cols = tsvCells(firstLine).cells.map((c) => c.trim());
   if (cols.includes('overall_rating') || cols.includes('obj_with_overall_rating')) return { kind: 'ratings', format: 'tsv' };
   if (cols.includes('target_id') || cols.includes('object_url')) return { kind: 'exemplars', format: 'tsv' };
   if (cols.includes('eolMediaURL')) return { kind: 'bundle', format: 'tsv' };
-  if (!firstLine.includes('\t') && looksLikeUrl(firstLine)) return { kind: 'bundle', format: 'urls' };
+  if (!firstLine.includes('\t') && looksLikeUrl(unquoteCell(firstLine.trim()))) return { kind: 'bundle', format: 'urls' };
   throw new QcError(
     'bad_input',
     'cannot tell the kind of file: the header has none of overall_rating, object_url or eolMediaURL and the line is not a URL: choose its kind (ratings, exemplars or bundle)',
     { file, line },
   );
+}
+
+/**
+ * The cells of a TSV line, read as RFC 4180-style readers (Python's csv module, pandas,
+ * spreadsheets) write and read them: a cell that starts with `"` and whose quote closes right
+ * before a tab or the line end is a quoted field, read without its quotes and with `""` inside
+ * as `"` (it may hold tabs). Every other cell is taken as written, quotes and all: EOL's own cells
+ * never start with a quote (ancestry JSON starts with `{`), and a cell like `"Rosa" alba` is
+ * literal. `open` is the column of a cell whose quote does not close on this line (a quoted cell
+ * holding a line break, or a stray quote): that cell and the rest of the line are then split at
+ * every tab, as written.
+ */
+export function tsvCells(line: string): { cells: string[]; open: number | null } {
+  const cells: string[] = [];
+  for (let i = 0; ; ) {
+    if (line.startsWith('"', i)) {
+      const end = closingQuote(line, i + 1);
+      if (end >= 0) {
+        cells.push(line.slice(i + 1, end).replace(/""/g, '"'));
+        if (end + 1 >= line.length) return { cells, open: null };
+        i = end + 2;
+        continue;
+      }
+      if (end === QUOTE_OPEN) return { cells: [...cells, ...line.slice(i).split('\t')], open: cells.length };
+      // A quote inside the cell is followed by something else: not a quoted field, read as written.
+    }
+    const tab = line.indexOf('\t', i);
+    if (tab < 0) {
+      cells.push(line.slice(i));
+      return { cells, open: null };
+    }
+    cells.push(line.slice(i, tab));
+    i = tab + 1;
+  }
+}
+
+const QUOTE_OPEN = -1;
+const NOT_QUOTED = -2;
+
+/**
+ * Inside a quoted field from `from`: the index of its closing quote (one not doubled, followed by a
+ * tab or the line end), QUOTE_OPEN when the line ends first, NOT_QUOTED when a lone quote is
+ * followed by anything else.
+ */
+function closingQuote(line: string, from: number): number {
+  for (let j = from; ; ) {
+    const q = line.indexOf('"', j);
+    if (q < 0) return QUOTE_OPEN;
+    const next = line[q + 1];
+    if (next === '"') {
+      j = q + 2;
+      continue;
+    }
+    return next === undefined || next === '\t' ? q : NOT_QUOTED;
+  }
+}
+
+/** A single cell (a bare URL list's line) without its quotes when it is a quoted field ({@link tsvCells}). */
+function unquoteCell(text: string): string {
+  const { cells, open } = tsvCells(text);
+  return open === null && cells.length === 1 ? cells[0]! : text;
+}
+
+/** How many lines after a quote left open are read ahead to find where it closes ({@link quotedLineBreak}). */
+const QUOTED_BREAK_LINES = 50;
+
+/**
+ * A line break inside a quoted cell (Python's csv module and pandas quote a cell holding one): the
+ * cell goes on over the next lines, which are no rows of their own. When `line` leaves a quote
+ * open, the lines after it are read (through `next`, at most QUOTED_BREAK_LINES, and under
+ * MAX_LINE_BYTES together) up to the one that closes the quote; when they make one row as wide as
+ * the header, each of them is refused (a `bad_row` naming the column on the first line, the others
+ * pointing at it). Otherwise the quote was a cell that starts with a lone quote, read as written:
+ * the lines read ahead come back as `rest`, to be read as rows.
+ */
+function quotedLineBreak(
+  line: Extract<InputLine, { text: string }>,
+  header: string[],
+  next: () => InputLine | undefined,
+): { problems?: RowProblem[]; rest?: InputLine[] } {
+  const { open } = tsvCells(line.text);
+  if (open === null) return {};
+  const more: InputLine[] = [];
+  let size = line.text.length;
+  while (more.length < QUOTED_BREAK_LINES) {
+    const l = next();
+    if (!l) break;
+    more.push(l);
+    if (l.text === null || (size += l.text.length + 1) > MAX_LINE_BYTES) break;
+    const end = closingQuote(l.text, 0);
+    if (end === NOT_QUOTED) break;
+    if (end === QUOTE_OPEN) continue;
+    const row = tsvCells([line.text, ...more.map((m) => m.text)].join('\n'));
+    if (row.open !== null || row.cells.length !== header.length) break;
+    const name = header[open] ? `column ${truncate(header[open], 40)}` : `cell ${open + 1}`;
+    return {
+      problems: [
+        { line: line.line, reason: 'bad_row', detail: `${name} is a quoted cell holding a line break (it ends on line ${l.line}), which is not supported: the row is not read; remove the line breaks from that cell`, url: null },
+        ...more
+          .filter((m) => m.text !== null && m.text.trim() !== '')
+          .map((m): RowProblem => ({ line: m.line, reason: 'bad_row', detail: `part of the quoted cell that starts on line ${line.line} (a line break inside a cell is not supported): not read`, url: null })),
+      ],
+    };
+  }
+  return { rest: more };
 }
 
 /** A rating as EOL writes it: digits with an optional fraction (`3`, `2.5`, `.5`, `4.`). */
@@ -193,11 +298,22 @@ export function scanInput(read: ReadAt, file: string, kindHint?: Exclude<ImportK
     columns: parser.columns,
     rowCount: parser.format === 'urls' ? nonBlank : nonBlank - 1,
     *rows() {
-      for (const l of inputLines(read, encoding)) {
+      const lines = inputLines(read, encoding);
+      const ahead: InputLine[] = []; // lines read ahead of the one being parsed, in order
+      const next = (): InputLine | undefined => ahead.shift() ?? (lines.next().value as InputLine | undefined);
+      for (let l = next(); l; l = next()) {
         if (l.line < header.line || (l.line === header.line && parser.format === 'tsv')) continue;
         if (l.text === null) {
           yield { row: null, problem: { line: l.line, reason: 'bad_row', detail: describeLongLine(l.bytes), url: null } };
           continue;
+        }
+        if (parser.header) {
+          const broken = quotedLineBreak(l as Extract<InputLine, { text: string }>, parser.header, next);
+          if (broken.rest) ahead.unshift(...broken.rest);
+          if (broken.problems) {
+            for (const problem of broken.problems) yield { row: null, problem };
+            continue;
+          }
         }
         const r = parser.parse(l.text, l.line);
         if (r) yield r;
@@ -328,6 +444,8 @@ interface RowParser {
   kind: Exclude<ImportKind, 'folder'>;
   format: 'tsv' | 'urls';
   columns: string[];
+  /** A TSV's header cells, every one (`columns` leaves out a tag file's dropped columns). */
+  header?: string[];
   parse(text: string, line: number): ScannedRow | null;
 }
 
@@ -353,7 +471,7 @@ function rowParser(first: string, firstLine: number, file: string, kindHint?: Ex
 }
 
 function parseUrlLine(text: string, line: number): ScannedRow | null {
-  const url = text.trim();
+  const url = unquoteCell(text.trim());
   if (!url) return null;
   if (!looksLikeUrl(url) || CONTROL.test(url)) return { row: null, problem: { line, reason: 'bad_url', detail: `not a URL: ${truncate(url)}`, url: null } };
   if (LINE_BREAK_IN_URL.test(url)) return { row: null, problem: { line, reason: 'bad_url', detail: lineBreakDetail('the URL', url), url: null } };
@@ -362,7 +480,7 @@ function parseUrlLine(text: string, line: number): ScannedRow | null {
 
 function tsvParser(header: string, headerLine: number, file: string, kind: Exclude<ImportKind, 'folder'>): RowParser {
   const spec = SPECS[kind];
-  const columns = header.split('\t').map((c) => c.trim());
+  const columns = tsvCells(header).cells.map((c) => c.trim());
   for (const col of spec.required) {
     if (!columns.includes(col)) {
       throw new QcError('bad_input', `missing required column "${col}" for a ${kind} file (header has: ${columns.map((c) => truncate(c, 40)).join(', ')})`, { file, line: headerLine });
@@ -378,7 +496,9 @@ function tsvParser(header: string, headerLine: number, file: string, kind: Exclu
 
   const parse = (text: string, line: number): ScannedRow | null => {
     if (text.trim() === '') return null;
-    const cells = text.split('\t');
+    // A cell whose quote stays open is read as written (a title may start with a lone quote);
+    // rows() refuses the lines of a quoted cell that does hold a line break.
+    const { cells } = tsvCells(text);
     // No prototype: a column named __proto__ (or constructor) is kept like any other.
     const raw = Object.create(null) as Record<string, string>;
     columns.forEach((c, j) => {
@@ -413,7 +533,7 @@ function tsvParser(header: string, headerLine: number, file: string, kind: Exclu
     const id = spec.id ? (raw[spec.id] ?? '').trim() : '';
     return { row: { line, url, eolId: id || null, rating, exemplar: kind === 'exemplars', ancestry, raw }, problem };
   };
-  return { kind, format: 'tsv', columns: own, parse };
+  return { kind, format: 'tsv', columns: own, header: columns, parse };
 }
 
 function truncate(s: string, n = 80): string {
