@@ -207,6 +207,22 @@ describe('review store', () => {
     expect(s().scores!.curator).toBe(0.95);
   });
 
+  test("another run made active drops the undo of \"Use for export\": each run keeps its own curator threshold", async () => {
+    const { client, lib, store } = await ready();
+    const s = () => store.getState();
+    const first = s().scores!.runId;
+    await s().useThresholdForExport(0.9);
+    expect(s().exportThresholdUndo).toBeNull();
+    const other = (await lib.core.call('ml.runs', {})).runs.find((r) => r.status === 'done' && r.run_id !== first)!.run_id;
+    await lib.core.call('ml.setActive', { runId: other });
+    s().applyThresholdChange({ curator: null, active_run: other, in_force: (await lib.core.call('review.scores', {})).in_force });
+    await until(() => expect(s().scores!.runId).toBe(other));
+    expect(s().exportThresholdUndo).toBeUndefined();
+    await s().undoExportThreshold();
+    expect(client.callsOf('ml.setThreshold')).toEqual([{ threshold: 0.9 }]);
+    expect((await lib.core.call('review.scores', { runId: first })).in_force).toEqual({ threshold: 0.9, source: 'curator' });
+  });
+
   test('without a trained run the gallery shows everything and the slider has no scores', async () => {
     const { client, store } = setup({ trained: false, images: 50 });
     await store.getState().loadScores();

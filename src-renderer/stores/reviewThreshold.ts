@@ -213,7 +213,9 @@ export function thresholdSlice(set: SetState, get: GetState, client: ApiClient, 
         void get().loadRuns();
       }
       if (!scores || p.active_run !== scores.runId) {
-        // Another run became active: its scores and recommendation are different.
+        // Another run became active: its scores and recommendation are different, and so is its
+        // curator threshold (each run keeps its own): an undo would set this run's old one on it.
+        set({ exportThresholdUndo: undefined });
         void get().loadScores();
         return;
       }
