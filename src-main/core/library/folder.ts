@@ -1,6 +1,14 @@
 /**
  * Local folders: the seed's Google-Drive layout (`images/1..5/*.jpg` rated by folder,
- * `images/agg/bad|good/*.jpg` labelled by folder) or a flat folder of unlabelled images.
+ * `images/agg/bad|good/*.jpg` labelled by folder) or a plain folder of unlabelled images.
+ *
+ * A folder is read as the layout only when it looks like it: at least one of `1`…`5` and `agg`
+ * (any case) is a subfolder and it has no other subfolder (hidden ones aside), or it is not so
+ * itself and has an `images` subfolder that is. Then every picture in a class folder (`1`…`5`,
+ * `agg/bad`, `agg/good`, any case) and its subfolders has that class, and every other picture of
+ * the chosen folder (loose beside the classes, in another subfolder of `agg`, beside `images`) is
+ * imported unlabelled. Any other folder (numbered batches `1` … `7`, an extra `Bad/`) is a plain
+ * folder: every picture in it and its subfolders, unlabelled. No picture is left out in silence.
  *
  * Nothing outside the chosen folder is read: a folder of the layout (`images`, a class folder,
  * `agg`) that is a link is read only when its real path is inside the chosen folder's, links
@@ -92,8 +100,36 @@ function within(base: Buffer, p: Buffer): boolean {
   return p.length > prefix.length && p.subarray(0, prefix.length).equals(prefix);
 }
 
-function hasRatedLayout(dir: Buffer): boolean {
-  return RATING_DIRS.some((d) => isDir(join(dir, d))) || isDir(join(dir, 'agg'));
+/** The entries of a folder, or none when it cannot be listed (scanFolder's listing says why). */
+function entriesOf(dir: Buffer): fs.Dirent<Buffer>[] {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true, encoding: 'buffer' });
+  } catch {
+    return [];
+  }
+}
+
+/** The name a folder of the seed layout goes by at the top (`1`…`5`, `agg` in any case), or null. */
+function layoutName(text: string): string | null {
+  const lower = text.toLowerCase();
+  return RATING_DIRS.includes(lower) || lower === 'agg' ? lower : null;
+}
+
+/**
+ * Whether a folder looks like the seed's rated layout: at least one of `1`…`5` and `agg` (any
+ * case) is a folder in it, and it has no other subfolder (hidden ones aside). Loose files beside
+ * them are allowed (imported unlabelled). Numbered batches `1` … `7` are not the layout: `6` and
+ * `7` are other subfolders.
+ */
+function looksRated(dir: Buffer): boolean {
+  let layout = 0;
+  for (const e of entriesOf(dir)) {
+    const text = pathText(e.name);
+    if (text.startsWith('.')) continue;
+    if (layoutName(text) !== null && isDir(join(dir, e.name))) layout++;
+    else if (e.isDirectory()) return false;
+  }
+  return layout > 0;
 }
 
 /** Errors of a system short of a resource, not of the folder: EMFILE (this process's open files), ENFILE (the system's), ENOMEM, EAGAIN, EINTR. */
@@ -120,11 +156,34 @@ export function scanFolder(dir: string): FolderScan {
     if (record) problem(p, 'local_refused', LEADS_OUTSIDE);
     return false;
   };
-  const images = join(chosen, 'images');
-  const root = !hasRatedLayout(chosen) && hasRatedLayout(images) && readable(images, false) ? images : chosen;
+  // The layout is read from the chosen folder, or from its `images` subfolder (any case) when the
+  // chosen folder is not the layout itself and that subfolder is.
+  let root: Buffer = chosen;
+  let wrapper: string | null = null;
+  const rated = looksRated(chosen);
+  if (!rated) {
+    for (const e of entriesOf(chosen)) {
+      const p = join(chosen, e.name);
+      if (pathText(e.name).toLowerCase() === 'images' && isDir(p) && readable(p, false) && looksRated(p)) {
+        root = p;
+        wrapper = pathText(e.name);
+        break;
+      }
+    }
+  }
   const rootText = pathText(root);
 
-  const list = (folder: Buffer, recursive: boolean, rating: number | null, folderLabel: Label | null): void => {
+  /** What a folder named `name` (at this level of the layout) holds: a rating, a label, or the layout below it. */
+  type Level = Map<string, (p: Buffer) => void>;
+  const aggLevel: Level = new Map((['bad', 'good'] as const).map((l) => [l, (p: Buffer) => list(p, null, l)]));
+  const ratedLevel: Level = new Map([...RATING_DIRS.map((d): [string, (p: Buffer) => void] => [d, (p) => list(p, Number(d), null)]), ['agg', (p: Buffer) => list(p, null, null, aggLevel)]]);
+
+  /**
+   * Every picture in `folder` and its subfolders (read as they are: a link to a folder is not
+   * followed), rated or labelled as given; a subfolder named at this `level` of the layout (any
+   * case) is read as the layout says.
+   */
+  const list = (folder: Buffer, rating: number | null, folderLabel: Label | null, level?: Level): void => {
     let entries: fs.Dirent<Buffer>[];
     try {
       entries = fs.readdirSync(folder, { withFileTypes: true, encoding: 'buffer' });
@@ -143,6 +202,11 @@ export function scanFolder(dir: string): FolderScan {
     for (const { e, text } of named) {
       if (text.startsWith('.')) continue;
       const p = join(folder, e.name);
+      const act = level?.get(text === wrapper ? text : text.toLowerCase());
+      if (act && isDir(p)) {
+        if (readable(p, true)) act(p);
+        continue;
+      }
       const image = IMAGE_EXTENSIONS.has(path.extname(text).toLowerCase());
       if (e.isFile()) {
         if (!image) {
@@ -155,15 +219,15 @@ export function scanFolder(dir: string): FolderScan {
         if (folderLabel) raw.folder = `agg/${folderLabel}`;
         rows.push({ file, path: p, url: fileUrlOf(p), rating, folderLabel, raw });
       } else if (e.isDirectory()) {
-        if (image) problem(p, 'not_file', recursive ? 'a folder named like an image, not a regular file (the files in it are read on their own)' : 'a folder, not a regular file');
-        if (recursive) list(p, true, rating, folderLabel);
+        if (image) problem(p, 'not_file', 'a folder named like an image, not a regular file (the files in it are read on their own)');
+        list(p, rating, folderLabel);
       } else if (e.isSymbolicLink()) {
         const real = realOf(p);
         const toDir = statOf(p)?.isDirectory() === true;
         const outside = real !== null && !within(base, real);
         if (image) problem(p, outside ? 'local_refused' : 'not_file', outside ? LEADS_OUTSIDE : real ? NOT_FOLLOWED : `${NOT_FOLLOWED}; it leads nowhere`);
         // A link to a folder is not followed; one that leads outside is said, since its pictures are not read.
-        else if (outside && toDir && recursive) problem(p, 'local_refused', LEADS_OUTSIDE);
+        else if (outside && toDir) problem(p, 'local_refused', LEADS_OUTSIDE);
         else if (!toDir) skip(text);
       } else if (image) {
         problem(p, 'not_file', `${describeStat(e)}, not a regular file`);
@@ -171,22 +235,9 @@ export function scanFolder(dir: string): FolderScan {
     }
   };
 
-  if (hasRatedLayout(root)) {
-    for (const d of RATING_DIRS) {
-      const p = join(root, d);
-      if (readable(p, true)) list(p, false, Number(d), null);
-    }
-    const agg = join(root, 'agg');
-    if (readable(agg, true)) {
-      for (const l of ['bad', 'good'] as const) {
-        const p = join(agg, l);
-        if (readable(p, true)) list(p, false, null, l);
-      }
-    }
-    return { root: rootText, base, layout: 'rated', rows, skippedByExtension, problems };
-  }
-  list(root, true, null, null);
-  return { root: rootText, base, layout: 'flat', rows, skippedByExtension, problems };
+  if (wrapper !== null) list(chosen, null, null, new Map([[wrapper, (p) => list(p, null, null, ratedLevel)]]));
+  else list(chosen, null, null, rated ? ratedLevel : undefined);
+  return { root: rootText, base, layout: rated || wrapper !== null ? 'rated' : 'flat', rows, skippedByExtension, problems };
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
