@@ -31,7 +31,7 @@ export function MirrorRows({ rows, onChange, testId }: Props) {
             data-testid={`${testId}-dir-${i}`}
             aria-label={`Mirror ${i + 1} folder`}
           />
-          <button type="button" className="btn btn--ghost" onClick={() => onChange(rows.filter((_, k) => k !== i))} data-testid={`${testId}-remove-${i}`} title="Remove this mirror">
+          <button type="button" className="btn btn--ghost" onClick={() => onChange(rows.filter((_, k) => k !== i))} data-testid={`${testId}-remove-${i}`} title="Remove this mirror" aria-label={`Remove mirror ${i + 1}${row.prefix.trim() ? ` (${row.prefix.trim()})` : ''}`}>
             ×
           </button>
         </div>

@@ -24,18 +24,44 @@ function usePhaseStart(progress: JobProgress | null): number {
 interface Props {
   progress: JobProgress | null;
   testId?: string;
+  /** The bar's accessible name (the job bar: the job's label); default `<job> progress`. */
+  label?: string;
   /** Shown before the first progress message. */
   idleText?: string;
 }
 
-/** A progress bar with the phase and done/total; indeterminate until a total is known. */
-export function ProgressBar({ progress, testId, idleText = 'starting…' }: Props) {
+/** What a screen reader says for the bar's value: `embed 153 of 567, about 6 s left, 2 failed`. */
+export function progressText(progress: JobProgress | null, left: number | null, idleText = 'starting…'): string {
+  if (!progress) return idleText;
+  const parts = [progress.total > 0 ? `${progress.phase} ${fmtInt(progress.done)} of ${fmtInt(progress.total)}` : progress.phase];
+  if (left !== null) parts.push(`about ${fmtSeconds(left)} left`);
+  if (progress.failed) parts.push(`${fmtInt(progress.failed)} failed`);
+  return parts.join(', ');
+}
+
+/**
+ * A progress bar with the phase and done/total; indeterminate until a total is known. For assistive
+ * technology it is a `progressbar` (min 0, max total, now done, and `progressText` as its value);
+ * phase changes are announced by the job bar's live region, not here (not every tick).
+ */
+export function ProgressBar({ progress, testId, label, idleText = 'starting…' }: Props) {
   const known = progress !== null && progress.total > 0;
   const ratio = known ? Math.min(1, progress.done / progress.total) : 0;
   const started = usePhaseStart(progress);
   const left = known ? estimateLeft(started, Date.now(), progress.done, progress.total) : null;
   return (
-    <div className="progress" data-testid={testId} data-done={progress?.done ?? 0} data-total={progress?.total ?? 0}>
+    <div
+      className="progress"
+      role="progressbar"
+      aria-label={label ?? `${progress?.job ?? 'job'} progress`}
+      aria-valuemin={0}
+      aria-valuemax={known ? progress.total : undefined}
+      aria-valuenow={known ? Math.min(progress.done, progress.total) : undefined}
+      aria-valuetext={progressText(progress, left, idleText)}
+      data-testid={testId}
+      data-done={progress?.done ?? 0}
+      data-total={progress?.total ?? 0}
+    >
       <div className={`progress__track${known ? '' : ' progress__track--indeterminate'}`}>
         <div className="progress__fill" style={{ width: known ? `${(ratio * 100).toFixed(1)}%` : undefined }} />
       </div>
