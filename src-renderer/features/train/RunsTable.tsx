@@ -1,7 +1,9 @@
+import { useLayoutEffect, useReducer, useRef, type MouseEvent } from 'react';
 import type { RunSummary } from '../../../src-shared/domain/ml';
 import { useApp, useAppStore } from '../../stores/app';
 import { previousDoneRun, runCoverage, runDeltas, type RunDeltas } from '../../stores/training';
 import { deltaClass, fmtDate, fmtDelta, fmtNum, fmtP, fmtPct, fmtSeconds, runEngines } from '../../components/format';
+import { focusLost } from './focus';
 
 function compact(x: number): string {
   return x !== 0 && Math.abs(x) < 0.01 ? x.toExponential(0) : String(x);
@@ -53,12 +55,43 @@ export function RunsTable() {
   const chartRunId = useApp((s) => s.chartRunId);
   const loaded = useApp((s) => s.runsLoaded);
   const showArchived = useApp((s) => s.showArchived);
-  if (loaded && !runs.length) return <p className="muted" data-testid="runs-empty">No runs yet. Train one above.</p>;
   const rows = [...runs].reverse();
+  // After Archive, Restore or Make active the button that acted goes or changes: focus moves to the
+  // run's own control (its id), else, when its row left the table, the row that took its place.
+  const showButtons = useRef(new Map<number, HTMLButtonElement>());
+  const archivedToggle = useRef<HTMLInputElement>(null);
+  const empty = useRef<HTMLParagraphElement>(null);
+  const pendingFocus = useRef<{ runId: number; order: number[]; from: Element } | null>(null);
+  const [, rerender] = useReducer((n: number) => n + 1, 0);
+  useLayoutEffect(() => {
+    const want = pendingFocus.current;
+    if (!want) return;
+    pendingFocus.current = null;
+    if (!focusLost(want.from)) return; // the curator has moved on meanwhile
+    const at = want.order.indexOf(want.runId);
+    const candidates = [want.runId, ...want.order.slice(at + 1), ...want.order.slice(0, at).reverse()];
+    const target = candidates.map((id) => showButtons.current.get(id)).find((b) => b?.isConnected) ?? archivedToggle.current ?? empty.current;
+    target?.focus();
+  });
+  const act = (e: MouseEvent<HTMLButtonElement>, runId: number, action: () => Promise<void>) => {
+    e.stopPropagation();
+    const from = e.currentTarget;
+    const order = rows.map((r) => r.run_id);
+    void action().then(() => {
+      pendingFocus.current = { runId, order, from };
+      rerender();
+    });
+  };
+  if (loaded && !runs.length)
+    return (
+      <p className="muted" data-testid="runs-empty" tabIndex={-1} ref={empty}>
+        No runs yet. Train one above.
+      </p>
+    );
   return (
     <div className="table-wrap">
       <label className="small muted runs-archived-toggle">
-        <input type="checkbox" checked={showArchived} onChange={(e) => void store.getState().setShowArchived(e.target.checked)} data-testid="runs-show-archived" /> Show archived runs
+        <input type="checkbox" ref={archivedToggle} checked={showArchived} onChange={(e) => void store.getState().setShowArchived(e.target.checked)} data-testid="runs-show-archived" /> Show archived runs
       </label>
       <table className="table table--runs" data-testid="runs-table">
         <thead>
@@ -102,6 +135,10 @@ export function RunsTable() {
                       store.getState().showRun(r.run_id);
                     }}
                     data-testid={`run-show-${r.run_id}`}
+                    ref={(el) => {
+                      if (el) showButtons.current.set(r.run_id, el);
+                      else showButtons.current.delete(r.run_id);
+                    }}
                     title="Show this run's curves and thresholds"
                   >
                     <b>{r.run_id}</b>
@@ -115,10 +152,7 @@ export function RunsTable() {
                       <button
                         type="button"
                         className="btn btn--small"
-                        onClick={(e) => {
-                          e.stopPropagation();
-                          void store.getState().makeActive(r.run_id);
-                        }}
+                        onClick={(e) => act(e, r.run_id, () => store.getState().makeActive(r.run_id))}
                         data-testid={`run-activate-${r.run_id}`}
                         title="Use this run for the gallery, the slider and exports"
                       >
@@ -162,10 +196,7 @@ export function RunsTable() {
                     <button
                       type="button"
                       className="btn btn--small btn--ghost"
-                      onClick={(e) => {
-                        e.stopPropagation();
-                        void store.getState().archiveRun(r.run_id, !r.archived);
-                      }}
+                      onClick={(e) => act(e, r.run_id, () => store.getState().archiveRun(r.run_id, !r.archived))}
                       data-testid={`run-archive-${r.run_id}`}
                       title={r.archived ? 'Show it in the runs table again (an archived run cannot be made active: restore it first)' : 'Hide it from the runs table (never deleted)'}
                     >

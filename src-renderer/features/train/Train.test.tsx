@@ -142,22 +142,25 @@ describe('Train form limits', () => {
   }, 120_000);
 });
 
+/** The core answers within seconds, but the test machine may be loaded. */
+const SLOW = 20_000;
+
 describe('runs table actions', () => {
   test('an archived run is not offered "Make active" (the core refuses it) until it is restored', async () => {
     const user = userEvent.setup();
     const { store } = renderWith(<TrainScreen />);
-    await until(() => expect(screen.getByTestId('run-activate-1')).toBeTruthy());
+    await until(() => expect(screen.getByTestId('run-activate-1')).toBeTruthy(), SLOW);
     await user.click(screen.getByTestId('run-archive-1'));
-    await until(() => expect(screen.queryByTestId('run-row-1')).toBeNull());
+    await until(() => expect(screen.queryByTestId('run-row-1')).toBeNull(), SLOW);
     await user.click(screen.getByTestId('runs-show-archived'));
-    await until(() => expect(screen.getByTestId('run-row-1')).toBeTruthy());
+    await until(() => expect(screen.getByTestId('run-row-1')).toBeTruthy(), SLOW);
     expect(within(screen.getByTestId('run-row-1')).getByText('archived')).toBeTruthy();
     expect(screen.queryByTestId('run-activate-1')).toBeNull();
     expect(screen.getByTestId('run-archive-1').textContent).toBe('Restore');
     await user.click(screen.getByTestId('run-archive-1'));
-    await until(() => expect(screen.getByTestId('run-activate-1')).toBeTruthy());
+    await until(() => expect(screen.getByTestId('run-activate-1')).toBeTruthy(), SLOW);
     await user.click(screen.getByTestId('run-activate-1'));
-    await until(() => expect(screen.getByTestId('run-row-1').dataset.active).toBe('true'));
+    await until(() => expect(screen.getByTestId('run-row-1').dataset.active).toBe('true'), SLOW);
     expect(store.getState().toasts.filter((t) => t.kind === 'error')).toEqual([]);
   });
 });
@@ -166,7 +169,7 @@ describe('runs table keyboard', () => {
   test('the run whose curves and thresholds are shown is picked with the keyboard (Tab, then Enter or Space)', async () => {
     const user = userEvent.setup();
     const { store } = renderWith(<TrainScreen />);
-    await until(() => expect(screen.getByTestId('threshold-choices').querySelector('h4')?.textContent).toContain('Thresholds of run 2'));
+    await until(() => expect(screen.getByTestId('threshold-choices').querySelector('h4')?.textContent).toContain('Thresholds of run 2'), SLOW);
     expect(store.getState().chartRunId).toBe(2);
     const tabTo = async (testId: string) => {
       for (let i = 0; i < 80 && (document.activeElement as HTMLElement | null)?.dataset.testid !== testId; i++) await user.tab();
@@ -178,7 +181,7 @@ describe('runs table keyboard', () => {
     expect(screen.getByTestId('run-show-1').getAttribute('aria-pressed')).toBe('false');
     await user.keyboard('{Enter}');
     expect(store.getState().chartRunId).toBe(1);
-    await until(() => expect(screen.getByTestId('threshold-choices').querySelector('h4')?.textContent).toContain('Thresholds of run 1'));
+    await until(() => expect(screen.getByTestId('threshold-choices').querySelector('h4')?.textContent).toContain('Thresholds of run 1'), SLOW);
     expect(screen.getByText('(run 1)')).toBeTruthy();
     expect(screen.getByTestId('run-show-1').getAttribute('aria-pressed')).toBe('true');
     expect(screen.getByTestId('run-show-2').getAttribute('aria-pressed')).toBe('false');
@@ -189,6 +192,65 @@ describe('runs table keyboard', () => {
     expect((document.activeElement as HTMLElement).dataset.testid).toBe('run-show-2');
     await user.keyboard(' ');
     expect(store.getState().chartRunId).toBe(2);
-    await until(() => expect(screen.getByTestId('threshold-choices').querySelector('h4')?.textContent).toContain('Thresholds of run 2'));
+    await until(() => expect(screen.getByTestId('threshold-choices').querySelector('h4')?.textContent).toContain('Thresholds of run 2'), SLOW);
   });
+});
+
+describe('keyboard focus after an action', () => {
+  const focused = () => (document.activeElement as HTMLElement | null)?.dataset.testid ?? document.activeElement?.tagName;
+
+  test('Archive, Restore and Make active leave focus on a run\'s own control, never on <body>', async () => {
+    const user = userEvent.setup();
+    const { store } = renderWith(<TrainScreen />, setup({ runs: 3 }));
+    await until(() => expect(screen.getByTestId('run-archive-2')).toBeTruthy(), SLOW);
+    // Archive run 2 from the keyboard: its row leaves the table; focus goes to the row that took its place.
+    screen.getByTestId('run-archive-2').focus();
+    await user.keyboard('{Enter}');
+    await until(() => expect(screen.queryByTestId('run-row-2')).toBeNull(), SLOW);
+    await until(() => expect(focused()).toBe('run-show-1'), SLOW);
+    // Restore it: the row stays, and focus lands on its run control (not on the button, now "Archive" again).
+    await user.click(screen.getByTestId('runs-show-archived'));
+    await until(() => expect(screen.getByTestId('run-archive-2').textContent).toBe('Restore'), SLOW);
+    screen.getByTestId('run-archive-2').focus();
+    await user.keyboard('{Enter}');
+    await until(() => expect(screen.getByTestId('run-archive-2').textContent).toBe('Archive'), SLOW);
+    await until(() => expect(focused()).toBe('run-show-2'), SLOW);
+    // Make active: the button becomes the "active" chip (and Archive goes); focus stays on that run's row control.
+    screen.getByTestId('run-activate-1').focus();
+    await user.keyboard('{Enter}');
+    await until(() => expect(screen.getByTestId('run-row-1').dataset.active).toBe('true'), SLOW);
+    await until(() => expect(store.getState().scores?.runId).toBe(1), SLOW);
+    await until(() => expect(focused()).toBe('run-show-1'), SLOW);
+    expect(document.activeElement).not.toBe(document.body);
+  });
+
+  test('Train moves focus to Cancel while the run trains, Cancel keeps it while cancelling, and Train gets it back at the end', async () => {
+    const user = userEvent.setup();
+    const { store } = renderWith(<TrainScreen />);
+    await until(() => expect(screen.getByTestId('runs-table')).toBeTruthy(), SLOW);
+    await user.click(screen.getByTestId('train-feature-whole'));
+    await user.click(screen.getByTestId('train-feature-crops'));
+    await user.click(screen.getByTestId('train-feature-defects'));
+    fireEvent.change(screen.getByTestId('train-hidden'), { target: { value: '0' } });
+    fireEvent.change(screen.getByTestId('train-epochs'), { target: { value: '5000' } });
+    screen.getByTestId('train-start').focus();
+    await user.keyboard('{Enter}');
+    await until(() => expect(store.getState().training).not.toBeNull(), SLOW);
+    expect(focused()).toBe('train-cancel');
+    // Cancelling: the button says so and refuses a second press, but keeps the focus (a disabled one
+    // would drop it). The cancel can settle within milliseconds, so every state the button shows is kept.
+    const seen: string[] = [];
+    const watch = new MutationObserver(() => {
+      const b = screen.queryByTestId('train-cancel');
+      if (b) seen.push(`${b.textContent} aria-disabled=${b.getAttribute('aria-disabled')} focused=${document.activeElement === b}`);
+    });
+    watch.observe(screen.getByTestId('train-form'), { subtree: true, childList: true, characterData: true, attributes: true });
+    await user.keyboard('{Enter}');
+    await until(() => expect(store.getState().training).toBeNull(), 80_000);
+    watch.disconnect();
+    expect(seen).toContain('Cancelling… aria-disabled=true focused=true');
+    await until(() => expect(focused()).toBe('train-start'), SLOW);
+    expect((screen.getByTestId('train-start') as HTMLButtonElement).disabled).toBe(false);
+    await until(() => expect(screen.getByTestId('run-row-3').dataset.status).toBe('cancelled'), SLOW);
+  }, 120_000);
 });

@@ -1,4 +1,4 @@
-import { useEffect, useMemo } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef } from 'react';
 import { trainOptions } from '../../../src-shared/contract/schemas';
 import { FEATURE_SETS, type FeatureSet } from '../../../src-shared/domain/ml';
 import { useApp, useAppStore } from '../../stores/app';
@@ -7,6 +7,7 @@ import { ProgressBar } from '../../components/ProgressBar';
 import { runEngines } from '../../components/format';
 import { EpochChart, type ChartSeries } from './EpochChart';
 import { EvaluationPanel } from './EvaluationPanel';
+import { focusLost } from './focus';
 import { RunCompare, RunsTable } from './RunsTable';
 
 const TRAIN_COLOR = '#5aa9ff';
@@ -52,6 +53,19 @@ function TrainFormView() {
   const jobs = useApp((s) => s.jobs);
   const job = training ? jobs.find((j) => j.id === training.jobId) : undefined;
   const toggle = (f: FeatureSet, on: boolean) => store.getState().setTrainForm({ features: on ? FEATURE_SETS.filter((x) => x === f || form.features.includes(x)) : form.features.filter((x) => x !== f) });
+  // Train disables itself while a run trains and Cancel goes when it ends: focus moves to Cancel when
+  // a training starts from Train, and back to Train when it ends, never left on <body>.
+  const startRef = useRef<HTMLButtonElement>(null);
+  const cancelRef = useRef<HTMLButtonElement>(null);
+  const running = training !== null;
+  const wasRunning = useRef(running);
+  useLayoutEffect(() => {
+    if (running === wasRunning.current) return;
+    wasRunning.current = running;
+    if (running && focusLost(startRef.current)) cancelRef.current?.focus();
+    if (!running && focusLost(cancelRef.current)) startRef.current?.focus();
+  }, [running]);
+  const cancelling = job?.cancelling === true;
   return (
     <form
       className="card train-form"
@@ -89,12 +103,22 @@ function TrainFormView() {
         </label>
       </div>
       <div className="form-actions">
-        <button type="submit" className="btn btn--primary" disabled={!!training} data-testid="train-start">
+        <button type="submit" className="btn btn--primary" disabled={!!training} data-testid="train-start" ref={startRef}>
           {training ? 'Training…' : 'Train'}
         </button>
         {training && (
-          <button type="button" className="btn" onClick={() => store.getState().cancelJob(training.jobId)} data-testid="train-cancel" disabled={job?.cancelling}>
-            Cancel
+          // aria-disabled, not disabled, while it cancels: a disabled button would drop the focus to <body>.
+          <button
+            type="button"
+            className="btn"
+            onClick={() => {
+              if (!cancelling) store.getState().cancelJob(training.jobId);
+            }}
+            data-testid="train-cancel"
+            aria-disabled={cancelling}
+            ref={cancelRef}
+          >
+            {cancelling ? 'Cancelling…' : 'Cancel'}
           </button>
         )}
         <button type="button" className="btn btn--ghost" onClick={() => store.getState().resetTrainForm()} disabled={!!training} data-testid="train-defaults">
