@@ -80,6 +80,8 @@ export class LibraryPage {
   async loadDemo(timeout = 240_000): Promise<void> {
     await this.root.getByTestId('demo-load').click();
     await expect(this.page.getByTestId('screen-review')).toBeVisible({ timeout });
+    // The Load button is gone with the Library screen: the keyboard focus is on the gallery, not the page.
+    await expect(this.page.getByTestId('gallery')).toBeFocused();
   }
 
   async retryFailed(wait = true): Promise<void> {

@@ -9,6 +9,7 @@ import type { EventMap, EventName, JobProgress } from '../../src-shared/contract
 import { QcError } from '../../src-shared/contract/errors';
 import type { ArgsOf, Handlers, Method, ResultOf } from '../../src-shared/contract/handlers';
 import { parseArgs } from '../../src-shared/contract/schemas';
+import type { DemoOffer } from '../../src-shared/domain/library';
 import { DEFAULT_TRAIN_PARAMS } from '../../src-shared/domain/ml';
 import type { CoreContext, EventBus } from './context';
 import { openDatabase, type Db } from './db/open';
@@ -64,6 +65,16 @@ export function defaultModelsDir(): string {
 export const DEMO_URL_PREFIX = 'https://content.eol.org/data/media/qc/';
 /** The demo's feature pack, beside its ratings (scripts/build-demo-features.ts writes it). */
 export const DEMO_FEATURE_PACK = 'features.bin.gz';
+
+/** Rated photos in a demo's ratings file (its data rows); null when there is no demo there. */
+export function demoRows(demoDir: string): number | null {
+  try {
+    const lines = fs.readFileSync(path.join(demoDir, 'image_ratings.txt'), 'latin1').split('\n');
+    return lines.slice(1).filter((l) => l.trim() !== '').length;
+  } catch {
+    return null;
+  }
+}
 
 export interface CallOptions {
   signal?: AbortSignal;
@@ -121,17 +132,36 @@ export function createCore(opts: CoreOptions): Core {
   const importer = new Importer(context);
   // A rule change whose process ended before all labels followed it is finished here.
   context.labels.finishRelabel();
+  const demoDir = opts.demoDir ?? path.join(defaultResourcesDir(), 'demo');
+  let rows: number | null | undefined;
+  const otherThanDemo = db.prepare('SELECT 1 FROM image_urls WHERE substr(url, 1, length(?)) <> ? LIMIT 1');
+  const demoOffer = (images: number): DemoOffer | null => {
+    rows ??= demoRows(demoDir);
+    if (rows === null) return null;
+    if (otherThanDemo.get(DEMO_URL_PREFIX, DEMO_URL_PREFIX)) return { rows, offer: null };
+    if (images === 0) return { rows, offer: 'load' };
+    // Only demo photos: whole once an import of them completed and a run was trained on them.
+    const imported = db.prepare("SELECT 1 FROM imports WHERE status = 'done' LIMIT 1").get();
+    const trained = db.prepare("SELECT 1 FROM runs WHERE status = 'done' LIMIT 1").get();
+    return { rows, offer: imported && trained ? null : 'finish' };
+  };
+  const library = libraryHandlers(context, importer);
   const handlers: Handlers = {
-    ...libraryHandlers(context, importer),
+    ...library,
+    // The status says what the demo holds and whether to offer it (a load cancelled half way is finished by loading again).
+    'library.status': async (args, ctx) => {
+      const status = await library['library.status'](args, ctx);
+      const offer = demoOffer(status.images);
+      return offer ? { ...status, demo: offer } : status;
+    },
     ...labelHandlers(context),
     ...mlHandlers(context, engine, modelsDir, importer, train, runs),
     ...reviewHandlers(context, runs, modelsDir),
     ...unavailableShellHandlers(),
     'demo.load': async ({ train: wantTrain = true }, ctx) => {
-      const demoDir = opts.demoDir ?? path.join(defaultResourcesDir(), 'demo');
       // The demo's photos, ratings and run would mix with a curator's own: it loads only into a
       // library that holds nothing else (loading it again is fine).
-      const other = db.prepare('SELECT 1 FROM image_urls WHERE substr(url, 1, length(?)) <> ? LIMIT 1').get(DEMO_URL_PREFIX, DEMO_URL_PREFIX);
+      const other = otherThanDemo.get(DEMO_URL_PREFIX, DEMO_URL_PREFIX);
       if (other) throw new QcError('bad_input', 'the demo loads only into an empty library, and this one holds your images: open a new, empty library for it');
       const imported = await handlers['library.import']({ source: path.join(demoDir, 'image_ratings.txt'), mirrors: [{ prefix: DEMO_URL_PREFIX, dir: path.join(demoDir, 'images') }] }, ctx);
       // The demo ships its photos' features (featurePack.ts): the first run skips the embedding.

@@ -8,7 +8,8 @@ import { createCore, defaultResourcesDir, DEMO_FEATURE_PACK, DEMO_URL_PREFIX } f
 import { featureKey } from './ml/embed';
 import { decodeFeaturePack } from './ml/featurePack';
 import { FeatureStore } from './ml/featureStore';
-import { tempDir } from '../../test-support/fixtures';
+import { DEV_IMAGES, tempDir } from '../../test-support/fixtures';
+import { miniDemo } from '../../test-support/seedLibrary';
 
 const DEMO = path.join(defaultResourcesDir(), 'demo');
 
@@ -27,6 +28,9 @@ describe('demo.load', () => {
   });
 
   it('imports the demo photos without network, embeds them and trains a first run', async () => {
+    // The empty library offers the demo with the number of photos its ratings file holds.
+    const rows = fs.readFileSync(path.join(DEMO, 'image_ratings.txt'), 'latin1').trim().split('\n').length - 1;
+    expect((await core.call('library.status', {})).demo).toEqual({ rows, offer: 'load' });
     const started = Date.now();
     const toEmbed: number[] = [];
     const { import: imported, run } = await core.call('demo.load', {}, { onProgress: (p) => p.job === 'embed' && p.total !== undefined && toEmbed.push(p.total) });
@@ -46,6 +50,8 @@ describe('demo.load', () => {
     const eolIds = await Promise.all(top.issues.map(async (i) => (await core.call('images.get', { imageId: i.image_id })).sources[0]?.eol_id));
     expect(eolIds.filter((id) => planted.has(String(id))).length).toBeGreaterThanOrEqual(3);
     expect(new ThresholdSketch((await core.call('review.scores', {})).sketch).size).toBe(302);
+    // Loaded whole: not offered again.
+    expect((await core.call('library.status', {})).demo).toEqual({ rows, offer: null });
     console.log(`demo library ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }, 600_000);
 
@@ -108,4 +114,34 @@ describe('demo.load into a library that holds other images', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('a demo load cancelled half way', () => {
+  it('is offered to finish while the library holds only demo photos and no run, and never beside other images', async () => {
+    const dir = tempDir();
+    const core = createCore({ dataDir: path.join(dir, 'data'), demoDir: miniDemo(12), ml: 'in-process' });
+    try {
+      expect((await core.call('library.status', {})).demo).toEqual({ rows: 24, offer: 'load' });
+      const stop = new AbortController();
+      const r = await core.call('demo.load', {}, { signal: stop.signal, onProgress: (p) => p.job === 'import' && p.phase === 'download' && (p.done ?? 0) >= 2 && stop.abort() });
+      expect(r.import.cancelled).toBe(true);
+      expect(r.run).toBeNull();
+      const after = await core.call('library.status', {});
+      expect(after.images).toBeGreaterThan(0);
+      expect(after.demo).toEqual({ rows: 24, offer: 'finish' });
+      // The import completed but no run was trained: still not whole.
+      expect((await core.call('demo.load', { train: false })).import.cancelled).toBe(false);
+      expect((await core.call('library.status', {})).demo).toEqual({ rows: 24, offer: 'finish' });
+      // Beside a curator's own images the demo is never offered.
+      const photos = path.join(dir, 'photos');
+      fs.mkdirSync(photos);
+      const one = fs.readdirSync(DEV_IMAGES).find((f) => f.endsWith('.jpg'))!;
+      fs.copyFileSync(path.join(DEV_IMAGES, one), path.join(photos, one));
+      await core.call('library.import', { source: photos });
+      expect((await core.call('library.status', {})).demo).toEqual({ rows: 24, offer: null });
+    } finally {
+      await core.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

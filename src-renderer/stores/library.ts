@@ -29,8 +29,12 @@ export interface LibrarySlice {
   libraryChanged(): Promise<void>;
   startImport(): Promise<ImportSummary | null>;
   retryFailed(): Promise<ImportSummary | null>;
-  /** Import the bundled demo library, embed it and train a first run; then show Review. */
-  loadDemo(): Promise<void>;
+  /**
+   * Import the bundled demo library and train a first run; then show Review. A load cancelled or
+   * not trained stays on Library and says what it left (the offer then reads "Finish loading the
+   * demo"). True when the demo is whole and Review shown.
+   */
+  loadDemo(): Promise<boolean>;
 }
 
 const FAILURES_SHOWN = 500;
@@ -167,12 +171,23 @@ export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {
       try {
         const r = await job.promise;
         set({ lastImport: r.import });
-        get().toast('success', `Demo library: ${r.import.images_new} new images${r.run ? ` · run ${r.run.run_id} trained` : ''}`);
-        await Promise.all([get().loadStatus(), get().loadFailures(), get().loadRuns()]);
+        const stored = r.import.images_new + r.import.images_existing;
+        const photos = `${stored} of ${r.import.rows} photos imported`;
+        const complete = !r.import.cancelled && r.run?.status === 'done';
+        if (complete) get().toast('success', `Demo library: ${photos} · run ${r.run!.run_id} trained`);
+        else if (r.run?.status === 'failed') get().toast('error', `Demo library: ${photos}, but training failed: ${r.run.error ?? 'no reason given'}`);
+        else {
+          const what = r.import.cancelled ? `Demo library cancelled: ${photos}` : `Demo library: ${photos}; training cancelled`;
+          get().toast('info', `${what}, no run trained. "Finish loading the demo" on this screen completes it.`);
+        }
+        await Promise.all([get().loadStatus(), get().loadFailures(), get().loadRuns(), get().loadSources()]);
         await get().loadScores();
-        if ((get().status?.images ?? 0) > 0) get().setScreen('review');
+        if (complete) get().setScreen('review');
+        return complete;
       } catch (e) {
         get().reportError(e, 'Demo library');
+        await get().loadStatus();
+        return false;
       } finally {
         if (get().importJobId === job.id) set({ importJobId: null });
       }

@@ -100,6 +100,20 @@ export interface LibraryStatus {
   failures_by_reason: Partial<Record<FailureReason, number>>;
   imports: number;
   bundles: number;
+  /** The bundled demo, as the Library screen offers it; absent where the core has no demo to load. */
+  demo?: DemoOffer;
+}
+
+/** What the bundled demo holds, and whether to offer loading it (`demo.load`) on this library. */
+export interface DemoOffer {
+  /** Rated photos the demo holds (rows of its ratings file). */
+  rows: number;
+  /**
+   * `load`: the library is empty. `finish`: it holds only demo photos, and the demo's import or
+   * first run never completed (a cancelled load); loading again completes it. Null: a library with
+   * other images, or a demo loaded whole.
+   */
+  offer: 'load' | 'finish' | null;
 }
 
 /** One import, for filters and the Library screen. */
