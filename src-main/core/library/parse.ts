@@ -271,6 +271,8 @@ export interface InputScan extends Omit<ParsedInput, 'rows' | 'problems'> {
 export function scanInput(read: ReadAt, file: string, kindHint?: Exclude<ImportKind, 'folder'>): InputScan {
   const probe = Buffer.alloc(1);
   if (read(probe, 0) === 0) throw new QcError('bad_input', 'the file is empty', { file, line: 1 });
+  const wide = wideEncoding(read);
+  if (wide) throw new QcError('bad_input', `the file is ${wide}: save it as UTF-8 text (tab-delimited)`, { file, line: 1 });
   const encoding = inputEncoding(read);
   let first: { text: string; line: number } | null = null;
   let nonBlank = 0;
@@ -332,6 +334,29 @@ export function parseInput(bytes: Uint8Array, file: string, kindHint?: Exclude<I
     if (r.problem) problems.push(r.problem);
   }
   return { ...scan, rows, problems };
+}
+
+/**
+ * `UTF-16` (or `UTF-32`) when the input is text in such an encoding (Excel's "Unicode Text" is
+ * UTF-16): a byte order mark, or, without one, a NUL as every other byte of most of its first
+ * characters (ASCII text, as a header is, in UTF-16). It is not read: as latin1 its header would
+ * be letters between NULs, refused for columns it does have.
+ */
+function wideEncoding(read: ReadAt): 'UTF-16' | 'UTF-32' | null {
+  const head = Buffer.alloc(512);
+  const n = read(head, 0) & ~1;
+  const b = head.subarray(0, n);
+  if (b.length >= 4 && ((b[0] === 0xff && b[1] === 0xfe && b[2] === 0 && b[3] === 0) || (b[0] === 0 && b[1] === 0 && b[2] === 0xfe && b[3] === 0xff))) return 'UTF-32';
+  if (b.length >= 2 && ((b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff))) return 'UTF-16';
+  const pairs = b.length / 2;
+  if (pairs < 2) return null;
+  let little = 0;
+  let big = 0;
+  for (let i = 0; i < b.length; i += 2) {
+    if (b[i] !== 0 && b[i + 1] === 0) little++;
+    else if (b[i] === 0 && b[i + 1] !== 0) big++;
+  }
+  return Math.max(little, big) >= pairs * 0.75 ? 'UTF-16' : null;
 }
 
 /** How to read the input ({@link InputEncoding}; read in chunks, nothing kept). */
