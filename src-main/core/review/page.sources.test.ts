@@ -148,6 +148,14 @@ describe('gallery pages with bundles, several imports and unscored images', () =
     ['unlabelled, ascending', () => ({ outcome: 'unlabeled', order: 'asc' }), (t) => t.label === null, byConfidence(false)],
     ['issues only, by confidence', () => ({ issuesOnly: true }), (t) => t.open === 1, byConfidence()],
     ['predicted all, taxon Aves', () => ({ predicted: 'all', taxon: 'Aves' }), (t) => t.ancestry.includes('"Aves"'), byConfidence()],
+    // Sort by image id with filters: the images walked in id order (or, for few matches, the matches sorted).
+    ['by id, predicted bad', () => ({ sort: 'id', predicted: 'bad' }), (t) => t.p !== null && t.p >= T, byId(true)],
+    ['by id ascending, label good', () => ({ sort: 'id', order: 'asc', label: 'good' }), (t) => t.label === 'good', byId(false)],
+    ['by id, true negatives', () => ({ sort: 'id', outcome: 'tn' }), (t) => t.p !== null && t.p < T && t.label === 'good', byId(true)],
+    ['by id, false positives (few)', () => ({ sort: 'id', outcome: 'fp' }), (t) => t.p !== null && t.p >= T && t.label === 'good', byId(true)],
+    ['by id, label bad, origin curator (few)', () => ({ sort: 'id', label: 'bad', origin: 'curator' }), (t) => t.label === 'bad' && t.origin === 'curator', byId(true)],
+    ['by id, open issues', () => ({ sort: 'id', issuesOnly: true }), (t) => t.open === 1, byId(true)],
+    ['by issue rank, label bad', () => ({ sort: 'issue-rank', order: 'asc', label: 'bad' }), (t) => t.label === 'bad', byIssueRank],
     ['an import by id, ascending', () => ({ importId: imports.ratings, sort: 'id', order: 'asc' }), (t) => t.imports.has(imports.ratings), byId(false)],
   ];
 
@@ -198,6 +206,22 @@ describe('gallery pages with bundles, several imports and unscored images', () =
         expect(p, `${JSON.stringify(q)}\n${p}`).not.toMatch(/^SCAN (i|p|images|predictions)\b/m);
         expect(outer, `${JSON.stringify(q)}\n${p}`).not.toMatch(/TEMP B-TREE FOR ORDER BY/);
       }
+    }
+  });
+
+  it('a sort by id with filters matching many images walks the images in id order: no sort of the matches on each page', () => {
+    const pager = new GalleryPager(core.context.db);
+    const queries: [ReviewQuery, ('rest' | undefined)?][] = [
+      [{ sort: 'id', predicted: 'bad' }],
+      [{ sort: 'id', order: 'asc', label: 'good' }],
+      [{ sort: 'id', outcome: 'tn' }],
+      [{ sort: 'id', predicted: 'good', label: 'bad' }],
+      [{ sort: 'issue-rank', order: 'asc', label: 'bad' }, 'rest'],
+    ];
+    for (const [q, segment] of queries) {
+      const { outer, page: p } = plans(pager.plan(q, runId, T, segment));
+      expect(outer, `${JSON.stringify(q)}\n${p}`).not.toMatch(/TEMP B-TREE FOR ORDER BY/);
+      expect(outer, `${JSON.stringify(q)}\n${p}`).toMatch(/^SCAN i\b|^SEARCH i USING INTEGER PRIMARY KEY \(rowid[<>]\?\)/m);
     }
   });
 

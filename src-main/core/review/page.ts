@@ -149,6 +149,12 @@ export function planPage(
     smallest?: MatchKind;
     driven?: boolean;
     /**
+     * Sort by id: walk the images in id order with the filters as residuals (they match a large
+     * share of the library, so a page is found after a few rows), rather than let the planner take
+     * a filter's index and sort all its matches on every page. Counts stay on the planner's choice.
+     */
+    idWalk?: boolean;
+    /**
      * The issue-rank sort over every image is served in two parts, each in the order of an index:
      * `issues` (the run's label issues by rank) then `rest` (the other images by id). So is the
      * confidence sort when some images have no prediction of the run: `scored` (by p(bad)) then
@@ -235,10 +241,16 @@ export function planPage(
         key: (it) => [0, it.image_id],
       };
     }
+    // CROSS JOIN keeps images the outer loop, walked in id order (a filter on predictions or issues
+    // needs their row, so the inner joins match the left joins' answer).
+    const walk = `images i CROSS JOIN labels l ON l.image_id = i.id
+      ${f.needsPredictions ? 'CROSS JOIN' : 'LEFT JOIN'} predictions p ON p.run_id = @run AND p.image_id = i.id
+      ${f.needsIssues ? 'CROSS JOIN' : 'LEFT JOIN'} label_issues li ON li.run_id = @run AND li.image_id = i.id`;
     return {
       kind: 'id',
-      select: `SELECT ${ITEM_COLUMNS('i.id')} FROM images i ${joins}`,
-      lean: `images i ${countJoins}`,
+      select: `SELECT ${ITEM_COLUMNS('i.id')} FROM ${opts.idWalk ? walk : `images i ${joins}`}`,
+      lean: `images i ${opts.idWalk ? countJoinsOf(f, 'i.id', 'CROSS JOIN') : countJoins}`,
+      countFrom: `images i ${countJoins}`,
       keyColumns: '0, i.id',
       where: [...f.clauses, ...extra('i.id')],
       params: { ...base, ...f.params },
@@ -282,9 +294,9 @@ export function planPage(
 }
 
 /** Every image has a labels row (imports write one), so a count joins only what the filters read. */
-const countJoinsOf = (f: ReturnType<typeof filterClauses>, id: string) => `${f.needsLabels ? `JOIN labels l ON l.image_id = ${id}` : ''}
-    ${f.needsPredictions ? `JOIN predictions p ON p.run_id = @run AND p.image_id = ${id}` : ''}
-    ${f.needsIssues ? `JOIN label_issues li ON li.run_id = @run AND li.image_id = ${id}` : ''}`;
+const countJoinsOf = (f: ReturnType<typeof filterClauses>, id: string, join = 'JOIN') => `${f.needsLabels ? `${join} labels l ON l.image_id = ${id}` : ''}
+    ${f.needsPredictions ? `${join} predictions p ON p.run_id = @run AND p.image_id = ${id}` : ''}
+    ${f.needsIssues ? `${join} label_issues li ON li.run_id = @run AND li.image_id = ${id}` : ''}`;
 
 interface QueryState {
   total: number;
@@ -294,9 +306,11 @@ interface QueryState {
 
 /** Share of the run's predictions under which a taxon, import or bundle filter drives the query from its matches. */
 const MATCH_DRIVEN_SHARE = 0.05;
+/** Share of the library from which a sort by id walks the images in id order (≤ 1/share rows per match). */
+const ID_WALK_SHARE = 0.05;
 /** Rows past which a page is found by skipping on the lean query first. */
 const SKIP_AHEAD = 400;
-const MAX_QUERIES = 32;
+const MAX_QUERIES = 64;
 
 /**
  * Serves `review.page` for one database connection, with the per-query caches described above.
@@ -441,7 +455,15 @@ export class GalleryPager {
       if (!smallest || size < smallest.size) smallest = { kind, size };
     }
     const driven = smallest !== undefined && runId !== null && smallest.size < MATCH_DRIVEN_SHARE * this.predictionCount(runId);
-    return planPage(q, runId, threshold, { allScored, ...(smallest && { smallest: smallest.kind }), driven, ...(segment && { segment }) });
+    const opts = { allScored, ...(smallest && { smallest: smallest.kind }), driven, ...(segment && { segment }) };
+    if (!smallest && ((q.sort === 'id' && !segment) || segment === 'rest')) {
+      // Walk the images by id unless the filters match few of them (then sorting the matches is cheaper):
+      // decided on the count of the same filters sorted by id, which the page needs anyway.
+      const probe = planPage({ ...q, sort: 'id', order: 'asc' }, runId, threshold, { ...opts, segment: undefined, idWalk: true });
+      const idWalk = probe.where.length === 0 || this.countOf(probe) >= ID_WALK_SHARE * this.imageCount();
+      return planPage(q, runId, threshold, { ...opts, idWalk });
+    }
+    return planPage(q, runId, threshold, opts);
   }
 
   /** Whether `q` is served as the run's scored images by confidence, then the unscored by id. */
@@ -479,13 +501,26 @@ export class GalleryPager {
     return { total: first.total + rest.total, items: [...first.items, ...rest.items] };
   }
 
+  /** How many items a plan matches, counted once per data version. */
+  private countOf(plan: PagePlan): number {
+    const from = plan.countFrom ?? plan.lean;
+    const where = plan.where.length ? `WHERE ${plan.where.join(' AND ')}` : '';
+    const key = JSON.stringify(['count', from, where, plan.params]);
+    const cached = this.queries.get(key);
+    if (cached) return cached.total;
+    const n = (this.db.prepare(`SELECT COUNT(*) AS n FROM ${from} ${where}`).get(plan.params) as { n: number }).n;
+    if (this.queries.size >= MAX_QUERIES) this.queries.delete(this.queries.keys().next().value as string);
+    this.queries.set(key, { total: n, anchors: new Map() });
+    return n;
+  }
+
   /** Items offset..offset+limit of one plan; `knownTotal`: its match count when the caller knows it. */
   private pageOf(plan: PagePlan, offset: number, limit: number, knownTotal?: number): { total: number; items: GalleryItem[] } {
     const where = plan.where.length ? `WHERE ${plan.where.join(' AND ')}` : '';
     const sig = JSON.stringify([plan.select, where, plan.order, plan.params]);
     let state = this.queries.get(sig);
     if (!state) {
-      const total = knownTotal ?? (this.db.prepare(`SELECT COUNT(*) AS n FROM ${plan.countFrom ?? plan.lean} ${where}`).get(plan.params) as { n: number }).n;
+      const total = knownTotal ?? this.countOf(plan);
       state = { total, anchors: new Map() };
       if (this.queries.size >= MAX_QUERIES) this.queries.delete(this.queries.keys().next().value as string);
       this.queries.set(sig, state);
