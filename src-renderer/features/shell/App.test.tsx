@@ -22,13 +22,13 @@ describe('App shell', () => {
     expect(client.callsOf('review.scores')).toHaveLength(0);
     expect(client.callsOf('ml.labelIssues')).toHaveLength(0);
     fireEvent.load(screen.queryAllByTestId(/^tile-\d+$/)[0]!.querySelector('img')!);
-    await until(() => expect(client.callsOf('review.scores').length).toBeGreaterThan(0), 500);
+    await until(() => expect(client.callsOf('review.scores').length).toBeGreaterThan(0), 5000);
     const order = client.calls.map((c) => c.method);
     expect(order.indexOf('review.page')).toBeGreaterThanOrEqual(0);
     expect(order.indexOf('review.page')).toBeLessThan(order.indexOf('review.scores'));
     // One scores call (the screen did not ask again while start-up held them back).
     expect(client.callsOf('review.scores')).toHaveLength(1);
-    await until(() => expect(client.callsOf('ml.labelIssues').length).toBeGreaterThan(0), 500);
+    await until(() => expect(client.callsOf('ml.labelIssues').length).toBeGreaterThan(0), 5000);
     const after = client.calls.map((c) => c.method);
     expect(after.indexOf('ml.labelIssues')).toBeGreaterThan(after.indexOf('ml.runs'));
     expect(client.callsOf('ml.labelIssues').every((a) => a.limit === 0)).toBe(true);
