@@ -49,6 +49,8 @@ export interface FolderProblem {
 }
 
 export interface FolderScan {
+  /** The chosen folder as text (absolute): every picture under it that is not hidden is read or recorded. */
+  chosen: string;
   root: string;
   /** The real path of the chosen folder: nothing outside it is read ({@link readFolderFile}). */
   base: Buffer;
@@ -237,7 +239,7 @@ export function scanFolder(dir: string): FolderScan {
 
   if (wrapper !== null) list(chosen, null, null, new Map([[wrapper, (p) => list(p, null, null, ratedLevel)]]));
   else list(chosen, null, null, rated ? ratedLevel : undefined);
-  return { root: rootText, base, layout: rated || wrapper !== null ? 'rated' : 'flat', rows, skippedByExtension, problems };
+  return { chosen: abs, root: rootText, base, layout: rated || wrapper !== null ? 'rated' : 'flat', rows, skippedByExtension, problems };
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

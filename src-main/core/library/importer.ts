@@ -70,7 +70,7 @@ interface Prepared {
   /** Whether the input is a list that came from a public host (fetch.ts fetchList): its URLs must lead to public addresses (sources.ts). */
   publicOnly: boolean;
   /** A folder: the real path of the chosen folder (nothing outside it is read), and the entries it does not import. */
-  folder: { base: Buffer; problems: FolderProblem[]; skippedByExtension: Record<string, number> } | null;
+  folder: { chosen: string; base: Buffer; problems: FolderProblem[]; skippedByExtension: Record<string, number> } | null;
   /** Releases the input (an open file). */
   close: () => Promise<void>;
 }
@@ -240,6 +240,14 @@ export class Importer {
         "DELETE FROM failures WHERE stage = 'fetch' AND file = ? AND NOT EXISTS (SELECT 1 FROM source_rows s WHERE s.url = failures.url)",
       ),
       clearRowFailures: db.prepare<[string]>("DELETE FROM failures WHERE stage = 'row' AND file = ?"),
+      // A folder's files stored before (a range of the (origin, line) index: the paths under it), and
+      // what goes with one that is gone: its row, then its URL and its failure once no row names it.
+      folderRowsUnder: db.prepare<[string, string], { id: number; origin: string; url: string }>(
+        "SELECT id, origin, url FROM source_rows WHERE origin > ? AND origin < ? AND kind = 'folder'",
+      ),
+      deleteRow: db.prepare<[number]>('DELETE FROM source_rows WHERE id = ?'),
+      urlNamed: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM source_rows WHERE url = ? LIMIT 1'),
+      unmapUrl: db.prepare<[string]>('DELETE FROM image_urls WHERE url = ?'),
       // A folder's entries it did not import (row failures without a line), from its earlier imports: the scan finds them again.
       clearFolderProblems: db.prepare<[string]>(
         "DELETE FROM failures WHERE stage = 'row' AND line IS NULL AND import_id IN (SELECT id FROM imports WHERE kind = 'folder' AND source = ?)",
@@ -398,7 +406,7 @@ export class Importer {
         localPath: r.path,
       }));
       // The user chose this folder: its files are the input (and nothing outside it: folder.ts).
-      return { ...inMemory(rows), kind: 'folder', origin: scan.root, encoding: 'n/a', bundle: null, allowLocal: true, publicOnly: false, folder: { base: scan.base, problems: scan.problems, skippedByExtension: scan.skippedByExtension } };
+      return { ...inMemory(rows), kind: 'folder', origin: scan.root, encoding: 'n/a', bundle: null, allowLocal: true, publicOnly: false, folder: { chosen: scan.chosen, base: scan.base, problems: scan.problems, skippedByExtension: scan.skippedByExtension } };
     }
     // A list downloaded over HTTP is parsed from memory; a local file is read in pieces, each time
     // its rows are needed, and never held whole.
@@ -553,6 +561,31 @@ export class Importer {
     let first = true;
     let finished = false;
     const q = this.q;
+    /**
+     * A folder is what its scan finds now: the rows of files under it that an earlier import
+     * stored and this scan did not find (moved to another class folder, renamed, deleted, no
+     * longer a regular file) stop counting, their images are derived again, and their URLs and
+     * failures go once no row names them (a file that comes back is read again). Files under a
+     * hidden folder are left alone: the scan does not read them, so it cannot tell.
+     */
+    const removeVanished = (chosen: string, found: SourceRow[]): number => {
+      const prefix = chosen.endsWith(path.sep) ? chosen : chosen + path.sep;
+      const after = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+      const scanned = new Set(found.map((r) => r.origin));
+      let removed = 0;
+      for (const r of q.folderRowsUnder.all(prefix, after)) {
+        if (scanned.has(r.origin) || r.origin.slice(prefix.length).split(path.sep).some((part) => part.startsWith('.'))) continue;
+        const img = q.urlImage.get(r.url);
+        if (img) losing.add(img.image_id);
+        q.deleteRow.run(r.id);
+        if (!q.urlNamed.get(r.url)) {
+          q.unmapUrl.run(r.url);
+          q.clearFetchFailure.run(r.url);
+        }
+        removed++;
+      }
+      return removed;
+    };
     // One transaction per step; pacedAsync pauses between them (db/paced.ts).
     const steps = function* (): Generator<void> {
       for (;;) {
@@ -619,6 +652,7 @@ export class Importer {
             rowsRemoved = q.deleteStaleRows.run(p.origin, importId).changes;
             if (rowsRemoved) q.deleteOrphanFailures.run(p.origin);
           }
+          if (finished && p.folder) rowsRemoved = removeVanished(p.folder.chosen, p.folderRows);
           losing.forEach((id) => writer.apply(id));
           losing.clear();
         }).immediate();
