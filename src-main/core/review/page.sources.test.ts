@@ -156,6 +156,10 @@ describe('gallery pages with bundles, several imports and unscored images', () =
     ['by id, label bad, origin curator (few)', () => ({ sort: 'id', label: 'bad', origin: 'curator' }), (t) => t.label === 'bad' && t.origin === 'curator', byId(true)],
     ['by id, open issues', () => ({ sort: 'id', issuesOnly: true }), (t) => t.open === 1, byId(true)],
     ['by issue rank, label bad', () => ({ sort: 'issue-rank', order: 'asc', label: 'bad' }), (t) => t.label === 'bad', byIssueRank],
+    // A label (or outcome) and an origin.
+    ['label bad, origin import', () => ({ label: 'bad', origin: 'import' }), (t) => t.label === 'bad' && t.origin === 'import', byConfidence()],
+    ['label good, origin curator, ascending', () => ({ label: 'good', origin: 'curator', order: 'asc' }), (t) => t.label === 'good' && t.origin === 'curator', byConfidence(false)],
+    ['false positives, origin import', () => ({ outcome: 'fp', origin: 'import' }), (t) => t.p !== null && t.p >= T && t.label === 'good' && t.origin === 'import', byConfidence()],
     ['an import by id, ascending', () => ({ importId: imports.ratings, sort: 'id', order: 'asc' }), (t) => t.imports.has(imports.ratings), byId(false)],
   ];
 
@@ -222,6 +226,23 @@ describe('gallery pages with bundles, several imports and unscored images', () =
       const { outer, page: p } = plans(pager.plan(q, runId, T, segment));
       expect(outer, `${JSON.stringify(q)}\n${p}`).not.toMatch(/TEMP B-TREE FOR ORDER BY/);
       expect(outer, `${JSON.stringify(q)}\n${p}`).toMatch(/^SCAN i\b|^SEARCH i USING INTEGER PRIMARY KEY \(rowid[<>]\?\)/m);
+    }
+  });
+
+  it('a label (or outcome) with an origin is counted and paged on one covering index, in score order', () => {
+    const pager = new GalleryPager(core.context.db);
+    const queries: ReviewQuery[] = [
+      { label: 'bad', origin: 'import' },
+      { label: 'good', origin: 'import', predicted: 'bad' },
+      { outcome: 'fp', origin: 'import' },
+      { label: 'none', origin: 'import', order: 'asc' },
+      { label: 'bad', origin: 'curator' },
+    ];
+    for (const q of queries) {
+      const { outer, count } = plans(pager.plan(q, runId, T));
+      expect(count, `${JSON.stringify(q)}\n${count}`).toMatch(/COVERING INDEX predictions_run_label_origin_p/);
+      expect(outer, `${JSON.stringify(q)}\n${outer}`).toMatch(/predictions_run_label_origin_p/);
+      expect(outer, `${JSON.stringify(q)}\n${outer}`).not.toMatch(/TEMP B-TREE FOR ORDER BY/);
     }
   });
 

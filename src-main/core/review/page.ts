@@ -194,8 +194,10 @@ export function planPage(
     // another index and sort every match.
     const f = filterClauses(q, 'p.image_id', 'p');
     const labelled = (q.label !== undefined && q.label !== 'any') || (q.outcome !== undefined && q.outcome !== 'all');
-    // Curator labels are the few: their origin index is the narrower walk even with a label filter.
-    const index = q.origin === 'curator' ? 'predictions_run_origin_p' : labelled ? 'predictions_run_label_p' : q.origin === 'import' ? 'predictions_run_origin_p' : 'predictions_run_p';
+    // A label and an origin: the index of both (migration 018), whose entries answer the filter and
+    // the count alone. Otherwise the index of the filter.
+    const origin = q.origin !== undefined && q.origin !== 'any';
+    const index = labelled && origin ? 'predictions_run_label_origin_p' : labelled ? 'predictions_run_label_p' : origin ? 'predictions_run_origin_p' : 'predictions_run_p';
     const driven = opts.smallest && `temp.${MATCH_TABLE[opts.smallest]} tm CROSS JOIN predictions p ON p.run_id = @run AND p.image_id = tm.image_id`;
     const from = driven && opts.driven ? driven : `predictions p INDEXED BY ${index}`;
     return {
