@@ -1,5 +1,6 @@
-/** Export of tag TSVs and classification of a bundle. */
+/** Export of tag TSVs, classification of a bundle, and the files for other tools (training folders, the model). */
 import type { ClassifySummary, ExportSummary } from '../../src-shared/domain/ml';
+import type { ModelExportSummary, TrainingExportSummary } from '../../src-shared/domain/runQuality';
 import type { ClassifyRequest } from '../../src-shared/contract/handlers';
 import { cleanMirrors, type MirrorRow, type Slice } from './types';
 
@@ -15,8 +16,24 @@ export interface ClassifyForm {
   outDir: string;
 }
 
+/** Export → Files for other tools: the training folders' folder and sample size, the model's folder. */
+export interface SeedFilesForm {
+  trainingDir: string;
+  sample: string;
+  modelDir: string;
+}
+
 export interface ExportSlice {
   exportForm: ExportForm;
+  seedForm: SeedFilesForm;
+  /** The running training-folders or model export (one at a time; the form survives leaving the screen). */
+  trainingJobId: number | null;
+  modelJobId: number | null;
+  lastTraining: TrainingExportSummary | null;
+  lastModel: ModelExportSummary | null;
+  setSeedForm(patch: Partial<SeedFilesForm>): void;
+  startTrainingExport(): Promise<TrainingExportSummary | null>;
+  startModelExport(): Promise<ModelExportSummary | null>;
   classifyForm: ClassifyForm;
   exportJobId: number | null;
   classifyJobId: number | null;
@@ -30,6 +47,62 @@ export interface ExportSlice {
 
 export const exportSlice: Slice<ExportSlice> = (set, get) => ({
   exportForm: { outDir: '', scope: 'library', bundleId: '' },
+  seedForm: { trainingDir: '', sample: '7000', modelDir: '' },
+  trainingJobId: null,
+  modelJobId: null,
+  lastTraining: null,
+  lastModel: null,
+  setSeedForm(patch) {
+    set((s) => ({ seedForm: { ...s.seedForm, ...patch } }));
+  },
+  async startTrainingExport() {
+    if (get().trainingJobId !== null || get().modelJobId !== null) return null;
+    const f = get().seedForm;
+    const outDir = f.trainingDir.trim();
+    const sample = Number(f.sample);
+    if (!outDir) {
+      get().toast('error', 'Type a new or empty folder for the training set');
+      return null;
+    }
+    if (!Number.isInteger(sample) || sample < 1) {
+      get().toast('error', 'The sample size is a whole number of at least 1');
+      return null;
+    }
+    const job = get().startJob('export.training', { outDir, sample }, { label: 'Export training folders' });
+    set({ trainingJobId: job.id });
+    try {
+      const r = await job.promise;
+      set({ lastTraining: r });
+      get().toast('success', `Training folders written to ${r.dir}`);
+      return r;
+    } catch (e) {
+      get().reportError(e, 'Export training folders');
+      return null;
+    } finally {
+      if (get().trainingJobId === job.id) set({ trainingJobId: null });
+    }
+  },
+  async startModelExport() {
+    if (get().trainingJobId !== null || get().modelJobId !== null) return null;
+    const outDir = get().seedForm.modelDir.trim();
+    if (!outDir) {
+      get().toast('error', 'Type the folder for the model');
+      return null;
+    }
+    const job = get().startJob('export.model', { outDir }, { label: 'Export model' });
+    set({ modelJobId: job.id });
+    try {
+      const r = await job.promise;
+      set({ lastModel: r });
+      get().toast('success', `Run ${r.run_id} exported as ONNX`);
+      return r;
+    } catch (e) {
+      get().reportError(e, 'Export model');
+      return null;
+    } finally {
+      if (get().modelJobId === job.id) set({ modelJobId: null });
+    }
+  },
   classifyForm: { source: '', mirrors: [{ prefix: '', dir: '' }], outDir: '' },
   exportJobId: null,
   classifyJobId: null,

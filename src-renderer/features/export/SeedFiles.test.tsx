@@ -6,9 +6,15 @@ import { describe, expect, test } from 'vitest';
 import { fileExists, joinPath, listDir, readJson, tempDir } from '../../../test-support/renderer/files';
 import { renderWith, setup, until } from '../../../test-support/renderer/render';
 import { TrainScreen } from '../train/TrainScreen';
+import { useApp } from '../../stores/app';
 import { ExportScreen } from './ExportScreen';
 
 const tmp = tempDir('qc-seedfiles-');
+
+/** The Export screen while it is the screen shown (leaving it unmounts it, as the app does). */
+function OnExport() {
+  return useApp((s) => s.screen) === 'export' ? <ExportScreen /> : <div />;
+}
 
 describe('files for other tools', () => {
   test('exports the training folders and the active run as an ONNX model with its card', async () => {
@@ -50,6 +56,27 @@ describe('files for other tools', () => {
     await until(() => expect(screen.getByTestId('training-export-result')).toBeTruthy(), 20_000);
     expect(screen.getAllByTestId('training-export-warning').map((w) => w.textContent)).toEqual([`${n} images have no original file in the library and were skipped`]);
   }, 60_000);
+
+  test('leaving the screen mid-export keeps the folder typed and the button disabled, and shows the result on return: no second export', async () => {
+    const user = userEvent.setup();
+    // Each call waits 300 ms before reaching the core: the export is still running when the screen comes back.
+    const { client, store } = renderWith(<OnExport />, setup({ latencyMs: 300 }));
+    store.getState().setScreen('export');
+    const training = joinPath(tmp, 'training-kept');
+    fireEvent.change(await screen.findByTestId('training-export-dir'), { target: { value: training } });
+    await user.click(screen.getByTestId('training-export-start'));
+    store.getState().setScreen('library');
+    await until(() => expect(screen.queryByTestId('seed-files')).toBeNull());
+    store.getState().setScreen('export');
+    const start = (await screen.findByTestId('training-export-start')) as HTMLButtonElement;
+    expect((screen.getByTestId('training-export-dir') as HTMLInputElement).value).toBe(training);
+    expect(start.disabled).toBe(true);
+    expect((screen.getByTestId('model-export-start') as HTMLButtonElement).disabled).toBe(true);
+    await store.getState().startTrainingExport(); // as a second press would: refused while one runs
+    await until(() => expect(screen.getByTestId('training-export-result')).toBeTruthy(), 20_000);
+    expect(client.callsOf('export.training')).toEqual([{ outDir: training, sample: 7000 }]);
+    expect(start.disabled).toBe(false);
+  }, 30_000);
 
   test('an empty folder field is refused before any call', async () => {
     const user = userEvent.setup();

@@ -1,8 +1,8 @@
 /** Export → Files for other tools: the seed's training folders and a run as an ONNX model. */
-import { useState } from 'react';
 import { trainingExportWarnings, type ModelExportSummary, type TrainingExportSummary } from '../../../src-shared/domain/runQuality';
 import { fmtInt } from '../../components/format';
 import { useApp, useAppStore } from '../../stores/app';
+import type { SeedFilesForm } from '../../stores/exportSlice';
 
 function TrainingResult({ r }: { r: TrainingExportSummary }) {
   return (
@@ -38,44 +38,13 @@ function ModelResult({ r }: { r: ModelExportSummary }) {
 export function SeedFilesCard() {
   const store = useAppStore();
   const activeRun = useApp((s) => s.runs.find((r) => r.active)?.run_id ?? null);
-  const [trainingDir, setTrainingDir] = useState('');
-  const [sample, setSample] = useState('7000');
-  const [modelDir, setModelDir] = useState('');
-  const [busy, setBusy] = useState<'training' | 'model' | null>(null);
-  const [training, setTraining] = useState<TrainingExportSummary | null>(null);
-  const [model, setModel] = useState<ModelExportSummary | null>(null);
-
-  const exportTraining = async () => {
-    const outDir = trainingDir.trim();
-    const n = Number(sample);
-    if (!outDir) return void store.getState().toast('error', 'Type a new or empty folder for the training set');
-    if (!Number.isInteger(n) || n < 1) return void store.getState().toast('error', 'The sample size is a whole number of at least 1');
-    setBusy('training');
-    try {
-      const r = await store.getState().startJob('export.training', { outDir, sample: n }, { label: 'Export training folders' }).promise;
-      setTraining(r);
-      store.getState().toast('success', `Training folders written to ${r.dir}`);
-    } catch (e) {
-      store.getState().reportError(e, 'Export training folders');
-    } finally {
-      setBusy(null);
-    }
-  };
-
-  const exportModel = async () => {
-    const outDir = modelDir.trim();
-    if (!outDir) return void store.getState().toast('error', 'Type the folder for the model');
-    setBusy('model');
-    try {
-      const r = await store.getState().startJob('export.model', { outDir }, { label: 'Export model' }).promise;
-      setModel(r);
-      store.getState().toast('success', `Run ${r.run_id} exported as ONNX`);
-    } catch (e) {
-      store.getState().reportError(e, 'Export model');
-    } finally {
-      setBusy(null);
-    }
-  };
+  // In the store (exportSlice), like the other export forms: leaving the screen keeps the folders
+  // typed, the running export (its button stays disabled) and its result.
+  const form = useApp((s) => s.seedForm);
+  const busy = useApp((s) => (s.trainingJobId !== null ? 'training' : s.modelJobId !== null ? 'model' : null));
+  const training = useApp((s) => s.lastTraining);
+  const model = useApp((s) => s.lastModel);
+  const set = (patch: Partial<SeedFilesForm>) => store.getState().setSeedForm(patch);
 
   return (
     <section className="card" data-testid="seed-files">
@@ -87,16 +56,16 @@ export function SeedFilesCard() {
         className="form-row"
         onSubmit={(e) => {
           e.preventDefault();
-          void exportTraining();
+          void store.getState().startTrainingExport();
         }}
       >
         <label className="field field--grow">
           <span className="field__label">Training folders into (new or empty folder)</span>
-          <input className="input" value={trainingDir} placeholder="/data/eol/training" onChange={(e) => setTrainingDir(e.target.value)} data-testid="training-export-dir" spellCheck={false} />
+          <input className="input" value={form.trainingDir} placeholder="/data/eol/training" onChange={(e) => set({ trainingDir: e.target.value })} data-testid="training-export-dir" spellCheck={false} />
         </label>
         <label className="field">
           <span className="field__label">Sample lists of</span>
-          <input className="input input--num" type="number" min={1} value={sample} onChange={(e) => setSample(e.target.value)} data-testid="training-export-sample" />
+          <input className="input input--num" type="number" min={1} value={form.sample} onChange={(e) => set({ sample: e.target.value })} data-testid="training-export-sample" />
         </label>
         <button type="submit" className="btn" disabled={busy !== null} data-testid="training-export-start">
           {busy === 'training' ? 'Exporting…' : 'Export training folders'}
@@ -107,12 +76,12 @@ export function SeedFilesCard() {
         className="form-row"
         onSubmit={(e) => {
           e.preventDefault();
-          void exportModel();
+          void store.getState().startModelExport();
         }}
       >
         <label className="field field--grow">
           <span className="field__label">Model of the active run{activeRun !== null ? ` (run ${activeRun})` : ''} into</span>
-          <input className="input" value={modelDir} placeholder="/data/eol/models/run" onChange={(e) => setModelDir(e.target.value)} data-testid="model-export-dir" spellCheck={false} />
+          <input className="input" value={form.modelDir} placeholder="/data/eol/models/run" onChange={(e) => set({ modelDir: e.target.value })} data-testid="model-export-dir" spellCheck={false} />
         </label>
         <button type="submit" className="btn" disabled={busy !== null || activeRun === null} data-testid="model-export-start" title={activeRun === null ? 'Train a run first' : undefined}>
           {busy === 'model' ? 'Exporting…' : 'Export model'}
