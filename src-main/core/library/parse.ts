@@ -91,17 +91,44 @@ export function isTagHeader(line: string): boolean {
 export const TAG_FILE_REFUSAL =
   'a tag file written by classify or export (its header has eolMediaURL, imclass and confidence), not a new bundle: its predictions are merged into a run by ml.importTags (on the command line, importing the file does it), or choose the kind bundle to import its rows as a new bundle (its tag columns are then dropped)';
 
-/** Work out which kind of file this is from its first line (a tag file is refused: {@link isTagHeader}). */
+/** The kinds in the order a header naming none of their URL columns is taken for (ratings before exemplars). */
+const TSV_KINDS = ['ratings', 'exemplars', 'bundle'] as const;
+
+/** Columns of each kind other than its URL column: they break a tie between URL columns. */
+const TIE_COLUMNS: Record<(typeof TSV_KINDS)[number], string[]> = {
+  ratings: ['overall_rating', 'obj_with_overall_rating'],
+  exemplars: ['target_id'],
+  bundle: ['identifier'],
+};
+
+/**
+ * Work out which kind of file this is from its first line (a tag file is refused: {@link isTagHeader}).
+ * The URL column says it (obj_url: ratings, object_url: exemplars, eolMediaURL: bundle); the other
+ * columns only break a tie between URL columns, or, with none, say whose URL column is missing
+ * (overall_rating or obj_with_overall_rating: ratings; target_id: exemplars). So a bundle that
+ * carries a target_id is a bundle.
+ */
 export function detectKind(firstLine: string, file: string, line = 1): { kind: Exclude<ImportKind, 'folder'>; format: 'tsv' | 'urls' } {
   if (isTagHeader(firstLine)) throw new QcError('bad_input', TAG_FILE_REFUSAL, { file, line });
   const cols = tsvCells(firstLine).cells.map((c) => c.trim());
-  if (cols.includes('overall_rating') || cols.includes('obj_with_overall_rating')) return { kind: 'ratings', format: 'tsv' };
-  if (cols.includes('target_id') || cols.includes('object_url')) return { kind: 'exemplars', format: 'tsv' };
-  if (cols.includes('eolMediaURL')) return { kind: 'bundle', format: 'tsv' };
+  const withTies = (kinds: readonly (typeof TSV_KINDS)[number][]) => kinds.filter((k) => TIE_COLUMNS[k].some((c) => cols.includes(c)));
+  const byUrl = TSV_KINDS.filter((k) => cols.includes(SPECS[k].url));
+  if (byUrl.length === 1) return { kind: byUrl[0]!, format: 'tsv' };
+  if (byUrl.length > 1) {
+    const tied = withTies(byUrl);
+    if (tied.length === 1) return { kind: tied[0]!, format: 'tsv' };
+    throw new QcError(
+      'bad_input',
+      `cannot tell the kind of file: the header has the URL columns of several kinds (${byUrl.map((k) => SPECS[k].url).join(', ')}): choose its kind (${byUrl.join(' or ')})`,
+      { file, line },
+    );
+  }
+  const named = withTies(['ratings', 'exemplars']);
+  if (named.length) return { kind: named[0]!, format: 'tsv' };
   if (!firstLine.includes('\t') && looksLikeUrl(unquoteCell(firstLine.trim()))) return { kind: 'bundle', format: 'urls' };
   throw new QcError(
     'bad_input',
-    'cannot tell the kind of file: the header has none of overall_rating, object_url or eolMediaURL and the line is not a URL: choose its kind (ratings, exemplars or bundle)',
+    'cannot tell the kind of file: the header has none of obj_url, object_url or eolMediaURL (nor overall_rating or target_id) and the line is not a URL: choose its kind (ratings, exemplars or bundle)',
     { file, line },
   );
 }
