@@ -163,6 +163,23 @@ export class IssueStore {
   /** Open issues: listed for the run, the label unchanged since, and no verdict on it. */
   private static readonly OPEN = `li.given = l.label AND NOT EXISTS (SELECT 1 FROM label_reviews rv WHERE rv.image_id = li.image_id AND rv.label = l.label)`;
 
+  /**
+   * The list's query (run id, limit). `shared_versions` counts the other issues of the run with the
+   * same given label among the image's versions (its split group): it starts from the group's few
+   * members (splits_group) and looks each up among the issues by primary key. The other way round,
+   * the planner's choice without CROSS JOIN, walks every issue of the run for each issue listed.
+   */
+  static listSql(includeReviewed: boolean): string {
+    return `SELECT li.rank, li.image_id, li.given, li.suggested, li.self_confidence, li.estimated = 0 AS beyond_estimate,
+                CASE li.given WHEN 'bad' THEN li.self_confidence ELSE 1 - li.self_confidence END AS p_bad, li.score, li.weight, i.rating, l.origin,
+                (SELECT url FROM image_urls u WHERE u.image_id = li.image_id ORDER BY u.created_at LIMIT 1) AS url,
+                (SELECT COUNT(*) FROM splits so CROSS JOIN label_issues o ON o.run_id = li.run_id AND o.image_id = so.image_id
+                  WHERE so.group_id = s.group_id AND so.image_id != li.image_id AND o.given = li.given) AS shared_versions
+         FROM label_issues li
+         JOIN images i ON i.id = li.image_id JOIN labels l ON l.image_id = li.image_id LEFT JOIN splits s ON s.image_id = li.image_id
+         WHERE li.run_id = ? ${includeReviewed ? '' : `AND ${IssueStore.OPEN}`} ORDER BY li.rank LIMIT ?`;
+  }
+
   /** Open issues within confident learning's estimate (the sidebar's count); `beyond: true` counts the open ones beyond it. */
   openCount(runId: number, beyond = false): number {
     return (
@@ -181,18 +198,7 @@ export class IssueStore {
     const total = this.openCount(runId);
     const beyond = this.openCount(runId, true);
     const all = (this.db.prepare('SELECT COUNT(*) AS n FROM label_issues WHERE run_id = ?').get(runId) as { n: number }).n;
-    const issues = this.db
-      .prepare(
-        `SELECT li.rank, li.image_id, li.given, li.suggested, li.self_confidence, li.estimated = 0 AS beyond_estimate,
-                CASE li.given WHEN 'bad' THEN li.self_confidence ELSE 1 - li.self_confidence END AS p_bad, li.score, li.weight, i.rating, l.origin,
-                (SELECT url FROM image_urls u WHERE u.image_id = li.image_id ORDER BY u.created_at LIMIT 1) AS url,
-                (SELECT COUNT(*) FROM splits so JOIN label_issues o ON o.run_id = li.run_id AND o.image_id = so.image_id
-                  WHERE so.group_id = s.group_id AND so.image_id != li.image_id AND o.given = li.given) AS shared_versions
-         FROM label_issues li
-         JOIN images i ON i.id = li.image_id JOIN labels l ON l.image_id = li.image_id LEFT JOIN splits s ON s.image_id = li.image_id
-         WHERE li.run_id = ? ${includeReviewed ? '' : `AND ${IssueStore.OPEN}`} ORDER BY li.rank LIMIT ?`,
-      )
-      .all(runId, limit) as LabelIssue[];
+    const issues = this.db.prepare(IssueStore.listSql(includeReviewed)).all(runId, limit) as LabelIssue[];
     // The spread of each issue's rating rows (why it is suspected).
     const rowsOf = this.db.prepare('SELECT s.rating FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE u.image_id = ? AND s.rating IS NOT NULL').raw();
     for (const iss of issues) {
