@@ -37,6 +37,7 @@ export interface FolderRow {
   url: string;
   rating: number | null;
   folderLabel: Label | null;
+  /** `path` (under the layout's root), `folder` (its class folder), and the file's `size` and `modified` (ISO time) when scanned. */
   raw: Record<string, string>;
 }
 
@@ -75,6 +76,14 @@ function join(dir: Buffer, name: Buffer | string): Buffer {
 function statOf(p: Buffer): fs.Stats | null {
   try {
     return fs.statSync(p);
+  } catch {
+    return null;
+  }
+}
+
+function lstatOf(p: Buffer): fs.Stats | null {
+  try {
+    return fs.lstatSync(p);
   } catch {
     return null;
   }
@@ -219,6 +228,12 @@ export function scanFolder(dir: string): FolderScan {
         const raw: Record<string, string> = { path: path.relative(rootText, file) };
         if (rating !== null) raw.folder = String(rating);
         if (folderLabel) raw.folder = `agg/${folderLabel}`;
+        // Its size and time of change: a file replaced under the same name is read again (importer.ts).
+        const st = lstatOf(p);
+        if (st?.isFile()) {
+          raw.size = String(st.size);
+          raw.modified = st.mtime.toISOString();
+        }
         rows.push({ file, path: p, url: fileUrlOf(p), rating, folderLabel, raw });
       } else if (e.isDirectory()) {
         if (image) problem(p, 'not_file', 'a folder named like an image, not a regular file (the files in it are read on their own)');

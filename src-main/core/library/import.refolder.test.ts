@@ -1,8 +1,9 @@
 /**
  * Importing a folder again reads it as it is now, as a file's import does: a picture moved to
  * another class folder gets that class (not the mean of both, nor no label), one deleted stops
- * counting. Real folders, real moves, a real library.
+ * counting, and one replaced under the same name is read again. Real folders, real moves, a real library.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -11,7 +12,7 @@ import { createCore, type Core } from '../app';
 import { DEV_IMAGES, devRatings, tempDir } from '../../../test-support/fixtures';
 
 const PHOTOS = devRatings()
-  .slice(0, 8)
+  .slice(0, 10)
   .map(([, url]) => path.join(DEV_IMAGES, path.basename(url)));
 
 describe('a folder imported again', () => {
@@ -81,6 +82,47 @@ describe('a folder imported again', () => {
     const back = await core.call('library.import', { source: f1 });
     expect(back.rows).toBe(5);
     expect(imageOf(path.join(f1, '4', 'e.jpg'))).toMatchObject({ rating_class: 4, label: 'good', rows: 1 });
+  });
+
+  it('reads again a picture replaced under the same name, and maps its URL to the new picture', async () => {
+    const f3 = path.join(dir, 'f3');
+    const c = path.join(f3, 'agg', 'bad', 'c.jpg');
+    const keep = path.join(f3, 'agg', 'bad', 'keep.jpg');
+    put(c, PHOTOS[7]!);
+    put(keep, PHOTOS[0]!);
+    await core.call('library.import', { source: f3 });
+    const url = pathToFileURL(c).href;
+    const mapped = () => db().prepare('SELECT i.id, i.sha256, u.import_id FROM image_urls u JOIN images i ON i.id = u.image_id WHERE u.url = ?').get(url) as { id: number; sha256: string; import_id: number };
+    const old = mapped();
+
+    // Nothing changed: nothing is read again.
+    const same = await core.call('library.import', { source: f3 });
+    expect(same.images_new).toBe(0);
+    expect(mapped()).toEqual(old);
+
+    // A new photo saved under the old name (a camera's IMG_0001.jpg).
+    put(c, PHOTOS[8]!);
+    const s = await core.call('library.import', { source: f3 });
+    expect(s.images_new).toBe(1);
+    expect(s.failed).toBe(0);
+    const now = mapped();
+    expect(now.sha256).toBe(createHash('sha256').update(fs.readFileSync(PHOTOS[8]!)).digest('hex'));
+    expect(now.import_id).toBe(s.import_id);
+    expect(imageOf(c)).toMatchObject({ label: 'bad', rows: 1 });
+    // The old picture lost the row: it is labelled by nothing (keep.jpg is another picture).
+    expect(db().prepare('SELECT COUNT(*) FROM image_urls WHERE image_id = ?').pluck().get(old.id)).toBe(0);
+    expect(db().prepare('SELECT label FROM labels WHERE image_id = ?').pluck().get(old.id) ?? null).toBeNull();
+
+    // A row stored without the file's size and time (an older library): told by its image's size.
+    db().prepare("UPDATE source_rows SET raw = json_remove(raw, '$.size', '$.modified') WHERE origin LIKE ? || '%'").run(f3 + path.sep);
+    const unchanged = await core.call('library.import', { source: f3 });
+    expect(unchanged.images_new).toBe(0);
+    expect(mapped().import_id).toBe(s.import_id);
+    db().prepare("UPDATE source_rows SET raw = json_remove(raw, '$.size', '$.modified') WHERE origin LIKE ? || '%'").run(f3 + path.sep);
+    put(c, PHOTOS[9]!);
+    const replacedOld = await core.call('library.import', { source: f3 });
+    expect(replacedOld.images_new).toBe(1);
+    expect(mapped().sha256).toBe(createHash('sha256').update(fs.readFileSync(PHOTOS[9]!)).digest('hex'));
   });
 
   it('leaves alone the rows of files under a hidden subfolder, which its scan does not read', async () => {

@@ -246,6 +246,11 @@ export class Importer {
         "SELECT id, origin, url FROM source_rows WHERE origin > ? AND origin < ? AND kind = 'folder'",
       ),
       deleteRow: db.prepare<[number]>('DELETE FROM source_rows WHERE id = ?'),
+      // A folder's files as an earlier import stored them (their size and time of change in raw) and the image each URL maps to.
+      folderStampsUnder: db.prepare<[string, string], { origin: string; url: string; raw: string; image_id: number; bytes: number }>(
+        `SELECT s.origin, s.url, s.raw, u.image_id, i.bytes FROM source_rows s JOIN image_urls u ON u.url = s.url JOIN images i ON i.id = u.image_id
+         WHERE s.origin > ? AND s.origin < ? AND s.kind = 'folder'`,
+      ),
       urlNamed: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM source_rows WHERE url = ? LIMIT 1'),
       unmapUrl: db.prepare<[string]>('DELETE FROM image_urls WHERE url = ?'),
       // A folder's entries it did not import (row failures without a line), from its earlier imports: the scan finds them again.
@@ -561,6 +566,25 @@ export class Importer {
     let first = true;
     let finished = false;
     const q = this.q;
+    const range = (chosen: string): [string, string] => {
+      const prefix = chosen.endsWith(path.sep) ? chosen : chosen + path.sep;
+      return [prefix, prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)];
+    };
+    // A folder's files replaced under the same name since an earlier import stored them (another
+    // size or time of change; for a row stored without them, another size than its image's): their
+    // URLs are unmapped from the old picture (derived again without them) and read again like new
+    // files. HTTP URLs name what they named (EOL's media are immutable); a file is not.
+    const replaced: { url: string; imageId: number }[] = [];
+    if (p.folder) {
+      const before = new Map(q.folderStampsUnder.all(...range(p.folder.chosen)).map((r) => [r.origin, r]));
+      for (const r of p.folderRows) {
+        const was = before.get(r.origin);
+        if (!was || was.url !== r.url || r.raw.size === undefined) continue;
+        const stamp = JSON.parse(was.raw) as Record<string, string>;
+        const changed = stamp.size !== undefined && stamp.modified !== undefined ? stamp.size !== r.raw.size || stamp.modified !== r.raw.modified : Number(r.raw.size) !== was.bytes;
+        if (changed) replaced.push({ url: r.url, imageId: was.image_id });
+      }
+    }
     /**
      * A folder is what its scan finds now: the rows of files under it that an earlier import
      * stored and this scan did not find (moved to another class folder, renamed, deleted, no
@@ -569,8 +593,7 @@ export class Importer {
      * hidden folder are left alone: the scan does not read them, so it cannot tell.
      */
     const removeVanished = (chosen: string, found: SourceRow[]): number => {
-      const prefix = chosen.endsWith(path.sep) ? chosen : chosen + path.sep;
-      const after = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+      const [prefix, after] = range(chosen);
       const scanned = new Set(found.map((r) => r.origin));
       let removed = 0;
       for (const r of q.folderRowsUnder.all(prefix, after)) {
@@ -593,6 +616,10 @@ export class Importer {
           if (first) {
             if (p.kind !== 'folder' && p.rowCount > 0) q.clearRowFailures.run(p.origin);
             if (p.folder) {
+              for (const { url, imageId } of replaced) {
+                q.unmapUrl.run(url);
+                losing.add(imageId);
+              }
               // The folder's entries it does not import (links that lead out, FIFOs, …): one failure each.
               q.clearFolderProblems.run(p.origin);
               for (const pr of p.folder.problems) {
