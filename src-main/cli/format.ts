@@ -1,6 +1,27 @@
 /** Human-readable output of the CLI (the --json forms print the results as they are). */
 import { FAILURE_REASONS, skippedFilesText, type FailureReason, type BundleRow, type FailureRow, type ImportRow, type ImportSummary, type LabelBatchResult, type LibraryStatus } from '../../src-shared/domain/library';
 
+/**
+ * Characters that must not reach a terminal raw from a name the user (or a file) chose: C0 and C1
+ * controls (a newline would forge a line of its own, ESC starts a terminal escape), DEL, the
+ * Unicode line and paragraph separators and the bidirectional overrides (which reorder what is shown).
+ */
+// eslint-disable-next-line no-control-regex
+const UNPRINTABLE = /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+// eslint-disable-next-line no-control-regex
+const UNPRINTABLE_G = /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * A file name, URL or other text from outside, as one line of output: as it is when it has none of
+ * UNPRINTABLE, else quoted with those characters escaped visibly, as a JSON string
+ * (`"evil\nnot_image  fake.jpg"`, `"a\tb"`, `"\u001b[31m"`), so it can never split or repaint a
+ * line of the output; the quotes tell an escape from a backslash in the name.
+ */
+export function shown(text: string): string {
+  if (!UNPRINTABLE.test(text)) return text;
+  return JSON.stringify(text).replace(UNPRINTABLE_G, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 const reasonLines = (byReason: Partial<Record<FailureReason, number>>) =>
   Object.entries(byReason)
     .sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))
@@ -8,7 +29,7 @@ const reasonLines = (byReason: Partial<Record<FailureReason, number>>) =>
 
 export function formatImport(s: ImportSummary): string {
   return [
-    `${s.cancelled ? 'Cancelled' : 'Imported'} ${s.kind} from ${s.source} (${s.encoding})`,
+    `${s.cancelled ? 'Cancelled' : 'Imported'} ${s.kind} from ${shown(s.source)} (${s.encoding})`,
     `  rows ${s.rows}, distinct URLs ${s.urls}${s.bundle_id !== null ? `, bundle #${s.bundle_id}` : ''}${s.rows_removed ? `; ${s.rows_removed} rows of an earlier import of this file that it no longer has were removed` : ''}`,
     `  images: ${s.images_new} new, ${s.images_existing} already in the library, ${s.failed} failed`,
     `  labels of these images: ${s.labels.good} good, ${s.labels.bad} bad, ${s.labels.unlabeled} unlabelled`,
@@ -20,7 +41,7 @@ export function formatImport(s: ImportSummary): string {
 
 export function formatStatus(s: LibraryStatus): string {
   return [
-    `Library ${s.data_dir} (schema ${s.schema_version})`,
+    `Library ${shown(s.data_dir)} (schema ${s.schema_version})`,
     `  images ${s.images}: ${s.labels.good} good, ${s.labels.bad} bad, ${s.labels.unlabeled} unlabelled (${s.labels_by_origin.curator} set by a curator)`,
     `  rating classes: ${Object.entries(s.ratings).map(([c, n]) => `${c}: ${n}`).join(', ')}`,
     `  imports ${s.imports}, bundles ${s.bundles}, failed URLs ${s.failed}`,
@@ -31,9 +52,9 @@ export function formatStatus(s: LibraryStatus): string {
 export function formatFailures(r: { total: number; failures: FailureRow[] }): string {
   if (!r.total) return 'No failures.';
   const lines = r.failures.map((f) => {
-    const where = f.url ?? '';
-    const at = f.file ? (f.line != null ? `${f.file}:${f.line}` : f.file) : '';
-    return `${f.reason.padEnd(18)} ${[at, where].filter(Boolean).join(' ')}  ${f.detail}${f.attempts > 1 ? ` (${f.attempts} attempts)` : ''}`;
+    const where = f.url ? shown(f.url) : '';
+    const at = f.file ? (f.line != null ? `${shown(f.file)}:${f.line}` : shown(f.file)) : '';
+    return `${f.reason.padEnd(18)} ${[at, where].filter(Boolean).join(' ')}  ${shown(f.detail)}${f.attempts > 1 ? ` (${f.attempts} attempts)` : ''}`;
   });
   if (r.total > r.failures.length) lines.push(`… and ${r.total - r.failures.length} more (--limit)`);
   return lines.join('\n');
@@ -41,8 +62,8 @@ export function formatFailures(r: { total: number; failures: FailureRow[] }): st
 
 /** `qc sources`: the imports and bundles, with the ids other commands take (`qc export --bundle ID`). */
 export function formatSources(r: { imports: ImportRow[]; bundles: BundleRow[] }): string {
-  const lines = ['Imports:', ...(r.imports.length ? r.imports.map((i) => `  ${String(i.id).padStart(4)}  ${i.kind.padEnd(9)} ${i.status.padEnd(9)} ${String(i.images).padStart(7)} images  ${i.source}`) : ['  none'])];
-  lines.push('Bundles:', ...(r.bundles.length ? r.bundles.map((b) => `  ${String(b.id).padStart(4)}  ${String(b.rows).padStart(7)} rows  ${b.name}  (${b.origin})`) : ['  none']));
+  const lines = ['Imports:', ...(r.imports.length ? r.imports.map((i) => `  ${String(i.id).padStart(4)}  ${i.kind.padEnd(9)} ${i.status.padEnd(9)} ${String(i.images).padStart(7)} images  ${shown(i.source)}`) : ['  none'])];
+  lines.push('Bundles:', ...(r.bundles.length ? r.bundles.map((b) => `  ${String(b.id).padStart(4)}  ${String(b.rows).padStart(7)} rows  ${shown(b.name)}  (${shown(b.origin)})`) : ['  none']));
   return lines.join('\n');
 }
 

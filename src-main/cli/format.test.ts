@@ -1,0 +1,76 @@
+/**
+ * The CLI's human output never prints a control character of a name it did not choose (audit 2,
+ * bug 10): a newline in a file name would forge a second failure line in `qc failures`, a tab
+ * would shift its columns and ESC would repaint the terminal. Such names are shown quoted with the
+ * characters escaped; plain names are printed as they are. One real folder import end to end.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createCore } from '../core/app';
+import { DEV_IMAGES, devRatings, tempDir } from '../../test-support/fixtures';
+import type { FailureRow } from '../../src-shared/domain/library';
+import { formatFailures, formatImport, formatSources, shown } from './format';
+
+const failure = (over: Partial<FailureRow>): FailureRow => ({ id: 1, url: null, file: null, line: null, reason: 'truncated', detail: 'corrupt', attempts: 1, updated_at: '', ...over });
+
+describe('shown', () => {
+  it('leaves a printable name as it is, accents, spaces, quotes and backslashes included', () => {
+    for (const s of ['/data/photos/café 1.jpg', 'C:\\Users\\me\\a.jpg', 'say "hi".jpg', 'https://a.org/x.jpg']) expect(shown(s)).toBe(s);
+  });
+  it('quotes a name holding a control or line-breaking character, escaped visibly', () => {
+    expect(shown('evil\nnot_image          fake.jpg')).toBe('"evil\\nnot_image          fake.jpg"');
+    expect(shown('a\tb\rc\x1b[31md\x7f\x85\u2028\u202ee\\')).toBe('"a\\tb\\rc\\u001b[31md\\u007f\\u0085\\u2028\\u202ee\\\\"');
+  });
+});
+
+describe('formatFailures, formatSources, formatImport', () => {
+  it('print one line for a failure whose file, URL or detail holds a newline, naming it escaped', () => {
+    const out = formatFailures({
+      total: 2,
+      failures: [
+        failure({ file: '/work/nl/evil\nnot_image          fake.jpg', url: 'file:///work/nl/evil%0Anot_image', detail: 'Input buffer\nhas corrupt header' }),
+        failure({ file: '/work/r.txt', line: 5, reason: 'bad_rating', detail: 'overall_rating "abc" is not a number in 1..5' }),
+      ],
+    });
+    expect(out.split('\n')).toEqual([
+      'truncated          "/work/nl/evil\\nnot_image          fake.jpg" file:///work/nl/evil%0Anot_image  "Input buffer\\nhas corrupt header"',
+      'bad_rating         /work/r.txt:5  overall_rating "abc" is not a number in 1..5',
+    ]);
+  });
+
+  it('print one line per import and bundle whose source or name holds control characters', () => {
+    const out = formatSources({
+      imports: [{ id: 1, kind: 'folder', status: 'done', images: 3, source: '/p/a\nb', finished_at: null }],
+      bundles: [{ id: 2, rows: 3, name: 'x\x1b[2Jy', origin: '/p/a\nb' }],
+    });
+    expect(out.split('\n')).toEqual(['Imports:', '     1  folder    done            3 images  "/p/a\\nb"', 'Bundles:', '     2        3 rows  "x\\u001b[2Jy"  ("/p/a\\nb")']);
+  });
+});
+
+describe('qc failures after a real folder import', () => {
+  const dir = tempDir();
+  const core = createCore({ dataDir: path.join(dir, 'data') });
+  afterAll(async () => {
+    await core.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows a truncated picture named with a newline and a tab, in a folder named with one, on one line', async () => {
+    const folder = path.join(dir, 'batch\n2');
+    fs.mkdirSync(folder);
+    const photo = fs.readFileSync(path.join(DEV_IMAGES, path.basename(devRatings()[0]![1])));
+    const name = 'evil\nnot_image\t         fake.jpg';
+    fs.writeFileSync(path.join(folder, name), photo.subarray(0, 400));
+    fs.writeFileSync(path.join(folder, 'good.jpg'), photo);
+    const summary = await core.call('library.import', { source: folder });
+    expect(formatImport(summary).split('\n')[0]).toBe(`Imported folder from ${JSON.stringify(folder)} (n/a)`);
+    const failures = await core.call('library.failures', { limit: 50 });
+    expect(failures.total).toBe(1);
+    const out = formatFailures(failures);
+    expect(out.split('\n')).toHaveLength(1);
+    expect(out).toContain(`${JSON.stringify(path.join(folder, name))}`);
+    expect(formatSources(await core.call('library.sources', {})).split('\n')).toHaveLength(4);
+    expect(formatFailures(failures)).not.toContain('\t');
+  });
+});
