@@ -44,6 +44,13 @@ describe('importTagFiles', () => {
     expect((db.prepare('SELECT COUNT(*) AS n FROM url_predictions').get() as { n: number }).n).toBe(1);
   });
 
+  it('reads a tag file saved with every cell quoted (a spreadsheet, pandas QUOTE_ALL) as the plain one', async () => {
+    const quoted = write('q_a.tsv', ['"eolMediaURL"\t"identifier"\t"imclass"\t"confidence"', '"https://x.org/1.jpg"\t"1"\t"bad"\t"0.800000"', '"https://x.org/6.jpg"\t"6"\t"good"\t"0.700000"']);
+    expect(await importTagFiles(db, [quoted], 7)).toMatchObject({ files: 1, rows: 2, local: 1, remote: 1 });
+    expect(db.prepare('SELECT p_bad FROM predictions WHERE run_id = 7 AND image_id = 1').pluck().get()).toBe(0.8);
+    expect(db.prepare("SELECT p_bad FROM url_predictions WHERE url = 'https://x.org/6.jpg'").pluck().get()).toBeCloseTo(0.3, 6);
+  });
+
   it("never overwrites a score the run made out of fold (its evaluation rests on it), and says how many it kept", async () => {
     db.prepare('UPDATE predictions SET p_bad = 0.123, heldout = 1 WHERE run_id = 7 AND image_id = 1').run();
     const f = write('h_a.tsv', ['eolMediaURL\tidentifier\timclass\tconfidence', 'https://x.org/1.jpg\t1\tbad\t0.990000', 'https://x.org/2.jpg\t2\tbad\t0.700000']);

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import { setImmediate } from 'node:timers/promises';
 import { QcError } from '../../../src-shared/contract/errors';
 import { MAX_INPUT_BYTES } from '../library/importer';
-import { describeLongLine, inputLines, isTagHeader, type ReadAt } from '../library/parse';
+import { describeLongLine, inputLines, isTagHeader, tsvCells, type ReadAt } from '../library/parse';
 import { openInputFile } from '../library/sources';
 import type { Db } from '../db/open';
 import type { TagImportSummary } from '../../../src-shared/contract/handlers';
@@ -65,12 +65,12 @@ function* tagRows(read: ReadAt, file: string): Generator<TagRow> {
     const line = l.text;
     if (!col) {
       if (!isTagHeader(line)) throw new QcError('bad_input', `${file}:1: not a tag file (the header needs eolMediaURL, imclass and confidence)`);
-      const cols = line.split('\t').map((c) => c.trim()); // inputLines has dropped a UTF-8 BOM
+      const cols = tsvCells(line).cells.map((c) => c.trim()); // inputLines has dropped a UTF-8 BOM; quoted cells read as the importer reads them
       col = { url: cols.indexOf('eolMediaURL'), pBad: cols.indexOf('p_bad'), imclass: cols.lastIndexOf('imclass'), confidence: cols.lastIndexOf('confidence') };
       continue;
     }
     if (!line.trim()) continue;
-    const cells = line.split('\t');
+    const cells = tsvCells(line).cells;
     const url = (cells[col.url] ?? '').trim();
     if (!url) throw new QcError('bad_input', `${file}:${lineNo}: no eolMediaURL`);
     yield { url, p: pBadOf(cells, col, `${file}:${lineNo}`) };
