@@ -71,6 +71,12 @@ interface Prepared {
   publicOnly: boolean;
   /** A folder: the real path of the chosen folder (nothing outside it is read), and the entries it does not import. */
   folder: { chosen: string; base: Buffer; problems: FolderProblem[]; skippedByExtension: Record<string, number> } | null;
+  /**
+   * A local input file: the other paths earlier imports read this same file by (a link to it, or
+   * it through a linked folder: the same real path). Its rows stored under them are this file's
+   * rows stored under another name: they are replaced by this import's (set by `begin`).
+   */
+  aliases?: string[];
   /** Releases the input (an open file). */
   close: () => Promise<void>;
 }
@@ -202,6 +208,7 @@ export class Importer {
       runningOf: db.prepare<[string], { id: number; pid: number | null; pid_start: string | null }>(
         "SELECT id, pid, pid_start FROM imports WHERE status = 'running' AND source = ? AND kind <> 'retry' ORDER BY id",
       ),
+      fileSources: db.prepare<[], string>("SELECT DISTINCT source FROM imports WHERE kind IN ('ratings', 'exemplars', 'bundle')").pluck(),
       // Every image an import may have given evidence to: those its URLs were mapped to, and those
       // its rows name through URLs already stored (source_rows_import, image_urls_import).
       importImages: db.prepare<[number, number], { image_id: number }>(
@@ -525,7 +532,8 @@ export class Importer {
     return this.deps.db
       .transaction(() => {
         if (p.kind !== 'retry') {
-          for (const r of this.q.runningOf.all(p.origin)) {
+          p.aliases = p.urlsStored ? this.aliasesOf(p.origin) : [];
+          for (const r of [p.origin, ...p.aliases].flatMap((source) => this.q.runningOf.all(source))) {
             if (ownerEnded({ pid: r.pid, start: r.pid_start }, () => this.running.has(r.id), ownersOf(this.deps.db))) continue;
             // Another process may have this pid (in another pid namespace: a container sharing the library).
             const where = this.running.has(r.id) ? 'in this app' : `in another process (pid ${r.pid ?? '?'}) on this library`;
@@ -537,6 +545,14 @@ export class Importer {
         return id;
       })
       .immediate();
+  }
+
+  /** The other local paths earlier imports of input files were read by that lead to the same real file as `origin`. */
+  private aliasesOf(origin: string): string[] {
+    if (isHttpUrl(origin) || !path.isAbsolute(origin)) return [];
+    const real = realPathOrNull(origin);
+    if (real === null) return [];
+    return this.q.fileSources.all().filter((s) => s !== origin && !isHttpUrl(s) && path.isAbsolute(s) && realPathOrNull(s) === real);
   }
 
   private async executeImport(
@@ -678,6 +694,14 @@ export class Importer {
             for (const { image_id } of q.staleRowImages.all(p.origin, importId)) losing.add(image_id);
             rowsRemoved = q.deleteStaleRows.run(p.origin, importId).changes;
             if (rowsRemoved) q.deleteOrphanFailures.run(p.origin);
+            // The same file read before by another path (a link): its rows there are replaced by
+            // these, so one rating in the file counts once, not once per path it was read by.
+            for (const alias of p.aliases ?? []) {
+              for (const { image_id } of q.staleRowImages.all(alias, Number.MAX_SAFE_INTEGER)) losing.add(image_id);
+              q.deleteStaleRows.run(alias, Number.MAX_SAFE_INTEGER);
+              q.clearRowFailures.run(alias);
+              q.deleteOrphanFailures.run(alias);
+            }
           }
           if (finished && p.folder) rowsRemoved = removeVanished(p.folder.chosen, p.folderRows);
           losing.forEach((id) => writer.apply(id));
@@ -832,6 +856,15 @@ export class Importer {
       seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
       cancelled,
     };
+  }
+}
+
+/** A path's real path (links resolved), or null when it cannot be resolved (gone). */
+function realPathOrNull(p: string): string | null {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return null;
   }
 }
 
