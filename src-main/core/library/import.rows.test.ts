@@ -108,6 +108,23 @@ describe('an import with odd rows', () => {
     expect(after.get(urls[3])).toMatchObject({ label: 'good', rating: 1, lines: ['edited_ratings.txt:3'] });
   });
 
+  it('a file cut down to its header: its rows and its lines\' failures all go', async () => {
+    const list = path.join(dir, 'truncated_ratings.txt');
+    fs.writeFileSync(list, [HEADER, `30\t${PREFIX}${photo(0)}\t1\t{}`, `31\t${PREFIX}${photo(1)}\t5\t{}`, `32\t${PREFIX}${photo(2)}\t5\t{}`, `33\t${PREFIX}${photo(3)}\tabc\t{}`].join('\n') + '\n');
+    const first = await core.call('library.import', { source: list, mirrors: mirrors() });
+    expect(first.row_problems).toBe(1);
+    const ofFile = async () => (await core.call('library.failures', {})).failures.filter((f) => f.file === list).map((f) => [f.line, f.reason]);
+    expect(await ofFile()).toEqual([[5, 'bad_rating']]);
+    const badRatings = async () => (await core.call('library.status', {})).failures_by_reason.bad_rating ?? 0;
+    const badBefore = await badRatings();
+    // A truncated download, or every row deleted: only the header is left.
+    fs.writeFileSync(list, `${HEADER}\n`);
+    const again = await core.call('library.import', { source: list, mirrors: mirrors() });
+    expect(again).toMatchObject({ rows: 0, rows_removed: 3, row_problems: 0 });
+    expect(await ofFile()).toEqual([]);
+    expect(await badRatings()).toBe(badBefore - 1);
+  });
+
   it('one picture named by 3,000 URLs (three pages of URLs): its rating and label count every row', async () => {
     fs.copyFileSync(path.join(DEV_IMAGES, photo(8)), path.join(mirror, photo(8)));
     const list = path.join(dir, 'many_urls.txt');

@@ -630,7 +630,9 @@ export class Importer {
       for (;;) {
         db.transaction(() => {
           if (first) {
-            if (p.kind !== 'folder' && p.rowCount > 0) q.clearRowFailures.run(p.origin);
+            // The file's lines as they are now: the failures of its lines from before go, also when
+            // it has no data line left (a truncated download, every row deleted).
+            if (p.kind !== 'folder' && p.kind !== 'retry') q.clearRowFailures.run(p.origin);
             if (p.folder) {
               for (const { url, imageId } of replaced) {
                 q.unmapUrl.run(url);
