@@ -43,6 +43,8 @@ export interface PagePlan {
   lean: string;
   /** FROM clause for the count when it differs from `lean` (a taxon filter counts from its matches). */
   countFrom?: string;
+  /** WHERE clauses for the count when they differ from `where` (they read `countFrom`'s tables). */
+  countWhere?: string[];
   /** The sort key's two columns (for skipping ahead on `lean`). */
   keyColumns: string;
   where: string[];
@@ -243,6 +245,16 @@ export function planPage(
         key: (it) => [0, it.image_id],
       };
     }
+    // Counted without the images table (each prediction and label row is an image's): on the
+    // predictions when a filter reads them, else on the labels when one reads those.
+    const issuesOf = (id: string) => (f.needsIssues ? `JOIN label_issues li ON li.run_id = @run AND li.image_id = ${id}` : '');
+    const cp = filterClauses(q, 'p.image_id', 'p');
+    const cl = filterClauses(q, 'l.image_id');
+    const count = f.needsPredictions
+      ? { countFrom: `predictions p ${issuesOf('p.image_id')}`, countWhere: ['p.run_id = @run', ...cp.clauses] }
+      : f.needsLabels
+        ? { countFrom: `labels l ${issuesOf('l.image_id')}`, countWhere: cl.clauses }
+        : { countFrom: `images i ${countJoins}` };
     // CROSS JOIN keeps images the outer loop, walked in id order (a filter on predictions or issues
     // needs their row, so the inner joins match the left joins' answer).
     const walk = `images i CROSS JOIN labels l ON l.image_id = i.id
@@ -252,7 +264,7 @@ export function planPage(
       kind: 'id',
       select: `SELECT ${ITEM_COLUMNS('i.id')} FROM ${opts.idWalk ? walk : `images i ${joins}`}`,
       lean: `images i ${opts.idWalk ? countJoinsOf(f, 'i.id', 'CROSS JOIN') : countJoins}`,
-      countFrom: `images i ${countJoins}`,
+      ...count,
       keyColumns: '0, i.id',
       where: [...f.clauses, ...extra('i.id')],
       params: { ...base, ...f.params },
@@ -506,7 +518,8 @@ export class GalleryPager {
   /** How many items a plan matches, counted once per data version. */
   private countOf(plan: PagePlan): number {
     const from = plan.countFrom ?? plan.lean;
-    const where = plan.where.length ? `WHERE ${plan.where.join(' AND ')}` : '';
+    const conds = plan.countWhere ?? plan.where;
+    const where = conds.length ? `WHERE ${conds.join(' AND ')}` : '';
     const key = JSON.stringify(['count', from, where, plan.params]);
     const cached = this.queries.get(key);
     if (cached) return cached.total;
