@@ -2,6 +2,8 @@
 import { isHttpUrl, ROW_FAILURE_REASONS, skippedFilesText, type BundleRow, type FailureReason, type ImportKind, type FailureRow, type ImportRow, type ImportSummary, type LibraryStatus } from '../../src-shared/domain/library';
 import type { ImportArgs } from '../../src-shared/contract/handlers';
 import { isAbsolutePath } from '../../src-shared/contract/schemas';
+import { toQcError } from '../api/client';
+import type { LabelRule } from '../../src-shared/domain/label';
 import { cleanMirrors, type MirrorRow, type Slice } from './types';
 
 export interface ImportForm {
@@ -29,6 +31,16 @@ export interface LibrarySlice {
   libraryChanged(): Promise<void>;
   startImport(): Promise<ImportSummary | null>;
   retryFailed(): Promise<ImportSummary | null>;
+  /** The rating → label rule in force (null until loaded); reloaded whenever the library changes (here, in another window, by `qc rule`). */
+  labelRule: LabelRule | null;
+  /** An unsaved edit of the rule and the rule it started from (kept across screens); null when none. */
+  ruleDraft: { rule: LabelRule; base: LabelRule } | null;
+  ruleSaving: boolean;
+  loadRule(): Promise<void>;
+  editRule(rule: LabelRule): void;
+  revertRule(): void;
+  /** Save the edit; the core refuses it (conflict) when the rule changed since the edit began, and the edit is dropped for the rule in force. */
+  saveRule(): Promise<void>;
   /**
    * Import the bundled demo library and train a first run; then show Review. A load cancelled or
    * not trained stays on Library and says what it left (the offer then reads "Finish loading the
@@ -72,6 +84,12 @@ export function importNote(summary: ImportSummary, what: string): { kind: 'succe
   if (summary.failed > 0) return { kind: 'info', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored, ${summary.failed} failed (${reasons}).${retry}${rows}${skipped}` };
   if (rows || skipped) return { kind: 'info', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored.${rows}${skipped}` };
   return { kind: 'success', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored. Next: train a model on the Train screen.` };
+}
+
+/** Whether two rules give the same labels (class order does not matter). */
+function sameRule(a: LabelRule, b: LabelRule): boolean {
+  const key = (r: LabelRule) => JSON.stringify([[...r.bad].sort(), [...r.good].sort(), r.exemplar]);
+  return key(a) === key(b);
 }
 
 export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {
@@ -147,8 +165,49 @@ export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {
       }
     },
     async libraryChanged() {
-      await Promise.all([get().loadStatus(), get().loadFailures(), get().loadSources()]);
+      await Promise.all([get().loadStatus(), get().loadFailures(), get().loadSources(), get().loadRule()]);
       get().refreshView('review');
+    },
+    labelRule: null,
+    ruleDraft: null,
+    ruleSaving: false,
+    async loadRule() {
+      try {
+        const rule = await client.call('labels.getRule', {});
+        // An edit that now matches the rule in force has nothing left to save.
+        set((s) => ({ labelRule: rule, ruleDraft: s.ruleDraft && sameRule(s.ruleDraft.rule, rule) ? null : s.ruleDraft }));
+      } catch (e) {
+        get().reportError(e, 'Label rule');
+      }
+    },
+    editRule(rule) {
+      const base = get().ruleDraft?.base ?? get().labelRule;
+      if (!base) return;
+      set({ ruleDraft: sameRule(rule, base) ? null : { rule, base } });
+    },
+    revertRule() {
+      set({ ruleDraft: null });
+    },
+    async saveRule() {
+      const draft = get().ruleDraft;
+      if (!draft || get().ruleSaving) return;
+      set({ ruleSaving: true });
+      try {
+        const r = await client.call('labels.setRule', { rule: draft.rule, expected: draft.base });
+        set((s) => ({ labelRule: r.rule, ruleDraft: s.ruleDraft === draft ? null : s.ruleDraft }));
+        get().toast('success', `Label rule saved: ${r.relabelled} import label${r.relabelled === 1 ? '' : 's'} changed (curator labels kept). Retrain to use them.`);
+        void get().loadStatus();
+        get().refreshView('review');
+      } catch (e) {
+        get().reportError(e, 'Label rule');
+        // Changed elsewhere since the edit began: show the rule in force (the message says to make the change again).
+        if (toQcError(e).code === 'conflict') {
+          set({ ruleDraft: null });
+          await get().loadRule();
+        }
+      } finally {
+        set({ ruleSaving: false });
+      }
     },
     async startImport() {
       const f = get().importForm;

@@ -48,8 +48,12 @@ export interface LabelsApi {
   'labels.set': { args: { imageIds: number[]; label: LabelValue }; result: LabelBatchResult };
   'labels.undo': { args: Record<string, never>; result: LabelBatchResult };
   'labels.getRule': { args: Record<string, never>; result: LabelRule };
-  /** Change the aggregation rule; import-origin labels are re-derived, curator labels kept. */
-  'labels.setRule': { args: { rule: LabelRule }; result: { rule: LabelRule; relabelled: number } };
+  /**
+   * Change the aggregation rule; import-origin labels are re-derived, curator labels kept. With
+   * `expected` (the rule the edit started from), a rule changed meanwhile elsewhere (another window,
+   * `qc rule`) is not overwritten: the call fails with `conflict` and changes nothing.
+   */
+  'labels.setRule': { args: { rule: LabelRule; expected?: LabelRule }; result: { rule: LabelRule; relabelled: number } };
 }
 
 export interface ClassifyRequest extends Omit<ImportArgs, 'kind'> {

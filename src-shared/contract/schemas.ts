@@ -73,6 +73,7 @@ export const importOptions = {
 
 const labelValue = z.enum(['good', 'bad']).nullable();
 const ratingClass = z.literal([1, 2, 3, 4, 5]);
+const labelRule = z.strictObject({ bad: z.array(ratingClass).max(5), good: z.array(ratingClass).max(5), exemplar: labelValue });
 const featureSet = z.enum(['whole', 'crops', 'signals', 'defects']);
 
 export const trainOptions = {
@@ -128,7 +129,7 @@ export const API_SCHEMAS = {
   'labels.set': z.strictObject({ imageIds: z.array(id).max(1_000_000), label: labelValue }),
   'labels.undo': empty,
   'labels.getRule': empty,
-  'labels.setRule': z.strictObject({ rule: z.strictObject({ bad: z.array(ratingClass).max(5), good: z.array(ratingClass).max(5), exemplar: labelValue }) }),
+  'labels.setRule': z.strictObject({ rule: labelRule, expected: labelRule.optional() }),
 
   'ml.embed': z.strictObject({ features: trainOptions.features, backbone: trainOptions.backbone, batchSize: z.int().min(1).max(4096).optional() }),
   'ml.train': z.strictObject(trainOptions),

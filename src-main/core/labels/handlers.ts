@@ -1,6 +1,7 @@
 /** The labels' slice of the API. */
 import type { HandlersOf, LabelsApi } from '../../../src-shared/contract/handlers';
 import type { CoreContext } from '../context';
+import { sameRule } from './labels';
 
 export function labelHandlers(core: CoreContext): HandlersOf<LabelsApi> {
   const { labels, events } = core;
@@ -16,10 +17,12 @@ export function labelHandlers(core: CoreContext): HandlersOf<LabelsApi> {
       return result;
     },
     'labels.getRule': async () => labels.rule(),
-    'labels.setRule': async ({ rule }) => {
-      const result = await labels.setRule(rule);
-      // Up to every label of the library changed: one event, not a million changes.
-      if (result.relabelled) events.emit('library.changed', { reason: 'rule' });
+    'labels.setRule': async ({ rule, expected }) => {
+      const before = labels.rule();
+      const result = await labels.setRule(rule, expected);
+      // Up to every label of the library changed: one event, not a million changes. A new rule that
+      // changed no label is announced too, so other windows show the rule in force.
+      if (result.relabelled || !sameRule(before, result.rule)) events.emit('library.changed', { reason: 'rule' });
       return result;
     },
   };

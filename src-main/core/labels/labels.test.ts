@@ -276,6 +276,28 @@ describe('labels of an imported folder', () => {
     expect(await lib.core.call('labels.getRule', {})).toEqual({ bad: [1, 2], good: [4, 5], exemplar: 'good' });
   });
 
+  it('a save started from a rule that changed meanwhile is refused (conflict) and undoes nothing', async () => {
+    const lib = await makeLibrary();
+    const seen: EventMap['library.changed'][] = [];
+    lib.core.events.on('library.changed', (p) => seen.push(p));
+    const started = await lib.core.call('labels.getRule', {});
+    // Another window (or `qc rule`) makes class 3 bad.
+    await lib.core.call('labels.setRule', { rule: { bad: [1, 2, 3], good: [4, 5], exemplar: 'good' } });
+    const before = { labels: allLabels(lib), events: events(lib) };
+    // This window's edit began from the old rule: it changed only the exemplars.
+    const stale = lib.core.call('labels.setRule', { rule: { ...started, exemplar: 'bad' }, expected: started });
+    await expect(stale).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/changed elsewhere.*nothing was saved/) });
+    expect(await lib.core.call('labels.getRule', {})).toEqual({ bad: [1, 2, 3], good: [4, 5], exemplar: 'good' });
+    expect(allLabels(lib)).toEqual(before.labels);
+    expect(events(lib)).toEqual(before.events);
+    // Started from the rule in force (classes in any order), it is saved.
+    const ok = await lib.core.call('labels.setRule', { rule: { bad: [1, 2, 3], good: [4, 5], exemplar: null }, expected: { bad: [3, 2, 1], good: [5, 4], exemplar: 'good' } });
+    expect(ok.rule.exemplar).toBeNull();
+    // Every change of the rule is announced, even one that relabelled nothing (this library has no exemplars).
+    expect(ok.relabelled).toBe(0);
+    expect(seen).toEqual([{ reason: 'rule' }, { reason: 'rule' }]);
+  });
+
   it('an invalid rule is refused and changes nothing', async () => {
     const lib = await makeLibrary();
     const before = { labels: allLabels(lib), events: events(lib) };

@@ -35,6 +35,15 @@ interface LabelRow {
   origin: LabelOrigin;
 }
 
+/** Whether two rules give the same labels (class order and repeats do not matter). */
+export function sameRule(a: LabelRule, b: LabelRule): boolean {
+  const key = (r: LabelRule) => {
+    const n = normalizeLabelRule(r);
+    return JSON.stringify([n.bad, n.good, n.exemplar]);
+  };
+  return key(a) === key(b);
+}
+
 export class LabelService {
   private readonly q;
   /** The rule changes this process is relabelling on this library (a state with its pid but not in here has ended). */
@@ -163,15 +172,21 @@ export class LabelService {
   /**
    * Change the aggregation rule and re-derive every import-origin label under it: the rule is
    * stored first, then the labels follow in short transactions (imports running meanwhile already
-   * use the new rule). A later rule change takes over: this one stops where it is.
+   * use the new rule). A later rule change takes over: this one stops where it is. With `expected`
+   * (the rule an edit started from), a rule that is no longer the stored one is refused
+   * (`conflict`) and nothing changes: an edit never silently undoes a change made elsewhere.
    */
-  async setRule(given: LabelRule): Promise<{ rule: LabelRule; relabelled: number }> {
+  async setRule(given: LabelRule, expected?: LabelRule): Promise<{ rule: LabelRule; relabelled: number }> {
     const rule = normalizeLabelRule(given);
     const problems = labelRuleProblems(rule);
     if (problems.length) throw new QcError('bad_input', `invalid label rule: ${problems.join('; ')}`);
     const me = thisProcess();
     const state: RelabelState = { version: randomUUID(), after: 0, pid: me.pid, start: me.start };
     this.db.transaction(() => {
+      // Read and written in one IMMEDIATE transaction: no other process changes the rule in between.
+      if (expected && !sameRule(expected, this.rule())) {
+        throw new QcError('conflict', 'the label rule was changed elsewhere (another window or the command line) since this edit began; nothing was saved: look at the current rule and make the change again');
+      }
       setSetting(this.db, SETTING.labelRule, rule);
       setSetting(this.db, SETTING.labelRelabel, state);
     }).immediate();

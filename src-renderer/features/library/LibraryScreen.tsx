@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { FAILURE_REASONS, IMPORT_KINDS, type FailureReason } from '../../../src-shared/domain/library';
 import { RATING_CLASSES, type LabelRule, type RatingClass } from '../../../src-shared/domain/label';
-import { useApp, useAppStore, useClient, type AppStore } from '../../stores/app';
+import { useApp, useAppStore, type AppStore } from '../../stores/app';
 import { BrowseButton } from '../../components/BrowseButton';
 import { fmtDate, fmtInt, fmtSeconds } from '../../components/format';
 import { MirrorRows } from '../../components/MirrorRows';
@@ -298,39 +298,24 @@ function FailuresCard() {
  */
 function RuleCard() {
   const store = useAppStore();
-  const client = useClient();
-  const [rule, setRule] = useState<LabelRule | null>(null);
-  const [saved, setSaved] = useState<LabelRule | null>(null);
-  const [busy, setBusy] = useState(false);
+  // In the store: an unsaved edit survives leaving the screen, and the rule in force follows
+  // library.changed (a change in another window or by `qc rule`). A save sends the rule the edit
+  // started from, so it never silently undoes a change it did not see.
+  const saved = useApp((s) => s.labelRule);
+  const draft = useApp((s) => s.ruleDraft);
+  const busy = useApp((s) => s.ruleSaving);
   useEffect(() => {
-    void client.call('labels.getRule', {}).then(
-      (r) => {
-        setRule(r);
-        setSaved(r);
-      },
-      (e: unknown) => store.getState().reportError(e, 'Label rule'),
-    );
-  }, [client, store]);
+    void store.getState().loadRule();
+  }, [store]);
+  const rule = draft?.rule ?? saved;
   if (!rule) return null;
+  const setRule = (r: LabelRule) => store.getState().editRule(r);
   const classOf = (c: RatingClass): 'bad' | 'good' | 'none' => (rule.bad.includes(c) ? 'bad' : rule.good.includes(c) ? 'good' : 'none');
   const setClass = (c: RatingClass, to: 'bad' | 'good' | 'none') =>
     setRule({ ...rule, bad: RATING_CLASSES.filter((k) => (k === c ? to === 'bad' : rule.bad.includes(k))), good: RATING_CLASSES.filter((k) => (k === c ? to === 'good' : rule.good.includes(k))) });
-  const changed = JSON.stringify(rule) !== JSON.stringify(saved);
-  const save = async () => {
-    setBusy(true);
-    try {
-      const r = await client.call('labels.setRule', { rule });
-      setRule(r.rule);
-      setSaved(r.rule);
-      store.getState().toast('success', `Label rule saved: ${r.relabelled} import label${r.relabelled === 1 ? '' : 's'} changed (curator labels kept). Retrain to use them.`);
-      void store.getState().loadStatus();
-      store.getState().refreshView('review');
-    } catch (e) {
-      store.getState().reportError(e, 'Label rule');
-    } finally {
-      setBusy(false);
-    }
-  };
+  const changed = draft !== null;
+  const stale = draft !== null && saved !== null && JSON.stringify(draft.base) !== JSON.stringify(saved);
+  const save = () => store.getState().saveRule();
   return (
     <div className="card" data-testid="rule-card">
       <h3>Ratings → labels</h3>
@@ -355,12 +340,17 @@ function RuleCard() {
           </select>
         </label>
       </div>
+      {stale && (
+        <p className="warn small" data-testid="rule-stale">
+          The rule was changed elsewhere (another window or the command line) since you began this edit: Revert to see it, then make your change again.
+        </p>
+      )}
       <div className="form-actions">
         <button type="button" className="btn btn--primary" disabled={!changed || busy} onClick={() => void save()} data-testid="rule-save">
           {busy ? 'Saving…' : 'Save rule'}
         </button>
         {changed && (
-          <button type="button" className="btn btn--ghost" onClick={() => setRule(saved)}>
+          <button type="button" className="btn btn--ghost" onClick={() => store.getState().revertRule()} data-testid="rule-revert">
             Revert
           </button>
         )}

@@ -2,8 +2,14 @@
 import { fireEvent, screen } from '@testing-library/react';
 import { describe, expect, test } from 'vitest';
 import { renderWith, setup, until } from '../../../test-support/renderer/render';
+import { useApp } from '../../stores/app';
 import { classifyLine } from '../export/ExportScreen';
 import { droppedPath, LibraryScreen } from './LibraryScreen';
+
+/** The Library screen while it is the screen shown (leaving it unmounts it, as the app does). */
+function OnLibrary() {
+  return useApp((s) => s.screen) === 'library' ? <LibraryScreen /> : <div />;
+}
 
 describe('controls that were only in the CLI', () => {
   test('a drop from a file manager gives the local path; text gives a path or URL', () => {
@@ -26,6 +32,44 @@ describe('controls that were only in the CLI', () => {
     expect(client.callsOf('labels.setRule')[0]!.rule).toMatchObject({ bad: [1, 2, 3], good: [4, 5] });
     const saved = await client.call('labels.getRule', {});
     expect(saved.bad).toEqual([1, 2, 3]);
+  });
+
+  test('an unsaved rule edit survives leaving the Library screen', async () => {
+    const { store } = renderWith(<OnLibrary />);
+    store.getState().setScreen('library');
+    fireEvent.change(await screen.findByTestId('rule-class-3'), { target: { value: 'bad' } });
+    store.getState().setScreen('train');
+    await until(() => expect(screen.queryByTestId('rule-card')).toBeNull());
+    store.getState().setScreen('library');
+    expect(((await screen.findByTestId('rule-class-3')) as HTMLSelectElement).value).toBe('bad');
+    expect((screen.getByTestId('rule-save') as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  test('the rule card follows a change made elsewhere, and a save begun before it is refused, not written over it', async () => {
+    const { client, store } = renderWith(<LibraryScreen />);
+    const off = store.getState().connect();
+    try {
+      const three = (await screen.findByTestId('rule-class-3')) as HTMLSelectElement;
+      // Another window (or `qc rule`) makes class 3 bad: the card shows it.
+      await client.call('labels.setRule', { rule: { bad: [1, 2, 3], good: [4, 5], exemplar: 'good' } });
+      await until(() => expect(three.value).toBe('bad'));
+      expect((screen.getByTestId('rule-save') as HTMLButtonElement).disabled).toBe(true);
+      // This window edits the exemplars; meanwhile the other one makes class 3 unlabelled again.
+      fireEvent.change(screen.getByTestId('rule-exemplar'), { target: { value: 'bad' } });
+      await client.call('labels.setRule', { rule: { bad: [1, 2], good: [4, 5], exemplar: 'good' } });
+      // The card keeps the edit and says the rule changed since it began.
+      await until(() => expect(screen.getByTestId('rule-stale').textContent).toMatch(/changed elsewhere/));
+      fireEvent.click(screen.getByTestId('rule-save'));
+      await until(() => expect(store.getState().toasts.some((t) => t.kind === 'error' && /changed elsewhere/.test(t.text))).toBe(true));
+      expect(client.callsOf('labels.setRule').at(-1)).toEqual({ rule: { bad: [1, 2, 3], good: [4, 5], exemplar: 'bad' }, expected: { bad: [1, 2, 3], good: [4, 5], exemplar: 'good' } });
+      // Nothing was written over the other window's rule, and the card shows the rule in force.
+      expect(await client.call('labels.getRule', {})).toEqual({ bad: [1, 2], good: [4, 5], exemplar: 'good' });
+      await until(() => expect((screen.getByTestId('rule-exemplar') as HTMLSelectElement).value).toBe('good'));
+      expect(three.value).toBe('none');
+      expect(screen.queryByTestId('rule-stale')).toBeNull();
+    } finally {
+      off();
+    }
   });
 
   test('a classify summary names predicted images, new scores and failures', () => {
