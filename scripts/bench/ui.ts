@@ -1,10 +1,14 @@
 /**
- * `npm run bench:ui -- --n 1000000 [--data DIR] [--keep]`: the review screen in real Chromium
+ * `npm run bench:ui -- --n 1000000 [--data DIR] [--keep] [--sizes 100000,1000000] [--cases-only]`:
+ * first the scale cases (uiCases.ts: unscored images, a bundle filter, an import filter, sort by id
+ * with a filter, label + origin, the Issues screen's 5,000-row list) through the core at two sizes
+ * (default N/10 and N) and their ratio; then (unless --cases-only) the review screen in real Chromium
  * against the real server (`qc serve`'s), over a generated library (gen:library: N images with one
  * run's predictions and labels; thumbnails repeat; reused from --data or os.tmpdir()/qc-scale-N).
  * Prints, with the targets beside them: first paint (navigation to the first thumbnail loaded, timed in the page),
  * frame times while scrolling, the slider's update time, filter changes as a curator makes them
- * (predicted, false positives, a taxon typed), a jump to the last row, and the peak RSS of the
+ * (predicted, false positives, a taxon typed, the source picker on a bundle and an import), a jump
+ * to the last row, and the peak RSS of the
  * server (this process) and of the page (Chromium's renderer). Needs `npm run build:app` and
  * Chromium (CHROMIUM_PATH, default /usr/bin/chromium).
  */
@@ -15,7 +19,8 @@ import { chromium } from '@playwright/test';
 import { createCore } from '../../src-main/core/app';
 import { startServer } from '../../src-main/server/server';
 import { CHROMIUM_ARGS } from '../../e2e/playwright.config';
-import { mb, repoRoot, sampleRss, scaleLibraryFromArgs, warmRead } from './fixtures';
+import { argValue, mb, repoRoot, sampleRss, scaleLibraryFromArgs, warmRead } from './fixtures';
+import { casesLibrary, casesTable, timeCases, type CaseTiming } from './uiCases';
 
 /** What scripts/bench/ui-page.js defines in the page. */
 interface Bench {
@@ -59,9 +64,36 @@ function rendererPeakRss(): number {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const { dataDir, given, generatedSeconds } = await scaleLibraryFromArgs(argv, 100_000);
+  const { n, dataDir: generated, given, generatedSeconds } = await scaleLibraryFromArgs(argv, 100_000);
   const load0 = os.loadavg()[0]!;
   if (generatedSeconds !== null) console.log(`library generated in ${generatedSeconds.toFixed(1)} s`);
+  // The scale cases at two sizes (the smaller one generated in the temp folder), then the browser on N's cases library.
+  const sizes = (argValue(argv, 'sizes') ?? `${Math.max(112, Math.round(n / 10))},${n}`).split(',').map(Number);
+  const timings: CaseTiming[][] = [];
+  const made: string[] = [];
+  let dataDir = generated;
+  for (const size of sizes) {
+    const src = size === n ? { dataDir: generated, given } : await scaleLibraryFromArgs(['--n', String(size)], size);
+    if (!src.given) made.push(src.dataDir);
+    const lib = await casesLibrary(src.dataDir, size);
+    made.push(lib.dataDir);
+    if (size === n) dataDir = lib.dataDir;
+    const c = createCore({ dataDir: lib.dataDir });
+    try {
+      timings.push(await timeCases(c, lib));
+    } finally {
+      await c.close();
+    }
+    process.stderr.write(`  scale cases at ${size.toLocaleString('en')} images measured\n`);
+  }
+  const cases = casesTable(sizes, timings);
+  const sources = JSON.parse(fs.readFileSync(path.join(dataDir, 'bench-cases.json'), 'utf8')) as { bundleId: number; importId: number };
+  if (argv.includes('--cases-only')) {
+    console.log(`\nbench:ui scale cases (through the core, as the screens call it)\n${cases}`);
+    console.log(`(${os.cpus().length} cores, load average ${load0.toFixed(1)} at start, ${os.loadavg()[0]!.toFixed(1)} at end)`);
+    if (!argv.includes('--keep')) for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+    return;
+  }
   const rss = sampleRss(20);
   const t0 = performance.now();
   // As `qc serve` opens it: the database file warms in the background (core/db/warm.ts).
@@ -113,6 +145,9 @@ async function main(argv: string[]): Promise<void> {
       ['taxon typed: "Genus1234" (rare)', 'taxon', 'Genus1234'],
       ['taxon typed: "Aves" (common)', 'taxon', 'Aves'],
       ['taxon cleared', 'taxon', ''],
+      ['from: the bundle', 'source', `bundle:${sources.bundleId}`],
+      ['from: a second import', 'source', `import:${sources.importId}`],
+      ['from: every import', 'source', ''],
     ];
     filtersAt = performance.now() - t0;
     for (const [what, name, value] of filters) {
@@ -142,7 +177,8 @@ async function main(argv: string[]): Promise<void> {
   console.log(`\nbench:ui on ${dataDir}`);
   for (const [what, value, target, met] of rows) console.log(`${what.padEnd(w)}  ${value.padEnd(v)}  ${target ? `target ${target}` : ''}${met === null ? '' : met ? '  MET' : '  MISSED'}`);
   console.log(`(Chromium ${browser.version()}, headless, software rendering, ${os.cpus().length} cores, load average ${load0.toFixed(1)} at start, ${os.loadavg()[0]!.toFixed(1)} at end)`);
-  if (!given && !argv.includes('--keep')) fs.rmSync(dataDir, { recursive: true, force: true });
+  console.log(`\nscale cases (through the core, as the screens call it)\n${cases}`);
+  if (!argv.includes('--keep')) for (const d of made) fs.rmSync(d, { recursive: true, force: true });
 }
 
 main(process.argv.slice(2)).catch((e) => {
