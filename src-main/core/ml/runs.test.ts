@@ -94,7 +94,7 @@ describe('the threshold in force', () => {
     await lib.core.call('ml.setThreshold', { threshold: 0.3 });
     expect(runs.thresholdInForce(null)).toEqual({ threshold: 0.3, source: 'curator' });
     for (const call of [() => lib!.core.call('review.scores', {}), () => lib!.core.call('export.tags', { outDir: tempDir() })]) {
-      await expect(call()).rejects.toMatchObject({ code: 'not_found', message: 'no trained model yet: run `qc train` first' });
+      await expect(call()).rejects.toMatchObject({ code: 'not_found', message: 'no trained model yet: train a model first' });
     }
     const page = await lib.core.call('review.page', { offset: 0, limit: 10 });
     expect(page.total).toBe(30);

@@ -89,7 +89,7 @@ export class RunStore {
    */
   requireRun(runId?: number | null, { finished = true }: { finished?: boolean } = {}): number {
     const id = runId ?? this.activeRunId();
-    if (id === null) throw new QcError('not_found', 'no trained model yet: run `qc train` first');
+    if (id === null) throw new QcError('not_found', 'no trained model yet: train a model first');
     const row = this.db.prepare('SELECT status FROM runs WHERE id = ?').get(id) as { status: string } | undefined;
     if (!row) throw new QcError('not_found', `no run with id ${id}`);
     if (finished && row.status !== 'done') throw new QcError('bad_input', `run ${id} did not finish (${row.status})`);
