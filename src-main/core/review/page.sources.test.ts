@@ -10,8 +10,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GalleryItem, ReviewQuery } from '../../../src-shared/domain/library';
+import type { ReviewQuery } from '../../../src-shared/domain/library';
 import { tempDir } from '../../../test-support/fixtures';
+import { walkPages } from '../../../test-support/reviewPages';
 import { generateScaleLibrary, SYNTHETIC_URL_PREFIX } from '../../../test-support/scaleLibrary';
 import { createCore, defaultResourcesDir, type Core } from '../app';
 import { GalleryPager, type PagePlan } from './page';
@@ -104,18 +105,7 @@ describe('gallery pages with bundles, several imports and unscored images', () =
   const page = (q: ReviewQuery, offset: number, limit = 200) => core.call('review.page', { threshold: T, sort: 'confidence', order: 'desc', ...q, offset, limit });
 
   /** Every item of a query, page by page (keyset after the first), and a jump far down. */
-  async function walk(q: ReviewQuery, limit: number): Promise<{ total: number; items: GalleryItem[] }> {
-    const items: GalleryItem[] = [];
-    const first = await page(q, 0, limit);
-    items.push(...first.items);
-    while (items.length < first.total) {
-      const next = await page(q, items.length, limit);
-      expect(next.total).toBe(first.total);
-      expect(next.items.length).toBeGreaterThan(0);
-      items.push(...next.items);
-    }
-    return { total: first.total, items };
-  }
+  const walk = (q: ReviewQuery, limit: number) => walkPages((offset) => page(q, offset, limit));
 
   /** Confidence order: scored images by p(bad) (ties by id, the same way), then the unscored by id ascending. */
   const byConfidence =

@@ -7,9 +7,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GalleryItem, ReviewQuery } from '../../../src-shared/domain/library';
+import type { ReviewQuery } from '../../../src-shared/domain/library';
 import { sketchOf, ThresholdSketch } from '../../../src-shared/domain/thresholdSketch';
 import { tempDir } from '../../../test-support/fixtures';
+import { walkPages } from '../../../test-support/reviewPages';
 import { generateScaleLibrary } from '../../../test-support/scaleLibrary';
 import { createCore, type Core } from '../app';
 import { GalleryPager } from './page';
@@ -55,18 +56,7 @@ describe('gallery pages at scale', () => {
   const page = (q: ReviewQuery, offset: number, limit = 200) => core.call('review.page', { threshold: T, sort: 'confidence', order: 'desc', ...q, offset, limit });
 
   /** Every item of a query, page by page (keyset after the first). */
-  async function walk(q: ReviewQuery, limit: number): Promise<{ total: number; items: GalleryItem[] }> {
-    const items: GalleryItem[] = [];
-    const first = await page(q, 0, limit);
-    items.push(...first.items);
-    while (items.length < first.total) {
-      const next = await page(q, items.length, limit);
-      expect(next.total).toBe(first.total);
-      expect(next.items.length).toBeGreaterThan(0);
-      items.push(...next.items);
-    }
-    return { total: first.total, items };
-  }
+  const walk = (q: ReviewQuery, limit: number) => walkPages((offset) => page(q, offset, limit));
 
   const cases: [string, ReviewQuery, (t: Truth) => boolean, (a: Truth, b: Truth) => number][] = [
     ['everything by confidence', {}, () => true, byConfidence],

@@ -225,26 +225,30 @@ export function planPage(
     LEFT JOIN label_issues li ON li.run_id = @run AND li.image_id = i.id`;
   const f = filterClauses(q, 'i.id');
   const countJoins = countJoinsOf(f, 'i.id');
+  /**
+   * The images of a temp table of ids (`table`), in id order (its primary key: a walk that stops
+   * after the page, not a scan of the library), with the filters and `extra` as residuals.
+   */
+  const tempIdWalk = (table: string, extra: (id: string) => string[], idDir: 'ASC' | 'DESC'): PagePlan => {
+    const m = `${table} m`;
+    const fm = filterClauses(q, 'm.image_id');
+    return {
+      kind: 'id',
+      select: `SELECT ${ITEM_COLUMNS('m.image_id')} FROM ${m} CROSS JOIN images i ON i.id = m.image_id ${joins}`,
+      lean: `${m} ${countJoinsOf(fm, 'm.image_id')}`,
+      keyColumns: '0, m.image_id',
+      where: [...fm.clauses, ...extra('m.image_id')],
+      params: { ...base, ...fm.params },
+      order: `m.image_id ${idDir}`,
+      after: `m.image_id ${idDir === 'DESC' ? '<' : '>'} @k1`,
+      key: (it) => [0, it.image_id],
+    };
+  };
   /** Images in id order with the filters (and `extra`, on image id column `id`) as residuals. */
   const byId = (extra: (id: string) => string[], idDir: 'ASC' | 'DESC'): PagePlan => {
     const idCmp = idDir === 'DESC' ? '<' : '>';
-    if (opts.smallest) {
-      // The matches of the smallest source/taxon set, in id order (its primary key): a walk that
-      // stops after the page, not a scan of the library.
-      const m = `temp.${MATCH_TABLE[opts.smallest]} m`;
-      const fm = filterClauses(q, 'm.image_id');
-      return {
-        kind: 'id',
-        select: `SELECT ${ITEM_COLUMNS('m.image_id')} FROM ${m} CROSS JOIN images i ON i.id = m.image_id ${joins}`,
-        lean: `${m} ${countJoinsOf(fm, 'm.image_id')}`,
-        keyColumns: '0, m.image_id',
-        where: [...fm.clauses, ...extra('m.image_id')],
-        params: { ...base, ...fm.params },
-        order: `m.image_id ${idDir}`,
-        after: `m.image_id ${idCmp} @k1`,
-        key: (it) => [0, it.image_id],
-      };
-    }
+    // The matches of the smallest source/taxon set.
+    if (opts.smallest) return tempIdWalk(`temp.${MATCH_TABLE[opts.smallest]}`, extra, idDir);
     // Counted without the images table (each prediction and label row is an image's): on the
     // predictions when a filter reads them, else on the labels when one reads those.
     const issuesOf = (id: string) => (f.needsIssues ? `JOIN label_issues li ON li.run_id = @run AND li.image_id = ${id}` : '');
@@ -275,19 +279,7 @@ export function planPage(
   };
   if (runId !== null && opts.segment === 'unscored') {
     // The images without a prediction of the run, by id ascending (after the scored, whatever the order).
-    const x = 'temp.qc_unscored x';
-    const fx = filterClauses(q, 'x.image_id');
-    return {
-      kind: 'id',
-      select: `SELECT ${ITEM_COLUMNS('x.image_id')} FROM ${x} CROSS JOIN images i ON i.id = x.image_id ${joins}`,
-      lean: `${x} ${countJoinsOf(fx, 'x.image_id')}`,
-      keyColumns: '0, x.image_id',
-      where: fx.clauses,
-      params: { ...base, ...fx.params },
-      order: 'x.image_id ASC',
-      after: 'x.image_id > @k1',
-      key: (it) => [0, it.image_id],
-    };
+    return tempIdWalk('temp.qc_unscored', () => [], 'ASC');
   }
   // Images without an issue in the run, by id ascending (after every issue, whatever the order).
   if (opts.segment === 'rest') return byId((id) => [`NOT EXISTS (SELECT 1 FROM label_issues x WHERE x.run_id = @run AND x.image_id = ${id})`], 'ASC');
