@@ -1,14 +1,14 @@
 /**
  * One import of an input at a time: a second library.import of the same file while one is running
- * (a double-clicked Import, two tabs, the app beside `qc import`) is refused with a `conflict`
- * naming the file and the running import. Two at once took the file's rows from each other and
- * then removed them as stale: a third of a big file's rows were left. An import whose process has
- * ended does not block the next one.
+ * (a double-clicked Import, two tabs, the app beside `qc import`) waits for it (progress `waiting`,
+ * naming the running import; Cancel stops the wait), then runs: neither fails. Two at once took
+ * the file's rows from each other and then removed them as stale: a third of a big file's rows
+ * were left. An import whose process has ended does not block the next one.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createCore, type Core } from '../app';
 import { DEV_IMAGES, DEV_URL_PREFIX, devRatings, qcRejection, tempDir } from '../../../test-support/fixtures';
 import { processStart } from './store';
@@ -40,21 +40,21 @@ describe('two imports of the same file at once', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('keeps every row: the second is refused with a conflict naming the file and the running import', async () => {
-    const [a, b] = await Promise.allSettled([core.call('library.import', { source: file, mirrors }), core.call('library.import', { source: file, mirrors })]);
+  it('keeps every row: the second waits for the first (saying which), then runs; neither fails', async () => {
+    const waits: string[] = [];
+    const onProgress = (p: { phase: string; message?: string }) => void (p.phase === 'waiting' && waits.push(p.message ?? ''));
+    const [a, b] = await Promise.all([core.call('library.import', { source: file, mirrors }, { onProgress }), core.call('library.import', { source: file, mirrors }, { onProgress })]);
     // Every row of the file is kept (two at once left about a third of them).
     expect(count('SELECT COUNT(*) AS n FROM source_rows WHERE origin = ?', file)).toBe(ROWS);
-    const done = [a, b].filter((r) => r.status === 'fulfilled');
-    const refused = [a, b].filter((r) => r.status === 'rejected');
-    expect(done).toHaveLength(1);
-    expect(refused).toHaveLength(1);
-    const e = (refused[0] as PromiseRejectedResult).reason as { code: string; message: string; file?: string };
-    expect(e.code).toBe('conflict');
-    const running = (done[0] as PromiseFulfilledResult<{ import_id: number; rows_removed?: number }>).value;
-    expect(e.message).toContain(file);
-    expect(e.message).toContain(`import ${running.import_id}`);
-    expect(e.file).toBe(file);
-    expect(running.rows_removed).toBeUndefined();
+    expect(waits).toHaveLength(1);
+    const [first, second] = a.import_id < b.import_id ? [a, b] : [b, a];
+    expect(waits[0]).toContain(file);
+    expect(waits[0]).toContain(`import ${first.import_id}, running in this app`);
+    for (const r of [first, second]) {
+      expect(r.rows).toBe(ROWS);
+      expect(r.rows_removed).toBeUndefined();
+    }
+    expect(second.images_existing).toBe(5);
     expect(count('SELECT COUNT(*) AS n FROM images')).toBe(5);
     // Each picture has every one of its 6,000 rows behind its rating.
     const ratings = core.context.db.prepare('SELECT rating FROM images ORDER BY rating').pluck().all() as number[];
@@ -67,7 +67,7 @@ describe('two imports of the same file at once', () => {
     expect(count('SELECT COUNT(*) AS n FROM source_rows WHERE origin = ?', file)).toBe(ROWS);
   }, 120_000);
 
-  it('is refused while another live process runs an import of the file, and not once that process has ended', async () => {
+  it('waits while another live process runs an import of the file (Cancel stops the wait), and not once that process has ended', async () => {
     // Another process's import of the file, left running: a real live process owns it.
     const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
     const exited = new Promise((resolve) => other.on('exit', resolve));
@@ -78,20 +78,32 @@ describe('two imports of the same file at once', () => {
         core.context.db.prepare("INSERT INTO imports (kind, source, encoding, status, pid, pid_start) VALUES ('ratings', ?, 'utf-8', 'running', ?, ?)").run(file, other.pid, start)
           .lastInsertRowid,
       );
-      const e = await qcRejection(core.call('library.import', { source: file, mirrors }));
-      expect(e.code).toBe('conflict');
-      expect(e.message).toContain(`import ${theirs}, running in another process (pid ${other.pid})`);
-      expect(count("SELECT COUNT(*) AS n FROM imports WHERE status = 'running'")).toBe(1);
+      const imports = () => count('SELECT COUNT(*) AS n FROM imports');
+      const before = imports();
+      // Cancelled while it waits: nothing recorded.
+      const stop = new AbortController();
+      const waits: string[] = [];
+      const cancelled = core.call('library.import', { source: file, mirrors }, { signal: stop.signal, onProgress: (p) => void (p.phase === 'waiting' && waits.push(p.message ?? '')) });
+      await vi.waitFor(() => expect(waits).toHaveLength(1), { timeout: 10_000 });
+      expect(waits[0]).toContain(`import ${theirs}, running in another process (pid ${other.pid})`);
+      stop.abort();
+      expect((await qcRejection(cancelled)).code).toBe('cancelled');
+      expect(imports()).toBe(before);
 
       // Another file is not held up by it.
       const small = path.join(dir, 'small.txt');
       fs.writeFileSync(small, `obj_with_overall_rating\tobj_url\toverall_rating\n1\t${devRatings()[0]![1]}\t4\n`);
       expect((await core.call('library.import', { source: small, mirrors })).rows).toBe(1);
 
-      // The process ends (killed, crashed): its import no longer blocks; it is marked interrupted.
+      // Waiting while it lives; the process ends (killed, crashed): its import no longer blocks,
+      // it is marked interrupted, and the waiting import runs.
+      let settled = false;
+      const waiting = core.call('library.import', { source: file, mirrors }).finally(() => (settled = true));
+      await new Promise((r) => setTimeout(r, 600));
+      expect(settled).toBe(false);
       other.kill('SIGKILL');
       await exited;
-      const s = await core.call('library.import', { source: file, mirrors });
+      const s = await waiting;
       expect(s.rows).toBe(ROWS);
       expect(core.context.db.prepare('SELECT status FROM imports WHERE id = ?').pluck().get(theirs)).toBe('failed');
       expect(count('SELECT COUNT(*) AS n FROM source_rows WHERE origin = ?', file)).toBe(ROWS);

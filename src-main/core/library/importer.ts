@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import type { LookupFunction } from 'node:net';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import { splitMirrorSpec } from '../../../src-shared/domain/mirror';
 import type { ImportArgs, CallContext } from '../../../src-shared/contract/handlers';
@@ -190,6 +191,9 @@ export function checkMirror(m: Mirror): Mirror {
   if (!fs.statSync(dir).isDirectory()) throw new QcError('bad_input', `mirror is not a folder: ${dir}`, { file: dir });
   return { prefix: m.prefix, dir };
 }
+
+/** How often an import waiting for another import of the same input looks again, ms. */
+export const IMPORT_WAIT_POLL_MS = 200;
 
 export class Importer {
   private readonly q;
@@ -498,7 +502,7 @@ export class Importer {
    * error that stops the whole import (the disk, the database) marks it failed before it propagates.
    */
   private async execute(p: Prepared, args: ImportArgs, ctx: CallContext, started: number, counters: { network: number }, extra: ExtraUrl[] = [], opts: RunOptions = {}): Promise<ImportSummary> {
-    const importId = this.begin(p);
+    const importId = await this.begin(p, ctx);
     try {
       const summary = await this.executeImport(importId, p, args, ctx, started, counters, extra, opts);
       this.q.finishImport.run(summary.cancelled ? 'cancelled' : 'done', JSON.stringify(summary), null, importId);
@@ -521,30 +525,36 @@ export class Importer {
    * Record a new import of `p` as `running`, owned by this process. One import of an input (a file,
    * a URL, a folder) runs at a time: while another import of the same source is `running` and its
    * process lives (here or in another `qc` on the library: store.ts ownerEnded, the rule training
-   * runs follow), this is refused with a `conflict` naming both. Two at once would each take the
-   * file's rows from the other and then remove them as stale (a row is stale when an earlier import
-   * wrote it). An import whose process has ended does not block: it is marked interrupted first.
-   * Check and insert are one write transaction.
+   * runs follow), this one waits for it to end (progress `waiting`, naming it; Cancel stops the
+   * wait), then runs: concurrent writers never fail, and two at once would each take the file's
+   * rows from the other and then remove them as stale (a row is stale when an earlier import wrote
+   * it). An import whose process has ended does not block: it is marked interrupted first. Check
+   * and insert are one write transaction.
    */
-  private begin(p: Prepared): number {
+  private async begin(p: Prepared, ctx: CallContext): Promise<number> {
     const me = thisProcess();
-    if (p.kind !== 'retry') this.markInterrupted();
-    return this.deps.db
-      .transaction(() => {
-        if (p.kind !== 'retry') {
-          p.aliases = p.urlsStored ? this.aliasesOf(p.origin) : [];
-          for (const r of [p.origin, ...p.aliases].flatMap((source) => this.q.runningOf.all(source))) {
-            if (ownerEnded({ pid: r.pid, start: r.pid_start }, () => this.running.has(r.id), ownersOf(this.deps.db))) continue;
-            // Another process may have this pid (in another pid namespace: a container sharing the library).
-            const where = this.running.has(r.id) ? 'in this app' : `in another process (pid ${r.pid ?? '?'}) on this library`;
-            throw new QcError('conflict', `${p.origin} is being imported already (import ${r.id}, running ${where}); wait for it to finish or cancel it, then import it again`, { file: p.origin });
+    for (let told = false; ; told = true) {
+      if (p.kind !== 'retry') this.markInterrupted();
+      const r = this.deps.db
+        .transaction((): { id: number } | { waitFor: number; where: string } => {
+          if (p.kind !== 'retry') {
+            p.aliases = p.urlsStored ? this.aliasesOf(p.origin) : [];
+            for (const r of [p.origin, ...p.aliases].flatMap((source) => this.q.runningOf.all(source))) {
+              if (ownerEnded({ pid: r.pid, start: r.pid_start }, () => this.running.has(r.id), ownersOf(this.deps.db))) continue;
+              // Another process may have this pid (in another pid namespace: a container sharing the library).
+              return { waitFor: r.id, where: this.running.has(r.id) ? 'in this app' : `in another process (pid ${r.pid ?? '?'}) on this library` };
+            }
           }
-        }
-        const id = Number(this.q.newImport.run(p.kind, p.origin, p.encoding, me.pid, me.start).lastInsertRowid);
-        this.running.add(id);
-        return id;
-      })
-      .immediate();
+          const id = Number(this.q.newImport.run(p.kind, p.origin, p.encoding, me.pid, me.start).lastInsertRowid);
+          this.running.add(id);
+          return { id };
+        })
+        .immediate();
+      if ('id' in r) return r.id;
+      if (!told) ctx.progress({ job: 'import', phase: 'waiting', done: 0, total: 1, message: `${p.origin} is being imported already (import ${r.waitFor}, running ${r.where}): this import starts when it ends` });
+      await sleep(IMPORT_WAIT_POLL_MS, undefined, { signal: ctx.signal }).catch(() => undefined); // an abort ends the wait at once
+      if (ctx.signal.aborted) throw new QcError('cancelled', `cancelled while waiting for import ${r.waitFor} of ${p.origin}: nothing was imported`, { file: p.origin });
+    }
   }
 
   /** The other local paths earlier imports of input files were read by that lead to the same real file as `origin`. */
