@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ReviewQuery } from '../../../src-shared/domain/library';
 import { tempDir } from '../../../test-support/fixtures';
 import { walkPages } from '../../../test-support/reviewPages';
@@ -279,5 +279,23 @@ describe('gallery pages with bundles, several imports and unscored images', () =
     db.prepare('DELETE FROM predictions WHERE run_id = ? AND image_id = ?').run(runId, unscored[0]);
     db.prepare('INSERT INTO predictions (run_id, image_id, p_bad) VALUES (?, ?, 0.01)').run(runId, unscored[1]);
     await check({});
+  });
+
+  it('checks its unscored table at most once per change of the library, not on every page', async () => {
+    const db = core.context.db;
+    await walk({ label: 'bad' }, 50);
+    const prepare = vi.spyOn(db, 'prepare');
+    const probes = () => prepare.mock.calls.filter(([sql]) => String(sql).includes('FROM temp.qc_unscored x WHERE NOT EXISTS')).length;
+    try {
+      // Paging on with nothing changed: no probe of the unscored images.
+      await walk({ label: 'bad' }, 50);
+      expect(probes()).toBe(0);
+      // A label change: checked once again, then kept while paging.
+      await core.call('labels.set', { imageIds: [truth.find((t) => t.p === null)!.id], label: 'good' });
+      await walk({ label: 'bad' }, 50);
+      expect(probes()).toBe(1);
+    } finally {
+      prepare.mockRestore();
+    }
   });
 });

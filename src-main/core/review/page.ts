@@ -333,9 +333,9 @@ export class GalleryPager {
   /**
    * What temp.qc_unscored holds: the images without a prediction of `run` when the library had
    * `images` images and the run `scored` predictions. Kept across data versions (labels change
-   * them, not this): see {@link unscored}.
+   * them, not this), and checked at most once per data version (`version`): see {@link unscored}.
    */
-  private unscoredOf: { run: number; images: number; scored: number; size: number } | null = null;
+  private unscoredOf: { run: number; images: number; scored: number; size: number; version: string } | null = null;
 
   private readonly versionStmt;
 
@@ -384,10 +384,13 @@ export class GalleryPager {
    */
   private unscored(runId: number): number {
     const { db } = this;
+    const kept = this.unscoredOf;
+    // Nothing committed since it was last checked (the next page of the same view): as it was.
+    const version = this.version();
+    if (kept && kept.run === runId && kept.version === version) return kept.size;
     const images = this.imageCount();
     const scored = this.predictionCount(runId);
     db.exec('CREATE TEMP TABLE IF NOT EXISTS qc_unscored (image_id INTEGER PRIMARY KEY)');
-    const kept = this.unscoredOf;
     if (kept && kept.run === runId && kept.images === images && kept.scored === scored) {
       const changed = db
         .prepare(
@@ -395,12 +398,15 @@ export class GalleryPager {
              OR EXISTS (SELECT 1 FROM predictions p WHERE p.run_id = ? AND p.image_id = x.image_id) LIMIT 1`,
         )
         .get(runId);
-      if (!changed) return kept.size;
+      if (!changed) {
+        kept.version = version;
+        return kept.size;
+      }
     }
     this.ownChanges += db.prepare('DELETE FROM temp.qc_unscored').run().changes;
     const size = db.prepare('INSERT INTO temp.qc_unscored (image_id) SELECT i.id FROM images i WHERE NOT EXISTS (SELECT 1 FROM predictions p WHERE p.run_id = ? AND p.image_id = i.id)').run(runId).changes;
     this.ownChanges += size;
-    this.unscoredOf = { run: runId, images, scored, size };
+    this.unscoredOf = { run: runId, images, scored, size, version: this.version() };
     return size;
   }
 
