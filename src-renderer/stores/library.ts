@@ -3,7 +3,7 @@ import { isHttpUrl, ROW_FAILURE_REASONS, skippedFilesText, type BundleRow, type 
 import type { ImportArgs } from '../../src-shared/contract/handlers';
 import { isAbsolutePath } from '../../src-shared/contract/schemas';
 import { toQcError } from '../api/client';
-import type { LabelRule } from '../../src-shared/domain/label';
+import { sameRule, type LabelRule } from '../../src-shared/domain/label';
 import { cleanMirrors, type MirrorRow, type Slice } from './types';
 
 export interface ImportForm {
@@ -84,12 +84,6 @@ export function importNote(summary: ImportSummary, what: string): { kind: 'succe
   if (summary.failed > 0) return { kind: 'info', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored, ${summary.failed} failed (${reasons}).${retry}${rows}${skipped}` };
   if (rows || skipped) return { kind: 'info', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored.${rows}${skipped}` };
   return { kind: 'success', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored. Next: train a model on the Train screen.` };
-}
-
-/** Whether two rules give the same labels (class order does not matter). */
-function sameRule(a: LabelRule, b: LabelRule): boolean {
-  const key = (r: LabelRule) => JSON.stringify([[...r.bad].sort(), [...r.good].sort(), r.exemplar]);
-  return key(a) === key(b);
 }
 
 export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {

@@ -7,6 +7,7 @@ import {
   parseLabelValue,
   ratingClass,
   roundHalfEven,
+  sameRule,
   type LabelEvidence,
   type LabelRule,
   type RatingClass,
@@ -153,5 +154,15 @@ describe('parseLabelValue', () => {
 
   it.each(['Good', 'BAD', 'maybe', ' good'])('rejects %j', (text) => {
     expect(() => parseLabelValue(text)).toThrow(RangeError);
+  });
+});
+
+describe('sameRule', () => {
+  it('compares the labels two rules give: class order and repeats do not matter, every class list and the exemplar label do', () => {
+    const rule: LabelRule = { bad: [1, 2], good: [4, 5], exemplar: 'good' };
+    expect(sameRule(rule, { bad: [2, 1, 2], good: [5, 4], exemplar: 'good' })).toBe(true);
+    expect(sameRule(rule, { ...rule, bad: [1, 2, 3] })).toBe(false);
+    expect(sameRule(rule, { ...rule, good: [5] })).toBe(false);
+    expect(sameRule(rule, { ...rule, exemplar: null })).toBe(false);
   });
 });

@@ -111,6 +111,15 @@ export function normalizeLabelRule(rule: LabelRule): LabelRule {
   return { ...rule, bad: tidy(rule.bad), good: tidy(rule.good) };
 }
 
+/** Whether two rules give the same labels (class order and repeats do not matter). */
+export function sameRule(a: LabelRule, b: LabelRule): boolean {
+  const key = (r: LabelRule) => {
+    const n = normalizeLabelRule(r);
+    return JSON.stringify([n.bad, n.good, n.exemplar]);
+  };
+  return key(a) === key(b);
+}
+
 export function parseLabelValue(text: string): LabelValue {
   if (text === 'good' || text === 'bad') return text;
   if (text === 'none' || text === 'null' || text === '') return null;

@@ -1,7 +1,7 @@
 /** The labels' slice of the API. */
 import type { HandlersOf, LabelsApi } from '../../../src-shared/contract/handlers';
 import type { CoreContext } from '../context';
-import { sameRule } from './labels';
+import { sameRule } from '../../../src-shared/domain/label';
 
 export function labelHandlers(core: CoreContext): HandlersOf<LabelsApi> {
   const { labels, events } = core;

@@ -4,7 +4,7 @@
  * curator's label; a curator batch can be undone (undo appends a reverting batch).
  */
 import { QcError } from '../../../src-shared/contract/errors';
-import { DEFAULT_LABEL_RULE, deriveLabel, labelRuleProblems, normalizeLabelRule, type Label, type LabelOrigin, type LabelRule, type LabelValue } from '../../../src-shared/domain/label';
+import { DEFAULT_LABEL_RULE, deriveLabel, labelRuleProblems, normalizeLabelRule, sameRule, type Label, type LabelOrigin, type LabelRule, type LabelValue } from '../../../src-shared/domain/label';
 import type { LabelBatchResult, LabelChange } from '../../../src-shared/domain/library';
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/open';
@@ -33,15 +33,6 @@ type BatchActor = 'import' | 'curator' | 'undo' | 'rule';
 interface LabelRow {
   label: LabelValue;
   origin: LabelOrigin;
-}
-
-/** Whether two rules give the same labels (class order and repeats do not matter). */
-export function sameRule(a: LabelRule, b: LabelRule): boolean {
-  const key = (r: LabelRule) => {
-    const n = normalizeLabelRule(r);
-    return JSON.stringify([n.bad, n.good, n.exemplar]);
-  };
-  return key(a) === key(b);
 }
 
 export class LabelService {

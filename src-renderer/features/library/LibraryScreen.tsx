@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { FAILURE_REASONS, IMPORT_KINDS, type FailureReason } from '../../../src-shared/domain/library';
-import { RATING_CLASSES, type LabelRule, type RatingClass } from '../../../src-shared/domain/label';
+import { RATING_CLASSES, sameRule, type LabelRule, type RatingClass } from '../../../src-shared/domain/label';
 import { useApp, useAppStore, type AppStore } from '../../stores/app';
 import { BrowseButton } from '../../components/BrowseButton';
 import { fmtDate, fmtInt, fmtSeconds } from '../../components/format';
@@ -314,7 +314,7 @@ function RuleCard() {
   const setClass = (c: RatingClass, to: 'bad' | 'good' | 'none') =>
     setRule({ ...rule, bad: RATING_CLASSES.filter((k) => (k === c ? to === 'bad' : rule.bad.includes(k))), good: RATING_CLASSES.filter((k) => (k === c ? to === 'good' : rule.good.includes(k))) });
   const changed = draft !== null;
-  const stale = draft !== null && saved !== null && JSON.stringify(draft.base) !== JSON.stringify(saved);
+  const stale = draft !== null && saved !== null && !sameRule(draft.base, saved);
   const save = () => store.getState().saveRule();
   return (
     <div className="card" data-testid="rule-card">
