@@ -8,8 +8,7 @@
  * awaits: WAL gives it the snapshot of its first read, whatever any process writes meanwhile, and
  * writers are never blocked by it (only checkpoints wait for it to end).
  */
-import Database from 'better-sqlite3';
-import { BUSY_TIMEOUT_MS, type Db } from './open';
+import { openDatabase, type Db } from './open';
 
 /**
  * Run `read` on a read-only connection in one read transaction, closed afterwards whatever happens.
@@ -18,7 +17,7 @@ import { BUSY_TIMEOUT_MS, type Db } from './open';
  */
 export async function withSnapshot<T>(db: Db, read: (reader: Db) => Promise<T>): Promise<T> {
   if (db.memory) return read(db);
-  const reader = new Database(db.name, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+  const reader = openDatabase(db.name, { readonly: true });
   try {
     reader.exec('BEGIN');
     // The snapshot is taken at the first read, not at BEGIN: take it now.
@@ -28,9 +27,4 @@ export async function withSnapshot<T>(db: Db, read: (reader: Db) => Promise<T>):
     if (reader.inTransaction) reader.exec('COMMIT');
     reader.close();
   }
-}
-
-/** A pause that lets this process's other work run between two pieces of a long read. */
-export function yieldToOthers(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }

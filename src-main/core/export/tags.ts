@@ -15,11 +15,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { setImmediate } from 'node:timers/promises';
 import { QcError } from '../../../src-shared/contract/errors';
 import type { LabelOrigin, LabelValue } from '../../../src-shared/domain/label';
 import { chunkSuffix, DEFAULT_CHUNK_ROWS, FINAL_COLUMNS, finalConfidence, finalTag, formatConfidence, predictedClass, TAG_COLUMNS, tsvLine } from '../../../src-shared/domain/tags';
 import type { Db } from '../db/open';
-import { withSnapshot, yieldToOthers } from '../db/snapshot';
+import { withSnapshot } from '../db/snapshot';
 import { AtomicFile, makeDir } from '../fsSafe';
 import { ExportStage, sweepExportTemps } from './stage';
 
@@ -36,7 +37,7 @@ export interface ExportControl {
 
 /** Between two pieces: let other work run, then stop if cancelled. */
 async function nextPiece(ctl: ExportControl): Promise<void> {
-  await yieldToOthers();
+  await setImmediate(); // this process's other calls run between two pieces
   if (ctl.signal?.aborted) throw new QcError('cancelled', 'export cancelled: nothing was written');
 }
 
