@@ -6,9 +6,9 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createCore, type Core } from '../app';
-import { DEV_IMAGES, DEV_URL_PREFIX, devRatings, qcRejection, tempDir } from '../../../test-support/fixtures';
+import { DEV_IMAGES, DEV_URL_PREFIX, devRatings, tempDir } from '../../../test-support/fixtures';
 import { writeRatingsFile } from '../../../test-support/image-server';
 import { processStart } from './store';
 
@@ -61,7 +61,7 @@ describe.skipIf(process.platform === 'win32')('a file imported by another path',
     expect((await core.call('library.failures', {})).failures.filter((f) => f.line === 7)).toHaveLength(1);
   });
 
-  it('is refused while an import of it by another path runs in a live process', async () => {
+  it('waits while an import of it by another path runs in a live process', async () => {
     const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
     const exited = new Promise((resolve) => other.on('exit', resolve));
     try {
@@ -71,12 +71,17 @@ describe.skipIf(process.platform === 'win32')('a file imported by another path',
           .prepare("INSERT INTO imports (kind, source, encoding, status, pid, pid_start) VALUES ('ratings', ?, 'utf-8', 'running', ?, ?)")
           .run(viaFolder, other.pid, processStart(other.pid!)).lastInsertRowid,
       );
-      const e = await qcRejection(core.call('library.import', { source: file, mirrors }));
-      expect(e.code).toBe('conflict');
-      expect(e.message).toContain(`import ${theirs}`);
+      const waits: string[] = [];
+      let settled = false;
+      const waiting = core
+        .call('library.import', { source: file, mirrors }, { onProgress: (p) => void (p.phase === 'waiting' && waits.push(p.message ?? '')) })
+        .finally(() => (settled = true));
+      await vi.waitFor(() => expect(waits).toHaveLength(1), { timeout: 10_000 });
+      expect(waits[0]).toContain(`import ${theirs}`);
+      expect(settled).toBe(false);
       other.kill('SIGKILL');
       await exited;
-      await core.call('library.import', { source: file, mirrors });
+      await waiting;
       expect(count("SELECT status FROM imports WHERE id = ?", theirs)).toBe('failed');
     } finally {
       other.kill('SIGKILL');

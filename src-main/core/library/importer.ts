@@ -533,13 +533,14 @@ export class Importer {
    */
   private async begin(p: Prepared, ctx: CallContext): Promise<number> {
     const me = thisProcess();
+    // The other paths of this file (links), resolved once, outside the write lock.
+    if (p.kind !== 'retry') p.aliases = p.urlsStored ? this.aliasesOf(p.origin) : [];
     for (let told = false; ; told = true) {
       if (p.kind !== 'retry') this.markInterrupted();
       const r = this.deps.db
         .transaction((): { id: number } | { waitFor: number; where: string } => {
           if (p.kind !== 'retry') {
-            p.aliases = p.urlsStored ? this.aliasesOf(p.origin) : [];
-            for (const r of [p.origin, ...p.aliases].flatMap((source) => this.q.runningOf.all(source))) {
+            for (const r of [p.origin, ...(p.aliases ?? [])].flatMap((source) => this.q.runningOf.all(source))) {
               if (ownerEnded({ pid: r.pid, start: r.pid_start }, () => this.running.has(r.id), ownersOf(this.deps.db))) continue;
               // Another process may have this pid (in another pid namespace: a container sharing the library).
               return { waitFor: r.id, where: this.running.has(r.id) ? 'in this app' : `in another process (pid ${r.pid ?? '?'}) on this library` };
