@@ -199,11 +199,11 @@ export class IssueStore {
     const beyond = this.openCount(runId, true);
     const all = (this.db.prepare('SELECT COUNT(*) AS n FROM label_issues WHERE run_id = ?').get(runId) as { n: number }).n;
     const issues = this.db.prepare(IssueStore.listSql(includeReviewed)).all(runId, limit) as LabelIssue[];
-    // The spread of each issue's rating rows (why it is suspected).
-    const rowsOf = this.db.prepare('SELECT s.rating FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE u.image_id = ? AND s.rating IS NOT NULL').raw();
+    // The spread of each issue's rating rows (why it is suspected): one query for every listed issue.
+    const ratingsOf = this.ratingsOf(issues.map((i) => i.image_id));
     for (const iss of issues) {
       iss.beyond_estimate = Boolean(iss.beyond_estimate);
-      const r = (rowsOf.all(iss.image_id) as [number][]).map((x) => x[0]);
+      const r = ratingsOf.get(iss.image_id) ?? [];
       iss.rating_count = r.length;
       if (r.length >= 2) {
         const m = r.reduce((a, b) => a + b, 0) / r.length;
@@ -211,6 +211,26 @@ export class IssueStore {
       } else iss.rating_spread = null;
     }
     return { total, reviewed: all - total - beyond, beyond, issues };
+  }
+
+  /** Rating rows query of `ratingsOf`: the listed ids as one JSON array, each image's rows by URL, then by row. */
+  static readonly RATINGS_SQL = `SELECT u.image_id, s.rating FROM json_each(?) j CROSS JOIN image_urls u ON u.image_id = j.value
+     JOIN source_rows s ON s.url = u.url WHERE s.rating IS NOT NULL ORDER BY u.image_id, u.url, s.id`;
+
+  /**
+   * The rating rows of the images (all their URLs' rows with a rating), by image id: one statement
+   * for the whole list (the ids travel as one JSON array, so no parameter limit), not one per issue
+   * (5,000 per list on the Issues screen).
+   */
+  ratingsOf(imageIds: readonly number[]): Map<number, number[]> {
+    const out = new Map<number, number[]>();
+    if (!imageIds.length) return out;
+    for (const [id, rating] of this.db.prepare(IssueStore.RATINGS_SQL).raw().iterate(JSON.stringify(imageIds)) as IterableIterator<[number, number]>) {
+      let list = out.get(id);
+      if (!list) out.set(id, (list = []));
+      list.push(rating);
+    }
+    return out;
   }
 
   /**
