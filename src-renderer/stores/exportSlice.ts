@@ -1,7 +1,11 @@
-/** Export of tag TSVs, classification of a bundle, and the files for other tools (training folders, the model). */
+/**
+ * Export of tag TSVs, classification of a bundle, and the files for other tools (training folders,
+ * the model); each runs as a job through `runTrackedJob` (jobRunner.ts), its id in `…JobId`.
+ */
 import type { ClassifySummary, ExportSummary } from '../../src-shared/domain/ml';
 import type { ModelExportSummary, TrainingExportSummary } from '../../src-shared/domain/runQuality';
 import type { ClassifyRequest } from '../../src-shared/contract/handlers';
+import { runTrackedJob } from './jobRunner';
 import { cleanMirrors, type MirrorRow, type Slice } from './types';
 
 export interface ExportForm {
@@ -68,19 +72,15 @@ export const exportSlice: Slice<ExportSlice> = (set, get) => ({
       get().toast('error', 'The sample size is a whole number of at least 1');
       return null;
     }
-    const job = get().startJob('export.training', { outDir, sample }, { label: 'Export training folders' });
-    set({ trainingJobId: job.id });
-    try {
-      const r = await job.promise;
-      set({ lastTraining: r });
-      get().toast('success', `Training folders written to ${r.dir}`);
-      return r;
-    } catch (e) {
-      get().reportError(e, 'Export training folders');
-      return null;
-    } finally {
-      if (get().trainingJobId === job.id) set({ trainingJobId: null });
-    }
+    return runTrackedJob(set, get, {
+      idKey: 'trainingJobId',
+      method: 'export.training',
+      args: { outDir, sample },
+      label: 'Export training folders',
+      context: 'Export training folders',
+      keep: (r) => ({ lastTraining: r }),
+      success: (r) => `Training folders written to ${r.dir}`,
+    });
   },
   async startModelExport() {
     if (get().trainingJobId !== null || get().modelJobId !== null) return null;
@@ -89,19 +89,15 @@ export const exportSlice: Slice<ExportSlice> = (set, get) => ({
       get().toast('error', 'Type the folder for the model');
       return null;
     }
-    const job = get().startJob('export.model', { outDir }, { label: 'Export model' });
-    set({ modelJobId: job.id });
-    try {
-      const r = await job.promise;
-      set({ lastModel: r });
-      get().toast('success', `Run ${r.run_id} exported as ONNX`);
-      return r;
-    } catch (e) {
-      get().reportError(e, 'Export model');
-      return null;
-    } finally {
-      if (get().modelJobId === job.id) set({ modelJobId: null });
-    }
+    return runTrackedJob(set, get, {
+      idKey: 'modelJobId',
+      method: 'export.model',
+      args: { outDir },
+      label: 'Export model',
+      context: 'Export model',
+      keep: (r) => ({ lastModel: r }),
+      success: (r) => `Run ${r.run_id} exported as ONNX`,
+    });
   },
   classifyForm: { source: '', mirrors: [{ prefix: '', dir: '' }], outDir: '' },
   exportJobId: null,
@@ -129,19 +125,15 @@ export const exportSlice: Slice<ExportSlice> = (set, get) => ({
         return null;
       }
     }
-    const job = get().startJob('export.tags', { outDir, ...(bundleId !== undefined && { bundleId }) }, { label: 'Export tags' });
-    set({ exportJobId: job.id });
-    try {
-      const summary = await job.promise;
-      set({ lastExport: summary });
-      get().toast('success', `Exported ${summary.rows} rows (${summary.tagged_bad} tagged bad) to ${summary.files.length} file${summary.files.length === 1 ? '' : 's'}`);
-      return summary;
-    } catch (e) {
-      get().reportError(e, 'Export');
-      return null;
-    } finally {
-      if (get().exportJobId === job.id) set({ exportJobId: null });
-    }
+    return runTrackedJob(set, get, {
+      idKey: 'exportJobId',
+      method: 'export.tags',
+      args: { outDir, ...(bundleId !== undefined && { bundleId }) },
+      label: 'Export tags',
+      context: 'Export',
+      keep: (summary) => ({ lastExport: summary }),
+      success: (summary) => `Exported ${summary.rows} rows (${summary.tagged_bad} tagged bad) to ${summary.files.length} file${summary.files.length === 1 ? '' : 's'}`,
+    });
   },
   async startClassify() {
     const f = get().classifyForm;
@@ -155,20 +147,16 @@ export const exportSlice: Slice<ExportSlice> = (set, get) => ({
     const own = cleanMirrors(f.mirrors);
     const mirrors = own.length ? own : cleanMirrors(get().importForm.mirrors);
     const args: ClassifyRequest = { source, outDir, ...(mirrors.length && { mirrors }) };
-    const job = get().startJob('ml.classify', args, { label: 'Classify bundle' });
-    set({ classifyJobId: job.id });
-    try {
-      const summary = await job.promise;
-      set({ lastClassify: summary });
-      get().toast('success', `Classified ${summary.images} images of bundle ${summary.bundle_id}: ${summary.tagged_bad} tagged bad`);
+    return runTrackedJob(set, get, {
+      idKey: 'classifyJobId',
+      method: 'ml.classify',
+      args,
+      label: 'Classify bundle',
+      context: 'Classify',
+      keep: (summary) => ({ lastClassify: summary }),
+      success: (summary) => `Classified ${summary.images} images of bundle ${summary.bundle_id}: ${summary.tagged_bad} tagged bad`,
       // Its images and its bundle are now in the library (Review's "From" filter, the bundle picker).
-      await get().libraryChanged();
-      return summary;
-    } catch (e) {
-      get().reportError(e, 'Classify');
-      return null;
-    } finally {
-      if (get().classifyJobId === job.id) set({ classifyJobId: null });
-    }
+      after: () => get().libraryChanged(),
+    });
   },
 });

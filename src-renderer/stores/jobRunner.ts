@@ -1,0 +1,45 @@
+/**
+ * A long call run as a job whose id a slice keeps in the store while it runs (the screen's busy
+ * state, and the id its Cancel passes to `cancelJob`): start it, remember its id, await it, keep the
+ * result and say so in a toast, or report the error ("Export: cancelled" for a cancel); then clear
+ * the id, only if it is still this job's (a later job in the same field keeps its own).
+ */
+import type { ArgsOf, Method, ResultOf } from '../../src-shared/contract/handlers';
+import type { AppState, GetState, SetState } from './types';
+
+/** The store fields that hold a running job's id, or null when none runs. */
+export type JobIdKey = 'exportJobId' | 'classifyJobId' | 'trainingJobId' | 'modelJobId';
+
+export interface TrackedJob<M extends Method> {
+  idKey: JobIdKey;
+  method: M;
+  args: ArgsOf<M>;
+  /** The job bar's label. */
+  label: string;
+  /** What an error or a cancel is reported as (`Export: cancelled`). */
+  context: string;
+  /** The store fields that keep the result (the screen shows it). */
+  keep(result: ResultOf<M>): Partial<AppState>;
+  /** The success toast. */
+  success(result: ResultOf<M>): string;
+  /** Work after the toast (Classify: the library changed); its failure is reported like the job's. */
+  after?(result: ResultOf<M>): Promise<void>;
+}
+
+/** Run `job`; its result, or null when it failed or was cancelled (the error already shown). */
+export async function runTrackedJob<M extends Method>(set: SetState, get: GetState, job: TrackedJob<M>): Promise<ResultOf<M> | null> {
+  const { id, promise } = get().startJob(job.method, job.args, { label: job.label });
+  set({ [job.idKey]: id });
+  try {
+    const result = await promise;
+    set(job.keep(result));
+    get().toast('success', job.success(result));
+    await job.after?.(result);
+    return result;
+  } catch (e) {
+    get().reportError(e, job.context);
+    return null;
+  } finally {
+    if (get()[job.idKey] === id) set({ [job.idKey]: null });
+  }
+}
