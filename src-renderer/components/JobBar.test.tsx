@@ -1,8 +1,12 @@
 // @vitest-environment jsdom
 import { act, screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { describe, expect, test } from 'vitest';
 import type { JobProgress } from '../../src-shared/contract/events';
+import { joinPath, tempDir } from '../../test-support/renderer/files';
 import { renderWith, setup, until } from '../../test-support/renderer/render';
+import { ExportScreen } from '../features/export/ExportScreen';
+import { useApp } from '../stores/app';
 import type { Job } from '../stores/jobs';
 import { JobBar } from './JobBar';
 import { ProgressBar } from './ProgressBar';
@@ -66,4 +70,60 @@ describe('JobBar and ProgressBar for assistive technology', () => {
     expect(bar.getAttribute('aria-valuenow')).toBeNull();
     expect(bar.getAttribute('aria-valuetext')).toBe('embed');
   });
+});
+
+/** The shell's layout: the shown screen in <main> (Export, or another screen's heading), the job bar after it. */
+function Shell() {
+  const onExport = useApp((s) => s.screen) === 'export';
+  return (
+    <>
+      <main>
+        {onExport ? (
+          <ExportScreen />
+        ) : (
+          <section>
+            <h2>Library</h2>
+          </section>
+        )}
+      </main>
+      <JobBar />
+    </>
+  );
+}
+
+describe('the job bar\'s Cancel and keyboard focus', () => {
+  const tmp = tempDir('qc-jobbar-');
+
+  /** Export tags from the Export screen (held before the core), then press the job bar's Cancel. */
+  async function startAndCancel(leaveScreen: boolean) {
+    const user = userEvent.setup();
+    const ctx = setup();
+    const release = ctx.client.hold('export.tags');
+    renderWith(<Shell />, ctx);
+    act(() => ctx.store.getState().setScreen('export'));
+    const start = (await screen.findByTestId('export-start')) as HTMLButtonElement;
+    await until(() => expect(start.disabled).toBe(false));
+    act(() => ctx.store.getState().setExportForm({ outDir: joinPath(tmp, leaveScreen ? 'left' : 'stayed') }));
+    await user.click(start);
+    const job = await until(() => ctx.store.getState().jobs.find((j) => j.method === 'export.tags')!);
+    if (leaveScreen) act(() => ctx.store.getState().setScreen('library'));
+    await user.click(screen.getByTestId(`job-cancel-${job.id}`));
+    release();
+    await until(() => expect(ctx.store.getState().exportJobId).toBeNull());
+    await until(() => expect(screen.getByTestId('jobbar').dataset.count).toBe('0'));
+    return ctx;
+  }
+
+  test('after Cancel, focus returns to the control that started the job once it is enabled again', async () => {
+    const { store } = await startAndCancel(false);
+    await until(() => expect(document.activeElement).toBe(screen.getByTestId('export-start')));
+    expect(document.activeElement).not.toBe(document.body);
+    expect(store.getState().toasts.at(-1)?.text).toBe('Export: cancelled');
+  }, 30_000);
+
+  test('after Cancel, when the control that started the job is gone, focus goes to the screen\'s heading', async () => {
+    await startAndCancel(true);
+    await until(() => expect(document.activeElement).toBe(screen.getByRole('heading', { name: 'Library' })));
+    expect(document.activeElement).not.toBe(document.body);
+  }, 30_000);
 });

@@ -11,3 +11,14 @@ export function focusLost(from?: Element | null): boolean {
   if (from && a === from) return true;
   return (a as Partial<HTMLButtonElement>).disabled === true;
 }
+
+/**
+ * Focus the shown screen's heading, else <main> (made focusable from script only, tabindex -1): where
+ * focus goes when the control that acted has nothing better left to offer (the job bar's Cancel).
+ */
+export function focusScreenHeading(): void {
+  const target = document.querySelector<HTMLElement>('main h1, main h2') ?? document.querySelector<HTMLElement>('main');
+  if (!target) return;
+  if (!target.hasAttribute('tabindex')) target.tabIndex = -1;
+  target.focus();
+}
