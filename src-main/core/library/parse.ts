@@ -35,9 +35,11 @@ export interface RowProblem {
  * How an input's bytes are read: all UTF-8; all latin1 (EOL's exports; no line is UTF-8 beyond
  * ASCII); or `mixed`, a UTF-8 file with some lines that are not (a stray byte, a pasted latin1
  * row): each line is then read as UTF-8 when it is valid UTF-8 and as latin1 when not, so one bad
- * byte does not turn every accented name of the file into mojibake.
+ * byte does not turn every accented name of the file into mojibake. `utf-16le` and `utf-16be`: a
+ * file that starts with a UTF-16 byte order mark (Excel's "Unicode Text", PowerShell), read whole
+ * in that encoding.
  */
-export type InputEncoding = 'utf-8' | 'latin1' | 'mixed';
+export type InputEncoding = 'utf-8' | 'latin1' | 'mixed' | 'utf-16le' | 'utf-16be';
 
 export interface ParsedInput {
   kind: Exclude<ImportKind, 'folder'>;
@@ -290,17 +292,26 @@ export interface InputScan extends Omit<ParsedInput, 'rows' | 'problems'> {
 }
 
 /**
- * Check an input read through `read` (the whole input, in chunks of 1 MB): the encoding (UTF-8
- * when every byte is valid UTF-8, else latin1), a first line that says the kind (or `kindHint`)
- * with the columns it needs and is not over MAX_LINE_BYTES. Throws a QcError naming the file and
- * line. A later line over MAX_LINE_BYTES is a `bad_row` problem of its own, and the rest are read.
+ * Check an input read through `read` (the whole input, in chunks of 1 MB): the encoding (UTF-16
+ * when it starts with a UTF-16 byte order mark, else UTF-8 when every byte is valid UTF-8, else
+ * latin1), a first line that says the kind (or `kindHint`) with the columns it needs and is not
+ * over MAX_LINE_BYTES. Throws a QcError naming the file and line (UTF-32, UTF-16 without a byte
+ * order mark, and UTF-16 that does not decode are refused). A later line over MAX_LINE_BYTES is a
+ * `bad_row` problem of its own, and the rest are read.
  */
 export function scanInput(read: ReadAt, file: string, kindHint?: Exclude<ImportKind, 'folder'>): InputScan {
   const probe = Buffer.alloc(1);
   if (read(probe, 0) === 0) throw new QcError('bad_input', 'the file is empty', { file, line: 1 });
   const wide = wideEncoding(read);
-  if (wide) throw new QcError('bad_input', `the file is ${wide}: save it as UTF-8 text (tab-delimited)`, { file, line: 1 });
-  const encoding = inputEncoding(read);
+  if (wide === 'UTF-32') throw new QcError('bad_input', 'the file is UTF-32: save it as UTF-8 text (tab-delimited)', { file, line: 1 });
+  if (wide === 'UTF-16') {
+    throw new QcError('bad_input', 'the file is UTF-16 without a byte order mark: save it as UTF-8 text (tab-delimited), or as UTF-16 with a byte order mark', { file, line: 1 });
+  }
+  if (wide) {
+    const bad = utf16Problem(read, wide);
+    if (bad) throw new QcError('bad_input', `the file is ${wide === 'utf-16le' ? 'UTF-16LE' : 'UTF-16BE'} and ${bad.what}, which cannot be decoded: save it again as UTF-8 text (tab-delimited)`, { file, line: bad.line });
+  }
+  const encoding = wide ?? inputEncoding(read);
   let first: { text: string; line: number } | null = null;
   let nonBlank = 0;
   for (const l of inputLines(read, encoding)) {
@@ -364,17 +375,20 @@ export function parseInput(bytes: Uint8Array, file: string, kindHint?: Exclude<I
 }
 
 /**
- * `UTF-16` (or `UTF-32`) when the input is text in such an encoding (Excel's "Unicode Text" is
- * UTF-16): a byte order mark, or, without one, a NUL as every other byte of most of its first
- * characters (ASCII text, as a header is, in UTF-16). It is not read: as latin1 its header would
- * be letters between NULs, refused for columns it does have.
+ * The encoding of an input in 16 or 32 bits: `utf-16le` or `utf-16be` when it starts with that
+ * byte order mark (Excel's "Unicode Text", PowerShell), read as such; `UTF-32` with its byte order
+ * mark, or `UTF-16` without one (a NUL as every other byte of most of its first characters: ASCII
+ * text, as a header is, in UTF-16), both refused: as latin1 the header would be letters between
+ * NULs, refused for columns it does have.
  */
-function wideEncoding(read: ReadAt): 'UTF-16' | 'UTF-32' | null {
+function wideEncoding(read: ReadAt): 'utf-16le' | 'utf-16be' | 'UTF-16' | 'UTF-32' | null {
   const head = Buffer.alloc(512);
-  const n = read(head, 0) & ~1;
-  const b = head.subarray(0, n);
+  let n = 0;
+  for (let got = 1; got > 0 && n < head.length; n += got) got = read(head.subarray(n), n);
+  const b = head.subarray(0, n & ~1);
   if (b.length >= 4 && ((b[0] === 0xff && b[1] === 0xfe && b[2] === 0 && b[3] === 0) || (b[0] === 0 && b[1] === 0 && b[2] === 0xfe && b[3] === 0xff))) return 'UTF-32';
-  if (b.length >= 2 && ((b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff))) return 'UTF-16';
+  if (b.length >= 2 && b[0] === 0xff && b[1] === 0xfe) return 'utf-16le';
+  if (b.length >= 2 && b[0] === 0xfe && b[1] === 0xff) return 'utf-16be';
   const pairs = b.length / 2;
   if (pairs < 2) return null;
   let little = 0;
@@ -384,6 +398,56 @@ function wideEncoding(read: ReadAt): 'UTF-16' | 'UTF-32' | null {
     else if (b[i] === 0 && b[i + 1] !== 0) big++;
   }
   return Math.max(little, big) >= pairs * 0.75 ? 'UTF-16' : null;
+}
+
+/**
+ * Where a UTF-16 input does not decode, or null when it does (read in chunks, nothing kept): the
+ * line of the first lone surrogate (half of a character whose other half is missing), or of an
+ * odd byte at the end. The whole input is checked with the decoder first; only an input that fails
+ * is walked code unit by code unit to find the line.
+ */
+function utf16Problem(read: ReadAt, encoding: 'utf-16le' | 'utf-16be'): { line: number; what: string } | null {
+  const buf = Buffer.allocUnsafe(READ_CHUNK);
+  try {
+    const decoder = new TextDecoder(encoding, { fatal: true });
+    for (let pos = 0, n = 1; n > 0; pos += n) {
+      n = read(buf, pos);
+      if (n > 0) decoder.decode(buf.subarray(0, n), { stream: true });
+      else decoder.decode();
+    }
+    return null;
+  } catch {
+    // Found below.
+  }
+  const big = encoding === 'utf-16be';
+  let line = 1;
+  let odd = -1; // a byte left over from the previous read (-1: none)
+  let high = -1; // the line of a high surrogate waiting for its low half (-1: none)
+  const hex = (u: number) => `0x${u.toString(16).toUpperCase()}`;
+  for (let pos = 0, n = 1; n > 0; pos += n) {
+    n = read(buf, pos);
+    let i = 0;
+    const unit = (a: number, b: number) => (big ? (a << 8) | b : (b << 8) | a);
+    const units: number[] = [];
+    if (odd >= 0 && n > 0) {
+      units.push(unit(odd, buf[0]!));
+      odd = -1;
+      i = 1;
+    }
+    for (; i + 1 < n; i += 2) units.push(unit(buf[i]!, buf[i + 1]!));
+    if (i < n) odd = buf[i]!;
+    for (const u of units) {
+      const isHigh = u >= 0xd800 && u <= 0xdbff;
+      const isLow = u >= 0xdc00 && u <= 0xdfff;
+      if (high >= 0 && !isLow) return { line: high, what: `line ${high} has a lone surrogate (half of a character)` };
+      if (isLow && high < 0) return { line, what: `line ${line} has a lone surrogate ${hex(u)} (half of a character)` };
+      high = isHigh ? line : -1;
+      if (u === 0x0a) line++;
+    }
+  }
+  if (high >= 0) return { line: high, what: `line ${high} has a lone surrogate (half of a character)` };
+  if (odd >= 0) return { line, what: 'it ends with an odd byte (half of a character)' };
+  return { line, what: 'it has a character that is not UTF-16' };
 }
 
 /** How to read the input ({@link InputEncoding}; read in chunks, nothing kept). */
@@ -435,21 +499,23 @@ function mixedLine(line: number, raw: string): Extract<InputLine, { text: string
 }
 
 /**
- * The input's lines, split at \n with a \r before it dropped and a UTF-8 BOM removed. A line over
+ * The input's lines, split at \n with a \r before it dropped and a byte order mark removed. A line over
  * MAX_LINE_BYTES (bytes of the input) is measured to its end without being kept, then given as
  * `text: null` with its length, and the lines after it follow: memory stays bounded by one read
  * plus one line, whatever the input. A final empty line (the file ends with a newline) is not a
- * line. UTF-8 is decoded strictly (a bad byte throws) unless `lenient` (bad bytes become U+FFFD);
+ * line. UTF-8 and UTF-16 are decoded strictly (a bad byte throws) unless `lenient` (bad bytes become U+FFFD);
  * `mixed` decodes each line on its own ({@link InputEncoding}).
  * The one line reader for input lists (ratings, exemplars, bundles) and tag files.
  */
 export function* inputLines(read: ReadAt, encoding: InputEncoding, opts: { lenient?: boolean } = {}): Generator<InputLine> {
   // `mixed`: the bytes are split into lines as latin1 (one char a byte, exactly), each line decoded after.
-  const decoder = encoding === 'mixed' ? null : new TextDecoder(encoding, { fatal: encoding === 'utf-8' && !opts.lenient });
+  // UTF-16 drops its byte order mark (the decoder does), even when the first read is one byte.
+  const decoder = encoding === 'mixed' ? null : new TextDecoder(encoding, { fatal: encoding !== 'latin1' && !opts.lenient });
   const done = (line: number, l: string): Extract<InputLine, { text: string }> => (encoding === 'mixed' ? mixedLine(line, l) : { line, text: l });
   const buf = Buffer.allocUnsafe(READ_CHUNK);
-  // latin1 is one byte a character; UTF-8 text is measured as the bytes it came from.
-  const bytesOf = (l: string) => (encoding === 'utf-8' ? Buffer.byteLength(l, 'utf8') : l.length);
+  // latin1 is one byte a character, UTF-16 two a code unit; UTF-8 text is measured as the bytes it came from.
+  const wide = encoding === 'utf-16le' || encoding === 'utf-16be';
+  const bytesOf = (l: string) => (encoding === 'utf-8' ? Buffer.byteLength(l, 'utf8') : wide ? l.length * 2 : l.length);
   const tooLong = (l: string) => l.length > MAX_LINE_BYTES / 4 && bytesOf(l) > MAX_LINE_BYTES;
   let pending = '';
   let line = 0;
