@@ -5,6 +5,10 @@
  * src-shared/contract/schemas.ts, answering `invalid_argument` naming the field) with its own
  * AbortController (cancel aborts it, dispose aborts all), progress is throttled, and
  * `ServerMessage`s go back through `send`. Transports only carry bytes.
+ *
+ * Any value may arrive in any field (JSON from a WebSocket, a structured clone over IPC): nothing
+ * here turns a client's value into text except through {@link shownValue}, and `call`/`cancel`
+ * never throw (a throw here would run in the transport's listener and end the process).
  */
 import type { JobProgress } from '../../src-shared/contract/events';
 import { toErrorShape, type QcErrorShape } from '../../src-shared/contract/errors';
@@ -19,8 +23,56 @@ const PROGRESS_INTERVAL_MS = 50;
 
 const isId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
 
+/** How much of a client's string an error message or log line repeats. */
+const SHOWN_CHARS = 200;
+
+/**
+ * A client-supplied value as text for an error message or a log line, without ever calling into
+ * it: `String()` or a template on an object runs its `toString`/`valueOf`/`Symbol.toPrimitive`,
+ * and JSON.parse builds objects whose `toString` is `1` (String() then throws). Strings are cut to
+ * `max` characters, other primitives are written as they are, anything else by its kind
+ * (`(an object)`, `(an array)`). Never throws.
+ */
+export function shownValue(v: unknown, max = SHOWN_CHARS): string {
+  switch (typeof v) {
+    case 'string':
+      return v.length > max ? `${v.slice(0, max)}… (${v.length.toLocaleString('en')} characters)` : v;
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+    case 'undefined':
+      return String(v);
+    case 'symbol':
+      return '(a symbol)';
+    case 'function':
+      return '(a function)';
+    default:
+      return v === null ? 'null' : Array.isArray(v) ? '(an array)' : '(an object)';
+  }
+}
+
 export function isMethod(handlers: object, method: unknown): method is Method {
   return typeof method === 'string' && Object.prototype.hasOwnProperty.call(handlers, method) && typeof (handlers as Record<string, unknown>)[method] === 'function';
+}
+
+/** A thrown value's message for an error reply, never throwing itself. */
+function errorText(e: unknown): string {
+  try {
+    return shownValue(e instanceof Error ? e.message : e);
+  } catch {
+    return '(unreadable)';
+  }
+}
+
+/** The shape of a call's failure; one that cannot be read becomes `internal` (never a throw in the answer's path). */
+function errorShape(e: unknown): QcErrorShape {
+  try {
+    const shape = toErrorShape(e);
+    if (typeof shape.message === 'string') return shape;
+  } catch {
+    // below
+  }
+  return { code: 'internal', message: errorText(e) };
 }
 
 /** At most one progress message per job phase every interval; the first and last of a phase always go. */
@@ -64,24 +116,39 @@ export class CallSession {
     return this.calls.size;
   }
 
-  /** A call message (already parsed from JSON or structured-cloned). */
+  /** A call message (already parsed from JSON or structured-cloned). Never throws: whatever goes wrong is answered as an error. */
   call(msg: unknown): void {
     if (this.disposed) return;
-    const m = (typeof msg === 'object' && msg !== null ? msg : {}) as Record<string, unknown>;
-    const id = isId(m.id) ? m.id : -1;
+    let id = -1;
+    try {
+      const m = (typeof msg === 'object' && msg !== null && !Array.isArray(msg) ? msg : {}) as Record<string, unknown>;
+      if (isId(m.id)) id = m.id;
+      this.validateAndRun(id, m);
+    } catch (e) {
+      // Validation is meant to refuse everything it does not accept; this is the last line, so a
+      // later slip answers `internal` instead of ending the process that serves every client.
+      this.error(id, { code: 'internal', message: `the call could not be handled: ${errorText(e)}` });
+    }
+  }
+
+  private validateAndRun(id: number, m: Record<string, unknown>): void {
     if (!isId(m.id) || m.type !== 'call') return this.error(id, { code: 'bad_input', message: 'expected { type: "call", id, method, args }' });
     const args = m.args ?? {};
     if (typeof args !== 'object' || args === null || Array.isArray(args)) return this.error(id, { code: 'bad_input', message: 'args must be an object' });
     if (this.calls.has(id)) return this.error(id, { code: 'conflict', message: `call id ${id} is already in use` });
-    if (!isMethod(this.core.handlers, m.method)) return this.error(id, { code: 'unknown_method', message: `no such method: ${String(m.method)}` });
+    if (!isMethod(this.core.handlers, m.method)) return this.error(id, { code: 'unknown_method', message: `no such method: ${shownValue(m.method)}` });
     if (this.calls.size >= MAX_CALLS) return this.error(id, { code: 'conflict', message: `too many calls in flight (at most ${MAX_CALLS})` });
     this.run(id, m.method, args);
   }
 
   /** A cancel message. */
   cancel(msg: unknown): void {
-    const id = typeof msg === 'object' && msg !== null ? (msg as Record<string, unknown>).id : undefined;
-    if (isId(id)) this.calls.get(id)?.abort();
+    try {
+      const id = typeof msg === 'object' && msg !== null ? (msg as Record<string, unknown>).id : undefined;
+      if (isId(id)) this.calls.get(id)?.abort();
+    } catch {
+      // a message that cannot even be read cancels nothing
+    }
   }
 
   /** A push event for this client (job progress is throttled). */
@@ -106,13 +173,18 @@ export class CallSession {
     const onProgress = (progress: JobProgress) => {
       if (!this.disposed && this.throttle.shouldSend(`call:${id}`, progress)) this.send({ type: 'progress', id, progress });
     };
-    const p = this.core
-      .call(method, args as never, { signal: controller.signal, onProgress })
+    let started: Promise<unknown>;
+    try {
+      started = this.core.call(method, args as never, { signal: controller.signal, onProgress });
+    } catch (e) {
+      started = Promise.reject(e); // a dispatcher that throws at once still answers, and frees the id
+    }
+    const p = started
       .then(
         (result) => {
           if (!this.disposed) this.send({ type: 'result', id, result });
         },
-        (e: unknown) => this.error(id, toErrorShape(e)),
+        (e: unknown) => this.error(id, errorShape(e)),
       )
       .finally(() => {
         this.calls.delete(id);

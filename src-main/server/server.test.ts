@@ -8,6 +8,7 @@ import net, { type Socket } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { QcError } from '../../src-shared/contract/errors';
 import type { ServerMessage } from '../../src-shared/contract/transport';
 import { createCore, type Core } from '../core/app';
 import { DEV_IMAGES, tempDir } from '../../test-support/fixtures';
@@ -444,6 +445,51 @@ describe('qc serve: the API over WebSocket', () => {
       expect(await c.outcome(c.call('images.get', { imageId: 999_999 }))).toMatchObject({ type: 'error', error: { code: 'not_found' } });
       // Still usable.
       expect(await c.outcome(c.call('library.status'))).toMatchObject({ type: 'result' });
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('keeps serving after a call whose method (or other field) cannot be turned into a string (audit 3: it ended the process)', async () => {
+    const c = await Client.open();
+    try {
+      c.ws.send('{"type":"call","id":2,"method":{"toString":1}}');
+      expect(await c.outcome(2)).toMatchObject({ type: 'error', error: { code: 'unknown_method', message: 'no such method: (an object)' } });
+      c.ws.send('{"type":"call","id":3,"method":[{"toString":1}],"args":{"toString":1}}');
+      expect(await c.outcome(3)).toMatchObject({ type: 'error' });
+      c.ws.send('{"type":"call","id":{"valueOf":1,"toString":1},"method":{"toString":1}}');
+      expect(await c.next((m) => m.type === 'error' && m.id === -1 && m.error.code === 'bad_input')).toBeTruthy();
+      c.ws.send('{"type":"cancel","id":{"toString":1}}');
+      c.ws.send(JSON.stringify({ type: 'call', id: 4, method: `${'x'.repeat(100_000)}` }));
+      expect(((await c.outcome(4)) as Extract<ServerMessage, { type: 'error' }>).error.message.length).toBeLessThan(300);
+      // The same socket, and a new one, still answer.
+      expect(await c.outcome(c.call('library.status'))).toMatchObject({ type: 'result' });
+    } finally {
+      await c.close();
+    }
+    const d = await Client.open();
+    try {
+      expect(await d.outcome(d.call('library.status'))).toMatchObject({ type: 'result' });
+    } finally {
+      await d.close();
+    }
+    expect((await request('/')).status).toBe(200);
+  });
+
+  it('sends a wrong argument with its detail (field, reason, range) beside the message, and the page reads it back', async () => {
+    const c = await Client.open();
+    try {
+      const reply = await c.outcome(c.call('ml.setThreshold', { threshold: 2 }));
+      expect(reply.type).toBe('error');
+      const error = (reply as Extract<ServerMessage, { type: 'error' }>).error;
+      expect(error.code).toBe('invalid_argument');
+      expect(error.message).toMatch(/^ml\.setThreshold: threshold: /);
+      expect(error.detail).toEqual({ method: 'ml.setThreshold', path: ['threshold'], reason: expect.any(String), range: { min: { value: 0, inclusive: true }, max: { value: 1, inclusive: true } } });
+      expect(QcError.fromJSON(error).detail).toEqual(error.detail);
+      // The first of several wrong fields; the message still lists them all.
+      const several = (await c.outcome(c.call('library.import', { source: '/x', concurrency: 99, retries: -1 }))) as Extract<ServerMessage, { type: 'error' }>;
+      expect(several.error.detail).toMatchObject({ method: 'library.import', path: ['concurrency'], range: { max: { value: 64 } } });
+      expect(several.error.message).toMatch(/concurrency: .*; retries: /);
     } finally {
       await c.close();
     }
