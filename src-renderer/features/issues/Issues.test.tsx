@@ -6,6 +6,10 @@ import { formatProbability } from '../../../src-shared/domain/threshold';
 import { renderWith, setup, until } from '../../../test-support/renderer/render';
 import { App } from '../shell/App';
 import { IssuesScreen } from './IssuesScreen';
+import type { LabelIssue } from '../../../src-shared/domain/ml';
+import { issuesSource, WHY_LIMIT } from './openIssues';
+
+type LabelIssueLike = Pick<LabelIssue, 'image_id' | 'given' | 'rank'>;
 
 function tiles(): HTMLElement[] {
   return screen.queryAllByTestId(/^tile-\d+$/);
@@ -88,12 +92,121 @@ describe('Label issues screen', () => {
     await until(() => expect(screen.getByTestId('issue-open').dataset.value).toBe(String(before.total - 2)));
     expect((await core.call('ml.labelIssues', { limit: 1000 })).issues.map((i) => i.image_id)).not.toContain(second);
 
-    // Away from the screen, a label change refreshes the badge with counts only.
+    // Away from the screen, relabelling an issue the list holds takes it off the badge without asking the core.
     await user.click(screen.getByTestId('nav-review'));
     const n = client.callsOf('ml.labelIssues').length;
-    await core.call('labels.set', { imageIds: [first.image_id], label: first.given === 'bad' ? 'good' : 'bad' });
+    const third = before.issues.find((i) => !i.beyond_estimate && i.image_id !== first.image_id && i.image_id !== second)!;
+    await core.call('labels.set', { imageIds: [third.image_id], label: third.given === 'bad' ? 'good' : 'bad' });
+    await until(() => expect(within(screen.getByTestId('nav-issues')).getByText(String(before.total - 3))).toBeTruthy());
+    expect((await core.call('ml.labelIssues', { limit: 0 })).total).toBe(before.total - 3);
+    expect(client.callsOf('ml.labelIssues').length).toBe(n);
+    // A label change on an image the list does not hold refreshes the badge with counts only.
+    const listed = new Set(before.issues.map((i) => i.image_id));
+    const other = lib.images.find((im) => im.label && !listed.has(im.id))!;
+    await core.call('labels.set', { imageIds: [other.id], label: other.label === 'bad' ? 'good' : 'bad' });
     await until(() => expect(client.callsOf('ml.labelIssues').length).toBeGreaterThan(n));
     expect(client.callsOf('ml.labelIssues').slice(n).map((a) => a.limit)).toEqual(client.callsOf('ml.labelIssues').slice(n).map(() => 0));
+  });
+
+  test('label keys, confirm and dismiss update the listed issues in place: no list again per key, and a library change still reloads it', async () => {
+    const user = userEvent.setup();
+    const { client, lib, store } = setup({ images: 600 });
+    const core = lib.core;
+    const truth = () => core.call('ml.labelIssues', { limit: WHY_LIMIT });
+    /** What the screen holds (the why-lines, the counts, the sidebar) equals what the core lists now. */
+    const matchesCore = async () => {
+      const want = await truth();
+      const got = issuesSource(client).state;
+      expect({ total: got.total, beyond: got.beyond, reviewed: got.reviewed }).toEqual({ total: want.total, beyond: want.beyond, reviewed: want.reviewed });
+      expect(new Set(got.byImage.keys())).toEqual(new Set(want.issues.map((i) => i.image_id)));
+      expect(screen.getByTestId('issue-open').dataset.value).toBe(String(want.total));
+      expect(within(screen.getByTestId('nav-issues')).getByText(String(want.total))).toBeTruthy();
+      return want;
+    };
+    // One issue relabelled before the screen opens: closed, so not in the list the screen gets.
+    const pre = (await truth()).issues.find((i) => !i.beyond_estimate)!;
+    await core.call('labels.set', { imageIds: [pre.image_id], label: pre.given === 'bad' ? 'good' : 'bad' });
+    const before = await truth();
+    expect(before.total).toBeGreaterThan(8);
+    render(<App client={client} store={store} />);
+    await user.click(await screen.findByTestId('nav-issues'));
+    await until(() => expect(tiles().length).toBe(before.issues.length));
+    await until(() => expect(issuesSource(client).state.byImage.size).toBe(before.issues.length));
+    await matchesCore();
+    const listCalls = () => client.callsOf('ml.labelIssues').length;
+    const calls0 = listCalls();
+
+    const open = before.issues.filter((i) => !i.beyond_estimate);
+    const opposite = (l: 'good' | 'bad') => (l === 'bad' ? 'g' : 'b');
+    const idle = () => until(() => expect(screen.getByTestId('issue-confirm').hasAttribute('disabled')).toBe(false));
+    // N keys on N issues: relabel (B/G, U), confirm, dismiss, and a relabel from another window.
+    const steps: [LabelIssueLike, 'key' | 'u' | 'confirm' | 'dismiss' | 'elsewhere'][] = [
+      [open[0]!, 'key'],
+      [open[1]!, 'confirm'],
+      [open[2]!, 'dismiss'],
+      [open[3]!, 'u'],
+      [open[4]!, 'elsewhere'],
+      [open[5]!, 'key'],
+      [open[6]!, 'confirm'],
+    ];
+    const callsAfter: number[] = [];
+    for (const [k, [iss, how]] of steps.entries()) {
+      if (how === 'elsewhere') await core.call('labels.set', { imageIds: [iss.image_id], label: iss.given === 'bad' ? 'good' : 'bad' });
+      else {
+        await until(() => expect(screen.getByTestId(`tile-${iss.image_id}`)).toBeTruthy());
+        await user.click(screen.getByTestId(`tile-${iss.image_id}`));
+        await until(() => expect(screen.getByTestId('issue-why').textContent).toContain(`labelled ${iss.given}`));
+        if (how === 'key') await user.keyboard(opposite(iss.given));
+        else if (how === 'u') await user.keyboard('u');
+        else {
+          await idle();
+          await user.click(screen.getByTestId(`issue-${how}`));
+        }
+      }
+      // The acted-on issue leaves the why-lines and the count (the sidebar's too) at once.
+      await until(() => expect(screen.getByTestId('issue-open').dataset.value).toBe(String(before.total - k - 1)));
+      await until(() => expect(within(screen.getByTestId('nav-issues')).getByText(String(before.total - k - 1))).toBeTruthy());
+      expect(issuesSource(client).state.byImage.has(iss.image_id)).toBe(false);
+      await idle();
+      callsAfter.push(listCalls());
+    }
+    // Not one more ml.labelIssues call however many keys: the count of calls does not grow with N.
+    expect(callsAfter).toEqual(steps.map(() => calls0));
+    const after = await matchesCore();
+    expect(after.total).toBe(before.total - steps.length);
+    expect(after.reviewed).toBe(before.reviewed + steps.length);
+    // The last confirm took its tile off the gallery, and the focus moved on to the next issue listed: its why-line shows.
+    await until(() => expect(screen.queryByTestId(`tile-${open[6]!.image_id}`)).toBeNull());
+    const focused = store.getState().itemAt('issues', store.getState().views.issues.focus)!;
+    expect(focused.image_id).not.toBe(open[6]!.image_id);
+    const focusedIssue = after.issues.find((i) => i.image_id === focused.image_id)!;
+    expect(focusedIssue).toBeTruthy();
+    expect(focusedIssue.rank).toBeGreaterThan(open[6]!.rank);
+    await until(() => expect(screen.getByTestId('issue-why').textContent).toContain(`labelled ${focusedIssue.given}`));
+    // Undo brings the last relabel back: the issue is open again, still without asking.
+    await user.keyboard('z');
+    await until(() => expect(issuesSource(client).state.byImage.has(open[5]!.image_id)).toBe(true));
+    await until(() => expect(screen.getByTestId('issue-open').dataset.value).toBe(String(after.total + 1)));
+    expect(listCalls()).toBe(calls0);
+    await matchesCore();
+
+    // Another window puts back the label of the issue closed before the list came: the screen cannot
+    // tell that from what it holds, so it asks for the counts, which grew, and then for the list again.
+    await core.call('labels.set', { imageIds: [pre.image_id], label: pre.given });
+    await until(() => expect(issuesSource(client).state.byImage.has(pre.image_id)).toBe(true));
+    expect(client.callsOf('ml.labelIssues').slice(calls0).map((a) => a.limit)).toEqual([0, WHY_LIMIT]);
+    const reopened = await matchesCore();
+    expect(reopened.total).toBe(after.total + 2);
+    const calls1 = listCalls();
+
+    // Another window changes the rating rule (library.changed): labels change in bulk, the list is asked for again.
+    await core.call('labels.setRule', { rule: { bad: [1], good: [5], exemplar: 'good' } });
+    await until(() => expect(client.callsOf('ml.labelIssues').slice(calls1).some((a) => a.limit === WHY_LIMIT)).toBe(true));
+    const changed = await truth();
+    expect(changed.total).toBeLessThan(reopened.total);
+    await until(() => expect(issuesSource(client).state.total).toBe(changed.total));
+    await until(() => expect(issuesSource(client).state.byImage.size).toBe(changed.issues.length));
+    await matchesCore();
   });
 
   test('confirm and dismiss act on the selected images, not on the tiles at those positions', async () => {

@@ -1,15 +1,27 @@
 /**
  * The open label issues of the active run, shared by the sidebar badge and the Label issues screen:
- * one small store per client, refreshed when the active run changes, when labels change anywhere
- * (`label.changed`, or in bulk: `library.changed`), and after a curator confirms or dismisses issues here. The badge needs only
- * the count (`ml.labelIssues` with limit 0: two counts, whatever the library's size); the issues
- * themselves (the why-line of the focused tile) are fetched only while a view that shows them is
- * mounted (`useOpenIssues({ why: true })`). Nothing is asked before the runs are loaded: the app
- * loads them after the gallery's first page and thumbnails (stores/ui.ts), and on a cold million-image
- * library this call, made first, held the first page back by 100–200 ms (bench:ui).
+ * one small store per client. The badge needs only the count (`ml.labelIssues` with limit 0: two
+ * counts, whatever the library's size); the issues themselves (the why-line of the focused tile) are
+ * fetched only while a view that shows them is mounted (`useOpenIssues({ why: true })`).
+ *
+ * Asked again when the active run changes, when the library changes in bulk (`library.changed`: an
+ * import, a classified bundle, a rule change, here or in another window) and when a view with
+ * why-lines mounts. A label change (`label.changed`, B/G/U here or in another window, undo) and a
+ * curator's confirm or dismiss here are applied to the list in place: an issue is open while its
+ * label is still the one it was listed with and no verdict holds on that label, so each listed
+ * issue's fate follows from the change, and the counts with it (no 5,000-row list again per key).
+ * Only a change to an image the list does not hold (an issue past the list's limit, or one that was
+ * not open when listed and may be again) asks the core for the two counts; when those grew (an issue
+ * reopened that may belong in the list) and why-lines are shown, the list is asked for again.
+ *
+ * Nothing is asked before the runs are loaded: the app loads them after the gallery's first page and
+ * thumbnails (stores/ui.ts), and on a cold million-image library this call, made first, held the
+ * first page back by 100–200 ms (bench:ui).
  */
 import { useEffect, useSyncExternalStore } from 'react';
-import type { LabelIssue } from '../../../src-shared/domain/ml';
+import type { LabelChange } from '../../../src-shared/domain/library';
+import type { IssueReviewAction, LabelIssue } from '../../../src-shared/domain/ml';
+import type { Label, LabelValue } from '../../../src-shared/domain/label';
 import type { ApiClient } from '../../api/client';
 import { useApp, useClient } from '../../stores/app';
 
@@ -29,15 +41,30 @@ const EMPTY: OpenIssues = { runId: null, total: null, beyond: 0, reviewed: 0, ra
 /** Why-lines are kept for this many issues (the rest still count). */
 export const WHY_LIMIT = 5000;
 
+/** A listed issue and what has happened to its image since: its label now and the label a verdict holds on (label_reviews). */
+interface Tracked {
+  issue: LabelIssue;
+  label: LabelValue;
+  verdictOn: Label | null;
+}
+
+const isOpen = (t: Tracked) => t.label === t.issue.given && t.verdictOn !== t.issue.given;
+
 class IssuesSource {
   state: OpenIssues = EMPTY;
   private readonly listeners = new Set<() => void>();
   private seq = 0;
+  /** The kind of the answer awaited (the latest request), null when none is. */
+  private awaiting: 'list' | 'count' | null = null;
   private offLabels: (() => void) | null = null;
   /** Mounted views that show why-lines (the issues are listed only while there is one). */
   private whyViews = 0;
   /** False until the runs are loaded: refresh() asks nothing before. */
   private live = false;
+  /** Every issue of the last list answer (open then), by image id, with what has happened to it since. */
+  private tracked = new Map<number, Tracked>();
+  /** The counts as if every tracked issue were still open (the answer's, corrected by later recounts). */
+  private base = { total: 0, beyond: 0, reviewed: 0 };
   constructor(private readonly client: ApiClient) {}
 
   /** The runs are loaded (or not): from then on refresh() asks the core. */
@@ -56,8 +83,7 @@ class IssuesSource {
   subscribe = (fn: () => void) => {
     this.listeners.add(fn);
     if (!this.offLabels) {
-      const refresh = () => void this.refresh();
-      const offs = [this.client.on('label.changed', refresh), this.client.on('library.changed', refresh)];
+      const offs = [this.client.on('label.changed', ({ changes }) => this.labelsChanged(changes)), this.client.on('library.changed', () => void this.refresh())];
       this.offLabels = () => offs.forEach((off) => off());
     }
     return () => {
@@ -71,18 +97,111 @@ class IssuesSource {
 
   get = () => this.state;
 
+  /** Ask the core again: the issues themselves while a view shows why-lines, else the counts. */
   async refresh(): Promise<void> {
     if (!this.live) return;
     const seq = ++this.seq;
+    const list = this.whyViews > 0;
+    this.awaiting = list ? 'list' : 'count';
     let next: OpenIssues;
+    let tracked = new Map<number, Tracked>();
     try {
-      const r = await this.client.call('ml.labelIssues', { limit: this.whyViews > 0 ? WHY_LIMIT : 0 });
+      const r = await this.client.call('ml.labelIssues', { limit: list ? WHY_LIMIT : 0 });
       next = { runId: r.run_id, total: r.total, beyond: r.beyond, reviewed: r.reviewed, ranking: r.ranking, byImage: new Map(r.issues.map((i) => [i.image_id, i])) };
+      tracked = new Map(r.issues.map((issue) => [issue.image_id, { issue, label: issue.given, verdictOn: null }]));
     } catch {
       // No trained run yet (not_found) or the connection dropped: no count to show.
       next = EMPTY;
     }
     if (seq !== this.seq) return;
+    this.awaiting = null;
+    this.tracked = tracked;
+    this.base = { total: next.total ?? 0, beyond: next.beyond, reviewed: next.reviewed };
+    this.publish(next);
+  }
+
+  /** Labels changed (here, by undo, or in another window): the listed issues they touch follow. */
+  labelsChanged(changes: readonly LabelChange[]): void {
+    if (!this.live || !changes.length) return;
+    let untracked = false;
+    for (const c of changes) {
+      const t = this.tracked.get(c.image_id);
+      if (t) t.label = c.new_label;
+      else untracked = true;
+    }
+    this.settle(untracked);
+  }
+
+  /**
+   * The curator confirmed or dismissed (or reopened) issues here: `ml.reviewIssues` answered. A
+   * verdict holds on the image's label at the time; the core's open count checks what follows.
+   */
+  reviewed(imageIds: readonly number[], action: IssueReviewAction, answer: { open: number }): void {
+    if (!this.live) return;
+    let untracked = false;
+    for (const id of imageIds) {
+      const t = this.tracked.get(id);
+      if (!t) untracked = true;
+      else if (action === 'reopen') t.verdictOn = null;
+      else if (t.label) t.verdictOn = t.label;
+    }
+    this.settle(untracked);
+    // The core counted something else (a verdict from another window sends no event): ask again.
+    if (!untracked && this.awaiting === null && this.state.total !== null && this.state.total !== answer.open) void this.refresh();
+  }
+
+  /** Publish the tracked issues' state; a change to an untracked image (or an answer on its way that may predate the change) asks the core. */
+  private settle(untracked: boolean): void {
+    if (this.awaiting === 'list') {
+      // The list on its way may or may not hold the change: ask for it again.
+      void this.refresh();
+      return;
+    }
+    if (this.state.runId !== null) this.publish(this.derived());
+    if (untracked || this.awaiting === 'count') void this.recount();
+  }
+
+  /** The state from the tracked issues: those no longer open leave the list and the counts. */
+  private derived(): OpenIssues {
+    let total = this.base.total;
+    let beyond = this.base.beyond;
+    let reviewed = this.base.reviewed;
+    const byImage = new Map<number, LabelIssue>();
+    for (const [id, t] of this.tracked) {
+      if (isOpen(t)) byImage.set(id, t.issue);
+      else {
+        if (t.issue.beyond_estimate) beyond--;
+        else total--;
+        reviewed++;
+      }
+    }
+    return { ...this.state, total, beyond, reviewed, byImage };
+  }
+
+  /**
+   * The two counts again (limit 0), after a change the tracked issues cannot account for. Fewer
+   * open issues: ones past the list closed, the list stands. More (one reopened, which may rank
+   * within the list) while why-lines are shown: the list again.
+   */
+  private async recount(): Promise<void> {
+    if (this.whyViews === 0 || this.state.runId === null) return this.refresh();
+    const seq = ++this.seq;
+    this.awaiting = 'count';
+    let r;
+    try {
+      r = await this.client.call('ml.labelIssues', { limit: 0 });
+    } catch {
+      r = null;
+    }
+    if (seq !== this.seq) return;
+    this.awaiting = null;
+    const now = this.derived();
+    if (!r || r.run_id !== now.runId || r.total > (now.total ?? 0) || r.beyond > now.beyond) return this.refresh();
+    this.base = { total: this.base.total + r.total - now.total!, beyond: this.base.beyond + r.beyond - now.beyond, reviewed: this.base.reviewed + r.reviewed - now.reviewed };
+    this.publish(this.derived());
+  }
+
+  private publish(next: OpenIssues): void {
     this.state = next;
     for (const fn of this.listeners) fn();
   }
