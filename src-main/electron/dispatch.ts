@@ -3,8 +3,8 @@
  * methods (native dialogs) answered by the shell instead. No electron import: the shell passes
  * its handlers in, so this is tested over a real core without an Electron binary.
  */
-import { QcError } from '../../src-shared/contract/errors';
 import type { Handlers, HandlersOf } from '../../src-shared/contract/handlers';
+import { checkArgs } from '../../src-shared/contract/schemas';
 import { SHELL_SCHEMAS, type ShellApi, type ShellMethod } from '../../src-shared/contract/shell';
 import type { Core } from '../core/app';
 
@@ -19,13 +19,9 @@ export function withShell(core: Dispatcher, shell: HandlersOf<ShellApi>): Dispat
     handlers,
     async call(method, args, opts = {}) {
       if (!isShellMethod(method)) return core.call(method, args, opts);
-      const parsed = SHELL_SCHEMAS[method].safeParse(args ?? {});
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new QcError('invalid_argument', `${method}: ${issue ? `${issue.path.join('.') || 'args'}: ${issue.message}` : 'invalid arguments'}`);
-      }
+      const parsed = checkArgs(method, SHELL_SCHEMAS[method], args);
       const handler = shell[method] as unknown as (a: unknown, c: { signal: AbortSignal; progress: () => void }) => Promise<never>;
-      return handler(parsed.data, { signal: opts.signal ?? new AbortController().signal, progress: () => undefined });
+      return handler(parsed, { signal: opts.signal ?? new AbortController().signal, progress: () => undefined });
     },
   } as Dispatcher;
 }

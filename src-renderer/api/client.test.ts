@@ -48,7 +48,7 @@ describe('wsClient', () => {
     const c = wsClient('ws://127.0.0.1:5174/api', 'tok', { WebSocketImpl: Impl });
     const ws = FakeSocket.instances[0]!;
     ws.open();
-    await expect(c.call('ml.setThreshold', { threshold: Number.NaN })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/^ml\.setThreshold: threshold: NaN/) });
+    await expect(c.call('ml.setThreshold', { threshold: Number.NaN })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/^ml\.setThreshold: threshold: NaN/), detail: { method: 'ml.setThreshold', path: ['threshold'] } });
     await expect(c.call('review.page', { offset: 0, limit: Number.POSITIVE_INFINITY })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/limit: Infinity/) });
     expect(ws.sent).toEqual([]);
     // A finite threshold, and null ("the run's"), go out as they are.

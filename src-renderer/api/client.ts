@@ -5,9 +5,10 @@
  * - Browser mode (`qc serve`): a WebSocket to `/api?t=<token>`; images from `/files/…?t=<token>`.
  *
  * Both speak the wire format of src-shared/contract/transport.ts. A call rejects with a
- * {@link QcError} (code, message, file, line) so the UI can show `describeError` text.
+ * {@link QcError} (code, message, file, line, and for a wrong argument its detail) so the UI can show
+ * `errorText` (api/errorText.ts).
  */
-import { QcError, type QcErrorShape } from '../../src-shared/contract/errors';
+import { invalidArgument, QcError, type QcErrorShape } from '../../src-shared/contract/errors';
 import type { EventMap, EventName, JobProgress } from '../../src-shared/contract/events';
 import type { ArgsOf, Method, ResultOf } from '../../src-shared/contract/handlers';
 import { filePath, type Bridge, type ClientMessage, type FileKind, type ServerMessage } from '../../src-shared/contract/transport';
@@ -145,7 +146,7 @@ export class MessageRouter {
 function jsonSafe<T>(method: string, args: T): T {
   JSON.stringify(args, function (this: unknown, key, value: unknown) {
     if (typeof value === 'number' && !Number.isFinite(value)) {
-      throw new QcError('invalid_argument', `${method}: ${key || 'args'}: ${String(value)} is not a number that can be sent (expected a finite number)`);
+      throw invalidArgument({ method, path: key ? [key] : [], reason: `${String(value)} is not a number that can be sent (expected a finite number)` });
     }
     return value;
   });

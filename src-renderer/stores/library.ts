@@ -3,6 +3,7 @@ import { isHttpUrl, ROW_FAILURE_REASONS, skippedFilesText, type BundleRow, type 
 import type { ImportArgs } from '../../src-shared/contract/handlers';
 import { isAbsolutePath } from '../../src-shared/contract/schemas';
 import { toQcError } from '../api/client';
+import { errorText } from '../api/errorText';
 import { sameRule, type LabelRule } from '../../src-shared/domain/label';
 import { cleanMirrors, type MirrorRow, type Slice } from './types';
 
@@ -130,7 +131,7 @@ export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {
         set({ status, statusError: null });
         return status;
       } catch (e) {
-        set({ statusError: e instanceof Error ? e.message : String(e) });
+        set({ statusError: errorText(e) });
         get().reportError(e, 'Library status');
         return null;
       }

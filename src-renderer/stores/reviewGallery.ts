@@ -5,6 +5,7 @@
  */
 import type { GalleryItem, LabelOrigin, LabelValue, ReviewQuery } from '../../src-shared/domain/library';
 import type { ApiClient } from '../api/client';
+import { errorText } from '../api/errorText';
 import type { GetState, SetState } from './types';
 
 export type ViewKey = 'review' | 'issues';
@@ -228,7 +229,7 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
         (e: unknown) => {
           if (get().views[view].version !== version) return null;
           const first = get().views[view].loadError === null;
-          updateView(view, () => ({ loadError: e instanceof Error ? e.message : String(e), total: get().views[view].total ?? 0 }));
+          updateView(view, () => ({ loadError: errorText(e), total: get().views[view].total ?? 0 }));
           if (first) get().reportError(e, 'Gallery');
           return null;
         },

@@ -1,6 +1,7 @@
 /** The preview pane: the focused image's details (`images.get`), reloaded when the focus moves. */
 import type { ImageDetail } from '../../src-shared/domain/library';
 import type { ApiClient } from '../api/client';
+import { errorText } from '../api/errorText';
 import type { GalleryInternals, ViewKey } from './reviewGallery';
 import type { GetState, SetState } from './types';
 
@@ -84,7 +85,7 @@ export function previewSlice(set: SetState, get: GetState, client: ApiClient, g:
         set((s) => ({ preview: { ...s.preview, detail, loading: false } }));
       } catch (e) {
         if (seq !== detailSeq) return;
-        set((s) => ({ preview: { ...s.preview, loading: false, error: e instanceof Error ? e.message : String(e) } }));
+        set((s) => ({ preview: { ...s.preview, loading: false, error: errorText(e) } }));
       }
     },
   };

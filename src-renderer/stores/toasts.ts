@@ -1,6 +1,6 @@
-/** Toasts: short messages at the corner; errors show `describeError` text (file:line: message). */
-import { describeError } from '../../src-shared/contract/errors';
-import { isCancelled, toQcError } from '../api/client';
+/** Toasts: short messages at the corner; errors show `errorText` (file:line: message; a wrong value in words). */
+import { isCancelled } from '../api/client';
+import { errorText } from '../api/errorText';
 import type { Slice } from './types';
 
 export type ToastKind = 'error' | 'info' | 'success';
@@ -44,7 +44,7 @@ export const toastSlice: Slice<ToastSlice> = (set, get) => {
       }
       // While the connection is down every call fails the same way; the connection state says it once.
       if (get().connection !== 'open') return;
-      const text = describeError(toQcError(e));
+      const text = errorText(e);
       get().toast('error', context ? `${context}: ${text}` : text);
     },
   };

@@ -15,7 +15,7 @@
  * types differ from the contract's, so the two cannot drift apart.
  */
 import { z } from 'zod';
-import { QcError } from './errors';
+import { fieldPath, invalidArgument, QcError, type ArgumentDetail } from './errors';
 import type { ArgsOf, Method } from './handlers';
 import { SHELL_SCHEMAS } from './shell';
 import { isHttpUrl } from '../domain/library';
@@ -179,25 +179,67 @@ export type ApiSchemas = typeof API_SCHEMAS;
 
 // ---- checking -------------------------------------------------------------------------------
 
-/** `a.b[2]: message`, or `args: message` for the object itself. */
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const where = issue.path.length ? issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('') : 'args';
-  return `${where}: ${issue.message}`;
+/** The number schema at `path` inside `schema` (through objects, arrays, optional, nullable, default), or null. */
+function numberAt(schema: z.ZodType, path: readonly PropertyKey[]): z.ZodNumber | null {
+  let s: unknown = schema;
+  let i = 0;
+  for (;;) {
+    if (s instanceof z.ZodOptional || s instanceof z.ZodNullable || s instanceof z.ZodDefault) s = s.unwrap();
+    else if (i === path.length) return s instanceof z.ZodNumber ? s : null;
+    else if (s instanceof z.ZodObject && typeof path[i] === 'string') s = (s.shape as Record<string, unknown>)[path[i++] as string];
+    else if (s instanceof z.ZodArray && typeof path[i] === 'number') {
+      s = s.element;
+      i++;
+    }
+    else return null;
+  }
+}
+
+/** The range a number schema accepts, from its checks (the tighter bound where there are two). */
+function numberRange(n: z.ZodNumber): ArgumentDetail['range'] {
+  const range: NonNullable<ArgumentDetail['range']> = {};
+  for (const c of n._zod.def.checks ?? []) {
+    const def = c._zod.def as { check: string; value?: unknown; inclusive?: boolean };
+    if (typeof def.value !== 'number') continue;
+    const bound = { value: def.value, inclusive: def.inclusive !== false };
+    if (def.check === 'greater_than' && (!range.min || bound.value > range.min.value || (bound.value === range.min.value && !bound.inclusive))) range.min = bound;
+    if (def.check === 'less_than' && (!range.max || bound.value < range.max.value || (bound.value === range.max.value && !bound.inclusive))) range.max = bound;
+  }
+  return range.min || range.max ? range : undefined;
+}
+
+/** What an issue is about, in parts; a number out of its range also says the range. */
+function issueDetail(method: string, schema: z.ZodType, issue: z.core.$ZodIssue): ArgumentDetail {
+  const path = issue.path.filter((p): p is string | number => typeof p === 'string' || typeof p === 'number');
+  const detail: ArgumentDetail = { method, path, reason: issue.message };
+  if ((issue.code === 'too_big' || issue.code === 'too_small') && issue.origin === 'number') {
+    const n = numberAt(schema, path);
+    const range = n && numberRange(n);
+    if (range) detail.range = range;
+  }
+  return detail;
 }
 
 /**
- * The checked arguments of `method` (unknown fields refused, nothing coerced). Throws a QcError
- * `invalid_argument` whose message names the method and the first wrong field, e.g.
- * `ml.setThreshold: threshold: Invalid input: expected number, received array`.
+ * `args` checked against `schema` for `method` (unknown fields refused, nothing coerced). Throws
+ * a QcError `invalid_argument` whose message names the method and the wrong fields (at most
+ * three), e.g. `ml.setThreshold: threshold: Invalid input: expected number, received array`, and
+ * whose `detail` is the first of them in parts (for a screen that words it for a curator).
  */
+export function checkArgs<T>(method: string, schema: z.ZodType<T>, args: unknown): T {
+  const r = schema.safeParse(args ?? {});
+  if (r.success) return r.data;
+  const details = r.error.issues.map((issue) => issueDetail(method, schema, issue));
+  const shown = details.slice(0, 3).map((d) => `${fieldPath(d.path)}: ${d.reason}`);
+  const more = details.length > 3 ? ` (and ${details.length - 3} more)` : '';
+  throw invalidArgument(details[0] ?? { method, path: [], reason: 'invalid arguments' }, `${method}: ${shown.join('; ') || 'args: invalid arguments'}${more}`);
+}
+
+/** The checked arguments of `method` ({@link checkArgs} with the method's schema). */
 export function parseArgs<M extends Method>(method: M, args: unknown): ArgsOf<M> {
   const schema = (API_SCHEMAS as Record<string, z.ZodType>)[method];
   if (!schema) throw new QcError('unknown_method', `no such method: ${String(method)}`);
-  const r = schema.safeParse(args ?? {});
-  if (r.success) return r.data as ArgsOf<M>;
-  const issues = r.error.issues.slice(0, 3).map(describeIssue);
-  const more = r.error.issues.length > 3 ? ` (and ${r.error.issues.length - 3} more)` : '';
-  throw new QcError('invalid_argument', `${method}: ${issues.join('; ')}${more}`);
+  return checkArgs(method, schema, args) as ArgsOf<M>;
 }
 
 /**
