@@ -171,6 +171,28 @@ describe('imageFileOnDisk: thumbnails and previews left for later', () => {
     expect(filesUnder('previews')).toHaveLength(1);
   });
 
+  it('makes nothing through a link planted in thumbs/ (a subfolder leading out of the library): serves nothing, writes nothing outside', async () => {
+    const id = later['small.jpg']!;
+    const thumb = resolveImageFile(core2.context, 'thumb', id)!.path;
+    const shard = path.dirname(thumb);
+    expect(fs.existsSync(shard)).toBe(false); // not made yet (large.png's thumbnail is in another shard)
+    const outside = path.join(dir2, 'outside');
+    fs.mkdirSync(outside);
+    fs.symlinkSync(outside, shard);
+    try {
+      expect(await imageFileOnDisk(core2.context, 'thumb', id)).toBeNull();
+      expect(await imageFileOnDisk(core2.context, 'thumb', id)).toBeNull(); // asked again: still nothing
+      expect(fs.readdirSync(outside)).toEqual([]);
+      expect(fs.readdirSync(core2.context.paths.tmp)).toEqual([]);
+    } finally {
+      fs.rmSync(shard);
+    }
+    // Without the link, it is made where it belongs.
+    expect((await imageFileOnDisk(core2.context, 'thumb', id))!.path).toBe(thumb);
+    expect(fs.lstatSync(shard).isDirectory()).toBe(true);
+    expect(fs.readdirSync(outside)).toEqual([]);
+  });
+
   it('serves nothing when the original it would be made from is gone, and nothing for unknown ids', async () => {
     const id = later['gone.jpg']!;
     fs.rmSync(resolveImageFile(core2.context, 'original', id)!.path);

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Db } from '../db/open';
+import { makeDir, userFsError } from '../fsSafe';
 import { libraryPaths, type LibraryPaths } from '../paths';
 
 export function sha256(bytes: Uint8Array): string {
@@ -103,14 +104,28 @@ function readdirOrNone(dir: string): string[] {
  * Write a file of the library atomically (tmp/, then rename) unless it is already there
  * (content-addressed: same name, same bytes), or over it with `replace`. Names in tmp/ start with the writer's pid and start
  * (`<pid>_<start>-…`, {@link tempOwner}; `<pid>-…` where the start is unknown) for sweepTemp.
+ *
+ * Never through a link planted inside the library (a shared or unpacked library folder whose
+ * `thumbs/c5` or `originals/7b` leads elsewhere): its folders, tmp/ included, are made one level at a
+ * time by fsSafe.ts `makeDir` with the library as the base, which refuses a link anywhere below the
+ * library folder (`bad_input` naming it); the temporary file is created new (`wx`), and a link
+ * where the file itself should be is replaced, never written through. The same rule as reads
+ * (files.ts: a file whose real path leaves its folder is never served).
  */
 export async function putFile(paths: Pick<LibraryPaths, 'root' | 'tmp'>, rel: string, bytes: Buffer, opts: { replace?: boolean } = {}): Promise<void> {
   const dest = path.join(paths.root, rel);
-  if (!opts.replace && fs.existsSync(dest)) return;
-  await fs.promises.mkdir(path.dirname(dest), { recursive: true });
+  makeDir(path.dirname(dest), { base: paths.root, what: 'a library folder' });
+  const there = await fs.promises.lstat(dest).catch(() => null);
+  if (!opts.replace && there?.isFile()) return;
+  makeDir(paths.tmp, { base: paths.root, what: "the library's tmp folder" });
   const tmp = path.join(paths.tmp, `${tempPrefix()}-${randomBytes(6).toString('hex')}`);
-  await fs.promises.writeFile(tmp, bytes);
-  await fs.promises.rename(tmp, dest);
+  try {
+    await fs.promises.writeFile(tmp, bytes, { flag: 'wx' });
+    await fs.promises.rename(tmp, dest);
+  } catch (e) {
+    await fs.promises.rm(tmp, { force: true });
+    throw userFsError(e, dest, 'cannot store it');
+  }
 }
 
 /**
