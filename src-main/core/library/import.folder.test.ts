@@ -1,7 +1,8 @@
 /**
  * Folder imports read nothing outside the chosen folder, whatever links it holds, and say why each
  * entry named like an image did not come in (a link, a folder, a FIFO): real folders, real links,
- * a real library. Names that are not UTF-8 are read by their exact bytes.
+ * a real library. Names that are not UTF-8 are read by their exact bytes. A folder read again by
+ * another path (a link to it) is one input: its files' rows are stored once.
  */
 import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -9,7 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createCore, type Core } from '../app';
-import { DEV_IMAGES, devRatings, tempDir } from '../../../test-support/fixtures';
+import { DEV_IMAGES, DEV_URL_PREFIX, devRatings, tempDir } from '../../../test-support/fixtures';
+import { writeRatingsFile } from '../../../test-support/image-server';
 import { LEADS_OUTSIDE, readFolderFile, scanFolder } from './folder';
 import { FetchFailure } from './fetch';
 import { skippedFilesText } from '../../../src-shared/domain/library';
@@ -286,5 +288,72 @@ describe('a folder import', () => {
     // Without the chosen folder (a retry), a link is still never followed.
     const link = Buffer.from(path.join(dir, 'flat', 'out.jpg'));
     expect(((await readFolderFile(link, null).catch((x: unknown) => x)) as FetchFailure).reason).toBe('not_file');
+  });
+});
+
+describe.skipIf(process.platform === 'win32')('a folder imported by another path (a link to it)', () => {
+  let dir: string;
+  let core: Core;
+  const mirrors = [{ prefix: DEV_URL_PREFIX, dir: DEV_IMAGES }];
+  const count = (sql: string, ...params: unknown[]) => core.context.db.prepare(sql).pluck().get(...params) as number;
+  const origins = () => core.context.db.prepare("SELECT origin FROM source_rows WHERE kind = 'folder' ORDER BY origin").pluck().all() as string[];
+  const failures = async () => (await core.call('library.failures', {})).failures.map((f) => [f.file, f.reason]).sort();
+  const under = (folder: string, rel: string[]) => rel.map((r) => path.join(folder, r)).sort();
+
+  beforeAll(() => {
+    dir = tempDir();
+    core = createCore({ dataDir: path.join(dir, 'data') });
+  });
+  afterAll(async () => {
+    await core?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stores its files once, under the path it was last read by, and a picture rated by its folder counts once', async () => {
+    const real = path.join(dir, 'x', 'real');
+    const images = path.join(real, 'images');
+    fs.mkdirSync(path.join(images, '1'), { recursive: true });
+    fs.mkdirSync(path.join(images, 'agg', 'good'), { recursive: true });
+    const [id0, url0, rating0] = devRatings()[0]!;
+    fs.copyFileSync(PHOTOS[0]!, path.join(images, '1', 'a.jpg')); // also rated rating0 by a ratings file
+    fs.copyFileSync(PHOTOS[1]!, path.join(images, 'agg', 'good', 'b.jpg'));
+    fs.copyFileSync(PHOTOS[2]!, path.join(real, 'loose.jpg')); // beside images: unlabelled
+    fs.writeFileSync(path.join(images, '1', 'broken.jpg'), 'not a picture'); // a failure of its URL
+    fs.symlinkSync(PHOTOS[3]!, path.join(images, '1', 'out.jpg')); // leads out: a folder problem
+    const link = path.join(dir, 'x', 'link');
+    fs.symlinkSync(real, link);
+    const ratings = path.join(dir, 'ratings.txt');
+    writeRatingsFile(ratings, [[id0, url0, rating0]]);
+    await core.call('library.import', { source: ratings, mirrors });
+    const ratingOfA = () => core.context.db.prepare('SELECT i.rating FROM images i JOIN image_urls u ON u.image_id = i.id WHERE u.url = ?').pluck().get(url0) as number;
+    const stored = ['images/1/a.jpg', 'images/1/broken.jpg', 'images/agg/good/b.jpg', 'loose.jpg']; // every file's row, the broken one's too
+
+    const first = await core.call('library.import', { source: link });
+    expect(first).toMatchObject({ kind: 'folder', source: path.join(link, 'images'), images_new: 2, images_existing: 1, failures_by_reason: { not_image: 1, local_refused: 1 } });
+    expect(origins()).toEqual(under(link, stored));
+    expect(ratingOfA()).toBe((rating0 + 1) / 2);
+    const images0 = count('SELECT COUNT(*) FROM images');
+    const failures0 = await failures();
+    expect(failures0).toEqual([[path.join(link, 'images/1/broken.jpg'), 'not_image'], [path.join(link, 'images/1/out.jpg'), 'local_refused']].sort());
+
+    // Through its real path: the same files, now under that path; not a second rater of a.jpg.
+    const again = await core.call('library.import', { source: real });
+    expect(again).toMatchObject({ kind: 'folder', source: images, images_new: 0, images_existing: 3, failures_by_reason: { not_image: 1, local_refused: 1 } });
+    expect(again.rows_removed).toBeUndefined();
+    expect(origins()).toEqual(under(real, stored));
+    expect(ratingOfA()).toBe((rating0 + 1) / 2);
+    expect(count('SELECT COUNT(*) FROM images')).toBe(images0);
+    expect(count("SELECT COUNT(*) FROM image_urls WHERE url LIKE 'file:%'")).toBe(3);
+    expect(count('SELECT COUNT(*) FROM image_urls WHERE url LIKE ?', `%${path.basename(link)}%`)).toBe(0);
+    expect(await failures()).toEqual(failures0.map(([f, r]) => [f!.replace(link, real), r]).sort());
+
+    // Its layout folder chosen by the link (rows under link/images), then the whole folder again.
+    await core.call('library.import', { source: path.join(link, 'images') });
+    expect(origins()).toEqual([...under(link, stored.filter((f) => f.startsWith('images/'))), path.join(real, 'loose.jpg')].sort());
+    expect(ratingOfA()).toBe((rating0 + 1) / 2);
+    await core.call('library.import', { source: real });
+    expect(origins()).toEqual(under(real, stored));
+    expect(ratingOfA()).toBe((rating0 + 1) / 2);
+    expect(await failures()).toEqual(failures0.map(([f, r]) => [f!.replace(link, real), r]).sort());
   });
 });

@@ -70,12 +70,19 @@ interface Prepared {
   allowLocal: boolean;
   /** Whether the input is a list that came from a public host (fetch.ts fetchList): its URLs must lead to public addresses (sources.ts). */
   publicOnly: boolean;
-  /** A folder: the real path of the chosen folder (nothing outside it is read), and the entries it does not import. */
-  folder: { chosen: string; base: Buffer; problems: FolderProblem[]; skippedByExtension: Record<string, number> } | null;
   /**
-   * A local input file: the other paths earlier imports read this same file by (a link to it, or
-   * it through a linked folder: the same real path). Its rows stored under them are this file's
-   * rows stored under another name: they are replaced by this import's (set by `begin`).
+   * A folder: the real path of the chosen folder (nothing outside it is read), and the entries it
+   * does not import. `aliasesUnder`: the other paths earlier imports read this same folder by (a
+   * link to it, or it through a linked folder: the same real path), as the folders their rows are
+   * under; those rows are this folder's files stored under another name, replaced by this
+   * import's (set by `begin`).
+   */
+  folder: { chosen: string; base: Buffer; problems: FolderProblem[]; skippedByExtension: Record<string, number>; aliasesUnder?: string[] } | null;
+  /**
+   * A local input file or folder: the other paths earlier imports read this same file or folder by
+   * (a link to it, or it through a linked folder: the same real path), as the imports' sources.
+   * Its rows stored under them are this input's rows stored under another name: they are replaced
+   * by this import's (set by `begin`).
    */
   aliases?: string[];
   /** Releases the input (an open file). */
@@ -533,8 +540,13 @@ export class Importer {
    */
   private async begin(p: Prepared, ctx: CallContext): Promise<number> {
     const me = thisProcess();
-    // The other paths of this file (links), resolved once, outside the write lock.
+    // The other paths of this file or folder (links), resolved once, outside the write lock.
     if (p.kind !== 'retry') p.aliases = p.urlsStored ? this.aliasesOf(p.origin) : [];
+    if (p.folder) {
+      const aliases = this.folderAliasesOf(p.origin, p.folder.chosen);
+      p.aliases = aliases.map((a) => a.source);
+      p.folder.aliasesUnder = aliases.map((a) => a.under);
+    }
     for (let told = false; ; told = true) {
       if (p.kind !== 'retry') this.markInterrupted();
       const r = this.deps.db
@@ -564,6 +576,23 @@ export class Importer {
     const real = realPathOrNull(origin);
     if (real === null) return [];
     return this.q.fileSources.all().filter((s) => s !== origin && !isHttpUrl(s) && path.isAbsolute(s) && realPathOrNull(s) === real);
+  }
+
+  /**
+   * The other local paths earlier folder imports read the folder `origin` (the layout's root under
+   * the chosen folder `chosen`) by: their sources, and the folder each one's rows are under (its
+   * chosen folder: the source less the `images` folder it read the layout from, when this import
+   * read it from one too and that leads to the chosen folder).
+   */
+  private folderAliasesOf(origin: string, chosen: string): { source: string; under: string }[] {
+    const real = realPathOrNull(origin);
+    const realChosen = realPathOrNull(chosen);
+    if (real === null || realChosen === null) return [];
+    const wrapped = origin !== chosen;
+    return this.q.folderSources
+      .all()
+      .filter((s) => s !== origin && path.isAbsolute(s) && realPathOrNull(s) === real)
+      .map((source) => ({ source, under: wrapped && realPathOrNull(path.dirname(source)) === realChosen ? path.dirname(source) : source }));
   }
 
   private async executeImport(
@@ -617,14 +646,19 @@ export class Importer {
      * stored and this scan did not find (moved to another class folder, renamed, deleted, no
      * longer a regular file) stop counting, their images are derived again, and their URLs and
      * failures go once no row names them (a file that comes back is read again). Files under a
-     * hidden folder are left alone: the scan does not read them, so it cannot tell.
+     * hidden folder are left alone: the scan does not read them, so it cannot tell. The same for
+     * the rows under `under`, another path of the chosen folder (a link): every one of them is
+     * this scan's file stored under another name, and goes (those under the chosen folder's own
+     * path, should that path lie under `under`, stay).
      */
-    const removeVanished = (chosen: string, found: SourceRow[]): number => {
-      const [prefix, after] = range(chosen);
+    const removeVanished = (chosen: string, found: SourceRow[], under = chosen): number => {
+      const [prefix, after] = range(under);
+      const [own] = range(chosen);
       const scanned = new Set(found.map((r) => r.origin));
       let removed = 0;
       for (const r of q.folderRowsUnder.all(prefix, after)) {
-        if (scanned.has(r.origin) || r.origin.slice(prefix.length).split(path.sep).some((part) => part.startsWith('.'))) continue;
+        if (scanned.has(r.origin) || (under !== chosen && r.origin.startsWith(own))) continue;
+        if (r.origin.slice(prefix.length).split(path.sep).some((part) => part.startsWith('.'))) continue;
         const img = q.urlImage.get(r.url);
         if (img) losing.add(img.image_id);
         q.deleteRow.run(r.id);
@@ -649,8 +683,9 @@ export class Importer {
                 q.unmapUrl.run(url);
                 losing.add(imageId);
               }
-              // The folder's entries it does not import (links that lead out, FIFOs, …): one failure each.
-              q.clearFolderProblems.run(p.origin);
+              // The folder's entries it does not import (links that lead out, FIFOs, …): one failure
+              // each, also when an earlier import recorded them by another path of the folder.
+              for (const source of [p.origin, ...(p.aliases ?? [])]) q.clearFolderProblems.run(source);
               for (const pr of p.folder.problems) {
                 q.rowFailure.run({ url: pr.url, file: pr.file, line: null, reason: pr.reason, detail: pr.detail, importId });
                 rowProblems++;
@@ -716,7 +751,12 @@ export class Importer {
               q.deleteOrphanFailures.run(alias);
             }
           }
-          if (finished && p.folder) rowsRemoved = removeVanished(p.folder.chosen, p.folderRows);
+          if (finished && p.folder) {
+            rowsRemoved = removeVanished(p.folder.chosen, p.folderRows);
+            // The same folder read before by another path (a link): its files' rows there are
+            // replaced by these, so a picture rated by its folder counts once, not once per path.
+            for (const under of p.folder.aliasesUnder ?? []) removeVanished(p.folder.chosen, p.folderRows, under);
+          }
           losing.forEach((id) => writer.apply(id));
           losing.clear();
         }).immediate();
