@@ -7,8 +7,10 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEV_DIR, qcError, tempDir } from '../../../test-support/fixtures';
+import { FUZZ_TIMEOUT_MS, fuzzParams } from '../../../test-support/fuzz';
 import { parseInput, tsvCells, type ParsedInput } from './parse';
 
 const FILE = '/data/input.tsv';
@@ -38,6 +40,98 @@ describe('tsvCells', () => {
   it('names the cell whose quote does not close on the line', () => {
     expect(tsvCells('"1"\t"first line of a note\tx')).toEqual({ cells: ['1', '"first line of a note', 'x'], open: 1 });
   });
+});
+
+/**
+ * The splitter as it was before it read a line in one pass (it found a quoted field's closing
+ * quote, then unquoted the field with a second pass over it): the reference the one-pass splitter
+ * must agree with on any line.
+ */
+function twoPassCells(line: string): { cells: string[]; open: number | null } {
+  const closingQuote = (from: number): number => {
+    for (let j = from; ; ) {
+      const q = line.indexOf('"', j);
+      if (q < 0) return -1;
+      const next = line[q + 1];
+      if (next === '"') {
+        j = q + 2;
+        continue;
+      }
+      return next === undefined || next === '\t' ? q : -2;
+    }
+  };
+  const cells: string[] = [];
+  for (let i = 0; ; ) {
+    if (line.startsWith('"', i)) {
+      const end = closingQuote(i + 1);
+      if (end >= 0) {
+        cells.push(line.slice(i + 1, end).replace(/""/g, '"'));
+        if (end + 1 >= line.length) return { cells, open: null };
+        i = end + 2;
+        continue;
+      }
+      if (end === -1) return { cells: [...cells, ...line.slice(i).split('\t')], open: cells.length };
+    }
+    const tab = line.indexOf('\t', i);
+    if (tab < 0) {
+      cells.push(line.slice(i));
+      return { cells, open: null };
+    }
+    cells.push(line.slice(i, tab));
+    i = tab + 1;
+  }
+}
+
+describe('tsvCells: one pass, the same cells as the two-pass splitter', () => {
+  /** Lines made mostly of quotes and tabs: quoted fields, doubled quotes, lone and stray quotes, quotes left open. */
+  const piece = fc.oneof(
+    { arbitrary: fc.constantFrom('"', '""', '\t', '"\t', '\t"', '"""', 'a', 'é', ' ', '\r', '{"k":1}', '🦋'), weight: 8 },
+    { arbitrary: fc.string({ maxLength: 4 }), weight: 2 },
+  );
+  const line = fc.array(piece, { maxLength: 24 }).map((ps) => ps.join(''));
+  const quotedCell = fc.string({ maxLength: 6 }).map((c) => `"${c.replace(/"/g, '""')}"`);
+  const quotedLine = fc.array(fc.oneof(quotedCell, fc.string({ maxLength: 6 })), { minLength: 1, maxLength: 6 }).map((cs) => cs.join('\t'));
+
+  it(
+    'on random lines of quotes and tabs',
+    () => {
+      fc.assert(
+        fc.property(fc.oneof(line, quotedLine), (l) => {
+          expect(tsvCells(l)).toEqual(twoPassCells(l));
+        }),
+        fuzzParams(2000),
+      );
+    },
+    FUZZ_TIMEOUT_MS,
+  );
+
+  it(
+    "on random files: each row's cells are the two-pass splitter's",
+    () => {
+      const header = ['eolMediaURL', 'identifier', 'note'];
+      const cellOf = fc.oneof(quotedCell, fc.constantFrom('"', '"a', 'a"b', '""', '"x\ty"', '"x', 'y"', ''), fc.string({ maxLength: 5 }));
+      const first = fc.oneof(fc.constantFrom(url(1), `"${url(2)}"`, `"${url(3)}`), cellOf);
+      const row = fc.tuple(first, fc.array(cellOf, { maxLength: 3 })).map(([c, cs]) => [c, ...cs].join('\t'));
+      let compared = 0;
+      fc.assert(
+        fc.property(fc.array(row, { minLength: 1, maxLength: 12 }), (rows) => {
+          const p = parseInput(tsv([header.join('\t'), ...rows]), FILE);
+          const byLine = new Map(p.rows.map((r) => [r.line, r]));
+          rows.forEach((text, i) => {
+            // A line with a quote left open may start a quoted cell over several lines (refused by line).
+            const want = twoPassCells(text);
+            const got = byLine.get(i + 2);
+            if (want.open !== null || !got) return;
+            expect(Object.values(got.raw)).toEqual(header.map((_, j) => want.cells[j] ?? ''));
+            compared++;
+          });
+        }),
+        fuzzParams(300),
+      );
+      expect(compared).toBeGreaterThan(100);
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 });
 
 describe('parseInput: quoted cells', () => {

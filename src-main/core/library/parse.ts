@@ -144,19 +144,21 @@ export function detectKind(firstLine: string, file: string, line = 1): { kind: E
  * literal. `open` is the column of a cell whose quote does not close on this line (a quoted cell
  * holding a line break, or a stray quote): that cell and the rest of the line are then split at
  * every tab, as written.
+ * One pass along the line: a quoted field's text is gathered as its closing quote is looked for
+ * (only a cell that starts with a lone quote, read as written, is read again up to its tab).
  */
 export function tsvCells(line: string): { cells: string[]; open: number | null } {
   const cells: string[] = [];
   for (let i = 0; ; ) {
-    if (line.startsWith('"', i)) {
-      const end = closingQuote(line, i + 1);
-      if (end >= 0) {
-        cells.push(line.slice(i + 1, end).replace(/""/g, '"'));
-        if (end + 1 >= line.length) return { cells, open: null };
-        i = end + 2;
+    if (line.charCodeAt(i) === QUOTE) {
+      const field = quotedField(line, i + 1);
+      if (field.end >= 0) {
+        cells.push(field.text);
+        if (field.end + 1 >= line.length) return { cells, open: null };
+        i = field.end + 2;
         continue;
       }
-      if (end === QUOTE_OPEN) return { cells: [...cells, ...line.slice(i).split('\t')], open: cells.length };
+      if (field.end === QUOTE_OPEN) return { cells: [...cells, ...line.slice(i).split('\t')], open: cells.length };
       // A quote inside the cell is followed by something else: not a quoted field, read as written.
     }
     const tab = line.indexOf('\t', i);
@@ -171,22 +173,27 @@ export function tsvCells(line: string): { cells: string[]; open: number | null }
 
 const QUOTE_OPEN = -1;
 const NOT_QUOTED = -2;
+const QUOTE = 0x22;
+const TAB = 0x09;
 
 /**
  * Inside a quoted field from `from`: the index of its closing quote (one not doubled, followed by a
- * tab or the line end), QUOTE_OPEN when the line ends first, NOT_QUOTED when a lone quote is
- * followed by anything else.
+ * tab or the line end) and the field's text, its doubled quotes read as one, gathered on the way;
+ * `end` is QUOTE_OPEN when the line ends first, NOT_QUOTED when a lone quote is followed by
+ * anything else (then `text` is empty).
  */
-function closingQuote(line: string, from: number): number {
+function quotedField(line: string, from: number): { end: number; text: string } {
+  let text = '';
   for (let j = from; ; ) {
     const q = line.indexOf('"', j);
-    if (q < 0) return QUOTE_OPEN;
-    const next = line[q + 1];
-    if (next === '"') {
+    if (q < 0) return { end: QUOTE_OPEN, text: '' };
+    const next = line.charCodeAt(q + 1); // NaN past the end
+    if (next === QUOTE) {
+      text += line.slice(j, q + 1);
       j = q + 2;
       continue;
     }
-    return next === undefined || next === '\t' ? q : NOT_QUOTED;
+    return Number.isNaN(next) || next === TAB ? { end: q, text: text + line.slice(j, q) } : { end: NOT_QUOTED, text: '' };
   }
 }
 
@@ -202,7 +209,7 @@ const QUOTED_BREAK_LINES = 50;
 /**
  * A line break inside a quoted cell (Python's csv module and pandas quote a cell holding one): the
  * cell goes on over the next lines, which are no rows of their own. When `line` leaves a quote
- * open, the lines after it are read (through `next`, at most QUOTED_BREAK_LINES, and under
+ * open (in its cell `open`: {@link tsvCells}), the lines after it are read (through `next`, at most QUOTED_BREAK_LINES, and under
  * MAX_LINE_BYTES together) up to the one that closes the quote; when they make one row as wide as
  * the header, each of them is refused (a `bad_row` naming the column on the first line, the others
  * pointing at it). Otherwise the quote was a cell that starts with a lone quote, read as written:
@@ -210,10 +217,10 @@ const QUOTED_BREAK_LINES = 50;
  */
 function quotedLineBreak(
   line: Extract<InputLine, { text: string }>,
+  open: number | null,
   header: string[],
   next: () => InputLine | undefined,
 ): { problems?: RowProblem[]; rest?: InputLine[] } {
-  const { open } = tsvCells(line.text);
   if (open === null) return {};
   const more: InputLine[] = [];
   let size = line.text.length;
@@ -222,7 +229,7 @@ function quotedLineBreak(
     if (!l) break;
     more.push(l);
     if (l.text === null || (size += l.text.length + 1) > MAX_LINE_BYTES) break;
-    const end = closingQuote(l.text, 0);
+    const { end } = quotedField(l.text, 0);
     if (end === NOT_QUOTED) break;
     if (end === QUOTE_OPEN) continue;
     const row = tsvCells([line.text, ...more.map((m) => m.text)].join('\n'));
@@ -347,15 +354,17 @@ export function scanInput(read: ReadAt, file: string, kindHint?: Exclude<ImportK
           yield { row: null, problem: { line: l.line, reason: 'bad_row', detail: describeLongLine(l.bytes), url: null } };
           continue;
         }
+        // A TSV line is split into its cells once: for a quote left open, then for its row.
+        const split = parser.header ? tsvCells(l.text) : undefined;
         if (parser.header) {
-          const broken = quotedLineBreak(l as Extract<InputLine, { text: string }>, parser.header, next);
+          const broken = quotedLineBreak(l as Extract<InputLine, { text: string }>, split!.open, parser.header, next);
           if (broken.rest) ahead.unshift(...broken.rest);
           if (broken.problems) {
             for (const problem of broken.problems) yield { row: null, problem };
             continue;
           }
         }
-        const r = parser.parse(l.text, l.line);
+        const r = parser.parse(l.text, l.line, split?.cells);
         if (r) yield r;
       }
     },
@@ -564,7 +573,8 @@ interface RowParser {
   columns: string[];
   /** A TSV's header cells, every one (`columns` leaves out a tag file's dropped columns). */
   header?: string[];
-  parse(text: string, line: number): ScannedRow | null;
+  /** `cells`: a TSV line's cells when the caller has split it already ({@link tsvCells}). */
+  parse(text: string, line: number, cells?: string[]): ScannedRow | null;
 }
 
 /**
@@ -612,11 +622,11 @@ function tsvParser(header: string, headerLine: number, file: string, kind: Exclu
   const dropped: ReadonlySet<string> = kind === 'bundle' && isTagHeader(header) ? new Set<string>(FINAL_COLUMNS) : new Set<string>();
   const own = columns.filter((c) => !dropped.has(c));
 
-  const parse = (text: string, line: number): ScannedRow | null => {
+  const parse = (text: string, line: number, split?: string[]): ScannedRow | null => {
     if (text.trim() === '') return null;
     // A cell whose quote stays open is read as written (a title may start with a lone quote);
     // rows() refuses the lines of a quoted cell that does hold a line break.
-    const { cells } = tsvCells(text);
+    const cells = split ?? tsvCells(text).cells;
     // No prototype: a column named __proto__ (or constructor) is kept like any other.
     const raw = Object.create(null) as Record<string, string>;
     columns.forEach((c, j) => {
