@@ -2,7 +2,10 @@ import { memo, type MouseEvent } from 'react';
 import type { GalleryItem } from '../../src-shared/domain/library';
 import { useApp } from '../stores/app';
 import { imageLabel } from './signals';
-import { fmtP } from './format';
+import { fmtP, fmtPAt } from './format';
+
+/** The tiles' p(bad) beside the threshold; the preview and compare view print it the same way. */
+export { fmtPAt };
 
 export const TILE_SIZE = 148;
 
@@ -13,29 +16,6 @@ interface Props {
   selected: boolean;
   focused: boolean;
   onTileClick(index: number, e: MouseEvent): void;
-}
-
-/** A number as fmtP writes it (`0.999974`, `3.0e-9`, `1 − 2.0e-9`), read back. */
-function readBack(text: string): number {
-  return text.startsWith('1 − ') ? 1 - Number(text.slice(4)) : Number(text);
-}
-
-/**
- * p(bad) beside threshold t: fmtP's digits, or more until the text falls on p's side of t and of
- * t as fmtP shows it (beside a threshold shown as 0.999979, an unflagged 0.9999788 reads 0.9999788,
- * never 0.999979 or 1.00). Without a threshold, fmtP(p).
- */
-export function fmtPAt(p: number | null, t: number | null): string {
-  if (p === null || !Number.isFinite(p)) return '–';
-  const plain = fmtP(p);
-  if (t === null || !Number.isFinite(t)) return plain;
-  const flagged = p >= t;
-  const shownT = readBack(fmtP(t));
-  const onSide = (text: string, against: number) => readBack(text) >= against === flagged;
-  const decimals = /^\d\.(\d+)$/.exec(plain)?.[1]?.length ?? 3;
-  const candidates = [plain];
-  for (let d = decimals + 1; d <= 12; d++) candidates.push(p.toFixed(d));
-  return candidates.find((c) => onSide(c, t) && onSide(c, shownT)) ?? candidates.find((c) => onSide(c, t)) ?? plain;
 }
 
 /** What a screen reader says for a tile: which image, its label, p(bad) and whether it is flagged. */

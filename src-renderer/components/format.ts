@@ -18,6 +18,30 @@ export function fmtP(x: number | null | undefined): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '–' : formatProbability(x);
 }
 
+/** A number as fmtP writes it (`0.999974`, `3.0e-9`, `1 − 2.0e-9`), read back. */
+function readBack(text: string): number {
+  return text.startsWith('1 − ') ? 1 - Number(text.slice(4)) : Number(text);
+}
+
+/**
+ * p(bad) beside threshold t: fmtP's digits, or more until the text falls on p's side of t and of
+ * t as fmtP shows it (beside a threshold shown as 0.999979, an unflagged 0.9999788 reads 0.9999788,
+ * never 0.999979 or 1.00). Without a threshold, fmtP(p). Everything that prints a p(bad) next to a
+ * threshold uses it: tiles, the preview, the compare view.
+ */
+export function fmtPAt(p: number | null, t: number | null): string {
+  if (p === null || !Number.isFinite(p)) return '–';
+  const plain = fmtP(p);
+  if (t === null || !Number.isFinite(t)) return plain;
+  const flagged = p >= t;
+  const shownT = readBack(fmtP(t));
+  const onSide = (text: string, against: number) => readBack(text) >= against === flagged;
+  const decimals = /^\d\.(\d+)$/.exec(plain)?.[1]?.length ?? 3;
+  const candidates = [plain];
+  for (let d = decimals + 1; d <= 12; d++) candidates.push(p.toFixed(d));
+  return candidates.find((c) => onSide(c, t) && onSide(c, shownT)) ?? candidates.find((c) => onSide(c, t)) ?? plain;
+}
+
 /** A signed difference in percentage points (`+1.2 pp`) or plain units. */
 export function fmtDelta(d: number | null | undefined, opts: { pct?: boolean; digits?: number } = {}): string {
   if (d === null || d === undefined || !Number.isFinite(d)) return '–';

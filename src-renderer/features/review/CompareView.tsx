@@ -1,7 +1,7 @@
 /** 2–4 selected images side by side at preview size (C toggles, Escape closes), with p(bad) and label. */
 import { useApp, useClient } from '../../stores/app';
 import type { ViewKey } from '../../stores/review';
-import { fmtNum } from '../../components/format';
+import { fmtPAt } from '../../components/format';
 import { imageLabel } from '../../components/signals';
 import { setPrefs, usePrefs } from './prefs';
 
@@ -9,6 +9,8 @@ export function CompareView({ view }: { view: ViewKey }) {
   const { compare } = usePrefs();
   const client = useClient();
   const items = useApp((s) => s.views[view].pages);
+  // The tiles' threshold: p(bad) reads as on the tile (never 1.000 for an unflagged image).
+  const threshold = useApp((s) => (s.scoresStatus === 'ready' ? s.threshold : null));
   if (!compare) return null;
   const byId = new Map<number, { p_bad: number | null; label: string | null; eol_id?: string | null }>();
   for (const page of items.values()) for (const it of page) if (compare.includes(it.image_id)) byId.set(it.image_id, it);
@@ -22,7 +24,7 @@ export function CompareView({ view }: { view: ViewKey }) {
             <figure key={id} className="compare-view__cell" data-testid={`compare-cell-${id}`}>
               <img src={client.fileUrl('preview', id)} alt={`Image ${id}`} />
               <figcaption className="compare-view__cap">
-                {imageLabel({ image_id: id, eol_id: it?.eol_id ?? null })} · p(bad) {fmtNum(it?.p_bad ?? null)} · {it?.label ?? 'no label'}
+                {imageLabel({ image_id: id, eol_id: it?.eol_id ?? null })} · p(bad) {fmtPAt(it?.p_bad ?? null, threshold)} · {it?.label ?? 'no label'}
               </figcaption>
             </figure>
           );

@@ -2,7 +2,7 @@
 import { useRef, useState } from 'react';
 import { isHttpUrl, type ImageDetail, type ImageSource } from '../../../src-shared/domain/library';
 import { useApp, useAppStore, useClient } from '../../stores/app';
-import { fmtBytes, fmtDate, fmtNum, fmtP } from '../../components/format';
+import { fmtBytes, fmtDate, fmtP, fmtPAt } from '../../components/format';
 import { formatSignals, imageLabel } from '../../components/signals';
 
 /**
@@ -115,6 +115,8 @@ function labelWeightWhy(c: NonNullable<ImageDetail['label_confidence']>): string
 function Details({ d }: { d: ImageDetail }) {
   const store = useAppStore();
   const view = useApp((s) => s.preview.view);
+  // The threshold the tiles use (the grid's filters), so the preview's p(bad) reads as the tile's.
+  const threshold = useApp((s) => (s.scoresStatus === 'ready' ? s.threshold : null));
   const signals = d.signals ? formatSignals(d.signals) : [];
   const eolId = d.sources.find((s) => s.eol_id)?.eol_id ?? null;
   return (
@@ -125,7 +127,15 @@ function Details({ d }: { d: ImageDetail }) {
           <span data-testid="preview-eol-id">{imageLabel({ image_id: d.image_id, eol_id: eolId })}</span> · {d.width}×{d.height} · {d.format} · {fmtBytes(d.bytes)}
         </dd>
         <dt>p(bad)</dt>
-        <dd data-testid="preview-pbad">{fmtNum(d.p_bad)}</dd>
+        <dd data-testid="preview-pbad">
+          {fmtPAt(d.p_bad, threshold)}
+          {threshold !== null && d.p_bad !== null && Number.isFinite(d.p_bad) && (
+            <span className="muted" data-testid="preview-flagged" data-flagged={d.p_bad >= threshold ? 'true' : 'false'}>
+              {' '}
+              ({d.p_bad >= threshold ? 'flagged' : 'not flagged'} at {fmtP(threshold)})
+            </span>
+          )}
+        </dd>
         <dt>Label</dt>
         <dd>
           <span className={`chip chip--${d.label ?? 'none'}`} data-testid="preview-label" data-label={d.label ?? 'none'} data-origin={d.origin}>

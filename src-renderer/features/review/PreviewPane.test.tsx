@@ -1,0 +1,45 @@
+// @vitest-environment jsdom
+import { act, screen, within } from '@testing-library/react';
+import { describe, expect, test } from 'vitest';
+import { fmtP, fmtPAt } from '../../components/format';
+import { renderWith, setup, until } from '../../../test-support/renderer/render';
+import { PreviewPane } from './PreviewPane';
+
+/** A p(bad) as fmtP / fmtPAt print it (`0.999960`, `1 − 2.0e-9`), read back. */
+const read = (text: string) => (text.startsWith('1 − ') ? 1 - Number(text.slice(4)) : Number(text));
+
+describe('preview p(bad) beside the threshold', () => {
+  test('an image just under the threshold in force never reads as its printed value or above (no 1.000 for 0.999960 at 0.999961)', async () => {
+    const ctx = setup({ images: 200, runs: 1 });
+    const { client, lib, store } = ctx;
+    // The image whose p(bad) three decimals would round up the most (towards 1.000), as the core stores it.
+    const candidates = client.images.filter((im) => Number.isFinite(im.p_bad) && im.p_bad < 0.999999 && Number(im.p_bad.toFixed(3)) > im.p_bad);
+    const im = candidates.reduce((a, b) => (b.p_bad > a.p_bad ? b : a));
+    // The curator's threshold one stored step above it (the audit's 0.999960 at 0.999961): not flagged.
+    const t = Number((im.p_bad + 1e-6).toFixed(6));
+    await lib.core.call('ml.setThreshold', { threshold: t });
+    await store.getState().loadScores();
+    expect(store.getState().threshold).toBe(t);
+    const detail = await client.call('images.get', { imageId: im.id });
+    expect(detail.p_bad).toBe(im.p_bad);
+    renderWith(<PreviewPane />, ctx);
+    act(() => store.setState({ preview: { open: true, view: 'review', imageId: im.id, detail, loading: false, error: null } }));
+    const shown = await until(() => within(screen.getByTestId('preview')).getByTestId('preview-pbad'));
+    const text = shown.firstChild!.textContent!;
+    // Below the threshold and below the threshold as printed beside it, as the tile says it.
+    expect(read(text), `p ${im.p_bad} printed ${text} at ${fmtP(t)}`).toBeLessThan(read(fmtP(t)));
+    expect(read(text)).toBeLessThan(t);
+    expect(text).toBe(fmtPAt(im.p_bad, t));
+    expect(within(shown).getByTestId('preview-flagged').textContent).toBe(` (not flagged at ${fmtP(t)})`);
+    // At a threshold at or under it, the same image reads as flagged.
+    await lib.core.call('ml.setThreshold', { threshold: im.p_bad });
+    await act(() => store.getState().loadScores());
+    await until(() => expect(within(shown).getByTestId('preview-flagged').dataset.flagged).toBe('true'));
+    expect(read(shown.firstChild!.textContent!)).toBeGreaterThanOrEqual(im.p_bad);
+  });
+
+  test("the audit's numbers: 0.999960 beside 0.999961", () => {
+    expect(fmtPAt(0.99996, 0.999961)).toBe('0.999960');
+    expect(fmtPAt(0.99996, 0.999961)).not.toBe('1.000');
+  });
+});
