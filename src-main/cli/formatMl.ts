@@ -1,12 +1,12 @@
 /** Human-readable output of the ML commands. */
 import { issueWhy } from '../../src-shared/domain/labelIssue';
 import type { ClassifySummary, EmbedSummary, ExportSummary, LabelIssue, RunDetail, RunSummary } from '../../src-shared/domain/ml';
-import { formatProbability } from '../../src-shared/domain/threshold';
+import { formatThreshold } from '../../src-shared/domain/threshold';
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? '—' : `${(x * 100).toFixed(1)}%`);
 const num = (x: number | null | undefined, digits = 3) => (x === null || x === undefined || Number.isNaN(x) ? '—' : x.toFixed(digits));
-/** A threshold with as many decimals as tell it apart from its neighbours (0.99998, not 1.000): what a curator can type back into `qc threshold`. */
-const thr = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? '—' : formatProbability(x));
+/** A threshold exactly as stored (0.999984, 0.512345; not 1.000 or 0.512): what a curator types back into `--threshold` or `qc threshold` flags the same images. */
+const thr = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? '—' : formatThreshold(x));
 
 export function formatEmbed(s: EmbedSummary): string {
   return `Embedded ${s.embedded} of ${s.images} images (${s.cached} already cached, ${s.failed} failed) in ${s.seconds.toFixed(1)} s, ${s.images_per_second} images/s; backbone ${s.backbone} on ${s.provider_note ?? s.provider}; features ${s.features.join(', ')}`;

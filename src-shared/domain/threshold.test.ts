@@ -3,6 +3,7 @@ import {
   clopperPearsonUpper,
   clopperPearsonUpperAtMost,
   formatProbability,
+  formatThreshold,
   leastFlaggedToProve,
   inverseRegularizedIncompleteBeta,
   logGamma,
@@ -11,6 +12,7 @@ import {
   type ThresholdStats,
 } from './threshold';
 import { mulberry32 } from './random';
+import { roundConfidence } from './tags';
 
 
 // ---------------------------------------------------------------------------------------------
@@ -422,6 +424,29 @@ describe('formatProbability', () => {
       expect(t).not.toBe('1.000');
       // The printed number is within half a unit of its last decimal (or the ± form is exact to two digits).
       if (!t.includes('e')) expect(Math.abs(Number(t) - p)).toBeLessThanOrEqual(0.5 * 10 ** -(t.split('.')[1]!.length) + 1e-15);
+    }
+  });
+});
+
+describe('formatThreshold', () => {
+  it('prints a stored threshold exactly, so typing it back flags the same images', () => {
+    expect(formatThreshold(0.512345)).toBe('0.512345'); // formatProbability: 0.512
+    expect(formatThreshold(0.995341)).toBe('0.995341'); // formatProbability: 0.9953
+    expect(formatThreshold(0.999995)).toBe('0.9999950'); // formatProbability is exact: kept
+    expect(formatThreshold(0.9)).toBe('0.900');
+    expect(formatThreshold(0)).toBe('0.000');
+    expect(formatThreshold(1)).toBe('1.000');
+    expect(Number(formatThreshold(1 - 1e-12))).toBe(1 - 1e-12);
+    // A class threshold computed as 1 − p(bad) prints as the stored value it stands for; a curator's own value as typed.
+    expect(formatThreshold(1 - 0.509832)).toBe('0.490168');
+    expect(formatThreshold(0.95123456)).toBe('0.95123456');
+    const rand = mulberry32(7);
+    // p(bad) as stored (6 decimals), and thresholds among them.
+    const ps = Array.from({ length: 2000 }, () => roundConfidence(rand() ** (rand() < 0.5 ? 0.05 : 1)));
+    for (const t of ps.slice(0, 300)) {
+      const typed = Number(formatThreshold(t));
+      expect(typed).toBe(t);
+      expect(ps.filter((p) => p >= typed)).toEqual(ps.filter((p) => p >= t));
     }
   });
 });

@@ -12,6 +12,7 @@
  * {@link ThresholdIndex} sorts the scores once and then answers any threshold by binary search,
  * so a slider over a million predictions stays interactive.
  */
+import { CONFIDENCE_DECIMALS } from './tags';
 
 /**
  * A threshold or p(bad) in words: three decimals in the middle, and near 0 or 1 as many as it
@@ -28,6 +29,28 @@ export function formatProbability(p: number, min = 3, max = 8): string {
   const text = p.toFixed(decimals);
   if (Number(text) === 0 || Number(text) === 1) return p < 0.5 ? p.toExponential(1) : `1 − ${tail.toExponential(1)}`;
   return text;
+}
+
+/**
+ * A threshold as text that, typed back (`--threshold`, `qc threshold`), is the value the run
+ * stored: {@link formatProbability} where that is exact, else the stored precision. A run's
+ * thresholds are stored p(bad) values, 6 decimals (tags.ts `roundConfidence`), so "0.512345"
+ * where formatProbability says "0.512" (which would also flag the images between 0.512 and
+ * 0.512345), and "0.490168" for a class threshold computed as 1 − 0.509832. A value that is no
+ * 6-decimal number (a curator's own) prints with the fewest decimals that read back exactly.
+ * For thresholds only: a p(bad) in general reads better rounded.
+ */
+export function formatThreshold(t: number): string {
+  const text = formatProbability(t);
+  if (!Number.isFinite(t) || Number(text) === t) return text;
+  const stored = t.toFixed(CONFIDENCE_DECIMALS);
+  // A stored value, or one a subtraction (1 − p) left a rounding error away from it.
+  const nearStored = Math.abs(Number(stored) - t) <= 1e-15;
+  for (let d = 3; d <= 20; d++) {
+    const fixed = t.toFixed(d);
+    if (Number(fixed) === t || (nearStored && d === CONFIDENCE_DECIMALS)) return fixed.replace(/(\.\d{3}\d*?)0+$/, '$1');
+  }
+  return String(t);
 }
 
 /** Confidence of the error upper bound unless a caller says otherwise. */

@@ -5,7 +5,7 @@
  */
 import { brierScore, confusion, histograms, logLoss, rocAuc, type BinaryLabel } from '../../../src-shared/domain/metrics';
 import type { RecommendedThreshold, RunEvaluation, RunMetrics, TrainParams } from '../../../src-shared/domain/ml';
-import { isLabelledStats, leastFlaggedToProve, ThresholdIndex, type LabelledThresholdStats } from '../../../src-shared/domain/threshold';
+import { formatThreshold, isLabelledStats, leastFlaggedToProve, ThresholdIndex, type LabelledThresholdStats } from '../../../src-shared/domain/threshold';
 import { roundConfidence } from '../../../src-shared/domain/tags';
 import { SPLIT_CODE, type TrainJobResult } from './trainJob';
 
@@ -78,7 +78,7 @@ export function evaluateRun(r: TrainJobResult, y: Uint8Array, split: Uint8Array,
       note: chosen
         ? `lowest threshold whose error on ${oofRows.length} out-of-fold predictions stays ≤ ${params.targetError * 100}% at 95% confidence (Clopper–Pearson)`
         : `no threshold proves an error ≤ ${params.targetError * 100}% at 95% confidence on ${oofRows.length} out-of-fold predictions (that needs ≥ ${leastFlaggedToProve(params.targetError)} flagged images without an error)` +
-          (best ? `; the best provable is ≤ ${(best.errorUpper * 100).toFixed(1)}% at threshold ${best.threshold.toFixed(4)} (coverage ${(best.coverage * 100).toFixed(1)}%)` : ''),
+          (best ? `; the best provable is ≤ ${(best.errorUpper * 100).toFixed(1)}% at threshold ${formatThreshold(best.threshold)} (coverage ${(best.coverage * 100).toFixed(1)}%)` : ''),
     };
   };
   const thresholds = { bad: recommend('bad'), good: recommend('good') };
