@@ -88,6 +88,8 @@ export interface TagImportSummary {
 export interface MlApi {
   'ml.embed': { args: { features?: FeatureSet[]; backbone?: string; batchSize?: number }; result: EmbedSummary };
   'ml.train': { args: TrainRequest; result: RunSummary };
+  /** Cancel a run this app is training, whichever window started it (runs.changed then says it is cancelled). */
+  'ml.cancelTraining': { args: { runId: number }; result: { run_id: number } };
   /** The runs table; archived runs only with `all`. */
   'ml.runs': { args: { all?: boolean }; result: { active: number | null; runs: RunSummary[] } };
   /** The N best finished runs by held-out AUC, each with an over/under-fitting verdict; optionally archive the rest. */

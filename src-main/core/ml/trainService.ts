@@ -183,6 +183,9 @@ export async function loadGroupKeys(core: CoreContext, spec: NonNullable<TrainAr
 }
 
 export class TrainService {
+  /** The runs this core is training, each with its own cancel (`cancel`, from any window). */
+  private readonly cancels = new Map<number, AbortController>();
+
   constructor(
     private readonly core: CoreContext,
     private readonly engine: MlEngine,
@@ -190,7 +193,24 @@ export class TrainService {
     private readonly runs: RunStore,
   ) {}
 
-  async train(args: TrainArgs, ctx: CallContext): Promise<RunSummary> {
+  /**
+   * Cancel run `runId`, which this core is training for any of its clients (another window's too):
+   * the training stops at its next check and the run is kept as `cancelled` (runs.changed tells
+   * every window). A run that is not training, or trains in another process, is refused.
+   */
+  cancel(runId: number): { run_id: number } {
+    const controller = this.cancels.get(runId);
+    if (controller) {
+      controller.abort();
+      return { run_id: runId };
+    }
+    const row = this.core.db.prepare('SELECT status, pid FROM runs WHERE id = ?').get(runId) as { status: string; pid: number | null } | undefined;
+    if (!row) throw new QcError('not_found', `no run with id ${runId}`);
+    if (row.status === 'running') throw new QcError('conflict', `run ${runId} is training in another process (pid ${row.pid ?? '?'}) on this library: cancel it there`);
+    throw new QcError('bad_input', `run ${runId} is not training (it is ${row.status})`);
+  }
+
+  async train(args: TrainArgs, call: CallContext): Promise<RunSummary> {
     const { groups: groupSpec, ...overrides } = args;
     const params: TrainParams = { ...DEFAULT_TRAIN_PARAMS, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
     if (!params.features.length) throw new QcError('bad_input', 'choose at least one feature set (whole, crops, signals, defects)');
@@ -215,6 +235,10 @@ export class TrainService {
     );
     if (params.folds > atMost) throw tooFewGroups(params.folds, atMost, true);
     const runId = this.runs.create(params);
+    // Cancelled by its caller or, through `cancel`, by any other client of this core.
+    const controller = new AbortController();
+    this.cancels.set(runId, controller);
+    const ctx: CallContext = { ...call, signal: AbortSignal.any([call.signal, controller.signal]) };
     const started = performance.now();
     const announceRuns = () => this.core.events.emit('runs.changed', { active_run: this.runs.activeRunId() });
     announceRuns();
@@ -332,6 +356,8 @@ export class TrainService {
       announceRuns();
       if (cancelled) return this.runs.summary(runId);
       throw e;
+    } finally {
+      this.cancels.delete(runId);
     }
   }
 
