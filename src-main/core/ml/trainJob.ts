@@ -117,7 +117,12 @@ export interface TrainJobResult {
   backend: string;
 }
 
-export type TrainJobEvent = { type: 'epoch'; stats: EpochStats } | { type: 'fold'; fold: number; folds: number };
+/**
+ * What the worker reports while it trains: a stage starting (the out-of-fold passes' `folds` fits,
+ * then the final `fit`), each fold fit finished (`fold`: its 0-based index over both passes), each
+ * epoch of the final fit finished.
+ */
+export type TrainJobEvent = { type: 'stage'; stage: 'folds'; folds: number } | { type: 'stage'; stage: 'fit' } | { type: 'epoch'; stats: EpochStats } | { type: 'fold'; fold: number; folds: number };
 
 export const SPLIT_CODE = { train: 0, validation: 1, test: 2, unlabelled: 3 } as const;
 
@@ -159,6 +164,7 @@ export async function runTrainJob(req: TrainJobRequest, onEvent: (e: TrainJobEve
     ...((scale || req.distance) && { train: { ...(scale && { columnScale: scale }), ...(req.distance && { distance: req.distance }) } }),
     onFold: (e: { fold: number }) => onEvent({ type: 'fold', fold: before + e.fold, folds: allFits }),
   });
+  if ((!req.oofGiven && lab.n) || issuePass) onEvent({ type: 'stage', stage: 'folds', folds: allFits });
   if (req.oofGiven) {
     oof.set(req.oofGiven);
     req.oofGiven.forEach((p, r) => (oofLogit[r] = Math.log(p) - Math.log1p(-p)));
@@ -210,6 +216,7 @@ export async function runTrainJob(req: TrainJobRequest, onEvent: (e: TrainJobEve
   const validation = rows(all, (i) => req.split[i] === SPLIT_CODE.validation && !out[i]);
   const kept = keptSynthetic(req.synthetic, out);
   const train = withSynthetic(realTrain, req.synthetic, kept);
+  onEvent({ type: 'stage', stage: 'fit' });
   const trainWeight = req.weight ? Float32Array.from({ length: train.n }, (_, k) => (k < realTrain.n ? req.weight![realTrain.index[k]!]! : 1)) : undefined;
   const trained = await trainHead(train, validation.n ? validation : null, req.params, {
     ...base,

@@ -182,6 +182,19 @@ export async function loadGroupKeys(core: CoreContext, spec: NonNullable<TrainAr
   return out;
 }
 
+/**
+ * What each phase of a training says while it runs (the job's progress `message`): every progress
+ * of a phase carries its own, so no view keeps showing a phase that has ended.
+ */
+export const TRAIN_PHASE_MESSAGE = {
+  embed: 'computing the features of images not yet cached',
+  layouts: 'reading layouts to keep versions of one photo together',
+  augment: 'making synthetic copies of good training images',
+  folds: 'training fold models for the held-out predictions',
+  epochs: 'training the final model on the train split',
+  evaluate: 'evaluating on held-out images: thresholds and label issues',
+} as const;
+
 export class TrainService {
   /** The runs this core is training, each with its own cancel (`cancel`, from any window). */
   private readonly cancels = new Map<number, AbortController>();
@@ -244,7 +257,7 @@ export class TrainService {
     announceRuns();
     try {
       // 1. Features for every image (labelled ones to train, the rest to score).
-      const embedded = await embedMissing(this.core, this.engine, this.modelsDir, { features: params.features, backbone: params.backbone }, ctx);
+      const embedded = await embedMissing(this.core, this.engine, this.modelsDir, { features: params.features, backbone: params.backbone }, { ...ctx, progress: (p) => ctx.progress({ ...p, message: p.message ?? TRAIN_PHASE_MESSAGE.embed }) });
       if (ctx.signal.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
       // Rows in content order, so the same pictures and labels give the same run in any library.
       const all = db.prepare('SELECT id, sha256, dhash FROM images ORDER BY sha256').all() as { id: number; sha256: string; dhash: string | null }[];
@@ -255,7 +268,7 @@ export class TrainService {
 
       // 2. The stored, duplicate-aware split.
       const { assignment, duplicateOf } = await this.assign(train, params, groupKeys, keep, ctx.signal, (done, total) =>
-        ctx.progress({ job: 'train', phase: 'layouts', done, total, message: 'reading layouts to keep versions of one photo together' }),
+        ctx.progress({ job: 'train', phase: 'layouts', done, total, message: TRAIN_PHASE_MESSAGE.layouts }),
       );
 
       // 3. The matrix: every usable image, feature blocks side by side.
@@ -288,11 +301,10 @@ export class TrainService {
       // Synthetic examples (augment.ts): copies of train-split good images, for training only.
       const paths = new Map((db.prepare('SELECT id, path FROM images').all() as { id: number; path: string }[]).map((r) => [r.id, r.path]));
       const originals = augmentOriginals(split, y, (i) => ({ sha: usable[i]!.sha256, path: paths.get(usable[i]!.id)! }));
-      const synthetic = await syntheticRows(this.core, this.engine, this.modelsDir, params, originals, d, ctx);
+      const synthetic = await syntheticRows(this.core, this.engine, this.modelsDir, params, originals, d, { ...ctx, progress: (p) => ctx.progress({ ...p, message: TRAIN_PHASE_MESSAGE.augment }) });
 
-      // 4. Train in the worker; epochs stream into run_epochs.
+      // 4. Train in the worker (the folds' fits, then the final model); epochs stream into run_epochs.
       const putEpoch = db.prepare('INSERT OR REPLACE INTO run_epochs (run_id, epoch, train_loss, train_accuracy, val_loss, val_accuracy, seconds) VALUES (?, ?, ?, ?, ?, ?, ?)');
-      ctx.progress({ job: 'train', phase: 'epochs', done: 0, total: params.epochs });
       const result = await this.engine.train(
         {
           ...{ x, n, d, y, split, fold, folds: params.folds, params, columnScale: scale, weight, group, issueGroup, oofRepeats: repeats, noise: params.noise ?? 'none', protect },
@@ -304,13 +316,16 @@ export class TrainService {
           if (e.type === 'epoch') {
             const s = e.stats;
             putEpoch.run(runId, s.epoch, s.trainLoss, s.trainAccuracy, s.valLoss ?? null, s.valAccuracy ?? null, s.seconds);
-            ctx.progress({ job: 'train', phase: 'epochs', done: s.epoch, total: params.epochs, epoch: s, message: `loss ${s.trainLoss.toFixed(4)}${s.valLoss !== undefined ? ` · val ${s.valLoss.toFixed(4)}` : ''}` });
-          } else ctx.progress({ job: 'train', phase: 'folds', done: e.fold, total: e.folds });
+            ctx.progress({ job: 'train', phase: 'epochs', done: s.epoch, total: params.epochs, epoch: s, message: `${TRAIN_PHASE_MESSAGE.epochs}: loss ${s.trainLoss.toFixed(4)}${s.valLoss !== undefined ? ` · val ${s.valLoss.toFixed(4)}` : ''}` });
+          } else if (e.type === 'fold') ctx.progress({ job: 'train', phase: 'folds', done: e.fold + 1, total: e.folds, message: TRAIN_PHASE_MESSAGE.folds });
+          else if (e.stage === 'folds') ctx.progress({ job: 'train', phase: 'folds', done: 0, total: e.folds, message: TRAIN_PHASE_MESSAGE.folds });
+          else ctx.progress({ job: 'train', phase: 'epochs', done: 0, total: params.epochs, message: TRAIN_PHASE_MESSAGE.epochs });
         },
         ctx.signal,
       );
 
       // 5. Evaluate, choose thresholds, find label issues, store.
+      ctx.progress({ job: 'train', phase: 'evaluate', done: 0, total: 0, message: TRAIN_PHASE_MESSAGE.evaluate });
       const evaluation = evaluateRun(result, y, split, params);
       const agreement = Float64Array.from(usable, (u) => confidence.get(u.id)?.ratingAgreement ?? NaN);
       const issues = findRunIssues(result, y, split, hide, agreement, group);
