@@ -10,6 +10,19 @@ export function Toasts() {
           <span className="toast__text" data-testid="toast-text">
             {t.text}
           </span>
+          {t.action && (
+            <button
+              type="button"
+              className="btn btn--small toast__action"
+              data-testid="toast-action"
+              onClick={() => {
+                store.getState().dismissToast(t.id);
+                t.action!.run();
+              }}
+            >
+              {t.action.label}
+            </button>
+          )}
           <button type="button" className="toast__close" onClick={() => store.getState().dismissToast(t.id)} aria-label="Dismiss">
             ×
           </button>

@@ -4,8 +4,8 @@
  * here), the draft that follows every slider move, and the save when the slider rests.
  */
 import type { EventMap } from '../../src-shared/contract/events';
-import type { ThresholdEstimate, ThresholdInForce } from '../../src-shared/domain/ml';
-import { formatProbability } from '../../src-shared/domain/threshold';
+import type { ThresholdEstimate, ThresholdInForce, ThresholdSource } from '../../src-shared/domain/ml';
+import { formatProbability, formatThreshold } from '../../src-shared/domain/threshold';
 import { ThresholdSketch } from '../../src-shared/domain/thresholdSketch';
 import type { ApiClient } from '../api/client';
 import { DEFAULT_FILTERS, dependsOnThreshold, VIEW_KEYS, type GalleryInternals } from './reviewGallery';
@@ -59,6 +59,11 @@ export interface ThresholdSlice {
   useThresholdForExport(t?: number | null): Promise<void>;
   /** Back to the curator threshold before the last "Use for export". */
   undoExportThreshold(): Promise<void>;
+  /**
+   * The notice's action after the active run changed: make `threshold` (chosen on the previous
+   * run) run `runId`'s curator threshold, only while `runId` is still the active run here.
+   */
+  carryThresholdOver(threshold: number, runId: number): Promise<void>;
   /** Another view (or tab) changed the threshold for export, or the active run: show the core's answer. */
   applyThresholdChange(p: EventMap['threshold.changed']): void;
 }
@@ -75,6 +80,43 @@ export function thresholdNumbers(scores: ScoresState, t: number): ThresholdNumbe
     errorUpper: held.errorUpper,
     heldoutFlagged: held.flagged,
     heldoutSize: scores.sketch.heldoutSize,
+  };
+}
+
+/** Where the threshold in force comes from, as the notice names it ("run 4's recommended threshold 0.981"). */
+const SOURCE_WORDS: Record<ThresholdSource, string> = {
+  recommended: 'recommended threshold',
+  curator: 'own curator threshold',
+  'best-bound': 'best provable threshold',
+  default: 'default threshold',
+  argument: 'threshold',
+};
+
+/**
+ * What to say when the active run changed under a curator threshold chosen on the previous run
+ * (each run keeps its own, so exports silently switched to the new run's): both numbers, what each
+ * flags on the new run (its scores are on another scale, so the same number flags another set), and
+ * the offer to use the chosen value on the new run. Null when nothing changes for exports: no
+ * curator threshold before, the same run, or the new run already uses that very value.
+ */
+export function runSwitchNotice(before: ScoresState | null, after: ScoresState): { text: string; action: string; threshold: number } | null {
+  if (!before || before.runId === after.runId || before.curator === null) return null;
+  const chosen = before.curator;
+  const now = after.inForce.threshold;
+  if (now === chosen) return null;
+  // Two values that print alike (0.9686 and 0.9691 both read 0.969) print exactly.
+  const fmt = formatProbability(chosen) === formatProbability(now) ? formatThreshold : formatProbability;
+  const c = fmt(chosen);
+  const n = fmt(now);
+  const flaggedNow = after.sketch.flagged(now);
+  const flaggedChosen = after.sketch.flagged(chosen);
+  const plural = (k: number) => `${k.toLocaleString('en-US')} image${k === 1 ? '' : 's'}`;
+  return {
+    text:
+      `Exports now use run ${after.runId}'s ${SOURCE_WORDS[after.inForce.source]} ${n} (your ${c} was chosen on run ${before.runId}). ` +
+      `Each run scores on its own scale: on run ${after.runId}, ${n} flags ${plural(flaggedNow)} and ${c} would flag about ${plural(flaggedChosen)}.`,
+    action: `Use ${c} on run ${after.runId}`,
+    threshold: chosen,
   };
 }
 
@@ -127,7 +169,11 @@ export function thresholdSlice(set: SetState, get: GetState, client: ApiClient, 
           inForce: r.in_force,
         };
         const t = r.in_force.threshold;
+        // The one place every change of the active run lands (a training that won, Make active, another
+        // window): if the curator had chosen the previous run's threshold, say that exports changed.
+        const notice = runSwitchNotice(get().scores, scores);
         set({ scores, scoresStatus: 'ready', threshold: t, draftThreshold: t });
+        if (notice) get().toast('info', notice.text, { action: { label: notice.action, run: () => void get().carryThresholdOver(notice.threshold, scores.runId) } });
         const widened = widenedForNoModel;
         if (widenedForNoModel) {
           // A model exists now: back to what the review screen is for, the predicted-bad images.
@@ -202,6 +248,14 @@ export function thresholdSlice(set: SetState, get: GetState, client: ApiClient, 
       } catch (e) {
         get().reportError(e, 'Threshold');
       }
+    },
+
+    async carryThresholdOver(threshold, runId) {
+      if (get().scores?.runId !== runId) {
+        get().toast('info', `Run ${runId} is no longer the active run: its threshold was not changed.`);
+        return;
+      }
+      await get().useThresholdForExport(threshold);
     },
 
     applyThresholdChange(p) {

@@ -1,0 +1,107 @@
+// @vitest-environment jsdom
+import { act, fireEvent, screen } from '@testing-library/react';
+import { describe, expect, test } from 'vitest';
+import { formatProbability } from '../../src-shared/domain/threshold';
+import { Toasts } from '../components/Toasts';
+import { renderWith, setup, until, type TestContext } from '../../test-support/renderer/render';
+
+/** A seeded library with two finished runs (the later one active), its scores loaded in the store. */
+async function twoRuns(): Promise<TestContext & { first: number; other: number }> {
+  const ctx = setup({ images: 160, runs: 2 });
+  await ctx.store.getState().loadScores();
+  const first = ctx.store.getState().scores!.runId;
+  const other = (await ctx.lib.core.call('ml.runs', {})).runs.find((r) => r.status === 'done' && r.run_id !== first)!.run_id;
+  return { ...ctx, first, other };
+}
+
+const notices = (ctx: TestContext) => ctx.store.getState().toasts.filter((t) => t.text.startsWith('Exports now use run'));
+
+describe('the active run changes under a threshold the curator chose', () => {
+  test("Make active: a notice names the new run's threshold and the chosen one, and its action sets the chosen one on the new run", async () => {
+    const ctx = await twoRuns();
+    const { store, lib, first, other } = ctx;
+    const s = () => store.getState();
+    renderWith(<Toasts />, ctx);
+    // "Use 0.9 for export" on the active run, then another run is made active from the runs table.
+    await act(() => s().useThresholdForExport(0.9));
+    await act(() => s().makeActive(other));
+    expect(s().scores!.runId).toBe(other);
+    const core = await lib.core.call('review.scores', { runId: other });
+    expect(core.curator).toBeNull();
+    const now = core.in_force.threshold;
+    expect(now).not.toBe(0.9);
+    const [notice, ...more] = notices(ctx);
+    expect(more).toEqual([]);
+    const words = { recommended: 'recommended threshold', 'best-bound': 'best provable threshold', default: 'default threshold' }[core.in_force.source as string];
+    expect(notice!.text).toContain(`Exports now use run ${other}'s ${words} ${formatProbability(now)} (your 0.900 was chosen on run ${first}).`);
+    expect(notice!.text).toContain(`on run ${other}, ${formatProbability(now)} flags`);
+    expect(notice!.action!.label).toBe(`Use 0.900 on run ${other}`);
+    // The same on screen; one click carries it over: the core now has it as run `other`'s curator threshold.
+    expect(screen.getByTestId('toast-action').textContent).toBe(`Use 0.900 on run ${other}`);
+    await act(async () => {
+      fireEvent.click(screen.getByTestId('toast-action'));
+    });
+    await until(() => expect(s().scores!.inForce).toEqual({ threshold: 0.9, source: 'curator' }));
+    expect((await lib.core.call('review.scores', { runId: other })).in_force).toEqual({ threshold: 0.9, source: 'curator' });
+    expect((await lib.core.call('review.scores', { runId: other })).curator).toBe(0.9);
+    // The previous run keeps its own; the notice is gone.
+    expect((await lib.core.call('review.scores', { runId: first })).curator).toBe(0.9);
+    expect(notices(ctx)).toEqual([]);
+  });
+
+  test('another window makes a run active (threshold.changed): this window says it too', async () => {
+    const ctx = await twoRuns();
+    const { store, lib, first, other } = ctx;
+    const s = () => store.getState();
+    const off = s().connect();
+    await s().useThresholdForExport(0.85);
+    await lib.core.call('ml.setActive', { runId: other });
+    await until(() => expect(s().scores?.runId).toBe(other));
+    const inForce = (await lib.core.call('review.scores', {})).in_force.threshold;
+    await until(() => expect(notices(ctx)).toHaveLength(1));
+    expect(notices(ctx)[0]!.text).toContain(`${formatProbability(inForce)} (your 0.850 was chosen on run ${first})`);
+    off();
+  });
+
+  test('a training in this window that wins and becomes active: the notice follows the run switch', async () => {
+    const ctx = setup({ images: 200, trained: false });
+    const { store, lib } = ctx;
+    const s = () => store.getState();
+    // A first run that barely trained (one epoch at a tiny learning rate), with a threshold chosen on it.
+    await lib.core.call('ml.train', { features: ['signals'], hidden: 0, epochs: 1, learningRate: 1e-6, folds: 3 });
+    await Promise.all([s().loadScores(), s().loadRuns()]);
+    const first = s().scores!.runId;
+    await s().useThresholdForExport(0.7);
+    // The Train screen's Train: a real training that scores better and becomes the active run.
+    s().setTrainForm({ features: ['signals'], hidden: 0, epochs: 20, augment: 0 });
+    const run = await s().startTraining();
+    expect(run?.status).toBe('done');
+    expect(s().activeRunId).toBe(run!.run_id);
+    expect(s().scores!.runId).toBe(run!.run_id);
+    const [notice, ...more] = notices(ctx);
+    expect(more).toEqual([]);
+    expect(notice!.text).toContain(`(your 0.700 was chosen on run ${first})`);
+    notice!.action!.run();
+    await until(() => expect(s().scores!.curator).toBe(0.7));
+    expect((await lib.core.call('review.scores', { runId: run!.run_id })).curator).toBe(0.7);
+  }, 60_000);
+
+  test('no notice when no threshold was chosen, or when the scores reload for the same run; the action does nothing once the run is no longer active', async () => {
+    const ctx = await twoRuns();
+    const { store, lib, first, other } = ctx;
+    const s = () => store.getState();
+    await s().makeActive(other);
+    await s().loadScores();
+    expect(notices(ctx)).toEqual([]);
+    // Back to the first run, with a chosen threshold there; the notice's run is left again before its action.
+    await s().makeActive(first);
+    await s().useThresholdForExport(0.8);
+    await s().makeActive(other);
+    const notice = notices(ctx)[0]!;
+    await s().makeActive(first);
+    await s().carryThresholdOver(0.8, other);
+    expect((await lib.core.call('review.scores', { runId: other })).curator).toBeNull();
+    expect(s().toasts.some((t) => t.text === `Run ${other} is no longer the active run: its threshold was not changed.`)).toBe(true);
+    expect(notice.action!.label).toBe(`Use 0.800 on run ${other}`);
+  });
+});
