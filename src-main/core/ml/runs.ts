@@ -19,6 +19,19 @@ import { getSetting, setSetting, SETTING } from '../db/settings';
 import { heldHere, ownerEnded, ownersOf, thisProcess } from '../library/store';
 import type { TrainedHead } from './train/head';
 
+/**
+ * THE images a run's thresholds are measured on, as an SQL condition on a stored prediction (table
+ * alias `p`): its out-of-fold predictions, i.e. held out and the image not in the stored test split.
+ * These are evaluate.ts's `oofRows` (trainService.ts stores heldout = 1 for exactly them and for the
+ * test split, whose images only check the choice afterwards: `on_test`; a held-out prediction
+ * always has its image's split stored, and splits never move). The recommendation, its bound and
+ * the estimate, `qc run`, the Train screen and the Review slider (review/sketch.ts) all count
+ * these, so one threshold gets one coverage, error and 95% bound everywhere.
+ */
+export function outOfFoldSql(p = 'p'): string {
+  return `(${p}.heldout = 1 AND NOT EXISTS (SELECT 1 FROM splits test_split WHERE test_split.image_id = ${p}.image_id AND test_split.split = 'test'))`;
+}
+
 /** What the fallback chain reads; every field is a threshold or null. */
 export interface ThresholdInputs {
   given?: number | null;

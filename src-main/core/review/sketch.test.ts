@@ -1,0 +1,64 @@
+/**
+ * The slider's numbers are the run's own: on a real trained library, the sketch's coverage, error
+ * and 95% bound at the run's recommended (or best-bound) and estimate thresholds equal what the run
+ * stored for them (`qc run`, the Train screen), because both count the out-of-fold images only
+ * (runs.ts `outOfFoldSql`), never the test split too.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ThresholdSketch } from '../../../src-shared/domain/thresholdSketch';
+import { tempDir } from '../../../test-support/fixtures';
+import { trainedDevLibrary } from '../../../test-support/trainedLibrary';
+import { createCore, type Core } from '../app';
+
+describe("the slider's sketch counts the images the run's thresholds were measured on", () => {
+  let dir: string;
+  let core: Core;
+
+  beforeAll(async () => {
+    dir = tempDir();
+    const dataDir = path.join(dir, 'lib');
+    await trainedDevLibrary(dataDir, 20);
+    core = createCore({ dataDir, ml: 'in-process' });
+  }, 240_000);
+  afterAll(async () => {
+    await core?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('gives the stored coverage, error and 95% bound at the recommended (or best-bound) and estimate thresholds', async () => {
+    const run = await core.call('ml.run', {});
+    const bad = run.thresholds!.bad;
+    const scores = await core.call('review.scores', { runId: run.run_id });
+    const sketch = new ThresholdSketch(scores.sketch);
+    const { db } = core.context;
+    // The test split is held out too, and labelled: the old sketch counted it with the out-of-fold images.
+    const testHeld = db
+      .prepare("SELECT COUNT(*) FROM predictions p JOIN splits s ON s.image_id = p.image_id JOIN labels l ON l.image_id = p.image_id WHERE p.run_id = ? AND p.heldout = 1 AND s.split = 'test' AND l.label IN ('good', 'bad')")
+      .pluck()
+      .get(run.run_id) as number;
+    expect(testHeld).toBeGreaterThan(0);
+    // The run's note names how many out-of-fold predictions it chose on: the sketch holds exactly those.
+    const onOof = Number(/on (\d+) out-of-fold predictions/.exec(bad.note)?.[1]);
+    expect(sketch.heldoutSize).toBe(onOof);
+
+    const proven = bad.chosen_on ?? bad.best_bound;
+    expect(proven).not.toBeNull();
+    expect(scores.recommended ?? scores.best_bound).toBe(proven!.threshold);
+    expect(sketch.exact(proven!.threshold)).toBe(true);
+    const at = sketch.at(proven!.threshold);
+    expect({ flagged: at.flagged, tp: at.tp, fp: at.fp }).toEqual({ flagged: proven!.flagged, tp: proven!.tp, fp: proven!.fp });
+    expect(at.coverage).toBeCloseTo(proven!.coverage, 12);
+    expect(at.error).toBeCloseTo(proven!.error, 12);
+    expect(at.errorUpper).toBeCloseTo(proven!.errorUpper, 12);
+
+    const estimate = scores.estimate;
+    if (estimate) {
+      const e = sketch.at(estimate.threshold);
+      expect(e.flagged).toBe(estimate.flagged);
+      expect(e.error).toBeCloseTo(estimate.error, 12);
+      expect(e.coverage).toBeCloseTo(estimate.coverage!, 12);
+    }
+  });
+});
