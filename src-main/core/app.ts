@@ -181,8 +181,9 @@ export function createCore(opts: CoreOptions): Core {
       const handler = handlers[method] as unknown as ((a: typeof args, c: { signal: AbortSignal; progress: (p: JobProgress) => void }) => Promise<ResultOf<typeof method>>) | undefined;
       if (typeof handler !== 'function') throw new QcError('unknown_method', `no such method: ${String(method)}`);
       // Every transport (IPC, WebSocket, CLI, direct calls) comes through here: check the arguments
-      // against the method's schema (contract/schemas.ts) before the handler sees them.
-      const checked = parseArgs(method, args);
+      // against the method's schema (contract/schemas.ts) before the handler sees them; a local
+      // path must be absolute by this platform's rule (C:/x is relative on Linux and macOS).
+      const checked = parseArgs(method, args, { isAbsolute: path.isAbsolute });
       const signal = callOpts.signal ?? new AbortController().signal;
       const progress = (p: JobProgress) => {
         callOpts.onProgress?.(p);

@@ -35,7 +35,8 @@ export const pathString = z
   .refine((s) => !s.includes('\0'), 'must not contain a NUL byte');
 
 /**
- * Whether a path is absolute on POSIX (`/…`) or Windows (`C:\…`, `C:/…`, `\\server\share`). The API
+ * Whether a path is absolute on POSIX (`/…`) or Windows (`C:\…`, `C:/…`, `\\server\share`): its shape
+ * only (the renderer's early check; it cannot know the platform of the core it talks to). The API
  * takes absolute paths only: a relative one would be read against whatever folder the process
  * serving the API was started in (`qc serve`, the app), never what the caller meant. The CLI
  * resolves its arguments against its own working folder before calling.
@@ -44,19 +45,34 @@ export function isAbsolutePath(s: string): boolean {
   return s.startsWith('/') || /^[A-Za-z]:[\\/]/.test(s) || s.startsWith('\\\\');
 }
 
-const ABSOLUTE = 'must be an absolute path (a relative one would depend on the folder the app or qc serve was started in)';
-/** A local file or folder: an absolute path ({@link isAbsolutePath}). */
-export const absolutePath = pathString.refine(isAbsolutePath, ABSOLUTE);
+/** How the platform the core runs on decides that a path is absolute (the core passes Node's `path.isAbsolute`). */
+export type AbsoluteRule = (p: string) => boolean;
+/**
+ * The rule of the {@link checkArgs} under way (set for that one synchronous check): `C:/…` and
+ * `\\server\share` have an absolute shape but are relative on Linux and macOS, where Node would
+ * read and write them under the core's working folder.
+ */
+let platformAbsolute: AbsoluteRule | undefined;
+const absoluteHere = (s: string): boolean => isAbsolutePath(s) && (platformAbsolute?.(s) ?? true);
+const RELATIVE = 'a relative one would depend on the folder the app or qc serve was started in';
+const NOT_HERE = 'this one is absolute only on Windows: on the computer the app or qc serve runs on it is relative, so it would depend on the folder it was started in';
+/** The message for a local path that is not absolute, saying why when its shape is another platform's. */
+const notAbsolute = (start: string) => (issue: { input?: unknown }) =>
+  `${start} (${typeof issue.input === 'string' && isAbsolutePath(issue.input.trim()) ? NOT_HERE : RELATIVE})`;
+
+const ABSOLUTE = notAbsolute('must be an absolute path');
+/** A local file or folder: an absolute path ({@link isAbsolutePath}, and absolute where the core runs). */
+export const absolutePath = pathString.refine(absoluteHere, { error: ABSOLUTE });
 /** The most tag files one `ml.importTags` call takes. */
 export const MAX_TAG_FILES = 10_000;
 /** An input list: an http(s) URL, or a local file or folder by its absolute path. */
-export const sourcePath = pathString.refine((s) => isHttpUrl(s) || isAbsolutePath(s), `must be an http(s) URL or an absolute path (a relative one would depend on the folder the app or qc serve was started in)`);
+export const sourcePath = pathString.refine((s) => isHttpUrl(s) || absoluteHere(s), { error: notAbsolute('must be an http(s) URL or an absolute path') });
 
 /** No arguments: an empty object (strict, so even a `__proto__` key is refused, which z.record skips). */
 const empty = z.strictObject({});
 
 const importKind = z.enum(['ratings', 'exemplars', 'bundle', 'folder']);
-const mirror = z.strictObject({ prefix: z.string().min(1, 'must not be empty').max(8192), dir: pathString.refine((d) => isAbsolutePath(d.trim()), ABSOLUTE) });
+const mirror = z.strictObject({ prefix: z.string().min(1, 'must not be empty').max(8192), dir: pathString.refine((d) => absoluteHere(d.trim()), { error: ABSOLUTE }) });
 
 /** Fields shared by every import-like call (import, retry, classify). */
 export const importOptions = {
@@ -227,8 +243,15 @@ function issueDetail(method: string, schema: z.ZodType, issue: z.core.$ZodIssue)
  * three), e.g. `ml.setThreshold: threshold: Invalid input: expected number, received array`, and
  * whose `detail` is the first of them in parts (for a screen that words it for a curator).
  */
-export function checkArgs<T>(method: string, schema: z.ZodType<T>, args: unknown): T {
-  const r = schema.safeParse(args ?? {});
+export function checkArgs<T>(method: string, schema: z.ZodType<T>, args: unknown, opts: { isAbsolute?: AbsoluteRule } = {}): T {
+  const outer = platformAbsolute;
+  platformAbsolute = opts.isAbsolute;
+  let r: z.ZodSafeParseResult<T>;
+  try {
+    r = schema.safeParse(args ?? {});
+  } finally {
+    platformAbsolute = outer;
+  }
   if (r.success) return r.data;
   const details = r.error.issues.map((issue) => issueDetail(method, schema, issue));
   const shown = details.slice(0, 3).map((d) => `${fieldPath(d.path)}: ${d.reason}`);
@@ -236,11 +259,14 @@ export function checkArgs<T>(method: string, schema: z.ZodType<T>, args: unknown
   throw invalidArgument(details[0] ?? { method, path: [], reason: 'invalid arguments' }, `${method}: ${shown.join('; ') || 'args: invalid arguments'}${more}`);
 }
 
-/** The checked arguments of `method` ({@link checkArgs} with the method's schema). */
-export function parseArgs<M extends Method>(method: M, args: unknown): ArgsOf<M> {
+/**
+ * The checked arguments of `method` ({@link checkArgs} with the method's schema). The core passes
+ * its platform's `isAbsolute`, so a local path must also be absolute where it will be read.
+ */
+export function parseArgs<M extends Method>(method: M, args: unknown, opts: { isAbsolute?: AbsoluteRule } = {}): ArgsOf<M> {
   const schema = (API_SCHEMAS as Record<string, z.ZodType>)[method];
   if (!schema) throw new QcError('unknown_method', `no such method: ${String(method)}`);
-  return checkArgs(method, schema, args) as ArgsOf<M>;
+  return checkArgs(method, schema, args, opts) as ArgsOf<M>;
 }
 
 /**
