@@ -412,6 +412,8 @@ describe('qc serve: the API over WebSocket', () => {
   });
 
   it('pushes threshold.changed to every client when one of them sets the threshold for export (two tabs agree)', async () => {
+    // A curator's threshold belongs to a run (with none it is refused): a finished run, for this test only.
+    const runId = Number(core.context.db.prepare("INSERT INTO runs (status, params, backbone) VALUES ('done', '{}', 'test')").run().lastInsertRowid);
     const a = await Client.open();
     const b = await Client.open();
     try {
@@ -424,6 +426,7 @@ describe('qc serve: the API over WebSocket', () => {
       expect(cleared).toBeTruthy();
     } finally {
       await Promise.all([a.close(), b.close()]);
+      core.context.db.prepare('DELETE FROM runs WHERE id = ?').run(runId);
     }
   });
 

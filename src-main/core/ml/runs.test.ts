@@ -87,17 +87,32 @@ describe('the threshold in force', () => {
     expect(classifiedBad).toEqual(new Set(bundleImages.map((im) => im.id).filter((id) => modelBad.has(id))));
   });
 
-  it('without a run: the gallery uses the curator\'s threshold, else 0.5; scores, export and classify say no model yet', async () => {
+  it('without a run: a threshold is refused (no run would use it), the gallery uses 0.5; scores, export and classify say no model yet', async () => {
     lib = seedLibrary({ images: 30, trained: false });
     const runs = new RunStore(lib.core.context.db);
     expect(runs.thresholdInForce(null)).toEqual({ threshold: 0.5, source: 'default' });
-    await lib.core.call('ml.setThreshold', { threshold: 0.3 });
-    expect(runs.thresholdInForce(null)).toEqual({ threshold: 0.3, source: 'curator' });
+    await expect(lib.core.call('ml.setThreshold', { threshold: 0.3 })).rejects.toMatchObject({ code: 'bad_input', message: "There is no run yet: a threshold is chosen on a run's scores. Train first." });
+    expect(() => runs.setCuratorThreshold(0.3)).toThrow(/There is no run yet/);
+    expect(runs.curatorThreshold()).toBeNull();
+    expect(runs.thresholdInForce(null)).toEqual({ threshold: 0.5, source: 'default' });
+    // Clearing ("auto") is harmless: nothing to clear.
+    expect(await lib.core.call('ml.setThreshold', { threshold: null })).toEqual({ threshold: null, in_force: { threshold: 0.5, source: 'default' } });
     for (const call of [() => lib!.core.call('review.scores', {}), () => lib!.core.call('export.tags', { outDir: tempDir() })]) {
       await expect(call()).rejects.toMatchObject({ code: 'not_found', message: 'no trained model yet: train a model first' });
     }
     const page = await lib.core.call('review.page', { offset: 0, limit: 10 });
     expect(page.total).toBe(30);
+  });
+
+  it('with every finished run archived: a threshold is refused, saying to restore a run; an active run takes it as its own', async () => {
+    lib = seedLibrary({ images: 30 });
+    const runs = new RunStore(lib.core.context.db);
+    lib.core.context.db.prepare('UPDATE runs SET archived = 1').run();
+    expect(runs.activeRunId()).toBeNull();
+    await expect(lib.core.call('ml.setThreshold', { threshold: 0.3 })).rejects.toMatchObject({ code: 'bad_input', message: expect.stringMatching(/^There is no active run .*Restore a run or train first\.$/) });
+    lib.core.context.db.prepare('UPDATE runs SET archived = 0').run();
+    expect(await lib.core.call('ml.setThreshold', { threshold: 0.3 })).toEqual({ threshold: 0.3, in_force: { threshold: 0.3, source: 'curator' } });
+    expect(runs.runThresholds(lib.runId!).curator).toBe(0.3);
   });
 
   it('the fallback chain, pure: given → curator → recommended → best bound → 0.5, and a given threshold outside 0..1 is refused', () => {

@@ -176,18 +176,32 @@ export class RunStore {
   /**
    * The curator's threshold of run `runId` (default: the active run), or null: `qc threshold`, the
    * slider's "Use for export". It belongs to the run it was chosen on (another run's scores are on
-   * another scale); `null` (no finished run yet) reads the library's own, which no run uses.
+   * another scale); with no run (`null`) there is none.
    */
   curatorThreshold(runId: number | null = this.activeRunId()): number | null {
-    if (runId === null) return getSetting<number | null>(this.db, SETTING.thresholdBad, null);
-    return this.runThresholds(runId).curator;
+    return runId === null ? null : this.runThresholds(runId).curator;
   }
 
-  /** Set (null: clear, back to the run's recommendation) the curator's threshold of run `runId` (default: the active run). */
+  /**
+   * Set (null: clear, back to the run's recommendation) the curator's threshold of run `runId`
+   * (default: the active run). With no run a threshold is refused: it is chosen on a run's scores,
+   * and no later run would use it. Clearing then only drops the library-wide value a library
+   * without runs kept before migration 017 (which no run reads).
+   */
   setCuratorThreshold(threshold: number | null, runId: number | null = this.activeRunId()): number | null {
     if (threshold !== null) checkThreshold(threshold);
-    if (runId === null) setSetting(this.db, SETTING.thresholdBad, threshold);
-    else if (!this.db.prepare('UPDATE runs SET curator_threshold = ? WHERE id = ?').run(threshold, runId).changes) throw new QcError('not_found', `no run with id ${runId}`);
+    if (runId === null) {
+      if (threshold !== null) {
+        const archived = this.db.prepare("SELECT 1 FROM runs WHERE status = 'done' AND archived = 1").get();
+        throw new QcError(
+          'bad_input',
+          archived
+            ? "There is no active run (every finished run is archived): a threshold is chosen on a run's scores. Restore a run or train first."
+            : "There is no run yet: a threshold is chosen on a run's scores. Train first.",
+        );
+      }
+      setSetting(this.db, SETTING.thresholdBad, null);
+    } else if (!this.db.prepare('UPDATE runs SET curator_threshold = ? WHERE id = ?').run(threshold, runId).changes) throw new QcError('not_found', `no run with id ${runId}`);
     return this.curatorThreshold(runId);
   }
 
@@ -224,7 +238,7 @@ export class RunStore {
    * run's own curator threshold, else its recommendation, else its best bound (never another run's).
    */
   thresholdInForce(runId: number | null, given?: number | null): ThresholdInForce {
-    const run = runId !== null ? this.runThresholds(runId) : { curator: this.curatorThreshold(null), recommended: null, bestBound: null };
+    const run = runId !== null ? this.runThresholds(runId) : { curator: null, recommended: null, bestBound: null };
     return chooseThreshold({ given: given ?? null, ...run });
   }
 
