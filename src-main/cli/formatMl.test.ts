@@ -35,6 +35,13 @@ describe('formatIssues', () => {
     expect(text).not.toMatch(/beyond/);
     expect(formatIssues({ run_id: 1, total: 0, beyond: 0, issues: [] })).toBe('Run 1: no open label issues.');
   });
+
+  it('counts the open issues when none are listed (--limit 0)', () => {
+    const text = formatIssues({ run_id: 1, total: 68, reviewed: 1, beyond: 33, issues: [] });
+    expect(text).not.toMatch(/no open label issues/);
+    expect(text).toMatch(/^Run 1: 68 images whose label is probably wrong, and 33 open beyond the estimate/);
+    expect(text).toMatch(/none listed \(--limit 0\)\.$/);
+  });
 });
 
 describe('formatClassify', () => {

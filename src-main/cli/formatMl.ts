@@ -89,7 +89,11 @@ export function formatRuns(r: { active: number | null; runs: RunSummary[] }): st
 
 export function formatIssues(r: { run_id: number; total: number; reviewed?: number; beyond?: number; ranking?: string | null; issues: LabelIssue[] }): string {
   const reviewed = r.reviewed ? ` (${r.reviewed} more confirmed or dismissed: --all)` : '';
-  if (!r.issues.length) return `Run ${r.run_id}: no open label issues${reviewed}.`;
+  const open = r.total + (r.beyond ?? 0);
+  if (!r.issues.length && !open) return `Run ${r.run_id}: no open label issues${reviewed}.`;
+  // Open issues but none listed (--limit 0, how a script asks for the count only): the counts alone.
+  if (!r.issues.length)
+    return `Run ${r.run_id}: ${r.total} images whose label is probably wrong${r.beyond ? `, and ${r.beyond} open beyond the estimate of wrong labels` : ''}${reviewed}; none listed (--limit 0).`;
   // The issues beyond the estimate are listed under their own heading: their lines don't repeat it.
   const line = (i: LabelIssue) => `  ${String(i.rank).padStart(4)}. image ${i.image_id}: ${issueWhy(i, { beyondShown: true })}  ${i.url ?? ''}`;
   const within = r.issues.filter((i) => !i.beyond_estimate);

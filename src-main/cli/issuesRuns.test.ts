@@ -1,0 +1,39 @@
+/**
+ * `qc issues` and `qc runs` as a curator reads them, on a real seeded library through a real `qc`
+ * process: `--limit 0` still counts the open label issues, and archived runs are marked wherever
+ * they are listed, so `qc use` on one is no surprise.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../test-support/fixtures';
+import { seedLibrary } from '../../test-support/seedLibrary';
+
+let dataDir: string;
+
+function qc(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', path.join(REPO_ROOT, 'node_modules/tsx/dist/loader.mjs'), path.join(REPO_ROOT, 'src-main/cli/main.ts'), '--data', dataDir, ...args], { cwd: REPO_ROOT, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('qc issues and qc runs on a seeded library', () => {
+  let open: { total: number; beyond: number };
+
+  beforeAll(async () => {
+    const lib = seedLibrary({ images: 300, runs: 2 });
+    dataDir = lib.dataDir;
+    open = await lib.core.call('ml.labelIssues', { limit: 0 });
+    await lib.core.close();
+  });
+  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  it('qc issues --limit 0 gives the count of open label issues, not "no open label issues"', () => {
+    expect(open.total).toBeGreaterThan(0);
+    const r = qc('issues', '--limit', '0');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(/no open label issues/);
+    expect(r.stdout).toContain(`${open.total} images whose label is probably wrong`);
+    expect(r.stdout).toContain('none listed (--limit 0)');
+  });
+});
