@@ -8,6 +8,7 @@ import { runEngines } from '../../components/format';
 import { EpochChart, type ChartSeries } from './EpochChart';
 import { EvaluationPanel } from './EvaluationPanel';
 import { focusLost } from './focus';
+import { useOtherTraining } from './otherTraining';
 import { RunCompare, RunsTable } from './RunsTable';
 
 const TRAIN_COLOR = '#5aa9ff';
@@ -66,13 +67,28 @@ function TrainFormView() {
     if (!running && focusLost(cancelRef.current)) startRef.current?.focus();
   }, [running]);
   const cancelling = job?.cancelling === true;
+  // Another window's training: Train waits for it (the core trains one run at a time), and its
+  // progress and a Cancel are shown here too. Focus on Train (now disabled) moves to that Cancel,
+  // and back to Train when the run ends.
+  const other = useOtherTraining();
+  const otherCancelRef = useRef<HTMLButtonElement>(null);
+  const otherId = other?.run.run_id ?? null;
+  const hadOther = useRef(otherId);
+  useLayoutEffect(() => {
+    if (otherId === hadOther.current) return;
+    const before = hadOther.current;
+    hadOther.current = otherId;
+    if (otherId !== null && document.activeElement === startRef.current) otherCancelRef.current?.focus();
+    if (otherId === null && before !== null && focusLost(otherCancelRef.current)) startRef.current?.focus();
+  }, [otherId]);
+  const otherReason = other ? `Run ${other.run.run_id} is training (started in another window)` : null;
   return (
     <form
       className="card train-form"
       data-testid="train-form"
       onSubmit={(e) => {
         e.preventDefault();
-        void store.getState().startTraining();
+        if (!other) void store.getState().startTraining();
       }}
     >
       <div className="form-row">
@@ -103,7 +119,15 @@ function TrainFormView() {
         </label>
       </div>
       <div className="form-actions">
-        <button type="submit" className="btn btn--primary" disabled={!!training} data-testid="train-start" ref={startRef}>
+        <button
+          type="submit"
+          className="btn btn--primary"
+          disabled={!!training || !!other}
+          title={otherReason ? `${otherReason}: Train is available again when it ends` : undefined}
+          aria-describedby={other ? 'train-other-reason' : undefined}
+          data-testid="train-start"
+          ref={startRef}
+        >
           {training ? 'Training…' : 'Train'}
         </button>
         {training && (
@@ -124,6 +148,20 @@ function TrainFormView() {
         <button type="button" className="btn btn--ghost" onClick={() => store.getState().resetTrainForm()} disabled={!!training} data-testid="train-defaults">
           Defaults
         </button>
+        {other && (
+          <>
+            <span className="muted" id="train-other-reason" data-testid="train-other-reason">
+              {otherReason}; Train is available again when it ends.
+            </span>
+            {/* aria-disabled while it cancels, as the own Cancel: a disabled button would drop the focus. */}
+            <button type="button" className="btn" onClick={other.cancel} aria-disabled={other.cancelling} data-testid="train-other-cancel" ref={otherCancelRef}>
+              {other.cancelling ? 'Cancelling…' : `Cancel run ${other.run.run_id}`}
+            </button>
+            <div className="grow" data-testid="train-other-progress">
+              <ProgressBar progress={other.progress} label={`Run ${other.run.run_id} progress`} idleText="training…" />
+            </div>
+          </>
+        )}
         {training && (
           <div className="grow" data-testid="train-progress">
             <ProgressBar progress={{ job: 'train', phase: training.phase, done: training.done, total: training.total, ...(training.message !== undefined && { message: training.message }) }} />

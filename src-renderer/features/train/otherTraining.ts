@@ -1,0 +1,60 @@
+/**
+ * A run the app is training that this window did not start (another window's): the runs table
+ * (runs.changed reloads it) lists it `running`, its progress comes as `job.progress` events (the core
+ * sends them to every window), and `ml.cancelTraining` cancels it from here. One training at a time:
+ * while it runs, this window's Train stays disabled and says why.
+ */
+import { useEffect, useState } from 'react';
+import type { JobProgress } from '../../../src-shared/contract/events';
+import type { RunSummary } from '../../../src-shared/domain/ml';
+import { useApp, useAppStore, useClient, type AppStore } from '../../stores/app';
+
+/** Per store (one per window): the runs this window's own training created (seen `running` while it trained). */
+const ownRuns = new WeakMap<AppStore, Set<number>>();
+
+export interface OtherTraining {
+  run: RunSummary;
+  /** Its latest progress (null until the first event reaches this window). */
+  progress: JobProgress | null;
+  cancelling: boolean;
+  cancel(): void;
+}
+
+/** The running run another window started, or null (none, or the one running is this window's own). */
+export function useOtherTraining(): OtherTraining | null {
+  const store = useAppStore();
+  const client = useClient();
+  const training = useApp((s) => s.training);
+  const runs = useApp((s) => s.runs);
+  let own = ownRuns.get(store);
+  if (!own) ownRuns.set(store, (own = new Set()));
+  // While this window trains, the run listed `running` is its own (the core trains one at a time and
+  // this window's Train was disabled while another ran); it stays its own after it ends.
+  if (training) for (const r of runs) if (r.status === 'running') own.add(r.run_id);
+  const run = training ? undefined : runs.find((r) => r.status === 'running' && !own.has(r.run_id));
+  const runId = run?.run_id ?? null;
+  const [progress, setProgress] = useState<{ runId: number; p: JobProgress } | null>(null);
+  const [cancelling, setCancelling] = useState<number | null>(null);
+  useEffect(() => {
+    if (runId === null) return;
+    // A training's progress: its own phases, and the features it computes first (the embed job).
+    return client.on('job.progress', (p) => {
+      if (p.job === 'train' || p.job === 'embed') setProgress({ runId, p });
+    });
+  }, [client, runId]);
+  if (!run) return null;
+  return {
+    run,
+    progress: progress?.runId === run.run_id ? progress.p : null,
+    cancelling: cancelling === run.run_id,
+    cancel() {
+      if (cancelling === run.run_id) return;
+      setCancelling(run.run_id);
+      client.call('ml.cancelTraining', { runId: run.run_id }).catch((e: unknown) => {
+        setCancelling(null);
+        store.getState().reportError(e, 'Cancel');
+        void store.getState().loadRuns(); // it may have ended meanwhile
+      });
+    },
+  };
+}
