@@ -137,7 +137,7 @@ describe('Train form limits', () => {
     expect(input('train-lr').validity.valid).toBe(true);
     await user.click(screen.getByTestId('train-start'));
     expect(client.callsOf('ml.train')).toHaveLength(2);
-    await until(() => expect(store.getState().toasts.some((t) => t.kind === 'error' && /learningRate/.test(t.text))).toBe(true));
+    await until(() => expect(store.getState().toasts.some((t) => t.kind === 'error' && /learning rate must be more than 0/.test(t.text))).toBe(true));
     expect(client.runs).toHaveLength(3);
   }, 120_000);
 });
