@@ -15,7 +15,7 @@ export function formatEmbed(s: EmbedSummary): string {
 export function formatRun(r: RunSummary | RunDetail): string {
   const p = r.params;
   const lines = [
-    `Run ${r.run_id} (${r.status}${r.active ? ', active' : ''}) ${r.created_at}: ${p.features.join('+')}, ${p.hidden ? `MLP ${p.hidden}` : 'linear'}, ${p.epochs} epochs; ${r.backend ?? '?'} backend, backbone on ${r.provider ?? '?'}, ${num(r.seconds, 1)} s`,
+    `Run ${r.run_id} (${r.status}${r.active ? ', active' : ''}${r.archived ? ', archived' : ''}) ${r.created_at}: ${p.features.join('+')}, ${p.hidden ? `MLP ${p.hidden}` : 'linear'}, ${p.epochs} epochs; ${r.backend ?? '?'} backend, backbone on ${r.provider ?? '?'}, ${num(r.seconds, 1)} s`,
   ];
   if (r.error) lines.push(`  error: ${r.error}`);
   // Right after training: whether this run is now the one classify and export use, and why.
@@ -72,7 +72,7 @@ export function formatRuns(r: { active: number | null; runs: RunSummary[] }): st
   const header = 'run  status     features               head      AUC    acc    bad thr    bad cover  seconds  labels';
   const rows = r.runs.map((x) =>
     [
-      `${x.run_id}${x.active ? '*' : ''}`.padEnd(5),
+      `${x.run_id}${x.active ? '*' : ''}${x.archived ? 'a' : ''}`.padEnd(5),
       x.status.padEnd(10),
       x.params.features.join('+').padEnd(22),
       (x.params.hidden ? `mlp${x.params.hidden}` : 'linear').padEnd(9),
@@ -84,7 +84,9 @@ export function formatRuns(r: { active: number | null; runs: RunSummary[] }): st
       x.snapshot ? x.snapshot.hash.slice(0, 8) : '',
     ].join(' '),
   );
-  return [header, ...rows, '(* = active)'].join('\n');
+  // Archived runs (qc runs --all) are marked: qc use refuses them until restored.
+  const legend = r.runs.some((x) => x.archived) ? '(* = active, a = archived: qc archive ID --restore brings it back)' : '(* = active)';
+  return [header, ...rows, legend].join('\n');
 }
 
 export function formatIssues(r: { run_id: number; total: number; reviewed?: number; beyond?: number; ranking?: string | null; issues: LabelIssue[] }): string {

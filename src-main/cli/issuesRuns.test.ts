@@ -35,5 +35,27 @@ describe('qc issues and qc runs on a seeded library', () => {
     expect(r.stdout).not.toMatch(/no open label issues/);
     expect(r.stdout).toContain(`${open.total} images whose label is probably wrong`);
     expect(r.stdout).toContain('none listed (--limit 0)');
-  });
+  }, 60_000);
+
+  it('marks an archived run in qc runs --all, qc runs --best and qc run, and qc use on it says how to restore it', () => {
+    expect(qc('archive', '1').code).toBe(0);
+    const all = qc('runs', '--all');
+    expect(all.code, all.stderr).toBe(0);
+    const rows = all.stdout.split('\n');
+    expect(rows.find((l) => /^1\S*\s/.test(l))).toMatch(/^1a\s+done/);
+    expect(rows.find((l) => /^2\S*\s/.test(l))).toMatch(/^2\*\s+done/);
+    expect(all.stdout).toContain('a = archived');
+
+    const best = qc('runs', '--best', '5');
+    expect(best.code, best.stderr).toBe(0);
+    expect(best.stdout).toMatch(/run 1 \(archived\)/);
+    expect(best.stdout).toMatch(/run 2\* {2}AUC/);
+
+    expect(qc('run', '1').stdout).toMatch(/^Run 1 \(done, archived\)/);
+
+    const use = qc('use', '1');
+    expect(use.code).not.toBe(0);
+    expect(use.stderr).toMatch(/run 1 is archived.*qc archive 1 --restore, then qc use 1/);
+    expect(use.stderr.trim().split('\n')).toHaveLength(1);
+  }, 180_000);
 });

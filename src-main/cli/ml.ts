@@ -7,6 +7,7 @@ import { formatImport as formatImportLine } from './format';
 import { formatClassify, formatEmbed, formatExport, formatIssues, formatRun, formatRuns } from './formatMl';
 import { formatBestRuns, formatGraphs } from './seedFiles';
 import type { WithCore } from './main';
+import { QcError } from '../../src-shared/contract/errors';
 import { API_SCHEMAS, id, importOptions, probability, trainOptions } from '../../src-shared/contract/schemas';
 import { localPath, numberOption, optionValue, sourceArg, usage } from './options';
 
@@ -127,7 +128,21 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
     .description('make a run the active one (`latest`: the newest finished run now; a later run takes over only when it is better on the held-out test images)')
     .argument('<run-id>', 'run id or latest')
     .action(async (id: string, _o, cmd: Command) =>
-      withCore(cmd, (core) => core.call('ml.setActive', { runId: id === 'latest' ? null : runId('run-id')(id) }), (r) => `active run: ${r.active ?? 'none'}`),
+      withCore(
+        cmd,
+        async (core) => {
+          const n = id === 'latest' ? null : runId('run-id')(id);
+          try {
+            return await core.call('ml.setActive', { runId: n });
+          } catch (e) {
+            // An archived run is refused: say how to bring it back.
+            const archived = n !== null && e instanceof QcError && e.code === 'bad_input' && (await core.call('ml.run', { runId: n }).catch(() => null))?.archived;
+            if (archived) throw new QcError('bad_input', `${e.message}: qc archive ${n} --restore, then qc use ${n}`);
+            throw e;
+          }
+        },
+        (r) => `active run: ${r.active ?? 'none'}`,
+      ),
     );
 
   program

@@ -45,7 +45,7 @@ export function formatBestRuns(r: { runs: RankedRun[]; archived: number[] }): st
   const rows = r.runs.map((x) => {
     const auc = x.metrics?.test_auc;
     const acc = x.metrics?.test_accuracy;
-    return `${String(x.rank).padStart(2)}. run ${x.run_id}${x.active ? '*' : ''}  AUC ${auc == null ? '—' : auc.toFixed(3)}  accuracy ${acc == null ? '—' : `${(acc * 100).toFixed(1)}%`}  ${x.params.features.join('+')}  ${x.fit.verdict}: ${x.fit.reason}`;
+    return `${String(x.rank).padStart(2)}. run ${x.run_id}${x.active ? '*' : ''}${x.archived ? ' (archived)' : ''}  AUC ${auc == null ? '—' : auc.toFixed(3)}  accuracy ${acc == null ? '—' : `${(acc * 100).toFixed(1)}%`}  ${x.params.features.join('+')}  ${x.fit.verdict}: ${x.fit.reason}`;
   });
   return [...rows, ...(r.archived.length ? [`archived (hidden, not deleted; qc archive --restore ID): ${r.archived.join(', ')}`] : [])].join('\n');
 }
