@@ -70,7 +70,8 @@ describe('qc', () => {
     fs.writeFileSync(bad, 'obj_with_overall_rating\tobj_url\tancestry\n1\thttp://127.0.0.1:9/x.jpg\t{}\n');
     const r = qc('import', bad, '--kind', 'ratings', '--json');
     expect(r.code).toBe(1);
-    expect(r.stdout).toBe('');
+    // --json: the failure is the one object on stdout too, with its code, file and line.
+    expect(json(r)).toEqual({ error: { code: 'bad_input', message: expect.stringMatching(/^missing required column "overall_rating"/), file: bad, line: 1 } });
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain(`${bad}:1: missing required column "overall_rating"`);
     expect((json(qc('status', '--json')) as { images: number; imports: number }).imports).toBe(1);
@@ -117,6 +118,28 @@ describe('qc', () => {
       expect(r.stdout, args.join(' ')).toBe('');
     }
   }, 120_000);
+
+  it('with --json a failure is one JSON object on stdout with its code (a usage error too), besides the line on stderr', () => {
+    const cases: [string[], number, string, RegExp][] = [
+      [['run', '99'], 1, 'not_found', /^no run with id 99$/],
+      [['label', '1'], 2, 'invalid_argument', /^required option '--as <label>' not specified$/],
+      [['status', '--bogus'], 2, 'invalid_argument', /^unknown option '--bogus'$/],
+      [['nosuchcommand'], 2, 'invalid_argument', /^unknown command 'nosuchcommand'/],
+      [['threshold', '2'], 2, 'invalid_argument', /^threshold: /],
+      [['label', '1', '--as', 'great'], 2, 'invalid_argument', /^--as: label must be good, bad or none/],
+    ];
+    for (const [args, code, errorCode, message] of cases) {
+      for (const argv of [['--json', ...args], [...args, '--json']]) {
+        const r = qc(...argv);
+        expect(r.code, `${argv.join(' ')}: ${r.stderr}`).toBe(code);
+        const { error } = json(r) as { error: { code: string; message: string } };
+        expect(error.code, argv.join(' ')).toBe(errorCode);
+        expect(error.message, argv.join(' ')).toMatch(message);
+        expect(r.stderr, argv.join(' ')).toContain(error.message);
+      }
+    }
+  }, 120_000);
+
 
   it('lists imports and bundles with their ids (qc sources)', () => {
     const r = qc('sources', '--json');

@@ -4,7 +4,7 @@
  * call one API method, print JSON (--json: exactly one object on stdout) or human text.
  */
 import { Command, Option } from 'commander';
-import { describeError, QcError, toErrorShape } from '../../src-shared/contract/errors';
+import { describeError, QcError, toErrorShape, type QcErrorShape } from '../../src-shared/contract/errors';
 import { parseLabelValue, type RatingClass } from '../../src-shared/domain/label';
 import { IMPORT_KINDS } from '../../src-shared/domain/library';
 import type { ImportArgs, TagImportSummary } from '../../src-shared/contract/handlers';
@@ -60,6 +60,14 @@ const collect = (value: string, prev: string[]) => [...prev, value];
 /** Option values obey the API's schemas (options.ts): a wrong one is one line naming the option. */
 const importShape = API_SCHEMAS['library.import'].shape;
 
+/**
+ * A failure as `--json` promises it (exactly one JSON object on stdout):
+ * `{"error": {"code", "message", "file"?, "line"?, "detail"?}}`. The line on stderr is written too.
+ */
+function printJsonError(shape: QcErrorShape): void {
+  process.stdout.write(`${JSON.stringify({ error: shape })}\n`);
+}
+
 /** Open the library, run `fn`, print its result, and close. */
 async function withCore<T>(cmd: Command, fn: (core: Core, signal: AbortSignal, onProgress: (p: JobProgress) => void) => Promise<T>, human: (r: T) => string): Promise<void> {
   const opts = cmd.optsWithGlobals<GlobalOptions>();
@@ -82,6 +90,7 @@ async function withCore<T>(cmd: Command, fn: (core: Core, signal: AbortSignal, o
       // error, a script sees 130, like every other cancelled command.
       if (!controller.signal.aborted) throw e;
       process.stderr.write('qc: cancelled\n');
+      if (opts.json) printJsonError({ code: 'cancelled', message: 'cancelled' });
       process.exitCode = 130;
       return;
     }
@@ -100,7 +109,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .description('Quality Curator: curate image-quality labels for the Encyclopedia of Life')
     .option('--data <dir>', 'library folder (env QC_DATA_DIR; default: the app-data folder)')
-    .option('--json', 'print exactly one JSON object on stdout')
+    .option('--json', 'print exactly one JSON object on stdout (a failure too: {"error": {"code", "message", …}})')
     .showHelpAfterError()
     .configureOutput({ outputError: (str, write) => write(str) });
 
@@ -211,6 +220,19 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** Commander's error text without its "error: " prefix. */
+function usageMessage(text: string): string {
+  return text.replace(/^error: /, '');
+}
+
+/** Whether --json was asked for: as parsed, or, for a usage error met before it was parsed, as written (before `--`). */
+function jsonAsked(program: Command, argv: string[]): boolean {
+  if (program.opts<GlobalOptions>().json) return true;
+  const args = argv.slice(2);
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).includes('--json');
+}
+
 export type WithCore = typeof withCore;
 
 async function main(argv: string[]): Promise<void> {
@@ -221,11 +243,14 @@ async function main(argv: string[]): Promise<void> {
     const code = (e as { code?: string }).code;
     if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return;
     if (typeof code === 'string' && code.startsWith('commander.')) {
+      // Commander has written its error on stderr.
+      if (jsonAsked(program, argv)) printJsonError({ code: 'invalid_argument', message: usageMessage((e as Error).message) });
       process.exitCode = 2;
       return;
     }
     const shape = toErrorShape(e);
     process.stderr.write(`qc: ${describeError(shape)}\n`);
+    if (jsonAsked(program, argv)) printJsonError(shape);
     process.exitCode = shape.code === 'invalid_argument' ? 2 : 1;
   }
 }
