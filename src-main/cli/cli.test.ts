@@ -116,6 +116,11 @@ describe('qc', () => {
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       expect(r.stderr, args.join(' ')).toMatch(message);
       expect(r.stdout, args.join(' ')).toBe('');
+      // One line, and at most a pointer to the command's help: never the whole help text.
+      const lines = r.stderr.trim().split('\n');
+      expect(lines.length, r.stderr).toBeLessThanOrEqual(2);
+      expect(lines[0]).toMatch(/^qc: /);
+      if (lines[1] !== undefined) expect(lines[1]).toBe(`(see qc ${args[0]} --help)`);
     }
   }, 120_000);
 
@@ -135,7 +140,8 @@ describe('qc', () => {
         const { error } = json(r) as { error: { code: string; message: string } };
         expect(error.code, argv.join(' ')).toBe(errorCode);
         expect(error.message, argv.join(' ')).toMatch(message);
-        expect(r.stderr, argv.join(' ')).toContain(error.message);
+        expect(r.stderr, argv.join(' ')).toContain(`qc: ${error.message}`);
+        expect(r.stderr.trim().split('\n').length, r.stderr).toBeLessThanOrEqual(2);
       }
     }
   }, 120_000);

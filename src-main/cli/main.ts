@@ -103,15 +103,15 @@ async function withCore<T>(cmd: Command, fn: (core: Core, signal: AbortSignal, o
 }
 
 export function buildProgram(): Command {
-  // exitOverride before any subcommand exists: commander copies it to each one as it is made, so a
-  // usage error of a subcommand throws (exit 2 in main) instead of calling process.exit(1) itself.
+  // exitOverride and the output before any subcommand exists: commander copies them to each one as
+  // it is made, so a usage error of a subcommand throws (exit 2 in main) instead of calling
+  // process.exit(1) itself, and is one line `qc: <what is wrong>` (not commander's "error: ").
   const program = new Command('qc')
     .exitOverride()
     .description('Quality Curator: curate image-quality labels for the Encyclopedia of Life')
     .option('--data <dir>', 'library folder (env QC_DATA_DIR; default: the app-data folder)')
     .option('--json', 'print exactly one JSON object on stdout (a failure too: {"error": {"code", "message", …}})')
-    .showHelpAfterError()
-    .configureOutput({ outputError: (str, write) => write(str) });
+    .configureOutput({ outputError: (str, write) => write(`qc: ${usageMessage(str)}`) });
 
   program
     .command('import')
@@ -217,6 +217,9 @@ export function buildProgram(): Command {
   registerSeedFileCommands(program, withCore);
   registerServeCommand(program, startServer);
   registerDoctorCommand(program);
+  // A usage error is its line and where to read more, not the whole help.
+  program.showHelpAfterError('(see qc --help)');
+  for (const c of program.commands) c.showHelpAfterError(`(see qc ${c.name()} --help)`);
   return program;
 }
 
@@ -243,7 +246,7 @@ async function main(argv: string[]): Promise<void> {
     const code = (e as { code?: string }).code;
     if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return;
     if (typeof code === 'string' && code.startsWith('commander.')) {
-      // Commander has written its error on stderr.
+      // Commander has written the line on stderr (configureOutput above).
       if (jsonAsked(program, argv)) printJsonError({ code: 'invalid_argument', message: usageMessage((e as Error).message) });
       process.exitCode = 2;
       return;
