@@ -146,6 +146,13 @@ describe('qc', () => {
     }
   }, 120_000);
 
+  it('refuses a threshold before any run (a threshold is chosen on a run\'s scores; no later run would use it)', () => {
+    const r = qc('threshold', '0.3');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe("qc: There is no run yet: a threshold is chosen on a run's scores. Train first.\n");
+    expect(json(qc('threshold', '0.3', '--json'))).toEqual({ error: { code: 'bad_input', message: "There is no run yet: a threshold is chosen on a run's scores. Train first." } });
+  }, 30_000);
 
   it('lists imports and bundles with their ids (qc sources)', () => {
     const r = qc('sources', '--json');
