@@ -247,7 +247,17 @@ export interface ImageDetail extends GalleryItem {
  */
 export interface ScoreAttribution {
   run_id: number;
+  /** The p(bad) the parts explain: the run's final model's score of the image (double precision). */
   p_bad: number;
+  /**
+   * What made the p(bad) the image is shown, filtered, thresholded and tagged with
+   * (`ImageDetail.p_bad`): 'final_model' (the same score as `p_bad`, to the 6 decimals stored: test,
+   * unlabelled and classified images); 'out_of_fold' (a train or validation image: the mean of fold
+   * models trained without it, which the run does not keep, so the parts explain another score than
+   * the one shown); 'other' (a score stored from elsewhere, such as imported tags, that the final
+   * model does not give).
+   */
+  shown_score: 'final_model' | 'out_of_fold' | 'other';
   /** Largest push towards bad first. */
   parts: { name: string; logit: number }[];
 }

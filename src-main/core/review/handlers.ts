@@ -7,7 +7,7 @@ import type { HandlersOf, ReviewApi } from '../../../src-shared/contract/handler
 import { QcError } from '../../../src-shared/contract/errors';
 import type { ImageDetail, ImageSource, LabelHistoryEntry } from '../../../src-shared/domain/library';
 import type { CoreContext } from '../context';
-import type { RunStore } from '../ml/runs';
+import { outOfFoldSql, type RunStore } from '../ml/runs';
 import { cachedSignals } from '../ml/features/cachedSignals';
 import { ScoreExplainer } from '../ml/scoreAttribution';
 import { featureKey } from '../ml/embed';
@@ -60,10 +60,11 @@ export function reviewHandlers(core: CoreContext, runs: RunLookup, modelsDir: st
       const row = db
         .prepare(
           `SELECT i.id AS image_id, i.sha256, i.format, i.bytes, i.width, i.height, i.rating, i.rating_class, i.exemplar, i.path,
-                  l.label, l.origin, p.p_bad, li.rank AS issue_rank, li.estimated = 0 AS issue_beyond_estimate
+                  l.label, l.origin, p.p_bad, li.rank AS issue_rank, li.estimated = 0 AS issue_beyond_estimate,
+                  COALESCE(${outOfFoldSql('p')}, 0) AS out_of_fold
            ${FROM} WHERE i.id = @id`,
         )
-        .get({ run: runId ?? -1, id: imageId }) as (Omit<ImageDetail, 'exemplar' | 'signals' | 'reasons' | 'sources' | 'history'> & { exemplar: number; path: string }) | undefined;
+        .get({ run: runId ?? -1, id: imageId }) as (Omit<ImageDetail, 'exemplar' | 'signals' | 'reasons' | 'sources' | 'history'> & { exemplar: number; path: string; out_of_fold: number }) | undefined;
       if (!row) throw new QcError('not_found', `no image with id ${imageId}`);
       const sources = (
         db
@@ -85,8 +86,9 @@ export function reviewHandlers(core: CoreContext, runs: RunLookup, modelsDir: st
       const card = defects && defectNetCard(modelsDir);
       const defectLine = defects && card ? defectReason(defects, card.kinds) : null;
       if (defectLine) reasons.push(defectLine);
-      const { path: _path, exemplar, ...rest } = row;
-      const attribution = runId !== null && row.p_bad !== null ? explainer.explain(runId, row.sha256) : null;
+      const { path: _path, exemplar, out_of_fold: outOfFold, ...rest } = row;
+      // The final model's attribution, saying whether that is the score shown (scoreAttribution.ts).
+      const attribution = runId !== null && row.p_bad !== null ? explainer.explain(runId, row.sha256, { p_bad: row.p_bad, outOfFold: outOfFold === 1 }) : null;
       return { ...rest, exemplar: exemplar === 1, signals, reasons, sources, history, label_confidence: imageLabelConfidence(db, core.labels.rule(), imageId), issue_review: imageReview(db, imageId), attribution };
     },
   };

@@ -195,7 +195,7 @@ function Details({ d }: { d: ImageDetail }) {
       ) : (
         <p className="muted small">No quality problem detected by the signals.</p>
       )}
-      {d.attribution && d.attribution.parts.length > 0 && <WhyThisScore attribution={d.attribution} />}
+      {d.attribution && d.attribution.parts.length > 0 && <WhyThisScore attribution={d.attribution} shown={fmtPAt(d.p_bad, threshold)} />}
       {signals.length > 0 && (
         <table className="table table--compact">
           <tbody>
@@ -272,14 +272,22 @@ export function PreviewPane() {
   );
 }
 
-/** The active run's per-image attribution: which groups of features pushed p(bad) up or down. */
-function WhyThisScore({ attribution }: { attribution: NonNullable<ImageDetail['attribution']> }) {
+/**
+ * The active run's per-image attribution: which groups of features pushed p(bad) up or down. It
+ * explains the run's final model; when the p(bad) shown above is another score (out of fold for a
+ * train or validation image: core/ml/scoreAttribution.ts), it says so and names both, so the "why"
+ * never reads as the reason for a score it does not explain. `shown`: the p(bad) above, as printed there.
+ */
+function WhyThisScore({ attribution, shown }: { attribution: NonNullable<ImageDetail['attribution']>; shown: string }) {
   const strong = attribution.parts.filter((p) => Math.abs(p.logit) >= 0.1);
   const words = (name: string) => name.replace(/_/g, ' ');
+  const from = attribution.shown_score === 'out_of_fold' ? 'is out of fold (the mean of fold models trained without this image, which the run does not keep)' : 'was stored from elsewhere (imported tags)';
   return (
-    <div data-testid="preview-attribution">
-      <p className="small">
-        Why p(bad) {fmtP(attribution.p_bad)}: with each part set to a typical good image&apos;s values, the score moves by
+    <div data-testid="preview-attribution" data-shown-score={attribution.shown_score}>
+      <p className="small" data-testid="preview-attribution-what">
+        {attribution.shown_score === 'final_model'
+          ? `Why p(bad) ${shown}: with each part set to a typical good image's values, the score moves by`
+          : `Why the run's final model scores it ${fmtP(attribution.p_bad)}: the p(bad) above (${shown}), which the threshold and the tags use, ${from}, so it is not the score these parts explain. With each part set to a typical good image's values, the final model's score moves by`}
       </p>
       {strong.length ? (
         <table className="table table--compact">
