@@ -28,7 +28,7 @@ export function IssueReviewBar() {
       // The why-lines and counts follow in place (no list of 5,000 issues again per verdict).
       issuesSource(client).reviewed(imageIds, action, r);
     } catch (e) {
-      store.getState().toast('error', (e as Error).message);
+      store.getState().reportError(e, action === 'confirm' ? 'Confirm label' : 'Dismiss');
     } finally {
       setBusy(false);
     }
