@@ -13,13 +13,12 @@ import type { DemoOffer } from '../../src-shared/domain/library';
 import { DEFAULT_TRAIN_PARAMS } from '../../src-shared/domain/ml';
 import type { CoreContext, EventBus } from './context';
 import { openDatabase, type Db } from './db/open';
-import { makeDir } from './fsSafe';
 import { warmFiles, type WarmResult } from './db/warm';
 import { labelHandlers } from './labels/handlers';
 import { LabelService } from './labels/labels';
 import { libraryHandlers } from './library/handlers';
 import { Importer } from './library/importer';
-import { holdOwnerLock, ImageStore, sweepOwnerLocks } from './library/store';
+import { checkLibraryFolder, holdOwnerLock, ImageStore, sweepOwnerLocks } from './library/store';
 import { WorkerEngine } from './ml/worker/client';
 import { InProcessEngine, type MlEngine } from './ml/engine';
 import { featureKey } from './ml/embed';
@@ -106,7 +105,8 @@ function createEventBus(): EventBus {
 
 export function createCore(opts: CoreOptions): Core {
   const paths = libraryPaths(opts.dataDir);
-  makeDir(paths.root, { what: 'the library folder' });
+  // A folder that cannot hold a library (read-only, no permission, a file) is refused naming it, before any file is touched.
+  checkLibraryFolder(paths.root);
   // This process's lock on the library, held while the core is open: how other processes, in any
   // pid namespace, tell that its imports, runs and temporary files are live (store.ts ownerEnded).
   const releaseOwnerLock = holdOwnerLock(paths.owners);

@@ -14,25 +14,39 @@
 import Database from 'better-sqlite3';
 import { QcError } from '../../../src-shared/contract/errors';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations';
+import { databaseOpenError } from './openErrors';
 
 export type Db = Database.Database;
 
 export interface OpenOptions {
   readonly?: boolean;
   migrations?: readonly Migration[];
+  /** How long to wait for another connection's lock (default BUSY_TIMEOUT_MS). */
+  busyTimeoutMs?: number;
 }
 
 /** How long a connection waits for another process's write to finish. */
 export const BUSY_TIMEOUT_MS = 15_000;
 
+/**
+ * A database file that cannot be used (a folder, another kind of file, damaged, locked by another
+ * program past the wait, in a folder that cannot be written) is refused with a `bad_input` naming
+ * it and why (openErrors.ts), never SQLite's bare "unable to open database file".
+ */
 export function openDatabase(file: string, opts: OpenOptions = {}): Db {
-  const db = new Database(file, { readonly: opts.readonly ?? false, timeout: BUSY_TIMEOUT_MS });
+  const wait = opts.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
+  let db: Db;
   try {
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db = new Database(file, { readonly: opts.readonly ?? false, timeout: wait });
+  } catch (e) {
+    throw databaseOpenError(file, e, wait);
+  }
+  try {
+    db.pragma(`busy_timeout = ${wait}`);
     // Refuse a database from a newer Quality Curator before changing anything in it, even its journal mode.
     checkNotNewer(db, file, latestOf(opts.migrations ?? MIGRATIONS));
     if (!opts.readonly) {
-      retryBusy(() => db.pragma('journal_mode = WAL'));
+      retryBusy(() => db.pragma('journal_mode = WAL'), wait);
       db.pragma('synchronous = NORMAL');
     }
     db.pragma('foreign_keys = ON');
@@ -40,7 +54,7 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
     return db;
   } catch (e) {
     db.close();
-    throw e;
+    throw databaseOpenError(file, e, wait);
   }
 }
 

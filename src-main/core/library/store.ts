@@ -8,7 +8,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { QcError } from '../../../src-shared/contract/errors';
 import type { Db } from '../db/open';
+import { checkWritableFolder, unwritableFolder } from '../db/openErrors';
 import { makeDir, userFsError } from '../fsSafe';
 import { libraryPaths, type LibraryPaths } from '../paths';
 
@@ -34,9 +36,40 @@ export function filesFor(hash: string, format: string): StoredFiles {
   };
 }
 
+/**
+ * Make sure the library folder `root` is a folder Quality Curator can write, before any library
+ * file is touched: it is made when missing (one level at a time, fsSafe `makeDir`), and a probe
+ * file is created in it. A path that cannot be one (a file there or on the way, a file system that
+ * refuses new folders), a read-only file system, no permission or a full disk is refused with a
+ * `bad_input` naming the folder and why, ending in what to do ("Choose another folder.").
+ */
+export function checkLibraryFolder(root: string): void {
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(root, { throwIfNoEntry: false });
+  } catch {
+    st = undefined; // a file on the way (ENOTDIR), or no permission to look: makeDir says which
+  }
+  if (st && !st.isDirectory()) throw new QcError('bad_input', `${root} is a file, not a folder: Quality Curator keeps its library in a folder. Choose another folder.`);
+  if (!st) {
+    try {
+      makeDir(root, { what: 'the library folder' });
+    } catch (e) {
+      throw e instanceof QcError ? new QcError('bad_input', `${e.message}. Choose another folder.`) : e;
+    }
+  }
+  checkWritableFolder(root);
+}
+
 export class ImageStore {
   constructor(readonly paths: LibraryPaths) {
-    for (const dir of [paths.root, paths.originals, paths.thumbs, paths.previews, paths.tmp]) fs.mkdirSync(dir, { recursive: true });
+    for (const dir of [paths.root, paths.originals, paths.thumbs, paths.previews, paths.tmp]) {
+      try {
+        fs.mkdirSync(dir, { recursive: true });
+      } catch (e) {
+        throw libraryFolderError(paths.root, dir, e);
+      }
+    }
   }
 
   /**
@@ -90,6 +123,22 @@ export class ImageStore {
     return putFile(this.paths, rel, bytes);
   }
 }
+
+/** A failed mkdir of `dir` (a folder of the library `root`) as a `bad_input` naming the folder and why; other errors unchanged. */
+function libraryFolderError(root: string, dir: string, e: unknown): unknown {
+  const unwritable = unwritableFolder(root, e);
+  if (unwritable) return unwritable;
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  const there = fs.lstatSync(dir, { throwIfNoEntry: false });
+  if (code === 'EEXIST' || code === 'ENOTDIR') {
+    return new QcError('bad_input', `${root}: ${there && !there.isDirectory() ? `${dir} is a file, not a folder` : `a file is in the way of ${dir}`}: Quality Curator keeps its library's files in that folder. Move the file away, or choose another folder.`);
+  }
+  // A recursive mkdir answers ENOENT where the file system refuses a new folder (read-only, procfs).
+  if (code === 'ENOENT') return new QcError('bad_input', `${root}: the file system does not allow a new folder ${dir}: ${NEEDS_WRITE}`);
+  return e;
+}
+
+const NEEDS_WRITE = 'Quality Curator needs to write its library there. Choose another folder.';
 
 /** The names in a folder; none when it is not there (or not a folder). */
 function readdirOrNone(dir: string): string[] {

@@ -1,0 +1,107 @@
+/**
+ * Why a library cannot be opened, in a curator's words: a folder Quality Curator cannot write (a
+ * read-only file system, no permission, a full disk, a file in the way) or a database file it
+ * cannot use (a folder, another kind of file, damaged, locked by another program). Each becomes
+ * `QcError('bad_input', …)` naming the folder or file, its reason, and what to do — one line the
+ * CLI prints and the app shows — instead of Node's "ENOENT: no such file or directory, mkdir …"
+ * (a recursive mkdir's answer on a read-only file system) or SQLite's bare "unable to open database file".
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { QcError } from '../../../src-shared/contract/errors';
+
+const codeOf = (e: unknown): string | undefined => {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+};
+
+/** A file-system error's code as the reason a folder cannot be written ("<folder> <reason>: …"). */
+const CANNOT_WRITE: Record<string, string> = {
+  EROFS: 'is on a read-only file system',
+  EACCES: 'cannot be written (no permission)',
+  EPERM: 'cannot be written (not permitted)',
+  ENOSPC: 'is on a full disk',
+  EDQUOT: 'is on a disk whose quota is used up',
+};
+
+const NEEDS_TO_WRITE = 'Quality Curator needs to write its library there.';
+
+/**
+ * `e` (from writing in the library folder `folder`) as a `bad_input` naming the folder and why it
+ * cannot be written, or null when `e` is not about a folder that cannot be written.
+ */
+export function unwritableFolder(folder: string, e: unknown): QcError | null {
+  const code = codeOf(e);
+  const why = code && CANNOT_WRITE[code];
+  if (!why) return null;
+  const next = code === 'ENOSPC' || code === 'EDQUOT' ? 'Free some space there, or choose another folder.' : 'Choose another folder.';
+  return new QcError('bad_input', `${folder} ${why}: ${NEEDS_TO_WRITE} ${next}`);
+}
+
+/**
+ * Whether Quality Curator can create a file in the existing folder `folder`: a probe file is made
+ * (new, `wx`) and removed. Throws `bad_input` naming the folder and why when it cannot (a real
+ * write, so a read-only mount or a folder root cannot write in, such as /sys, is caught before any
+ * library file is touched).
+ */
+export function checkWritableFolder(folder: string): void {
+  const probe = path.join(folder, `.qc-write-check-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    fs.closeSync(fs.openSync(probe, 'wx'));
+  } catch (e) {
+    throw unwritableFolder(folder, e) ?? new QcError('bad_input', `${folder} cannot be written (${(e as Error).message}): ${NEEDS_TO_WRITE} Choose another folder.`);
+  }
+  fs.rmSync(probe, { force: true });
+}
+
+/**
+ * An error from opening the library database `file` (better-sqlite3's open, its first pragmas and
+ * migrations) as a `bad_input` naming the file or its folder and the reason; any other error
+ * (a QcError, a migration's own bug) is returned unchanged. `waitedMs`: how long the open waited
+ * for another program's lock.
+ */
+export function databaseOpenError(file: string, e: unknown, waitedMs: number): unknown {
+  const code = codeOf(e);
+  const folder = path.dirname(file);
+  const bad = (message: string) => new QcError('bad_input', message);
+  // better-sqlite3 checks the folder itself before SQLite sees the file.
+  if (e instanceof TypeError && /directory does not exist/.test(e.message)) return bad(`${file}: cannot open the library database: its folder ${folder} is not there. Choose another folder.`);
+  if (e instanceof QcError || !code?.startsWith('SQLITE_')) return e;
+  if (code === 'SQLITE_NOTADB') {
+    return bad(`${file} is not a Quality Curator library database (it is another kind of file, or damaged): move it out of ${folder}, or choose another folder.`);
+  }
+  if (code.startsWith('SQLITE_CORRUPT')) {
+    return bad(`${file}: the library database is damaged (${(e as Error).message}): put back a copy from a backup, or choose another folder.`);
+  }
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return bad(`${file} is locked by another program (waited ${Number((waitedMs / 1000).toFixed(1))} s for it): close the other program that has this library open, then try again.`);
+  }
+  if (code === 'SQLITE_FULL') return unwritableFolder(folder, { code: 'ENOSPC' });
+  if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_PERM' || code === 'SQLITE_AUTH') {
+    return bad(whyCannotOpen(file, e as Error));
+  }
+  return e;
+}
+
+/** Ask the file system why SQLite could not open or write `file`, in words. */
+function whyCannotOpen(file: string, e: Error): string {
+  const folder = path.dirname(file);
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(file, { throwIfNoEntry: false });
+  } catch (err) {
+    return `${file}: cannot open the library database (${(err as Error).message}). Choose another folder.`;
+  }
+  if (st?.isDirectory()) return `${file} is a folder, not a database file: Quality Curator keeps its library database under that name. Move that folder out of ${folder}, or choose another folder.`;
+  if (st && !st.isFile()) return `${file} is not a file: Quality Curator keeps its library database under that name. Move it out of ${folder}, or choose another folder.`;
+  // The file (or, when it is not there, the folder) as SQLite must write it: it needs the folder for its -wal and -shm files.
+  try {
+    if (st) fs.closeSync(fs.openSync(file, 'r+'));
+    checkWritableFolder(folder);
+  } catch (err) {
+    const unwritable = err instanceof QcError ? err : unwritableFolder(file, err);
+    if (unwritable) return unwritable.message;
+  }
+  return `${file}: cannot open the library database (${e.message}). Choose another folder.`;
+}
