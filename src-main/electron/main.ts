@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { app, dialog, Menu, screen, session, shell, type BrowserWindow } from 'electron';
 import { describeError, toErrorShape } from '../../src-shared/contract/errors';
 import { createCore, type Core } from '../core/app';
+import { checkLibraryFolder } from '../core/library/store';
 import { defaultDataDir } from '../core/paths';
 import { loadDesktopSettings, resolveLibraryDir, saveDesktopSettings, SETTINGS_FILE, type DesktopSettings, type LibrarySource } from './desktopSettings';
 import { nativeDialogs } from './dialogs';
@@ -101,6 +102,13 @@ async function changeLibraryFolder(): Promise<void> {
   const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
   const chosen = r.canceled ? undefined : r.filePaths[0];
   if (!chosen || path.resolve(chosen) === library.dir) return;
+  try {
+    checkLibraryFolder(path.resolve(chosen)); // an unwritable choice, saved, would stop every later start
+  } catch (e) {
+    const refused = { type: 'error' as const, title: 'Library folder', message: 'This folder cannot hold the library', detail: describeError(toErrorShape(e)), buttons: ['OK'] };
+    await (win ? dialog.showMessageBox(win, refused) : dialog.showMessageBox(refused));
+    return;
+  }
   settings.libraryDir = path.resolve(chosen);
   saveSettings();
   const overridden = library.source === 'QC_DATA_DIR' || library.source === '--data';
@@ -133,6 +141,30 @@ function installMenu(): void {
   Menu.setApplicationMenu(Menu.buildFromTemplate(template));
 }
 
+/**
+ * The library folder the app would open (chosen earlier or the default) cannot be opened: offer to
+ * choose another one, checked before it is saved, rather than leave the curator with a start that
+ * fails every time. True when a new folder was saved (the caller restarts).
+ */
+async function chooseAnotherLibrary(reason: string): Promise<boolean> {
+  for (;;) {
+    const ask = await dialog.showMessageBox({ type: 'error', title: `${APP_NAME} cannot open its library`, message: `${APP_NAME} cannot open its library`, detail: reason, buttons: ['Choose Another Folder…', 'Quit'], defaultId: 0, cancelId: 1 });
+    if (ask.response !== 0) return false;
+    const r = await dialog.showOpenDialog({ title: 'Choose the library folder', properties: ['openDirectory', 'createDirectory'], buttonLabel: 'Use This Folder' });
+    const chosen = r.canceled ? undefined : r.filePaths[0];
+    if (!chosen) return false;
+    try {
+      checkLibraryFolder(path.resolve(chosen));
+    } catch (e) {
+      reason = `${path.resolve(chosen)}\n\n${describeError(toErrorShape(e))}`;
+      continue;
+    }
+    settings.libraryDir = path.resolve(chosen);
+    saveSettings();
+    return true;
+  }
+}
+
 async function start(): Promise<void> {
   secureSession(session.defaultSession);
   settingsFile = path.join(app.getPath('userData'), SETTINGS_FILE);
@@ -144,7 +176,12 @@ async function start(): Promise<void> {
   try {
     core = createCore({ dataDir: library.dir, modelsDir: resources.modelsDir, demoDir: resources.demoDir, warm: true });
   } catch (e) {
-    dialog.showErrorBox(`${APP_NAME} cannot open its library`, `${library.dir}\n\n${describeError(toErrorShape(e))}\n\nChoose another folder with QC_DATA_DIR or --data DIR.`);
+    const reason = `${library.dir}\n\n${describeError(toErrorShape(e))}`;
+    if (library.source === 'QC_DATA_DIR' || library.source === '--data') {
+      dialog.showErrorBox(`${APP_NAME} cannot open its library`, `${reason}\n\nStart it with another folder in ${library.source}.`);
+    } else if (await chooseAnotherLibrary(reason)) {
+      app.relaunch();
+    }
     shutDown = true;
     app.exit(1);
     return;
