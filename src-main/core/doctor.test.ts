@@ -129,3 +129,24 @@ describe('qc doctor --json', () => {
     expect(report.items.find((i) => i.id === 'electron')!.ok).toBe(findElectronBinary().ok);
   });
 });
+
+describe('the library files', () => {
+  it('counts the files in originals/, thumbs/ and previews/ that no image row names, without changing the library', async () => {
+    const { createCore } = await import('./app');
+    const dataDir = path.join(tmp, 'files-lib');
+    const core = createCore({ dataDir });
+    await core.close();
+    const r0 = await runDoctor({ dataDir, modelsDir: defaultModelsDir(), skipProviders: true });
+    expect(item(r0, 'library.files')).toMatchObject({ ok: true, detail: expect.stringMatching(/named by an image row/) });
+    // A stray file (an older qc killed during an import, or copied in by hand).
+    const stray = path.join('originals', 'ab', `${'ab'.repeat(32)}.jpg`);
+    fs.mkdirSync(path.join(dataDir, 'originals', 'ab'), { recursive: true });
+    fs.writeFileSync(path.join(dataDir, stray), Buffer.alloc(2048));
+    const r = await runDoctor({ dataDir, modelsDir: defaultModelsDir(), skipProviders: true });
+    const files = item(r, 'library.files');
+    expect(files.ok).toBe(false);
+    expect(files.why).toMatch(/^1 file \(2 kB\) no image row names, e\.g\. originals\/ab\/(ab){32}\.jpg; nothing uses them/);
+    expect(files.why).not.toMatch(/killed import/);
+    expect(fs.existsSync(path.join(dataDir, stray))).toBe(true);
+  });
+});

@@ -3,7 +3,8 @@
  * is missing: the GPU it shows, the ONNX Runtime execution providers that really load the backbone
  * (each tried alone), the tfjs backend that trains heads, the Electron binary, a Chromium for the e2e tests
  * and browser mode, SQLite (through better-sqlite3, so an Electron-ABI build shows up here), the
- * library folder and the free disk under it. Plain Node; nothing here imports electron.
+ * library folder, the files in it that no image row names, and the free disk under it. Plain Node;
+ * nothing here imports electron.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,7 +17,9 @@ import { DEFAULT_BACKBONE } from '../../src-shared/domain/ml';
 import { findBackbone, loadManifest, MANIFEST_FILE } from './ml/backbone/manifest';
 import { DEFAULT_PROVIDERS, gpuLikely, openBackbone, PROVIDERS_ENV, providerOrder } from './ml/backbone/runtime';
 import { BACKEND_ORDER, selectBackend } from './ml/train/backend';
-import { libraryPaths } from './paths';
+import { openDatabase } from './db/open';
+import { findUnnamedFiles } from './library/store';
+import { libraryPaths, type LibraryPaths } from './paths';
 
 export interface DoctorItem {
   /** Stable key, e.g. `onnxruntime.cpu`, `electron`, `sqlite`. */
@@ -164,7 +167,36 @@ function libraryItems(dataDir: string): DoctorItem[] {
   } catch (e) {
     disk = { id: 'disk', ok: false, why: `cannot read free space under ${at}: ${firstLine(e)}` };
   }
-  return [library, disk];
+  return exists ? [library, filesItem(paths), disk] : [library, disk];
+}
+
+/**
+ * The files under originals/, thumbs/ and previews/ that no image row names (store.ts
+ * findUnnamedFiles: a picture whose import was killed after its files were stored, before its row),
+ * read from the database read-only: the library is not changed.
+ */
+function filesItem(paths: LibraryPaths): DoctorItem {
+  const id = 'library.files';
+  let found;
+  try {
+    const db = openDatabase(paths.db, { readonly: true });
+    try {
+      found = findUnnamedFiles(db, paths.root);
+    } finally {
+      db.close();
+    }
+  } catch (e) {
+    return { id, ok: false, why: `cannot read the library to check its files: ${firstLine(e)}` };
+  }
+  if (found.count === 0) return { id, ok: true, detail: 'every file in originals/, thumbs/ and previews/ is named by an image row' };
+  const size = found.bytes < 1024 ** 2 ? `${Math.ceil(found.bytes / 1024)} kB` : `${(found.bytes / 1024 ** 2).toFixed(1)} MB`;
+  const removes = 'the next qc command or the app removes them when it opens the library';
+  const settling = found.settling === found.count ? ` (left by a killed import: ${removes})` : found.settling > 0 ? ` (${found.settling} left by a killed import: ${removes})` : '';
+  return {
+    id,
+    ok: false,
+    why: `${found.count} file${found.count === 1 ? '' : 's'} (${size}) no image row names, e.g. ${found.examples.join(', ')}${settling}; nothing uses them, and with no import running they may be deleted`,
+  };
 }
 
 /** Each execution provider alone, as the runtime would open it (model loaded, one warm-up image run). */

@@ -236,7 +236,7 @@ describe('imports always end', () => {
   it('an unexpected error for one URL is that URL\'s failure (internal), the rest still land', async () => {
     const real = core.context.store;
     let n = 0;
-    const store = { write: (...a: Parameters<ImageStore['write']>) => (++n === 2 ? Promise.reject(new RangeError('disk hiccup')) : real.write(...a)) } as unknown as ImageStore;
+    const store = Object.assign(Object.create(real) as ImageStore, { write: (...a: Parameters<ImageStore['write']>) => (++n === 2 ? Promise.reject(new RangeError('disk hiccup')) : real.write(...a)) });
     const dir2 = tempDir();
     const core2 = createCore({ dataDir: path.join(dir2, 'data') });
     try {

@@ -20,7 +20,7 @@ import type { LabelService } from '../labels/labels';
 import { fetchBytes, fetchList, FetchFailure, DEFAULT_FETCH_OPTIONS } from './fetch';
 import { pathOfFileUrl, pathText, readFolderFile, scanFolder, type FolderProblem } from './folder';
 import { bufferReader, isTagHeader, scanInput, type ReadAt, type RowProblem } from './parse';
-import { heldHere, ownerEnded, ownersOf, sha256, thisProcess, type ImageStore, type StoredFiles } from './store';
+import { heldHere, ownerEnded, ownersOf, sha256, thisProcess, type ImageStore, type ImportJournal, type StoredFiles } from './store';
 import { isPrivateHost, openInputFile, readLocalFile, resolveSource, type Mirror, type SourcePolicy } from './sources';
 import { DEFAULT_MAX_PIXELS, type DerivedFiles, verifyImage, VerifyFailure } from './verify';
 import type { Decoded } from '../ml/backbone/preprocess';
@@ -113,6 +113,8 @@ const ROW_CHUNK_MS = 200;
 const ROW_CHUNK = 20_000;
 /** Images derived per transaction after the rows are stored, or when an interrupted import is settled (~80 ms). */
 const SETTLE_CHUNK = 2_000;
+/** How often a picture is stored again when another process removes its files before its row is committed. */
+const STORE_ATTEMPTS = 3;
 
 /** How the core's own callers run an import (not part of the API's arguments). */
 export interface RunOptions {
@@ -216,6 +218,7 @@ export class Importer {
         "UPDATE imports SET status = ?, summary = ?, error = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
       ),
       runningImports: db.prepare<[], { id: number; pid: number | null; pid_start: string | null }>("SELECT id, pid, pid_start FROM imports WHERE status = 'running'"),
+      isRunning: db.prepare<[number], { one: number }>("SELECT 1 AS one FROM imports WHERE id = ? AND status = 'running'"),
       runningOf: db.prepare<[string], { id: number; pid: number | null; pid_start: string | null }>(
         "SELECT id, pid, pid_start FROM imports WHERE status = 'running' AND source = ? AND kind <> 'retry' ORDER BY id",
       ),
@@ -355,17 +358,26 @@ export class Importer {
    * start (store.ts ownerEnded): a new process that got the dead one's pid (every run of a
    * container is pid 1) does not keep its import `running`, nor does this process for an import
    * with its pid that it is not running. Returns how many were marked.
+   *
+   * Settling one also removes the files it stored whose rows it did not commit (those listed in its
+   * journal that no row names: store.ts ImportJournal), and a journal left by an import that is no
+   * longer running is settled the same way.
    */
   markInterrupted(): number {
     let marked = 0;
-    for (const r of this.q.runningImports.all()) {
-      if (!ownerEnded({ pid: r.pid, start: r.pid_start }, () => this.running.has(r.id), ownersOf(this.deps.db))) continue;
+    const { db, store } = this.deps;
+    const running = this.q.runningImports.all();
+    for (const r of running) {
+      if (!ownerEnded({ pid: r.pid, start: r.pid_start }, () => this.running.has(r.id), ownersOf(db))) continue;
       const who = r.pid === null ? 'its process' : `its process (pid ${r.pid})`;
       // Settled first, then marked: a process killed while settling leaves it to the next open.
       // Two processes opening the library at once may both settle it (deriving is idempotent).
       pacedSync(this.settle(r.id));
+      pacedSync(store.settleJournal(db, r.id));
       marked += this.q.markInterrupted.run(`interrupted: ${who} ended before the import finished; run it again to complete it`, r.id).changes;
     }
+    const live = new Set(running.map((r) => r.id));
+    for (const id of store.journalIds()) if (!live.has(id) && !this.q.isRunning.get(id)) pacedSync(store.settleJournal(db, id));
     return marked;
   }
 
@@ -510,20 +522,27 @@ export class Importer {
    */
   private async execute(p: Prepared, args: ImportArgs, ctx: CallContext, started: number, counters: { network: number }, extra: ExtraUrl[] = [], opts: RunOptions = {}): Promise<ImportSummary> {
     const importId = await this.begin(p, ctx);
+    // The files this import stores before their rows (store.ts ImportJournal): the ones no row
+    // names are removed at the end of each page and when the import ends, before its row leaves
+    // `running`; a process killed before leaves them to markInterrupted.
+    const journal = this.deps.store.journal(importId);
     try {
-      const summary = await this.executeImport(importId, p, args, ctx, started, counters, extra, opts);
+      const summary = await this.executeImport(importId, p, args, ctx, started, counters, extra, opts, journal);
+      await pacedAsync(journal.finish(this.deps.db));
       this.q.finishImport.run(summary.cancelled ? 'cancelled' : 'done', JSON.stringify(summary), null, importId);
       return summary;
     } catch (e) {
       const cancelled = ctx.signal.aborted;
       try {
         await pacedAsync(this.settle(importId));
+        await pacedAsync(journal.finish(this.deps.db));
         this.q.finishImport.run(cancelled ? 'cancelled' : 'failed', null, cancelled ? 'cancelled' : describeError(toErrorShape(e)), importId);
       } catch {
         // The database itself is failing: markInterrupted() marks and settles this import at the next open.
       }
       throw e;
     } finally {
+      journal.close();
       this.running.delete(importId);
     }
   }
@@ -604,6 +623,7 @@ export class Importer {
     counters: { network: number },
     extra: ExtraUrl[],
     opts: RunOptions,
+    journal: ImportJournal,
   ): Promise<ImportSummary> {
     const { db, labels } = this.deps;
     let bundleId: number | null = null;
@@ -822,31 +842,45 @@ export class Importer {
           const bytes = at.localPath ? await readChosenFile(at.localPath, at.base) : await obtain(url, { mirrors, allowLocal: at.allowLocal, publicOnly: at.publicOnly }, { ...fetchOpts, publicOnly: at.publicOnly });
           const hash = sha256(bytes);
           // A picture already stored under another URL needs no decoding: just map the URL to it.
-          let fresh: { image: Awaited<ReturnType<typeof verifyImage>>; files: StoredFiles } | null = null;
-          if (!this.q.imageBySha.get(hash)) {
-            const image = await verifyImage(bytes, this.deps.maxPixels ?? DEFAULT_MAX_PIXELS, opts.derived ?? 'now', { pixels: Boolean(opts.pixels && opts.onNewImage) });
-            fresh = { image, files: await this.deps.store.write(hash, image.format, bytes, image) };
-          }
-          const added = db.transaction(() => {
-            let isNew = false;
-            if (fresh) {
-              const { image, files } = fresh;
-              const ins = this.q.insertImage.run({ sha256: hash, ...files, format: image.format, width: image.width, height: image.height, bytes: bytes.length });
-              isNew = ins.changes === 1;
+          let image: Awaited<ReturnType<typeof verifyImage>> | null = null;
+          let fresh: { image: Awaited<ReturnType<typeof verifyImage>>; files: StoredFiles; stored: string[] } | null = null;
+          // The row goes in only where its files are (checked under the write lock, which removing them takes too).
+          const commit = (f: typeof fresh) =>
+            db
+              .transaction((): number | null | 'gone' => {
+                let isNew = false;
+                if (f) {
+                  if (!this.deps.store.has(f.stored) && !this.q.imageBySha.get(hash)) return 'gone';
+                  const ins = this.q.insertImage.run({ sha256: hash, ...f.files, format: f.image.format, width: f.image.width, height: f.image.height, bytes: bytes.length });
+                  isNew = ins.changes === 1;
+                }
+                const id = this.q.imageBySha.get(hash)!.id;
+                if (isNew) newImages.add(id);
+                this.q.mapUrl.run(url, id, importId);
+                this.q.clearFetchFailure.run(url);
+                // A new image gets its label with its row; one already stored that gains a URL (and
+                // that URL's rows) is derived again once at the end of the page, not once per URL:
+                // deriving reads every row of the image, so a picture named by thousands of URLs would
+                // otherwise cost time quadratic in their number.
+                if (isNew) writer.apply(id);
+                else gainedUrls.add(id);
+                touched.add(id);
+                return isNew ? id : null;
+              })
+              .immediate();
+          let added: number | null | 'gone';
+          for (let attempt = 1; ; attempt++) {
+            fresh = null;
+            if (!this.q.imageBySha.get(hash)) {
+              image ??= await verifyImage(bytes, this.deps.maxPixels ?? DEFAULT_MAX_PIXELS, opts.derived ?? 'now', { pixels: Boolean(opts.pixels && opts.onNewImage) });
+              fresh = { image, ...(await this.deps.store.write(hash, image.format, bytes, image, journal)) };
             }
-            const id = this.q.imageBySha.get(hash)!.id;
-            if (isNew) newImages.add(id);
-            this.q.mapUrl.run(url, id, importId);
-            this.q.clearFetchFailure.run(url);
-            // A new image gets its label with its row; one already stored that gains a URL (and
-            // that URL's rows) is derived again once at the end of the page, not once per URL:
-            // deriving reads every row of the image, so a picture named by thousands of URLs would
-            // otherwise cost time quadratic in their number.
-            if (isNew) writer.apply(id);
-            else gainedUrls.add(id);
-            touched.add(id);
-            return isNew ? id : null;
-          }).immediate();
+            added = commit(fresh);
+            if (added !== 'gone') break;
+            // Another process removed them as no row's (store.ts removeUnnamedFiles) after they were
+            // stored (or found stored): store them again.
+            if (attempt === STORE_ATTEMPTS) throw new Error(`its stored files were removed ${STORE_ATTEMPTS} times before its row was committed`);
+          }
           if (added !== null) await opts.onNewImage?.(added, fresh?.image.pixels && { img: fresh.image.pixels, bytes: bytes.length });
         } catch (e) {
           const known = e instanceof FetchFailure || e instanceof VerifyFailure;
@@ -870,6 +904,8 @@ export class Importer {
         if (ctx.signal.aborted || fatal) break;
         await Promise.all(page.filter((x) => needsFetch(x.url)).map(bringIn));
         deriveGained();
+        // The page's files that no row names (a picture that failed after its original was stored) go now.
+        await pacedAsync(journal.settle(db));
       }
     } finally {
       if (!fatal) deriveGained();

@@ -103,16 +103,46 @@ export class ImageStore {
   /**
    * Store the original, and the thumbnail and preview when they are made already (files.ts makes
    * them later otherwise, under the same names). `ownPreview`: the original is its own preview.
+   * With a journal (an import's: {@link ImportJournal}), the files are listed in it before they are
+   * stored. Returns the names and the files stored (or found stored) now, which the caller's row
+   * must find there ({@link ImageStore.has}).
    */
-  async write(hash: string, format: string, original: Buffer, derived: { ownPreview: boolean; preview: Buffer | null; thumb: Buffer | null }): Promise<StoredFiles> {
+  async write(
+    hash: string,
+    format: string,
+    original: Buffer,
+    derived: { ownPreview: boolean; preview: Buffer | null; thumb: Buffer | null },
+    journal?: ImportJournal,
+  ): Promise<{ files: StoredFiles; stored: string[] }> {
     const files = filesFor(hash, format);
     if (derived.ownPreview) files.previewPath = files.path;
-    await Promise.all([
-      this.put(files.path, original),
-      derived.preview && !derived.ownPreview ? this.put(files.previewPath, derived.preview) : null,
-      derived.thumb ? this.put(files.thumbPath, derived.thumb) : null,
-    ]);
-    return files;
+    const puts: [string, Buffer][] = [[files.path, original]];
+    if (derived.preview && !derived.ownPreview) puts.push([files.previewPath, derived.preview]);
+    if (derived.thumb) puts.push([files.thumbPath, derived.thumb]);
+    const stored = puts.map(([rel]) => rel);
+    journal?.record(stored);
+    await Promise.all(puts.map(([rel, bytes]) => this.put(rel, bytes)));
+    return { files, stored };
+  }
+
+  /** Whether every file named is in place (a regular file). */
+  has(rels: readonly string[]): boolean {
+    return rels.every((rel) => fs.lstatSync(this.abs(rel), { throwIfNoEntry: false })?.isFile() === true);
+  }
+
+  /** The journal of the files import `importId` stores ({@link ImportJournal}). */
+  journal(importId: number): ImportJournal {
+    return new ImportJournal(this.paths.root, importId);
+  }
+
+  /** Settle the journal an import left unfinished ({@link settleJournal}). */
+  settleJournal(db: Db, importId: number): Generator<void> {
+    return settleJournal(db, this.paths.root, importId);
+  }
+
+  /** The imports that have a journal here. */
+  journalIds(): number[] {
+    return journalIds(this.paths.root);
   }
 
   abs(rel: string): string {
@@ -473,4 +503,237 @@ export function heldHere<W extends keyof HeldWork>(db: Db, what: W): Set<HeldWor
   const set = HELD_BY_FILE.get(key) ?? new Set<unknown>();
   HELD_BY_FILE.set(key, set);
   return set as Set<HeldWork[W]>;
+}
+
+// --- files an import stored before their rows ----------------------------------------------------
+//
+// An import stores a picture's files (original, thumbnail, preview) before it commits the picture's
+// row, so a row never names a missing file; a process killed in between leaves files that no row
+// names. So each import first lists the files it is about to store (or finds stored) in its journal,
+// `journal/import-<id>`, one path a line, written to the system at once (a SIGKILL does not lose it).
+// At the end of every page of URLs the import removes the page's files that no row names (a picture
+// that failed after its original was stored) and empties its journal. An import whose process ended
+// is settled the same way from its journal when it is marked interrupted (importer.ts
+// markInterrupted, at the next open), and the journal is removed: the work is bounded by what that
+// import could have stored, never a scan of the library (`qc doctor` scans: findUnnamedFiles).
+//
+// A file is removed only inside a write transaction that finds no row naming it, and the importer
+// commits a row only inside a write transaction that finds the row's stored files in place (it stores
+// them again otherwise): no interleaving of two processes leaves a row whose file was removed.
+
+const JOURNAL_DIR = 'journal';
+const JOURNAL_NAME = /^import-(\d+)$/;
+const CONTENT_KINDS = ['originals', 'thumbs', 'previews'] as const;
+/** Files removed per write transaction when an import's files are settled. */
+const REMOVE_CHUNK = 500;
+/** A journal holds one page of URLs' files (a few hundred kB); one larger than this is not read. */
+const MAX_JOURNAL_BYTES = 64 * 1024 * 1024;
+
+const slashed = (rel: string) => rel.split(path.sep).join('/');
+
+/**
+ * The sha256 that names a file of the content-addressed folders (`originals|thumbs|previews/<first two
+ * hex digits>/<sha256>.<ext>`, relative to the library); null for any other path, which is never removed.
+ */
+export function contentHashOf(rel: string): string | null {
+  const m = /^(?:originals|thumbs|previews)\/([0-9a-f]{2})\/([0-9a-f]{64})\.[0-9a-z]{1,8}$/.exec(slashed(rel));
+  return m && m[2]!.startsWith(m[1]!) ? m[2]! : null;
+}
+
+/** Whether an image row names a file: the row of the sha256 in its name (content-addressed: no other row can). */
+function rowNames(db: Db): (rel: string) => boolean {
+  const row = db.prepare<[string], { path: string; thumb_path: string; preview_path: string }>('SELECT path, thumb_path, preview_path FROM images WHERE sha256 = ?');
+  return (rel) => {
+    const hash = contentHashOf(rel);
+    if (hash === null) return true;
+    const r = row.get(hash);
+    const name = slashed(rel);
+    return r !== undefined && [r.path, r.thumb_path, r.preview_path].some((p) => slashed(p) === name);
+  };
+}
+
+/** Whether `rel` is a regular file in real folders of the library (never reached through a link planted in it). */
+function fileInPlace(root: string, rel: string): boolean {
+  const parts = slashed(rel).split('/');
+  for (let i = 1; i < parts.length; i++) {
+    const st = fs.lstatSync(path.join(root, ...parts.slice(0, i)), { throwIfNoEntry: false });
+    if (!st?.isDirectory()) return false;
+  }
+  return fs.lstatSync(path.join(root, ...parts), { throwIfNoEntry: false })?.isFile() === true;
+}
+
+/**
+ * Remove those of `rels` (files of the content-addressed folders, relative to the library `root`)
+ * that no image row names, in write transactions of REMOVE_CHUNK with a yield between them
+ * (db/paced.ts drives it). Each is looked up first without the write lock, then again inside the
+ * transaction that removes it: a row committed meanwhile keeps its file. `removed.n` counts them.
+ */
+export function* removeUnnamedFiles(db: Db, root: string, rels: Iterable<string>, removed = { n: 0 }): Generator<void> {
+  const named = rowNames(db);
+  const candidates = [...new Set(rels)].filter((rel) => contentHashOf(rel) !== null && !named(rel) && fileInPlace(root, rel));
+  for (let i = 0; i < candidates.length; i += REMOVE_CHUNK) {
+    if (i > 0) yield;
+    db.transaction(() => {
+      for (const rel of candidates.slice(i, i + REMOVE_CHUNK)) {
+        if (named(rel) || !fileInPlace(root, rel)) continue;
+        try {
+          fs.rmSync(path.join(root, rel));
+          removed.n++;
+        } catch {
+          // Left in place (qc doctor counts it).
+        }
+      }
+    }).immediate();
+  }
+}
+
+function journalFile(root: string, importId: number): string {
+  return path.join(root, JOURNAL_DIR, `import-${importId}`);
+}
+
+/**
+ * The files one import stores (see above), as the import itself keeps it: {@link record} before
+ * storing, {@link settle} at the end of each page of URLs, {@link finish} when the import ends.
+ */
+export class ImportJournal {
+  private fd: number | null = null;
+  /** The files recorded since the journal was last emptied. */
+  private names: string[] = [];
+  readonly file: string;
+
+  constructor(
+    private readonly root: string,
+    readonly importId: number,
+  ) {
+    this.file = journalFile(root, importId);
+  }
+
+  /** List files about to be stored (before they are). The journal file is made on the first. */
+  record(rels: readonly string[]): void {
+    if (this.fd === null) {
+      makeDir(path.dirname(this.file), { base: this.root, what: "the library's journal folder" });
+      const flags = fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | (fs.constants.O_NOFOLLOW ?? 0);
+      this.fd = fs.openSync(this.file, flags, 0o644);
+    }
+    fs.writeSync(this.fd, rels.map((r) => `${r}\n`).join(''));
+    this.names.push(...rels);
+  }
+
+  /** Remove the files recorded that no row names (their pictures stopped after them), then empty the journal. Call when none is in flight. */
+  *settle(db: Db): Generator<void> {
+    if (!this.names.length) return;
+    yield* removeUnnamedFiles(db, this.root, this.names);
+    this.names = [];
+    if (this.fd !== null) fs.ftruncateSync(this.fd, 0);
+  }
+
+  /** Settle, then remove the journal (before the import's row leaves `running`). */
+  *finish(db: Db): Generator<void> {
+    yield* this.settle(db);
+    this.close();
+    fs.rmSync(this.file, { force: true });
+  }
+
+  /** Close the journal file (it stays for the next open to settle unless finished). */
+  close(): void {
+    if (this.fd === null) return;
+    fs.closeSync(this.fd);
+    this.fd = null;
+  }
+}
+
+/** The files listed in import `importId`'s journal; none when it has none. */
+function journalNames(root: string, importId: number): string[] {
+  const file = journalFile(root, importId);
+  const st = fs.lstatSync(file, { throwIfNoEntry: false });
+  if (!st?.isFile() || st.size > MAX_JOURNAL_BYTES) return [];
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Settle the journal that import `importId` left when its process ended (or it stopped without
+ * finishing it): remove the files it lists that no row names, then the journal.
+ */
+export function* settleJournal(db: Db, root: string, importId: number): Generator<void> {
+  const names = journalNames(root, importId);
+  if (names.length) yield* removeUnnamedFiles(db, root, names);
+  fs.rmSync(journalFile(root, importId), { force: true });
+}
+
+/** The imports that have a journal in the library. */
+export function journalIds(root: string): number[] {
+  return readdirOrNone(path.join(root, JOURNAL_DIR)).flatMap((name) => {
+    const m = JOURNAL_NAME.exec(name);
+    return m ? [Number(m[1])] : [];
+  });
+}
+
+export interface UnnamedFiles {
+  /** Files under originals/, thumbs/ and previews/ that no image row names. */
+  count: number;
+  bytes: number;
+  /** A few of them, relative to the library. */
+  examples: string[];
+  /** How many of them an import whose process ended listed: the next open of the library removes them. */
+  settling: number;
+}
+
+/**
+ * Every file under originals/, thumbs/ and previews/ that no image row names (`qc doctor`), a shard
+ * at a time with the rows of the shard's sha256 range. Files listed in the journal of an import
+ * whose process lives are not counted: their rows may be on the way.
+ */
+export function findUnnamedFiles(db: Db, root: string): UnnamedFiles {
+  const owners = libraryPaths(root).owners;
+  const held = heldHere(db, 'imports');
+  const live = new Set<string>();
+  const dead = new Set<string>();
+  const running = db.prepare("SELECT id, pid, pid_start FROM imports WHERE status = 'running'").all() as { id: number; pid: number | null; pid_start: string | null }[];
+  const runningIds = new Set(running.map((r) => r.id));
+  for (const r of running) {
+    const ended = ownerEnded({ pid: r.pid, start: r.pid_start }, () => held.has(r.id), owners);
+    for (const name of journalNames(root, r.id)) (ended ? dead : live).add(slashed(name));
+  }
+  for (const id of journalIds(root)) if (!runningIds.has(id)) for (const name of journalNames(root, id)) dead.add(slashed(name));
+  const found: UnnamedFiles = { count: 0, bytes: 0, examples: [], settling: 0 };
+  const note = (rel: string) => {
+    if (live.has(rel)) return;
+    found.count++;
+    found.bytes += fs.lstatSync(path.join(root, rel), { throwIfNoEntry: false })?.size ?? 0;
+    if (found.examples.length < 3) found.examples.push(rel);
+    if (dead.has(rel)) found.settling++;
+  };
+  const shards = new Set<string>();
+  for (const kind of CONTENT_KINDS) {
+    for (const e of direntsOrNone(path.join(root, kind))) {
+      if (e.isDirectory() && /^[0-9a-f]{2}$/.test(e.name)) shards.add(e.name);
+      else note(`${kind}/${e.name}`);
+    }
+  }
+  const inRange = db.prepare<[string, string], { path: string; thumb_path: string; preview_path: string }>('SELECT path, thumb_path, preview_path FROM images WHERE sha256 >= ? AND sha256 < ?');
+  for (const shard of [...shards].sort()) {
+    const named = new Set<string>();
+    for (const r of inRange.iterate(shard, `${shard}g`)) for (const p of [r.path, r.thumb_path, r.preview_path]) named.add(slashed(p));
+    for (const kind of CONTENT_KINDS) {
+      for (const e of direntsOrNone(path.join(root, kind, shard))) {
+        const rel = `${kind}/${shard}/${e.name}`;
+        if (!named.has(rel)) note(rel);
+      }
+    }
+  }
+  return found;
+}
+
+/** A folder's entries; none when it is not there, not a folder, or a link. */
+function direntsOrNone(dir: string): fs.Dirent[] {
+  if (!fs.lstatSync(dir, { throwIfNoEntry: false })?.isDirectory()) return [];
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
 }
