@@ -1,4 +1,4 @@
-/** `qc doctor [--json]`: what this machine has (src-main/core/doctor.ts); never opens or creates the library. */
+/** `qc doctor [--json]`: what this machine has and the library's state (src-main/core/doctor.ts); never creates the library, opens its database read-only and changes nothing. */
 import type { Command } from 'commander';
 import { defaultModelsDir } from '../core/app';
 import { formatDoctor, runDoctor } from '../core/doctor';
@@ -7,7 +7,7 @@ import { defaultDataDir } from '../core/paths';
 export function registerDoctorCommand(program: Command): void {
   program
     .command('doctor')
-    .description('check this machine: ONNX Runtime providers, tfjs backend, Electron, Chromium, SQLite, library folder, free disk')
+    .description('check this machine: ONNX Runtime providers, tfjs backend, Electron, Chromium, SQLite, library folder, files no image names, free disk')
     .option('--no-providers', 'do not probe the ONNX Runtime execution providers (faster)')
     .action(async (o: { providers: boolean }, cmd: Command) => {
       const g = cmd.optsWithGlobals<{ data?: string; json?: boolean }>();

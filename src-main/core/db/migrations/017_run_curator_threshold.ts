@@ -3,8 +3,8 @@
  * one library-wide setting (`threshold_bad`), applied to whatever run was active, on another
  * model's scale. Each run now keeps its own (`curator_threshold`, NULL: the run's recommendation).
  * The library's setting moves onto the run active now (the pinned one if it can be active, else the
- * newest finished run that is not archived); with no such run it stays the threshold for a library
- * without runs.
+ * newest finished run that is not archived); with no such run it is left unread (a threshold is
+ * refused before a run exists, runs.ts `setCuratorThreshold`, and the default is in force).
  */
 export const sql = /* sql */ `
 ALTER TABLE runs ADD COLUMN curator_threshold REAL;
