@@ -230,8 +230,9 @@ export function thresholdSlice(set: SetState, get: GetState, client: ApiClient, 
     async useThresholdForExport(t) {
       const before = get().scores?.curator ?? null;
       const value = t === undefined ? get().draftThreshold : t;
+      const runId = get().scores?.runId;
       try {
-        const r = await client.call('ml.setThreshold', { threshold: value });
+        const r = await client.call('ml.setThreshold', { threshold: value, ...(runId !== undefined && { runId }) });
         set((s) => ({ exportThresholdUndo: before, ...(s.scores && { scores: { ...s.scores, curator: r.threshold, inForce: r.in_force } }) }));
         get().toast('info', value === null ? `Exports use the run's threshold again (p(bad) ≥ ${formatProbability(r.in_force.threshold)}).` : `Exports now use p(bad) ≥ ${formatProbability(r.in_force.threshold)}.`);
       } catch (e) {
@@ -242,8 +243,9 @@ export function thresholdSlice(set: SetState, get: GetState, client: ApiClient, 
     async undoExportThreshold() {
       const prev = get().exportThresholdUndo;
       if (prev === undefined) return;
+      const runId = get().scores?.runId;
       try {
-        const r = await client.call('ml.setThreshold', { threshold: prev });
+        const r = await client.call('ml.setThreshold', { threshold: prev, ...(runId !== undefined && { runId }) });
         set((s) => ({ exportThresholdUndo: undefined, ...(s.scores && { scores: { ...s.scores, curator: r.threshold, inForce: r.in_force } }) }));
       } catch (e) {
         get().reportError(e, 'Threshold');

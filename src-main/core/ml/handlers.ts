@@ -106,8 +106,10 @@ export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: strin
         core.events.emit('library.changed', { reason: 'tags' });
       }
     },
-    'ml.setThreshold': async ({ threshold }) => {
-      const result = { threshold: runs.setCuratorThreshold(threshold), in_force: runs.thresholdInForce(runs.activeRunId()) };
+    'ml.setThreshold': async ({ threshold, runId }) => {
+      // Naming the run: a value chosen on one run's scores never lands on another that became active meanwhile.
+      const run = runId === undefined ? runs.activeRunId() : runs.requireRun(runId);
+      const result = { threshold: runs.setCuratorThreshold(threshold, run), in_force: runs.thresholdInForce(run) };
       announceThreshold();
       return result;
     },

@@ -62,3 +62,28 @@ describe('archiving or restoring runs', () => {
     }
   });
 });
+
+describe('ml.setThreshold naming its run', () => {
+  it('sets the threshold of the run it names, not of a run that became active meanwhile; refuses an unknown or unfinished run', async () => {
+    const lib = seedLibrary({ images: 60, runs: 2 });
+    try {
+      const { core } = lib;
+      await core.call('ml.setActive', { runId: 2 });
+      // Chosen on run 1's scores while another window made run 2 active: it stays on run 1.
+      const r = await core.call('ml.setThreshold', { threshold: 0.8, runId: 1 });
+      expect(r.threshold).toBe(0.8);
+      expect(r.in_force).toEqual({ threshold: 0.8, source: 'curator' });
+      expect((await core.call('review.scores', { runId: 1 })).curator).toBe(0.8);
+      expect((await core.call('review.scores', { runId: 2 })).curator).toBeNull();
+      // Without a run named, the active run's.
+      await core.call('ml.setThreshold', { threshold: 0.7 });
+      expect((await core.call('review.scores', { runId: 2 })).curator).toBe(0.7);
+      expect((await core.call('review.scores', { runId: 1 })).curator).toBe(0.8);
+      await expect(core.call('ml.setThreshold', { threshold: 0.5, runId: 99 })).rejects.toMatchObject({ code: 'not_found' });
+      const running = Number(core.context.db.prepare("INSERT INTO runs (status, params, backbone) VALUES ('failed', '{}', 'test')").run().lastInsertRowid);
+      await expect(core.call('ml.setThreshold', { threshold: 0.5, runId: running })).rejects.toMatchObject({ code: 'bad_input' });
+    } finally {
+      await lib.core.close();
+    }
+  });
+});
