@@ -1,7 +1,7 @@
 /** `qc issues`' text: the issues within confident learning's estimate, then those beyond it under their own heading. */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TRAIN_PARAMS, type ClassifySummary, type LabelIssue, type RecommendedThreshold, type RunSummary } from '../../src-shared/domain/ml';
-import { formatClassify, formatIssues, formatRun, formatRuns } from './formatMl';
+import { formatClassify, formatDemo, formatIssues, formatRun, formatRuns } from './formatMl';
 
 const issue = (rank: number, beyond: boolean): LabelIssue => ({
   rank,
@@ -113,5 +113,16 @@ describe('qc train', () => {
     expect(archived.split('\n')[1]).toBe('  not made active: run 4 was archived while it trained (qc archive 4 --restore, then qc use 4 makes it active)');
     // qc run shows a stored run: no activation, no such line.
     expect(formatRun(nearOneRun(0.99964, 0.999984))).not.toMatch(/active run:|not made active/);
+  });
+});
+
+describe('qc demo', () => {
+  it('a load cancelled part way says to run qc demo again (qc train would train on the part loaded); --no-train says qc train', () => {
+    const again = /run qc demo again to finish loading the demo/;
+    expect(formatDemo({ import: { cancelled: true }, run: null }, 'Cancelled ratings')).toMatch(again);
+    expect(formatDemo({ import: { cancelled: true }, run: null }, 'Cancelled ratings')).not.toMatch(/qc train/);
+    expect(formatDemo({ import: { cancelled: false }, run: { ...nearOneRun(0.9, 0.9), status: 'cancelled' } }, 'Imported')).toMatch(again);
+    expect(formatDemo({ import: { cancelled: false }, run: null }, 'Imported')).toBe('Imported\nnot trained (qc train)');
+    expect(formatDemo({ import: { cancelled: false }, run: nearOneRun(0.9, 0.9) }, 'Imported')).not.toMatch(again);
   });
 });

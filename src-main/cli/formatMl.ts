@@ -8,6 +8,18 @@ const num = (x: number | null | undefined, digits = 3) => (x === null || x === u
 /** A threshold exactly as stored (0.999984, 0.512345; not 1.000 or 0.512): what a curator types back into `--threshold` or `qc threshold` flags the same images. */
 const thr = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? '—' : formatThreshold(x));
 
+/**
+ * `qc demo`'s text after the import's line: the run, or why there is none. A load cancelled part
+ * way is finished by `qc demo` again (the Library screen offers the same); `qc train` would train
+ * on the part loaded and leave the demo unfinished.
+ */
+export function formatDemo(r: { import: { cancelled: boolean }; run: RunSummary | null }, importLine: string): string {
+  const again = 'cancelled: run qc demo again to finish loading the demo';
+  if (r.import.cancelled) return [importLine, again].join('\n');
+  if (!r.run) return [importLine, 'not trained (qc train)'].join('\n');
+  return [importLine, formatRun(r.run), ...(r.run.status === 'cancelled' ? [again] : [])].join('\n');
+}
+
 export function formatEmbed(s: EmbedSummary): string {
   return `Embedded ${s.embedded} of ${s.images} images (${s.cached} already cached, ${s.failed} failed) in ${s.seconds.toFixed(1)} s, ${s.images_per_second} images/s; backbone ${s.backbone} on ${s.provider_note ?? s.provider}; features ${s.features.join(', ')}`;
 }

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { DEFAULT_AUGMENT, DEFAULT_TRAIN_PARAMS, FEATURE_SETS, type FeatureSet, type TrainRequest } from '../../src-shared/domain/ml';
 import { parseMirror } from '../core/library/importer';
 import { formatImport as formatImportLine } from './format';
-import { formatClassify, formatEmbed, formatExport, formatIssues, formatRun, formatRuns } from './formatMl';
+import { formatClassify, formatDemo, formatEmbed, formatExport, formatIssues, formatRun, formatRuns } from './formatMl';
 import { formatBestRuns, formatGraphs } from './seedFiles';
 import type { WithCore } from './main';
 import { QcError } from '../../src-shared/contract/errors';
@@ -30,7 +30,7 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
     .description('load the bundled demo library (real photos with their EOL ratings), embed it and train a first run')
     .option('--no-train', 'import only')
     .action(async (o: { train: boolean }, cmd: Command) =>
-      withCore(cmd, (core, signal, onProgress) => core.call('demo.load', { train: o.train }, { signal, onProgress }), (r) => [formatImportLine(r.import), r.run ? formatRun(r.run) : 'not trained (qc train)'].join('\n')),
+      withCore(cmd, (core, signal, onProgress) => core.call('demo.load', { train: o.train }, { signal, onProgress }), (r) => formatDemo(r, formatImportLine(r.import))),
     );
 
   program
