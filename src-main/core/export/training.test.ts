@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../app';
-import { DEV_DIR, DEV_IMAGES, DEV_URL_PREFIX, tempDir } from '../../../test-support/fixtures';
+import { DEV_DIR, DEV_IMAGES, DEV_URL_PREFIX, devRatings, tempDir } from '../../../test-support/fixtures';
 import { exportTraining, sampleSuffix, seededSample } from './training';
 
 interface Snapshot {
@@ -245,6 +245,54 @@ describe('exportTraining', () => {
       fs.rmSync(path.join(paths.originals, 'zz_link.jpg'));
     }
   });
+});
+
+describe('exportTraining with hostile EOL ids', () => {
+  it('names files portably (never hidden, no device names, unique under case folding and NFC/NFD), and a re-import gets every picture back with its class and label', async () => {
+    const dir = tempDir();
+    const core = createCore({ dataDir: path.join(dir, 'lib'), ml: 'in-process' });
+    const again = createCore({ dataDir: path.join(dir, 'lib2'), ml: 'in-process' });
+    try {
+      const ids = ['.hidden', '..', 'ABC', 'abc', 'Abc', 'CON', 'nul', 'LPT1.txt', 'aux ', 'a.', 'a', 'caf\u00e9', 'cafe\u0301', 'x:y', 'q"uote', '-rf', '.', 'COM1'];
+      const dev = devRatings();
+      // Two rating classes, so each folder holds colliding names: class 1 and class 5.
+      const lines = ids.map((id, i) => [id, dev[i]![1], i % 3 === 2 ? '4.8' : '1.2', '{}'].join('\t'));
+      const ratings = path.join(dir, 'hostile.txt');
+      fs.writeFileSync(ratings, `obj_with_overall_rating\tobj_url\toverall_rating\tancestry\n${lines.join('\n')}\n`, 'utf8');
+      await core.call('library.import', { source: ratings, mirrors: [{ prefix: DEV_URL_PREFIX, dir: DEV_IMAGES }] });
+      const db = core.context.db;
+      const hidden = db.prepare("SELECT i.id, i.sha256 FROM images i JOIN image_urls u ON u.image_id = i.id JOIN source_rows s ON s.url = u.url WHERE s.eol_id = '.hidden'").get() as { id: number; sha256: string };
+      await core.call('labels.set', { imageIds: [hidden.id], label: 'good' });
+      const before = snapshot(core);
+      expect(before.size).toBe(ids.length);
+
+      const out = path.join(dir, 'export');
+      await core.call('export.training', { outDir: out, sample: 5 });
+      const folders = fs.readdirSync(path.join(out, 'images'), { recursive: true, withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(e.parentPath, e.name));
+      let files = 0;
+      for (const folder of folders) {
+        const names = fs.readdirSync(folder, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name);
+        files += names.length;
+        for (const n of names) {
+          expect(n.startsWith('.'), n).toBe(false);
+          expect(n, n).not.toMatch(/^(con|prn|aux|nul|com\d|lpt\d)(\.|$)/i);
+          expect(n, n).not.toMatch(/[<>:"/\\|?*\p{C}]|[. ]\.jpg$/u);
+        }
+        expect(new Set(names.map((n) => n.normalize('NFD').toLowerCase())).size, folder).toBe(names.length);
+      }
+      expect(files).toBe(2 * ids.length); // each picture in its class folder and, labelled by the rule or the curator, in agg/
+
+      await again.call('library.import', { source: out });
+      const after = snapshot(again);
+      expect(after.size).toBe(before.size);
+      for (const [sha, s] of before) expect(after.get(sha), sha).toEqual(s);
+      expect(after.get(hidden.sha256)).toEqual({ ratingClass: 1, label: 'good' });
+    } finally {
+      await core.close();
+      await again.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe('seededSample and sampleSuffix', () => {

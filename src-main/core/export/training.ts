@@ -27,6 +27,7 @@ import type { Db } from '../db/open';
 import { userFsError, writeFileAtomic } from '../fsSafe';
 import { insideDir, realPathInside } from '../library/files';
 import type { LibraryPaths } from '../paths';
+import { FolderNames } from './portableName';
 import { ExportStage, isStageName, sweepExportTemps } from './stage';
 
 export const CLASS_WORDS = ['one', 'two', 'three', 'four', 'five'] as const;
@@ -78,12 +79,12 @@ export function seededSample<T>(items: readonly T[], n: number, seed: number): T
   return a.slice(0, k);
 }
 
-/** A file name for an image: its EOL id when that is a safe, unique name, else its sha256. */
-function fileName(r: ImageRow, ext: string, taken: Set<string>): string {
-  const safe = r.eol_id && /^[A-Za-z0-9._-]{1,100}$/.test(r.eol_id) ? r.eol_id : null;
-  const name = safe && !taken.has(`${safe}${ext}`) ? `${safe}${ext}` : `${r.sha256}${ext}`;
-  taken.add(name);
-  return name;
+/**
+ * A file name for an image: its EOL id made portable (portableName.ts: never hidden, never a Windows
+ * device name, unique in its folder under case folding and Unicode normalisation), else its sha256.
+ */
+function fileName(r: ImageRow, ext: string, names: FolderNames): string {
+  return names.claim(r.eol_id, ext, r.sha256);
 }
 
 /**
@@ -175,8 +176,8 @@ export async function exportTraining(db: Db, paths: LibraryPaths, opts: Training
 
     const result: TrainingExportSummary = { dir, by_class: { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 }, agg: { bad: 0, good: 0 }, copied: 0, lists: [], curator_unlabelled: 0, missing: 0, urls_skipped: 0 };
     const urlsByClass: string[][] = CLASS_WORDS.map(() => []);
-    const taken = new Map<string, Set<string>>();
-    const takenIn = (folder: string) => taken.get(folder) ?? taken.set(folder, new Set()).get(folder)!;
+    const taken = new Map<string, FolderNames>();
+    const takenIn = (folder: string) => taken.get(folder) ?? taken.set(folder, new FolderNames()).get(folder)!;
     const cancelled = () => {
       if (opts.signal?.aborted) throw new QcError('cancelled', 'export cancelled');
     };
