@@ -1,5 +1,6 @@
-/** `qc export-training | export-model | archive`, and the human text of `qc runs --best` and `qc run --graphs`: the seed's files. */
+/** `qc export-training | export-model | features | archive`, and the human text of `qc runs --best` and `qc run --graphs`: the seed's files. */
 import type { Command } from 'commander';
+import type { ResultOf } from '../../src-shared/contract/handlers';
 import { trainingExportWarnings, type GraphsExportSummary, type ModelExportSummary, type RankedRun, type TrainingExportSummary } from '../../src-shared/domain/runQuality';
 import type { WithCore } from './main';
 import { localPath, usage } from './options';
@@ -31,9 +32,17 @@ export function formatModelExport(r: ModelExportSummary): string {
     `Run ${r.run_id} exported: ${r.model} (${(r.bytes / 1e6).toFixed(1)} MB) and ${r.card}`,
     `  inputs: ${r.inputs.map((i) => `${i.name} ${i.dtype} [${i.shape.join(', ')}]`).join('; ')} → p_bad [1, 1]`,
     r.extra_inputs.length
-      ? `  this run also needs ${r.extra_inputs.join(' and ')} features computed outside the model (the card says how); a run trained with --features whole needs only the image`
+      ? `  this run also needs ${r.extra_inputs.join(' and ')} features computed outside the model: qc features IMAGE… --run ${r.run_id} prints them; a run trained with --features whole needs only the image`
       : '  needs only the decoded image (RGB bytes, height × width × 3)',
   ].join('\n');
+}
+
+/**
+ * `qc features`: one JSON line per file, in the order given: `{"file", "inputs": {name: {"shape",
+ * "data"}}}` (the float32 values as JSON numbers, exact), or `{"file", "error"}`.
+ */
+export function formatModelInputs(r: ResultOf<'export.features'>): string {
+  return r.images.map((i) => JSON.stringify(i.error === undefined ? { file: i.file, run_id: r.run_id, inputs: i.inputs ?? {} } : { file: i.file, run_id: r.run_id, error: i.error })).join('\n');
 }
 
 export function formatGraphs(r: GraphsExportSummary): string {
@@ -68,6 +77,15 @@ export function registerSeedFileCommands(program: Command, withCore: WithCore): 
     .argument('<dir>', 'output folder')
     .action(async (runId: number | 'active', dir: string, _o, cmd: Command) =>
       withCore(cmd, (core) => core.call('export.model', { outDir: localPath(dir), ...(runId !== 'active' && { runId }) }), formatModelExport),
+    );
+
+  program
+    .command('features')
+    .description("print the extra inputs a run's exported model needs (crops, signals, defects) for image files, one JSON line per file")
+    .argument('<files...>', 'image files')
+    .option('--run <id>', 'run id (default: the active run)', positiveInt('--run'))
+    .action(async (files: string[], o: { run?: number }, cmd: Command) =>
+      withCore(cmd, (core, signal, onProgress) => core.call('export.features', { files: files.map(localPath), ...(o.run !== undefined && { runId: o.run }) }, { signal, onProgress }), formatModelInputs),
     );
 
   program

@@ -127,6 +127,19 @@ export interface ExportApi {
   'export.model': { args: { runId?: number; outDir: string }; result: ModelExportSummary };
   /** A run's loss and accuracy curves as SVG and PNG files. */
   'export.graphs': { args: { runId?: number; outDir: string }; result: GraphsExportSummary };
+  /**
+   * The extra inputs of a run's exported model (its `crops`, `signals`, `defects` blocks: what ONNX
+   * cannot express) for image files outside the library, decoded and computed as the app does;
+   * nothing is stored. `images[i]` is `files[i]`: its inputs by name, or why it could not be read.
+   */
+  'export.features': {
+    args: { files: string[]; runId?: number };
+    result: {
+      run_id: number;
+      inputs: { name: string; dtype: 'float32'; shape: number[] }[];
+      images: { file: string; inputs?: Record<string, { shape: number[]; data: number[] }>; error?: string }[];
+    };
+  };
 }
 
 export interface ReviewApi {

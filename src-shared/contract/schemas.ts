@@ -183,6 +183,7 @@ export const API_SCHEMAS = {
   'export.training': z.strictObject({ outDir: absolutePath, sample: z.int().min(1).max(100_000_000).optional(), seed: count.optional() }),
   'export.model': z.strictObject({ runId: id.optional(), outDir: absolutePath }),
   'export.graphs': z.strictObject({ runId: id.optional(), outDir: absolutePath }),
+  'export.features': z.strictObject({ files: z.array(absolutePath).min(1).max(10_000), runId: id.optional() }),
 
   'review.page': z.strictObject({ ...reviewQuery, offset: z.int().min(0), limit: z.int().min(1).max(100_000) }),
   'review.scores': z.strictObject({ runId: id.optional() }),

@@ -4,7 +4,7 @@
  *
  * The graph is the backbone's, with the steps around it that ONNX can express:
  *
- *   image  uint8 [1, H, W, 3]  (decoded RGB: EXIF orientation applied, sRGB, no alpha)
+ *   image  uint8 [1, H, W, 3]  (decoded RGB: EXIF orientation applied, sRGB, transparency on black)
  *     → Cast → ÷255 → NCHW → Resize to 224×224 (linear, align_corners: the nsfwjs arithmetic of
  *       backbone/preprocess.ts) → NHWC → backbone → embedding [1, 1280]
  *     → (Concat with the other feature blocks, given as inputs, in the run's order)
@@ -13,7 +13,8 @@
  *
  * What ONNX cannot express here — the native-resolution crops (positions depend on the image's
  * size) and the hand-made quality signals — become extra inputs (`crops`, `signals`, …) that the
- * card documents as pre-processing steps; a run trained on whole-image features needs the image only.
+ * card documents as pre-processing steps and `qc features FILE… --run ID` (modelInputs.ts) prints for
+ * any image file; a run trained on whole-image features needs the image only.
  * A run's distance-from-good block (ml/train/distance.ts) is plain arithmetic on the `signals`
  * input, so the graph computes it (robust z, |z|, group means and maxima, Mahalanobis).
  */
@@ -23,7 +24,7 @@ import path from 'node:path';
 import { QcError } from '../../../src-shared/contract/errors';
 import type { FeatureSet, RunDetail, ThresholdInForce, TrainParams } from '../../../src-shared/domain/ml';
 import { findBackbone, loadManifest } from '../ml/backbone/manifest';
-import { PREPROCESS_VERSION } from '../ml/backbone/preprocess';
+import { PREPROCESS_VERSION, TRANSPARENT_BACKGROUND } from '../ml/backbone/preprocess';
 import { DataType, GraphBuilder, ModelProto, valueInfo } from '../ml/backbone/onnx';
 import type { TrainedHead } from '../ml/train/types';
 import { distanceColumns, type DistanceBlock } from '../ml/train/distance';
@@ -38,14 +39,25 @@ export const MODEL_FILE = 'model.onnx';
 export const CARD_FILE = 'model-card.json';
 export const CARD_FORMAT = 'quality-curator-model/1';
 
+/**
+ * How the decoded image the model takes is made (backbone/preprocess.ts decodeRgb), for the card:
+ * the background transparent pixels are composited onto is the decode's own constant.
+ */
+export const IMAGE_DECODE_NOTE = `EXIF orientation applied, converted to sRGB, transparent pixels composited onto ${TRANSPARENT_BACKGROUND} (black) and the alpha channel then dropped (dropping alpha without compositing scores the colour hidden under transparent pixels: another p(bad))`;
+
+/** How a downstream tool gets a run's extra inputs (modelInputs.ts). */
+export function extraInputsCommand(runId: number): string {
+  return `\`qc features IMAGE… --run ${runId}\` prints them for image files, one JSON line per file ({"file", "inputs": {"<name>": {"shape", "data"}}}), decoded and computed exactly as Quality Curator does when it scores (API: export.features).`;
+}
+
 /** What each feature block is, for the card, when it has to be supplied as an input. */
 const BLOCK_NOTES: Record<string, string> = {
   crops:
-    'Mean and max over the backbone embeddings of native-resolution 224-px crops of the decoded image (src-main/core/ml/features/crops.ts); crop positions depend on the image size, which ONNX cannot express here. `qc embed --features crops` computes them.',
+    'Mean and max over the backbone embeddings of native-resolution 224-px crops of the decoded image (src-main/core/ml/features/crops.ts); crop positions depend on the image size, which ONNX cannot express here.',
   signals:
-    'Hand-made quality signals computed from the decoded pixels (src-main/core/ml/features/signals.ts: sharpness, exposure, noise, blocking, …); not expressible as ONNX operators. `qc embed --features signals` computes them.',
+    'Hand-made quality signals computed from the decoded pixels (src-main/core/ml/features/signals.ts: sharpness, exposure, noise, blocking, …); not expressible as ONNX operators.',
   defects:
-    `The defect net's block (src-main/core/ml/features/defects.ts): a small CNN (resources/models/${DEFECT_NET_FILE}) run on up to ${DEFECT_LATTICE.long * DEFECT_LATTICE.short} native-resolution ${DEFECT_PATCH}-px tiles whose positions depend on the image size, pooled to the mean class probabilities and level statistics. \`qc embed --features defects\` computes them.`,
+    `The defect net's block (src-main/core/ml/features/defects.ts): a small CNN (resources/models/${DEFECT_NET_FILE}) run on up to ${DEFECT_LATTICE.long * DEFECT_LATTICE.short} native-resolution ${DEFECT_PATCH}-px tiles whose positions depend on the image size, pooled to the mean class probabilities and level statistics.`,
 };
 
 export interface ModelExportResult {
@@ -255,8 +267,8 @@ export async function exportModel(opts: ExportModelOptions): Promise<ModelExport
       ...i,
       description:
         i.name === 'image'
-          ? 'The decoded image as RGB bytes, height × width × 3: EXIF orientation applied, converted to sRGB, alpha removed. The graph resizes it itself.'
-          : `${BLOCK_NOTES[i.name] ?? `the ${i.name} feature block`} Not expressible in ONNX: supply it as an input.`,
+          ? `The decoded image as RGB bytes, height × width × 3: ${IMAGE_DECODE_NOTE}. The graph resizes it itself.`
+          : `${BLOCK_NOTES[i.name] ?? `the ${i.name} feature block`} Not expressible in ONNX: supply it as an input. ${extraInputsCommand(run.run_id)}`,
     })),
     outputs: [
       { name: 'p_bad', shape: [1, 1], description: 'probability that the image is bad; tag it bad at or above the threshold you choose (see thresholds; Quality Curator tags with thresholds.in_force)' },
@@ -265,7 +277,8 @@ export async function exportModel(opts: ExportModelOptions): Promise<ModelExport
     preprocessing: {
       in_graph: `uint8 → float ÷ 255 → bilinear resize to ${size}×${size} with align_corners (the whole image stretched, no crop, no antialiasing) → ${entry.id}`,
       version: PREPROCESS_VERSION,
-      outside_graph: extra.length ? extra.map((s) => ({ input: s, how: BLOCK_NOTES[s] ?? `the ${s} block of Quality Curator's features` })) : [],
+      decode: IMAGE_DECODE_NOTE,
+      outside_graph: extra.length ? extra.map((s) => ({ input: s, how: BLOCK_NOTES[s] ?? `the ${s} block of Quality Curator's features`, compute: extraInputsCommand(run.run_id) })) : [],
       needs_only_the_image: extra.length === 0,
     },
     training_data: { snapshot: run.snapshot, snapshot_hash: run.snapshot?.hash ?? null },

@@ -6,6 +6,7 @@ import type { RunSummary } from '../../../src-shared/domain/ml';
 import type { CoreContext } from '../context';
 import { libraryGraphFiles, writeLibraryGraphs } from '../export/graphs';
 import { SeedFiles } from '../export/seedFiles';
+import { modelInputs } from '../export/modelInputs';
 import type { Importer } from '../library/importer';
 import { ClassifyService } from './classifyService';
 import { DEFAULT_BACKBONE, embedMissing } from './embedService';
@@ -117,5 +118,6 @@ export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: strin
     'export.training': async (args, ctx) => seedFiles.training(args, ctx),
     'export.model': (args) => seedFiles.model(args),
     'export.graphs': (args) => seedFiles.graphs(args),
+    'export.features': (args, ctx) => modelInputs(engine, modelsDir, runs, args, ctx),
   };
 }
