@@ -7,6 +7,7 @@ import { QcError } from '../../../src-shared/contract/errors';
 import { isValidRating } from '../../../src-shared/domain/label';
 import type { FailureReason, ImportKind } from '../../../src-shared/domain/library';
 import { FINAL_COLUMNS } from '../../../src-shared/domain/tags';
+import { readTsvCell } from '../../../src-shared/domain/tsv';
 
 /**
  * Lines longer than this are not rows of an EOL file (nor of a tag file): such a line is measured
@@ -608,7 +609,11 @@ function parseUrlLine(text: string, line: number): ScannedRow | null {
 
 function tsvParser(header: string, headerLine: number, file: string, kind: Exclude<ImportKind, 'folder'>): RowParser {
   const spec = SPECS[kind];
-  const columns = tsvCells(header).cells.map((c) => c.trim());
+  // A tag file is this app's own output: its cells went through tsvCell, whose formula escape
+  // (a leading ') is undone here, so classifying an earlier output again keeps every cell as it
+  // was. Any other file's cells are kept as written (a user's own '=x stays '=x).
+  const cell = isTagHeader(header) ? readTsvCell : (c: string) => c;
+  const columns = tsvCells(header).cells.map((c) => cell(c).trim());
   for (const col of spec.required) {
     if (!columns.includes(col)) {
       throw new QcError('bad_input', `missing required column "${col}" for a ${kind} file (header has: ${columns.map((c) => truncate(c, 40)).join(', ')})`, { file, line: headerLine });
@@ -630,7 +635,7 @@ function tsvParser(header: string, headerLine: number, file: string, kind: Exclu
     // No prototype: a column named __proto__ (or constructor) is kept like any other.
     const raw = Object.create(null) as Record<string, string>;
     columns.forEach((c, j) => {
-      if (!dropped.has(c)) raw[c] = cells[j] ?? '';
+      if (!dropped.has(c)) raw[c] = cell(cells[j] ?? '');
     });
     const url = (raw[spec.url] ?? '').trim();
     if (CONTROL.test(text)) return { row: null, problem: { line, reason: 'bad_row', detail: 'the row contains control characters (binary data?)', url: null } };
