@@ -20,6 +20,7 @@ import { QcError } from '../../../src-shared/contract/errors';
 import type { LabelOrigin, LabelValue } from '../../../src-shared/domain/label';
 import { chunkSuffix, DEFAULT_CHUNK_ROWS, FINAL_COLUMNS, finalConfidence, finalTag, formatConfidence, predictedClass, TAG_COLUMNS, tsvLine } from '../../../src-shared/domain/tags';
 import type { Db } from '../db/open';
+import { isTagHeader } from '../library/parse';
 import { withSnapshot } from '../db/snapshot';
 import { AtomicFile, makeDir } from '../fsSafe';
 import { ExportStage, sweepExportTemps } from './stage';
@@ -75,6 +76,33 @@ export function staleChunks(dir: string, base: string, count: number): string[] 
   }
 }
 
+/** Columns a bundle's tag files write after the bundle's own: imclass, confidence, source, p_bad. */
+const OUTPUT_COLUMNS: ReadonlySet<string> = new Set<string>([...TAG_COLUMNS, ...FINAL_COLUMNS]);
+
+/**
+ * The bundle columns a tag file writes (`names`, before the tag columns) and the bundle column each
+ * is read from (`from`): BUNDLE_COLUMNS first, then the bundle's own columns in order, each once.
+ * A bundle that is an earlier output (a tag file classified again: its header has eolMediaURL,
+ * imclass and confidence, parse.ts isTagHeader) carries the earlier verdict in imclass, confidence,
+ * source and p_bad: those are replaced by this export's (the importer drops them already; an older
+ * library may still hold them). Any other bundle's own column of one of those names is its data (a
+ * `source` column naming the page a photo came from): it is kept, renamed `<name> (input)` (more
+ * ` (input)` while that name is taken), never dropped or overwritten.
+ */
+export function bundleColumns(own: readonly string[]): { names: string[]; from: string[] } {
+  const earlier = isTagHeader(tsvLine(own));
+  const from = [...BUNDLE_COLUMNS, ...own.filter((c) => !BUNDLE_COLUMNS.includes(c) && !(earlier && OUTPUT_COLUMNS.has(c)))];
+  const taken = new Set<string>([...from, ...OUTPUT_COLUMNS]);
+  const names = from.map((c) => {
+    if (!OUTPUT_COLUMNS.has(c)) return c;
+    let name = `${c} (input)`;
+    while (taken.has(name)) name += ' (input)';
+    taken.add(name);
+    return name;
+  });
+  return { names, from };
+}
+
 /** Bundle rows read per query by {@link exportBundle}: its memory does not grow with the bundle. */
 export const BUNDLE_READ_ROWS = 5000;
 
@@ -108,14 +136,10 @@ async function bundleFromSnapshot(
      LEFT JOIN labels l ON l.image_id = u.image_id
      WHERE b.bundle_id = ? AND b.line > ? ORDER BY b.line LIMIT ?`,
   );
-  const own = JSON.parse(bundle.columns) as string[];
-  // A bundle that is an earlier output (a tag file classified again) carries its old verdict in
-  // columns this export writes: each column once, the new value (the old one is stale).
-  const written = new Set<string>([...BUNDLE_COLUMNS, ...TAG_COLUMNS, ...FINAL_COLUMNS]);
-  const columns = [...BUNDLE_COLUMNS, ...own.filter((c) => !written.has(c))];
+  const { names: columns, from } = bundleColumns(JSON.parse(bundle.columns) as string[]);
   const cells = (r: Row) => {
     const raw = JSON.parse(r.raw) as Record<string, string>;
-    return columns.map((c) => (c === 'eolMediaURL' ? (raw[c] ?? r.url) : (raw[c] ?? '')));
+    return from.map((c) => (c === 'eolMediaURL' ? (raw[c] ?? r.url) : (raw[c] ?? '')));
   };
   const base = path.basename(bundle.name).replace(/\.[^.]+$/, '');
   const chunkRows = opts.chunkRows ?? DEFAULT_CHUNK_ROWS;
