@@ -154,7 +154,7 @@ describe('qc', () => {
     expect(json(qc('threshold', '0.3', '--json'))).toEqual({ error: { code: 'bad_input', message: "There is no run yet: a threshold is chosen on a run's scores. Train first." } });
     const auto = qc('threshold', 'auto');
     expect(auto.code, auto.stderr).toBe(0);
-    expect(auto.stdout).toBe('threshold for final tags: 0.5 (the default: no run recommends one)\n');
+    expect(auto.stdout).toBe('threshold for final tags: 0.500 (the default: no run recommends one)\n');
   }, 30_000);
 
   it('lists imports and bundles with their ids (qc sources)', () => {

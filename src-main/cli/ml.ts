@@ -8,6 +8,7 @@ import { formatClassify, formatDemo, formatEmbed, formatExport, formatIssues, fo
 import { formatBestRuns, formatGraphs } from './seedFiles';
 import type { WithCore } from './main';
 import { QcError } from '../../src-shared/contract/errors';
+import { formatThreshold } from '../../src-shared/domain/threshold';
 import { API_SCHEMAS, id, importOptions, probability, trainOptions } from '../../src-shared/contract/schemas';
 import { localPath, numberOption, optionValue, sourceArg, usage } from './options';
 
@@ -167,7 +168,7 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
     .description('set the p(bad) threshold for final tags (`auto`: the run\'s recommendation)')
     .argument('<value>', 'a probability in 0..1, or auto')
     .action(async (v: string, _o, cmd: Command) =>
-      withCore(cmd, (core) => core.call('ml.setThreshold', { threshold: v === 'auto' ? null : numberOption('threshold', probability)(v) }), (r) => `threshold for final tags: ${r.in_force.threshold} (${r.threshold !== null ? 'curator' : r.in_force.source === 'default' ? 'the default: no run recommends one' : `the active run's, ${r.in_force.source}`})`),
+      withCore(cmd, (core) => core.call('ml.setThreshold', { threshold: v === 'auto' ? null : numberOption('threshold', probability)(v) }), (r) => `threshold for final tags: ${formatThreshold(r.in_force.threshold)} (${r.threshold !== null ? 'curator' : r.in_force.source === 'default' ? 'the default: no run recommends one' : `the active run's, ${r.in_force.source}`})`),
     );
 
   program

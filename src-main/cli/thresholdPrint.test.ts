@@ -69,4 +69,13 @@ describe('printed thresholds', () => {
     expect(rows.length).toBeGreaterThan(40);
     expect(tags(path.join(dir, 'typed'))).toEqual(rows);
   }, 60_000);
+
+  it('qc threshold prints the threshold the way qc run does: auto gives the run\'s stored value, a curator\'s tiny one is not 1e-9', () => {
+    const run = JSON.parse(qc('run', '--json')) as RunDetail;
+    const printedByRun = /bad: recommended threshold (\S+)/.exec(qc('run'))?.[1];
+    expect(qc('threshold', 'auto')).toBe(`threshold for final tags: ${printedByRun} (the active run's, recommended)\n`);
+    expect(Number(printedByRun)).toBe(run.thresholds?.bad.threshold);
+    expect(qc('threshold', '0.000000001')).toBe('threshold for final tags: 1.0e-9 (curator)\n');
+    expect(qc('threshold', '0.25')).toBe('threshold for final tags: 0.250 (curator)\n');
+  }, 60_000);
 });
