@@ -13,6 +13,7 @@ import type { RunStore } from '../ml/runs';
 import type { TrainedHead } from '../ml/train/types';
 import { writeRunGraphs } from './graphs';
 import { exportModel } from './model';
+import { refuseInsideLibrary } from './outDir';
 import { exportTraining } from './training';
 
 /** Width of each feature block of a run, read off one cached vector per block. */
@@ -33,7 +34,8 @@ export class SeedFiles {
     private readonly modelsDir: string,
   ) {}
 
-  training(args: ArgsOf<'export.training'>, ctx: CallContext): Promise<ResultOf<'export.training'>> {
+  async training(args: ArgsOf<'export.training'>, ctx: CallContext): Promise<ResultOf<'export.training'>> {
+    refuseInsideLibrary(args.outDir, this.core.paths.root);
     return exportTraining(this.core.db, this.core.paths, {
       outDir: args.outDir,
       ...(args.sample !== undefined && { sample: args.sample }),
@@ -46,6 +48,7 @@ export class SeedFiles {
   }
 
   async model(args: ArgsOf<'export.model'>): Promise<ResultOf<'export.model'>> {
+    refuseInsideLibrary(args.outDir, this.core.paths.root);
     const runId = this.runs.requireRun(args.runId);
     const run = this.runs.detail(runId);
     const { head } = this.runs.model(runId) as { head: TrainedHead };
@@ -56,6 +59,7 @@ export class SeedFiles {
   }
 
   async graphs(args: ArgsOf<'export.graphs'>): Promise<ResultOf<'export.graphs'>> {
+    refuseInsideLibrary(args.outDir, this.core.paths.root);
     const runId = this.runs.requireRun(args.runId, { finished: false });
     const epochs = this.runs.detail(runId).evaluation?.epochs ?? [];
     if (!epochs.length) throw new QcError('bad_input', `run ${runId} has no epoch curves (it did not finish training)`);

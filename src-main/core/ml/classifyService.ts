@@ -7,6 +7,7 @@ import type { CallContext, ClassifyRequest } from '../../../src-shared/contract/
 import { QcError } from '../../../src-shared/contract/errors';
 import type { ClassifySummary, ExportSummary, FeatureSet, ThresholdSource } from '../../../src-shared/domain/ml';
 import type { CoreContext } from '../context';
+import { refuseInsideLibrary } from '../export/outDir';
 import { exportBundle, exportLibrary } from '../export/tags';
 import type { Importer } from '../library/importer';
 import { featureKey } from './embed';
@@ -179,6 +180,7 @@ export class ClassifyService {
   }
 
   async classify(args: ClassifyRequest, ctx: CallContext): Promise<ClassifySummary> {
+    refuseInsideLibrary(args.outDir, this.core.paths.root);
     const runId = this.runs.requireRun(args.runId);
     const { outDir, chunkRows, threshold, runId: _r, shard, ...importArgs } = args;
     // A shard: only its rows, as a bundle file of their own (its tag files then carry the shard's name).
@@ -232,6 +234,7 @@ export class ClassifyService {
 
   /** Tag TSVs for a bundle already in the library, or for the whole library. */
   async exportTags(args: { bundleId?: number; outDir: string; threshold?: number; runId?: number; chunkRows?: number }, ctx: CallContext): Promise<ExportSummary> {
+    refuseInsideLibrary(args.outDir, this.core.paths.root);
     const runId = this.runs.requireRun(args.runId);
     // A bundle's tags need its own images scored, not the whole library's (a library of a million
     // with a new run would be embedded to export one small bundle).
