@@ -5,10 +5,11 @@
  * the id, only if it is still this job's (a later job in the same field keeps its own).
  */
 import type { ArgsOf, Method, ResultOf } from '../../src-shared/contract/handlers';
+import type { ToastKind } from './toasts';
 import type { AppState, GetState, SetState } from './types';
 
 /** The store fields that hold a running job's id, or null when none runs. */
-export type JobIdKey = 'exportJobId' | 'classifyJobId' | 'trainingJobId' | 'modelJobId';
+export type JobIdKey = 'exportJobId' | 'classifyJobId' | 'trainingJobId' | 'modelJobId' | 'importJobId';
 
 export interface TrackedJob<M extends Method> {
   idKey: JobIdKey;
@@ -20,8 +21,8 @@ export interface TrackedJob<M extends Method> {
   context: string;
   /** The store fields that keep the result (the screen shows it). */
   keep(result: ResultOf<M>): Partial<AppState>;
-  /** The success toast. */
-  success(result: ResultOf<M>): string;
+  /** The success toast, or its colour and text where the result decides (an import that stored nothing is red). */
+  success(result: ResultOf<M>): string | { kind: ToastKind; text: string };
   /** Work after the toast (Classify: the library changed); its failure is reported like the job's. */
   after?(result: ResultOf<M>): Promise<void>;
 }
@@ -33,7 +34,9 @@ export async function runTrackedJob<M extends Method>(set: SetState, get: GetSta
   try {
     const result = await promise;
     set(job.keep(result));
-    get().toast('success', job.success(result));
+    const note = job.success(result);
+    if (typeof note === 'string') get().toast('success', note);
+    else get().toast(note.kind, note.text);
     await job.after?.(result);
     return result;
   } catch (e) {

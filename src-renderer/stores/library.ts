@@ -6,6 +6,7 @@ import { toQcError } from '../api/client';
 import { errorText } from '../api/errorText';
 import { sameRule, type LabelRule } from '../../src-shared/domain/label';
 import { cleanMirrors, type MirrorRow, type Slice } from './types';
+import { runTrackedJob } from './jobRunner';
 
 export interface ImportForm {
   path: string;
@@ -90,29 +91,18 @@ export function importNote(summary: ImportSummary, what: string): { kind: 'succe
 export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {
   let statusTimer: ReturnType<typeof setTimeout> | null = null;
 
-  const afterImport = async (summary: ImportSummary, what: string) => {
-    set({ lastImport: summary });
-    const note = importNote(summary, what);
-    get().toast(note.kind, note.text);
-    await get().libraryChanged();
-  };
-
-  const runImport = async (method: 'library.import' | 'library.retryFailed', args: ImportArgs, label: string) => {
-    const job =
-      method === 'library.import'
-        ? get().startJob('library.import', args, { label })
-        : get().startJob('library.retryFailed', { ...(args.mirrors && { mirrors: args.mirrors }) }, { label });
-    set({ importJobId: job.id });
-    try {
-      const summary = await job.promise;
-      await afterImport(summary, label);
-      return summary;
-    } catch (e) {
-      get().reportError(e, label);
-      return null;
-    } finally {
-      if (get().importJobId === job.id) set({ importJobId: null });
-    }
+  const runImport = (method: 'library.import' | 'library.retryFailed', args: ImportArgs, label: string) => {
+    const job = {
+      idKey: 'importJobId',
+      label,
+      context: label,
+      keep: (summary: ImportSummary) => ({ lastImport: summary }),
+      success: (summary: ImportSummary) => importNote(summary, label),
+      after: () => get().libraryChanged(),
+    } as const;
+    return method === 'library.import'
+      ? runTrackedJob(set, get, { ...job, method, args })
+      : runTrackedJob(set, get, { ...job, method, args: { ...(args.mirrors && { mirrors: args.mirrors }) } });
   };
 
   return {

@@ -19,7 +19,7 @@ describe('Library screen', () => {
   test('imports a file with a mirror, shows the result, the status and the failures, and retries them', async () => {
     const user = userEvent.setup();
     const file = ratingsFile(4, 1);
-    const { client } = renderWith(<LibraryScreen />);
+    const { client, store } = renderWith(<LibraryScreen />);
     await until(() => expect(screen.getByTestId('status-images').dataset.value).toBe('300'));
     await fill(user, 'import-path', file);
     await fill(user, 'import-mirror-prefix-0', `${DEV_URL_PREFIX}=${DEV_IMAGES}/`);
@@ -28,6 +28,8 @@ describe('Library screen', () => {
     const result = await screen.findByTestId('import-result', {}, { timeout: 20_000 });
     expect(result.dataset.new).toBe('4');
     expect(result.dataset.failed).toBe('1');
+    // The toast's colour follows the result (importNote): neutral when one failed, not green.
+    await until(() => expect(store.getState().toasts.find((t) => t.text.startsWith('Import: 4 new'))?.kind).toBe('info'));
     await until(() => expect(screen.getByTestId('status-images').dataset.value).toBe('304'));
     await until(() => expect(screen.getByTestId('failures-table').dataset.total).toBe('1'));
     await user.click(screen.getByTestId('retry-failed'));
