@@ -233,6 +233,12 @@ export function thresholdSlice(set: SetState, get: GetState, client: ApiClient, 
       const runId = get().scores?.runId;
       try {
         const r = await client.call('ml.setThreshold', { threshold: value, ...(runId !== undefined && { runId }) });
+        if (runId !== undefined && r.active_run !== runId) {
+          // Another window made another run active meanwhile: the value stays on the run it was chosen on.
+          set((s) => ({ exportThresholdUndo: undefined, ...(s.scores?.runId === runId && { scores: { ...s.scores, curator: r.threshold } }) }));
+          get().toast('info', `Run ${runId}'s threshold is now ${value === null ? 'its recommendation' : formatProbability(value)}, but run ${r.active_run ?? '–'} became the active run meanwhile: exports use p(bad) ≥ ${formatProbability(r.in_force.threshold)}.`);
+          return;
+        }
         set((s) => ({ exportThresholdUndo: before, ...(s.scores && { scores: { ...s.scores, curator: r.threshold, inForce: r.in_force } }) }));
         get().toast('info', value === null ? `Exports use the run's threshold again (p(bad) ≥ ${formatProbability(r.in_force.threshold)}).` : `Exports now use p(bad) ≥ ${formatProbability(r.in_force.threshold)}.`);
       } catch (e) {

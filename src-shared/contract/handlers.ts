@@ -115,8 +115,11 @@ export interface MlApi {
   /** Merge tag TSVs (`<bundle>_a.tsv`…, `_finaltags.tsv`, e.g. from `classify --shard` elsewhere) into the library as predictions of a run (default: the active one). */
   'ml.importTags': { args: { files: string[]; runId?: number }; result: TagImportSummary };
   /** The curator's threshold for final tags (null: use the run's recommendation). */
-  /** The curator's threshold of `runId` (default: the active run), on that run's scale; `in_force` is that run's threshold in force now. */
-  'ml.setThreshold': { args: { threshold: number | null; runId?: number }; result: { threshold: number | null; in_force: ThresholdInForce } };
+  /**
+   * The curator's threshold of `runId` (default: the active run), on that run's scale: `threshold`. `in_force` is what
+   * exports use now: the active run's (`active_run`), which is not the run named if another became active meanwhile.
+   */
+  'ml.setThreshold': { args: { threshold: number | null; runId?: number }; result: { threshold: number | null; in_force: ThresholdInForce; active_run: number | null } };
 }
 
 export interface ExportApi {

@@ -110,7 +110,8 @@ export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: strin
     'ml.setThreshold': async ({ threshold, runId }) => {
       // Naming the run: a value chosen on one run's scores never lands on another that became active meanwhile.
       const run = runId === undefined ? runs.activeRunId() : runs.requireRun(runId);
-      const result = { threshold: runs.setCuratorThreshold(threshold, run), in_force: runs.thresholdInForce(run) };
+      const active = runs.activeRunId();
+      const result = { threshold: runs.setCuratorThreshold(threshold, run), in_force: runs.thresholdInForce(active), active_run: active };
       announceThreshold();
       return result;
     },

@@ -72,7 +72,10 @@ describe('ml.setThreshold naming its run', () => {
       // Chosen on run 1's scores while another window made run 2 active: it stays on run 1.
       const r = await core.call('ml.setThreshold', { threshold: 0.8, runId: 1 });
       expect(r.threshold).toBe(0.8);
-      expect(r.in_force).toEqual({ threshold: 0.8, source: 'curator' });
+      // What exports use is still run 2's threshold, and the answer says so (not run 1's 0.8).
+      expect(r.active_run).toBe(2);
+      expect(r.in_force).toEqual((await core.call('review.scores', { runId: 2 })).in_force);
+      expect(r.in_force.source).not.toBe('curator');
       expect((await core.call('review.scores', { runId: 1 })).curator).toBe(0.8);
       expect((await core.call('review.scores', { runId: 2 })).curator).toBeNull();
       // Without a run named, the active run's.

@@ -195,11 +195,12 @@ describe('Review screen', () => {
     expect(screen.getByTestId('threshold-guide').textContent).toContain(`have p(bad) ≥ ${formatProbability(t09)} and would be tagged bad`);
     // Explicit: this threshold for export, then undo.
     fireEvent.click(screen.getByTestId('threshold-use-for-export'));
-    await until(() => expect(client.callsOf('ml.setThreshold')).toEqual([{ threshold: t09 }]));
+    // It names the run whose scores it shows (another window may make another run active meanwhile).
+    await until(() => expect(client.callsOf('ml.setThreshold')).toEqual([{ threshold: t09, runId: raw.run_id }]));
     await until(() => expect(screen.getByTestId('threshold-export').dataset.value).toBe(String(t09)));
     expect(screen.getByTestId('threshold-export').dataset.source).toBe('curator');
     fireEvent.click(screen.getByTestId('threshold-export-undo'));
-    await until(() => expect(client.callsOf('ml.setThreshold').at(-1)).toEqual({ threshold: raw.curator }));
+    await until(() => expect(client.callsOf('ml.setThreshold').at(-1)).toEqual({ threshold: raw.curator, runId: raw.run_id }));
   });
 
   test('the first page does not wait for the slider data; the scores keep pages answered at the same run and threshold', async () => {
@@ -254,7 +255,10 @@ describe('Review screen', () => {
     const detail = await client.call('images.get', { imageId: Number(id) });
     const strong = detail.attribution!.parts.filter((p) => Math.abs(p.logit) >= 0.1);
     const why = within(preview).getByTestId('preview-attribution');
-    expect(why.textContent).toContain(`Why p(bad) ${formatProbability(detail.attribution!.p_bad)}`);
+    // It explains the score shown, or says which score it explains (an out-of-fold p(bad) is no one model's).
+    expect(why.textContent).toContain(
+      detail.attribution!.shown_score === 'final_model' ? `Why p(bad) ${formatProbability(detail.attribution!.p_bad)}` : `Why the run's final model scores it ${formatProbability(detail.attribution!.p_bad)}`,
+    );
     expect(within(why).queryAllByTestId(/^attribution-/).map((r) => r.dataset.testid)).toEqual(strong.map((p) => `attribution-${p.name}`));
     await act(async () => {
       fireEvent.click(within(preview).getByTestId('preview-close'));
@@ -310,6 +314,10 @@ describe('Review screen', () => {
     // The preview's own button labels the image it shows, even with others selected.
     await user.keyboard('{Shift>}{ArrowRight}{ArrowRight}{/Shift}');
     await until(() => expect(s().views.review.selection.size).toBe(3));
+    // The preview follows the focus (two to the right) once its details have loaded.
+    const focused = s().itemAt('review', s().views.review.focus)!.image_id;
+    await until(() => expect(screen.getByTestId('preview').dataset.imageId).toBe(String(focused)));
+    await until(() => expect(within(screen.getByTestId('preview')).getByTestId('preview-label')).toBeTruthy());
     const shown = Number(screen.getByTestId('preview').dataset.imageId);
     await user.click(within(screen.getByTestId('preview')).getByRole('button', { name: 'Good' }));
     await until(() => expect(client.callsOf('labels.set')).toHaveLength(2));
