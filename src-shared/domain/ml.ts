@@ -207,6 +207,12 @@ export interface RunSummary {
   archived?: boolean;
   /** Right after training: why this run did or did not become the active run. */
   activation?: string;
+  /**
+   * Only while `running`: who trains it. `here`: the process whose core answered (the app's, for
+   * every window; only its training sends progress to them and can be cancelled from them); else
+   * another program on the library (`qc train`, another app), by its recorded pid (null: not recorded).
+   */
+  trainer?: { here: true } | { here: false; pid: number | null };
 }
 
 export interface LabelTally {

@@ -339,6 +339,7 @@ export class RunStore {
       error: (row.error as string | null) ?? null,
       fit: assessFit(json<RunEvaluation>(row.evaluation)?.epochs ?? []),
       archived: Boolean(row.archived),
+      ...(row.status === 'running' && { trainer: this.training.has(runId) ? { here: true as const } : { here: false as const, pid: (row.pid as number | null) ?? null } }),
     };
   }
 

@@ -67,9 +67,10 @@ function TrainFormView() {
     if (!running && focusLost(cancelRef.current)) startRef.current?.focus();
   }, [running]);
   const cancelling = job?.cancelling === true;
-  // Another window's training: Train waits for it (the core trains one run at a time), and its
+  // Another window's training: Train waits for it (one run trains on a library at a time), and its
   // progress and a Cancel are shown here too. Focus on Train (now disabled) moves to that Cancel,
-  // and back to Train when the run ends.
+  // and back to Train when the run ends. Another program's (qc train): only the reason, since
+  // neither its progress nor a cancel reaches this app.
   const other = useOtherTraining();
   const otherCancelRef = useRef<HTMLButtonElement>(null);
   const otherId = other?.run.run_id ?? null;
@@ -81,7 +82,11 @@ function TrainFormView() {
     if (otherId !== null && document.activeElement === startRef.current) otherCancelRef.current?.focus();
     if (otherId === null && before !== null && focusLost(otherCancelRef.current)) startRef.current?.focus();
   }, [otherId]);
-  const otherReason = other ? `Run ${other.run.run_id} is training (started in another window)` : null;
+  const otherReason = !other
+    ? null
+    : other.elsewhere
+      ? `Run ${other.run.run_id} is training in another program on this library (such as qc train${other.elsewhere.pid !== null ? `; pid ${other.elsewhere.pid}` : ''})`
+      : `Run ${other.run.run_id} is training (started in another window)`;
   return (
     <form
       className="card train-form"
@@ -153,13 +158,17 @@ function TrainFormView() {
             <span className="muted" id="train-other-reason" data-testid="train-other-reason">
               {otherReason}; Train is available again when it ends.
             </span>
-            {/* aria-disabled while it cancels, as the own Cancel: a disabled button would drop the focus. */}
-            <button type="button" className="btn" onClick={other.cancel} aria-disabled={other.cancelling} data-testid="train-other-cancel" ref={otherCancelRef}>
-              {other.cancelling ? 'Cancelling…' : `Cancel run ${other.run.run_id}`}
-            </button>
-            <div className="grow" data-testid="train-other-progress">
-              <ProgressBar progress={other.progress} label={`Run ${other.run.run_id} progress`} idleText="training…" />
-            </div>
+            {!other.elsewhere && (
+              <>
+                {/* aria-disabled while it cancels, as the own Cancel: a disabled button would drop the focus. */}
+                <button type="button" className="btn" onClick={other.cancel} aria-disabled={other.cancelling} data-testid="train-other-cancel" ref={otherCancelRef}>
+                  {other.cancelling ? 'Cancelling…' : `Cancel run ${other.run.run_id}`}
+                </button>
+                <div className="grow" data-testid="train-other-progress">
+                  <ProgressBar progress={other.progress} label={`Run ${other.run.run_id} progress`} idleText="training…" />
+                </div>
+              </>
+            )}
           </>
         )}
         {training && (

@@ -1,8 +1,10 @@
 /**
- * A run the app is training that this window did not start (another window's): the runs table
- * (runs.changed reloads it) lists it `running`, its progress comes as `job.progress` events (the core
- * sends them to every window), and `ml.cancelTraining` cancels it from here. One training at a time:
- * while it runs, this window's Train stays disabled and says why.
+ * A run listed `running` that this window did not start. Either another window of the app trains it
+ * (the core reports `trainer.here`): its progress comes as `job.progress` events (the core sends them
+ * to every window) and `ml.cancelTraining` cancels it from here. Or another program on the library
+ * trains it (`qc train` in a terminal, by its pid): neither its progress nor a Cancel reaches this
+ * app, so only the reason is shown. One training at a time either way: while it runs, this window's
+ * Train stays disabled and says why.
  */
 import { useEffect, useState } from 'react';
 import type { JobProgress } from '../../../src-shared/contract/events';
@@ -14,13 +16,15 @@ const ownRuns = new WeakMap<AppStore, Set<number>>();
 
 export interface OtherTraining {
   run: RunSummary;
+  /** Trained by another program on the library, with its pid where recorded (null: another window of this app). */
+  elsewhere: { pid: number | null } | null;
   /** Its latest progress (null until the first event reaches this window). */
   progress: JobProgress | null;
   cancelling: boolean;
   cancel(): void;
 }
 
-/** The running run another window started, or null (none, or the one running is this window's own). */
+/** The running run this window did not start (another window's or another program's), or null (none, or this window's own). */
 export function useOtherTraining(): OtherTraining | null {
   const store = useAppStore();
   const client = useClient();
@@ -43,8 +47,11 @@ export function useOtherTraining(): OtherTraining | null {
     });
   }, [client, runId]);
   if (!run) return null;
+  // A run from a core that does not say (none before the field) is taken as the app's, as before.
+  const elsewhere = run.trainer && !run.trainer.here ? { pid: run.trainer.pid } : null;
   return {
     run,
+    elsewhere,
     progress: progress?.runId === run.run_id ? progress.p : null,
     cancelling: cancelling === run.run_id,
     cancel() {
