@@ -13,6 +13,7 @@
  * between pieces: the process answers other calls meanwhile, progress is reported (`rows`, done of
  * total) and `signal` cancels (QcError `cancelled`; nothing is published, the folder is as before).
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setImmediate } from 'node:timers/promises';
@@ -23,6 +24,7 @@ import type { Db } from '../db/open';
 import { isTagHeader } from '../library/parse';
 import { withSnapshot } from '../db/snapshot';
 import { AtomicFile, makeDir } from '../fsSafe';
+import { portableStem } from './portableName';
 import { ExportStage, sweepExportTemps } from './stage';
 
 /** The columns EOL's bundle files carry; always present in the output, empty where unknown. */
@@ -103,6 +105,41 @@ export function bundleColumns(own: readonly string[]): { names: string[]; from: 
   return { names, from };
 }
 
+/** At most this many UTF-8 bytes of a bundle's name go into its tag files' names (a name is at most 255). */
+const BASE_BYTES = 120;
+
+/**
+ * The stem of a bundle's tag files (`<stem>_a.tsv`, `<stem>_finaltags.tsv`): the bundle file's name
+ * without its extension, or for a URL the last segment of its path (no query or fragment), made
+ * portable by portableName.ts (none of `<>:"/\|?*` or control characters, never hidden, no
+ * trailing dot or space, no device name such as `CON`, NFC), at most 120 bytes, and never empty
+ * (`bundle`). When that changed the name, or the URL has a query
+ * (`list.php?bundle=aves` and `?bundle=insecta` are two bundles), `-` and 8 hex digits of the
+ * SHA-1 of the whole name follow: two such bundles never share their tag files.
+ */
+export function tagFileBase(name: string): string {
+  let stem: string;
+  let query = false;
+  let url: URL | null = null;
+  if (/^https?:\/\//i.test(name)) {
+    try {
+      url = new URL(name);
+    } catch {
+      url = null;
+    }
+  }
+  if (url) {
+    query = url.search !== '';
+    stem = url.pathname.split('/').filter(Boolean).at(-1) ?? '';
+  } else {
+    stem = path.basename(name);
+  }
+  stem = stem.replace(/\.[^.]+$/, '');
+  const safe = portableStem(stem, BASE_BYTES) || 'bundle';
+  if (!query && safe === stem) return safe;
+  return `${safe}-${createHash('sha1').update(name).digest('hex').slice(0, 8)}`;
+}
+
 /** Bundle rows read per query by {@link exportBundle}: its memory does not grow with the bundle. */
 export const BUNDLE_READ_ROWS = 5000;
 
@@ -141,7 +178,7 @@ async function bundleFromSnapshot(
     const raw = JSON.parse(r.raw) as Record<string, string>;
     return from.map((c) => (c === 'eolMediaURL' ? (raw[c] ?? r.url) : (raw[c] ?? '')));
   };
-  const base = path.basename(bundle.name).replace(/\.[^.]+$/, '');
+  const base = tagFileBase(bundle.name);
   const chunkRows = opts.chunkRows ?? DEFAULT_CHUNK_ROWS;
   const readRows = Math.max(1, opts.readRows ?? BUNDLE_READ_ROWS);
   const chunkHeader = `${tsvLine([...columns, ...TAG_COLUMNS])}\n`;
