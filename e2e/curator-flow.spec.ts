@@ -136,7 +136,7 @@ test('import, train, review, relabel, undo, retrain, export', async ({ page }) =
 
   await test.step('export final tags and check the file', async () => {
     await app.goto('export');
-    const out = path.join(served.dataDir, 'export');
+    const out = path.join(served.outDir, 'export');
     const threshold = await exporter.thresholdInForce();
     const result = await exporter.exportTags(out);
     expect(result.rows).toBe(567);

@@ -132,7 +132,7 @@ test("a curator's day on the demo library", async ({ page }) => {
   await test.step('export: the threshold in force is the one chosen, and the file agrees', async () => {
     await app.goto('export');
     expect(await exporter.thresholdInForce()).toEqual({ value: threshold, source: 'curator' });
-    const out = path.join(served.dataDir, 'export');
+    const out = path.join(served.outDir, 'export');
     const result = await exporter.exportTags(out);
     expect(result.rows).toBe(302);
     const [header, ...rows] = fs.readFileSync(path.join(out, 'library_finaltags.tsv'), 'utf8').trimEnd().split('\n');

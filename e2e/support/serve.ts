@@ -15,6 +15,8 @@ export interface Served {
   origin: string;
   token: string;
   dataDir: string;
+  /** A folder outside the library for exports (an export inside the library folder is refused). */
+  outDir: string;
   stop(): Promise<void>;
 }
 
@@ -40,12 +42,14 @@ export async function startServe(opts: { dataDir?: string; port?: number } = {})
     child.on('exit', (code) => reject(new Error(`qc serve exited with ${code}: ${stderr}`)));
   });
   const parsed = new URL(url);
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qc-e2e-out-'));
   const token = new URLSearchParams(parsed.hash.slice(1)).get('token') ?? '';
   return {
     url,
     origin: parsed.origin,
     token,
     dataDir,
+    outDir,
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
@@ -53,6 +57,7 @@ export async function startServe(opts: { dataDir?: string; port?: number } = {})
         await exited;
       }
       if (!opts.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+      fs.rmSync(outDir, { recursive: true, force: true });
     },
   };
 }
