@@ -7,46 +7,30 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTsvCell, tsvCell } from '../../../src-shared/domain/tsv';
-import { DEV_DIR, DEV_IMAGES, DEV_URL_PREFIX, tempDir } from '../../../test-support/fixtures';
+import { readTsv, scoredBundleLibrary, type ScoredBundleLibrary } from '../../../test-support/scoredBundle';
 import { fuzzParams } from '../../../test-support/fuzz';
-import { createCore, type Core } from '../app';
+import type { Core } from '../app';
 import { tsvCells } from '../library/parse';
-import { exportBundle } from './tags';
 
-const mirrors = [{ prefix: DEV_URL_PREFIX, dir: DEV_IMAGES }];
 
-function readTsv(file: string): { header: string[]; rows: Record<string, string>[] } {
-  const [head, ...lines] = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
-  const header = head!.split('\t');
-  return { header, rows: lines.map((l) => Object.fromEntries(l.split('\t').map((v, i) => [header[i]!, v]))) };
-}
 
 describe("a bundle's tag files", () => {
   let dir: string;
   let core: Core;
-  let run: number;
   let urls: string[];
 
+  let lib: ScoredBundleLibrary | undefined;
+
   beforeAll(async () => {
-    dir = tempDir();
-    core = createCore({ dataDir: path.join(dir, 'data') });
-    urls = fs.readFileSync(path.join(DEV_DIR, 'image_ratings.txt'), 'latin1').split('\n').slice(1, 7).map((l) => l.split('\t')[1]!);
-    const seed = path.join(dir, 'seed.txt');
-    fs.writeFileSync(seed, ['eolMediaURL', ...urls].join('\n') + '\n');
-    await core.call('library.import', { source: seed, kind: 'bundle', mirrors });
-    const { db } = core.context;
-    run = Number(db.prepare("INSERT INTO runs (status, params, backbone) VALUES ('done', '{}', 'test')").run().lastInsertRowid);
-    const ids = (db.prepare('SELECT id FROM images ORDER BY id').all() as { id: number }[]).map((r) => r.id);
-    const put = db.prepare('INSERT INTO predictions (run_id, image_id, p_bad, heldout) VALUES (?, ?, ?, 0)');
-    ids.forEach((id, i) => put.run(run, id, [0.1, 0.3, 0.6, 0.8, 0.95, 0.45][i % 6]!));
+    lib = await scoredBundleLibrary();
+    ({ dir, core, urls } = lib);
   }, 60_000);
   afterAll(async () => {
-    await core?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await lib?.close();
   });
 
-  const importBundle = async (file: string) => (await core.call('library.import', { source: file, kind: 'bundle', mirrors })).bundle_id!;
-  const exportTo = (bundleId: number, out: string) => exportBundle(core.context.db, { bundleId, runId: run, threshold: 0.7, outDir: path.join(dir, out) });
+  const importBundle = (file: string) => lib!.importBundle(file);
+  const exportTo = (bundleId: number, out: string) => lib!.exportTo(bundleId, out);
 
   it("property: the formula escape is undone exactly on read (a genuine leading ' too)", () => {
     fc.assert(

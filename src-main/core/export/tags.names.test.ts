@@ -6,12 +6,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_DIR, DEV_IMAGES, DEV_URL_PREFIX, tempDir } from '../../../test-support/fixtures';
+import { scoredBundleLibrary, type ScoredBundleLibrary } from '../../../test-support/scoredBundle';
 import { fuzzParams } from '../../../test-support/fuzz';
-import { createCore, type Core } from '../app';
+import type { Core } from '../app';
 import { exportBundle, tagFileBase } from './tags';
 
-const mirrors = [{ prefix: DEV_URL_PREFIX, dir: DEV_IMAGES }];
 const WINDOWS_FORBIDDEN = /[<>:"/\\|?*\x00-\x1f]/; // eslint-disable-line no-control-regex
 
 describe("a bundle's tag files", () => {
@@ -20,25 +19,17 @@ describe("a bundle's tag files", () => {
   let run: number;
   let urls: string[];
 
+  let lib: ScoredBundleLibrary | undefined;
+
   beforeAll(async () => {
-    dir = tempDir();
-    core = createCore({ dataDir: path.join(dir, 'data') });
-    urls = fs.readFileSync(path.join(DEV_DIR, 'image_ratings.txt'), 'latin1').split('\n').slice(1, 7).map((l) => l.split('\t')[1]!);
-    const seed = path.join(dir, 'seed.txt');
-    fs.writeFileSync(seed, ['eolMediaURL', ...urls].join('\n') + '\n');
-    await core.call('library.import', { source: seed, kind: 'bundle', mirrors });
-    const { db } = core.context;
-    run = Number(db.prepare("INSERT INTO runs (status, params, backbone) VALUES ('done', '{}', 'test')").run().lastInsertRowid);
-    const ids = (db.prepare('SELECT id FROM images ORDER BY id').all() as { id: number }[]).map((r) => r.id);
-    const put = db.prepare('INSERT INTO predictions (run_id, image_id, p_bad, heldout) VALUES (?, ?, ?, 0)');
-    ids.forEach((id, i) => put.run(run, id, [0.1, 0.3, 0.6, 0.8, 0.95, 0.45][i % 6]!));
+    lib = await scoredBundleLibrary();
+    ({ dir, core, run, urls } = lib);
   }, 60_000);
   afterAll(async () => {
-    await core?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await lib?.close();
   });
 
-  const importBundle = async (file: string) => (await core.call('library.import', { source: file, kind: 'bundle', mirrors })).bundle_id!;
+  const importBundle = (file: string) => lib!.importBundle(file);
 
   it('names tag files portably: no query or Windows-forbidden character in the name, and two URLs differing only in the query give two sets of files', async () => {
     const file = path.join(dir, 'plain.tsv');
