@@ -194,7 +194,8 @@ describe('review store', () => {
     vi.useRealTimers();
     // Only "Use for export" saves it.
     await s().useThresholdForExport();
-    expect(client.callsOf('ml.setThreshold')).toEqual([{ threshold: 0.8 }]);
+    // On the run whose scores the slider shows.
+    expect(client.callsOf('ml.setThreshold')).toEqual([{ threshold: 0.8, runId: s().scores!.runId }]);
     expect(s().scores!.inForce).toMatchObject({ threshold: 0.8, source: 'curator' });
   });
 
@@ -219,7 +220,7 @@ describe('review store', () => {
     await until(() => expect(s().scores!.runId).toBe(other));
     expect(s().exportThresholdUndo).toBeUndefined();
     await s().undoExportThreshold();
-    expect(client.callsOf('ml.setThreshold')).toEqual([{ threshold: 0.9 }]);
+    expect(client.callsOf('ml.setThreshold')).toEqual([{ threshold: 0.9, runId: first }]);
     expect((await lib.core.call('review.scores', { runId: first })).in_force).toEqual({ threshold: 0.9, source: 'curator' });
   });
 
