@@ -69,9 +69,12 @@ export interface ImportSummary {
   failures_by_reason: Partial<Record<FailureReason, number>>;
   /**
    * A folder import: files left out because their name does not end like an image's (a text file,
-   * a .bmp or .raw the importer cannot read), by extension ('' for none); absent when none were.
+   * a .bmp or .raw the importer cannot read): `count`, by extension ('' for none); and hidden
+   * entries (names starting with '.': a .DS_Store, macOS's ._x.jpg, a .git folder) left out
+   * unread: `hidden_files` (files and links) and `hidden_folders` (folders, their contents not
+   * read), each absent when 0. Absent when nothing was left out.
    */
-  skipped_files?: { count: number; by_extension: Record<string, number> };
+  skipped_files?: { count: number; by_extension: Record<string, number>; hidden_files?: number; hidden_folders?: number };
   /** Problems in individual rows (kept as failures with file and line). */
   row_problems: number;
   /**
@@ -262,11 +265,23 @@ export interface ScoreAttribution {
   parts: { name: string; logit: number }[];
 }
 
-/** `3 files not imported: their names do not end like an image's (2 .bmp, 1 .txt)`. */
+/**
+ * `3 files not imported: their names do not end like an image's (2 .bmp, 1 .txt); 2 hidden files
+ * skipped, 1 hidden folder not read (names starting with '.')`.
+ */
 export function skippedFilesText(s: NonNullable<ImportSummary['skipped_files']>): string {
-  const kinds = Object.entries(s.by_extension)
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-    .map(([ext, n]) => `${n} ${ext || 'without extension'}`)
-    .join(', ');
-  return `${s.count} file${s.count === 1 ? '' : 's'} not imported: ${s.count === 1 ? 'its name does' : 'their names do'} not end like an image's (${kinds})`;
+  const parts: string[] = [];
+  if (s.count > 0) {
+    const kinds = Object.entries(s.by_extension)
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .map(([ext, n]) => `${n} ${ext || 'without extension'}`)
+      .join(', ');
+    parts.push(`${s.count} file${s.count === 1 ? '' : 's'} not imported: ${s.count === 1 ? 'its name does' : 'their names do'} not end like an image's (${kinds})`);
+  }
+  const hidden = [
+    ...(s.hidden_files ? [`${s.hidden_files} hidden file${s.hidden_files === 1 ? '' : 's'} skipped`] : []),
+    ...(s.hidden_folders ? [`${s.hidden_folders} hidden folder${s.hidden_folders === 1 ? '' : 's'} not read`] : []),
+  ];
+  if (hidden.length) parts.push(`${hidden.join(', ')} (names starting with '.')`);
+  return parts.join('; ');
 }

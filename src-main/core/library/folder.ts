@@ -59,6 +59,8 @@ export interface FolderScan {
   rows: FolderRow[];
   /** Files skipped because their extension is not an image's: how many, by extension (lower case; '' for none). */
   skippedByExtension: Record<string, number>;
+  /** Hidden entries (names starting with '.') left out: files (links included) and folders, whose contents are not read. */
+  hidden: { files: number; folders: number };
   /** Entries named like images (and folders to read) that are not imported. */
   problems: FolderProblem[];
 }
@@ -154,6 +156,7 @@ export function scanFolder(dir: string): FolderScan {
   const rows: FolderRow[] = [];
   const problems: FolderProblem[] = [];
   const skippedByExtension: Record<string, number> = {};
+  const hidden = { files: 0, folders: 0 };
   const skip = (text: string) => {
     const ext = path.extname(text).toLowerCase().slice(0, 16);
     skippedByExtension[ext] = (skippedByExtension[ext] ?? 0) + 1;
@@ -211,7 +214,12 @@ export function scanFolder(dir: string): FolderScan {
     }
     const named = entries.map((e) => ({ e, text: pathText(e.name) })).sort((a, b) => a.text.localeCompare(b.text) || Buffer.compare(a.e.name, b.e.name));
     for (const { e, text } of named) {
-      if (text.startsWith('.')) continue;
+      if (text.startsWith('.')) {
+        // Hidden: not read (a .git, a .DS_Store, a ._x.jpg of macOS), but counted, never left out in silence.
+        if (e.isDirectory()) hidden.folders++;
+        else hidden.files++;
+        continue;
+      }
       const p = join(folder, e.name);
       const act = level?.get(text === wrapper ? text : text.toLowerCase());
       if (act && isDir(p)) {
@@ -254,7 +262,7 @@ export function scanFolder(dir: string): FolderScan {
 
   if (wrapper !== null) list(chosen, null, null, new Map([[wrapper, (p) => list(p, null, null, ratedLevel)]]));
   else list(chosen, null, null, rated ? ratedLevel : undefined);
-  return { chosen: abs, root: rootText, base, layout: rated || wrapper !== null ? 'rated' : 'flat', rows, skippedByExtension, problems };
+  return { chosen: abs, root: rootText, base, layout: rated || wrapper !== null ? 'rated' : 'flat', rows, skippedByExtension, hidden, problems };
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

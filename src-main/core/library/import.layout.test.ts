@@ -86,7 +86,7 @@ describe('folder layout', () => {
     expect(scan.rows.find((r) => r.file.endsWith('Good/a.jpg'))!.raw).toMatchObject({ path: 'agg/Good/a.jpg', folder: 'agg/good' });
     const s = await core.call('library.import', { source: rated });
     expect(s.rows).toBe(9);
-    expect(s.skipped_files).toEqual({ count: 1, by_extension: { '.txt': 1 } });
+    expect(s.skipped_files).toEqual({ count: 1, by_extension: { '.txt': 1 }, hidden_folders: 1 }); // .thumbs: counted, not read
     expect(s.failed + s.row_problems).toBe(0);
     expect(s.labels).toEqual({ good: 1 + 1, bad: 2 + 2, unlabeled: 3 }); // rule: 1 → bad, 5 → good
   });

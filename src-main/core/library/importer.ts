@@ -77,7 +77,7 @@ interface Prepared {
    * under; those rows are this folder's files stored under another name, replaced by this
    * import's (set by `begin`).
    */
-  folder: { chosen: string; base: Buffer; problems: FolderProblem[]; skippedByExtension: Record<string, number>; aliasesUnder?: string[] } | null;
+  folder: { chosen: string; base: Buffer; problems: FolderProblem[]; skippedByExtension: Record<string, number>; hidden: { files: number; folders: number }; aliasesUnder?: string[] } | null;
   /**
    * A local input file or folder: the other paths earlier imports read this same file or folder by
    * (a link to it, or it through a linked folder: the same real path), as the imports' sources.
@@ -441,7 +441,7 @@ export class Importer {
         localPath: r.path,
       }));
       // The user chose this folder: its files are the input (and nothing outside it: folder.ts).
-      return { ...inMemory(rows), kind: 'folder', origin: scan.root, encoding: 'n/a', bundle: null, allowLocal: true, publicOnly: false, folder: { chosen: scan.chosen, base: scan.base, problems: scan.problems, skippedByExtension: scan.skippedByExtension } };
+      return { ...inMemory(rows), kind: 'folder', origin: scan.root, encoding: 'n/a', bundle: null, allowLocal: true, publicOnly: false, folder: { chosen: scan.chosen, base: scan.base, problems: scan.problems, skippedByExtension: scan.skippedByExtension, hidden: scan.hidden } };
     }
     // A list downloaded over HTTP is parsed from memory; a local file is read in pieces, each time
     // its rows are needed, and never held whole.
@@ -924,6 +924,7 @@ export class Importer {
     for (const reason of failures.values()) failuresByReason[reason] = (failuresByReason[reason] ?? 0) + 1;
     for (const [reason, n] of Object.entries(problemReasons) as [FailureReason, number][]) failuresByReason[reason] = (failuresByReason[reason] ?? 0) + n;
     const skippedCount = Object.values(p.folder?.skippedByExtension ?? {}).reduce((a, b) => a + b, 0);
+    const hidden = p.folder?.hidden ?? { files: 0, folders: 0 };
     return {
       import_id: importId,
       kind: p.kind,
@@ -936,7 +937,14 @@ export class Importer {
       failed: failures.size,
       failed_before: failedBefore,
       failures_by_reason: failuresByReason,
-      ...(skippedCount > 0 && { skipped_files: { count: skippedCount, by_extension: p.folder!.skippedByExtension } }),
+      ...((skippedCount > 0 || hidden.files > 0 || hidden.folders > 0) && {
+        skipped_files: {
+          count: skippedCount,
+          by_extension: p.folder!.skippedByExtension,
+          ...(hidden.files > 0 && { hidden_files: hidden.files }),
+          ...(hidden.folders > 0 && { hidden_folders: hidden.folders }),
+        },
+      }),
       row_problems: rowProblems,
       ...(rowsRemoved > 0 && { rows_removed: rowsRemoved }),
       labels: labelCounts,
