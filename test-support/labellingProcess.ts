@@ -2,9 +2,9 @@
  * Another process that labels a library as fast as it can (LabelService.set, the app's labelling),
  * for the tests that prove a write beside it never fails with "database is locked".
  */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { REPO_ROOT } from './fixtures';
+import { startScript } from './killChild';
 
 export interface LabellingProcess {
   /** True until the process has exited. */
@@ -15,7 +15,7 @@ export interface LabellingProcess {
 
 /** Starts labelling images 1..images of the library database `dbFile` for `ms`; resolves once it labels. */
 export async function startLabelling(dbFile: string, images: number, ms: number): Promise<LabellingProcess> {
-  const script = `
+  const child = startScript(`
     import { openDatabase } from ${JSON.stringify(path.join(REPO_ROOT, 'src-main/core/db/open.ts'))};
     import { LabelService } from ${JSON.stringify(path.join(REPO_ROOT, 'src-main/core/labels/labels.ts'))};
     const labels = new LabelService(openDatabase(${JSON.stringify(dbFile)}));
@@ -28,20 +28,10 @@ export async function startLabelling(dbFile: string, images: number, ms: number)
       await new Promise((r) => setImmediate(r));
     }
     process.stdout.write(n + '\\n');
-  `;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  let alive = true;
-  const exited = new Promise<{ code: number | null; labelled: number; out: string }>((resolve) =>
-    child.on('exit', (code) => {
-      alive = false;
-      resolve({ code, labelled: Number(out.trim().split('\n').pop()), out });
-    }),
-  );
-  while (alive && !out.includes('ready')) await new Promise((r) => setTimeout(r, 10));
-  return { running: () => alive, exited };
+  `);
+  const exited = child.exited.then(({ code }) => ({ code, labelled: Number(child.stdout().trim().split('\n').pop()), out: child.stdout() + child.stderr() }));
+  await child.firstLine().catch(() => undefined); // 'ready', or it has exited
+  return { running: child.alive, exited };
 }
 
 /**

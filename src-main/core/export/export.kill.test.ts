@@ -3,25 +3,21 @@
  * training folder and a bundle's tag files are published whole or not at all, and the next export
  * into the same folder succeeds and leaves nothing of the dead one behind.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../app';
 import { DEV_DIR, DEV_IMAGES, DEV_URL_PREFIX, REPO_ROOT, tempDir } from '../../../test-support/fixtures';
+import { startNode } from '../../../test-support/killChild';
 import { exportBundle } from './tags';
 import { exportTraining } from './training';
 
 const CHILD = path.join(REPO_ROOT, 'test-support/exportKill.child.ts');
 
 /** Run the child; resolves with the signal that ended it (null when it exited). */
-function killedAt(op: 'rename' | 'copy', at: number, under: string, args: string[]): Promise<{ signal: NodeJS.Signals | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, op, String(at), under, '--', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (_code, signal) => resolve({ signal, stderr }));
-  });
+async function killedAt(op: 'rename' | 'copy', at: number, under: string, args: string[]): Promise<{ signal: NodeJS.Signals | null; stderr: string }> {
+  const child = startNode([CHILD, op, String(at), under, '--', ...args]);
+  return { signal: (await child.exited).signal, stderr: child.stderr() };
 }
 
 const visible = (dir: string) => fs.readdirSync(dir).filter((n) => !n.startsWith('.'));

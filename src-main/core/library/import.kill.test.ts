@@ -2,14 +2,14 @@
  * A `qc import` process killed with SIGKILL half way leaves a consistent library (no partial file
  * registered, no duplicate rows), and re-running the import completes it without re-downloading.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore } from '../app';
 import { openDatabase, type Db } from '../db/open';
 import { libraryPaths } from '../paths';
-import { DEV_IMAGES, DEV_URL_PREFIX, REPO_ROOT, devRatings, tempDir } from '../../../test-support/fixtures';
+import { DEV_IMAGES, DEV_URL_PREFIX, devRatings, tempDir } from '../../../test-support/fixtures';
+import { poll, startQc } from '../../../test-support/killChild';
 import { startImageServer, writeRatingsFile, type ImageServer } from '../../../test-support/image-server';
 import { processStart, thisProcess } from './store';
 
@@ -33,19 +33,11 @@ describe('an import killed with SIGKILL', () => {
     const file = path.join(dir, 'image_ratings.txt');
     writeRatingsFile(file, devRatings().slice(0, N).map(([id, url, r, a]) => [id, url.replace(DEV_URL_PREFIX, `${server.base}/img/`), r, a]));
 
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src-main/cli/main.ts'), '--data', dataDir, 'import', file, '--concurrency', '3', '--json'], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    const child = startQc(dataDir, ['import', file, '--concurrency', '3', '--json']);
     // Kill once roughly a third of the images have been requested.
-    const deadline = Date.now() + 30_000;
-    while (server.totalHits() < N / 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(server.totalHits(), stderr).toBeGreaterThanOrEqual(N / 3);
-    child.kill('SIGKILL');
-    expect(await exited).toBe('SIGKILL');
+    await poll(() => server.totalHits() >= N / 3, 30_000);
+    expect(server.totalHits(), child.stderr()).toBeGreaterThanOrEqual(N / 3);
+    expect(await child.kill()).toBe('SIGKILL');
 
     // The library as the killed process left it.
     const paths = libraryPaths(dataDir);

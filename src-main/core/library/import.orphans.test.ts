@@ -5,7 +5,6 @@
  * row names: after it, every file in originals/, thumbs/ and previews/ has a row and every row's
  * files are there. `qc doctor` counts such files.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +13,8 @@ import { openDatabase, type Db } from '../db/open';
 import { pacedSync } from '../db/paced';
 import { runDoctor } from '../doctor';
 import { libraryPaths } from '../paths';
-import { DEV_IMAGES, DEV_URL_PREFIX, REPO_ROOT, devRatings, tempDir } from '../../../test-support/fixtures';
+import { DEV_IMAGES, DEV_URL_PREFIX, devRatings, tempDir } from '../../../test-support/fixtures';
+import { poll, startQc } from '../../../test-support/killChild';
 import { startImageServer, writeRatingsFile, type ImageServer } from '../../../test-support/image-server';
 import { Importer } from './importer';
 import { removeUnnamedFiles, type ImageStore } from './store';
@@ -42,8 +42,6 @@ function mismatch(db: Db, root: string): { unnamed: string[]; missing: string[] 
   };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 describe('an import killed with SIGKILL between storing a picture and committing its row', () => {
   let server: ImageServer;
   let dir: string;
@@ -64,13 +62,7 @@ describe('an import killed with SIGKILL between storing a picture and committing
     const file = path.join(dir, 'ratings.txt');
     writeRatingsFile(file, devRatings().slice(0, N).map(([id, url, r, a]) => [id, url.replace(DEV_URL_PREFIX, `${server.base}/img/`), r, a]));
 
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src-main/cli/main.ts'), '--data', dataDir, 'import', file, '--concurrency', '3', '--json'], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    const child = startQc(dataDir, ['import', file, '--concurrency', '3', '--json']);
 
     // Once the child stores pictures, this test takes the write lock: the child stores the next
     // picture's files and then waits for the lock to commit its row. Killed there, it leaves them.
@@ -84,22 +76,16 @@ describe('an import killed with SIGKILL between storing a picture and committing
       }
     };
     const deadline = Date.now() + 60_000;
-    while (imagesStored() < 3 && Date.now() < deadline) await sleep(20);
+    await poll(() => imagesStored() >= 3, deadline - Date.now());
     const db = openDatabase(paths.db);
     db.exec('BEGIN IMMEDIATE');
-    let before: { unnamed: string[]; missing: string[] } = { unnamed: [], missing: [] };
-    while (Date.now() < deadline) {
-      before = mismatch(db, dataDir);
-      if (before.unnamed.length > 0) break;
-      await sleep(20);
-    }
-    child.kill('SIGKILL');
-    expect(await exited, stderr).toBe('SIGKILL');
+    await poll(() => mismatch(db, dataDir).unnamed.length > 0, deadline - Date.now());
+    expect(await child.kill(), child.stderr()).toBe('SIGKILL');
     db.exec('ROLLBACK');
-    before = mismatch(db, dataDir);
+    const before = mismatch(db, dataDir);
     const storedRows = (db.prepare('SELECT COUNT(*) AS n FROM images').get() as { n: number }).n;
     db.close();
-    expect(before.unnamed.length, stderr).toBeGreaterThan(0);
+    expect(before.unnamed.length, child.stderr()).toBeGreaterThan(0);
     expect(before.missing).toEqual([]);
     expect(storedRows).toBeLessThan(N);
     // The killed import listed them in its journal.

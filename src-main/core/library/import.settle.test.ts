@@ -5,14 +5,14 @@
  * count: the import is settled (its images derived again) when it is marked failed, in the same
  * transaction.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore } from '../app';
 import { openDatabase, type Db } from '../db/open';
 import { libraryPaths } from '../paths';
-import { DEV_IMAGES, REPO_ROOT, tempDir } from '../../../test-support/fixtures';
+import { DEV_IMAGES, tempDir } from '../../../test-support/fixtures';
+import { poll, startQc } from '../../../test-support/killChild';
 import { startImageServer, writeRatingsFile, type ImageServer } from '../../../test-support/image-server';
 
 /** The first photo of the dev set, served under many URLs (`?copy=i`): one picture, many ratings. */
@@ -64,18 +64,10 @@ describe('an import that stops before the end of a URL page', () => {
   it('killed with SIGKILL: the next open marks it interrupted and derives its images from the rows stored', async () => {
     const { dataDir, many } = await setUp('killed');
     const hitsBefore = server.totalHits();
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src-main/cli/main.ts'), '--data', dataDir, 'import', many, '--concurrency', '1', '--json'], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
-    const deadline = Date.now() + 30_000;
-    while (server.totalHits() - hitsBefore < 30 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(server.totalHits() - hitsBefore, stderr).toBeGreaterThanOrEqual(30);
-    child.kill('SIGKILL');
-    expect(await exited).toBe('SIGKILL');
+    const child = startQc(dataDir, ['import', many, '--concurrency', '1', '--json']);
+    await poll(() => server.totalHits() - hitsBefore >= 30, 30_000);
+    expect(server.totalHits() - hitsBefore, child.stderr()).toBeGreaterThanOrEqual(30);
+    expect(await child.kill()).toBe('SIGKILL');
 
     // As the killed process left it: part of the URLs mapped to the photo, the import running.
     const db = openDatabase(libraryPaths(dataDir).db);

@@ -5,14 +5,15 @@
  * its imports, runs and temporary files count as live while that lock is held, and as ended once
  * the system has dropped it (SIGKILL included).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createCore } from '../app';
 import { openDatabase } from '../db/open';
 import { libraryPaths } from '../paths';
-import { DEV_URL_PREFIX, REPO_ROOT, devRatings, tempDir, DEV_IMAGES } from '../../../test-support/fixtures';
+import { DEV_URL_PREFIX, devRatings, tempDir, DEV_IMAGES } from '../../../test-support/fixtures';
+import { startNode, startQc, waitFor, type KillableChild } from '../../../test-support/killChild';
 import { startImageServer, writeRatingsFile, type ImageServer } from '../../../test-support/image-server';
 import { RunStore } from '../ml/runs';
 import type { TrainParams } from '../../../src-shared/domain/ml';
@@ -22,38 +23,15 @@ const me = thisProcess();
 /** Linux with /proc: starts carry `<ticks>.<boot>.<pid namespace>`. */
 const namespaced = me.start !== null && me.start.split('.').length === 3;
 
-function waitFor<T>(what: string, get: () => T | undefined | null | false, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const tick = () => {
-      const v = get();
-      if (v) return resolve(v);
-      if (Date.now() > deadline) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(tick, 20);
-    };
-    tick();
-  });
-}
-
-function killGroup(child: ChildProcess): Promise<void> {
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  try {
-    process.kill(-child.pid!, 'SIGKILL');
-  } catch {
-    child.kill('SIGKILL');
-  }
-  return exited;
-}
-
 describe('owner locks', () => {
   let dir: string;
-  const children: ChildProcess[] = [];
+  const children: KillableChild[] = [];
 
   beforeAll(() => {
     dir = tempDir();
   });
   afterEach(async () => {
-    for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) await killGroup(c);
+    for (const c of children.splice(0)) await c.kill();
   });
   afterAll(() => {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -78,15 +56,9 @@ describe('owner locks', () => {
     const dataDir = path.join(dir, 'foreign');
     const paths = libraryPaths(dataDir);
     // Another process takes its lock on the library and waits.
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', '-e', `import('./src-main/core/library/store.ts').then((m) => { const me = m.thisProcess(); m.holdOwnerLock(${JSON.stringify(paths.owners)}); console.log(JSON.stringify(me)); setInterval(() => {}, 1000); })`],
-      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'], detached: true },
-    );
+    const child = startNode(['-e', `import('./src-main/core/library/store.ts').then((m) => { const me = m.thisProcess(); m.holdOwnerLock(${JSON.stringify(paths.owners)}); console.log(JSON.stringify(me)); setInterval(() => {}, 1000); })`], { detached: true });
     children.push(child);
-    let out = '';
-    child.stdout!.on('data', (d) => (out += d));
-    const owner = JSON.parse(await waitFor('the child', () => out.includes('\n') && out.split('\n')[0])) as { pid: number; start: string };
+    const owner = JSON.parse(await child.firstLine()) as { pid: number; start: string };
     // What a process that is pid N in its own namespace leaves, where this process is pid N too
     // (each container's first process is pid 1): its lock (moved to that name: a lock goes with
     // its file), an import and a training run `running`, a temporary file.
@@ -122,7 +94,7 @@ describe('owner locks', () => {
       await live.close();
     }
 
-    await killGroup(child);
+    await child.kill();
     // Opened after it was killed: its work is marked interrupted, its file and its lock file go.
     const after = createCore({ dataDir });
     try {
@@ -157,12 +129,7 @@ describe.skipIf(!canUnshare)('an import run in another pid namespace, the librar
     const paths = libraryPaths(dataDir);
     const file = path.join(dir, 'ratings.txt');
     writeRatingsFile(file, devRatings().slice(0, 40).map(([id, url, r, a]) => [id, url.replace(DEV_URL_PREFIX, `${server.base}/img/`), r, a]));
-    const start = () =>
-      spawn('unshare', ['--pid', '--fork', '--mount-proc', '--kill-child', process.execPath, '--import', 'tsx', path.join(REPO_ROOT, 'src-main/cli/main.ts'), '--data', dataDir, 'import', file, '--concurrency', '1', '--json'], {
-        cwd: REPO_ROOT,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true,
-      });
+    const start = () => startQc(dataDir, ['import', file, '--concurrency', '1', '--json'], { wrap: ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child'], detached: true });
     const importRow = () => {
       if (!fs.existsSync(paths.db)) return undefined;
       const d = openDatabase(paths.db);
@@ -175,11 +142,10 @@ describe.skipIf(!canUnshare)('an import run in another pid namespace, the librar
 
     // 1. Opened from here while the import runs (over and over): it stays running and ends done.
     const child = start();
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     const first = await waitFor('the import to start', () => importRow()?.status === 'running' && server.totalHits() >= 3 && importRow());
     expect(first.pid).toBe(1); // pid 1 in its namespace; this one has a pid 1 of its own
     let opens = 0;
-    while (child.exitCode === null) {
+    while (child.alive()) {
       const core = createCore({ dataDir });
       await core.close();
       opens++;
@@ -187,7 +153,7 @@ describe.skipIf(!canUnshare)('an import run in another pid namespace, the librar
       expect(importRow()?.status).toMatch(/^(running|done)$/);
       await new Promise((r) => setTimeout(r, 50)); // the server answers, the child's exit is seen
     }
-    expect(await exited).toBe(0);
+    expect((await child.exited).code).toBe(0);
     expect(opens).toBeGreaterThan(0);
     const finished = importRow()!;
     expect(finished).toMatchObject({ id: first.id, status: 'done', error: null });
@@ -197,7 +163,7 @@ describe.skipIf(!canUnshare)('an import run in another pid namespace, the librar
     const hits = server.totalHits();
     const again = start();
     await waitFor('the second import to start', () => server.totalHits() - hits >= 3);
-    await killGroup(again);
+    await again.kill();
     // unshare has exited; its child (pid 1 there) may take a moment more to be gone.
     const killed = importRow()!;
     const d = openDatabase(paths.db);
