@@ -60,6 +60,10 @@ describe('formatClassify', () => {
     scored: 2,
     predicted: 2,
   };
+  it('writes the threshold as qc threshold and the app do (0.900, and a slider position with the digits that flag the same images)', () => {
+    expect(formatClassify(summary)).toMatch(/ 1 tagged bad at threshold 0\.900 \(recommended\); run 1$/m);
+    expect(formatClassify({ ...summary, threshold: 0.9686274509803922, threshold_source: 'curator' })).toContain('tagged bad at threshold 0.9686275 (curator)');
+  });
   it('says how many rows could not be read and have no tag row, so the row count is explained', () => {
     expect(formatClassify(summary)).not.toMatch(/could not be read/);
     expect(formatClassify({ ...summary, row_problems: 2 })).toMatch(/^ {2}2 row\(s\) could not be read .* no tag row: qc failures lists them$/m);

@@ -5,7 +5,7 @@ import { formatThreshold } from '../../src-shared/domain/threshold';
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? '—' : `${(x * 100).toFixed(1)}%`);
 const num = (x: number | null | undefined, digits = 3) => (x === null || x === undefined || Number.isNaN(x) ? '—' : x.toFixed(digits));
-/** A threshold exactly as stored (0.999984, 0.512345; not 1.000 or 0.512): what a curator types back into `--threshold` or `qc threshold` flags the same images. */
+/** A threshold as the app and every qc command write it (formatThreshold: 0.999984, 0.512345, 0.9686275; not 1.000 or 0.512): typed back into `--threshold` or `qc threshold` it flags the same images. */
 const thr = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? '—' : formatThreshold(x));
 
 /**
@@ -124,7 +124,7 @@ export function formatIssues(r: { run_id: number; total: number; reviewed?: numb
 
 export function formatExport(r: ExportSummary): string {
   return [
-    `Wrote ${r.files.length} file(s), ${r.rows} rows; ${r.tagged_bad} tagged bad at threshold ${r.threshold} (${r.threshold_source}); run ${r.run_id}`,
+    `Wrote ${r.files.length} file(s), ${r.rows} rows; ${r.tagged_bad} tagged bad at threshold ${thr(r.threshold)} (${r.threshold_source}); run ${r.run_id}`,
     `  tags from curators ${r.by_source.curator}, from the model ${r.by_source.model}, without a prediction ${r.by_source.none}`,
     ...r.files.map((f) => `  ${f}`),
   ].join('\n');

@@ -2,7 +2,7 @@ import { memo, type MouseEvent } from 'react';
 import type { GalleryItem } from '../../src-shared/domain/library';
 import { useApp } from '../stores/app';
 import { imageLabel } from './signals';
-import { fmtP, fmtPAt } from './format';
+import { fmtP, fmtPAt, fmtT } from './format';
 
 /** The tiles' p(bad) beside the threshold; the preview and compare view print it the same way. */
 export { fmtPAt };
@@ -25,7 +25,7 @@ export function tileName(item: GalleryItem, threshold: number | null): string {
   const parts = [imageLabel(item), label];
   if (p === null || !Number.isFinite(p)) parts.push('no p(bad)');
   else if (threshold === null) parts.push(`p(bad) ${fmtP(p)}`);
-  else parts.push(`p(bad) ${fmtPAt(p, threshold)}`, p >= threshold ? `flagged bad at ${fmtP(threshold)}` : `not flagged at ${fmtP(threshold)}`);
+  else parts.push(`p(bad) ${fmtPAt(p, threshold)}`, p >= threshold ? `flagged bad at ${fmtT(threshold)}` : `not flagged at ${fmtT(threshold)}`);
   if (item.issue_rank !== null) parts.push(`label issue ${item.issue_rank}${item.issue_beyond_estimate ? ' (beyond the estimate)' : ''}`);
   return parts.join(', ');
 }

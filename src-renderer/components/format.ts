@@ -1,5 +1,5 @@
 /** Number and date formatting for dense tables. */
-import { formatProbability } from '../../src-shared/domain/threshold';
+import { formatProbability, formatThreshold } from '../../src-shared/domain/threshold';
 
 export function fmtInt(n: number | null | undefined): string {
   return n === null || n === undefined || !Number.isFinite(n) ? '–' : Math.round(n).toLocaleString('en-US');
@@ -13,19 +13,27 @@ export function fmtNum(x: number | null | undefined, digits = 3): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits);
 }
 
-/** A p(bad) or threshold: three decimals, more near 0 or 1 (formatProbability: 0.999984, not 1.000). */
+/** An image's p(bad) (a probability, not a threshold: see fmtT): three decimals, more near 0 or 1 (formatProbability: 0.999984, not 1.000). */
 export function fmtP(x: number | null | undefined): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '–' : formatProbability(x);
 }
 
-/** A number as fmtP writes it (`0.999974`, `3.0e-9`, `1 − 2.0e-9`), read back. */
+/**
+ * A threshold, written as everywhere else (the CLI's `qc threshold`, `qc run`): formatThreshold,
+ * whose digits typed back flag the same images (0.9686, 0.512345, 0.9686275; never 1.000 for 0.999995).
+ */
+export function fmtT(x: number | null | undefined): string {
+  return x === null || x === undefined || !Number.isFinite(x) ? '–' : formatThreshold(x);
+}
+
+/** A number as fmtP or fmtT writes it (`0.999974`, `3.0e-9`, `1 − 2.0e-9`), read back. */
 function readBack(text: string): number {
   return text.startsWith('1 − ') ? 1 - Number(text.slice(4)) : Number(text);
 }
 
 /**
  * p(bad) beside threshold t: fmtP's digits, or more until the text falls on p's side of t and of
- * t as fmtP shows it (beside a threshold shown as 0.999979, an unflagged 0.9999788 reads 0.9999788,
+ * t as fmtT shows it (beside a threshold shown as 0.999979, an unflagged 0.9999788 reads 0.9999788,
  * never 0.999979 or 1.00). Without a threshold, fmtP(p). Everything that prints a p(bad) next to a
  * threshold uses it: tiles, the preview, the compare view.
  */
@@ -34,7 +42,7 @@ export function fmtPAt(p: number | null, t: number | null): string {
   const plain = fmtP(p);
   if (t === null || !Number.isFinite(t)) return plain;
   const flagged = p >= t;
-  const shownT = readBack(fmtP(t));
+  const shownT = readBack(fmtT(t));
   const onSide = (text: string, against: number) => readBack(text) >= against === flagged;
   const decimals = /^\d\.(\d+)$/.exec(plain)?.[1]?.length ?? 3;
   const candidates = [plain];

@@ -1,8 +1,9 @@
 // @vitest-environment jsdom
 import { act, fireEvent, screen } from '@testing-library/react';
 import { describe, expect, test } from 'vitest';
-import { formatProbability } from '../../src-shared/domain/threshold';
+import { formatProbability, formatThreshold } from '../../src-shared/domain/threshold';
 import { Toasts } from '../components/Toasts';
+import { ThresholdSlider } from '../features/review/ThresholdSlider';
 import { renderWith, setup, until, type TestContext } from '../../test-support/renderer/render';
 
 /** A seeded library with two finished runs (the later one active), its scores loaded in the store. */
@@ -15,6 +16,45 @@ async function twoRuns(): Promise<TestContext & { first: number; other: number }
 }
 
 const notices = (ctx: TestContext) => ctx.store.getState().toasts.filter((t) => t.text.startsWith('Exports now use run'));
+
+describe('a threshold reads the same digits wherever it is shown', () => {
+  test('a slider position chosen for export: the slider, the toast and the run-switch notice all write it as formatThreshold does (as qc threshold prints it)', async () => {
+    const ctx = await twoRuns();
+    const { store, first, other } = ctx;
+    const s = () => store.getState();
+    renderWith(
+      <>
+        <ThresholdSlider />
+        <Toasts />
+      </>,
+      ctx,
+    );
+    // A slider step near 0.97: no short decimal, so three decimals ("0.969"-like) would name another threshold.
+    const edges = s().scores!.sketch.edges;
+    const t = edges.find((e) => e > 0.95 && formatProbability(e) !== formatThreshold(e))!;
+    expect(t).toBeDefined();
+    const shown = formatThreshold(t);
+    await act(async () => {
+      s().moveThreshold(t);
+      await s().commitThreshold();
+    });
+    expect(screen.getByTestId('threshold-value').textContent).toBe(shown);
+    expect(screen.getByTestId('threshold-use-for-export').textContent).toBe(`Use ${shown} for export`);
+    await act(async () => {
+      fireEvent.click(screen.getByTestId('threshold-use-for-export'));
+    });
+    await until(() => expect(s().scores!.inForce).toEqual({ threshold: t, source: 'curator' }));
+    const toast = s().toasts.find((x) => x.text.startsWith('Exports now use p(bad)'));
+    expect(toast!.text).toBe(`Exports now use p(bad) ≥ ${shown}.`);
+    expect(screen.getByTestId('threshold-export').textContent).toContain(`Exports use p(bad) ≥ ${shown}`);
+    // The run changes: the notice names the same value with the same digits, and so does its button.
+    await act(() => s().makeActive(other));
+    const [notice] = notices(ctx);
+    expect(notice!.text).toContain(`(your ${shown} was chosen on run ${first})`);
+    expect(notice!.action!.label).toBe(`Use ${shown} on run ${other}`);
+    expect(screen.getByTestId('toast-action').textContent).toBe(`Use ${shown} on run ${other}`);
+  });
+});
 
 describe('the active run changes under a threshold the curator chose', () => {
   test("Make active: a notice names the new run's threshold and the chosen one, and its action sets the chosen one on the new run", async () => {
@@ -33,8 +73,8 @@ describe('the active run changes under a threshold the curator chose', () => {
     const [notice, ...more] = notices(ctx);
     expect(more).toEqual([]);
     const words = { recommended: 'recommended threshold', 'best-bound': 'best provable threshold', default: 'default threshold' }[core.in_force.source as string];
-    expect(notice!.text).toContain(`Exports now use run ${other}'s ${words} ${formatProbability(now)} (your 0.900 was chosen on run ${first}).`);
-    expect(notice!.text).toContain(`on run ${other}, ${formatProbability(now)} flags`);
+    expect(notice!.text).toContain(`Exports now use run ${other}'s ${words} ${formatThreshold(now)} (your 0.900 was chosen on run ${first}).`);
+    expect(notice!.text).toContain(`on run ${other}, ${formatThreshold(now)} flags`);
     expect(notice!.action!.label).toBe(`Use 0.900 on run ${other}`);
     // The same on screen; one click carries it over: the core now has it as run `other`'s curator threshold.
     expect(screen.getByTestId('toast-action').textContent).toBe(`Use 0.900 on run ${other}`);
@@ -59,7 +99,7 @@ describe('the active run changes under a threshold the curator chose', () => {
     await until(() => expect(s().scores?.runId).toBe(other));
     const inForce = (await lib.core.call('review.scores', {})).in_force.threshold;
     await until(() => expect(notices(ctx)).toHaveLength(1));
-    expect(notices(ctx)[0]!.text).toContain(`${formatProbability(inForce)} (your 0.850 was chosen on run ${first})`);
+    expect(notices(ctx)[0]!.text).toContain(`${formatThreshold(inForce)} (your 0.850 was chosen on run ${first})`);
     off();
   });
 

@@ -5,7 +5,7 @@
  */
 import type { EventMap } from '../../src-shared/contract/events';
 import type { ThresholdEstimate, ThresholdInForce, ThresholdSource } from '../../src-shared/domain/ml';
-import { formatProbability, formatThreshold } from '../../src-shared/domain/threshold';
+import { formatThreshold } from '../../src-shared/domain/threshold';
 import { ThresholdSketch } from '../../src-shared/domain/thresholdSketch';
 import type { ApiClient } from '../api/client';
 import { DEFAULT_FILTERS, dependsOnThreshold, VIEW_KEYS, type GalleryInternals } from './reviewGallery';
@@ -83,7 +83,7 @@ export function thresholdNumbers(scores: ScoresState, t: number): ThresholdNumbe
   };
 }
 
-/** Where the threshold in force comes from, as the notice names it ("run 4's recommended threshold 0.981"). */
+/** Where the threshold in force comes from, as the notice names it ("run 4's recommended threshold 0.981"). Thresholds print with formatThreshold everywhere here. */
 const SOURCE_WORDS: Record<ThresholdSource, string> = {
   recommended: 'recommended threshold',
   curator: 'own curator threshold',
@@ -104,10 +104,9 @@ export function runSwitchNotice(before: ScoresState | null, after: ScoresState):
   const chosen = before.curator;
   const now = after.inForce.threshold;
   if (now === chosen) return null;
-  // Two values that print alike (0.9686 and 0.9691 both read 0.969) print exactly.
-  const fmt = formatProbability(chosen) === formatProbability(now) ? formatThreshold : formatProbability;
-  const c = fmt(chosen);
-  const n = fmt(now);
+  // As the toasts, the slider and `qc threshold` write them (0.9686 and 0.9691, not both 0.969).
+  const c = formatThreshold(chosen);
+  const n = formatThreshold(now);
   const flaggedNow = after.sketch.flagged(now);
   const flaggedChosen = after.sketch.flagged(chosen);
   const plural = (k: number) => `${k.toLocaleString('en-US')} image${k === 1 ? '' : 's'}`;
@@ -236,11 +235,11 @@ export function thresholdSlice(set: SetState, get: GetState, client: ApiClient, 
         if (runId !== undefined && r.active_run !== runId) {
           // Another window made another run active meanwhile: the value stays on the run it was chosen on.
           set((s) => ({ exportThresholdUndo: undefined, ...(s.scores?.runId === runId && { scores: { ...s.scores, curator: r.threshold } }) }));
-          get().toast('info', `Run ${runId}'s threshold is now ${value === null ? 'its recommendation' : formatProbability(value)}, but run ${r.active_run ?? '–'} became the active run meanwhile: exports use p(bad) ≥ ${formatProbability(r.in_force.threshold)}.`);
+          get().toast('info', `Run ${runId}'s threshold is now ${value === null ? 'its recommendation' : formatThreshold(value)}, but run ${r.active_run ?? '–'} became the active run meanwhile: exports use p(bad) ≥ ${formatThreshold(r.in_force.threshold)}.`);
           return;
         }
         set((s) => ({ exportThresholdUndo: before, ...(s.scores && { scores: { ...s.scores, curator: r.threshold, inForce: r.in_force } }) }));
-        get().toast('info', value === null ? `Exports use the run's threshold again (p(bad) ≥ ${formatProbability(r.in_force.threshold)}).` : `Exports now use p(bad) ≥ ${formatProbability(r.in_force.threshold)}.`);
+        get().toast('info', value === null ? `Exports use the run's threshold again (p(bad) ≥ ${formatThreshold(r.in_force.threshold)}).` : `Exports now use p(bad) ≥ ${formatThreshold(r.in_force.threshold)}.`);
       } catch (e) {
         get().reportError(e, 'Threshold');
       }

@@ -11,7 +11,9 @@ import {
   ThresholdIndex,
   type ThresholdStats,
 } from './threshold';
+import fc from 'fast-check';
 import { mulberry32 } from './random';
+import { sketchGrid } from './thresholdSketch';
 import { roundConfidence } from './tags';
 
 
@@ -432,14 +434,16 @@ describe('formatThreshold', () => {
   it('prints a stored threshold exactly, so typing it back flags the same images', () => {
     expect(formatThreshold(0.512345)).toBe('0.512345'); // formatProbability: 0.512
     expect(formatThreshold(0.995341)).toBe('0.995341'); // formatProbability: 0.9953
-    expect(formatThreshold(0.999995)).toBe('0.9999950'); // formatProbability is exact: kept
+    expect(formatThreshold(0.999995)).toBe('0.9999950'); // formatProbability is exact: kept, never 1.000
     expect(formatThreshold(0.9)).toBe('0.900');
     expect(formatThreshold(0)).toBe('0.000');
     expect(formatThreshold(1)).toBe('1.000');
     expect(Number(formatThreshold(1 - 1e-12))).toBe(1 - 1e-12);
-    // A class threshold computed as 1 − p(bad) prints as the stored value it stands for; a curator's own value as typed.
-    expect(formatThreshold(1 - 0.509832)).toBe('0.490168');
+    // Two curator values three decimals print alike are told apart, as typed.
+    expect(formatThreshold(0.9686)).toBe('0.9686');
+    expect(formatThreshold(0.9691)).toBe('0.9691');
     expect(formatThreshold(0.95123456)).toBe('0.95123456');
+    expect(formatThreshold(1e-9)).toBe('1.0e-9');
     const rand = mulberry32(7);
     // p(bad) as stored (6 decimals), and thresholds among them.
     const ps = Array.from({ length: 2000 }, () => roundConfidence(rand() ** (rand() < 0.5 ? 0.05 : 1)));
@@ -448,6 +452,46 @@ describe('formatThreshold', () => {
       expect(typed).toBe(t);
       expect(ps.filter((p) => p >= typed)).toEqual(ps.filter((p) => p >= t));
     }
+  });
+
+  it('prints a slider position (no short decimal) with the fewest digits that flag the same images', () => {
+    // Between the stored values 0.968627 and 0.968628: one more decimal says it, 0.969 would not.
+    expect(formatThreshold(0.9686274509803922)).toBe('0.9686275');
+    expect(formatThreshold(0.9999842643737793)).toBe('0.9999843');
+    // A class threshold 1 − 0.509832 lies a hair off 0.490168, where a stored p(bad) can be: typing 0.490168 would flag that image too.
+    expect(Number(formatThreshold(1 - 0.509832))).toBe(1 - 0.509832);
+    // Never the "1 − 2.0e-12" form, which no one can type back.
+    expect(Number(formatThreshold(1 - 2e-12))).toBe(1 - 2e-12);
+  });
+
+  it('property: the text reads back as the threshold, or as a value on its side of every possible p(bad)', () => {
+    // Possible p(bad): a 6-decimal stored value, or 1 − one (a tag file's imclass good, confidence c).
+    const stored = fc.integer({ min: 0, max: 1_000_000 }).map((k) => k / 1_000_000);
+    const pBad = fc.oneof(stored, stored.map((c) => 1 - c), stored.map(roundConfidence));
+    const threshold = fc.oneof(
+      fc.double({ min: 0, max: 1, noNaN: true }),
+      stored,
+      stored.map((c) => 1 - c),
+      fc.integer({ min: 1, max: 400 }).map((k) => sketchGrid(400)[k]!),
+      fc.double({ min: 0, max: 1e-6, noNaN: true }),
+      fc.double({ min: 1 - 1e-6, max: 1, noNaN: true }),
+    );
+    fc.assert(
+      fc.property(threshold, fc.array(pBad, { maxLength: 50 }), (t, ps) => {
+        const text = formatThreshold(t);
+        const typed = Number(text);
+        expect(Number.isFinite(typed), text).toBe(true);
+        expect(text.length).toBeLessThanOrEqual(24);
+        // The stored value's neighbours are the images most likely to be crossed: test them too.
+        const near = [Math.floor(t * 1e6) / 1e6, Math.ceil(t * 1e6) / 1e6].flatMap((g) => [g, 1 - (1 - g), 1 - roundConfidence(1 - g)]);
+        // A threshold that is itself a possible p(bad) (a recommended one is an image's score) flags that image.
+        const atT = Math.abs(t - roundConfidence(t)) <= 1e-12 ? [t] : [];
+        for (const p of [...ps, ...near, ...atT]) expect(p >= typed, `p ${p}, t ${t}, shown ${text}`).toBe(p >= t);
+        // Never rounded to an end it is not.
+        if (t > 0 && t < 1) expect(typed > 0 && typed < 1 ? true : typed === t).toBe(true);
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
 

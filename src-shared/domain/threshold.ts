@@ -15,12 +15,12 @@
 import { CONFIDENCE_DECIMALS } from './tags';
 
 /**
- * A threshold or p(bad) in words: three decimals in the middle, and near 0 or 1 as many as it
- * takes to show two digits of the distance to that end (0.99941, 0.999984), at most `max`. A
- * value that would still print as 0 or 1 is written in exponent form: near 0 the number itself
- * ("3.5e-12"), near 1 as 1 minus its distance ("1 − 2.0e-12").
- * Trained heads put most bad images and their recommended threshold within 0.001 of 1, where
- * three decimals print "1.000" for all of them.
+ * A p(bad) in words (a probability, not a threshold: thresholds use {@link formatThreshold}):
+ * three decimals in the middle, and near 0 or 1 as many as it takes to show two digits of the
+ * distance to that end (0.99941, 0.999984), at most `max`. A value that would still print as 0 or 1
+ * is written in exponent form: near 0 the number itself ("3.5e-12"), near 1 as 1 minus its distance
+ * ("1 − 2.0e-12").
+ * Trained heads put most bad images within 0.001 of 1, where three decimals print "1.000" for all of them.
  */
 export function formatProbability(p: number, min = 3, max = 8): string {
   if (!Number.isFinite(p) || p <= 0 || p >= 1) return Number.isFinite(p) ? p.toFixed(min) : String(p);
@@ -32,24 +32,45 @@ export function formatProbability(p: number, min = 3, max = 8): string {
 }
 
 /**
- * A threshold as text that, typed back (`--threshold`, `qc threshold`), is the value the run
- * stored: {@link formatProbability} where that is exact, else the stored precision. A run's
- * thresholds are stored p(bad) values, 6 decimals (tags.ts `roundConfidence`), so "0.512345"
- * where formatProbability says "0.512" (which would also flag the images between 0.512 and
- * 0.512345), and "0.490168" for a class threshold computed as 1 − 0.509832. A value that is no
- * 6-decimal number (a curator's own) prints with the fewest decimals that read back exactly.
- * For thresholds only: a p(bad) in general reads better rounded.
+ * How far from a 6-decimal number (tags.ts `roundConfidence`) a p(bad) can lie: a run's
+ * predictions are stored rounded, and a tag file's `imclass good, confidence c` is read as 1 − c,
+ * which lands within ~1e-16 of one. {@link formatThreshold} keeps every such value on its side.
+ */
+const P_BAD_SLACK = 1e-12;
+const P_BAD_STEP = 10 ** CONFIDENCE_DECIMALS;
+/** Decimals up to which a threshold that is exactly such a decimal prints exactly. */
+const EXACT_DECIMALS = 8;
+
+/** Whether some possible p(bad) (a 6-decimal number ± P_BAD_SLACK) lies in [lo, hi). */
+function possiblePBadIn(lo: number, hi: number): boolean {
+  const g = Math.ceil((lo - P_BAD_SLACK) * P_BAD_STEP) / P_BAD_STEP;
+  return g < hi + P_BAD_SLACK;
+}
+
+/**
+ * A threshold in words: the one rule for every place a threshold is shown to a person (the app's
+ * slider, notices and toasts, Export, Train, the CLI's `qc threshold`, `qc run`, `qc export`), so a
+ * curator who reads it in one and types it into another gets the same digits and the same images.
+ *
+ * The text is {@link formatProbability}'s when that reads back (Number(text)) as t itself; else t
+ * exactly when it has at most 8 decimals (a curator's own 0.95123456 reads as typed); else the
+ * fewest decimals (at least 3, trailing zeros past them dropped) that read back as t or as a value
+ * on the same side as t of every p(bad) an image can have (a 6-decimal number ± 1e-12, see
+ * P_BAD_SLACK): typed back into `--threshold` or `qc threshold`, it flags exactly the images t
+ * flags. So a stored 0.512345 prints "0.512345" (not "0.512", which would also flag the images
+ * from 0.512 to 0.512344), a slider position 0.96862745098… prints "0.9686275" (no p(bad) lies
+ * between the two), and a value is never rounded across a p(bad) (0.999995 is "0.9999950", never
+ * "1.000"). Never the "1 − 2.0e-12" form, which does not read back.
  */
 export function formatThreshold(t: number): string {
   const text = formatProbability(t);
   if (!Number.isFinite(t) || Number(text) === t) return text;
-  const stored = t.toFixed(CONFIDENCE_DECIMALS);
-  // A stored value, or one a subtraction (1 − p) left a rounding error away from it.
-  const nearStored = Math.abs(Number(stored) - t) <= 1e-15;
-  for (let d = 3; d <= 20; d++) {
-    const fixed = t.toFixed(d);
-    if (Number(fixed) === t || (nearStored && d === CONFIDENCE_DECIMALS)) return fixed.replace(/(\.\d{3}\d*?)0+$/, '$1');
-  }
+  const sameSide = (r: number) => r === t || (Number.isFinite(r) && !possiblePBadIn(Math.min(r, t), Math.max(r, t)));
+  const trim = (fixed: string) => fixed.replace(/(\.\d{3}\d*?)0+$/, '$1');
+  // A value typed with up to 8 decimals (a curator's own 0.95123456) reads as typed.
+  for (let d = 3; d <= EXACT_DECIMALS; d++) if (Number(t.toFixed(d)) === t) return trim(t.toFixed(d));
+  if (!text.startsWith('1 − ') && sameSide(Number(text))) return text;
+  for (let d = 3; d <= 20; d++) if (sameSide(Number(t.toFixed(d)))) return trim(t.toFixed(d));
   return String(t);
 }
 

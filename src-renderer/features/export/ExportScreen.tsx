@@ -2,7 +2,7 @@ import { useEffect } from 'react';
 import { useApp, useAppStore } from '../../stores/app';
 import { cleanMirrors } from '../../stores/types';
 import { BrowseButton } from '../../components/BrowseButton';
-import { fmtInt, fmtP } from '../../components/format';
+import { fmtInt, fmtT } from '../../components/format';
 import { MirrorRows } from '../../components/MirrorRows';
 import { ProgressBar } from '../../components/ProgressBar';
 import type { ClassifySummary, ExportSummary } from '../../../src-shared/domain/ml';
@@ -12,7 +12,7 @@ function Summary({ s, testId }: { s: ExportSummary; testId: string }) {
   return (
     <div className="result" data-testid={testId} data-rows={s.rows} data-tagged-bad={s.tagged_bad}>
       <div>
-        {fmtInt(s.rows)} rows · <b>{fmtInt(s.tagged_bad)}</b> tagged bad · threshold {fmtP(s.threshold)} ({s.threshold_source}) · run {s.run_id ?? '–'} · by source: curator{' '}
+        {fmtInt(s.rows)} rows · <b>{fmtInt(s.tagged_bad)}</b> tagged bad · threshold {fmtT(s.threshold)} ({s.threshold_source}) · run {s.run_id ?? '–'} · by source: curator{' '}
         {fmtInt(s.by_source.curator)}, model {fmtInt(s.by_source.model)}, none {fmtInt(s.by_source.none)}
       </div>
       <ul className="files" data-testid={`${testId}-files`}>
@@ -40,7 +40,7 @@ function ThresholdInForce() {
   const { threshold: t, source } = scores.inForce;
   return (
     <span data-testid="export-threshold" data-value={t} data-source={source}>
-      p(bad) ≥ <b>{fmtP(t)}</b> <span className="muted">({source}{source === 'curator' && scores.recommended !== null ? `; recommended ${fmtP(scores.recommended)}` : ''}, run {scores.runId})</span>{' '}
+      p(bad) ≥ <b>{fmtT(t)}</b> <span className="muted">({source}{source === 'curator' && scores.recommended !== null ? `; recommended ${fmtT(scores.recommended)}` : ''}, run {scores.runId})</span>{' '}
       <span className="muted small">Change it on Review: move the slider, then “Use … for export”.</span>
     </span>
   );

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { act, screen, within } from '@testing-library/react';
 import { describe, expect, test } from 'vitest';
-import { fmtP, fmtPAt } from '../../components/format';
+import { fmtPAt, fmtT } from '../../components/format';
 import { renderWith, setup, until } from '../../../test-support/renderer/render';
 import { PreviewPane } from './PreviewPane';
 
@@ -27,10 +27,10 @@ describe('preview p(bad) beside the threshold', () => {
     const shown = await until(() => within(screen.getByTestId('preview')).getByTestId('preview-pbad'));
     const text = shown.firstChild!.textContent!;
     // Below the threshold and below the threshold as printed beside it, as the tile says it.
-    expect(read(text), `p ${im.p_bad} printed ${text} at ${fmtP(t)}`).toBeLessThan(read(fmtP(t)));
+    expect(read(text), `p ${im.p_bad} printed ${text} at ${fmtT(t)}`).toBeLessThan(read(fmtT(t)));
     expect(read(text)).toBeLessThan(t);
     expect(text).toBe(fmtPAt(im.p_bad, t));
-    expect(within(shown).getByTestId('preview-flagged').textContent).toBe(` (not flagged at ${fmtP(t)})`);
+    expect(within(shown).getByTestId('preview-flagged').textContent).toBe(` (not flagged at ${fmtT(t)})`);
     // At a threshold at or under it, the same image reads as flagged.
     await lib.core.call('ml.setThreshold', { threshold: im.p_bad });
     await act(() => store.getState().loadScores());

@@ -2,7 +2,7 @@
 import { useRef, useState } from 'react';
 import { isHttpUrl, type ImageDetail, type ImageSource } from '../../../src-shared/domain/library';
 import { useApp, useAppStore, useClient } from '../../stores/app';
-import { fmtBytes, fmtDate, fmtP, fmtPAt } from '../../components/format';
+import { fmtBytes, fmtDate, fmtP, fmtPAt, fmtT } from '../../components/format';
 import { formatSignals, imageLabel } from '../../components/signals';
 
 /**
@@ -132,7 +132,7 @@ function Details({ d }: { d: ImageDetail }) {
           {threshold !== null && d.p_bad !== null && Number.isFinite(d.p_bad) && (
             <span className="muted" data-testid="preview-flagged" data-flagged={d.p_bad >= threshold ? 'true' : 'false'}>
               {' '}
-              ({d.p_bad >= threshold ? 'flagged' : 'not flagged'} at {fmtP(threshold)})
+              ({d.p_bad >= threshold ? 'flagged' : 'not flagged'} at {fmtT(threshold)})
             </span>
           )}
         </dd>

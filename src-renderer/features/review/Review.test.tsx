@@ -2,7 +2,7 @@
 import { act, fireEvent, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, test } from 'vitest';
-import { formatProbability, ThresholdIndex } from '../../../src-shared/domain/threshold';
+import { formatProbability, formatThreshold, ThresholdIndex } from '../../../src-shared/domain/threshold';
 import { ThresholdSketch } from '../../../src-shared/domain/thresholdSketch';
 import { fmtInt, fmtPct } from '../../components/format';
 import { renderWith, setup, until } from '../../../test-support/renderer/render';
@@ -145,9 +145,9 @@ describe('Review screen', () => {
     const marker = await screen.findByTestId('threshold-estimate-marker');
     expect(marker.dataset.value).toBe(String(est.threshold));
     const button = screen.getByTestId('threshold-use-estimate');
-    expect(button.textContent).toContain(formatProbability(est.threshold));
+    expect(button.textContent).toContain(formatThreshold(est.threshold));
     expect(button.textContent).toContain(`${fmtPct(est.error_interval[0])}–${fmtPct(est.error_interval[1])}`);
-    expect(screen.getByTestId('threshold-guide').textContent).toContain(`Point estimate: ${formatProbability(est.threshold)}`);
+    expect(screen.getByTestId('threshold-guide').textContent).toContain(`Point estimate: ${formatThreshold(est.threshold)}`);
     fireEvent.click(button);
     expect(store.getState().draftThreshold).toBe(est.threshold);
     // Exact there (the sketch counts it), and browsing saves nothing.
@@ -192,7 +192,7 @@ describe('Review screen', () => {
     expect(client.callsOf('ml.setThreshold')).toHaveLength(0);
     const rec = screen.getByTestId('threshold-recommended');
     expect(rec.dataset.value).toBe(String(raw.recommended));
-    expect(screen.getByTestId('threshold-guide').textContent).toContain(`have p(bad) ≥ ${formatProbability(t09)} and would be tagged bad`);
+    expect(screen.getByTestId('threshold-guide').textContent).toContain(`have p(bad) ≥ ${formatThreshold(t09)} and would be tagged bad`);
     // Explicit: this threshold for export, then undo.
     fireEvent.click(screen.getByTestId('threshold-use-for-export'));
     // It names the run whose scores it shows (another window may make another run active meanwhile).

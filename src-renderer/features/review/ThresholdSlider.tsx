@@ -6,12 +6,12 @@
  *
  * The slider's positions are the sketch's grid, even steps of log-odds (thresholdSketch.ts): a
  * trained head's bad images and recommended threshold crowd within 0.001 of p = 1, which a slider
- * even in p squeezed into its last step. Thresholds print with formatProbability (0.999984, not 1.000).
+ * even in p squeezed into its last step. Thresholds print with formatThreshold (fmtT), as the CLI prints them: 0.999984 or 0.9686275, never 1.000.
  */
 import { useEffect, useMemo, useRef } from 'react';
 import { useApp, useAppStore } from '../../stores/app';
 import { thresholdNumbers, type ScoresState, type ThresholdNumbers } from '../../stores/review';
-import { fmtInt, fmtP, fmtPct } from '../../components/format';
+import { fmtInt, fmtPct, fmtT } from '../../components/format';
 import { leastFlaggedToProve } from '../../../src-shared/domain/threshold';
 import type { ThresholdSketch } from '../../../src-shared/domain/thresholdSketch';
 import { LabelHistogramChart } from '../../components/SvgCharts';
@@ -26,24 +26,24 @@ const THUMB_PX = 14;
 export function thresholdGuide(n: ThresholdNumbers, scores: Pick<ScoresState, 'recommended' | 'bestBound' | 'estimate' | 'targetError'>): string {
   const parts: string[] = [];
   const target = fmtPct(scores.targetError, 0);
-  parts.push(`${fmtInt(n.flagged)} of ${fmtInt(n.scored)} images have p(bad) ≥ ${fmtP(n.threshold)} and would be tagged bad.`);
+  parts.push(`${fmtInt(n.flagged)} of ${fmtInt(n.scored)} images have p(bad) ≥ ${fmtT(n.threshold)} and would be tagged bad.`);
   if (n.heldoutSize > 0) {
     if (n.coverage !== null) parts.push(`On held-out images (not used to train), this catches ${fmtPct(n.coverage, 0)} of those labelled bad (coverage)`);
     if (n.error !== null && n.heldoutFlagged > 0) {
       parts[parts.length - 1] += `, and ${fmtPct(n.error, 0)} of what it flags is labelled good (error; at most ${fmtPct(n.errorUpper, 0)} with 95% confidence).`;
     } else parts[parts.length - 1] += '; it flags no held-out image, so its error is unknown.';
   }
-  if (scores.recommended !== null) parts.push(`Recommended: ${fmtP(scores.recommended)}, the lowest threshold whose error is proven ≤ ${target}.`);
+  if (scores.recommended !== null) parts.push(`Recommended: ${fmtT(scores.recommended)}, the lowest threshold whose error is proven ≤ ${target}.`);
   else {
     parts.push(
       `No threshold is proven to keep the error ≤ ${target} yet: that needs at least ${leastFlaggedToProve(scores.targetError)} flagged held-out images without a mistake (${fmtInt(n.heldoutSize)} held-out images now); label more images and retrain.` +
-        (scores.bestBound !== null ? ` The best provable now is ${fmtP(scores.bestBound)}.` : ''),
+        (scores.bestBound !== null ? ` The best provable now is ${fmtT(scores.bestBound)}.` : ''),
     );
   }
   const e = scores.estimate;
   if (e) {
     parts.push(
-      `Point estimate: ${fmtP(e.threshold)}, the lowest threshold whose observed error is ≤ ${target} (${fmtPct(e.error, 1)} out of fold, 95% interval ${fmtPct(e.error_interval[0], 1)}–${fmtPct(e.error_interval[1], 1)}): it catches more, but nothing proves its error.`,
+      `Point estimate: ${fmtT(e.threshold)}, the lowest threshold whose observed error is ≤ ${target} (${fmtPct(e.error, 1)} out of fold, 95% interval ${fmtPct(e.error_interval[0], 1)}–${fmtPct(e.error_interval[1], 1)}): it catches more, but nothing proves its error.`,
     );
   }
   return parts.join(' ');
@@ -139,8 +139,8 @@ export function ThresholdSlider() {
   const errorUpper = numbers?.errorUpper ?? null;
   const inForce = scores.inForce;
   const sketch = scores.sketch;
-  // The same threshold as far as anyone can see (formatProbability prints them alike).
-  const sameAsExport = fmtP(draft) === fmtP(inForce.threshold);
+  // The same threshold as far as anyone can see (fmtT prints them alike only when they flag the same images).
+  const sameAsExport = fmtT(draft) === fmtT(inForce.threshold);
 
   return (
     <div className="threshold" data-testid="threshold">
@@ -149,7 +149,7 @@ export function ThresholdSlider() {
           Bad if p(bad) ≥
         </label>
         <span className="threshold__value" data-testid="threshold-value" data-value={draft}>
-          {fmtP(draft)}
+          {fmtT(draft)}
         </span>
         {draft !== committed && <span className="muted threshold__pending">(updating…)</span>}
         {rec !== null && (
@@ -160,7 +160,7 @@ export function ThresholdSlider() {
             data-testid="threshold-use-recommended"
             title="Use the run's recommended threshold"
           >
-            recommended {fmtP(rec)}
+            recommended {fmtT(rec)}
           </button>
         )}
         {est !== null && (
@@ -172,7 +172,7 @@ export function ThresholdSlider() {
             data-value={est.threshold}
             title={`Browse at the run's point-estimate threshold: observed error ≤ ${fmtPct(scores.targetError, 0)} out of fold, with its 95% interval; not proven`}
           >
-            estimate {fmtP(est.threshold)} · error {fmtPct(est.error, 1)} ({fmtPct(est.error_interval[0], 1)}–{fmtPct(est.error_interval[1], 1)})
+            estimate {fmtT(est.threshold)} · error {fmtPct(est.error, 1)} ({fmtPct(est.error_interval[0], 1)}–{fmtPct(est.error_interval[1], 1)})
           </button>
         )}
         <button
@@ -200,14 +200,14 @@ export function ThresholdSlider() {
           onKeyUp={commit}
           data-testid="threshold-slider"
           aria-label="Bad threshold"
-          aria-valuetext={`p(bad) ≥ ${fmtP(draft)}, ${numbers ? fmtInt(numbers.flagged) : 0} flagged`}
+          aria-valuetext={`p(bad) ≥ ${fmtT(draft)}, ${numbers ? fmtInt(numbers.flagged) : 0} flagged`}
         />
-        {rec !== null && <div className="threshold__marker" style={{ left: trackLeft(sketch, rec) }} title={`recommended ${fmtP(rec)}`} data-testid="threshold-recommended" data-value={rec} />}
+        {rec !== null && <div className="threshold__marker" style={{ left: trackLeft(sketch, rec) }} title={`recommended ${fmtT(rec)}`} data-testid="threshold-recommended" data-value={rec} />}
         {est !== null && (
           <div
             className="threshold__marker threshold__marker--estimate"
             style={{ left: trackLeft(sketch, est.threshold) }}
-            title={`point estimate ${fmtP(est.threshold)}`}
+            title={`point estimate ${fmtT(est.threshold)}`}
             data-testid="threshold-estimate-marker"
             data-value={est.threshold}
           />
@@ -215,18 +215,18 @@ export function ThresholdSlider() {
         <div
           className="threshold__marker threshold__marker--export"
           style={{ left: trackLeft(sketch, inForce.threshold) }}
-          title={`exports use ${fmtP(inForce.threshold)} (${inForce.source})`}
+          title={`exports use ${fmtT(inForce.threshold)} (${inForce.source})`}
           data-testid="threshold-export-marker"
           data-value={inForce.threshold}
         />
       </div>
       <div className="threshold__export" data-testid="threshold-export" data-value={inForce.threshold} data-source={inForce.source}>
         <span>
-          Exports use p(bad) ≥ <b>{fmtP(inForce.threshold)}</b> <span className="muted">({inForce.source})</span>
+          Exports use p(bad) ≥ <b>{fmtT(inForce.threshold)}</b> <span className="muted">({inForce.source})</span>
         </span>
         {!sameAsExport && (
           <button type="button" className="btn btn--small btn--primary" onClick={() => void store.getState().useThresholdForExport(draft)} data-testid="threshold-use-for-export">
-            Use {fmtP(draft)} for export
+            Use {fmtT(draft)} for export
           </button>
         )}
         {exportUndo !== undefined && (
@@ -254,7 +254,7 @@ export function ThresholdSlider() {
           <span className="muted" title="held-out images with labels behind coverage and error">
             held-out {fmtInt(numbers.heldoutFlagged)}/{fmtInt(numbers.heldoutSize)} · run {scores.runId}
           </span>
-          {scores.curator !== null && <span className="muted">curator {fmtP(scores.curator)}</span>}
+          {scores.curator !== null && <span className="muted">curator {fmtT(scores.curator)}</span>}
         </div>
       )}
       {thresholdDetails && <HeldoutHistogram threshold={draft} sketch={sketch} />}

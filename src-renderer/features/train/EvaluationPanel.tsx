@@ -7,7 +7,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type { RunDetail, RunSummary } from '../../../src-shared/domain/ml';
 import { leastFlaggedToProve } from '../../../src-shared/domain/threshold';
 import { CurveChart } from '../../components/SvgCharts';
-import { fmtInt, fmtNum, fmtP, fmtPct } from '../../components/format';
+import { fmtInt, fmtNum, fmtPct, fmtT } from '../../components/format';
 import { useApp, useAppStore, useClient } from '../../stores/app';
 import { runCoverage } from '../../stores/training';
 import { DEFAULT_FILTERS } from '../../stores/review';
@@ -68,7 +68,7 @@ function ConfusionMatrix() {
   return (
     <div data-testid="confusion" data-threshold={threshold} data-run={runId}>
       <h4>
-        Confusion, run {runId} at p(bad) ≥ {fmtP(threshold)}
+        Confusion, run {runId} at p(bad) ≥ {fmtT(threshold)}
       </h4>
       <table className="confusion">
         <thead>
@@ -114,7 +114,7 @@ function Curves({ detail, threshold }: { detail: RunDetail; threshold: number })
         series={[{ label: `AUC ${fmtNum(detail.metrics?.test_auc)}`, color: '#6aa7ff', points: roc }]}
         xLabel="false-positive rate"
         yLabel="true-positive rate"
-        marker={rocAt && { x: rocAt.x, y: rocAt.y, label: `p ≥ ${fmtP(threshold)}` }}
+        marker={rocAt && { x: rocAt.x, y: rocAt.y, label: `p ≥ ${fmtT(threshold)}` }}
         testId="roc-chart"
         diagonal
       />
@@ -123,7 +123,7 @@ function Curves({ detail, threshold }: { detail: RunDetail; threshold: number })
         series={[{ label: 'bad', color: '#e5534b', points: pr }]}
         xLabel="recall (coverage of bad)"
         yLabel="precision"
-        marker={prAt && { x: prAt.x, y: prAt.y, label: `p ≥ ${fmtP(threshold)}: precision ${fmtPct(prAt.y)}, recall ${fmtPct(prAt.x)}` }}
+        marker={prAt && { x: prAt.x, y: prAt.y, label: `p ≥ ${fmtT(threshold)}: precision ${fmtPct(prAt.y)}, recall ${fmtPct(prAt.x)}` }}
         testId="pr-chart"
       />
     </>
@@ -151,7 +151,7 @@ function ThresholdChoices({ run }: { run: RunSummary }) {
   const row = (kind: string, testId: string, value: number | null, what: string) => (
     <tr data-testid={testId} data-value={value ?? ''}>
       <td>{kind}</td>
-      <td className="num">{fmtP(value)}</td>
+      <td className="num">{fmtT(value)}</td>
       <td className="small">{what}</td>
       <td>
         {value !== null && run.active && (
@@ -218,7 +218,7 @@ function CompareRuns({ runs }: { runs: RunSummary[] }) {
     ['test AUC', (r) => fmtNum(r.metrics?.test_auc)],
     ['out-of-fold AUC', (r) => fmtNum(r.metrics?.oof_auc)],
     ['test accuracy', (r) => fmtPct(r.metrics?.test_accuracy)],
-    ['recommended p(bad) threshold', (r) => fmtP(r.recommended_threshold.bad)],
+    ['recommended p(bad) threshold', (r) => fmtT(r.recommended_threshold.bad)],
     ['coverage of bad there', (r) => fmtPct(runCoverage(r))],
     ['test images (bad/good)', (r) => (r.snapshot ? `${r.snapshot.test.bad}/${r.snapshot.test.good}` : '–')],
     ['model', (r) => `${r.params.features.join('+')} · ${r.params.hidden ? `MLP ${r.params.hidden}` : 'linear'}`],

@@ -2,7 +2,7 @@ import { useLayoutEffect, useReducer, useRef, type MouseEvent } from 'react';
 import type { RunSummary } from '../../../src-shared/domain/ml';
 import { useApp, useAppStore } from '../../stores/app';
 import { previousDoneRun, runCoverage, runDeltas, type RunDeltas } from '../../stores/training';
-import { deltaClass, fmtDate, fmtDelta, fmtNum, fmtP, fmtPct, fmtSeconds, runEngines } from '../../components/format';
+import { deltaClass, fmtDate, fmtDelta, fmtNum, fmtPct, fmtSeconds, fmtT, runEngines } from '../../components/format';
 import { focusLost } from './focus';
 
 function compact(x: number): string {
@@ -179,7 +179,7 @@ export function RunsTable() {
                   {fmtPct(r.metrics?.test_accuracy)}
                 </td>
                 <td className="num">{fmtNum(r.metrics?.test_auc)}</td>
-                <td className="num">{fmtP(r.recommended_threshold.bad)}</td>
+                <td className="num">{fmtT(r.recommended_threshold.bad)}</td>
                 <td className="num">{fmtPct(runCoverage(r))}</td>
                 <td className="small" title={r.snapshot?.synthetic ? `plus ${r.snapshot.synthetic.bad} distorted and ${r.snapshot.synthetic.good} benign synthetic copies, training only${r.snapshot.synthetic.good_left_out ? ` (${r.snapshot.synthetic.good_left_out} benign ones left out of the final fit with their pruned originals)` : ''}` : undefined}>
                   {r.snapshot ? `${tally(r.snapshot.train)} · ${tally(r.snapshot.validation)} · ${tally(r.snapshot.test)}` : '–'}
@@ -256,8 +256,8 @@ export function RunCompare() {
           ))}
           <tr>
             <td>bad threshold</td>
-            <td className="num">{fmtP(prev.recommended_threshold.bad)}</td>
-            <td className="num">{fmtP(cur.recommended_threshold.bad)}</td>
+            <td className="num">{fmtT(prev.recommended_threshold.bad)}</td>
+            <td className="num">{fmtT(cur.recommended_threshold.bad)}</td>
             <td />
           </tr>
         </tbody>
