@@ -11,16 +11,17 @@ import { evaluateRun } from './evaluate';
 import type { TrainedHead } from './train/head';
 import { SPLIT_CODE, type TrainJobResult } from './trainJob';
 
-/** Flagged and true positives among held-out rows at a threshold, counted on stored values (score: p for bad, 1 − p for good). */
+/** Flagged and true positives among held-out rows at a threshold, counted on stored values (score: p for bad, 1 − p rounded to the grid for good). */
 function countAt(rows: { p: number; bad: boolean }[], cls: 'bad' | 'good', t: number) {
-  const flagged = rows.filter((r) => (cls === 'bad' ? r.p : 1 - r.p) >= t);
+  const flagged = rows.filter((r) => (cls === 'bad' ? r.p : roundConfidence(1 - r.p)) >= t);
   return { flagged: flagged.length, tp: flagged.filter((r) => r.bad === (cls === 'bad')).length };
 }
 
 function expectStoredCounts(t: RecommendedThreshold, cls: 'bad' | 'good', oof: { p: number; bad: boolean }[], test: { p: number; bad: boolean }[]) {
   expect(t.threshold, `${cls}: a threshold`).not.toBeNull();
   const at = t.threshold!;
-  if (cls === 'bad') expect(roundConfidence(at), `bad threshold ${at} on the stored grid`).toBe(at);
+  // Both classes: a good-class threshold (on 1 − p) is a short decimal too, not 0.49016800000000005.
+  expect(roundConfidence(at), `${cls} threshold ${at} on the stored grid`).toBe(at);
   expect(countAt(oof, cls, at), `${cls} chosen_on`).toEqual({ flagged: t.chosen_on!.flagged, tp: t.chosen_on!.tp });
   expect(countAt(test, cls, at), `${cls} on_test`).toEqual({ flagged: t.on_test!.flagged, tp: t.on_test!.tp });
 }

@@ -61,7 +61,9 @@ export function evaluateRun(r: TrainJobResult, y: Uint8Array, split: Uint8Array,
     oof_auc: Number.isNaN(oofAuc) ? null : oofAuc,
   };
   const recommend = (cls: 'bad' | 'good'): RecommendedThreshold => {
-    const score = (p: number) => (cls === 'bad' ? p : 1 - p);
+    // 1 − p rounded again: a good-class threshold is then a short decimal too (0.490168, not
+    // 0.49016800000000005), written back as stored and on the same side of every image.
+    const score = (p: number) => (cls === 'bad' ? p : roundConfidence(1 - p));
     const positive = (v: BinaryLabel) => (cls === 'bad' ? v === 1 : v === 0);
     const oofIndex = new ThresholdIndex(pOof.map(score), yOof.map(positive));
     const testIndex = new ThresholdIndex(pTest.map(score), yTest.map(positive));
@@ -83,7 +85,7 @@ export function evaluateRun(r: TrainJobResult, y: Uint8Array, split: Uint8Array,
   };
   const thresholds = { bad: recommend('bad'), good: recommend('good') };
   const curves = (cls: 'bad' | 'good') => {
-    const score = (p: number) => (cls === 'bad' ? p : 1 - p);
+    const score = (p: number) => (cls === 'bad' ? p : roundConfidence(1 - p));
     const positive = (v: BinaryLabel) => (cls === 'bad' ? v === 1 : v === 0);
     return {
       oof: new ThresholdIndex(pOof.map(score), yOof.map(positive)).curve(101),
