@@ -79,6 +79,21 @@ export function formatRun(r: RunSummary | RunDetail): string {
   return lines.join('\n');
 }
 
+/** `qc cancel`'s answer: what was cancelled, what became of it, or that nothing was training. */
+export function formatCancel(r: { run_id: number | null; pid?: number | null; status?: RunSummary['status'] }): string {
+  if (r.run_id === null) return 'Nothing is training on this library.';
+  const where = r.pid === undefined ? '' : ` (training in process ${r.pid ?? '?'})`;
+  switch (r.status) {
+    case undefined:
+    case 'cancelled':
+      return `Cancelled run ${r.run_id}${where}.`;
+    case 'running':
+      return `Asked run ${r.run_id}${where} to stop; it has not stopped yet (it stops at its next check; qc runs shows when it has).`;
+    default:
+      return `Run ${r.run_id}${where} ended before it could be cancelled: it is ${r.status}.`;
+  }
+}
+
 export function formatRuns(r: { active: number | null; runs: RunSummary[] }): string {
   if (!r.runs.length) return 'No runs yet: qc train';
   const header = 'run  status     features               head      AUC    acc    bad thr    bad cover  seconds  labels';

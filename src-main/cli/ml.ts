@@ -1,10 +1,10 @@
-/** `qc embed | train | runs | run | use | issues | classify | export | threshold`: the ML engine from the command line. */
+/** `qc embed | train | cancel | runs | run | use | issues | classify | export | threshold`: the ML engine from the command line. */
 import { parseShard, type Shard } from '../core/ml/shard';
 import type { Command } from 'commander';
 import { DEFAULT_AUGMENT, DEFAULT_TRAIN_PARAMS, FEATURE_SETS, type FeatureSet, type TrainRequest } from '../../src-shared/domain/ml';
 import { parseMirror } from '../core/library/importer';
 import { formatImport as formatImportLine } from './format';
-import { formatClassify, formatDemo, formatEmbed, formatExport, formatIssues, formatRun, formatRuns } from './formatMl';
+import { formatCancel, formatClassify, formatDemo, formatEmbed, formatExport, formatIssues, formatRun, formatRuns } from './formatMl';
 import { formatBestRuns, formatGraphs } from './seedFiles';
 import type { WithCore } from './main';
 import { QcError } from '../../src-shared/contract/errors';
@@ -100,6 +100,12 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
         await withCore(cmd, (core, signal, onProgress) => core.call('ml.train', req, { signal, onProgress }), formatRun);
       },
     );
+
+  program
+    .command('cancel')
+    .description('cancel the training under way on this library, wherever it runs (the app, qc serve, another qc train), or run RUN-ID; says what was cancelled or that nothing was training')
+    .argument('[run-id]', 'the run to cancel (default: the one training)', runId('run-id'))
+    .action(async (id: number | undefined, _o, cmd: Command) => withCore(cmd, (core, signal) => core.call('ml.cancelTraining', id !== undefined ? { runId: id } : {}, { signal }), formatCancel));
 
   program
     .command('runs')

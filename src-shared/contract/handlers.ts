@@ -88,8 +88,16 @@ export interface TagImportSummary {
 export interface MlApi {
   'ml.embed': { args: { features?: FeatureSet[]; backbone?: string; batchSize?: number }; result: EmbedSummary };
   'ml.train': { args: TrainRequest; result: RunSummary };
-  /** Cancel a run this app is training, whichever window started it (runs.changed then says it is cancelled). */
-  'ml.cancelTraining': { args: { runId: number }; result: { run_id: number } };
+  /**
+   * Cancel a training: run `runId`, or without it the one under way on this library (there is at
+   * most one). A run this core trains, whichever window started it, is stopped at once: `{ run_id }`
+   * (runs.changed then says it is cancelled). A run another process trains (the app, `qc serve`,
+   * another `qc train`) is asked to stop through the library, and the answer waits (up to
+   * CANCEL_WAIT_MS) for it to end: `pid` is that process's, `status` the run's when answered
+   * (`cancelled`; `running` when it has not stopped yet; `done` or `failed` when it ended first).
+   * Nothing training (no `runId`): `{ run_id: null }`.
+   */
+  'ml.cancelTraining': { args: { runId?: number }; result: { run_id: number | null; pid?: number | null; status?: RunSummary['status'] } };
   /** The runs table; archived runs only with `all`. */
   'ml.runs': { args: { all?: boolean }; result: { active: number | null; runs: RunSummary[] } };
   /** The N best finished runs by held-out AUC, each with an over/under-fitting verdict; optionally archive the rest. */

@@ -149,7 +149,7 @@ export const API_SCHEMAS = {
 
   'ml.embed': z.strictObject({ features: trainOptions.features, backbone: trainOptions.backbone, batchSize: z.int().min(1).max(4096).optional() }),
   'ml.train': z.strictObject(trainOptions),
-  'ml.cancelTraining': z.strictObject({ runId: id }),
+  'ml.cancelTraining': z.strictObject({ runId: id.optional() }),
   'ml.runs': z.strictObject({ all: z.boolean().optional() }),
   'ml.bestRuns': z.strictObject({ n: z.int().min(1).max(10_000).optional(), archiveRest: z.boolean().optional() }),
   'ml.archiveRuns': z.strictObject({ runIds: z.array(id).max(100_000), archived: z.boolean() }),

@@ -13,6 +13,8 @@ export const SETTING = {
   labelRelabel: 'label_relabel',
   /** A whole-library embedding under way in some process (embedService.ts EmbeddingState); absent when none is. */
   embedding: 'embedding',
+  /** A request, from another process on this library, that run N stop training (trainService.ts `cancel`); removed when the run ends. */
+  cancelTraining: (runId: number) => `cancel_training:${runId}`,
   /** The execution provider a backbone last ran on. */
   provider: (backbone: string) => `provider:${backbone}`,
 } as const;

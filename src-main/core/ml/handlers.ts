@@ -54,7 +54,7 @@ export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: strin
       embedMissing(core, engine, modelsDir, { features: args.features ?? DEFAULT_TRAIN_PARAMS.features, backbone: args.backbone ?? DEFAULT_BACKBONE, ...(args.batchSize && { batchSize: args.batchSize }) }, ctx),
     // The run's graphs are written in the library before it is marked finished (trainService).
     'ml.train': (args, ctx) => train.train(args, ctx),
-    'ml.cancelTraining': async ({ runId }) => train.cancel(runId),
+    'ml.cancelTraining': ({ runId }, ctx) => train.cancel(runId, ctx.signal),
     'ml.runs': async ({ all }) => {
       const list = runs.list({ all: all ?? false });
       await writeMissingGraphs(list);

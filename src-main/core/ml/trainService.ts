@@ -7,12 +7,13 @@
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { setImmediate } from 'node:timers/promises';
+import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import type { CallContext } from '../../../src-shared/contract/handlers';
 import { QcError } from '../../../src-shared/contract/errors';
 import { DEFAULT_TRAIN_PARAMS, type LabelTally, type RunNoiseReport, type RunSummary, type TrainParams } from '../../../src-shared/domain/ml';
 import type { CoreContext } from '../context';
+import { getSetting, setSetting, SETTING } from '../db/settings';
 import { writeLibraryGraphs } from '../export/graphs';
 import { assembleMatrix, columnScale, runDistanceSpec } from './dataset';
 import { featureKey } from './embed';
@@ -195,6 +196,11 @@ export const TRAIN_PHASE_MESSAGE = {
   evaluate: 'evaluating on held-out images: thresholds and label issues',
 } as const;
 
+/** How often a training looks for a request from another process to stop (`TrainService.cancel`). */
+export const CANCEL_POLL_MS = 250;
+/** How long `TrainService.cancel` waits for a run another process trains to end before answering that it is still running. */
+export const CANCEL_WAIT_MS = 30_000;
+
 export class TrainService {
   /** The runs this core is training, each with its own cancel (`cancel`, from any window). */
   private readonly cancels = new Map<number, AbortController>();
@@ -207,20 +213,44 @@ export class TrainService {
   ) {}
 
   /**
-   * Cancel run `runId`, which this core is training for any of its clients (another window's too):
-   * the training stops at its next check and the run is kept as `cancelled` (runs.changed tells
-   * every window). A run that is not training, or trains in another process, is refused.
+   * Cancel run `runId`, or without it the training under way on this library (there is at most
+   * one; `{ run_id: null }` when none is). One this core trains for any of its clients (another
+   * window's too) stops at its next check and is kept as `cancelled` (runs.changed tells every
+   * window). One another process trains (the app, `qc serve`, another `qc train`) is asked to stop
+   * through the library's settings (SETTING.cancelTraining, which its `train` polls every
+   * CANCEL_POLL_MS), and the answer waits up to CANCEL_WAIT_MS for it to end, with that process's
+   * pid and the run's status then. A run that is not training is refused, naming its status.
    */
-  cancel(runId: number): { run_id: number } {
+  async cancel(runId: number | undefined, signal: AbortSignal): Promise<{ run_id: number | null; pid?: number | null; status?: RunSummary['status'] }> {
+    const { db } = this.core;
+    const statusOf = (id: number) => (db.prepare('SELECT status FROM runs WHERE id = ?').get(id) as { status: RunSummary['status'] }).status;
+    if (runId === undefined) {
+      // A run left `running` by a process that has ended is not training: it is marked failed first.
+      this.runs.markInterrupted();
+      const running = db.prepare("SELECT id FROM runs WHERE status = 'running' ORDER BY id LIMIT 1").get() as { id: number } | undefined;
+      if (!running) return { run_id: null };
+      runId = running.id;
+    }
     const controller = this.cancels.get(runId);
     if (controller) {
       controller.abort();
       return { run_id: runId };
     }
-    const row = this.core.db.prepare('SELECT status, pid FROM runs WHERE id = ?').get(runId) as { status: string; pid: number | null } | undefined;
+    this.runs.markInterrupted();
+    const row = db.prepare('SELECT status, pid FROM runs WHERE id = ?').get(runId) as { status: RunSummary['status']; pid: number | null } | undefined;
     if (!row) throw new QcError('not_found', `no run with id ${runId}`);
-    if (row.status === 'running') throw new QcError('conflict', `run ${runId} is training in another process (pid ${row.pid ?? '?'}) on this library: cancel it there`);
-    throw new QcError('bad_input', `run ${runId} is not training (it is ${row.status})`);
+    if (row.status !== 'running') throw new QcError('bad_input', `run ${runId} is not training (it is ${row.status})`);
+    const key = SETTING.cancelTraining(runId);
+    setSetting(db, key, { by_pid: process.pid, at: new Date().toISOString() });
+    let status: RunSummary['status'] = 'running';
+    for (const until = Date.now() + CANCEL_WAIT_MS; status === 'running' && Date.now() < until && !signal.aborted; ) {
+      await sleep(CANCEL_POLL_MS);
+      this.runs.markInterrupted(); // its process died meanwhile: failed, not waited for
+      status = statusOf(runId);
+    }
+    // The trainer removes the request when its run ends; one that ended before it saw it is removed here.
+    if (status !== 'running') db.prepare('DELETE FROM settings WHERE key = ?').run(key);
+    return { run_id: runId, pid: row.pid, status };
   }
 
   async train(args: TrainArgs, call: CallContext): Promise<RunSummary> {
@@ -252,6 +282,16 @@ export class TrainService {
     const controller = new AbortController();
     this.cancels.set(runId, controller);
     const ctx: CallContext = { ...call, signal: AbortSignal.any([call.signal, controller.signal]) };
+    // Another process on this library (qc cancel, another app) asks through the settings (`cancel`).
+    const cancelKey = SETTING.cancelTraining(runId);
+    const askedElsewhere = setInterval(() => {
+      try {
+        if (getSetting<unknown>(db, cancelKey, null) !== null) controller.abort();
+      } catch {
+        // The database is busy: asked again at the next tick.
+      }
+    }, CANCEL_POLL_MS);
+    askedElsewhere.unref();
     const started = performance.now();
     const announceRuns = () => this.core.events.emit('runs.changed', { active_run: this.runs.activeRunId() });
     announceRuns();
@@ -373,6 +413,12 @@ export class TrainService {
       throw e;
     } finally {
       this.cancels.delete(runId);
+      clearInterval(askedElsewhere);
+      try {
+        db.prepare('DELETE FROM settings WHERE key = ?').run(cancelKey);
+      } catch {
+        // Left for the canceller, which removes it once the run has ended.
+      }
     }
   }
 

@@ -1,0 +1,80 @@
+/**
+ * `qc cancel` stops a training that another process runs on the library (here a real `qc train`,
+ * as the app or a terminal would run it): the training ends `cancelled`, and `qc cancel` says
+ * which run it cancelled and in which process, or that nothing was training. A run that is not
+ * training is refused (exit 1), like every other command's refusal. Real processes, a seeded library.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, tempDir } from '../../test-support/fixtures';
+import { seedLibrary } from '../../test-support/seedLibrary';
+import { createCore } from '../core/app';
+import { formatCancel } from './formatMl';
+
+let dir: string;
+let dataDir: string;
+const qcArgs = (...args: string[]) => ['--import', path.join(REPO_ROOT, 'node_modules/tsx/dist/loader.mjs'), path.join(REPO_ROOT, 'src-main/cli/main.ts'), '--data', dataDir, ...args];
+function qc(...args: string[]) {
+  const r = spawnSync(process.execPath, qcArgs(...args), { cwd: REPO_ROOT, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(async () => {
+  dir = tempDir('qc-cli-cancel-');
+  const lib = seedLibrary({ runs: 1, dataDir: path.join(dir, 'data') });
+  dataDir = lib.dataDir;
+  await lib.core.close();
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('qc cancel', () => {
+  it('says nothing is training when nothing is', () => {
+    const r = qc('cancel');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('Nothing is training on this library.');
+    const j = qc('cancel', '--json');
+    expect(j.code, j.stderr).toBe(0);
+    expect(JSON.parse(j.stdout)).toEqual({ run_id: null });
+  }, 60_000);
+
+  it('cancels a qc train running in another process, and then refuses that run as not training', async () => {
+    const trainer = spawn(process.execPath, qcArgs('train', '--features', 'signals', '--hidden', '0', '--epochs', '10000', '--augment', '0', '--json'), { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    trainer.stdout.on('data', (d) => (out += d));
+    trainer.stderr.on('data', (d) => (err += d));
+    let ended = false;
+    const exited = new Promise<number | null>((resolve) => trainer.on('exit', (code) => ((ended = true), resolve(code))));
+    // Wait until its run is recorded as running (read through a core of this test's own).
+    const watcher = createCore({ dataDir });
+    let runId: number | undefined;
+    try {
+      for (let i = 0; i < 600 && runId === undefined && !ended; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        runId = (await watcher.call('ml.runs', {})).runs.find((r) => r.status === 'running')?.run_id;
+      }
+    } finally {
+      await watcher.close();
+    }
+    expect(runId, err).toBeDefined();
+
+    const r = qc('cancel', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const answer = JSON.parse(r.stdout) as { run_id: number; pid: number; status: 'cancelled' };
+    expect(answer).toEqual({ run_id: runId, pid: trainer.pid, status: 'cancelled' });
+    expect(formatCancel(answer)).toBe(`Cancelled run ${runId} (training in process ${trainer.pid}).`);
+    // The training process ends with its run cancelled.
+    await exited;
+    expect(JSON.parse(out)).toMatchObject({ run_id: runId, status: 'cancelled' });
+
+    const again = qc('cancel', String(runId));
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`run ${runId} is not training (it is cancelled)`);
+    const unknown = qc('cancel', '999');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no run with id 999');
+    expect(qc('cancel').stdout.trim()).toBe('Nothing is training on this library.');
+  }, 180_000);
+});
