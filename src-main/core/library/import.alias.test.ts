@@ -6,74 +6,67 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createCore, type Core } from '../app';
-import { DEV_IMAGES, DEV_URL_PREFIX, devRatings, tempDir } from '../../../test-support/fixtures';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { devRatings } from '../../../test-support/fixtures';
+import { DEV_MIRRORS, useTempLibrary } from '../../../test-support/devLibrary';
 import { writeRatingsFile } from '../../../test-support/image-server';
 import { processStart } from './store';
 
 describe.skipIf(process.platform === 'win32')('a file imported by another path', () => {
-  let dir: string;
-  let core: Core;
+  const lib = useTempLibrary();
   let file: string;
-  const mirrors = [{ prefix: DEV_URL_PREFIX, dir: DEV_IMAGES }];
-  const count = (sql: string, ...params: unknown[]) => core.context.db.prepare(sql).pluck().get(...params) as number;
-  const ratings = () => core.context.db.prepare('SELECT id, rating FROM images ORDER BY id').all();
+  const mirrors = DEV_MIRRORS;
+  const count = (sql: string, ...params: unknown[]) => lib.core.context.db.prepare(sql).pluck().get(...params) as number;
+  const ratings = () => lib.core.context.db.prepare('SELECT id, rating FROM images ORDER BY id').all();
 
   beforeAll(() => {
-    dir = tempDir();
-    core = createCore({ dataDir: path.join(dir, 'data') });
-    fs.mkdirSync(path.join(dir, 'r'));
-    file = path.join(dir, 'r', 'ratings.txt');
+    fs.mkdirSync(path.join(lib.dir, 'r'));
+    file = path.join(lib.dir, 'r', 'ratings.txt');
     writeRatingsFile(file, devRatings().slice(0, 5));
     fs.appendFileSync(file, `999\t${devRatings()[5]![1]}\tabc\t{}\n`); // line 7: a bad rating, a row failure
   });
-  afterAll(async () => {
-    await core?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
 
   it('through a linked folder or a link to the file, stores its rows once', async () => {
-    const first = await core.call('library.import', { source: file, mirrors });
+    const first = await lib.core.call('library.import', { source: file, mirrors });
     const before = ratings();
     const n = count('SELECT COUNT(*) FROM source_rows');
     expect(n).toBe(5); // and line 7 a failure
 
-    fs.symlinkSync(path.join(dir, 'r'), path.join(dir, 'rlink'));
-    const viaFolder = path.join(dir, 'rlink', 'ratings.txt');
-    const s = await core.call('library.import', { source: viaFolder, mirrors });
+    fs.symlinkSync(path.join(lib.dir, 'r'), path.join(lib.dir, 'rlink'));
+    const viaFolder = path.join(lib.dir, 'rlink', 'ratings.txt');
+    const s = await lib.core.call('library.import', { source: viaFolder, mirrors });
     expect(s.rows).toBe(first.rows);
     expect(s.rows_removed).toBeUndefined();
     expect(count('SELECT COUNT(*) FROM source_rows')).toBe(n);
     expect(count('SELECT COUNT(*) FROM source_rows WHERE origin = ?', viaFolder)).toBe(n);
     expect(ratings()).toEqual(before);
     // Its bad line is one failure, under the path it was last read by.
-    const failures = (await core.call('library.failures', {})).failures.filter((f) => f.line === 7);
+    const failures = (await lib.core.call('library.failures', {})).failures.filter((f) => f.line === 7);
     expect(failures.map((f) => f.file)).toEqual([viaFolder]);
 
-    const link = path.join(dir, 'link.txt');
+    const link = path.join(lib.dir, 'link.txt');
     fs.symlinkSync(file, link);
-    await core.call('library.import', { source: link, mirrors });
-    await core.call('library.import', { source: file, mirrors });
+    await lib.core.call('library.import', { source: link, mirrors });
+    await lib.core.call('library.import', { source: file, mirrors });
     expect(count('SELECT COUNT(*) FROM source_rows')).toBe(n);
     expect(count('SELECT COUNT(*) FROM source_rows WHERE origin = ?', file)).toBe(n);
     expect(ratings()).toEqual(before);
-    expect((await core.call('library.failures', {})).failures.filter((f) => f.line === 7)).toHaveLength(1);
+    expect((await lib.core.call('library.failures', {})).failures.filter((f) => f.line === 7)).toHaveLength(1);
   });
 
   it('waits while an import of it by another path runs in a live process', async () => {
     const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
     const exited = new Promise((resolve) => other.on('exit', resolve));
     try {
-      const viaFolder = path.join(dir, 'rlink', 'ratings.txt');
+      const viaFolder = path.join(lib.dir, 'rlink', 'ratings.txt');
       const theirs = Number(
-        core.context.db
+        lib.core.context.db
           .prepare("INSERT INTO imports (kind, source, encoding, status, pid, pid_start) VALUES ('ratings', ?, 'utf-8', 'running', ?, ?)")
           .run(viaFolder, other.pid, processStart(other.pid!)).lastInsertRowid,
       );
       const waits: string[] = [];
       let settled = false;
-      const waiting = core
+      const waiting = lib.core
         .call('library.import', { source: file, mirrors }, { onProgress: (p) => void (p.phase === 'waiting' && waits.push(p.message ?? '')) })
         .finally(() => (settled = true));
       await vi.waitFor(() => expect(waits).toHaveLength(1), { timeout: 10_000 });

@@ -8,9 +8,9 @@ import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { createCore, type Core } from '../app';
-import { DEV_IMAGES, DEV_URL_PREFIX, devRatings, tempDir } from '../../../test-support/fixtures';
+import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { DEV_IMAGES, devRatings } from '../../../test-support/fixtures';
+import { DEV_MIRRORS, useTempLibrary } from '../../../test-support/devLibrary';
 import { writeRatingsFile } from '../../../test-support/image-server';
 import { LEADS_OUTSIDE, readFolderFile, scanFolder } from './folder';
 import { FetchFailure } from './fetch';
@@ -34,30 +34,23 @@ function tryBytesName(dir: string, name: Buffer, from: string): Buffer | null {
 }
 
 describe('a folder import', () => {
-  let dir: string;
-  let core: Core;
+  const lib = useTempLibrary();
   let privateDir: string;
 
   beforeAll(() => {
-    dir = tempDir();
-    core = createCore({ dataDir: path.join(dir, 'data') });
-    privateDir = path.join(dir, 'private');
+    privateDir = path.join(lib.dir, 'private');
     fs.mkdirSync(privateDir);
     fs.copyFileSync(PHOTOS[8]!, path.join(privateDir, 'holiday.jpg'));
     fs.copyFileSync(PHOTOS[9]!, path.join(privateDir, 'family.jpg'));
   });
-  afterAll(async () => {
-    await core?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
 
   const privateShas = () => fs.readdirSync(privateDir).map((n) => sha(path.join(privateDir, n)));
-  const storedShas = () => new Set(core.context.db.prepare('SELECT sha256 FROM images').pluck().all() as string[]);
-  const storedUrls = () => core.context.db.prepare('SELECT url FROM image_urls').pluck().all() as string[];
-  const failuresOf = async (under: string) => (await core.call('library.failures', {})).failures.filter((f) => f.file?.startsWith(under));
+  const storedShas = () => new Set(lib.core.context.db.prepare('SELECT sha256 FROM images').pluck().all() as string[]);
+  const storedUrls = () => lib.core.context.db.prepare('SELECT url FROM image_urls').pluck().all() as string[];
+  const failuresOf = async (under: string) => (await lib.core.call('library.failures', {})).failures.filter((f) => f.file?.startsWith(under));
 
   it('in the seed layout, refuses class folders and files that link out of the chosen folder, and follows those that stay inside', async () => {
-    const chosen = path.join(dir, 'rated');
+    const chosen = path.join(lib.dir, 'rated');
     const images = path.join(chosen, 'images');
     fs.mkdirSync(path.join(images, '1'), { recursive: true });
     fs.mkdirSync(path.join(images, 'agg'), { recursive: true });
@@ -73,7 +66,7 @@ describe('a folder import', () => {
     if (canFifo) execFileSync('mkfifo', [path.join(images, '1', 'pipe.jpg')]);
 
     const started = performance.now();
-    const s = await core.call('library.import', { source: chosen });
+    const s = await lib.core.call('library.import', { source: chosen });
     expect(performance.now() - started).toBeLessThan(20_000); // the FIFO did not hang it
     expect(s.kind).toBe('folder');
     expect(s.images_new).toBe(2);
@@ -84,7 +77,7 @@ describe('a folder import', () => {
     // Nothing of the private folder came in, under any URL.
     for (const h of privateShas()) expect(storedShas().has(h)).toBe(false);
     expect(storedUrls().some((u) => u.includes('private') || u.includes('/2/') || u.includes('/agg/'))).toBe(false);
-    const inside = core.context.db.prepare("SELECT i.rating_class FROM images i JOIN image_urls u ON u.image_id = i.id WHERE u.url LIKE '%/images/4/inside.jpg'").get() as { rating_class: number };
+    const inside = lib.core.context.db.prepare("SELECT i.rating_class FROM images i JOIN image_urls u ON u.image_id = i.id WHERE u.url LIKE '%/images/4/inside.jpg'").get() as { rating_class: number };
     expect(inside.rating_class).toBe(4);
 
     const failures = await failuresOf(images);
@@ -96,27 +89,27 @@ describe('a folder import', () => {
     if (canFifo) expect(by.get('1/pipe.jpg')?.detail).toMatch(/FIFO/);
 
     // Again: the same failures, not twice as many; and retrying failures reads nothing outside.
-    const again = await core.call('library.import', { source: chosen });
+    const again = await lib.core.call('library.import', { source: chosen });
     expect(again.failures_by_reason).toEqual(s.failures_by_reason);
     expect(await failuresOf(images)).toHaveLength(failures.length);
-    await core.call('library.retryFailed', {});
+    await lib.core.call('library.retryFailed', {});
     for (const h of privateShas()) expect(storedShas().has(h)).toBe(false);
   });
 
   it('refuses `images` itself when it leads out of the chosen folder', async () => {
-    const chosen = path.join(dir, 'rated-images-link');
-    fs.mkdirSync(path.join(dir, 'outside-images', '3'), { recursive: true });
-    fs.copyFileSync(PHOTOS[8]!, path.join(dir, 'outside-images', '3', 'x.jpg'));
+    const chosen = path.join(lib.dir, 'rated-images-link');
+    fs.mkdirSync(path.join(lib.dir, 'outside-images', '3'), { recursive: true });
+    fs.copyFileSync(PHOTOS[8]!, path.join(lib.dir, 'outside-images', '3', 'x.jpg'));
     fs.mkdirSync(chosen);
-    fs.symlinkSync(path.join(dir, 'outside-images'), path.join(chosen, 'images'));
-    const s = await core.call('library.import', { source: chosen });
+    fs.symlinkSync(path.join(lib.dir, 'outside-images'), path.join(chosen, 'images'));
+    const s = await lib.core.call('library.import', { source: chosen });
     expect(s.rows).toBe(0);
     expect(s.failures_by_reason).toEqual({ local_refused: 1 });
     expect(storedShas().has(sha(PHOTOS[8]!))).toBe(false);
   });
 
   it('in a flat folder, records every entry named like an image that is not a file it reads, and reads names that are not UTF-8', async () => {
-    const chosen = path.join(dir, 'flat');
+    const chosen = path.join(lib.dir, 'flat');
     fs.mkdirSync(path.join(chosen, 'dir2.jpg'), { recursive: true });
     fs.mkdirSync(path.join(chosen, 'dir.jpg'));
     fs.copyFileSync(PHOTOS[2]!, path.join(chosen, 'a.jpg'));
@@ -130,7 +123,7 @@ describe('a folder import', () => {
     if (canFifo) execFileSync('mkfifo', [path.join(chosen, 'pipe.jpg')]);
     const latin1 = tryBytesName(chosen, Buffer.from('caf\xe9 \xff.jpg', 'latin1'), PHOTOS[4]!);
 
-    const s = await core.call('library.import', { source: chosen });
+    const s = await lib.core.call('library.import', { source: chosen });
     expect(s.images_new).toBe(latin1 ? 3 : 2);
     expect(s.failed).toBe(0);
     // out.jpg and pictures lead out; in.jpg, dangling.jpg, dir.jpg, dir2.jpg (and pipe.jpg) are not regular files.
@@ -144,26 +137,26 @@ describe('a folder import', () => {
       // Stored under a URL that keeps its exact bytes, and an origin that shows them.
       expect(storedUrls()).toContain(`file://${chosen}/caf%E9%20%FF.jpg`);
       expect(storedShas().has(sha(PHOTOS[4]!))).toBe(true);
-      const origin = core.context.db.prepare("SELECT origin FROM source_rows WHERE url LIKE '%caf%E9%'").pluck().get();
+      const origin = lib.core.context.db.prepare("SELECT origin FROM source_rows WHERE url LIKE '%caf%E9%'").pluck().get();
       expect(origin).toBe(path.join(chosen, 'caf\\xE9 \\xFF.jpg'));
     }
   });
 
   it.skipIf(process.platform === 'win32')('retries a failed file whose name is not UTF-8 by its exact name', async () => {
-    const chosen = path.join(dir, 'bytes');
+    const chosen = path.join(lib.dir, 'bytes');
     fs.mkdirSync(chosen);
-    const p = tryBytesName(chosen, Buffer.from('broken\xfe.jpg', 'latin1'), path.join(dir, 'flat', 'notes.txt'));
+    const p = tryBytesName(chosen, Buffer.from('broken\xfe.jpg', 'latin1'), path.join(lib.dir, 'flat', 'notes.txt'));
     if (!p) return; // the file system refuses such names
-    const s = await core.call('library.import', { source: chosen });
+    const s = await lib.core.call('library.import', { source: chosen });
     expect(s.failures_by_reason).toEqual({ not_image: 1 });
     fs.writeFileSync(p, fs.readFileSync(PHOTOS[5]!));
-    const r = await core.call('library.retryFailed', {});
+    const r = await lib.core.call('library.retryFailed', {});
     expect(r.failures_by_reason.not_image).toBeUndefined();
     expect(storedShas().has(sha(PHOTOS[5]!))).toBe(true);
   });
 
   it("imports JPEGs named .jfif and .jpe, and says which files it left out by their names' endings", async () => {
-    const flat = path.join(dir, 'endings');
+    const flat = path.join(lib.dir, 'endings');
     fs.mkdirSync(flat);
     fs.copyFileSync(PHOTOS[0]!, path.join(flat, 'a.JFIF'));
     fs.copyFileSync(PHOTOS[1]!, path.join(flat, 'b.jpe'));
@@ -173,20 +166,20 @@ describe('a folder import', () => {
     fs.writeFileSync(path.join(flat, 'more.TXT'), 'more');
     const scan = scanFolder(flat);
     expect(scan.rows.map((r) => path.basename(r.file)).sort()).toEqual(['a.JFIF', 'b.jpe']);
-    const summary = await core.call('library.import', { source: flat });
+    const summary = await lib.core.call('library.import', { source: flat });
     expect(summary.images_new + summary.images_existing).toBe(2);
     expect(summary.failed).toBe(0);
     expect(summary.skipped_files).toEqual({ count: 4, by_extension: { '.txt': 2, '.bmp': 1, '': 1 } });
     expect(skippedFilesText(summary.skipped_files!)).toBe("4 files not imported: their names do not end like an image's (2 .txt, 1 without extension, 1 .bmp)");
     // A folder with nothing to leave out says nothing of it.
-    const clean = path.join(dir, 'clean');
+    const clean = path.join(lib.dir, 'clean');
     fs.mkdirSync(clean);
     fs.copyFileSync(PHOTOS[3]!, path.join(clean, 'd.jpg'));
-    expect((await core.call('library.import', { source: clean })).skipped_files).toBeUndefined();
+    expect((await lib.core.call('library.import', { source: clean })).skipped_files).toBeUndefined();
   });
 
   it('says a folder too deep for the system to open is too deep (not missing), and imports the rest', async () => {
-    const deep = path.join(dir, 'deep');
+    const deep = path.join(lib.dir, 'deep');
     fs.mkdirSync(deep);
     fs.copyFileSync(PHOTOS[2]!, path.join(deep, 'shallow.jpg'));
     // 22 folders of 200-byte names: past PATH_MAX (4096), made one relative step at a time.
@@ -200,17 +193,17 @@ describe('a folder import', () => {
     expect(scan.problems).toHaveLength(1);
     expect(scan.problems[0]).toMatchObject({ reason: 'bad_url' });
     expect(scan.problems[0]!.detail).toMatch(/longer than the system allows .*ENAMETOOLONG/);
-    const s = await core.call('library.import', { source: deep });
+    const s = await lib.core.call('library.import', { source: deep });
     expect(s.failures_by_reason).toEqual({ bad_url: 1 });
     expect(s.images_new + s.images_existing).toBe(1);
   });
 
   it('stops, storing nothing, when the system is out of file handles while listing a subfolder (its files are not left out as missing)', async () => {
-    const tree = path.join(dir, 'tree');
+    const tree = path.join(lib.dir, 'tree');
     fs.mkdirSync(path.join(tree, 'sub'), { recursive: true });
     fs.copyFileSync(PHOTOS[0]!, path.join(tree, 'top.jpg'));
     fs.copyFileSync(PHOTOS[1]!, path.join(tree, 'sub', 'inner.jpg'));
-    const before = await core.call('library.status', {});
+    const before = await lib.core.call('library.status', {});
     // The fault is injected: running a real process out of handles would take the test runner with it.
     const real = fs.readdirSync;
     const spy = vi.spyOn(fs, 'readdirSync').mockImplementation(((p: fs.PathLike, o?: unknown) => {
@@ -218,34 +211,34 @@ describe('a folder import', () => {
       return (real as (p: fs.PathLike, o?: unknown) => unknown)(p, o);
     }) as typeof fs.readdirSync);
     try {
-      const e = await core.call('library.import', { source: tree }).catch((err: unknown) => err);
+      const e = await lib.core.call('library.import', { source: tree }).catch((err: unknown) => err);
       expect(e).toMatchObject({ code: 'internal', file: path.join(tree, 'sub') });
       expect((e as Error).message).toMatch(/EMFILE.*nothing was imported, try again/);
     } finally {
       spy.mockRestore();
     }
-    const after = await core.call('library.status', {});
+    const after = await lib.core.call('library.status', {});
     expect(after.images).toBe(before.images);
     expect(after.failed).toBe(before.failed);
     // With handles to spare, the same folder imports whole.
-    const s = await core.call('library.import', { source: tree });
+    const s = await lib.core.call('library.import', { source: tree });
     expect(s.images_new + s.images_existing).toBe(2);
     expect(s.failed).toBe(0);
   });
 
   it('retries a failed file only inside the folder its import chose, not through a link swapped in since', async () => {
-    const chosen = path.join(dir, 'retry-swap');
+    const chosen = path.join(lib.dir, 'retry-swap');
     const one = path.join(chosen, '1');
     fs.mkdirSync(one, { recursive: true });
     fs.writeFileSync(path.join(one, 'holiday.jpg'), 'not a picture yet');
-    const s = await core.call('library.import', { source: chosen });
+    const s = await lib.core.call('library.import', { source: chosen });
     expect(s.failures_by_reason).toEqual({ not_image: 1 });
     const failed = path.join(one, 'holiday.jpg');
 
     // The class folder becomes a link to the private folder, which holds a photo of the same name.
     fs.rmSync(one, { recursive: true });
     fs.symlinkSync(privateDir, one);
-    await core.call('library.retryFailed', {});
+    await lib.core.call('library.retryFailed', {});
     for (const h of privateShas()) expect(storedShas().has(h)).toBe(false);
     expect((await failuresOf(failed)).map((f) => [f.reason, f.detail])).toEqual([['local_refused', `${LEADS_OUTSIDE}: ${failed}`]]);
 
@@ -253,28 +246,28 @@ describe('a folder import', () => {
     fs.rmSync(one);
     fs.mkdirSync(one);
     fs.copyFileSync(PHOTOS[7]!, path.join(one, 'holiday.jpg'));
-    await core.call('library.retryFailed', {});
+    await lib.core.call('library.retryFailed', {});
     expect(storedShas().has(sha(PHOTOS[7]!))).toBe(true);
     expect(await failuresOf(failed)).toEqual([]);
   });
 
   it('refuses to retry a folder file that no folder import holds', async () => {
-    const chosen = path.join(dir, 'retry-unknown');
+    const chosen = path.join(lib.dir, 'retry-unknown');
     fs.mkdirSync(chosen);
     fs.writeFileSync(path.join(chosen, 'later.jpg'), 'not a picture yet');
-    const s = await core.call('library.import', { source: chosen });
+    const s = await lib.core.call('library.import', { source: chosen });
     expect(s.failures_by_reason).toEqual({ not_image: 1 });
     // The import's record no longer names the folder (as if it had been another folder's).
-    core.context.db.prepare("UPDATE imports SET source = ? WHERE kind = 'folder' AND source = ?").run(path.join(dir, 'elsewhere'), chosen);
+    lib.core.context.db.prepare("UPDATE imports SET source = ? WHERE kind = 'folder' AND source = ?").run(path.join(lib.dir, 'elsewhere'), chosen);
     fs.copyFileSync(PHOTOS[6]!, path.join(chosen, 'later.jpg'));
-    await core.call('library.retryFailed', {});
+    await lib.core.call('library.retryFailed', {});
     const [f] = await failuresOf(path.join(chosen, 'later.jpg'));
     expect(f).toMatchObject({ reason: 'local_refused' });
     expect(f!.detail).toMatch(/no folder import holds this file/);
   });
 
   it('reads no file whose folder was swapped for a link out after the scan', async () => {
-    const chosen = path.join(dir, 'swap');
+    const chosen = path.join(lib.dir, 'swap');
     fs.mkdirSync(path.join(chosen, '1'), { recursive: true });
     fs.copyFileSync(PHOTOS[6]!, path.join(chosen, '1', 'holiday.jpg'));
     const scan = scanFolder(chosen);
@@ -286,31 +279,21 @@ describe('a folder import', () => {
     expect(e).toBeInstanceOf(FetchFailure);
     expect((e as FetchFailure).reason).toBe('local_refused');
     // Without the chosen folder (a retry), a link is still never followed.
-    const link = Buffer.from(path.join(dir, 'flat', 'out.jpg'));
+    const link = Buffer.from(path.join(lib.dir, 'flat', 'out.jpg'));
     expect(((await readFolderFile(link, null).catch((x: unknown) => x)) as FetchFailure).reason).toBe('not_file');
   });
 });
 
 describe.skipIf(process.platform === 'win32')('a folder imported by another path (a link to it)', () => {
-  let dir: string;
-  let core: Core;
-  const mirrors = [{ prefix: DEV_URL_PREFIX, dir: DEV_IMAGES }];
-  const count = (sql: string, ...params: unknown[]) => core.context.db.prepare(sql).pluck().get(...params) as number;
-  const origins = () => core.context.db.prepare("SELECT origin FROM source_rows WHERE kind = 'folder' ORDER BY origin").pluck().all() as string[];
-  const failures = async () => (await core.call('library.failures', {})).failures.map((f) => [f.file, f.reason]).sort();
+  const lib = useTempLibrary();
+  const mirrors = DEV_MIRRORS;
+  const count = (sql: string, ...params: unknown[]) => lib.core.context.db.prepare(sql).pluck().get(...params) as number;
+  const origins = () => lib.core.context.db.prepare("SELECT origin FROM source_rows WHERE kind = 'folder' ORDER BY origin").pluck().all() as string[];
+  const failures = async () => (await lib.core.call('library.failures', {})).failures.map((f) => [f.file, f.reason]).sort();
   const under = (folder: string, rel: string[]) => rel.map((r) => path.join(folder, r)).sort();
 
-  beforeAll(() => {
-    dir = tempDir();
-    core = createCore({ dataDir: path.join(dir, 'data') });
-  });
-  afterAll(async () => {
-    await core?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
   it('stores its files once, under the path it was last read by, and a picture rated by its folder counts once', async () => {
-    const real = path.join(dir, 'x', 'real');
+    const real = path.join(lib.dir, 'x', 'real');
     const images = path.join(real, 'images');
     fs.mkdirSync(path.join(images, '1'), { recursive: true });
     fs.mkdirSync(path.join(images, 'agg', 'good'), { recursive: true });
@@ -320,15 +303,15 @@ describe.skipIf(process.platform === 'win32')('a folder imported by another path
     fs.copyFileSync(PHOTOS[2]!, path.join(real, 'loose.jpg')); // beside images: unlabelled
     fs.writeFileSync(path.join(images, '1', 'broken.jpg'), 'not a picture'); // a failure of its URL
     fs.symlinkSync(PHOTOS[3]!, path.join(images, '1', 'out.jpg')); // leads out: a folder problem
-    const link = path.join(dir, 'x', 'link');
+    const link = path.join(lib.dir, 'x', 'link');
     fs.symlinkSync(real, link);
-    const ratings = path.join(dir, 'ratings.txt');
+    const ratings = path.join(lib.dir, 'ratings.txt');
     writeRatingsFile(ratings, [[id0, url0, rating0]]);
-    await core.call('library.import', { source: ratings, mirrors });
-    const ratingOfA = () => core.context.db.prepare('SELECT i.rating FROM images i JOIN image_urls u ON u.image_id = i.id WHERE u.url = ?').pluck().get(url0) as number;
+    await lib.core.call('library.import', { source: ratings, mirrors });
+    const ratingOfA = () => lib.core.context.db.prepare('SELECT i.rating FROM images i JOIN image_urls u ON u.image_id = i.id WHERE u.url = ?').pluck().get(url0) as number;
     const stored = ['images/1/a.jpg', 'images/1/broken.jpg', 'images/agg/good/b.jpg', 'loose.jpg']; // every file's row, the broken one's too
 
-    const first = await core.call('library.import', { source: link });
+    const first = await lib.core.call('library.import', { source: link });
     expect(first).toMatchObject({ kind: 'folder', source: path.join(link, 'images'), images_new: 2, images_existing: 1, failures_by_reason: { not_image: 1, local_refused: 1 } });
     expect(origins()).toEqual(under(link, stored));
     expect(ratingOfA()).toBe((rating0 + 1) / 2);
@@ -337,7 +320,7 @@ describe.skipIf(process.platform === 'win32')('a folder imported by another path
     expect(failures0).toEqual([[path.join(link, 'images/1/broken.jpg'), 'not_image'], [path.join(link, 'images/1/out.jpg'), 'local_refused']].sort());
 
     // Through its real path: the same files, now under that path; not a second rater of a.jpg.
-    const again = await core.call('library.import', { source: real });
+    const again = await lib.core.call('library.import', { source: real });
     expect(again).toMatchObject({ kind: 'folder', source: images, images_new: 0, images_existing: 3, failures_by_reason: { not_image: 1, local_refused: 1 } });
     expect(again.rows_removed).toBeUndefined();
     expect(origins()).toEqual(under(real, stored));
@@ -348,10 +331,10 @@ describe.skipIf(process.platform === 'win32')('a folder imported by another path
     expect(await failures()).toEqual(failures0.map(([f, r]) => [f!.replace(link, real), r]).sort());
 
     // Its layout folder chosen by the link (rows under link/images), then the whole folder again.
-    await core.call('library.import', { source: path.join(link, 'images') });
+    await lib.core.call('library.import', { source: path.join(link, 'images') });
     expect(origins()).toEqual([...under(link, stored.filter((f) => f.startsWith('images/'))), path.join(real, 'loose.jpg')].sort());
     expect(ratingOfA()).toBe((rating0 + 1) / 2);
-    await core.call('library.import', { source: real });
+    await lib.core.call('library.import', { source: real });
     expect(origins()).toEqual(under(real, stored));
     expect(ratingOfA()).toBe((rating0 + 1) / 2);
     expect(await failures()).toEqual(failures0.map(([f, r]) => [f!.replace(link, real), r]).sort());

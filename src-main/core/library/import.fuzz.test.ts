@@ -6,11 +6,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { QcError } from '../../../src-shared/contract/errors';
-import { DEV_IMAGES, DEV_URL_PREFIX, tempDir } from '../../../test-support/fixtures';
+import { DEV_IMAGES, DEV_URL_PREFIX } from '../../../test-support/fixtures';
+import { DEV_MIRRORS, useTempLibrary } from '../../../test-support/devLibrary';
 import { FUZZ_TIMEOUT_MS, fuzzParams } from '../../../test-support/fuzz';
-import { createCore, type Core } from '../app';
 
 const url = fc.oneof(
   fc.integer({ min: 9000001, max: 9000040 }).map((n) => `${DEV_URL_PREFIX}${n}.jpg`),
@@ -26,16 +26,7 @@ const file = fc.oneof(
 );
 
 describe('fuzz: imports', () => {
-  let dir: string;
-  let core: Core;
-  beforeAll(() => {
-    dir = tempDir();
-    core = createCore({ dataDir: path.join(dir, 'data') });
-  });
-  afterAll(async () => {
-    await core?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const lib = useTempLibrary();
 
   it(
     'always end with a summary or one bad_input error, never running, counts adding up',
@@ -43,10 +34,10 @@ describe('fuzz: imports', () => {
       let n = 0;
       await fc.assert(
         fc.asyncProperty(file, fc.boolean(), async (text, allowLocal) => {
-          const list = path.join(dir, `list-${++n}.txt`);
+          const list = path.join(lib.dir, `list-${++n}.txt`);
           fs.writeFileSync(list, text, 'latin1');
           try {
-            const s = await core.call('library.import', { source: list, mirrors: [{ prefix: DEV_URL_PREFIX, dir: DEV_IMAGES }], allowLocal, timeoutMs: 300, retries: 0 });
+            const s = await lib.core.call('library.import', { source: list, mirrors: DEV_MIRRORS, allowLocal, timeoutMs: 300, retries: 0 });
             expect(s.failed).toBeLessThanOrEqual(s.urls);
             expect(s.images_new + s.images_existing).toBeLessThanOrEqual(s.urls - s.failed);
             expect(s.cancelled).toBe(false);
@@ -56,11 +47,11 @@ describe('fuzz: imports', () => {
           } finally {
             fs.rmSync(list, { force: true });
           }
-          expect(core.context.db.prepare("SELECT COUNT(*) AS n FROM imports WHERE status <> 'done'").get()).toEqual({ n: 0 });
+          expect(lib.core.context.db.prepare("SELECT COUNT(*) AS n FROM imports WHERE status <> 'done'").get()).toEqual({ n: 0 });
         }),
         fuzzParams(60),
       );
-      expect(core.context.db.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(lib.core.context.db.pragma('integrity_check', { simple: true })).toBe('ok');
     },
     FUZZ_TIMEOUT_MS,
   );

@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../app';
 import { DEV_IMAGES, devRatings, tempDir } from '../../../test-support/fixtures';
+import { useTempLibrary } from '../../../test-support/devLibrary';
 import { startImageServer, type ImageServer } from '../../../test-support/image-server';
 import { Importer } from './importer';
 import type { ImageStore } from './store';
@@ -191,27 +192,20 @@ describe('local files with --allow-local', () => {
 });
 
 describe('imports always end', () => {
-  let dir: string;
-  let core: Core;
+  const lib = useTempLibrary();
   let list: string;
 
   beforeAll(() => {
-    dir = tempDir();
-    core = createCore({ dataDir: path.join(dir, 'data') });
-    list = path.join(dir, 'r.txt');
+    list = path.join(lib.dir, 'r.txt');
     ratings(list, GOOD.map(([id, url, r]) => [id, url.replace(/^.*\//, PREFIX), String(r)]));
-  });
-  afterAll(async () => {
-    await core?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('an import left running by a process that is gone is marked failed (interrupted) at the next open', async () => {
     const gone = spawnSync(process.execPath, ['-e', '0']).pid;
-    const db = core.context.db;
+    const db = lib.core.context.db;
     const id = Number(db.prepare("INSERT INTO imports (kind, source, status, pid) VALUES ('ratings', 'x', 'running', ?)").run(gone).lastInsertRowid);
     const alive = Number(db.prepare("INSERT INTO imports (kind, source, status, pid) VALUES ('ratings', 'y', 'running', ?)").run(process.ppid).lastInsertRowid);
-    const other = createCore({ dataDir: path.join(dir, 'data') });
+    const other = createCore({ dataDir: path.join(lib.dir, 'data') });
     await other.close();
     expect(db.prepare('SELECT status, error FROM imports WHERE id = ?').get(id)).toEqual({ status: 'failed', error: expect.stringMatching(/^interrupted: .*pid \d+/) });
     // Another live process's import is left alone.
@@ -222,19 +216,19 @@ describe('imports always end', () => {
   it('an error that stops the whole import marks it failed with the reason, not running', async () => {
     let calls = 0;
     const signal = new AbortController().signal;
-    const err = await core.handlers['library.import']({ source: list, mirrors: [{ prefix: PREFIX, dir: DEV_IMAGES }] }, {
+    const err = await lib.core.handlers['library.import']({ source: list, mirrors: [{ prefix: PREFIX, dir: DEV_IMAGES }] }, {
       signal,
       progress: (p) => {
         if (p.phase === 'download' && ++calls > 2) throw new Error('the progress channel broke');
       },
     }).catch((e: unknown) => e);
     expect(String(err)).toMatch(/progress channel broke/);
-    const row = core.context.db.prepare('SELECT status, error FROM imports ORDER BY id DESC LIMIT 1').get();
+    const row = lib.core.context.db.prepare('SELECT status, error FROM imports ORDER BY id DESC LIMIT 1').get();
     expect(row).toEqual({ status: 'failed', error: expect.stringMatching(/progress channel broke/) });
   });
 
   it('an unexpected error for one URL is that URL\'s failure (internal), the rest still land', async () => {
-    const real = core.context.store;
+    const real = lib.core.context.store;
     let n = 0;
     const store = Object.assign(Object.create(real) as ImageStore, { write: (...a: Parameters<ImageStore['write']>) => (++n === 2 ? Promise.reject(new RangeError('disk hiccup')) : real.write(...a)) });
     const dir2 = tempDir();

@@ -4,26 +4,21 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCore, type Core } from '../app';
-import { startImageServer, writeRatingsFile, type ImageServer } from '../../../test-support/image-server';
-import { DEV_IMAGES, devRatings, tempDir } from '../../../test-support/fixtures';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { writeRatingsFile } from '../../../test-support/image-server';
+import { DEV_IMAGES, devRatings } from '../../../test-support/fixtures';
+import { useTempLibrary } from '../../../test-support/devLibrary';
 
 const GOOD = devRatings().slice(0, 12); // 12 real photos with their real ratings
 
 describe('import over HTTP from a misbehaving server', () => {
-  let server: ImageServer;
-  let core: Core;
-  let dir: string;
+  const lib = useTempLibrary({ serve: {} });
   let ratingsFile: string;
 
   beforeAll(async () => {
-    server = await startImageServer({ imagesDir: DEV_IMAGES });
-    dir = tempDir();
-    core = createCore({ dataDir: path.join(dir, 'data') });
-    const b = server.base;
+    const b = lib.server.base;
     const photo = (i: number) => path.basename(GOOD[i]![1]);
-    ratingsFile = path.join(dir, 'image_ratings.txt');
+    ratingsFile = path.join(lib.dir, 'image_ratings.txt');
     writeRatingsFile(ratingsFile, [
       ...GOOD.map(([id, url, r]) => [id, `${b}/img/${path.basename(url)}`, r] as [string, string, number]),
       ['900', `${b}/404/a.jpg`, 1.2],
@@ -41,14 +36,8 @@ describe('import over HTTP from a misbehaving server', () => {
     ]);
   }, 30_000);
 
-  afterAll(async () => {
-    core?.close();
-    await server?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
   it('stores the good images and records one clear reason per bad URL', async () => {
-    const s = await core.call('library.import', { source: ratingsFile, concurrency: 8, timeoutMs: 800, retries: 2 });
+    const s = await lib.core.call('library.import', { source: ratingsFile, concurrency: 8, timeoutMs: 800, retries: 2 });
     expect(s.kind).toBe('ratings');
     expect(s.rows).toBe(24);
     expect(s.failures_by_reason).toEqual({
@@ -67,44 +56,44 @@ describe('import over HTTP from a misbehaving server', () => {
     // 12 photos; the flaky and redirect URLs carry the same bytes as two of them.
     expect(s.images_new).toBe(12);
     expect(s.images_existing).toBe(0);
-    const status = await core.call('library.status', {});
+    const status = await lib.core.call('library.status', {});
     expect(status.images).toBe(12);
     expect(status.failed).toBe(10);
 
     // Retries: none for 404, exactly one for 500-then-200, all of them for a 503 that stays down.
-    expect(server.hits.get('/404/a.jpg')).toBe(1);
-    expect(server.hits.get(`/flaky/${path.basename(GOOD[0]![1])}`)).toBe(2);
-    expect(server.hits.get('/down/f.jpg')).toBe(3);
-    expect(server.hits.get('/stall/' + path.basename(GOOD[1]![1]))).toBe(3);
+    expect(lib.server.hits.get('/404/a.jpg')).toBe(1);
+    expect(lib.server.hits.get(`/flaky/${path.basename(GOOD[0]![1])}`)).toBe(2);
+    expect(lib.server.hits.get('/down/f.jpg')).toBe(3);
+    expect(lib.server.hits.get('/stall/' + path.basename(GOOD[1]![1]))).toBe(3);
 
     // Two URLs, one image; its rating is the mean of both rows (1.4 and GOOD[0]'s).
-    const db = core.context.db;
+    const db = lib.core.context.db;
     const flakyImage = db.prepare('SELECT image_id FROM image_urls WHERE url LIKE ?').get('%/flaky/%') as { image_id: number };
-    const plainImage = db.prepare('SELECT image_id FROM image_urls WHERE url = ?').get(`${server.base}/img/${path.basename(GOOD[0]![1])}`) as { image_id: number };
+    const plainImage = db.prepare('SELECT image_id FROM image_urls WHERE url = ?').get(`${lib.server.base}/img/${path.basename(GOOD[0]![1])}`) as { image_id: number };
     expect(flakyImage.image_id).toBe(plainImage.image_id);
     const img = db.prepare('SELECT rating, width, height, format, bytes, path, thumb_path, preview_path FROM images WHERE id = ?').get(plainImage.image_id) as Record<string, number | string>;
     expect(img.rating).toBeCloseTo((GOOD[0]![2] + 1.4) / 2, 6);
     expect(img.format).toBe('jpeg');
     expect(Number(img.width)).toBeGreaterThan(0);
-    for (const rel of [img.path, img.thumb_path, img.preview_path]) expect(fs.existsSync(path.join(dir, 'data', String(rel)))).toBe(true);
+    for (const rel of [img.path, img.thumb_path, img.preview_path]) expect(fs.existsSync(path.join(lib.dir, 'data', String(rel)))).toBe(true);
 
     // Failures list: every URL with a reason and a readable detail.
-    const { failures } = await core.call('library.failures', {});
+    const { failures } = await lib.core.call('library.failures', {});
     const byUrl = new Map(failures.map((f) => [f.url, f]));
-    expect(byUrl.get(`${server.base}/huge.png`)?.detail).toMatch(/10000×10000 = 100\.0 MP/);
-    expect(byUrl.get(`${server.base}/html/b.jpg`)?.detail).toMatch(/HTML/);
-    expect(byUrl.get(`${server.base}/loop/d.jpg`)?.detail).toMatch(/redirect loop/);
+    expect(byUrl.get(`${lib.server.base}/huge.png`)?.detail).toMatch(/10000×10000 = 100\.0 MP/);
+    expect(byUrl.get(`${lib.server.base}/html/b.jpg`)?.detail).toMatch(/HTML/);
+    expect(byUrl.get(`${lib.server.base}/loop/d.jpg`)?.detail).toMatch(/redirect loop/);
   });
 
   it('does no network request for stored images or known failures on a second run', async () => {
-    const before = server.totalHits();
-    const s = await core.call('library.import', { source: ratingsFile, timeoutMs: 800, retries: 2 });
-    expect(server.totalHits()).toBe(before);
+    const before = lib.server.totalHits();
+    const s = await lib.core.call('library.import', { source: ratingsFile, timeoutMs: 800, retries: 2 });
+    expect(lib.server.totalHits()).toBe(before);
     expect(s.network_requests).toBe(0);
     expect(s.images_new).toBe(0);
     expect(s.images_existing).toBe(12);
     expect(s.failed).toBe(10);
-    const db = core.context.db;
+    const db = lib.core.context.db;
     expect((db.prepare('SELECT COUNT(*) AS n FROM source_rows').get() as { n: number }).n).toBe(24);
     expect((db.prepare('SELECT COUNT(*) AS n FROM images').get() as { n: number }).n).toBe(12);
   });
@@ -112,19 +101,19 @@ describe('import over HTTP from a misbehaving server', () => {
   it('retries failed URLs on request, and what now works lands', async () => {
     const photo = path.basename(GOOD[5]![1]);
     const fixed = fs.readFileSync(path.join(DEV_IMAGES, photo));
-    server.override('/404/a.jpg', (res) => {
+    lib.server.override('/404/a.jpg', (res) => {
       res.writeHead(200, { 'content-type': 'image/jpeg' });
       res.end(fixed);
     });
-    const hitsBefore = server.totalHits();
-    const s = await core.call('library.retryFailed', { timeoutMs: 800, retries: 0 });
+    const hitsBefore = lib.server.totalHits();
+    const s = await lib.core.call('library.retryFailed', { timeoutMs: 800, retries: 0 });
     expect(s.kind).toBe('retry');
     expect(s.failed).toBe(9);
     expect(s.failures_by_reason.http_404).toBeUndefined();
     // Only failed URLs were requested: one request each (no retries this time, the loop needs 2 hops).
-    expect(server.totalHits() - hitsBefore).toBe(11);
+    expect(lib.server.totalHits() - hitsBefore).toBe(11);
     expect(s.images_existing).toBe(1); // same bytes as GOOD[5], already stored
-    const { failures } = await core.call('library.failures', {});
+    const { failures } = await lib.core.call('library.failures', {});
     const loop = failures.find((f) => f.url?.endsWith('/loop/d.jpg'));
     expect(loop?.attempts).toBe(2);
     expect(failures.some((f) => f.url?.endsWith('/404/a.jpg'))).toBe(false);

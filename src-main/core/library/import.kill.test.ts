@@ -4,39 +4,28 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createCore } from '../app';
 import { openDatabase, type Db } from '../db/open';
 import { libraryPaths } from '../paths';
-import { DEV_IMAGES, DEV_URL_PREFIX, devRatings, tempDir } from '../../../test-support/fixtures';
+import { useTempLibrary, writeDevRatings } from '../../../test-support/devLibrary';
 import { poll, startQc } from '../../../test-support/killChild';
-import { startImageServer, writeRatingsFile, type ImageServer } from '../../../test-support/image-server';
 import { processStart, thisProcess } from './store';
 
 const N = 60;
 
 describe('an import killed with SIGKILL', () => {
-  let server: ImageServer;
-  let dir: string;
-
-  beforeAll(async () => {
-    server = await startImageServer({ imagesDir: DEV_IMAGES, delayMs: 120 });
-    dir = tempDir();
-  });
-  afterAll(async () => {
-    await server?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const lib = useTempLibrary({ serve: { delayMs: 120 }, open: false });
 
   it('leaves the library consistent, and the re-run completes it', async () => {
-    const dataDir = path.join(dir, 'data');
-    const file = path.join(dir, 'image_ratings.txt');
-    writeRatingsFile(file, devRatings().slice(0, N).map(([id, url, r, a]) => [id, url.replace(DEV_URL_PREFIX, `${server.base}/img/`), r, a]));
+    const { dataDir } = lib;
+    const file = path.join(lib.dir, 'image_ratings.txt');
+    writeDevRatings(file, N, lib.server.base);
 
     const child = startQc(dataDir, ['import', file, '--concurrency', '3', '--json']);
     // Kill once roughly a third of the images have been requested.
-    await poll(() => server.totalHits() >= N / 3, 30_000);
-    expect(server.totalHits(), child.stderr()).toBeGreaterThanOrEqual(N / 3);
+    await poll(() => lib.server.totalHits() >= N / 3, 30_000);
+    expect(lib.server.totalHits(), child.stderr()).toBeGreaterThanOrEqual(N / 3);
     expect(await child.kill()).toBe('SIGKILL');
 
     // The library as the killed process left it.
@@ -60,7 +49,7 @@ describe('an import killed with SIGKILL', () => {
     db.close();
 
     // Re-run in process: it skips what is stored and fetches only the rest.
-    const hitsBefore = server.totalHits();
+    const hitsBefore = lib.server.totalHits();
     const core = createCore({ dataDir });
     try {
       // Temporary files of the killed writer are swept at open.
@@ -70,7 +59,7 @@ describe('an import killed with SIGKILL', () => {
       expect(s.images_existing).toBe(stored);
       expect(s.failed).toBe(0);
       expect(s.network_requests).toBe(N - stored);
-      expect(server.totalHits() - hitsBefore).toBe(N - stored);
+      expect(lib.server.totalHits() - hitsBefore).toBe(N - stored);
       const again = core.context.db;
       expect((again.prepare('SELECT COUNT(*) AS n FROM images').get() as { n: number }).n).toBe(N);
       expect((again.prepare('SELECT COUNT(*) AS n FROM source_rows').get() as { n: number }).n).toBe(N);
@@ -86,31 +75,19 @@ describe('an import killed with SIGKILL', () => {
  * container every run is pid 1, so an import killed there would otherwise stay `running` for ever.
  */
 describe('an import left running by a process whose pid lives on', () => {
-  let server: ImageServer;
-  let dir: string;
-  let dataDir: string;
-
-  beforeAll(async () => {
-    server = await startImageServer({ imagesDir: DEV_IMAGES, delayMs: 150 });
-    dir = tempDir();
-    dataDir = path.join(dir, 'data');
-  });
-  afterAll(async () => {
-    await server?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const lib = useTempLibrary({ serve: { delayMs: 150 }, open: false });
 
   const running = (db: Db, pid: number, start: string | null) =>
     Number(db.prepare("INSERT INTO imports (kind, source, status, pid, pid_start) VALUES ('ratings', 'x', 'running', ?, ?)").run(pid, start).lastInsertRowid);
   const row = (db: Db, id: number) => db.prepare('SELECT status, error FROM imports WHERE id = ?').get(id) as { status: string; error: string | null };
 
   it('is marked interrupted at the next open when the pid is this process but the import is not one it runs', async () => {
-    const core = createCore({ dataDir });
+    const core = createCore({ dataDir: lib.dataDir });
     try {
       const db = core.context.db;
       // What a killed `qc` that was pid N leaves, when the next `qc` is pid N again (a container's pid 1).
       const id = running(db, process.pid, thisProcess().start);
-      const other = createCore({ dataDir });
+      const other = createCore({ dataDir: lib.dataDir });
       await other.close();
       expect(row(db, id)).toEqual({ status: 'failed', error: expect.stringMatching(/^interrupted: .*pid \d+/) });
     } finally {
@@ -119,13 +96,13 @@ describe('an import left running by a process whose pid lives on', () => {
   });
 
   it.skipIf(processStart(process.ppid) === null)('is marked interrupted when the live process with its pid started at another time', async () => {
-    const core = createCore({ dataDir });
+    const core = createCore({ dataDir: lib.dataDir });
     try {
       const db = core.context.db;
       const reused = running(db, process.ppid, `${processStart(process.ppid)}0`);
       const live = running(db, process.ppid, processStart(process.ppid));
       const before = running(db, process.ppid, null); // recorded before migration 013: the pid alone
-      const other = createCore({ dataDir });
+      const other = createCore({ dataDir: lib.dataDir });
       await other.close();
       expect(row(db, reused).status).toBe('failed');
       expect(row(db, live).status).toBe('running');
@@ -137,9 +114,9 @@ describe('an import left running by a process whose pid lives on', () => {
   });
 
   it('is not marked while this process runs it, when the library is opened again in this process', async () => {
-    const file = path.join(dir, 'slow.txt');
-    writeRatingsFile(file, devRatings().slice(0, 8).map(([id, url, r, a]) => [id, url.replace(DEV_URL_PREFIX, `${server.base}/img/`), r, a]));
-    const core = createCore({ dataDir });
+    const file = path.join(lib.dir, 'slow.txt');
+    writeDevRatings(file, 8, lib.server.base);
+    const core = createCore({ dataDir: lib.dataDir });
     try {
       const done = core.call('library.import', { source: file, concurrency: 1 });
       const db = core.context.db;
@@ -147,7 +124,7 @@ describe('an import left running by a process whose pid lives on', () => {
       const deadline = Date.now() + 20_000;
       while (!mine() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       expect(mine()).toMatchObject({ status: 'running', pid: process.pid, pid_start: thisProcess().start });
-      const other = createCore({ dataDir });
+      const other = createCore({ dataDir: lib.dataDir });
       await other.close();
       expect(mine()?.status).toBe('running');
       expect((await done).images_new).toBe(8);

@@ -7,9 +7,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCore, type Core } from '../app';
-import { DEV_IMAGES, devRatings, tempDir } from '../../../test-support/fixtures';
+import { describe, expect, it } from 'vitest';
+import { DEV_IMAGES, devRatings } from '../../../test-support/fixtures';
+import { useTempLibrary } from '../../../test-support/devLibrary';
 import { scanFolder } from './folder';
 
 const PHOTOS = devRatings()
@@ -31,41 +31,32 @@ function readAs(root: string): Record<string, string> {
 }
 
 describe('folder layout', () => {
-  let dir: string;
-  let core: Core;
-  beforeAll(() => {
-    dir = tempDir();
-    core = createCore({ dataDir: path.join(dir, 'data') });
-  });
-  afterAll(async () => {
-    await core?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const lib = useTempLibrary();
 
   it('numbered batch folders 1…7 are a plain folder: every picture, none rated', async () => {
-    const batches = path.join(dir, 'batches');
+    const batches = path.join(lib.dir, 'batches');
     tree(batches, ['1/a.jpg', '2/b.jpg', '3/c.jpg', '4/d.jpg', '5/e.jpg', '6/f.jpg', '7/g.jpg']);
     expect(scanFolder(batches).layout).toBe('flat');
     expect(readAs(batches)).toEqual({ '1/a.jpg': '-', '2/b.jpg': '-', '3/c.jpg': '-', '4/d.jpg': '-', '5/e.jpg': '-', '6/f.jpg': '-', '7/g.jpg': '-' });
-    const s = await core.call('library.import', { source: batches });
+    const s = await lib.core.call('library.import', { source: batches });
     expect(s.rows).toBe(7);
     expect(s.images_new).toBe(7);
     expect(s.labels).toEqual({ good: 0, bad: 0, unlabeled: 7 });
-    expect(core.context.db.prepare('SELECT COUNT(*) FROM images WHERE rating IS NOT NULL').pluck().get()).toBe(0);
+    expect(lib.core.context.db.prepare('SELECT COUNT(*) FROM images WHERE rating IS NOT NULL').pluck().get()).toBe(0);
   });
 
   it('a folder with another subfolder beside 1…5 and agg is a plain folder: nothing in it is dropped', async () => {
-    const mixed = path.join(dir, 'mixed');
+    const mixed = path.join(lib.dir, 'mixed');
     tree(mixed, ['1/x.jpg', '6/y.jpg', 'z.jpg', 'agg/Good/w.jpg', 'Bad/g.jpg', '5/sub/e.jpg']);
     expect(scanFolder(mixed).layout).toBe('flat');
     expect(readAs(mixed)).toEqual({ '1/x.jpg': '-', '6/y.jpg': '-', 'z.jpg': '-', 'agg/Good/w.jpg': '-', 'Bad/g.jpg': '-', '5/sub/e.jpg': '-' });
-    const s = await core.call('library.import', { source: mixed });
+    const s = await lib.core.call('library.import', { source: mixed });
     expect(s.rows).toBe(6);
     expect(s.failed + s.row_problems).toBe(0);
   });
 
   it('in the layout, class folders are matched in any case, their subfolders carry their class, and pictures outside the classes come in unlabelled', async () => {
-    const rated = path.join(dir, 'rated');
+    const rated = path.join(lib.dir, 'rated');
     tree(rated, ['agg/Good/a.jpg', 'agg/bad/c.jpg', 'agg/BAD/c2.jpg', 'agg/unsure/u.jpg', 'agg/loose-in-agg.jpg', '1/sub/d.jpg', '1/sub/deeper/d2.jpg', '5/e.jpg', 'loose.jpg']);
     fs.writeFileSync(path.join(rated, 'notes.txt'), 'field notes');
     fs.mkdirSync(path.join(rated, '.thumbs')); // hidden: neither a subfolder that breaks the layout nor read
@@ -84,7 +75,7 @@ describe('folder layout', () => {
       'loose.jpg': '-',
     });
     expect(scan.rows.find((r) => r.file.endsWith('Good/a.jpg'))!.raw).toMatchObject({ path: 'agg/Good/a.jpg', folder: 'agg/good' });
-    const s = await core.call('library.import', { source: rated });
+    const s = await lib.core.call('library.import', { source: rated });
     expect(s.rows).toBe(9);
     expect(s.skipped_files).toEqual({ count: 1, by_extension: { '.txt': 1 }, hidden_folders: 1 }); // .thumbs: counted, not read
     expect(s.failed + s.row_problems).toBe(0);
@@ -92,14 +83,14 @@ describe('folder layout', () => {
   });
 
   it('reads the layout in an `images` subfolder, and the chosen folder’s other pictures unlabelled', () => {
-    const chosen = path.join(dir, 'wrapped');
+    const chosen = path.join(lib.dir, 'wrapped');
     tree(chosen, ['images/2/a.jpg', 'images/agg/good/b.jpg', 'cover.jpg', 'extra/c.jpg']);
     const scan = scanFolder(chosen);
     expect(scan.layout).toBe('rated');
     expect(scan.root).toBe(path.join(chosen, 'images'));
     expect(readAs(chosen)).toEqual({ 'images/2/a.jpg': '2', 'images/agg/good/b.jpg': 'good', 'cover.jpg': '-', 'extra/c.jpg': '-' });
     // An `images` folder that is not the layout is a plain subfolder.
-    const plain = path.join(dir, 'plain-images');
+    const plain = path.join(lib.dir, 'plain-images');
     tree(plain, ['images/2/a.jpg', 'images/8/b.jpg']);
     expect(scanFolder(plain).layout).toBe('flat');
     expect(readAs(plain)).toEqual({ 'images/2/a.jpg': '-', 'images/8/b.jpg': '-' });

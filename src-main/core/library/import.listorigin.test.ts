@@ -9,12 +9,13 @@ import dns from 'node:dns';
 import fs from 'node:fs';
 import type { LookupFunction } from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCore, type Core } from '../app';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createCore } from '../app';
 import { openDatabase } from '../db/open';
 import { MIGRATIONS } from '../db/migrations';
-import { startImageServer, type ImageServer } from '../../../test-support/image-server';
+import { startImageServer } from '../../../test-support/image-server';
 import { DEV_IMAGES, devRatings, tempDir } from '../../../test-support/fixtures';
+import { useTempLibrary } from '../../../test-support/devLibrary';
 
 const PHOTOS = devRatings()
   .slice(0, 4)
@@ -39,57 +40,47 @@ const lookup: LookupFunction = (hostname, options, callback) => {
 const listOf = (urls: string[]) => ['obj_with_overall_rating\tobj_url\toverall_rating\tancestry', ...urls.map((u, i) => `${100 + i}\t${u}\t1.5\t{}`)].join('\n') + '\n';
 
 describe('where a downloaded list came from', () => {
-  let server: ImageServer;
+  const lib = useTempLibrary({ serve: {}, lookup });
   let port: string;
   let local: string;
-  let dir: string;
-  let core: Core;
   const serveList = (route: string, urls: () => string[], after?: () => void) =>
-    server.override(route, (res) => {
+    lib.server.override(route, (res) => {
       res.writeHead(200, { 'content-type': 'text/tab-separated-values' });
       res.end(listOf(urls()));
       after?.();
     });
-  const hits = (p: string) => server.hits.get(`/img/${p}`) ?? 0;
+  const hits = (p: string) => lib.server.hits.get(`/img/${p}`) ?? 0;
 
   beforeAll(async () => {
-    server = await startImageServer({ imagesDir: DEV_IMAGES });
-    port = new URL(server.base).port;
+    port = new URL(lib.server.base).port;
     local = `http://127.0.0.1:${port}`;
-    dir = tempDir();
-    core = createCore({ dataDir: path.join(dir, 'data'), lookup });
-  });
-  afterAll(async () => {
-    await core?.close();
-    await server?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('DNS rebinding: a name that answers public while the list downloads and 127.0.0.1 after is still a public host', async () => {
     names['rebind.example'] = MIXED;
     // TTL 0: once the list is served, the name answers only 127.0.0.1.
     serveList('/rebind/list.tsv', () => [`${local}/img/${PHOTOS[0]}`], () => (names['rebind.example'] = LOCAL));
-    const s = await core.call('library.import', { source: `http://rebind.example:${port}/rebind/list.tsv`, retries: 0, timeoutMs: 2000 });
+    const s = await lib.core.call('library.import', { source: `http://rebind.example:${port}/rebind/list.tsv`, retries: 0, timeoutMs: 2000 });
     expect(s.failures_by_reason).toEqual({ private_refused: 1 });
     expect(hits(PHOTOS[0]!)).toBe(0);
   });
 
   it('a retry keeps the rule the import decided, though the name now resolves only to 127.0.0.1', async () => {
     expect(names['rebind.example']).toBe(LOCAL);
-    const s = await core.call('library.retryFailed', { retries: 0, timeoutMs: 2000 });
+    const s = await lib.core.call('library.retryFailed', { retries: 0, timeoutMs: 2000 });
     expect(s.failures_by_reason).toEqual({ private_refused: 1 });
     expect(hits(PHOTOS[0]!)).toBe(0);
   });
 
   it('a local list URL that redirects to a public host: the list is the public host’s', async () => {
-    server.override('/go/list.tsv', (res) => {
+    lib.server.override('/go/list.tsv', (res) => {
       res.writeHead(302, { location: `http://mixed.example:${port}/public/list.tsv` });
       res.end();
     });
     serveList('/public/list.tsv', () => [`${local}/img/${PHOTOS[1]}?via-redirect`]);
-    const s = await core.call('library.import', { source: `${local}/go/list.tsv`, retries: 0, timeoutMs: 2000 });
+    const s = await lib.core.call('library.import', { source: `${local}/go/list.tsv`, retries: 0, timeoutMs: 2000 });
     expect(s.failures_by_reason).toEqual({ private_refused: 1 });
-    expect(server.hits.get('/public/list.tsv')).toBe(1);
+    expect(lib.server.hits.get('/public/list.tsv')).toBe(1);
     expect(hits(PHOTOS[1]!)).toBe(0);
   });
 
@@ -97,7 +88,7 @@ describe('where a downloaded list came from', () => {
     const photo = fs.readFileSync(path.join(DEV_IMAGES, PHOTOS[2]!));
     let asked = 0;
     // Down at the import, up at the retry.
-    server.override('/flaky.jpg', (res) => {
+    lib.server.override('/flaky.jpg', (res) => {
       if (asked++ === 0) {
         res.writeHead(503);
         res.end();
@@ -107,11 +98,11 @@ describe('where a downloaded list came from', () => {
       res.end(photo);
     });
     serveList('/lan/list.tsv', () => [`${local}/flaky.jpg?lan`]);
-    const first = await core.call('library.import', { source: `http://lan.example:${port}/lan/list.tsv`, retries: 0, timeoutMs: 2000 });
+    const first = await lib.core.call('library.import', { source: `http://lan.example:${port}/lan/list.tsv`, retries: 0, timeoutMs: 2000 });
     expect(first.failures_by_reason).toEqual({ http_5xx: 1 });
     names['lan.example'] = MIXED;
     try {
-      const s = await core.call('library.retryFailed', { retries: 0, timeoutMs: 2000 });
+      const s = await lib.core.call('library.retryFailed', { retries: 0, timeoutMs: 2000 });
       // The URLs of the rebound and the redirected public lists stay refused; the intranet list's is fetched.
       expect(s.failures_by_reason).toEqual({ private_refused: 2 });
       expect(s.images_new).toBe(1);

@@ -5,10 +5,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { QcError } from '../../../src-shared/contract/errors';
-import { createCore, type Core } from '../app';
-import { DEV_IMAGES, DEV_URL_PREFIX, devRatings, tempDir } from '../../../test-support/fixtures';
+import { createCore } from '../app';
+import { DEV_IMAGES, DEV_URL_PREFIX, devRatings } from '../../../test-support/fixtures';
+import { useTempLibrary } from '../../../test-support/devLibrary';
 
 const ROWS = devRatings().slice(0, 6);
 /** Nothing listens on port 9 of 127.0.0.1: fetching from it fails at once (connection refused). */
@@ -20,44 +21,37 @@ function writeRatings(file: string): void {
 }
 
 describe('import mirrors from the UI', () => {
-  let dir: string;
-  let core: Core;
+  const lib = useTempLibrary();
   let ratings: string;
 
   beforeAll(() => {
-    dir = tempDir();
-    core = createCore({ dataDir: path.join(dir, 'data') });
-    ratings = path.join(dir, 'image_ratings.txt');
+    ratings = path.join(lib.dir, 'image_ratings.txt');
     writeRatings(ratings);
-  });
-  afterAll(() => {
-    core?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('refuses a missing mirror folder before the import starts, naming the folder', async () => {
-    const missing = path.join(dir, 'no-such-folder');
-    const err = await core.call('library.import', { source: ratings, mirrors: [{ prefix: DEV_URL_PREFIX, dir: missing }] }).catch((e: unknown) => e);
+    const missing = path.join(lib.dir, 'no-such-folder');
+    const err = await lib.core.call('library.import', { source: ratings, mirrors: [{ prefix: DEV_URL_PREFIX, dir: missing }] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(QcError);
     expect((err as QcError).message).toContain('mirror folder does not exist');
     expect((err as QcError).message).toContain(missing);
-    const status = await core.call('library.status', {});
+    const status = await lib.core.call('library.status', {});
     expect(status.imports).toBe(0);
     expect(status.failed).toBe(0);
   });
 
   it('records failures without the mirror, then a re-import with it says they failed before and skips them', async () => {
-    const first = await core.call('library.import', { source: ratings, timeoutMs: 2000, retries: 0 });
+    const first = await lib.core.call('library.import', { source: ratings, timeoutMs: 2000, retries: 0 });
     expect(first.failed).toBe(ROWS.length);
     expect(first.failed_before).toBe(0);
-    const again = await core.call('library.import', { source: ratings, mirrors: [{ prefix: DEAD, dir: DEV_IMAGES + '/' }] });
+    const again = await lib.core.call('library.import', { source: ratings, mirrors: [{ prefix: DEAD, dir: DEV_IMAGES + '/' }] });
     expect(again.failed).toBe(ROWS.length);
     expect(again.failed_before).toBe(ROWS.length);
     expect(again.images_new).toBe(0);
   }, 60_000);
 
   it('a mirror folder with a trailing slash reads every image (retry failed)', async () => {
-    const s = await core.call('library.retryFailed', { mirrors: [{ prefix: DEAD, dir: DEV_IMAGES + path.sep }] });
+    const s = await lib.core.call('library.retryFailed', { mirrors: [{ prefix: DEAD, dir: DEV_IMAGES + path.sep }] });
     expect(s.failed).toBe(0);
     expect(s.images_new).toBe(ROWS.length);
     expect(s.network_requests).toBe(0);
@@ -65,7 +59,7 @@ describe('import mirrors from the UI', () => {
   });
 
   it('a first import with a trailing-slash mirror stores every image', async () => {
-    const other = createCore({ dataDir: path.join(dir, 'data2') });
+    const other = createCore({ dataDir: path.join(lib.dir, 'data2') });
     try {
       const s = await other.call('library.import', { source: ratings, mirrors: [{ prefix: DEAD, dir: `${DEV_IMAGES}/` }] });
       expect(s.failed).toBe(0);

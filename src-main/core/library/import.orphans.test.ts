@@ -13,9 +13,9 @@ import { openDatabase, type Db } from '../db/open';
 import { pacedSync } from '../db/paced';
 import { runDoctor } from '../doctor';
 import { libraryPaths } from '../paths';
-import { DEV_IMAGES, DEV_URL_PREFIX, devRatings, tempDir } from '../../../test-support/fixtures';
+import { DEV_IMAGES, tempDir } from '../../../test-support/fixtures';
+import { useTempLibrary, writeDevRatings } from '../../../test-support/devLibrary';
 import { poll, startQc } from '../../../test-support/killChild';
-import { startImageServer, writeRatingsFile, type ImageServer } from '../../../test-support/image-server';
 import { Importer } from './importer';
 import { removeUnnamedFiles, type ImageStore } from './store';
 
@@ -43,24 +43,14 @@ function mismatch(db: Db, root: string): { unnamed: string[]; missing: string[] 
 }
 
 describe('an import killed with SIGKILL between storing a picture and committing its row', () => {
-  let server: ImageServer;
-  let dir: string;
+  const lib = useTempLibrary({ serve: { delayMs: 100 }, open: false });
   const N = 40;
 
-  beforeAll(async () => {
-    server = await startImageServer({ imagesDir: DEV_IMAGES, delayMs: 100 });
-    dir = tempDir();
-  });
-  afterAll(async () => {
-    await server?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
   it('leaves files no row names until the next open, which removes them; qc doctor counts them', async () => {
-    const dataDir = path.join(dir, 'data');
+    const { dataDir } = lib;
     const paths = libraryPaths(dataDir);
-    const file = path.join(dir, 'ratings.txt');
-    writeRatingsFile(file, devRatings().slice(0, N).map(([id, url, r, a]) => [id, url.replace(DEV_URL_PREFIX, `${server.base}/img/`), r, a]));
+    const file = path.join(lib.dir, 'ratings.txt');
+    writeDevRatings(file, N, lib.server.base);
 
     const child = startQc(dataDir, ['import', file, '--concurrency', '3', '--json']);
 
@@ -93,7 +83,7 @@ describe('an import killed with SIGKILL between storing a picture and committing
     for (const f of before.unnamed) expect(journal).toContain(f.split('/').join(path.sep));
 
     // qc doctor (read-only) counts them, and says the next open removes them.
-    const sick = await runDoctor({ dataDir, modelsDir: path.join(dir, 'no-models'), skipProviders: true });
+    const sick = await runDoctor({ dataDir, modelsDir: path.join(lib.dir, 'no-models'), skipProviders: true });
     const item = sick.items.find((i) => i.id === 'library.files');
     expect(item).toMatchObject({ ok: false, why: expect.stringMatching(new RegExp(`^${before.unnamed.length} files? .*no image row names.*killed import`)) });
 
@@ -105,7 +95,7 @@ describe('an import killed with SIGKILL between storing a picture and committing
       expect((d.prepare('SELECT COUNT(*) AS n FROM images').get() as { n: number }).n).toBe(storedRows);
       expect(d.prepare('SELECT status, error FROM imports WHERE id = 1').get()).toEqual({ status: 'failed', error: expect.stringMatching(/^interrupted/) });
       expect(fs.readdirSync(path.join(dataDir, 'journal'))).toEqual([]);
-      const well = await runDoctor({ dataDir, modelsDir: path.join(dir, 'no-models'), skipProviders: true });
+      const well = await runDoctor({ dataDir, modelsDir: path.join(lib.dir, 'no-models'), skipProviders: true });
       expect(well.items.find((i) => i.id === 'library.files')).toMatchObject({ ok: true });
 
       // The re-run completes it, and leaves no journal behind.

@@ -4,13 +4,11 @@
  * test's own lookup resolves (as DNS or /etc/hosts would), never through the system's resolver.
  */
 import dns from 'node:dns';
-import fs from 'node:fs';
 import type { LookupFunction } from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCore, type Core } from '../app';
-import { startImageServer, type ImageServer } from '../../../test-support/image-server';
-import { DEV_IMAGES, devRatings, tempDir } from '../../../test-support/fixtures';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { devRatings } from '../../../test-support/fixtures';
+import { useTempLibrary } from '../../../test-support/devLibrary';
 
 const PHOTOS = devRatings()
   .slice(0, 4)
@@ -39,26 +37,16 @@ const lookup: LookupFunction = (hostname, options, callback) => {
 };
 
 describe('URLs named by a list downloaded over HTTP', () => {
-  let server: ImageServer;
+  const lib = useTempLibrary({ serve: {}, lookup });
   let port: string;
-  let dir: string;
-  let core: Core;
   const serveList = (route: string, urls: string[]) =>
-    server.override(route, (res) => {
+    lib.server.override(route, (res) => {
       res.writeHead(200, { 'content-type': 'text/tab-separated-values' });
       res.end(['obj_with_overall_rating\tobj_url\toverall_rating\tancestry', ...urls.map((u, i) => `${100 + i}\t${u}\t${i % 2 ? 4.5 : 1.5}\t{}`)].join('\n') + '\n');
     });
 
   beforeAll(async () => {
-    server = await startImageServer({ imagesDir: DEV_IMAGES });
-    port = new URL(server.base).port;
-    dir = tempDir();
-    core = createCore({ dataDir: path.join(dir, 'data'), lookup });
-  });
-  afterAll(async () => {
-    await core?.close();
-    await server?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    port = new URL(lib.server.base).port;
   });
 
   it('from a public host: a local or private address, as written or as resolved, is refused before any request', async () => {
@@ -69,32 +57,32 @@ describe('URLs named by a list downloaded over HTTP', () => {
       `http://inside.example:${port}/img/${PHOTOS[3]}`,
       `http://[::ffff:7f00:1]:${port}/img/${PHOTOS[3]}?v6`,
     ]);
-    const s = await core.call('library.import', { source: `http://public.example:${port}/public/image_ratings.txt`, retries: 0, timeoutMs: 500 });
+    const s = await lib.core.call('library.import', { source: `http://public.example:${port}/public/image_ratings.txt`, retries: 0, timeoutMs: 500 });
     const { private_refused: refused, ...rest } = s.failures_by_reason;
     expect(refused).toBe(4);
     // The public address was tried (it is unreachable from here: a timeout or a network failure).
     expect(Object.keys(rest).length === 1 && (rest.timeout === 1 || rest.network === 1)).toBe(true);
     // None of the refused URLs reached the server.
-    for (const p of PHOTOS) expect(server.hits.get(`/img/${p}`) ?? 0).toBe(0);
-    const failures = await core.call('library.failures', { limit: 10 });
+    for (const p of PHOTOS) expect(lib.server.hits.get(`/img/${p}`) ?? 0).toBe(0);
+    const failures = await lib.core.call('library.failures', { limit: 10 });
     const why = failures.failures.map((f) => f.detail).join('\n');
     expect(why).toMatch(/127\.0\.0\.1:\d+\): refused/);
     expect(why).toMatch(/inside\.example resolves to 127\.0\.0\.1/);
   });
 
   it('a retry keeps them refused: the failures still belong to the public list', async () => {
-    const s = await core.call('library.retryFailed', { retries: 0, timeoutMs: 500 });
+    const s = await lib.core.call('library.retryFailed', { retries: 0, timeoutMs: 500 });
     expect(s.failures_by_reason.private_refused).toBe(4);
-    for (const p of PHOTOS.slice(1)) expect(server.hits.get(`/img/${p}`) ?? 0).toBe(0);
+    for (const p of PHOTOS.slice(1)) expect(lib.server.hits.get(`/img/${p}`) ?? 0).toBe(0);
   });
 
   it('from a host in the user network (written as such, or resolving only there): any host may be named', async () => {
     // New URLs (the ones refused above are not tried again without a retry).
     serveList('/lan/image_ratings.txt', [`http://127.0.0.1:${port}/img/${PHOTOS[1]}?lan`, `http://inside.example:${port}/img/${PHOTOS[2]}?lan`]);
-    const s = await core.call('library.import', { source: `http://lan.example:${port}/lan/image_ratings.txt`, retries: 0 });
+    const s = await lib.core.call('library.import', { source: `http://lan.example:${port}/lan/image_ratings.txt`, retries: 0 });
     expect(s.failures_by_reason).toEqual({});
     expect(s.images_new + s.images_existing).toBe(2);
-    expect(server.hits.get(`/img/${PHOTOS[1]}`)).toBe(1);
-    expect(server.hits.get(`/img/${PHOTOS[2]}`)).toBe(1);
+    expect(lib.server.hits.get(`/img/${PHOTOS[1]}`)).toBe(1);
+    expect(lib.server.hits.get(`/img/${PHOTOS[2]}`)).toBe(1);
   });
 });

@@ -7,27 +7,18 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCore, type Core } from '../app';
-import { DEV_IMAGES, devRatings, tempDir } from '../../../test-support/fixtures';
+import { describe, expect, it } from 'vitest';
+import { DEV_IMAGES, devRatings } from '../../../test-support/fixtures';
+import { useTempLibrary } from '../../../test-support/devLibrary';
 
 const PHOTOS = devRatings()
   .slice(0, 10)
   .map(([, url]) => path.join(DEV_IMAGES, path.basename(url)));
 
 describe('a folder imported again', () => {
-  let dir: string;
-  let core: Core;
-  beforeAll(() => {
-    dir = tempDir();
-    core = createCore({ dataDir: path.join(dir, 'data') });
-  });
-  afterAll(async () => {
-    await core?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const lib = useTempLibrary();
 
-  const db = () => core.context.db;
+  const db = () => lib.core.context.db;
   /** The image a file of the folder was stored as: its label, rating and how many rows name it. */
   const imageOf = (file: string) => {
     const id = db().prepare('SELECT image_id FROM image_urls WHERE url = ?').pluck().get(pathToFileURL(file).href) as number;
@@ -42,13 +33,13 @@ describe('a folder imported again', () => {
   };
 
   it('gives a picture moved between class folders its new class, and forgets one deleted', async () => {
-    const f1 = path.join(dir, 'f1');
+    const f1 = path.join(lib.dir, 'f1');
     put(path.join(f1, 'agg', 'good', 'a.jpg'), PHOTOS[0]!);
     put(path.join(f1, 'agg', 'good', 'b.jpg'), PHOTOS[1]!);
     put(path.join(f1, 'agg', 'bad', 'c.jpg'), PHOTOS[2]!);
     put(path.join(f1, '1', 'd.jpg'), PHOTOS[3]!);
     put(path.join(f1, '4', 'e.jpg'), PHOTOS[4]!);
-    const first = await core.call('library.import', { source: f1 });
+    const first = await lib.core.call('library.import', { source: f1 });
     expect(first.labels).toEqual({ good: 3, bad: 2, unlabeled: 0 });
     expect(imageOf(path.join(f1, 'agg', 'good', 'b.jpg')).label).toBe('good');
 
@@ -60,7 +51,7 @@ describe('a folder imported again', () => {
     const eImage = db().prepare('SELECT image_id FROM image_urls WHERE url = ?').pluck().get(eUrl) as number;
     fs.rmSync(path.join(f1, '4', 'e.jpg'));
 
-    const again = await core.call('library.import', { source: f1 });
+    const again = await lib.core.call('library.import', { source: f1 });
     expect(again.rows).toBe(4);
     expect(again.rows_removed).toBe(3);
     expect(again.images_new).toBe(0);
@@ -73,36 +64,36 @@ describe('a folder imported again', () => {
     expect(db().prepare("SELECT COUNT(*) FROM source_rows WHERE origin LIKE ? || '%'").pluck().get(f1 + path.sep)).toBe(4);
 
     // A third time, nothing changed: nothing removed, nothing read.
-    const third = await core.call('library.import', { source: f1 });
+    const third = await lib.core.call('library.import', { source: f1 });
     expect(third.rows_removed).toBeUndefined();
     expect(third.images_existing).toBe(4);
 
     // The file comes back: it is read again and counts again.
     put(path.join(f1, '4', 'e.jpg'), PHOTOS[4]!);
-    const back = await core.call('library.import', { source: f1 });
+    const back = await lib.core.call('library.import', { source: f1 });
     expect(back.rows).toBe(5);
     expect(imageOf(path.join(f1, '4', 'e.jpg'))).toMatchObject({ rating_class: 4, label: 'good', rows: 1 });
   });
 
   it('reads again a picture replaced under the same name, and maps its URL to the new picture', async () => {
-    const f3 = path.join(dir, 'f3');
+    const f3 = path.join(lib.dir, 'f3');
     const c = path.join(f3, 'agg', 'bad', 'c.jpg');
     const keep = path.join(f3, 'agg', 'bad', 'keep.jpg');
     put(c, PHOTOS[7]!);
     put(keep, PHOTOS[0]!);
-    await core.call('library.import', { source: f3 });
+    await lib.core.call('library.import', { source: f3 });
     const url = pathToFileURL(c).href;
     const mapped = () => db().prepare('SELECT i.id, i.sha256, u.import_id FROM image_urls u JOIN images i ON i.id = u.image_id WHERE u.url = ?').get(url) as { id: number; sha256: string; import_id: number };
     const old = mapped();
 
     // Nothing changed: nothing is read again.
-    const same = await core.call('library.import', { source: f3 });
+    const same = await lib.core.call('library.import', { source: f3 });
     expect(same.images_new).toBe(0);
     expect(mapped()).toEqual(old);
 
     // A new photo saved under the old name (a camera's IMG_0001.jpg).
     put(c, PHOTOS[8]!);
-    const s = await core.call('library.import', { source: f3 });
+    const s = await lib.core.call('library.import', { source: f3 });
     expect(s.images_new).toBe(1);
     expect(s.failed).toBe(0);
     const now = mapped();
@@ -115,22 +106,22 @@ describe('a folder imported again', () => {
 
     // A row stored without the file's size and time (an older library): told by its image's size.
     db().prepare("UPDATE source_rows SET raw = json_remove(raw, '$.size', '$.modified') WHERE origin LIKE ? || '%'").run(f3 + path.sep);
-    const unchanged = await core.call('library.import', { source: f3 });
+    const unchanged = await lib.core.call('library.import', { source: f3 });
     expect(unchanged.images_new).toBe(0);
     expect(mapped().import_id).toBe(s.import_id);
     db().prepare("UPDATE source_rows SET raw = json_remove(raw, '$.size', '$.modified') WHERE origin LIKE ? || '%'").run(f3 + path.sep);
     put(c, PHOTOS[9]!);
-    const replacedOld = await core.call('library.import', { source: f3 });
+    const replacedOld = await lib.core.call('library.import', { source: f3 });
     expect(replacedOld.images_new).toBe(1);
     expect(mapped().sha256).toBe(createHash('sha256').update(fs.readFileSync(PHOTOS[9]!)).digest('hex'));
   });
 
   it('leaves alone the rows of files under a hidden subfolder, which its scan does not read', async () => {
-    const f2 = path.join(dir, 'f2');
+    const f2 = path.join(lib.dir, 'f2');
     put(path.join(f2, 'a.jpg'), PHOTOS[5]!);
     put(path.join(f2, '.later', 'h.jpg'), PHOTOS[6]!);
-    await core.call('library.import', { source: path.join(f2, '.later') });
-    const s = await core.call('library.import', { source: f2 });
+    await lib.core.call('library.import', { source: path.join(f2, '.later') });
+    const s = await lib.core.call('library.import', { source: f2 });
     expect(s.rows).toBe(1);
     expect(s.rows_removed).toBeUndefined();
     expect(imageOf(path.join(f2, '.later', 'h.jpg')).rows).toBe(1);

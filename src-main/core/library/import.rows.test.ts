@@ -5,99 +5,92 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCore, type Core } from '../app';
-import { DEV_IMAGES, devRatings, tempDir } from '../../../test-support/fixtures';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DEV_IMAGES, devRatings } from '../../../test-support/fixtures';
+import { useTempLibrary } from '../../../test-support/devLibrary';
 
 const PREFIX = 'https://mirror.example/qc/';
 const photo = (i: number) => path.basename(devRatings()[i]![1]);
 const HEADER = 'obj_with_overall_rating\tobj_url\toverall_rating\tancestry';
 
 describe('an import with odd rows', () => {
-  let dir: string;
+  const lib = useTempLibrary();
   let mirror: string;
-  let core: Core;
   const mirrors = () => [{ prefix: PREFIX, dir: mirror }];
 
   beforeAll(() => {
-    dir = tempDir();
-    mirror = path.join(dir, 'mirror');
+    mirror = path.join(lib.dir, 'mirror');
     fs.mkdirSync(mirror);
     for (let i = 0; i < 4; i++) fs.copyFileSync(path.join(DEV_IMAGES, photo(i)), path.join(mirror, photo(i)));
-    core = createCore({ dataDir: path.join(dir, 'data') });
-  });
-  afterAll(async () => {
-    await core?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('records a 2 MB middle row as one bad_row failure with its line, and imports the rows around it', async () => {
-    const list = path.join(dir, 'long_ratings.txt');
+    const list = path.join(lib.dir, 'long_ratings.txt');
     const rows = [HEADER, `1\t${PREFIX}${photo(0)}\t1\t{}`, `2\t${PREFIX}${photo(1)}\t1\t${'x'.repeat(2 * 1024 * 1024)}`, `3\t${PREFIX}${photo(2)}\t5\t{}`];
     fs.writeFileSync(list, rows.join('\n') + '\n');
-    const s = await core.call('library.import', { source: list, mirrors: mirrors() });
+    const s = await lib.core.call('library.import', { source: list, mirrors: mirrors() });
     expect(s).toMatchObject({ rows: 3, images_new: 2, failures_by_reason: { bad_row: 1 } });
-    const { failures } = await core.call('library.failures', {});
+    const { failures } = await lib.core.call('library.failures', {});
     expect(failures.map((f) => [f.file, f.line, f.reason, f.detail])).toEqual([[list, 3, 'bad_row', 'line is 2.0 MB long (limit 1 MB)']]);
-    const status = core.context.db.prepare('SELECT status, error FROM imports WHERE id = ?').get(s.import_id);
+    const status = lib.core.context.db.prepare('SELECT status, error FROM imports WHERE id = ?').get(s.import_id);
     expect(status).toEqual({ status: 'done', error: null });
   });
 
   it('records a URL with a user name and password as bad_url, not as a network failure to retry', async () => {
-    const list = path.join(dir, 'credentials.txt');
+    const list = path.join(lib.dir, 'credentials.txt');
     fs.writeFileSync(list, [HEADER, `4\t${PREFIX}${photo(3)}\t2\t{}`, '5\thttp://user:pw@127.0.0.1:9/x.jpg\t2\t{}'].join('\n') + '\n');
-    const s = await core.call('library.import', { source: list, mirrors: mirrors(), retries: 0, timeoutMs: 2000 });
+    const s = await lib.core.call('library.import', { source: list, mirrors: mirrors(), retries: 0, timeoutMs: 2000 });
     expect(s).toMatchObject({ rows: 2, images_new: 1, failures_by_reason: { bad_url: 1 } });
-    const failure = (await core.call('library.failures', {})).failures.find((f) => f.file === list);
+    const failure = (await lib.core.call('library.failures', {})).failures.find((f) => f.file === list);
     expect(failure).toMatchObject({ line: 3, reason: 'bad_url', detail: 'URLs with a user name or password are not accepted' });
   });
 
   it('keeps a column named __proto__ in the stored row', async () => {
-    const list = path.join(dir, 'proto_bundle.txt');
+    const list = path.join(lib.dir, 'proto_bundle.txt');
     fs.writeFileSync(list, `eolMediaURL\t__proto__\tnote\n${PREFIX}${photo(0)}\t{"a":1}\tkept\n`);
-    await core.call('library.import', { source: list, mirrors: mirrors() });
-    const stored = core.context.db.prepare('SELECT raw FROM source_rows WHERE origin = ?').get(list) as { raw: string };
+    await lib.core.call('library.import', { source: list, mirrors: mirrors() });
+    const stored = lib.core.context.db.prepare('SELECT raw FROM source_rows WHERE origin = ?').get(list) as { raw: string };
     expect(stored.raw).toBe(JSON.stringify({ eolMediaURL: `${PREFIX}${photo(0)}`, ['__proto__']: '{"a":1}', note: 'kept' }));
     expect(Object.keys(JSON.parse(stored.raw) as object)).toEqual(['eolMediaURL', '__proto__', 'note']);
   });
   it('reads an edited file again as it is now: rows it no longer has stop counting, and labels follow', async () => {
-    const list = path.join(dir, 'edited_ratings.txt');
-    const other = path.join(dir, 'other_ratings.txt');
+    const list = path.join(lib.dir, 'edited_ratings.txt');
+    const other = path.join(lib.dir, 'other_ratings.txt');
     // Photos no other test here names.
     for (let i = 4; i < 8; i++) fs.copyFileSync(path.join(DEV_IMAGES, photo(i)), path.join(mirror, photo(i)));
     const urls = [4, 5, 6, 7].map((i) => `${PREFIX}${photo(i)}`) as [string, string, string, string];
     const refused = 'file:///nowhere/edited.jpg'; // a failure of its own (a file: URL without --allow-local)
     fs.writeFileSync(list, [HEADER, `10\t${urls[0]}\t1\t{}`, `11\t${urls[1]}\t5\t{}`, `12\t${urls[2]}\t1\t{}`, `13\t${urls[3]}\t1\t{}`, `14\t${refused}\t1\t{}`].join('\n') + '\n');
     fs.writeFileSync(other, [HEADER, `12\t${urls[2]}\t5\t{}`].join('\n') + '\n');
-    const first = await core.call('library.import', { source: list, mirrors: mirrors() });
+    const first = await lib.core.call('library.import', { source: list, mirrors: mirrors() });
     expect(first.rows_removed).toBeUndefined();
     expect(first.failures_by_reason).toEqual({ local_refused: 1 });
-    const failedUrls = async () => (await core.call('library.failures', {})).failures.map((f) => f.url);
+    const failedUrls = async () => (await lib.core.call('library.failures', {})).failures.map((f) => f.url);
     expect(await failedUrls()).toContain(refused);
-    await core.call('library.import', { source: other, mirrors: mirrors() });
+    await lib.core.call('library.import', { source: other, mirrors: mirrors() });
     const byUrl = async () => {
       const out = new Map<string, { id: number; label: string | null; rating: number | null; lines: string[] }>();
-      for (const item of (await core.call('review.page', { offset: 0, limit: 100 })).items) {
-        const d = await core.call('images.get', { imageId: item.image_id });
+      for (const item of (await lib.core.call('review.page', { offset: 0, limit: 100 })).items) {
+        const d = await lib.core.call('images.get', { imageId: item.image_id });
         for (const src of d.sources) out.set(src.url, { id: d.image_id, label: d.label, rating: d.rating, lines: d.sources.map((x) => `${path.basename(x.origin)}:${x.line}`).sort() });
       }
       return out;
     };
     // A curator's label is never touched by imports.
-    await core.call('labels.set', { imageIds: [(await byUrl()).get(urls[3])!.id], label: 'good' });
+    await lib.core.call('labels.set', { imageIds: [(await byUrl()).get(urls[3])!.id], label: 'good' });
     const before = await byUrl();
     expect(before.get(urls[1])).toMatchObject({ label: 'good', rating: 5 });
     expect(before.get(urls[2])).toMatchObject({ rating: 3, lines: ['edited_ratings.txt:4', 'other_ratings.txt:2'] });
 
     // The curator edits the file: photo 1's row goes, photo 2's row goes (the last lines move up).
     fs.writeFileSync(list, [HEADER, `10\t${urls[0]}\t2\t{}`, `13\t${urls[3]}\t1\t{}`].join('\n') + '\n');
-    const again = await core.call('library.import', { source: list, mirrors: mirrors() });
+    const again = await lib.core.call('library.import', { source: list, mirrors: mirrors() });
     expect(again).toMatchObject({ rows: 2, rows_removed: 3 });
     // The failure of a URL that no row names any more is gone with its row.
     expect(await failedUrls()).not.toContain(refused);
     const now = [...(await byUrl()).values()];
     const after = new Map(urls.map((u) => [u, now.find((x) => x.id === before.get(u)!.id) ?? null]));
-    const photo5 = await core.call('images.get', { imageId: before.get(urls[1])!.id });
+    const photo5 = await lib.core.call('images.get', { imageId: before.get(urls[1])!.id });
     expect(photo5.sources).toEqual([]);
     after.set(urls[1], { id: photo5.image_id, label: photo5.label, rating: photo5.rating, lines: [] });
     expect(after.get(urls[0])).toMatchObject({ rating: 2, lines: ['edited_ratings.txt:2'] });
@@ -109,17 +102,17 @@ describe('an import with odd rows', () => {
   });
 
   it('a file cut down to its header: its rows and its lines\' failures all go', async () => {
-    const list = path.join(dir, 'truncated_ratings.txt');
+    const list = path.join(lib.dir, 'truncated_ratings.txt');
     fs.writeFileSync(list, [HEADER, `30\t${PREFIX}${photo(0)}\t1\t{}`, `31\t${PREFIX}${photo(1)}\t5\t{}`, `32\t${PREFIX}${photo(2)}\t5\t{}`, `33\t${PREFIX}${photo(3)}\tabc\t{}`].join('\n') + '\n');
-    const first = await core.call('library.import', { source: list, mirrors: mirrors() });
+    const first = await lib.core.call('library.import', { source: list, mirrors: mirrors() });
     expect(first.row_problems).toBe(1);
-    const ofFile = async () => (await core.call('library.failures', {})).failures.filter((f) => f.file === list).map((f) => [f.line, f.reason]);
+    const ofFile = async () => (await lib.core.call('library.failures', {})).failures.filter((f) => f.file === list).map((f) => [f.line, f.reason]);
     expect(await ofFile()).toEqual([[5, 'bad_rating']]);
-    const badRatings = async () => (await core.call('library.status', {})).failures_by_reason.bad_rating ?? 0;
+    const badRatings = async () => (await lib.core.call('library.status', {})).failures_by_reason.bad_rating ?? 0;
     const badBefore = await badRatings();
     // A truncated download, or every row deleted: only the header is left.
     fs.writeFileSync(list, `${HEADER}\n`);
-    const again = await core.call('library.import', { source: list, mirrors: mirrors() });
+    const again = await lib.core.call('library.import', { source: list, mirrors: mirrors() });
     expect(again).toMatchObject({ rows: 0, rows_removed: 3, row_problems: 0 });
     expect(await ofFile()).toEqual([]);
     expect(await badRatings()).toBe(badBefore - 1);
@@ -127,13 +120,13 @@ describe('an import with odd rows', () => {
 
   it('one picture named by 3,000 URLs (three pages of URLs): its rating and label count every row', async () => {
     fs.copyFileSync(path.join(DEV_IMAGES, photo(8)), path.join(mirror, photo(8)));
-    const list = path.join(dir, 'many_urls.txt');
+    const list = path.join(lib.dir, 'many_urls.txt');
     // The first page's rows say 5, the two after it 1: only all three together give 2.33 (bad).
     const rows = Array.from({ length: 3000 }, (_, i) => `${20_000 + i}\t${PREFIX}${photo(8)}?copy=${i}\t${i < 1000 ? 5 : 1}\t{}`);
     fs.writeFileSync(list, [HEADER, ...rows].join('\n') + '\n');
-    const s = await core.call('library.import', { source: list, mirrors: mirrors() });
+    const s = await lib.core.call('library.import', { source: list, mirrors: mirrors() });
     expect(s).toMatchObject({ rows: 3000, urls: 3000, images_new: 1, failed: 0, labels: { bad: 1, good: 0, unlabeled: 0 } });
-    const details = await Promise.all((await core.call('review.page', { offset: 0, limit: 100 })).items.map((i) => core.call('images.get', { imageId: i.image_id })));
+    const details = await Promise.all((await lib.core.call('review.page', { offset: 0, limit: 100 })).items.map((i) => lib.core.call('images.get', { imageId: i.image_id })));
     const d = details.find((x) => x.sources.some((src) => src.url.startsWith(`${PREFIX}${photo(8)}?copy=`)))!;
     expect(d.label).toBe('bad');
     expect(d.rating).toBeCloseTo(7000 / 3000, 6);

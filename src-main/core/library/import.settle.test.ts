@@ -7,13 +7,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createCore } from '../app';
 import { openDatabase, type Db } from '../db/open';
 import { libraryPaths } from '../paths';
-import { DEV_IMAGES, tempDir } from '../../../test-support/fixtures';
+import { DEV_IMAGES } from '../../../test-support/fixtures';
+import { useTempLibrary } from '../../../test-support/devLibrary';
 import { poll, startQc } from '../../../test-support/killChild';
-import { startImageServer, writeRatingsFile, type ImageServer } from '../../../test-support/image-server';
+import { writeRatingsFile } from '../../../test-support/image-server';
 
 /** The first photo of the dev set, served under many URLs (`?copy=i`): one picture, many ratings. */
 const PHOTO = fs.readdirSync(DEV_IMAGES).filter((f) => f.endsWith('.jpg')).sort()[0]!;
@@ -31,23 +32,13 @@ function ratingsVsRows(db: Db): { id: number; stored: number | null; rows: numbe
 }
 
 describe('an import that stops before the end of a URL page', () => {
-  let server: ImageServer;
-  let dir: string;
-
-  beforeAll(async () => {
-    server = await startImageServer({ imagesDir: DEV_IMAGES, delayMs: 60 });
-    dir = tempDir();
-  });
-  afterAll(async () => {
-    await server?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const lib = useTempLibrary({ serve: { delayMs: 60 }, open: false });
 
   /** A library where the photo is stored with one rating of 5 (good), and a file rating `COPIES` more URLs of it 1. */
   async function setUp(name: string) {
-    const dataDir = path.join(dir, name);
-    const first = path.join(dir, `${name}-first.txt`);
-    writeRatingsFile(first, [['1', `${server.base}/img/${PHOTO}`, 5]]);
+    const dataDir = path.join(lib.dir, name);
+    const first = path.join(lib.dir, `${name}-first.txt`);
+    writeRatingsFile(first, [['1', `${lib.server.base}/img/${PHOTO}`, 5]]);
     const core = createCore({ dataDir });
     try {
       const s = await core.call('library.import', { source: first });
@@ -56,17 +47,17 @@ describe('an import that stops before the end of a URL page', () => {
     } finally {
       await core.close();
     }
-    const many = path.join(dir, `${name}-many.txt`);
-    writeRatingsFile(many, Array.from({ length: COPIES }, (_, i): [string, string, number] => [String(100 + i), `${server.base}/img/${PHOTO}?copy=${i}`, 1]));
+    const many = path.join(lib.dir, `${name}-many.txt`);
+    writeRatingsFile(many, Array.from({ length: COPIES }, (_, i): [string, string, number] => [String(100 + i), `${lib.server.base}/img/${PHOTO}?copy=${i}`, 1]));
     return { dataDir, many };
   }
 
   it('killed with SIGKILL: the next open marks it interrupted and derives its images from the rows stored', async () => {
     const { dataDir, many } = await setUp('killed');
-    const hitsBefore = server.totalHits();
+    const hitsBefore = lib.server.totalHits();
     const child = startQc(dataDir, ['import', many, '--concurrency', '1', '--json']);
-    await poll(() => server.totalHits() - hitsBefore >= 30, 30_000);
-    expect(server.totalHits() - hitsBefore, child.stderr()).toBeGreaterThanOrEqual(30);
+    await poll(() => lib.server.totalHits() - hitsBefore >= 30, 30_000);
+    expect(lib.server.totalHits() - hitsBefore, child.stderr()).toBeGreaterThanOrEqual(30);
     expect(await child.kill()).toBe('SIGKILL');
 
     // As the killed process left it: part of the URLs mapped to the photo, the import running.

@@ -12,9 +12,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createCore } from '../app';
 import { openDatabase } from '../db/open';
 import { libraryPaths } from '../paths';
-import { DEV_URL_PREFIX, devRatings, tempDir, DEV_IMAGES } from '../../../test-support/fixtures';
+import { tempDir } from '../../../test-support/fixtures';
+import { useTempLibrary, writeDevRatings } from '../../../test-support/devLibrary';
 import { startNode, startQc, waitFor, type KillableChild } from '../../../test-support/killChild';
-import { startImageServer, writeRatingsFile, type ImageServer } from '../../../test-support/image-server';
 import { RunStore } from '../ml/runs';
 import type { TrainParams } from '../../../src-shared/domain/ml';
 import { ownerLockState, thisProcess } from './store';
@@ -112,23 +112,13 @@ const canUnshare = namespaced && spawnSync('unshare', ['--pid', '--fork', '--mou
 
 /** The real thing: `qc import` in its own pid namespace (it is pid 1 there), this test outside it. */
 describe.skipIf(!canUnshare)('an import run in another pid namespace, the library opened from this one', () => {
-  let server: ImageServer;
-  let dir: string;
-
-  beforeAll(async () => {
-    server = await startImageServer({ imagesDir: DEV_IMAGES, delayMs: 100 });
-    dir = tempDir();
-  });
-  afterAll(async () => {
-    await server?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const lib = useTempLibrary({ serve: { delayMs: 100 }, open: false });
 
   it('stays running while it runs, finishes, and is marked interrupted once killed', async () => {
-    const dataDir = path.join(dir, 'data');
+    const { dataDir } = lib;
     const paths = libraryPaths(dataDir);
-    const file = path.join(dir, 'ratings.txt');
-    writeRatingsFile(file, devRatings().slice(0, 40).map(([id, url, r, a]) => [id, url.replace(DEV_URL_PREFIX, `${server.base}/img/`), r, a]));
+    const file = path.join(lib.dir, 'ratings.txt');
+    writeDevRatings(file, 40, lib.server.base);
     const start = () => startQc(dataDir, ['import', file, '--concurrency', '1', '--json'], { wrap: ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child'], detached: true });
     const importRow = () => {
       if (!fs.existsSync(paths.db)) return undefined;
@@ -142,7 +132,7 @@ describe.skipIf(!canUnshare)('an import run in another pid namespace, the librar
 
     // 1. Opened from here while the import runs (over and over): it stays running and ends done.
     const child = start();
-    const first = await waitFor('the import to start', () => importRow()?.status === 'running' && server.totalHits() >= 3 && importRow());
+    const first = await waitFor('the import to start', () => importRow()?.status === 'running' && lib.server.totalHits() >= 3 && importRow());
     expect(first.pid).toBe(1); // pid 1 in its namespace; this one has a pid 1 of its own
     let opens = 0;
     while (child.alive()) {
@@ -160,9 +150,9 @@ describe.skipIf(!canUnshare)('an import run in another pid namespace, the librar
 
     // 2. Killed half way (SIGKILL to the whole namespace): the next open marks it interrupted.
     fs.rmSync(dataDir, { recursive: true, force: true });
-    const hits = server.totalHits();
+    const hits = lib.server.totalHits();
     const again = start();
-    await waitFor('the second import to start', () => server.totalHits() - hits >= 3);
+    await waitFor('the second import to start', () => lib.server.totalHits() - hits >= 3);
     await again.kill();
     // unshare has exited; its child (pid 1 there) may take a moment more to be gone.
     const killed = importRow()!;
