@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_IMAGES, DEV_URL_PREFIX, REPO_ROOT, devRatings, tempDir } from '../../test-support/fixtures';
 import { writeRatingsFile } from '../../test-support/image-server';
+import { qcNodeArgs } from '../../test-support/qcProcess';
 import { LATEST_SCHEMA_VERSION } from '../core/db/migrations';
 
 let dir: string;
@@ -18,7 +19,7 @@ function qc(...args: string[]) {
 }
 
 function qcIn(cwd: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', path.join(REPO_ROOT, 'node_modules/tsx/dist/loader.mjs'), path.join(REPO_ROOT, 'src-main/cli/main.ts'), '--data', dataDir, ...args], { cwd, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...qcNodeArgs(), '--data', dataDir, ...args], { cwd, encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -181,7 +182,7 @@ describe('qc', () => {
     const port = (server.address() as AddressInfo).port;
     const bundle = path.join(dir, 'hang.tsv');
     fs.writeFileSync(bundle, `eolMediaURL\nhttp://127.0.0.1:${port}/a.jpg\nhttp://127.0.0.1:${port}/b.jpg\n`);
-    const child = spawn(process.execPath, ['--import', path.join(REPO_ROOT, 'node_modules/tsx/dist/loader.mjs'), path.join(REPO_ROOT, 'src-main/cli/main.ts'), '--data', dataDir, 'classify', bundle, '--out', path.join(dir, 'hang-out')], { cwd: REPO_ROOT });
+    const child = spawn(process.execPath, [...qcNodeArgs(), '--data', dataDir, 'classify', bundle, '--out', path.join(dir, 'hang-out')], { cwd: REPO_ROOT });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const waited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));

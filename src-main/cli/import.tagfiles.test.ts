@@ -10,13 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_TAG_FILES } from '../../src-shared/contract/schemas';
 import { REPO_ROOT, tempDir } from '../../test-support/fixtures';
 import { SEED_URL_PREFIX, seedLibrary } from '../../test-support/seedLibrary';
+import { qcNodeArgs } from '../../test-support/qcProcess';
 
 let dir: string;
 let dataDir: string;
 let runId: number;
 
 function qc(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', path.join(REPO_ROOT, 'node_modules/tsx/dist/loader.mjs'), path.join(REPO_ROOT, 'src-main/cli/main.ts'), '--data', dataDir, ...args], { cwd: REPO_ROOT, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...qcNodeArgs(), '--data', dataDir, ...args], { cwd: REPO_ROOT, encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_DIR, DEV_IMAGES, DEV_URL_PREFIX, REPO_ROOT, tempDir } from '../../test-support/fixtures';
+import { qcNodeArgs } from '../../test-support/qcProcess';
 import { createCore } from '../core/app';
 
 let dir: string;
@@ -11,7 +12,7 @@ let dataDir: string;
 const runIds: number[] = [];
 
 function qc(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src-main/cli/main.ts'), '--data', dataDir, ...args], { cwd: REPO_ROOT, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...qcNodeArgs(), '--data', dataDir, ...args], { cwd: REPO_ROOT, encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -9,12 +9,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_IMAGES, DEV_URL_PREFIX, REPO_ROOT, devRatings, tempDir } from '../../test-support/fixtures';
 import { writeRatingsFile } from '../../test-support/image-server';
+import { qcNodeArgs } from '../../test-support/qcProcess';
 import type { RunDetail } from '../../src-shared/domain/ml';
 
 let dir: string;
 
 function qc(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', path.join(REPO_ROOT, 'node_modules/tsx/dist/loader.mjs'), path.join(REPO_ROOT, 'src-main/cli/main.ts'), '--data', path.join(dir, 'data'), ...args], {
+  const r = spawnSync(process.execPath, [...qcNodeArgs(), '--data', path.join(dir, 'data'), ...args], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
   });

@@ -13,6 +13,7 @@ import { libraryPaths } from '../paths';
 import { REPO_ROOT, tempDir } from '../../../test-support/fixtures';
 import { startWriteProbe } from '../../../test-support/writeProbe';
 import { generateScaleLibrary } from '../../../test-support/scaleLibrary';
+import { qcNodeArgs } from '../../../test-support/qcProcess';
 
 const N = 30_000;
 
@@ -78,7 +79,7 @@ describe('a rule change on a big library', () => {
         d.close();
       }
     };
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src-main/cli/main.ts'), '--data', dataDir, 'rule', '--bad', '1', '--good', '4,5'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...qcNodeArgs(), '--data', dataDir, 'rule', '--bad', '1', '--good', '4,5'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_c, signal) => r(signal)));
     const deadline = Date.now() + 60_000;
     while (!(relabelAfter()! > 0) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 5));

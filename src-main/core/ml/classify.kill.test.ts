@@ -11,6 +11,7 @@ import { createCore, type Core } from '../app';
 import { DEV_IMAGES, DEV_URL_PREFIX, REPO_ROOT, devRatings, tempDir } from '../../../test-support/fixtures';
 import { startImageServer, type ImageServer } from '../../../test-support/image-server';
 import { trainedDevLibrary } from '../../../test-support/trainedLibrary';
+import { qcNodeArgs } from '../../../test-support/qcProcess';
 
 const N = 40;
 
@@ -51,9 +52,9 @@ describe('classify after a crash, and cancelling a run', () => {
     const bundle = path.join(dir, 'bundle.txt');
     fs.writeFileSync(bundle, ['eolMediaURL\tidentifier\tdataObjectVersionID\tancestry', ...rows.map(([id, url]) => `${url.replace(DEV_URL_PREFIX, `${server.base}/img/`)}\t${id}\t1${id}\t{}`)].join('\n') + '\n');
     const out = path.join(dir, 'out');
-    const cli = [path.join(REPO_ROOT, 'src-main/cli/main.ts'), '--data', dataDir, 'classify', bundle, '--out', out, '--concurrency', '2', '--json'];
+    const cli = [...qcNodeArgs(), '--data', dataDir, 'classify', bundle, '--out', out, '--concurrency', '2', '--json'];
 
-    const child = spawn(process.execPath, ['--import', 'tsx', ...cli], { cwd: REPO_ROOT, stdio: 'ignore' });
+    const child = spawn(process.execPath, cli, { cwd: REPO_ROOT, stdio: 'ignore' });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_c, s) => resolve(s)));
     const deadline = Date.now() + 60_000;
     while (server.totalHits() < N / 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -64,7 +65,7 @@ describe('classify after a crash, and cancelling a run', () => {
     expect(before).toBeLessThan(N);
 
     // Not spawnSync: the image server runs in this process and must keep answering.
-    const again = await run(process.execPath, ['--import', 'tsx', ...cli]);
+    const again = await run(process.execPath, cli);
     expect(again.status, again.stderr).toBe(0);
     const summary = JSON.parse(again.stdout) as { rows: number; images: number; failed: number; files: string[] };
     expect(summary).toMatchObject({ rows: N, images: N, failed: 0 });

@@ -6,7 +6,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../app';
@@ -14,6 +13,7 @@ import { getSetting, setSetting, SETTING } from '../db/settings';
 import { EMBEDDING_STALE_MS } from './embedService';
 import { devLibrary } from '../../../test-support/devLibrary';
 import { REPO_ROOT, tempDir } from '../../../test-support/fixtures';
+import { qcNodeArgs } from '../../../test-support/qcProcess';
 
 const N = 40;
 type Marker = { token: string; pid: number; start: string | null; at: number } | null;
@@ -36,7 +36,7 @@ describe('ml.embed of the whole library in two processes', () => {
 
   /** A real `qc embed` on the library; resolves once its marker is recorded. */
   async function startQcEmbed(): Promise<{ child: ChildProcess; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>; out: () => string }> {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src-main/cli/main.ts'), '--data', dataDir, 'embed', '--json'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...qcNodeArgs(), '--data', dataDir, 'embed', '--json'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (out += d));
