@@ -19,7 +19,7 @@ import { pacedAsync, pacedSync } from '../db/paced';
 import type { LabelService } from '../labels/labels';
 import { fetchBytes, fetchList, FetchFailure, DEFAULT_FETCH_OPTIONS } from './fetch';
 import { pathOfFileUrl, pathText, readFolderFile, scanFolder, type FolderProblem } from './folder';
-import { bufferReader, isTagHeader, scanInput, type ReadAt, type RowProblem } from './parse';
+import { bufferReader, isTagHeader, scanInput, tagFileHeader, type ReadAt, type RowProblem } from './parse';
 import { heldHere, ownerEnded, ownersOf, sha256, thisProcess, type ImageStore, type ImportJournal, type StoredFiles } from './store';
 import { isPrivateHost, openInputFile, readLocalFile, resolveSource, type Mirror, type SourcePolicy } from './sources';
 import { DEFAULT_MAX_PIXELS, type DerivedFiles, verifyImage, VerifyFailure } from './verify';
@@ -133,13 +133,16 @@ export interface RunOptions {
 /** Bytes read from the start of a file to find its header line (a tag file's is far shorter). */
 const HEADER_PROBE_BYTES = 64 * 1024;
 
-/** A regular file's first line (up to HEADER_PROBE_BYTES; opened without blocking, so a FIFO put in its place cannot hang). */
+/**
+ * A regular file's first line, decoded as a tag file is (parse.ts tagFileHeader: UTF-16 by its byte
+ * order mark, else UTF-8), from its first HEADER_PROBE_BYTES; opened without blocking, so a FIFO
+ * put in its place cannot hang.
+ */
 function headerLineOf(file: string): string {
   const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   try {
-    const buf = Buffer.alloc(HEADER_PROBE_BYTES);
-    const n = fs.readSync(fd, buf, 0, buf.length, 0);
-    return buf.subarray(0, n).toString('utf8').split('\n')[0]!.replace(/\r$/, '');
+    const probe: ReadAt = (buf, pos) => fs.readSync(fd, buf, 0, Math.max(0, Math.min(buf.length, HEADER_PROBE_BYTES - pos)), pos);
+    return tagFileHeader(probe) ?? '';
   } finally {
     fs.closeSync(fd);
   }

@@ -385,6 +385,25 @@ export function parseInput(bytes: Uint8Array, file: string, kindHint?: Exclude<I
 }
 
 /**
+ * How a tag file's bytes are read, by the sniffing that tells one (importer.ts tagFilesAt) and by
+ * ml.importTags alike: UTF-16 when it starts with a UTF-16 byte order mark (a tag file saved by
+ * Excel as "Unicode Text"), as an input list is ({@link scanInput}); else UTF-8, a bad byte read as
+ * U+FFFD (the columns a tag file needs are ASCII). UTF-32 and UTF-16 without a byte order mark
+ * are read as UTF-8 too, and so are not tag files (their header is letters between NULs): an
+ * import then refuses them for their encoding.
+ */
+export function tagFileEncoding(read: ReadAt): 'utf-8' | 'utf-16le' | 'utf-16be' {
+  const wide = wideEncoding(read);
+  return wide === 'utf-16le' || wide === 'utf-16be' ? wide : 'utf-8';
+}
+
+/** A tag file's first line as {@link tagFileEncoding} decodes it (byte order mark dropped), or null when there is none or it is over MAX_LINE_BYTES. */
+export function tagFileHeader(read: ReadAt): string | null {
+  for (const l of inputLines(read, tagFileEncoding(read), { lenient: true })) return l.text;
+  return null;
+}
+
+/**
  * The encoding of an input in 16 or 32 bits: `utf-16le` or `utf-16be` when it starts with that
  * byte order mark (Excel's "Unicode Text", PowerShell), read as such; `UTF-32` with its byte order
  * mark, or `UTF-16` without one (a NUL as every other byte of most of its first characters: ASCII

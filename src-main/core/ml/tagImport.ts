@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import { setImmediate } from 'node:timers/promises';
 import { QcError } from '../../../src-shared/contract/errors';
 import { MAX_INPUT_BYTES } from '../library/importer';
-import { describeLongLine, inputLines, isTagHeader, tsvCells, type ReadAt } from '../library/parse';
+import { describeLongLine, inputLines, isTagHeader, tagFileEncoding, tsvCells, type ReadAt } from '../library/parse';
 import { openInputFile } from '../library/sources';
 import type { Db } from '../db/open';
 import type { TagImportSummary } from '../../../src-shared/contract/handlers';
@@ -59,13 +59,14 @@ interface TagRow {
  */
 function* tagRows(read: ReadAt, file: string): Generator<TagRow> {
   let col: { url: number; pBad: number; imclass: number; confidence: number } | null = null;
-  for (const l of inputLines(read, 'utf-8', { lenient: true })) {
+  // Decoded as the sniffing that told it a tag file decodes it (UTF-16 by its byte order mark, else UTF-8).
+  for (const l of inputLines(read, tagFileEncoding(read), { lenient: true })) {
     const lineNo = l.line;
     if (l.text === null) throw new QcError('bad_input', `${file}:${lineNo}: ${describeLongLine(l.bytes)}`);
     const line = l.text;
     if (!col) {
       if (!isTagHeader(line)) throw new QcError('bad_input', `${file}:1: not a tag file (the header needs eolMediaURL, imclass and confidence)`);
-      const cols = tsvCells(line).cells.map((c) => c.trim()); // inputLines has dropped a UTF-8 BOM; quoted cells read as the importer reads them
+      const cols = tsvCells(line).cells.map((c) => c.trim()); // inputLines has dropped a byte order mark; quoted cells read as the importer reads them
       col = { url: cols.indexOf('eolMediaURL'), pBad: cols.indexOf('p_bad'), imclass: cols.lastIndexOf('imclass'), confidence: cols.lastIndexOf('confidence') };
       continue;
     }
