@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createCore } from '../src-main/core/app';
 import type { FeatureSet, RunSummary } from '../src-shared/domain/ml';
+import { cachedLibrary } from './libraryCache';
 import { miniDemo } from './seedLibrary';
 
 export interface TrainedLibrary {
@@ -20,21 +21,30 @@ export interface TrainedLibrary {
   ids: Set<string>;
 }
 
+/**
+ * A copy of its own in `dataDir`: the library is trained once per source state and parameters and
+ * kept in a disk cache (libraryCache.ts), since several test files need the same one.
+ */
 export async function trainedDevLibrary(dataDir: string, perClass = 20, features: FeatureSet[] = ['whole']): Promise<TrainedLibrary> {
+  const built = await cachedLibrary('trained-dev', { perClass, features }, dataDir, (dir) => trainDevLibrary(dir, perClass, features));
+  return { run: built.run, ids: new Set(built.ids) };
+}
+
+async function trainDevLibrary(dataDir: string, perClass: number, features: FeatureSet[]): Promise<{ run: RunSummary; ids: string[] }> {
   const demoDir = miniDemo(perClass);
   const core = createCore({ dataDir, demoDir });
   try {
     await core.call('demo.load', { train: false });
     const run = await core.call('ml.train', { features, hidden: 0, augment: 0 });
     if (run.status !== 'done') throw new Error(`training the test library ended ${run.status}`);
-    const ids = new Set(
-      fs
+    const ids = [
+      ...fs
         .readFileSync(path.join(demoDir, 'image_ratings.txt'), 'latin1')
         .trim()
         .split('\n')
         .slice(1)
         .map((l) => l.split('\t')[0]!),
-    );
+    ];
     return { run, ids };
   } finally {
     await core.close();

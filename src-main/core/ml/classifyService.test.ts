@@ -22,7 +22,8 @@ let bundle: string;
 beforeAll(async () => {
   dir = tempDir('qc-classify-early-');
   base = path.join(dir, 'lib');
-  const { ids } = await trainedDevLibrary(base, 10);
+  // The 20-a-class library the review, shard and classify.kill tests use too: built once (test-support/libraryCache.ts).
+  const { ids } = await trainedDevLibrary(base, 20);
   const rows = devRatings().filter(([id]) => !ids.has(id)).slice(0, 24);
   bundle = path.join(dir, 'bundle.txt');
   fs.writeFileSync(bundle, ['eolMediaURL\tidentifier\tdataObjectVersionID', ...rows.map(([id, url]) => `${url}\t${id}\t1${id}`)].join('\n') + '\n');

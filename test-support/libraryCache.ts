@@ -1,0 +1,140 @@
+/**
+ * A disk cache of expensive test libraries: built once per source state and handed to each test as
+ * its own copy, so tests that need the same trained library (review sketch, attribution, shards,
+ * cancelling a classify…) stop training it again each. Each test still gets a library folder of its
+ * own to open, change and delete.
+ *
+ * The key is the caller's parameters plus a hash of everything that shapes what a build writes: the
+ * core and shared sources (tests excluded), the models under resources/models, the dependencies
+ * (package-lock.json), the dev set's truth.tsv, the test-support files that build it, and Node's
+ * version. A change to any of them makes a new entry. Entries live under os.tmpdir(); a lock folder
+ * makes parallel test workers wait for the first builder instead of building the same one at once.
+ *
+ * QC_TEST_LIBRARY_CACHE=0 turns the cache off: every call builds afresh.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DEV_DIR, REPO_ROOT } from './fixtures';
+
+const CACHE_ROOT = path.join(os.tmpdir(), 'qc-test-library-cache');
+/** What a build is made of, relative to the repository: folders are walked, tests left out. */
+const INPUTS = ['src-main/core', 'src-shared', 'resources/models', 'package-lock.json', 'test-support/libraryCache.ts', 'test-support/trainedLibrary.ts', 'test-support/seedLibrary.ts', 'test-support/fixtures.ts'];
+const WAIT_MS = 10 * 60_000;
+const STALE_MS = 2 * 24 * 3600_000;
+
+let sourceHash: string | undefined;
+
+/** A hash of every input a cached library depends on (computed once per test file). */
+export function sourceStateHash(): string {
+  if (sourceHash) return sourceHash;
+  const h = crypto.createHash('sha256');
+  h.update(`node ${process.version} ${process.platform} ${process.arch}\n`);
+  const add = (file: string) => {
+    h.update(`${path.relative(REPO_ROOT, file)}\0`);
+    h.update(fs.readFileSync(file));
+    h.update('\0');
+  };
+  const walk = (p: string) => {
+    const st = fs.statSync(p, { throwIfNoEntry: false });
+    if (!st) return;
+    if (st.isDirectory()) {
+      for (const name of fs.readdirSync(p).sort()) walk(path.join(p, name));
+    } else if (!/\.test\.tsx?$/.test(p)) add(p);
+  };
+  for (const i of INPUTS) walk(path.join(REPO_ROOT, i));
+  walk(path.join(DEV_DIR, 'truth.tsv'));
+  sourceHash = h.digest('hex').slice(0, 16);
+  return sourceHash;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether the worker holding `lock` died without releasing it (or never wrote its pid, long ago). */
+function builderGone(lock: string): boolean {
+  try {
+    const pid = Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8'));
+    return pid > 0 && !alive(pid);
+  } catch {
+    try {
+      return Date.now() - fs.statSync(lock).mtimeMs > 60_000;
+    } catch {
+      return false; // released meanwhile
+    }
+  }
+}
+
+/** Remove entries (and leftovers of builds) not touched for two days: older source states. */
+function prune(): void {
+  for (const name of fs.readdirSync(CACHE_ROOT)) {
+    const p = path.join(CACHE_ROOT, name);
+    try {
+      if (Date.now() - fs.statSync(p).mtimeMs > STALE_MS) fs.rmSync(p, { recursive: true, force: true });
+    } catch {
+      // Another worker pruned it first.
+    }
+  }
+}
+
+/**
+ * Copy the cached library named by `name` + `params` into `dataDir` (created), building it first with
+ * `build(dir)` when this source state has none yet; returns the metadata `build` returned (JSON).
+ * `build` must write a closed library into `dir` (no open database).
+ */
+export async function cachedLibrary<T>(name: string, params: unknown, dataDir: string, build: (dir: string) => Promise<T>): Promise<T> {
+  if (process.env.QC_TEST_LIBRARY_CACHE === '0') return build(dataDir);
+  fs.mkdirSync(CACHE_ROOT, { recursive: true });
+  const key = `${name}-${crypto.createHash('sha256').update(JSON.stringify(params)).digest('hex').slice(0, 12)}-${sourceStateHash()}`;
+  const entry = path.join(CACHE_ROOT, key);
+  const lock = `${entry}.lock`;
+  const meta = path.join(entry, 'meta.json');
+  const deadline = Date.now() + WAIT_MS;
+  while (!fs.existsSync(meta)) {
+    let mine = false;
+    try {
+      fs.mkdirSync(lock);
+      mine = true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    if (mine) {
+      try {
+        fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
+        if (fs.existsSync(meta)) break;
+        prune();
+        const building = `${entry}.building-${process.pid}`;
+        fs.rmSync(building, { recursive: true, force: true });
+        const value = await build(path.join(building, 'lib'));
+        fs.writeFileSync(path.join(building, 'meta.json'), JSON.stringify(value));
+        // Whole or not at all: a reader sees meta.json only once the library beside it is complete.
+        try {
+          fs.renameSync(building, entry);
+        } catch (e) {
+          // Built meanwhile by a worker that found this lock stale: theirs is as good.
+          if (!fs.existsSync(meta)) throw e;
+          fs.rmSync(building, { recursive: true, force: true });
+        }
+      } finally {
+        fs.rmSync(lock, { recursive: true, force: true });
+      }
+      break;
+    }
+    // Someone else is building it: wait, unless that builder died (then its lock goes and we try).
+    if (builderGone(lock)) fs.rmSync(lock, { recursive: true, force: true });
+    if (Date.now() > deadline) throw new Error(`waited ${WAIT_MS / 1000} s for another test worker to build ${key} (lock ${lock})`);
+    await sleep(250);
+  }
+  fs.cpSync(path.join(entry, 'lib'), dataDir, { recursive: true, preserveTimestamps: true });
+  const now = new Date();
+  fs.utimesSync(entry, now, now);
+  return JSON.parse(fs.readFileSync(meta, 'utf8')) as T;
+}
