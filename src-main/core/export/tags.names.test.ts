@@ -43,7 +43,7 @@ describe("a bundle's tag files", () => {
     const out = path.join(dir, 'by-url');
     const written: string[] = [];
     for (const name of named) {
-      core.context.db.prepare('UPDATE bundles SET name = ? WHERE id = ?').run(name, bundleId);
+      core.context.db.prepare('UPDATE bundles SET name = ?, origin = ? WHERE id = ?').run(name, name, bundleId); // tag files are named from the origin
       written.push(...(await exportBundle(core.context.db, { bundleId, runId: run, threshold: 0.7, outDir: out })).files.map((f) => path.basename(f)));
     }
     expect(fs.readdirSync(out).sort()).toEqual([...written].sort());

@@ -109,21 +109,26 @@ export function bundleColumns(own: readonly string[]): { names: string[]; from: 
 const BASE_BYTES = 120;
 
 /**
- * The stem of a bundle's tag files (`<stem>_a.tsv`, `<stem>_finaltags.tsv`): the bundle file's name
- * without its extension, or for a URL the last segment of its path (no query or fragment), made
- * portable by portableName.ts (none of `<>:"/\|?*` or control characters, never hidden, no
- * trailing dot or space, no device name such as `CON`, NFC), at most 120 bytes, and never empty
- * (`bundle`). When that changed the name, or the URL has a query
- * (`list.php?bundle=aves` and `?bundle=insecta` are two bundles), `-` and 8 hex digits of the
- * SHA-1 of the whole name follow: two such bundles never share their tag files.
+ * The stem of a bundle's tag files (`<stem>_a.tsv`, `<stem>_finaltags.tsv`), from the bundle's
+ * origin (its file's full path, or its URL): the file's name without its extension, or for a URL
+ * the last segment of its path (no query or fragment), made portable by portableName.ts (none of
+ * `<>:"/\|?*` or control characters, never hidden, no trailing dot or space, no device name such
+ * as `CON`, NFC), at most 120 bytes, and never empty (`bundle`). When that changed the name, the
+ * URL has a query (`list.php?bundle=aves` and `?bundle=insecta` are two bundles), or (bundleTagBase)
+ * another bundle of the library imported earlier has the same stem (`/a/bundle.tsv`, `/b/bundle.tsv`),
+ * `-` and 8 hex digits of the SHA-1 of the whole origin follow: two such bundles never share their tag files.
  */
-export function tagFileBase(name: string): string {
+export function tagFileBase(origin: string): string {
+  return tagStem(origin, false);
+}
+
+function tagStem(origin: string, shared: boolean): string {
   let stem: string;
   let query = false;
   let url: URL | null = null;
-  if (/^https?:\/\//i.test(name)) {
+  if (/^https?:\/\//i.test(origin)) {
     try {
-      url = new URL(name);
+      url = new URL(origin);
     } catch {
       url = null;
     }
@@ -132,12 +137,28 @@ export function tagFileBase(name: string): string {
     query = url.search !== '';
     stem = url.pathname.split('/').filter(Boolean).at(-1) ?? '';
   } else {
-    stem = path.basename(name);
+    stem = path.basename(origin);
   }
   stem = stem.replace(/\.[^.]+$/, '');
   const safe = portableStem(stem, BASE_BYTES) || 'bundle';
-  if (!query && safe === stem) return safe;
-  return `${safe}-${createHash('sha1').update(name).digest('hex').slice(0, 8)}`;
+  if (!query && !shared && safe === stem) return safe;
+  return `${safe}-${createHash('sha1').update(origin).digest('hex').slice(0, 8)}`;
+}
+
+/**
+ * The stem of bundle `bundleId`'s tag files in this library ({@link tagFileBase} of its origin):
+ * the first bundle imported (lowest id) with a given stem keeps it plain, and every later bundle
+ * from another file or URL with the same stem (`/b/bundle.tsv` after `/a/bundle.tsv`) gets the
+ * hash of its origin, so neither overwrites the other's files in one output folder. Stable: a
+ * bundle's stem does not change when another is imported later.
+ */
+export function bundleTagBase(db: Db, bundleId: number): string {
+  const all = db.prepare('SELECT id, origin FROM bundles ORDER BY id').all() as { id: number; origin: string }[];
+  const self = all.find((b) => b.id === bundleId);
+  if (!self) throw new QcError('not_found', `no bundle with id ${bundleId}`);
+  const plain = tagFileBase(self.origin);
+  const first = all.find((b) => tagFileBase(b.origin) === plain)!;
+  return first.origin === self.origin ? plain : tagStem(self.origin, true);
 }
 
 /** Bundle rows read per query by {@link exportBundle}: its memory does not grow with the bundle. */
@@ -178,7 +199,7 @@ async function bundleFromSnapshot(
     const raw = JSON.parse(r.raw) as Record<string, string>;
     return from.map((c) => (c === 'eolMediaURL' ? (raw[c] ?? r.url) : (raw[c] ?? '')));
   };
-  const base = tagFileBase(bundle.name);
+  const base = bundleTagBase(db, opts.bundleId);
   const chunkRows = opts.chunkRows ?? DEFAULT_CHUNK_ROWS;
   const readRows = Math.max(1, opts.readRows ?? BUNDLE_READ_ROWS);
   const chunkHeader = `${tsvLine([...columns, ...TAG_COLUMNS])}\n`;
