@@ -97,7 +97,19 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
           if (at <= 0) throw usage('--groups wants FILE:COLUMN, e.g. truth.tsv:source_file');
           req.groups = { file: localPath(o.groups.slice(0, at)), groupColumn: o.groups.slice(at + 1) };
         }
-        await withCore(cmd, (core, signal, onProgress) => core.call('ml.train', req, { signal, onProgress }), formatRun);
+        let status: string | undefined;
+        await withCore(
+          cmd,
+          async (core, signal, onProgress) => {
+            const run = await core.call('ml.train', req, { signal, onProgress });
+            status = run.status;
+            return run;
+          },
+          formatRun,
+        );
+        // Cancelled from elsewhere (the app, \`qc cancel\`): the run is printed, but a script's
+        // \`qc train && qc export\` must not go on as if a new model had been trained.
+        if (status === 'cancelled' && !process.exitCode) process.exitCode = 130;
       },
     );
 
