@@ -2,6 +2,7 @@
 import { fireEvent, screen } from '@testing-library/react';
 import { describe, expect, test } from 'vitest';
 import { renderWith, setup, until } from '../../../test-support/renderer/render';
+import { thresholdNumbers } from '../../stores/reviewThreshold';
 import { ThresholdSlider } from '../review/ThresholdSlider';
 import { EvaluationPanel } from './EvaluationPanel';
 
@@ -21,6 +22,45 @@ describe('evaluation panel', () => {
     fireEvent.click(screen.getByTestId('confusion-fp'));
     expect(store.getState().screen).toBe('review');
     expect(store.getState().views.review.filters).toMatchObject({ outcome: 'fp', predicted: 'all' });
+  });
+
+  test('the bold counts are the out-of-fold images the Review slider counts, named apart from the gallery counts', async () => {
+    const ctx = setup();
+    // The stored split, as training stores it: a fifth of the labelled images are the test split
+    // (held out too, but only checking the threshold afterwards), the rest train or validation.
+    const { db } = ctx.lib.core.context;
+    const put = db.prepare('INSERT INTO splits (image_id, group_id, split, fold) VALUES (?, ?, ?, ?)');
+    for (const im of ctx.lib.images.filter((i) => i.label)) put.run(im.id, im.id, im.id % 5 === 0 ? 'test' : 'train', im.id % 5);
+    await ctx.store.getState().loadRuns();
+    await ctx.store.getState().loadScores();
+    renderWith(<EvaluationPanel />, ctx);
+    await until(() => expect(screen.getByTestId('confusion-oof-fp').dataset.value).not.toBe(''));
+    await until(() => expect(screen.getByTestId('confusion-fp').dataset.value).not.toBe(''));
+    const { store } = ctx;
+    const t = store.getState().threshold;
+    // Out of fold, as the core defines it (runs.ts outOfFoldSql): held out and not in the stored test split.
+    const rows = db
+      .prepare(`SELECT p.p_bad AS p, l.label FROM predictions p JOIN labels l ON l.image_id = p.image_id WHERE p.run_id = ? AND p.heldout = 1 AND p.image_id NOT IN (SELECT image_id FROM splits WHERE split = 'test') AND l.label IN ('good', 'bad')`)
+      .all(store.getState().activeRunId) as { p: number; label: string }[];
+    const want = {
+      tp: rows.filter((r) => r.p >= t && r.label === 'bad').length,
+      fp: rows.filter((r) => r.p >= t && r.label === 'good').length,
+      fn: rows.filter((r) => r.p < t && r.label === 'bad').length,
+      tn: rows.filter((r) => r.p < t && r.label === 'good').length,
+    };
+    const oof = (o: string) => Number(screen.getByTestId(`confusion-oof-${o}`).dataset.value);
+    for (const o of ['tp', 'fp', 'fn', 'tn'] as const) expect(oof(o)).toBe(want[o]);
+    // The slider's numbers at the same threshold come from the same images.
+    const slider = thresholdNumbers(store.getState().scores!, t);
+    expect(oof('tp') + oof('fp')).toBe(slider.heldoutFlagged);
+    expect(oof('tp') + oof('fp') + oof('fn') + oof('tn')).toBe(slider.heldoutSize);
+    // The seeded run scores its test split too: the gallery's set is larger, and the panel says which is which.
+    const gallery = ['tp', 'fp', 'fn', 'tn'].reduce((a, o) => a + Number(screen.getByTestId(`confusion-${o}`).dataset.value), 0);
+    expect(gallery).toBeGreaterThan(rows.length);
+    const sets = screen.getByTestId('confusion-sets').textContent!;
+    expect(sets).toContain(`${rows.length} out-of-fold images`);
+    expect(sets).toContain('not the test split');
+    expect(sets).toContain(`${gallery} labelled images the run scores`);
   });
 
   test('a cell opens as many images in Review as it counts, whatever Review was filtered by before', async () => {

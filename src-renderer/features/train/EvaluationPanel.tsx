@@ -1,6 +1,7 @@
 /**
  * The evaluation panel (FiftyOne's habit): the active run's confusion matrix at the browsed
- * threshold, whose cells open those images in the gallery; ROC and precision–recall curves of a run
+ * threshold, over its out-of-fold images (the Review slider's set) beside every labelled image it
+ * scores (what a cell opens in the gallery), each named; ROC and precision–recall curves of a run
  * with the threshold marked; and any two runs side by side, with a warning when their test splits differ.
  */
 import { useEffect, useMemo, useState } from 'react';
@@ -22,8 +23,11 @@ const CELL_TEXT: Record<Outcome, string> = {
   tn: 'labelled good, not flagged (right)',
 };
 
-/** Counts of the four outcomes over every labelled image, as the gallery's outcome filter finds them. */
-function useConfusion(threshold: number, runId: number | null): Record<Outcome, number> | null {
+/**
+ * Counts of the four outcomes over every labelled image the run scores (its training images and
+ * test split included), as the gallery's outcome filter finds them: what a cell opens.
+ */
+function useGalleryConfusion(threshold: number, runId: number | null): Record<Outcome, number> | null {
   const client = useClient();
   const labelsVersion = useApp((s) => s.status?.labels);
   const [counts, setCounts] = useState<Record<Outcome, number> | null>(null);
@@ -43,28 +47,56 @@ function useConfusion(threshold: number, runId: number | null): Record<Outcome, 
   return counts;
 }
 
+/**
+ * The four outcomes over the run's out-of-fold images (runs.ts `outOfFoldSql`: held out, not the
+ * test split), read from the Review slider's own sketch of the run: the images, and so the numbers,
+ * behind the slider's coverage, error and 95% bound at the same threshold.
+ */
+function useOutOfFoldConfusion(threshold: number, runId: number | null): { counts: Record<Outcome, number>; exact: boolean } | null {
+  const scores = useApp((s) => s.scores);
+  if (runId === null || scores?.runId !== runId) return null;
+  const { sketch } = scores;
+  const at = sketch.at(threshold);
+  const tp = at.tp ?? 0;
+  const fp = at.fp ?? 0;
+  const good = sketch.heldoutSize - sketch.positiveCount;
+  return { counts: { tp, fp, fn: sketch.positiveCount - tp, tn: good - fp }, exact: sketch.exact(threshold) };
+}
+
 function ConfusionMatrix() {
   const store = useAppStore();
   const threshold = useApp((s) => s.threshold);
   const runId = useApp((s) => s.activeRunId);
-  const counts = useConfusion(threshold, runId);
+  const gallery = useGalleryConfusion(threshold, runId);
+  const oof = useOutOfFoldConfusion(threshold, runId);
   if (runId === null) return null;
   const open = (outcome: Outcome) => {
     const s = store.getState();
-    // Exactly the images the cell counts: no taxon, label, origin or import filter left from before
-    // (the curator's sort stays).
+    // Exactly the images the cell's gallery count counts: no taxon, label, origin or import filter
+    // left from before (the curator's sort stays).
     const { sort, order } = s.views.review.filters;
     s.setFilters('review', { ...DEFAULT_FILTERS.review, source: '', sort, order, outcome, predicted: 'all' });
     s.setScreen('review');
   };
+  const approx = oof && !oof.exact ? '≈' : '';
   const cell = (o: Outcome) => (
     <td>
-      <button type="button" className={`btn btn--small${o === 'fp' || o === 'fn' ? ' btn--bad' : ''}`} onClick={() => open(o)} data-testid={`confusion-${o}`} data-value={counts?.[o] ?? ''} title={`Open the ${CELL_TEXT[o]} images in the gallery`}>
-        {counts ? fmtInt(counts[o]) : '…'}
+      <strong data-testid={`confusion-oof-${o}`} data-value={oof?.counts[o] ?? ''} title={`${CELL_TEXT[o]}: out-of-fold images, as the Review slider counts them`}>
+        {oof ? `${approx}${fmtInt(oof.counts[o])}` : '…'}
+      </strong>{' '}
+      <button
+        type="button"
+        className={`btn btn--small btn--ghost${o === 'fp' || o === 'fn' ? ' btn--bad' : ''}`}
+        onClick={() => open(o)}
+        data-testid={`confusion-${o}`}
+        data-value={gallery?.[o] ?? ''}
+        title={`Open the ${CELL_TEXT[o]} images in the gallery: every labelled image the run scores, training and test images included`}
+      >
+        all scored: {gallery ? fmtInt(gallery[o]) : '…'}
       </button>
     </td>
   );
-  const total = counts ? counts.tp + counts.fp + counts.fn + counts.tn : 0;
+  const sum = (c: Record<Outcome, number>) => c.tp + c.fp + c.fn + c.tn;
   return (
     <div data-testid="confusion" data-threshold={threshold} data-run={runId}>
       <h4>
@@ -91,8 +123,10 @@ function ConfusionMatrix() {
           </tr>
         </tbody>
       </table>
-      <p className="muted small">
-        {fmtInt(total)} labelled images, each scored by a model that did not train on it (held-out). Click a cell to see those images; the threshold is the one on Review.
+      <p className="muted small" data-testid="confusion-sets">
+        Bold: the {oof ? fmtInt(sum(oof.counts)) : '…'} out-of-fold images (labelled, scored by a model that did not train on them, not the test split), the images the Review slider&apos;s
+        coverage and error count{approx && ' (at the slider step nearest above this threshold, as the slider shows it)'}. All scored: the {gallery ? fmtInt(sum(gallery)) : '…'} labelled
+        images the run scores, its training and test images included; click one to see those images in the gallery. The threshold is the one on Review.
       </p>
     </div>
   );
