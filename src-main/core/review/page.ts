@@ -11,13 +11,18 @@
  *   (per query and data version), and the next page starts after that key instead of skipping
  *   OFFSET rows. A jump far down the grid skips only from the nearest page it knows.
  * - The total is counted once per query and data version (labels, predictions or imports
- *   changing bump the version), not on every page.
+ *   changing bump the version), not on every page. The run's total and its label and origin
+ *   filters' totals are read from counters the triggers keep (migration 019), so the first page
+ *   after a label change does not count the run's predictions.
  * - The taxon filter matches the distinct names in the ancestries (`taxon_names`, migration 010),
  *   takes their images from `image_taxa` and caches the matching image ids in a temporary table,
  *   so its pages cost no JSON parsing and no join of source rows to URLs. The source filters (an
- *   import, a bundle) do the same from their own indexes: their images are gathered once per data
- *   version, and each filter is a primary-key probe of that table, never a per-row walk of the
- *   import's or bundle's rows. When such a set is small next to the run, the page starts from it.
+ *   import, a bundle) do the same from their own indexes: their images are gathered once per change
+ *   of what they read (`change_counts.sources`, migration 019; a label change keeps them), and each
+ *   filter is a primary-key probe of that table, never a per-row walk of the import's or bundle's
+ *   rows. When such a set is small next to the run, the page walks it in the run's score order
+ *   (its order table, `ORDER_TABLE`, indexed by p(bad) and kept until the scores change): a page
+ *   costs its own rows from the last key, not a sort of every match.
  *
  * Ties in the sort key are broken by image id in the same direction, so the order is total and
  * every image appears exactly once across pages.
@@ -64,6 +69,9 @@ const escapeLike = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 /** Filters answered by a temporary table of their image ids, filled by {@link GalleryPager} once per data version. */
 export type MatchKind = 'taxon' | 'import' | 'bundle';
 export const MATCH_TABLE: Record<MatchKind, string> = { taxon: 'qc_taxon_match', import: 'qc_import_match', bundle: 'qc_bundle_match' };
+
+/** A match table's images with the run's p(bad), indexed in score order: (run_id, p_bad, image_id). */
+export const ORDER_TABLE: Record<MatchKind, string> = { taxon: 'qc_taxon_order', import: 'qc_import_order', bundle: 'qc_bundle_order' };
 
 /** The match tables a query reads. */
 export const matchKinds = (q: ReviewQuery): MatchKind[] => [
@@ -151,6 +159,11 @@ export function planPage(
     smallest?: MatchKind;
     driven?: boolean;
     /**
+     * The smallest match set is in its order table (`ORDER_TABLE`, filled by {@link GalleryPager}
+     * for this run): the confidence sort walks it (a driven query without sorting its matches).
+     */
+    ordered?: boolean;
+    /**
      * Sort by id: walk the images in id order with the filters as residuals (they match a large
      * share of the library, so a page is found after a few rows), rather than let the planner take
      * a filter's index and sort all its matches on every page. Counts stay on the planner's choice.
@@ -200,6 +213,30 @@ export function planPage(
     // the count alone. Otherwise the index of the filter.
     const origin = q.origin !== undefined && q.origin !== 'any';
     const index = labelled && origin ? 'predictions_run_label_origin_p' : labelled ? 'predictions_run_label_p' : origin ? 'predictions_run_origin_p' : 'predictions_run_p';
+    if (opts.ordered && opts.smallest) {
+      // The smallest match set in the run's score order (`ORDER_TABLE`, kept while its images and the
+      // run's scores stay the same): a page walks its index from the last key, O(page) whatever the
+      // library's size; the other filters are residuals on the prediction found by primary key.
+      const own = `p.image_id IN (SELECT image_id FROM temp.${MATCH_TABLE[opts.smallest]})`;
+      const clauses = f.clauses.filter((c) => c !== own).map((c) => c.replaceAll('p.image_id', 'o.image_id').replaceAll('p.p_bad', 'o.p_bad'));
+      const ordered = `temp.${ORDER_TABLE[opts.smallest]} o`;
+      const withP = `${ordered} CROSS JOIN predictions p ON p.run_id = o.run_id AND p.image_id = o.image_id`;
+      const issues = f.needsIssues ? 'LEFT JOIN label_issues li ON li.run_id = o.run_id AND li.image_id = o.image_id' : '';
+      // Counted (and skipped) on the ordered table alone when no filter reads the prediction's other columns.
+      const lean = clauses.some((c) => /\bp\./.test(c)) ? `${withP} ${issues}` : `${ordered} ${issues}`;
+      return {
+        kind: 'predictions',
+        select: `SELECT ${ITEM_COLUMNS('o.image_id')} FROM ${withP} JOIN images i ON i.id = o.image_id JOIN labels l ON l.image_id = o.image_id
+          LEFT JOIN label_issues li ON li.run_id = o.run_id AND li.image_id = o.image_id`,
+        lean,
+        keyColumns: 'o.p_bad, o.image_id',
+        where: ['o.run_id = @run', ...clauses],
+        params: { ...base, ...f.params },
+        order: `o.p_bad ${dir}, o.image_id ${dir}`,
+        after: `o.p_bad ${cmp}= @k0 AND (o.p_bad ${cmp} @k0 OR o.image_id ${cmp} @k1)`,
+        key: (it) => [it.p_bad ?? 0, it.image_id],
+      };
+    }
     const driven = opts.smallest && `temp.${MATCH_TABLE[opts.smallest]} tm CROSS JOIN predictions p ON p.run_id = @run AND p.image_id = tm.image_id`;
     const from = driven && opts.driven ? driven : `predictions p INDEXED BY ${index}`;
     return {
@@ -325,8 +362,16 @@ const MAX_QUERIES = 64;
 export class GalleryPager {
   private readonly queries = new Map<string, QueryState>();
   private cacheVersion = '';
-  /** What each match table holds now: the data version and the filter value it was filled for, and its size. */
+  /**
+   * What each match table holds now: the version it was filled at and the filter value, and its size.
+   * A taxon's version is the data version; an import's or a bundle's is `change_counts.sources`
+   * (migration 019), which a label change does not move.
+   */
   private readonly matched = new Map<MatchKind, { key: string; size: number }>();
+  /** What each order table holds: its match table's key, the run and `change_counts.scores` when filled. */
+  private readonly orderedOf = new Map<MatchKind, string>();
+  private readonly changeStmt;
+  private readonly runCountStmt;
   /** Changes this pager made itself (to the temporary table): not a change of the library. */
   private ownChanges = 0;
   private readonly scoredCache = new Map<number, boolean>();
@@ -341,6 +386,8 @@ export class GalleryPager {
 
   constructor(private readonly db: Db) {
     this.versionStmt = db.prepare<[], { dv: number; tc: number }>('SELECT (SELECT data_version FROM pragma_data_version) AS dv, total_changes() AS tc');
+    this.changeStmt = db.prepare<[string], number>('SELECT n FROM change_counts WHERE key = ?').pluck();
+    this.runCountStmt = db.prepare<[number], number>('SELECT COALESCE(SUM(n), 0) FROM prediction_counts WHERE run_id = ?').pluck();
   }
 
   /** Changes whenever any connection commits to the library (or this one changes anything). */
@@ -355,7 +402,8 @@ export class GalleryPager {
       this.cacheVersion = v;
       this.queries.clear();
       this.scoredCache.clear();
-      this.matched.clear();
+      // The match and order tables stay: their keys say what they were filled for (an import's or a
+      // bundle's images outlive a label change; see `match`).
     }
   }
 
@@ -404,7 +452,15 @@ export class GalleryPager {
       }
     }
     this.ownChanges += db.prepare('DELETE FROM temp.qc_unscored').run().changes;
-    const size = db.prepare('INSERT INTO temp.qc_unscored (image_id) SELECT i.id FROM images i WHERE NOT EXISTS (SELECT 1 FROM predictions p WHERE p.run_id = ? AND p.image_id = i.id)').run(runId).changes;
+    // As many as images − predictions (each prediction is one image's), looked for from the newest
+    // image down (pictures imported after the run): the walk stops at the last one, not at the
+    // oldest image of the library.
+    const missing = Math.max(0, images - scored);
+    const size = missing
+      ? db
+          .prepare('INSERT INTO temp.qc_unscored (image_id) SELECT i.id FROM images i WHERE NOT EXISTS (SELECT 1 FROM predictions p WHERE p.run_id = ? AND p.image_id = i.id) ORDER BY i.id DESC LIMIT ?')
+          .run(runId, missing).changes
+      : 0;
     this.ownChanges += size;
     this.unscoredOf = { run: runId, images, scored, size, version: this.version() };
     return size;
@@ -416,7 +472,8 @@ export class GalleryPager {
    */
   private match(kind: MatchKind, q: ReviewQuery): number {
     const value = kind === 'taxon' ? q.taxon!.trim() : kind === 'import' ? q.importId! : q.bundleId!;
-    const key = `${this.cacheVersion}\u0000${value}`;
+    const since = kind === 'taxon' ? this.cacheVersion : `sources:${this.changeStmt.get('sources')}`;
+    const key = `${since}\u0000${value}`;
     const known = this.matched.get(kind);
     if (known?.key === key) return known.size;
     const { db } = this;
@@ -453,6 +510,45 @@ export class GalleryPager {
     return size;
   }
 
+  /**
+   * Fill the order table of `kind` with its match table's images that the run scored, with their
+   * p(bad), indexed in score order: once per match-table fill, run and change of the scores (not per
+   * label change). Returns true (the table is ready).
+   */
+  private order(kind: MatchKind, runId: number): boolean {
+    const key = `${this.matched.get(kind)?.key}\u0000${runId}\u0000${this.changeStmt.get('scores')}`;
+    if (this.orderedOf.get(kind) === key) return true;
+    const { db } = this;
+    const table = ORDER_TABLE[kind];
+    db.exec(`CREATE TEMP TABLE IF NOT EXISTS ${table} (run_id INTEGER NOT NULL, p_bad REAL NOT NULL, image_id INTEGER NOT NULL);
+      CREATE INDEX IF NOT EXISTS temp.${table}_p ON ${table} (run_id, p_bad, image_id)`);
+    this.ownChanges += db.prepare(`DELETE FROM temp.${table}`).run().changes;
+    this.ownChanges += db
+      .prepare(`INSERT INTO temp.${table} (run_id, p_bad, image_id) SELECT p.run_id, p.p_bad, p.image_id FROM temp.${MATCH_TABLE[kind]} m CROSS JOIN predictions p ON p.run_id = ? AND p.image_id = m.image_id`)
+      .run(runId).changes;
+    this.orderedOf.set(kind, key);
+    return true;
+  }
+
+  /**
+   * The match count of `q`'s scored part from the counters of migration 019 when its filters are a
+   * label and an origin at most (or none); undefined when another filter applies.
+   */
+  private countedTotal(q: ReviewQuery, runId: number): number | undefined {
+    if (q.taxon?.trim() || q.importId !== undefined || q.bundleId !== undefined || q.issuesOnly) return undefined;
+    if (q.predicted === 'bad' || q.predicted === 'good') return undefined;
+    if (q.outcome !== undefined && q.outcome !== 'all' && q.outcome !== 'unlabeled') return undefined;
+    let labels = ['good', 'bad', 'none'];
+    if (q.label && q.label !== 'any') labels = labels.filter((l) => l === q.label);
+    if (q.outcome === 'unlabeled') labels = labels.filter((l) => l === 'none');
+    if (!labels.length) return 0;
+    const origin = q.origin && q.origin !== 'any' ? q.origin : null;
+    return this.db
+      .prepare(`SELECT COALESCE(SUM(n), 0) FROM prediction_counts WHERE run_id = ? AND label IN (${labels.map(() => '?').join(', ')}) AND (? IS NULL OR origin = ?)`)
+      .pluck()
+      .get(runId, ...labels, origin, origin) as number;
+  }
+
   /** The plan `page` would use (for tests and EXPLAIN QUERY PLAN). */
   plan(q: ReviewQuery, runId: number | null, threshold: number, segment?: Segment): PagePlan {
     this.syncVersion();
@@ -467,7 +563,9 @@ export class GalleryPager {
       if (!smallest || size < smallest.size) smallest = { kind, size };
     }
     const driven = smallest !== undefined && runId !== null && smallest.size < MATCH_DRIVEN_SHARE * this.predictionCount(runId);
-    const opts = { allScored, ...(smallest && { smallest: smallest.kind }), driven, ...(segment && { segment }) };
+    // A driven confidence sort walks the smallest set in score order (the predictions plan; not the unscored part).
+    const ordered = driven && runId !== null && (q.sort ?? 'confidence') === 'confidence' && segment !== 'unscored' && this.order(smallest!.kind, runId);
+    const opts = { allScored, ...(smallest && { smallest: smallest.kind }), driven, ordered, ...(segment && { segment }) };
     if (!smallest && ((q.sort === 'id' && !segment) || segment === 'rest')) {
       // Walk the images by id unless the filters match few of them (then sorting the matches is cheaper):
       // decided on the count of the same filters sorted by id, which the page needs anyway.
@@ -487,7 +585,8 @@ export class GalleryPager {
     const key = `count:${runId}`;
     const cached = this.queries.get(key);
     if (cached) return cached.total;
-    const n = (this.db.prepare('SELECT COUNT(*) AS n FROM predictions WHERE run_id = ?').get(runId) as { n: number }).n;
+    // The counters of migration 019, not a count of the run's index entries.
+    const n = this.runCountStmt.get(runId)!;
     this.queries.set(key, { total: n, anchors: new Map() });
     return n;
   }
@@ -504,9 +603,9 @@ export class GalleryPager {
       return { total: issues.total + rest.total, items: [...issues.items, ...rest.items] };
     }
     const plan = this.plan(args, runId, threshold);
-    // Every prediction of the run, unfiltered: the count is the run's, already known.
-    const unfiltered = runId !== null && plan.kind === 'predictions' && plan.where.length === 1;
-    const first = this.pageOf(plan, offset, limit, unfiltered ? this.predictionCount(runId) : undefined);
+    // The run's predictions with a label and origin filter at most: the count is the counters' (migration 019).
+    const counted = runId !== null && plan.kind === 'predictions' ? this.countedTotal(args, runId) : undefined;
+    const first = this.pageOf(plan, offset, limit, counted);
     if (!this.splitsUnscored(args, runId)) return first;
     // The scored images by p(bad) on the run's index (`plan`), then the unscored by id: two walks, not a sort of the library.
     const rest = this.pageOf(this.plan(args, runId, threshold, 'unscored'), Math.max(0, offset - first.total), limit - first.items.length);

@@ -18,6 +18,7 @@ import { sql as m015 } from './015_alpha_features';
 import { sql as m016 } from './016_failure_public_only';
 import { sql as m017 } from './017_run_curator_threshold';
 import { sql as m018 } from './018_scale_indexes';
+import { sql as m019 } from './019_gallery_counts';
 
 export interface Migration {
   version: number;
@@ -42,6 +43,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 16, name: 'failure_public_only', sql: m016 },
   { version: 17, name: 'run_curator_threshold', sql: m017 },
   { version: 18, name: 'scale_indexes', sql: m018 },
+  { version: 19, name: 'gallery_counts', sql: m019 },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
