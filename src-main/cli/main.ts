@@ -4,12 +4,13 @@
  * call one API method, print JSON (--json: exactly one object on stdout) or human text.
  */
 import { Command, Option } from 'commander';
-import { describeError, QcError, toErrorShape, type QcErrorShape } from '../../src-shared/contract/errors';
+import { describeError, toErrorShape, type QcErrorShape } from '../../src-shared/contract/errors';
 import { parseLabelValue, type RatingClass } from '../../src-shared/domain/label';
-import { IMPORT_KINDS } from '../../src-shared/domain/library';
-import type { ImportArgs, TagImportSummary } from '../../src-shared/contract/handlers';
+import { IMPORT_KINDS, tagMergeText } from '../../src-shared/domain/library';
+import type { ImportArgs } from '../../src-shared/contract/handlers';
 import { createCore, type Core } from '../core/app';
 import { parseMirror, tagFilesAt } from '../core/library/importer';
+import { importTagsInParts } from '../core/ml/tagImport';
 import { defaultDataDir } from '../core/paths';
 import { formatFailures, formatImport, formatLabelBatch, formatSources, formatStatus } from './format';
 import { progressView } from './progress';
@@ -18,38 +19,9 @@ import { registerServeCommand } from './serve';
 import { registerDoctorCommand } from './doctor';
 import { registerSeedFileCommands } from './seedFiles';
 import { startServer } from '../server/server';
-import { API_SCHEMAS, id, MAX_TAG_FILES } from '../../src-shared/contract/schemas';
+import { API_SCHEMAS, id } from '../../src-shared/contract/schemas';
 import { numberListOption, numberOption, optionValue, sourceArg, usage } from './options';
 import type { JobProgress } from '../../src-shared/contract/events';
-
-/**
- * Merge tag files into a run, MAX_TAG_FILES a call (the most one ml.importTags takes): a folder of
- * more (a bundle classified in many shards and chunks) is merged in parts, in name order, into the
- * run the first part went to. Each part is all or nothing; a refused file stops the import with the
- * parts before it merged, and says so. Ctrl-C between parts returns the totals merged so far.
- */
-async function importTagsInParts(core: Core, files: string[], runId: number | undefined, signal: AbortSignal, onProgress: (p: JobProgress) => void): Promise<TagImportSummary> {
-  let total: TagImportSummary | null = null;
-  for (let i = 0; i < files.length && !signal.aborted; i += MAX_TAG_FILES) {
-    const part = files.slice(i, i + MAX_TAG_FILES);
-    let r: TagImportSummary;
-    try {
-      r = await core.call('ml.importTags', { files: part, ...(runId !== undefined && { runId }) }, { signal, onProgress });
-    } catch (e) {
-      if (i === 0 || !(e instanceof QcError) || e.code === 'cancelled') throw e;
-      throw new QcError(
-        e.code,
-        `${e.message} (the first ${i.toLocaleString('en')} of the ${files.length.toLocaleString('en')} tag files, in name order, were merged into run ${runId}; files ${(i + 1).toLocaleString('en')} on were not: fix this one and run qc import again, which merges the same predictions again)`,
-        { ...(e.file !== undefined && { file: e.file }), ...(e.line !== undefined && { line: e.line }) },
-      );
-    }
-    runId = r.run_id;
-    total = total && { run_id: r.run_id, files: total.files + r.files, rows: total.rows + r.rows, local: total.local + r.local, heldout_kept: total.heldout_kept + r.heldout_kept, remote: total.remote + r.remote, skipped: total.skipped + r.skipped };
-    total ??= r;
-  }
-  if (!total) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
-  return total;
-}
 
 interface GlobalOptions {
   data?: string;
@@ -134,8 +106,9 @@ export function buildProgram(): Command {
       if (tagFiles.length) {
         await withCore(
           cmd,
-          (core, signal, onProgress) => importTagsInParts(core, tagFiles, o.run, signal, onProgress),
-          (r) => `${r.rows} tag rows from ${r.files} file(s) into run ${r.run_id}: ${r.local} predictions of images here (${r.heldout_kept} of them kept as the run scored them out of fold), ${r.remote} by URL only (image not here), ${r.skipped} without a prediction`,
+          (core, signal, onProgress) =>
+            importTagsInParts(tagFiles, o.run, signal, (part, runId) => core.call('ml.importTags', { files: part, ...(runId !== undefined && { runId }) }, { signal, onProgress })),
+          tagMergeText,
         );
         return;
       }

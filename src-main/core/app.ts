@@ -25,6 +25,7 @@ import { featureKey } from './ml/embed';
 import { loadFeaturePack } from './ml/featurePack';
 import { mlHandlers } from './ml/handlers';
 import { RunStore } from './ml/runs';
+import { tagFileImport } from './ml/tagImport';
 import { TrainService } from './ml/trainService';
 import { reviewHandlers } from './review/handlers';
 import { libraryPaths } from './paths';
@@ -148,6 +149,18 @@ export function createCore(opts: CoreOptions): Core {
   const library = libraryHandlers(context, importer);
   const handlers: Handlers = {
     ...library,
+    // A tag file or a folder of them (an earlier classify's output), no kind given: merged into the
+    // active run as `qc import` merges them (ml/tagImport.ts tagFileImport), from every front door.
+    'library.import': async (args, ctx) => {
+      let merged = false;
+      try {
+        const tags = await tagFileImport(db, args, ctx.signal, (runId) => runs.requireRun(runId));
+        merged = tags !== null;
+        return tags ?? (await library['library.import'](args, ctx));
+      } finally {
+        if (merged) context.events.emit('library.changed', { reason: 'tags' });
+      }
+    },
     // The status says what the demo holds and whether to offer it (a load cancelled half way is finished by loading again).
     'library.status': async (args, ctx) => {
       const status = await library['library.status'](args, ctx);

@@ -1,5 +1,5 @@
 /** The library: status counts, imports with live progress, failures, retry. */
-import { isHttpUrl, ROW_FAILURE_REASONS, skippedFilesText, type BundleRow, type FailureReason, type ImportKind, type FailureRow, type ImportRow, type ImportSummary, type LibraryStatus } from '../../src-shared/domain/library';
+import { isHttpUrl, ROW_FAILURE_REASONS, skippedFilesText, tagMergeText, type BundleRow, type FailureReason, type ImportKind, type FailureRow, type ImportRow, type ImportSummary, type LibraryStatus } from '../../src-shared/domain/library';
 import type { ImportArgs } from '../../src-shared/contract/handlers';
 import { isAbsolutePath } from '../../src-shared/contract/schemas';
 import { toQcError } from '../api/client';
@@ -60,6 +60,8 @@ const FAILURES_SHOWN = 500;
  * way to try them again; rows that could not be read are named with their reasons.
  */
 export function importNote(summary: ImportSummary, what: string): { kind: 'success' | 'info' | 'error'; text: string } {
+  // Tag files (an earlier classify's output): merged into a run, as `qc import` says it.
+  if (summary.tags) return { kind: summary.cancelled ? 'info' : 'success', text: `${what}${summary.cancelled ? ' cancelled' : ''}: merged ${tagMergeText(summary.tags)}.` };
   const stored = summary.images_new + summary.images_existing;
   const byCount = (rows: boolean) =>
     Object.entries(summary.failures_by_reason)

@@ -1,6 +1,7 @@
 /** Types of the image library shared by the core, the CLI and the renderer. */
 import type { LabelConfidence } from './labelWeight';
 import type { Label, LabelOrigin, LabelValue, RatingClass } from './label';
+import type { TagImportSummary } from '../contract/handlers';
 
 export const IMPORT_KINDS = ['ratings', 'exemplars', 'bundle', 'folder'] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
@@ -49,8 +50,12 @@ export interface LabelCounts {
 
 export interface ImportSummary {
   import_id: number;
-  /** `retry` for `qc import --retry-failed` without an input file. */
-  kind: ImportKind | 'retry';
+  /**
+   * `retry` for `qc import --retry-failed` without an input file; `tags` for tag files (an earlier
+   * classify's output) given with no kind: merged into the active run as `tags` says, nothing
+   * imported (import_id 0, the counts 0).
+   */
+  kind: ImportKind | 'retry' | 'tags';
   source: string;
   encoding: string;
   /** Data rows read from the input (not counting the header). */
@@ -90,6 +95,13 @@ export interface ImportSummary {
   network_requests: number;
   seconds: number;
   cancelled: boolean;
+  /** Kind `tags`: what the tag files merged (the same report as `ml.importTags` and `qc import`). */
+  tags?: TagImportSummary;
+}
+
+/** What a merge of tag files did, in one sentence: `qc import` prints it, the Library screen's toast says it. */
+export function tagMergeText(r: TagImportSummary): string {
+  return `${r.rows} tag rows from ${r.files} file(s) into run ${r.run_id}: ${r.local} predictions of images here (${r.heldout_kept} of them kept as the run scored them out of fold), ${r.remote} by URL only (image not here), ${r.skipped} without a prediction`;
 }
 
 export interface LibraryStatus {

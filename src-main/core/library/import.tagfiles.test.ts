@@ -1,8 +1,8 @@
 /**
  * The tag-file rule in the core: a TSV whose header is a tag file's (eolMediaURL, imclass,
  * confidence; what qc classify and qc export write) is never silently imported as a new bundle of
- * URLs, through any front door. library.import refuses it (or a folder of them) with the way to
- * merge it; asked for a bundle (qc classify of an earlier output), it reads its rows without the
+ * URLs, through any front door. library.import with no kind merges it (or a folder of them) into
+ * the active run, as qc import does; asked for a bundle (qc classify of an earlier output), it reads its rows without the
  * earlier tag columns. Real parts: a seeded library, the importer, a local mirror, the export.
  */
 import fs from 'node:fs';
@@ -35,37 +35,28 @@ describe('tag files given to library.import', () => {
   const count = (table: string) => (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
   const predictions = () => db.prepare('SELECT image_id, p_bad FROM predictions WHERE run_id = ? ORDER BY image_id').all(lib.runId);
 
-  it('refuses a final-tags or chunk file as an input (no bundle, no download, the run untouched), naming the file and the way to merge it', async () => {
+  it('never imports a final-tags or chunk file as a bundle: with no kind it is merged into the run (import.tagmerge.test.ts), no bundle, no download', async () => {
     const final = write('out/bundle_finaltags.tsv', [FINAL_HEADER, `${SEED_URL_PREFIX}1.jpg\t1\t11\t\tbad\t0.9\tmodel\t0.900000`, `${SEED_URL_PREFIX}2.jpg\t2\t12\t\tgood\t0.8\tmodel\t0.200000`]);
     const chunk = path.join(dir, 'out', 'bundle_a.tsv');
     fs.writeFileSync(chunk, `\uFEFFeolMediaURL\tidentifier\timclass\tconfidence\r\n${SEED_URL_PREFIX}3.jpg\t3\tbad\t0.7\r\n`);
-    const before = { bundles: count('bundles'), imports: count('imports'), rows: count('source_rows'), images: count('images'), predictions: predictions() };
+    const before = { bundles: count('bundles'), imports: count('imports'), rows: count('source_rows'), images: count('images') };
     for (const f of [final, chunk]) {
-      await expect(lib.core.call('library.import', { source: f })).rejects.toMatchObject({
-        code: 'bad_input',
-        file: f,
-        line: 1,
-        message: expect.stringMatching(/^a tag file written by classify or export .*not a new bundle: its predictions are merged into a run by ml\.importTags \(on the command line, importing the file does it\), or choose the kind bundle /),
-      });
-      // What the app shows names no command-line flag or command (messages.test.ts).
-      await expect(lib.core.call('library.import', { source: f })).rejects.not.toMatchObject({ message: expect.stringMatching(CLI_WORDS) });
+      const r = await lib.core.call('library.import', { source: f });
+      expect(r).toMatchObject({ kind: 'tags', bundle_id: null, images_new: 0, network_requests: 0, tags: { run_id: lib.runId, files: 1 } });
+      expect(r).not.toMatchObject({ message: expect.stringMatching(CLI_WORDS) });
     }
-    expect({ bundles: count('bundles'), imports: count('imports'), rows: count('source_rows'), images: count('images'), predictions: predictions() }).toEqual(before);
+    expect({ bundles: count('bundles'), imports: count('imports'), rows: count('source_rows'), images: count('images') }).toEqual(before);
     expect((await lib.core.call('library.sources', {})).bundles).toEqual([]);
+    expect(predictions().length).toBeGreaterThan(0);
   });
 
-  it('refuses a folder holding tag files unless told it is a folder of pictures', async () => {
+  it('merges a folder holding tag files, and imports its pictures only when told it is a folder of pictures', async () => {
     const folder = path.join(dir, 'mixed');
     write('mixed/x_finaltags.tsv', [FINAL_HEADER, `${DEV_URL_PREFIX}9000001.jpg\t1\t11\t\tbad\t0.9\tmodel\t0.900000`]);
     write('mixed/x_a.tsv', ['eolMediaURL\timclass\tconfidence', `${DEV_URL_PREFIX}9000001.jpg\tbad\t0.9`]);
     fs.copyFileSync(path.join(DEV_IMAGES, '9000002.jpg'), path.join(folder, 'picture.jpg'));
     const images = count('images');
-    await expect(lib.core.call('library.import', { source: folder })).rejects.toMatchObject({
-      code: 'bad_input',
-      file: folder,
-      message: expect.stringMatching(/^the folder holds 2 tag files written by classify or export \(x_a\.tsv, …\): their predictions are merged into a run by ml\.importTags \(on the command line, importing the folder does it\), or choose the kind folder to import the folder's pictures$/),
-    });
-    await expect(lib.core.call('library.import', { source: folder })).rejects.not.toMatchObject({ message: expect.stringMatching(CLI_WORDS) });
+    expect(await lib.core.call('library.import', { source: folder })).toMatchObject({ kind: 'tags', tags: { files: 2, rows: 2, remote: 2 } });
     expect(count('images')).toBe(images);
     const r = await lib.core.call('library.import', { source: folder, kind: 'folder' });
     expect(r).toMatchObject({ kind: 'folder', images_new: 1 });

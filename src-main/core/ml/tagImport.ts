@@ -18,7 +18,10 @@ import { MAX_INPUT_BYTES } from '../library/importer';
 import { describeLongLine, inputLines, isTagHeader, tagFileEncoding, tsvCells, type ReadAt } from '../library/parse';
 import { openInputFile } from '../library/sources';
 import type { Db } from '../db/open';
-import type { TagImportSummary } from '../../../src-shared/contract/handlers';
+import type { ImportArgs, TagImportSummary } from '../../../src-shared/contract/handlers';
+import { MAX_TAG_FILES } from '../../../src-shared/contract/schemas';
+import { isHttpUrl, type ImportSummary } from '../../../src-shared/domain/library';
+import { tagFilesAt } from '../library/importer';
 
 export type { TagImportSummary };
 
@@ -145,4 +148,79 @@ export async function importTagFiles(db: Db, files: string[], runId: number, sig
     summary.files++;
   }
   return summary;
+}
+
+/**
+ * Merge tag files into a run, MAX_TAG_FILES a call (the most one ml.importTags takes) through
+ * `merge`: a folder of more (a bundle classified in many shards and chunks) is merged in parts, in
+ * name order, into the run the first part went to. Each part is all or nothing; a refused file
+ * stops the merge with the parts before it merged, and says so. A cancel between parts returns
+ * the totals merged so far. The one path of `qc import` (merge: ml.importTags) and of
+ * library.import given tag files (the app's Library screen, {@link tagFileImport}).
+ */
+export async function importTagsInParts(
+  files: string[],
+  runId: number | undefined,
+  signal: AbortSignal,
+  merge: (part: string[], runId: number | undefined) => Promise<TagImportSummary>,
+): Promise<TagImportSummary> {
+  let total: TagImportSummary | null = null;
+  for (let i = 0; i < files.length && !signal.aborted; i += MAX_TAG_FILES) {
+    const part = files.slice(i, i + MAX_TAG_FILES);
+    let r: TagImportSummary;
+    try {
+      r = await merge(part, runId);
+    } catch (e) {
+      if (i === 0 || !(e instanceof QcError) || e.code === 'cancelled') throw e;
+      throw new QcError(
+        e.code,
+        `${e.message} (the first ${i.toLocaleString('en')} of the ${files.length.toLocaleString('en')} tag files, in name order, were merged into run ${runId}; files ${(i + 1).toLocaleString('en')} on were not: fix this one and import again, which merges the same predictions again)`,
+        { ...(e.file !== undefined && { file: e.file }), ...(e.line !== undefined && { line: e.line }) },
+      );
+    }
+    runId = r.run_id;
+    total = total && { run_id: r.run_id, files: total.files + r.files, rows: total.rows + r.rows, local: total.local + r.local, heldout_kept: total.heldout_kept + r.heldout_kept, remote: total.remote + r.remote, skipped: total.skipped + r.skipped };
+    total ??= r;
+  }
+  if (!total) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
+  return total;
+}
+
+/**
+ * library.import given a tag file or a folder of them (the detector `qc import` uses,
+ * importer.ts tagFilesAt) and no kind: their predictions are merged into the active run as
+ * `qc import` merges them ({@link importTagsInParts} over importTagFiles), and the summary says
+ * so (`kind: 'tags'`, `tags`: what was merged; nothing was imported, so no import row: id 0).
+ * Null when the source is not one (then library.import imports it as an input).
+ */
+export async function tagFileImport(
+  db: Db,
+  args: ImportArgs,
+  signal: AbortSignal,
+  requireRun: (runId: number | undefined) => number,
+): Promise<ImportSummary | null> {
+  if (args.kind !== undefined || isHttpUrl(args.source)) return null;
+  const files = tagFilesAt(args.source);
+  if (!files.length) return null;
+  const started = performance.now();
+  const tags = await importTagsInParts(files, undefined, signal, (part, runId) => importTagFiles(db, part, requireRun(runId), signal));
+  return {
+    import_id: 0,
+    kind: 'tags',
+    source: args.source,
+    encoding: 'n/a',
+    rows: tags.rows,
+    urls: 0,
+    images_new: 0,
+    images_existing: 0,
+    failed: 0,
+    failures_by_reason: {},
+    row_problems: 0,
+    labels: { good: 0, bad: 0, unlabeled: 0 },
+    bundle_id: null,
+    network_requests: 0,
+    seconds: (performance.now() - started) / 1000,
+    cancelled: signal.aborted,
+    tags,
+  };
 }

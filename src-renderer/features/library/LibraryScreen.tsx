@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { FAILURE_REASONS, IMPORT_KINDS, type FailureReason } from '../../../src-shared/domain/library';
+import { FAILURE_REASONS, IMPORT_KINDS, tagMergeText, type FailureReason } from '../../../src-shared/domain/library';
 import { RATING_CLASSES, sameRule, type LabelRule, type RatingClass } from '../../../src-shared/domain/label';
 import { useApp, useAppStore, type AppStore } from '../../stores/app';
 import { BrowseButton } from '../../components/BrowseButton';
@@ -146,7 +146,12 @@ function ImportCard() {
           </button>
         </div>
       )}
-      {last && !running && (
+      {last?.tags && !running && (
+        <div className="result" data-testid="import-result" data-kind="tags" data-run={last.tags.run_id} data-rows={last.tags.rows} data-cancelled={last.cancelled ? 'true' : 'false'}>
+          <b>Tag files merged</b> {last.cancelled && <span className="chip chip--bad">cancelled</span>} · {tagMergeText(last.tags)} · {fmtSeconds(last.seconds)}
+        </div>
+      )}
+      {last && !last.tags && !running && (
         <div className="result" data-testid="import-result" data-import-id={last.import_id} data-new={last.images_new} data-failed={last.failed} data-cancelled={last.cancelled ? 'true' : 'false'}>
           <b>{last.kind === 'retry' ? 'Retry' : `Import #${last.import_id}`}</b> {last.cancelled && <span className="chip chip--bad">cancelled</span>} · {last.kind} · {fmtInt(last.rows)} rows ·{' '}
           {fmtInt(last.urls)} URLs · <b>{fmtInt(last.images_new)}</b> new · {fmtInt(last.images_existing)} already stored · <b>{fmtInt(last.failed)}</b> failed · {fmtInt(last.row_problems)} row
