@@ -213,12 +213,12 @@ describe('review store', () => {
     const s = () => store.getState();
     const first = s().scores!.runId;
     await s().useThresholdForExport(0.9);
-    expect(s().exportThresholdUndo).toBeNull();
+    expect(s().exportThresholdUndos).toEqual([{ runId: first, before: null, after: 0.9 }]);
     const other = (await lib.core.call('ml.runs', {})).runs.find((r) => r.status === 'done' && r.run_id !== first)!.run_id;
     await lib.core.call('ml.setActive', { runId: other });
     s().applyThresholdChange({ curator: null, active_run: other, in_force: (await lib.core.call('review.scores', {})).in_force });
     await until(() => expect(s().scores!.runId).toBe(other));
-    expect(s().exportThresholdUndo).toBeUndefined();
+    expect(s().exportThresholdUndos).toEqual([]);
     await s().undoExportThreshold();
     expect(client.callsOf('ml.setThreshold')).toEqual([{ threshold: 0.9, runId: first }]);
     expect((await lib.core.call('review.scores', { runId: first })).in_force).toEqual({ threshold: 0.9, source: 'curator' });

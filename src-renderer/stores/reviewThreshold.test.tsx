@@ -145,3 +145,113 @@ describe('the active run changes under a threshold the curator chose', () => {
     expect(notice.action!.label).toBe(`Use 0.800 on run ${other}`);
   });
 });
+
+describe('Undo of "Use for export" steps back once per click, in order, on the run it was set on', () => {
+  const curator = async (ctx: TestContext, runId: number) => (await ctx.lib.core.call('review.scores', { runId })).curator;
+
+  test('two changes, then Undo twice (the slider button, then the toast): back to the first change, then to what was there before; a third Undo does nothing', async () => {
+    const ctx = await twoRuns();
+    const { store, client, first } = ctx;
+    const s = () => store.getState();
+    renderWith(
+      <>
+        <ThresholdSlider />
+        <Toasts />
+      </>,
+      ctx,
+    );
+    const original = await curator(ctx, first);
+    await act(() => s().useThresholdForExport(0.9));
+    await act(() => s().useThresholdForExport(0.95));
+    expect(await curator(ctx, first)).toBe(0.95);
+    // The toast of the last change offers Undo too.
+    const toast = s().toasts.find((t) => t.text === `Exports now use p(bad) ≥ ${formatThreshold(0.95)}.`)!;
+    expect(toast.action!.label).toBe('Undo');
+    expect(screen.getByTestId('threshold-export-undo').title).toBe(`Back to ${formatThreshold(0.9)}`);
+    await act(async () => {
+      fireEvent.click(screen.getByTestId('threshold-export-undo'));
+    });
+    await until(() => expect(s().scores!.curator).toBe(0.9));
+    expect(await curator(ctx, first)).toBe(0.9);
+    // The undone change's toast goes with it; the one before still offers its Undo.
+    expect(s().toasts.some((t) => t.id === toast.id)).toBe(false);
+    expect(s().scores!.inForce).toEqual({ threshold: 0.9, source: 'curator' });
+    await act(async () => {
+      s().toasts.find((t) => t.text === `Exports now use p(bad) ≥ ${formatThreshold(0.9)}.`)!.action!.run();
+    });
+    await until(() => expect(s().scores!.curator).toBe(original));
+    expect(await curator(ctx, first)).toBe(original);
+    expect(screen.queryByTestId('threshold-export-undo')).toBeNull();
+    const writes = client.callsOf('ml.setThreshold').length;
+    await act(() => s().undoExportThreshold());
+    expect(client.callsOf('ml.setThreshold')).toHaveLength(writes);
+    expect(await curator(ctx, first)).toBe(original);
+  });
+
+  test('three changes, then three quick Undo clicks without waiting: each takes back one, in order', async () => {
+    const ctx = await twoRuns();
+    const { store, first } = ctx;
+    const s = () => store.getState();
+    const original = await curator(ctx, first);
+    await s().useThresholdForExport(0.8);
+    await s().useThresholdForExport(0.85);
+    await s().useThresholdForExport(null);
+    expect(await curator(ctx, first)).toBeNull();
+    await Promise.all([s().undoExportThreshold(), s().undoExportThreshold()]);
+    expect(await curator(ctx, first)).toBe(0.8);
+    await s().undoExportThreshold();
+    expect(await curator(ctx, first)).toBe(original);
+    expect(s().exportThresholdUndos).toEqual([]);
+  });
+
+  test('Make active on another run, then Undo: nothing lands on the new run (nor anything on the old)', async () => {
+    const ctx = await twoRuns();
+    const { store, lib, first, other } = ctx;
+    const s = () => store.getState();
+    // The other run has a threshold of its own, chosen on its scores.
+    await lib.core.call('ml.setThreshold', { threshold: 0.7, runId: other });
+    const original = await curator(ctx, first);
+    expect(original).not.toBe(0.9);
+    await s().useThresholdForExport(0.9);
+    await s().makeActive(other);
+    // Clicked anyway (the slider's button, a toast left open): the first run's old value never lands on the other run.
+    await s().undoExportThreshold();
+    expect(await curator(ctx, other)).toBe(0.7);
+    expect(await curator(ctx, first)).toBe(0.9);
+    // And nothing offers it any more.
+    expect(s().exportThresholdUndos).toEqual([]);
+    expect(s().toasts.filter((t) => t.action?.label === 'Undo')).toEqual([]);
+  });
+
+  test('another program changed the threshold since: Undo keeps the newer value and says so', async () => {
+    const ctx = await twoRuns();
+    const { store, lib, first } = ctx;
+    const s = () => store.getState();
+    await s().useThresholdForExport(0.9);
+    await s().useThresholdForExport(0.92);
+    // `qc threshold 0.97` from a terminal: this window hears nothing of it.
+    await lib.core.call('ml.setThreshold', { threshold: 0.97 });
+    await s().undoExportThreshold();
+    expect(await curator(ctx, first)).toBe(0.97);
+    expect(s().toasts.at(-1)!.text).toBe(`Not undone: run ${first}'s threshold was changed elsewhere (another window or the command line) since; it stays at ${formatThreshold(0.97)}, and nothing was changed.`);
+    expect(s().scores!.inForce).toEqual({ threshold: 0.97, source: 'curator' });
+    // Nothing older is undone on top of it either.
+    expect(s().exportThresholdUndos).toEqual([]);
+    await s().undoExportThreshold();
+    expect(await curator(ctx, first)).toBe(0.97);
+  });
+
+  test('another window changed it (pushed here): Undo keeps the newer value too', async () => {
+    const ctx = await twoRuns();
+    const { store, lib, first } = ctx;
+    const s = () => store.getState();
+    const off = s().connect();
+    await s().useThresholdForExport(0.9);
+    await lib.core.call('ml.setThreshold', { threshold: 0.93, runId: first });
+    await until(() => expect(s().scores!.curator).toBe(0.93));
+    await s().undoExportThreshold();
+    expect(await curator(ctx, first)).toBe(0.93);
+    expect(s().toasts.at(-1)!.text).toContain('Not undone');
+    off();
+  });
+});

@@ -7,7 +7,7 @@ import type { EventMap } from '../../src-shared/contract/events';
 import type { ThresholdEstimate, ThresholdInForce, ThresholdSource } from '../../src-shared/domain/ml';
 import { formatThreshold } from '../../src-shared/domain/threshold';
 import { ThresholdSketch } from '../../src-shared/domain/thresholdSketch';
-import type { ApiClient } from '../api/client';
+import { toQcError, type ApiClient } from '../api/client';
 import { DEFAULT_FILTERS, dependsOnThreshold, VIEW_KEYS, type GalleryInternals } from './reviewGallery';
 import type { GetState, SetState } from './types';
 
@@ -27,6 +27,13 @@ export interface ScoresState {
   curator: number | null;
   /** The threshold tags and filters use, and where it comes from (the core's answer). */
   inForce: ThresholdInForce;
+}
+
+/** One "Use for export": run `runId`'s curator threshold went from `before` to `after` (null: the run's own). */
+export interface ExportThresholdStep {
+  runId: number;
+  before: number | null;
+  after: number | null;
 }
 
 export interface ThresholdNumbers {
@@ -53,11 +60,18 @@ export interface ThresholdSlice {
   moveThreshold(t: number): void;
   /** Slider released: browse at the new threshold (grids that depend on it refetch). Nothing is saved. */
   commitThreshold(): Promise<void>;
-  /** What "Use for export" undoes to: the curator threshold before the last change here (undefined: nothing to undo). */
-  exportThresholdUndo: number | null | undefined;
-  /** Make the browsed threshold the one exports and classify use (explicit; undoable). */
+  /**
+   * The "Use for export" changes made here on the active run, oldest first: each Undo takes back the
+   * last one (empty: nothing to undo). Another run made active empties it (each run keeps its own).
+   */
+  exportThresholdUndos: ExportThresholdStep[];
+  /** Make the browsed threshold the one exports and classify use (explicit; undoable, step by step). */
   useThresholdForExport(t?: number | null): Promise<void>;
-  /** Back to the curator threshold before the last "Use for export". */
+  /**
+   * Take back the last "Use for export", on the run it was made on: its curator threshold goes back to
+   * what it was before. Refused (a toast says so, nothing changes) when that run's threshold is no
+   * longer the one set here: another window or `qc threshold` changed it meanwhile.
+   */
   undoExportThreshold(): Promise<void>;
   /**
    * The notice's action after the active run changed: make `threshold` (chosen on the previous
@@ -133,6 +147,31 @@ export function thresholdSlice(set: SetState, get: GetState, client: ApiClient, 
   let scoresSeq = 0;
   /** The review filters were widened to `all` because there was no model (not by the curator). */
   let widenedForNoModel = false;
+  /**
+   * The threshold writes of this window, one after the other: a second click (Use, Undo) waits for the
+   * first's answer, so each Undo takes back the change before it, in order, never the same one twice.
+   */
+  let writes: Promise<unknown> = Promise.resolve();
+  const queued = (f: () => Promise<void>): Promise<void> => {
+    const p = writes.then(f, f);
+    writes = p.catch(() => undefined);
+    return p;
+  };
+  /** The toast that offers each step's Undo: it goes when the step does (undone, or no longer undoable). */
+  const undoToasts = new WeakMap<ExportThresholdStep, number>();
+  const dismissUndoToasts = (steps: readonly ExportThresholdStep[]) => {
+    for (const step of steps) {
+      const id = undoToasts.get(step);
+      if (id !== undefined) get().dismissToast(id);
+    }
+  };
+  /** Nothing here can be undone any more (another run is active, or the value was changed elsewhere). */
+  const dropUndoSteps = () => {
+    dismissUndoToasts(get().exportThresholdUndos);
+    set({ exportThresholdUndos: [] });
+  };
+  /** Words for a curator threshold value (null: the run's own). */
+  const words = (v: number | null) => (v === null ? "the run's own threshold" : formatThreshold(v));
 
   const internals: ThresholdInternals = {
     // The gallery's first page does not wait for the slider's data: the core answers it at the
@@ -171,6 +210,9 @@ export function thresholdSlice(set: SetState, get: GetState, client: ApiClient, 
         // The one place every change of the active run lands (a training that won, Make active, another
         // window): if the curator had chosen the previous run's threshold, say that exports changed.
         const notice = runSwitchNotice(get().scores, scores);
+        // Another run is active: the undo steps were made on the previous one (each run keeps its own
+        // threshold), and an Undo here would set that run's old value on this one.
+        if (get().scores !== null && get().scores?.runId !== scores.runId) dropUndoSteps();
         set({ scores, scoresStatus: 'ready', threshold: t, draftThreshold: t });
         if (notice) get().toast('info', notice.text, { action: { label: notice.action, run: () => void get().carryThresholdOver(notice.threshold, scores.runId) } });
         const widened = widenedForNoModel;
@@ -224,37 +266,71 @@ export function thresholdSlice(set: SetState, get: GetState, client: ApiClient, 
       for (const view of VIEW_KEYS) if (dependsOnThreshold(view, get().views[view].filters)) get().refreshView(view);
     },
 
-    exportThresholdUndo: undefined,
+    exportThresholdUndos: [],
 
-    async useThresholdForExport(t) {
-      const before = get().scores?.curator ?? null;
+    useThresholdForExport(t) {
       const value = t === undefined ? get().draftThreshold : t;
       const runId = get().scores?.runId;
-      try {
-        const r = await client.call('ml.setThreshold', { threshold: value, ...(runId !== undefined && { runId }) });
-        if (runId !== undefined && r.active_run !== runId) {
-          // Another window made another run active meanwhile: the value stays on the run it was chosen on.
-          set((s) => ({ exportThresholdUndo: undefined, ...(s.scores?.runId === runId && { scores: { ...s.scores, curator: r.threshold } }) }));
-          get().toast('info', `Run ${runId}'s threshold is now ${value === null ? 'its recommendation' : formatThreshold(value)}, but run ${r.active_run ?? '–'} became the active run meanwhile: exports use p(bad) ≥ ${formatThreshold(r.in_force.threshold)}.`);
-          return;
+      return queued(async () => {
+        try {
+          const r = await client.call('ml.setThreshold', { threshold: value, ...(runId !== undefined && { runId }) });
+          if (runId !== undefined && r.active_run !== runId) {
+            // Another window made another run active meanwhile: the value stays on the run it was chosen on.
+            dropUndoSteps();
+            set((s) => ({ ...(s.scores?.runId === runId && { scores: { ...s.scores, curator: r.threshold } }) }));
+            get().toast('info', `Run ${runId}'s threshold is now ${value === null ? 'its recommendation' : formatThreshold(value)}, but run ${r.active_run ?? '–'} became the active run meanwhile: exports use p(bad) ≥ ${formatThreshold(r.in_force.threshold)}.`);
+            return;
+          }
+          // `previous` is the core's: what this very write replaced (a value another window set just before included).
+          const run = runId ?? r.active_run;
+          const step = run !== null && r.previous !== r.threshold ? { runId: run, before: r.previous, after: r.threshold } : null;
+          set((s) => ({ ...(step && { exportThresholdUndos: [...s.exportThresholdUndos, step] }), ...(s.scores && { scores: { ...s.scores, curator: r.threshold, inForce: r.in_force } }) }));
+          const text = value === null ? `Exports use the run's threshold again (p(bad) ≥ ${formatThreshold(r.in_force.threshold)}).` : `Exports now use p(bad) ≥ ${formatThreshold(r.in_force.threshold)}.`;
+          const toastId = get().toast('info', text, step ? { action: { label: 'Undo', run: () => void get().undoExportThreshold() } } : undefined);
+          if (step) undoToasts.set(step, toastId);
+        } catch (e) {
+          get().reportError(e, 'Threshold');
         }
-        set((s) => ({ exportThresholdUndo: before, ...(s.scores && { scores: { ...s.scores, curator: r.threshold, inForce: r.in_force } }) }));
-        get().toast('info', value === null ? `Exports use the run's threshold again (p(bad) ≥ ${formatThreshold(r.in_force.threshold)}).` : `Exports now use p(bad) ≥ ${formatThreshold(r.in_force.threshold)}.`);
-      } catch (e) {
-        get().reportError(e, 'Threshold');
-      }
+      });
     },
 
-    async undoExportThreshold() {
-      const prev = get().exportThresholdUndo;
-      if (prev === undefined) return;
-      const runId = get().scores?.runId;
-      try {
-        const r = await client.call('ml.setThreshold', { threshold: prev, ...(runId !== undefined && { runId }) });
-        set((s) => ({ exportThresholdUndo: undefined, ...(s.scores && { scores: { ...s.scores, curator: r.threshold, inForce: r.in_force } }) }));
-      } catch (e) {
-        get().reportError(e, 'Threshold');
-      }
+    undoExportThreshold() {
+      return queued(async () => {
+        const steps = get().exportThresholdUndos;
+        const step = steps.at(-1);
+        if (!step) return;
+        if (get().scores?.runId !== step.runId) {
+          // Not the active run's change (the run switch empties the list; this is the backstop): never set elsewhere.
+          dropUndoSteps();
+          return;
+        }
+        dismissUndoToasts([step]);
+        set({ exportThresholdUndos: steps.slice(0, -1) });
+        try {
+          // `expected`: the core refuses it if the run's threshold is no longer the one this step set.
+          const r = await client.call('ml.setThreshold', { threshold: step.before, runId: step.runId, expected: step.after });
+          set((s) => ({ ...(s.scores?.runId === step.runId && { scores: { ...s.scores, curator: r.threshold, ...(r.active_run === step.runId && { inForce: r.in_force }) } }) }));
+          get().toast('info', `Undone: run ${step.runId}'s threshold is back to ${words(r.threshold)} (exports use p(bad) ≥ ${formatThreshold(r.in_force.threshold)}).`);
+        } catch (e) {
+          if (toQcError(e).code !== 'conflict') {
+            // Not done: the step stays to be undone.
+            set((s) => ({ exportThresholdUndos: [...s.exportThresholdUndos, step] }));
+            get().reportError(e, 'Threshold');
+            return;
+          }
+          // Changed elsewhere since: the newer value stays, and so nothing older can be undone on top of it.
+          dropUndoSteps();
+          let now: string = 'a newer value';
+          try {
+            const r = await client.call('review.scores', { runId: step.runId });
+            now = formatThreshold(r.in_force.threshold);
+            set((s) => ({ ...(s.scores?.runId === step.runId && { scores: { ...s.scores, curator: r.curator, inForce: r.in_force } }) }));
+          } catch {
+            // The toast below still says what happened.
+          }
+          get().toast('info', `Not undone: run ${step.runId}'s threshold was changed elsewhere (another window or the command line) since; it stays at ${now}, and nothing was changed.`);
+        }
+      });
     },
 
     async carryThresholdOver(threshold, runId) {
@@ -276,7 +352,7 @@ export function thresholdSlice(set: SetState, get: GetState, client: ApiClient, 
       if (!scores || p.active_run !== scores.runId) {
         // Another run became active: its scores and recommendation are different, and so is its
         // curator threshold (each run keeps its own): an undo would set this run's old one on it.
-        set({ exportThresholdUndo: undefined });
+        dropUndoSteps();
         void get().loadScores();
         return;
       }

@@ -126,8 +126,13 @@ export interface MlApi {
   /**
    * The curator's threshold of `runId` (default: the active run), on that run's scale: `threshold`. `in_force` is what
    * exports use now: the active run's (`active_run`), which is not the run named if another became active meanwhile.
+   * `previous`: the run's curator threshold just before (what an undo goes back to). With `expected` (the value an
+   * undo was made against), a run whose curator threshold is no longer that is refused (`conflict`) and nothing changes.
    */
-  'ml.setThreshold': { args: { threshold: number | null; runId?: number }; result: { threshold: number | null; in_force: ThresholdInForce; active_run: number | null } };
+  'ml.setThreshold': {
+    args: { threshold: number | null; runId?: number; expected?: number | null };
+    result: { threshold: number | null; previous: number | null; in_force: ThresholdInForce; active_run: number | null };
+  };
 }
 
 export interface ExportApi {

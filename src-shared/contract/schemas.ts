@@ -171,7 +171,7 @@ export const API_SCHEMAS = {
   }),
   // Each file is read twice (checked whole, then written): 10,000 files of the default 5,000-row chunks are 50 M rows.
   'ml.importTags': z.strictObject({ files: z.array(absolutePath).min(1).max(MAX_TAG_FILES, `at most ${MAX_TAG_FILES.toLocaleString('en')} tag files a call (import them in parts)`), runId: id.optional() }),
-  'ml.setThreshold': z.strictObject({ threshold: probability.nullable(), runId: id.optional() }),
+  'ml.setThreshold': z.strictObject({ threshold: probability.nullable(), runId: id.optional(), expected: probability.nullable().optional() }),
 
   'export.tags': z.strictObject({
     bundleId: id.optional(),

@@ -1,5 +1,7 @@
 /** The ML engine's and the export's slices of the API. */
 import fs from 'node:fs';
+import { QcError } from '../../../src-shared/contract/errors';
+import { formatThreshold } from '../../../src-shared/domain/threshold';
 import { importTagFiles } from './tagImport';
 import type { ExportApi, HandlersOf, MlApi } from '../../../src-shared/contract/handlers';
 import type { RunSummary } from '../../../src-shared/domain/ml';
@@ -107,11 +109,22 @@ export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: strin
         core.events.emit('library.changed', { reason: 'tags' });
       }
     },
-    'ml.setThreshold': async ({ threshold, runId }) => {
+    'ml.setThreshold': async ({ threshold, runId, expected }) => {
       // Naming the run: a value chosen on one run's scores never lands on another that became active meanwhile.
       const run = runId === undefined ? runs.activeRunId() : runs.requireRun(runId);
-      const active = runs.activeRunId();
-      const result = { threshold: runs.setCuratorThreshold(threshold, run), in_force: runs.thresholdInForce(active), active_run: active };
+      // Read and written in one IMMEDIATE transaction: `previous` is what this call replaced, and an
+      // undo (`expected`) never silently overwrites a value another window or process set meanwhile.
+      const result = core.db
+        .transaction(() => {
+          const previous = runs.curatorThreshold(run);
+          if (expected !== undefined && previous !== expected) {
+            throw new QcError('conflict', `run ${run ?? '–'}'s threshold was changed elsewhere (another window or the command line) since: it is ${previous === null ? "the run's own" : formatThreshold(previous)} now; nothing was changed`);
+          }
+          const set = runs.setCuratorThreshold(threshold, run);
+          const active = runs.activeRunId();
+          return { threshold: set, previous, in_force: runs.thresholdInForce(active), active_run: active };
+        })
+        .immediate();
       announceThreshold();
       return result;
     },

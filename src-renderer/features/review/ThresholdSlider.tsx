@@ -93,7 +93,7 @@ export function ThresholdSlider() {
   const status = useApp((s) => s.scoresStatus);
   const draft = useApp((s) => s.draftThreshold);
   const committed = useApp((s) => s.threshold);
-  const exportUndo = useApp((s) => s.exportThresholdUndo);
+  const exportUndo = useApp((s) => s.exportThresholdUndos.at(-1));
   const numbers = useMemo(() => (scores ? thresholdNumbers(scores, draft) : null), [scores, draft]);
   const inputRef = useRef<HTMLInputElement>(null);
   const { thresholdDetails } = usePrefs();
@@ -230,7 +230,13 @@ export function ThresholdSlider() {
           </button>
         )}
         {exportUndo !== undefined && (
-          <button type="button" className="btn btn--ghost btn--small" onClick={() => void store.getState().undoExportThreshold()} data-testid="threshold-export-undo">
+          <button
+            type="button"
+            className="btn btn--ghost btn--small"
+            onClick={() => void store.getState().undoExportThreshold()}
+            title={`Back to ${exportUndo.before === null ? "the run's own threshold" : fmtT(exportUndo.before)}`}
+            data-testid="threshold-export-undo"
+          >
             Undo
           </button>
         )}
