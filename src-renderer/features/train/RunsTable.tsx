@@ -3,7 +3,7 @@ import type { RunSummary } from '../../../src-shared/domain/ml';
 import { useApp, useAppStore } from '../../stores/app';
 import { previousDoneRun, runCoverage, runDeltas, type RunDeltas } from '../../stores/training';
 import { deltaClass, fmtDate, fmtDelta, fmtNum, fmtPct, fmtSeconds, fmtT, runEngines } from '../../components/format';
-import { focusLost } from './focus';
+import { focusLost, placingFocus } from './focus';
 
 function compact(x: number): string {
   return x !== 0 && Math.abs(x) < 0.01 ? x.toExponential(0) : String(x);
@@ -77,7 +77,7 @@ export function RunsTable() {
     e.stopPropagation();
     const from = e.currentTarget;
     const order = rows.map((r) => r.run_id);
-    void action().then(() => {
+    void placingFocus(from, action).then(() => {
       pendingFocus.current = { runId, order, from };
       rerender();
     });

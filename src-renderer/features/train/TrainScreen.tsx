@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useMemo, useRef } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, type FocusEvent, type RefObject } from 'react';
 import { trainOptions } from '../../../src-shared/contract/schemas';
 import { FEATURE_SETS, type FeatureSet } from '../../../src-shared/domain/ml';
 import { useApp, useAppStore } from '../../stores/app';
@@ -7,7 +7,7 @@ import { ProgressBar } from '../../components/ProgressBar';
 import { runEngines } from '../../components/format';
 import { EpochChart, type ChartSeries } from './EpochChart';
 import { EvaluationPanel } from './EvaluationPanel';
-import { focusLost } from './focus';
+import { focusLost, focusScreenHeading, placesFocus } from './focus';
 import { useOtherTraining } from './otherTraining';
 import { RunCompare, RunsTable } from './RunsTable';
 
@@ -73,13 +73,15 @@ function TrainFormView() {
   // neither its progress nor a cancel reaches this app.
   const other = useOtherTraining();
   const otherCancelRef = useRef<HTMLButtonElement>(null);
+  const otherReasonRef = useRef<HTMLSpanElement>(null);
   const otherId = other?.run.run_id ?? null;
   const hadOther = useRef(otherId);
   useLayoutEffect(() => {
     if (otherId === hadOther.current) return;
     const before = hadOther.current;
     hadOther.current = otherId;
-    if (otherId !== null && document.activeElement === startRef.current) otherCancelRef.current?.focus();
+    // Another program's run (qc train) has no Cancel here: focus goes to the words that say why Train waits.
+    if (otherId !== null && document.activeElement === startRef.current) (otherCancelRef.current ?? otherReasonRef.current)?.focus();
     if (otherId === null && before !== null && focusLost(otherCancelRef.current)) startRef.current?.focus();
   }, [otherId]);
   const otherReason = !other
@@ -155,7 +157,7 @@ function TrainFormView() {
         </button>
         {other && (
           <>
-            <span className="muted" id="train-other-reason" data-testid="train-other-reason">
+            <span className="muted" id="train-other-reason" data-testid="train-other-reason" tabIndex={-1} ref={otherReasonRef}>
               {otherReason}; Train is available again when it ends.
             </span>
             {!other.elsewhere && (
@@ -247,13 +249,48 @@ function FirstTrainingNote() {
   );
 }
 
+/**
+ * When the runs change under the curator (a run another window or program trains appears or ends,
+ * another run becomes active), the control that had focus may go (a "Use for export" of a run no
+ * longer active, the "No runs yet" line the table replaces) and the browser drops focus to <body>.
+ * The controls that act move focus themselves (focus.ts, `placingFocus`); after them, this puts focus back on the
+ * same control if it came back, else on the first control left in its card, else the screen's heading.
+ */
+function useKeepFocus(section: RefObject<HTMLElement | null>) {
+  const runs = useApp((s) => s.runs);
+  const activeRunId = useApp((s) => s.activeRunId);
+  const last = useRef<{ el: HTMLElement; testId: string | undefined; card: Element | null } | null>(null);
+  const onFocus = (e: FocusEvent<HTMLElement>) => {
+    const el = e.target as HTMLElement;
+    last.current = { el, testId: el.dataset.testid, card: el.parentElement?.closest('.card') ?? null };
+  };
+  useLayoutEffect(() => {
+    const was = last.current;
+    const root = section.current;
+    if (!was || !root || !focusLost() || placesFocus(was.el)) return;
+    const a = document.activeElement;
+    // Only when the focus was here and went with the change (not when the curator left the screen).
+    if (a && a !== document.body && a !== was.el) return;
+    if (was.el.isConnected && !(was.el as Partial<HTMLButtonElement>).disabled) return void was.el.focus();
+    const usable = (el: HTMLElement | null | undefined): el is HTMLElement => !!el && el.isConnected && !(el as Partial<HTMLButtonElement>).disabled && el.getAttribute('aria-hidden') !== 'true';
+    const same = was.testId ? [...root.querySelectorAll<HTMLElement>('[data-testid]')].find((el) => el.dataset.testid === was.testId) : null;
+    const inCard = was.card?.isConnected ? [...was.card.querySelectorAll<HTMLElement>('button, input, select, textarea, a[href], [tabindex]')].find(usable) : undefined;
+    const target = [same, inCard].find(usable);
+    if (target) target.focus();
+    else focusScreenHeading();
+  }, [runs, activeRunId, section]);
+  return onFocus;
+}
+
 export function TrainScreen() {
   const store = useAppStore();
   useEffect(() => {
     if (!store.getState().runsLoaded) void store.getState().loadRuns();
   }, [store]);
+  const section = useRef<HTMLElement>(null);
+  const onFocus = useKeepFocus(section);
   return (
-    <section className="screen screen--train scroll" data-testid="screen-train">
+    <section className="screen screen--train scroll" data-testid="screen-train" ref={section} onFocus={onFocus}>
       <h2>Train</h2>
       <FirstTrainingNote />
       <TrainFormView />

@@ -22,3 +22,21 @@ export function focusScreenHeading(): void {
   if (!target.hasAttribute('tabindex')) target.tabIndex = -1;
   target.focus();
 }
+
+/** Controls whose action is under way and will place the focus itself when it ends (RunsTable's Archive, Make active). */
+const placing = new WeakSet<Element>();
+
+/** While `action` runs, `from` places the focus itself: a guard that restores lost focus leaves it be. */
+export async function placingFocus<T>(from: Element, action: () => Promise<T>): Promise<T> {
+  placing.add(from);
+  try {
+    return await action();
+  } finally {
+    placing.delete(from);
+  }
+}
+
+/** Whether `el`'s action is under way and will place the focus itself. */
+export function placesFocus(el: Element): boolean {
+  return placing.has(el);
+}
