@@ -17,7 +17,7 @@ import type { Decoded } from './backbone/preprocess';
 import { FeatureStore } from './featureStore';
 import type { RunStore } from './runs';
 import { assembleMatrix } from './dataset';
-import { writeShardBundle } from './shard';
+import { curatorError, writeShardBundle } from './shard';
 import { headInputWidth } from './train/predict';
 
 /** A tag export's progress (`tags` rows written of the total) and cancel, from the call's context. */
@@ -184,7 +184,9 @@ export class ClassifyService {
     const runId = this.runs.requireRun(args.runId);
     const { outDir, chunkRows, threshold, runId: _r, shard, ...importArgs } = args;
     // A shard: only its rows, as a bundle file of their own (its tag files then carry the shard's name).
-    if (shard) importArgs.source = (await writeShardBundle(importArgs.source, shard, outDir, this.core.paths.owners)).file;
+    const curatorFile = importArgs.source;
+    const shardBundle = shard ? await writeShardBundle(curatorFile, shard, outDir, this.core.paths.owners) : null;
+    if (shardBundle) importArgs.source = shardBundle.file;
     // Thumbnails and previews later (verify.ts): most of a bundle's pictures are never looked at.
     // New pictures are embedded in chunks while the rest download (the cores would idle otherwise).
     const { params } = this.runs.model(runId);
@@ -194,7 +196,8 @@ export class ClassifyService {
       imported = await this.importer.run({ ...importArgs, kind: 'bundle' }, ctx, early ? { derived: 'later', pixels: true, onNewImage: early.add } : { derived: 'later' });
     } catch (e) {
       await early?.settle(false);
-      throw e;
+      // A failure of a shard is told against the bundle file (and line) the curator gave, not the internal shard copy.
+      throw shardBundle ? curatorError(e, curatorFile, shardBundle) : e;
     }
     await early?.settle(true);
     if (imported.bundle_id === null) throw new QcError('internal', 'the bundle import made no bundle');

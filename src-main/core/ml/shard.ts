@@ -46,6 +46,15 @@ export function shardFileName(source: string, shard: Shard): string {
 /** The folder inside classify's output folder that holds the shard bundles. */
 export const SHARD_FOLDER = '.shards';
 
+/** A shard bundle written by {@link writeShardBundle}. */
+export interface ShardBundle {
+  file: string;
+  rows: number;
+  kept: number;
+  /** The line of the curator's bundle that a line of the shard file was copied from (undefined past its end). */
+  sourceLine(shardLine: number): number | undefined;
+}
+
 /**
  * Write the rows of `source` (a bundle TSV with an eolMediaURL column, or a bare URL list) that
  * fall in `shard` to `<outDir>/.shards/<stem>.shard-K-of-N<ext>`, keeping the header. `outDir` is
@@ -53,7 +62,7 @@ export const SHARD_FOLDER = '.shards';
  * `base`), so a `.shards` link planted there (a shared output folder) is refused, not written
  * through. Streams: memory does not grow with the bundle. Returns the file and the counts.
  */
-export async function writeShardBundle(source: string, shard: Shard, outDir: string, owners?: string | null): Promise<{ file: string; rows: number; kept: number }> {
+export async function writeShardBundle(source: string, shard: Shard, outDir: string, owners?: string | null): Promise<ShardBundle> {
   if (isHttpUrl(source)) throw new QcError('bad_input', `--shard needs a local bundle file; download ${source} first`);
   if (!fs.existsSync(source)) throw new QcError('not_found', `${source}: no such bundle file`);
   // The importer's rules for an input file (a regular file under its size limit) and its line reader.
@@ -74,7 +83,17 @@ export async function writeShardBundle(source: string, shard: Shard, outDir: str
   let kept = 0;
   let pending = '';
   // latin1 maps every byte to one code unit and back: the shard file keeps the source's bytes.
-  const write = (line: string) => {
+  // Which source line each shard line came from (4 bytes a kept row): an error the import of the
+  // shard file reports is told against the curator's bundle and line (curatorError).
+  let lineOf = new Uint32Array(1024);
+  let written = 0;
+  const write = (line: string, sourceLine: number) => {
+    if (written === lineOf.length) {
+      const grown = new Uint32Array(lineOf.length * 2);
+      grown.set(lineOf);
+      lineOf = grown;
+    }
+    lineOf[written++] = sourceLine;
     pending += `${line}\n`;
     if (pending.length >= 1 << 20) {
       out.write(Buffer.from(pending, 'latin1'));
@@ -92,7 +111,7 @@ export async function writeShardBundle(source: string, shard: Shard, outDir: str
         const cols = line.split('\t');
         urlColumn = cols.findIndex((c) => c.trim() === 'eolMediaURL');
         if (urlColumn >= 0) {
-          write(raw);
+          write(raw, l.line);
           continue;
         }
         urlColumn = 0; // a bare list of URLs: no header
@@ -102,7 +121,7 @@ export async function writeShardBundle(source: string, shard: Shard, outDir: str
       const url = line.split('\t')[urlColumn] ?? '';
       if (shardOf(Buffer.from(url, 'latin1').toString('utf8'), shard.n) !== shard.k - 1) continue;
       kept++;
-      write(raw);
+      write(raw, l.line);
     }
     out.write(Buffer.from(pending, 'latin1'));
     out.commit();
@@ -112,5 +131,19 @@ export async function writeShardBundle(source: string, shard: Shard, outDir: str
   } finally {
     await input.close();
   }
-  return { file: out.file, rows, kept };
+  return { file: out.file, rows, kept, sourceLine: (n) => (Number.isInteger(n) && n >= 1 && n <= written ? lineOf[n - 1] : undefined) };
+}
+
+/**
+ * An error of the import of a shard file, told against what the curator gave: the bundle file and
+ * its line (the shard file's line mapped back), the message's mentions of the shard copy replaced
+ * by the bundle's path, and the internal shard file kept only as a note at the end. Any other
+ * error is returned as it is.
+ */
+export function curatorError(e: unknown, source: string, bundle: ShardBundle): unknown {
+  if (!(e instanceof QcError) || e.file !== bundle.file) return e;
+  const line = e.line === undefined ? undefined : bundle.sourceLine(e.line);
+  const said = line !== undefined ? e.message.split(`${bundle.file}:${e.line}`).join(`${source}:${line}`) : e.message;
+  const message = `${said.split(bundle.file).join(source)} (read from its shard copy ${bundle.file}${e.line !== undefined ? `, line ${e.line}` : ''})`;
+  return new QcError(e.code, message, { file: source, ...(line !== undefined && { line }), ...(e.detail !== undefined && { detail: e.detail }) });
 }
