@@ -3,24 +3,11 @@
  * library made at version 9, its triggers keep them right through imports and re-imports (rows
  * whose ancestry or URL changes), and the gallery's taxon match reads them by index.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS } from './index';
-import { openDatabase, schemaVersion, type Db } from '../open';
+import { describe, expect, it } from 'vitest';
+import { schemaVersion, type Db } from '../open';
+import { dbAtVersion, useMigrationDb } from '../../../../test-support/migrationDb';
 
-let dir: string;
-let db: Db | null = null;
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qc-m010-'));
-});
-afterEach(() => {
-  db?.close();
-  db = null;
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const mdb = useMigrationDb('qc-m010-');
 
 const anc = (...names: [string, string][]) => JSON.stringify(Object.fromEntries(names.map(([rank, name]) => [rank, { name }])));
 const AVES = anc(['kingdom', 'Animalia'], ['class', 'Aves'], ['genus', 'Corvus']);
@@ -64,8 +51,7 @@ const namesOf = (d: Db, name: string) =>
 
 describe('migration 010 (taxon names and image_taxa)', () => {
   it('fills names and image ancestries from a version-9 library', () => {
-    const file = path.join(dir, 'library.sqlite');
-    const v9 = openDatabase(file, { migrations: MIGRATIONS.filter((m) => m.version <= 9) });
+    const v9 = dbAtVersion(mdb.dir(), 9);
     expect(schemaVersion(v9)).toBe(9);
     const w = writer(v9);
     w.row('u1', AVES);
@@ -76,7 +62,7 @@ describe('migration 010 (taxon names and image_taxa)', () => {
     for (const u of ['u1', 'u2', 'u3', 'u4']) w.image(u);
     v9.close();
 
-    db = openDatabase(file);
+    const db = mdb.open();
     expect(schemaVersion(db)).toBeGreaterThanOrEqual(10);
     const { held, truth } = pairs(db);
     expect(held).toEqual(truth);
@@ -89,10 +75,10 @@ describe('migration 010 (taxon names and image_taxa)', () => {
   });
 
   it('triggers keep image_taxa equal to what the source rows say, through imports and re-imports', () => {
-    db = openDatabase(path.join(dir, 'library.sqlite'));
+    const db = mdb.open();
     const w = writer(db);
     const check = () => {
-      const { held, truth } = pairs(db!);
+      const { held, truth } = pairs(db);
       expect(held).toEqual(truth);
       return held;
     };
@@ -128,7 +114,7 @@ describe('migration 010 (taxon names and image_taxa)', () => {
   });
 
   it("the gallery's taxon match reads names by scan of the small table and images by index", () => {
-    db = openDatabase(path.join(dir, 'library.sqlite'));
+    const db = mdb.open();
     const plan = (
       db
         .prepare(

@@ -3,25 +3,13 @@
  * keep, and after every kind of change (images added and removed, rating classes and labels set,
  * changed and removed, by import or curator) they equal a count of the rows themselves.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../../../src-shared/domain/random';
 import { libraryStatus } from '../../library/status';
-import { MIGRATIONS } from './index';
-import { openDatabase, schemaVersion, type Db } from '../open';
+import { schemaVersion, type Db } from '../open';
+import { dbAtVersion, useMigrationDb } from '../../../../test-support/migrationDb';
 
-let dir: string;
-let db: Db | null = null;
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qc-m011-'));
-});
-afterEach(() => {
-  db?.close();
-  db = null;
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const mdb = useMigrationDb('qc-m011-');
 
 /** The counts as the rows say (what status counted before migration 011). */
 function recount(d: Db) {
@@ -39,7 +27,7 @@ function recount(d: Db) {
 }
 
 const shown = (d: Db) => {
-  const s = libraryStatus(d, dir);
+  const s = libraryStatus(d, mdb.dir());
   return { images: s.images, labels: s.labels, labels_by_origin: s.labels_by_origin, ratings: s.ratings };
 };
 
@@ -58,19 +46,18 @@ function addImages(d: Db, n: number, rand: () => number, from = 0) {
 
 describe('migration 011 (library counts)', () => {
   it('counts what a version-10 library holds', () => {
-    const file = path.join(dir, 'library.sqlite');
-    const v10 = openDatabase(file, { migrations: MIGRATIONS.filter((m) => m.version <= 10) });
+    const v10 = dbAtVersion(mdb.dir(), 10);
     addImages(v10, 500, mulberry32(1));
     const want = recount(v10);
     v10.close();
-    db = openDatabase(file);
+    const db = mdb.open();
     expect(schemaVersion(db)).toBeGreaterThanOrEqual(11);
     expect(shown(db)).toEqual(want);
     expect(want.images).toBe(500);
   });
 
   it('stays equal to a recount through inserts, updates and deletes of images and labels', () => {
-    db = openDatabase(path.join(dir, 'library.sqlite'));
+    const db = mdb.open();
     const rand = mulberry32(2);
     addImages(db, 300, rand);
     expect(shown(db)).toEqual(recount(db));

@@ -4,28 +4,20 @@
  * start of their process where the system tells it.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createCore } from '../../app';
 import { thisProcess } from '../../library/store';
-import { MIGRATIONS } from './index';
-import { openDatabase, schemaVersion } from '../open';
+import { schemaVersion } from '../open';
+import { dbAtVersion, useMigrationDb } from '../../../../test-support/migrationDb';
 
-let dir: string;
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qc-m013-'));
-});
-afterEach(() => {
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const mdb = useMigrationDb('qc-m013-');
 
 describe('migration 013 (import start)', () => {
   it('adds pid_start to the imports of a version-12 library, and new imports fill it', async () => {
-    const dataDir = path.join(dir, 'data');
+    const dataDir = path.join(mdb.dir(), 'data');
     fs.mkdirSync(dataDir);
-    const file = path.join(dataDir, 'library.sqlite');
-    const v12 = openDatabase(file, { migrations: MIGRATIONS.filter((m) => m.version <= 12) });
+    const v12 = dbAtVersion(dataDir, 12);
     const columns = (d: typeof v12) => (d.prepare('PRAGMA table_info(imports)').all() as { name: string }[]).map((c) => c.name);
     expect(columns(v12)).not.toContain('pid_start');
     // A live process's import (this one's parent), and one that finished.
@@ -42,7 +34,7 @@ describe('migration 013 (import start)', () => {
         { source: 'a', status: 'running', pid_start: null },
         { source: 'b', status: 'done', pid_start: null },
       ]);
-      const list = path.join(dir, 'empty.txt');
+      const list = path.join(mdb.dir(), 'empty.txt');
       fs.writeFileSync(list, 'obj_url\toverall_rating\n');
       const s = await core.call('library.import', { source: list, kind: 'ratings' });
       expect(db.prepare('SELECT pid, pid_start FROM imports WHERE id = ?').get(s.import_id)).toEqual({ pid: process.pid, pid_start: thisProcess().start });

@@ -4,27 +4,20 @@
  * not archived), and the others keep their recommendations; a library without a finished run keeps it.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createCore } from '../../app';
 import { RunStore } from '../../ml/runs';
-import { MIGRATIONS } from './index';
-import { openDatabase, schemaVersion } from '../open';
+import { schemaVersion } from '../open';
+import { dbAtVersion, useMigrationDb } from '../../../../test-support/migrationDb';
 
-let dir: string;
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qc-m017-'));
-});
-afterEach(() => {
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const mdb = useMigrationDb('qc-m017-');
 
 /** A version-16 library with runs of these statuses (archived: `!`), and these settings. */
 function v16(name: string, runs: string[], settings: Record<string, unknown>): string {
-  const dataDir = path.join(dir, name);
+  const dataDir = path.join(mdb.dir(), name);
   fs.mkdirSync(dataDir);
-  const db = openDatabase(path.join(dataDir, 'library.sqlite'), { migrations: MIGRATIONS.filter((m) => m.version <= 16) });
+  const db = dbAtVersion(dataDir, 16);
   const evaluation = (t: number) => JSON.stringify({ thresholds: { bad: { threshold: t, best_bound: null }, good: { threshold: null } } });
   runs.forEach((r, i) => {
     db.prepare("INSERT INTO runs (status, params, backbone, evaluation, archived) VALUES (?, '{}', 'b', ?, ?)").run(r.replace('!', ''), evaluation(0.9 + i / 100), r.endsWith('!') ? 1 : 0);

@@ -4,24 +4,11 @@
  * probes and for the foreign-key check of each deleted row), and the gallery's label + origin
  * filter counts on an index alone. Query plans, not times: they hold at any size.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS } from './index';
-import { openDatabase, schemaVersion, type Db } from '../open';
+import { describe, expect, it } from 'vitest';
+import { schemaVersion, type Db } from '../open';
+import { dbAtVersion, useMigrationDb } from '../../../../test-support/migrationDb';
 
-let dir: string;
-let db: Db | null = null;
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qc-m018-'));
-});
-afterEach(() => {
-  db?.close();
-  db = null;
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const mdb = useMigrationDb('qc-m018-');
 
 const plan = (d: Db, sql: string, ...params: unknown[]) => (d.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join('\n');
 
@@ -50,12 +37,11 @@ function fill(d: Db): void {
 
 describe('migration 018 (scale indexes)', () => {
   it('on a version-17 library: removed rows find their bundle items by index; label + origin counts on a covering index', () => {
-    const file = path.join(dir, 'library.sqlite');
-    const v17 = openDatabase(file, { migrations: MIGRATIONS.filter((m) => m.version <= 17) });
+    const v17 = dbAtVersion(mdb.dir(), 17);
     fill(v17);
     v17.close();
 
-    db = openDatabase(file);
+    const db = mdb.open();
     expect(schemaVersion(db)).toBeGreaterThanOrEqual(18);
     for (const sql of [STALE_ROW_IMAGES, DELETE_STALE_ROWS]) {
       const text = plan(db, sql, 'r.tsv', 99);
@@ -71,7 +57,7 @@ describe('migration 018 (scale indexes)', () => {
     expect((db.prepare('SELECT COUNT(*) AS n FROM source_rows').get() as { n: number }).n).toBe(10);
     expect((db.prepare('SELECT COUNT(*) AS n FROM bundle_items').get() as { n: number }).n).toBe(10);
     // A row a bundle names cannot be deleted (the foreign key, now checked through the index).
-    expect(() => db!.prepare('DELETE FROM source_rows WHERE line = 3').run()).toThrow(/FOREIGN KEY/);
+    expect(() => db.prepare('DELETE FROM source_rows WHERE line = 3').run()).toThrow(/FOREIGN KEY/);
     expect((db.prepare(LABEL_ORIGIN_COUNT).get() as Record<string, number>)['COUNT(*)']).toBe(15);
   });
 });

@@ -4,24 +4,11 @@
  * on predictions), deletions and a run's removal; and the change counters move when an import's or
  * a bundle's images or a run's scores change, never on a label change.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS } from './index';
-import { openDatabase, schemaVersion, type Db } from '../open';
+import { describe, expect, it } from 'vitest';
+import { schemaVersion, type Db } from '../open';
+import { dbAtVersion, useMigrationDb } from '../../../../test-support/migrationDb';
 
-let dir: string;
-let db: Db | null = null;
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qc-m019-'));
-});
-afterEach(() => {
-  db?.close();
-  db = null;
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const mdb = useMigrationDb('qc-m019-');
 
 /** A library with a ratings file of 30 rows (labels alternating, no label on every fifth), a bundle of 10 and a run scoring 20 images. */
 function fill(d: Db): { run: number; imp: number } {
@@ -49,13 +36,11 @@ const change = (d: Db, key: string) => d.prepare('SELECT n FROM change_counts WH
 
 describe('migration 019 (gallery counts)', () => {
   it('fills the counters from a version-18 library and keeps them through predictions, labels and deletions', () => {
-    const file = path.join(dir, 'library.sqlite');
-    const v18 = openDatabase(file, { migrations: MIGRATIONS.filter((m) => m.version <= 18) });
+    const v18 = dbAtVersion(mdb.dir(), 18);
     const { run } = fill(v18);
     v18.close();
 
-    db = openDatabase(file);
-    const d = db;
+    const d = mdb.open();
     expect(schemaVersion(d)).toBeGreaterThanOrEqual(19);
     let c = counted(d);
     expect(c.kept).toEqual(c.real);
@@ -96,8 +81,7 @@ describe('migration 019 (gallery counts)', () => {
   });
 
   it('moves the sources counter when an import or a bundle gains or loses images', () => {
-    db = openDatabase(path.join(dir, 'library.sqlite'));
-    const d = db;
+    const d = mdb.open();
     const { imp } = fill(d);
     const step = (sql: string, ...params: unknown[]) => {
       const before = change(d, 'sources');
