@@ -8,12 +8,13 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createCore, type Core } from '../app';
 import { decodeRgb } from '../ml/backbone/preprocess';
 import { featureKey } from '../ml/embed';
 import { FeatureStore } from '../ml/featureStore';
-import { DEV_DIR, DEV_IMAGES, DEV_URL_PREFIX, tempDir } from '../../../test-support/fixtures';
+import { DEV_DIR, DEV_IMAGES, DEV_URL_PREFIX, REPO_ROOT, tempDir } from '../../../test-support/fixtures';
 import { seedLibrary } from '../../../test-support/seedLibrary';
 
 const TRAIN_ROWS = 90;
@@ -32,6 +33,46 @@ function readFinalTags(file: string): Map<string, number> {
   const at = (c: string) => cols.indexOf(c);
   return new Map(rows.map((r) => r.split('\t')).map((c) => [c[at('identifier')]!, Number(c[at('p_bad')])]));
 }
+
+/**
+ * The README's Python example as a curator copies it: the ```python block after "In Python (`pip
+ * install onnxruntime pillow numpy`):" in README.md, its list indent removed.
+ */
+function readmePythonSnippet(): string {
+  const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+  const m = /In Python \(`pip install onnxruntime pillow numpy`\):\s*\n( *)```python\n([\s\S]*?)\n *```/.exec(readme);
+  if (!m) throw new Error('README.md: no Python example after "In Python (`pip install onnxruntime pillow numpy`):"');
+  const indent = m[1]!.length;
+  return m[2]!.split('\n').map((l) => l.slice(Math.min(indent, l.length - l.trimStart().length))).join('\n') + '\n';
+}
+
+/**
+ * Runs the README snippet (argv: snippet file, model, mode, then image/output pairs) on each image,
+ * with "model.onnx" and "photo.jpg" replaced by the files. `whole`: the snippet as written, its
+ * printed line saved. `preprocessing`: without onnxruntime's lines (its import, the session, the
+ * p_bad it computes and prints), then its `x` saved as height, width (uint32 LE) and the bytes.
+ */
+const SNIPPET_RUNNER = [
+  'import contextlib, io, sys',
+  'import numpy as np',
+  'snippet, model, mode = open(sys.argv[1]).read(), sys.argv[2], sys.argv[3]',
+  'if mode == "preprocessing":',
+  '    lines = snippet.replace("import numpy as np, onnxruntime as ort", "import numpy as np").split("\\n")',
+  '    kept = [l for l in lines if not any(w in l for w in ("ort.", "session", "p_bad"))]',
+  '    assert len(lines) - len(kept) == 3, "the README snippet no longer has the three onnxruntime lines this test leaves out"',
+  '    snippet = "\\n".join(kept)',
+  'for image, out in zip(sys.argv[4::2], sys.argv[5::2]):',
+  '    code = snippet.replace(\'"model.onnx"\', repr(model)).replace(\'"photo.jpg"\', repr(image))',
+  '    scope, printed = {}, io.StringIO()',
+  '    with contextlib.redirect_stdout(printed):',
+  '        exec(compile(code, "README.md snippet", "exec"), scope)',
+  '    if mode == "whole":',
+  '        open(out, "w").write(printed.getvalue())',
+  '    else:',
+  '        x = scope["x"]',
+  '        assert x.dtype == np.uint8 and x.ndim == 4 and x.shape[0] == 1 and x.shape[3] == 3, x.shape',
+  '        open(out, "wb").write(np.array(x.shape[1:3], dtype="<u4").tobytes() + np.ascontiguousarray(x).tobytes())',
+].join('\n');
 
 describe('export-model', () => {
   const dir = tempDir();
@@ -117,34 +158,64 @@ describe('export-model', () => {
     expect(Math.max(...scored.map((s) => s.pBad)) - Math.min(...scored.map((s) => s.pBad))).toBeGreaterThan(0.1);
   }, 240_000);
 
-  // The README's Python example decodes with Pillow: how far is that from qc's sharp decode?
-  const pillow = spawnSync('/usr/bin/python3', ['-c', 'import PIL, numpy'], { encoding: 'utf8' }).status === 0;
-  it.skipIf(!pillow)('Pillow-decoded images (the README\'s Python recipe) give the same p(bad) within 1e-4', async () => {
+  // The README's Python example, run as the curator copies it: with /usr/bin/python3's Pillow and
+  // numpy (Debian's python3-pil; CI installs no Python package, so there it is skipped, saying
+  // why). With onnxruntime for Python too the whole snippet runs; without it (not packaged by
+  // Debian) its preprocessing runs, every line but the session's, and its pixels go through the
+  // exported model in onnxruntime-node instead.
+  const python = (modules: string) => spawnSync('/usr/bin/python3', ['-c', `import ${modules}`], { encoding: 'utf8' }).status === 0;
+  const pillow = python('PIL, numpy');
+  const pyOrt = pillow && python('onnxruntime');
+  const snippetTitle = `the README's Python snippet (${pyOrt ? 'whole, onnxruntime for Python' : 'its preprocessing; onnxruntime for Python is not installed, so the model runs in onnxruntime-node'}) gives qc classify's p(bad) within 1e-4, and a transparent PNG's pixels as the app decodes it (on black)`;
+  it.skipIf(!pillow)(pillow ? snippetTitle : 'the README\'s Python snippet: skipped, /usr/bin/python3 lacks Pillow or numpy (Debian: apt-get install python3-pil python3-numpy)', async () => {
     const run = await core.call('ml.train', { features: ['whole'], hidden: 0, epochs: 8 });
     const scored = await classifyWith(run.run_id, path.join(dir, 'out-pillow'));
     const r = await core.call('export.model', { runId: run.run_id, outDir: path.join(dir, 'model-pillow') });
     const raw = path.join(dir, 'pillow');
     fs.mkdirSync(raw);
-    const script = [
-      'import sys, numpy as np',
-      'from PIL import Image, ImageOps',
-      'for f, out in zip(sys.argv[1::2], sys.argv[2::2]):',
-      '    x = np.asarray(ImageOps.exif_transpose(Image.open(f)).convert("RGB"), dtype=np.uint8)',
-      '    open(out, "wb").write(np.array(x.shape[:2], dtype="<u4").tobytes() + x.tobytes())',
-    ].join('\n');
-    const args = scored.flatMap((s) => [s.file, path.join(raw, `${s.id}.bin`)]);
-    const py = spawnSync('/usr/bin/python3', ['-c', script, ...args], { encoding: 'utf8' });
+    // A transparent PNG: a hidden colour under alpha 0 (convert("RGB") alone would show it), half-transparent green, opaque blue.
+    const png = path.join(raw, 'transparent.png');
+    const [w, h] = [48, 30];
+    const rgba = Buffer.alloc(w * h * 4);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const px = x < 16 ? [200, 30, 90, 0] : x < 32 ? [10, 220, 40, 128] : [20, 40, 230, 255];
+        rgba.set(px, (y * w + x) * 4);
+      }
+    }
+    await sharp(rgba, { raw: { width: w, height: h, channels: 4 } }).png().toFile(png);
+    const images = [...scored.map((s) => ({ id: s.id, file: s.file })), { id: 'transparent', file: png }];
+    const args = images.flatMap((s) => [s.file, path.join(raw, `${s.id}.out`)]);
+    const snippetFile = path.join(raw, 'snippet.py');
+    fs.writeFileSync(snippetFile, readmePythonSnippet());
+    const py = spawnSync('/usr/bin/python3', ['-c', SNIPPET_RUNNER, snippetFile, r.model, pyOrt ? 'whole' : 'preprocessing', ...args], { encoding: 'utf8' });
     expect(py.status, py.stderr).toBe(0);
     const session = await ort.InferenceSession.create(r.model);
+    /** p(bad) of an image by the snippet: printed by it, or its pixels through the model here. */
+    const snippetPBad = async (id: string): Promise<{ p: number; pixels: Buffer | null }> => {
+      const out = fs.readFileSync(path.join(raw, `${id}.out`));
+      if (pyOrt) return { p: Number(out.toString('utf8').trim().split(/\s+/).at(-1)), pixels: null };
+      const [ih, iw] = [out.readUInt32LE(0), out.readUInt32LE(4)];
+      const pixels = out.subarray(8);
+      const { p_bad } = await session.run({ image: new ort.Tensor('uint8', new Uint8Array(pixels), [1, ih, iw, 3]) });
+      return { p: (p_bad!.data as Float32Array)[0]!, pixels };
+    };
     let worst = 0;
-    for (const s of scored) {
-      const buf = fs.readFileSync(path.join(raw, `${s.id}.bin`));
-      const [h, w] = [buf.readUInt32LE(0), buf.readUInt32LE(4)];
-      const { p_bad } = await session.run({ image: new ort.Tensor('uint8', new Uint8Array(buf.subarray(8)), [1, h, w, 3]) });
-      worst = Math.max(worst, Math.abs((p_bad!.data as Float32Array)[0]! - s.pBad));
-    }
-    console.log(`Pillow vs sharp decode: largest p(bad) difference ${worst.toExponential(2)} over ${scored.length} photos`);
+    for (const s of scored) worst = Math.max(worst, Math.abs((await snippetPBad(s.id)).p - s.pBad));
+    console.log(`README snippet (${pyOrt ? 'whole' : 'preprocessing'}) vs qc classify: largest p(bad) difference ${worst.toExponential(2)} over ${scored.length} photos`);
     expect(worst).toBeLessThan(1e-4);
+    // The transparent PNG: the app's decode (on black) and the snippet's agree, pixels and p(bad).
+    const app = await decodeRgb(png);
+    const { p_bad: appP } = await session.run({ image: await imageTensor(png) });
+    const t = await snippetPBad('transparent');
+    expect(Math.abs(t.p - (appP!.data as Float32Array)[0]!)).toBeLessThan(1e-4);
+    if (t.pixels) {
+      expect(t.pixels.length).toBe(app.data.length);
+      let diff = 0;
+      for (let i = 0; i < app.data.length; i++) diff = Math.max(diff, Math.abs(t.pixels[i]! - app.data[i]!));
+      expect(diff).toBeLessThanOrEqual(1); // half-transparent pixels round alike, within one step
+      expect([...t.pixels.subarray(0, 3)]).toEqual([0, 0, 0]); // the hidden colour is not shown
+    }
   }, 240_000);
 
   it('a run with a block ONNX cannot compute takes it as a documented input (and its distance-from-good block is in the graph)', async () => {
