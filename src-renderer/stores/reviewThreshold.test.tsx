@@ -15,20 +15,25 @@ async function twoRuns(): Promise<TestContext & { first: number; other: number }
   return { ...ctx, first, other };
 }
 
+/** twoRuns with the threshold slider and the toasts rendered on it; `s` reads the store's state. */
+async function sliderOnTwoRuns() {
+  const ctx = await twoRuns();
+  renderWith(
+    <>
+      <ThresholdSlider />
+      <Toasts />
+    </>,
+    ctx,
+  );
+  return { ...ctx, s: () => ctx.store.getState() };
+}
+
 const notices = (ctx: TestContext) => ctx.store.getState().toasts.filter((t) => t.text.startsWith('Exports now use run'));
 
 describe('a threshold reads the same digits wherever it is shown', () => {
   test('a slider position chosen for export: the slider, the toast and the run-switch notice all write it as formatThreshold does (as qc threshold prints it)', async () => {
-    const ctx = await twoRuns();
-    const { store, first, other } = ctx;
-    const s = () => store.getState();
-    renderWith(
-      <>
-        <ThresholdSlider />
-        <Toasts />
-      </>,
-      ctx,
-    );
+    const ctx = await sliderOnTwoRuns();
+    const { s, first, other } = ctx;
     // A slider step near 0.97: no short decimal, so three decimals ("0.969"-like) would name another threshold.
     const edges = s().scores!.sketch.edges;
     const t = edges.find((e) => e > 0.95 && formatProbability(e) !== formatThreshold(e))!;
@@ -150,16 +155,8 @@ describe('Undo of "Use for export" steps back once per click, in order, on the r
   const curator = async (ctx: TestContext, runId: number) => (await ctx.lib.core.call('review.scores', { runId })).curator;
 
   test('two changes, then Undo twice (the slider button, then the toast): back to the first change, then to what was there before; a third Undo does nothing', async () => {
-    const ctx = await twoRuns();
-    const { store, client, first } = ctx;
-    const s = () => store.getState();
-    renderWith(
-      <>
-        <ThresholdSlider />
-        <Toasts />
-      </>,
-      ctx,
-    );
+    const ctx = await sliderOnTwoRuns();
+    const { s, client, first } = ctx;
     const original = await curator(ctx, first);
     await act(() => s().useThresholdForExport(0.9));
     await act(() => s().useThresholdForExport(0.95));
