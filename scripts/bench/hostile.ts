@@ -413,6 +413,16 @@ interface WriterCall {
   message: string;
 }
 
+/** The URLs of the dev set's ratings file, in file order. */
+function devSetUrls(): string[] {
+  return fs
+    .readFileSync(path.join(DEV_DIR, 'image_ratings.txt'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split('\t')[1] as string);
+}
+
 async function concurrentWriters(opts: Options, dataDir: string, tmp: string, server: TestServer, imageIds: number[], log: (s: string) => void) {
   const calls: WriterCall[] = [];
   const lastLabel = new Map<number, string>();
@@ -425,12 +435,7 @@ async function concurrentWriters(opts: Options, dataDir: string, tmp: string, se
   const hardDeadline = performance.now() + opts.seconds * 4000;
   const started = new Set<WriteKind>();
   let trainDone = false;
-  const devUrls = fs
-    .readFileSync(path.join(DEV_DIR, 'image_ratings.txt'), 'utf8')
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((l) => l.split('\t')[1] as string);
+  const devUrls = devSetUrls();
 
   const record = (slot: number, kind: WriteKind, r: CliResult): boolean => {
     const ok = r.code === 0;
@@ -551,12 +556,7 @@ async function main(): Promise<number> {
     log('A: importing the dev set…');
     const core = createCore({ dataDir });
     let devStatus;
-    const devUrls = fs
-      .readFileSync(path.join(DEV_DIR, 'image_ratings.txt'), 'utf8')
-      .trim()
-      .split('\n')
-      .slice(1)
-      .map((l) => l.split('\t')[1] as string);
+    const devUrls = devSetUrls();
     let devLabelsBefore: Map<string, LabelRow>;
     let coreReport: HostileReport;
     try {

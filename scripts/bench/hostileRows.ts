@@ -6,6 +6,22 @@
  */
 import { mulberry32 } from '../../src-shared/domain/random';
 
+/** The last kinds of HOSTILE_KINDS, in its order: all are in URL_REFUSED (a hostile URL or body on the test server). */
+const URL_REFUSED_LAST = [
+  'url_javascript',
+  'url_long',
+  'server_non_image',
+  'server_html',
+  'server_empty',
+  'server_truncated_jpeg',
+  'server_bomb_png',
+  'server_slow_drip',
+  'server_404',
+  'server_redirect_loop',
+  'server_redirect_file',
+  'server_redirect_etc',
+] as const;
+
 /** What each generated data row is, so the benchmark can say what became of each kind. */
 export const HOSTILE_KINDS = [
   'valid',
@@ -26,18 +42,7 @@ export const HOSTILE_KINDS = [
   'url_absolute',
   'url_local_port',
   'url_data',
-  'url_javascript',
-  'url_long',
-  'server_non_image',
-  'server_html',
-  'server_empty',
-  'server_truncated_jpeg',
-  'server_bomb_png',
-  'server_slow_drip',
-  'server_404',
-  'server_redirect_loop',
-  'server_redirect_file',
-  'server_redirect_etc',
+  ...URL_REFUSED_LAST,
 ] as const;
 export type HostileKind = (typeof HOSTILE_KINDS)[number];
 
@@ -51,18 +56,7 @@ export const URL_REFUSED: ReadonlySet<HostileKind> = new Set<HostileKind>([
   'url_traversal',
   'url_absolute',
   'url_local_port',
-  'url_javascript',
-  'url_long',
-  'server_non_image',
-  'server_html',
-  'server_empty',
-  'server_truncated_jpeg',
-  'server_bomb_png',
-  'server_slow_drip',
-  'server_404',
-  'server_redirect_loop',
-  'server_redirect_file',
-  'server_redirect_etc',
+  ...URL_REFUSED_LAST,
 ]);
 
 export interface HostileOptions {
