@@ -111,10 +111,11 @@ export interface MlApi {
    * The run's probable label issues, most suspicious first, without those a curator confirmed or
    * dismissed (unless includeReviewed); `total` counts the open ones within confident learning's
    * estimate, `beyond` the open ones past it (listed after, `beyond_estimate`), `reviewed` those of
-   * either kind with a verdict, `ranking` says how they are ranked.
+   * either kind with a verdict, `ranking` says how they are ranked. `imageIds`: list only these
+   * images' issues (the counts stay the run's), for a view that needs a few past the list it holds.
    */
   'ml.labelIssues': {
-    args: { runId?: number; limit?: number; includeReviewed?: boolean };
+    args: { runId?: number; limit?: number; includeReviewed?: boolean; imageIds?: number[] };
     result: { run_id: number; total: number; reviewed: number; beyond: number; ranking: string | null; issues: LabelIssue[] };
   };
   /** Confirm a suspected label (full weight, never pruned), dismiss it from the queue, or reopen it; remembered across retrains while the label stays. */

@@ -155,7 +155,7 @@ export const API_SCHEMAS = {
   'ml.archiveRuns': z.strictObject({ runIds: z.array(id).max(100_000), archived: z.boolean() }),
   'ml.run': z.strictObject({ runId: id.optional() }),
   'ml.setActive': z.strictObject({ runId: id.nullable() }),
-  'ml.labelIssues': z.strictObject({ runId: id.optional(), limit: z.int().min(0).max(10_000_000).optional(), includeReviewed: z.boolean().optional() }),
+  'ml.labelIssues': z.strictObject({ runId: id.optional(), limit: z.int().min(0).max(10_000_000).optional(), includeReviewed: z.boolean().optional(), imageIds: z.array(id).max(10_000).optional() }),
   'ml.reviewIssues': z.strictObject({ imageIds: z.array(id).max(1_000_000), action: z.enum(['confirm', 'dismiss', 'reopen']) }),
   'ml.classify': z.strictObject({
     source: sourcePath,

@@ -81,11 +81,11 @@ export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: strin
       core.events.emit('runs.changed', { active_run: active });
       return { active };
     },
-    'ml.labelIssues': async ({ runId, limit, includeReviewed }) => {
+    'ml.labelIssues': async ({ runId, limit, includeReviewed, imageIds }) => {
       const id = runs.requireRun(runId, { finished: false });
       const noise = runs.detail(id).evaluation?.noise;
       const ranking = noise ? `${noise.adjusted ? 'class-adjusted ' : ''}${noise.ranking.replace('_', '-')}, ${noise.filter.replace(/_/g, ' ')}` : null;
-      return { run_id: id, ...issueStore.list(id, limit ?? 1000, includeReviewed ?? false), ranking };
+      return { run_id: id, ...issueStore.list(id, limit ?? 1000, includeReviewed ?? false, imageIds), ranking };
     },
     'ml.reviewIssues': async ({ imageIds, action }) => {
       const active = runs.activeRunId();

@@ -169,7 +169,7 @@ export class IssueStore {
    * members (splits_group) and looks each up among the issues by primary key. The other way round,
    * the planner's choice without CROSS JOIN, walks every issue of the run for each issue listed.
    */
-  static listSql(includeReviewed: boolean): string {
+  static listSql(includeReviewed: boolean, some = false): string {
     return `SELECT li.rank, li.image_id, li.given, li.suggested, li.self_confidence, li.estimated = 0 AS beyond_estimate,
                 CASE li.given WHEN 'bad' THEN li.self_confidence ELSE 1 - li.self_confidence END AS p_bad, li.score, li.weight, i.rating, l.origin,
                 (SELECT url FROM image_urls u WHERE u.image_id = li.image_id ORDER BY u.created_at LIMIT 1) AS url,
@@ -177,7 +177,7 @@ export class IssueStore {
                   WHERE so.group_id = s.group_id AND so.image_id != li.image_id AND o.given = li.given) AS shared_versions
          FROM label_issues li
          JOIN images i ON i.id = li.image_id JOIN labels l ON l.image_id = li.image_id LEFT JOIN splits s ON s.image_id = li.image_id
-         WHERE li.run_id = ? ${includeReviewed ? '' : `AND ${IssueStore.OPEN}`} ORDER BY li.rank LIMIT ?`;
+         WHERE li.run_id = ? ${some ? 'AND li.image_id IN (SELECT value FROM json_each(?))' : ''} ${includeReviewed ? '' : `AND ${IssueStore.OPEN}`} ORDER BY li.rank LIMIT ?`;
   }
 
   /** Open issues within confident learning's estimate (the sidebar's count); `beyond: true` counts the open ones beyond it. */
@@ -192,13 +192,16 @@ export class IssueStore {
   /**
    * The open issues (all with includeReviewed), by rank: those within the estimate first, then those
    * beyond it. `total` counts the open ones within the estimate, `beyond` the open ones past it,
-   * `reviewed` those of either kind a curator confirmed or dismissed (or relabelled).
+   * `reviewed` those of either kind a curator confirmed or dismissed (or relabelled). `imageIds`:
+   * only these images' issues are listed (the counts stay the run's).
    */
-  list(runId: number, limit: number, includeReviewed: boolean): { total: number; reviewed: number; beyond: number; issues: LabelIssue[] } {
+  list(runId: number, limit: number, includeReviewed: boolean, imageIds?: readonly number[]): { total: number; reviewed: number; beyond: number; issues: LabelIssue[] } {
     const total = this.openCount(runId);
     const beyond = this.openCount(runId, true);
     const all = (this.db.prepare('SELECT COUNT(*) AS n FROM label_issues WHERE run_id = ?').get(runId) as { n: number }).n;
-    const issues = this.db.prepare(IssueStore.listSql(includeReviewed)).all(runId, limit) as LabelIssue[];
+    const issues = (
+      imageIds ? this.db.prepare(IssueStore.listSql(includeReviewed, true)).all(runId, JSON.stringify(imageIds), limit) : this.db.prepare(IssueStore.listSql(includeReviewed)).all(runId, limit)
+    ) as LabelIssue[];
     // The spread of each issue's rating rows (why it is suspected): one query for every listed issue.
     const ratingsOf = this.ratingsOf(issues.map((i) => i.image_id));
     for (const iss of issues) {

@@ -1,5 +1,5 @@
 /** Why the focused issue is suspected, and the curator's verdict on the selected issues: confirm the label or dismiss it. */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { IssueReviewAction } from '../../../src-shared/domain/ml';
 import { fmtInt } from '../../components/format';
 import { useApp, useAppStore, useClient } from '../../stores/app';
@@ -14,6 +14,14 @@ export function IssueReviewBar() {
   const selection = useApp((s) => s.views.issues.selection);
   const [busy, setBusy] = useState(false);
   const why = focusItem ? open.byImage.get(focusItem.image_id) : undefined;
+  // An issue ranked past the list held here (more than 5,000 open): its why-line asked for by id.
+  const source = issuesSource(client);
+  const focusId = focusItem?.image_id;
+  const focusRank = focusItem?.issue_rank;
+  useEffect(() => {
+    if (focusId !== undefined && !why) source.whyOf(focusId, focusRank);
+  }, [source, focusId, focusRank, why, open]);
+  const asking = focusId !== undefined && !why && focusRank != null && source.asks(focusId);
 
   /** The selected images (the selection holds image ids), else the focused one. */
   const targets = (): number[] => (selection.size ? [...selection] : focusItem ? [focusItem.image_id] : []);
@@ -36,7 +44,7 @@ export function IssueReviewBar() {
   return (
     <div className="issuebar" data-testid="issue-review">
       <div className="issuebar__why small" data-testid="issue-why">
-        {why ? issueWhy(why) : focusItem ? 'Not an open issue of this run.' : 'Pick an image to see why it is suspected.'}
+        {why ? issueWhy(why) : asking ? '…' : focusItem ? 'Not an open issue of this run.' : 'Pick an image to see why it is suspected.'}
       </div>
       <div className="issuebar__actions">
         <span className="muted small" data-testid="issue-open" data-value={open.total ?? ''}>

@@ -14,6 +14,10 @@
  * not open when listed and may be again) asks the core for the two counts; when those grew (an issue
  * reopened that may belong in the list) and why-lines are shown, the list is asked for again.
  *
+ * An issue past the list (more than WHY_LIMIT open, and those before it closed by label changes here,
+ * so it moved into the screen's first pages) has its why-line asked for by image id when a view
+ * shows it (`whyOf`), and is tracked from then on like a listed one.
+ *
  * Nothing is asked before the runs are loaded: the app loads them after the gallery's first page and
  * thumbnails (stores/ui.ts), and on a cold million-image library this call, made first, held the
  * first page back by 100–200 ms (bench:ui).
@@ -65,6 +69,12 @@ class IssuesSource {
   private tracked = new Map<number, Tracked>();
   /** The counts as if every tracked issue were still open (the answer's, corrected by later recounts). */
   private base = { total: 0, beyond: 0, reviewed: 0 };
+  /** Images whose issue was asked for by id (`whyOf`) and not yet answered. */
+  private asking = new Set<number>();
+  /** Images asked for by id that had no open issue (not asked again until something changes). */
+  private notOpen = new Set<number>();
+  /** Bumped by every change to the tracked state: an answer by id that predates one is asked again. */
+  private changes = 0;
   constructor(private readonly client: ApiClient) {}
 
   /** The runs are loaded (or not): from then on refresh() asks the core. */
@@ -115,6 +125,8 @@ class IssuesSource {
     }
     if (seq !== this.seq) return;
     this.awaiting = null;
+    this.changes++;
+    this.notOpen.clear();
     this.tracked = tracked;
     this.base = { total: next.total ?? 0, beyond: next.beyond, reviewed: next.reviewed };
     this.publish(next);
@@ -124,6 +136,8 @@ class IssuesSource {
   labelsChanged(changes: readonly LabelChange[]): void {
     if (!this.live || !changes.length) return;
     let untracked = false;
+    this.changes++;
+    this.notOpen.clear();
     for (const c of changes) {
       const t = this.tracked.get(c.image_id);
       if (t) t.label = c.new_label;
@@ -139,6 +153,8 @@ class IssuesSource {
   reviewed(imageIds: readonly number[], action: IssueReviewAction, answer: { open: number }): void {
     if (!this.live) return;
     let untracked = false;
+    this.changes++;
+    this.notOpen.clear();
     for (const id of imageIds) {
       const t = this.tracked.get(id);
       if (!t) untracked = true;
@@ -148,6 +164,56 @@ class IssuesSource {
     this.settle(untracked);
     // The core counted something else (a verdict from another window sends no event): ask again.
     if (!untracked && this.awaiting === null && this.state.total !== null && this.state.total !== answer.open) void this.refresh();
+  }
+
+  /**
+   * The why-line of an issue the list does not hold (one ranked past it): asked for by image id and
+   * tracked from then on. Nothing is asked while a list is on its way (it may hold it) or when the
+   * image has no issue of this run (`issueRank` null). True while it is being asked for.
+   */
+  whyOf(imageId: number, issueRank: number | null | undefined): boolean {
+    if (!this.live || this.whyViews === 0 || issueRank == null || this.state.runId === null) return false;
+    if (this.tracked.has(imageId) || this.notOpen.has(imageId)) return false;
+    if (this.awaiting === 'list') return true;
+    if (this.asking.has(imageId)) return true;
+    this.asking.add(imageId);
+    void this.askWhy(imageId, this.state.runId);
+    this.publish({ ...this.state });
+    return true;
+  }
+
+  /** Whether the why-line of `imageId` is being asked for (a list on its way, or `whyOf`'s question). */
+  asks(imageId: number): boolean {
+    return !this.tracked.has(imageId) && (this.asking.has(imageId) || (this.awaiting === 'list' && this.whyViews > 0));
+  }
+
+  private async askWhy(imageId: number, runId: number): Promise<void> {
+    try {
+      for (let tries = 0; tries < 3; tries++) {
+        const changes = this.changes;
+        let r;
+        try {
+          r = await this.client.call('ml.labelIssues', { runId, imageIds: [imageId], limit: 1 });
+        } catch {
+          return;
+        }
+        // The run changed meanwhile, or a list now holds it: nothing to add.
+        if (this.state.runId !== runId || this.tracked.has(imageId)) return;
+        // A label change or verdict since the question may have closed it: ask again.
+        if (changes !== this.changes) continue;
+        const issue = r.issues[0];
+        // Open now (the core lists only open ones) and counted in the core's totals, as the base's are.
+        if (issue) {
+          this.tracked.set(imageId, { issue, label: issue.given, verdictOn: null });
+          this.publish(this.derived());
+        } else this.notOpen.add(imageId);
+        return;
+      }
+    } finally {
+      this.asking.delete(imageId);
+      // Those asking see the answer (or that none came: "not an open issue").
+      if (!this.tracked.has(imageId)) this.publish({ ...this.state });
+    }
   }
 
   /** Publish the tracked issues' state; a change to an untracked image (or an answer on its way that may predate the change) asks the core. */
