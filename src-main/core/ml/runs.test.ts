@@ -96,7 +96,7 @@ describe('the threshold in force', () => {
     expect(runs.curatorThreshold()).toBeNull();
     expect(runs.thresholdInForce(null)).toEqual({ threshold: 0.5, source: 'default' });
     // Clearing ("auto") is harmless: nothing to clear.
-    expect(await lib.core.call('ml.setThreshold', { threshold: null })).toEqual({ threshold: null, in_force: { threshold: 0.5, source: 'default' }, active_run: null });
+    expect(await lib.core.call('ml.setThreshold', { threshold: null })).toEqual({ threshold: null, previous: null, in_force: { threshold: 0.5, source: 'default' }, active_run: null });
     for (const call of [() => lib!.core.call('review.scores', {}), () => lib!.core.call('export.tags', { outDir: tempDir() })]) {
       await expect(call()).rejects.toMatchObject({ code: 'not_found', message: 'no trained model yet: train a model first' });
     }
@@ -111,7 +111,7 @@ describe('the threshold in force', () => {
     expect(runs.activeRunId()).toBeNull();
     await expect(lib.core.call('ml.setThreshold', { threshold: 0.3 })).rejects.toMatchObject({ code: 'bad_input', message: expect.stringMatching(/^There is no active run .*Restore a run or train first\.$/) });
     lib.core.context.db.prepare('UPDATE runs SET archived = 0').run();
-    expect(await lib.core.call('ml.setThreshold', { threshold: 0.3 })).toEqual({ threshold: 0.3, in_force: { threshold: 0.3, source: 'curator' }, active_run: lib.runId });
+    expect(await lib.core.call('ml.setThreshold', { threshold: 0.3 })).toEqual({ threshold: 0.3, previous: null, in_force: { threshold: 0.3, source: 'curator' }, active_run: lib.runId });
     expect(runs.runThresholds(lib.runId!).curator).toBe(0.3);
   });
 
@@ -185,7 +185,7 @@ describe("a curator's threshold belongs to the run it was chosen on", () => {
     // On run A the curator chooses a threshold of their own.
     await l.core.call('ml.setActive', { runId: a });
     const t = sketchGrid()[900]!;
-    expect(await l.core.call('ml.setThreshold', { threshold: t })).toEqual({ threshold: t, in_force: { threshold: t, source: 'curator' }, active_run: a });
+    expect(await l.core.call('ml.setThreshold', { threshold: t })).toEqual({ threshold: t, previous: null, in_force: { threshold: t, source: 'curator' }, active_run: a });
     expect(await everywhere()).toEqual({ run: a, curator: t, threshold: t, source: 'curator' });
     // Run B active: B's own recommendation, not A's curator threshold on B's scale.
     await l.core.call('ml.setActive', { runId: b });
@@ -196,7 +196,7 @@ describe("a curator's threshold belongs to the run it was chosen on", () => {
     await l.core.call('ml.setActive', { runId: a });
     expect(await everywhere()).toEqual({ run: a, curator: t, threshold: t, source: 'curator' });
     // "auto" clears A's only.
-    expect(await l.core.call('ml.setThreshold', { threshold: null })).toEqual({ threshold: null, in_force: own(a), active_run: a });
+    expect(await l.core.call('ml.setThreshold', { threshold: null })).toEqual({ threshold: null, previous: t, in_force: own(a), active_run: a });
     expect(await everywhere()).toEqual({ run: a, curator: null, ...own(a) });
     expect(store.thresholdInForce(b)).toEqual({ threshold: 0.97, source: 'curator' });
     // Exporting run B while A is active uses B's own.
