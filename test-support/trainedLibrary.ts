@@ -9,8 +9,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { createCore } from '../src-main/core/app';
+import { afterAll, beforeAll } from 'vitest';
+import { createCore, type Core } from '../src-main/core/app';
 import type { FeatureSet, RunSummary } from '../src-shared/domain/ml';
+import { tempDir } from './fixtures';
 import { cachedLibrary } from './libraryCache';
 import { miniDemo } from './seedLibrary';
 
@@ -50,4 +52,28 @@ async function trainDevLibrary(dataDir: string, perClass: number, features: Feat
     await core.close();
     fs.rmSync(demoDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * For a describe block that reads one trained dev library: before its tests the library is built
+ * (or copied from the cache) in a temp folder and opened in-process; after them it is closed and
+ * removed. Returns the open core (call it inside a test).
+ */
+export function useTrainedDevCore(perClass = 20): () => Core {
+  let dir = '';
+  let core: Core | undefined;
+  beforeAll(async () => {
+    dir = tempDir();
+    const dataDir = path.join(dir, 'lib');
+    await trainedDevLibrary(dataDir, perClass);
+    core = createCore({ dataDir, ml: 'in-process' });
+  }, 240_000);
+  afterAll(async () => {
+    await core?.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return () => {
+    if (!core) throw new Error('the trained library is not open (used outside a test?)');
+    return core;
+  };
 }

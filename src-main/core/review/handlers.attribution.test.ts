@@ -5,29 +5,14 @@
  * train or validation image, scored by fold models the run does not keep), for exactly the images
  * whose shown score is.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../../../test-support/fixtures';
-import { trainedDevLibrary } from '../../../test-support/trainedLibrary';
-import { createCore, type Core } from '../app';
+import { describe, expect, it } from 'vitest';
+import { useTrainedDevCore } from '../../../test-support/trainedLibrary';
 
 describe('images.get attribution names the score it explains', () => {
-  let dir: string;
-  let core: Core;
-
-  beforeAll(async () => {
-    dir = tempDir();
-    const dataDir = path.join(dir, 'lib');
-    await trainedDevLibrary(dataDir, 20);
-    core = createCore({ dataDir, ml: 'in-process' });
-  }, 240_000);
-  afterAll(async () => {
-    await core?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const trained = useTrainedDevCore(20);
 
   it('explains the shown p(bad), or says it is out of fold, for every image', async () => {
+    const core = trained();
     const { db } = core.context;
     const runId = (await core.call('ml.runs', {})).active!;
     const rows = db

@@ -4,30 +4,15 @@
  * stored for them (`qc run`, the Train screen), because both count the out-of-fold images only
  * (runs.ts `outOfFoldSql`), never the test split too.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ThresholdSketch } from '../../../src-shared/domain/thresholdSketch';
-import { tempDir } from '../../../test-support/fixtures';
-import { trainedDevLibrary } from '../../../test-support/trainedLibrary';
-import { createCore, type Core } from '../app';
+import { useTrainedDevCore } from '../../../test-support/trainedLibrary';
 
 describe("the slider's sketch counts the images the run's thresholds were measured on", () => {
-  let dir: string;
-  let core: Core;
-
-  beforeAll(async () => {
-    dir = tempDir();
-    const dataDir = path.join(dir, 'lib');
-    await trainedDevLibrary(dataDir, 20);
-    core = createCore({ dataDir, ml: 'in-process' });
-  }, 240_000);
-  afterAll(async () => {
-    await core?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const trained = useTrainedDevCore(20);
 
   it('gives the stored coverage, error and 95% bound at the recommended (or best-bound) and estimate thresholds', async () => {
+    const core = trained();
     const run = await core.call('ml.run', {});
     const bad = run.thresholds!.bad;
     const scores = await core.call('review.scores', { runId: run.run_id });
