@@ -16,6 +16,19 @@ export function tempDir(prefix = 'qc-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+/** A writer of text files under `dir`: `write('out/a.tsv', lines)` makes its folders, writes the lines (each ended by \n) and returns the path. */
+export function linesWriter(dir: string): (name: string, lines: string[]) => string {
+  return (name, lines) => {
+    const f = path.join(dir, name);
+    fs.mkdirSync(path.dirname(f), { recursive: true });
+    fs.writeFileSync(f, lines.join('\n') + '\n');
+    return f;
+  };
+}
+
+/** The header of a final-tags file (`<bundle>_finaltags.tsv`) as qc classify writes it for an EOL bundle. */
+export const FINAL_TAGS_HEADER = 'eolMediaURL\tidentifier\tdataObjectVersionID\tancestry\timclass\tconfidence\tsource\tp_bad';
+
 /** The dev dataset's ratings rows: [id, url, rating, ancestry]. */
 export function devRatings(): [string, string, number, string][] {
   const [, ...lines] = fs.readFileSync(path.join(DEV_DIR, 'image_ratings.txt'), 'latin1').trim().split('\n');

@@ -8,14 +8,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEV_IMAGES, DEV_URL_PREFIX, devRatings, tempDir } from '../../../test-support/fixtures';
+import { DEV_IMAGES, DEV_URL_PREFIX, devRatings, tempDir, FINAL_TAGS_HEADER, linesWriter } from '../../../test-support/fixtures';
 import { SEED_URL_PREFIX, seedLibrary } from '../../../test-support/seedLibrary';
 import { exportBundle } from '../export/tags';
 import { tagFilesAt } from './importer';
 
 /** Command-line flags and commands, which the app's messages never name (as messages.test.ts). */
 const CLI_WORDS = /--[a-z]|\bqc [a-z]/;
-const FINAL_HEADER = 'eolMediaURL\tidentifier\tdataObjectVersionID\tancestry\timclass\tconfidence\tsource\tp_bad';
 
 describe('tag files given to library.import', () => {
   const dir = tempDir('qc-tagfiles-');
@@ -26,17 +25,12 @@ describe('tag files given to library.import', () => {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.rmSync(lib.dataDir, { recursive: true, force: true });
   });
-  const write = (name: string, lines: string[]) => {
-    const f = path.join(dir, name);
-    fs.mkdirSync(path.dirname(f), { recursive: true });
-    fs.writeFileSync(f, lines.join('\n') + '\n');
-    return f;
-  };
+  const write = linesWriter(dir);
   const count = (table: string) => (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
   const predictions = () => db.prepare('SELECT image_id, p_bad FROM predictions WHERE run_id = ? ORDER BY image_id').all(lib.runId);
 
   it('never imports a final-tags or chunk file as a bundle: with no kind it is merged into the run (import.tagmerge.test.ts), no bundle, no download', async () => {
-    const final = write('out/bundle_finaltags.tsv', [FINAL_HEADER, `${SEED_URL_PREFIX}1.jpg\t1\t11\t\tbad\t0.9\tmodel\t0.900000`, `${SEED_URL_PREFIX}2.jpg\t2\t12\t\tgood\t0.8\tmodel\t0.200000`]);
+    const final = write('out/bundle_finaltags.tsv', [FINAL_TAGS_HEADER, `${SEED_URL_PREFIX}1.jpg\t1\t11\t\tbad\t0.9\tmodel\t0.900000`, `${SEED_URL_PREFIX}2.jpg\t2\t12\t\tgood\t0.8\tmodel\t0.200000`]);
     const chunk = path.join(dir, 'out', 'bundle_a.tsv');
     fs.writeFileSync(chunk, `\uFEFFeolMediaURL\tidentifier\timclass\tconfidence\r\n${SEED_URL_PREFIX}3.jpg\t3\tbad\t0.7\r\n`);
     const before = { bundles: count('bundles'), imports: count('imports'), rows: count('source_rows'), images: count('images') };
@@ -52,7 +46,7 @@ describe('tag files given to library.import', () => {
 
   it('merges a folder holding tag files, and imports its pictures only when told it is a folder of pictures', async () => {
     const folder = path.join(dir, 'mixed');
-    write('mixed/x_finaltags.tsv', [FINAL_HEADER, `${DEV_URL_PREFIX}9000001.jpg\t1\t11\t\tbad\t0.9\tmodel\t0.900000`]);
+    write('mixed/x_finaltags.tsv', [FINAL_TAGS_HEADER, `${DEV_URL_PREFIX}9000001.jpg\t1\t11\t\tbad\t0.9\tmodel\t0.900000`]);
     write('mixed/x_a.tsv', ['eolMediaURL\timclass\tconfidence', `${DEV_URL_PREFIX}9000001.jpg\tbad\t0.9`]);
     fs.copyFileSync(path.join(DEV_IMAGES, '9000002.jpg'), path.join(folder, 'picture.jpg'));
     const images = count('images');
@@ -64,7 +58,7 @@ describe('tag files given to library.import', () => {
 
   it('finds tag files by their header, the one detector qc import uses: the file itself, or the *.tsv of a folder in name order', () => {
     const folder = path.join(dir, 'detect');
-    const b = write('detect/b_finaltags.tsv', [FINAL_HEADER]);
+    const b = write('detect/b_finaltags.tsv', [FINAL_TAGS_HEADER]);
     const a = write('detect/a_a.tsv', ['eolMediaURL\tidentifier\timclass\tconfidence']);
     write('detect/bundle.tsv', ['eolMediaURL\tidentifier', 'https://x.org/1.jpg\t1']);
     write('detect/notes.txt', ['eolMediaURL\timclass\tconfidence']);
@@ -77,7 +71,7 @@ describe('tag files given to library.import', () => {
 
   it('imports a tag file asked for as a bundle (an earlier output classified again) without its earlier tag columns, so its export has each column once', async () => {
     const rows = devRatings().slice(0, 3);
-    const f = write('again/old_finaltags.tsv', [FINAL_HEADER, ...rows.map(([id, url], i) => `${url}\t${id}\t${i}\t\t${i ? 'good' : 'NA'}\t${i ? '0.8' : ''}\t${i ? 'model' : 'none'}\t${i ? '0.200000' : ''}`)]);
+    const f = write('again/old_finaltags.tsv', [FINAL_TAGS_HEADER, ...rows.map(([id, url], i) => `${url}\t${id}\t${i}\t\t${i ? 'good' : 'NA'}\t${i ? '0.8' : ''}\t${i ? 'model' : 'none'}\t${i ? '0.200000' : ''}`)]);
     const r = await lib.core.call('library.import', { source: f, kind: 'bundle', mirrors: [{ prefix: DEV_URL_PREFIX, dir: DEV_IMAGES }] });
     expect(r).toMatchObject({ kind: 'bundle', rows: 3, failed: 0 });
     const bundle = db.prepare('SELECT columns FROM bundles WHERE id = ?').get(r.bundle_id) as { columns: string };

@@ -8,11 +8,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../../../test-support/fixtures';
+import { tempDir, FINAL_TAGS_HEADER, linesWriter } from '../../../test-support/fixtures';
 import { SEED_URL_PREFIX, seedLibrary } from '../../../test-support/seedLibrary';
 import { tagMergeText } from '../../../src-shared/domain/library';
 
-const FINAL_HEADER = 'eolMediaURL\tidentifier\tdataObjectVersionID\tancestry\timclass\tconfidence\tsource\tp_bad';
 
 describe('library.import merges tag files as qc import does', () => {
   const dir = tempDir('qc-tagmerge-');
@@ -24,12 +23,7 @@ describe('library.import merges tag files as qc import does', () => {
     await empty.core.close();
     for (const d of [dir, lib.dataDir, empty.dataDir]) fs.rmSync(d, { recursive: true, force: true });
   });
-  const write = (name: string, lines: string[]) => {
-    const f = path.join(dir, name);
-    fs.mkdirSync(path.dirname(f), { recursive: true });
-    fs.writeFileSync(f, lines.join('\n') + '\n');
-    return f;
-  };
+  const write = linesWriter(dir);
   const count = (table: string) => (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
   const state = () => ({ imports: count('imports'), bundles: count('bundles'), rows: count('source_rows'), images: count('images') });
   const pOf = (url: string) => db.prepare('SELECT p.p_bad FROM predictions p JOIN image_urls u ON u.image_id = p.image_id WHERE p.run_id = ? AND u.url = ?').pluck().get(lib.runId, url);
@@ -38,7 +32,7 @@ describe('library.import merges tag files as qc import does', () => {
   it('a final-tags file: merged into the active run, nothing imported, the report ml.importTags gives', async () => {
     const heldout = db.prepare('SELECT u.url FROM predictions p JOIN image_urls u ON u.image_id = p.image_id WHERE p.run_id = ? AND p.heldout = 0 ORDER BY p.image_id').pluck().get(lib.runId) as string;
     const f = write('out/bundle_finaltags.tsv', [
-      FINAL_HEADER,
+      FINAL_TAGS_HEADER,
       `${heldout}\t1\t11\t\tbad\t0.9\tmodel\t0.912345`,
       `https://elsewhere.example/x.jpg\t2\t12\t\tgood\t0.8\tmodel\t0.200000`,
       `https://elsewhere.example/y.jpg\t3\t13\t\tNA\t\tnone\t`,
@@ -57,7 +51,7 @@ describe('library.import merges tag files as qc import does', () => {
 
   it('a folder of tag files (chunks and final tags, UTF-8 BOM and CRLF): every one merged, in name order, its pictures not imported', async () => {
     const folder = path.join(dir, 'classified');
-    write('classified/b_finaltags.tsv', [FINAL_HEADER, `${SEED_URL_PREFIX}no-such.jpg\t1\t11\t\tbad\t0.7\tmodel\t0.700000`]);
+    write('classified/b_finaltags.tsv', [FINAL_TAGS_HEADER, `${SEED_URL_PREFIX}no-such.jpg\t1\t11\t\tbad\t0.7\tmodel\t0.700000`]);
     fs.writeFileSync(path.join(folder, 'b_a.tsv'), `\uFEFFeolMediaURL\tidentifier\timclass\tconfidence\r\nhttps://elsewhere.example/z.jpg\t3\tgood\t0.6\r\n`);
     write('classified/notes.txt', ['not a tag file']);
     const before = state();
@@ -69,13 +63,13 @@ describe('library.import merges tag files as qc import does', () => {
   });
 
   it('a bad row is refused with its file and line, and the run keeps its predictions', async () => {
-    const f = write('bad/c_finaltags.tsv', [FINAL_HEADER, `https://elsewhere.example/w.jpg\t1\t11\t\tbad\t0.9\tmodel\t0.9`, `https://elsewhere.example/v.jpg\t2\t12\t\tbad\t1.7\tmodel\t1.7`]);
+    const f = write('bad/c_finaltags.tsv', [FINAL_TAGS_HEADER, `https://elsewhere.example/w.jpg\t1\t11\t\tbad\t0.9\tmodel\t0.9`, `https://elsewhere.example/v.jpg\t2\t12\t\tbad\t1.7\tmodel\t1.7`]);
     await expect(lib.core.call('library.import', { source: f })).rejects.toMatchObject({ code: 'bad_input', message: expect.stringContaining(`${f}:3: p_bad "1.7" is not a number in 0..1`) });
     expect(remoteP('https://elsewhere.example/w.jpg')).toBeUndefined();
   });
 
   it('with no trained model: the one error of a call that needs a run, nothing imported', async () => {
-    const f = write('norun/d_finaltags.tsv', [FINAL_HEADER, `https://elsewhere.example/u.jpg\t1\t11\t\tbad\t0.9\tmodel\t0.9`]);
+    const f = write('norun/d_finaltags.tsv', [FINAL_TAGS_HEADER, `https://elsewhere.example/u.jpg\t1\t11\t\tbad\t0.9\tmodel\t0.9`]);
     const imports = (await empty.core.call('library.sources', {})).imports.length;
     await expect(empty.core.call('library.import', { source: f })).rejects.toMatchObject({ code: 'not_found', message: 'no trained model yet: train a model first' });
     expect((await empty.core.call('library.sources', {})).imports).toHaveLength(imports);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { QcError } from '../../../src-shared/contract/errors';
-import { tempDir } from '../../../test-support/fixtures';
+import { tempDir, linesWriter } from '../../../test-support/fixtures';
 import { SEED_URL_PREFIX, seedLibrary } from '../../../test-support/seedLibrary';
 import type { EventMap } from '../../../src-shared/contract/events';
 import { openDatabase } from '../db/open';
@@ -18,11 +18,7 @@ describe('importTagFiles', () => {
     db.prepare("INSERT INTO images (id, sha256, path, format, width, height, bytes, thumb_path, preview_path) VALUES (?, ?, 'p', 'jpeg', 1, 1, 1, 't', 'v')").run(i, `sha${i}`);
     db.prepare('INSERT INTO image_urls (url, image_id) VALUES (?, ?)').run(`https://x.org/${i}.jpg`, i);
   }
-  const write = (name: string, lines: string[]) => {
-    const f = path.join(dir, name);
-    fs.writeFileSync(f, lines.join('\n') + '\n');
-    return f;
-  };
+  const write = linesWriter(dir);
 
   it('stores p(bad) of local images as predictions and of the others by URL, from chunk and final-tags files', async () => {
     const chunk = write('b_a.tsv', [
