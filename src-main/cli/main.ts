@@ -100,8 +100,9 @@ export function buildProgram(): Command {
     .action(async (source: string | undefined, o: { kind?: ImportArgs['kind']; mirror: string[]; concurrency: number; timeout?: number; retries?: number; retryFailed?: boolean; allowLocal?: boolean; run?: number }, cmd: Command) => {
       if (!source && !o.retryFailed) throw usage('qc import needs a source (or --retry-failed)');
       if (source) source = sourceArg(source);
-      // Tag TSVs written by qc classify (here or on other machines, --shard): merge their predictions.
-      // The core's detector (library.import refuses the same files as inputs).
+      // Tag TSVs written by qc classify (here or on other machines, --shard): merge their predictions
+      // through ml.importTags, into --run's run if given. The core's detector and merge, as
+      // library.import uses them for the app (which merges into the active run only).
       const tagFiles = source && !o.kind ? tagFilesAt(source) : [];
       if (tagFiles.length) {
         await withCore(
