@@ -128,6 +128,20 @@ export interface RunOptions {
   onNewImage?: (imageId: number, decoded?: Decoded) => void | Promise<void>;
   /** Check new images by decoding them whole and hand the pixels to onNewImage (verify.ts VerifyOptions; with `derived: 'later'`). */
   pixels?: boolean;
+  /** The failures of an input file told against the file it was copied from (ml.classify's shard copy: ml/shard.ts curatorReport). */
+  reportAs?: ReportAs;
+}
+
+/**
+ * An input file that stands for lines of another file (ml.classify imports its shard copy of the
+ * curator's bundle): the failures this import records name `file` and the line of it each input
+ * line was copied from. `owns(line)`: whether a row failure recorded earlier at that line of `file`
+ * is this input's to replace (a line of its own, or one no copy has now), not another copy's.
+ */
+export interface ReportAs {
+  file: string;
+  line(inputLine: number): number | undefined;
+  owns(line: number | null): boolean;
 }
 
 /** Bytes read from the start of a file to find its header line (a tag file's is far shorter). */
@@ -264,6 +278,8 @@ export class Importer {
         "DELETE FROM failures WHERE stage = 'fetch' AND file = ? AND NOT EXISTS (SELECT 1 FROM source_rows s WHERE s.url = failures.url)",
       ),
       clearRowFailures: db.prepare<[string]>("DELETE FROM failures WHERE stage = 'row' AND file = ?"),
+      rowFailuresOf: db.prepare<[string], { id: number; line: number | null }>("SELECT id, line FROM failures WHERE stage = 'row' AND file = ?"),
+      deleteFailure: db.prepare<[number]>('DELETE FROM failures WHERE id = ?'),
       // A folder's files stored before (a range of the (origin, line) index: the paths under it), and
       // what goes with one that is gone: its row, then its URL and its failure once no row names it.
       folderRowsUnder: db.prepare<[string, string], { id: number; origin: string; url: string }>(
@@ -645,6 +661,10 @@ export class Importer {
     let first = true;
     let finished = false;
     const q = this.q;
+    // Where a failure at a line of the input is recorded: there, or where the input was copied from (opts.reportAs).
+    const reportAs = p.urlsStored ? opts.reportAs : undefined;
+    const told = (file: string | null, line: number | null): { file: string | null; line: number | null } =>
+      reportAs && file === p.origin ? { file: reportAs.file, line: line === null ? null : (reportAs.line(line) ?? null) } : { file, line };
     const range = (chosen: string): [string, string] => {
       const prefix = chosen.endsWith(path.sep) ? chosen : chosen + path.sep;
       return [prefix, prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)];
@@ -701,6 +721,8 @@ export class Importer {
             // The file's lines as they are now: the failures of its lines from before go, also when
             // it has no data line left (a truncated download, every row deleted).
             if (p.kind !== 'folder' && p.kind !== 'retry') q.clearRowFailures.run(p.origin);
+            // … and those recorded against the file it stands for, at the lines that are this input's.
+            if (reportAs) for (const f of q.rowFailuresOf.all(reportAs.file)) if (reportAs.owns(f.line)) q.deleteFailure.run(f.id);
             if (p.folder) {
               for (const { url, imageId } of replaced) {
                 q.unmapUrl.run(url);
@@ -731,7 +753,7 @@ export class Importer {
             const { row: r, problem: pr } = next.value;
             rowsRead++;
             if (pr) {
-              q.rowFailure.run({ url: pr.url, file: p.origin, line: pr.line, reason: pr.reason, detail: pr.detail, importId });
+              q.rowFailure.run({ url: pr.url, ...told(p.origin, pr.line), reason: pr.reason, detail: pr.detail, importId });
               rowProblems++;
               problemReasons[pr.reason] = (problemReasons[pr.reason] ?? 0) + 1;
             }
@@ -764,7 +786,10 @@ export class Importer {
             // file runs beside this one (begin), so every row of it that is not this import's is stale.
             for (const { image_id } of q.staleRowImages.all(p.origin, importId)) losing.add(image_id);
             rowsRemoved = q.deleteStaleRows.run(p.origin, importId).changes;
-            if (rowsRemoved) q.deleteOrphanFailures.run(p.origin);
+            if (rowsRemoved) {
+              q.deleteOrphanFailures.run(p.origin);
+              if (reportAs) q.deleteOrphanFailures.run(reportAs.file);
+            }
             // The same file read before by another path (a link): its rows there are replaced by
             // these, so one rating in the file counts once, not once per path it was read by.
             for (const alias of p.aliases ?? []) {
@@ -892,7 +917,7 @@ export class Importer {
           const detail = known ? e.message : `${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`.slice(0, 500);
           failures.set(url, reason);
           try {
-            this.q.fetchFailure.run({ url, file: at.file, line: at.line, reason, detail, importId, publicOnly: at.publicOnly ? 1 : 0 });
+            this.q.fetchFailure.run({ url, ...told(at.file, at.line), reason, detail, importId, publicOnly: at.publicOnly ? 1 : 0 });
           } catch (dbError) {
             fatal ??= dbError; // the database cannot take even a failure: stop and report that
           }

@@ -17,7 +17,7 @@ import type { Decoded } from './backbone/preprocess';
 import { FeatureStore } from './featureStore';
 import type { RunStore } from './runs';
 import { assembleMatrix } from './dataset';
-import { curatorError, writeShardBundle } from './shard';
+import { curatorError, curatorReport, writeShardBundle } from './shard';
 import { headInputWidth } from './train/predict';
 
 /** A tag export's progress (`tags` rows written of the total) and cancel, from the call's context. */
@@ -193,7 +193,9 @@ export class ClassifyService {
     const early = this.early && this.embedAsStored(this.early, { features: params.features, backbone: params.backbone }, ctx);
     let imported;
     try {
-      imported = await this.importer.run({ ...importArgs, kind: 'bundle' }, ctx, early ? { derived: 'later', pixels: true, onNewImage: early.add } : { derived: 'later' });
+      // A shard's failures are recorded against the curator's bundle file and its lines, not the shard copy's.
+      const reportAs = shardBundle ? { reportAs: curatorReport(curatorFile, shardBundle) } : {};
+      imported = await this.importer.run({ ...importArgs, kind: 'bundle' }, ctx, early ? { derived: 'later', pixels: true, onNewImage: early.add, ...reportAs } : { derived: 'later', ...reportAs });
     } catch (e) {
       await early?.settle(false);
       // A failure of a shard is told against the bundle file (and line) the curator gave, not the internal shard copy.

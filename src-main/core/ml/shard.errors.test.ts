@@ -48,6 +48,9 @@ describe('a failing sharded classify names the curator\'s bundle', () => {
       expect(s.sourceLine(i + 2)).toBe(line);
     });
     expect(s.sourceLine(kept.length + 2)).toBeUndefined();
+    // A bundle line is this shard's (its failures to replace) unless another shard's row is there.
+    const theirs = new Set(urls.map((u, i) => ({ u, line: i + 3 })).filter(({ u }) => shardOf(u, 3) !== 1).map(({ line }) => line));
+    for (let line = 1; line <= urls.length + 5; line++) expect(s.ownsLine(line), `line ${line}`).toBe(!theirs.has(line));
     // An error at the shard file's line 3 is the bundle's line of that row.
     const e = curatorError(new QcError('bad_input', `${s.file}:3: something is wrong`, { file: s.file, line: 3 }), bundle, s) as QcError;
     expect(e).toMatchObject({ file: bundle, line: kept[1]!.line, message: `${bundle}:${kept[1]!.line}: something is wrong (read from its shard copy ${s.file}, line 3)` });

@@ -13,7 +13,7 @@ import { QcError } from '../../../src-shared/contract/errors';
 import { isHttpUrl } from '../../../src-shared/domain/library';
 import { sweepExportTemps } from '../export/stage';
 import { AtomicFile, makeDir } from '../fsSafe';
-import { MAX_INPUT_BYTES } from '../library/importer';
+import { MAX_INPUT_BYTES, type ReportAs } from '../library/importer';
 import { describeLongLine, inputLines } from '../library/parse';
 import { openInputFile } from '../library/sources';
 
@@ -53,6 +53,11 @@ export interface ShardBundle {
   kept: number;
   /** The line of the curator's bundle that a line of the shard file was copied from (undefined past its end). */
   sourceLine(shardLine: number): number | undefined;
+  /**
+   * Whether a line of the curator's bundle is not another shard's row: a row of this shard, the
+   * header, a blank line, or past the bundle's end (a failure recorded there before is this shard's to replace).
+   */
+  ownsLine(line: number): boolean;
 }
 
 /**
@@ -87,6 +92,17 @@ export async function writeShardBundle(source: string, shard: Shard, outDir: str
   // shard file reports is told against the curator's bundle and line (curatorError).
   let lineOf = new Uint32Array(1024);
   let written = 0;
+  // The bundle's lines that are other shards' rows, a bit each.
+  let elsewhere = new Uint8Array(1024);
+  const markElsewhere = (line: number) => {
+    const i = line >>> 3;
+    if (i >= elsewhere.length) {
+      const grown = new Uint8Array(Math.max(elsewhere.length * 2, i + 1));
+      grown.set(elsewhere);
+      elsewhere = grown;
+    }
+    elsewhere[i]! |= 1 << (line & 7);
+  };
   const write = (line: string, sourceLine: number) => {
     if (written === lineOf.length) {
       const grown = new Uint32Array(lineOf.length * 2);
@@ -119,7 +135,10 @@ export async function writeShardBundle(source: string, shard: Shard, outDir: str
       if (!line.trim()) continue;
       rows++;
       const url = line.split('\t')[urlColumn] ?? '';
-      if (shardOf(Buffer.from(url, 'latin1').toString('utf8'), shard.n) !== shard.k - 1) continue;
+      if (shardOf(Buffer.from(url, 'latin1').toString('utf8'), shard.n) !== shard.k - 1) {
+        markElsewhere(l.line);
+        continue;
+      }
       kept++;
       write(raw, l.line);
     }
@@ -131,7 +150,13 @@ export async function writeShardBundle(source: string, shard: Shard, outDir: str
   } finally {
     await input.close();
   }
-  return { file: out.file, rows, kept, sourceLine: (n) => (Number.isInteger(n) && n >= 1 && n <= written ? lineOf[n - 1] : undefined) };
+  return {
+    file: out.file,
+    rows,
+    kept,
+    sourceLine: (n) => (Number.isInteger(n) && n >= 1 && n <= written ? lineOf[n - 1] : undefined),
+    ownsLine: (line) => !(Number.isInteger(line) && line >= 0 && line >>> 3 < elsewhere.length && (elsewhere[line >>> 3]! & (1 << (line & 7))) !== 0),
+  };
 }
 
 /**
@@ -146,4 +171,13 @@ export function curatorError(e: unknown, source: string, bundle: ShardBundle): u
   const said = line !== undefined ? e.message.split(`${bundle.file}:${e.line}`).join(`${source}:${line}`) : e.message;
   const message = `${said.split(bundle.file).join(source)} (read from its shard copy ${bundle.file}${e.line !== undefined ? `, line ${e.line}` : ''})`;
   return new QcError(e.code, message, { file: source, ...(line !== undefined && { line }), ...(e.detail !== undefined && { detail: e.detail }) });
+}
+
+/**
+ * How the import of a shard file records its failures (rows refused, URLs that could not be
+ * downloaded): against the curator's bundle `source` and its lines (importer.ts RunOptions reportAs),
+ * replacing the failures recorded earlier at the bundle's lines that are not another shard's.
+ */
+export function curatorReport(source: string, bundle: ShardBundle): ReportAs {
+  return { file: source, line: bundle.sourceLine, owns: (line) => line === null || bundle.ownsLine(line) };
 }

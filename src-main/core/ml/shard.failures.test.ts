@@ -1,0 +1,110 @@
+/**
+ * The failures a sharded classify records (rows refused, URLs that could not be downloaded) name
+ * the bundle file the curator gave and its own lines, never the internal `.shards` copy the shard
+ * is imported from: ml.classify with shards on a real seeded library, a real bundle file with bad
+ * rows at known lines and URLs that fail on a real HTTP server on 127.0.0.1.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FailureRow } from '../../../src-shared/domain/library';
+import { tempDir } from '../../../test-support/fixtures';
+import { seedLibrary } from '../../../test-support/seedLibrary';
+import { SHARD_FOLDER, shardOf } from './shard';
+
+const N = 2;
+
+describe("a sharded classify's failures name the curator's bundle and line", () => {
+  const dir = tempDir('qc-shard-failures-');
+  const lib = seedLibrary({ images: 10, runs: 1 });
+  let server: http.Server;
+  let base = '';
+  beforeAll(async () => {
+    // Every picture is gone: each URL is a recorded download failure.
+    server = http.createServer((_req, res) => {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await lib.core.close();
+    await new Promise((resolve) => server.close(resolve));
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(lib.dataDir, { recursive: true, force: true });
+  });
+
+  /** The bundle's lines (line 1 the header, line 2 blank) and, per data line, its URL cell and what its failure is. */
+  function bundleLines() {
+    const rows: { text: string; urlCell: string; fails: 'fetch' | 'bad_url' | 'bad_row' | 'missing_url' }[] = [];
+    for (let i = 0; i < 8; i++) {
+      const url = `${base}/gone/${i}.jpg`;
+      rows.push({ text: `${url}\tg${i}`, urlCell: url, fails: 'fetch' });
+      rows.push({ text: `not a url ${i}\tb${i}`, urlCell: `not a url ${i}`, fails: 'bad_url' });
+      const wide = `${base}/wide/${i}.jpg`;
+      rows.push({ text: `${wide}\tw${i}\textra`, urlCell: wide, fails: 'bad_row' });
+    }
+    rows.splice(5, 0, { text: '\tempty', urlCell: '', fails: 'missing_url' });
+    const lines = ['eolMediaURL\tidentifier', '', ...rows.map((r) => r.text)];
+    return { lines, rows: rows.map((r, i) => ({ ...r, line: i + 3, shard: shardOf(r.urlCell, N) + 1 })) };
+  }
+
+  type Expected = ReturnType<typeof bundleLines>['rows'];
+  const failures = async () => (await lib.core.call('library.failures', { limit: 1000 })).failures;
+  /** The failures of one shard's rows, as `library.failures` lists them (file, line, reason for rows; the URL for downloads). */
+  const of = (list: FailureRow[], rows: Expected) => {
+    const lines = new Set(rows.map((r) => r.line));
+    return list.filter((f) => f.line !== null && lines.has(f.line));
+  };
+  const want = (bundle: string, rows: Expected) =>
+    rows
+      .map((r) => (r.fails === 'fetch' ? { file: bundle, line: r.line, url: r.urlCell } : { file: bundle, line: r.line, reason: r.fails }))
+      .sort((a, b) => a.line - b.line);
+
+  it('records every failure of each shard against the bundle file and its line, and a re-run replaces only its own', async () => {
+    const bundle = path.join(dir, 'bundle.tsv');
+    const { lines, rows } = bundleLines();
+    fs.writeFileSync(bundle, lines.join('\n') + '\n');
+    const outDir = path.join(dir, 'out');
+    const k = shardOf('', N) + 1; // the shard of the row without a URL
+    const mine = rows.filter((r) => r.shard === k);
+    const theirs = rows.filter((r) => r.shard !== k);
+    // Both shards have failures of each kind, so each one is checked.
+    for (const part of [mine, theirs]) expect(new Set(part.map((r) => r.fails)).size).toBeGreaterThanOrEqual(3);
+
+    const first = await lib.core.call('ml.classify', { source: bundle, outDir, shard: { k, n: N }, retries: 0 });
+    expect(first.failed).toBe(mine.filter((r) => r.fails === 'fetch').length);
+    expect(first.row_problems).toBe(mine.filter((r) => r.fails !== 'fetch').length);
+    let listed = await failures();
+    expect(JSON.stringify(listed)).not.toContain(SHARD_FOLDER);
+    expect(listed.map((f) => f.file)).toEqual(listed.map(() => bundle));
+    expect(listed.map((f) => ({ file: f.file, line: f.line, ...(f.url?.includes('/gone/') ? { url: f.url } : { reason: f.reason }) })).sort((a, b) => (a.line ?? 0) - (b.line ?? 0))).toEqual(want(bundle, mine));
+
+    // The other shard: its failures join, the first shard's stay.
+    await lib.core.call('ml.classify', { source: bundle, outDir, shard: { k: 3 - k, n: N }, retries: 0 });
+    listed = await failures();
+    expect(JSON.stringify(listed)).not.toContain(SHARD_FOLDER);
+    expect(listed.every((f) => f.file === bundle)).toBe(true);
+    expect(listed).toHaveLength(rows.length);
+    const shape = (list: FailureRow[]) => list.map((f) => ({ file: f.file, line: f.line, ...(f.url?.includes('/gone/') ? { url: f.url } : { reason: f.reason }) })).sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+    expect(shape(of(listed, theirs))).toEqual(want(bundle, theirs));
+    expect(shape(of(listed, mine))).toEqual(want(bundle, mine));
+
+    // The curator blanks a bad row of the first shard and runs it again: that row's failure goes,
+    // the rest of the first shard's are recorded again, the other shard's stay.
+    const fixed = mine.find((r) => r.fails === 'bad_url')!;
+    lines[fixed.line - 1] = '';
+    fs.writeFileSync(bundle, lines.join('\n') + '\n');
+    const again = await lib.core.call('ml.classify', { source: bundle, outDir, shard: { k, n: N }, retries: 0 });
+    expect(again.row_problems).toBe(first.row_problems - 1);
+    listed = await failures();
+    expect(JSON.stringify(listed)).not.toContain(SHARD_FOLDER);
+    const left = mine.filter((r) => r !== fixed);
+    expect(shape(of(listed, mine))).toEqual(want(bundle, left));
+    expect(shape(of(listed, theirs))).toEqual(want(bundle, theirs));
+    expect(listed).toHaveLength(rows.length - 1);
+  }, 120_000);
+});
