@@ -9,6 +9,8 @@
  * (package-lock.json), the dev set's truth.tsv, the test-support files that build it, and Node's
  * version. A change to any of them makes a new entry. Entries live under os.tmpdir(); a lock folder
  * makes parallel test workers wait for the first builder instead of building the same one at once.
+ * An entry damaged from outside (its library folder or meta.json gone or cut short) is built again,
+ * not copied: every test of that source state would fail on it until the cache was cleared.
  *
  * QC_TEST_LIBRARY_CACHE=0 turns the cache off: every call builds afresh.
  */
@@ -85,6 +87,16 @@ function prune(): void {
   }
 }
 
+/** The metadata of a whole entry: its meta.json parsed, beside its library folder; undefined otherwise. */
+function readEntry<T>(entry: string): { value: T } | undefined {
+  try {
+    const value = JSON.parse(fs.readFileSync(path.join(entry, 'meta.json'), 'utf8')) as T;
+    return fs.statSync(path.join(entry, 'lib')).isDirectory() ? { value } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Copy the cached library named by `name` + `params` into `dataDir` (created), building it first with
  * `build(dir)` when this source state has none yet; returns the metadata `build` returned (JSON).
@@ -98,7 +110,8 @@ export async function cachedLibrary<T>(name: string, params: unknown, dataDir: s
   const lock = `${entry}.lock`;
   const meta = path.join(entry, 'meta.json');
   const deadline = Date.now() + WAIT_MS;
-  while (!fs.existsSync(meta)) {
+  let found: { value: T } | undefined;
+  while (!(found = readEntry<T>(entry))) {
     let mine = false;
     try {
       fs.mkdirSync(lock);
@@ -109,7 +122,9 @@ export async function cachedLibrary<T>(name: string, params: unknown, dataDir: s
     if (mine) {
       try {
         fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
-        if (fs.existsSync(meta)) break;
+        if ((found = readEntry<T>(entry))) break;
+        // Damaged (or nothing there): out of the way of the rename below.
+        fs.rmSync(entry, { recursive: true, force: true });
         prune();
         const building = `${entry}.building-${process.pid}`;
         fs.rmSync(building, { recursive: true, force: true });
@@ -123,6 +138,9 @@ export async function cachedLibrary<T>(name: string, params: unknown, dataDir: s
           if (!fs.existsSync(meta)) throw e;
           fs.rmSync(building, { recursive: true, force: true });
         }
+        // What every later caller gets: the entry's own meta.json (JSON), theirs if they won the rename.
+        found = readEntry<T>(entry);
+        if (!found) throw new Error(`the cache entry ${key} is not whole right after building it`);
       } finally {
         fs.rmSync(lock, { recursive: true, force: true });
       }
@@ -136,5 +154,5 @@ export async function cachedLibrary<T>(name: string, params: unknown, dataDir: s
   fs.cpSync(path.join(entry, 'lib'), dataDir, { recursive: true, preserveTimestamps: true });
   const now = new Date();
   fs.utimesSync(entry, now, now);
-  return JSON.parse(fs.readFileSync(meta, 'utf8')) as T;
+  return found.value;
 }
