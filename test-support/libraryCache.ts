@@ -128,7 +128,14 @@ export async function cachedLibrary<T>(name: string, params: unknown, dataDir: s
         prune();
         const building = `${entry}.building-${process.pid}`;
         fs.rmSync(building, { recursive: true, force: true });
-        const value = await build(path.join(building, 'lib'));
+        let value: T;
+        try {
+          value = await build(path.join(building, 'lib'));
+        } catch (e) {
+          // A failed build's half-written library (a trained one: tens of MB) would stay until pruned.
+          fs.rmSync(building, { recursive: true, force: true });
+          throw e;
+        }
         fs.writeFileSync(path.join(building, 'meta.json'), JSON.stringify(value));
         // Whole or not at all: a reader sees meta.json only once the library beside it is complete.
         try {
