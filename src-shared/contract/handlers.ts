@@ -113,6 +113,7 @@ export interface MlApi {
    * estimate, `beyond` the open ones past it (listed after, `beyond_estimate`), `reviewed` those of
    * either kind with a verdict, `ranking` says how they are ranked. `imageIds`: list only these
    * images' issues (the counts stay the run's), for a view that needs a few past the list it holds.
+   * `limit`: at most that many entries (default 1,000; with `imageIds`, the number of ids asked, so all of them).
    */
   'ml.labelIssues': {
     args: { runId?: number; limit?: number; includeReviewed?: boolean; imageIds?: number[] };

@@ -85,7 +85,8 @@ export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: strin
       const id = runs.requireRun(runId, { finished: false });
       const noise = runs.detail(id).evaluation?.noise;
       const ranking = noise ? `${noise.adjusted ? 'class-adjusted ' : ''}${noise.ranking.replace('_', '-')}, ${noise.filter.replace(/_/g, ' ')}` : null;
-      return { run_id: id, ...issueStore.list(id, limit ?? 1000, includeReviewed ?? false, imageIds), ranking };
+      // Asked by ids and no limit: every one of those ids' issues (there is at most one per image), not the first 1,000.
+      return { run_id: id, ...issueStore.list(id, limit ?? (imageIds ? imageIds.length : 1000), includeReviewed ?? false, imageIds), ranking };
     },
     'ml.reviewIssues': async ({ imageIds, action }) => {
       const active = runs.activeRunId();
