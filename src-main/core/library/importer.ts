@@ -665,6 +665,9 @@ export class Importer {
     const reportAs = p.urlsStored ? opts.reportAs : undefined;
     const told = (file: string | null, line: number | null): { file: string | null; line: number | null } =>
       reportAs && file === p.origin ? { file: reportAs.file, line: line === null ? null : (reportAs.line(line) ?? null) } : { file, line };
+    // … and its detail: the input's lines it names told as lines of that file, the input's path as that file's.
+    const toldDetail = (detail: string, detailAt?: RowProblem['detailAt']): string =>
+      reportAs ? (detailAt ? detailAt((n) => reportAs.line(n) ?? n) : detail).split(p.origin).join(reportAs.file) : detail;
     const range = (chosen: string): [string, string] => {
       const prefix = chosen.endsWith(path.sep) ? chosen : chosen + path.sep;
       return [prefix, prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)];
@@ -753,7 +756,7 @@ export class Importer {
             const { row: r, problem: pr } = next.value;
             rowsRead++;
             if (pr) {
-              q.rowFailure.run({ url: pr.url, ...told(p.origin, pr.line), reason: pr.reason, detail: pr.detail, importId });
+              q.rowFailure.run({ url: pr.url, ...told(p.origin, pr.line), reason: pr.reason, detail: toldDetail(pr.detail, pr.detailAt), importId });
               rowProblems++;
               problemReasons[pr.reason] = (problemReasons[pr.reason] ?? 0) + 1;
             }
@@ -917,7 +920,7 @@ export class Importer {
           const detail = known ? e.message : `${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`.slice(0, 500);
           failures.set(url, reason);
           try {
-            this.q.fetchFailure.run({ url, ...told(at.file, at.line), reason, detail, importId, publicOnly: at.publicOnly ? 1 : 0 });
+            this.q.fetchFailure.run({ url, ...told(at.file, at.line), reason, detail: at.file === p.origin ? toldDetail(detail) : detail, importId, publicOnly: at.publicOnly ? 1 : 0 });
           } catch (dbError) {
             fatal ??= dbError; // the database cannot take even a failure: stop and report that
           }

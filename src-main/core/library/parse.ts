@@ -30,6 +30,12 @@ export interface RowProblem {
   reason: FailureReason;
   detail: string;
   url: string | null;
+  /**
+   * Where `detail` names other lines of the input (a quoted cell holding a line break: the line it
+   * ends on, or starts on): the detail with those lines told by `lineOf`, so the import of a copy
+   * names the lines of the file it was copied from (importer.ts ReportAs). `detail` is `detailAt((l) => l)`.
+   */
+  detailAt?: (lineOf: (line: number) => number) => string;
 }
 
 /**
@@ -236,12 +242,16 @@ function quotedLineBreak(
     const row = tsvCells([line.text, ...more.map((m) => m.text)].join('\n'));
     if (row.open !== null || row.cells.length !== header.length) break;
     const name = header[open] ? `column ${truncate(header[open], 40)}` : `cell ${open + 1}`;
+    const ends = l.line;
+    const first = (lineOf: (line: number) => number) =>
+      `${name} is a quoted cell holding a line break (it ends on line ${lineOf(ends)}), which is not supported: the row is not read; remove the line breaks from that cell`;
+    const part = (lineOf: (line: number) => number) => `part of the quoted cell that starts on line ${lineOf(line.line)} (a line break inside a cell is not supported): not read`;
     return {
       problems: [
-        { line: line.line, reason: 'bad_row', detail: `${name} is a quoted cell holding a line break (it ends on line ${l.line}), which is not supported: the row is not read; remove the line breaks from that cell`, url: null },
+        { line: line.line, reason: 'bad_row', detail: first((n) => n), url: null, detailAt: first },
         ...more
           .filter((m) => m.text !== null && m.text.trim() !== '')
-          .map((m): RowProblem => ({ line: m.line, reason: 'bad_row', detail: `part of the quoted cell that starts on line ${line.line} (a line break inside a cell is not supported): not read`, url: null })),
+          .map((m): RowProblem => ({ line: m.line, reason: 'bad_row', detail: part((n) => n), url: null, detailAt: part })),
       ],
     };
   }
