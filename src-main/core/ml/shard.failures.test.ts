@@ -2,7 +2,9 @@
  * The failures a sharded classify records (rows refused, URLs that could not be downloaded) name
  * the bundle file the curator gave and its own lines, never the internal `.shards` copy the shard
  * is imported from: ml.classify with shards on a real seeded library, a real bundle file with bad
- * rows at known lines and URLs that fail on a real HTTP server on 127.0.0.1.
+ * rows at known lines and URLs that fail on a real HTTP server on 127.0.0.1. A failure's detail that
+ * names other lines of the input (a quoted cell holding a line break: "it ends on line N", "starts on
+ * line N") names the bundle's lines too.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -106,5 +108,47 @@ describe("a sharded classify's failures name the curator's bundle and line", () 
     expect(shape(of(listed, mine))).toEqual(want(bundle, left));
     expect(shape(of(listed, theirs))).toEqual(want(bundle, theirs));
     expect(listed).toHaveLength(rows.length - 1);
+  }, 120_000);
+
+  it('a quoted cell spanning lines is refused at the bundle lines, and its details name the bundle lines where it starts and ends', async () => {
+    const k = 1;
+    const ours = (cell: string) => shardOf(cell, N) === k - 1;
+    const urls = Array.from({ length: 40 }, (_, i) => `${base}/quoted/${i}.jpg`); // not the first test's URLs: their failures are recorded already
+    const theirs = urls.filter((u) => !ours(u)).slice(0, 5);
+    const mine = urls.filter(ours).slice(0, 2);
+    // The line that closes the quote is copied into the shard only when its first cell falls in this shard too.
+    const closing = Array.from({ length: 40 }, (_, i) => `second part ${i}"`).find(ours)!;
+    expect(theirs).toHaveLength(5);
+    expect(mine).toHaveLength(2);
+    const lines = [
+      'eolMediaURL\tdescription',
+      ...theirs.map((u, i) => `${u}\tother ${i}`), // lines 2..6: the other shard's, not copied
+      '', // line 7
+      `${mine[0]}\t"first part`, // line 8: the quoted cell starts
+      closing, // line 9: … and ends
+      `${mine[1]}\tlast`, // line 10: a download that fails
+    ];
+    const starts = 8;
+    const ends = 9;
+    expect(lines[starts - 1]).toContain('"first part');
+    expect(lines[ends - 1]).toBe(closing);
+    const bundle = path.join(dir, 'quoted.tsv');
+    fs.writeFileSync(bundle, lines.join('\n') + '\n');
+
+    const out = await lib.core.call('ml.classify', { source: bundle, outDir: path.join(dir, 'out-quoted'), shard: { k, n: N }, retries: 0 });
+    expect(out.row_problems).toBe(2);
+    expect(out.failed).toBe(1);
+    const all = (await lib.core.call('library.failures', { limit: 1000 })).failures;
+    expect(JSON.stringify(all)).not.toContain(SHARD_FOLDER);
+    // This bundle's failures (its shard copy is named after it: quoted.shard-1-of-2.tsv) all name the bundle.
+    const listed = all.filter((f) => (f.file ?? '').includes('quoted'));
+    expect(listed.length).toBeGreaterThan(0);
+    expect(listed.every((f) => f.file === bundle)).toBe(true);
+    const rows = listed.filter((f) => f.reason === 'bad_row').sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+    expect(rows.map((f) => f.line)).toEqual([starts, ends]);
+    expect(rows[0]!.detail).toMatch(new RegExp(`^column description is a quoted cell holding a line break \\(it ends on line ${ends}\\), which is not supported`));
+    expect(rows[1]!.detail).toMatch(new RegExp(`^part of the quoted cell that starts on line ${starts} `));
+    // The download's failure names its bundle line too.
+    expect(listed.filter((f) => f.url === mine[1]).map((f) => f.line)).toEqual([10]);
   }, 120_000);
 });
