@@ -96,19 +96,11 @@ export async function writeShardBundle(source: string, shard: Shard, outDir: str
   let elsewhere = new Uint8Array(1024);
   const markElsewhere = (line: number) => {
     const i = line >>> 3;
-    if (i >= elsewhere.length) {
-      const grown = new Uint8Array(Math.max(elsewhere.length * 2, i + 1));
-      grown.set(elsewhere);
-      elsewhere = grown;
-    }
+    elsewhere = enlarged(elsewhere, i + 1, (n) => new Uint8Array(n));
     elsewhere[i]! |= 1 << (line & 7);
   };
   const write = (line: string, sourceLine: number) => {
-    if (written === lineOf.length) {
-      const grown = new Uint32Array(lineOf.length * 2);
-      grown.set(lineOf);
-      lineOf = grown;
-    }
+    lineOf = enlarged(lineOf, written + 1, (n) => new Uint32Array(n));
     lineOf[written++] = sourceLine;
     pending += `${line}\n`;
     if (pending.length >= 1 << 20) {
@@ -157,6 +149,14 @@ export async function writeShardBundle(source: string, shard: Shard, outDir: str
     sourceLine: (n) => (Number.isInteger(n) && n >= 1 && n <= written ? lineOf[n - 1] : undefined),
     ownsLine: (line) => !(Number.isInteger(line) && line >= 0 && line >>> 3 < elsewhere.length && (elsewhere[line >>> 3]! & (1 << (line & 7))) !== 0),
   };
+}
+
+/** `a` itself when it holds `need` entries, else a copy of it at least twice as long (per-line tables that grow as lines are read). */
+function enlarged<T extends Uint8Array | Uint32Array>(a: T, need: number, make: (n: number) => T): T {
+  if (need <= a.length) return a;
+  const b = make(Math.max(a.length * 2, need));
+  b.set(a);
+  return b;
 }
 
 /**
