@@ -45,7 +45,7 @@ export interface MlEngine {
 /** Runs in the calling thread; the worker wraps one of these. */
 export class InProcessEngine implements MlEngine {
   private backbones = new SessionCache<Backbone>();
-  /** The image preparation pool: undefined until the first embed, null when threads are unavailable. */
+  /** The thread pool (image preparation, fold fits): undefined until the first embed or training, null when threads are unavailable. */
   private pool: PrepPool | null | undefined;
 
   private backbone(id: string, modelsDir: string): Promise<Backbone> {
@@ -74,7 +74,10 @@ export class InProcessEngine implements MlEngine {
   }
 
   train(req: TrainJobRequest, onEvent: (e: TrainJobEvent) => void, signal?: AbortSignal): Promise<TrainJobResult> {
-    return runTrainJob(req, onEvent, signal);
+    // The out-of-fold fits run side by side on the pool's threads (one onnxruntime thread each).
+    if (this.pool === undefined) this.pool = PrepPool.create();
+    const pool = this.pool;
+    return runTrainJob(req, onEvent, signal, pool ? { fit: (job) => pool.fitFold(job), concurrency: pool.size } : undefined);
   }
 
   predict(head: TrainedHead, m: Matrix): Promise<Float32Array> {

@@ -19,7 +19,7 @@
  * describe the head that is shipped, and the test split must not shape it.
  */
 import type { EpochStats, HeadParams } from '../../../src-shared/domain/ml';
-import { outOfFold } from './train/folds';
+import { outOfFold, type FoldFitter } from './train/folds';
 import { predictHead, trainHead, type LabelledMatrix, type Matrix, type TrainedHead } from './train/head';
 import { confidentLearning } from './train/labelIssues';
 import type { DistanceSpec } from './train/distance';
@@ -138,7 +138,8 @@ function rows(src: Matrix & { y: Uint8Array }, pick: (i: number) => boolean): La
   return { x, y, n: index.length, d: src.d, index: Int32Array.from(index) };
 }
 
-export async function runTrainJob(req: TrainJobRequest, onEvent: (e: TrainJobEvent) => void, signal?: AbortSignal): Promise<TrainJobResult> {
+/** `fitter`: where the out-of-fold passes' fits run (folds.ts FoldFitter; the engine's thread pool), default one at a time here. */
+export async function runTrainJob(req: TrainJobRequest, onEvent: (e: TrainJobEvent) => void, signal?: AbortSignal, fitter?: FoldFitter): Promise<TrainJobResult> {
   const all = { x: req.x, n: req.n, d: req.d, y: req.y };
   const scale = req.columnScale ?? undefined;
   const base = { ...(signal && { signal }), ...(scale && { columnScale: scale }), ...(req.distance && { distance: req.distance }) };
@@ -161,6 +162,7 @@ export async function runTrainJob(req: TrainJobRequest, onEvent: (e: TrainJobEve
     ...(group && { groups: Int32Array.from(m.index, (r) => group[r]!) }),
     ...(req.weight && { sampleWeight: Float32Array.from(m.index, (r) => req.weight![r]!) }),
     ...(signal && { signal }),
+    ...(fitter && { fitter }),
     ...((scale || req.distance) && { train: { ...(scale && { columnScale: scale }), ...(req.distance && { distance: req.distance }) } }),
     onFold: (e: { fold: number }) => onEvent({ type: 'fold', fold: before + e.fold, folds: allFits }),
   });

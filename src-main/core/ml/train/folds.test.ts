@@ -1,6 +1,6 @@
 /** Stratified and group-aware folds, and out-of-fold probabilities on real tfjs / the JS trainer. */
 import { describe, expect, it } from 'vitest';
-import { outOfFold, outOfFoldProbabilities, stratifiedFolds, takeRows } from './folds';
+import { fitFold, outOfFold, outOfFoldProbabilities, stratifiedFolds, takeRows, type FoldFit, type FoldFitter, type FoldProgress } from './folds';
 import { DEFAULT_HEAD_PARAMS, predictHead, trainHead } from './head';
 import { createRng } from './rng';
 import { makeSynthetic } from '../../../../test-support/synthetic';
@@ -149,5 +149,83 @@ describe('outOfFoldProbabilities', () => {
     const ac = new AbortController();
     const run = outOfFoldProbabilities(s, s.y, { ...DEFAULT_HEAD_PARAMS, hidden: 16 }, { signal: ac.signal, onFold: () => ac.abort() });
     await expect(run).rejects.toMatchObject({ name: 'AbortError', message: 'cancelled' });
+  });
+
+  it('gives the same result with fits side by side as one at a time, and tells their progress in fold order', async () => {
+    const s = makeSynthetic({ n: 240, d: 12, seed: 6, rule: 'linear', labelNoise: 0.05 });
+    const groups = Int32Array.from({ length: s.n }, (_, i) => Math.floor(i / 3));
+    const weight = Float32Array.from({ length: s.n }, (_, i) => (i % 7 === 0 ? 0.5 : 1));
+    // Training-only rows, each tied to one sample: they must join exactly the fits that train on it.
+    const extra = { x: s.x.slice(0, 40 * s.d), y: new Uint8Array(40).fill(1), n: 40, source: Int32Array.from({ length: 40 }, (_, j) => 3 * j) };
+    const params = { ...DEFAULT_HEAD_PARAMS, hidden: 8, epochs: 4 };
+    const opts = { k: 4, groups, sampleWeight: weight, repeats: 2, extra };
+    const alone: FoldProgress[] = [];
+    const one = await outOfFold(s, s.y, params, { ...opts, onFold: (e) => alone.push(e) });
+    // Three at a time, each finishing later the earlier it started (a delay injected around the real
+    // fit): the last fit started is the first to finish.
+    const started: FoldFit[] = [];
+    const fitter: FoldFitter = {
+      concurrency: 3,
+      async fit(job) {
+        started.push(job);
+        const wait = 60 - 15 * (started.length % 4);
+        await new Promise((r) => setTimeout(r, wait));
+        return fitFold(job, { threads: 1 });
+      },
+    };
+    const sideBySide: FoldProgress[] = [];
+    const three = await outOfFold(s, s.y, params, { ...opts, fitter, onFold: (e) => sideBySide.push(e) });
+    expect(started).toHaveLength(8);
+    expect(Buffer.from(three.pBad.buffer)).toEqual(Buffer.from(one.pBad.buffer));
+    expect(Buffer.from(three.logit.buffer)).toEqual(Buffer.from(one.logit.buffer));
+    expect(three.folds).toEqual(one.folds);
+    expect(sideBySide.map((e) => e.fold)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(sideBySide.map((e) => [e.repeat, e.trainRows, e.testRows])).toEqual(alone.map((e) => [e.repeat, e.trainRows, e.testRows]));
+    // A synthetic row trains a fit only when its sample is on that fit's training side.
+    for (const job of started) {
+      const test = new Set(job.testRows);
+      const trained = new Set(job.extraRows);
+      for (let j = 0; j < extra.n; j++) expect(trained.has(j)).toBe(!test.has(extra.source[j]!));
+    }
+  });
+
+  it('starts no queued fit after a cancel or a failed fit', async () => {
+    const s = makeSynthetic({ n: 120, d: 8, seed: 7 });
+    const params = { ...DEFAULT_HEAD_PARAMS, hidden: 0, epochs: 2 };
+    let broke = false;
+    let afterBreak = 0;
+    let calls = 0;
+    const failing: FoldFitter = {
+      concurrency: 2,
+      async fit(job) {
+        calls++;
+        if (broke) afterBreak++;
+        if (calls === 2) {
+          broke = true;
+          throw new Error('the fit broke');
+        }
+        return fitFold(job);
+      },
+    };
+    await expect(outOfFold(s, s.y, params, { k: 5, fitter: failing })).rejects.toThrow('the fit broke');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(calls).toBe(2);
+    expect(afterBreak).toBe(0);
+    const ac = new AbortController();
+    let afterAbort = 0;
+    calls = 0;
+    const cancelling: FoldFitter = {
+      concurrency: 2,
+      async fit(job) {
+        calls++;
+        if (ac.signal.aborted) afterAbort++;
+        ac.abort();
+        return fitFold(job);
+      },
+    };
+    await expect(outOfFold(s, s.y, params, { k: 5, fitter: cancelling, signal: ac.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(calls).toBeGreaterThan(0);
+    expect(afterAbort).toBe(0);
   });
 });

@@ -4,11 +4,12 @@
  * the one out-of-fold implementation (training runs, label issues, noise-robust training, reports).
  */
 import { QcError } from '../../../../src-shared/contract/errors';
+import pLimit from 'p-limit';
 import { DEFAULT_HEAD_PARAMS, trainHead, abortError, type TrainHeadOptions } from './head';
 import { checkMatrix } from './matrix';
 import { headLogitsJs, predictHead } from './predict';
 import { createRng, deriveSeed, shuffleInPlace } from './rng';
-import type { HeadParams, LabelledMatrix, Matrix, TrainedHead } from './types';
+import type { HeadParams, Matrix, TrainedHead } from './types';
 
 const FOLD_STREAM = 4;
 
@@ -103,7 +104,7 @@ export function takeRows(m: Matrix, rows: ArrayLike<number>): Matrix {
 }
 
 export interface FoldProgress {
-  /** 0-based, counted over all repetitions. */
+  /** 0-based, counted over all repetitions (events come in this order, whatever order the fits finish in). */
   fold: number;
   folds: number;
   /** 0-based repetition. */
@@ -113,6 +114,85 @@ export interface FoldProgress {
   /** Wall time since the first fold started. */
   seconds: number;
   head: TrainedHead;
+}
+
+/** What a fold's head training takes besides its rows: plain data, so that a fit can run in another thread. */
+export type FoldTrainOptions = Pick<TrainHeadOptions, 'columnScale' | 'backend' | 'linearEngine' | 'mlpEngine' | 'distance' | 'distanceWeight'>;
+
+/**
+ * One fold's fit: a head trained on rows `trainRows` of `x` (and rows `extraRows` of `extra.x`
+ * after them), then its p(bad) and logits on rows `testRows` of `x`. The matrices are a pass's
+ * whole rows, shared by its fits (in shared memory when the fits run in other threads), so that
+ * each fit gathers its own rows where it runs.
+ */
+export interface FoldFit {
+  x: Float32Array;
+  d: number;
+  y: Uint8Array;
+  extra?: { x: Float32Array; y: Uint8Array };
+  trainRows: Int32Array;
+  extraRows: Int32Array;
+  testRows: Int32Array;
+  params: HeadParams;
+  options: FoldTrainOptions & Pick<TrainHeadOptions, 'sampleWeight'>;
+}
+
+export interface FoldFitResult {
+  head: TrainedHead;
+  /** p(bad) of every test row (predictHead). */
+  p: Float32Array;
+  /** The same rows' logits in double precision (headLogitsJs). */
+  z: Float64Array;
+}
+
+/**
+ * Where fold fits run: `fit` trains and predicts one fold (e.g. in a pool of worker threads,
+ * prepPool.ts), and up to `concurrency` fits are asked for at once. The folds of a pass are
+ * independent, so on 2 cores two single-threaded fits at a time do the work of one two-threaded fit
+ * in about half the time (the head's GEMMs are too small for onnxruntime's threads to pay). A fit
+ * must give the same result wherever it runs: the same code, one onnxruntime intra-op thread
+ * (ortHead.ts: threads never split a sum, so the thread count does not change the weights).
+ */
+export interface FoldFitter {
+  fit(job: FoldFit): Promise<FoldFitResult>;
+  concurrency: number;
+}
+
+/** Train and predict one fold in this thread (the fitter's work; `threads`: onnxruntime intra-op threads, default every core). */
+export async function fitFold(job: FoldFit, opts: { signal?: AbortSignal; threads?: number } = {}): Promise<FoldFitResult> {
+  const { d } = job;
+  const real = job.trainRows.length;
+  const x = new Float32Array((real + job.extraRows.length) * d);
+  const y = new Uint8Array(real + job.extraRows.length);
+  job.trainRows.forEach((r, t) => {
+    x.set(job.x.subarray(r * d, (r + 1) * d), t * d);
+    y[t] = job.y[r]!;
+  });
+  if (job.extra) {
+    const e = job.extra;
+    job.extraRows.forEach((r, t) => {
+      x.set(e.x.subarray(r * d, (r + 1) * d), (real + t) * d);
+      y[real + t] = e.y[r]!;
+    });
+  }
+  const head = await trainHead({ x, y, n: y.length, d }, null, job.params, {
+    ...job.options,
+    // The real rows come first: only they (their good ones) fit a distance block.
+    realRows: real,
+    ...(opts.signal && { signal: opts.signal }),
+    ...(opts.threads !== undefined && { threads: opts.threads }),
+  });
+  const test = takeRows({ x: job.x, n: job.x.length / d, d }, job.testRows);
+  const p = await predictHead(head, test, job.options.backend !== undefined ? { backend: job.options.backend } : {});
+  return { head, p, z: headLogitsJs(head, test) };
+}
+
+/** A copy of `a` in shared memory (fits in other threads read it in place), or `a` itself for fits in this thread. */
+function shareable(a: Float32Array, share: boolean): Float32Array {
+  if (!share) return a;
+  const out = new Float32Array(new SharedArrayBuffer(a.byteLength));
+  out.set(a);
+  return out;
 }
 
 export interface OutOfFoldOptions {
@@ -135,8 +215,10 @@ export interface OutOfFoldOptions {
   sampleWeight?: Float32Array;
   signal?: AbortSignal;
   onFold?(e: FoldProgress): void;
-  /** Passed to trainHead (columnScale, backend, onEpoch, ...). */
-  train?: Omit<TrainHeadOptions, 'signal' | 'sampleWeight'>;
+  /** Passed to trainHead (columnScale, backend, ...). */
+  train?: FoldTrainOptions;
+  /** Where the fits run (see FoldFitter); default one at a time in this thread. */
+  fitter?: FoldFitter;
   /**
    * Training-only rows (synthetic copies, augment.ts): never predicted; row j joins a fold's fit
    * only when its `source` sample (an index into m) is on the training side of that fold, so a
@@ -151,7 +233,9 @@ const REPEAT_STREAM = 5;
  * p(bad) for every sample, each from heads trained on the other k - 1 folds (never on its own),
  * averaged over `repeats` splits, plus the first repetition's fold of each sample and the mean of
  * the heads' logits (double precision: unlike float32 p they do not saturate at 1). Samples outside
- * the out-of-fold set (opts.folds = -1) get NaN.
+ * the out-of-fold set (opts.folds = -1) get NaN. The fits may run side by side (opts.fitter); the
+ * result is the same as one at a time: every fit is seeded by its repetition, and the means are
+ * summed in fold order.
  */
 export async function outOfFold(
   m: Matrix,
@@ -175,10 +259,14 @@ export async function outOfFold(
   const ySub = opts.folds ? Uint8Array.from(member, (i) => y[i]!) : y;
   const gSub = opts.groups && opts.folds ? Int32Array.from(member, (i) => opts.groups![i]!) : opts.groups;
   const wSub = opts.sampleWeight && opts.folds ? Float32Array.from(member, (i) => opts.sampleWeight![i]!) : opts.sampleWeight;
-  const sum = new Float64Array(sub.n);
-  const logitSum = new Float64Array(sub.n);
-  const count = new Uint16Array(sub.n);
-  const started = performance.now();
+  // A synthetic row's original as a row of `sub` (-1: none there).
+  let subOf: Int32Array | null = null;
+  if (opts.extra) {
+    subOf = new Int32Array(m.n).fill(-1);
+    member.forEach((i, j) => (subOf![i] = j));
+  }
+  // Every fit of every repetition, in order: its folds, head seed and the fold it predicts.
+  const jobs: { repeat: number; folds: Int32Array; params: HeadParams; f: number; trainIdx: number[]; testIdx: number[] }[] = [];
   let firstFolds: Int32Array | null = null;
   for (let r = 0; r < repeats; r++) {
     const folds =
@@ -186,44 +274,81 @@ export async function outOfFold(
     if (r === 0) firstFolds = folds;
     const headParams = r === 0 ? params : { ...params, seed: deriveSeed(params.seed, REPEAT_STREAM + r) };
     for (let f = 0; f < k; f++) {
-      if (opts.signal?.aborted) throw abortError();
       const trainIdx = indicesWhere(folds, (v) => v !== f).filter((i) => !wSub || wSub[i]! > 0);
       const testIdx = indicesWhere(folds, (v) => v === f);
-      if (testIdx.length === 0 || trainIdx.length === 0) continue;
-      let train: LabelledMatrix = { ...takeRows(sub, trainIdx), y: Uint8Array.from(trainIdx, (i) => ySub[i]!) };
-      let extraRows = 0;
-      if (opts.extra) {
-        const e = opts.extra;
-        const subOf = new Int32Array(m.n).fill(-1);
-        member.forEach((i, j) => (subOf[i] = j));
-        const take = indicesWhere(e.source, (src) => src >= 0 && subOf[src]! >= 0 && folds[subOf[src]!] !== f);
-        extraRows = take.length;
-        const x = new Float32Array((train.n + take.length) * m.d);
-        x.set(train.x);
-        take.forEach((j, t) => x.set(e.x.subarray(j * m.d, (j + 1) * m.d), (train.n + t) * m.d));
-        const yy = new Uint8Array(train.n + take.length);
-        yy.set(train.y);
-        take.forEach((j, t) => (yy[train.n + t] = e.y[j]!));
-        train = { x, y: yy, n: train.n + take.length, d: m.d };
-      }
-      const head = await trainHead(train, null, headParams, {
-        ...opts.train,
-        // The real rows come first: only they (their good ones) fit a distance block.
-        realRows: trainIdx.length,
-        ...(wSub && { sampleWeight: Float32Array.from({ length: trainIdx.length + extraRows }, (_, t) => (t < trainIdx.length ? wSub[trainIdx[t]!]! : 1)) }),
-        ...(opts.signal && { signal: opts.signal }),
-      });
-      const testRows = takeRows(sub, testIdx);
-      const p = await predictHead(head, testRows, opts.train?.backend !== undefined ? { backend: opts.train.backend } : {});
-      const z = headLogitsJs(head, testRows);
-      testIdx.forEach((i, j) => {
-        sum[i]! += p[j]!;
-        logitSum[i]! += z[j]!;
-        count[i]!++;
-      });
-      opts.onFold?.({ fold: r * k + f, folds: repeats * k, repeat: r, trainRows: trainIdx.length, testRows: testIdx.length, seconds: (performance.now() - started) / 1000, head });
+      if (testIdx.length && trainIdx.length) jobs.push({ repeat: r, folds, params: headParams, f, trainIdx, testIdx });
     }
   }
+  const { signal } = opts;
+  // Fits in other threads read the pass's rows from shared memory, fits here read them in place.
+  const share = opts.fitter !== undefined;
+  const xAll = shareable(sub.x, share);
+  const extra = opts.extra && { x: shareable(opts.extra.x, share), y: opts.extra.y };
+  const fitOf = (job: (typeof jobs)[number]): FoldFit => {
+    const { trainIdx, folds, f } = job;
+    const extraRows = opts.extra ? Int32Array.from(indicesWhere(opts.extra.source, (src) => src >= 0 && subOf![src]! >= 0 && folds[subOf![src]!] !== f)) : new Int32Array(0);
+    return {
+      x: xAll,
+      d: m.d,
+      y: ySub,
+      ...(extra && { extra }),
+      trainRows: Int32Array.from(trainIdx),
+      extraRows,
+      testRows: Int32Array.from(job.testIdx),
+      params: job.params,
+      options: {
+        ...opts.train,
+        ...(wSub && { sampleWeight: Float32Array.from({ length: trainIdx.length + extraRows.length }, (_, t) => (t < trainIdx.length ? wSub[trainIdx[t]!]! : 1)) }),
+      },
+    };
+  };
+  const fitter: FoldFitter = opts.fitter ?? { fit: (job) => fitFold(job, signal ? { signal } : {}), concurrency: 1 };
+  const results: (FoldFitResult | undefined)[] = new Array(jobs.length);
+  const started = performance.now();
+  let reported = 0;
+  const limit = pLimit(Math.max(1, fitter.concurrency));
+  const abortable = (): void => {
+    if (signal?.aborted) throw abortError();
+  };
+  // Once a fit fails, the queued ones start nothing (p-limit starts the next as one settles).
+  let failed = false;
+  try {
+    await Promise.all(
+      jobs.map((job, j) =>
+        limit(async () => {
+          if (failed) return;
+          abortable();
+          try {
+            results[j] = await fitter.fit(fitOf(job));
+          } catch (e) {
+            failed = true;
+            throw e;
+          }
+          abortable();
+          // Progress in fold order: a fit that finishes early is told after the ones before it.
+          while (reported < jobs.length && results[reported]) {
+            const done = jobs[reported]!;
+            opts.onFold?.({ fold: done.repeat * k + done.f, folds: repeats * k, repeat: done.repeat, trainRows: done.trainIdx.length, testRows: done.testIdx.length, seconds: (performance.now() - started) / 1000, head: results[reported]!.head });
+            reported++;
+          }
+        }),
+      ),
+    );
+  } finally {
+    // A failed or cancelled fit: the queued ones never start.
+    limit.clearQueue();
+  }
+  const sum = new Float64Array(sub.n);
+  const logitSum = new Float64Array(sub.n);
+  const count = new Uint16Array(sub.n);
+  jobs.forEach((job, j) => {
+    const { p, z } = results[j]!;
+    job.testIdx.forEach((i, t) => {
+      sum[i]! += p[t]!;
+      logitSum[i]! += z[t]!;
+      count[i]!++;
+    });
+  });
   const pBad = new Float32Array(m.n).fill(NaN);
   const logit = new Float64Array(m.n).fill(NaN);
   const foldsOut = new Int32Array(m.n).fill(-1);

@@ -68,6 +68,8 @@ export interface TrainHeadOptions {
   /** Rows 0..realRows of `train` are real images (default all); only they fit the distance block. */
   realRows?: number;
   distanceWeight?: number;
+  /** onnxruntime intra-op threads of the trainer (default headThreads(): every core; 1 where fits run side by side, folds.ts). */
+  threads?: number;
 }
 
 /** Fit the distance block on the good real rows of `train` (see TrainHeadOptions.distance). */
@@ -112,14 +114,14 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 async function makeTrainer(ctx: TrainContext, opts: TrainHeadOptions): Promise<Trainer> {
   const choice = opts.linearEngine ?? 'auto';
   if (ctx.params.hidden === 0 && choice === 'js') return new LinearJsTrainer(ctx);
-  if (ctx.params.hidden === 0 && choice !== 'tfjs') return OrtHeadTrainer.create(ctx);
+  if (ctx.params.hidden === 0 && choice !== 'tfjs') return OrtHeadTrainer.create(ctx, opts.threads);
   // The MLP: tfjs-node(-gpu) where it installs (native TensorFlow, CUDA), else onnxruntime's
   // multi-threaded GEMM (~5x tfjs-wasm on 2 cores); a forced tfjs backend (option or QC_TF_BACKEND) wins.
   const mlp = opts.mlpEngine ?? 'auto';
-  if (ctx.params.hidden > 0 && mlp === 'onnxruntime') return OrtHeadTrainer.create(ctx);
+  if (ctx.params.hidden > 0 && mlp === 'onnxruntime') return OrtHeadTrainer.create(ctx, opts.threads);
   const forced = Boolean(opts.backend || process.env[BACKEND_ENV]);
   const { name, tf } = await selectBackend(opts.backend);
-  if (ctx.params.hidden > 0 && mlp === 'auto' && !forced && !name.startsWith('tensorflow')) return OrtHeadTrainer.create(ctx);
+  if (ctx.params.hidden > 0 && mlp === 'auto' && !forced && !name.startsWith('tensorflow')) return OrtHeadTrainer.create(ctx, opts.threads);
   return new TfHeadTrainer(tf, name, ctx);
 }
 

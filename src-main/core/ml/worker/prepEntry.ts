@@ -2,7 +2,9 @@
  * A preparation worker (prepPool.ts): decodes an image and makes its backbone inputs, crops,
  * signals, defect block and hash (prepare.ts), then transfers the buffers back. No database. With an `embed`
  * request it also runs the backbone on a chunk of images with a session of its own (one onnxruntime
- * thread, opened on first use and kept), and returns their vectors (embed.ts `embedBatches`).
+ * thread, opened on first use and kept), and returns their vectors (embed.ts `embedBatches`). With a
+ * `fit` request it trains one fold's head and predicts the fold (folds.ts `fitFold`, one onnxruntime
+ * thread): a training run's out-of-fold fits run side by side on the pool's threads.
  */
 import { parentPort } from 'node:worker_threads';
 import { openBackbone, type Backbone } from '../backbone/runtime';
@@ -10,6 +12,7 @@ import { SessionCache } from '../backbone/sessionCache';
 import { embedBatches, embedResultBuffers, type EmbedItem, type EmbedResult } from '../embed';
 import type { FeatureSet } from '../../../../src-shared/domain/ml';
 import { DecodeCache, prepareImage, preparedBuffers, type PrepareItem, type PrepareOptions } from '../prepare';
+import { fitFold, type FoldFit, type FoldFitResult } from '../train/folds';
 import { encodeError, type WorkerError } from './protocol';
 
 export interface PrepRequest {
@@ -31,7 +34,13 @@ export interface EmbedChunkRequest {
   };
 }
 
-export type PrepWorkerRequest = PrepRequest | EmbedChunkRequest;
+/** One out-of-fold fit (folds.ts FoldFit); its matrices are read in shared memory. */
+export interface FitRequest {
+  id: number;
+  fit: FoldFit;
+}
+
+export type PrepWorkerRequest = PrepRequest | EmbedChunkRequest | FitRequest;
 
 /** The reply to either request: a prepared image or a chunk's results; `error` when the chunk failed as a whole (e.g. the backbone would not open). */
 export interface PrepWorkerReply {
@@ -59,6 +68,16 @@ async function embedChunk(req: EmbedChunkRequest['embed']): Promise<EmbedResult[
 const port = parentPort;
 if (port) {
   port.on('message', async (msg: PrepWorkerRequest) => {
+    if ('fit' in msg) {
+      try {
+        // One intra-op thread: the pool's other threads run the other folds.
+        const result: FoldFitResult = await fitFold(msg.fit, { threads: 1 });
+        port.postMessage({ id: msg.id, result } satisfies PrepWorkerReply, [result.p.buffer as ArrayBuffer, result.z.buffer as ArrayBuffer]);
+      } catch (e) {
+        port.postMessage({ id: msg.id, error: encodeError(e) } satisfies PrepWorkerReply);
+      }
+      return;
+    }
     if ('embed' in msg) {
       try {
         const results = await embedChunk(msg.embed);

@@ -9,6 +9,9 @@ import { prepareImage } from '../prepare';
 import { decodeRgb } from '../backbone/preprocess';
 import { defectNet } from '../features/defectNet';
 import { PrepPool } from './prepPool';
+import { outOfFold } from '../train/folds';
+import { DEFAULT_HEAD_PARAMS } from '../train/head';
+import { makeSynthetic } from '../../../../test-support/synthetic';
 
 const DEV = path.resolve(import.meta.dirname, '../../../../../shared/datasets/quality-dev/images');
 const files = fs
@@ -152,4 +155,22 @@ describe('PrepPool', () => {
     }
     expect(seen).toEqual([2]);
   });
+
+  it("trains a run's out-of-fold heads in its threads, side by side, exactly as one at a time in this thread", async () => {
+    const s = makeSynthetic({ n: 300, d: 24, seed: 11, rule: 'linear', labelNoise: 0.05 });
+    const groups = Int32Array.from({ length: s.n }, (_, i) => Math.floor(i / 3));
+    const extra = { x: s.x.slice(0, 60 * s.d), y: new Uint8Array(60).fill(1), n: 60, source: Int32Array.from({ length: 60 }, (_, j) => 2 * j) };
+    // The MLP as a run trains it (onnxruntime), a distance block, scaled columns: all of a fit's inputs.
+    const opts = { k: 5, groups, repeats: 2, extra, train: { columnScale: new Float32Array(s.d).fill(1.5), distance: { start: 16, width: 8 } } };
+    const params = { ...DEFAULT_HEAD_PARAMS, hidden: 8, epochs: 5 };
+    const here = await outOfFold(s, s.y, params, opts);
+    let fits = 0;
+    const viaPool = await outOfFold(s, s.y, params, { ...opts, fitter: { concurrency: pool!.size, fit: (job) => (fits++, pool!.fitFold(job)) } });
+    expect(fits).toBe(10);
+    expect(bytes(viaPool.pBad)).toEqual(bytes(here.pBad));
+    expect(Buffer.from(viaPool.logit.buffer)).toEqual(Buffer.from(here.logit.buffer));
+    expect(viaPool.pBad.every((p) => p >= 0 && p <= 1)).toBe(true);
+    // A fit that fails in a worker fails the pass with its error.
+    await expect(outOfFold(s, s.y, { ...params, learningRate: -1 }, { ...opts, fitter: { concurrency: 2, fit: (job) => pool!.fitFold(job) } })).rejects.toThrow(/learningRate/);
+  }, 120_000);
 });

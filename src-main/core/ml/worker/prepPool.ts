@@ -8,6 +8,8 @@
  *   onnxruntime session (engine.ts uses it on the CPU provider). Each core then runs its own chunks
  *   end to end: with one shared session the backbone thread was the bottleneck while preparation
  *   idled, and the cores were ~75-85% busy.
+ * - `fitFold`: one out-of-fold fit of a training run (folds.ts), in the least busy worker with one
+ *   onnxruntime thread, so that a run's folds train side by side on every core.
  * Results come back as transferred buffers, never copied. Where the worker entry cannot be found
  * (a build without prepWorker.js) `PrepPool.create` returns null and the caller works in its own thread.
  */
@@ -18,7 +20,8 @@ import { Worker } from 'node:worker_threads';
 import type { FeatureSet } from '../../../../src-shared/domain/ml';
 import type { EmbedItem, EmbedResult } from '../embed';
 import type { Prepared, PrepareItem, PrepareOptions } from '../prepare';
-import type { EmbedChunkRequest, PrepRequest, PrepWorkerReply } from './prepEntry';
+import type { FoldFit, FoldFitResult } from '../train/folds';
+import type { EmbedChunkRequest, FitRequest, PrepRequest, PrepWorkerReply } from './prepEntry';
 import { decodeError } from './protocol';
 
 export const PREP_THREADS_ENV = 'QC_PREP_THREADS';
@@ -92,20 +95,31 @@ export class PrepPool {
    * defect net in `modelsDir`. Results in item order.
    */
   embedChunk(items: EmbedItem[], sets: FeatureSet[], backbone: { id: string; modelsDir: string } | null, modelsDir?: string): Promise<EmbedResult[]> {
-    const load = this.workers.map(() => 0);
-    for (const w of this.waiting.values()) load[w.worker]!++;
-    const slot = load.indexOf(Math.min(...load));
-    return this.send(slot, (id) => ({ id, embed: { items, sets, backbone, ...(modelsDir && { modelsDir }) } }) satisfies EmbedChunkRequest) as Promise<EmbedResult[]>;
+    return this.send(this.leastBusy(), (id) => ({ id, embed: { items, sets, backbone, ...(modelsDir && { modelsDir }) } }) satisfies EmbedChunkRequest) as Promise<EmbedResult[]>;
   }
 
-  private send(slot: number, message: (id: number) => PrepRequest | EmbedChunkRequest): Promise<unknown> {
+  /**
+   * Train and predict one fold (folds.ts FoldFit) in the worker with the fewest requests in flight.
+   * Its matrices should be in shared memory (then they are not copied).
+   */
+  fitFold(job: FoldFit): Promise<FoldFitResult> {
+    return this.send(this.leastBusy(), (id) => ({ id, fit: job }) satisfies FitRequest) as Promise<FoldFitResult>;
+  }
+
+  private leastBusy(): number {
+    const load = this.workers.map(() => 0);
+    for (const w of this.waiting.values()) load[w.worker]!++;
+    return load.indexOf(Math.min(...load));
+  }
+
+  private send(slot: number, message: (id: number) => PrepRequest | EmbedChunkRequest | FitRequest, transfer: ArrayBuffer[] = []): Promise<unknown> {
     if (this.closed) return Promise.reject(new Error('the image preparation pool is closed'));
     const id = this.nextId++;
     const w = this.workers[slot]!;
     return new Promise<unknown>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject, worker: slot });
       w.ref();
-      w.postMessage(message(id));
+      w.postMessage(message(id), transfer);
     });
   }
 
