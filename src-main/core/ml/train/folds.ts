@@ -9,7 +9,7 @@ import { DEFAULT_HEAD_PARAMS, trainHead, abortError, type TrainHeadOptions } fro
 import { checkMatrix } from './matrix';
 import { headLogitsJs, predictHead } from './predict';
 import { createRng, deriveSeed, shuffleInPlace } from './rng';
-import type { HeadParams, Matrix, TrainedHead } from './types';
+import type { HeadParams, Matrix } from './types';
 
 const FOLD_STREAM = 4;
 
@@ -113,7 +113,6 @@ export interface FoldProgress {
   testRows: number;
   /** Wall time since the first fold started. */
   seconds: number;
-  head: TrainedHead;
 }
 
 /** What a fold's head training takes besides its rows: plain data, so that a fit can run in another thread. */
@@ -137,8 +136,8 @@ export interface FoldFit {
   options: FoldTrainOptions & Pick<TrainHeadOptions, 'sampleWeight'>;
 }
 
+/** A fit's predictions (the head itself stays where it was trained: its first layer is d × hidden numbers). */
 export interface FoldFitResult {
-  head: TrainedHead;
   /** p(bad) of every test row (predictHead). */
   p: Float32Array;
   /** The same rows' logits in double precision (headLogitsJs). */
@@ -184,7 +183,7 @@ export async function fitFold(job: FoldFit, opts: { signal?: AbortSignal; thread
   });
   const test = takeRows({ x: job.x, n: job.x.length / d, d }, job.testRows);
   const p = await predictHead(head, test, job.options.backend !== undefined ? { backend: job.options.backend } : {});
-  return { head, p, z: headLogitsJs(head, test) };
+  return { p, z: headLogitsJs(head, test) };
 }
 
 /** A copy of `a` in shared memory (fits in other threads read it in place), or `a` itself for fits in this thread. */
@@ -328,7 +327,7 @@ export async function outOfFold(
           // Progress in fold order: a fit that finishes early is told after the ones before it.
           while (reported < jobs.length && results[reported]) {
             const done = jobs[reported]!;
-            opts.onFold?.({ fold: done.repeat * k + done.f, folds: repeats * k, repeat: done.repeat, trainRows: done.trainIdx.length, testRows: done.testIdx.length, seconds: (performance.now() - started) / 1000, head: results[reported]!.head });
+            opts.onFold?.({ fold: done.repeat * k + done.f, folds: repeats * k, repeat: done.repeat, trainRows: done.trainIdx.length, testRows: done.testIdx.length, seconds: (performance.now() - started) / 1000 });
             reported++;
           }
         }),
