@@ -3,7 +3,8 @@
  * count (`waiting` for another process's embedding, say) is said once in a line of its own: a
  * terminal that shows nothing for minutes looks hung.
  */
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type CliProgress from 'cli-progress';
 import type { JobProgress } from '../../src-shared/contract/events';
 
 export interface ProgressView {
@@ -11,9 +12,11 @@ export interface ProgressView {
   stop(): void;
 }
 
+const require = createRequire(import.meta.url);
+
 export function progressView(enabled = Boolean(process.stderr.isTTY), stream: NodeJS.WritableStream = process.stderr): ProgressView {
   if (!enabled) return { update: () => {}, stop: () => {} };
-  let bar: cliProgress.SingleBar | null = null;
+  let bar: CliProgress.SingleBar | null = null;
   let phase = '';
   let said = '';
   return {
@@ -31,6 +34,8 @@ export function progressView(enabled = Boolean(process.stderr.isTTY), stream: No
       if (!bar || phase !== p.phase) {
         bar?.stop();
         phase = p.phase;
+        // Loaded with the first bar, not with every command (core/deferred.ts says why).
+        const cliProgress = require('cli-progress') as typeof CliProgress;
         bar = new cliProgress.SingleBar(
           { stream, format: `${p.job} ${p.phase.padEnd(9)} [{bar}] {value}/{total} {percentage}% | failed {failed} | eta {eta_formatted}`, hideCursor: true },
           cliProgress.Presets.shades_classic,

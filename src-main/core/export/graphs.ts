@@ -5,7 +5,7 @@
  * need a DOM or a canvas in Node for two line charts.
  */
 import path from 'node:path';
-import sharp from 'sharp';
+import { sharp } from '../deferred';
 import type { EpochStats } from '../../../src-shared/domain/ml';
 import { assessFit, type FitAssessment } from '../../../src-shared/domain/runQuality';
 import { makeDir, writeFileAtomic } from '../fsSafe';

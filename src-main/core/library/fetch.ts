@@ -18,7 +18,8 @@
 import dns from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, buildConnector } from 'undici';
+import type { Agent } from 'undici';
+import { undici } from '../deferred';
 import type { FailureReason } from '../../../src-shared/domain/library';
 import { checkRedirect, isPrivateHost } from './sources';
 
@@ -99,8 +100,8 @@ export async function fetchList(url: string, options: Partial<FetchOptions> = {}
       else callback(Object.assign(new Error(`${hostname} resolves to no address`), { code: 'ENOTFOUND' }), '', 0);
     });
   const agent = (lookup: LookupFunction) => {
-    const connect = buildConnector({ lookup });
-    return new Agent({
+    const connect = undici.buildConnector({ lookup });
+    return new undici.Agent({
       connect: (opts, callback) =>
         connect(opts, (err, socket) => {
           if (socket) {
@@ -254,7 +255,7 @@ function agentFor(lookup: LookupFunction | undefined, guarded: boolean): Agent |
   const base = lookup ?? dns.lookup;
   let pair = agents.get(base);
   if (!pair) {
-    pair = { plain: new Agent({ connect: { lookup: base } }), guarded: new Agent({ connect: { lookup: publicOnly(base) } }) };
+    pair = { plain: new undici.Agent({ connect: { lookup: base } }), guarded: new undici.Agent({ connect: { lookup: publicOnly(base) } }) };
     agents.set(base, pair);
   }
   return guarded ? pair.guarded : pair.plain;

@@ -3,7 +3,8 @@
  * Magic bytes first (HTML error pages, empty bodies, other types), then sharp must really
  * decode it: truncated files fail, and images above the pixel limit are refused before decoding.
  */
-import sharp, { type Metadata } from 'sharp';
+import type { Metadata } from 'sharp';
+import { sharp } from '../deferred';
 import type { FailureReason } from '../../../src-shared/domain/library';
 import { decodeRgb, strictInput, TRANSPARENT_BACKGROUND, type RgbImage } from '../ml/backbone/preprocess';
 

@@ -4,7 +4,8 @@
  * backbone converter and the model export (`qc export-model`), which appends a run's head to the
  * backbone graph.
  */
-import protobuf from 'protobufjs';
+import type * as Protobuf from 'protobufjs';
+import { deferredPackage, deferredValue } from '../../deferred';
 
 // ONNX protobuf: just the messages needed, as a protobufjs JSON descriptor (field numbers from onnx.proto)
 
@@ -75,8 +76,9 @@ const ONNX_DESCRIPTOR = {
   },
 };
 
-const onnxRoot = protobuf.Root.fromJSON(ONNX_DESCRIPTOR);
-export const ModelProto = onnxRoot.lookupType('onnx.ModelProto');
+// protobufjs and the message types load with the first model written or read (core/deferred.ts).
+const protobuf = deferredPackage<typeof Protobuf>('protobufjs');
+export const ModelProto = deferredValue<Protobuf.Type>('onnx.ModelProto', () => protobuf.Root.fromJSON(ONNX_DESCRIPTOR).lookupType('onnx.ModelProto'));
 
 export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT64: 7 } as const;
 const AttrType = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7 } as const;

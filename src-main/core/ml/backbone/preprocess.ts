@@ -11,7 +11,8 @@
  * Output: Float32Array of size * size * 3, HWC, RGB in 0..1.
  */
 import os from 'node:os';
-import sharp, { type OutputInfo, type SharpOptions } from 'sharp';
+import type { OutputInfo, SharpOptions } from 'sharp';
+import { sharp } from '../../deferred';
 
 /** Recorded with stored features: change it whenever the pixels produced here change. */
 export const PREPROCESS_VERSION = 'nsfwjs-fill-bilinear-aligncorners/1';

@@ -28,7 +28,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
+import { ort } from '../../deferred';
 import { nativeCrops, CROP_COUNT } from '../features/crops';
 import { readOnnxMetadata } from './convert';
 import { DataType, ModelProto, floatBytes, type OnnxNode, type OnnxTensor } from './onnx';

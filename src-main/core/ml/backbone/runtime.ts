@@ -10,7 +10,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
+import { ort } from '../../deferred';
 import { QcError } from '../../../../src-shared/contract/errors';
 import { type BackboneEntry, type BackboneInput, type BackboneManifest, findBackbone, loadManifest, MANIFEST_FILE } from './manifest';
 
@@ -138,7 +139,7 @@ function inputDims(input: BackboneInput, n: number): number[] {
 }
 
 /** Check the model's inputs and outputs against the manifest entry; returns the input name and the largest batch it takes. */
-function checkModelIo(session: ort.InferenceSession, entry: BackboneEntry, file: string): { inputName: string; maxBatch: number } {
+function checkModelIo(session: Ort.InferenceSession, entry: BackboneEntry, file: string): { inputName: string; maxBatch: number } {
   const fail = (msg: string) => new QcError('bad_input', `backbone "${entry.id}" (${path.basename(file)}): ${msg}; fix its entry in ${MANIFEST_FILE}`);
   const inputName = entry.input.name ?? (session.inputNames.length === 1 ? session.inputNames[0] : undefined);
   if (!inputName) throw fail(`the model has inputs ${session.inputNames.join(', ')}; name one in "input.name"`);
@@ -187,7 +188,7 @@ export function toModelInput(x: Float32Array, n: number, input: BackboneInput): 
 }
 
 interface Runner {
-  session: ort.InferenceSession;
+  session: Ort.InferenceSession;
   inputName: string;
   maxBatch: number;
 }
@@ -201,7 +202,7 @@ async function runBatch(r: Runner, entry: BackboneEntry, x: Float32Array, n: num
 }
 
 /** The options every session of ours is created with (the backbones' and the defect net's). */
-export function sessionOptions(provider: string, threads?: number): ort.InferenceSession.SessionOptions {
+export function sessionOptions(provider: string, threads?: number): Ort.InferenceSession.SessionOptions {
   return {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',

@@ -4,7 +4,7 @@
  * features — bytes per pixel included — come from the same kind of file as a real image's.
  * Nothing is written to disk.
  */
-import sharp from 'sharp';
+import { sharp } from '../../deferred';
 import { decodeRgb, type Decoded, type RgbImage } from '../backbone/preprocess';
 import { applySynthetic, type SyntheticSpec } from './index';
 

@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
+import { ort } from '../../deferred';
 import { QcError } from '../../../../src-shared/contract/errors';
 import type { RgbImage } from '../backbone/preprocess';
 import { sessionOptions } from '../backbone/runtime';
@@ -47,7 +48,7 @@ function readCard(modelsDir: string): DefectNetCard {
 async function open(modelsDir: string): Promise<DefectNet> {
   const file = path.join(modelsDir, DEFECT_NET_FILE);
   const card = readCard(modelsDir);
-  let session: ort.InferenceSession;
+  let session: Ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(file, sessionOptions('cpu', 1));
   } catch (e) {

@@ -12,7 +12,7 @@
  * what matters is the blur and the normalisation, which the hashes (binary, unblurred) do not have.
  */
 import fs from 'node:fs';
-import sharp from 'sharp';
+import { sharp } from '../../deferred';
 import { DEFAULT_MAX_PIXELS } from '../../library/verify';
 import { TRANSPARENT_BACKGROUND } from '../backbone/preprocess';
 import type { FeatureKey } from '../featureStore';

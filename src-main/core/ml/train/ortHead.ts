@@ -20,7 +20,8 @@
  * output tiles between threads, never a sum), not bit-identical across CPUs.
  */
 import os from 'node:os';
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
+import { ort } from '../../deferred';
 import type { StepStats, Trainer, TrainContext } from './trainer';
 import { ADAM } from './trainer';
 import { sessionOptions } from '../backbone/runtime';
@@ -184,7 +185,7 @@ function fusedStepGraph(d: number, hidden: number, dropout: boolean, ctx: Pick<T
   return g.encode();
 }
 
-async function session(bytes: Uint8Array, threads: number): Promise<ort.InferenceSession> {
+async function session(bytes: Uint8Array, threads: number): Promise<Ort.InferenceSession> {
   // Every session of ours starts from sessionOptions: among others, idle intra-op threads sleep
   // instead of spinning. Spinning burnt a third more CPU for the same weights here, and on 2 busy
   // cores took that time from everything else (qc train on the dev set at load ~5: 42 → 24–26 user
@@ -225,7 +226,7 @@ export class OrtHeadTrainer implements Trainer {
   private readonly params: Param[];
   /** The batch's row indices: the graphs gather its rows from the whole training matrix (`xall`). */
   private readonly rowIndex: BigInt64Array;
-  private readonly xall: ort.Tensor;
+  private readonly xall: Ort.Tensor;
   private readonly yb: Float32Array;
   private readonly swb: Float32Array;
   private readonly mask: Float32Array | null;
@@ -241,12 +242,12 @@ export class OrtHeadTrainer implements Trainer {
    */
   private spare: { w: Float32Array; m: Float32Array; v: Float32Array } | null = null;
   /** The plain forward + backward graph behind `gradients()`: the linear head's step; for the MLP (tests only) made on first use. */
-  private gradSession: Promise<ort.InferenceSession> | null;
+  private gradSession: Promise<Ort.InferenceSession> | null;
 
   private constructor(
     private readonly ctx: TrainContext,
-    private readonly stepSession: ort.InferenceSession,
-    private readonly forwardSession: ort.InferenceSession,
+    private readonly stepSession: Ort.InferenceSession,
+    private readonly forwardSession: Ort.InferenceSession,
     private readonly threads: number,
   ) {
     this.gradSession = ctx.params.hidden > 0 ? null : Promise.resolve(stepSession);
@@ -297,7 +298,7 @@ export class OrtHeadTrainer implements Trainer {
    * The weights as graph inputs, the first layer folded into raw-feature space so the graph never
    * standardises a batch: (x − mean)·scale·W1 + b1 = x·(scale∘W1) + (b1 − mean·(scale∘W1)).
    */
-  private weightFeeds(): Record<string, ort.Tensor> {
+  private weightFeeds(): Record<string, Ort.Tensor> {
     const { mean, scale } = this.ctx;
     const { w1s, b1s } = this;
     const w1 = this.params[0]!.w;
@@ -314,7 +315,7 @@ export class OrtHeadTrainer implements Trainer {
       }
     }
     for (let k = 0; k < h; k++) b1s[k] = b1[k]! - acc[k]!;
-    const feeds: Record<string, ort.Tensor> = {
+    const feeds: Record<string, Ort.Tensor> = {
       w1: new ort.Tensor('float32', w1s, this.params[0]!.dims),
       b1: new ort.Tensor('float32', b1s, this.params[1]!.dims),
     };
@@ -328,7 +329,7 @@ export class OrtHeadTrainer implements Trainer {
    * here took a fifth of an MLP step on 35,000 × 1,280 rows), its labels and loss weights in
    * reused buffers, and its dropout mask, drawn.
    */
-  private fillBatch(rows: Int32Array, nb: number): Record<string, ort.Tensor> {
+  private fillBatch(rows: Int32Array, nb: number): Record<string, Ort.Tensor> {
     const { ctx, yb, swb, mask, rowIndex } = this;
     const { y } = ctx.train;
     const { classWeight, params } = ctx;
@@ -340,7 +341,7 @@ export class OrtHeadTrainer implements Trainer {
       yb[i] = label;
       swb[i] = (classWeight[label ? 1 : 0] * (sw ? sw[r]! : 1)) / nb;
     }
-    const feeds: Record<string, ort.Tensor> = {
+    const feeds: Record<string, Ort.Tensor> = {
       xall: this.xall,
       rows: new ort.Tensor('int64', rowIndex.subarray(0, nb), [nb]),
       y: new ort.Tensor('float32', yb.subarray(0, nb), [nb, 1]),
