@@ -157,6 +157,28 @@ const onlyImportsRule = {
   },
 };
 
+/**
+ * Packages that load on first use (src-main/core/deferred.ts): production code in src-main takes
+ * them from there (`sharp`, `ort`, `undici`), never by a value import of the package, which would
+ * load it with every command again. Type-only imports are fine; tests may import them.
+ */
+const DEFERRED_PACKAGES = ['sharp', 'onnxruntime-node', 'undici', 'protobufjs', 'cli-progress'];
+const deferredRule = {
+  meta: { type: 'problem', schema: [] },
+  create(context) {
+    const check = (node, source, typeOnly) => {
+      if (typeOnly || source?.type !== 'Literal' || !DEFERRED_PACKAGES.some((p) => source.value === p || String(source.value).startsWith(`${p}/`))) return;
+      context.report({ node: source, message: `'${source.value}' loads on first use: take it from src-main/core/deferred.ts (or import only its types), so that commands which never use it do not load it.` });
+    };
+    return {
+      ImportDeclaration: (node) => check(node, node.source, node.importKind === 'type' || (node.specifiers.length > 0 && node.specifiers.every((s) => s.importKind === 'type'))),
+      ExportNamedDeclaration: (node) => node.source && check(node, node.source, node.exportKind === 'type'),
+      ExportAllDeclaration: (node) => check(node, node.source, node.exportKind === 'type'),
+      ImportExpression: (node) => check(node, node.source, false),
+    };
+  },
+};
+
 const SHARED_MESSAGE = `src-shared is pure: only relative imports inside src-shared, and ${SHARED_PACKAGES.join(', ')}; no node:, DOM, React, electron, Node-only packages or src-main/src-renderer.`;
 
 export default tseslint.config(
@@ -190,6 +212,12 @@ export default tseslint.config(
     rules: {
       'layers/only-imports': ['error', { folders: ['src-shared', 'test-support'], packages: [...SHARED_PACKAGES, ...SHARED_TEST_PACKAGES], message: `${SHARED_MESSAGE} (Its tests may also use test-support/ and ${SHARED_TEST_PACKAGES.join(', ')}.)` }],
     },
+  },
+  {
+    files: ['src-main/**'],
+    ignores: [...TEST_FILES, 'src-main/core/deferred.ts'],
+    plugins: { deferred: { rules: { 'first-use': deferredRule } } },
+    rules: { 'deferred/first-use': 'error' },
   },
   ...layer(
     ['src-main/core/**'],
