@@ -19,7 +19,7 @@
  * describe the head that is shipped, and the test split must not shape it.
  */
 import type { EpochStats, HeadParams } from '../../../src-shared/domain/ml';
-import { outOfFold, type FoldFitter } from './train/folds';
+import { inSharedMemory, outOfFold, type FoldFitter } from './train/folds';
 import { predictHead, trainHead, type LabelledMatrix, type Matrix, type TrainedHead } from './train/head';
 import { confidentLearning } from './train/labelIssues';
 import type { DistanceSpec } from './train/distance';
@@ -140,6 +140,10 @@ function rows(src: Matrix & { y: Uint8Array }, pick: (i: number) => boolean): La
 
 /** `fitter`: where the out-of-fold passes' fits run (folds.ts FoldFitter; the engine's thread pool), default one at a time here. */
 export async function runTrainJob(req: TrainJobRequest, onEvent: (e: TrainJobEvent) => void, signal?: AbortSignal, fitter?: FoldFitter): Promise<TrainJobResult> {
+  // With fits in the pool, the synthetic copies (often most of the rows) move into shared memory
+  // once: the first pass's fits read them there and the final fit takes them from there, so they
+  // are never held twice.
+  if (fitter && req.synthetic?.n) req.synthetic.x = inSharedMemory(req.synthetic.x);
   const all = { x: req.x, n: req.n, d: req.d, y: req.y };
   const scale = req.columnScale ?? undefined;
   const base = { ...(signal && { signal }), ...(scale && { columnScale: scale }), ...(req.distance && { distance: req.distance }) };

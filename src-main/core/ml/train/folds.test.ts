@@ -1,6 +1,6 @@
 /** Stratified and group-aware folds, and out-of-fold probabilities on real tfjs / the JS trainer. */
 import { describe, expect, it } from 'vitest';
-import { fitFold, outOfFold, outOfFoldProbabilities, stratifiedFolds, takeRows, type FoldFit, type FoldFitter, type FoldProgress } from './folds';
+import { fitFold, inSharedMemory, outOfFold, outOfFoldProbabilities, stratifiedFolds, takeRows, type FoldFit, type FoldFitter, type FoldProgress } from './folds';
 import { DEFAULT_HEAD_PARAMS, predictHead, trainHead } from './head';
 import { createRng } from './rng';
 import { makeSynthetic } from '../../../../test-support/synthetic';
@@ -227,5 +227,25 @@ describe('outOfFoldProbabilities', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(calls).toBeGreaterThan(0);
     expect(afterAbort).toBe(0);
+  });
+
+  it('gives fits in other threads the rows in shared memory, copying only what is not there yet', async () => {
+    const s = makeSynthetic({ n: 80, d: 6, seed: 8 });
+    const plain = s.x.slice(0, 20 * s.d);
+    const shared = inSharedMemory(plain);
+    expect(shared.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(shared).not.toBe(plain);
+    expect(Array.from(shared)).toEqual(Array.from(plain));
+    expect(inSharedMemory(shared)).toBe(shared);
+    const extra = { x: shared, y: new Uint8Array(20).fill(1), n: 20, source: Int32Array.from({ length: 20 }, (_, j) => j) };
+    const seen: FoldFit[] = [];
+    const fitter: FoldFitter = { concurrency: 2, fit: (job) => (seen.push(job), fitFold(job)) };
+    await outOfFold(s, s.y, { ...DEFAULT_HEAD_PARAMS, hidden: 0, epochs: 1 }, { k: 4, extra, fitter });
+    expect(seen).toHaveLength(4);
+    for (const job of seen) {
+      expect(job.extra!.x).toBe(shared);
+      expect(job.x.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(job.x).toBe(seen[0]!.x);
+    }
   });
 });

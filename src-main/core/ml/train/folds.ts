@@ -186,12 +186,17 @@ export async function fitFold(job: FoldFit, opts: { signal?: AbortSignal; thread
   return { p, z: headLogitsJs(head, test) };
 }
 
-/** A copy of `a` in shared memory (fits in other threads read it in place), or `a` itself for fits in this thread. */
-function shareable(a: Float32Array, share: boolean): Float32Array {
-  if (!share) return a;
+/** `a` in shared memory, where fits in other threads read it in place: `a` itself when it already is, else a copy. */
+export function inSharedMemory(a: Float32Array): Float32Array {
+  if (a.buffer instanceof SharedArrayBuffer) return a;
   const out = new Float32Array(new SharedArrayBuffer(a.byteLength));
   out.set(a);
   return out;
+}
+
+/** `a` as the fits read it: in shared memory for fits in other threads, else itself. */
+function shareable(a: Float32Array, share: boolean): Float32Array {
+  return share ? inSharedMemory(a) : a;
 }
 
 export interface OutOfFoldOptions {
