@@ -18,19 +18,10 @@ import type * as Undici from 'undici';
 
 const require = createRequire(import.meta.url);
 
-/** The stand-ins that have loaded what they stand for (for the test that nothing loads early). */
-export const loaded = new Set<string>();
-
 /** A stand-in for what `make` returns, made on the first property read or call. */
-export function deferredValue<T extends object>(name: string, make: () => T, callable = false): T {
+export function deferredValue<T extends object>(make: () => T, callable = false): T {
   let mod: T | undefined;
-  const load = (): T => {
-    if (!mod) {
-      mod = make();
-      loaded.add(name);
-    }
-    return mod;
-  };
+  const load = (): T => (mod ??= make());
   // A function target, so that a callable package (sharp) can be called through the stand-in.
   const target = (callable ? function deferredPackage() {} : {}) as T;
   return new Proxy(target, {
@@ -45,7 +36,7 @@ export function deferredValue<T extends object>(name: string, make: () => T, cal
 
 /** A stand-in for package `id`'s exports, required on first use. */
 export function deferredPackage<T extends object>(id: string, callable = false): T {
-  return deferredValue(id, () => require(id) as T, callable);
+  return deferredValue(() => require(id) as T, callable);
 }
 
 /** onnxruntime-node's namespace (`ort.InferenceSession`, `ort.Tensor`, ...). */

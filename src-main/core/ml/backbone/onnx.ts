@@ -78,7 +78,7 @@ const ONNX_DESCRIPTOR = {
 
 // protobufjs and the message types load with the first model written or read (core/deferred.ts).
 const protobuf = deferredPackage<typeof Protobuf>('protobufjs');
-export const ModelProto = deferredValue<Protobuf.Type>('onnx.ModelProto', () => protobuf.Root.fromJSON(ONNX_DESCRIPTOR).lookupType('onnx.ModelProto'));
+export const ModelProto = deferredValue<Protobuf.Type>(() => protobuf.Root.fromJSON(ONNX_DESCRIPTOR).lookupType('onnx.ModelProto'));
 
 export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT64: 7 } as const;
 const AttrType = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7 } as const;

@@ -194,10 +194,6 @@ export function inSharedMemory(a: Float32Array): Float32Array {
   return out;
 }
 
-/** `a` as the fits read it: in shared memory for fits in other threads, else itself. */
-function shareable(a: Float32Array, share: boolean): Float32Array {
-  return share ? inSharedMemory(a) : a;
-}
 
 export interface OutOfFoldOptions {
   k?: number;
@@ -286,8 +282,8 @@ export async function outOfFold(
   const { signal } = opts;
   // Fits in other threads read the pass's rows from shared memory, fits here read them in place.
   const share = opts.fitter !== undefined;
-  const xAll = shareable(sub.x, share);
-  const extra = opts.extra && { x: shareable(opts.extra.x, share), y: opts.extra.y };
+  const xAll = share ? inSharedMemory(sub.x) : sub.x;
+  const extra = opts.extra && { x: share ? inSharedMemory(opts.extra.x) : opts.extra.x, y: opts.extra.y };
   const fitOf = (job: (typeof jobs)[number]): FoldFit => {
     const { trainIdx, folds, f } = job;
     const extraRows = opts.extra ? Int32Array.from(indicesWhere(opts.extra.source, (src) => src >= 0 && subOf![src]! >= 0 && folds[subOf![src]!] !== f)) : new Int32Array(0);
