@@ -248,4 +248,29 @@ describe('outOfFoldProbabilities', () => {
       expect(job.x).toBe(seen[0]!.x);
     }
   });
+
+  it('runs fewer fits at once than the fitter takes when their rows would not fit in the memory given', async () => {
+    const s = makeSynthetic({ n: 120, d: 10, seed: 9 });
+    const params = { ...DEFAULT_HEAD_PARAMS, hidden: 0, epochs: 1 };
+    const peakWith = async (fitMemory?: number) => {
+      let running = 0;
+      let peak = 0;
+      const fitter: FoldFitter = {
+        concurrency: 4,
+        async fit(job) {
+          peak = Math.max(peak, ++running);
+          await new Promise((r) => setTimeout(r, 20));
+          running--;
+          return fitFold(job);
+        },
+      };
+      await outOfFold(s, s.y, params, { k: 6, fitter, ...(fitMemory !== undefined && { fitMemory }) });
+      return peak;
+    };
+    // A fit trains on 100 of the 120 rows: 100 x 10 floats, twice (its matrix and the distance copy).
+    const fit = 2 * 4 * 10 * 100;
+    expect(await peakWith()).toBe(4);
+    expect(await peakWith(2 * fit)).toBe(2);
+    expect(await peakWith(fit - 1)).toBe(1);
+  });
 });

@@ -220,6 +220,12 @@ export interface OutOfFoldOptions {
   /** Where the fits run (see FoldFitter); default one at a time in this thread. */
   fitter?: FoldFitter;
   /**
+   * Memory the fits running at once may hold in training rows (bytes; default FIT_MEMORY): a fit
+   * gathers its rows into a matrix of its own, and its distance block copies it once more, so with a
+   * large library and many cores fewer fits run at once than the fitter could take.
+   */
+  fitMemory?: number;
+  /**
    * Training-only rows (synthetic copies, augment.ts): never predicted; row j joins a fold's fit
    * only when its `source` sample (an index into m) is on the training side of that fold, so a
    * copy never trains the head that predicts its own original.
@@ -228,6 +234,9 @@ export interface OutOfFoldOptions {
 }
 
 const REPEAT_STREAM = 5;
+
+/** OutOfFoldOptions.fitMemory's default: 1 GiB of training rows held by the fits running at once. */
+export const FIT_MEMORY = 2 ** 30;
 
 /**
  * p(bad) for every sample, each from heads trained on the other k - 1 folds (never on its own),
@@ -306,7 +315,10 @@ export async function outOfFold(
   const results: (FoldFitResult | undefined)[] = new Array(jobs.length);
   const started = performance.now();
   let reported = 0;
-  const limit = pLimit(Math.max(1, fitter.concurrency));
+  // Fits at once: what the fitter takes, as far as their rows fit in fitMemory (each fit's matrix
+  // and the distance block's copy of it, at most every real and synthetic row).
+  const fitBytes = 2 * 4 * m.d * (Math.max(0, ...jobs.map((j) => j.trainIdx.length)) + (opts.extra?.n ?? 0));
+  const limit = pLimit(Math.max(1, Math.min(fitter.concurrency, Math.floor((opts.fitMemory ?? FIT_MEMORY) / Math.max(1, fitBytes)))));
   const abortable = (): void => {
     if (signal?.aborted) throw abortError();
   };
