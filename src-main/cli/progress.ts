@@ -3,16 +3,17 @@
  * count (`waiting` for another process's embedding, say) is said once in a line of its own: a
  * terminal that shows nothing for minutes looks hung.
  */
-import { createRequire } from 'node:module';
 import type CliProgress from 'cli-progress';
 import type { JobProgress } from '../../src-shared/contract/events';
+import { deferredPackage } from '../core/deferred';
 
 export interface ProgressView {
   update(p: JobProgress): void;
   stop(): void;
 }
 
-const require = createRequire(import.meta.url);
+/** Loaded with the first bar, not with every command (core/deferred.ts). */
+const cliProgress = deferredPackage<typeof CliProgress>('cli-progress');
 
 export function progressView(enabled = Boolean(process.stderr.isTTY), stream: NodeJS.WritableStream = process.stderr): ProgressView {
   if (!enabled) return { update: () => {}, stop: () => {} };
@@ -34,8 +35,6 @@ export function progressView(enabled = Boolean(process.stderr.isTTY), stream: No
       if (!bar || phase !== p.phase) {
         bar?.stop();
         phase = p.phase;
-        // Loaded with the first bar, not with every command (core/deferred.ts says why).
-        const cliProgress = require('cli-progress') as typeof CliProgress;
         bar = new cliProgress.SingleBar(
           { stream, format: `${p.job} ${p.phase.padEnd(9)} [{bar}] {value}/{total} {percentage}% | failed {failed} | eta {eta_formatted}`, hideCursor: true },
           cliProgress.Presets.shades_classic,
