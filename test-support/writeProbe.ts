@@ -1,7 +1,8 @@
 /**
  * Another process that writes to a library while a test does something long there: it takes the
- * write lock (BEGIN IMMEDIATE; COMMIT) every ~10 ms with the library's busy timeout and times each
- * wait, to show whether the long work lets other writers in (short transactions) or locks them out.
+ * write lock (BEGIN IMMEDIATE; COMMIT) every ~10 ms with the library's busy timeout and notes when
+ * each write committed, to show whether the long work lets other writers in (short transactions) or
+ * locks them out.
  */
 import { spawn } from 'node:child_process';
 import { BUSY_TIMEOUT_MS } from '../src-main/core/db/open';
@@ -10,14 +11,13 @@ import { REPO_ROOT } from './fixtures';
 const PROBE = `
 const Database = require('better-sqlite3');
 const db = new Database(process.argv[1], { timeout: Number(process.argv[2]) });
-let maxWait = 0, tries = 0, errors = 0, stop = false;
+let tries = 0, errors = 0, stop = false;
+const writes = [];
 process.stdin.on('data', () => (stop = true));
 console.log('ready');
 const loop = () => {
-  if (stop) { console.log(JSON.stringify({ maxWait, tries, errors })); db.close(); process.exit(0); }
-  const t = performance.now();
-  try { db.exec('BEGIN IMMEDIATE'); db.exec('COMMIT'); } catch (e) { errors++; }
-  maxWait = Math.max(maxWait, performance.now() - t);
+  if (stop) { console.log(JSON.stringify({ tries, errors, writes })); db.close(); process.exit(0); }
+  try { db.exec('BEGIN IMMEDIATE'); db.exec('COMMIT'); writes.push(Date.now()); } catch (e) { errors++; }
   tries++;
   setTimeout(loop, 10);
 };
@@ -25,11 +25,16 @@ loop();
 `;
 
 export interface WriteProbeResult {
-  /** The longest wait for the write lock, ms. */
-  maxWait: number;
   tries: number;
   /** Writes that failed ("database is locked"). */
   errors: number;
+  /** When each write committed (Date.now()), in order. */
+  writes: number[];
+}
+
+/** How many of the probe's writes committed strictly between `from` and `to` (Date.now() values). */
+export function writesBetween(r: WriteProbeResult, from: number, to: number): number {
+  return r.writes.filter((t) => t > from && t < to).length;
 }
 
 /** Start the probe on a library's database file; resolves once it writes. `stop()` gives what it saw. */

@@ -11,7 +11,7 @@ import { createCore } from '../app';
 import { openDatabase, type Db } from '../db/open';
 import { libraryPaths } from '../paths';
 import { REPO_ROOT, tempDir } from '../../../test-support/fixtures';
-import { startWriteProbe } from '../../../test-support/writeProbe';
+import { startWriteProbe, writesBetween } from '../../../test-support/writeProbe';
 import { generateScaleLibrary } from '../../../test-support/scaleLibrary';
 import { qcNodeArgs } from '../../../test-support/qcProcess';
 
@@ -51,8 +51,10 @@ describe('a rule change on a big library', () => {
       expect(disagreeing(core.context.db, [1, 2])).toBe(0);
       const probe = await startWriteProbe(libraryPaths(dataDir).db);
       const began = performance.now();
+      const beganAt = Date.now();
       const r = await core.call('labels.setRule', { rule: { bad: [1, 2, 3], good: [4, 5], exemplar: 'good' } });
       const ms = performance.now() - began;
+      const endedAt = Date.now();
       const result = await probe.stop();
 
       expect(r.relabelled).toBeGreaterThan(1_000);
@@ -61,8 +63,11 @@ describe('a rule change on a big library', () => {
       expect(ms).toBeGreaterThan(300);
       expect(result.tries).toBeGreaterThan(5);
       expect(result.errors).toBe(0);
-      // One transaction over every label kept the writer waiting for all of it.
-      expect(result.maxWait).toBeLessThan(ms / 3);
+      // One transaction over every label kept the writer waiting for all of it: none of its writes
+      // landed until the rule change had finished (2 at its edges). Short ones let it in between
+      // them (~50–75 writes on an idle machine). Counted, not timed: the longest wait grows with
+      // the machine's load, the writes in between do not.
+      expect(writesBetween(result, beganAt, endedAt)).toBeGreaterThanOrEqual(10);
     } finally {
       await core.close();
     }
