@@ -67,33 +67,21 @@ async function embedChunk(req: EmbedChunkRequest['embed']): Promise<EmbedResult[
 
 const port = parentPort;
 if (port) {
-  port.on('message', async (msg: PrepWorkerRequest) => {
-    if ('fit' in msg) {
-      try {
-        // One intra-op thread: the pool's other threads run the other folds.
-        const result: FoldFitResult = await fitFold(msg.fit, { threads: 1 });
-        port.postMessage({ id: msg.id, result } satisfies PrepWorkerReply, [result.p.buffer as ArrayBuffer, result.z.buffer as ArrayBuffer]);
-      } catch (e) {
-        port.postMessage({ id: msg.id, error: encodeError(e) } satisfies PrepWorkerReply);
-      }
-      return;
-    }
-    if ('embed' in msg) {
-      try {
-        const results = await embedChunk(msg.embed);
-        port.postMessage({ id: msg.id, result: results } satisfies PrepWorkerReply, embedResultBuffers(results));
-      } catch (e) {
-        port.postMessage({ id: msg.id, error: encodeError(e) } satisfies PrepWorkerReply);
-      }
-      return;
-    }
+  /** Do one request's work and reply: its result with `buffers(result)` transferred, or the error it met. */
+  const answer = async <T>(id: number, work: () => Promise<T>, buffers: (result: T) => ArrayBuffer[]): Promise<void> => {
     try {
-      const result = await prepareImage(msg.item, msg.opts, cache);
-      port.postMessage({ id: msg.id, result } satisfies PrepWorkerReply, preparedBuffers(result));
+      const result = await work();
+      port.postMessage({ id, result } satisfies PrepWorkerReply, buffers(result));
     } catch (e) {
-      // An image that cannot be decoded is a result (Prepared.error); this is a failure of the
-      // preparation itself (e.g. the defect net cannot be opened).
-      port.postMessage({ id: msg.id, error: encodeError(e) } satisfies PrepWorkerReply);
+      port.postMessage({ id, error: encodeError(e) } satisfies PrepWorkerReply);
     }
+  };
+  port.on('message', (msg: PrepWorkerRequest) => {
+    // One intra-op thread for a fit: the pool's other threads run the other folds.
+    if ('fit' in msg) return answer(msg.id, () => fitFold(msg.fit, { threads: 1 }), (r: FoldFitResult) => [r.p.buffer as ArrayBuffer, r.z.buffer as ArrayBuffer]);
+    if ('embed' in msg) return answer(msg.id, () => embedChunk(msg.embed), embedResultBuffers);
+    // An image that cannot be decoded is a result (Prepared.error); an error here is a failure of
+    // the preparation itself (e.g. the defect net cannot be opened).
+    return answer(msg.id, () => prepareImage(msg.item, msg.opts, cache), preparedBuffers);
   });
 }
