@@ -173,4 +173,18 @@ describe('PrepPool', () => {
     // A fit that fails in a worker fails the pass with its error.
     await expect(outOfFold(s, s.y, { ...params, learningRate: -1 }, { ...opts, fitter: { concurrency: 2, fit: (job) => pool!.fitFold(job) } })).rejects.toThrow(/learningRate/);
   }, 120_000);
+
+  it('closed while a fit runs: the caller is answered at once, the worker stopped once the fit ends', async () => {
+    const own = PrepPool.create(1)!;
+    const s = makeSynthetic({ n: 400, d: 64, seed: 12 });
+    const job = { x: s.x, d: s.d, y: s.y, trainRows: Int32Array.from({ length: 300 }, (_, i) => i), extraRows: new Int32Array(0), testRows: Int32Array.from({ length: 100 }, (_, i) => 300 + i), params: { ...DEFAULT_HEAD_PARAMS, hidden: 16, epochs: 30 }, options: {} };
+    const fit = own.fitFold(job).then(
+      () => 'answered',
+      (e: Error) => e.message,
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    const closing = own.close();
+    expect(await fit).toBe('the image preparation pool was closed');
+    await closing;
+  }, 60_000);
 });

@@ -25,6 +25,8 @@ import type { EmbedChunkRequest, FitRequest, PrepRequest, PrepWorkerReply } from
 import { decodeError } from './protocol';
 
 export const PREP_THREADS_ENV = 'QC_PREP_THREADS';
+/** How long close() waits for the work under way in the workers before stopping them. */
+const CLOSE_WAIT_MS = 10_000;
 
 /** Pool size: QC_PREP_THREADS, else one per core (onnxruntime's own threads share the cores). */
 export function prepThreads(env: NodeJS.ProcessEnv = process.env): number {
@@ -56,18 +58,26 @@ export class PrepPool {
   private nextId = 1;
   private readonly waiting = new Map<number, Waiter>();
   private closed = false;
+  /** Requests sent and not yet answered by a live worker (still counted after failAll gave up on them). */
+  private inFlight = 0;
+  private drained: (() => void) | null = null;
 
   private constructor(private readonly workers: Worker[]) {
     for (const w of workers) {
       w.on('message', (msg: PrepWorkerReply) => {
+        this.settled(1);
         const p = this.waiting.get(msg.id);
         this.waiting.delete(msg.id);
         if (msg.error) p?.reject(decodeError(msg.error));
         else p?.resolve(msg.result);
         if (!this.waiting.size) for (const x of this.workers) x.unref();
       });
-      w.on('error', (e) => this.failAll(e));
+      w.on('error', (e) => {
+        this.settled(this.inFlight);
+        this.failAll(e);
+      });
       w.on('exit', (code) => {
+        this.settled(this.inFlight);
         if (!this.closed && code !== 0) this.failAll(new Error(`an image preparation worker exited with code ${code}`));
       });
       w.unref();
@@ -116,6 +126,7 @@ export class PrepPool {
     if (this.closed) return Promise.reject(new Error('the image preparation pool is closed'));
     const id = this.nextId++;
     const w = this.workers[slot]!;
+    this.inFlight++;
     return new Promise<unknown>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject, worker: slot });
       w.ref();
@@ -128,9 +139,29 @@ export class PrepPool {
     this.waiting.clear();
   }
 
+  private settled(n: number): void {
+    this.inFlight = Math.max(0, this.inFlight - n);
+    if (!this.inFlight) this.drained?.();
+  }
+
+  /**
+   * Callers waiting are answered at once; the workers are stopped once the work they are doing ends
+   * (at most CLOSE_WAIT_MS): a worker stopped inside a native call (onnxruntime running a fold fit
+   * or a batch that a cancel left behind) can abort the whole process when that call returns into a
+   * thread that is gone.
+   */
   async close(): Promise<void> {
     this.closed = true;
     this.failAll(new Error('the image preparation pool was closed'));
+    if (this.inFlight) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, CLOSE_WAIT_MS);
+        this.drained = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
