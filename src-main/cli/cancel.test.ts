@@ -78,4 +78,35 @@ describe('qc cancel', () => {
     expect(unknown.stderr).toContain('no run with id 999');
     expect(qc('cancel').stdout.trim()).toBe('Nothing is training on this library.');
   }, 180_000);
+
+  it('Ctrl-C while the out-of-fold fits run in the worker threads: the fits stop, qc exits 130, the run is cancelled', async () => {
+    // The MLP head (onnxruntime in each worker thread), with epochs enough to be inside the fits.
+    const trainer = spawn(process.execPath, qcArgs('train', '--features', 'signals', '--epochs', '10000', '--augment', '0', '--json'), { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    trainer.stderr.on('data', (d) => (err += d));
+    let ended = false;
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => trainer.on('exit', (code, signal) => ((ended = true), resolve({ code, signal }))));
+    const watcher = createCore({ dataDir });
+    let runId: number | undefined;
+    try {
+      for (let i = 0; i < 600 && runId === undefined && !ended; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        runId = (await watcher.call('ml.runs', {})).runs.find((r) => r.status === 'running')?.run_id;
+      }
+      expect(runId, err).toBeDefined();
+      // Into the fits (the run's data are loaded in well under a second here).
+      await new Promise((r) => setTimeout(r, 3000));
+      const t0 = Date.now();
+      trainer.kill('SIGINT');
+      const end = await exited;
+      // Stopped inside onnxruntime, a worker thread aborted the whole process (SIGABRT, 'terminate called').
+      expect(err).not.toMatch(/terminate called|Napi::Error/);
+      expect(end, err).toEqual({ code: 130, signal: null });
+      expect(Date.now() - t0).toBeLessThan(20_000);
+      expect((await watcher.call('ml.runs', {})).runs.find((r) => r.run_id === runId)?.status).toBe('cancelled');
+    } finally {
+      trainer.kill('SIGKILL');
+      await watcher.close();
+    }
+  }, 180_000);
 });

@@ -74,11 +74,11 @@ export class InProcessEngine implements MlEngine {
   }
 
   train(req: TrainJobRequest, onEvent: (e: TrainJobEvent) => void, signal?: AbortSignal): Promise<TrainJobResult> {
-    // The out-of-fold fits run one at a time in this thread. Run side by side in the pool
-    // (FoldFitter, prepPool.ts fitFold) they were faster, but a cancelled `qc train` that exits with
-    // fits still inside a worker's onnxruntime call aborted the process ('terminate called after
-    // throwing Napi::Error', cli/cancel.test.ts): off until a cancel waits for them.
-    return runTrainJob(req, onEvent, signal);
+    // The out-of-fold fits run side by side on the pool's threads (one onnxruntime thread each).
+    // A cancel reaches the fits in the workers, and the pass ends only once they have (folds.ts).
+    if (this.pool === undefined) this.pool = PrepPool.create();
+    const pool = this.pool;
+    return runTrainJob(req, onEvent, signal, pool ? { fit: (job, sig) => pool.fitFold(job, sig), concurrency: pool.size } : undefined);
   }
 
   predict(head: TrainedHead, m: Matrix): Promise<Float32Array> {

@@ -1,7 +1,7 @@
 /** Stratified and group-aware folds, and out-of-fold probabilities on real tfjs / the JS trainer. */
 import { describe, expect, it } from 'vitest';
 import { fitFold, inSharedMemory, outOfFold, outOfFoldProbabilities, stratifiedFolds, takeRows, type FoldFit, type FoldFitter, type FoldProgress } from './folds';
-import { DEFAULT_HEAD_PARAMS, predictHead, trainHead } from './head';
+import { DEFAULT_HEAD_PARAMS, abortError, predictHead, trainHead } from './head';
 import { createRng } from './rng';
 import { makeSynthetic } from '../../../../test-support/synthetic';
 
@@ -227,6 +227,53 @@ describe('outOfFoldProbabilities', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(calls).toBeGreaterThan(0);
     expect(afterAbort).toBe(0);
+  });
+
+  it('ends a cancelled or failed pass only once the fits under way have ended, and hands every fit the signal', async () => {
+    const s = makeSynthetic({ n: 120, d: 8, seed: 7 });
+    const params = { ...DEFAULT_HEAD_PARAMS, hidden: 0, epochs: 2 };
+    const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    // Like fits in other threads: each stops some time after the cancel reaches it (the second later).
+    const ac = new AbortController();
+    let running = 0;
+    const signals: (AbortSignal | undefined)[] = [];
+    const cancelled: FoldFitter = {
+      concurrency: 2,
+      async fit(_job, signal) {
+        const nth = signals.push(signal);
+        running++;
+        try {
+          if (nth === 1) setTimeout(() => ac.abort(), 10);
+          await new Promise<void>((resolve) => (signal?.aborted ? resolve() : signal?.addEventListener('abort', () => resolve(), { once: true })));
+          await wait(nth === 1 ? 5 : 150);
+          throw abortError();
+        } finally {
+          running--;
+        }
+      },
+    };
+    await expect(outOfFold(s, s.y, params, { k: 5, fitter: cancelled, signal: ac.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    expect(running).toBe(0);
+    expect(signals).toEqual([ac.signal, ac.signal]);
+    // A fit that fails while another runs: the pass fails with its error once the other has ended.
+    let calls = 0;
+    const failing: FoldFitter = {
+      concurrency: 2,
+      async fit(job) {
+        const nth = ++calls;
+        running++;
+        try {
+          if (nth === 1) throw new Error('the fit broke');
+          await wait(150);
+          return await fitFold(job);
+        } finally {
+          running--;
+        }
+      },
+    };
+    await expect(outOfFold(s, s.y, params, { k: 5, fitter: failing })).rejects.toThrow('the fit broke');
+    expect(running).toBe(0);
+    expect(calls).toBe(2);
   });
 
   it('gives fits in other threads the rows in shared memory, copying only what is not there yet', async () => {

@@ -153,7 +153,8 @@ export interface FoldFitResult {
  * (ortHead.ts: threads never split a sum, so the thread count does not change the weights).
  */
 export interface FoldFitter {
-  fit(job: FoldFit): Promise<FoldFitResult>;
+  /** `signal`: the pass is cancelled; the fit should end soon (rejecting), and must not outlive its promise. */
+  fit(job: FoldFit, signal?: AbortSignal): Promise<FoldFitResult>;
   concurrency: number;
 }
 
@@ -311,7 +312,7 @@ export async function outOfFold(
       },
     };
   };
-  const fitter: FoldFitter = opts.fitter ?? { fit: (job) => fitFold(job, signal ? { signal } : {}), concurrency: 1 };
+  const fitter: FoldFitter = opts.fitter ?? { fit: (job, sig) => fitFold(job, sig ? { signal: sig } : {}), concurrency: 1 };
   const results: (FoldFitResult | undefined)[] = new Array(jobs.length);
   const started = performance.now();
   let reported = 0;
@@ -322,34 +323,35 @@ export async function outOfFold(
   const abortable = (): void => {
     if (signal?.aborted) throw abortError();
   };
-  // Once a fit fails, the queued ones start nothing (p-limit starts the next as one settles).
+  // Once a fit fails or the pass is cancelled, the queued ones start nothing (p-limit starts the
+  // next as one settles), and the pass rejects only when the fits under way have ended: a fit left
+  // running in another thread's onnxruntime call when its caller moves on (closes the pool, exits
+  // the process) can abort the whole process.
   let failed = false;
-  try {
-    await Promise.all(
-      jobs.map((job, j) =>
-        limit(async () => {
+  let firstError: unknown;
+  const settled = await Promise.allSettled(
+    jobs.map((job, j) =>
+      limit(async () => {
+        try {
           if (failed) return;
           abortable();
-          try {
-            results[j] = await fitter.fit(fitOf(job));
-          } catch (e) {
-            failed = true;
-            throw e;
-          }
+          results[j] = await fitter.fit(fitOf(job), signal);
           abortable();
-          // Progress in fold order: a fit that finishes early is told after the ones before it.
-          while (reported < jobs.length && results[reported]) {
-            const done = jobs[reported]!;
-            opts.onFold?.({ fold: done.repeat * k + done.f, folds: repeats * k, repeat: done.repeat, trainRows: done.trainIdx.length, testRows: done.testIdx.length, seconds: (performance.now() - started) / 1000 });
-            reported++;
-          }
-        }),
-      ),
-    );
-  } finally {
-    // A failed or cancelled fit: the queued ones never start.
-    limit.clearQueue();
-  }
+        } catch (e) {
+          if (!failed) firstError = e;
+          failed = true;
+          throw e;
+        }
+        // Progress in fold order: a fit that finishes early is told after the ones before it.
+        while (reported < jobs.length && results[reported]) {
+          const done = jobs[reported]!;
+          opts.onFold?.({ fold: done.repeat * k + done.f, folds: repeats * k, repeat: done.repeat, trainRows: done.trainIdx.length, testRows: done.testIdx.length, seconds: (performance.now() - started) / 1000 });
+          reported++;
+        }
+      }),
+    ),
+  );
+  if (failed || settled.some((s) => s.status === 'rejected')) throw firstError ?? (settled.find((s) => s.status === 'rejected') as PromiseRejectedResult).reason;
   const sum = new Float64Array(sub.n);
   const logitSum = new Float64Array(sub.n);
   const count = new Uint16Array(sub.n);

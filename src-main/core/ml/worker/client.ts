@@ -8,6 +8,9 @@ import type { Matrix, TrainedHead } from '../train/head';
 import type { TrainJobEvent, TrainJobRequest, TrainJobResult } from '../trainJob';
 import { decodeError, type WorkerReply, type WorkerRequest } from './protocol';
 
+/** How long close() waits for the worker to close its engine (whose pool waits at most 10 s) before stopping it. */
+const CLOSE_ANSWER_MS = 15_000;
+
 interface Pending {
   onBatch: (results: EmbedResult[]) => void;
   onEvent: (e: TrainJobEvent) => void;
@@ -47,7 +50,7 @@ export class WorkerEngine implements MlEngine {
     });
     w.on('error', (e) => this.failAll(e));
     w.on('exit', (code) => {
-      this.worker = null;
+      if (this.worker === w) this.worker = null;
       if (code !== 0) this.failAll(new Error(`the ML worker exited with code ${code}`));
     });
     w.unref();
@@ -93,9 +96,32 @@ export class WorkerEngine implements MlEngine {
     return this.request<Float32Array>((id) => ({ id, type: 'predict', head, m }), { onBatch: () => {}, onEvent: () => {} }, undefined, [m.x.buffer as ArrayBuffer]);
   }
 
+  /**
+   * Cancel what the worker is doing, let it close its engine (the preparation pool waits, at most
+   * CLOSE_WAIT_MS, for the onnxruntime calls its threads are in), then stop it; a worker that does
+   * not answer within CLOSE_ANSWER_MS is stopped anyway.
+   */
   async close(): Promise<void> {
     const w = this.worker;
+    if (!w) return;
     this.worker = null;
-    if (w) await w.terminate();
+    const id = this.nextId++;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, CLOSE_ANSWER_MS);
+      const onMessage = (msg: WorkerReply) => {
+        if (msg.id === id) end();
+      };
+      const end = () => {
+        clearTimeout(timer);
+        w.off('message', onMessage);
+        w.off('exit', end);
+        resolve();
+      };
+      w.on('message', onMessage);
+      w.once('exit', end);
+      w.ref();
+      w.postMessage({ id, type: 'close' } satisfies WorkerRequest);
+    });
+    await w.terminate();
   }
 }

@@ -19,6 +19,13 @@ function trainBuffers(r: TrainJobResult): ArrayBuffer[] {
 if (port) {
   port.on('message', async (msg: WorkerRequest) => {
     if (msg.type === 'cancel') return running.get(msg.id)?.abort();
+    if (msg.type === 'close') {
+      // The client terminates this thread after the reply: first let the engine's pool finish the
+      // native calls its threads are in (a thread stopped inside onnxruntime can abort the process).
+      for (const c of running.values()) c.abort();
+      await engine.close().catch(() => {});
+      return port.postMessage({ id: msg.id, type: 'done', result: null } satisfies WorkerReply);
+    }
     const controller = new AbortController();
     running.set(msg.id, controller);
     const reply = (m: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);

@@ -40,7 +40,13 @@ export interface FitRequest {
   fit: FoldFit;
 }
 
-export type PrepWorkerRequest = PrepRequest | EmbedChunkRequest | FitRequest;
+/** Stop fit `id` at its next epoch (it then answers with an AbortError); no reply of its own. */
+export interface CancelRequest {
+  id: number;
+  cancel: true;
+}
+
+export type PrepWorkerRequest = PrepRequest | EmbedChunkRequest | FitRequest | CancelRequest;
 
 /** The reply to either request: a prepared image or a chunk's results; `error` when the chunk failed as a whole (e.g. the backbone would not open). */
 export interface PrepWorkerReply {
@@ -66,6 +72,8 @@ async function embedChunk(req: EmbedChunkRequest['embed']): Promise<EmbedResult[
 }
 
 const port = parentPort;
+/** The fits under way, by request id, for a cancel. */
+const fits = new Map<number, AbortController>();
 if (port) {
   /** Do one request's work and reply: its result with `buffers(result)` transferred, or the error it met. */
   const answer = async <T>(id: number, work: () => Promise<T>, buffers: (result: T) => ArrayBuffer[]): Promise<void> => {
@@ -78,7 +86,12 @@ if (port) {
   };
   port.on('message', (msg: PrepWorkerRequest) => {
     // One intra-op thread for a fit: the pool's other threads run the other folds.
-    if ('fit' in msg) return answer(msg.id, () => fitFold(msg.fit, { threads: 1 }), (r: FoldFitResult) => [r.p.buffer as ArrayBuffer, r.z.buffer as ArrayBuffer]);
+    if ('cancel' in msg) return fits.get(msg.id)?.abort();
+    if ('fit' in msg) {
+      const controller = new AbortController();
+      fits.set(msg.id, controller);
+      return answer(msg.id, () => fitFold(msg.fit, { threads: 1, signal: controller.signal }).finally(() => fits.delete(msg.id)), (r: FoldFitResult) => [r.p.buffer as ArrayBuffer, r.z.buffer as ArrayBuffer]);
+    }
     if ('embed' in msg) return answer(msg.id, () => embedChunk(msg.embed), embedResultBuffers);
     // An image that cannot be decoded is a result (Prepared.error); an error here is a failure of
     // the preparation itself (e.g. the defect net cannot be opened).

@@ -174,6 +174,29 @@ describe('PrepPool', () => {
     await expect(outOfFold(s, s.y, { ...params, learningRate: -1 }, { ...opts, fitter: { concurrency: 2, fit: (job) => pool!.fitFold(job) } })).rejects.toThrow(/learningRate/);
   }, 120_000);
 
+  it('a cancel reaches a fit in its worker: it stops at its next epoch, and the worker is free at once', async () => {
+    const own = PrepPool.create(1)!;
+    try {
+      const s = makeSynthetic({ n: 400, d: 64, seed: 13 });
+      // Hours of epochs: only a cancel that reaches the worker ends it.
+      const job = { x: s.x, d: s.d, y: s.y, trainRows: Int32Array.from({ length: 300 }, (_, i) => i), extraRows: new Int32Array(0), testRows: Int32Array.from({ length: 100 }, (_, i) => 300 + i), params: { ...DEFAULT_HEAD_PARAMS, hidden: 16, epochs: 10_000_000 }, options: {} };
+      const ac = new AbortController();
+      const fit = own.fitFold(job, ac.signal);
+      await new Promise((r) => setTimeout(r, 300));
+      const t0 = Date.now();
+      ac.abort();
+      await expect(fit).rejects.toMatchObject({ name: 'AbortError' });
+      // The worker answered the next request: it had left the fit.
+      const small = { ...job, params: { ...job.params, epochs: 1 } };
+      expect((await own.fitFold(small)).p).toHaveLength(100);
+      expect(Date.now() - t0).toBeLessThan(10_000);
+      // A signal already aborted sends nothing.
+      await expect(own.fitFold(small, ac.signal)).rejects.toMatchObject({ name: 'AbortError' });
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
+
   it('closed while a fit runs: the caller is answered at once, the worker stopped once the fit ends', async () => {
     const own = PrepPool.create(1)!;
     const s = makeSynthetic({ n: 400, d: 64, seed: 12 });

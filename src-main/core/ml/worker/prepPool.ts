@@ -21,7 +21,8 @@ import type { FeatureSet } from '../../../../src-shared/domain/ml';
 import type { EmbedItem, EmbedResult } from '../embed';
 import type { Prepared, PrepareItem, PrepareOptions } from '../prepare';
 import type { FoldFit, FoldFitResult } from '../train/folds';
-import type { EmbedChunkRequest, FitRequest, PrepRequest, PrepWorkerReply } from './prepEntry';
+import { abortError } from '../train/head';
+import type { CancelRequest, EmbedChunkRequest, FitRequest, PrepRequest, PrepWorkerReply } from './prepEntry';
 import { decodeError } from './protocol';
 
 export const PREP_THREADS_ENV = 'QC_PREP_THREADS';
@@ -112,8 +113,22 @@ export class PrepPool {
    * Train and predict one fold (folds.ts FoldFit) in the worker with the fewest requests in flight.
    * Its matrices should be in shared memory (then they are not copied).
    */
-  fitFold(job: FoldFit): Promise<FoldFitResult> {
-    return this.send(this.leastBusy(), (id) => ({ id, fit: job }) satisfies FitRequest) as Promise<FoldFitResult>;
+  fitFold(job: FoldFit, signal?: AbortSignal): Promise<FoldFitResult> {
+    const slot = this.leastBusy();
+    let sent = -1;
+    // A cancel reaches the fit in its worker (it stops at its next epoch and answers with an
+    // AbortError): its promise settles only when the worker has left the fit.
+    const onAbort = () => {
+      if (sent >= 0 && this.waiting.has(sent)) this.workers[slot]!.postMessage({ id: sent, cancel: true } satisfies CancelRequest);
+    };
+    if (signal?.aborted) return Promise.reject(abortError());
+    signal?.addEventListener('abort', onAbort, { once: true });
+    return (
+      this.send(slot, (id) => {
+        sent = id;
+        return { id, fit: job } satisfies FitRequest;
+      }) as Promise<FoldFitResult>
+    ).finally(() => signal?.removeEventListener('abort', onAbort));
   }
 
   private leastBusy(): number {

@@ -1,6 +1,6 @@
 /**
  * The messages between the main thread (client.ts) and the ML worker thread (entry.ts).
- * In: { id, type: 'embed' | 'train' | 'predict' | 'cancel' }; out: { id, type: 'batch' | 'event' |
+ * In: { id, type: 'embed' | 'train' | 'predict' | 'cancel' | 'close' }; out: { id, type: 'batch' | 'event' |
  * 'done' | 'error' }. Float32Array buffers are transferred, not copied. An error crosses as its
  * name plus, for a QcError, its code, file and line, so a `not_found` in the worker is a
  * `not_found` for the caller.
@@ -15,7 +15,9 @@ export type WorkerRequest =
   | { id: number; type: 'embed'; req: EmbedRequest }
   | { id: number; type: 'train'; req: TrainJobRequest }
   | { id: number; type: 'predict'; head: TrainedHead; m: Matrix }
-  | { id: number; type: 'cancel' };
+  | { id: number; type: 'cancel' }
+  /** Cancel everything, close the engine (its pool waits for the work its threads are in), answer 'done'. */
+  | { id: number; type: 'close' };
 
 /** An error as it crosses the thread boundary. */
 export interface WorkerError {
