@@ -29,6 +29,32 @@ beforeAll(async () => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+/**
+ * A real `qc train --json` (signals only, 10,000 epochs, no copies; `extra` options) in its own
+ * process, once its run is recorded as running (read through a core of this test's own); runId is
+ * undefined when the process ended first.
+ */
+async function startTraining(...extra: string[]) {
+  const trainer = spawn(process.execPath, qcArgs('train', '--features', 'signals', ...extra, '--epochs', '10000', '--augment', '0', '--json'), { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  trainer.stdout.on('data', (d) => (out += d));
+  trainer.stderr.on('data', (d) => (err += d));
+  let ended = false;
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => trainer.on('exit', (code, signal) => ((ended = true), resolve({ code, signal }))));
+  const watcher = createCore({ dataDir });
+  let runId: number | undefined;
+  try {
+    for (let i = 0; i < 600 && runId === undefined && !ended; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      runId = (await watcher.call('ml.runs', {})).runs.find((r) => r.status === 'running')?.run_id;
+    }
+  } finally {
+    await watcher.close();
+  }
+  return { trainer, runId, exited, out: () => out, err: () => err };
+}
+
 describe('qc cancel', () => {
   it('says nothing is training when nothing is', () => {
     const r = qc('cancel');
@@ -40,25 +66,9 @@ describe('qc cancel', () => {
   }, 60_000);
 
   it('cancels a qc train running in another process, and then refuses that run as not training', async () => {
-    const trainer = spawn(process.execPath, qcArgs('train', '--features', 'signals', '--hidden', '0', '--epochs', '10000', '--augment', '0', '--json'), { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    trainer.stdout.on('data', (d) => (out += d));
-    trainer.stderr.on('data', (d) => (err += d));
-    let ended = false;
-    const exited = new Promise<number | null>((resolve) => trainer.on('exit', (code) => ((ended = true), resolve(code))));
-    // Wait until its run is recorded as running (read through a core of this test's own).
-    const watcher = createCore({ dataDir });
-    let runId: number | undefined;
-    try {
-      for (let i = 0; i < 600 && runId === undefined && !ended; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        runId = (await watcher.call('ml.runs', {})).runs.find((r) => r.status === 'running')?.run_id;
-      }
-    } finally {
-      await watcher.close();
-    }
-    expect(runId, err).toBeDefined();
+    const t = await startTraining('--hidden', '0');
+    const { trainer, runId } = t;
+    expect(runId, t.err()).toBeDefined();
 
     const r = qc('cancel', '--json');
     expect(r.code, r.stderr).toBe(0);
@@ -67,8 +77,8 @@ describe('qc cancel', () => {
     expect(formatCancel(answer)).toBe(`Cancelled run ${runId} (training in process ${trainer.pid}).`);
     // The training process ends with its run cancelled.
     // A training cancelled from elsewhere exits 130, as a Ctrl-C'd one does, so `qc train && …` stops.
-    expect(await exited).toBe(130);
-    expect(JSON.parse(out)).toMatchObject({ run_id: runId, status: 'cancelled' });
+    expect((await t.exited).code).toBe(130);
+    expect(JSON.parse(t.out())).toMatchObject({ run_id: runId, status: 'cancelled' });
 
     const again = qc('cancel', String(runId));
     expect(again.code).toBe(1);
@@ -81,27 +91,19 @@ describe('qc cancel', () => {
 
   it('Ctrl-C while the out-of-fold fits run in the worker threads: the fits stop, qc exits 130, the run is cancelled', async () => {
     // The MLP head (onnxruntime in each worker thread), with epochs enough to be inside the fits.
-    const trainer = spawn(process.execPath, qcArgs('train', '--features', 'signals', '--epochs', '10000', '--augment', '0', '--json'), { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let err = '';
-    trainer.stderr.on('data', (d) => (err += d));
-    let ended = false;
-    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => trainer.on('exit', (code, signal) => ((ended = true), resolve({ code, signal }))));
+    const t = await startTraining();
+    const { trainer, runId } = t;
     const watcher = createCore({ dataDir });
-    let runId: number | undefined;
     try {
-      for (let i = 0; i < 600 && runId === undefined && !ended; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        runId = (await watcher.call('ml.runs', {})).runs.find((r) => r.status === 'running')?.run_id;
-      }
-      expect(runId, err).toBeDefined();
+      expect(runId, t.err()).toBeDefined();
       // Into the fits (the run's data are loaded in well under a second here).
       await new Promise((r) => setTimeout(r, 3000));
       const t0 = Date.now();
       trainer.kill('SIGINT');
-      const end = await exited;
+      const end = await t.exited;
       // Stopped inside onnxruntime, a worker thread aborted the whole process (SIGABRT, 'terminate called').
-      expect(err).not.toMatch(/terminate called|Napi::Error/);
-      expect(end, err).toEqual({ code: 130, signal: null });
+      expect(t.err()).not.toMatch(/terminate called|Napi::Error/);
+      expect(end, t.err()).toEqual({ code: 130, signal: null });
       expect(Date.now() - t0).toBeLessThan(20_000);
       expect((await watcher.call('ml.runs', {})).runs.find((r) => r.run_id === runId)?.status).toBe('cancelled');
     } finally {
