@@ -137,11 +137,17 @@ export interface RunOptions {
  * curator's bundle): the failures this import records name `file` and the line of it each input
  * line was copied from. `owns(line)`: whether a row failure recorded earlier at that line of `file`
  * is this input's to replace (a line of its own, or one no copy has now), not another copy's.
+ * `shownAs` and `shownName`: what the records a curator reads say for the input (the import's
+ * source and its bundle's origin, the bundle's name: `/a/bundle.tsv, shard 2 of 8`,
+ * `bundle.tsv, shard 2 of 8`); the library's keys stay the input's own path (one import of it at
+ * a time, its bundle and rows replaced by its next import).
  */
 export interface ReportAs {
   file: string;
   line(inputLine: number): number | undefined;
   owns(line: number | null): boolean;
+  shownAs: string;
+  shownName: string;
 }
 
 /** Bytes read from the start of a file to find its header line (a tag file's is far shorter). */
@@ -230,7 +236,9 @@ export class Importer {
     const { db } = deps;
     this.running = heldHere(db, 'imports');
     this.q = {
-      newImport: db.prepare<[string, string, string, number, string | null]>("INSERT INTO imports (kind, source, encoding, status, pid, pid_start) VALUES (?, ?, ?, 'running', ?, ?)"),
+      newImport: db.prepare<[string, string, string | null, string, number, string | null]>(
+        "INSERT INTO imports (kind, source, shown_source, encoding, status, pid, pid_start) VALUES (?, ?, ?, ?, 'running', ?, ?)",
+      ),
       finishImport: db.prepare<[string, string | null, string | null, number]>(
         "UPDATE imports SET status = ?, summary = ?, error = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
       ),
@@ -318,9 +326,9 @@ export class Importer {
          VALUES (@sha256, @path, @format, @width, @height, @bytes, @thumbPath, @previewPath) ON CONFLICT (sha256) DO NOTHING`,
       ),
       mapUrl: db.prepare<[string, number, number]>('INSERT INTO image_urls (url, image_id, import_id) VALUES (?, ?, ?) ON CONFLICT (url) DO NOTHING'),
-      upsertBundle: db.prepare<[string, string, string, string], { id: number }>(
-        `INSERT INTO bundles (name, origin, columns, format) VALUES (?, ?, ?, ?)
-         ON CONFLICT (origin) DO UPDATE SET columns = excluded.columns, format = excluded.format RETURNING id`,
+      upsertBundle: db.prepare<[string, string, string | null, string, string], { id: number }>(
+        `INSERT INTO bundles (name, origin, shown_origin, columns, format) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (origin) DO UPDATE SET name = excluded.name, shown_origin = excluded.shown_origin, columns = excluded.columns, format = excluded.format RETURNING id`,
       ),
       clearBundleItems: db.prepare<[number]>('DELETE FROM bundle_items WHERE bundle_id = ?'),
       bundleItem: db.prepare<[number, number, number]>('INSERT INTO bundle_items (bundle_id, line, source_row_id) VALUES (?, ?, ?)'),
@@ -540,7 +548,8 @@ export class Importer {
    * error that stops the whole import (the disk, the database) marks it failed before it propagates.
    */
   private async execute(p: Prepared, args: ImportArgs, ctx: CallContext, started: number, counters: { network: number }, extra: ExtraUrl[] = [], opts: RunOptions = {}): Promise<ImportSummary> {
-    const importId = await this.begin(p, ctx);
+    // What the import's records show for an input that stands for another file (RunOptions reportAs).
+    const importId = await this.begin(p, ctx, (p.urlsStored && opts.reportAs?.shownAs) || null);
     // The files this import stores before their rows (store.ts ImportJournal): the ones no row
     // names are removed at the end of each page and when the import ends, before its row leaves
     // `running`; a process killed before leaves them to markInterrupted.
@@ -576,7 +585,7 @@ export class Importer {
    * it). An import whose process has ended does not block: it is marked interrupted first. Check
    * and insert are one write transaction.
    */
-  private async begin(p: Prepared, ctx: CallContext): Promise<number> {
+  private async begin(p: Prepared, ctx: CallContext, shownAs: string | null): Promise<number> {
     const me = thisProcess();
     // The other paths of this file or folder (links), resolved once, outside the write lock.
     if (p.kind !== 'retry') p.aliases = p.urlsStored ? this.aliasesOf(p.origin) : [];
@@ -596,15 +605,15 @@ export class Importer {
               return { waitFor: r.id, where: this.running.has(r.id) ? 'in this app' : `in another process (pid ${r.pid ?? '?'}) on this library` };
             }
           }
-          const id = Number(this.q.newImport.run(p.kind, p.origin, p.encoding, me.pid, me.start).lastInsertRowid);
+          const id = Number(this.q.newImport.run(p.kind, p.origin, shownAs, p.encoding, me.pid, me.start).lastInsertRowid);
           this.running.add(id);
           return { id };
         })
         .immediate();
       if ('id' in r) return r.id;
-      if (!told) ctx.progress({ job: 'import', phase: 'waiting', done: 0, total: 1, message: `${p.origin} is being imported already (import ${r.waitFor}, running ${r.where}): this import starts when it ends` });
+      if (!told) ctx.progress({ job: 'import', phase: 'waiting', done: 0, total: 1, message: `${shownAs ?? p.origin} is being imported already (import ${r.waitFor}, running ${r.where}): this import starts when it ends` });
       await sleep(IMPORT_WAIT_POLL_MS, undefined, { signal: ctx.signal }).catch(() => undefined); // an abort ends the wait at once
-      if (ctx.signal.aborted) throw new QcError('cancelled', `cancelled while waiting for import ${r.waitFor} of ${p.origin}: nothing was imported`, { file: p.origin });
+      if (ctx.signal.aborted) throw new QcError('cancelled', `cancelled while waiting for import ${r.waitFor} of ${shownAs ?? p.origin}: nothing was imported`, { file: p.origin });
     }
   }
 
@@ -741,7 +750,7 @@ export class Importer {
               }
             }
             if (p.bundle) {
-              bundleId = q.upsertBundle.get(path.basename(p.origin), p.origin, JSON.stringify(p.bundle.columns), p.bundle.format)!.id;
+              bundleId = q.upsertBundle.get(reportAs?.shownName ?? path.basename(p.origin), p.origin, reportAs?.shownAs ?? null, JSON.stringify(p.bundle.columns), p.bundle.format)!.id;
               q.clearBundleItems.run(bundleId);
             }
             first = false;
@@ -959,7 +968,7 @@ export class Importer {
     return {
       import_id: importId,
       kind: p.kind,
-      source: p.origin,
+      source: reportAs?.shownAs ?? p.origin,
       encoding: p.encoding,
       rows: p.rowCount,
       urls: urlCount,

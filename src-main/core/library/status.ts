@@ -3,11 +3,15 @@ import type { BundleRow, FailureReason, FailureRow, ImportRow, LibraryStatus } f
 import type { LabelOrigin, RatingClass } from '../../../src-shared/domain/label';
 import { schemaVersion, type Db } from '../db/open';
 
-/** Every import and bundle, newest first, with how many images each brought or names. */
+/**
+ * Every import and bundle, newest first, with how many images each brought or names. An import or
+ * bundle of a file that stands for another (a shard's copy of the curator's bundle: importer.ts
+ * ReportAs) is named as the curator knows it (`/a/bundle.tsv, shard 2 of 8`), not by the copy.
+ */
 export function listSources(db: Db): { imports: ImportRow[]; bundles: BundleRow[] } {
   const imports = db
     .prepare(
-      `SELECT m.id, m.kind, m.source, m.status, m.finished_at,
+      `SELECT m.id, m.kind, COALESCE(m.shown_source, m.source) AS source, m.status, m.finished_at,
               -- A finished import's summary has it (distinct images new and existing); counting is
               -- for imports still running or interrupted (at a million images it takes seconds).
               COALESCE(json_extract(m.summary, '$.images_new') + json_extract(m.summary, '$.images_existing'),
@@ -17,7 +21,7 @@ export function listSources(db: Db): { imports: ImportRow[]; bundles: BundleRow[
     )
     .all() as ImportRow[];
   const bundles = db
-    .prepare('SELECT b.id, b.name, b.origin, (SELECT COUNT(*) FROM bundle_items i WHERE i.bundle_id = b.id) AS rows FROM bundles b ORDER BY b.id DESC')
+    .prepare('SELECT b.id, b.name, COALESCE(b.shown_origin, b.origin) AS origin, (SELECT COUNT(*) FROM bundle_items i WHERE i.bundle_id = b.id) AS rows FROM bundles b ORDER BY b.id DESC')
     .all() as BundleRow[];
   return { imports, bundles };
 }

@@ -193,7 +193,8 @@ export class ClassifyService {
     const early = this.early && this.embedAsStored(this.early, { features: params.features, backbone: params.backbone }, ctx);
     let imported;
     try {
-      // A shard's failures are recorded against the curator's bundle file and its lines, not the shard copy's.
+      // A shard's failures are recorded against the curator's bundle file and its lines, not the shard copy's,
+      // and its import and bundle are shown as the curator's bundle and the shard (the copy's path stays their key).
       const reportAs = shardBundle ? { reportAs: curatorReport(curatorFile, shardBundle) } : {};
       imported = await this.importer.run({ ...importArgs, kind: 'bundle' }, ctx, early ? { derived: 'later', pixels: true, onNewImage: early.add, ...reportAs } : { derived: 'later', ...reportAs });
     } catch (e) {

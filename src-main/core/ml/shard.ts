@@ -46,9 +46,19 @@ export function shardFileName(source: string, shard: Shard): string {
 /** The folder inside classify's output folder that holds the shard bundles. */
 export const SHARD_FOLDER = '.shards';
 
+/**
+ * How the records a curator reads (`library.sources`: the import's source, the bundle's name and
+ * origin) name a shard of the bundle `source`: the curator's file and the shard, e.g.
+ * `/a/bundle.tsv, shard 2 of 8`, never the internal copy.
+ */
+export function shardShownAs(source: string, shard: Shard): string {
+  return `${source}, shard ${shard.k} of ${shard.n}`;
+}
+
 /** A shard bundle written by {@link writeShardBundle}. */
 export interface ShardBundle {
   file: string;
+  shard: Shard;
   rows: number;
   kept: number;
   /** The line of the curator's bundle that a line of the shard file was copied from (undefined past its end). */
@@ -144,6 +154,7 @@ export async function writeShardBundle(source: string, shard: Shard, outDir: str
   }
   return {
     file: out.file,
+    shard: { k: shard.k, n: shard.n },
     rows,
     kept,
     sourceLine: (n) => (Number.isInteger(n) && n >= 1 && n <= written ? lineOf[n - 1] : undefined),
@@ -176,8 +187,15 @@ export function curatorError(e: unknown, source: string, bundle: ShardBundle): u
 /**
  * How the import of a shard file records its failures (rows refused, URLs that could not be
  * downloaded): against the curator's bundle `source` and its lines (importer.ts RunOptions reportAs),
- * replacing the failures recorded earlier at the bundle's lines that are not another shard's.
+ * replacing the failures recorded earlier at the bundle's lines that are not another shard's; and
+ * how its import and bundle are shown: the curator's bundle and the shard ({@link shardShownAs}).
  */
 export function curatorReport(source: string, bundle: ShardBundle): ReportAs {
-  return { file: source, line: bundle.sourceLine, owns: (line) => line === null || bundle.ownsLine(line) };
+  return {
+    file: source,
+    line: bundle.sourceLine,
+    owns: (line) => line === null || bundle.ownsLine(line),
+    shownAs: shardShownAs(source, bundle.shard),
+    shownName: shardShownAs(path.basename(source), bundle.shard),
+  };
 }

@@ -19,6 +19,7 @@ import { sql as m016 } from './016_failure_public_only';
 import { sql as m017 } from './017_run_curator_threshold';
 import { sql as m018 } from './018_scale_indexes';
 import { sql as m019 } from './019_gallery_counts';
+import { sql as m020 } from './020_shard_shown_as';
 
 export interface Migration {
   version: number;
@@ -44,6 +45,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 17, name: 'run_curator_threshold', sql: m017 },
   { version: 18, name: 'scale_indexes', sql: m018 },
   { version: 19, name: 'gallery_counts', sql: m019 },
+  { version: 20, name: 'shard_shown_as', sql: m020 },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
