@@ -69,7 +69,7 @@ describe('owner locks', () => {
     const db = setup.context.db;
     const importId = Number(db.prepare("INSERT INTO imports (kind, source, status, pid, pid_start) VALUES ('ratings', 'x', 'running', ?, ?)").run(me.pid, foreignStart).lastInsertRowid);
     const runId = Number(db.prepare("INSERT INTO runs (status, params, backbone, pid, pid_start) VALUES ('running', '{}', 'b', ?, ?)").run(me.pid, foreignStart).lastInsertRowid);
-    const temp = path.join(paths.tmp, `${me.pid}_${foreignStart}-abc123`);
+    const temp = path.join(paths.tmp, `${me.pid}_${foreignStart}-abc123abc123`);
     fs.writeFileSync(temp, 'half a picture');
     await setup.close();
 

@@ -41,7 +41,9 @@ export function filesFor(hash: string, format: string): StoredFiles {
  * file is touched: it is made when missing (one level at a time, fsSafe `makeDir`), and a probe
  * file is created in it. A path that cannot be one (a file there or on the way, a file system that
  * refuses new folders), a read-only file system, no permission or a full disk is refused with a
- * `bad_input` naming the folder and why, ending in what to do ("Choose another folder.").
+ * `bad_input` naming the folder and why, ending in what to do ("Choose another folder."); so is a
+ * library whose own folders ({@link LIBRARY_FOLDERS}) are there as a link or a file
+ * ({@link checkLibraryFolders}).
  */
 export function checkLibraryFolder(root: string): void {
   let st: fs.Stats | undefined;
@@ -59,11 +61,59 @@ export function checkLibraryFolder(root: string): void {
     }
   }
   checkWritableFolder(root);
+  checkLibraryFolders(root);
 }
 
+/**
+ * The library's own folders, where Quality Curator writes files and removes them (the open sweeps
+ * tmp/, owners/ and runs/; an import settles journal/ and originals/, thumbs/, previews/). Each must be
+ * a real folder inside the library, or not there yet: through a link, a sweep would remove files
+ * wherever it leads.
+ */
+export const LIBRARY_FOLDERS = ['originals', 'thumbs', 'previews', 'tmp', 'owners', 'journal', 'runs'] as const;
+
+/**
+ * Refuse (`bad_input`, naming it and what to do) a library whose own folders ({@link LIBRARY_FOLDERS})
+ * include a link (to a folder or anything else) or a file, before anything in them is removed or written.
+ */
+export function checkLibraryFolders(root: string): void {
+  for (const name of LIBRARY_FOLDERS) realLibraryFolder(root, path.join(root, name));
+}
+
+/**
+ * Whether `dir`, a folder of the library `root`, is there as a real folder (false when it is not there,
+ * or cannot be looked at: making it says why). A link there, or a file, is refused with a `bad_input`.
+ */
+function realLibraryFolder(root: string, dir: string): boolean {
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.lstatSync(dir, { throwIfNoEntry: false });
+  } catch {
+    return false;
+  }
+  if (!st) return false;
+  if (st.isSymbolicLink()) {
+    throw new QcError(
+      'bad_input',
+      `${root}: ${dir} is a link, not a folder: Quality Curator writes and removes its library's files in that folder, so it must be a real folder inside the library. Replace the link with a real folder holding what it leads to (a link for tmp/ or owners/ can just be deleted: Quality Curator makes those folders again), or choose another folder.`,
+    );
+  }
+  if (!st.isDirectory()) throw new QcError('bad_input', fileInTheWay(root, dir));
+  return true;
+}
+
+const fileInTheWay = (root: string, dir: string) => `${root}: ${dir} is a file, not a folder: Quality Curator keeps its library's files in that folder. Move the file away, or choose another folder.`;
+
 export class ImageStore {
+  /** Makes the library's folders; refuses (`bad_input`) a library whose own folders are a link or a file ({@link checkLibraryFolders}). */
   constructor(readonly paths: LibraryPaths) {
-    for (const dir of [paths.root, paths.originals, paths.thumbs, paths.previews, paths.tmp]) {
+    try {
+      fs.mkdirSync(paths.root, { recursive: true });
+    } catch (e) {
+      throw libraryFolderError(paths.root, paths.root, e);
+    }
+    checkLibraryFolders(paths.root);
+    for (const dir of [paths.originals, paths.thumbs, paths.previews, paths.tmp]) {
       try {
         fs.mkdirSync(dir, { recursive: true });
       } catch (e) {
@@ -74,29 +124,30 @@ export class ImageStore {
 
   /**
    * Remove temporary files left by crashed runs (those whose writer process is gone: {@link ownerEnded}):
-   * in tmp/, and the `<file>.tmp-<pid>[_<start>]-<random>` files that a run's graphs left in
-   * runs/ID/train_graphs/ when they were written there directly (before they went through tmp/).
+   * in tmp/ (putFile's `<pid>[_<start>]-<12 hex>`), and the `<file>.tmp-<pid>[_<start>]-<12 hex>` files
+   * (fsSafe AtomicFile) that a run's graphs left in runs/ID/train_graphs/ when they were written there
+   * directly (before they went through tmp/). Only regular files under those names, in real folders
+   * of the library: anything else there (a file of another name, a folder, a link) is left alone, a
+   * file that cannot be removed is left for the next open, and tmp/ or runs/ that is a link (or a
+   * file) is refused (`bad_input`) before anything is removed.
    */
   sweepTemp(): number {
+    const { root, tmp, owners } = this.paths;
+    const runs = path.join(root, 'runs');
+    const hasTmp = realLibraryFolder(root, tmp);
+    const hasRuns = realLibraryFolder(root, runs);
     let removed = 0;
     const me = thisProcess();
     // A name with this process's pid is this process's own only if it carries this process's start.
-    const ended = (owner: ProcessOwner) => ownerEnded(owner, () => owner.start === me.start, this.paths.owners);
-    for (const name of fs.readdirSync(this.paths.tmp)) {
-      if (!ended(tempOwner(name))) continue;
-      fs.rmSync(path.join(this.paths.tmp, name), { force: true, recursive: true });
-      removed++;
-    }
-    const runs = path.join(this.paths.root, 'runs');
-    for (const run of readdirOrNone(runs)) {
-      const dir = path.join(runs, run, 'train_graphs');
-      for (const name of readdirOrNone(dir)) {
-        const m = /\.tmp-(\d+)(?:_([0-9a-z.]+))?-[0-9a-f]+$/i.exec(name);
-        if (!m || !ended({ pid: Number(m[1]), start: m[2] ?? null })) continue;
-        fs.rmSync(path.join(dir, name), { force: true });
-        removed++;
+    const ended = (owner: ProcessOwner) => ownerEnded(owner, () => owner.start === me.start, owners);
+    const sweep = (dir: string, name: RegExp) => {
+      for (const e of realDirents(dir)) {
+        const m = e.isFile() ? name.exec(e.name) : null;
+        if (m && ended({ pid: Number(m[1]), start: m[2] ?? null }) && removeFile(path.join(dir, e.name))) removed++;
       }
-    }
+    };
+    if (hasTmp) sweep(tmp, TEMP_NAME);
+    if (hasRuns) for (const run of realDirents(runs)) if (run.isDirectory()) sweep(path.join(runs, run.name, 'train_graphs'), GRAPH_TEMP_NAME);
     return removed;
   }
 
@@ -170,14 +221,35 @@ function libraryFolderError(root: string, dir: string, e: unknown): unknown {
 
 const NEEDS_WRITE = 'Quality Curator needs to write its library there. Choose another folder.';
 
-/** The names in a folder; none when it is not there (or not a folder). */
+/** The names in a folder; none when it is not there, not a folder, or a link. */
 function readdirOrNone(dir: string): string[] {
+  return realDirents(dir).map((e) => e.name);
+}
+
+/** The entries of a real folder (their types as they are, links not followed); none when it is not there, not a folder, or a link. */
+function realDirents(dir: string): fs.Dirent[] {
   try {
-    return fs.readdirSync(dir);
+    if (!fs.lstatSync(dir, { throwIfNoEntry: false })?.isDirectory()) return [];
+    return fs.readdirSync(dir, { withFileTypes: true });
   } catch {
     return [];
   }
 }
+
+/** Remove one file (never a folder: no recursion); false when it could not be (gone already, no permission). */
+function removeFile(file: string): boolean {
+  try {
+    fs.unlinkSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A temporary file in tmp/ as putFile names it: `<pid>[_<start>]-<12 hex>` ({@link tempOwner}). */
+const TEMP_NAME = /^(\d+)(?:_([0-9a-z.]+))?-[0-9a-f]{12}$/;
+/** A temporary file of fsSafe AtomicFile beside its target: `<file>.tmp-<pid>[_<start>]-<12 hex>`. */
+const GRAPH_TEMP_NAME = /\.tmp-(\d+)(?:_([0-9a-z.]+))?-[0-9a-f]{12}$/;
 
 /**
  * Write a file of the library atomically (tmp/, then rename) unless it is already there
@@ -347,17 +419,25 @@ function tempPrefix(): string {
 const OWNER_LOCKS = new Map<string, { db: Database.Database; file: string; users: number }>();
 const LOCK_SUFFIX = '.lock';
 
+/** A lock file in owners/: `<pid>_<start>.lock` ({@link ownerKey}; a lock is taken only where the start is known). */
+const LOCK_NAME = /^\d+_[0-9a-z.]+\.lock$/;
+/** A lock file being made, under a name no one judges until it is renamed into place: `.<pid>_<start>-<12 hex>`. */
+const LOCK_TEMP_NAME = /^\.\d+_[0-9a-z.]+-[0-9a-f]{12}$/;
+
 /**
  * Hold this process's owner lock on the library whose `owners/` folder is given, until the
  * returned release is called (counted: every core this process opens on the library shares one
  * lock). Best effort: where the lock cannot be taken, owners are judged by pid and start alone.
+ * An `owners/` that is a link or a file is refused (`bad_input`): no lock file is written where it leads.
  */
 export function holdOwnerLock(folder: string): () => void {
   const me = thisProcess();
   if (process.platform === 'win32' || me.start === null) return () => {};
+  const root = path.dirname(path.resolve(folder));
+  realLibraryFolder(root, folder);
   let owners: string;
   try {
-    fs.mkdirSync(folder, { recursive: true });
+    makeDir(folder, { base: root, what: "the library's owners folder" });
     owners = fs.realpathSync(folder); // one lock however the library is named (a link, a relative path)
   } catch {
     return () => {};
@@ -425,15 +505,12 @@ function lockFileState(file: string): 'held' | 'free' | 'none' {
 
 /**
  * Remove the lock files of processes that have ended (and the half-made ones of processes that died
- * while making them, after a minute). Returns how many were removed.
+ * while making them, after a minute). Returns how many were removed. Only regular files named as
+ * holdOwnerLock names them: anything else in owners/ is left alone, and an `owners/` that is a link
+ * (or a file) is refused (`bad_input`) before anything is removed.
  */
 export function sweepOwnerLocks(owners: string): number {
-  let names: string[];
-  try {
-    names = fs.readdirSync(owners);
-  } catch {
-    return 0;
-  }
+  if (!realLibraryFolder(path.dirname(path.resolve(owners)), owners)) return 0;
   let mine: string | undefined;
   try {
     mine = OWNER_LOCKS.get(fs.realpathSync(owners))?.file;
@@ -441,15 +518,15 @@ export function sweepOwnerLocks(owners: string): number {
     return 0;
   }
   let removed = 0;
-  for (const name of names) {
+  for (const e of realDirents(owners)) {
+    const { name } = e;
     const file = path.join(owners, name);
-    if (mine && name === path.basename(mine)) continue;
-    if (name.startsWith('.')) {
-      const age = Date.now() - (fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+    if (!e.isFile() || (mine && name === path.basename(mine))) continue;
+    if (LOCK_TEMP_NAME.test(name)) {
+      const age = Date.now() - (fs.lstatSync(file, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
       if (age < 60_000 || lockFileState(file) === 'held') continue;
-    } else if (!name.endsWith(LOCK_SUFFIX) || lockFileState(file) !== 'free') continue;
-    fs.rmSync(file, { force: true });
-    removed++;
+    } else if (!LOCK_NAME.test(name) || lockFileState(file) !== 'free') continue;
+    if (removeFile(file)) removed++;
   }
   return removed;
 }
@@ -645,6 +722,7 @@ export class ImportJournal {
 /** The files listed in import `importId`'s journal; none when it has none. */
 function journalNames(root: string, importId: number): string[] {
   const file = journalFile(root, importId);
+  if (!fileInPlace(root, path.relative(root, file))) return [];
   const st = fs.lstatSync(file, { throwIfNoEntry: false });
   if (!st?.isFile() || st.size > MAX_JOURNAL_BYTES) return [];
   try {
@@ -661,7 +739,8 @@ function journalNames(root: string, importId: number): string[] {
 export function* settleJournal(db: Db, root: string, importId: number): Generator<void> {
   const names = journalNames(root, importId);
   if (names.length) yield* removeUnnamedFiles(db, root, names);
-  fs.rmSync(journalFile(root, importId), { force: true });
+  // Only a regular file in the library's real journal/ folder (never through a link planted there).
+  if (fileInPlace(root, path.relative(root, journalFile(root, importId)))) removeFile(journalFile(root, importId));
 }
 
 /** The imports that have a journal in the library. */
@@ -709,7 +788,7 @@ export function findUnnamedFiles(db: Db, root: string): UnnamedFiles {
   };
   const shards = new Set<string>();
   for (const kind of CONTENT_KINDS) {
-    for (const e of direntsOrNone(path.join(root, kind))) {
+    for (const e of realDirents(path.join(root, kind))) {
       if (e.isDirectory() && /^[0-9a-f]{2}$/.test(e.name)) shards.add(e.name);
       else note(`${kind}/${e.name}`);
     }
@@ -719,7 +798,7 @@ export function findUnnamedFiles(db: Db, root: string): UnnamedFiles {
     const named = new Set<string>();
     for (const r of inRange.iterate(shard, `${shard}g`)) for (const p of [r.path, r.thumb_path, r.preview_path]) named.add(slashed(p));
     for (const kind of CONTENT_KINDS) {
-      for (const e of direntsOrNone(path.join(root, kind, shard))) {
+      for (const e of realDirents(path.join(root, kind, shard))) {
         const rel = `${kind}/${shard}/${e.name}`;
         if (!named.has(rel)) note(rel);
       }
@@ -728,12 +807,3 @@ export function findUnnamedFiles(db: Db, root: string): UnnamedFiles {
   return found;
 }
 
-/** A folder's entries; none when it is not there, not a folder, or a link. */
-function direntsOrNone(dir: string): fs.Dirent[] {
-  if (!fs.lstatSync(dir, { throwIfNoEntry: false })?.isDirectory()) return [];
-  try {
-    return fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-}
