@@ -6,7 +6,9 @@
  * - `/api?t=TOKEN`: a WebSocket carrying the `ClientMessage`/`ServerMessage` wire format.
  *
  * Every request and upgrade must name this server in its Host header (DNS rebinding) and, when it
- * has an Origin, come from this server's own origin (cross-site requests).
+ * has an Origin, come from this server's own origin (cross-site requests). No connection, with a
+ * token or without, can hold on for long without traffic: see IDLE_TIMEOUT_MS, HEADERS_TIMEOUT_MS
+ * and MAX_PIPELINED.
  */
 import fs from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
@@ -37,7 +39,27 @@ export const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
  */
 export const MAX_CONNECTIONS = 256;
 /** A request's headers must arrive within this (slow-header clients hold connections otherwise). */
-const HEADERS_TIMEOUT_MS = 15_000;
+export const HEADERS_TIMEOUT_MS = 15_000;
+/**
+ * How often Node checks the header and request limits. Its default (30 s) let a header drip hold
+ * a connection for up to 45 s under a 15 s limit.
+ */
+const CONNECTIONS_CHECK_MS = 1_000;
+/**
+ * A connection on which nothing moves either way for this long is closed: a client that sends
+ * requests and never reads their answers (its writes make no progress) would otherwise hold one of
+ * the MAX_CONNECTIONS slots, and the memory of what it asked for, for good. (Node grants a stalled
+ * write one more period, so such a client is gone within twice this.) Not while this server
+ * is still working out an answer (a thumbnail being made), and never for the API's WebSockets
+ * (`ws` clears the timeout on upgrade; their heartbeat and MAX_BUFFERED_BYTES watch them instead).
+ */
+export const IDLE_TIMEOUT_MS = 5_000;
+/**
+ * Requests one connection may have waiting behind an answer still being sent (HTTP pipelining,
+ * which browsers do not use): each waits, unread from disk, until the one before it is sent, and a
+ * connection with more waiting is closed.
+ */
+export const MAX_PIPELINED = 8;
 /** How long close() waits for calls that were aborted to wind down. */
 const CLOSE_WAIT_MS = 10_000;
 
@@ -55,6 +77,10 @@ export interface ServerOptions {
   maxBufferedBytes?: number;
   /** Open connections at most (default {@link MAX_CONNECTIONS}). */
   maxConnections?: number;
+  /** Default {@link HEADERS_TIMEOUT_MS} (tests shorten it). */
+  headersTimeoutMs?: number;
+  /** Default {@link IDLE_TIMEOUT_MS} (tests shorten it). */
+  idleTimeoutMs?: number;
 }
 
 export interface RunningServer {
@@ -107,8 +133,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const token = opts.token ?? generateToken();
   if (!isAcceptableToken(token)) throw new Error('the session token must be base64url with at least 128 bits (22+ characters)');
 
-  const server = http.createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: 60_000 });
+  const headersTimeout = opts.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+  const idleTimeout = opts.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
+  const server = http.createServer({ headersTimeout, requestTimeout: Math.max(60_000, headersTimeout), connectionsCheckingInterval: CONNECTIONS_CHECK_MS });
   server.maxConnections = opts.maxConnections ?? MAX_CONNECTIONS;
+  server.timeout = idleTimeout;
+  /** The answer each connection is working on, and how many requests wait behind it. */
+  const current = new WeakMap<Socket, ServerResponse>();
+  const waiting = new WeakMap<Socket, number>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
   const clients = new Map<WebSocket, ApiClient>();
   const alive = new WeakMap<WebSocket, boolean>();
@@ -147,7 +179,30 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    handle(req, res).catch((e: unknown) => send(res, 500, `internal error: ${(e as Error).message}`));
+    const socket = req.socket;
+    const start = () => {
+      current.set(socket, res);
+      handle(req, res).catch((e: unknown) => send(res, 500, `internal error: ${(e as Error).message}`));
+    };
+    // Node hands an answer its socket once the answers before it are sent: only then is a
+    // pipelined request's file opened, so a client that does not read holds one at most.
+    if (res.socket) return start();
+    const n = (waiting.get(socket) ?? 0) + 1;
+    if (n > MAX_PIPELINED) return void socket.destroy();
+    waiting.set(socket, n);
+    res.once('socket', () => {
+      waiting.set(socket, (waiting.get(socket) ?? 1) - 1);
+      start();
+    });
+  });
+
+  // A connection idle past its limit (Node counts a write that makes no progress as idle; the
+  // keep-alive limit between requests lands here too) is closed, unless this server is still
+  // working out its answer: then it is given another period.
+  server.on('timeout', (socket: Socket) => {
+    const res = current.get(socket);
+    if (res && !res.headersSent && !res.writableEnded && !socket.destroyed) return void socket.setTimeout(idleTimeout);
+    socket.destroy();
   });
 
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
