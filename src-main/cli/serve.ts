@@ -1,6 +1,7 @@
 /**
  * `qc serve [--port N] [--no-open] [--renderer DIR]`: the app in a browser. Opens the library,
- * starts the local server and prints one line, `Open http://127.0.0.1:PORT/#token=…`, on stdout
+ * starts the local server and prints one line, `Open http://127.0.0.1:PORT/#token=…` (no `:80` on
+ * port 80, as browsers write it), on stdout
  * (with --json: one JSON object `{ url, port, data_dir }`); runs until SIGINT or SIGTERM, then
  * closes the server and the library.
  *

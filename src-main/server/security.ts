@@ -25,14 +25,23 @@ export function tokenMatches(given: string | null | undefined, expected: string)
   return timingSafeEqual(a, b);
 }
 
-/** The Host values this server answers to. */
+/** HTTP's default port, which browsers leave out of Host, Origin and the address bar. */
+const DEFAULT_HTTP_PORT = 80;
+
+/** The Host values this server answers to (on port 80 also the port-less forms browsers send). */
 export function allowedHosts(port: number): string[] {
-  return [`127.0.0.1:${port}`, `localhost:${port}`];
+  const hosts = [`127.0.0.1:${port}`, `localhost:${port}`];
+  return port === DEFAULT_HTTP_PORT ? [...hosts, '127.0.0.1', 'localhost'] : hosts;
 }
 
-/** The Origins this server accepts (when a request carries one). */
+/** The Origins this server accepts when a request carries one (on port 80 also the port-less forms). */
 export function allowedOrigins(port: number): string[] {
-  return [`http://127.0.0.1:${port}`, `http://localhost:${port}`];
+  return allowedHosts(port).map((host) => `http://${host}`);
+}
+
+/** What the user opens: `http://127.0.0.1:PORT/#token=TOKEN` (no `:80` on port 80, as a browser shows it). */
+export function appUrl(port: number, token: string): string {
+  return `http://127.0.0.1${port === DEFAULT_HTTP_PORT ? '' : `:${port}`}/#token=${token}`;
 }
 
 /**

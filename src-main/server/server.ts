@@ -20,7 +20,7 @@ import { parseFilePath, type ServerMessage } from '../../src-shared/contract/tra
 import type { Core } from '../core/app';
 import { imageFileOnDisk } from '../core/library/files';
 import { ApiClient } from './api';
-import { BASE_HEADERS, generateToken, hostOriginProblem, htmlHeaders, isAcceptableToken, tokenMatches } from './security';
+import { appUrl, BASE_HEADERS, generateToken, hostOriginProblem, htmlHeaders, isAcceptableToken, tokenMatches } from './security';
 import { findStaticFile, notBuiltPage } from './static';
 import { parseTarget, type Target } from './target';
 
@@ -84,7 +84,7 @@ export interface ServerOptions {
 }
 
 export interface RunningServer {
-  /** `http://127.0.0.1:PORT/#token=TOKEN`: what the user opens. */
+  /** `http://127.0.0.1:PORT/#token=TOKEN` (no `:80` on port 80): what the user opens. */
   url: string;
   port: number;
   token: string;
@@ -252,7 +252,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   let closed: Promise<void> | null = null;
   return {
-    url: `http://127.0.0.1:${port}/#token=${token}`,
+    url: appUrl(port, token),
     port,
     token,
     address: () => server.address() as AddressInfo,
