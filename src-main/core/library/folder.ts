@@ -16,6 +16,11 @@
  * outside is a recorded problem. Every entry named like an image that is not imported (a link, a
  * folder, a FIFO) is a problem with its reason, never skipped in silence. Names are read as bytes:
  * a file whose name is not UTF-8 is read by its exact name.
+ *
+ * A subfolder that cannot be listed (no permission, an I/O error) is a problem and its path is in
+ * the scan's `unlisted`: what is in it is unknown, not gone, so an import again keeps what earlier
+ * imports stored from it. The chosen folder, or the layout's `images`, that cannot be listed
+ * refuses the whole import. "Permission denied" (EACCES, EPERM) is said as such, never as missing.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -63,6 +68,11 @@ export interface FolderScan {
   hidden: { files: number; folders: number };
   /** Entries named like images (and folders to read) that are not imported. */
   problems: FolderProblem[];
+  /**
+   * Folders under the chosen one that exist but could not be listed (no permission, an I/O error):
+   * what is in them is unknown, not gone, so the rows earlier imports stored under them are kept.
+   */
+  unlisted: string[];
 }
 
 export const LEADS_OUTSIDE = 'a link that leads outside the chosen folder';
@@ -145,8 +155,22 @@ function looksRated(dir: Buffer): boolean {
   return layout > 0;
 }
 
+/** Whether an error code says the system refused access (EACCES, EPERM): said as "permission denied". */
+export function permissionDenied(code: string | undefined): boolean {
+  return code === 'EACCES' || code === 'EPERM';
+}
+
+/** Why a folder could not be listed, in words. */
+function cannotList(code: string | undefined, e: unknown): string {
+  return permissionDenied(code) ? `permission denied (${code}): this process may not list this folder` : `cannot list this folder (${code ?? (e as Error).message})`;
+}
+
 /** Errors of a system short of a resource, not of the folder: EMFILE (this process's open files), ENFILE (the system's), ENOMEM, EAGAIN, EINTR. */
 const SYSTEM_SHORTAGE = new Set(['EMFILE', 'ENFILE', 'ENOMEM', 'EAGAIN', 'EINTR']);
+
+function shortage(folder: Buffer, code: string, e: unknown): QcError {
+  return new QcError('internal', `cannot list this folder now (${code}: ${(e as Error).message}); the system is short of a resource (open files, memory): nothing was imported, try again`, { file: pathText(folder) });
+}
 
 export function scanFolder(dir: string): FolderScan {
   const abs = path.resolve(dir);
@@ -161,7 +185,13 @@ export function scanFolder(dir: string): FolderScan {
     const ext = path.extname(text).toLowerCase().slice(0, 16);
     skippedByExtension[ext] = (skippedByExtension[ext] ?? 0) + 1;
   };
+  const unlisted: string[] = [];
   const problem = (p: Buffer, reason: FailureReason, detail: string) => problems.push({ file: pathText(p), url: fileUrlOf(p), reason, detail });
+  /** The chosen folder (or the layout's `images` in it) that cannot be listed: the whole import is refused, since nothing in it can be told apart from gone. */
+  const refuse = (folder: Buffer, code: string | undefined, e: unknown): never => {
+    if (code && SYSTEM_SHORTAGE.has(code)) throw shortage(folder, code, e);
+    throw new QcError('bad_input', `${cannotList(code, e)}: nothing was imported, and nothing earlier imports stored from it was changed`, { file: pathText(folder) });
+  };
   /** A folder of the layout that may be read: a folder whose real path is inside the chosen folder (one that leads out is a problem when `record`). */
   const readable = (p: Buffer, record: boolean): boolean => {
     if (!isDir(p)) return false;
@@ -178,7 +208,16 @@ export function scanFolder(dir: string): FolderScan {
   if (!rated) {
     for (const e of entriesOf(chosen)) {
       const p = join(chosen, e.name);
-      if (pathText(e.name).toLowerCase() === 'images' && isDir(p) && readable(p, false) && looksRated(p)) {
+      if (pathText(e.name).toLowerCase() !== 'images' || !isDir(p) || !readable(p, false)) continue;
+      // The layout's `images` that cannot be listed: refused, not read as a plain folder (which would
+      // leave its pictures' ratings as if they were gone).
+      try {
+        fs.readdirSync(p);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') refuse(p, code, err);
+      }
+      if (looksRated(p)) {
         root = p;
         wrapper = pathText(e.name);
         break;
@@ -205,11 +244,17 @@ export function scanFolder(dir: string): FolderScan {
       const code = (e as NodeJS.ErrnoException).code;
       // Out of a resource of the system (file handles, memory): not this folder's fault, and its
       // files must not be left out as if it were: the import stops before anything is written.
-      if (code && SYSTEM_SHORTAGE.has(code)) {
-        throw new QcError('internal', `cannot list this folder now (${code}: ${(e as Error).message}); the system is short of a resource (open files, memory): nothing was imported, try again`, { file: pathText(folder) });
+      if (code && SYSTEM_SHORTAGE.has(code)) throw shortage(folder, code, e);
+      // Gone since its parent was listed: its pictures are gone too.
+      if (code === 'ENOENT' || code === 'ENOTDIR') {
+        problem(folder, 'missing_file', `cannot list this folder (${code}): it is gone`);
+        return;
       }
+      if (folder.equals(chosen) || folder.equals(root)) refuse(folder, code, e);
+      // Unknown, not gone: the rows earlier imports stored under it are kept (importer.ts).
+      unlisted.push(pathText(folder));
       if (code === 'ENAMETOOLONG') problem(folder, 'bad_url', tooLong(folder));
-      else problem(folder, 'missing_file', `cannot list this folder (${code ?? (e as Error).message})`);
+      else problem(folder, permissionDenied(code) ? 'local_refused' : 'internal', `${cannotList(code, e)}; the pictures earlier imports read from it are kept as they were`);
       return;
     }
     const named = entries.map((e) => ({ e, text: pathText(e.name) })).sort((a, b) => a.text.localeCompare(b.text) || Buffer.compare(a.e.name, b.e.name));
@@ -262,7 +307,7 @@ export function scanFolder(dir: string): FolderScan {
 
   if (wrapper !== null) list(chosen, null, null, new Map([[wrapper, (p) => list(p, null, null, ratedLevel)]]));
   else list(chosen, null, null, rated ? ratedLevel : undefined);
-  return { chosen: abs, root: rootText, base, layout: rated || wrapper !== null ? 'rated' : 'flat', rows, skippedByExtension, hidden, problems };
+  return { chosen: abs, root: rootText, base, layout: rated || wrapper !== null ? 'rated' : 'flat', rows, skippedByExtension, hidden, problems, unlisted };
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -356,7 +401,13 @@ export async function readFolderFile(file: Buffer, base: Buffer | null, maxBytes
   const name = pathText(file);
   if (base) {
     const cut = file.lastIndexOf(SEP[0]!);
-    const folder = realOf(cut > 0 ? file.subarray(0, cut) : SEP);
+    let folder: Buffer | null = null;
+    try {
+      folder = fs.realpathSync(cut > 0 ? file.subarray(0, cut) : SEP, { encoding: 'buffer' });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (permissionDenied(code)) throw new FetchFailure('local_refused', `permission denied (${code}): this process may not read ${name}`, false);
+    }
     if (!folder && file.length >= PATH_MAX) throw new FetchFailure('bad_url', `${tooLong(file)}: ${name}`, false);
     if (!folder) throw new FetchFailure('missing_file', `no such file: ${name}`, false);
     if (!within(base, folder)) throw new FetchFailure('local_refused', `${LEADS_OUTSIDE}: ${name}`, false);
@@ -379,7 +430,8 @@ export async function readFolderFile(file: Buffer, base: Buffer | null, maxBytes
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new FetchFailure('missing_file', `no such file: ${name}`, false);
     if (code === 'EISDIR') throw new FetchFailure('not_file', `${name} is a folder, not a regular file`, false);
     if (code === 'ENAMETOOLONG') throw new FetchFailure('bad_url', `${tooLong(file)}: ${name}`, false);
-    throw new FetchFailure('missing_file', `cannot read ${name} (${code ?? (e as Error).message})`, false);
+    if (permissionDenied(code)) throw new FetchFailure('local_refused', `permission denied (${code}): this process may not read ${name}`, false);
+    throw new FetchFailure('internal', `cannot read ${name} (${code ?? (e as Error).message})`, false);
   }
   return readOpened(fh, name, maxBytes);
 }

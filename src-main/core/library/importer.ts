@@ -72,12 +72,12 @@ interface Prepared {
   publicOnly: boolean;
   /**
    * A folder: the real path of the chosen folder (nothing outside it is read), and the entries it
-   * does not import. `aliasesUnder`: the other paths earlier imports read this same folder by (a
+   * does not import, and the folders under it that could not be listed (their rows are kept). `aliasesUnder`: the other paths earlier imports read this same folder by (a
    * link to it, or it through a linked folder: the same real path), as the folders their rows are
    * under; those rows are this folder's files stored under another name, replaced by this
    * import's (set by `begin`).
    */
-  folder: { chosen: string; base: Buffer; problems: FolderProblem[]; skippedByExtension: Record<string, number>; hidden: { files: number; folders: number }; aliasesUnder?: string[] } | null;
+  folder: { chosen: string; base: Buffer; problems: FolderProblem[]; unlisted: string[]; skippedByExtension: Record<string, number>; hidden: { files: number; folders: number }; aliasesUnder?: string[] } | null;
   /**
    * A local input file or folder: the other paths earlier imports read this same file or folder by
    * (a link to it, or it through a linked folder: the same real path), as the imports' sources.
@@ -190,8 +190,13 @@ export function tagFilesAt(source: string): string[] {
       return []; // unreadable: library.import says why
     }
   }
-  const tsvs = fs
-    .readdirSync(local)
+  let names: string[];
+  try {
+    names = fs.readdirSync(local);
+  } catch {
+    return []; // a folder that cannot be listed: library.import says why (folder.ts scanFolder)
+  }
+  const tsvs = names
     .filter((f) => /\.tsv$/i.test(f))
     .sort()
     .map((f) => path.join(local, f));
@@ -468,7 +473,7 @@ export class Importer {
         localPath: r.path,
       }));
       // The user chose this folder: its files are the input (and nothing outside it: folder.ts).
-      return { ...inMemory(rows), kind: 'folder', origin: scan.root, encoding: 'n/a', bundle: null, allowLocal: true, publicOnly: false, folder: { chosen: scan.chosen, base: scan.base, problems: scan.problems, skippedByExtension: scan.skippedByExtension, hidden: scan.hidden } };
+      return { ...inMemory(rows), kind: 'folder', origin: scan.root, encoding: 'n/a', bundle: null, allowLocal: true, publicOnly: false, folder: { chosen: scan.chosen, base: scan.base, problems: scan.problems, unlisted: scan.unlisted, skippedByExtension: scan.skippedByExtension, hidden: scan.hidden } };
     }
     // A list downloaded over HTTP is parsed from memory; a local file is read in pieces, each time
     // its rows are needed, and never held whole.
@@ -701,19 +706,24 @@ export class Importer {
      * stored and this scan did not find (moved to another class folder, renamed, deleted, no
      * longer a regular file) stop counting, their images are derived again, and their URLs and
      * failures go once no row names them (a file that comes back is read again). Files under a
-     * hidden folder are left alone: the scan does not read them, so it cannot tell. The same for
+     * hidden folder are left alone: the scan does not read them, so it cannot tell; so are those
+     * under a folder the scan could not list (no permission, an I/O error). The same for
      * the rows under `under`, another path of the chosen folder (a link): every one of them is
      * this scan's file stored under another name, and goes (those under the chosen folder's own
      * path, should that path lie under `under`, stay).
      */
-    const removeVanished = (chosen: string, found: SourceRow[], under = chosen): number => {
+    const removeVanished = (chosen: string, found: SourceRow[], unlisted: string[], under = chosen): number => {
       const [prefix, after] = range(under);
       const [own] = range(chosen);
       const scanned = new Set(found.map((r) => r.origin));
+      // The folders the scan could not list, as paths inside the chosen folder: what is under them is unknown, not gone.
+      const unknown = unlisted.map((u) => path.relative(chosen, u) + path.sep);
       let removed = 0;
       for (const r of q.folderRowsUnder.all(prefix, after)) {
         if (scanned.has(r.origin) || (under !== chosen && r.origin.startsWith(own))) continue;
-        if (r.origin.slice(prefix.length).split(path.sep).some((part) => part.startsWith('.'))) continue;
+        const inside = r.origin.slice(prefix.length);
+        if (inside.split(path.sep).some((part) => part.startsWith('.'))) continue;
+        if (unknown.some((u) => inside.startsWith(u))) continue;
         const img = q.urlImage.get(r.url);
         if (img) losing.add(img.image_id);
         q.deleteRow.run(r.id);
@@ -812,10 +822,10 @@ export class Importer {
             }
           }
           if (finished && p.folder) {
-            rowsRemoved = removeVanished(p.folder.chosen, p.folderRows);
+            rowsRemoved = removeVanished(p.folder.chosen, p.folderRows, p.folder.unlisted);
             // The same folder read before by another path (a link): its files' rows there are
             // replaced by these, so a picture rated by its folder counts once, not once per path.
-            for (const under of p.folder.aliasesUnder ?? []) removeVanished(p.folder.chosen, p.folderRows, under);
+            for (const under of p.folder.aliasesUnder ?? []) removeVanished(p.folder.chosen, p.folderRows, p.folder.unlisted, under);
           }
           losing.forEach((id) => writer.apply(id));
           losing.clear();
