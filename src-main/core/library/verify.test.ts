@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { DEV_IMAGES, REPO_ROOT } from '../../../test-support/fixtures';
 import { decodeRgb } from '../ml/backbone/preprocess';
-import { decodeCostProblem, gifFrameCount, HAND_OVER_MAX_PIXELS, MAX_FRAMES, sniffFormat, tiffPageCount, verifyImage, VerifyFailure } from './verify';
+import { decodeCostProblem, gifFrameCount, HAND_OVER_MAX_PIXELS, MAX_FRAMES, sniffFormat, tiffPageCount, verifyImage, VerifyFailure, webpFrameCount } from './verify';
 
 const photo = fs.readFileSync(path.join(DEV_IMAGES, '9000010.jpg'));
 
@@ -220,3 +220,92 @@ describe('verifyImage', () => {
     expect(tiffPageCount(looped, Infinity)).toBe(3);
   });
 });
+
+/** A failure's reason and message, or 'ok'. */
+async function outcome(bytes: Buffer): Promise<{ reason: string; message: string }> {
+  try {
+    await verifyImage(bytes);
+    return { reason: 'ok', message: '' };
+  } catch (e) {
+    if (e instanceof VerifyFailure) return { reason: e.reason, message: e.message };
+    throw e;
+  }
+}
+
+describe('animated WebP', () => {
+  /** The RIFF chunks of a WebP: FourCC and the whole chunk (header, data, padding). */
+  const chunks = (w: Buffer) => {
+    const out: { type: string; bytes: Buffer }[] = [];
+    for (let at = 12; at + 8 <= w.length; ) {
+      const len = w.readUInt32LE(at + 4);
+      const end = at + 8 + len + (len & 1);
+      out.push({ type: w.toString('latin1', at, at + 4), bytes: w.subarray(at, end) });
+      at = end;
+    }
+    return out;
+  };
+  const riff = (body: Buffer) => {
+    const head = Buffer.alloc(12);
+    head.write('RIFF', 0, 'latin1');
+    head.writeUInt32LE(body.length + 4, 4);
+    head.write('WEBP', 8, 'latin1');
+    return Buffer.concat([head, body]);
+  };
+  /** sharp's animated WebP of `frames` 8×8 frames (a tall image cut into pages). */
+  const encoded = (frames: number) =>
+    sharp(Buffer.alloc(8 * 8 * frames * 3, 0).map((_, i) => (i * 37) & 255), { raw: { width: 8, height: 8 * frames, channels: 3, pageHeight: 8 } as never })
+      .webp({ loop: 0, lossless: true, effort: 0 })
+      .toBuffer();
+  /** An animation of n frames: sharp's header chunks and its first frame repeated (as the audit built them). */
+  const animation = async (n: number) => {
+    const parts = chunks(await encoded(2));
+    const frame = parts.find((c) => c.type === 'ANMF')!.bytes;
+    return riff(Buffer.concat([...parts.filter((c) => c.type !== 'ANMF').map((c) => c.bytes), ...Array<Buffer>(n).fill(frame)]));
+  };
+
+  it(`refuses more than ${MAX_FRAMES} frames from the chunk list, quickly; keeps ordinary animations`, async () => {
+    const real = await encoded(12);
+    expect(chunks(real).filter((c) => c.type === 'ANMF')).toHaveLength(12); // sharp wrote a real 12-frame animation
+    expect(webpFrameCount(real, Infinity)).toBe(12);
+    expect(decodeCostProblem(real, 'webp')).toBeNull();
+    expect(await reason(real)).toBe('ok');
+
+    expect(await reason(await animation(MAX_FRAMES))).toBe('ok');
+    const over = await animation(MAX_FRAMES + 1);
+    expect(webpFrameCount(over, Infinity)).toBe(MAX_FRAMES + 1);
+    expect(decodeCostProblem(over, 'webp')).toMatch(/more than 1,000 frames/);
+    expect(await outcome(over)).toEqual({ reason: 'decode_cost', message: expect.stringMatching(/more than 1,000 frames/) });
+
+    // The audit's 40,000 frames (2 MB) took 10 s to decode; the count stops at the cap.
+    const huge = await animation(40_000);
+    expect(webpFrameCount(huge, 5)).toBe(5);
+    const t0 = Date.now();
+    expect(await reason(huge)).toBe('decode_cost');
+    expect(Date.now() - t0).toBeLessThan(1000);
+    // A still WebP has no frames to count.
+    const still = await sharp(photo).webp().toBuffer();
+    expect(webpFrameCount(still, Infinity)).toBe(0);
+    expect(await reason(still)).toBe('ok');
+  });
+
+  it('walks malformed chunk lists without looping or reading past the end', async () => {
+    const anim = await animation(3);
+    // Cut inside a frame: the count stops at the last whole header, the decoder refuses the rest.
+    const cut = anim.subarray(0, anim.length - 10);
+    expect(webpFrameCount(cut, Infinity)).toBe(3);
+    expect(await reason(cut)).toBe('truncated');
+    // A chunk whose size runs far past the end (4 GB), and one cut inside its own 8-byte header.
+    const huge = Buffer.from(anim);
+    const firstFrame = anim.indexOf('ANMF', 12, 'latin1');
+    huge.writeUInt32LE(0xffffffff, firstFrame + 4);
+    expect(webpFrameCount(huge, Infinity)).toBe(1);
+    expect(await reason(huge)).not.toBe('ok');
+    expect(webpFrameCount(anim.subarray(0, firstFrame + 6), Infinity)).toBe(0);
+    // Zero-sized chunks move on by their header: thousands of them are walked in one linear pass.
+    const empties = riff(Buffer.concat([...Array<Buffer>(MAX_FRAMES + 1).fill(Buffer.from('ANMF\0\0\0\0', 'latin1'))]));
+    expect(webpFrameCount(empties, Infinity)).toBe(MAX_FRAMES + 1);
+    expect(await reason(empties)).toBe('decode_cost');
+    expect(webpFrameCount(Buffer.from('RIFF\0\0\0\0WEBP', 'latin1'), Infinity)).toBe(0);
+  });
+});
+
