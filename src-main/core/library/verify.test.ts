@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { DEV_IMAGES, REPO_ROOT } from '../../../test-support/fixtures';
 import { decodeRgb } from '../ml/backbone/preprocess';
-import { decodeCostProblem, gifFrameCount, HAND_OVER_MAX_PIXELS, MAX_FRAMES, sniffFormat, tiffPageCount, verifyImage, VerifyFailure, webpFrameCount } from './verify';
+import { decodeCostProblem, decodeErrorLine, gifFrameCount, HAND_OVER_MAX_PIXELS, MAX_FRAMES, sniffFormat, tiffPageCount, verifyImage, VerifyFailure, webpFrameCount } from './verify';
 
 const photo = fs.readFileSync(path.join(DEV_IMAGES, '9000010.jpg'));
 
@@ -306,6 +306,75 @@ describe('animated WebP', () => {
     expect(webpFrameCount(empties, Infinity)).toBe(MAX_FRAMES + 1);
     expect(await reason(empties)).toBe('decode_cost');
     expect(webpFrameCount(Buffer.from('RIFF\0\0\0\0WEBP', 'latin1'), Infinity)).toBe(0);
+  });
+});
+
+describe('HEIF with HEVC inside (iPhone photos)', () => {
+  const box = (type: string, ...parts: Buffer[]) => {
+    const body = Buffer.concat(parts);
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(8 + body.length);
+    head.write(type, 4, 'latin1');
+    return Buffer.concat([head, body]);
+  };
+  const fullBox = (type: string, version: number, ...parts: Buffer[]) => box(type, Buffer.from([version, 0, 0, 0]), ...parts);
+  const u16 = (n: number) => Buffer.from([n >> 8, n & 255]);
+  const u32 = (n: number) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32BE(n);
+    return b;
+  };
+  const text = (s: string) => Buffer.from(s, 'latin1');
+  /**
+   * A HEIC container as an iPhone writes it, built by hand (no HEVC encoder here): one primary
+   * item of type hvc1 with its HEVC configuration and size, and filler for its coded data; this
+   * build cannot decode HEVC at all, so what the data holds does not matter.
+   */
+  const heic = (width: number, height: number) => {
+    const data = Buffer.alloc(100, 0x11);
+    const ftyp = box('ftyp', text('heic'), u32(0), text('mif1heic'));
+    const hvcC = box('hvcC', Buffer.from([1, 1, 0x60, 0, 0, 0, 0x90, 0, 0, 0, 0, 0, 90, 0xf0, 0, 0xfc, 0xfd, 0xf8, 0xf8, 0, 0, 0x0f, 0]));
+    const meta = (dataAt: number) =>
+      fullBox(
+        'meta',
+        0,
+        fullBox('hdlr', 0, u32(0), text('pict'), Buffer.alloc(13)),
+        fullBox('pitm', 0, u16(1)),
+        fullBox('iinf', 0, u16(1), fullBox('infe', 2, u16(1), u16(0), text('hvc1'), Buffer.alloc(1))),
+        // offset and length 4 bytes, no base offset; item 1: one extent.
+        fullBox('iloc', 0, Buffer.from([0x44, 0x00]), u16(1), u16(1), u16(0), u16(1), u32(dataAt), u32(data.length)),
+        box('iprp', box('ipco', hvcC, fullBox('ispe', 0, u32(width), u32(height))), fullBox('ipma', 0, u32(1), u16(1), Buffer.from([2, 0x81, 0x02]))),
+      );
+    return Buffer.concat([ftyp, meta(ftyp.length + meta(0).length + 8), box('mdat', data)]);
+  };
+
+  it('refuses it as not decodable by this build, with a plain reason, before trying to decode', async () => {
+    const bytes = heic(64, 48);
+    expect(sniffFormat(bytes)).toBe('heif');
+    const meta = await sharp(bytes).metadata();
+    expect(meta).toMatchObject({ format: 'heif', compression: 'hevc', width: 64, height: 48 });
+    // What the decoder itself says: the cause comes after lines of "bad seek".
+    const decodeError = await sharp(bytes).raw().toBuffer().then(
+      () => '',
+      (e: Error) => e.message,
+    );
+    expect(decodeError).toMatch(/^source: bad seek/);
+    expect(decodeError).toMatch(/compression format has not been built in: HEVC/);
+    for (const derived of ['now', 'later'] as const) {
+      await expect(verifyImage(bytes, undefined, derived)).rejects.toMatchObject({ reason: 'not_image', message: 'HEIC (HEVC) cannot be decoded by this build: convert it to JPEG' });
+    }
+    // AV1 inside HEIF (AVIF) decodes.
+    expect(await reason(await sharp(photo).resize(64).avif({ effort: 0 }).toBuffer())).toBe('ok');
+  });
+
+  it('reports the line of a decoder error that names the cause, not the "bad seek" lines before it', () => {
+    // As recorded from libheif's example.heic (an iPhone-style HEIC) with sharp 0.34.
+    const recorded = 'source: bad seek to 718130\nsource: bad seek to 718115\nheif: Error while loading plugin: Support for this compression format has not been built in: HEVC (a suitable decoder plugin is libde265) (11.6003)';
+    expect(decodeErrorLine(recorded)).toMatch(/^heif: Error while loading plugin: Support for this compression format has not been built in: HEVC/);
+    expect(decodeErrorLine('Input buffer has corrupt header: source: bad seek to 1024\nsource: bad seek to 512\nheif: Memory allocation error: Security limit exceeded\n (6.1000)')).toBe('heif: Memory allocation error: Security limit exceeded');
+    // Otherwise the first line, and a message of nothing but bad seeks keeps its first.
+    expect(decodeErrorLine('VipsJpeg: Premature end of input file\nVipsJpeg: out of order read')).toBe('VipsJpeg: Premature end of input file');
+    expect(decodeErrorLine('source: bad seek to 10\nsource: bad seek to 5')).toBe('source: bad seek to 10');
   });
 });
 

@@ -234,6 +234,11 @@ export async function verifyImage(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS,
   if (meta.format !== DECODER_FORMAT[format]) {
     throw new VerifyFailure('not_image', `the bytes start like ${format.toUpperCase()} but decode as ${String(meta.format).toUpperCase()}, which is not accepted`);
   }
+  // sharp's libvips reads HEIF containers but decodes only AV1 inside them: the HEVC of an
+  // iPhone's HEIC fails at the decode with a misleading "bad seek" first.
+  if (meta.format === 'heif' && meta.compression === 'hevc') {
+    throw new VerifyFailure('not_image', 'HEIC (HEVC) cannot be decoded by this build: convert it to JPEG');
+  }
   const width = meta.autoOrient?.width ?? meta.width;
   const height = meta.autoOrient?.height ?? meta.height;
   if (!width || !height) throw new VerifyFailure('truncated', 'no image dimensions in the header');
@@ -276,9 +281,18 @@ export function makePreview(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS): Prom
   return sharp(bytes, strictInput(maxPixels)).rotate().flatten({ background: TRANSPARENT_BACKGROUND }).resize(PREVIEW_SIZE, PREVIEW_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 82, effort: 2 }).toBuffer();
 }
 
+/**
+ * The line of a decoder error that says what went wrong: the first, less the "source: bad seek"
+ * lines libheif's reads leave ahead of the cause (a HEIF whose codec is missing), when another follows.
+ */
+export function decodeErrorLine(message: string): string {
+  const lines = message.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  return lines.find((l) => !/(^|: )source: bad seek to \d+$/i.test(l)) ?? lines[0] ?? message;
+}
+
 function decodeFailure(e: unknown): VerifyFailure {
   const message = e instanceof Error ? e.message : String(e);
   if (/pixel limit/i.test(message)) return new VerifyFailure('too_many_pixels', message);
   if (/unsupported image format/i.test(message)) return new VerifyFailure('not_image', message);
-  return new VerifyFailure('truncated', message.split('\n')[0] ?? message);
+  return new VerifyFailure('truncated', decodeErrorLine(message));
 }
