@@ -111,6 +111,33 @@ const DEFAULT_CONCURRENCY = 8;
  */
 const ROW_CHUNK_MS = 200;
 const ROW_CHUNK = 20_000;
+/**
+ * The largest ancestry a row keeps: EOL's run to a few hundred bytes and a few dozen names. Each of
+ * its names costs the taxon triggers (db/migrations/010) work inside the write transaction (~0.2 s
+ * for 45,000 names), so a larger one is dropped (the row is kept, with a `bad_ancestry` problem).
+ */
+export const MAX_ANCESTRY_BYTES = 64 * 1024;
+export const MAX_ANCESTRY_NAMES = 1000;
+
+/** Why an ancestry (compact JSON) is too large to keep, or null. */
+function ancestryTooLarge(ancestry: string): string | null {
+  const bytes = Buffer.byteLength(ancestry);
+  if (bytes > MAX_ANCESTRY_BYTES) return `the ancestry is ${bytes.toLocaleString('en')} bytes, over the ${MAX_ANCESTRY_BYTES.toLocaleString('en')} kept; row kept without ancestry`;
+  // A name takes at least 3 characters ("", and a comma or colon): fewer cannot hold too many.
+  if (ancestry.length <= MAX_ANCESTRY_NAMES * 3) return null;
+  let names = 0;
+  const count = (v: unknown): void => {
+    if (typeof v === 'string') names++;
+    else if (v && typeof v === 'object') for (const x of Object.values(v)) count(x);
+  };
+  try {
+    count(JSON.parse(ancestry));
+  } catch {
+    return null; // parse.ts wrote it: valid JSON
+  }
+  return names > MAX_ANCESTRY_NAMES ? `the ancestry holds ${names.toLocaleString('en')} names, over the ${MAX_ANCESTRY_NAMES.toLocaleString('en')} kept; row kept without ancestry` : null;
+}
+
 /** Images derived per transaction after the rows are stored, or when an interrupted import is settled (~80 ms). */
 const SETTLE_CHUNK = 2_000;
 /** How often a picture is stored again when another process removes its files before its row is committed. */
@@ -766,7 +793,8 @@ export class Importer {
             first = false;
           }
           const began = performance.now();
-          for (let n = 0; n < ROW_CHUNK && (n % 256 !== 255 || performance.now() - began < ROW_CHUNK_MS); n++) {
+          // The clock is read every row: one row can cost much (an ancestry's names in the taxon triggers).
+          for (let n = 0; n < ROW_CHUNK && (n === 0 || performance.now() - began < ROW_CHUNK_MS); n++) {
             const next = input.next();
             if (next.done) {
               finished = true;
@@ -780,6 +808,12 @@ export class Importer {
               problemReasons[pr.reason] = (problemReasons[pr.reason] ?? 0) + 1;
             }
             if (!r) continue;
+            const tooLarge = r.ancestry === null ? null : ancestryTooLarge(r.ancestry);
+            if (tooLarge) {
+              q.rowFailure.run({ url: r.url, ...told(p.origin, r.line), reason: 'bad_ancestry', detail: toldDetail(tooLarge), importId });
+              rowProblems++;
+              problemReasons.bad_ancestry = (problemReasons.bad_ancestry ?? 0) + 1;
+            }
             // An input file is what it says now: a line that named another URL before takes its
             // evidence from that URL's image, which is derived again in this same transaction.
             const before = p.urlsStored ? q.rowUrlAt.get(r.origin, r.line)?.url : undefined;
@@ -796,7 +830,7 @@ export class Importer {
               rating: r.rating,
               exemplar: r.exemplar ? 1 : 0,
               folderLabel: r.folderLabel,
-              ancestry: r.ancestry,
+              ancestry: tooLarge ? null : r.ancestry,
               raw: JSON.stringify(r.raw),
               importId,
             }) as { id: number };
