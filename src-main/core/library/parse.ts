@@ -307,6 +307,14 @@ export interface ScannedRow {
  */
 export interface InputScan extends Omit<ParsedInput, 'rows' | 'problems'> {
   rows(): Generator<ScannedRow>;
+  /** The first non-blank line (the line read as {@link InputScan.encoding} decodes it): a TSV's header, a bare URL list's first row. */
+  first: { text: string; line: number };
+  /**
+   * The URL a data line (a line after `first`, or `first` itself in a bare URL list) names, read as
+   * its row is read (its cell unquoted and trimmed, before any check: empty or not a URL as written).
+   * What `qc classify --shard` shards a row by.
+   */
+  urlOf(text: string): string;
 }
 
 /**
@@ -355,6 +363,8 @@ export function scanInput(read: ReadAt, file: string, kindHint?: Exclude<ImportK
     format: parser.format,
     columns: parser.columns,
     rowCount: parser.format === 'urls' ? nonBlank : nonBlank - 1,
+    first: header,
+    urlOf: parser.urlOf,
     *rows() {
       const lines = inputLines(read, encoding);
       const ahead: InputLine[] = []; // lines read ahead of the one being parsed, in order
@@ -384,7 +394,7 @@ export function scanInput(read: ReadAt, file: string, kindHint?: Exclude<ImportK
 
 /** Parse a whole input held in memory (see {@link scanInput}; the same checks and rows). */
 export function parseInput(bytes: Uint8Array, file: string, kindHint?: Exclude<ImportKind, 'folder'>): ParsedInput {
-  const { rows: each, ...scan } = scanInput(bufferReader(bytes), file, kindHint);
+  const { rows: each, first: _first, urlOf: _urlOf, ...scan } = scanInput(bufferReader(bytes), file, kindHint);
   const rows: ParsedRow[] = [];
   const problems: RowProblem[] = [];
   for (const r of each()) {
@@ -605,6 +615,8 @@ interface RowParser {
   header?: string[];
   /** `cells`: a TSV line's cells when the caller has split it already ({@link tsvCells}). */
   parse(text: string, line: number, cells?: string[]): ScannedRow | null;
+  /** The URL of a data line as `parse` reads it, unchecked ({@link InputScan.urlOf}). */
+  urlOf(text: string): string;
 }
 
 /**
@@ -621,15 +633,18 @@ function rowParser(first: string, firstLine: number, file: string, kindHint?: Ex
     detected = { kind: kindHint, format: 'tsv' };
   }
   const kind = kindHint ?? detected.kind;
-  if (kind === 'bundle' && detected.format === 'urls') return { kind: 'bundle', format: 'urls', columns: ['eolMediaURL'], parse: parseUrlLine };
+  if (kind === 'bundle' && detected.format === 'urls') return { kind: 'bundle', format: 'urls', columns: ['eolMediaURL'], parse: parseUrlLine, urlOf: listUrl };
   if (detected.format === 'urls') {
     throw new QcError('bad_input', `a bare URL list can only be imported as a bundle, not as ${kind}`, { file, line: firstLine });
   }
   return tsvParser(first, firstLine, file, kind);
 }
 
+/** A bare URL list's line: its one cell, unquoted. */
+const listUrl = (text: string) => unquoteCell(text.trim());
+
 function parseUrlLine(text: string, line: number): ScannedRow | null {
-  const url = unquoteCell(text.trim());
+  const url = listUrl(text);
   if (!url) return null;
   if (!looksLikeUrl(url) || CONTROL.test(url)) return { row: null, problem: { line, reason: 'bad_url', detail: `not a URL: ${truncate(url)}`, url: null } };
   if (LINE_BREAK_IN_URL.test(url)) return { row: null, problem: { line, reason: 'bad_url', detail: lineBreakDetail('the URL', url), url: null } };
@@ -655,6 +670,8 @@ function tsvParser(header: string, headerLine: number, file: string, kind: Exclu
   // new tags are the only ones its exports write.
   const dropped: ReadonlySet<string> = kind === 'bundle' && isTagHeader(header) ? new Set<string>(FINAL_COLUMNS) : new Set<string>();
   const own = columns.filter((c) => !dropped.has(c));
+  const urlAt = columns.indexOf(spec.url);
+  const urlIn = (cells: string[]) => cell(cells[urlAt] ?? '').trim();
 
   const parse = (text: string, line: number, split?: string[]): ScannedRow | null => {
     if (text.trim() === '') return null;
@@ -666,7 +683,7 @@ function tsvParser(header: string, headerLine: number, file: string, kind: Exclu
     columns.forEach((c, j) => {
       if (!dropped.has(c)) raw[c] = cell(cells[j] ?? '');
     });
-    const url = (raw[spec.url] ?? '').trim();
+    const url = urlIn(cells);
     if (CONTROL.test(text)) return { row: null, problem: { line, reason: 'bad_row', detail: 'the row contains control characters (binary data?)', url: null } };
     if (text.includes('\r')) return { row: null, problem: { line, reason: 'bad_row', detail: 'the row contains a CR inside it (not before its line end): a line break to some readers', url: null } };
     if (cells.length > columns.length) return { row: null, problem: { line, reason: 'bad_row', detail: `the row has ${cells.length} columns, the header ${columns.length}`, url: url || null } };
@@ -695,7 +712,7 @@ function tsvParser(header: string, headerLine: number, file: string, kind: Exclu
     const id = spec.id ? (raw[spec.id] ?? '').trim() : '';
     return { row: { line, url, eolId: id || null, rating, exemplar: kind === 'exemplars', ancestry, raw }, problem };
   };
-  return { kind, format: 'tsv', columns: own, header: columns, parse };
+  return { kind, format: 'tsv', columns: own, header: columns, parse, urlOf: (text) => urlIn(tsvCells(text).cells) };
 }
 
 function truncate(s: string, n = 80): string {

@@ -33,7 +33,8 @@ const inPieces = (bytes: Uint8Array, most: number): ReadAt => {
   return (buf, pos) => whole(buf.subarray(0, Math.min(most, buf.length)), pos);
 };
 const readAll = (read: ReadAt): Omit<ParsedInput, 'encoding'> => {
-  const { rows: each, encoding: _, ...scan } = scanInput(read, FILE);
+  // `first` (the header line as decoded) and `urlOf` (a function) are the scan's, not a ParsedInput's.
+  const { rows: each, encoding: _, first: _first, urlOf: _urlOf, ...scan } = scanInput(read, FILE);
   const rows: ParsedInput['rows'] = [];
   const problems: ParsedInput['problems'] = [];
   for (const r of each()) {

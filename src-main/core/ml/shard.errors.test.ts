@@ -20,15 +20,16 @@ describe('a failing sharded classify names the curator\'s bundle', () => {
     fs.rmSync(lib.dataDir, { recursive: true, force: true });
   });
 
-  it('a bundle refused by the import: the error is the bundle file and line, the shard copy only a note', async () => {
+  it('a bundle refused by the import: the error is the bundle file and line, nothing written', async () => {
     const bundle = path.join(dir, 'bundle.tsv');
     fs.writeFileSync(bundle, ['eolMediaURL\tidentifier\tidentifier', ...Array.from({ length: 12 }, (_, i) => `https://elsewhere.example/${i}.jpg\t${i}\t${i}`)].join('\n') + '\n');
     const outDir = path.join(dir, 'out');
     const err = (await lib.core.call('ml.classify', { source: bundle, outDir, shard: { k: 1, n: 2 } }).catch((e: unknown) => e)) as QcError;
     expect(err).toBeInstanceOf(QcError);
-    const shardFile = path.join(outDir, SHARD_FOLDER, 'bundle.shard-1-of-2.tsv');
+    // Refused as the import refuses it, up front, against the bundle itself: no shard copy is written.
     expect(err).toMatchObject({ code: 'bad_input', file: bundle, line: 1 });
-    expect(err.message).toBe(`column "identifier" appears twice in the header (read from its shard copy ${shardFile}, line 1)`);
+    expect(err.message).toBe('column "identifier" appears twice in the header');
+    expect(fs.existsSync(path.join(outDir, SHARD_FOLDER))).toBe(false);
   });
 
   it('maps each line of the shard file back to the bundle line it was copied from', async () => {

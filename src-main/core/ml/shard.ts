@@ -2,9 +2,13 @@
  * Deterministic sharding of a bundle for `qc classify --shard K/N`: a row belongs to shard
  * (first 4 bytes of sha1(URL) as an unsigned integer) mod N, so every process or machine that gets
  * the same bundle and the same N picks disjoint rows that together cover the bundle, with no
- * coordination. The shard's rows are streamed into a bundle file of their own (byte for byte, so a
- * latin1 bundle stays latin1), named `<stem>.shard-K-of-N<ext>`: its tag files then carry the
- * shard in their names and N shards can write into one folder.
+ * coordination. The bundle is read as the importer reads it (parse.ts scanInput: its encoding, its
+ * header the first non-blank line, quoted cells unquoted, its file-level refusals told against the
+ * curator's file up front), and a row's URL is the one its import stores. The shard's rows are
+ * streamed into a bundle file of their own (byte for byte, so a latin1 bundle stays latin1; a
+ * UTF-16 bundle's lines written as UTF-8, which reads back as the same text), named
+ * `<stem>.shard-K-of-N<ext>`: its tag files then carry the shard in their names and N shards can
+ * write into one folder.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -14,7 +18,7 @@ import { isHttpUrl } from '../../../src-shared/domain/library';
 import { sweepExportTemps } from '../export/stage';
 import { AtomicFile, makeDir } from '../fsSafe';
 import { MAX_INPUT_BYTES, type ReportAs } from '../library/importer';
-import { describeLongLine, inputLines } from '../library/parse';
+import { describeLongLine, inputLines, scanInput, type InputLine } from '../library/parse';
 import { openInputFile } from '../library/sources';
 
 export interface Shard {
@@ -83,7 +87,10 @@ export async function writeShardBundle(source: string, shard: Shard, outDir: str
   // The importer's rules for an input file (a regular file under its size limit) and its line reader.
   const input = await openInputFile(source, MAX_INPUT_BYTES);
   let dir: string;
+  let scan: ReturnType<typeof scanInput>;
   try {
+    // The importer's checks of the whole file (encoding, header, columns) and how it reads a row's URL.
+    scan = scanInput(input.read, source, 'bundle');
     dir = makeDir(path.join(outDir, SHARD_FOLDER), { base: outDir, what: 'the shard folder' });
     // A classify killed while it wrote a shard file left its temporary here: swept (dead writers only).
     sweepExportTemps(dir, owners ?? null);
@@ -92,12 +99,14 @@ export async function writeShardBundle(source: string, shard: Shard, outDir: str
     throw e;
   }
   const out = new AtomicFile(path.join(dir, shardFileName(source, shard)));
-  let urlColumn = -1;
-  let first = true;
   let rows = 0;
   let kept = 0;
   let pending = '';
-  // latin1 maps every byte to one code unit and back: the shard file keeps the source's bytes.
+  let pendingAs: 'latin1' | 'utf8' = 'utf8';
+  // Each line is written back in the bytes it was read from: latin1 maps every byte to one code unit
+  // and back, and a line read as UTF-8 is the same bytes again (a `mixed` file: each line as it was
+  // decoded). A UTF-16 file's lines are written as UTF-8 (the importer reads the same text from it).
+  const bytesAs = (l: InputLine) => (scan.encoding === 'latin1' || (scan.encoding === 'mixed' && !('utf8' in l && l.utf8)) ? 'latin1' : 'utf8');
   // Which source line each shard line came from (4 bytes a kept row): an error the import of the
   // shard file reports is told against the curator's bundle and line (curatorError).
   let lineOf = new Uint32Array(1024);
@@ -109,42 +118,39 @@ export async function writeShardBundle(source: string, shard: Shard, outDir: str
     elsewhere = enlarged(elsewhere, i + 1, (n) => new Uint8Array(n));
     elsewhere[i]! |= 1 << (line & 7);
   };
-  const write = (line: string, sourceLine: number) => {
+  const flush = () => {
+    if (pending) out.write(Buffer.from(pending, pendingAs));
+    pending = '';
+  };
+  const write = (l: Extract<InputLine, { text: string }>) => {
     lineOf = enlarged(lineOf, written + 1, (n) => new Uint32Array(n));
-    lineOf[written++] = sourceLine;
-    pending += `${line}\n`;
-    if (pending.length >= 1 << 20) {
-      out.write(Buffer.from(pending, 'latin1'));
-      pending = '';
-    }
+    lineOf[written++] = l.line;
+    const as = bytesAs(l);
+    if (as !== pendingAs) flush();
+    pendingAs = as;
+    pending += `${l.text}\n`;
+    if (pending.length >= 1 << 20) flush();
   };
   try {
-    for (const l of inputLines(input.read, 'latin1')) {
+    for (const l of inputLines(input.read, scan.encoding)) {
       // A row over the line limit cannot be copied (it is never held): the unsharded import records it as a failed row.
       if (l.text === null) throw new QcError('bad_input', `${describeLongLine(l.bytes)}: --shard copies rows whole; import it without --shard to have it recorded as a failed row`, { file: source, line: l.line });
-      const raw = l.text;
-      const line = first ? raw.replace(/^\u00ef\u00bb\u00bf/, '') : raw; // a UTF-8 BOM, read as latin1
-      if (first) {
-        first = false;
-        const cols = line.split('\t');
-        urlColumn = cols.findIndex((c) => c.trim() === 'eolMediaURL');
-        if (urlColumn >= 0) {
-          write(raw, l.line);
-          continue;
-        }
-        urlColumn = 0; // a bare list of URLs: no header
+      // Blank lines before the first are not rows; a TSV's first non-blank line is its header, kept.
+      if (l.line < scan.first.line) continue;
+      if (l.line === scan.first.line && scan.format === 'tsv') {
+        write(l);
+        continue;
       }
-      if (!line.trim()) continue;
+      if (!l.text.trim()) continue;
       rows++;
-      const url = line.split('\t')[urlColumn] ?? '';
-      if (shardOf(Buffer.from(url, 'latin1').toString('utf8'), shard.n) !== shard.k - 1) {
+      if (shardOf(scan.urlOf(l.text), shard.n) !== shard.k - 1) {
         markElsewhere(l.line);
         continue;
       }
       kept++;
-      write(raw, l.line);
+      write(l);
     }
-    out.write(Buffer.from(pending, 'latin1'));
+    flush();
     out.commit();
   } catch (e) {
     out.discard();
