@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { DEV_IMAGES, REPO_ROOT } from '../../../test-support/fixtures';
 import { decodeRgb } from '../ml/backbone/preprocess';
-import { decodeCostProblem, decodeErrorLine, gifFrameCount, HAND_OVER_MAX_PIXELS, MAX_FRAMES, sniffFormat, tiffPageCount, verifyImage, VerifyFailure, webpFrameCount } from './verify';
+import { decodeCostProblem, decodeErrorLine, gifFrameCount, HAND_OVER_MAX_PIXELS, MAX_FRAMES, sniffFormat, tiffDirectoryPastEnd, tiffPageCount, verifyImage, VerifyFailure, webpFrameCount } from './verify';
 
 const photo = fs.readFileSync(path.join(DEV_IMAGES, '9000010.jpg'));
 
@@ -378,3 +378,27 @@ describe('HEIF with HEVC inside (iPhone photos)', () => {
   });
 });
 
+describe('truncated TIFF', () => {
+  it('is reported truncated (its directories come after the image data, lost when cut), not an unsupported format', async () => {
+    const tiff = await sharp(photo).resize(200).tiff().toBuffer();
+    expect(tiffDirectoryPastEnd(tiff)).toBeNull();
+    const ifd = tiff.readUInt32LE(4);
+    expect(ifd).toBeGreaterThan(tiff.length / 2); // libtiff writes the directory after the data
+    // Cut before the directory, or inside it: libvips says only "unsupported image format".
+    for (const cut of [Math.floor(ifd / 2), ifd + 10]) {
+      const bytes = tiff.subarray(0, cut);
+      expect(sniffFormat(bytes)).toBe('tiff');
+      expect(tiffDirectoryPastEnd(bytes)).toBe(ifd);
+      expect(await sharp(bytes).metadata().catch((e: Error) => e.message)).toMatch(/unsupported image format/);
+      const { reason: why, message } = await outcome(bytes);
+      expect(why).toBe('truncated');
+      expect(message).toMatch(/directory at byte [\d,]+ lies past the end/);
+    }
+    // Cut after it: the image data's own errors say so.
+    expect(await reason(tiff.subarray(0, tiff.length - 1))).toBe('truncated');
+    // Cut just after its first 8 bytes: no directory at all.
+    expect(await reason(tiff.subarray(0, 8))).toBe('truncated');
+    // A whole TIFF still decodes.
+    expect(await reason(tiff)).toBe('ok');
+  });
+});

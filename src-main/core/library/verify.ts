@@ -169,6 +169,28 @@ export function webpFrameCount(b: Buffer, limit: number): number {
 }
 
 /**
+ * Where a TIFF's chain of directories (IFDs) runs past the end of the bytes: the offset of the
+ * first directory that does not fit, or null when every one does (or the chain loops back). A
+ * TIFF cut short loses the directories libtiff writes after the image data, and then libvips
+ * reports only "unsupported image format".
+ */
+export function tiffDirectoryPastEnd(b: Buffer): number | null {
+  if (b.length < 8) return 8;
+  const le = b[0] === 0x49;
+  const u16 = (at: number) => (le ? b.readUInt16LE(at) : b.readUInt16BE(at));
+  const u32 = (at: number) => (le ? b.readUInt32LE(at) : b.readUInt32BE(at));
+  const seen = new Set<number>();
+  for (let ifd = u32(4); ifd !== 0 && !seen.has(ifd); ) {
+    seen.add(ifd);
+    if (ifd + 2 > b.length) return ifd;
+    const next = ifd + 2 + 12 * u16(ifd);
+    if (next + 4 > b.length) return ifd;
+    ifd = u32(next);
+  }
+  return null;
+}
+
+/**
  * What would make a decode cost far more than the pixels warrant, which the decoder has no limit
  * for; null when nothing. Read from the bytes before the decoder sees them: a PNG's chunk list
  * (the compressed text chunks it would expand), a JPEG's scan count (start-of-scan markers: 0xFF
@@ -226,7 +248,7 @@ export async function verifyImage(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS,
     // Header only: read the dimensions without the pixel limit, then refuse with a clear reason below.
     meta = await sharp(bytes, { ...opts, limitInputPixels: false }).metadata();
   } catch (e) {
-    throw decodeFailure(e);
+    throw decodeFailure(e, bytes, format);
   }
   // The decoder picks its loader by the bytes, not by our sniff: bytes that start like one format
   // but decode as another (an SVG with "ftypavif" at byte 4 inside a comment) are refused, so no
@@ -267,7 +289,7 @@ export async function verifyImage(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS,
     return { format, width, height, ownPreview, preview, thumb };
   } catch (e) {
     // decodeRgb wraps sharp's error; the reason is read from sharp's own message.
-    throw decodeFailure(e instanceof Error && e.cause instanceof Error ? e.cause : e);
+    throw decodeFailure(e instanceof Error && e.cause instanceof Error ? e.cause : e, bytes, format);
   }
 }
 
@@ -290,9 +312,14 @@ export function decodeErrorLine(message: string): string {
   return lines.find((l) => !/(^|: )source: bad seek to \d+$/i.test(l)) ?? lines[0] ?? message;
 }
 
-function decodeFailure(e: unknown): VerifyFailure {
+function decodeFailure(e: unknown, bytes: Buffer, format: ImageFormat): VerifyFailure {
   const message = e instanceof Error ? e.message : String(e);
   if (/pixel limit/i.test(message)) return new VerifyFailure('too_many_pixels', message);
-  if (/unsupported image format/i.test(message)) return new VerifyFailure('not_image', message);
+  if (/unsupported image format/i.test(message)) {
+    // Said too of a TIFF cut short (its directories are written after the image data).
+    const cut = format === 'tiff' ? tiffDirectoryPastEnd(bytes) : null;
+    if (cut !== null) return new VerifyFailure('truncated', `the TIFF's directory at byte ${cut.toLocaleString('en')} lies past the end of its ${bytes.length.toLocaleString('en')} bytes (cut short?): ${message}`);
+    return new VerifyFailure('not_image', message);
+  }
   return new VerifyFailure('truncated', decodeErrorLine(message));
 }
