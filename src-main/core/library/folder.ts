@@ -395,7 +395,9 @@ const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0) | (fs.
  * regular file, opened without blocking, refused by its size over `maxBytes`), and never through a
  * link: the file itself is opened with O_NOFOLLOW and, given the real path of the chosen folder
  * (`base`), its folder must still lie inside it when read (a class folder swapped for a link after
- * the scan is refused).
+ * the scan is refused), and the file opened must be the one the path names (same device and inode)
+ * and, on Linux, lie inside it (/proc/self/fd): a folder swapped for a link between the check and
+ * the open is refused too.
  */
 export async function readFolderFile(file: Buffer, base: Buffer | null, maxBytes = DEFAULT_FETCH_OPTIONS.maxBytes): Promise<Buffer> {
   const name = pathText(file);
@@ -432,6 +434,32 @@ export async function readFolderFile(file: Buffer, base: Buffer | null, maxBytes
     if (code === 'ENAMETOOLONG') throw new FetchFailure('bad_url', `${tooLong(file)}: ${name}`, false);
     if (permissionDenied(code)) throw new FetchFailure('local_refused', `permission denied (${code}): this process may not read ${name}`, false);
     throw new FetchFailure('internal', `cannot read ${name} (${code ?? (e as Error).message})`, false);
+  }
+  // O_NOFOLLOW covers only the file's own name: a folder on its path swapped for a link between the
+  // check above and the open leads elsewhere. What was opened must be what the path names now, and
+  // (where the system tells: Linux's /proc) lie inside the chosen folder.
+  if (base) {
+    let outside = false;
+    try {
+      const [opened, named] = [await fh.stat(), lstatOf(file)];
+      outside = !named || named.dev !== opened.dev || named.ino !== opened.ino;
+      if (!outside && process.platform === 'linux') {
+        let at: Buffer | null = null;
+        try {
+          at = fs.readlinkSync(`/proc/self/fd/${fh.fd}`, { encoding: 'buffer' });
+        } catch {
+          // no /proc: the check above stands alone
+        }
+        if (at && !within(base, at)) outside = true;
+      }
+    } catch (e) {
+      await fh.close().catch(() => undefined);
+      throw e;
+    }
+    if (outside) {
+      await fh.close().catch(() => undefined);
+      throw new FetchFailure('local_refused', `${LEADS_OUTSIDE} (a folder on its path changed while it was opened): ${name}`, false);
+    }
   }
   return readOpened(fh, name, maxBytes);
 }
