@@ -278,6 +278,12 @@ const LINE_BREAK_NAMES: Record<string, string> = { '\r': 'a CR', '\x85': 'a NEL 
 /** `URL contains a CR (a line break to some readers)`: what is said of a URL refused by LINE_BREAK_IN_URL. */
 const lineBreakDetail = (what: string, url: string) => `${what} contains ${LINE_BREAK_NAMES[LINE_BREAK_IN_URL.exec(url)![0]]}, a line break to some readers: ${truncate(JSON.stringify(url))}`;
 
+/**
+ * What is said of an input list or a tag file whose first line holds a CR (lines are split at LF, a CR
+ * before it dropped): classic Mac line ends, and the whole file would be read as that one line.
+ */
+export const LONE_CR_REFUSAL = 'the lines end with a lone CR (classic Mac line ends), so the file reads as one line: save it with LF or CRLF line ends';
+
 /** Reads up to `buf.length` bytes at byte `pos` into `buf`; returns how many (0 at the end). */
 export type ReadAt = (buf: Buffer, pos: number) => number;
 
@@ -352,9 +358,7 @@ export function scanInput(read: ReadAt, file: string, kindHint?: Exclude<ImportK
   }
   if (!first) throw new QcError('bad_input', 'the file has no content (only blank lines)', { file, line: 1 });
   // Classic Mac line ends (a lone CR, no LF): the whole file would read as one line.
-  if (first.text.includes('\r')) {
-    throw new QcError('bad_input', 'the lines end with a lone CR (classic Mac line ends), so the file reads as one line: save it with LF or CRLF line ends', { file, line: first.line });
-  }
+  if (first.text.includes('\r')) throw new QcError('bad_input', LONE_CR_REFUSAL, { file, line: first.line });
   const parser = rowParser(first.text, first.line, file, kindHint);
   const header = first;
   return {

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import { setImmediate } from 'node:timers/promises';
 import { QcError } from '../../../src-shared/contract/errors';
 import { MAX_INPUT_BYTES } from '../library/importer';
-import { describeLongLine, inputLines, isTagHeader, tagFileEncoding, tsvCells, type ReadAt } from '../library/parse';
+import { describeLongLine, inputLines, isTagHeader, LONE_CR_REFUSAL, tagFileEncoding, tsvCells, type ReadAt } from '../library/parse';
 import { openInputFile } from '../library/sources';
 import type { Db } from '../db/open';
 import type { ImportArgs, TagImportSummary } from '../../../src-shared/contract/handlers';
@@ -68,6 +68,8 @@ function* tagRows(read: ReadAt, file: string): Generator<TagRow> {
     if (l.text === null) throw new QcError('bad_input', `${file}:${lineNo}: ${describeLongLine(l.bytes)}`);
     const line = l.text;
     if (!col) {
+      // Classic Mac line ends: the header would be the whole file, and its rows none (as input lists refuse it).
+      if (line.includes('\r')) throw new QcError('bad_input', `${file}:${lineNo}: ${LONE_CR_REFUSAL}`);
       if (!isTagHeader(line)) throw new QcError('bad_input', `${file}:1: not a tag file (the header needs eolMediaURL, imclass and confidence)`);
       const cols = tsvCells(line).cells.map((c) => c.trim()); // inputLines has dropped a byte order mark; quoted cells read as the importer reads them
       col = { url: cols.indexOf('eolMediaURL'), pBad: cols.indexOf('p_bad'), imclass: cols.lastIndexOf('imclass'), confidence: cols.lastIndexOf('confidence') };
