@@ -20,7 +20,7 @@ export const FAILURE_REASONS = {
   not_image: 'the bytes are not a supported image type',
   truncated: 'the image is truncated or corrupt and does not decode',
   too_many_pixels: 'the image has more pixels than the limit, or a side longer than 65,535 px (decompression bomb?)',
-  decode_cost: 'the image would cost too much to decode: compressed PNG text past 256 KB, a JPEG of more than 100 scans, or a GIF or TIFF of more than 1,000 frames or pages',
+  decode_cost: 'the image would cost too much to decode: compressed PNG text past 256 KB, a JPEG of more than 100 scans, or a GIF or animated WebP of more than 1,000 frames, or a TIFF of more than 1,000 pages',
   missing_file: 'the local file does not exist',
   bad_url: 'not a usable http(s) URL or file path',
   local_refused: 'a local file refused: a file: URL (allowed only from a local input with --allow-local, or through a mirror), or a link out of the chosen folder',
