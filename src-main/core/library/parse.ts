@@ -284,6 +284,12 @@ const lineBreakDetail = (what: string, url: string) => `${what} contains ${LINE_
  */
 export const LONE_CR_REFUSAL = 'the lines end with a lone CR (classic Mac line ends), so the file reads as one line: save it with LF or CRLF line ends';
 
+/**
+ * A tab inside a URL (a quoted TSV cell, or a bare list's line holding one): URL parsing drops it,
+ * so another address would be fetched than the one stored. Refused as a `bad_url`.
+ */
+const tabDetail = (what: string, url: string) => `${what} contains a tab, which fetching would drop (another address than the one written): ${truncate(JSON.stringify(url))}`;
+
 /** Reads up to `buf.length` bytes at byte `pos` into `buf`; returns how many (0 at the end). */
 export type ReadAt = (buf: Buffer, pos: number) => number;
 
@@ -652,6 +658,7 @@ function parseUrlLine(text: string, line: number): ScannedRow | null {
   if (!url) return null;
   if (!looksLikeUrl(url) || CONTROL.test(url)) return { row: null, problem: { line, reason: 'bad_url', detail: `not a URL: ${truncate(url)}`, url: null } };
   if (LINE_BREAK_IN_URL.test(url)) return { row: null, problem: { line, reason: 'bad_url', detail: lineBreakDetail('the URL', url), url: null } };
+  if (url.includes('\t')) return { row: null, problem: { line, reason: 'bad_url', detail: tabDetail('the URL', url), url: null } };
   return { row: { line, url, eolId: null, rating: null, exemplar: false, ancestry: null, raw: { eolMediaURL: url } }, problem: null };
 }
 
@@ -694,6 +701,7 @@ function tsvParser(header: string, headerLine: number, file: string, kind: Exclu
     if (!url) return { row: null, problem: { line, reason: 'missing_url', detail: `column ${spec.url} is empty`, url: null } };
     if (!looksLikeUrl(url)) return { row: null, problem: { line, reason: 'bad_url', detail: `${spec.url} is not an http(s) URL: ${truncate(url)}`, url: null } };
     if (LINE_BREAK_IN_URL.test(url)) return { row: null, problem: { line, reason: 'bad_url', detail: lineBreakDetail(spec.url, url), url: null } };
+    if (url.includes('\t')) return { row: null, problem: { line, reason: 'bad_url', detail: tabDetail(spec.url, url), url: null } };
     let rating: number | null = null;
     if (spec.rating) {
       const text = (raw[spec.rating] ?? '').trim();
