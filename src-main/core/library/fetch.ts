@@ -21,7 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Agent } from 'undici';
 import { undici } from '../deferred';
 import type { FailureReason } from '../../../src-shared/domain/library';
-import { checkRedirect, isPrivateHost } from './sources';
+import { checkRedirect, CREDENTIALS_REFUSED, hasCredentials, isPrivateHost } from './sources';
 
 export interface FetchOptions {
   timeoutMs: number;
@@ -87,6 +87,8 @@ export interface FetchedList {
  * Agents of its own, closed after it, so no connection of another request is counted or reused.
  */
 export async function fetchList(url: string, options: Partial<FetchOptions> = {}): Promise<FetchedList> {
+  // Refused at once, as an image URL with them is (sources.ts), not sent and retried.
+  if (URL.canParse(url) && hasCredentials(new URL(url))) throw new FetchFailure('bad_url', CREDENTIALS_REFUSED, false);
   const seen: string[] = [];
   let connections = 0;
   const base = options.lookup ?? dns.lookup;

@@ -21,7 +21,7 @@ import { fetchBytes, fetchList, FetchFailure, DEFAULT_FETCH_OPTIONS } from './fe
 import { pathOfFileUrl, pathText, readFolderFile, scanFolder, type FolderProblem } from './folder';
 import { bufferReader, isTagHeader, scanInput, tagFileHeader, type ReadAt, type RowProblem } from './parse';
 import { heldHere, ownerEnded, ownersOf, sha256, thisProcess, type ImageStore, type ImportJournal, type StoredFiles } from './store';
-import { isPrivateHost, openInputFile, readLocalFile, resolveSource, type Mirror, type SourcePolicy } from './sources';
+import { isPrivateHost, openInputFile, readLocalFile, resolveSource, withoutPassword, type Mirror, type SourcePolicy } from './sources';
 import { DEFAULT_MAX_PIXELS, type DerivedFiles, verifyImage, VerifyFailure } from './verify';
 import type { Decoded } from '../ml/backbone/preprocess';
 
@@ -515,7 +515,7 @@ export class Importer {
         read = bufferReader(list.bytes);
         fromPrivate = list.fromPrivate;
       } catch (e) {
-        if (e instanceof FetchFailure) throw new QcError('bad_input', `could not download the list: ${e.message}`, { file: source });
+        if (e instanceof FetchFailure) throw new QcError('bad_input', `could not download the list: ${e.message}`, { file: withoutPassword(source) });
         throw e;
       }
     } else {

@@ -112,11 +112,23 @@ export function resolveSource(url: string, policy: SourcePolicy): Resolved {
   return { kind: 'http', url };
 }
 
-const CREDENTIALS_REFUSED = 'URLs with a user name or password are not accepted';
+export const CREDENTIALS_REFUSED = 'URLs with a user name or password are not accepted';
 
 /** Whether a URL carries a user name or password (`http://user:pw@host/…`; an empty `@` is dropped by parsing). */
-function hasCredentials(u: URL): boolean {
+export function hasCredentials(u: URL): boolean {
   return u.username !== '' || u.password !== '';
+}
+
+/** `url` as it may be shown or stored: a password in it replaced by `***` (unchanged when it has none or does not parse). */
+export function withoutPassword(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.password) return url;
+    u.password = '***';
+    return u.href;
+  } catch {
+    return url;
+  }
 }
 
 /** Whether `file` is strictly inside `dir` (both absolute). */
