@@ -291,11 +291,11 @@ export class Importer {
         "UPDATE imports SET status = 'failed', error = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ? AND status = 'running'",
       ),
       upsertRow: db.prepare(
-        `INSERT INTO source_rows (origin, line, kind, url, eol_id, rating, exemplar, folder_label, ancestry, raw, import_id)
-         VALUES (@origin, @line, @kind, @url, @eolId, @rating, @exemplar, @folderLabel, @ancestry, @raw, @importId)
+        `INSERT INTO source_rows (origin, line, kind, url, eol_id, rating, exemplar, folder_label, ancestry, raw, import_id, shown_line)
+         VALUES (@origin, @line, @kind, @url, @eolId, @rating, @exemplar, @folderLabel, @ancestry, @raw, @importId, @shownLine)
          ON CONFLICT (origin, line) DO UPDATE SET kind = excluded.kind, url = excluded.url, eol_id = excluded.eol_id,
            rating = excluded.rating, exemplar = excluded.exemplar, folder_label = excluded.folder_label,
-           ancestry = excluded.ancestry, raw = excluded.raw, import_id = excluded.import_id
+           ancestry = excluded.ancestry, raw = excluded.raw, import_id = excluded.import_id, shown_line = excluded.shown_line
          RETURNING id`,
       ),
       rowFailure: db.prepare(
@@ -833,6 +833,8 @@ export class Importer {
               ancestry: tooLarge ? null : r.ancestry,
               raw: JSON.stringify(r.raw),
               importId,
+              // The curator's line it was copied from (a shard's copy), shown in an image's preview.
+              shownLine: reportAs ? (reportAs.line(r.line) ?? null) : null,
             }) as { id: number };
             if (bundleId !== null) q.bundleItem.run(bundleId, r.line, id);
           }

@@ -95,6 +95,12 @@ describe("a sharded classify's import and bundle name the curator's bundle and t
       // Each shard's bundle holds its own rows, and its tag file (named with the shard) only them.
       expect(itemUrls(ids[k]!)).toEqual(mine.map((r) => r.url).sort());
       expect(tagged(k)).toEqual(mine.map((r) => r.id).sort());
+      // An image's preview names the row as the curator's bundle (and shard) at the curator's line.
+      const r = mine[mine.length - 1]!;
+      const imageId = db.prepare('SELECT image_id FROM image_urls WHERE url = ?').pluck().get(r.url) as number;
+      const detail = await lib.core.call('images.get', { imageId });
+      expect(JSON.stringify(detail.sources)).not.toContain(SHARD_FOLDER);
+      expect(detail.sources.filter((s) => s.origin === shown(k)).map((s) => s.line)).toEqual([rows.indexOf(r) + 2]);
     }
   }, 120_000);
 

@@ -68,7 +68,11 @@ export function reviewHandlers(core: CoreContext, runs: RunLookup, modelsDir: st
       if (!row) throw new QcError('not_found', `no image with id ${imageId}`);
       const sources = (
         db
-          .prepare('SELECT s.url, s.kind, s.eol_id, s.ancestry, s.origin, s.line, s.raw FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE u.image_id = ? ORDER BY s.id')
+          // A row of a shard's copy is named as the curator's bundle and line (migrations 020, 021).
+          .prepare(
+            `SELECT s.url, s.kind, s.eol_id, s.ancestry, COALESCE(b.shown_origin, s.origin) AS origin, COALESCE(s.shown_line, s.line) AS line, s.raw
+             FROM source_rows s JOIN image_urls u ON u.url = s.url LEFT JOIN bundles b ON b.origin = s.origin WHERE u.image_id = ? ORDER BY s.id`,
+          )
           .all(imageId) as (Omit<ImageSource, 'raw'> & { raw: string })[]
       ).map((s) => ({ ...s, raw: JSON.parse(s.raw) as Record<string, string> }));
       const history = db

@@ -20,6 +20,7 @@ import { sql as m017 } from './017_run_curator_threshold';
 import { sql as m018 } from './018_scale_indexes';
 import { sql as m019 } from './019_gallery_counts';
 import { sql as m020 } from './020_shard_shown_as';
+import { sql as m021 } from './021_source_row_shown_line';
 
 export interface Migration {
   version: number;
@@ -46,6 +47,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 18, name: 'scale_indexes', sql: m018 },
   { version: 19, name: 'gallery_counts', sql: m019 },
   { version: 20, name: 'shard_shown_as', sql: m020 },
+  { version: 21, name: 'source_row_shown_line', sql: m021 },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
