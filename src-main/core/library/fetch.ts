@@ -1,7 +1,8 @@
 /**
  * Download bytes over HTTP(S) with Node's fetch (undici): per-request timeout covering the whole
  * body, retries with exponential backoff on 5xx / 408 / 429 / timeouts / connection errors
- * (never on 404), a redirect limit, and a maximum size. Failures carry a stable reason.
+ * (never on 404, nor on an answer that cannot be read, such as one with more content encodings than
+ * undici decodes: `not_image`), a redirect limit, and a maximum size. Failures carry a stable reason.
  *
  * Each redirect is judged by the host that issued it (sources.ts checkRedirect, as written). From
  * the first hop served by a public host on, every later request of the chain goes through an
@@ -230,6 +231,9 @@ async function readBody(res: Response, maxBytes: number): Promise<Buffer> {
   return Buffer.concat(chunks, total);
 }
 
+/** What undici says of a response with more Content-Encoding layers than it decodes (5 in undici 6 and 7). */
+const TOO_MANY_ENCODINGS = /too many content-encodings/i;
+
 /** Map whatever fetch threw to a FetchFailure, or rethrow the caller's cancellation. */
 function classify(e: unknown, own: AbortSignal, caller?: AbortSignal): unknown {
   if (e instanceof FetchFailure) return e;
@@ -238,6 +242,10 @@ function classify(e: unknown, own: AbortSignal, caller?: AbortSignal): unknown {
   const cause = (e as { cause?: { code?: string; message?: string } }).cause;
   if (cause instanceof FetchFailure) return cause; // refused by the guarded lookup
   const code = cause?.code ?? (e as { code?: string }).code;
+  // The server's answer names more content encodings than undici decodes (it aborts the response):
+  // a bad answer, the same on every try, so not a network failure and not retried.
+  const said = String(cause?.message ?? '');
+  if (TOO_MANY_ENCODINGS.test(said)) return new FetchFailure('not_image', `the server's answer cannot be read: ${said}`, false);
   if (code === 'ERR_INVALID_URL' || (e instanceof TypeError && /invalid url|unsupported protocol/i.test(String(cause?.message ?? e.message)))) {
     return new FetchFailure('bad_url', String(cause?.message ?? (e as Error).message), false);
   }
