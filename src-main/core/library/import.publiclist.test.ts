@@ -57,7 +57,7 @@ describe('URLs named by a list downloaded over HTTP', () => {
       `http://inside.example:${port}/img/${PHOTOS[3]}`,
       `http://[::ffff:7f00:1]:${port}/img/${PHOTOS[3]}?v6`,
     ]);
-    const s = await lib.core.call('library.import', { source: `http://public.example:${port}/public/image_ratings.txt`, retries: 0, timeoutMs: 500 });
+    const s = await lib.core.call('library.import', { source: `http://public.example:${port}/public/image_ratings.txt`, retries: 0, timeoutMs: 2000 });
     const { private_refused: refused, ...rest } = s.failures_by_reason;
     expect(refused).toBe(4);
     // The public address was tried (it is unreachable from here: a timeout or a network failure).
@@ -71,7 +71,7 @@ describe('URLs named by a list downloaded over HTTP', () => {
   });
 
   it('a retry keeps them refused: the failures still belong to the public list', async () => {
-    const s = await lib.core.call('library.retryFailed', { retries: 0, timeoutMs: 500 });
+    const s = await lib.core.call('library.retryFailed', { retries: 0, timeoutMs: 2000 });
     expect(s.failures_by_reason.private_refused).toBe(4);
     for (const p of PHOTOS.slice(1)) expect(lib.server.hits.get(`/img/${p}`) ?? 0).toBe(0);
   });
