@@ -14,5 +14,7 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: workers,
     setupFiles: ['test-support/renderer/nodeIntrinsics.ts'],
+    // A temp folder per run, removed at its end (test-support/globalSetup.ts).
+    globalSetup: ['test-support/globalSetup.ts'],
   },
 });

@@ -29,6 +29,7 @@ vi.mock('./fixtures', async (importOriginal) => {
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'qc-library-cache-test-'));
 const savedTmp = process.env.TMPDIR;
 const savedCache = process.env.QC_TEST_LIBRARY_CACHE;
+const savedCacheDir = process.env.QC_TEST_LIBRARY_CACHE_DIR;
 let tmp = '';
 let n = 0;
 
@@ -47,12 +48,15 @@ beforeEach(() => {
   fs.mkdirSync(tmp);
   process.env.TMPDIR = tmp;
   delete process.env.QC_TEST_LIBRARY_CACHE;
+  delete process.env.QC_TEST_LIBRARY_CACHE_DIR; // named by globalSetup.ts for the real runs
 });
 afterEach(() => {
   if (savedTmp === undefined) delete process.env.TMPDIR;
   else process.env.TMPDIR = savedTmp;
   if (savedCache === undefined) delete process.env.QC_TEST_LIBRARY_CACHE;
   else process.env.QC_TEST_LIBRARY_CACHE = savedCache;
+  if (savedCacheDir === undefined) delete process.env.QC_TEST_LIBRARY_CACHE_DIR;
+  else process.env.QC_TEST_LIBRARY_CACHE_DIR = savedCacheDir;
 });
 afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
 

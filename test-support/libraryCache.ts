@@ -21,7 +21,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEV_DIR, REPO_ROOT } from './fixtures';
 
-const CACHE_ROOT = path.join(os.tmpdir(), 'qc-test-library-cache');
+/** Kept across test runs: globalSetup.ts names it before it points os.tmpdir() at the run's own folder. */
+const CACHE_ROOT = process.env.QC_TEST_LIBRARY_CACHE_DIR ?? path.join(os.tmpdir(), 'qc-test-library-cache');
 /** What a build is made of, relative to the repository: folders are walked, tests left out. */
 const INPUTS = ['src-main/core', 'src-shared', 'resources/models', 'package-lock.json', 'test-support/libraryCache.ts', 'test-support/trainedLibrary.ts', 'test-support/seedLibrary.ts', 'test-support/fixtures.ts'];
 const WAIT_MS = 10 * 60_000;
