@@ -22,6 +22,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Agent } from 'undici';
 import { undici } from '../deferred';
 import type { FailureReason } from '../../../src-shared/domain/library';
+import { GROWTH_STEP, type Reservation } from './byteBudget';
 import { checkRedirect, CREDENTIALS_REFUSED, hasCredentials, isPrivateHost } from './sources';
 
 export interface FetchOptions {
@@ -42,6 +43,11 @@ export interface FetchOptions {
    * local or private address on any request, the first included (sources.ts judges it as written).
    */
   publicOnly?: boolean;
+  /**
+   * Bytes of a shared budget (byteBudget.ts) the body must hold before it is read: its
+   * Content-Length, or more as it arrives. Time spent waiting for them is not counted in timeoutMs.
+   */
+  budget?: Reservation;
 }
 
 export const DEFAULT_FETCH_OPTIONS: FetchOptions = {
@@ -152,7 +158,21 @@ async function download(url: string, options: Partial<FetchOptions>, dispatcher:
 
 async function fetchOnce(startUrl: string, opts: FetchOptions, dispatcherFor: (guarded: boolean) => Agent | undefined): Promise<Buffer> {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new FetchFailure('timeout', `no complete answer within ${opts.timeoutMs} ms`, true)), opts.timeoutMs);
+  const expire = () => controller.abort(new FetchFailure('timeout', `no complete answer within ${opts.timeoutMs} ms`, true));
+  let timer = setTimeout(expire, opts.timeoutMs);
+  // Waiting for the budget stops the clock: the time limit is the server's, not the queue's.
+  let left = opts.timeoutMs;
+  let since = performance.now();
+  const reserve = async (bytes: number) => {
+    clearTimeout(timer);
+    left -= performance.now() - since;
+    try {
+      await opts.budget?.ensure(bytes, controller.signal);
+    } finally {
+      since = performance.now();
+      timer = setTimeout(expire, Math.max(0, left));
+    }
+  };
   const onAbort = () => controller.abort(opts.signal?.reason);
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
@@ -189,7 +209,7 @@ async function fetchOnce(startUrl: string, opts: FetchOptions, dispatcherFor: (g
         await res.body?.cancel();
         throw statusFailure(res.status);
       }
-      return await readBody(res, opts.maxBytes);
+      return await readBody(res, opts.maxBytes, opts.budget && reserve);
     }
   } catch (e) {
     throw classify(e, controller.signal, opts.signal);
@@ -214,18 +234,23 @@ function statusFailure(status: number): FetchFailure {
   return new FetchFailure('http_4xx', `HTTP ${status}`, false);
 }
 
-async function readBody(res: Response, maxBytes: number): Promise<Buffer> {
+async function readBody(res: Response, maxBytes: number, reserve?: (bytes: number) => Promise<void>): Promise<Buffer> {
   const declared = Number(res.headers.get('content-length') ?? NaN);
   if (declared > maxBytes) {
     await res.body?.cancel();
     throw new FetchFailure('too_large', `Content-Length ${declared} exceeds the limit of ${maxBytes} bytes`, false);
   }
   if (!res.body) return Buffer.alloc(0);
+  // The budget's bytes are held before the body is read (undici reads no further while it waits);
+  // a body of unknown length reserves a step ahead as it arrives.
+  let reserved = declared >= 0 ? declared : 0;
+  if (reserve && reserved > 0) await reserve(reserved);
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
     total += chunk.byteLength;
     if (total > maxBytes) throw new FetchFailure('too_large', `body exceeds the limit of ${maxBytes} bytes`, false);
+    if (reserve && total > reserved) await reserve((reserved = Math.min(maxBytes, total + GROWTH_STEP)));
     chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
   }
   return Buffer.concat(chunks, total);

@@ -1,8 +1,9 @@
 /**
  * Import: read an input (ratings, exemplars, bundle, folder), store every row, then bring each
- * distinct URL into the content-addressed store with bounded concurrency. Each image is committed
- * in its own small transaction after its files exist, so a killed run loses at most the images in
- * flight and a re-run skips everything already stored (no network request for them).
+ * distinct URL into the content-addressed store with bounded concurrency and a byte budget for the
+ * bodies held at once. Each image is committed in its own small transaction after its files exist,
+ * so a killed run loses at most the images in flight and a re-run skips everything already stored
+ * (no network request for them).
  */
 import fs from 'node:fs';
 import type { LookupFunction } from 'node:net';
@@ -17,6 +18,7 @@ import { isHttpUrl, type FailureReason, type ImportKind, type ImportSummary, typ
 import type { Db } from '../db/open';
 import { pacedAsync, pacedSync } from '../db/paced';
 import type { LabelService } from '../labels/labels';
+import { ByteBudget } from './byteBudget';
 import { fetchBytes, fetchList, FetchFailure, DEFAULT_FETCH_OPTIONS } from './fetch';
 import { pathOfFileUrl, pathText, readFolderFile, scanFolder, type FolderProblem } from './folder';
 import { bufferReader, isTagHeader, scanInput, tagFileHeader, type ReadAt, type RowProblem } from './parse';
@@ -99,9 +101,17 @@ export interface ImporterDeps {
   maxPixels?: number;
   /** How host names are resolved for downloads (fetch.ts; default: the system's). Tests give their own. */
   lookup?: LookupFunction;
+  /** The download budget of each import in bytes (default DOWNLOAD_BUDGET_BYTES). Tests give a smaller one. */
+  downloadBudget?: number;
 }
 
 const DEFAULT_CONCURRENCY = 8;
+/**
+ * The bytes of downloaded bodies one import holds at once (byteBudget.ts), from the moment a body
+ * is read until its image is stored or has failed: 64 parallel downloads of 60 MB bodies would
+ * otherwise hold ~4 GB. A body larger than the budget still downloads, alone.
+ */
+export const DOWNLOAD_BUDGET_BYTES = 512 * 1024 * 1024;
 
 /**
  * The rows of an input are stored in transactions of at most this long (or ROW_CHUNK rows), with a
@@ -913,6 +923,7 @@ export class Importer {
     const report = () => ctx.progress({ job: 'import', phase: 'download', done, total: todoCount, failed: failures.size });
     report();
     const fetchOpts = { ...fetchOverrides(args), signal: ctx.signal, onRequest: () => counters.network++, ...(this.deps.lookup && { lookup: this.deps.lookup }) };
+    const budget = new ByteBudget(this.deps.downloadBudget ?? DOWNLOAD_BUDGET_BYTES);
     // Stored images that gained URLs in this page: derived again once, at its end (see below).
     const gainedUrls = new Set<number>();
     const deriveGained = () => {
@@ -924,8 +935,10 @@ export class Importer {
       limit(async () => {
         if (ctx.signal.aborted || fatal) return;
         const url = at.url;
+        // Held from the body's first byte until this URL is done with it, whichever way it ends.
+        const reservation = budget.reservation();
         try {
-          const bytes = at.localPath ? await readChosenFile(at.localPath, at.base) : await obtain(url, { mirrors, allowLocal: at.allowLocal, publicOnly: at.publicOnly }, { ...fetchOpts, publicOnly: at.publicOnly });
+          const bytes = at.localPath ? await readChosenFile(at.localPath, at.base) : await obtain(url, { mirrors, allowLocal: at.allowLocal, publicOnly: at.publicOnly }, { ...fetchOpts, publicOnly: at.publicOnly, budget: reservation });
           const hash = sha256(bytes);
           // A picture already stored under another URL needs no decoding: just map the URL to it.
           let image: Awaited<ReturnType<typeof verifyImage>> | null = null;
@@ -979,6 +992,8 @@ export class Importer {
           } catch (dbError) {
             fatal ??= dbError; // the database cannot take even a failure: stop and report that
           }
+        } finally {
+          reservation.release();
         }
         done++;
         report();
