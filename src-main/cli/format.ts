@@ -46,6 +46,9 @@ export function formatStatus(s: LibraryStatus): string {
     `  rating classes: ${Object.entries(s.ratings).map(([c, n]) => `${c}: ${n}`).join(', ')}`,
     `  imports ${s.imports}, bundles ${s.bundles}, failed URLs ${s.failed}`,
     ...(Object.keys(s.failures_by_reason).length ? ['  problems by reason:', ...reasonLines(s.failures_by_reason)] : []),
+    ...(s.url_predictions.urls
+      ? [`  run ${s.url_predictions.run_id}: ${s.url_predictions.urls} predictions merged from tag files for URLs whose image was not here (qc export writes them after the images)`]
+      : []),
   ].join('\n');
 }
 

@@ -115,6 +115,13 @@ export interface LibraryStatus {
   failures_by_reason: Partial<Record<FailureReason, number>>;
   imports: number;
   bundles: number;
+  /**
+   * The active run's predictions merged by URL from tag files (`qc import` of another machine's
+   * `qc classify` output) for URLs whose image was not in this library then: `library_finaltags.tsv`
+   * writes a row for each (one whose image has been imported since is written as that image's
+   * row). `run_id` null (and `urls` 0) while there is no finished run.
+   */
+  url_predictions: { run_id: number | null; urls: number };
   /** The bundled demo, as the Library screen offers it; absent where the core has no demo to load. */
   demo?: DemoOffer;
 }

@@ -4,7 +4,9 @@
  * (curator labels override the model; the threshold in force decides the rest). `confidence` means
  * the same in every file (the model's confidence in its predicted class; see TAG_COLUMN_MEANINGS);
  * final tags add `p_bad`, the number the threshold is compared with. For the whole
- * library, `library_finaltags.tsv`. A bundle's files are published together from a stage folder,
+ * library, `library_finaltags.tsv`: its images, then the URLs without an image here that the run
+ * has predictions for merged from tag files (`url_predictions`). A bundle row without an image
+ * here takes its URL's merged prediction. A bundle's files are published together from a stage folder,
  * the final tags last, older chunks of the same name removed (stage.ts); the library's one file is
  * written to a temporary name and renamed into place (`AtomicFile`). Never through a link planted
  * in the output folder; temporaries of dead processes there are swept first.
@@ -22,6 +24,7 @@ import type { LabelOrigin, LabelValue } from '../../../src-shared/domain/label';
 import { chunkSuffix, DEFAULT_CHUNK_ROWS, FINAL_COLUMNS, finalConfidence, finalTag, formatConfidence, predictedClass, TAG_COLUMNS, tsvLine } from '../../../src-shared/domain/tags';
 import type { Db } from '../db/open';
 import { isTagHeader } from '../library/parse';
+import { urlPredictionCount } from '../library/status';
 import { withSnapshot } from '../db/snapshot';
 import { AtomicFile, makeDir } from '../fsSafe';
 import { portableStem } from './portableName';
@@ -186,11 +189,16 @@ async function bundleFromSnapshot(
 ): Promise<ExportResult> {
   const bundle = db.prepare('SELECT name, columns FROM bundles WHERE id = ?').get(opts.bundleId) as { name: string; columns: string } | undefined;
   if (!bundle) throw new QcError('not_found', `no bundle with id ${opts.bundleId}`);
-  const read = db.prepare<[number, number, number, number], Row & { line: number }>(
-    `SELECT b.line, s.raw, s.url, u.image_id, p.p_bad, l.label, l.origin
+  // A row whose image is not here (its download failed here) takes the run's prediction merged
+  // for its URL from another machine's tag files (url_predictions), if any; a row with an image
+  // takes the image's.
+  const read = db.prepare<[number, number, number, number, number], Row & { line: number }>(
+    `SELECT b.line, s.raw, s.url, u.image_id,
+            CASE WHEN u.image_id IS NULL THEN up.p_bad ELSE p.p_bad END AS p_bad, l.label, l.origin
      FROM bundle_items b JOIN source_rows s ON s.id = b.source_row_id
      LEFT JOIN image_urls u ON u.url = s.url
      LEFT JOIN predictions p ON p.run_id = ? AND p.image_id = u.image_id
+     LEFT JOIN url_predictions up ON up.run_id = ? AND up.url = s.url
      LEFT JOIN labels l ON l.image_id = u.image_id
      WHERE b.bundle_id = ? AND b.line > ? ORDER BY b.line LIMIT ?`,
   );
@@ -232,7 +240,7 @@ async function bundleFromSnapshot(
     opts.onProgress?.(0, total);
     for (let after = -1; ; ) {
       await nextPiece(opts);
-      const piece = read.all(opts.runId ?? -1, opts.bundleId, after, readRows);
+      const piece = read.all(opts.runId ?? -1, opts.runId ?? -1, opts.bundleId, after, readRows);
       if (!piece.length) break;
       let chunkOut = '';
       let finalOut = '';
@@ -277,10 +285,14 @@ async function bundleFromSnapshot(
 export const EXPORT_CHUNK_ROWS = 5000;
 
 /**
- * Final tags for every image in the library, one row per image with its first URL and EOL id.
- * Streamed: images are read in id order, `chunkRows` at a time (keyset, one snapshot, so
- * the file is one consistent snapshot), and each chunk is written before the next is read.
- * `onChunk` hears the rows written so far.
+ * Final tags for every image in the library, one row per image with its first URL and EOL id,
+ * then one row per URL the run has a merged prediction for (`url_predictions`: tag files of other
+ * machines, `qc classify --shard`) whose image is not in the library: image_id and label empty,
+ * identifier and ancestry from the library's rows of that URL when it has any, the final tag by
+ * the same rules as an image's (source `model`). A URL whose image is here is written once, as
+ * the image's row. Streamed: images are read in id order, then those URLs in URL order,
+ * `chunkRows` at a time (keyset, one snapshot, so the file is one consistent snapshot), and each
+ * chunk is written before the next is read. `onChunk` hears the rows written so far.
  */
 export function exportLibrary(
   db: Db,
@@ -327,6 +339,16 @@ async function libraryFromSnapshot(
     }
     return first;
   };
+  // The run's predictions merged by URL whose image is not here, in URL order (keyset on the
+  // table's key), with the first EOL id and ancestry set on the library's rows of that URL.
+  const urlRows = db.prepare<[number, string, number], { url: string; p_bad: number; eol_id: string | null; ancestry: string | null }>(
+    `SELECT up.url, up.p_bad,
+            (SELECT s.eol_id FROM source_rows s WHERE s.url = up.url AND s.eol_id IS NOT NULL ORDER BY s.id LIMIT 1) AS eol_id,
+            (SELECT s.ancestry FROM source_rows s WHERE s.url = up.url AND s.ancestry IS NOT NULL ORDER BY s.id LIMIT 1) AS ancestry
+     FROM url_predictions up
+     WHERE up.run_id = ? AND up.url > ? AND NOT EXISTS (SELECT 1 FROM image_urls u WHERE u.url = up.url)
+     ORDER BY up.url LIMIT ?`,
+  );
   const file = path.join(opts.outDir, 'library_finaltags.tsv');
   const by_source = { curator: 0, model: 0, none: 0 };
   let bad = 0;
@@ -334,11 +356,14 @@ async function libraryFromSnapshot(
   const out = new AtomicFile(file);
   try {
     out.write(`${tsvLine([...LIBRARY_COLUMNS, ...FINAL_COLUMNS])}\n`);
-    const total = (db.prepare('SELECT COUNT(*) AS n FROM images').get() as { n: number }).n;
+    const run = opts.runId ?? -1;
+    const total =
+      (db.prepare('SELECT COUNT(*) AS n FROM images').get() as { n: number }).n +
+      urlPredictionCount(db, opts.runId, { exact: true });
     opts.onProgress?.(0, total);
     for (let after = -1; ; ) {
       await nextPiece(opts);
-      const chunk = read.all(opts.runId ?? -1, after, chunkRows);
+      const chunk = read.all(run, after, chunkRows);
       if (!chunk.length) break;
       const described = describe(chunk);
       let text = '';
@@ -355,6 +380,23 @@ async function libraryFromSnapshot(
       out.write(text);
       rows += chunk.length;
       after = chunk[chunk.length - 1]!.image_id!;
+      opts.onChunk?.(rows, out.tmp);
+      opts.onProgress?.(rows, total);
+    }
+    for (let after = ''; ; ) {
+      await nextPiece(opts);
+      const chunk = urlRows.all(run, after, chunkRows);
+      if (!chunk.length) break;
+      let text = '';
+      for (const r of chunk) {
+        const t = finalTag({ pBad: r.p_bad, label: null, origin: null }, opts.threshold);
+        by_source[t.source]++;
+        if (t.imclass === 'bad') bad++;
+        text += `${tsvLine(['', r.url, r.eol_id ?? '', r.ancestry ?? '', '', '', t.imclass, finalConfidence(r.p_bad, t.source), t.source, formatConfidence(r.p_bad)])}\n`;
+      }
+      out.write(text);
+      rows += chunk.length;
+      after = chunk[chunk.length - 1]!.url;
       opts.onChunk?.(rows, out.tmp);
       opts.onProgress?.(rows, total);
     }

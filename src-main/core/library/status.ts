@@ -2,6 +2,7 @@
 import type { BundleRow, FailureReason, FailureRow, ImportRow, LibraryStatus } from '../../../src-shared/domain/library';
 import type { LabelOrigin, RatingClass } from '../../../src-shared/domain/label';
 import { schemaVersion, type Db } from '../db/open';
+import { getSetting, SETTING } from '../db/settings';
 
 /**
  * Every import and bundle, newest first, with how many images each brought or names. An import or
@@ -26,6 +27,35 @@ export function listSources(db: Db): { imports: ImportRow[]; bundles: BundleRow[
   return { imports, bundles };
 }
 
+/**
+ * The active run as ml/runs.ts RunStore.activeRunId picks it (the one a curator pinned while it is
+ * finished and not archived, else the newest such run), read without a RunStore (whose opening
+ * settles runs of dead processes: a status writes nothing); export/tags.urlpred.test.ts holds the two to
+ * one answer.
+ */
+export function activeRunOf(db: Db): number | null {
+  const usable = db.prepare<[number], { id: number }>("SELECT id FROM runs WHERE id = ? AND status = 'done' AND archived = 0");
+  const pinned = getSetting<number | null>(db, SETTING.activeRun, null);
+  if (pinned !== null && usable.get(pinned)) return pinned;
+  const newest = db.prepare("SELECT id FROM runs WHERE status = 'done' AND archived = 0 ORDER BY id DESC LIMIT 1").get() as { id: number } | undefined;
+  return newest?.id ?? null;
+}
+
+/**
+ * How many URLs run `runId` has a prediction for merged from tag files while their image was not
+ * here (`url_predictions`). `exact`: only those whose image is still not here, the URL rows
+ * `library_finaltags.tsv` writes (a lookup per URL: about a second a million, for an export that
+ * reads them all anyway); else every one, a count of the run's range of the table (a tenth of
+ * that: the status is asked for while imports run).
+ */
+export function urlPredictionCount(db: Db, runId: number | null, { exact = false }: { exact?: boolean } = {}): number {
+  if (runId === null) return 0;
+  const sql = exact
+    ? 'SELECT COUNT(*) AS n FROM url_predictions up WHERE up.run_id = ? AND NOT EXISTS (SELECT 1 FROM image_urls u WHERE u.url = up.url)'
+    : 'SELECT COUNT(*) AS n FROM url_predictions WHERE run_id = ?';
+  return (db.prepare(sql).get(runId) as { n: number }).n;
+}
+
 export function libraryStatus(db: Db, dataDir: string): LibraryStatus {
   const one = <T>(sql: string) => db.prepare(sql).get() as T;
   // Images, rating classes and labels from the counts the triggers keep (migration 011), not by
@@ -45,6 +75,7 @@ export function libraryStatus(db: Db, dataDir: string): LibraryStatus {
   labels.unlabeled = images - labels.good - labels.bad;
   const ratings = { '1': 0, '2': 0, '3': 0, '4': 0, '5': 0 } as Record<`${RatingClass}`, number>;
   for (const c of [1, 2, 3, 4, 5] as const) ratings[`${c}`] = count(`rating:${c}`);
+  const run = activeRunOf(db);
   const failuresByReason: Partial<Record<FailureReason, number>> = {};
   for (const r of db.prepare('SELECT reason, COUNT(*) AS n FROM failures GROUP BY reason').all() as { reason: FailureReason; n: number }[]) {
     failuresByReason[r.reason] = r.n;
@@ -60,6 +91,7 @@ export function libraryStatus(db: Db, dataDir: string): LibraryStatus {
     failures_by_reason: failuresByReason,
     imports: one<{ n: number }>('SELECT COUNT(*) AS n FROM imports').n,
     bundles: one<{ n: number }>('SELECT COUNT(*) AS n FROM bundles').n,
+    url_predictions: { run_id: run, urls: urlPredictionCount(db, run) },
   };
 }
 

@@ -3,7 +3,9 @@
  * eolMediaURL … imclass, confidence) and `<bundle>_finaltags.tsv` (… imclass, confidence, source,
  * p_bad) that `qc classify` writes, on this machine or on others (`--shard K/N`). Each row's p(bad)
  * becomes a prediction of the given run: in `predictions` when the URL's image is in the library,
- * else in `url_predictions` (URL and p(bad), no image). Files are streamed, twice: a first pass
+ * else in `url_predictions` (URL and p(bad), no image: `qc export` writes them as rows of
+ * `library_finaltags.tsv`, and into a bundle's row whose image is not here; `qc status` counts the
+ * active run's, library/status.ts). Files are streamed, twice: a first pass
  * reads every file of the call to the end and writes nothing, so a file without the needed
  * columns, or a row with a bad number anywhere in any file, is refused with its file and line
  * before one prediction changes (a refused call leaves the run as it was); the second pass writes
