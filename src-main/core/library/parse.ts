@@ -219,15 +219,16 @@ const QUOTED_BREAK_LINES = 50;
  * open (in its cell `open`: {@link tsvCells}), the lines after it are read (through `next`, at most QUOTED_BREAK_LINES, and under
  * MAX_LINE_BYTES together) up to the one that closes the quote; when they make one row as wide as
  * the header, each of them is refused (a `bad_row` naming the column on the first line, the others
- * pointing at it). Otherwise the quote was a cell that starts with a lone quote, read as written:
- * the lines read ahead come back as `rest`, to be read as rows.
+ * pointing at it), and the lines after `line` that the cell spans come back as `lines`. Otherwise the
+ * quote was a cell that starts with a lone quote, read as written: the lines read ahead come back
+ * as `rest`, to be read as rows.
  */
 function quotedLineBreak(
   line: Extract<InputLine, { text: string }>,
   open: number | null,
   header: string[],
   next: () => InputLine | undefined,
-): { problems?: RowProblem[]; rest?: InputLine[] } {
+): { problems?: RowProblem[]; lines?: InputLine[]; rest?: InputLine[] } {
   if (open === null) return {};
   const more: InputLine[] = [];
   let size = line.text.length;
@@ -247,6 +248,7 @@ function quotedLineBreak(
       `${name} is a quoted cell holding a line break (it ends on line ${lineOf(ends)}), which is not supported: the row is not read; remove the line breaks from that cell`;
     const part = (lineOf: (line: number) => number) => `part of the quoted cell that starts on line ${lineOf(line.line)} (a line break inside a cell is not supported): not read`;
     return {
+      lines: more,
       problems: [
         { line: line.line, reason: 'bad_row', detail: first((n) => n), url: null, detailAt: first },
         ...more
@@ -320,13 +322,35 @@ export interface ScannedRow {
 export interface InputScan extends Omit<ParsedInput, 'rows' | 'problems'> {
   rows(): Generator<ScannedRow>;
   /** The first non-blank line (the line read as {@link InputScan.encoding} decodes it): a TSV's header, a bare URL list's first row. */
-  first: { text: string; line: number };
+  first: Extract<InputLine, { text: string }>;
   /**
    * The URL a data line (a line after `first`, or `first` itself in a bare URL list) names, read as
    * its row is read (its cell unquoted and trimmed, before any check: empty or not a URL as written).
    * What `qc classify --shard` shards a row by.
    */
   urlOf(text: string): string;
+}
+
+/** A record of an input as the import reads it ({@link inputRecords}): its lines, in order, and what the import makes of them. */
+export interface InputRecord {
+  lines: InputLine[];
+  rows: ScannedRow[];
+}
+
+/** Each scan's record reader (kept off the scan object, whose fields are its summary). */
+const RECORDS = new WeakMap<InputScan, () => Generator<InputRecord>>();
+
+/**
+ * The data lines of a scanned input (after a TSV's header; a bare URL list's from its first), read
+ * again from the start, grouped into the records the import reads: what {@link InputScan.rows}
+ * yields is each record's `rows` in turn. A record is one line (a blank one has no rows), or the
+ * lines of a quoted cell holding a line break, from the line its quote opens on to the line that
+ * closes it (blank lines among them included), each refused. What `qc classify --shard` keeps together.
+ */
+export function inputRecords(scan: InputScan): Generator<InputRecord> {
+  const records = RECORDS.get(scan);
+  if (!records) throw new Error('inputRecords: not a scan of scanInput');
+  return records();
 }
 
 /**
@@ -350,7 +374,7 @@ export function scanInput(read: ReadAt, file: string, kindHint?: Exclude<ImportK
     if (bad) throw new QcError('bad_input', `the file is ${wide === 'utf-16le' ? 'UTF-16LE' : 'UTF-16BE'} and ${bad.what}, which cannot be decoded: save it again as UTF-8 text (tab-delimited)`, { file, line: bad.line });
   }
   const encoding = wide ?? inputEncoding(read);
-  let first: { text: string; line: number } | null = null;
+  let first: Extract<InputLine, { text: string }> | null = null;
   let nonBlank = 0;
   for (const l of inputLines(read, encoding)) {
     if (l.text === null) {
@@ -360,14 +384,38 @@ export function scanInput(read: ReadAt, file: string, kindHint?: Exclude<ImportK
     }
     if (l.text.trim() === '') continue;
     nonBlank++;
-    first ??= { text: l.text, line: l.line };
+    first ??= l;
   }
   if (!first) throw new QcError('bad_input', 'the file has no content (only blank lines)', { file, line: 1 });
   // Classic Mac line ends (a lone CR, no LF): the whole file would read as one line.
   if (first.text.includes('\r')) throw new QcError('bad_input', LONE_CR_REFUSAL, { file, line: first.line });
   const parser = rowParser(first.text, first.line, file, kindHint);
   const header = first;
-  return {
+  function* records(): Generator<InputRecord> {
+    const lines = inputLines(read, encoding);
+    const ahead: InputLine[] = []; // lines read ahead of the one being parsed, in order
+    const next = (): InputLine | undefined => ahead.shift() ?? (lines.next().value as InputLine | undefined);
+    for (let l = next(); l; l = next()) {
+      if (l.line < header.line || (l.line === header.line && parser.format === 'tsv')) continue;
+      if (l.text === null) {
+        yield { lines: [l], rows: [{ row: null, problem: { line: l.line, reason: 'bad_row', detail: describeLongLine(l.bytes), url: null } }] };
+        continue;
+      }
+      // A TSV line is split into its cells once: for a quote left open, then for its row.
+      const split = parser.header ? tsvCells(l.text) : undefined;
+      if (parser.header) {
+        const broken = quotedLineBreak(l, split!.open, parser.header, next);
+        if (broken.rest) ahead.unshift(...broken.rest);
+        if (broken.problems) {
+          yield { lines: [l, ...broken.lines!], rows: broken.problems.map((problem) => ({ row: null, problem })) };
+          continue;
+        }
+      }
+      const r = parser.parse(l.text, l.line, split?.cells);
+      yield { lines: [l], rows: r ? [r] : [] };
+    }
+  }
+  const scan: InputScan = {
     kind: parser.kind,
     encoding,
     format: parser.format,
@@ -376,30 +424,11 @@ export function scanInput(read: ReadAt, file: string, kindHint?: Exclude<ImportK
     first: header,
     urlOf: parser.urlOf,
     *rows() {
-      const lines = inputLines(read, encoding);
-      const ahead: InputLine[] = []; // lines read ahead of the one being parsed, in order
-      const next = (): InputLine | undefined => ahead.shift() ?? (lines.next().value as InputLine | undefined);
-      for (let l = next(); l; l = next()) {
-        if (l.line < header.line || (l.line === header.line && parser.format === 'tsv')) continue;
-        if (l.text === null) {
-          yield { row: null, problem: { line: l.line, reason: 'bad_row', detail: describeLongLine(l.bytes), url: null } };
-          continue;
-        }
-        // A TSV line is split into its cells once: for a quote left open, then for its row.
-        const split = parser.header ? tsvCells(l.text) : undefined;
-        if (parser.header) {
-          const broken = quotedLineBreak(l as Extract<InputLine, { text: string }>, split!.open, parser.header, next);
-          if (broken.rest) ahead.unshift(...broken.rest);
-          if (broken.problems) {
-            for (const problem of broken.problems) yield { row: null, problem };
-            continue;
-          }
-        }
-        const r = parser.parse(l.text, l.line, split?.cells);
-        if (r) yield r;
-      }
+      for (const r of records()) yield* r.rows;
     },
   };
+  RECORDS.set(scan, records);
+  return scan;
 }
 
 /** Parse a whole input held in memory (see {@link scanInput}; the same checks and rows). */

@@ -4,7 +4,9 @@
  * the same bundle and the same N picks disjoint rows that together cover the bundle, with no
  * coordination. The bundle is read as the importer reads it (parse.ts scanInput: its encoding, its
  * header the first non-blank line, quoted cells unquoted, its file-level refusals told against the
- * curator's file up front), and a row's URL is the one its import stores. The shard's rows are
+ * curator's file up front), and a row's URL is the one its import stores. A row is one of the import's
+ * records (parse.ts inputRecords): the lines of a quoted cell holding a line break go to one
+ * shard together, sharded by the URL of the row they make. The shard's rows are
  * streamed into a bundle file of their own (byte for byte, so a latin1 bundle stays latin1; a
  * UTF-16 bundle's lines written as UTF-8, which reads back as the same text), named
  * `<stem>.shard-K-of-N<ext>`: its tag files then carry the shard in their names and N shards can
@@ -18,7 +20,7 @@ import { isHttpUrl } from '../../../src-shared/domain/library';
 import { sweepExportTemps } from '../export/stage';
 import { AtomicFile, makeDir } from '../fsSafe';
 import { MAX_INPUT_BYTES, type ReportAs } from '../library/importer';
-import { describeLongLine, inputLines, scanInput, type InputLine } from '../library/parse';
+import { describeLongLine, inputRecords, scanInput, type InputLine } from '../library/parse';
 import { openInputFile } from '../library/sources';
 
 export interface Shard {
@@ -63,7 +65,9 @@ export function shardShownAs(source: string, shard: Shard): string {
 export interface ShardBundle {
   file: string;
   shard: Shard;
+  /** The bundle's data lines, as the import counts its rows: each non-blank line (a quoted cell's lines each). */
   rows: number;
+  /** Those copied into this shard. */
   kept: number;
   /** The line of the curator's bundle that a line of the shard file was copied from (undefined past its end). */
   sourceLine(shardLine: number): number | undefined;
@@ -111,6 +115,10 @@ export async function writeShardBundle(source: string, shard: Shard, outDir: str
   // shard file reports is told against the curator's bundle and line (curatorError).
   let lineOf = new Uint32Array(1024);
   let written = 0;
+  // Which shard lines start a record of the bundle (1 a line): the shard copy is read back to check
+  // that its import groups its lines as the bundle's import does (checkRecords).
+  let starts = new Uint8Array(1024);
+  let quoted = false;
   // The bundle's lines that are other shards' rows, a bit each.
   let elsewhere = new Uint8Array(1024);
   const markElsewhere = (line: number) => {
@@ -122,8 +130,10 @@ export async function writeShardBundle(source: string, shard: Shard, outDir: str
     if (pending) out.write(Buffer.from(pending, pendingAs));
     pending = '';
   };
-  const write = (l: Extract<InputLine, { text: string }>) => {
+  const write = (l: Extract<InputLine, { text: string }>, start: boolean) => {
     lineOf = enlarged(lineOf, written + 1, (n) => new Uint32Array(n));
+    starts = enlarged(starts, written + 1, (n) => new Uint8Array(n));
+    starts[written] = start ? 1 : 0;
     lineOf[written++] = l.line;
     const as = bytesAs(l);
     if (as !== pendingAs) flush();
@@ -132,25 +142,34 @@ export async function writeShardBundle(source: string, shard: Shard, outDir: str
     if (pending.length >= 1 << 20) flush();
   };
   try {
-    for (const l of inputLines(input.read, scan.encoding)) {
-      // A row over the line limit cannot be copied (it is never held): the unsharded import records it as a failed row.
-      if (l.text === null) throw new QcError('bad_input', `${describeLongLine(l.bytes)}: --shard copies rows whole; import it without --shard to have it recorded as a failed row`, { file: source, line: l.line });
-      // Blank lines before the first are not rows; a TSV's first non-blank line is its header, kept.
-      if (l.line < scan.first.line) continue;
-      if (l.line === scan.first.line && scan.format === 'tsv') {
-        write(l);
+    // Blank lines before the first are not rows; a TSV's first non-blank line is its header, kept.
+    if (scan.format === 'tsv') write(scan.first, true);
+    // A bundle's record, not its line, is what a shard takes: a quoted cell holding a line break
+    // spans lines that the import reads together (and refuses together, naming each other), so they
+    // go to one shard, in order, and the import of the shard reads them as one record again.
+    for (const record of inputRecords(scan)) {
+      const lines: Extract<InputLine, { text: string }>[] = [];
+      for (const l of record.lines) {
+        // A row over the line limit cannot be copied (it is never held): the unsharded import records it as a failed row.
+        if (l.text === null) throw new QcError('bad_input', `${describeLongLine(l.bytes)}: --shard copies rows whole; import it without --shard to have it recorded as a failed row`, { file: source, line: l.line });
+        lines.push(l);
+      }
+      // Rows are counted as the import counts them: each non-blank line (blank lines are no rows).
+      const data = lines.filter((l) => l.text.trim() !== '').length;
+      if (!data) continue;
+      rows += data;
+      // Sharded by the URL of the record's cells (a quoted cell's line breaks kept inside it), every line of it in that shard.
+      if (shardOf(scan.urlOf(lines.map((l) => l.text).join('\n')), shard.n) !== shard.k - 1) {
+        for (const l of lines) markElsewhere(l.line);
         continue;
       }
-      if (!l.text.trim()) continue;
-      rows++;
-      if (shardOf(scan.urlOf(l.text), shard.n) !== shard.k - 1) {
-        markElsewhere(l.line);
-        continue;
-      }
-      kept++;
-      write(l);
+      kept += data;
+      quoted ||= lines.some((l) => l.text.includes('"'));
+      lines.forEach((l, i) => write(l, i === 0));
     }
     flush();
+    // Only a row with a quote can leave one open: a shard without any is read as it was written.
+    if (quoted) checkRecords(out.tmp, source, (i) => lineOf[i]!, (i) => i < written && starts[i] === 1, written);
     out.commit();
   } catch (e) {
     out.discard();
@@ -166,6 +185,36 @@ export async function writeShardBundle(source: string, shard: Shard, outDir: str
     sourceLine: (n) => (Number.isInteger(n) && n >= 1 && n <= written ? lineOf[n - 1] : undefined),
     ownsLine: (line) => !(Number.isInteger(line) && line >= 0 && line >>> 3 < elsewhere.length && (elsewhere[line >>> 3]! & (1 << (line & 7))) !== 0),
   };
+}
+
+/**
+ * Read the shard copy `tmp` back as the import will and check that it groups the lines into the
+ * records the bundle's import read (`lineOf`: the bundle line of a shard line, 0-based; `startsAt`:
+ * whether a shard line starts a bundle record). A quote a row leaves open (a cell that starts with a
+ * lone quote, read as written in the bundle) could close on a line of this shard that followed
+ * other shards' rows in the bundle: the shard would then read lines together that the bundle reads
+ * as rows of their own. Such a bundle is refused at that row's line, before any shard is imported.
+ */
+function checkRecords(tmp: string, source: string, lineOf: (i: number) => number, startsAt: (i: number) => boolean, written: number): void {
+  const fd = fs.openSync(tmp, 'r');
+  try {
+    const scan = scanInput((buf, pos) => fs.readSync(fd, buf, 0, buf.length, pos), tmp, 'bundle');
+    for (const record of inputRecords(scan)) {
+      const first = record.lines[0]!.line - 1;
+      const end = first + record.lines.length;
+      let whole = startsAt(first) && (end >= written || startsAt(end));
+      for (let i = first + 1; whole && i < end; i++) whole = !startsAt(i);
+      if (!whole) {
+        throw new QcError(
+          'bad_input',
+          'a cell of this row starts with a quote it does not close, and in the shard copy that quote would close on a later row (rows of other shards were between them in the bundle), so the shard would not read the rows the bundle holds: --shard copies rows whole; close the quote (or write the cell without it), or import the bundle without --shard',
+          { file: source, line: lineOf(first) },
+        );
+      }
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** `a` itself when it holds `need` entries, else a copy of it at least twice as long (per-line tables that grow as lines are read). */
