@@ -125,6 +125,17 @@ describe('ByteBudget', () => {
     expect(budget.inUse).toBe(0);
   });
 
+  it('refuses a request of no finite size, and the count stays whole', async () => {
+    const budget = new ByteBudget(100);
+    const r = budget.reservation();
+    await expect(r.ensure(Number.NaN)).rejects.toThrow(RangeError);
+    await expect(r.ensure(Number.POSITIVE_INFINITY)).rejects.toThrow(RangeError);
+    expect(budget.inUse).toBe(0);
+    await r.ensure(100);
+    expect(budget.inUse).toBe(100);
+    r.release();
+  });
+
   it('runs a request larger than the whole budget alone, once nothing else is held', async () => {
     const budget = new ByteBudget(100);
     const { order, track } = recorder();

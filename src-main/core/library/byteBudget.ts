@@ -130,6 +130,8 @@ export class Reservation {
    * Rejects with the signal's reason when it aborts first (nothing more is then held).
    */
   ensure(bytes: number, signal?: AbortSignal): Promise<void> {
+    // A NaN would be granted at once and poison the count for every later request.
+    if (!Number.isFinite(bytes)) return Promise.reject(new RangeError(`a reservation needs a finite number of bytes, got ${bytes}`));
     if (bytes <= this.held) return Promise.resolve();
     return this.budget.request(this, bytes, signal);
   }
