@@ -46,7 +46,12 @@ export interface DemoApi {
 
 export interface LabelsApi {
   'labels.set': { args: { imageIds: number[]; label: LabelValue }; result: LabelBatchResult };
-  'labels.undo': { args: Record<string, never>; result: LabelBatchResult };
+  /**
+   * Undo a curator batch by appending a reverting one: `batchId` (a `labels.set` result's batch_id),
+   * else the newest curator batch not undone yet. Refused (`conflict`, nothing changed) when the batch
+   * is undone already or one of its images' labels was changed since; `not_found` for no curator batch of that id.
+   */
+  'labels.undo': { args: { batchId?: number }; result: LabelBatchResult };
   'labels.getRule': { args: Record<string, never>; result: LabelRule };
   /**
    * Change the aggregation rule; import-origin labels are re-derived, curator labels kept. With
@@ -120,7 +125,11 @@ export interface MlApi {
     result: { run_id: number; total: number; reviewed: number; beyond: number; ranking: string | null; issues: LabelIssue[] };
   };
   /** Confirm a suspected label (full weight, never pruned), dismiss it from the queue, or reopen it; remembered across retrains while the label stays. */
-  'ml.reviewIssues': { args: { imageIds: number[]; action: IssueReviewAction }; result: { changed: number; open: number } };
+  /**
+   * `shown`: the label the curator saw on each image (same order as imageIds); when one is no longer
+   * the image's current label the call is refused (`conflict`) and nothing is stored.
+   */
+  'ml.reviewIssues': { args: { imageIds: number[]; action: IssueReviewAction; shown?: ('good' | 'bad')[] }; result: { changed: number; open: number } };
   'ml.classify': { args: ClassifyRequest; result: ClassifySummary };
   /** Merge tag TSVs (`<bundle>_a.tsv`…, `_finaltags.tsv`, e.g. from `classify --shard` elsewhere) into the library as predictions of a run (default: the active one). */
   'ml.importTags': { args: { files: string[]; runId?: number }; result: TagImportSummary };

@@ -143,7 +143,7 @@ export const API_SCHEMAS = {
   'demo.load': z.strictObject({ train: z.boolean().optional() }),
 
   'labels.set': z.strictObject({ imageIds: z.array(id).max(1_000_000), label: labelValue }),
-  'labels.undo': empty,
+  'labels.undo': z.strictObject({ batchId: id.optional() }),
   'labels.getRule': empty,
   'labels.setRule': z.strictObject({ rule: labelRule, expected: labelRule.optional() }),
 
@@ -156,7 +156,9 @@ export const API_SCHEMAS = {
   'ml.run': z.strictObject({ runId: id.optional() }),
   'ml.setActive': z.strictObject({ runId: id.nullable() }),
   'ml.labelIssues': z.strictObject({ runId: id.optional(), limit: z.int().min(0).max(10_000_000).optional(), includeReviewed: z.boolean().optional(), imageIds: z.array(id).max(10_000).optional() }),
-  'ml.reviewIssues': z.strictObject({ imageIds: z.array(id).max(1_000_000), action: z.enum(['confirm', 'dismiss', 'reopen']) }),
+  'ml.reviewIssues': z
+    .strictObject({ imageIds: z.array(id).max(1_000_000), action: z.enum(['confirm', 'dismiss', 'reopen']), shown: z.array(z.enum(['good', 'bad'])).max(1_000_000).optional() })
+    .refine((a) => !a.shown || a.shown.length === a.imageIds.length, { message: 'shown must give one label for each of imageIds', path: ['shown'] }),
   'ml.classify': z.strictObject({
     source: sourcePath,
     ...importOptions,
