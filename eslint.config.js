@@ -104,10 +104,16 @@ function layer(files, banned, message) {
   ];
 }
 
-/** no-restricted-imports does not see dynamic import(): the test-support/scripts ban for `await import('…')`. */
+/**
+ * no-restricted-imports does not see dynamic import() nor require(): the test-support/scripts ban for
+ * `await import('…')`, and for `require('…')` / `createRequire(…)('…')` in the files allowed a require.
+ */
+const NOT_FOR_PRODUCTION_PATH = '/(^|[.]{1,2}\\x2F|\\x2F)(test-support|scripts)(\\x2F|$)/';
 const notForProductionSyntax = [
-  { selector: 'ImportExpression[source.value=/(^|[.]{1,2}\\x2F|\\x2F)(test-support|scripts)(\\x2F|$)/]', message: NOT_FOR_PRODUCTION_MESSAGE },
+  { selector: `ImportExpression[source.value=${NOT_FOR_PRODUCTION_PATH}]`, message: NOT_FOR_PRODUCTION_MESSAGE },
   { selector: 'ImportExpression > TemplateLiteral[quasis.0.value.raw=/(test-support|scripts)\\x2F/]', message: NOT_FOR_PRODUCTION_MESSAGE },
+  { selector: `CallExpression[callee.name='require'][arguments.0.value=${NOT_FOR_PRODUCTION_PATH}]`, message: NOT_FOR_PRODUCTION_MESSAGE },
+  { selector: `CallExpression[callee.callee.name='createRequire'][arguments.0.value=${NOT_FOR_PRODUCTION_PATH}]`, message: NOT_FOR_PRODUCTION_MESSAGE },
 ];
 
 /**
@@ -179,6 +185,146 @@ const deferredRule = {
   },
 };
 
+/** A file's path from the repository root, with `/` (for the allow-lists below). */
+const repoPath = (filename) => path.relative(ROOT, filename).split(path.sep).join('/');
+
+/** An import()'s path when lint can read it: a string, or a template without `${…}`. */
+const literalSource = (source) =>
+  source?.type === 'Literal' && typeof source.value === 'string'
+    ? source.value
+    : source?.type === 'TemplateLiteral' && source.expressions.length === 0
+      ? source.quasis[0].value.cooked
+      : undefined;
+
+/**
+ * import() of a computed path: lint cannot check it against the layer rules, so production code of
+ * src-main and src-renderer may not write one; `allow` lists the few that must be, each as its file
+ * and the exact text of its argument (another computed import() in the same file is still refused).
+ */
+const noComputedImportRule = {
+  meta: {
+    type: 'problem',
+    schema: [
+      {
+        type: 'object',
+        properties: {
+          allow: { type: 'array', items: { type: 'object', properties: { file: { type: 'string' }, source: { type: 'string' }, why: { type: 'string' } }, required: ['file', 'source', 'why'], additionalProperties: false } },
+        },
+        additionalProperties: false,
+      },
+    ],
+  },
+  create(context) {
+    const file = repoPath(context.filename);
+    const allow = (context.options[0]?.allow ?? []).filter((a) => a.file === file).map((a) => a.source);
+    return {
+      ImportExpression(node) {
+        if (literalSource(node.source) !== undefined || allow.includes(context.sourceCode.getText(node.source))) return;
+        context.report({
+          node,
+          message: 'import() of a computed path: lint cannot check it against the layers of ARCHITECTURE.md. Import a fixed path, or add this one to COMPUTED_IMPORTS in eslint.config.js with the reason.',
+        });
+      },
+    };
+  },
+};
+
+/**
+ * createRequire (and a bare global `require`): a second loader beside import, which lint checks only
+ * where it is called directly with a fixed path, so only the files in CREATE_REQUIRE_FILES may use it. Refuses importing or re-exporting `createRequire`, reading it
+ * off a namespace or object (`m.createRequire`, `m['createRequire']`, `const { createRequire } = …`),
+ * and the global `require`.
+ */
+const CREATE_REQUIRE_MESSAGE =
+  'createRequire and require load modules around the layer checks of ARCHITECTURE.md: only the files in CREATE_REQUIRE_FILES (eslint.config.js) may use them.';
+const noCreateRequireRule = {
+  meta: { type: 'problem', schema: [] },
+  create(context) {
+    const named = (n) => (n?.type === 'Identifier' ? n.name : n?.type === 'Literal' ? n.value : undefined) === 'createRequire';
+    const report = (node) => context.report({ node, message: CREATE_REQUIRE_MESSAGE });
+    return {
+      ImportSpecifier: (node) => named(node.imported) && report(node),
+      ExportSpecifier: (node) => (named(node.local) || named(node.exported)) && report(node),
+      MemberExpression: (node) => named(node.property) && (node.computed ? node.property.type === 'Literal' : true) && report(node),
+      'ObjectPattern > Property': (node) => named(node.key) && report(node),
+      'Program:exit'(node) {
+        const scope = context.sourceCode.getScope(node);
+        const implicit = scope.set.get('require');
+        const refs = [...scope.through.filter((r) => r.identifier.name === 'require'), ...(implicit && implicit.defs.length === 0 ? implicit.references : [])];
+        for (const ref of new Set(refs)) report(ref.identifier);
+      },
+    };
+  },
+};
+
+/**
+ * devDependencies are not in the packaged app: a production file that loads one works in the repo and
+ * fails only once packaged. Refuses value imports, export-from, import() and require() of `packages`
+ * (with their subpaths); type-only imports (and `typeof import()`) are erased, so they are fine.
+ */
+const noDevDependenciesRule = {
+  meta: {
+    type: 'problem',
+    schema: [{ type: 'object', properties: { packages: { type: 'array', items: { type: 'string' } } }, additionalProperties: false }],
+  },
+  create(context) {
+    const { packages } = context.options[0];
+    const check = (source, typeOnly) => {
+      const value = literalSource(source);
+      if (typeOnly || value === undefined || !packages.some((p) => value === p || value.startsWith(`${p}/`))) return;
+      context.report({
+        node: source,
+        message: `'${value}' is a devDependency, not in the packaged app: production code imports only its types (tests and test-support/ may import it).`,
+      });
+    };
+    const typeSpecifiers = (specifiers, kind) => specifiers.length > 0 && specifiers.every((s) => s[kind] === 'type');
+    return {
+      ImportDeclaration: (node) => check(node.source, node.importKind === 'type' || typeSpecifiers(node.specifiers, 'importKind')),
+      ExportNamedDeclaration: (node) => node.source && check(node.source, node.exportKind === 'type' || typeSpecifiers(node.specifiers, 'exportKind')),
+      ExportAllDeclaration: (node) => check(node.source, node.exportKind === 'type'),
+      ImportExpression: (node) => check(node.source, false),
+      TSImportEqualsDeclaration: (node) => node.moduleReference.type === 'TSExternalModuleReference' && check(node.moduleReference.expression, node.importKind === 'type'),
+      CallExpression(node) {
+        const callee = node.callee;
+        if ((callee.type === 'Identifier' && callee.name === 'require') || (callee.type === 'CallExpression' && callee.callee.type === 'Identifier' && callee.callee.name === 'createRequire')) {
+          check(node.arguments[0], false);
+        }
+      },
+    };
+  },
+};
+
+/** The one plugin holding this file's own rules (ESLint refuses two different plugins of one name). */
+const layersPlugin = {
+  rules: {
+    'only-imports': onlyImportsRule,
+    'no-computed-import': noComputedImportRule,
+    'no-create-require': noCreateRequireRule,
+    'no-dev-dependencies': noDevDependenciesRule,
+  },
+};
+
+/** The computed import()s production code needs (see noComputedImportRule). */
+const COMPUTED_IMPORTS = [
+  { file: 'src-main/core/ml/train/backend.ts', source: 'specifier', why: 'the optional tfjs-node backends: neither TypeScript nor the bundler may require them installed' },
+  { file: 'src-main/core/ml/worker/tsBoot.mjs', source: 'workerData.entry', why: 'the worker boot under tsx loads the TypeScript entry its parent names' },
+];
+
+/** The production files that need createRequire: deferred loading, and finding a package's own files. */
+const CREATE_REQUIRE_FILES = [
+  'src-main/core/deferred.ts',
+  'src-main/core/doctor.ts',
+  'src-main/core/ml/backbone/convert.ts',
+  'src-main/core/ml/backbone/runtime.ts',
+  'src-main/core/ml/train/backend.ts',
+];
+
+/**
+ * devDependencies no production file may load. electron is left to the layer rules: only
+ * src-main/electron imports it, and there the Electron runtime provides it.
+ */
+const DEV_PACKAGES = Object.keys(pkg.devDependencies ?? {}).filter((p) => p !== 'electron');
+
 const SHARED_MESSAGE = `src-shared is pure: only relative imports inside src-shared, and ${SHARED_PACKAGES.join(', ')}; no node:, DOM, React, electron, Node-only packages or src-main/src-renderer.`;
 
 export default tseslint.config(
@@ -200,7 +346,7 @@ export default tseslint.config(
   {
     files: ['src-shared/**'],
     ignores: TEST_FILES,
-    plugins: { layers: { rules: { 'only-imports': onlyImportsRule } } },
+    plugins: { layers: layersPlugin },
     rules: {
       'layers/only-imports': ['error', { folders: ['src-shared'], packages: SHARED_PACKAGES, message: SHARED_MESSAGE }],
       'no-restricted-globals': ['error', ...NOT_SHARED_GLOBALS.map((name) => ({ name, message: SHARED_MESSAGE }))],
@@ -208,7 +354,7 @@ export default tseslint.config(
   },
   {
     files: ['src-shared/**/*.test.{ts,tsx}'],
-    plugins: { layers: { rules: { 'only-imports': onlyImportsRule } } },
+    plugins: { layers: layersPlugin },
     rules: {
       'layers/only-imports': ['error', { folders: ['src-shared', 'test-support'], packages: [...SHARED_PACKAGES, ...SHARED_TEST_PACKAGES], message: `${SHARED_MESSAGE} (Its tests may also use test-support/ and ${SHARED_TEST_PACKAGES.join(', ')}.)` }],
     },
@@ -219,6 +365,19 @@ export default tseslint.config(
     plugins: { deferred: { rules: { 'first-use': deferredRule } } },
     rules: { 'deferred/first-use': 'error' },
   },
+  // Production code of src-main and src-renderer (src-shared's allow-list already refuses all three):
+  // no computed import(), no createRequire/require outside CREATE_REQUIRE_FILES, no devDependency.
+  {
+    files: ['src-main/**', 'src-renderer/**'],
+    ignores: TEST_FILES,
+    plugins: { layers: layersPlugin },
+    rules: {
+      'layers/no-computed-import': ['error', { allow: COMPUTED_IMPORTS }],
+      'layers/no-create-require': 'error',
+      'layers/no-dev-dependencies': ['error', { packages: DEV_PACKAGES }],
+    },
+  },
+  { files: CREATE_REQUIRE_FILES, rules: { 'layers/no-create-require': 'off' } },
   ...layer(
     ['src-main/core/**'],
     ['electron', '**/src-renderer/**', '**/electron/**', '**/server/**', '**/cli/**', 'react', 'react-dom', 'zustand'],

@@ -11,11 +11,30 @@ import { describe, expect, it } from 'vitest';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const eslint = new ESLint({ cwd: root });
 
-async function restricted(file: string, code: string): Promise<string[]> {
+const LAYER_RULES = [
+  'no-restricted-imports',
+  'no-restricted-syntax',
+  'no-restricted-globals',
+  'layers/only-imports',
+  'layers/no-computed-import',
+  'layers/no-create-require',
+  'layers/no-dev-dependencies',
+];
+
+/** The layer rules' reports on `code` linted as if it were `file`: rule id and message. */
+async function reports(file: string, code: string): Promise<{ ruleId: string; message: string }[]> {
   const [result] = await eslint.lintText(code, { filePath: path.join(root, file) });
-  const rules = ['no-restricted-imports', 'no-restricted-syntax', 'no-restricted-globals', 'layers/only-imports'];
-  return (result?.messages ?? []).filter((m) => rules.includes(m.ruleId ?? '')).map((m) => m.message);
+  const messages = result?.messages ?? [];
+  const fatal = messages.find((m) => m.fatal);
+  if (fatal) throw new Error(`${file}: ${fatal.message}`);
+  return messages.filter((m) => LAYER_RULES.includes(m.ruleId ?? '')).map((m) => ({ ruleId: m.ruleId ?? '', message: m.message }));
 }
+
+async function restricted(file: string, code: string): Promise<string[]> {
+  return (await reports(file, code)).map((m) => m.message);
+}
+
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
 
 describe('layering rules', () => {
   it.each([
@@ -35,7 +54,6 @@ describe('layering rules', () => {
     ['src-main/core/ml/backbone/x.ts', "import { main } from '../../../../scripts/convert-backbone'; export const a = main;"],
     ['src-main/core/ml/backbone/x.ts', "export const load = () => import('../../../../scripts/convert-backbone');"],
     ['src-main/core/ml/x.ts', "export const load = () => import('../../../test-support/synthetic');"],
-    ['src-main/core/ml/x.ts', "const dir = 'x'; export const load = () => import(`../../../scripts/${dir}`);"],
     ['src-main/cli/x.ts', "export { makeSynthetic } from '../../test-support/synthetic';"],
     ['src-renderer/stores/x.ts', "import { seed } from '../../test-support/renderer'; export const a = seed;"],
     ['src-shared/domain/x.ts', "export const load = () => import('../../test-support/fixtures');"],
@@ -60,8 +78,6 @@ describe('layering rules', () => {
     // dynamic import() of banned modules (and require of them)
     ['src-main/core/library/x.ts', "export const load = () => import('electron');"],
     ['src-main/core/library/x.ts', "export const load = () => import('../../server/server');"],
-    ['src-main/core/library/x.ts', "const m = 'main'; export const load = () => import(`electron/${m}`);"],
-    ['src-main/core/library/x.ts', "import { createRequire } from 'node:module'; export const a = createRequire(import.meta.url)('electron');"],
     ['src-main/core/library/x.ts', "export type A = typeof import('../../cli/main');"],
     ['src-main/cli/x.ts', "export const load = () => import('electron');"],
     ['src-main/server/x.ts', "export const load = () => import('electron');"],
@@ -88,6 +104,45 @@ describe('layering rules', () => {
     ['src-shared/domain/x.ts', 'export const a = __dirname;'],
     ['src-shared/domain/x.ts', "export const a = require('x');"],
     ['src-shared/domain/x.ts', 'export const a = globalThis;'],
+    // production code of src-main and src-renderer: no import() of a computed path...
+    ['src-main/core/library/x.ts', "const m = 'electron'; export const load = () => import(m);"],
+    ['src-main/core/library/x.ts', "const m = 'x'; export const load = () => import(`./${m}`);"],
+    ['src-main/cli/x.ts', 'export const load = (m: string) => import(m);'],
+    ['src-main/server/x.ts', 'export const load = (m: string) => import(m);'],
+    ['src-main/electron/x.ts', 'export const load = (m: string) => import(m);'],
+    ['src-renderer/x.ts', 'export const load = (m: string) => import(m);'],
+    ['src-main/core/ml/worker/x.mjs', 'export const load = (m) => import(m);'],
+    // ...beyond the ones allowed by name (the same file's other computed import() is refused)
+    ['src-main/core/ml/train/backend.ts', "const other = '@tensorflow/tfjs-node'; export const load = () => import(other);"],
+    ['src-main/core/ml/worker/tsBoot.mjs', "import { workerData } from 'node:worker_threads'; await import(workerData.other);"],
+    // ...no createRequire, nor global require, outside the files that need them
+    ['src-main/core/library/x.ts', "import { createRequire } from 'node:module'; export const a = createRequire(import.meta.url)('./x');"],
+    ['src-main/core/library/x.ts', "import { createRequire as cr } from 'module'; export const a = cr(import.meta.url);"],
+    ['src-main/core/library/x.ts', "import * as m from 'node:module'; export const a = m.createRequire(import.meta.url);"],
+    ['src-main/core/library/x.ts', "import m from 'node:module'; export const a = m['createRequire'](import.meta.url);"],
+    ['src-main/core/library/x.ts', "const { createRequire } = await import('node:module'); export const a = createRequire(import.meta.url);"],
+    ['src-main/core/library/x.ts', "export { createRequire } from 'node:module';"],
+    ['src-main/core/library/x.ts', "export const a = require('./x');"],
+    ['src-main/server/x.ts', "import { createRequire } from 'node:module'; export const a = createRequire(import.meta.url);"],
+    // ...and where createRequire is allowed, still no test-support/ or scripts/ through it
+    ['src-main/core/deferred.ts', "import { createRequire } from 'node:module'; export const a = createRequire(import.meta.url)('../../test-support/fixtures');"],
+    ['src-main/core/deferred.ts', "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url); export const a = require('../../scripts/qc.mjs');"],
+    // ...no devDependency (not in the packaged app), nor its subpaths, however loaded
+    ['src-main/core/library/x.ts', "import { it } from 'vitest'; export const a = it;"],
+    ['src-main/core/library/x.ts', "import { defineConfig } from 'vitest/config'; export const a = defineConfig;"],
+    ['src-main/core/library/x.ts', "import { type Mock, vi } from 'vitest'; export const a: Mock = vi.fn();"],
+    ['src-main/core/library/x.ts', "export * from 'vitest';"],
+    ['src-main/core/library/x.ts', "export { vi } from 'vitest';"],
+    ['src-main/core/library/x.ts', "import fc = require('fast-check'); export const a = fc;"],
+    ['src-main/core/deferred.ts', "import { createRequire } from 'node:module'; export const a = createRequire(import.meta.url)('yaml');"],
+    ['src-main/cli/x.ts', "import YAML from 'yaml'; export const a = YAML;"],
+    ['src-main/server/x.ts', "export const load = () => import('ajv');"],
+    ['src-main/electron/x.ts', "import { flipFuses } from '@electron/fuses'; export const a = flipFuses;"],
+    ['src-renderer/x.tsx', "import { render } from '@testing-library/react'; export const a = render;"],
+    ['src-renderer/x.ts', "export const load = () => import('@testing-library/user-event');"],
+    // electron is refused once, by its layer rule, where it is a devDependency too
+    ['src-main/core/library/x.ts', "import { app } from 'electron'; export const a = app;"],
+    ['src-renderer/x.ts', "import { ipcRenderer } from 'electron'; export const a = ipcRenderer;"],
   ])('%s: %s is refused', async (file, code) => {
     expect(await restricted(file, code)).toHaveLength(1);
   });
@@ -107,14 +162,54 @@ describe('layering rules', () => {
     ['src-shared/domain/x.test.ts', "import fc from 'fast-check'; import { it } from 'vitest'; import { r } from '../../test-support/spreadsheetTsv'; export const a = [fc, it, r, process.env.X];"],
     ['src-renderer/x.tsx', "import { createRoot } from 'react-dom/client'; import { useShallow } from 'zustand/react/shallow'; import { useVirtualizer } from '@tanstack/react-virtual'; export const a = [createRoot, useShallow, useVirtualizer, window];"],
     ['src-renderer/x.ts', "export const load = () => import('uplot');"],
-    ['src-main/core/ml/x.ts', "import { createRequire } from 'node:module'; export const load = () => [import('@tensorflow/tfjs'), createRequire(import.meta.url)('better-sqlite3')];"],
+    ['src-main/core/doctor.ts', "import { createRequire } from 'node:module'; export const load = () => [import('@tensorflow/tfjs'), createRequire(import.meta.url)('better-sqlite3')];"],
     ['src-main/cli/main.ts', "export const load = () => import('../server/server');"],
+    // the computed import()s allowed by name, and import() of a fixed path written as a template
+    ['src-main/core/ml/train/backend.ts', 'export const load = (specifier: string) => import(/* @vite-ignore */ specifier);'],
+    ['src-main/core/ml/worker/tsBoot.mjs', "import { workerData } from 'node:worker_threads'; await import(workerData.entry);"],
+    ['src-main/core/ml/backbone/x.ts', 'export const load = () => import(`./convert`);'],
+    // every file that uses createRequire today
+    ...['deferred', 'doctor', 'ml/backbone/convert', 'ml/backbone/runtime', 'ml/train/backend'].map((f) => [
+      `src-main/core/${f}.ts`,
+      "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url); export const a = [require('better-sqlite3'), require.resolve('onnxruntime-node')];",
+    ]),
+    // a devDependency's types only, in production code; tests keep devDependencies and computed import()
+    ['src-main/core/library/x.ts', "import type { Mock } from 'vitest'; export type A = Mock;"],
+    ['src-main/core/library/x.ts', "import { type Mock } from 'vitest'; export type A = Mock;"],
+    ['src-main/core/library/x.ts', "export type { Mock } from 'vitest'; export type A = typeof import('vitest');"],
+    ['src-renderer/x.ts', "import type { RenderResult } from '@testing-library/react'; export type A = RenderResult;"],
+    ['src-main/core/library/x.test.ts', "import { it } from 'vitest'; import fc from 'fast-check'; export const a = [it, fc, (m: string) => import(m)];"],
+    ['src-renderer/x.test.tsx', "import { render } from '@testing-library/react'; import userEvent from '@testing-library/user-event'; export const a = [render, userEvent];"],
+    ['src-main/core/library/x.test.ts', "import { createRequire } from 'node:module'; export const a = createRequire(import.meta.url)('./x');"],
   ])('%s: %s is allowed', async (file, code) => {
     expect(await restricted(file, code)).toEqual([]);
   });
 
+  it.each([
+    // a path that is computed and also banned: each rule says its part
+    ['src-main/core/ml/x.ts', "const dir = 'x'; export const load = () => import(`../../../scripts/${dir}`);", ['layers/no-computed-import', 'no-restricted-syntax']],
+    ['src-main/core/library/x.ts', "const m = 'main'; export const load = () => import(`electron/${m}`);", ['layers/no-computed-import', 'no-restricted-syntax']],
+    // createRequire where it is not allowed, reaching a banned module or test-support/
+    ['src-main/core/library/x.ts', "import { createRequire } from 'node:module'; export const a = createRequire(import.meta.url)('electron');", ['layers/no-create-require', 'no-restricted-syntax']],
+    ['src-main/core/library/x.ts', "import { createRequire } from 'node:module'; export const a = createRequire(import.meta.url)('../../../test-support/x');", ['layers/no-create-require', 'no-restricted-syntax']],
+  ])('%s: %s is refused by each rule it breaks', async (file, code, rules) => {
+    expect((await reports(file, code)).map((m) => m.ruleId).sort()).toEqual(rules);
+  });
+
+  it('every devDependency but electron is refused, with its subpaths, statically and dynamically, in the production files of every layer, and allowed in their tests', async () => {
+    const dev = Object.keys(pkg.devDependencies ?? {}).filter((p) => p !== 'electron');
+    expect(dev).toEqual(expect.arrayContaining(['vitest', '@testing-library/react', 'fast-check', 'jsdom', 'vite']));
+    for (const file of ['src-main/core/library/x.ts', 'src-main/cli/x.ts', 'src-main/server/x.ts', 'src-main/electron/x.ts', 'src-renderer/x.tsx', 'src-shared/domain/x.ts']) {
+      for (const d of dev) {
+        for (const code of [`import * as m from '${d}'; export const a = m;`, `export * from '${d}/x';`, `export const load = () => import('${d}');`]) {
+          expect(await restricted(file, code), `${file}: ${code}`).toHaveLength(1);
+          if (!file.startsWith('src-shared/')) expect(await restricted(file.replace(/\.tsx?$/, '.test$&'), code), `test of ${file}: ${code}`).toEqual([]);
+        }
+      }
+    }
+  });
+
   it('every dependency in package.json but the renderer\'s own is refused in src-renderer and src-shared, with its subpaths, statically and dynamically', async () => {
-    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
     const rendererPackages = ['react', 'react-dom', 'zustand', 'uplot', '@tanstack/react-virtual', 'zod'];
     const nodeSide = Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies }).filter((p) => !rendererPackages.includes(p));
     expect(nodeSide).toEqual(expect.arrayContaining(['better-sqlite3', 'sharp', 'onnxruntime-node', 'ws', 'commander', 'cli-progress', '@tensorflow/tfjs']));
