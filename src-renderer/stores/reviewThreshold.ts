@@ -13,6 +13,8 @@ import type { GetState, SetState } from './types';
 
 /** Quiet time after the last slider move before the threshold is saved and the grid refetched. */
 export const THRESHOLD_COMMIT_MS = 300;
+/** After a label change, how long the slider's numbers wait before they are counted again (a burst of keys: one count). */
+export const SCORES_REFRESH_MS = 500;
 
 export interface ScoresState {
   runId: number;
@@ -56,6 +58,15 @@ export interface ThresholdSlice {
   /** Follows the slider on every move; the numbers beside it come from this. */
   draftThreshold: number;
   loadScores(): Promise<void>;
+  /**
+   * Labels or predictions changed (here, in another window, an import, a rule change, a classify):
+   * count the slider's numbers again (the core recounts its sketch from today's labels), keeping the
+   * run, the slider's position and the threshold. One asked for while one is on the way runs once
+   * after it; another run active meanwhile loads its scores whole.
+   */
+  refreshScores(): Promise<void>;
+  /** `refreshScores` once, SCORES_REFRESH_MS after the first of a burst of label changes. */
+  scheduleScoresRefresh(): void;
   /** Every slider move: numbers update now, the save and refetch wait for a pause or `commitThreshold`. */
   moveThreshold(t: number): void;
   /** Slider released: browse at the new threshold (grids that depend on it refetch). Nothing is saved. */
@@ -145,6 +156,12 @@ export interface ThresholdInternals {
 export function thresholdSlice(set: SetState, get: GetState, client: ApiClient, g: () => GalleryInternals): { slice: ThresholdSlice; internals: ThresholdInternals } {
   let commitTimer: ReturnType<typeof setTimeout> | null = null;
   let scoresSeq = 0;
+  let refreshTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The refresh on the way, and whether another was asked for meanwhile. */
+  let refreshing: Promise<void> | null = null;
+  let refreshAgain = false;
+  /** A refresh was asked for while the scores were loading: the load's answer may predate the change. */
+  let staleWhileLoading = false;
   /** The review filters were widened to `all` because there was no model (not by the curator). */
   let widenedForNoModel = false;
   /**
@@ -191,6 +208,7 @@ export function thresholdSlice(set: SetState, get: GetState, client: ApiClient, 
 
     async loadScores() {
       const seq = ++scoresSeq;
+      staleWhileLoading = false;
       set({ scoresStatus: 'loading' });
       try {
         const r = await client.call('review.scores', {});
@@ -214,6 +232,10 @@ export function thresholdSlice(set: SetState, get: GetState, client: ApiClient, 
         // threshold), and an Undo here would set that run's old value on this one.
         if (get().scores !== null && get().scores?.runId !== scores.runId) dropUndoSteps();
         set({ scores, scoresStatus: 'ready', threshold: t, draftThreshold: t });
+        if (staleWhileLoading) {
+          staleWhileLoading = false;
+          void get().refreshScores();
+        }
         if (notice) get().toast('info', notice.text, { action: { label: notice.action, run: () => void get().carryThresholdOver(notice.threshold, scores.runId) } });
         const widened = widenedForNoModel;
         if (widenedForNoModel) {
@@ -243,6 +265,56 @@ export function thresholdSlice(set: SetState, get: GetState, client: ApiClient, 
       }
       get().refreshView('review');
       get().refreshView('issues');
+    },
+
+    refreshScores() {
+      if (refreshing) {
+        refreshAgain = true;
+        return refreshing;
+      }
+      const once = async () => {
+        const status = get().scoresStatus;
+        if (status === 'loading') {
+          staleWhileLoading = true;
+          return;
+        }
+        const scores = get().scores;
+        if (status !== 'ready' || !scores) return;
+        const seq = scoresSeq;
+        try {
+          const r = await client.call('review.scores', {});
+          // A load begun since answers after this change: its answer stands.
+          if (seq !== scoresSeq) return;
+          const now = get().scores;
+          if (!now || now.runId !== r.run_id) {
+            void get().loadScores();
+            return;
+          }
+          // Only the counts: the slider stays where the curator put it, and so does the threshold browsed.
+          set({ scores: { ...now, sketch: new ThresholdSketch(r.sketch) } });
+        } catch (e) {
+          if (seq !== scoresSeq) return;
+          if (toQcError(e).code === 'not_found') void get().loadScores();
+          else get().reportError(e, 'Scores');
+        }
+      };
+      refreshing = (async () => {
+        do {
+          refreshAgain = false;
+          await once();
+        } while (refreshAgain);
+      })().finally(() => {
+        refreshing = null;
+      });
+      return refreshing;
+    },
+
+    scheduleScoresRefresh() {
+      if (refreshTimer) return;
+      refreshTimer = setTimeout(() => {
+        refreshTimer = null;
+        void get().refreshScores();
+      }, SCORES_REFRESH_MS);
     },
 
     moveThreshold(t) {

@@ -55,16 +55,19 @@ export const uiSlice: Slice<UiSlice> = (set, get, client) => {
     const offLabels = client.on('label.changed', ({ changes }) => {
       get().applyChanges(changes);
       get().scheduleStatusRefresh();
+      // The slider's coverage and error (and the Train screen's out-of-fold counts) count today's labels.
+      get().scheduleScoresRefresh();
     });
     const offThreshold = client.on('threshold.changed', (p) => get().applyThresholdChange(p));
     // A run started, ended, was archived or became active (here or in another window): the runs table follows.
     const offRuns = client.on('runs.changed', () => void get().loadRuns());
     // Images or labels changed in bulk (an import, a classified bundle, a rule change; here or in another window).
-    const offLibrary = client.on('library.changed', ({ reason }) => {
+    const offLibrary = client.on('library.changed', () => {
       void get().libraryChanged();
       get().refreshView('issues');
-      // A classified bundle or merged tag files changed predictions: the slider's counts follow.
-      if (reason === 'classify' || reason === 'tags') void get().loadScores();
+      // Predictions (a classified bundle, merged tag files) or labels (an import, a rule change)
+      // changed in bulk: the slider's counts follow, the slider stays where it is.
+      void get().refreshScores();
     });
     // Desktop menu items: File → Import…/Export… open those screens; Help → Keyboard shortcuts shows the keys.
     const offMenu = client.on('app.menu', ({ command }) => {
