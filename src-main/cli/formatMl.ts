@@ -1,12 +1,36 @@
 /** Human-readable output of the ML commands. */
 import { issueWhy } from '../../src-shared/domain/labelIssue';
-import type { ClassifySummary, EmbedSummary, ExportSummary, LabelIssue, RunDetail, RunSummary } from '../../src-shared/domain/ml';
+import type { ClassifySummary, EmbedSummary, ExportSummary, LabelIssue, RunDetail, RunSummary, ThresholdSource } from '../../src-shared/domain/ml';
 import { formatThreshold } from '../../src-shared/domain/threshold';
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? '—' : `${(x * 100).toFixed(1)}%`);
 const num = (x: number | null | undefined, digits = 3) => (x === null || x === undefined || Number.isNaN(x) ? '—' : x.toFixed(digits));
 /** A threshold as the app and every qc command write it (formatThreshold: 0.999984, 0.512345, 0.9686275; not 1.000 or 0.512): typed back into `--threshold` or `qc threshold` it flags the same images. */
 const thr = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? '—' : formatThreshold(x));
+
+/** Where the threshold in force comes from, in the few words `qc runs` has room for. */
+const SOURCE_WORD: Record<ThresholdSource, string> = { argument: 'given', curator: 'curator', recommended: 'recommended', 'best-bound': 'best bound', default: 'default' };
+
+/**
+ * The line of `qc run` that says what `qc export` and `qc classify` apply to the run (runs.ts
+ * `thresholdInForce`) and why; none for a run that is not finished (nothing applies it).
+ */
+function inForceLine(r: RunSummary): string | null {
+  const f = r.in_force;
+  if (!f) return null;
+  const recommended = r.recommended_threshold.bad;
+  const why =
+    f.source === 'curator'
+      ? `curator's; ${recommended === null ? 'the run recommends none' : `recommended ${thr(recommended)}`}`
+      : f.source === 'recommended'
+        ? 'recommended'
+        : f.source === 'best-bound'
+          ? 'the best bound: no threshold proves the target error'
+          : f.source === 'default'
+            ? 'the default: the run recommends none'
+            : SOURCE_WORD[f.source];
+  return `  exports use p(bad) ≥ ${thr(f.threshold)} (${why})`;
+}
 
 /**
  * `qc demo`'s text after the import's line: the run, or why there is none. A load cancelled part
@@ -76,6 +100,8 @@ export function formatRun(r: RunSummary | RunDetail): string {
         );
     }
   }
+  const inForce = inForceLine(r);
+  if (inForce) lines.push(inForce);
   return lines.join('\n');
 }
 
@@ -96,7 +122,8 @@ export function formatCancel(r: { run_id: number | null; pid?: number | null; st
 
 export function formatRuns(r: { active: number | null; runs: RunSummary[] }): string {
   if (!r.runs.length) return 'No runs yet: qc train';
-  const header = 'run  status     features               head      AUC    acc    bad thr    bad cover  seconds  labels';
+  // bad thr: the run's recommendation; exports use: the threshold in force (runs.ts thresholdInForce) and where it comes from.
+  const header = 'run  status     features               head      AUC    acc    bad thr    exports use           bad cover  seconds  labels';
   const rows = r.runs.map((x) =>
     [
       `${x.run_id}${x.active ? '*' : ''}${x.archived ? 'a' : ''}`.padEnd(5),
@@ -106,6 +133,7 @@ export function formatRuns(r: { active: number | null; runs: RunSummary[] }): st
       num(x.metrics?.test_auc).padEnd(6),
       pct(x.metrics?.test_accuracy).padEnd(6),
       thr(x.recommended_threshold.bad).padEnd(10),
+      (x.in_force ? `${thr(x.in_force.threshold)} ${SOURCE_WORD[x.in_force.source]}` : '—').padEnd(21),
       pct(x.thresholds?.bad.on_test?.coverage).padEnd(10),
       num(x.seconds, 1).padEnd(8),
       x.snapshot ? x.snapshot.hash.slice(0, 8) : '',

@@ -199,6 +199,18 @@ export interface RunSummary {
   snapshot: { hash: string; train: LabelTally; validation: LabelTally; test: LabelTally; groups: number; synthetic?: SyntheticTally } | null;
   metrics: RunMetrics | null;
   recommended_threshold: { bad: number | null; good: number | null };
+  /**
+   * The curator's `bad` threshold chosen on this run (`qc threshold`, the app's "Use for export"),
+   * null when none: the recommendation applies. Set by runs.ts `summary`; optional only for
+   * summaries made elsewhere (test fixtures).
+   */
+  curator_threshold?: number | null;
+  /**
+   * The p(bad) threshold `qc export`, `qc classify` and the tags apply to this run unless given one
+   * (runs.ts `thresholdInForce`: the curator's, else the recommendation, else the best bound), and
+   * where it comes from; null while the run is not `done` (nothing applies it). Set by runs.ts `summary`.
+   */
+  in_force?: ThresholdInForce | null;
   thresholds: { bad: RecommendedThreshold; good: RecommendedThreshold } | null;
   error: string | null;
   /** How well it learned, read off its epoch curves (over/under-fitting in words). */

@@ -335,6 +335,9 @@ export class RunStore {
       snapshot: json(row.snapshot),
       metrics: json(row.metrics),
       recommended_threshold: { bad: thresholds?.bad.threshold ?? null, good: thresholds?.good.threshold ?? null },
+      curator_threshold: (row.curator_threshold as number | null) ?? null,
+      // What export and classify apply to this run: only a finished run is applied.
+      in_force: row.status === 'done' ? this.thresholdInForce(runId) : null,
       thresholds,
       error: (row.error as string | null) ?? null,
       fit: assessFit(json<RunEvaluation>(row.evaluation)?.epochs ?? []),

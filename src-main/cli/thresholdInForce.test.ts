@@ -1,0 +1,77 @@
+/**
+ * `qc run` and `qc runs` say which threshold `qc export` applies (runs.ts `thresholdInForce`) and
+ * where it comes from, in text and JSON: after `qc threshold 0.7` it is the curator's 0.7, not the
+ * run's recommendation (a real `qc` process on a real seeded library).
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, tempDir } from '../../test-support/fixtures';
+import { qcNodeArgs } from '../../test-support/qcProcess';
+import { seedLibrary } from '../../test-support/seedLibrary';
+import type { ExportSummary, RunDetail, RunSummary } from '../../src-shared/domain/ml';
+import { formatThreshold } from '../../src-shared/domain/threshold';
+
+let dataDir: string;
+let outRoot: string;
+
+function qc(...args: string[]): string {
+  const r = spawnSync(process.execPath, [...qcNodeArgs(), '--data', dataDir, ...args], { cwd: REPO_ROOT, encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+  return r.stdout;
+}
+
+/** What `qc export` applies to the active run, from the export itself. */
+function exported(name: string): Pick<ExportSummary, 'threshold' | 'threshold_source'> {
+  const r = JSON.parse(qc('export', '--out', path.join(outRoot, name), '--json')) as ExportSummary;
+  return { threshold: r.threshold, threshold_source: r.threshold_source };
+}
+
+/** The row of `qc runs` for run `id`. */
+function runsRow(id: number): string {
+  const row = qc('runs')
+    .split('\n')
+    .find((l) => new RegExp(`^${id}\\*?a?\\s`).test(l));
+  expect(row, `qc runs lists run ${id}`).toBeDefined();
+  return row!;
+}
+
+describe('the threshold in force in qc run and qc runs', () => {
+  beforeAll(async () => {
+    // A run that recommends 0.6 (a seeded run's own evaluation may recommend none).
+    const lib = seedLibrary({ images: 300, runs: 1, recommended: 0.6 });
+    dataDir = lib.dataDir;
+    await lib.core.close();
+    outRoot = tempDir('qc-in-force-');
+  });
+  afterAll(() => {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    fs.rmSync(outRoot, { recursive: true, force: true });
+  });
+
+  it('is the recommendation until a curator sets one, then the curator\'s, in text and JSON, and is what qc export applies', () => {
+    const before = JSON.parse(qc('run', '--json')) as RunDetail;
+    const recommended = before.recommended_threshold.bad;
+    expect(recommended, 'the seeded run recommends a threshold').toEqual(expect.any(Number));
+    expect(before.curator_threshold).toBeNull();
+    expect(before.in_force).toEqual({ threshold: recommended, source: 'recommended' });
+    expect(exported('before')).toEqual({ threshold: recommended, threshold_source: 'recommended' });
+    expect(qc('run')).toContain(`\n  exports use p(bad) ≥ ${formatThreshold(recommended!)} (recommended)`);
+    expect(runsRow(before.run_id)).toContain(` ${formatThreshold(recommended!)} recommended `);
+
+    qc('threshold', '0.7');
+    const after = JSON.parse(qc('run', '--json')) as RunDetail;
+    expect(after.curator_threshold).toBe(0.7);
+    expect(after.in_force).toEqual({ threshold: 0.7, source: 'curator' });
+    expect(after.recommended_threshold.bad).toBe(recommended);
+    expect(exported('after')).toEqual({ threshold: 0.7, threshold_source: 'curator' });
+    expect(qc('run')).toContain(`\n  exports use p(bad) ≥ 0.700 (curator's; recommended ${formatThreshold(recommended!)})`);
+    expect(runsRow(after.run_id)).toContain(' 0.700 curator ');
+    const listed = (JSON.parse(qc('runs', '--json')) as { runs: RunSummary[] }).runs.find((r) => r.run_id === after.run_id);
+    expect(listed).toMatchObject({ curator_threshold: 0.7, in_force: { threshold: 0.7, source: 'curator' } });
+
+    qc('threshold', 'auto');
+    expect((JSON.parse(qc('run', '--json')) as RunDetail).in_force).toEqual({ threshold: recommended, source: 'recommended' });
+  }, 120_000);
+});
