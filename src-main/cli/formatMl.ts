@@ -1,7 +1,7 @@
 /** Human-readable output of the ML commands. */
 import { issueWhy } from '../../src-shared/domain/labelIssue';
 import type { ClassifySummary, EmbedSummary, ExportSummary, LabelIssue, RunDetail, RunSummary, ThresholdSource } from '../../src-shared/domain/ml';
-import { formatThreshold } from '../../src-shared/domain/threshold';
+import { formatProbability, formatThreshold } from '../../src-shared/domain/threshold';
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? '—' : `${(x * 100).toFixed(1)}%`);
 const num = (x: number | null | undefined, digits = 3) => (x === null || x === undefined || Number.isNaN(x) ? '—' : x.toFixed(digits));
@@ -81,7 +81,7 @@ export function formatRun(r: RunSummary | RunDetail): string {
     if (noise.label_weights) lines.push(`  label weights from ratings: mean ${num(noise.label_weights.mean, 2)}, ${noise.label_weights.below_half} below 0.5`);
     if (noise.handling === 'prune') {
       lines.push(`  noise-robust: ${noise.pruned.length} probably-wrong labels left out of the final fit${noise.pruned.length ? ':' : ''}`);
-      for (const p of noise.pruned.slice(0, 50)) lines.push(`    image ${p.image_id}: labelled ${p.given}, out-of-fold p(bad) ${p.p_bad.toFixed(3)}`);
+      for (const p of noise.pruned.slice(0, 50)) lines.push(`    image ${p.image_id}: labelled ${p.given}, out-of-fold p(bad) ${formatProbability(p.p_bad)}`);
       if (noise.pruned.length > 50) lines.push(`    … ${noise.pruned.length - 50} more (--json lists all)`);
     } else lines.push('  noise-robust training off: every label was used');
   }
