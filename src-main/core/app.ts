@@ -30,6 +30,7 @@ import { TrainService } from './ml/trainService';
 import { reviewHandlers } from './review/handlers';
 import { libraryPaths } from './paths';
 import { unavailableShellHandlers } from './shell';
+import { createLibraryWatcher, type LibraryWatcher } from './watch';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LookupFunction } from 'node:net';
@@ -92,16 +93,34 @@ export interface Core {
   close(): Promise<void>;
 }
 
-function createEventBus(): EventBus {
+/**
+ * The core's event bus. `listening` hears how many listeners it has (the library watcher polls only
+ * while someone listens), `announced` each event the core sends of its own (not job progress);
+ * `relay` sends an event without telling `announced` (the watcher's, about other programs' writes).
+ */
+function createEventBus(hooks: { listening(n: number): void; announced(): void }): { bus: EventBus; relay: EventBus['emit'] } {
   const emitter = new EventEmitter();
   emitter.setMaxListeners(100);
-  return {
-    emit: (name, payload) => void emitter.emit(name, payload),
+  let listeners = 0;
+  const relay: EventBus['emit'] = (name, payload) => void emitter.emit(name, payload);
+  const bus: EventBus = {
+    emit: (name, payload) => {
+      if (name !== 'job.progress') hooks.announced();
+      relay(name, payload);
+    },
     on<E extends EventName>(name: E, listener: (payload: EventMap[E]) => void) {
       emitter.on(name, listener);
-      return () => void emitter.off(name, listener);
+      hooks.listening(++listeners);
+      let on = true;
+      return () => {
+        if (!on) return;
+        on = false;
+        emitter.off(name, listener);
+        hooks.listening(--listeners);
+      };
     },
   };
+  return { bus, relay };
 }
 
 export function createCore(opts: CoreOptions): Core {
@@ -124,11 +143,17 @@ export function createCore(opts: CoreOptions): Core {
   }
   const warmAbort = new AbortController();
   const warmed = opts.warm ? warmFiles([paths.db, `${paths.db}-wal`], { signal: warmAbort.signal }).catch((): WarmResult => ({ bytes: 0, skipped: 'failed' })) : null;
-  const events = createEventBus();
+  // Other programs' writes to the library, announced while anyone listens (watch.ts); the core's own announcements are not repeated.
+  let watcher: LibraryWatcher | null = null;
+  const { bus: events, relay } = createEventBus({
+    listening: (n) => (n > 0 ? watcher?.start() : watcher?.stop()),
+    announced: () => watcher?.resync(),
+  });
   const context: CoreContext = { paths, db, store, labels: new LabelService(db), events, ...(opts.maxPixels !== undefined && { maxPixels: opts.maxPixels }), ...(opts.lookup && { lookup: opts.lookup }) };
   const engine: MlEngine = opts.ml === 'in-process' ? new InProcessEngine() : new WorkerEngine();
   const modelsDir = opts.modelsDir ?? defaultModelsDir();
   const runs = new RunStore(db);
+  watcher = createLibraryWatcher(db, runs, relay);
   const train = new TrainService(context, engine, modelsDir, runs);
   const importer = new Importer(context);
   // A rule change whose process ended before all labels followed it is finished here.
@@ -205,6 +230,8 @@ export function createCore(opts: CoreOptions): Core {
       return handler(checked, { signal, progress });
     },
     async close() {
+      watcher?.stop();
+      watcher = null;
       // The read stops at its next 4 MB (warmFiles lets a stuck one go after WARM_STOP_WAIT_MS).
       warmAbort.abort();
       await warmed;

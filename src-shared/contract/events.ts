@@ -36,8 +36,10 @@ export interface EventMap {
    * Images, labels or scores changed in bulk (an import or a retry, a classified bundle, a
    * rating-rule change that relabelled, tag files merged into a run's predictions): too many to
    * send one by one as `label.changed`, so every open view reloads its counts, galleries and label issues.
+   * `elsewhere`: another program on the library (`qc`, another window, `qc serve`) changed its
+   * images, imports, scores or very many labels (src-main/core/watch.ts).
    */
-  'library.changed': { reason: 'import' | 'classify' | 'rule' | 'tags' };
+  'library.changed': { reason: 'import' | 'classify' | 'rule' | 'tags' | 'elsewhere' };
   /** Desktop app only: a menu item for the page to carry out (browser mode never sends it). */
   'app.menu': { command: MenuCommand };
 }
