@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { QcError } from './errors';
-import { API_SCHEMAS, MAX_TAG_FILES, parseArgs } from './schemas';
+import { API_SCHEMAS, MAX_PAGE, MAX_TAG_FILES, parseArgs } from './schemas';
 
 function invalid(method: Parameters<typeof parseArgs>[0], args: unknown): string {
   try {
@@ -27,6 +27,9 @@ describe('API argument schemas', () => {
     expect(invalid('library.import', { source: 'a\0b' })).toMatch(/NUL/);
     expect(invalid('labels.setRule', { rule: { bad: [0], good: [4], exemplar: 'good' } })).toMatch(/rule\.bad\[0\]/);
     expect(invalid('review.page', { offset: -1, limit: 10 })).toMatch(/offset/);
+    // The core serves at most MAX_PAGE a call: a bigger limit is refused, never cut short.
+    expect(invalid('review.page', { offset: 0, limit: MAX_PAGE + 1 })).toMatch(/^review\.page: limit: at most 1000 items a page/);
+    expect(parseArgs('review.page', { offset: 0, limit: MAX_PAGE })).toEqual({ offset: 0, limit: MAX_PAGE });
     expect(invalid('images.get', { imageId: 1.5 })).toMatch(/imageId/);
   });
 

@@ -63,6 +63,8 @@ const notAbsolute = (start: string) => (issue: { input?: unknown }) =>
 const ABSOLUTE = notAbsolute('must be an absolute path');
 /** A local file or folder: an absolute path ({@link isAbsolutePath}, and absolute where the core runs). */
 export const absolutePath = pathString.refine(absoluteHere, { error: ABSOLUTE });
+/** The most gallery items one `review.page` call serves: a bigger limit is refused, never cut short (a client paging by its own limit would skip rows). */
+export const MAX_PAGE = 1000;
 /** The most tag files one `ml.importTags` call takes. */
 export const MAX_TAG_FILES = 10_000;
 /** An input list: an http(s) URL, or a local file or folder by its absolute path. */
@@ -187,7 +189,7 @@ export const API_SCHEMAS = {
   'export.graphs': z.strictObject({ runId: id.optional(), outDir: absolutePath }),
   'export.features': z.strictObject({ files: z.array(absolutePath).min(1).max(10_000), runId: id.optional() }),
 
-  'review.page': z.strictObject({ ...reviewQuery, offset: z.int().min(0), limit: z.int().min(1).max(100_000) }),
+  'review.page': z.strictObject({ ...reviewQuery, offset: z.int().min(0), limit: z.int().min(1).max(MAX_PAGE, `at most ${MAX_PAGE} items a page`) }),
   'review.scores': z.strictObject({ runId: id.optional() }),
   'images.get': z.strictObject({ imageId: id }),
 

@@ -27,6 +27,7 @@
  * Ties in the sort key are broken by image id in the same direction, so the order is total and
  * every image appears exactly once across pages.
  */
+import { MAX_PAGE } from '../../../src-shared/contract/schemas';
 import type { GalleryItem, ReviewQuery } from '../../../src-shared/domain/library';
 import type { Db } from '../db/open';
 
@@ -35,7 +36,6 @@ export interface PageArgs extends ReviewQuery {
   limit: number;
 }
 
-export const MAX_PAGE = 1000;
 
 /** A part of a query served on its own index (see `planPage`'s `segment`). */
 export type Segment = 'issues' | 'rest' | 'scored' | 'unscored';
@@ -592,6 +592,7 @@ export class GalleryPager {
   }
 
   page(args: PageArgs, runId: number | null, threshold: number): { total: number; items: GalleryItem[] } {
+    // The schema refuses a bigger limit (the API never cuts a page short); a direct caller is held to it too.
     const limit = Math.max(0, Math.min(MAX_PAGE, Math.floor(args.limit)));
     const offset = Math.max(0, Math.floor(args.offset));
     if (runId !== null && args.sort === 'issue-rank' && !args.issuesOnly) {
