@@ -156,10 +156,43 @@ describe('review store', () => {
     await s().setLabel('review', null);
     expect(s().itemAt('review', 0)).toMatchObject({ label: null, origin: 'curator' });
     await s().undo();
-    expect(client.callsOf('labels.undo')).toEqual([{}]);
+    expect(client.callsOf('labels.undo')).toEqual([{ batchId: expect.any(Number) }]);
     expect(s().itemAt('review', 0)).toMatchObject({ label: before.label, origin: before.origin });
     await s().undo();
     expect(s().toasts.at(-1)?.text).toBe('Nothing to undo');
+  });
+
+  test("Z undoes this window's own change, never one made elsewhere since, nor one whose label was changed since", async () => {
+    const { store, lib } = await ready();
+    const s = () => store.getState();
+    const labelOf = (id: number) => lib.core.context.db.prepare('SELECT label, origin FROM labels WHERE image_id = ?').get(id) as { label: string | null; origin: string };
+    s().focusIndex('review', 0);
+    const mine = { ...s().itemAt('review', 0)! };
+    await s().setLabel('review', mine.label === 'bad' ? 'good' : 'bad');
+    const mineNow = labelOf(mine.image_id);
+    // Another window (or the command line) labels another image afterwards.
+    const other = s().itemAt('review', 1)!.image_id;
+    const otherBefore = labelOf(other);
+    await lib.core.call('labels.set', { imageIds: [other], label: otherBefore.label === 'good' ? 'bad' : 'good' });
+    const otherSet = labelOf(other);
+    await s().undo();
+    expect(labelOf(mine.image_id)).toEqual({ label: mine.label, origin: mine.origin });
+    expect(s().itemAt('review', 0)).toMatchObject({ label: mine.label, origin: mine.origin });
+    expect(labelOf(other)).toEqual(otherSet);
+    expect(mineNow.origin).toBe('curator');
+
+    // Labelled here, then changed elsewhere: Z refuses, says so, and leaves the other window's label.
+    s().focusIndex('review', 2);
+    const third = { ...s().itemAt('review', 2)! };
+    await s().setLabel('review', third.label === 'bad' ? 'good' : 'bad');
+    await lib.core.call('labels.set', { imageIds: [third.image_id], label: null });
+    await s().undo();
+    expect(labelOf(third.image_id)).toEqual({ label: null, origin: 'curator' });
+    expect(s().toasts.at(-1)).toMatchObject({ kind: 'error', text: expect.stringMatching(/^Undo: .*changed since/) });
+    // Refused for good: the next Z has nothing of this window's left (the first change was undone).
+    await s().undo();
+    expect(s().toasts.at(-1)?.text).toBe('Nothing to undo');
+    expect(labelOf(other)).toEqual(otherSet);
   });
 
   test('label.changed events from elsewhere patch both views', async () => {

@@ -1,12 +1,13 @@
 /** Labelling from the review gallery: optimistic with rollback, undo, and changes pushed by the core. */
 import type { LabelChange, LabelValue } from '../../src-shared/domain/library';
-import type { ApiClient } from '../api/client';
+import { toQcError, type ApiClient } from '../api/client';
 import { dependsOnLabels, VIEW_KEYS, type GalleryInternals, type Patch, type ViewKey } from './reviewGallery';
 import type { GetState } from './types';
 
 export interface LabellingSlice {
   /** Label `imageIds` (the preview's own buttons), else the selection, else the focused tile: optimistic, then one `labels.set`; rolled back on error. */
   setLabel(view: ViewKey, label: LabelValue, imageIds?: readonly number[]): Promise<void>;
+  /** Undo this window's newest label change still standing (never another window's or the command line's). */
   undo(): Promise<void>;
   /** Apply again what the last undo reverted (Shift+Z); any new label change clears it. */
   redo(): Promise<void>;
@@ -18,6 +19,15 @@ export function labellingSlice(get: GetState, client: ApiClient, g: GalleryInter
   const { itemAt, currentOf, applyPatch } = g;
   /** What undos reverted, newest last: each the labels to put back. */
   const redoStack: { image_id: number; label: LabelValue }[][] = [];
+  /**
+   * The label changes made here, newest last: each the core's batch ids of one step (a redo may
+   * take one call per label). Z undoes these only, by id, newest batch first.
+   */
+  const undoStack: number[][] = [];
+  const remember = (batchIds: (number | null)[]) => {
+    const ids = batchIds.filter((b): b is number => b !== null);
+    if (ids.length) undoStack.push(ids);
+  };
   /**
    * Labels changed (here, by undo, or in another window): a view whose list depends on labels (a
    * label, origin or outcome filter; the open label issues) no longer matches its cached pages. Its
@@ -44,6 +54,7 @@ export function labellingSlice(get: GetState, client: ApiClient, g: GalleryInter
       applyPatch(optimistic);
       try {
         const r = await client.call('labels.set', { imageIds: ids, label });
+        remember([r.batch_id]);
         // What the core says wins; images it left unchanged get back what they had.
         const confirm: Patch = new Map(r.changed.map((c) => [c.image_id, { label: c.new_label, origin: c.new_origin ?? 'import' }]));
         for (const id of ids) {
@@ -68,19 +79,33 @@ export function labellingSlice(get: GetState, client: ApiClient, g: GalleryInter
     },
 
     async undo() {
-      try {
-        const r = await client.call('labels.undo', {});
-        if (r.batch_id === null || !r.changed.length) {
-          get().toast('info', 'Nothing to undo');
-          return;
-        }
-        get().applyChanges(r.changed);
-        redoStack.push(r.changed.map((c) => ({ image_id: c.image_id, label: c.old_label })));
-        get().scheduleStatusRefresh();
-        get().toast('info', `Undone: ${r.changed.length} label${r.changed.length === 1 ? '' : 's'} (Shift+Z redoes)`);
-      } catch (e) {
-        get().reportError(e, 'Undo');
+      const step = undoStack.pop();
+      if (!step) {
+        get().toast('info', 'Nothing to undo');
+        return;
       }
+      const changed: LabelChange[] = [];
+      let failed = false;
+      try {
+        // Newest batch first; one the core refuses (undone elsewhere, or its labels changed since) stays as it is.
+        for (const batchId of [...step].reverse()) {
+          const r = await client.call('labels.undo', { batchId });
+          step.pop();
+          changed.push(...r.changed);
+          get().applyChanges(r.changed);
+        }
+      } catch (e) {
+        // Refused for good (undone elsewhere, its labels changed since): dropped; else Z tries it again.
+        const { code } = toQcError(e);
+        const refused = code === 'conflict' || code === 'not_found';
+        if (step.length && !refused) undoStack.push(step);
+        get().reportError(e, 'Undo');
+        failed = true;
+      }
+      if (!changed.length) return;
+      redoStack.push(changed.map((c) => ({ image_id: c.image_id, label: c.old_label })));
+      get().scheduleStatusRefresh();
+      if (!failed) get().toast('info', `Undone: ${changed.length} label${changed.length === 1 ? '' : 's'} (Shift+Z redoes)`);
     },
 
     async redo() {
@@ -89,16 +114,20 @@ export function labellingSlice(get: GetState, client: ApiClient, g: GalleryInter
         get().toast('info', 'Nothing to redo');
         return;
       }
+      const made: (number | null)[] = [];
       try {
         const byLabel = new Map<LabelValue, number[]>();
         for (const c of batch) byLabel.set(c.label, [...(byLabel.get(c.label) ?? []), c.image_id]);
         for (const [label, imageIds] of byLabel) {
           const r = await client.call('labels.set', { imageIds, label });
+          made.push(r.batch_id);
           get().applyChanges(r.changed);
         }
+        remember(made);
         get().scheduleStatusRefresh();
         get().toast('info', `Redone: ${batch.length} label${batch.length === 1 ? '' : 's'}`);
       } catch (e) {
+        remember(made);
         redoStack.push(batch);
         get().reportError(e, 'Redo');
       }

@@ -11,8 +11,8 @@ export function labelHandlers(core: CoreContext): HandlersOf<LabelsApi> {
       if (result.changed.length) events.emit('label.changed', { changes: result.changed });
       return result;
     },
-    'labels.undo': async () => {
-      const result = labels.undo();
+    'labels.undo': async ({ batchId }) => {
+      const result = labels.undo(batchId);
       if (result.changed.length) events.emit('label.changed', { changes: result.changed });
       return result;
     },

@@ -269,6 +269,51 @@ describe('labels of an imported folder', () => {
     expect(labelOf(lib, 'none-d')).toEqual({ label: 'bad', origin: 'import' });
   });
 
+  it('labels.undo with a batch id undoes that change only, and refuses one whose labels were changed since', async () => {
+    const lib = await makeLibrary();
+    // This window labels bad-a; another window then labels bad-b.
+    const mine = await lib.core.call('labels.set', { imageIds: [lib.ids['bad-a']], label: 'good' });
+    const theirs = await lib.core.call('labels.set', { imageIds: [lib.ids['bad-b']], label: 'good' });
+    const undoMine = await lib.core.call('labels.undo', { batchId: mine.batch_id! });
+    expect(undoMine.changed).toEqual([{ image_id: lib.ids['bad-a'], old_label: 'good', new_label: 'bad', old_origin: 'curator', new_origin: 'import' }]);
+    expect(labelOf(lib, 'bad-b')).toEqual({ label: 'good', origin: 'curator' });
+    // Undone already: refused, nothing written.
+    const before = { labels: allLabels(lib), events: events(lib), batches: batches(lib) };
+    await expect(lib.core.call('labels.undo', { batchId: mine.batch_id! })).rejects.toMatchObject({ code: 'conflict' });
+    // Not a curator change (the import's batch, an undo's batch, no batch at all): not found.
+    const importBatch = batches(lib).find((b) => b.actor === 'import')!.id;
+    for (const batchId of [importBatch, undoMine.batch_id!, 999_999]) await expect(lib.core.call('labels.undo', { batchId })).rejects.toMatchObject({ code: 'not_found' });
+    expect({ labels: allLabels(lib), events: events(lib), batches: batches(lib) }).toEqual(before);
+
+    // Another window changes an image of this window's change: undoing it is refused and changes nothing.
+    const mine2 = await lib.core.call('labels.set', { imageIds: [lib.ids['bad-c'], lib.ids['good-e']], label: 'bad' });
+    await lib.core.call('labels.set', { imageIds: [lib.ids['good-e']], label: 'good' });
+    const before2 = { labels: allLabels(lib), events: events(lib), batches: batches(lib) };
+    await expect(lib.core.call('labels.undo', { batchId: mine2.batch_id! })).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/1 of the 2 .*changed since.*nothing was undone/) });
+    // Set back to the label this change gave it, by a later change that is still in force: still refused.
+    await lib.core.call('labels.set', { imageIds: [lib.ids['good-e']], label: 'bad' });
+    await expect(lib.core.call('labels.undo', { batchId: mine2.batch_id! })).rejects.toMatchObject({ code: 'conflict' });
+    expect(labelOf(lib, 'bad-c')).toEqual(before2.labels['bad-c']);
+
+    // Without an id, `qc undo` still undoes the newest curator change of the library.
+    const newest = await lib.core.call('labels.undo', {});
+    expect(newest.changed).toEqual([{ image_id: lib.ids['good-e'], old_label: 'bad', new_label: 'good', old_origin: 'curator', new_origin: 'curator' }]);
+    expect(labelOf(lib, 'bad-b')).toEqual({ label: 'good', origin: 'curator' });
+    expect(theirs.batch_id).not.toBeNull();
+  });
+
+  it('undoing by id newest first walks back an image changed twice by the same window', async () => {
+    const lib = await makeLibrary();
+    const b1 = await lib.core.call('labels.set', { imageIds: [lib.ids['none-d']], label: 'good' });
+    const b2 = await lib.core.call('labels.set', { imageIds: [lib.ids['none-d']], label: 'bad' });
+    // The older change first: the newer one set its image since.
+    await expect(lib.core.call('labels.undo', { batchId: b1.batch_id! })).rejects.toMatchObject({ code: 'conflict' });
+    await lib.core.call('labels.undo', { batchId: b2.batch_id! });
+    expect(labelOf(lib, 'none-d')).toEqual({ label: 'good', origin: 'curator' });
+    await lib.core.call('labels.undo', { batchId: b1.batch_id! });
+    expect(labelOf(lib, 'none-d')).toEqual({ label: null, origin: 'import' });
+  });
+
   it('a rule that names a class twice is stored once per class, in order', async () => {
     const lib = await makeLibrary();
     const res = await lib.core.call('labels.setRule', { rule: { bad: [2, 1, 2, 1], good: [5, 4, 5], exemplar: 'good' } });

@@ -62,6 +62,15 @@ export class LabelService {
            AND NOT EXISTS (SELECT 1 FROM label_batches u WHERE u.reverts = b.id)
          ORDER BY b.id DESC LIMIT 1`,
       ),
+      curatorBatch: db.prepare<[number], { id: number; undone: number }>(
+        `SELECT b.id, EXISTS (SELECT 1 FROM label_batches u WHERE u.reverts = b.id) AS undone FROM label_batches b WHERE b.id = ? AND b.actor = 'curator'`,
+      ),
+      /** A later curator batch, not undone, that set this image's label (its label was changed since). */
+      laterLiveChange: db.prepare<[number, number], { n: number }>(
+        `SELECT 1 AS n FROM label_events e JOIN label_batches b ON b.id = e.batch_id
+          WHERE e.image_id = ? AND e.batch_id > ? AND b.actor = 'curator'
+            AND NOT EXISTS (SELECT 1 FROM label_batches u WHERE u.reverts = b.id) LIMIT 1`,
+      ),
       batchEvents: db.prepare<[number], { image_id: number; old_label: LabelValue; new_label: LabelValue; old_origin: LabelOrigin | null; new_origin: LabelOrigin }>(
         'SELECT image_id, old_label, new_label, old_origin, new_origin FROM label_events WHERE batch_id = ? ORDER BY id DESC',
       ),
@@ -140,22 +149,47 @@ export class LabelService {
     }).immediate();
   }
 
-  /** Undo the newest curator batch that is not undone yet, by appending a reverting batch. */
-  undo(): LabelBatchResult {
+  /**
+   * Undo curator batch `batchId` (else the newest curator batch not undone yet) by appending a
+   * reverting batch. Refused (`conflict`, nothing written) when the batch is undone already, or when
+   * one of its images no longer has the label it set, or a later curator change (not undone) set it
+   * since: an undo never overwrites a label someone set after it.
+   */
+  undo(batchId?: number): LabelBatchResult {
     return this.db.transaction(() => {
-      const last = this.q.lastUndoable.get();
-      if (!last) return { batch_id: null, changed: [], unchanged: 0 };
-      const writer = this.batchWriter('undo', last.id);
+      let target: number;
+      if (batchId === undefined) {
+        const last = this.q.lastUndoable.get();
+        if (!last) return { batch_id: null, changed: [], unchanged: 0 };
+        target = last.id;
+      } else {
+        const b = this.q.curatorBatch.get(batchId);
+        if (!b) throw new QcError('not_found', `no curator label change with batch id ${batchId}`);
+        if (b.undone) throw new QcError('conflict', `label change ${batchId} is undone already; nothing was changed`);
+        target = b.id;
+      }
+      const events = this.q.batchEvents.all(target);
+      const changedSince = events.filter((e) => {
+        const cur = this.q.get.get(e.image_id);
+        return !cur || cur.label !== e.new_label || cur.origin !== e.new_origin || this.q.laterLiveChange.get(e.image_id, target) !== undefined;
+      }).length;
+      if (changedSince) {
+        throw new QcError(
+          'conflict',
+          `${changedSince} of the ${events.length} label(s) of change ${target} were changed since (another window or the command line); nothing was undone`,
+        );
+      }
+      const writer = this.batchWriter('undo', target);
       // Write a batch row even if every event is a no-op, so the batch counts as undone.
       let unchanged = 0;
       const rule = this.rule();
-      for (const e of this.q.batchEvents.all(last.id)) {
+      for (const e of events) {
         // Back to an import label: the one the current rows and rule give (they may have changed since).
         const restored = e.old_origin === 'curator' ? e.old_label : this.derive(e.image_id, rule).label;
         if (!writer.write(e.image_id, restored, e.old_origin ?? 'import')) unchanged++;
       }
       const result = writer.result(unchanged);
-      if (result.batch_id === null) this.q.batch.run('undo', last.id, null);
+      if (result.batch_id === null) this.q.batch.run('undo', target, null);
       return result;
     }).immediate();
   }

@@ -103,7 +103,7 @@ describe('Review screen', () => {
     await until(() => expect(client.callsOf('labels.set').at(-1)).toEqual({ imageIds: [id], label: null }));
     await until(() => expect(screen.getByTestId(`tile-${id}`).dataset.label).toBe('none'));
     await user.keyboard('z');
-    await until(() => expect(client.callsOf('labels.undo')).toEqual([{}]));
+    await until(() => expect(client.callsOf('labels.undo')).toEqual([{ batchId: expect.any(Number) }]));
     await until(() => expect(screen.getByTestId(`tile-${id}`).dataset.label).toBe('good'));
   });
 
