@@ -5,8 +5,6 @@ import type { Db } from './open';
 export const SETTING = {
   /** The run a curator picked (null: the newest finished run). */
   activeRun: 'active_run',
-  /** The curator's p(bad) threshold of a library without finished runs (each run keeps its own: `runs.curator_threshold`). */
-  thresholdBad: 'threshold_bad',
   /** How rating classes become labels. */
   labelRule: 'label_rule',
   /** A rule change whose relabelling is under way (labels.ts RelabelState); absent when none is. */

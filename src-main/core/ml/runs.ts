@@ -185,12 +185,12 @@ export class RunStore {
   /**
    * Set (null: clear, back to the run's recommendation) the curator's threshold of run `runId`
    * (default: the active run). With no run a threshold is refused: it is chosen on a run's scores,
-   * and no later run would use it. Clearing then only drops the library-wide value a library
-   * without runs kept before migration 017 (which no run reads).
+   * and no later run would use it; clearing then changes nothing.
    */
   setCuratorThreshold(threshold: number | null, runId: number | null = this.activeRunId()): number | null {
     if (threshold !== null) checkThreshold(threshold);
     if (runId === null) {
+      // Clearing with no run: nothing to clear (migration 017's library-wide `threshold_bad` is read by nothing).
       if (threshold !== null) {
         const archived = this.db.prepare("SELECT 1 FROM runs WHERE status = 'done' AND archived = 1").get();
         throw new QcError(
@@ -200,7 +200,6 @@ export class RunStore {
             : "There is no run yet: a threshold is chosen on a run's scores. Train first.",
         );
       }
-      setSetting(this.db, SETTING.thresholdBad, null);
     } else if (!this.db.prepare('UPDATE runs SET curator_threshold = ? WHERE id = ?').run(threshold, runId).changes) throw new QcError('not_found', `no run with id ${runId}`);
     return this.curatorThreshold(runId);
   }
