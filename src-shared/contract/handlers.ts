@@ -147,6 +147,10 @@ export interface MlApi {
 }
 
 export interface ExportApi {
+  /**
+   * Final tags of a bundle already in the library (`bundleId`) or of the whole library (one file). `chunkRows`: rows
+   * per chunk file of a bundle's tags; refused without `bundleId` (`invalid_argument`).
+   */
   'export.tags': { args: { bundleId?: number; outDir: string; threshold?: number; runId?: number; chunkRows?: number }; result: ExportSummary };
   /** The seed's training folders (images/1..5, images/agg/bad|good) and per-class download lists, into a new or empty folder. */
   'export.training': { args: { outDir: string; sample?: number; seed?: number }; result: TrainingExportSummary };

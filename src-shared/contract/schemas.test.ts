@@ -30,6 +30,9 @@ describe('API argument schemas', () => {
     // The core serves at most MAX_PAGE a call: a bigger limit is refused, never cut short.
     expect(invalid('review.page', { offset: 0, limit: MAX_PAGE + 1 })).toMatch(/^review\.page: limit: at most 1000 items a page/);
     expect(parseArgs('review.page', { offset: 0, limit: MAX_PAGE })).toEqual({ offset: 0, limit: MAX_PAGE });
+    // Only a bundle's tags are split into chunk files: asked of the whole library, chunkRows is refused, not ignored.
+    expect(invalid('export.tags', { outDir: '/tmp/out', chunkRows: 10 })).toMatch(/^export\.tags: chunkRows: splits a bundle's tag files only \(give bundleId\)/);
+    expect(parseArgs('export.tags', { outDir: '/tmp/out', bundleId: 2, chunkRows: 10 })).toEqual({ outDir: '/tmp/out', bundleId: 2, chunkRows: 10 });
     expect(invalid('images.get', { imageId: 1.5 })).toMatch(/imageId/);
   });
 

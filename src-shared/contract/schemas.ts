@@ -177,13 +177,19 @@ export const API_SCHEMAS = {
   'ml.importTags': z.strictObject({ files: z.array(absolutePath).min(1).max(MAX_TAG_FILES, `at most ${MAX_TAG_FILES.toLocaleString('en')} tag files a call (import them in parts)`), runId: id.optional() }),
   'ml.setThreshold': z.strictObject({ threshold: probability.nullable(), runId: id.optional(), expected: probability.nullable().optional() }),
 
-  'export.tags': z.strictObject({
-    bundleId: id.optional(),
-    outDir: absolutePath,
-    threshold: probability.optional(),
-    runId: id.optional(),
-    chunkRows: z.int().min(1).max(100_000_000).optional(),
-  }),
+  'export.tags': z
+    .strictObject({
+      bundleId: id.optional(),
+      outDir: absolutePath,
+      threshold: probability.optional(),
+      runId: id.optional(),
+      chunkRows: z.int().min(1).max(100_000_000).optional(),
+    })
+    // Only a bundle's tags are split into chunk files; the whole library's are one file, and were silently written unsplit.
+    .refine((a) => a.chunkRows === undefined || a.bundleId !== undefined, {
+      message: "splits a bundle's tag files only (give bundleId): the whole library's tags are one file",
+      path: ['chunkRows'],
+    }),
   'export.training': z.strictObject({ outDir: absolutePath, sample: z.int().min(1).max(100_000_000).optional(), seed: count.optional() }),
   'export.model': z.strictObject({ runId: id.optional(), outDir: absolutePath }),
   'export.graphs': z.strictObject({ runId: id.optional(), outDir: absolutePath }),
