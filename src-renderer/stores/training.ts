@@ -66,11 +66,21 @@ export function trainRequest(form: TrainForm): TrainRequest {
   return { ...form, features: [...form.features] };
 }
 
-/** Coverage of the bad class at the run's recommended threshold on the test split (else where it was chosen). */
+/**
+ * The run's coverage of bad: the share of its out-of-fold images labelled bad (held out, not the
+ * test split) that its recommended threshold flags, as the Thresholds panel and the Review slider
+ * count it there; null when the run recommends no threshold (no stand-in from the test split or the
+ * best bound, which would put a number beside "no threshold").
+ */
 export function runCoverage(run: RunSummary): number | null {
   const t = run.thresholds?.bad;
-  return t?.on_test?.coverage ?? t?.chosen_on?.coverage ?? t?.best_bound?.on_test.coverage ?? null;
+  if (!t || t.threshold === null) return null;
+  return t.chosen_on?.coverage ?? null;
 }
+
+/** What `runCoverage` is, for the header of every column or row that shows it. */
+export const RUN_COVERAGE_TITLE =
+  'Coverage of bad: the share of out-of-fold images labelled bad (held out from training, not the test split) that the recommended threshold flags, as Review shows it there; – when the run recommends no threshold';
 
 export interface RunDeltas {
   accuracy: number | null;

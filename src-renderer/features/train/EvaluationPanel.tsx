@@ -10,7 +10,7 @@ import { leastFlaggedToProve } from '../../../src-shared/domain/threshold';
 import { CurveChart } from '../../components/SvgCharts';
 import { fmtInt, fmtNum, fmtPct, fmtT } from '../../components/format';
 import { useApp, useAppStore, useClient } from '../../stores/app';
-import { runCoverage } from '../../stores/training';
+import { RUN_COVERAGE_TITLE, runCoverage } from '../../stores/training';
 import { DEFAULT_FILTERS } from '../../stores/review';
 import { badCurve, pointAt, prPoints, rocPoints, splitWarning } from './evaluation';
 
@@ -253,7 +253,7 @@ function CompareRuns({ runs }: { runs: RunSummary[] }) {
     ['out-of-fold AUC', (r) => fmtNum(r.metrics?.oof_auc)],
     ['test accuracy', (r) => fmtPct(r.metrics?.test_accuracy)],
     ['recommended p(bad) threshold', (r) => fmtT(r.recommended_threshold.bad)],
-    ['coverage of bad there', (r) => fmtPct(runCoverage(r))],
+    ['out-of-fold coverage of bad there', (r) => fmtPct(runCoverage(r))],
     ['test images (bad/good)', (r) => (r.snapshot ? `${r.snapshot.test.bad}/${r.snapshot.test.good}` : '–')],
     ['model', (r) => `${r.params.features.join('+')} · ${r.params.hidden ? `MLP ${r.params.hidden}` : 'linear'}`],
   ];
@@ -290,8 +290,8 @@ function CompareRuns({ runs }: { runs: RunSummary[] }) {
           </thead>
           <tbody>
             {rows.map(([name, f]) => (
-              <tr key={name}>
-                <td>{name}</td>
+              <tr key={name} data-testid={`compare-row-${name}`}>
+                <td title={name === 'out-of-fold coverage of bad there' ? RUN_COVERAGE_TITLE : undefined}>{name}</td>
                 <td className="num">{f(ra)}</td>
                 <td className="num">{f(rb)}</td>
               </tr>

@@ -1,7 +1,7 @@
 import { useLayoutEffect, useReducer, useRef, type MouseEvent } from 'react';
 import type { RunSummary } from '../../../src-shared/domain/ml';
 import { useApp, useAppStore } from '../../stores/app';
-import { previousDoneRun, runCoverage, runDeltas, type RunDeltas } from '../../stores/training';
+import { previousDoneRun, RUN_COVERAGE_TITLE, runCoverage, runDeltas, type RunDeltas } from '../../stores/training';
 import { deltaClass, fmtDate, fmtDelta, fmtNum, fmtPct, fmtSeconds, fmtT, runEngines } from '../../components/format';
 import { focusLost, placingFocus } from './focus';
 
@@ -41,7 +41,7 @@ function Deltas({ d, id }: { d: RunDeltas | null; id: number }) {
       <span className={deltaClass(d.auc)} data-testid={`run-delta-auc-${id}`} title="Δ test AUC">
         AUC {fmtDelta(d.auc)}
       </span>
-      <span className={deltaClass(d.coverage)} data-testid={`run-delta-coverage-${id}`} title="Δ coverage of bad at the recommended threshold">
+      <span className={deltaClass(d.coverage)} data-testid={`run-delta-coverage-${id}`} title="Δ out-of-fold coverage of bad at the recommended threshold (as Review shows it)">
         cov {fmtDelta(d.coverage, { pct: true })}
       </span>
     </span>
@@ -102,7 +102,9 @@ export function RunsTable() {
             <th className="num">test acc</th>
             <th className="num">AUC</th>
             <th className="num">bad thr.</th>
-            <th className="num">coverage</th>
+            <th className="num" title={RUN_COVERAGE_TITLE} data-testid="runs-coverage-header">
+              coverage
+            </th>
             <th title="bad/good images in train · validation · test">snapshot (bad/good)</th>
             <th title="training time and when; hover for the backend">time</th>
             <th>Δ vs previous run</th>
@@ -180,7 +182,9 @@ export function RunsTable() {
                 </td>
                 <td className="num">{fmtNum(r.metrics?.test_auc)}</td>
                 <td className="num">{fmtT(r.recommended_threshold.bad)}</td>
-                <td className="num">{fmtPct(runCoverage(r))}</td>
+                <td className="num" data-testid={`run-coverage-${r.run_id}`}>
+                  {fmtPct(runCoverage(r))}
+                </td>
                 <td className="small" title={r.snapshot?.synthetic ? `plus ${r.snapshot.synthetic.bad} distorted and ${r.snapshot.synthetic.good} benign synthetic copies, training only${r.snapshot.synthetic.good_left_out ? ` (${r.snapshot.synthetic.good_left_out} benign ones left out of the final fit with their pruned originals)` : ''}` : undefined}>
                   {r.snapshot ? `${tally(r.snapshot.train)} · ${tally(r.snapshot.validation)} · ${tally(r.snapshot.test)}` : '–'}
                   {r.snapshot?.synthetic ? ` (+${r.snapshot.synthetic.bad}/${r.snapshot.synthetic.good} synthetic)` : ''}
@@ -227,7 +231,7 @@ export function RunCompare() {
   const rows: [string, string, string, number | null, string, string][] = [
     ['test accuracy', fmtPct(prev.metrics?.test_accuracy), fmtPct(cur.metrics?.test_accuracy), d.accuracy, fmtDelta(d.accuracy, { pct: true }), 'accuracy'],
     ['test AUC', fmtNum(prev.metrics?.test_auc), fmtNum(cur.metrics?.test_auc), d.auc, fmtDelta(d.auc), 'auc'],
-    ['coverage of bad', fmtPct(runCoverage(prev)), fmtPct(runCoverage(cur)), d.coverage, fmtDelta(d.coverage, { pct: true }), 'coverage'],
+    ['coverage of bad (out of fold)', fmtPct(runCoverage(prev)), fmtPct(runCoverage(cur)), d.coverage, fmtDelta(d.coverage, { pct: true }), 'coverage'],
   ];
   return (
     <div className="compare" data-testid="run-compare" data-current={cur.run_id} data-previous={prev.run_id}>
@@ -246,7 +250,7 @@ export function RunCompare() {
         <tbody>
           {rows.map(([name, a, b, delta, text, key]) => (
             <tr key={name}>
-              <td>{name}</td>
+              <td title={key === 'coverage' ? RUN_COVERAGE_TITLE : undefined}>{name}</td>
               <td className="num">{a}</td>
               <td className="num">{b}</td>
               <td className={`num ${deltaClass(delta)}`} data-testid={`compare-delta-${key}`} data-value={delta ?? ''}>
