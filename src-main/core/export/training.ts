@@ -3,8 +3,11 @@
  *
  *   DIR/images/1 … 5/          originals by rating class (exemplars are class 5)
  *   DIR/images/agg/bad|good/   originals by current label (a curator's label wins over the rule)
- *   DIR/one_download.txt …     every http(s) URL of the images of each rating class, one a line
- *                              (never one holding a line break: skipped and counted)
+ *   DIR/one_download.txt …     every http(s) URL of each rating class, one a line: the URLs of the
+ *                              images (their original file missing too) and of rated input rows
+ *                              that have no image (a failed or never-finished download), by the
+ *                              class the library's rule gives the row (never one holding a line
+ *                              break: skipped and counted)
  *   DIR/one_download_7k.txt …  a seeded random sample of N of them (N = 7,000 by default)
  *
  * Files are copies of the stored originals (reflinks where the file system has them), never hard
@@ -21,6 +24,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { QcError } from '../../../src-shared/contract/errors';
+import { DEFAULT_LABEL_RULE, deriveLabel, type RatingClass } from '../../../src-shared/domain/label';
 import { mulberry32 } from '../../../src-shared/domain/random';
 import type { TrainingExportSummary } from '../../../src-shared/domain/runQuality';
 import type { Db } from '../db/open';
@@ -155,16 +159,29 @@ export async function exportTraining(db: Db, paths: LibraryPaths, opts: Training
   const dir = path.resolve(opts.outDir);
   clearOrRefuse(dir, paths.owners);
 
-  const rows = db
-    .prepare(
-      `SELECT i.id, i.sha256, i.path, i.rating_class, l.label, l.origin,
-              (SELECT s.eol_id FROM image_urls u JOIN source_rows s ON s.url = u.url
-                WHERE u.image_id = i.id AND s.eol_id IS NOT NULL ORDER BY s.id LIMIT 1) AS eol_id
-       FROM images i LEFT JOIN labels l ON l.image_id = i.id
-       WHERE i.rating_class IS NOT NULL OR l.label IS NOT NULL
-       ORDER BY i.id`,
-    )
-    .all() as ImageRow[];
+  // The images and the rated input rows that have none, read in one transaction: both see one library.
+  const read = db.transaction(() => ({
+    rows: db
+      .prepare(
+        `SELECT i.id, i.sha256, i.path, i.rating_class, l.label, l.origin,
+                (SELECT s.eol_id FROM image_urls u JOIN source_rows s ON s.url = u.url
+                  WHERE u.image_id = i.id AND s.eol_id IS NOT NULL ORDER BY s.id LIMIT 1) AS eol_id
+         FROM images i LEFT JOIN labels l ON l.image_id = i.id
+         WHERE i.rating_class IS NOT NULL OR l.label IS NOT NULL
+         ORDER BY i.id`,
+      )
+      .all() as ImageRow[],
+    // Rated input rows whose URL no image has (its download failed, or never ran).
+    imageless: db
+      .prepare(
+        `SELECT s.url, s.rating, s.exemplar FROM source_rows s
+         WHERE (s.rating IS NOT NULL OR s.exemplar = 1) AND (s.url LIKE 'http://%' OR s.url LIKE 'https://%')
+           AND NOT EXISTS (SELECT 1 FROM image_urls u WHERE u.url = s.url)
+         ORDER BY s.url, s.id`,
+      )
+      .all() as { url: string; rating: number | null; exemplar: number }[],
+  }));
+  const { rows, imageless } = read();
   const urlsOf = db.prepare(
     `SELECT DISTINCT u.url FROM image_urls u WHERE u.image_id = ? AND (u.url LIKE 'http://%' OR u.url LIKE 'https://%') ORDER BY u.url`,
   );
@@ -176,6 +193,14 @@ export async function exportTraining(db: Db, paths: LibraryPaths, opts: Training
 
     const result: TrainingExportSummary = { dir, by_class: { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 }, agg: { bad: 0, good: 0 }, copied: 0, lists: [], curator_unlabelled: 0, missing: 0, urls_skipped: 0 };
     const urlsByClass: string[][] = CLASS_WORDS.map(() => []);
+    // Each URL once (an import during the export may give an image a URL read above as imageless).
+    const listed = new Set<string>();
+    const list = (url: string, cls: RatingClass) => {
+      if (listed.has(url)) return;
+      listed.add(url);
+      if (LINE_BREAK.test(url)) result.urls_skipped++;
+      else urlsByClass[cls - 1]!.push(url);
+    };
     const taken = new Map<string, FolderNames>();
     const takenIn = (folder: string) => taken.get(folder) ?? taken.set(folder, new FolderNames()).get(folder)!;
     const cancelled = () => {
@@ -186,6 +211,8 @@ export async function exportTraining(db: Db, paths: LibraryPaths, opts: Training
       if (done % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
       cancelled();
       const r = rows[done]!;
+      // Listed before the file is looked for: a URL whose picture the library lacks is the one a re-download needs most.
+      if (r.rating_class !== null) for (const { url } of urlsOf.all(r.id) as { url: string }[]) list(url, r.rating_class as RatingClass);
       // The database is not trusted to keep paths in originals/: `../x`, `originals/../library.sqlite` and links out are missing.
       const stored = insideDir(paths.root, r.path);
       const src = stored && realPathInside(stored, [paths.originals]);
@@ -199,10 +226,6 @@ export async function exportTraining(db: Db, paths: LibraryPaths, opts: Training
         const folder = path.join(images, String(r.rating_class));
         await place(src, path.join(folder, fileName(r, ext, takenIn(folder))), result);
         result.by_class[String(r.rating_class) as '1'] += 1;
-        for (const { url } of urlsOf.all(r.id) as { url: string }[]) {
-          if (LINE_BREAK.test(url)) result.urls_skipped++;
-          else urlsByClass[r.rating_class - 1]!.push(url);
-        }
         if (r.label === null && r.origin === 'curator') result.curator_unlabelled++;
       }
       if (r.label !== null) {
@@ -213,6 +236,20 @@ export async function exportTraining(db: Db, paths: LibraryPaths, opts: Training
       opts.onProgress?.(done + 1, rows.length);
     }
     cancelled();
+    // Each imageless URL in the class its rows would give an image (labels/labels.ts's evidence: exemplar, else the mean rating).
+    // The label rule plays no part in the class.
+    for (let i = 0; i < imageless.length; ) {
+      const url = imageless[i]!.url;
+      const ratings: number[] = [];
+      let exemplar = false;
+      for (; i < imageless.length && imageless[i]!.url === url; i++) {
+        const s = imageless[i]!;
+        if (s.rating !== null) ratings.push(s.rating);
+        if (s.exemplar === 1) exemplar = true;
+      }
+      const { ratingClass: cls } = deriveLabel({ ratings, exemplar, folderLabels: [] }, DEFAULT_LABEL_RULE);
+      if (cls !== null) list(url, cls);
+    }
 
     const lists: string[] = [];
     CLASS_WORDS.forEach((word, i) => {
