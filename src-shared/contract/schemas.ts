@@ -18,7 +18,8 @@ import { z } from 'zod';
 import { fieldPath, invalidArgument, QcError, type ArgumentDetail } from './errors';
 import type { ArgsOf, Method } from './handlers';
 import { SHELL_SCHEMAS } from './shell';
-import { isHttpUrl } from '../domain/library';
+import { IMPORT_KINDS, isHttpUrl } from '../domain/library';
+import { FEATURE_SETS } from '../domain/ml';
 
 // ---- building blocks ------------------------------------------------------------------------
 
@@ -73,7 +74,7 @@ export const sourcePath = pathString.refine((s) => isHttpUrl(s) || absoluteHere(
 /** No arguments: an empty object (strict, so even a `__proto__` key is refused, which z.record skips). */
 const empty = z.strictObject({});
 
-const importKind = z.enum(['ratings', 'exemplars', 'bundle', 'folder']);
+const importKind = z.enum(IMPORT_KINDS);
 const mirror = z.strictObject({ prefix: z.string().min(1, 'must not be empty').max(8192), dir: pathString.refine((d) => absoluteHere(d.trim()), { error: ABSOLUTE }) });
 
 /** Fields shared by every import-like call (import, retry, classify). */
@@ -92,7 +93,7 @@ export const importOptions = {
 const labelValue = z.enum(['good', 'bad']).nullable();
 const ratingClass = z.literal([1, 2, 3, 4, 5]);
 const labelRule = z.strictObject({ bad: z.array(ratingClass).max(5), good: z.array(ratingClass).max(5), exemplar: labelValue });
-const featureSet = z.enum(['whole', 'crops', 'signals', 'defects']);
+const featureSet = z.enum(FEATURE_SETS);
 
 export const trainOptions = {
   features: z.array(featureSet).min(1).max(4).optional(),
