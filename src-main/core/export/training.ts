@@ -66,6 +66,15 @@ interface ImageRow {
 // eslint-disable-next-line no-control-regex -- U+001C–U+001E are line breaks to str.splitlines()
 const LINE_BREAK = /[\n\v\f\r\x1c-\x1e\x85\u2028\u2029]/;
 
+/**
+ * Names the OS leaves in a folder by itself (Finder's .DS_Store, Explorer's Thumbs.db and
+ * desktop.ini): a folder holding only these counts as empty. They are left where they are.
+ */
+const OS_METADATA = new Set(['.ds_store', 'thumbs.db', 'desktop.ini']);
+function isOsMetadata(name: string): boolean {
+  return OS_METADATA.has(name.toLowerCase());
+}
+
 /** The sample list's suffix as the seed wrote it: 7000 → "7k", 2500 → "2500". */
 export function sampleSuffix(n: number): string {
   return n % 1000 === 0 ? `${n / 1000}k` : String(n);
@@ -117,6 +126,7 @@ function isTrainingName(name: string): boolean {
  * stage folder of a process that has ended, with at most what that export had published beside it
  * (the images folder, download lists). Such a folder is cleared and written again (the restart
  * is the resume: the pictures are copies, made again in moments). Anything else in it is refused.
+ * The OS's own metadata files (`isOsMetadata`) do not count, and are never removed.
  */
 function clearOrRefuse(dir: string, owners: string): void {
   let st: fs.Stats | undefined;
@@ -129,7 +139,7 @@ function clearOrRefuse(dir: string, owners: string): void {
   if (!st.isDirectory()) throw new QcError('bad_input', 'the export folder is an existing file; choose a folder', { file: dir });
   let entries: string[];
   try {
-    entries = fs.readdirSync(dir);
+    entries = fs.readdirSync(dir).filter((n) => !isOsMetadata(n));
   } catch (e) {
     throw userFsError(e, dir, 'cannot read the export folder');
   }

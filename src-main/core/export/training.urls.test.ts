@@ -1,7 +1,8 @@
 /**
  * export-training's download lists hold every http(s) URL of each class: those of images whose
  * original file is missing, and those of rated input rows that have no image (a download that
- * failed), by the class the library's rule gives them.
+ * failed), by the class the library's rule gives them. And a folder holding only the OS's own
+ * metadata files counts as empty (those files are left where they are).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -129,5 +130,37 @@ describe('export-training download lists', () => {
     } finally {
       db.prepare("DELETE FROM source_rows WHERE origin = 'old-ratings.txt'").run();
     }
+  });
+
+  it('takes a folder holding only the OS metadata files as empty, and leaves them there', async () => {
+    const { db, paths } = lib.core.context;
+    const out = path.join(lib.dir, 'osfiles');
+    fs.mkdirSync(out);
+    const meta = { '.DS_Store': 'finder', 'Thumbs.db': 'explorer', 'desktop.ini': '[.ShellClassInfo]' };
+    for (const [n, text] of Object.entries(meta)) fs.writeFileSync(path.join(out, n), text);
+    const result = await exportTraining(db, paths, { outDir: out, sample: 3 });
+    expect(result.copied).toBeGreaterThan(0);
+    for (const [n, text] of Object.entries(meta)) expect(fs.readFileSync(path.join(out, n), 'utf8')).toBe(text);
+    expect(fs.readdirSync(out).sort()).toEqual([...Object.keys(meta), 'images', ...result.lists.map((f) => path.basename(f))].sort());
+
+    // Beside an export a killed process left unfinished: cleared and written again, the metadata kept.
+    const unfinished = path.join(lib.dir, 'osfiles-unfinished');
+    const stage = path.join(unfinished, '.qc-export-999999999_1.2-0123456789ab');
+    fs.mkdirSync(stage, { recursive: true });
+    fs.writeFileSync(path.join(unfinished, 'one_download.txt'), 'https://old.example/1.jpg\n');
+    fs.writeFileSync(path.join(unfinished, '.DS_Store'), 'finder');
+    const hoursAgo = new Date(Date.now() - 2 * 3600_000);
+    fs.utimesSync(stage, hoursAgo, hoursAgo);
+    await exportTraining(db, paths, { outDir: unfinished, sample: 3 });
+    expect(fs.readFileSync(path.join(unfinished, '.DS_Store'), 'utf8')).toBe('finder');
+    expect(fs.readFileSync(path.join(unfinished, 'one_download.txt'), 'utf8')).not.toContain('old.example');
+
+    // A file of the user's beside them is still refused, and nothing is touched.
+    const busy = path.join(lib.dir, 'osfiles-busy');
+    fs.mkdirSync(busy);
+    fs.writeFileSync(path.join(busy, '.DS_Store'), 'finder');
+    fs.writeFileSync(path.join(busy, 'notes.txt'), 'mine');
+    await expect(exportTraining(db, paths, { outDir: busy })).rejects.toThrow(/not empty/);
+    expect(fs.readdirSync(busy).sort()).toEqual(['.DS_Store', 'notes.txt']);
   });
 });
