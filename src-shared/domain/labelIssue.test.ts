@@ -7,9 +7,9 @@ const issue = (over: Partial<LabelIssue> = {}): LabelIssue => ({
 });
 
 describe('issueWhy', () => {
-  it('names the label, the suggestion, the held-out p(bad) and the ratings behind the label', () => {
+  it("names the label, the suggestion, the label issues' own held-out p(bad) (not the run's) and the ratings behind the label", () => {
     const why = issueWhy(issue({ rating: 4.25, rating_count: 4, rating_spread: 0.5, weight: 0.8 }));
-    expect(why).toBe('labelled good, looks bad: held-out p(bad) 0.934; rating 4.25 from 4 raters, spread ±0.50; label weight 0.80');
+    expect(why).toBe("labelled good, looks bad: the label issues' own held-out p(bad) 0.934; rating 4.25 from 4 raters, spread ±0.50; label weight 0.80");
   });
   it('says when a curator gave the label, when there is one rater or none, and when the issue is beyond the estimate', () => {
     expect(issueWhy(issue({ origin: 'curator' }))).toContain('labelled good by a curator, looks bad:');
@@ -19,14 +19,14 @@ describe('issueWhy', () => {
     expect(issueWhy(issue({ beyond_estimate: false }))).not.toContain('beyond');
   });
   it('says how many other versions of the photo with the same label are suspected too', () => {
-    expect(issueWhy(issue({ shared_versions: 0 }))).toBe('labelled good, looks bad: held-out p(bad) 0.934; no ratings');
+    expect(issueWhy(issue({ shared_versions: 0 }))).toBe("labelled good, looks bad: the label issues' own held-out p(bad) 0.934; no ratings");
     expect(issueWhy(issue({ shared_versions: 1 }))).toMatch(/; 1 other version of this photo labelled good is suspected too: the model may misread the photo$/);
     expect(issueWhy(issue({ shared_versions: 3, given: 'bad', suggested: 'good', p_bad: 0.1 }))).toContain('; 3 other versions of this photo labelled bad are suspected too');
   });
   it('leaves "beyond the estimate" out when the caller shows it already', () => {
-    expect(issueWhy(issue({ beyond_estimate: true }), { beyondShown: true })).toBe('labelled good, looks bad: held-out p(bad) 0.934; no ratings');
+    expect(issueWhy(issue({ beyond_estimate: true }), { beyondShown: true })).toBe("labelled good, looks bad: the label issues' own held-out p(bad) 0.934; no ratings");
     // Near 0 or 1, as many decimals as tell two suspects apart.
-    expect(issueWhy(issue({ p_bad: 0.99987 }))).toContain('held-out p(bad) 0.99987;');
-    expect(issueWhy(issue({ p_bad: 0.0004, given: 'bad', suggested: 'good' }))).toContain('held-out p(bad) 0.00040;');
+    expect(issueWhy(issue({ p_bad: 0.99987 }))).toContain("the label issues' own held-out p(bad) 0.99987;");
+    expect(issueWhy(issue({ p_bad: 0.0004, given: 'bad', suggested: 'good' }))).toContain("the label issues' own held-out p(bad) 0.00040;");
   });
 });

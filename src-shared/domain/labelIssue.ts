@@ -4,7 +4,8 @@ import { formatProbability } from './threshold';
 /**
  * Why an image is suspected, in one line a curator reads: the given label (and who gave it), what
  * the held-out prediction suggests, whether it lies beyond confident learning's estimate of wrong
- * labels, the held-out p(bad), the ratings behind the label, the label's training weight, and the
+ * labels, the label issues' own held-out p(bad) (their out-of-fold pass, not the run's p(bad) the
+ * tiles and the threshold use), the ratings behind the label, the label's training weight, and the
  * other versions of the photo suspected with it.
  * One wording for the CLI (`qc issues`) and the Label issues screen. `opts.beyondShown`: the caller
  * already says the issue lies beyond the estimate (a list under its own heading), so the line
@@ -12,7 +13,9 @@ import { formatProbability } from './threshold';
  */
 export function issueWhy(i: LabelIssue, opts: { beyondShown?: boolean } = {}): string {
   // Two digits of the distance to 0 or 1: a label contradicted at p 0.0003 is a stronger suspect than one at 0.04.
-  const p = `held-out p(bad) ${formatProbability(i.p_bad, 2)}`;
+  // Named for what it is: the p(bad) of the label issues' own out-of-fold pass (README, Label
+  // issues), not the run's p(bad) that the tiles, the preview and the threshold use.
+  const p = `the label issues' own held-out p(bad) ${formatProbability(i.p_bad, 2)}`;
   let ratings = 'no ratings';
   if (i.rating !== null && i.rating !== undefined) {
     ratings = `rating ${i.rating.toFixed(2)}`;
