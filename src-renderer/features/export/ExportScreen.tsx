@@ -1,5 +1,6 @@
-import { useEffect } from 'react';
-import { useApp, useAppStore } from '../../stores/app';
+import { useEffect, useRef } from 'react';
+import type { ApiClient } from '../../api/client';
+import { useApp, useAppStore, useClient, type AppStore } from '../../stores/app';
 import { cleanMirrors } from '../../stores/types';
 import { BrowseButton } from '../../components/BrowseButton';
 import { fmtInt, fmtT } from '../../components/format';
@@ -201,14 +202,42 @@ function ClassifyCard() {
   );
 }
 
+/**
+ * Ask the core again for the threshold in force (each time the screen is shown, and after each
+ * export): another program (`qc threshold`, another window) may have changed it, and the line must
+ * say what the next export uses. The slider's place on Review stays where it is.
+ */
+async function reloadThresholdInForce(store: AppStore, client: ApiClient): Promise<void> {
+  const s = store.getState();
+  if (s.scoresStatus === 'loading') return; // a load under way brings the threshold in force
+  if (s.scoresStatus !== 'ready' || !s.scores) return void s.loadScores();
+  try {
+    const r = await client.call('review.scores', {});
+    // A run that became active meanwhile loads its scores (applyThresholdChange).
+    store.getState().applyThresholdChange({ curator: r.curator, active_run: r.run_id, in_force: r.in_force });
+  } catch {
+    void store.getState().loadScores(); // no run any more, or the call failed: the load says which
+  }
+}
+
 export function ExportScreen() {
   const store = useAppStore();
+  const client = useClient();
+  const lastExport = useApp((s) => s.lastExport);
   useEffect(() => {
     const s = store.getState();
     if (s.scoresStatus === 'idle') void s.loadScores();
+    else void reloadThresholdInForce(store, client);
     if (!s.status) void s.loadStatus();
     if (!s.runsLoaded) void s.loadRuns();
-  }, [store]);
+  }, [store, client]);
+  // After each export (its file used the threshold in force then): the line follows whatever is in force now.
+  const seenExport = useRef(lastExport);
+  useEffect(() => {
+    if (lastExport === seenExport.current) return;
+    seenExport.current = lastExport;
+    void reloadThresholdInForce(store, client);
+  }, [lastExport, store, client]);
   return (
     <section className="screen screen--export scroll" data-testid="screen-export">
       <h2>Export</h2>

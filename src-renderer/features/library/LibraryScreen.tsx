@@ -368,7 +368,8 @@ export function LibraryScreen() {
   const store = useAppStore();
   useEffect(() => {
     const s = store.getState();
-    if (!s.status) void s.loadStatus();
+    // Each time the screen is shown: another program (`qc label`, `qc import`) may have changed the counts since.
+    void s.loadStatus();
     void s.loadFailures();
   }, [store]);
   return (
