@@ -115,7 +115,7 @@ export interface TrainingExportSummary {
 /** What a training-folder export left out, in words (the CLI and the Export screen say the same). */
 export function trainingExportWarnings(r: TrainingExportSummary): string[] {
   return [
-    ...(r.missing ? [`${r.missing} images have no original file in the library and were skipped`] : []),
+    ...(r.missing ? [`${r.missing} images have no original file in the library: left out of the image folders (their URLs are in the download lists)`] : []),
     ...(r.urls_skipped ? [`${r.urls_skipped} URLs hold a line break and were left out of the download lists (a reader would split each into two URLs)`] : []),
   ];
 }

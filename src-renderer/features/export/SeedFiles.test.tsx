@@ -54,7 +54,7 @@ describe('files for other tools', () => {
     fireEvent.change(screen.getByTestId('training-export-dir'), { target: { value: joinPath(tmp, 'training-missing') } });
     await user.click(screen.getByTestId('training-export-start'));
     await until(() => expect(screen.getByTestId('training-export-result')).toBeTruthy(), 20_000);
-    expect(screen.getAllByTestId('training-export-warning').map((w) => w.textContent)).toEqual([`${n} images have no original file in the library and were skipped`]);
+    expect(screen.getAllByTestId('training-export-warning').map((w) => w.textContent)).toEqual([`${n} images have no original file in the library: left out of the image folders (their URLs are in the download lists)`]);
   }, 60_000);
 
   test('leaving the screen mid-export keeps the folder typed and the button disabled, and shows the result on return: no second export', async () => {
