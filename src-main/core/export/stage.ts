@@ -7,7 +7,10 @@
  * tags, the model card). Before the first file moves, the old complete file of the same export is
  * removed, so a process killed while publishing leaves an export that is visibly incomplete, never
  * one that looks whole. Files an older export of the same name wrote and this one does not (later
- * chunks, another run's graphs) are removed before the complete file goes in.
+ * chunks, another run's graphs) are removed before the complete file goes in. An export that says
+ * which files are its own (`owns`: a tag file's first line) never replaces or removes any other:
+ * a file of the curator's at one of its names is refused before anything moves, and one where an
+ * older export's file would be is left alone.
  *
  * Temporaries left by a process that died (stage folders and AtomicFile `<file>.tmp-<owner>-<hex>`)
  * are swept from the output folder before an export writes, by the owners rule of
@@ -101,6 +104,34 @@ export function sweepExportTemps(dir: string, owners?: string | null): { removed
   return { removed, live };
 }
 
+/**
+ * Which files already in the output folder an export may replace or remove: `test` says whether the
+ * file at an absolute path is one an export wrote (a tag file: its first line is a tag header);
+ * `what` names such a file in the refusal of one that is not.
+ */
+export interface OwnedFiles {
+  test: (abs: string) => boolean;
+  what: string;
+}
+
+/**
+ * Refuse (QcError bad_input, naming the file) when any of `rels` (relative to `outDir`) is taken by
+ * a file that `owns` does not recognise: an export never replaces or removes a curator's file that
+ * merely has the name of one of its files. A name with nothing there, or a folder (refused by
+ * publish in its own words), passes.
+ */
+export function refuseNotOwned(outDir: string, rels: readonly string[], owns: OwnedFiles): void {
+  for (const rel of rels) {
+    const abs = path.join(outDir, rel);
+    const st = fs.lstatSync(abs, { throwIfNoEntry: false });
+    if (!st || st.isDirectory() || owns.test(abs)) continue;
+    throw new QcError(
+      'bad_input',
+      `${abs}: already there and not ${owns.what}: this export would replace it, so nothing was written; move or rename that file, or choose another output folder`,
+    );
+  }
+}
+
 /** One export being written: files go into `dir` (the stage), then `publish` moves them into `outDir`. */
 export class ExportStage {
   private done = false;
@@ -144,9 +175,11 @@ export class ExportStage {
    * from here on leaves a visibly incomplete export), then `files` in order (each one rename; a
    * staged folder moves whole when nothing is at its place), then `stale` removed, then `last`.
    * Paths are relative to the output folder. Folders above a file are made by the export rule
-   * (no link below the output folder followed). The stage is removed at the end.
+   * (no link below the output folder followed). The stage is removed at the end. With `owns`, a
+   * file at a name of `remove`, `files` or `last` that it does not recognise is refused before
+   * anything moves ({@link refuseNotOwned}), and one in `stale` is left where it is.
    */
-  publish(plan: { files: string[]; last?: string; remove?: string[]; stale?: string[] }): void {
+  publish(plan: { files: string[]; last?: string; remove?: string[]; stale?: string[]; owns?: OwnedFiles }): void {
     if (this.done) throw new Error(`${this.dir}: published after publish or discard`);
     const target = (rel: string) => path.join(this.outDir, rel);
     const rm = (rel: string) => {
@@ -163,6 +196,7 @@ export class ExportStage {
         throw new QcError('bad_input', `${target(rel)}: cannot write it: a folder is in the way`);
       }
     }
+    if (plan.owns) refuseNotOwned(this.outDir, [...(plan.remove ?? []), ...plan.files, ...(plan.last === undefined ? [] : [plan.last])], plan.owns);
     for (const rel of plan.remove ?? []) rm(rel);
     const move = (rel: string) => {
       const to = target(rel);
@@ -174,7 +208,7 @@ export class ExportStage {
       }
     };
     for (const rel of plan.files) move(rel);
-    for (const rel of plan.stale ?? []) rm(rel);
+    for (const rel of plan.stale ?? []) if (!plan.owns || plan.owns.test(target(rel))) rm(rel);
     if (plan.last !== undefined) move(plan.last);
     this.discard();
   }

@@ -9,7 +9,10 @@
  * here takes its URL's merged prediction. A bundle's files are published together from a stage folder,
  * the final tags last, older chunks of the same name removed (stage.ts); the library's one file is
  * written to a temporary name and renamed into place (`AtomicFile`). Never through a link planted
- * in the output folder; temporaries of dead processes there are swept first.
+ * in the output folder; temporaries of dead processes there are swept first. Only tag files (first
+ * line a tag header, {@link isTagFile}) are ever replaced or removed: a curator's file at a name an
+ * export writes is refused (bad_input naming it, nothing changed), and one where an older chunk
+ * would be is left alone.
  *
  * Both read one snapshot of the library on a connection of their own (db/snapshot.ts) and yield
  * between pieces: the process answers other calls meanwhile, progress is reported (`rows`, done of
@@ -28,10 +31,12 @@ import { urlPredictionCount } from '../library/status';
 import { withSnapshot } from '../db/snapshot';
 import { AtomicFile, makeDir } from '../fsSafe';
 import { portableStem } from './portableName';
-import { ExportStage, sweepExportTemps } from './stage';
+import { ExportStage, refuseNotOwned, sweepExportTemps, type OwnedFiles } from './stage';
 
 /** The columns EOL's bundle files carry; always present in the output, empty where unknown. */
 export const BUNDLE_COLUMNS = ['eolMediaURL', 'identifier', 'dataObjectVersionID', 'ancestry'];
+/** The library's final-tags file in an output folder. */
+export const LIBRARY_FILE = 'library_finaltags.tsv';
 /** What `library_finaltags.tsv` says of each image before the final-tag columns. */
 export const LIBRARY_COLUMNS = ['image_id', 'eolMediaURL', 'identifier', 'ancestry', 'label', 'label_origin'];
 
@@ -65,19 +70,70 @@ interface Row {
   origin: LabelOrigin | null;
 }
 
+/** At most this many bytes of a file are read for its first line ({@link isTagFile}). */
+const HEADER_READ_BYTES = 4 << 20;
+
+/**
+ * Whether the file at `abs` is one a tag export may replace or remove: a regular file whose first
+ * line is a tag header (parse.ts isTagHeader: eolMediaURL, imclass and confidence), or a link (it
+ * is replaced or removed itself, never followed or read: what it points to is untouched). A
+ * curator's notes or a bundle that merely has a tag file's name (`media_b.tsv` beside `media.tsv`),
+ * a file that cannot be read, a FIFO or a device is not ours. Reads the first line only, never
+ * blocks (O_NONBLOCK) and never follows a link (O_NOFOLLOW).
+ */
+export function isTagFile(abs: string): boolean {
+  const st = fs.lstatSync(abs, { throwIfNoEntry: false });
+  if (!st) return false;
+  if (st.isSymbolicLink()) return true;
+  if (!st.isFile()) return false;
+  let fd: number;
+  try {
+    fd = fs.openSync(abs, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0));
+  } catch {
+    return false;
+  }
+  try {
+    const at = fs.fstatSync(fd);
+    if (!at.isFile() || at.ino !== st.ino || at.dev !== st.dev) return false; // replaced since the lstat
+    let head = Buffer.alloc(0);
+    for (;;) {
+      const buf = Buffer.alloc(64 * 1024);
+      const n = fs.readSync(fd, buf, 0, buf.length, head.length);
+      if (n <= 0) break;
+      head = Buffer.concat([head, buf.subarray(0, n)]);
+      if (head.includes(10) || head.length >= HEADER_READ_BYTES) break;
+    }
+    // UTF-8, or UTF-16 with its byte order mark (a tag file saved as Excel's "Unicode Text").
+    const bom = head.subarray(0, 2).toString('hex');
+    const text = bom === 'fffe' || bom === 'feff' ? new TextDecoder(bom === 'fffe' ? 'utf-16le' : 'utf-16be').decode(head.subarray(2, head.length & ~1)) : head.toString('utf8');
+    return isTagHeader(text.split('\n', 1)[0]!.replace(/\r$/, ''));
+  } catch {
+    return false;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The files a tag export may replace or remove ({@link isTagFile}), for stage.ts. */
+export const TAG_FILES: OwnedFiles = {
+  test: isTagFile,
+  what: 'a tag file (its first line is not a tag header naming eolMediaURL, imclass and confidence)',
+};
+
 /**
  * An older export's chunks that a new one of `count` chunks does not rewrite: `<base>_<suffix>.tsv`
- * for the suffixes chunkSuffix gives after this export's last, while they are there (a gap ends
- * them). Only that sequence: a file of the user's that merely looks alike (`media_backup.tsv` beside
- * `media.tsv`'s chunks) is never taken for a chunk.
+ * for the suffixes chunkSuffix gives after this export's last, while something is there (a gap
+ * ends them), and of those only the tag files ({@link isTagFile}). A file of the user's that merely
+ * looks alike is never taken for a chunk: `media_backup.tsv` is not in the sequence, and a
+ * `media_b.tsv` of notes beside `media.tsv`'s chunks is in it but not a tag file, so it is left alone.
  */
 export function staleChunks(dir: string, base: string, count: number): string[] {
   const out: string[] = [];
   for (let i = count; ; i++) {
     const name = `${base}_${chunkSuffix(i)}.tsv`;
     const st = fs.lstatSync(path.join(dir, name), { throwIfNoEntry: false });
-    if (!st || !(st.isFile() || st.isSymbolicLink())) return out;
-    out.push(name);
+    if (!st || st.isDirectory()) return out;
+    if (isTagFile(path.join(dir, name))) out.push(name);
   }
 }
 
@@ -212,8 +268,18 @@ async function bundleFromSnapshot(
   const readRows = Math.max(1, opts.readRows ?? BUNDLE_READ_ROWS);
   const chunkHeader = `${tsvLine([...columns, ...TAG_COLUMNS])}\n`;
   const finalName = `${base}_finaltags.tsv`;
+  const total = (db.prepare('SELECT COUNT(*) AS n FROM bundle_items WHERE bundle_id = ?').get(opts.bundleId) as { n: number }).n;
   // Every file goes into a stage folder first (stage.ts) and is published only when all are complete.
   const stage = ExportStage.open(opts.outDir, { owners: opts.owners ?? null });
+  // A curator's file at one of this export's names is refused now, before any row is written
+  // (and again when publishing: it may appear meanwhile).
+  try {
+    const count = Math.max(1, Math.ceil(total / chunkRows));
+    refuseNotOwned(stage.outDir, [finalName, ...Array.from({ length: count }, (_, i) => `${base}_${chunkSuffix(i)}.tsv`)], TAG_FILES);
+  } catch (e) {
+    stage.discard();
+    throw e;
+  }
   const names: string[] = [];
   // One chunk file is open at a time (a full one is committed before the next starts: a bundle
   // of 20,000 one-row chunks must not need 20,000 open files).
@@ -236,7 +302,6 @@ async function bundleFromSnapshot(
     const finalOf = start(finalName, `${tsvLine([...columns, ...FINAL_COLUMNS])}\n`);
     // An empty bundle still gets one (header-only) chunk file.
     let chunkOf = start(`${base}_${chunkSuffix(0)}.tsv`, chunkHeader);
-    const total = (db.prepare('SELECT COUNT(*) AS n FROM bundle_items WHERE bundle_id = ?').get(opts.bundleId) as { n: number }).n;
     opts.onProgress?.(0, total);
     for (let after = -1; ; ) {
       await nextPiece(opts);
@@ -269,9 +334,11 @@ async function bundleFromSnapshot(
     commit(finalOf);
     // Published: the old final tags out first, the chunks in order, the older export's chunks that
     // this one does not rewrite removed, the final tags last (a kill part way leaves no final tags).
+    // Only tag files are replaced or removed: a curator's file at one of these names is refused
+    // before anything moves, and one where an older chunk would be is left alone.
     const chunks = names.filter((n) => n !== finalName);
     const stale = staleChunks(stage.outDir, base, chunks.length);
-    stage.publish({ remove: [finalName], files: chunks, stale, last: finalName });
+    stage.publish({ remove: [finalName], files: chunks, stale, last: finalName, owns: TAG_FILES });
   } catch (e) {
     for (const f of open) f.discard();
     stage.discard();
@@ -349,10 +416,12 @@ async function libraryFromSnapshot(
      WHERE up.run_id = ? AND up.url > ? AND NOT EXISTS (SELECT 1 FROM image_urls u WHERE u.url = up.url)
      ORDER BY up.url LIMIT ?`,
   );
-  const file = path.join(opts.outDir, 'library_finaltags.tsv');
+  const file = path.join(opts.outDir, LIBRARY_FILE);
   const by_source = { curator: 0, model: 0, none: 0 };
   let bad = 0;
   let rows = 0;
+  // A curator's file of that name is never replaced: refused now and again before the rename.
+  refuseNotOwned(opts.outDir, [LIBRARY_FILE], TAG_FILES);
   const out = new AtomicFile(file);
   try {
     out.write(`${tsvLine([...LIBRARY_COLUMNS, ...FINAL_COLUMNS])}\n`);
@@ -400,6 +469,7 @@ async function libraryFromSnapshot(
       opts.onChunk?.(rows, out.tmp);
       opts.onProgress?.(rows, total);
     }
+    refuseNotOwned(opts.outDir, [LIBRARY_FILE], TAG_FILES);
     out.commit();
   } catch (e) {
     out.discard();
