@@ -22,11 +22,23 @@ const THUMB_PX = 14;
 /**
  * The slider's numbers in words: what flagged, coverage and error mean at this threshold, and the
  * recommended threshold (or, when none is proven, the best provable one and what proving one needs).
+ * Flagged counts what the model flags among the images the run scored, which is not what an export
+ * tags bad: there a curator's label decides its own image (tags.ts `finalTag`), and images not
+ * scored yet (`libraryImages` − scored, when the library's count is known) are scored first.
  */
-export function thresholdGuide(n: ThresholdNumbers, scores: Pick<ScoresState, 'recommended' | 'bestBound' | 'estimate' | 'targetError'>): string {
+export function thresholdGuide(
+  n: ThresholdNumbers,
+  scores: Pick<ScoresState, 'recommended' | 'bestBound' | 'estimate' | 'targetError'>,
+  libraryImages: number | null = null,
+): string {
   const parts: string[] = [];
   const target = fmtPct(scores.targetError, 0);
-  parts.push(`${fmtInt(n.flagged)} of ${fmtInt(n.scored)} images have p(bad) ≥ ${fmtT(n.threshold)} and would be tagged bad.`);
+  const unscored = libraryImages === null ? 0 : Math.max(0, libraryImages - n.scored);
+  parts.push(
+    `The model flags ${fmtInt(n.flagged)} of the ${fmtInt(n.scored)} scored images: they have p(bad) ≥ ${fmtT(n.threshold)} and would be tagged bad by the model. ` +
+      `On export a curator's label decides its own image instead (a curator's bad is tagged bad, flagged or not; any other curator label is not)` +
+      (unscored > 0 ? `, and the ${fmtInt(unscored)} image${unscored === 1 ? '' : 's'} not scored yet ${unscored === 1 ? 'is' : 'are'} scored first.` : '.'),
+  );
   if (n.heldoutSize > 0) {
     if (n.coverage !== null) parts.push(`On held-out images (not used to train), this catches ${fmtPct(n.coverage, 0)} of those labelled bad (coverage)`);
     if (n.error !== null && n.heldoutFlagged > 0) {
@@ -95,6 +107,7 @@ export function ThresholdSlider() {
   const committed = useApp((s) => s.threshold);
   const exportUndo = useApp((s) => s.exportThresholdUndos.at(-1));
   const numbers = useMemo(() => (scores ? thresholdNumbers(scores, draft) : null), [scores, draft]);
+  const libraryImages = useApp((s) => s.status?.images ?? null);
   const inputRef = useRef<HTMLInputElement>(null);
   const { thresholdDetails } = usePrefs();
 
@@ -264,7 +277,7 @@ export function ThresholdSlider() {
         </div>
       )}
       {thresholdDetails && <HeldoutHistogram threshold={draft} sketch={sketch} />}
-      {thresholdDetails && numbers && <p className="threshold__guide muted small" data-testid="threshold-guide">{thresholdGuide(numbers, scores)}</p>}
+      {thresholdDetails && numbers && <p className="threshold__guide muted small" data-testid="threshold-guide">{thresholdGuide(numbers, scores, libraryImages)}</p>}
     </div>
   );
 }
