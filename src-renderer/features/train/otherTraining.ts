@@ -3,13 +3,16 @@
  * (the core reports `trainer.here`): its progress comes as `job.progress` events (the core sends them
  * to every window) and `ml.cancelTraining` cancels it from here. Or another program on the library
  * trains it (`qc train` in a terminal, by its pid): neither its progress nor a Cancel reaches this
- * app, so only the reason is shown. One training at a time either way: while it runs, this window's
+ * app, so only the reason is shown, and the runs are asked again every 2 s until it ends. One training at a time either way: while it runs, this window's
  * Train stays disabled and says why.
  */
 import { useEffect, useState } from 'react';
 import type { JobProgress } from '../../../src-shared/contract/events';
 import type { RunSummary } from '../../../src-shared/domain/ml';
 import { useApp, useAppStore, useClient, type AppStore } from '../../stores/app';
+
+/** How often the runs are asked again while another program trains. */
+export const OTHER_TRAINING_POLL_MS = 2000;
 
 /** Per store (one per window): the runs this window's own training created (seen `running` while it trained). */
 const ownRuns = new WeakMap<AppStore, Set<number>>();
@@ -46,9 +49,18 @@ export function useOtherTraining(): OtherTraining | null {
       if (p.job === 'train' || p.job === 'embed') setProgress({ runId, p });
     });
   }, [client, runId]);
-  if (!run) return null;
   // A run from a core that does not say (none before the field) is taken as the app's, as before.
-  const elsewhere = run.trainer && !run.trainer.here ? { pid: run.trainer.pid } : null;
+  const elsewhereTrainer = run?.trainer && !run.trainer.here ? run.trainer : null;
+  const polling = elsewhereTrainer !== null;
+  useEffect(() => {
+    if (!polling) return;
+    // Another program trains: its end (done, failed, or a process that died, found when the runs are
+    // listed) sends this app no event, so the runs are asked again every OTHER_TRAINING_POLL_MS while it shows.
+    const timer = setInterval(() => void store.getState().loadRuns(), OTHER_TRAINING_POLL_MS);
+    return () => clearInterval(timer);
+  }, [store, polling, runId]);
+  if (!run) return null;
+  const elsewhere = elsewhereTrainer ? { pid: elsewhereTrainer.pid } : null;
   return {
     run,
     elsewhere,
