@@ -88,9 +88,9 @@ export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: strin
       // Asked by ids and no limit: every one of those ids' issues (there is at most one per image), not the first 1,000.
       return { run_id: id, ...issueStore.list(id, limit ?? (imageIds ? imageIds.length : 1000), includeReviewed ?? false, imageIds), ranking };
     },
-    'ml.reviewIssues': async ({ imageIds, action }) => {
+    'ml.reviewIssues': async ({ imageIds, action, shown }) => {
       const active = runs.activeRunId();
-      const changed = issueStore.review(imageIds, action, active);
+      const changed = issueStore.review(imageIds, action, active, shown);
       const open = active === null ? 0 : issueStore.openCount(active);
       return { changed, open };
     },

@@ -171,7 +171,7 @@ export class IssueStore {
    */
   static listSql(includeReviewed: boolean, some = false): string {
     return `SELECT li.rank, li.image_id, li.given, li.suggested, li.self_confidence, li.estimated = 0 AS beyond_estimate,
-                CASE li.given WHEN 'bad' THEN li.self_confidence ELSE 1 - li.self_confidence END AS p_bad, li.score, li.weight, i.rating, l.origin,
+                CASE li.given WHEN 'bad' THEN li.self_confidence ELSE 1 - li.self_confidence END AS p_bad, li.score, li.weight, i.rating, CASE WHEN l.label = li.given THEN l.origin END AS origin,
                 (SELECT url FROM image_urls u WHERE u.image_id = li.image_id ORDER BY u.created_at LIMIT 1) AS url,
                 (SELECT COUNT(*) FROM splits so CROSS JOIN label_issues o ON o.run_id = li.run_id AND o.image_id = so.image_id
                   WHERE so.group_id = s.group_id AND so.image_id != li.image_id AND o.given = li.given) AS shared_versions
@@ -206,6 +206,8 @@ export class IssueStore {
     const ratingsOf = this.ratingsOf(issues.map((i) => i.image_id));
     for (const iss of issues) {
       iss.beyond_estimate = Boolean(iss.beyond_estimate);
+      // The origin only of the label the run listed (a label changed since is another one's origin).
+      if (iss.origin == null) delete iss.origin;
       const r = ratingsOf.get(iss.image_id) ?? [];
       iss.rating_count = r.length;
       if (r.length >= 2) {
@@ -239,18 +241,39 @@ export class IssueStore {
   /**
    * Record a verdict on the images' current labels (unlabelled images are skipped); returns how
    * many changed, each image once however often it is named. An id of no image is refused, as
-   * labels.set refuses it, before anything is written.
+   * labels.set refuses it, before anything is written. `shown` (one per id, in order): the label the
+   * curator saw; when an image's current label is another one (changed since it was shown), the
+   * whole call is refused (`conflict`) and nothing is stored, so a verdict is only ever on a label seen.
    */
-  review(imageIds: readonly number[], action: IssueReviewAction, runId: number | null): number {
+  review(imageIds: readonly number[], action: IssueReviewAction, runId: number | null, shown?: readonly ('good' | 'bad')[]): number {
     const { db } = this;
     const exists = db.prepare('SELECT 1 FROM images WHERE id = ?');
+    if (shown && shown.length !== imageIds.length) throw new QcError('bad_input', 'shown must give one label for each image id');
+    const seen = new Map<number, 'good' | 'bad'>();
+    if (shown) {
+      imageIds.forEach((id, i) => {
+        const prev = seen.get(id);
+        if (prev !== undefined && prev !== shown[i]) throw new QcError('bad_input', `image ${id} is named twice with different labels shown`);
+        seen.set(id, shown[i]!);
+      });
+    }
     imageIds = [...new Set(imageIds)];
     for (const id of imageIds) if (!exists.get(id)) throw new QcError('not_found', `no image with id ${id}`);
     const labelOf = db.prepare("SELECT label FROM labels WHERE image_id = ? AND label IN ('good', 'bad')");
+    const currentLabel = db.prepare<[number], { label: string | null }>('SELECT label FROM labels WHERE image_id = ?');
     const put = db.prepare('INSERT OR REPLACE INTO label_reviews (image_id, label, action, run_id) VALUES (?, ?, ?, ?)');
     const del = db.prepare('DELETE FROM label_reviews WHERE image_id = ?');
     let changed = 0;
     db.transaction(() => {
+      if (shown) {
+        const differ = imageIds.filter((id) => (currentLabel.get(id)?.label ?? null) !== seen.get(id));
+        if (differ.length) {
+          throw new QcError(
+            'conflict',
+            `the label of ${differ.length} image(s) (first: ${differ[0]}) was changed since it was shown (another window or the command line); nothing was stored: look at the current label and give the verdict again`,
+          );
+        }
+      }
       for (const id of imageIds) {
         if (action === 'reopen') {
           changed += del.run(id).changes;

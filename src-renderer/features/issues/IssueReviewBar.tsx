@@ -23,14 +23,26 @@ export function IssueReviewBar() {
   }, [source, focusId, focusRank, why, open]);
   const asking = focusId !== undefined && !why && focusRank != null && source.asks(focusId);
 
-  /** The selected images (the selection holds image ids), else the focused one. */
-  const targets = (): number[] => (selection.size ? [...selection] : focusItem ? [focusItem.image_id] : []);
+  /**
+   * The selected images (the selection holds image ids), else the focused one, each with the label
+   * its tile shows: the verdict is on that label (the core refuses it if the label changed since).
+   * An image with no label shown, or whose tile is not loaded here, is left out.
+   */
+  const targets = (): { imageIds: number[]; shown: ('good' | 'bad')[] } => {
+    const want = selection.size ? selection : new Set(focusItem ? [focusItem.image_id] : []);
+    const shownOf = new Map<number, 'good' | 'bad'>();
+    for (const items of store.getState().views.issues.pages.values()) {
+      for (const it of items) if (want.has(it.image_id) && it.label && !shownOf.has(it.image_id)) shownOf.set(it.image_id, it.label);
+    }
+    const imageIds = [...want].filter((id) => shownOf.has(id));
+    return { imageIds, shown: imageIds.map((id) => shownOf.get(id)!) };
+  };
   const act = async (action: IssueReviewAction) => {
-    const imageIds = targets();
+    const { imageIds, shown } = targets();
     if (!imageIds.length) return;
     setBusy(true);
     try {
-      const r = await client.call('ml.reviewIssues', { imageIds, action });
+      const r = await client.call('ml.reviewIssues', { imageIds, action, shown });
       store.getState().toast('info', `${fmtInt(r.changed)} ${action === 'confirm' ? 'label(s) confirmed' : 'issue(s) dismissed'}; ${fmtInt(r.open)} open`);
       store.getState().refreshView('issues');
       // The why-lines and counts follow in place (no list of 5,000 issues again per verdict).
@@ -41,6 +53,9 @@ export function IssueReviewBar() {
       setBusy(false);
     }
   };
+  // A verdict is for an open issue: the focused tile must be one, unless other tiles are selected too.
+  const onlyFocus = !selection.size || (selection.size === 1 && focusId !== undefined && selection.has(focusId));
+  const noVerdict = busy || !focusItem || (onlyFocus && !why);
   return (
     <div className="issuebar" data-testid="issue-review">
       <div className="issuebar__why small" data-testid="issue-why">
@@ -52,10 +67,10 @@ export function IssueReviewBar() {
             ? ''
             : `${fmtInt(open.total)} open${open.beyond ? ` (then ${fmtInt(open.beyond)} beyond the estimate)` : ''}${open.reviewed ? ` · ${fmtInt(open.reviewed)} reviewed` : ''}${open.ranking ? ` · ranked by ${open.ranking}` : ''}`}
         </span>
-        <button type="button" className="btn btn--small btn--good" disabled={busy || !focusItem} onClick={() => void act('confirm')} data-testid="issue-confirm" title="The label is right: keep it, weigh it fully, never list or prune it again">
+        <button type="button" className="btn btn--small btn--good" disabled={noVerdict} onClick={() => void act('confirm')} data-testid="issue-confirm" title="The label is right: keep it, weigh it fully, never list or prune it again">
           Confirm label
         </button>
-        <button type="button" className="btn btn--small" disabled={busy || !focusItem} onClick={() => void act('dismiss')} data-testid="issue-dismiss" title="Not an issue: take it off the queue (remembered across retrains)">
+        <button type="button" className="btn btn--small" disabled={noVerdict} onClick={() => void act('dismiss')} data-testid="issue-dismiss" title="Not an issue: take it off the queue (remembered across retrains)">
           Dismiss
         </button>
       </div>
