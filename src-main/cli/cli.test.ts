@@ -110,7 +110,7 @@ describe('qc', () => {
       [['import', 'ftp://x/y'], /^qc: ftp:\/\/x\/y: only http\(s\) URLs are downloaded/m],
       [['runs', '--best', '0'], /^qc: --best: /m],
       [['runs', '--archive-rest'], /^qc: --archive-rest needs --best N/m],
-      [['export-training', 'd', '--sample', '0'], /--sample must be a positive integer/],
+      [['export-training', 'd', '--sample', '0'], /^qc: --sample: /m],
     ];
     for (const [args, message] of cases) {
       const r = qc(...args);

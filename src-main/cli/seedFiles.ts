@@ -3,18 +3,14 @@ import type { Command } from 'commander';
 import type { ResultOf } from '../../src-shared/contract/handlers';
 import { trainingExportWarnings, type GraphsExportSummary, type ModelExportSummary, type RankedRun, type TrainingExportSummary } from '../../src-shared/domain/runQuality';
 import type { WithCore } from './main';
-import { localPath, usage } from './options';
+import { API_SCHEMAS } from '../../src-shared/contract/schemas';
+import { DEFAULT_SAMPLE } from '../core/export/training';
+import { localPath, numberOption } from './options';
 
-const positiveInt = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < 1) throw usage(`${name} must be a positive integer, got "${v}"`);
-  return n;
-};
-const nonNegativeInt = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n)) throw usage(`${name} must be a non-negative integer, got "${v}"`);
-  return n;
-};
+// Option values obey the API's schemas (options.ts): a wrong one is one line naming the option.
+const training = API_SCHEMAS['export.training'].shape;
+const modelRunId = numberOption('run-id', API_SCHEMAS['export.model'].shape.runId);
+const archivedId = numberOption('run-id', API_SCHEMAS['ml.archiveRuns'].shape.runIds.element);
 
 export function formatTrainingExport(r: TrainingExportSummary): string {
   const classes = Object.entries(r.by_class).map(([c, n]) => `${c}: ${n}`).join(', ');
@@ -64,8 +60,8 @@ export function registerSeedFileCommands(program: Command, withCore: WithCore): 
     .command('export-training')
     .description("write the seed's training folders (images/1..5, images/agg/bad|good) and per-class download lists into a new or empty folder")
     .argument('<dir>', 'a new or empty folder')
-    .option('--sample <n>', 'size of the random sample lists (one_download_7k.txt …)', positiveInt('--sample'), 7000)
-    .option('--seed <n>', 'seed of the samples', nonNegativeInt('--seed'), 0)
+    .option('--sample <n>', 'size of the random sample lists (one_download_7k.txt …)', numberOption('--sample', training.sample), DEFAULT_SAMPLE)
+    .option('--seed <n>', 'seed of the samples', numberOption('--seed', training.seed), 0)
     .action(async (dir: string, o: { sample: number; seed: number }, cmd: Command) =>
       withCore(cmd, (core, signal, onProgress) => core.call('export.training', { outDir: localPath(dir), sample: o.sample, seed: o.seed }, { signal, onProgress }), formatTrainingExport),
     );
@@ -73,7 +69,7 @@ export function registerSeedFileCommands(program: Command, withCore: WithCore): 
   program
     .command('export-model')
     .description('write a run as one ONNX model (p(bad) out) with a JSON card')
-    .argument('<run-id>', 'run id, or active', (v: string) => (v === 'active' ? 'active' : positiveInt('run-id')(v)))
+    .argument('<run-id>', 'run id, or active', (v: string) => (v === 'active' ? 'active' : modelRunId(v)))
     .argument('<dir>', 'output folder')
     .action(async (runId: number | 'active', dir: string, _o, cmd: Command) =>
       withCore(cmd, (core) => core.call('export.model', { outDir: localPath(dir), ...(runId !== 'active' && { runId }) }), formatModelExport),
@@ -83,7 +79,7 @@ export function registerSeedFileCommands(program: Command, withCore: WithCore): 
     .command('features')
     .description("print the extra inputs a run's exported model needs (crops, signals, defects) for image files, one JSON line per file")
     .argument('<files...>', 'image files')
-    .option('--run <id>', 'run id (default: the active run)', positiveInt('--run'))
+    .option('--run <id>', 'run id (default: the active run)', numberOption('--run', API_SCHEMAS['export.features'].shape.runId))
     .action(async (files: string[], o: { run?: number }, cmd: Command) =>
       withCore(cmd, (core, signal, onProgress) => core.call('export.features', { files: files.map(localPath), ...(o.run !== undefined && { runId: o.run }) }, { signal, onProgress }), formatModelInputs),
     );
@@ -96,7 +92,7 @@ export function registerSeedFileCommands(program: Command, withCore: WithCore): 
     .action(async (ids: string[], o: { restore?: boolean }, cmd: Command) =>
       withCore(
         cmd,
-        (core) => core.call('ml.archiveRuns', { runIds: ids.map((v) => positiveInt('run-id')(v)), archived: !o.restore }),
+        (core) => core.call('ml.archiveRuns', { runIds: ids.map(archivedId), archived: !o.restore }),
         (r) => (r.changed.length ? `${o.restore ? 'restored' : 'archived'}: ${r.changed.join(', ')}` : 'nothing changed'),
       ),
     );
