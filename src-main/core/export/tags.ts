@@ -352,7 +352,8 @@ async function bundleFromSnapshot(
 export const EXPORT_CHUNK_ROWS = 5000;
 
 /**
- * Final tags for every image in the library, one row per image with its first URL and EOL id,
+ * Final tags for every image in the library, one row per image with its EOL id and that source
+ * row's URL (without one, its first web URL: see `describe`),
  * then one row per URL the run has a merged prediction for (`url_predictions`: tag files of other
  * machines, `qc classify --shard`) whose image is not in the library: image_id and label empty,
  * identifier and ancestry from the library's rows of that URL when it has any, the final tag by
@@ -385,19 +386,29 @@ async function libraryFromSnapshot(
     `SELECT u.image_id, u.url, u.created_at, s.id AS sid, s.eol_id, s.ancestry
      FROM image_urls u LEFT JOIN source_rows s ON s.url = u.url WHERE u.image_id BETWEEN ? AND ?`,
   );
-  /** Each image's first URL (by time stored, then URL) and its first source row's EOL id and ancestry that are set (by row id). */
+  /**
+   * Each image's URL, EOL id and ancestry: the EOL id of its first source row (by row id) that has
+   * one, and that row's URL, so eolMediaURL and identifier name the same EOL media; an image with no
+   * EOL id takes its first URL with http(s) before any other scheme (a folder import's file: URL
+   * names a path on one machine), then by time stored, then URL; the ancestry of its first source
+   * row that has one.
+   */
   const describe = (chunk: { image_id: number | null }[]) => {
-    const first = new Map<number, { url: string; at: string; eolSid: number; eol: string | null; ancSid: number; anc: string | null }>();
+    const first = new Map<number, { url: string; web: boolean; at: string; eolSid: number; eol: string | null; eolUrl: string | null; ancSid: number; anc: string | null }>();
+    const isWeb = (u: string) => /^https?:/i.test(u);
     for (const r of sources.all(chunk[0]!.image_id!, chunk[chunk.length - 1]!.image_id!)) {
       let d = first.get(r.image_id);
-      if (!d) first.set(r.image_id, (d = { url: r.url, at: r.created_at, eolSid: Infinity, eol: null, ancSid: Infinity, anc: null }));
-      else if (r.created_at < d.at || (r.created_at === d.at && r.url < d.url)) {
+      const web = isWeb(r.url);
+      if (!d) first.set(r.image_id, (d = { url: r.url, web, at: r.created_at, eolSid: Infinity, eol: null, eolUrl: null, ancSid: Infinity, anc: null }));
+      else if (web !== d.web ? web : r.created_at < d.at || (r.created_at === d.at && r.url < d.url)) {
         d.url = r.url;
+        d.web = web;
         d.at = r.created_at;
       }
       if (r.sid !== null && r.eol_id !== null && r.sid < d.eolSid) {
         d.eolSid = r.sid;
         d.eol = r.eol_id;
+        d.eolUrl = r.url;
       }
       if (r.sid !== null && r.ancestry !== null && r.sid < d.ancSid) {
         d.ancSid = r.sid;
@@ -438,7 +449,7 @@ async function libraryFromSnapshot(
       let text = '';
       for (const r of chunk) {
         const d = described.get(r.image_id!);
-        r.url = d?.url ?? (null as unknown as string);
+        r.url = d?.eolUrl ?? d?.url ?? (null as unknown as string);
         r.eol_id = d?.eol ?? null;
         r.ancestry = d?.anc ?? null;
         const t = finalTag({ pBad: r.p_bad, label: r.label, origin: r.origin }, opts.threshold);
