@@ -1,7 +1,8 @@
 /**
  * The curator's culling habits that are not library data, kept in localStorage: move to the next
  * image after B/G (off until turned on in the selection bar) and whether the Review screen shows
- * the threshold's histogram and guide (on until hidden: the gallery gets their room). Plus what
+ * the threshold's histogram and guide (until the curator chooses: on, except in a window under
+ * DETAILS_MIN_WINDOW_HEIGHT, where the gallery needs their room). Plus what
  * shows now (key help, compare). A tiny external store for React.
  */
 import { useSyncExternalStore } from 'react';
@@ -19,17 +20,39 @@ interface Prefs {
   compare: number[] | null;
 }
 
-function load(key: Kept, fallback: boolean): boolean {
+/** The curator's kept choice, or null when they have not made one. */
+function kept(key: Kept): boolean | null {
   try {
     const v = globalThis.localStorage?.getItem(KEPT[key]);
-    return v === 'true' ? true : v === 'false' ? false : fallback;
+    return v === 'true' ? true : v === 'false' ? false : null;
   } catch {
-    return fallback;
+    return null;
   }
 }
 
-let state: Prefs = { autoAdvance: load('autoAdvance', false), thresholdDetails: load('thresholdDetails', true), helpOpen: false, compare: null };
+/**
+ * Below this window height the threshold's details start hidden (until the curator shows them):
+ * at 1024×700 they and the filters left the gallery one row of tiles (and an open preview a 240 px box).
+ */
+export const DETAILS_MIN_WINDOW_HEIGHT = 760;
+
+/** The threshold's details when the curator has not chosen: shown unless the window is short. */
+function detailsByHeight(): boolean {
+  const h = (globalThis as { innerHeight?: number }).innerHeight;
+  return typeof h !== 'number' || !(h > 0) || h >= DETAILS_MIN_WINDOW_HEIGHT;
+}
+
+let state: Prefs = { autoAdvance: kept('autoAdvance') ?? false, thresholdDetails: kept('thresholdDetails') ?? detailsByHeight(), helpOpen: false, compare: null };
 const listeners = new Set<() => void>();
+
+// Until the curator chooses, the details follow the window's height as it is resized.
+(globalThis as { addEventListener?: (type: string, fn: () => void) => void }).addEventListener?.('resize', () => {
+  if (kept('thresholdDetails') !== null) return;
+  const shown = detailsByHeight();
+  if (shown === state.thresholdDetails) return;
+  state = { ...state, thresholdDetails: shown };
+  for (const fn of [...listeners]) fn();
+});
 
 export function prefs(): Prefs {
   return state;
