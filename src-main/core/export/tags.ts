@@ -30,7 +30,7 @@ import { isTagHeader } from '../library/parse';
 import { urlPredictionCount } from '../library/status';
 import { withSnapshot } from '../db/snapshot';
 import { AtomicFile, makeDir } from '../fsSafe';
-import { portableStem } from './portableName';
+import { folderKey, portableStem } from './portableName';
 import { ExportStage, refuseNotOwned, sweepExportTemps, type OwnedFiles } from './stage';
 
 /** The columns EOL's bundle files carry; always present in the output, empty where unknown. */
@@ -204,19 +204,28 @@ function tagStem(origin: string, shared: boolean): string {
   return `${safe}-${createHash('sha1').update(origin).digest('hex').slice(0, 8)}`;
 }
 
+/** The stem no bundle keeps plain: `library_finaltags.tsv` is the library's own file (exportLibrary). */
+const LIBRARY_STEM = folderKey(LIBRARY_FILE.replace(/_finaltags\.tsv$/, ''));
+
 /**
  * The stem of bundle `bundleId`'s tag files in this library ({@link tagFileBase} of its origin):
  * the first bundle imported (lowest id) with a given stem keeps it plain, and every later bundle
  * from another file or URL with the same stem (`/b/bundle.tsv` after `/a/bundle.tsv`) gets the
- * hash of its origin, so neither overwrites the other's files in one output folder. Stable: a
- * bundle's stem does not change when another is imported later.
+ * hash of its origin, so neither overwrites the other's files in one output folder. Stems are
+ * compared as a case-insensitive file system sees them (portableName.ts folderKey: `/b/zeta.tsv`
+ * after `/a/Zeta.tsv` gets the hash, for `Zeta_a.tsv` and `zeta_a.tsv` are one file on macOS and
+ * Windows). The stem `library` (any case) is always taken: `library_finaltags.tsv` is the library's
+ * own file, so a bundle `library.tsv` gets the hash too. Stable: a bundle's stem does not change
+ * when another is imported later.
  */
 export function bundleTagBase(db: Db, bundleId: number): string {
   const all = db.prepare('SELECT id, origin FROM bundles ORDER BY id').all() as { id: number; origin: string }[];
   const self = all.find((b) => b.id === bundleId);
   if (!self) throw new QcError('not_found', `no bundle with id ${bundleId}`);
   const plain = tagFileBase(self.origin);
-  const first = all.find((b) => tagFileBase(b.origin) === plain)!;
+  const key = folderKey(plain);
+  if (key === LIBRARY_STEM) return tagStem(self.origin, true);
+  const first = all.find((b) => folderKey(tagFileBase(b.origin)) === key)!;
   return first.origin === self.origin ? plain : tagStem(self.origin, true);
 }
 
