@@ -372,8 +372,17 @@ export class Importer {
         `INSERT INTO bundles (name, origin, shown_origin, columns, format) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (origin) DO UPDATE SET name = excluded.name, shown_origin = excluded.shown_origin, columns = excluded.columns, format = excluded.format RETURNING id`,
       ),
-      clearBundleItems: db.prepare<[number]>('DELETE FROM bundle_items WHERE bundle_id = ?'),
-      bundleItem: db.prepare<[number, number, number]>('INSERT INTO bundle_items (bundle_id, line, source_row_id) VALUES (?, ?, ?)'),
+      // A bundle's lines are replaced in place as its input is read again, never cleared first: a
+      // re-import killed or read half way leaves each line old or new, never a bundle cut short
+      // (qc export --bundle would publish that as whole). Its lines this import did not write (the
+      // file lost them) go in its last transaction, before the stale rows they name.
+      bundleItem: db.prepare<[number, number, number]>(
+        `INSERT INTO bundle_items (bundle_id, line, source_row_id) VALUES (?, ?, ?)
+         ON CONFLICT (bundle_id, line) DO UPDATE SET source_row_id = excluded.source_row_id WHERE source_row_id <> excluded.source_row_id`,
+      ),
+      deleteStaleBundleItems: db.prepare<[number, number]>(
+        'DELETE FROM bundle_items WHERE bundle_id = ? AND NOT EXISTS (SELECT 1 FROM source_rows s WHERE s.id = bundle_items.source_row_id AND s.import_id = ?)',
+      ),
       labelOf: db.prepare<[number], { label: Label | null }>('SELECT label FROM labels WHERE image_id = ?'),
       // Each distinct URL of an import's rows once, at its first line, in line order (keyset pages on
       // the (origin, line) index). The unary + keeps the earlier-row check on the url index: on
@@ -798,7 +807,6 @@ export class Importer {
             }
             if (p.bundle) {
               bundleId = q.upsertBundle.get(reportAs?.shownName ?? path.basename(p.origin), p.origin, reportAs?.shownAs ?? null, JSON.stringify(p.bundle.columns), p.bundle.format)!.id;
-              q.clearBundleItems.run(bundleId);
             }
             first = false;
           }
@@ -848,6 +856,8 @@ export class Importer {
             }) as { id: number };
             if (bundleId !== null) q.bundleItem.run(bundleId, r.line, id);
           }
+          // The bundle's lines the file no longer has (bundleItem): every line it has now names a row of this import.
+          if (finished && bundleId !== null) q.deleteStaleBundleItems.run(bundleId, importId);
           if (finished && p.urlsStored) {
             // Rows an earlier import stored that the file no longer has (lines removed, or now blank
             // or broken) stop counting, and their images are derived again. No other import of the
