@@ -15,7 +15,7 @@ import { openDatabase, type Db } from './db/open';
 import { LabelService } from './labels/labels';
 import { RunStore } from './ml/runs';
 import { libraryPaths } from './paths';
-import { WATCH_INTERVAL_MS } from './watch';
+import { WATCH_INTERVAL_MS, WATCH_MAX_LABEL_CHANGES } from './watch';
 
 type Heard = { name: EventName; payload: EventMap[EventName] };
 
@@ -97,6 +97,20 @@ describe('the library watcher', () => {
     await until(() => view.heard.length >= 2);
     expect(view.heard.map((h) => h.name).sort()).toEqual(['library.changed', 'runs.changed']);
     expect(view.heard.find((h) => h.name === 'library.changed')?.payload).toEqual({ reason: 'elsewhere' });
+    view.off();
+  });
+
+  it("announces very many of another connection's label changes as one library.changed, not label.changed", async () => {
+    lib = seedLibrary({ images: WATCH_MAX_LABEL_CHANGES + 50 });
+    const view = listen(lib);
+    other = openDatabase(libraryPaths(lib.dataDir).db);
+    const ids = lib.images.map((i) => i.id);
+    const bad = new LabelService(other).set(ids, 'bad');
+    new LabelService(other).set(ids, 'good');
+    expect(bad.changed.length).toBeGreaterThan(WATCH_MAX_LABEL_CHANGES / 2);
+    await until(() => view.heard.length > 0);
+    await sleep(WATCH_INTERVAL_MS * 1.5);
+    expect(view.heard).toEqual([{ name: 'library.changed', payload: { reason: 'elsewhere' } }]);
     view.off();
   });
 

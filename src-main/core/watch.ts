@@ -69,8 +69,8 @@ export function createLibraryWatcher(db: Db, runs: RunStore, emit: Emit, { inter
       (SELECT group_concat(id || ':' || status || ':' || archived || ':' || COALESCE(curator_threshold, ''), ',') FROM (SELECT * FROM runs ORDER BY id)) AS runs,
       (SELECT value FROM settings WHERE key = ?) AS active`);
   const versionStmt = db.prepare<[], number>('SELECT data_version FROM pragma_data_version').pluck();
-  const labelEventsStmt = db.prepare<[number, number], LabelChange>(
-    'SELECT image_id, old_label, new_label, old_origin, new_origin FROM label_events WHERE id > ? ORDER BY id LIMIT ?',
+  const labelEventsStmt = db.prepare<[number, number, number], LabelChange>(
+    'SELECT image_id, old_label, new_label, old_origin, new_origin FROM label_events WHERE id > ? AND id <= ? ORDER BY id LIMIT ?',
   );
 
   const read = (): { dv: number; picture: Picture } => {
@@ -113,7 +113,7 @@ export function createLibraryWatcher(db: Db, runs: RunStore, emit: Emit, { inter
     const emitted: EventName[] = [];
     let bulk = false;
     if (now.picture.labels > before.labels) {
-      const changes = labelEventsStmt.all(before.labels, WATCH_MAX_LABEL_CHANGES + 1);
+      const changes = labelEventsStmt.all(before.labels, now.picture.labels, WATCH_MAX_LABEL_CHANGES + 1);
       if (changes.length > WATCH_MAX_LABEL_CHANGES) bulk = true;
       else if (changes.length) {
         emit('label.changed', { changes });
