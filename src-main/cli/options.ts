@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { QcError } from '../../src-shared/contract/errors';
-import { count, parseOption } from '../../src-shared/contract/schemas';
+import { parseOption } from '../../src-shared/contract/schemas';
 import { isHttpUrl } from '../../src-shared/domain/library';
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -23,11 +23,6 @@ export function decimal(option: string, text: string): number {
 /** A commander argument parser: a decimal checked against `schema` (e.g. one field of an API schema). */
 export function numberOption(option: string, schema: z.ZodType<number | undefined>): (text: string) => number {
   return (text) => parseOption(option, schema, decimal(option, text), text) as number;
-}
-
-/** A non-negative integer option with no API field behind it. */
-export function intOption(option: string): (text: string) => number {
-  return numberOption(option, count);
 }
 
 /** A comma-separated list of decimals, each checked against `item`. */

@@ -87,10 +87,6 @@ export function fmtDate(iso: string | null | undefined): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
-export function labelText(label: 'good' | 'bad' | null): string {
-  return label ?? 'none';
-}
-
 /**
  * Where a run's numbers came from, in words: the backbone, whether its features were embedded
  * (on which onnxruntime provider) or all read from the cache (provider 'none': the demo's feature

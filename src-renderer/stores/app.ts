@@ -1,7 +1,6 @@
 /** The app store: every slice over one ApiClient, plus the React context and hooks to reach it. */
 import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
-import { useShallow } from 'zustand/react/shallow';
 import { createStore } from 'zustand/vanilla';
 import type { ApiClient } from '../api/client';
 import { exportSlice } from './exportSlice';
@@ -43,11 +42,6 @@ function useAppContext(): AppContextValue {
 /** Select from the app store (re-renders when the selected value changes by Object.is). */
 export function useApp<T>(selector: (s: AppState) => T): T {
   return useStore(useAppContext().store, selector);
-}
-
-/** Select several values at once (shallow comparison). */
-export function useAppShallow<T extends object>(selector: (s: AppState) => T): T {
-  return useStore(useAppContext().store, useShallow(selector));
 }
 
 /** The store's actions and state without subscribing (event handlers). */

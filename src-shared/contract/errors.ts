@@ -113,10 +113,6 @@ export function describeError(e: QcErrorShape): string {
   return `${where}${e.message}`;
 }
 
-export function isQcError(e: unknown): e is QcError {
-  return e instanceof QcError;
-}
-
 /** Normalise anything thrown into the shape that crosses a transport. */
 export function toErrorShape(e: unknown): QcErrorShape {
   if (e instanceof QcError) return e.toJSON();

@@ -36,7 +36,6 @@ export interface ShellApi {
 }
 
 export type ShellMethod = keyof ShellApi;
-export const SHELL_METHODS = ['shell.openDialog', 'shell.saveDialog'] as const satisfies readonly ShellMethod[];
 
 export const NOT_AVAILABLE_MESSAGE = 'native dialogs exist only in the desktop app: type a path or drop files instead';
 

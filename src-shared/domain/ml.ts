@@ -232,7 +232,7 @@ export interface LabelTally {
   bad: number;
 }
 
-/** What the Review screen and the `qc evaluate` report show for a run. */
+/** A run's evaluation: what the Review screen shows, `qc run --json` prints whole and `qc run --graphs` draws (its epochs). */
 export interface RunEvaluation {
   /** Histograms of predicted probability on the test split, split into true and false predictions. */
   histograms: { bad: ProbabilityHistogram; good: ProbabilityHistogram };

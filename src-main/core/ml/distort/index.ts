@@ -6,7 +6,7 @@
  */
 import { mulberry32 } from '../../../../src-shared/domain/random';
 import type { RgbImage } from '../backbone/preprocess';
-import { BENIGN_EDITS, DISTORTIONS, type BenignDef, type DistortionDef, type DistortionFamily } from './kinds';
+import { BENIGN_EDITS, DISTORTIONS, type BenignDef, type DistortionDef } from './kinds';
 import { checkRgb, toFloat, toRgb } from './ops';
 import { shuffleInPlace } from '../train/rng';
 
@@ -30,14 +30,6 @@ export interface SyntheticSpec {
 
 const byKind = new Map<string, DistortionDef>(DISTORTIONS.map((d) => [d.kind, d]));
 const benignByKind = new Map<string, BenignDef>(BENIGN_EDITS.map((d) => [d.kind, d]));
-
-export function isBenign(kind: string): boolean {
-  return benignByKind.has(kind);
-}
-
-export function familyOf(kind: string): DistortionFamily | null {
-  return byKind.get(kind)?.family ?? null;
-}
 
 /** The generator of one spec: its seed mixed with the kind (not the level, so one seed gives the same noise pattern, direction or path at every level). */
 function rngFor(spec: SyntheticSpec) {
