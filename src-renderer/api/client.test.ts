@@ -152,6 +152,56 @@ describe('wsClient', () => {
     c.close?.();
   });
 
+  test('a call made while the link is down waits at most queueLimitMs, then is refused and never sent', async () => {
+    vi.useFakeTimers();
+    const c = wsClient('ws://h/api', 't', { WebSocketImpl: Impl, backoffMs: 10_000, maxBackoffMs: 10_000, probe: async () => 'down', queueLimitMs: 3_000 });
+    FakeSocket.instances[0]!.open();
+    FakeSocket.instances[0]!.drop();
+    let outcome: unknown = 'pending';
+    const p = c.call('labels.set', { imageIds: [1], label: 'bad' }).then(
+      () => 'saved',
+      (e: unknown) => e,
+    );
+    void p.then((o) => (outcome = o));
+    await vi.advanceTimersByTimeAsync(2_900);
+    expect(outcome).toBe('pending');
+    await vi.advanceTimersByTimeAsync(200);
+    expect(outcome).toMatchObject({ code: 'not_available', message: expect.stringMatching(/not sent, nothing was saved/) });
+    expect(c.lostCalls?.()).toEqual({ unsent: ['labels.set'], unanswered: [] });
+    // The link comes back: the refused call is not sent late.
+    await vi.advanceTimersByTimeAsync(15_000);
+    const next = FakeSocket.instances.at(-1)!;
+    next.open();
+    expect(next.sent).toEqual([]);
+    c.close?.();
+  });
+
+  test('when the session turns out gone, queued calls are refused at once and later ones too; what was in flight is counted apart', async () => {
+    vi.useFakeTimers();
+    let answer!: (a: 'ok' | 'expired' | 'down') => void;
+    const c = wsClient('ws://h/api', 't', { WebSocketImpl: Impl, backoffMs: 100, probe: () => new Promise((r) => (answer = r)) });
+    const ws = FakeSocket.instances[0]!;
+    ws.open();
+    const inFlight = c.call('labels.set', { imageIds: [1], label: 'good' }).catch((e: unknown) => e);
+    ws.drop();
+    expect(await inFlight).toMatchObject({ code: 'internal' });
+    // Labelled while the page does not know yet that qc serve was restarted.
+    let outcome: unknown = 'pending';
+    void c.call('labels.set', { imageIds: [2], label: 'bad' }).then(
+      () => (outcome = 'saved'),
+      (e: unknown) => (outcome = e),
+    );
+    await vi.advanceTimersByTimeAsync(0);
+    expect(outcome).toBe('pending');
+    answer('expired');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(outcome).toMatchObject({ code: 'not_available', message: expect.stringMatching(/session of qc serve has ended/) });
+    await expect(c.call('labels.undo', {})).rejects.toMatchObject({ code: 'not_available' });
+    expect(c.lostCalls?.()).toEqual({ unsent: ['labels.set', 'labels.undo'], unanswered: ['labels.set'] });
+    expect(ws.sent.filter((m) => m.type === 'call')).toHaveLength(1);
+    c.close?.();
+  });
+
   test('file URLs carry the token', () => {
     const c = wsClient('ws://h/api', 'a/b', { WebSocketImpl: Impl });
     expect(c.fileUrl('thumb', 12)).toBe('/files/thumb/12?t=a%2Fb');

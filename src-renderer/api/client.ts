@@ -30,6 +30,12 @@ export interface ApiClient {
   onConnection?(fn: (state: ConnectionState) => void): () => void;
   /** Stop reconnecting and drop listeners (tests, hot reload). */
   close?(): void;
+  /**
+   * The calls the link lost (WebSocket transport), by method: `unsent` were never sent (refused while
+   * the link was down or the session gone: nothing of them reached the core), `unanswered` were sent
+   * and the link dropped before their answer (the core may or may not have done them).
+   */
+  lostCalls?(): { unsent: Method[]; unanswered: Method[] };
 }
 
 export type { Bridge };
@@ -81,6 +87,10 @@ export class MessageRouter {
 
   has(id: number): boolean {
     return this.pending.has(id);
+  }
+
+  methodOf(id: number): Method | undefined {
+    return this.pending.get(id)?.method;
   }
 
   settle(id: number, outcome: { result: unknown } | { error: QcError }): void {
@@ -234,7 +244,16 @@ export interface WsClientOptions {
    * Default: a GET of an image route with the token.
    */
   probe?: () => Promise<'ok' | 'expired' | 'down'>;
+  /**
+   * How long a call waits for the link to (re)open before it is refused, in ms (default
+   * {@link QUEUE_LIMIT_MS}): a label set while qc serve is away fails (and is put back on screen)
+   * instead of looking saved while it waits, perhaps forever.
+   */
+  queueLimitMs?: number;
 }
+
+/** The default of {@link WsClientOptions.queueLimitMs}. */
+export const QUEUE_LIMIT_MS = 5_000;
 
 /** Ask the server whether it still knows `token`: an image route answers 401 for a wrong one. */
 export async function probeToken(apiUrl: string, token: string): Promise<'ok' | 'expired' | 'down'> {
@@ -252,8 +271,10 @@ export async function probeToken(apiUrl: string, token: string): Promise<'ok' | 
 
 /**
  * A client over `ws(s)://<host>/api?t=<token>`. Calls made while (re)connecting are queued and
- * sent on open; every pending call is rejected when the socket closes, then it reconnects with
- * exponential backoff.
+ * sent on open, each for at most `queueLimitMs` (then refused: `not_available`); every pending call
+ * is rejected when the socket closes, then it reconnects with exponential backoff. When the session
+ * is gone (the token refused: qc serve restarted) every queued call is refused at once, and so is
+ * every later one.
  */
 export function wsClient(url: string, token: string, options: WsClientOptions = {}): ApiClient {
   const Impl = options.WebSocketImpl ?? globalThis.WebSocket;
@@ -261,8 +282,22 @@ export function wsClient(url: string, token: string, options: WsClientOptions = 
   const maxBackoff = options.maxBackoffMs ?? 10_000;
   const router = new MessageRouter();
   const connectionListeners = new Set<(s: ConnectionState) => void>();
-  /** Messages waiting for the socket to open, by call id (cancel messages keyed 0). */
-  let queue: { id: number; msg: ClientMessage }[] = [];
+  const queueLimit = options.queueLimitMs ?? QUEUE_LIMIT_MS;
+  /** Messages waiting for the socket to open, by call id, each with the timer that refuses it. */
+  let queue: { id: number; msg: ClientMessage; timer: ReturnType<typeof setTimeout> }[] = [];
+  const lost = { unsent: [] as Method[], unanswered: [] as Method[] };
+  /** Refuse the queued calls (never sent: nothing reached the core). */
+  const refuseQueued = (error: QcError, which: (q: (typeof queue)[number]) => boolean = () => true) => {
+    const out = queue.filter(which);
+    queue = queue.filter((q) => !out.includes(q));
+    for (const q of out) {
+      clearTimeout(q.timer);
+      if (q.msg.type === 'call' && router.has(q.id)) lost.unsent.push(q.msg.method);
+      router.settle(q.id, { error });
+    }
+  };
+  let expired = false;
+  const goneError = () => new QcError('not_available', 'the session of qc serve has ended (it was restarted or stopped): this was not sent, nothing was saved; open the new link it printed');
   const sent = new Set<number>();
   let socket: WebSocket | null = null;
   let state: ConnectionState = 'closed';
@@ -298,7 +333,8 @@ export function wsClient(url: string, token: string, options: WsClientOptions = 
       setState('open');
       const q = queue;
       queue = [];
-      for (const { id, msg } of q) {
+      for (const { id, msg, timer: limit } of q) {
+        clearTimeout(limit);
         ws.send(JSON.stringify(msg));
         if (msg.type === 'call') sent.add(id);
       }
@@ -316,7 +352,12 @@ export function wsClient(url: string, token: string, options: WsClientOptions = 
     ws.onclose = () => {
       if (socket !== ws) return;
       socket = null;
-      queue = [];
+      // Queued calls were never sent; those sent and not answered may or may not have been done.
+      refuseQueued(new QcError('not_available', 'the connection to qc serve was lost before this was sent: nothing was saved'));
+      for (const id of sent) {
+        const method = router.methodOf(id);
+        if (method) lost.unanswered.push(method);
+      }
       sent.clear();
       router.rejectAll(
         new QcError(
@@ -330,8 +371,10 @@ export function wsClient(url: string, token: string, options: WsClientOptions = 
         if (closed) return;
         if (answer === 'expired') {
           closed = true;
+          expired = true;
           if (timer) clearTimeout(timer);
           timer = null;
+          refuseQueued(goneError());
           setState('expired');
         } else scheduleReconnect();
       });
@@ -357,8 +400,19 @@ export function wsClient(url: string, token: string, options: WsClientOptions = 
       socket.send(JSON.stringify(msg));
       if (msg.type === 'call') sent.add(id);
     } else {
-      if (closed) throw new QcError('internal', 'the client was closed');
-      queue.push({ id, msg });
+      if (closed) {
+        if (expired && msg.type === 'call') lost.unsent.push(msg.method);
+        throw expired ? goneError() : new QcError('internal', 'the client was closed');
+      }
+      const limit = setTimeout(
+        () =>
+          refuseQueued(
+            new QcError('not_available', `qc serve could not be reached for ${Math.round(queueLimit / 1000)} s: this was not sent, nothing was saved`),
+            (q) => q.id === id,
+          ),
+        queueLimit,
+      );
+      queue.push({ id, msg, timer: limit });
       if (!socket && !timer) connect();
     }
   };
@@ -376,6 +430,7 @@ export function wsClient(url: string, token: string, options: WsClientOptions = 
           const queuedAt = queue.findIndex((q) => q.id === id && q.msg.type === 'call');
           if (queuedAt >= 0) {
             // Never sent: nothing to cancel on the server.
+            clearTimeout(queue[queuedAt]!.timer);
             queue.splice(queuedAt, 1);
             router.settle(id, { error: new QcError('cancelled', 'cancelled') });
           } else if (sent.has(id) && socket && socket.readyState === OPEN) {
@@ -391,10 +446,13 @@ export function wsClient(url: string, token: string, options: WsClientOptions = 
       fn(state);
       return () => connectionListeners.delete(fn);
     },
+    lostCalls: () => ({ unsent: [...lost.unsent], unanswered: [...lost.unanswered] }),
     close() {
       closed = true;
       if (timer) clearTimeout(timer);
       timer = null;
+      for (const q of queue) clearTimeout(q.timer);
+      queue = [];
       const ws = socket;
       socket = null;
       router.rejectAll(new QcError('cancelled', 'the client was closed'));

@@ -1,3 +1,33 @@
+import { useContext } from 'react';
+import type { Method } from '../../../src-shared/contract/handlers';
+import { AppContext } from '../../stores/app';
+
+/** The calls that change labels or a verdict on one: what a curator would count as "what I labelled". */
+const LABEL_CHANGES: ReadonlySet<Method> = new Set<Method>(['labels.set', 'labels.undo', 'ml.reviewIssues']);
+
+const changes = (n: number) => `${n} label change${n === 1 ? '' : 's'}`;
+
+/**
+ * What became of this page's label changes when the session ended, from what the link lost: those
+ * never sent were not saved (and were put back on screen), those sent as the link dropped may or
+ * may not have been. Nothing is claimed when the page cannot know (no client, or none lost).
+ */
+function LostChanges() {
+  const client = useContext(AppContext)?.client;
+  const lost = client?.lostCalls?.();
+  if (!lost) return null;
+  const unsent = lost.unsent.filter((m) => LABEL_CHANGES.has(m)).length;
+  const unanswered = lost.unanswered.filter((m) => LABEL_CHANGES.has(m)).length;
+  if (!unsent && !unanswered) return null;
+  return (
+    <p data-testid="session-lost" data-unsent={unsent} data-unanswered={unanswered}>
+      {unsent ? `${changes(unsent)} made while the link was down ${unsent === 1 ? 'was' : 'were'} not saved; they were put back on screen. ` : ''}
+      {unanswered ? `${changes(unanswered)} sent as the link dropped may not have been saved. ` : ''}
+      Look at {unsent + unanswered === 1 ? 'it' : 'them'} again in the new session.
+    </p>
+  );
+}
+
 /** Shown when the page was opened without a session: no bridge (Electron) and no token in the URL. */
 export function NoSession({ expired = false }: { expired?: boolean }) {
   return (
@@ -7,9 +37,10 @@ export function NoSession({ expired = false }: { expired?: boolean }) {
         <h2>{expired ? 'The session ended' : 'No session'}</h2>
         {expired && (
           <p data-testid="session-expired">
-            <code>qc serve</code> was restarted or stopped, and its new session has a new token. Everything you labelled is stored. Open the new link it printed.
+            <code>qc serve</code> was restarted or stopped, and its new session has a new token. Open the new link it printed.
           </p>
         )}
+        {expired && <LostChanges />}
         <p>This page needs the access token that <code>qc serve</code> prints when it starts. Open the link it printed, which looks like:</p>
         <pre>http://127.0.0.1:5174/#token=…</pre>
         <p className="muted">
