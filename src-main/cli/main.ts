@@ -91,13 +91,13 @@ export function buildProgram(): Command {
     .argument('[source]', 'file, folder or http(s) URL of a list file (omit with --retry-failed to retry every failure)')
     .addOption(new Option('--kind <kind>', 'what the source is (detected when omitted)').choices([...IMPORT_KINDS]))
     .option('--mirror <PREFIX=DIR>', 'read URLs starting with PREFIX from files under DIR (repeatable)', collect, [])
-    .option('--concurrency <n>', 'parallel downloads (1-64)', numberOption('--concurrency', importShape.concurrency), 8)
+    .option('--concurrency <n>', 'parallel downloads, 1-64 (omitted: the importer\'s default)', numberOption('--concurrency', importShape.concurrency))
     .option('--timeout <ms>', 'per-request time limit in milliseconds', numberOption('--timeout', importShape.timeoutMs))
     .option('--retries <n>', 'retries after a failed request (5xx, timeout, reset; 0-10)', numberOption('--retries', importShape.retries))
     .option('--retry-failed', 'also try again the URLs that failed before')
     .option('--allow-local', 'read file: URLs named by a local input file (never from a list downloaded over HTTP)')
     .option('--run <id>', 'tag files (<bundle>_a.tsv, _finaltags.tsv): the run their predictions belong to (default: the active run)', numberOption('--run', id))
-    .action(async (source: string | undefined, o: { kind?: ImportArgs['kind']; mirror: string[]; concurrency: number; timeout?: number; retries?: number; retryFailed?: boolean; allowLocal?: boolean; run?: number }, cmd: Command) => {
+    .action(async (source: string | undefined, o: { kind?: ImportArgs['kind']; mirror: string[]; concurrency?: number; timeout?: number; retries?: number; retryFailed?: boolean; allowLocal?: boolean; run?: number }, cmd: Command) => {
       if (!source && !o.retryFailed) throw usage('qc import needs a source (or --retry-failed)');
       if (source) source = sourceArg(source);
       // Tag TSVs written by qc classify (here or on other machines, --shard): merge their predictions
@@ -115,7 +115,7 @@ export function buildProgram(): Command {
       }
       const args = {
         mirrors: o.mirror.map(optionValue('--mirror', parseMirror)),
-        concurrency: o.concurrency,
+        ...(o.concurrency !== undefined && { concurrency: o.concurrency }),
         ...(o.timeout !== undefined && { timeoutMs: o.timeout }),
         ...(o.retries !== undefined && { retries: o.retries }),
         ...(o.allowLocal && { allowLocal: true }),
@@ -143,8 +143,8 @@ export function buildProgram(): Command {
   program
     .command('failures')
     .description('list what could not be imported, with reasons')
-    .option('--limit <n>', 'at most this many', numberOption('--limit', API_SCHEMAS['library.failures'].shape.limit), 1000)
-    .action(async (o: { limit: number }, cmd: Command) => withCore(cmd, (core) => core.call('library.failures', { limit: o.limit }), formatFailures));
+    .option('--limit <n>', 'at most this many (omitted: the core\'s default)', numberOption('--limit', API_SCHEMAS['library.failures'].shape.limit))
+    .action(async (o: { limit?: number }, cmd: Command) => withCore(cmd, (core) => core.call('library.failures', o.limit === undefined ? {} : { limit: o.limit }), formatFailures));
 
   program
     .command('label')
@@ -159,8 +159,12 @@ export function buildProgram(): Command {
 
   program
     .command('undo')
-    .description('undo the last curator label change')
-    .action(async (_o, cmd: Command) => withCore(cmd, (core) => core.call('labels.undo', {}), (r) => formatLabelBatch(r, 'undo')));
+    .description('undo the last curator label change, or the one of a batch id (refused if its labels were changed since)')
+    .argument('[batch-id]', 'the batch id `qc label` printed (default: the newest curator change of the library)')
+    .action(async (batch: string | undefined, _o, cmd: Command) => {
+      const args = batch === undefined ? {} : { batchId: numberOption('batch id', id)(batch) };
+      await withCore(cmd, (core) => core.call('labels.undo', args), (r) => formatLabelBatch(r, 'undo'));
+    });
 
   program
     .command('rule')

@@ -195,12 +195,12 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
     .argument('<bundle>', 'bundle file (TSV with eolMediaURL, or a URL list) or its http(s) URL')
     .requiredOption('--out <dir>', 'folder for the TSVs')
     .option('--mirror <PREFIX=DIR>', 'read URLs starting with PREFIX from files under DIR (repeatable)', collect, [])
-    .option('--concurrency <n>', 'parallel downloads (1-64)', numberOption('--concurrency', importOptions.concurrency), 8)
+    .option('--concurrency <n>', 'parallel downloads, 1-64 (omitted: the importer\'s default)', numberOption('--concurrency', importOptions.concurrency))
     .option('--chunk-rows <n>', 'rows per chunk file', numberOption('--chunk-rows', API_SCHEMAS['ml.classify'].shape.chunkRows))
     .option('--threshold <p>', 'p(bad) threshold for final tags', numberOption('--threshold', probability))
     .option('--run <id>', 'run id (default: the active run)', runId('--run'))
     .option('--shard <K/N>', 'only shard K of N of the bundle rows (by URL hash), for N processes or machines', optionValue('--shard', parseShard))
-    .action(async (source: string, o: { out: string; mirror: string[]; concurrency: number; chunkRows?: number; threshold?: number; run?: number; shard?: Shard }, cmd: Command) =>
+    .action(async (source: string, o: { out: string; mirror: string[]; concurrency?: number; chunkRows?: number; threshold?: number; run?: number; shard?: Shard }, cmd: Command) =>
       withCore(
         cmd,
         (core, signal, onProgress) =>
@@ -210,7 +210,7 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
               source: sourceArg(source),
               outDir: localPath(o.out),
               mirrors: o.mirror.map(optionValue('--mirror', parseMirror)),
-              concurrency: o.concurrency,
+              ...(o.concurrency !== undefined && { concurrency: o.concurrency }),
               ...(o.chunkRows && { chunkRows: o.chunkRows }),
               ...(o.threshold !== undefined && { threshold: o.threshold }),
               ...(o.run !== undefined && { runId: o.run }),

@@ -1,7 +1,7 @@
 /** Types of the ML engine shared by the core, the CLI and the renderer. */
 import type { FitAssessment } from './runQuality';
 import type { ClassMetrics, ProbabilityHistogram } from './metrics';
-import type { EstimatedThresholdStats, LabelledThresholdStats, ThresholdStats } from './threshold';
+import { DEFAULT_TARGET_ERROR, type EstimatedThresholdStats, type LabelledThresholdStats, type ThresholdStats } from './threshold';
 
 /**
  * Feature blocks: the backbone's embedding of the whole image and of native-resolution crops, the
@@ -342,7 +342,7 @@ export const DEFAULT_TRAIN_PARAMS: Readonly<TrainParams> = Object.freeze({
   backbone: DEFAULT_BACKBONE,
   signalsWeight: 30,
   defectsWeight: 20,
-  targetError: 0.05,
+  targetError: DEFAULT_TARGET_ERROR,
   folds: 5,
   noise: 'prune' as NoiseHandling,
   labelWeights: true,
