@@ -3,6 +3,7 @@ import type { HandlersOf, LibraryApi } from '../../../src-shared/contract/handle
 import type { CoreContext } from '../context';
 import type { Importer } from './importer';
 import { libraryStatus, listFailures, listSources } from './status';
+import { sweepOwnerLocks } from './store';
 
 export function libraryHandlers(core: CoreContext, importer: Importer): HandlersOf<LibraryApi> {
   /** Whatever an import did (finished, cancelled, failed half way), every open view reloads what it shows. */
@@ -13,11 +14,33 @@ export function libraryHandlers(core: CoreContext, importer: Importer): Handlers
       core.events.emit('library.changed', { reason: 'import' });
     }
   };
+  /**
+   * An import another process left `running` when it ended (a `qc import` killed beside the app or
+   * `qc serve`) is marked interrupted and settled before the imports are shown, not only at the
+   * next open; then what that process left in tmp/ and owners/ is swept as at open (only files of
+   * processes that have ended: this one's, and every live one's, stay).
+   */
+  const settleInterrupted = async (): Promise<void> => {
+    if ((await importer.markInterruptedAsync()) === 0) return;
+    try {
+      core.store.sweepTemp();
+      sweepOwnerLocks(core.paths.owners);
+    } catch {
+      // A folder that cannot be swept now (made a link since open): the next open refuses it and says why.
+    }
+    core.events.emit('library.changed', { reason: 'import' });
+  };
   return {
-    'library.status': async () => libraryStatus(core.db, core.paths.root),
+    'library.status': async () => {
+      await settleInterrupted();
+      return libraryStatus(core.db, core.paths.root);
+    },
     'library.import': (args, ctx) => announced(importer.run(args, ctx)),
     'library.retryFailed': (args, ctx) => announced(importer.retryFailed(args, ctx)),
     'library.failures': async (args) => listFailures(core.db, args.limit),
-    'library.sources': async () => listSources(core.db),
+    'library.sources': async () => {
+      await settleInterrupted();
+      return listSources(core.db);
+    },
   };
 }

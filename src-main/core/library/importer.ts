@@ -273,6 +273,8 @@ export class Importer {
   private readonly q;
   /** The imports this process runs on this library (an import row with this process's pid but not here is not running). */
   private readonly running: Set<number>;
+  /** markInterruptedAsync's settling while it runs. */
+  private interrupting: Promise<number> | null = null;
 
   constructor(private readonly deps: ImporterDeps) {
     const { db } = deps;
@@ -442,7 +444,31 @@ export class Importer {
    * longer running is settled the same way.
    */
   markInterrupted(): number {
-    let marked = 0;
+    const marked = { n: 0 };
+    pacedSync(this.interrupted(marked));
+    return marked.n;
+  }
+
+  /**
+   * {@link markInterrupted} for a core that stays open (the app, `qc serve`: library.sources and
+   * library.status ask it, so an import killed in another process does not show `running` until
+   * the next open): the settling is paced between awaits, so the core's other calls run meanwhile,
+   * and calls that come while it settles share it. Cheap when no import is running (one query and
+   * a look at journal/).
+   */
+  markInterruptedAsync(): Promise<number> {
+    if (!this.interrupting) {
+      const marked = { n: 0 };
+      this.interrupting = pacedAsync(this.interrupted(marked))
+        .then(() => marked.n)
+        .finally(() => {
+          this.interrupting = null;
+        });
+    }
+    return this.interrupting;
+  }
+
+  private *interrupted(marked: { n: number }): Generator<void> {
     const { db, store } = this.deps;
     const running = this.q.runningImports.all();
     for (const r of running) {
@@ -450,13 +476,12 @@ export class Importer {
       const who = r.pid === null ? 'its process' : `its process (pid ${r.pid})`;
       // Settled first, then marked: a process killed while settling leaves it to the next open.
       // Two processes opening the library at once may both settle it (deriving is idempotent).
-      pacedSync(this.settle(r.id));
-      pacedSync(store.settleJournal(db, r.id));
-      marked += this.q.markInterrupted.run(`interrupted: ${who} ended before the import finished; run it again to complete it`, r.id).changes;
+      yield* this.settle(r.id);
+      yield* store.settleJournal(db, r.id);
+      marked.n += this.q.markInterrupted.run(`interrupted: ${who} ended before the import finished; run it again to complete it`, r.id).changes;
     }
     const live = new Set(running.map((r) => r.id));
-    for (const id of store.journalIds()) if (!live.has(id) && !this.q.isRunning.get(id)) pacedSync(store.settleJournal(db, id));
-    return marked;
+    for (const id of store.journalIds()) if (!live.has(id) && !this.q.isRunning.get(id)) yield* store.settleJournal(db, id);
   }
 
   /**
