@@ -57,8 +57,19 @@ describe('qc', () => {
     expect(set.batch_id).toEqual(expect.any(Number));
     const after = json(qc('status', '--json')) as { labels_by_origin: { curator: number } };
     expect(after.labels_by_origin.curator).toBe(2);
-    const undo = json(qc('undo', '--json')) as { changed: { new_origin: string }[] };
-    expect(undo.changed.map((c) => c.new_origin)).toEqual(['import', 'import']);
+    // Another change after it: `qc undo <batch>` undoes the one named, `qc undo` the newest.
+    const later = json(qc('label', '3', '--as', 'good', '--json')) as { batch_id: number };
+    const named = json(qc('undo', String(set.batch_id), '--json')) as { changed: { image_id: number; new_origin: string }[] };
+    expect(named.changed.map((c) => [c.image_id, c.new_origin]).sort()).toEqual([
+      [1, 'import'],
+      [2, 'import'],
+    ]);
+    const again = qc('undo', String(set.batch_id), '--json');
+    expect(again.code).toBe(1);
+    expect(json(again)).toEqual({ error: { code: 'conflict', message: expect.stringMatching(/undone already/) } });
+    const undo = json(qc('undo', '--json')) as { changed: { image_id: number; new_origin: string }[] };
+    expect(undo.changed.map((c) => [c.image_id, c.new_origin])).toEqual([[3, 'import']]);
+    expect(later.batch_id).toBeGreaterThan(set.batch_id as number);
     expect((json(qc('status', '--json')) as { labels_by_origin: { curator: number } }).labels_by_origin.curator).toBe(0);
 
     // Human output (not a TTY: no progress bar) is readable text.
