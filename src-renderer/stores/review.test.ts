@@ -195,6 +195,30 @@ describe('review store', () => {
     expect(labelOf(other)).toEqual(otherSet);
   });
 
+  test('Z after Shift+Z undoes the redo (its new batch), not an older change', async () => {
+    const { store, lib } = await ready();
+    const s = () => store.getState();
+    const labelOf = (id: number) => lib.core.context.db.prepare('SELECT label, origin FROM labels WHERE image_id = ?').get(id) as { label: string | null; origin: string };
+    s().focusIndex('review', 0);
+    const a = s().itemAt('review', 0)!.image_id;
+    const aBefore = labelOf(a);
+    await s().setLabel('review', aBefore.label === 'bad' ? 'good' : 'bad');
+    const aSet = labelOf(a);
+    s().focusIndex('review', 1);
+    const b = s().itemAt('review', 1)!.image_id;
+    const bBefore = labelOf(b);
+    await s().setLabel('review', null);
+    await s().undo();
+    expect(labelOf(b)).toEqual(bBefore);
+    await s().redo();
+    expect(labelOf(b)).toEqual({ label: null, origin: 'curator' });
+    await s().undo();
+    expect(labelOf(b)).toEqual(bBefore);
+    expect(labelOf(a)).toEqual(aSet);
+    await s().undo();
+    expect(labelOf(a)).toEqual(aBefore);
+  });
+
   test('label.changed events from elsewhere patch both views', async () => {
     const { client, store } = await ready();
     const off = store.getState().connect();
