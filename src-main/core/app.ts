@@ -172,6 +172,14 @@ export function createCore(opts: CoreOptions): Core {
     return { rows, offer: imported && trained ? null : 'finish' };
   };
   const library = libraryHandlers(context, importer);
+  /**
+   * A rule change left half done by another process that has ended (a `qc rule` killed while this
+   * core stays open) is finished when the library's status or sources are asked for, as at open:
+   * one settings read when there is none (labels.ts finishRelabel).
+   */
+  const finishOthersRelabel = () => {
+    if (context.labels.finishRelabel() > 0) context.events.emit('library.changed', { reason: 'rule' });
+  };
   const handlers: Handlers = {
     ...library,
     // A tag file or a folder of them (an earlier classify's output), no kind given: merged into the
@@ -188,9 +196,14 @@ export function createCore(opts: CoreOptions): Core {
     },
     // The status says what the demo holds and whether to offer it (a load cancelled half way is finished by loading again).
     'library.status': async (args, ctx) => {
+      finishOthersRelabel();
       const status = await library['library.status'](args, ctx);
       const offer = demoOffer(status.images);
       return offer ? { ...status, demo: offer } : status;
+    },
+    'library.sources': async (args, ctx) => {
+      finishOthersRelabel();
+      return library['library.sources'](args, ctx);
     },
     ...labelHandlers(context),
     ...mlHandlers(context, engine, modelsDir, importer, train, runs),
