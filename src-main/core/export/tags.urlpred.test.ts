@@ -13,7 +13,6 @@ import { finalConfidence, finalTag, formatConfidence } from '../../../src-shared
 import { createCore, type Core } from '../app';
 import { DEV_DIR, DEV_IMAGES, DEV_URL_PREFIX, linesWriter, qcRejection, tempDir } from '../../../test-support/fixtures';
 import { RunStore } from '../ml/runs';
-import { activeRunOf } from '../library/status';
 import { exportBundle, exportLibrary } from './tags';
 
 function readTsv(file: string): Record<string, string>[] {
@@ -163,25 +162,26 @@ describe('URL predictions merged from tag files', () => {
     db.prepare('DELETE FROM runs WHERE id = ?').run(other);
   });
 
-  it('status picks the active run as the run store does (pinned, archived, none)', () => {
+  it('status names the active run as every other screen does (pinned, archived, none)', async () => {
     const { db } = core.context;
     const store = new RunStore(db);
     const a = Number(db.prepare("INSERT INTO runs (status, params, backbone) VALUES ('done', '{}', 'test')").run().lastInsertRowid);
     const b = Number(db.prepare("INSERT INTO runs (status, params, backbone) VALUES ('failed', '{}', 'test')").run().lastInsertRowid);
     const seen: (number | null)[] = [];
-    const check = () => {
-      expect(activeRunOf(db)).toBe(store.activeRunId());
-      seen.push(activeRunOf(db));
+    const check = async () => {
+      const shown = (await core.call('library.status', {})).url_predictions.run_id;
+      expect(shown).toBe(store.activeRunId());
+      seen.push(shown);
     };
     store.setActive(run);
-    check();
+    await check();
     store.setActive(null);
-    check();
+    await check();
     db.prepare('UPDATE runs SET archived = 1 WHERE id = ?').run(a);
-    check();
+    await check();
     store.setActive(run);
     db.prepare('UPDATE runs SET archived = 1 WHERE id = ?').run(run); // a pinned run archived behind the store's back
-    check();
+    await check();
     db.prepare('UPDATE runs SET archived = 0 WHERE id IN (?, ?)').run(a, run);
     db.prepare('DELETE FROM runs WHERE id = ?').run(b);
     db.prepare('DELETE FROM runs WHERE id = ?').run(a);

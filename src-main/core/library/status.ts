@@ -2,7 +2,7 @@
 import type { BundleRow, FailureReason, FailureRow, ImportRow, LibraryStatus } from '../../../src-shared/domain/library';
 import type { LabelOrigin, RatingClass } from '../../../src-shared/domain/label';
 import { schemaVersion, type Db } from '../db/open';
-import { getSetting, SETTING } from '../db/settings';
+import { activeRunIdOf } from '../ml/runs';
 
 /**
  * Every import and bundle, newest first, with how many images each brought or names. An import or
@@ -25,20 +25,6 @@ export function listSources(db: Db): { imports: ImportRow[]; bundles: BundleRow[
     .prepare('SELECT b.id, b.name, COALESCE(b.shown_origin, b.origin) AS origin, (SELECT COUNT(*) FROM bundle_items i WHERE i.bundle_id = b.id) AS rows FROM bundles b ORDER BY b.id DESC')
     .all() as BundleRow[];
   return { imports, bundles };
-}
-
-/**
- * The active run as ml/runs.ts RunStore.activeRunId picks it (the one a curator pinned while it is
- * finished and not archived, else the newest such run), read without a RunStore (whose opening
- * settles runs of dead processes: a status writes nothing); export/tags.urlpred.test.ts holds the two to
- * one answer.
- */
-export function activeRunOf(db: Db): number | null {
-  const usable = db.prepare<[number], { id: number }>("SELECT id FROM runs WHERE id = ? AND status = 'done' AND archived = 0");
-  const pinned = getSetting<number | null>(db, SETTING.activeRun, null);
-  if (pinned !== null && usable.get(pinned)) return pinned;
-  const newest = db.prepare("SELECT id FROM runs WHERE status = 'done' AND archived = 0 ORDER BY id DESC LIMIT 1").get() as { id: number } | undefined;
-  return newest?.id ?? null;
 }
 
 /**
@@ -75,7 +61,7 @@ export function libraryStatus(db: Db, dataDir: string): LibraryStatus {
   labels.unlabeled = images - labels.good - labels.bad;
   const ratings = { '1': 0, '2': 0, '3': 0, '4': 0, '5': 0 } as Record<`${RatingClass}`, number>;
   for (const c of [1, 2, 3, 4, 5] as const) ratings[`${c}`] = count(`rating:${c}`);
-  const run = activeRunOf(db);
+  const run = activeRunIdOf(db);
   const failuresByReason: Partial<Record<FailureReason, number>> = {};
   for (const r of db.prepare('SELECT reason, COUNT(*) AS n FROM failures GROUP BY reason').all() as { reason: FailureReason; n: number }[]) {
     failuresByReason[r.reason] = r.n;

@@ -67,6 +67,18 @@ export interface FinishedRun {
 
 const NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
+/**
+ * The active run: the one a curator pinned while it is finished and not archived, else the newest
+ * such run. The one rule, read without a RunStore by those that must not write (library status:
+ * opening a RunStore settles runs of dead processes).
+ */
+export function activeRunIdOf(db: Db): number | null {
+  const pinned = getSetting<number | null>(db, SETTING.activeRun, null);
+  if (pinned !== null && db.prepare("SELECT 1 FROM runs WHERE id = ? AND status = 'done' AND archived = 0").get(pinned)) return pinned;
+  const newest = db.prepare("SELECT id FROM runs WHERE status = 'done' AND archived = 0 ORDER BY id DESC LIMIT 1").get() as { id: number } | undefined;
+  return newest?.id ?? null;
+}
+
 export class RunStore {
   /** The runs this process is training on this library (store.ts heldHere). */
   private readonly training: Set<number>;
@@ -80,10 +92,7 @@ export class RunStore {
 
   /** The active run: the one a curator picked, else the newest finished run; never an archived one. */
   activeRunId(): number | null {
-    const pinned = getSetting<number | null>(this.db, SETTING.activeRun, null);
-    if (pinned !== null && this.canBeActive(pinned)) return pinned;
-    const newest = this.db.prepare("SELECT id FROM runs WHERE status = 'done' AND archived = 0 ORDER BY id DESC LIMIT 1").get() as { id: number } | undefined;
-    return newest?.id ?? null;
+    return activeRunIdOf(this.db);
   }
 
   /** Pick the active run (null: the newest finished one). */
