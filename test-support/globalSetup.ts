@@ -9,17 +9,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { alive } from './processAlive';
 
 const PREFIX = 'qc-vitest-';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export default function setup(): () => void {
   const base = os.tmpdir();

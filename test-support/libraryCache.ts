@@ -20,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEV_DIR, REPO_ROOT } from './fixtures';
+import { alive } from './processAlive';
 
 /** Kept across test runs: globalSetup.ts names it before it points os.tmpdir() at the run's own folder. */
 const CACHE_ROOT = process.env.QC_TEST_LIBRARY_CACHE_DIR ?? path.join(os.tmpdir(), 'qc-test-library-cache');
@@ -51,15 +52,6 @@ export function sourceStateHash(): string {
   walk(path.join(DEV_DIR, 'truth.tsv'));
   sourceHash = h.digest('hex').slice(0, 16);
   return sourceHash;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Whether the worker holding `lock` died without releasing it (or never wrote its pid, long ago). */

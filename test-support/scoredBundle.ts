@@ -17,6 +17,8 @@ export interface ScoredBundleLibrary {
   run: number;
   /** The six photos' URLs, in the order scored. */
   urls: string[];
+  /** Write a bundle file at `dir/in/<rel>` (columns eolMediaURL, identifier `<rel>-<i>`); its path. */
+  writeBundle(rel: string, urls: string[]): string;
   /** Import a bundle file (dev photos through the mirror); its bundle id. */
   importBundle(file: string): Promise<number>;
   /** Export a bundle's tag files with the run at threshold 0.7 into `dir/out`. */
@@ -41,6 +43,12 @@ export async function scoredBundleLibrary(): Promise<ScoredBundleLibrary> {
     core,
     run,
     urls,
+    writeBundle: (rel, rows) => {
+      const f = path.join(dir, 'in', rel);
+      fs.mkdirSync(path.dirname(f), { recursive: true });
+      fs.writeFileSync(f, ['eolMediaURL\tidentifier', ...rows.map((u, i) => `${u}\t${rel}-${i}`)].join('\n') + '\n');
+      return f;
+    },
     importBundle: async (file) => (await core.call('library.import', { source: file, kind: 'bundle', mirrors: DEV_MIRRORS })).bundle_id!,
     exportTo: (bundleId, out) => exportBundle(core.context.db, { bundleId, runId: run, threshold: 0.7, outDir: path.join(dir, out) }),
     async close() {

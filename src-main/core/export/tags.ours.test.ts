@@ -26,12 +26,7 @@ describe('tag exports and files that are not theirs', () => {
     await lib?.close();
   });
 
-  const bundleFile = (rel: string, urls: string[]) => {
-    const f = path.join(lib.dir, 'in', rel);
-    fs.mkdirSync(path.dirname(f), { recursive: true });
-    fs.writeFileSync(f, ['eolMediaURL\tidentifier', ...urls.map((u, i) => `${u}\t${rel}-${i}`)].join('\n') + '\n');
-    return f;
-  };
+  const bundleFile = (rel: string, urls: string[]) => lib.writeBundle(rel, urls);
   const exportTo = (bundleId: number, out: string, chunkRows?: number) =>
     exportBundle(lib.core.context.db, { bundleId, runId: lib.run, threshold: 0.7, outDir: out, ...(chunkRows === undefined ? {} : { chunkRows }) });
 

@@ -5,7 +5,6 @@
  * Real library, real imports and exports.
  */
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTsv, scoredBundleLibrary, type ScoredBundleLibrary } from '../../../test-support/scoredBundle';
@@ -21,12 +20,7 @@ describe('tag-file stems a case-insensitive file system or the library file woul
     await lib?.close();
   });
 
-  const bundleFile = (rel: string, urls: string[]) => {
-    const f = path.join(lib.dir, 'in', rel);
-    fs.mkdirSync(path.dirname(f), { recursive: true });
-    fs.writeFileSync(f, ['eolMediaURL\tidentifier', ...urls.map((u, i) => `${u}\t${rel}-${i}`)].join('\n') + '\n');
-    return f;
-  };
+  const bundleFile = (rel: string, urls: string[]) => lib.writeBundle(rel, urls);
   const exportTo = (bundleId: number, out: string) => exportBundle(lib.core.context.db, { bundleId, runId: lib.run, threshold: 0.7, outDir: out });
 
   it('gives a bundle whose stem differs only in case, and a bundle named library, the hash of its origin', async () => {
