@@ -7,24 +7,10 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from './app';
-import type { Db } from './db/open';
 import { SETTING, setSetting, getSetting } from './db/settings';
 import { devLibrary } from '../../test-support/devLibrary';
 import { tempDir } from '../../test-support/fixtures';
-
-/** Import labels that disagree with a rule whose bad classes are `bad`. */
-function disagreeing(db: Db, bad: number[]): number {
-  const inBad = `i.rating_class IN (${bad.join(',')})`;
-  return (
-    db
-      .prepare(
-        `SELECT COUNT(*) AS n FROM images i JOIN labels l ON l.image_id = i.id
-         WHERE l.origin = 'import' AND i.exemplar = 0 AND i.rating_class IS NOT NULL
-           AND ((${inBad} AND l.label IS NOT 'bad') OR (NOT ${inBad} AND l.label IS 'bad'))`,
-      )
-      .get() as { n: number }
-  ).n;
-}
+import { disagreeing } from '../../test-support/ruleCheck';
 
 describe('a rule change left half done by a process that ended', () => {
   let dir: string;

@@ -8,29 +8,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore } from '../app';
-import { openDatabase, type Db } from '../db/open';
+import { openDatabase } from '../db/open';
 import { libraryPaths } from '../paths';
 import { REPO_ROOT, tempDir } from '../../../test-support/fixtures';
 import { startWriteProbe, writesBetween } from '../../../test-support/writeProbe';
 import { generateScaleLibrary } from '../../../test-support/scaleLibrary';
 import { qcNodeArgs } from '../../../test-support/qcProcess';
+import { disagreeing } from '../../../test-support/ruleCheck';
 
 const N = 30_000;
-
-
-/** Import labels (of pictures that are not exemplars) that disagree with a rule's bad classes. */
-function disagreeing(db: Db, bad: number[]): number {
-  const inBad = `i.rating_class IN (${bad.join(',')})`;
-  return (
-    db
-      .prepare(
-        `SELECT COUNT(*) AS n FROM images i JOIN labels l ON l.image_id = i.id
-         WHERE l.origin = 'import' AND i.exemplar = 0 AND i.rating_class IS NOT NULL
-           AND ((${inBad} AND l.label IS NOT 'bad') OR (NOT ${inBad} AND l.label IS 'bad'))`,
-      )
-      .get() as { n: number }
-  ).n;
-}
 
 describe('a rule change on a big library', () => {
   let dir: string;
