@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { createCore, type Core } from '../src-main/core/app';
 import { exportBundle } from '../src-main/core/export/tags';
 import { DEV_DIR, DEV_IMAGES, DEV_URL_PREFIX, tempDir } from './fixtures';
@@ -21,8 +22,8 @@ export interface ScoredBundleLibrary {
   writeBundle(rel: string, urls: string[]): string;
   /** Import a bundle file (dev photos through the mirror); its bundle id. */
   importBundle(file: string): Promise<number>;
-  /** Export a bundle's tag files with the run at threshold 0.7 into `dir/out`. */
-  exportTo(bundleId: number, out: string): ReturnType<typeof exportBundle>;
+  /** Export a bundle's tag files with the run at threshold 0.7 into `out` (relative to `dir`, or absolute). */
+  exportTo(bundleId: number, out: string, chunkRows?: number): ReturnType<typeof exportBundle>;
   close(): Promise<void>;
 }
 
@@ -50,12 +51,33 @@ export async function scoredBundleLibrary(): Promise<ScoredBundleLibrary> {
       return f;
     },
     importBundle: async (file) => (await core.call('library.import', { source: file, kind: 'bundle', mirrors: DEV_MIRRORS })).bundle_id!,
-    exportTo: (bundleId, out) => exportBundle(core.context.db, { bundleId, runId: run, threshold: 0.7, outDir: path.join(dir, out) }),
+    exportTo: (bundleId, out, chunkRows) =>
+      exportBundle(core.context.db, { bundleId, runId: run, threshold: 0.7, outDir: path.resolve(dir, out), ...(chunkRows === undefined ? {} : { chunkRows }) }),
     async close() {
       await core.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A scored bundle library for one describe block: opened in its beforeAll, closed and removed in its
+ * afterAll. The returned object forwards to it (and throws if used before the beforeAll ran).
+ */
+export function useScoredBundleLibrary(): ScoredBundleLibrary {
+  let lib: ScoredBundleLibrary | undefined;
+  beforeAll(async () => {
+    lib = await scoredBundleLibrary();
+  }, 60_000);
+  afterAll(async () => {
+    await lib?.close();
+  });
+  return new Proxy({} as ScoredBundleLibrary, {
+    get(_target, key) {
+      if (!lib) throw new Error('the scored bundle library opens in beforeAll: use it inside a test');
+      return lib[key as keyof ScoredBundleLibrary];
+    },
+  });
 }
 
 /** A tag file's header and rows (cells split on tabs, as written). */

@@ -7,18 +7,12 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readTsv, scoredBundleLibrary, type ScoredBundleLibrary } from '../../../test-support/scoredBundle';
+import { describe, expect, it } from 'vitest';
+import { readTsv, useScoredBundleLibrary } from '../../../test-support/scoredBundle';
 import { bundleTagBase } from './tags';
 
 describe('tag files of two bundles with one file name', () => {
-  let lib: ScoredBundleLibrary;
-  beforeAll(async () => {
-    lib = await scoredBundleLibrary();
-  }, 60_000);
-  afterAll(async () => {
-    await lib?.close();
-  });
+  const lib = useScoredBundleLibrary();
 
   const bundleFile = (folder: string, urls: string[]) => {
     const f = path.join(lib.dir, folder, 'bundle.tsv');

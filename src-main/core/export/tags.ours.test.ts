@@ -7,10 +7,10 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { qcRejection } from '../../../test-support/fixtures';
-import { readTsv, scoredBundleLibrary, type ScoredBundleLibrary } from '../../../test-support/scoredBundle';
-import { exportBundle, exportLibrary, isTagFile } from './tags';
+import { readTsv, useScoredBundleLibrary } from '../../../test-support/scoredBundle';
+import { exportLibrary, isTagFile } from './tags';
 
 /** Every file of a folder (not below it) and its bytes. */
 function snapshot(dir: string): Record<string, string> {
@@ -18,17 +18,8 @@ function snapshot(dir: string): Record<string, string> {
 }
 
 describe('tag exports and files that are not theirs', () => {
-  let lib: ScoredBundleLibrary;
-  beforeAll(async () => {
-    lib = await scoredBundleLibrary();
-  }, 60_000);
-  afterAll(async () => {
-    await lib?.close();
-  });
+  const lib = useScoredBundleLibrary();
 
-  const bundleFile = (rel: string, urls: string[]) => lib.writeBundle(rel, urls);
-  const exportTo = (bundleId: number, out: string, chunkRows?: number) =>
-    exportBundle(lib.core.context.db, { bundleId, runId: lib.run, threshold: 0.7, outDir: out, ...(chunkRows === undefined ? {} : { chunkRows }) });
 
   it('tells a tag file by its first line, without following a link', () => {
     const d = path.join(lib.dir, 'kinds');
@@ -63,15 +54,15 @@ describe('tag exports and files that are not theirs', () => {
   });
 
   it("removes an older export's chunks but leaves a curator's files that share their names", async () => {
-    const id = await lib.importBundle(bundleFile('media.tsv', lib.urls));
+    const id = await lib.importBundle(lib.writeBundle('media.tsv', lib.urls));
     const out = path.join(lib.dir, 'out-stale');
     // An older export in six one-row chunks, media_a … media_f.
-    expect((await exportTo(id, out, 1)).files.map((f) => path.basename(f))).toEqual(['a', 'b', 'c', 'd', 'e', 'f'].map((s) => `media_${s}.tsv`).concat('media_finaltags.tsv'));
+    expect((await lib.exportTo(id, out, 1)).files.map((f) => path.basename(f))).toEqual(['a', 'b', 'c', 'd', 'e', 'f'].map((s) => `media_${s}.tsv`).concat('media_finaltags.tsv'));
     // The curator replaced two of them with their own files.
     fs.writeFileSync(path.join(out, 'media_b.tsv'), 'my own notes, not a tag file\n');
     fs.writeFileSync(path.join(out, 'media_d.tsv'), 'eolMediaURL\tidentifier\nsecond part of my bundle\tx\n');
     const mine = { b: fs.readFileSync(path.join(out, 'media_b.tsv'), 'utf8'), d: fs.readFileSync(path.join(out, 'media_d.tsv'), 'utf8') };
-    const r = await exportTo(id, out);
+    const r = await lib.exportTo(id, out);
     expect(r.files.map((f) => path.basename(f))).toEqual(['media_a.tsv', 'media_finaltags.tsv']);
     expect(readTsv(path.join(out, 'media_a.tsv')).rows).toHaveLength(6);
     // The older export's chunks are gone; the curator's two files are as they were.
@@ -81,7 +72,7 @@ describe('tag exports and files that are not theirs', () => {
   });
 
   it("refuses, changing nothing, when a curator's file has the name of a new chunk or of the final tags", async () => {
-    const id = await lib.importBundle(bundleFile('x.tsv', lib.urls.slice(0, 3)));
+    const id = await lib.importBundle(lib.writeBundle('x.tsv', lib.urls.slice(0, 3)));
     for (const name of ['x_a.tsv', 'x_finaltags.tsv']) {
       const out = path.join(lib.dir, `out-refuse-${name}`);
       fs.mkdirSync(out);
@@ -89,7 +80,7 @@ describe('tag exports and files that are not theirs', () => {
       fs.writeFileSync(path.join(out, name), `eolMediaURL\tidentifier\tdataObjectVersionID\tancestry\n${lib.urls[4]}\t1\t2\t{}\nrow I added\n`);
       fs.writeFileSync(path.join(out, 'x.tsv'), 'eolMediaURL\n');
       const before = snapshot(out);
-      const e = await qcRejection(exportTo(id, out));
+      const e = await qcRejection(lib.exportTo(id, out));
       expect(e.code).toBe('bad_input');
       expect(e.message).toContain(path.join(out, name));
       expect(e.message).toContain('not a tag file');
@@ -97,8 +88,8 @@ describe('tag exports and files that are not theirs', () => {
       expect(snapshot(out)).toEqual(before);
       // Moved away, the export goes through; exported again, it replaces its own files.
       fs.renameSync(path.join(out, name), path.join(lib.dir, `moved-${name}`));
-      await exportTo(id, out);
-      const again = await exportTo(id, out);
+      await lib.exportTo(id, out);
+      const again = await lib.exportTo(id, out);
       expect(again.files.map((f) => path.basename(f))).toEqual(['x_a.tsv', 'x_finaltags.tsv']);
       expect(readTsv(path.join(out, 'x_finaltags.tsv')).rows.map((r) => r.identifier)).toEqual(['x.tsv-0', 'x.tsv-1', 'x.tsv-2']);
     }

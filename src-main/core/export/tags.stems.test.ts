@@ -6,34 +6,26 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readTsv, scoredBundleLibrary, type ScoredBundleLibrary } from '../../../test-support/scoredBundle';
+import { describe, expect, it } from 'vitest';
+import { readTsv, useScoredBundleLibrary } from '../../../test-support/scoredBundle';
 import { folderKey } from './portableName';
-import { bundleTagBase, exportBundle, exportLibrary } from './tags';
+import { bundleTagBase, exportLibrary } from './tags';
 
 describe('tag-file stems a case-insensitive file system or the library file would merge', () => {
-  let lib: ScoredBundleLibrary;
-  beforeAll(async () => {
-    lib = await scoredBundleLibrary();
-  }, 60_000);
-  afterAll(async () => {
-    await lib?.close();
-  });
+  const lib = useScoredBundleLibrary();
 
-  const bundleFile = (rel: string, urls: string[]) => lib.writeBundle(rel, urls);
-  const exportTo = (bundleId: number, out: string) => exportBundle(lib.core.context.db, { bundleId, runId: lib.run, threshold: 0.7, outDir: out });
 
   it('gives a bundle whose stem differs only in case, and a bundle named library, the hash of its origin', async () => {
-    const zeta = bundleFile('a/Zeta.tsv', lib.urls.slice(0, 2));
-    const zeta2 = bundleFile('b/zeta.tsv', lib.urls.slice(2, 4));
-    const library = bundleFile('a/library.tsv', lib.urls.slice(4, 6));
+    const zeta = lib.writeBundle('a/Zeta.tsv', lib.urls.slice(0, 2));
+    const zeta2 = lib.writeBundle('b/zeta.tsv', lib.urls.slice(2, 4));
+    const library = lib.writeBundle('a/library.tsv', lib.urls.slice(4, 6));
     const ids = [await lib.importBundle(zeta), await lib.importBundle(zeta2), await lib.importBundle(library)];
     const hash = (f: string) => createHash('sha1').update(f).digest('hex').slice(0, 8);
     const { db } = lib.core.context;
     expect(ids.map((id) => bundleTagBase(db, id))).toEqual(['Zeta', `zeta-${hash(zeta2)}`, `library-${hash(library)}`]);
     const out = path.join(lib.dir, 'out-case');
     const written = [];
-    for (const id of ids) written.push(...(await exportTo(id, out)).files.map((f) => path.basename(f)));
+    for (const id of ids) written.push(...(await lib.exportTo(id, out)).files.map((f) => path.basename(f)));
     // Distinct even where case is not told apart (macOS, Windows).
     expect(new Set(written.map(folderKey)).size).toBe(written.length);
     await exportLibrary(db, { runId: lib.run, threshold: 0.7, outDir: out });

@@ -7,18 +7,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scoredBundleLibrary, type ScoredBundleLibrary } from '../../../test-support/scoredBundle';
+import { describe, expect, it } from 'vitest';
+import { useScoredBundleLibrary } from '../../../test-support/scoredBundle';
 import { qcRejection } from '../../../test-support/fixtures';
 
 describe('exporting a bundle whose import never finished', () => {
-  let lib: ScoredBundleLibrary;
-  beforeAll(async () => {
-    lib = await scoredBundleLibrary();
-  }, 60_000);
-  afterAll(async () => {
-    await lib?.close();
-  });
+  const lib = useScoredBundleLibrary();
 
   it('is refused, naming the file, while no import of it finished; exported once one has', async () => {
     const file = lib.writeBundle('cut.tsv', lib.urls.slice(0, 4));
