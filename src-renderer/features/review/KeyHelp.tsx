@@ -1,11 +1,63 @@
 /** `?`: every gallery key in one overlay (Escape or `?` closes it). */
+import { useLayoutEffect, useRef, type KeyboardEvent } from 'react';
 import { KEY_HELP, setPrefs, usePrefs } from './prefs';
+
+/** What a Tab can reach inside a dialog. */
+const TABBABLE = 'button:not([disabled]), a[href], input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+/**
+ * A modal overlay's keyboard focus: on open its Close button takes the focus, Tab and Shift+Tab go
+ * round inside it, Escape closes it wherever the focus is inside, and on close the focus goes back
+ * to what had it (the gallery when nothing had: a key typed on the page opened it).
+ */
+export function useModalFocus(open: boolean, close: () => void, gallery = '.gallery') {
+  const dialogRef = useRef<HTMLDivElement>(null);
+  const closeRef = useRef<HTMLButtonElement>(null);
+  useLayoutEffect(() => {
+    if (!open) return;
+    const before = document.activeElement instanceof HTMLElement && document.activeElement !== document.body ? document.activeElement : null;
+    const dialog = dialogRef.current;
+    closeRef.current?.focus();
+    return () => {
+      const now = document.activeElement;
+      // Only a focus the overlay took, or lost with it: a click elsewhere keeps its own.
+      if (now !== null && now !== document.body && !dialog?.contains(now)) return;
+      const back = before?.isConnected ? before : document.querySelector<HTMLElement>(gallery);
+      back?.focus({ preventScroll: true });
+    };
+  }, [open, gallery]);
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      e.stopPropagation();
+      close();
+    } else if (e.key === 'Tab') {
+      const all = [...(dialogRef.current?.querySelectorAll<HTMLElement>(TABBABLE) ?? [])];
+      if (!all.length) return;
+      const at = all.indexOf(document.activeElement as HTMLElement);
+      const to = e.shiftKey ? (at <= 0 ? all.length - 1 : at - 1) : at === -1 || at === all.length - 1 ? 0 : at + 1;
+      e.preventDefault();
+      all[to]!.focus();
+    }
+  };
+  return { dialogRef, closeRef, onKeyDown };
+}
 
 export function KeyHelp() {
   const { helpOpen } = usePrefs();
+  const { dialogRef, closeRef, onKeyDown } = useModalFocus(helpOpen, () => setPrefs({ helpOpen: false }));
   if (!helpOpen) return null;
   return (
-    <div className="overlay" role="dialog" aria-label="Keyboard shortcuts" data-testid="key-help" onClick={() => setPrefs({ helpOpen: false })}>
+    <div
+      ref={dialogRef}
+      className="overlay"
+      role="dialog"
+      aria-modal="true"
+      aria-label="Keyboard shortcuts"
+      data-testid="key-help"
+      onClick={() => setPrefs({ helpOpen: false })}
+      onKeyDown={onKeyDown}
+    >
       <div className="overlay__card" onClick={(e) => e.stopPropagation()}>
         <h3>Keys</h3>
         <table className="table table--compact">
@@ -20,7 +72,7 @@ export function KeyHelp() {
             ))}
           </tbody>
         </table>
-        <button type="button" className="btn btn--small" onClick={() => setPrefs({ helpOpen: false })}>
+        <button ref={closeRef} type="button" className="btn btn--small" onClick={() => setPrefs({ helpOpen: false })}>
           Close
         </button>
       </div>

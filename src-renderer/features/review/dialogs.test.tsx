@@ -1,0 +1,76 @@
+// @vitest-environment jsdom
+import { screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { afterEach, describe, expect, test } from 'vitest';
+import { renderWith, setup, until } from '../../../test-support/renderer/render';
+import { setPrefs } from './prefs';
+import { ReviewScreen } from './ReviewScreen';
+
+const tiles = () => screen.queryAllByTestId(/^tile-\d+$/);
+
+async function renderAll() {
+  const ctx = setup();
+  ctx.store.setState((s) => ({ views: { ...s.views, review: { ...s.views.review, filters: { ...s.views.review.filters, predicted: 'all' } } } }));
+  const r = renderWith(<ReviewScreen />, ctx);
+  await until(() => expect(tiles().length).toBeGreaterThan(4));
+  return r;
+}
+
+afterEach(() => setPrefs({ helpOpen: false, compare: null }));
+
+describe('the key help and compare overlays are modal dialogs', () => {
+  test('? moves the focus to Close, Tab stays inside, Escape closes and gives the focus back to the gallery', async () => {
+    const user = userEvent.setup();
+    await renderAll();
+    const gallery = screen.getByTestId('gallery');
+    await user.click(tiles()[0]!);
+    expect(document.activeElement).toBe(gallery);
+    await user.keyboard('?');
+    const dialog = screen.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    expect(dialog.getAttribute('aria-modal')).toBe('true');
+    const close = screen.getByRole('button', { name: 'Close' });
+    expect(dialog.contains(close)).toBe(true);
+    expect(document.activeElement).toBe(close);
+    await user.tab();
+    expect(dialog.contains(document.activeElement)).toBe(true);
+    await user.tab({ shift: true });
+    expect(dialog.contains(document.activeElement)).toBe(true);
+    await user.keyboard('{Escape}');
+    expect(screen.queryByTestId('key-help')).toBeNull();
+    expect(document.activeElement).toBe(gallery);
+    // Opened by a key typed on the page (nothing focused), its Close gives the focus to the gallery too.
+    (document.activeElement as HTMLElement).blur();
+    expect(document.activeElement).toBe(document.body);
+    await user.keyboard('?');
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Close' }));
+    await user.click(screen.getByRole('button', { name: 'Close' }));
+    expect(screen.queryByTestId('key-help')).toBeNull();
+    expect(document.activeElement).toBe(gallery);
+  });
+
+  test('C opens the compare view with a Close button that has the focus; Tab stays inside; Escape and Close give the focus back to the gallery', async () => {
+    const user = userEvent.setup();
+    const { store } = await renderAll();
+    const gallery = screen.getByTestId('gallery');
+    await user.click(tiles()[0]!);
+    await user.keyboard('{Shift>}{ArrowRight}{ArrowRight}{/Shift}');
+    expect(store.getState().views.review.selection.size).toBe(3);
+    await user.keyboard('c');
+    const dialog = screen.getByRole('dialog', { name: 'Compare images' });
+    expect(dialog.getAttribute('aria-modal')).toBe('true');
+    const close = screen.getByRole('button', { name: 'Close' });
+    expect(dialog.contains(close)).toBe(true);
+    expect(document.activeElement).toBe(close);
+    await user.tab();
+    expect(dialog.contains(document.activeElement)).toBe(true);
+    await user.keyboard('{Escape}');
+    expect(screen.queryByTestId('compare-view')).toBeNull();
+    expect(document.activeElement).toBe(gallery);
+    // The selection is kept (Escape closed the view, nothing else), and Close closes it as well.
+    expect(store.getState().views.review.selection.size).toBe(3);
+    await user.keyboard('c');
+    await user.click(screen.getByRole('button', { name: 'Close' }));
+    expect(screen.queryByTestId('compare-view')).toBeNull();
+    expect(document.activeElement).toBe(gallery);
+  });
+});
