@@ -19,6 +19,7 @@ import { loadDesktopSettings, resolveLibraryDir, saveDesktopSettings, SETTINGS_F
 import { nativeDialogs } from './dialogs';
 import { registerIpc, type IpcBridge } from './ipc';
 import { menuTemplate } from './menu';
+import { goneText, watchRendererGone } from './rendererGone';
 import { handleAppProtocol, registerAppScheme } from './protocol';
 import { RENDERER_URL } from './resolve';
 import { appResources, missingResources, type AppResources } from './resources';
@@ -63,6 +64,16 @@ function openWindow(): void {
   const w = createMainWindow({ preload: PRELOAD, url: dev ? process.env.ELECTRON_RENDERER_URL! : RENDERER_URL, devTools: !app.isPackaged, bounds: placed.bounds, maximized: placed.maximized });
   win = w;
   ipc.attach(w);
+  // A crashed page would leave a dead window: offer to reload it (its calls were ended) or quit.
+  watchRendererGone(w.webContents, {
+    ask: async (details) => {
+      if (w.isDestroyed()) return false;
+      const r = await dialog.showMessageBox(w, { type: 'error', title: APP_NAME, message: 'The window stopped working', detail: goneText(details), buttons: ['Reload', 'Quit'], defaultId: 0, cancelId: 1, noLink: true });
+      return r.response === 0;
+    },
+    quit: () => app.quit(),
+    log: (line) => console.error(line),
+  });
   let timer: NodeJS.Timeout | undefined;
   const later = () => {
     clearTimeout(timer);

@@ -40,11 +40,12 @@ describe('application menu', () => {
     expect(build('darwin').t.some((m) => sub(m).some((i) => i.role === 'close'))).toBe(true);
   });
 
-  it('Edit has the standard roles; View has zoom (and reload/DevTools only in development)', () => {
+  it('Edit has the standard roles; View has Reload (packaged too) and zoom, and DevTools only in development', () => {
     const { t } = build('win32');
     expect(sub(byLabel(t, 'Edit')).map((i) => i.role).filter(Boolean)).toEqual(['undo', 'redo', 'cut', 'copy', 'paste', 'selectAll']);
     const view = sub(byLabel(t, 'View'));
-    expect(view.map((i) => i.role).filter(Boolean)).toEqual(['resetZoom', 'zoomIn', 'zoomOut', 'togglefullscreen']);
+    expect(view.map((i) => i.role).filter(Boolean)).toEqual(['reload', 'resetZoom', 'zoomIn', 'zoomOut', 'togglefullscreen']);
+    expect(view.find((i) => i.role === 'reload')?.accelerator).toBe('CmdOrCtrl+R');
     expect(view.find((i) => i.role === 'zoomIn')?.accelerator).toBe('CmdOrCtrl+=');
     expect(sub(byLabel(build('win32', true).t, 'View')).map((i) => i.role)).toContain('toggleDevTools');
   });

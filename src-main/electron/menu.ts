@@ -3,7 +3,7 @@
  * imported), so it is unit-tested without Electron. main.ts builds it with
  * `Menu.buildFromTemplate(menuTemplate(…))`. Items that the renderer carries out (Import…,
  * Export…, Keyboard shortcuts) go to the page as an `app.menu` event; the rest are shell actions
- * or Electron roles (Edit, zoom, window).
+ * or Electron roles (Edit, reload, zoom, window).
  */
 import type { MenuItemConstructorOptions } from 'electron';
 import type { MenuCommand } from '../../src-shared/contract/events';
@@ -19,7 +19,7 @@ export interface MenuActions {
 export interface MenuOptions {
   platform: NodeJS.Platform;
   appName: string;
-  /** Reload and DevTools items (unpackaged builds only). */
+  /** The DevTools item (unpackaged builds only; Reload is always there: a page that broke can be reloaded). */
   devTools: boolean;
   actions: MenuActions;
 }
@@ -50,7 +50,9 @@ export function menuTemplate(o: MenuOptions): MenuItemConstructorOptions[] {
   const view: MenuItemConstructorOptions = {
     label: '&View',
     submenu: [
-      ...(o.devTools ? ([{ role: 'reload' }, { role: 'toggleDevTools' }, { type: 'separator' }] as MenuItemConstructorOptions[]) : []),
+      { role: 'reload', accelerator: 'CmdOrCtrl+R' },
+      ...(o.devTools ? ([{ role: 'toggleDevTools' }] as MenuItemConstructorOptions[]) : []),
+      { type: 'separator' },
       { role: 'resetZoom', accelerator: 'CmdOrCtrl+0' },
       { role: 'zoomIn', accelerator: 'CmdOrCtrl+=' },
       { role: 'zoomOut', accelerator: 'CmdOrCtrl+-' },
