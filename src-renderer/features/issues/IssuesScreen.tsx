@@ -2,7 +2,7 @@ import type { KeyboardEvent } from 'react';
 import { useApp, useAppStore } from '../../stores/app';
 import { Filters } from '../review/Filters';
 import { Gallery } from '../review/Gallery';
-import { handleGalleryKey } from '../review/keys';
+import { handleGalleryKey, useGalleryKeys } from '../review/keys';
 import { PreviewPane } from '../review/PreviewPane';
 import { SelectionBar, useScoresOnMount } from '../review/ReviewScreen';
 import { IssueReviewBar } from './IssueReviewBar';
@@ -11,6 +11,7 @@ import { IssueReviewBar } from './IssueReviewBar';
 export function IssuesScreen() {
   const store = useAppStore();
   useScoresOnMount();
+  useGalleryKeys('issues');
   const status = useApp((s) => s.scoresStatus);
   const runId = useApp((s) => s.scores?.runId ?? null);
   const onKeyDown = (e: KeyboardEvent) => handleGalleryKey(e, store, 'issues');

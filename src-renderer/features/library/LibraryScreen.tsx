@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { FAILURE_REASONS, IMPORT_KINDS, tagMergeText, type FailureReason } from '../../../src-shared/domain/library';
 import { RATING_CLASSES, sameRule, type LabelRule, type RatingClass } from '../../../src-shared/domain/label';
-import { useApp, useAppStore, type AppStore } from '../../stores/app';
+import { useApp, useAppStore } from '../../stores/app';
 import { BrowseButton } from '../../components/BrowseButton';
 import { fmtDate, fmtInt, fmtSeconds } from '../../components/format';
 import { MirrorRows } from '../../components/MirrorRows';
@@ -25,28 +25,6 @@ export function droppedPath(data: { uriList: string; text: string }): string | n
     }
   }
   return first;
-}
-
-/** How long to wait for the gallery to appear after the demo loaded (it mounts with Review). */
-const GALLERY_WAIT_MS = 2000;
-
-/**
- * Load the demo; when it completed and Review is shown, put the keyboard focus on the gallery (the
- * button that had it is gone with the Library screen, and focus would fall to the page).
- */
-async function loadDemoThenFocus(store: AppStore): Promise<void> {
-  if (await store.getState().loadDemo()) await focusGalleryWhenShown();
-}
-
-/** Focus the gallery once it is in the page (it mounts with Review); gives up after GALLERY_WAIT_MS. */
-export async function focusGalleryWhenShown(): Promise<void> {
-  const until = Date.now() + GALLERY_WAIT_MS;
-  for (;;) {
-    const gallery = document.querySelector<HTMLElement>('[data-testid="gallery"]');
-    if (gallery) return gallery.focus();
-    if (Date.now() > until) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 function ImportCard() {
@@ -141,7 +119,7 @@ function ImportCard() {
               ? `The library is empty. Try it with the bundled demo: ${fmtInt(demo.rows)} rated photos, imported with their features and trained on this machine (a minute or two).`
               : `The library holds only part of the demo (${fmtInt(images)} of ${fmtInt(demo.rows)} photos) and its first run was not trained: loading it again imports the rest and trains.`}
           </span>
-          <button type="button" className="btn" onClick={() => void loadDemoThenFocus(store)} data-testid="demo-load">
+          <button type="button" className="btn" onClick={() => void store.getState().loadDemo()} data-testid="demo-load">
             {demo.offer === 'load' ? 'Load the demo library' : 'Finish loading the demo'}
           </button>
         </div>

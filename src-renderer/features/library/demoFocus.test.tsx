@@ -6,7 +6,6 @@ import { render, screen } from '@testing-library/react';
 import { describe, expect, test } from 'vitest';
 import { setup, until } from '../../../test-support/renderer/render';
 import { App } from '../shell/App';
-import { focusGalleryWhenShown } from './LibraryScreen';
 
 describe('after the demo loaded', () => {
   test('the focus moves to the gallery once Review shows it, not to the page', async () => {
@@ -14,13 +13,13 @@ describe('after the demo loaded', () => {
     render(<App client={client} store={store} />);
     await until(() => expect(store.getState().initialised).toBe(true));
     store.getState().setScreen('library');
+    await until(() => expect(screen.getByTestId('screen-library')).toBeTruthy());
     const load = document.createElement('button');
     document.body.append(load);
     load.focus();
     load.remove(); // as the demo offer unmounts with the Library screen
     expect(document.activeElement).toBe(document.body);
-    store.getState().setScreen('review');
-    await focusGalleryWhenShown();
-    expect(document.activeElement).toBe(screen.getByTestId('gallery'));
+    store.getState().setScreen('review'); // as loadDemo does when the demo loaded whole
+    await until(() => expect(document.activeElement).toBe(screen.getByTestId('gallery')));
   });
 });

@@ -12,6 +12,10 @@ describe('gallery keys', () => {
     ctx.store.setState((s) => ({ views: { ...s.views, review: { ...s.views.review, filters: { ...s.views.review.filters, predicted: 'all' } } } }));
     const { client, store } = renderWith(<ReviewScreen />, ctx);
     await until(() => expect(screen.queryAllByTestId(/^tile-\d+$/).length).toBeGreaterThan(1));
+    // The gallery took the focus as the screen showed; keys also reach it while the focus is on the
+    // page (as when an overlay that had it closes).
+    expect(document.activeElement).toBe(screen.getByTestId('gallery'));
+    (document.activeElement as HTMLElement).blur();
     expect(document.activeElement === document.body || document.activeElement === null).toBe(true);
     const first = screen.queryAllByTestId(/^tile-\d+$/)[0]!;
     const id = Number(first.dataset.testid!.slice(5));

@@ -114,14 +114,35 @@ function nothingFocused(target: EventTarget | null): boolean {
 }
 
 /**
- * The gallery's keys work as soon as the screen shows, without clicking a tile first: keydowns that
- * reach the window while nothing else has the focus go to `view`'s gallery.
+ * Whether the keyboard focus rests where no work is done: the page itself, or the sidebar of
+ * screens (the button that changed screens keeps it).
+ */
+function focusIdle(target: EventTarget | null): boolean {
+  if (nothingFocused(target)) return true;
+  const el = target as Element | null;
+  return !!el && typeof el.closest === 'function' && el.closest('nav') !== null;
+}
+
+/** Put the keyboard focus on `view`'s gallery (its grid then names the focused tile to a screen reader). */
+export function focusGallery(view: ViewKey): void {
+  if (typeof document === 'undefined') return;
+  document.querySelector<HTMLElement>(`[data-testid="gallery"][data-view="${view}"]`)?.focus({ preventScroll: true });
+}
+
+/**
+ * The gallery's keys work as soon as the screen shows, without clicking a tile first: when the
+ * screen mounts with the focus on the page or in the sidebar (the sidebar's button, a button of the
+ * screen left behind that went with it), the gallery takes the focus; keydowns that reach the window
+ * while the focus rests there again go to `view`'s gallery.
  */
 export function useGalleryKeys(view: ViewKey): void {
   const store = useAppStore();
   useEffect(() => {
+    if (typeof document !== 'undefined' && focusIdle(document.activeElement)) focusGallery(view);
+  }, [view]);
+  useEffect(() => {
     const onKey = (e: globalThis.KeyboardEvent) => {
-      if (nothingFocused(e.target)) handleGalleryKey(e, store, view);
+      if (focusIdle(e.target)) handleGalleryKey(e, store, view);
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
