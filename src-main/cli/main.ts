@@ -175,6 +175,12 @@ export function buildProgram(): Command {
     .action(async (o: { bad?: string; good?: string; exemplar?: string }, cmd: Command) => {
       const ratingClass = API_SCHEMAS['labels.setRule'].shape.rule.shape.bad.element;
       const classes = (flag: string, s: string): RatingClass[] => numberListOption(flag, ratingClass, s);
+      // --bad and --good naming the same class do not go together: a usage error (2), before the library is touched.
+      if (o.bad !== undefined && o.good !== undefined) {
+        const good = classes('--good', o.good);
+        const both = classes('--bad', o.bad).filter((c) => good.includes(c));
+        if (both.length) throw usage(`--bad and --good both name class ${[...new Set(both)].join(',')}`);
+      }
       await withCore(
         cmd,
         async (core) => {

@@ -1,0 +1,45 @@
+/**
+ * Usage errors of `qc` as README promises them: a line that does not parse, or options that do not
+ * go together, are one line `qc: …` (and at most a pointer to the help), exit 2, with --json one
+ * error object on stdout; nothing is read or written in the library. Real `qc` processes.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, tempDir } from '../../test-support/fixtures';
+import { qcNodeArgs } from '../../test-support/qcProcess';
+
+let dir: string;
+
+function qcRaw(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const r = spawnSync(process.execPath, [...qcNodeArgs(), ...args], { cwd: opts.cwd ?? REPO_ROOT, encoding: 'utf8', env: opts.env ?? process.env });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A usage error: exit 2, one line `qc: …` matching `message` (and at most the help pointer), nothing on stdout. */
+function expectUsage(r: { code: number | null; stdout: string; stderr: string }, message: RegExp) {
+  expect(r.code, r.stderr).toBe(2);
+  expect(r.stdout).toBe('');
+  const lines = r.stderr.trim().split('\n');
+  expect(lines.length, r.stderr).toBeLessThanOrEqual(2);
+  expect(lines[0]).toMatch(/^qc: /);
+  expect(lines[0]).toMatch(message);
+}
+
+beforeAll(() => {
+  dir = tempDir('qc-cli-usage-');
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('qc usage errors', () => {
+  it('qc rule --bad and --good naming the same class: a usage error (2), and no library is made', () => {
+    const data = path.join(dir, 'rule-lib');
+    const r = qcRaw(['--data', data, 'rule', '--bad', '1,2', '--good', '2,5']);
+    expectUsage(r, /--bad and --good both name class 2/);
+    expect(fs.existsSync(data)).toBe(false);
+    const j = qcRaw(['--data', data, 'rule', '--bad', '1,3', '--good', '3,1', '--json']);
+    expect(j.code).toBe(2);
+    expect(JSON.parse(j.stdout)).toEqual({ error: { code: 'invalid_argument', message: '--bad and --good both name class 1,3' } });
+  }, 60_000);
+});
