@@ -18,7 +18,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { CORE_EVENTS, type EventMap, type EventName } from '../../src-shared/contract/events';
 import { parseFilePath, type ServerMessage } from '../../src-shared/contract/transport';
 import type { Core } from '../core/app';
-import { imageFileOnDisk } from '../core/library/files';
+import { imageFileOnDisk, openImageFileOnDisk, type OpenImageFile } from '../core/library/files';
 import { ApiClient } from './api';
 import { appUrl, BASE_HEADERS, generateToken, hostOriginProblem, htmlHeaders, isAcceptableToken, tokenMatches } from './security';
 import { findStaticFile, notBuiltPage } from './static';
@@ -116,6 +116,22 @@ function sendFile(req: IncomingMessage, res: ServerResponse, file: string, size:
   pipeline(fs.createReadStream(file), res, () => {});
 }
 
+/** Sends an open file (closed once sent, or at once for HEAD). */
+function sendOpenFile(req: IncomingMessage, res: ServerResponse, file: OpenImageFile, headers: Headers): void {
+  try {
+    res.writeHead(200, { ...BASE_HEADERS, 'Content-Length': file.size, ...headers });
+  } catch (e) {
+    void file.handle.close().catch(() => {});
+    throw e;
+  }
+  if (req.method === 'HEAD') {
+    res.end();
+    void file.handle.close().catch(() => {});
+    return;
+  }
+  pipeline(file.handle.createReadStream(), res, () => {});
+}
+
 /** Refuse an upgrade request on its raw socket. */
 function refuseUpgrade(socket: Socket, status: number): void {
   if (socket.writable) {
@@ -151,9 +167,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (!tokenMatches(target.query.get('t'), token)) return send(res, 401, 'a valid token is needed (?t=…)');
     const parsed = parseFilePath(target.path.slice(1));
     if (!parsed) return send(res, 400, 'expected /files/<thumb|preview|original>/<imageId>');
-    const file = await imageFileOnDisk(core.context, parsed.kind, parsed.imageId);
+    // Streamed from the very file that was checked (its device and inode), opened once.
+    const checked = await imageFileOnDisk(core.context, parsed.kind, parsed.imageId);
+    const file = checked && (await openImageFileOnDisk(checked));
     if (!file) return send(res, 404, 'no such image file');
-    sendFile(req, res, file.path, file.size, { 'Content-Type': file.contentType, 'Cache-Control': 'private, max-age=31536000, immutable' });
+    sendOpenFile(req, res, file, { 'Content-Type': file.contentType, 'Cache-Control': 'private, max-age=31536000, immutable' });
   }
 
   async function serveRenderer(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {

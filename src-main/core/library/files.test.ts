@@ -3,7 +3,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../app';
-import { imageFileOnDisk, insideDir, resolveImageFile } from './files';
+import { imageFileOnDisk, insideDir, openImageFile, openImageFileOnDisk, resolveImageFile } from './files';
 import { Importer } from './importer';
 import { DEV_IMAGES, tempDir } from '../../../test-support/fixtures';
 
@@ -101,11 +101,11 @@ describe('resolveImageFile', () => {
         set.run(original, thumb, original, id);
         for (const kind of ['original', 'preview', 'thumb'] as const) expect(await imageFileOnDisk(core.context, kind, id), `${kind} ${original} ${thumb}`).toBeNull();
       }
-      // A link inside originals/ to a file inside originals/ is fine.
+      // A link inside originals/ to a file inside originals/ is fine: the answer is the file it leads to.
       fs.symlinkSync(path.join(paths.root, row.path), path.join(paths.originals, 'zz_inside.jpg'));
       set.run('originals/zz_inside.jpg', row.thumb_path, 'originals/zz_inside.jpg', id);
       const inside = (await imageFileOnDisk(core.context, 'original', id))!;
-      expect(inside).toMatchObject({ path: path.join(paths.originals, 'zz_inside.jpg'), size: fs.statSync(path.join(paths.root, row.path)).size });
+      expect(inside).toMatchObject({ path: fs.realpathSync(path.join(paths.root, row.path)), size: fs.statSync(path.join(paths.root, row.path)).size });
     } finally {
       set.run(row.path, row.thumb_path, row.preview_path, id);
       for (const f of ['originals/zz_link.jpg', 'originals/zz_inside.jpg', 'thumbs/zz_root']) fs.rmSync(path.join(paths.root, f), { force: true });
@@ -122,6 +122,103 @@ describe('resolveImageFile', () => {
       set.run(row.path, row.thumb_path, row.preview_path, id);
       fs.rmSync(path.join(paths.originals, 'zz_photo.jpg'));
     }
+  });
+});
+
+describe('imageFileOnDisk: a link or folder swapped between the check and the open', () => {
+  let dir3: string;
+  let core3: Core;
+  let id: number;
+  let row: { thumb_path: string };
+  const SECRET = Buffer.from('TOP SECRET outside the library\n');
+
+  beforeAll(async () => {
+    dir3 = tempDir('qc-files-swap-');
+    const src = await sourceFolder(dir3);
+    core3 = createCore({ dataDir: path.join(dir3, 'data'), ml: 'in-process' });
+    await core3.call('library.import', { source: src });
+    id = idsByFileName(core3)['small.jpg']!;
+    row = core3.context.db.prepare('SELECT thumb_path FROM images WHERE id = ?').get(id) as { thumb_path: string };
+    fs.mkdirSync(path.join(dir3, 'outside'));
+    fs.writeFileSync(path.join(dir3, 'outside', 'secret.webp'), SECRET);
+    fs.writeFileSync(path.join(dir3, 'outside', 't.webp'), SECRET);
+  });
+  afterAll(async () => {
+    await core3.close();
+    fs.rmSync(dir3, { recursive: true, force: true });
+  });
+
+  /** Reads what an open file holds, and closes it. */
+  async function readOpen(open: Awaited<ReturnType<typeof openImageFile>>): Promise<Buffer | null> {
+    if (!open) return null;
+    try {
+      const buf = Buffer.alloc(open.size);
+      await open.handle.read(buf, 0, open.size, 0);
+      return buf;
+    } finally {
+      await open.handle.close();
+    }
+  }
+
+  it('answers the real path it checked: a thumbs/ link swapped to point outside afterwards is never followed', async () => {
+    const { db, paths } = core3.context;
+    const realThumb = path.join(paths.root, row.thumb_path);
+    const thumbBytes = fs.readFileSync(realThumb);
+    const link = path.join(paths.thumbs, 'zz_link.webp');
+    fs.symlinkSync(realThumb, link);
+    const set = db.prepare('UPDATE images SET thumb_path = ? WHERE id = ?');
+    set.run('thumbs/zz_link.webp', id);
+    try {
+      const checked = (await imageFileOnDisk(core3.context, 'thumb', id))!;
+      expect(checked).not.toBeNull();
+      // The swap, after the check and before the caller opens what it was given.
+      fs.rmSync(link);
+      fs.symlinkSync(path.join(dir3, 'outside', 'secret.webp'), link);
+      // As the desktop app's app:// handler does: open the answered path.
+      const read = fs.readFileSync(checked.path);
+      expect(read.equals(SECRET)).toBe(false);
+      expect(read.equals(thumbBytes)).toBe(true);
+      const opened = await readOpen(await openImageFileOnDisk(checked));
+      expect(opened?.equals(thumbBytes)).toBe(true);
+      // Asked again after the swap: the link now leads out, so nothing at all.
+      expect(await imageFileOnDisk(core3.context, 'thumb', id)).toBeNull();
+      expect(await openImageFile(core3.context, 'thumb', id)).toBeNull();
+    } finally {
+      set.run(row.thumb_path, id);
+      fs.rmSync(link, { force: true });
+    }
+  });
+
+  it('opens nothing when a folder above the checked file is swapped for a link out before the open', async () => {
+    const { db, paths } = core3.context;
+    const folder = path.join(paths.thumbs, 'zz_dir');
+    fs.mkdirSync(folder);
+    fs.copyFileSync(path.join(paths.root, row.thumb_path), path.join(folder, 't.webp'));
+    const set = db.prepare('UPDATE images SET thumb_path = ? WHERE id = ?');
+    set.run('thumbs/zz_dir/t.webp', id);
+    try {
+      const checked = (await imageFileOnDisk(core3.context, 'thumb', id))!;
+      expect(checked.path).toBe(fs.realpathSync(path.join(folder, 't.webp')));
+      // The swap: the checked file's folder becomes a link to a folder outside holding a t.webp.
+      fs.renameSync(folder, `${folder}.moved`);
+      fs.symlinkSync(path.join(dir3, 'outside'), folder);
+      expect(fs.readFileSync(checked.path).equals(SECRET)).toBe(true); // the path alone would now read the secret
+      expect(await openImageFileOnDisk(checked)).toBeNull();
+      // The file itself replaced by a link out: refused too.
+      fs.rmSync(folder);
+      fs.renameSync(`${folder}.moved`, folder);
+      const again = (await imageFileOnDisk(core3.context, 'thumb', id))!;
+      fs.rmSync(path.join(folder, 't.webp'));
+      fs.symlinkSync(path.join(dir3, 'outside', 'secret.webp'), path.join(folder, 't.webp'));
+      expect(await openImageFileOnDisk(again)).toBeNull();
+    } finally {
+      set.run(row.thumb_path, id);
+      fs.rmSync(folder, { recursive: true, force: true });
+      fs.rmSync(`${folder}.moved`, { recursive: true, force: true });
+    }
+    // Untouched, the thumbnail is opened and read whole.
+    const whole = await readOpen(await openImageFile(core3.context, 'thumb', id));
+    expect(whole?.equals(fs.readFileSync(path.join(paths.root, row.thumb_path)))).toBe(true);
   });
 });
 

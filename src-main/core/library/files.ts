@@ -6,6 +6,10 @@
  * thumbs/, previews/): the database is not trusted to keep files in their place.
  * A thumbnail or preview that the import left for later (verify.ts's DerivedFiles) is made from the
  * stored original the first time it is asked for (imageFileOnDisk).
+ * What is served is the file that was checked: imageFileOnDisk answers the real path it checked (a
+ * link swapped afterwards changes nothing), and openImageFile opens that path and keeps the open file
+ * only when it is the very file checked (same device and inode), so no swap between check and open,
+ * of the file or of a folder above it, can make a file outside the library be read.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -121,7 +125,12 @@ export function resolveImageFile(core: Pick<CoreContext, 'db' | 'paths'>, kind: 
 }
 
 export interface ImageFileOnDisk extends ImageFile {
+  /** The real path that was checked (every link resolved), never the path as written in the database. */
+  path: string;
   size: number;
+  /** The checked file's device and inode: `openImageFileOnDisk` keeps an open file only when they match. */
+  dev: bigint;
+  ino: bigint;
 }
 
 /** Thumbnails and previews being made, by absolute path: concurrent requests for one share the work. */
@@ -132,6 +141,8 @@ const making = new Map<string, Promise<boolean>>();
  * made from the original (inside the data dir, like every path here) and stored, atomically, under
  * its content-addressed name. Null when the image, its original or the file cannot be had, or when
  * its real path (links resolved) escapes the folder of its kind (originals/, thumbs/, previews/).
+ * Its `path` is that real path, so a caller that opens it does not follow a link again; a caller
+ * that can take an open file should use `openImageFile`, which leaves no window at all.
  */
 export async function imageFileOnDisk(core: Pick<CoreContext, 'db' | 'paths'>, kind: FileKind, imageId: number): Promise<ImageFileOnDisk | null> {
   const file = resolveImageFile(core, kind, imageId);
@@ -152,8 +163,44 @@ export async function imageFileOnDisk(core: Pick<CoreContext, 'db' | 'paths'>, k
     real = realPathInside(file.path, dirs);
   }
   if (!real) return null;
-  const stat = await fs.promises.stat(real).catch(() => null);
-  return stat?.isFile() ? { ...file, size: stat.size } : null;
+  const stat = await fs.promises.stat(real, { bigint: true }).catch(() => null);
+  return stat?.isFile() ? { path: real, contentType: file.contentType, size: Number(stat.size), dev: stat.dev, ino: stat.ino } : null;
+}
+
+export interface OpenImageFile {
+  /** Open for reading; the caller closes it (a read stream made from it closes it when done). */
+  handle: fs.promises.FileHandle;
+  /** The open file's size. */
+  size: number;
+  contentType: string;
+}
+
+/**
+ * Opens the file `imageFileOnDisk` checked, not following a link at its last step, and keeps it only
+ * when the open file is the one checked (same device and inode): a link or folder swapped in between
+ * the check and the open makes it null, never a file outside the library.
+ */
+export async function openImageFileOnDisk(file: ImageFileOnDisk): Promise<OpenImageFile | null> {
+  let handle: fs.promises.FileHandle;
+  try {
+    handle = await fs.promises.open(file.path, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+  } catch {
+    return null;
+  }
+  try {
+    const stat = await handle.stat({ bigint: true });
+    if (stat.isFile() && stat.dev === file.dev && stat.ino === file.ino) return { handle, size: Number(stat.size), contentType: file.contentType };
+  } catch {
+    // fall through: nothing to serve
+  }
+  await handle.close().catch(() => {});
+  return null;
+}
+
+/** The file to serve for an image, checked and opened (`imageFileOnDisk`, then `openImageFileOnDisk`). */
+export async function openImageFile(core: Pick<CoreContext, 'db' | 'paths'>, kind: FileKind, imageId: number): Promise<OpenImageFile | null> {
+  const file = await imageFileOnDisk(core, kind, imageId);
+  return file && openImageFileOnDisk(file);
 }
 
 async function makeDerived(paths: Pick<CoreContext['paths'], 'root' | 'tmp'>, kind: 'thumb' | 'preview', originalPath: string, dest: string): Promise<boolean> {
