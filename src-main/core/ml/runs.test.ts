@@ -95,8 +95,8 @@ describe('the threshold in force', () => {
     expect(() => runs.setCuratorThreshold(0.3)).toThrow(/There is no run yet/);
     expect(runs.curatorThreshold()).toBeNull();
     expect(runs.thresholdInForce(null)).toEqual({ threshold: 0.5, source: 'default' });
-    // Clearing ("auto") is harmless: nothing to clear.
-    expect(await lib.core.call('ml.setThreshold', { threshold: null })).toEqual({ threshold: null, previous: null, in_force: { threshold: 0.5, source: 'default' }, active_run: null });
+    // Clearing ("auto": the run's recommendation) is refused too.
+    await expect(lib.core.call('ml.setThreshold', { threshold: null })).rejects.toMatchObject({ code: 'bad_input', message: "There is no run yet: a threshold is chosen on a run's scores. Train first." });
     for (const call of [() => lib!.core.call('review.scores', {}), () => lib!.core.call('export.tags', { outDir: tempDir() })]) {
       await expect(call()).rejects.toMatchObject({ code: 'not_found', message: 'no trained model yet: train a model first' });
     }

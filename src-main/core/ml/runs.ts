@@ -199,16 +199,15 @@ export class RunStore {
   setCuratorThreshold(threshold: number | null, runId: number | null = this.activeRunId()): number | null {
     if (threshold !== null) checkThreshold(threshold);
     if (runId === null) {
-      // Clearing with no run: nothing to clear (migration 017's library-wide `threshold_bad` is read by nothing).
-      if (threshold !== null) {
-        const archived = this.db.prepare("SELECT 1 FROM runs WHERE status = 'done' AND archived = 1").get();
-        throw new QcError(
-          'bad_input',
-          archived
-            ? "There is no active run (every finished run is archived): a threshold is chosen on a run's scores. Restore a run or train first."
-            : "There is no run yet: a threshold is chosen on a run's scores. Train first.",
-        );
-      }
+      // Setting or clearing ("auto": the run's recommendation) needs a run; nothing is written
+      // (migration 017's library-wide `threshold_bad` is read by nothing).
+      const archived = this.db.prepare("SELECT 1 FROM runs WHERE status = 'done' AND archived = 1").get();
+      throw new QcError(
+        'bad_input',
+        archived
+          ? "There is no active run (every finished run is archived): a threshold is chosen on a run's scores. Restore a run or train first."
+          : "There is no run yet: a threshold is chosen on a run's scores. Train first.",
+      );
     } else if (!this.db.prepare('UPDATE runs SET curator_threshold = ? WHERE id = ?').run(threshold, runId).changes) throw new QcError('not_found', `no run with id ${runId}`);
     return this.curatorThreshold(runId);
   }
