@@ -112,3 +112,26 @@ describe('IPC bridge sessions', () => {
     await bridge.dispose();
   });
 });
+
+describe('menu commands', () => {
+  it('a command given with no window (macOS) is held and reaches the new window’s page when it has loaded', async () => {
+    const { core } = fakeCore();
+    const bridge = createIpcBridge(core, { ipcMain: new FakeIpcMain(), isTrusted });
+    bridge.menu('import');
+    const win = new FakeWindow();
+    bridge.attach(win);
+    const page = win.webContents.mainFrame;
+    expect(messages(page)).toEqual([]);
+    win.webContents.emit('did-finish-load');
+    expect(messages(page)).toEqual([{ type: 'event', name: 'app.menu', payload: { command: 'import' } }]);
+    bridge.menu('export'); // once loaded, at once
+    expect(messages(page).at(-1)).toEqual({ type: 'event', name: 'app.menu', payload: { command: 'export' } });
+    win.close();
+    bridge.menu('shortcuts');
+    const next = new FakeWindow();
+    bridge.attach(next);
+    next.webContents.emit('did-finish-load');
+    expect(messages(next.webContents.mainFrame)).toEqual([{ type: 'event', name: 'app.menu', payload: { command: 'shortcuts' } }]);
+    await bridge.dispose();
+  });
+});

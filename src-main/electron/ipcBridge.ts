@@ -9,6 +9,9 @@
  * document), when the renderer process goes, or when the window closes; a navigation that only
  * starts (and may be refused by security.ts) leaves the page and its calls alone. A late message
  * from the old document, whose frame is no longer the session's, is dropped.
+ *
+ * A menu command given while no window's page has loaded (macOS keeps the app running with no
+ * window; a menu click opens one) is held and sent when the page's load finishes.
  */
 import { CORE_EVENTS, type EventMap, type EventName, type MenuCommand } from '../../src-shared/contract/events';
 import type { HandlersOf } from '../../src-shared/contract/handlers';
@@ -19,6 +22,8 @@ import { CallSession } from '../core/session';
 import { withShell } from './dispatch';
 
 const { call: IPC_CALL, cancel: IPC_CANCEL, message: IPC_MESSAGE } = IPC_CHANNELS;
+/** Menu commands kept for a page that has not loaded yet (more are clicks the user will repeat). */
+const MAX_HELD_MENU = 8;
 
 /** What the bridge uses of a WebFrameMain. */
 export interface FrameLike {
@@ -56,7 +61,7 @@ export interface IpcMainLike {
 export interface IpcBridge {
   /** Serve this window (its calls are aborted when it closes, its page is replaced or crashes). */
   attach(win: WindowLike): void;
-  /** Tell the page to carry out a menu item (the `app.menu` event). */
+  /** Tell the page to carry out a menu item (the `app.menu` event); held until a window's page has loaded. */
   menu(command: MenuCommand): void;
   /** Calls still running (a quit waits for them to stop). */
   readonly inFlight: number;
@@ -77,6 +82,10 @@ export function createIpcBridge(core: Core, opts: IpcBridgeOptions): IpcBridge {
   let win: WindowLike | null = null;
   /** The page document being served: its frame and its calls. */
   let current: { frame: FrameLike; session: CallSession } | null = null;
+  /** Whether the window's page has finished loading (it listens for menu commands from then on). */
+  let loaded = false;
+  /** Menu commands given while no page could take them (no window yet on macOS, a page still loading). */
+  const heldMenu: MenuCommand[] = [];
   const retiring = new Set<Promise<void>>();
 
   const retire = () => {
@@ -130,7 +139,13 @@ export function createIpcBridge(core: Core, opts: IpcBridgeOptions): IpcBridge {
     attach(w) {
       retire();
       win = w;
+      loaded = false;
       const contents = w.webContents;
+      contents.on('did-finish-load', () => {
+        if (win !== w) return;
+        loaded = true;
+        for (const command of heldMenu.splice(0)) forward('app.menu', { command });
+      });
       // A new document (reload, navigation) has committed: the old one cannot receive its results.
       // (did-navigate is main-frame only and never same-document.) A navigation that only starts
       // may still be refused (security.ts), and the page then stays with its calls.
@@ -147,10 +162,12 @@ export function createIpcBridge(core: Core, opts: IpcBridgeOptions): IpcBridge {
         if (win !== w) return;
         retire();
         win = null;
+        loaded = false;
       });
     },
     menu(command) {
-      forward('app.menu', { command });
+      if (live() && loaded) forward('app.menu', { command });
+      else if (heldMenu.length < MAX_HELD_MENU) heldMenu.push(command);
     },
     get inFlight() {
       return current?.session.inFlight ?? 0;
