@@ -1,9 +1,11 @@
 // @vitest-environment jsdom
 import { act, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { describe, expect, test } from 'vitest';
 import { fmtPAt, fmtT } from '../../components/format';
 import { renderWith, setup, until } from '../../../test-support/renderer/render';
 import { PreviewPane } from './PreviewPane';
+import { ReviewScreen } from './ReviewScreen';
 
 /** A p(bad) as fmtP / fmtPAt print it (`0.999960`, `1 − 2.0e-9`), read back. */
 const read = (text: string) => (text.startsWith('1 − ') ? 1 - Number(text.slice(4)) : Number(text));
@@ -41,5 +43,30 @@ describe('preview p(bad) beside the threshold', () => {
   test("the audit's numbers: 0.999960 beside 0.999961", () => {
     expect(fmtPAt(0.99996, 0.999961)).toBe('0.999960');
     expect(fmtPAt(0.99996, 0.999961)).not.toBe('1.000');
+  });
+});
+
+describe('closing the preview gives the focus to the gallery', () => {
+  const tiles = () => screen.queryAllByTestId(/^tile-\d+$/);
+
+  test('its × and Escape inside it close it and leave the focus on the gallery, not the page', async () => {
+    const user = userEvent.setup();
+    const ctx = setup();
+    ctx.store.setState((s) => ({ views: { ...s.views, review: { ...s.views.review, filters: { ...s.views.review.filters, predicted: 'all' } } } }));
+    renderWith(<ReviewScreen />, ctx);
+    await until(() => expect(tiles().length).toBeGreaterThan(2));
+    const gallery = screen.getByTestId('gallery');
+    await user.click(tiles()[0]!);
+    await user.keyboard('{Enter}');
+    const close = await screen.findByTestId('preview-close');
+    await user.click(close);
+    expect(screen.queryByTestId('preview')).toBeNull();
+    expect(document.activeElement).toBe(gallery);
+    // Escape with the focus inside the preview (on its ×).
+    await user.keyboard('{Enter}');
+    (await screen.findByTestId('preview-close')).focus();
+    await user.keyboard('{Escape}');
+    expect(screen.queryByTestId('preview')).toBeNull();
+    expect(document.activeElement).toBe(gallery);
   });
 });

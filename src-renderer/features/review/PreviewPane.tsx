@@ -1,5 +1,5 @@
 /** The large preview of the focused image with everything `images.get` knows about it. */
-import { useRef, useState } from 'react';
+import { useLayoutEffect, useRef, useState } from 'react';
 import { isHttpUrl, type ImageDetail, type ImageSource } from '../../../src-shared/domain/library';
 import { useApp, useAppStore, useClient } from '../../stores/app';
 import { fmtBytes, fmtDate, fmtP, fmtPAt, fmtT } from '../../components/format';
@@ -244,6 +244,16 @@ function Details({ d }: { d: ImageDetail }) {
 export function PreviewPane() {
   const store = useAppStore();
   const preview = useApp((s) => s.preview);
+  // Closed by its × or by Escape inside it, the preview takes the focus away with it: it goes to
+  // the gallery it previewed (a focus elsewhere stays where it is).
+  const { open, view } = preview;
+  useLayoutEffect(() => {
+    if (!open) return;
+    return () => {
+      const now = document.activeElement;
+      if (now === null || now === document.body) document.querySelector<HTMLElement>(`.gallery[data-view="${view}"]`)?.focus({ preventScroll: true });
+    };
+  }, [open, view]);
   if (!preview.open) return null;
   const { detail, imageId } = preview;
   return (

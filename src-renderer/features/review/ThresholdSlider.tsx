@@ -8,7 +8,7 @@
  * trained head's bad images and recommended threshold crowd within 0.001 of p = 1, which a slider
  * even in p squeezed into its last step. Thresholds print with formatThreshold (fmtT), as the CLI prints them: 0.999984 or 0.9686275, never 1.000.
  */
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, type FocusEvent } from 'react';
 import { useApp, useAppStore } from '../../stores/app';
 import { thresholdNumbers, type ScoresState, type ThresholdNumbers } from '../../stores/review';
 import { fmtInt, fmtPct, fmtT } from '../../components/format';
@@ -110,6 +110,24 @@ export function ThresholdSlider() {
   const libraryImages = useApp((s) => s.status?.images ?? null);
   const inputRef = useRef<HTMLInputElement>(null);
   const { thresholdDetails } = usePrefs();
+  // The export buttons go away with their own action ("Use … for export" once the thresholds match,
+  // Undo after the last undo, "use the run's"): the focus they had goes to the slider, not the page.
+  const actionFocus = useRef<HTMLElement | null>(null);
+  useLayoutEffect(() => {
+    const el = actionFocus.current;
+    if (!el || el.isConnected) return;
+    actionFocus.current = null;
+    const now = document.activeElement;
+    if (now === null || now === document.body) inputRef.current?.focus();
+  });
+  const keepFocus = {
+    onFocus: (e: FocusEvent<HTMLElement>) => {
+      actionFocus.current = e.currentTarget;
+    },
+    onBlur: (e: FocusEvent<HTMLElement>) => {
+      if (e.relatedTarget) actionFocus.current = null;
+    },
+  };
 
   // Native listeners as well as React's onChange: `change` fires when a range input is released
   // (React's onChange is really `input`), and a value set by script (e.g. Playwright's fill)
@@ -238,7 +256,7 @@ export function ThresholdSlider() {
           Exports use p(bad) ≥ <b>{fmtT(inForce.threshold)}</b> <span className="muted">({inForce.source})</span>
         </span>
         {!sameAsExport && (
-          <button type="button" className="btn btn--small btn--primary" onClick={() => void store.getState().useThresholdForExport(draft)} data-testid="threshold-use-for-export">
+          <button type="button" className="btn btn--small btn--primary" onClick={() => void store.getState().useThresholdForExport(draft)} data-testid="threshold-use-for-export" {...keepFocus}>
             Use {fmtT(draft)} for export
           </button>
         )}
@@ -249,12 +267,13 @@ export function ThresholdSlider() {
             onClick={() => void store.getState().undoExportThreshold()}
             title={`Back to ${exportUndo.before === null ? "the run's own threshold" : fmtT(exportUndo.before)}`}
             data-testid="threshold-export-undo"
+            {...keepFocus}
           >
             Undo
           </button>
         )}
         {scores.curator !== null && (
-          <button type="button" className="btn btn--ghost btn--small" onClick={() => void store.getState().useThresholdForExport(null)} data-testid="threshold-export-reset" title="Let exports follow the run's recommended threshold">
+          <button type="button" className="btn btn--ghost btn--small" onClick={() => void store.getState().useThresholdForExport(null)} data-testid="threshold-export-reset" title="Let exports follow the run's recommended threshold" {...keepFocus}>
             use the run&apos;s
           </button>
         )}
