@@ -104,6 +104,21 @@ export function buildProgram(): Command {
       // through ml.importTags, into --run's run if given. The core's detector and merge, as
       // library.import uses them for the app (which merges into the active run only).
       const tagFiles = source && !o.kind ? tagFilesAt(source) : [];
+      // An option that does not apply to what is imported is a usage error naming it, never ignored.
+      if (tagFiles.length) {
+        const downloadOnly = [
+          ['--mirror', o.mirror.length > 0],
+          ['--concurrency', o.concurrency !== undefined],
+          ['--timeout', o.timeout !== undefined],
+          ['--retries', o.retries !== undefined],
+          ['--retry-failed', Boolean(o.retryFailed)],
+          ['--allow-local', Boolean(o.allowLocal)],
+        ] as const;
+        const given = downloadOnly.find(([, set]) => set);
+        if (given) throw usage(`${given[0]} does not apply to tag files (their predictions are merged, nothing is downloaded)`);
+      } else if (o.run !== undefined) {
+        throw usage('--run applies only to tag files (<bundle>_a.tsv, _finaltags.tsv)');
+      }
       if (tagFiles.length) {
         await withCore(
           cmd,

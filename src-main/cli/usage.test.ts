@@ -43,3 +43,25 @@ describe('qc usage errors', () => {
     expect(JSON.parse(j.stdout)).toEqual({ error: { code: 'invalid_argument', message: '--bad and --good both name class 1,3' } });
   }, 60_000);
 });
+
+describe('qc import options that do not apply', () => {
+  it('--run without tag files, and a download option with tag files, are usage errors naming the option', () => {
+    const data = path.join(dir, 'import-lib');
+    const ratings = path.join(dir, 'ratings.txt');
+    fs.writeFileSync(ratings, 'obj_with_overall_rating\tobj_url\tancestry\toverall_rating\n1\thttp://127.0.0.1:9/x.jpg\t{}\t3\n');
+    expectUsage(qcRaw(['--data', data, 'import', ratings, '--run', '1']), /^qc: --run applies only to tag files/);
+    const tags = path.join(dir, 'bundle_finaltags.tsv');
+    fs.writeFileSync(tags, 'eolMediaURL\timclass\tconfidence\nhttp://127.0.0.1:9/x.jpg\tgood\t0.9\n');
+    const cases: [string[], string][] = [
+      [['--mirror', `http://127.0.0.1:9/=${dir}`], '--mirror'],
+      [['--concurrency', '2'], '--concurrency'],
+      [['--timeout', '1000'], '--timeout'],
+      [['--retries', '1'], '--retries'],
+      [['--retry-failed'], '--retry-failed'],
+      [['--allow-local'], '--allow-local'],
+    ];
+    for (const [extra, option] of cases) expectUsage(qcRaw(['--data', data, 'import', tags, ...extra]), new RegExp(`^qc: ${option} does not apply to tag files`));
+    // Refused before the library is opened: nothing was made.
+    expect(fs.existsSync(data)).toBe(false);
+  }, 120_000);
+});
