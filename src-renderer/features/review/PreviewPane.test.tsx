@@ -70,3 +70,41 @@ describe('closing the preview gives the focus to the gallery', () => {
     expect(document.activeElement).toBe(gallery);
   });
 });
+
+describe("the preview's 1:1 zoom from the keyboard", () => {
+  const tiles = () => screen.queryAllByTestId(/^tile-\d+$/);
+
+  test('the picture is a toggle button: Enter and Space switch fit and 1:1, the arrow keys pan the original and leave the gallery alone', async () => {
+    const user = userEvent.setup();
+    const ctx = setup();
+    ctx.store.setState((s) => ({ views: { ...s.views, review: { ...s.views.review, filters: { ...s.views.review.filters, predicted: 'all' } } } }));
+    const { store } = renderWith(<ReviewScreen />, ctx);
+    await until(() => expect(tiles().length).toBeGreaterThan(2));
+    await user.click(tiles()[1]!);
+    await user.keyboard('{Enter}');
+    const pic = await screen.findByRole('button', { name: /at original size \(1:1\)/ });
+    expect(pic).toBe(screen.getByTestId('preview-image'));
+    expect(pic.tabIndex).toBe(0);
+    expect(pic.getAttribute('aria-pressed')).toBe('false');
+    const shown = store.getState().preview.imageId;
+    const focus = store.getState().views.review.focus;
+    pic.focus();
+    await user.keyboard('{Enter}');
+    expect(pic.dataset.zoom).toBe('1:1');
+    expect(pic.getAttribute('aria-pressed')).toBe('true');
+    expect(pic.querySelector('img')!.getAttribute('src')).toMatch(/\/files\/original\//);
+    await user.keyboard('{ArrowRight}{ArrowRight}{ArrowDown}');
+    expect(pic.scrollLeft).toBeGreaterThan(0);
+    expect(pic.scrollTop).toBeGreaterThan(0);
+    const left = pic.scrollLeft;
+    await user.keyboard('{ArrowLeft}');
+    expect(pic.scrollLeft).toBeLessThan(left);
+    // The gallery kept its focus and the same image is previewed.
+    expect(store.getState().views.review.focus).toBe(focus);
+    expect(store.getState().preview.imageId).toBe(shown);
+    await user.keyboard(' ');
+    expect(pic.dataset.zoom).toBe('fit');
+    expect(pic.getAttribute('aria-pressed')).toBe('false');
+    expect(document.activeElement).toBe(pic);
+  });
+});

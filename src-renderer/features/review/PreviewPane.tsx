@@ -5,9 +5,13 @@ import { useApp, useAppStore, useClient } from '../../stores/app';
 import { fmtBytes, fmtDate, fmtP, fmtPAt, fmtT } from '../../components/format';
 import { formatSignals, imageLabel } from '../../components/signals';
 
+/** How far one arrow key pans the original at 1:1, in CSS pixels. */
+const PAN_STEP = 40;
+const PAN: Record<string, [number, number]> = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+
 /**
- * The preview picture; a click shows the original at 1:1 (pan by scrolling or dragging), another
- * click fits it again.
+ * The preview picture, a toggle button: a click, Enter or Space shows the original at 1:1 (pan by
+ * scrolling, dragging or the arrow keys), another fits it again.
  */
 function ZoomableImage({ imageId }: { imageId: number }) {
   const client = useClient();
@@ -23,7 +27,22 @@ function ZoomableImage({ imageId }: { imageId: number }) {
       className={`preview__img${zoom ? ' preview__img--zoom' : ''}`}
       data-testid="preview-image"
       data-zoom={zoom ? '1:1' : 'fit'}
-      title={zoom ? 'Original at 1:1: drag or scroll to pan, click to fit' : 'Click for the original at 1:1'}
+      role="button"
+      tabIndex={0}
+      aria-pressed={zoom}
+      aria-label={`Image ${imageId} at original size (1:1)`}
+      title={zoom ? 'Original at 1:1: drag, scroll or use the arrow keys to pan; click, Enter or Space to fit' : 'Click, Enter or Space for the original at 1:1'}
+      onKeyDown={(e) => {
+        // Its own keys, kept from the gallery's (Enter there opens a preview, arrows move the focus).
+        if (e.key === 'Enter' || e.key === ' ') setZoom((z) => !z);
+        else if (zoom && PAN[e.key]) {
+          const [dx, dy] = PAN[e.key]!;
+          e.currentTarget.scrollLeft += dx * PAN_STEP;
+          e.currentTarget.scrollTop += dy * PAN_STEP;
+        } else return;
+        e.preventDefault();
+        e.stopPropagation();
+      }}
       onPointerDown={(e) => {
         if (!zoom) return;
         const el = e.currentTarget;
