@@ -28,6 +28,7 @@ test('a refused Confirm shows the curator wording of the error, not the API mess
   expect(texts.join()).not.toMatch(/ml\.|reviewIssues|imageIds/);
   // The button is usable again.
   expect(screen.getByTestId('issue-confirm').hasAttribute('disabled')).toBe(false);
+  expect(screen.getByTestId('issue-confirm').hasAttribute('aria-disabled')).toBe(false);
 });
 
 test('Confirm sends the label each tile shows; one changed since by another process is refused and nothing is stored', async () => {
@@ -69,5 +70,61 @@ test('Confirm and Dismiss are off on a tile that is no longer an open issue', as
   await until(() => expect(screen.getByTestId('issue-why').textContent).toBe('Not an open issue of this run.'));
   expect(screen.getByTestId('issue-confirm').hasAttribute('disabled')).toBe(true);
   expect(screen.getByTestId('issue-dismiss').hasAttribute('disabled')).toBe(true);
+  off();
+});
+
+test('while a verdict is sent its button keeps the keyboard focus (aria-disabled, not disabled), and the keys go on acting after it', async () => {
+  const user = userEvent.setup();
+  const ctx = setup({ images: 300 });
+  await ctx.store.getState().loadRuns();
+  renderWith(<IssuesScreen />, ctx);
+  await until(() => expect(screen.queryAllByTestId(/^tile-\d+$/).length).toBeGreaterThan(1));
+  const first = Number(screen.queryAllByTestId(/^tile-\d+$/)[0]!.dataset.testid!.slice(5));
+  await user.click(screen.getByTestId(`tile-${first}`));
+  const confirm = screen.getByTestId('issue-confirm');
+  await until(() => expect(confirm.hasAttribute('disabled')).toBe(false));
+  const release = ctx.client.hold('ml.reviewIssues');
+  confirm.focus();
+  await user.keyboard('{Enter}');
+  await until(() => expect(confirm.getAttribute('aria-disabled')).toBe('true'));
+  expect(confirm.hasAttribute('disabled')).toBe(false);
+  expect(document.activeElement).toBe(confirm);
+  // A second press while the first is sent sends nothing more.
+  await user.keyboard('{Enter}');
+  expect(ctx.client.callsOf('ml.reviewIssues')).toHaveLength(1);
+  release();
+  await until(() => expect(confirm.hasAttribute('aria-disabled')).toBe(false));
+  await until(() => expect(screen.queryByTestId(`tile-${first}`)).toBeNull());
+  expect([confirm, screen.getByTestId('gallery')]).toContain(document.activeElement);
+  // The focus moved on to the next issue: B labels it, with no click.
+  const next = await until(() => {
+    const it = ctx.store.getState().itemAt('issues', ctx.store.getState().views.issues.focus);
+    expect(it?.image_id).toBeDefined();
+    return it!;
+  });
+  expect(next.image_id).not.toBe(first);
+  await user.keyboard('b');
+  await until(() => expect(ctx.client.callsOf('labels.set')).toEqual([{ imageIds: [next.image_id], label: 'bad' }]));
+  expect(ctx.client.callsOf('ml.reviewIssues')).toHaveLength(1);
+});
+
+test('a verdict button that turns off while it holds the focus hands the focus to the gallery, not the page', async () => {
+  const user = userEvent.setup();
+  const ctx = setup({ images: 300 });
+  await ctx.store.getState().loadRuns();
+  renderWith(<IssuesScreen />, ctx);
+  await until(() => expect(screen.queryAllByTestId(/^tile-\d+$/).length).toBeGreaterThan(1));
+  const tile = screen.queryAllByTestId(/^tile-\d+$/)[0]!;
+  const id = Number(tile.dataset.testid!.slice(5));
+  const seen = tile.dataset.label as 'good' | 'bad';
+  await user.click(tile);
+  const dismiss = screen.getByTestId('issue-dismiss');
+  await until(() => expect(dismiss.hasAttribute('disabled')).toBe(false));
+  dismiss.focus();
+  const off = ctx.store.getState().connect();
+  // Another window relabels it: no issue any more, so no verdict on it.
+  await ctx.lib.core.call('labels.set', { imageIds: [id], label: seen === 'good' ? 'bad' : 'good' });
+  await until(() => expect(dismiss.hasAttribute('disabled')).toBe(true));
+  expect(document.activeElement).toBe(screen.getByTestId('gallery'));
   off();
 });

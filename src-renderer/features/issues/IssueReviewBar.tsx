@@ -1,9 +1,10 @@
 /** Why the focused issue is suspected, and the curator's verdict on the selected issues: confirm the label or dismiss it. */
-import { useEffect, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { IssueReviewAction } from '../../../src-shared/domain/ml';
 import { fmtInt } from '../../components/format';
 import { useApp, useAppStore, useClient } from '../../stores/app';
 import { issueWhy } from '../../../src-shared/domain/labelIssue';
+import { focusGallery } from '../review/keys';
 import { issuesSource, useOpenIssues } from './openIssues';
 
 export function IssueReviewBar() {
@@ -13,6 +14,7 @@ export function IssueReviewBar() {
   const focusItem = useApp((s) => s.itemAt('issues', s.views.issues.focus));
   const selection = useApp((s) => s.views.issues.selection);
   const [busy, setBusy] = useState(false);
+  const sending = useRef(false);
   const why = focusItem ? open.byImage.get(focusItem.image_id) : undefined;
   // An issue ranked past the list held here (more than 5,000 open): its why-line asked for by id.
   const source = issuesSource(client);
@@ -38,8 +40,10 @@ export function IssueReviewBar() {
     return { imageIds, shown: imageIds.map((id) => shownOf.get(id)!) };
   };
   const act = async (action: IssueReviewAction) => {
+    if (sending.current) return;
     const { imageIds, shown } = targets();
     if (!imageIds.length) return;
+    sending.current = true;
     setBusy(true);
     try {
       const r = await client.call('ml.reviewIssues', { imageIds, action, shown });
@@ -50,27 +54,35 @@ export function IssueReviewBar() {
     } catch (e) {
       store.getState().reportError(e, action === 'confirm' ? 'Confirm label' : 'Dismiss');
     } finally {
+      sending.current = false;
       setBusy(false);
     }
   };
   // A verdict is for an open issue: the focused tile must be one, unless other tiles are selected too.
   const onlyFocus = !selection.size || (selection.size === 1 && focusId !== undefined && selection.has(focusId));
-  const noVerdict = busy || !focusItem || (onlyFocus && !why);
+  const off = !focusItem || (onlyFocus && !why);
+  // While a verdict is sent its buttons are aria-disabled, not disabled: a disabled button drops the
+  // keyboard focus to the page. One that holding the focus turns off (the issue the focus moved on
+  // to is no open issue, or its why-line is still asked for) hands the focus to the gallery.
+  const actionsRef = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => {
+    if (off && !busy && actionsRef.current?.contains(document.activeElement)) focusGallery('issues');
+  }, [off, busy]);
   return (
     <div className="issuebar" data-testid="issue-review">
       <div className="issuebar__why small" data-testid="issue-why">
         {why ? issueWhy(why) : asking ? '…' : focusItem ? 'Not an open issue of this run.' : 'Pick an image to see why it is suspected.'}
       </div>
-      <div className="issuebar__actions">
+      <div className="issuebar__actions" ref={actionsRef}>
         <span className="muted small" data-testid="issue-open" data-value={open.total ?? ''}>
           {open.total === null
             ? ''
             : `${fmtInt(open.total)} open${open.beyond ? ` (then ${fmtInt(open.beyond)} beyond the estimate)` : ''}${open.reviewed ? ` · ${fmtInt(open.reviewed)} reviewed` : ''}${open.ranking ? ` · ranked by ${open.ranking}` : ''}`}
         </span>
-        <button type="button" className="btn btn--small btn--good" disabled={noVerdict} onClick={() => void act('confirm')} data-testid="issue-confirm" title="The label is right: keep it, weigh it fully, never list or prune it again">
+        <button type="button" className="btn btn--small btn--good" disabled={off && !busy} aria-disabled={busy || undefined} onClick={() => void act('confirm')} data-testid="issue-confirm" title="The label is right: keep it, weigh it fully, never list or prune it again">
           Confirm label
         </button>
-        <button type="button" className="btn btn--small" disabled={noVerdict} onClick={() => void act('dismiss')} data-testid="issue-dismiss" title="Not an issue: take it off the queue (remembered across retrains)">
+        <button type="button" className="btn btn--small" disabled={off && !busy} aria-disabled={busy || undefined} onClick={() => void act('dismiss')} data-testid="issue-dismiss" title="Not an issue: take it off the queue (remembered across retrains)">
           Dismiss
         </button>
       </div>

@@ -138,7 +138,11 @@ describe('Label issues screen', () => {
 
     const open = before.issues.filter((i) => !i.beyond_estimate);
     const opposite = (l: 'good' | 'bad') => (l === 'bad' ? 'g' : 'b');
-    const idle = () => until(() => expect(screen.getByTestId('issue-confirm').hasAttribute('disabled')).toBe(false));
+    const idle = () =>
+      until(() => {
+        expect(screen.getByTestId('issue-confirm').hasAttribute('disabled')).toBe(false);
+        expect(screen.getByTestId('issue-confirm').hasAttribute('aria-disabled')).toBe(false);
+      });
     // N keys on N issues: relabel (B/G, U), confirm, dismiss, and a relabel from another window.
     const steps: [LabelIssueLike, 'key' | 'u' | 'confirm' | 'dismiss' | 'elsewhere'][] = [
       [open[0]!, 'key'],

@@ -3,6 +3,7 @@ import { screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, test } from 'vitest';
 import { renderWith, setup, until } from '../../../test-support/renderer/render';
+import { IssuesScreen } from '../issues/IssuesScreen';
 import { ReviewScreen } from './ReviewScreen';
 
 describe('gallery keys', () => {
@@ -24,6 +25,21 @@ describe('gallery keys', () => {
     await until(() => expect(client.callsOf('labels.set')[0]).toEqual({ imageIds: [id], label: 'bad' }));
     await user.keyboard('{ArrowRight}');
     expect(store.getState().views.review.focus).toBeGreaterThanOrEqual(1);
+  });
+
+  test('on Label issues too, with the focus on the page (as after a verdict button turned off)', async () => {
+    const user = userEvent.setup();
+    const ctx = setup({ images: 300 });
+    await ctx.store.getState().loadRuns();
+    const { client, store } = renderWith(<IssuesScreen />, ctx);
+    await until(() => expect(screen.queryAllByTestId(/^tile-\d+$/).length).toBeGreaterThan(2));
+    (document.activeElement as HTMLElement | null)?.blur();
+    expect(document.activeElement === document.body || document.activeElement === null).toBe(true);
+    await user.keyboard('{ArrowRight}');
+    expect(store.getState().views.issues.focus).toBe(1);
+    const second = store.getState().itemAt('issues', 1)!;
+    await user.keyboard('g');
+    await until(() => expect(client.callsOf('labels.set')).toEqual([{ imageIds: [second.image_id], label: 'good' }]));
   });
 
   test('keys typed in a text field stay there', async () => {
