@@ -1,14 +1,19 @@
 /**
  * The desktop app's own settings (not the library's): which library folder it opens and how its
  * window was placed, in `<userData>/desktop.json`. Plain fs, no electron import: main.ts passes
- * the paths in. A damaged file never stops the app: it is read as far as it is valid.
+ * the paths in. A damaged file never stops the app: it is read as far as it is valid, and one
+ * that is not a regular file (a FIFO, a link to a device) or is over {@link MAX_SETTINGS_BYTES}
+ * is read as no settings, without blocking on it (core/library/sources.ts readLocalFile: a
+ * non-blocking open, checked by fstat before a byte is read).
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { parseWindowState, type WindowState } from './windowState';
 import { makeDir, writeFileAtomic } from '../core/fsSafe';
+import { readLocalFile } from '../core/library/sources';
 
 export const SETTINGS_FILE = 'desktop.json';
+/** A settings file is a few hundred bytes; anything much larger is not ours. */
+export const MAX_SETTINGS_BYTES = 1 << 20;
 
 export interface DesktopSettings {
   /** The library folder chosen in File → Change library folder… (absolute). */
@@ -16,10 +21,10 @@ export interface DesktopSettings {
   window?: WindowState;
 }
 
-export function loadDesktopSettings(file: string): DesktopSettings {
+export async function loadDesktopSettings(file: string): Promise<DesktopSettings> {
   let data: unknown;
   try {
-    data = JSON.parse(fs.readFileSync(file, 'utf8'));
+    data = JSON.parse((await readLocalFile(file, MAX_SETTINGS_BYTES)).toString('utf8'));
   } catch {
     return {};
   }

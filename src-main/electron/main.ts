@@ -179,7 +179,7 @@ async function chooseAnotherLibrary(reason: string): Promise<boolean> {
 async function start(): Promise<void> {
   secureSession(session.defaultSession);
   settingsFile = path.join(app.getPath('userData'), SETTINGS_FILE);
-  settings = loadDesktopSettings(settingsFile);
+  settings = await loadDesktopSettings(settingsFile);
   library = resolveLibraryDir({ env: process.env, argv: process.argv.slice(1), settings, fallback: defaultDataDir({ ...process.env, QC_DATA_DIR: '' }) });
   resources = appResources({ isPackaged: app.isPackaged, resourcesPath: process.resourcesPath, appPath: app.getAppPath() });
   const missing = missingResources(resources);

@@ -72,16 +72,16 @@ describe('desktop settings', () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'sub', 'desktop.json');
 
-  it('round-trips and survives a missing or damaged file', () => {
-    expect(loadDesktopSettings(file)).toEqual({});
+  it('round-trips and survives a missing or damaged file', async () => {
+    expect(await loadDesktopSettings(file)).toEqual({});
     const s = { libraryDir: path.join(dir, 'lib'), window: { bounds: { x: 1, y: 2, width: 1000, height: 700 }, maximized: false } };
     saveDesktopSettings(file, s);
-    expect(loadDesktopSettings(file)).toEqual(s);
+    expect(await loadDesktopSettings(file)).toEqual(s);
     expect(fs.readdirSync(path.dirname(file))).toEqual(['desktop.json']);
     fs.writeFileSync(file, '{"libraryDir": "relative/path", "window": {"bounds": 3}');
-    expect(loadDesktopSettings(file)).toEqual({});
+    expect(await loadDesktopSettings(file)).toEqual({});
     fs.writeFileSync(file, JSON.stringify({ libraryDir: 'relative/path', window: s.window }));
-    expect(loadDesktopSettings(file)).toEqual({ window: s.window });
+    expect(await loadDesktopSettings(file)).toEqual({ window: s.window });
   });
 
   it('opens QC_DATA_DIR, else --data, else the chosen folder, else the default', () => {
