@@ -218,6 +218,18 @@ export function buildProgram(): Command {
   registerDoctorCommand(program);
   // A usage error is its line and where to read more, not the whole help.
   program.showHelpAfterError('(see qc --help)');
+  // `qc` with no command is such a line too (commander would print the whole help on stderr and
+  // exit 0): one line, the pointer, exit 2, and with --json the error object. `qc --help` and
+  // `qc help` are unchanged (the help on stdout, exit 0).
+  const help = program.help.bind(program);
+  program.help = ((context?: { error?: boolean }) => {
+    if (context?.error) {
+      // No command at all, or `qc help NAME` of no command.
+      const named = program.args.at(-1);
+      program.error(named === undefined ? 'missing command' : `unknown command '${named}'`, { code: 'commander.missingCommand', exitCode: 2 });
+    }
+    return help(context);
+  }) as typeof program.help;
   for (const c of program.commands) c.showHelpAfterError(`(see qc ${c.name()} --help)`);
   return program;
 }

@@ -65,3 +65,23 @@ describe('qc import options that do not apply', () => {
     expect(fs.existsSync(data)).toBe(false);
   }, 120_000);
 });
+
+describe('qc with no command', () => {
+  it('is a usage error: one line and the help pointer, exit 2, with --json the error object; qc --help stays exit 0', () => {
+    const data = path.join(dir, 'nocommand-lib');
+    const r = qcRaw(['--data', data]);
+    expectUsage(r, /^qc: missing command$/);
+    expect(r.stderr.trim().split('\n')[1]).toBe('(see qc --help)');
+    const j = qcRaw(['--data', data, '--json']);
+    expect(j.code).toBe(2);
+    expect(JSON.parse(j.stdout)).toEqual({ error: { code: 'invalid_argument', message: 'missing command' } });
+    expectUsage(qcRaw(['help', 'nosuchcommand']), /^qc: unknown command 'nosuchcommand'$/);
+    for (const args of [['--help'], ['help']]) {
+      const h = qcRaw(args);
+      expect(h.code, args.join(' ')).toBe(0);
+      expect(h.stdout).toMatch(/^Usage: qc /);
+      expect(h.stderr).toBe('');
+    }
+    expect(fs.existsSync(data)).toBe(false);
+  }, 60_000);
+});
