@@ -1,10 +1,10 @@
 // @vitest-environment jsdom
 import { act, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { fmtPAt, fmtT } from '../../components/format';
 import { renderWith, setup, until } from '../../../test-support/renderer/render';
-import { PreviewPane } from './PreviewPane';
+import { PreviewPane, STACKED_LAYOUT } from './PreviewPane';
 import { ReviewScreen } from './ReviewScreen';
 
 /** A p(bad) as fmtP / fmtPAt print it (`0.999960`, `1 − 2.0e-9`), read back. */
@@ -106,5 +106,41 @@ describe("the preview's 1:1 zoom from the keyboard", () => {
     expect(pic.dataset.zoom).toBe('fit');
     expect(pic.getAttribute('aria-pressed')).toBe('false');
     expect(document.activeElement).toBe(pic);
+  });
+});
+
+describe('the preview in the stacked layout (narrow window, 200% zoom)', () => {
+  const tiles = () => screen.queryAllByTestId(/^tile-\d+$/);
+
+  test('Enter scrolls the preview into view when it opens below the gallery, and not beside it', async () => {
+    const user = userEvent.setup();
+    let stacked = true;
+    const matchMedia = vi.fn((query: string) => ({ matches: stacked && query === STACKED_LAYOUT, media: query }) as MediaQueryList);
+    const scrolled: { el: Element; arg: unknown }[] = [];
+    vi.stubGlobal('matchMedia', matchMedia);
+    Element.prototype.scrollIntoView = function (this: Element, arg?: boolean | ScrollIntoViewOptions) {
+      scrolled.push({ el: this, arg });
+    };
+    try {
+      const ctx = setup();
+      ctx.store.setState((s) => ({ views: { ...s.views, review: { ...s.views.review, filters: { ...s.views.review.filters, predicted: 'all' } } } }));
+      renderWith(<ReviewScreen />, ctx);
+      await until(() => expect(tiles().length).toBeGreaterThan(2));
+      await user.click(tiles()[0]!);
+      await user.keyboard('{Enter}');
+      const preview = await screen.findByTestId('preview');
+      await until(() => expect(scrolled.filter((s) => s.el === preview)).toEqual([{ el: preview, arg: { block: 'nearest' } }]));
+      await user.keyboard('{Escape}');
+      expect(screen.queryByTestId('preview')).toBeNull();
+      // Beside the gallery (a wide window) it is in view already: no scroll.
+      stacked = false;
+      await user.keyboard('{Enter}');
+      const beside = await screen.findByTestId('preview');
+      await new Promise((r) => setTimeout(r, 50));
+      expect(scrolled.filter((s) => s.el === beside)).toEqual([]);
+    } finally {
+      vi.unstubAllGlobals();
+      delete (Element.prototype as Partial<Element>).scrollIntoView;
+    }
   });
 });

@@ -1,5 +1,5 @@
 /** The large preview of the focused image with everything `images.get` knows about it. */
-import { useLayoutEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { isHttpUrl, type ImageDetail, type ImageSource } from '../../../src-shared/domain/library';
 import { useApp, useAppStore, useClient } from '../../stores/app';
 import { fmtBytes, fmtDate, fmtP, fmtPAt, fmtT } from '../../components/format';
@@ -260,6 +260,9 @@ function Details({ d }: { d: ImageDetail }) {
   );
 }
 
+/** The stacked layout (app.css): the preview below the gallery, in narrow windows or at 150–200% zoom. */
+export const STACKED_LAYOUT = '(max-width: 760px)';
+
 export function PreviewPane() {
   const store = useAppStore();
   const preview = useApp((s) => s.preview);
@@ -273,10 +276,15 @@ export function PreviewPane() {
       if (now === null || now === document.body) document.querySelector<HTMLElement>(`.gallery[data-view="${view}"]`)?.focus({ preventScroll: true });
     };
   }, [open, view]);
+  // Stacked below the gallery, a preview opened by Enter can be off screen: scroll it into view.
+  const asideRef = useRef<HTMLElement>(null);
+  useEffect(() => {
+    if (open && globalThis.matchMedia?.(STACKED_LAYOUT).matches) asideRef.current?.scrollIntoView?.({ block: 'nearest' });
+  }, [open]);
   if (!preview.open) return null;
   const { detail, imageId } = preview;
   return (
-    <aside className="preview" data-testid="preview" data-image-id={imageId ?? ''} aria-label="Preview">
+    <aside ref={asideRef} className="preview" data-testid="preview" data-image-id={imageId ?? ''} aria-label="Preview">
       <div className="preview__bar">
         <span>
           {imageId === null
