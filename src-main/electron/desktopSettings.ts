@@ -43,6 +43,16 @@ export function saveDesktopSettings(file: string, settings: DesktopSettings): vo
   writeFileAtomic(file, `${JSON.stringify(settings, null, 2)}\n`);
 }
 
+/** {@link saveDesktopSettings} that says whether the file was written, and why not, instead of throwing. */
+export function trySaveDesktopSettings(file: string, settings: DesktopSettings): { ok: true } | { ok: false; error: string } {
+  try {
+    saveDesktopSettings(file, settings);
+    return { ok: true };
+  } catch (e) {
+    return { ok: false, error: (e as Error).message };
+  }
+}
+
 export type LibrarySource = 'QC_DATA_DIR' | '--data' | 'settings' | 'default';
 
 /**

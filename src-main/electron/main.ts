@@ -15,9 +15,10 @@ import { describeError, toErrorShape } from '../../src-shared/contract/errors';
 import { createCore, type Core } from '../core/app';
 import { checkLibraryFolder } from '../core/library/store';
 import { defaultDataDir } from '../core/paths';
-import { loadDesktopSettings, resolveLibraryDir, saveDesktopSettings, SETTINGS_FILE, type DesktopSettings, type LibrarySource } from './desktopSettings';
+import { loadDesktopSettings, resolveLibraryDir, SETTINGS_FILE, trySaveDesktopSettings, type DesktopSettings, type LibrarySource } from './desktopSettings';
 import { nativeDialogs } from './dialogs';
 import { registerIpc, type IpcBridge } from './ipc';
+import { changeLibraryFolder as changeLibraryFolderFlow, type MessageOptions } from './libraryFolder';
 import { menuTemplate } from './menu';
 import { goneText, watchRendererGone } from './rendererGone';
 import { handleAppProtocol, registerAppScheme } from './protocol';
@@ -42,12 +43,11 @@ let settings: DesktopSettings = {};
 let library: { dir: string; source: LibrarySource } = { dir: '', source: 'default' };
 let resources: AppResources | null = null;
 
-function saveSettings(): void {
-  try {
-    saveDesktopSettings(settingsFile, settings);
-  } catch (e) {
-    console.error(`[qc] cannot save ${settingsFile}: ${(e as Error).message}`);
-  }
+/** Write desktop.json; false (logged) when it could not be written. */
+function saveSettings(): { ok: true } | { ok: false; error: string } {
+  const r = trySaveDesktopSettings(settingsFile, settings);
+  if (!r.ok) console.error(`[qc] cannot save ${settingsFile}: ${r.error}`);
+  return r;
 }
 
 /** Remember where the window is (its normal bounds, and whether it is maximised). */
@@ -109,29 +109,26 @@ function showAbout(): void {
 }
 
 async function changeLibraryFolder(): Promise<void> {
-  const opts = { title: 'Choose the library folder', defaultPath: library.dir, properties: ['openDirectory', 'createDirectory'] as Array<'openDirectory' | 'createDirectory'>, buttonLabel: 'Use This Folder' };
-  const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
-  const chosen = r.canceled ? undefined : r.filePaths[0];
-  if (!chosen || path.resolve(chosen) === library.dir) return;
-  try {
-    checkLibraryFolder(path.resolve(chosen)); // an unwritable choice, saved, would stop every later start
-  } catch (e) {
-    const refused = { type: 'error' as const, title: 'Library folder', message: 'This folder cannot hold the library', detail: describeError(toErrorShape(e)), buttons: ['OK'] };
-    await (win ? dialog.showMessageBox(win, refused) : dialog.showMessageBox(refused));
-    return;
-  }
-  settings.libraryDir = path.resolve(chosen);
-  saveSettings();
-  const overridden = library.source === 'QC_DATA_DIR' || library.source === '--data';
-  const message = overridden
-    ? `Saved. This run was started with ${library.source}, which still takes precedence; start the app without it to open ${chosen}.`
-    : `${APP_NAME} restarts to open the library in\n${chosen}`;
-  const confirm = { type: 'info' as const, title: 'Library folder', message, buttons: overridden ? ['OK'] : ['Restart Now', 'Later'], defaultId: 0 };
-  const answer = win ? await dialog.showMessageBox(win, confirm) : await dialog.showMessageBox(confirm);
-  if (!overridden && answer.response === 0) {
-    app.relaunch();
-    app.quit();
-  }
+  const show = async (o: MessageOptions) => (win ? await dialog.showMessageBox(win, o) : await dialog.showMessageBox(o)).response;
+  await changeLibraryFolderFlow({
+    appName: APP_NAME,
+    library,
+    settings,
+    settingsFile,
+    choose: async () => {
+      const opts = { title: 'Choose the library folder', defaultPath: library.dir, properties: ['openDirectory', 'createDirectory'] as Array<'openDirectory' | 'createDirectory'>, buttonLabel: 'Use This Folder' };
+      const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
+      return r.canceled ? undefined : r.filePaths[0];
+    },
+    check: checkLibraryFolder,
+    describe: (e) => describeError(toErrorShape(e)),
+    save: trySaveDesktopSettings,
+    show,
+    relaunch: () => {
+      app.relaunch();
+      app.quit();
+    },
+  });
 }
 
 function installMenu(): void {
@@ -170,8 +167,14 @@ async function chooseAnotherLibrary(reason: string): Promise<boolean> {
       reason = `${path.resolve(chosen)}\n\n${describeError(toErrorShape(e))}`;
       continue;
     }
+    const previous = settings.libraryDir;
     settings.libraryDir = path.resolve(chosen);
-    saveSettings();
+    const saved = saveSettings();
+    if (!saved.ok) {
+      settings.libraryDir = previous;
+      dialog.showErrorBox(`${APP_NAME} cannot save its settings`, `The library folder was not saved: ${settingsFile} could not be written (${saved.error}).`);
+      return false;
+    }
     return true;
   }
 }
