@@ -53,7 +53,9 @@ describe('Tile', () => {
     const { cell, p } = renderTile(item({ p_bad: 0.9999791, label: null, issue_rank: 3 }), THRESHOLD);
     expect(Number(p)).toBeGreaterThanOrEqual(THRESHOLD);
     expect(cell.dataset.flagged).toBe('true');
-    expect(screen.getByRole('gridcell', { name: 'EOL 9000482, not labelled, p(bad) 0.999979, flagged bad at 0.99997884, label issue 3' })).toBe(cell);
+    expect(screen.getByRole('gridcell', { name: 'EOL 9000482, not labelled, p(bad) 0.999979, flagged bad at 0.99997884, label issue #3' })).toBe(cell);
+    // The rank's visible text is part of the name (a curator saying what they see finds the tile).
+    expect(cell.getAttribute('aria-label')).toContain(screen.getByTestId('tile-rank').textContent!);
   });
 
   test('without scores (no threshold yet) the tile shows fmtP and says nothing about flags', () => {

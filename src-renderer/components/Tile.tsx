@@ -26,7 +26,7 @@ export function tileName(item: GalleryItem, threshold: number | null): string {
   if (p === null || !Number.isFinite(p)) parts.push('no p(bad)');
   else if (threshold === null) parts.push(`p(bad) ${fmtP(p)}`);
   else parts.push(`p(bad) ${fmtPAt(p, threshold)}`, p >= threshold ? `flagged bad at ${fmtT(threshold)}` : `not flagged at ${fmtT(threshold)}`);
-  if (item.issue_rank !== null) parts.push(`label issue ${item.issue_rank}${item.issue_beyond_estimate ? ' (beyond the estimate)' : ''}`);
+  if (item.issue_rank !== null) parts.push(`label issue #${item.issue_rank}${item.issue_beyond_estimate ? ' (beyond the estimate)' : ''}`);
   return parts.join(', ');
 }
 
