@@ -3,7 +3,7 @@
  * `qc`: the command line over the same core as the app. A thin adapter: parse arguments,
  * call one API method, print JSON (--json: exactly one object on stdout) or human text.
  */
-import { Command, Option } from 'commander';
+import { Command, Option, type HelpContext } from 'commander';
 import { describeError, toErrorShape, type QcErrorShape } from '../../src-shared/contract/errors';
 import { parseLabelValue, type RatingClass } from '../../src-shared/domain/label';
 import { IMPORT_KINDS, tagMergeText } from '../../src-shared/domain/library';
@@ -222,7 +222,7 @@ export function buildProgram(): Command {
   // exit 0): one line, the pointer, exit 2, and with --json the error object. `qc --help` and
   // `qc help` are unchanged (the help on stdout, exit 0).
   const help = program.help.bind(program);
-  program.help = ((context?: { error?: boolean }) => {
+  program.help = ((context?: HelpContext) => {
     if (context?.error) {
       // No command at all, or `qc help NAME` of no command.
       const named = program.args.at(-1);
