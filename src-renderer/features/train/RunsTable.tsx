@@ -108,7 +108,9 @@ export function RunsTable() {
             <th title="bad/good images in train · validation · test">snapshot (bad/good)</th>
             <th title="training time and when; hover for the backend">time</th>
             <th>Δ vs previous run</th>
-            <th />
+            <th>
+              <span className="sr-only">actions</span>
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -241,7 +243,9 @@ export function RunCompare() {
       <table className="table table--compact">
         <thead>
           <tr>
-            <th />
+            <th>
+              <span className="sr-only">metric</span>
+            </th>
             <th className="num">run {prev.run_id}</th>
             <th className="num">run {cur.run_id}</th>
             <th className="num">Δ</th>
