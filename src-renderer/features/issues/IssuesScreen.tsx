@@ -2,7 +2,9 @@ import type { KeyboardEvent } from 'react';
 import { useApp, useAppStore } from '../../stores/app';
 import { Filters } from '../review/Filters';
 import { Gallery } from '../review/Gallery';
+import { CompareView } from '../review/CompareView';
 import { handleGalleryKey, useGalleryKeys } from '../review/keys';
+import { KeyHelp } from '../review/KeyHelp';
 import { PreviewPane } from '../review/PreviewPane';
 import { SelectionBar, useScoresOnMount } from '../review/ReviewScreen';
 import { IssueReviewBar } from './IssueReviewBar';
@@ -34,6 +36,8 @@ export function IssuesScreen() {
         <Gallery view="issues" label="Label issues" emptyText={status === 'none' ? 'No trained model yet.' : 'No label issues found.'} />
         <PreviewPane />
       </div>
+      <CompareView view="issues" />
+      <KeyHelp />
     </section>
   );
 }

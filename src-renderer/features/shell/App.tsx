@@ -13,6 +13,7 @@ import { LibraryScreen } from '../library/LibraryScreen';
 import { ReviewScreen } from '../review/ReviewScreen';
 import { TrainScreen } from '../train/TrainScreen';
 import { NoSession } from './NoSession';
+import { prefs, setPrefs } from '../review/prefs';
 
 const TITLES: Record<Screen, string> = { review: 'Review', issues: 'Label issues', train: 'Train', library: 'Library', export: 'Export' };
 
@@ -92,6 +93,15 @@ export function App({ client, store: given }: { client: ApiClient; store?: AppSt
     void store.getState().init();
     return off;
   }, [store]);
+  // The key help and the comparison belong to the screen they were opened on: another screen
+  // closes them (before it renders, so it never shows them with its own data).
+  useEffect(
+    () =>
+      store.subscribe((s, before) => {
+        if (s.screen !== before.screen && (prefs().helpOpen || prefs().compare)) setPrefs({ helpOpen: false, compare: null });
+      }),
+    [store],
+  );
   return (
     <AppProvider client={client} store={store}>
       <Shell />
