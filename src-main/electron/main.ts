@@ -20,6 +20,7 @@ import { nativeDialogs } from './dialogs';
 import { registerIpc, type IpcBridge } from './ipc';
 import { changeLibraryFolder as changeLibraryFolderFlow, type MessageOptions } from './libraryFolder';
 import { menuTemplate } from './menu';
+import { QuitGuard, quitQuestion } from './quitGuard';
 import { goneText, watchRendererGone } from './rendererGone';
 import { handleAppProtocol, registerAppScheme } from './protocol';
 import { RENDERER_URL } from './resolve';
@@ -42,6 +43,17 @@ let settingsFile = '';
 let settings: DesktopSettings = {};
 let library: { dir: string; source: LibrarySource } = { dir: '', source: 'default' };
 let resources: AppResources | null = null;
+
+/** Closing the window or quitting while calls run asks first (Stop / Keep Working). */
+const quitGuard = new QuitGuard({
+  inFlight: () => ipc?.inFlight ?? 0,
+  ask: async (kind, running) => {
+    const q = quitQuestion(kind, running);
+    const opts = { type: 'warning' as const, title: APP_NAME, message: q.message, detail: q.detail, buttons: q.buttons, defaultId: 1, cancelId: 1, noLink: true };
+    const r = win && !win.isDestroyed() ? await dialog.showMessageBox(win, opts) : await dialog.showMessageBox(opts);
+    return r.response === 0;
+  },
+});
 
 /** Write desktop.json; false (logged) when it could not be written. */
 function saveSettings(): { ok: true } | { ok: false; error: string } {
@@ -80,7 +92,9 @@ function openWindow(): void {
     timer = setTimeout(() => rememberWindow(w), 500);
   };
   for (const e of ['resize', 'move', 'maximize', 'unmaximize'] as const) w.on(e as 'resize', later);
-  w.on('close', () => {
+  w.on('close', (event) => {
+    quitGuard.onClose(event, () => w.close());
+    if (event.defaultPrevented) return;
     clearTimeout(timer);
     rememberWindow(w);
     saveSettings();
@@ -227,6 +241,7 @@ if (!app.requestSingleInstanceLock()) {
     win.show();
     win.focus();
   });
+  app.on('before-quit', (event) => quitGuard.onBeforeQuit(event, () => app.quit()));
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
