@@ -148,8 +148,16 @@ function ancestryTooLarge(ancestry: string): string | null {
   return names > MAX_ANCESTRY_NAMES ? `the ancestry holds ${names.toLocaleString('en')} names, over the ${MAX_ANCESTRY_NAMES.toLocaleString('en')} kept; row kept without ancestry` : null;
 }
 
-/** Images derived per transaction after the rows are stored, or when an interrupted import is settled (~80 ms). */
-const SETTLE_CHUNK = 2_000;
+/**
+ * How long one step of deriving images (after the rows are stored, or when an import that did not
+ * finish is settled) or of collecting the images to derive runs before it yields, ms: a settle of
+ * a million images runs for minutes in the background of a core that stays open, whose other calls
+ * get in between two steps. A step ends at the first image past this (an image takes well under a
+ * millisecond at a million: 0.7 ms in the scale audit).
+ */
+export const SETTLE_STEP_MS = 50;
+/** Rows read per query when collecting the images an import reached (a page well under a step). */
+const SETTLE_PAGE = 2_000;
 /** How often a picture is stored again when another process removes its files before its row is committed. */
 const STORE_ATTEMPTS = 3;
 
@@ -275,6 +283,8 @@ export class Importer {
   private readonly running: Set<number>;
   /** markInterruptedAsync's settling while it runs. */
   private interrupting: Promise<number> | null = null;
+  /** The imports markInterruptedAsync is settling now: shown interrupted already, and left to it by the synchronous form. */
+  private readonly settling = new Set<number>();
 
   constructor(private readonly deps: ImporterDeps) {
     const { db } = deps;
@@ -292,12 +302,14 @@ export class Importer {
         "SELECT id, pid, pid_start FROM imports WHERE status = 'running' AND source = ? AND kind <> 'retry' ORDER BY id",
       ),
       fileSources: db.prepare<[], string>("SELECT DISTINCT source FROM imports WHERE kind IN ('ratings', 'exemplars', 'bundle')").pluck(),
-      // Every image an import may have given evidence to: those its URLs were mapped to, and those
-      // its rows name through URLs already stored (source_rows_import, image_urls_import).
-      importImages: db.prepare<[number, number], { image_id: number }>(
-        `SELECT image_id FROM image_urls WHERE import_id = ?
-         UNION
-         SELECT u.image_id FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE s.import_id = ?`,
+      // Every image an import may have given evidence to, a page at a time (keyset, by index): those
+      // its URLs were mapped to (image_urls_import), and those its rows name through URLs already
+      // stored (source_rows_import; a row whose URL is not stored names none: image_id null).
+      importUrlImages: db.prepare<[number, number, number], number>(
+        'SELECT DISTINCT image_id FROM image_urls WHERE import_id = ? AND image_id > ? ORDER BY image_id LIMIT ?',
+      ).pluck(),
+      importRowImages: db.prepare<[number, number, number], { id: number; image_id: number | null }>(
+        'SELECT s.id, (SELECT u.image_id FROM image_urls u WHERE u.url = s.url) AS image_id FROM source_rows s WHERE s.import_id = ? AND s.id > ? ORDER BY s.id LIMIT ?',
       ),
       markInterrupted: db.prepare<[string, number]>(
         "UPDATE imports SET status = 'failed', error = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ? AND status = 'running'",
@@ -459,26 +471,46 @@ export class Importer {
   markInterruptedAsync(): Promise<number> {
     if (!this.interrupting) {
       const marked = { n: 0 };
-      this.interrupting = pacedAsync(this.interrupted(marked))
+      // Its first step runs now, before this returns: a small import is settled by then.
+      this.interrupting = pacedAsync(this.interrupted(marked, this.settling))
         .then(() => marked.n)
         .finally(() => {
           this.interrupting = null;
+          this.settling.clear();
         });
     }
     return this.interrupting;
   }
 
-  private *interrupted(marked: { n: number }): Generator<void> {
+  /**
+   * The imports a settle started by {@link markInterruptedAsync} has still to finish: their
+   * process has ended, and they are marked interrupted when it ends (library.sources shows them so
+   * meanwhile).
+   */
+  settlingNow(): ReadonlySet<number> {
+    return this.settling;
+  }
+
+  /** `settling`: the async form's set, which it fills first with every import it will settle. */
+  private *interrupted(marked: { n: number }, settling?: Set<number>): Generator<void> {
     const { db, store } = this.deps;
     const running = this.q.runningImports.all();
-    for (const r of running) {
-      if (!ownerEnded({ pid: r.pid, start: r.pid_start }, () => this.running.has(r.id), ownersOf(db))) continue;
+    // One the async form settles now is left to it (it would be settled twice, in one step here).
+    const ended = running.filter((r) => !this.settling.has(r.id) && ownerEnded({ pid: r.pid, start: r.pid_start }, () => this.running.has(r.id), ownersOf(db)));
+    for (const r of ended) settling?.add(r.id);
+    for (const r of ended) {
+      // Settled meanwhile by another caller (the synchronous form, another process): done.
+      if (!this.q.isRunning.get(r.id) || (!settling && this.settling.has(r.id))) {
+        settling?.delete(r.id);
+        continue;
+      }
       const who = r.pid === null ? 'its process' : `its process (pid ${r.pid})`;
       // Settled first, then marked: a process killed while settling leaves it to the next open.
       // Two processes opening the library at once may both settle it (deriving is idempotent).
       yield* this.settle(r.id);
       yield* store.settleJournal(db, r.id);
       marked.n += this.q.markInterrupted.run(`interrupted: ${who} ended before the import finished; run it again to complete it`, r.id).changes;
+      settling?.delete(r.id);
     }
     const live = new Set(running.map((r) => r.id));
     for (const id of store.journalIds()) if (!live.has(id) && !this.q.isRunning.get(id)) yield* store.settleJournal(db, id);
@@ -488,20 +520,54 @@ export class Importer {
    * Derive again every image an import that did not finish gave evidence to. A running import
    * derives an image that gains a URL at the end of the URL's page, and the images its rows name
    * through URLs already stored once all its rows are stored (executeImport): a process killed or
-   * failing in between leaves those images' ratings and labels behind their rows.
+   * failing in between leaves those images' ratings and labels behind their rows. The images are
+   * collected a page at a time and derived in short transactions, each step capped by
+   * SETTLE_STEP_MS. Returns how many images the import reached.
    */
-  private settle(importId: number): Generator<void> {
-    return this.deriveInChunks(
-      this.q.importImages.all(importId, importId).map((r) => r.image_id),
-      this.deps.labels.importWriter(importId),
-    );
+  private *settle(importId: number): Generator<void, number> {
+    const ids = new Set<number>();
+    let step = performance.now();
+    const pause = () => performance.now() - step >= SETTLE_STEP_MS;
+    for (let after = 0; ; ) {
+      const page = this.q.importUrlImages.all(importId, after, SETTLE_PAGE);
+      for (const id of page) ids.add(id);
+      if (page.length < SETTLE_PAGE) break;
+      after = page[page.length - 1]!;
+      if (pause()) {
+        yield;
+        step = performance.now();
+      }
+    }
+    for (let after = 0; ; ) {
+      const page = this.q.importRowImages.all(importId, after, SETTLE_PAGE);
+      for (const r of page) if (r.image_id !== null) ids.add(r.image_id);
+      if (page.length < SETTLE_PAGE) break;
+      after = page[page.length - 1]!.id;
+      if (pause()) {
+        yield;
+        step = performance.now();
+      }
+    }
+    if (ids.size && pause()) yield;
+    yield* this.deriveInChunks([...ids], this.deps.labels.importWriter(importId));
+    return ids.size;
   }
 
-  /** Derive images in transactions of SETTLE_CHUNK, yielding between them: the caller pauses there, so other writers get in. */
+  /**
+   * Derive images in short transactions, each ending at the first image past SETTLE_STEP_MS,
+   * yielding between them: the caller pauses there, so other writers (and, in the async form, this
+   * core's other calls) get in.
+   */
   private *deriveInChunks(ids: readonly number[], writer: ReturnType<LabelService['importWriter']>): Generator<void> {
-    for (let i = 0; i < ids.length; i += SETTLE_CHUNK) {
+    let i = 0;
+    const step = this.deps.db.transaction(() => {
+      const start = performance.now();
+      do writer.apply(ids[i++]!);
+      while (i < ids.length && performance.now() - start < SETTLE_STEP_MS);
+    });
+    while (i < ids.length) {
       if (i > 0) yield;
-      this.deps.db.transaction(() => ids.slice(i, i + SETTLE_CHUNK).forEach((id) => writer.apply(id))).immediate();
+      step.immediate();
     }
   }
 

@@ -8,19 +8,23 @@ import { activeRunIdOf } from '../ml/runs';
  * Every import and bundle, newest first, with how many images each brought or names. An import or
  * bundle of a file that stands for another (a shard's copy of the curator's bundle: importer.ts
  * ReportAs) is named as the curator knows it (`/a/bundle.tsv, shard 2 of 8`), not by the copy.
+ * `settling`: imports whose process has ended that this core is settling now (importer.ts
+ * settlingNow), shown `failed` as they will be stored, before the settle ends.
  */
-export function listSources(db: Db): { imports: ImportRow[]; bundles: BundleRow[] } {
-  const imports = db
-    .prepare(
-      `SELECT m.id, m.kind, COALESCE(m.shown_source, m.source) AS source, m.status, m.finished_at,
-              -- A finished import's summary has it (distinct images new and existing); counting is
-              -- for imports still running or interrupted (at a million images it takes seconds).
-              COALESCE(json_extract(m.summary, '$.images_new') + json_extract(m.summary, '$.images_existing'),
-                (SELECT COUNT(*) FROM (SELECT u.image_id FROM image_urls u WHERE u.import_id = m.id
-                                       UNION SELECT u.image_id FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE s.import_id = m.id))) AS images
-       FROM imports m ORDER BY m.id DESC`,
-    )
-    .all() as ImportRow[];
+export function listSources(db: Db, { settling = new Set<number>() }: { settling?: ReadonlySet<number> } = {}): { imports: ImportRow[]; bundles: BundleRow[] } {
+  const imports = (
+    db
+      .prepare(
+        `SELECT m.id, m.kind, COALESCE(m.shown_source, m.source) AS source, m.status, m.finished_at,
+                -- A finished import's summary has it (distinct images new and existing); counting is
+                -- for imports still running or interrupted (at a million images it takes seconds).
+                COALESCE(json_extract(m.summary, '$.images_new') + json_extract(m.summary, '$.images_existing'),
+                  (SELECT COUNT(*) FROM (SELECT u.image_id FROM image_urls u WHERE u.import_id = m.id
+                                         UNION SELECT u.image_id FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE s.import_id = m.id))) AS images
+         FROM imports m ORDER BY m.id DESC`,
+      )
+      .all() as ImportRow[]
+  ).map((m) => (settling.has(m.id) && m.status === 'running' ? { ...m, status: 'failed' } : m));
   const bundles = db
     .prepare('SELECT b.id, b.name, COALESCE(b.shown_origin, b.origin) AS origin, (SELECT COUNT(*) FROM bundle_items i WHERE i.bundle_id = b.id) AS rows FROM bundles b ORDER BY b.id DESC')
     .all() as BundleRow[];
