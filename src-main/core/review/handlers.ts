@@ -15,8 +15,7 @@ import { FeatureStore } from '../ml/featureStore';
 import { defectNetCard } from '../ml/features/defectNet';
 import { defectReason } from '../ml/features/defects';
 import { GalleryPager } from './page';
-import { predictionSketch } from './sketch';
-import type { ThresholdSketchData } from '../../../src-shared/domain/thresholdSketch';
+import { SketchCache } from './sketch';
 
 /** What the review handlers need from the run store (core/ml/runs.ts). */
 type RunLookup = Pick<RunStore, 'activeRunId' | 'requireRun' | 'runThresholds' | 'runThresholdViews' | 'curatorThreshold' | 'thresholdInForce' | 'model'>;
@@ -29,7 +28,7 @@ export function reviewHandlers(core: CoreContext, runs: RunLookup, modelsDir: st
   const { db } = core;
   // Index-driven queries, keyset paging and cached totals (page.ts).
   const pager = new GalleryPager(db);
-  let sketchCache: { key: string; sketch: ThresholdSketchData } | null = null;
+  const sketches = new SketchCache(db);
   const explainer = new ScoreExplainer(db, runs);
   const features = new FeatureStore(db);
 
@@ -47,12 +46,11 @@ export function reviewHandlers(core: CoreContext, runs: RunLookup, modelsDir: st
       const { estimate, targetError } = runs.runThresholdViews(id);
       const curator = runs.curatorThreshold(id);
       const inForce = runs.thresholdInForce(id);
-      // Counted once per run and library version (a label change or new predictions recount);
-      // exact at every threshold the slider marks.
+      // Exact at every threshold the slider marks. Every scored image is counted once per run and
+      // set of predictions; a label change updates only the held-out counts, from the images it touched (sketch.ts).
       const marked = [recommended, bestBound, estimate?.threshold ?? null, curator, inForce.threshold];
-      const key = JSON.stringify([id, pager.version(), ...marked]);
-      if (sketchCache?.key !== key) sketchCache = { key, sketch: predictionSketch(db, id, marked) };
-      return { run_id: id, sketch: sketchCache.sketch, recommended, best_bound: bestBound, estimate, target_error: targetError, curator, in_force: inForce };
+      const sketch = sketches.sketch(id, marked);
+      return { run_id: id, sketch, recommended, best_bound: bestBound, estimate, target_error: targetError, curator, in_force: inForce };
     },
 
     'images.get': async ({ imageId }) => {

@@ -7,37 +7,146 @@
  * "Held-out" here is the run's out-of-fold images (runs.ts `outOfFoldSql`), the ones its
  * recommendation, bound and estimate were measured on, never the test split: the slider's coverage,
  * error and 95% bound at a threshold are then the figures `qc run` and the Train screen give for it.
+ *
+ * The two parts change for different reasons, and {@link SketchCache} keeps them apart: the counts
+ * of every scored image move only with the run's predictions (`change_counts.scores`, migration
+ * 019), so a label change never recounts them (at a million images that was ~250–300 ms per
+ * keystroke); the held-out counts move with labels too, and follow a label change from the images
+ * it touched (`label_events`, every label write's history) instead of a new pass.
  */
 import { offGrid, sketchBin, SKETCH_BINS, sketchGrid, type SketchPoint, type ThresholdSketchData } from '../../../src-shared/domain/thresholdSketch';
 import type { Db } from '../db/open';
 import { outOfFoldSql } from '../ml/runs';
 
-export function predictionSketch(db: Db, runId: number, thresholds: readonly (number | null | undefined)[] = [], bins = SKETCH_BINS): ThresholdSketchData {
+/** Counts of every scored image of the run per grid bin (B + 1 of them): one range count per bin over the (run_id, p_bad) index. */
+export function scoreBins(db: Db, runId: number, edges: readonly number[]): number[] {
+  const bins = edges.length - 1;
   const range = db.prepare<[number, number, number], { n: number }>('SELECT COUNT(*) AS n FROM predictions INDEXED BY predictions_run_p WHERE run_id = ? AND p_bad >= ? AND p_bad < ?');
+  const all = new Array<number>(bins + 1).fill(0);
+  for (let k = 0; k <= bins; k++) all[k] = range.get(runId, k === 0 ? -Infinity : edges[k]!, k === bins ? Infinity : edges[k + 1]!)!.n;
+  return all;
+}
+
+/** Scored images of the run with p(bad) ≥ t. */
+export function flaggedAt(db: Db, runId: number, t: number): number {
+  return db.prepare<[number, number], { n: number }>('SELECT COUNT(*) AS n FROM predictions INDEXED BY predictions_run_p WHERE run_id = ? AND p_bad >= ?').get(runId, t)!.n;
+}
+
+/** The held-out part of a sketch: labelled out-of-fold images per bin by label, and at each of `thresholds` (off the grid). */
+export interface HeldoutCounts {
+  bad: number[];
+  good: number[];
+  /** One per threshold, in order: held-out images labelled bad / good with p(bad) ≥ it. */
+  points: { bad: number; good: number }[];
+}
+
+/** One held-out labelled image counted in (sign 1) or out (sign −1) of the held-out counts. */
+function countHeldout(c: HeldoutCounts, thresholds: readonly number[], edges: readonly number[], s: number, label: string | null, sign: 1 | -1): void {
+  if (label !== 'bad' && label !== 'good') return;
+  const bad = label === 'bad';
+  (bad ? c.bad : c.good)[sketchBin(s, edges)]! += sign;
+  thresholds.forEach((t, i) => {
+    if (s < t) return;
+    if (bad) c.points[i]!.bad += sign;
+    else c.points[i]!.good += sign;
+  });
+}
+
+/** The held-out counts from scratch: one pass over the run's held-out predictions with their labels, in image order. */
+export function heldoutCounts(db: Db, runId: number, thresholds: readonly number[], edges: readonly number[]): HeldoutCounts {
   const held = db.prepare<[number], [number, string]>(
     `SELECT p.p_bad, l.label FROM predictions p INDEXED BY predictions_run_heldout JOIN labels l ON l.image_id = p.image_id
      WHERE p.run_id = ? AND p.heldout = 1 AND ${outOfFoldSql('p')} AND l.label IN ('good', 'bad')`,
   );
+  const c: HeldoutCounts = { bad: new Array<number>(edges.length).fill(0), good: new Array<number>(edges.length).fill(0), points: thresholds.map(() => ({ bad: 0, good: 0 })) };
+  for (const [s, label] of held.raw().iterate(runId)) countHeldout(c, thresholds, edges, s, label, 1);
+  return c;
+}
+
+/** The newest label change (label_events is append-only: every label write, by every process, adds one). */
+function lastLabelEvent(db: Db): number {
+  return db.prepare<[], number | null>('SELECT MAX(id) FROM label_events').pluck().get() ?? 0;
+}
+
+/**
+ * Follow the label changes after event `after` in the held-out counts: each out-of-fold image they
+ * touched leaves with the label it had then (its first change's old label) and comes back with the
+ * label it has now. Exact as long as every label write adds its event (LabelService does).
+ */
+export function applyLabelChanges(db: Db, runId: number, after: number, c: HeldoutCounts, thresholds: readonly number[], edges: readonly number[]): void {
+  const rows = db
+    .prepare<[number, number], { image_id: number; old_label: string | null; label: string | null; p_bad: number }>(
+      `SELECT e.image_id, e.old_label, l.label, p.p_bad FROM label_events e
+       JOIN predictions p ON p.run_id = ? AND p.image_id = e.image_id AND ${outOfFoldSql('p')}
+       LEFT JOIN labels l ON l.image_id = e.image_id
+       WHERE e.id > ? ORDER BY e.id`,
+    )
+    .all(runId, after);
+  const seen = new Set<number>();
+  for (const r of rows) {
+    if (seen.has(r.image_id)) continue;
+    seen.add(r.image_id);
+    countHeldout(c, thresholds, edges, r.p_bad, r.old_label, -1);
+    countHeldout(c, thresholds, edges, r.p_bad, r.label, 1);
+  }
+}
+
+function assemble(bins: number, edges: number[], all: readonly number[], held: HeldoutCounts, extra: readonly number[], flagged: (t: number) => number): ThresholdSketchData {
+  const points: SketchPoint[] = extra.map((t, i) => ({ threshold: t, flagged: flagged(t), heldoutBad: held.points[i]!.bad, heldoutGood: held.points[i]!.good }));
+  return { bins, edges, all: [...all], heldoutBad: [...held.bad], heldoutGood: [...held.good], points };
+}
+
+/** The whole sketch from scratch, in one read transaction (so the counts agree with each other). */
+export function predictionSketch(db: Db, runId: number, thresholds: readonly (number | null | undefined)[] = [], bins = SKETCH_BINS): ThresholdSketchData {
   const edges = sketchGrid(bins);
-  const all = new Array<number>(bins + 1).fill(0);
-  const heldoutBad = new Array<number>(bins + 1).fill(0);
-  const heldoutGood = new Array<number>(bins + 1).fill(0);
   const extra = offGrid(thresholds, edges);
-  const points: SketchPoint[] = extra.map((t) => ({ threshold: t, flagged: 0, heldoutBad: 0, heldoutGood: 0 }));
-  db.transaction(() => {
-    // One read transaction, so the counts agree with each other.
-    for (let k = 0; k <= bins; k++) all[k] = range.get(runId, k === 0 ? -Infinity : edges[k]!, k === bins ? Infinity : edges[k + 1]!)!.n;
-    for (const p of points) p.flagged = range.get(runId, p.threshold, Infinity)!.n;
-    // Held-out images: one pass in image order (the labels are read in rowid order).
-    for (const [s, label] of held.raw().iterate(runId)) {
-      const bad = label === 'bad';
-      (bad ? heldoutBad : heldoutGood)[sketchBin(s, edges)]!++;
-      for (const p of points) {
-        if (s < p.threshold) continue;
-        if (bad) p.heldoutBad++;
-        else p.heldoutGood++;
+  return db.transaction(() => assemble(bins, edges, scoreBins(db, runId, edges), heldoutCounts(db, runId, extra, edges), extra, (t) => flaggedAt(db, runId, t)))();
+}
+
+/** More label changes than this since the held-out counts were made: one pass again rather than image by image. */
+export const LABEL_CHANGES_APPLIED = 20_000;
+
+/**
+ * The sketch of `review.scores`, kept between calls: the counts of every scored image per run and
+ * `change_counts.scores` (a label change keeps them; the flagged count at an off-grid threshold is
+ * kept the same way), the held-out counts per run, scores version and marked thresholds, brought up
+ * to date from the label events since they were made.
+ */
+export class SketchCache {
+  private readonly edges: number[];
+  private scores: { run: number; change: number; all: number[]; flagged: Map<number, number> } | null = null;
+  private held: { run: number; change: number; extra: string; lastEvent: number; counts: HeldoutCounts } | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly bins = SKETCH_BINS,
+  ) {
+    this.edges = sketchGrid(bins);
+  }
+
+  sketch(runId: number, thresholds: readonly (number | null | undefined)[]): ThresholdSketchData {
+    const { db, edges } = this;
+    const extra = offGrid(thresholds, edges);
+    return db.transaction(() => {
+      // One read transaction: the counter, the counts and the label events seen agree with each other.
+      const change = db.prepare<[], number>("SELECT n FROM change_counts WHERE key = 'scores'").pluck().get() ?? 0;
+      if (this.scores?.run !== runId || this.scores.change !== change) this.scores = { run: runId, change, all: scoreBins(db, runId, edges), flagged: new Map() };
+      const scores = this.scores;
+      const lastEvent = lastLabelEvent(db);
+      const extraKey = JSON.stringify(extra);
+      let held = this.held;
+      if (held?.run !== runId || held.change !== change || held.extra !== extraKey || lastEvent < held.lastEvent || lastEvent - held.lastEvent > LABEL_CHANGES_APPLIED) {
+        this.held = held = { run: runId, change, extra: extraKey, lastEvent, counts: heldoutCounts(db, runId, extra, edges) };
+      } else if (lastEvent > held.lastEvent) {
+        applyLabelChanges(db, runId, held.lastEvent, held.counts, extra, edges);
+        held.lastEvent = lastEvent;
       }
-    }
-  })();
-  return { bins, edges, all, heldoutBad, heldoutGood, points };
+      const flagged = (t: number) => {
+        let n = scores.flagged.get(t);
+        if (n === undefined) scores.flagged.set(t, (n = flaggedAt(db, runId, t)));
+        return n;
+      };
+      return assemble(this.bins, edges, scores.all, held.counts, extra, flagged);
+    })();
+  }
 }
