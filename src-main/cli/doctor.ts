@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { defaultModelsDir } from '../core/app';
 import { formatDoctor, runDoctor } from '../core/doctor';
-import { defaultDataDir } from '../core/paths';
+import { dataDirOption } from './options';
 
 export function registerDoctorCommand(program: Command): void {
   program
@@ -11,7 +11,7 @@ export function registerDoctorCommand(program: Command): void {
     .option('--no-providers', 'do not probe the ONNX Runtime execution providers (faster)')
     .action(async (o: { providers: boolean }, cmd: Command) => {
       const g = cmd.optsWithGlobals<{ data?: string; json?: boolean }>();
-      const report = await runDoctor({ dataDir: g.data ?? defaultDataDir(), modelsDir: defaultModelsDir(), skipProviders: !o.providers });
+      const report = await runDoctor({ dataDir: dataDirOption(g.data).dir, modelsDir: defaultModelsDir(), skipProviders: !o.providers });
       process.stdout.write(g.json ? `${JSON.stringify(report)}\n` : `${formatDoctor(report)}\n`);
     });
 }

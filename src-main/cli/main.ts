@@ -3,15 +3,17 @@
  * `qc`: the command line over the same core as the app. A thin adapter: parse arguments,
  * call one API method, print JSON (--json: exactly one object on stdout) or human text.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { Command, Option, type HelpContext } from 'commander';
-import { describeError, toErrorShape, type QcErrorShape } from '../../src-shared/contract/errors';
+import { QcError, describeError, toErrorShape, type QcErrorShape } from '../../src-shared/contract/errors';
 import { parseLabelValue, type RatingClass } from '../../src-shared/domain/label';
 import { IMPORT_KINDS, tagMergeText } from '../../src-shared/domain/library';
 import type { ImportArgs } from '../../src-shared/contract/handlers';
 import { createCore, type Core } from '../core/app';
 import { parseMirror, tagFilesAt } from '../core/library/importer';
 import { importTagsInParts } from '../core/ml/tagImport';
-import { defaultDataDir } from '../core/paths';
+import { libraryPaths } from '../core/paths';
 import { formatFailures, formatImport, formatLabelBatch, formatSources, formatStatus } from './format';
 import { progressView } from './progress';
 import { registerMlCommands } from './ml';
@@ -20,7 +22,7 @@ import { registerDoctorCommand } from './doctor';
 import { registerSeedFileCommands } from './seedFiles';
 import { startServer } from '../server/server';
 import { API_SCHEMAS, id } from '../../src-shared/contract/schemas';
-import { numberListOption, numberOption, optionValue, sourceArg, usage } from './options';
+import { dataDirOption, numberListOption, numberOption, optionValue, sourceArg, usage } from './options';
 import type { JobProgress } from '../../src-shared/contract/events';
 
 interface GlobalOptions {
@@ -40,10 +42,17 @@ function printJsonError(shape: QcErrorShape): void {
   process.stdout.write(`${JSON.stringify({ error: shape })}\n`);
 }
 
+/** The commands that only read the library (`qc run --graphs` and `qc export` write outside it): they refuse a named folder that holds none. */
+const READ_ONLY_COMMANDS = new Set(['status', 'sources', 'failures', 'runs', 'run', 'issues', 'export']);
+
 /** Open the library, run `fn`, print its result, and close. */
 async function withCore<T>(cmd: Command, fn: (core: Core, signal: AbortSignal, onProgress: (p: JobProgress) => void) => Promise<T>, human: (r: T) => string): Promise<void> {
   const opts = cmd.optsWithGlobals<GlobalOptions>();
-  const core = createCore({ dataDir: opts.data ?? defaultDataDir() });
+  const data = dataDirOption(opts.data);
+  // A command that only reads never makes a library: a mistyped --data would make every folder of
+  // its path, or a database beside someone's photos.
+  if (data.chosen && READ_ONLY_COMMANDS.has(cmd.name()) && !fs.existsSync(libraryPaths(data.dir).db)) throw new QcError('not_found', `no library in ${path.resolve(data.dir)}`);
+  const core = createCore({ dataDir: data.dir });
   const controller = new AbortController();
   let interrupts = 0;
   const onSigint = () => {

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { QcError } from '../../src-shared/contract/errors';
 import { parseOption } from '../../src-shared/contract/schemas';
 import { isHttpUrl } from '../../src-shared/domain/library';
+import { defaultDataDir } from '../core/paths';
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
@@ -73,3 +74,15 @@ export function optionValue<T>(option: string, parse: (text: string) => T): (tex
   };
 }
 
+
+/**
+ * The library folder: `--data DIR`, else env QC_DATA_DIR, else the platform's app-data folder
+ * (paths.ts). An empty `--data` (`qc --data "$LIB" …` with LIB unset) is a usage error, never the
+ * folder qc was started in. `chosen`: whether the folder was named (by the flag or the env), not
+ * the default.
+ */
+export function dataDirOption(data: string | undefined, env: NodeJS.ProcessEnv = process.env): { dir: string; chosen: boolean } {
+  if (data === undefined) return { dir: defaultDataDir(env), chosen: Boolean(env.QC_DATA_DIR) };
+  if (!data.trim()) throw usage('--data: empty folder name (an unset variable?)');
+  return { dir: data, chosen: true };
+}

@@ -15,8 +15,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { createCore, type Core } from '../core/app';
-import { defaultDataDir } from '../core/paths';
-import { numberOption, portSchema } from './options';
+import { dataDirOption, numberOption, portSchema } from './options';
 
 /** What `registerServeCommand` needs of the server (src-main/server's `startServer` fits). */
 export type StartServer = (opts: { core: Core; rendererDir: string; port?: number }) => Promise<{ url: string; port: number; close(): Promise<void> }>;
@@ -93,7 +92,7 @@ export function registerServeCommand(program: Command, startServer: StartServer)
     .option('--renderer <dir>', 'the built user interface (default: out/renderer of this checkout)')
     .action(async (o: { port: number; open: boolean; renderer?: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<{ data?: string; json?: boolean }>();
-      const dataDir = g.data ?? defaultDataDir();
+      const dataDir = dataDirOption(g.data).dir;
       const rendererDir = path.resolve(o.renderer ?? defaultRendererDir());
       const core = createCore({ dataDir, warm: true });
       let server: Awaited<ReturnType<StartServer>>;

@@ -85,3 +85,49 @@ describe('qc with no command', () => {
     expect(fs.existsSync(data)).toBe(false);
   }, 60_000);
 });
+
+describe('qc --data', () => {
+  it('an empty --data (an unset shell variable) is a usage error, never a library in the current folder', () => {
+    const cwd = path.join(dir, 'cwd');
+    fs.mkdirSync(cwd);
+    for (const args of [['status'], ['import', path.join(dir, 'none.txt')], ['doctor', '--no-providers'], ['serve', '--no-open']]) {
+      const r = qcRaw(['--data', '', ...args], { cwd });
+      expectUsage(r, /^qc: --data: empty folder name/);
+    }
+    const j = qcRaw(['--data', ' ', 'status', '--json'], { cwd });
+    expect(j.code).toBe(2);
+    expect((JSON.parse(j.stdout) as { error: { code: string } }).error.code).toBe('invalid_argument');
+    expect(fs.readdirSync(cwd)).toEqual([]);
+  }, 120_000);
+
+  it('a command that only reads refuses a named folder that holds no library, and makes nothing', () => {
+    const missing = path.join(dir, 'typo', 'deeper', 'lib');
+    const photos = path.join(dir, 'photos');
+    fs.mkdirSync(photos);
+    fs.writeFileSync(path.join(photos, 'a.jpg'), 'not really');
+    const commands = [['status'], ['sources'], ['failures'], ['runs'], ['run'], ['issues'], ['export', '--out', path.join(dir, 'tags')]];
+    for (const folder of [missing, photos]) {
+      for (const args of commands) {
+        const r = qcRaw(['--data', folder, ...args]);
+        expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(1);
+        expect(r.stderr).toBe(`qc: no library in ${folder}\n`);
+        expect(r.stdout).toBe('');
+      }
+      const j = qcRaw(['--data', folder, 'status', '--json']);
+      expect(JSON.parse(j.stdout)).toEqual({ error: { code: 'not_found', message: `no library in ${folder}` } });
+    }
+    // QC_DATA_DIR names a folder as --data does.
+    const env = qcRaw(['status'], { env: { ...process.env, QC_DATA_DIR: missing } });
+    expect(env.code).toBe(1);
+    expect(env.stderr).toBe(`qc: no library in ${missing}\n`);
+    expect(fs.existsSync(path.join(dir, 'typo'))).toBe(false);
+    expect(fs.readdirSync(photos)).toEqual(['a.jpg']);
+    // A command that writes may still make a new library there.
+    const made = qcRaw(['--data', missing, 'rule', '--json']);
+    expect(made.code, made.stderr).toBe(0);
+    expect(fs.existsSync(path.join(missing, 'library.sqlite'))).toBe(true);
+    const status = qcRaw(['--data', missing, 'status', '--json']);
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ images: 0, data_dir: missing });
+  }, 180_000);
+});
