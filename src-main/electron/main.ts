@@ -2,7 +2,8 @@
  * The desktop app: one window over the same core as `qc` and `qc serve`. The renderer is loaded
  * from app://renderer/index.html and talks to the core only through the preload's bridge (IPC).
  *
- * Desktop conventions: one instance (a second launch focuses the first window), the window's size,
+ * Desktop conventions: one instance (a second launch focuses the first window, and says so when it
+ * named another library: secondLaunch.ts), the window's size,
  * place and maximised state remembered (windowState.ts), an application menu (menu.ts), the
  * library folder chosen in File → Change Library Folder… (desktopSettings.ts; QC_DATA_DIR or
  * --data DIR override it; the About box shows which one is open), native dialogs for the page's
@@ -22,6 +23,7 @@ import { changeLibraryFolder as changeLibraryFolderFlow, type MessageOptions } f
 import { menuTemplate } from './menu';
 import { QuitGuard, quitQuestion } from './quitGuard';
 import { goneText, watchRendererGone } from './rendererGone';
+import { launchRequest, SecondLaunches } from './secondLaunch';
 import { handleAppProtocol, registerAppScheme } from './protocol';
 import { RENDERER_URL } from './resolve';
 import { appResources, missingResources, type AppResources } from './resources';
@@ -43,6 +45,20 @@ let settingsFile = '';
 let settings: DesktopSettings = {};
 let library: { dir: string; source: LibrarySource } = { dir: '', source: 'default' };
 let resources: AppResources | null = null;
+
+/** Second launches: bring the window forward, and say so when one asked for another library. */
+const secondLaunches = new SecondLaunches({
+  appName: APP_NAME,
+  libraryDir: () => (core ? library.dir : null),
+  window: () => win,
+  openWindow: () => {
+    if (app.isReady()) openWindow();
+  },
+  notify: (text, w) => {
+    const opts = { type: 'info' as const, title: APP_NAME, message: `${APP_NAME} is already open`, detail: text, buttons: ['OK'] };
+    void (w === win && win ? dialog.showMessageBox(win, opts) : dialog.showMessageBox(opts));
+  },
+});
 
 /** Closing the window or quitting while calls run asks first (Stop / Keep Working). */
 const quitGuard = new QuitGuard({
@@ -76,6 +92,7 @@ function openWindow(): void {
   const w = createMainWindow({ preload: PRELOAD, url: dev ? process.env.ELECTRON_RENDERER_URL! : RENDERER_URL, devTools: !app.isPackaged, bounds: placed.bounds, maximized: placed.maximized });
   win = w;
   ipc.attach(w);
+  w.once('ready-to-show', () => secondLaunches.windowShown(w));
   // A crashed page would leave a dead window: offer to reload it (its calls were ended) or quit.
   watchRendererGone(w.webContents, {
     ask: async (details) => {
@@ -220,9 +237,11 @@ async function start(): Promise<void> {
   openWindow();
 }
 
-// Before ready: one instance per user, the sandbox for every renderer, app:// as a secure scheme,
-// Chromium's own profile kept apart from the library files.
-if (!app.requestSingleInstanceLock()) {
+// Before ready: one instance per user (a second launch tells the first which library it names),
+// the sandbox for every renderer, app:// as a secure scheme, Chromium's own profile kept apart
+// from the library files.
+if (!app.requestSingleInstanceLock({ ...launchRequest(process.env, process.argv.slice(1)) })) {
+  console.error(`[qc] ${APP_NAME} is already running: its window is brought forward`);
   shutDown = true;
   app.quit();
 } else {
@@ -231,16 +250,9 @@ if (!app.requestSingleInstanceLock()) {
   secureAllWebContents();
   app.setPath('sessionData', path.join(app.getPath('userData'), 'electron-session'));
 
-  // A second launch (double-click, file manager, `quality-curator`) brings this window forward.
-  app.on('second-instance', () => {
-    if (!win) {
-      if (app.isReady()) openWindow();
-      return;
-    }
-    if (win.isMinimized()) win.restore();
-    win.show();
-    win.focus();
-  });
+  // A second launch (double-click, file manager, `quality-curator`) brings this window forward, or
+  // the one still to come; one that named another library is told to quit this one first.
+  app.on('second-instance', (_event, _argv, _cwd, additionalData) => secondLaunches.arrived(additionalData));
   app.on('before-quit', (event) => quitGuard.onBeforeQuit(event, () => app.quit()));
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
