@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { screen } from '@testing-library/react';
+import { fireEvent, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, test } from 'vitest';
 import { renderWith, setup, until } from '../../../test-support/renderer/render';
@@ -50,6 +50,52 @@ describe('gallery keys', () => {
     await user.click(taxon);
     await user.keyboard('b');
     expect(client.callsOf('labels.set')).toEqual([]);
+  });
+
+  test('on the threshold slider and the "next after B/G" checkbox the label keys still act; the slider keeps its moving keys, the checkbox its Space', async () => {
+    const user = userEvent.setup();
+    const ctx = setup();
+    await ctx.store.getState().loadScores();
+    ctx.store.getState().setFilters('review', { predicted: 'all' });
+    const { client, store } = renderWith(<ReviewScreen />, ctx);
+    await until(() => expect(screen.queryAllByTestId(/^tile-\d+$/).length).toBeGreaterThan(3));
+    const at = (i: number) => store.getState().itemAt('review', i)!.image_id;
+    const focus = () => store.getState().views.review.focus;
+
+    const slider = screen.getByTestId('threshold-slider');
+    slider.focus();
+    await user.keyboard('b');
+    await until(() => expect(client.callsOf('labels.set')).toEqual([{ imageIds: [at(0)], label: 'bad' }]));
+    await until(() => expect(client.image(at(0))!.label).toBe('bad'));
+    await user.keyboard('z');
+    await until(() => expect(client.callsOf('labels.undo')).toHaveLength(1));
+    // The moving keys are the slider's: not prevented (the browser moves the slider), the gallery's focus stays where it is.
+    for (const key of ['ArrowRight', 'ArrowDown', 'PageDown', 'End', 'ArrowLeft', 'Home']) expect(fireEvent.keyDown(slider, { key })).toBe(true);
+    expect(focus()).toBe(0);
+    expect(document.activeElement).toBe(slider);
+    await user.click(screen.getByTestId(`tile-${at(1)}`));
+    await user.keyboard('{Shift>}{ArrowRight}{/Shift}');
+    expect(store.getState().views.review.selection.size).toBe(2);
+    expect(store.getState().preview.open).toBe(true);
+    slider.focus();
+    await user.keyboard('{Escape}');
+    expect(store.getState().preview.open).toBe(false);
+    await user.keyboard('{Escape}');
+    expect(store.getState().views.review.selection.size).toBe(0);
+
+    const advance = screen.getByTestId('auto-advance') as HTMLInputElement;
+    const checked = advance.checked;
+    advance.focus();
+    await user.keyboard(' ');
+    expect(advance.checked).toBe(!checked);
+    expect(store.getState().preview.open).toBe(false);
+    const was = focus();
+    const id = at(was);
+    await user.keyboard('g');
+    await until(() => expect(client.callsOf('labels.set').at(-1)).toEqual({ imageIds: [id], label: 'good' }));
+    await user.keyboard('u');
+    await until(() => expect(client.callsOf('labels.set').at(-1)).toEqual({ imageIds: [expect.any(Number)], label: null }));
+    expect(document.activeElement).toBe(advance);
   });
 
   test('Shift+End selects every image to the last one, pages not loaded yet included, and B labels them all', async () => {

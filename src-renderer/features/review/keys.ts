@@ -7,15 +7,32 @@ import { useAppStore, type AppStore } from '../../stores/app';
 import { prefs, setPrefs } from './prefs';
 import type { ViewKey } from '../../stores/review';
 
-function isTyping(target: EventTarget | null): boolean {
+/** The input types that take no typed text: a key pressed on one may be the gallery's. */
+const NOT_TEXT_INPUTS = new Set(['checkbox', 'radio', 'range', 'button', 'submit', 'reset', 'file', 'color', 'image', 'hidden']);
+
+/** The keys a range input (the threshold slider) moves its value with: those stay with it. */
+const RANGE_KEYS = new Set(['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown', 'PageUp', 'PageDown', 'Home', 'End']);
+
+/**
+ * Whether the key belongs to the control it was pressed in: any key in a text entry (a text-like
+ * input, a textarea, a select, an editable element), a moving key on a range input. A checkbox, the
+ * slider or a button leaves B, G, U, Z, Escape and the rest to the gallery.
+ */
+function keptByControl(target: EventTarget | null, key: string): boolean {
   const el = target as HTMLElement | null;
   if (!el || typeof el.closest !== 'function') return false;
-  return el.closest('input, textarea, select, [contenteditable="true"]') !== null;
+  if (el.closest('textarea, select, [contenteditable="true"], [contenteditable=""], [contenteditable="plaintext-only"]') !== null) return true;
+  const input = el.closest('input');
+  if (!input) return false;
+  const type = input.type; // lower case; 'text' for a missing or unknown type
+  if (type === 'range') return RANGE_KEYS.has(key);
+  return !NOT_TEXT_INPUTS.has(type);
 }
 
+/** Whether Enter or Space activates the focused element itself (a button, a link, a checkbox). */
 function isActivatable(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
-  return !!el && typeof el.closest === 'function' && el.closest('button, a[href], summary') !== null;
+  return !!el && typeof el.closest === 'function' && el.closest('button, a[href], summary, input[type="checkbox"], input[type="radio"]') !== null;
 }
 
 /** What the handler reads of a keydown: React's and the DOM's events both fit. */
@@ -32,7 +49,7 @@ export interface KeyLike {
 
 /** Handle a keydown for `view`; returns whether it was used (and then prevents the default). */
 export function handleGalleryKey(e: KeyLike, store: AppStore, view: ViewKey): boolean {
-  if (e.defaultPrevented || isTyping(e.target)) return false;
+  if (e.defaultPrevented || keptByControl(e.target, e.key)) return false;
   const s = store.getState();
   const v = s.views[view];
   const { cols, rows } = s.layout[view];
