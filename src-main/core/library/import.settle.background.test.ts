@@ -69,6 +69,8 @@ describe('settling an import killed in another process, in a core that stays ope
 
     await settled;
     expect(core.context.db.prepare('SELECT status, error FROM imports WHERE id = ?').get(id)).toEqual({ status: 'failed', error: expect.stringMatching(/^interrupted: its process \(pid \d+\) ended/) });
+    // Its count is stored as its summary: the list of imports reads it instead of counting again.
+    expect(JSON.parse(core.context.db.prepare('SELECT summary FROM imports WHERE id = ?').pluck().get(id) as string)).toEqual({ images: N });
     // Every image it reached derived from its rows: rating 1 → bad, 5 → good.
     expect(underived(core)).toBe(0);
     expect(core.context.db.prepare("SELECT COUNT(*) FROM labels WHERE label = 'bad' AND origin = 'import'").pluck().get()).toBe(N / 2);

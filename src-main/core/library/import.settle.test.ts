@@ -106,6 +106,10 @@ describe('an import that stops before the end of a URL page', () => {
       expect(mapped).toBeLessThan(COPIES);
       expect(photo!.stored).toBeCloseTo(photo!.rows!, 9);
       expect(db.prepare('SELECT label FROM labels WHERE image_id = ?').get(photo!.id)).toEqual({ label: 'bad' });
+      // Its count of images (the photo) is stored as its summary, and the list of imports shows it.
+      const { id, summary } = db.prepare('SELECT id, summary FROM imports ORDER BY id DESC LIMIT 1').get() as { id: number; summary: string | null };
+      expect(JSON.parse(summary ?? 'null')).toEqual({ images: 1 });
+      expect((await core.call('library.sources', {})).imports.find((m) => m.id === id)?.images).toBe(1);
     } finally {
       await core.close();
     }

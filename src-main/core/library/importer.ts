@@ -161,6 +161,15 @@ const SETTLE_PAGE = 2_000;
 /** How often a picture is stored again when another process removes its files before its row is committed. */
 const STORE_ATTEMPTS = 3;
 
+/**
+ * The summary stored for an import that did not finish (failed, cancelled by an error, or
+ * interrupted: its process ended): how many distinct images it reached, the count
+ * `images_new + images_existing` gives for one that finished (status.ts listSources).
+ */
+export interface UnfinishedSummary {
+  images: number;
+}
+
 /** How the core's own callers run an import (not part of the API's arguments). */
 export interface RunOptions {
   /** When new images' thumbnails and previews are made (verify.ts): default `now`. */
@@ -311,8 +320,8 @@ export class Importer {
       importRowImages: db.prepare<[number, number, number], { id: number; image_id: number | null }>(
         'SELECT s.id, (SELECT u.image_id FROM image_urls u WHERE u.url = s.url) AS image_id FROM source_rows s WHERE s.import_id = ? AND s.id > ? ORDER BY s.id LIMIT ?',
       ),
-      markInterrupted: db.prepare<[string, number]>(
-        "UPDATE imports SET status = 'failed', error = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ? AND status = 'running'",
+      markInterrupted: db.prepare<[string, string, number]>(
+        "UPDATE imports SET status = 'failed', error = ?, summary = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ? AND status = 'running'",
       ),
       upsertRow: db.prepare(
         `INSERT INTO source_rows (origin, line, kind, url, eol_id, rating, exemplar, folder_label, ancestry, raw, import_id, shown_line)
@@ -507,9 +516,10 @@ export class Importer {
       const who = r.pid === null ? 'its process' : `its process (pid ${r.pid})`;
       // Settled first, then marked: a process killed while settling leaves it to the next open.
       // Two processes opening the library at once may both settle it (deriving is idempotent).
-      yield* this.settle(r.id);
+      const images = yield* this.settle(r.id);
       yield* store.settleJournal(db, r.id);
-      marked.n += this.q.markInterrupted.run(`interrupted: ${who} ended before the import finished; run it again to complete it`, r.id).changes;
+      const summary = JSON.stringify({ images } satisfies UnfinishedSummary);
+      marked.n += this.q.markInterrupted.run(`interrupted: ${who} ended before the import finished; run it again to complete it`, summary, r.id).changes;
       settling?.delete(r.id);
     }
     const live = new Set(running.map((r) => r.id));
@@ -522,7 +532,7 @@ export class Importer {
    * through URLs already stored once all its rows are stored (executeImport): a process killed or
    * failing in between leaves those images' ratings and labels behind their rows. The images are
    * collected a page at a time and derived in short transactions, each step capped by
-   * SETTLE_STEP_MS. Returns how many images the import reached.
+   * SETTLE_STEP_MS. Returns how many images the import reached (its summary's count: status.ts).
    */
   private *settle(importId: number): Generator<void, number> {
     const ids = new Set<number>();
@@ -704,9 +714,16 @@ export class Importer {
     } catch (e) {
       const cancelled = ctx.signal.aborted;
       try {
-        await pacedAsync(this.settle(importId));
+        const reached = { images: 0 };
+        await pacedAsync(
+          (function* (settle: Generator<void, number>) {
+            reached.images = yield* settle;
+          })(this.settle(importId)),
+        );
         await pacedAsync(journal.finish(this.deps.db));
-        this.q.finishImport.run(cancelled ? 'cancelled' : 'failed', null, cancelled ? 'cancelled' : describeError(toErrorShape(e)), importId);
+        // Its summary is the count of images it reached, so the list of imports need not count them on every call.
+        const summary = JSON.stringify(reached satisfies UnfinishedSummary);
+        this.q.finishImport.run(cancelled ? 'cancelled' : 'failed', summary, cancelled ? 'cancelled' : describeError(toErrorShape(e)), importId);
       } catch {
         // The database itself is failing: markInterrupted() marks and settles this import at the next open.
       }

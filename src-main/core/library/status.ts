@@ -12,23 +12,59 @@ import { activeRunIdOf } from '../ml/runs';
  * settlingNow), shown `failed` as they will be stored, before the settle ends.
  */
 export function listSources(db: Db, { settling = new Set<number>() }: { settling?: ReadonlySet<number> } = {}): { imports: ImportRow[]; bundles: BundleRow[] } {
-  const imports = (
-    db
-      .prepare(
-        `SELECT m.id, m.kind, COALESCE(m.shown_source, m.source) AS source, m.status, m.finished_at,
-                -- A finished import's summary has it (distinct images new and existing); counting is
-                -- for imports still running or interrupted (at a million images it takes seconds).
-                COALESCE(json_extract(m.summary, '$.images_new') + json_extract(m.summary, '$.images_existing'),
-                  (SELECT COUNT(*) FROM (SELECT u.image_id FROM image_urls u WHERE u.import_id = m.id
-                                         UNION SELECT u.image_id FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE s.import_id = m.id))) AS images
-         FROM imports m ORDER BY m.id DESC`,
-      )
-      .all() as ImportRow[]
-  ).map((m) => (settling.has(m.id) && m.status === 'running' ? { ...m, status: 'failed' } : m));
+  // A finished import's summary has its count (distinct images new and existing), one that did not
+  // finish its `images` (importer.ts UnfinishedSummary); the others (running, or stopped before
+  // their count was stored) are counted (seconds at a million images) at most once per change of
+  // what an import holds (change_counts.sources, moved by every process's writes), and a running
+  // one at most every RUNNING_RECOUNT_MS.
+  const rows = db
+    .prepare(
+      `SELECT m.id, m.kind, COALESCE(m.shown_source, m.source) AS source, m.status, m.finished_at,
+              COALESCE(json_extract(m.summary, '$.images_new') + json_extract(m.summary, '$.images_existing'), json_extract(m.summary, '$.images')) AS images
+       FROM imports m ORDER BY m.id DESC`,
+    )
+    .all() as (Omit<ImportRow, 'images'> & { images: number | null })[];
+  const version = rows.some((m) => m.images === null) ? (db.prepare("SELECT n FROM change_counts WHERE key = 'sources'").pluck().get() as number) : 0;
+  const counts = countCache(db);
+  const imports = rows.map((m): ImportRow => {
+    const images = m.images ?? counted(db, counts, m.id, version, m.status === 'running');
+    return { ...m, images, ...(settling.has(m.id) && m.status === 'running' && { status: 'failed' }) };
+  });
   const bundles = db
     .prepare('SELECT b.id, b.name, COALESCE(b.shown_origin, b.origin) AS origin, (SELECT COUNT(*) FROM bundle_items i WHERE i.bundle_id = b.id) AS rows FROM bundles b ORDER BY b.id DESC')
     .all() as BundleRow[];
   return { imports, bundles };
+}
+
+/** How long a running import's count stands while it changes, ms: it moves with every page the import stores. */
+export const RUNNING_RECOUNT_MS = 30_000;
+
+interface CountEntry {
+  version: number;
+  n: number;
+  at: number;
+}
+const countCaches = new WeakMap<Db, Map<number, CountEntry>>();
+const countCache = (db: Db): Map<number, CountEntry> => {
+  let m = countCaches.get(db);
+  if (!m) countCaches.set(db, (m = new Map()));
+  return m;
+};
+
+/** Distinct images whose URLs import `id` stored or whose rows it read, from the cache while it holds. */
+function counted(db: Db, cache: Map<number, CountEntry>, id: number, version: number, running: boolean): number {
+  const hit = cache.get(id);
+  const now = performance.now();
+  if (hit && (hit.version === version || (running && now - hit.at < RUNNING_RECOUNT_MS))) return hit.n;
+  const n = db
+    .prepare(
+      `SELECT COUNT(*) FROM (SELECT u.image_id FROM image_urls u WHERE u.import_id = ?
+                             UNION SELECT u.image_id FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE s.import_id = ?)`,
+    )
+    .pluck()
+    .get(id, id) as number;
+  cache.set(id, { version, n, at: now });
+  return n;
 }
 
 /**
