@@ -80,9 +80,20 @@ export function registerSeedFileCommands(program: Command, withCore: WithCore): 
     .description("print the extra inputs a run's exported model needs (crops, signals, defects) for image files, one JSON line per file")
     .argument('<files...>', 'image files')
     .option('--run <id>', 'run id (default: the active run)', numberOption('--run', API_SCHEMAS['export.features'].shape.runId))
-    .action(async (files: string[], o: { run?: number }, cmd: Command) =>
-      withCore(cmd, (core, signal, onProgress) => core.call('export.features', { files: files.map(localPath), ...(o.run !== undefined && { runId: o.run }) }, { signal, onProgress }), formatModelInputs),
-    );
+    .action(async (files: string[], o: { run?: number }, cmd: Command) => {
+      let failed = false;
+      await withCore(
+        cmd,
+        async (core, signal, onProgress) => {
+          const r = await core.call('export.features', { files: files.map(localPath), ...(o.run !== undefined && { runId: o.run }) }, { signal, onProgress });
+          failed = r.images.some((i) => i.error !== undefined);
+          return r;
+        },
+        formatModelInputs,
+      );
+      // Every line is printed, but a script must not take a file that could not be read for a result.
+      if (failed && !process.exitCode) process.exitCode = 1;
+    });
 
   program
     .command('archive')

@@ -24,8 +24,9 @@ export async function modelInputs(engine: MlEngine, modelsDir: string, runs: Run
   const { params } = runs.detail(runId);
   for (const f of args.files) {
     const st = fs.statSync(f, { throwIfNoEntry: false });
-    if (!st) throw new QcError('not_found', `${f}: no such file`, { file: f });
-    if (!st.isFile()) throw new QcError('bad_input', `${f} is not a file`, { file: f });
+    // The path travels as `file` (describeError puts it in front): not in the message as well.
+    if (!st) throw new QcError('not_found', 'no such file', { file: f });
+    if (!st.isFile()) throw new QcError('bad_input', 'not a file', { file: f });
   }
   const sets = extraInputSets(params.features);
   const images: Image[] = args.files.map((file) => ({ file, inputs: {} }));
