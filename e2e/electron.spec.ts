@@ -60,10 +60,13 @@ test.describe('desktop app (Electron)', () => {
   test('opens one secure window that shows the app and talks to the core', async () => {
     expect(fs.existsSync(MAIN), `${MAIN} is missing: run npm run build first`).toBe(true);
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qc-e2e-electron-'));
+    // Its own user-data folder: the user's desktop.json, window place and single-instance lock are
+    // left alone (a Quality Curator the user has open would otherwise take this launch over).
+    const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qc-e2e-electron-user-'));
     if ('reason' in found) throw new Error(`QC_ELECTRON_E2E=require but ${found.reason}`);
     const app = await electron.launch({
       executablePath: found.executable,
-      args: [MAIN],
+      args: [MAIN, `--user-data-dir=${userDataDir}`],
       cwd: ROOT,
       env: { ...process.env, QC_DATA_DIR: dataDir, ELECTRON_RENDERER_URL: '' },
     });
@@ -161,12 +164,14 @@ test.describe('desktop app (Electron)', () => {
       expect(win.url()).toBe('app://renderer/index.html');
       // Closing the window remembers where it was.
       const userData = await app.evaluate(({ app: a }) => a.getPath('userData'));
+      expect(path.resolve(userData)).toBe(path.resolve(userDataDir));
       await app.close();
       const saved = JSON.parse(fs.readFileSync(path.join(userData, 'desktop.json'), 'utf8')) as { window?: { bounds: { width: number } } };
       expect(saved.window?.bounds.width).toBeGreaterThanOrEqual(900);
     } finally {
       await app.close().catch(() => undefined);
       fs.rmSync(dataDir, { recursive: true, force: true });
+      fs.rmSync(userDataDir, { recursive: true, force: true });
     }
   });
 });
