@@ -34,6 +34,12 @@ describe('App shell', () => {
     expect(client.callsOf('ml.labelIssues').every((a) => a.limit === 0)).toBe(true);
   });
 
+  test('the page has one level-one heading, the app\'s name (axe: page-has-heading-one)', async () => {
+    const { client } = setup({ images: 20 });
+    render(<App client={client} />);
+    await until(() => expect(screen.getAllByRole('heading', { level: 1 }).map((h) => h.textContent)).toEqual(['Quality Curator']));
+  });
+
   test('without a bridge or a token: the no-session screen, and no API call', () => {
     const ws = vi.fn();
     const fetch = vi.fn();

@@ -33,7 +33,7 @@ function Nav() {
   };
   return (
     <nav className="nav" aria-label="Screens">
-      <div className="nav__brand">Quality Curator</div>
+      <h1 className="nav__brand">Quality Curator</h1>
       {SCREENS.map((s) => (
         <button
           key={s}

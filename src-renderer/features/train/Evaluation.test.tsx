@@ -19,6 +19,9 @@ describe('evaluation panel', () => {
     const count = (o: string) =>
       labelled.filter((i) => (o === 'tp' ? i.p_bad! >= t && i.label === 'bad' : o === 'fp' ? i.p_bad! >= t && i.label === 'good' : o === 'fn' ? i.p_bad! < t && i.label === 'bad' : i.p_bad! < t && i.label === 'good')).length;
     for (const o of ['tp', 'fp', 'fn', 'tn']) expect(Number(screen.getByTestId(`confusion-${o}`).dataset.value)).toBe(count(o));
+    // Every column header has a name a screen reader can say (axe: empty-table-header).
+    const headers = screen.getByTestId('confusion').querySelectorAll('th');
+    expect([...headers].map((th) => th.textContent!.trim()).filter((t) => t === '')).toEqual([]);
     fireEvent.click(screen.getByTestId('confusion-fp'));
     expect(store.getState().screen).toBe('review');
     expect(store.getState().views.review.filters).toMatchObject({ outcome: 'fp', predicted: 'all' });

@@ -105,7 +105,9 @@ function ConfusionMatrix() {
       <table className="confusion">
         <thead>
           <tr>
-            <th />
+            <th>
+              <span className="sr-only">label</span>
+            </th>
             <th>flagged bad</th>
             <th>not flagged</th>
           </tr>
