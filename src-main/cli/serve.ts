@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
+import { QcError } from '../../src-shared/contract/errors';
 import { createCore, type Core } from '../core/app';
 import { dataDirOption, numberOption, portSchema } from './options';
 
@@ -100,7 +101,8 @@ export function registerServeCommand(program: Command, startServer: StartServer)
         server = await startServer({ core, rendererDir, port: o.port });
       } catch (e) {
         await core.close();
-        if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`port ${o.port} is in use (try --port 0 for any free port)`);
+        // Something the user can fix (bad_input, exit 1), not a failure of qc (internal).
+        if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new QcError('bad_input', `port ${o.port} is in use (try --port 0 for any free port)`);
         throw e;
       }
       const signal = untilSignal();
@@ -115,5 +117,7 @@ export function registerServeCommand(program: Command, startServer: StartServer)
       } finally {
         await core.close();
       }
+      // Ctrl-C exits 130, as every other command (a script can tell it from a clean end); SIGTERM, the way to stop a server, 0.
+      if (got === 'SIGINT') process.exitCode = 130;
     });
 }
