@@ -82,6 +82,11 @@ export function urlPredictionCount(db: Db, runId: number | null, { exact = false
   return (db.prepare(sql).get(runId) as { n: number }).n;
 }
 
+/** The failures' statements of the status and the failures list (their indexes: migration 022). */
+export const FAILURES_BY_REASON = 'SELECT reason, COUNT(*) AS n FROM failures GROUP BY stage, reason';
+export const FETCH_FAILURES = "SELECT COUNT(*) AS n FROM failures WHERE stage = 'fetch'";
+export const FAILURES_PAGE = 'SELECT id, url, file, line, reason, detail, attempts, updated_at FROM failures ORDER BY stage, file, line, id LIMIT ?';
+
 export function libraryStatus(db: Db, dataDir: string): LibraryStatus {
   const one = <T>(sql: string) => db.prepare(sql).get() as T;
   // Images, rating classes and labels from the counts the triggers keep (migration 011), not by
@@ -103,8 +108,9 @@ export function libraryStatus(db: Db, dataDir: string): LibraryStatus {
   for (const c of [1, 2, 3, 4, 5] as const) ratings[`${c}`] = count(`rating:${c}`);
   const run = activeRunIdOf(db);
   const failuresByReason: Partial<Record<FailureReason, number>> = {};
-  for (const r of db.prepare('SELECT reason, COUNT(*) AS n FROM failures GROUP BY reason').all() as { reason: FailureReason; n: number }[]) {
-    failuresByReason[r.reason] = r.n;
+  // By stage and reason, the order of failures_stage_reason (migration 022): no sort.
+  for (const r of db.prepare(FAILURES_BY_REASON).all() as { reason: FailureReason; n: number }[]) {
+    failuresByReason[r.reason] = (failuresByReason[r.reason] ?? 0) + r.n;
   }
   return {
     data_dir: dataDir,
@@ -113,7 +119,7 @@ export function libraryStatus(db: Db, dataDir: string): LibraryStatus {
     labels,
     labels_by_origin: byOrigin,
     ratings,
-    failed: one<{ n: number }>("SELECT COUNT(*) AS n FROM failures WHERE stage = 'fetch'").n,
+    failed: one<{ n: number }>(FETCH_FAILURES).n,
     failures_by_reason: failuresByReason,
     imports: one<{ n: number }>('SELECT COUNT(*) AS n FROM imports').n,
     bundles: one<{ n: number }>('SELECT COUNT(*) AS n FROM bundles').n,
@@ -124,7 +130,7 @@ export function libraryStatus(db: Db, dataDir: string): LibraryStatus {
 export function listFailures(db: Db, limit = 1000): { total: number; failures: FailureRow[] } {
   const total = (db.prepare('SELECT COUNT(*) AS n FROM failures').get() as { n: number }).n;
   const failures = db
-    .prepare('SELECT id, url, file, line, reason, detail, attempts, updated_at FROM failures ORDER BY stage, file, line, id LIMIT ?')
+    .prepare(FAILURES_PAGE)
     .all(Math.max(0, limit)) as FailureRow[];
   return { total, failures };
 }
