@@ -123,9 +123,32 @@ describe('app:// resolution', () => {
     // The page (app://renderer) is another origin than app://files: a same-origin CORP blocks every <img>.
     expect(r.headers['Cross-Origin-Resource-Policy']).toBe('cross-origin');
     expect((await resolveAppRequest('app://renderer/index.html', 'GET', opts())).headers['Cross-Origin-Resource-Policy']).toBe('same-origin');
-    if (r.status === 200) expect(r.file.startsWith(core.context.paths.root)).toBe(true);
+    if (r.status === 200) {
+      expect(r.file.startsWith(core.context.paths.root)).toBe(true);
+      await r.handle?.close();
+    }
     expect((await resolveAppRequest('app://files/thumb/999999', 'GET', opts())).status).toBe(404);
     expect((await resolveAppRequest('app://files/big/1', 'GET', opts())).status).toBe(400);
+  });
+
+  it('streams the image file it checked: a link swapped in for it after the check is not read', async () => {
+    const outside = path.join(tempDir(), 'secret.txt');
+    fs.writeFileSync(outside, 'outside the library');
+    const r = await resolveAppRequest(`app://files/thumb/${ids[1]}`, 'GET', opts());
+    if (r.status !== 200) throw new Error(`expected 200, got ${r.status}`);
+    const thumb = fs.readFileSync(r.file);
+    // Swapped after the check, before the protocol handler reads it.
+    fs.renameSync(r.file, `${r.file}.moved`);
+    fs.symlinkSync(outside, r.file);
+    try {
+      const served = r.handle ? await r.handle.readFile() : fs.readFileSync(r.file);
+      expect(served.toString('latin1')).not.toContain('outside the library');
+      expect(served.equals(thumb)).toBe(true);
+    } finally {
+      await r.handle?.close();
+      fs.rmSync(r.file);
+      fs.renameSync(`${r.file}.moved`, r.file);
+    }
   });
 
   it('never leaves the renderer folder or the library', async () => {

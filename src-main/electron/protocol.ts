@@ -19,8 +19,12 @@ export function handleAppProtocol(opts: { rendererDir: string; core: Pick<Core, 
     const r = await resolveAppRequest(request.url, request.method, opts);
     if (r.status !== 200) return new Response(request.method === 'HEAD' ? null : r.body, { status: r.status, headers: r.headers });
     const headers = { ...r.headers, 'Content-Length': String(r.size) };
-    if (request.method === 'HEAD') return new Response(null, { status: 200, headers });
-    const body = Readable.toWeb(fs.createReadStream(r.file)) as unknown as ReadableStream<Uint8Array>;
+    if (request.method === 'HEAD') {
+      await r.handle?.close();
+      return new Response(null, { status: 200, headers });
+    }
+    // An image file is streamed from the file opened and checked (resolve.ts), never opened again by path.
+    const body = Readable.toWeb(r.handle ? r.handle.createReadStream() : fs.createReadStream(r.file)) as unknown as ReadableStream<Uint8Array>;
     return new Response(body, { status: 200, headers });
   });
 }

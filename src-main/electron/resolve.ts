@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseFilePath } from '../../src-shared/contract/transport';
 import type { Core } from '../core/app';
-import { imageFileOnDisk } from '../core/library/files';
+import { imageFileOnDisk, openImageFileOnDisk } from '../core/library/files';
 import { contentTypeOf, rendererCsp, SECURITY_HEADERS } from '../core/web';
 
 export const APP_SCHEME = 'app';
@@ -18,7 +18,12 @@ export const RENDERER_URL = `${RENDERER_ORIGIN}/index.html`;
 export const RENDERER_CSP = rendererCsp({ imgSrc: ['app://files'] });
 
 export type AppResponse =
-  | { status: 200; file: string; size: number; headers: Record<string, string> }
+  /**
+   * `handle`: an image file already opened and checked to be the file `imageFileOnDisk` checked
+   * (core openImageFile), so nothing swapped in after the check is read; the caller streams it (a
+   * stream closes it) or closes it (HEAD). Renderer files (ours, not the library's) come by path.
+   */
+  | { status: 200; file: string; size: number; headers: Record<string, string>; handle?: fs.promises.FileHandle }
   | { status: 400 | 404 | 405; headers: Record<string, string>; body: string };
 
 const BASE_HEADERS = SECURITY_HEADERS;
@@ -77,8 +82,15 @@ async function imageFile(core: Pick<Core, 'context'>, pathname: string): Promise
   const parsed = parseFilePath(`files${pathname}`);
   if (!parsed) return fail(400, 'expected app://files/<thumb|preview|original>/<imageId>');
   const file = await imageFileOnDisk(core.context, parsed.kind, parsed.imageId);
-  if (!file) return fail(404, 'no such image file');
-  return { status: 200, file: file.path, size: file.size, headers: { ...BASE_HEADERS, ...IMAGE_CORP, 'Content-Type': file.contentType, 'Cache-Control': 'private, max-age=31536000, immutable' } };
+  const opened = file && (await openImageFileOnDisk(file));
+  if (!file || !opened) return fail(404, 'no such image file');
+  return {
+    status: 200,
+    file: file.path,
+    size: opened.size,
+    handle: opened.handle,
+    headers: { ...BASE_HEADERS, ...IMAGE_CORP, 'Content-Type': opened.contentType, 'Cache-Control': 'private, max-age=31536000, immutable' },
+  };
 }
 
 export async function resolveAppRequest(url: string, method: string, opts: { rendererDir: string; core: Pick<Core, 'context'> }): Promise<AppResponse> {
