@@ -48,7 +48,7 @@ export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: strin
       if (r.status !== 'done' || graphsChecked.has(r.run_id)) continue;
       graphsChecked.add(r.run_id);
       if (libraryGraphFiles(core.paths.root, r.run_id).every((f) => fs.existsSync(f))) continue;
-      await writeLibraryGraphs(core.paths, r.run_id, runs.detail(r.run_id).evaluation?.epochs ?? []).catch(() => []);
+      await writeLibraryGraphs(core.paths, r.run_id, runs.epochs(r.run_id)).catch(() => []);
     }
   };
   return {
@@ -83,7 +83,8 @@ export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: strin
     },
     'ml.labelIssues': async ({ runId, limit, includeReviewed, imageIds }) => {
       const id = runs.requireRun(runId, { finished: false });
-      const noise = runs.detail(id).evaluation?.noise;
+      // Read by json_extract: the run's report is never parsed for a count (its list of left-out labels can run to thousands).
+      const noise = runs.issueRanking(id);
       const ranking = noise ? `${noise.adjusted ? 'class-adjusted ' : ''}${noise.ranking.replace('_', '-')}, ${noise.filter.replace(/_/g, ' ')}` : null;
       // Asked by ids and no limit: every one of those ids' issues (there is at most one per image), not the first 1,000.
       return { run_id: id, ...issueStore.list(id, limit ?? (imageIds ? imageIds.length : 1000), includeReviewed ?? false, imageIds), ranking };
@@ -131,8 +132,8 @@ export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: strin
     },
     'export.tags': (args, ctx) => classify.exportTags(args, ctx),
     'export.training': async (args, ctx) => seedFiles.training(args, ctx),
-    'export.model': (args) => seedFiles.model(args),
-    'export.graphs': (args) => seedFiles.graphs(args),
+    'export.model': (args, ctx) => seedFiles.model(args, ctx),
+    'export.graphs': (args, ctx) => seedFiles.graphs(args, ctx),
     'export.features': (args, ctx) => modelInputs(engine, modelsDir, runs, args, ctx),
   };
 }

@@ -323,12 +323,23 @@ export class RunStore {
     return { params: JSON.parse(row.params) as TrainParams, head: JSON.parse(row.model) as TrainedHead };
   }
 
+  /**
+   * A run without its evaluation report: of that only the thresholds and the epochs (the fit) are
+   * read, by json_extract, never the whole report (its noise section lists every label a
+   * noise-robust run left out: thousands of rows, parsed per run and per call before).
+   */
   summary(runId: number): RunSummary {
-    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(runId) as Record<string, unknown> | undefined;
+    const row = this.db
+      .prepare(
+        `SELECT status, created_at, backbone, provider, backend, seconds, params, snapshot, metrics, curator_threshold, error, archived, pid,
+                json_extract(evaluation, '$.thresholds') AS thresholds, json_extract(evaluation, '$.epochs') AS epochs
+         FROM runs WHERE id = ?`,
+      )
+      .get(runId) as Record<string, unknown> | undefined;
     if (!row) throw new QcError('not_found', `no run with id ${runId}`);
     const json = <T>(v: unknown): T | null => (typeof v === 'string' ? (JSON.parse(v) as T) : null);
-    const evaluation = json<{ thresholds: RunSummary['thresholds'] }>(row.evaluation);
-    const thresholds = evaluation?.thresholds ?? null;
+    const thresholds = json<RunSummary['thresholds']>(row.thresholds);
+    const curator = (row.curator_threshold as number | null) ?? null;
     return {
       run_id: runId,
       status: row.status as RunSummary['status'],
@@ -342,22 +353,52 @@ export class RunStore {
       snapshot: json(row.snapshot),
       metrics: json(row.metrics),
       recommended_threshold: { bad: thresholds?.bad.threshold ?? null, good: thresholds?.good.threshold ?? null },
-      curator_threshold: (row.curator_threshold as number | null) ?? null,
-      // What export and classify apply to this run: only a finished run is applied.
-      in_force: row.status === 'done' ? this.thresholdInForce(runId) : null,
+      curator_threshold: curator,
+      // What export and classify apply to this run: only a finished run is applied (runThresholds' values, read here already).
+      in_force: row.status === 'done' ? chooseThreshold({ curator, recommended: thresholds?.bad.threshold ?? null, bestBound: thresholds?.bad.best_bound?.threshold ?? null }) : null,
       thresholds,
       error: (row.error as string | null) ?? null,
-      fit: assessFit(json<RunEvaluation>(row.evaluation)?.epochs ?? []),
+      fit: assessFit(json<RunEvaluation['epochs']>(row.epochs) ?? []),
       archived: Boolean(row.archived),
       ...(row.status === 'running' && { trainer: this.training.has(runId) ? { here: true as const } : { here: false as const, pid: (row.pid as number | null) ?? null } }),
     };
   }
 
-  /** A run (default: the active one) with its evaluation report. */
+  /**
+   * A run (default: the active one) with its evaluation report, parsed once; the labels a
+   * noise-robust run left out (`noise.pruned`) are read from their table (run_pruned), not from the
+   * copy an older run's report carries.
+   */
   detail(runId?: number): RunDetail {
     const id = this.requireRun(runId, { finished: false });
     const row = this.db.prepare('SELECT evaluation FROM runs WHERE id = ?').get(id) as { evaluation: string | null } | undefined;
-    return { ...this.summary(id), evaluation: row?.evaluation ? (JSON.parse(row.evaluation) as RunEvaluation) : null };
+    const evaluation = row?.evaluation ? (JSON.parse(row.evaluation) as RunEvaluation) : null;
+    if (evaluation?.noise) evaluation.noise.pruned = this.pruned(id);
+    return { ...this.summary(id), evaluation };
+  }
+
+  /** The run's training epochs (its graphs, its fit), read without parsing the rest of its report. */
+  epochs(runId: number): RunEvaluation['epochs'] {
+    const text = this.db.prepare("SELECT json_extract(evaluation, '$.epochs') FROM runs WHERE id = ?").pluck().get(runId) as string | null | undefined;
+    return text ? (JSON.parse(text) as RunEvaluation['epochs']) : [];
+  }
+
+  /** The labels run `runId` left out of its final fit (noise-robust training), least sure of their label first. */
+  pruned(runId: number): NonNullable<RunEvaluation['noise']>['pruned'] {
+    return this.db
+      .prepare("SELECT image_id, given, p_bad FROM run_pruned WHERE run_id = ? ORDER BY CASE given WHEN 'bad' THEN p_bad ELSE 1 - p_bad END, image_id")
+      .all(runId) as NonNullable<RunEvaluation['noise']>['pruned'];
+  }
+
+  /**
+   * How the run ranked its label issues (evaluation `noise`: ranking, class adjustment, filter),
+   * read without parsing the report; null when it has none.
+   */
+  issueRanking(runId: number): { ranking: string; adjusted: boolean; filter: string } | null {
+    const row = this.db
+      .prepare("SELECT json_extract(evaluation, '$.noise.ranking') AS ranking, json_extract(evaluation, '$.noise.adjusted') AS adjusted, json_extract(evaluation, '$.noise.filter') AS filter FROM runs WHERE id = ?")
+      .get(runId) as { ranking: string | null; adjusted: number | null; filter: string | null } | undefined;
+    return row?.ranking == null ? null : { ranking: row.ranking, adjusted: Boolean(row.adjusted), filter: row.filter ?? '' };
   }
 
   /** Every run, oldest first; archived runs only with `all`. */
