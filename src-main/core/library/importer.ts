@@ -437,6 +437,7 @@ export class Importer {
     args = { ...args, mirrors: (args.mirrors ?? []).map(checkMirror) };
     const folders = new Set(this.q.folderSources.all());
     const failed = this.q.allFetchFailures.all();
+    if (!failed.length) return nothingToRetry();
     const extra = failed.map((r): ExtraUrl => {
       const localPath = folderFileOf(r);
       return {
@@ -606,6 +607,11 @@ export class Importer {
     if (args.kind === 'folder' || isFolder) {
       if (!local || !isFolder) throw new QcError('bad_input', 'the kind folder needs a folder, and this is a file: choose another kind or auto-detect', { file: local ?? source });
       const scan = scanFolder(local);
+      if (!scan.rows.length && !scan.problems.length) {
+        // Nothing to import (the wrong folder chosen?): refused, so no empty import is recorded.
+        const skipped = Object.entries(scan.skippedByExtension).map(([ext, n]) => `${n} ${ext || '(no extension)'}`);
+        throw new QcError('bad_input', `the folder holds no image files (JPEG, PNG, WebP, GIF, TIFF, AVIF, HEIC)${skipped.length ? `; left out: ${skipped.join(', ')}` : ''}: nothing to import`, { file: scan.root });
+      }
       const rows: SourceRow[] = scan.rows.map((r) => ({
         origin: r.file,
         line: 0,
@@ -1182,6 +1188,28 @@ function realPathOrNull(p: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** `library.retryFailed` with no failed URL: nothing was tried, so no import row is recorded (id 0). */
+function nothingToRetry(): ImportSummary {
+  return {
+    import_id: 0,
+    kind: 'retry',
+    source: '(failed URLs)',
+    encoding: 'n/a',
+    rows: 0,
+    urls: 0,
+    images_new: 0,
+    images_existing: 0,
+    failed: 0,
+    failures_by_reason: {},
+    row_problems: 0,
+    labels: { good: 0, bad: 0, unlabeled: 0 },
+    bundle_id: null,
+    network_requests: 0,
+    seconds: 0,
+    cancelled: false,
+  };
 }
 
 /** A prepared input whose rows are in memory (a folder's; none for a retry). */
