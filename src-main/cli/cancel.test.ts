@@ -106,6 +106,8 @@ describe('qc cancel', () => {
       expect(end, t.err()).toEqual({ code: 130, signal: null });
       expect(Date.now() - t0).toBeLessThan(20_000);
       expect((await watcher.call('ml.runs', {})).runs.find((r) => r.run_id === runId)?.status).toBe('cancelled');
+      // The answer that came back is printed marked cancelled, as every command's after Ctrl-C.
+      expect(JSON.parse(t.out())).toMatchObject({ run_id: runId, status: 'cancelled', cancelled: true });
     } finally {
       trainer.kill('SIGKILL');
       await watcher.close();

@@ -45,6 +45,9 @@ function printJsonError(shape: QcErrorShape): void {
 /** The commands that only read the library (`qc run --graphs` and `qc export` write outside it): they refuse a named folder that holds none. */
 const READ_ONLY_COMMANDS = new Set(['status', 'sources', 'failures', 'runs', 'run', 'issues', 'export']);
 
+/** How the human text of a call cut short by Ctrl-C begins. */
+const CANCELLED = 'Cancelled: ';
+
 /** Open the library, run `fn`, print its result, and close. */
 async function withCore<T>(cmd: Command, fn: (core: Core, signal: AbortSignal, onProgress: (p: JobProgress) => void) => Promise<T>, human: (r: T) => string): Promise<void> {
   const opts = cmd.optsWithGlobals<GlobalOptions>();
@@ -75,8 +78,18 @@ async function withCore<T>(cmd: Command, fn: (core: Core, signal: AbortSignal, o
       process.exitCode = 130;
       return;
     }
-    process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `${human(result)}\n`);
-    if (controller.signal.aborted) process.exitCode = 130;
+    // Cancelled with Ctrl-C and the call came back with what it had done: one rule for every
+    // command, whatever its answer says of itself: --json adds "cancelled": true, the text starts
+    // with "Cancelled: ", and the exit status is 130.
+    const aborted = controller.signal.aborted;
+    if (opts.json) {
+      const shown = aborted && result !== null && typeof result === 'object' && !Array.isArray(result) ? { ...result, cancelled: true } : result;
+      process.stdout.write(`${JSON.stringify(shown)}\n`);
+    } else {
+      const text = human(result);
+      process.stdout.write(`${aborted && !text.startsWith(CANCELLED) ? CANCELLED : ''}${text}\n`);
+    }
+    if (aborted) process.exitCode = 130;
   } finally {
     process.off('SIGINT', onSigint);
     await core.close();
