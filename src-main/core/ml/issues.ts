@@ -180,13 +180,30 @@ export class IssueStore {
          WHERE li.run_id = ? ${some ? 'AND li.image_id IN (SELECT value FROM json_each(?))' : ''} ${includeReviewed ? '' : `AND ${IssueStore.OPEN}`} ORDER BY li.rank LIMIT ?`;
   }
 
+  /**
+   * The run's issues counted in one pass (the sidebar asks after every label change): `total` the
+   * open ones within confident learning's estimate, `beyond` the open ones past it, `all` every one.
+   */
+  counts(runId: number): { total: number; beyond: number; all: number } {
+    const rows = this.db
+      .prepare<[number], { estimated: number; n: number; open: number }>(
+        `SELECT li.estimated, COUNT(*) AS n, SUM(CASE WHEN ${IssueStore.OPEN} THEN 1 ELSE 0 END) AS open
+         FROM label_issues li LEFT JOIN labels l ON l.image_id = li.image_id WHERE li.run_id = ? GROUP BY li.estimated`,
+      )
+      .all(runId);
+    const out = { total: 0, beyond: 0, all: 0 };
+    for (const r of rows) {
+      out.all += r.n;
+      if (r.estimated === 1) out.total += r.open;
+      else if (r.estimated === 0) out.beyond += r.open;
+    }
+    return out;
+  }
+
   /** Open issues within confident learning's estimate (the sidebar's count); `beyond: true` counts the open ones beyond it. */
   openCount(runId: number, beyond = false): number {
-    return (
-      this.db
-        .prepare(`SELECT COUNT(*) AS n FROM label_issues li JOIN labels l ON l.image_id = li.image_id WHERE li.run_id = ? AND li.estimated = ? AND ${IssueStore.OPEN}`)
-        .get(runId, beyond ? 0 : 1) as { n: number }
-    ).n;
+    const c = this.counts(runId);
+    return beyond ? c.beyond : c.total;
   }
 
   /**
@@ -196,9 +213,7 @@ export class IssueStore {
    * only these images' issues are listed (the counts stay the run's).
    */
   list(runId: number, limit: number, includeReviewed: boolean, imageIds?: readonly number[]): { total: number; reviewed: number; beyond: number; issues: LabelIssue[] } {
-    const total = this.openCount(runId);
-    const beyond = this.openCount(runId, true);
-    const all = (this.db.prepare('SELECT COUNT(*) AS n FROM label_issues WHERE run_id = ?').get(runId) as { n: number }).n;
+    const { total, beyond, all } = this.counts(runId);
     const issues = (
       imageIds ? this.db.prepare(IssueStore.listSql(includeReviewed, true)).all(runId, JSON.stringify(imageIds), limit) : this.db.prepare(IssueStore.listSql(includeReviewed)).all(runId, limit)
     ) as LabelIssue[];
