@@ -212,9 +212,12 @@ async function reloadThresholdInForce(store: AppStore, client: ApiClient): Promi
   if (s.scoresStatus === 'loading') return; // a load under way brings the threshold in force
   if (s.scoresStatus !== 'ready' || !s.scores) return void s.loadScores();
   try {
-    const r = await client.call('review.scores', {});
+    // The runs say the threshold in force of each (a few rows); review.scores would recount the slider's sketch.
+    const r = await client.call('ml.runs', {});
+    const active = r.runs.find((run) => run.run_id === r.active);
+    if (!active?.in_force) return void store.getState().loadScores(); // no run any more: the load says so
     // A run that became active meanwhile loads its scores (applyThresholdChange).
-    store.getState().applyThresholdChange({ curator: r.curator, active_run: r.run_id, in_force: r.in_force });
+    store.getState().applyThresholdChange({ curator: active.curator_threshold ?? null, active_run: active.run_id, in_force: active.in_force });
   } catch {
     void store.getState().loadScores(); // no run any more, or the call failed: the load says which
   }

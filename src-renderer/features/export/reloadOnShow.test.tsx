@@ -5,7 +5,7 @@
 // handler, so no event reaches the page), as another program's write reaches this window.
 import { act, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { readTsv, joinPath, tempDir } from '../../../test-support/renderer/files';
 import { renderWith, setup, until, type TestContext } from '../../../test-support/renderer/render';
 import { useApp } from '../../stores/app';
@@ -39,9 +39,13 @@ describe('screens shown again ask again', () => {
     // `qc threshold 0.5` beside the app, then Library and back to Export.
     setThresholdElsewhere(ctx, 0.5);
     show(ctx, 'library');
+    const calls = vi.spyOn(ctx.client, 'call');
     show(ctx, 'export');
     await until(() => expect(shownThreshold().value).toBe('0.5'));
     expect(shownThreshold().source).toBe('curator');
+    // Read from the runs, not from the slider's data (review.scores recounts its sketch: ~300 ms at a million images).
+    expect(calls.mock.calls.map((c) => c[0])).not.toContain('review.scores');
+    calls.mockRestore();
 
     // While Export is shown: `qc threshold 0.42`, then an export (which uses 0.42): the line says 0.42 after it.
     setThresholdElsewhere(ctx, 0.42);
