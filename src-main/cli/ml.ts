@@ -138,7 +138,7 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
     .option('--graphs <dir>', 'write its loss and accuracy curves as SVG and PNG into DIR')
     .action(async (runId: number | undefined, o: { graphs?: string }, cmd: Command) =>
       o.graphs
-        ? withCore(cmd, (core) => core.call('export.graphs', { outDir: localPath(o.graphs!), ...(runId !== undefined && { runId }) }), formatGraphs)
+        ? withCore(cmd, (core, signal) => core.call('export.graphs', { outDir: localPath(o.graphs!), ...(runId !== undefined && { runId }) }, { signal }), formatGraphs)
         : withCore(cmd, (core) => core.call('ml.run', runId !== undefined ? { runId } : {}), formatRun),
     );
 

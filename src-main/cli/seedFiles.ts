@@ -72,7 +72,7 @@ export function registerSeedFileCommands(program: Command, withCore: WithCore): 
     .argument('<run-id>', 'run id, or active', (v: string) => (v === 'active' ? 'active' : modelRunId(v)))
     .argument('<dir>', 'output folder')
     .action(async (runId: number | 'active', dir: string, _o, cmd: Command) =>
-      withCore(cmd, (core) => core.call('export.model', { outDir: localPath(dir), ...(runId !== 'active' && { runId }) }), formatModelExport),
+      withCore(cmd, (core, signal, onProgress) => core.call('export.model', { outDir: localPath(dir), ...(runId !== 'active' && { runId }) }, { signal, onProgress }), formatModelExport),
     );
 
   program

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { sharp } from '../deferred';
 import type { EpochStats } from '../../../src-shared/domain/ml';
 import { assessFit, type FitAssessment } from '../../../src-shared/domain/runQuality';
+import { QcError } from '../../../src-shared/contract/errors';
 import { makeDir, writeFileAtomic } from '../fsSafe';
 import { putFile } from '../library/store';
 import type { LibraryPaths } from '../paths';
@@ -154,9 +155,11 @@ async function renderRunGraphs(runId: number, epochs: readonly EpochStats[], png
  * The loss and accuracy graphs of one run, as `run-<id>-loss.svg|png` and `run-<id>-accuracy.svg|png`
  * in `dir`. `base`: a folder above `dir` below which no link is followed (makeDir).
  */
-export async function writeRunGraphs(runId: number, epochs: readonly EpochStats[], dir: string, opts: { png?: boolean; base?: string } = {}): Promise<RunGraphs> {
-  makeDir(dir, opts.base === undefined ? {} : { base: opts.base });
+export async function writeRunGraphs(runId: number, epochs: readonly EpochStats[], dir: string, opts: { png?: boolean; base?: string; signal?: AbortSignal } = {}): Promise<RunGraphs> {
   const { charts, fit } = await renderRunGraphs(runId, epochs, opts.png !== false);
+  // Cancelled while rendering: nothing written, not even the folder.
+  if (opts.signal?.aborted) throw new QcError('cancelled', 'cancelled');
+  makeDir(dir, opts.base === undefined ? {} : { base: opts.base });
   const files: string[] = [];
   for (const c of charts) {
     const file = path.join(dir, c.name);

@@ -132,6 +132,8 @@ export interface ExportModelOptions {
   owners?: string | null;
   /** The threshold `qc export` and `qc classify` apply to this run (runs.ts `thresholdInForce`), recorded in the card. */
   inForce: ThresholdInForce;
+  /** The call's cancel: checked before anything is published (a cancelled export leaves the folder as it was). */
+  signal?: AbortSignal;
 }
 
 export const GRAPHS_FOLDER = 'train_graphs';
@@ -233,6 +235,7 @@ export async function exportModel(opts: ExportModelOptions): Promise<ModelExport
       graphFiles.push(...written.files.map((f) => path.join(GRAPHS_FOLDER, path.basename(f))));
     }
     writeCard(stage, bytes, inputs, extra, entry, size, embedding);
+    if (opts.signal?.aborted) throw new QcError('cancelled', 'cancelled');
     const graphsDir = path.join(stage.outDir, GRAPHS_FOLDER);
     const staleGraphs = opts.graphs && fs.lstatSync(graphsDir, { throwIfNoEntry: false })?.isDirectory()
       ? fs.readdirSync(graphsDir).filter((n) => GRAPH_FILE.test(n) && !graphFiles.includes(path.join(GRAPHS_FOLDER, n))).map((n) => path.join(GRAPHS_FOLDER, n))

@@ -47,23 +47,24 @@ export class SeedFiles {
     });
   }
 
-  async model(args: ArgsOf<'export.model'>): Promise<ResultOf<'export.model'>> {
+  async model(args: ArgsOf<'export.model'>, ctx: Pick<CallContext, 'signal'>): Promise<ResultOf<'export.model'>> {
     refuseInsideLibrary(args.outDir, this.core.paths.root);
+    if (ctx.signal.aborted) throw new QcError('cancelled', 'cancelled');
     const runId = this.runs.requireRun(args.runId);
     const run = this.runs.detail(runId);
     const { head } = this.runs.model(runId) as { head: TrainedHead };
     const widths = blockWidths(this.core, run.params.features, run.params.backbone);
     // The run's train graphs travel with its model (the seed kept saved_models/ and train_graphs/ side by side), published together.
-    const r = await exportModel({ run, head, modelsDir: this.modelsDir, outDir: args.outDir, widths, graphs: true, owners: this.core.paths.owners, inForce: this.runs.thresholdInForce(runId) });
+    const r = await exportModel({ run, head, modelsDir: this.modelsDir, outDir: args.outDir, widths, graphs: true, owners: this.core.paths.owners, inForce: this.runs.thresholdInForce(runId), signal: ctx.signal });
     return { run_id: runId, ...r };
   }
 
-  async graphs(args: ArgsOf<'export.graphs'>): Promise<ResultOf<'export.graphs'>> {
+  async graphs(args: ArgsOf<'export.graphs'>, ctx: Pick<CallContext, 'signal'>): Promise<ResultOf<'export.graphs'>> {
     refuseInsideLibrary(args.outDir, this.core.paths.root);
     const runId = this.runs.requireRun(args.runId, { finished: false });
     const epochs = this.runs.detail(runId).evaluation?.epochs ?? [];
     if (!epochs.length) throw new QcError('bad_input', `run ${runId} has no epoch curves (it did not finish training)`);
-    const { files, fit } = await writeRunGraphs(runId, epochs, path.resolve(args.outDir));
+    const { files, fit } = await writeRunGraphs(runId, epochs, path.resolve(args.outDir), { signal: ctx.signal });
     return { run_id: runId, files, fit };
   }
 
