@@ -6,6 +6,12 @@ import type { Slice } from './types';
 export const SCREENS = ['review', 'issues', 'train', 'library', 'export'] as const;
 /** At start-up, how long the slider's data waits for the gallery's first thumbnails at most. */
 export const FIRST_TILES_WAIT_MS = 1000;
+/**
+ * How long the reaction to `library.changed` waits for the rest of a burst: another program's
+ * import is announced once a second by the watcher, and each reaction asks for the status, the
+ * failures, the sources, the rule, the gallery, the issues and the slider's counts again.
+ */
+export const LIBRARY_REFRESH_MS = 300;
 export type Screen = (typeof SCREENS)[number];
 
 export interface UiSlice {
@@ -62,12 +68,32 @@ export const uiSlice: Slice<UiSlice> = (set, get, client) => {
     // A run started, ended, was archived or became active (here or in another window): the runs table follows.
     const offRuns = client.on('runs.changed', () => void get().loadRuns());
     // Images or labels changed in bulk (an import, a classified bundle, a rule change; here or in another window).
+    // One reaction per burst: the first event waits LIBRARY_REFRESH_MS for the rest, and events
+    // heard while a reaction is under way bring one more after it, never one each.
+    let libraryTimer: ReturnType<typeof setTimeout> | null = null;
+    let reacting = false;
+    let reactAgain = false;
+    const reactToLibrary = async () => {
+      libraryTimer = null;
+      if (reacting) {
+        reactAgain = true;
+        return;
+      }
+      reacting = true;
+      try {
+        do {
+          reactAgain = false;
+          get().refreshView('issues');
+          // Predictions (a classified bundle, merged tag files) or labels (an import, a rule change)
+          // changed in bulk: the slider's counts follow, the slider stays where it is.
+          await Promise.all([get().libraryChanged(), get().refreshScores()]);
+        } while (reactAgain);
+      } finally {
+        reacting = false;
+      }
+    };
     const offLibrary = client.on('library.changed', () => {
-      void get().libraryChanged();
-      get().refreshView('issues');
-      // Predictions (a classified bundle, merged tag files) or labels (an import, a rule change)
-      // changed in bulk: the slider's counts follow, the slider stays where it is.
-      void get().refreshScores();
+      libraryTimer ??= setTimeout(() => void reactToLibrary(), LIBRARY_REFRESH_MS);
     });
     // Desktop menu items: File → Import…/Export… open those screens; Help → Keyboard shortcuts shows the keys.
     const offMenu = client.on('app.menu', ({ command }) => {
@@ -98,6 +124,7 @@ export const uiSlice: Slice<UiSlice> = (set, get, client) => {
       offThreshold();
       offRuns();
       offLibrary();
+      if (libraryTimer) clearTimeout(libraryTimer);
       offMenu();
       offConn?.();
     };
