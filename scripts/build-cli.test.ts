@@ -37,6 +37,8 @@ describe('the prebuilt qc bundle', () => {
   }, 60_000);
 
   it('runs on plain Node: status of a new library, and a bad option', () => {
+    // status never makes a library (it refuses a folder without one): `qc rule` does.
+    expect(run([path.join(dir, 'qc.js'), '--data', dataDir, 'rule']).status).toBe(0);
     const bundled = run([path.join(dir, 'qc.js'), '--data', dataDir, '--json', 'status']);
     expect(bundled.status, bundled.stderr).toBe(0);
     const status = JSON.parse(bundled.stdout) as { images: number; schema_version: number; data_dir: string };
@@ -49,6 +51,7 @@ describe('the prebuilt qc bundle', () => {
   }, 60_000);
 
   it('the launcher (npm run qc) runs the same command, from the bundle or, with QC_FROM_SOURCE=1, from source', () => {
+    expect(run([path.join(root, 'scripts', 'qc.mjs'), '--data', dataDir, 'rule']).status).toBe(0);
     const a = run([path.join(root, 'scripts', 'qc.mjs'), '--data', dataDir, '--json', 'status']);
     expect(a.status, a.stderr).toBe(0);
     const b = run([path.join(root, 'scripts', 'qc.mjs'), '--data', dataDir, '--json', 'status'], { QC_FROM_SOURCE: '1' });

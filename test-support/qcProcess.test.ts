@@ -53,6 +53,8 @@ describe('qcNodeArgs on the real repository', () => {
     expect(qcNodeArgs()).toBe(args);
 
     const dataDir = path.join(dir, 'lib');
+    // status never makes a library (it refuses a folder without one): `qc rule` does.
+    expect(qc(args, ['--data', dataDir, 'rule']).status).toBe(0);
     const ok = qc(args, ['--data', dataDir, '--json', 'status']);
     expect(ok.status, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ data_dir: dataDir, images: 0 });
