@@ -24,6 +24,17 @@ export function labellingSlice(get: GetState, client: ApiClient, g: GalleryInter
    * take one call per label). Z undoes these only, by id, newest batch first.
    */
   const undoStack: number[][] = [];
+  /**
+   * The label steps of this window (setLabel, undo, redo), one after the other: each waits for the
+   * one before to be answered, so a Z pressed while a B is still on its way undoes that B (its step
+   * is recorded by then), not the step before it.
+   */
+  let steps: Promise<unknown> = Promise.resolve();
+  const queued = (f: () => Promise<void>): Promise<void> => {
+    const p = steps.then(f, f);
+    steps = p.catch(() => undefined);
+    return p;
+  };
   const remember = (batchIds: (number | null)[]) => {
     const ids = batchIds.filter((b): b is number => b !== null);
     if (ids.length) undoStack.push(ids);
@@ -48,89 +59,96 @@ export function labellingSlice(get: GetState, client: ApiClient, g: GalleryInter
         if (it) ids = [it.image_id];
       }
       if (!ids.length) return;
-      redoStack.length = 0;
+      // Shown at once; sent (and recorded for undo, the redo stack cleared) after the steps before it.
       const before = currentOf(ids);
       const optimistic: Patch = new Map(ids.map((id) => [id, { label, origin: 'curator' as const }]));
       applyPatch(optimistic);
-      try {
-        const r = await client.call('labels.set', { imageIds: ids, label });
-        remember([r.batch_id]);
-        // What the core says wins; images it left unchanged get back what they had.
-        const confirm: Patch = new Map(r.changed.map((c) => [c.image_id, { label: c.new_label, origin: c.new_origin ?? 'import' }]));
-        for (const id of ids) {
-          const was = before.get(id);
-          if (!confirm.has(id) && was) confirm.set(id, was);
+      return queued(async () => {
+        redoStack.length = 0;
+        try {
+          const r = await client.call('labels.set', { imageIds: ids, label });
+          remember([r.batch_id]);
+          // What the core says wins; images it left unchanged get back what they had.
+          const confirm: Patch = new Map(r.changed.map((c) => [c.image_id, { label: c.new_label, origin: c.new_origin ?? 'import' }]));
+          for (const id of ids) {
+            const was = before.get(id);
+            if (!confirm.has(id) && was) confirm.set(id, was);
+          }
+          applyPatch(confirm);
+          if (r.changed.length) labelsChanged();
+          get().scheduleStatusRefresh();
+          if (preview.shows(ids)) void get().loadDetail();
+        } catch (e) {
+          // Roll back what still shows the optimistic value (a later change wins).
+          const now = currentOf(ids);
+          const rollback: Patch = new Map();
+          for (const [id, was] of before) {
+            const cur = now.get(id);
+            if (cur && cur.label === label && cur.origin === 'curator') rollback.set(id, was);
+          }
+          applyPatch(rollback);
+          get().reportError(e, 'Label');
         }
-        applyPatch(confirm);
-        if (r.changed.length) labelsChanged();
-        get().scheduleStatusRefresh();
-        if (preview.shows(ids)) void get().loadDetail();
-      } catch (e) {
-        // Roll back what still shows the optimistic value (a later change wins).
-        const now = currentOf(ids);
-        const rollback: Patch = new Map();
-        for (const [id, was] of before) {
-          const cur = now.get(id);
-          if (cur && cur.label === label && cur.origin === 'curator') rollback.set(id, was);
-        }
-        applyPatch(rollback);
-        get().reportError(e, 'Label');
-      }
+      });
     },
 
-    async undo() {
-      const step = undoStack.pop();
-      if (!step) {
-        get().toast('info', 'Nothing to undo');
-        return;
-      }
-      const changed: LabelChange[] = [];
-      let failed = false;
-      try {
-        // Newest batch first; one the core refuses (undone elsewhere, or its labels changed since) stays as it is.
-        for (const batchId of [...step].reverse()) {
-          const r = await client.call('labels.undo', { batchId });
-          step.pop();
-          changed.push(...r.changed);
-          get().applyChanges(r.changed);
+    undo() {
+      return queued(async () => {
+        const step = undoStack.pop();
+        if (!step) {
+          get().toast('info', 'Nothing to undo');
+          return;
         }
-      } catch (e) {
-        // Refused for good (undone elsewhere, its labels changed since): dropped; else Z tries it again.
-        const { code } = toQcError(e);
-        const refused = code === 'conflict' || code === 'not_found';
-        if (step.length && !refused) undoStack.push(step);
-        get().reportError(e, 'Undo');
-        failed = true;
-      }
-      if (!changed.length) return;
-      redoStack.push(changed.map((c) => ({ image_id: c.image_id, label: c.old_label })));
-      get().scheduleStatusRefresh();
-      if (!failed) get().toast('info', `Undone: ${changed.length} label${changed.length === 1 ? '' : 's'} (Shift+Z redoes)`);
+        const changed: LabelChange[] = [];
+        let failed = false;
+        try {
+          // Newest batch first; one the core refuses (undone elsewhere, or its labels changed since) stays as it is.
+          for (const batchId of [...step].reverse()) {
+            const r = await client.call('labels.undo', { batchId });
+            step.pop();
+            changed.push(...r.changed);
+            get().applyChanges(r.changed);
+          }
+        } catch (e) {
+          // Refused for good (undone elsewhere, its labels changed since): dropped; else Z tries it again.
+          const { code } = toQcError(e);
+          const refused = code === 'conflict' || code === 'not_found';
+          if (step.length && !refused) undoStack.push(step);
+          get().reportError(e, 'Undo');
+          failed = true;
+        }
+        if (!changed.length) return;
+        redoStack.push(changed.map((c) => ({ image_id: c.image_id, label: c.old_label })));
+        get().scheduleStatusRefresh();
+        if (!failed) get().toast('info', `Undone: ${changed.length} label${changed.length === 1 ? '' : 's'} (Shift+Z redoes)`);
+      });
     },
 
-    async redo() {
-      const batch = redoStack.pop();
-      if (!batch) {
-        get().toast('info', 'Nothing to redo');
-        return;
-      }
-      const made: (number | null)[] = [];
-      try {
-        const byLabel = new Map<LabelValue, number[]>();
-        for (const c of batch) byLabel.set(c.label, [...(byLabel.get(c.label) ?? []), c.image_id]);
-        for (const [label, imageIds] of byLabel) {
-          const r = await client.call('labels.set', { imageIds, label });
-          made.push(r.batch_id);
-          get().applyChanges(r.changed);
+    redo() {
+      return queued(async () => {
+        const batch = redoStack.pop();
+        if (!batch) {
+          get().toast('info', 'Nothing to redo');
+          return;
         }
-        remember(made);
-        get().scheduleStatusRefresh();
-        get().toast('info', `Redone: ${batch.length} label${batch.length === 1 ? '' : 's'}`);
-      } catch (e) {
-        remember(made);
-        redoStack.push(batch);
-        get().reportError(e, 'Redo');
-      }
+        const made: (number | null)[] = [];
+        try {
+          const byLabel = new Map<LabelValue, number[]>();
+          for (const c of batch) byLabel.set(c.label, [...(byLabel.get(c.label) ?? []), c.image_id]);
+          for (const [label, imageIds] of byLabel) {
+            const r = await client.call('labels.set', { imageIds, label });
+            made.push(r.batch_id);
+            get().applyChanges(r.changed);
+          }
+          remember(made);
+          get().scheduleStatusRefresh();
+          get().toast('info', `Redone: ${batch.length} label${batch.length === 1 ? '' : 's'}`);
+        } catch (e) {
+          remember(made);
+          redoStack.push(batch);
+          get().reportError(e, 'Redo');
+        }
+      });
     },
 
     applyChanges(changes) {
