@@ -91,6 +91,11 @@ export interface ThresholdSlice {
   carryThresholdOver(threshold: number, runId: number): Promise<void>;
   /** Another view (or tab) changed the threshold for export, or the active run: show the core's answer. */
   applyThresholdChange(p: EventMap['threshold.changed']): void;
+  /**
+   * How many threshold changes (`applyThresholdChange`) this window has applied: a reload of the
+   * threshold in force that asked before the last one drops its answer (it may predate that change).
+   */
+  thresholdChanges: number;
 }
 
 /** The numbers beside the slider at threshold t, straight from the sketch (O(1)). */
@@ -413,7 +418,10 @@ export function thresholdSlice(set: SetState, get: GetState, client: ApiClient, 
       await get().useThresholdForExport(threshold);
     },
 
+    thresholdChanges: 0,
+
     applyThresholdChange(p) {
+      set((s) => ({ thresholdChanges: s.thresholdChanges + 1 }));
       const scores = get().scores;
       if (p.active_run !== get().activeRunId) {
         // Another run became active (another window, a training that won): everything that shows

@@ -211,9 +211,12 @@ async function reloadThresholdInForce(store: AppStore, client: ApiClient): Promi
   const s = store.getState();
   if (s.scoresStatus === 'loading') return; // a load under way brings the threshold in force
   if (s.scoresStatus !== 'ready' || !s.scores) return void s.loadScores();
+  // A threshold.changed applied while the runs are on their way is newer than their answer.
+  const changes = s.thresholdChanges;
   try {
     // The runs say the threshold in force of each (a few rows); review.scores would recount the slider's sketch.
     const r = await client.call('ml.runs', {});
+    if (store.getState().thresholdChanges !== changes) return;
     const active = r.runs.find((run) => run.run_id === r.active);
     if (!active?.in_force) return void store.getState().loadScores(); // no run any more: the load says so
     // A run that became active meanwhile loads its scores (applyThresholdChange).
