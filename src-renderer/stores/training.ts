@@ -118,128 +118,141 @@ export function trainedNote(run: RunSummary, activeNow: number | null, activeBef
   return { kind: 'success', text: `Run ${run.run_id} trained${acc} · run ${activeNow ?? '–'} stays active${why || ' (not better on held-out data)'}; "Make active" uses the new one.` };
 }
 
-export const trainingSlice: Slice<TrainingSlice> = (set, get, client) => ({
-  trainForm: { ...TRAIN_DEFAULTS, features: [...TRAIN_DEFAULTS.features] },
-  training: null,
-  runs: [],
-  activeRunId: null,
-  runsLoaded: false,
-  runDetails: {},
-  chartRunId: null,
-  comparison: null,
-  showArchived: false,
+export const trainingSlice: Slice<TrainingSlice> = (set, get, client) => {
+  /**
+   * The last runs reload asked for: an answer to an older one (slower, or for the other "Show
+   * archived") is dropped, and whoever awaits the older one waits for the newest instead.
+   */
+  let runsSeq = 0;
+  let runsLatest: Promise<void> = Promise.resolve();
+  return {
+    trainForm: { ...TRAIN_DEFAULTS, features: [...TRAIN_DEFAULTS.features] },
+    training: null,
+    runs: [],
+    activeRunId: null,
+    runsLoaded: false,
+    runDetails: {},
+    chartRunId: null,
+    comparison: null,
+    showArchived: false,
 
-  setTrainForm(patch) {
-    set((s) => ({ trainForm: { ...s.trainForm, ...patch } }));
-  },
-  resetTrainForm() {
-    set({ trainForm: { ...TRAIN_DEFAULTS, features: [...TRAIN_DEFAULTS.features] } });
-  },
+    setTrainForm(patch) {
+      set((s) => ({ trainForm: { ...s.trainForm, ...patch } }));
+    },
+    resetTrainForm() {
+      set({ trainForm: { ...TRAIN_DEFAULTS, features: [...TRAIN_DEFAULTS.features] } });
+    },
 
-  async loadRuns() {
-    try {
-      const r = await client.call('ml.runs', { all: get().showArchived });
-      const runs = [...r.runs].sort((a, b) => a.run_id - b.run_id);
-      set((s) => ({ runs, activeRunId: r.active, runsLoaded: true, chartRunId: s.chartRunId ?? r.active ?? runs[runs.length - 1]?.run_id ?? null }));
-      const chart = get().chartRunId;
-      if (chart !== null && !get().runDetails[chart]) void get().loadRunDetail(chart);
-      // A detail fetched while its run was training (runs.changed reloads the runs then) has no
-      // curves' end or evaluation: fetched again once the run has ended.
-      for (const run of runs) {
-        const cached = get().runDetails[run.run_id];
-        if (cached && cached.status !== run.status) void get().loadRunDetail(run.run_id);
-      }
-    } catch (e) {
-      set({ runsLoaded: true });
-      get().reportError(e, 'Runs');
-    }
-  },
-
-  async loadRunDetail(runId) {
-    try {
-      const detail = await client.call('ml.run', { runId });
-      set((s) => ({ runDetails: { ...s.runDetails, [runId]: detail } }));
-      return detail;
-    } catch (e) {
-      get().reportError(e, `Run ${runId}`);
-      return null;
-    }
-  },
-
-  showRun(runId) {
-    set({ chartRunId: runId });
-    if (!get().runDetails[runId]) void get().loadRunDetail(runId);
-  },
-
-  async startTraining() {
-    if (get().training) return null;
-    const form = get().trainForm;
-    if (!form.features.length) {
-      get().toast('error', 'Choose at least one feature set');
-      return null;
-    }
-    const bad = Object.entries(form).filter(([, v]) => typeof v === 'number' && !Number.isFinite(v));
-    if (bad.length) {
-      get().toast('error', `Fill in ${bad.map(([k]) => k).join(', ')}`);
-      return null;
-    }
-    const before = get().runs.filter((r) => r.status === 'done');
-    const previous = before[before.length - 1]?.run_id ?? null;
-    const previousActive = get().activeRunId;
-    const onProgress = (p: JobProgress) => {
-      const live = parseEpochMessage(p);
-      set((s) => {
-        if (!s.training) return {};
-        let epochs = s.training.epochs;
-        if (live) {
-          // A new fit restarts at epoch 1 (e.g. the final model after the folds): start a new curve.
-          const last = epochs[epochs.length - 1];
-          epochs = last && live.epoch <= last.epoch ? [live] : [...epochs, live];
+    loadRuns() {
+      const seq = ++runsSeq;
+      return (runsLatest = (async () => {
+        try {
+          const r = await client.call('ml.runs', { all: get().showArchived });
+          if (seq !== runsSeq) return runsLatest;
+          const runs = [...r.runs].sort((a, b) => a.run_id - b.run_id);
+          set((s) => ({ runs, activeRunId: r.active, runsLoaded: true, chartRunId: s.chartRunId ?? r.active ?? runs[runs.length - 1]?.run_id ?? null }));
+          const chart = get().chartRunId;
+          if (chart !== null && !get().runDetails[chart]) void get().loadRunDetail(chart);
+          // A detail fetched while its run was training (runs.changed reloads the runs then) has no
+          // curves' end or evaluation: fetched again once the run has ended.
+          for (const run of runs) {
+            const cached = get().runDetails[run.run_id];
+            if (cached && cached.status !== run.status) void get().loadRunDetail(run.run_id);
+          }
+        } catch (e) {
+          if (seq !== runsSeq) return runsLatest; // the newer reload says how it went
+          set({ runsLoaded: true });
+          get().reportError(e, 'Runs');
         }
-        return { training: { ...s.training, phase: p.phase, done: p.done, total: p.total, ...(p.message !== undefined && { message: p.message }), epochs } };
-      });
-    };
-    const job = get().startJob('ml.train', trainRequest(form), { label: 'Training', onProgress });
-    set({ training: { jobId: job.id, phase: 'starting', done: 0, total: form.epochs, epochs: [] } });
-    try {
-      const run = await job.promise;
-      set({ training: null, chartRunId: run.run_id, comparison: previous !== null ? { current: run.run_id, previous } : null });
-      await Promise.all([get().loadRuns(), get().loadRunDetail(run.run_id)]);
-      const note = trainedNote(run, get().activeRunId, previousActive);
-      get().toast(note.kind, note.text);
-      if (get().activeRunId !== previousActive || get().scores?.runId !== get().activeRunId) await get().loadScores();
-      return run;
-    } catch (e) {
-      set({ training: null });
-      get().reportError(e, 'Training');
-      void get().loadRuns(); // a failed or cancelled run is listed too
-      return null;
-    }
-  },
+      })());
+    },
 
-  async setShowArchived(show) {
-    set({ showArchived: show });
-    await get().loadRuns();
-  },
+    async loadRunDetail(runId) {
+      try {
+        const detail = await client.call('ml.run', { runId });
+        set((s) => ({ runDetails: { ...s.runDetails, [runId]: detail } }));
+        return detail;
+      } catch (e) {
+        get().reportError(e, `Run ${runId}`);
+        return null;
+      }
+    },
 
-  async archiveRun(runId, archived) {
-    try {
-      await client.call('ml.archiveRuns', { runIds: [runId], archived });
+    showRun(runId) {
+      set({ chartRunId: runId });
+      if (!get().runDetails[runId]) void get().loadRunDetail(runId);
+    },
+
+    async startTraining() {
+      if (get().training) return null;
+      const form = get().trainForm;
+      if (!form.features.length) {
+        get().toast('error', 'Choose at least one feature set');
+        return null;
+      }
+      const bad = Object.entries(form).filter(([, v]) => typeof v === 'number' && !Number.isFinite(v));
+      if (bad.length) {
+        get().toast('error', `Fill in ${bad.map(([k]) => k).join(', ')}`);
+        return null;
+      }
+      const before = get().runs.filter((r) => r.status === 'done');
+      const previous = before[before.length - 1]?.run_id ?? null;
+      const previousActive = get().activeRunId;
+      const onProgress = (p: JobProgress) => {
+        const live = parseEpochMessage(p);
+        set((s) => {
+          if (!s.training) return {};
+          let epochs = s.training.epochs;
+          if (live) {
+            // A new fit restarts at epoch 1 (e.g. the final model after the folds): start a new curve.
+            const last = epochs[epochs.length - 1];
+            epochs = last && live.epoch <= last.epoch ? [live] : [...epochs, live];
+          }
+          return { training: { ...s.training, phase: p.phase, done: p.done, total: p.total, ...(p.message !== undefined && { message: p.message }), epochs } };
+        });
+      };
+      const job = get().startJob('ml.train', trainRequest(form), { label: 'Training', onProgress });
+      set({ training: { jobId: job.id, phase: 'starting', done: 0, total: form.epochs, epochs: [] } });
+      try {
+        const run = await job.promise;
+        set({ training: null, chartRunId: run.run_id, comparison: previous !== null ? { current: run.run_id, previous } : null });
+        await Promise.all([get().loadRuns(), get().loadRunDetail(run.run_id)]);
+        const note = trainedNote(run, get().activeRunId, previousActive);
+        get().toast(note.kind, note.text);
+        if (get().activeRunId !== previousActive || get().scores?.runId !== get().activeRunId) await get().loadScores();
+        return run;
+      } catch (e) {
+        set({ training: null });
+        get().reportError(e, 'Training');
+        void get().loadRuns(); // a failed or cancelled run is listed too
+        return null;
+      }
+    },
+
+    async setShowArchived(show) {
+      set({ showArchived: show });
       await get().loadRuns();
-      get().toast('info', archived ? `Run ${runId} archived (hidden, not deleted; "Show archived" lists it)` : `Run ${runId} restored`);
-    } catch (e) {
-      get().reportError(e, archived ? 'Archive' : 'Restore');
-    }
-  },
+    },
 
-  async makeActive(runId) {
-    try {
-      const r = await client.call('ml.setActive', { runId });
-      set({ activeRunId: r.active });
-      await get().loadRuns();
-      await get().loadScores();
-    } catch (e) {
-      get().reportError(e, 'Make active');
-    }
-  },
-});
+    async archiveRun(runId, archived) {
+      try {
+        await client.call('ml.archiveRuns', { runIds: [runId], archived });
+        await get().loadRuns();
+        get().toast('info', archived ? `Run ${runId} archived (hidden, not deleted; "Show archived" lists it)` : `Run ${runId} restored`);
+      } catch (e) {
+        get().reportError(e, archived ? 'Archive' : 'Restore');
+      }
+    },
+
+    async makeActive(runId) {
+      try {
+        const r = await client.call('ml.setActive', { runId });
+        set({ activeRunId: r.active });
+        await get().loadRuns();
+        await get().loadScores();
+      } catch (e) {
+        get().reportError(e, 'Make active');
+      }
+    },
+  };
+};
