@@ -92,6 +92,12 @@ export function importNote(summary: ImportSummary, what: string): { kind: 'succe
 
 export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {
   let statusTimer: ReturnType<typeof setTimeout> | null = null;
+  /**
+   * The last status reload asked for: an older one's answer (slower) is dropped, and whoever awaits
+   * it gets the newest one's instead.
+   */
+  let statusSeq = 0;
+  let statusLatest: Promise<LibraryStatus | null> = Promise.resolve(null);
 
   const runImport = (method: 'library.import' | 'library.retryFailed', args: ImportArgs, label: string) => {
     const job = {
@@ -117,16 +123,21 @@ export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {
     setImportForm(patch) {
       set((s) => ({ importForm: { ...s.importForm, ...patch } }));
     },
-    async loadStatus() {
-      try {
-        const status = await client.call('library.status', {});
-        set({ status, statusError: null });
-        return status;
-      } catch (e) {
-        set({ statusError: errorText(e) });
-        get().reportError(e, 'Library status');
-        return null;
-      }
+    loadStatus() {
+      const seq = ++statusSeq;
+      return (statusLatest = (async () => {
+        try {
+          const status = await client.call('library.status', {});
+          if (seq !== statusSeq) return statusLatest;
+          set({ status, statusError: null });
+          return status;
+        } catch (e) {
+          if (seq !== statusSeq) return statusLatest; // the newer reload says how it went
+          set({ statusError: errorText(e) });
+          get().reportError(e, 'Library status');
+          return null;
+        }
+      })());
     },
     scheduleStatusRefresh() {
       if (statusTimer) return;
