@@ -99,6 +99,32 @@ export interface ImportSummary {
   tags?: TagImportSummary;
 }
 
+/**
+ * The summary of a library.import that imported nothing and recorded no import (id 0, the counts
+ * 0): a retry with no failed URL, or tag files merged into a run (`tags` then says what).
+ */
+export function noImportSummary(kind: 'retry' | 'tags', source: string, rest: Partial<Pick<ImportSummary, 'rows' | 'seconds' | 'cancelled' | 'tags'>> = {}): ImportSummary {
+  return {
+    import_id: 0,
+    kind,
+    source,
+    encoding: 'n/a',
+    rows: 0,
+    urls: 0,
+    images_new: 0,
+    images_existing: 0,
+    failed: 0,
+    failures_by_reason: {},
+    row_problems: 0,
+    labels: { good: 0, bad: 0, unlabeled: 0 },
+    bundle_id: null,
+    network_requests: 0,
+    seconds: 0,
+    cancelled: false,
+    ...rest,
+  };
+}
+
 /** What a merge of tag files did, in one sentence: `qc import` prints it, the Library screen's toast says it. */
 export function tagMergeText(r: TagImportSummary): string {
   return `${r.rows} tag rows from ${r.files} file(s) into run ${r.run_id}: ${r.local} predictions of images here (${r.heldout_kept} of them kept as the run scored them out of fold), ${r.remote} by URL only (image not here), ${r.skipped} without a prediction`;

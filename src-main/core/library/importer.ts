@@ -14,7 +14,7 @@ import { splitMirrorSpec } from '../../../src-shared/domain/mirror';
 import type { ImportArgs, CallContext } from '../../../src-shared/contract/handlers';
 import { describeError, QcError, toErrorShape } from '../../../src-shared/contract/errors';
 import type { Label } from '../../../src-shared/domain/label';
-import { isHttpUrl, type FailureReason, type ImportKind, type ImportSummary, type LabelCounts } from '../../../src-shared/domain/library';
+import { isHttpUrl, noImportSummary, type FailureReason, type ImportKind, type ImportSummary, type LabelCounts } from '../../../src-shared/domain/library';
 import type { Db } from '../db/open';
 import { pacedAsync, pacedSync } from '../db/paced';
 import type { LabelService } from '../labels/labels';
@@ -437,7 +437,8 @@ export class Importer {
     args = { ...args, mirrors: (args.mirrors ?? []).map(checkMirror) };
     const folders = new Set(this.q.folderSources.all());
     const failed = this.q.allFetchFailures.all();
-    if (!failed.length) return nothingToRetry();
+    // Nothing to try: no import row is recorded (id 0).
+    if (!failed.length) return noImportSummary('retry', '(failed URLs)');
     const extra = failed.map((r): ExtraUrl => {
       const localPath = folderFileOf(r);
       return {
@@ -1188,28 +1189,6 @@ function realPathOrNull(p: string): string | null {
   } catch {
     return null;
   }
-}
-
-/** `library.retryFailed` with no failed URL: nothing was tried, so no import row is recorded (id 0). */
-function nothingToRetry(): ImportSummary {
-  return {
-    import_id: 0,
-    kind: 'retry',
-    source: '(failed URLs)',
-    encoding: 'n/a',
-    rows: 0,
-    urls: 0,
-    images_new: 0,
-    images_existing: 0,
-    failed: 0,
-    failures_by_reason: {},
-    row_problems: 0,
-    labels: { good: 0, bad: 0, unlabeled: 0 },
-    bundle_id: null,
-    network_requests: 0,
-    seconds: 0,
-    cancelled: false,
-  };
 }
 
 /** A prepared input whose rows are in memory (a folder's; none for a retry). */

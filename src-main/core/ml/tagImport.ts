@@ -22,7 +22,7 @@ import { openInputFile } from '../library/sources';
 import type { Db } from '../db/open';
 import type { ImportArgs, TagImportSummary } from '../../../src-shared/contract/handlers';
 import { MAX_TAG_FILES } from '../../../src-shared/contract/schemas';
-import { isHttpUrl, type ImportSummary } from '../../../src-shared/domain/library';
+import { isHttpUrl, noImportSummary, type ImportSummary } from '../../../src-shared/domain/library';
 import { tagFilesAt } from '../library/importer';
 
 export type { TagImportSummary };
@@ -208,23 +208,5 @@ export async function tagFileImport(
   if (!files.length) return null;
   const started = performance.now();
   const tags = await importTagsInParts(files, undefined, signal, (part, runId) => importTagFiles(db, part, requireRun(runId), signal));
-  return {
-    import_id: 0,
-    kind: 'tags',
-    source: args.source,
-    encoding: 'n/a',
-    rows: tags.rows,
-    urls: 0,
-    images_new: 0,
-    images_existing: 0,
-    failed: 0,
-    failures_by_reason: {},
-    row_problems: 0,
-    labels: { good: 0, bad: 0, unlabeled: 0 },
-    bundle_id: null,
-    network_requests: 0,
-    seconds: (performance.now() - started) / 1000,
-    cancelled: signal.aborted,
-    tags,
-  };
+  return noImportSummary('tags', args.source, { rows: tags.rows, seconds: (performance.now() - started) / 1000, cancelled: signal.aborted, tags });
 }
