@@ -210,19 +210,28 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
           evict(pages, view);
           let focus = r.total === 0 ? 0 : Math.min(cur.focus, r.total - 1);
           let moved = false;
+          let anchor = cur.anchor;
+          let selection = cur.selection;
           const keep = keepFocus.get(view);
           if (keep?.version === version) {
             const at = r.items.findIndex((it) => it.image_id === keep.imageId);
             if (at >= 0) {
               focus = page * PAGE_SIZE + at;
               keepFocus.delete(view);
+              // An anchor on the focused tile (a plain click) moves with it.
+              if (cur.anchor === cur.focus) anchor = focus;
             } else if (page === Math.floor(focus / PAGE_SIZE) || r.total === 0) {
               // Not where the focus is: gone from the list, or moved to a page not loaded (the focus stays put).
               keepFocus.delete(view);
               moved = true;
+              // A selection of that image alone (a plain click) goes with it: B labels the tile now focused.
+              if (selection.size === 1 && selection.has(keep.imageId)) {
+                selection = new Set();
+                anchor = null;
+              }
             }
           }
-          updateView(view, () => ({ pages, total: r.total, focus, loadError: null, basis: { runId: r.run_id, threshold: r.threshold } }));
+          updateView(view, () => ({ pages, total: r.total, focus, anchor, selection, loadError: null, basis: { runId: r.run_id, threshold: r.threshold } }));
           if (moved) hooks.focusMoved(view);
           return r.items;
         },
@@ -312,7 +321,11 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
       if (keep !== undefined) keepFocus.set(view, { version: v0.version + 1, imageId: keep });
       else keepFocus.delete(view);
       // The old total keeps the scroll height until the answer comes, unless it was 0 (nothing to keep).
-      updateView(view, (v) => ({ version: v.version + 1, pages: new Map(), total: v.total === 0 ? null : v.total, selection: new Set(), anchor: null, loadError: null, basis: null }));
+      // The selection (image ids) and its anchor stay unless the curator asked for another query: a
+      // background refresh (another window's import, a run made active, a reconnect, the slider) that
+      // emptied them made the next B label the focused image only, not the images selected.
+      const clear = newQuery ? { selection: new Set<number>(), anchor: null } : {};
+      updateView(view, (v) => ({ version: v.version + 1, pages: new Map(), total: v.total === 0 ? null : v.total, ...clear, loadError: null, basis: null }));
       const [a, b] = lastRange[view];
       get().ensureRange(view, a, b);
     },
