@@ -16,6 +16,12 @@ import { defineConfig } from 'electron-vite';
 import type { Plugin } from 'vite';
 
 const root = import.meta.dirname;
+/**
+ * Rolldown's timing check warns (`[PLUGIN_TIMINGS] JavaScript callbacks ran for 2.4s …`) whenever
+ * plugins take a noticeable share of a build, which on a busy machine is every first `npm start`:
+ * noise for the person starting the app, not something they can act on.
+ */
+const CHECKS = { bundlerTimings: false };
 const NATIVE = [/^better-sqlite3(\/|$)/, /^sharp(\/|$)/, /^onnxruntime-node(\/|$)/, /^@tensorflow\//, /^tsx(\/|$)/];
 
 /** Fail the build if the code that starts `./mlWorker.js` does not sit next to mlWorker.js. */
@@ -42,6 +48,7 @@ export default defineConfig({
       sourcemap: true,
       externalizeDeps: true,
       rolldownOptions: {
+        checks: CHECKS,
         input: {
           main: path.join(root, 'src-main/electron/main.ts'),
           mlWorker: path.join(root, 'src-main/core/ml/worker/entry.ts'),
@@ -63,6 +70,7 @@ export default defineConfig({
       outDir: path.join(root, 'out/preload'),
       sourcemap: true,
       rolldownOptions: {
+        checks: CHECKS,
         input: { preload: path.join(root, 'src-main/electron/preload.ts') },
         output: {
           format: 'cjs',
@@ -85,6 +93,7 @@ export default defineConfig({
       // app and in `qc serve`'s browser), so it is minified (the source map keeps it debuggable).
       minify: true,
       rolldownOptions: {
+        checks: CHECKS,
         input: path.join(root, 'src-renderer/index.html'),
       },
     },
