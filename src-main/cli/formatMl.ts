@@ -13,7 +13,8 @@ const SOURCE_WORD: Record<ThresholdSource, string> = { argument: 'given', curato
 
 /**
  * The line of `qc run` that says what `qc export` and `qc classify` apply to the run (runs.ts
- * `thresholdInForce`) and why; none for a run that is not finished (nothing applies it).
+ * `thresholdInForce`) and why; none for a run that is not finished (nothing applies it). Exports
+ * use the active run: for another run the line says what they would use once it is active.
  */
 function inForceLine(r: RunSummary): string | null {
   const f = r.in_force;
@@ -29,7 +30,7 @@ function inForceLine(r: RunSummary): string | null {
           : f.source === 'default'
             ? 'the default: the run recommends none'
             : SOURCE_WORD[f.source];
-  return `  exports use p(bad) ≥ ${thr(f.threshold)} (${why})`;
+  return `  ${r.active ? 'exports use' : 'once active, exports would use'} p(bad) ≥ ${thr(f.threshold)} (${why})`;
 }
 
 /**

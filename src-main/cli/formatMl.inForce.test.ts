@@ -1,0 +1,53 @@
+/**
+ * `qc run N`'s threshold line: exports (and classify) use the active run, so only the active run's
+ * line says "exports use"; another run's says what they would use once it is active.
+ */
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_TRAIN_PARAMS, type RunSummary, type ThresholdInForce } from '../../src-shared/domain/ml';
+import { formatThreshold } from '../../src-shared/domain/threshold';
+import { formatRun } from './formatMl';
+
+function run(active: boolean, in_force: ThresholdInForce | null): RunSummary {
+  return {
+    run_id: 7,
+    status: 'done',
+    active,
+    created_at: '2026-01-01T00:00:00Z',
+    backbone: 'mobilenet',
+    provider: 'cpu',
+    backend: 'js',
+    seconds: 3,
+    params: DEFAULT_TRAIN_PARAMS,
+    snapshot: null,
+    metrics: null,
+    recommended_threshold: { bad: 0.8123, good: null },
+    thresholds: null,
+    error: null,
+    in_force,
+  };
+}
+
+const inForceLines = (text: string) => text.split('\n').filter((l) => /exports/.test(l));
+
+describe('qc run: the threshold exports use', () => {
+  const recommended: ThresholdInForce = { threshold: 0.8123, source: 'recommended' };
+  const curator: ThresholdInForce = { threshold: 0.7, source: 'curator' };
+
+  it('the active run: exports use it', () => {
+    expect(inForceLines(formatRun(run(true, recommended)))).toEqual([`  exports use p(bad) ≥ ${formatThreshold(0.8123)} (recommended)`]);
+    expect(inForceLines(formatRun(run(true, curator)))).toEqual([`  exports use p(bad) ≥ ${formatThreshold(0.7)} (curator's; recommended ${formatThreshold(0.8123)})`]);
+  });
+
+  it('another run: what exports would use once it is active, never "exports use"', () => {
+    for (const f of [recommended, curator]) {
+      const lines = inForceLines(formatRun(run(false, f)));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`^ {2}once active, exports would use p\\(bad\\) ≥ ${formatThreshold(f.threshold).replace('.', '\\.')} \\(`));
+      expect(lines[0]).not.toMatch(/^ {2}exports use/);
+    }
+  });
+
+  it('a run not finished: no line', () => {
+    expect(inForceLines(formatRun({ ...run(false, null), status: 'running' }))).toEqual([]);
+  });
+});
