@@ -148,6 +148,11 @@ export interface GalleryInternals {
   applyPatch(patch: Patch): void;
   /** The view's list has changed under its cached pages (labels it filters by): refetch it before fetching a page it lacks. */
   markStale(view: ViewKey): void;
+  /**
+   * The curator moved the focus (a key, a click): a refresh on its way no longer puts it back on the
+   * image focused before it (that undid the arrow pressed while the grid refreshed).
+   */
+  focusChosen(view: ViewKey): void;
 }
 
 export interface GalleryHooks {
@@ -232,7 +237,12 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
             }
           }
           updateView(view, () => ({ pages, total: r.total, focus, anchor, selection, loadError: null, basis: { runId: r.run_id, threshold: r.threshold } }));
-          if (moved) hooks.focusMoved(view);
+          // The focused tile is here now: a preview showing another image (or none: its page was
+          // not loaded when the focus moved there) follows it.
+          const shown = r.items[focus - page * PAGE_SIZE];
+          const p = get().preview;
+          const behind = !!shown && p.open && p.view === view && p.imageId !== shown.image_id;
+          if (moved || behind) hooks.focusMoved(view);
           return r.items;
         },
         (e: unknown) => {
@@ -371,5 +381,6 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
     return false;
   };
   const markStale = (view: ViewKey) => void stale.add(view);
-  return { slice, internals: { updateView, fetchPage, pending, itemAt, currentOf, applyPatch, markStale } };
+  const focusChosen = (view: ViewKey) => void keepFocus.delete(view);
+  return { slice, internals: { updateView, fetchPage, pending, itemAt, currentOf, applyPatch, markStale, focusChosen } };
 }

@@ -17,7 +17,7 @@ export interface SelectionSlice {
 }
 
 export function selectionSlice(get: GetState, g: GalleryInternals, onFocusMoved: (view: ViewKey) => void): SelectionSlice {
-  const { updateView, itemAt, fetchPage } = g;
+  const { updateView, itemAt, fetchPage, focusChosen } = g;
   /** The latest range asked for, per view: an earlier one still fetching pages does not overwrite it. */
   const latestRange = new Map<ViewKey, number>();
   /** The images at lo..hi from the loaded pages, or null if one of those pages is not loaded. */
@@ -38,6 +38,7 @@ export function selectionSlice(get: GetState, g: GalleryInternals, onFocusMoved:
       const total = v.total ?? 0;
       if (total === 0) return;
       const i = Math.max(0, Math.min(total - 1, index));
+      focusChosen(view);
       if (opts.extend) {
         // The range as a shift-click makes it: pages not loaded yet (Shift+End from the first tile)
         // are fetched, so the selection is every image between, not the cached ones.
@@ -60,6 +61,7 @@ export function selectionSlice(get: GetState, g: GalleryInternals, onFocusMoved:
     },
 
     async clickTile(view, index, mods = {}) {
+      focusChosen(view);
       const v = get().views[view];
       const it = itemAt(view, index);
       if (mods.shift) {
