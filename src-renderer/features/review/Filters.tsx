@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useApp, useAppStore } from '../../stores/app';
 import type { GalleryFilters, ViewKey } from '../../stores/review';
 
@@ -70,6 +70,19 @@ function TaxonFilter({ view }: { view: ViewKey }) {
     const t = setTimeout(() => store.getState().setFilters(view, { taxon: text }), 350);
     return () => clearTimeout(t);
   }, [text, value, store, view]);
+  // Text typed within the pause before the box goes (another screen) is applied then, not dropped,
+  // unless the filter changed elsewhere meanwhile.
+  const pending = useRef({ text, value });
+  useEffect(() => {
+    pending.current = { text, value };
+  }, [text, value]);
+  useEffect(
+    () => () => {
+      const { text, value } = pending.current;
+      if (text !== value && store.getState().views[view].filters.taxon === value) store.getState().setFilters(view, { taxon: text });
+    },
+    [store, view],
+  );
   return (
     <label className="field field--inline">
       <span className="field__label">Taxon</span>
