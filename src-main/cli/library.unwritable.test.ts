@@ -10,6 +10,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT, tempDir } from '../../test-support/fixtures';
+import { OTHER_FOLDER_HINT } from './serve';
+
+/** What qc adds to the core's words: how to name another folder (library.wayOut.test.ts). */
+const WAY_OUT = ` ${OTHER_FOLDER_HINT.command}`;
 
 const QC = [process.execPath, '--import', path.join(REPO_ROOT, 'node_modules/tsx/dist/loader.mjs'), path.join(REPO_ROOT, 'src-main/cli/main.ts')];
 
@@ -55,13 +59,13 @@ describe('qc with a library it cannot use', () => {
     const root = path.join(dir, 'notes.txt', 'lib');
     // A command that may make a library (qc rule); one that only reads (qc status) says there is none.
     expect(refused(qc(root, 'status'))).toBe(`no library in ${root}`);
-    expect(refused(qc(root, 'rule'))).toBe(`${root}: cannot create the library folder: ${path.join(dir, 'notes.txt')} is a file, not a folder. Choose another folder.`);
+    expect(refused(qc(root, 'rule'))).toBe(`${root}: cannot create the library folder: ${path.join(dir, 'notes.txt')} is a file, not a folder. Choose another folder.${WAY_OUT}`);
   });
 
   it('a folder where the database file should be: names it', () => {
     const root = path.join(dir, 'lib');
     fs.mkdirSync(path.join(root, 'library.sqlite'), { recursive: true });
-    const message = `${path.join(root, 'library.sqlite')} is a folder, not a database file: Quality Curator keeps its library database under that name. Move that folder out of ${root}, or choose another folder.`;
+    const message = `${path.join(root, 'library.sqlite')} is a folder, not a database file: Quality Curator keeps its library database under that name. Move that folder out of ${root}, or choose another folder.${WAY_OUT}`;
     expect(refused(qc(root, 'status'))).toBe(message);
   });
 
@@ -69,7 +73,7 @@ describe('qc with a library it cannot use', () => {
     const root = path.join(dir, 'lib');
     fs.mkdirSync(root);
     fs.writeFileSync(path.join(root, 'library.sqlite'), 'not a database\n'.repeat(100));
-    expect(refused(qc(root, 'status'))).toBe(`${path.join(root, 'library.sqlite')} is not a Quality Curator library database (it is another kind of file, or damaged): move it out of ${root}, or choose another folder.`);
+    expect(refused(qc(root, 'status'))).toBe(`${path.join(root, 'library.sqlite')} is not a Quality Curator library database (it is another kind of file, or damaged): move it out of ${root}, or choose another folder.${WAY_OUT}`);
     expect(fs.readFileSync(path.join(root, 'library.sqlite'), 'utf8')).toBe('not a database\n'.repeat(100));
   });
 
@@ -105,9 +109,9 @@ describe('qc with a library it cannot use', () => {
         stderr: fs.readFileSync(path.join(out, `${lib}.stderr`), 'utf8'),
       });
       const tail = 'Quality Curator needs to write its library there. Choose another folder.';
-      expect(refused(result('empty'))).toBe(`${mnt}/empty is on a read-only file system: ${tail}`);
-      expect(refused(result('lib'))).toBe(`${mnt}/lib is on a read-only file system: ${tail}`);
-      expect(refused(result('new'))).toBe(`${mnt}/new: cannot create the library folder: the file system is read-only (at ${mnt}/new). Choose another folder.`);
+      expect(refused(result('empty'))).toBe(`${mnt}/empty is on a read-only file system: ${tail}${WAY_OUT}`);
+      expect(refused(result('lib'))).toBe(`${mnt}/lib is on a read-only file system: ${tail}${WAY_OUT}`);
+      expect(refused(result('new'))).toBe(`${mnt}/new: cannot create the library folder: the file system is read-only (at ${mnt}/new). Choose another folder.${WAY_OUT}`);
       // The mount lived only in that process's namespace.
       expect(fs.readFileSync('/proc/self/mounts', 'utf8')).not.toContain(mnt);
       expect(fs.readdirSync(mnt)).toEqual([]);

@@ -10,14 +10,14 @@ import { QcError, describeError, toErrorShape, type QcErrorShape } from '../../s
 import { parseLabelValue, type RatingClass } from '../../src-shared/domain/label';
 import { IMPORT_KINDS, tagMergeText } from '../../src-shared/domain/library';
 import type { ImportArgs } from '../../src-shared/contract/handlers';
-import { createCore, type Core } from '../core/app';
+import type { Core } from '../core/app';
 import { parseMirror, tagFilesAt } from '../core/library/importer';
 import { importTagsInParts } from '../core/ml/tagImport';
 import { libraryPaths } from '../core/paths';
 import { formatFailures, formatImport, formatLabelBatch, formatSources, formatStatus } from './format';
 import { progressView } from './progress';
 import { registerMlCommands } from './ml';
-import { registerServeCommand } from './serve';
+import { OTHER_FOLDER_HINT, openLibraryForCli, registerServeCommand } from './serve';
 import { registerDoctorCommand } from './doctor';
 import { registerSeedFileCommands } from './seedFiles';
 import { startServer } from '../server/server';
@@ -55,7 +55,7 @@ async function withCore<T>(cmd: Command, fn: (core: Core, signal: AbortSignal, o
   // A command that only reads never makes a library: a mistyped --data would make every folder of
   // its path, or a database beside someone's photos.
   if (data.chosen && READ_ONLY_COMMANDS.has(cmd.name()) && !fs.existsSync(libraryPaths(data.dir).db)) throw new QcError('not_found', `no library in ${path.resolve(data.dir)}`);
-  const core = createCore({ dataDir: data.dir });
+  const core = openLibraryForCli({ dataDir: data.dir }, OTHER_FOLDER_HINT.command);
   const controller = new AbortController();
   let interrupts = 0;
   const onSigint = () => {

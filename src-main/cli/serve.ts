@@ -15,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { QcError } from '../../src-shared/contract/errors';
-import { createCore, type Core } from '../core/app';
+import { createCore, type Core, type CoreOptions } from '../core/app';
 import { dataDirOption, numberOption, portSchema } from './options';
 
 /** What `registerServeCommand` needs of the server (src-main/server's `startServer` fits). */
@@ -27,6 +27,30 @@ export function defaultRendererDir(): string {
 }
 
 const portNumber = numberOption('--port', portSchema);
+
+/**
+ * How to name another library folder, added by the CLI to the core's refusal of one (openErrors.ts,
+ * store.ts `checkLibraryFolder`: "… Choose another folder."): the core's words serve the app, which
+ * has a folder chooser; `qc` and browser mode (`qc serve`, `npm start` without Electron) have only
+ * the option and the variable.
+ */
+export const OTHER_FOLDER_HINT = {
+  serve: 'Start with another folder: --data DIR or QC_DATA_DIR=DIR (npm start -- --data DIR).',
+  command: 'Name another folder with --data DIR or QC_DATA_DIR=DIR.',
+} as const;
+
+/**
+ * `createCore` for a `qc` command: a library folder or database it cannot create or open (a
+ * `bad_input` from opening) is refused with the core's words and {@link OTHER_FOLDER_HINT}'s way out.
+ */
+export function openLibraryForCli(opts: CoreOptions, hint: string): Core {
+  try {
+    return createCore(opts);
+  } catch (e) {
+    if (e instanceof QcError && e.code === 'bad_input') throw new QcError('bad_input', `${e.message} ${hint}`, { ...(e.file !== undefined && { file: e.file }), ...(e.line !== undefined && { line: e.line }), ...(e.detail !== undefined && { detail: e.detail }) });
+    throw e;
+  }
+}
 
 /**
  * A page that sends the browser on to `url`, in a folder only this user can read (0700, file 0600).
@@ -95,7 +119,7 @@ export function registerServeCommand(program: Command, startServer: StartServer)
       const g = cmd.optsWithGlobals<{ data?: string; json?: boolean }>();
       const dataDir = dataDirOption(g.data).dir;
       const rendererDir = path.resolve(o.renderer ?? defaultRendererDir());
-      const core = createCore({ dataDir, warm: true });
+      const core = openLibraryForCli({ dataDir, warm: true }, OTHER_FOLDER_HINT.serve);
       let server: Awaited<ReturnType<StartServer>>;
       try {
         server = await startServer({ core, rendererDir, port: o.port });
