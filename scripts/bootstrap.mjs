@@ -2,6 +2,7 @@
 // `npm start` and `npm test` on a fresh clone: install what is missing (with the fallbacks this
 // project needs where binaries cannot be downloaded), then run. Plain Node, no dependencies.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,11 +28,95 @@ function mtime(p) {
   }
 }
 
-/** Install when node_modules is missing or older than the lock file. */
+/** Written into node_modules after an install: the sha256 of the package-lock.json it installed. */
+export const LOCK_HASH_FILE = '.qc-lock-hash';
+
+/** The sha256 (hex) of `dir`/package-lock.json, or null when there is none. */
+export function lockHash(dir = root) {
+  try {
+    return createHash('sha256').update(fs.readFileSync(path.join(dir, 'package-lock.json'))).digest('hex');
+  } catch {
+    return null;
+  }
+}
+
+function readJson(file) {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** JSON with every object's keys sorted: two entries that say the same compare equal whatever their key order. */
+function canonical(value) {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(',')}}`;
+  return JSON.stringify(value);
+}
+
+/**
+ * Why the packages npm recorded as installed (node_modules/.package-lock.json, npm's hidden lock
+ * file) are not those package-lock.json names, or null when they are: every installed entry the
+ * same as the lock file's, and every entry of the lock file installed but the optional ones (the
+ * other platforms' binaries npm skips) and the root project ("").
+ */
+function packagesDiffer(lock, hidden) {
+  const want = lock?.packages;
+  const have = hidden?.packages;
+  if (!want || typeof want !== 'object') return 'package-lock.json cannot be read';
+  if (!have || typeof have !== 'object') return 'node_modules/.package-lock.json cannot be read';
+  for (const [key, entry] of Object.entries(have)) {
+    if (!Object.hasOwn(want, key)) return `${key} is installed but package-lock.json does not name it`;
+    if (canonical(entry) !== canonical(want[key])) return `${key} is not the one package-lock.json names`;
+  }
+  for (const [key, entry] of Object.entries(want)) {
+    if (key !== '' && !entry?.optional && !Object.hasOwn(have, key)) return `${key} is not installed`;
+  }
+  return null;
+}
+
+/**
+ * Why `npm start` or `npm test` must install first in the checkout `dir`, or null when its
+ * node_modules holds what package-lock.json names. Never by modification times: a fresh clone's
+ * package-lock.json carries the time of the checkout, newer than a node_modules copied, restored
+ * from a cache or reached through a link. Installed means: the sha256 of package-lock.json that the
+ * last install here wrote ({@link LOCK_HASH_FILE}) is today's, or, without that stamp or with one
+ * of another lock file (node_modules from elsewhere, `npm install X` run by hand), npm's own record
+ * of what it installed matches package-lock.json's packages. Without a package-lock.json, any
+ * node_modules npm installed is taken as installed.
+ */
+export function installNeeded(dir = root) {
+  const hidden = path.join(dir, 'node_modules', '.package-lock.json');
+  if (!fs.existsSync(hidden)) return 'node_modules is missing, or npm did not install it';
+  const hash = lockHash(dir);
+  if (hash === null) return null;
+  let stamp = null;
+  try {
+    stamp = fs.readFileSync(path.join(dir, 'node_modules', LOCK_HASH_FILE), 'utf8').trim();
+  } catch {
+    // not installed by this script (or before it stamped installs): npm's record decides
+  }
+  if (stamp === hash) return null;
+  return packagesDiffer(readJson(path.join(dir, 'package-lock.json')), readJson(hidden));
+}
+
+/** After an install: stamp node_modules with the hash of the lock file it installed (best-effort). */
+export function writeLockHash(dir = root) {
+  const hash = lockHash(dir);
+  if (hash === null) return;
+  try {
+    fs.writeFileSync(path.join(dir, 'node_modules', LOCK_HASH_FILE), `${hash}\n`);
+  } catch (e) {
+    say(`could not write node_modules/${LOCK_HASH_FILE} (${e.message}); the next start compares the installed packages instead`);
+  }
+}
+
+/** Install when node_modules does not hold what package-lock.json names ({@link installNeeded}). */
 function ensureInstalled() {
-  const installed = mtime('node_modules/.package-lock.json');
-  if (installed >= 0 && installed >= mtime('package-lock.json')) return;
-  say('installing dependencies (first run; better-sqlite3 compiles from source if no prebuilt binary fits, ~2 min)');
+  const why = installNeeded();
+  if (why === null) return;
+  say(`installing dependencies (${why}; better-sqlite3 compiles from source if no prebuilt binary fits, ~2 min)`);
   // Binaries that cannot be had everywhere are skipped at install and fetched best-effort below.
   const env = { ELECTRON_SKIP_BINARY_DOWNLOAD: '1', ONNXRUNTIME_NODE_INSTALL: 'skip', PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' };
   const useCi = fs.existsSync(path.join(root, 'package-lock.json'));
@@ -39,6 +124,7 @@ function ensureInstalled() {
     say('npm install failed; see the output above');
     process.exit(1);
   }
+  writeLockHash();
   if (!process.env.CI) fetchElectronBinary();
   say('onnxruntime CUDA add-on skipped (CPU, and WebGPU/DirectML/CoreML where present, still work); with CUDA 12 run: npm rebuild onnxruntime-node');
 }
@@ -89,64 +175,78 @@ function ensureBuilt() {
   }
 }
 
-ensureInstalled();
+/** Whether this file is the program node runs (not imported, as its test does), links resolved. */
+function isMain() {
+  if (!process.argv[1]) return false;
+  try {
+    return fs.realpathSync(process.argv[1]) === fs.realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+  }
+}
 
-if (mode === 'test') {
-  // The README's test command: types, lint (with the layering rules), unit + integration tests, CLI contract.
-  const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  const VITEST_JSON = path.join(root, 'test-results', 'vitest.json');
-  const E2E_JSON = path.join(root, 'test-results', 'e2e.json');
-  for (const f of [VITEST_JSON, E2E_JSON]) fs.rmSync(f, { force: true });
-  const steps = [
-    ['typecheck', npm, ['run', '--silent', 'typecheck']],
-    ['lint', npm, ['run', '--silent', 'lint']],
-    ['unit and integration tests', npm, ['run', '--silent', 'test:unit', '--', '--reporter=default', '--reporter=json', `--outputFile.json=${VITEST_JSON}`, ...rest]],
-    ['build (electron-vite: main, ML worker, preload, renderer)', npm, ['run', '--silent', 'build:app']],
-    ['end-to-end in Chromium (browser mode; Electron where its binary exists)', npm, ['run', '--silent', 'test:e2e', '--', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: E2E_JSON }],
-    ['qc command-line contract (shared/checks)', 'bash', [path.join(root, '..', 'shared', 'checks', 'cli-contract.sh'), 'all']],
-  ];
-  let failed = 0;
-  for (const [name, cmd, args, env] of steps) {
-    if (name.startsWith('qc command-line') && !fs.existsSync(args[0])) {
-      say(`skipping ${name}: ${args[0]} not found`);
-      continue;
+if (isMain()) main();
+
+function main() {
+  ensureInstalled();
+
+  if (mode === 'test') {
+    // The README's test command: types, lint (with the layering rules), unit + integration tests, CLI contract.
+    const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+    const VITEST_JSON = path.join(root, 'test-results', 'vitest.json');
+    const E2E_JSON = path.join(root, 'test-results', 'e2e.json');
+    for (const f of [VITEST_JSON, E2E_JSON]) fs.rmSync(f, { force: true });
+    const steps = [
+      ['typecheck', npm, ['run', '--silent', 'typecheck']],
+      ['lint', npm, ['run', '--silent', 'lint']],
+      ['unit and integration tests', npm, ['run', '--silent', 'test:unit', '--', '--reporter=default', '--reporter=json', `--outputFile.json=${VITEST_JSON}`, ...rest]],
+      ['build (electron-vite: main, ML worker, preload, renderer)', npm, ['run', '--silent', 'build:app']],
+      ['end-to-end in Chromium (browser mode; Electron where its binary exists)', npm, ['run', '--silent', 'test:e2e', '--', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: E2E_JSON }],
+      ['qc command-line contract (shared/checks)', 'bash', [path.join(root, '..', 'shared', 'checks', 'cli-contract.sh'), 'all']],
+    ];
+    let failed = 0;
+    for (const [name, cmd, args, env] of steps) {
+      if (name.startsWith('qc command-line') && !fs.existsSync(args[0])) {
+        say(`skipping ${name}: ${args[0]} not found`);
+        continue;
+      }
+      if (name.startsWith('end-to-end') && !fs.existsSync(chromium)) {
+        say(`skipping ${name}: no Chromium at ${chromium} (apt-get install chromium, or set CHROMIUM_PATH)`);
+        continue;
+      }
+      say(`── ${name}`);
+      if (run(cmd, args, { env: env ?? {} }) !== 0) {
+        say(`FAILED: ${name}`);
+        failed++;
+      }
     }
-    if (name.startsWith('end-to-end') && !fs.existsSync(chromium)) {
-      say(`skipping ${name}: no Chromium at ${chromium} (apt-get install chromium, or set CHROMIUM_PATH)`);
-      continue;
+    say(failed ? `${failed} step(s) failed` : 'all steps passed');
+    // One plain closing line over the unit, integration and e2e tests.
+    const counts = { passed: 0, failed: 0, skipped: 0 };
+    const read = (f) => (fs.existsSync(f) ? JSON.parse(fs.readFileSync(f, 'utf8')) : null);
+    const v = read(VITEST_JSON);
+    if (v) {
+      counts.passed += v.numPassedTests;
+      counts.failed += v.numFailedTests;
+      counts.skipped += v.numPendingTests + v.numTodoTests;
     }
-    say(`── ${name}`);
-    if (run(cmd, args, { env: env ?? {} }) !== 0) {
-      say(`FAILED: ${name}`);
-      failed++;
+    const e = read(E2E_JSON)?.stats;
+    if (e) {
+      counts.passed += e.expected + e.flaky;
+      counts.failed += e.unexpected;
+      counts.skipped += e.skipped;
     }
+    if (v || e) console.log(`${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+    process.exit(failed ? 1 : 0);
+  } else if (mode === 'start') {
+    // The app: build when the sources are newer than the build, then Electron, or browser mode without it.
+    ensureBuilt();
+    const electron = electronBinary();
+    if (electron) process.exit(run(electron, ['.', ...rest]));
+    say('no Electron binary here (it could not be downloaded): starting browser mode instead');
+    process.exit(run(npm, ['run', '--silent', 'qc', '--', 'serve', ...rest]));
+  } else {
+    say(`unknown mode ${mode}`);
+    process.exit(2);
   }
-  say(failed ? `${failed} step(s) failed` : 'all steps passed');
-  // One plain closing line over the unit, integration and e2e tests.
-  const counts = { passed: 0, failed: 0, skipped: 0 };
-  const read = (f) => (fs.existsSync(f) ? JSON.parse(fs.readFileSync(f, 'utf8')) : null);
-  const v = read(VITEST_JSON);
-  if (v) {
-    counts.passed += v.numPassedTests;
-    counts.failed += v.numFailedTests;
-    counts.skipped += v.numPendingTests + v.numTodoTests;
-  }
-  const e = read(E2E_JSON)?.stats;
-  if (e) {
-    counts.passed += e.expected + e.flaky;
-    counts.failed += e.unexpected;
-    counts.skipped += e.skipped;
-  }
-  if (v || e) console.log(`${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
-  process.exit(failed ? 1 : 0);
-} else if (mode === 'start') {
-  // The app: build when the sources are newer than the build, then Electron, or browser mode without it.
-  ensureBuilt();
-  const electron = electronBinary();
-  if (electron) process.exit(run(electron, ['.', ...rest]));
-  say('no Electron binary here (it could not be downloaded): starting browser mode instead');
-  process.exit(run(npm, ['run', '--silent', 'qc', '--', 'serve', ...rest]));
-} else {
-  say(`unknown mode ${mode}`);
-  process.exit(2);
 }
