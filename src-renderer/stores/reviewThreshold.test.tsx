@@ -117,7 +117,9 @@ describe('the active run changes under a threshold the curator chose', () => {
     await Promise.all([s().loadScores(), s().loadRuns()]);
     const first = s().scores!.runId;
     await s().useThresholdForExport(0.7);
-    // The Train screen's Train: a real training that scores better and becomes the active run.
+    // The Train screen's Train (from its Defaults: the form starts from the active run's settings):
+    // a real training that scores better and becomes the active run.
+    s().resetTrainForm();
     s().setTrainForm({ features: ['signals'], hidden: 0, epochs: 20, augment: 0 });
     const run = await s().startTraining();
     expect(run?.status).toBe('done');

@@ -1,13 +1,23 @@
 /**
  * The training form's fields and defaults: the measured defaults of src-shared/domain/ml.ts;
- * backbone, signalsWeight, defectsWeight and folds are left to the core.
+ * backbone, signalsWeight, defectsWeight and folds are left to the core. With an active run the
+ * form starts from that run's parameters instead (`formFromRun`, those it does not show kept), so a
+ * retrain changes only the labels (the demo's first run is trained with the core's defaults: augment 0).
  */
-import { DEFAULT_AUGMENT, DEFAULT_TRAIN_PARAMS, type TrainParams } from '../../src-shared/domain/ml';
+import { DEFAULT_AUGMENT, DEFAULT_TRAIN_PARAMS, FEATURE_SETS, type TrainParams } from '../../src-shared/domain/ml';
+
+/** The parameters the form does not show, carried over from the run it was filled from when they differ from the core's defaults. */
+export const KEPT_PARAMS = ['backbone', 'signalsWeight', 'defectsWeight', 'folds', 'noise', 'labelWeights', 'augmentExclude', 'distance', 'calibrate'] as const;
+export type KeptParams = Partial<Pick<TrainParams, (typeof KEPT_PARAMS)[number]>>;
 
 export type TrainForm = Pick<
   TrainParams,
   'features' | 'hidden' | 'dropout' | 'l2' | 'learningRate' | 'epochs' | 'batchSize' | 'classWeighting' | 'seed' | 'targetError'
-> & { augment: number };
+> & {
+  augment: number;
+  /** Parameters of the run the form was filled from that the form does not show, sent with it (none with the defaults). */
+  kept?: KeptParams;
+};
 
 export const TRAIN_DEFAULTS: Readonly<TrainForm> = Object.freeze<TrainForm>({
   features: [...DEFAULT_TRAIN_PARAMS.features],
@@ -22,3 +32,40 @@ export const TRAIN_DEFAULTS: Readonly<TrainForm> = Object.freeze<TrainForm>({
   targetError: DEFAULT_TRAIN_PARAMS.targetError,
   augment: DEFAULT_AUGMENT,
 });
+
+/** A fresh copy of the defaults, to put in the store. */
+export const defaultTrainForm = (): TrainForm => ({ ...TRAIN_DEFAULTS, features: [...TRAIN_DEFAULTS.features] });
+
+const NUMBER_FIELDS = ['hidden', 'dropout', 'l2', 'learningRate', 'epochs', 'batchSize', 'seed', 'targetError'] as const;
+
+/**
+ * The form as a run was trained: each field the run's parameter. A run stores every parameter it
+ * trained with (the core's defaults filled in), except `augment` when none was asked: the core's
+ * default then, 0 (not the form's DEFAULT_AUGMENT). A field missing or out of shape takes the
+ * core's default. The parameters the form does not show go in `kept` when they differ from the core's defaults.
+ */
+export function formFromRun(params: Partial<TrainParams>): TrainForm {
+  const form = defaultTrainForm();
+  for (const k of NUMBER_FIELDS) {
+    const v = params[k];
+    form[k] = typeof v === 'number' && Number.isFinite(v) ? v : DEFAULT_TRAIN_PARAMS[k];
+  }
+  form.classWeighting = typeof params.classWeighting === 'boolean' ? params.classWeighting : DEFAULT_TRAIN_PARAMS.classWeighting;
+  const features = Array.isArray(params.features) ? FEATURE_SETS.filter((f) => params.features!.includes(f)) : [];
+  form.features = features.length ? features : [...DEFAULT_TRAIN_PARAMS.features];
+  form.augment = typeof params.augment === 'number' && Number.isInteger(params.augment) && params.augment >= 0 ? params.augment : 0;
+  const kept: Record<string, unknown> = {};
+  for (const k of KEPT_PARAMS) {
+    const v = params[k];
+    if (v !== undefined && JSON.stringify(v) !== JSON.stringify(DEFAULT_TRAIN_PARAMS[k])) kept[k] = v;
+  }
+  if (Object.keys(kept).length) form.kept = kept as KeptParams;
+  return form;
+}
+
+/** The kept parameters in words (`backbone x, folds 3`), empty when none. */
+export function keptText(kept: KeptParams | undefined): string {
+  return Object.entries(kept ?? {})
+    .map(([k, v]) => `${k} ${Array.isArray(v) ? v.join('+') || 'none' : String(v)}`)
+    .join(', ');
+}

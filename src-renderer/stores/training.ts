@@ -4,7 +4,7 @@
  */
 import type { JobProgress } from '../../src-shared/contract/events';
 import type { RunDetail, RunSummary, TrainRequest } from '../../src-shared/domain/ml';
-import { TRAIN_DEFAULTS, type TrainForm } from './trainDefaults';
+import { defaultTrainForm, formFromRun, type TrainForm } from './trainDefaults';
 import type { Slice } from './types';
 
 export interface LiveEpoch {
@@ -26,6 +26,13 @@ export interface TrainingState {
 
 export interface TrainingSlice {
   trainForm: TrainForm;
+  /** The run whose parameters filled the form (null: the defaults). */
+  trainFormRun: number | null;
+  /**
+   * The form follows the active run (its parameters, or the defaults while there is none) until the
+   * curator changes a field or picks the defaults.
+   */
+  trainFormFollows: boolean;
   training: TrainingState | null;
   runs: RunSummary[];
   activeRunId: number | null;
@@ -41,7 +48,10 @@ export interface TrainingSlice {
   /** Archive (hide, never delete) or restore a run. */
   archiveRun(runId: number, archived: boolean): Promise<void>;
   setTrainForm(patch: Partial<TrainForm>): void;
+  /** The defaults, kept until the curator changes them (the form no longer follows the active run). */
   resetTrainForm(): void;
+  /** The active run's parameters, and the form follows the active run again. */
+  followActiveRun(): void;
   loadRuns(): Promise<void>;
   loadRunDetail(runId: number): Promise<RunDetail | null>;
   showRun(runId: number): void;
@@ -61,9 +71,13 @@ export function parseEpochMessage(p: JobProgress): LiveEpoch | null {
   return { epoch: p.done, trainLoss, ...(valLoss !== undefined && { valLoss }) };
 }
 
-/** The request for the form: the fields the form shows; backbone, signal weight and folds stay the core's defaults. */
+/**
+ * The request for the form: the fields the form shows, and the parameters it does not show kept
+ * from the run it was filled from (backbone, signal weight, folds… otherwise the core's defaults).
+ */
 export function trainRequest(form: TrainForm): TrainRequest {
-  return { ...form, features: [...form.features] };
+  const { kept, ...fields } = form;
+  return { ...kept, ...fields, features: [...form.features] };
 }
 
 /**
@@ -125,8 +139,22 @@ export const trainingSlice: Slice<TrainingSlice> = (set, get, client) => {
    */
   let runsSeq = 0;
   let runsLatest: Promise<void> = Promise.resolve();
+  /**
+   * While the form follows the active run: its parameters (the demo's first run was trained with the
+   * core's defaults, augment 0; the form's own defaults would retrain it differently), else the defaults.
+   */
+  const fillFromActive = (force: boolean) => {
+    const s = get();
+    if (!s.trainFormFollows || s.training) return;
+    const active = s.runs.find((r) => r.run_id === s.activeRunId && r.status === 'done') ?? null;
+    const runId = active?.run_id ?? null;
+    if (!force && runId === s.trainFormRun) return;
+    set({ trainForm: active ? formFromRun(active.params) : defaultTrainForm(), trainFormRun: runId });
+  };
   return {
-    trainForm: { ...TRAIN_DEFAULTS, features: [...TRAIN_DEFAULTS.features] },
+    trainForm: defaultTrainForm(),
+    trainFormRun: null,
+    trainFormFollows: true,
     training: null,
     runs: [],
     activeRunId: null,
@@ -137,10 +165,14 @@ export const trainingSlice: Slice<TrainingSlice> = (set, get, client) => {
     showArchived: false,
 
     setTrainForm(patch) {
-      set((s) => ({ trainForm: { ...s.trainForm, ...patch } }));
+      set((s) => ({ trainForm: { ...s.trainForm, ...patch }, trainFormFollows: false }));
     },
     resetTrainForm() {
-      set({ trainForm: { ...TRAIN_DEFAULTS, features: [...TRAIN_DEFAULTS.features] } });
+      set({ trainForm: defaultTrainForm(), trainFormRun: null, trainFormFollows: false });
+    },
+    followActiveRun() {
+      set({ trainFormFollows: true });
+      fillFromActive(true);
     },
 
     loadRuns() {
@@ -151,6 +183,7 @@ export const trainingSlice: Slice<TrainingSlice> = (set, get, client) => {
           if (seq !== runsSeq) return runsLatest;
           const runs = [...r.runs].sort((a, b) => a.run_id - b.run_id);
           set((s) => ({ runs, activeRunId: r.active, runsLoaded: true, chartRunId: s.chartRunId ?? r.active ?? runs[runs.length - 1]?.run_id ?? null }));
+          fillFromActive(false);
           const chart = get().chartRunId;
           if (chart !== null && !get().runDetails[chart]) void get().loadRunDetail(chart);
           // A detail fetched while its run was training (runs.changed reloads the runs then) has no

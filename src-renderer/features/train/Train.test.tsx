@@ -94,6 +94,8 @@ describe('Train form limits', () => {
     const user = userEvent.setup();
     const { client, store } = renderWith(<TrainScreen />);
     await until(() => expect(screen.getByTestId('runs-table')).toBeTruthy());
+    // From the defaults (the form starts from the active run's settings: Train.prefill.test.tsx).
+    await user.click(screen.getByTestId('train-defaults'));
     const input = (id: string) => screen.getByTestId(id) as HTMLInputElement;
     // Values the browser refused with step 0.05 / 0.001 / 0.0001 / 0.01 (and dropout's max 0.95).
     const real: [string, keyof typeof trainOptions, number[]][] = [

@@ -2,7 +2,7 @@ import { useEffect, useLayoutEffect, useMemo, useRef, type FocusEvent, type RefO
 import { trainOptions } from '../../../src-shared/contract/schemas';
 import { FEATURE_SETS, type FeatureSet } from '../../../src-shared/domain/ml';
 import { useApp, useAppStore } from '../../stores/app';
-import type { TrainForm } from '../../stores/trainDefaults';
+import { keptText, type TrainForm } from '../../stores/trainDefaults';
 import { ProgressBar } from '../../components/ProgressBar';
 import { runEngines } from '../../components/format';
 import { EpochChart, type ChartSeries } from './EpochChart';
@@ -47,9 +47,27 @@ function NumberField({ name, label, testId, hint }: { name: NumberName; label: s
   );
 }
 
+/** Where the form's values come from: the active run's parameters (a retrain then changes only the labels), the defaults, or the curator's. */
+function FormSource({ runId, follows, kept }: { runId: number | null; follows: boolean; kept: string }) {
+  const text =
+    runId !== null
+      ? `${follows ? 'The settings' : 'Starting from the settings'} of run ${runId}${follows ? ', the active run: training again changes only the labels' : ', changed here'}${kept ? `; also kept from it: ${kept}` : ''}.`
+      : follows
+        ? 'The default settings (no trained run yet).'
+        : 'The default settings, or as changed here.';
+  return (
+    <p className="muted small" data-testid="train-form-source" data-run={runId ?? ''} data-follows={follows ? 'true' : 'false'}>
+      {text}
+    </p>
+  );
+}
+
 function TrainFormView() {
   const store = useAppStore();
   const form = useApp((s) => s.trainForm);
+  const formRun = useApp((s) => s.trainFormRun);
+  const follows = useApp((s) => s.trainFormFollows);
+  const activeRunId = useApp((s) => (s.runs.some((r) => r.run_id === s.activeRunId && r.status === 'done') ? s.activeRunId : null));
   const training = useApp((s) => s.training);
   const jobs = useApp((s) => s.jobs);
   const job = training ? jobs.find((j) => j.id === training.jobId) : undefined;
@@ -125,6 +143,7 @@ function TrainFormView() {
           <input type="checkbox" checked={form.classWeighting} onChange={(e) => store.getState().setTrainForm({ classWeighting: e.target.checked })} data-testid="train-classweighting" /> class weighting
         </label>
       </div>
+      <FormSource runId={formRun} follows={follows} kept={keptText(form.kept)} />
       <div className="form-actions">
         <button
           type="submit"
@@ -155,6 +174,11 @@ function TrainFormView() {
         <button type="button" className="btn btn--ghost" onClick={() => store.getState().resetTrainForm()} disabled={!!training} data-testid="train-defaults">
           Defaults
         </button>
+        {activeRunId !== null && !(follows && formRun === activeRunId) && (
+          <button type="button" className="btn btn--ghost" onClick={() => store.getState().followActiveRun()} disabled={!!training} data-testid="train-from-active">
+            Run {activeRunId}'s settings
+          </button>
+        )}
         {other && (
           <>
             <span className="muted" id="train-other-reason" data-testid="train-other-reason" tabIndex={-1} ref={otherReasonRef}>
