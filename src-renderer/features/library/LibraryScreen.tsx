@@ -117,7 +117,9 @@ function ImportCard() {
           <span>
             {demo.offer === 'load'
               ? `The library is empty. Try it with the bundled demo: ${fmtInt(demo.rows)} rated photos, imported with their features and trained on this machine (about 10–20 s on two idle cores, longer on a busy one).`
-              : `The library holds only part of the demo (${fmtInt(images)} of ${fmtInt(demo.rows)} photos) and its first run was not trained: loading it again imports the rest and trains.`}
+              : images < demo.rows
+                ? `The library holds only part of the demo (${fmtInt(images)} of ${fmtInt(demo.rows)} photos) and its first run was not trained: loading it again imports the rest and trains.`
+                : `The library holds the demo's ${fmtInt(images)} photos, but its first run was not trained (the load was stopped): loading it again trains it, with the features the demo ships.`}
           </span>
           <button type="button" className="btn" onClick={() => void store.getState().loadDemo()} data-testid="demo-load">
             {demo.offer === 'load' ? 'Load the demo library' : 'Finish loading the demo'}

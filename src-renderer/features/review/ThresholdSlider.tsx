@@ -108,6 +108,7 @@ export function ThresholdSlider() {
   const exportUndo = useApp((s) => s.exportThresholdUndos.at(-1));
   const numbers = useMemo(() => (scores ? thresholdNumbers(scores, draft) : null), [scores, draft]);
   const libraryImages = useApp((s) => s.status?.images ?? null);
+  const demoOffer = useApp((s) => s.status?.demo?.offer ?? null);
   const inputRef = useRef<HTMLInputElement>(null);
   const { thresholdDetails } = usePrefs();
   // The export buttons go away with their own action ("Use … for export" once the thresholds match,
@@ -152,9 +153,26 @@ export function ThresholdSlider() {
   }, [store, scores]);
 
   if (!scores) {
+    const loading = status === 'loading' || status === 'idle';
+    // The demo's load stopped before its first run (cancelled, or the app quit while it trained):
+    // Library's "Finish loading the demo" trains it, with the features it ships, not a Train from scratch.
+    const demoOpen = !loading && demoOffer ? demoOffer : null;
     return (
-      <div className="threshold threshold--off" data-testid="threshold">
-        <span className="muted">{status === 'loading' || status === 'idle' ? 'Loading scores…' : 'No trained model yet: train one to get p(bad) and the threshold slider.'}</span>
+      <div className="threshold threshold--off" data-testid="threshold" data-demo={demoOpen ?? ''}>
+        <span className="muted">
+          {loading
+            ? 'Loading scores…'
+            : demoOpen === 'finish'
+              ? 'No trained model yet: the demo\'s first run was not trained. "Finish loading the demo" on the Library screen trains it, with the features the demo ships.'
+              : demoOpen === 'load'
+                ? 'No trained model yet: the library is empty. "Load the demo library" on the Library screen imports the bundled demo and trains a first run.'
+                : 'No trained model yet: train one to get p(bad) and the threshold slider.'}
+        </span>
+        {demoOpen && (
+          <button type="button" className="btn btn--ghost btn--small" onClick={() => store.getState().setScreen('library')} data-testid="threshold-go-demo">
+            Go to Library
+          </button>
+        )}
       </div>
     );
   }

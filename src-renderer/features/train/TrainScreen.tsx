@@ -259,16 +259,33 @@ function Curves() {
   );
 }
 
-/** Before the first run: what the first training does and why it takes longer than the next ones. */
+/**
+ * Before the first run: what the first training does and why it takes longer than the next ones.
+ * A demo whose load stopped before its first run (status.demo.offer 'finish') needs none of that:
+ * its features ship with it, and Library's "Finish loading the demo" trains it.
+ */
 function FirstTrainingNote() {
+  const store = useAppStore();
   const loaded = useApp((s) => s.runsLoaded);
   const anyDone = useApp((s) => s.runs.some((r) => r.status === 'done'));
   const images = useApp((s) => s.status?.images ?? null);
+  const demoFinish = useApp((s) => s.status?.demo?.offer === 'finish');
   if (!loaded || anyDone) return null;
+  if (demoFinish) {
+    return (
+      <p className="card note" data-testid="first-training-note" data-demo="finish">
+        The demo&apos;s first run was not trained (its load was stopped). Its photos&apos; features ship with it: &quot;Finish loading the demo&quot; on the Library screen
+        trains its first run in seconds, computing none.{' '}
+        <button type="button" className="btn btn--ghost btn--small" onClick={() => store.getState().setScreen('library')} data-testid="first-training-go-demo">
+          Go to Library
+        </button>
+      </p>
+    );
+  }
   return (
     <p className="card note" data-testid="first-training-note">
-      The first training computes the features of every image once{images !== null ? ` (${images.toLocaleString('en-US')} images)` : ''}: a few images a second on two
-      cores, with progress and the time left below. They are cached, so every run after that takes seconds: try settings, compare runs, keep the best.
+      The first training computes the features of each image that has none yet{images !== null ? ` (up to ${images.toLocaleString('en-US')} images)` : ''}: a few images
+      a second on two cores, with progress and the time left below. They are cached, so every run after that takes seconds: try settings, compare runs, keep the best.
     </p>
   );
 }
