@@ -6,12 +6,24 @@ import type { QcError } from '../../../src-shared/contract/errors';
 import { renderWith, setup, until } from '../../../test-support/renderer/render';
 import { IssuesScreen } from './IssuesScreen';
 
-test('a refused Confirm shows the curator wording of the error, not the API message', async () => {
+/** The Label issues screen on a 300-image library with its runs loaded, once its tiles are shown. */
+async function showIssues() {
   const user = userEvent.setup();
   const ctx = setup({ images: 300 });
   await ctx.store.getState().loadRuns();
   renderWith(<IssuesScreen />, ctx);
   await until(() => expect(screen.queryAllByTestId(/^tile-\d+$/).length).toBeGreaterThan(1));
+  return { user, ctx };
+}
+
+/** The first issue's tile, its image id and the label it shows. */
+function firstTile() {
+  const tile = screen.queryAllByTestId(/^tile-\d+$/)[0]!;
+  return { tile, id: Number(tile.dataset.testid!.slice(5)), seen: tile.dataset.label as 'good' | 'bad' };
+}
+
+test('a refused Confirm shows the curator wording of the error, not the API message', async () => {
+  const { user, ctx } = await showIssues();
   // The real core's refusal of a wrong image id, delivered as the answer to the next verdict.
   const refused = await ctx.client.call('ml.reviewIssues', { imageIds: [0], action: 'confirm' }).then(
     () => null,
@@ -32,14 +44,8 @@ test('a refused Confirm shows the curator wording of the error, not the API mess
 });
 
 test('Confirm sends the label each tile shows; one changed since by another process is refused and nothing is stored', async () => {
-  const user = userEvent.setup();
-  const ctx = setup({ images: 300 });
-  await ctx.store.getState().loadRuns();
-  renderWith(<IssuesScreen />, ctx);
-  await until(() => expect(screen.queryAllByTestId(/^tile-\d+$/).length).toBeGreaterThan(1));
-  const tile = screen.queryAllByTestId(/^tile-\d+$/)[0]!;
-  const id = Number(tile.dataset.testid!.slice(5));
-  const seen = tile.dataset.label as 'good' | 'bad';
+  const { user, ctx } = await showIssues();
+  const { tile, id, seen } = firstTile();
   expect(['good', 'bad']).toContain(seen);
   await user.click(tile);
   await until(() => expect(screen.getByTestId('issue-confirm').hasAttribute('disabled')).toBe(false));
@@ -53,14 +59,8 @@ test('Confirm sends the label each tile shows; one changed since by another proc
 });
 
 test('Confirm and Dismiss are off on a tile that is no longer an open issue', async () => {
-  const user = userEvent.setup();
-  const ctx = setup({ images: 300 });
-  await ctx.store.getState().loadRuns();
-  renderWith(<IssuesScreen />, ctx);
-  await until(() => expect(screen.queryAllByTestId(/^tile-\d+$/).length).toBeGreaterThan(1));
-  const tile = screen.queryAllByTestId(/^tile-\d+$/)[0]!;
-  const id = Number(tile.dataset.testid!.slice(5));
-  const seen = tile.dataset.label as 'good' | 'bad';
+  const { user, ctx } = await showIssues();
+  const { tile, id, seen } = firstTile();
   await user.click(tile);
   await until(() => expect(screen.getByTestId('issue-confirm').hasAttribute('disabled')).toBe(false));
   const off = ctx.store.getState().connect();
@@ -74,11 +74,7 @@ test('Confirm and Dismiss are off on a tile that is no longer an open issue', as
 });
 
 test('while a verdict is sent its button keeps the keyboard focus (aria-disabled, not disabled), and the keys go on acting after it', async () => {
-  const user = userEvent.setup();
-  const ctx = setup({ images: 300 });
-  await ctx.store.getState().loadRuns();
-  renderWith(<IssuesScreen />, ctx);
-  await until(() => expect(screen.queryAllByTestId(/^tile-\d+$/).length).toBeGreaterThan(1));
+  const { user, ctx } = await showIssues();
   const first = Number(screen.queryAllByTestId(/^tile-\d+$/)[0]!.dataset.testid!.slice(5));
   await user.click(screen.getByTestId(`tile-${first}`));
   const confirm = screen.getByTestId('issue-confirm');
@@ -109,14 +105,8 @@ test('while a verdict is sent its button keeps the keyboard focus (aria-disabled
 });
 
 test('a verdict button that turns off while it holds the focus hands the focus to the gallery, not the page', async () => {
-  const user = userEvent.setup();
-  const ctx = setup({ images: 300 });
-  await ctx.store.getState().loadRuns();
-  renderWith(<IssuesScreen />, ctx);
-  await until(() => expect(screen.queryAllByTestId(/^tile-\d+$/).length).toBeGreaterThan(1));
-  const tile = screen.queryAllByTestId(/^tile-\d+$/)[0]!;
-  const id = Number(tile.dataset.testid!.slice(5));
-  const seen = tile.dataset.label as 'good' | 'bad';
+  const { user, ctx } = await showIssues();
+  const { tile, id, seen } = firstTile();
   await user.click(tile);
   const dismiss = screen.getByTestId('issue-dismiss');
   await until(() => expect(dismiss.hasAttribute('disabled')).toBe(false));
