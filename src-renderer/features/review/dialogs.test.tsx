@@ -18,6 +18,16 @@ async function renderAll() {
 
 afterEach(() => setPrefs({ helpOpen: false, compare: null }));
 
+/** The open dialog named `name`, checked modal with its Close button holding the focus. */
+function openModal(name: string) {
+  const dialog = screen.getByRole('dialog', { name });
+  expect(dialog.getAttribute('aria-modal')).toBe('true');
+  const close = screen.getByRole('button', { name: 'Close' });
+  expect(dialog.contains(close)).toBe(true);
+  expect(document.activeElement).toBe(close);
+  return { dialog, close };
+}
+
 describe('the key help and compare overlays are modal dialogs', () => {
   test('? moves the focus to Close, Tab stays inside, Escape closes and gives the focus back to the gallery', async () => {
     const user = userEvent.setup();
@@ -26,11 +36,7 @@ describe('the key help and compare overlays are modal dialogs', () => {
     await user.click(tiles()[0]!);
     expect(document.activeElement).toBe(gallery);
     await user.keyboard('?');
-    const dialog = screen.getByRole('dialog', { name: 'Keyboard shortcuts' });
-    expect(dialog.getAttribute('aria-modal')).toBe('true');
-    const close = screen.getByRole('button', { name: 'Close' });
-    expect(dialog.contains(close)).toBe(true);
-    expect(document.activeElement).toBe(close);
+    const { dialog } = openModal('Keyboard shortcuts');
     await user.tab();
     expect(dialog.contains(document.activeElement)).toBe(true);
     await user.tab({ shift: true });
@@ -56,11 +62,7 @@ describe('the key help and compare overlays are modal dialogs', () => {
     await user.keyboard('{Shift>}{ArrowRight}{ArrowRight}{/Shift}');
     expect(store.getState().views.review.selection.size).toBe(3);
     await user.keyboard('c');
-    const dialog = screen.getByRole('dialog', { name: 'Compare images' });
-    expect(dialog.getAttribute('aria-modal')).toBe('true');
-    const close = screen.getByRole('button', { name: 'Close' });
-    expect(dialog.contains(close)).toBe(true);
-    expect(document.activeElement).toBe(close);
+    const { dialog } = openModal('Compare images');
     await user.tab();
     expect(dialog.contains(document.activeElement)).toBe(true);
     await user.keyboard('{Escape}');
