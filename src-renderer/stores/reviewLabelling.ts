@@ -3,6 +3,7 @@ import type { LabelChange, LabelValue } from '../../src-shared/domain/library';
 import { toQcError, type ApiClient } from '../api/client';
 import { dependsOnLabels, VIEW_KEYS, type GalleryInternals, type Patch, type ViewKey } from './reviewGallery';
 import type { GetState } from './types';
+import { serialQueue } from './serialQueue';
 
 export interface LabellingSlice {
   /** Label `imageIds` (the preview's own buttons), else the selection, else the focused tile: optimistic, then one `labels.set`; rolled back on error. */
@@ -29,12 +30,7 @@ export function labellingSlice(get: GetState, client: ApiClient, g: GalleryInter
    * one before to be answered, so a Z pressed while a B is still on its way undoes that B (its step
    * is recorded by then), not the step before it.
    */
-  let steps: Promise<unknown> = Promise.resolve();
-  const queued = (f: () => Promise<void>): Promise<void> => {
-    const p = steps.then(f, f);
-    steps = p.catch(() => undefined);
-    return p;
-  };
+  const queued = serialQueue();
   const remember = (batchIds: (number | null)[]) => {
     const ids = batchIds.filter((b): b is number => b !== null);
     if (ids.length) undoStack.push(ids);

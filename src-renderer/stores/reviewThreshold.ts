@@ -10,6 +10,7 @@ import { ThresholdSketch } from '../../src-shared/domain/thresholdSketch';
 import { toQcError, type ApiClient } from '../api/client';
 import { DEFAULT_FILTERS, dependsOnThreshold, VIEW_KEYS, type GalleryInternals } from './reviewGallery';
 import type { GetState, SetState } from './types';
+import { serialQueue } from './serialQueue';
 
 /** Quiet time after the last slider move before the threshold is saved and the grid refetched. */
 export const THRESHOLD_COMMIT_MS = 300;
@@ -173,12 +174,7 @@ export function thresholdSlice(set: SetState, get: GetState, client: ApiClient, 
    * The threshold writes of this window, one after the other: a second click (Use, Undo) waits for the
    * first's answer, so each Undo takes back the change before it, in order, never the same one twice.
    */
-  let writes: Promise<unknown> = Promise.resolve();
-  const queued = (f: () => Promise<void>): Promise<void> => {
-    const p = writes.then(f, f);
-    writes = p.catch(() => undefined);
-    return p;
-  };
+  const queued = serialQueue();
   /** The toast that offers each step's Undo: it goes when the step does (undone, or no longer undoable). */
   const undoToasts = new WeakMap<ExportThresholdStep, number>();
   const dismissUndoToasts = (steps: readonly ExportThresholdStep[]) => {
