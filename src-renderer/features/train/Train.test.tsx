@@ -230,6 +230,9 @@ describe('keyboard focus after an action', () => {
     const user = userEvent.setup();
     const { store } = renderWith(<TrainScreen />);
     await until(() => expect(screen.getByTestId('runs-table')).toBeTruthy(), SLOW);
+    // The form starts from the active run's settings: from the defaults, the seeded library's cached signals only.
+    await user.click(screen.getByTestId('train-defaults'));
+    expect((screen.getByTestId('train-feature-crops') as HTMLInputElement).checked).toBe(true);
     await user.click(screen.getByTestId('train-feature-whole'));
     await user.click(screen.getByTestId('train-feature-crops'));
     await user.click(screen.getByTestId('train-feature-defects'));

@@ -41,7 +41,10 @@ describe('Train screen in two windows', () => {
       expect((b.getByTestId('train-start') as HTMLButtonElement).disabled).toBe(false);
       expect(b.queryByTestId('train-other-reason')).toBeNull();
 
-      // A trains (on the seeded library's cached signals, long enough to be cancelled).
+      // A trains (on the seeded library's cached signals, long enough to be cancelled): from the
+      // defaults, not the active run's settings the form starts from.
+      await user.click(a.getByTestId('train-defaults'));
+      expect((a.getByTestId('train-feature-crops') as HTMLInputElement).checked).toBe(true);
       await user.click(a.getByTestId('train-feature-whole'));
       await user.click(a.getByTestId('train-feature-crops'));
       await user.click(a.getByTestId('train-feature-defects'));
@@ -67,6 +70,7 @@ describe('Train screen in two windows', () => {
       await until(() => expect(a.getByTestId('run-row-3').dataset.status).toBe('cancelled'), SLOW);
       await until(() => expect(b.getByTestId('run-row-3').dataset.status).toBe('cancelled'), SLOW);
       expect(ctx.client.runs.find((r) => r.run_id === 3)?.status).toBe('cancelled');
+      expect(ctx.client.runs.find((r) => r.run_id === 3)?.params.features).toEqual(['signals']);
       await until(() => expect(b.queryByTestId('train-other-reason')).toBeNull(), SLOW);
       expect((b.getByTestId('train-start') as HTMLButtonElement).disabled).toBe(false);
       expect((a.getByTestId('train-start') as HTMLButtonElement).disabled).toBe(false);
