@@ -96,8 +96,9 @@ describe('culling habits', () => {
   test("hiding the threshold's details gives the gallery their room, and the choice outlives a reload", async () => {
     const user = userEvent.setup();
     await renderAll();
-    expect(screen.getByTestId('threshold-histogram')).toBeTruthy();
-    expect(screen.getByTestId('threshold-guide')).toBeTruthy();
+    // The histogram and the guide come with the slider's scores, asked for after the first page.
+    await until(() => expect(screen.getByTestId('threshold-histogram')).toBeTruthy());
+    await until(() => expect(screen.getByTestId('threshold-guide')).toBeTruthy());
     const toggle = screen.getByTestId('threshold-details-toggle');
     expect(toggle.getAttribute('aria-expanded')).toBe('true');
     await user.click(toggle);
@@ -111,7 +112,7 @@ describe('culling habits', () => {
     vi.resetModules();
     expect((await import('./prefs')).prefs().thresholdDetails).toBe(false);
     await user.click(screen.getByTestId('threshold-details-toggle'));
-    expect(screen.getByTestId('threshold-histogram')).toBeTruthy();
+    await until(() => expect(screen.getByTestId('threshold-histogram')).toBeTruthy());
     vi.resetModules();
     expect((await import('./prefs')).prefs().thresholdDetails).toBe(true);
   });
