@@ -2,27 +2,19 @@
 import { screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import { renderWith, setup, until } from '../../../test-support/renderer/render';
+import { until } from '../../../test-support/renderer/render';
+import { renderReviewAll, tiles } from '../../../test-support/renderer/reviewAll';
 import { setPrefs } from './prefs';
-import { ReviewScreen } from './ReviewScreen';
 
-const tiles = () => screen.queryAllByTestId(/^tile-\d+$/);
 const idOf = (el: HTMLElement) => Number(el.dataset.testid!.slice(5));
 
-async function renderAll() {
-  const ctx = setup();
-  ctx.store.setState((s) => ({ views: { ...s.views, review: { ...s.views.review, filters: { ...s.views.review.filters, predicted: 'all' } } } }));
-  const r = renderWith(<ReviewScreen />, ctx);
-  await until(() => expect(tiles().length).toBeGreaterThan(4));
-  return r;
-}
 
 afterEach(() => setPrefs({ autoAdvance: false, thresholdDetails: true, helpOpen: false, compare: null }));
 
 describe('culling habits', () => {
   test('with "next after B/G" on, B labels the image and moves to the next', async () => {
     const user = userEvent.setup();
-    const { client, store } = await renderAll();
+    const { client, store } = await renderReviewAll();
     await user.click(screen.getByTestId('auto-advance'));
     const [a, b] = tiles().map(idOf);
     await user.keyboard('{Escape}');
@@ -38,7 +30,7 @@ describe('culling habits', () => {
 
   test('Z undoes, Shift+Z redoes', async () => {
     const user = userEvent.setup();
-    const { client, store } = await renderAll();
+    const { client, store } = await renderReviewAll();
     const id = idOf(tiles()[0]!);
     const before = client.image(id)!.label;
     const to = before === 'bad' ? 'g' : 'b';
@@ -54,7 +46,7 @@ describe('culling habits', () => {
 
   test('Ctrl+A selects every image of the view; ? shows all keys', async () => {
     const user = userEvent.setup();
-    const { store } = await renderAll();
+    const { store } = await renderReviewAll();
     await user.keyboard('{Control>}a{/Control}');
     const total = store.getState().views.review.total!;
     await until(() => expect(store.getState().views.review.selection.size).toBe(total));
@@ -66,7 +58,7 @@ describe('culling habits', () => {
 
   test('C compares 2–4 selected images side by side', async () => {
     const user = userEvent.setup();
-    const { store } = await renderAll();
+    const { store } = await renderReviewAll();
     store.getState().focusIndex('review', 0);
     store.getState().focusIndex('review', 2, { extend: true });
     const ids = [...store.getState().views.review.selection];
@@ -81,7 +73,7 @@ describe('culling habits', () => {
 
   test('a click on the preview shows the original at 1:1, another fits it again', async () => {
     const user = userEvent.setup();
-    await renderAll();
+    await renderReviewAll();
     const first = tiles()[0]!;
     await user.click(first);
     const pic = await screen.findByTestId('preview-image');
@@ -95,7 +87,7 @@ describe('culling habits', () => {
 
   test("hiding the threshold's details gives the gallery their room, and the choice outlives a reload", async () => {
     const user = userEvent.setup();
-    await renderAll();
+    await renderReviewAll();
     // The histogram and the guide come with the slider's scores, asked for after the first page.
     await until(() => expect(screen.getByTestId('threshold-histogram')).toBeTruthy());
     await until(() => expect(screen.getByTestId('threshold-guide')).toBeTruthy());

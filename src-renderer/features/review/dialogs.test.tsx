@@ -2,19 +2,10 @@
 import { screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, test } from 'vitest';
-import { renderWith, setup, until } from '../../../test-support/renderer/render';
+import { renderReviewAll, tiles } from '../../../test-support/renderer/reviewAll';
 import { setPrefs } from './prefs';
-import { ReviewScreen } from './ReviewScreen';
 
-const tiles = () => screen.queryAllByTestId(/^tile-\d+$/);
 
-async function renderAll() {
-  const ctx = setup();
-  ctx.store.setState((s) => ({ views: { ...s.views, review: { ...s.views.review, filters: { ...s.views.review.filters, predicted: 'all' } } } }));
-  const r = renderWith(<ReviewScreen />, ctx);
-  await until(() => expect(tiles().length).toBeGreaterThan(4));
-  return r;
-}
 
 afterEach(() => setPrefs({ helpOpen: false, compare: null }));
 
@@ -31,7 +22,7 @@ function openModal(name: string) {
 describe('the key help and compare overlays are modal dialogs', () => {
   test('? moves the focus to Close, Tab stays inside, Escape closes and gives the focus back to the gallery', async () => {
     const user = userEvent.setup();
-    await renderAll();
+    await renderReviewAll();
     const gallery = screen.getByTestId('gallery');
     await user.click(tiles()[0]!);
     expect(document.activeElement).toBe(gallery);
@@ -56,7 +47,7 @@ describe('the key help and compare overlays are modal dialogs', () => {
 
   test('C opens the compare view with a Close button that has the focus; Tab stays inside; Escape and Close give the focus back to the gallery', async () => {
     const user = userEvent.setup();
-    const { store } = await renderAll();
+    const { store } = await renderReviewAll();
     const gallery = screen.getByTestId('gallery');
     await user.click(tiles()[0]!);
     await user.keyboard('{Shift>}{ArrowRight}{ArrowRight}{/Shift}');
