@@ -40,7 +40,7 @@ const TEST_FILES = ['**/*.test.ts', '**/*.test.tsx'];
 
 /** Folders production code never imports: test helpers and fixtures, and the repo's scripts. */
 const NOT_FOR_PRODUCTION = ['**/test-support/**', '**/test-support', '**/scripts/**', '**/scripts'];
-const NOT_FOR_PRODUCTION_MESSAGE = 'production code never imports test-support/ or scripts/ (ARCHITECTURE.md, "Where things live").';
+const NOT_FOR_PRODUCTION_MESSAGE = 'production code never imports test-support/ or scripts/ (ARCHITECTURE.md, "Where each concept lives").';
 
 const isPattern = (b) => b.includes('*') || b.includes('/');
 
