@@ -50,8 +50,7 @@ describe('formatClassify', () => {
     rows: 4,
     tagged_bad: 1,
     by_source: { curator: 0, model: 3, none: 1 },
-    threshold: 0.9,
-    threshold_source: 'recommended',
+    in_force: { threshold: 0.9, source: 'recommended' },
     run_id: 1,
     bundle_id: 2,
     images: 3,
@@ -62,7 +61,7 @@ describe('formatClassify', () => {
   };
   it('writes the threshold as qc threshold and the app do (0.900, and a slider position with the digits that flag the same images)', () => {
     expect(formatClassify(summary)).toMatch(/ 1 tagged bad at threshold 0\.900 \(recommended\); run 1$/m);
-    expect(formatClassify({ ...summary, threshold: 0.9686274509803922, threshold_source: 'curator' })).toContain('tagged bad at threshold 0.9686275 (curator)');
+    expect(formatClassify({ ...summary, in_force: { threshold: 0.9686274509803922, source: 'curator' } })).toContain('tagged bad at threshold 0.9686275 (curator)');
   });
   it('says how many rows could not be read and have no tag row, so the row count is explained', () => {
     expect(formatClassify(summary)).not.toMatch(/could not be read/);

@@ -168,7 +168,7 @@ export function formatIssues(r: { run_id: number; total: number; reviewed?: numb
 
 export function formatExport(r: ExportSummary): string {
   return [
-    `Wrote ${r.files.length} file(s), ${r.rows} rows; ${r.tagged_bad} tagged bad at threshold ${thr(r.threshold)} (${r.threshold_source}); run ${r.run_id}`,
+    `Wrote ${r.files.length} file(s), ${r.rows} rows; ${r.tagged_bad} tagged bad at threshold ${thr(r.in_force.threshold)} (${r.in_force.source}); run ${r.run_id}`,
     `  tags from curators ${r.by_source.curator}, from the model ${r.by_source.model}, without a prediction ${r.by_source.none}`,
     ...r.files.map((f) => `  ${f}`),
   ].join('\n');

@@ -23,9 +23,12 @@ function qc(...args: string[]): string {
 }
 
 /** What `qc export` applies to the active run, from the export itself. */
-function exported(name: string): Pick<ExportSummary, 'threshold' | 'threshold_source'> {
-  const r = JSON.parse(qc('export', '--out', path.join(outRoot, name), '--json')) as ExportSummary;
-  return { threshold: r.threshold, threshold_source: r.threshold_source };
+function exported(name: string): ExportSummary['in_force'] {
+  const r = JSON.parse(qc('export', '--out', path.join(outRoot, name), '--json')) as Record<string, unknown>;
+  // One shape everywhere: `in_force: { threshold, source }` as qc run gives it, no flat keys beside it.
+  expect(r).not.toHaveProperty('threshold');
+  expect(r).not.toHaveProperty('threshold_source');
+  return (r as unknown as ExportSummary).in_force;
 }
 
 /** The row of `qc runs` for run `id`. */
@@ -56,7 +59,7 @@ describe('the threshold in force in qc run and qc runs', () => {
     expect(recommended, 'the seeded run recommends a threshold').toEqual(expect.any(Number));
     expect(before.curator_threshold).toBeNull();
     expect(before.in_force).toEqual({ threshold: recommended, source: 'recommended' });
-    expect(exported('before')).toEqual({ threshold: recommended, threshold_source: 'recommended' });
+    expect(exported('before')).toEqual(before.in_force);
     expect(qc('run')).toContain(`\n  exports use p(bad) ≥ ${formatThreshold(recommended!)} (recommended)`);
     expect(runsRow(before.run_id)).toContain(` ${formatThreshold(recommended!)} recommended `);
 
@@ -65,7 +68,7 @@ describe('the threshold in force in qc run and qc runs', () => {
     expect(after.curator_threshold).toBe(0.7);
     expect(after.in_force).toEqual({ threshold: 0.7, source: 'curator' });
     expect(after.recommended_threshold.bad).toBe(recommended);
-    expect(exported('after')).toEqual({ threshold: 0.7, threshold_source: 'curator' });
+    expect(exported('after')).toEqual(after.in_force);
     expect(qc('run')).toContain(`\n  exports use p(bad) ≥ 0.700 (curator's; recommended ${formatThreshold(recommended!)})`);
     expect(runsRow(after.run_id)).toContain(' 0.700 curator ');
     const listed = (JSON.parse(qc('runs', '--json')) as { runs: RunSummary[] }).runs.find((r) => r.run_id === after.run_id);

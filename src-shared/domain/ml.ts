@@ -313,8 +313,8 @@ export interface ExportSummary {
   rows: number;
   tagged_bad: number;
   by_source: { curator: number; model: number; none: number };
-  threshold: number;
-  threshold_source: ThresholdSource;
+  /** The p(bad) threshold the tags were cut at and where it came from: the same shape as a run's `in_force`. */
+  in_force: ThresholdInForce;
   run_id: number | null;
 }
 

@@ -5,10 +5,10 @@
  */
 import type { CallContext, ClassifyRequest } from '../../../src-shared/contract/handlers';
 import { QcError } from '../../../src-shared/contract/errors';
-import type { ClassifySummary, ExportSummary, FeatureSet, ThresholdSource } from '../../../src-shared/domain/ml';
+import type { ClassifySummary, ExportSummary, FeatureSet, ThresholdInForce, ThresholdSource } from '../../../src-shared/domain/ml';
 import type { CoreContext } from '../context';
 import { refuseInsideLibrary } from '../export/outDir';
-import { exportBundle, exportLibrary } from '../export/tags';
+import { exportBundle, exportLibrary, type ExportResult } from '../export/tags';
 import type { Importer } from '../library/importer';
 import { featureKey } from './embed';
 import { embedMissing } from './embedService';
@@ -219,14 +219,13 @@ export class ClassifyService {
         .get(runId, imported.bundle_id) as { n: number }
     ).n;
     return {
-      ...result,
+      ...exportSummary(result, t),
       bundle_id: imported.bundle_id,
       images: ids.length,
       failed: imported.failed,
       row_problems: imported.row_problems,
       scored,
       predicted,
-      threshold_source: t.source,
     };
   }
 
@@ -250,6 +249,12 @@ export class ClassifyService {
       args.bundleId !== undefined
         ? await exportBundle(this.core.db, { bundleId: args.bundleId, runId, threshold: t.threshold, outDir: args.outDir, ...(args.chunkRows && { chunkRows: args.chunkRows }), owners: this.core.paths.owners, ...exportControl(ctx, 'export') })
         : await exportLibrary(this.core.db, { runId, threshold: t.threshold, outDir: args.outDir, owners: this.core.paths.owners, ...exportControl(ctx, 'export') });
-    return { ...result, threshold_source: t.source };
+    return exportSummary(result, t);
   }
+}
+
+/** An export's answer names its threshold as `in_force: { threshold, source }`, the shape a run's answers use. */
+function exportSummary(result: ExportResult, inForce: ThresholdInForce): ExportSummary {
+  const { files, rows, tagged_bad, by_source, run_id } = result;
+  return { files, rows, tagged_bad, by_source, in_force: { threshold: result.threshold, source: inForce.source }, run_id };
 }

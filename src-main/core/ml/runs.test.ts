@@ -66,7 +66,7 @@ describe('the threshold in force', () => {
     // qc export: the model's bad tags are exactly the gallery's flagged images (curator labels aside).
     const out = tempDir();
     const exp = await l.core.call('export.tags', { outDir: out, ...(given !== undefined && { threshold: given }) });
-    expect({ threshold: exp.threshold, source: exp.threshold_source }).toEqual({ threshold: expected, source: name });
+    expect(exp.in_force).toEqual({ threshold: expected, source: name });
     const rows = readTsv(path.join(out, 'library_finaltags.tsv'));
     const exportedBad = new Set(rows.filter((r) => r.source === 'model' && r.imclass === 'bad').map((r) => Number(r.image_id)));
     expect(exportedBad).toEqual(modelBad);
@@ -79,7 +79,7 @@ describe('the threshold in force', () => {
     fs.writeFileSync(bundle, `eolMediaURL\tidentifier\n${bundleImages.map((im, i) => `${SEED_URL_PREFIX}${l.images.indexOf(im) + 1}.jpg\tb${i}`).join('\n')}\n`);
     const classifyOut = tempDir();
     const cls = await l.core.call('ml.classify', { source: bundle, outDir: classifyOut, ...(given !== undefined && { threshold: given }) });
-    expect({ threshold: cls.threshold, source: cls.threshold_source, scored: cls.scored }).toEqual({ threshold: expected, source: name, scored: 0 });
+    expect({ in_force: cls.in_force, scored: cls.scored }).toEqual({ in_force: { threshold: expected, source: name }, scored: 0 });
     const finals = readTsv(path.join(classifyOut, 'seedbundle_finaltags.tsv'));
     expect(finals).toHaveLength(80);
     const byUrl = new Map(l.images.map((im, i) => [`${SEED_URL_PREFIX}${i + 1}.jpg`, im.id]));
@@ -172,7 +172,7 @@ describe("a curator's threshold belongs to the run it was chosen on", () => {
       const gallery = await l.core.call('review.page', { predicted: 'bad', offset: 0, limit: 1 });
       const exp = await l.core.call('export.tags', { outDir: tempDir() });
       expect(gallery.threshold).toBe(scores.in_force.threshold);
-      expect({ threshold: exp.threshold, source: exp.threshold_source }).toEqual(scores.in_force);
+      expect(exp.in_force).toEqual(scores.in_force);
       expect(gallery.total).toBe(new ThresholdSketch(scores.sketch).flagged(scores.in_force.threshold));
       return { run: scores.run_id, curator: scores.curator, ...scores.in_force };
     };
@@ -201,7 +201,7 @@ describe("a curator's threshold belongs to the run it was chosen on", () => {
     expect(store.thresholdInForce(b)).toEqual({ threshold: 0.97, source: 'curator' });
     // Exporting run B while A is active uses B's own.
     const exp = await l.core.call('export.tags', { outDir: tempDir(), runId: b });
-    expect({ threshold: exp.threshold, source: exp.threshold_source }).toEqual({ threshold: 0.97, source: 'curator' });
+    expect(exp.in_force).toEqual({ threshold: 0.97, source: 'curator' });
   });
 });
 

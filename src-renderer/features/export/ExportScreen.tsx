@@ -13,7 +13,7 @@ function Summary({ s, testId }: { s: ExportSummary; testId: string }) {
   return (
     <div className="result" data-testid={testId} data-rows={s.rows} data-tagged-bad={s.tagged_bad}>
       <div>
-        {fmtInt(s.rows)} rows · <b>{fmtInt(s.tagged_bad)}</b> tagged bad · threshold {fmtT(s.threshold)} ({s.threshold_source}) · run {s.run_id ?? '–'} · by source: curator{' '}
+        {fmtInt(s.rows)} rows · <b>{fmtInt(s.tagged_bad)}</b> tagged bad · threshold {fmtT(s.in_force.threshold)} ({s.in_force.source}) · run {s.run_id ?? '–'} · by source: curator{' '}
         {fmtInt(s.by_source.curator)}, model {fmtInt(s.by_source.model)}, none {fmtInt(s.by_source.none)}
       </div>
       <ul className="files" data-testid={`${testId}-files`}>
