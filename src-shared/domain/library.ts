@@ -222,6 +222,12 @@ export interface GalleryItem {
   issue_rank: number | null;
   /** 1 when that issue lies beyond confident learning's estimate of wrong labels (LabelIssue.beyond_estimate), 0 within it, null without one (SQLite's 0/1, left as it is on the gallery's hot path). */
   issue_beyond_estimate?: number | null;
+  /**
+   * 1 while that issue is open (the label is still the one the run listed and no verdict holds on
+   * it: the Issues list's condition, ml/issues.ts `openIssueSql`), 0 once it is closed (relabelled,
+   * confirmed or dismissed), null without one (SQLite's 0/1, as `issue_beyond_estimate`).
+   */
+  issue_open?: number | null;
   width: number;
   height: number;
   /** EOL's id of the image (the first source row that has one), or null (folders, bare URL lists). */

@@ -133,6 +133,15 @@ export function imageReview(db: Db, imageId: number): 'confirmed' | 'dismissed' 
   return row?.action ?? null;
 }
 
+/**
+ * Whether the issue `li` (a label_issues row) is still open, in SQL: the image's current label
+ * (`label`: labels' column, or the copy on predictions) is the one the run listed, and no verdict
+ * (label_reviews) holds on it. The one home of that condition: the issue list and its counts here,
+ * Review's issues filter and its rows' `issue_open` (review/page.ts).
+ */
+export const openIssueSql = (li = 'li', label = 'l.label'): string =>
+  `${li}.given = ${label} AND NOT EXISTS (SELECT 1 FROM label_reviews rv WHERE rv.image_id = ${li}.image_id AND rv.label = ${label})`;
+
 export class IssueStore {
   constructor(private readonly db: Db) {}
 
@@ -161,7 +170,7 @@ export class IssueStore {
   }
 
   /** Open issues: listed for the run, the label unchanged since, and no verdict on it. */
-  private static readonly OPEN = `li.given = l.label AND NOT EXISTS (SELECT 1 FROM label_reviews rv WHERE rv.image_id = li.image_id AND rv.label = l.label)`;
+  private static readonly OPEN = openIssueSql();
 
   /**
    * The list's query (run id, limit). `shared_versions` counts the other issues of the run with the

@@ -30,6 +30,7 @@
 import { MAX_PAGE } from '../../../src-shared/contract/schemas';
 import type { GalleryItem, ReviewQuery } from '../../../src-shared/domain/library';
 import type { Db } from '../db/open';
+import { openIssueSql } from '../ml/issues';
 
 export interface PageArgs extends ReviewQuery {
   offset: number;
@@ -60,7 +61,9 @@ export interface PagePlan {
   key: (item: GalleryItem) => [number, number];
 }
 
-const ITEM_COLUMNS = (id: string) => `${id} AS image_id, p.p_bad, l.label, l.origin, i.rating_class, li.rank AS issue_rank, li.estimated = 0 AS issue_beyond_estimate, i.width, i.height,
+/** A row's columns (GalleryItem); every select joins labels `l` and the run's label_issues `li`. */
+const ITEM_COLUMNS = (id: string) => `${id} AS image_id, p.p_bad, l.label, l.origin, i.rating_class, li.rank AS issue_rank, li.estimated = 0 AS issue_beyond_estimate,
+  CASE WHEN li.rank IS NULL THEN NULL WHEN ${openIssueSql()} THEN 1 ELSE 0 END AS issue_open, i.width, i.height,
   (SELECT s.eol_id FROM image_urls u JOIN source_rows s ON s.url = u.url
    WHERE u.image_id = ${id} AND s.eol_id IS NOT NULL AND s.eol_id != '' ORDER BY s.id LIMIT 1) AS eol_id`;
 
@@ -128,7 +131,7 @@ export function filterClauses(
   }
   if (q.issuesOnly) {
     // Open issues only: the label unchanged since the run and no curator verdict on it (label_reviews).
-    clauses.push(`li.rank IS NOT NULL AND li.given = ${lab}.label AND NOT EXISTS (SELECT 1 FROM label_reviews rv WHERE rv.image_id = ${id} AND rv.label = ${lab}.label)`);
+    clauses.push(`li.rank IS NOT NULL AND ${openIssueSql('li', `${lab}.label`)}`);
     needsLabels = true;
   }
   if (q.importId !== undefined) {
