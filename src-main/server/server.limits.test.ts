@@ -1,7 +1,8 @@
 /**
  * `qc serve` against clients that hold connections without a token: one that sends requests and
- * never reads the answers, one that drips its headers, one that pipelines without end. Real sockets
- * on 127.0.0.1 (node:net), a real server with shortened limits, a real (empty) library.
+ * never reads the answers, one that drips its headers or a body, one that pipelines without end,
+ * one that opens connections until none is left. Real sockets on 127.0.0.1 (node:net), a real
+ * server with shortened limits, a real (empty) library.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -83,6 +84,44 @@ function status(port: number, target = '/'): Promise<number> {
     });
     req.on('error', reject);
   });
+}
+
+/** Send one request on an open connection and wait for the start of its answer. */
+function ask(sock: Socket, port: number, target: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const onData = (c: Buffer) => {
+      sock.off('close', onClose);
+      resolve(c.toString('latin1'));
+    };
+    const onClose = () => {
+      sock.off('data', onData);
+      reject(new Error('closed before an answer'));
+    };
+    sock.once('data', onData);
+    sock.once('close', onClose);
+    sock.write(get(port, target));
+  });
+}
+
+/** Whether a socket is still open after `ms` (the server's closing, if any, has arrived by then). */
+async function openAfter(sock: Socket, ms: number): Promise<boolean> {
+  await sleep(ms);
+  return !sock.destroyed && !sock.readableEnded;
+}
+
+/** A connection that has sent part of a request's headers and holds there (the server's header limit set long). */
+async function holding(port: number): Promise<Socket> {
+  const sock = await connect(port);
+  sock.on('error', () => {});
+  sock.on('data', () => {});
+  sock.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n`);
+  return sock;
+}
+
+async function apiAnswers(ws: WebSocket, id: number): Promise<{ type: string; id: number }> {
+  const answer = new Promise<{ type: string; id: number }>((resolve) => ws.once('message', (d) => resolve(JSON.parse(String(d)) as { type: string; id: number })));
+  ws.send(JSON.stringify({ type: 'call', id, method: 'library.status', args: {} }));
+  return answer;
 }
 
 function openApi(s: RunningServer): Promise<WebSocket> {
@@ -168,6 +207,100 @@ describe('qc serve: clients that hold connections', () => {
       }
       expect(got).toBe(200);
       expect(Date.now() - t0).toBeLessThan(2 * idle + 3000);
+    } finally {
+      for (const h of held) h.destroy();
+      await s.close();
+    }
+  }, 30_000);
+
+  it('refuses a request that announces a body with 400 and closes it at once, however slowly the body drips', async () => {
+    const s = await startServer({ core, rendererDir, headersTimeoutMs: 20_000, idleTimeoutMs: 20_000 });
+    try {
+      const announce = [
+        `GET /nothing HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\nContent-Length: 1000000000\r\n\r\n`,
+        `GET / HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n`,
+        `POST /files/thumb/1 HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\nContent-Length: 5000\r\n\r\n`,
+        `GET / HTTP/1.1\r\nHost: evil.example\r\nContent-Length: 5000\r\n\r\n`,
+      ];
+      for (const head of announce) {
+        const sock = await connect(s.port);
+        const t0 = Date.now();
+        sock.write(head);
+        // One byte of body every 100 ms: the connection never goes idle, and the body never ends.
+        const drip = setInterval(() => sock.writable && sock.write('x'), 100);
+        const got = await readFor(sock, 5000);
+        clearInterval(drip);
+        sock.destroy();
+        expect(got.closed).toBe(true);
+        expect(Date.now() - t0).toBeLessThan(2000);
+        expect(got.text).toMatch(/^HTTP\/1\.1 400 /);
+        expect(got.text.toLowerCase()).toContain('connection: close');
+      }
+      // A request that says its body is empty is served as usual, and its connection kept.
+      const sock = await connect(s.port);
+      sock.on('error', () => {});
+      const zero = new Promise<string>((resolve) => sock.once('data', (c: Buffer) => resolve(c.toString('latin1'))));
+      sock.write(`GET /assets/app.js HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\nContent-Length: 0\r\n\r\n`);
+      expect(await zero).toMatch(/^HTTP\/1\.1 200 /);
+      expect(await ask(sock, s.port, '/assets/app.js')).toMatch(/^HTTP\/1\.1 200 /);
+      sock.destroy();
+    } finally {
+      await s.close();
+    }
+  }, 30_000);
+
+  it('makes room for a new connection by closing the oldest one without the token, never the API or one that showed the token', async () => {
+    const s = await startServer({ core, rendererDir, maxConnections: 4, headersTimeoutMs: 20_000, idleTimeoutMs: 20_000 });
+    const held: Socket[] = [];
+    try {
+      const ws = await openApi(s);
+      // A keep-alive connection that has asked for a picture with the token (there is none: 404).
+      const pictures = await connect(s.port);
+      pictures.on('error', () => {});
+      held.push(pictures);
+      expect(await ask(pictures, s.port, `/files/thumb/1?t=${s.token}`)).toMatch(/^HTTP\/1\.1 404 /);
+      const first = await holding(s.port);
+      await sleep(50);
+      const second = await holding(s.port);
+      held.push(first, second);
+      await sleep(200);
+      // Every slot is taken: a new client is still served, at once, in place of the oldest holder.
+      expect(await status(s.port)).toBe(200);
+      expect(await openAfter(first, 300)).toBe(false);
+      expect(await openAfter(second, 0)).toBe(true);
+      // A flood of new connections without the token turns over among themselves.
+      for (let i = 0; i < 10; i++) held.push(await holding(s.port));
+      await sleep(300);
+      expect(held.slice(3).filter((h) => !h.destroyed && !h.readableEnded).length).toBeLessThanOrEqual(2);
+      expect(held.slice(3).filter((h) => !h.destroyed && !h.readableEnded).length).toBeGreaterThan(0);
+      // The API and the connection that showed the token are still there, and still answer.
+      expect(ws.readyState).toBe(WebSocket.OPEN);
+      expect(await apiAnswers(ws, 1)).toMatchObject({ type: 'result', id: 1 });
+      expect(await ask(pictures, s.port, `/files/thumb/2?t=${s.token}`)).toMatch(/^HTTP\/1\.1 404 /);
+      ws.close();
+    } finally {
+      for (const h of held) h.destroy();
+      await s.close();
+    }
+  }, 30_000);
+
+  it('closes a new connection when every other one has shown the token', async () => {
+    const s = await startServer({ core, rendererDir, maxConnections: 3, headersTimeoutMs: 20_000, idleTimeoutMs: 20_000 });
+    const held: Socket[] = [];
+    try {
+      const ws = await openApi(s);
+      for (let i = 0; i < 2; i++) {
+        const sock = await connect(s.port);
+        sock.on('error', () => {});
+        held.push(sock);
+        expect(await ask(sock, s.port, `/files/thumb/1?t=${s.token}`)).toMatch(/^HTTP\/1\.1 404 /);
+      }
+      const extra = await holding(s.port);
+      held.push(extra);
+      expect(await openAfter(extra, 300)).toBe(false);
+      for (const sock of held.slice(0, 2)) expect(await openAfter(sock, 0)).toBe(true);
+      expect(await apiAnswers(ws, 1)).toMatchObject({ type: 'result', id: 1 });
+      ws.close();
     } finally {
       for (const h of held) h.destroy();
       await s.close();

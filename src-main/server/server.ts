@@ -7,8 +7,9 @@
  *
  * Every request and upgrade must name this server in its Host header (DNS rebinding) and, when it
  * has an Origin, come from this server's own origin (cross-site requests). No connection, with a
- * token or without, can hold on for long without traffic: see IDLE_TIMEOUT_MS, HEADERS_TIMEOUT_MS
- * and MAX_PIPELINED.
+ * token or without, can hold on for long without traffic: see IDLE_TIMEOUT_MS, HEADERS_TIMEOUT_MS,
+ * MAX_PIPELINED and refuseBody; and connections without the token give way to new ones at
+ * MAX_CONNECTIONS.
  */
 import fs from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
@@ -33,12 +34,18 @@ const HEARTBEAT_MS = 30_000;
  */
 export const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 /**
- * Open connections at most (a browser keeps about six to a host, plus the API's WebSocket): past
- * it a new connection is closed at once, so a local program that opens sockets without end cannot
- * exhaust this process's file handles (which the library's own files need).
+ * Open connections at most (a browser keeps about six to a host, plus the API's WebSocket), so a
+ * local program that opens sockets without end cannot exhaust this process's file handles (which
+ * the library's own files need). Past it the oldest connection that has not shown the token (the
+ * API's WebSocket, a picture's `?t=`) is closed to make room; only when every other one has shown
+ * it is the new connection closed instead. A program without the token thus cannot keep the
+ * browser's WebSocket and pictures out by holding or reopening connections.
  */
 export const MAX_CONNECTIONS = 256;
-/** A request's headers must arrive within this (slow-header clients hold connections otherwise). */
+/**
+ * A request's headers must arrive within this (slow-header clients hold connections otherwise); a
+ * whole request too (no request here has a body: one that announces one is refused at once).
+ */
 export const HEADERS_TIMEOUT_MS = 15_000;
 /**
  * How often Node checks the header and request limits. Its default (30 s) let a header drip hold
@@ -132,6 +139,24 @@ function sendOpenFile(req: IncomingMessage, res: ServerResponse, file: OpenImage
   pipeline(file.handle.createReadStream(), res, () => {});
 }
 
+/** End a socket once what was written to it is sent, and let it read nothing more. */
+function closeAfterWrites(socket: Socket): void {
+  if (socket.destroyed) return;
+  if (socket.writableFinished) return void socket.destroy();
+  socket.once('finish', () => socket.destroy());
+  socket.end();
+}
+
+/**
+ * Whether a request announces a body. No route here takes one, and a body dripped a byte at a time
+ * behind an answer given at once would hold the connection for as long as the request limit allows
+ * (Node reads a request's body to reach the next request on the connection).
+ */
+export function hasBody(req: Pick<IncomingMessage, 'headers'>): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && !/^0+$/.test(length.trim()));
+}
+
 /** Refuse an upgrade request on its raw socket. */
 function refuseUpgrade(socket: Socket, status: number): void {
   if (socket.writable) {
@@ -151,9 +176,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const headersTimeout = opts.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
   const idleTimeout = opts.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
-  const server = http.createServer({ headersTimeout, requestTimeout: Math.max(60_000, headersTimeout), connectionsCheckingInterval: CONNECTIONS_CHECK_MS });
-  server.maxConnections = opts.maxConnections ?? MAX_CONNECTIONS;
+  const server = http.createServer({ headersTimeout, requestTimeout: headersTimeout, connectionsCheckingInterval: CONNECTIONS_CHECK_MS });
+  const maxConnections = opts.maxConnections ?? MAX_CONNECTIONS;
+  // The cap is kept below ('connection'); Node's own, one above it, only backs it up: Node closes a
+  // connection past its cap before this server could choose which one goes.
+  server.maxConnections = maxConnections + 1;
   server.timeout = idleTimeout;
+  /** Open connections, oldest first, and whether each has shown the token. */
+  const connections = new Map<Socket, boolean>();
+  const trust = (socket: Socket) => {
+    if (connections.has(socket)) connections.set(socket, true);
+  };
   /** The answer each connection is working on, and how many requests wait behind it. */
   const current = new WeakMap<Socket, ServerResponse>();
   const waiting = new WeakMap<Socket, number>();
@@ -165,6 +198,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   async function serveImage(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
     if (!tokenMatches(target.query.get('t'), token)) return send(res, 401, 'a valid token is needed (?t=…)');
+    trust(req.socket);
     const parsed = parseFilePath(target.path.slice(1));
     if (!parsed) return send(res, 400, 'expected /files/<thumb|preview|original>/<imageId>');
     // Streamed from the very file that was checked (its device and inode), opened once.
@@ -196,8 +230,31 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     return serveRenderer(req, res, target);
   }
 
+  server.on('connection', (socket: Socket) => {
+    connections.set(socket, false);
+    socket.once('close', () => connections.delete(socket));
+    if (connections.size <= maxConnections) return;
+    for (const s of connections.keys()) if (s.destroyed) connections.delete(s);
+    if (connections.size <= maxConnections) return;
+    let victim = socket;
+    for (const [s, trusted] of connections) {
+      if (!trusted && s !== socket) {
+        victim = s;
+        break;
+      }
+    }
+    connections.delete(victim);
+    victim.destroy();
+  });
+
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const socket = req.socket;
+    if (hasBody(req)) {
+      // Answered and closed at once; one waiting behind another answer (pipelined) is just closed.
+      if (!res.socket) return void socket.destroy();
+      res.once('finish', () => closeAfterWrites(socket));
+      return send(res, 400, 'no request here has a body', { Connection: 'close' });
+    }
     const start = () => {
       current.set(socket, res);
       handle(req, res).catch((e: unknown) => send(res, 500, `internal error: ${(e as Error).message}`));
@@ -231,6 +288,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (!target) return refuseUpgrade(socket, 400);
     if (target.path !== '/api') return refuseUpgrade(socket, 404);
     if (!tokenMatches(target.query.get('t'), token)) return refuseUpgrade(socket, 401);
+    trust(socket);
     wss.handleUpgrade(req, socket, head, (ws) => {
       const client = new ApiClient(ws, core, opts.maxBufferedBytes ?? MAX_BUFFERED_BYTES);
       clients.set(ws, client);
