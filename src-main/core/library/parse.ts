@@ -73,14 +73,42 @@ const SPECS: Record<Exclude<ImportKind, 'folder'>, KindSpec> = {
   bundle: { url: 'eolMediaURL', required: ['eolMediaURL'], id: 'identifier' },
 };
 
-/** UTF-8 when the bytes are valid UTF-8, else latin1 (EOL's exports are latin1). */
+/** UTF-8 when the bytes are valid UTF-8, else latin1 (EOL's exports are latin1; read as Windows-1252: {@link fromWindows1252}). */
 export function decodeText(bytes: Uint8Array): { text: string; encoding: 'utf-8' | 'latin1' } {
   try {
     const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
     return { text: text.replace(/^\uFEFF/, ''), encoding: 'utf-8' };
   } catch {
-    return { text: new TextDecoder('latin1').decode(bytes), encoding: 'latin1' };
+    return { text: fromWindows1252(Buffer.from(bytes).toString('latin1')), encoding: 'latin1' };
   }
+}
+
+/**
+ * What the bytes 0x80–0x9F are in Windows-1252 (what "latin1" text from Windows is, and what the
+ * WHATWG encoding standard reads the label latin1 as): ’ – “ ” … € and so on. The five bytes it
+ * leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) stay the code points of the same number.
+ * Mapped here rather than by TextDecoder('latin1'), which in Node 20 maps them only when decoding
+ * with `stream: true` and gives the C1 control characters U+0080–U+009F otherwise.
+ */
+const WINDOWS_1252 =
+  '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
+const FROM_WINDOWS_1252 = new Map([...WINDOWS_1252].map((c, i) => [String.fromCharCode(0x80 + i), c]));
+const TO_WINDOWS_1252 = new Map([...WINDOWS_1252].map((c, i) => [c, String.fromCharCode(0x80 + i)]));
+
+/** Text whose code units are bytes (Buffer's `latin1`) read as Windows-1252: one code unit a byte still. */
+export function fromWindows1252(bytes: string): string {
+  return bytes.replace(/[\x80-\x9f]/g, (c) => FROM_WINDOWS_1252.get(c)!);
+}
+
+/**
+ * The bytes a line read as Windows-1252 ({@link fromWindows1252}: a `latin1` input's lines, a `mixed`
+ * input's lines that are not UTF-8) came from: `Buffer.from(text, 'latin1')` would write ’ as 0x19.
+ */
+export function windows1252Bytes(text: string): Buffer {
+  return Buffer.from(
+    text.replace(/[\u0100-\uffff]/g, (c) => TO_WINDOWS_1252.get(c) ?? c),
+    'latin1',
+  );
 }
 
 const looksLikeUrl = (s: string) => /^(https?|file):\/\//i.test(s.trim());
@@ -572,9 +600,8 @@ export function describeLongLine(bytes: number): string {
 export type InputLine = { line: number; text: string; /** `mixed` only: the line has non-ASCII text read as UTF-8. */ utf8?: true } | { line: number; text: null; bytes: number };
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-const latin1 = new TextDecoder('latin1');
 
-/** A line of a `mixed` input, given as its bytes (one latin1 char a byte): UTF-8 when valid, else latin1. */
+/** A line of a `mixed` input, given as its bytes (one latin1 char a byte): UTF-8 when valid, else latin1 (Windows-1252: {@link fromWindows1252}). */
 function mixedLine(line: number, raw: string): Extract<InputLine, { text: string }> {
   if (!/[\u0080-\u00ff]/.test(raw)) return { line, text: raw }; // ASCII: the same either way
   const bytes = Buffer.from(raw, 'latin1');
@@ -582,7 +609,7 @@ function mixedLine(line: number, raw: string): Extract<InputLine, { text: string
     const text = strictUtf8.decode(bytes);
     return { line, text: line === 1 ? text.replace(/^\uFEFF/, '') : text, utf8: true };
   } catch {
-    return { line, text: latin1.decode(bytes) };
+    return { line, text: fromWindows1252(raw) };
   }
 }
 
@@ -596,10 +623,13 @@ function mixedLine(line: number, raw: string): Extract<InputLine, { text: string
  * The one line reader for input lists (ratings, exemplars, bundles) and tag files.
  */
 export function* inputLines(read: ReadAt, encoding: InputEncoding, opts: { lenient?: boolean } = {}): Generator<InputLine> {
-  // `mixed`: the bytes are split into lines as latin1 (one char a byte, exactly), each line decoded after.
+  // `mixed` and `latin1`: the bytes are split into lines as latin1 (one char a byte, exactly), each
+  // line decoded after (latin1 as Windows-1252: fromWindows1252).
   // UTF-16 drops its byte order mark (the decoder does), even when the first read is one byte.
-  const decoder = encoding === 'mixed' ? null : new TextDecoder(encoding, { fatal: encoding !== 'latin1' && !opts.lenient });
-  const done = (line: number, l: string): Extract<InputLine, { text: string }> => (encoding === 'mixed' ? mixedLine(line, l) : { line, text: l });
+  const bytewise = encoding === 'mixed' || encoding === 'latin1';
+  const decoder = bytewise ? null : new TextDecoder(encoding, { fatal: !opts.lenient });
+  const done = (line: number, l: string): Extract<InputLine, { text: string }> =>
+    encoding === 'mixed' ? mixedLine(line, l) : encoding === 'latin1' ? { line, text: fromWindows1252(l) } : { line, text: l };
   const buf = Buffer.allocUnsafe(READ_CHUNK);
   // latin1 is one byte a character, UTF-16 two a code unit; UTF-8 text is measured as the bytes it came from.
   const wide = encoding === 'utf-16le' || encoding === 'utf-16be';

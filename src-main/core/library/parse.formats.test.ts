@@ -1,0 +1,83 @@
+/**
+ * Curator files as spreadsheets and Windows save them (audit of input formats): Windows-1252
+ * punctuation in a latin1 line.
+ */
+import { describe, expect, it } from 'vitest';
+import { bufferReader, decodeText, fromWindows1252, inputLines, parseInput, scanInput, windows1252Bytes } from './parse';
+
+const FILE = '/data/input.tsv';
+const RATINGS_HEADER = 'obj_with_overall_rating\tobj_url\toverall_rating\tancestry';
+const url = (n: number) => `https://content.eol.org/data/media/qc/${n}.jpg`;
+
+/** Windows-1252's characters for the bytes 0x80–0x9F that it defines (the audit's: ’ – “ ” … €). */
+const PUNCTUATION: [number, string][] = [
+  [0x92, '’'],
+  [0x96, '–'],
+  [0x93, '“'],
+  [0x94, '”'],
+  [0x85, '…'],
+  [0x80, '€'],
+  [0x91, '‘'],
+  [0x97, '—'],
+  [0x99, '™'],
+  [0x8a, 'Š'],
+  [0x9f, 'Ÿ'],
+];
+const UNDEFINED_BYTES = [0x81, 0x8d, 0x8f, 0x90, 0x9d];
+
+
+describe('Windows-1252 bytes in a latin1 line', () => {
+  // A UTF-8 file (Mésange in UTF-8 on line 2) with one line saved by Windows: é as 0xE9 and
+  // Windows punctuation, as the audit's v18_mixed_cp1252.txt.
+  const windowsLine = Buffer.concat([
+    Buffer.from(`9000002\t${url(2)}\t2.2838\t{}\tM`, 'latin1'),
+    Buffer.from([0xe9]),
+    Buffer.from('sange', 'latin1'),
+    Buffer.from([0x92]),
+    Buffer.from('s nest ', 'latin1'),
+    Buffer.from([0x96, 0x20, 0x93]),
+    Buffer.from('blue', 'latin1'),
+    Buffer.from([0x94, 0x85, 0x20, 0x80]),
+    Buffer.from('5', 'latin1'),
+  ]);
+  const mixed = Buffer.concat([Buffer.from(`${RATINGS_HEADER}\ttitle\n9000001\t${url(1)}\t1.5956\t{}\tMésange bleue\n`, 'utf8'), windowsLine, Buffer.from('\n')]);
+
+  it('reads the punctuation of a mixed file’s Windows line as the characters, not C1 control characters', () => {
+    const p = parseInput(mixed, FILE);
+    expect(p.encoding).toBe('mixed');
+    expect(p.problems).toEqual([]);
+    const titles = p.rows.map((r) => r.raw.title!);
+    expect(titles).toEqual(['Mésange bleue', 'Mésange’s nest – “blue”… €5']);
+    expect(titles[1]).not.toMatch(/[\u0080-\u009f]/);
+  });
+
+  it('reads a whole latin1 file the same way, whatever the size of each read', () => {
+    const latin1 = Buffer.concat([Buffer.from(`${RATINGS_HEADER}\ttitle\n`, 'latin1'), windowsLine, Buffer.from('\n')]);
+    for (const most of [1, 7, 1 << 20]) {
+      const scan = scanInput((buf, pos) => bufferReader(latin1)(buf.subarray(0, Math.min(most, buf.length)), pos), FILE);
+      expect(scan.encoding).toBe('latin1');
+      expect([...scan.rows()].map((r) => r.row?.raw.title)).toEqual(['Mésange’s nest – “blue”… €5']);
+    }
+  });
+
+  it('maps each byte 0x80–0x9F that Windows-1252 defines, and keeps the five it leaves undefined', () => {
+    for (const [byte, char] of PUNCTUATION) {
+      const line = Buffer.from([0x61, byte, 0xe9]); // not UTF-8: read as Windows-1252
+      const [l] = [...inputLines(bufferReader(Buffer.concat([line, Buffer.from('\n')])), 'mixed')];
+      expect(l).toEqual({ line: 1, text: `a${char}é` });
+      expect(decodeText(line).text).toBe(`a${char}é`);
+    }
+    for (const byte of UNDEFINED_BYTES) {
+      expect(fromWindows1252(String.fromCharCode(byte))).toBe(String.fromCharCode(byte));
+      expect(decodeText(Buffer.from([byte])).text).toBe(String.fromCharCode(byte));
+    }
+  });
+
+  it('gives back the bytes each character came from (every byte 0..255), one character a byte', () => {
+    const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const text = fromWindows1252(all.toString('latin1'));
+    expect(text).toHaveLength(256);
+    expect(windows1252Bytes(text).equals(all)).toBe(true);
+    expect(windows1252Bytes('’').equals(Buffer.from([0x92]))).toBe(true);
+  });
+});
