@@ -32,6 +32,16 @@ export function lowestBound(index: ThresholdIndex): LabelledThresholdStats | nul
   return best;
 }
 
+/** A share as a percentage with no float noise: 0.07 → "7%" (not 7.000000000000001%), 0.075 → "7.5%". */
+export function percent(x: number): string {
+  return `${Number((x * 100).toPrecision(6))}%`;
+}
+
+/** A class's threshold as what it compares: `p(bad) ≥ 0.83`, or `p(good) ≥ 0.49 (p(bad) ≤ 0.51)` (tags and `qc threshold` take p(bad)). */
+function classThreshold(cls: 'bad' | 'good', t: number): string {
+  return cls === 'bad' ? `p(bad) ≥ ${formatThreshold(t)}` : `p(good) ≥ ${formatThreshold(t)} (p(bad) ≤ ${formatThreshold(roundConfidence(1 - t))})`;
+}
+
 export function evaluateRun(r: TrainJobResult, y: Uint8Array, split: Uint8Array, params: TrainParams): RunEvaluationResult {
   const test: number[] = [];
   const oofRows: number[] = [];
@@ -78,9 +88,9 @@ export function evaluateRun(r: TrainJobResult, y: Uint8Array, split: Uint8Array,
       on_test: chosen ? testIndex.at(chosen.threshold) : null,
       best_bound: best ? { ...best, on_test: testIndex.at(best.threshold) } : null,
       note: chosen
-        ? `lowest threshold whose error on ${oofRows.length} out-of-fold predictions stays ≤ ${params.targetError * 100}% at 95% confidence (Clopper–Pearson)`
-        : `no threshold proves an error ≤ ${params.targetError * 100}% at 95% confidence on ${oofRows.length} out-of-fold predictions (that needs ≥ ${leastFlaggedToProve(params.targetError)} flagged images without an error)` +
-          (best ? `; the best provable is ≤ ${(best.errorUpper * 100).toFixed(1)}% at threshold ${formatThreshold(best.threshold)} (coverage ${(best.coverage * 100).toFixed(1)}%)` : ''),
+        ? `lowest ${cls === 'good' ? 'p(good) ' : ''}threshold whose error on ${oofRows.length} out-of-fold predictions stays ≤ ${percent(params.targetError)} at 95% confidence (Clopper–Pearson)`
+        : `no ${cls === 'good' ? 'p(good) ' : ''}threshold proves an error ≤ ${percent(params.targetError)} at 95% confidence on ${oofRows.length} out-of-fold predictions (that needs ≥ ${leastFlaggedToProve(params.targetError)} flagged images without an error)` +
+          (best ? `; the best provable is ≤ ${(best.errorUpper * 100).toFixed(1)}% at ${classThreshold(cls, best.threshold)} (coverage ${(best.coverage * 100).toFixed(1)}%)` : ''),
     };
   };
   const thresholds = { bad: recommend('bad'), good: recommend('good') };
