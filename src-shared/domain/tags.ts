@@ -1,7 +1,8 @@
 /**
  * EOL's tag TSVs, as the seed notebooks wrote them: per chunk of a bundle, every row with the
  * model's class and confidence (`<bundle>_a.tsv`, `_b`, …), and the final tags (`<bundle>_finaltags.tsv`)
- * where only `bad` is kept as a tag and everything else is `NA`. Curator labels override the model.
+ * where only `bad` is kept as a tag and everything else is `NA`. A curator's good or bad label
+ * overrides the model; a cleared label (none) hands the image back to it.
  */
 import type { LabelOrigin, LabelValue } from './label';
 
@@ -16,7 +17,7 @@ export const TAG_COLUMN_MEANINGS: Readonly<Record<string, string>> = Object.free
   imclass: 'chunk files: the model\'s predicted class (good or bad, NA when not scored); final tags: bad or NA',
   confidence:
     "the model's probability of its own predicted class, max(p(bad), 1 − p(bad)), 6 decimals; empty when the image has no prediction, and in final tags also when a curator's label decided the tag",
-  source: 'final tags: who decided the tag: curator (a curator label), model (p(bad) against the threshold), none (no prediction)',
+  source: "final tags: who decided the tag: curator (a curator's good or bad label), model (p(bad) against the threshold), none (no prediction)",
   p_bad: "final tags: the model's p(bad), 6 decimals, compared with the threshold; empty when the image has no prediction",
 });
 export const DEFAULT_CHUNK_ROWS = 5000;
@@ -32,12 +33,14 @@ export interface TagInput {
 }
 
 /**
- * The final tag of one image: a curator's label wins (bad → bad, good or none → NA); otherwise the
- * model tags `bad` when p(bad) ≥ threshold. Import labels (from ratings) do not override the model:
- * the export is about what the classifier found, corrected by curators.
+ * The final tag of one image: a curator's good or bad label wins (bad → bad, good → NA); otherwise
+ * the model tags `bad` when p(bad) ≥ threshold. A curator who cleared a label (origin curator,
+ * label none: `qc label ID --as none`, Clear in the app) gave no verdict: the image is the model's
+ * again. Import labels (from ratings) do not override the model: the export is about what the
+ * classifier found, corrected by curators.
  */
 export function finalTag(input: TagInput, threshold: number): { imclass: FinalClass; source: TagSource } {
-  if (input.origin === 'curator') return { imclass: input.label === 'bad' ? 'bad' : 'NA', source: 'curator' };
+  if (input.origin === 'curator' && input.label !== null) return { imclass: input.label === 'bad' ? 'bad' : 'NA', source: 'curator' };
   if (input.pBad === null) return { imclass: 'NA', source: 'none' };
   // Compare what is written, so every exported `bad` row shows a confidence ≥ the threshold.
   return { imclass: roundConfidence(input.pBad) >= threshold ? 'bad' : 'NA', source: 'model' };

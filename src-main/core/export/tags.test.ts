@@ -1,7 +1,8 @@
 /**
  * Tag files on a real library: `confidence` means the model's confidence in its predicted class in
  * every file (never p(bad) in one and something else in another, never a number next to a curator's
- * tag), `p_bad` is what the threshold is compared with, and an output path that is a file is a clear error.
+ * tag), `p_bad` is what the threshold is compared with, a curator's cleared label hands the image
+ * back to the model, and an output path that is a file is a clear error.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -81,6 +82,30 @@ describe('tag files', () => {
     expect(chunk[low]!.confidence).toBe('0.800000');
     expect(fin[low]!.confidence).toBe('0.800000');
     expect(fin.filter((row) => row.source === 'curator')).toHaveLength(1);
+  });
+
+  it("hands an image whose label a curator cleared (none) back to the model: its tag is the threshold's, not the curator's", async () => {
+    const { db } = core.context;
+    const high = [...pBad].find(([, p]) => p === 0.99)![0];
+    const low = [...pBad].find(([, p]) => p === 0.2)![0];
+    await core.call('labels.set', { imageIds: [high, low], label: null });
+    try {
+      expect(db.prepare('SELECT label, origin FROM labels WHERE image_id = ?').get(high)).toEqual({ label: null, origin: 'curator' });
+      const lib = await exportLibrary(db, { runId: runId(), threshold: 0.7, outDir: path.join(dir, 'cleared') });
+      const rows = readTsv(lib.files[0]!);
+      const row = (id: number) => rows.find((x) => Number(x.image_id) === id)!;
+      expect(row(high)).toMatchObject({ label: '', label_origin: 'curator', imclass: 'bad', source: 'model', confidence: '0.990000' });
+      expect(row(low)).toMatchObject({ imclass: 'NA', source: 'model', confidence: '0.800000' });
+      // Only the curator's bad label (curatorId) is the curator's verdict.
+      expect(rows.filter((x) => x.source === 'curator').map((x) => Number(x.image_id))).toEqual([curatorId]);
+      const bundle = await exportBundle(db, { bundleId, runId: runId(), threshold: 0.7, outDir: path.join(dir, 'cleared') });
+      const fin = readTsv(bundle.files.at(-1)!);
+      expect(fin.find((x) => Number(x.p_bad) === 0.99)).toMatchObject({ imclass: 'bad', source: 'model' });
+      expect(bundle.by_source.curator).toBe(1);
+    } finally {
+      // Back to the import's labels (none for this bundle's images), as the other tests expect.
+      db.prepare('DELETE FROM labels WHERE image_id IN (?, ?)').run(high, low);
+    }
   });
 
   it('writes a bundle read in small pieces exactly as one read whole, chunk files split where chunkRows says', async () => {
