@@ -1,6 +1,6 @@
 /**
  * Curator files as spreadsheets and Windows save them (audit of input formats): Windows-1252
- * punctuation in a latin1 line.
+ * punctuation in a latin1 line, decimal commas.
  */
 import { describe, expect, it } from 'vitest';
 import { bufferReader, decodeText, fromWindows1252, inputLines, parseInput, scanInput, windows1252Bytes } from './parse';
@@ -8,6 +8,7 @@ import { bufferReader, decodeText, fromWindows1252, inputLines, parseInput, scan
 const FILE = '/data/input.tsv';
 const RATINGS_HEADER = 'obj_with_overall_rating\tobj_url\toverall_rating\tancestry';
 const url = (n: number) => `https://content.eol.org/data/media/qc/${n}.jpg`;
+const tsv = (lines: string[]) => Buffer.from(lines.join('\n') + '\n', 'utf8');
 
 /** Windows-1252's characters for the bytes 0x80–0x9F that it defines (the audit's: ’ – “ ” … €). */
 const PUNCTUATION: [number, string][] = [
@@ -79,5 +80,26 @@ describe('Windows-1252 bytes in a latin1 line', () => {
     expect(text).toHaveLength(256);
     expect(windows1252Bytes(text).equals(all)).toBe(true);
     expect(windows1252Bytes('’').equals(Buffer.from([0x92]))).toBe(true);
+  });
+});
+
+describe('decimal commas in ratings', () => {
+  it('reads 3,5 and 1,5956 as the decimals a European spreadsheet meant; refuses 1,234,5 and a lone comma', () => {
+    const p = parseInput(
+      tsv([RATINGS_HEADER, `1\t${url(1)}\t3,5\t{}`, `2\t${url(2)}\t1,5956\t{}`, `3\t${url(3)}\t 4,25 \t{}`, `4\t${url(4)}\t1,234,5\t{}`, `5\t${url(5)}\t3,\t{}`, `6\t${url(6)}\t,5\t{}`, `7\t${url(7)}\t5,5\t{}`]),
+      FILE,
+    );
+    expect(p.rows.map((r) => [r.line, r.rating])).toEqual([
+      [2, 3.5],
+      [3, 1.5956],
+      [4, 4.25],
+    ]);
+    expect(p.problems.map((x) => [x.reason, x.line])).toEqual([
+      ['bad_rating', 5],
+      ['bad_rating', 6],
+      ['bad_rating', 7],
+      ['bad_rating', 8],
+    ]);
+    expect(p.problems[0]?.detail).toBe('overall_rating "1,234,5" is not a number in 1..5');
   });
 });

@@ -290,6 +290,14 @@ function quotedLineBreak(
 
 /** A rating as EOL writes it: digits with an optional fraction (`3`, `2.5`, `.5`, `4.`). */
 const DECIMAL = /^(\d+\.?\d*|\.\d+)$/;
+/** A rating with a decimal comma, as a spreadsheet in a European locale saves it (`1,5956`): unambiguous in a tab-separated file. */
+const DECIMAL_COMMA = /^\d+,\d+$/;
+
+/** A rating cell's number (trimmed first), NaN when it is not a plain decimal: Number() would also read "0x3", "0b11", "1e0" and "Infinity". */
+function ratingOf(cell: string): number {
+  const text = cell.trim();
+  return DECIMAL.test(text) ? Number(text) : DECIMAL_COMMA.test(text) ? Number(text.replace(',', '.')) : NaN;
+}
 
 // Control characters other than tab that have no business in a TSV row.
 // eslint-disable-next-line no-control-regex
@@ -764,8 +772,7 @@ function tsvParser(header: string, headerLine: number, file: string, kind: Exclu
     let rating: number | null = null;
     if (spec.rating) {
       const text = (raw[spec.rating] ?? '').trim();
-      // Plain decimals only: Number() would also read "0x3", "0b11", "1e0" and "Infinity".
-      rating = DECIMAL.test(text) ? Number(text) : NaN;
+      rating = ratingOf(text);
       if (!isValidRating(rating)) return { row: null, problem: { line, reason: 'bad_rating', detail: `${spec.rating} "${truncate(text)}" is not a number in 1..5`, url } };
     }
     let ancestry: string | null = null;
