@@ -212,6 +212,12 @@ export interface RunSummary {
    */
   in_force?: ThresholdInForce | null;
   thresholds: { bad: RecommendedThreshold; good: RecommendedThreshold } | null;
+  /**
+   * How many labels its noise-robust training left out of the final fit as probably wrong
+   * (run_pruned; the list is the detail's `evaluation.noise.pruned`): 0 when none. Set by runs.ts
+   * `summary`; optional only for summaries made elsewhere (test fixtures).
+   */
+  pruned?: number;
   error: string | null;
   /** How well it learned, read off its epoch curves (over/under-fitting in words). */
   fit?: FitAssessment;

@@ -326,13 +326,15 @@ export class RunStore {
   /**
    * A run without its evaluation report: of that only the thresholds and the epochs (the fit) are
    * read, by json_extract, never the whole report (its noise section lists every label a
-   * noise-robust run left out: thousands of rows, parsed per run and per call before).
+   * noise-robust run left out: thousands of rows, parsed per run and per call before); of those
+   * left out only their count, from run_pruned's primary key (run_id first).
    */
   summary(runId: number): RunSummary {
     const row = this.db
       .prepare(
         `SELECT status, created_at, backbone, provider, backend, seconds, params, snapshot, metrics, curator_threshold, error, archived, pid,
-                json_extract(evaluation, '$.thresholds') AS thresholds, json_extract(evaluation, '$.epochs') AS epochs
+                json_extract(evaluation, '$.thresholds') AS thresholds, json_extract(evaluation, '$.epochs') AS epochs,
+                (SELECT COUNT(*) FROM run_pruned WHERE run_pruned.run_id = runs.id) AS pruned
          FROM runs WHERE id = ?`,
       )
       .get(runId) as Record<string, unknown> | undefined;
@@ -357,6 +359,7 @@ export class RunStore {
       // What export and classify apply to this run: only a finished run is applied (runThresholds' values, read here already).
       in_force: row.status === 'done' ? chooseThreshold({ curator, recommended: thresholds?.bad.threshold ?? null, bestBound: thresholds?.bad.best_bound?.threshold ?? null }) : null,
       thresholds,
+      pruned: Number(row.pruned),
       error: (row.error as string | null) ?? null,
       fit: assessFit(json<RunEvaluation['epochs']>(row.epochs) ?? []),
       archived: Boolean(row.archived),
