@@ -2,7 +2,7 @@
  * `qc serve`: the app in a browser. Plain Node (`node:http` + `ws`) on 127.0.0.1 only.
  *
  * - `/` and the renderer's files: no token needed (the page reads its token from `location.hash`).
- * - `/files/<thumb|preview|original>/<imageId>?t=TOKEN`: image files, content-addressed, cached for good.
+ * - `/files/<thumb|preview|original>/<imageId>?t=TOKEN`: image files, cached for an hour (IMAGE_CACHE_CONTROL).
  * - `/api?t=TOKEN`: a WebSocket carrying the `ClientMessage`/`ServerMessage` wire format.
  *
  * Every request and upgrade must name this server in its Host header (DNS rebinding) and, when it
@@ -67,6 +67,12 @@ export const IDLE_TIMEOUT_MS = 5_000;
  * connection with more waiting is closed.
  */
 export const MAX_PIPELINED = 8;
+/**
+ * Pictures are cached by the browser for an hour, not for good: their URLs carry the session token
+ * and name the library's pictures, which should not stay in the browser's cache long after the
+ * session. An hour keeps scrolling back through a gallery free of requests.
+ */
+export const IMAGE_CACHE_CONTROL = 'private, max-age=3600';
 /** How long close() waits for calls that were aborted to wind down. */
 const CLOSE_WAIT_MS = 10_000;
 
@@ -205,7 +211,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const checked = await imageFileOnDisk(core.context, parsed.kind, parsed.imageId);
     const file = checked && (await openImageFileOnDisk(checked));
     if (!file) return send(res, 404, 'no such image file');
-    sendOpenFile(req, res, file, { 'Content-Type': file.contentType, 'Cache-Control': 'private, max-age=31536000, immutable' });
+    sendOpenFile(req, res, file, { 'Content-Type': file.contentType, 'Cache-Control': IMAGE_CACHE_CONTROL });
   }
 
   async function serveRenderer(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
