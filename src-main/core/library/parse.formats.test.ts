@@ -1,9 +1,10 @@
 /**
  * Curator files as spreadsheets and Windows save them (audit of input formats): Windows-1252
- * punctuation in a latin1 line, decimal commas.
+ * punctuation in a latin1 line, decimal commas, column names in another case.
  */
 import { describe, expect, it } from 'vitest';
-import { bufferReader, decodeText, fromWindows1252, inputLines, parseInput, scanInput, windows1252Bytes } from './parse';
+import { qcError } from '../../../test-support/fixtures';
+import { bufferReader, decodeText, detectKind, fromWindows1252, inputLines, parseInput, scanInput, windows1252Bytes } from './parse';
 
 const FILE = '/data/input.tsv';
 const RATINGS_HEADER = 'obj_with_overall_rating\tobj_url\toverall_rating\tancestry';
@@ -101,5 +102,21 @@ describe('decimal commas in ratings', () => {
       ['bad_rating', 8],
     ]);
     expect(p.problems[0]?.detail).toBe('overall_rating "1,234,5" is not a number in 1..5');
+  });
+});
+
+describe('column names in another case', () => {
+  it('reads Obj_URL, Overall_Rating and padded names as the columns, stored under their own spelling', () => {
+    const p = parseInput(tsv(['obj_with_Overall_Rating\t Obj_URL \tOVERALL_RATING\tAncestry\tNote', `9000001\t${url(1)}\t3,5\t{"kingdom":{}}\tkept`]), FILE);
+    expect(p.kind).toBe('ratings');
+    expect(p.columns).toEqual(['obj_with_overall_rating', 'obj_url', 'overall_rating', 'ancestry', 'Note']);
+    expect(p.problems).toEqual([]);
+    expect(p.rows.map((r) => [r.url, r.eolId, r.rating, r.ancestry, r.raw.Note])).toEqual([[url(1), '9000001', 3.5, '{"kingdom":{}}', 'kept']]);
+  });
+
+  it('tells the kind by a URL column in any case, and refuses the same column twice in two cases', () => {
+    expect(detectKind('Target_ID\tObject_URL', FILE).kind).toBe('exemplars');
+    expect(detectKind('EOLMEDIAURL\tIdentifier', FILE).kind).toBe('bundle');
+    expect(qcError(() => parseInput(tsv(['eolMediaURL\tEolMediaUrl', `${url(1)}\t${url(2)}`]), FILE)).message).toBe('column "eolMediaURL" appears twice in the header');
   });
 });

@@ -147,7 +147,8 @@ const TIE_COLUMNS: Record<(typeof TSV_KINDS)[number], string[]> = {
  */
 export function detectKind(firstLine: string, file: string, line = 1): { kind: Exclude<ImportKind, 'folder'>; format: 'tsv' | 'urls' } {
   if (isTagHeader(firstLine)) throw new QcError('bad_input', TAG_FILE_REFUSAL, { file, line });
-  const cols = tsvCells(firstLine).cells.map((c) => c.trim());
+  // Column names in any case (Obj_URL is obj_url), as the TSV parser reads them (headerColumn).
+  const cols = tsvCells(firstLine).cells.map((c) => headerColumn(c));
   const withTies = (kinds: readonly (typeof TSV_KINDS)[number][]) => kinds.filter((k) => TIE_COLUMNS[k].some((c) => cols.includes(c)));
   const byUrl = TSV_KINDS.filter((k) => cols.includes(SPECS[k].url));
   if (byUrl.length === 1) return { kind: byUrl[0]!, format: 'tsv' };
@@ -168,6 +169,17 @@ export function detectKind(firstLine: string, file: string, line = 1): { kind: E
     'cannot tell the kind of file: the header has none of obj_url, object_url or eolMediaURL (nor overall_rating or target_id) and the line is not a URL: choose its kind (ratings, exemplars or bundle)',
     { file, line },
   );
+}
+
+/** The columns the parser knows, by their name in lower case: a header may name them in any case. */
+const KNOWN_COLUMNS = new Map(
+  [...Object.values(SPECS).flatMap((s) => [s.url, ...s.required, ...(s.id ? [s.id] : [])]), ...Object.values(TIE_COLUMNS).flat(), 'ancestry'].map((c) => [c.toLowerCase(), c]),
+);
+
+/** A header cell as a column name: trimmed, and a column the parser knows spelt as it knows it (`Obj_URL` is `obj_url`). */
+function headerColumn(cell: string): string {
+  const name = cell.trim();
+  return KNOWN_COLUMNS.get(name.toLowerCase()) ?? name;
 }
 
 /**
@@ -735,7 +747,7 @@ function tsvParser(header: string, headerLine: number, file: string, kind: Exclu
   // (a leading ') is undone here, so classifying an earlier output again keeps every cell as it
   // was. Any other file's cells are kept as written (a user's own '=x stays '=x).
   const cell = isTagHeader(header) ? readTsvCell : (c: string) => c;
-  const columns = tsvCells(header).cells.map((c) => cell(c).trim());
+  const columns = tsvCells(header).cells.map((c) => headerColumn(cell(c)));
   for (const col of spec.required) {
     if (!columns.includes(col)) {
       throw new QcError('bad_input', `missing required column "${col}" for a ${kind} file (header has: ${columns.map((c) => truncate(c, 40)).join(', ')})`, { file, line: headerLine });
