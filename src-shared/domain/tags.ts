@@ -10,13 +10,16 @@ export const TAG_COLUMNS = ['imclass', 'confidence'] as const;
 export const FINAL_COLUMNS = ['imclass', 'confidence', 'source', 'p_bad'] as const;
 
 /**
- * One meaning per column, the same in `<bundle>_a.tsv`, `<bundle>_finaltags.tsv` and
- * `library_finaltags.tsv` (the seed's format: `confidence` is the confidence of the predicted class).
+ * What each column means in `<bundle>_a.tsv`, `<bundle>_finaltags.tsv` and `library_finaltags.tsv`.
+ * `confidence` is the probability of the class the row names: in chunk files the model's predicted
+ * class (the seed's), in final tags the tag's class (p(bad) for a `bad` tag, 1 − p(bad) for `NA`),
+ * so a filter `imclass == 'bad' & confidence > t` reads p(bad) > t at any threshold, one below 0.5
+ * included.
  */
 export const TAG_COLUMN_MEANINGS: Readonly<Record<string, string>> = Object.freeze({
   imclass: 'chunk files: the model\'s predicted class (good or bad, NA when not scored); final tags: bad or NA',
   confidence:
-    "the model's probability of its own predicted class, max(p(bad), 1 − p(bad)), 6 decimals; empty when the image has no prediction, and in final tags also when a curator's label decided the tag",
+    "the model's probability of the row's class, 6 decimals. Chunk files: of its predicted class, max(p(bad), 1 − p(bad)). Final tags: of the tag's class, p(bad) for bad and 1 − p(bad) for NA, whatever the threshold (one below 0.5 tags bad rows whose p(bad) is under 0.5). Empty when the image has no prediction, and in final tags also when a curator's label decided the tag",
   source: "final tags: who decided the tag: curator (a curator's good or bad label), model (p(bad) against the threshold), none (no prediction)",
   p_bad: "final tags: the model's p(bad), 6 decimals, compared with the threshold; empty when the image has no prediction",
 });
@@ -53,12 +56,14 @@ export function predictedClass(pBad: number | null): { imclass: 'good' | 'bad' |
 }
 
 /**
- * The `confidence` cell of a final tag: the model's confidence in its predicted class (as in the
- * chunk files) when the model decided the tag, empty when a curator did or nothing was predicted.
+ * The `confidence` cell of a final tag: the model's probability of the tag's class when the model
+ * decided the tag (p(bad) for `bad`, 1 − p(bad) for `NA`; not the predicted class's, which under a
+ * threshold below 0.5 is good's for a row tagged bad), empty when a curator did or nothing was
+ * predicted.
  */
-export function finalConfidence(pBad: number | null, source: TagSource): string {
-  if (source !== 'model' || pBad === null) return '';
-  return formatConfidence(predictedClass(pBad).confidence);
+export function finalConfidence(pBad: number | null, tag: { imclass: FinalClass; source: TagSource }): string {
+  if (tag.source !== 'model' || pBad === null) return '';
+  return formatConfidence(tag.imclass === 'bad' ? pBad : 1 - pBad);
 }
 
 /** Chunk suffixes: a, b, …, z, aa, ab, … */

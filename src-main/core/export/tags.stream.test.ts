@@ -52,7 +52,7 @@ describe('library export at scale', () => {
       .all(runId) as { image_id: number; p_bad: number | null; label: 'good' | 'bad' | null; origin: 'import' | 'curator' | null; url: string; eol_id: string | null; ancestry: string | null }[];
     return rows.map((r) => {
       const t = finalTag({ pBad: r.p_bad, label: r.label, origin: r.origin }, threshold);
-      return tsvLine([r.image_id, r.url, r.eol_id ?? '', r.ancestry ?? '', r.label ?? '', r.origin ?? '', t.imclass, finalConfidence(r.p_bad, t.source), t.source, formatConfidence(r.p_bad)]);
+      return tsvLine([r.image_id, r.url, r.eol_id ?? '', r.ancestry ?? '', r.label ?? '', r.origin ?? '', t.imclass, finalConfidence(r.p_bad, t), t.source, formatConfidence(r.p_bad)]);
     });
   }
   afterAll(() => {

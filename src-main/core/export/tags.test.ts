@@ -1,8 +1,9 @@
 /**
- * Tag files on a real library: `confidence` means the model's confidence in its predicted class in
- * every file (never p(bad) in one and something else in another, never a number next to a curator's
- * tag), `p_bad` is what the threshold is compared with, a curator's cleared label hands the image
- * back to the model, and an output path that is a file is a clear error.
+ * Tag files on a real library: `confidence` is the probability of the row's class (in chunk files
+ * the predicted class's, in final tags the tag's: p(bad) for bad, 1 − p(bad) for NA, at any
+ * threshold; never a number next to a curator's tag), `p_bad` is what the threshold is compared
+ * with, a curator's cleared label hands the image back to the model, and an output path that is a
+ * file is a clear error.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { predictedClass } from '../../../src-shared/domain/tags';
 import { createCore, type Core } from '../app';
 import { DEV_DIR, DEV_IMAGES, DEV_URL_PREFIX, qcError, qcRejection, tempDir } from '../../../test-support/fixtures';
 import { makeDir } from '../fsSafe';
+import { importTagFiles } from '../ml/tagImport';
 import { exportBundle, exportLibrary } from './tags';
 
 function readTsv(file: string): Record<string, string>[] {
@@ -56,7 +58,7 @@ describe('tag files', () => {
 
   const runId = () => run;
 
-  it('writes the same confidence for a row in the chunk file and the final tags, and p_bad beside it', async () => {
+  it("writes the predicted class's confidence in the chunk file, the tag's class's in the final tags, and p_bad beside it", async () => {
     const out = path.join(dir, 'out');
     const r = await exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: out });
     const chunk = readTsv(r.files[0]!);
@@ -69,19 +71,74 @@ describe('tag files', () => {
       expect(chunk[i]!.imclass).toBe(want.imclass);
       expect(Number(chunk[i]!.confidence)).toBeCloseTo(want.confidence!, 6);
       if (fin[i]!.source === 'model') {
-        expect(fin[i]!.confidence).toBe(chunk[i]!.confidence);
         expect(fin[i]!.imclass).toBe(p >= 0.7 ? 'bad' : 'NA');
+        expect(Number(fin[i]!.confidence)).toBeCloseTo(fin[i]!.imclass === 'bad' ? p : 1 - p, 6);
       } else {
         expect(fin[i]!.source).toBe('curator');
         expect(fin[i]!.confidence).toBe('');
         expect(fin[i]!.imclass).toBe('bad');
       }
     }
-    // A good-leaning row (p(bad) 0.2) has confidence 0.8 in both files, not 0.2 in one of them.
+    // A good-leaning row (p(bad) 0.2) has confidence 0.8 in both files.
     const low = fin.findIndex((row) => Number(row.p_bad) === 0.2);
     expect(chunk[low]!.confidence).toBe('0.800000');
     expect(fin[low]!.confidence).toBe('0.800000');
+    // A bad-leaning row under the threshold (0.55 < 0.7) is NA in the final tags: 0.45 there, 0.55 (bad's) in its chunk.
+    const under = fin.findIndex((row) => Number(row.p_bad) === 0.55);
+    expect(chunk[under]!.confidence).toBe('0.550000');
+    expect(fin[under]).toMatchObject({ imclass: 'NA', confidence: '0.450000' });
     expect(fin.filter((row) => row.source === 'curator')).toHaveLength(1);
+  });
+
+  it('under a threshold below 0.5, a bad tag\'s confidence is its p(bad), never good\'s probability (a filter imclass bad & confidence > t reads p(bad) > t)', async () => {
+    const t = 0.136632;
+    const bundleOut = await exportBundle(core.context.db, { bundleId, runId: runId(), threshold: t, outDir: path.join(dir, 'low-t') });
+    const libOut = await exportLibrary(core.context.db, { runId: runId(), threshold: t, outDir: path.join(dir, 'low-t') });
+    for (const file of [bundleOut.files.at(-1)!, libOut.files[0]!]) {
+      const fin = readTsv(file);
+      const model = fin.filter((row) => row.source === 'model');
+      // Rows at 0.2 and 0.45 are tagged bad though good is their predicted class.
+      const badUnderHalf = model.filter((row) => row.imclass === 'bad' && Number(row.p_bad) < 0.5);
+      expect(badUnderHalf.length).toBeGreaterThan(0);
+      for (const row of model) {
+        const p = Number(row.p_bad);
+        expect(row.imclass).toBe(p >= t ? 'bad' : 'NA');
+        expect(row.confidence).toBe((row.imclass === 'bad' ? p : 1 - p).toFixed(6));
+        if (row.imclass === 'bad') expect(Number(row.confidence)).toBeGreaterThanOrEqual(t);
+      }
+    }
+  });
+
+  it("reads back as the same p(bad): the final tags and chunk files of an export under a threshold below 0.5, merged into another run", async () => {
+    const { db } = core.context;
+    const r = await exportBundle(db, { bundleId, runId: runId(), threshold: 0.136632, outDir: path.join(dir, 'reimport') });
+    const fin = r.files.at(-1)!;
+    const scores = (run: number) => new Map((db.prepare('SELECT image_id, p_bad FROM predictions WHERE run_id = ?').all(run) as { image_id: number; p_bad: number }[]).map((x) => [x.image_id, x.p_bad]));
+    for (const files of [[fin], [r.files[0]!]]) {
+      const other = Number(db.prepare("INSERT INTO runs (status, params, backbone) VALUES ('done', '{}', 'test')").run().lastInsertRowid);
+      try {
+        expect(await importTagFiles(db, files, other)).toMatchObject({ local: 8, remote: 0 });
+        const back = scores(other);
+        expect(back.size).toBe(8);
+        for (const [id, p] of pBad) expect(back.get(id)).toBeCloseTo(p, 6);
+      } finally {
+        db.prepare('DELETE FROM runs WHERE id = ?').run(other);
+      }
+    }
+    // A final-tags file without p_bad (a tool that kept the seed's columns only): a bad row's confidence is its p(bad).
+    const seedOnly = path.join(dir, 'reimport', 'seed_columns_finaltags.tsv');
+    const rows = readTsv(fin);
+    fs.writeFileSync(seedOnly, ['eolMediaURL\timclass\tconfidence', ...rows.filter((x) => x.source === 'model').map((x) => `${x.eolMediaURL}\t${x.imclass}\t${x.confidence}`)].join('\n') + '\n');
+    const other = Number(db.prepare("INSERT INTO runs (status, params, backbone) VALUES ('done', '{}', 'test')").run().lastInsertRowid);
+    try {
+      const bad = rows.filter((x) => x.source === 'model' && x.imclass === 'bad');
+      expect(bad.some((x) => Number(x.p_bad) < 0.5)).toBe(true);
+      expect(await importTagFiles(db, [seedOnly], other)).toMatchObject({ local: bad.length });
+      const back = [...scores(other).values()].sort();
+      expect(back).toEqual(bad.map((x) => Number(x.p_bad)).sort());
+    } finally {
+      db.prepare('DELETE FROM runs WHERE id = ?').run(other);
+    }
   });
 
   it("hands an image whose label a curator cleared (none) back to the model: its tag is the threshold's, not the curator's", async () => {
@@ -197,7 +254,7 @@ describe('tag files', () => {
       const p = pBad.get(Number(row.image_id))!;
       expect(Number(row.p_bad)).toBeCloseTo(p, 6);
       if (Number(row.image_id) === curatorId) expect(row.confidence).toBe('');
-      else expect(Number(row.confidence)).toBeCloseTo(Math.max(p, 1 - p), 6);
+      else expect(Number(row.confidence)).toBeCloseTo(row.imclass === 'bad' ? p : 1 - p, 6);
     }
   });
 

@@ -1,9 +1,10 @@
 /**
  * Write tag TSVs in the seed's format: for a bundle, chunk files `<name>_a.tsv`, `_b`, … with every
  * row's predicted class and confidence, and `<name>_finaltags.tsv` where only `bad` is a tag
- * (curator labels override the model; the threshold in force decides the rest). `confidence` means
- * the same in every file (the model's confidence in its predicted class; see TAG_COLUMN_MEANINGS);
- * final tags add `p_bad`, the number the threshold is compared with. For the whole
+ * (a curator's good or bad label overrides the model; the threshold in force decides the rest).
+ * `confidence` is the probability of the row's class (see TAG_COLUMN_MEANINGS): in chunk files the
+ * model's predicted class, in final tags the tag's (p(bad) for bad, 1 − p(bad) for NA); final tags
+ * add `p_bad`, the number the threshold is compared with. For the whole
  * library, `library_finaltags.tsv`: its images, then the URLs without an image here that the run
  * has predictions for merged from tag files (`url_predictions`). A bundle row without an image
  * here takes its URL's merged prediction. A bundle's files are published together from a stage folder,
@@ -347,7 +348,7 @@ async function bundleFromSnapshot(
         const t = finalTag({ pBad: r.p_bad, label: r.label, origin: r.origin }, opts.threshold);
         by_source[t.source]++;
         if (t.imclass === 'bad') bad++;
-        finalOut += `${tsvLine([...c, t.imclass, finalConfidence(r.p_bad, t.source), t.source, formatConfidence(r.p_bad)])}\n`;
+        finalOut += `${tsvLine([...c, t.imclass, finalConfidence(r.p_bad, t), t.source, formatConfidence(r.p_bad)])}\n`;
         rows++;
       }
       chunkOf.write(chunkOut);
@@ -480,7 +481,7 @@ async function libraryFromSnapshot(
         const t = finalTag({ pBad: r.p_bad, label: r.label, origin: r.origin }, opts.threshold);
         by_source[t.source]++;
         if (t.imclass === 'bad') bad++;
-        text += `${tsvLine([r.image_id, r.url, r.eol_id ?? '', r.ancestry ?? '', r.label ?? '', r.origin ?? '', t.imclass, finalConfidence(r.p_bad, t.source), t.source, formatConfidence(r.p_bad)])}\n`;
+        text += `${tsvLine([r.image_id, r.url, r.eol_id ?? '', r.ancestry ?? '', r.label ?? '', r.origin ?? '', t.imclass, finalConfidence(r.p_bad, t), t.source, formatConfidence(r.p_bad)])}\n`;
       }
       out.write(text);
       rows += chunk.length;
@@ -497,7 +498,7 @@ async function libraryFromSnapshot(
         const t = finalTag({ pBad: r.p_bad, label: null, origin: null }, opts.threshold);
         by_source[t.source]++;
         if (t.imclass === 'bad') bad++;
-        text += `${tsvLine(['', r.url, r.eol_id ?? '', r.ancestry ?? '', '', '', t.imclass, finalConfidence(r.p_bad, t.source), t.source, formatConfidence(r.p_bad)])}\n`;
+        text += `${tsvLine(['', r.url, r.eol_id ?? '', r.ancestry ?? '', '', '', t.imclass, finalConfidence(r.p_bad, t), t.source, formatConfidence(r.p_bad)])}\n`;
       }
       out.write(text);
       rows += chunk.length;

@@ -91,7 +91,7 @@ describe('URL predictions merged from tag files', () => {
           label: '',
           label_origin: '',
           imclass: t.imclass,
-          confidence: finalConfidence(p, 'model'),
+          confidence: finalConfidence(p, t),
           source: 'model',
           p_bad: formatConfidence(p),
         });
