@@ -1,7 +1,7 @@
 /** `qc issues`' text: the issues within confident learning's estimate, then those beyond it under their own heading. */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TRAIN_PARAMS, type ClassifySummary, type LabelIssue, type RecommendedThreshold, type RunSummary } from '../../src-shared/domain/ml';
-import { formatClassify, formatDemo, formatIssues, formatRun, formatRuns } from './formatMl';
+import { formatClassify, formatDemo, formatIssues, formatRun, formatRuns, formatSetThreshold, formatUse } from './formatMl';
 
 const issue = (rank: number, beyond: boolean): LabelIssue => ({
   rank,
@@ -96,8 +96,8 @@ describe('thresholds in qc run and qc runs', () => {
   it('print with as many decimals as tell them apart, as the app does (0.99964, not 1.000 or 0.9996)', () => {
     const run = nearOneRun(0.99964, 0.999984);
     const text = formatRun(run);
-    expect(text).toContain('bad: recommended threshold 0.99964 →');
-    expect(text).toContain('at 0.999984 →');
+    expect(text).toContain('bad: recommended threshold p(bad) ≥ 0.99964 →');
+    expect(text).toContain('at p(bad) ≥ 0.999984 →');
     const table = formatRuns({ active: 4, runs: [run] });
     const row = table.split('\n')[1]!;
     expect(row).toContain(' 0.99964 ');
@@ -127,5 +127,81 @@ describe('qc demo', () => {
     expect(formatDemo({ import: { cancelled: false }, run: { ...nearOneRun(0.9, 0.9), status: 'cancelled' } }, 'Imported')).toMatch(again);
     expect(formatDemo({ import: { cancelled: false }, run: null }, 'Imported')).toBe('Imported\nnot trained (qc train)');
     expect(formatDemo({ import: { cancelled: false }, run: nearOneRun(0.9, 0.9) }, 'Imported')).not.toMatch(again);
+  });
+});
+
+/** A finished run that recommends `bad` with these out-of-fold and test coverages, and `good` (a p(good) threshold). */
+function coveredRun(bad: number | null, oofCoverage: number, testCoverage: number, good: number | null = null): RunSummary {
+  const run = nearOneRun(bad ?? 0.9, 0.9);
+  const stats = (coverage: number) => ({ coverage, error: 0.01, errorUpper: 0.04, flagged: 50, tp: 49 }) as unknown as RecommendedThreshold['chosen_on'];
+  const t = (threshold: number | null): RecommendedThreshold => ({
+    ...run.thresholds!.bad,
+    estimate: null,
+    threshold,
+    chosen_on: threshold === null ? null : stats(oofCoverage),
+    on_test: threshold === null ? null : ({ coverage: testCoverage, error: 0.02 } as unknown as RecommendedThreshold['on_test']),
+  });
+  return { ...run, params: { ...run.params, features: ['signals'] }, recommended_threshold: { bad, good }, thresholds: { bad: t(bad), good: t(good) } };
+}
+
+describe('qc runs: the coverage column', () => {
+  it('is the out-of-fold coverage of bad at the recommended threshold (as the app shows it), not the test split\'s; — when none is recommended', () => {
+    const table = formatRuns({ active: 4, runs: [coveredRun(0.8, 0.423, 0.612)] });
+    const [header, row] = table.split('\n');
+    expect(header).toMatch(/ oof cover /);
+    expect(header).not.toMatch(/bad cover/);
+    // The column sits under its header.
+    expect(row!.slice(header!.indexOf('oof cover')).startsWith('42.3% ')).toBe(true);
+    expect(row).not.toContain('61.2%');
+    const none = formatRuns({ active: 4, runs: [coveredRun(null, 0.423, 0.612)] }).split('\n')[1]!;
+    expect(none.slice(header!.indexOf('oof cover')).startsWith('— ')).toBe(true);
+  });
+});
+
+describe('qc run: a good-class threshold', () => {
+  it('says it compares p(good), and the p(bad) it means (qc threshold takes p(bad))', () => {
+    const text = formatRun(coveredRun(0.8, 0.4, 0.4, 0.490956));
+    expect(text).toContain('  good: recommended threshold p(good) ≥ 0.490956 (p(bad) ≤ 0.509044) → out-of-fold coverage');
+    expect(text).toContain('  bad: recommended threshold p(bad) ≥ 0.800 → out-of-fold coverage');
+  });
+});
+
+describe('qc train: what it adds to the run', () => {
+  it('counts the labels noise-robust training left out and says where to see them', () => {
+    const run = nearOneRun(0.9, 0.9);
+    expect(formatRun(run, { noise: { handling: 'prune', pruned: 2 } })).toContain('\n  noise-robust: 2 probably-wrong labels left out of the final fit (qc run 4 lists them)');
+    expect(formatRun(run, { noise: { handling: 'prune', pruned: 1 } })).toContain('\n  noise-robust: 1 probably-wrong label left out of the final fit (qc run 4 lists them)');
+    expect(formatRun(run, { noise: { handling: 'prune', pruned: 0 } })).toContain('\n  noise-robust: 0 probably-wrong labels left out of the final fit');
+    expect(formatRun(run, { noise: { handling: 'none', pruned: 0 } })).toContain('\n  noise-robust training off: every label was used');
+    expect(formatRun(run)).not.toMatch(/noise-robust/);
+  });
+
+  it('says the curator threshold of the run active before stays with it, when the new run became active', () => {
+    const run = { ...nearOneRun(0.9, 0.9), in_force: { threshold: 0.9, source: 'recommended' as const } };
+    const left = { run_id: 1, threshold: 0.7 };
+    expect(formatRun(run, { left })).toContain('\n  exports use p(bad) ≥ 0.900 (recommended); your 0.700 stays with run 1: qc threshold 0.700 applies it here');
+    expect(formatRun({ ...run, active: false }, { left })).not.toMatch(/stays with/);
+    expect(formatRun(run)).not.toMatch(/stays with/);
+  });
+});
+
+describe('qc use and qc threshold', () => {
+  it('qc use says what exports now use, and where the curator threshold of the run active before stayed', () => {
+    const recommended = { threshold: 0.812, source: 'recommended' as const };
+    expect(formatUse({ active: 3, in_force: recommended }, 0.812, { run_id: 1, threshold: 0.7 })).toBe(
+      'active run: 3\nexports now use p(bad) ≥ 0.812 (recommended); your 0.700 stays with run 1: qc threshold 0.700 applies it here',
+    );
+    expect(formatUse({ active: 3, in_force: recommended }, 0.812, null)).toBe('active run: 3\nexports now use p(bad) ≥ 0.812 (recommended)');
+    // The new run has the same curator threshold already: nothing to apply.
+    expect(formatUse({ active: 3, in_force: { threshold: 0.7, source: 'curator' } }, 0.812, { run_id: 1, threshold: 0.7 })).toBe(
+      "active run: 3\nexports now use p(bad) ≥ 0.700 (curator's; recommended 0.812)",
+    );
+    expect(formatUse({ active: null, in_force: null }, null, null)).toBe('active run: none');
+  });
+
+  it('qc threshold names the run it set the threshold for', () => {
+    expect(formatSetThreshold({ threshold: 0.25, in_force: { threshold: 0.25, source: 'curator' }, active_run: 3 })).toBe('threshold for final tags of run 3: 0.250 (curator)');
+    expect(formatSetThreshold({ threshold: null, in_force: { threshold: 0.812, source: 'recommended' }, active_run: 3 })).toBe("threshold for final tags of run 3: 0.812 (the run's own, recommended)");
+    expect(formatSetThreshold({ threshold: null, in_force: { threshold: 0.5, source: 'default' }, active_run: 3 })).toBe('threshold for final tags of run 3: 0.500 (the default: the run recommends none)');
   });
 });

@@ -1,6 +1,7 @@
 /** Human-readable output of the ML commands. */
 import { issueWhy } from '../../src-shared/domain/labelIssue';
-import type { ClassifySummary, EmbedSummary, ExportSummary, LabelIssue, RunDetail, RunSummary, ThresholdSource } from '../../src-shared/domain/ml';
+import type { ClassifySummary, EmbedSummary, ExportSummary, LabelIssue, RunDetail, RunSummary, ThresholdInForce, ThresholdSource } from '../../src-shared/domain/ml';
+import { roundConfidence } from '../../src-shared/domain/tags';
 import { formatProbability, formatThreshold } from '../../src-shared/domain/threshold';
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? '—' : `${(x * 100).toFixed(1)}%`);
@@ -12,25 +13,80 @@ const thr = (x: number | null | undefined) => (x === null || x === undefined || 
 const SOURCE_WORD: Record<ThresholdSource, string> = { argument: 'given', curator: 'curator', recommended: 'recommended', 'best-bound': 'best bound', default: 'default' };
 
 /**
+ * A class's threshold as what it compares: `p(bad) ≥ 0.812`, and for good `p(good) ≥ 0.490956
+ * (p(bad) ≤ 0.509044)`, since `qc threshold`, `--threshold` and the tags all take p(bad).
+ */
+function classThreshold(cls: 'bad' | 'good', t: number): string {
+  return cls === 'bad' ? `p(bad) ≥ ${thr(t)}` : `p(good) ≥ ${thr(t)} (p(bad) ≤ ${thr(roundConfidence(1 - t))})`;
+}
+
+/** Why a threshold is in force, in words: the curator's (and the run's recommendation beside it), the recommendation, a bound or the default. */
+function inForceWhy(f: ThresholdInForce, recommended: number | null): string {
+  switch (f.source) {
+    case 'curator':
+      return `curator's; ${recommended === null ? 'the run recommends none' : `recommended ${thr(recommended)}`}`;
+    case 'recommended':
+      return 'recommended';
+    case 'best-bound':
+      return 'the best bound: no threshold proves the target error';
+    case 'default':
+      return 'the default: the run recommends none';
+    default:
+      return SOURCE_WORD[f.source];
+  }
+}
+
+/**
+ * A curator threshold that stays with the run it was set on when another run becomes active
+ * (runs.ts: each run keeps its own), and how to apply it to the new one.
+ */
+export interface ThresholdLeft {
+  run_id: number;
+  threshold: number;
+}
+
+/** `your 0.700 stays with run 1: qc threshold 0.700 applies it here`, or nothing when no curator threshold was left behind. */
+function leftBehind(left: ThresholdLeft | null | undefined, f: ThresholdInForce | null | undefined): string {
+  if (!left || (f?.source === 'curator' && f.threshold === left.threshold)) return '';
+  return `; your ${thr(left.threshold)} stays with run ${left.run_id}: qc threshold ${thr(left.threshold)} applies it here`;
+}
+
+/**
  * The line of `qc run` that says what `qc export` and `qc classify` apply to the run (runs.ts
  * `thresholdInForce`) and why; none for a run that is not finished (nothing applies it). Exports
  * use the active run: for another run the line says what they would use once it is active.
  */
-function inForceLine(r: RunSummary): string | null {
+function inForceLine(r: RunSummary, left?: ThresholdLeft | null): string | null {
   const f = r.in_force;
   if (!f) return null;
-  const recommended = r.recommended_threshold.bad;
+  return `  ${r.active ? 'exports use' : 'once active, exports would use'} p(bad) ≥ ${thr(f.threshold)} (${inForceWhy(f, r.recommended_threshold.bad)})${r.active ? leftBehind(left, f) : ''}`;
+}
+
+/**
+ * `qc use`'s answer: the active run, the threshold exports now use with it, and the curator
+ * threshold of the run active before, which stays with that run.
+ */
+export function formatUse(r: { active: number | null; in_force: ThresholdInForce | null }, recommended: number | null, left: ThresholdLeft | null): string {
+  const lines = [`active run: ${r.active ?? 'none'}`];
+  if (r.active !== null && r.in_force) lines.push(`exports now use p(bad) ≥ ${thr(r.in_force.threshold)} (${inForceWhy(r.in_force, recommended)})${leftBehind(left, r.in_force)}`);
+  return lines.join('\n');
+}
+
+/** `qc threshold`'s answer: the run it set the threshold for, the threshold in force there and why. */
+export function formatSetThreshold(r: { threshold: number | null; in_force: ThresholdInForce; active_run: number | null }): string {
   const why =
-    f.source === 'curator'
-      ? `curator's; ${recommended === null ? 'the run recommends none' : `recommended ${thr(recommended)}`}`
-      : f.source === 'recommended'
-        ? 'recommended'
-        : f.source === 'best-bound'
-          ? 'the best bound: no threshold proves the target error'
-          : f.source === 'default'
-            ? 'the default: the run recommends none'
-            : SOURCE_WORD[f.source];
-  return `  ${r.active ? 'exports use' : 'once active, exports would use'} p(bad) ≥ ${thr(f.threshold)} (${why})`;
+    r.threshold !== null ? 'curator' : r.in_force.source === 'default' ? `the default: ${r.active_run === null ? 'no run recommends one' : 'the run recommends none'}` : `the run's own, ${SOURCE_WORD[r.in_force.source]}`;
+  return `threshold for final tags${r.active_run === null ? '' : ` of run ${r.active_run}`}: ${formatThreshold(r.in_force.threshold)} (${why})`;
+}
+
+/**
+ * What `qc train` adds to a new run's text (its answer is the summary, without the evaluation):
+ * how many labels noise-robust training left out, and the curator threshold of the run that was
+ * active before, which stays with that run.
+ */
+export interface TrainExtras {
+  noise?: { handling: 'prune' | 'none'; pruned: number } | null;
+  left?: ThresholdLeft | null;
 }
 
 /**
@@ -49,7 +105,7 @@ export function formatEmbed(s: EmbedSummary): string {
   return `Embedded ${s.embedded} of ${s.images} images (${s.cached} already cached, ${s.failed} failed) in ${s.seconds.toFixed(1)} s, ${s.images_per_second} images/s; backbone ${s.backbone} on ${s.provider_note ?? s.provider}; features ${s.features.join(', ')}`;
 }
 
-export function formatRun(r: RunSummary | RunDetail): string {
+export function formatRun(r: RunSummary | RunDetail, extras: TrainExtras = {}): string {
   const p = r.params;
   const lines = [
     `Run ${r.run_id} (${r.status}${r.active ? ', active' : ''}${r.archived ? ', archived' : ''}) ${r.created_at}: ${p.features.join('+')}, ${p.hidden ? `MLP ${p.hidden}` : 'linear'}, ${p.epochs} epochs; ${r.backend ?? '?'} backend, backbone on ${r.provider ?? '?'}, ${num(r.seconds, 1)} s`,
@@ -85,6 +141,13 @@ export function formatRun(r: RunSummary | RunDetail): string {
       for (const p of noise.pruned.slice(0, 50)) lines.push(`    image ${p.image_id}: labelled ${p.given}, out-of-fold p(bad) ${formatProbability(p.p_bad)}`);
       if (noise.pruned.length > 50) lines.push(`    … ${noise.pruned.length - 50} more (--json lists all)`);
     } else lines.push('  noise-robust training off: every label was used');
+  } else if (extras.noise) {
+    const n = extras.noise.pruned;
+    lines.push(
+      extras.noise.handling === 'prune'
+        ? `  noise-robust: ${n} probably-wrong label${n === 1 ? '' : 's'} left out of the final fit${n ? ` (qc run ${r.run_id} lists them)` : ''}`
+        : '  noise-robust training off: every label was used',
+    );
   }
   if (r.thresholds) {
     for (const cls of ['bad', 'good'] as const) {
@@ -92,16 +155,16 @@ export function formatRun(r: RunSummary | RunDetail): string {
       if (t.threshold === null) lines.push(`  ${cls}: ${t.note}`);
       else
         lines.push(
-          `  ${cls}: recommended threshold ${thr(t.threshold)} → out-of-fold coverage ${pct(t.chosen_on?.coverage)}, error ${pct(t.chosen_on?.error)} (≤ ${pct(t.chosen_on?.errorUpper)} at 95%); on test coverage ${pct(t.on_test?.coverage)}, error ${pct(t.on_test?.error)}`,
+          `  ${cls}: recommended threshold ${classThreshold(cls, t.threshold)} → out-of-fold coverage ${pct(t.chosen_on?.coverage)}, error ${pct(t.chosen_on?.error)} (≤ ${pct(t.chosen_on?.errorUpper)} at 95%); on test coverage ${pct(t.on_test?.coverage)}, error ${pct(t.on_test?.error)}`,
         );
       const e = t.estimate;
       if (e)
         lines.push(
-          `  ${cls}: estimated precision ≥ ${pct(1 - t.target_error)} at ${thr(e.threshold)} → out-of-fold coverage ${pct(e.coverage)}, error ${pct(e.error)} (95% interval ${pct(e.errorInterval[0])}–${pct(e.errorInterval[1])}); on test coverage ${pct(e.on_test.coverage)}, error ${pct(e.on_test.error)}`,
+          `  ${cls}: estimated precision ≥ ${pct(1 - t.target_error)} at ${classThreshold(cls, e.threshold)} → out-of-fold coverage ${pct(e.coverage)}, error ${pct(e.error)} (95% interval ${pct(e.errorInterval[0])}–${pct(e.errorInterval[1])}); on test coverage ${pct(e.on_test.coverage)}, error ${pct(e.on_test.error)}`,
         );
     }
   }
-  const inForce = inForceLine(r);
+  const inForce = inForceLine(r, extras.left);
   if (inForce) lines.push(inForce);
   return lines.join('\n');
 }
@@ -121,10 +184,17 @@ export function formatCancel(r: { run_id: number | null; pid?: number | null; st
   }
 }
 
+/** The out-of-fold coverage of bad at the run's recommended threshold; null when it recommends none. */
+function oofCoverage(r: RunSummary): number | null {
+  const t = r.thresholds?.bad;
+  return t && t.threshold !== null ? (t.chosen_on?.coverage ?? null) : null;
+}
+
 export function formatRuns(r: { active: number | null; runs: RunSummary[] }): string {
   if (!r.runs.length) return 'No runs yet: qc train';
-  // bad thr: the run's recommendation; exports use: the threshold in force (runs.ts thresholdInForce) and where it comes from.
-  const header = 'run  status     features               head      AUC    acc    bad thr    exports use           bad cover  seconds  labels';
+  // bad thr: the run's recommendation; exports use: the threshold in force (runs.ts thresholdInForce) and where it comes from;
+  // oof cover: the out-of-fold coverage of bad at the recommendation, as the app's runs table, compare card and Review show it.
+  const header = 'run   status     features               head      AUC    acc    bad thr    exports use           oof cover  seconds  labels';
   const rows = r.runs.map((x) =>
     [
       `${x.run_id}${x.active ? '*' : ''}${x.archived ? 'a' : ''}`.padEnd(5),
@@ -135,7 +205,7 @@ export function formatRuns(r: { active: number | null; runs: RunSummary[] }): st
       pct(x.metrics?.test_accuracy).padEnd(6),
       thr(x.recommended_threshold.bad).padEnd(10),
       (x.in_force ? `${thr(x.in_force.threshold)} ${SOURCE_WORD[x.in_force.source]}` : '—').padEnd(21),
-      pct(x.thresholds?.bad.on_test?.coverage).padEnd(10),
+      pct(oofCoverage(x)).padEnd(10),
       num(x.seconds, 1).padEnd(8),
       x.snapshot ? x.snapshot.hash.slice(0, 8) : '',
     ].join(' '),

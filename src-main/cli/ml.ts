@@ -4,11 +4,11 @@ import type { Command } from 'commander';
 import { DEFAULT_AUGMENT, DEFAULT_TRAIN_PARAMS, FEATURE_SETS, type FeatureSet, type TrainRequest } from '../../src-shared/domain/ml';
 import { parseMirror } from '../core/library/importer';
 import { formatImport as formatImportLine } from './format';
-import { formatCancel, formatClassify, formatDemo, formatEmbed, formatExport, formatIssues, formatRun, formatRuns } from './formatMl';
+import { formatCancel, formatClassify, formatDemo, formatEmbed, formatExport, formatIssues, formatRun, formatRuns, formatSetThreshold, formatUse, type ThresholdLeft, type TrainExtras } from './formatMl';
 import { formatBestRuns, formatGraphs } from './seedFiles';
 import type { WithCore } from './main';
+import type { Core } from '../core/app';
 import { QcError } from '../../src-shared/contract/errors';
-import { formatThreshold } from '../../src-shared/domain/threshold';
 import { API_SCHEMAS, id, importOptions, probability, trainOptions } from '../../src-shared/contract/schemas';
 import { localPath, numberOption, optionValue, sourceArg, usage } from './options';
 
@@ -24,6 +24,20 @@ const features = (v: string): FeatureSet[] => {
 const collect = (value: string, prev: string[]) => [...prev, value];
 /** A comma-separated list of image ids. */
 const imageIds = (name: string) => (v: string) => v.split(',').filter(Boolean).map((x) => numberOption(name, id)(x.trim()));
+
+/** The active run and its curator threshold, if it has one (null: no active run). */
+async function activeCuratorThreshold(core: Core): Promise<ThresholdLeft | null> {
+  const active = await core.call('ml.run', {}).catch(() => null);
+  return active && active.curator_threshold != null ? { run_id: active.run_id, threshold: active.curator_threshold } : null;
+}
+
+/**
+ * The curator threshold of the run active before that stays with it now that run `active` is the
+ * active one (each run keeps its own: runs.ts), or null when none was left behind.
+ */
+function leftWith(before: ThresholdLeft | null, active: number | null): ThresholdLeft | null {
+  return before && active !== null && before.run_id !== active ? before : null;
+}
 
 export function registerMlCommands(program: Command, withCore: WithCore): void {
   program
@@ -98,14 +112,23 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
           req.groups = { file: localPath(o.groups.slice(0, at)), groupColumn: o.groups.slice(at + 1) };
         }
         let status: string | undefined;
+        // What the text adds to the run's summary: the labels noise-robust training left out (qc run
+        // lists them), and the curator threshold of the run active before, which stays with it.
+        const extras: TrainExtras = {};
         await withCore(
           cmd,
           async (core, signal, onProgress) => {
+            const before = await activeCuratorThreshold(core);
             const run = await core.call('ml.train', req, { signal, onProgress });
             status = run.status;
+            if (run.active) extras.left = leftWith(before, run.run_id);
+            if (run.status === 'done') {
+              const noise = (await core.call('ml.run', { runId: run.run_id }).catch(() => null))?.evaluation?.noise;
+              if (noise) extras.noise = { handling: noise.handling, pruned: noise.pruned.length };
+            }
             return run;
           },
-          formatRun,
+          (run) => formatRun(run, extras),
         );
         // Cancelled from elsewhere (the app, \`qc cancel\`): the run is printed, but a script's
         // \`qc train && qc export\` must not go on as if a new model had been trained.
@@ -146,23 +169,30 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
     .command('use')
     .description('make a run the active one (`latest`: the newest finished run now; a later run takes over only when it is better on the held-out test images)')
     .argument('<run-id>', 'run id or latest')
-    .action(async (id: string, _o, cmd: Command) =>
-      withCore(
+    .action(async (id: string, _o, cmd: Command) => {
+      let useText: { recommended: number | null; left: ThresholdLeft | null } = { recommended: null, left: null };
+      return withCore(
         cmd,
         async (core) => {
           const n = id === 'latest' ? null : runId('run-id')(id);
+          const before = await activeCuratorThreshold(core);
+          let active: number | null;
           try {
-            return await core.call('ml.setActive', { runId: n });
+            ({ active } = await core.call('ml.setActive', { runId: n }));
           } catch (e) {
             // An archived run is refused: say how to bring it back.
             const archived = n !== null && e instanceof QcError && e.code === 'bad_input' && (await core.call('ml.run', { runId: n }).catch(() => null))?.archived;
             if (archived) throw new QcError('bad_input', `${e.message}: qc archive ${n} --restore, then qc use ${n}`);
             throw e;
           }
+          // The threshold belongs to the run: say what exports use now, and where a curator's threshold stayed.
+          const run = active === null ? null : await core.call('ml.run', { runId: active }).catch(() => null);
+          useText = { recommended: run?.recommended_threshold.bad ?? null, left: leftWith(before, active) };
+          return { active, in_force: run?.in_force ?? null };
         },
-        (r) => `active run: ${r.active ?? 'none'}`,
-      ),
-    );
+        (r) => formatUse(r, useText.recommended, useText.left),
+      );
+    });
 
   program
     .command('issues')
@@ -186,7 +216,7 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
     .description('set the p(bad) threshold for final tags (`auto`: the run\'s recommendation)')
     .argument('<value>', 'a probability in 0..1, or auto')
     .action(async (v: string, _o, cmd: Command) =>
-      withCore(cmd, (core) => core.call('ml.setThreshold', { threshold: v === 'auto' ? null : numberOption('threshold', probability)(v) }), (r) => `threshold for final tags: ${formatThreshold(r.in_force.threshold)} (${r.threshold !== null ? 'curator' : r.in_force.source === 'default' ? 'the default: no run recommends one' : `the active run's, ${r.in_force.source}`})`),
+      withCore(cmd, (core) => core.call('ml.setThreshold', { threshold: v === 'auto' ? null : numberOption('threshold', probability)(v) }), formatSetThreshold),
     );
 
   program

@@ -78,3 +78,67 @@ describe('the threshold in force in qc run and qc runs', () => {
     expect((JSON.parse(qc('run', '--json')) as RunDetail).in_force).toEqual({ threshold: recommended, source: 'recommended' });
   }, 120_000);
 });
+
+describe('qc use and qc threshold: a curator threshold belongs to its run', () => {
+  let two: string;
+  const qcOn = (...args: string[]) => {
+    const r = spawnSync(process.execPath, [...qcNodeArgs(), '--data', two, ...args], { cwd: REPO_ROOT, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    return r.stdout;
+  };
+  beforeAll(async () => {
+    const lib = seedLibrary({ images: 300, runs: 2 });
+    two = lib.dataDir;
+    await lib.core.close();
+  });
+  afterAll(() => fs.rmSync(two, { recursive: true, force: true }));
+
+  it('qc threshold names the run; qc use says what exports now use and where the curator threshold stayed', () => {
+    const { active, runs } = JSON.parse(qcOn('runs', '--json')) as { active: number; runs: RunSummary[] };
+    const other = runs.find((r) => r.run_id !== active)!.run_id;
+    expect(qcOn('threshold', '0.7')).toBe(`threshold for final tags of run ${active}: 0.700 (curator)\n`);
+
+    const target = JSON.parse(qcOn('run', String(other), '--json')) as RunDetail;
+    expect(target.in_force, 'the other run has its own threshold in force').toBeTruthy();
+    const f = target.in_force!;
+    expect(f.source).not.toBe('curator');
+    const text = qcOn('use', String(other));
+    const lines = text.trimEnd().split('\n');
+    expect(lines[0]).toBe(`active run: ${other}`);
+    expect(lines[1]).toMatch(new RegExp(`^exports now use p\\(bad\\) ≥ ${formatThreshold(f.threshold).replace('.', '\\.')} \\(`));
+    expect(lines[1]).toMatch(new RegExp(`; your 0\\.700 stays with run ${active}: qc threshold 0\\.700 applies it here$`));
+    // What qc use says is what qc export then applies.
+    expect(exportedFrom(two, 'after-use')).toEqual(f);
+
+    // Back to the run that has the curator's threshold: exports use it, nothing was left behind.
+    const back = JSON.parse(qcOn('use', String(active), '--json')) as { active: number; in_force: unknown };
+    expect(back).toEqual({ active, in_force: { threshold: 0.7, source: 'curator' } });
+    qcOn('use', String(other));
+    expect(qcOn('use', String(active))).toMatch(/^active run: \d+\nexports now use p\(bad\) ≥ 0\.700 \(curator's; [^)]*\)\n$/);
+  }, 120_000);
+
+  it("qc runs' coverage column is the out-of-fold coverage at the recommended threshold", () => {
+    const { runs } = JSON.parse(qcOn('runs', '--json')) as { runs: RunSummary[] };
+    const lines = qcOn('runs').split('\n');
+    const at = lines[0]!.indexOf('oof cover');
+    expect(at).toBeGreaterThan(0);
+    for (const r of runs) {
+      const row = lines.find((l) => new RegExp(`^${r.run_id}\\*?a?\\s`).test(l))!;
+      const t = r.thresholds!.bad;
+      const want = t.threshold === null ? '—' : `${(t.chosen_on!.coverage * 100).toFixed(1)}%`;
+      expect(row.slice(at).split(/\s+/)[0], `run ${r.run_id}`).toBe(want);
+    }
+  }, 60_000);
+});
+
+/** The threshold `qc export` applied on library `data`. */
+function exportedFrom(data: string, name: string): ExportSummary['in_force'] {
+  const out = tempDir('qc-in-force-use-');
+  try {
+    const r = spawnSync(process.execPath, [...qcNodeArgs(), '--data', data, 'export', '--out', path.join(out, name), '--json'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    return (JSON.parse(r.stdout) as ExportSummary).in_force;
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+}

@@ -55,7 +55,7 @@ describe('printed thresholds', () => {
     const stored = run.thresholds?.bad.threshold;
     expect(stored, 'the run recommends a threshold for bad').toEqual(expect.any(Number));
 
-    const recommended = (text: string) => /bad: recommended threshold (\S+)/.exec(text)?.[1];
+    const recommended = (text: string) => /bad: recommended threshold p\(bad\) ≥ (\S+)/.exec(text)?.[1];
     const fromRuns = qc('runs')
       .split('\n')
       .find((l) => l.startsWith(`${run.run_id}*`))
@@ -73,10 +73,18 @@ describe('printed thresholds', () => {
 
   it('qc threshold prints the threshold the way qc run does: auto gives the run\'s stored value, a curator\'s tiny one is not 1e-9', () => {
     const run = JSON.parse(qc('run', '--json')) as RunDetail;
-    const printedByRun = /bad: recommended threshold (\S+)/.exec(qc('run'))?.[1];
-    expect(qc('threshold', 'auto')).toBe(`threshold for final tags: ${printedByRun} (the active run's, recommended)\n`);
+    const printedByRun = /bad: recommended threshold p\(bad\) ≥ (\S+)/.exec(qc('run'))?.[1];
+    expect(qc('threshold', 'auto')).toBe(`threshold for final tags of run ${run.run_id}: ${printedByRun} (the run's own, recommended)\n`);
     expect(Number(printedByRun)).toBe(run.thresholds?.bad.threshold);
-    expect(qc('threshold', '0.000000001')).toBe('threshold for final tags: 1.0e-9 (curator)\n');
-    expect(qc('threshold', '0.25')).toBe('threshold for final tags: 0.250 (curator)\n');
+    expect(qc('threshold', '0.000000001')).toBe(`threshold for final tags of run ${run.run_id}: 1.0e-9 (curator)\n`);
+    expect(qc('threshold', '0.25')).toBe(`threshold for final tags of run ${run.run_id}: 0.250 (curator)\n`);
+  }, 60_000);
+
+  it('qc train counts the labels noise-robust training left out, which qc run lists', () => {
+    const run = JSON.parse(qc('run', '--json')) as RunDetail;
+    const noise = run.evaluation?.noise;
+    expect(noise?.handling).toBe('prune');
+    const n = noise!.pruned.length;
+    expect(trainText).toContain(`\n  noise-robust: ${n} probably-wrong label${n === 1 ? '' : 's'} left out of the final fit${n ? ` (qc run ${run.run_id} lists them)` : ''}\n`);
   }, 60_000);
 });
