@@ -1,7 +1,8 @@
 /**
  * `qc serve`: the app in a browser. Plain Node (`node:http` + `ws`) on 127.0.0.1 only.
  *
- * - `/` and the renderer's files: no token needed (the page reads its token from `location.hash`).
+ * - `/` and the renderer's files: no token needed (the page reads its token from `location.hash`,
+ *   keeps it in the tab's sessionStorage and takes it out of the address bar).
  * - `/files/<thumb|preview|original>/<imageId>?t=TOKEN`: image files, cached for an hour (IMAGE_CACHE_CONTROL).
  * - `/api?t=TOKEN`: a WebSocket carrying the `ClientMessage`/`ServerMessage` wire format.
  *

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { QcError, describeError } from '../../src-shared/contract/errors';
 import type { ClientMessage, ServerMessage } from '../../src-shared/contract/transport';
-import { bridgeClient, pickClient, tokenFromHash, wsClient, type Bridge } from './client';
+import { bridgeClient, pickClient, takeToken, tokenFromHash, TOKEN_STORAGE_KEY, wsClient, type Bridge } from './client';
 
 /** A WebSocket double that records what the client sends and lets the test answer. */
 class FakeSocket {
@@ -244,5 +244,52 @@ describe('pickClient', () => {
     expect(pickClient({ location: loc('#other=1') }, { WebSocketImpl: Impl })).toBeNull();
     expect(FakeSocket.instances).toHaveLength(1);
     expect(tokenFromHash('#t=q')).toBe('q');
+  });
+});
+
+describe('the token leaves the address bar', () => {
+  afterEach(() => {
+    window.sessionStorage.clear();
+    window.history.replaceState(null, '', '/');
+  });
+
+  test('read from the link once, kept for the tab (a reload finds it), gone from the URL and its history entry; other parameters stay', () => {
+    window.history.replaceState(null, '', '/?x=1#token=abc_DEF-123&review=outcome%3Dfp');
+    const c = pickClient(window, { WebSocketImpl: Impl });
+    expect(FakeSocket.instances.at(-1)!.url).toBe(`ws://${window.location.host}/api?t=abc_DEF-123`);
+    expect(c?.fileUrl('thumb', 3)).toBe('/files/thumb/3?t=abc_DEF-123');
+    c?.close?.();
+    expect(window.location.href).not.toContain('abc_DEF-123');
+    expect(window.location.hash).toBe('#review=outcome%3Dfp');
+    expect(window.location.search).toBe('?x=1');
+    expect(window.sessionStorage.getItem(TOKEN_STORAGE_KEY)).toBe('abc_DEF-123');
+    // A reload: the URL has no token now, the tab still has it.
+    const again = pickClient(window, { WebSocketImpl: Impl });
+    expect(FakeSocket.instances.at(-1)!.url).toBe(`ws://${window.location.host}/api?t=abc_DEF-123`);
+    again?.close?.();
+  });
+
+  test('a new link opened in the tab wins over the token it kept; no token anywhere: no client', () => {
+    window.sessionStorage.setItem(TOKEN_STORAGE_KEY, 'old-token-old-token-old');
+    window.history.replaceState(null, '', '/#t=new-token-new-token-new');
+    expect(takeToken(window)).toBe('new-token-new-token-new');
+    expect(window.location.hash).toBe('');
+    expect(takeToken(window)).toBe('new-token-new-token-new');
+    window.sessionStorage.clear();
+    expect(takeToken(window)).toBeNull();
+    expect(pickClient(window, { WebSocketImpl: Impl })).toBeNull();
+  });
+
+  test('a tab that cannot keep it (storage blocked) leaves it in the address bar, where a reload needs it', () => {
+    const replaceState = vi.fn();
+    const blocked = {
+      location: { hash: '#token=abc', pathname: '/', search: '' } as Location,
+      history: { state: null, replaceState } as unknown as History,
+      get sessionStorage(): Storage {
+        throw new DOMException('blocked', 'SecurityError');
+      },
+    };
+    expect(takeToken(blocked)).toBe('abc');
+    expect(replaceState).not.toHaveBeenCalled();
   });
 });

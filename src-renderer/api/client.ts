@@ -470,14 +470,65 @@ export function tokenFromHash(hash: string): string | null {
   return token && token.trim() ? token.trim() : null;
 }
 
+/** Where a tab keeps its token once it has left the address bar. */
+export const TOKEN_STORAGE_KEY = 'qc.token';
+
+/** `hash` without its token (`token=`, `t=`), keeping every other parameter. */
+export function hashWithoutToken(hash: string): string {
+  const params = new URLSearchParams(hash.replace(/^#/, ''));
+  params.delete('token');
+  params.delete('t');
+  const s = params.toString();
+  return s ? `#${s}` : '';
+}
+
+type TokenWindow = Pick<Window, 'location'> & Partial<Pick<Window, 'sessionStorage' | 'history'>>;
+
+/**
+ * This tab's token: from the link it was opened with (`#token=…`), which is then kept in the tab's
+ * sessionStorage (a reload finds it there) and taken out of the address bar, so it does not stay in
+ * the history or in a link copied from the page; else the one kept earlier; else null. A token the
+ * tab cannot keep (storage blocked) stays in the address bar, so that a reload still works.
+ */
+export function takeToken(win: TokenWindow): string | null {
+  const fromHash = tokenFromHash(win.location.hash);
+  let storage: Storage | undefined;
+  try {
+    storage = win.sessionStorage;
+  } catch {
+    storage = undefined; // storage blocked: reading the property throws
+  }
+  if (!fromHash) {
+    try {
+      const kept = storage?.getItem(TOKEN_STORAGE_KEY);
+      return kept && kept.trim() ? kept.trim() : null;
+    } catch {
+      return null;
+    }
+  }
+  try {
+    if (!storage) return fromHash;
+    storage.setItem(TOKEN_STORAGE_KEY, fromHash);
+  } catch {
+    return fromHash;
+  }
+  try {
+    const { pathname, search } = win.location;
+    win.history?.replaceState(win.history.state, '', `${pathname}${search}${hashWithoutToken(win.location.hash)}`);
+  } catch {
+    // the address bar keeps it: nothing lost
+  }
+  return fromHash;
+}
+
 /**
  * The client this window should use: the Electron bridge when present, else a WebSocket to the
- * serving host when the URL carries a token, else null (the app then shows the no-session screen
- * and makes no call).
+ * serving host when the tab has a token ({@link takeToken}), else null (the app then shows the
+ * no-session screen and makes no call).
  */
-export function pickClient(win: Pick<Window, 'bridge' | 'location'> = window, options: WsClientOptions = {}): ApiClient | null {
+export function pickClient(win: Pick<Window, 'bridge'> & TokenWindow = window, options: WsClientOptions = {}): ApiClient | null {
   if (win.bridge) return bridgeClient(win.bridge);
-  const token = tokenFromHash(win.location.hash);
+  const token = takeToken(win);
   if (!token) return null;
   const scheme = win.location.protocol === 'https:' ? 'wss:' : 'ws:';
   return wsClient(`${scheme}//${win.location.host}/api`, token, options);

@@ -1,6 +1,8 @@
 /**
- * The Review filters live in the page's URL (`#token=…&review=…`), so a reload or a shared link
- * keeps them. Only filters that differ from the defaults are written; the token stays as it is.
+ * The Review filters live in the page's URL (`#review=…`), so a reload or a shared link keeps them.
+ * Only filters that differ from the defaults are written. The URL carries no token: the client
+ * took it out of the address bar before the page rendered (api/client.ts `takeToken`; only a tab
+ * that cannot keep it in sessionStorage leaves it there, where a reload needs it).
  */
 import { useEffect } from 'react';
 import { useAppStore } from '../../stores/app';
@@ -39,7 +41,7 @@ export function decodeFilters(encoded: string): Partial<GalleryFilters> {
   return out;
 }
 
-/** Replace `view=` in a hash (`#token=…&review=…`), keeping every other parameter. */
+/** Replace `view=` in a hash (`#review=…&issues=…`), keeping every other parameter. */
 export function withViewInHash(hash: string, view: ViewKey, encoded: string): string {
   const params = new URLSearchParams(hash.replace(/^#/, ''));
   if (encoded) params.set(view, encoded);
