@@ -1,6 +1,7 @@
 /**
  * Curator files as spreadsheets and Windows save them (audit of input formats): Windows-1252
- * punctuation in a latin1 line, decimal commas, column names in another case.
+ * punctuation in a latin1 line, decimal commas, trailing empty cells, column names in another
+ * case.
  */
 import { describe, expect, it } from 'vitest';
 import { qcError } from '../../../test-support/fixtures';
@@ -102,6 +103,36 @@ describe('decimal commas in ratings', () => {
       ['bad_rating', 8],
     ]);
     expect(p.problems[0]?.detail).toBe('overall_rating "1,234,5" is not a number in 1..5');
+  });
+});
+
+describe('trailing empty cells and short rows', () => {
+  it('reads a row ending in empty tab cells (one or several) as a row of the header’s width', () => {
+    const p = parseInput(
+      tsv([RATINGS_HEADER, `9000001\t${url(1)}\t1.5956\t{"kingdom":{"name":"Animalia"}}\t`, `9000002\t${url(2)}\t2.2838\t{}\t\t`, `9000003\t${url(3)}\t4.8994\t{}\t \t`]),
+      FILE,
+    );
+    expect(p.problems).toEqual([]);
+    expect(p.rows.map((r) => [r.line, r.rating, Object.keys(r.raw).length])).toEqual([
+      [2, 1.5956, 4],
+      [3, 2.2838, 4],
+      [4, 4.8994, 4],
+    ]);
+  });
+
+  it('still refuses a row with a non-empty cell past the header, counting up to that cell', () => {
+    const p = parseInput(tsv([RATINGS_HEADER, `1\t${url(1)}\t2\t{}\t\textra\t\t`]), FILE);
+    expect(p.rows).toEqual([]);
+    expect(p.problems).toMatchObject([{ reason: 'bad_row', line: 2, url: url(1), detail: 'the row has 6 columns, the header 4' }]);
+  });
+
+  it('says a row that ends before its rating column is short, not that its rating is not a number', () => {
+    const p = parseInput(tsv(['obj_with_overall_rating\tobj_url\tancestry\toverall_rating', `1\t${url(1)}\t{}`, `2\t${url(2)}\t{}\t`, `3\t${url(3)}\t{}\t4`]), FILE);
+    expect(p.rows.map((r) => [r.line, r.rating])).toEqual([[4, 4]]);
+    expect(p.problems.map((x) => [x.reason, x.line, x.url, x.detail])).toEqual([
+      ['bad_row', 2, url(1), 'the row has 3 columns, the header 4: it ends before its overall_rating column'],
+      ['bad_rating', 3, url(2), 'overall_rating "" is not a number in 1..5'],
+    ]);
   });
 });
 

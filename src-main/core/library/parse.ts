@@ -761,6 +761,7 @@ function tsvParser(header: string, headerLine: number, file: string, kind: Exclu
   const dropped: ReadonlySet<string> = kind === 'bundle' && isTagHeader(header) ? new Set<string>(FINAL_COLUMNS) : new Set<string>();
   const own = columns.filter((c) => !dropped.has(c));
   const urlAt = columns.indexOf(spec.url);
+  const ratingAt = spec.rating ? columns.indexOf(spec.rating) : -1;
   const urlIn = (cells: string[]) => cell(cells[urlAt] ?? '').trim();
 
   const parse = (text: string, line: number, split?: string[]): ScannedRow | null => {
@@ -776,13 +777,19 @@ function tsvParser(header: string, headerLine: number, file: string, kind: Exclu
     const url = urlIn(cells);
     if (CONTROL.test(text)) return { row: null, problem: { line, reason: 'bad_row', detail: 'the row contains control characters (binary data?)', url: null } };
     if (text.includes('\r')) return { row: null, problem: { line, reason: 'bad_row', detail: 'the row contains a CR inside it (not before its line end): a line break to some readers', url: null } };
-    if (cells.length > columns.length) return { row: null, problem: { line, reason: 'bad_row', detail: `the row has ${cells.length} columns, the header ${columns.length}`, url: url || null } };
+    // Empty cells at the end of a row (a spreadsheet's trailing tabs) are no columns.
+    let width = cells.length;
+    while (width > columns.length && cells[width - 1]!.trim() === '') width--;
+    if (width > columns.length) return { row: null, problem: { line, reason: 'bad_row', detail: `the row has ${width} columns, the header ${columns.length}`, url: url || null } };
     if (!url) return { row: null, problem: { line, reason: 'missing_url', detail: `column ${spec.url} is empty`, url: null } };
     if (!looksLikeUrl(url)) return { row: null, problem: { line, reason: 'bad_url', detail: `${spec.url} is not an http(s) URL: ${truncate(url)}`, url: null } };
     if (LINE_BREAK_IN_URL.test(url)) return { row: null, problem: { line, reason: 'bad_url', detail: lineBreakDetail(spec.url, url), url: null } };
     if (url.includes('\t')) return { row: null, problem: { line, reason: 'bad_url', detail: tabDetail(spec.url, url), url: null } };
     let rating: number | null = null;
     if (spec.rating) {
+      if (cells.length <= ratingAt) {
+        return { row: null, problem: { line, reason: 'bad_row', detail: `the row has ${cells.length} columns, the header ${columns.length}: it ends before its ${spec.rating} column`, url } };
+      }
       const text = (raw[spec.rating] ?? '').trim();
       rating = ratingOf(text);
       if (!isValidRating(rating)) return { row: null, problem: { line, reason: 'bad_rating', detail: `${spec.rating} "${truncate(text)}" is not a number in 1..5`, url } };
