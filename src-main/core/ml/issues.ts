@@ -86,7 +86,12 @@ export function findRunIssues(
   };
 }
 
-/** Label confidence of the given labelled images, from their ratings, origin, exemplar flag and review. */
+/**
+ * Label confidence of the given labelled images, from their ratings, origin, exemplar flag and
+ * review. A label the curator set or confirmed has no `ratingAgreement` (null): the ratings it
+ * overruled are no evidence against it, so confident learning (trainService.ts) never ranks it up
+ * as an issue for disagreeing with them; its rating mean and spread stay.
+ */
 export function labelConfidences(db: Db, rule: LabelRule, imageIds?: readonly number[]): Map<number, LabelConfidence> {
   const rows = db
     .prepare(
@@ -109,7 +114,8 @@ export function labelConfidences(db: Db, rule: LabelRule, imageIds?: readonly nu
   const out = new Map<number, LabelConfidence>();
   for (const r of rows) {
     if (wanted && !wanted.has(r.id)) continue;
-    out.set(r.id, labelConfidence({ label: r.label, origin: r.origin, ratings: ratings.get(r.id) ?? [], exemplar: r.exemplar === 1, confirmed: r.review === 'confirmed' }, rule));
+    const c = labelConfidence({ label: r.label, origin: r.origin, ratings: ratings.get(r.id) ?? [], exemplar: r.exemplar === 1, confirmed: r.review === 'confirmed' }, rule);
+    out.set(r.id, c.basis === 'curator' || c.basis === 'confirmed' ? { ...c, ratingAgreement: null } : c);
   }
   return out;
 }
