@@ -12,13 +12,15 @@ import { generateScaleLibrary } from '../../../test-support/scaleLibrary';
 import { createCore, type Core } from '../app';
 import { IssueStore } from './issues';
 
-// The list as it was first written: for each issue listed, its versions' issues counted by a
+// The list as it was first written: for each issue listed, its versions' open issues counted by a
 // correlated subquery the planner drives from the run's issues.
 const REFERENCE = (open: boolean) => `SELECT li.rank, li.image_id, li.given, li.suggested, li.self_confidence, li.estimated = 0 AS beyond_estimate,
     CASE li.given WHEN 'bad' THEN li.self_confidence ELSE 1 - li.self_confidence END AS p_bad, li.score, li.weight, i.rating, CASE WHEN l.label = li.given THEN l.origin END AS origin,
     (SELECT url FROM image_urls u WHERE u.image_id = li.image_id ORDER BY u.created_at LIMIT 1) AS url,
     (SELECT COUNT(*) FROM splits so JOIN label_issues o ON o.run_id = li.run_id AND o.image_id = so.image_id
-      WHERE so.group_id = s.group_id AND so.image_id != li.image_id AND o.given = li.given) AS shared_versions
+      WHERE so.group_id = s.group_id AND so.image_id != li.image_id AND o.given = li.given
+        AND EXISTS (SELECT 1 FROM labels ol WHERE ol.image_id = o.image_id AND ol.label = o.given)
+        AND NOT EXISTS (SELECT 1 FROM label_reviews v WHERE v.image_id = o.image_id AND v.label = o.given)) AS shared_versions
   FROM label_issues li
   JOIN images i ON i.id = li.image_id JOIN labels l ON l.image_id = li.image_id LEFT JOIN splits s ON s.image_id = li.image_id
   WHERE li.run_id = ? ${open ? 'AND li.given = l.label AND NOT EXISTS (SELECT 1 FROM label_reviews rv WHERE rv.image_id = li.image_id AND rv.label = l.label)' : ''}

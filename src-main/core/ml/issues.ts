@@ -179,17 +179,18 @@ export class IssueStore {
   private static readonly OPEN = openIssueSql();
 
   /**
-   * The list's query (run id, limit). `shared_versions` counts the other issues of the run with the
-   * same given label among the image's versions (its split group): it starts from the group's few
-   * members (splits_group) and looks each up among the issues by primary key. The other way round,
-   * the planner's choice without CROSS JOIN, walks every issue of the run for each issue listed.
+   * The list's query (run id, limit). `shared_versions` counts the other open issues of the run
+   * with the same given label among the image's versions (its split group; one relabelled, confirmed
+   * or dismissed since is no longer suspected): it starts from the group's few members
+   * (splits_group) and looks each up among the issues and labels by primary key. The other way
+   * round, the planner's choice without CROSS JOIN, walks every issue of the run for each issue listed.
    */
   static listSql(includeReviewed: boolean, some = false): string {
     return `SELECT li.rank, li.image_id, li.given, li.suggested, li.self_confidence, li.estimated = 0 AS beyond_estimate,
                 CASE li.given WHEN 'bad' THEN li.self_confidence ELSE 1 - li.self_confidence END AS p_bad, li.score, li.weight, i.rating, CASE WHEN l.label = li.given THEN l.origin END AS origin,
                 (SELECT url FROM image_urls u WHERE u.image_id = li.image_id ORDER BY u.created_at LIMIT 1) AS url,
-                (SELECT COUNT(*) FROM splits so CROSS JOIN label_issues o ON o.run_id = li.run_id AND o.image_id = so.image_id
-                  WHERE so.group_id = s.group_id AND so.image_id != li.image_id AND o.given = li.given) AS shared_versions
+                (SELECT COUNT(*) FROM splits so CROSS JOIN label_issues o ON o.run_id = li.run_id AND o.image_id = so.image_id CROSS JOIN labels ol ON ol.image_id = so.image_id
+                  WHERE so.group_id = s.group_id AND so.image_id != li.image_id AND o.given = li.given AND ${openIssueSql('o', 'ol.label')}) AS shared_versions
          FROM label_issues li
          JOIN images i ON i.id = li.image_id JOIN labels l ON l.image_id = li.image_id LEFT JOIN splits s ON s.image_id = li.image_id
          WHERE li.run_id = ? ${some ? 'AND li.image_id IN (SELECT value FROM json_each(?))' : ''} ${includeReviewed ? '' : `AND ${IssueStore.OPEN}`} ORDER BY li.rank LIMIT ?`;
