@@ -42,7 +42,7 @@ function leftWith(before: ThresholdLeft | null, active: number | null): Threshol
 export function registerMlCommands(program: Command, withCore: WithCore): void {
   program
     .command('demo')
-    .description('load the bundled demo library (real photos with their EOL ratings), embed it and train a first run')
+    .description('load the bundled demo library (real photos with their EOL ratings and their features, which ship with it) and train a first run')
     .option('--no-train', 'import only')
     .action(async (o: { train: boolean }, cmd: Command) =>
       withCore(cmd, (core, signal, onProgress) => core.call('demo.load', { train: o.train }, { signal, onProgress }), (r) => formatDemo(r, formatImportLine(r.import))),
