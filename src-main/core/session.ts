@@ -77,17 +77,30 @@ function errorShape(e: unknown): QcErrorShape {
 
 /** At most one progress message per job phase every interval; the first and last of a phase always go. */
 export class ProgressThrottle {
-  private last = new Map<string, number>();
+  /** When each key's job phase last sent: by key (a call, or the session's events), then job and phase. */
+  private last = new Map<string, Map<string, number>>();
 
   constructor(private readonly intervalMs = PROGRESS_INTERVAL_MS) {}
 
   shouldSend(key: string, p: JobProgress): boolean {
-    const k = `${key}\0${p.job}\0${p.phase}`;
+    const phase = `${p.job}\0${p.phase}`;
     const now = performance.now();
-    const prev = this.last.get(k);
+    let phases = this.last.get(key);
+    if (!phases) this.last.set(key, (phases = new Map()));
+    const prev = phases.get(phase);
     if (prev !== undefined && p.done < p.total && now - prev < this.intervalMs) return false;
-    this.last.set(k, now);
+    phases.set(phase, now);
     return true;
+  }
+
+  /** Drop what is kept for `key` (a call that ended), so a long-lived session keeps nothing per call. */
+  forget(key: string): void {
+    this.last.delete(key);
+  }
+
+  /** How many keys are kept (tests). */
+  get size(): number {
+    return this.last.size;
   }
 }
 
@@ -188,6 +201,7 @@ export class CallSession {
       )
       .finally(() => {
         this.calls.delete(id);
+        this.throttle.forget(`call:${id}`);
         this.pending.delete(p);
       });
     this.pending.add(p);
