@@ -382,7 +382,8 @@ export const EXPORT_CHUNK_ROWS = 5000;
  * row's URL (without one, its first web URL: see `describe`),
  * then one row per URL the run has a merged prediction for (`url_predictions`: tag files of other
  * machines, `qc classify --shard`) whose image is not in the library: image_id and label empty,
- * identifier and ancestry from the library's rows of that URL when it has any, the final tag by
+ * identifier and ancestry from the library's rows of that URL when it has any, else from the
+ * merged tag file's row, the final tag by
  * the same rules as an image's (source `model`). A URL whose image is here is written once, as
  * the image's row. Streamed: images are read in id order, then those URLs in URL order,
  * `chunkRows` at a time (keyset, one snapshot, so the file is one consistent snapshot), and each
@@ -444,11 +445,12 @@ async function libraryFromSnapshot(
     return first;
   };
   // The run's predictions merged by URL whose image is not here, in URL order (keyset on the
-  // table's key), with the first EOL id and ancestry set on the library's rows of that URL.
+  // table's key), with the first EOL id and ancestry set on the library's rows of that URL, else
+  // those the merged tag file's row carried (migration 023).
   const urlRows = db.prepare<[number, string, number], { url: string; p_bad: number; eol_id: string | null; ancestry: string | null }>(
     `SELECT up.url, up.p_bad,
-            (SELECT s.eol_id FROM source_rows s WHERE s.url = up.url AND s.eol_id IS NOT NULL ORDER BY s.id LIMIT 1) AS eol_id,
-            (SELECT s.ancestry FROM source_rows s WHERE s.url = up.url AND s.ancestry IS NOT NULL ORDER BY s.id LIMIT 1) AS ancestry
+            COALESCE((SELECT s.eol_id FROM source_rows s WHERE s.url = up.url AND s.eol_id IS NOT NULL ORDER BY s.id LIMIT 1), up.identifier) AS eol_id,
+            COALESCE((SELECT s.ancestry FROM source_rows s WHERE s.url = up.url AND s.ancestry IS NOT NULL ORDER BY s.id LIMIT 1), up.ancestry) AS ancestry
      FROM url_predictions up
      WHERE up.run_id = ? AND up.url > ? AND NOT EXISTS (SELECT 1 FROM image_urls u WHERE u.url = up.url)
      ORDER BY up.url LIMIT ?`,

@@ -2,7 +2,7 @@
  * Predictions merged from other machines' tag files (`qc classify --shard` elsewhere, then `qc
  * import` here) for URLs whose image this library never downloaded (`url_predictions`) reach the
  * curator: `library_finaltags.tsv` writes them after the images with the final tag at the threshold
- * given, a bundle row whose download failed here takes its URL's merged prediction, a URL whose
+ * given and the identifier and ancestry their tag files' rows carried, a bundle row whose download failed here takes its URL's merged prediction, a URL whose
  * image is here is written once (as the image), a cancel leaves no file, and `library.status` says
  * how many the active run has. On a real library (real import through a mirror, real tag import).
  */
@@ -36,6 +36,8 @@ describe('URL predictions merged from tag files', () => {
     [missing, 0.8],
   ]);
   const LOCAL_P = 0.3; // the run's own score of every image here
+  const ancestryOf = (i: number) => `{"genus":{"name":"G${i}"}}`;
+  const remoteIndex = (url: string) => [...remote.keys()].indexOf(url);
   const MERGED_BEFORE_DOWNLOAD_P = 0.9; // dev[0]'s merged score, stored by URL before its image was imported
 
   beforeAll(async () => {
@@ -46,11 +48,12 @@ describe('URL predictions merged from tag files', () => {
     dev = fs.readFileSync(path.join(DEV_DIR, 'image_ratings.txt'), 'latin1').split('\n').slice(1, 5).map((l) => l.split('\t')[1]!);
     const write = linesWriter(dir);
     // A shard's chunk file: imclass and confidence (the model's confidence in its class), one NA row.
+    // It names each row's EOL media (identifier, dataObjectVersionID, ancestry) as the bundle did.
     const chunk = write('shards/bundle-shard1of2_a.tsv', [
-      'eolMediaURL\tidentifier\timclass\tconfidence',
-      ...[...remote].map(([u, p], i) => `${u}\tr${i}\t${p >= 0.5 ? 'bad' : 'good'}\t${(p >= 0.5 ? p : 1 - p).toFixed(6)}`),
-      `${dev[0]}\td0\tbad\t${MERGED_BEFORE_DOWNLOAD_P.toFixed(6)}`,
-      'https://elsewhere.example.org/media/na.jpg\tna\tNA\t',
+      'eolMediaURL\tidentifier\tdataObjectVersionID\tancestry\timclass\tconfidence',
+      ...[...remote].map(([u, p], i) => `${u}\tr${i}\tv${i}\t${ancestryOf(i)}\t${p >= 0.5 ? 'bad' : 'good'}\t${(p >= 0.5 ? p : 1 - p).toFixed(6)}`),
+      `${dev[0]}\td0\t\t\tbad\t${MERGED_BEFORE_DOWNLOAD_P.toFixed(6)}`,
+      'https://elsewhere.example.org/media/na.jpg\tna\t\t\tNA\t',
     ]);
     const merged = await core.call('ml.importTags', { files: [chunk], runId: run });
     // Nothing was downloaded yet: every scored row is kept by URL, the NA row skipped.
@@ -85,9 +88,10 @@ describe('URL predictions merged from tag files', () => {
         expect(x).toEqual({
           image_id: '',
           eolMediaURL: x.eolMediaURL,
-          // The failed bundle row's identifier is known from the library's rows of that URL.
-          identifier: x.eolMediaURL === missing ? 'id-missing' : '',
-          ancestry: '',
+          // The failed bundle row's identifier is known from the library's rows of that URL; the
+          // others' from the merged tag file's row, with its ancestry (the bundle here has none).
+          identifier: x.eolMediaURL === missing ? 'id-missing' : `r${remoteIndex(x.eolMediaURL!)}`,
+          ancestry: ancestryOf(remoteIndex(x.eolMediaURL!)),
           label: '',
           label_origin: '',
           imclass: t.imclass,

@@ -40,6 +40,31 @@ describe('importTagFiles', () => {
     expect((db.prepare('SELECT COUNT(*) AS n FROM url_predictions').get() as { n: number }).n).toBe(1);
   });
 
+  it("keeps what a merged row says of the image (identifier, dataObjectVersionID, ancestry, as written before tsvCell's escape), and an empty cell keeps what an earlier file said", async () => {
+    const url = 'https://x.org/ids.jpg';
+    const ancestry = '{"kingdom":{"name":"Animalia"}}';
+    // A final-tags file as an export writes it: a formula-like identifier escaped with a leading '.
+    const full = write('ids_finaltags.tsv', [
+      'eolMediaURL\tidentifier\tdataObjectVersionID\tancestry\timclass\tconfidence\tsource\tp_bad',
+      `${url}\t'=9000053\t31337\t${ancestry}\tbad\t0.157315\tmodel\t0.157315`,
+    ]);
+    expect(await importTagFiles(db, [full], 7)).toMatchObject({ remote: 1 });
+    const stored = () => db.prepare('SELECT p_bad, identifier, data_object_version_id, ancestry FROM url_predictions WHERE run_id = 7 AND url = ?').get(url);
+    expect(stored()).toEqual({ p_bad: 0.157315, identifier: '=9000053', data_object_version_id: '31337', ancestry });
+    // A later chunk file without those columns, or with them empty: the new score, the same ids.
+    const bare = write('ids_a.tsv', ['eolMediaURL\timclass\tconfidence', `${url}\tbad\t0.700000`]);
+    const empty = write('ids_b.tsv', ['eolMediaURL\tidentifier\tancestry\timclass\tconfidence', `${url}\t\t\tbad\t0.800000`]);
+    await importTagFiles(db, [bare], 7);
+    expect(stored()).toEqual({ p_bad: 0.7, identifier: '=9000053', data_object_version_id: '31337', ancestry });
+    await importTagFiles(db, [empty], 7);
+    expect(stored()).toEqual({ p_bad: 0.8, identifier: '=9000053', data_object_version_id: '31337', ancestry });
+    // A new identifier replaces the old one.
+    const renamed = write('ids_c.tsv', ['eolMediaURL\tidentifier\timclass\tconfidence', `${url}\t42\tgood\t0.900000`]);
+    await importTagFiles(db, [renamed], 7);
+    expect(stored()).toMatchObject({ identifier: '42', data_object_version_id: '31337' });
+    db.prepare('DELETE FROM url_predictions WHERE url = ?').run(url); // as the other tests expect
+  });
+
   it('reads a tag file saved with every cell quoted (a spreadsheet, pandas QUOTE_ALL) as the plain one', async () => {
     const quoted = write('q_a.tsv', ['"eolMediaURL"\t"identifier"\t"imclass"\t"confidence"', '"https://x.org/1.jpg"\t"1"\t"bad"\t"0.800000"', '"https://x.org/6.jpg"\t"6"\t"good"\t"0.700000"']);
     expect(await importTagFiles(db, [quoted], 7)).toMatchObject({ files: 1, rows: 2, local: 1, remote: 1 });

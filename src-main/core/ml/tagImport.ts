@@ -3,7 +3,8 @@
  * eolMediaURL … imclass, confidence) and `<bundle>_finaltags.tsv` (… imclass, confidence, source,
  * p_bad) that `qc classify` writes, on this machine or on others (`--shard K/N`). Each row's p(bad)
  * becomes a prediction of the given run: in `predictions` when the URL's image is in the library,
- * else in `url_predictions` (URL and p(bad), no image: `qc export` writes them as rows of
+ * else in `url_predictions` (URL and p(bad), no image, with the row's identifier,
+ * dataObjectVersionID and ancestry where the file has them: `qc export` writes them as rows of
  * `library_finaltags.tsv`, and into a bundle's row whose image is not here; `qc status` counts the
  * active run's, library/status.ts). Files are streamed, twice: a first pass
  * reads every file of the call to the end and writes nothing, so a file without the needed
@@ -14,6 +15,7 @@
  * MAX_INPUT_BYTES, and a line over 1 MB is refused with its number without being held in memory.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { setImmediate } from 'node:timers/promises';
 import { QcError } from '../../../src-shared/contract/errors';
 import { MAX_INPUT_BYTES } from '../library/importer';
@@ -23,6 +25,7 @@ import type { Db } from '../db/open';
 import type { ImportArgs, TagImportSummary } from '../../../src-shared/contract/handlers';
 import { MAX_TAG_FILES } from '../../../src-shared/contract/schemas';
 import { isHttpUrl, noImportSummary, type ImportSummary } from '../../../src-shared/domain/library';
+import { readTsvCell } from '../../../src-shared/domain/tsv';
 import { tagFilesAt } from '../library/importer';
 
 export type { TagImportSummary };
@@ -51,11 +54,20 @@ function pBadOf(cells: string[], col: { pBad: number; imclass: number; confidenc
   throw new QcError('bad_input', `${where}: imclass "${imclass}" is not good, bad or NA`);
 }
 
-/** A data row of a tag file: its URL and p(bad), or null when the row has none (NA, no prediction). */
+/**
+ * A data row of a tag file: its URL and p(bad), or null when the row has none (NA, no prediction),
+ * and what it says of the image (null where the file has no such column or the cell is empty).
+ */
 interface TagRow {
   url: string;
   p: number | null;
+  identifier: string | null;
+  dataObjectVersionID: string | null;
+  ancestry: string | null;
 }
+
+/** The columns of a tag file's row that say which EOL media it is (BUNDLE_COLUMNS but the URL). */
+const ID_COLUMNS = ['identifier', 'dataObjectVersionID', 'ancestry'] as const;
 
 /**
  * The rows of one tag file, read through `read`; throws a `bad_input` QcError naming the file and
@@ -63,7 +75,7 @@ interface TagRow {
  * URL or with a bad number). Reads the file again from its start each time it is called.
  */
 function* tagRows(read: ReadAt, file: string): Generator<TagRow> {
-  let col: { url: number; pBad: number; imclass: number; confidence: number } | null = null;
+  let col: { url: number; pBad: number; imclass: number; confidence: number; ids: number[] } | null = null;
   // Decoded as the sniffing that told it a tag file decodes it (UTF-16 by its byte order mark, else UTF-8).
   for (const l of inputLines(read, tagFileEncoding(read), { lenient: true })) {
     const lineNo = l.line;
@@ -74,14 +86,22 @@ function* tagRows(read: ReadAt, file: string): Generator<TagRow> {
       if (line.includes('\r')) throw new QcError('bad_input', `${file}:${lineNo}: ${LONE_CR_REFUSAL}`);
       if (!isTagHeader(line)) throw new QcError('bad_input', `${file}:1: not a tag file (the header needs eolMediaURL, imclass and confidence)`);
       const cols = tsvCells(line).cells.map((c) => c.trim()); // inputLines has dropped a byte order mark; quoted cells read as the importer reads them
-      col = { url: cols.indexOf('eolMediaURL'), pBad: cols.indexOf('p_bad'), imclass: cols.lastIndexOf('imclass'), confidence: cols.lastIndexOf('confidence') };
+      col = {
+        url: cols.indexOf('eolMediaURL'),
+        pBad: cols.indexOf('p_bad'),
+        imclass: cols.lastIndexOf('imclass'),
+        confidence: cols.lastIndexOf('confidence'),
+        ids: ID_COLUMNS.map((c) => cols.indexOf(c)),
+      };
       continue;
     }
     if (!line.trim()) continue;
     const cells = tsvCells(line).cells;
     const url = (cells[col.url] ?? '').trim();
     if (!url) throw new QcError('bad_input', `${file}:${lineNo}: no eolMediaURL`);
-    yield { url, p: pBadOf(cells, col, `${file}:${lineNo}`) };
+    // Written by tsvCell (a formula-like cell escaped with a leading '), read back as it was.
+    const [identifier, dataObjectVersionID, ancestry] = col.ids.map((at) => (at < 0 ? null : readTsvCell((cells[at] ?? '').trim()) || null));
+    yield { url, p: pBadOf(cells, col, `${file}:${lineNo}`), identifier: identifier!, dataObjectVersionID: dataObjectVersionID!, ancestry: ancestry! };
   }
   if (!col) throw new QcError('bad_input', `${file}:1: empty file, not a tag file`);
 }
@@ -120,10 +140,17 @@ export async function importTagFiles(db: Db, files: string[], runId: number, sig
   const imageOf = db.prepare<[string], { image_id: number }>('SELECT image_id FROM image_urls WHERE url = ?');
   // A held-out score the run made itself is never overwritten: its evaluation rests on it.
   const putLocal = db.prepare('INSERT INTO predictions (run_id, image_id, p_bad, heldout) VALUES (?, ?, ?, 0) ON CONFLICT DO UPDATE SET p_bad = excluded.p_bad WHERE predictions.heldout = 0');
-  const putRemote = db.prepare('INSERT INTO url_predictions (run_id, url, p_bad, origin) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET p_bad = excluded.p_bad, origin = excluded.origin');
+  // What a row says of the image replaces what an earlier file said; an empty cell keeps it.
+  const putRemote = db.prepare(
+    `INSERT INTO url_predictions (run_id, url, p_bad, origin, identifier, data_object_version_id, ancestry) VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT DO UPDATE SET p_bad = excluded.p_bad, origin = excluded.origin,
+       identifier = COALESCE(excluded.identifier, identifier),
+       data_object_version_id = COALESCE(excluded.data_object_version_id, data_object_version_id),
+       ancestry = COALESCE(excluded.ancestry, ancestry)`,
+  );
   const summary: TagImportSummary = { run_id: runId, files: 0, rows: 0, local: 0, heldout_kept: 0, remote: 0, skipped: 0 };
   for (const file of files) {
-    let batch: { url: string; p: number }[] = [];
+    let batch: (TagRow & { p: number })[] = [];
     const flush = () => {
       const rows = batch;
       batch = [];
@@ -136,16 +163,16 @@ export async function importTagFiles(db: Db, files: string[], runId: number, sig
             if (!putLocal.run(runId, img.image_id, r.p).changes) summary.heldout_kept++;
             summary.local++;
           } else {
-            putRemote.run(runId, r.url, r.p, file);
+            putRemote.run(runId, r.url, r.p, file, r.identifier, r.dataObjectVersionID, r.ancestry);
             summary.remote++;
           }
         }
       }).immediate();
     };
-    await readFile(file, ({ url, p }) => {
+    await readFile(file, (row) => {
       summary.rows++;
-      if (p === null) summary.skipped++;
-      else batch.push({ url, p });
+      if (row.p === null) summary.skipped++;
+      else batch.push({ ...row, p: row.p });
       if (batch.length >= BATCH) flush();
     });
     flush();
@@ -175,7 +202,14 @@ export async function importTagsInParts(
     try {
       r = await merge(part, runId);
     } catch (e) {
-      if (i === 0 || !(e instanceof QcError) || e.code === 'cancelled') throw e;
+      if (!(e instanceof QcError) || e.code === 'cancelled') throw e;
+      // No run to merge into (runs.ts requireRun: no trained model yet, no such run), said with the
+      // file (or folder) it stops: the error names none of its own.
+      if (i === 0 && e.file === undefined) {
+        const one = files.length === 1;
+        throw new QcError(e.code, `cannot merge ${one ? 'its predictions' : `the predictions of its ${files.length.toLocaleString('en')} tag files`}: ${e.message}`, { file: one ? files[0]! : path.dirname(files[0]!) });
+      }
+      if (i === 0) throw e;
       throw new QcError(
         e.code,
         `${e.message} (the first ${i.toLocaleString('en')} of the ${files.length.toLocaleString('en')} tag files, in name order, were merged into run ${runId}; files ${(i + 1).toLocaleString('en')} on were not: fix this one and import again, which merges the same predictions again)`,

@@ -22,6 +22,7 @@ import { sql as m019 } from './019_gallery_counts';
 import { sql as m020 } from './020_shard_shown_as';
 import { sql as m021 } from './021_source_row_shown_line';
 import { sql as m022 } from './022_failure_batch_indexes';
+import { sql as m023 } from './023_url_prediction_ids';
 
 export interface Migration {
   version: number;
@@ -50,6 +51,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 20, name: 'shard_shown_as', sql: m020 },
   { version: 21, name: 'source_row_shown_line', sql: m021 },
   { version: 22, name: 'failure_batch_indexes', sql: m022 },
+  { version: 23, name: 'url_prediction_ids', sql: m023 },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
