@@ -1,7 +1,7 @@
 /**
  * Curator files as spreadsheets and Windows save them (audit of input formats): Windows-1252
  * punctuation in a latin1 line, decimal commas, trailing empty cells, column names in another
- * case.
+ * case, a file that is no input list is not quoted back in the refusal.
  */
 import { describe, expect, it } from 'vitest';
 import { qcError } from '../../../test-support/fixtures';
@@ -149,5 +149,25 @@ describe('column names in another case', () => {
     expect(detectKind('Target_ID\tObject_URL', FILE).kind).toBe('exemplars');
     expect(detectKind('EOLMEDIAURL\tIdentifier', FILE).kind).toBe('bundle');
     expect(qcError(() => parseInput(tsv(['eolMediaURL\tEolMediaUrl', `${url(1)}\t${url(2)}`]), FILE)).message).toBe('column "eolMediaURL" appears twice in the header');
+  });
+});
+
+describe('a file that is no input list', () => {
+  const passwd = ['root:x:0:0:root:/root:/bin/bash', 'daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin'];
+
+  it('is refused for a chosen kind without its first line quoted back', () => {
+    for (const kind of ['ratings', 'exemplars', 'bundle'] as const) {
+      const e = qcError(() => parseInput(tsv(passwd), '/etc/passwd', kind));
+      expect(e.line).toBe(1);
+      expect(e.message).toMatch(/^missing required column "\w+" for a \w+ file \(the first line is not a tab-separated header: it has no tab\)$/);
+      expect(e.message).not.toMatch(/root|bash/);
+    }
+    expect(qcError(() => parseInput(tsv(passwd), '/etc/passwd')).message).not.toMatch(/root|bash/);
+  });
+
+  it('still lists a real TSV header’s cells', () => {
+    expect(qcError(() => parseInput(tsv(['obj_url\tscore', `${url(1)}\t3`]), FILE, 'ratings')).message).toBe(
+      'missing required column "overall_rating" for a ratings file (header has: obj_url, score)',
+    );
   });
 });

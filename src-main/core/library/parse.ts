@@ -750,7 +750,10 @@ function tsvParser(header: string, headerLine: number, file: string, kind: Exclu
   const columns = tsvCells(header).cells.map((c) => headerColumn(cell(c)));
   for (const col of spec.required) {
     if (!columns.includes(col)) {
-      throw new QcError('bad_input', `missing required column "${col}" for a ${kind} file (header has: ${columns.map((c) => truncate(c, 40)).join(', ')})`, { file, line: headerLine });
+      // Only a line with a tab is a header to list: any other file's first line (a file that is no
+      // input list at all, such as /etc/passwd) is not quoted back.
+      const has = header.includes('\t') ? `header has: ${columns.map((c) => truncate(c, 40)).join(', ')}` : 'the first line is not a tab-separated header: it has no tab';
+      throw new QcError('bad_input', `missing required column "${col}" for a ${kind} file (${has})`, { file, line: headerLine });
     }
   }
   const dup = columns.find((c, i) => c && columns.indexOf(c) !== i);
