@@ -1,7 +1,7 @@
 /**
  * Curator files as spreadsheets and Windows save them (audit of input formats): Windows-1252
- * punctuation in a latin1 line, decimal commas, trailing empty cells, column names in another
- * case, a file that is no input list is not quoted back in the refusal.
+ * punctuation in a latin1 line, decimal commas, CSV instead of TSV, trailing empty cells, column
+ * names in another case, a file that is no input list is not quoted back in the refusal.
  */
 import { describe, expect, it } from 'vitest';
 import { qcError } from '../../../test-support/fixtures';
@@ -103,6 +103,36 @@ describe('decimal commas in ratings', () => {
       ['bad_rating', 8],
     ]);
     expect(p.problems[0]?.detail).toBe('overall_rating "1,234,5" is not a number in 1..5');
+  });
+});
+
+describe('a comma- or semicolon-separated file', () => {
+  const csvRows = (sep: string) => [['obj_with_overall_rating', 'obj_url', 'overall_rating', 'ancestry'].join(sep), ['9000001', url(1), '1.5956', '{}'].join(sep)];
+
+  it.each([
+    [',', 'comma'],
+    [';', 'semicolon'],
+  ])('%s: says it is %s-separated, on line 1, with or without a chosen kind', (sep, name) => {
+    for (const kind of [undefined, 'ratings', 'bundle'] as const) {
+      const e = qcError(() => parseInput(tsv(csvRows(sep)), FILE, kind));
+      expect(e.code).toBe('bad_input');
+      expect(e.line).toBe(1);
+      expect(e.message).toMatch(new RegExp(`^${name}-separated: save it as tab-delimited text`));
+      expect(e.describe()).toMatch(new RegExp(`^/data/input\\.tsv:1: ${name}-separated`));
+    }
+  });
+
+  it('reads quoted CSV column names in any case, and the line after leading blank lines', () => {
+    const e = qcError(() => parseInput(tsv(['', '"Obj_URL","Overall_Rating"', `"${url(1)}","3"`]), FILE));
+    expect(e.line).toBe(2);
+    expect(e.message).toMatch(/^comma-separated/);
+  });
+
+  it('leaves a bare URL list holding commas a URL list, and a header it cannot read refused as before', () => {
+    const p = parseInput(tsv(['https://example.org/a,b.jpg', 'https://example.org/c;d.jpg']), FILE);
+    expect(p.format).toBe('urls');
+    expect(p.rows.map((r) => r.url)).toEqual(['https://example.org/a,b.jpg', 'https://example.org/c;d.jpg']);
+    expect(qcError(() => detectKind('url,rating', FILE)).message).toMatch(/^cannot tell the kind of file/);
   });
 });
 

@@ -164,6 +164,7 @@ export function detectKind(firstLine: string, file: string, line = 1): { kind: E
   const named = withTies(['ratings', 'exemplars']);
   if (named.length) return { kind: named[0]!, format: 'tsv' };
   if (!firstLine.includes('\t') && looksLikeUrl(unquoteCell(firstLine.trim()))) return { kind: 'bundle', format: 'urls' };
+  notAHeader(firstLine, file, line);
   throw new QcError(
     'bad_input',
     'cannot tell the kind of file: the header has none of obj_url, object_url or eolMediaURL (nor overall_rating or target_id) and the line is not a URL: choose its kind (ratings, exemplars or bundle)',
@@ -180,6 +181,25 @@ const KNOWN_COLUMNS = new Map(
 function headerColumn(cell: string): string {
   const name = cell.trim();
   return KNOWN_COLUMNS.get(name.toLowerCase()) ?? name;
+}
+
+/**
+ * Throws when the first line is plainly not a TSV header but one separated by commas or
+ * semicolons (no tab, and split at `,` or `;` it names a column the parser knows: a CSV saved from
+ * a spreadsheet), saying so. Nothing of the line is quoted back.
+ */
+function notAHeader(firstLine: string, file: string, line: number): void {
+  if (!firstLine.includes('\t')) {
+    for (const [sep, name] of [
+      [',', 'comma'],
+      [';', 'semicolon'],
+    ] as const) {
+      const cells = firstLine.split(sep).map((c) => headerColumn(c.trim().replace(/^"(.*)"$/, '$1')));
+      if (cells.length > 1 && cells.some((c) => KNOWN_COLUMNS.has(c.toLowerCase()))) {
+        throw new QcError('bad_input', `${name}-separated: save it as tab-delimited text (the first line has no tab, and its ${name}s separate column names)`, { file, line });
+      }
+    }
+  }
 }
 
 /**
@@ -717,8 +737,10 @@ function rowParser(first: string, firstLine: number, file: string, kindHint?: Ex
   try {
     detected = detectKind(first, file, firstLine);
   } catch (e) {
-    // With --kind the user has said what the file is: report its missing columns, not "use --kind".
+    // With --kind the user has said what the file is: report its missing columns, not "use --kind"
+    // (a CSV is still said to be one).
     if (!kindHint) throw e;
+    notAHeader(first, file, firstLine);
     detected = { kind: kindHint, format: 'tsv' };
   }
   const kind = kindHint ?? detected.kind;
