@@ -11,6 +11,7 @@ import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createCore, type Core } from '../app';
+import { P_BAD_OUTPUT_NOTE } from './model';
 import { decodeRgb } from '../ml/backbone/preprocess';
 import { featureKey } from '../ml/embed';
 import { FeatureStore } from '../ml/featureStore';
@@ -133,6 +134,26 @@ describe('export-model', () => {
     expect(worst).toBeLessThan(1e-4);
     // The scores are not all alike: the comparison means something.
     expect(Math.max(...scored.map((s) => s.pBad)) - Math.min(...scored.map((s) => s.pBad))).toBeGreaterThan(0.1);
+
+    // The images the run trained on: the library holds their out-of-fold p(bad), which this model
+    // (trained on them) does not give; its test images' p(bad) it gives. The card says so.
+    expect(card.outputs[0].description).toBe(P_BAD_OUTPUT_NOTE);
+    expect(P_BAD_OUTPUT_NOTE).toMatch(/did not train on/);
+    expect(P_BAD_OUTPUT_NOTE).toMatch(/train and validation images .* out-of-fold p\(bad\)/);
+    const stored = core.context.db
+      .prepare('SELECT u.url, p.p_bad, s.split FROM predictions p JOIN splits s ON s.image_id = p.image_id JOIN image_urls u ON u.image_id = p.image_id WHERE p.run_id = ? AND u.url LIKE ?')
+      .all(run.run_id, `${DEV_URL_PREFIX}%`) as { url: string; p_bad: number; split: string }[];
+    const gap = { trained: 0, test: 0 };
+    for (const x of stored) {
+      const { p_bad } = await session.run({ image: await imageTensor(path.join(DEV_IMAGES, x.url.slice(DEV_URL_PREFIX.length))) });
+      const d = Math.abs((p_bad!.data as Float32Array)[0]! - x.p_bad);
+      const side = x.split === 'test' ? 'test' : 'trained';
+      gap[side] = Math.max(gap[side], d);
+    }
+    console.log(`whole-image export vs the library's p(bad): largest difference ${gap.trained.toFixed(3)} on train/validation images (out of fold), ${gap.test.toExponential(2)} on test images`);
+    expect(stored.some((x) => x.split === 'test') && stored.some((x) => x.split !== 'test')).toBe(true);
+    expect(gap.test).toBeLessThan(1e-4);
+    expect(gap.trained).toBeGreaterThan(1e-2);
   }, 240_000);
 
   it('a run on the int8 backbone exports its quantised graph: the image alone gives qc classify\'s p(bad)', async () => {

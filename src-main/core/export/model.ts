@@ -45,6 +45,15 @@ export const CARD_FORMAT = 'quality-curator-model/1';
  */
 export const IMAGE_DECODE_NOTE = `EXIF orientation applied, converted to sRGB, transparent pixels composited onto ${TRANSPARENT_BACKGROUND} (black) and the alpha channel then dropped (dropping alpha without compositing scores the colour hidden under transparent pixels: another p(bad))`;
 
+/**
+ * The card's words for the p_bad output: the score `qc classify` gives an image the run did not
+ * train on. The library tags the run's train and validation images with their out-of-fold p(bad)
+ * (trainService.ts store: a model that did not see the image), which this final model, trained on
+ * them, does not reproduce.
+ */
+export const P_BAD_OUTPUT_NOTE =
+  "probability that the image is bad; tag it bad at or above the threshold you choose (see thresholds; Quality Curator tags with thresholds.in_force). It is the p(bad) Quality Curator gives an image the run did not train on (its test images, unlabelled images, bundles classified since). The run's train and validation images are scored in the library (Review, qc export's final tags) by their out-of-fold p(bad), from a model that never saw them; this model trained on them, so for those images it gives another number, usually nearer their label";
+
 /** How a downstream tool gets a run's extra inputs (modelInputs.ts). */
 export function extraInputsCommand(runId: number): string {
   return `\`qc features IMAGE… --run ${runId}\` prints them for image files, one JSON line per file ({"file", "inputs": {"<name>": {"shape", "data"}}}), decoded and computed exactly as Quality Curator does when it scores (API: export.features).`;
@@ -274,7 +283,7 @@ export async function exportModel(opts: ExportModelOptions): Promise<ModelExport
           : `${BLOCK_NOTES[i.name] ?? `the ${i.name} feature block`} Not expressible in ONNX: supply it as an input. ${extraInputsCommand(run.run_id)}`,
     })),
     outputs: [
-      { name: 'p_bad', shape: [1, 1], description: 'probability that the image is bad; tag it bad at or above the threshold you choose (see thresholds; Quality Curator tags with thresholds.in_force)' },
+      { name: 'p_bad', shape: [1, 1], description: P_BAD_OUTPUT_NOTE },
       { name: embedding, shape: [1, entry.dim], description: 'the backbone embedding, for reuse' },
     ],
     preprocessing: {
