@@ -13,6 +13,7 @@ import { qcNodeArgs } from '../../test-support/qcProcess';
 import { seedLibrary, type SeededLibrary } from '../../test-support/seedLibrary';
 import { openDatabase, type Db } from './db/open';
 import { LabelService } from './labels/labels';
+import { IssueStore } from './ml/issues';
 import { RunStore } from './ml/runs';
 import { libraryPaths } from './paths';
 import { WATCH_INTERVAL_MS, WATCH_MAX_LABEL_CHANGES } from './watch';
@@ -97,6 +98,31 @@ describe('the library watcher', () => {
     await until(() => view.heard.length >= 2);
     expect(view.heard.map((h) => h.name).sort()).toEqual(['library.changed', 'runs.changed']);
     expect(view.heard.find((h) => h.name === 'library.changed')?.payload).toEqual({ reason: 'elsewhere' });
+    view.off();
+  });
+
+  it("announces another connection's verdicts on label issues (library.changed 'issues')", async () => {
+    lib = seedLibrary({ images: 200 });
+    const view = listen(lib);
+    const ids = lib.core.context.db.prepare('SELECT image_id FROM label_issues WHERE run_id = ? ORDER BY rank LIMIT 3').pluck().all(lib.runId) as number[];
+    expect(ids).toHaveLength(3);
+    // Another program's (`qc issues --confirm`), a verdict changed, then one taken back and another given at once.
+    other = openDatabase(libraryPaths(lib.dataDir).db);
+    const store = new IssueStore(other);
+    const steps = [
+      () => store.review([ids[0]!], 'dismiss', lib!.runId),
+      () => store.review([ids[1]!], 'confirm', lib!.runId),
+      () => store.review([ids[1]!], 'dismiss', lib!.runId),
+      () => (store.review([ids[1]!], 'reopen', null), store.review([ids[2]!], 'confirm', lib!.runId)),
+    ];
+    for (const step of steps) {
+      step();
+      await until(() => view.heard.length > 0);
+      expect(view.heard).toEqual([{ name: 'library.changed', payload: { reason: 'issues' } }]);
+      view.heard.length = 0;
+    }
+    await sleep(WATCH_INTERVAL_MS * 2.5);
+    expect(view.heard).toEqual([]);
     view.off();
   });
 

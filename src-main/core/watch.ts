@@ -4,10 +4,12 @@
  * connection's are not, so while anyone listens to the core's events this watcher polls
  * `PRAGMA data_version` (it moves exactly when another connection committed) and, when it moved,
  * works out what changed from counters the library already keeps (the label history's last id,
- * `library_counts`, `change_counts`, the imports, the runs and the active run) and emits the
+ * `library_counts`, `change_counts`, the imports, the runs and the active run, the verdicts on
+ * label issues) and emits the
  * events the core's own handlers would have sent: `label.changed` (the other program's label
  * events; `library.changed` when there are too many), `library.changed` with reason `elsewhere`
- * (images, sources or scores), `runs.changed`, `threshold.changed`.
+ * (images, sources or scores) or `issues` (verdicts on label issues, `label_reviews`),
+ * `runs.changed`, `threshold.changed`.
  *
  * A poll where nothing moved is one pragma. The core's own writes never move `data_version`, so the
  * watcher's events cannot set off more of them; what the core changed and announced itself is taken
@@ -34,6 +36,8 @@ interface Picture {
   library: string;
   /** Every run's id, status, archived flag and curator threshold, and the pinned active run. */
   runs: string;
+  /** The curator's verdicts on label issues (label_reviews): how many, the newest, and a sum over which image got which. */
+  reviews: string;
 }
 
 interface PictureRow {
@@ -44,6 +48,7 @@ interface PictureRow {
   imports: string | null;
   runs: string | null;
   active: string | null;
+  reviews: string;
 }
 
 export interface LibraryWatcher {
@@ -67,7 +72,8 @@ export function createLibraryWatcher(db: Db, runs: RunStore, emit: Emit, { inter
       (SELECT group_concat(key || '=' || n, ',') FROM (SELECT key, n FROM change_counts ORDER BY key)) AS changes,
       (SELECT COALESCE(MAX(id), 0) || ';' || COALESCE((SELECT group_concat(id, ',') FROM imports WHERE status = 'running'), '') FROM imports) AS imports,
       (SELECT group_concat(id || ':' || status || ':' || archived || ':' || COALESCE(curator_threshold, ''), ',') FROM (SELECT * FROM runs ORDER BY id)) AS runs,
-      (SELECT value FROM settings WHERE key = ?) AS active`);
+      (SELECT value FROM settings WHERE key = ?) AS active,
+      (SELECT COUNT(*) || ':' || COALESCE(MAX(created_at), '') || ':' || TOTAL(CASE action WHEN 'confirmed' THEN image_id ELSE -image_id END) FROM label_reviews) AS reviews`);
   const versionStmt = db.prepare<[], number>('SELECT data_version FROM pragma_data_version').pluck();
   const labelEventsStmt = db.prepare<[number, number, number], LabelChange>(
     'SELECT image_id, old_label, new_label, old_origin, new_origin FROM label_events WHERE id > ? AND id <= ? ORDER BY id LIMIT ?',
@@ -75,7 +81,7 @@ export function createLibraryWatcher(db: Db, runs: RunStore, emit: Emit, { inter
 
   const read = (): { dv: number; picture: Picture } => {
     const r = pictureStmt.get(SETTING.activeRun)!;
-    return { dv: r.dv, picture: { labels: r.labels, library: `${r.counts ?? ''}|${r.changes ?? ''}|${r.imports ?? ''}`, runs: `${r.runs ?? ''}|${r.active ?? ''}` } };
+    return { dv: r.dv, picture: { labels: r.labels, library: `${r.counts ?? ''}|${r.changes ?? ''}|${r.imports ?? ''}`, runs: `${r.runs ?? ''}|${r.active ?? ''}`, reviews: r.reviews } };
   };
   const thresholdNow = (): EventMap['threshold.changed'] => {
     const active = runs.activeRunId();
@@ -122,6 +128,10 @@ export function createLibraryWatcher(db: Db, runs: RunStore, emit: Emit, { inter
     }
     if (bulk || now.picture.library !== before.library) {
       emit('library.changed', { reason: 'elsewhere' });
+      emitted.push('library.changed');
+    } else if (now.picture.reviews !== before.reviews) {
+      // A verdict given elsewhere (`qc issues --confirm`, another window): the open issues changed.
+      emit('library.changed', { reason: 'issues' });
       emitted.push('library.changed');
     }
     if (t) {

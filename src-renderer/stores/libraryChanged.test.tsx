@@ -5,6 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { setup, until } from '../../test-support/renderer/render';
+import { issuesSource } from '../features/issues/openIssues';
 import { LIBRARY_REFRESH_MS } from './ui';
 
 describe('library.changed in bursts', () => {
@@ -24,6 +25,39 @@ describe('library.changed in bursts', () => {
     // A later event is heard again.
     ctx.client.emit('library.changed', { reason: 'import' });
     await until(() => expect(asked('library.status') - before.status).toBe(2));
+    off();
+  });
+
+  test("a verdict given by another program (qc issues --confirm: library.changed 'issues'): the open count and the issue views follow, nothing else is reloaded", async () => {
+    const ctx = setup({ images: 200, runs: 1 });
+    await ctx.store.getState().loadRuns();
+    await ctx.store.getState().loadScores();
+    await ctx.store.getState().loadFirstPage('review');
+    await ctx.store.getState().loadFirstPage('issues');
+    const off = ctx.store.getState().connect();
+    // The sidebar's badge (the open count), as the shell keeps it.
+    const source = issuesSource(ctx.client);
+    source.setLive(true);
+    const unsubscribe = source.subscribe(() => {});
+    await source.refresh();
+    const open0 = source.get().total!;
+    const pages = () => ctx.client.callsOf('review.page');
+    const before = { status: ctx.client.callsOf('library.status').length, scores: ctx.client.callsOf('review.scores').length, pages: pages().length };
+    const first = ctx.store.getState().itemAt('issues', 0)!;
+    expect(first.issue_open).toBe(1);
+    // Another program's verdict on the library, as the core's watcher announces it (watch.test.ts).
+    ctx.lib.core.context.db.prepare("INSERT INTO label_reviews (image_id, label, action) SELECT image_id, label, 'confirmed' FROM labels WHERE image_id = ?").run(first.image_id);
+    ctx.client.emit('library.changed', { reason: 'issues' });
+    await until(() => expect(source.get().total).toBe(open0 - 1));
+    await until(() => expect(pages().slice(before.pages).filter((q) => q.issuesOnly).length).toBeGreaterThan(0));
+    await until(() => expect(ctx.store.getState().itemAt('issues', 0)?.image_id).not.toBe(first.image_id));
+    await new Promise((r) => setTimeout(r, LIBRARY_REFRESH_MS * 3));
+    const asked = pages().slice(before.pages);
+    expect(asked.some((q) => q.issuesOnly)).toBe(true);
+    expect(asked.some((q) => !q.issuesOnly)).toBe(true);
+    expect(ctx.client.callsOf('library.status').length).toBe(before.status);
+    expect(ctx.client.callsOf('review.scores').length).toBe(before.scores);
+    unsubscribe();
     off();
   });
 });

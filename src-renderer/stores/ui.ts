@@ -73,6 +73,9 @@ export const uiSlice: Slice<UiSlice> = (set, get, client) => {
     let libraryTimer: ReturnType<typeof setTimeout> | null = null;
     let reacting = false;
     let reactAgain = false;
+    // A reason other than `issues` heard since the last reaction: everything is reloaded, else only
+    // the issue views (a verdict here or elsewhere changes which issues are open, nothing else).
+    let wholeLibrary = false;
     const reactToLibrary = async () => {
       libraryTimer = null;
       if (reacting) {
@@ -83,16 +86,21 @@ export const uiSlice: Slice<UiSlice> = (set, get, client) => {
       try {
         do {
           reactAgain = false;
+          const whole = wholeLibrary;
+          wholeLibrary = false;
           get().refreshView('issues');
           // Predictions (a classified bundle, merged tag files) or labels (an import, a rule change)
           // changed in bulk: the slider's counts follow, the slider stays where it is.
-          await Promise.all([get().libraryChanged(), get().refreshScores()]);
+          if (whole) await Promise.all([get().libraryChanged(), get().refreshScores()]);
+          // Only verdicts: Review's tiles show whether their issue is still open.
+          else get().refreshView('review');
         } while (reactAgain);
       } finally {
         reacting = false;
       }
     };
-    const offLibrary = client.on('library.changed', () => {
+    const offLibrary = client.on('library.changed', ({ reason }) => {
+      if (reason !== 'issues') wholeLibrary = true;
       libraryTimer ??= setTimeout(() => void reactToLibrary(), LIBRARY_REFRESH_MS);
     });
     // Desktop menu items: File → Import…/Export… open those screens; Help → Keyboard shortcuts shows the keys.

@@ -38,8 +38,11 @@ export interface EventMap {
    * send one by one as `label.changed`, so every open view reloads its counts, galleries and label issues.
    * `elsewhere`: another program on the library (`qc`, another window, `qc serve`) changed its
    * images, imports, scores or very many labels (src-main/core/watch.ts).
+   * `issues`: another program's verdict on label issues (confirmed, dismissed or reopened: `qc
+   * issues --confirm`, seen by the watcher): only the open issues changed (their counts, the Label
+   * issues list, the issue badges); nothing else needs reloading.
    */
-  'library.changed': { reason: 'import' | 'classify' | 'rule' | 'tags' | 'elsewhere' };
+  'library.changed': { reason: 'import' | 'classify' | 'rule' | 'tags' | 'elsewhere' | 'issues' };
   /** Desktop app only: a menu item for the page to carry out (browser mode never sends it). */
   'app.menu': { command: MenuCommand };
 }
