@@ -66,6 +66,16 @@ export function handleGalleryKey(e: KeyLike, store: AppStore, view: ViewKey): bo
     e.preventDefault();
     return true;
   }
+  // A modal dialog is open (the key list, the comparison): the gallery behind it takes no key.
+  // Escape and C close it (the key list first), Tab and Enter stay with the dialog's own controls.
+  if (prefs().helpOpen || prefs().compare) {
+    const closes = e.key === 'Escape' || (e.key.toLowerCase() === 'c' && !mod && !e.altKey);
+    if (!closes) return false;
+    if (prefs().helpOpen) setPrefs({ helpOpen: false });
+    else setPrefs({ compare: null });
+    e.preventDefault();
+    return true;
+  }
   let used = true;
   switch (e.key) {
     case 'ArrowRight':
@@ -98,9 +108,7 @@ export function handleGalleryKey(e: KeyLike, store: AppStore, view: ViewKey): bo
       s.openPreview(view);
       break;
     case 'Escape':
-      if (prefs().helpOpen) setPrefs({ helpOpen: false });
-      else if (prefs().compare) setPrefs({ compare: null });
-      else if (s.preview.open) s.closePreview();
+      if (s.preview.open) s.closePreview();
       else s.clearSelection(view);
       break;
     default: {
@@ -112,7 +120,7 @@ export function handleGalleryKey(e: KeyLike, store: AppStore, view: ViewKey): bo
       else if (mod) used = false;
       else if (k === 'c') {
         const ids = [...v.selection];
-        if (ids.length >= 2 && ids.length <= 4) setPrefs({ compare: prefs().compare ? null : ids });
+        if (ids.length >= 2 && ids.length <= 4) setPrefs({ compare: ids });
         else s.toast('info', 'Select 2 to 4 images (Ctrl-click or Shift+arrows), then press C to compare them side by side');
       } else if (k === 'b') label('bad');
       else if (k === 'g') label('good');
