@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import type { ApiClient } from '../../api/client';
 import { createAppStore, useApp, useAppStore, type AppStore } from '../../stores/app';
 import { AppProvider } from './AppProvider';
@@ -24,9 +24,18 @@ function Nav() {
   const reviewTotal = useApp((s) => s.views.review.total);
   const connection = useApp((s) => s.connection);
   const activeRun = useApp((s) => s.activeRunId);
-  const openIssues = useOpenIssues().total;
-  const badge: Partial<Record<Screen, string>> = {
-    issues: openIssues !== null ? fmtInt(openIssues) : '',
+  const openIssues = useOpenIssues();
+  // Label issues: the open issues within confident learning's estimate, then "(+M)" for those the
+  // screen lists beyond it, so the badge never reads 0 beside a screen that still lists issues.
+  const issuesBadge =
+    openIssues.total === null ? null : (
+      <span title={`${fmtInt(openIssues.total)} open label issue${openIssues.total === 1 ? '' : 's'} within the estimate of wrong labels${openIssues.beyond ? `, then ${fmtInt(openIssues.beyond)} beyond it` : ''}`}>
+        <span data-testid="nav-issues-open">{fmtInt(openIssues.total)}</span>
+        {openIssues.beyond > 0 && <span data-testid="nav-issues-beyond"> (+{fmtInt(openIssues.beyond)})</span>}
+      </span>
+    );
+  const badge: Partial<Record<Screen, ReactNode>> = {
+    issues: issuesBadge,
     review: reviewTotal !== null ? fmtInt(reviewTotal) : '',
     library: images !== null ? fmtInt(images) : '',
     train: activeRun !== null ? `run ${activeRun}` : '',
