@@ -121,14 +121,22 @@ function Sources({ sources }: { sources: ImageSource[] }) {
   );
 }
 
-/** What a label weight rests on, in a few words (src-shared/domain/labelWeight.ts). */
-function labelWeightWhy(c: NonNullable<ImageDetail['label_confidence']>): string {
+/** Whether a folder import put the image in a folder that labels it so (the seed layout's `agg/bad`, `agg/good`). */
+function labelledByFolder(d: ImageDetail): boolean {
+  return d.label !== null && d.sources.some((s) => s.kind === 'folder' && s.raw.folder === `agg/${d.label}`);
+}
+
+/**
+ * What a label weight rests on, in a few words (src-shared/domain/labelWeight.ts); the ratings
+ * counted as the label-issue why-line counts them (rating rows: one per source row with a rating).
+ */
+function labelWeightWhy(d: ImageDetail, c: NonNullable<ImageDetail['label_confidence']>): string {
   if (c.basis === 'curator') return 'a curator set it';
   if (c.basis === 'confirmed') return 'confirmed by a curator';
   if (c.basis === 'exemplar') return 'an exemplar';
-  if (c.basis === 'no ratings') return 'no ratings behind it';
+  if (c.basis === 'no ratings') return labelledByFolder(d) ? 'label from its folder' : 'no ratings behind it';
   const spread = c.ratingSpread !== null ? `, spread ±${c.ratingSpread.toFixed(2)}` : '';
-  return `mean rating ${c.ratingMean!.toFixed(2)} from ${c.ratingCount} row${c.ratingCount === 1 ? '' : 's'}${spread}, ${c.boundaryDistance!.toFixed(2)} from the class boundary`;
+  return `mean rating ${c.ratingMean!.toFixed(2)} from ${c.ratingCount} rating row${c.ratingCount === 1 ? '' : 's'}${spread}, ${c.boundaryDistance!.toFixed(2)} from the class boundary`;
 }
 
 function Details({ d }: { d: ImageDetail }) {
@@ -182,7 +190,7 @@ function Details({ d }: { d: ImageDetail }) {
           <>
             <dt>Label weight</dt>
             <dd data-testid="preview-label-weight" data-value={d.label_confidence.weight.toFixed(3)}>
-              {d.label_confidence.weight.toFixed(2)} <span className="muted">({labelWeightWhy(d.label_confidence)})</span>
+              {d.label_confidence.weight.toFixed(2)} <span className="muted">({labelWeightWhy(d, d.label_confidence)})</span>
             </dd>
           </>
         )}
