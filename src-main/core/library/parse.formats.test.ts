@@ -1,7 +1,8 @@
 /**
  * Curator files as spreadsheets and Windows save them (audit of input formats): Windows-1252
- * punctuation in a latin1 line, decimal commas, CSV instead of TSV, trailing empty cells, column
- * names in another case, a file that is no input list is not quoted back in the refusal.
+ * punctuation in a latin1 line, decimal commas, CSV instead of TSV, trailing empty cells, a file
+ * without its header, column names in another case; and a file that is no input list is not
+ * quoted back in the refusal.
  */
 import { describe, expect, it } from 'vitest';
 import { qcError } from '../../../test-support/fixtures';
@@ -27,7 +28,6 @@ const PUNCTUATION: [number, string][] = [
   [0x9f, 'Ÿ'],
 ];
 const UNDEFINED_BYTES = [0x81, 0x8d, 0x8f, 0x90, 0x9d];
-
 
 describe('Windows-1252 bytes in a latin1 line', () => {
   // A UTF-8 file (Mésange in UTF-8 on line 2) with one line saved by Windows: é as 0xE9 and
@@ -163,6 +163,29 @@ describe('trailing empty cells and short rows', () => {
       ['bad_row', 2, url(1), 'the row has 3 columns, the header 4: it ends before its overall_rating column'],
       ['bad_rating', 3, url(2), 'overall_rating "" is not a number in 1..5'],
     ]);
+  });
+});
+
+describe('a file without its header', () => {
+  const rows = [`9000001\t${url(1)}\t1.5956\t{"kingdom":{"name":"Animalia"}}`, `9000002\t${url(2)}\t2.2838\t{}`];
+
+  it('says line 1 is a data row and names the columns of the kind the row looks like', () => {
+    const e = qcError(() => parseInput(tsv(rows), FILE));
+    expect(e.line).toBe(1);
+    expect(e.message).toBe(
+      'line 1 is a data row, not a header: the first line must name the columns (obj_with_overall_rating, obj_url, overall_rating, ancestry for a ratings file)',
+    );
+    expect(qcError(() => parseInput(tsv([`77\t${url(7)}\t{}`]), FILE)).message).toMatch(/\(target_id, object_url, ancestry for a exemplars file\)$/);
+    expect(qcError(() => parseInput(tsv([`${url(7)}\t9000007`]), FILE)).message).toMatch(/\(eolMediaURL and any other columns for a bundle file\)$/);
+  });
+
+  it('names the chosen kind’s columns, and quotes nothing of the row', () => {
+    const e = qcError(() => parseInput(tsv(['', ...rows]), FILE, 'ratings'));
+    expect(e.line).toBe(2);
+    expect(e.message).toBe('line 2 is a data row, not a header: the first line must name the columns (obj_with_overall_rating, obj_url, overall_rating, ancestry)');
+    const x = qcError(() => parseInput(tsv(rows), FILE, 'exemplars'));
+    expect(x.message).toMatch(/\(target_id, object_url, ancestry\)$/);
+    expect(x.message).not.toMatch(/9000001|content\.eol\.org/);
   });
 });
 

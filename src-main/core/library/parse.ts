@@ -183,12 +183,22 @@ function headerColumn(cell: string): string {
   return KNOWN_COLUMNS.get(name.toLowerCase()) ?? name;
 }
 
+/** The columns of each kind's file, as the first line should name them (what a data row in its place is told). */
+const KIND_COLUMNS: Record<Exclude<ImportKind, 'folder'>, string> = {
+  ratings: 'obj_with_overall_rating, obj_url, overall_rating, ancestry',
+  exemplars: 'target_id, object_url, ancestry',
+  bundle: 'eolMediaURL and any other columns',
+};
+
 /**
- * Throws when the first line is plainly not a TSV header but one separated by commas or
- * semicolons (no tab, and split at `,` or `;` it names a column the parser knows: a CSV saved from
- * a spreadsheet), saying so. Nothing of the line is quoted back.
+ * Throws when the first line is plainly not a TSV header, saying what it is instead: a header
+ * separated by commas or semicolons (no tab, and split at `,` or `;` it names a column the parser
+ * knows: a CSV saved from a spreadsheet), or a data row (a cell is an http(s) URL and none names a
+ * column: an EOL file without its header). The kind, given or guessed from the row (a cell after
+ * the URL that is a rating: ratings; a URL first: bundle; else exemplars), says which columns the
+ * first line should name. Nothing of the line is quoted back.
  */
-function notAHeader(firstLine: string, file: string, line: number): void {
+function notAHeader(firstLine: string, file: string, line: number, kind?: Exclude<ImportKind, 'folder'>): void {
   if (!firstLine.includes('\t')) {
     for (const [sep, name] of [
       [',', 'comma'],
@@ -199,7 +209,17 @@ function notAHeader(firstLine: string, file: string, line: number): void {
         throw new QcError('bad_input', `${name}-separated: save it as tab-delimited text (the first line has no tab, and its ${name}s separate column names)`, { file, line });
       }
     }
+    return;
   }
+  const cells = tsvCells(firstLine).cells.map((c) => c.trim());
+  const urlAt = cells.findIndex((c) => /^https?:\/\//i.test(c));
+  if (urlAt < 0 || cells.some((c) => KNOWN_COLUMNS.has(c.toLowerCase()))) return;
+  const guessed = kind ?? (cells.slice(urlAt + 1).some((c) => isValidRating(ratingOf(c))) ? 'ratings' : urlAt === 0 ? 'bundle' : 'exemplars');
+  throw new QcError(
+    'bad_input',
+    `line ${line} is a data row, not a header: the first line must name the columns (${KIND_COLUMNS[guessed]}${kind ? '' : ` for a ${guessed} file`})`,
+    { file, line },
+  );
 }
 
 /**
@@ -738,9 +758,9 @@ function rowParser(first: string, firstLine: number, file: string, kindHint?: Ex
     detected = detectKind(first, file, firstLine);
   } catch (e) {
     // With --kind the user has said what the file is: report its missing columns, not "use --kind"
-    // (a CSV is still said to be one).
+    // (a CSV, or a data row where the header should be, is still said to be one).
     if (!kindHint) throw e;
-    notAHeader(first, file, firstLine);
+    notAHeader(first, file, firstLine, kindHint);
     detected = { kind: kindHint, format: 'tsv' };
   }
   const kind = kindHint ?? detected.kind;
