@@ -71,6 +71,21 @@ describe('import toasts', () => {
     expect(n.text).toContain('bad_rating');
   });
 
+  test('a copy of a file imported before says its rows were not counted twice, not that the file names no images', () => {
+    const n = importNote(summary({ rows: 567, urls: 0, rows_already_imported: 567 }), 'Import');
+    expect(n.kind).toBe('info');
+    expect(n.text).toBe('Import: nothing new. 567 rows already in the library from an earlier import: not counted twice.');
+    const some = importNote(summary({ images_new: 10, rows_already_imported: 3 }), 'Import');
+    expect(some.kind).toBe('info');
+    expect(some.text).toContain('3 rows already in the library from an earlier import: not counted twice.');
+  });
+
+  test('images left unlabelled because their ratings disagree are named, and the toast is not green', () => {
+    const n = importNote(summary({ images_new: 10, labels: { good: 4, bad: 4, unlabeled: 2 }, rated_both_ways: 1 }), 'Import');
+    expect(n.kind).toBe('info');
+    expect(n.text).toContain('1 image rated both bad and good: left unlabelled.');
+  });
+
   test('a clean import is green and points to Train', () => {
     const n = importNote(summary({ images_new: 567 }), 'Import');
     expect(n.kind).toBe('success');
@@ -93,5 +108,16 @@ describe('training toasts', () => {
     expect(trainedNote(run({ activation: 'held-out AUC 0.9 vs 0.8' }), 2, 2).text).toContain('run 2 stays active (held-out AUC 0.9 vs 0.8)');
     expect(trainedNote(run({}), 2, 2).text).toContain('run 2 stays active');
     expect(trainedNote(run({ status: 'failed', error: 'boom' }), 2, 2)).toMatchObject({ kind: 'error' });
+  });
+
+  test("says once that the active run stays, though the core's reason ends by saying it too", () => {
+    // The reason as core/ml/runs.ts activateIfBetter words a run that did not win.
+    const reason = 'held-out AUC 0.812 vs 0.845 for run 2 on the 40 test images both scored: run 2 stays active';
+    const text = trainedNote(run({ activation: reason }), 2, 2).text;
+    expect(text.match(/stays active/g)).toHaveLength(1);
+    expect(text).toContain('run 2 stays active (held-out AUC 0.812 vs 0.845 for run 2 on the 40 test images both scored)');
+    // A reason that does not end so is kept whole.
+    const other = 'no shared held-out test images with both labels to compare run 3 with run 2';
+    expect(trainedNote(run({ activation: other }), 2, 2).text).toContain(`run 2 stays active (${other})`);
   });
 });

@@ -38,6 +38,19 @@ export const defaultTrainForm = (): TrainForm => ({ ...TRAIN_DEFAULTS, features:
 
 const NUMBER_FIELDS = ['hidden', 'dropout', 'l2', 'learningRate', 'epochs', 'batchSize', 'seed', 'targetError'] as const;
 
+/** The form's number fields as the form labels them (its inputs, and a toast that names one). */
+export const FORM_LABELS = {
+  hidden: 'Hidden units',
+  dropout: 'Dropout',
+  l2: 'L2',
+  learningRate: 'Learning rate',
+  epochs: 'Epochs',
+  batchSize: 'Batch size',
+  seed: 'Seed',
+  augment: 'Synthetic copies',
+  targetError: 'Target error',
+} as const satisfies Record<(typeof NUMBER_FIELDS)[number] | 'augment', string>;
+
 /**
  * The form as a run was trained: each field the run's parameter. A run stores every parameter it
  * trained with (the core's defaults filled in), except `augment` when none was asked: the core's
@@ -63,9 +76,24 @@ export function formFromRun(params: Partial<TrainParams>): TrainForm {
   return form;
 }
 
-/** The kept parameters in words (`backbone x, folds 3`), empty when none. */
+const onOff = (v: unknown, on: string, off: string) => (v ? on : off);
+
+/** Each kept parameter in words, as a curator reads it (never the API's name or a bare `false`). */
+const KEPT_WORDS: { [K in (typeof KEPT_PARAMS)[number]]-?: (v: NonNullable<KeptParams[K]>) => string } = {
+  backbone: (v) => `backbone ${v}`,
+  signalsWeight: (v) => `quality-signal weight ${v}`,
+  defectsWeight: (v) => `defect-feature weight ${v}`,
+  folds: (v) => `${v} folds`,
+  noise: (v) => (v === 'prune' ? 'suspect labels left out of the final fit' : 'every label trained on (no suspect labels left out)'),
+  labelWeights: (v) => onOff(v, 'labels weighted by their ratings', 'labels not weighted by their ratings'),
+  augmentExclude: (v) => (v.length ? `synthetic copies without ${v.join(', ')}` : 'synthetic copies of every distortion kind'),
+  distance: (v) => (v === 'aggregate' ? 'distance from good images: totals only' : onOff(v, "distance from good images: each signal's too", 'no distance from good images')),
+  calibrate: (v) => onOff(v, 'p(bad) calibrated', 'p(bad) not calibrated'),
+};
+
+/** The kept parameters in words (`backbone x, 3 folds, labels not weighted by their ratings`), empty when none. */
 export function keptText(kept: KeptParams | undefined): string {
-  return Object.entries(kept ?? {})
-    .map(([k, v]) => `${k} ${Array.isArray(v) ? v.join('+') || 'none' : String(v)}`)
+  return KEPT_PARAMS.filter((k) => kept?.[k] !== undefined)
+    .map((k) => (KEPT_WORDS[k] as (v: unknown) => string)(kept![k]))
     .join(', ');
 }

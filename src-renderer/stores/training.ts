@@ -3,8 +3,8 @@
  * messages), the runs list, the active run, and the comparison of a retrain with the run before.
  */
 import type { JobProgress } from '../../src-shared/contract/events';
-import type { RunDetail, RunSummary, TrainRequest } from '../../src-shared/domain/ml';
-import { defaultTrainForm, formFromRun, type TrainForm } from './trainDefaults';
+import type { RunDetail, RunSummary, ThresholdInForce, ThresholdSource, TrainRequest } from '../../src-shared/domain/ml';
+import { defaultTrainForm, FORM_LABELS, formFromRun, type TrainForm } from './trainDefaults';
 import type { Slice } from './types';
 
 export interface LiveEpoch {
@@ -96,6 +96,25 @@ export function runCoverage(run: RunSummary): number | null {
 export const RUN_COVERAGE_TITLE =
   'Coverage of bad: the share of out-of-fold images labelled bad (held out from training, not the test split) that the recommended threshold flags, as Review shows it there; – when the run recommends no threshold';
 
+/** Where a threshold in force comes from, in the CLI's words (`qc runs`, cli/formatMl.ts). */
+export const THRESHOLD_SOURCE_WORD: Record<ThresholdSource, string> = { argument: 'given', curator: 'curator', recommended: 'recommended', 'best-bound': 'best bound', default: 'default' };
+
+/**
+ * The p(bad) threshold exports, classify and the tags apply with `run`, and where it comes from
+ * (the core's `in_force`: the curator's, else the recommendation, else the best provable bound);
+ * null while the run is not done. For the run Review shows, the slider's answer, which a "Use for
+ * export" updates at once.
+ */
+export function runInForce(run: RunSummary, scores: { runId: number; inForce: ThresholdInForce } | null | undefined): ThresholdInForce | null {
+  if (run.status !== 'done') return null;
+  if (scores && scores.runId === run.run_id) return scores.inForce;
+  return run.in_force ?? null;
+}
+
+/** What the "exports use" column and row are, for their headers. */
+export const IN_FORCE_TITLE =
+  "The p(bad) threshold export, classify and the tags apply with this run, and where it comes from: the curator's (Use for export, qc threshold), else the recommended one, else the best provable bound when the run recommends none";
+
 export interface RunDeltas {
   accuracy: number | null;
   auc: number | null;
@@ -109,6 +128,15 @@ export function runDeltas(current: RunSummary, previous: RunSummary): RunDeltas 
     auc: diff(current.metrics?.test_auc, previous.metrics?.test_auc),
     coverage: diff(runCoverage(current), runCoverage(previous)),
   };
+}
+
+/**
+ * The run a new run is compared with: the one that was active before it trained (the one the
+ * activation decision compared it with), else the finished run before it (by id), else null.
+ */
+export function comparedRun(runs: readonly RunSummary[], runId: number, activeBefore: number | null): RunSummary | null {
+  const active = runs.find((r) => r.run_id === activeBefore && r.status === 'done' && r.run_id !== runId);
+  return active ?? previousDoneRun(runs, runId);
 }
 
 /** The finished run before `runId` (by id), or null. */
@@ -127,7 +155,9 @@ export function trainedNote(run: RunSummary, activeNow: number | null, activeBef
   if (run.status === 'failed') return { kind: 'error', text: `Run ${run.run_id} failed${run.error ? `: ${run.error}` : ''}` };
   const auc = run.metrics?.test_auc;
   const acc = run.metrics ? ` · held-out accuracy ${(run.metrics.test_accuracy * 100).toFixed(1)}%${auc != null ? `, AUC ${auc.toFixed(3)}` : ''}` : '';
-  const why = run.activation ? ` (${run.activation})` : '';
+  // The reason for keeping the active run ends by saying so (`…: run 1 stays active`), as the note does already.
+  const reason = run.activation?.replace(/:\s*run \d+ stays active\.?$/, '');
+  const why = reason ? ` (${reason})` : '';
   if (activeNow === run.run_id) return { kind: 'success', text: `Run ${run.run_id} trained${acc} · now the active run${activeBefore !== null && activeBefore !== run.run_id ? `, was run ${activeBefore}` : ''}${why}.` };
   return { kind: 'success', text: `Run ${run.run_id} trained${acc} · run ${activeNow ?? '–'} stays active${why || ' (not better on held-out data)'}; "Make active" uses the new one.` };
 }
@@ -218,18 +248,25 @@ export const trainingSlice: Slice<TrainingSlice> = (set, get, client) => {
 
     async startTraining() {
       if (get().training) return null;
+      // The run a new one is compared with and the active one its note names come from the runs
+      // (and, while it follows the active run, the form): the Train button waits for them, and a
+      // call made before they arrived waits here.
+      if (!get().runsLoaded) {
+        await get().loadRuns();
+        if (get().training) return null;
+      }
       const form = get().trainForm;
       if (!form.features.length) {
         get().toast('error', 'Choose at least one feature set');
         return null;
       }
-      const bad = Object.entries(form).filter(([, v]) => typeof v === 'number' && !Number.isFinite(v));
+      const bad = (Object.keys(FORM_LABELS) as (keyof typeof FORM_LABELS)[]).filter((k) => !Number.isFinite(form[k]));
       if (bad.length) {
-        get().toast('error', `Fill in ${bad.map(([k]) => k).join(', ')}`);
+        const names = bad.map((k) => FORM_LABELS[k]);
+        get().toast('error', `Fill in ${names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0]}`);
         return null;
       }
-      const before = get().runs.filter((r) => r.status === 'done');
-      const previous = before[before.length - 1]?.run_id ?? null;
+      const runsBefore = get().runs;
       const previousActive = get().activeRunId;
       const onProgress = (p: JobProgress) => {
         const live = parseEpochMessage(p);
@@ -248,7 +285,10 @@ export const trainingSlice: Slice<TrainingSlice> = (set, get, client) => {
       set({ training: { jobId: job.id, phase: 'starting', done: 0, total: form.epochs, epochs: [] } });
       try {
         const run = await job.promise;
-        set({ training: null, chartRunId: run.run_id, comparison: previous !== null ? { current: run.run_id, previous } : null });
+        // Only a finished run is compared and charted: a cancelled or failed one has no metrics or
+        // curves, and the comparison and curves shown before stay.
+        const previous = run.status === 'done' ? comparedRun(runsBefore, run.run_id, previousActive) : null;
+        set(run.status === 'done' ? { training: null, chartRunId: run.run_id, comparison: previous ? { current: run.run_id, previous: previous.run_id } : null } : { training: null });
         await Promise.all([get().loadRuns(), get().loadRunDetail(run.run_id)]);
         const note = trainedNote(run, get().activeRunId, previousActive);
         get().toast(note.kind, note.text);

@@ -10,7 +10,7 @@ import { leastFlaggedToProve } from '../../../src-shared/domain/threshold';
 import { CurveChart } from '../../components/SvgCharts';
 import { fmtInt, fmtNum, fmtPct, fmtT } from '../../components/format';
 import { useApp, useAppStore, useClient } from '../../stores/app';
-import { RUN_COVERAGE_TITLE, runCoverage } from '../../stores/training';
+import { IN_FORCE_TITLE, RUN_COVERAGE_TITLE, runCoverage, runInForce, THRESHOLD_SOURCE_WORD } from '../../stores/training';
 import { DEFAULT_FILTERS } from '../../stores/review';
 import { badCurve, pointAt, prPoints, rocPoints, splitWarning } from './evaluation';
 
@@ -143,11 +143,13 @@ function Curves({ detail, threshold }: { detail: RunDetail; threshold: number })
   const rocAt = pointAt(roc, threshold);
   const prAt = pointAt(pr, threshold);
   const where = which === 'test' ? 'test split' : 'out-of-fold';
+  // The AUC of the curve drawn: the out-of-fold one when the test split lacks a class.
+  const auc = which === 'test' ? detail.metrics?.test_auc : detail.metrics?.oof_auc;
   return (
     <>
       <CurveChart
         title={`ROC, run ${detail.run_id} (${where})`}
-        series={[{ label: `AUC ${fmtNum(detail.metrics?.test_auc)}`, color: '#6aa7ff', points: roc }]}
+        series={[{ label: `AUC ${fmtNum(auc)}`, color: '#6aa7ff', points: roc }]}
         xLabel="false-positive rate"
         yLabel="true-positive rate"
         marker={rocAt && { x: rocAt.x, y: rocAt.y, label: `p ≥ ${fmtT(threshold)}` }}
@@ -166,6 +168,21 @@ function Curves({ detail, threshold }: { detail: RunDetail; threshold: number })
   );
 }
 
+/** Where the threshold exports use comes from, in words (its source as `qc runs` names it, then why). */
+function inForceWhy(source: keyof typeof THRESHOLD_SOURCE_WORD, run: RunSummary): string {
+  const word = THRESHOLD_SOURCE_WORD[source];
+  switch (source) {
+    case 'curator':
+      return `${word}: the threshold chosen for export (Use for export, qc threshold)${run.recommended_threshold.bad !== null ? `; the run recommends ${fmtT(run.recommended_threshold.bad)}` : '; the run recommends none'}`;
+    case 'recommended':
+      return `${word}: the proven threshold above`;
+    case 'best-bound':
+      return `${word}: the run proves no threshold, so exports use the one with the lowest provable error`;
+    default:
+      return word;
+  }
+}
+
 /**
  * The two ways to pick a threshold, side by side: proven (its error bound at 95% confidence stays
  * under the target) and the point estimate (the observed error is under the target, with its error
@@ -173,8 +190,11 @@ function Curves({ detail, threshold }: { detail: RunDetail; threshold: number })
  */
 function ThresholdChoices({ run }: { run: RunSummary }) {
   const store = useAppStore();
+  const scoresRunId = useApp((s) => s.scores?.runId ?? null);
+  const scoresInForce = useApp((s) => s.scores?.inForce ?? null);
   const t = run.thresholds?.bad;
   if (!t) return null;
+  const inForce = runInForce(run, scoresRunId !== null && scoresInForce ? { runId: scoresRunId, inForce: scoresInForce } : null);
   const target = fmtPct(t.target_error, 0);
   const proven = t.threshold !== null && t.chosen_on ? t.chosen_on : null;
   const est = t.estimate ?? null;
@@ -225,6 +245,14 @@ function ThresholdChoices({ run }: { run: RunSummary }) {
               : t.estimate === undefined
                 ? 'not computed for this run'
                 : `no threshold has an observed error ≤ ${target}`,
+          )}
+          {inForce && (
+            <tr data-testid="threshold-in-force" data-value={inForce.threshold} data-source={inForce.source}>
+              <td title={IN_FORCE_TITLE}>exports use</td>
+              <td className="num">{fmtT(inForce.threshold)}</td>
+              <td className="small">{inForceWhy(inForce.source, run)}</td>
+              <td />
+            </tr>
           )}
         </tbody>
       </table>

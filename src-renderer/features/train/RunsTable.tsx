@@ -1,7 +1,7 @@
 import { useLayoutEffect, useReducer, useRef, type MouseEvent } from 'react';
-import type { RunSummary } from '../../../src-shared/domain/ml';
+import type { RunSummary, ThresholdInForce } from '../../../src-shared/domain/ml';
 import { useApp, useAppStore } from '../../stores/app';
-import { previousDoneRun, RUN_COVERAGE_TITLE, runCoverage, runDeltas, type RunDeltas } from '../../stores/training';
+import { IN_FORCE_TITLE, previousDoneRun, RUN_COVERAGE_TITLE, runCoverage, runDeltas, runInForce, THRESHOLD_SOURCE_WORD, type RunDeltas } from '../../stores/training';
 import { deltaClass, fmtDate, fmtDelta, fmtNum, fmtPct, fmtSeconds, fmtT, runEngines } from '../../components/format';
 import { focusLost, placingFocus } from './focus';
 
@@ -31,6 +31,32 @@ function tally(t: { good: number; bad: number }): string {
   return `${t.bad}/${t.good}`;
 }
 
+/** The threshold in force of the run Review shows, as the slider has it (what `runInForce` prefers); selected field by field, each a stable value. */
+function useScoresInForce(): { runId: number; inForce: ThresholdInForce } | null {
+  const runId = useApp((s) => s.scores?.runId ?? null);
+  const inForce = useApp((s) => s.scores?.inForce ?? null);
+  return runId !== null && inForce ? { runId, inForce } : null;
+}
+
+/** A threshold in force with where it comes from (`0.42 curator`), – when none applies. */
+export function InForce({ value, testId }: { value: ThresholdInForce | null; testId?: string }) {
+  if (!value) return <span data-testid={testId}>–</span>;
+  return (
+    <span data-testid={testId} data-value={value.threshold} data-source={value.source}>
+      {fmtT(value.threshold)} <span className="muted small">{THRESHOLD_SOURCE_WORD[value.source]}</span>
+    </span>
+  );
+}
+
+/** The snapshot's title: its synthetic copies and the labels noise-robust training left out. */
+function snapshotTitle(r: RunSummary): string | undefined {
+  const parts: string[] = [];
+  const syn = r.snapshot?.synthetic;
+  if (syn) parts.push(`plus ${syn.bad} distorted and ${syn.good} benign synthetic copies, training only${syn.good_left_out ? ` (${syn.good_left_out} benign ones left out of the final fit with their pruned originals)` : ''}`);
+  if (r.pruned) parts.push(`${r.pruned} label${r.pruned === 1 ? '' : 's'} left out of the final fit as probably wrong (noise-robust training); Label issues lists them`);
+  return parts.length ? parts.join('; ') : undefined;
+}
+
 function Deltas({ d, id }: { d: RunDeltas | null; id: number }) {
   if (!d) return <span className="muted">–</span>;
   return (
@@ -55,6 +81,7 @@ export function RunsTable() {
   const chartRunId = useApp((s) => s.chartRunId);
   const loaded = useApp((s) => s.runsLoaded);
   const showArchived = useApp((s) => s.showArchived);
+  const scoresInForce = useScoresInForce();
   const rows = [...runs].reverse();
   // After Archive, Restore or Make active the button that acted goes or changes: focus moves to the
   // run's own control (its id), else, when its row left the table, the row that took its place.
@@ -82,7 +109,14 @@ export function RunsTable() {
       rerender();
     });
   };
-  if (loaded && !runs.length)
+  // Until the runs have loaded, no table (an empty one would read as no runs; Train waits for them too).
+  if (!loaded)
+    return (
+      <p className="muted" data-testid="runs-loading">
+        Loading the runs…
+      </p>
+    );
+  if (!runs.length)
     return (
       <p className="muted" data-testid="runs-empty" tabIndex={-1} ref={empty}>
         No runs yet. Train one above.
@@ -101,11 +135,16 @@ export function RunsTable() {
             <th title="features (W whole, C crops, S signals, D defects) and head; hover for the full recipe">model</th>
             <th className="num">test acc</th>
             <th className="num">AUC</th>
-            <th className="num">bad thr.</th>
+            <th className="num" title="The p(bad) threshold the run recommends: the lowest whose error provably stays under the target (– when none does)">
+              recommended
+            </th>
+            <th className="num" title={IN_FORCE_TITLE} data-testid="runs-in-force-header">
+              exports use
+            </th>
             <th className="num" title={RUN_COVERAGE_TITLE} data-testid="runs-coverage-header">
               coverage
             </th>
-            <th title="bad/good images in train · validation · test">snapshot (bad/good)</th>
+            <th title="bad/good images in train · validation · test, and the labels noise-robust training left out">snapshot (bad/good)</th>
             <th title="training time and when; hover for the backend">time</th>
             <th>Δ vs previous run</th>
             <th>
@@ -183,13 +222,19 @@ export function RunsTable() {
                   {fmtPct(r.metrics?.test_accuracy)}
                 </td>
                 <td className="num">{fmtNum(r.metrics?.test_auc)}</td>
-                <td className="num">{fmtT(r.recommended_threshold.bad)}</td>
+                <td className="num" data-testid={`run-recommended-${r.run_id}`}>
+                  {fmtT(r.recommended_threshold.bad)}
+                </td>
+                <td className="num">
+                  <InForce value={runInForce(r, scoresInForce)} testId={`run-in-force-${r.run_id}`} />
+                </td>
                 <td className="num" data-testid={`run-coverage-${r.run_id}`}>
                   {fmtPct(runCoverage(r))}
                 </td>
-                <td className="small" title={r.snapshot?.synthetic ? `plus ${r.snapshot.synthetic.bad} distorted and ${r.snapshot.synthetic.good} benign synthetic copies, training only${r.snapshot.synthetic.good_left_out ? ` (${r.snapshot.synthetic.good_left_out} benign ones left out of the final fit with their pruned originals)` : ''}` : undefined}>
+                <td className="small" title={snapshotTitle(r)} data-testid={`run-snapshot-${r.run_id}`} data-pruned={r.pruned ?? ''}>
                   {r.snapshot ? `${tally(r.snapshot.train)} · ${tally(r.snapshot.validation)} · ${tally(r.snapshot.test)}` : '–'}
                   {r.snapshot?.synthetic ? ` (+${r.snapshot.synthetic.bad}/${r.snapshot.synthetic.good} synthetic)` : ''}
+                  {r.pruned ? ` · ${r.pruned} left out` : ''}
                 </td>
                 <td className="small" title={`${fmtDate(r.created_at)} · ${runEngines(r)}`}>
                   {fmtSeconds(r.seconds)} · {shortDate(r.created_at)}
@@ -223,6 +268,7 @@ export function RunsTable() {
 export function RunCompare() {
   const runs = useApp((s) => s.runs);
   const comparison = useApp((s) => s.comparison);
+  const scoresInForce = useScoresInForce();
   const done = runs.filter((r) => r.status === 'done');
   const pair = comparison ?? (done.length >= 2 ? { current: done[done.length - 1]!.run_id, previous: done[done.length - 2]!.run_id } : null);
   if (!pair) return null;
@@ -263,9 +309,19 @@ export function RunCompare() {
             </tr>
           ))}
           <tr>
-            <td>bad threshold</td>
+            <td>recommended bad threshold</td>
             <td className="num">{fmtT(prev.recommended_threshold.bad)}</td>
             <td className="num">{fmtT(cur.recommended_threshold.bad)}</td>
+            <td />
+          </tr>
+          <tr>
+            <td title={IN_FORCE_TITLE}>exports use</td>
+            <td className="num">
+              <InForce value={runInForce(prev, scoresInForce)} testId="compare-in-force-previous" />
+            </td>
+            <td className="num">
+              <InForce value={runInForce(cur, scoresInForce)} testId="compare-in-force-current" />
+            </td>
             <td />
           </tr>
         </tbody>

@@ -30,11 +30,11 @@ function pushRunsChanged(ctx: TestContext) {
 }
 
 describe('focus on the Train screen while another program trains', () => {
-  test('focus on Train moves to the reason Train waits when the run appears, and back to Train when it ends', async () => {
+  test("focus on Train moves to that run's Cancel when the run appears, and back to Train when it ends", async () => {
     const ctx = setup();
     const off = ctx.store.getState().connect();
     const s = renderTrain(ctx);
-    await until(() => expect(ctx.store.getState().runsLoaded).toBe(true));
+    await until(() => expect(ctx.store.getState().runsLoaded).toBe(true), SLOW);
     const train = s.getByTestId('train-start') as HTMLButtonElement;
     expect(train.disabled).toBe(false);
     train.focus();
@@ -43,9 +43,9 @@ describe('focus on the Train screen while another program trains', () => {
       pushRunsChanged(ctx);
       await until(() => expect(s.getByTestId(`run-row-${other.runId}`).dataset.status).toBe('running'), SLOW);
       expect(train.disabled).toBe(true);
-      // Not left on the disabled Train (a browser drops that to <body>): on the words that say why.
+      // Not left on the disabled Train (a browser drops that to <body>): on the Cancel of the run Train waits for.
       expect(focusLost()).toBe(false);
-      expect(focused()).toBe('train-other-reason');
+      expect(focused()).toBe('train-other-cancel');
 
       await other.kill();
       pushRunsChanged(ctx);
@@ -63,7 +63,7 @@ describe('focus on the Train screen while another program trains', () => {
     const ctx = setup({ trained: false });
     const off = ctx.store.getState().connect();
     const s = renderTrain(ctx);
-    const empty = await s.findByTestId('runs-empty');
+    const empty = await s.findByTestId('runs-empty', {}, { timeout: SLOW });
     empty.focus(); // where Archive leaves focus when the last run leaves the table
     expect(focused()).toBe('runs-empty');
     const other = await startTrainingElsewhere(ctx.lib.core.context.paths.db);

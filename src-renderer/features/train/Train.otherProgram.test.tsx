@@ -1,7 +1,8 @@
 // @vitest-environment jsdom
 // A run another program trains on the library (as `qc train` in a terminal: a real separate process
-// that records the run): the Train screen says so, by its pid, with no Cancel and no progress (neither
-// reaches this app), and Train waits for it; once that process has ended, Train is back.
+// that records the run): the Train screen says so, by its pid, with a Cancel (ml.cancelTraining asks
+// that program through the library: Train.otherProgramCancel.test.tsx) and no progress (none reaches
+// this app), and Train waits for it; once that process has ended, Train is back.
 import { render, within } from '@testing-library/react';
 import { describe, expect, test } from 'vitest';
 import { AppProvider } from '../shell/AppProvider';
@@ -12,7 +13,7 @@ import { TrainScreen } from './TrainScreen';
 const SLOW = 20_000;
 
 describe('Train screen while another program trains', () => {
-  test('says which program, offers no Cancel or progress, and Train waits for it', async () => {
+  test('says which program, offers a Cancel but no progress, and Train waits for it', async () => {
     const ctx = setup();
     const other = await startTrainingElsewhere(ctx.lib.core.context.paths.db);
     const off = ctx.store.getState().connect();
@@ -32,7 +33,7 @@ describe('Train screen while another program trains', () => {
       const train = s.getByTestId('train-start') as HTMLButtonElement;
       expect(train.disabled).toBe(true);
       expect(train.getAttribute('aria-describedby')).toBe('train-other-reason');
-      expect(s.queryByTestId('train-other-cancel')).toBeNull();
+      expect(s.getByTestId('train-other-cancel').textContent).toBe(`Cancel run ${other.runId}`);
       expect(s.queryByTestId('train-other-progress')).toBeNull();
 
       // It ends (killed): the next look at the runs marks it interrupted, and Train is back.

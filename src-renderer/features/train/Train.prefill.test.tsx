@@ -74,7 +74,7 @@ describe('Train form prefill', () => {
     const { client, store } = renderWith(<TrainScreen />, ctx);
     await until(() => expect(shown()).toEqual(fields));
     expect(screen.getByTestId('train-form-source').dataset.run).toBe(String(made.run_id));
-    expect(screen.getByTestId('train-form-source').textContent).toContain('folds 3');
+    expect(screen.getByTestId('train-form-source').textContent).toContain('3 folds');
 
     await user.click(screen.getByTestId('train-start'));
     expect(client.callsOf('ml.train')).toEqual([{ ...fields, folds: P.folds }]);

@@ -10,6 +10,9 @@ import { parseEpochMessage, runDeltas } from '../../stores/training';
 import { renderWith, setup, until } from '../../../test-support/renderer/render';
 import { TrainScreen } from './TrainScreen';
 
+/** The core answers within seconds, but the test machine may be loaded (the runs, which the table and Train wait for, come first). */
+const SLOW = 20_000;
+
 describe('Train screen', () => {
   test('the form submits its values, shows live epochs, then the new run next to the previous', async () => {
     const user = userEvent.setup();
@@ -17,7 +20,7 @@ describe('Train screen', () => {
     ctx.store.getState().setTrainForm({ epochs: 5 });
     ctx.store.getState().resetTrainForm();
     const { client, store } = renderWith(<TrainScreen />, ctx);
-    await until(() => expect(screen.getByTestId('runs-table')).toBeTruthy());
+    await until(() => expect(screen.getByTestId('runs-table')).toBeTruthy(), SLOW);
     expect((screen.getByTestId('train-hidden') as HTMLInputElement).value).toBe(String(TRAIN_DEFAULTS.hidden));
     expect((screen.getByTestId('train-feature-crops') as HTMLInputElement).checked).toBe(true);
     // The seeded library has cached signals only (no pixels for the backbone): train on those.
@@ -54,7 +57,7 @@ describe('Train screen', () => {
 
   test('the runs table compares attempts and shows the change against the run before', async () => {
     const { client } = renderWith(<TrainScreen />);
-    await until(() => expect(screen.getByTestId('run-row-2')).toBeTruthy());
+    await until(() => expect(screen.getByTestId('run-row-2')).toBeTruthy(), SLOW);
     const [run1, run2] = client.runs;
     const row2 = screen.getByTestId('run-row-2');
     expect(row2.dataset.active).toBe('true');
@@ -71,7 +74,7 @@ describe('Train screen', () => {
   test('make active switches the active run and reloads the scores', async () => {
     const user = userEvent.setup();
     const { client, store } = renderWith(<TrainScreen />);
-    await until(() => expect(screen.getByTestId('run-activate-1')).toBeTruthy());
+    await until(() => expect(screen.getByTestId('run-activate-1')).toBeTruthy(), SLOW);
     await user.click(screen.getByTestId('run-activate-1'));
     expect(client.callsOf('ml.setActive')).toEqual([{ runId: 1 }]);
     await until(() => expect(screen.getByTestId('run-row-1').dataset.active).toBe('true'));
@@ -93,7 +96,7 @@ describe('Train form limits', () => {
   test('every real-valued field takes any value the core schema accepts, integers step by 1, and the core judges the rest', async () => {
     const user = userEvent.setup();
     const { client, store } = renderWith(<TrainScreen />);
-    await until(() => expect(screen.getByTestId('runs-table')).toBeTruthy());
+    await until(() => expect(screen.getByTestId('runs-table')).toBeTruthy(), SLOW);
     // From the defaults (the form starts from the active run's settings: Train.prefill.test.tsx).
     await user.click(screen.getByTestId('train-defaults'));
     const input = (id: string) => screen.getByTestId(id) as HTMLInputElement;
@@ -143,9 +146,6 @@ describe('Train form limits', () => {
     expect(client.runs).toHaveLength(3);
   }, 120_000);
 });
-
-/** The core answers within seconds, but the test machine may be loaded. */
-const SLOW = 20_000;
 
 describe('runs table actions', () => {
   test('an archived run is not offered "Make active" (the core refuses it) until it is restored', async () => {

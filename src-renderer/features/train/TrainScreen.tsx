@@ -2,7 +2,7 @@ import { useEffect, useLayoutEffect, useMemo, useRef, type FocusEvent, type RefO
 import { trainOptions } from '../../../src-shared/contract/schemas';
 import { FEATURE_SETS, type FeatureSet } from '../../../src-shared/domain/ml';
 import { useApp, useAppStore } from '../../stores/app';
-import { keptText, type TrainForm } from '../../stores/trainDefaults';
+import { FORM_LABELS, keptText, type TrainForm } from '../../stores/trainDefaults';
 import { ProgressBar } from '../../components/ProgressBar';
 import { runEngines } from '../../components/format';
 import { EpochChart, type ChartSeries } from './EpochChart';
@@ -26,16 +26,17 @@ function fieldLimits(name: NumberName): { step: number | 'any'; min?: number; ma
   return { step: s.format === 'safeint' ? 1 : 'any', ...(s.minValue !== null && { min: s.minValue }), ...(s.maxValue !== null && { max: s.maxValue }) };
 }
 
-function NumberField({ name, label, testId, hint }: { name: NumberName; label: string; testId: string; hint?: string }) {
+function NumberField({ name, testId, hint }: { name: NumberName; testId: string; hint?: string }) {
   const store = useAppStore();
   const value = useApp((s) => s.trainForm[name]);
   const { step, min, max } = fieldLimits(name);
   return (
     <label className="field" title={hint}>
-      <span className="field__label">{label}</span>
+      <span className="field__label">{FORM_LABELS[name]}</span>
       <input
         className="input input--num"
         type="number"
+        required
         step={step}
         min={min}
         max={max}
@@ -85,10 +86,13 @@ function TrainFormView() {
     if (!running && focusLost(cancelRef.current)) startRef.current?.focus();
   }, [running]);
   const cancelling = job?.cancelling === true;
-  // Another window's training: Train waits for it (one run trains on a library at a time), and its
-  // progress and a Cancel are shown here too. Focus on Train (now disabled) moves to that Cancel,
-  // and back to Train when the run ends. Another program's (qc train): only the reason, since
-  // neither its progress nor a cancel reaches this app.
+  // Train waits for the runs: the run a new one is compared with, and the active one its note names, come from them.
+  const runsLoaded = useApp((s) => s.runsLoaded);
+  // Another window's or another program's training (qc train): Train waits for it (one run trains on
+  // a library at a time), and a Cancel for it is shown here (ml.cancelTraining: another program's
+  // through the library, as qc cancel), with its progress when it is another window's (another
+  // program's sends none to this app). Focus on Train (now disabled) moves to that Cancel, and back
+  // to Train when the run ends.
   const other = useOtherTraining();
   const otherCancelRef = useRef<HTMLButtonElement>(null);
   const otherReasonRef = useRef<HTMLSpanElement>(null);
@@ -98,7 +102,6 @@ function TrainFormView() {
     if (otherId === hadOther.current) return;
     const before = hadOther.current;
     hadOther.current = otherId;
-    // Another program's run (qc train) has no Cancel here: focus goes to the words that say why Train waits.
     if (otherId !== null && document.activeElement === startRef.current) (otherCancelRef.current ?? otherReasonRef.current)?.focus();
     if (otherId === null && before !== null && focusLost(otherCancelRef.current)) startRef.current?.focus();
   }, [otherId]);
@@ -113,7 +116,7 @@ function TrainFormView() {
       data-testid="train-form"
       onSubmit={(e) => {
         e.preventDefault();
-        if (!other) void store.getState().startTraining();
+        if (!other && runsLoaded) void store.getState().startTraining();
       }}
     >
       <div className="form-row">
@@ -125,20 +128,19 @@ function TrainFormView() {
             </label>
           ))}
         </fieldset>
-        <NumberField name="hidden" label="Hidden units" testId="train-hidden" hint="0 = a linear head (logistic regression)" />
-        <NumberField name="dropout" label="Dropout" testId="train-dropout" />
-        <NumberField name="l2" label="L2" testId="train-l2" />
-        <NumberField name="learningRate" label="Learning rate" testId="train-lr" />
-        <NumberField name="epochs" label="Epochs" testId="train-epochs" />
-        <NumberField name="batchSize" label="Batch size" testId="train-batch" />
-        <NumberField name="seed" label="Seed" testId="train-seed" />
+        <NumberField name="hidden" testId="train-hidden" hint="0 = a linear head (logistic regression)" />
+        <NumberField name="dropout" testId="train-dropout" />
+        <NumberField name="l2" testId="train-l2" />
+        <NumberField name="learningRate" testId="train-lr" />
+        <NumberField name="epochs" testId="train-epochs" />
+        <NumberField name="batchSize" testId="train-batch" />
+        <NumberField name="seed" testId="train-seed" />
         <NumberField
           name="augment"
-          label="Synthetic copies"
           testId="train-augment"
           hint="per good training image: this many distorted copies labelled bad and half as many benign edits labelled good; training only, never in the gallery, validation, test or thresholds (0 = off)"
         />
-        <NumberField name="targetError" label="Target error" testId="train-target-error" hint="error a recommended threshold must provably stay under (95% bound)" />
+        <NumberField name="targetError" testId="train-target-error" hint="error a recommended threshold must provably stay under (95% bound)" />
         <label className="check check--field">
           <input type="checkbox" checked={form.classWeighting} onChange={(e) => store.getState().setTrainForm({ classWeighting: e.target.checked })} data-testid="train-classweighting" /> class weighting
         </label>
@@ -148,8 +150,8 @@ function TrainFormView() {
         <button
           type="submit"
           className="btn btn--primary"
-          disabled={!!training || !!other}
-          title={otherReason ? `${otherReason}: Train is available again when it ends` : undefined}
+          disabled={!!training || !!other || !runsLoaded}
+          title={otherReason ? `${otherReason}: Train is available again when it ends` : !runsLoaded ? 'Loading the runs…' : undefined}
           aria-describedby={other ? 'train-other-reason' : undefined}
           data-testid="train-start"
           ref={startRef}
@@ -184,16 +186,22 @@ function TrainFormView() {
             <span className="muted" id="train-other-reason" data-testid="train-other-reason" tabIndex={-1} ref={otherReasonRef}>
               {otherReason}; Train is available again when it ends.
             </span>
+            {/* aria-disabled while it cancels, as the own Cancel: a disabled button would drop the focus. */}
+            <button
+              type="button"
+              className="btn"
+              onClick={other.cancel}
+              aria-disabled={other.cancelling}
+              data-testid="train-other-cancel"
+              ref={otherCancelRef}
+              title={other.elsewhere ? `Ask the program that trains run ${other.run.run_id} to stop (as qc cancel does); it is kept as cancelled` : undefined}
+            >
+              {other.cancelling ? 'Cancelling…' : `Cancel run ${other.run.run_id}`}
+            </button>
             {!other.elsewhere && (
-              <>
-                {/* aria-disabled while it cancels, as the own Cancel: a disabled button would drop the focus. */}
-                <button type="button" className="btn" onClick={other.cancel} aria-disabled={other.cancelling} data-testid="train-other-cancel" ref={otherCancelRef}>
-                  {other.cancelling ? 'Cancelling…' : `Cancel run ${other.run.run_id}`}
-                </button>
-                <div className="grow" data-testid="train-other-progress">
-                  <ProgressBar progress={other.progress} label={`Run ${other.run.run_id} progress`} idleText="training…" />
-                </div>
-              </>
+              <div className="grow" data-testid="train-other-progress">
+                <ProgressBar progress={other.progress} label={`Run ${other.run.run_id} progress`} idleText="training…" />
+              </div>
             )}
           </>
         )}
@@ -328,6 +336,15 @@ export function TrainScreen() {
   useEffect(() => {
     if (!store.getState().runsLoaded) void store.getState().loadRuns();
   }, [store]);
+  // A threshold chosen for export (here, on Review, qc threshold) changes what a run's "exports use"
+  // shows: the runs are asked again (the active run's shows the slider's answer at once).
+  const thresholdChanges = useApp((s) => s.thresholdChanges);
+  const seenChanges = useRef(thresholdChanges);
+  useEffect(() => {
+    if (thresholdChanges === seenChanges.current) return;
+    seenChanges.current = thresholdChanges;
+    void store.getState().loadRuns();
+  }, [thresholdChanges, store]);
   const section = useRef<HTMLElement>(null);
   const onFocus = useKeepFocus(section);
   return (

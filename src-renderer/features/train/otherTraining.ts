@@ -2,9 +2,10 @@
  * A run listed `running` that this window did not start. Either another window of the app trains it
  * (the core reports `trainer.here`): its progress comes as `job.progress` events (the core sends them
  * to every window) and `ml.cancelTraining` cancels it from here. Or another program on the library
- * trains it (`qc train` in a terminal, by its pid): neither its progress nor a Cancel reaches this
- * app, so only the reason is shown, and the runs are asked again every 2 s until it ends. One training at a time either way: while it runs, this window's
- * Train stays disabled and says why.
+ * trains it (`qc train` in a terminal, by its pid): its progress does not reach this app, but
+ * `ml.cancelTraining` asks it to stop through the library, as `qc cancel` does (the answer waits for
+ * it to end, up to the core's CANCEL_WAIT_MS), and the runs are asked again every 2 s until it ends.
+ * One training at a time either way: while it runs, this window's Train stays disabled and says why.
  */
 import { useEffect, useState } from 'react';
 import type { JobProgress } from '../../../src-shared/contract/events';
@@ -69,11 +70,24 @@ export function useOtherTraining(): OtherTraining | null {
     cancel() {
       if (cancelling === run.run_id) return;
       setCancelling(run.run_id);
-      client.call('ml.cancelTraining', { runId: run.run_id }).catch((e: unknown) => {
-        setCancelling(null);
-        store.getState().reportError(e, 'Cancel');
-        void store.getState().loadRuns(); // it may have ended meanwhile
-      });
+      client
+        .call('ml.cancelTraining', { runId: run.run_id })
+        .then((r) => {
+          // Another program's run: the answer comes once it has ended (its status), or says it still
+          // runs when that program did not stop in time (it may not look for a cancel, or be stuck).
+          if (r.status === undefined) return;
+          void store.getState().loadRuns();
+          if (r.status === 'running') {
+            setCancelling(null);
+            store.getState().toast('error', `Run ${run.run_id} is still training: its program${r.pid != null ? ` (pid ${r.pid})` : ''} has not stopped yet. Cancel asks again.`);
+          } else if (r.status === 'cancelled') store.getState().toast('info', `Run ${run.run_id} cancelled (it was training in another program${r.pid != null ? `, pid ${r.pid}` : ''}).`);
+          else store.getState().toast('info', `Run ${run.run_id} ${r.status === 'done' ? 'finished' : 'failed'} before it could be cancelled.`);
+        })
+        .catch((e: unknown) => {
+          setCancelling(null);
+          store.getState().reportError(e, 'Cancel');
+          void store.getState().loadRuns(); // it may have ended meanwhile
+        });
     },
   };
 }
