@@ -187,7 +187,7 @@ describe('export-model', () => {
   const python = (modules: string) => spawnSync('/usr/bin/python3', ['-c', `import ${modules}`], { encoding: 'utf8' }).status === 0;
   const pillow = python('PIL, numpy');
   const pyOrt = pillow && python('onnxruntime');
-  const snippetTitle = `the README's Python snippet (${pyOrt ? 'whole, onnxruntime for Python' : 'its preprocessing; onnxruntime for Python is not installed, so the model runs in onnxruntime-node'}) gives qc classify's p(bad) within 1e-4, and a transparent PNG's pixels as the app decodes it (on black)`;
+  const snippetTitle = `the README's Python snippet (${pyOrt ? 'whole, onnxruntime for Python' : 'its preprocessing; onnxruntime for Python is not installed, so the model runs in onnxruntime-node'}) gives qc classify's p(bad) within 1e-4, and a transparent PNG's, a colour-profiled JPEG's and a 16-bit greyscale PNG's pixels as the app decodes them (on black, in sRGB, 8 bits)`;
   it.skipIf(!pillow)(pillow ? snippetTitle : 'the README\'s Python snippet: skipped, /usr/bin/python3 lacks Pillow or numpy (Debian: apt-get install python3-pil python3-numpy)', async () => {
     const run = await core.call('ml.train', { features: ['whole'], hidden: 0, epochs: 8 });
     const scored = await classifyWith(run.run_id, path.join(dir, 'out-pillow'));
@@ -205,7 +205,27 @@ describe('export-model', () => {
       }
     }
     await sharp(rgba, { raw: { width: w, height: h, channels: 4 } }).png().toFile(png);
-    const images = [...scored.map((s) => ({ id: s.id, file: s.file })), { id: 'transparent', file: png }];
+    // Photos with an embedded colour profile (Display P3: their bytes are not sRGB's, and the app
+    // converts them to sRGB), and a 16-bit greyscale PNG with every low byte in use (Pillow opens it
+    // as 32-bit integers, which convert() clips to white).
+    const profiled = await Promise.all(
+      scored.slice(0, 4).map(async (s) => {
+        const file = path.join(raw, `p3-${s.id}.jpg`);
+        await sharp(s.file).withIccProfile('p3').jpeg({ quality: 92 }).toFile(file);
+        expect((await sharp(file).metadata()).icc).toBeDefined();
+        return { id: `p3-${s.id}`, file };
+      }),
+    );
+    const grey16 = path.join(raw, 'grey16.png');
+    {
+      const { data, info } = await sharp(scored[4]!.file).greyscale().raw().toBuffer({ resolveWithObject: true });
+      const deep = new Uint16Array(info.width * info.height);
+      for (let i = 0; i < deep.length; i++) deep[i] = data[i * info.channels]! * 256 + ((i * 37) & 255);
+      await sharp(deep, { raw: { width: info.width, height: info.height, channels: 1 } }).toColourspace('grey16').png().toFile(grey16);
+      expect((await sharp(grey16).metadata()).depth).toBe('ushort');
+    }
+    const decoded = [...profiled, { id: 'grey16', file: grey16 }];
+    const images = [...scored.map((s) => ({ id: s.id, file: s.file })), { id: 'transparent', file: png }, ...decoded];
     const args = images.flatMap((s) => [s.file, path.join(raw, `${s.id}.out`)]);
     const snippetFile = path.join(raw, 'snippet.py');
     fs.writeFileSync(snippetFile, readmePythonSnippet());
@@ -236,6 +256,21 @@ describe('export-model', () => {
       for (let i = 0; i < app.data.length; i++) diff = Math.max(diff, Math.abs(t.pixels[i]! - app.data[i]!));
       expect(diff).toBeLessThanOrEqual(1); // half-transparent pixels round alike, within one step
       expect([...t.pixels.subarray(0, 3)]).toEqual([0, 0, 0]); // the hidden colour is not shown
+    }
+    // The profiled photos and the 16-bit PNG: the snippet's pixels are the app's (sRGB; 16 bits to
+    // 8), within one step where the two colour conversions round apart, and so is p(bad), within
+    // what a step on a few pixels moves it (measured: 2.5e-3 at most over 24 P3 photos).
+    for (const d of decoded) {
+      const app = await decodeRgb(d.file);
+      const { p_bad: appP } = await session.run({ image: await imageTensor(d.file) });
+      const got = await snippetPBad(d.id);
+      expect(Math.abs(got.p - (appP!.data as Float32Array)[0]!), d.id).toBeLessThan(d.id === 'grey16' ? 1e-4 : 5e-3);
+      if (got.pixels) {
+        expect(got.pixels.length, d.id).toBe(app.data.length);
+        let diff = 0;
+        for (let i = 0; i < app.data.length; i++) diff = Math.max(diff, Math.abs(got.pixels[i]! - app.data[i]!));
+        expect(diff, d.id).toBeLessThanOrEqual(d.id === 'grey16' ? 0 : 1);
+      }
     }
   }, 240_000);
 
