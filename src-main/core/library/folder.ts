@@ -1,14 +1,16 @@
 /**
  * Local folders: the seed's Google-Drive layout (`images/1..5/*.jpg` rated by folder,
- * `images/agg/bad|good/*.jpg` labelled by folder) or a plain folder of unlabelled images.
+ * `images/agg/bad|good/*.jpg` labelled by folder), a folder sorted into `Good/` and `Bad/` (labelled
+ * like `agg/good|bad`), or a plain folder of unlabelled images.
  *
- * A folder is read as the layout only when it looks like it: at least one of `1`…`5` and `agg`
- * (any case) is a subfolder and it has no other subfolder (hidden ones aside), or it is not so
- * itself and has an `images` subfolder that is. Then every picture in a class folder (`1`…`5`,
- * `agg/bad`, `agg/good`, any case) and its subfolders has that class, and every other picture of
- * the chosen folder (loose beside the classes, in another subfolder of `agg`, beside `images`) is
- * imported unlabelled. Any other folder (numbered batches `1` … `7`, an extra `Bad/`) is a plain
- * folder: every picture in it and its subfolders, unlabelled. No picture is left out in silence.
+ * A folder is read as the layout only when it looks like it: at least one of `1`…`5`, `agg`,
+ * `good` and `bad` (any case) is a subfolder and it has no other subfolder (hidden ones aside), or
+ * it is not so itself and has an `images` subfolder that is. Then every picture in a class folder
+ * (`1`…`5`, `agg/bad`, `agg/good`, `bad`, `good`, any case) and its subfolders has that class, and
+ * every other picture of the chosen folder (loose beside the classes, in another subfolder of
+ * `agg`, beside `images`) is imported unlabelled. Any other folder (numbered batches `1` … `7`, a
+ * `Bad/` beside an `Unsorted/`) is a plain folder: every picture in it and its subfolders,
+ * unlabelled. No picture is left out in silence.
  *
  * Nothing outside the chosen folder is read: a folder of the layout (`images`, a class folder,
  * `agg`) that is a link is read only when its real path is inside the chosen folder's, links
@@ -80,6 +82,8 @@ const NOT_FOLLOWED = 'a link, not a regular file (a folder import does not follo
 
 const SEP = Buffer.from(path.sep);
 const RATING_DIRS = ['1', '2', '3', '4', '5'];
+/** Folders that label what is in them, in `agg` and at the top of the layout (a folder sorted into `Good/` and `Bad/`). */
+const LABEL_DIRS = ['bad', 'good'] as const;
 
 function join(dir: Buffer, name: Buffer | string): Buffer {
   return Buffer.concat([dir, dir[dir.length - 1] === SEP[0] ? Buffer.alloc(0) : SEP, Buffer.from(name)]);
@@ -132,17 +136,17 @@ function entriesOf(dir: Buffer): fs.Dirent<Buffer>[] {
   }
 }
 
-/** The name a folder of the seed layout goes by at the top (`1`…`5`, `agg` in any case), or null. */
+/** The name a folder of the layout goes by at the top (`1`…`5`, `agg`, `bad`, `good` in any case), or null. */
 function layoutName(text: string): string | null {
   const lower = text.toLowerCase();
-  return RATING_DIRS.includes(lower) || lower === 'agg' ? lower : null;
+  return RATING_DIRS.includes(lower) || lower === 'agg' || (LABEL_DIRS as readonly string[]).includes(lower) ? lower : null;
 }
 
 /**
- * Whether a folder looks like the seed's rated layout: at least one of `1`…`5` and `agg` (any
- * case) is a folder in it, and it has no other subfolder (hidden ones aside). Loose files beside
- * them are allowed (imported unlabelled). Numbered batches `1` … `7` are not the layout: `6` and
- * `7` are other subfolders.
+ * Whether a folder looks like the rated layout: at least one of `1`…`5`, `agg`, `bad` and `good`
+ * (any case) is a folder in it, and it has no other subfolder (hidden ones aside). Loose files
+ * beside them are allowed (imported unlabelled). Numbered batches `1` … `7` are not the layout:
+ * `6` and `7` are other subfolders.
  */
 function looksRated(dir: Buffer): boolean {
   let layout = 0;
@@ -228,15 +232,21 @@ export function scanFolder(dir: string): FolderScan {
 
   /** What a folder named `name` (at this level of the layout) holds: a rating, a label, or the layout below it. */
   type Level = Map<string, (p: Buffer) => void>;
-  const aggLevel: Level = new Map((['bad', 'good'] as const).map((l) => [l, (p: Buffer) => list(p, null, l)]));
-  const ratedLevel: Level = new Map([...RATING_DIRS.map((d): [string, (p: Buffer) => void] => [d, (p) => list(p, Number(d), null)]), ['agg', (p: Buffer) => list(p, null, null, aggLevel)]]);
+  const aggLevel: Level = new Map(LABEL_DIRS.map((l) => [l, (p: Buffer) => list(p, null, l, undefined, `agg/${l}`)]));
+  const ratedLevel: Level = new Map([
+    ...RATING_DIRS.map((d): [string, (p: Buffer) => void] => [d, (p) => list(p, Number(d), null, undefined, d)]),
+    ['agg', (p: Buffer) => list(p, null, null, aggLevel)],
+    // A folder sorted into Good/ and Bad/: labelled as agg/good and agg/bad are.
+    ...LABEL_DIRS.map((l): [string, (p: Buffer) => void] => [l, (p) => list(p, null, l, undefined, l)]),
+  ]);
 
   /**
    * Every picture in `folder` and its subfolders (read as they are: a link to a folder is not
-   * followed), rated or labelled as given; a subfolder named at this `level` of the layout (any
+   * followed), rated or labelled as given, by the class folder `classFolder` (its row's
+   * `raw.folder`: `3`, `agg/good`, `good`); a subfolder named at this `level` of the layout (any
    * case) is read as the layout says.
    */
-  const list = (folder: Buffer, rating: number | null, folderLabel: Label | null, level?: Level): void => {
+  const list = (folder: Buffer, rating: number | null, folderLabel: Label | null, level?: Level, classFolder?: string): void => {
     let entries: fs.Dirent<Buffer>[];
     try {
       entries = fs.readdirSync(folder, { withFileTypes: true, encoding: 'buffer' });
@@ -279,8 +289,7 @@ export function scanFolder(dir: string): FolderScan {
         }
         const file = pathText(p);
         const raw: Record<string, string> = { path: path.relative(rootText, file) };
-        if (rating !== null) raw.folder = String(rating);
-        if (folderLabel) raw.folder = `agg/${folderLabel}`;
+        if (classFolder !== undefined) raw.folder = classFolder;
         // Its size and time of change: a file replaced under the same name is read again (importer.ts).
         const st = lstatOf(p);
         if (st?.isFile()) {
@@ -290,7 +299,7 @@ export function scanFolder(dir: string): FolderScan {
         rows.push({ file, path: p, url: fileUrlOf(p), rating, folderLabel, raw });
       } else if (e.isDirectory()) {
         if (image) problem(p, 'not_file', 'a folder named like an image, not a regular file (the files in it are read on their own)');
-        list(p, rating, folderLabel);
+        list(p, rating, folderLabel, undefined, classFolder);
       } else if (e.isSymbolicLink()) {
         const real = realOf(p);
         const toDir = statOf(p)?.isDirectory() === true;

@@ -1,9 +1,10 @@
 /**
- * Which folders are read as the seed's rated layout, and that no picture of a folder is left out
- * in silence: a folder is the layout only when its subfolders are `1`…`5` and `agg` (any case);
- * then pictures outside the classes (loose, in another subfolder of `agg`) are imported unlabelled
- * and subfolders of a class folder carry its class. Any other folder (numbered batches `1`…`7`,
- * an extra `Bad/`) is a plain folder: every picture in it, unlabelled. Real folders, a real library.
+ * Which folders are read as the rated layout, and that no picture of a folder is left out in
+ * silence: a folder is the layout only when its subfolders are `1`…`5`, `agg`, `good` and `bad`
+ * (any case); then pictures outside the classes (loose, in another subfolder of `agg`) are
+ * imported unlabelled and subfolders of a class folder carry its class. Any other folder (numbered
+ * batches `1`…`7`, a `Bad/` beside an `Unsorted/`) is a plain folder: every picture in it,
+ * unlabelled. Real folders, a real library.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,14 +14,14 @@ import { useTempLibrary } from '../../../test-support/devLibrary';
 import { scanFolder } from './folder';
 
 const PHOTOS = devRatings()
-  .slice(0, 12)
+  .slice(0, 16)
   .map(([, url]) => path.join(DEV_IMAGES, path.basename(url)));
 
-/** Make `files` (paths relative to `root`) each a copy of another dev photo. */
-function tree(root: string, files: string[]): void {
+/** Make `files` (paths relative to `root`) each a copy of another dev photo (from the `from`th on). */
+function tree(root: string, files: string[], from = 0): void {
   files.forEach((f, i) => {
     fs.mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
-    fs.copyFileSync(PHOTOS[i]!, path.join(root, f));
+    fs.copyFileSync(PHOTOS[from + i]!, path.join(root, f));
   });
 }
 
@@ -80,6 +81,27 @@ describe('folder layout', () => {
     expect(s.skipped_files).toEqual({ count: 1, by_extension: { '.txt': 1 }, hidden_folders: 1 }); // .thumbs: counted, not read
     expect(s.failed + s.row_problems).toBe(0);
     expect(s.labels).toEqual({ good: 1 + 1, bad: 2 + 2, unlabeled: 3 }); // rule: 1 → bad, 5 → good
+  });
+
+  it('a folder sorted into Good/ and Bad/ (any case) is labelled as agg/good and agg/bad are; beside another subfolder it is a plain folder', async () => {
+    const sorted = path.join(lib.dir, 'sorted');
+    tree(sorted, ['Good/a.jpg', 'Good/sub/a2.jpg', 'BAD/b.jpg', 'loose.jpg'], 12); // photos no other test labels
+    const scan = scanFolder(sorted);
+    expect(scan.layout).toBe('rated');
+    expect(readAs(sorted)).toEqual({ 'Good/a.jpg': 'good', 'Good/sub/a2.jpg': 'good', 'BAD/b.jpg': 'bad', 'loose.jpg': '-' });
+    expect(scan.rows.find((r) => r.file.endsWith('sub/a2.jpg'))!.raw).toMatchObject({ path: 'Good/sub/a2.jpg', folder: 'good' });
+    expect(scan.rows.find((r) => r.file.endsWith('BAD/b.jpg'))!.raw).toMatchObject({ folder: 'bad' });
+    const s = await lib.core.call('library.import', { source: sorted });
+    expect(s.labels).toEqual({ good: 2, bad: 1, unlabeled: 1 });
+    // Under an `images` folder too, and beside rating folders.
+    const wrapped = path.join(lib.dir, 'sorted-wrapped');
+    tree(wrapped, ['images/good/x.jpg', 'images/2/y.jpg', 'cover.jpg']);
+    expect(readAs(wrapped)).toEqual({ 'images/good/x.jpg': 'good', 'images/2/y.jpg': '2', 'cover.jpg': '-' });
+    // A Bad/ beside a folder that is no class: nothing is guessed.
+    const plain = path.join(lib.dir, 'sorted-plain');
+    tree(plain, ['Bad/x.jpg', 'Unsorted/y.jpg']);
+    expect(scanFolder(plain).layout).toBe('flat');
+    expect(readAs(plain)).toEqual({ 'Bad/x.jpg': '-', 'Unsorted/y.jpg': '-' });
   });
 
   it('reads the layout in an `images` subfolder, and the chosen folder’s other pictures unlabelled', () => {
