@@ -58,8 +58,12 @@ export interface GallerySlice {
   layout: Record<ViewKey, { cols: number; rows: number }>;
   setLayout(view: ViewKey, cols: number, rows: number): void;
   setFilters(view: ViewKey, patch: Partial<GalleryFilters>): void;
-  /** Drop the cached pages and fetch what is in view again. */
-  refreshView(view: ViewKey): void;
+  /**
+   * Drop the cached pages and fetch what is in view again. `focusOn`: the focus goes to that image
+   * when the new list holds it (else it stays where it is), and the selection becomes `selection`
+   * (an undone verdict brings its issues back focused and selected).
+   */
+  refreshView(view: ViewKey, opts?: { focusOn?: { imageId: number; selection: ReadonlySet<number> } }): void;
   /** Fetch the pages covering indices start..end that are not cached (the grid calls this for rows near the viewport). */
   ensureRange(view: ViewKey, start: number, end: number): void;
   /** The view's first page, fetched now unless cached or on its way (resolves when it is there or failed). */
@@ -317,7 +321,7 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
       }
     },
 
-    refreshView(view) {
+    refreshView(view, opts = {}) {
       stale.delete(view);
       const v0 = get().views[view];
       // The focus is kept on an image the curator is at (selected or previewed), not on the first
@@ -327,14 +331,14 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
       const focused = !newQuery && engaged ? itemAt(view, v0.focus) : undefined;
       // A refresh before the last one's page came back: the image that one kept is still the one.
       const pending = keepFocus.get(view);
-      const keep = focused?.image_id ?? (!newQuery && pending?.version === v0.version ? pending.imageId : undefined);
+      const keep = opts.focusOn?.imageId ?? focused?.image_id ?? (!newQuery && pending?.version === v0.version ? pending.imageId : undefined);
       if (keep !== undefined) keepFocus.set(view, { version: v0.version + 1, imageId: keep });
       else keepFocus.delete(view);
       // The old total keeps the scroll height until the answer comes, unless it was 0 (nothing to keep).
       // The selection (image ids) and its anchor stay unless the curator asked for another query: a
       // background refresh (another window's import, a run made active, a reconnect, the slider) that
       // emptied them made the next B label the focused image only, not the images selected.
-      const clear = newQuery ? { selection: new Set<number>(), anchor: null } : {};
+      const clear = newQuery ? { selection: new Set<number>(), anchor: null } : opts.focusOn ? { selection: new Set(opts.focusOn.selection), anchor: null } : {};
       updateView(view, (v) => ({ version: v.version + 1, pages: new Map(), total: v.total === 0 ? null : v.total, ...clear, loadError: null, basis: null }));
       const [a, b] = lastRange[view];
       get().ensureRange(view, a, b);

@@ -5,11 +5,30 @@ import { dependsOnLabels, VIEW_KEYS, type GalleryInternals, type Patch, type Vie
 import type { GetState } from './types';
 import { serialQueue } from './serialQueue';
 
+/**
+ * A step of this window that is not a label change (a verdict on label issues) and that Z takes
+ * back in its turn among the label changes. `undo` returns how to apply it again (Shift+Z), or null
+ * when there was nothing to take back; it throws when the core refused (a `conflict` or `not_found`
+ * drops the step, another error keeps it for the next Z).
+ */
+export interface UndoableStep {
+  undo(): Promise<RedoableStep | null>;
+}
+export interface RedoableStep {
+  /** Apply the step again; returns the step to undo, or null when nothing was applied. */
+  redo(): Promise<UndoableStep | null>;
+}
+
 export interface LabellingSlice {
   /** Label `imageIds` (the preview's own buttons), else the selection, else the focused tile: optimistic, then one `labels.set`; rolled back on error. */
   setLabel(view: ViewKey, label: LabelValue, imageIds?: readonly number[]): Promise<void>;
-  /** Undo this window's newest label change still standing (never another window's or the command line's). */
+  /** Undo this window's newest label change or verdict still standing (never another window's or the command line's). */
   undo(): Promise<void>;
+  /**
+   * Run `work` in turn with the label steps (after those before it are answered) and record the step
+   * it returns for Z (the redo stack cleared), as a label change is: a verdict on label issues.
+   */
+  runUndoable(work: () => Promise<UndoableStep | null>): Promise<void>;
   /** Apply again what the last undo reverted (Shift+Z); any new label change clears it. */
   redo(): Promise<void>;
   /** Apply label changes from the core (results, undo, `label.changed` events). */
@@ -18,13 +37,14 @@ export interface LabellingSlice {
 
 export function labellingSlice(get: GetState, client: ApiClient, g: GalleryInternals, preview: { shows(ids: Iterable<number>): boolean }): LabellingSlice {
   const { itemAt, currentOf, applyPatch } = g;
-  /** What undos reverted, newest last: each the labels to put back. */
-  const redoStack: { image_id: number; label: LabelValue }[][] = [];
+  /** What undos reverted, newest last: each the labels to put back, or a verdict to give again. */
+  const redoStack: ({ image_id: number; label: LabelValue }[] | RedoableStep)[] = [];
   /**
-   * The label changes made here, newest last: each the core's batch ids of one step (a redo may
-   * take one call per label). Z undoes these only, by id, newest batch first.
+   * The steps made here, newest last: a label step as the core's batch ids (a redo may take one
+   * call per label), undone by id, newest batch first; or another undoable step (a verdict on label
+   * issues). Z undoes these only.
    */
-  const undoStack: number[][] = [];
+  const undoStack: (number[] | UndoableStep)[] = [];
   /**
    * The label steps of this window (setLabel, undo, redo), one after the other: each waits for the
    * one before to be answered, so a Z pressed while a B is still on its way undoes that B (its step
@@ -95,6 +115,17 @@ export function labellingSlice(get: GetState, client: ApiClient, g: GalleryInter
           get().toast('info', 'Nothing to undo');
           return;
         }
+        if (!Array.isArray(step)) {
+          try {
+            const again = await step.undo();
+            if (again) redoStack.push(again);
+          } catch (e) {
+            const { code } = toQcError(e);
+            if (code !== 'conflict' && code !== 'not_found') undoStack.push(step);
+            get().reportError(e, 'Undo');
+          }
+          return;
+        }
         const changed: LabelChange[] = [];
         let failed = false;
         try {
@@ -127,6 +158,17 @@ export function labellingSlice(get: GetState, client: ApiClient, g: GalleryInter
           get().toast('info', 'Nothing to redo');
           return;
         }
+        if (!Array.isArray(batch)) {
+          try {
+            const step = await batch.redo();
+            if (step) undoStack.push(step);
+          } catch (e) {
+            const { code } = toQcError(e);
+            if (code !== 'conflict' && code !== 'not_found') redoStack.push(batch);
+            get().reportError(e, 'Redo');
+          }
+          return;
+        }
         const made: (number | null)[] = [];
         try {
           const byLabel = new Map<LabelValue, number[]>();
@@ -144,6 +186,15 @@ export function labellingSlice(get: GetState, client: ApiClient, g: GalleryInter
           redoStack.push(batch);
           get().reportError(e, 'Redo');
         }
+      });
+    },
+
+    runUndoable(work) {
+      return queued(async () => {
+        const step = await work();
+        if (!step) return;
+        redoStack.length = 0;
+        undoStack.push(step);
       });
     },
 

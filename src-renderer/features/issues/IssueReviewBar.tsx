@@ -1,11 +1,68 @@
 /** Why the focused issue is suspected, and the curator's verdict on the selected issues: confirm the label or dismiss it. */
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { IssueReviewAction } from '../../../src-shared/domain/ml';
+import type { ApiClient } from '../../api/client';
 import { fmtInt } from '../../components/format';
-import { useApp, useAppStore, useClient } from '../../stores/app';
+import { useApp, useAppStore, useClient, type AppStore } from '../../stores/app';
+import type { UndoableStep } from '../../stores/reviewLabelling';
 import { issueWhy } from '../../../src-shared/domain/labelIssue';
 import { focusGallery } from '../review/keys';
 import { issuesSource, useOpenIssues } from './openIssues';
+
+/** Verdicts in words, for the toasts. */
+const plural = (n: number, one: string, many: string) => `${fmtInt(n)} ${n === 1 ? one : many}`;
+const verdictWords = (action: 'confirm' | 'dismiss', n: number) => (action === 'confirm' ? plural(n, 'label confirmed', 'labels confirmed') : plural(n, 'issue dismissed', 'issues dismissed'));
+
+/**
+ * Where the focus goes when a verdict takes `leaving` off the list: the first tile at or after the
+ * focus whose issue is still open and is not leaving (else, at the end of the list, the nearest
+ * before it); null when the loaded pages cannot tell (a page not loaded comes first) or none is left.
+ */
+export function nextOpenTile(store: AppStore, leaving: ReadonlySet<number>, closed: (imageId: number) => boolean): number | null {
+  const s = store.getState();
+  const { focus, total } = s.views.issues;
+  const stays = (i: number): boolean | undefined => {
+    const it = s.itemAt('issues', i);
+    return it && !leaving.has(it.image_id) && !closed(it.image_id);
+  };
+  const end = total ?? 0;
+  for (let i = focus; i < end; i++) {
+    const ok = stays(i);
+    if (ok === undefined) return null;
+    if (ok) return i;
+  }
+  for (let i = Math.min(focus, end) - 1; i >= 0; i--) {
+    const ok = stays(i);
+    if (ok === undefined) return null;
+    if (ok) return i;
+  }
+  return null;
+}
+
+/**
+ * A verdict given here, as a step Z takes back: undone by reopening its issues (`ml.reviewIssues`
+ * reopen: their verdicts are removed), which come back focused and selected; Shift+Z gives it again
+ * on the labels it was given on.
+ */
+function verdictStep(store: AppStore, client: ApiClient, imageIds: number[], shown: ('good' | 'bad')[], action: 'confirm' | 'dismiss'): UndoableStep {
+  return {
+    async undo() {
+      const r = await client.call('ml.reviewIssues', { imageIds, action: 'reopen' });
+      issuesSource(client).reviewed(imageIds, 'reopen', r);
+      store.getState().refreshView('issues', { focusOn: { imageId: imageIds[0]!, selection: new Set(imageIds) } });
+      store.getState().toast('info', `Undone: ${verdictWords(action, imageIds.length)}; ${fmtInt(r.open)} open (Shift+Z redoes)`);
+      return {
+        async redo() {
+          const again = await client.call('ml.reviewIssues', { imageIds, action, shown });
+          issuesSource(client).reviewed(imageIds, action, again);
+          store.getState().refreshView('issues');
+          store.getState().toast('info', `Redone: ${verdictWords(action, again.changed)}; ${fmtInt(again.open)} open`);
+          return verdictStep(store, client, imageIds, shown, action);
+        },
+      };
+    },
+  };
+}
 
 export function IssueReviewBar() {
   const store = useAppStore();
@@ -39,20 +96,33 @@ export function IssueReviewBar() {
     const imageIds = [...want].filter((id) => shownOf.has(id));
     return { imageIds, shown: imageIds.map((id) => shownOf.get(id)!) };
   };
-  const act = async (action: IssueReviewAction) => {
+  /**
+   * Give the verdict, in turn with the label keys (a Z pressed meanwhile takes it back, not the label
+   * step before it), and record it for Z. The focus moves on to the next issue still open (the tiles
+   * the verdict closes leave the list, as do those fixed by a label key since the last refresh).
+   */
+  const act = async (action: Exclude<IssueReviewAction, 'reopen'>) => {
     if (sending.current) return;
     const { imageIds, shown } = targets();
     if (!imageIds.length) return;
     sending.current = true;
     setBusy(true);
     try {
-      const r = await client.call('ml.reviewIssues', { imageIds, action, shown });
-      store.getState().toast('info', `${fmtInt(r.changed)} ${action === 'confirm' ? 'label(s) confirmed' : 'issue(s) dismissed'}; ${fmtInt(r.open)} open`);
-      store.getState().refreshView('issues');
-      // The why-lines and counts follow in place (no list of 5,000 issues again per verdict).
-      issuesSource(client).reviewed(imageIds, action, r);
-    } catch (e) {
-      store.getState().reportError(e, action === 'confirm' ? 'Confirm label' : 'Dismiss');
+      await store.getState().runUndoable(async () => {
+        try {
+          const r = await client.call('ml.reviewIssues', { imageIds, action, shown });
+          store.getState().toast('info', `${verdictWords(action, r.changed)}; ${fmtInt(r.open)} open`);
+          const next = nextOpenTile(store, new Set(imageIds), (id) => source.closed(id));
+          if (next !== null) store.getState().focusIndex('issues', next);
+          store.getState().refreshView('issues');
+          // The why-lines and counts follow in place (no list of 5,000 issues again per verdict).
+          source.reviewed(imageIds, action, r);
+          return r.changed ? verdictStep(store, client, imageIds, shown, action) : null;
+        } catch (e) {
+          store.getState().reportError(e, action === 'confirm' ? 'Confirm label' : 'Dismiss');
+          return null;
+        }
+      });
     } finally {
       sending.current = false;
       setBusy(false);

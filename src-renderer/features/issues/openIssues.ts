@@ -182,6 +182,15 @@ class IssuesSource {
     return true;
   }
 
+  /**
+   * Whether the issue of `imageId` is known closed here (its label changed, or a verdict holds on
+   * it): false for one still open and for one the source does not follow (past the list).
+   */
+  closed(imageId: number): boolean {
+    const t = this.tracked.get(imageId);
+    return !!t && !isOpen(t);
+  }
+
   /** Whether the why-line of `imageId` is being asked for (a list on its way, or `whyOf`'s question). */
   asks(imageId: number): boolean {
     return !this.tracked.has(imageId) && (this.asking.has(imageId) || (this.awaiting === 'list' && this.whyViews > 0));

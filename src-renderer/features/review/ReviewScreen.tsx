@@ -34,7 +34,7 @@ export function SelectionBar({ view }: { view: ViewKey }) {
       <button type="button" className="btn btn--small" onClick={() => void s().setLabel(view, null)} data-testid="label-none" title="Remove the label (U)">
         Unlabel <kbd>U</kbd>
       </button>
-      <button type="button" className="btn btn--small" onClick={() => void s().undo()} data-testid="label-undo" title="Undo the last label change (Z)">
+      <button type="button" className="btn btn--small" onClick={() => void s().undo()} data-testid="label-undo" title="Undo the last label change or issue verdict (Z)">
         Undo <kbd>Z</kbd>
       </button>
       <AdvanceToggle />
