@@ -53,6 +53,30 @@ describe('sharding reads the bundle as the importer does', () => {
     });
   }
 
+  it('writes a latin1 line back byte for byte, Windows punctuation (0x80-0x9F) included, in a latin1 and in a mixed bundle', async () => {
+    // 0x92 ’, 0x96 –, 0x93 “, 0x94 ”, 0x85 …, 0x80 €, 0xE9 é: read as Windows-1252, they must go back as the same bytes.
+    const win = Buffer.from([0x92, 0x96, 0x93, 0x94, 0x85, 0x80, 0xe9]);
+    const line = (i: number, title: Buffer) => Buffer.concat([Buffer.from(`https://example.org/w/${i}.jpg\t${i}\t`), title, Buffer.from('\n')]);
+    const header = Buffer.from('eolMediaURL\tidentifier\ttitle\n');
+    const latin1 = Buffer.concat([header, ...rows.map((_, i) => line(i, win))]);
+    // A mixed file: UTF-8 lines, and every third line in Windows-1252 bytes.
+    const mixed = Buffer.concat([header, ...rows.map((_, i) => line(i, i % 3 === 0 ? win : Buffer.from('caf\u00e9 \u2019', 'utf8')))]);
+    for (const [name, bytes] of [['win-latin1', latin1], ['win-mixed', mixed]] as const) {
+      const src = path.join(dir, `${name}.tsv`);
+      fs.writeFileSync(src, bytes);
+      const sourceLines = bytes.toString('latin1').split('\n');
+      const seen = new Set<string>();
+      for (let k = 1; k <= N; k++) {
+        const s = await writeShardBundle(src, { k, n: N }, path.join(dir, `out-${name}`));
+        const shardLines = fs.readFileSync(s.file).toString('latin1').split('\n').filter((l) => l !== '');
+        // Every shard line is one of the bundle's lines, byte for byte (compared as latin1 strings: one char a byte).
+        for (const l of shardLines) expect(sourceLines, `${name} shard ${k}`).toContain(l);
+        for (const l of shardLines.slice(1)) seen.add(l);
+      }
+      expect(seen.size).toBe(rows.length);
+    }
+  });
+
   it('refuses a bundle the import refuses, against the bundle file and line, before writing a shard', async () => {
     const src = path.join(dir, 'no-url-column.tsv');
     fs.writeFileSync(src, '\n"identifier"\t"title"\n1\tx\n');

@@ -20,7 +20,7 @@ import { isHttpUrl } from '../../../src-shared/domain/library';
 import { sweepExportTemps } from '../export/stage';
 import { AtomicFile, makeDir } from '../fsSafe';
 import { MAX_INPUT_BYTES, type ReportAs } from '../library/importer';
-import { describeLongLine, inputRecords, scanInput, type InputLine } from '../library/parse';
+import { describeLongLine, inputRecords, scanInput, windows1252Bytes, type InputLine } from '../library/parse';
 import { openInputFile } from '../library/sources';
 
 export interface Shard {
@@ -107,8 +107,8 @@ export async function writeShardBundle(source: string, shard: Shard, outDir: str
   let kept = 0;
   let pending = '';
   let pendingAs: 'latin1' | 'utf8' = 'utf8';
-  // Each line is written back in the bytes it was read from: latin1 maps every byte to one code unit
-  // and back, and a line read as UTF-8 is the same bytes again (a `mixed` file: each line as it was
+  // Each line is written back in the bytes it was read from: a latin1 line's text maps back to its
+  // bytes (0x80-0x9F were read as Windows-1252's ’ – “ ” … €, so they go back through that table), and a line read as UTF-8 is the same bytes again (a `mixed` file: each line as it was
   // decoded). A UTF-16 file's lines are written as UTF-8 (the importer reads the same text from it).
   const bytesAs = (l: InputLine) => (scan.encoding === 'latin1' || (scan.encoding === 'mixed' && !('utf8' in l && l.utf8)) ? 'latin1' : 'utf8');
   // Which source line each shard line came from (4 bytes a kept row): an error the import of the
@@ -127,7 +127,7 @@ export async function writeShardBundle(source: string, shard: Shard, outDir: str
     elsewhere[i]! |= 1 << (line & 7);
   };
   const flush = () => {
-    if (pending) out.write(Buffer.from(pending, pendingAs));
+    if (pending) out.write(pendingAs === 'latin1' ? windows1252Bytes(pending) : Buffer.from(pending, 'utf8'));
     pending = '';
   };
   const write = (l: Extract<InputLine, { text: string }>, start: boolean) => {
