@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCore } from '../core/app';
-import { DEV_IMAGES, devRatings, tempDir } from '../../test-support/fixtures';
+import { DEV_IMAGES, DEV_URL_PREFIX, devRatings, tempDir } from '../../test-support/fixtures';
 import type { FailureRow } from '../../src-shared/domain/library';
 import { formatFailures, formatImport, formatSources, shown } from './format';
 
@@ -72,5 +72,30 @@ describe('qc failures after a real folder import', () => {
     expect(out).toContain(`${JSON.stringify(path.join(folder, name))}`);
     expect(formatSources(await core.call('library.sources', {})).split('\n')).toHaveLength(4);
     expect(formatFailures(failures)).not.toContain('\t');
+  });
+});
+
+describe('qc import says what it did not count twice, and what it left unlabelled for disagreeing', () => {
+  const dir = tempDir();
+  const core = createCore({ dataDir: path.join(dir, 'data') });
+  afterAll(async () => {
+    await core.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const mirrors = [{ prefix: DEV_URL_PREFIX, dir: DEV_IMAGES }];
+  const write = (name: string, rows: [string, string, number][]) => {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, `obj_with_overall_rating\tobj_url\toverall_rating\n${rows.map((r) => r.join('\t')).join('\n')}\n`);
+    return f;
+  };
+
+  it('a copy of a ratings file under another name, and a URL rated 1 and 5', async () => {
+    const [a, b, c] = devRatings().slice(0, 3).map(([id, url, rating]): [string, string, number] => [id, url, rating]) as [[string, string, number], [string, string, number], [string, string, number]];
+    const rows: [string, string, number][] = [a, [b[0], b[1], 1], [b[0], b[1], 5], c];
+    const first = formatImport(await core.call('library.import', { source: write('ratings.txt', rows), mirrors })).split('\n');
+    expect(first).toContain('  1 image rated both bad and good: left unlabelled');
+    expect(first.join('\n')).not.toContain('not counted twice');
+    const copy = formatImport(await core.call('library.import', { source: write('ratings copy.txt', rows), mirrors })).split('\n');
+    expect(copy).toContain('  4 rows already in the library from an earlier import: not counted twice');
   });
 });

@@ -1,5 +1,5 @@
 /** Human-readable output of the CLI (the --json forms print the results as they are). */
-import { FAILURE_REASONS, skippedFilesText, type FailureReason, type BundleRow, type FailureRow, type ImportRow, type ImportSummary, type LabelBatchResult, type LibraryStatus } from '../../src-shared/domain/library';
+import { FAILURE_REASONS, importCountNotes, skippedFilesText, type FailureReason, type BundleRow, type FailureRow, type ImportRow, type ImportSummary, type LabelBatchResult, type LibraryStatus } from '../../src-shared/domain/library';
 
 /**
  * Characters that must not reach a terminal raw from a name the user (or a file) chose: C0 and C1
@@ -33,6 +33,7 @@ export function formatImport(s: ImportSummary): string {
     `  rows ${s.rows}, distinct URLs ${s.urls}${s.bundle_id !== null ? `, bundle #${s.bundle_id}` : ''}${s.rows_removed ? `; ${s.rows_removed} rows of an earlier import of this file that it no longer has were removed` : ''}`,
     `  images: ${s.images_new} new, ${s.images_existing} already in the library, ${s.failed} failed`,
     `  labels of these images: ${s.labels.good} good, ${s.labels.bad} bad, ${s.labels.unlabeled} unlabelled`,
+    ...importCountNotes(s).map((note) => `  ${note}`),
     ...(s.skipped_files ? [`  ${skippedFilesText(s.skipped_files)}`] : []),
     ...(Object.keys(s.failures_by_reason).length ? ['  problems by reason:', ...reasonLines(s.failures_by_reason), '  (qc failures lists them; qc import --retry-failed tries the URLs again)'] : []),
     `  ${s.network_requests} network requests in ${s.seconds.toFixed(1)} s`,

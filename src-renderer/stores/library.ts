@@ -1,5 +1,5 @@
 /** The library: status counts, imports with live progress, failures, retry. */
-import { isHttpUrl, ROW_FAILURE_REASONS, skippedFilesText, tagMergeText, type BundleRow, type FailureReason, type ImportKind, type FailureRow, type ImportRow, type ImportSummary, type LibraryStatus } from '../../src-shared/domain/library';
+import { importCountNotes, isHttpUrl, ROW_FAILURE_REASONS, skippedFilesText, tagMergeText, type BundleRow, type FailureReason, type ImportKind, type FailureRow, type ImportRow, type ImportSummary, type LibraryStatus } from '../../src-shared/domain/library';
 import type { ImportArgs } from '../../src-shared/contract/handlers';
 import { isAbsolutePath } from '../../src-shared/contract/schemas';
 import { toQcError } from '../api/client';
@@ -76,17 +76,23 @@ export function importNote(summary: ImportSummary, what: string): { kind: 'succe
   const retry = before > 0 ? ` ${before} of them failed in an earlier import and were not tried again: use Retry failed.` : '';
   const n = summary.row_problems;
   const rows = n > 0 ? ` ${n} row${n === 1 ? '' : 's'} could not be read${rowReasons ? ` (${rowReasons})` : ''}: see the failures below.` : '';
-  if (summary.cancelled) return { kind: 'info', text: `${what} cancelled: ${summary.images_new} new, ${stored - summary.images_new} already stored, ${summary.failed} failed.${rows}${skipped}` };
+  // Rows not counted twice, images whose ratings disagree: said, and never green.
+  const counted = importCountNotes(summary)
+    .map((note) => ` ${note[0]!.toUpperCase()}${note.slice(1)}.`)
+    .join('');
+  if (summary.cancelled) return { kind: 'info', text: `${what} cancelled: ${summary.images_new} new, ${stored - summary.images_new} already stored, ${summary.failed} failed.${rows}${skipped}${counted}` };
   if (stored === 0 && summary.failed > 0) {
-    return { kind: 'error', text: `${what}: none of ${summary.failed} images could be stored (${reasons}).${retry}${before ? '' : ' See the failures below; check the mirror folder or the URLs.'}${rows}` };
+    return { kind: 'error', text: `${what}: none of ${summary.failed} images could be stored (${reasons}).${retry}${before ? '' : ' See the failures below; check the mirror folder or the URLs.'}${rows}${counted}` };
   }
-  if (stored === 0 && n > 0) return { kind: 'error', text: `${what}: nothing was stored.${rows}` };
+  if (stored === 0 && n > 0) return { kind: 'error', text: `${what}: nothing was stored.${rows}${counted}` };
+  // Every row is in the library already, from another file: nothing new, and nothing wrong.
+  if (stored === 0 && summary.rows_already_imported) return { kind: 'info', text: `${what}: nothing new.${counted}` };
   if (stored === 0) {
     const where = summary.kind === 'retry' ? ' there were no failed URLs to try again.' : summary.kind === 'folder' ? ` no images found in ${summary.source}.` : ` ${summary.source} names no images.`;
     return { kind: 'info', text: `${what}: nothing was stored:${where}${skipped}` };
   }
-  if (summary.failed > 0) return { kind: 'info', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored, ${summary.failed} failed (${reasons}).${retry}${rows}${skipped}` };
-  if (rows || skipped) return { kind: 'info', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored.${rows}${skipped}` };
+  if (summary.failed > 0) return { kind: 'info', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored, ${summary.failed} failed (${reasons}).${retry}${rows}${skipped}${counted}` };
+  if (rows || skipped || counted) return { kind: 'info', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored.${rows}${skipped}${counted}` };
   return { kind: 'success', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored. Next: train a model on the Train screen.` };
 }
 

@@ -8,6 +8,7 @@ import {
   ratingClass,
   roundHalfEven,
   sameRule,
+  unlabelledByDisagreement,
   type LabelEvidence,
   type LabelRule,
   type RatingClass,
@@ -114,6 +115,35 @@ describe('deriveLabel', () => {
   it('labelForClass consults bad, then good, else none', () => {
     expect(labelForClass(3, DEFAULT_LABEL_RULE)).toBeNull();
     expect(labelForClass(3, { bad: [], good: [3], exemplar: 'good' })).toBe('good');
+  });
+});
+
+describe('unlabelledByDisagreement', () => {
+  const rule = DEFAULT_LABEL_RULE;
+  const conflict = (e: Partial<LabelEvidence>, r: LabelRule = rule) => unlabelledByDisagreement(evidence(e), r);
+
+  it('is true only where ratings say both bad and good and their mean is left unlabelled', () => {
+    expect(conflict({ ratings: [1, 5] })).toBe(true); // mean 3
+    expect(conflict({ ratings: [2, 4] })).toBe(true);
+    expect(conflict({ ratings: [1, 1, 5] })).toBe(false); // mean 2.33: bad, a label after all
+    expect(conflict({ ratings: [3, 3] })).toBe(false); // unlabelled, but nobody said bad or good
+    expect(conflict({ ratings: [1, 3, 5, 3] })).toBe(true);
+    expect(conflict({ ratings: [2, 2] })).toBe(false);
+    expect(conflict({})).toBe(false);
+  });
+
+  it('folder labels that disagree count; an exemplar or an agreeing folder label settles it', () => {
+    expect(conflict({ folderLabels: ['good', 'bad'] })).toBe(true);
+    expect(conflict({ folderLabels: ['good', 'good'], ratings: [1, 5] })).toBe(false); // the folder label wins
+    expect(conflict({ folderLabels: ['good', 'bad'], exemplar: true })).toBe(false);
+    expect(conflict({ ratings: [1, 5], exemplar: true })).toBe(false);
+  });
+
+  it('reads the classes by the rule in force', () => {
+    const strict: LabelRule = { bad: [1], good: [5], exemplar: 'good' };
+    expect(conflict({ ratings: [2, 4] }, strict)).toBe(false); // neither class is bad or good
+    expect(conflict({ ratings: [1, 5] }, strict)).toBe(true);
+    expect(conflict({ ratings: [1, 4] }, { bad: [1, 2], good: [3, 4, 5], exemplar: 'good' })).toBe(false); // mean 2.5 → 2: bad
   });
 });
 

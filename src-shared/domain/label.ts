@@ -81,6 +81,21 @@ export function deriveLabel(evidence: LabelEvidence, rule: LabelRule): DerivedRa
   return { value, ratingClass: cls, label };
 }
 
+/**
+ * Whether {@link deriveLabel} leaves an image unlabelled because its evidence disagrees: no
+ * exemplar, and its folder labels (where it has any: they win over ratings) or else its ratings,
+ * each by its own class, say both bad and good under the rule, and the outcome is no label (a
+ * rating 1 and a 5 average to class 3; folders `agg/bad` and `agg/good` cancel out). Only a report
+ * (an import's summary counts them): the rule itself is {@link deriveLabel}'s.
+ */
+export function unlabelledByDisagreement(evidence: LabelEvidence, rule: LabelRule): boolean {
+  if (evidence.exemplar) return false;
+  const says = evidence.folderLabels.length
+    ? evidence.folderLabels
+    : evidence.ratings.filter(isValidRating).map((r) => labelForClass(ratingClass(r), rule));
+  return says.includes('bad') && says.includes('good') && deriveLabel(evidence, rule).label === null;
+}
+
 export function labelForClass(cls: RatingClass, rule: LabelRule): LabelValue {
   if (rule.bad.includes(cls)) return 'bad';
   if (rule.good.includes(cls)) return 'good';

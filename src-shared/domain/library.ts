@@ -88,8 +88,21 @@ export interface ImportSummary {
    * them. Absent when none.
    */
   rows_removed?: number;
+  /**
+   * Rating rows already in the library from an earlier import of another file (the same
+   * obj_with_overall_rating, URL and rating: the same ratings re-saved under another name, or in
+   * another encoding): not stored again, so a rating counts once. They are in `rows` but not in
+   * `urls`, the images or the labels. Repeated rows within one file are kept. Absent when none.
+   */
+  rows_already_imported?: number;
   /** Current labels of the distinct images this import touched. */
   labels: LabelCounts;
+  /**
+   * Of `labels.unlabeled`: images left unlabelled because what names them disagrees (ratings of a
+   * bad and of a good class whose mean is neither, or pictures of one image in a good and a bad
+   * class folder: label.ts unlabelledByDisagreement). Absent when none.
+   */
+  rated_both_ways?: number;
   /** Bundle id for bundle imports. */
   bundle_id: number | null;
   network_requests: number;
@@ -335,4 +348,18 @@ export function skippedFilesText(s: NonNullable<ImportSummary['skipped_files']>)
   ];
   if (hidden.length) parts.push(`${hidden.join(', ')} (names starting with '.')`);
   return parts.join('; ');
+}
+
+/**
+ * What an import did not count, or could not label, one sentence each (`qc import` and the Library
+ * screen say the same): `12 rows already in the library from an earlier import: not counted twice`,
+ * `3 images rated both bad and good: left unlabelled`. None when there is nothing to say.
+ */
+export function importCountNotes(s: Pick<ImportSummary, 'rows_already_imported' | 'rated_both_ways'>): string[] {
+  const notes: string[] = [];
+  const rows = s.rows_already_imported ?? 0;
+  const both = s.rated_both_ways ?? 0;
+  if (rows > 0) notes.push(`${rows.toLocaleString('en')} row${rows === 1 ? '' : 's'} already in the library from an earlier import: not counted twice`);
+  if (both > 0) notes.push(`${both.toLocaleString('en')} image${both === 1 ? '' : 's'} rated both bad and good: left unlabelled`);
+  return notes;
 }

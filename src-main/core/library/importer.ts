@@ -13,7 +13,7 @@ import pLimit from 'p-limit';
 import { splitMirrorSpec } from '../../../src-shared/domain/mirror';
 import type { ImportArgs, CallContext } from '../../../src-shared/contract/handlers';
 import { describeError, QcError, toErrorShape } from '../../../src-shared/contract/errors';
-import type { Label } from '../../../src-shared/domain/label';
+import { unlabelledByDisagreement, type Label, type LabelOrigin, type LabelRule } from '../../../src-shared/domain/label';
 import { isHttpUrl, noImportSummary, type FailureReason, type ImportKind, type ImportSummary, type LabelCounts } from '../../../src-shared/domain/library';
 import type { Db } from '../db/open';
 import { pacedAsync, pacedSync } from '../db/paced';
@@ -158,6 +158,8 @@ function ancestryTooLarge(ancestry: string): string | null {
 export const SETTLE_STEP_MS = 50;
 /** Rows read per query when collecting the images an import reached (a page well under a step). */
 const SETTLE_PAGE = 2_000;
+/** The URLs whose other files' rating rows an import keeps at once (importer.ts executeImport `elsewhere`): a few MB. */
+const ELSEWHERE_URLS = 20_000;
 /** How often a picture is stored again when another process removes its files before its row is committed. */
 const STORE_ATTEMPTS = 3;
 
@@ -406,7 +408,16 @@ export class Importer {
       deleteStaleBundleItems: db.prepare<[number, number]>(
         'DELETE FROM bundle_items WHERE bundle_id = ? AND NOT EXISTS (SELECT 1 FROM source_rows s WHERE s.id = bundle_items.source_row_id AND s.import_id = ?)',
       ),
-      labelOf: db.prepare<[number], { label: Label | null }>('SELECT label FROM labels WHERE image_id = ?'),
+      labelOf: db.prepare<[number], { label: Label | null; origin: LabelOrigin }>('SELECT label, origin FROM labels WHERE image_id = ?'),
+      // What an image's rows say (labels.ts derives its label from the same rows).
+      evidenceOf: db.prepare<[number], { rating: number | null; exemplar: number; folder_label: Label | null }>(
+        'SELECT s.rating, s.exemplar, s.folder_label FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE u.image_id = ?',
+      ),
+      // The ratings files imported (each one's source is its rows' origin), and the rating rows of a URL, on the url index.
+      ratingSources: db.prepare<[], string>("SELECT DISTINCT source FROM imports WHERE kind = 'ratings'").pluck(),
+      ratingRowsOf: db.prepare<[string], { origin: string; rating: number | null; eol_id: string | null }>(
+        "SELECT origin, rating, eol_id FROM source_rows WHERE url = ? AND kind = 'ratings'",
+      ),
       // Each distinct URL of an import's rows once, at its first line, in line order (keyset pages on
       // the (origin, line) index). The unary + keeps the earlier-row check on the url index: on
       // (origin, line) it would scan every earlier line of the file for each row.
@@ -581,6 +592,19 @@ export class Importer {
       if (i > 0) yield;
       step.immediate();
     }
+  }
+
+  /** Whether an image is unlabelled because its rows disagree (label.ts unlabelledByDisagreement). */
+  private disagrees(imageId: number, rule: LabelRule): boolean {
+    const rows = this.q.evidenceOf.all(imageId);
+    return unlabelledByDisagreement(
+      {
+        ratings: rows.flatMap((r) => (r.rating === null ? [] : [r.rating])),
+        exemplar: rows.some((r) => r.exemplar === 1),
+        folderLabels: rows.flatMap((r) => (r.folder_label ? [r.folder_label] : [])),
+      },
+      rule,
+    );
   }
 
   /** Read and parse the input. Throws a QcError (file, line) before anything is written. */
@@ -827,6 +851,34 @@ export class Importer {
     ctx.progress({ job: 'import', phase: 'rows', done: 0, total: p.rowCount });
     let rowProblems = 0;
     let rowsRemoved = 0;
+    /** Rating rows another file imported before holds already (the same ratings under another name): not stored again. */
+    let rowsAlreadyImported = 0;
+    /** Of those, lines an earlier import of this file stored: their rows go as stale, but the file still has them (not rows_removed). */
+    let linesNowElsewhere = 0;
+    // This file, by every path earlier imports read it by: its own rows are never another file's.
+    const thisFile = new Set([p.origin, ...(p.aliases ?? [])]);
+    // Only where another ratings file was imported can a row be there already (one file, imported
+    // again and again, looks nothing up).
+    const othersRated = p.kind === 'ratings' && this.q.ratingSources.all().some((s) => !thisFile.has(s));
+    /**
+     * Per URL, the identities (rating, obj_with_overall_rating) other files' rows give it, or null
+     * for none: read once per URL (a URL named by many rows of this file is not read again for each),
+     * at most ELSEWHERE_URLS at a time. Other files' rows do not change while this import runs.
+     */
+    const elsewhere = new Map<string, Set<string> | null>();
+    const identity = (rating: number | null, eolId: string | null) => JSON.stringify([rating, eolId]);
+    /** Whether a rating row's identity is stored already from another file (the row is then not stored). */
+    const importedElsewhere = (r: SourceRow): boolean => {
+      if (!othersRated || r.rating === null) return false;
+      let held = elsewhere.get(r.url);
+      if (held === undefined) {
+        held = null;
+        for (const o of this.q.ratingRowsOf.iterate(r.url)) if (!thisFile.has(o.origin)) (held ??= new Set()).add(identity(o.rating, o.eol_id));
+        if (elsewhere.size >= ELSEWHERE_URLS) elsewhere.clear();
+        elsewhere.set(r.url, held);
+      }
+      return held !== null && held.has(identity(r.rating, r.eolId));
+    };
     const problemReasons: Partial<Record<FailureReason, number>> = {};
     const writer = labels.importWriter(importId);
     /** Images a row of this chunk took evidence from (its line now names another URL): derived with it. */
@@ -947,6 +999,15 @@ export class Importer {
               rowProblems++;
               problemReasons.bad_ancestry = (problemReasons.bad_ancestry ?? 0) + 1;
             }
+            // The same rating imported before from another file (the file re-saved under another
+            // name or encoding, a copy, a renamed file): it counts once, so it is not stored again.
+            // Its line's row from an earlier import of this file, if any, goes as stale at the end.
+            // Repeated rows within this file are its own, and kept.
+            if (importedElsewhere(r)) {
+              rowsAlreadyImported++;
+              if (q.rowUrlAt.get(r.origin, r.line)) linesNowElsewhere++;
+              continue;
+            }
             // An input file is what it says now: a line that named another URL before takes its
             // evidence from that URL's image, which is derived again in this same transaction.
             const before = p.urlsStored ? q.rowUrlAt.get(r.origin, r.line)?.url : undefined;
@@ -978,8 +1039,9 @@ export class Importer {
             // or broken) stop counting, and their images are derived again. No other import of the
             // file runs beside this one (begin), so every row of it that is not this import's is stale.
             for (const { image_id } of q.staleRowImages.all(p.origin, importId)) losing.add(image_id);
-            rowsRemoved = q.deleteStaleRows.run(p.origin, importId).changes;
-            if (rowsRemoved) {
+            const staleRows = q.deleteStaleRows.run(p.origin, importId).changes;
+            rowsRemoved = Math.max(0, staleRows - linesNowElsewhere);
+            if (staleRows) {
               q.deleteOrphanFailures.run(p.origin);
               if (reportAs) q.deleteOrphanFailures.run(reportAs.file);
             }
@@ -1141,10 +1203,17 @@ export class Importer {
     // 4. Summary.
     const cancelled = ctx.signal.aborted;
     const labelCounts: LabelCounts = { good: 0, bad: 0, unlabeled: 0 };
+    // Of the unlabelled: those the import left so because what names them disagrees (inputs that
+    // rate or class pictures only: a bundle's or exemplars' images are not looked at).
+    const rule = p.kind === 'ratings' || p.kind === 'folder' ? labels.rule() : null;
+    let ratedBothWays = 0;
     for (const id of touched) {
-      const l = this.q.labelOf.get(id)?.label;
-      if (l === 'good' || l === 'bad') labelCounts[l]++;
-      else labelCounts.unlabeled++;
+      const l = this.q.labelOf.get(id);
+      if (l?.label === 'good' || l?.label === 'bad') labelCounts[l.label]++;
+      else {
+        labelCounts.unlabeled++;
+        if (rule && l?.origin !== 'curator' && this.disagrees(id, rule)) ratedBothWays++;
+      }
     }
     const failuresByReason: Partial<Record<FailureReason, number>> = {};
     for (const reason of failures.values()) failuresByReason[reason] = (failuresByReason[reason] ?? 0) + 1;
@@ -1173,7 +1242,9 @@ export class Importer {
       }),
       row_problems: rowProblems,
       ...(rowsRemoved > 0 && { rows_removed: rowsRemoved }),
+      ...(rowsAlreadyImported > 0 && { rows_already_imported: rowsAlreadyImported }),
       labels: labelCounts,
+      ...(ratedBothWays > 0 && { rated_both_ways: ratedBothWays }),
       bundle_id: bundleId,
       network_requests: counters.network,
       seconds: Number(((performance.now() - started) / 1000).toFixed(3)),

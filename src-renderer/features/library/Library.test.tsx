@@ -36,6 +36,23 @@ describe('Library screen', () => {
     await until(() => expect(client.callsOf('library.retryFailed')).toEqual([{ mirrors: [{ prefix: DEV_URL_PREFIX, dir: `${DEV_IMAGES}/` }] }]));
   });
 
+  test('a copy of a ratings file imported before: the result and the toast say its rows were not counted twice', async () => {
+    const user = userEvent.setup();
+    const { store } = renderWith(<LibraryScreen />);
+    await until(() => expect(screen.getByTestId('status-images').dataset.value).toBe('300'));
+    await fill(user, 'import-mirror-prefix-0', `${DEV_URL_PREFIX}=${DEV_IMAGES}/`);
+    for (const [i, file] of [ratingsFile(3, 0), ratingsFile(3, 0)].entries()) {
+      await user.clear(screen.getByTestId('import-path'));
+      await fill(user, 'import-path', file);
+      await user.click(screen.getByTestId('import-start'));
+      await until(() => expect(store.getState().lastImport?.source).toBe(file), 20_000);
+      const notes = () => screen.queryAllByTestId('import-count-note').map((n) => n.textContent);
+      if (i === 0) expect(notes()).toEqual([]);
+      else await until(() => expect(notes()).toEqual([' · 3 rows already in the library from an earlier import: not counted twice']));
+    }
+    await until(() => expect(store.getState().toasts.find((t) => t.text.startsWith('Import: nothing new'))?.text).toBe('Import: nothing new. 3 rows already in the library from an earlier import: not counted twice.'));
+  });
+
   test('a relative path is refused in words, before any call', async () => {
     const user = userEvent.setup();
     const { client, store } = renderWith(<LibraryScreen />);

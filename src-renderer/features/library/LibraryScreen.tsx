@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { FAILURE_REASONS, IMPORT_KINDS, tagMergeText, type FailureReason } from '../../../src-shared/domain/library';
+import { FAILURE_REASONS, IMPORT_KINDS, importCountNotes, tagMergeText, type FailureReason } from '../../../src-shared/domain/library';
 import { RATING_CLASSES, sameRule, type LabelRule, type RatingClass } from '../../../src-shared/domain/label';
 import { useApp, useAppStore } from '../../stores/app';
 import { BrowseButton } from '../../components/BrowseButton';
@@ -137,6 +137,12 @@ function ImportCard() {
           {fmtInt(last.urls)} URLs · <b>{fmtInt(last.images_new)}</b> new · {fmtInt(last.images_existing)} already stored · <b>{fmtInt(last.failed)}</b> failed · {fmtInt(last.row_problems)} row
           problems · {fmtInt(last.network_requests)} requests · {fmtSeconds(last.seconds)} · encoding {last.encoding}
           {last.bundle_id !== null && <> · bundle {last.bundle_id}</>}
+          {importCountNotes(last).map((note) => (
+            <span key={note} data-testid="import-count-note">
+              {' '}
+              · {note}
+            </span>
+          ))}
         </div>
       )}
     </form>
