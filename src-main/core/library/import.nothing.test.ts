@@ -42,6 +42,26 @@ describe('imports with nothing to import', () => {
     }
   });
 
+  it('a folder with no picture but input lists (a ratings file, tag files saved by Excel as .txt) names them, to import them instead', async () => {
+    const core = createCore({ dataDir: path.join(dir, 'lists-lib') });
+    try {
+      const folder = path.join(dir, 'lists');
+      fs.mkdirSync(folder);
+      fs.writeFileSync(path.join(folder, 'image_ratings.txt'), 'obj_with_overall_rating\tobj_url\toverall_rating\n1\thttps://x.org/1.jpg\t2\n');
+      // Excel's "Unicode Text": UTF-16LE with its byte order mark.
+      fs.writeFileSync(path.join(folder, 'bundle_a.txt'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('eolMediaURL\timclass\tconfidence\r\nhttps://x.org/1.jpg\tbad\t0.9\r\n', 'utf16le')]));
+      fs.writeFileSync(path.join(folder, 'notes.txt'), 'field notes\n');
+      const e = await qcRejection(core.call('library.import', { source: folder, kind: 'folder' }));
+      expect(e.code).toBe('bad_input');
+      expect(e.message).toContain('no image files');
+      expect(e.message).toContain('it holds bundle_a.txt (a tag file), image_ratings.txt (a ratings file): import those files, not the folder');
+      expect(e.message).not.toContain('notes.txt (');
+      expect(core.context.db.prepare('SELECT COUNT(*) FROM imports').pluck().get()).toBe(0);
+    } finally {
+      await core.close();
+    }
+  });
+
   it('retrying with no failed URL answers that nothing was tried and adds no import row, however often', async () => {
     const { core } = await devLibrary(path.join(dir, 'retry'), 3);
     try {

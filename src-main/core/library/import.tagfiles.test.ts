@@ -56,14 +56,25 @@ describe('tag files given to library.import', () => {
     expect(r).toMatchObject({ kind: 'folder', images_new: 1 });
   });
 
-  it('finds tag files by their header, the one detector qc import uses: the file itself, or the *.tsv of a folder in name order', () => {
+  it('finds tag files by their header, the one detector qc import uses: the file itself, or the *.tsv and *.txt of a folder in name order', () => {
     const folder = path.join(dir, 'detect');
     const b = write('detect/b_finaltags.tsv', [FINAL_TAGS_HEADER]);
     const a = write('detect/a_a.tsv', ['eolMediaURL\tidentifier\timclass\tconfidence']);
     write('detect/bundle.tsv', ['eolMediaURL\tidentifier', 'https://x.org/1.jpg\t1']);
-    write('detect/notes.txt', ['eolMediaURL\timclass\tconfidence']);
+    // A tag file saved by Excel as .txt is one; notes and other lists are not.
+    const c = write('detect/c_a.txt', ['eolMediaURL\timclass\tconfidence']);
+    write('detect/notes.txt', ['field notes']);
+    write('detect/ratings.txt', ['obj_with_overall_rating\tobj_url\toverall_rating']);
+    write('detect/pic.csv', ['eolMediaURL\timclass\tconfidence']);
     fs.mkdirSync(path.join(folder, 'sub.tsv'));
-    expect(tagFilesAt(folder)).toEqual([a, b]);
+    fs.mkdirSync(path.join(folder, 'sub.txt'));
+    expect(tagFilesAt(folder)).toEqual([a, b, c]);
+    // A .txt that cannot be read is not one (field notes beside pictures); a .tsv is refused by name.
+    if (process.platform !== 'win32' && process.getuid?.() !== 0) {
+      const locked = write('detect-locked/notes.txt', ['x']);
+      fs.chmodSync(locked, 0o000);
+      expect(tagFilesAt(path.dirname(locked))).toEqual([]);
+    }
     expect(tagFilesAt(b)).toEqual([b]);
     expect(tagFilesAt(path.join(folder, 'bundle.tsv'))).toEqual([]);
     expect(tagFilesAt(path.join(dir, 'nothing-here'))).toEqual([]);

@@ -21,7 +21,7 @@ import type { LabelService } from '../labels/labels';
 import { ByteBudget } from './byteBudget';
 import { fetchBytes, fetchList, FetchFailure, DEFAULT_FETCH_OPTIONS } from './fetch';
 import { pathOfFileUrl, pathText, readFolderFile, scanFolder, type FolderProblem } from './folder';
-import { bufferReader, isTagHeader, scanInput, tagFileHeader, type ReadAt, type RowProblem } from './parse';
+import { bufferReader, detectKind, isTagHeader, scanInput, tagFileHeader, type ReadAt, type RowProblem } from './parse';
 import { heldHere, ownerEnded, ownersOf, sha256, thisProcess, type ImageStore, type ImportJournal, type StoredFiles } from './store';
 import { isPrivateHost, openInputFile, readLocalFile, resolveSource, withoutPassword, type Mirror, type SourcePolicy } from './sources';
 import { DEFAULT_MAX_PIXELS, type DerivedFiles, verifyImage, VerifyFailure } from './verify';
@@ -226,10 +226,12 @@ function headerLineOf(file: string): string {
 
 /**
  * The tag files at a local path (parse.ts isTagHeader): the file itself when it is one, or every
- * `*.tsv` directly in a folder that is one, in name order; none when the path does not exist.
+ * `*.tsv` and `*.txt` (a tag file Excel saved as "Unicode Text") directly in a folder that is one,
+ * in name order; none when the path does not exist.
  * The one detector behind every front door: `qc import` merges what it finds (ml.importTags) and
  * library.import refuses such a file or folder as an input (it would become a bundle of URLs).
- * A folder's `.tsv` that cannot be read is refused with its name (whether it is one cannot be told).
+ * A folder's `.tsv` that cannot be read is refused with its name (whether it is one cannot be
+ * told); a `.txt` that cannot be read is taken for none (field notes beside pictures).
  */
 export function tagFilesAt(source: string): string[] {
   const local = path.resolve(source);
@@ -252,17 +254,50 @@ export function tagFilesAt(source: string): string[] {
   } catch {
     return []; // a folder that cannot be listed: library.import says why (folder.ts scanFolder)
   }
-  const tsvs = names
-    .filter((f) => /\.tsv$/i.test(f))
+  const candidates = names
+    .filter((f) => /\.(tsv|txt)$/i.test(f))
     .sort()
     .map((f) => path.join(local, f));
-  return tsvs.filter((f) => {
+  return candidates.filter((f) => {
     try {
       return fs.statSync(f).isFile() && isTagHeader(headerLineOf(f));
     } catch (e) {
+      if (/\.txt$/i.test(f)) return false;
       throw new QcError('bad_input', `cannot read it to tell whether it is a tag file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: f });
     }
   });
+}
+
+/** Names of text files that may be an input list: what a folder with no picture may hold instead. */
+const LIST_FILE = /\.(tsv|txt|csv)$/i;
+
+/**
+ * The input lists directly in a folder (by their header: parse.ts isTagHeader, detectKind), in
+ * name order, as `name (a ratings file)`: said when the folder holds no picture, so a curator who
+ * chose the folder of a ratings file, or of tag files saved as `.txt`, is told which file to import.
+ * Files that cannot be read, or whose first line is no input's header, are left out.
+ */
+function inputListsIn(folder: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(folder).filter((f) => LIST_FILE.test(f) && !f.startsWith('.')).sort();
+  } catch {
+    return [];
+  }
+  const found: string[] = [];
+  for (const name of names) {
+    const file = path.join(folder, name);
+    let what: string;
+    try {
+      if (!fs.statSync(file).isFile()) continue;
+      const header = headerLineOf(file);
+      what = isTagHeader(header) ? 'a tag file' : `a ${detectKind(header, file).kind} file`;
+    } catch {
+      continue;
+    }
+    found.push(`${name} (${what})`);
+  }
+  return found;
 }
 
 /** Parse `PREFIX=DIR` (src-shared/domain/mirror.ts: the last `=` separates) and check the folder. */
@@ -635,7 +670,11 @@ export class Importer {
       if (!scan.rows.length && !scan.problems.length) {
         // Nothing to import (the wrong folder chosen?): refused, so no empty import is recorded.
         const skipped = Object.entries(scan.skippedByExtension).map(([ext, n]) => `${n} ${ext || '(no extension)'}`);
-        throw new QcError('bad_input', `the folder holds no image files (JPEG, PNG, WebP, GIF, TIFF, AVIF, HEIC)${skipped.length ? `; left out: ${skipped.join(', ')}` : ''}: nothing to import`, { file: scan.root });
+        // … and the input lists it holds instead, by their header: import those files themselves.
+        const lists = inputListsIn(local);
+        const shown = lists.length > 3 ? [...lists.slice(0, 3), `${(lists.length - 3).toLocaleString('en')} more`] : lists;
+        const instead = lists.length ? `; it holds ${shown.join(', ')}: import ${lists.length === 1 ? 'that file itself' : 'those files'}, not the folder` : '';
+        throw new QcError('bad_input', `the folder holds no image files (JPEG, PNG, WebP, GIF, TIFF, AVIF, HEIC)${skipped.length ? `; left out: ${skipped.join(', ')}` : ''}${instead}: nothing to import`, { file: scan.root });
       }
       const rows: SourceRow[] = scan.rows.map((r) => ({
         origin: r.file,

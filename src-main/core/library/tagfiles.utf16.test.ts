@@ -44,6 +44,9 @@ describe('a UTF-16 tag file', () => {
     expect(tagFilesAt(le)).toEqual([le]);
     expect(tagFilesAt(be)).toEqual([be]);
     expect(tagFilesAt(path.dirname(le))).toEqual([le, be]);
+    // Saved by Excel as "Unicode Text" under its .txt name, in a folder: told by its header too.
+    const txt = write('excel-txt/bundle_a.txt', utf16(text, 'le'));
+    expect(tagFilesAt(path.dirname(txt))).toEqual([txt]);
   });
 
   it('merges its rows into the run (accented cells and all)', async () => {
