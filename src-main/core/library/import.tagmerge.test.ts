@@ -68,10 +68,14 @@ describe('library.import merges tag files as qc import does', () => {
     expect(remoteP('https://elsewhere.example/w.jpg')).toBeUndefined();
   });
 
-  it('with no trained model: the one error of a call that needs a run, nothing imported', async () => {
+  it('with no trained model: the one error of a call that needs a run, with the file it stops; nothing imported', async () => {
     const f = write('norun/d_finaltags.tsv', [FINAL_TAGS_HEADER, `https://elsewhere.example/u.jpg\t1\t11\t\tbad\t0.9\tmodel\t0.9`]);
     const imports = (await empty.core.call('library.sources', {})).imports.length;
-    await expect(empty.core.call('library.import', { source: f })).rejects.toMatchObject({ code: 'not_found', message: 'no trained model yet: train a model first' });
+    await expect(empty.core.call('library.import', { source: f })).rejects.toMatchObject({ code: 'not_found', file: f, message: 'cannot merge its predictions: no trained model yet: train a model first' });
+    // A folder of them: named by the folder.
+    write('norun/e_a.tsv', ['eolMediaURL\tidentifier\timclass\tconfidence', 'https://elsewhere.example/t.jpg\t2\tgood\t0.6']);
+    const folder = path.dirname(f);
+    await expect(empty.core.call('library.import', { source: folder })).rejects.toMatchObject({ code: 'not_found', file: folder, message: 'cannot merge the predictions of its 2 tag files: no trained model yet: train a model first' });
     expect((await empty.core.call('library.sources', {})).imports).toHaveLength(imports);
   });
 });
