@@ -1,7 +1,7 @@
 /** `qc issues`' text: the issues within confident learning's estimate, then those beyond it under their own heading. */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TRAIN_PARAMS, type ClassifySummary, type LabelIssue, type RecommendedThreshold, type RunSummary } from '../../src-shared/domain/ml';
-import { formatClassify, formatDemo, formatIssues, formatRun, formatRuns, formatSetThreshold, formatUse } from './formatMl';
+import { formatClassify, formatDemo, formatExport, formatIssues, formatRun, formatRuns, formatSetThreshold, formatUse } from './formatMl';
 
 const issue = (rank: number, beyond: boolean): LabelIssue => ({
   rank,
@@ -66,6 +66,13 @@ describe('formatClassify', () => {
   it('says how many rows could not be read and have no tag row, so the row count is explained', () => {
     expect(formatClassify(summary)).not.toMatch(/could not be read/);
     expect(formatClassify({ ...summary, row_problems: 2 })).toMatch(/^ {2}2 row\(s\) could not be read .* no tag row: qc failures lists them$/m);
+  });
+  it('says, per run, how many URLs merged into another run the export leaves out, and how to get them', () => {
+    expect(formatExport(summary)).not.toMatch(/merged into run/);
+    const text = formatExport({ ...summary, merged_other_runs: [{ run_id: 3, urls: 120 }, { run_id: 5, urls: 1 }] });
+    expect(text).toContain('\n  120 URLs merged into run 3 are not in this export (they belong to run 3: --run 3, or import the tag files again)\n');
+    expect(text).toContain('\n  1 URL merged into run 5 is not in this export (they belong to run 5: --run 5, or import the tag files again)\n');
+    expect(formatClassify({ ...summary, merged_other_runs: [{ run_id: 3, urls: 2 }] })).toContain('2 URLs merged into run 3 are not in this export');
   });
 });
 

@@ -240,8 +240,14 @@ export function formatExport(r: ExportSummary): string {
   return [
     `Wrote ${r.files.length} file(s), ${r.rows} rows; ${r.tagged_bad} tagged bad at threshold ${thr(r.in_force.threshold)} (${r.in_force.source}); run ${r.run_id}`,
     `  tags from curators ${r.by_source.curator}, from the model ${r.by_source.model}, without a prediction ${r.by_source.none}`,
+    ...(r.merged_other_runs ?? []).map((m) => `  ${mergedElsewhereText(m)}`),
     ...r.files.map((f) => `  ${f}`),
   ].join('\n');
+}
+
+/** URLs merged from tag files into another run, which an export of this run leaves out, and what to do. */
+export function mergedElsewhereText(m: { run_id: number; urls: number }): string {
+  return `${m.urls} URL${m.urls === 1 ? '' : 's'} merged into run ${m.run_id} ${m.urls === 1 ? 'is' : 'are'} not in this export (they belong to run ${m.run_id}: --run ${m.run_id}, or import the tag files again)`;
 }
 
 export function formatClassify(r: ClassifySummary): string {

@@ -322,6 +322,13 @@ export interface ExportSummary {
   /** The p(bad) threshold the tags were cut at and where it came from: the same shape as a run's `in_force`. */
   in_force: ThresholdInForce;
   run_id: number | null;
+  /**
+   * URLs with a prediction merged from tag files into another run (`qc import --run R`, or while R
+   * was active) and no image here, that this export therefore does not write (for a bundle: its
+   * rows' URLs), by run: they belong to the run whose tag files were merged (`--run R`, or import
+   * the tag files again into this run). Absent when none.
+   */
+  merged_other_runs?: { run_id: number; urls: number }[];
 }
 
 export interface ClassifySummary extends ExportSummary {

@@ -7,7 +7,8 @@
  * add `p_bad`, the number the threshold is compared with. For the whole
  * library, `library_finaltags.tsv`: its images, then the URLs without an image here that the run
  * has predictions for merged from tag files (`url_predictions`). A bundle row without an image
- * here takes its URL's merged prediction. A bundle's files are published together from a stage folder,
+ * here takes its URL's merged prediction. Predictions merged into another run belong to that run:
+ * not written, but counted by run in the result (`merged_other_runs`). A bundle's files are published together from a stage folder,
  * the final tags last, older chunks of the same name removed (stage.ts); the library's one file is
  * written to a temporary name and renamed into place (`AtomicFile`). Never through a link planted
  * in the output folder; temporaries of dead processes there are swept first. Only tag files (first
@@ -28,7 +29,7 @@ import type { LabelOrigin, LabelValue } from '../../../src-shared/domain/label';
 import { chunkSuffix, DEFAULT_CHUNK_ROWS, FINAL_COLUMNS, finalConfidence, finalTag, formatConfidence, predictedClass, TAG_COLUMNS, tsvLine } from '../../../src-shared/domain/tags';
 import type { Db } from '../db/open';
 import { isTagHeader } from '../library/parse';
-import { urlPredictionCount } from '../library/status';
+import { urlPredictionCount, urlPredictionsOfOtherRuns } from '../library/status';
 import { withSnapshot } from '../db/snapshot';
 import { AtomicFile, makeDir } from '../fsSafe';
 import { folderKey, portableStem } from './portableName';
@@ -60,6 +61,18 @@ export interface ExportResult {
   by_source: { curator: number; model: number; none: number };
   threshold: number;
   run_id: number | null;
+  /**
+   * URLs merged from tag files into other runs, with no image here and no merged prediction of this
+   * run, by run (library/status.ts urlPredictionsOfOtherRuns; for a bundle, of its rows): this
+   * export does not write them. Absent when none.
+   */
+  merged_other_runs?: { run_id: number; urls: number }[];
+}
+
+/** {@link ExportResult.merged_other_runs} of an export of `runId` (of bundle `bundleId`), read in its snapshot. */
+function mergedOtherRuns(db: Db, runId: number | null, bundleId?: number): Pick<ExportResult, 'merged_other_runs'> {
+  const m = urlPredictionsOfOtherRuns(db, runId, { exact: true, ...(bundleId !== undefined && { bundleId }) });
+  return m.length ? { merged_other_runs: m } : {};
 }
 
 interface Row {
@@ -295,6 +308,7 @@ async function bundleFromSnapshot(
   const chunkHeader = `${tsvLine([...columns, ...TAG_COLUMNS])}\n`;
   const finalName = `${base}_finaltags.tsv`;
   const total = (db.prepare('SELECT COUNT(*) AS n FROM bundle_items WHERE bundle_id = ?').get(opts.bundleId) as { n: number }).n;
+  const elsewhere = mergedOtherRuns(db, opts.runId, opts.bundleId);
   // Every file goes into a stage folder first (stage.ts) and is published only when all are complete.
   const stage = ExportStage.open(opts.outDir, { owners: opts.owners ?? null });
   // A curator's file at one of this export's names is refused now, before any row is written
@@ -371,7 +385,7 @@ async function bundleFromSnapshot(
     throw e;
   }
   const files = [...names.filter((n) => n !== finalName), finalName].map((n) => path.join(stage.outDir, n));
-  return { files, rows, tagged_bad: bad, by_source, threshold: opts.threshold, run_id: opts.runId };
+  return { files, rows, tagged_bad: bad, by_source, threshold: opts.threshold, run_id: opts.runId, ...elsewhere };
 }
 
 /** Images read per query by {@link exportLibrary}: its memory does not grow with the library. */
@@ -514,5 +528,5 @@ async function libraryFromSnapshot(
     out.discard();
     throw e;
   }
-  return { files: [file], rows, tagged_bad: bad, by_source, threshold: opts.threshold, run_id: opts.runId };
+  return { files: [file], rows, tagged_bad: bad, by_source, threshold: opts.threshold, run_id: opts.runId, ...mergedOtherRuns(db, opts.runId) };
 }

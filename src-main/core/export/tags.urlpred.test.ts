@@ -137,6 +137,35 @@ describe('URL predictions merged from tag files', () => {
     expect(chunk.find((x) => x.eolMediaURL === missing)).toMatchObject({ imclass: p >= 0.5 ? 'bad' : 'good', confidence: formatConfidence(p >= 0.5 ? p : 1 - p) });
   });
 
+  it("says how many URLs merged into another run an export leaves out (they belong to that run), library and bundle", async () => {
+    const { db } = core.context;
+    // This run's exports write every merged URL: nothing left out.
+    expect((await exportLibrary(db, { runId: run, threshold: 0.5, outDir: path.join(dir, 'own') })).merged_other_runs).toBeUndefined();
+    const other = Number(db.prepare("INSERT INTO runs (status, params, backbone) VALUES ('done', '{}', 'test')").run().lastInsertRowid);
+    try {
+      // Another run, which has one of those URLs merged itself: that one is in its export.
+      const shared = 'https://elsewhere.example.org/media/2.jpg';
+      db.prepare("INSERT INTO url_predictions (run_id, url, p_bad, origin) VALUES (?, ?, 0.4, 'x')").run(other, shared);
+      db.prepare('INSERT INTO predictions (run_id, image_id, p_bad, heldout) SELECT ?, id, ?, 0 FROM images').run(other, LOCAL_P);
+      const lib = await exportLibrary(db, { runId: other, threshold: 0.5, outDir: path.join(dir, 'other-run') });
+      // Of run's merged URLs: dev[0]'s image is here (written as the image), `shared` is other's too.
+      const leftOut = [...remote.keys()].filter((u) => u !== shared);
+      expect(lib.merged_other_runs).toEqual([{ run_id: run, urls: leftOut.length }]);
+      const written = readTsv(lib.files[0]!).filter((x) => x.image_id === '').map((x) => x.eolMediaURL);
+      expect(written).toEqual([shared]);
+      for (const u of leftOut) expect(written).not.toContain(u);
+      // A bundle: only its rows' URLs (the failed download, `missing`).
+      const bundle = await exportBundle(db, { bundleId, runId: other, threshold: 0.5, outDir: path.join(dir, 'other-run-bundle') });
+      expect(bundle.merged_other_runs).toEqual([{ run_id: run, urls: 1 }]);
+      // Through the API (the CLI's words: formatMl.test.ts).
+      const answer = await core.call('export.tags', { outDir: path.join(dir, 'other-run-api'), runId: other });
+      expect(answer.merged_other_runs).toEqual([{ run_id: run, urls: leftOut.length }]);
+      expect((await core.call('export.tags', { outDir: path.join(dir, 'own-api'), runId: run })).merged_other_runs).toBeUndefined();
+    } finally {
+      db.prepare('DELETE FROM runs WHERE id = ?').run(other);
+    }
+  });
+
   it('counts the URL rows in the progress, and a cancel among them leaves no file', async () => {
     const progress: string[] = [];
     const whole = await core.call('export.tags', { outDir: path.join(dir, 'progress'), runId: run }, { onProgress: (p) => progress.push(`${p.done}/${p.total}`) });

@@ -82,6 +82,28 @@ export function urlPredictionCount(db: Db, runId: number | null, { exact = false
   return (db.prepare(sql).get(runId) as { n: number }).n;
 }
 
+/**
+ * The URLs merged from tag files into runs other than `runId` (`url_predictions`), by run (in run
+ * order, runs with none left out): they belong to the run whose tag files were merged, so an export
+ * of `runId` does not write them. `exact`: only those an export of `runId` leaves out, whose image
+ * is still not here and that `runId` has no merged prediction for, and with `bundleId` only the
+ * bundle's URLs (a lookup or two per URL: for an export, which reads its rows anyway); else every
+ * one of each other run (a count of its range, as {@link urlPredictionCount}: for the status).
+ */
+export function urlPredictionsOfOtherRuns(db: Db, runId: number | null, { exact = false, bundleId }: { exact?: boolean; bundleId?: number } = {}): { run_id: number; urls: number }[] {
+  const run = runId ?? -1;
+  if (!exact) return db.prepare('SELECT run_id, COUNT(*) AS urls FROM url_predictions WHERE run_id != ? GROUP BY run_id ORDER BY run_id').all(run) as { run_id: number; urls: number }[];
+  const leftOut = `NOT EXISTS (SELECT 1 FROM image_urls u WHERE u.url = up.url)
+    AND NOT EXISTS (SELECT 1 FROM url_predictions mine WHERE mine.run_id = @run AND mine.url = up.url)`;
+  const sql =
+    bundleId === undefined
+      ? `SELECT up.run_id, COUNT(*) AS urls FROM url_predictions up WHERE up.run_id != @run AND ${leftOut} GROUP BY up.run_id ORDER BY up.run_id`
+      : `SELECT up.run_id, COUNT(DISTINCT up.url) AS urls
+         FROM bundle_items b JOIN source_rows s ON s.id = b.source_row_id JOIN url_predictions up ON up.url = s.url AND up.run_id != @run
+         WHERE b.bundle_id = @bundle AND ${leftOut} GROUP BY up.run_id ORDER BY up.run_id`;
+  return db.prepare(sql).all({ run, bundle: bundleId ?? -1 }) as { run_id: number; urls: number }[];
+}
+
 /** The failures' statements of the status and the failures list (their indexes: migration 022). */
 export const FAILURES_BY_REASON = 'SELECT reason, COUNT(*) AS n FROM failures GROUP BY stage, reason';
 export const FETCH_FAILURES = "SELECT COUNT(*) AS n FROM failures WHERE stage = 'fetch'";

@@ -255,6 +255,6 @@ export class ClassifyService {
 
 /** An export's answer names its threshold as `in_force: { threshold, source }`, the shape a run's answers use. */
 function exportSummary(result: ExportResult, inForce: ThresholdInForce): ExportSummary {
-  const { files, rows, tagged_bad, by_source, run_id } = result;
-  return { files, rows, tagged_bad, by_source, in_force: { threshold: result.threshold, source: inForce.source }, run_id };
+  const { files, rows, tagged_bad, by_source, run_id, merged_other_runs } = result;
+  return { files, rows, tagged_bad, by_source, in_force: { threshold: result.threshold, source: inForce.source }, run_id, ...(merged_other_runs?.length && { merged_other_runs }) };
 }
