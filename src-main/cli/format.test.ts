@@ -9,8 +9,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCore } from '../core/app';
 import { DEV_IMAGES, DEV_URL_PREFIX, devRatings, tempDir } from '../../test-support/fixtures';
-import type { FailureRow } from '../../src-shared/domain/library';
-import { formatFailures, formatImport, formatSources, shown } from './format';
+import type { FailureRow, LibraryStatus } from '../../src-shared/domain/library';
+import { formatFailures, formatImport, formatSources, formatStatus, shown } from './format';
 
 const failure = (over: Partial<FailureRow>): FailureRow => ({ id: 1, url: null, file: null, line: null, reason: 'truncated', detail: 'corrupt', attempts: 1, updated_at: '', ...over });
 
@@ -97,5 +97,28 @@ describe('qc import says what it did not count twice, and what it left unlabelle
     expect(first.join('\n')).not.toContain('not counted twice');
     const copy = formatImport(await core.call('library.import', { source: write('ratings copy.txt', rows), mirrors })).split('\n');
     expect(copy).toContain('  4 rows already in the library from an earlier import: not counted twice');
+  });
+});
+
+describe('formatStatus', () => {
+  const status: LibraryStatus = {
+    data_dir: '/lib',
+    schema_version: 23,
+    images: 10,
+    labels: { good: 4, bad: 3, unlabeled: 3 },
+    labels_by_origin: { import: 7, curator: 0 },
+    ratings: { '1': 1, '2': 2, '3': 3, '4': 2, '5': 2 },
+    failed: 0,
+    failures_by_reason: {},
+    imports: 1,
+    bundles: 0,
+    url_predictions: { run_id: 4, urls: 0, other_runs: [] },
+  };
+  it('says how many URLs merged into another run qc export of the active run leaves out, and how to get them', () => {
+    expect(formatStatus(status)).not.toMatch(/merged/);
+    const text = formatStatus({ ...status, url_predictions: { run_id: 4, urls: 7, other_runs: [{ run_id: 2, urls: 120 }, { run_id: 3, urls: 1 }] } });
+    expect(text).toContain('\n  run 4: 7 predictions merged from tag files for URLs whose image was not here (qc export writes them after the images)\n');
+    expect(text).toContain("\n  120 URLs merged into run 2 are not in qc export's files of run 4 (they belong to run 2: qc export --run 2, or import the tag files again)\n");
+    expect(text.endsWith("\n  1 URL merged into run 3 is not in qc export's files of run 4 (they belong to run 3: qc export --run 3, or import the tag files again)")).toBe(true);
   });
 });

@@ -181,17 +181,19 @@ describe('URL predictions merged from tag files', () => {
     expect(fs.readdirSync(out)).toEqual([]);
   });
 
-  it('library.status says how many predictions the active run has merged by URL', async () => {
+  it('library.status says how many predictions the active run has merged by URL, and how many other runs have', async () => {
     const { db } = core.context;
     const status = await core.call('library.status', {});
     const stored = db.prepare('SELECT COUNT(*) FROM url_predictions WHERE run_id = ?').pluck().get(run) as number;
     expect(stored).toBe(remote.size + 1);
-    expect(status.url_predictions).toEqual({ run_id: run, urls: stored });
-    // Another run becomes active (the newest finished one): its count, none.
+    expect(status.url_predictions).toEqual({ run_id: run, urls: stored, other_runs: [] });
+    // Another run becomes active (the newest finished one): its count, none; run's are its own,
+    // and the status says so (qc export of the active run leaves them out; the CLI's words: format.test.ts).
     const other = Number(db.prepare("INSERT INTO runs (status, params, backbone) VALUES ('done', '{}', 'test')").run().lastInsertRowid);
-    expect((await core.call('library.status', {})).url_predictions).toEqual({ run_id: other, urls: 0 });
+    const whileOther = await core.call('library.status', {});
+    expect(whileOther.url_predictions).toEqual({ run_id: other, urls: 0, other_runs: [{ run_id: run, urls: stored }] });
     await core.call('ml.setActive', { runId: run });
-    expect((await core.call('library.status', {})).url_predictions).toEqual({ run_id: run, urls: stored });
+    expect((await core.call('library.status', {})).url_predictions).toEqual({ run_id: run, urls: stored, other_runs: [] });
     db.prepare('DELETE FROM runs WHERE id = ?').run(other);
   });
 

@@ -145,7 +145,7 @@ export function libraryStatus(db: Db, dataDir: string): LibraryStatus {
     failures_by_reason: failuresByReason,
     imports: one<{ n: number }>('SELECT COUNT(*) AS n FROM imports').n,
     bundles: one<{ n: number }>('SELECT COUNT(*) AS n FROM bundles').n,
-    url_predictions: { run_id: run, urls: urlPredictionCount(db, run) },
+    url_predictions: { run_id: run, urls: urlPredictionCount(db, run), other_runs: urlPredictionsOfOtherRuns(db, run) },
   };
 }
 
