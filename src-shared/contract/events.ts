@@ -1,6 +1,6 @@
 /** Push events: what the core tells every open view (and the CLI's progress bar) while it works. */
 import type { LabelChange } from '../domain/library';
-import type { EpochStats, ThresholdInForce } from '../domain/ml';
+import type { EpochStats, IssueReviewAction, ThresholdInForce } from '../domain/ml';
 
 export interface JobProgress {
   /** What is running, e.g. `import`, `embed`, `train`. */
@@ -38,11 +38,15 @@ export interface EventMap {
    * send one by one as `label.changed`, so every open view reloads its counts, galleries and label issues.
    * `elsewhere`: another program on the library (`qc`, another window, `qc serve`) changed its
    * images, imports, scores or very many labels (src-main/core/watch.ts).
-   * `issues`: another program's verdict on label issues (confirmed, dismissed or reopened: `qc
-   * issues --confirm`, seen by the watcher): only the open issues changed (their counts, the Label
-   * issues list, the issue badges); nothing else needs reloading.
+   * `issues`: a curator's verdict on label issues (confirmed, dismissed or reopened): only the open
+   * issues changed (their counts, the Label issues list, the issue badges); nothing else needs
+   * reloading. `reviewed`, when present, names the images and the verdict, so a view applies it in
+   * place (the window that gave it may hear it too: applying it twice changes nothing); without it
+   * (another program's verdict, `qc issues --confirm`, seen by the watcher) a view counts again.
    */
-  'library.changed': { reason: 'import' | 'classify' | 'rule' | 'tags' | 'elsewhere' | 'issues' };
+  'library.changed':
+    | { reason: 'import' | 'classify' | 'rule' | 'tags' | 'elsewhere' }
+    | { reason: 'issues'; reviewed?: { imageIds: number[]; action: IssueReviewAction } };
   /** Desktop app only: a menu item for the page to carry out (browser mode never sends it). */
   'app.menu': { command: MenuCommand };
 }
