@@ -18,6 +18,11 @@ interface Props {
   onTileClick(index: number, e: MouseEvent): void;
 }
 
+/** A tile's label issue in words: `#rank`, beyond the estimate or closed (relabelled, confirmed or dismissed since the run listed it). */
+function issueWords(item: GalleryItem): string {
+  return `#${item.issue_rank}${item.issue_open === 0 ? ' (closed)' : item.issue_beyond_estimate ? ' (beyond the estimate)' : ''}`;
+}
+
 /** What a screen reader says for a tile: which image, its label, p(bad) and whether it is flagged. */
 export function tileName(item: GalleryItem, threshold: number | null): string {
   const label = item.label ? `labelled ${item.label}${item.origin === 'curator' ? ' by a curator' : ''}` : 'not labelled';
@@ -26,7 +31,7 @@ export function tileName(item: GalleryItem, threshold: number | null): string {
   if (p === null || !Number.isFinite(p)) parts.push('no p(bad)');
   else if (threshold === null) parts.push(`p(bad) ${fmtP(p)}`);
   else parts.push(`p(bad) ${fmtPAt(p, threshold)}`, p >= threshold ? `flagged bad at ${fmtT(threshold)}` : `not flagged at ${fmtT(threshold)}`);
-  if (item.issue_rank !== null) parts.push(`label issue #${item.issue_rank}${item.issue_beyond_estimate ? ' (beyond the estimate)' : ''}`);
+  if (item.issue_rank !== null) parts.push(`label issue ${issueWords(item)}`);
   return parts.join(', ');
 }
 
@@ -59,7 +64,7 @@ export const Tile = memo(function Tile({ item, index, src, selected, focused, on
       data-selected={selected ? 'true' : 'false'}
       data-focused={focused ? 'true' : 'false'}
       data-eol-id={item.eol_id ?? ''}
-      title={`${imageLabel(item)} · p(bad) ${fmtPAt(p, threshold)}${threshold === null ? '' : flagged ? ' (flagged)' : ' (not flagged)'} · ${label}${item.origin === 'curator' ? ' (curator)' : ''}${item.issue_rank !== null ? ` · issue #${item.issue_rank}${item.issue_beyond_estimate ? ' (beyond the estimate)' : ''}` : ''}`}
+      title={`${imageLabel(item)} · p(bad) ${fmtPAt(p, threshold)}${threshold === null ? '' : flagged ? ' (flagged)' : ' (not flagged)'} · ${label}${item.origin === 'curator' ? ' (curator)' : ''}${item.issue_rank !== null ? ` · issue ${issueWords(item)}` : ''}`}
       onClick={(e) => onTileClick(index, e)}
     >
       <div className="tile__img">
@@ -77,7 +82,8 @@ export const Tile = memo(function Tile({ item, index, src, selected, focused, on
             {item.label === 'bad' ? '✗' : '✓'}
           </span>
         )}
-        {item.issue_rank !== null && (
+        {/* A closed issue shows no rank: it has left Label issues (the tooltip still names it). */}
+        {item.issue_rank !== null && item.issue_open !== 0 && (
           <span className={item.issue_beyond_estimate ? 'tile__rank tile__rank--beyond' : 'tile__rank'} data-testid="tile-rank" data-beyond={item.issue_beyond_estimate ? 'true' : 'false'}>
             #{item.issue_rank}
           </span>

@@ -73,6 +73,12 @@ export interface GallerySlice {
   /** Resolves once the view has shown a thumbnail, or after `ms`. */
   whenTilesShown(view: ViewKey, ms: number): Promise<void>;
   itemAt(view: ViewKey, index: number): GalleryItem | undefined;
+  /**
+   * Verdicts given here on the images' label issues (`verdict`), or taken back (null): their cached
+   * tiles show the issue closed or open again, and the preview the verdict, until the core's next
+   * answer says otherwise.
+   */
+  issuesReviewed(imageIds: readonly number[], verdict: 'confirmed' | 'dismissed' | null): void;
 }
 
 export const DEFAULT_FILTERS: Record<ViewKey, GalleryFilters> = {
@@ -120,15 +126,16 @@ export function queryFor(view: ViewKey, f: GalleryFilters, threshold: number | n
 /** Label and origin by image id. */
 export type Patch = Map<number, { label: LabelValue; origin: LabelOrigin }>;
 
-function patchPages(pages: ReadonlyMap<number, GalleryItem[]>, patch: Patch): ReadonlyMap<number, GalleryItem[]> | null {
+/** The items of `pages` that `change` returns a new item for, replaced (null when none changed). */
+function mapPages(pages: ReadonlyMap<number, GalleryItem[]>, change: (it: GalleryItem) => GalleryItem | null): ReadonlyMap<number, GalleryItem[]> | null {
   let out: Map<number, GalleryItem[]> | null = null;
   for (const [p, items] of pages) {
     let copy: GalleryItem[] | null = null;
     items.forEach((it, i) => {
-      const change = patch.get(it.image_id);
-      if (!change || (change.label === it.label && change.origin === it.origin)) return;
+      const next = change(it);
+      if (!next) return;
       copy ??= items.slice();
-      copy[i] = { ...it, label: change.label, origin: change.origin };
+      copy[i] = next;
     });
     if (copy) {
       out ??= new Map(pages);
@@ -190,6 +197,26 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
     return { promise, resolve };
   };
   const shown: Record<ViewKey, { promise: Promise<void>; resolve: () => void }> = { review: deferred(), issues: deferred() };
+  /**
+   * The label each issue closed by a label change here was listed with (by image id), for the run
+   * of the pages that showed it: the issue is open again when that label comes back (an undo).
+   */
+  const closedByLabel = new Map<number, 'good' | 'bad'>();
+  let closedRun: number | null = null;
+
+  /**
+   * An item with a new label: an open issue closes (the label is no longer the one the run listed);
+   * one closed so here opens again when that label comes back; otherwise the core's answer stands.
+   */
+  const relabelled = (it: GalleryItem, label: LabelValue, origin: LabelOrigin): GalleryItem => {
+    const next = { ...it, label, origin };
+    if (it.issue_rank === null || label === it.label) return next;
+    if (it.issue_open === 1 && it.label !== null) {
+      closedByLabel.set(it.image_id, it.label);
+      next.issue_open = 0;
+    } else if (it.issue_open === 0 && label !== null && closedByLabel.get(it.image_id) === label) next.issue_open = 1;
+    return next;
+  };
 
   const updateView = (view: ViewKey, fn: (v: GalleryView) => Partial<GalleryView>) =>
     set((s) => ({ views: { ...s.views, [view]: { ...s.views[view], ...fn(s.views[view]) } } }));
@@ -214,6 +241,11 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
         (r) => {
           const cur = get().views[view];
           if (cur.version !== version) return null;
+          // Another run's issues: the labels they were listed with are not this one's.
+          if (r.run_id !== closedRun) {
+            closedByLabel.clear();
+            closedRun = r.run_id;
+          }
           const pages = new Map(cur.pages);
           pages.set(page, r.items);
           evict(pages, view);
@@ -284,7 +316,10 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
       const views = { ...s.views };
       let changed = false;
       for (const view of VIEW_KEYS) {
-        const pages = patchPages(s.views[view].pages, patch);
+        const pages = mapPages(s.views[view].pages, (it) => {
+          const change = patch.get(it.image_id);
+          return !change || (change.label === it.label && change.origin === it.origin) ? null : relabelled(it, change.label, change.origin);
+        });
         if (pages) {
           views[view] = { ...s.views[view], pages };
           changed = true;
@@ -378,6 +413,26 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
     },
 
     itemAt,
+
+    issuesReviewed(imageIds, verdict) {
+      const ids = new Set(imageIds);
+      for (const id of ids) closedByLabel.delete(id);
+      const want = verdict === null ? 1 : 0;
+      set((s) => {
+        const views = { ...s.views };
+        let changed = false;
+        for (const view of VIEW_KEYS) {
+          const pages = mapPages(s.views[view].pages, (it) => (ids.has(it.image_id) && it.issue_rank !== null && it.issue_open !== want ? { ...it, issue_open: want } : null));
+          if (pages) {
+            views[view] = { ...s.views[view], pages };
+            changed = true;
+          }
+        }
+        const d = s.preview.detail;
+        const preview = d && ids.has(d.image_id) && d.issue_review !== verdict ? { ...s.preview, detail: { ...d, issue_review: verdict } } : s.preview;
+        return changed || preview !== s.preview ? { views, preview } : {};
+      });
+    },
   };
   const pending = (view: ViewKey) => {
     const prefix = `${view}:${get().views[view].version}:`;

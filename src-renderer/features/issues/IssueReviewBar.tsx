@@ -9,6 +9,9 @@ import { issueWhy } from '../../../src-shared/domain/labelIssue';
 import { focusGallery } from '../review/keys';
 import { issuesSource, useOpenIssues } from './openIssues';
 
+/** The verdict an action stores (label_reviews.action). */
+const VERDICT = { confirm: 'confirmed', dismiss: 'dismissed' } as const;
+
 /** Verdicts in words, for the toasts. */
 const plural = (n: number, one: string, many: string) => `${fmtInt(n)} ${n === 1 ? one : many}`;
 const verdictWords = (action: 'confirm' | 'dismiss', n: number) => (action === 'confirm' ? plural(n, 'label confirmed', 'labels confirmed') : plural(n, 'issue dismissed', 'issues dismissed'));
@@ -49,12 +52,14 @@ function verdictStep(store: AppStore, client: ApiClient, imageIds: number[], sho
     async undo() {
       const r = await client.call('ml.reviewIssues', { imageIds, action: 'reopen' });
       issuesSource(client).reviewed(imageIds, 'reopen', r);
+      store.getState().issuesReviewed(imageIds, null);
       store.getState().refreshView('issues', { focusOn: { imageId: imageIds[0]!, selection: new Set(imageIds) } });
       store.getState().toast('info', `Undone: ${verdictWords(action, imageIds.length)}; ${fmtInt(r.open)} open (Shift+Z redoes)`);
       return {
         async redo() {
           const again = await client.call('ml.reviewIssues', { imageIds, action, shown });
           issuesSource(client).reviewed(imageIds, action, again);
+          store.getState().issuesReviewed(imageIds, VERDICT[action]);
           store.getState().refreshView('issues');
           store.getState().toast('info', `Redone: ${verdictWords(action, again.changed)}; ${fmtInt(again.open)} open`);
           return verdictStep(store, client, imageIds, shown, action);
@@ -117,6 +122,8 @@ export function IssueReviewBar() {
           store.getState().refreshView('issues');
           // The why-lines and counts follow in place (no list of 5,000 issues again per verdict).
           source.reviewed(imageIds, action, r);
+          // Review's tiles of these images (and the preview) show the issue closed.
+          store.getState().issuesReviewed(imageIds, VERDICT[action]);
           return r.changed ? verdictStep(store, client, imageIds, shown, action) : null;
         } catch (e) {
           store.getState().reportError(e, action === 'confirm' ? 'Confirm label' : 'Dismiss');

@@ -145,6 +145,13 @@ function Details({ d }: { d: ImageDetail }) {
   // The threshold the tiles use (the grid's filters), so the preview's p(bad) reads as the tile's.
   const threshold = useApp((s) => (s.scoresStatus === 'ready' ? s.threshold : null));
   const signals = d.signals ? formatSignals(d.signals) : [];
+  // Closed: a verdict holds on the label, or the label changed since the run listed it (the
+  // gallery row's issue_open, here and kept up to date by label changes and verdicts made here).
+  const rowOpen = useApp((s) => {
+    const it = s.itemAt(view, s.views[view].focus);
+    return it?.image_id === d.image_id ? it.issue_open : undefined;
+  });
+  const issueClosed = d.issue_rank !== null && (rowOpen != null ? rowOpen === 0 : d.issue_open === 0 || d.issue_review != null);
   const eolId = d.sources.find((s) => s.eol_id)?.eol_id ?? null;
   return (
     <>
@@ -197,15 +204,21 @@ function Details({ d }: { d: ImageDetail }) {
         {d.issue_rank !== null && (
           <>
             <dt>Label issue</dt>
-            <dd>
+            <dd data-testid="preview-issue" data-open={issueClosed ? 'false' : 'true'}>
               rank #{d.issue_rank}
-              {Boolean(d.issue_beyond_estimate) && (
+              {issueClosed && (
+                <span className="muted" data-testid="preview-issue-closed">
+                  {' '}
+                  (closed: {d.issue_review ? `${d.issue_review} by a curator` : 'relabelled since the run listed it'})
+                </span>
+              )}
+              {!issueClosed && Boolean(d.issue_beyond_estimate) && (
                 <span className="muted" data-testid="preview-issue-beyond">
                   {' '}
                   · beyond the estimate of wrong labels (the model still disagrees, less surely)
                 </span>
               )}
-              {d.issue_review && <span className="muted"> · {d.issue_review} by a curator</span>}
+
             </dd>
           </>
         )}
