@@ -1,8 +1,7 @@
 /** Human-readable output of the ML commands. */
 import { issueWhy } from '../../src-shared/domain/labelIssue';
 import type { ClassifySummary, EmbedSummary, ExportSummary, LabelIssue, RunDetail, RunSummary, ThresholdInForce, ThresholdSource } from '../../src-shared/domain/ml';
-import { roundConfidence } from '../../src-shared/domain/tags';
-import { formatProbability, formatThreshold } from '../../src-shared/domain/threshold';
+import { formatClassThreshold as classThreshold, formatProbability, formatThreshold } from '../../src-shared/domain/threshold';
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? '—' : `${(x * 100).toFixed(1)}%`);
 const num = (x: number | null | undefined, digits = 3) => (x === null || x === undefined || Number.isNaN(x) ? '—' : x.toFixed(digits));
@@ -16,10 +15,6 @@ const SOURCE_WORD: Record<ThresholdSource, string> = { argument: 'given', curato
  * A class's threshold as what it compares: `p(bad) ≥ 0.812`, and for good `p(good) ≥ 0.490956
  * (p(bad) ≤ 0.509044)`, since `qc threshold`, `--threshold` and the tags all take p(bad).
  */
-function classThreshold(cls: 'bad' | 'good', t: number): string {
-  return cls === 'bad' ? `p(bad) ≥ ${thr(t)}` : `p(good) ≥ ${thr(t)} (p(bad) ≤ ${thr(roundConfidence(1 - t))})`;
-}
-
 /** Why a threshold is in force, in words: the curator's (and the run's recommendation beside it), the recommendation, a bound or the default. */
 function inForceWhy(f: ThresholdInForce, recommended: number | null): string {
   switch (f.source) {

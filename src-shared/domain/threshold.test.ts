@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   clopperPearsonUpper,
   clopperPearsonUpperAtMost,
+  formatClassThreshold,
+  formatPercent,
   formatProbability,
   formatThreshold,
   leastFlaggedToProve,
@@ -518,5 +520,20 @@ describe('leastFlaggedToProve', () => {
       expect(Number.isSafeInteger(n)).toBe(true);
       expect(n).toBeGreaterThan(1e15);
     }
+  });
+});
+
+describe('formatPercent and formatClassThreshold (one wording for the CLI, the stored notes and the Train screen)', () => {
+  it('writes a target error with no float noise and keeps a half percent', () => {
+    expect(formatPercent(0.07)).toBe('7%');
+    expect(formatPercent(0.29)).toBe('29%');
+    expect(formatPercent(0.075)).toBe('7.5%');
+    expect(formatPercent(0.05)).toBe('5%');
+  });
+  it('names the class a threshold compares, a good one with the p(bad) it means', () => {
+    expect(formatClassThreshold('bad', 0.83)).toBe(`p(bad) ≥ ${formatThreshold(0.83)}`);
+    const good = formatClassThreshold('good', 0.490956);
+    expect(good.startsWith(`p(good) ≥ ${formatThreshold(0.490956)} (p(bad) ≤ `)).toBe(true);
+    expect(Number(/p\(bad\) ≤ ([0-9.]+)\)/.exec(good)![1])).toBeCloseTo(1 - 0.490956, 6);
   });
 });

@@ -12,7 +12,7 @@
  * {@link ThresholdIndex} sorts the scores once and then answers any threshold by binary search,
  * so a slider over a million predictions stays interactive.
  */
-import { CONFIDENCE_DECIMALS } from './tags';
+import { CONFIDENCE_DECIMALS, roundConfidence } from './tags';
 
 /**
  * A p(bad) in words (a probability, not a threshold: thresholds use {@link formatThreshold}):
@@ -72,6 +72,16 @@ export function formatThreshold(t: number): string {
   if (!text.startsWith('1 − ') && sameSide(Number(text))) return text;
   for (let d = 3; d <= 20; d++) if (sameSide(Number(t.toFixed(d)))) return trim(t.toFixed(d));
   return String(t);
+}
+
+/** A class's threshold as what it compares: `p(bad) ≥ 0.83`, or `p(good) ≥ 0.49 (p(bad) ≤ 0.51)` (tags and `qc threshold` take p(bad)). */
+export function formatClassThreshold(cls: 'bad' | 'good', t: number): string {
+  return cls === 'bad' ? `p(bad) ≥ ${formatThreshold(t)}` : `p(good) ≥ ${formatThreshold(t)} (p(bad) ≤ ${formatThreshold(roundConfidence(1 - t))})`;
+}
+
+/** A share as a percentage with no float noise: 0.07 → "7%" (not 7.000000000000001%), 0.075 → "7.5%" (a target error as the run stores and states it). */
+export function formatPercent(x: number): string {
+  return `${Number((x * 100).toPrecision(6))}%`;
 }
 
 /** Confidence of the error upper bound unless a caller says otherwise. */

@@ -5,7 +5,7 @@
  */
 import { brierScore, confusion, histograms, logLoss, rocAuc, type BinaryLabel } from '../../../src-shared/domain/metrics';
 import type { RecommendedThreshold, RunEvaluation, RunMetrics, TrainParams } from '../../../src-shared/domain/ml';
-import { formatThreshold, isLabelledStats, leastFlaggedToProve, ThresholdIndex, type LabelledThresholdStats } from '../../../src-shared/domain/threshold';
+import { formatClassThreshold as classThreshold, formatPercent as percent, isLabelledStats, leastFlaggedToProve, ThresholdIndex, type LabelledThresholdStats } from '../../../src-shared/domain/threshold';
 import { roundConfidence } from '../../../src-shared/domain/tags';
 import { SPLIT_CODE, type TrainJobResult } from './trainJob';
 
@@ -30,16 +30,6 @@ export function lowestBound(index: ThresholdIndex): LabelledThresholdStats | nul
     if (!best || s.errorUpper < best.errorUpper - 1e-12) best = s;
   }
   return best;
-}
-
-/** A share as a percentage with no float noise: 0.07 → "7%" (not 7.000000000000001%), 0.075 → "7.5%". */
-export function percent(x: number): string {
-  return `${Number((x * 100).toPrecision(6))}%`;
-}
-
-/** A class's threshold as what it compares: `p(bad) ≥ 0.83`, or `p(good) ≥ 0.49 (p(bad) ≤ 0.51)` (tags and `qc threshold` take p(bad)). */
-function classThreshold(cls: 'bad' | 'good', t: number): string {
-  return cls === 'bad' ? `p(bad) ≥ ${formatThreshold(t)}` : `p(good) ≥ ${formatThreshold(t)} (p(bad) ≤ ${formatThreshold(roundConfidence(1 - t))})`;
 }
 
 export function evaluateRun(r: TrainJobResult, y: Uint8Array, split: Uint8Array, params: TrainParams): RunEvaluationResult {

@@ -6,7 +6,7 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import type { RunDetail, RunSummary } from '../../../src-shared/domain/ml';
-import { leastFlaggedToProve } from '../../../src-shared/domain/threshold';
+import { formatPercent, leastFlaggedToProve } from '../../../src-shared/domain/threshold';
 import { CurveChart } from '../../components/SvgCharts';
 import { fmtInt, fmtNum, fmtPct, fmtT } from '../../components/format';
 import { useApp, useAppStore, useClient } from '../../stores/app';
@@ -195,7 +195,7 @@ function ThresholdChoices({ run }: { run: RunSummary }) {
   const t = run.thresholds?.bad;
   if (!t) return null;
   const inForce = runInForce(run, scoresRunId !== null && scoresInForce ? { runId: scoresRunId, inForce: scoresInForce } : null);
-  const target = fmtPct(t.target_error, 0);
+  const target = formatPercent(t.target_error);
   const proven = t.threshold !== null && t.chosen_on ? t.chosen_on : null;
   const est = t.estimate ?? null;
   const use = (value: number) => void store.getState().useThresholdForExport(value);
