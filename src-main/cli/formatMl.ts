@@ -11,10 +11,6 @@ const thr = (x: number | null | undefined) => (x === null || x === undefined || 
 /** Where the threshold in force comes from, in the few words `qc runs` has room for. */
 const SOURCE_WORD: Record<ThresholdSource, string> = { argument: 'given', curator: 'curator', recommended: 'recommended', 'best-bound': 'best bound', default: 'default' };
 
-/**
- * A class's threshold as what it compares: `p(bad) ≥ 0.812`, and for good `p(good) ≥ 0.490956
- * (p(bad) ≤ 0.509044)`, since `qc threshold`, `--threshold` and the tags all take p(bad).
- */
 /** Why a threshold is in force, in words: the curator's (and the run's recommendation beside it), the recommendation, a bound or the default. */
 function inForceWhy(f: ThresholdInForce, recommended: number | null): string {
   switch (f.source) {
