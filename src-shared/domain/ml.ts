@@ -288,6 +288,8 @@ export interface LabelIssue {
    * the model may be misreading the photo rather than the raters its label.
    */
   shared_versions?: number;
+  /** The label is the one a folder import gave (the image's class folder, source_rows.folder_label) and no curator changed it. */
+  label_from_folder?: boolean;
 }
 
 /** A curator's verdict on a suspected label: 'confirm' (the label is right), 'dismiss' (hide it), 'reopen' (forget the verdict). */
