@@ -93,7 +93,12 @@ class IssuesSource {
   subscribe = (fn: () => void) => {
     this.listeners.add(fn);
     if (!this.offLabels) {
-      const offs = [this.client.on('label.changed', ({ changes }) => this.labelsChanged(changes)), this.client.on('library.changed', () => void this.refresh())];
+      const offs = [
+        this.client.on('label.changed', ({ changes }) => this.labelsChanged(changes)),
+        // A verdict the event names (library.changed 'issues' with `reviewed`) is applied in place, as
+        // one given here is (hearing this window's own again changes nothing); any other change lists again.
+        this.client.on('library.changed', (e) => (e.reason === 'issues' && e.reviewed ? this.reviewed(e.reviewed.imageIds, e.reviewed.action) : void this.refresh())),
+      ];
       this.offLabels = () => offs.forEach((off) => off());
     }
     return () => {
@@ -147,10 +152,11 @@ class IssuesSource {
   }
 
   /**
-   * The curator confirmed or dismissed (or reopened) issues here: `ml.reviewIssues` answered. A
-   * verdict holds on the image's label at the time; the core's open count checks what follows.
+   * The curator confirmed or dismissed (or reopened) issues: `ml.reviewIssues` answered here (with
+   * the core's open count, which checks what follows), or an event named the verdict. A verdict holds
+   * on the image's label at the time.
    */
-  reviewed(imageIds: readonly number[], action: IssueReviewAction, answer: { open: number }): void {
+  reviewed(imageIds: readonly number[], action: IssueReviewAction, answer?: { open: number }): void {
     if (!this.live) return;
     let untracked = false;
     this.changes++;
@@ -163,7 +169,7 @@ class IssuesSource {
     }
     this.settle(untracked);
     // The core counted something else (a verdict from another window sends no event): ask again.
-    if (!untracked && this.awaiting === null && this.state.total !== null && this.state.total !== answer.open) void this.refresh();
+    if (answer && !untracked && this.awaiting === null && this.state.total !== null && this.state.total !== answer.open) void this.refresh();
   }
 
   /**

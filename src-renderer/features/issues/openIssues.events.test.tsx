@@ -1,0 +1,41 @@
+// @vitest-environment jsdom
+/**
+ * A verdict announced with its images (library.changed 'issues' with `reviewed`) is applied to the
+ * listed issues in place, with no list of issues asked for again; one without them lists again.
+ */
+import { screen } from '@testing-library/react';
+import { expect, test } from 'vitest';
+import { renderWith, setup, until } from '../../../test-support/renderer/render';
+import { IssuesScreen } from './IssuesScreen';
+import { issuesSource, WHY_LIMIT } from './openIssues';
+
+test('library.changed issues naming the verdict closes those issues in place; without names the list is asked for again', async () => {
+  const ctx = setup({ images: 300 });
+  const { client, lib, store } = ctx;
+  await store.getState().loadRuns();
+  renderWith(<IssuesScreen />, ctx);
+  const listed = await lib.core.call('ml.labelIssues', { limit: WHY_LIMIT });
+  await until(() => expect(issuesSource(client).state.byImage.size).toBe(listed.issues.length));
+  const [x, y] = listed.issues.filter((i) => !i.beyond_estimate) as [(typeof listed.issues)[0], (typeof listed.issues)[0]];
+  const lists = () => client.callsOf('ml.labelIssues').filter((a) => (a.limit ?? 0) > 0).length;
+  const before = lists();
+
+  // Another window dismisses X and the event names it.
+  await lib.core.call('ml.reviewIssues', { imageIds: [x.image_id], action: 'dismiss' });
+  client.emit('library.changed', { reason: 'issues', reviewed: { imageIds: [x.image_id], action: 'dismiss' } });
+  await until(() => expect(issuesSource(client).state.byImage.has(x.image_id)).toBe(false));
+  await until(() => expect(screen.getByTestId('issue-open').dataset.value).toBe(String(listed.total - 1)));
+  // The same event heard twice changes nothing more.
+  client.emit('library.changed', { reason: 'issues', reviewed: { imageIds: [x.image_id], action: 'dismiss' } });
+  await new Promise((r) => setTimeout(r, 400));
+  expect(issuesSource(client).state.total).toBe(listed.total - 1);
+  expect(lists()).toBe(before);
+  expect(issuesSource(client).state.total).toBe((await lib.core.call('ml.labelIssues', { limit: 0 })).total);
+
+  // A verdict announced without its images (another program's, seen by the watcher): the list again.
+  await lib.core.call('ml.reviewIssues', { imageIds: [y.image_id], action: 'confirm' });
+  client.emit('library.changed', { reason: 'issues' });
+  await until(() => expect(lists()).toBeGreaterThan(before));
+  await until(() => expect(issuesSource(client).state.byImage.has(y.image_id)).toBe(false));
+  expect(issuesSource(client).state.total).toBe(listed.total - 2);
+});
