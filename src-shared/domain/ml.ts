@@ -1,4 +1,5 @@
 /** Types of the ML engine shared by the core, the CLI and the renderer. */
+import type { LabelValue } from './label';
 import type { FitAssessment } from './runQuality';
 import type { ClassMetrics, ProbabilityHistogram } from './metrics';
 import { DEFAULT_TARGET_ERROR, type EstimatedThresholdStats, type LabelledThresholdStats, type ThresholdStats } from './threshold';
@@ -288,6 +289,13 @@ export interface LabelIssue {
    * the model may be misreading the photo rather than the raters its label.
    */
   shared_versions?: number;
+  /**
+   * The image's label now: the issue is closed once it is not `given` (relabelled since the run),
+   * null when the label was taken off. Listed by `ml.labelIssues` (closed ones with `includeReviewed`).
+   */
+  label_now?: LabelValue;
+  /** The curator's verdict on the listed label (label_reviews), null when none; none once relabelled. */
+  verdict?: 'confirmed' | 'dismissed' | null;
   /** The label is the one a folder import gave (the image's class folder, source_rows.folder_label) and no curator changed it. */
   label_from_folder?: boolean;
 }

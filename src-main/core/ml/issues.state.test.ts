@@ -1,12 +1,14 @@
 /**
- * Each listed issue says whether a folder import gave its label (`label_from_folder`), which the
- * why-line then names instead of "no ratings".
+ * Each listed issue says what became of it and where its label came from: its label now
+ * (`label_now`: relabelled when it is not the given one), the verdict on the listed label
+ * (`verdict`), and whether a folder import gave that label (`label_from_folder`, which the why-line
+ * then names instead of "no ratings").
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueWhy } from '../../../src-shared/domain/labelIssue';
 import { seedLibrary, type SeededLibrary } from '../../../test-support/seedLibrary';
 
-describe('where an issue\'s label came from', () => {
+describe('what became of each issue', () => {
   let lib: SeededLibrary;
   let ids: number[];
   let given: Map<number, 'good' | 'bad'>;
@@ -25,6 +27,22 @@ describe('where an issue\'s label came from', () => {
   });
   afterAll(async () => {
     await lib?.core.close();
+  });
+
+  it('lists closed issues (includeReviewed) with their verdict or their label now, open ones with neither', async () => {
+    const all = await lib.core.call('ml.labelIssues', { limit: 10_000, includeReviewed: true });
+    const of = (id: number) => all.issues.find((i) => i.image_id === id)!;
+    const other = (id: number) => (given.get(id) === 'good' ? 'bad' : 'good');
+    expect(of(ids[0]!)).toMatchObject({ verdict: 'confirmed', label_now: given.get(ids[0]!) });
+    expect(of(ids[1]!)).toMatchObject({ verdict: 'dismissed', label_now: given.get(ids[1]!) });
+    expect(of(ids[2]!)).toMatchObject({ verdict: null, label_now: other(ids[2]!) });
+    expect(of(ids[3]!)).toMatchObject({ verdict: null, label_now: null });
+    const closed = new Set(ids.slice(0, 4));
+    for (const iss of all.issues.filter((i) => !closed.has(i.image_id))) expect(iss).toMatchObject({ verdict: null, label_now: iss.given });
+    // The open list holds none of the closed ones, and says the same of its own.
+    const open = await lib.core.call('ml.labelIssues', { limit: 10_000 });
+    expect(open.issues.every((i) => i.verdict === null && i.label_now === i.given)).toBe(true);
+    expect(open.issues.length).toBe(all.issues.length - 4);
   });
 
   it("says a label came from its folder when a folder import gave it and no rating row is behind it", async () => {

@@ -179,8 +179,9 @@ export class IssueStore {
   private static readonly OPEN = openIssueSql();
 
   /**
-   * The list's query (run id, limit). `label_from_folder`: a folder import gave the listed label (the
-   * why-line says so). `shared_versions` counts the other open issues of the run
+   * The list's query (run id, limit). Each issue says what became of it: its label now and the
+   * verdict on the listed label (closed ones are listed with `includeReviewed`), and whether a
+   * folder import gave the label (`label_from_folder`: the why-line says so). `shared_versions` counts the other open issues of the run
    * with the same given label among the image's versions (its split group; one relabelled, confirmed
    * or dismissed since is no longer suspected): it starts from the group's few members
    * (splits_group) and looks each up among the issues and labels by primary key. The other way
@@ -190,6 +191,7 @@ export class IssueStore {
     return `SELECT li.rank, li.image_id, li.given, li.suggested, li.self_confidence, li.estimated = 0 AS beyond_estimate,
                 CASE li.given WHEN 'bad' THEN li.self_confidence ELSE 1 - li.self_confidence END AS p_bad, li.score, li.weight, i.rating, CASE WHEN l.label = li.given THEN l.origin END AS origin,
                 (SELECT url FROM image_urls u WHERE u.image_id = li.image_id ORDER BY u.created_at LIMIT 1) AS url,
+                l.label AS label_now, CASE WHEN l.label = li.given THEN (SELECT rv.action FROM label_reviews rv WHERE rv.image_id = li.image_id AND rv.label = l.label) END AS verdict,
                 CASE WHEN l.label = li.given AND l.origin = 'import' THEN EXISTS (SELECT 1 FROM image_urls fu CROSS JOIN source_rows fs ON fs.url = fu.url
                   WHERE fu.image_id = li.image_id AND fs.folder_label = li.given) END AS label_from_folder,
                 (SELECT COUNT(*) FROM splits so CROSS JOIN label_issues o ON o.run_id = li.run_id AND o.image_id = so.image_id CROSS JOIN labels ol ON ol.image_id = so.image_id
