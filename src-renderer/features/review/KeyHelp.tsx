@@ -1,4 +1,4 @@
-/** `?`: every gallery key in one overlay (Escape or `?` closes it). */
+/** `?`: every gallery key in one overlay (Escape, `?` or C closes it). */
 import { useLayoutEffect, useRef, type KeyboardEvent } from 'react';
 import { KEY_HELP, setPrefs, usePrefs } from './prefs';
 

@@ -86,7 +86,7 @@ export const KEY_HELP: readonly [string, string][] = [
   ['← → ↑ ↓', 'move (Shift extends the selection)'],
   ['PageUp / PageDown, Home / End', 'move by a screen, to the first / last image'],
   ['B / G / U', 'label bad / good / remove the label (then move to the next image, if on)'],
-  ['Z', 'undo the last label change'],
+  ['Z', 'undo the last label change or issue verdict (Confirm/Dismiss)'],
   ['Shift+Z', 'redo what the last undo reverted'],
   ['Ctrl+A', 'select every image of the view (up to 20,000)'],
   ['Enter or Space', 'preview: signals, sources, label history; 1:1 zoom with a click'],
