@@ -126,6 +126,24 @@ describe('the library watcher', () => {
     view.off();
   });
 
+  it("announces the core's own verdicts once (its handler, naming the images), not again from the watcher", async () => {
+    lib = seedLibrary({ images: 200 });
+    const view = listen(lib);
+    const ids = lib.core.context.db.prepare('SELECT image_id FROM label_issues WHERE run_id = ? ORDER BY rank LIMIT 2').pluck().all(lib.runId) as number[];
+    const open0 = (await lib.core.call('ml.labelIssues', { limit: 0 })).total;
+    const r = await lib.core.call('ml.reviewIssues', { imageIds: [ids[0]!, ids[1]!, ids[0]!], action: 'dismiss' });
+    expect(r.open).toBe(open0 - 2);
+    await sleep(WATCH_INTERVAL_MS * 2.5);
+    expect(view.heard).toEqual([{ name: 'library.changed', payload: { reason: 'issues', reviewed: { imageIds: [ids[0], ids[1]], action: 'dismiss' } } }]);
+    view.heard.length = 0;
+    // A verdict that changes nothing (an image without a label) is not announced.
+    const unlabelled = lib.core.context.db.prepare('SELECT image_id FROM labels WHERE label IS NULL LIMIT 1').pluck().get() as number;
+    expect((await lib.core.call('ml.reviewIssues', { imageIds: [unlabelled], action: 'confirm' })).changed).toBe(0);
+    await sleep(WATCH_INTERVAL_MS * 1.5);
+    expect(view.heard).toEqual([]);
+    view.off();
+  });
+
   it("announces very many of another connection's label changes as one library.changed, not label.changed", async () => {
     lib = seedLibrary({ images: WATCH_MAX_LABEL_CHANGES + 50 });
     const view = listen(lib);

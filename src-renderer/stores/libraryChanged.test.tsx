@@ -60,4 +60,31 @@ describe('library.changed in bursts', () => {
     unsubscribe();
     off();
   });
+
+  test('a verdict given in another window of the same core: the listed issue closes in place, without asking for the list again', async () => {
+    const ctx = setup({ images: 200, runs: 1 });
+    await ctx.store.getState().loadRuns();
+    const off = ctx.store.getState().connect();
+    const source = issuesSource(ctx.client);
+    source.setLive(true);
+    const unsubscribe = source.subscribe(() => {});
+    const offWhy = source.wantWhy();
+    await until(() => expect(source.get().byImage.size).toBeGreaterThan(2));
+    const open0 = source.get().total!;
+    const [a] = [...source.get().byImage.values()].filter((i) => !i.beyond_estimate);
+    const calls = ctx.client.callsOf('ml.labelIssues').length;
+    // Another window's call on the same core: the core announces it to every page, this one too.
+    await ctx.lib.core.call('ml.reviewIssues', { imageIds: [a!.image_id], action: 'dismiss' });
+    await until(() => expect(source.get().total).toBe(open0 - 1));
+    expect(source.get().byImage.has(a!.image_id)).toBe(false);
+    await new Promise((r) => setTimeout(r, LIBRARY_REFRESH_MS * 3));
+    expect(ctx.client.callsOf('ml.labelIssues').length).toBe(calls);
+    // Taken back there: open here again.
+    await ctx.lib.core.call('ml.reviewIssues', { imageIds: [a!.image_id], action: 'reopen' });
+    await until(() => expect(source.get().total).toBe(open0));
+    expect(source.get().byImage.has(a!.image_id)).toBe(true);
+    offWhy();
+    unsubscribe();
+    off();
+  });
 });

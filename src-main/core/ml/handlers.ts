@@ -15,6 +15,7 @@ import { DEFAULT_BACKBONE, embedMissing } from './embedService';
 import { IssueStore } from './issues';
 import type { MlEngine } from './engine';
 import type { RunStore } from './runs';
+import { WATCH_MAX_LABEL_CHANGES } from '../watch';
 import { DEFAULT_TRAIN_PARAMS, type TrainService } from './trainService';
 
 export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: string, importer: Importer, train: TrainService, runs: RunStore): HandlersOf<MlApi> & HandlersOf<ExportApi> {
@@ -93,6 +94,11 @@ export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: strin
       const active = runs.activeRunId();
       const changed = issueStore.review(imageIds, action, active, shown);
       const open = active === null ? 0 : issueStore.openCount(active);
+      // Every open view, the other windows' too, follows: the images named when they are few enough to send.
+      if (changed > 0) {
+        const ids = [...new Set(imageIds)];
+        core.events.emit('library.changed', { reason: 'issues', ...(ids.length <= WATCH_MAX_LABEL_CHANGES && { reviewed: { imageIds: ids, action } }) });
+      }
       return { changed, open };
     },
     'ml.classify': async (args, ctx) => {
