@@ -36,6 +36,29 @@ describe('formatIssues', () => {
     expect(formatIssues({ run_id: 1, total: 0, beyond: 0, issues: [] })).toBe('Run 1: no open label issues.');
   });
 
+  it('marks the closed issues --all lists (confirmed, dismissed, relabelled) and counts them as reviewed or relabelled', () => {
+    const closed = { run_id: 2, total: 1, reviewed: 4, beyond: 0 };
+    const issues: LabelIssue[] = [
+      { ...issue(1, false), label_now: 'good', verdict: null },
+      { ...issue(2, false), label_now: 'good', verdict: 'confirmed' },
+      { ...issue(3, false), label_now: 'good', verdict: 'dismissed' },
+      { ...issue(4, false), label_now: 'bad', verdict: null },
+      { ...issue(5, false), label_now: null, verdict: null },
+    ];
+    const lines = formatIssues({ ...closed, issues }).split('\n');
+    expect(lines[0]).toMatch(/^Run 2: 1 images whose label is probably wrong, most suspicious first \(and 4 reviewed or relabelled since: marked\):$/);
+    expect(lines[1]).toMatch(/^ {5}1\. image 101: labelled good/);
+    expect(lines[2]).toMatch(/^ {5}2\. image 102 \[confirmed\]: labelled good/);
+    expect(lines[3]).toMatch(/^ {5}3\. image 103 \[dismissed\]: labelled good/);
+    expect(lines[4]).toMatch(/^ {5}4\. image 104 \[relabelled → bad\]: labelled good/);
+    expect(lines[5]).toMatch(/^ {5}5\. image 105 \[relabelled → unlabelled\]: labelled good/);
+    // Without --all only the open ones are listed: the closed ones are counted, relabelled ones too.
+    const open = formatIssues({ ...closed, issues: issues.slice(0, 1) });
+    expect(open.split('\n')[0]).toMatch(/\(4 more reviewed or relabelled: --all\):$/);
+    expect(open).not.toMatch(/\[/);
+    expect(formatIssues({ ...closed, total: 0, issues: [] })).toBe('Run 2: no open label issues (4 more reviewed or relabelled: --all).');
+  });
+
   it('counts the open issues when none are listed (--limit 0)', () => {
     const text = formatIssues({ run_id: 1, total: 68, reviewed: 1, beyond: 33, issues: [] });
     expect(text).not.toMatch(/no open label issues/);

@@ -206,15 +206,23 @@ export function formatRuns(r: { active: number | null; runs: RunSummary[] }): st
   return [header, ...rows, legend].join('\n');
 }
 
+/** What closed an issue `qc issues --all` lists: the verdict on its label, or the label it has now; '' while it is open. */
+function issueState(i: LabelIssue): string {
+  if (i.label_now !== undefined && i.label_now !== i.given) return ` [relabelled → ${i.label_now ?? 'unlabelled'}]`;
+  return i.verdict ? ` [${i.verdict}]` : '';
+}
+
 export function formatIssues(r: { run_id: number; total: number; reviewed?: number; beyond?: number; ranking?: string | null; issues: LabelIssue[] }): string {
-  const reviewed = r.reviewed ? ` (${r.reviewed} more confirmed or dismissed: --all)` : '';
+  // Closed issues (a verdict, or the label changed since the run) are listed only with --all, each marked.
+  const closedListed = r.issues.some((i) => issueState(i) !== '');
+  const reviewed = !r.reviewed ? '' : closedListed ? ` (and ${r.reviewed} reviewed or relabelled since: marked)` : ` (${r.reviewed} more reviewed or relabelled: --all)`;
   const open = r.total + (r.beyond ?? 0);
   if (!r.issues.length && !open) return `Run ${r.run_id}: no open label issues${reviewed}.`;
   // Open issues but none listed (--limit 0, how a script asks for the count only): the counts alone.
   if (!r.issues.length)
     return `Run ${r.run_id}: ${r.total} images whose label is probably wrong${r.beyond ? `, and ${r.beyond} open beyond the estimate of wrong labels` : ''}${reviewed}; none listed (--limit 0).`;
   // The issues beyond the estimate are listed under their own heading: their lines don't repeat it.
-  const line = (i: LabelIssue) => `  ${String(i.rank).padStart(4)}. image ${i.image_id}: ${issueWhy(i, { beyondShown: true })}  ${i.url ?? ''}`;
+  const line = (i: LabelIssue) => `  ${String(i.rank).padStart(4)}. image ${i.image_id}${issueState(i)}: ${issueWhy(i, { beyondShown: true })}  ${i.url ?? ''}`;
   const within = r.issues.filter((i) => !i.beyond_estimate);
   const past = r.issues.filter((i) => i.beyond_estimate);
   return [
