@@ -176,7 +176,15 @@ function plant(ds: Dataset, nFlip: number, seed: number): Scenario {
     const ratings = flipped[i] && !curator ? ds.ratings[i]!.map((r) => 6 - r) : ds.ratings[i]!;
     return labelConfidence({ label: y[i] ? 'bad' : 'good', origin: curator ? 'curator' : 'import', ratings, exemplar: false }, DEFAULT_LABEL_RULE);
   });
-  return { y, flipped, nFlip, weight: Float32Array.from(conf, (c) => c.weight), agreement: Float64Array.from(conf, (c) => c.ratingAgreement ?? NaN) };
+  return {
+    y,
+    flipped,
+    nFlip,
+    weight: Float32Array.from(conf, (c) => c.weight),
+    // As the app ranks them (issues.ts labelConfidences): a curator's label has no rating agreement, the
+    // ratings it overruled do not push it up the list; the model alone ranks it.
+    agreement: Float64Array.from(conf, (c, i) => (flipMode === 'curator' && flipped[i] === 1 ? NaN : (c.ratingAgreement ?? NaN))),
+  };
 }
 
 function request(ds: Dataset, sc: Scenario, over: Partial<TrainJobRequest>): TrainJobRequest {

@@ -47,9 +47,10 @@ export interface LabelIssueOptions {
   exclude?: Uint8Array;
   /**
    * Per sample, the probability that its own ratings support the given label (labelWeight.ts;
-   * NaN = no ratings). A label its ratings contradict (< 0.5, e.g. a curator's label against the
-   * raters) ranks as if its score were lower by 2·(0.5 − p): the raters and the model both disagree
-   * with it. Labels the ratings support are ranked by the model alone.
+   * NaN = no ratings, or a label a curator set or confirmed: issues.ts labelConfidences). An import
+   * label its ratings contradict (< 0.5, e.g. a mean near the class boundary) ranks as if its score
+   * were lower by 2·(0.5 − p): the raters and the model both disagree with it. Labels the ratings
+   * support are ranked by the model alone.
    */
   ratingAgreement?: Float64Array;
   /**
