@@ -199,7 +199,7 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
     .description('images whose label is probably wrong (confident learning on held-out predictions), most suspicious first')
     .option('--run <id>', 'run id (default: the active run)', runId('--run'))
     .option('--limit <n>', 'at most this many', numberOption('--limit', API_SCHEMAS['ml.labelIssues'].shape.limit), 50)
-    .option('--all', 'also list the ones a curator confirmed or dismissed')
+    .option('--all', 'also list the ones confirmed, dismissed or relabelled since')
     .option('--confirm <ids>', 'the labels of these images (comma-separated) are right: never listed or pruned again while unchanged', imageIds('--confirm'))
     .option('--dismiss <ids>', 'take these images off the queue (remembered across retrains while the label stays)', imageIds('--dismiss'))
     .option('--reopen <ids>', 'forget the verdict on these images', imageIds('--reopen'))
