@@ -121,9 +121,12 @@ function Sources({ sources }: { sources: ImageSource[] }) {
   );
 }
 
-/** Whether a folder import put the image in a folder that labels it so (the seed layout's `agg/bad`, `agg/good`). */
+/**
+ * Whether a folder import put the image in a folder that labels it so: the seed layout's `agg/bad`,
+ * `agg/good`, or a top-level `Bad/`, `Good/` (stored as `bad`, `good`).
+ */
 function labelledByFolder(d: ImageDetail): boolean {
-  return d.label !== null && d.sources.some((s) => s.kind === 'folder' && s.raw.folder === `agg/${d.label}`);
+  return d.label !== null && d.sources.some((s) => s.kind === 'folder' && (s.raw.folder === d.label || s.raw.folder === `agg/${d.label}`));
 }
 
 /**
