@@ -33,6 +33,7 @@ import { insideDir, realPathInside } from '../library/files';
 import type { LibraryPaths } from '../paths';
 import { FolderNames } from './portableName';
 import { ExportStage, isStageName, sweepExportTemps } from './stage';
+import { countedRatingSql } from '../labels/countedRows';
 
 export const CLASS_WORDS = ['one', 'two', 'three', 'four', 'five'] as const;
 export const DEFAULT_SAMPLE = 7000;
@@ -184,7 +185,7 @@ export async function exportTraining(db: Db, paths: LibraryPaths, opts: Training
     // Rated input rows whose URL no image has (its download failed, or never ran).
     imageless: db
       .prepare(
-        `SELECT s.url, s.rating, s.exemplar FROM source_rows s
+        `SELECT s.url, ${countedRatingSql('s')} AS rating, s.exemplar FROM source_rows s
          WHERE (s.rating IS NOT NULL OR s.exemplar = 1) AND (s.url LIKE 'http://%' OR s.url LIKE 'https://%')
            AND NOT EXISTS (SELECT 1 FROM image_urls u WHERE u.url = s.url)
          ORDER BY s.url, s.id`,

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/open';
 import { pacedAsync, pacedSync } from '../db/paced';
 import { getSetting, setSetting, SETTING } from '../db/settings';
+import { countedRatingSql } from './countedRows';
 import { heldHere, ownerEnded, ownersOf, thisProcess } from '../library/store';
 
 /**
@@ -54,7 +55,8 @@ export class LabelService {
       ),
       exists: db.prepare<[number], { id: number }>('SELECT id FROM images WHERE id = ?'),
       evidence: db.prepare<[number], { rating: number | null; exemplar: number; folder_label: Label | null }>(
-        `SELECT s.rating, s.exemplar, s.folder_label FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE u.image_id = ?`,
+        // A rating another file holds before counts once (countedRows.ts).
+        `SELECT ${countedRatingSql('s')} AS rating, s.exemplar, s.folder_label FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE u.image_id = ?`,
       ),
       setDerived: db.prepare<[number | null, number | null, number, number]>('UPDATE images SET rating = ?, rating_class = ?, exemplar = ? WHERE id = ?'),
       lastUndoable: db.prepare<[], { id: number }>(

@@ -1,16 +1,19 @@
 /**
  * The same ratings imported from two files (a ratings file re-saved under another name, as UTF-16
- * by Excel) count once: the second file's rows that another file's import stored already (same
- * obj_with_overall_rating, URL and rating) are not stored again, and its summary says how many
- * (`qc import`'s words: cli/format.test.ts). Repeated rows within one file are kept. Images whose ratings (or class
- * folders) disagree and are left unlabelled are counted. Real files, a real library.
+ * by Excel) count once: every file's rows are stored, and a row another file holds before (same
+ * obj_with_overall_rating, URL and rating) does not count (labels/countedRows.ts); the summary says
+ * how many (`qc import`'s words: cli/format.test.ts). Editing the first file later never loses the
+ * copy's ratings. Repeated rows within one file count. Images whose ratings (or class folders)
+ * disagree and are left unlabelled are counted. Real files, a real library.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { devRatings, DEV_IMAGES } from '../../../test-support/fixtures';
 import { DEV_MIRRORS, useTempLibrary } from '../../../test-support/devLibrary';
 import { writeRatingsFile } from '../../../test-support/image-server';
+import { IssueStore, labelConfidences } from '../ml/issues';
+import { countedRatingSql, ratingCountsSql } from '../labels/countedRows';
 
 const HEADER = 'obj_with_overall_rating\tobj_url\toverall_rating\tancestry';
 const line = ([id, url, r, a]: [string, string, number, string?]) => `${id}\t${url}\t${r}\t${a ?? '{}'}`;
@@ -26,17 +29,25 @@ describe('the same ratings from two files', () => {
   const db = () => lib.core.context.db;
   const rowsPerUrl = () => db().prepare('SELECT url, COUNT(*) AS n FROM source_rows GROUP BY url ORDER BY url').all() as { url: string; n: number }[];
   const ratings = () => db().prepare('SELECT id, rating, rating_class FROM images ORDER BY id').all();
+  const labelsNow = () => db().prepare('SELECT image_id, label, origin FROM labels ORDER BY image_id').all();
+  const imageOf = (url: string) => db().prepare('SELECT image_id FROM image_urls WHERE url = ?').pluck().get(url) as number;
+  /** The rating rows that count for a URL's image, as the Issues list reads them. */
+  const ratingRows = (url: string) => new IssueStore(db()).ratingsOf([imageOf(url)]).get(imageOf(url)) ?? [];
+  const ratingOf = (url: string) => db().prepare('SELECT i.rating FROM images i JOIN image_urls u ON u.image_id = i.id WHERE u.url = ?').pluck().get(url) as number | null;
   const dev = devRatings();
 
-  it('a UTF-16 copy under another name adds no row: each URL keeps one, the ratings and labels stay, and the summary and qc import say so', async () => {
+  it('a UTF-16 copy under another name is stored but counted once: the ratings, labels and confidences stay, and the summary says so', async () => {
     const dir = path.join(lib.dir, 'copy');
     fs.mkdirSync(dir);
     const a = path.join(dir, 'ratings.txt');
     writeRatingsFile(a, dev.slice(0, 6));
     const first = await lib.core.call('library.import', { source: a, mirrors });
     expect(first.rows_already_imported).toBeUndefined();
-    const before = { perUrl: rowsPerUrl(), ratings: ratings() };
+    const before = { perUrl: rowsPerUrl(), ratings: ratings(), labels: labelsNow() };
     expect(before.perUrl.map((r) => r.n)).toEqual([1, 1, 1, 1, 1, 1]);
+    const ids = dev.slice(0, 6).map(([, url]) => imageOf(url));
+    const confidences = () => ids.map((id) => labelConfidences(db(), lib.core.context.labels.rule(), [id]).get(id) ?? null);
+    const confidenceBefore = confidences();
 
     const b = path.join(dir, 'ratings (unicode).txt');
     writeUtf16(b, [HEADER, ...dev.slice(0, 6).map(line)]);
@@ -44,20 +55,53 @@ describe('the same ratings from two files', () => {
     expect(s.encoding).toBe('utf-16le');
     expect(s.rows).toBe(6);
     expect(s.rows_already_imported).toBe(6);
-    expect(s.urls).toBe(0);
+    expect(s.urls).toBe(6);
     expect(s.rows_removed).toBeUndefined();
-    expect(rowsPerUrl()).toEqual(before.perUrl);
+    expect(rowsPerUrl().map((r) => r.n)).toEqual([2, 2, 2, 2, 2, 2]);
     expect(ratings()).toEqual(before.ratings);
+    expect(labelsNow()).toEqual(before.labels);
+    expect(confidences()).toEqual(confidenceBefore);
 
-    // Imported again, either file: still one row per URL.
+    // Imported again, either file: the first file's rows still count, the copy's do not.
     expect((await lib.core.call('library.import', { source: b, mirrors })).rows_already_imported).toBe(6);
     const again = await lib.core.call('library.import', { source: a, mirrors });
     expect(again.rows_already_imported).toBeUndefined();
     expect(again.urls).toBe(6);
-    expect(rowsPerUrl()).toEqual(before.perUrl);
+    expect(rowsPerUrl().map((r) => r.n)).toEqual([2, 2, 2, 2, 2, 2]);
+    expect(ratings()).toEqual(before.ratings);
+    expect(labelsNow()).toEqual(before.labels);
   });
 
-  it('what the other file does not hold (another rating, another data object, a new row) is stored; repeats within one file are kept', async () => {
+  it("the first file edited and imported again: the copy's rating now counts beside its new one; with the first file's line gone, the copy's alone", async () => {
+    const dir = path.join(lib.dir, 'edited');
+    fs.mkdirSync(dir);
+    const [r0, r1] = dev.slice(50, 52) as [(typeof dev)[number], (typeof dev)[number]];
+    const a = path.join(dir, 'a.txt');
+    const b = path.join(dir, 'b.txt');
+    writeRatingsFile(a, [r0, r1]);
+    writeRatingsFile(b, [r0, r1]);
+    await lib.core.call('library.import', { source: a, mirrors });
+    expect((await lib.core.call('library.import', { source: b, mirrors })).rows_already_imported).toBe(2);
+    expect(ratingOf(r0[1])).toBeCloseTo(r0[2], 6);
+
+    const edited = r0[2] === 5 ? 1 : 5;
+    writeRatingsFile(a, [[r0[0], r0[1], edited, r0[3]], r1]);
+    const s = await lib.core.call('library.import', { source: a, mirrors });
+    expect(s.rows_already_imported).toBeUndefined();
+    expect(ratingOf(r0[1])).toBeCloseTo((r0[2] + edited) / 2, 6);
+    expect(ratingOf(r1[1])).toBeCloseTo(r1[2], 6);
+    expect(ratingRows(r0[1])).toHaveLength(2);
+
+    // The first file loses both lines: the copy's rows, kept all along, count alone.
+    writeRatingsFile(a, [dev[52]!]);
+    const s2 = await lib.core.call('library.import', { source: a, mirrors });
+    expect(s2.rows_removed).toBe(1); // its second line now names another URL, its third is gone
+    expect(ratingOf(r0[1])).toBeCloseTo(r0[2], 6);
+    expect(ratingOf(r1[1])).toBeCloseTo(r1[2], 6);
+    expect((await lib.core.call('library.import', { source: b, mirrors })).rows_already_imported).toBeUndefined();
+  });
+
+  it('what the other file does not hold (another rating, another data object, a new row) counts; repeats within one file count', async () => {
     const dir = path.join(lib.dir, 'partial');
     fs.mkdirSync(dir);
     const rows = dev.slice(10, 14);
@@ -74,10 +118,15 @@ describe('the same ratings from two files', () => {
     expect(s.rows).toBe(6);
     expect(s.rows_already_imported).toBe(2); // r0, r3
     const count = (url: string) => db().prepare('SELECT COUNT(*) FROM source_rows WHERE url = ?').pluck().get(url);
-    expect([r0, r1, r2, r3, fresh].map(([, url]) => count(url))).toEqual([1, 2, 2, 1, 2]);
+    expect([r0, r1, r2, r3, fresh].map(([, url]) => count(url))).toEqual([2, 2, 2, 2, 2]);
+    // r0, r3: their one rating; r1: the mean of both; r2: both rows (another data object); fresh: both of its repeats.
+    expect(ratingOf(r0[1])).toBeCloseTo(r0[2], 6);
+    expect(ratingOf(r1[1])).toBeCloseTo((r1[2] + changed[2]) / 2, 6);
+    expect(ratingOf(r3[1])).toBeCloseTo(r3[2], 6);
+    expect([r0, r1, r2, r3, fresh].map(([, url]) => ratingRows(url).length)).toEqual([1, 2, 2, 1, 2]);
   });
 
-  it('a library that counted a copy twice (before this check) counts it once after the copy is imported again, and no row is said to be removed', async () => {
+  it('a library that stored a copy before this check counts it once, and importing the copy again removes nothing', async () => {
     const dir = path.join(lib.dir, 'legacy');
     fs.mkdirSync(dir);
     const rows = dev.slice(20, 24);
@@ -97,7 +146,18 @@ describe('the same ratings from two files', () => {
     const s = await lib.core.call('library.import', { source: b, mirrors });
     expect(s.rows_already_imported).toBe(4);
     expect(s.rows_removed).toBeUndefined();
-    expect(rated()).toBe(4);
+    expect(rated()).toBe(8);
+    for (const [, url, r] of rows) expect(ratingOf(url)).toBeCloseTo(r, 6);
+  });
+
+  it("looks each rating row's duplicate up on the url index, never by a scan", () => {
+    const plan = (sql: string, ...args: unknown[]) => (db().prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((r) => r.detail);
+    const perImage = plan(`SELECT ${countedRatingSql('s')} FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE u.image_id = ?`, 1);
+    const all = plan(`SELECT s.rating FROM source_rows s WHERE ${ratingCountsSql('s')}`);
+    for (const p of [perImage, all]) {
+      expect(p).toContainEqual(expect.stringMatching(/^SEARCH dup USING INDEX source_rows_url \(url=\?/));
+      expect(p.filter((d) => /SCAN dup/.test(d))).toEqual([]);
+    }
   });
 
   it('counts the images left unlabelled because their ratings say both bad and good', async () => {
@@ -127,5 +187,28 @@ describe('the same ratings from two files', () => {
     expect(s.rows).toBe(3);
     expect(s.labels).toEqual({ good: 1, bad: 0, unlabeled: 1 });
     expect(s.rated_both_ways).toBe(1);
+  });
+
+  it('the summary reads the evidence of the unlabelled images in one statement per page, and none for a folder with no class folder', async () => {
+    const statement = Object.getPrototypeOf(db().prepare('SELECT 1')) as { all: (...a: unknown[]) => unknown; iterate: (...a: unknown[]) => unknown; get: (...a: unknown[]) => unknown };
+    const spies = (['all', 'iterate', 'get'] as const).map((m) => vi.spyOn(statement, m));
+    const evidenceReads = () => spies.flatMap((s) => s.mock.contexts as { source: string }[]).filter((c) => /s\.folder_label\b/.test(c.source) && /image_urls/.test(c.source)).length;
+    try {
+      const plain = path.join(lib.dir, 'plain');
+      fs.mkdirSync(plain);
+      for (const [, url] of dev.slice(60, 66)) fs.copyFileSync(path.join(DEV_IMAGES, path.basename(url)), path.join(plain, path.basename(url)));
+      const s = await lib.core.call('library.import', { source: plain });
+      expect(s.labels.unlabeled).toBe(6);
+      // labels.ts reads each new image's rows once to derive it; the summary reads none.
+      expect(evidenceReads()).toBe(6);
+      const f = path.join(lib.dir, 'plain.txt');
+      writeRatingsFile(f, dev.slice(70, 76).map(([id, url]): [string, string, number] => [id, url, 3]));
+      const r = await lib.core.call('library.import', { source: f, mirrors });
+      expect(r.labels.unlabeled).toBe(6);
+      // … and here too, then the summary one statement for all six.
+      expect(evidenceReads()).toBe(6 + 6 + 1);
+    } finally {
+      spies.forEach((s) => s.mockRestore());
+    }
   });
 });

@@ -17,6 +17,7 @@ import { unlabelledByDisagreement, type Label, type LabelOrigin, type LabelRule 
 import { isHttpUrl, noImportSummary, type FailureReason, type ImportKind, type ImportSummary, type LabelCounts } from '../../../src-shared/domain/library';
 import type { Db } from '../db/open';
 import { pacedAsync, pacedSync } from '../db/paced';
+import { countedRatingSql, ratingCountsSql } from '../labels/countedRows';
 import type { LabelService } from '../labels/labels';
 import { ByteBudget } from './byteBudget';
 import { fetchBytes, fetchList, FetchFailure, DEFAULT_FETCH_OPTIONS } from './fetch';
@@ -158,8 +159,8 @@ function ancestryTooLarge(ancestry: string): string | null {
 export const SETTLE_STEP_MS = 50;
 /** Rows read per query when collecting the images an import reached (a page well under a step). */
 const SETTLE_PAGE = 2_000;
-/** The URLs whose other files' rating rows an import keeps at once (importer.ts executeImport `elsewhere`): a few MB. */
-const ELSEWHERE_URLS = 20_000;
+/** Images whose evidence one statement of the summary's disagreement count reads (their ids as one JSON array). */
+const EVIDENCE_PAGE = 10_000;
 /** How often a picture is stored again when another process removes its files before its row is committed. */
 const STORE_ATTEMPTS = 3;
 
@@ -444,15 +445,20 @@ export class Importer {
         'DELETE FROM bundle_items WHERE bundle_id = ? AND NOT EXISTS (SELECT 1 FROM source_rows s WHERE s.id = bundle_items.source_row_id AND s.import_id = ?)',
       ),
       labelOf: db.prepare<[number], { label: Label | null; origin: LabelOrigin }>('SELECT label, origin FROM labels WHERE image_id = ?'),
-      // What an image's rows say (labels.ts derives its label from the same rows).
-      evidenceOf: db.prepare<[number], { rating: number | null; exemplar: number; folder_label: Label | null }>(
-        'SELECT s.rating, s.exemplar, s.folder_label FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE u.image_id = ?',
+      // What the listed images' rows say (labels.ts derives their labels from the same rows, a
+      // rating another file holds before counted once: countedRows.ts), image by image in the
+      // order listed: one statement for a page of images, not one per image.
+      evidenceOfList: db.prepare<[string], { image_id: number; rating: number | null; exemplar: number; folder_label: Label | null }>(
+        `SELECT u.image_id, ${countedRatingSql('s')} AS rating, s.exemplar, s.folder_label
+         FROM json_each(?) j CROSS JOIN image_urls u ON u.image_id = j.value CROSS JOIN source_rows s ON s.url = u.url`,
       ),
-      // The ratings files imported (each one's source is its rows' origin), and the rating rows of a URL, on the url index.
+      // The ratings files imported (each one's source is its rows' origin).
       ratingSources: db.prepare<[], string>("SELECT DISTINCT source FROM imports WHERE kind = 'ratings'").pluck(),
-      ratingRowsOf: db.prepare<[string], { origin: string; rating: number | null; eol_id: string | null }>(
-        "SELECT origin, rating, eol_id FROM source_rows WHERE url = ? AND kind = 'ratings'",
-      ),
+      // This import's rating rows that do not count because another file holds them before (countedRows.ts):
+      // on the (origin, line) index, each row's duplicate looked up on the url index.
+      uncountedRowsOf: db.prepare<[string, number], number>(
+        `SELECT COUNT(*) FROM source_rows s WHERE s.origin = ? AND +s.import_id = ? AND +s.kind = 'ratings' AND NOT ${ratingCountsSql('s')}`,
+      ).pluck(),
       // Each distinct URL of an import's rows once, at its first line, in line order (keyset pages on
       // the (origin, line) index). The unary + keeps the earlier-row check on the url index: on
       // (origin, line) it would scan every earlier line of the file for each row.
@@ -629,17 +635,31 @@ export class Importer {
     }
   }
 
-  /** Whether an image is unlabelled because its rows disagree (label.ts unlabelledByDisagreement). */
-  private disagrees(imageId: number, rule: LabelRule): boolean {
-    const rows = this.q.evidenceOf.all(imageId);
-    return unlabelledByDisagreement(
-      {
-        ratings: rows.flatMap((r) => (r.rating === null ? [] : [r.rating])),
-        exemplar: rows.some((r) => r.exemplar === 1),
-        folderLabels: rows.flatMap((r) => (r.folder_label ? [r.folder_label] : [])),
-      },
-      rule,
-    );
+  /**
+   * How many of the images are unlabelled because their rows disagree (label.ts
+   * unlabelledByDisagreement): their rows read by one statement per EVIDENCE_PAGE images.
+   */
+  private countDisagreeing(imageIds: number[], rule: LabelRule): number {
+    let n = 0;
+    for (let at = 0; at < imageIds.length; at += EVIDENCE_PAGE) {
+      let id: number | null = null;
+      let evidence = { ratings: [] as number[], exemplar: false, folderLabels: [] as Label[] };
+      const done = () => {
+        if (id !== null && unlabelledByDisagreement(evidence, rule)) n++;
+      };
+      for (const r of this.q.evidenceOfList.iterate(JSON.stringify(imageIds.slice(at, at + EVIDENCE_PAGE)))) {
+        if (r.image_id !== id) {
+          done();
+          id = r.image_id;
+          evidence = { ratings: [], exemplar: false, folderLabels: [] };
+        }
+        if (r.rating !== null) evidence.ratings.push(r.rating);
+        if (r.exemplar === 1) evidence.exemplar = true;
+        if (r.folder_label) evidence.folderLabels.push(r.folder_label);
+      }
+      done();
+    }
+    return n;
   }
 
   /** Read and parse the input. Throws a QcError (file, line) before anything is written. */
@@ -890,34 +910,15 @@ export class Importer {
     ctx.progress({ job: 'import', phase: 'rows', done: 0, total: p.rowCount });
     let rowProblems = 0;
     let rowsRemoved = 0;
-    /** Rating rows another file imported before holds already (the same ratings under another name): not stored again. */
-    let rowsAlreadyImported = 0;
-    /** Of those, lines an earlier import of this file stored: their rows go as stale, but the file still has them (not rows_removed). */
-    let linesNowElsewhere = 0;
-    // This file, by every path earlier imports read it by: its own rows are never another file's.
-    const thisFile = new Set([p.origin, ...(p.aliases ?? [])]);
-    // Only where another ratings file was imported can a row be there already (one file, imported
-    // again and again, looks nothing up).
-    const othersRated = p.kind === 'ratings' && this.q.ratingSources.all().some((s) => !thisFile.has(s));
     /**
-     * Per URL, the identities (rating, obj_with_overall_rating) other files' rows give it, or null
-     * for none: read once per URL (a URL named by many rows of this file is not read again for each),
-     * at most ELSEWHERE_URLS at a time. Other files' rows do not change while this import runs.
+     * This file's rating rows that another file imported before holds too (the same ratings under
+     * another name): stored like every row, counted once (countedRows.ts). Only where another
+     * ratings file was imported can there be any (one file, imported again and again, looks
+     * nothing up); its other paths' rows (aliases) go in its last transaction, so they are no other file.
      */
-    const elsewhere = new Map<string, Set<string> | null>();
-    const identity = (rating: number | null, eolId: string | null) => JSON.stringify([rating, eolId]);
-    /** Whether a rating row's identity is stored already from another file (the row is then not stored). */
-    const importedElsewhere = (r: SourceRow): boolean => {
-      if (!othersRated || r.rating === null) return false;
-      let held = elsewhere.get(r.url);
-      if (held === undefined) {
-        held = null;
-        for (const o of this.q.ratingRowsOf.iterate(r.url)) if (!thisFile.has(o.origin)) (held ??= new Set()).add(identity(o.rating, o.eol_id));
-        if (elsewhere.size >= ELSEWHERE_URLS) elsewhere.clear();
-        elsewhere.set(r.url, held);
-      }
-      return held !== null && held.has(identity(r.rating, r.eolId));
-    };
+    let rowsAlreadyImported = 0;
+    const thisFile = new Set([p.origin, ...(p.aliases ?? [])]);
+    const othersRated = p.kind === 'ratings' && this.q.ratingSources.all().some((s) => !thisFile.has(s));
     const problemReasons: Partial<Record<FailureReason, number>> = {};
     const writer = labels.importWriter(importId);
     /** Images a row of this chunk took evidence from (its line now names another URL): derived with it. */
@@ -1038,15 +1039,6 @@ export class Importer {
               rowProblems++;
               problemReasons.bad_ancestry = (problemReasons.bad_ancestry ?? 0) + 1;
             }
-            // The same rating imported before from another file (the file re-saved under another
-            // name or encoding, a copy, a renamed file): it counts once, so it is not stored again.
-            // Its line's row from an earlier import of this file, if any, goes as stale at the end.
-            // Repeated rows within this file are its own, and kept.
-            if (importedElsewhere(r)) {
-              rowsAlreadyImported++;
-              if (q.rowUrlAt.get(r.origin, r.line)) linesNowElsewhere++;
-              continue;
-            }
             // An input file is what it says now: a line that named another URL before takes its
             // evidence from that URL's image, which is derived again in this same transaction.
             const before = p.urlsStored ? q.rowUrlAt.get(r.origin, r.line)?.url : undefined;
@@ -1078,9 +1070,8 @@ export class Importer {
             // or broken) stop counting, and their images are derived again. No other import of the
             // file runs beside this one (begin), so every row of it that is not this import's is stale.
             for (const { image_id } of q.staleRowImages.all(p.origin, importId)) losing.add(image_id);
-            const staleRows = q.deleteStaleRows.run(p.origin, importId).changes;
-            rowsRemoved = Math.max(0, staleRows - linesNowElsewhere);
-            if (staleRows) {
+            rowsRemoved = q.deleteStaleRows.run(p.origin, importId).changes;
+            if (rowsRemoved) {
               q.deleteOrphanFailures.run(p.origin);
               if (reportAs) q.deleteOrphanFailures.run(reportAs.file);
             }
@@ -1108,6 +1099,7 @@ export class Importer {
       }
     };
     await pacedAsync(steps());
+    if (othersRated) rowsAlreadyImported = this.q.uncountedRowsOf.get(p.origin, importId) ?? 0;
 
     // 2. Split distinct URLs into stored, known failures, and work to do (counted here, fetched
     //    page by page below). Each URL comes with the first row that names it (file and line of
@@ -1244,16 +1236,19 @@ export class Importer {
     const labelCounts: LabelCounts = { good: 0, bad: 0, unlabeled: 0 };
     // Of the unlabelled: those the import left so because what names them disagrees (inputs that
     // rate or class pictures only: a bundle's or exemplars' images are not looked at).
-    const rule = p.kind === 'ratings' || p.kind === 'folder' ? labels.rule() : null;
-    let ratedBothWays = 0;
+    // A folder with no class or rating folder gives no image a label, so none that can disagree: not looked at.
+    const classed = p.kind === 'ratings' || (p.kind === 'folder' && p.folderRows.some((r) => r.folderLabel !== null || r.rating !== null));
+    const rule = classed ? labels.rule() : null;
+    const unsettled: number[] = [];
     for (const id of touched) {
       const l = this.q.labelOf.get(id);
       if (l?.label === 'good' || l?.label === 'bad') labelCounts[l.label]++;
       else {
         labelCounts.unlabeled++;
-        if (rule && l?.origin !== 'curator' && this.disagrees(id, rule)) ratedBothWays++;
+        if (rule && l?.origin !== 'curator') unsettled.push(id);
       }
     }
+    const ratedBothWays = rule ? this.countDisagreeing(unsettled, rule) : 0;
     const failuresByReason: Partial<Record<FailureReason, number>> = {};
     for (const reason of failures.values()) failuresByReason[reason] = (failuresByReason[reason] ?? 0) + 1;
     for (const [reason, n] of Object.entries(problemReasons) as [FailureReason, number][]) failuresByReason[reason] = (failuresByReason[reason] ?? 0) + n;

@@ -13,6 +13,7 @@ import type { IssueReviewAction, LabelIssue, RunNoiseReport } from '../../../src
 import type { LabelRule } from '../../../src-shared/domain/label';
 import { labelConfidence, type LabelConfidence } from '../../../src-shared/domain/labelWeight';
 import type { Db } from '../db/open';
+import { ratingCountsSql } from '../labels/countedRows';
 import { confidentLearning, DEFAULT_ISSUE_OPTIONS } from './train/labelIssues';
 import { SPLIT_CODE, type TrainJobResult } from './trainJob';
 
@@ -103,7 +104,7 @@ export function labelConfidences(db: Db, rule: LabelRule, imageIds?: readonly nu
     .all() as { id: number; label: 'good' | 'bad'; origin: 'import' | 'curator'; exemplar: number; review: string | null }[];
   const ratings = new Map<number, number[]>();
   for (const r of db
-    .prepare('SELECT u.image_id, s.rating FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE s.rating IS NOT NULL ORDER BY s.id')
+    .prepare(`SELECT u.image_id, s.rating FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE s.rating IS NOT NULL AND ${ratingCountsSql('s')} ORDER BY s.id`)
     .raw()
     .all() as [number, number][]) {
     let list = ratings.get(r[0]);
@@ -129,7 +130,7 @@ export function imageLabelConfidence(db: Db, rule: LabelRule, imageId: number): 
     )
     .get(imageId) as { label: 'good' | 'bad'; origin: 'import' | 'curator'; exemplar: number; review: string | null } | undefined;
   if (!row) return null;
-  const ratings = (db.prepare('SELECT s.rating FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE u.image_id = ? AND s.rating IS NOT NULL ORDER BY s.id').raw().all(imageId) as [number][]).map((r) => r[0]);
+  const ratings = (db.prepare(`SELECT s.rating FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE u.image_id = ? AND s.rating IS NOT NULL AND ${ratingCountsSql('s')} ORDER BY s.id`).raw().all(imageId) as [number][]).map((r) => r[0]);
   return labelConfidence({ label: row.label, origin: row.origin, ratings, exemplar: row.exemplar === 1, confirmed: row.review === 'confirmed' }, rule);
 }
 
@@ -257,7 +258,7 @@ export class IssueStore {
 
   /** Rating rows query of `ratingsOf`: the listed ids as one JSON array, each image's rows by URL, then by row. */
   static readonly RATINGS_SQL = `SELECT u.image_id, s.rating FROM json_each(?) j CROSS JOIN image_urls u ON u.image_id = j.value
-     JOIN source_rows s ON s.url = u.url WHERE s.rating IS NOT NULL ORDER BY u.image_id, u.url, s.id`;
+     JOIN source_rows s ON s.url = u.url WHERE s.rating IS NOT NULL AND ${ratingCountsSql('s')} ORDER BY u.image_id, u.url, s.id`;
 
   /**
    * The rating rows of the images (all their URLs' rows with a rating), by image id: one statement
