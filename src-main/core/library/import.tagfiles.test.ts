@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { DEV_IMAGES, DEV_URL_PREFIX, devRatings, tempDir, FINAL_TAGS_HEADER, linesWriter } from '../../../test-support/fixtures';
 import { SEED_URL_PREFIX, seedLibrary } from '../../../test-support/seedLibrary';
 import { exportBundle } from '../export/tags';
@@ -78,6 +78,25 @@ describe('tag files given to library.import', () => {
     expect(tagFilesAt(b)).toEqual([b]);
     expect(tagFilesAt(path.join(folder, 'bundle.tsv'))).toEqual([]);
     expect(tagFilesAt(path.join(dir, 'nothing-here'))).toEqual([]);
+  });
+
+  it("opens no .txt beside pictures (each picture's caption): only the folder's .tsv are read for a tag header", () => {
+    const folder = path.join(dir, 'captioned');
+    const tsv = write('captioned/x_a.tsv', ['eolMediaURL\timclass\tconfidence']);
+    for (let i = 0; i < 50; i++) write(`captioned/img${i}.txt`, ['a beetle on a leaf, macro']);
+    // Even a .txt with a tag header: beside pictures a .txt is taken for a caption, and not read.
+    write('captioned/z_b.txt', ['eolMediaURL\timclass\tconfidence']);
+    fs.copyFileSync(path.join(DEV_IMAGES, '9000002.jpg'), path.join(folder, 'img0.JPG'));
+    const opens = vi.spyOn(fs, 'openSync');
+    try {
+      expect(tagFilesAt(folder)).toEqual([tsv]);
+      expect(opens.mock.calls.map(([f]) => f)).toEqual([tsv]);
+    } finally {
+      opens.mockRestore();
+    }
+    // With the picture gone, the folder's .txt are read again (a folder of tag files saved as "Unicode Text").
+    fs.rmSync(path.join(folder, 'img0.JPG'));
+    expect(tagFilesAt(folder)).toEqual([tsv, path.join(folder, 'z_b.txt')]);
   });
 
   it('imports a tag file asked for as a bundle (an earlier output classified again) without its earlier tag columns, so its export has each column once', async () => {

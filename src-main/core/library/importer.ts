@@ -21,7 +21,7 @@ import { countedRatingSql, ratingCountsSql } from '../labels/countedRows';
 import type { LabelService } from '../labels/labels';
 import { ByteBudget } from './byteBudget';
 import { fetchBytes, fetchList, FetchFailure, DEFAULT_FETCH_OPTIONS } from './fetch';
-import { pathOfFileUrl, pathText, readFolderFile, scanFolder, type FolderProblem } from './folder';
+import { IMAGE_EXTENSIONS, pathOfFileUrl, pathText, readFolderFile, scanFolder, type FolderProblem } from './folder';
 import { bufferReader, detectKind, isTagHeader, scanInput, tagFileHeader, type ReadAt, type RowProblem } from './parse';
 import { heldHere, ownerEnded, ownersOf, sha256, thisProcess, type ImageStore, type ImportJournal, type StoredFiles } from './store';
 import { isPrivateHost, openInputFile, readLocalFile, resolveSource, withoutPassword, type Mirror, type SourcePolicy } from './sources';
@@ -227,7 +227,8 @@ function headerLineOf(file: string): string {
 
 /**
  * The tag files at a local path (parse.ts isTagHeader): the file itself when it is one, or every
- * `*.tsv` and `*.txt` (a tag file Excel saved as "Unicode Text") directly in a folder that is one,
+ * `*.tsv` and `*.txt` (a tag file Excel saved as "Unicode Text"; only in a folder with no picture
+ * directly in it, where a `.txt` is not a picture's caption) directly in a folder that is one,
  * in name order; none when the path does not exist.
  * The one detector behind every front door: `qc import` merges what it finds (ml.importTags) and
  * library.import refuses such a file or folder as an input (it would become a bundle of URLs).
@@ -255,8 +256,12 @@ export function tagFilesAt(source: string): string[] {
   } catch {
     return []; // a folder that cannot be listed: library.import says why (folder.ts scanFolder)
   }
+  // A folder's `.txt` beside pictures is most likely a caption or notes, one per picture (50,000
+  // pictures: 50,000 opens and reads): only a folder with no picture directly in it (the Excel
+  // "Unicode Text" case: a folder of tag files) has its `.txt` files read for a tag header.
+  const pictures = names.some((f) => IMAGE_EXTENSIONS.has(path.extname(f).toLowerCase()));
   const candidates = names
-    .filter((f) => /\.(tsv|txt)$/i.test(f))
+    .filter((f) => (pictures ? /\.tsv$/i : /\.(tsv|txt)$/i).test(f))
     .sort()
     .map((f) => path.join(local, f));
   return candidates.filter((f) => {
