@@ -92,11 +92,12 @@ export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: strin
     },
     'ml.reviewIssues': async ({ imageIds, action, shown }) => {
       const active = runs.activeRunId();
-      const changed = issueStore.review(imageIds, action, active, shown);
+      // The images whose verdict was stored or removed (not an unlabelled one, nor one reopened with none).
+      const ids: number[] = [];
+      const changed = issueStore.review(imageIds, action, active, shown, ids);
       const open = active === null ? 0 : issueStore.openCount(active);
       // Every open view, the other windows' too, follows: the images named when they are few enough to send.
       if (changed > 0) {
-        const ids = [...new Set(imageIds)];
         core.events.emit('library.changed', { reason: 'issues', ...(ids.length <= WATCH_MAX_LABEL_CHANGES && { reviewed: { imageIds: ids, action } }) });
       }
       return { changed, open };

@@ -282,8 +282,9 @@ export class IssueStore {
    * labels.set refuses it, before anything is written. `shown` (one per id, in order): the label the
    * curator saw; when an image's current label is another one (changed since it was shown), the
    * whole call is refused (`conflict`) and nothing is stored, so a verdict is only ever on a label seen.
+   * `changedIds`, when given, receives the ids whose verdict was stored or removed.
    */
-  review(imageIds: readonly number[], action: IssueReviewAction, runId: number | null, shown?: readonly ('good' | 'bad')[]): number {
+  review(imageIds: readonly number[], action: IssueReviewAction, runId: number | null, shown?: readonly ('good' | 'bad')[], changedIds?: number[]): number {
     const { db } = this;
     const exists = db.prepare('SELECT 1 FROM images WHERE id = ?');
     if (shown && shown.length !== imageIds.length) throw new QcError('bad_input', 'shown must give one label for each image id');
@@ -314,13 +315,16 @@ export class IssueStore {
       }
       for (const id of imageIds) {
         if (action === 'reopen') {
-          changed += del.run(id).changes;
+          const gone = del.run(id).changes;
+          changed += gone;
+          if (gone) changedIds?.push(id);
           continue;
         }
         const row = labelOf.get(id) as { label: string } | undefined;
         if (!row) continue;
         put.run(id, row.label, action === 'confirm' ? 'confirmed' : 'dismissed', runId);
         changed++;
+        changedIds?.push(id);
       }
     }).immediate(); // reads each label, then writes the verdict on it: take the write lock first
     return changed;
