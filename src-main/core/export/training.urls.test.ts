@@ -132,6 +132,25 @@ describe('export-training download lists', () => {
     }
   });
 
+  it("lists a rated imageless URL by its ratings counted once: a copy's identical row under another file's name does not count again", async () => {
+    const { db, paths } = lib.core.context;
+    const b = lib.server.base;
+    const url = `${b}/404/copied.jpg`;
+    const importId = (db.prepare('SELECT id FROM imports ORDER BY id LIMIT 1').get() as { id: number }).id;
+    const put = db.prepare("INSERT INTO source_rows (origin, line, kind, url, eol_id, rating, raw, import_id) VALUES (?, ?, 'ratings', ?, ?, ?, '{}', ?)");
+    // 1 and 5 (mean 3: class 3); the copy's 1 again would make it 2.33 (class 2).
+    put.run('rated.txt', 1, url, '910', 1, importId);
+    put.run('rated.txt', 2, url, '911', 5, importId);
+    put.run('rated copy.txt', 1, url, '910', 1, importId);
+    try {
+      const out = path.join(lib.dir, 'copied');
+      await exportTraining(db, paths, { outDir: out, sample: 3 });
+      expect(listed(out).get(url)).toBe(3);
+    } finally {
+      db.prepare("DELETE FROM source_rows WHERE origin IN ('rated.txt', 'rated copy.txt')").run();
+    }
+  });
+
   it('takes a folder holding only the OS metadata files as empty, and leaves them there', async () => {
     const { db, paths } = lib.core.context;
     const out = path.join(lib.dir, 'osfiles');

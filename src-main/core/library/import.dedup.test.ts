@@ -12,7 +12,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { devRatings, DEV_IMAGES } from '../../../test-support/fixtures';
 import { DEV_MIRRORS, useTempLibrary } from '../../../test-support/devLibrary';
 import { writeRatingsFile } from '../../../test-support/image-server';
-import { IssueStore, labelConfidences } from '../ml/issues';
+import { imageLabelConfidence, IssueStore, labelConfidences } from '../ml/issues';
 import { countedRatingSql, ratingCountsSql } from '../labels/countedRows';
 
 const HEADER = 'obj_with_overall_rating\tobj_url\toverall_rating\tancestry';
@@ -61,6 +61,8 @@ describe('the same ratings from two files', () => {
     expect(ratings()).toEqual(before.ratings);
     expect(labelsNow()).toEqual(before.labels);
     expect(confidences()).toEqual(confidenceBefore);
+    // The preview's confidence (one image) reads the rows the same way.
+    expect(ids.map((id) => imageLabelConfidence(db(), lib.core.context.labels.rule(), id))).toEqual(confidenceBefore);
 
     // Imported again, either file: the first file's rows still count, the copy's do not.
     expect((await lib.core.call('library.import', { source: b, mirrors })).rows_already_imported).toBe(6);
