@@ -61,7 +61,9 @@ export interface GallerySlice {
   /**
    * Drop the cached pages and fetch what is in view again. `focusOn`: the focus goes to that image
    * when the new list holds it (else it stays where it is), and the selection becomes `selection`
-   * (an undone verdict brings its issues back focused and selected).
+   * (an undone verdict brings its issues back focused and selected). A selection kept or given here
+   * (in Label issues, or by `focusOn`) loses the images the new list turns out not to hold, once all
+   * its pages are loaded: B would label images not shown.
    */
   refreshView(view: ViewKey, opts?: { focusOn?: { imageId: number; selection: ReadonlySet<number> } }): void;
   /** Fetch the pages covering indices start..end that are not cached (the grid calls this for rows near the viewport). */
@@ -76,9 +78,10 @@ export interface GallerySlice {
   /**
    * Verdicts given here on the images' label issues (`verdict`), or taken back (null): their cached
    * tiles show the issue closed or open again, and the preview the verdict, until the core's next
-   * answer says otherwise.
+   * answer says otherwise. `shown` (with null): the label each verdict was given on, in the order of
+   * `imageIds`; a tile whose label is no longer that stays closed (it opens when that label comes back).
    */
-  issuesReviewed(imageIds: readonly number[], verdict: 'confirmed' | 'dismissed' | null): void;
+  issuesReviewed(imageIds: readonly number[], verdict: 'confirmed' | 'dismissed' | null, shown?: readonly ('good' | 'bad')[]): void;
 }
 
 export const DEFAULT_FILTERS: Record<ViewKey, GalleryFilters> = {
@@ -186,6 +189,11 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
    * this, B/G after a refresh labelled the image that moved into the index, not the one previewed.
    */
   const keepFocus = new Map<ViewKey, { version: number; imageId: number }>();
+  /**
+   * The selected images a refresh's pages (its version) have not shown yet: those left once every
+   * page of the new list is loaded are not in it, and leave the selection.
+   */
+  const unseen = new Map<ViewKey, { version: number; ids: Set<number> }>();
   /** Views whose cached pages no longer match the core's list (markStale). */
   const stale = new Set<ViewKey>();
   /** Set while setFilters refreshes: new results start at their first row, no focus is kept. */
@@ -270,6 +278,20 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
                 selection = new Set();
                 anchor = null;
               }
+            }
+          }
+          const check = unseen.get(view);
+          if (check?.version === version) {
+            for (const it of r.items) check.ids.delete(it.image_id);
+            let all = true;
+            for (let p = 0; all && p * PAGE_SIZE < r.total; p++) all = pages.has(p);
+            if (!check.ids.size) unseen.delete(view);
+            else if (all) {
+              // The whole list is here and lacks them (a verdict undone on an image relabelled since,
+              // a verdict given again): B labels only images shown.
+              unseen.delete(view);
+              selection = new Set([...selection].filter((id) => !check.ids.has(id)));
+              if (!selection.size) anchor = null;
             }
           }
           updateView(view, () => ({ pages, total: r.total, focus, anchor, selection, loadError: null, basis: { runId: r.run_id, threshold: r.threshold } }));
@@ -375,6 +397,9 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
       // emptied them made the next B label the focused image only, not the images selected.
       const clear = newQuery ? { selection: new Set<number>(), anchor: null } : opts.focusOn ? { selection: new Set(opts.focusOn.selection), anchor: null } : {};
       updateView(view, (v) => ({ version: v.version + 1, pages: new Map(), total: v.total === 0 ? null : v.total, ...clear, loadError: null, basis: null }));
+      const kept = get().views[view].selection;
+      if (kept.size && (view === 'issues' || opts.focusOn)) unseen.set(view, { version: v0.version + 1, ids: new Set(kept) });
+      else unseen.delete(view);
       const [a, b] = lastRange[view];
       get().ensureRange(view, a, b);
     },
@@ -414,15 +439,26 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
 
     itemAt,
 
-    issuesReviewed(imageIds, verdict) {
+    issuesReviewed(imageIds, verdict, shown) {
       const ids = new Set(imageIds);
-      for (const id of ids) closedByLabel.delete(id);
+      // The label each reopened issue was listed with: where the tile shows another, it stays closed
+      // until that label comes back (as one closed by a label change here).
+      const listed = new Map<number, 'good' | 'bad'>();
+      if (verdict === null && shown) imageIds.forEach((id, i) => shown[i] && listed.set(id, shown[i]));
+      for (const id of ids) {
+        const l = listed.get(id);
+        if (l) closedByLabel.set(id, l);
+        else closedByLabel.delete(id);
+      }
       const want = verdict === null ? 1 : 0;
+      const reopens = (it: GalleryItem) => !listed.has(it.image_id) || listed.get(it.image_id) === it.label;
       set((s) => {
         const views = { ...s.views };
         let changed = false;
         for (const view of VIEW_KEYS) {
-          const pages = mapPages(s.views[view].pages, (it) => (ids.has(it.image_id) && it.issue_rank !== null && it.issue_open !== want ? { ...it, issue_open: want } : null));
+          const pages = mapPages(s.views[view].pages, (it) =>
+            ids.has(it.image_id) && it.issue_rank !== null && it.issue_open !== want && (want === 0 || reopens(it)) ? { ...it, issue_open: want } : null,
+          );
           if (pages) {
             views[view] = { ...s.views[view], pages };
             changed = true;

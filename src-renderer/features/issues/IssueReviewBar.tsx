@@ -52,14 +52,20 @@ function verdictStep(store: AppStore, client: ApiClient, imageIds: number[], sho
     async undo() {
       const r = await client.call('ml.reviewIssues', { imageIds, action: 'reopen' });
       issuesSource(client).reviewed(imageIds, 'reopen', r);
-      store.getState().issuesReviewed(imageIds, null);
+      // Open again only where the label is still the one the verdict was given on.
+      store.getState().issuesReviewed(imageIds, null, shown);
+      // The reopened images the new list holds come back selected (the store drops the others).
       store.getState().refreshView('issues', { focusOn: { imageId: imageIds[0]!, selection: new Set(imageIds) } });
-      store.getState().toast('info', `Undone: ${verdictWords(action, imageIds.length)}; ${fmtInt(r.open)} open (Shift+Z redoes)`);
+      store.getState().toast('info', `Undone: ${verdictWords(action, r.changed)}; ${fmtInt(r.open)} open (Shift+Z redoes)`);
       return {
         async redo() {
           const again = await client.call('ml.reviewIssues', { imageIds, action, shown });
           issuesSource(client).reviewed(imageIds, action, again);
           store.getState().issuesReviewed(imageIds, VERDICT[action]);
+          // As a verdict given here: the focus (and with it the selection) moves on to the next open issue.
+          const source = issuesSource(client);
+          const next = nextOpenTile(store, new Set(imageIds), (id) => source.closed(id));
+          if (next !== null) store.getState().focusIndex('issues', next);
           store.getState().refreshView('issues');
           store.getState().toast('info', `Redone: ${verdictWords(action, again.changed)}; ${fmtInt(again.open)} open`);
           return verdictStep(store, client, imageIds, shown, action);
