@@ -151,7 +151,8 @@ export function hostileRatings(o: HostileOptions): HostileFile {
         body = tsv(id, url, rating(), '{}', 'extra', 'columns');
         break;
       case 'rating_text':
-        body = tsv(id, url, pick(['good', 'NaN', '4,5', '0x3', '=1+4', 'Infinity']), '{}');
+        // Not numbers the import reads ('4,5' alone is a decimal comma, 4.5: parse.ts; '4,5,1' is not).
+        body = tsv(id, url, pick(['good', 'NaN', '4,5,1', '0x3', '=1+4', 'Infinity']), '{}');
         break;
       case 'rating_range':
         body = tsv(id, url, pick(['0', '-1', '5.0001', '6', '1e9', '-0.5']), '{}');
