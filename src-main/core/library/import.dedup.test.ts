@@ -152,12 +152,12 @@ describe('the same ratings from two files', () => {
     for (const [, url, r] of rows) expect(ratingOf(url)).toBeCloseTo(r, 6);
   });
 
-  it("looks each rating row's duplicate up on the url index, never by a scan", () => {
+  it("looks each rating row's duplicate up by its whole identity (url, eol_id, rating: migration 024), never by a scan or a walk of the URL's rows", () => {
     const plan = (sql: string, ...args: unknown[]) => (db().prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((r) => r.detail);
     const perImage = plan(`SELECT ${countedRatingSql('s')} FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE u.image_id = ?`, 1);
     const all = plan(`SELECT s.rating FROM source_rows s WHERE ${ratingCountsSql('s')}`);
     for (const p of [perImage, all]) {
-      expect(p).toContainEqual(expect.stringMatching(/^SEARCH dup USING INDEX source_rows_url \(url=\?/));
+      expect(p).toContainEqual(expect.stringMatching(/^SEARCH dup USING INDEX source_rows_rating_identity \(url=\? AND eol_id=\? AND rating=\?/));
       expect(p.filter((d) => /SCAN dup/.test(d))).toEqual([]);
     }
   });
