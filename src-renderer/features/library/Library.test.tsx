@@ -37,6 +37,8 @@ describe('Library screen', () => {
   });
 
   test('a copy of a ratings file imported before: the result and the toast say its rows were not counted twice', async () => {
+    // The copy's rows are stored (so editing the first file never loses them: labels/countedRows.ts)
+    // and counted once: its images are all there already, and the toast says why nothing changed.
     const user = userEvent.setup();
     const { store } = renderWith(<LibraryScreen />);
     await until(() => expect(screen.getByTestId('status-images').dataset.value).toBe('300'));
@@ -50,7 +52,11 @@ describe('Library screen', () => {
       if (i === 0) expect(notes()).toEqual([]);
       else await until(() => expect(notes()).toEqual([' · 3 rows already in the library from an earlier import: not counted twice']));
     }
-    await until(() => expect(store.getState().toasts.find((t) => t.text.startsWith('Import: nothing new'))?.text).toBe('Import: nothing new. 3 rows already in the library from an earlier import: not counted twice.'));
+    await until(() =>
+      expect(store.getState().toasts.find((t) => t.text.startsWith('Import: 0 new'))?.text).toBe(
+        'Import: 0 new, 3 already stored. 3 rows already in the library from an earlier import: not counted twice.',
+      ),
+    );
   });
 
   test('a relative path is refused in words, before any call', async () => {
