@@ -1,12 +1,11 @@
 // @vitest-environment jsdom
 import { screen, within } from '@testing-library/react';
 import { describe, expect, test } from 'vitest';
-import { renderWith, setup, until } from '../../../test-support/renderer/render';
+import { setup, until } from '../../../test-support/renderer/render';
 import { recommendThresholds } from '../../../test-support/renderer/runThresholds';
+import { renderRunsPanels } from '../../../test-support/renderer/runsPanels';
 import { fmtPct } from '../../components/format';
 import { thresholdNumbers } from '../../stores/reviewThreshold';
-import { EvaluationPanel } from './EvaluationPanel';
-import { RunCompare, RunsTable } from './RunsTable';
 
 type Ctx = ReturnType<typeof setup>;
 
@@ -14,18 +13,7 @@ type Ctx = ReturnType<typeof setup>;
 async function renderTrain(options: Parameters<typeof setup>[0] = {}, prepare: (ctx: Ctx) => void = () => undefined) {
   const ctx = setup(options);
   prepare(ctx);
-  await ctx.store.getState().loadRuns();
-  await ctx.store.getState().loadScores();
-  const rendered = renderWith(
-    <>
-      <RunsTable />
-      <RunCompare />
-      <EvaluationPanel />
-    </>,
-    ctx,
-  );
-  await screen.findByTestId('runs-table');
-  return rendered;
+  return renderRunsPanels(ctx);
 }
 
 const compareCells = (name: string) => [...within(screen.getByTestId(`compare-row-${name}`)).getAllByRole('cell')].slice(1).map((c) => c.textContent);

@@ -6,29 +6,15 @@
 import { screen, within } from '@testing-library/react';
 import { describe, expect, test } from 'vitest';
 import type { RunEvaluation, RunMetrics, ThresholdSource } from '../../../src-shared/domain/ml';
-import { renderWith, setup, until } from '../../../test-support/renderer/render';
+import { setup, until } from '../../../test-support/renderer/render';
+import { renderRunsPanels } from '../../../test-support/renderer/runsPanels';
 import { fmtNum, fmtT } from '../../components/format';
-import { EvaluationPanel } from './EvaluationPanel';
-import { RunCompare, RunsTable } from './RunsTable';
 
 const SLOW = 20_000;
 /** The source as `qc runs` prints it (cli/formatMl.ts SOURCE_WORD). */
 const WORD: Partial<Record<ThresholdSource, string>> = { curator: 'curator', recommended: 'recommended', 'best-bound': 'best bound' };
 
-async function renderTrain(ctx: ReturnType<typeof setup>) {
-  await ctx.store.getState().loadRuns();
-  await ctx.store.getState().loadScores();
-  const r = renderWith(
-    <>
-      <RunsTable />
-      <RunCompare />
-      <EvaluationPanel />
-    </>,
-    ctx,
-  );
-  await screen.findByTestId('runs-table');
-  return r;
-}
+const renderTrain = renderRunsPanels;
 
 /** Every finished run's "exports use" cell says the core's threshold in force and its source, in the CLI's words. */
 function expectInForceCells(ctx: ReturnType<typeof setup>) {
