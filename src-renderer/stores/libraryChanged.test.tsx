@@ -3,8 +3,11 @@
  * A burst of `library.changed` (another program's import, announced by the watcher once a second;
  * several bulk changes at once) brings one reaction, not one refetch of every screen's data per event.
  */
+import { screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { describe, expect, test } from 'vitest';
-import { setup, until } from '../../test-support/renderer/render';
+import { renderWith, setup, until } from '../../test-support/renderer/render';
+import { IssuesScreen } from '../features/issues/IssuesScreen';
 import { issuesSource } from '../features/issues/openIssues';
 import { LIBRARY_REFRESH_MS } from './ui';
 
@@ -85,6 +88,41 @@ describe('library.changed in bursts', () => {
     expect(source.get().byImage.has(a!.image_id)).toBe(true);
     offWhy();
     unsubscribe();
+    off();
+  });
+
+  test("a verdict given in this window: its announcement coming back reloads no view (the gallery stays under the curator's next click); another window's does", async () => {
+    const user = userEvent.setup();
+    const ctx = setup({ images: 240, runs: 1 });
+    await ctx.store.getState().loadRuns();
+    const off = ctx.store.getState().connect();
+    renderWith(<IssuesScreen />, ctx);
+    const source = issuesSource(ctx.client);
+    const tiles = () => screen.queryAllByTestId(/^tile-\d+$/);
+    await until(() => expect(source.get().byImage.size).toBeGreaterThan(3));
+    await until(() => expect(tiles().length).toBeGreaterThan(3));
+    const version = () => ({ issues: ctx.store.getState().views.issues.version, review: ctx.store.getState().views.review.version });
+    for (const action of ['dismiss', 'confirm'] as const) {
+      const open0 = source.get().total!;
+      const target = Number(tiles()[0]!.getAttribute('data-testid')!.slice('tile-'.length));
+      await user.click(tiles()[0]!);
+      await until(() => expect(screen.getByTestId('issue-why').textContent).toContain('labelled'));
+      await user.click(screen.getByTestId(`issue-${action}`));
+      await until(() => expect(source.get().total).toBe(open0 - 1));
+      await until(() => expect(screen.queryByTestId(`tile-${target}`)).toBeNull());
+      await until(() => expect(tiles().length).toBeGreaterThan(0));
+      // The core announced the verdict to every window, this one too: here nothing is reloaded for it.
+      const v0 = version();
+      await new Promise((r) => setTimeout(r, LIBRARY_REFRESH_MS * 3));
+      expect(version()).toEqual(v0);
+      expect(tiles().length).toBeGreaterThan(0);
+    }
+    // The same kind of verdict from another window on the same core: this window's issue views follow.
+    const other = [...source.get().byImage.values()].find((i) => !i.beyond_estimate)!;
+    const v1 = version();
+    await ctx.lib.core.call('ml.reviewIssues', { imageIds: [other.image_id], action: 'dismiss' });
+    await until(() => expect(version().issues).toBeGreaterThan(v1.issues));
+    await until(() => expect(screen.queryByTestId(`tile-${other.image_id}`)).toBeNull());
     off();
   });
 });

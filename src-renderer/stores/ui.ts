@@ -1,5 +1,6 @@
 /** Which screen is shown, the connection state, and start-up. */
 import type { ConnectionState } from '../api/client';
+import { issuesSource } from '../features/issues/openIssues';
 import { setPrefs } from '../features/review/prefs';
 import type { Slice } from './types';
 
@@ -99,8 +100,10 @@ export const uiSlice: Slice<UiSlice> = (set, get, client) => {
         reacting = false;
       }
     };
-    const offLibrary = client.on('library.changed', ({ reason }) => {
-      if (reason !== 'issues') wholeLibrary = true;
+    const offLibrary = client.on('library.changed', (e) => {
+      // A verdict given in this window: its views followed when the answer came (openIssues.ts isEcho).
+      if (e.reason === 'issues' && e.reviewed && issuesSource(client).isEcho(e.reviewed)) return;
+      if (e.reason !== 'issues') wholeLibrary = true;
       libraryTimer ??= setTimeout(() => void reactToLibrary(), LIBRARY_REFRESH_MS);
     });
     // Desktop menu items: File → Import…/Export… open those screens; Help → Keyboard shortcuts shows the keys.

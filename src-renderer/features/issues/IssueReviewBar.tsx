@@ -50,7 +50,7 @@ export function nextOpenTile(store: AppStore, leaving: ReadonlySet<number>, clos
 function verdictStep(store: AppStore, client: ApiClient, imageIds: number[], shown: ('good' | 'bad')[], action: 'confirm' | 'dismiss'): UndoableStep {
   return {
     async undo() {
-      const r = await client.call('ml.reviewIssues', { imageIds, action: 'reopen' });
+      const r = await issuesSource(client).sendVerdict({ imageIds, action: 'reopen' });
       issuesSource(client).reviewed(imageIds, 'reopen', r);
       // Open again only where the label is still the one the verdict was given on.
       store.getState().issuesReviewed(imageIds, null, shown);
@@ -59,7 +59,7 @@ function verdictStep(store: AppStore, client: ApiClient, imageIds: number[], sho
       store.getState().toast('info', `Undone: ${verdictWords(action, r.changed)}; ${fmtInt(r.open)} open (Shift+Z redoes)`);
       return {
         async redo() {
-          const again = await client.call('ml.reviewIssues', { imageIds, action, shown });
+          const again = await issuesSource(client).sendVerdict({ imageIds, action, shown });
           issuesSource(client).reviewed(imageIds, action, again);
           store.getState().issuesReviewed(imageIds, VERDICT[action]);
           // As a verdict given here: the focus (and with it the selection) moves on to the next open issue.
@@ -121,7 +121,7 @@ export function IssueReviewBar() {
     try {
       await store.getState().runUndoable(async () => {
         try {
-          const r = await client.call('ml.reviewIssues', { imageIds, action, shown });
+          const r = await source.sendVerdict({ imageIds, action, shown });
           store.getState().toast('info', `${verdictWords(action, r.changed)}; ${fmtInt(r.open)} open`);
           const next = nextOpenTile(store, new Set(imageIds), (id) => source.closed(id));
           if (next !== null) store.getState().focusIndex('issues', next);

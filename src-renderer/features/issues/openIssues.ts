@@ -23,6 +23,7 @@
  * first page back by 100–200 ms (bench:ui).
  */
 import { useEffect, useSyncExternalStore } from 'react';
+import type { ArgsOf, ResultOf } from '../../../src-shared/contract/handlers';
 import type { LabelChange } from '../../../src-shared/domain/library';
 import type { IssueReviewAction, LabelIssue } from '../../../src-shared/domain/ml';
 import type { Label, LabelValue } from '../../../src-shared/domain/label';
@@ -75,7 +76,41 @@ class IssuesSource {
   private notOpen = new Set<number>();
   /** Bumped by every change to the tracked state: an answer by id that predates one is asked again. */
   private changes = 0;
+  /** Verdicts sent from this window whose `library.changed` echo is still to be heard (the last few). */
+  private sent: { ids: Set<number>; action: IssueReviewAction }[] = [];
   constructor(private readonly client: ApiClient) {}
+
+  /**
+   * Send a verdict (`ml.reviewIssues`) from this window, remembered until its echo comes back: the
+   * core announces every verdict (`library.changed` 'issues') so that other windows follow, and the
+   * views here have followed already when the answer came (see `isEcho`).
+   */
+  async sendVerdict(args: ArgsOf<'ml.reviewIssues'>): Promise<ResultOf<'ml.reviewIssues'>> {
+    const mark = { ids: new Set(args.imageIds), action: args.action };
+    this.sent.push(mark);
+    if (this.sent.length > 16) this.sent.shift();
+    try {
+      return await this.client.call('ml.reviewIssues', args);
+    } catch (e) {
+      // Refused: no echo comes.
+      this.sent = this.sent.filter((m) => m !== mark);
+      throw e;
+    }
+  }
+
+  /**
+   * Whether a verdict the core announced was sent from this window (it is forgotten then): its images
+   * were taken off (or put back on) the gallery and the Review tiles when the answer came, so the
+   * reaction to library changes must not reload the views again: that blanked the gallery a moment
+   * after each verdict and lost the curator's next click (a tile gone under the pointer, Dismiss off).
+   * The core names only the images whose verdict changed: a subset of those sent.
+   */
+  isEcho(reviewed: { imageIds: readonly number[]; action: IssueReviewAction }): boolean {
+    const i = this.sent.findIndex((m) => m.action === reviewed.action && reviewed.imageIds.every((id) => m.ids.has(id)));
+    if (i < 0) return false;
+    this.sent.splice(i, 1);
+    return true;
+  }
 
   /** The runs are loaded (or not): from then on refresh() asks the core. */
   setLive(live: boolean): void {
