@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { FAILURE_REASONS, IMPORT_KINDS, importCountNotes, tagMergeText, type FailureReason } from '../../../src-shared/domain/library';
 import { RATING_CLASSES, sameRule, type LabelRule, type RatingClass } from '../../../src-shared/domain/label';
 import { useApp, useAppStore } from '../../stores/app';
@@ -6,6 +6,7 @@ import { BrowseButton } from '../../components/BrowseButton';
 import { fmtDate, fmtInt, fmtSeconds } from '../../components/format';
 import { MirrorRows } from '../../components/MirrorRows';
 import { ProgressBar } from '../../components/ProgressBar';
+import { focusLost } from '../train/focus';
 
 /**
  * The path a drop names: the first file:// URI as a local path (decoded), else the first line of
@@ -37,6 +38,18 @@ function ImportCard() {
   const demo = useApp((s) => s.status?.demo);
   const images = useApp((s) => s.status?.images ?? 0);
   const running = jobId !== null;
+  // Import disables itself while an import (or the demo's load) runs, and Cancel, like the demo's
+  // Load button, goes when it ends: focus moves to Cancel when one starts from here, and back to
+  // Import when it ends, never left on <body> or on a disabled button.
+  const startRef = useRef<HTMLButtonElement>(null);
+  const cancelRef = useRef<HTMLButtonElement>(null);
+  const wasRunning = useRef(running);
+  useLayoutEffect(() => {
+    if (running === wasRunning.current) return;
+    wasRunning.current = running;
+    if (running && focusLost(startRef.current)) cancelRef.current?.focus();
+    if (!running && focusLost(cancelRef.current)) startRef.current?.focus();
+  }, [running]);
   return (
     <form
       className="card"
@@ -98,11 +111,11 @@ function ImportCard() {
         <MirrorRows rows={form.mirrors} onChange={(mirrors) => store.getState().setImportForm({ mirrors })} testId="import-mirror" />
       </div>
       <div className="form-actions">
-        <button type="submit" className="btn btn--primary" disabled={running} data-testid="import-start">
+        <button type="submit" className="btn btn--primary" disabled={running} data-testid="import-start" ref={startRef}>
           {running ? 'Importing…' : 'Import'}
         </button>
         {running && (
-          <button type="button" className="btn" onClick={() => store.getState().cancelJob(jobId)} disabled={job?.cancelling} data-testid="import-cancel">
+          <button type="button" className="btn" onClick={() => store.getState().cancelJob(jobId)} disabled={job?.cancelling} data-testid="import-cancel" ref={cancelRef}>
             Cancel
           </button>
         )}
