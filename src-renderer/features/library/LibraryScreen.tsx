@@ -195,7 +195,7 @@ function StatusCard() {
         </div>
         <div className="stat" data-testid="status-failed" data-value={status.failed}>
           <span className="stat__n">{fmtInt(status.failed)}</span>
-          <span className="stat__l">failed</span>
+          <span className="stat__l">failed URLs</span>
         </div>
       </div>
       <div className="two-col">
@@ -244,14 +244,35 @@ function FailuresCard() {
   const store = useAppStore();
   const failures = useApp((s) => s.failures);
   const running = useApp((s) => s.importJobId !== null);
+  // The list holds two kinds of failure: URLs that could not be stored (Retry failed tries them
+  // again) and problems of the input itself, rows of a file that could not be read or entries of a
+  // folder not imported (retrying does nothing for them: the input must be corrected and imported
+  // again). The status counts both (all reasons) and the URLs (the "failed URLs" figure).
+  const status = useApp((s) => s.status);
+  const urls = status?.failed ?? null;
+  const rows = status ? Math.max(0, Object.values(status.failures_by_reason).reduce((n: number, k) => n + (k ?? 0), 0) - status.failed) : null;
+  const retryable = urls ?? failures?.total ?? 0;
   return (
     <div className="card">
       <div className="card__head">
         <h3>Failures {failures && <span className="muted">({fmtInt(failures.total)})</span>}</h3>
-        <button type="button" className="btn" disabled={running || !failures?.total} onClick={() => void store.getState().retryFailed()} data-testid="retry-failed" title="Try every failed URL again (uses the mirrors above)">
+        <button
+          type="button"
+          className="btn"
+          disabled={running || !retryable}
+          onClick={() => void store.getState().retryFailed()}
+          data-testid="retry-failed"
+          title={retryable || !rows ? 'Try every failed URL again (uses the mirrors above)' : 'No failed URL to try again: the failures are problems in the input itself (correct it and import it again)'}
+        >
           Retry failed
         </button>
       </div>
+      {urls !== null && rows !== null && urls + rows > 0 && (
+        <p className="muted small" data-testid="failures-kinds" data-urls={urls} data-rows={rows}>
+          {fmtInt(urls)} URL{urls === 1 ? '' : 's'} that could not be stored (Retry failed tries them again) · {fmtInt(rows)} problem{rows === 1 ? '' : 's'} in the input itself, a row of a
+          file that could not be read or an entry of a folder not imported (correct the input and import it again)
+        </p>
+      )}
       {failures && failures.rows.length > 0 ? (
         <div className="table-wrap table-wrap--tall">
           <table className="table table--compact" data-testid="failures-table" data-total={failures.total}>
