@@ -23,8 +23,48 @@ function Summary({ s, testId }: { s: ExportSummary; testId: string }) {
           </li>
         ))}
       </ul>
+      <MergedElsewhere runs={s.merged_other_runs ?? []} testId={`${testId}-merged-elsewhere`} />
     </div>
   );
+}
+
+/**
+ * Predictions merged from tag files (`qc import` of another machine's output) into a run other than
+ * the one exported: the export does not write them (they belong to that run), in words, with what to
+ * do. `upTo`: a count the export may not reach (a bundle's preview: the library's, not its rows').
+ */
+export function mergedElsewhereLine(m: { run_id: number; urls: number }, upTo = false): string {
+  const one = m.urls === 1;
+  return `${upTo ? 'Up to ' : ''}${fmtInt(m.urls)} prediction${one ? '' : 's'} merged for run #${m.run_id} ${one ? 'is' : 'are'} not in this export: make run #${m.run_id} active to export ${one ? 'it' : 'them'}`;
+}
+
+function MergedElsewhere({ runs, testId, upTo = false }: { runs: { run_id: number; urls: number }[]; testId: string; upTo?: boolean }) {
+  if (!runs.length) return null;
+  return (
+    <ul className="warn small" data-testid={testId}>
+      {runs.map((m) => (
+        <li key={m.run_id} data-run={m.run_id} data-urls={m.urls}>
+          {mergedElsewhereLine(m, upTo)}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/**
+ * What the next export leaves out, before it runs: the predictions merged into runs other than the
+ * one it exports (the active run), from the library's status. Shown only while the status is of
+ * that run (ExportScreen reloads it when another run becomes active). The status counts every URL
+ * merged into each other run: for the whole library none of those predictions is written; for a
+ * bundle only its rows' are concerned, hence "up to" (the result says how many).
+ */
+function ExportPreview() {
+  const status = useApp((s) => s.status);
+  const activeRunId = useApp((s) => s.activeRunId);
+  const runsLoaded = useApp((s) => s.runsLoaded);
+  const scope = useApp((s) => s.exportForm.scope);
+  if (!status || !runsLoaded || activeRunId === null || status.url_predictions.run_id !== activeRunId) return null;
+  return <MergedElsewhere runs={status.url_predictions.other_runs} testId="export-preview-merged-elsewhere" upTo={scope === 'bundle'} />;
 }
 
 /** Why tags cannot be exported or a bundle classified yet: the tag files carry the active run's p(bad). */
@@ -109,6 +149,7 @@ function ExportCard() {
       <div className="form-row">
         <span className="field__label">Threshold in force:</span> <ThresholdInForce />
       </div>
+      {!noRun && <ExportPreview />}
       <div className="form-actions">
         <button type="submit" className="btn btn--primary" disabled={jobId !== null || noRun} title={noRun ? 'Train a model first' : undefined} data-testid="export-start">
           {jobId !== null ? 'Exporting…' : 'Export'}
@@ -234,9 +275,18 @@ export function ExportScreen() {
     const s = store.getState();
     if (s.scoresStatus === 'idle') void s.loadScores();
     else void reloadThresholdInForce(store, client);
-    if (!s.status) void s.loadStatus();
+    // What the next export leaves out (ExportPreview) is read from the status: another program may have merged tag files.
+    void s.loadStatus();
     if (!s.runsLoaded) void s.loadRuns();
   }, [store, client]);
+  // Another run made active (here or elsewhere): the status says what an export of it leaves out.
+  const activeRunId = useApp((s) => s.activeRunId);
+  const seenRun = useRef(activeRunId);
+  useEffect(() => {
+    if (activeRunId === seenRun.current) return;
+    seenRun.current = activeRunId;
+    void store.getState().loadStatus();
+  }, [activeRunId, store]);
   // After each export (its file used the threshold in force then): the line follows whatever is in force now.
   const seenExport = useRef(lastExport);
   useEffect(() => {
