@@ -36,6 +36,14 @@ export interface GalleryView {
   total: number | null;
   /** Page number (offset / PAGE_SIZE) → items. */
   pages: ReadonlyMap<number, GalleryItem[]>;
+  /**
+   * The tiles a background refresh replaces, shown (and clickable, and what B/G and the preview
+   * take) until this version's pages come: the version before's pages, each dropped when this
+   * version's page of the same number comes, all when no page of this version is on its way any
+   * more. Empty after a new query (its first rows are not the old ones) and when no refresh is
+   * pending. `pages` alone is what this version's list holds (ranges, the unseen selection).
+   */
+  previous: ReadonlyMap<number, GalleryItem[]>;
   selection: ReadonlySet<number>;
   /** Index where a shift-range starts. */
   anchor: number | null;
@@ -90,7 +98,7 @@ export const DEFAULT_FILTERS: Record<ViewKey, GalleryFilters> = {
 };
 
 export function emptyView(filters: GalleryFilters): GalleryView {
-  return { filters, version: 0, total: null, pages: new Map(), selection: new Set(), anchor: null, focus: 0, loadError: null, basis: null, resetScroll: 0 };
+  return { filters, version: 0, total: null, pages: new Map(), previous: new Map(), selection: new Set(), anchor: null, focus: 0, loadError: null, basis: null, resetScroll: 0 };
 }
 
 /** Whether a view's results change with the threshold. */
@@ -163,10 +171,12 @@ export interface GalleryInternals {
   /** The view's list has changed under its cached pages (labels it filters by): refetch it before fetching a page it lacks. */
   markStale(view: ViewKey): void;
   /**
-   * The curator moved the focus (a key, a click): a refresh on its way no longer puts it back on the
-   * image focused before it (that undid the arrow pressed while the grid refreshed).
+   * The curator moved the focus (a key, a click) to `index`: a refresh on its way no longer puts it
+   * back on the image focused before it (that undid the arrow pressed while the grid refreshed). When
+   * the tile there is one the refresh has not replaced yet (`previous`), the focus follows that image
+   * into the new list instead: the click was on it, and it is the image selected and previewed.
    */
-  focusChosen(view: ViewKey): void;
+  focusChosen(view: ViewKey, index?: number): void;
 }
 
 export interface GalleryHooks {
@@ -257,6 +267,16 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
           const pages = new Map(cur.pages);
           pages.set(page, r.items);
           evict(pages, view);
+          // The old tiles stay where this version's pages are still on their way, not longer.
+          const prefix = `${view}:${version}:`;
+          const waiting = [...inflight.keys()].some((k) => k !== key && k.startsWith(prefix));
+          let previous = cur.previous;
+          if (previous.size && !waiting) previous = new Map();
+          else if (previous.has(page)) {
+            const left = new Map(previous);
+            left.delete(page);
+            previous = left;
+          }
           let focus = r.total === 0 ? 0 : Math.min(cur.focus, r.total - 1);
           let moved = false;
           let anchor = cur.anchor;
@@ -294,7 +314,7 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
               if (!selection.size) anchor = null;
             }
           }
-          updateView(view, () => ({ pages, total: r.total, focus, anchor, selection, loadError: null, basis: { runId: r.run_id, threshold: r.threshold } }));
+          updateView(view, () => ({ pages, previous, total: r.total, focus, anchor, selection, loadError: null, basis: { runId: r.run_id, threshold: r.threshold } }));
           // The focused tile is here now: a preview showing another image (or none: its page was
           // not loaded when the focus moved there) follows it.
           const shown = r.items[focus - page * PAGE_SIZE];
@@ -306,7 +326,7 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
         (e: unknown) => {
           if (get().views[view].version !== version) return null;
           const first = get().views[view].loadError === null;
-          updateView(view, () => ({ loadError: errorText(e), total: get().views[view].total ?? 0 }));
+          updateView(view, () => ({ loadError: errorText(e), total: get().views[view].total ?? 0, previous: new Map() }));
           if (first) get().reportError(e, 'Gallery');
           return null;
         },
@@ -316,8 +336,12 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
     return promise;
   };
 
-  const itemAt = (view: ViewKey, index: number): GalleryItem | undefined =>
-    get().views[view].pages.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE];
+  /** The item the tile at `index` shows: this version's, else (a refresh on its way) the one it replaces. */
+  const itemAt = (view: ViewKey, index: number): GalleryItem | undefined => {
+    const v = get().views[view];
+    const page = Math.floor(index / PAGE_SIZE);
+    return (v.pages.get(page) ?? v.previous.get(page))?.[index % PAGE_SIZE];
+  };
 
   const currentOf = (ids: Iterable<number>): Patch => {
     const want = new Set(ids);
@@ -338,12 +362,14 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
       const views = { ...s.views };
       let changed = false;
       for (const view of VIEW_KEYS) {
-        const pages = mapPages(s.views[view].pages, (it) => {
-          const change = patch.get(it.image_id);
-          return !change || (change.label === it.label && change.origin === it.origin) ? null : relabelled(it, change.label, change.origin);
-        });
-        if (pages) {
-          views[view] = { ...s.views[view], pages };
+        const change = (it: GalleryItem) => {
+          const c = patch.get(it.image_id);
+          return !c || (c.label === it.label && c.origin === it.origin) ? null : relabelled(it, c.label, c.origin);
+        };
+        const pages = mapPages(s.views[view].pages, change);
+        const previous = mapPages(s.views[view].previous, change);
+        if (pages || previous) {
+          views[view] = { ...s.views[view], pages: pages ?? s.views[view].pages, previous: previous ?? s.views[view].previous };
           changed = true;
         }
       }
@@ -396,7 +422,17 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
       // background refresh (another window's import, a run made active, a reconnect, the slider) that
       // emptied them made the next B label the focused image only, not the images selected.
       const clear = newQuery ? { selection: new Set<number>(), anchor: null } : opts.focusOn ? { selection: new Set(opts.focusOn.selection), anchor: null } : {};
-      updateView(view, (v) => ({ version: v.version + 1, pages: new Map(), total: v.total === 0 ? null : v.total, ...clear, loadError: null, basis: null }));
+      // The tiles in view stay (clickable) until the new pages replace them: emptied, they blanked and a
+      // click landing then was lost. A new query's first rows are others: nothing of the old is shown.
+      updateView(view, (v) => ({
+        version: v.version + 1,
+        pages: new Map(),
+        previous: newQuery ? new Map() : new Map([...v.previous, ...v.pages]),
+        total: v.total === 0 ? null : v.total,
+        ...clear,
+        loadError: null,
+        basis: null,
+      }));
       const kept = get().views[view].selection;
       if (kept.size && (view === 'issues' || opts.focusOn)) unseen.set(view, { version: v0.version + 1, ids: new Set(kept) });
       else unseen.delete(view);
@@ -456,11 +492,12 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
         const views = { ...s.views };
         let changed = false;
         for (const view of VIEW_KEYS) {
-          const pages = mapPages(s.views[view].pages, (it) =>
-            ids.has(it.image_id) && it.issue_rank !== null && it.issue_open !== want && (want === 0 || reopens(it)) ? { ...it, issue_open: want } : null,
-          );
-          if (pages) {
-            views[view] = { ...s.views[view], pages };
+          const change = (it: GalleryItem) =>
+            ids.has(it.image_id) && it.issue_rank !== null && it.issue_open !== want && (want === 0 || reopens(it)) ? { ...it, issue_open: want } : null;
+          const pages = mapPages(s.views[view].pages, change);
+          const previous = mapPages(s.views[view].previous, change);
+          if (pages || previous) {
+            views[view] = { ...s.views[view], pages: pages ?? s.views[view].pages, previous: previous ?? s.views[view].previous };
             changed = true;
           }
         }
@@ -476,6 +513,12 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
     return false;
   };
   const markStale = (view: ViewKey) => void stale.add(view);
-  const focusChosen = (view: ViewKey) => void keepFocus.delete(view);
+  const focusChosen = (view: ViewKey, index?: number) => {
+    const v = get().views[view];
+    const page = index === undefined ? -1 : Math.floor(index / PAGE_SIZE);
+    const old = index !== undefined && !v.pages.has(page) ? v.previous.get(page)?.[index % PAGE_SIZE] : undefined;
+    if (old) keepFocus.set(view, { version: v.version, imageId: old.image_id });
+    else keepFocus.delete(view);
+  };
   return { slice, internals: { updateView, fetchPage, pending, itemAt, currentOf, applyPatch, markStale, focusChosen } };
 }

@@ -38,7 +38,8 @@ export function selectionSlice(get: GetState, g: GalleryInternals, onFocusMoved:
       const total = v.total ?? 0;
       if (total === 0) return;
       const i = Math.max(0, Math.min(total - 1, index));
-      focusChosen(view);
+      // A range is taken from the new list's pages; one tile is the image it shows (a refresh's old one included).
+      focusChosen(view, opts.extend ? undefined : i);
       if (opts.extend) {
         // The range as a shift-click makes it: pages not loaded yet (Shift+End from the first tile)
         // are fetched, so the selection is every image between, not the cached ones.
@@ -61,7 +62,8 @@ export function selectionSlice(get: GetState, g: GalleryInternals, onFocusMoved:
     },
 
     async clickTile(view, index, mods = {}) {
-      focusChosen(view);
+      // The image under the pointer, even a tile a refresh has not replaced yet (shift: a range, by position).
+      focusChosen(view, mods.shift ? undefined : index);
       const v = get().views[view];
       const it = itemAt(view, index);
       if (mods.shift) {

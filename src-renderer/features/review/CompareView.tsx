@@ -13,12 +13,13 @@ export function CompareView({ view }: { view: ViewKey }) {
   const { compare } = usePrefs();
   const client = useClient();
   const items = useApp((s) => s.views[view].pages);
+  const previous = useApp((s) => s.views[view].previous);
   // The tiles' threshold: p(bad) reads as on the tile (never 1.000 for an unflagged image).
   const threshold = useApp((s) => (s.scoresStatus === 'ready' ? s.threshold : null));
   const { dialogRef, closeRef, onKeyDown } = useModalFocus(compare !== null, () => setPrefs({ compare: null }), `.gallery[data-view="${view}"]`);
   if (!compare) return null;
   const byId = new Map<number, { p_bad: number | null; label: string | null; eol_id?: string | null }>();
-  for (const page of items.values()) for (const it of page) if (compare.includes(it.image_id)) byId.set(it.image_id, it);
+  for (const pages of [previous, items]) for (const page of pages.values()) for (const it of page) if (compare.includes(it.image_id)) byId.set(it.image_id, it);
   const cols = compare.length <= 2 ? compare.length : 2;
   return (
     <div

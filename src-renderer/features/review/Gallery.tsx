@@ -111,6 +111,12 @@ export function Gallery({ view, emptyText, label }: Props) {
   const client = useClient();
   const total = useApp((s) => s.views[view].total);
   const pages = useApp((s) => s.views[view].pages);
+  // A refresh's old tiles, shown (and clicked) until the new pages replace them.
+  const previous = useApp((s) => s.views[view].previous);
+  const shownAt = (i: number) => {
+    const page = Math.floor(i / PAGE_SIZE);
+    return (pages.get(page) ?? previous.get(page))?.[i % PAGE_SIZE];
+  };
   const selection = useApp((s) => s.views[view].selection);
   const focus = useApp((s) => s.views[view].focus);
   const version = useApp((s) => s.views[view].version);
@@ -183,7 +189,7 @@ export function Gallery({ view, emptyText, label }: Props) {
     [store, view],
   );
 
-  const focusedItem = pages.get(Math.floor(focus / PAGE_SIZE))?.[focus % PAGE_SIZE];
+  const focusedItem = shownAt(focus);
 
   return (
     <div
@@ -209,7 +215,7 @@ export function Gallery({ view, emptyText, label }: Props) {
             for (let c = 0; c < cols; c++) {
               const i = row * cols + c;
               if (total === null || i >= total) break;
-              const item = pages.get(Math.floor(i / PAGE_SIZE))?.[i % PAGE_SIZE];
+              const item = shownAt(i);
               tiles.push(
                 item ? (
                   <Tile
