@@ -1,5 +1,5 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
-import { FAILURE_REASONS, IMPORT_KINDS, importCountNotes, tagMergeText, type FailureReason } from '../../../src-shared/domain/library';
+import { FAILURE_REASONS, IMPORT_KINDS, importCountNotes, skippedFilesText, tagMergeText, type FailureReason, type ImportSummary } from '../../../src-shared/domain/library';
 import { RATING_CLASSES, sameRule, type LabelRule, type RatingClass } from '../../../src-shared/domain/label';
 import { useApp, useAppStore } from '../../stores/app';
 import { BrowseButton } from '../../components/BrowseButton';
@@ -26,6 +26,22 @@ export function droppedPath(data: { uriList: string; text: string }): string | n
     }
   }
   return first;
+}
+
+/**
+ * What an import's result says beyond its counts, one sentence each, as `qc import` prints it: the
+ * labels of the images it touched, rows an earlier import of the same file stored that the file no
+ * longer has (removed, their images' labels derived again), failed URLs not tried again, and files
+ * of a folder left out. The toast says some of these; the result stays on the screen.
+ */
+export function importResultNotes(s: ImportSummary): string[] {
+  const notes: string[] = [];
+  const plural = (n: number, one: string, many: string) => `${fmtInt(n)} ${n === 1 ? one : many}`;
+  if (s.images_new + s.images_existing > 0) notes.push(`labels of these images: ${fmtInt(s.labels.good)} good, ${fmtInt(s.labels.bad)} bad, ${fmtInt(s.labels.unlabeled)} unlabelled`);
+  if (s.rows_removed) notes.push(`${plural(s.rows_removed, 'row', 'rows')} of an earlier import of this file that it no longer has removed: the labels of their images were derived again without them`);
+  if (s.failed_before) notes.push(`${plural(s.failed_before, 'failed URL', 'failed URLs')} had failed in an earlier import and ${s.failed_before === 1 ? 'was' : 'were'} not tried again: Retry failed tries ${s.failed_before === 1 ? 'it' : 'them'}`);
+  if (s.skipped_files) notes.push(skippedFilesText(s.skipped_files));
+  return notes;
 }
 
 function ImportCard() {
@@ -152,6 +168,12 @@ function ImportCard() {
           {last.bundle_id !== null && <> · bundle {last.bundle_id}</>}
           {importCountNotes(last).map((note) => (
             <span key={note} data-testid="import-count-note">
+              {' '}
+              · {note}
+            </span>
+          ))}
+          {importResultNotes(last).map((note) => (
+            <span key={note} data-testid="import-result-note">
               {' '}
               · {note}
             </span>
