@@ -4,7 +4,7 @@
 import { act, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, test } from 'vitest';
-import { joinPath, readTsv, tagFile, tempDir } from '../../../test-support/renderer/files';
+import { bundleFile, DEV_IMAGES, DEV_URL_PREFIX, joinPath, listDir, readTsv, tagFile, tempDir } from '../../../test-support/renderer/files';
 import { renderWith, setup, until } from '../../../test-support/renderer/render';
 import { ExportScreen } from './ExportScreen';
 
@@ -62,5 +62,52 @@ describe('Export: predictions merged into another run', () => {
     for (const u of ELSEWHERE) expect(rows).toContain(u);
     expect(rows).not.toContain(own);
     off();
+  }, 60_000);
+});
+
+describe('Export: what it says it will write is what the core writes', () => {
+  test('the whole library: the run, the file and its rows, before and after', async () => {
+    const user = userEvent.setup();
+    const ctx = setup();
+    const active = ctx.client.runs.find((r) => r.active)!.run_id;
+    const own = 'https://elsewhere.example.org/media/own.jpg';
+    await ctx.client.call('ml.importTags', { files: [tagFile([own], 0.8)], runId: active });
+    renderWith(<ExportScreen />, ctx);
+    const out = tempDir();
+    await user.type(screen.getByTestId('export-outdir'), out);
+    const preview = await screen.findByTestId('export-preview');
+    expect(preview.dataset.run).toBe(String(active));
+    expect(preview.textContent).toBe(
+      `Writes run #${active}'s tags as library_finaltags.tsv into ${out}: a row for each of the ${ctx.client.images.length} images, then one for each of the run's predictions merged by URL whose image is not here (at most 1).`,
+    );
+    await user.click(screen.getByTestId('export-start'));
+    const result = await screen.findByTestId('export-result', {}, { timeout: 10_000 });
+    const rows = readTsv(joinPath(out, 'library_finaltags.tsv'));
+    expect(rows).toHaveLength(Number(preview.dataset.images) + Number(preview.dataset.merged));
+    expect(Number(result.dataset.rows)).toBe(rows.length);
+    expect(Number(result.dataset.taggedBad)).toBe(rows.filter((r) => r.imclass === 'bad').length);
+    expect(screen.getByTestId('export-result-files').textContent).toBe(joinPath(out, 'library_finaltags.tsv'));
+  }, 30_000);
+
+  test('a bundle: its rows and its chunk and final-tags files, before and after', async () => {
+    const user = userEvent.setup();
+    const ctx = setup();
+    const active = ctx.client.runs.find((r) => r.active)!.run_id;
+    const imported = await ctx.client.call('library.import', { source: bundleFile(3, 'media.tsv'), kind: 'bundle', mirrors: [{ prefix: DEV_URL_PREFIX, dir: DEV_IMAGES }] });
+    renderWith(<ExportScreen />, ctx);
+    const out = tempDir();
+    await user.type(screen.getByTestId('export-outdir'), out);
+    await until(() => expect((screen.getByRole('option', { name: 'a bundle' }) as HTMLOptionElement).disabled).toBe(false));
+    await user.selectOptions(screen.getByTestId('export-scope'), 'bundle');
+    await until(() => expect(screen.getByRole('option', { name: /^media\.tsv/ })).toBeTruthy());
+    await user.selectOptions(screen.getByTestId('export-bundle'), String(imported.bundle_id));
+    const preview = await screen.findByTestId('export-preview');
+    expect(preview.textContent).toBe(`Writes run #${active}'s tags of bundle media.tsv into ${out}: its 3 rows in one chunk file (…_a.tsv, up to 5,000 rows each) and …_finaltags.tsv, named after the bundle's file.`);
+    await user.click(screen.getByTestId('export-start'));
+    const result = await screen.findByTestId('export-result', {}, { timeout: 30_000 });
+    expect(listDir(out)).toEqual(['media_a.tsv', 'media_finaltags.tsv']);
+    expect(readTsv(joinPath(out, 'media_a.tsv'))).toHaveLength(Number(preview.dataset.rows));
+    expect(readTsv(joinPath(out, 'media_finaltags.tsv'))).toHaveLength(Number(preview.dataset.rows));
+    expect(Number(result.dataset.rows)).toBe(Number(preview.dataset.rows));
   }, 60_000);
 });

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 import type { ApiClient } from '../../api/client';
 import { useApp, useAppStore, useClient, type AppStore } from '../../stores/app';
 import { cleanMirrors } from '../../stores/types';
@@ -7,6 +7,7 @@ import { fmtInt, fmtT } from '../../components/format';
 import { MirrorRows } from '../../components/MirrorRows';
 import { ProgressBar } from '../../components/ProgressBar';
 import type { ClassifySummary, ExportSummary } from '../../../src-shared/domain/ml';
+import { chunkSuffix, DEFAULT_CHUNK_ROWS } from '../../../src-shared/domain/tags';
 import { SeedFilesCard } from './SeedFilesCard';
 
 function Summary({ s, testId }: { s: ExportSummary; testId: string }) {
@@ -52,19 +53,62 @@ function MergedElsewhere({ runs, testId, upTo = false }: { runs: { run_id: numbe
 }
 
 /**
- * What the next export leaves out, before it runs: the predictions merged into runs other than the
- * one it exports (the active run), from the library's status. Shown only while the status is of
- * that run (ExportScreen reloads it when another run becomes active). The status counts every URL
- * merged into each other run: for the whole library none of those predictions is written; for a
- * bundle only its rows' are concerned, hence "up to" (the result says how many).
+ * What the next export will write, before it runs: which run's predictions, which files, how many
+ * rows, from the library's status and its bundles (the same counts the core's export reads); and
+ * what it leaves out: the predictions merged into runs other than the one it exports (the active
+ * run). Shown only while the status is of that run (ExportScreen reloads it when another run
+ * becomes active). The status counts every URL merged into each run: for the whole library, those
+ * of another run are none of them written; for a bundle only its rows' are concerned, hence "up to"
+ * (the result says how many). The run's own merged URLs whose image has been imported since are
+ * written once, as the image: their count is an upper bound.
  */
 function ExportPreview() {
   const status = useApp((s) => s.status);
   const activeRunId = useApp((s) => s.activeRunId);
   const runsLoaded = useApp((s) => s.runsLoaded);
-  const scope = useApp((s) => s.exportForm.scope);
+  const form = useApp((s) => s.exportForm);
+  const bundles = useApp((s) => s.sources?.bundles ?? null);
   if (!status || !runsLoaded || activeRunId === null || status.url_predictions.run_id !== activeRunId) return null;
-  return <MergedElsewhere runs={status.url_predictions.other_runs} testId="export-preview-merged-elsewhere" upTo={scope === 'bundle'} />;
+  const dir = form.outDir.trim();
+  const into = dir ? (
+    <>
+      {' '}
+      into <code>{dir}</code>
+    </>
+  ) : null;
+  let what: ReactNode;
+  if (form.scope === 'library') {
+    const merged = status.url_predictions.urls;
+    what = (
+      <p className="small" data-testid="export-preview" data-run={activeRunId} data-images={status.images} data-merged={merged}>
+        Writes run #{activeRunId}&apos;s tags as <code>library_finaltags.tsv</code>
+        {into}: a row for each of the {fmtInt(status.images)} images
+        {merged > 0 ? `, then one for each of the run's predictions merged by URL whose image is not here (at most ${fmtInt(merged)})` : ''}.
+      </p>
+    );
+  } else {
+    const bundle = bundles?.find((b) => String(b.id) === form.bundleId);
+    const chunks = bundle ? Math.max(1, Math.ceil(bundle.rows / DEFAULT_CHUNK_ROWS)) : 0;
+    what = bundle ? (
+      <p className="small" data-testid="export-preview" data-run={activeRunId} data-rows={bundle.rows} data-chunks={chunks}>
+        Writes run #{activeRunId}&apos;s tags of bundle {bundle.name}
+        {into}: its {fmtInt(bundle.rows)} rows in {chunks === 1 ? 'one chunk file' : `${fmtInt(chunks)} chunk files`} (<code>…_a.tsv</code>
+        {chunks > 1 ? (
+          <>
+            {' '}
+            to <code>…_{chunkSuffix(chunks - 1)}.tsv</code>
+          </>
+        ) : null}
+        , up to {fmtInt(DEFAULT_CHUNK_ROWS)} rows each) and <code>…_finaltags.tsv</code>, named after the bundle&apos;s file.
+      </p>
+    ) : null;
+  }
+  return (
+    <>
+      {what}
+      <MergedElsewhere runs={status.url_predictions.other_runs} testId="export-preview-merged-elsewhere" upTo={form.scope === 'bundle'} />
+    </>
+  );
 }
 
 /** Why tags cannot be exported or a bundle classified yet: the tag files carry the active run's p(bad). */
