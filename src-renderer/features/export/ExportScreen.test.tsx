@@ -77,6 +77,10 @@ describe('Export: what it says it will write is what the core writes', () => {
     await user.type(screen.getByTestId('export-outdir'), out);
     const preview = await screen.findByTestId('export-preview');
     expect(preview.dataset.run).toBe(String(active));
+    // Where the threshold comes from, in the words the Train screen and `qc runs` use (the seeded run proves none).
+    const threshold = screen.getByTestId('export-threshold');
+    expect(threshold.dataset.source).toBe('best-bound');
+    expect(threshold.textContent).toContain(`(best bound, run ${active})`);
     expect(preview.textContent).toBe(
       `Writes run #${active}'s tags as library_finaltags.tsv into ${out}: a row for each of the ${ctx.client.images.length} images, then one for each of the run's predictions merged by URL whose image is not here (at most 1).`,
     );
@@ -87,6 +91,7 @@ describe('Export: what it says it will write is what the core writes', () => {
     expect(Number(result.dataset.rows)).toBe(rows.length);
     expect(Number(result.dataset.taggedBad)).toBe(rows.filter((r) => r.imclass === 'bad').length);
     expect(screen.getByTestId('export-result-files').textContent).toBe(joinPath(out, 'library_finaltags.tsv'));
+    expect(result.textContent).toContain(`threshold ${threshold.querySelector('b')!.textContent} (best bound) · run ${active}`);
   }, 30_000);
 
   test('a bundle: its rows and its chunk and final-tags files, before and after', async () => {

@@ -1,6 +1,7 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 import type { ApiClient } from '../../api/client';
 import { useApp, useAppStore, useClient, type AppStore } from '../../stores/app';
+import { THRESHOLD_SOURCE_WORD } from '../../stores/training';
 import { cleanMirrors } from '../../stores/types';
 import { BrowseButton } from '../../components/BrowseButton';
 import { fmtInt, fmtT } from '../../components/format';
@@ -14,7 +15,7 @@ function Summary({ s, testId }: { s: ExportSummary; testId: string }) {
   return (
     <div className="result" data-testid={testId} data-rows={s.rows} data-tagged-bad={s.tagged_bad}>
       <div>
-        {fmtInt(s.rows)} rows · <b>{fmtInt(s.tagged_bad)}</b> tagged bad · threshold {fmtT(s.in_force.threshold)} ({s.in_force.source}) · run {s.run_id ?? '–'} · by source: curator{' '}
+        {fmtInt(s.rows)} rows · <b>{fmtInt(s.tagged_bad)}</b> tagged bad · threshold {fmtT(s.in_force.threshold)} ({THRESHOLD_SOURCE_WORD[s.in_force.source]}) · run {s.run_id ?? '–'} · by source: curator{' '}
         {fmtInt(s.by_source.curator)}, model {fmtInt(s.by_source.model)}, none {fmtInt(s.by_source.none)}
       </div>
       <ul className="files" data-testid={`${testId}-files`}>
@@ -125,7 +126,7 @@ function ThresholdInForce() {
   const { threshold: t, source } = scores.inForce;
   return (
     <span data-testid="export-threshold" data-value={t} data-source={source}>
-      p(bad) ≥ <b>{fmtT(t)}</b> <span className="muted">({source}{source === 'curator' && scores.recommended !== null ? `; recommended ${fmtT(scores.recommended)}` : ''}, run {scores.runId})</span>{' '}
+      p(bad) ≥ <b>{fmtT(t)}</b> <span className="muted">({THRESHOLD_SOURCE_WORD[source]}{source === 'curator' && scores.recommended !== null ? `; recommended ${fmtT(scores.recommended)}` : ''}, run {scores.runId})</span>{' '}
       <span className="muted small">Change it on Review: move the slider, then “Use … for export”.</span>
     </span>
   );
