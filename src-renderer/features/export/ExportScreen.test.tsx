@@ -116,3 +116,30 @@ describe('Export: what it says it will write is what the core writes', () => {
     expect(Number(result.dataset.rows)).toBe(Number(preview.dataset.rows));
   }, 60_000);
 });
+
+describe('Export: while it runs', () => {
+  test('the button says so and is disabled, Enter in the folder starts no second export, the progress bar is named, and the toast repeats the result', async () => {
+    const user = userEvent.setup();
+    const ctx = setup();
+    renderWith(<ExportScreen />, ctx);
+    await screen.findByTestId('export-preview');
+    const out = tempDir();
+    await user.type(screen.getByTestId('export-outdir'), out);
+    const release = ctx.client.hold('export.tags');
+    await user.click(screen.getByRole('button', { name: 'Export' }));
+    const start = screen.getByTestId('export-start') as HTMLButtonElement;
+    expect(start.disabled).toBe(true);
+    expect(start.textContent).toBe('Exporting…');
+    // Named for what it measures before the core's first progress message too (it was "job progress").
+    expect(screen.getByRole('progressbar', { name: 'Export progress' })).toBe(screen.getByTestId('export-progress'));
+    await user.type(screen.getByTestId('export-outdir'), '{Enter}');
+    await user.click(start);
+    release();
+    const result = await screen.findByTestId('export-result', {}, { timeout: 10_000 });
+    expect(ctx.client.callsOf('export.tags')).toHaveLength(1);
+    expect(start.disabled).toBe(false);
+    const rows = readTsv(joinPath(out, 'library_finaltags.tsv'));
+    expect(Number(result.dataset.rows)).toBe(rows.length);
+    expect(ctx.store.getState().toasts.map((t) => [t.kind, t.text])).toEqual([['success', `Exported ${rows.length} rows (${rows.filter((r) => r.imclass === 'bad').length} tagged bad) to 1 file`]]);
+  }, 30_000);
+});

@@ -201,7 +201,7 @@ function ExportCard() {
         </button>
         {jobId !== null && (
           <div className="grow">
-            <ProgressBar progress={job?.progress ?? null} testId="export-progress" />
+            <ProgressBar progress={job?.progress ?? null} label="Export progress" testId="export-progress" />
           </div>
         )}
       </div>
@@ -272,7 +272,7 @@ function ClassifyCard() {
         )}
         {jobId !== null && (
           <div className="grow">
-            <ProgressBar progress={job?.progress ?? null} testId="classify-progress" />
+            <ProgressBar progress={job?.progress ?? null} label="Classify progress" testId="classify-progress" />
           </div>
         )}
       </div>
