@@ -354,17 +354,28 @@ function RuleCard() {
   useEffect(() => {
     void store.getState().loadRule();
   }, [store]);
+  // Revert goes and Save disables itself once the edit is saved or reverted: focus left on them
+  // (or dropped to <body>) moves to the card's first control, not to the top of the page.
+  const cardRef = useRef<HTMLDivElement>(null);
+  const changed = draft !== null;
+  const wasChanged = useRef(changed);
+  useLayoutEffect(() => {
+    if (changed === wasChanged.current) return;
+    wasChanged.current = changed;
+    const a = document.activeElement;
+    const fromCard = !a || a === document.body || !a.isConnected || cardRef.current?.contains(a);
+    if (!changed && fromCard && focusLost()) cardRef.current?.querySelector<HTMLElement>('select')?.focus();
+  }, [changed]);
   const rule = draft?.rule ?? saved;
   if (!rule) return null;
   const setRule = (r: LabelRule) => store.getState().editRule(r);
   const classOf = (c: RatingClass): 'bad' | 'good' | 'none' => (rule.bad.includes(c) ? 'bad' : rule.good.includes(c) ? 'good' : 'none');
   const setClass = (c: RatingClass, to: 'bad' | 'good' | 'none') =>
     setRule({ ...rule, bad: RATING_CLASSES.filter((k) => (k === c ? to === 'bad' : rule.bad.includes(k))), good: RATING_CLASSES.filter((k) => (k === c ? to === 'good' : rule.good.includes(k))) });
-  const changed = draft !== null;
   const stale = draft !== null && saved !== null && !sameRule(draft.base, saved);
   const save = () => store.getState().saveRule();
   return (
-    <div className="card" data-testid="rule-card">
+    <div className="card" data-testid="rule-card" ref={cardRef}>
       <h3>Ratings → labels</h3>
       <p className="muted small">How each rating class (the rounded mean rating of an image) becomes a label. Curators&apos; labels are never changed by this.</p>
       <div className="form-row">
