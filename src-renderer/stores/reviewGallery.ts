@@ -316,10 +316,11 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
           }
           updateView(view, () => ({ pages, previous, total: r.total, focus, anchor, selection, loadError: null, basis: { runId: r.run_id, threshold: r.threshold } }));
           // The focused tile is here now: a preview showing another image (or none: its page was
-          // not loaded when the focus moved there) follows it.
+          // not loaded when the focus moved there) follows it. An empty list leaves it nothing to
+          // show: it no longer names the image of the old list (whose tile is gone, and which B skipped).
           const shown = r.items[focus - page * PAGE_SIZE];
           const p = get().preview;
-          const behind = !!shown && p.open && p.view === view && p.imageId !== shown.image_id;
+          const behind = p.open && p.view === view && (shown ? p.imageId !== shown.image_id : r.total === 0 && p.imageId !== null);
           if (moved || behind) hooks.focusMoved(view);
           return r.items;
         },
