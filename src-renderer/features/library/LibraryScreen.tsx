@@ -185,15 +185,47 @@ function ImportCard() {
 }
 
 function StatusCard() {
+  const store = useAppStore();
   const status = useApp((s) => s.status);
   const error = useApp((s) => s.statusError);
-  if (!status) return <div className="card muted">{error ? `Library status unavailable: ${error}` : 'Loading library status…'}</div>;
+  // A status that could not be read (the library busy, a transport dropped): Try again asks once
+  // more without leaving the screen (a second press while it asks does nothing); when the status
+  // comes, the button goes and the focus moves to the card's heading.
+  const retrying = useRef(false);
+  const headRef = useRef<HTMLHeadingElement>(null);
+  const refocus = useRef(false);
+  useLayoutEffect(() => {
+    if (!status || !refocus.current) return;
+    refocus.current = false;
+    if (focusLost()) headRef.current?.focus();
+  }, [status]);
+  if (!status && error) {
+    const again = () => {
+      if (retrying.current) return;
+      retrying.current = refocus.current = true;
+      void store
+        .getState()
+        .loadStatus()
+        .finally(() => (retrying.current = false));
+    };
+    return (
+      <div className="card muted" data-testid="status-error">
+        Library status unavailable: {error}{' '}
+        <button type="button" className="btn btn--small" onClick={again} data-testid="status-retry">
+          Try again
+        </button>
+      </div>
+    );
+  }
+  if (!status) return <div className="card muted">Loading library status…</div>;
   const classes = (['1', '2', '3', '4', '5'] as const).map((c) => [c, status.ratings[c]] as const);
   const maxClass = Math.max(1, ...classes.map(([, n]) => n));
   const reasons = Object.entries(status.failures_by_reason) as [FailureReason, number][];
   return (
     <div className="card" data-testid="library-status">
-      <h3>Library</h3>
+      <h3 tabIndex={-1} ref={headRef}>
+        Library
+      </h3>
       <div className="stats">
         <div className="stat" data-testid="status-images" data-value={status.images}>
           <span className="stat__n">{fmtInt(status.images)}</span>
