@@ -143,3 +143,25 @@ describe('Export: while it runs', () => {
     expect(ctx.store.getState().toasts.map((t) => [t.kind, t.text])).toEqual([['success', `Exported ${rows.length} rows (${rows.filter((r) => r.imclass === 'bad').length} tagged bad) to 1 file`]]);
   }, 30_000);
 });
+
+describe('Export: cancel', () => {
+  test('Cancel beside the progress stops the export mid-way: nothing is written, the toast says so, no result is shown and Export is offered again', async () => {
+    const user = userEvent.setup();
+    const ctx = setup({ images: 40_000, runs: 1 });
+    renderWith(<ExportScreen />, ctx);
+    await screen.findByTestId('export-preview', {}, { timeout: 10_000 });
+    const out = tempDir();
+    await user.type(screen.getByTestId('export-outdir'), out);
+    await user.click(screen.getByRole('button', { name: 'Export' }));
+    // Once the core has written some rows, and before it has written them all.
+    await until(() => expect(Number(screen.getByTestId('export-progress').dataset.done)).toBeGreaterThan(0), 20_000);
+    const bar = screen.getByTestId('export-progress').dataset;
+    expect(Number(bar.done)).toBeLessThan(Number(bar.total)); // mid-way (the whole export takes over a second here)
+    await user.click(screen.getByRole('button', { name: 'Cancel export' }));
+    await until(() => expect(screen.queryByTestId('export-cancel')).toBeNull(), 20_000);
+    expect(ctx.store.getState().toasts.map((t) => [t.kind, t.text])).toEqual([['info', 'Export: cancelled']]);
+    expect(listDir(out)).toEqual([]);
+    expect(screen.queryByTestId('export-result')).toBeNull();
+    expect((screen.getByTestId('export-start') as HTMLButtonElement).disabled).toBe(false);
+  }, 120_000);
+});

@@ -200,6 +200,11 @@ function ExportCard() {
           {jobId !== null ? 'Exporting…' : 'Export'}
         </button>
         {jobId !== null && (
+          <button type="button" className="btn" onClick={() => store.getState().cancelJob(jobId)} disabled={job?.cancelling === true} aria-label="Cancel export" data-testid="export-cancel">
+            {job?.cancelling ? 'Cancelling…' : 'Cancel'}
+          </button>
+        )}
+        {jobId !== null && (
           <div className="grow">
             <ProgressBar progress={job?.progress ?? null} label="Export progress" testId="export-progress" />
           </div>
