@@ -160,11 +160,31 @@ export function createCore(opts: CoreOptions): Core {
   context.labels.finishRelabel();
   const demoDir = opts.demoDir ?? path.join(defaultResourcesDir(), 'demo');
   let rows: number | null | undefined;
-  const otherThanDemo = db.prepare('SELECT 1 FROM image_urls WHERE substr(url, 1, length(?)) <> ? LIMIT 1');
+  const urlOutsideDemo = db.prepare('SELECT 1 FROM image_urls WHERE substr(url, 1, length(?)) <> ? LIMIT 1');
+  const importSources = db.prepare<[], { source: string }>("SELECT DISTINCT source FROM imports WHERE kind <> 'retry'");
+  const demoFile = path.join(demoDir, 'image_ratings.txt');
+  const realPath = (p: string): string | null => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return null;
+    }
+  };
+  /**
+   * Whether the library holds anything but the demo: a picture whose URL is not under the demo's
+   * prefix, or an import of any file but the demo's own ratings (retries excepted). The URLs alone
+   * did not tell: the dev set (`shared/datasets/quality-dev`) uses the demo's URL prefix, and a
+   * library of it took the demo's photos and labels in and was offered "finish loading the demo".
+   */
+  const otherThanDemo = (): boolean => {
+    if (urlOutsideDemo.get(DEMO_URL_PREFIX, DEMO_URL_PREFIX)) return true;
+    const demo = realPath(demoFile);
+    return importSources.all().some(({ source }) => demo === null || realPath(source) !== demo);
+  };
   const demoOffer = (images: number): DemoOffer | null => {
     rows ??= demoRows(demoDir);
     if (rows === null) return null;
-    if (otherThanDemo.get(DEMO_URL_PREFIX, DEMO_URL_PREFIX)) return { rows, offer: null };
+    if (otherThanDemo()) return { rows, offer: null };
     if (images === 0) return { rows, offer: 'load' };
     // Only demo photos: whole once an import of them completed and a run was trained on them.
     const imported = db.prepare("SELECT 1 FROM imports WHERE status = 'done' LIMIT 1").get();
@@ -212,9 +232,8 @@ export function createCore(opts: CoreOptions): Core {
     'demo.load': async ({ train: wantTrain = true }, ctx) => {
       // The demo's photos, ratings and run would mix with a curator's own: it loads only into a
       // library that holds nothing else (loading it again is fine).
-      const other = otherThanDemo.get(DEMO_URL_PREFIX, DEMO_URL_PREFIX);
-      if (other) throw new QcError('bad_input', 'the demo loads only into an empty library, and this one holds your images: open a new, empty library for it');
-      const imported = await handlers['library.import']({ source: path.join(demoDir, 'image_ratings.txt'), mirrors: [{ prefix: DEMO_URL_PREFIX, dir: path.join(demoDir, 'images') }] }, ctx);
+      if (otherThanDemo()) throw new QcError('bad_input', 'the demo loads only into an empty library, and this one holds your images: open a new, empty library for it');
+      const imported = await handlers['library.import']({ source: demoFile, mirrors: [{ prefix: DEMO_URL_PREFIX, dir: path.join(demoDir, 'images') }] }, ctx);
       // The demo ships its photos' features (featurePack.ts): the first run skips the embedding.
       const pack = path.join(demoDir, DEMO_FEATURE_PACK);
       if (fs.existsSync(pack)) loadFeaturePack(db, pack, DEFAULT_TRAIN_PARAMS.features.map((s) => featureKey(s, DEFAULT_TRAIN_PARAMS.backbone)));

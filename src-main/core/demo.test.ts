@@ -116,6 +116,30 @@ describe('demo.load into a library that holds other images', () => {
   });
 });
 
+describe('demo.load into a library of the dev set (the same URL prefix as the demo)', () => {
+  it("is refused, the library's images and labels stay as they were, and no demo is offered", async () => {
+    const dir = tempDir();
+    const core = createCore({ dataDir: path.join(dir, 'data') });
+    try {
+      // Five rows of the dev set's ratings, read through a mirror of its photos (no network).
+      const lines = fs.readFileSync(path.join(path.dirname(DEV_IMAGES), 'image_ratings.txt'), 'utf8').split('\n');
+      const ratings = path.join(dir, 'image_ratings.txt');
+      fs.writeFileSync(ratings, `${lines.slice(0, 6).join('\n')}\n`);
+      await core.call('library.import', { source: ratings, mirrors: [{ prefix: DEMO_URL_PREFIX, dir: DEV_IMAGES }] });
+      const before = await core.call('library.status', {});
+      expect(before.images).toBe(5);
+      expect(before.demo?.offer ?? null).toBeNull();
+      await expect(core.call('demo.load', { train: false })).rejects.toMatchObject({ code: 'bad_input', message: expect.stringMatching(/empty library/) });
+      const after = await core.call('library.status', {});
+      expect(after.images).toBe(5);
+      expect(after.labels).toEqual(before.labels);
+    } finally {
+      await core.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('a demo load cancelled half way', () => {
   it('is offered to finish while the library holds only demo photos and no run, and never beside other images', async () => {
     const dir = tempDir();

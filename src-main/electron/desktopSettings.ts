@@ -56,16 +56,17 @@ export function trySaveDesktopSettings(file: string, settings: DesktopSettings):
 export type LibrarySource = 'QC_DATA_DIR' | '--data' | 'settings' | 'default';
 
 /**
- * Which library the app opens: QC_DATA_DIR, else `--data DIR` / `--data=DIR` on the command
- * line, else the folder chosen in the app, else the platform default (the CLI's default too).
+ * Which library the app opens: `--data DIR` / `--data=DIR` on the command line, else QC_DATA_DIR,
+ * else the folder chosen in the app, else the platform default — the order `qc` and `qc serve` use
+ * (cli/options.ts dataDirOption), so `npm start -- --data DIR` opens DIR with QC_DATA_DIR exported too.
  */
 export function resolveLibraryDir(opts: { env: NodeJS.ProcessEnv; argv: readonly string[]; settings: DesktopSettings; fallback: string }): { dir: string; source: LibrarySource } {
-  if (opts.env.QC_DATA_DIR) return { dir: path.resolve(opts.env.QC_DATA_DIR), source: 'QC_DATA_DIR' };
   for (let i = 0; i < opts.argv.length; i++) {
     const a = opts.argv[i]!;
     if (a.startsWith('--data=') && a.length > 7) return { dir: path.resolve(a.slice(7)), source: '--data' };
     if (a === '--data' && opts.argv[i + 1]) return { dir: path.resolve(opts.argv[i + 1]!), source: '--data' };
   }
+  if (opts.env.QC_DATA_DIR) return { dir: path.resolve(opts.env.QC_DATA_DIR), source: 'QC_DATA_DIR' };
   if (opts.settings.libraryDir) return { dir: opts.settings.libraryDir, source: 'settings' };
   return { dir: opts.fallback, source: 'default' };
 }

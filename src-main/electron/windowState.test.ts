@@ -84,10 +84,12 @@ describe('desktop settings', () => {
     expect(await loadDesktopSettings(file)).toEqual({ window: s.window });
   });
 
-  it('opens QC_DATA_DIR, else --data, else the chosen folder, else the default', () => {
+  it('opens --data, else QC_DATA_DIR, else the chosen folder, else the default (the order qc uses)', () => {
     const settings = { libraryDir: '/chosen' };
     const fallback = '/default';
-    expect(resolveLibraryDir({ env: { QC_DATA_DIR: 'env-lib' }, argv: ['--data', '/x'], settings, fallback })).toEqual({ dir: path.resolve('env-lib'), source: 'QC_DATA_DIR' });
+    expect(resolveLibraryDir({ env: { QC_DATA_DIR: 'env-lib' }, argv: ['--data', '/x'], settings, fallback })).toEqual({ dir: path.resolve('/x'), source: '--data' });
+    expect(resolveLibraryDir({ env: { QC_DATA_DIR: 'env-lib' }, argv: ['app', '--data'], settings, fallback })).toEqual({ dir: path.resolve('env-lib'), source: 'QC_DATA_DIR' });
+    expect(resolveLibraryDir({ env: { QC_DATA_DIR: 'env-lib' }, argv: [], settings, fallback })).toEqual({ dir: path.resolve('env-lib'), source: 'QC_DATA_DIR' });
     expect(resolveLibraryDir({ env: {}, argv: ['app', '--data', '/x'], settings, fallback })).toEqual({ dir: path.resolve('/x'), source: '--data' });
     expect(resolveLibraryDir({ env: {}, argv: ['app', '--data=/y'], settings, fallback })).toEqual({ dir: path.resolve('/y'), source: '--data' });
     expect(resolveLibraryDir({ env: {}, argv: ['app', '--data'], settings, fallback })).toEqual({ dir: '/chosen', source: 'settings' });
