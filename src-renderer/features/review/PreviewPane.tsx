@@ -17,52 +17,63 @@ function ZoomableImage({ imageId }: { imageId: number }) {
   const client = useClient();
   const [zoom, setZoom] = useState(false);
   const [shown, setShown] = useState(imageId);
+  // The picture that could not be loaded (its file missing or unreadable), by its address.
+  const [failed, setFailed] = useState<string | null>(null);
   if (shown !== imageId) {
     setShown(imageId);
     setZoom(false);
+    setFailed(null);
   }
+  const src = client.fileUrl(zoom ? 'original' : 'preview', imageId);
   const drag = useRef<{ x: number; y: number; left: number; top: number } | null>(null);
   return (
-    <div
-      className={`preview__img${zoom ? ' preview__img--zoom' : ''}`}
-      data-testid="preview-image"
-      data-zoom={zoom ? '1:1' : 'fit'}
-      role="button"
-      tabIndex={0}
-      aria-pressed={zoom}
-      aria-label={`Image ${imageId} at original size (1:1)`}
-      title={zoom ? 'Original at 1:1: drag, scroll or use the arrow keys to pan; click, Enter or Space to fit' : 'Click, Enter or Space for the original at 1:1'}
-      onKeyDown={(e) => {
-        // Its own keys, kept from the gallery's (Enter there opens a preview, arrows move the focus).
-        if (e.key === 'Enter' || e.key === ' ') setZoom((z) => !z);
-        else if (zoom && PAN[e.key]) {
-          const [dx, dy] = PAN[e.key]!;
-          e.currentTarget.scrollLeft += dx * PAN_STEP;
-          e.currentTarget.scrollTop += dy * PAN_STEP;
-        } else return;
-        e.preventDefault();
-        e.stopPropagation();
-      }}
-      onPointerDown={(e) => {
-        if (!zoom) return;
-        const el = e.currentTarget;
-        drag.current = { x: e.clientX, y: e.clientY, left: el.scrollLeft, top: el.scrollTop };
-      }}
-      onPointerMove={(e) => {
-        const d = drag.current;
-        if (!d) return;
-        e.currentTarget.scrollLeft = d.left - (e.clientX - d.x);
-        e.currentTarget.scrollTop = d.top - (e.clientY - d.y);
-      }}
-      onPointerUp={(e) => {
-        const d = drag.current;
-        drag.current = null;
-        // A click (no drag) toggles between fit and 1:1.
-        if (!d || (Math.abs(e.clientX - d.x) < 4 && Math.abs(e.clientY - d.y) < 4)) setZoom((z) => !z);
-      }}
-    >
-      <img key={`${imageId}-${zoom}`} src={client.fileUrl(zoom ? 'original' : 'preview', imageId)} alt={`Image ${imageId}`} draggable={false} />
-    </div>
+    <>
+      <div
+        className={`preview__img${zoom ? ' preview__img--zoom' : ''}`}
+        data-testid="preview-image"
+        data-zoom={zoom ? '1:1' : 'fit'}
+        role="button"
+        tabIndex={0}
+        aria-pressed={zoom}
+        aria-label={`Image ${imageId} at original size (1:1)`}
+        title={zoom ? 'Original at 1:1: drag, scroll or use the arrow keys to pan; click, Enter or Space to fit' : 'Click, Enter or Space for the original at 1:1'}
+        onKeyDown={(e) => {
+          // Its own keys, kept from the gallery's (Enter there opens a preview, arrows move the focus).
+          if (e.key === 'Enter' || e.key === ' ') setZoom((z) => !z);
+          else if (zoom && PAN[e.key]) {
+            const [dx, dy] = PAN[e.key]!;
+            e.currentTarget.scrollLeft += dx * PAN_STEP;
+            e.currentTarget.scrollTop += dy * PAN_STEP;
+          } else return;
+          e.preventDefault();
+          e.stopPropagation();
+        }}
+        onPointerDown={(e) => {
+          if (!zoom) return;
+          const el = e.currentTarget;
+          drag.current = { x: e.clientX, y: e.clientY, left: el.scrollLeft, top: el.scrollTop };
+        }}
+        onPointerMove={(e) => {
+          const d = drag.current;
+          if (!d) return;
+          e.currentTarget.scrollLeft = d.left - (e.clientX - d.x);
+          e.currentTarget.scrollTop = d.top - (e.clientY - d.y);
+        }}
+        onPointerUp={(e) => {
+          const d = drag.current;
+          drag.current = null;
+          // A click (no drag) toggles between fit and 1:1.
+          if (!d || (Math.abs(e.clientX - d.x) < 4 && Math.abs(e.clientY - d.y) < 4)) setZoom((z) => !z);
+        }}
+      >
+        <img key={`${imageId}-${zoom}`} src={src} alt={`Image ${imageId}`} draggable={false} onError={() => setFailed(src)} />
+      </div>
+      {failed === src && (
+        <p className="error small" role="status" data-testid="preview-image-failed">
+          {zoom ? 'The original' : 'The picture'} could not be shown: its file in the library is missing or cannot be read. Its details below still hold.
+        </p>
+      )}
+    </>
   );
 }
 
