@@ -73,6 +73,14 @@ export interface ClassifyRequest extends Omit<ImportArgs, 'kind'> {
 }
 
 /** What `ml.importTags` merged: rows with a local image become predictions, the others are kept by URL. */
+/** A curator's verdict on a label issue as stored (label_reviews): the image, the label it holds on, the verdict, the run active when it was given. */
+export interface StoredVerdict {
+  image_id: number;
+  label: 'good' | 'bad';
+  action: 'confirmed' | 'dismissed';
+  run_id: number | null;
+}
+
 export interface TagImportSummary {
   run_id: number;
   files: number;
@@ -128,8 +136,15 @@ export interface MlApi {
   /**
    * `shown`: the label the curator saw on each image (same order as imageIds); when one is no longer
    * the image's current label the call is refused (`conflict`) and nothing is stored.
+   * `restore` (reopen only, at most one per image, each one of imageIds): verdicts to put back as they
+   * were (an undo: the `replaced` of the verdict it takes back) instead of leaving those images with none;
+   * a run since deleted is stored as none.
+   * `replaced` (absent when none): the verdicts the call replaced or removed, as they were.
    */
-  'ml.reviewIssues': { args: { imageIds: number[]; action: IssueReviewAction; shown?: ('good' | 'bad')[] }; result: { changed: number; open: number } };
+  'ml.reviewIssues': {
+    args: { imageIds: number[]; action: IssueReviewAction; shown?: ('good' | 'bad')[]; restore?: StoredVerdict[] };
+    result: { changed: number; open: number; replaced?: StoredVerdict[] };
+  };
   'ml.classify': { args: ClassifyRequest; result: ClassifySummary };
   /** Merge tag TSVs (`<bundle>_a.tsv`…, `_finaltags.tsv`, e.g. from `classify --shard` elsewhere) into the library as predictions of a run (default: the active one). */
   'ml.importTags': { args: { files: string[]; runId?: number }; result: TagImportSummary };

@@ -160,8 +160,26 @@ export const API_SCHEMAS = {
   'ml.setActive': z.strictObject({ runId: id.nullable() }),
   'ml.labelIssues': z.strictObject({ runId: id.optional(), limit: z.int().min(0).max(10_000_000).optional(), includeReviewed: z.boolean().optional(), imageIds: z.array(id).max(10_000).optional() }),
   'ml.reviewIssues': z
-    .strictObject({ imageIds: z.array(id).max(1_000_000), action: z.enum(['confirm', 'dismiss', 'reopen']), shown: z.array(z.enum(['good', 'bad'])).max(1_000_000).optional() })
-    .refine((a) => !a.shown || a.shown.length === a.imageIds.length, { message: 'shown must give one label for each of imageIds', path: ['shown'] }),
+    .strictObject({
+      imageIds: z.array(id).max(1_000_000),
+      action: z.enum(['confirm', 'dismiss', 'reopen']),
+      shown: z.array(z.enum(['good', 'bad'])).max(1_000_000).optional(),
+      restore: z
+        .array(z.strictObject({ image_id: id, label: z.enum(['good', 'bad']), action: z.enum(['confirmed', 'dismissed']), run_id: id.nullable() }))
+        .max(1_000_000)
+        .optional(),
+    })
+    .refine((a) => !a.shown || a.shown.length === a.imageIds.length, { message: 'shown must give one label for each of imageIds', path: ['shown'] })
+    .refine((a) => !a.restore?.length || a.action === 'reopen', { message: 'restore goes only with action reopen', path: ['restore'] })
+    .refine((a) => !a.restore || new Set(a.restore.map((r) => r.image_id)).size === a.restore.length, { message: 'restore names an image twice', path: ['restore'] })
+    .refine(
+      (a) => {
+        if (!a.restore?.length) return true;
+        const named = new Set(a.imageIds);
+        return a.restore.every((r) => named.has(r.image_id));
+      },
+      { message: 'restore names an image that is not one of imageIds', path: ['restore'] },
+    ),
   'ml.classify': z.strictObject({
     source: sourcePath,
     ...importOptions,

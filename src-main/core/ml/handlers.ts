@@ -4,7 +4,7 @@ import { QcError } from '../../../src-shared/contract/errors';
 import { formatThreshold } from '../../../src-shared/domain/threshold';
 import { importTagFiles } from './tagImport';
 import type { ExportApi, HandlersOf, MlApi } from '../../../src-shared/contract/handlers';
-import type { RunSummary } from '../../../src-shared/domain/ml';
+import type { IssueReviewAction, RunSummary } from '../../../src-shared/domain/ml';
 import type { CoreContext } from '../context';
 import { libraryGraphFiles, writeLibraryGraphs } from '../export/graphs';
 import { SeedFiles } from '../export/seedFiles';
@@ -90,17 +90,26 @@ export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: strin
       // Asked by ids and no limit: every one of those ids' issues (there is at most one per image), not the first 1,000.
       return { run_id: id, ...issueStore.list(id, limit ?? (imageIds ? imageIds.length : 1000), includeReviewed ?? false, imageIds), ranking };
     },
-    'ml.reviewIssues': async ({ imageIds, action, shown }) => {
+    'ml.reviewIssues': async ({ imageIds, action, shown, restore }) => {
       const active = runs.activeRunId();
-      // The images whose verdict was stored or removed (not an unlabelled one, nor one reopened with none).
-      const ids: number[] = [];
-      const changed = issueStore.review(imageIds, action, active, shown, ids);
+      // The images whose verdict was stored, replaced or removed (not an unlabelled one, nor one reopened with none).
+      const { changed, replaced } = issueStore.review(imageIds, action, active, { shown, restore });
       const open = active === null ? 0 : issueStore.openCount(active);
-      // Every open view, the other windows' too, follows: the images named when they are few enough to send.
-      if (changed > 0) {
-        core.events.emit('library.changed', { reason: 'issues', ...(ids.length <= WATCH_MAX_LABEL_CHANGES && { reviewed: { imageIds: ids, action } }) });
+      // Every open view, the other windows' too, follows: the images named when they are few enough
+      // to send, by the verdict now holding on each one's label (a verdict restored by an undo is
+      // one like any other; one restored on a label the image no longer has holds none: reopened).
+      if (changed.length > WATCH_MAX_LABEL_CHANGES) core.events.emit('library.changed', { reason: 'issues' });
+      else if (changed.length > 0) {
+        const byAction = new Map<IssueReviewAction, number[]>();
+        for (const c of changed) {
+          const a = c.holds === null ? 'reopen' : c.holds === 'confirmed' ? 'confirm' : 'dismiss';
+          const ids = byAction.get(a);
+          if (ids) ids.push(c.image_id);
+          else byAction.set(a, [c.image_id]);
+        }
+        for (const [a, ids] of byAction) core.events.emit('library.changed', { reason: 'issues', reviewed: { imageIds: ids, action: a } });
       }
-      return { changed, open };
+      return { changed: changed.length, open, ...(replaced.length > 0 && { replaced }) };
     },
     'ml.classify': async (args, ctx) => {
       try {

@@ -9,6 +9,7 @@
  *   while the label stays what it was when reviewed) and the images a noise-robust run pruned.
  */
 import { QcError } from '../../../src-shared/contract/errors';
+import type { StoredVerdict } from '../../../src-shared/contract/handlers';
 import type { IssueReviewAction, LabelIssue, RunNoiseReport } from '../../../src-shared/domain/ml';
 import type { LabelRule } from '../../../src-shared/domain/label';
 import { labelConfidence, type LabelConfidence } from '../../../src-shared/domain/labelWeight';
@@ -26,6 +27,14 @@ export interface RunIssueRow {
   score: number;
   /** Within confident learning's estimate of wrong labels (false: beyond it, labelIssues.ts `beyond`). */
   estimated: boolean;
+}
+
+/** What `IssueStore.review` changed. */
+export interface ReviewOutcome {
+  /** The images whose verdict was stored, replaced or removed, each with the verdict now holding on its current label (null: none). */
+  changed: { image_id: number; holds: 'confirmed' | 'dismissed' | null }[];
+  /** The verdicts replaced or removed, as they were. */
+  replaced: StoredVerdict[];
 }
 
 export interface RunIssues {
@@ -277,15 +286,27 @@ export class IssueStore {
   }
 
   /**
-   * Record a verdict on the images' current labels (unlabelled images are skipped); returns how
-   * many changed, each image once however often it is named. An id of no image is refused, as
-   * labels.set refuses it, before anything is written. `shown` (one per id, in order): the label the
-   * curator saw; when an image's current label is another one (changed since it was shown), the
-   * whole call is refused (`conflict`) and nothing is stored, so a verdict is only ever on a label seen.
-   * `changedIds`, when given, receives the ids whose verdict was stored or removed.
+   * Record a verdict on the images' current labels (unlabelled images are skipped), or with 'reopen'
+   * remove the images' verdicts. An id of no image is refused, as labels.set refuses it, before
+   * anything is written. `shown` (one per id, in order): the label the curator saw; when an image's
+   * current label is another one (changed since it was shown), the whole call is refused (`conflict`)
+   * and nothing is stored, so a verdict is only ever on a label seen. `restore` (reopen only, each
+   * image one of `imageIds`, at most once): verdicts put back as they were, instead of none (an undo
+   * gives back what the verdict it takes back replaced); a run deleted since is stored as none.
+   *
+   * Returns the images whose verdict was stored, replaced or removed (each once however often it is
+   * named), each with the verdict now holding on its current label (`holds`, null: none; a verdict
+   * put back on another label holds on none), and the verdicts the call replaced or removed, as they
+   * were (`replaced`: what an undo restores).
    */
-  review(imageIds: readonly number[], action: IssueReviewAction, runId: number | null, shown?: readonly ('good' | 'bad')[], changedIds?: number[]): number {
+  review(
+    imageIds: readonly number[],
+    action: IssueReviewAction,
+    runId: number | null,
+    opts: { shown?: readonly ('good' | 'bad')[] | undefined; restore?: readonly StoredVerdict[] | undefined } = {},
+  ): ReviewOutcome {
     const { db } = this;
+    const { shown, restore } = opts;
     const exists = db.prepare('SELECT 1 FROM images WHERE id = ?');
     if (shown && shown.length !== imageIds.length) throw new QcError('bad_input', 'shown must give one label for each image id');
     const seen = new Map<number, 'good' | 'bad'>();
@@ -296,13 +317,24 @@ export class IssueStore {
         seen.set(id, shown[i]!);
       });
     }
+    const restoreOf = new Map<number, StoredVerdict>();
+    if (restore?.length) {
+      if (action !== 'reopen') throw new QcError('bad_input', 'restore goes only with action reopen');
+      const named = new Set(imageIds);
+      for (const r of restore) {
+        if (restoreOf.has(r.image_id)) throw new QcError('bad_input', `restore names image ${r.image_id} twice`);
+        if (!named.has(r.image_id)) throw new QcError('bad_input', `restore names image ${r.image_id}, which is not one of imageIds`);
+        restoreOf.set(r.image_id, r);
+      }
+    }
     imageIds = [...new Set(imageIds)];
     for (const id of imageIds) if (!exists.get(id)) throw new QcError('not_found', `no image with id ${id}`);
-    const labelOf = db.prepare("SELECT label FROM labels WHERE image_id = ? AND label IN ('good', 'bad')");
     const currentLabel = db.prepare<[number], { label: string | null }>('SELECT label FROM labels WHERE image_id = ?');
+    const before = db.prepare<[number], StoredVerdict>('SELECT image_id, label, action, run_id FROM label_reviews WHERE image_id = ?');
+    const runExists = db.prepare<[number], unknown>('SELECT 1 FROM runs WHERE id = ?');
     const put = db.prepare('INSERT OR REPLACE INTO label_reviews (image_id, label, action, run_id) VALUES (?, ?, ?, ?)');
     const del = db.prepare('DELETE FROM label_reviews WHERE image_id = ?');
-    let changed = 0;
+    const out: ReviewOutcome = { changed: [], replaced: [] };
     db.transaction(() => {
       if (shown) {
         const differ = imageIds.filter((id) => (currentLabel.get(id)?.label ?? null) !== seen.get(id));
@@ -314,20 +346,25 @@ export class IssueStore {
         }
       }
       for (const id of imageIds) {
+        const label = currentLabel.get(id)?.label ?? null;
+        const was = before.get(id);
         if (action === 'reopen') {
-          const gone = del.run(id).changes;
-          changed += gone;
-          if (gone) changedIds?.push(id);
+          const back = restoreOf.get(id);
+          if (was) del.run(id);
+          if (back) put.run(id, back.label, back.action, back.run_id !== null && runExists.get(back.run_id) ? back.run_id : null);
+          if (!was && !back) continue;
+          if (was) out.replaced.push(was);
+          out.changed.push({ image_id: id, holds: back && back.label === label ? back.action : null });
           continue;
         }
-        const row = labelOf.get(id) as { label: string } | undefined;
-        if (!row) continue;
-        put.run(id, row.label, action === 'confirm' ? 'confirmed' : 'dismissed', runId);
-        changed++;
-        changedIds?.push(id);
+        if (label !== 'good' && label !== 'bad') continue;
+        const verdict = action === 'confirm' ? 'confirmed' : 'dismissed';
+        if (was) out.replaced.push(was);
+        put.run(id, label, verdict, runId);
+        out.changed.push({ image_id: id, holds: verdict });
       }
     }).immediate(); // reads each label, then writes the verdict on it: take the write lock first
-    return changed;
+    return out;
   }
 
   pruned(runId: number): RunNoiseReport['pruned'] {

@@ -1,6 +1,7 @@
 /** Why the focused issue is suspected, and the curator's verdict on the selected issues: confirm the label or dismiss it. */
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { IssueReviewAction } from '../../../src-shared/domain/ml';
+import type { StoredVerdict } from '../../../src-shared/contract/handlers';
 import type { ApiClient } from '../../api/client';
 import { fmtInt } from '../../components/format';
 import { useApp, useAppStore, useClient, type AppStore } from '../../stores/app';
@@ -44,16 +45,32 @@ export function nextOpenTile(store: AppStore, leaving: ReadonlySet<number>, clos
 
 /**
  * A verdict given here, as a step Z takes back: undone by reopening its issues (`ml.reviewIssues`
- * reopen: their verdicts are removed), which come back focused and selected; Shift+Z gives it again
- * on the labels it was given on.
+ * reopen: their verdicts are removed, and the ones this verdict replaced, `replaced`, put back as
+ * they were), which come back focused and selected; Shift+Z gives it again on the labels it was given on.
  */
-function verdictStep(store: AppStore, client: ApiClient, imageIds: number[], shown: ('good' | 'bad')[], action: 'confirm' | 'dismiss'): UndoableStep {
+function verdictStep(store: AppStore, client: ApiClient, imageIds: number[], shown: ('good' | 'bad')[], action: 'confirm' | 'dismiss', replaced: readonly StoredVerdict[] = []): UndoableStep {
   return {
     async undo() {
-      const r = await issuesSource(client).sendVerdict({ imageIds, action: 'reopen' });
-      issuesSource(client).reviewed(imageIds, 'reopen', r);
+      const source = issuesSource(client);
+      const restore = [...replaced];
+      const r = await source.sendVerdict({ imageIds, action: 'reopen', ...(restore.length > 0 && { restore }) }, shown);
+      source.reviewed(imageIds, 'reopen', r, restore);
+      // A verdict put back on the label this one was given on holds again: its issue stays closed.
+      const shownOf = new Map(imageIds.map((id, i) => [id, shown[i]]));
+      const held = new Map(restore.filter((v) => v.label === shownOf.get(v.image_id)).map((v) => [v.image_id, v.action]));
+      for (const verdict of ['confirmed', 'dismissed'] as const) {
+        const ids = imageIds.filter((id) => held.get(id) === verdict);
+        if (ids.length) store.getState().issuesReviewed(ids, verdict);
+      }
       // Open again only where the label is still the one the verdict was given on.
-      store.getState().issuesReviewed(imageIds, null, shown);
+      const reopened = imageIds.flatMap((id, i) => (held.has(id) ? [] : [[id, shown[i]!] as const]));
+      if (reopened.length) {
+        store.getState().issuesReviewed(
+          reopened.map(([id]) => id),
+          null,
+          reopened.map(([, l]) => l),
+        );
+      }
       // The reopened images the new list holds come back selected (the store drops the others).
       store.getState().refreshView('issues', { focusOn: { imageId: imageIds[0]!, selection: new Set(imageIds) } });
       store.getState().toast('info', `Undone: ${verdictWords(action, r.changed)}; ${fmtInt(r.open)} open (Shift+Z redoes)`);
@@ -68,7 +85,7 @@ function verdictStep(store: AppStore, client: ApiClient, imageIds: number[], sho
           if (next !== null) store.getState().focusIndex('issues', next);
           store.getState().refreshView('issues');
           store.getState().toast('info', `Redone: ${verdictWords(action, again.changed)}; ${fmtInt(again.open)} open`);
-          return verdictStep(store, client, imageIds, shown, action);
+          return verdictStep(store, client, imageIds, shown, action, again.replaced);
         },
       };
     },
@@ -130,7 +147,7 @@ export function IssueReviewBar() {
           source.reviewed(imageIds, action, r);
           // Review's tiles of these images (and the preview) show the issue closed.
           store.getState().issuesReviewed(imageIds, VERDICT[action]);
-          return r.changed ? verdictStep(store, client, imageIds, shown, action) : null;
+          return r.changed ? verdictStep(store, client, imageIds, shown, action, r.replaced) : null;
         } catch (e) {
           store.getState().reportError(e, action === 'confirm' ? 'Confirm label' : 'Dismiss');
           return null;

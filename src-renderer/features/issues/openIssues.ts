@@ -23,7 +23,7 @@
  * first page back by 100–200 ms (bench:ui).
  */
 import { useEffect, useSyncExternalStore } from 'react';
-import type { ArgsOf, ResultOf } from '../../../src-shared/contract/handlers';
+import type { ArgsOf, ResultOf, StoredVerdict } from '../../../src-shared/contract/handlers';
 import type { LabelChange } from '../../../src-shared/domain/library';
 import type { IssueReviewAction, LabelIssue } from '../../../src-shared/domain/ml';
 import type { Label, LabelValue } from '../../../src-shared/domain/label';
@@ -83,17 +83,26 @@ class IssuesSource {
   /**
    * Send a verdict (`ml.reviewIssues`) from this window, remembered until its echo comes back: the
    * core announces every verdict (`library.changed` 'issues') so that other windows follow, and the
-   * views here have followed already when the answer came (see `isEcho`).
+   * views here have followed already when the answer came (see `isEcho`). A reopen that puts verdicts
+   * back (`restore`) is announced as those verdicts for the images whose label they hold on: with
+   * `shown` (the label each image shows here), those restored on it are expected back as such.
    */
-  async sendVerdict(args: ArgsOf<'ml.reviewIssues'>): Promise<ResultOf<'ml.reviewIssues'>> {
-    const mark = { ids: new Set(args.imageIds), action: args.action };
-    this.sent.push(mark);
-    if (this.sent.length > 16) this.sent.shift();
+  async sendVerdict(args: ArgsOf<'ml.reviewIssues'>, shown?: readonly ('good' | 'bad')[]): Promise<ResultOf<'ml.reviewIssues'>> {
+    const marks = [{ ids: new Set(args.imageIds), action: args.action }];
+    if (args.restore?.length && shown) {
+      const shownOf = new Map(args.imageIds.map((id, i) => [id, shown[i]]));
+      for (const [verdict, action] of [['confirmed', 'confirm'], ['dismissed', 'dismiss']] as const) {
+        const ids = new Set(args.restore.filter((v) => v.action === verdict && v.label === shownOf.get(v.image_id)).map((v) => v.image_id));
+        if (ids.size) marks.push({ ids, action });
+      }
+    }
+    this.sent.push(...marks);
+    if (this.sent.length > 16) this.sent.splice(0, this.sent.length - 16);
     try {
       return await this.client.call('ml.reviewIssues', args);
     } catch (e) {
       // Refused: no echo comes.
-      this.sent = this.sent.filter((m) => m !== mark);
+      this.sent = this.sent.filter((m) => !marks.includes(m));
       throw e;
     }
   }
@@ -189,17 +198,18 @@ class IssuesSource {
   /**
    * The curator confirmed or dismissed (or reopened) issues: `ml.reviewIssues` answered here (with
    * the core's open count, which checks what follows), or an event named the verdict. A verdict holds
-   * on the image's label at the time.
+   * on the image's label at the time; one a reopen put back (`restored`, an undo) on the label it had.
    */
-  reviewed(imageIds: readonly number[], action: IssueReviewAction, answer?: { open: number }): void {
+  reviewed(imageIds: readonly number[], action: IssueReviewAction, answer?: { open: number }, restored: readonly StoredVerdict[] = []): void {
     if (!this.live) return;
     let untracked = false;
     this.changes++;
     this.notOpen.clear();
+    const back = new Map(restored.map((v) => [v.image_id, v.label]));
     for (const id of imageIds) {
       const t = this.tracked.get(id);
       if (!t) untracked = true;
-      else if (action === 'reopen') t.verdictOn = null;
+      else if (action === 'reopen') t.verdictOn = back.get(id) ?? null;
       else if (t.label) t.verdictOn = t.label;
     }
     this.settle(untracked);
