@@ -60,12 +60,27 @@ function ImportCard() {
   const startRef = useRef<HTMLButtonElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
   const wasRunning = useRef(running);
+  // An import that ends without a result (refused, failed, or cancelled before it began) leaves
+  // the store's last result as it was: that earlier import's figures are not shown as if they were
+  // this one's; the card says it ended without a result (its message, a toast, said why).
+  const before = useRef<{ last: ImportSummary | null; what: string } | null>(null);
+  const [noResult, setNoResult] = useState<{ last: ImportSummary | null; what: string } | null>(null);
+  const method = job?.method;
   useLayoutEffect(() => {
     if (running === wasRunning.current) return;
     wasRunning.current = running;
+    if (running) {
+      const what = method === 'demo.load' ? 'The demo\'s load' : method === 'library.retryFailed' ? 'Retry failed' : `The import of ${form.path.trim()}`;
+      before.current = { last, what };
+      setNoResult(null);
+    } else if (before.current) {
+      if (before.current.last === last) setNoResult(before.current);
+      before.current = null;
+    }
     if (running && focusLost(startRef.current)) cancelRef.current?.focus();
     if (!running && focusLost(cancelRef.current)) startRef.current?.focus();
-  }, [running]);
+  }, [running, last, form.path, method]);
+  const shown = noResult && noResult.last === last ? null : last;
   return (
     <form
       className="card"
@@ -155,24 +170,29 @@ function ImportCard() {
           </button>
         </div>
       )}
-      {last?.tags && !running && (
-        <div className="result" data-testid="import-result" data-kind="tags" data-run={last.tags.run_id} data-rows={last.tags.rows} data-cancelled={last.cancelled ? 'true' : 'false'}>
-          <b>Tag files merged</b> {last.cancelled && <span className="chip chip--bad">cancelled</span>} · {tagMergeText(last.tags)} · {fmtSeconds(last.seconds)}
+      {noResult && !shown && !running && (
+        <div className="result" data-testid="import-no-result">
+          <b>No result</b> · {noResult.what} ended without one (cancelled, or refused: its message said why){noResult.last ? '; the earlier result is no longer shown' : ''}.
         </div>
       )}
-      {last && !last.tags && !running && (
-        <div className="result" data-testid="import-result" data-import-id={last.import_id} data-new={last.images_new} data-failed={last.failed} data-cancelled={last.cancelled ? 'true' : 'false'}>
-          <b>{last.kind === 'retry' ? 'Retry' : `Import #${last.import_id}`}</b> {last.cancelled && <span className="chip chip--bad">cancelled</span>} · {last.kind} · {fmtInt(last.rows)} rows ·{' '}
-          {fmtInt(last.urls)} URLs · <b>{fmtInt(last.images_new)}</b> new · {fmtInt(last.images_existing)} already stored · <b>{fmtInt(last.failed)}</b> failed · {fmtInt(last.row_problems)} row
-          problems · {fmtInt(last.network_requests)} requests · {fmtSeconds(last.seconds)} · encoding {last.encoding}
-          {last.bundle_id !== null && <> · bundle {last.bundle_id}</>}
-          {importCountNotes(last).map((note) => (
+      {shown?.tags && !running && (
+        <div className="result" data-testid="import-result" data-kind="tags" data-run={shown.tags.run_id} data-rows={shown.tags.rows} data-cancelled={shown.cancelled ? 'true' : 'false'}>
+          <b>Tag files merged</b> {shown.cancelled && <span className="chip chip--bad">cancelled</span>} · {tagMergeText(shown.tags)} · {fmtSeconds(shown.seconds)}
+        </div>
+      )}
+      {shown && !shown.tags && !running && (
+        <div className="result" data-testid="import-result" data-import-id={shown.import_id} data-new={shown.images_new} data-failed={shown.failed} data-cancelled={shown.cancelled ? 'true' : 'false'}>
+          <b>{shown.kind === 'retry' ? 'Retry' : `Import #${shown.import_id}`}</b> {shown.cancelled && <span className="chip chip--bad">cancelled</span>} · {shown.kind} · {fmtInt(shown.rows)} rows ·{' '}
+          {fmtInt(shown.urls)} URLs · <b>{fmtInt(shown.images_new)}</b> new · {fmtInt(shown.images_existing)} already stored · <b>{fmtInt(shown.failed)}</b> failed · {fmtInt(shown.row_problems)} row
+          problems · {fmtInt(shown.network_requests)} requests · {fmtSeconds(shown.seconds)} · encoding {shown.encoding}
+          {shown.bundle_id !== null && <> · bundle {shown.bundle_id}</>}
+          {importCountNotes(shown).map((note) => (
             <span key={note} data-testid="import-count-note">
               {' '}
               · {note}
             </span>
           ))}
-          {importResultNotes(last).map((note) => (
+          {importResultNotes(shown).map((note) => (
             <span key={note} data-testid="import-result-note">
               {' '}
               · {note}
