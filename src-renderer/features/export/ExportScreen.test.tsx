@@ -165,3 +165,22 @@ describe('Export: cancel', () => {
     expect((screen.getByTestId('export-start') as HTMLButtonElement).disabled).toBe(false);
   }, 120_000);
 });
+
+describe('Export: keyboard', () => {
+  test('Cancel pressed from the keyboard: when the export has ended, focus is back on Export, not lost with the Cancel button', async () => {
+    const user = userEvent.setup();
+    const ctx = setup();
+    renderWith(<ExportScreen />, ctx);
+    await screen.findByTestId('export-preview');
+    await user.type(screen.getByTestId('export-outdir'), tempDir());
+    const release = ctx.client.hold('export.tags');
+    await user.keyboard('{Enter}'); // submits the form from the folder field
+    const cancel = await screen.findByRole('button', { name: 'Cancel export' });
+    cancel.focus();
+    await user.keyboard('{Enter}');
+    release();
+    await until(() => expect(screen.queryByTestId('export-cancel')).toBeNull());
+    expect(ctx.store.getState().toasts.map((t) => t.text)).toEqual(['Export: cancelled']);
+    await until(() => expect(document.activeElement).toBe(screen.getByTestId('export-start')));
+  });
+});

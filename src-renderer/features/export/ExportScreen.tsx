@@ -9,6 +9,7 @@ import { MirrorRows } from '../../components/MirrorRows';
 import { ProgressBar } from '../../components/ProgressBar';
 import type { ClassifySummary, ExportSummary } from '../../../src-shared/domain/ml';
 import { chunkSuffix, DEFAULT_CHUNK_ROWS } from '../../../src-shared/domain/tags';
+import { focusLost } from '../train/focus';
 import { SeedFilesCard } from './SeedFilesCard';
 
 function Summary({ s, testId }: { s: ExportSummary; testId: string }) {
@@ -162,6 +163,15 @@ function ExportCard() {
   const job = useApp((s) => s.jobs.find((j) => j.id === s.exportJobId));
   const last = useApp((s) => s.lastExport);
   const noRun = useNoRun();
+  // When the export ends, its Cancel is gone and Export was disabled meanwhile: focus left on
+  // neither (on <body>, or the removed Cancel) goes back to Export, not to the top of the page.
+  const startRef = useRef<HTMLButtonElement>(null);
+  const running = useRef(jobId !== null);
+  useEffect(() => {
+    const was = running.current;
+    running.current = jobId !== null;
+    if (was && jobId === null && focusLost()) startRef.current?.focus();
+  }, [jobId]);
   return (
     <form
       className="card"
@@ -196,7 +206,7 @@ function ExportCard() {
       </div>
       {!noRun && <ExportPreview />}
       <div className="form-actions">
-        <button type="submit" className="btn btn--primary" disabled={jobId !== null || noRun} title={noRun ? 'Train a model first' : undefined} data-testid="export-start">
+        <button ref={startRef} type="submit" className="btn btn--primary" disabled={jobId !== null || noRun} title={noRun ? 'Train a model first' : undefined} data-testid="export-start">
           {jobId !== null ? 'Exporting…' : 'Export'}
         </button>
         {jobId !== null && (
