@@ -184,3 +184,14 @@ describe('Export: keyboard', () => {
     await until(() => expect(document.activeElement).toBe(screen.getByTestId('export-start')));
   });
 });
+
+describe('Export: what', () => {
+  test('a library with no bundle says why "a bundle" cannot be chosen', async () => {
+    const ctx = setup();
+    renderWith(<ExportScreen />, ctx);
+    await screen.findByTestId('export-preview');
+    const option = screen.getByRole('option', { name: /^a bundle/ }) as HTMLOptionElement;
+    expect(option.disabled).toBe(true);
+    expect(option.textContent).toBe('a bundle (none imported yet)');
+  });
+});

@@ -158,7 +158,7 @@ function BundlePicker({ value, onChange }: { value: string; onChange(id: string)
 function ExportCard() {
   const store = useAppStore();
   const form = useApp((s) => s.exportForm);
-  const bundles = useApp((s) => s.status?.bundles ?? 0);
+  const bundles = useApp((s) => s.status?.bundles ?? null); // null until the status is known
   const jobId = useApp((s) => s.exportJobId);
   const job = useApp((s) => s.jobs.find((j) => j.id === s.exportJobId));
   const last = useApp((s) => s.lastExport);
@@ -194,8 +194,8 @@ function ExportCard() {
           <span className="field__label">What</span>
           <select className="select" value={form.scope} onChange={(e) => store.getState().setExportForm({ scope: e.target.value as 'library' | 'bundle' })} data-testid="export-scope">
             <option value="library">the whole library</option>
-            <option value="bundle" disabled={bundles === 0}>
-              a bundle
+            <option value="bundle" disabled={!bundles}>
+              {bundles === 0 ? 'a bundle (none imported yet)' : 'a bundle'}
             </option>
           </select>
         </label>
