@@ -20,12 +20,19 @@ export function selectionSlice(get: GetState, g: GalleryInternals, onFocusMoved:
   const { updateView, itemAt, fetchPage, focusChosen } = g;
   /** The latest range asked for, per view: an earlier one still fetching pages does not overwrite it. */
   const latestRange = new Map<ViewKey, number>();
+  /**
+   * The tiles of page `p` as shown: this version's, else those a refresh on its way has not replaced
+   * yet (a range is the images the curator sees between its ends, not those the new list will put there).
+   */
+  const shownPage = (view: ViewKey, p: number) => {
+    const v = get().views[view];
+    return v.pages.get(p) ?? v.previous.get(p);
+  };
   /** The images at lo..hi from the loaded pages, or null if one of those pages is not loaded. */
   const rangeOf = (view: ViewKey, lo: number, hi: number): Set<number> | null => {
-    const pages = get().views[view].pages;
     const selection = new Set<number>();
     for (let k = lo; k <= hi; k++) {
-      const page = pages.get(Math.floor(k / PAGE_SIZE));
+      const page = shownPage(view, Math.floor(k / PAGE_SIZE));
       if (!page) return null;
       const it = page[k % PAGE_SIZE];
       if (it) selection.add(it.image_id);
@@ -62,13 +69,14 @@ export function selectionSlice(get: GetState, g: GalleryInternals, onFocusMoved:
     },
 
     async clickTile(view, index, mods = {}) {
-      // The image under the pointer, even a tile a refresh has not replaced yet (shift: a range, by position).
-      focusChosen(view, mods.shift ? undefined : index);
+      // The image under the pointer, even a tile a refresh has not replaced yet.
+      focusChosen(view, index);
       const v = get().views[view];
       const it = itemAt(view, index);
       if (mods.shift) {
-        await get().selectRange(view, v.anchor ?? v.focus, index);
+        // The focus first: a refresh's page answered while the range loads moves it with the image clicked.
         updateView(view, () => ({ focus: index }));
+        await get().selectRange(view, v.anchor ?? v.focus, index);
       } else if (mods.toggle) {
         if (!it) return;
         const selection = new Set(v.selection);
@@ -105,7 +113,7 @@ export function selectionSlice(get: GetState, g: GalleryInternals, onFocusMoved:
       const last = Math.floor(hi / PAGE_SIZE);
       const missing: Promise<void>[] = [];
       for (let p = first; p <= last; p++) {
-        const cached = get().views[view].pages.get(p);
+        const cached = shownPage(view, p);
         if (cached) take(p, cached);
         else missing.push(fetchPage(view, p).then((items) => take(p, items)));
       }

@@ -70,6 +70,29 @@ describe('a background refresh (the slider released) while its page is on its wa
     expect(s().views.review.selection.size).toBe(0);
   });
 
+  test('a shift-click on the old tiles selects the images shown between its ends, and B labels those', async () => {
+    const user = userEvent.setup();
+    const { s, client } = await flaggedAscending();
+    const between = [2, 3, 4, 5].map((i) => s().itemAt('review', i)!.image_id);
+    const release = client.hold('review.page');
+    s().moveThreshold(s().itemAt('review', 2)!.p_bad!);
+    await s().commitThreshold();
+    await user.click(screen.getByTestId(`tile-${between[0]}`));
+    await user.keyboard('{Shift>}');
+    await user.click(screen.getByTestId(`tile-${between[3]}`));
+    await user.keyboard('{/Shift}');
+    await until(() => expect(new Set(s().views.review.selection)).toEqual(new Set(between)), 1000);
+    release();
+    await until(() => expect(s().views.review.pages.has(0)).toBe(true));
+    expect(new Set(s().views.review.selection)).toEqual(new Set(between));
+    // The focus is on the image shift-clicked, in its new place.
+    await until(() => expect(s().itemAt('review', s().views.review.focus)?.image_id).toBe(between[3]));
+    screen.getByTestId('gallery').focus();
+    await user.keyboard('b');
+    await until(() => expect(client.callsOf('labels.set')).toHaveLength(1));
+    expect(new Set(client.callsOf('labels.set')[0]!.imageIds)).toEqual(new Set(between));
+  });
+
   test('a new filter does not show the old results while its first page is on its way', async () => {
     const { s, client } = await flaggedAscending();
     const release = client.hold('review.page');
