@@ -183,6 +183,24 @@ describe('Export: keyboard', () => {
     expect(ctx.store.getState().toasts.map((t) => t.text)).toEqual(['Export: cancelled']);
     await until(() => expect(document.activeElement).toBe(screen.getByTestId('export-start')));
   });
+
+  test("Classify's Cancel is named for its job, and focus goes back to Classify when the cancel ends it", async () => {
+    const user = userEvent.setup();
+    const ctx = setup();
+    renderWith(<ExportScreen />, ctx);
+    await screen.findByTestId('export-preview');
+    await user.type(screen.getByTestId('classify-source'), bundleFile(2));
+    await user.type(screen.getByTestId('classify-outdir'), tempDir());
+    const release = ctx.client.hold('ml.classify');
+    await user.click(screen.getByRole('button', { name: 'Classify' }));
+    const cancel = await screen.findByRole('button', { name: 'Cancel classify' });
+    cancel.focus();
+    await user.keyboard('{Enter}');
+    release();
+    await until(() => expect(screen.queryByTestId('classify-cancel')).toBeNull());
+    expect(ctx.store.getState().toasts.map((t) => t.text)).toEqual(['Classify: cancelled']);
+    await until(() => expect(document.activeElement).toBe(screen.getByTestId('classify-start')));
+  });
 });
 
 describe('Export: what', () => {

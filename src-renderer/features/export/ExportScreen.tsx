@@ -155,6 +155,22 @@ function BundlePicker({ value, onChange }: { value: string; onChange(id: string)
   );
 }
 
+/**
+ * The start button's ref: when its job ends, its Cancel is gone and the button was disabled
+ * meanwhile, so focus left on neither (on <body>, or the removed Cancel) goes back to it, not to
+ * the top of the page.
+ */
+function useFocusBackWhenDone(jobId: number | null) {
+  const startRef = useRef<HTMLButtonElement>(null);
+  const running = useRef(jobId !== null);
+  useEffect(() => {
+    const was = running.current;
+    running.current = jobId !== null;
+    if (was && jobId === null && focusLost()) startRef.current?.focus();
+  }, [jobId]);
+  return startRef;
+}
+
 function ExportCard() {
   const store = useAppStore();
   const form = useApp((s) => s.exportForm);
@@ -163,15 +179,7 @@ function ExportCard() {
   const job = useApp((s) => s.jobs.find((j) => j.id === s.exportJobId));
   const last = useApp((s) => s.lastExport);
   const noRun = useNoRun();
-  // When the export ends, its Cancel is gone and Export was disabled meanwhile: focus left on
-  // neither (on <body>, or the removed Cancel) goes back to Export, not to the top of the page.
-  const startRef = useRef<HTMLButtonElement>(null);
-  const running = useRef(jobId !== null);
-  useEffect(() => {
-    const was = running.current;
-    running.current = jobId !== null;
-    if (was && jobId === null && focusLost()) startRef.current?.focus();
-  }, [jobId]);
+  const startRef = useFocusBackWhenDone(jobId);
   return (
     <form
       className="card"
@@ -242,6 +250,7 @@ function ClassifyCard() {
   const last = useApp((s) => s.lastClassify);
   const libraryMirrors = cleanMirrors(useApp((s) => s.importForm.mirrors));
   const noRun = useNoRun();
+  const startRef = useFocusBackWhenDone(jobId);
   return (
     <form
       className="card"
@@ -277,12 +286,12 @@ function ClassifyCard() {
         )}
       </div>
       <div className="form-actions">
-        <button type="submit" className="btn btn--primary" disabled={jobId !== null || noRun} title={noRun ? 'Train a model first: classifying scores the bundle with the active run' : undefined} data-testid="classify-start">
+        <button ref={startRef} type="submit" className="btn btn--primary" disabled={jobId !== null || noRun} title={noRun ? 'Train a model first: classifying scores the bundle with the active run' : undefined} data-testid="classify-start">
           {jobId !== null ? 'Classifying…' : 'Classify'}
         </button>
         {jobId !== null && (
-          <button type="button" className="btn" onClick={() => store.getState().cancelJob(jobId)} data-testid="classify-cancel">
-            Cancel
+          <button type="button" className="btn" onClick={() => store.getState().cancelJob(jobId)} disabled={job?.cancelling === true} aria-label="Cancel classify" data-testid="classify-cancel">
+            {job?.cancelling ? 'Cancelling…' : 'Cancel'}
           </button>
         )}
         {jobId !== null && (
