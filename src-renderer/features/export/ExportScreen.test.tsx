@@ -213,3 +213,34 @@ describe('Export: what', () => {
     expect(option.textContent).toBe('a bundle (none imported yet)');
   });
 });
+
+describe('Export: an export that fails', () => {
+  test('says the attempt wrote nothing, so the older result below is not taken for it; a later export clears that', async () => {
+    const user = userEvent.setup();
+    const ctx = setup();
+    renderWith(<ExportScreen />, ctx);
+    await screen.findByTestId('export-preview');
+    const folder = screen.getByTestId('export-outdir');
+    const first = tempDir();
+    await user.type(folder, first);
+    await user.click(screen.getByTestId('export-start'));
+    await screen.findByTestId('export-result', {}, { timeout: 10_000 });
+    // A folder the core cannot create: inside the library (refused, nothing written).
+    const refused = joinPath(ctx.lib.dataDir, 'tags');
+    await user.clear(folder);
+    await user.type(folder, refused);
+    await user.click(screen.getByTestId('export-start'));
+    const note = await screen.findByTestId('export-unfinished', {}, { timeout: 10_000 });
+    expect(ctx.store.getState().toasts.at(-1)!.kind).toBe('error');
+    expect(note.textContent).toBe(`The export into ${refused} did not finish (the message said why): nothing was written there. Below is the last export that did.`);
+    expect(screen.getByTestId('export-result-files').textContent).toBe(joinPath(first, 'library_finaltags.tsv'));
+    const second = tempDir();
+    await user.clear(folder);
+    await user.type(folder, second);
+    await user.click(screen.getByTestId('export-start'));
+    expect(screen.queryByTestId('export-unfinished')).toBeNull(); // while it runs
+    await until(() => expect(screen.getByTestId('export-result-files').textContent).toBe(joinPath(second, 'library_finaltags.tsv')), 10_000);
+    await until(() => expect((screen.getByTestId('export-start') as HTMLButtonElement).disabled).toBe(false));
+    expect(screen.queryByTestId('export-unfinished')).toBeNull();
+  }, 30_000);
+});
