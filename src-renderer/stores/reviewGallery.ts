@@ -177,6 +177,12 @@ export interface GalleryInternals {
    * into the new list instead: the click was on it, and it is the image selected and previewed.
    */
   focusChosen(view: ViewKey, index?: number): void;
+  /**
+   * The focus was moved (a key) to `index`, whose page is not loaded: when it comes and the focus is
+   * still there with nothing selected, the tile there is selected, as a key on a loaded tile selects it.
+   * null: not any more (the curator cleared the selection).
+   */
+  selectWhenShown(view: ViewKey, index: number | null): void;
 }
 
 export interface GalleryHooks {
@@ -204,6 +210,8 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
    * page of the new list is loaded are not in it, and leave the selection.
    */
   const unseen = new Map<ViewKey, { version: number; ids: Set<number> }>();
+  /** The index a key moved the focus to before its page was loaded (selectWhenShown). */
+  const selectArrival = new Map<ViewKey, number>();
   /** Views whose cached pages no longer match the core's list (markStale). */
   const stale = new Set<ViewKey>();
   /** Set while setFilters refreshes: new results start at their first row, no focus is kept. */
@@ -298,6 +306,15 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
                 selection = new Set();
                 anchor = null;
               }
+            }
+          }
+          const arrival = selectArrival.get(view);
+          if (arrival !== undefined && Math.floor(arrival / PAGE_SIZE) === page) {
+            selectArrival.delete(view);
+            const it = r.items[arrival - page * PAGE_SIZE];
+            if (it && arrival === focus && !selection.size) {
+              selection = new Set([it.image_id]);
+              anchor = focus;
             }
           }
           const check = unseen.get(view);
@@ -418,6 +435,7 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
       const keep = opts.focusOn?.imageId ?? focused?.image_id ?? (!newQuery && pending?.version === v0.version ? pending.imageId : undefined);
       if (keep !== undefined) keepFocus.set(view, { version: v0.version + 1, imageId: keep });
       else keepFocus.delete(view);
+      if (newQuery) selectArrival.delete(view);
       // The old total keeps the scroll height until the answer comes, unless it was 0 (nothing to keep).
       // The selection (image ids) and its anchor stay unless the curator asked for another query: a
       // background refresh (another window's import, a run made active, a reconnect, the slider) that
@@ -520,6 +538,11 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
     const old = index !== undefined && !v.pages.has(page) ? v.previous.get(page)?.[index % PAGE_SIZE] : undefined;
     if (old) keepFocus.set(view, { version: v.version, imageId: old.image_id });
     else keepFocus.delete(view);
+    selectArrival.delete(view);
   };
-  return { slice, internals: { updateView, fetchPage, pending, itemAt, currentOf, applyPatch, markStale, focusChosen } };
+  const selectWhenShown = (view: ViewKey, index: number | null) => {
+    if (index === null) selectArrival.delete(view);
+    else selectArrival.set(view, index);
+  };
+  return { slice, internals: { updateView, fetchPage, pending, itemAt, currentOf, applyPatch, markStale, focusChosen, selectWhenShown } };
 }

@@ -17,7 +17,7 @@ export interface SelectionSlice {
 }
 
 export function selectionSlice(get: GetState, g: GalleryInternals, onFocusMoved: (view: ViewKey) => void): SelectionSlice {
-  const { updateView, itemAt, fetchPage, focusChosen } = g;
+  const { updateView, itemAt, fetchPage, focusChosen, selectWhenShown } = g;
   /** The latest range asked for, per view: an earlier one still fetching pages does not overwrite it. */
   const latestRange = new Map<ViewKey, number>();
   /**
@@ -64,6 +64,8 @@ export function selectionSlice(get: GetState, g: GalleryInternals, onFocusMoved:
       } else {
         const it = itemAt(view, i);
         updateView(view, () => ({ focus: i, anchor: i, selection: it ? new Set([it.image_id]) : new Set() }));
+        // A tile not loaded yet (End, PageDown): selected when it comes.
+        if (!it) selectWhenShown(view, i);
       }
       onFocusMoved(view);
     },
@@ -136,6 +138,7 @@ export function selectionSlice(get: GetState, g: GalleryInternals, onFocusMoved:
     },
 
     clearSelection(view) {
+      selectWhenShown(view, null);
       updateView(view, () => ({ selection: new Set() }));
     },
   };

@@ -1,0 +1,46 @@
+// @vitest-environment jsdom
+import { describe, expect, test } from 'vitest';
+import { setup, until } from '../../test-support/renderer/render';
+import { PAGE_SIZE } from './reviewGallery';
+
+/** A store on every image (3,000: 15 pages), the first page loaded, the first tile clicked. */
+async function clickedFirst() {
+  const ctx = setup({ images: 3000 });
+  const s = () => ctx.store.getState();
+  await s().loadScores();
+  s().setFilters('review', { predicted: 'all' });
+  await until(() => expect(s().views.review.pages.has(0)).toBe(true));
+  await s().clickTile('review', 0);
+  return { ...ctx, s };
+}
+
+describe('a key that moves the focus onto a tile whose page is not loaded yet', () => {
+  test('End: the last tile is selected when its page comes, as an arrow on a loaded tile selects it; B labels it', async () => {
+    const { s, client } = await clickedFirst();
+    const last = s().views.review.total! - 1;
+    s().focusIndex('review', last);
+    expect(s().views.review.pages.has(Math.floor(last / PAGE_SIZE))).toBe(false);
+    // The grid scrolls there and asks for the rows in view.
+    s().ensureRange('review', last - 40, last);
+    await until(() => expect(s().itemAt('review', last)).toBeDefined());
+    const it = s().itemAt('review', last)!;
+    expect([...s().views.review.selection]).toEqual([it.image_id]);
+    expect(s().views.review.anchor).toBe(last);
+    // A ctrl-click then adds to it, as after an arrow.
+    await s().clickTile('review', last - 1, { toggle: true });
+    expect(s().views.review.selection.size).toBe(2);
+    await s().setLabel('review', 'bad');
+    expect(client.image(it.image_id)).toMatchObject({ label: 'bad', origin: 'curator' });
+  });
+
+  test('End, then Escape before the page comes: nothing is selected when it comes', async () => {
+    const { s } = await clickedFirst();
+    const last = s().views.review.total! - 1;
+    s().focusIndex('review', last);
+    s().clearSelection('review');
+    s().ensureRange('review', last - 40, last);
+    await until(() => expect(s().itemAt('review', last)).toBeDefined());
+    expect(s().views.review.selection.size).toBe(0);
+    expect(s().views.review.focus).toBe(last);
+  });
+});
