@@ -1,12 +1,13 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
-import { FAILURE_REASONS, IMPORT_KINDS, importCountNotes, skippedFilesText, tagMergeText, type FailureReason, type ImportSummary } from '../../../src-shared/domain/library';
+import { FAILURE_REASONS, IMPORT_KINDS, importCountNotes, skippedFilesText, tagMergeText, type FailureReason, type ImportRow, type ImportSummary } from '../../../src-shared/domain/library';
 import { RATING_CLASSES, sameRule, type LabelRule, type RatingClass } from '../../../src-shared/domain/label';
-import { useApp, useAppStore } from '../../stores/app';
+import { useApp, useAppStore, useClient } from '../../stores/app';
 import { BrowseButton } from '../../components/BrowseButton';
 import { fmtDate, fmtInt, fmtSeconds } from '../../components/format';
 import { MirrorRows } from '../../components/MirrorRows';
 import { ProgressBar } from '../../components/ProgressBar';
 import { focusLost } from '../train/focus';
+import type { JobProgress } from '../../../src-shared/contract/events';
 
 /**
  * The path a drop names: the first file:// URI as a local path (decoded), else the first line of
@@ -469,6 +470,109 @@ function RuleCard() {
   );
 }
 
+/** The imports the card lists, newest first. */
+export const IMPORTS_SHOWN = 20;
+/** How long after another window's import progress the list of imports is asked for again, ms. */
+export const IMPORTS_REFRESH_MS = 1000;
+
+/**
+ * Every import of the library, newest first (`library.sources`): what each brought, and how it
+ * ended. An import running in another window of this app shows with its progress (the core sends
+ * every window its progress), one in another program (`qc import`) as running, its count followed
+ * as the library changes.
+ */
+function ImportsCard() {
+  const store = useAppStore();
+  const client = useClient();
+  const sources = useApp((s) => s.sources);
+  const mine = useApp((s) => s.importJobId !== null);
+  const [elsewhere, setElsewhere] = useState<JobProgress | null>(null);
+  useEffect(() => {
+    // The list is asked for at the first progress heard, then at most once per IMPORTS_REFRESH_MS.
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    let heard = false;
+    const reload = () => {
+      heard = false;
+      void store.getState().loadSources();
+      timer = setTimeout(() => {
+        timer = null;
+        if (heard) reload();
+      }, IMPORTS_REFRESH_MS);
+    };
+    const off = client.on('job.progress', (p) => {
+      // This window's own import shows its progress on the Import card.
+      if (p.job !== 'import' || store.getState().importJobId !== null) return;
+      setElsewhere(p);
+      heard = true;
+      if (!timer) reload();
+    });
+    // An import of this app ended (announced once it has): its progress is no longer shown.
+    const offEnded = client.on('library.changed', (e) => {
+      if (e.reason === 'import') setElsewhere(null);
+    });
+    return () => {
+      off();
+      offEnded();
+      if (timer) clearTimeout(timer);
+    };
+  }, [client, store]);
+  const imports = sources?.imports ?? [];
+  const running = imports.filter((m) => m.status === 'running');
+  const none = running.length === 0;
+  useEffect(() => {
+    if (none) setElsewhere(null);
+  }, [none]);
+  // Shown while the list has an import running that is not this window's (a progress heard after it ended is not).
+  const other = !mine && running.length > 0 ? elsewhere : null;
+  const statusText = (m: ImportRow) => (m.status === 'running' ? (mine ? 'running' : 'running elsewhere') : m.status);
+  return (
+    <div className="card" data-testid="imports-card">
+      <h3>
+        Imports {sources && <span className="muted">({fmtInt(imports.length)})</span>}
+      </h3>
+      {other && (
+        <div data-testid="import-elsewhere">
+          <p className="small">Another window is importing into this library:</p>
+          <ProgressBar progress={other} label="Import in another window" testId="import-elsewhere-progress" />
+        </div>
+      )}
+      {imports.length > 0 ? (
+        <div className="table-wrap">
+          <table className="table table--compact" data-testid="imports-table">
+            <thead>
+              <tr>
+                <th className="num">#</th>
+                <th>kind</th>
+                <th>source</th>
+                <th>status</th>
+                <th className="num">images</th>
+                <th>finished</th>
+              </tr>
+            </thead>
+            <tbody>
+              {imports.slice(0, IMPORTS_SHOWN).map((m) => (
+                <tr key={m.id} data-testid={`import-row-${m.id}`} data-status={m.status} data-images={m.images}>
+                  <td className="num">{m.id}</td>
+                  <td>{m.kind}</td>
+                  <td className="ellipsis" title={m.source}>
+                    {m.source}
+                  </td>
+                  <td>{m.status === 'done' ? 'done' : <span className={m.status === 'running' ? '' : 'chip chip--bad'}>{statusText(m)}</span>}</td>
+                  <td className="num">{fmtInt(m.images)}</td>
+                  <td className="small">{m.finished_at ? fmtDate(m.finished_at) : ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {imports.length > IMPORTS_SHOWN && <p className="muted small">Showing the newest {fmtInt(IMPORTS_SHOWN)}.</p>}
+        </div>
+      ) : (
+        <p className="muted small">{sources ? 'No imports yet.' : 'Loading…'}</p>
+      )}
+    </div>
+  );
+}
+
 export function LibraryScreen() {
   const store = useAppStore();
   useEffect(() => {
@@ -476,6 +580,7 @@ export function LibraryScreen() {
     // Each time the screen is shown: another program (`qc label`, `qc import`) may have changed the counts since.
     void s.loadStatus();
     void s.loadFailures();
+    void s.loadSources();
   }, [store]);
   return (
     <section className="screen screen--library scroll" data-testid="screen-library">
@@ -483,6 +588,7 @@ export function LibraryScreen() {
       <ImportCard />
       <StatusCard />
       <RuleCard />
+      <ImportsCard />
       <FailuresCard />
     </section>
   );
