@@ -4,6 +4,8 @@
  * Reservation: before its body is read it asks for the body's Content-Length (when unknown, for
  * more as the bytes arrive: fetch.ts readBody), and it waits while the budget is spent. The
  * importer gives the bytes back when it is done with the body (stored or failed), on every path.
+ * A picture read whole from the disk (a chosen folder's, a mirror's, an allowed `file:` URL's)
+ * holds its size the same way, before a byte is read (sources.ts holdingReads).
  *
  * Requests are granted in the order they were made, those of reservations already holding bytes
  * (a body of unknown length that grows) first: their bytes are in memory already, and finishing
@@ -118,7 +120,7 @@ export class ByteBudget {
   }
 }
 
-/** Bytes of a ByteBudget held by one download. Release it on every path (`finally`). */
+/** Bytes of a ByteBudget held by one download or file read. Release it on every path (`finally`). */
 export class Reservation {
   /** Bytes held now. */
   held = 0;

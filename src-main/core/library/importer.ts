@@ -24,7 +24,7 @@ import { fetchBytes, fetchList, FetchFailure, DEFAULT_FETCH_OPTIONS } from './fe
 import { IMAGE_EXTENSIONS, pathOfFileUrl, pathText, readFolderFile, scanFolder, type FolderProblem } from './folder';
 import { bufferReader, detectKind, isTagHeader, scanInput, tagFileHeader, type ReadAt, type RowProblem } from './parse';
 import { heldHere, ownerEnded, ownersOf, sha256, thisProcess, type ImageStore, type ImportJournal, type StoredFiles } from './store';
-import { isPrivateHost, openInputFile, readLocalFile, resolveSource, withoutPassword, type Mirror, type SourcePolicy } from './sources';
+import { holdingReads, isPrivateHost, openInputFile, readLocalFile, resolveSource, withoutPassword, type Mirror, type SourcePolicy } from './sources';
 import { DEFAULT_MAX_PIXELS, type DerivedFiles, verifyImage, VerifyFailure } from './verify';
 import type { Decoded } from '../ml/backbone/preprocess';
 
@@ -110,7 +110,9 @@ const DEFAULT_CONCURRENCY = 8;
 /**
  * The bytes of downloaded bodies one import holds at once (byteBudget.ts), from the moment a body
  * is read until its image is stored or has failed: 64 parallel downloads of 60 MB bodies would
- * otherwise hold ~4 GB. A body larger than the budget still downloads, alone.
+ * otherwise hold ~4 GB. A body larger than the budget still downloads, alone. Files read from the
+ * disk (a chosen folder's, a mirror's, an allowed `file:` URL's) hold their size of it the same way
+ * (sources.ts holdingReads).
  */
 export const DOWNLOAD_BUDGET_BYTES = 512 * 1024 * 1024;
 
@@ -1158,10 +1160,13 @@ export class Importer {
       limit(async () => {
         if (ctx.signal.aborted || fatal) return;
         const url = at.url;
-        // Held from the body's first byte until this URL is done with it, whichever way it ends.
+        // Held from the body's first byte until this URL is done with it, whichever way it ends; a
+        // file read from the disk (a chosen folder's, a mirror's, an allowed file: URL's) holds its size the same way.
         const reservation = budget.reservation();
         try {
-          const bytes = at.localPath ? await readChosenFile(at.localPath, at.base) : await obtain(url, { mirrors, allowLocal: at.allowLocal, publicOnly: at.publicOnly }, { ...fetchOpts, publicOnly: at.publicOnly, budget: reservation });
+          const bytes = await holdingReads({ reservation, signal: ctx.signal }, () =>
+            at.localPath ? readChosenFile(at.localPath, at.base) : obtain(url, { mirrors, allowLocal: at.allowLocal, publicOnly: at.publicOnly }, { ...fetchOpts, publicOnly: at.publicOnly, budget: reservation }),
+          );
           const hash = sha256(bytes);
           // A picture already stored under another URL needs no decoding: just map the URL to it.
           let image: Awaited<ReturnType<typeof verifyImage>> | null = null;

@@ -13,7 +13,9 @@
  * - Local files must be regular files (no folders, FIFOs, devices or sockets), are opened without
  *   blocking and read with the same 64 MB cap as downloads: a huge file is refused by its size,
  *   never read whole. Input lists and tag files are opened the same way ({@link openInputFile}),
- *   with their own cap, and read in pieces.
+ *   with their own cap, and read in pieces. A picture an import reads whole (a mirror's, an
+ *   allowed `file:` URL's, a chosen folder's) holds its size of the import's byte budget before a
+ *   byte is read, as a download does ({@link holdingReads}).
  * - A list downloaded from a public host may name only public addresses: a URL in it whose host is
  *   loopback, private or link-local (or `localhost`), as written or as its name resolves (fetch.ts),
  *   is refused (`private_refused`), so a list on the web cannot make the importer request pages of
@@ -28,11 +30,13 @@
  * - A list counts as from the user's network only when it was served from there: fetch.ts
  *   fetchList judges by the addresses its download connected to, not by asking DNS again.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { QcError } from '../../../src-shared/contract/errors';
+import { GROWTH_STEP, type Reservation } from './byteBudget';
 import { DEFAULT_FETCH_OPTIONS, FetchFailure } from './fetch';
 import type { ReadAt } from './parse';
 
@@ -163,6 +167,27 @@ export function describeStat(st: fs.Stats | fs.Dirent<Buffer>): string {
 
 const CHUNK = 1 << 20;
 
+/** Where the whole-file reads of one picture take their bytes from: an import's budget (byteBudget.ts). */
+export interface ReadHold {
+  reservation: Reservation;
+  /** Ends a wait for the budget (a cancel): the read then rejects with its reason, nothing read. */
+  signal?: AbortSignal;
+}
+
+const readHold = new AsyncLocalStorage<ReadHold>();
+
+/**
+ * Run `read` with every file it reads whole ({@link readOpened}: {@link readLocalFile}, folder.ts
+ * readFolderFile) holding its bytes in `hold` first: the file's size, from a stat of the opened
+ * handle (so the file measured is the file read), capped by the read's limit, granted by the
+ * budget before a byte is read, and more should the file grow while read. The caller gives the
+ * bytes back (`hold.reservation.release()`) when it is done with them. Passed this way rather than
+ * as an argument because folder.ts reads a folder's files through its own checks first.
+ */
+export function holdingReads<T>(hold: ReadHold, read: () => Promise<T>): Promise<T> {
+  return readHold.run(hold, read);
+}
+
 /**
  * Read a regular file with a size cap. Opened with O_NONBLOCK so a FIFO cannot hang the open;
  * anything that is not a regular file is refused before a byte is read, and a file larger than
@@ -174,36 +199,56 @@ export async function readLocalFile(file: string, maxBytes = DEFAULT_FETCH_OPTIO
 
 /**
  * Read a file opened by the caller whole, in pieces, with the cap of {@link readLocalFile}, after
- * the checks of {@link checkOpened}; closes it. `name` names it in failures.
+ * the checks of {@link checkOpened}; closes it. `name` names it in failures. Inside
+ * {@link holdingReads}, waits for its bytes of the budget before reading (a cancel then rejects
+ * with the signal's reason, as it is).
  */
 export async function readOpened(fh: fs.promises.FileHandle, name: string, maxBytes: number): Promise<Buffer> {
+  const hold = readHold.getStore();
   try {
-    await checkOpened(fh, name, maxBytes);
+    let size: number;
+    try {
+      size = await checkOpened(fh, name, maxBytes);
+    } catch (e) {
+      throw readFailure(e, name);
+    }
+    await hold?.reservation.ensure(size, hold.signal);
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
       const want = Math.min(CHUNK, maxBytes + 1 - total);
       const buf = Buffer.allocUnsafe(want);
-      const { bytesRead } = await fh.read(buf, 0, want, null);
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await fh.read(buf, 0, want, null));
+      } catch (e) {
+        throw readFailure(e, name);
+      }
       if (bytesRead === 0) break;
       total += bytesRead;
       chunks.push(buf.subarray(0, bytesRead));
       if (total > maxBytes) throw new FetchFailure('too_large', `the file grew over the limit of ${maxBytes} bytes while read`, false);
+      // Grown since its size was taken: the bytes it holds grow with it, a step ahead (as fetch.ts readBody).
+      if (hold && total > hold.reservation.held) await hold.reservation.ensure(Math.min(maxBytes, total + GROWTH_STEP), hold.signal);
     }
     return Buffer.concat(chunks, total);
-  } catch (e) {
-    if (e instanceof FetchFailure) throw e;
-    throw new FetchFailure('missing_file', `cannot read ${name} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, false);
   } finally {
     await fh.close().catch(() => {});
   }
 }
 
-/** An opened file must be a regular file of at most `maxBytes` (checked by its size before a byte is read). */
-async function checkOpened(fh: fs.promises.FileHandle, name: string, maxBytes: number): Promise<void> {
+/** What a failed stat or read of `name` is said as: a FetchFailure as it is, anything else as a file that cannot be read. */
+function readFailure(e: unknown, name: string): FetchFailure {
+  if (e instanceof FetchFailure) return e;
+  return new FetchFailure('missing_file', `cannot read ${name} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, false);
+}
+
+/** An opened file must be a regular file of at most `maxBytes` (checked by its size before a byte is read); its size. */
+async function checkOpened(fh: fs.promises.FileHandle, name: string, maxBytes: number): Promise<number> {
   const st = await fh.stat();
   if (!st.isFile()) throw new FetchFailure('not_file', `${name} is ${describeStat(st)}, not a regular file`, false);
   if (st.size > maxBytes) throw new FetchFailure('too_large', `the file has ${st.size} bytes, over the limit of ${maxBytes} bytes`, false);
+  return st.size;
 }
 
 /**
