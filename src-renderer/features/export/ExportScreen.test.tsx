@@ -6,6 +6,7 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, test } from 'vitest';
 import { bundleFile, DEV_IMAGES, DEV_URL_PREFIX, joinPath, listDir, readTsv, tagFile, tempDir } from '../../../test-support/renderer/files';
 import { renderWith, setup, until } from '../../../test-support/renderer/render';
+import { devRatings, linesWriter } from '../../../test-support/fixtures';
 import { ExportScreen } from './ExportScreen';
 
 const ELSEWHERE = ['https://elsewhere.example.org/media/1.jpg', 'https://elsewhere.example.org/media/2.jpg', 'https://elsewhere.example.org/media/3.jpg'];
@@ -243,4 +244,30 @@ describe('Export: an export that fails', () => {
     await until(() => expect((screen.getByTestId('export-start') as HTMLButtonElement).disabled).toBe(false));
     expect(screen.queryByTestId('export-unfinished')).toBeNull();
   }, 30_000);
+});
+
+describe('Classify: what its line says of a URL that could not be downloaded', () => {
+  test('a failed URL the run has a merged prediction for is written with it, and the line does not call its row NA', async () => {
+    const user = userEvent.setup();
+    const ctx = setup();
+    const active = ctx.client.runs.find((r) => r.active)!.run_id;
+    const missing = `${DEV_URL_PREFIX}not-in-the-mirror.jpg`;
+    // Another machine scored that URL (its tag files merged into the active run).
+    await ctx.client.call('ml.importTags', { files: [tagFile([missing], 0.9)], runId: active });
+    const bundle = linesWriter(tempDir())('two.tsv', ['eolMediaURL', ...devRatings().slice(0, 2).map((r) => r[1]), missing]);
+    renderWith(<ExportScreen />, ctx);
+    await screen.findByTestId('export-preview');
+    const out = tempDir();
+    await user.type(screen.getByTestId('classify-source'), bundle);
+    await user.type(screen.getByTestId('classify-outdir'), out);
+    await user.type(screen.getByTestId('classify-mirror-prefix-0'), DEV_URL_PREFIX);
+    await user.type(screen.getByTestId('classify-mirror-dir-0'), DEV_IMAGES);
+    await user.click(screen.getByRole('button', { name: 'Classify' }));
+    const counts = await screen.findByTestId('classify-counts', {}, { timeout: 60_000 });
+    expect(ctx.store.getState().lastClassify!.failed).toBe(1);
+    const row = readTsv(joinPath(out, 'two_finaltags.tsv')).find((r) => r.eolMediaURL === missing)!;
+    expect(row.p_bad).not.toBe('');
+    expect(row.imclass).toBe('bad');
+    expect(counts.textContent).toContain(`1 URL could not be downloaded: its row is NA with no confidence, unless tag files merged into run #${active} scored it`);
+  }, 90_000);
 });

@@ -266,7 +266,12 @@ function ExportCard() {
 export function classifyLine(c: ClassifySummary): string {
   const parts = [`bundle ${c.bundle_id}: ${fmtInt(c.rows)} rows, ${fmtInt(c.images)} images`];
   parts.push(`${fmtInt(c.predicted ?? c.scored)} with a p(bad)${c.scored ? ` (${fmtInt(c.scored)} newly scored)` : ' (all scored before)'}`);
-  if (c.failed) parts.push(`${fmtInt(c.failed)} URLs could not be downloaded: their rows are NA with no confidence`);
+  if (c.failed) {
+    // Such a row takes its URL's prediction merged from tag files into the run, if any (core/export/tags.ts).
+    const one = c.failed === 1;
+    const merged = c.run_id !== null ? `, unless tag files merged into run #${c.run_id} scored ${one ? 'it' : 'them'}` : '';
+    parts.push(`${fmtInt(c.failed)} URL${one ? '' : 's'} could not be downloaded: ${one ? 'its row is' : 'their rows are'} NA with no confidence${merged}`);
+  }
   if (c.row_problems) parts.push(`${fmtInt(c.row_problems)} rows could not be read (see Library → Failures)`);
   return parts.join(' · ');
 }
