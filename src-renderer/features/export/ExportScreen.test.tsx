@@ -179,6 +179,8 @@ describe('Export: keyboard', () => {
     const cancel = await screen.findByRole('button', { name: 'Cancel export' });
     cancel.focus();
     await user.keyboard('{Enter}');
+    // While the core settles the cancel: its name says so, as its text does.
+    expect(screen.getByRole('button', { name: 'Cancelling export' }).textContent).toBe('Cancelling…');
     release();
     await until(() => expect(screen.queryByTestId('export-cancel')).toBeNull());
     expect(ctx.store.getState().toasts.map((t) => t.text)).toEqual(['Export: cancelled']);
@@ -197,6 +199,7 @@ describe('Export: keyboard', () => {
     const cancel = await screen.findByRole('button', { name: 'Cancel classify' });
     cancel.focus();
     await user.keyboard('{Enter}');
+    expect(screen.getByRole('button', { name: 'Cancelling classify' }).textContent).toBe('Cancelling…');
     release();
     await until(() => expect(screen.queryByTestId('classify-cancel')).toBeNull());
     expect(ctx.store.getState().toasts.map((t) => t.text)).toEqual(['Classify: cancelled']);

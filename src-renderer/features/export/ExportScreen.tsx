@@ -242,7 +242,7 @@ function ExportCard() {
           {jobId !== null ? 'Exporting…' : 'Export'}
         </button>
         {jobId !== null && (
-          <button type="button" className="btn" onClick={() => store.getState().cancelJob(jobId)} disabled={job?.cancelling === true} aria-label="Cancel export" data-testid="export-cancel">
+          <button type="button" className="btn" onClick={() => store.getState().cancelJob(jobId)} disabled={job?.cancelling === true} aria-label={job?.cancelling ? 'Cancelling export' : 'Cancel export'} data-testid="export-cancel">
             {job?.cancelling ? 'Cancelling…' : 'Cancel'}
           </button>
         )}
@@ -324,7 +324,7 @@ function ClassifyCard() {
           {jobId !== null ? 'Classifying…' : 'Classify'}
         </button>
         {jobId !== null && (
-          <button type="button" className="btn" onClick={() => store.getState().cancelJob(jobId)} disabled={job?.cancelling === true} aria-label="Cancel classify" data-testid="classify-cancel">
+          <button type="button" className="btn" onClick={() => store.getState().cancelJob(jobId)} disabled={job?.cancelling === true} aria-label={job?.cancelling ? 'Cancelling classify' : 'Cancel classify'} data-testid="classify-cancel">
             {job?.cancelling ? 'Cancelling…' : 'Cancel'}
           </button>
         )}
