@@ -147,8 +147,17 @@ function ImportCard() {
           {running ? 'Importing…' : 'Import'}
         </button>
         {running && (
-          <button type="button" className="btn" onClick={() => store.getState().cancelJob(jobId)} disabled={job?.cancelling} data-testid="import-cancel" ref={cancelRef}>
-            Cancel
+          <button
+            type="button"
+            className="btn"
+            onClick={() => store.getState().cancelJob(jobId)}
+            disabled={job?.cancelling === true}
+            // Named for its job, beside the job bar's Cancel (and Export's Cancel export).
+            aria-label={method === 'demo.load' ? 'Cancel loading the demo' : method === 'library.retryFailed' ? 'Cancel retry' : 'Cancel import'}
+            data-testid="import-cancel"
+            ref={cancelRef}
+          >
+            {job?.cancelling ? 'Cancelling…' : 'Cancel'}
           </button>
         )}
         {running && (

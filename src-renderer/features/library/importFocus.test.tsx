@@ -41,3 +41,22 @@ describe('Library screen: focus around an import', () => {
     expect(document.activeElement).toBe(screen.getByTestId('import-path'));
   });
 });
+
+describe('Library screen: the Cancel of an import', () => {
+  test('is named for its job, says Cancelling… while it cancels, and acts once', async () => {
+    const user = userEvent.setup();
+    const { client, store } = renderWith(<LibraryScreen />, setup({ latencyMs: 400 }));
+    await user.click(screen.getByTestId('import-path'));
+    await user.paste(ratingsFile(20, 0));
+    await user.click(screen.getByTestId('import-mirror-prefix-0'));
+    await user.paste(`${DEV_URL_PREFIX}=${DEV_IMAGES}/`);
+    await user.click(screen.getByTestId('import-start'));
+    const cancel = await screen.findByRole('button', { name: 'Cancel import' });
+    await user.dblClick(cancel);
+    expect(cancel.textContent).toBe('Cancelling…');
+    expect((cancel as HTMLButtonElement).disabled).toBe(true);
+    await until(() => expect(store.getState().importJobId).toBeNull(), 20_000);
+    expect(client.callsOf('library.import')).toHaveLength(1);
+    expect(store.getState().toasts.filter((t) => /cancelled/.test(t.text))).toHaveLength(1);
+  });
+});
