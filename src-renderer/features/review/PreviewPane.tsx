@@ -141,6 +141,16 @@ function labelledByFolder(d: ImageDetail): boolean {
 }
 
 /**
+ * Where the label comes from, in words: an unlabelled image's origin says whether the import gave it
+ * none (its ratings between the classes, or disagreeing) or a curator removed one ("none import" read
+ * as if the import had labelled it "none").
+ */
+export function labelSource(label: ImageDetail['label'], origin: ImageDetail['origin']): string {
+  if (origin === 'curator') return label === null ? 'label removed by a curator' : 'set by a curator';
+  return label === null ? 'no label from its import' : 'from its import';
+}
+
+/**
  * What a label weight rests on, in a few words (src-shared/domain/labelWeight.ts); the ratings
  * counted as the label-issue why-line counts them (rating rows: one per source row with a rating).
  */
@@ -189,7 +199,9 @@ function Details({ d }: { d: ImageDetail }) {
           <span className={`chip chip--${d.label ?? 'none'}`} data-testid="preview-label" data-label={d.label ?? 'none'} data-origin={d.origin}>
             {d.label ?? 'none'}
           </span>{' '}
-          <span className="muted">{d.origin}</span>
+          <span className="muted" data-testid="preview-label-source">
+            {labelSource(d.label, d.origin)}
+          </span>
           <span className="preview__actions">
             <button type="button" className="btn btn--small btn--bad" onClick={() => void store.getState().setLabel(view, 'bad', [d.image_id])} title="B">
               Bad

@@ -1,0 +1,35 @@
+// @vitest-environment jsdom
+import { screen, within } from '@testing-library/react';
+import { expect, test } from 'vitest';
+import { renderWith, setup, until } from '../../../test-support/renderer/render';
+import { ReviewScreen } from './ReviewScreen';
+
+test("the preview says where an image's label comes from: none from its import, removed by a curator, set by a curator, from its import", async () => {
+  const ctx = setup({ images: 300 });
+  const { client, store } = ctx;
+  const unlabelled = client.images.find((m) => m.label === null)!;
+  const [cleared, imported] = client.images.filter((m) => m.label === 'good');
+  const set = client.images.find((m) => m.label === 'bad')!;
+  await client.call('labels.set', { imageIds: [cleared!.id], label: null });
+  await client.call('labels.set', { imageIds: [set.id], label: 'good' });
+  store.setState((s) => ({ views: { ...s.views, review: { ...s.views.review, filters: { ...s.views.review.filters, predicted: 'all', sort: 'id', order: 'asc' } } } }));
+  renderWith(<ReviewScreen />, ctx);
+  await until(() => expect(store.getState().views.review.pages.has(0)).toBe(true));
+  const says = async (id: number) => {
+    const index = store.getState().views.review.pages.get(0)!.findIndex((it) => it.image_id === id);
+    expect(index).toBeGreaterThanOrEqual(0);
+    await store.getState().clickTile('review', index);
+    const preview = await until(() => {
+      const p = screen.getByTestId('preview');
+      expect(p.dataset.imageId).toBe(String(id));
+      expect(within(p).getByTestId('preview-label')).toBeTruthy();
+      return p;
+    });
+    const chip = within(preview).getByTestId('preview-label');
+    return { label: chip.dataset.label, origin: chip.dataset.origin, words: within(preview).getByTestId('preview-label-source').textContent };
+  };
+  expect(await says(unlabelled.id)).toEqual({ label: 'none', origin: 'import', words: 'no label from its import' });
+  expect(await says(cleared!.id)).toEqual({ label: 'none', origin: 'curator', words: 'label removed by a curator' });
+  expect(await says(set.id)).toEqual({ label: 'good', origin: 'curator', words: 'set by a curator' });
+  expect(await says(imported!.id)).toEqual({ label: 'good', origin: 'import', words: 'from its import' });
+});
