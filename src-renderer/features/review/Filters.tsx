@@ -59,6 +59,13 @@ function SourceFilter({ view }: { view: ViewKey }) {
   );
 }
 
+/**
+ * Whether `text` asks for another taxon than the filter in force: the query trims it, so a space
+ * typed, or Enter on what is already applied, is not a new query (that reset the selection, the
+ * focus and the scroll position for the same images).
+ */
+const otherTaxon = (text: string, value: string) => text.trim() !== value.trim();
+
 /** The taxon filter applies after typing pauses. */
 function TaxonFilter({ view }: { view: ViewKey }) {
   const store = useAppStore();
@@ -66,7 +73,7 @@ function TaxonFilter({ view }: { view: ViewKey }) {
   const [text, setText] = useState(value);
   useEffect(() => setText(value), [value]);
   useEffect(() => {
-    if (text === value) return;
+    if (!otherTaxon(text, value)) return;
     const t = setTimeout(() => store.getState().setFilters(view, { taxon: text }), 350);
     return () => clearTimeout(t);
   }, [text, value, store, view]);
@@ -79,7 +86,7 @@ function TaxonFilter({ view }: { view: ViewKey }) {
   useEffect(
     () => () => {
       const { text, value } = pending.current;
-      if (text !== value && store.getState().views[view].filters.taxon === value) store.getState().setFilters(view, { taxon: text });
+      if (otherTaxon(text, value) && store.getState().views[view].filters.taxon === value) store.getState().setFilters(view, { taxon: text });
     },
     [store, view],
   );
@@ -93,7 +100,7 @@ function TaxonFilter({ view }: { view: ViewKey }) {
         value={text}
         onChange={(e) => setText(e.target.value)}
         onKeyDown={(e) => {
-          if (e.key === 'Enter') store.getState().setFilters(view, { taxon: text });
+          if (e.key === 'Enter' && otherTaxon(text, value)) store.getState().setFilters(view, { taxon: text });
         }}
         data-testid="filter-taxon"
       />
