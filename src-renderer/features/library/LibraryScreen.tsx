@@ -29,6 +29,9 @@ export function droppedPath(data: { uriList: string; text: string }): string | n
   return first;
 }
 
+/** `1 URL`, `2 URLs`. */
+const counted = (n: number, one: string): string => `${fmtInt(n)} ${one}${n === 1 ? '' : 's'}`;
+
 /**
  * What an import's result says beyond its counts, one sentence each, as `qc import` prints it: the
  * labels of the images it touched, rows an earlier import of the same file stored that the file no
@@ -192,9 +195,17 @@ function ImportCard() {
       )}
       {shown && !shown.tags && !running && (
         <div className="result" data-testid="import-result" data-import-id={shown.import_id} data-new={shown.images_new} data-failed={shown.failed} data-cancelled={shown.cancelled ? 'true' : 'false'}>
-          <b>{shown.kind === 'retry' ? 'Retry' : `Import #${shown.import_id}`}</b> {shown.cancelled && <span className="chip chip--bad">cancelled</span>} · {shown.kind} · {fmtInt(shown.rows)} rows ·{' '}
-          {fmtInt(shown.urls)} URLs · <b>{fmtInt(shown.images_new)}</b> new · {fmtInt(shown.images_existing)} already stored · <b>{fmtInt(shown.failed)}</b> failed · {fmtInt(shown.row_problems)} row
-          problems · {fmtInt(shown.network_requests)} requests · {fmtSeconds(shown.seconds)} · encoding {shown.encoding}
+          {/* A retry reads no input file: no kind, rows, row problems or encoding to tell. */}
+          <b>{shown.kind === 'retry' ? 'Retry failed' : `Import #${shown.import_id}`}</b> {shown.cancelled && <span className="chip chip--bad">cancelled</span>}
+          {shown.kind !== 'retry' && (
+            <>
+              {' '}
+              · {shown.kind} · {counted(shown.rows, 'row')}
+            </>
+          )}{' '}
+          · {counted(shown.urls, 'URL')} · <b>{fmtInt(shown.images_new)}</b> new · {fmtInt(shown.images_existing)} already stored · <b>{fmtInt(shown.failed)}</b> failed
+          {shown.kind !== 'retry' && <> · {counted(shown.row_problems, 'row problem')}</>} · {counted(shown.network_requests, 'request')} · {fmtSeconds(shown.seconds)}
+          {shown.kind !== 'retry' && shown.encoding !== 'n/a' && <> · encoding {shown.encoding}</>}
           {shown.bundle_id !== null && <> · bundle {shown.bundle_id}</>}
           {importCountNotes(shown).map((note) => (
             <span key={note} data-testid="import-count-note">

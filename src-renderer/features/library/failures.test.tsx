@@ -53,5 +53,15 @@ describe('Library screen: failures', () => {
     expect((screen.getByTestId('retry-failed') as HTMLButtonElement).disabled).toBe(false);
     await user.click(screen.getByTestId('retry-failed'));
     await until(() => expect(client.callsOf('library.retryFailed')).toHaveLength(1));
+    // The retry's result: it read no input file, so it tells no kind, rows or encoding.
+    await until(() => expect(store.getState().lastImport?.kind).toBe('retry'), 30_000);
+    const retried = store.getState().lastImport!;
+    const text = await until(() => {
+      const t = screen.getByTestId('import-result').textContent!;
+      expect(t).toMatch(/^Retry failed/);
+      return t;
+    });
+    expect(text).toContain(`· ${retried.urls} URL${retried.urls === 1 ? '' : 's'} · ${retried.images_new} new · ${retried.images_existing} already stored · ${retried.failed} failed ·`);
+    expect(text).not.toMatch(/\b0 rows|encoding|retry ·|1 URLs|1 requests/);
   }, 60_000);
 });
