@@ -9,6 +9,13 @@ import { renderWith, setup, until } from '../../../test-support/renderer/render'
 import { devRatings, linesWriter } from '../../../test-support/fixtures';
 import { ExportScreen } from './ExportScreen';
 
+/** The export's result shown and Export enabled again: the result is kept, then the toast shown, then the busy state cleared, each in its own render. */
+async function whenExported(timeout = 10_000): Promise<HTMLElement> {
+  const result = await screen.findByTestId('export-result', {}, { timeout });
+  await until(() => expect((screen.getByTestId('export-start') as HTMLButtonElement).disabled).toBe(false), timeout);
+  return result;
+}
+
 const ELSEWHERE = ['https://elsewhere.example.org/media/1.jpg', 'https://elsewhere.example.org/media/2.jpg', 'https://elsewhere.example.org/media/3.jpg'];
 
 describe('Export: predictions merged into another run', () => {
@@ -34,7 +41,7 @@ describe('Export: predictions merged into another run', () => {
     const out = tempDir();
     await user.type(screen.getByTestId('export-outdir'), out);
     await user.click(screen.getByTestId('export-start'));
-    await screen.findByTestId('export-result', {}, { timeout: 10_000 });
+    await whenExported();
     const summary = s().lastExport!;
     expect(summary.run_id).toBe(active);
     // The core's count, in the result's words; and the file has none of them.
@@ -86,7 +93,7 @@ describe('Export: what it says it will write is what the core writes', () => {
       `Writes run #${active}'s tags as library_finaltags.tsv into ${out}: a row for each of the ${ctx.client.images.length} images, then one for each of the run's predictions merged by URL whose image is not here (at most 1).`,
     );
     await user.click(screen.getByTestId('export-start'));
-    const result = await screen.findByTestId('export-result', {}, { timeout: 10_000 });
+    const result = await whenExported();
     const rows = readTsv(joinPath(out, 'library_finaltags.tsv'));
     expect(rows).toHaveLength(Number(preview.dataset.images) + Number(preview.dataset.merged));
     expect(Number(result.dataset.rows)).toBe(rows.length);
@@ -110,7 +117,7 @@ describe('Export: what it says it will write is what the core writes', () => {
     const preview = await screen.findByTestId('export-preview');
     expect(preview.textContent).toBe(`Writes run #${active}'s tags of bundle media.tsv into ${out}: its 3 rows in one chunk file (…_a.tsv, up to 5,000 rows each) and …_finaltags.tsv, named after the bundle's file.`);
     await user.click(screen.getByTestId('export-start'));
-    const result = await screen.findByTestId('export-result', {}, { timeout: 30_000 });
+    const result = await whenExported(30_000);
     expect(listDir(out)).toEqual(['media_a.tsv', 'media_finaltags.tsv']);
     expect(readTsv(joinPath(out, 'media_a.tsv'))).toHaveLength(Number(preview.dataset.rows));
     expect(readTsv(joinPath(out, 'media_finaltags.tsv'))).toHaveLength(Number(preview.dataset.rows));
@@ -136,9 +143,8 @@ describe('Export: while it runs', () => {
     await user.type(screen.getByTestId('export-outdir'), '{Enter}');
     await user.click(start);
     release();
-    const result = await screen.findByTestId('export-result', {}, { timeout: 10_000 });
+    const result = await whenExported();
     expect(ctx.client.callsOf('export.tags')).toHaveLength(1);
-    expect(start.disabled).toBe(false);
     const rows = readTsv(joinPath(out, 'library_finaltags.tsv'));
     expect(Number(result.dataset.rows)).toBe(rows.length);
     expect(ctx.store.getState().toasts.map((t) => [t.kind, t.text])).toEqual([['success', `Exported ${rows.length} rows (${rows.filter((r) => r.imclass === 'bad').length} tagged bad) to 1 file`]]);
@@ -228,7 +234,7 @@ describe('Export: an export that fails', () => {
     const first = tempDir();
     await user.type(folder, first);
     await user.click(screen.getByTestId('export-start'));
-    await screen.findByTestId('export-result', {}, { timeout: 10_000 });
+    await whenExported();
     // A folder the core cannot create: inside the library (refused, nothing written).
     const refused = joinPath(ctx.lib.dataDir, 'tags');
     await user.clear(folder);
