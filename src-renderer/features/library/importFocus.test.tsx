@@ -13,7 +13,7 @@ describe('Library screen: focus around an import', () => {
     const user = userEvent.setup();
     const { store } = renderWith(<LibraryScreen />, setup({ latencyMs: 400 }));
     await user.click(screen.getByTestId('import-path'));
-    await user.paste(ratingsFile(20, 0));
+    await user.paste(ratingsFile(200, 0));
     await user.click(screen.getByTestId('import-mirror-prefix-0'));
     await user.paste(`${DEV_URL_PREFIX}=${DEV_IMAGES}/`);
     await user.click(screen.getByTestId('import-start'));
@@ -47,7 +47,7 @@ describe('Library screen: the Cancel of an import', () => {
     const user = userEvent.setup();
     const { client, store } = renderWith(<LibraryScreen />, setup({ latencyMs: 400 }));
     await user.click(screen.getByTestId('import-path'));
-    await user.paste(ratingsFile(20, 0));
+    await user.paste(ratingsFile(200, 0));
     await user.click(screen.getByTestId('import-mirror-prefix-0'));
     await user.paste(`${DEV_URL_PREFIX}=${DEV_IMAGES}/`);
     await user.click(screen.getByTestId('import-start'));
