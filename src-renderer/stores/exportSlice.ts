@@ -132,7 +132,10 @@ export const exportSlice: Slice<ExportSlice> = (set, get) => ({
       label: 'Export tags',
       context: 'Export',
       keep: (summary) => ({ lastExport: summary }),
-      success: (summary) => `Exported ${summary.rows} rows (${summary.tagged_bad} tagged bad) to ${summary.files.length} file${summary.files.length === 1 ? '' : 's'}`,
+      success: (summary) =>
+        `Exported ${summary.rows} rows (${summary.tagged_bad} tagged bad) to ${summary.files.length} file${summary.files.length === 1 ? '' : 's'}` +
+        // Predictions merged from tag files into other runs are not in it (the Export screen says what to do).
+        (summary.merged_other_runs ?? []).map((m) => `; ${m.urls} prediction${m.urls === 1 ? '' : 's'} merged for run #${m.run_id} not in it`).join(''),
     });
   },
   async startClassify() {

@@ -47,6 +47,8 @@ describe('Export: predictions merged into another run', () => {
     // The core's count, in the result's words; and the file has none of them.
     expect(summary.merged_other_runs).toEqual([{ run_id: other, urls: ELSEWHERE.length }]);
     expect(screen.getByTestId('export-result-merged-elsewhere').textContent).toBe(line);
+    // The toast says so too (a curator on another screen sees only it).
+    await until(() => expect(s().toasts.map((t) => t.text)).toContain(`Exported ${summary.rows} rows (${summary.tagged_bad} tagged bad) to 1 file; ${ELSEWHERE.length} predictions merged for run #${other} not in it`));
     const written = readTsv(joinPath(out, 'library_finaltags.tsv')).map((r) => r.eolMediaURL);
     for (const u of ELSEWHERE) expect(written).not.toContain(u);
     expect(written).toContain(own);
