@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { FAILURE_REASONS, IMPORT_KINDS, importCountNotes, skippedFilesText, tagMergeText, type FailureReason, type ImportRow, type ImportSummary } from '../../../src-shared/domain/library';
 import { RATING_CLASSES, sameRule, type LabelRule, type RatingClass } from '../../../src-shared/domain/label';
 import { useApp, useAppStore, useClient } from '../../stores/app';
@@ -424,9 +424,18 @@ function RuleCard() {
   const saved = useApp((s) => s.labelRule);
   const draft = useApp((s) => s.ruleDraft);
   const busy = useApp((s) => s.ruleSaving);
-  useEffect(() => {
-    void store.getState().loadRule();
+  // A rule that could not be read (its error was reported) leaves a way to ask again, not an empty space.
+  const [unreadable, setUnreadable] = useState(false);
+  const [asking, setAsking] = useState(false);
+  const readRule = useCallback(async () => {
+    setAsking(true);
+    await store.getState().loadRule();
+    setAsking(false);
+    setUnreadable(store.getState().labelRule === null);
   }, [store]);
+  useEffect(() => {
+    void readRule();
+  }, [readRule]);
   // Revert goes and Save disables itself once the edit is saved or reverted: focus left on them
   // (or dropped to <body>) moves to the card's first control, not to the top of the page.
   const cardRef = useRef<HTMLDivElement>(null);
@@ -440,7 +449,34 @@ function RuleCard() {
     if (!changed && fromCard && focusLost()) cardRef.current?.querySelector<HTMLElement>('select')?.focus();
   }, [changed]);
   const rule = draft?.rule ?? saved;
-  if (!rule) return null;
+  // Try again goes once the rule is read: focus moves to the card's first control.
+  const retried = useRef(false);
+  const shownRule = rule !== null;
+  useLayoutEffect(() => {
+    if (!shownRule || !retried.current) return;
+    retried.current = false;
+    if (focusLost()) cardRef.current?.querySelector<HTMLElement>('select')?.focus();
+  }, [shownRule]);
+  if (!rule) {
+    if (!unreadable) return null;
+    return (
+      <div className="card muted" data-testid="rule-unavailable">
+        The ratings → labels rule could not be read (its message said why).{' '}
+        <button
+          type="button"
+          className="btn btn--small"
+          onClick={() => {
+            if (asking) return; // a second press while it asks does nothing
+            retried.current = true;
+            void readRule();
+          }}
+          data-testid="rule-retry"
+        >
+          Try again
+        </button>
+      </div>
+    );
+  }
   const setRule = (r: LabelRule) => store.getState().editRule(r);
   const classOf = (c: RatingClass): 'bad' | 'good' | 'none' => (rule.bad.includes(c) ? 'bad' : rule.good.includes(c) ? 'good' : 'none');
   const setClass = (c: RatingClass, to: 'bad' | 'good' | 'none') =>
