@@ -44,3 +44,24 @@ describe('a key that moves the focus onto a tile whose page is not loaded yet', 
     expect(s().views.review.focus).toBe(last);
   });
 });
+
+describe('a range asked for while a refresh is on its way', () => {
+  test('Ctrl+A over more pages than the old tiles cover selects exactly the new list, none of the old tiles that left it', async () => {
+    const ctx = setup({ images: 3000 });
+    const s = () => ctx.store.getState();
+    await s().loadScores();
+    s().setFilters('review', { predicted: 'all', label: 'good', sort: 'id', order: 'asc' });
+    await until(() => expect(s().views.review.pages.has(0)).toBe(true));
+    expect(s().views.review.total).toBeGreaterThan(2 * PAGE_SIZE);
+    // Another window labels the first ten good images bad; this window's list is refreshed.
+    const gone = s().views.review.pages.get(0)!.slice(0, 10).map((it) => it.image_id);
+    await ctx.lib.core.call('labels.set', { imageIds: gone, label: 'bad' });
+    const release = ctx.client.hold('review.page');
+    s().refreshView('review');
+    const asked = s().selectRange('review', 0, s().views.review.total! - 1);
+    release();
+    await asked;
+    const want = ctx.client.images.filter((m) => m.label === 'good').map((m) => m.id);
+    expect(new Set(s().views.review.selection)).toEqual(new Set(want));
+  });
+});

@@ -114,8 +114,12 @@ export function selectionSlice(get: GetState, g: GalleryInternals, onFocusMoved:
       const first = Math.floor(lo / PAGE_SIZE);
       const last = Math.floor(hi / PAGE_SIZE);
       const missing: Promise<void>[] = [];
+      // The tiles shown, when they cover the whole range; else the new list's pages only (old and
+      // new pages side by side would repeat or skip the images that moved between them).
+      let shown = true;
+      for (let p = first; shown && p <= last; p++) shown = shownPage(view, p) !== undefined;
       for (let p = first; p <= last; p++) {
-        const cached = shownPage(view, p);
+        const cached = shown ? shownPage(view, p) : get().views[view].pages.get(p);
         if (cached) take(p, cached);
         else missing.push(fetchPage(view, p).then((items) => take(p, items)));
       }
