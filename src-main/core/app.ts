@@ -3,6 +3,7 @@
  * (CLI, tests, Electron IPC, `qc serve`) calls. Feature modules contribute handler maps; their
  * union is the typed `Api` of src-shared.
  */
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import type { EventMap, EventName, JobProgress } from '../../src-shared/contract/events';
@@ -74,6 +75,34 @@ export function demoRows(demoDir: string): number | null {
     return lines.slice(1).filter((l) => l.trim() !== '').length;
   } catch {
     return null;
+  }
+}
+
+/**
+ * Whether an import's source is the demo's ratings file: the same file, or one with the same bytes
+ * (the demo of another install or checkout), or — gone now — one that was at `…/demo/image_ratings.txt`
+ * (an AppImage mounts its resources at a new folder on every launch; a moved or translocated app).
+ */
+export function sameAsDemoFile(source: string, demoFile: string): boolean {
+  let demo: { real: string; size: number };
+  try {
+    demo = { real: fs.realpathSync(demoFile), size: fs.statSync(demoFile).size };
+  } catch {
+    return false;
+  }
+  let size: number;
+  try {
+    if (fs.realpathSync(source) === demo.real) return true;
+    size = fs.statSync(source).size;
+  } catch {
+    return /[\\/]demo[\\/]image_ratings\.txt$/.test(source);
+  }
+  if (size !== demo.size) return false;
+  try {
+    const digest = (f: string) => createHash('sha256').update(fs.readFileSync(f)).digest('hex');
+    return digest(source) === digest(demoFile);
+  } catch {
+    return false;
   }
 }
 
@@ -163,12 +192,12 @@ export function createCore(opts: CoreOptions): Core {
   const urlOutsideDemo = db.prepare('SELECT 1 FROM image_urls WHERE substr(url, 1, length(?)) <> ? LIMIT 1');
   const importSources = db.prepare<[], { source: string }>("SELECT DISTINCT source FROM imports WHERE kind <> 'retry'");
   const demoFile = path.join(demoDir, 'image_ratings.txt');
-  const realPath = (p: string): string | null => {
-    try {
-      return fs.realpathSync(p);
-    } catch {
-      return null;
-    }
+  /** Per import source: whether it is the demo's ratings file (asked on every status; a source's answer does not change). */
+  const demoSource = new Map<string, boolean>();
+  const isDemoSource = (source: string): boolean => {
+    let known = demoSource.get(source);
+    if (known === undefined) demoSource.set(source, (known = sameAsDemoFile(source, demoFile)));
+    return known;
   };
   /**
    * Whether the library holds anything but the demo: a picture whose URL is not under the demo's
@@ -178,8 +207,7 @@ export function createCore(opts: CoreOptions): Core {
    */
   const otherThanDemo = (): boolean => {
     if (urlOutsideDemo.get(DEMO_URL_PREFIX, DEMO_URL_PREFIX)) return true;
-    const demo = realPath(demoFile);
-    return importSources.all().some(({ source }) => demo === null || realPath(source) !== demo);
+    return importSources.all().some(({ source }) => !isDemoSource(source));
   };
   const demoOffer = (images: number): DemoOffer | null => {
     rows ??= demoRows(demoDir);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ThresholdSketch } from '../../src-shared/domain/thresholdSketch';
 import { DEFAULT_TRAIN_PARAMS } from '../../src-shared/domain/ml';
-import { createCore, defaultResourcesDir, DEMO_FEATURE_PACK, DEMO_URL_PREFIX } from './app';
+import { createCore, defaultResourcesDir, DEMO_FEATURE_PACK, DEMO_URL_PREFIX, sameAsDemoFile } from './app';
 import { featureKey } from './ml/embed';
 import { decodeFeaturePack } from './ml/featurePack';
 import { FeatureStore } from './ml/featureStore';
@@ -137,6 +137,56 @@ describe('demo.load into a library of the dev set (the same URL prefix as the de
       await core.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a demo library opened by another install (the demo folder moved: an AppImage mounts it anew at each launch)', () => {
+  it('is still the demo: offered to finish, and loaded again, whether the first folder is gone or still there', async () => {
+    const dir = tempDir();
+    const dataDir = path.join(dir, 'data');
+    const first = path.join(dir, 'mount1', 'demo');
+    fs.cpSync(miniDemo(6), first, { recursive: true });
+    const second = path.join(dir, 'mount2', 'demo');
+    fs.cpSync(first, second, { recursive: true });
+    const c1 = createCore({ dataDir, demoDir: first, ml: 'in-process' });
+    try {
+      await c1.call('demo.load', { train: false });
+      expect((await c1.call('library.status', {})).demo).toEqual({ rows: 12, offer: 'finish' });
+    } finally {
+      await c1.close();
+    }
+    // The first folder still there (another checkout), then gone (the mount of the last launch).
+    for (const gone of [false, true]) {
+      if (gone) fs.rmSync(path.dirname(first), { recursive: true, force: true });
+      const c2 = createCore({ dataDir, demoDir: second, ml: 'in-process' });
+      try {
+        expect((await c2.call('library.status', {})).demo).toEqual({ rows: 12, offer: 'finish' });
+        expect((await c2.call('demo.load', { train: false })).import.cancelled).toBe(false);
+      } finally {
+        await c2.close();
+      }
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it("tells the demo's ratings file from another by its bytes, and a gone one by where it was", () => {
+    const dir = tempDir();
+    const demo = path.join(dir, 'resources', 'demo', 'image_ratings.txt');
+    fs.mkdirSync(path.dirname(demo), { recursive: true });
+    fs.writeFileSync(demo, 'obj_with_overall_rating\tobj_url\toverall_rating\n1\thttps://x/1.jpg\t4\n');
+    const copy = path.join(dir, 'elsewhere', 'ratings.tsv');
+    fs.mkdirSync(path.dirname(copy));
+    fs.copyFileSync(demo, copy);
+    expect(sameAsDemoFile(demo, demo)).toBe(true);
+    expect(sameAsDemoFile(copy, demo)).toBe(true);
+    // Same size, other bytes: a curator's own file.
+    fs.writeFileSync(copy, fs.readFileSync(demo, 'utf8').replace('4\n', '5\n'));
+    expect(sameAsDemoFile(copy, demo)).toBe(false);
+    expect(sameAsDemoFile(path.join(DEV_IMAGES, '..', 'image_ratings.txt'), demo)).toBe(false);
+    // Gone: the demo's only where a demo's ratings file was.
+    expect(sameAsDemoFile(path.join(dir, 'old-mount', 'demo', 'image_ratings.txt'), demo)).toBe(true);
+    expect(sameAsDemoFile(path.join(dir, 'old-mount', 'quality-dev', 'image_ratings.txt'), demo)).toBe(false);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
 
