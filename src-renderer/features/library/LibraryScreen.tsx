@@ -339,6 +339,32 @@ function FailuresCard() {
   const store = useAppStore();
   const failures = useApp((s) => s.failures);
   const running = useApp((s) => s.importJobId !== null);
+  // Read each time the screen is shown (another program may have imported since); a list that could
+  // not be read says so and offers to ask again, instead of "Loading…" for ever.
+  const [unreadable, setUnreadable] = useState(false);
+  const asking = useRef(false);
+  const read = useCallback(async () => {
+    if (asking.current) return;
+    asking.current = true;
+    try {
+      await store.getState().loadFailures();
+    } finally {
+      asking.current = false;
+    }
+    setUnreadable(store.getState().failures === null);
+  }, [store]);
+  useEffect(() => {
+    void read();
+  }, [read]);
+  // Try again goes once the list is read: the focus moves to the card's heading.
+  const headRef = useRef<HTMLHeadingElement>(null);
+  const retried = useRef(false);
+  const loaded = failures !== null;
+  useLayoutEffect(() => {
+    if (!loaded || !retried.current) return;
+    retried.current = false;
+    if (focusLost()) headRef.current?.focus();
+  }, [loaded]);
   // The list holds two kinds of failure: URLs that could not be stored (Retry failed tries them
   // again) and problems of the input itself, rows of a file that could not be read or entries of a
   // folder not imported (retrying does nothing for them: the input must be corrected and imported
@@ -350,7 +376,9 @@ function FailuresCard() {
   return (
     <div className="card">
       <div className="card__head">
-        <h3>Failures {failures && <span className="muted">({fmtInt(failures.total)})</span>}</h3>
+        <h3 tabIndex={-1} ref={headRef}>
+          Failures {failures && <span className="muted">({fmtInt(failures.total)})</span>}
+        </h3>
         <button
           type="button"
           className="btn"
@@ -406,7 +434,28 @@ function FailuresCard() {
           {failures.total > failures.rows.length && <p className="muted small">Showing the first {fmtInt(failures.rows.length)}.</p>}
         </div>
       ) : (
-        <p className="muted small">{failures ? 'No failures.' : 'Loading…'}</p>
+        <p className="muted small" data-testid={failures || !unreadable ? undefined : 'failures-unavailable'}>
+          {failures ? (
+            'No failures.'
+          ) : unreadable ? (
+            <>
+              The failures could not be read (its message said why).{' '}
+              <button
+                type="button"
+                className="btn btn--small"
+                onClick={() => {
+                  retried.current = true;
+                  void read();
+                }}
+                data-testid="failures-retry"
+              >
+                Try again
+              </button>
+            </>
+          ) : (
+            'Loading…'
+          )}
+        </p>
       )}
     </div>
   );
@@ -635,7 +684,6 @@ export function LibraryScreen() {
     const s = store.getState();
     // Each time the screen is shown: another program (`qc label`, `qc import`) may have changed the counts since.
     void s.loadStatus();
-    void s.loadFailures();
     void s.loadSources();
   }, [store]);
   return (
