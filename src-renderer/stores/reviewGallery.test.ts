@@ -74,29 +74,3 @@ describe('a background refresh keeps the selection', () => {
     expect(new Set(s().views.review.selection)).toEqual(new Set([y.image_id, s().itemAt('review', at + 1)!.image_id]));
   });
 });
-
-describe('a background refresh that takes selected images off the list', () => {
-  test('the slider raised past two of four selected images: those two leave the selection, and B labels the two still shown', async () => {
-    const ctx = setup({ images: 300 });
-    const s = () => ctx.store.getState();
-    await s().loadScores();
-    // Flagged images, least sure first: a higher threshold takes the first ones off the list.
-    s().setFilters('review', { predicted: 'bad', order: 'asc' });
-    await until(() => expect(s().views.review.pages.has(0)).toBe(true));
-    expect(s().views.review.total).toBeLessThan(200); // one page: the whole new list is seen
-    const four = [0, 1, 2, 3].map((i) => s().itemAt('review', i)!.image_id);
-    await s().clickTile('review', 0);
-    await s().clickTile('review', 3, { shift: true });
-    expect(new Set(s().views.review.selection)).toEqual(new Set(four));
-    const v0 = s().views.review.version;
-    s().moveThreshold(s().itemAt('review', 2)!.p_bad!);
-    await s().commitThreshold();
-    await refreshed(s, v0);
-    const listed = new Set(s().views.review.pages.get(0)!.map((it) => it.image_id));
-    expect(four.filter((id) => listed.has(id))).toEqual(four.slice(2));
-    expect(new Set(s().views.review.selection)).toEqual(new Set(four.slice(2)));
-    await s().setLabel('review', 'good');
-    expect(ctx.client.callsOf('labels.set')).toEqual([{ imageIds: expect.arrayContaining(four.slice(2)), label: 'good' }]);
-    expect(ctx.client.callsOf('labels.set')[0]!.imageIds).toHaveLength(2);
-  });
-});

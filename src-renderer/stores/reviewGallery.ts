@@ -70,8 +70,8 @@ export interface GallerySlice {
    * Drop the cached pages and fetch what is in view again. `focusOn`: the focus goes to that image
    * when the new list holds it (else it stays where it is), and the selection becomes `selection`
    * (an undone verdict brings its issues back focused and selected). A selection kept or given here
-   * loses the images the new list turns out not to hold, once all its pages are loaded: B would label
-   * images not shown.
+   * (in Label issues, or by `focusOn`) loses the images the new list turns out not to hold, once all
+   * its pages are loaded: B would label images not shown.
    */
   refreshView(view: ViewKey, opts?: { focusOn?: { imageId: number; selection: ReadonlySet<number> } }): void;
   /** Fetch the pages covering indices start..end that are not cached (the grid calls this for rows near the viewport). */
@@ -452,10 +452,8 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
         loadError: null,
         basis: null,
       }));
-      // In Review as in Label issues: a slider raised past selected images takes them off the list,
-      // and B, which labels the selection, would label them unseen.
       const kept = get().views[view].selection;
-      if (kept.size) unseen.set(view, { version: v0.version + 1, ids: new Set(kept) });
+      if (kept.size && (view === 'issues' || opts.focusOn)) unseen.set(view, { version: v0.version + 1, ids: new Set(kept) });
       else unseen.delete(view);
       const [a, b] = lastRange[view];
       get().ensureRange(view, a, b);
