@@ -45,7 +45,7 @@ export function selectionSlice(get: GetState, g: GalleryInternals, onFocusMoved:
       const total = v.total ?? 0;
       if (total === 0) return;
       const i = Math.max(0, Math.min(total - 1, index));
-      // A range is taken from the new list's pages; one tile is the image it shows (a refresh's old one included).
+      // One tile pins the image it shows (a refresh's old tile included: the focus follows it into the new list); a range pins none.
       focusChosen(view, opts.extend ? undefined : i);
       if (opts.extend) {
         // The range as a shift-click makes it: pages not loaded yet (Shift+End from the first tile)
