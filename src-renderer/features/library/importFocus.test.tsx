@@ -45,13 +45,15 @@ describe('Library screen: focus around an import', () => {
 describe('Library screen: the Cancel of an import', () => {
   test('is named for its job, says Cancelling… while it cancels, and acts once', async () => {
     const user = userEvent.setup();
-    const { client, store } = renderWith(<LibraryScreen />, setup({ latencyMs: 400 }));
+    const { client, store } = renderWith(<LibraryScreen />);
     await user.click(screen.getByTestId('import-path'));
     await user.paste(ratingsFile(200, 0));
     await user.click(screen.getByTestId('import-mirror-prefix-0'));
     await user.paste(`${DEV_URL_PREFIX}=${DEV_IMAGES}/`);
     await user.click(screen.getByTestId('import-start'));
     const cancel = await screen.findByRole('button', { name: 'Cancel import' });
+    // Once the core is at work (its answer to the cancel comes at its next page, not at once).
+    await until(() => expect(store.getState().jobs.find((j) => j.method === 'library.import')?.progress?.done ?? 0).toBeGreaterThan(0), 20_000);
     await user.dblClick(cancel);
     expect(cancel.textContent).toBe('Cancelling…');
     expect((cancel as HTMLButtonElement).disabled).toBe(true);
