@@ -190,7 +190,10 @@ export function createCore(opts: CoreOptions): Core {
   const demoDir = opts.demoDir ?? path.join(defaultResourcesDir(), 'demo');
   let rows: number | null | undefined;
   const urlOutsideDemo = db.prepare('SELECT 1 FROM image_urls WHERE substr(url, 1, length(?)) <> ? LIMIT 1');
-  const importSources = db.prepare<[], { source: string }>("SELECT DISTINCT source FROM imports WHERE kind <> 'retry'");
+  // Imports that stored something (rows or pictures): one refused or cancelled before its first row holds nothing.
+  const importSources = db.prepare<[], { source: string }>(
+    "SELECT DISTINCT source FROM imports i WHERE kind <> 'retry' AND (EXISTS (SELECT 1 FROM source_rows r WHERE r.import_id = i.id) OR EXISTS (SELECT 1 FROM image_urls u WHERE u.import_id = i.id))",
+  );
   const demoFile = path.join(demoDir, 'image_ratings.txt');
   /** Per import source: whether it is the demo's ratings file (asked on every status; a source's answer does not change). */
   const demoSource = new Map<string, boolean>();
@@ -201,7 +204,7 @@ export function createCore(opts: CoreOptions): Core {
   };
   /**
    * Whether the library holds anything but the demo: a picture whose URL is not under the demo's
-   * prefix, or an import of any file but the demo's own ratings (retries excepted). The URLs alone
+   * prefix, or rows or pictures from an import of any file but the demo's own ratings (retries excepted). The URLs alone
    * did not tell: the dev set (`shared/datasets/quality-dev`) uses the demo's URL prefix, and a
    * library of it took the demo's photos and labels in and was offered "finish loading the demo".
    */

@@ -140,6 +140,26 @@ describe('demo.load into a library of the dev set (the same URL prefix as the de
   });
 });
 
+describe('an empty library after an import that stored nothing', () => {
+  it('still offers the demo and loads it (a refused or emptied file holds no images of the curator)', async () => {
+    const dir = tempDir();
+    const core = createCore({ dataDir: path.join(dir, 'data'), demoDir: miniDemo(3), ml: 'in-process' });
+    try {
+      // A ratings file whose every row is refused (no URL): the import ends, nothing is stored.
+      const bad = path.join(dir, 'ratings.txt');
+      fs.writeFileSync(bad, 'obj_with_overall_rating\tobj_url\toverall_rating\n1\t\t4\n2\tnot a url\t2\n');
+      await core.call('library.import', { source: bad }).catch(() => null);
+      const imports = core.context.db.prepare('SELECT count(*) AS n FROM imports').get() as { n: number };
+      expect(imports.n).toBeGreaterThan(0);
+      expect((await core.call('library.status', {})).demo).toEqual({ rows: 6, offer: 'load' });
+      expect((await core.call('demo.load', { train: false })).import.images_new).toBe(6);
+    } finally {
+      await core.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('a demo library opened by another install (the demo folder moved: an AppImage mounts it anew at each launch)', () => {
   it('is still the demo: offered to finish, and loaded again, whether the first folder is gone or still there', async () => {
     const dir = tempDir();
