@@ -168,6 +168,7 @@ function Details({ d }: { d: ImageDetail }) {
   const view = useApp((s) => s.preview.view);
   // The threshold the tiles use (the grid's filters), so the preview's p(bad) reads as the tile's.
   const threshold = useApp((s) => (s.scoresStatus === 'ready' ? s.threshold : null));
+  const noModel = useApp((s) => s.scoresStatus === 'none');
   const signals = d.signals ? formatSignals(d.signals) : [];
   // Closed: a verdict holds on the label, or the label changed since the run listed it (the
   // gallery row's issue_open, here and kept up to date by label changes and verdicts made here).
@@ -191,6 +192,12 @@ function Details({ d }: { d: ImageDetail }) {
             <span className="muted" data-testid="preview-flagged" data-flagged={d.p_bad >= threshold ? 'true' : 'false'}>
               {' '}
               ({d.p_bad >= threshold ? 'flagged' : 'not flagged'} at {fmtT(threshold)})
+            </span>
+          )}
+          {(d.p_bad === null || !Number.isFinite(d.p_bad)) && (
+            <span className="muted" data-testid="preview-unscored">
+              {' '}
+              ({noModel ? 'no model yet' : 'not scored by the active run'})
             </span>
           )}
         </dd>
