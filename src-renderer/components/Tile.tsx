@@ -25,7 +25,7 @@ function issueWords(item: GalleryItem): string {
 
 /** What a screen reader says for a tile: which image, its label, p(bad) and whether it is flagged. */
 export function tileName(item: GalleryItem, threshold: number | null): string {
-  const label = item.label ? `labelled ${item.label}${item.origin === 'curator' ? ' by a curator' : ''}` : 'not labelled';
+  const label = item.label ? `labelled ${item.label}${item.origin === 'curator' ? ' by a curator' : ''}` : item.origin === 'curator' ? 'label removed by a curator' : 'not labelled';
   const p = item.p_bad;
   const parts = [imageLabel(item), label];
   if (p === null || !Number.isFinite(p)) parts.push('no p(bad)');
