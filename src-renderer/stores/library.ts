@@ -54,45 +54,100 @@ export interface LibrarySlice {
 const FAILURES_SHOWN = 500;
 
 /**
+ * Reasons a problem of the input itself can have besides the row reasons (ROW_FAILURE_REASONS): a
+ * row whose URL is unusable, an entry of a folder not imported (a link out of it, a FIFO, a folder
+ * gone while listed). A failed URL (or file) can have them too.
+ */
+const INPUT_OR_URL_REASONS: readonly FailureReason[] = ['bad_url', 'local_refused', 'not_file', 'missing_file', 'internal'];
+
+/**
+ * An import's failures by reason, told apart as the Library screen's Failures card tells them: URLs
+ * (or files) that could not be stored (`failed`) and problems of the input itself, rows of a file
+ * that could not be read or entries of a folder not imported (`row_problems`). The summary counts
+ * both by reason together; a reason both kinds can have is split by the counts where they decide
+ * it, and is otherwise left in `shared` (named once, for both).
+ */
+export function splitFailureReasons(s: Pick<ImportSummary, 'failed' | 'row_problems' | 'failures_by_reason'>): {
+  urls: [FailureReason, number][];
+  input: [FailureReason, number][];
+  shared: [FailureReason, number][];
+} {
+  const entries = (Object.entries(s.failures_by_reason) as [FailureReason, number | undefined][]).filter((e): e is [FailureReason, number] => (e[1] ?? 0) > 0);
+  const sum = (list: [FailureReason, number][]) => list.reduce((n, [, k]) => n + k, 0);
+  const input = entries.filter(([r]) => ROW_FAILURE_REASONS.includes(r));
+  const rest = entries.filter(([r]) => !ROW_FAILURE_REASONS.includes(r));
+  // Problems of the input whose reason a failed URL can have too.
+  const inputRest = Math.max(0, s.row_problems - sum(input));
+  let urls: [FailureReason, number][] = rest;
+  let shared: [FailureReason, number][] = [];
+  if (inputRest > 0 && s.failed === 0) {
+    input.push(...rest);
+    urls = [];
+  } else if (inputRest > 0) {
+    const urlOnly = rest.filter(([r]) => !INPUT_OR_URL_REASONS.includes(r));
+    const either = rest.filter(([r]) => INPUT_OR_URL_REASONS.includes(r));
+    const urlsLeft = s.failed - sum(urlOnly);
+    urls = urlOnly;
+    if (urlsLeft === 0 && sum(either) === inputRest) input.push(...either);
+    else if (either.length === 1 && urlsLeft > 0 && urlsLeft + inputRest === either[0]![1]) {
+      urls = [...urlOnly, [either[0]![0], urlsLeft]];
+      input.push([either[0]![0], inputRest]);
+    } else shared = either;
+  }
+  const bySize = (list: [FailureReason, number][]) => [...list].sort((a, b) => b[1] - a[1]);
+  return { urls: bySize(urls), input: bySize(input), shared: bySize(shared) };
+}
+
+/**
  * What an import's toast says, and its colour: red when nothing could be stored, neutral when some
- * failed, rows could not be read, nothing was there to import or it was cancelled, green only when
- * images landed and nothing went wrong. URLs skipped because they failed before are named, with the
- * way to try them again; rows that could not be read are named with their reasons.
+ * failed, rows (or a folder's entries) could not be read, an edited file's re-import removed rows
+ * (their images' labels may have changed), nothing was there to import or it was cancelled, green
+ * only when images landed and nothing went wrong. URLs skipped because they failed before are named,
+ * with the way to try them again; failed URLs and the input's own problems are named apart, each
+ * with its reasons.
  */
 export function importNote(summary: ImportSummary, what: string): { kind: 'success' | 'info' | 'error'; text: string } {
   // Tag files (an earlier classify's output): merged into a run, as `qc import` says it.
   if (summary.tags) return { kind: summary.cancelled ? 'info' : 'success', text: `${what}${summary.cancelled ? ' cancelled' : ''}: merged ${tagMergeText(summary.tags)}.` };
   const stored = summary.images_new + summary.images_existing;
-  const byCount = (rows: boolean) =>
-    Object.entries(summary.failures_by_reason)
-      .filter(([r]) => ROW_FAILURE_REASONS.includes(r as FailureReason) === rows)
-      .sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))
-      .map(([r, n]) => `${n} ${r}`)
-      .join(', ');
-  const reasons = byCount(false);
-  const rowReasons = byCount(true);
+  const split = splitFailureReasons(summary);
+  const list = (l: [FailureReason, number][]) => l.map(([r, n]) => `${n} ${r}`).join(', ');
+  const sum = (l: [FailureReason, number][]) => l.reduce((k, [, m]) => k + m, 0);
+  // A reason both kinds have that the counts do not split: each side says how many it left to it,
+  // and the reasons are named once after both.
+  const rest = (count: number, named: [FailureReason, number][]) => (split.shared.length && count > sum(named) ? [`${count - sum(named)} by a reason named after`] : []);
+  const reasons = [list(split.urls), ...rest(summary.failed, split.urls)].filter(Boolean).join(', ');
+  const rowReasons = [list(split.input), ...rest(summary.row_problems, split.input)].filter(Boolean).join(', ');
   const before = summary.failed_before ?? 0;
   const skipped = summary.skipped_files ? ` ${skippedFilesText(summary.skipped_files)}.` : '';
   const retry = before > 0 ? ` ${before} of them failed in an earlier import and were not tried again: use Retry failed.` : '';
   const n = summary.row_problems;
-  const rows = n > 0 ? ` ${n} row${n === 1 ? '' : 's'} could not be read${rowReasons ? ` (${rowReasons})` : ''}: see the failures below.` : '';
+  // A folder's problems are its entries not imported; a file's, its rows that could not be read.
+  const inputWhat = summary.kind === 'folder' ? (n === 1 ? 'entry of the folder' : 'entries of the folder') : n === 1 ? 'row' : 'rows';
+  const rows =
+    n > 0
+      ? ` ${n} ${inputWhat} could not be read${rowReasons ? ` (${rowReasons})` : ''}: see the failures below.${split.shared.length ? ` Between the failed ${summary.kind === 'folder' ? 'files' : 'URLs'} and these: ${list(split.shared)}.` : ''}`
+      : '';
+  // An edited file imported again: the rows it no longer has are gone, their images' labels derived again.
+  const r = summary.rows_removed ?? 0;
+  const removed = r > 0 ? ` ${r} ${r === 1 ? 'row' : 'rows'} of an earlier import of this file that it no longer has removed: the labels of their images were derived again without them.` : '';
   // Rows not counted twice, images whose ratings disagree: said, and never green.
   const counted = importCountNotes(summary)
     .map((note) => ` ${note[0]!.toUpperCase()}${note.slice(1)}.`)
     .join('');
-  if (summary.cancelled) return { kind: 'info', text: `${what} cancelled: ${summary.images_new} new, ${stored - summary.images_new} already stored, ${summary.failed} failed.${rows}${skipped}${counted}` };
+  if (summary.cancelled) return { kind: 'info', text: `${what} cancelled: ${summary.images_new} new, ${stored - summary.images_new} already stored, ${summary.failed} failed.${rows}${removed}${skipped}${counted}` };
   if (stored === 0 && summary.failed > 0) {
-    return { kind: 'error', text: `${what}: none of ${summary.failed} images could be stored (${reasons}).${retry}${before ? '' : ' See the failures below; check the mirror folder or the URLs.'}${rows}${counted}` };
+    return { kind: 'error', text: `${what}: none of ${summary.failed} images could be stored${reasons ? ` (${reasons})` : ''}.${retry}${before ? '' : ' See the failures below; check the mirror folder or the URLs.'}${rows}${removed}${counted}` };
   }
-  if (stored === 0 && n > 0) return { kind: 'error', text: `${what}: nothing was stored.${rows}${counted}` };
+  if (stored === 0 && n > 0) return { kind: 'error', text: `${what}: nothing was stored.${rows}${removed}${counted}` };
   // Every row is in the library already, from another file: nothing new, and nothing wrong.
-  if (stored === 0 && summary.rows_already_imported) return { kind: 'info', text: `${what}: nothing new.${counted}` };
+  if (stored === 0 && summary.rows_already_imported) return { kind: 'info', text: `${what}: nothing new.${removed}${counted}` };
   if (stored === 0) {
     const where = summary.kind === 'retry' ? ' there were no failed URLs to try again.' : summary.kind === 'folder' ? ` no images found in ${summary.source}.` : ` ${summary.source} names no images.`;
-    return { kind: 'info', text: `${what}: nothing was stored:${where}${skipped}` };
+    return { kind: 'info', text: `${what}: nothing was stored:${where}${removed}${skipped}` };
   }
-  if (summary.failed > 0) return { kind: 'info', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored, ${summary.failed} failed (${reasons}).${retry}${rows}${skipped}${counted}` };
-  if (rows || skipped || counted) return { kind: 'info', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored.${rows}${skipped}${counted}` };
+  if (summary.failed > 0) return { kind: 'info', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored, ${summary.failed} failed${reasons ? ` (${reasons})` : ''}.${retry}${rows}${removed}${skipped}${counted}` };
+  if (rows || removed || skipped || counted) return { kind: 'info', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored.${rows}${removed}${skipped}${counted}` };
   return { kind: 'success', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored. Next: train a model on the Train screen.` };
 }
 

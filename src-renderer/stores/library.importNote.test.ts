@@ -1,0 +1,102 @@
+// The import toast says what the import result says: rows an edited file's re-import removed (labels
+// may have changed: never green), and failed URLs apart from the input's own problems (a folder's
+// entries not imported, a file's rows not read), as the Library screen's Failures card tells them.
+import { describe, expect, test } from 'vitest';
+import type { ImportSummary } from '../../src-shared/domain/library';
+import { importNote, splitFailureReasons } from './library';
+
+const summary = (over: Partial<ImportSummary>): ImportSummary => ({
+  import_id: 1,
+  kind: 'ratings',
+  source: '/x/image_ratings.txt',
+  encoding: 'utf-8',
+  rows: 10,
+  urls: 10,
+  images_new: 0,
+  images_existing: 0,
+  failed: 0,
+  failed_before: 0,
+  failures_by_reason: {},
+  row_problems: 0,
+  labels: { good: 0, bad: 0, unlabeled: 0 },
+  bundle_id: null,
+  network_requests: 0,
+  seconds: 1,
+  cancelled: false,
+  ...over,
+});
+
+describe('rows an edited file no longer has', () => {
+  test('are named, in the words of the import result, and the toast is not green', () => {
+    const n = importNote(summary({ images_existing: 8, rows: 8, urls: 8, rows_removed: 2 }), 'Import');
+    expect(n.kind).toBe('info');
+    expect(n.text).toContain('2 rows of an earlier import of this file that it no longer has removed: the labels of their images were derived again without them.');
+    const one = importNote(summary({ images_existing: 8, rows_removed: 1 }), 'Import');
+    expect(one.text).toContain('1 row of an earlier import');
+  });
+
+  test('are named also when nothing was stored or the import was cancelled', () => {
+    const empty = importNote(summary({ rows: 0, urls: 0, rows_removed: 4 }), 'Import');
+    expect(empty.text).toContain('4 rows of an earlier import');
+    const cancelled = importNote(summary({ images_new: 1, cancelled: true, rows_removed: 3 }), 'Import');
+    expect(cancelled.text).toContain('3 rows of an earlier import');
+  });
+
+  test('an import that removed none stays green', () => {
+    expect(importNote(summary({ images_new: 5 }), 'Import').kind).toBe('success');
+  });
+});
+
+describe('failed URLs and the input’s own problems', () => {
+  test('a folder’s entries not imported are not listed among the failed files’ reasons', () => {
+    const s = summary({ kind: 'folder', source: '/pics', images_new: 5, failed: 2, row_problems: 3, failures_by_reason: { truncated: 2, not_file: 2, local_refused: 1 } });
+    const n = importNote(s, 'Import');
+    expect(n.text).toContain('2 failed (2 truncated).');
+    expect(n.text).toContain('3 entries of the folder could not be read (2 not_file, 1 local_refused): see the failures below.');
+    expect(n.text).not.toMatch(/failed \([^)]*not_file/);
+  });
+
+  test('a folder whose only problems are its entries says no URL failed', () => {
+    const n = importNote(summary({ kind: 'folder', source: '/pics', images_new: 5, row_problems: 1, failures_by_reason: { not_file: 1 } }), 'Import');
+    expect(n.kind).toBe('info');
+    expect(n.text).toBe('Import: 5 new, 0 already stored. 1 entry of the folder could not be read (1 not_file): see the failures below.');
+  });
+
+  test('a file’s rows with an unusable URL are rows, apart from URLs that failed to download', () => {
+    const n = importNote(summary({ images_new: 5, failed: 3, row_problems: 2, failures_by_reason: { http_404: 3, bad_url: 1, bad_rating: 1 } }), 'Import');
+    expect(n.text).toContain('3 failed (3 http_404).');
+    expect(n.text).toContain('2 rows could not be read (1 bad_rating, 1 bad_url)');
+  });
+
+  test('one reason both kinds have is split by the counts', () => {
+    const split = splitFailureReasons({ failed: 4, row_problems: 2, failures_by_reason: { not_image: 1, local_refused: 5 } });
+    expect(split).toEqual({ urls: [['local_refused', 3], ['not_image', 1]], input: [['local_refused', 2]], shared: [] });
+  });
+
+  test('reasons the counts cannot split are named once, for both, and each side counts what it has', () => {
+    const s = summary({ kind: 'folder', source: '/pics', images_new: 5, failed: 3, row_problems: 2, failures_by_reason: { truncated: 1, local_refused: 2, not_file: 2 } });
+    const split = splitFailureReasons(s);
+    expect(split.urls).toEqual([['truncated', 1]]);
+    expect(split.input).toEqual([]);
+    expect(split.shared.map(([r]) => r).sort()).toEqual(['local_refused', 'not_file']);
+    const n = importNote(s, 'Import');
+    expect(n.text).toContain('3 failed (1 truncated, 2 by a reason named after).');
+    expect(n.text).toContain('2 entries of the folder could not be read (2 by a reason named after): see the failures below. Between the failed files and these: 2 local_refused, 2 not_file.');
+  });
+
+  test('every count of every reason lands on exactly one side', () => {
+    const cases: Parameters<typeof splitFailureReasons>[0][] = [
+      { failed: 567, row_problems: 0, failures_by_reason: { bad_url: 567 } },
+      { failed: 0, row_problems: 3, failures_by_reason: { bad_url: 1, bad_row: 2 } },
+      { failed: 2, row_problems: 3, failures_by_reason: { truncated: 2, not_file: 2, local_refused: 1 } },
+      { failed: 4, row_problems: 2, failures_by_reason: { not_image: 1, local_refused: 5 } },
+    ];
+    for (const c of cases) {
+      const split = splitFailureReasons(c);
+      const sum = (l: [string, number][]) => l.reduce((k, [, m]) => k + m, 0);
+      expect(split.shared).toEqual([]);
+      expect(sum(split.urls)).toBe(c.failed);
+      expect(sum(split.input)).toBe(c.row_problems);
+    }
+  });
+});
