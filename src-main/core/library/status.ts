@@ -117,6 +117,10 @@ export function libraryStatus(db: Db, dataDir: string): LibraryStatus {
   const count = (key: string) => counts.get(key) ?? 0;
   const images = count('images');
   const labels = { good: 0, bad: 0, unlabeled: 0 };
+  // By who decided each image's label, "no label" included: `curator` counts every image a curator
+  // labelled good or bad or cleared (a cleared label overrides the ratings as a good or bad one does;
+  // an undo gives it back to them), so import + curator = images. `qc status` prints it as "set by a
+  // curator"; it is not a count of good and bad labels.
   const byOrigin: Record<LabelOrigin, number> = { import: 0, curator: 0 };
   for (const origin of ['import', 'curator'] as const) {
     for (const label of ['good', 'bad', 'none'] as const) {
