@@ -122,11 +122,11 @@ export const uiSlice: Slice<UiSlice> = (set, get, client) => {
       if (state === 'open' && wasClosed) {
         wasClosed = false;
         // Back after a drop: whatever changed meanwhile is reloaded (the events sent while it was
-        // down are lost: labels, the threshold in force, the runs and the active one).
-        void get().loadStatus();
+        // down are lost: labels, the threshold in force, the runs and the active one, imports that
+        // ended — the status, failures, imports and rule, then Review's tiles: libraryChanged).
+        void get().libraryChanged();
         void get().loadRuns();
         void get().loadScores();
-        get().refreshView('review');
         get().refreshView('issues');
       }
     });

@@ -590,7 +590,8 @@ function ImportsCard() {
   const store = useAppStore();
   const client = useClient();
   const sources = useApp((s) => s.sources);
-  const mine = useApp((s) => s.importJobId !== null);
+  // This window's import, or its Classify (which imports its bundle: the core sends that progress as an import's).
+  const mine = useApp((s) => s.importJobId !== null || s.classifyJobId !== null);
   const [elsewhere, setElsewhere] = useState<JobProgress | null>(null);
   useEffect(() => {
     // The list is asked for at the first progress heard, then at most once per IMPORTS_REFRESH_MS.
@@ -606,7 +607,7 @@ function ImportsCard() {
     };
     const off = client.on('job.progress', (p) => {
       // This window's own import shows its progress on the Import card.
-      if (p.job !== 'import' || store.getState().importJobId !== null) return;
+      if (p.job !== 'import' || store.getState().importJobId !== null || store.getState().classifyJobId !== null) return;
       setElsewhere(p);
       heard = true;
       if (!timer) reload();
