@@ -286,7 +286,7 @@ function StatusCard() {
         </div>
         <div className="stat" data-testid="status-curator" data-value={status.labels_by_origin.curator}>
           <span className="stat__n">{fmtInt(status.labels_by_origin.curator)}</span>
-          <span className="stat__l">curator labels</span>
+          <span className="stat__l" title="images whose label a curator set: good, bad or cleared">set by a curator</span>
         </div>
         <div className="stat" data-testid="status-failed" data-value={status.failed}>
           <span className="stat__n">{fmtInt(status.failed)}</span>
