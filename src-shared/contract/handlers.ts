@@ -5,7 +5,7 @@
  */
 import type { LabelRule, LabelValue } from '../domain/label';
 import type { BundleRow, FailureRow, GalleryItem, ImportRow, ImageDetail, ImportKind, ImportSummary, LabelBatchResult, LibraryStatus, ReviewQuery } from '../domain/library';
-import type { ClassifySummary, EmbedSummary, ExportSummary, FeatureSet, IssueReviewAction, LabelIssue, RunDetail, RunSummary, ThresholdEstimate, ThresholdInForce, TrainRequest } from '../domain/ml';
+import type { ClassifySummary, EmbedSummary, ExportSummary, FeatureSet, IssueReviewAction, LabelIssue, RunDetail, RunSummary, StoredVerdict, ThresholdEstimate, ThresholdInForce, TrainRequest } from '../domain/ml';
 import type { GraphsExportSummary, ModelExportSummary, RankedRun, TrainingExportSummary } from '../domain/runQuality';
 import type { ThresholdSketchData } from '../domain/thresholdSketch';
 import type { JobProgress } from './events';
@@ -73,14 +73,6 @@ export interface ClassifyRequest extends Omit<ImportArgs, 'kind'> {
 }
 
 /** What `ml.importTags` merged: rows with a local image become predictions, the others are kept by URL. */
-/** A curator's verdict on a label issue as stored (label_reviews): the image, the label it holds on, the verdict, the run active when it was given. */
-export interface StoredVerdict {
-  image_id: number;
-  label: 'good' | 'bad';
-  action: 'confirmed' | 'dismissed';
-  run_id: number | null;
-}
-
 export interface TagImportSummary {
   run_id: number;
   files: number;
@@ -132,17 +124,24 @@ export interface MlApi {
     args: { runId?: number; limit?: number; includeReviewed?: boolean; imageIds?: number[] };
     result: { run_id: number; total: number; reviewed: number; beyond: number; ranking: string | null; issues: LabelIssue[] };
   };
-  /** Confirm a suspected label (full weight, never pruned), dismiss it from the queue, or reopen it; remembered across retrains while the label stays. */
   /**
+   * Confirm a suspected label (full weight, never pruned), dismiss it from the queue, or reopen it;
+   * remembered across retrains while the label stays.
    * `shown`: the label the curator saw on each image (same order as imageIds); when one is no longer
    * the image's current label the call is refused (`conflict`) and nothing is stored.
+   * `undoing` (reopen only, with `shown`): the reopen takes back this window's verdict (an undo), given
+   * with that action on the `shown` labels; `shown` is then the label each verdict was given on (the
+   * image's label may have changed since). Where another verdict is stored on an image now (another
+   * window or the command line gave one since), the call is refused (`conflict`) and nothing is changed;
+   * an image with none now (reopened since) is left so, its `restore` not put back. Without `undoing`
+   * a reopen removes whatever verdict is stored.
    * `restore` (reopen only, at most one per image, each one of imageIds): verdicts to put back as they
    * were (an undo: the `replaced` of the verdict it takes back) instead of leaving those images with none;
    * a run since deleted is stored as none.
    * `replaced` (absent when none): the verdicts the call replaced or removed, as they were.
    */
   'ml.reviewIssues': {
-    args: { imageIds: number[]; action: IssueReviewAction; shown?: ('good' | 'bad')[]; restore?: StoredVerdict[] };
+    args: { imageIds: number[]; action: IssueReviewAction; shown?: ('good' | 'bad')[]; undoing?: { action: 'confirm' | 'dismiss' }; restore?: StoredVerdict[] };
     result: { changed: number; open: number; replaced?: StoredVerdict[] };
   };
   'ml.classify': { args: ClassifyRequest; result: ClassifySummary };

@@ -164,12 +164,15 @@ export const API_SCHEMAS = {
       imageIds: z.array(id).max(1_000_000),
       action: z.enum(['confirm', 'dismiss', 'reopen']),
       shown: z.array(z.enum(['good', 'bad'])).max(1_000_000).optional(),
+      undoing: z.strictObject({ action: z.enum(['confirm', 'dismiss']) }).optional(),
       restore: z
         .array(z.strictObject({ image_id: id, label: z.enum(['good', 'bad']), action: z.enum(['confirmed', 'dismissed']), run_id: id.nullable() }))
         .max(1_000_000)
         .optional(),
     })
     .refine((a) => !a.shown || a.shown.length === a.imageIds.length, { message: 'shown must give one label for each of imageIds', path: ['shown'] })
+    .refine((a) => !a.undoing || a.action === 'reopen', { message: 'undoing goes only with action reopen', path: ['undoing'] })
+    .refine((a) => !a.undoing || a.shown !== undefined, { message: 'undoing needs shown: the label each verdict taken back was given on', path: ['shown'] })
     .refine((a) => !a.restore?.length || a.action === 'reopen', { message: 'restore goes only with action reopen', path: ['restore'] })
     .refine((a) => !a.restore || new Set(a.restore.map((r) => r.image_id)).size === a.restore.length, { message: 'restore names an image twice', path: ['restore'] })
     .refine(

@@ -303,6 +303,14 @@ export interface LabelIssue {
 /** A curator's verdict on a suspected label: 'confirm' (the label is right), 'dismiss' (hide it), 'reopen' (forget the verdict). */
 export type IssueReviewAction = 'confirm' | 'dismiss' | 'reopen';
 
+/** A curator's verdict on a label issue as stored (label_reviews): the image, the label it holds on, the verdict, the run active when it was given. */
+export interface StoredVerdict {
+  image_id: number;
+  label: 'good' | 'bad';
+  action: 'confirmed' | 'dismissed';
+  run_id: number | null;
+}
+
 export type ThresholdSource = 'argument' | 'curator' | 'recommended' | 'best-bound' | 'default';
 
 /** The p(bad) threshold that tags, filters and the slider use, and where it came from (core/ml/runs.ts decides it). */

@@ -90,10 +90,10 @@ export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: strin
       // Asked by ids and no limit: every one of those ids' issues (there is at most one per image), not the first 1,000.
       return { run_id: id, ...issueStore.list(id, limit ?? (imageIds ? imageIds.length : 1000), includeReviewed ?? false, imageIds), ranking };
     },
-    'ml.reviewIssues': async ({ imageIds, action, shown, restore }) => {
+    'ml.reviewIssues': async ({ imageIds, action, shown, undoing, restore }) => {
       const active = runs.activeRunId();
       // The images whose verdict was stored, replaced or removed (not an unlabelled one, nor one reopened with none).
-      const { changed, replaced } = issueStore.review(imageIds, action, active, { shown, restore });
+      const { changed, replaced } = issueStore.review(imageIds, action, active, { shown, undoing, restore });
       const open = active === null ? 0 : issueStore.openCount(active);
       // Every open view, the other windows' too, follows: the images named when they are few enough
       // to send, by the verdict now holding on each one's label (a verdict restored by an undo is

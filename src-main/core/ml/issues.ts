@@ -9,8 +9,7 @@
  *   while the label stays what it was when reviewed) and the images a noise-robust run pruned.
  */
 import { QcError } from '../../../src-shared/contract/errors';
-import type { StoredVerdict } from '../../../src-shared/contract/handlers';
-import type { IssueReviewAction, LabelIssue, RunNoiseReport } from '../../../src-shared/domain/ml';
+import type { IssueReviewAction, LabelIssue, RunNoiseReport, StoredVerdict } from '../../../src-shared/domain/ml';
 import type { LabelRule } from '../../../src-shared/domain/label';
 import { labelConfidence, type LabelConfidence } from '../../../src-shared/domain/labelWeight';
 import type { Db } from '../db/open';
@@ -290,9 +289,16 @@ export class IssueStore {
    * remove the images' verdicts. An id of no image is refused, as labels.set refuses it, before
    * anything is written. `shown` (one per id, in order): the label the curator saw; when an image's
    * current label is another one (changed since it was shown), the whole call is refused (`conflict`)
-   * and nothing is stored, so a verdict is only ever on a label seen. `restore` (reopen only, each
-   * image one of `imageIds`, at most once): verdicts put back as they were, instead of none (an undo
-   * gives back what the verdict it takes back replaced); a run deleted since is stored as none.
+   * and nothing is stored, so a verdict is only ever on a label seen. `undoing` (reopen only, with
+   * `shown`): the reopen is an undo that takes back a verdict given with that action on the `shown`
+   * labels (then the labels it was given on, not checked against the current ones); when another
+   * verdict is stored on an image now (given elsewhere since), the whole call is refused (`conflict`)
+   * and nothing is changed, so an undo never removes another window's verdict; an image with none
+   * now (reopened elsewhere) is left as it is, its `restore` not put back, so an undo never brings
+   * back a verdict taken back since. Without it a reopen removes whatever verdict is stored.
+   * `restore` (reopen only, each image one of `imageIds`, at most once): verdicts put back as they
+   * were, instead of none (an undo gives back what the verdict it takes back replaced); a run deleted
+   * since is stored as none.
    *
    * Returns the images whose verdict was stored, replaced or removed (each once however often it is
    * named), each with the verdict now holding on its current label (`holds`, null: none; a verdict
@@ -303,12 +309,18 @@ export class IssueStore {
     imageIds: readonly number[],
     action: IssueReviewAction,
     runId: number | null,
-    opts: { shown?: readonly ('good' | 'bad')[] | undefined; restore?: readonly StoredVerdict[] | undefined } = {},
+    opts: {
+      shown?: readonly ('good' | 'bad')[] | undefined;
+      undoing?: { action: 'confirm' | 'dismiss' } | undefined;
+      restore?: readonly StoredVerdict[] | undefined;
+    } = {},
   ): ReviewOutcome {
     const { db } = this;
-    const { shown, restore } = opts;
+    const { shown, undoing, restore } = opts;
     const exists = db.prepare('SELECT 1 FROM images WHERE id = ?');
     if (shown && shown.length !== imageIds.length) throw new QcError('bad_input', 'shown must give one label for each image id');
+    if (undoing && action !== 'reopen') throw new QcError('bad_input', 'undoing goes only with action reopen');
+    if (undoing && !shown) throw new QcError('bad_input', 'undoing needs shown: the label each verdict taken back was given on');
     const seen = new Map<number, 'good' | 'bad'>();
     if (shown) {
       imageIds.forEach((id, i) => {
@@ -336,7 +348,21 @@ export class IssueStore {
     const del = db.prepare('DELETE FROM label_reviews WHERE image_id = ?');
     const out: ReviewOutcome = { changed: [], replaced: [] };
     db.transaction(() => {
-      if (shown) {
+      if (undoing) {
+        // The undo takes back the verdict this window gave: another one stored since stays as it is.
+        const verdict = undoing.action === 'confirm' ? 'confirmed' : 'dismissed';
+        const moved = imageIds.flatMap((id) => {
+          const now = before.get(id);
+          return now && (now.label !== seen.get(id) || now.action !== verdict) ? [{ id, now }] : [];
+        });
+        if (moved.length) {
+          const { id, now } = moved[0]!;
+          throw new QcError(
+            'conflict',
+            `another verdict was given on ${moved.length} image(s) since this ${undoing.action} (another window or the command line): image ${id} now holds ${now.action} on ${now.label}, not ${verdict} on ${seen.get(id)}; nothing was undone`,
+          );
+        }
+      } else if (shown) {
         const differ = imageIds.filter((id) => (currentLabel.get(id)?.label ?? null) !== seen.get(id));
         if (differ.length) {
           throw new QcError(
@@ -349,6 +375,8 @@ export class IssueStore {
         const label = currentLabel.get(id)?.label ?? null;
         const was = before.get(id);
         if (action === 'reopen') {
+          // Undoing a verdict reopened elsewhere since: nothing to take back, and nothing put back.
+          if (undoing && !was) continue;
           const back = restoreOf.get(id);
           if (was) del.run(id);
           if (back) put.run(id, back.label, back.action, back.run_id !== null && runExists.get(back.run_id) ? back.run_id : null);

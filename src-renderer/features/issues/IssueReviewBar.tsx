@@ -1,7 +1,6 @@
 /** Why the focused issue is suspected, and the curator's verdict on the selected issues: confirm the label or dismiss it. */
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
-import type { IssueReviewAction } from '../../../src-shared/domain/ml';
-import type { StoredVerdict } from '../../../src-shared/contract/handlers';
+import type { IssueReviewAction, StoredVerdict } from '../../../src-shared/domain/ml';
 import type { ApiClient } from '../../api/client';
 import { fmtInt } from '../../components/format';
 import { useApp, useAppStore, useClient, type AppStore } from '../../stores/app';
@@ -47,13 +46,19 @@ export function nextOpenTile(store: AppStore, leaving: ReadonlySet<number>, clos
  * A verdict given here, as a step Z takes back: undone by reopening its issues (`ml.reviewIssues`
  * reopen: their verdicts are removed, and the ones this verdict replaced, `replaced`, put back as
  * they were), which come back focused and selected; Shift+Z gives it again on the labels it was given on.
+ * The reopen names the verdict it takes back (`undoing`, on the labels `shown`): where another window
+ * or the command line has given another verdict on one of the images since, the core refuses it,
+ * nothing is changed, and the store shows why (the step is dropped, as a refused label undo is); an
+ * image reopened there since is left so (what this verdict replaced is not put back on it).
  */
 function verdictStep(store: AppStore, client: ApiClient, imageIds: number[], shown: ('good' | 'bad')[], action: 'confirm' | 'dismiss', replaced: readonly StoredVerdict[] = []): UndoableStep {
   return {
     async undo() {
       const source = issuesSource(client);
-      const restore = [...replaced];
-      const r = await source.sendVerdict({ imageIds, action: 'reopen', ...(restore.length > 0 && { restore }) }, shown);
+      const r = await source.sendVerdict({ imageIds, action: 'reopen', undoing: { action }, shown, ...(replaced.length > 0 && { restore: [...replaced] }) });
+      // Put back only where this verdict was taken back (`replaced` of the answer): not on an image reopened elsewhere since.
+      const taken = new Set(r.replaced?.map((v) => v.image_id));
+      const restore = replaced.filter((v) => taken.has(v.image_id));
       source.reviewed(imageIds, 'reopen', r, restore);
       // A verdict put back on the label this one was given on holds again: its issue stays closed.
       const shownOf = new Map(imageIds.map((id, i) => [id, shown[i]]));

@@ -52,7 +52,7 @@ test('Z gives back the verdict a Dismiss replaced; Shift+Z dismisses again; Z gi
 
   // Z: the confirm is back as it was; the issue on the listed label is open again, focused and selected.
   await user.keyboard('z');
-  await until(() => expect(ctx.client.callsOf('ml.reviewIssues').at(-1)).toEqual({ imageIds: [x], action: 'reopen', restore: [{ image_id: x, ...earlier }] }));
+  await until(() => expect(ctx.client.callsOf('ml.reviewIssues').at(-1)).toEqual({ imageIds: [x], action: 'reopen', undoing: { action: 'dismiss' }, shown: [given], restore: [{ image_id: x, ...earlier }] }));
   await until(() => expect(verdict(x)).toEqual(earlier));
   await until(() => expect(focusedId()).toBe(x));
   expect([...ctx.store.getState().views.issues.selection]).toEqual([x]);
@@ -120,7 +120,7 @@ test('Z after a Dismiss of two, one of which held a confirm on the label it show
   await until(() => expect(screen.getByTestId('issue-open').dataset.value).toBe(String(open - 2)));
 
   await user.keyboard('z');
-  await until(() => expect(ctx.client.callsOf('ml.reviewIssues').at(-1)).toMatchObject({ action: 'reopen', restore: [{ image_id: x, ...earlier }] }));
+  await until(() => expect(ctx.client.callsOf('ml.reviewIssues').at(-1)).toMatchObject({ action: 'reopen', undoing: { action: 'dismiss' }, restore: [{ image_id: x, ...earlier }] }));
   await until(() => expect(verdict(x)).toEqual(earlier));
   expect(verdict(y)).toBeUndefined();
   // Y is back, selected; X stays closed (relabelled, and confirmed on that label).

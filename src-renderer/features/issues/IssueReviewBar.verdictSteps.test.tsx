@@ -76,7 +76,7 @@ test('Z after a verdict reopens that issue (not the label step before it); Shift
 
   await user.keyboard('z');
   // The verdict is taken back: the issue is open again, back in the list, focused and selected; A keeps its fix.
-  await until(() => expect(ctx.client.callsOf('ml.reviewIssues').at(-1)).toEqual({ imageIds: [b], action: 'reopen' }));
+  await until(() => expect(ctx.client.callsOf('ml.reviewIssues').at(-1)).toEqual({ imageIds: [b], action: 'reopen', undoing: { action: 'confirm' }, shown: [shown.get(b)] }));
   await until(() => expect(verdict(b)).toBeUndefined());
   expect(ctx.client.callsOf('labels.undo')).toHaveLength(0);
   expect(labelOf(a)).not.toBe(shown.get(a));

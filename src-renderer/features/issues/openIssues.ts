@@ -23,9 +23,9 @@
  * first page back by 100–200 ms (bench:ui).
  */
 import { useEffect, useSyncExternalStore } from 'react';
-import type { ArgsOf, ResultOf, StoredVerdict } from '../../../src-shared/contract/handlers';
+import type { ArgsOf, ResultOf } from '../../../src-shared/contract/handlers';
 import type { LabelChange } from '../../../src-shared/domain/library';
-import type { IssueReviewAction, LabelIssue } from '../../../src-shared/domain/ml';
+import type { IssueReviewAction, LabelIssue, StoredVerdict } from '../../../src-shared/domain/ml';
 import type { Label, LabelValue } from '../../../src-shared/domain/label';
 import type { ApiClient } from '../../api/client';
 import { useApp, useClient } from '../../stores/app';
@@ -85,10 +85,12 @@ class IssuesSource {
    * core announces every verdict (`library.changed` 'issues') so that other windows follow, and the
    * views here have followed already when the answer came (see `isEcho`). A reopen that puts verdicts
    * back (`restore`) is announced as those verdicts for the images whose label they hold on: with
-   * `shown` (the label each image shows here), those restored on it are expected back as such.
+   * `shown` (an undo's: the label each verdict taken back was given on), those restored on it are
+   * expected back as such.
    */
-  async sendVerdict(args: ArgsOf<'ml.reviewIssues'>, shown?: readonly ('good' | 'bad')[]): Promise<ResultOf<'ml.reviewIssues'>> {
+  async sendVerdict(args: ArgsOf<'ml.reviewIssues'>): Promise<ResultOf<'ml.reviewIssues'>> {
     const marks = [{ ids: new Set(args.imageIds), action: args.action }];
+    const { shown } = args;
     if (args.restore?.length && shown) {
       const shownOf = new Map(args.imageIds.map((id, i) => [id, shown[i]]));
       for (const [verdict, action] of [['confirmed', 'confirm'], ['dismissed', 'dismiss']] as const) {
