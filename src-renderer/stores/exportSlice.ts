@@ -42,6 +42,13 @@ export interface ExportSlice {
   exportJobId: number | null;
   classifyJobId: number | null;
   lastExport: ExportSummary | null;
+  /**
+   * The folder of the last export that ended with no result (an error or a cancel; the core writes an
+   * export whole or not at all) while `lastExport` is still an older one, so that the Export screen
+   * does not let that older result pass for this attempt's — also when the export ended while another
+   * screen was shown. Null while an export runs, once one succeeds, or when none ended so.
+   */
+  exportUnfinished: string | null;
   lastClassify: ClassifySummary | null;
   setExportForm(patch: Partial<ExportForm>): void;
   setClassifyForm(patch: Partial<ClassifyForm>): void;
@@ -103,6 +110,7 @@ export const exportSlice: Slice<ExportSlice> = (set, get) => ({
   exportJobId: null,
   classifyJobId: null,
   lastExport: null,
+  exportUnfinished: null,
   lastClassify: null,
   setExportForm(patch) {
     set((s) => ({ exportForm: { ...s.exportForm, ...patch } }));
@@ -125,7 +133,8 @@ export const exportSlice: Slice<ExportSlice> = (set, get) => ({
         return null;
       }
     }
-    return runTrackedJob(set, get, {
+    set({ exportUnfinished: null });
+    const result = await runTrackedJob(set, get, {
       idKey: 'exportJobId',
       method: 'export.tags',
       args: { outDir, ...(bundleId !== undefined && { bundleId }) },
@@ -137,6 +146,8 @@ export const exportSlice: Slice<ExportSlice> = (set, get) => ({
         // Predictions merged from tag files into other runs are not in it (the Export screen says what to do).
         (summary.merged_other_runs ?? []).map((m) => `; ${m.urls} prediction${m.urls === 1 ? '' : 's'} merged for run #${m.run_id} not in it`).join(''),
     });
+    if (result === null) set({ exportUnfinished: outDir });
+    return result;
   },
   async startClassify() {
     const f = get().classifyForm;

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 import type { ApiClient } from '../../api/client';
 import { useApp, useAppStore, useClient, type AppStore } from '../../stores/app';
 import { THRESHOLD_SOURCE_WORD } from '../../stores/training';
@@ -171,29 +171,6 @@ function useFocusBackWhenDone(jobId: number | null) {
   return startRef;
 }
 
-/**
- * The folder of the last export that ended with no result (an error or a cancel; the core writes
- * an export whole or not at all), while the result shown is still an older one: the screen must not
- * let that older result pass for this attempt's. Null while another export runs, once one succeeds, or when none ended so.
- */
-function useUnfinishedExport(jobId: number | null): string | null {
-  const store = useAppStore();
-  const [unfinished, setUnfinished] = useState<string | null>(null);
-  const started = useRef<{ last: ExportSummary | null; dir: string } | null>(null);
-  useEffect(() => {
-    const s = store.getState();
-    if (jobId !== null) {
-      started.current ??= { last: s.lastExport, dir: s.exportForm.outDir.trim() };
-      setUnfinished(null); // a new attempt: the note was of the one before
-      return;
-    }
-    const at = started.current;
-    started.current = null;
-    if (at) setUnfinished(s.lastExport === at.last ? at.dir : null);
-  }, [jobId, store]);
-  return unfinished;
-}
-
 function ExportCard() {
   const store = useAppStore();
   const form = useApp((s) => s.exportForm);
@@ -203,7 +180,8 @@ function ExportCard() {
   const last = useApp((s) => s.lastExport);
   const noRun = useNoRun();
   const startRef = useFocusBackWhenDone(jobId);
-  const unfinished = useUnfinishedExport(jobId);
+  // An export that ended with no result (here or while another screen was shown): exportSlice.exportUnfinished.
+  const unfinished = useApp((s) => (s.exportJobId === null ? s.exportUnfinished : null));
   return (
     <form
       className="card"
