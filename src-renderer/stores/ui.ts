@@ -1,8 +1,8 @@
 /** Which screen is shown, the connection state, and start-up. */
 import type { ConnectionState } from '../api/client';
-import { issuesSource } from '../features/issues/openIssues';
 import { setPrefs } from '../features/review/prefs';
 import type { Slice } from './types';
+import { verdictEchoes } from './verdictEchoes';
 
 export const SCREENS = ['review', 'issues', 'train', 'library', 'export'] as const;
 /** At start-up, how long the slider's data waits for the gallery's first thumbnails at most. */
@@ -101,8 +101,8 @@ export const uiSlice: Slice<UiSlice> = (set, get, client) => {
       }
     };
     const offLibrary = client.on('library.changed', (e) => {
-      // A verdict given in this window: its views followed when the answer came (openIssues.ts isEcho).
-      if (e.reason === 'issues' && e.reviewed && issuesSource(client).isEcho(e.reviewed)) return;
+      // A verdict given in this window: its views followed when the answer came (verdictEchoes.ts).
+      if (e.reason === 'issues' && e.reviewed && verdictEchoes(client).isEcho(e.reviewed)) return;
       if (e.reason !== 'issues') wholeLibrary = true;
       libraryTimer ??= setTimeout(() => void reactToLibrary(), LIBRARY_REFRESH_MS);
     });

@@ -123,8 +123,12 @@ export function IssueReviewBar() {
   const targets = (): { imageIds: number[]; shown: ('good' | 'bad')[] } => {
     const want = selection.size ? selection : new Set(focusItem ? [focusItem.image_id] : []);
     const shownOf = new Map<number, 'good' | 'bad'>();
-    for (const items of store.getState().views.issues.pages.values()) {
-      for (const it of items) if (want.has(it.image_id) && it.label && !shownOf.has(it.image_id)) shownOf.set(it.image_id, it.label);
+    // This version's pages first, then the tiles a refresh on its way still shows (every verdict starts one).
+    const v = store.getState().views.issues;
+    for (const pages of [v.pages, v.previous]) {
+      for (const items of pages.values()) {
+        for (const it of items) if (want.has(it.image_id) && it.label && !shownOf.has(it.image_id)) shownOf.set(it.image_id, it.label);
+      }
     }
     const imageIds = [...want].filter((id) => shownOf.has(id));
     return { imageIds, shown: imageIds.map((id) => shownOf.get(id)!) };

@@ -29,6 +29,7 @@ import type { IssueReviewAction, LabelIssue, StoredVerdict } from '../../../src-
 import type { Label, LabelValue } from '../../../src-shared/domain/label';
 import type { ApiClient } from '../../api/client';
 import { useApp, useClient } from '../../stores/app';
+import { verdictEchoes, type VerdictMark } from '../../stores/verdictEchoes';
 
 export interface OpenIssues {
   runId: number | null;
@@ -76,20 +77,18 @@ class IssuesSource {
   private notOpen = new Set<number>();
   /** Bumped by every change to the tracked state: an answer by id that predates one is asked again. */
   private changes = 0;
-  /** Verdicts sent from this window whose `library.changed` echo is still to be heard (the last few). */
-  private sent: { ids: Set<number>; action: IssueReviewAction }[] = [];
   constructor(private readonly client: ApiClient) {}
 
   /**
    * Send a verdict (`ml.reviewIssues`) from this window, remembered until its echo comes back: the
    * core announces every verdict (`library.changed` 'issues') so that other windows follow, and the
-   * views here have followed already when the answer came (see `isEcho`). A reopen that puts verdicts
+   * views here have followed already when the answer came (stores/verdictEchoes.ts). A reopen that puts verdicts
    * back (`restore`) is announced as those verdicts for the images whose label they hold on: with
    * `shown` (an undo's: the label each verdict taken back was given on), those restored on it are
    * expected back as such.
    */
   async sendVerdict(args: ArgsOf<'ml.reviewIssues'>): Promise<ResultOf<'ml.reviewIssues'>> {
-    const marks = [{ ids: new Set(args.imageIds), action: args.action }];
+    const marks: VerdictMark[] = [{ ids: new Set(args.imageIds), action: args.action }];
     const { shown } = args;
     if (args.restore?.length && shown) {
       const shownOf = new Map(args.imageIds.map((id, i) => [id, shown[i]]));
@@ -98,29 +97,14 @@ class IssuesSource {
         if (ids.size) marks.push({ ids, action });
       }
     }
-    this.sent.push(...marks);
-    if (this.sent.length > 16) this.sent.splice(0, this.sent.length - 16);
+    const echoes = verdictEchoes(this.client);
+    echoes.expect(marks);
     try {
       return await this.client.call('ml.reviewIssues', args);
-    } catch (e) {
-      // Refused: no echo comes.
-      this.sent = this.sent.filter((m) => !marks.includes(m));
-      throw e;
+    } finally {
+      // Refused (no echo comes), or answered: an echo not heard by then is not awaited any longer.
+      echoes.forget(marks);
     }
-  }
-
-  /**
-   * Whether a verdict the core announced was sent from this window (it is forgotten then): its images
-   * were taken off (or put back on) the gallery and the Review tiles when the answer came, so the
-   * reaction to library changes must not reload the views again: that blanked the gallery a moment
-   * after each verdict and lost the curator's next click (a tile gone under the pointer, Dismiss off).
-   * The core names only the images whose verdict changed: a subset of those sent.
-   */
-  isEcho(reviewed: { imageIds: readonly number[]; action: IssueReviewAction }): boolean {
-    const i = this.sent.findIndex((m) => m.action === reviewed.action && reviewed.imageIds.every((id) => m.ids.has(id)));
-    if (i < 0) return false;
-    this.sent.splice(i, 1);
-    return true;
   }
 
   /** The runs are loaded (or not): from then on refresh() asks the core. */
