@@ -134,6 +134,7 @@ export const exportSlice: Slice<ExportSlice> = (set, get) => ({
       }
     }
     set({ exportUnfinished: null });
+    const before = get().lastExport;
     const result = await runTrackedJob(set, get, {
       idKey: 'exportJobId',
       method: 'export.tags',
@@ -146,7 +147,7 @@ export const exportSlice: Slice<ExportSlice> = (set, get) => ({
         // Predictions merged from tag files into other runs are not in it (the Export screen says what to do).
         (summary.merged_other_runs ?? []).map((m) => `; ${m.urls} prediction${m.urls === 1 ? '' : 's'} merged for run #${m.run_id} not in it`).join(''),
     });
-    if (result === null) set({ exportUnfinished: outDir });
+    if (result === null && get().lastExport === before) set({ exportUnfinished: outDir });
     return result;
   },
   async startClassify() {

@@ -21,6 +21,13 @@ export interface LibrarySlice {
   importForm: ImportForm;
   importJobId: number | null;
   lastImport: ImportSummary | null;
+  /**
+   * What the last import, Retry failed or demo load was, in words, when it ended without a result
+   * (refused, failed, or cancelled before it began) while `lastImport` is still an older one: the
+   * Library screen says so instead of letting that older result pass for it — also when it ended
+   * while another screen was shown. Null while one runs, once one has a result, or when none ended so.
+   */
+  importNoResult: string | null;
   setImportForm(patch: Partial<ImportForm>): void;
   loadStatus(): Promise<LibraryStatus | null>;
   /** Reload the status soon (coalesces bursts, e.g. many label changes). */
@@ -160,7 +167,9 @@ export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {
   let statusSeq = 0;
   let statusLatest: Promise<LibraryStatus | null> = Promise.resolve(null);
 
-  const runImport = (method: 'library.import' | 'library.retryFailed', args: ImportArgs, label: string) => {
+  const runImport = async (method: 'library.import' | 'library.retryFailed', args: ImportArgs, label: string) => {
+    set({ importNoResult: null });
+    const before = get().lastImport;
     const job = {
       idKey: 'importJobId',
       label,
@@ -169,9 +178,11 @@ export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {
       success: (summary: ImportSummary) => importNote(summary, label),
       after: () => get().libraryChanged(),
     } as const;
-    return method === 'library.import'
+    const result = await (method === 'library.import'
       ? runTrackedJob(set, get, { ...job, method, args })
-      : runTrackedJob(set, get, { ...job, method, args: { ...(args.mirrors && { mirrors: args.mirrors }) } });
+      : runTrackedJob(set, get, { ...job, method, args: { ...(args.mirrors && { mirrors: args.mirrors }) } }));
+    if (result === null && get().lastImport === before) set({ importNoResult: method === 'library.retryFailed' ? 'Retry failed' : `The import of ${args.source}` });
+    return result;
   };
 
   return {
@@ -181,6 +192,7 @@ export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {
     importForm: { path: '', kind: 'auto', mirrors: [{ prefix: '', dir: '' }] },
     importJobId: null,
     lastImport: null,
+    importNoResult: null,
     setImportForm(patch) {
       set((s) => ({ importForm: { ...s.importForm, ...patch } }));
     },
@@ -285,9 +297,11 @@ export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {
     },
     async loadDemo() {
       const job = get().startJob('demo.load', { train: true }, { label: 'Demo library' });
-      set({ importJobId: job.id });
+      set({ importJobId: job.id, importNoResult: null });
+      let answered = false;
       try {
         const r = await job.promise;
+        answered = true;
         set({ lastImport: r.import });
         const stored = r.import.images_new + r.import.images_existing;
         const photos = `${stored} of ${r.import.rows} photos imported`;
@@ -303,6 +317,7 @@ export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {
         if (complete) get().setScreen('review');
         return complete;
       } catch (e) {
+        if (!answered) set({ importNoResult: "The demo's load" });
         get().reportError(e, 'Demo library');
         await get().loadStatus();
         return false;

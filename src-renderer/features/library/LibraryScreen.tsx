@@ -66,25 +66,17 @@ function ImportCard() {
   const wasRunning = useRef(running);
   // An import that ends without a result (refused, failed, or cancelled before it began) leaves
   // the store's last result as it was: that earlier import's figures are not shown as if they were
-  // this one's; the card says it ended without a result (its message, a toast, said why).
-  const before = useRef<{ last: ImportSummary | null; what: string } | null>(null);
-  const [noResult, setNoResult] = useState<{ last: ImportSummary | null; what: string } | null>(null);
+  // this one's; the card says it ended without a result (its message, a toast, said why). Kept in
+  // the store (library.ts importNoResult): it may end while another screen is shown.
+  const noResult = useApp((s) => (s.importJobId === null ? s.importNoResult : null));
   const method = job?.method;
   useLayoutEffect(() => {
     if (running === wasRunning.current) return;
     wasRunning.current = running;
-    if (running) {
-      const what = method === 'demo.load' ? 'The demo\'s load' : method === 'library.retryFailed' ? 'Retry failed' : `The import of ${form.path.trim()}`;
-      before.current = { last, what };
-      setNoResult(null);
-    } else if (before.current) {
-      if (before.current.last === last) setNoResult(before.current);
-      before.current = null;
-    }
     if (running && focusLost(startRef.current)) cancelRef.current?.focus();
     if (!running && focusLost(cancelRef.current)) startRef.current?.focus();
-  }, [running, last, form.path, method]);
-  const shown = noResult && noResult.last === last ? null : last;
+  }, [running]);
+  const shown = noResult ? null : last;
   return (
     <form
       className="card"
@@ -183,9 +175,9 @@ function ImportCard() {
           </button>
         </div>
       )}
-      {noResult && !shown && !running && (
+      {noResult && !running && (
         <div className="result" data-testid="import-no-result">
-          <b>No result</b> · {noResult.what} ended without one (cancelled, or refused: its message said why){noResult.last ? '; the earlier result is no longer shown' : ''}.
+          <b>No result</b> · {noResult} ended without one (cancelled, or refused: its message said why){last ? '; the earlier result is no longer shown' : ''}.
         </div>
       )}
       {shown?.tags && !running && (

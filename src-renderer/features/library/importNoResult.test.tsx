@@ -5,7 +5,8 @@ import { screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, test } from 'vitest';
 import { DEV_IMAGES, DEV_URL_PREFIX, joinPath, ratingsFile, tempDir } from '../../../test-support/renderer/files';
-import { renderWith, until } from '../../../test-support/renderer/render';
+import { renderWith, setup, until } from '../../../test-support/renderer/render';
+import { useApp } from '../../stores/app';
 import { LibraryScreen } from './LibraryScreen';
 
 describe('Library screen: an import without a result', () => {
@@ -40,5 +41,27 @@ describe('Library screen: an import without a result', () => {
     await user.click(screen.getByTestId('import-start'));
     await until(() => expect(Number(screen.getByTestId('import-result').dataset.importId)).toBeGreaterThan(Number(firstId)), 20_000);
     expect(screen.queryByTestId('import-no-result')).toBeNull();
+  }, 60_000);
+
+  test('an import that ends without a result while another screen is shown says so when Library is shown again', async () => {
+    function Shell() {
+      const screenShown = useApp((x) => x.screen);
+      return screenShown === 'library' ? <LibraryScreen /> : <div data-testid="elsewhere" />;
+    }
+    const ctx = setup();
+    const { store } = renderWith(<Shell />, ctx);
+    store.getState().setScreen('library');
+    store.getState().setImportForm({ path: ratingsFile(2, 0), mirrors: [{ prefix: DEV_URL_PREFIX, dir: `${DEV_IMAGES}/` }] });
+    expect(await store.getState().startImport()).not.toBeNull();
+    await screen.findByTestId('import-result', {}, { timeout: 20_000 });
+    // The next import starts here and is refused while the curator is on Review.
+    const missing = joinPath(tempDir(), 'not-there.txt');
+    store.getState().setImportForm({ path: missing });
+    const p = store.getState().startImport();
+    store.getState().setScreen('review');
+    expect(await p).toBeNull();
+    store.getState().setScreen('library');
+    await until(() => expect(screen.getByTestId('import-no-result').textContent).toContain(`The import of ${missing} ended without one`));
+    expect(screen.queryByTestId('import-result')).toBeNull();
   }, 60_000);
 });
