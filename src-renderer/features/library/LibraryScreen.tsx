@@ -6,7 +6,7 @@ import { BrowseButton } from '../../components/BrowseButton';
 import { fmtDate, fmtInt, fmtSeconds } from '../../components/format';
 import { MirrorRows } from '../../components/MirrorRows';
 import { ProgressBar } from '../../components/ProgressBar';
-import { focusLost } from '../train/focus';
+import { focusLost, useStartCancelFocus } from '../train/focus';
 import type { JobProgress } from '../../../src-shared/contract/events';
 
 /**
@@ -61,21 +61,13 @@ function ImportCard() {
   // Import disables itself while an import (or the demo's load) runs, and Cancel, like the demo's
   // Load button, goes when it ends: focus moves to Cancel when one starts from here, and back to
   // Import when it ends, never left on <body> or on a disabled button.
-  const startRef = useRef<HTMLButtonElement>(null);
-  const cancelRef = useRef<HTMLButtonElement>(null);
-  const wasRunning = useRef(running);
+  const { startRef, cancelRef } = useStartCancelFocus(running);
   // An import that ends without a result (refused, failed, or cancelled before it began) leaves
   // the store's last result as it was: that earlier import's figures are not shown as if they were
   // this one's; the card says it ended without a result (its message, a toast, said why). Kept in
   // the store (library.ts importNoResult): it may end while another screen is shown.
   const noResult = useApp((s) => (s.importJobId === null ? s.importNoResult : null));
   const method = job?.method;
-  useLayoutEffect(() => {
-    if (running === wasRunning.current) return;
-    wasRunning.current = running;
-    if (running && focusLost(startRef.current)) cancelRef.current?.focus();
-    if (!running && focusLost(cancelRef.current)) startRef.current?.focus();
-  }, [running]);
   const shown = noResult ? null : last;
   return (
     <form

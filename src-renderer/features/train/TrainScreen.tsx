@@ -7,7 +7,7 @@ import { ProgressBar } from '../../components/ProgressBar';
 import { runEngines } from '../../components/format';
 import { EpochChart, type ChartSeries } from './EpochChart';
 import { EvaluationPanel } from './EvaluationPanel';
-import { focusLost, focusScreenHeading, placesFocus } from './focus';
+import { focusLost, focusScreenHeading, placesFocus, useStartCancelFocus } from './focus';
 import { useOtherTraining } from './otherTraining';
 import { RunCompare, RunsTable } from './RunsTable';
 
@@ -75,16 +75,8 @@ function TrainFormView() {
   const toggle = (f: FeatureSet, on: boolean) => store.getState().setTrainForm({ features: on ? FEATURE_SETS.filter((x) => x === f || form.features.includes(x)) : form.features.filter((x) => x !== f) });
   // Train disables itself while a run trains and Cancel goes when it ends: focus moves to Cancel when
   // a training starts from Train, and back to Train when it ends, never left on <body>.
-  const startRef = useRef<HTMLButtonElement>(null);
-  const cancelRef = useRef<HTMLButtonElement>(null);
   const running = training !== null;
-  const wasRunning = useRef(running);
-  useLayoutEffect(() => {
-    if (running === wasRunning.current) return;
-    wasRunning.current = running;
-    if (running && focusLost(startRef.current)) cancelRef.current?.focus();
-    if (!running && focusLost(cancelRef.current)) startRef.current?.focus();
-  }, [running]);
+  const { startRef, cancelRef } = useStartCancelFocus(running);
   const cancelling = job?.cancelling === true;
   // Train waits for the runs: the run a new one is compared with, and the active one its note names, come from them.
   const runsLoaded = useApp((s) => s.runsLoaded);

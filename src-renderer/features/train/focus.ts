@@ -3,6 +3,7 @@
  * active, Train, Cancel): the browser drops focus to <body>, and the next Tab starts over from the
  * top or lands on a toast. These say when focus has nowhere meaningful left, so it can be moved.
  */
+import { useLayoutEffect, useRef } from 'react';
 
 /** Focus is on <body>, on a removed or disabled element, or still on `from` (the control that acted). */
 export function focusLost(from?: Element | null): boolean {
@@ -10,6 +11,24 @@ export function focusLost(from?: Element | null): boolean {
   if (!a || a === document.body || !a.isConnected) return true;
   if (from && a === from) return true;
   return (a as Partial<HTMLButtonElement>).disabled === true;
+}
+
+/**
+ * A start button that disables itself while its job runs and a Cancel that goes when it ends (Train,
+ * Import): focus moves to Cancel when the job starts with focus lost or still on the start button, and
+ * back to the start button when it ends, never left on <body> or on a disabled button.
+ */
+export function useStartCancelFocus(running: boolean) {
+  const startRef = useRef<HTMLButtonElement>(null);
+  const cancelRef = useRef<HTMLButtonElement>(null);
+  const wasRunning = useRef(running);
+  useLayoutEffect(() => {
+    if (running === wasRunning.current) return;
+    wasRunning.current = running;
+    if (running && focusLost(startRef.current)) cancelRef.current?.focus();
+    if (!running && focusLost(cancelRef.current)) startRef.current?.focus();
+  }, [running]);
+  return { startRef, cancelRef };
 }
 
 /**
