@@ -20,11 +20,11 @@ test('an export that fails while another screen is shown leaves its note for whe
   const ctx = setup();
   const { store } = renderWith(<Shell />, ctx);
   store.getState().setScreen('export');
-  await screen.findByTestId('export-preview');
+  await screen.findByTestId('export-preview', {}, { timeout: 15_000 });
   const first = tempDir();
   store.getState().setExportForm({ outDir: first });
   await store.getState().startExport();
-  await until(() => expect(screen.getByTestId('export-result-files').textContent).toBe(joinPath(first, 'library_finaltags.tsv')));
+  await until(() => expect(screen.getByTestId('export-result-files').textContent).toBe(joinPath(first, 'library_finaltags.tsv')), 15_000);
   // The next one starts here; the curator goes to Review while it runs, and it fails there (a folder inside the library is refused).
   const refused = joinPath(ctx.lib.dataDir, 'tags');
   store.getState().setExportForm({ outDir: refused });
@@ -33,13 +33,13 @@ test('an export that fails while another screen is shown leaves its note for whe
   expect(await p).toBeNull();
   expect(store.getState().toasts.at(-1)?.kind).toBe('error');
   store.getState().setScreen('export');
-  await screen.findByTestId('export-result');
-  await until(() => expect(screen.getByTestId('export-unfinished').textContent).toContain(refused));
+  await screen.findByTestId('export-result', {}, { timeout: 15_000 });
+  await until(() => expect(screen.getByTestId('export-unfinished').textContent).toContain(refused), 15_000);
   // The result below is the first export's, said as such.
   expect(screen.getByTestId('export-result-files').textContent).toBe(joinPath(first, 'library_finaltags.tsv'));
   // The next export that succeeds takes the note away.
   const second = tempDir();
   store.getState().setExportForm({ outDir: second });
   await store.getState().startExport();
-  await until(() => expect(screen.queryByTestId('export-unfinished')).toBeNull());
+  await until(() => expect(screen.queryByTestId('export-unfinished')).toBeNull(), 15_000);
 }, 120_000);
