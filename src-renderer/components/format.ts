@@ -5,6 +5,11 @@ export function fmtInt(n: number | null | undefined): string {
   return n === null || n === undefined || !Number.isFinite(n) ? '–' : Math.round(n).toLocaleString('en-US');
 }
 
+/** A count with its noun, as every message writes it: `1 URL`, `2 URLs`, `1,024 images`, `1 label confirmed`. */
+export function fmtCount(n: number, one: string, many = `${one}s`): string {
+  return `${fmtInt(n)} ${n === 1 ? one : many}`;
+}
+
 export function fmtPct(x: number | null | undefined, digits = 1): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '–' : `${(x * 100).toFixed(digits)}%`;
 }

@@ -6,6 +6,7 @@
 import type { EventMap } from '../../src-shared/contract/events';
 import type { ThresholdEstimate, ThresholdInForce, ThresholdSource } from '../../src-shared/domain/ml';
 import { formatThreshold } from '../../src-shared/domain/threshold';
+import { fmtCount } from '../components/format';
 import { ThresholdSketch } from '../../src-shared/domain/thresholdSketch';
 import { toQcError, type ApiClient } from '../api/client';
 import { DEFAULT_FILTERS, dependsOnThreshold, VIEW_KEYS, type GalleryInternals } from './reviewGallery';
@@ -140,11 +141,10 @@ export function runSwitchNotice(before: ScoresState | null, after: ScoresState):
   const n = formatThreshold(now);
   const flaggedNow = after.sketch.flagged(now);
   const flaggedChosen = after.sketch.flagged(chosen);
-  const plural = (k: number) => `${k.toLocaleString('en-US')} image${k === 1 ? '' : 's'}`;
   return {
     text:
       `Exports now use run ${after.runId}'s ${SOURCE_WORDS[after.inForce.source]} ${n} (your ${c} was chosen on run ${before.runId}). ` +
-      `Each run scores on its own scale: on run ${after.runId}, ${n} flags ${plural(flaggedNow)} and ${c} would flag about ${plural(flaggedChosen)}.`,
+      `Each run scores on its own scale: on run ${after.runId}, ${n} flags ${fmtCount(flaggedNow, 'image')} and ${c} would flag about ${fmtCount(flaggedChosen, 'image')}.`,
     action: `Use ${c} on run ${after.runId}`,
     threshold: chosen,
   };

@@ -2,7 +2,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { IssueReviewAction, StoredVerdict } from '../../../src-shared/domain/ml';
 import type { ApiClient } from '../../api/client';
-import { fmtInt } from '../../components/format';
+import { fmtCount, fmtInt } from '../../components/format';
 import { useApp, useAppStore, useClient, type AppStore } from '../../stores/app';
 import type { UndoableStep } from '../../stores/reviewLabelling';
 import { issueWhy } from '../../../src-shared/domain/labelIssue';
@@ -13,8 +13,7 @@ import { issuesSource, useOpenIssues } from './openIssues';
 const VERDICT = { confirm: 'confirmed', dismiss: 'dismissed' } as const;
 
 /** Verdicts in words, for the toasts. */
-const plural = (n: number, one: string, many: string) => `${fmtInt(n)} ${n === 1 ? one : many}`;
-const verdictWords = (action: 'confirm' | 'dismiss', n: number) => (action === 'confirm' ? plural(n, 'label confirmed', 'labels confirmed') : plural(n, 'issue dismissed', 'issues dismissed'));
+const verdictWords = (action: 'confirm' | 'dismiss', n: number) => (action === 'confirm' ? fmtCount(n, 'label confirmed', 'labels confirmed') : fmtCount(n, 'issue dismissed', 'issues dismissed'));
 
 /**
  * Where the focus goes when a verdict takes `leaving` off the list: the first tile at or after the

@@ -3,7 +3,7 @@ import { FAILURE_REASONS, IMPORT_KINDS, importCountNotes, skippedFilesText, tagM
 import { RATING_CLASSES, sameRule, type LabelRule, type RatingClass } from '../../../src-shared/domain/label';
 import { useApp, useAppStore, useClient } from '../../stores/app';
 import { BrowseButton } from '../../components/BrowseButton';
-import { fmtDate, fmtInt, fmtSeconds } from '../../components/format';
+import { fmtCount, fmtDate, fmtInt, fmtSeconds } from '../../components/format';
 import { MirrorRows } from '../../components/MirrorRows';
 import { ProgressBar } from '../../components/ProgressBar';
 import { focusLost, useStartCancelFocus } from '../train/focus';
@@ -29,9 +29,6 @@ export function droppedPath(data: { uriList: string; text: string }): string | n
   return first;
 }
 
-/** `1 URL`, `2 URLs`. */
-const counted = (n: number, one: string): string => `${fmtInt(n)} ${one}${n === 1 ? '' : 's'}`;
-
 /**
  * What an import's result says beyond its counts, one sentence each, as `qc import` prints it: the
  * labels of the images it touched, rows an earlier import of the same file stored that the file no
@@ -40,10 +37,9 @@ const counted = (n: number, one: string): string => `${fmtInt(n)} ${one}${n === 
  */
 export function importResultNotes(s: ImportSummary): string[] {
   const notes: string[] = [];
-  const plural = (n: number, one: string, many: string) => `${fmtInt(n)} ${n === 1 ? one : many}`;
   if (s.images_new + s.images_existing > 0) notes.push(`labels of these images: ${fmtInt(s.labels.good)} good, ${fmtInt(s.labels.bad)} bad, ${fmtInt(s.labels.unlabeled)} unlabelled`);
-  if (s.rows_removed) notes.push(`${plural(s.rows_removed, 'row', 'rows')} of an earlier import of this file that it no longer has removed: the labels of their images were derived again without them`);
-  if (s.failed_before) notes.push(`${plural(s.failed_before, 'failed URL', 'failed URLs')} had failed in an earlier import and ${s.failed_before === 1 ? 'was' : 'were'} not tried again: Retry failed tries ${s.failed_before === 1 ? 'it' : 'them'}`);
+  if (s.rows_removed) notes.push(`${fmtCount(s.rows_removed, 'row')} of an earlier import of this file that it no longer has removed: the labels of their images were derived again without them`);
+  if (s.failed_before) notes.push(`${fmtCount(s.failed_before, 'failed URL')} had failed in an earlier import and ${s.failed_before === 1 ? 'was' : 'were'} not tried again: Retry failed tries ${s.failed_before === 1 ? 'it' : 'them'}`);
   if (s.skipped_files) notes.push(skippedFilesText(s.skipped_files));
   return notes;
 }
@@ -184,11 +180,11 @@ function ImportCard() {
           {shown.kind !== 'retry' && (
             <>
               {' '}
-              · {shown.kind} · {counted(shown.rows, 'row')}
+              · {shown.kind} · {fmtCount(shown.rows, 'row')}
             </>
           )}{' '}
-          · {counted(shown.urls, 'URL')} · <b>{fmtInt(shown.images_new)}</b> new · {fmtInt(shown.images_existing)} already stored · <b>{fmtInt(shown.failed)}</b> failed
-          {shown.kind !== 'retry' && <> · {counted(shown.row_problems, 'row problem')}</>} · {counted(shown.network_requests, 'request')} · {fmtSeconds(shown.seconds)}
+          · {fmtCount(shown.urls, 'URL')} · <b>{fmtInt(shown.images_new)}</b> new · {fmtInt(shown.images_existing)} already stored · <b>{fmtInt(shown.failed)}</b> failed
+          {shown.kind !== 'retry' && <> · {fmtCount(shown.row_problems, 'row problem')}</>} · {fmtCount(shown.network_requests, 'request')} · {fmtSeconds(shown.seconds)}
           {shown.kind !== 'retry' && shown.encoding !== 'n/a' && <> · encoding {shown.encoding}</>}
           {shown.bundle_id !== null && <> · bundle {shown.bundle_id}</>}
           {importCountNotes(shown).map((note) => (
@@ -376,7 +372,7 @@ function FailuresCard() {
       </div>
       {urls !== null && rows !== null && urls + rows > 0 && (
         <p className="muted small" data-testid="failures-kinds" data-urls={urls} data-rows={rows}>
-          {fmtInt(urls)} URL{urls === 1 ? '' : 's'} that could not be stored (Retry failed tries them again) · {fmtInt(rows)} problem{rows === 1 ? '' : 's'} in the input itself, a row of a
+          {fmtCount(urls, 'URL')} that could not be stored (Retry failed tries them again) · {fmtCount(rows, 'problem')} in the input itself, a row of a
           file that could not be read or an entry of a folder not imported (correct the input and import it again)
         </p>
       )}

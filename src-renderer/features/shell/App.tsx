@@ -5,7 +5,7 @@ import { AppProvider } from './AppProvider';
 import { SCREENS, type Screen } from '../../stores/ui';
 import { JobBar } from '../../components/JobBar';
 import { Toasts } from '../../components/Toasts';
-import { fmtInt } from '../../components/format';
+import { fmtCount, fmtInt } from '../../components/format';
 import { ExportScreen } from '../export/ExportScreen';
 import { IssuesScreen } from '../issues/IssuesScreen';
 import { useOpenIssues } from '../issues/openIssues';
@@ -29,7 +29,7 @@ function Nav() {
   // screen lists beyond it, so the badge never reads 0 beside a screen that still lists issues.
   const issuesBadge =
     openIssues.total === null ? null : (
-      <span title={`${fmtInt(openIssues.total)} open label issue${openIssues.total === 1 ? '' : 's'} within the estimate of wrong labels${openIssues.beyond ? `, then ${fmtInt(openIssues.beyond)} beyond it` : ''}`}>
+      <span title={`${fmtCount(openIssues.total, 'open label issue')} within the estimate of wrong labels${openIssues.beyond ? `, then ${fmtInt(openIssues.beyond)} beyond it` : ''}`}>
         <span data-testid="nav-issues-open">{fmtInt(openIssues.total)}</span>
         {openIssues.beyond > 0 && <span data-testid="nav-issues-beyond"> (+{fmtInt(openIssues.beyond)})</span>}
       </span>
