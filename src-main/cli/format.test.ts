@@ -73,6 +73,22 @@ describe('qc failures after a real folder import', () => {
     expect(formatSources(await core.call('library.sources', {})).split('\n')).toHaveLength(4);
     expect(formatFailures(failures)).not.toContain('\t');
   });
+
+  it('names the files that failed apart from the folder’s entries it did not import, each by reason', async () => {
+    const folder = path.join(dir, 'mixed');
+    fs.mkdirSync(folder);
+    const photo = path.join(DEV_IMAGES, path.basename(devRatings()[1]![1]));
+    fs.writeFileSync(path.join(folder, 'cut.jpg'), fs.readFileSync(photo).subarray(0, 400));
+    fs.copyFileSync(photo, path.join(folder, 'fine.jpg'));
+    fs.symlinkSync(path.join(DEV_IMAGES, path.basename(devRatings()[2]![1])), path.join(folder, 'out.jpg')); // leads out of the folder
+    const lines = formatImport(await core.call('library.import', { source: folder })).split('\n');
+    const at = (heading: string) => lines.indexOf(heading);
+    expect(at('  failed files by reason:')).toBeGreaterThan(0);
+    expect(lines[at('  failed files by reason:') + 1]).toMatch(/^\s+1 {2}(truncated|not_image)\b/);
+    expect(at('  entries of the folder not imported, by reason:')).toBeGreaterThan(at('  failed files by reason:'));
+    expect(lines[at('  entries of the folder not imported, by reason:') + 1]).toMatch(/^\s+1 {2}local_refused\b/);
+    expect(lines.filter((l) => /truncated|not_image|local_refused/.test(l))).toHaveLength(2);
+  });
 });
 
 describe('qc import says what it did not count twice, and what it left unlabelled for disagreeing', () => {

@@ -1,5 +1,5 @@
 /** Human-readable output of the CLI (the --json forms print the results as they are). */
-import { FAILURE_REASONS, importCountNotes, skippedFilesText, type FailureReason, type BundleRow, type FailureRow, type ImportRow, type ImportSummary, type LabelBatchResult, type LibraryStatus } from '../../src-shared/domain/library';
+import { FAILURE_REASONS, importCountNotes, skippedFilesText, splitFailureReasons, type FailureReason, type BundleRow, type FailureRow, type ImportRow, type ImportSummary, type LabelBatchResult, type LibraryStatus } from '../../src-shared/domain/library';
 
 /**
  * Characters that must not reach a terminal raw from a name the user (or a file) chose: C0 and C1
@@ -27,6 +27,18 @@ const reasonLines = (byReason: Partial<Record<FailureReason, number>>) =>
     .sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))
     .map(([reason, n]) => `    ${String(n).padStart(6)}  ${reason.padEnd(18)} ${FAILURE_REASONS[reason as FailureReason] ?? ''}`);
 
+/** An import's problems by reason: the failed URLs (or files) apart from the input's own (rows not read, a folder's entries not imported). */
+function importProblemLines(s: ImportSummary): string[] {
+  const { urls, input } = splitFailureReasons(s);
+  if (!urls.length && !input.length) return [];
+  const lines = (list: [FailureReason, number][]) => reasonLines(Object.fromEntries(list));
+  return [
+    ...(urls.length ? [`  failed ${s.kind === 'folder' ? 'files' : 'URLs'} by reason:`, ...lines(urls)] : []),
+    ...(input.length ? [`  ${s.kind === 'folder' ? 'entries of the folder not imported' : 'rows that could not be read'}, by reason:`, ...lines(input)] : []),
+    `  (qc failures lists them${urls.length ? '; qc import --retry-failed tries the failed URLs again' : ''})`,
+  ];
+}
+
 export function formatImport(s: ImportSummary): string {
   return [
     `${s.cancelled ? 'Cancelled: imported' : 'Imported'} ${s.kind} from ${shown(s.source)} (${s.encoding})`,
@@ -35,7 +47,7 @@ export function formatImport(s: ImportSummary): string {
     `  labels of these images: ${s.labels.good} good, ${s.labels.bad} bad, ${s.labels.unlabeled} unlabelled`,
     ...importCountNotes(s).map((note) => `  ${note}`),
     ...(s.skipped_files ? [`  ${skippedFilesText(s.skipped_files)}`] : []),
-    ...(Object.keys(s.failures_by_reason).length ? ['  problems by reason:', ...reasonLines(s.failures_by_reason), '  (qc failures lists them; qc import --retry-failed tries the URLs again)'] : []),
+    ...importProblemLines(s),
     `  ${s.network_requests} network requests in ${s.seconds.toFixed(1)} s`,
   ].join('\n');
 }

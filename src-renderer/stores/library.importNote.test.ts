@@ -3,7 +3,8 @@
 // entries not imported, a file's rows not read), as the Library screen's Failures card tells them.
 import { describe, expect, test } from 'vitest';
 import type { ImportSummary } from '../../src-shared/domain/library';
-import { importNote, splitFailureReasons } from './library';
+import { splitFailureReasons } from '../../src-shared/domain/library';
+import { importNote } from './library';
 
 const summary = (over: Partial<ImportSummary>): ImportSummary => ({
   import_id: 1,
@@ -17,6 +18,7 @@ const summary = (over: Partial<ImportSummary>): ImportSummary => ({
   failed: 0,
   failed_before: 0,
   failures_by_reason: {},
+  row_problems_by_reason: {},
   row_problems: 0,
   labels: { good: 0, bad: 0, unlabeled: 0 },
   bundle_id: null,
@@ -49,7 +51,7 @@ describe('rows an edited file no longer has', () => {
 
 describe('failed URLs and the input’s own problems', () => {
   test('a folder’s entries not imported are not listed among the failed files’ reasons', () => {
-    const s = summary({ kind: 'folder', source: '/pics', images_new: 5, failed: 2, row_problems: 3, failures_by_reason: { truncated: 2, not_file: 2, local_refused: 1 } });
+    const s = summary({ kind: 'folder', source: '/pics', images_new: 5, failed: 2, row_problems: 3, failures_by_reason: { truncated: 2, not_file: 2, local_refused: 1 }, row_problems_by_reason: { not_file: 2, local_refused: 1 } });
     const n = importNote(s, 'Import');
     expect(n.text).toContain('2 failed (2 truncated).');
     expect(n.text).toContain('3 entries of the folder could not be read (2 not_file, 1 local_refused): see the failures below.');
@@ -57,44 +59,36 @@ describe('failed URLs and the input’s own problems', () => {
   });
 
   test('a folder whose only problems are its entries says no URL failed', () => {
-    const n = importNote(summary({ kind: 'folder', source: '/pics', images_new: 5, row_problems: 1, failures_by_reason: { not_file: 1 } }), 'Import');
+    const n = importNote(summary({ kind: 'folder', source: '/pics', images_new: 5, row_problems: 1, failures_by_reason: { not_file: 1 }, row_problems_by_reason: { not_file: 1 } }), 'Import');
     expect(n.kind).toBe('info');
     expect(n.text).toBe('Import: 5 new, 0 already stored. 1 entry of the folder could not be read (1 not_file): see the failures below.');
   });
 
   test('a file’s rows with an unusable URL are rows, apart from URLs that failed to download', () => {
-    const n = importNote(summary({ images_new: 5, failed: 3, row_problems: 2, failures_by_reason: { http_404: 3, bad_url: 1, bad_rating: 1 } }), 'Import');
+    const n = importNote(summary({ images_new: 5, failed: 3, row_problems: 2, failures_by_reason: { http_404: 3, bad_url: 1, bad_rating: 1 }, row_problems_by_reason: { bad_url: 1, bad_rating: 1 } }), 'Import');
     expect(n.text).toContain('3 failed (3 http_404).');
     expect(n.text).toContain('2 rows could not be read (1 bad_rating, 1 bad_url)');
   });
 
-  test('one reason both kinds have is split by the counts', () => {
-    const split = splitFailureReasons({ failed: 4, row_problems: 2, failures_by_reason: { not_image: 1, local_refused: 5 } });
-    expect(split).toEqual({ urls: [['local_refused', 3], ['not_image', 1]], input: [['local_refused', 2]], shared: [] });
-  });
-
-  test('reasons the counts cannot split are named once, for both, and each side counts what it has', () => {
-    const s = summary({ kind: 'folder', source: '/pics', images_new: 5, failed: 3, row_problems: 2, failures_by_reason: { truncated: 1, local_refused: 2, not_file: 2 } });
-    const split = splitFailureReasons(s);
-    expect(split.urls).toEqual([['truncated', 1]]);
-    expect(split.input).toEqual([]);
-    expect(split.shared.map(([r]) => r).sort()).toEqual(['local_refused', 'not_file']);
+  test('a reason both kinds have is named on each side with its own count', () => {
+    // Files refused as they lead out of the folder, and the folder's own links that lead out.
+    const s = summary({ kind: 'folder', source: '/pics', images_new: 5, failed: 4, row_problems: 2, failures_by_reason: { not_image: 1, local_refused: 5 }, row_problems_by_reason: { local_refused: 2 } });
+    expect(splitFailureReasons(s)).toEqual({ urls: [['local_refused', 3], ['not_image', 1]], input: [['local_refused', 2]] });
     const n = importNote(s, 'Import');
-    expect(n.text).toContain('3 failed (1 truncated, 2 by a reason named after).');
-    expect(n.text).toContain('2 entries of the folder could not be read (2 by a reason named after): see the failures below. Between the failed files and these: 2 local_refused, 2 not_file.');
+    expect(n.text).toContain('4 failed (3 local_refused, 1 not_image).');
+    expect(n.text).toContain('2 entries of the folder could not be read (2 local_refused): see the failures below.');
   });
 
   test('every count of every reason lands on exactly one side', () => {
-    const cases: Parameters<typeof splitFailureReasons>[0][] = [
-      { failed: 567, row_problems: 0, failures_by_reason: { bad_url: 567 } },
-      { failed: 0, row_problems: 3, failures_by_reason: { bad_url: 1, bad_row: 2 } },
-      { failed: 2, row_problems: 3, failures_by_reason: { truncated: 2, not_file: 2, local_refused: 1 } },
-      { failed: 4, row_problems: 2, failures_by_reason: { not_image: 1, local_refused: 5 } },
+    const cases: (Parameters<typeof splitFailureReasons>[0] & { failed: number; row_problems: number })[] = [
+      { failed: 567, row_problems: 0, failures_by_reason: { bad_url: 567 }, row_problems_by_reason: {} },
+      { failed: 0, row_problems: 3, failures_by_reason: { bad_url: 1, bad_row: 2 }, row_problems_by_reason: { bad_url: 1, bad_row: 2 } },
+      { failed: 2, row_problems: 3, failures_by_reason: { truncated: 2, not_file: 2, local_refused: 1 }, row_problems_by_reason: { not_file: 1, local_refused: 1, truncated: 1 } },
+      { failed: 4, row_problems: 2, failures_by_reason: { not_image: 1, local_refused: 5 }, row_problems_by_reason: { local_refused: 2 } },
     ];
     for (const c of cases) {
       const split = splitFailureReasons(c);
       const sum = (l: [string, number][]) => l.reduce((k, [, m]) => k + m, 0);
-      expect(split.shared).toEqual([]);
       expect(sum(split.urls)).toBe(c.failed);
       expect(sum(split.input)).toBe(c.row_problems);
     }

@@ -1,5 +1,5 @@
 /** The library: status counts, imports with live progress, failures, retry. */
-import { importCountNotes, isHttpUrl, ROW_FAILURE_REASONS, skippedFilesText, tagMergeText, type BundleRow, type FailureReason, type ImportKind, type FailureRow, type ImportRow, type ImportSummary, type LibraryStatus } from '../../src-shared/domain/library';
+import { importCountNotes, isHttpUrl, skippedFilesText, splitFailureReasons, tagMergeText, type BundleRow, type FailureReason, type ImportKind, type FailureRow, type ImportRow, type ImportSummary, type LibraryStatus } from '../../src-shared/domain/library';
 import type { ImportArgs } from '../../src-shared/contract/handlers';
 import { isAbsolutePath } from '../../src-shared/contract/schemas';
 import { toQcError } from '../api/client';
@@ -61,51 +61,6 @@ export interface LibrarySlice {
 const FAILURES_SHOWN = 500;
 
 /**
- * Reasons a problem of the input itself can have besides the row reasons (ROW_FAILURE_REASONS): a
- * row whose URL is unusable, an entry of a folder not imported (a link out of it, a FIFO, a folder
- * gone while listed). A failed URL (or file) can have them too.
- */
-const INPUT_OR_URL_REASONS: readonly FailureReason[] = ['bad_url', 'local_refused', 'not_file', 'missing_file', 'internal'];
-
-/**
- * An import's failures by reason, told apart as the Library screen's Failures card tells them: URLs
- * (or files) that could not be stored (`failed`) and problems of the input itself, rows of a file
- * that could not be read or entries of a folder not imported (`row_problems`). The summary counts
- * both by reason together; a reason both kinds can have is split by the counts where they decide
- * it, and is otherwise left in `shared` (named once, for both).
- */
-export function splitFailureReasons(s: Pick<ImportSummary, 'failed' | 'row_problems' | 'failures_by_reason'>): {
-  urls: [FailureReason, number][];
-  input: [FailureReason, number][];
-  shared: [FailureReason, number][];
-} {
-  const entries = (Object.entries(s.failures_by_reason) as [FailureReason, number | undefined][]).filter((e): e is [FailureReason, number] => (e[1] ?? 0) > 0);
-  const sum = (list: [FailureReason, number][]) => list.reduce((n, [, k]) => n + k, 0);
-  const input = entries.filter(([r]) => ROW_FAILURE_REASONS.includes(r));
-  const rest = entries.filter(([r]) => !ROW_FAILURE_REASONS.includes(r));
-  // Problems of the input whose reason a failed URL can have too.
-  const inputRest = Math.max(0, s.row_problems - sum(input));
-  let urls: [FailureReason, number][] = rest;
-  let shared: [FailureReason, number][] = [];
-  if (inputRest > 0 && s.failed === 0) {
-    input.push(...rest);
-    urls = [];
-  } else if (inputRest > 0) {
-    const urlOnly = rest.filter(([r]) => !INPUT_OR_URL_REASONS.includes(r));
-    const either = rest.filter(([r]) => INPUT_OR_URL_REASONS.includes(r));
-    const urlsLeft = s.failed - sum(urlOnly);
-    urls = urlOnly;
-    if (urlsLeft === 0 && sum(either) === inputRest) input.push(...either);
-    else if (either.length === 1 && urlsLeft > 0 && urlsLeft + inputRest === either[0]![1]) {
-      urls = [...urlOnly, [either[0]![0], urlsLeft]];
-      input.push([either[0]![0], inputRest]);
-    } else shared = either;
-  }
-  const bySize = (list: [FailureReason, number][]) => [...list].sort((a, b) => b[1] - a[1]);
-  return { urls: bySize(urls), input: bySize(input), shared: bySize(shared) };
-}
-
-/**
  * What an import's toast says, and its colour: red when nothing could be stored, neutral when some
  * failed, rows (or a folder's entries) could not be read, an edited file's re-import removed rows
  * (their images' labels may have changed), nothing was there to import or it was cancelled, green
@@ -119,12 +74,8 @@ export function importNote(summary: ImportSummary, what: string): { kind: 'succe
   const stored = summary.images_new + summary.images_existing;
   const split = splitFailureReasons(summary);
   const list = (l: [FailureReason, number][]) => l.map(([r, n]) => `${n} ${r}`).join(', ');
-  const sum = (l: [FailureReason, number][]) => l.reduce((k, [, m]) => k + m, 0);
-  // A reason both kinds have that the counts do not split: each side says how many it left to it,
-  // and the reasons are named once after both.
-  const rest = (count: number, named: [FailureReason, number][]) => (split.shared.length && count > sum(named) ? [`${count - sum(named)} by a reason named after`] : []);
-  const reasons = [list(split.urls), ...rest(summary.failed, split.urls)].filter(Boolean).join(', ');
-  const rowReasons = [list(split.input), ...rest(summary.row_problems, split.input)].filter(Boolean).join(', ');
+  const reasons = list(split.urls);
+  const rowReasons = list(split.input);
   const before = summary.failed_before ?? 0;
   const skipped = summary.skipped_files ? ` ${skippedFilesText(summary.skipped_files)}.` : '';
   const retry = before > 0 ? ` ${before} of them failed in an earlier import and were not tried again: use Retry failed.` : '';
@@ -133,7 +84,7 @@ export function importNote(summary: ImportSummary, what: string): { kind: 'succe
   const inputWhat = summary.kind === 'folder' ? (n === 1 ? 'entry of the folder' : 'entries of the folder') : n === 1 ? 'row' : 'rows';
   const rows =
     n > 0
-      ? ` ${n} ${inputWhat} could not be read${rowReasons ? ` (${rowReasons})` : ''}: see the failures below.${split.shared.length ? ` Between the failed ${summary.kind === 'folder' ? 'files' : 'URLs'} and these: ${list(split.shared)}.` : ''}`
+      ? ` ${n} ${inputWhat} could not be read${rowReasons ? ` (${rowReasons})` : ''}: see the failures below.`
       : '';
   // An edited file imported again: the rows it no longer has are gone, their images' labels derived again.
   const r = summary.rows_removed ?? 0;

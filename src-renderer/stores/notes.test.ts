@@ -16,6 +16,7 @@ const summary = (over: Partial<ImportSummary>): ImportSummary => ({
   failed: 0,
   failed_before: 0,
   failures_by_reason: {},
+  row_problems_by_reason: {},
   row_problems: 0,
   labels: { good: 0, bad: 0, unlabeled: 0 },
   bundle_id: null,
@@ -48,7 +49,7 @@ describe('import toasts', () => {
   });
 
   test('an import that stored nothing is never green: rows that could not be read are named', () => {
-    const n = importNote(summary({ rows: 1, urls: 0, row_problems: 1, failures_by_reason: { bad_rating: 1 } }), 'Import');
+    const n = importNote(summary({ rows: 1, urls: 0, row_problems: 1, failures_by_reason: { bad_rating: 1 }, row_problems_by_reason: { bad_rating: 1 } }), 'Import');
     expect(n.kind).toBe('error');
     expect(n.text).toContain('nothing was stored');
     expect(n.text).toContain('1 row could not be read (1 bad_rating)');
@@ -65,7 +66,7 @@ describe('import toasts', () => {
   });
 
   test('row problems beside stored images make the toast neutral and are named', () => {
-    const n = importNote(summary({ images_new: 10, row_problems: 2, failures_by_reason: { bad_rating: 1, bad_row: 1 } }), 'Import');
+    const n = importNote(summary({ images_new: 10, row_problems: 2, failures_by_reason: { bad_rating: 1, bad_row: 1 }, row_problems_by_reason: { bad_rating: 1, bad_row: 1 } }), 'Import');
     expect(n.kind).toBe('info');
     expect(n.text).toContain('2 rows could not be read');
     expect(n.text).toContain('bad_rating');

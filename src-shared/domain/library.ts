@@ -39,8 +39,6 @@ export type FailureReason = keyof typeof FAILURE_REASONS;
 export function isHttpUrl(s: string): boolean {
   return /^https?:\/\//i.test(s);
 }
-/** Failures at the row level (the file itself); the rest are per URL and can be retried. */
-export const ROW_FAILURE_REASONS: readonly FailureReason[] = ['bad_rating', 'bad_ancestry', 'missing_url', 'bad_row'];
 
 export interface LabelCounts {
   good: number;
@@ -71,7 +69,14 @@ export interface ImportSummary {
    * (`library.retryFailed` / `qc import --retry-failed` tries them).
    */
   failed_before?: number;
+  /** Every problem of this import by reason: the failed URLs (`failed`) and the input's own problems (`row_problems`) together. */
   failures_by_reason: Partial<Record<FailureReason, number>>;
+  /**
+   * Of `failures_by_reason`: the input's own problems (`row_problems`: rows of a file that could
+   * not be read, entries of a folder not imported) by reason. The rest are failed URLs (or files),
+   * so a reason both kinds can have (`bad_url`, `missing_file`…) is counted apart for each.
+   */
+  row_problems_by_reason: Partial<Record<FailureReason, number>>;
   /**
    * A folder import: files left out because their name does not end like an image's (a text file,
    * a .bmp or .raw the importer cannot read): `count`, by extension ('' for none); and hidden
@@ -128,6 +133,7 @@ export function noImportSummary(kind: 'retry' | 'tags', source: string, rest: Pa
     images_existing: 0,
     failed: 0,
     failures_by_reason: {},
+    row_problems_by_reason: {},
     row_problems: 0,
     labels: { good: 0, bad: 0, unlabeled: 0 },
     bundle_id: null,
@@ -136,6 +142,26 @@ export function noImportSummary(kind: 'retry' | 'tags', source: string, rest: Pa
     cancelled: false,
     ...rest,
   };
+}
+
+/**
+ * An import's failures by reason, told apart as `qc import` and the Library screen tell them: URLs
+ * (or files) that could not be stored (`failed`) and problems of the input itself, rows of a file
+ * that could not be read or entries of a folder not imported (`row_problems`). The core counts the
+ * input's own problems by reason apart (`row_problems_by_reason`); the failed URLs' reasons are the
+ * rest of `failures_by_reason`. Largest first.
+ */
+export function splitFailureReasons(s: Pick<ImportSummary, 'failures_by_reason' | 'row_problems_by_reason'>): {
+  urls: [FailureReason, number][];
+  input: [FailureReason, number][];
+} {
+  const entries = (by: Partial<Record<FailureReason, number>>) => (Object.entries(by) as [FailureReason, number | undefined][]).filter((e): e is [FailureReason, number] => (e[1] ?? 0) > 0);
+  const input = entries(s.row_problems_by_reason);
+  const urls = entries(s.failures_by_reason)
+    .map(([r, n]): [FailureReason, number] => [r, n - (s.row_problems_by_reason[r] ?? 0)])
+    .filter(([, n]) => n > 0);
+  const bySize = (list: [FailureReason, number][]) => [...list].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  return { urls: bySize(urls), input: bySize(input) };
 }
 
 /** What a merge of tag files did, in one sentence: `qc import` prints it, the Library screen's toast says it. */

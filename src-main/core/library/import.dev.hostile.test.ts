@@ -92,6 +92,11 @@ describe('567 rated images and 30 hostile rows', () => {
     expect(s.rows).toBe(567 + 30);
     expect(s.images_new + s.images_existing).toBe(567);
     expect(s.failed + s.row_problems).toBe(30);
+    // Every problem is counted once by reason, and the input's own ones apart from the failed URLs.
+    const sum = (by: Partial<Record<string, number>>) => Object.values(by).reduce((a, b) => a! + b!, 0);
+    expect(sum(s.failures_by_reason)).toBe(30);
+    expect(sum(s.row_problems_by_reason)).toBe(s.row_problems);
+    for (const [reason, n] of Object.entries(s.row_problems_by_reason)) expect(n).toBeLessThanOrEqual(s.failures_by_reason[reason as keyof typeof s.failures_by_reason]!);
     expect(s.labels).toEqual({ good: 243, bad: 243, unlabeled: 81 });
     const { total, failures } = await core.call('library.failures', {});
     expect(total).toBe(30);

@@ -313,6 +313,8 @@ describe.skipIf(process.platform === 'win32')('a folder imported by another path
 
     const first = await lib.core.call('library.import', { source: link });
     expect(first).toMatchObject({ kind: 'folder', source: path.join(link, 'images'), images_new: 2, images_existing: 1, failures_by_reason: { not_image: 1, local_refused: 1 } });
+    // The link leading out is a problem of the folder; the broken picture is a file that failed.
+    expect(first).toMatchObject({ failed: 1, row_problems: 1, row_problems_by_reason: { local_refused: 1 } });
     expect(origins()).toEqual(under(link, stored));
     expect(ratingOfA()).toBe((rating0 + 1) / 2);
     const images0 = count('SELECT COUNT(*) FROM images');

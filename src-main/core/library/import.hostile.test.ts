@@ -165,6 +165,9 @@ describe('local files with --allow-local', () => {
     expect(performance.now() - started).toBeLessThan(20_000); // the FIFO did not hang it
     expect(s.images_new).toBe(2);
     expect(s.failures_by_reason).toEqual({ bad_url: 1, too_large: 1, not_file: f.fifo ? 2 : 1, missing_file: 1 });
+    // Each is a URL of the list that failed (the one naming another host too), none a problem of the list itself.
+    expect(s.row_problems_by_reason).toEqual({});
+    expect([s.row_problems, s.failed]).toEqual([0, f.fifo ? 5 : 4]);
 
     // Without the flag the same list reads nothing local.
     const again = await core.call('library.import', { source: list, retryFailed: true });

@@ -1276,6 +1276,7 @@ export class Importer {
       failed: failures.size,
       failed_before: failedBefore,
       failures_by_reason: failuresByReason,
+      row_problems_by_reason: problemReasons,
       ...((skippedCount > 0 || hidden.files > 0 || hidden.folders > 0) && {
         skipped_files: {
           count: skippedCount,
