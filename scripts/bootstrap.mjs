@@ -205,6 +205,7 @@ function main() {
       ['qc command-line contract (shared/checks)', 'bash', [path.join(root, '..', 'shared', 'checks', 'cli-contract.sh'), 'all']],
     ];
     let failed = 0;
+    const took = [];
     for (const [name, cmd, args, env] of steps) {
       if (name.startsWith('qc command-line') && !fs.existsSync(args[0])) {
         say(`skipping ${name}: ${args[0]} not found`);
@@ -215,11 +216,15 @@ function main() {
         continue;
       }
       say(`── ${name}`);
-      if (run(cmd, args, { env: env ?? {} }) !== 0) {
-        say(`FAILED: ${name}`);
-        failed++;
-      }
+      const started = Date.now();
+      const ok = run(cmd, args, { env: env ?? {} }) === 0;
+      const seconds = Math.round((Date.now() - started) / 1000);
+      took.push(`${name.replace(/ \(.*$/, '')} ${seconds} s`);
+      say(`${ok ? 'done' : 'FAILED'}: ${name} (${seconds} s)`);
+      if (!ok) failed++;
     }
+    // Each step's time, so a suite that grows slower shows where (the suite should stay well under 15 minutes).
+    say(`times: ${took.join(' · ')}`);
     say(failed ? `${failed} step(s) failed` : 'all steps passed');
     // One plain closing line over the unit, integration and e2e tests.
     const counts = { passed: 0, failed: 0, skipped: 0 };
