@@ -34,6 +34,15 @@ describe('the prebuilt qc bundle', () => {
     expect((isFresh as (n?: number, d?: string) => boolean)(undefined, dir)).toBe(true);
     // A source newer than the bundles makes them stale.
     expect((isFresh as (n?: number, d?: string) => boolean)((newestSource as () => number)() + 60_000, dir)).toBe(false);
+    // The lock file counts as a source: the plain-JavaScript dependencies are inside the bundles.
+    expect((newestSource as () => number)()).toBeGreaterThanOrEqual(fs.statSync(path.join(root, 'package-lock.json')).mtimeMs);
+    for (const f of files) {
+      const text = fs.readFileSync(f, 'utf8');
+      const imported = new Set([...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)["']([^"'.][^"']*)["']/g)].map((m) => m[1]!).filter((m) => !m.startsWith('node:')));
+      // Only native addons and TensorFlow.js are loaded from node_modules.
+      for (const m of imported) expect(m, `${path.basename(f)} imports ${m}`).toMatch(/^(better-sqlite3|sharp|onnxruntime-node|onnxruntime-web|@tensorflow\/[\w-]+|electron)$/);
+    }
+    expect(fs.readFileSync(path.join(dir, 'qc.js'), 'utf8')).toContain('ZodError'); // zod, bundled in
   }, 60_000);
 
   it('runs on plain Node: status of a new library, and a bad option', () => {
