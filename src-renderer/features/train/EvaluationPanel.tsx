@@ -313,7 +313,9 @@ function CompareRuns({ runs }: { runs: RunSummary[] }) {
         <table className="table table--compact">
           <thead>
             <tr>
-              <th />
+              <th>
+                <span className="sr-only">metric</span>
+              </th>
               <th className="num">run {left}</th>
               <th className="num">run {right}</th>
             </tr>
