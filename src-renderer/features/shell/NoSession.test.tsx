@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { cleanup, fireEvent, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { afterEach, expect, test } from 'vitest';
+import { afterEach, expect, test, vi } from 'vitest';
 import { memorySockets } from '../../../test-support/renderer/memorySocket';
 import { until } from '../../../test-support/renderer/render';
 import { seedLibrary, type SeededLibrary } from '../../../test-support/seedLibrary';
@@ -70,4 +70,19 @@ test('the ended-session page claims nothing about storage when it cannot know', 
   render(<NoSession expired />);
   expect(screen.getByTestId('session-expired').textContent).not.toMatch(/stored/);
   expect(screen.queryByTestId('session-lost')).toBeNull();
+});
+
+test('on the ended-session page, the new link pasted into the tab (only its hash differs) loads the page again', async () => {
+  const reload = vi.fn();
+  window.location.hash = '#token=old';
+  await new Promise((r) => setTimeout(r, 20));
+  render(<NoSession expired reload={reload} />);
+  expect(screen.getByTestId('no-session').dataset.expired).toBe('true');
+  // A hash without a token is not a link of qc serve: nothing happens.
+  window.location.hash = '#review';
+  await new Promise((r) => setTimeout(r, 50));
+  expect(reload).not.toHaveBeenCalled();
+  window.location.hash = '#token=new';
+  await until(() => expect(reload).toHaveBeenCalledTimes(1));
+  window.location.hash = '';
 });

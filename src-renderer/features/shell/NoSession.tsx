@@ -1,5 +1,6 @@
-import { useContext } from 'react';
+import { useContext, useEffect } from 'react';
 import type { Method } from '../../../src-shared/contract/handlers';
+import { tokenFromHash } from '../../api/client';
 import { AppContext } from '../../stores/app';
 
 /** The calls that change labels or a verdict on one: what a curator would count as "what I labelled". */
@@ -28,8 +29,30 @@ function LostChanges() {
   );
 }
 
-/** Shown when the page was opened without a session: no bridge (Electron) and no token in the URL. */
-export function NoSession({ expired = false }: { expired?: boolean }) {
+const reloadPage = () => window.location.reload();
+
+/**
+ * The new link qc serve printed, pasted into this tab, differs from the old one only by its hash when
+ * qc serve came back on the same address: the browser changes the hash and loads nothing, and the
+ * page would stay here. A hash that carries a token loads the page again, with it.
+ */
+function useReloadOnNewLink(active: boolean, reload: () => void) {
+  useEffect(() => {
+    if (!active) return;
+    const onHash = () => {
+      if (tokenFromHash(window.location.hash)) reload();
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, [active, reload]);
+}
+
+/**
+ * Shown when the page was opened without a session (no bridge (Electron) and no token in the URL:
+ * main.tsx reloads when a token is pasted), or when the session ended (`expired`: this screen does).
+ */
+export function NoSession({ expired = false, reload = reloadPage }: { expired?: boolean; reload?: () => void }) {
+  useReloadOnNewLink(expired, reload);
   return (
     <div className="nosession" data-testid="no-session" data-expired={expired ? 'true' : 'false'}>
       <div className="nosession__card">
