@@ -17,7 +17,7 @@ import type { Decoded } from './backbone/preprocess';
 import { FeatureStore } from './featureStore';
 import type { RunStore } from './runs';
 import { assembleMatrix } from './dataset';
-import { curatorError, curatorReport, writeShardBundle } from './shard';
+import { curatorError, curatorReport, shardShownAs, writeShardBundle } from './shard';
 import { headInputWidth } from './train/predict';
 
 /** A tag export's progress (`tags` rows written of the total) and cancel, from the call's context. */
@@ -185,7 +185,16 @@ export class ClassifyService {
     const { outDir, chunkRows, threshold, runId: _r, shard, ...importArgs } = args;
     // A shard: only its rows, as a bundle file of their own (its tag files then carry the shard's name).
     const curatorFile = importArgs.source;
-    const shardBundle = shard ? await writeShardBundle(curatorFile, shard, outDir, this.core.paths.owners) : null;
+    // A shard copy whose path the library holds for another bundle file of the same name (imported or being imported) gets a name of its own.
+    const takenByOther = (file: string) => {
+      const shownAs = shard && shardShownAs(curatorFile, shard);
+      const shown = this.core.db
+        .prepare<[string, string], string | null>('SELECT shown_origin FROM bundles WHERE origin = ? UNION ALL SELECT shown_source FROM imports WHERE source = ?')
+        .pluck()
+        .all(file, file);
+      return shown.some((s) => s !== null && s !== shownAs);
+    };
+    const shardBundle = shard ? await writeShardBundle(curatorFile, shard, outDir, this.core.paths.owners, takenByOther) : null;
     if (shardBundle) importArgs.source = shardBundle.file;
     // Thumbnails and previews later (verify.ts): most of a bundle's pictures are never looked at.
     // New pictures are embedded in chunks while the rest download (the cores would idle otherwise).

@@ -44,9 +44,15 @@ export function shardOf(url: string, n: number): number {
   return createHash('sha1').update(url.trim()).digest().readUInt32BE(0) % n;
 }
 
-export function shardFileName(source: string, shard: Shard): string {
+/**
+ * `<stem>.shard-K-of-N<ext>`, or with `distinct` `<stem>-<8 hex digits of sha1(source)>.shard-K-of-N<ext>`:
+ * the name of another bundle file with the same name (`/b/bundle.tsv` after `/a/bundle.tsv`) whose
+ * shard K of N went into the same output folder first ({@link writeShardBundle} `takenByOther`).
+ */
+export function shardFileName(source: string, shard: Shard, distinct = false): string {
   const ext = path.extname(source);
-  return `${path.basename(source, ext)}.shard-${shard.k}-of-${shard.n}${ext}`;
+  const tag = distinct ? `-${createHash('sha1').update(source).digest('hex').slice(0, 8)}` : '';
+  return `${path.basename(source, ext)}${tag}.shard-${shard.k}-of-${shard.n}${ext}`;
 }
 
 /** The folder inside classify's output folder that holds the shard bundles. */
@@ -84,8 +90,15 @@ export interface ShardBundle {
  * the folder the user named: `.shards` is made below it by the export rule (fsSafe makeDir with
  * `base`), so a `.shards` link planted there (a shared output folder) is refused, not written
  * through. Streams: memory does not grow with the bundle. Returns the file and the counts.
+ *
+ * The shard copy's path is the key of its import and bundle in the library (and its name the stem
+ * of its tag files): `takenByOther(file)` says whether the library already holds that path as the
+ * shard of another bundle file with the same name (`/a/bundle.tsv` and `/b/bundle.tsv` sharded into
+ * one folder). Then the copy is named apart ({@link shardFileName} `distinct`): the second would
+ * otherwise be imported as an edit of the first, its rows replacing the first's in the library and
+ * its tag files overwriting the first's.
  */
-export async function writeShardBundle(source: string, shard: Shard, outDir: string, owners?: string | null): Promise<ShardBundle> {
+export async function writeShardBundle(source: string, shard: Shard, outDir: string, owners?: string | null, takenByOther?: (file: string) => boolean): Promise<ShardBundle> {
   if (isHttpUrl(source)) throw new QcError('bad_input', `--shard needs a local bundle file; download ${source} first`);
   if (!fs.existsSync(source)) throw new QcError('not_found', `${source}: no such bundle file`);
   // The importer's rules for an input file (a regular file under its size limit) and its line reader.
@@ -102,7 +115,8 @@ export async function writeShardBundle(source: string, shard: Shard, outDir: str
     await input.close();
     throw e;
   }
-  const out = new AtomicFile(path.join(dir, shardFileName(source, shard)));
+  const plain = path.join(dir, shardFileName(source, shard));
+  const out = new AtomicFile(takenByOther?.(plain) ? path.join(dir, shardFileName(source, shard, true)) : plain);
   let rows = 0;
   let kept = 0;
   let pending = '';
