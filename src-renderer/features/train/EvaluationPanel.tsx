@@ -268,8 +268,11 @@ function CompareRuns({ runs }: { runs: RunSummary[] }) {
   const active = useApp((s) => s.activeRunId);
   const [a, setA] = useState<number | null>(null);
   const [b, setB] = useState<number | null>(null);
-  const left = a ?? active ?? done.at(-2)?.run_id ?? null;
-  const right = b ?? done.filter((r) => r.run_id !== left).at(-1)?.run_id ?? null;
+  // A run picked here that has left the list (archived while archived runs are hidden) gives way to
+  // the defaults: the comparison and its pickers stay, instead of the card going with no way back.
+  const listed = (id: number | null) => (id !== null && done.some((r) => r.run_id === id) ? id : null);
+  const left = listed(a) ?? listed(active) ?? done.at(-2)?.run_id ?? null;
+  const right = listed(b) ?? done.filter((r) => r.run_id !== left).at(-1)?.run_id ?? null;
   useEffect(() => {
     for (const id of [left, right]) if (id !== null && !store.getState().runDetails[id]) void store.getState().loadRunDetail(id);
   }, [left, right, store]);
