@@ -156,6 +156,7 @@ export function RunsTable() {
           {rows.map((r) => {
             const prev = r.status === 'done' ? previousDoneRun(runs, r.run_id) : null;
             const d = prev ? runDeltas(r, prev) : null;
+            const failedWhy = r.status === 'failed' && r.error ? r.error : null;
             return (
               <tr
                 key={r.run_id}
@@ -205,7 +206,8 @@ export function RunsTable() {
                   )}
                 </td>
                 <td>
-                  <span className={`status status--${r.status}`} title={r.error ?? undefined}>
+                  {/* A failed run's error in the row (qc run prints it): a tooltip alone reaches neither the keyboard nor a screen reader. */}
+                  <span className={`status status--${r.status}`} title={r.error ?? undefined} aria-describedby={failedWhy ? `run-error-${r.run_id}` : undefined}>
                     {r.status}
                   </span>
                   {r.status === 'done' && r.fit && r.fit.verdict !== 'unknown' && (
@@ -214,6 +216,11 @@ export function RunsTable() {
                     </span>
                   )}
                   {r.archived && <span className="chip">archived</span>}
+                  {failedWhy && (
+                    <div className="small muted" id={`run-error-${r.run_id}`} data-testid={`run-error-${r.run_id}`}>
+                      {failedWhy}
+                    </div>
+                  )}
                 </td>
                 <td className="small" title={`${r.params.features.join(' + ')} · ${head(r)}`}>
                   {modelShort(r)}
