@@ -29,7 +29,7 @@ function droppableLink(inner: ApiClient) {
     down = state !== 'open';
     for (const fn of [...listeners]) fn(state);
   };
-  return { client, drop: () => set('closed'), back: () => set('open') };
+  return { client, set, drop: () => set('closed'), back: () => set('open') };
 }
 
 test("after a reconnect, the sidebar's open-issue count follows the verdicts another window gave while the link was down", async () => {
@@ -57,4 +57,24 @@ test("after a reconnect, the sidebar's open-issue count follows the verdicts ano
 
   link.back();
   await until(() => expect(open()).toBe(fmtInt(after)));
+});
+
+test('the sidebar says, in a live region, that the link dropped and is being tried again, once for all the tries', async () => {
+  const ctx = setup({ images: 20 });
+  const link = droppableLink(ctx.client);
+  const store = createAppStore(link.client);
+  render(<App client={link.client} store={store} />);
+  const region = () => screen.getByTestId('connection').closest('[role="status"]');
+  await until(() => expect(region()?.textContent?.trim()).toBe('connected'));
+  link.drop();
+  await until(() => expect(store.getState().connection).toBe('closed'));
+  const dropped = region()!.textContent!.trim();
+  // Not "closed" (it is not over: it is tried again), and not the bare state name.
+  expect(dropped).toMatch(/not connected.*reconnecting/);
+  // A try to connect again: the same words (a live region re-reads only changed text).
+  link.set('connecting');
+  await until(() => expect(screen.getByTestId('connection').dataset.state).toBe('connecting'));
+  expect(region()!.textContent!.trim()).toBe(dropped);
+  link.back();
+  await until(() => expect(region()!.textContent!.trim()).toBe('connected'));
 });

@@ -1,4 +1,4 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { ApiClient } from '../../api/client';
 import { createAppStore, useApp, useAppStore, type AppStore } from '../../stores/app';
 import { AppProvider } from './AppProvider';
@@ -22,7 +22,6 @@ function Nav() {
   const screen = useApp((s) => s.screen);
   const images = useApp((s) => s.status?.images ?? null);
   const reviewTotal = useApp((s) => s.views.review.total);
-  const connection = useApp((s) => s.connection);
   const activeRun = useApp((s) => s.activeRunId);
   const openIssues = useOpenIssues();
   // Label issues: the open issues within confident learning's estimate, then "(+M)" for those the
@@ -56,10 +55,27 @@ function Nav() {
           {badge[s] && <span className="nav__badge">{badge[s]}</span>}
         </button>
       ))}
-      <div className="nav__foot">
-        <span className={`dot dot--${connection}`} data-testid="connection" data-state={connection} /> {connection === 'open' ? 'connected' : connection}
-      </div>
+      <ConnectionNote />
     </nav>
+  );
+}
+
+/**
+ * The link to the core, in words, in a polite live region: while it is down every failing call is
+ * kept quiet (stores/toasts.ts reportError), so this is where a curator (and a screen reader) learns
+ * it dropped. A dropped link flips between closed and connecting as it is tried again: the words stay
+ * the same throughout, so they are announced once, not at every try.
+ */
+function ConnectionNote() {
+  const connection = useApp((s) => s.connection);
+  const dropped = useRef(false);
+  if (connection === 'closed') dropped.current = true;
+  else if (connection === 'open') dropped.current = false;
+  const words = connection === 'open' ? 'connected' : dropped.current ? 'not connected: reconnecting…' : 'connecting…';
+  return (
+    <div className="nav__foot" role="status" data-testid="connection-note">
+      <span className={`dot dot--${connection}`} data-testid="connection" data-state={connection} aria-hidden="true" /> {words}
+    </div>
   );
 }
 
