@@ -90,6 +90,7 @@ function ConfusionMatrix() {
         onClick={() => open(o)}
         data-testid={`confusion-${o}`}
         data-value={gallery?.[o] ?? ''}
+        aria-label={`${CELL_TEXT[o]}, all scored: ${gallery ? fmtInt(gallery[o]) : '…'}; open them in Review`}
         title={`Open the ${CELL_TEXT[o]} images in the gallery: every labelled image the run scores, training and test images included`}
       >
         all scored: {gallery ? fmtInt(gallery[o]) : '…'}
@@ -212,10 +213,10 @@ function ThresholdChoices({ run }: { run: RunSummary }) {
       <td>
         {value !== null && run.active && (
           <>
-            <button type="button" className="btn btn--small btn--ghost" onClick={() => browse(value)}>
+            <button type="button" className="btn btn--small btn--ghost" onClick={() => browse(value)} aria-label={`Browse the ${kind} threshold ${fmtT(value)} on Review`}>
               Browse
             </button>{' '}
-            <button type="button" className="btn btn--small" onClick={() => use(value)} data-testid={`${testId}-use`}>
+            <button type="button" className="btn btn--small" onClick={() => use(value)} data-testid={`${testId}-use`} aria-label={`Use for export: the ${kind} threshold ${fmtT(value)}`}>
               Use for export
             </button>
           </>

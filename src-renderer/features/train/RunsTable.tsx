@@ -198,6 +198,7 @@ export function RunsTable() {
                         className="btn btn--small"
                         onClick={(e) => act(e, r.run_id, () => store.getState().makeActive(r.run_id))}
                         data-testid={`run-activate-${r.run_id}`}
+                        aria-label={`Make active: run ${r.run_id}`}
                         title="Use this run for the gallery, the slider and exports"
                       >
                         Make active
@@ -256,6 +257,7 @@ export function RunsTable() {
                       className="btn btn--small btn--ghost"
                       onClick={(e) => act(e, r.run_id, () => store.getState().archiveRun(r.run_id, !r.archived))}
                       data-testid={`run-archive-${r.run_id}`}
+                      aria-label={`${r.archived ? 'Restore' : 'Archive'} run ${r.run_id}`}
                       title={r.archived ? 'Show it in the runs table again (an archived run cannot be made active: restore it first)' : 'Hide it from the runs table (never deleted)'}
                     >
                       {r.archived ? 'Restore' : 'Archive'}
