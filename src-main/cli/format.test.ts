@@ -88,6 +88,7 @@ describe('qc failures after a real folder import', () => {
     expect(at('  entries of the folder not imported, by reason:')).toBeGreaterThan(at('  failed files by reason:'));
     expect(lines[at('  entries of the folder not imported, by reason:') + 1]).toMatch(/^\s+1 {2}local_refused\b/);
     expect(lines.filter((l) => /truncated|not_image|local_refused/.test(l))).toHaveLength(2);
+    expect(lines).toContain('  (qc failures lists them; qc import --retry-failed tries the failed files again)');
   });
 });
 

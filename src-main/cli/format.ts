@@ -35,7 +35,7 @@ function importProblemLines(s: ImportSummary): string[] {
   return [
     ...(urls.length ? [`  failed ${s.kind === 'folder' ? 'files' : 'URLs'} by reason:`, ...lines(urls)] : []),
     ...(input.length ? [`  ${s.kind === 'folder' ? 'entries of the folder not imported' : 'rows that could not be read'}, by reason:`, ...lines(input)] : []),
-    `  (qc failures lists them${urls.length ? '; qc import --retry-failed tries the failed URLs again' : ''})`,
+    `  (qc failures lists them${urls.length ? `; qc import --retry-failed tries the failed ${s.kind === 'folder' ? 'files' : 'URLs'} again` : ''})`,
   ];
 }
 
