@@ -8,6 +8,7 @@ import { QcError } from '../../../src-shared/contract/errors';
 import type { ClassifySummary, ExportSummary, FeatureSet, ThresholdInForce, ThresholdSource } from '../../../src-shared/domain/ml';
 import type { CoreContext } from '../context';
 import { refuseInsideLibrary } from '../export/outDir';
+import { ExportStage } from '../export/stage';
 import { exportBundle, exportLibrary, type ExportResult } from '../export/tags';
 import type { Importer } from '../library/importer';
 import { featureKey } from './embed';
@@ -183,6 +184,7 @@ export class ClassifyService {
     refuseInsideLibrary(args.outDir, this.core.paths.root);
     const runId = this.runs.requireRun(args.runId);
     const { outDir, chunkRows, threshold, runId: _r, shard, ...importArgs } = args;
+    refuseUnwritable(outDir, this.core.paths.owners);
     // A shard: only its rows, as a bundle file of their own (its tag files then carry the shard's name).
     const curatorFile = importArgs.source;
     // A shard copy whose path the library holds for another bundle file of the same name (imported or being imported) gets a name of its own.
@@ -250,6 +252,7 @@ export class ClassifyService {
   async exportTags(args: { bundleId?: number; outDir: string; threshold?: number; runId?: number; chunkRows?: number }, ctx: CallContext): Promise<ExportSummary> {
     refuseInsideLibrary(args.outDir, this.core.paths.root);
     const runId = this.runs.requireRun(args.runId);
+    refuseUnwritable(args.outDir, this.core.paths.owners);
     // A bundle's tags need its own images scored, not the whole library's (a library of a million
     // with a new run would be embedded to export one small bundle).
     await this.scoreMissing(runId, args.bundleId !== undefined ? this.bundleImageIds(args.bundleId) : null, ctx);
@@ -260,6 +263,15 @@ export class ClassifyService {
         : await exportLibrary(this.core.db, { runId, threshold: t.threshold, outDir: args.outDir, owners: this.core.paths.owners, ...exportControl(ctx, 'export') });
     return exportSummary(result, t);
   }
+}
+
+/**
+ * The output folder made and a stage written in it and removed (stage.ts, as the tag export does
+ * first), before the bundle is imported, embedded and scored: a file in the way, a link, or a folder
+ * that cannot be written is refused now (bad_input naming it), not after hours of downloads.
+ */
+function refuseUnwritable(outDir: string, owners: string | null): void {
+  ExportStage.open(outDir, { owners }).discard();
 }
 
 /** An export's answer names its threshold as `in_force: { threshold, source }`, the shape a run's answers use. */
