@@ -2,7 +2,8 @@
  * Two bundle files with the same name in two folders (`/a/bundle.txt`, `/b/bundle.txt`), each
  * classified as a shard into one output folder: each stays a bundle of its own in the library, with
  * tag files of its own (the second's shard copy is named apart), and classifying the first again
- * finds its own bundle and files. Real parts: a trained library, the importer reading a local mirror.
+ * finds its own bundle and files. The shards of a bundle file without an extension each write tag
+ * files named after the shard. Real parts: a trained library, the importer reading a local mirror.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -49,7 +50,7 @@ function identifiers(file: string): string[] {
     .map((l) => l.split('\t')[1]!);
 }
 
-describe('ml.classify --shard of two bundle files with the same name into one folder', () => {
+describe('ml.classify --shard: the names of shard copies and their tag files', () => {
   it('keeps each bundle and its tag files apart, and finds the first again when it is classified again', async () => {
     const a = bundleFile('a', rows.slice(0, 5));
     const b = bundleFile('b', rows.slice(5, 10));
@@ -85,5 +86,20 @@ describe('ml.classify --shard of two bundle files with the same name into one fo
     expect(secondAgain).toMatchObject({ bundle_id: second.bundle_id, files: second.files, scored: 0 });
     expect(fs.readFileSync(aFinal, 'utf8')).toBe(aTags);
     expect(identifiers(bFinal)).toEqual(rows.slice(5, 10).map(([id]) => id));
+  }, 300_000);
+
+  it('names the tag files of each shard of a bundle file without an extension after the shard', async () => {
+    const file = path.join(dir, 'c', 'media');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, ['eolMediaURL\tidentifier', ...rows.map(([id, url]) => `${url}\t${id}`)].join('\n') + '\n');
+    const out = path.join(dir, 'out-media');
+    const seen: string[] = [];
+    for (const k of [1, 2]) {
+      const r = await core.call('ml.classify', { source: file, mirrors, outDir: out, shard: { k, n: 2 } });
+      const names = r.files.map((f) => path.basename(f));
+      expect(names).toEqual([`media.shard-${k}-of-2_a.tsv`, `media.shard-${k}-of-2_finaltags.tsv`]);
+      seen.push(...identifiers(r.files[1]!));
+    }
+    expect(seen.sort()).toEqual(rows.map(([id]) => id).sort());
   }, 300_000);
 });
