@@ -170,15 +170,19 @@ function Curves({ detail, threshold }: { detail: RunDetail; threshold: number })
 }
 
 /** Where the threshold exports use comes from, in words (its source as `qc runs` names it, then why). */
-function inForceWhy(source: keyof typeof THRESHOLD_SOURCE_WORD, run: RunSummary): string {
+function inForceWhy(source: keyof typeof THRESHOLD_SOURCE_WORD, threshold: number, run: RunSummary): string {
   const word = THRESHOLD_SOURCE_WORD[source];
   switch (source) {
     case 'curator':
       return `${word}: the threshold chosen for export (Use for export, qc threshold)${run.recommended_threshold.bad !== null ? `; the run recommends ${fmtT(run.recommended_threshold.bad)}` : '; the run recommends none'}`;
     case 'recommended':
       return `${word}: the proven threshold above`;
-    case 'best-bound':
-      return `${word}: the run proves no threshold, so exports use the one with the lowest provable error`;
+    case 'best-bound': {
+      // Its figures, as qc run's note gives them ('the best provable is ≤ X% at …, coverage Y%').
+      const best = run.thresholds?.bad.best_bound;
+      const figures = best && best.threshold === threshold ? `: ${fmtInt(best.flagged)} flagged out of fold, at most ${fmtPct(best.errorUpper)} with 95% confidence; coverage ${fmtPct(best.coverage)}` : '';
+      return `${word}: the run proves no threshold, so exports use the one with the lowest provable error${figures}`;
+    }
     default:
       return word;
   }
@@ -251,7 +255,7 @@ function ThresholdChoices({ run }: { run: RunSummary }) {
             <tr data-testid="threshold-in-force" data-value={inForce.threshold} data-source={inForce.source}>
               <td title={IN_FORCE_TITLE}>exports use</td>
               <td className="num">{fmtT(inForce.threshold)}</td>
-              <td className="small">{inForceWhy(inForce.source, run)}</td>
+              <td className="small">{inForceWhy(inForce.source, inForce.threshold, run)}</td>
               <td />
             </tr>
           )}
