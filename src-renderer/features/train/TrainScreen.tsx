@@ -1,5 +1,6 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, type FocusEvent, type RefObject } from 'react';
 import { trainOptions } from '../../../src-shared/contract/schemas';
+import { formatPercent } from '../../../src-shared/domain/threshold';
 import { FEATURE_SETS, type FeatureSet } from '../../../src-shared/domain/ml';
 import { useApp, useAppStore } from '../../stores/app';
 import { FORM_LABELS, keptText, type TrainForm } from '../../stores/trainDefaults';
@@ -26,10 +27,15 @@ function fieldLimits(name: NumberName): { step: number | 'any'; min?: number; ma
   return { step: s.format === 'safeint' ? 1 : 'any', ...(s.minValue !== null && { min: s.minValue }), ...(s.maxValue !== null && { max: s.maxValue }) };
 }
 
-function NumberField({ name, testId, hint }: { name: NumberName; testId: string; hint?: string }) {
+/**
+ * A number field; `as` writes its value in the unit the rest of the app shows it in (the target error
+ * is a fraction here, 0.05, and a percent everywhere else, "target error 5%"), beside the field.
+ */
+function NumberField({ name, testId, hint, as }: { name: NumberName; testId: string; hint?: string; as?: (v: number) => string }) {
   const store = useAppStore();
   const value = useApp((s) => s.trainForm[name]);
   const { step, min, max } = fieldLimits(name);
+  const shown = as && Number.isFinite(value) ? as(value) : null;
   return (
     <label className="field" title={hint}>
       <span className="field__label">{FORM_LABELS[name]}</span>
@@ -43,7 +49,13 @@ function NumberField({ name, testId, hint }: { name: NumberName; testId: string;
         value={Number.isFinite(value) ? value : ''}
         onChange={(e) => store.getState().setTrainForm({ [name]: e.target.value === '' ? NaN : Number(e.target.value) } as Partial<TrainForm>)}
         data-testid={testId}
+        aria-describedby={as ? `${testId}-as` : undefined}
       />
+      {as && (
+        <span className="muted small" id={`${testId}-as`} data-testid={`${testId}-as`}>
+          {shown !== null ? `= ${shown}` : ''}
+        </span>
+      )}
     </label>
   );
 }
@@ -132,7 +144,12 @@ function TrainFormView() {
           testId="train-augment"
           hint="per good training image: this many distorted copies labelled bad and half as many benign edits labelled good; training only, never in the gallery, validation, test or thresholds (0 = off)"
         />
-        <NumberField name="targetError" testId="train-target-error" hint="error a recommended threshold must provably stay under (95% bound)" />
+        <NumberField
+          name="targetError"
+          testId="train-target-error"
+          hint="error a recommended threshold must provably stay under (95% bound), as a fraction: 0.05 = 5%"
+          as={formatPercent}
+        />
         <label className="check check--field">
           <input type="checkbox" checked={form.classWeighting} onChange={(e) => store.getState().setTrainForm({ classWeighting: e.target.checked })} data-testid="train-classweighting" /> class weighting
         </label>
