@@ -26,18 +26,22 @@ function Nav() {
   const openIssues = useOpenIssues();
   // Label issues: the open issues within confident learning's estimate, then "(+M)" for those the
   // screen lists beyond it, so the badge never reads 0 beside a screen that still lists issues.
+  const issuesWords =
+    openIssues.total === null ? '' : `${fmtCount(openIssues.total, 'open label issue')} within the estimate of wrong labels${openIssues.beyond ? `, then ${fmtInt(openIssues.beyond)} beyond it` : ''}`;
   const issuesBadge =
     openIssues.total === null ? null : (
-      <span title={`${fmtCount(openIssues.total, 'open label issue')} within the estimate of wrong labels${openIssues.beyond ? `, then ${fmtInt(openIssues.beyond)} beyond it` : ''}`}>
+      <span title={issuesWords}>
         <span data-testid="nav-issues-open">{fmtInt(openIssues.total)}</span>
         {openIssues.beyond > 0 && <span data-testid="nav-issues-beyond"> (+{fmtInt(openIssues.beyond)})</span>}
       </span>
     );
-  const badge: Partial<Record<Screen, ReactNode>> = {
-    issues: issuesBadge,
-    review: reviewTotal !== null ? fmtInt(reviewTotal) : '',
-    library: images !== null ? fmtInt(images) : '',
-    train: activeRun !== null ? `run ${activeRun}` : '',
+  // Each badge as shown, and in words for the button's accessible name (a bare "Library300" or
+  // "Label issues6 (+3)" says nothing of what is counted).
+  const badge: Partial<Record<Screen, { shown: ReactNode; words: string }>> = {
+    issues: issuesBadge ? { shown: issuesBadge, words: issuesWords } : undefined,
+    review: reviewTotal !== null ? { shown: fmtInt(reviewTotal), words: `${fmtCount(reviewTotal, 'image')} in the gallery` } : undefined,
+    library: images !== null ? { shown: fmtInt(images), words: `${fmtCount(images, 'image')} in the library` } : undefined,
+    train: activeRun !== null ? { shown: `run ${activeRun}`, words: `run ${activeRun} is active` } : undefined,
   };
   return (
     <nav className="nav" aria-label="Screens">
@@ -52,7 +56,12 @@ function Nav() {
           data-testid={`nav-${s}`}
         >
           <span>{TITLES[s]}</span>
-          {badge[s] && <span className="nav__badge">{badge[s]}</span>}
+          {badge[s] && (
+            <span className="nav__badge">
+              <span aria-hidden="true">{badge[s].shown}</span>
+              <span className="sr-only">{`, ${badge[s].words}`}</span>
+            </span>
+          )}
         </button>
       ))}
       <ConnectionNote />

@@ -1,0 +1,30 @@
+// @vitest-environment jsdom
+/**
+ * The sidebar's buttons are named in words a screen reader can say: the screen, then what its badge
+ * counts ("Library, 300 images in the library"), not the bare run-together "Library300".
+ */
+import { fireEvent, render, screen } from '@testing-library/react';
+import { expect, test } from 'vitest';
+import { fmtCount, fmtInt } from '../../components/format';
+import { setup, until } from '../../../test-support/renderer/render';
+import { App } from './App';
+
+test("each sidebar button's accessible name says what its badge counts, with the core's figures", async () => {
+  const { client, store, lib } = setup({ images: 300 });
+  render(<App client={client} store={store} />);
+  const tiles = () => screen.queryAllByTestId(/^tile-\d+$/);
+  await until(() => expect(tiles().length).toBeGreaterThan(0));
+  fireEvent.load(tiles()[0]!.querySelector('img')!);
+  const status = await lib.core.call('library.status', {});
+  const runs = await lib.core.call('ml.runs', {});
+  const issues = await lib.core.call('ml.labelIssues', { limit: 0 });
+  // Review's gallery's own question (not Label issues'), asked again: how many images it lists.
+  const page = await lib.core.call('review.page', client.callsOf('review.page').filter((a) => !a.issuesOnly).at(-1)!);
+  expect(runs.active).not.toBeNull();
+  await until(() => expect(screen.getByRole('button', { name: `Library, ${fmtCount(status.images, 'image')} in the library` })).toBeTruthy());
+  await until(() => expect(screen.getByRole('button', { name: `Train, run ${runs.active} is active` })).toBeTruthy());
+  const issuesName = `Label issues, ${fmtCount(issues.total, 'open label issue')} within the estimate of wrong labels${issues.beyond ? `, then ${fmtInt(issues.beyond)} beyond it` : ''}`;
+  await until(() => expect(screen.getByRole('button', { name: issuesName })).toBeTruthy());
+  await until(() => expect(screen.getByRole('button', { name: `Review, ${fmtCount(page.total, 'image')} in the gallery` })).toBeTruthy());
+  expect(screen.getByRole('button', { name: 'Export' })).toBeTruthy();
+});
