@@ -5,8 +5,10 @@ import { IN_FORCE_TITLE, previousDoneRun, RUN_COVERAGE_TITLE, runCoverage, runDe
 import { deltaClass, fmtDate, fmtDelta, fmtNum, fmtPct, fmtSeconds, fmtT, runEngines } from '../../components/format';
 import { focusLost, placingFocus } from './focus';
 
+/** A small parameter short (`1.5e-3`), with every digit it was given: read back it is the run's value (one digit made l2 0.0015 `2e-3`). */
 function compact(x: number): string {
-  return x !== 0 && Math.abs(x) < 0.01 ? x.toExponential(0) : String(x);
+  const v = Number(x.toPrecision(12)); // no float noise (3.0000000000000003e-4)
+  return v !== 0 && Math.abs(v) < 0.01 ? v.toExponential() : String(v);
 }
 
 const FEATURE_SHORT: Record<string, string> = { whole: 'W', crops: 'C', signals: 'S', defects: 'D' };
