@@ -13,6 +13,7 @@ import { LibraryScreen } from '../library/LibraryScreen';
 import { ReviewScreen } from '../review/ReviewScreen';
 import { TrainScreen } from '../train/TrainScreen';
 import { NoSession } from './NoSession';
+import { focusLost, focusScreenHeading } from '../train/focus';
 import { prefs, setPrefs } from '../review/prefs';
 
 const TITLES: Record<Screen, string> = { review: 'Review', issues: 'Label issues', train: 'Train', library: 'Library', export: 'Export' };
@@ -105,9 +106,29 @@ function CurrentScreen() {
   }
 }
 
+/**
+ * A screen shown by something other than the sidebar (the desktop menu's Import…/Export…, a link of
+ * another screen) unmounts the control that had the focus with the screen it was on: focus fell to
+ * <body>, a screen reader heard nothing of the new screen and Tab started over from the top. Then
+ * the new screen's heading takes it. The galleries of Review and Label issues take it themselves
+ * (review/keys.ts useGalleryKeys); the landing screen at start-up is left alone.
+ */
+function useFocusOnScreenChange(screen: Screen, initialised: boolean) {
+  const shown = useRef<Screen | null>(null);
+  useEffect(() => {
+    if (!initialised) return;
+    const before = shown.current;
+    shown.current = screen;
+    if (before === null || before === screen || screen === 'review' || screen === 'issues') return;
+    if (focusLost()) focusScreenHeading();
+  }, [screen, initialised]);
+}
+
 function Shell() {
   const initialised = useApp((s) => s.initialised);
   const expired = useApp((s) => s.connection === 'expired');
+  const screen = useApp((s) => s.screen);
+  useFocusOnScreenChange(screen, initialised);
   if (expired) return <NoSession expired />;
   return (
     <div className="app" data-testid="app" data-ready={initialised ? 'true' : 'false'}>
