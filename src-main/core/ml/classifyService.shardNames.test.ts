@@ -2,7 +2,7 @@
  * Two bundle files with the same name in two folders (`/a/bundle.txt`, `/b/bundle.txt`), each
  * classified as a shard into one output folder: each stays a bundle of its own in the library, with
  * tag files of its own (the second's shard copy is named apart), and classifying the first again
- * finds its own bundle and files. The shards of a bundle file without an extension each write tag
+ * finds its own bundle and files; so too when the two names differ only in case. The shards of a bundle file without an extension each write tag
  * files named after the shard. Real parts: a trained library, the importer reading a local mirror.
  */
 import fs from 'node:fs';
@@ -101,5 +101,24 @@ describe('ml.classify --shard: the names of shard copies and their tag files', (
       seen.push(...identifiers(r.files[1]!));
     }
     expect(seen.sort()).toEqual(rows.map(([id]) => id).sort());
+  }, 300_000);
+
+  it('names apart the shard copies of two bundle files whose names differ only in case (one file on macOS and Windows)', async () => {
+    const upper = path.join(dir, 'd', 'Zeta.txt');
+    const lower = path.join(dir, 'e', 'zeta.txt');
+    for (const [file, part] of [[upper, rows.slice(0, 5)], [lower, rows.slice(5, 10)]] as const) {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, ['eolMediaURL\tidentifier', ...part.map(([id, url]) => `${url}\t${id}`)].join('\n') + '\n');
+    }
+    const out = path.join(dir, 'out-case');
+    const first = await core.call('ml.classify', { source: upper, mirrors, outDir: out, shard: { k: 1, n: 1 } });
+    const second = await core.call('ml.classify', { source: lower, mirrors, outDir: out, shard: { k: 1, n: 1 } });
+    expect(second.bundle_id).not.toBe(first.bundle_id);
+    const copies = fs.readdirSync(path.join(out, '.shards'));
+    expect(copies).toHaveLength(2);
+    expect(new Set(copies.map((c) => c.toLowerCase())).size).toBe(2);
+    const names = [...first.files, ...second.files].map((f) => path.basename(f).toLowerCase());
+    expect(new Set(names).size).toBe(4);
+    expect(identifiers(second.files[1]!)).toEqual(rows.slice(5, 10).map(([id]) => id));
   }, 300_000);
 });

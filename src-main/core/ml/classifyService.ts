@@ -188,10 +188,11 @@ export class ClassifyService {
     // A shard: only its rows, as a bundle file of their own (its tag files then carry the shard's name).
     const curatorFile = importArgs.source;
     // A shard copy whose path the library holds for another bundle file of the same name (imported or being imported) gets a name of its own.
+    // Paths compared without case: on macOS and Windows `/a/Bundle.txt` and `/b/bundle.txt` would share one shard copy.
     const takenByOther = (file: string) => {
       const shownAs = shard && shardShownAs(curatorFile, shard);
       const shown = this.core.db
-        .prepare<[string, string], string | null>('SELECT shown_origin FROM bundles WHERE origin = ? UNION ALL SELECT shown_source FROM imports WHERE source = ?')
+        .prepare<[string, string], string | null>('SELECT shown_origin FROM bundles WHERE origin = ? COLLATE NOCASE UNION ALL SELECT shown_source FROM imports WHERE source = ? COLLATE NOCASE')
         .pluck()
         .all(file, file);
       return shown.some((s) => s !== null && s !== shownAs);
