@@ -305,8 +305,14 @@ function CompareRuns({ runs }: { runs: RunSummary[] }) {
       ))}
     </select>
   );
-  const da = details[left];
-  const db = details[right];
+  // Each run's ROC as its own curves show it: on its test split, else (a class missing there) out of fold.
+  const roc = (d: RunDetail | undefined) => {
+    if (!d) return null;
+    const test = rocPoints(badCurve(d, 'test'));
+    return test.length ? { points: test, oof: false } : { points: rocPoints(badCurve(d, 'oof')), oof: true };
+  };
+  const rocA = roc(details[left]);
+  const rocB = roc(details[right]);
   return (
     <div className="compare" data-testid="run-compare-any" data-left={left} data-right={right}>
       <h4>
@@ -338,12 +344,12 @@ function CompareRuns({ runs }: { runs: RunSummary[] }) {
             ))}
           </tbody>
         </table>
-        {da && db && (
+        {rocA && rocB && (
           <CurveChart
-            title="ROC on each run's test split"
+            title={rocA.oof || rocB.oof ? "ROC on each run's test split, or out of fold where its test split lacks a class" : "ROC on each run's test split"}
             series={[
-              { label: `run ${left}`, color: '#6aa7ff', points: rocPoints(badCurve(da)) },
-              { label: `run ${right}`, color: '#f0b429', points: rocPoints(badCurve(db)), dash: '5 3' },
+              { label: `run ${left}${rocA.oof ? ' (out of fold)' : ''}`, color: '#6aa7ff', points: rocA.points },
+              { label: `run ${right}${rocB.oof ? ' (out of fold)' : ''}`, color: '#f0b429', points: rocB.points, dash: '5 3' },
             ]}
             xLabel="false-positive rate"
             yLabel="true-positive rate"
