@@ -86,3 +86,10 @@ test('on the ended-session page, the new link pasted into the tab (only its hash
   await until(() => expect(reload).toHaveBeenCalledTimes(1));
   window.location.hash = '';
 });
+
+test("the link it shows as an example is at this page's own address (qc serve's port), not a fixed 127.0.0.1:5174", () => {
+  render(<NoSession />);
+  const example = screen.getByTestId('no-session').querySelector('pre')!.textContent;
+  expect(window.location.host).not.toBe('127.0.0.1:5174');
+  expect(example).toBe(`${window.location.protocol}//${window.location.host}/#token=…`);
+});

@@ -32,6 +32,15 @@ function LostChanges() {
 const reloadPage = () => window.location.reload();
 
 /**
+ * The link qc serve prints, at this page's own address: qc serve served this page and its API is at
+ * the same address (api/client.ts pickClient), on whatever port it was started with (`--port`).
+ */
+function exampleLink(): string {
+  const { protocol, host } = window.location;
+  return `${protocol === 'https:' || protocol === 'http:' ? `${protocol}//${host}` : 'http://127.0.0.1:5174'}/#token=…`;
+}
+
+/**
  * The new link qc serve printed, pasted into this tab, differs from the old one only by its hash when
  * qc serve came back on the same address: the browser changes the hash and loads nothing, and the
  * page would stay here. A hash that carries a token loads the page again, with it.
@@ -65,7 +74,7 @@ export function NoSession({ expired = false, reload = reloadPage }: { expired?: 
         )}
         {expired && <LostChanges />}
         <p>This page needs the access token that <code>qc serve</code> prints when it starts. Open the link it printed, which looks like:</p>
-        <pre>http://127.0.0.1:5174/#token=…</pre>
+        <pre>{exampleLink()}</pre>
         <p className="muted">
           Start it with <code>npm run --silent qc -- serve</code>, or use the desktop app (<code>npm start</code>). Nothing is loaded from the library until a session is open.
         </p>
