@@ -103,7 +103,9 @@ export interface ShardBundle {
  */
 export async function writeShardBundle(source: string, shard: Shard, outDir: string, owners?: string | null, takenByOther?: (file: string) => boolean): Promise<ShardBundle> {
   if (isHttpUrl(source)) throw new QcError('bad_input', `--shard needs a local bundle file; download ${source} first`);
-  if (!fs.existsSync(source)) throw new QcError('not_found', `${source}: no such bundle file`);
+  // Refused as the unsharded import refuses them (importer.ts prepare): the same code, words and file.
+  if (!fs.existsSync(source)) throw new QcError('bad_input', 'no such file or folder', { file: source });
+  if (fs.statSync(source).isDirectory()) throw new QcError('bad_input', 'a bundle is a file (a TSV or a list of URLs), not a folder', { file: source });
   // The importer's rules for an input file (a regular file under its size limit) and its line reader.
   const input = await openInputFile(source, MAX_INPUT_BYTES);
   let dir: string;
