@@ -253,7 +253,8 @@ function ThresholdChoices({ run }: { run: RunSummary }) {
           )}
           {inForce && (
             <tr data-testid="threshold-in-force" data-value={inForce.threshold} data-source={inForce.source}>
-              <td title={IN_FORCE_TITLE}>exports use</td>
+              {/* Exports use the active run: for another one, what they would use once it is (qc run's words). */}
+              <td title={IN_FORCE_TITLE}>{run.active ? 'exports use' : 'once active, exports would use'}</td>
               <td className="num">{fmtT(inForce.threshold)}</td>
               <td className="small">{inForceWhy(inForce.source, inForce.threshold, run)}</td>
               <td />
@@ -261,7 +262,12 @@ function ThresholdChoices({ run }: { run: RunSummary }) {
           )}
         </tbody>
       </table>
-      {!run.active && <p className="muted small">Make this run active to use one of its thresholds.</p>}
+      {!run.active && (
+        <p className="muted small" data-testid="threshold-choices-inactive">
+          {/* An archived run is offered no Make active (the core refuses it): restore it first. */}
+          {run.archived ? `Restore run ${run.run_id}, then make it active, to use one of its thresholds.` : 'Make this run active to use one of its thresholds.'}
+        </p>
+      )}
     </div>
   );
 }
