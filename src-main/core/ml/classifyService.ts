@@ -61,8 +61,11 @@ export class ClassifyService {
     private readonly early: EarlyEmbedding | null = { chunk: EARLY_EMBED_CHUNK, decodedChunk: EARLY_DECODED_CHUNK, pixelBudget: EARLY_PIXEL_BUDGET },
   ) {}
 
-  /** Score every image that has no prediction from this run yet (embedding what it needs). */
-  async scoreMissing(runId: number, imageIds: number[] | null, ctx: CallContext): Promise<number> {
+  /**
+   * Score every image that has no prediction from this run yet (embedding what it needs); its
+   * `score` progress is told as part of `job` (the call's: `classify`, or `export` for export.tags).
+   */
+  async scoreMissing(runId: number, imageIds: number[] | null, ctx: CallContext, job = 'classify'): Promise<number> {
     const { db } = this.core;
     // Found in SQL, never as sets of every image and prediction (a million each in a large library).
     let todo: number[];
@@ -83,7 +86,7 @@ export class ClassifyService {
     // Scored SCORE_CHUNK images at a time (those with every feature set: a picture that could not be
     // decoded has none): the feature matrix never holds the whole bundle.
     let scored = 0;
-    ctx.progress({ job: 'classify', phase: 'score', done: 0, total: todo.length });
+    ctx.progress({ job, phase: 'score', done: 0, total: todo.length });
     for (let start = 0; start < todo.length; start += SCORE_CHUNK) {
       if (ctx.signal.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
       const part: { id: number; sha256: string }[] = [];
@@ -99,7 +102,7 @@ export class ClassifyService {
         this.runs.putPredictions(runId, part.map((img, i) => ({ imageId: img.id, pBad: p[i]!, heldout: false })));
         scored += part.length;
       }
-      ctx.progress({ job: 'classify', phase: 'score', done: Math.min(start + SCORE_CHUNK, todo.length), total: todo.length });
+      ctx.progress({ job, phase: 'score', done: Math.min(start + SCORE_CHUNK, todo.length), total: todo.length });
     }
     return scored;
   }
@@ -256,7 +259,7 @@ export class ClassifyService {
     refuseUnwritable(args.outDir, this.core.paths.owners);
     // A bundle's tags need its own images scored, not the whole library's (a library of a million
     // with a new run would be embedded to export one small bundle).
-    await this.scoreMissing(runId, args.bundleId !== undefined ? this.bundleImageIds(args.bundleId) : null, ctx);
+    await this.scoreMissing(runId, args.bundleId !== undefined ? this.bundleImageIds(args.bundleId) : null, ctx, 'export');
     const t = this.runs.thresholdInForce(runId, args.threshold);
     const result =
       args.bundleId !== undefined
