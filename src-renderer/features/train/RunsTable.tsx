@@ -102,14 +102,22 @@ export function RunsTable() {
     const target = candidates.map((id) => showButtons.current.get(id)).find((b) => b?.isConnected) ?? archivedToggle.current ?? empty.current;
     target?.focus();
   });
+  // The runs whose Archive, Restore or Make active is under way: a second press acts no more (it sent
+  // the call again, and a second toast), and the button says it is busy (aria-disabled keeps focus).
+  const busy = useRef(new Set<number>());
   const act = (e: MouseEvent<HTMLButtonElement>, runId: number, action: () => Promise<void>) => {
     e.stopPropagation();
+    if (busy.current.has(runId)) return;
+    busy.current.add(runId);
+    rerender();
     const from = e.currentTarget;
     const order = rows.map((r) => r.run_id);
-    void placingFocus(from, action).then(() => {
-      pendingFocus.current = { runId, order, from };
-      rerender();
-    });
+    void placingFocus(from, action)
+      .finally(() => busy.current.delete(runId))
+      .then(() => {
+        pendingFocus.current = { runId, order, from };
+        rerender();
+      });
   };
   // Until the runs have loaded, no table (an empty one would read as no runs; Train waits for them too).
   if (!loaded)
@@ -200,6 +208,7 @@ export function RunsTable() {
                         className="btn btn--small"
                         onClick={(e) => act(e, r.run_id, () => store.getState().makeActive(r.run_id))}
                         data-testid={`run-activate-${r.run_id}`}
+                        aria-disabled={busy.current.has(r.run_id) || undefined}
                         aria-label={`Make active: run ${r.run_id}`}
                         title="Use this run for the gallery, the slider and exports"
                       >
@@ -259,6 +268,7 @@ export function RunsTable() {
                       className="btn btn--small btn--ghost"
                       onClick={(e) => act(e, r.run_id, () => store.getState().archiveRun(r.run_id, !r.archived))}
                       data-testid={`run-archive-${r.run_id}`}
+                      aria-disabled={busy.current.has(r.run_id) || undefined}
                       aria-label={`${r.archived ? 'Restore' : 'Archive'} run ${r.run_id}`}
                       title={r.archived ? 'Show it in the runs table again (an archived run cannot be made active: restore it first)' : 'Hide it from the runs table (never deleted)'}
                     >
