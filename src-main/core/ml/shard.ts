@@ -9,8 +9,8 @@
  * shard together, sharded by the URL of the row they make. The shard's rows are
  * streamed into a bundle file of their own (byte for byte, so a latin1 bundle stays latin1; a
  * UTF-16 bundle's lines written as UTF-8, which reads back as the same text), named
- * `<stem>.shard-K-of-N<ext>` (`.txt` where the bundle file has no extension): its tag files then carry the shard in their names and N shards can
- * write into one folder.
+ * `<stem>.shard-K-of-N<ext>` (`.txt` where the bundle file has no extension): its tag files then
+ * carry the shard in their names and N shards can write into one folder.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -45,17 +45,17 @@ export function shardOf(url: string, n: number): number {
 }
 
 /**
- * `<stem>.shard-K-of-N<ext>` (`<ext>` `.txt` for a file without one), or with `distinct` `<stem>-<8 hex digits of sha1(source)>.shard-K-of-N<ext>`:
- * the name of another bundle file with the same name (`/b/bundle.tsv` after `/a/bundle.tsv`) whose
+ * `<stem>.shard-K-of-N<ext>` (`<ext>` `.txt` for a file without one), or with `distinct`
+ * `<stem>-<8 hex digits of sha1(source)>.shard-K-of-N<ext>`: the name of another bundle file with the same name (`/b/bundle.tsv` after `/a/bundle.tsv`) whose
  * shard K of N went into the same output folder first ({@link writeShardBundle} `takenByOther`).
  */
 export function shardFileName(source: string, shard: Shard, distinct = false): string {
   // A bundle file without an extension (`media`) gets one: its tag files' stem is the copy's name
   // without its extension (tags.ts tagFileBase), which would drop the shard from `media.shard-1-of-2`
   // and give every shard's tag files the same names (`media_finaltags.tsv` on each machine).
-  const ext = path.extname(source) || '.txt';
+  const ext = path.extname(source);
   const tag = distinct ? `-${createHash('sha1').update(source).digest('hex').slice(0, 8)}` : '';
-  return `${path.basename(source, ext)}${tag}.shard-${shard.k}-of-${shard.n}${ext}`;
+  return `${path.basename(source, ext)}${tag}.shard-${shard.k}-of-${shard.n}${ext || '.txt'}`;
 }
 
 /** The folder inside classify's output folder that holds the shard bundles. */
