@@ -301,8 +301,8 @@ function CompareRuns({ runs }: { runs: RunSummary[] }) {
     ['test images (bad/good)', (r) => (r.snapshot ? `${r.snapshot.test.bad}/${r.snapshot.test.good}` : '–')],
     ['model', (r) => `${r.params.features.join('+')} · ${r.params.hidden ? `MLP ${r.params.hidden}` : 'linear'}`],
   ];
-  const select = (value: number, set: (v: number) => void, testId: string) => (
-    <select className="select" value={value} onChange={(e) => set(Number(e.target.value))} data-testid={testId}>
+  const select = (value: number, set: (v: number) => void, testId: string, name: string) => (
+    <select className="select" value={value} onChange={(e) => set(Number(e.target.value))} data-testid={testId} aria-label={name}>
       {done.map((r) => (
         <option key={r.run_id} value={r.run_id}>
           run {r.run_id}
@@ -322,7 +322,7 @@ function CompareRuns({ runs }: { runs: RunSummary[] }) {
   return (
     <div className="compare" data-testid="run-compare-any" data-left={left} data-right={right}>
       <h4>
-        Compare {select(left, setA, 'compare-left')} with {select(right, setB, 'compare-right')}
+        Compare {select(left, setA, 'compare-left', 'First run to compare')} with {select(right, setB, 'compare-right', 'Second run to compare')}
       </h4>
       {warning && (
         <p className="warning small" data-testid="compare-warning">
