@@ -99,6 +99,7 @@ function TrainFormView() {
   // to Train when the run ends.
   const other = useOtherTraining();
   const otherCancelRef = useRef<HTMLButtonElement>(null);
+  const defaultsRef = useRef<HTMLButtonElement>(null);
   const otherReasonRef = useRef<HTMLSpanElement>(null);
   const otherId = other?.run.run_id ?? null;
   const hadOther = useRef(otherId);
@@ -182,11 +183,22 @@ function TrainFormView() {
             {cancelling ? 'Cancelling…' : 'Cancel'}
           </button>
         )}
-        <button type="button" className="btn btn--ghost" onClick={() => store.getState().resetTrainForm()} disabled={!!training} data-testid="train-defaults">
+        <button type="button" className="btn btn--ghost" onClick={() => store.getState().resetTrainForm()} disabled={!!training} data-testid="train-defaults" ref={defaultsRef}>
           Defaults
         </button>
         {activeRunId !== null && !(follows && formRun === activeRunId) && (
-          <button type="button" className="btn btn--ghost" onClick={() => store.getState().followActiveRun()} disabled={!!training} data-testid="train-from-active">
+          <button
+            type="button"
+            className="btn btn--ghost"
+            onClick={(e) => {
+              // The button goes once the form follows the active run: focus moves to Defaults beside it, not to <body>.
+              const hadFocus = document.activeElement === e.currentTarget;
+              store.getState().followActiveRun();
+              if (hadFocus) defaultsRef.current?.focus();
+            }}
+            disabled={!!training}
+            data-testid="train-from-active"
+          >
             Run {activeRunId}'s settings
           </button>
         )}
