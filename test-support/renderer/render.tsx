@@ -3,7 +3,7 @@
  * (a seeded library: real SQLite from the real migrations, real handlers) through the in-memory
  * transport; `withFaults` adds only injected failures and latency. Every core is closed after each test.
  */
-import { cleanup, render, type RenderResult } from '@testing-library/react';
+import { cleanup, configure, render, type RenderResult } from '@testing-library/react';
 import type { ReactElement } from 'react';
 import { afterEach } from 'vitest';
 import { AppProvider } from '../../src-renderer/features/shell/AppProvider';
@@ -14,6 +14,11 @@ import type { RunSummary } from '../../src-shared/domain/ml';
 import { seedLibrary, type SeededLibrary, type SeedOptions } from '../seedLibrary';
 import { withFaults, type TestClient } from './faults';
 import { memoryClient } from './memoryTransport';
+
+// findBy* and waitFor wait up to 10 s, not testing-library's 1 s: under CI's load (four test files on
+// two cores) a screen's first answer from the real core has taken longer than a second, and tests
+// failed that way (the Export screen's preview, twice). A wait that succeeds returns as soon as it does.
+configure({ asyncUtilTimeout: 10_000 });
 
 const open: (() => Promise<void>)[] = [];
 
