@@ -86,6 +86,10 @@ describe('formatClassify', () => {
     expect(formatClassify(summary)).toMatch(/ 1 tagged bad at threshold 0\.900 \(recommended\); run 1$/m);
     expect(formatClassify({ ...summary, in_force: { threshold: 0.9686274509803922, source: 'curator' } })).toContain('tagged bad at threshold 0.9686275 (curator)');
   });
+  it('says the failed URLs apart from the images stored, and how many images have a p(bad)', () => {
+    const first = formatClassify({ ...summary, images: 3, failed: 1, predicted: 2, scored: 1 }).split('\n')[0];
+    expect(first).toBe('Bundle 2: 3 images stored, 1 URL could not be fetched; 2 with a p(bad) (1 newly scored)');
+  });
   it('says how many rows could not be read and have no tag row, so the row count is explained', () => {
     expect(formatClassify(summary)).not.toMatch(/could not be read/);
     expect(formatClassify({ ...summary, row_problems: 2 })).toMatch(/^ {2}2 row\(s\) could not be read .* no tag row: qc failures lists them$/m);

@@ -251,7 +251,8 @@ export function mergedElsewhereText(m: { run_id: number; urls: number }): string
 
 export function formatClassify(r: ClassifySummary): string {
   return [
-    `Bundle ${r.bundle_id}: ${r.images} images (${r.failed} could not be fetched), ${r.scored} newly scored`,
+    // The failed URLs are not among the images; images that could not be scored have no p(bad).
+    `Bundle ${r.bundle_id}: ${r.images} images stored, ${r.failed} URL${r.failed === 1 ? '' : 's'} could not be fetched; ${r.predicted} with a p(bad) (${r.scored} newly scored)`,
     // Rows without a usable URL have no image, so no tag row: say so, or the row count looks short.
     ...(r.row_problems ? [`  ${r.row_problems} row(s) could not be read (no usable URL, or a broken line) and have no tag row: qc failures lists them`] : []),
     formatExport(r),

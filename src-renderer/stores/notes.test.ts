@@ -111,6 +111,12 @@ describe('training toasts', () => {
     expect(trainedNote(run({ status: 'failed', error: 'boom' }), 2, 2)).toMatchObject({ kind: 'error' });
   });
 
+  test('names the test split’s accuracy and AUC as qc run does, never as held-out (the out-of-fold images’ word)', () => {
+    const text = trainedNote(run({ metrics: { test_accuracy: 0.9123, test_auc: 0.95 } as RunSummary['metrics'] }), 3, 2).text;
+    expect(text).toContain('test accuracy 91.2%, AUC 0.950');
+    expect(text).not.toContain('held-out accuracy');
+  });
+
   test("says once that the active run stays, though the core's reason ends by saying it too", () => {
     // The reason as core/ml/runs.ts activateIfBetter words a run that did not win.
     const reason = 'held-out AUC 0.812 vs 0.845 for run 2 on the 40 test images both scored: run 2 stays active';
