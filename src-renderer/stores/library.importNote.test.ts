@@ -2,31 +2,11 @@
 // may have changed: never green), and failed URLs apart from the input's own problems (a folder's
 // entries not imported, a file's rows not read), as the Library screen's Failures card tells them.
 import { describe, expect, test } from 'vitest';
-import type { ImportSummary } from '../../src-shared/domain/library';
-import { splitFailureReasons } from '../../src-shared/domain/library';
+import { splitFailureReasons, type ImportSummary } from '../../src-shared/domain/library';
+import { importSummary } from '../../test-support/importSummary';
 import { importNote } from './library';
 
-const summary = (over: Partial<ImportSummary>): ImportSummary => ({
-  import_id: 1,
-  kind: 'ratings',
-  source: '/x/image_ratings.txt',
-  encoding: 'utf-8',
-  rows: 10,
-  urls: 10,
-  images_new: 0,
-  images_existing: 0,
-  failed: 0,
-  failed_before: 0,
-  failures_by_reason: {},
-  row_problems_by_reason: {},
-  row_problems: 0,
-  labels: { good: 0, bad: 0, unlabeled: 0 },
-  bundle_id: null,
-  network_requests: 0,
-  seconds: 1,
-  cancelled: false,
-  ...over,
-});
+const summary = (over: Partial<ImportSummary>): ImportSummary => importSummary({ rows: 10, urls: 10, ...over });
 
 describe('rows an edited file no longer has', () => {
   test('are named, in the words of the import result, and the toast is not green', () => {

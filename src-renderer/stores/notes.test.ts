@@ -1,30 +1,11 @@
 import { describe, expect, test } from 'vitest';
 import type { ImportSummary } from '../../src-shared/domain/library';
+import { importSummary } from '../../test-support/importSummary';
 import type { RunSummary } from '../../src-shared/domain/ml';
 import { importNote } from './library';
 import { trainedNote } from './training';
 
-const summary = (over: Partial<ImportSummary>): ImportSummary => ({
-  import_id: 1,
-  kind: 'ratings',
-  source: '/x/image_ratings.txt',
-  encoding: 'utf-8',
-  rows: 567,
-  urls: 567,
-  images_new: 0,
-  images_existing: 0,
-  failed: 0,
-  failed_before: 0,
-  failures_by_reason: {},
-  row_problems_by_reason: {},
-  row_problems: 0,
-  labels: { good: 0, bad: 0, unlabeled: 0 },
-  bundle_id: null,
-  network_requests: 0,
-  seconds: 1,
-  cancelled: false,
-  ...over,
-});
+const summary = (over: Partial<ImportSummary>): ImportSummary => importSummary({ rows: 567, urls: 567, ...over });
 
 describe('import toasts', () => {
   test('an import where every image failed is an error, not a green toast', () => {
