@@ -100,6 +100,12 @@ export interface TrainParams extends HeadParams {
  */
 export const DEFAULT_AUGMENT = 4;
 
+/**
+ * Labelled images a training needs of each class (good and bad): the core refuses fewer
+ * (trainService.ts), and the Train screen keeps Train off and says so until the library has them.
+ */
+export const MIN_PER_CLASS = 10;
+
 /** How many synthetic examples a run trained on. */
 export interface SyntheticTally {
   bad: number;

@@ -11,7 +11,7 @@ import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import type { CallContext } from '../../../src-shared/contract/handlers';
 import { QcError } from '../../../src-shared/contract/errors';
-import { DEFAULT_TRAIN_PARAMS, type LabelTally, type RunNoiseReport, type RunSummary, type TrainParams } from '../../../src-shared/domain/ml';
+import { DEFAULT_TRAIN_PARAMS, MIN_PER_CLASS, type LabelTally, type RunNoiseReport, type RunSummary, type TrainParams } from '../../../src-shared/domain/ml';
 import type { CoreContext } from '../context';
 import { getSetting, setSetting, SETTING } from '../db/settings';
 import { writeLibraryGraphs } from '../export/graphs';
@@ -33,7 +33,6 @@ import { SPLIT_CODE, type TrainJobResult } from './trainJob';
 
 export { DEFAULT_TRAIN_PARAMS };
 
-export const MIN_PER_CLASS = 10;
 
 /**
  * Repetitions of the k-fold out-of-fold predictions behind label issues and pruning: their mean is

@@ -1,7 +1,7 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, type FocusEvent, type RefObject } from 'react';
 import { trainOptions } from '../../../src-shared/contract/schemas';
 import { formatPercent } from '../../../src-shared/domain/threshold';
-import { FEATURE_SETS, type FeatureSet } from '../../../src-shared/domain/ml';
+import { FEATURE_SETS, MIN_PER_CLASS, type FeatureSet } from '../../../src-shared/domain/ml';
 import { useApp, useAppStore } from '../../stores/app';
 import { FORM_LABELS, keptText, type TrainForm } from '../../stores/trainDefaults';
 import { ProgressBar } from '../../components/ProgressBar';
@@ -92,6 +92,12 @@ function TrainFormView() {
   const cancelling = job?.cancelling === true;
   // Train waits for the runs: the run a new one is compared with, and the active one its note names, come from them.
   const runsLoaded = useApp((s) => s.runsLoaded);
+  // Too few labels of a class: the core would refuse the training (trainService.ts), so Train is off and says why.
+  const labels = useApp((s) => s.status?.labels ?? null);
+  const fewReason =
+    labels && (labels.good < MIN_PER_CLASS || labels.bad < MIN_PER_CLASS)
+      ? `Training needs at least ${MIN_PER_CLASS} good and ${MIN_PER_CLASS} bad images; the library has ${labels.good.toLocaleString('en-US')} good and ${labels.bad.toLocaleString('en-US')} bad: label more on Review, or import ratings on Library`
+      : null;
   // Another window's or another program's training (qc train): Train waits for it (one run trains on
   // a library at a time), and a Cancel for it is shown here (ml.cancelTraining: another program's
   // through the library, as qc cancel), with its progress when it is another window's (another
@@ -121,7 +127,7 @@ function TrainFormView() {
       data-testid="train-form"
       onSubmit={(e) => {
         e.preventDefault();
-        if (!other && runsLoaded) void store.getState().startTraining();
+        if (!other && runsLoaded && !fewReason) void store.getState().startTraining();
       }}
     >
       <div className="form-row">
@@ -160,9 +166,9 @@ function TrainFormView() {
         <button
           type="submit"
           className="btn btn--primary"
-          disabled={!!training || !!other || !runsLoaded}
-          title={otherReason ? `${otherReason}: Train is available again when it ends` : !runsLoaded ? 'Loading the runs…' : undefined}
-          aria-describedby={other ? 'train-other-reason' : undefined}
+          disabled={!!training || !!other || !runsLoaded || (!!fewReason && !training)}
+          title={otherReason ? `${otherReason}: Train is available again when it ends` : !runsLoaded ? 'Loading the runs…' : (fewReason ?? undefined)}
+          aria-describedby={other ? 'train-other-reason' : fewReason && !training ? 'train-few-reason' : undefined}
           data-testid="train-start"
           ref={startRef}
         >
@@ -201,6 +207,11 @@ function TrainFormView() {
           >
             Run {activeRunId}'s settings
           </button>
+        )}
+        {fewReason && !training && !other && (
+          <span className="muted" id="train-few-reason" data-testid="train-few-reason">
+            {fewReason}.
+          </span>
         )}
         {other && (
           <>
