@@ -128,6 +128,10 @@ class IssuesSource {
         // A verdict the event names (library.changed 'issues' with `reviewed`) is applied in place, as
         // one given here is (hearing this window's own again changes nothing); any other change lists again.
         this.client.on('library.changed', (e) => (e.reason === 'issues' && e.reviewed ? this.reviewed(e.reviewed.imageIds, e.reviewed.action) : void this.refresh())),
+        // Back after a dropped connection (browser mode): the verdicts and label changes announced
+        // while it was down were never heard, so the issues are asked again (the store reloads the
+        // rest: stores/ui.ts connect).
+        this.onReconnect(() => void this.refresh()),
       ];
       this.offLabels = () => offs.forEach((off) => off());
     }
@@ -141,6 +145,19 @@ class IssuesSource {
   };
 
   get = () => this.state;
+
+  /** `fn` each time the connection opens again after it closed. */
+  private onReconnect(fn: () => void): () => void {
+    let dropped = false;
+    const off = this.client.onConnection?.((state) => {
+      if (state === 'closed') dropped = true;
+      else if (state === 'open' && dropped) {
+        dropped = false;
+        fn();
+      }
+    });
+    return off ?? (() => {});
+  }
 
   /** Ask the core again: the issues themselves while a view shows why-lines, else the counts. */
   async refresh(): Promise<void> {

@@ -8,7 +8,7 @@ import { Toasts } from '../../components/Toasts';
 import { fmtCount, fmtInt } from '../../components/format';
 import { ExportScreen } from '../export/ExportScreen';
 import { IssuesScreen } from '../issues/IssuesScreen';
-import { issuesSource, useOpenIssues } from '../issues/openIssues';
+import { useOpenIssues } from '../issues/openIssues';
 import { LibraryScreen } from '../library/LibraryScreen';
 import { ReviewScreen } from '../review/ReviewScreen';
 import { TrainScreen } from '../train/TrainScreen';
@@ -157,20 +157,6 @@ export function App({ client, store: given }: { client: ApiClient; store?: AppSt
       }),
     [store],
   );
-  // Back after a dropped connection (browser mode): the verdicts and label changes announced while it
-  // was down are lost, so the open-issue counts (the sidebar's badge, Label issues) are asked again,
-  // as the store reloads the rest (stores/ui.ts connect).
-  useEffect(() => {
-    let dropped = false;
-    const off = client.onConnection?.((state) => {
-      if (state === 'closed') dropped = true;
-      else if (state === 'open' && dropped) {
-        dropped = false;
-        void issuesSource(client).refresh();
-      }
-    });
-    return () => void off?.();
-  }, [client]);
   return (
     <AppProvider client={client} store={store}>
       <Shell />
