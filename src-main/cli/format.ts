@@ -32,10 +32,12 @@ function importProblemLines(s: ImportSummary): string[] {
   const { urls, input } = splitFailureReasons(s);
   if (!urls.length && !input.length) return [];
   const lines = (list: [FailureReason, number][]) => reasonLines(Object.fromEntries(list));
+  const folder = s.kind === 'folder';
+  const failed = folder ? 'files' : 'URLs';
   return [
-    ...(urls.length ? [`  failed ${s.kind === 'folder' ? 'files' : 'URLs'} by reason:`, ...lines(urls)] : []),
-    ...(input.length ? [`  ${s.kind === 'folder' ? 'entries of the folder not imported' : 'rows that could not be read'}, by reason:`, ...lines(input)] : []),
-    `  (qc failures lists them${urls.length ? `; qc import --retry-failed tries the failed ${s.kind === 'folder' ? 'files' : 'URLs'} again` : ''})`,
+    ...(urls.length ? [`  failed ${failed} by reason:`, ...lines(urls)] : []),
+    ...(input.length ? [`  ${folder ? 'entries of the folder not imported' : 'rows that could not be read'}, by reason:`, ...lines(input)] : []),
+    `  (qc failures lists them${urls.length ? `; qc import --retry-failed tries the failed ${failed} again` : ''})`,
   ];
 }
 
