@@ -223,6 +223,17 @@ describe('tag files', () => {
     expect(chunked.map((row) => row.identifier)).toEqual(readTsv(path.join(out, 'bundle_finaltags.tsv')).map((row) => row.identifier));
   });
 
+  it('re-exported with fewer chunks after the curator deleted a middle chunk, still removes the older later chunks', async () => {
+    const out = path.join(dir, 'deleted-middle');
+    expect((await exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: out, chunkRows: 1 })).files).toHaveLength(9);
+    for (const n of ['bundle_c.tsv', 'bundle_d.tsv']) fs.rmSync(path.join(out, n));
+    // A tag file far along the sequence by its name (chunk 10,456), a curator's backup: kept.
+    fs.copyFileSync(path.join(out, 'bundle_h.tsv'), path.join(out, 'bundle_old.tsv'));
+    const r = await exportBundle(core.context.db, { bundleId, runId: runId(), threshold: 0.7, outDir: out, chunkRows: 5 });
+    expect(r.files.map((f) => path.basename(f))).toEqual(['bundle_a.tsv', 'bundle_b.tsv', 'bundle_finaltags.tsv']);
+    expect(fs.readdirSync(out).sort()).toEqual(['bundle_a.tsv', 'bundle_b.tsv', 'bundle_finaltags.tsv', 'bundle_old.tsv']);
+  });
+
   it("sweeps the temporary files and stage folders of dead processes from the output folder, and leaves a live process's", async () => {
     const out = path.join(dir, 'swept');
     fs.mkdirSync(out);

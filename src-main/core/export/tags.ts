@@ -135,20 +135,34 @@ export const TAG_FILES: OwnedFiles = {
 };
 
 /**
+ * Absent names after which {@link staleChunks} stops looking for an older export's chunks: a curator
+ * who deleted some middle chunks of an older export still gets its later ones removed, and a file
+ * far along the sequence by accident of its name (`media_old.tsv` is chunk 10,456) is never reached.
+ */
+export const STALE_CHUNK_GAP = 64;
+
+/**
  * An older export's chunks that a new one of `count` chunks does not rewrite: `<base>_<suffix>.tsv`
- * for the suffixes chunkSuffix gives after this export's last, while something is there (a gap
- * ends them), and of those only the tag files ({@link isTagFile}). A file of the user's that merely
- * looks alike is never taken for a chunk: `media_backup.tsv` is not in the sequence, and a
- * `media_b.tsv` of notes beside `media.tsv`'s chunks is in it but not a tag file, so it is left alone.
+ * for the suffixes chunkSuffix gives after this export's last, over gaps of fewer than
+ * {@link STALE_CHUNK_GAP} absent names (a deleted middle chunk does not leave the later ones beside
+ * the new chunks, their rows there twice), and of those only the tag files ({@link isTagFile}). A
+ * file of the user's that merely looks alike is never taken for a chunk: `media_backup.tsv` is not
+ * in the sequence, and a `media_b.tsv` of notes beside `media.tsv`'s chunks is in it but not a tag
+ * file, so it is left alone.
  */
 export function staleChunks(dir: string, base: string, count: number): string[] {
   const out: string[] = [];
-  for (let i = count; ; i++) {
+  for (let i = count, absent = 0; absent < STALE_CHUNK_GAP; i++) {
     const name = `${base}_${chunkSuffix(i)}.tsv`;
     const st = fs.lstatSync(path.join(dir, name), { throwIfNoEntry: false });
-    if (!st || st.isDirectory()) return out;
-    if (isTagFile(path.join(dir, name))) out.push(name);
+    if (!st) {
+      absent++;
+      continue;
+    }
+    absent = 0;
+    if (!st.isDirectory() && isTagFile(path.join(dir, name))) out.push(name);
   }
+  return out;
 }
 
 /** Columns a bundle's tag files write after the bundle's own: imclass, confidence, source, p_bad. */
