@@ -62,6 +62,10 @@ describe('JobBar and ProgressBar for assistive technology', () => {
     act(() => store.setState({ jobs: [importJob(null, { id: 2, label: 'Training', method: 'ml.train' })] }));
     expect(screen.getByTestId('jobbar-live')).toBe(live);
     expect(live.textContent).toBe('Training: starting. ');
+    // The bar, its Cancel and the live region are inside a landmark of their own, named Jobs.
+    const landmark = screen.getByRole('region', { name: 'Jobs' });
+    expect(landmark.contains(live)).toBe(true);
+    expect(landmark.contains(screen.getByRole('button', { name: 'Cancel' }))).toBe(true);
   });
 
   test('a bar without a label (the Train screen) is named after its job; an unknown total has no value now', () => {

@@ -86,15 +86,17 @@ export function JobBar() {
   const store = useAppStore();
   const focus = useFocusAfterJob(jobs, store);
   // The live region first in both cases, so it is the same element whether jobs run or not.
+  // A labelled landmark ("Jobs"), so that a screen reader's list of landmarks reaches the running
+  // jobs and their Cancel buttons (they sat outside every landmark, below <main>).
   if (!jobs.length)
     return (
-      <>
+      <section className="jobs" aria-label="Jobs">
         <JobAnnouncer jobs={jobs} />
         <div className="jobbar jobbar--empty" data-testid="jobbar" data-count={0} />
-      </>
+      </section>
     );
   return (
-    <>
+    <section className="jobs" aria-label="Jobs">
       <JobAnnouncer jobs={jobs} />
       <div className="jobbar" data-testid="jobbar" data-count={jobs.length}>
         {jobs.map((job) => (
@@ -118,6 +120,6 @@ export function JobBar() {
           </div>
         ))}
       </div>
-    </>
+    </section>
   );
 }
