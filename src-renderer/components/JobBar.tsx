@@ -85,41 +85,38 @@ export function JobBar() {
   const jobs = useApp((s) => s.jobs);
   const store = useAppStore();
   const focus = useFocusAfterJob(jobs, store);
-  // The live region first in both cases, so it is the same element whether jobs run or not.
-  // A labelled landmark ("Jobs"), so that a screen reader's list of landmarks reaches the running
-  // jobs and their Cancel buttons (they sat outside every landmark, below <main>).
-  if (!jobs.length)
-    return (
-      <section className="jobs" aria-label="Jobs">
-        <JobAnnouncer jobs={jobs} />
-        <div className="jobbar jobbar--empty" data-testid="jobbar" data-count={0} />
-      </section>
-    );
+  // The live region first, so it is the same element whether jobs run or not; both in a labelled
+  // landmark ("Jobs"), so that a screen reader's list of landmarks reaches the running jobs and their
+  // Cancel buttons (they sat outside every landmark, below <main>).
   return (
     <section className="jobs" aria-label="Jobs">
       <JobAnnouncer jobs={jobs} />
-      <div className="jobbar" data-testid="jobbar" data-count={jobs.length}>
-        {jobs.map((job) => (
-          <div className="jobbar__job" key={job.id} data-testid={`job-${job.id}`} data-method={job.method}>
-            <span className="jobbar__label">{job.label}</span>
-            <ProgressBar progress={job.progress} label={job.label} />
-            <button
-              type="button"
-              className="btn btn--small"
-              disabled={job.cancelling}
-              onFocus={(e) => focus.watch(job.id, e.currentTarget)}
-              onBlur={() => focus.unwatch(job.id)}
-              onClick={(e) => {
-                focus.watch(job.id, e.currentTarget);
-                store.getState().cancelJob(job.id);
-              }}
-              data-testid={`job-cancel-${job.id}`}
-            >
-              {job.cancelling ? 'Cancelling…' : 'Cancel'}
-            </button>
-          </div>
-        ))}
-      </div>
+      {jobs.length === 0 ? (
+        <div className="jobbar jobbar--empty" data-testid="jobbar" data-count={0} />
+      ) : (
+        <div className="jobbar" data-testid="jobbar" data-count={jobs.length}>
+          {jobs.map((job) => (
+            <div className="jobbar__job" key={job.id} data-testid={`job-${job.id}`} data-method={job.method}>
+              <span className="jobbar__label">{job.label}</span>
+              <ProgressBar progress={job.progress} label={job.label} />
+              <button
+                type="button"
+                className="btn btn--small"
+                disabled={job.cancelling}
+                onFocus={(e) => focus.watch(job.id, e.currentTarget)}
+                onBlur={() => focus.unwatch(job.id)}
+                onClick={(e) => {
+                  focus.watch(job.id, e.currentTarget);
+                  store.getState().cancelJob(job.id);
+                }}
+                data-testid={`job-cancel-${job.id}`}
+              >
+                {job.cancelling ? 'Cancelling…' : 'Cancel'}
+              </button>
+            </div>
+          ))}
+        </div>
+      )}
     </section>
   );
 }
