@@ -39,8 +39,8 @@ export default defineConfig({
           exclude: [...configDefaults.exclude, ...ISOLATED_NODE_TESTS],
           // The Node files share their worker's modules instead of loading them again for every file
           // (vitest's isolate): each file still opens its own libraries, servers and processes and
-          // closes them in its own hooks. Measured on 2 cores, the whole unit suite: 1,755 → 1,478
-          // CPU-s, 896 → 760 s. Files that replace or reload modules (vi.mock, vi.resetModules) run
+          // closes them in its own hooks. Measured on 2 cores, the whole unit suite: 1,718–1,755 →
+          // 1,478–1,546 CPU-s, 876–896 → 760–792 s. Files that replace or reload modules (vi.mock, vi.resetModules) run
           // isolated (ISOLATED_NODE_TESTS); so do the renderer's, which register
           // testing-library's cleanup at import and gain little without it (578 → 531 CPU-s).
           isolate: false,
