@@ -106,6 +106,15 @@ export const DEFAULT_AUGMENT = 4;
  */
 export const MIN_PER_CLASS = 10;
 
+/**
+ * Why a library with these labels cannot train (fewer than {@link MIN_PER_CLASS} of a class), or
+ * null when it can: the core's refusal and the Train screen's note, counts written by `fmt`.
+ */
+export function tooFewLabels(labels: { good: number; bad: number }, fmt: (n: number) => string = String): string | null {
+  if (labels.good >= MIN_PER_CLASS && labels.bad >= MIN_PER_CLASS) return null;
+  return `training needs at least ${MIN_PER_CLASS} good and ${MIN_PER_CLASS} bad images; the library has ${fmt(labels.good)} good and ${fmt(labels.bad)} bad`;
+}
+
 /** How many synthetic examples a run trained on. */
 export interface SyntheticTally {
   bad: number;

@@ -11,7 +11,7 @@ import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import type { CallContext } from '../../../src-shared/contract/handlers';
 import { QcError } from '../../../src-shared/contract/errors';
-import { DEFAULT_TRAIN_PARAMS, MIN_PER_CLASS, type LabelTally, type RunNoiseReport, type RunSummary, type TrainParams } from '../../../src-shared/domain/ml';
+import { DEFAULT_TRAIN_PARAMS, tooFewLabels, type LabelTally, type RunNoiseReport, type RunSummary, type TrainParams } from '../../../src-shared/domain/ml';
 import type { CoreContext } from '../context';
 import { getSetting, setSetting, SETTING } from '../db/settings';
 import { writeLibraryGraphs } from '../export/graphs';
@@ -32,7 +32,6 @@ import { findBackbone, loadManifest, MANIFEST_FILE } from './backbone/manifest';
 import { SPLIT_CODE, type TrainJobResult } from './trainJob';
 
 export { DEFAULT_TRAIN_PARAMS };
-
 
 /**
  * Repetitions of the k-fold out-of-fold predictions behind label issues and pruning: their mean is
@@ -261,9 +260,8 @@ export class TrainService {
       .prepare("SELECT i.id, i.sha256, l.label, i.dhash FROM images i JOIN labels l ON l.image_id = i.id WHERE l.label IN ('good', 'bad') ORDER BY i.sha256")
       .all() as Labelled[];
     const tally = { good: labelled.filter((l) => l.label === 'good').length, bad: labelled.filter((l) => l.label === 'bad').length };
-    if (tally.good < MIN_PER_CLASS || tally.bad < MIN_PER_CLASS) {
-      throw new QcError('bad_input', `training needs at least ${MIN_PER_CLASS} good and ${MIN_PER_CLASS} bad images; the library has ${tally.good} good and ${tally.bad} bad`);
-    }
+    const tooFew = tooFewLabels(tally);
+    if (tooFew) throw new QcError('bad_input', tooFew);
     // Arguments are checked before the run exists: a wrong one is refused, not left as a failed run.
     // The groups file is read, the backbone looked up, and the folds counted against the groups the split can make.
     const groupKeys = groupSpec ? await loadGroupKeys(this.core, groupSpec) : null;

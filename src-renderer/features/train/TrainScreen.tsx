@@ -1,7 +1,7 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, type FocusEvent, type RefObject } from 'react';
 import { trainOptions } from '../../../src-shared/contract/schemas';
 import { formatPercent } from '../../../src-shared/domain/threshold';
-import { FEATURE_SETS, MIN_PER_CLASS, type FeatureSet } from '../../../src-shared/domain/ml';
+import { FEATURE_SETS, tooFewLabels, type FeatureSet } from '../../../src-shared/domain/ml';
 import { useApp, useAppStore } from '../../stores/app';
 import { FORM_LABELS, keptText, type TrainForm } from '../../stores/trainDefaults';
 import { ProgressBar } from '../../components/ProgressBar';
@@ -94,10 +94,8 @@ function TrainFormView() {
   const runsLoaded = useApp((s) => s.runsLoaded);
   // Too few labels of a class: the core would refuse the training (trainService.ts), so Train is off and says why.
   const labels = useApp((s) => s.status?.labels ?? null);
-  const fewReason =
-    labels && (labels.good < MIN_PER_CLASS || labels.bad < MIN_PER_CLASS)
-      ? `Training needs at least ${MIN_PER_CLASS} good and ${MIN_PER_CLASS} bad images; the library has ${labels.good.toLocaleString('en-US')} good and ${labels.bad.toLocaleString('en-US')} bad: label more on Review, or import ratings on Library`
-      : null;
+  const tooFew = labels && tooFewLabels(labels, (n) => n.toLocaleString('en-US'));
+  const fewReason = tooFew ? `T${tooFew.slice(1)}: label more on Review, or import ratings on Library` : null;
   // Another window's or another program's training (qc train): Train waits for it (one run trains on
   // a library at a time), and a Cancel for it is shown here (ml.cancelTraining: another program's
   // through the library, as qc cancel), with its progress when it is another window's (another
