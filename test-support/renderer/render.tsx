@@ -3,9 +3,8 @@
  * (a seeded library: real SQLite from the real migrations, real handlers) through the in-memory
  * transport; `withFaults` adds only injected failures and latency. Every core is closed after each test.
  */
-import { cleanup, configure, render, type RenderResult } from '@testing-library/react';
+import { configure, render, type RenderResult } from '@testing-library/react';
 import type { ReactElement } from 'react';
-import { afterEach } from 'vitest';
 import { AppProvider } from '../../src-renderer/features/shell/AppProvider';
 import { createAppStore, type AppStore } from '../../src-renderer/stores/app';
 import { RunStore } from '../../src-main/core/ml/runs';
@@ -14,13 +13,12 @@ import type { RunSummary } from '../../src-shared/domain/ml';
 import { seedLibrary, type SeededLibrary, type SeedOptions } from '../seedLibrary';
 import { withFaults, type TestClient } from './faults';
 import { memoryClient } from './memoryTransport';
+import { onTestEnd } from './opened';
 
 // findBy* and waitFor wait up to 10 s, not testing-library's 1 s: under CI's load (four test files on
 // two cores) a screen's first answer from the real core has taken longer than a second, and tests
 // failed that way (the Export screen's preview, twice). A wait that succeeds returns as soon as it does.
 configure({ asyncUtilTimeout: 10_000 });
-
-const open: (() => Promise<void>)[] = [];
 
 type ImageRow = Omit<SeededImageState, 'p_bad' | 'heldout'> & { p_bad: number | null; heldout: number };
 const toState = (r: ImageRow): SeededImageState => ({ ...r, p_bad: r.p_bad ?? NaN, heldout: r.heldout === 1 });
@@ -28,12 +26,6 @@ const toState = (r: ImageRow): SeededImageState => ({ ...r, p_bad: r.p_bad ?? Na
 const IMAGE_SQL = `SELECT i.id, l.label, l.origin, p.p_bad, li.rank AS issue_rank, COALESCE(p.heldout, 0) AS heldout
   FROM images i JOIN labels l ON l.image_id = i.id
   LEFT JOIN predictions p ON p.run_id = @run AND p.image_id = i.id LEFT JOIN label_issues li ON li.run_id = @run AND li.image_id = i.id`;
-
-afterEach(async () => {
-  cleanup();
-  const closing = open.splice(0);
-  for (const close of closing) await close();
-});
 
 export interface SetupOptions extends SeedOptions {
   /** Milliseconds each call waits before reaching the core (default 0). */
@@ -93,7 +85,7 @@ export function setup(options: SetupOptions = {}): TestContext {
     },
     emit: <E extends EventName>(event: E, payload: EventMap[E]) => lib.core.events.emit(event, payload),
   };
-  open.push(async () => {
+  onTestEnd(async () => {
     await transport.dispose();
     await lib.core.close();
   });

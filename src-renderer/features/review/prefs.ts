@@ -6,6 +6,7 @@
  * shows now (key help, compare). A tiny external store for React.
  */
 import { useSyncExternalStore } from 'react';
+import { perPage } from '../../stores/perPage';
 
 /** The kept habits and their localStorage keys. */
 const KEPT = { autoAdvance: 'qc.autoAdvance', thresholdDetails: 'qc.thresholdDetails' } as const;
@@ -42,24 +43,34 @@ function detailsByHeight(): boolean {
   return typeof h !== 'number' || !(h > 0) || h >= DETAILS_MIN_WINDOW_HEIGHT;
 }
 
-let state: Prefs = { autoAdvance: kept('autoAdvance') ?? false, thresholdDetails: kept('thresholdDetails') ?? detailsByHeight(), helpOpen: false, compare: null };
-const listeners = new Set<() => void>();
+interface Page {
+  state: Prefs;
+  listeners: Set<() => void>;
+}
 
-// Until the curator chooses, the details follow the window's height as it is resized.
-(globalThis as { addEventListener?: (type: string, fn: () => void) => void }).addEventListener?.('resize', () => {
-  if (kept('thresholdDetails') !== null) return;
-  const shown = detailsByHeight();
-  if (shown === state.thresholdDetails) return;
-  state = { ...state, thresholdDetails: shown };
-  for (const fn of [...listeners]) fn();
+const page = perPage<Page>(() => {
+  const p: Page = {
+    state: { autoAdvance: kept('autoAdvance') ?? false, thresholdDetails: kept('thresholdDetails') ?? detailsByHeight(), helpOpen: false, compare: null },
+    listeners: new Set(),
+  };
+  // Until the curator chooses, the details follow the window's height as it is resized.
+  (globalThis as { addEventListener?: (type: string, fn: () => void) => void }).addEventListener?.('resize', () => {
+    if (kept('thresholdDetails') !== null) return;
+    const shown = detailsByHeight();
+    if (shown === p.state.thresholdDetails) return;
+    p.state = { ...p.state, thresholdDetails: shown };
+    for (const fn of [...p.listeners]) fn();
+  });
+  return p;
 });
 
 export function prefs(): Prefs {
-  return state;
+  return page().state;
 }
 
 export function setPrefs(patch: Partial<Prefs>): void {
-  state = { ...state, ...patch };
+  const p = page();
+  p.state = { ...p.state, ...patch };
   for (const key of Object.keys(KEPT) as Kept[]) {
     if (patch[key] === undefined) continue;
     try {
@@ -68,16 +79,17 @@ export function setPrefs(patch: Partial<Prefs>): void {
       // Private mode: the choice lasts for this page only.
     }
   }
-  for (const fn of [...listeners]) fn();
+  for (const fn of [...p.listeners]) fn();
 }
 
 export function usePrefs(): Prefs {
   return useSyncExternalStore(
     (fn) => {
+      const { listeners } = page();
       listeners.add(fn);
       return () => listeners.delete(fn);
     },
-    () => state,
+    () => page().state,
   );
 }
 

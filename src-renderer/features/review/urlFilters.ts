@@ -6,6 +6,7 @@
  */
 import { useEffect } from 'react';
 import { useAppStore } from '../../stores/app';
+import { perPage } from '../../stores/perPage';
 import { DEFAULT_FILTERS, type GalleryFilters, type ViewKey } from '../../stores/review';
 
 const KEYS: (keyof GalleryFilters)[] = ['predicted', 'outcome', 'taxon', 'origin', 'label', 'sort', 'order', 'source'];
@@ -50,7 +51,7 @@ export function withViewInHash(hash: string, view: ViewKey, encoded: string): st
   return s ? `#${s}` : '';
 }
 
-const readOnce = new Set<ViewKey>();
+const readOnce = perPage(() => new Set<ViewKey>());
 
 /** Read the view's filters from the URL once, then keep the URL in step with them. */
 export function useFiltersInUrl(view: ViewKey): void {
@@ -59,8 +60,8 @@ export function useFiltersInUrl(view: ViewKey): void {
     if (typeof window === 'undefined') return;
     // The URL's filters apply once per page load (a reload or a shared link), not every time the
     // screen shows again: by then the store holds the newer choice.
-    const fromUrl = readOnce.has(view) ? null : new URLSearchParams(window.location.hash.replace(/^#/, '')).get(view);
-    readOnce.add(view);
+    const fromUrl = readOnce().has(view) ? null : new URLSearchParams(window.location.hash.replace(/^#/, '')).get(view);
+    readOnce().add(view);
     if (fromUrl) {
       const f = decodeFilters(fromUrl);
       if (Object.keys(f).length) store.getState().setFilters(view, f);
