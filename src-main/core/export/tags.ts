@@ -250,11 +250,34 @@ export function bundleTagBase(db: Db, bundleId: number): string {
   const all = db.prepare('SELECT id, origin FROM bundles ORDER BY id').all() as { id: number; origin: string }[];
   const self = all.find((b) => b.id === bundleId);
   if (!self) throw new QcError('not_found', `no bundle with id ${bundleId}`);
-  const plain = tagFileBase(self.origin);
+  return tagBaseAmong(all, self.origin);
+}
+
+/**
+ * The tag files' stem of the bundle from `origin` (an absolute path or a URL), as
+ * {@link bundleTagBase} gives it once that bundle is imported: its own when the library holds it,
+ * else the one it would get if imported now.
+ */
+export function tagBaseForOrigin(db: Db, origin: string): string {
+  return tagBaseAmong(db.prepare('SELECT origin FROM bundles ORDER BY id').all() as { origin: string }[], origin);
+}
+
+function tagBaseAmong(all: readonly { origin: string }[], origin: string): string {
+  const plain = tagFileBase(origin);
   const key = folderKey(plain);
-  if (key === LIBRARY_STEM) return tagStem(self.origin, true);
-  const first = all.find((b) => folderKey(tagFileBase(b.origin)) === key)!;
-  return first.origin === self.origin ? plain : tagStem(self.origin, true);
+  if (key === LIBRARY_STEM) return tagStem(origin, true);
+  const first = all.find((b) => folderKey(tagFileBase(b.origin)) === key);
+  return !first || first.origin === origin ? plain : tagStem(origin, true);
+}
+
+/**
+ * Refuse, before a bundle from `origin` is downloaded and scored, a file of the curator's at its
+ * final tags' name or its first chunk's in `outDir` (qc classify): the export would refuse it only
+ * after all that work. The export checks every name again (a file may appear meanwhile).
+ */
+export function refuseTagNamesTaken(db: Db, origin: string, outDir: string): void {
+  const base = tagBaseForOrigin(db, origin);
+  refuseNotOwned(path.resolve(outDir), [`${base}_finaltags.tsv`, `${base}_${chunkSuffix(0)}.tsv`], TAG_FILES);
 }
 
 /** Bundle rows read per query by {@link exportBundle}: its memory does not grow with the bundle. */

@@ -331,6 +331,11 @@ export function checkMirror(m: Mirror): Mirror {
 /** How often an import waiting for another import of the same input looks again, ms. */
 export const IMPORT_WAIT_POLL_MS = 200;
 
+/** What an input's rows, import and bundle are keyed by: a URL as given, a local path made absolute. */
+export function inputOrigin(source: string): string {
+  return isHttpUrl(source) ? source : path.resolve(source);
+}
+
 export class Importer {
   private readonly q;
   /** The imports this process runs on this library (an import row with this process's pid but not here is not running). */
@@ -740,7 +745,7 @@ export class Importer {
       read = input.read;
       close = input.close;
     }
-    const origin = local ?? source;
+    const origin = inputOrigin(source);
     try {
       const scan = scanInput(read, origin, args.kind);
       const kind = scan.kind;

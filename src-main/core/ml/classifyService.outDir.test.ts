@@ -68,3 +68,41 @@ describe('an output folder that cannot be written', () => {
     expect(count('predictions')).toBe(predictions);
   }, 300_000);
 });
+
+describe("a curator's file at the bundle's tag file names", () => {
+  it('is refused by ml.classify before the bundle is imported; a bundle whose tag files get another name is not refused', async () => {
+    const rows = (from: number) => devRatings().slice(from, from + 3);
+    const fresh = path.join(dir, 'fresh', 'notes-bundle.txt');
+    fs.mkdirSync(path.dirname(fresh));
+    fs.writeFileSync(fresh, ['eolMediaURL\tidentifier', ...rows(300).map(([id, url]) => `${url}\t${id}`)].join('\n') + '\n');
+    for (const name of ['notes-bundle_finaltags.tsv', 'notes-bundle_a.tsv']) {
+      const out = path.join(dir, `curator-${name}`);
+      fs.mkdirSync(out);
+      fs.writeFileSync(path.join(out, name), 'my notes\n');
+      const before = { images: count('images'), imports: count('imports'), bundles: count('bundles') };
+      const jobs: JobProgress[] = [];
+      await expect(core.call('ml.classify', { source: fresh, mirrors, outDir: out }, { onProgress: (p) => jobs.push(p) })).rejects.toMatchObject({
+        code: 'bad_input',
+        message: expect.stringContaining(`${path.join(out, name)}: already there and not a tag file`),
+      });
+      expect(jobs).toEqual([]);
+      expect({ images: count('images'), imports: count('imports'), bundles: count('bundles') }).toEqual(before);
+      expect(fs.readdirSync(out)).toEqual([name]);
+      expect(fs.readFileSync(path.join(out, name), 'utf8')).toBe('my notes\n');
+    }
+    // bundle.txt was classified above, so another folder's bundle.txt writes bundle-<hash>_… files:
+    // a curator's bundle_finaltags.tsv beside them is not in their way.
+    const other = path.join(dir, 'elsewhere', 'bundle.txt');
+    fs.mkdirSync(path.dirname(other));
+    fs.writeFileSync(other, ['eolMediaURL\tidentifier', ...rows(310).map(([id, url]) => `${url}\t${id}`)].join('\n') + '\n');
+    const out = path.join(dir, 'curator-plain-name');
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, 'bundle_finaltags.tsv'), 'my notes\n');
+    await expect(core.call('ml.classify', { source: other, mirrors, outDir: out })).resolves.toMatchObject({ rows: 3 });
+    const written = fs.readdirSync(out).sort();
+    expect(written).toHaveLength(3);
+    expect(written).toContain('bundle_finaltags.tsv');
+    expect(written.filter((f) => /^bundle-[0-9a-f]{8}_(a|finaltags)\.tsv$/.test(f))).toHaveLength(2);
+    expect(fs.readFileSync(path.join(out, 'bundle_finaltags.tsv'), 'utf8')).toBe('my notes\n');
+  }, 300_000);
+});

@@ -9,8 +9,8 @@ import type { ClassifySummary, ExportSummary, FeatureSet, ThresholdInForce, Thre
 import type { CoreContext } from '../context';
 import { refuseInsideLibrary } from '../export/outDir';
 import { ExportStage } from '../export/stage';
-import { exportBundle, exportLibrary, type ExportResult } from '../export/tags';
-import type { Importer } from '../library/importer';
+import { exportBundle, exportLibrary, refuseTagNamesTaken, type ExportResult } from '../export/tags';
+import { inputOrigin, type Importer } from '../library/importer';
 import { featureKey } from './embed';
 import { embedMissing } from './embedService';
 import type { MlEngine } from './engine';
@@ -202,6 +202,8 @@ export class ClassifyService {
     };
     const shardBundle = shard ? await writeShardBundle(curatorFile, shard, outDir, this.core.paths.owners, takenByOther) : null;
     if (shardBundle) importArgs.source = shardBundle.file;
+    // A curator's file at the bundle's tag files' names is refused now, not after the download and scoring.
+    refuseTagNamesTaken(this.core.db, inputOrigin(importArgs.source), outDir);
     // Thumbnails and previews later (verify.ts): most of a bundle's pictures are never looked at.
     // New pictures are embedded in chunks while the rest download (the cores would idle otherwise).
     const { params } = this.runs.model(runId);
