@@ -84,6 +84,29 @@ describe('writeFileAtomic', () => {
     expect(fs.existsSync(f.tmp)).toBe(false);
     expect(fs.readFileSync(file, 'utf8')).toBe('old\n');
   });
+
+  it('commitUnlessTaken publishes at the target only where nothing is (not even a link), else at the other name', () => {
+    const out = outFolder('unless-taken');
+    const target = path.join(out, 'copy.txt');
+    const other = path.join(out, 'copy-apart.txt');
+    const first = new AtomicFile(target);
+    first.write('first\n');
+    expect(first.commitUnlessTaken(other)).toBe(target);
+    const second = new AtomicFile(target);
+    second.write('second\n');
+    expect(second.commitUnlessTaken(other)).toBe(other);
+    expect(fs.readFileSync(target, 'utf8')).toBe('first\n');
+    expect(fs.readFileSync(other, 'utf8')).toBe('second\n');
+    // A link at the target (to the victim, or dangling) is taken too: nothing is written through it.
+    fs.rmSync(target);
+    fs.symlinkSync(victim, target);
+    const third = new AtomicFile(target);
+    third.write('third\n');
+    expect(third.commitUnlessTaken(other)).toBe(other);
+    expect(fs.readFileSync(victim, 'utf8')).toBe(PRECIOUS);
+    expect(fs.readFileSync(other, 'utf8')).toBe('third\n');
+    expect(leftovers(out)).toEqual([]);
+  });
 });
 
 describe('makeDir', () => {

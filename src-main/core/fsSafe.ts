@@ -163,6 +163,35 @@ export class AtomicFile {
     }
   }
 
+  /**
+   * Like commit, but never over a file already at the target: the data is published there only if
+   * nothing is (link(2), which is atomic and fails if the name exists, even as a link), else at
+   * `otherwise` (renamed over whatever is there). Returns the path it was published at.
+   */
+  commitUnlessTaken(otherwise: string): string {
+    let at = this.file;
+    try {
+      const fd = this.fd;
+      if (fd === null) throw new Error(`${this.file}: committed after commit or discard`);
+      fs.fsyncSync(fd);
+      this.fd = null;
+      fs.closeSync(fd);
+      try {
+        fs.linkSync(this.tmp, this.file);
+        fs.rmSync(this.tmp, { force: true });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        at = otherwise;
+        fs.renameSync(this.tmp, otherwise);
+      }
+      openTemps.delete(this.tmp);
+      return at;
+    } catch (e) {
+      this.discard();
+      throw userFsError(e, at, 'cannot write it');
+    }
+  }
+
   /** Close and remove the temporary file (the target is left as it was). Safe to call more than once. */
   discard(): void {
     if (this.fd !== null) {

@@ -121,4 +121,29 @@ describe('ml.classify --shard: the names of shard copies and their tag files', (
     expect(new Set(names).size).toBe(4);
     expect(identifiers(second.files[1]!)).toEqual(rows.slice(5, 10).map(([id]) => id));
   }, 300_000);
+
+  it('names apart the shard copies of two bundle files of the same name classified at once by two processes on one library', async () => {
+    const a = bundleFile('race-a', rows.slice(0, 4));
+    const b = bundleFile('race-b', rows.slice(4, 8));
+    const out = path.join(dir, 'out-race');
+    // A second core on the same library: another qc process, its own connection.
+    const other = createCore({ dataDir: path.join(dir, 'lib'), ml: 'in-process' });
+    try {
+      const shard = { k: 1, n: 1 };
+      const [first, second] = await Promise.all([core.call('ml.classify', { source: a, mirrors, outDir: out, shard }), other.call('ml.classify', { source: b, mirrors, outDir: out, shard })]);
+      expect(second.bundle_id).not.toBe(first.bundle_id);
+      expect(fs.readdirSync(path.join(out, '.shards')).filter((f) => f.endsWith('.txt'))).toHaveLength(2);
+      const finals = [first, second].map((r) => r.files.find((f) => f.endsWith('_finaltags.tsv'))!);
+      expect(new Set(finals).size).toBe(2);
+      expect(identifiers(finals[0]!)).toEqual(rows.slice(0, 4).map(([id]) => id));
+      expect(identifiers(finals[1]!)).toEqual(rows.slice(4, 8).map(([id]) => id));
+      // Each classified again (one at a time) finds its own copy, bundle and files.
+      const again = await other.call('ml.classify', { source: b, mirrors, outDir: out, shard });
+      expect(again.bundle_id).toBe(second.bundle_id);
+      expect(again.files).toEqual(second.files);
+      expect((await core.call('ml.classify', { source: a, mirrors, outDir: out, shard })).files).toEqual(first.files);
+    } finally {
+      await other.close();
+    }
+  }, 300_000);
 });

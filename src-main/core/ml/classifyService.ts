@@ -18,7 +18,7 @@ import type { Decoded } from './backbone/preprocess';
 import { FeatureStore } from './featureStore';
 import type { RunStore } from './runs';
 import { assembleMatrix } from './dataset';
-import { curatorError, curatorReport, shardShownAs, writeShardBundle } from './shard';
+import { curatorError, curatorReport, shardShownAs, writeShardBundle, type ShardCopyOwner } from './shard';
 import { headInputWidth } from './train/predict';
 
 /** A tag export's progress (`tags` rows written of the total) and cancel, from the call's context. */
@@ -192,15 +192,16 @@ export class ClassifyService {
     const curatorFile = importArgs.source;
     // A shard copy whose path the library holds for another bundle file of the same name (imported or being imported) gets a name of its own.
     // Paths compared without case: on macOS and Windows `/a/Bundle.txt` and `/b/bundle.txt` would share one shard copy.
-    const takenByOther = (file: string) => {
+    const whose = (file: string): ShardCopyOwner => {
       const shownAs = shard && shardShownAs(curatorFile, shard);
       const shown = this.core.db
         .prepare<[string, string], string | null>('SELECT shown_origin FROM bundles WHERE origin = ? COLLATE NOCASE UNION ALL SELECT shown_source FROM imports WHERE source = ? COLLATE NOCASE')
         .pluck()
-        .all(file, file);
-      return shown.some((s) => s !== null && s !== shownAs);
+        .all(file, file)
+        .filter((s) => s !== null);
+      return shown.some((s) => s !== shownAs) ? 'other' : shown.length ? 'mine' : 'nobody';
     };
-    const shardBundle = shard ? await writeShardBundle(curatorFile, shard, outDir, this.core.paths.owners, takenByOther) : null;
+    const shardBundle = shard ? await writeShardBundle(curatorFile, shard, outDir, this.core.paths.owners, whose) : null;
     if (shardBundle) importArgs.source = shardBundle.file;
     // A curator's file at the bundle's tag files' names is refused now, not after the download and scoring.
     refuseTagNamesTaken(this.core.db, inputOrigin(importArgs.source), outDir);

@@ -47,7 +47,7 @@ export function shardOf(url: string, n: number): number {
 /**
  * `<stem>.shard-K-of-N<ext>` (`<ext>` `.txt` for a file without one), or with `distinct`
  * `<stem>-<8 hex digits of sha1(source)>.shard-K-of-N<ext>`: the name of another bundle file with the same name (`/b/bundle.tsv` after `/a/bundle.tsv`) whose
- * shard K of N went into the same output folder first ({@link writeShardBundle} `takenByOther`).
+ * shard K of N went into the same output folder first ({@link writeShardBundle} `whose`).
  */
 export function shardFileName(source: string, shard: Shard, distinct = false): string {
   // A bundle file without an extension (`media`) gets one: its tag files' stem is the copy's name
@@ -69,6 +69,12 @@ export const SHARD_FOLDER = '.shards';
 export function shardShownAs(source: string, shard: Shard): string {
   return `${source}, shard ${shard.k} of ${shard.n}`;
 }
+
+/**
+ * Whose a shard copy's plain name is, as the library knows (classifyService): an import of this
+ * bundle file's shard (`mine`), of another bundle file of the same name (`other`), or of none.
+ */
+export type ShardCopyOwner = 'mine' | 'other' | 'nobody';
 
 /** A shard bundle written by {@link writeShardBundle}. */
 export interface ShardBundle {
@@ -95,13 +101,15 @@ export interface ShardBundle {
  * through. Streams: memory does not grow with the bundle. Returns the file and the counts.
  *
  * The shard copy's path is the key of its import and bundle in the library (and its name the stem
- * of its tag files): `takenByOther(file)` says whether the library already holds that path as the
+ * of its tag files): `whose(file)` says whether the library already holds that path as the
  * shard of another bundle file with the same name (`/a/bundle.tsv` and `/b/bundle.tsv` sharded into
  * one folder). Then the copy is named apart ({@link shardFileName} `distinct`): the second would
  * otherwise be imported as an edit of the first, its rows replacing the first's in the library and
- * its tag files overwriting the first's.
+ * its tag files overwriting the first's. A path the library holds for no bundle file is taken only
+ * if no file is there when the copy is published: another process may have written it a moment
+ * before for a bundle file of the same name, not imported yet (two classifies started at once).
  */
-export async function writeShardBundle(source: string, shard: Shard, outDir: string, owners?: string | null, takenByOther?: (file: string) => boolean): Promise<ShardBundle> {
+export async function writeShardBundle(source: string, shard: Shard, outDir: string, owners?: string | null, whose?: (file: string) => ShardCopyOwner): Promise<ShardBundle> {
   if (isHttpUrl(source)) throw new QcError('bad_input', `--shard needs a local bundle file; download ${source} first`);
   // Refused as the unsharded import refuses them (importer.ts prepare): the same code, words and file.
   if (!fs.existsSync(source)) throw new QcError('bad_input', 'no such file or folder', { file: source });
@@ -121,7 +129,10 @@ export async function writeShardBundle(source: string, shard: Shard, outDir: str
     throw e;
   }
   const plain = path.join(dir, shardFileName(source, shard));
-  const out = new AtomicFile(takenByOther?.(plain) ? path.join(dir, shardFileName(source, shard, true)) : plain);
+  const distinct = path.join(dir, shardFileName(source, shard, true));
+  const owner = whose?.(plain);
+  const out = new AtomicFile(owner === 'other' ? distinct : plain);
+  let file = out.file;
   let rows = 0;
   let kept = 0;
   let pending = '';
@@ -189,7 +200,11 @@ export async function writeShardBundle(source: string, shard: Shard, outDir: str
     flush();
     // Only a row with a quote can leave one open: a shard without any is read as it was written.
     if (quoted) checkRecords(out.tmp, source, (i) => lineOf[i]!, (i) => i < written && starts[i] === 1, written);
-    out.commit();
+    // A plain name the library knows for no bundle file may still be another process's copy,
+    // written a moment ago for a bundle file of the same name and not imported yet: taken only if
+    // nothing is there, else this copy is named apart.
+    if (owner === 'nobody') file = out.commitUnlessTaken(distinct);
+    else out.commit();
   } catch (e) {
     out.discard();
     throw e;
@@ -197,7 +212,7 @@ export async function writeShardBundle(source: string, shard: Shard, outDir: str
     await input.close();
   }
   return {
-    file: out.file,
+    file,
     shard: { k: shard.k, n: shard.n },
     rows,
     kept,
