@@ -149,18 +149,10 @@ export class AtomicFile {
 
   /** Flush the data to disk, close, and rename over the target. On failure nothing is left behind. */
   commit(): void {
-    try {
-      const fd = this.fd;
-      if (fd === null) throw new Error(`${this.file}: committed after commit or discard`);
-      fs.fsyncSync(fd);
-      this.fd = null;
-      fs.closeSync(fd);
-      fs.renameSync(this.tmp, this.file);
-      openTemps.delete(this.tmp);
-    } catch (e) {
-      this.discard();
-      throw userFsError(e, this.file, 'cannot write it');
-    }
+    this.publish((tmp) => {
+      fs.renameSync(tmp, this.file);
+      return this.file;
+    });
   }
 
   /**
@@ -169,26 +161,33 @@ export class AtomicFile {
    * `otherwise` (renamed over whatever is there). Returns the path it was published at.
    */
   commitUnlessTaken(otherwise: string): string {
-    let at = this.file;
+    return this.publish((tmp) => {
+      try {
+        fs.linkSync(tmp, this.file);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        fs.renameSync(tmp, otherwise);
+        return otherwise;
+      }
+      fs.rmSync(tmp, { force: true });
+      return this.file;
+    });
+  }
+
+  /** Flush the data to disk, close, and move the temporary file into place with `place`; on failure nothing is left behind. */
+  private publish(place: (tmp: string) => string): string {
     try {
       const fd = this.fd;
       if (fd === null) throw new Error(`${this.file}: committed after commit or discard`);
       fs.fsyncSync(fd);
       this.fd = null;
       fs.closeSync(fd);
-      try {
-        fs.linkSync(this.tmp, this.file);
-        fs.rmSync(this.tmp, { force: true });
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        at = otherwise;
-        fs.renameSync(this.tmp, otherwise);
-      }
+      const at = place(this.tmp);
       openTemps.delete(this.tmp);
       return at;
     } catch (e) {
       this.discard();
-      throw userFsError(e, at, 'cannot write it');
+      throw userFsError(e, this.file, 'cannot write it');
     }
   }
 
