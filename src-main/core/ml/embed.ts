@@ -92,7 +92,7 @@ export async function* embedBatches(backbone: Backbone | null, items: EmbedItem[
   const px = inputSize ** 2 * 3;
   const popts: PrepareOptions = { sets: opts.sets, inputSize, ...(opts.modelsDir && { modelsDir: opts.modelsDir }) };
   const cache = new DecodeCache(4);
-  const prepare = opts.prepare ?? ((item: EmbedItem, o: PrepareOptions) => prepareImage(item, o, cache));
+  const prepare = opts.prepare ?? ((item: EmbedItem, o: PrepareOptions) => prepareImage(item, o, cache, opts.signal));
   const ahead = 2 * size;
   const pending: Promise<Prepared>[] = [];
   let next = 0;
@@ -106,6 +106,11 @@ export async function* embedBatches(backbone: Backbone | null, items: EmbedItem[
       return;
     }
     const batch = await Promise.all(pending.splice(0, Math.min(size, pending.length)));
+    // Cancelled while it was prepared: no backbone for it, nor results (some of its images were left undone).
+    if (opts.signal?.aborted) {
+      await Promise.allSettled(pending);
+      return;
+    }
     fill(); // the next batch prepares while the backbone runs this one
     const results: EmbedResult[] = batch.map((p) =>
       p.error

@@ -64,7 +64,7 @@ export class InProcessEngine implements MlEngine {
     if (pool && (!backbone || backbone.provider === 'cpu')) {
       // On the CPU each worker prepares and embeds whole batches with its own session (prepPool.ts).
       const bb = backbone && { id: req.backboneId, modelsDir: req.modelsDir };
-      for await (const batch of embedChunks(req.items, batchSize, 2 * pool.size, (chunk) => pool.embedChunk(chunk, req.sets, bb, req.modelsDir), signal)) onBatch(batch);
+      for await (const batch of embedChunks(req.items, batchSize, 2 * pool.size, (chunk) => pool.embedChunk(chunk, req.sets, bb, req.modelsDir, signal), signal)) onBatch(batch);
     } else {
       // A GPU session (or no pool): the workers decode, resize, crop and measure; this thread's session embeds.
       const prepare = pool ? (item: EmbedItem, o: PrepareOptions) => pool.prepare(item, o) : undefined;

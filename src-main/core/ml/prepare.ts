@@ -55,6 +55,9 @@ export interface Prepared {
   error?: string;
 }
 
+/** The error of an image whose preparation a cancel left undone (its result is dropped with the cancelled embedding's). */
+export const PREPARE_CANCELLED = 'cancelled';
+
 /** Decoded originals by file, so synthetic copies of one original share one decode (a few kept). */
 export class DecodeCache {
   private readonly map = new Map<string, Promise<Decoded>>();
@@ -72,7 +75,10 @@ export class DecodeCache {
   }
 }
 
-export async function prepareImage(item: PrepareItem, opts: PrepareOptions, cache = new DecodeCache(1)): Promise<Prepared> {
+export async function prepareImage(item: PrepareItem, opts: PrepareOptions, cache = new DecodeCache(1), signal?: AbortSignal): Promise<Prepared> {
+  // Cancelled (the embedding it is part of): left undone, before its decode and before the work on its pixels.
+  const cancelled = (): Prepared => ({ sha: item.sha, dhash: '', width: 0, height: 0, error: PREPARE_CANCELLED });
+  if (signal?.aborted) return cancelled();
   let src: Decoded;
   try {
     const o = item.decoded ?? (await cache.get(item.file));
@@ -80,6 +86,7 @@ export async function prepareImage(item: PrepareItem, opts: PrepareOptions, cach
   } catch (e) {
     return { sha: item.sha, dhash: '', width: 0, height: 0, error: (e as Error).message || 'cannot decode' };
   }
+  if (signal?.aborted) return cancelled();
   const { img, bytes } = src;
   const out: Prepared = { sha: item.sha, dhash: dHash(img), width: img.width, height: img.height };
   const px = opts.inputSize * opts.inputSize * 3;

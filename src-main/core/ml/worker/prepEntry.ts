@@ -40,7 +40,11 @@ export interface FitRequest {
   fit: FoldFit;
 }
 
-/** Stop fit `id` at its next epoch (it then answers with an AbortError); no reply of its own. */
+/**
+ * Stop request `id`: a fit at its next epoch (it then answers with an AbortError), an embedded chunk
+ * before its next image's preparation and before the backbone (it then answers with no results);
+ * no reply of its own.
+ */
 export interface CancelRequest {
   id: number;
   cancel: true;
@@ -63,17 +67,18 @@ function backbone(id: string, modelsDir: string): Promise<Backbone> {
   return backbones.get(`${modelsDir}::${id}`, () => openBackbone(id, { modelsDir, providers: ['cpu'], intraOpNumThreads: 1 }));
 }
 
-async function embedChunk(req: EmbedChunkRequest['embed']): Promise<EmbedResult[]> {
+async function embedChunk(req: EmbedChunkRequest['embed'], signal: AbortSignal): Promise<EmbedResult[]> {
   const bb = req.backbone ? await backbone(req.backbone.id, req.backbone.modelsDir) : null;
   const out: EmbedResult[] = [];
   // The whole chunk is one batch: the backbone calls are exactly those of the in-thread path.
-  for await (const batch of embedBatches(bb, req.items, { sets: req.sets, batchSize: req.items.length, ...(req.modelsDir && { modelsDir: req.modelsDir }), prepare: (it, o) => prepareImage(it, o, cache) })) out.push(...batch);
+  // Cancelled, it answers with no results: the images not yet prepared are left undone.
+  for await (const batch of embedBatches(bb, req.items, { sets: req.sets, batchSize: req.items.length, signal, ...(req.modelsDir && { modelsDir: req.modelsDir }), prepare: (it, o) => prepareImage(it, o, cache, signal) })) out.push(...batch);
   return out;
 }
 
 const port = parentPort;
-/** The fits under way, by request id, for a cancel. */
-const fits = new Map<number, AbortController>();
+/** The fits and embedded chunks under way, by request id, for a cancel. */
+const cancellable = new Map<number, AbortController>();
 if (port) {
   /** Do one request's work and reply: its result with `buffers(result)` transferred, or the error it met. */
   const answer = async <T>(id: number, work: () => Promise<T>, buffers: (result: T) => ArrayBuffer[]): Promise<void> => {
@@ -86,13 +91,15 @@ if (port) {
   };
   port.on('message', (msg: PrepWorkerRequest) => {
     // One intra-op thread for a fit: the pool's other threads run the other folds.
-    if ('cancel' in msg) return fits.get(msg.id)?.abort();
-    if ('fit' in msg) {
+    if ('cancel' in msg) return cancellable.get(msg.id)?.abort();
+    /** The request's work, with a signal that its cancel aborts. */
+    const withCancel = <T>(work: (signal: AbortSignal) => Promise<T>) => {
       const controller = new AbortController();
-      fits.set(msg.id, controller);
-      return answer(msg.id, () => fitFold(msg.fit, { threads: 1, signal: controller.signal }).finally(() => fits.delete(msg.id)), (r: FoldFitResult) => [r.p.buffer as ArrayBuffer, r.z.buffer as ArrayBuffer]);
-    }
-    if ('embed' in msg) return answer(msg.id, () => embedChunk(msg.embed), embedResultBuffers);
+      cancellable.set(msg.id, controller);
+      return () => work(controller.signal).finally(() => cancellable.delete(msg.id));
+    };
+    if ('fit' in msg) return answer(msg.id, withCancel((signal) => fitFold(msg.fit, { threads: 1, signal })), (r: FoldFitResult) => [r.p.buffer as ArrayBuffer, r.z.buffer as ArrayBuffer]);
+    if ('embed' in msg) return answer(msg.id, withCancel((signal) => embedChunk(msg.embed, signal)), embedResultBuffers);
     // An image that cannot be decoded is a result (Prepared.error); an error here is a failure of
     // the preparation itself (e.g. the defect net cannot be opened).
     return answer(msg.id, () => prepareImage(msg.item, msg.opts, cache), preparedBuffers);

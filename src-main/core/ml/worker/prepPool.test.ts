@@ -197,6 +197,30 @@ describe('PrepPool', () => {
     }
   }, 60_000);
 
+  it('a cancel reaches a chunk being embedded: it leaves the images not yet prepared and answers with no results; the worker is free', async () => {
+    const own = PrepPool.create(1)!;
+    try {
+      const sets = ['whole', 'crops', 'signals', 'defects'] as const;
+      const bb = { id: 'mobilenet_v2_nsfwjs', modelsDir: defaultModelsDir() };
+      // Forty pictures (seconds of work in one worker): without the cancel each would have its vectors.
+      const many = Array.from({ length: 40 }, (_, i) => ({ sha: `m${i}`, file: files[i % files.length]! }));
+      const ac = new AbortController();
+      const chunk = own.embedChunk(many, [...sets], bb, defaultModelsDir(), ac.signal);
+      await new Promise((r) => setTimeout(r, 300));
+      ac.abort();
+      expect(await chunk).toEqual([]);
+      const next = await own.embedChunk(many.slice(0, 2), [...sets], bb, defaultModelsDir());
+      expect(next.map((r) => [r.sha, r.error, r.whole?.length])).toEqual([
+        ['m0', undefined, 1280],
+        ['m1', undefined, 1280],
+      ]);
+      // A signal already aborted sends nothing.
+      await expect(own.embedChunk(many, [...sets], bb, defaultModelsDir(), ac.signal)).rejects.toMatchObject({ name: 'AbortError' });
+    } finally {
+      await own.close();
+    }
+  }, 120_000);
+
   it('closed while a fit runs: the caller is answered at once, the worker stopped once the fit ends', async () => {
     const own = PrepPool.create(1)!;
     const s = makeSynthetic({ n: 400, d: 64, seed: 12 });

@@ -105,30 +105,34 @@ export class PrepPool {
    * that worker's own CPU session of backbone `backbone` (null: no backbone features) and of the
    * defect net in `modelsDir`. Results in item order.
    */
-  embedChunk(items: EmbedItem[], sets: FeatureSet[], backbone: { id: string; modelsDir: string } | null, modelsDir?: string): Promise<EmbedResult[]> {
-    return this.send(this.leastBusy(), (id) => ({ id, embed: { items, sets, backbone, ...(modelsDir && { modelsDir }) } }) satisfies EmbedChunkRequest) as Promise<EmbedResult[]>;
+  embedChunk(items: EmbedItem[], sets: FeatureSet[], backbone: { id: string; modelsDir: string } | null, modelsDir?: string, signal?: AbortSignal): Promise<EmbedResult[]> {
+    // A cancel reaches the chunk in its worker: it leaves the images not yet prepared and answers
+    // at once with no results, instead of finishing the chunk for nothing.
+    return this.sendCancellable((id) => ({ id, embed: { items, sets, backbone, ...(modelsDir && { modelsDir }) } }) satisfies EmbedChunkRequest, signal) as Promise<EmbedResult[]>;
   }
 
   /**
    * Train and predict one fold (folds.ts FoldFit) in the worker with the fewest requests in flight.
-   * Its matrices should be in shared memory (then they are not copied).
+   * Its matrices should be in shared memory (then they are not copied). A cancel reaches the fit
+   * in its worker (it stops at its next epoch and answers with an AbortError).
    */
   fitFold(job: FoldFit, signal?: AbortSignal): Promise<FoldFitResult> {
+    return this.sendCancellable((id) => ({ id, fit: job }) satisfies FitRequest, signal) as Promise<FoldFitResult>;
+  }
+
+  /** Send to the least busy worker; `signal`'s abort sends it a cancel, and the promise settles only when the worker has left the work. */
+  private sendCancellable(message: (id: number) => EmbedChunkRequest | FitRequest, signal?: AbortSignal): Promise<unknown> {
     const slot = this.leastBusy();
     let sent = -1;
-    // A cancel reaches the fit in its worker (it stops at its next epoch and answers with an
-    // AbortError): its promise settles only when the worker has left the fit.
     const onAbort = () => {
       if (sent >= 0 && this.waiting.has(sent)) this.workers[slot]!.postMessage({ id: sent, cancel: true } satisfies CancelRequest);
     };
     if (signal?.aborted) return Promise.reject(abortError());
     signal?.addEventListener('abort', onAbort, { once: true });
-    return (
-      this.send(slot, (id) => {
-        sent = id;
-        return { id, fit: job } satisfies FitRequest;
-      }) as Promise<FoldFitResult>
-    ).finally(() => signal?.removeEventListener('abort', onAbort));
+    return this.send(slot, (id) => {
+      sent = id;
+      return message(id);
+    }).finally(() => signal?.removeEventListener('abort', onAbort));
   }
 
   private leastBusy(): number {
