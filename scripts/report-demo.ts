@@ -34,7 +34,7 @@ try {
   console.log(`held-out test AUC ${m.test_auc?.toFixed(3)} (accuracy ${m.test_accuracy.toFixed(3)}, ${m.test_size} images); out-of-fold AUC ${m.oof_auc?.toFixed(3)}`);
   console.log(
     rec?.threshold != null
-      ? `recommended p(bad) threshold ${rec.threshold.toFixed(3)}: ${rec.chosen_on?.flagged} flagged out of fold, ${rec.chosen_on?.fp} errors (bound ${rec.chosen_on?.errorUpper.toFixed(3)}); on test: ${JSON.stringify(rec.on_test)}`
+      ? `recommended p(bad) threshold ${rec.threshold.toFixed(3)}: ${rec.chosen_on?.flagged} flagged out of fold, ${rec.chosen_on?.fp} errors (bound ${rec.chosen_on?.error_upper.toFixed(3)}); on test: ${JSON.stringify(rec.on_test)}`
       : `no threshold proven: ${rec?.note}`,
   );
   console.log(`planted label mistakes in the top 10 label issues: ${found.length} of ${planted.size} (${found.join(', ')}); top 10: ${eolIds.join(', ')}`);

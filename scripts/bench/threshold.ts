@@ -61,7 +61,7 @@ function main(): void {
     const t0 = performance.now();
     const s = index.at(thresholds[i]!);
     perQuery[i] = performance.now() - t0;
-    checksum += s.flagged + (s.errorUpper ?? 0);
+    checksum += s.flagged + (s.error_upper ?? 0);
   }
   const total = perQuery.reduce((a, b) => a + b, 0);
   perQuery.sort();
@@ -82,11 +82,11 @@ function main(): void {
   console.log(`recommend():           ${ms(recommendMs)}`);
   console.log(
     best
-      ? `  → threshold ${best.threshold.toFixed(6)}: flagged ${best.flagged}, fp ${best.fp}, coverage ${best.coverage.toFixed(4)}, error ${best.error.toFixed(5)}, errorUpper ${best.errorUpper.toFixed(5)}`
+      ? `  → threshold ${best.threshold.toFixed(6)}: flagged ${best.flagged}, fp ${best.fp}, coverage ${best.coverage.toFixed(4)}, error ${best.error.toFixed(5)}, error_upper ${best.error_upper.toFixed(5)}`
       : '  → none qualifies',
   );
   const [strict, recommendStrictMs] = time(() => index.recommend({ targetError: 0.01, confidence: 0.99 }));
-  console.log(`recommend(1% @ 99%):   ${ms(recommendStrictMs)} → ${strict ? `threshold ${strict.threshold.toFixed(6)}, errorUpper ${strict.errorUpper.toFixed(5)}` : 'none qualifies'}`);
+  console.log(`recommend(1% @ 99%):   ${ms(recommendStrictMs)} → ${strict ? `threshold ${strict.threshold.toFixed(6)}, error_upper ${strict.error_upper.toFixed(5)}` : 'none qualifies'}`);
   console.log(`(checksum ${checksum.toFixed(3)})`);
 }
 

@@ -167,7 +167,7 @@ describe('qc demo', () => {
 /** A finished run that recommends `bad` with these out-of-fold and test coverages, and `good` (a p(good) threshold). */
 function coveredRun(bad: number | null, oofCoverage: number, testCoverage: number, good: number | null = null): RunSummary {
   const run = nearOneRun(bad ?? 0.9, 0.9);
-  const stats = (coverage: number) => ({ coverage, error: 0.01, errorUpper: 0.04, flagged: 50, tp: 49 }) as unknown as RecommendedThreshold['chosen_on'];
+  const stats = (coverage: number) => ({ coverage, error: 0.01, error_upper: 0.04, flagged: 50, tp: 49 }) as unknown as RecommendedThreshold['chosen_on'];
   const t = (threshold: number | null): RecommendedThreshold => ({
     ...run.thresholds!.bad,
     estimate: null,

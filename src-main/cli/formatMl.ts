@@ -146,7 +146,7 @@ export function formatRun(r: RunSummary | RunDetail, extras: TrainExtras = {}): 
       if (t.threshold === null) lines.push(`  ${cls}: ${t.note}`);
       else
         lines.push(
-          `  ${cls}: recommended threshold ${classThreshold(cls, t.threshold)} → out-of-fold coverage ${pct(t.chosen_on?.coverage)}, error ${pct(t.chosen_on?.error)} (≤ ${pct(t.chosen_on?.errorUpper)} at 95%); on test coverage ${pct(t.on_test?.coverage)}, error ${pct(t.on_test?.error)}`,
+          `  ${cls}: recommended threshold ${classThreshold(cls, t.threshold)} → out-of-fold coverage ${pct(t.chosen_on?.coverage)}, error ${pct(t.chosen_on?.error)} (≤ ${pct(t.chosen_on?.error_upper)} at 95%); on test coverage ${pct(t.on_test?.coverage)}, error ${pct(t.on_test?.error)}`,
         );
       const e = t.estimate;
       if (e)

@@ -39,7 +39,7 @@ describe('review store', () => {
       expect(n.flagged).toBe(all.flagged(t));
       expect(n.coverage).toBe(h.coverage);
       expect(n.error).toBe(h.error);
-      expect(n.errorUpper).toBe(h.errorUpper);
+      expect(n.errorUpper).toBe(h.error_upper);
       expect(n.heldoutFlagged).toBe(h.flagged);
     }
     expect(client.callsOf('review.scores')).toHaveLength(2); // the store's one, and ours

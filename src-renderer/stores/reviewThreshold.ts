@@ -109,7 +109,7 @@ export function thresholdNumbers(scores: ScoresState, t: number): ThresholdNumbe
     scored: scores.sketch.size,
     coverage: held.coverage,
     error: held.error,
-    errorUpper: held.errorUpper,
+    errorUpper: held.error_upper,
     heldoutFlagged: held.flagged,
     heldoutSize: scores.sketch.heldoutSize,
   };

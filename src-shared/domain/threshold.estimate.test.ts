@@ -48,7 +48,7 @@ describe('ThresholdIndex.estimate', () => {
         if (est) {
           expect(est.errorInterval[0]).toBeLessThanOrEqual(est.error + 1e-12);
           expect(est.errorInterval[1]).toBeGreaterThanOrEqual(est.error - 1e-12);
-          expect(est.errorInterval[1]).toBeGreaterThanOrEqual(est.errorUpper - 1e-12); // two-sided 97.5% ≥ one-sided 95%
+          expect(est.errorInterval[1]).toBeGreaterThanOrEqual(est.error_upper - 1e-12); // two-sided 97.5% ≥ one-sided 95%
         }
       }),
     );
@@ -101,7 +101,7 @@ describe('clopperPearsonInterval', () => {
     const small = sample(300, 1);
     const large = sample(6000, 1);
     const cut = 0.9;
-    expect(large.at(cut).errorUpper!).toBeLessThan(small.at(cut).errorUpper!);
+    expect(large.at(cut).error_upper!).toBeLessThan(small.at(cut).error_upper!);
     const ps = small.recommend({ targetError: 0.05 });
     const pl = large.recommend({ targetError: 0.05 });
     expect(pl).not.toBeNull();

@@ -42,7 +42,7 @@ function bruteAt(scores: number[], positives: boolean[], t: number, confidence =
     fp,
     coverage: totalPositives === 0 ? 0 : tp / totalPositives,
     error: flagged === 0 ? 0 : fp / flagged,
-    errorUpper: clopperPearsonUpper(fp, flagged, confidence),
+    error_upper: clopperPearsonUpper(fp, flagged, confidence),
   };
 }
 
@@ -50,7 +50,7 @@ function bruteRecommend(scores: number[], positives: boolean[], targetError: num
   const distinct = [...new Set(scores)].sort((a, b) => a - b);
   for (const t of distinct) {
     const s = bruteAt(scores, positives, t, confidence);
-    if (s.errorUpper! <= targetError) return s;
+    if (s.error_upper! <= targetError) return s;
   }
   return null;
 }
@@ -60,7 +60,7 @@ function expectSameStats(actual: ThresholdStats, expected: ThresholdStats): void
   expect(actual.flagged).toBe(expected.flagged);
   expect(actual.tp).toBe(expected.tp);
   expect(actual.fp).toBe(expected.fp);
-  for (const key of ['coverage', 'error', 'errorUpper'] as const) {
+  for (const key of ['coverage', 'error', 'error_upper'] as const) {
     expect(Math.abs(actual[key]! - expected[key]!), key).toBeLessThanOrEqual(1e-12);
   }
 }
@@ -154,7 +154,7 @@ describe('ThresholdIndex against brute force', () => {
       } else {
         expect(actual, kind).not.toBeNull();
         expectSameStats(actual!, expected);
-        expect(actual!.errorUpper).toBeLessThanOrEqual(targetError);
+        expect(actual!.error_upper).toBeLessThanOrEqual(targetError);
         recommended++;
       }
     }
@@ -214,12 +214,12 @@ describe('ThresholdIndex semantics', () => {
 
   it('with nothing flagged: error 0, upper bound 1', () => {
     const index = new ThresholdIndex([0.2, 0.4], [true, false]);
-    expect(index.at(2)).toEqual({ threshold: 2, flagged: 0, tp: 0, fp: 0, coverage: 0, error: 0, errorUpper: 1 });
+    expect(index.at(2)).toEqual({ threshold: 2, flagged: 0, tp: 0, fp: 0, coverage: 0, error: 0, error_upper: 1 });
   });
 
   it('an empty index answers and recommends nothing', () => {
     const index = new ThresholdIndex([], []);
-    expect(index.at(0.5)).toMatchObject({ flagged: 0, error: 0, errorUpper: 1 });
+    expect(index.at(0.5)).toMatchObject({ flagged: 0, error: 0, error_upper: 1 });
     expect(index.recommend()).toBeNull();
     expect(index.candidates()).toHaveLength(0);
   });
@@ -229,7 +229,7 @@ describe('ThresholdIndex semantics', () => {
     const index = new ThresholdIndex(scores);
     expect(index.labelled).toBe(false);
     expect(index.positiveCount).toBeNull();
-    expect(index.at(0.5)).toEqual({ threshold: 0.5, flagged: 3, tp: null, fp: null, coverage: null, error: null, errorUpper: null });
+    expect(index.at(0.5)).toEqual({ threshold: 0.5, flagged: 3, tp: null, fp: null, coverage: null, error: null, error_upper: null });
     expect(index.flagged(0)).toBe(5);
     expect(index.flagged(0.95)).toBe(0);
     expect(index.curve(3).map((p) => p.flagged)).toEqual([5, 3, 0]);
@@ -256,7 +256,7 @@ describe('ThresholdIndex semantics', () => {
     const s59 = [0.5, ...clean(59)];
     const r = new ThresholdIndex(s59, [false, ...clean(59).map(() => true)]).recommend();
     expect(r).toMatchObject({ threshold: 0.9, flagged: 59, fp: 0, coverage: 1 });
-    expect(r!.errorUpper).toBeCloseTo(0.04951, 5);
+    expect(r!.error_upper).toBeCloseTo(0.04951, 5);
     const s58 = [0.5, ...clean(58)];
     expect(new ThresholdIndex(s58, [false, ...clean(58).map(() => true)]).recommend()).toBeNull();
   });

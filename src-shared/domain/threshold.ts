@@ -297,7 +297,7 @@ export interface ThresholdStats {
   /** fp / flagged; 0 when nothing is flagged. Precision is 1 − error. */
   error: number | null;
   /** One-sided Clopper–Pearson upper bound on the error at the chosen confidence; 1 when nothing is flagged. */
-  errorUpper: number | null;
+  error_upper: number | null;
 }
 
 /** Stats of an index with labels: every field is a number. */
@@ -306,7 +306,7 @@ export interface LabelledThresholdStats extends ThresholdStats {
   fp: number;
   coverage: number;
   error: number;
-  errorUpper: number;
+  error_upper: number;
 }
 
 /** Narrows stats to the labelled kind (an index built with labels always returns that kind). */
@@ -397,12 +397,12 @@ export class ThresholdIndex {
     return countAtLeast(this.pos, threshold) + countAtLeast(this.neg, threshold);
   }
 
-  /** Everything threshold t does. O(log n) for the counts, plus one beta inversion for errorUpper. */
+  /** Everything threshold t does. O(log n) for the counts, plus one beta inversion for error_upper. */
   at(threshold: number, confidence = DEFAULT_CONFIDENCE): ThresholdStats {
     checkThreshold(threshold);
     checkConfidence(confidence);
     const tp = countAtLeast(this.pos, threshold);
-    if (!this.labelled) return { threshold, flagged: tp, tp: null, fp: null, coverage: null, error: null, errorUpper: null };
+    if (!this.labelled) return { threshold, flagged: tp, tp: null, fp: null, coverage: null, error: null, error_upper: null };
     return this.stats(threshold, tp, countAtLeast(this.neg, threshold), confidence);
   }
 
@@ -488,7 +488,7 @@ export class ThresholdIndex {
       fp,
       coverage: positives === 0 ? 0 : tp / positives,
       error: flagged === 0 ? 0 : fp / flagged,
-      errorUpper: clopperPearsonUpper(fp, flagged, confidence),
+      error_upper: clopperPearsonUpper(fp, flagged, confidence),
     };
   }
 }

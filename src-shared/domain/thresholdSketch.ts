@@ -235,7 +235,7 @@ export class ThresholdSketch {
       fp,
       coverage: this.positiveCount === 0 ? 0 : tp / this.positiveCount,
       error: flagged === 0 ? 0 : fp / flagged,
-      errorUpper: clopperPearsonUpper(fp, flagged, confidence),
+      error_upper: clopperPearsonUpper(fp, flagged, confidence),
     };
   }
 }

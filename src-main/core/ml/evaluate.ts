@@ -27,7 +27,7 @@ export function lowestBound(index: ThresholdIndex): LabelledThresholdStats | nul
   for (let i = 0; i < candidates.length; i += step) {
     const s = index.at(candidates[i]!);
     if (!isLabelledStats(s) || s.flagged === 0) continue;
-    if (!best || s.errorUpper < best.errorUpper - 1e-12) best = s;
+    if (!best || s.error_upper < best.error_upper - 1e-12) best = s;
   }
   return best;
 }
@@ -80,7 +80,7 @@ export function evaluateRun(r: TrainJobResult, y: Uint8Array, split: Uint8Array,
       note: chosen
         ? `lowest ${cls === 'good' ? 'p(good) ' : ''}threshold whose error on ${oofRows.length} out-of-fold predictions stays ≤ ${percent(params.targetError)} at 95% confidence (Clopper–Pearson)`
         : `no ${cls === 'good' ? 'p(good) ' : ''}threshold proves an error ≤ ${percent(params.targetError)} at 95% confidence on ${oofRows.length} out-of-fold predictions (that needs ≥ ${leastFlaggedToProve(params.targetError)} flagged images without an error)` +
-          (best ? `; the best provable is ≤ ${(best.errorUpper * 100).toFixed(1)}% at ${classThreshold(cls, best.threshold)} (coverage ${(best.coverage * 100).toFixed(1)}%)` : ''),
+          (best ? `; the best provable is ≤ ${(best.error_upper * 100).toFixed(1)}% at ${classThreshold(cls, best.threshold)} (coverage ${(best.coverage * 100).toFixed(1)}%)` : ''),
     };
   };
   const thresholds = { bad: recommend('bad'), good: recommend('good') };

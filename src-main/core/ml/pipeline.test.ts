@@ -75,7 +75,7 @@ describe('the ML engine on the dev set', () => {
     expect(straddling).toEqual([]);
     // A recommended threshold, when there is one, keeps its promise on the data it was chosen on.
     const bad = run.thresholds!.bad;
-    if (bad.threshold !== null) expect(bad.chosen_on!.errorUpper).toBeLessThanOrEqual(0.05);
+    if (bad.threshold !== null) expect(bad.chosen_on!.error_upper).toBeLessThanOrEqual(0.05);
     else expect(bad.best_bound).not.toBeNull();
   }, 240_000);
 

@@ -36,7 +36,7 @@ describe("the slider's sketch counts the images the run's thresholds were measur
     expect({ flagged: at.flagged, tp: at.tp, fp: at.fp }).toEqual({ flagged: proven!.flagged, tp: proven!.tp, fp: proven!.fp });
     expect(at.coverage).toBeCloseTo(proven!.coverage, 12);
     expect(at.error).toBeCloseTo(proven!.error, 12);
-    expect(at.errorUpper).toBeCloseTo(proven!.errorUpper, 12);
+    expect(at.error_upper).toBeCloseTo(proven!.error_upper, 12);
 
     const estimate = scores.estimate;
     if (estimate) {

@@ -182,7 +182,7 @@ describe('Review screen', () => {
       expect(screen.getByTestId('threshold-flagged').textContent).toContain(fmtInt(all.flagged(t)));
       expect(screen.getByTestId('threshold-coverage').textContent).toContain(fmtPct(h.coverage));
       expect(screen.getByTestId('threshold-error').textContent).toContain(fmtPct(h.error));
-      expect(screen.getByTestId('threshold-error').textContent).toContain(fmtPct(h.errorUpper));
+      expect(screen.getByTestId('threshold-error').textContent).toContain(fmtPct(h.error_upper));
     }
     expect(client.callsOf('review.page')).toHaveLength(pagesBefore);
     expect(client.callsOf('ml.setThreshold')).toHaveLength(0);

@@ -180,7 +180,7 @@ function inForceWhy(source: keyof typeof THRESHOLD_SOURCE_WORD, threshold: numbe
     case 'best-bound': {
       // Its figures, as qc run's note gives them ('the best provable is ≤ X% at …, coverage Y%').
       const best = run.thresholds?.bad.best_bound;
-      const figures = best && best.threshold === threshold ? `: ${fmtInt(best.flagged)} flagged out of fold, at most ${fmtPct(best.errorUpper)} with 95% confidence; coverage ${fmtPct(best.coverage)}` : '';
+      const figures = best && best.threshold === threshold ? `: ${fmtInt(best.flagged)} flagged out of fold, at most ${fmtPct(best.error_upper)} with 95% confidence; coverage ${fmtPct(best.coverage)}` : '';
       return `${word}: the run proves no threshold, so exports use the one with the lowest provable error${figures}`;
     }
     default:
@@ -238,7 +238,7 @@ function ThresholdChoices({ run }: { run: RunSummary }) {
             'threshold-proven',
             proven?.threshold ?? null,
             proven
-              ? `${fmtInt(proven.flagged)} flagged out of fold, error ${fmtPct(proven.error)}, at most ${fmtPct(proven.errorUpper)} with 95% confidence; coverage ${fmtPct(proven.coverage)}`
+              ? `${fmtInt(proven.flagged)} flagged out of fold, error ${fmtPct(proven.error)}, at most ${fmtPct(proven.error_upper)} with 95% confidence; coverage ${fmtPct(proven.coverage)}`
               : `none proves ≤ ${target} yet: that needs ≥ ${leastFlaggedToProve(t.target_error)} flagged held-out images without a mistake`,
           )}
           {row(

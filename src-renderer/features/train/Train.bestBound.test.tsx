@@ -19,10 +19,10 @@ describe('Train screen: a run that proves no threshold', () => {
     expect(Number(row.dataset.value)).toBe(best.threshold);
     const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
     // The figures qc run prints in the run's note (evaluate.ts), from the same numbers.
-    expect(t.note).toContain(`≤ ${pct(best.errorUpper)}`);
+    expect(t.note).toContain(`≤ ${pct(best.error_upper)}`);
     expect(t.note).toContain(`coverage ${pct(best.coverage)}`);
     const text = row.textContent!;
-    expect(text).toContain(`at most ${pct(best.errorUpper)} with 95% confidence`);
+    expect(text).toContain(`at most ${pct(best.error_upper)} with 95% confidence`);
     expect(text).toContain(`coverage ${pct(best.coverage)}`);
     expect(text).toContain(`${best.flagged} flagged out of fold`);
   });

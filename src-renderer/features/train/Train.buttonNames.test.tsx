@@ -48,7 +48,7 @@ describe('Train screen: every button says what it acts on', () => {
     const { db } = ctx.lib.core.context;
     const runId = ctx.lib.runId!;
     const ev = JSON.parse((db.prepare('SELECT evaluation FROM runs WHERE id = ?').get(runId) as { evaluation: string }).evaluation) as { thresholds: { bad: Record<string, unknown> } };
-    const stats = { threshold: 0.8125, flagged: 70, tp: 69, fp: 1, coverage: 0.6, error: 1 / 70, errorUpper: 0.0447 };
+    const stats = { threshold: 0.8125, flagged: 70, tp: 69, fp: 1, coverage: 0.6, error: 1 / 70, error_upper: 0.0447 };
     ev.thresholds.bad = { ...ev.thresholds.bad, threshold: 0.8125, chosen_on: stats, best_bound: null, estimate: { ...stats, threshold: 0.7, errorInterval: [0.001, 0.07], on_test: stats } };
     db.prepare('UPDATE runs SET evaluation = ? WHERE id = ?').run(JSON.stringify(ev), runId);
     await renderRunsPanels(ctx);
