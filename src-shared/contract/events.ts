@@ -1,6 +1,6 @@
 /** Push events: what the core tells every open view (and the CLI's progress bar) while it works. */
 import type { LabelChange } from '../domain/library';
-import type { EpochStats, IssueReviewAction, ThresholdInForce } from '../domain/ml';
+import type { EpochStats, IssueReviewAction, StoredVerdict, ThresholdInForce } from '../domain/ml';
 
 export interface JobProgress {
   /** What is running, e.g. `import`, `embed`, `train`. */
@@ -43,10 +43,12 @@ export interface EventMap {
    * reloading. `reviewed`, when present, names the images and the verdict, so a view applies it in
    * place (the window that gave it may hear it too: applying it twice changes nothing); without it
    * (another program's verdict, `qc issues --confirm`, seen by the watcher) a view counts again.
+   * `restored`, with a reopen: the verdicts an undo put back on a label those images no longer have
+   * (they hold again if the label comes back).
    */
   'library.changed':
     | { reason: 'import' | 'classify' | 'rule' | 'tags' | 'elsewhere' }
-    | { reason: 'issues'; reviewed?: { imageIds: number[]; action: IssueReviewAction } };
+    | { reason: 'issues'; reviewed?: { imageIds: number[]; action: IssueReviewAction; restored?: StoredVerdict[] } };
   /** Desktop app only: a menu item for the page to carry out (browser mode never sends it). */
   'app.menu': { command: MenuCommand };
 }

@@ -107,7 +107,13 @@ export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: strin
           if (ids) ids.push(c.image_id);
           else byAction.set(a, [c.image_id]);
         }
-        for (const [a, ids] of byAction) core.events.emit('library.changed', { reason: 'issues', reviewed: { imageIds: ids, action: a } });
+        // A reopen names the verdicts it restored on a label the image no longer has: another window
+        // then knows they hold again if that label comes back.
+        const restoredOf = new Map((restore ?? []).map((v) => [v.image_id, v]));
+        for (const [a, ids] of byAction) {
+          const restored = a === 'reopen' ? ids.flatMap((id) => restoredOf.get(id) ?? []) : [];
+          core.events.emit('library.changed', { reason: 'issues', reviewed: { imageIds: ids, action: a, ...(restored.length > 0 && { restored }) } });
+        }
       }
       return { changed: changed.length, open, ...(replaced.length > 0 && { replaced }) };
     },

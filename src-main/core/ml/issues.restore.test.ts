@@ -41,8 +41,9 @@ describe('ml.reviewIssues restore', () => {
     // What the undo took away, for a redo's own undo.
     expect(undone.replaced).toEqual([{ image_id: x, label: other(given), action: 'dismissed', run_id: run }]);
     expect(row(x)).toEqual({ label: given, action: 'confirmed', run_id: run });
-    // Announced as reopened: no verdict holds on the label the image has now.
-    expect(heard.at(-1)).toEqual({ reason: 'issues', reviewed: { imageIds: [x], action: 'reopen' } });
+    // Announced as reopened (no verdict holds on the label the image has now), with the confirm it
+    // restored: other windows know it holds again if that label comes back.
+    expect(heard.at(-1)).toEqual({ reason: 'issues', reviewed: { imageIds: [x], action: 'reopen', restored: [{ image_id: x, label: given, action: 'confirmed', run_id: run }] } });
 
     // The listed label back: the confirm holds, so the issue stays closed and the open count with it.
     const before = await lib.core.call('ml.labelIssues', { limit: 0 });

@@ -39,3 +39,30 @@ test('library.changed issues naming the verdict closes those issues in place; wi
   await until(() => expect(issuesSource(client).state.byImage.has(y.image_id)).toBe(false));
   expect(issuesSource(client).state.total).toBe(listed.total - 2);
 });
+
+test('a verdict another window restores on a label the image no longer has holds again here when that label comes back', async () => {
+  const ctx = setup({ images: 300 });
+  const { client, lib, store } = ctx;
+  await store.getState().loadRuns();
+  renderWith(<IssuesScreen />, ctx);
+  const listed = await lib.core.call('ml.labelIssues', { limit: WHY_LIMIT });
+  await until(() => expect(issuesSource(client).state.byImage.size).toBe(listed.issues.length));
+  const x = listed.issues.find((i) => !i.beyond_estimate)!;
+  const other = x.given === 'good' ? 'bad' : 'good';
+  const openInCore = async () => (await lib.core.call('ml.labelIssues', { imageIds: [x.image_id] })).issues.length > 0;
+
+  // Another window: confirm X's label, relabel X, dismiss the issue on the new label (the confirm
+  // replaced), then undo the dismiss: the confirm is restored, on a label X no longer has.
+  await lib.core.call('ml.reviewIssues', { imageIds: [x.image_id], action: 'confirm' });
+  await lib.core.call('labels.set', { imageIds: [x.image_id], label: other });
+  const dismissed = await lib.core.call('ml.reviewIssues', { imageIds: [x.image_id], action: 'dismiss' });
+  expect(dismissed.replaced).toEqual([expect.objectContaining({ image_id: x.image_id, label: x.given, action: 'confirmed' })]);
+  await lib.core.call('ml.reviewIssues', { imageIds: [x.image_id], action: 'reopen', undoing: { action: 'dismiss' }, shown: [other], restore: dismissed.replaced! });
+  // The label comes back: the restored confirm holds again, in the core and here.
+  await lib.core.call('labels.set', { imageIds: [x.image_id], label: x.given });
+  expect(await openInCore()).toBe(false);
+  await until(() => expect(client.image(x.image_id)!.label).toBe(x.given));
+  await new Promise((r) => setTimeout(r, 400));
+  expect(issuesSource(client).state.byImage.has(x.image_id)).toBe(false);
+  expect(issuesSource(client).state.total).toBe((await lib.core.call('ml.labelIssues', { limit: 0 })).total);
+});

@@ -127,7 +127,7 @@ class IssuesSource {
         this.client.on('label.changed', ({ changes }) => this.labelsChanged(changes)),
         // A verdict the event names (library.changed 'issues' with `reviewed`) is applied in place, as
         // one given here is (hearing this window's own again changes nothing); any other change lists again.
-        this.client.on('library.changed', (e) => (e.reason === 'issues' && e.reviewed ? this.reviewed(e.reviewed.imageIds, e.reviewed.action) : void this.refresh())),
+        this.client.on('library.changed', (e) => (e.reason === 'issues' && e.reviewed ? this.reviewed(e.reviewed.imageIds, e.reviewed.action, undefined, e.reviewed.restored) : void this.refresh())),
         // Back after a dropped connection (browser mode): the verdicts and label changes announced
         // while it was down were never heard, so the issues are asked again (the store reloads the
         // rest: stores/ui.ts connect).
