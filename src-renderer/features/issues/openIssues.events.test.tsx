@@ -9,13 +9,18 @@ import { renderWith, setup, until } from '../../../test-support/renderer/render'
 import { IssuesScreen } from './IssuesScreen';
 import { issuesSource, WHY_LIMIT } from './openIssues';
 
-test('library.changed issues naming the verdict closes those issues in place; without names the list is asked for again', async () => {
+/** The Label issues screen over a seeded library, once its issues are tracked; what the core lists. */
+async function showIssues() {
   const ctx = setup({ images: 300 });
-  const { client, lib, store } = ctx;
-  await store.getState().loadRuns();
+  await ctx.store.getState().loadRuns();
   renderWith(<IssuesScreen />, ctx);
-  const listed = await lib.core.call('ml.labelIssues', { limit: WHY_LIMIT });
-  await until(() => expect(issuesSource(client).state.byImage.size).toBe(listed.issues.length));
+  const listed = await ctx.lib.core.call('ml.labelIssues', { limit: WHY_LIMIT });
+  await until(() => expect(issuesSource(ctx.client).state.byImage.size).toBe(listed.issues.length));
+  return { ...ctx, listed };
+}
+
+test('library.changed issues naming the verdict closes those issues in place; without names the list is asked for again', async () => {
+  const { client, lib, listed } = await showIssues();
   const [x, y] = listed.issues.filter((i) => !i.beyond_estimate) as [(typeof listed.issues)[0], (typeof listed.issues)[0]];
   const lists = () => client.callsOf('ml.labelIssues').filter((a) => (a.limit ?? 0) > 0).length;
   const before = lists();
@@ -41,12 +46,7 @@ test('library.changed issues naming the verdict closes those issues in place; wi
 });
 
 test('a verdict another window restores on a label the image no longer has holds again here when that label comes back', async () => {
-  const ctx = setup({ images: 300 });
-  const { client, lib, store } = ctx;
-  await store.getState().loadRuns();
-  renderWith(<IssuesScreen />, ctx);
-  const listed = await lib.core.call('ml.labelIssues', { limit: WHY_LIMIT });
-  await until(() => expect(issuesSource(client).state.byImage.size).toBe(listed.issues.length));
+  const { client, lib, listed } = await showIssues();
   const x = listed.issues.find((i) => !i.beyond_estimate)!;
   const other = x.given === 'good' ? 'bad' : 'good';
   const openInCore = async () => (await lib.core.call('ml.labelIssues', { imageIds: [x.image_id] })).issues.length > 0;
