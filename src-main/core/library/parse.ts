@@ -392,8 +392,28 @@ export function bufferReader(bytes: Uint8Array): ReadAt {
   };
 }
 
-/** Bytes read per call while scanning an input. */
+/** Bytes read per call while scanning an input, at the most. */
 const READ_CHUNK = 1 << 20;
+/** Bytes of the first read of an input: a file of a few lines is read without a megabyte buffer. */
+const FIRST_CHUNK = 1 << 16;
+
+/**
+ * The input's bytes in order, each chunk a view of one buffer reused from read to read (valid
+ * until the next), then an empty view (the read that met the end). The buffer starts at
+ * FIRST_CHUNK and grows to READ_CHUNK while reads fill it: a folder of ten thousand one-row tag
+ * files, each read a few times, cost a megabyte buffer a read before (most of its import's time
+ * went to allocating and collecting them), and a large input is still read a megabyte a call.
+ */
+function* chunksOf(read: ReadAt): Generator<Buffer> {
+  let buf = Buffer.allocUnsafe(FIRST_CHUNK);
+  for (let pos = 0; ; ) {
+    const n = read(buf, pos);
+    yield buf.subarray(0, n);
+    if (n === 0) return;
+    pos += n;
+    if (n === buf.length && buf.length < READ_CHUNK) buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, buf.length * 4));
+  }
+}
 
 /** A data line of the input: its row, its row-level problem, or both (a row kept despite a problem, such as a bad ancestry). */
 export interface ScannedRow {
@@ -583,12 +603,10 @@ function wideEncoding(read: ReadAt): 'utf-16le' | 'utf-16be' | 'UTF-16' | 'UTF-3
  * is walked code unit by code unit to find the line.
  */
 function utf16Problem(read: ReadAt, encoding: 'utf-16le' | 'utf-16be'): { line: number; what: string } | null {
-  const buf = Buffer.allocUnsafe(READ_CHUNK);
   try {
     const decoder = new TextDecoder(encoding, { fatal: true });
-    for (let pos = 0, n = 1; n > 0; pos += n) {
-      n = read(buf, pos);
-      if (n > 0) decoder.decode(buf.subarray(0, n), { stream: true });
+    for (const chunk of chunksOf(read)) {
+      if (chunk.length > 0) decoder.decode(chunk, { stream: true });
       else decoder.decode();
     }
     return null;
@@ -600,8 +618,8 @@ function utf16Problem(read: ReadAt, encoding: 'utf-16le' | 'utf-16be'): { line: 
   let odd = -1; // a byte left over from the previous read (-1: none)
   let high = -1; // the line of a high surrogate waiting for its low half (-1: none)
   const hex = (u: number) => `0x${u.toString(16).toUpperCase()}`;
-  for (let pos = 0, n = 1; n > 0; pos += n) {
-    n = read(buf, pos);
+  for (const buf of chunksOf(read)) {
+    const n = buf.length;
     let i = 0;
     const unit = (a: number, b: number) => (big ? (a << 8) | b : (b << 8) | a);
     const units: number[] = [];
@@ -636,14 +654,8 @@ function inputEncoding(read: ReadAt): InputEncoding {
 /** Whether the whole input is valid UTF-8 (read in chunks, nothing kept). */
 function isUtf8Input(read: ReadAt): boolean {
   const decoder = new TextDecoder('utf-8', { fatal: true });
-  const buf = Buffer.allocUnsafe(READ_CHUNK);
   try {
-    for (let pos = 0; ; ) {
-      const n = read(buf, pos);
-      if (n === 0) break;
-      decoder.decode(buf.subarray(0, n), { stream: true });
-      pos += n;
-    }
+    for (const chunk of chunksOf(read)) if (chunk.length > 0) decoder.decode(chunk, { stream: true });
     decoder.decode();
     return true;
   } catch {
@@ -690,7 +702,6 @@ export function* inputLines(read: ReadAt, encoding: InputEncoding, opts: { lenie
   const decoder = bytewise ? null : new TextDecoder(encoding, { fatal: !opts.lenient });
   const done = (line: number, l: string): Extract<InputLine, { text: string }> =>
     encoding === 'mixed' ? mixedLine(line, l) : encoding === 'latin1' ? { line, text: fromWindows1252(l) } : { line, text: l };
-  const buf = Buffer.allocUnsafe(READ_CHUNK);
   // latin1 is one byte a character, UTF-16 two a code unit; UTF-8 text is measured as the bytes it came from.
   const wide = encoding === 'utf-16le' || encoding === 'utf-16be';
   const bytesOf = (l: string) => (encoding === 'utf-8' ? Buffer.byteLength(l, 'utf8') : wide ? l.length * 2 : l.length);
@@ -699,9 +710,8 @@ export function* inputLines(read: ReadAt, encoding: InputEncoding, opts: { lenie
   let line = 0;
   let skipped = -1; // bytes of an over-long line seen so far (-1: none); its text is not kept
   let start = true;
-  for (let pos = 0, n = 1; n > 0; pos += n) {
-    n = read(buf, pos);
-    let text = !decoder ? buf.toString('latin1', 0, n) : n > 0 ? decoder.decode(buf.subarray(0, n), { stream: true }) : decoder.decode();
+  for (const chunk of chunksOf(read)) {
+    let text = !decoder ? chunk.toString('latin1') : chunk.length > 0 ? decoder.decode(chunk, { stream: true }) : decoder.decode();
     if (start && text) {
       if (encoding === 'utf-8') text = text.replace(/^\uFEFF/, '');
       start = false;
