@@ -149,35 +149,56 @@ export async function importTagFiles(db: Db, files: string[], runId: number, sig
        ancestry = COALESCE(excluded.ancestry, ancestry)`,
   );
   const summary: TagImportSummary = { run_id: runId, files: 0, rows: 0, local: 0, heldout_kept: 0, remote: 0, skipped: 0 };
-  for (const file of files) {
-    let batch: (TagRow & { p: number })[] = [];
-    const flush = () => {
-      const rows = batch;
-      batch = [];
-      // IMMEDIATE: each row is read (its URL's image) before it is written; a deferred transaction
-      // would fail at once with "database is locked" when another process writes meanwhile.
-      db.transaction(() => {
-        for (const r of rows) {
-          const img = imageOf.get(r.url);
-          if (img) {
-            if (!putLocal.run(runId, img.image_id, r.p).changes) summary.heldout_kept++;
-            summary.local++;
-          } else {
-            putRemote.run(runId, r.url, r.p, file, r.identifier, r.dataObjectVersionID, r.ancestry);
-            summary.remote++;
-          }
+  type Row = TagRow & { p: number; file: string };
+  // IMMEDIATE: each row is read (its URL's image) before it is written; a deferred transaction
+  // would fail at once with "database is locked" when another process writes meanwhile.
+  const write = db.transaction((rows: Row[]) => {
+    for (const r of rows) {
+      const img = imageOf.get(r.url);
+      if (img) {
+        if (!putLocal.run(runId, img.image_id, r.p).changes) summary.heldout_kept++;
+        summary.local++;
+      } else {
+        putRemote.run(runId, r.url, r.p, r.file, r.identifier, r.dataObjectVersionID, r.ancestry);
+        summary.remote++;
+      }
+    }
+  }).immediate;
+  // One transaction for up to BATCH rows of whole files: a folder of many small files (shards'
+  // chunks) is not a transaction a file. Rows of the file being read join them when it ends, so a
+  // file changed between the passes (or a cancel) stops the writing after the files before it,
+  // as ever, never part way through one (beyond its own BATCH-row transactions).
+  let read: Row[] = [];
+  const flush = (rows: Row[]) => rows.length && write(rows);
+  try {
+    for (const file of files) {
+      let batch: Row[] = [];
+      await readFile(file, (row) => {
+        summary.rows++;
+        if (row.p === null) summary.skipped++;
+        else batch.push({ ...row, p: row.p, file });
+        if (batch.length >= BATCH) {
+          flush([...read, ...batch]);
+          read = [];
+          batch = [];
         }
-      }).immediate();
-    };
-    await readFile(file, (row) => {
-      summary.rows++;
-      if (row.p === null) summary.skipped++;
-      else batch.push({ ...row, p: row.p });
-      if (batch.length >= BATCH) flush();
-    });
-    flush();
-    summary.files++;
+      });
+      read.push(...batch);
+      summary.files++;
+      if (read.length >= BATCH) {
+        flush(read);
+        read = [];
+      }
+    }
+  } catch (e) {
+    try {
+      flush(read);
+    } catch {
+      // The error that stopped the reading is the one to report.
+    }
+    throw e;
   }
+  flush(read);
   return summary;
 }
 
