@@ -25,6 +25,12 @@ export interface MigrationDb {
   file(): string;
   /** Opens the library in it at the latest schema (migrating it); closed after the test. */
   open(): Db;
+  /**
+   * A data folder (`data` in this test's directory) whose library is built up to `version` only, as
+   * an older app left it, and that library open; the caller closes it before opening the folder
+   * with the app.
+   */
+  dataDirAt(version: number): { dataDir: string; db: Db };
 }
 
 /** Registers the hooks (temp dir named `prefix…` before each test; open databases closed and the dir removed after) and returns accessors. */
@@ -50,6 +56,11 @@ export function useMigrationDb(prefix: string): MigrationDb {
       const d = openDatabase(path.join(here(), LIBRARY_FILE));
       opened.push(d);
       return d;
+    },
+    dataDirAt: (version) => {
+      const dataDir = path.join(here(), 'data');
+      fs.mkdirSync(dataDir);
+      return { dataDir, db: dbAtVersion(dataDir, version) };
     },
   };
 }

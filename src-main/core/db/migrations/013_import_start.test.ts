@@ -9,15 +9,13 @@ import { describe, expect, it } from 'vitest';
 import { createCore } from '../../app';
 import { thisProcess } from '../../library/store';
 import { schemaVersion } from '../open';
-import { dbAtVersion, useMigrationDb } from '../../../../test-support/migrationDb';
+import { useMigrationDb } from '../../../../test-support/migrationDb';
 
 const mdb = useMigrationDb('qc-m013-');
 
 describe('migration 013 (import start)', () => {
   it('adds pid_start to the imports of a version-12 library, and new imports fill it', async () => {
-    const dataDir = path.join(mdb.dir(), 'data');
-    fs.mkdirSync(dataDir);
-    const v12 = dbAtVersion(dataDir, 12);
+    const { dataDir, db: v12 } = mdb.dataDirAt(12);
     const columns = (d: typeof v12) => (d.prepare('PRAGMA table_info(imports)').all() as { name: string }[]).map((c) => c.name);
     expect(columns(v12)).not.toContain('pid_start');
     // A live process's import (this one's parent), and one that finished.

@@ -8,15 +8,13 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createCore } from '../../app';
 import { schemaVersion } from '../open';
-import { dbAtVersion, useMigrationDb } from '../../../../test-support/migrationDb';
+import { useMigrationDb } from '../../../../test-support/migrationDb';
 
 const mdb = useMigrationDb('qc-m020-');
 
 describe('migration 020 (shard shown as)', () => {
   it("adds the shown columns to a version-19 library's imports and bundles, which keep their rows and are listed as stored", async () => {
-    const dataDir = path.join(mdb.dir(), 'data');
-    fs.mkdirSync(dataDir);
-    const v19 = dbAtVersion(dataDir, 19);
+    const { dataDir, db: v19 } = mdb.dataDirAt(19);
     const columns = (d: typeof v19, table: string) => (d.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
     expect(columns(v19, 'imports')).not.toContain('shown_source');
     expect(columns(v19, 'bundles')).not.toContain('shown_origin');

@@ -2,20 +2,16 @@
  * Migration 021 on a real database: source rows get `shown_line`; the rows a version-20 library
  * holds keep every column and have none (shown as stored).
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createCore } from '../../app';
 import { schemaVersion } from '../open';
-import { dbAtVersion, useMigrationDb } from '../../../../test-support/migrationDb';
+import { useMigrationDb } from '../../../../test-support/migrationDb';
 
 const mdb = useMigrationDb('qc-m021-');
 
 describe('migration 021 (source row shown line)', () => {
   it("adds shown_line to a version-20 library's source rows, which keep their columns", async () => {
-    const dataDir = path.join(mdb.dir(), 'data');
-    fs.mkdirSync(dataDir);
-    const v20 = dbAtVersion(dataDir, 20);
+    const { dataDir, db: v20 } = mdb.dataDirAt(20);
     const columns = (d: typeof v20) => (d.prepare('PRAGMA table_info(source_rows)').all() as { name: string }[]).map((c) => c.name);
     expect(columns(v20)).not.toContain('shown_line');
     const importId = v20.prepare("INSERT INTO imports (kind, source, status) VALUES ('bundle', '/out/.shards/b.shard-1-of-2.tsv', 'done')").run().lastInsertRowid;

@@ -3,20 +3,16 @@
  * `data_object_version_id` and `ancestry`; those a version-22 library holds keep every column and
  * have none (until their tag files are imported again).
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createCore } from '../../app';
 import { schemaVersion } from '../open';
-import { dbAtVersion, useMigrationDb } from '../../../../test-support/migrationDb';
+import { useMigrationDb } from '../../../../test-support/migrationDb';
 
 const mdb = useMigrationDb('qc-m023-');
 
 describe('migration 023 (url prediction ids)', () => {
   it("adds identifier, data_object_version_id and ancestry to a version-22 library's merged predictions, which keep their columns", async () => {
-    const dataDir = path.join(mdb.dir(), 'data');
-    fs.mkdirSync(dataDir);
-    const v22 = dbAtVersion(dataDir, 22);
+    const { dataDir, db: v22 } = mdb.dataDirAt(22);
     const columns = (d: typeof v22) => (d.prepare('PRAGMA table_info(url_predictions)').all() as { name: string }[]).map((c) => c.name);
     expect(columns(v22)).not.toContain('identifier');
     const run = v22.prepare("INSERT INTO runs (status, params, backbone) VALUES ('done', '{}', 'b')").run().lastInsertRowid;

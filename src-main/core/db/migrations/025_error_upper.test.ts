@@ -2,20 +2,16 @@
  * Migration 025 on a real database: a run trained before it (its evaluation stored with
  * `errorUpper`) reads back with `error_upper` everywhere, and nothing else changed.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createCore } from '../../app';
 import { schemaVersion } from '../open';
-import { dbAtVersion, useMigrationDb } from '../../../../test-support/migrationDb';
+import { useMigrationDb } from '../../../../test-support/migrationDb';
 
 const mdb = useMigrationDb('qc-m025-');
 
 describe('migration 025 (error_upper)', () => {
   it("renames the bound in a version-24 library's stored evaluations, and only that", async () => {
-    const dataDir = path.join(mdb.dir(), 'data');
-    fs.mkdirSync(dataDir);
-    const v24 = dbAtVersion(dataDir, 24);
+    const { dataDir, db: v24 } = mdb.dataDirAt(24);
     const stats = (t: number) => ({ threshold: t, flagged: 10, tp: 9, fp: 1, coverage: 0.5, error: 0.1, errorUpper: 0.39 });
     const evaluation = {
       thresholds: { bad: { threshold: 0.9, chosen_on: stats(0.9), on_test: stats(0.9), best_bound: { ...stats(0.8), on_test: stats(0.8) } }, good: { threshold: null, chosen_on: null, on_test: null, best_bound: null } },
