@@ -14,10 +14,13 @@ import { tempDir } from '../test-support/fixtures';
 // @ts-expect-error: a plain .mjs script without type declarations
 import * as bootstrap from './bootstrap.mjs';
 
-const { installNeeded, writeLockHash, LOCK_HASH_FILE } = bootstrap as {
+type Job = [name: string, args: string[]];
+const { installNeeded, writeLockHash, LOCK_HASH_FILE, runTogether, staticChecks } = bootstrap as {
   installNeeded: (dir: string) => string | null;
   writeLockHash: (dir: string) => void;
   LOCK_HASH_FILE: string;
+  runTogether: (jobs: Job[], cwd?: string) => Promise<string[]>;
+  staticChecks: (dir?: string) => Job[];
 };
 
 /** A lock file as npm writes it: the root project, a package, a dev package and another platform's optional binary. */
@@ -168,5 +171,39 @@ describe.skipIf(process.platform === 'win32')('node scripts/bootstrap.mjs', () =
     const second = runBootstrap(root, path.join(dir, 'link'));
     expect(second.calls).toEqual([]);
     expect(second.stderr).toMatch(/unknown mode no-such-mode/);
+  });
+});
+
+describe('npm test\'s type checks and lint, side by side', () => {
+  it('are every project of npm run typecheck, then eslint, read from package.json', () => {
+    const root = path.join(dir, 'p');
+    writeJson(path.join(root, 'package.json'), { scripts: { typecheck: 'tsc -p a.json --noEmit && tsc -p web/b.json --noEmit' } });
+    expect(staticChecks(root)).toEqual([
+      ['types: a.json', [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'a.json', '--noEmit']],
+      ['types: web/b.json', [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'web/b.json', '--noEmit']],
+      ['lint', [path.join(root, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.']],
+    ]);
+    // A script it cannot read as such is refused, not half-run.
+    writeJson(path.join(root, 'package.json'), { scripts: { typecheck: 'tsc -p a.json --noEmit && vue-tsc' } });
+    expect(() => staticChecks(root)).toThrow(/expected "tsc -p PROJECT --noEmit".*vue-tsc/);
+  });
+
+  it('run at once: each job\'s output whole, the failed ones named, the others not', async () => {
+    const write = (file: string, code: string) => fs.writeFileSync(path.join(dir, file), code);
+    // Both write in two halves with a pause between: run at once, their halves would interleave.
+    write('a.cjs', "process.stdout.write('a1 '); setTimeout(() => { process.stdout.write('a2\\n'); }, 1500);");
+    write('b.cjs', "setTimeout(() => process.stderr.write('b1 '), 100); setTimeout(() => { process.stderr.write('b2\\n'); process.exit(3); }, 200);");
+    const printed: string[] = [];
+    const out = process.stdout.write;
+    process.stdout.write = ((chunk: string) => (printed.push(String(chunk)), true)) as typeof process.stdout.write;
+    let failed: string[];
+    try {
+      failed = await runTogether([['a', [path.join(dir, 'a.cjs')]], ['b', [path.join(dir, 'b.cjs')]]], dir);
+    } finally {
+      process.stdout.write = out;
+    }
+    expect(failed).toEqual(['b']);
+    // Side by side: b, named second, ended (and was printed) first, while a was still waiting.
+    expect(printed).toEqual(['b1 b2\n', 'a1 a2\n']);
   });
 });
