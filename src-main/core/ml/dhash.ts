@@ -50,6 +50,18 @@ export function hamming(a: string, b: string): number {
   return d;
 }
 
+/** A hex hash's bytes, for many {@link hammingBytes} tests of one hash. */
+export function hashBytes(hash: string): Uint8Array {
+  return Uint8Array.from({ length: hash.length >> 1 }, (_, i) => parseInt(hash.slice(2 * i, 2 * i + 2), 16));
+}
+
+/** {@link hamming} of two hashes read by {@link hashBytes}. */
+export function hammingBytes(a: Uint8Array, b: Uint8Array): number {
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d += POPCOUNT[a[i]! ^ b[i]!]!;
+  return d;
+}
+
 /** Bits a hash must have set, and unset, to say which picture it is ({@link isInformative}). */
 export const MIN_INFORMATIVE_BITS = 4;
 

@@ -9,7 +9,8 @@
  * family's split or go where their class is most short.
  */
 import { QcError } from '../../../src-shared/contract/errors';
-import { hamming, isInformative } from './dhash';
+import { hashBytes, hammingBytes, isInformative } from './dhash';
+import type { Neighbours } from './dots';
 
 export type SplitName = 'train' | 'validation' | 'test';
 export const SPLIT_FRACTIONS: Record<SplitName, number> = { train: 0.7, validation: 0.1, test: 0.2 };
@@ -37,7 +38,15 @@ export interface GroupOptions {
   minCosine?: number;
   /** Unit-length whole-image embeddings, one per item (row-major), for the cosine test. */
   embeddings?: { data: Float32Array; dim: number } | null;
+  /**
+   * The pairs (a < b, flattened) whose embeddings pass the cosine test, found already
+   * (dots.ts pairsAtLeast: the same pairs, fast): used instead of testing every pair here.
+   */
+  embeddingPairs?: Int32Array;
 }
+
+/** duplicateGroups' cosine for "the same content" by whole-image embedding. */
+export const DUPLICATE_MIN_COSINE = 0.95;
 
 class UnionFind {
   private readonly parent: Int32Array;
@@ -64,7 +73,7 @@ class UnionFind {
  */
 export function duplicateGroups(items: readonly SplitItem[], opts: GroupOptions = {}): Int32Array {
   const maxHamming = opts.maxHamming ?? 6;
-  const minCosine = opts.minCosine ?? 0.95;
+  const minCosine = opts.minCosine ?? DUPLICATE_MIN_COSINE;
   const uf = new UnionFind(items.length);
   const byKey = new Map<string, number>();
   items.forEach((it, i) => {
@@ -73,14 +82,15 @@ export function duplicateGroups(items: readonly SplitItem[], opts: GroupOptions 
     if (first === undefined) byKey.set(it.groupKey, i);
     else uf.union(first, i);
   });
-  const emb = opts.embeddings;
   // A flat or smoothly shaded picture's hash says nothing of which picture it is: it links nothing.
-  const hashes = items.map((it) => (it.dhash && isInformative(it.dhash) ? it.dhash : null));
+  // The others as bytes, read once (dhash.ts hamming would parse both hex strings at every pair).
+  const hashes = items.map((it) => (it.dhash && isInformative(it.dhash) ? hashBytes(it.dhash) : null));
+  const emb = opts.embeddingPairs ? null : opts.embeddings;
   for (let a = 0; a < items.length; a++) {
     const ha = hashes[a];
     for (let b = a + 1; b < items.length; b++) {
       const hb = hashes[b];
-      if (ha && hb && hamming(ha, hb) <= maxHamming) {
+      if (ha && hb && hammingBytes(ha, hb) <= maxHamming) {
         uf.union(a, b);
         continue;
       }
@@ -93,6 +103,9 @@ export function duplicateGroups(items: readonly SplitItem[], opts: GroupOptions 
       }
     }
   }
+  // Union is order-free: the groups (each item's smallest fellow) are the same found here or before.
+  const pairs = opts.embeddingPairs;
+  if (pairs) for (let p = 0; p < pairs.length; p += 2) uf.union(pairs[p]!, pairs[p + 1]!);
   return Int32Array.from(items, (_, i) => uf.find(i));
 }
 
@@ -101,6 +114,11 @@ export interface FamilyOptions {
   k?: number;
   /** The largest family layout links may build (duplicate groups larger than this stay as they are). Default: familyCap(n). */
   maxSize?: number;
+  /**
+   * Each item's nearest by layout, found already (dots.ts nearestByDot over {@link flatLayouts}'
+   * skip, k = {@link familyNeighbours}' k: the same neighbours, fast): used instead of testing every pair here.
+   */
+  neighbours?: Neighbours;
 }
 
 /** Defaults of familyGroups: measured on the dev set (docs/ML-EXPERIMENTS.md, tenth stop). */
@@ -114,33 +132,30 @@ export function familyCap(n: number): number {
   return Math.min(FAMILY_DEFAULTS.maxSize, Math.max(2, Math.floor(n / 20)));
 }
 
+/** How many nearest neighbours by layout familyGroups considers per item among n: k (FAMILY_DEFAULTS.k), at most n − 1. */
+export function familyNeighbours(n: number, k: number = FAMILY_DEFAULTS.k): number {
+  return Math.max(0, Math.min(k, n - 1));
+}
+
+/** Items whose layout is flat (or could not be read: zeros): they link to nothing. */
+export function flatLayouts(layout: { data: Float32Array; dim: number }): Uint8Array {
+  const { data, dim } = layout;
+  return Uint8Array.from({ length: data.length / dim }, (_, i) => (data.subarray(i * dim, (i + 1) * dim).some((v) => v !== 0) ? 0 : 1));
+}
+
 /**
- * Families: duplicate groups (`groups`, from duplicateGroups) joined where two images are each
- * among the other's k nearest by layout (features/layout.ts: unit-length vectors, one per item),
- * strongest links first, never past `maxSize` images a family (familyCap). Versions of one photo that were
- * cropped, resized, re-exposed or damaged are rarely duplicates by hash or embedding, but their
- * layouts are each other's nearest; out-of-fold scores whose folds split such versions are sure of a
- * photo the model has in effect seen, and a threshold proven on them promises more than it keeps
- * on new photos. Mutual neighbours, not a similarity cut: nearness by layout means little across a
- * library (photos of a horizon are alike), but a photo's versions are nearer to each other than
- * to anything else. O(n² · dim).
+ * Each item's k nearest by layout dot, in double precision over every pair (ties to the lower
+ * index; flat layouts neither searched nor found): the reference that dots.ts nearestByDot
+ * reproduces fast. O(n² · dim).
  */
-export function familyGroups(groups: Int32Array /* duplicateGroups' output: an item index per item */, layout: { data: Float32Array; dim: number }, opts: FamilyOptions = {}): Int32Array {
-  const n = groups.length;
-  const k = opts.k ?? FAMILY_DEFAULTS.k;
-  const maxSize = opts.maxSize ?? familyCap(n);
-  if (layout.data.length !== n * layout.dim) throw new Error(`familyGroups: ${layout.data.length / layout.dim} layouts for ${n} items`);
-  const uf = new UnionFind(n);
-  groups.forEach((g, i) => uf.union(g, i));
-  const size = new Int32Array(n);
-  for (let i = 0; i < n; i++) size[uf.find(i)]! += 1;
+export function layoutNeighbours(layout: { data: Float32Array; dim: number }, kk: number): Neighbours {
+  const { data, dim } = layout;
+  const n = data.length / dim;
   // Each item's k nearest by dot product (ties to the lower index), in a small sorted list.
-  const kk = Math.min(k, n - 1);
   const near = new Int32Array(n * kk).fill(-1);
   const nearS = new Float64Array(n * kk).fill(-Infinity);
-  const { data, dim } = layout;
-  // A flat picture (or one whose layout could not be read: zeros) links to nothing.
-  const flat = Uint8Array.from({ length: n }, (_, i) => (data.subarray(i * dim, (i + 1) * dim).some((v) => v !== 0) ? 0 : 1));
+  const flat = flatLayouts(layout);
+  if (!kk) return { k: kk, near, score: nearS };
   for (let a = 0; a < n; a++) {
     if (flat[a]) continue;
     const oa = a * dim;
@@ -163,6 +178,30 @@ export function familyGroups(groups: Int32Array /* duplicateGroups' output: an i
       }
     }
   }
+  return { k: kk, near, score: nearS };
+}
+
+/**
+ * Families: duplicate groups (`groups`, from duplicateGroups) joined where two images are each
+ * among the other's k nearest by layout (features/layout.ts: unit-length vectors, one per item),
+ * strongest links first, never past `maxSize` images a family (familyCap). Versions of one photo that were
+ * cropped, resized, re-exposed or damaged are rarely duplicates by hash or embedding, but their
+ * layouts are each other's nearest; out-of-fold scores whose folds split such versions are sure of a
+ * photo the model has in effect seen, and a threshold proven on them promises more than it keeps
+ * on new photos. Mutual neighbours, not a similarity cut: nearness by layout means little across a
+ * library (photos of a horizon are alike), but a photo's versions are nearer to each other than
+ * to anything else. O(n² · dim).
+ */
+export function familyGroups(groups: Int32Array /* duplicateGroups' output: an item index per item */, layout: { data: Float32Array; dim: number }, opts: FamilyOptions = {}): Int32Array {
+  const n = groups.length;
+  const maxSize = opts.maxSize ?? familyCap(n);
+  if (layout.data.length !== n * layout.dim) throw new Error(`familyGroups: ${layout.data.length / layout.dim} layouts for ${n} items`);
+  const uf = new UnionFind(n);
+  groups.forEach((g, i) => uf.union(g, i));
+  const size = new Int32Array(n);
+  for (let i = 0; i < n; i++) size[uf.find(i)]! += 1;
+  const { k: kk, near, score: nearS } = opts.neighbours ?? layoutNeighbours(layout, familyNeighbours(n, opts.k));
+  if (near.length !== n * kk) throw new Error(`familyGroups: neighbours of ${near.length / kk} items for ${n}`);
   const isNear = (i: number, j: number) => {
     for (let p = 0; p < kk; p++) if (near[i * kk + p] === j) return true;
     return false;

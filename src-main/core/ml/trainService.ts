@@ -27,7 +27,8 @@ import { describeLongLine, inputLines } from '../library/parse';
 import { findRunIssues, IssueStore, labelConfidences, type RunIssues } from './issues';
 import type { RunStore } from './runs';
 import { LAYOUT_DIM, LAYOUT_KEY, layoutOfFile } from './features/layout';
-import { assignSplits, duplicateGroups, familyGroups, tooFewGroups, trainGroupsAtMost, type Assignment, type SplitItem, type SplitName } from './splits';
+import { assignSplits, DUPLICATE_MIN_COSINE, duplicateGroups, familyGroups, familyNeighbours, flatLayouts, tooFewGroups, trainGroupsAtMost, type Assignment, type SplitItem, type SplitName } from './splits';
+import { nearestByDot, pairsAtLeast } from './dots';
 import { findBackbone, loadManifest, MANIFEST_FILE } from './backbone/manifest';
 import { SPLIT_CODE, type TrainJobResult } from './trainJob';
 
@@ -76,9 +77,13 @@ export async function splitGroups(
       embeddings = { data, dim };
     }
   }
-  const duplicates = duplicateGroups(items, { embeddings });
-  const layout = await imageLayouts(core, items, signal, onLayout);
-  return { duplicates, families: familyGroups(duplicates, { data: layout, dim: LAYOUT_DIM }) };
+  // The all-pairs products on onnxruntime's GEMM (dots.ts): the same groups as splits.ts's own
+  // loops, which at EOL's ~7,000 rated images took ~1 minute of this thread.
+  const embeddingPairs = embeddings ? await pairsAtLeast(embeddings.data, embeddings.dim, DUPLICATE_MIN_COSINE, { signal }) : undefined;
+  const duplicates = duplicateGroups(items, { ...(embeddingPairs && { embeddingPairs }) });
+  const layout = { data: await imageLayouts(core, items, signal, onLayout), dim: LAYOUT_DIM };
+  const neighbours = await nearestByDot(layout.data, layout.dim, familyNeighbours(items.length), flatLayouts(layout), { signal });
+  return { duplicates, families: familyGroups(duplicates, layout, { neighbours }) };
 }
 
 /** Images' layouts (features/layout.ts), each read once from its original and cached like features; zeros where the file cannot be read. */
