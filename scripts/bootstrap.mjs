@@ -23,9 +23,10 @@ function run(cmd, args, opts = {}) {
 
 /**
  * Several checks at once (each alone uses about one core): each one's output is held and printed,
- * under its name, when it ends, so outputs never interleave. Resolves with the names that failed.
+ * when it ends, so outputs never interleave, and `log` says whether it passed, under its name.
+ * Resolves with the names that failed.
  */
-export function runTogether(jobs, cwd = root) {
+export function runTogether(jobs, cwd = root, log = say) {
   return Promise.all(
     jobs.map(
       ([name, args]) =>
@@ -38,7 +39,7 @@ export function runTogether(jobs, cwd = root) {
           child.on('close', (code) => {
             const text = Buffer.concat(out).toString();
             if (text.trim()) process.stdout.write(`${text.endsWith('\n') ? text : `${text}\n`}`);
-            say(`${code === 0 ? 'ok' : 'FAILED'}: ${name}`);
+            log(`${code === 0 ? 'ok' : 'FAILED'}: ${name}`);
             resolve(code === 0 ? null : name);
           });
         }),

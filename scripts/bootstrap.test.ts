@@ -19,7 +19,7 @@ const { installNeeded, writeLockHash, LOCK_HASH_FILE, runTogether, staticChecks 
   installNeeded: (dir: string) => string | null;
   writeLockHash: (dir: string) => void;
   LOCK_HASH_FILE: string;
-  runTogether: (jobs: Job[], cwd?: string) => Promise<string[]>;
+  runTogether: (jobs: Job[], cwd?: string, log?: (line: string) => void) => Promise<string[]>;
   staticChecks: (dir?: string) => Job[];
 };
 
@@ -197,12 +197,14 @@ describe('npm test\'s type checks and lint, side by side', () => {
     const out = process.stdout.write;
     process.stdout.write = ((chunk: string) => (printed.push(String(chunk)), true)) as typeof process.stdout.write;
     let failed: string[];
+    const said: string[] = [];
     try {
-      failed = await runTogether([['a', [path.join(dir, 'a.cjs')]], ['b', [path.join(dir, 'b.cjs')]]], dir);
+      failed = await runTogether([['a', [path.join(dir, 'a.cjs')]], ['b', [path.join(dir, 'b.cjs')]]], dir, (line) => said.push(line));
     } finally {
       process.stdout.write = out;
     }
     expect(failed).toEqual(['b']);
+    expect(said).toEqual(['FAILED: b', 'ok: a']);
     // Side by side: b, named second, ended (and was printed) first, while a was still waiting.
     expect(printed).toEqual(['b1 b2\n', 'a1 a2\n']);
   });
