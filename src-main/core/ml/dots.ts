@@ -37,8 +37,11 @@ export function exactDot(data: Float32Array, dim: number, a: number, b: number):
   return dot;
 }
 
-/** The float32 products of every row with every row, handed over a block of rows at a time (`dots`: rows × n, row-major). */
-async function eachBlock(data: Float32Array, dim: number, each: (start: number, rows: number, dots: Float32Array) => void, opts: DotsOptions): Promise<void> {
+/**
+ * The float32 products of every row with every row, computed a block of rows at a time and handed
+ * over a row at a time: row i's product with row j is `dots[at + j]`.
+ */
+async function eachRow(data: Float32Array, dim: number, each: (i: number, dots: Float32Array, at: number) => void, opts: DotsOptions): Promise<void> {
   const n = data.length / dim;
   if (!n) return;
   const g = new OnnxGraph();
@@ -52,7 +55,8 @@ async function eachBlock(data: Float32Array, dim: number, each: (start: number, 
       if (opts.signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
       const rows = Math.min(perBlock, n - start);
       const out = await session.run({ a: new ort.Tensor('float32', data.subarray(start * dim, (start + rows) * dim), [rows, dim]), b: all });
-      each(start, rows, out.dots!.data as Float32Array);
+      const dots = out.dots!.data as Float32Array;
+      for (let r = 0; r < rows; r++) each(start + r, dots, r * n);
     }
   } finally {
     await session.release();
@@ -63,18 +67,10 @@ async function eachBlock(data: Float32Array, dim: number, each: (start: number, 
 export async function pairsAtLeast(data: Float32Array, dim: number, minDot: number, opts: DotsOptions = {}): Promise<Int32Array> {
   const n = data.length / dim;
   const out: number[] = [];
-  await eachBlock(
-    data,
-    dim,
-    (start, rows, dots) => {
-      for (let r = 0; r < rows; r++) {
-        const a = start + r;
-        const row = r * n;
-        for (let b = a + 1; b < n; b++) if (dots[row + b]! >= minDot - DOT_SLACK && exactDot(data, dim, a, b) >= minDot) out.push(a, b);
-      }
-    },
-    opts,
-  );
+  const each = (a: number, dots: Float32Array, at: number) => {
+    for (let b = a + 1; b < n; b++) if (dots[at + b]! >= minDot - DOT_SLACK && exactDot(data, dim, a, b) >= minDot) out.push(a, b);
+  };
+  await eachRow(data, dim, each, opts);
   return Int32Array.from(out);
 }
 
@@ -97,35 +93,27 @@ export async function nearestByDot(data: Float32Array, dim: number, k: number, s
   const score = new Float64Array(n * k).fill(-Infinity);
   if (!k) return { k, near, score };
   const top = new Float64Array(k);
-  await eachBlock(
-    data,
-    dim,
-    (start, rows, dots) => {
-      for (let r = 0; r < rows; r++) {
-        const i = start + r;
-        if (skip[i]) continue;
-        const row = r * n;
-        // The k-th largest float32 product of the row (−∞ while fewer than k others).
-        top.fill(-Infinity);
-        for (let j = 0; j < n; j++) {
-          if (j === i || skip[j]) continue;
-          const v = dots[row + j]!;
-          if (v <= top[k - 1]!) continue;
-          let p = k - 1;
-          while (p > 0 && v > top[p - 1]!) top[p] = top[--p]!;
-          top[p] = v;
-        }
-        const cut = top[k - 1]! - 2 * DOT_SLACK;
-        const found: { j: number; s: number }[] = [];
-        for (let j = 0; j < n; j++) if (j !== i && !skip[j] && dots[row + j]! >= cut) found.push({ j, s: exactDot(data, dim, i, j) });
-        found.sort((x, y) => y.s - x.s || x.j - y.j);
-        for (let p = 0; p < Math.min(k, found.length); p++) {
-          near[i * k + p] = found[p]!.j;
-          score[i * k + p] = found[p]!.s;
-        }
-      }
-    },
-    opts,
-  );
+  const each = (i: number, dots: Float32Array, at: number) => {
+    if (skip[i]) return;
+    // The k-th largest float32 product of the row (−∞ while fewer than k others).
+    top.fill(-Infinity);
+    for (let j = 0; j < n; j++) {
+      if (j === i || skip[j]) continue;
+      const v = dots[at + j]!;
+      if (v <= top[k - 1]!) continue;
+      let p = k - 1;
+      while (p > 0 && v > top[p - 1]!) top[p] = top[--p]!;
+      top[p] = v;
+    }
+    const cut = top[k - 1]! - 2 * DOT_SLACK;
+    const found: { j: number; s: number }[] = [];
+    for (let j = 0; j < n; j++) if (j !== i && !skip[j] && dots[at + j]! >= cut) found.push({ j, s: exactDot(data, dim, i, j) });
+    found.sort((x, y) => y.s - x.s || x.j - y.j);
+    for (let p = 0; p < Math.min(k, found.length); p++) {
+      near[i * k + p] = found[p]!.j;
+      score[i * k + p] = found[p]!.s;
+    }
+  };
+  await eachRow(data, dim, each, opts);
   return { k, near, score };
 }
