@@ -45,9 +45,7 @@ const POPCOUNT = new Uint8Array(256).map((_, i) => {
 
 /** Number of differing bits between two hex hashes of equal length. */
 export function hamming(a: string, b: string): number {
-  let d = 0;
-  for (let i = 0; i < a.length; i += 2) d += POPCOUNT[parseInt(a.slice(i, i + 2), 16) ^ parseInt(b.slice(i, i + 2), 16)]!;
-  return d;
+  return hammingBytes(hashBytes(a), hashBytes(b));
 }
 
 /** A hex hash's bytes, for many {@link hammingBytes} tests of one hash. */

@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../../src-shared/domain/random';
-import { exactDot, nearestByDot, pairsAtLeast } from './dots';
-import { DUPLICATE_MIN_COSINE, duplicateGroups, familyGroups, familyNeighbours, flatLayouts, layoutNeighbours, type SplitItem } from './splits';
+import { nearestByDot, pairsAtLeast } from './dots';
+import { DUPLICATE_MIN_COSINE, duplicateGroups, exactDot, familyGroups, familyNeighbours, flatLayouts, layoutNeighbours, type SplitItem } from './splits';
 
 /** n unit vectors of `dim`: random, non-negative like pooled CNN features (`positive`), or centred. */
 function unitRows(n: number, dim: number, seed: number, positive = true): Float32Array {

@@ -7,7 +7,7 @@
  *
  * Here onnxruntime's GEMM (MLAS: SIMD, every core) computes the products in float32, a block of
  * rows at a time, and only what lies within SLACK of a decision is computed again exactly, in
- * double precision and in the reference's order ({@link exactDot}): the pairs and neighbours found
+ * double precision by the reference's own exactDot (splits.ts): the pairs and neighbours found
  * are the reference loops' to the last bit, on any CPU. Float32 products of unit vectors of
  * dimension d are within ~d · 2⁻²⁴ of the exact dot (1e-4 at 1,280): SLACK is ten times that.
  */
@@ -15,6 +15,7 @@ import os from 'node:os';
 import type * as Ort from 'onnxruntime-node';
 import { ort } from '../deferred';
 import { sessionOptions } from './backbone/runtime';
+import { exactDot } from './splits';
 import { OnnxGraph } from './train/onnxGraph';
 
 /** How far a float32 product may be from the exact dot and still be checked exactly (see above). */
@@ -26,15 +27,6 @@ export interface DotsOptions {
   signal?: AbortSignal;
   /** Floats of products a block holds at most (default 2²⁴). */
   blockFloats?: number;
-}
-
-/** The dot of rows `a` and `b` of `data` as splits.ts's reference loops compute it: a double-precision sum over the components in order. */
-export function exactDot(data: Float32Array, dim: number, a: number, b: number): number {
-  const oa = a * dim;
-  const ob = b * dim;
-  let dot = 0;
-  for (let t = 0; t < dim; t++) dot += data[oa + t]! * data[ob + t]!;
-  return dot;
 }
 
 /**

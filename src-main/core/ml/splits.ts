@@ -48,6 +48,19 @@ export interface GroupOptions {
 /** duplicateGroups' cosine for "the same content" by whole-image embedding. */
 export const DUPLICATE_MIN_COSINE = 0.95;
 
+/**
+ * The dot of rows `a` and `b` of `data`: a double-precision sum over the components in order. The
+ * one definition of the products the grouping decides on, here and in dots.ts (which reproduces
+ * these loops fast and must agree with them to the last bit).
+ */
+export function exactDot(data: Float32Array, dim: number, a: number, b: number): number {
+  const oa = a * dim;
+  const ob = b * dim;
+  let dot = 0;
+  for (let t = 0; t < dim; t++) dot += data[oa + t]! * data[ob + t]!;
+  return dot;
+}
+
 class UnionFind {
   private readonly parent: Int32Array;
   constructor(n: number) {
@@ -94,13 +107,7 @@ export function duplicateGroups(items: readonly SplitItem[], opts: GroupOptions 
         uf.union(a, b);
         continue;
       }
-      if (emb) {
-        let dot = 0;
-        const oa = a * emb.dim;
-        const ob = b * emb.dim;
-        for (let k = 0; k < emb.dim; k++) dot += emb.data[oa + k]! * emb.data[ob + k]!;
-        if (dot >= minCosine) uf.union(a, b);
-      }
+      if (emb && exactDot(emb.data, emb.dim, a, b) >= minCosine) uf.union(a, b);
     }
   }
   // Union is order-free: the groups (each item's smallest fellow) are the same found here or before.
@@ -158,12 +165,9 @@ export function layoutNeighbours(layout: { data: Float32Array; dim: number }, kk
   if (!kk) return { k: kk, near, score: nearS };
   for (let a = 0; a < n; a++) {
     if (flat[a]) continue;
-    const oa = a * dim;
     for (let b = a + 1; b < n; b++) {
       if (flat[b]) continue;
-      const ob = b * dim;
-      let dot = 0;
-      for (let t = 0; t < dim; t++) dot += data[oa + t]! * data[ob + t]!;
+      const dot = exactDot(data, dim, a, b);
       for (const [i, j] of [[a, b], [b, a]] as const) {
         const base = i * kk;
         if (dot <= nearS[base + kk - 1]!) continue;
