@@ -42,12 +42,27 @@ describe("a sharded classify's failures name the curator's bundle and line", () 
   /** The bundle's lines (line 1 the header, line 2 blank) and, per data line, its URL cell and what its failure is. */
   function bundleLines() {
     const rows: { text: string; urlCell: string; fails: 'fetch' | 'bad_url' | 'bad_row' | 'missing_url' }[] = [];
-    for (let i = 0; i < 8; i++) {
-      const url = `${base}/gone/${i}.jpg`;
-      rows.push({ text: `${url}\tg${i}`, urlCell: url, fails: 'fetch' });
-      rows.push({ text: `not a url ${i}\tb${i}`, urlCell: `not a url ${i}`, fails: 'bad_url' });
-      const wide = `${base}/wide/${i}.jpg`;
-      rows.push({ text: `${wide}\tw${i}\textra`, urlCell: wide, fails: 'bad_row' });
+    // The server's port is in the URLs and so decides their shard: each kind's cells are picked
+    // 4 to a shard, so both shards hold every kind on any port.
+    const fourEach = (cell: (i: number) => string) => {
+      const out: string[] = [];
+      const count = new Array<number>(N).fill(0);
+      for (let i = 0; out.length < 4 * N; i++) {
+        const s = shardOf(cell(i), N);
+        if (count[s]! < 4) {
+          count[s]!++;
+          out.push(cell(i));
+        }
+      }
+      return out;
+    };
+    const gone = fourEach((i) => `${base}/gone/${i}.jpg`);
+    const notUrl = fourEach((i) => `not a url ${i}`);
+    const wide = fourEach((i) => `${base}/wide/${i}.jpg`);
+    for (let i = 0; i < 4 * N; i++) {
+      rows.push({ text: `${gone[i]}\tg${i}`, urlCell: gone[i]!, fails: 'fetch' });
+      rows.push({ text: `${notUrl[i]}\tb${i}`, urlCell: notUrl[i]!, fails: 'bad_url' });
+      rows.push({ text: `${wide[i]}\tw${i}\textra`, urlCell: wide[i]!, fails: 'bad_row' });
     }
     rows.splice(5, 0, { text: '\tempty', urlCell: '', fails: 'missing_url' });
     const lines = ['eolMediaURL\tidentifier', '', ...rows.map((r) => r.text)];
