@@ -306,8 +306,8 @@ function StatusCard() {
           ) : (
             <p className="muted small">None.</p>
           )}
-          <p className="muted small">
-            {fmtInt(status.imports)} imports · {fmtInt(status.bundles)} bundles · schema {status.schema_version} · <code>{status.data_dir}</code>
+          <p className="muted small" data-testid="status-sources">
+            {fmtCount(status.imports, 'import')} · {fmtCount(status.bundles, 'bundle')} · schema {status.schema_version} · <code>{status.data_dir}</code>
           </p>
         </div>
       </div>
