@@ -25,6 +25,23 @@ describe('progressView', () => {
     expect(out.text()).toBe('embed waiting: waiting for the embedding another process (pid 42) is running on this library\n');
   });
 
+  it("names a phase by its job alone where the two are the same word, in a line and on a bar", () => {
+    const out = sink();
+    // cli-progress draws its bars only on a terminal.
+    const view = progressView(true, Object.assign(out.stream, { isTTY: true, columns: 120 }));
+    view.update({ job: 'embed', phase: 'embed', done: 0, total: 0, message: 'computing the features of images not yet cached' });
+    view.update({ job: 'train', phase: 'evaluate', done: 0, total: 0, message: 'evaluating on held-out images' });
+    view.update({ job: 'embed', phase: 'embed', done: 1, total: 4 });
+    view.update({ job: 'train', phase: 'augment', done: 1, total: 4 });
+    view.stop();
+    const text = out.text();
+    expect(text.startsWith('embed: computing the features of images not yet cached\ntrain evaluate: evaluating on held-out images\n')).toBe(true);
+    expect(text).not.toContain('embed embed');
+    // Both bars start at the same column: "embed" padded as far as "train augment  ".
+    expect(text).toContain('embed           [');
+    expect(text).toContain('train augment   [');
+  });
+
   it('writes nothing where stderr is not a terminal', () => {
     const out = sink();
     const view = progressView(false, out.stream);

@@ -15,6 +15,11 @@ export interface ProgressView {
 /** Loaded with the first bar, not with every command (core/deferred.ts). */
 const cliProgress = deferredPackage<typeof CliProgress>('cli-progress');
 
+/** A phase as the line names it: `train augment`, but `embed` for the embedding's phase of the same name, not `embed embed`. */
+function phaseName(p: JobProgress): string {
+  return p.phase === p.job ? p.job : `${p.job} ${p.phase}`;
+}
+
 export function progressView(enabled = Boolean(process.stderr.isTTY), stream: NodeJS.WritableStream = process.stderr): ProgressView {
   if (!enabled) return { update: () => {}, stop: () => {} };
   let bar: CliProgress.SingleBar | null = null;
@@ -23,7 +28,7 @@ export function progressView(enabled = Boolean(process.stderr.isTTY), stream: No
   return {
     update(p) {
       if (p.total <= 0) {
-        const line = p.message ? `${p.job} ${p.phase}: ${p.message}` : '';
+        const line = p.message ? `${phaseName(p)}: ${p.message}` : '';
         if (line && line !== said) {
           bar?.stop();
           bar = null;
@@ -36,7 +41,7 @@ export function progressView(enabled = Boolean(process.stderr.isTTY), stream: No
         bar?.stop();
         phase = p.phase;
         bar = new cliProgress.SingleBar(
-          { stream, format: `${p.job} ${p.phase.padEnd(9)} [{bar}] {value}/{total} {percentage}% | failed {failed} | eta {eta_formatted}`, hideCursor: true },
+          { stream, format: `${phaseName(p).padEnd(p.job.length + 10)} [{bar}] {value}/{total} {percentage}% | failed {failed} | eta {eta_formatted}`, hideCursor: true },
           cliProgress.Presets.shades_classic,
         );
         bar.start(p.total, p.done, { failed: p.failed ?? 0 });
