@@ -64,7 +64,8 @@ describe('qc failures after a real folder import', () => {
     fs.writeFileSync(path.join(folder, name), photo.subarray(0, 400));
     fs.writeFileSync(path.join(folder, 'good.jpg'), photo);
     const summary = await core.call('library.import', { source: folder });
-    expect(formatImport(summary).split('\n')[0]).toBe(`Imported folder from ${JSON.stringify(folder)} (n/a)`);
+    // A folder has no text encoding: the line names none (a file's line says which one it was read in).
+    expect(formatImport(summary).split('\n')[0]).toBe(`Imported folder from ${JSON.stringify(folder)}`);
     const failures = await core.call('library.failures', { limit: 50 });
     expect(failures.total).toBe(1);
     const out = formatFailures(failures);
@@ -110,6 +111,7 @@ describe('qc import says what it did not count twice, and what it left unlabelle
     const [a, b, c] = devRatings().slice(0, 3).map(([id, url, rating]): [string, string, number] => [id, url, rating]) as [[string, string, number], [string, string, number], [string, string, number]];
     const rows: [string, string, number][] = [a, [b[0], b[1], 1], [b[0], b[1], 5], c];
     const first = formatImport(await core.call('library.import', { source: write('ratings.txt', rows), mirrors })).split('\n');
+    expect(first[0]).toMatch(/^Imported ratings from .*ratings\.txt \(utf-8\)$/);
     expect(first).toContain('  1 image rated both bad and good: left unlabelled');
     expect(first.join('\n')).not.toContain('not counted twice');
     const copy = formatImport(await core.call('library.import', { source: write('ratings copy.txt', rows), mirrors })).split('\n');

@@ -43,7 +43,7 @@ function importProblemLines(s: ImportSummary): string[] {
 
 export function formatImport(s: ImportSummary): string {
   return [
-    `${s.cancelled ? 'Cancelled: imported' : 'Imported'} ${s.kind} from ${shown(s.source)} (${s.encoding})`,
+    `${s.cancelled ? 'Cancelled: imported' : 'Imported'} ${s.kind} from ${shown(s.source)}${s.encoding === 'n/a' ? '' : ` (${s.encoding})`}`,
     `  rows ${s.rows}, distinct URLs ${s.urls}${s.bundle_id !== null ? `, bundle #${s.bundle_id}` : ''}${s.rows_removed ? `; ${s.rows_removed} rows of an earlier import of this file that it no longer has were removed` : ''}`,
     `  images: ${s.images_new} new, ${s.images_existing} already in the library, ${s.failed} failed`,
     `  labels of these images: ${s.labels.good} good, ${s.labels.bad} bad, ${s.labels.unlabeled} unlabelled`,
