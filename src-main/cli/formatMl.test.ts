@@ -192,6 +192,18 @@ describe('qc runs: the coverage column', () => {
   });
 });
 
+describe('qc runs: columns', () => {
+  it('keep every cell under its header when the features are all four blocks, wider than the column was', () => {
+    const base = coveredRun(0.8, 0.423, 0.612);
+    const wide = { ...base, params: { ...base.params, features: ['whole', 'crops', 'signals', 'defects'] as RunSummary['params']['features'], hidden: 64 } };
+    const [header, row] = formatRuns({ active: 4, runs: [wide, base] }).split('\n');
+    const under = (name: string) => row!.slice(header!.indexOf(name));
+    expect(under('features').startsWith('whole+crops+signals+defects ')).toBe(true);
+    expect(under('head').startsWith('mlp64 ')).toBe(true);
+    expect(under('oof cover').startsWith('42.3% ')).toBe(true);
+  });
+});
+
 describe('qc run: a good-class threshold', () => {
   it('says it compares p(good), and the p(bad) it means (qc threshold takes p(bad))', () => {
     const text = formatRun(coveredRun(0.8, 0.4, 0.4, 0.490956));

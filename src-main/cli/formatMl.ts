@@ -185,22 +185,37 @@ export function formatRuns(r: { active: number | null; runs: RunSummary[] }): st
   if (!r.runs.length) return 'No runs yet: qc train';
   // bad thr: the run's recommendation; exports use: the threshold in force (runs.ts thresholdInForce) and where it comes from;
   // oof cover: the out-of-fold coverage of bad at the recommendation, as the app's runs table, compare card and Review show it.
-  const header = 'run   status     features               head      AUC    acc    bad thr    exports use           oof cover  seconds  labels';
-  const rows = r.runs.map((x) =>
-    [
-      `${x.run_id}${x.active ? '*' : ''}${x.archived ? 'a' : ''}`.padEnd(5),
-      x.status.padEnd(10),
-      x.params.features.join('+').padEnd(22),
-      (x.params.hidden ? `mlp${x.params.hidden}` : 'linear').padEnd(9),
-      num(x.metrics?.test_auc).padEnd(6),
-      pct(x.metrics?.test_accuracy).padEnd(6),
-      thr(x.recommended_threshold.bad).padEnd(10),
-      (x.in_force ? `${thr(x.in_force.threshold)} ${SOURCE_WORD[x.in_force.source]}` : '—').padEnd(21),
-      pct(oofCoverage(x)).padEnd(10),
-      num(x.seconds, 1).padEnd(8),
-      x.snapshot ? x.snapshot.hash.slice(0, 8) : '',
-    ].join(' '),
-  );
+  const columns: [name: string, width: number][] = [
+    ['run', 5],
+    ['status', 10],
+    ['features', 22],
+    ['head', 9],
+    ['AUC', 6],
+    ['acc', 6],
+    ['bad thr', 10],
+    ['exports use', 21],
+    ['oof cover', 10],
+    ['seconds', 8],
+    ['labels', 0],
+  ];
+  const cells = r.runs.map((x) => [
+    `${x.run_id}${x.active ? '*' : ''}${x.archived ? 'a' : ''}`,
+    x.status,
+    x.params.features.join('+'),
+    x.params.hidden ? `mlp${x.params.hidden}` : 'linear',
+    num(x.metrics?.test_auc),
+    pct(x.metrics?.test_accuracy),
+    thr(x.recommended_threshold.bad),
+    x.in_force ? `${thr(x.in_force.threshold)} ${SOURCE_WORD[x.in_force.source]}` : '—',
+    pct(oofCoverage(x)),
+    num(x.seconds, 1),
+    x.snapshot ? x.snapshot.hash.slice(0, 8) : '',
+  ]);
+  // Each column as wide as its widest cell (all four feature blocks are wider than the usual width), so every cell sits under its header.
+  const widths = columns.map(([name, width], c) => (c === columns.length - 1 ? 0 : Math.max(width, name.length, ...cells.map((row) => row[c]!.length))));
+  const line = (row: string[]) => row.map((cell, c) => cell.padEnd(widths[c]!)).join(' ');
+  const header = line(columns.map(([name]) => name));
+  const rows = cells.map(line);
   // Archived runs (qc runs --all) are marked: qc use refuses them until restored.
   const legend = r.runs.some((x) => x.archived) ? '(* = active, a = archived: qc archive ID --restore brings it back)' : '(* = active)';
   return [header, ...rows, legend].join('\n');
