@@ -1,5 +1,6 @@
 /** Human-readable output of the CLI (the --json forms print the results as they are). */
 import { FAILURE_REASONS, importCountNotes, skippedFilesText, splitFailureReasons, type FailureReason, type BundleRow, type FailureRow, type ImportRow, type ImportSummary, type LabelBatchResult, type LibraryStatus } from '../../src-shared/domain/library';
+import { countOf } from '../../src-shared/domain/words';
 
 /**
  * Characters that must not reach a terminal raw from a name the user (or a file) chose: C0 and C1
@@ -92,5 +93,5 @@ export function formatSources(r: { imports: ImportRow[]; bundles: BundleRow[] })
 export function formatLabelBatch(r: LabelBatchResult, verb: string): string {
   if (r.batch_id === null && !r.changed.length) return verb === 'undo' ? 'Nothing to undo.' : `No change (${r.unchanged} already so).`;
   const lines = r.changed.map((c) => `  image ${c.image_id}: ${c.old_label ?? 'none'} (${c.old_origin ?? '-'}) → ${c.new_label ?? 'none'} (${c.new_origin})`);
-  return [`${verb === 'undo' ? 'Undid' : 'Changed'} ${r.changed.length} label(s)${r.unchanged ? `, ${r.unchanged} unchanged` : ''} (batch ${r.batch_id}):`, ...lines].join('\n');
+  return [`${verb === 'undo' ? 'Undid' : 'Changed'} ${countOf(r.changed.length, 'label')}${r.unchanged ? `, ${r.unchanged} unchanged` : ''} (batch ${r.batch_id}):`, ...lines].join('\n');
 }

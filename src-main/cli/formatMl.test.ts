@@ -92,7 +92,12 @@ describe('formatClassify', () => {
   });
   it('says how many rows could not be read and have no tag row, so the row count is explained', () => {
     expect(formatClassify(summary)).not.toMatch(/could not be read/);
-    expect(formatClassify({ ...summary, row_problems: 2 })).toMatch(/^ {2}2 row\(s\) could not be read .* no tag row: qc failures lists them$/m);
+    expect(formatClassify({ ...summary, row_problems: 2 })).toMatch(/^ {2}2 rows could not be read .* no tag row: qc failures lists them$/m);
+    expect(formatClassify({ ...summary, row_problems: 1 })).toMatch(/^ {2}1 row could not be read /m);
+  });
+  it('counts the files and rows it wrote in words', () => {
+    expect(formatClassify(summary)).toMatch(/^Wrote 2 files, 4 rows; /m);
+    expect(formatClassify({ ...summary, files: ['/out/b_finaltags.tsv'], rows: 1 })).toMatch(/^Wrote 1 file, 1 row; /m);
   });
   it('says, per run, how many URLs merged into another run the export leaves out, and how to get them', () => {
     expect(formatExport(summary)).not.toMatch(/merged into run/);

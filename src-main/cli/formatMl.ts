@@ -2,6 +2,7 @@
 import { issueWhy } from '../../src-shared/domain/labelIssue';
 import type { ClassifySummary, EmbedSummary, ExportSummary, LabelIssue, RunDetail, RunSummary, ThresholdInForce, ThresholdSource } from '../../src-shared/domain/ml';
 import { formatClassThreshold as classThreshold, formatProbability, formatThreshold } from '../../src-shared/domain/threshold';
+import { countOf } from '../../src-shared/domain/words';
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? '—' : `${(x * 100).toFixed(1)}%`);
 const num = (x: number | null | undefined, digits = 3) => (x === null || x === undefined || Number.isNaN(x) ? '—' : x.toFixed(digits));
@@ -252,7 +253,7 @@ export function formatIssues(r: { run_id: number; total: number; reviewed?: numb
 
 export function formatExport(r: ExportSummary): string {
   return [
-    `Wrote ${r.files.length} file(s), ${r.rows} rows; ${r.tagged_bad} tagged bad at threshold ${thr(r.in_force.threshold)} (${r.in_force.source}); run ${r.run_id}`,
+    `Wrote ${countOf(r.files.length, 'file')}, ${countOf(r.rows, 'row')}; ${r.tagged_bad} tagged bad at threshold ${thr(r.in_force.threshold)} (${r.in_force.source}); run ${r.run_id}`,
     `  tags from curators ${r.by_source.curator}, from the model ${r.by_source.model}, without a prediction ${r.by_source.none}`,
     ...(r.merged_other_runs ?? []).map((m) => `  ${mergedElsewhereText(m)}`),
     ...r.files.map((f) => `  ${f}`),
@@ -269,7 +270,7 @@ export function formatClassify(r: ClassifySummary): string {
     // The failed URLs are not among the images; images that could not be scored have no p(bad).
     `Bundle ${r.bundle_id}: ${r.images} images stored, ${r.failed} URL${r.failed === 1 ? '' : 's'} could not be fetched; ${r.predicted} with a p(bad) (${r.scored} newly scored)`,
     // Rows without a usable URL have no image, so no tag row: say so, or the row count looks short.
-    ...(r.row_problems ? [`  ${r.row_problems} row(s) could not be read (no usable URL, or a broken line) and have no tag row: qc failures lists them`] : []),
+    ...(r.row_problems ? [`  ${countOf(r.row_problems, 'row')} could not be read (no usable URL, or a broken line) and have no tag row: qc failures lists them`] : []),
     formatExport(r),
   ].join('\n');
 }

@@ -11,6 +11,7 @@ import type { Core } from '../core/app';
 import { QcError } from '../../src-shared/contract/errors';
 import { API_SCHEMAS, id, importOptions, probability, trainOptions } from '../../src-shared/contract/schemas';
 import { localPath, numberOption, optionValue, sourceArg, usage } from './options';
+import { countOf } from '../../src-shared/domain/words';
 
 // Option values obey the API's schemas (options.ts, src-shared/contract/schemas.ts): a wrong one is
 // one line naming the option.
@@ -207,7 +208,7 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
       const verdicts = (['confirm', 'dismiss', 'reopen'] as const).filter((a) => o[a]);
       if (verdicts.length > 1) throw usage('use one of --confirm, --dismiss, --reopen at a time');
       const action = verdicts[0];
-      if (action) return withCore(cmd, (core) => core.call('ml.reviewIssues', { imageIds: o[action]!, action }), (r) => `${r.changed} image(s) ${action === 'reopen' ? 'reopened' : `${action}ed`}; ${r.open} open label issues`);
+      if (action) return withCore(cmd, (core) => core.call('ml.reviewIssues', { imageIds: o[action]!, action }), (r) => `${countOf(r.changed, 'image')} ${action === 'reopen' ? 'reopened' : `${action}ed`}; ${countOf(r.open, 'open label issue')}`);
       return withCore(cmd, (core) => core.call('ml.labelIssues', { ...(o.run !== undefined && { runId: o.run }), limit: o.limit, includeReviewed: o.all ?? false }), formatIssues);
     });
 

@@ -1,5 +1,6 @@
 /** Number and date formatting for dense tables. */
 import { formatProbability, formatThreshold } from '../../src-shared/domain/threshold';
+import { noun } from '../../src-shared/domain/words';
 
 export function fmtInt(n: number | null | undefined): string {
   return n === null || n === undefined || !Number.isFinite(n) ? '–' : Math.round(n).toLocaleString('en-US');
@@ -7,7 +8,7 @@ export function fmtInt(n: number | null | undefined): string {
 
 /** A count with its noun, as every message writes it: `1 URL`, `2 URLs`, `1,024 images`, `1 label confirmed`. */
 export function fmtCount(n: number, one: string, many = `${one}s`): string {
-  return `${fmtInt(n)} ${n === 1 ? one : many}`;
+  return `${fmtInt(n)} ${noun(n, one, many)}`;
 }
 
 export function fmtPct(x: number | null | undefined, digits = 1): string {

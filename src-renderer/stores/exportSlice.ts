@@ -7,6 +7,7 @@ import type { ModelExportSummary, TrainingExportSummary } from '../../src-shared
 import type { ClassifyRequest } from '../../src-shared/contract/handlers';
 import { runTrackedJob } from './jobRunner';
 import { cleanMirrors, type MirrorRow, type Slice } from './types';
+import { countOf } from '../../src-shared/domain/words';
 
 export interface ExportForm {
   outDir: string;
@@ -143,9 +144,9 @@ export const exportSlice: Slice<ExportSlice> = (set, get) => ({
       context: 'Export',
       keep: (summary) => ({ lastExport: summary }),
       success: (summary) =>
-        `Exported ${summary.rows} rows (${summary.tagged_bad} tagged bad) to ${summary.files.length} file${summary.files.length === 1 ? '' : 's'}` +
+        `Exported ${countOf(summary.rows, 'row')} (${summary.tagged_bad} tagged bad) to ${countOf(summary.files.length, 'file')}` +
         // Predictions merged from tag files into other runs are not in it (the Export screen says what to do).
-        (summary.merged_other_runs ?? []).map((m) => `; ${m.urls} prediction${m.urls === 1 ? '' : 's'} merged for run #${m.run_id} not in it`).join(''),
+        (summary.merged_other_runs ?? []).map((m) => `; ${countOf(m.urls, 'prediction')} merged for run #${m.run_id} not in it`).join(''),
     });
     if (result === null && get().lastExport === before) set({ exportUnfinished: outDir });
     return result;

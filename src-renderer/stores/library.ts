@@ -7,6 +7,7 @@ import { errorText } from '../api/errorText';
 import { sameRule, type LabelRule } from '../../src-shared/domain/label';
 import { cleanMirrors, type MirrorRow, type Slice } from './types';
 import { runTrackedJob } from './jobRunner';
+import { countOf } from '../../src-shared/domain/words';
 
 export interface ImportForm {
   path: string;
@@ -217,7 +218,7 @@ export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {
       try {
         const r = await client.call('labels.setRule', { rule: draft.rule, expected: draft.base });
         set((s) => ({ labelRule: r.rule, ruleDraft: s.ruleDraft === draft ? null : s.ruleDraft }));
-        get().toast('success', `Label rule saved: ${r.relabelled} import label${r.relabelled === 1 ? '' : 's'} changed (curator labels kept). Retrain to use them.`);
+        get().toast('success', `Label rule saved: ${countOf(r.relabelled, 'import label')} changed (curator labels kept). Retrain to use them.`);
         void get().loadStatus();
         get().refreshView('review');
       } catch (e) {

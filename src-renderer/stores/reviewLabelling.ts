@@ -4,6 +4,7 @@ import { toQcError, type ApiClient } from '../api/client';
 import { dependsOnLabels, VIEW_KEYS, type GalleryInternals, type Patch, type ViewKey } from './reviewGallery';
 import type { GetState } from './types';
 import { serialQueue } from './serialQueue';
+import { countOf } from '../../src-shared/domain/words';
 
 /**
  * A step of this window that is not a label change (a verdict on label issues) and that Z takes
@@ -147,7 +148,7 @@ export function labellingSlice(get: GetState, client: ApiClient, g: GalleryInter
         if (!changed.length) return;
         redoStack.push(changed.map((c) => ({ image_id: c.image_id, label: c.old_label })));
         get().scheduleStatusRefresh();
-        if (!failed) get().toast('info', `Undone: ${changed.length} label${changed.length === 1 ? '' : 's'} (Shift+Z redoes)`);
+        if (!failed) get().toast('info', `Undone: ${countOf(changed.length, 'label')} (Shift+Z redoes)`);
       });
     },
 
@@ -180,7 +181,7 @@ export function labellingSlice(get: GetState, client: ApiClient, g: GalleryInter
           }
           remember(made);
           get().scheduleStatusRefresh();
-          get().toast('info', `Redone: ${batch.length} label${batch.length === 1 ? '' : 's'}`);
+          get().toast('info', `Redone: ${countOf(batch.length, 'label')}`);
         } catch (e) {
           remember(made);
           redoStack.push(batch);

@@ -2,6 +2,7 @@
 import type { LabelConfidence } from './labelWeight';
 import type { Label, LabelOrigin, LabelValue, RatingClass } from './label';
 import type { TagImportSummary } from '../contract/handlers';
+import { countOf } from './words';
 
 export const IMPORT_KINDS = ['ratings', 'exemplars', 'bundle', 'folder'] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
@@ -166,7 +167,7 @@ export function splitFailureReasons(s: Pick<ImportSummary, 'failures_by_reason' 
 
 /** What a merge of tag files did, in one sentence: `qc import` prints it, the Library screen's toast says it. */
 export function tagMergeText(r: TagImportSummary): string {
-  return `${r.rows} tag rows from ${r.files} file(s) into run ${r.run_id}: ${r.local} predictions of images here (${r.heldout_kept} of them kept as the run scored them out of fold), ${r.remote} by URL only (image not here), ${r.skipped} without a prediction`;
+  return `${countOf(r.rows, 'tag row')} from ${countOf(r.files, 'file')} into run ${r.run_id}: ${countOf(r.local, 'prediction')} of images here (${r.heldout_kept} of them kept as the run scored them out of fold), ${r.remote} by URL only (image not here), ${r.skipped} without a prediction`;
 }
 
 export interface LibraryStatus {

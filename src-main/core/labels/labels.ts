@@ -12,6 +12,7 @@ import { pacedAsync, pacedSync } from '../db/paced';
 import { getSetting, setSetting, SETTING } from '../db/settings';
 import { countedRatingSql } from './countedRows';
 import { heldHere, ownerEnded, ownersOf, thisProcess } from '../library/store';
+import { countOf } from '../../../src-shared/domain/words';
 
 /**
  * A rule change relabels in transactions of RELABEL_CHUNK images with a pause between them (one
@@ -178,7 +179,7 @@ export class LabelService {
       if (changedSince) {
         throw new QcError(
           'conflict',
-          `${changedSince} of the ${events.length} label(s) of change ${target} were changed since (another window or the command line); nothing was undone`,
+          `${changedSince} of the ${countOf(events.length, 'label')} of change ${target} were changed since (another window or the command line); nothing was undone`,
         );
       }
       const writer = this.batchWriter('undo', target);

@@ -46,7 +46,7 @@ describe('library.import merges tag files as qc import does', () => {
     expect(remoteP('https://elsewhere.example/x.jpg')).toBeCloseTo(0.2, 6);
     // The same files through ml.importTags (what qc import calls) report the same.
     expect(await lib.core.call('ml.importTags', { files: [f] })).toEqual(r.tags);
-    expect(tagMergeText(r.tags!)).toBe(`3 tag rows from 1 file(s) into run ${lib.runId}: 1 predictions of images here (0 of them kept as the run scored them out of fold), 1 by URL only (image not here), 1 without a prediction`);
+    expect(tagMergeText(r.tags!)).toBe(`3 tag rows from 1 file into run ${lib.runId}: 1 prediction of images here (0 of them kept as the run scored them out of fold), 1 by URL only (image not here), 1 without a prediction`);
   });
 
   it('a folder of tag files (chunks and final tags, UTF-8 BOM and CRLF): every one merged, in name order, its pictures not imported', async () => {

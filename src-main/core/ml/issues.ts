@@ -16,6 +16,7 @@ import type { Db } from '../db/open';
 import { ratingCountsSql } from '../labels/countedRows';
 import { confidentLearning, DEFAULT_ISSUE_OPTIONS } from './train/labelIssues';
 import { SPLIT_CODE, type TrainJobResult } from './trainJob';
+import { countOf } from '../../../src-shared/domain/words';
 
 /** A probably-mislabelled image: `row` indexes the run's matrix. */
 export interface RunIssueRow {
@@ -359,7 +360,7 @@ export class IssueStore {
           const { id, now } = moved[0]!;
           throw new QcError(
             'conflict',
-            `another verdict was given on ${moved.length} image(s) since this ${undoing.action} (another window or the command line): image ${id} now holds ${now.action} on ${now.label}, not ${verdict} on ${seen.get(id)}; nothing was undone`,
+            `another verdict was given on ${countOf(moved.length, 'image')} since this ${undoing.action} (another window or the command line): image ${id} now holds ${now.action} on ${now.label}, not ${verdict} on ${seen.get(id)}; nothing was undone`,
           );
         }
       } else if (shown) {
@@ -367,7 +368,7 @@ export class IssueStore {
         if (differ.length) {
           throw new QcError(
             'conflict',
-            `the label of ${differ.length} image(s) (first: ${differ[0]}) was changed since it was shown (another window or the command line); nothing was stored: look at the current label and give the verdict again`,
+            `the label of ${countOf(differ.length, 'image')} (first: ${differ[0]}) was changed since it was shown (another window or the command line); nothing was stored: look at the current label and give the verdict again`,
           );
         }
       }

@@ -91,7 +91,7 @@ describe('an undone verdict and another window’s verdict', () => {
     await core.call('ml.reviewIssues', { imageIds: [q!.image_id], action: 'confirm' });
     await expect(core.call('ml.reviewIssues', { imageIds: [p!.image_id, q!.image_id], action: 'reopen', undoing: { action: 'dismiss' }, shown })).rejects.toMatchObject({
       code: 'conflict',
-      message: expect.stringContaining(`on 1 image(s)`),
+      message: expect.stringContaining(`on 1 image since`),
     });
     expect(row(p!.image_id)).toEqual({ label: p!.given, action: 'dismissed' });
     expect(row(q!.image_id)).toEqual({ label: q!.given, action: 'confirmed' });

@@ -22,13 +22,13 @@ describe('Library screen: tag files', () => {
     const result = await screen.findByTestId('import-result', {}, { timeout: 20_000 });
     expect(result.dataset.kind).toBe('tags');
     expect(result.dataset.rows).toBe('2');
-    expect(result.textContent).toContain(`2 tag rows from 1 file(s) into run ${lib.runId}`);
+    expect(result.textContent).toContain(`2 tag rows from 1 file into run ${lib.runId}`);
     const toast = await until(() => {
       const t = store.getState().toasts.find((x) => x.text.startsWith('Import: merged'));
       expect(t).toBeDefined();
       return t!;
     });
-    expect(toast).toMatchObject({ kind: 'success', text: `Import: merged 2 tag rows from 1 file(s) into run ${lib.runId}: 0 predictions of images here (0 of them kept as the run scored them out of fold), 2 by URL only (image not here), 0 without a prediction.` });
+    expect(toast).toMatchObject({ kind: 'success', text: `Import: merged 2 tag rows from 1 file into run ${lib.runId}: 0 predictions of images here (0 of them kept as the run scored them out of fold), 2 by URL only (image not here), 0 without a prediction.` });
     const stored = lib.core.context.db.prepare('SELECT p_bad FROM url_predictions WHERE run_id = ? AND url = ?').pluck().get(lib.runId, 'https://elsewhere.example/a.jpg');
     expect(stored).toBeCloseTo(0.9, 6);
     expect(screen.getByTestId('status-images').dataset.value).toBe('300');

@@ -4,6 +4,7 @@ import { isHttpUrl, type ImageDetail, type ImageSource } from '../../../src-shar
 import { useApp, useAppStore, useClient } from '../../stores/app';
 import { fmtBytes, fmtDate, fmtP, fmtPAt, fmtT } from '../../components/format';
 import { formatSignals, imageLabel } from '../../components/signals';
+import { countOf } from '../../../src-shared/domain/words';
 
 /** How far one arrow key pans the original at 1:1, in CSS pixels. */
 const PAN_STEP = 40;
@@ -160,7 +161,7 @@ function labelWeightWhy(d: ImageDetail, c: NonNullable<ImageDetail['label_confid
   if (c.basis === 'exemplar') return 'an exemplar';
   if (c.basis === 'no ratings') return labelledByFolder(d) ? 'label from its folder' : 'no ratings behind it';
   const spread = c.ratingSpread !== null ? `, spread ±${c.ratingSpread.toFixed(2)}` : '';
-  return `mean rating ${c.ratingMean!.toFixed(2)} from ${c.ratingCount} rating row${c.ratingCount === 1 ? '' : 's'}${spread}, ${c.boundaryDistance!.toFixed(2)} from the class boundary`;
+  return `mean rating ${c.ratingMean!.toFixed(2)} from ${countOf(c.ratingCount, 'rating row')}${spread}, ${c.boundaryDistance!.toFixed(2)} from the class boundary`;
 }
 
 function Details({ d }: { d: ImageDetail }) {
