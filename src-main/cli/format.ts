@@ -67,7 +67,7 @@ export function formatStatus(s: LibraryStatus): string {
       : []),
     ...s.url_predictions.other_runs.map(
       (m) =>
-        `  ${m.urls} URL${m.urls === 1 ? '' : 's'} merged into run ${m.run_id} ${m.urls === 1 ? 'is' : 'are'} not in qc export's files${s.url_predictions.run_id === null ? '' : ` of run ${s.url_predictions.run_id}`} (they belong to run ${m.run_id}: qc export --run ${m.run_id}, or import the tag files again)`,
+        `  ${countOf(m.urls, 'URL')} merged into run ${m.run_id} ${m.urls === 1 ? 'is' : 'are'} not in qc export's files${s.url_predictions.run_id === null ? '' : ` of run ${s.url_predictions.run_id}`} (they belong to run ${m.run_id}: qc export --run ${m.run_id}, or import the tag files again)`,
     ),
   ].join('\n');
 }

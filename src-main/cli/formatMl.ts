@@ -137,7 +137,7 @@ export function formatRun(r: RunSummary | RunDetail, extras: TrainExtras = {}): 
     const n = extras.noise.pruned;
     lines.push(
       extras.noise.handling === 'prune'
-        ? `  noise-robust: ${n} probably-wrong label${n === 1 ? '' : 's'} left out of the final fit${n ? ` (qc run ${r.run_id} lists them)` : ''}`
+        ? `  noise-robust: ${countOf(n, 'probably-wrong label')} left out of the final fit${n ? ` (qc run ${r.run_id} lists them)` : ''}`
         : '  noise-robust training off: every label was used',
     );
   }
@@ -262,13 +262,13 @@ export function formatExport(r: ExportSummary): string {
 
 /** URLs merged from tag files into another run, which an export of this run leaves out, and what to do. */
 export function mergedElsewhereText(m: { run_id: number; urls: number }): string {
-  return `${m.urls} URL${m.urls === 1 ? '' : 's'} merged into run ${m.run_id} ${m.urls === 1 ? 'is' : 'are'} not in this export (they belong to run ${m.run_id}: --run ${m.run_id}, or import the tag files again)`;
+  return `${countOf(m.urls, 'URL')} merged into run ${m.run_id} ${m.urls === 1 ? 'is' : 'are'} not in this export (they belong to run ${m.run_id}: --run ${m.run_id}, or import the tag files again)`;
 }
 
 export function formatClassify(r: ClassifySummary): string {
   return [
     // The failed URLs are not among the images; images that could not be scored have no p(bad).
-    `Bundle ${r.bundle_id}: ${r.images} images stored, ${r.failed} URL${r.failed === 1 ? '' : 's'} could not be fetched; ${r.predicted} with a p(bad) (${r.scored} newly scored)`,
+    `Bundle ${r.bundle_id}: ${r.images} images stored, ${countOf(r.failed, 'URL')} could not be fetched; ${r.predicted} with a p(bad) (${r.scored} newly scored)`,
     // Rows without a usable URL have no image, so no tag row: say so, or the row count looks short.
     ...(r.row_problems ? [`  ${countOf(r.row_problems, 'row')} could not be read (no usable URL, or a broken line) and have no tag row: qc failures lists them`] : []),
     formatExport(r),

@@ -20,6 +20,7 @@ import { BACKEND_ORDER, selectBackend } from './ml/train/backend';
 import { openDatabase } from './db/open';
 import { findUnnamedFiles } from './library/store';
 import { libraryPaths, type LibraryPaths } from './paths';
+import { countOf } from '../../src-shared/domain/words';
 
 export interface DoctorItem {
   /** Stable key, e.g. `onnxruntime.cpu`, `electron`, `sqlite`. */
@@ -195,7 +196,7 @@ function filesItem(paths: LibraryPaths): DoctorItem {
   return {
     id,
     ok: false,
-    why: `${found.count} file${found.count === 1 ? '' : 's'} (${size}) no image row names, e.g. ${found.examples.join(', ')}${settling}; nothing uses them, and with no import running they may be deleted`,
+    why: `${countOf(found.count, 'file')} (${size}) no image row names, e.g. ${found.examples.join(', ')}${settling}; nothing uses them, and with no import running they may be deleted`,
   };
 }
 

@@ -2,7 +2,7 @@
 import type { LabelConfidence } from './labelWeight';
 import type { Label, LabelOrigin, LabelValue, RatingClass } from './label';
 import type { TagImportSummary } from '../contract/handlers';
-import { countOf } from './words';
+import { countOf, noun } from './words';
 
 export const IMPORT_KINDS = ['ratings', 'exemplars', 'bundle', 'folder'] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
@@ -370,11 +370,11 @@ export function skippedFilesText(s: NonNullable<ImportSummary['skipped_files']>)
       .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
       .map(([ext, n]) => `${n} ${ext || 'without extension'}`)
       .join(', ');
-    parts.push(`${s.count} file${s.count === 1 ? '' : 's'} not imported: ${s.count === 1 ? 'its name does' : 'their names do'} not end like an image's (${kinds})`);
+    parts.push(`${countOf(s.count, 'file')} not imported: ${s.count === 1 ? 'its name does' : 'their names do'} not end like an image's (${kinds})`);
   }
   const hidden = [
-    ...(s.hidden_files ? [`${s.hidden_files} hidden file${s.hidden_files === 1 ? '' : 's'} skipped`] : []),
-    ...(s.hidden_folders ? [`${s.hidden_folders} hidden folder${s.hidden_folders === 1 ? '' : 's'} not read`] : []),
+    ...(s.hidden_files ? [`${countOf(s.hidden_files, 'hidden file')} skipped`] : []),
+    ...(s.hidden_folders ? [`${countOf(s.hidden_folders, 'hidden folder')} not read`] : []),
   ];
   if (hidden.length) parts.push(`${hidden.join(', ')} (names starting with '.')`);
   return parts.join('; ');
@@ -389,7 +389,7 @@ export function importCountNotes(s: Pick<ImportSummary, 'rows_already_imported' 
   const notes: string[] = [];
   const rows = s.rows_already_imported ?? 0;
   const both = s.rated_both_ways ?? 0;
-  if (rows > 0) notes.push(`${rows.toLocaleString('en')} row${rows === 1 ? '' : 's'} already in the library from an earlier import: not counted twice`);
-  if (both > 0) notes.push(`${both.toLocaleString('en')} image${both === 1 ? '' : 's'} rated both bad and good: left unlabelled`);
+  if (rows > 0) notes.push(`${rows.toLocaleString('en')} ${noun(rows, 'row')} already in the library from an earlier import: not counted twice`);
+  if (both > 0) notes.push(`${both.toLocaleString('en')} ${noun(both, 'image')} rated both bad and good: left unlabelled`);
   return notes;
 }

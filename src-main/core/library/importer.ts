@@ -27,6 +27,7 @@ import { heldHere, ownerEnded, ownersOf, sha256, thisProcess, type ImageStore, t
 import { holdingReads, isPrivateHost, openInputFile, readLocalFile, resolveSource, withoutPassword, type Mirror, type SourcePolicy } from './sources';
 import { DEFAULT_MAX_PIXELS, type DerivedFiles, verifyImage, VerifyFailure } from './verify';
 import type { Decoded } from '../ml/backbone/preprocess';
+import { noun } from '../../../src-shared/domain/words';
 
 export type { Mirror } from './sources';
 
@@ -691,7 +692,7 @@ export class Importer {
       if (tags.length) {
         throw new QcError(
           'bad_input',
-          `the folder holds ${tags.length.toLocaleString('en')} tag file${tags.length === 1 ? '' : 's'} written by classify or export (${path.basename(tags[0]!)}${tags.length > 1 ? ', …' : ''}): their predictions are merged into a run by ml.importTags (on the command line, importing the folder does it), or choose the kind folder to import the folder's pictures`,
+          `the folder holds ${tags.length.toLocaleString('en')} ${noun(tags.length, 'tag file')} written by classify or export (${path.basename(tags[0]!)}${tags.length > 1 ? ', …' : ''}): their predictions are merged into a run by ml.importTags (on the command line, importing the folder does it), or choose the kind folder to import the folder's pictures`,
           { file: local },
         );
       }

@@ -2,11 +2,12 @@ import { useContext, useEffect } from 'react';
 import type { Method } from '../../../src-shared/contract/handlers';
 import { tokenFromHash } from '../../api/client';
 import { AppContext } from '../../stores/app';
+import { countOf } from '../../../src-shared/domain/words';
 
 /** The calls that change labels or a verdict on one: what a curator would count as "what I labelled". */
 const LABEL_CHANGES: ReadonlySet<Method> = new Set<Method>(['labels.set', 'labels.undo', 'ml.reviewIssues']);
 
-const changes = (n: number) => `${n} label change${n === 1 ? '' : 's'}`;
+const changes = (n: number) => countOf(n, 'label change');
 
 /**
  * What became of this page's label changes when the session ended, from what the link lost: those

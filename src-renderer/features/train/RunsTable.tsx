@@ -4,6 +4,7 @@ import { useApp, useAppStore } from '../../stores/app';
 import { IN_FORCE_TITLE, previousDoneRun, RUN_COVERAGE_TITLE, runCoverage, runDeltas, runInForce, THRESHOLD_SOURCE_WORD, type RunDeltas } from '../../stores/training';
 import { deltaClass, fmtDate, fmtDelta, fmtNum, fmtPct, fmtSeconds, fmtT, runEngines } from '../../components/format';
 import { focusLost, placingFocus } from './focus';
+import { countOf } from '../../../src-shared/domain/words';
 
 /** A small parameter short (`1.5e-3`), with every digit it was given: read back it is the run's value (one digit made l2 0.0015 `2e-3`). */
 function compact(x: number): string {
@@ -55,7 +56,7 @@ function snapshotTitle(r: RunSummary): string | undefined {
   const parts: string[] = [];
   const syn = r.snapshot?.synthetic;
   if (syn) parts.push(`plus ${syn.bad} distorted and ${syn.good} benign synthetic copies, training only${syn.good_left_out ? ` (${syn.good_left_out} benign ones left out of the final fit with their pruned originals)` : ''}`);
-  if (r.pruned) parts.push(`${r.pruned} label${r.pruned === 1 ? '' : 's'} left out of the final fit as probably wrong (noise-robust training); Label issues lists them`);
+  if (r.pruned) parts.push(`${countOf(r.pruned, 'label')} left out of the final fit as probably wrong (noise-robust training); Label issues lists them`);
   return parts.length ? parts.join('; ') : undefined;
 }
 
