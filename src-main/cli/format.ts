@@ -1,5 +1,5 @@
 /** Human-readable output of the CLI (the --json forms print the results as they are). */
-import { FAILURE_REASONS, importCountNotes, skippedFilesText, splitFailureReasons, type FailureReason, type BundleRow, type FailureRow, type ImportRow, type ImportSummary, type LabelBatchResult, type LibraryStatus } from '../../src-shared/domain/library';
+import { FAILURE_REASONS, importCountNotes, NO_ENCODING, skippedFilesText, splitFailureReasons, type FailureReason, type BundleRow, type FailureRow, type ImportRow, type ImportSummary, type LabelBatchResult, type LibraryStatus } from '../../src-shared/domain/library';
 import { countOf } from '../../src-shared/domain/words';
 
 /**
@@ -44,7 +44,7 @@ function importProblemLines(s: ImportSummary): string[] {
 
 export function formatImport(s: ImportSummary): string {
   return [
-    `${s.cancelled ? 'Cancelled: imported' : 'Imported'} ${s.kind} from ${shown(s.source)}${s.encoding === 'n/a' ? '' : ` (${s.encoding})`}`,
+    `${s.cancelled ? 'Cancelled: imported' : 'Imported'} ${s.kind} from ${shown(s.source)}${s.encoding === NO_ENCODING ? '' : ` (${s.encoding})`}`,
     `  rows ${s.rows}, distinct URLs ${s.urls}${s.bundle_id !== null ? `, bundle #${s.bundle_id}` : ''}${s.rows_removed ? `; ${s.rows_removed} rows of an earlier import of this file that it no longer has were removed` : ''}`,
     `  images: ${s.images_new} new, ${s.images_existing} already in the library, ${s.failed} failed`,
     `  labels of these images: ${s.labels.good} good, ${s.labels.bad} bad, ${s.labels.unlabeled} unlabelled`,

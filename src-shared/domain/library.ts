@@ -56,6 +56,7 @@ export interface ImportSummary {
    */
   kind: ImportKind | 'retry' | 'tags';
   source: string;
+  /** The text encoding the input was read in; NO_ENCODING for a folder or a retry, which read no text. */
   encoding: string;
   /** Data rows read from the input (not counting the header). */
   rows: number;
@@ -118,6 +119,9 @@ export interface ImportSummary {
   tags?: TagImportSummary;
 }
 
+/** ImportSummary.encoding of an import that read no text (a folder, a retry): the front doors name no encoding for it. */
+export const NO_ENCODING = 'n/a';
+
 /**
  * The summary of a library.import that imported nothing and recorded no import (id 0, the counts
  * 0): a retry with no failed URL, or tag files merged into a run (`tags` then says what).
@@ -127,7 +131,7 @@ export function noImportSummary(kind: 'retry' | 'tags', source: string, rest: Pa
     import_id: 0,
     kind,
     source,
-    encoding: 'n/a',
+    encoding: NO_ENCODING,
     rows: 0,
     urls: 0,
     images_new: 0,

@@ -14,7 +14,7 @@ import { splitMirrorSpec } from '../../../src-shared/domain/mirror';
 import type { ImportArgs, CallContext } from '../../../src-shared/contract/handlers';
 import { describeError, QcError, toErrorShape } from '../../../src-shared/contract/errors';
 import { unlabelledByDisagreement, type Label, type LabelOrigin, type LabelRule } from '../../../src-shared/domain/label';
-import { isHttpUrl, noImportSummary, type FailureReason, type ImportKind, type ImportSummary, type LabelCounts } from '../../../src-shared/domain/library';
+import { isHttpUrl, NO_ENCODING, noImportSummary, type FailureReason, type ImportKind, type ImportSummary, type LabelCounts } from '../../../src-shared/domain/library';
 import type { Db } from '../db/open';
 import { pacedAsync, pacedSync } from '../db/paced';
 import { countedRatingSql, ratingCountsSql } from '../labels/countedRows';
@@ -515,7 +515,7 @@ export class Importer {
         ...(localPath && { localPath, base: chosenFolderOf(localPath, folders) }),
       };
     });
-    const prepared: Prepared = { ...inMemory([]), kind: 'retry', origin: '(failed URLs)', encoding: 'n/a', bundle: null, allowLocal: false, publicOnly: false, folder: null };
+    const prepared: Prepared = { ...inMemory([]), kind: 'retry', origin: '(failed URLs)', encoding: NO_ENCODING, bundle: null, allowLocal: false, publicOnly: false, folder: null };
     return this.execute(prepared, { ...args, source: prepared.origin, retryFailed: true }, ctx, performance.now(), { network: 0 }, extra);
   }
 
@@ -723,7 +723,7 @@ export class Importer {
         localPath: r.path,
       }));
       // The user chose this folder: its files are the input (and nothing outside it: folder.ts).
-      return { ...inMemory(rows), kind: 'folder', origin: scan.root, encoding: 'n/a', bundle: null, allowLocal: true, publicOnly: false, folder: { chosen: scan.chosen, base: scan.base, problems: scan.problems, unlisted: scan.unlisted, skippedByExtension: scan.skippedByExtension, hidden: scan.hidden } };
+      return { ...inMemory(rows), kind: 'folder', origin: scan.root, encoding: NO_ENCODING, bundle: null, allowLocal: true, publicOnly: false, folder: { chosen: scan.chosen, base: scan.base, problems: scan.problems, unlisted: scan.unlisted, skippedByExtension: scan.skippedByExtension, hidden: scan.hidden } };
     }
     // A list downloaded over HTTP is parsed from memory; a local file is read in pieces, each time
     // its rows are needed, and never held whole.

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
-import { FAILURE_REASONS, IMPORT_KINDS, importCountNotes, skippedFilesText, tagMergeText, type FailureReason, type ImportRow, type ImportSummary } from '../../../src-shared/domain/library';
+import { FAILURE_REASONS, IMPORT_KINDS, importCountNotes, NO_ENCODING, skippedFilesText, tagMergeText, type FailureReason, type ImportRow, type ImportSummary } from '../../../src-shared/domain/library';
 import { RATING_CLASSES, sameRule, type LabelRule, type RatingClass } from '../../../src-shared/domain/label';
 import { useApp, useAppStore, useClient } from '../../stores/app';
 import { BrowseButton } from '../../components/BrowseButton';
@@ -185,7 +185,7 @@ function ImportCard() {
           )}{' '}
           · {fmtCount(shown.urls, 'URL')} · <b>{fmtInt(shown.images_new)}</b> new · {fmtInt(shown.images_existing)} already stored · <b>{fmtInt(shown.failed)}</b> failed
           {shown.kind !== 'retry' && <> · {fmtCount(shown.row_problems, 'row problem')}</>} · {fmtCount(shown.network_requests, 'request')} · {fmtSeconds(shown.seconds)}
-          {shown.kind !== 'retry' && shown.encoding !== 'n/a' && <> · encoding {shown.encoding}</>}
+          {shown.kind !== 'retry' && shown.encoding !== NO_ENCODING && <> · encoding {shown.encoding}</>}
           {shown.bundle_id !== null && <> · bundle {shown.bundle_id}</>}
           {importCountNotes(shown).map((note) => (
             <span key={note} data-testid="import-count-note">
