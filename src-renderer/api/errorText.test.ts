@@ -34,7 +34,7 @@ describe('a wrong value, as a curator reads it (the real core through the in-mem
     const { client } = setup();
     expect(errorText(await rejection(client.call('ml.train', { dropout: 1 })))).toBe('The dropout must be at least 0 and less than 1.');
     expect(errorText(await rejection(client.call('library.import', { source: '/x', concurrency: 0 })))).toBe('The number of parallel downloads must be between 1 and 64.');
-    expect(errorText(await rejection(client.call('ml.setThreshold', { threshold: NaN })))).toMatch(/^The threshold is not accepted: .*NaN/);
+    expect(errorText(await rejection(client.call('ml.setThreshold', { threshold: NaN })))).toBe('The threshold must be a number.');
     expect(errorText(await rejection(client.call('library.import', { source: 'photos' })))).toMatch(/^The input list must be an http\(s\) URL or an absolute path .*started in\)\.$/);
     const unknown = errorText(await rejection(client.call('library.status', { everything: true } as never)));
     expect(unknown).toMatch(/^That value is not accepted: .*everything/);

@@ -18,11 +18,11 @@ function invalid(method: Parameters<typeof parseArgs>[0], args: unknown): string
 describe('API argument schemas', () => {
   it('refuse the arguments of issue 9, naming the field', () => {
     expect(invalid('ml.setThreshold', { threshold: [0.5] })).toMatch(/^ml\.setThreshold: threshold: /);
-    expect(invalid('ml.setThreshold', { threshold: 1.5 })).toMatch(/threshold: Too big/);
+    expect(invalid('ml.setThreshold', { threshold: 1.5 })).toMatch(/threshold: must be at most 1$/);
     expect(invalid('ml.setThreshold', {})).toMatch(/threshold: /);
     expect(invalid('labels.set', { imageIds: [1] })).toMatch(/^labels\.set: label: /);
-    expect(invalid('library.import', { source: 'x.txt', concurrency: 'abc' })).toMatch(/concurrency: .*expected number/);
-    expect(invalid('library.import', { source: 'x.txt', retries: -1 })).toMatch(/retries: Too small/);
+    expect(invalid('library.import', { source: 'x.txt', concurrency: 'abc' })).toMatch(/concurrency: must be a number, not text$/);
+    expect(invalid('library.import', { source: 'x.txt', retries: -1 })).toMatch(/retries: must be at least 0$/);
     expect(invalid('library.import', { source: '' })).toMatch(/source: must not be empty/);
     expect(invalid('library.import', { source: 'a\0b' })).toMatch(/NUL/);
     expect(invalid('labels.setRule', { rule: { bad: [0], good: [4], exemplar: 'good' } })).toMatch(/rule\.bad\[0\]/);
@@ -57,7 +57,7 @@ describe('API argument schemas', () => {
   });
 
   it('refuse unknown fields, non-objects and unknown methods', () => {
-    expect(invalid('ml.run', { runID: 3 })).toMatch(/Unrecognized key.*runID/);
+    expect(invalid('ml.run', { runID: 3 })).toMatch(/^ml\.run: args: unknown field "runID"$/);
     expect(invalid('library.status', { x: 1 })).toMatch(/x/);
     // As JSON.parse makes it off the wire: an own "__proto__" key, which a record schema skips.
     for (const method of ['library.status', 'labels.getRule', 'library.sources', 'labels.undo'] as const) {
@@ -76,7 +76,7 @@ describe('API argument schemas', () => {
     expect(parseArgs('labels.set', { imageIds: [1, 2], label: null })).toEqual({ imageIds: [1, 2], label: null });
     expect(parseArgs('library.status', {})).toEqual({});
     expect(parseArgs('library.status', undefined)).toEqual({});
-    expect(invalid('ml.setThreshold', { threshold: '0.5' })).toMatch(/expected number/);
+    expect(invalid('ml.setThreshold', { threshold: '0.5' })).toMatch(/threshold: must be a number, not text$/);
   });
 
   it('export as JSON Schema, one per method', () => {

@@ -15,6 +15,7 @@
  * types differ from the contract's, so the two cannot drift apart.
  */
 import { z } from 'zod';
+import { argumentIssueWords, optionIssueWords } from './argumentWords';
 import { fieldPath, invalidArgument, QcError, type ArgumentDetail } from './errors';
 import type { ArgsOf, Method } from './handlers';
 import { SHELL_SCHEMAS } from './shell';
@@ -273,7 +274,7 @@ function issueDetail(method: string, schema: z.ZodType, issue: z.core.$ZodIssue)
 /**
  * `args` checked against `schema` for `method` (unknown fields refused, nothing coerced). Throws
  * a QcError `invalid_argument` whose message names the method and the wrong fields (at most
- * three), e.g. `ml.setThreshold: threshold: Invalid input: expected number, received array`, and
+ * three), e.g. `ml.setThreshold: threshold: must be a number, not a list` (argumentWords.ts), and
  * whose `detail` is the first of them in parts (for a screen that words it for a curator).
  */
 export function checkArgs<T>(method: string, schema: z.ZodType<T>, args: unknown, opts: { isAbsolute?: AbsoluteRule } = {}): T {
@@ -281,7 +282,7 @@ export function checkArgs<T>(method: string, schema: z.ZodType<T>, args: unknown
   platformAbsolute = opts.isAbsolute;
   let r: z.ZodSafeParseResult<T>;
   try {
-    r = schema.safeParse(args ?? {});
+    r = schema.safeParse(args ?? {}, { error: argumentIssueWords });
   } finally {
     platformAbsolute = outer;
   }
@@ -308,7 +309,7 @@ export function parseArgs<M extends Method>(method: M, args: unknown, opts: { is
  * Used by the CLI so its options obey the same schemas as the API.
  */
 export function parseOption<T>(option: string, schema: z.ZodType<T>, value: unknown, given: string): T {
-  const r = schema.safeParse(value);
+  const r = schema.safeParse(value, { error: optionIssueWords });
   if (r.success) return r.data;
   throw new QcError('invalid_argument', `${option}: ${r.error.issues[0]?.message ?? 'invalid value'}, got "${given}"`);
 }
