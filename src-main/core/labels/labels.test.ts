@@ -269,6 +269,21 @@ describe('labels of an imported folder', () => {
     expect(labelOf(lib, 'none-d')).toEqual({ label: 'bad', origin: 'import' });
   });
 
+  it("a refused undo says which of its change's labels were changed since, in the singular or plural", async () => {
+    const lib = await makeLibrary();
+    const one = await lib.core.call('labels.set', { imageIds: [lib.ids['none-d']], label: 'good' });
+    await lib.core.call('labels.set', { imageIds: [lib.ids['none-d']], label: 'bad' });
+    await expect(lib.core.call('labels.undo', { batchId: one.batch_id! })).rejects.toMatchObject({ code: 'conflict', message: `the label of change ${one.batch_id} was changed since (another window or the command line); nothing was undone` });
+    const two = await lib.core.call('labels.set', { imageIds: [lib.ids['bad-a'], lib.ids['bad-b']], label: 'good' });
+    await lib.core.call('labels.set', { imageIds: [lib.ids['bad-a'], lib.ids['bad-b']], label: 'bad' });
+    await expect(lib.core.call('labels.undo', { batchId: two.batch_id! })).rejects.toMatchObject({ message: expect.stringMatching(/^both labels of change \d+ were changed since/) });
+    const three = await lib.core.call('labels.set', { imageIds: [lib.ids['bad-a'], lib.ids['bad-b'], lib.ids['bad-c']], label: 'good' });
+    await lib.core.call('labels.set', { imageIds: [lib.ids['bad-a'], lib.ids['bad-b']], label: 'bad' });
+    await expect(lib.core.call('labels.undo', { batchId: three.batch_id! })).rejects.toMatchObject({ message: expect.stringMatching(/^2 of the 3 labels of change \d+ were changed since/) });
+    await lib.core.call('labels.set', { imageIds: [lib.ids['bad-c']], label: 'bad' });
+    await expect(lib.core.call('labels.undo', { batchId: three.batch_id! })).rejects.toMatchObject({ message: expect.stringMatching(/^all 3 labels of change \d+ were changed since/) });
+  });
+
   it('labels.undo with a batch id undoes that change only, and refuses one whose labels were changed since', async () => {
     const lib = await makeLibrary();
     // This window labels bad-a; another window then labels bad-b.
@@ -289,7 +304,7 @@ describe('labels of an imported folder', () => {
     const mine2 = await lib.core.call('labels.set', { imageIds: [lib.ids['bad-c'], lib.ids['good-e']], label: 'bad' });
     await lib.core.call('labels.set', { imageIds: [lib.ids['good-e']], label: 'good' });
     const before2 = { labels: allLabels(lib), events: events(lib), batches: batches(lib) };
-    await expect(lib.core.call('labels.undo', { batchId: mine2.batch_id! })).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/1 of the 2 .*changed since.*nothing was undone/) });
+    await expect(lib.core.call('labels.undo', { batchId: mine2.batch_id! })).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/^1 of the 2 labels of change \d+ was changed since .*nothing was undone$/) });
     // Set back to the label this change gave it, by a later change that is still in force: still refused.
     await lib.core.call('labels.set', { imageIds: [lib.ids['good-e']], label: 'bad' });
     await expect(lib.core.call('labels.undo', { batchId: mine2.batch_id! })).rejects.toMatchObject({ code: 'conflict' });

@@ -37,6 +37,12 @@ interface LabelRow {
   origin: LabelOrigin;
 }
 
+/** Which labels of a change were changed since, in words: "the label", "both labels", "all 3 labels", "1 of the 2 labels". */
+export function changedWords(changed: number, of: number): string {
+  if (changed < of) return `${changed} of the ${countOf(of, 'label')}`;
+  return of === 1 ? 'the label' : of === 2 ? 'both labels' : `all ${countOf(of, 'label')}`;
+}
+
 export class LabelService {
   private readonly q;
   /** The rule changes this process is relabelling on this library (a state with its pid but not in here has ended). */
@@ -179,7 +185,7 @@ export class LabelService {
       if (changedSince) {
         throw new QcError(
           'conflict',
-          `${changedSince} of the ${countOf(events.length, 'label')} of change ${target} were changed since (another window or the command line); nothing was undone`,
+          `${changedWords(changedSince, events.length)} of change ${target} ${changedSince === 1 ? 'was' : 'were'} changed since (another window or the command line); nothing was undone`,
         );
       }
       const writer = this.batchWriter('undo', target);
