@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCore } from '../core/app';
 import { DEV_IMAGES, DEV_URL_PREFIX, devRatings, tempDir } from '../../test-support/fixtures';
+import { importSummary } from '../../test-support/importSummary';
 import type { FailureRow, LibraryStatus } from '../../src-shared/domain/library';
 import { formatFailures, formatImport, formatSources, formatStatus, shown } from './format';
 
@@ -139,5 +140,14 @@ describe('formatStatus', () => {
     expect(text).toContain('\n  run 4: 7 predictions merged from tag files for URLs whose image was not here (qc export writes them after the images)\n');
     expect(text).toContain("\n  120 URLs merged into run 2 are not in qc export's files of run 4 (they belong to run 2: qc export --run 2, or import the tag files again)\n");
     expect(text.endsWith("\n  1 URL merged into run 3 is not in qc export's files of run 4 (they belong to run 3: qc export --run 3, or import the tag files again)")).toBe(true);
+    expect(formatStatus({ ...status, url_predictions: { run_id: 4, urls: 1, other_runs: [] } })).toContain('\n  run 4: 1 prediction merged from tag files');
+  });
+});
+
+describe('formatImport counts in words', () => {
+  it('says how many rows of an earlier import of the file were removed, one or more', () => {
+    expect(formatImport(importSummary({ rows: 3, urls: 3 }))).not.toMatch(/removed/);
+    expect(formatImport(importSummary({ rows: 3, urls: 3, rows_removed: 1 })).split('\n')[1]).toBe('  rows 3, distinct URLs 3; 1 row of an earlier import of this file that it no longer has was removed');
+    expect(formatImport(importSummary({ rows: 3, urls: 3, rows_removed: 2 })).split('\n')[1]).toMatch(/; 2 rows of an earlier import of this file that it no longer has were removed$/);
   });
 });

@@ -45,7 +45,7 @@ function importProblemLines(s: ImportSummary): string[] {
 export function formatImport(s: ImportSummary): string {
   return [
     `${s.cancelled ? 'Cancelled: imported' : 'Imported'} ${s.kind} from ${shown(s.source)}${s.encoding === NO_ENCODING ? '' : ` (${s.encoding})`}`,
-    `  rows ${s.rows}, distinct URLs ${s.urls}${s.bundle_id !== null ? `, bundle #${s.bundle_id}` : ''}${s.rows_removed ? `; ${s.rows_removed} rows of an earlier import of this file that it no longer has were removed` : ''}`,
+    `  rows ${s.rows}, distinct URLs ${s.urls}${s.bundle_id !== null ? `, bundle #${s.bundle_id}` : ''}${s.rows_removed ? `; ${countOf(s.rows_removed, 'row')} of an earlier import of this file that it no longer has ${s.rows_removed === 1 ? 'was' : 'were'} removed` : ''}`,
     `  images: ${s.images_new} new, ${s.images_existing} already in the library, ${s.failed} failed`,
     `  labels of these images: ${s.labels.good} good, ${s.labels.bad} bad, ${s.labels.unlabeled} unlabelled`,
     ...importCountNotes(s).map((note) => `  ${note}`),
@@ -63,7 +63,7 @@ export function formatStatus(s: LibraryStatus): string {
     `  imports ${s.imports}, bundles ${s.bundles}, failed URLs ${s.failed}`,
     ...(Object.keys(s.failures_by_reason).length ? ['  problems by reason:', ...reasonLines(s.failures_by_reason)] : []),
     ...(s.url_predictions.urls
-      ? [`  run ${s.url_predictions.run_id}: ${s.url_predictions.urls} predictions merged from tag files for URLs whose image was not here (qc export writes them after the images)`]
+      ? [`  run ${s.url_predictions.run_id}: ${countOf(s.url_predictions.urls, 'prediction')} merged from tag files for URLs whose image was not here (qc export writes them after the images)`]
       : []),
     ...s.url_predictions.other_runs.map(
       (m) =>

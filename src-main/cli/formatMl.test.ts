@@ -1,7 +1,7 @@
 /** `qc issues`' text: the issues within confident learning's estimate, then those beyond it under their own heading. */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TRAIN_PARAMS, type ClassifySummary, type LabelIssue, type RecommendedThreshold, type RunSummary } from '../../src-shared/domain/ml';
-import { formatClassify, formatDemo, formatExport, formatIssues, formatRun, formatRuns, formatSetThreshold, formatUse } from './formatMl';
+import { DEFAULT_TRAIN_PARAMS, type ClassifySummary, type EmbedSummary, type LabelIssue, type RecommendedThreshold, type RunSummary } from '../../src-shared/domain/ml';
+import { formatClassify, formatDemo, formatEmbed, formatExport, formatIssues, formatRun, formatRuns, formatSetThreshold, formatUse } from './formatMl';
 
 const issue = (rank: number, beyond: boolean): LabelIssue => ({
   rank,
@@ -33,6 +33,8 @@ describe('formatIssues', () => {
   it('has no heading when nothing lies beyond the estimate', () => {
     const text = formatIssues({ run_id: 1, total: 1, beyond: 0, issues: [issue(1, false)] });
     expect(text).not.toMatch(/beyond/);
+    expect(text).toMatch(/^Run 1: 1 image whose label is probably wrong, most suspicious first/);
+    expect(formatIssues({ run_id: 1, total: 1, beyond: 0, issues: [] })).toBe('Run 1: 1 image whose label is probably wrong; none listed (--limit 0).');
     expect(formatIssues({ run_id: 1, total: 0, beyond: 0, issues: [] })).toBe('Run 1: no open label issues.');
   });
 
@@ -46,7 +48,7 @@ describe('formatIssues', () => {
       { ...issue(5, false), label_now: null, verdict: null },
     ];
     const lines = formatIssues({ ...closed, issues }).split('\n');
-    expect(lines[0]).toMatch(/^Run 2: 1 images whose label is probably wrong, most suspicious first \(and 4 reviewed or relabelled since: marked\):$/);
+    expect(lines[0]).toMatch(/^Run 2: 1 image whose label is probably wrong, most suspicious first \(and 4 reviewed or relabelled since: marked\):$/);
     expect(lines[1]).toMatch(/^ {5}1\. image 101: labelled good/);
     expect(lines[2]).toMatch(/^ {5}2\. image 102 \[confirmed\]: labelled good/);
     expect(lines[3]).toMatch(/^ {5}3\. image 103 \[dismissed\]: labelled good/);
@@ -89,6 +91,7 @@ describe('formatClassify', () => {
   it('says the failed URLs apart from the images stored, and how many images have a p(bad)', () => {
     const first = formatClassify({ ...summary, images: 3, failed: 1, predicted: 2, scored: 1 }).split('\n')[0];
     expect(first).toBe('Bundle 2: 3 images stored, 1 URL could not be fetched; 2 with a p(bad) (1 newly scored)');
+    expect(formatClassify({ ...summary, images: 1, failed: 0, predicted: 1, scored: 1 }).split('\n')[0]).toBe('Bundle 2: 1 image stored, 0 URLs could not be fetched; 1 with a p(bad) (1 newly scored)');
   });
   it('says how many rows could not be read and have no tag row, so the row count is explained', () => {
     expect(formatClassify(summary)).not.toMatch(/could not be read/);
@@ -254,5 +257,13 @@ describe('qc use and qc threshold', () => {
     expect(formatSetThreshold({ threshold: 0.25, in_force: { threshold: 0.25, source: 'curator' }, active_run: 3 })).toBe('threshold for final tags of run 3: 0.250 (curator)');
     expect(formatSetThreshold({ threshold: null, in_force: { threshold: 0.812, source: 'recommended' }, active_run: 3 })).toBe("threshold for final tags of run 3: 0.812 (the run's own, recommended)");
     expect(formatSetThreshold({ threshold: null, in_force: { threshold: 0.5, source: 'default' }, active_run: 3 })).toBe('threshold for final tags of run 3: 0.500 (the default: the run recommends none)');
+  });
+});
+
+describe('formatEmbed', () => {
+  const s: EmbedSummary = { images: 567, embedded: 567, cached: 0, failed: 0, seconds: 31.8, images_per_second: 17.8, provider: 'cpu', backbone: 'mobilenet_v2_nsfwjs', features: ['whole', 'crops'] };
+  it('counts the images in words', () => {
+    expect(formatEmbed(s)).toMatch(/^Embedded 567 of 567 images \(0 already cached, 0 failed\) in 31\.8 s, 17\.8 images\/s; backbone mobilenet_v2_nsfwjs on cpu; features whole, crops$/);
+    expect(formatEmbed({ ...s, images: 1, embedded: 1 })).toMatch(/^Embedded 1 of 1 image \(/);
   });
 });

@@ -94,7 +94,7 @@ export function formatDemo(r: { import: { cancelled: boolean }; run: RunSummary 
 }
 
 export function formatEmbed(s: EmbedSummary): string {
-  return `Embedded ${s.embedded} of ${s.images} images (${s.cached} already cached, ${s.failed} failed) in ${s.seconds.toFixed(1)} s, ${s.images_per_second} images/s; backbone ${s.backbone} on ${s.provider_note ?? s.provider}; features ${s.features.join(', ')}`;
+  return `Embedded ${s.embedded} of ${countOf(s.images, 'image')} (${s.cached} already cached, ${s.failed} failed) in ${s.seconds.toFixed(1)} s, ${s.images_per_second} images/s; backbone ${s.backbone} on ${s.provider_note ?? s.provider}; features ${s.features.join(', ')}`;
 }
 
 export function formatRun(r: RunSummary | RunDetail, extras: TrainExtras = {}): string {
@@ -236,13 +236,13 @@ export function formatIssues(r: { run_id: number; total: number; reviewed?: numb
   if (!r.issues.length && !open) return `Run ${r.run_id}: no open label issues${reviewed}.`;
   // Open issues but none listed (--limit 0, how a script asks for the count only): the counts alone.
   if (!r.issues.length)
-    return `Run ${r.run_id}: ${r.total} images whose label is probably wrong${r.beyond ? `, and ${r.beyond} open beyond the estimate of wrong labels` : ''}${reviewed}; none listed (--limit 0).`;
+    return `Run ${r.run_id}: ${countOf(r.total, 'image')} whose label is probably wrong${r.beyond ? `, and ${r.beyond} open beyond the estimate of wrong labels` : ''}${reviewed}; none listed (--limit 0).`;
   // The issues beyond the estimate are listed under their own heading: their lines don't repeat it.
   const line = (i: LabelIssue) => `  ${String(i.rank).padStart(4)}. image ${i.image_id}${issueState(i)}: ${issueWhy(i, { beyondShown: true })}  ${i.url ?? ''}`;
   const within = r.issues.filter((i) => !i.beyond_estimate);
   const past = r.issues.filter((i) => i.beyond_estimate);
   return [
-    `Run ${r.run_id}: ${r.total} images whose label is probably wrong, most suspicious first${r.ranking ? ` (ranked by ${r.ranking})` : ''}${reviewed}:`,
+    `Run ${r.run_id}: ${countOf(r.total, 'image')} whose label is probably wrong, most suspicious first${r.ranking ? ` (ranked by ${r.ranking})` : ''}${reviewed}:`,
     ...within.map(line),
     ...(past.length
       ? [`  beyond the estimate of wrong labels (${r.beyond ?? past.length} open): the held-out prediction still disagrees with these labels, less surely`, ...past.map(line)]
@@ -268,7 +268,7 @@ export function mergedElsewhereText(m: { run_id: number; urls: number }): string
 export function formatClassify(r: ClassifySummary): string {
   return [
     // The failed URLs are not among the images; images that could not be scored have no p(bad).
-    `Bundle ${r.bundle_id}: ${r.images} images stored, ${countOf(r.failed, 'URL')} could not be fetched; ${r.predicted} with a p(bad) (${r.scored} newly scored)`,
+    `Bundle ${r.bundle_id}: ${countOf(r.images, 'image')} stored, ${countOf(r.failed, 'URL')} could not be fetched; ${r.predicted} with a p(bad) (${r.scored} newly scored)`,
     // Rows without a usable URL have no image, so no tag row: say so, or the row count looks short.
     ...(r.row_problems ? [`  ${countOf(r.row_problems, 'row')} could not be read (no usable URL, or a broken line) and have no tag row: qc failures lists them`] : []),
     formatExport(r),

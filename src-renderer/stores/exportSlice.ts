@@ -170,7 +170,7 @@ export const exportSlice: Slice<ExportSlice> = (set, get) => ({
       label: 'Classify bundle',
       context: 'Classify',
       keep: (summary) => ({ lastClassify: summary }),
-      success: (summary) => `Classified ${summary.images} images of bundle ${summary.bundle_id}: ${summary.tagged_bad} tagged bad`,
+      success: (summary) => `Classified ${countOf(summary.images, 'image')} of bundle ${summary.bundle_id}: ${summary.tagged_bad} tagged bad`,
       // Its images and its bundle are now in the library (Review's "From" filter, the bundle picker).
       after: () => get().libraryChanged(),
     });

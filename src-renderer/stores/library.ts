@@ -96,7 +96,7 @@ export function importNote(summary: ImportSummary, what: string): { kind: 'succe
     .join('');
   if (summary.cancelled) return { kind: 'info', text: `${what} cancelled: ${summary.images_new} new, ${stored - summary.images_new} already stored, ${summary.failed} failed.${rows}${removed}${skipped}${counted}` };
   if (stored === 0 && summary.failed > 0) {
-    return { kind: 'error', text: `${what}: none of ${summary.failed} images could be stored${reasons ? ` (${reasons})` : ''}.${retry}${before ? '' : ' See the failures below; check the mirror folder or the URLs.'}${rows}${removed}${counted}` };
+    return { kind: 'error', text: `${what}: ${summary.failed === 1 ? 'its 1 image could not be stored' : `none of ${summary.failed} images could be stored`}${reasons ? ` (${reasons})` : ''}.${retry}${before ? '' : ' See the failures below; check the mirror folder or the URLs.'}${rows}${removed}${counted}` };
   }
   if (stored === 0 && n > 0) return { kind: 'error', text: `${what}: nothing was stored.${rows}${removed}${counted}` };
   // Every row is in the library already, from another file: nothing new, and nothing wrong.

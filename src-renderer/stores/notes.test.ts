@@ -13,6 +13,8 @@ describe('import toasts', () => {
     expect(n.kind).toBe('error');
     expect(n.text).toContain('none of 567 images could be stored');
     expect(n.text).toContain('567 bad_url');
+    // One URL, failed: said in the singular.
+    expect(importNote(summary({ rows: 1, urls: 1, failed: 1, failures_by_reason: { http_404: 1 } }), 'Import').text).toMatch(/^Import: its 1 image could not be stored \(1 http_404\)/);
   });
 
   test('a re-import that skipped earlier failures says to use Retry failed', () => {
