@@ -10,8 +10,12 @@ import { PREPROCESS_VERSION } from './backbone/preprocess';
 import { CROP_COUNT } from './features/crops';
 import { DEFECT_NET_FILE, DEFECTS_VERSION } from './features/defectNet';
 import { SIGNALS_VERSION } from './features/signals';
-import { DecodeCache, type Prepared, prepareImage, type PrepareItem, type PrepareOptions } from './prepare';
+import { Float32Pool } from './batchBuffers';
+import { DecodeCache, type Prepared, prepareImage, type PrepareItem, type PrepareOptions, type PrepareTarget } from './prepare';
 import type { FeatureKey, FeatureStore } from './featureStore';
+
+/** This thread's backbone input buffers, lent to one batch at a time (batchBuffers.ts). */
+const batchBuffers = new Float32Pool();
 
 /** Images whose crops go through the backbone in one call (4 × 5 = 20 crops). */
 const CROP_IMAGES_PER_CALL = 4;
@@ -54,8 +58,11 @@ export interface EmbedOptions {
   signal?: AbortSignal;
   /** Where the defect net is (needed for 'defects'). */
   modelsDir?: string;
-  /** Prepares one image (a worker pool's `prepare`); default: in this thread. */
-  prepare?: (item: EmbedItem, opts: PrepareOptions) => Promise<Prepared>;
+  /**
+   * Prepares one image (a worker pool's `prepare`); default: in this thread. `target`: the image's
+   * slots in the batch's backbone input, which a preparation in this thread writes in place.
+   */
+  prepare?: (item: EmbedItem, opts: PrepareOptions, target?: PrepareTarget) => Promise<Prepared>;
 }
 
 /** Mean and max over the crops of each image: n×CROP_COUNT×dim → n×2dim. */
@@ -90,25 +97,35 @@ export async function* embedBatches(backbone: Backbone | null, items: EmbedItem[
   if ((wantWhole || wantCrops) && !backbone) throw new Error('embedBatches: a backbone is needed for whole-image or crop features');
   const inputSize = backbone?.inputSize ?? 224;
   const px = inputSize ** 2 * 3;
+  const cpx = CROP_COUNT * px;
   const popts: PrepareOptions = { sets: opts.sets, inputSize, ...(opts.modelsDir && { modelsDir: opts.modelsDir }) };
   const cache = new DecodeCache(4);
-  const prepare = opts.prepare ?? ((item: EmbedItem, o: PrepareOptions) => prepareImage(item, o, cache, opts.signal));
-  const ahead = 2 * size;
-  const pending: Promise<Prepared>[] = [];
+  const prepare = opts.prepare ?? ((item: EmbedItem, o: PrepareOptions, target?: PrepareTarget) => prepareImage(item, o, cache, opts.signal, target));
+  // Two batches at most: the next one prepares while the backbone runs this one. Each batch
+  // borrows its backbone input buffers (batchBuffers.ts); image i of a batch writes into slot i.
+  const queued: { prepared: Promise<Prepared>[]; lent: { whole?: Float32Array<ArrayBuffer>; crops?: Float32Array<ArrayBuffer> } }[] = [];
   let next = 0;
   const fill = () => {
-    while (next < items.length && pending.length < ahead) pending.push(prepare(items[next++]!, popts));
+    while (next < items.length && queued.length < 2) {
+      const its = items.slice(next, next + size);
+      next += its.length;
+      const lent = { ...(wantWhole && { whole: batchBuffers.take(its.length * px) }), ...(wantCrops && { crops: batchBuffers.take(its.length * cpx) }) };
+      const slot = (i: number): PrepareTarget => ({ ...(lent.whole && { whole: lent.whole.subarray(i * px, (i + 1) * px) }), ...(lent.crops && { crops: lent.crops.subarray(i * cpx, (i + 1) * cpx) }) });
+      queued.push({ lent, prepared: its.map((it, i) => prepare(it, popts, slot(i))) });
+    }
   };
+  const settled = () => Promise.allSettled(queued.flatMap((q) => q.prepared));
   fill();
-  while (pending.length) {
+  while (queued.length) {
     if (opts.signal?.aborted) {
-      await Promise.allSettled(pending);
+      await settled();
       return;
     }
-    const batch = await Promise.all(pending.splice(0, Math.min(size, pending.length)));
+    const { prepared, lent } = queued.shift()!;
+    const batch = await Promise.all(prepared);
     // Cancelled while it was prepared: no backbone for it, nor results (some of its images were left undone).
     if (opts.signal?.aborted) {
-      await Promise.allSettled(pending);
+      await settled();
       return;
     }
     fill(); // the next batch prepares while the backbone runs this one
@@ -124,27 +141,42 @@ export async function* embedBatches(backbone: Backbone | null, items: EmbedItem[
             ...(p.defects && { defects: p.defects }),
           },
     );
-    const ok = batch.map((p, i) => ({ p, r: results[i]! })).filter(({ p }) => !p.error);
+    const ok = batch.map((p, i) => ({ p, r: results[i]!, i })).filter(({ p }) => !p.error);
     if (wantWhole && ok.length) {
-      const input = ok.length === 1 ? ok[0]!.p.whole! : new Float32Array(ok.length * px);
-      if (ok.length > 1) ok.forEach(({ p }, j) => input.set(p.whole!, j * px));
-      const out = await backbone!.embed(input, ok.length);
+      const input = lent.whole!;
+      ok.forEach(({ p, i }, j) => toSlot(input, p.whole!, i, j, px));
+      const out = await backbone!.embed(input.subarray(0, ok.length * px), ok.length);
       const dim = backbone!.dim;
       ok.forEach(({ r }, j) => (r.whole = out.slice(j * dim, (j + 1) * dim)));
     }
     if (wantCrops && ok.length) {
+      const input = lent.crops!;
+      ok.forEach(({ p, i }, j) => toSlot(input, p.crops!, i, j, cpx));
       // A few images' crops per backbone call: activation memory grows with the batch (5 crops each).
       const dim = backbone!.dim;
       for (let start = 0; start < ok.length; start += CROP_IMAGES_PER_CALL) {
         const part = ok.slice(start, start + CROP_IMAGES_PER_CALL);
-        const input = part.length === 1 ? part[0]!.p.crops! : new Float32Array(part.length * CROP_COUNT * px);
-        if (part.length > 1) part.forEach(({ p }, j) => input.set(p.crops!, j * CROP_COUNT * px));
-        const pooled = poolCrops(await backbone!.embed(input, part.length * CROP_COUNT), part.length, dim);
+        const pooled = poolCrops(await backbone!.embed(input.subarray(start * cpx, (start + part.length) * cpx), part.length * CROP_COUNT), part.length, dim);
         part.forEach(({ r }, j) => (r.crops = pooled.slice(j * 2 * dim, (j + 1) * 2 * dim)));
       }
     }
+    // The backbone has read them: the next batch may write them.
+    if (lent.whole) batchBuffers.give(lent.whole);
+    if (lent.crops) batchBuffers.give(lent.crops);
     yield results;
   }
+}
+
+/**
+ * Image `i`'s input (`v`, `stride` floats) to slot `j` of the batch buffer `buf`, j <= i: the slots
+ * of the images prepared are packed to the front, those of failed ones dropped. An image prepared
+ * in this thread wrote its slot already (prepare.ts `target`): moved only when an image before it
+ * failed. One prepared elsewhere (a worker's transfer) is copied in.
+ */
+function toSlot(buf: Float32Array, v: Float32Array, i: number, j: number, stride: number): void {
+  const inPlace = v.buffer === buf.buffer && v.byteOffset === buf.byteOffset + i * stride * 4 && v.length === stride;
+  if (!inPlace) buf.set(v, j * stride);
+  else if (i !== j) buf.copyWithin(j * stride, i * stride, (i + 1) * stride);
 }
 
 /**

@@ -38,6 +38,14 @@ export interface PrepareOptions {
   modelsDir?: string;
 }
 
+/** Where a preparation in this thread writes an image's backbone input (its slots in a batch's buffers: embed.ts). */
+export interface PrepareTarget {
+  /** inputSize² × 3 floats. */
+  whole?: Float32Array<ArrayBuffer>;
+  /** CROP_COUNT × inputSize² × 3 floats. */
+  crops?: Float32Array<ArrayBuffer>;
+}
+
 export interface Prepared {
   sha: string;
   dhash: string;
@@ -75,7 +83,7 @@ export class DecodeCache {
   }
 }
 
-export async function prepareImage(item: PrepareItem, opts: PrepareOptions, cache = new DecodeCache(1), signal?: AbortSignal): Promise<Prepared> {
+export async function prepareImage(item: PrepareItem, opts: PrepareOptions, cache = new DecodeCache(1), signal?: AbortSignal, target?: PrepareTarget): Promise<Prepared> {
   // Cancelled (the embedding it is part of): left undone, before its decode and before the work on its pixels.
   const cancelled = (): Prepared => ({ sha: item.sha, dhash: '', width: 0, height: 0, error: PREPARE_CANCELLED });
   if (signal?.aborted) return cancelled();
@@ -90,8 +98,10 @@ export async function prepareImage(item: PrepareItem, opts: PrepareOptions, cach
   const { img, bytes } = src;
   const out: Prepared = { sha: item.sha, dhash: dHash(img), width: img.width, height: img.height };
   const px = opts.inputSize * opts.inputSize * 3;
-  if (opts.sets.includes('whole')) out.whole = resizeToInput(img, opts.inputSize, new Float32Array(px), 0);
-  if (opts.sets.includes('crops')) out.crops = nativeCrops(img, { size: opts.inputSize }, new Float32Array(CROP_COUNT * px), 0);
+  if (target?.whole && target.whole.length !== px) throw new Error(`prepareImage: target.whole holds ${target.whole.length} floats, expected ${px}`);
+  if (target?.crops && target.crops.length !== CROP_COUNT * px) throw new Error(`prepareImage: target.crops holds ${target.crops.length} floats, expected ${CROP_COUNT * px}`);
+  if (opts.sets.includes('whole')) out.whole = resizeToInput(img, opts.inputSize, target?.whole ?? new Float32Array(px), 0);
+  if (opts.sets.includes('crops')) out.crops = nativeCrops(img, { size: opts.inputSize }, target?.crops ?? new Float32Array(CROP_COUNT * px), 0);
   if (opts.sets.includes('signals')) {
     const s = qualitySignals(img, { bytes });
     out.rawSignals = s;

@@ -72,7 +72,7 @@ async function embedChunk(req: EmbedChunkRequest['embed'], signal: AbortSignal):
   const out: EmbedResult[] = [];
   // The whole chunk is one batch: the backbone calls are exactly those of the in-thread path.
   // Cancelled, it answers with no results: the images not yet prepared are left undone.
-  for await (const batch of embedBatches(bb, req.items, { sets: req.sets, batchSize: req.items.length, signal, ...(req.modelsDir && { modelsDir: req.modelsDir }), prepare: (it, o) => prepareImage(it, o, cache, signal) })) out.push(...batch);
+  for await (const batch of embedBatches(bb, req.items, { sets: req.sets, batchSize: req.items.length, signal, ...(req.modelsDir && { modelsDir: req.modelsDir }), prepare: (it, o, target) => prepareImage(it, o, cache, signal, target) })) out.push(...batch);
   return out;
 }
 
