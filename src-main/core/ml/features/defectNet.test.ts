@@ -45,6 +45,15 @@ describe('the defect net', () => {
     expect(await net.describe(photos[0]!)).toEqual(a);
   });
 
+  it('gives each photo its own block when many run at once (their inputs are lent buffers, reused)', async () => {
+    const alone = [];
+    for (const p of photos) alone.push(await net.describe(p));
+    // The four at once, three times over: each run's input buffer is another's until it is given back.
+    const together = await Promise.all([...photos, ...photos, ...photos].map((p) => net.describe(p)));
+    together.forEach((v, i) => expect(v, `photo ${i % 4}`).toEqual(alone[i % 4]));
+    expect(alone[0]).not.toEqual(alone[1]);
+  });
+
   it('reads higher levels and less "clean" as blur, noise and compression get worse', async () => {
     for (const kind of ['gaussian_blur', 'white_noise', 'jpeg', 'motion_blur']) {
       for (const img of photos) {

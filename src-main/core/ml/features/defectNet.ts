@@ -12,7 +12,11 @@ import { QcError } from '../../../../src-shared/contract/errors';
 import type { RgbImage } from '../backbone/preprocess';
 import { sessionOptions } from '../backbone/runtime';
 import { SessionCache } from '../backbone/sessionCache';
+import { Float32Pool } from '../batchBuffers';
 import { DEFECT_PATCH, defectPatches, poolDefects } from './defects';
+
+/** The net's input buffers, lent to one image's run at a time (batchBuffers.ts: fresh ones cost page faults and garbage). */
+const inputs = new Float32Pool();
 
 export const DEFECT_NET_FILE = 'defects_v1.onnx';
 export const DEFECT_NET_CARD = 'defects_v1.json';
@@ -61,8 +65,13 @@ async function open(modelsDir: string): Promise<DefectNet> {
     card,
     dim,
     async describe(img: RgbImage): Promise<Float32Array> {
-      const { x, n } = defectPatches(img);
-      const o = await session.run({ [input]: new ort.Tensor('float32', x, [n, 3, DEFECT_PATCH, DEFECT_PATCH]) }, ['p', 'r']);
+      const { x, n } = defectPatches(img, (tiles) => inputs.take(tiles * 3 * DEFECT_PATCH * DEFECT_PATCH));
+      let o: Ort.InferenceSession.OnnxValueMapType;
+      try {
+        o = await session.run({ [input]: new ort.Tensor('float32', x, [n, 3, DEFECT_PATCH, DEFECT_PATCH]) }, ['p', 'r']);
+      } finally {
+        inputs.give(x); // read: the next image may write it (a view or an array of its own is not kept)
+      }
       const p = o.p!.data as Float32Array;
       const r = o.r!.data as Float32Array;
       if (p.length !== n * card.kinds.length || r.length !== n) throw new QcError('bad_input', `${DEFECT_NET_FILE}: outputs do not match ${DEFECT_NET_CARD} (${card.kinds.length} kinds)`);

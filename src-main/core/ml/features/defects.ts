@@ -50,9 +50,10 @@ export function defectTiles(width: number, height: number): { x: number; y: numb
 
 /**
  * The defect net's input for one image: n × 3 × 64 × 64 floats (NCHW, byte / 255 − 0.5, the
- * training script's `to_tensor`), and n.
+ * training script's `to_tensor`), and n. With `buffer` (n = defectTiles(…).length, at least one:
+ * defectNet.ts lends one), the tiles are written there, every float of it.
  */
-export function defectPatches(img: RgbImage): { x: Float32Array; n: number } {
+export function defectPatches(img: RgbImage, buffer?: (n: number) => Float32Array<ArrayBuffer>): { x: Float32Array<ArrayBuffer>; n: number } {
   const P = DEFECT_PATCH;
   const plane = P * P;
   const tiles = defectTiles(img.width, img.height);
@@ -64,7 +65,8 @@ export function defectPatches(img: RgbImage): { x: Float32Array; n: number } {
     return { x, n: 1 };
   }
   const { data, width } = img;
-  const x = new Float32Array(tiles.length * 3 * plane);
+  const x = buffer?.(tiles.length) ?? new Float32Array(tiles.length * 3 * plane);
+  if (x.length !== tiles.length * 3 * plane) throw new Error(`defectPatches: a buffer of ${x.length} floats for ${tiles.length} tiles`);
   tiles.forEach(({ x: x0, y: y0 }, t) => {
     const base = t * 3 * plane;
     for (let r = 0; r < P; r++) {
