@@ -46,7 +46,7 @@ describe('the defect net', () => {
   });
 
   it('gives each photo its own block when many run at once (their inputs are lent buffers, reused)', async () => {
-    const alone = [];
+    const alone: Float32Array[] = [];
     for (const p of photos) alone.push(await net.describe(p));
     // The four at once, three times over: each run's input buffer is another's until it is given back.
     const together = await Promise.all([...photos, ...photos, ...photos].map((p) => net.describe(p)));
