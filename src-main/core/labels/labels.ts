@@ -38,7 +38,7 @@ interface LabelRow {
 }
 
 /** Which labels of a change were changed since, in words: "the label", "both labels", "all 3 labels", "1 of the 2 labels". */
-export function changedWords(changed: number, of: number): string {
+function changedWords(changed: number, of: number): string {
   if (changed < of) return `${changed} of the ${countOf(of, 'label')}`;
   return of === 1 ? 'the label' : of === 2 ? 'both labels' : `all ${countOf(of, 'label')}`;
 }
