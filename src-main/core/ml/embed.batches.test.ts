@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { defaultModelsDir } from '../app';
 import { openBackbone, type Backbone } from './backbone/runtime';
 import { Float32Pool } from './batchBuffers';
@@ -95,16 +95,22 @@ describe('Float32Pool', () => {
     pool.clear();
   });
 
-  it('keeps at most four free buffers, and lets them all go once unused for its release time', async () => {
-    const pool = new Float32Pool(30);
-    const bufs = Array.from({ length: 6 }, () => pool.take(4));
-    for (const b of bufs) pool.give(b);
-    expect(pool.size).toBe(4);
-    await new Promise((r) => setTimeout(r, 15));
-    pool.give(pool.take(4)); // used again: the release time starts over
-    await new Promise((r) => setTimeout(r, 20));
-    expect(pool.size).toBe(4);
-    await new Promise((r) => setTimeout(r, 60));
-    expect(pool.size).toBe(0);
+  it('keeps at most four free buffers, and lets them all go once unused for its release time', () => {
+    // Fake timers: the release time is the pool's clock, not the loaded machine's.
+    vi.useFakeTimers();
+    try {
+      const pool = new Float32Pool(1000);
+      const bufs = Array.from({ length: 6 }, () => pool.take(4));
+      for (const b of bufs) pool.give(b);
+      expect(pool.size).toBe(4);
+      vi.advanceTimersByTime(600);
+      pool.give(pool.take(4)); // used again: the release time starts over
+      vi.advanceTimersByTime(600);
+      expect(pool.size).toBe(4);
+      vi.advanceTimersByTime(500);
+      expect(pool.size).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
