@@ -38,6 +38,14 @@ export function devRatings(): [string, string, number, string][] {
   });
 }
 
+/** The dev dataset's photo files (`.jpg` names in DEV_IMAGES), sorted: the same order on every machine. */
+export function devPhotos(): string[] {
+  return fs
+    .readdirSync(DEV_IMAGES)
+    .filter((f) => f.endsWith('.jpg'))
+    .sort();
+}
+
 /** Run `fn`, expect it to throw a QcError, and return that error. */
 export function qcError(fn: () => unknown): QcError {
   try {

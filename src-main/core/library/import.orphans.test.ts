@@ -13,7 +13,7 @@ import { openDatabase, type Db } from '../db/open';
 import { pacedSync } from '../db/paced';
 import { runDoctor } from '../doctor';
 import { libraryPaths } from '../paths';
-import { DEV_IMAGES, tempDir } from '../../../test-support/fixtures';
+import { DEV_IMAGES, tempDir, devPhotos } from '../../../test-support/fixtures';
 import { useTempLibrary, writeDevRatings } from '../../../test-support/devLibrary';
 import { poll, startQc } from '../../../test-support/killChild';
 import { Importer } from './importer';
@@ -112,7 +112,7 @@ describe('an import killed with SIGKILL between storing a picture and committing
 
 describe('files no row names', () => {
   let dir: string;
-  const photos = fs.readdirSync(DEV_IMAGES).filter((f) => f.endsWith('.jpg')).sort().slice(0, 4);
+  const photos = devPhotos().slice(0, 4);
 
   beforeAll(() => {
     dir = tempDir();

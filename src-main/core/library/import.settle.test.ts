@@ -5,19 +5,18 @@
  * count: the import is settled (its images derived again) when it is marked failed, in the same
  * transaction.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createCore } from '../app';
 import { openDatabase, type Db } from '../db/open';
 import { libraryPaths } from '../paths';
-import { DEV_IMAGES } from '../../../test-support/fixtures';
+import { devPhotos } from '../../../test-support/fixtures';
 import { useTempLibrary } from '../../../test-support/devLibrary';
 import { poll, startQc } from '../../../test-support/killChild';
 import { writeRatingsFile } from '../../../test-support/image-server';
 
 /** The first photo of the dev set, served under many URLs (`?copy=i`): one picture, many ratings. */
-const PHOTO = fs.readdirSync(DEV_IMAGES).filter((f) => f.endsWith('.jpg')).sort()[0]!;
+const PHOTO = devPhotos()[0]!;
 const COPIES = 200;
 
 /** Each image's stored rating against the mean of the ratings of the rows its URLs have. */

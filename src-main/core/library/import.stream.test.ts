@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_IMAGES, REPO_ROOT, tempDir } from '../../../test-support/fixtures';
+import { DEV_IMAGES, REPO_ROOT, tempDir, devPhotos } from '../../../test-support/fixtures';
 import { URL_PAGE } from './importer';
 
 const ROWS = 150_000;
@@ -25,7 +25,7 @@ describe('importing a large bundle', () => {
     dir = tempDir('qc-stream-');
     const mirror = path.join(dir, 'mirror');
     fs.mkdirSync(mirror);
-    const photos = fs.readdirSync(DEV_IMAGES).filter((f) => f.endsWith('.jpg')).sort().slice(0, 3);
+    const photos = devPhotos().slice(0, 3);
     photos.forEach((f, i) => fs.copyFileSync(path.join(DEV_IMAGES, f), path.join(mirror, `${i}.jpg`)));
     fs.writeFileSync(path.join(mirror, 'broken.jpg'), '<html><body>503 Service Unavailable</body></html>');
     const out = fs.openSync(path.join(dir, 'bundle.txt'), 'w');

@@ -4,7 +4,6 @@
  * their own and packed by hand, with a failed image in the middle of a batch, and with two
  * embeddings running at once in one thread.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { defaultModelsDir } from '../app';
@@ -13,12 +12,9 @@ import { Float32Pool } from './batchBuffers';
 import { embedBatches, poolCrops, type EmbedItem, type EmbedResult } from './embed';
 import { CROP_COUNT } from './features/crops';
 import { prepareImage } from './prepare';
-import { DEV_IMAGES } from '../../../test-support/fixtures';
+import { DEV_IMAGES, devPhotos } from '../../../test-support/fixtures';
 
-const files = fs
-  .readdirSync(DEV_IMAGES)
-  .filter((f) => f.endsWith('.jpg'))
-  .sort()
+const files = devPhotos()
   .slice(10, 16)
   .map((f) => path.join(DEV_IMAGES, f));
 const sets = ['whole', 'crops'] as const;

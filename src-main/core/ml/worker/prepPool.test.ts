@@ -12,15 +12,12 @@ import { PrepPool } from './prepPool';
 import { outOfFold } from '../train/folds';
 import { DEFAULT_HEAD_PARAMS } from '../train/head';
 import { makeSynthetic } from '../../../../test-support/synthetic';
+import { DEV_IMAGES, devPhotos } from '../../../../test-support/fixtures';
 
-const DEV = path.resolve(import.meta.dirname, '../../../../../shared/datasets/quality-dev/images');
-const files = fs
-  .readdirSync(DEV)
-  .filter((f) => f.endsWith('.jpg'))
-  .sort()
+const files = devPhotos()
   .slice(0, 5)
-  .map((f) => path.join(DEV, f));
-const items: EmbedItem[] = [...files.map((file, i) => ({ sha: `s${i}`, file })), { sha: 'missing', file: path.join(DEV, 'no-such-file.jpg') }];
+  .map((f) => path.join(DEV_IMAGES, f));
+const items: EmbedItem[] = [...files.map((file, i) => ({ sha: `s${i}`, file })), { sha: 'missing', file: path.join(DEV_IMAGES, 'no-such-file.jpg') }];
 
 const bytes = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 
@@ -113,7 +110,7 @@ describe('PrepPool', () => {
     const fromFile = await pool!.embedChunk(items.slice(0, 2), sets, bb);
     const decoded = await Promise.all(items.slice(0, 2).map(async (it) => ({ img: await decodeRgb(it.file), bytes: fs.statSync(it.file).size })));
     const handedOver = await pool!.embedChunk(
-      items.slice(0, 2).map((it, i) => ({ sha: it.sha, file: path.join(DEV, 'not-there.jpg'), decoded: decoded[i]! })),
+      items.slice(0, 2).map((it, i) => ({ sha: it.sha, file: path.join(DEV_IMAGES, 'not-there.jpg'), decoded: decoded[i]! })),
       sets,
       bb,
     );
