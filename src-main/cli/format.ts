@@ -1,6 +1,6 @@
 /** Human-readable output of the CLI (the --json forms print the results as they are). */
 import { FAILURE_REASONS, importCountNotes, NO_ENCODING, skippedFilesText, splitFailureReasons, type FailureReason, type BundleRow, type FailureRow, type ImportRow, type ImportSummary, type LabelBatchResult, type LibraryStatus } from '../../src-shared/domain/library';
-import { countOf } from '../../src-shared/domain/words';
+import { countOf, noun } from '../../src-shared/domain/words';
 
 /**
  * Characters that must not reach a terminal raw from a name the user (or a file) chose: C0 and C1
@@ -45,7 +45,7 @@ function importProblemLines(s: ImportSummary): string[] {
 export function formatImport(s: ImportSummary): string {
   return [
     `${s.cancelled ? 'Cancelled: imported' : 'Imported'} ${s.kind} from ${shown(s.source)}${s.encoding === NO_ENCODING ? '' : ` (${s.encoding})`}`,
-    `  rows ${s.rows}, distinct URLs ${s.urls}${s.bundle_id !== null ? `, bundle #${s.bundle_id}` : ''}${s.rows_removed ? `; ${countOf(s.rows_removed, 'row')} of an earlier import of this file that it no longer has ${s.rows_removed === 1 ? 'was' : 'were'} removed` : ''}`,
+    `  rows ${s.rows}, distinct URLs ${s.urls}${s.bundle_id !== null ? `, bundle #${s.bundle_id}` : ''}${s.rows_removed ? `; ${countOf(s.rows_removed, 'row')} of an earlier import of this file that it no longer has ${noun(s.rows_removed, 'was', 'were')} removed` : ''}`,
     `  images: ${s.images_new} new, ${s.images_existing} already in the library, ${s.failed} failed`,
     `  labels of these images: ${s.labels.good} good, ${s.labels.bad} bad, ${s.labels.unlabeled} unlabelled`,
     ...importCountNotes(s).map((note) => `  ${note}`),
@@ -67,7 +67,7 @@ export function formatStatus(s: LibraryStatus): string {
       : []),
     ...s.url_predictions.other_runs.map(
       (m) =>
-        `  ${countOf(m.urls, 'URL')} merged into run ${m.run_id} ${m.urls === 1 ? 'is' : 'are'} not in qc export's files${s.url_predictions.run_id === null ? '' : ` of run ${s.url_predictions.run_id}`} (they belong to run ${m.run_id}: qc export --run ${m.run_id}, or import the tag files again)`,
+        `  ${countOf(m.urls, 'URL')} merged into run ${m.run_id} ${noun(m.urls, 'is', 'are')} not in qc export's files${s.url_predictions.run_id === null ? '' : ` of run ${s.url_predictions.run_id}`} (they belong to run ${m.run_id}: qc export --run ${m.run_id}, or import the tag files again)`,
     ),
   ].join('\n');
 }

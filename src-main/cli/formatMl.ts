@@ -2,7 +2,7 @@
 import { issueWhy } from '../../src-shared/domain/labelIssue';
 import type { ClassifySummary, EmbedSummary, ExportSummary, LabelIssue, RunDetail, RunSummary, ThresholdInForce, ThresholdSource } from '../../src-shared/domain/ml';
 import { formatClassThreshold as classThreshold, formatProbability, formatThreshold } from '../../src-shared/domain/threshold';
-import { countOf } from '../../src-shared/domain/words';
+import { countOf, noun } from '../../src-shared/domain/words';
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? '—' : `${(x * 100).toFixed(1)}%`);
 const num = (x: number | null | undefined, digits = 3) => (x === null || x === undefined || Number.isNaN(x) ? '—' : x.toFixed(digits));
@@ -262,7 +262,7 @@ export function formatExport(r: ExportSummary): string {
 
 /** URLs merged from tag files into another run, which an export of this run leaves out, and what to do. */
 export function mergedElsewhereText(m: { run_id: number; urls: number }): string {
-  return `${countOf(m.urls, 'URL')} merged into run ${m.run_id} ${m.urls === 1 ? 'is' : 'are'} not in this export (they belong to run ${m.run_id}: --run ${m.run_id}, or import the tag files again)`;
+  return `${countOf(m.urls, 'URL')} merged into run ${m.run_id} ${noun(m.urls, 'is', 'are')} not in this export (they belong to run ${m.run_id}: --run ${m.run_id}, or import the tag files again)`;
 }
 
 export function formatClassify(r: ClassifySummary): string {

@@ -4,6 +4,8 @@
  * and the app's `before-quit` to it and passes the dialog in.
  */
 
+import { noun } from '../../src-shared/domain/words';
+
 export interface Preventable {
   preventDefault(): void;
 }
@@ -71,7 +73,7 @@ export function quitQuestion(kind: 'close' | 'quit', running: number): { message
   const what = running === 1 ? 'A job is still running' : `${running} jobs are still running`;
   return {
     message: what,
-    detail: `${kind === 'quit' ? 'Quitting' : 'Closing the window'} stops ${running === 1 ? 'it' : 'them'}; an import keeps what it has stored, a training is left unfinished.`,
+    detail: `${kind === 'quit' ? 'Quitting' : 'Closing the window'} stops ${noun(running, 'it', 'them')}; an import keeps what it has stored, a training is left unfinished.`,
     buttons: [kind === 'quit' ? 'Stop and Quit' : 'Stop and Close', 'Keep Working'],
   };
 }

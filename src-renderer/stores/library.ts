@@ -7,7 +7,7 @@ import { errorText } from '../api/errorText';
 import { sameRule, type LabelRule } from '../../src-shared/domain/label';
 import { cleanMirrors, type MirrorRow, type Slice } from './types';
 import { runTrackedJob } from './jobRunner';
-import { countOf } from '../../src-shared/domain/words';
+import { countOf, noun } from '../../src-shared/domain/words';
 
 export interface ImportForm {
   path: string;
@@ -82,14 +82,14 @@ export function importNote(summary: ImportSummary, what: string): { kind: 'succe
   const retry = before > 0 ? ` ${before} of them failed in an earlier import and were not tried again: use Retry failed.` : '';
   const n = summary.row_problems;
   // A folder's problems are its entries not imported; a file's, its rows that could not be read.
-  const inputWhat = summary.kind === 'folder' ? (n === 1 ? 'entry of the folder' : 'entries of the folder') : n === 1 ? 'row' : 'rows';
+  const inputWhat = summary.kind === 'folder' ? noun(n, 'entry of the folder', 'entries of the folder') : noun(n, 'row');
   const rows =
     n > 0
       ? ` ${n} ${inputWhat} could not be read${rowReasons ? ` (${rowReasons})` : ''}: see the failures below.`
       : '';
   // An edited file imported again: the rows it no longer has are gone, their images' labels derived again.
   const r = summary.rows_removed ?? 0;
-  const removed = r > 0 ? ` ${r} ${r === 1 ? 'row' : 'rows'} of an earlier import of this file that it no longer has removed: the labels of their images were derived again without them.` : '';
+  const removed = r > 0 ? ` ${countOf(r, 'row')} of an earlier import of this file that it no longer has removed: the labels of their images were derived again without them.` : '';
   // Rows not counted twice, images whose ratings disagree: said, and never green.
   const counted = importCountNotes(summary)
     .map((note) => ` ${note[0]!.toUpperCase()}${note.slice(1)}.`)

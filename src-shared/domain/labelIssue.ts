@@ -1,6 +1,6 @@
 import type { LabelIssue } from './ml';
 import { formatProbability } from './threshold';
-import { countOf } from './words';
+import { countOf, noun } from './words';
 
 /**
  * Why an image is suspected, in one line a curator reads: the given label (and who gave it), what
@@ -28,6 +28,6 @@ export function issueWhy(i: LabelIssue, opts: { beyondShown?: boolean } = {}): s
   const folder = ratings === 'no ratings' && i.label_from_folder === true;
   if (folder) ratings = 'label from its folder';
   const beyond = i.beyond_estimate && !opts.beyondShown ? ' (beyond the estimate of wrong labels)' : '';
-  const shared = i.shared_versions ? `; ${countOf(i.shared_versions, 'other version')} of this photo labelled ${i.given} ${i.shared_versions === 1 ? 'is' : 'are'} suspected too: the model may misread the photo` : '';
+  const shared = i.shared_versions ? `; ${countOf(i.shared_versions, 'other version')} of this photo labelled ${i.given} ${noun(i.shared_versions, 'is', 'are')} suspected too: the model may misread the photo` : '';
   return `labelled ${i.given}${i.origin === 'curator' ? ' by a curator' : ''}, looks ${i.suggested}${beyond}: ${p}; ${ratings}${i.weight != null && !folder ? `; label weight ${i.weight.toFixed(2)}` : ''}${shared}`;
 }

@@ -12,7 +12,7 @@ import { pacedAsync, pacedSync } from '../db/paced';
 import { getSetting, setSetting, SETTING } from '../db/settings';
 import { countedRatingSql } from './countedRows';
 import { heldHere, ownerEnded, ownersOf, thisProcess } from '../library/store';
-import { countOf } from '../../../src-shared/domain/words';
+import { countOf, noun } from '../../../src-shared/domain/words';
 
 /**
  * A rule change relabels in transactions of RELABEL_CHUNK images with a pause between them (one
@@ -185,7 +185,7 @@ export class LabelService {
       if (changedSince) {
         throw new QcError(
           'conflict',
-          `${changedWords(changedSince, events.length)} of change ${target} ${changedSince === 1 ? 'was' : 'were'} changed since (another window or the command line); nothing was undone`,
+          `${changedWords(changedSince, events.length)} of change ${target} ${noun(changedSince, 'was', 'were')} changed since (another window or the command line); nothing was undone`,
         );
       }
       const writer = this.batchWriter('undo', target);

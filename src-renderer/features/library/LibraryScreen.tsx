@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { FAILURE_REASONS, IMPORT_KINDS, importCountNotes, NO_ENCODING, skippedFilesText, tagMergeText, type FailureReason, type ImportRow, type ImportSummary } from '../../../src-shared/domain/library';
 import { RATING_CLASSES, sameRule, type LabelRule, type RatingClass } from '../../../src-shared/domain/label';
+import { noun } from '../../../src-shared/domain/words';
 import { useApp, useAppStore, useClient } from '../../stores/app';
 import { BrowseButton } from '../../components/BrowseButton';
 import { fmtCount, fmtDate, fmtInt, fmtSeconds } from '../../components/format';
@@ -39,7 +40,7 @@ export function importResultNotes(s: ImportSummary): string[] {
   const notes: string[] = [];
   if (s.images_new + s.images_existing > 0) notes.push(`labels of these images: ${fmtInt(s.labels.good)} good, ${fmtInt(s.labels.bad)} bad, ${fmtInt(s.labels.unlabeled)} unlabelled`);
   if (s.rows_removed) notes.push(`${fmtCount(s.rows_removed, 'row')} of an earlier import of this file that it no longer has removed: the labels of their images were derived again without them`);
-  if (s.failed_before) notes.push(`${fmtCount(s.failed_before, 'failed URL')} had failed in an earlier import and ${s.failed_before === 1 ? 'was' : 'were'} not tried again: Retry failed tries ${s.failed_before === 1 ? 'it' : 'them'}`);
+  if (s.failed_before) notes.push(`${fmtCount(s.failed_before, 'failed URL')} had failed in an earlier import and ${noun(s.failed_before, 'was', 'were')} not tried again: Retry failed tries ${noun(s.failed_before, 'it', 'them')}`);
   if (s.skipped_files) notes.push(skippedFilesText(s.skipped_files));
   return notes;
 }

@@ -14,6 +14,7 @@ import { thresholdNumbers, type ScoresState, type ThresholdNumbers } from '../..
 import { fmtCount, fmtInt, fmtPct, fmtT } from '../../components/format';
 import { leastFlaggedToProve } from '../../../src-shared/domain/threshold';
 import type { ThresholdSketch } from '../../../src-shared/domain/thresholdSketch';
+import { noun } from '../../../src-shared/domain/words';
 import { LabelHistogramChart } from '../../components/SvgCharts';
 import { setPrefs, usePrefs } from './prefs';
 
@@ -37,7 +38,7 @@ export function thresholdGuide(
   parts.push(
     `The model flags ${fmtInt(n.flagged)} of the ${fmtInt(n.scored)} scored images: they have p(bad) ≥ ${fmtT(n.threshold)} and would be tagged bad by the model. ` +
       `On export a curator's label decides its own image instead (a curator's bad is tagged bad, flagged or not; any other curator label is not)` +
-      (unscored > 0 ? `, and the ${fmtCount(unscored, 'image')} not scored yet ${unscored === 1 ? 'is' : 'are'} scored first.` : '.'),
+      (unscored > 0 ? `, and the ${fmtCount(unscored, 'image')} not scored yet ${noun(unscored, 'is', 'are')} scored first.` : '.'),
   );
   if (n.heldoutSize > 0) {
     if (n.coverage !== null) parts.push(`On held-out images (not used to train), this catches ${fmtPct(n.coverage, 0)} of those labelled bad (coverage)`);

@@ -2,7 +2,7 @@ import { useContext, useEffect } from 'react';
 import type { Method } from '../../../src-shared/contract/handlers';
 import { tokenFromHash } from '../../api/client';
 import { AppContext } from '../../stores/app';
-import { countOf } from '../../../src-shared/domain/words';
+import { countOf, noun } from '../../../src-shared/domain/words';
 
 /** The calls that change labels or a verdict on one: what a curator would count as "what I labelled". */
 const LABEL_CHANGES: ReadonlySet<Method> = new Set<Method>(['labels.set', 'labels.undo', 'ml.reviewIssues']);
@@ -23,9 +23,9 @@ function LostChanges() {
   if (!unsent && !unanswered) return null;
   return (
     <p data-testid="session-lost" data-unsent={unsent} data-unanswered={unanswered}>
-      {unsent ? `${changes(unsent)} made while the link was down ${unsent === 1 ? 'was' : 'were'} not saved; they were put back on screen. ` : ''}
+      {unsent ? `${changes(unsent)} made while the link was down ${noun(unsent, 'was', 'were')} not saved; they were put back on screen. ` : ''}
       {unanswered ? `${changes(unanswered)} sent as the link dropped may not have been saved. ` : ''}
-      Look at {unsent + unanswered === 1 ? 'it' : 'them'} again in the new session.
+      Look at {unsent + noun(unanswered, 'it', 'them')} again in the new session.
     </p>
   );
 }
