@@ -248,7 +248,8 @@ describe('fetchBytes under a byte budget (127.0.0.1)', () => {
     const mine = budget.reservation();
     const cancel = new AbortController();
     const got = fetchBytes(`${base}/y.jpg`, { timeoutMs: 5000, retries: 2, budget: mine, signal: cancel.signal });
-    await sleep(200);
+    // Until it waits on the budget (its request answered first): polled, not a fixed time, which a loaded machine can outlast.
+    for (let i = 0; i < 500 && budget.waiting === 0; i++) await sleep(20);
     expect(budget.waiting).toBe(1);
     const t0 = performance.now();
     cancel.abort(new DOMException('cancelled', 'AbortError'));
@@ -267,7 +268,7 @@ describe('fetchBytes under a byte budget (127.0.0.1)', () => {
     const mine = budget.reservation();
     const got = fetchBytes(`${base}/chunked`, { timeoutMs: 5000, retries: 0, budget: mine });
     // It reads until its reservation reaches what is left of the budget, then waits.
-    for (let i = 0; i < 100 && budget.waiting === 0; i++) await sleep(20);
+    for (let i = 0; i < 500 && budget.waiting === 0; i++) await sleep(20);
     expect(budget.waiting).toBe(1);
     expect(mine.held).toBeLessThanOrEqual(GROWTH_STEP);
     expect(budget.inUse).toBeLessThanOrEqual(budget.limit);
