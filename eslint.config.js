@@ -105,13 +105,15 @@ function layer(files, banned, message) {
 }
 
 /**
- * no-restricted-imports does not see dynamic import() nor require(): the test-support/scripts ban for
- * `await import('…')`, and for `require('…')` / `createRequire(…)('…')` in the files allowed a require.
+ * no-restricted-imports does not see dynamic import(), `typeof import()` nor require(): the
+ * test-support/scripts ban for `await import('…')`, `typeof import('…')`, and for `require('…')` /
+ * `createRequire(…)('…')` in the files allowed a require.
  */
 const NOT_FOR_PRODUCTION_PATH = '/(^|[.]{1,2}\\x2F|\\x2F)(test-support|scripts)(\\x2F|$)/';
 const notForProductionSyntax = [
   { selector: `ImportExpression[source.value=${NOT_FOR_PRODUCTION_PATH}]`, message: NOT_FOR_PRODUCTION_MESSAGE },
   { selector: 'ImportExpression > TemplateLiteral[quasis.0.value.raw=/(test-support|scripts)\\x2F/]', message: NOT_FOR_PRODUCTION_MESSAGE },
+  { selector: `TSImportType[source.value=${NOT_FOR_PRODUCTION_PATH}]`, message: NOT_FOR_PRODUCTION_MESSAGE },
   { selector: `CallExpression[callee.name='require'][arguments.0.value=${NOT_FOR_PRODUCTION_PATH}]`, message: NOT_FOR_PRODUCTION_MESSAGE },
   { selector: `CallExpression[callee.callee.name='createRequire'][arguments.0.value=${NOT_FOR_PRODUCTION_PATH}]`, message: NOT_FOR_PRODUCTION_MESSAGE },
 ];

@@ -54,6 +54,8 @@ describe('layering rules', () => {
     ['src-main/core/ml/backbone/x.ts', "import { main } from '../../../../scripts/convert-backbone'; export const a = main;"],
     ['src-main/core/ml/backbone/x.ts', "export const load = () => import('../../../../scripts/convert-backbone');"],
     ['src-main/core/ml/x.ts', "export const load = () => import('../../../test-support/synthetic');"],
+    ['src-main/core/ml/x.ts', "export type Fixtures = typeof import('../../../test-support/fixtures');"],
+    ['src-renderer/stores/x.ts', "export type Bench = typeof import('../../scripts/bench/fixtures');"],
     ['src-main/cli/x.ts', "export { makeSynthetic } from '../../test-support/synthetic';"],
     ['src-renderer/stores/x.ts', "import { seed } from '../../test-support/renderer'; export const a = seed;"],
     ['src-shared/domain/x.ts', "export const load = () => import('../../test-support/fixtures');"],
