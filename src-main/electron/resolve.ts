@@ -20,7 +20,7 @@ export const RENDERER_CSP = rendererCsp({ imgSrc: ['app://files'] });
 export type AppResponse =
   /**
    * `handle`: an image file already opened and checked to be the file `imageFileOnDisk` checked
-   * (core openImageFile), so nothing swapped in after the check is read; the caller streams it (a
+   * (core openImageFileOnDisk), so nothing swapped in after the check is read; the caller streams it (a
    * stream closes it) or closes it (HEAD). Renderer files (ours, not the library's) come by path.
    */
   | { status: 200; file: string; size: number; headers: Record<string, string>; handle?: fs.promises.FileHandle }

@@ -10,7 +10,7 @@
 
 /**
  * SQL condition: the rating of source_rows row `s` (an alias) counts. The duplicate is looked up
- * on the url index (source_rows_url), one probe per ratings row.
+ * on migration 024's index (source_rows_rating_identity), one probe per ratings row.
  */
 export const ratingCountsSql = (s = 's'): string =>
   `NOT (${s}.kind = 'ratings' AND ${s}.rating IS NOT NULL AND EXISTS (SELECT 1 FROM source_rows dup WHERE dup.url = ${s}.url AND dup.id < ${s}.id

@@ -3,9 +3,17 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../app';
-import { imageFileOnDisk, insideDir, openImageFile, openImageFileOnDisk, resolveImageFile } from './files';
+import type { CoreContext } from '../context';
+import type { FileKind } from '../../../src-shared/contract/transport';
+import { imageFileOnDisk, insideDir, openImageFileOnDisk, resolveImageFile } from './files';
 import { Importer } from './importer';
 import { DEV_IMAGES, tempDir } from '../../../test-support/fixtures';
+
+/** As both transports serve an image: the file checked (imageFileOnDisk), then opened only if it is still that file. */
+async function openImageFile(core: Pick<CoreContext, 'db' | 'paths'>, kind: FileKind, imageId: number) {
+  const file = await imageFileOnDisk(core, kind, imageId);
+  return file && openImageFileOnDisk(file);
+}
 
 let dir: string;
 let core: Core;

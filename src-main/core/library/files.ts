@@ -7,7 +7,7 @@
  * A thumbnail or preview that the import left for later (verify.ts's DerivedFiles) is made from the
  * stored original the first time it is asked for (imageFileOnDisk).
  * What is served is the file that was checked: imageFileOnDisk answers the real path it checked (a
- * link swapped afterwards changes nothing), and openImageFile opens that path and keeps the open file
+ * link swapped afterwards changes nothing), and openImageFileOnDisk opens that path and keeps the open file
  * only when it is the very file checked (same device and inode), so no swap between check and open,
  * of the file or of a folder above it, can make a file outside the library be read.
  */
@@ -142,7 +142,7 @@ const making = new Map<string, Promise<boolean>>();
  * its content-addressed name. Null when the image, its original or the file cannot be had, or when
  * its real path (links resolved) escapes the folder of its kind (originals/, thumbs/, previews/).
  * Its `path` is that real path, so a caller that opens it does not follow a link again; a caller
- * that can take an open file should use `openImageFile`, which leaves no window at all.
+ * that can take an open file should pass it to `openImageFileOnDisk`, which leaves no window at all.
  */
 export async function imageFileOnDisk(core: Pick<CoreContext, 'db' | 'paths'>, kind: FileKind, imageId: number): Promise<ImageFileOnDisk | null> {
   const file = resolveImageFile(core, kind, imageId);
@@ -195,12 +195,6 @@ export async function openImageFileOnDisk(file: ImageFileOnDisk): Promise<OpenIm
   }
   await handle.close().catch(() => {});
   return null;
-}
-
-/** The file to serve for an image, checked and opened (`imageFileOnDisk`, then `openImageFileOnDisk`). */
-export async function openImageFile(core: Pick<CoreContext, 'db' | 'paths'>, kind: FileKind, imageId: number): Promise<OpenImageFile | null> {
-  const file = await imageFileOnDisk(core, kind, imageId);
-  return file && openImageFileOnDisk(file);
 }
 
 async function makeDerived(paths: Pick<CoreContext['paths'], 'root' | 'tmp'>, kind: 'thumb' | 'preview', originalPath: string, dest: string): Promise<boolean> {
