@@ -62,7 +62,7 @@ test('a label set while qc serve is away is put back, never saved, and the ended
   expect({ label: item.label ?? 'none', origin: item.origin }).toEqual(shownBefore);
   const lost = screen.getByTestId('session-lost');
   expect(lost.dataset.unsent).toBe('1');
-  expect(lost.textContent).toMatch(/^1 label change made while the link was down was not saved/);
+  expect(lost.textContent).toBe('1 label change made while the link was down was not saved; it was put back on screen. Look at it again in the new session.');
   expect(screen.getByTestId('no-session').textContent).not.toMatch(/is stored/);
 });
 

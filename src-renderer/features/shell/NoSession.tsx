@@ -23,9 +23,9 @@ function LostChanges() {
   if (!unsent && !unanswered) return null;
   return (
     <p data-testid="session-lost" data-unsent={unsent} data-unanswered={unanswered}>
-      {unsent ? `${changes(unsent)} made while the link was down ${noun(unsent, 'was', 'were')} not saved; they were put back on screen. ` : ''}
+      {unsent ? `${changes(unsent)} made while the link was down ${noun(unsent, 'was', 'were')} not saved; ${noun(unsent, 'it was', 'they were')} put back on screen. ` : ''}
       {unanswered ? `${changes(unanswered)} sent as the link dropped may not have been saved. ` : ''}
-      Look at {unsent + noun(unanswered, 'it', 'them')} again in the new session.
+      Look at {noun(unsent + unanswered, 'it', 'them')} again in the new session.
     </p>
   );
 }
