@@ -7,8 +7,10 @@
  * worded here keeps zod's message. Ours because it is our wording; the mechanism is zod's.
  */
 import type { z } from 'zod';
+import { noun } from '../domain/words';
 
-const plural = (n: number | bigint, one: string, many = `${one}s`) => `${n.toLocaleString('en')} ${n === 1 || n === 1n ? one : many}`;
+/** "1 item", "1,000 characters": words.ts countOf, with the count grouped for reading. */
+const plural = (n: number | bigint, one: string) => `${n.toLocaleString('en')} ${noun(Number(n), one)}`;
 /** A bound as it would be typed (65535, 0.001), not grouped for reading. */
 const bound = (n: number | bigint) => n.toLocaleString('en', { useGrouping: false, maximumFractionDigits: 20 });
 
@@ -86,7 +88,7 @@ export function argumentIssueWords(issue: z.core.$ZodRawIssue, sayGiven = true):
       if (issue.input === undefined) return 'is required';
       return issue.values.length === 1 ? `must be ${literal(issue.values[0])}` : `must be one of ${issue.values.map(literal).join(', ')}`;
     case 'unrecognized_keys':
-      return `${issue.keys.length === 1 ? 'unknown field' : 'unknown fields'} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+      return `${noun(issue.keys.length, 'unknown field')} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
     case 'not_multiple_of':
       return `must be a multiple of ${String(issue.divisor)}`;
     default:
