@@ -1,15 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EventMap } from '../../../src-shared/contract/events';
 import { QcError } from '../../../src-shared/contract/errors';
 import type { LabelOrigin, LabelValue } from '../../../src-shared/domain/label';
 import { createCore, type Core } from '../app';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const IMAGES = path.resolve(repoRoot, '../shared/datasets/quality-dev/images');
+import { DEV_IMAGES } from '../../../test-support/fixtures';
 
 /** Where each photo goes in the seed's folder layout; the name says its expected label. */
 const LAYOUT: [string, string][] = [
@@ -43,7 +41,7 @@ async function makeLibrary(): Promise<Library> {
   for (const [from, to] of LAYOUT) {
     const dest = path.join(source, 'images', to);
     fs.mkdirSync(path.dirname(dest), { recursive: true });
-    fs.copyFileSync(path.join(IMAGES, from), dest);
+    fs.copyFileSync(path.join(DEV_IMAGES, from), dest);
   }
   const core = createCore({ dataDir: path.join(dir, 'data') });
   cleanups.push(() => core.close());

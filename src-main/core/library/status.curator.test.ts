@@ -4,12 +4,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCore } from '../app';
+import { DEV_IMAGES } from '../../../test-support/fixtures';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const IMAGES = path.resolve(repoRoot, '../shared/datasets/quality-dev/images');
 const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const c of cleanups.splice(0).reverse()) c();
@@ -29,7 +27,7 @@ describe('status: labels set by a curator', () => {
     ];
     for (const [from, to] of layout) {
       fs.mkdirSync(path.dirname(path.join(source, to)), { recursive: true });
-      fs.copyFileSync(path.join(IMAGES, from), path.join(source, to));
+      fs.copyFileSync(path.join(DEV_IMAGES, from), path.join(source, to));
     }
     const core = createCore({ dataDir: path.join(dir, 'data') });
     cleanups.push(() => core.close());

@@ -4,26 +4,23 @@
  * the decoding cases photos bring: alpha, greyscale, 16-bit, EXIF orientation, broken files.
  */
 import fs from 'node:fs';
-import { readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeThumb, verifyImage } from '../../library/verify';
 import { layoutOfFile } from '../features/layout';
 import { decodeRgb, preprocessBatch, preprocessImage, resizeToInput } from './preprocess';
+import { DEV_IMAGES, devPhotos } from '../../../../test-support/fixtures';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-const imagesDir = path.resolve(repoRoot, '../shared/datasets/quality-dev/images');
 let photos: string[];
 
 beforeAll(async () => {
   await tf.setBackend('cpu'); // resizeBilinear only: the cpu backend is quick for this
-  const all = (await readdir(imagesDir)).filter((f) => /\.jpe?g$/i.test(f)).sort();
-  if (all.length < 3) throw new Error(`need photos in ${imagesDir}`);
-  photos = [all[0]!, all[Math.floor(all.length / 2)]!, all.at(-1)!].map((f) => path.join(imagesDir, f));
+  const all = devPhotos();
+  if (all.length < 3) throw new Error(`need photos in ${DEV_IMAGES}`);
+  photos = [all[0]!, all[Math.floor(all.length / 2)]!, all.at(-1)!].map((f) => path.join(DEV_IMAGES, f));
 });
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -89,7 +86,7 @@ describe('preprocess', () => {
 
   it('names the file it cannot decode', async () => {
     await expect(preprocessImage(Buffer.from('not an image'))).rejects.toThrow(/cannot decode a 12-byte buffer/);
-    await expect(preprocessImage(path.join(imagesDir, 'no-such-file.jpg'))).rejects.toThrow(/no-such-file\.jpg/);
+    await expect(preprocessImage(path.join(DEV_IMAGES, 'no-such-file.jpg'))).rejects.toThrow(/no-such-file\.jpg/);
   });
 });
 

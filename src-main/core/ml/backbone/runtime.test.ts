@@ -2,11 +2,10 @@
  * The ONNX backbone against the original: the nsfwjs MobileNetV2 run by @tensorflow/tfjs (wasm
  * backend), truncated at the pooled layer, on real photos. Also provider reporting and manifest errors.
  */
-import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,10 +15,9 @@ import { loadManifest, parseManifest } from './manifest';
 import { cosine } from '../../../../test-support/vectors';
 import { preprocessBatch } from './preprocess';
 import { type Backbone, backboneThreads, CPU_BATCH, DEFAULT_PROVIDERS, openBackbone, providerOrder, toModelInput } from './runtime';
+import { DEV_IMAGES, REPO_ROOT, devPhotos } from '../../../../test-support/fixtures';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-const imagesDir = path.resolve(repoRoot, '../shared/datasets/quality-dev/images');
-const modelsDir = path.join(repoRoot, 'resources', 'models');
+const modelsDir = path.join(REPO_ROOT, 'resources', 'models');
 const ID = 'mobilenet_v2_nsfwjs';
 const N_IMAGES = 10;
 const require = createRequire(import.meta.url);
@@ -62,10 +60,10 @@ let tmp: string;
 
 beforeAll(async () => {
   await convertBackbone(); // writes resources/models/mobilenet_v2_nsfwjs.onnx, or reuses it when the hashes match
-  const all = (await readdir(imagesDir)).filter((f) => /\.(jpe?g|png|webp)$/i.test(f)).sort();
-  if (all.length < N_IMAGES) throw new Error(`need ${N_IMAGES} photos in ${imagesDir}, found ${all.length}`);
+  const all = devPhotos();
+  if (all.length < N_IMAGES) throw new Error(`need ${N_IMAGES} photos in ${DEV_IMAGES}, found ${all.length}`);
   const step = Math.floor(all.length / N_IMAGES);
-  images = Array.from({ length: N_IMAGES }, (_, i) => path.join(imagesDir, all[i * step]!)); // spread over the set
+  images = Array.from({ length: N_IMAGES }, (_, i) => path.join(DEV_IMAGES, all[i * step]!)); // spread over the set
   batch = await preprocessBatch(images);
   backbone = await openBackbone(ID, { modelsDir, providers: ['cpu'] });
 

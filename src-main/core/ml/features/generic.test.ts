@@ -5,19 +5,17 @@
  * ladders are a channel-gain and a radial fall-off ramp. The measured ladders are printed.
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeRgb, type RgbImage } from '../backbone/preprocess';
 import { distort } from '../distort';
 import { BRISQUE_NAMES, type DetectorName } from './generic';
 import { explainSignals, qualitySignals, type QualitySignals } from './signals';
+import { DEV_IMAGES } from '../../../../test-support/fixtures';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-const devDir = path.resolve(repoRoot, '../shared/datasets/quality-dev/images');
 let photos: RgbImage[] = [];
 
 beforeAll(async () => {
-  photos = await Promise.all(['9000003', '9000004', '9000017'].map((id) => decodeRgb(path.join(devDir, `${id}.jpg`))));
+  photos = await Promise.all(['9000003', '9000004', '9000017'].map((id) => decodeRgb(path.join(DEV_IMAGES, `${id}.jpg`))));
 });
 
 const signalsOf = (img: RgbImage) => qualitySignals(img, { bytes: img.data.length / 10 });

@@ -9,15 +9,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { qualitySignals as referenceSignals } from '../../../../test-support/signalsReference/signals';
 import { decodeRgb, type RgbImage } from '../backbone/preprocess';
 import { distort } from '../distort';
 import { qualitySignals, signalVector, type QualitySignals } from './signals';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-const devDir = path.resolve(repoRoot, '../shared/datasets/quality-dev/images');
+import { DEV_IMAGES, devPhotos } from '../../../../test-support/fixtures';
 
 /** Every number in a QualitySignals, named. */
 function flatten(s: QualitySignals): [string, number][] {
@@ -54,15 +51,12 @@ function synth(w: number, h: number, px: (x: number, y: number) => [number, numb
 let photos: { id: string; img: RgbImage; bytes: number }[] = [];
 
 beforeAll(async () => {
-  const ids = fs
-    .readdirSync(devDir)
-    .filter((f) => f.endsWith('.jpg'))
-    .sort()
+  const ids = devPhotos()
     .filter((_, i) => i % 47 === 0)
     .slice(0, 12);
   photos = await Promise.all(
     ids.map(async (f) => {
-      const buf = fs.readFileSync(path.join(devDir, f));
+      const buf = fs.readFileSync(path.join(DEV_IMAGES, f));
       return { id: f, img: await decodeRgb(buf), bytes: buf.length };
     }),
   );

@@ -5,7 +5,6 @@
  * on real dev photos the distance rises along severity ladders of the distortion library.
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decodeRgb, type RgbImage } from '../backbone/preprocess';
 import { distort } from '../distort';
@@ -14,9 +13,7 @@ import { distanceColumnNames, distanceColumns, fitDistance, ledoitWolf, withDist
 import { fitHeadDistance, predictHeadJs, trainHead } from './head';
 import { createRng } from './rng';
 import type { LabelledMatrix, Matrix } from './types';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-const devDir = path.resolve(repoRoot, '../shared/datasets/quality-dev/images');
+import { DEV_IMAGES } from '../../../../test-support/fixtures';
 
 /** n rows of d Gaussian columns (seeded), column j with mean j and spread 1 + j. */
 function gaussianRows(n: number, d: number, seed: number): Float32Array {
@@ -233,7 +230,7 @@ describe('on real photos', () => {
   it('the distance from good dev photos rises along severity ladders of blur, darkening, brightening and noise', async () => {
     const goodIds = ['9000003', '9000004', '9000005', '9000007', '9000009', '9000010', '9000011', '9000012', '9000016', '9000017', '9000021', '9000027'];
     const probeIds = ['9000029', '9000030', '9000031'];
-    const load = (id: string) => decodeRgb(path.join(devDir, `${id}.jpg`));
+    const load = (id: string) => decodeRgb(path.join(DEV_IMAGES, `${id}.jpg`));
     const vec = (img: RgbImage) => signalVector(qualitySignals(img, { bytes: img.data.length / 10 }));
     const good = await Promise.all(goodIds.map(load));
     const w = SIGNAL_NAMES.length;
