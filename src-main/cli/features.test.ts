@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_IMAGES, REPO_ROOT, tempDir } from '../../test-support/fixtures';
+import { DEV_IMAGES, REPO_ROOT, tempDir, devPhotos } from '../../test-support/fixtures';
 import { seedLibrary } from '../../test-support/seedLibrary';
 import { qcNodeArgs } from '../../test-support/qcProcess';
 
@@ -28,7 +28,7 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('qc features', () => {
   it('exits 1 when any file could not be read, after printing every line; 0 when all were', () => {
-    const photo = path.join(DEV_IMAGES, fs.readdirSync(DEV_IMAGES).find((f) => f.endsWith('.jpg'))!);
+    const photo = path.join(DEV_IMAGES, devPhotos()[0]!);
     const broken = path.join(dir, 'broken.jpg');
     fs.writeFileSync(broken, 'not an image at all');
     const ok = qc('features', photo);

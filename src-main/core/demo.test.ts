@@ -8,7 +8,7 @@ import { createCore, defaultResourcesDir, DEMO_FEATURE_PACK, DEMO_URL_PREFIX, sa
 import { featureKey } from './ml/embed';
 import { decodeFeaturePack } from './ml/featurePack';
 import { FeatureStore } from './ml/featureStore';
-import { DEV_IMAGES, tempDir } from '../../test-support/fixtures';
+import { DEV_IMAGES, tempDir, devPhotos } from '../../test-support/fixtures';
 import { miniDemo } from '../../test-support/seedLibrary';
 
 const DEMO = path.join(defaultResourcesDir(), 'demo');
@@ -229,7 +229,7 @@ describe('a demo load cancelled half way', () => {
       // Beside a curator's own images the demo is never offered.
       const photos = path.join(dir, 'photos');
       fs.mkdirSync(photos);
-      const one = fs.readdirSync(DEV_IMAGES).find((f) => f.endsWith('.jpg'))!;
+      const one = devPhotos()[0]!;
       fs.copyFileSync(path.join(DEV_IMAGES, one), path.join(photos, one));
       await core.call('library.import', { source: photos });
       expect((await core.call('library.status', {})).demo).toEqual({ rows: 24, offer: null });

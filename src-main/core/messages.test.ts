@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCore } from './app';
 import { QcError } from '../../src-shared/contract/errors';
-import { DEV_IMAGES, tempDir } from '../../test-support/fixtures';
+import { DEV_IMAGES, tempDir, devPhotos } from '../../test-support/fixtures';
 
 const CLI_WORDS = /--[a-z]|\bqc [a-z]/;
 
@@ -48,7 +48,7 @@ describe('errors shown in the app', () => {
   it('the demo refused in a library with the curator\'s images names no command', async () => {
     const photos = path.join(dir, 'photos');
     fs.mkdirSync(photos);
-    const one = fs.readdirSync(DEV_IMAGES).find((f) => f.endsWith('.jpg'))!;
+    const one = devPhotos()[0]!;
     fs.copyFileSync(path.join(DEV_IMAGES, one), path.join(photos, one));
     expect((await core.call('library.import', { source: photos })).images_new).toBe(1);
     const e = await refusal(core.call('demo.load', { train: false }));

@@ -12,7 +12,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_IMAGES, tempDir } from '../../../test-support/fixtures';
+import { DEV_IMAGES, tempDir, devPhotos } from '../../../test-support/fixtures';
 import { SEED_URL_PREFIX, seedLibrary } from '../../../test-support/seedLibrary';
 import { SHARD_FOLDER, shardOf } from './shard';
 
@@ -29,7 +29,7 @@ describe("a sharded classify's import and bundle name the curator's bundle and t
   /** Whether the server has the late picture yet (a 404 before). */
   let late = false;
   beforeAll(async () => {
-    const jpeg = fs.readFileSync(path.join(DEV_IMAGES, fs.readdirSync(DEV_IMAGES).find((f) => f.endsWith('.jpg'))!));
+    const jpeg = fs.readFileSync(path.join(DEV_IMAGES, devPhotos()[0]!));
     server = http.createServer((_req, res) => {
       if (!late) {
         res.writeHead(404, { 'content-type': 'text/plain' });
