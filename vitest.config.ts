@@ -3,7 +3,9 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 // Twice as many test files at once as there are cores (at most 8): many files spend much of their
 // time waiting on `qc` child processes, SQLite's fsync and local HTTP servers, so one file per core
-// left the cores idle. Measured on 2 cores, the whole unit suite: 850 s with 2 workers, 736 s with 4.
+// left the cores idle. Measured on 2 cores, the whole unit suite: 850 s with 2 workers, 736 s with 4;
+// with 6, 683 s (1,334 CPU-s), and with 8, 773 s and two renderer tests past their waits (load 12).
+// Four stays: more workers gain little on two cores and leave less room for a busier machine.
 const workers = Math.min(8, 2 * Math.max(1, os.availableParallelism()));
 
 /**
