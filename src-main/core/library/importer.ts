@@ -364,13 +364,14 @@ export class Importer {
       fileSources: db.prepare<[], string>("SELECT DISTINCT source FROM imports WHERE kind IN ('ratings', 'exemplars', 'bundle')").pluck(),
       // Every image an import may have given evidence to, a page at a time (keyset, by index): those
       // its URLs were mapped to (image_urls_import), and those its rows name through URLs already
-      // stored (source_rows_import; a row whose URL is not stored names none: image_id null).
+      // stored (each row's image, migration 026: source_rows_import_image; a row whose URL is not
+      // stored names none: image_id null).
       importUrlImages: db.prepare<[number, number, number], number>(
         'SELECT DISTINCT image_id FROM image_urls WHERE import_id = ? AND image_id > ? ORDER BY image_id LIMIT ?',
       ).pluck(),
-      importRowImages: db.prepare<[number, number, number], { id: number; image_id: number | null }>(
-        'SELECT s.id, (SELECT u.image_id FROM image_urls u WHERE u.url = s.url) AS image_id FROM source_rows s WHERE s.import_id = ? AND s.id > ? ORDER BY s.id LIMIT ?',
-      ),
+      importRowImages: db.prepare<[number, number, number], number>(
+        'SELECT DISTINCT image_id FROM source_rows WHERE import_id = ? AND image_id > ? ORDER BY image_id LIMIT ?',
+      ).pluck(),
       markInterrupted: db.prepare<[string, string, number]>(
         "UPDATE imports SET status = 'failed', error = ?, summary = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ? AND status = 'running'",
       ),
@@ -605,24 +606,16 @@ export class Importer {
     const ids = new Set<number>();
     let step = performance.now();
     const pause = () => performance.now() - step >= SETTLE_STEP_MS;
-    for (let after = 0; ; ) {
-      const page = this.q.importUrlImages.all(importId, after, SETTLE_PAGE);
-      for (const id of page) ids.add(id);
-      if (page.length < SETTLE_PAGE) break;
-      after = page[page.length - 1]!;
-      if (pause()) {
-        yield;
-        step = performance.now();
-      }
-    }
-    for (let after = 0; ; ) {
-      const page = this.q.importRowImages.all(importId, after, SETTLE_PAGE);
-      for (const r of page) if (r.image_id !== null) ids.add(r.image_id);
-      if (page.length < SETTLE_PAGE) break;
-      after = page[page.length - 1]!.id;
-      if (pause()) {
-        yield;
-        step = performance.now();
+    for (const query of [this.q.importUrlImages, this.q.importRowImages]) {
+      for (let after = 0; ; ) {
+        const page = query.all(importId, after, SETTLE_PAGE);
+        for (const id of page) ids.add(id);
+        if (page.length < SETTLE_PAGE) break;
+        after = page[page.length - 1]!;
+        if (pause()) {
+          yield;
+          step = performance.now();
+        }
       }
     }
     if (ids.size && pause()) yield;

@@ -59,7 +59,7 @@ function counted(db: Db, cache: Map<number, CountEntry>, id: number, version: nu
   const n = db
     .prepare(
       `SELECT COUNT(*) FROM (SELECT u.image_id FROM image_urls u WHERE u.import_id = ?
-                             UNION SELECT u.image_id FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE s.import_id = ?)`,
+                             UNION SELECT s.image_id FROM source_rows s WHERE s.import_id = ? AND s.image_id IS NOT NULL)`,
     )
     .pluck()
     .get(id, id) as number;

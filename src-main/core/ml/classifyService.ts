@@ -232,7 +232,7 @@ export class ClassifyService {
       this.core.db
         .prepare(
           `SELECT COUNT(*) AS n FROM predictions WHERE run_id = ? AND image_id IN
-             (SELECT u.image_id FROM bundle_items b JOIN source_rows s ON s.id = b.source_row_id JOIN image_urls u ON u.url = s.url WHERE b.bundle_id = ?)`,
+             (SELECT s.image_id FROM bundle_items b JOIN source_rows s ON s.id = b.source_row_id WHERE b.bundle_id = ? AND s.image_id IS NOT NULL)`,
         )
         .get(runId, imported.bundle_id) as { n: number }
     ).n;
@@ -250,7 +250,7 @@ export class ClassifyService {
   /** A bundle's distinct images as plain numbers (a bundle's rows are never held in memory). */
   private bundleImageIds(bundleId: number): number[] {
     return this.core.db
-      .prepare('SELECT DISTINCT u.image_id FROM bundle_items b JOIN source_rows s ON s.id = b.source_row_id JOIN image_urls u ON u.url = s.url WHERE b.bundle_id = ?')
+      .prepare('SELECT DISTINCT s.image_id FROM bundle_items b JOIN source_rows s ON s.id = b.source_row_id WHERE b.bundle_id = ? AND s.image_id IS NOT NULL')
       .pluck()
       .all(bundleId) as number[];
   }

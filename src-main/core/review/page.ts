@@ -498,14 +498,14 @@ export class GalleryPager {
             ],
           ]
         : kind === 'import'
-          ? // The images this import stored (image_urls_import), and those whose URLs its rows name
-            // (source_rows_import, then each row's URL): the importer's own importImages.
+          ? // The images this import stored (image_urls_import), and those its rows name (each row's
+            // image, migration 026: one range of source_rows_import_image): the importer's own importImages.
             [
               [`INSERT OR IGNORE INTO ${table} (image_id) SELECT image_id FROM image_urls WHERE import_id = @v ORDER BY image_id`, { v: value }],
-              [`INSERT OR IGNORE INTO ${table} (image_id) SELECT u.image_id FROM source_rows s CROSS JOIN image_urls u ON u.url = s.url WHERE s.import_id = @v`, { v: value }],
+              [`INSERT OR IGNORE INTO ${table} (image_id) SELECT image_id FROM source_rows WHERE import_id = @v AND image_id IS NOT NULL ORDER BY image_id`, { v: value }],
             ]
-          : // The bundle's rows in line order (its primary key), their URLs' images.
-            [[`INSERT OR IGNORE INTO ${table} (image_id) SELECT u.image_id FROM bundle_items b CROSS JOIN source_rows s ON s.id = b.source_row_id CROSS JOIN image_urls u ON u.url = s.url WHERE b.bundle_id = @v`, { v: value }]];
+          : // The bundle's rows in line order (its primary key), each row's image (migration 026).
+            [[`INSERT OR IGNORE INTO ${table} (image_id) SELECT s.image_id FROM bundle_items b CROSS JOIN source_rows s ON s.id = b.source_row_id WHERE b.bundle_id = @v AND s.image_id IS NOT NULL`, { v: value }]];
     let size = 0;
     for (const [sql, params] of fills) size += db.prepare(sql).run(params).changes;
     this.ownChanges += size;

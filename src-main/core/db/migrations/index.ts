@@ -25,6 +25,7 @@ import { sql as m022 } from './022_failure_batch_indexes';
 import { sql as m023 } from './023_url_prediction_ids';
 import { sql as m024 } from './024_rating_identity_index';
 import { sql as m025 } from './025_error_upper';
+import { sql as m026 } from './026_source_row_image';
 
 export interface Migration {
   version: number;
@@ -56,6 +57,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 23, name: 'url_prediction_ids', sql: m023 },
   { version: 24, name: 'rating_identity_index', sql: m024 },
   { version: 25, name: 'error_upper', sql: m025 },
+  { version: 26, name: 'source_row_image', sql: m026 },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
