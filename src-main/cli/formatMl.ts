@@ -99,8 +99,11 @@ export function formatEmbed(s: EmbedSummary): string {
 
 export function formatRun(r: RunSummary | RunDetail, extras: TrainExtras = {}): string {
   const p = r.params;
+  // A run stopped before it trained (cancelled while its copies were made) has no backend or
+  // provider yet: said by leaving them out, not as "?".
+  const ran = [r.backend && `${r.backend} backend`, r.provider && `backbone on ${r.provider}`, `${num(r.seconds, 1)} s`].filter(Boolean).join(', ');
   const lines = [
-    `Run ${r.run_id} (${r.status}${r.active ? ', active' : ''}${r.archived ? ', archived' : ''}) ${r.created_at}: ${p.features.join('+')}, ${p.hidden ? `MLP ${p.hidden}` : 'linear'}, ${p.epochs} epochs; ${r.backend ?? '?'} backend, backbone on ${r.provider ?? '?'}, ${num(r.seconds, 1)} s`,
+    `Run ${r.run_id} (${r.status}${r.active ? ', active' : ''}${r.archived ? ', archived' : ''}) ${r.created_at}: ${p.features.join('+')}, ${p.hidden ? `MLP ${p.hidden}` : 'linear'}, ${p.epochs} epochs; ${ran}`,
   ];
   if (r.error) lines.push(`  error: ${r.error}`);
   // Right after training: whether this run is now the one classify and export use, and why.
