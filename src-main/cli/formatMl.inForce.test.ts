@@ -1,6 +1,8 @@
 /**
  * `qc run N`'s threshold line: exports (and classify) use the active run, so only the active run's
- * line says "exports use"; another run's says what they would use once it is active.
+ * line says "exports use"; another run's says what they would use once it is active. And its first
+ * line: where the run trained and for how long, leaving out what a run stopped before training
+ * (cancelled while its synthetic copies were made) never had.
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TRAIN_PARAMS, type RunSummary, type ThresholdInForce } from '../../src-shared/domain/ml';
@@ -49,5 +51,20 @@ describe('qc run: the threshold exports use', () => {
 
   it('a run not finished: no line', () => {
     expect(inForceLines(formatRun({ ...run(false, null), status: 'running' }))).toEqual([]);
+  });
+});
+
+describe('qc run: the first line', () => {
+  const head = (r: RunSummary) => formatRun(r).split('\n')[0]!;
+
+  it('says the backend, the provider and the seconds of a run that trained', () => {
+    expect(head(run(true, null))).toMatch(/ epochs; js backend, backbone on cpu, 3\.0 s$/);
+  });
+
+  it('leaves out the backend and provider a cancelled run never had, with no "?"', () => {
+    const line = head({ ...run(false, null), status: 'cancelled', backend: null, provider: null, seconds: 15.8, error: 'cancelled' });
+    expect(line).toMatch(/^Run 7 \(cancelled\) .* epochs; 15\.8 s$/);
+    expect(line).not.toContain('?');
+    expect(line).not.toMatch(/backend|backbone on/);
   });
 });
