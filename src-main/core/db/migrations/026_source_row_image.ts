@@ -14,7 +14,8 @@
  * - a mapping changed (nothing does today) moves it.
  * The triggers write `image_id` only, which no other trigger watches.
  *
- * The migration fills the column for the rows stored before it: ~6 s for a million rows here.
+ * The migration fills the column for the rows stored before it and indexes it: ~7 s for a million rows
+ * here (5.9 s the fill, 1.0 s the index), once.
  */
 export const sql = /* sql */ `
 ALTER TABLE source_rows ADD COLUMN image_id INTEGER;
