@@ -392,8 +392,8 @@ export class Importer {
       // name another URL, or be gone), then the rows the file no longer has (it was edited).
       rowUrlAt: db.prepare<[string, number], { url: string }>('SELECT url FROM source_rows WHERE origin = ? AND line = ?'),
       staleRowImages: db.prepare<[string, number], { image_id: number }>(
-        `SELECT DISTINCT u.image_id FROM source_rows s JOIN image_urls u ON u.url = s.url
-         WHERE s.origin = ? AND s.import_id < ? AND NOT EXISTS (SELECT 1 FROM bundle_items b WHERE b.source_row_id = s.id)`,
+        `SELECT DISTINCT s.image_id FROM source_rows s
+         WHERE s.origin = ? AND s.import_id < ? AND s.image_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM bundle_items b WHERE b.source_row_id = s.id)`,
       ),
       deleteStaleRows: db.prepare<[string, number]>(
         'DELETE FROM source_rows WHERE origin = ? AND import_id < ? AND NOT EXISTS (SELECT 1 FROM bundle_items b WHERE b.source_row_id = source_rows.id)',
@@ -413,7 +413,7 @@ export class Importer {
       deleteRow: db.prepare<[number]>('DELETE FROM source_rows WHERE id = ?'),
       // A folder's files as an earlier import stored them (their size and time of change in raw) and the image each URL maps to.
       folderStampsUnder: db.prepare<[string, string], { origin: string; url: string; raw: string; image_id: number; bytes: number }>(
-        `SELECT s.origin, s.url, s.raw, u.image_id, i.bytes FROM source_rows s JOIN image_urls u ON u.url = s.url JOIN images i ON i.id = u.image_id
+        `SELECT s.origin, s.url, s.raw, s.image_id, i.bytes FROM source_rows s JOIN images i ON i.id = s.image_id
          WHERE s.origin > ? AND s.origin < ? AND s.kind = 'folder'`,
       ),
       urlNamed: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM source_rows WHERE url = ? LIMIT 1'),

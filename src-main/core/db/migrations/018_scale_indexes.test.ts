@@ -13,8 +13,8 @@ const mdb = useMigrationDb('qc-m018-');
 const plan = (d: Db, sql: string, ...params: unknown[]) => (d.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join('\n');
 
 // The statements importer.ts runs when a re-import leaves out rows of its file (staleRowImages, deleteStaleRows).
-const STALE_ROW_IMAGES = `SELECT DISTINCT u.image_id FROM source_rows s JOIN image_urls u ON u.url = s.url
-  WHERE s.origin = ? AND s.import_id < ? AND NOT EXISTS (SELECT 1 FROM bundle_items b WHERE b.source_row_id = s.id)`;
+const STALE_ROW_IMAGES = `SELECT DISTINCT s.image_id FROM source_rows s
+  WHERE s.origin = ? AND s.import_id < ? AND s.image_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM bundle_items b WHERE b.source_row_id = s.id)`;
 const DELETE_STALE_ROWS = 'DELETE FROM source_rows WHERE origin = ? AND import_id < ? AND NOT EXISTS (SELECT 1 FROM bundle_items b WHERE b.source_row_id = source_rows.id)';
 // The gallery's count for label + origin (review/page.ts names this index for it).
 const LABEL_ORIGIN_COUNT = "SELECT COUNT(*) FROM predictions p INDEXED BY predictions_run_label_origin_p WHERE p.run_id = 1 AND p.label = 'bad' AND p.origin = 'import'";
