@@ -134,6 +134,21 @@ export function queryFor(view: ViewKey, f: GalleryFilters, threshold: number | n
   return q;
 }
 
+/** Every view with `change` applied to its pages and previous pages (mapPages), or null when no item changed. */
+function mapViews(views: Record<ViewKey, GalleryView>, change: (it: GalleryItem) => GalleryItem | null): Record<ViewKey, GalleryView> | null {
+  let out: Record<ViewKey, GalleryView> | null = null;
+  for (const view of VIEW_KEYS) {
+    const v = views[view];
+    const pages = mapPages(v.pages, change);
+    const previous = mapPages(v.previous, change);
+    if (pages || previous) {
+      out ??= { ...views };
+      out[view] = { ...v, pages: pages ?? v.pages, previous: previous ?? v.previous };
+    }
+  }
+  return out;
+}
+
 /** Label and origin by image id. */
 export type Patch = Map<number, { label: LabelValue; origin: LabelOrigin }>;
 
@@ -377,24 +392,14 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
   const applyPatch = (patch: Patch) => {
     if (!patch.size) return;
     set((s) => {
-      const views = { ...s.views };
-      let changed = false;
-      for (const view of VIEW_KEYS) {
-        const change = (it: GalleryItem) => {
-          const c = patch.get(it.image_id);
-          return !c || (c.label === it.label && c.origin === it.origin) ? null : relabelled(it, c.label, c.origin);
-        };
-        const pages = mapPages(s.views[view].pages, change);
-        const previous = mapPages(s.views[view].previous, change);
-        if (pages || previous) {
-          views[view] = { ...s.views[view], pages: pages ?? s.views[view].pages, previous: previous ?? s.views[view].previous };
-          changed = true;
-        }
-      }
+      const views = mapViews(s.views, (it) => {
+        const c = patch.get(it.image_id);
+        return !c || (c.label === it.label && c.origin === it.origin) ? null : relabelled(it, c.label, c.origin);
+      });
       const d = s.preview.detail;
       const dp = d ? patch.get(d.image_id) : undefined;
       const preview = d && dp && (dp.label !== d.label || dp.origin !== d.origin) ? { ...s.preview, detail: { ...d, ...dp } } : s.preview;
-      return changed || preview !== s.preview ? { views, preview } : {};
+      return views || preview !== s.preview ? { views: views ?? s.views, preview } : {};
     });
   };
 
@@ -508,21 +513,12 @@ export function gallerySlice(set: SetState, get: GetState, client: ApiClient, ho
       const want = verdict === null ? 1 : 0;
       const reopens = (it: GalleryItem) => !listed.has(it.image_id) || listed.get(it.image_id) === it.label;
       set((s) => {
-        const views = { ...s.views };
-        let changed = false;
-        for (const view of VIEW_KEYS) {
-          const change = (it: GalleryItem) =>
-            ids.has(it.image_id) && it.issue_rank !== null && it.issue_open !== want && (want === 0 || reopens(it)) ? { ...it, issue_open: want } : null;
-          const pages = mapPages(s.views[view].pages, change);
-          const previous = mapPages(s.views[view].previous, change);
-          if (pages || previous) {
-            views[view] = { ...s.views[view], pages: pages ?? s.views[view].pages, previous: previous ?? s.views[view].previous };
-            changed = true;
-          }
-        }
+        const views = mapViews(s.views, (it) =>
+          ids.has(it.image_id) && it.issue_rank !== null && it.issue_open !== want && (want === 0 || reopens(it)) ? { ...it, issue_open: want } : null,
+        );
         const d = s.preview.detail;
         const preview = d && ids.has(d.image_id) && d.issue_review !== verdict ? { ...s.preview, detail: { ...d, issue_review: verdict } } : s.preview;
-        return changed || preview !== s.preview ? { views, preview } : {};
+        return views || preview !== s.preview ? { views: views ?? s.views, preview } : {};
       });
     },
   };

@@ -23,6 +23,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { QcError } from '../../../src-shared/contract/errors';
 import type { FeatureSet, RunDetail, ThresholdInForce, TrainParams } from '../../../src-shared/domain/ml';
+import type { ModelExportSummary } from '../../../src-shared/domain/runQuality';
 import { findBackbone, loadManifest } from '../ml/backbone/manifest';
 import { PREPROCESS_VERSION, TRANSPARENT_BACKGROUND } from '../ml/backbone/preprocess';
 import { DataType, GraphBuilder, ModelProto, valueInfo } from '../ml/backbone/onnx';
@@ -69,15 +70,8 @@ const BLOCK_NOTES: Record<string, string> = {
     `The defect net's block (src-main/core/ml/features/defects.ts): a small CNN (resources/models/${DEFECT_NET_FILE}) run on up to ${DEFECT_LATTICE.long * DEFECT_LATTICE.short} native-resolution ${DEFECT_PATCH}-px tiles whose positions depend on the image size, pooled to the mean class probabilities and level statistics.`,
 };
 
-export interface ModelExportResult {
-  dir: string;
-  model: string;
-  card: string;
-  inputs: { name: string; dtype: 'uint8' | 'float32'; shape: (number | string)[] }[];
-  /** Feature blocks the model needs as inputs besides the image (empty for a whole-image run). */
-  extra_inputs: string[];
-  bytes: number;
-}
+/** What exportModel wrote: the contract's summary (ModelExportSummary) less the run id, which the handler adds. */
+export type ModelExportResult = Omit<ModelExportSummary, 'run_id'>;
 
 interface ModelObject {
   graph: { node: unknown[]; initializer: unknown[]; input: { name: string }[]; output: { name: string }[]; name: string };
