@@ -245,39 +245,32 @@ function TrainFormView() {
   );
 }
 
+/** The loss and accuracy series of a run's epochs (stored) or of the training under way (live, accuracy may lag). */
+function curveSeries(e: readonly { epoch: number; trainLoss: number; valLoss?: number | null; trainAccuracy?: number | null; valAccuracy?: number | null }[]): { x: number[]; loss: ChartSeries[]; acc: ChartSeries[] } {
+  const pair = (train: (number | null)[], validation: (number | null)[]): ChartSeries[] => [
+    { label: 'train', values: train, color: TRAIN_COLOR },
+    { label: 'validation', values: validation, color: VAL_COLOR, dash: [6, 4] },
+  ];
+  return {
+    x: e.map((p) => p.epoch),
+    loss: pair(
+      e.map((p) => p.trainLoss),
+      e.map((p) => p.valLoss ?? null),
+    ),
+    acc: pair(
+      e.map((p) => p.trainAccuracy ?? null),
+      e.map((p) => p.valAccuracy ?? null),
+    ),
+  };
+}
+
 function Curves() {
   const training = useApp((s) => s.training);
   const chartRunId = useApp((s) => s.chartRunId);
   const detail = useApp((s) => (s.chartRunId !== null ? s.runDetails[s.chartRunId] : undefined));
   const data = useMemo(() => {
-    if (training) {
-      const e = training.epochs;
-      return {
-        title: 'live',
-        x: e.map((p) => p.epoch),
-        loss: [
-          { label: 'train', values: e.map((p) => p.trainLoss), color: TRAIN_COLOR },
-          { label: 'validation', values: e.map((p) => p.valLoss ?? null), color: VAL_COLOR, dash: [6, 4] },
-        ] as ChartSeries[],
-        acc: [
-          { label: 'train', values: e.map((p) => p.trainAccuracy ?? null), color: TRAIN_COLOR },
-          { label: 'validation', values: e.map((p) => p.valAccuracy ?? null), color: VAL_COLOR, dash: [6, 4] },
-        ] as ChartSeries[],
-      };
-    }
-    const e = detail?.evaluation?.epochs ?? [];
-    return {
-      title: chartRunId !== null ? `run ${chartRunId}` : '',
-      x: e.map((p) => p.epoch),
-      loss: [
-        { label: 'train', values: e.map((p) => p.trainLoss), color: TRAIN_COLOR },
-        { label: 'validation', values: e.map((p) => p.valLoss ?? null), color: VAL_COLOR, dash: [6, 4] },
-      ] as ChartSeries[],
-      acc: [
-        { label: 'train', values: e.map((p) => p.trainAccuracy), color: TRAIN_COLOR },
-        { label: 'validation', values: e.map((p) => p.valAccuracy ?? null), color: VAL_COLOR, dash: [6, 4] },
-      ] as ChartSeries[],
-    };
+    const title = training ? 'live' : chartRunId !== null ? `run ${chartRunId}` : '';
+    return { title, ...curveSeries(training ? training.epochs : (detail?.evaluation?.epochs ?? [])) };
   }, [training, detail, chartRunId]);
   return (
     <div className="card">
