@@ -50,6 +50,9 @@ export interface EarlyEmbedding {
   pixelBudget: number;
 }
 
+/** The images of bundle `?` (each row's image, migration 026; a row whose URL maps to none left out): what the bundle's image list and the count of its scored images both read. */
+const BUNDLE_IMAGES_SQL = 'SELECT s.image_id FROM bundle_items b JOIN source_rows s ON s.id = b.source_row_id WHERE b.bundle_id = ? AND s.image_id IS NOT NULL';
+
 export class ClassifyService {
   constructor(
     private readonly core: CoreContext,
@@ -231,8 +234,7 @@ export class ClassifyService {
     const predicted = (
       this.core.db
         .prepare(
-          `SELECT COUNT(*) AS n FROM predictions WHERE run_id = ? AND image_id IN
-             (SELECT s.image_id FROM bundle_items b JOIN source_rows s ON s.id = b.source_row_id WHERE b.bundle_id = ? AND s.image_id IS NOT NULL)`,
+          `SELECT COUNT(*) AS n FROM predictions WHERE run_id = ? AND image_id IN (${BUNDLE_IMAGES_SQL})`,
         )
         .get(runId, imported.bundle_id) as { n: number }
     ).n;
@@ -250,7 +252,7 @@ export class ClassifyService {
   /** A bundle's distinct images as plain numbers (a bundle's rows are never held in memory). */
   private bundleImageIds(bundleId: number): number[] {
     return this.core.db
-      .prepare('SELECT DISTINCT s.image_id FROM bundle_items b JOIN source_rows s ON s.id = b.source_row_id WHERE b.bundle_id = ? AND s.image_id IS NOT NULL')
+      .prepare(`SELECT DISTINCT image_id FROM (${BUNDLE_IMAGES_SQL})`)
       .pluck()
       .all(bundleId) as number[];
   }
