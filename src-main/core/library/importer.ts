@@ -330,6 +330,15 @@ export function checkMirror(m: Mirror): Mirror {
 }
 
 /** How often an import waiting for another import of the same input looks again, ms. */
+/**
+ * A re-import's rows its file no longer has (origin, earlier imports than this one; a bundle's rows
+ * stay): the images they named, then the rows themselves. Exported for migration 018's test, which
+ * checks their plans use its index.
+ */
+export const STALE_ROW_IMAGES_SQL = `SELECT DISTINCT s.image_id FROM source_rows s
+  WHERE s.origin = ? AND s.import_id < ? AND s.image_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM bundle_items b WHERE b.source_row_id = s.id)`;
+export const DELETE_STALE_ROWS_SQL = 'DELETE FROM source_rows WHERE origin = ? AND import_id < ? AND NOT EXISTS (SELECT 1 FROM bundle_items b WHERE b.source_row_id = source_rows.id)';
+
 export const IMPORT_WAIT_POLL_MS = 200;
 
 /** What an input's rows, import and bundle are keyed by: a URL as given, a local path made absolute. */
@@ -391,13 +400,8 @@ export class Importer {
       // What an earlier import of this file stored: the images its rows named (a row's line may now
       // name another URL, or be gone), then the rows the file no longer has (it was edited).
       rowUrlAt: db.prepare<[string, number], { url: string }>('SELECT url FROM source_rows WHERE origin = ? AND line = ?'),
-      staleRowImages: db.prepare<[string, number], { image_id: number }>(
-        `SELECT DISTINCT s.image_id FROM source_rows s
-         WHERE s.origin = ? AND s.import_id < ? AND s.image_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM bundle_items b WHERE b.source_row_id = s.id)`,
-      ),
-      deleteStaleRows: db.prepare<[string, number]>(
-        'DELETE FROM source_rows WHERE origin = ? AND import_id < ? AND NOT EXISTS (SELECT 1 FROM bundle_items b WHERE b.source_row_id = source_rows.id)',
-      ),
+      staleRowImages: db.prepare<[string, number], { image_id: number }>(STALE_ROW_IMAGES_SQL),
+      deleteStaleRows: db.prepare<[string, number]>(DELETE_STALE_ROWS_SQL),
       // … and the failures of URLs that only those rows named (no row of any file names them now).
       deleteOrphanFailures: db.prepare<[string]>(
         "DELETE FROM failures WHERE stage = 'fetch' AND file = ? AND NOT EXISTS (SELECT 1 FROM source_rows s WHERE s.url = failures.url)",

@@ -6,16 +6,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { schemaVersion, type Db } from '../open';
+// The statements the importer runs when a re-import leaves out rows of its file (staleRowImages, deleteStaleRows).
+import { DELETE_STALE_ROWS_SQL, STALE_ROW_IMAGES_SQL } from '../../library/importer';
 import { dbAtVersion, useMigrationDb } from '../../../../test-support/migrationDb';
 
 const mdb = useMigrationDb('qc-m018-');
 
 const plan = (d: Db, sql: string, ...params: unknown[]) => (d.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join('\n');
 
-// The statements importer.ts runs when a re-import leaves out rows of its file (staleRowImages, deleteStaleRows).
-const STALE_ROW_IMAGES = `SELECT DISTINCT s.image_id FROM source_rows s
-  WHERE s.origin = ? AND s.import_id < ? AND s.image_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM bundle_items b WHERE b.source_row_id = s.id)`;
-const DELETE_STALE_ROWS = 'DELETE FROM source_rows WHERE origin = ? AND import_id < ? AND NOT EXISTS (SELECT 1 FROM bundle_items b WHERE b.source_row_id = source_rows.id)';
 // The gallery's count for label + origin (review/page.ts names this index for it).
 const LABEL_ORIGIN_COUNT = "SELECT COUNT(*) FROM predictions p INDEXED BY predictions_run_label_origin_p WHERE p.run_id = 1 AND p.label = 'bad' AND p.origin = 'import'";
 
@@ -43,7 +41,7 @@ describe('migration 018 (scale indexes)', () => {
 
     const db = mdb.open();
     expect(schemaVersion(db)).toBeGreaterThanOrEqual(18);
-    for (const sql of [STALE_ROW_IMAGES, DELETE_STALE_ROWS]) {
+    for (const sql of [STALE_ROW_IMAGES_SQL, DELETE_STALE_ROWS_SQL]) {
       const text = plan(db, sql, 'r.tsv', 99);
       expect(text, text).not.toMatch(/SCAN (b|bundle_items)\b/);
       expect(text, text).toMatch(/bundle_items_source_row/);
@@ -51,9 +49,9 @@ describe('migration 018 (scale indexes)', () => {
     expect(plan(db, LABEL_ORIGIN_COUNT)).toMatch(/COVERING INDEX predictions_run_label_origin_p/);
 
     // The statements still do what they did: rows no bundle names go, the bundle's rows stay.
-    const losing = db.prepare(STALE_ROW_IMAGES).all('r.tsv', 99) as { image_id: number }[];
+    const losing = db.prepare(STALE_ROW_IMAGES_SQL).all('r.tsv', 99) as { image_id: number }[];
     expect(losing).toHaveLength(20);
-    expect(db.prepare(DELETE_STALE_ROWS).run('r.tsv', 99).changes).toBe(20);
+    expect(db.prepare(DELETE_STALE_ROWS_SQL).run('r.tsv', 99).changes).toBe(20);
     expect((db.prepare('SELECT COUNT(*) AS n FROM source_rows').get() as { n: number }).n).toBe(10);
     expect((db.prepare('SELECT COUNT(*) AS n FROM bundle_items').get() as { n: number }).n).toBe(10);
     // A row a bundle names cannot be deleted (the foreign key, now checked through the index).
