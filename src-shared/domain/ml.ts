@@ -36,6 +36,11 @@ export interface HeadParams {
  * - batch 256, Adam 1e-3, 20 epochs: meets the time targets; on quality-dev batch 32 was within
  *   0.01 AUC at twice the time, and a 3e-4 step clearly worse (AUC 0.79–0.81 vs 0.82–0.83).
  * - dropout 0.2 (0.5 made no difference), balanced class weights (libraries are rarely 50/50).
+ * Those figures predate the synthetic copies and the signal, distance and defect blocks. With them,
+ * dropout 0.35–0.5, 128 hidden units, L2 0.01–0.3 and 40 epochs were measured on three splits
+ * (docs/ML-EXPERIMENTS.md, 2026-12-07): none ranks the kinds a run never saw better on all three.
+ * Dropout 0.5 covered more at the recommended threshold on all three, but as a curator's run
+ * trains (no source groups) it broke that threshold's promise and the benign limit on one.
  */
 export const DEFAULT_HEAD_PARAMS: Readonly<HeadParams> = Object.freeze({
   hidden: 64,
