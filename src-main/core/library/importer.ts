@@ -329,7 +329,6 @@ export function checkMirror(m: Mirror): Mirror {
   return { prefix: m.prefix, dir };
 }
 
-/** How often an import waiting for another import of the same input looks again, ms. */
 /**
  * A re-import's rows its file no longer has (origin, earlier imports than this one; a bundle's rows
  * stay): the images they named, then the rows themselves. Exported for migration 018's test, which
@@ -339,6 +338,7 @@ export const STALE_ROW_IMAGES_SQL = `SELECT DISTINCT s.image_id FROM source_rows
   WHERE s.origin = ? AND s.import_id < ? AND s.image_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM bundle_items b WHERE b.source_row_id = s.id)`;
 export const DELETE_STALE_ROWS_SQL = 'DELETE FROM source_rows WHERE origin = ? AND import_id < ? AND NOT EXISTS (SELECT 1 FROM bundle_items b WHERE b.source_row_id = source_rows.id)';
 
+/** How often an import waiting for another import of the same input looks again, ms. */
 export const IMPORT_WAIT_POLL_MS = 200;
 
 /** What an input's rows, import and bundle are keyed by: a URL as given, a local path made absolute. */
