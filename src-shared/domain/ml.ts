@@ -41,6 +41,8 @@ export interface HeadParams {
  * (docs/ML-EXPERIMENTS.md, 2026-12-07): none ranks the kinds a run never saw better on all three.
  * Dropout 0.5 covered more at the recommended threshold on all three, but as a curator's run
  * trains (no source groups) it broke that threshold's promise and the benign limit on one.
+ * Dropout 0.35 kept its promises but did worse on the "20 flipped labels" check (0.80 against
+ * 0.82) and on the whole dev set (one wrong flag at the recommended threshold, the default none).
  */
 export const DEFAULT_HEAD_PARAMS: Readonly<HeadParams> = Object.freeze({
   hidden: 64,
