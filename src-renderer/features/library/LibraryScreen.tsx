@@ -154,7 +154,7 @@ function ImportCard() {
         <div className="demo" data-testid="demo" data-offer={demo.offer} data-rows={demo.rows}>
           <span>
             {demo.offer === 'load'
-              ? `The library is empty. Try it with the bundled demo: ${fmtInt(demo.rows)} rated photos, imported with their features and trained on this machine (about 10–20 s on two idle cores, longer on a busy one).`
+              ? `The library is empty. Try it with the bundled demo: ${fmtInt(demo.rows)} rated photos, imported with their features and trained on this machine (about 5–20 s on two idle cores, longer on a busy one).`
               : images < demo.rows
                 ? `The library holds only part of the demo (${fmtInt(images)} of ${fmtInt(demo.rows)} photos) and its first run was not trained: loading it again imports the rest and trains.`
                 : `The library holds the demo's ${fmtInt(images)} photos, but its first run was not trained (the load was stopped): loading it again trains it, with the features the demo ships.`}

@@ -20,7 +20,7 @@ describe('the demo offer', () => {
     expect(offer.dataset.offer).toBe('load');
     const text = offer.textContent ?? '';
     expect(text).not.toMatch(/minute/);
-    // "ready in **10.8 s** on two idle cores" (README, Start here): the offer's range holds it.
+    // "ready in **8.0 s** on two idle cores" (README, Start here): the offer's range holds it.
     const measured = /ready in \*\*([\d.]+) s\*\* on two idle cores/.exec(readmeText());
     expect(measured).not.toBeNull();
     const seconds = Number(measured![1]);
