@@ -77,7 +77,10 @@ describe('Library screen', () => {
     await user.click(screen.getByTestId('import-start'));
     await user.click(await screen.findByTestId('import-cancel'));
     await until(() => expect(store.getState().importJobId).toBeNull(), 20_000);
-    expect(store.getState().toasts.at(-1)?.text).toMatch(/^Import: cancelled/);
+    // Cancelled before its downloads began, the import ends in a cancel error ("Import: cancelled");
+    // cancelled while downloading (a loaded machine gets that far), it ends with the summary of what
+    // it kept ("Import cancelled: 0 new, …"). Either way it says it was cancelled.
+    expect(store.getState().toasts.at(-1)?.text).toMatch(/^Import(: cancelled$| cancelled: \d+ new, )/);
   });
 
   test('an empty library offers the demo with the number of photos the demo holds', async () => {
