@@ -35,15 +35,16 @@ export function selectionSlice(get: GetState, g: GalleryInternals, onFocusMoved:
   /**
    * Where `imageId`, shown by a tile at `index`, is now: `index` when it is still there (or its page
    * is a refresh's old one, which focusChosen follows into the new list), else its place in this
-   * version's loaded pages; `index` if none holds it.
+   * version's loaded pages; null when they do not hold it (it left the list, or moved to a page
+   * not loaded): the click is on no tile of the list.
    */
-  const placeOf = (view: ViewKey, index: number, imageId: number): number => {
+  const placeOf = (view: ViewKey, index: number, imageId: number): number | null => {
     if (itemAt(view, index)?.image_id === imageId) return index;
     for (const [p, items] of get().views[view].pages) {
       const at = items.findIndex((it) => it.image_id === imageId);
       if (at >= 0) return p * PAGE_SIZE + at;
     }
-    return index;
+    return null;
   };
   /** The images at lo..hi from the loaded pages, or null if one of those pages is not loaded. */
   const rangeOf = (view: ViewKey, lo: number, hi: number): Set<number> | null => {
@@ -88,8 +89,13 @@ export function selectionSlice(get: GetState, g: GalleryInternals, onFocusMoved:
     },
 
     async clickTile(view, index, mods = {}) {
-      // A tile drawn from the list before a refresh's page came in: the image it showed, where that page put it.
-      if (mods.imageId !== undefined) index = placeOf(view, index, mods.imageId);
+      // A tile drawn from the list before a refresh's page came in: the image it showed, where that
+      // page put it; none when it left the list (another image's verdict or label is not the curator's aim).
+      if (mods.imageId !== undefined) {
+        const at = placeOf(view, index, mods.imageId);
+        if (at === null) return;
+        index = at;
+      }
       // The image under the pointer, even a tile a refresh has not replaced yet.
       focusChosen(view, index);
       const v = get().views[view];
