@@ -15,8 +15,7 @@ interface Props {
   src: string;
   selected: boolean;
   focused: boolean;
-  /** `imageId`: the image the tile shows (its place may hold another once a refresh's page is in). */
-  onTileClick(index: number, e: MouseEvent, imageId: number): void;
+  onTileClick(index: number, e: MouseEvent): void;
 }
 
 /** A tile's label issue in words: `#rank`, beyond the estimate or closed (relabelled, confirmed or dismissed since the run listed it). */
@@ -66,7 +65,7 @@ export const Tile = memo(function Tile({ item, index, src, selected, focused, on
       data-focused={focused ? 'true' : 'false'}
       data-eol-id={item.eol_id ?? ''}
       title={`${imageLabel(item)} · p(bad) ${fmtPAt(p, threshold)}${threshold === null ? '' : flagged ? ' (flagged)' : ' (not flagged)'} · ${label}${item.origin === 'curator' ? ' (curator)' : ''}${item.issue_rank !== null ? ` · issue ${issueWords(item)}` : ''}`}
-      onClick={(e) => onTileClick(index, e, item.image_id)}
+      onClick={(e) => onTileClick(index, e)}
     >
       <div className="tile__img">
         <img src={src} loading="lazy" decoding="async" width={TILE_SIZE} height={TILE_SIZE} alt="" draggable={false} />

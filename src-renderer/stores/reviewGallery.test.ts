@@ -74,38 +74,3 @@ describe('a background refresh keeps the selection', () => {
     expect(new Set(s().views.review.selection)).toEqual(new Set([y.image_id, s().itemAt('review', at + 1)!.image_id]));
   });
 });
-
-describe('a click on a tile drawn before a refresh\'s page came in', () => {
-  test('selects the image the tile showed, at its place in the new list, not the image now at the old place', async () => {
-    const ctx = setup({ images: 300 });
-    const s = () => ctx.store.getState();
-    await s().loadScores();
-    // Flagged images, least sure first: a higher threshold takes the first ones off the list.
-    s().setFilters('review', { predicted: 'bad', order: 'asc' });
-    await until(() => expect(s().views.review.pages.has(0)).toBe(true));
-    // The tiles the curator sees at 0 and 6, drawn from this list.
-    const first = s().itemAt('review', 0)!;
-    const drawn = s().itemAt('review', 6)!;
-    const v0 = s().views.review.version;
-    s().moveThreshold(s().itemAt('review', 2)!.p_bad!);
-    await s().commitThreshold();
-    await refreshed(s, v0);
-    // The new page is in, but the grid has not drawn it yet: the click lands on the old tile at 6.
-    const now = s().itemAt('review', 6)!;
-    expect(now.image_id).not.toBe(drawn.image_id);
-    await s().clickTile('review', 6, { imageId: drawn.image_id });
-    const at = s().views.review.focus;
-    expect(at).toBeLessThan(6);
-    expect(s().itemAt('review', at)!.image_id).toBe(drawn.image_id);
-    expect([...s().views.review.selection]).toEqual([drawn.image_id]);
-    expect(s().preview.open && s().preview.view).toBe('review');
-    // An old tile whose image left the list (below the new threshold): the click selects nothing else.
-    expect([...s().views.review.pages.values()].flat().some((it) => it.image_id === first.image_id)).toBe(false);
-    await s().clickTile('review', 0, { imageId: first.image_id });
-    expect(s().views.review.focus).toBe(at);
-    expect([...s().views.review.selection]).toEqual([drawn.image_id]);
-    // Without the image (a caller that knows only the place), the place decides, as before.
-    await s().clickTile('review', 6);
-    expect([...s().views.review.selection]).toEqual([now.image_id]);
-  });
-});

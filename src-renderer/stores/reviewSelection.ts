@@ -10,12 +10,8 @@ export const MAX_RANGE = 20_000;
 export interface SelectionSlice {
   /** Move the focus; with `extend` the selection becomes the range anchor..index, else just that tile. */
   focusIndex(view: ViewKey, index: number, opts?: { extend?: boolean }): void;
-  /**
-   * Click semantics: plain selects and opens the preview, shift selects a range, toggle (ctrl/cmd)
-   * adds or removes. `imageId`: the image the clicked tile showed, which decides where the click is
-   * when a refresh's page came in after the tile was drawn and holds another image at `index`.
-   */
-  clickTile(view: ViewKey, index: number, mods?: { shift?: boolean; toggle?: boolean; imageId?: number }): Promise<void>;
+  /** Click semantics: plain selects and opens the preview, shift selects a range, toggle (ctrl/cmd) adds or removes. */
+  clickTile(view: ViewKey, index: number, mods?: { shift?: boolean; toggle?: boolean }): Promise<void>;
   selectRange(view: ViewKey, from: number, to: number): Promise<void>;
   clearSelection(view: ViewKey): void;
 }
@@ -31,20 +27,6 @@ export function selectionSlice(get: GetState, g: GalleryInternals, onFocusMoved:
   const shownPage = (view: ViewKey, p: number) => {
     const v = get().views[view];
     return v.pages.get(p) ?? v.previous.get(p);
-  };
-  /**
-   * Where `imageId`, shown by a tile at `index`, is now: `index` when it is still there (or its page
-   * is a refresh's old one, which focusChosen follows into the new list), else its place in this
-   * version's loaded pages; null when they do not hold it (it left the list, or moved to a page
-   * not loaded): the click is on no tile of the list.
-   */
-  const placeOf = (view: ViewKey, index: number, imageId: number): number | null => {
-    if (itemAt(view, index)?.image_id === imageId) return index;
-    for (const [p, items] of get().views[view].pages) {
-      const at = items.findIndex((it) => it.image_id === imageId);
-      if (at >= 0) return p * PAGE_SIZE + at;
-    }
-    return null;
   };
   /** The images at lo..hi from the loaded pages, or null if one of those pages is not loaded. */
   const rangeOf = (view: ViewKey, lo: number, hi: number): Set<number> | null => {
@@ -89,13 +71,6 @@ export function selectionSlice(get: GetState, g: GalleryInternals, onFocusMoved:
     },
 
     async clickTile(view, index, mods = {}) {
-      // A tile drawn from the list before a refresh's page came in: the image it showed, where that
-      // page put it; none when it left the list (another image's verdict or label is not the curator's aim).
-      if (mods.imageId !== undefined) {
-        const at = placeOf(view, index, mods.imageId);
-        if (at === null) return;
-        index = at;
-      }
       // The image under the pointer, even a tile a refresh has not replaced yet.
       focusChosen(view, index);
       const v = get().views[view];

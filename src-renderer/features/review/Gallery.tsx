@@ -182,9 +182,9 @@ export function Gallery({ view, emptyText, label }: Props) {
   }, [focus, cols, count, layout]);
 
   const onTileClick = useCallback(
-    (index: number, e: MouseEvent, imageId: number) => {
+    (index: number, e: MouseEvent) => {
       scrollRef.current?.focus({ preventScroll: true });
-      void store.getState().clickTile(view, index, { shift: e.shiftKey, toggle: e.ctrlKey || e.metaKey, imageId });
+      void store.getState().clickTile(view, index, { shift: e.shiftKey, toggle: e.ctrlKey || e.metaKey });
     },
     [store, view],
   );
