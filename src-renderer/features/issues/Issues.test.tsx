@@ -153,12 +153,24 @@ describe('Label issues screen', () => {
       [open[5]!, 'key'],
       [open[6]!, 'confirm'],
     ];
+    /**
+     * Click the image's tile until the focus is on it. The tiles are keyed by their place, so when a
+     * verdict's refresh lands between finding the tile and the click, the element found shows the
+     * next image by then, and the click (as a curator's at that spot) picks that one.
+     */
+    const focusTile = async (id: number) => {
+      for (let tries = 0; ; tries++) {
+        await until(() => expect(screen.getByTestId(`tile-${id}`)).toBeTruthy());
+        await user.click(screen.getByTestId(`tile-${id}`));
+        if (store.getState().itemAt('issues', store.getState().views.issues.focus)?.image_id === id) return;
+        if (tries === 4) throw new Error(`the tile of image ${id} never took the focus`);
+      }
+    };
     const callsAfter: number[] = [];
     for (const [k, [iss, how]] of steps.entries()) {
       if (how === 'elsewhere') await core.call('labels.set', { imageIds: [iss.image_id], label: iss.given === 'bad' ? 'good' : 'bad' });
       else {
-        await until(() => expect(screen.getByTestId(`tile-${iss.image_id}`)).toBeTruthy());
-        await user.click(screen.getByTestId(`tile-${iss.image_id}`));
+        await focusTile(iss.image_id);
         await until(() => expect(screen.getByTestId('issue-why').textContent).toContain(`labelled ${iss.given}`));
         if (how === 'key') await user.keyboard(opposite(iss.given));
         else if (how === 'u') await user.keyboard('u');
