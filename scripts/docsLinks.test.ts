@@ -67,6 +67,14 @@ describe('the Markdown pages link to files and headings that exist', () => {
     expect(linksOf('see [x](docs/a.md#b), [y](https://e.org/) and [z](#c)\n```\n[w](gone.md)\n```')).toEqual(['docs/a.md#b', '#c']);
   });
 
+  /** Each linked page's anchors, read and parsed once (the README links dozens of times to one page). */
+  const anchorsByFile = new Map<string, Set<string>>();
+  const anchorsIn = (file: string): Set<string> => {
+    let a = anchorsByFile.get(file);
+    if (!a) anchorsByFile.set(file, (a = anchorsOf(readFileSync(file, 'utf8'))));
+    return a;
+  };
+
   for (const page of PAGES.filter((p) => existsSync(path.join(root, p)))) {
     it(page, () => {
       const text = readFileSync(path.join(root, page), 'utf8');
@@ -75,7 +83,7 @@ describe('the Markdown pages link to files and headings that exist', () => {
         const [file, anchor] = link.split('#') as [string, string | undefined];
         const target = file ? path.resolve(path.dirname(path.join(root, page)), decodeURI(file)) : path.join(root, page);
         if (!existsSync(target)) broken.push(`${link}: no such file`);
-        else if (anchor && target.endsWith('.md') && !anchorsOf(readFileSync(target, 'utf8')).has(anchor)) broken.push(`${link}: no such heading`);
+        else if (anchor && target.endsWith('.md') && !anchorsIn(target).has(anchor)) broken.push(`${link}: no such heading`);
       }
       expect(broken).toEqual([]);
     });
