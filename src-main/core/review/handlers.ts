@@ -16,6 +16,7 @@ import { defectNetCard } from '../ml/features/defectNet';
 import { defectReason } from '../ml/features/defects';
 import { GalleryPager } from './page';
 import { SketchCache } from './sketch';
+import { SKETCH_BINS } from '../../../src-shared/domain/thresholdSketch';
 
 /** What the review handlers need from the run store (core/ml/runs.ts). */
 type RunLookup = Pick<RunStore, 'activeRunId' | 'requireRun' | 'runThresholds' | 'runThresholdViews' | 'curatorThreshold' | 'thresholdInForce' | 'model'>;
@@ -27,8 +28,10 @@ const FROM = `FROM images i JOIN labels l ON l.image_id = i.id
 export function reviewHandlers(core: CoreContext, runs: RunLookup, modelsDir: string): HandlersOf<ReviewApi> {
   const { db } = core;
   // Index-driven queries, keyset paging and cached totals (page.ts).
-  const pager = new GalleryPager(db);
-  const sketches = new SketchCache(db);
+  // The pager takes "predicted bad/good" totals from the slider's kept bins, and keeps its caches
+  // across the sketch's own stores (nothing a page reads changes).
+  const pager: GalleryPager = new GalleryPager(db, (run, t) => sketches.flaggedIfKept(run, t));
+  const sketches: SketchCache = new SketchCache(db, SKETCH_BINS, (changes) => pager.noteOwnChanges(changes));
   const explainer = new ScoreExplainer(db, runs);
   const features = new FeatureStore(db);
 

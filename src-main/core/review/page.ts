@@ -387,10 +387,23 @@ export class GalleryPager {
 
   private readonly versionStmt;
 
-  constructor(private readonly db: Db) {
+  /**
+   * @param flaggedCount The run's scored images with p(bad) ≥ t when they can be had without a
+   *   count over the index (the slider's kept bins, sketch.ts `SketchCache.flaggedIfKept`); else
+   *   undefined. The default view ("predicted bad") and "predicted good" take their totals from it.
+   */
+  constructor(
+    private readonly db: Db,
+    private readonly flaggedCount: (runId: number, t: number) => number | undefined = () => undefined,
+  ) {
     this.versionStmt = db.prepare<[], { dv: number; tc: number }>('SELECT (SELECT data_version FROM pragma_data_version) AS dv, total_changes() AS tc');
     this.changeStmt = db.prepare<[string], number>('SELECT n FROM change_counts WHERE key = ?').pluck();
     this.runCountStmt = db.prepare<[number], number>('SELECT COALESCE(SUM(n), 0) FROM prediction_counts WHERE run_id = ?').pluck();
+  }
+
+  /** `changes` rows this connection wrote that no page reads (the slider's stored sketch): they keep this pager's caches. */
+  noteOwnChanges(changes: number): void {
+    this.ownChanges += changes;
   }
 
   /** Changes whenever any connection commits to the library (or this one changes anything). */
@@ -535,11 +548,18 @@ export class GalleryPager {
 
   /**
    * The match count of `q`'s scored part from the counters of migration 019 when its filters are a
-   * label and an origin at most (or none); undefined when another filter applies.
+   * label and an origin at most (or none), or from the slider's bins when it is "predicted bad" or
+   * "predicted good" alone; undefined when another filter applies.
    */
-  private countedTotal(q: ReviewQuery, runId: number): number | undefined {
+  private countedTotal(q: ReviewQuery, runId: number, threshold: number): number | undefined {
     if (q.taxon?.trim() || q.importId !== undefined || q.bundleId !== undefined || q.issuesOnly) return undefined;
-    if (q.predicted === 'bad' || q.predicted === 'good') return undefined;
+    if (q.predicted === 'bad' || q.predicted === 'good') {
+      // Predicted bad or good and nothing else: the slider's bins count them (p(bad) ≥ t, and the rest of the run).
+      if ((q.label && q.label !== 'any') || (q.origin && q.origin !== 'any') || (q.outcome !== undefined && q.outcome !== 'all')) return undefined;
+      const flagged = this.flaggedCount(runId, threshold);
+      if (flagged === undefined) return undefined;
+      return q.predicted === 'bad' ? flagged : this.predictionCount(runId) - flagged;
+    }
     if (q.outcome !== undefined && q.outcome !== 'all' && q.outcome !== 'unlabeled') return undefined;
     let labels = ['good', 'bad', 'none'];
     if (q.label && q.label !== 'any') labels = labels.filter((l) => l === q.label);
@@ -607,8 +627,9 @@ export class GalleryPager {
       return { total: issues.total + rest.total, items: [...issues.items, ...rest.items] };
     }
     const plan = this.plan(args, runId, threshold);
-    // The run's predictions with a label and origin filter at most: the count is the counters' (migration 019).
-    const counted = runId !== null && plan.kind === 'predictions' ? this.countedTotal(args, runId) : undefined;
+    // The run's predictions with a label and origin filter at most: the count is the counters' (migration 019);
+    // predicted bad or good alone: the slider's bins'.
+    const counted = runId !== null && plan.kind === 'predictions' ? this.countedTotal(args, runId, threshold) : undefined;
     const first = this.pageOf(plan, offset, limit, counted);
     if (!this.splitsUnscored(args, runId)) return first;
     // The scored images by p(bad) on the run's index (`plan`), then the unscored by id: two walks, not a sort of the library.

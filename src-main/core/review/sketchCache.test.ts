@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ResultOf } from '../../../src-shared/contract/handlers';
 import { mulberry32 } from '../../../src-shared/domain/random';
 import { seedLibrary, type SeededLibrary } from '../../../test-support/seedLibrary';
-import { predictionSketch } from './sketch';
+import { SKETCH_BINS, sketchGrid } from '../../../src-shared/domain/thresholdSketch';
+import { flaggedAt, flaggedFromBins, predictionSketch, scoreBins } from './sketch';
 
 describe("review.scores' sketch across label changes", () => {
   let lib: SeededLibrary;
@@ -75,5 +76,23 @@ describe("review.scores' sketch across label changes", () => {
       expect(r.sketch, `step ${step}`).toEqual(rebuilt(r));
       if (what < 0.7) expect(sql.filter((s) => /predictions_run_p\b/.test(s)), `step ${step}`).toEqual([]);
     }
+  });
+
+  it("counts the images flagged at a threshold from the bins as the plain count does, near the grid's edges too", () => {
+    const { db } = lib.core.context;
+    const edges = sketchGrid(SKETCH_BINS);
+    const all = scoreBins(db, runId, edges);
+    // The library's own scores (the count changes at each), points just either side of grid edges, and random ones.
+    const rand = mulberry32(9);
+    const scored = db.prepare('SELECT p_bad FROM predictions WHERE run_id = ?').pluck().all(runId) as number[];
+    const near = Array.from({ length: 40 }, () => edges[1 + Math.floor(rand() * (edges.length - 2))]!).flatMap((e) => [e - 1e-12, e, e + 1e-12]);
+    const ts = [...scored.slice(0, 60), ...near, ...Array.from({ length: 40 }, () => rand()), 1e-9, 1 - 1e-9, 0.999999999999];
+    let differing = 0;
+    for (const t of ts) {
+      expect(flaggedFromBins(db, runId, t, edges, all), `t = ${t}`).toBe(flaggedAt(db, runId, t));
+      if (flaggedAt(db, runId, t) !== flaggedAt(db, runId, t + 0.05)) differing++;
+    }
+    // The thresholds do move the count (the check is not between zeros).
+    expect(differing).toBeGreaterThan(50);
   });
 });
