@@ -98,6 +98,24 @@ describe("review.scores' sketch kept in the library", () => {
     expect(storedRow(reader, lib.runId!)!.scores_change).toBeGreaterThan(before.scores_change);
   });
 
+  it('counts again after the stored splits change (a training run that stopped before scoring), equal to a full count', async () => {
+    const lib = library();
+    const first = await scores(lib.core);
+    await lib.core.close();
+    // Another process's run assigns some out-of-fold images to the test split, then fails: no prediction changes.
+    const writer = openCore(lib.dataDir);
+    const moved = lib.images.filter((im) => im.heldout && im.id % 4 !== 0 && im.label !== null).slice(0, 6);
+    const put = writer.context.db.prepare("INSERT OR REPLACE INTO splits (image_id, group_id, split, fold) VALUES (?, ?, 'test', 0)");
+    for (const im of moved) put.run(im.id, im.id);
+    await writer.close();
+    const reader = openCore(lib.dataDir);
+    const again = await scores(reader);
+    expect(again.heldPass).toBe(true);
+    expect(again.r.sketch).toEqual(rebuilt(reader, again.r));
+    const held = (r: typeof first.r) => [...r.sketch.heldoutBad, ...r.sketch.heldoutGood].reduce((s, x) => s + x, 0);
+    expect(held(again.r)).toBe(held(first.r) - moved.length);
+  });
+
   it('does not trust a damaged row or one made on another grid', async () => {
     const lib = library();
     await scores(lib.core);

@@ -1,6 +1,7 @@
 /**
- * Migration 027 on a real database: a version-26 library gains an empty `sketch_cache`, and a run's
- * stored sketch goes with the run (foreign key, ON DELETE CASCADE), so no row outlives its run.
+ * Migration 027 on a real database: a version-26 library gains an empty `sketch_cache`, a run's
+ * stored sketch goes with the run (foreign key, ON DELETE CASCADE), so no row outlives its run, and
+ * every change of the stored splits moves `change_counts.scores` (the held-out counts read them).
  */
 import { describe, expect, it } from 'vitest';
 import { schemaVersion } from '../open';
@@ -24,5 +25,28 @@ describe('migration 027 (sketch_cache)', () => {
     expect(() => put.run(other + 100)).toThrow(/FOREIGN KEY/);
     db.prepare('DELETE FROM runs WHERE id = ?').run(run);
     expect(db.prepare('SELECT run_id FROM sketch_cache').pluck().all()).toEqual([other]);
+  });
+
+  it('moves the scores counter on every write of the splits, and on nothing else there', () => {
+    const db = mdb.open();
+    const counter = () => db.prepare("SELECT n FROM change_counts WHERE key = 'scores'").pluck().get() as number;
+    const img = (sha: string) => Number(db.prepare("INSERT INTO images (sha256, path, format, width, height, bytes, thumb_path, preview_path) VALUES (?, 'p', 'jpeg', 1, 1, 1, 't', 'v')").run(sha).lastInsertRowid);
+    const a = img('a');
+    const b = img('b');
+    const start = counter();
+    expect(counter()).toBe(start);
+    db.prepare("INSERT INTO splits (image_id, group_id, split, fold) VALUES (?, ?, 'train', 0)").run(a, a);
+    expect(counter()).toBe(start + 1);
+    // As trainService writes them: INSERT OR REPLACE of a row that exists.
+    db.prepare("INSERT OR REPLACE INTO splits (image_id, group_id, split, fold) VALUES (?, ?, 'test', 0)").run(a, a);
+    const afterReplace = counter();
+    expect(afterReplace).toBeGreaterThan(start + 1);
+    db.prepare("UPDATE splits SET fold = 1 WHERE image_id = ?").run(a);
+    expect(counter()).toBe(afterReplace + 1);
+    db.prepare('DELETE FROM splits WHERE image_id = ?').run(a);
+    expect(counter()).toBe(afterReplace + 2);
+    // A write elsewhere (an image) leaves it.
+    db.prepare("UPDATE images SET width = 2 WHERE id = ?").run(b);
+    expect(counter()).toBe(afterReplace + 2);
   });
 });

@@ -8,6 +8,11 @@
  * still has the value it was made at and the grid has the same number of bins, and its held-out
  * counts are brought up to date from the `label_events` after `held_last_event` (or made again);
  * anything else and the sketch is counted from scratch, as before. Deleting every row is always safe.
+ *
+ * The held-out counts also read the stored splits (a run's out-of-fold images leave out the test
+ * split, runs.ts outOfFoldSql), which a training run writes before it scores anything, and which a
+ * run that then fails or is cancelled leaves changed. So a change of the splits moves
+ * `change_counts.scores` too, as a changed prediction does.
  */
 export const sql = /* sql */ `
 CREATE TABLE sketch_cache (
@@ -19,4 +24,14 @@ CREATE TABLE sketch_cache (
   held_last_event INTEGER,           -- the newest label_events id they include
   held_counts     TEXT               -- JSON: { bad, good, points } (sketch.ts HeldoutCounts)
 );
+
+CREATE TRIGGER splits_scores_insert AFTER INSERT ON splits BEGIN
+  UPDATE change_counts SET n = n + 1 WHERE key = 'scores';
+END;
+CREATE TRIGGER splits_scores_update AFTER UPDATE ON splits BEGIN
+  UPDATE change_counts SET n = n + 1 WHERE key = 'scores';
+END;
+CREATE TRIGGER splits_scores_delete AFTER DELETE ON splits BEGIN
+  UPDATE change_counts SET n = n + 1 WHERE key = 'scores';
+END;
 `;
