@@ -18,10 +18,15 @@ import { offGrid, sketchBin, SKETCH_BINS, sketchGrid, type SketchPoint, type Thr
 import type { Db } from '../db/open';
 import { outOfFoldSql } from '../ml/runs';
 
+/** The run's scored images with lo ≤ p(bad) < hi, over the (run_id, p_bad) index. */
+function rangeCount(db: Db) {
+  return db.prepare<[number, number, number], { n: number }>('SELECT COUNT(*) AS n FROM predictions INDEXED BY predictions_run_p WHERE run_id = ? AND p_bad >= ? AND p_bad < ?');
+}
+
 /** Counts of every scored image of the run per grid bin (B + 1 of them): one range count per bin over the (run_id, p_bad) index. */
 export function scoreBins(db: Db, runId: number, edges: readonly number[]): number[] {
   const bins = edges.length - 1;
-  const range = db.prepare<[number, number, number], { n: number }>('SELECT COUNT(*) AS n FROM predictions INDEXED BY predictions_run_p WHERE run_id = ? AND p_bad >= ? AND p_bad < ?');
+  const range = rangeCount(db);
   const all = new Array<number>(bins + 1).fill(0);
   for (let k = 0; k <= bins; k++) all[k] = range.get(runId, k === 0 ? -Infinity : edges[k]!, k === bins ? Infinity : edges[k + 1]!)!.n;
   return all;
@@ -42,8 +47,7 @@ export function flaggedFromBins(db: Db, runId: number, t: number, edges: readonl
   const bins = edges.length - 1;
   const b = sketchBin(t, edges);
   if (b >= bins) return flaggedAt(db, runId, t);
-  // (Its bounds in the other order than scoreBins' statement: tests tell the two apart by their SQL.)
-  let n = db.prepare<[number, number, number], { n: number }>('SELECT COUNT(*) AS n FROM predictions INDEXED BY predictions_run_p WHERE run_id = ? AND p_bad < ? AND p_bad >= ?').get(runId, edges[b + 1]!, t)!.n;
+  let n = rangeCount(db).get(runId, t, edges[b + 1]!)!.n;
   for (let k = b + 1; k <= bins; k++) n += all[k]!;
   return n;
 }
@@ -77,6 +81,11 @@ export function heldoutCounts(db: Db, runId: number, thresholds: readonly number
   const c: HeldoutCounts = { bad: new Array<number>(edges.length).fill(0), good: new Array<number>(edges.length).fill(0), points: thresholds.map(() => ({ bad: 0, good: 0 })) };
   for (const [s, label] of held.raw().iterate(runId)) countHeldout(c, thresholds, edges, s, label, 1);
   return c;
+}
+
+/** `change_counts.scores` (migration 019): moves whenever a prediction or a stored split changes. */
+function scoresVersion(db: Db): number {
+  return db.prepare<[], number>("SELECT n FROM change_counts WHERE key = 'scores'").pluck().get() ?? 0;
 }
 
 /** The newest label change (label_events is append-only: every label write, by every process, adds one). */
@@ -169,7 +178,7 @@ export class SketchCache {
   flaggedIfKept(runId: number, t: number): number | undefined {
     const { db, edges } = this;
     return db.transaction(() => {
-      const change = db.prepare<[], number>("SELECT n FROM change_counts WHERE key = 'scores'").pluck().get() ?? 0;
+      const change = scoresVersion(db);
       if (this.scores?.run !== runId || this.scores.change !== change) {
         const stored = this.stored(runId, change);
         const all = stored ? parseCounts(stored.all_counts, this.bins + 1) : null;
@@ -189,7 +198,7 @@ export class SketchCache {
     let counted = false;
     const sketch = db.transaction(() => {
       // One read transaction: the counter, the counts and the label events seen agree with each other.
-      const change = db.prepare<[], number>("SELECT n FROM change_counts WHERE key = 'scores'").pluck().get() ?? 0;
+      const change = scoresVersion(db);
       const missing = this.scores?.run !== runId || this.scores.change !== change;
       const stored = missing || this.held?.run !== runId ? this.stored(runId, change) : null;
       if (missing) {
@@ -257,11 +266,15 @@ export class SketchCache {
   }
 }
 
-/** A JSON array of n non-negative integers, else null (a row damaged or written by something else is not trusted). */
-function parseCounts(text: string | null, n: number): number[] | null {
+/** n non-negative integers, else null (a row damaged or written by something else is not trusted). */
+function countsOf(v: unknown, n: number): number[] | null {
+  return Array.isArray(v) && v.length === n && v.every((x) => Number.isSafeInteger(x) && (x as number) >= 0) ? (v as number[]) : null;
+}
+
+/** A JSON array of n non-negative integers, else null. */
+function parseCounts(text: string, n: number): number[] | null {
   try {
-    const v: unknown = JSON.parse(text ?? '');
-    return Array.isArray(v) && v.length === n && v.every((x) => Number.isSafeInteger(x) && (x as number) >= 0) ? (v as number[]) : null;
+    return countsOf(JSON.parse(text), n);
   } catch {
     return null;
   }
@@ -270,16 +283,16 @@ function parseCounts(text: string | null, n: number): number[] | null {
 /** The stored held-out counts, when whole and of the expected shape. */
 function storedHeld(row: StoredSketch, run: number, n: number, points: number): { run: number; change: number; extra: string; lastEvent: number; counts: HeldoutCounts } | null {
   if (row.held_extra === null || row.held_last_event === null || row.held_counts === null) return null;
+  let v: { bad?: unknown; good?: unknown; points?: unknown };
   try {
-    const v = JSON.parse(row.held_counts) as { bad?: unknown; good?: unknown; points?: unknown };
-    const bad = parseCounts(JSON.stringify(v.bad ?? null), n);
-    const good = parseCounts(JSON.stringify(v.good ?? null), n);
-    const pts = Array.isArray(v.points) && v.points.length === points ? (v.points as unknown[]) : null;
-    const ok = (x: unknown): x is { bad: number; good: number } =>
-      typeof x === 'object' && x !== null && Number.isSafeInteger((x as { bad: unknown }).bad) && Number.isSafeInteger((x as { good: unknown }).good);
-    if (!bad || !good || !pts || !pts.every(ok)) return null;
-    return { run, change: row.scores_change, extra: row.held_extra, lastEvent: row.held_last_event, counts: { bad, good, points: pts.map((p) => ({ bad: p.bad, good: p.good })) } };
+    v = JSON.parse(row.held_counts) as typeof v;
   } catch {
     return null;
   }
+  const bad = countsOf(v?.bad, n);
+  const good = countsOf(v?.good, n);
+  const ok = (x: unknown): x is { bad: number; good: number } =>
+    typeof x === 'object' && x !== null && Number.isSafeInteger((x as { bad: unknown }).bad) && Number.isSafeInteger((x as { good: unknown }).good);
+  if (!bad || !good || !Array.isArray(v?.points) || v.points.length !== points || !v.points.every(ok)) return null;
+  return { run, change: row.scores_change, extra: row.held_extra, lastEvent: row.held_last_event, counts: { bad, good, points: v.points.map((p) => ({ bad: p.bad, good: p.good })) } };
 }
