@@ -628,8 +628,8 @@ export class GalleryPager {
     }
     const plan = this.plan(args, runId, threshold);
     // The run's predictions with a label and origin filter at most: the count is the counters' (migration 019);
-    // predicted bad or good alone: the slider's bins'.
-    const counted = runId !== null && plan.kind === 'predictions' ? this.countedTotal(args, runId, threshold) : undefined;
+    // predicted bad or good alone: the slider's bins'. Asked only when the query's total is not kept yet.
+    const counted = runId !== null && plan.kind === 'predictions' ? () => this.countedTotal(args, runId, threshold) : undefined;
     const first = this.pageOf(plan, offset, limit, counted);
     if (!this.splitsUnscored(args, runId)) return first;
     // The scored images by p(bad) on the run's index (`plan`), then the unscored by id: two walks, not a sort of the library.
@@ -651,13 +651,16 @@ export class GalleryPager {
     return n;
   }
 
-  /** Items offset..offset+limit of one plan; `knownTotal`: its match count when the caller knows it. */
-  private pageOf(plan: PagePlan, offset: number, limit: number, knownTotal?: number): { total: number; items: GalleryItem[] } {
+  /**
+   * Items offset..offset+limit of one plan; `knownTotal`: its match count when the caller knows it
+   * (or a way to get it without counting, asked only when the plan's total is not kept).
+   */
+  private pageOf(plan: PagePlan, offset: number, limit: number, knownTotal?: number | (() => number | undefined)): { total: number; items: GalleryItem[] } {
     const where = plan.where.length ? `WHERE ${plan.where.join(' AND ')}` : '';
     const sig = JSON.stringify([plan.select, where, plan.order, plan.params]);
     let state = this.queries.get(sig);
     if (!state) {
-      const total = knownTotal ?? this.countOf(plan);
+      const total = (typeof knownTotal === 'function' ? knownTotal() : knownTotal) ?? this.countOf(plan);
       state = { total, anchors: new Map() };
       if (this.queries.size >= MAX_QUERIES) this.queries.delete(this.queries.keys().next().value as string);
       this.queries.set(sig, state);
