@@ -176,7 +176,7 @@ export class SketchCache {
    * of every index entry from t up); undefined when they would have to be counted first.
    */
   flaggedIfKept(runId: number, t: number): number | undefined {
-    const { db, edges } = this;
+    const { db } = this;
     return db.transaction(() => {
       const change = scoresVersion(db);
       if (this.scores?.run !== runId || this.scores.change !== change) {
@@ -185,11 +185,16 @@ export class SketchCache {
         if (!all) return undefined;
         this.scores = { run: runId, change, all, flagged: new Map() };
       }
-      const scores = this.scores;
-      let n = scores.flagged.get(t);
-      if (n === undefined) scores.flagged.set(t, (n = flaggedFromBins(db, runId, t, edges, scores.all)));
-      return n;
+      return this.flagged(runId, t);
     })();
+  }
+
+  /** The kept bins' flagged count at t (they are the run's, at the current scores version), counted once. */
+  private flagged(runId: number, t: number): number {
+    const scores = this.scores!;
+    let n = scores.flagged.get(t);
+    if (n === undefined) scores.flagged.set(t, (n = flaggedFromBins(this.db, runId, t, this.edges, scores.all)));
+    return n;
   }
 
   sketch(runId: number, thresholds: readonly (number | null | undefined)[]): ThresholdSketchData {
@@ -226,12 +231,7 @@ export class SketchCache {
         applyLabelChanges(db, runId, held!.lastEvent, held!.counts, extra, edges);
         held!.lastEvent = lastEvent;
       }
-      const flagged = (t: number) => {
-        let n = scores.flagged.get(t);
-        if (n === undefined) scores.flagged.set(t, (n = flaggedFromBins(db, runId, t, edges, scores.all)));
-        return n;
-      };
-      return assemble(this.bins, edges, scores.all, held!.counts, extra, flagged);
+      return assemble(this.bins, edges, scores.all, held!.counts, extra, (t) => this.flagged(runId, t));
     })();
     if (counted) this.keep(runId);
     return sketch;
