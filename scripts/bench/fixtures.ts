@@ -322,7 +322,7 @@ export function warmRead(w: WarmResult | null | undefined): string {
   if (!w) return 'not asked for';
   if (w.skipped === 'aborted') return `${mb(w.bytes).toFixed(0)} MB, stopped at close`;
   if (w.skipped) return `skipped (${w.skipped})`;
-  return `${mb(w.bytes).toFixed(0)} MB`;
+  return `${mb(w.bytes).toFixed(0)} MB${w.pausedMs ? `, stepped aside ${w.pausedMs} ms for calls` : ''}`;
 }
 
 /** Busy CPU seconds of the whole machine (all cores, all processes) since boot, from os.cpus(). */

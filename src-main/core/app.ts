@@ -14,7 +14,7 @@ import type { DemoOffer } from '../../src-shared/domain/library';
 import { DEFAULT_TRAIN_PARAMS } from '../../src-shared/domain/ml';
 import type { CoreContext, EventBus } from './context';
 import { openDatabase, type Db } from './db/open';
-import { warmFiles, type WarmResult } from './db/warm';
+import { ForegroundGate, warmFiles, type WarmResult } from './db/warm';
 import { labelHandlers } from './labels/handlers';
 import { LabelService } from './labels/labels';
 import { libraryHandlers } from './library/handlers';
@@ -171,7 +171,11 @@ export function createCore(opts: CoreOptions): Core {
     throw e;
   }
   const warmAbort = new AbortController();
-  const warmed = opts.warm ? warmFiles([paths.db, `${paths.db}-wal`], { signal: warmAbort.signal }).catch((): WarmResult => ({ bytes: 0, skipped: 'failed' })) : null;
+  // Calls in flight: the warm-up's reads step aside for them (db/warm.ts).
+  const foreground = new ForegroundGate();
+  const warmed = opts.warm
+    ? warmFiles([paths.db, `${paths.db}-wal`], { signal: warmAbort.signal, foreground }).catch((): WarmResult => ({ bytes: 0, skipped: 'failed' }))
+    : null;
   // Other programs' writes to the library, announced while anyone listens (watch.ts); the core's own announcements are not repeated.
   let watcher: LibraryWatcher | null = null;
   const { bus: events, relay } = createEventBus({
@@ -290,7 +294,12 @@ export function createCore(opts: CoreOptions): Core {
         callOpts.onProgress?.(p);
         events.emit('job.progress', p);
       };
-      return handler(checked, { signal, progress });
+      foreground.enter();
+      try {
+        return await handler(checked, { signal, progress });
+      } finally {
+        foreground.leave();
+      }
     },
     async close() {
       watcher?.stop();

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCore } from '../app';
-import { warmFiles } from './warm';
+import { ForegroundGate, warmFiles, type WarmResult } from './warm';
 
 let dir: string;
 beforeEach(() => {
@@ -49,7 +49,107 @@ describe('warmFiles', () => {
   });
 });
 
+/** Whether p has settled after ms. */
+const settledWithin = async (p: Promise<unknown>, ms: number) => {
+  let done = false;
+  void p.then(() => (done = true));
+  await new Promise((r) => setTimeout(r, ms));
+  return done;
+};
+
+describe('warmFiles with a foreground gate', () => {
+  it('reads nothing while a call is in flight and everything once it has left', async () => {
+    const a = fileOf('a', 1 << 20);
+    const gate = new ForegroundGate();
+    gate.enter();
+    const pending = warmFiles([a], { foreground: gate, maxPauseMs: 60_000, chunkBytes: 65536 });
+    expect(await settledWithin(pending, 300)).toBe(false);
+    gate.leave();
+    expect(gate.inFlight).toBe(0);
+    const t = performance.now();
+    const r = await pending;
+    // Woken when the last call left, not at the end of its 50-ms slice's pause budget.
+    expect(performance.now() - t).toBeLessThan(1000);
+    expect(r.bytes).toBe(1 << 20);
+    expect(r.pausedMs).toBeGreaterThanOrEqual(250);
+  });
+
+  it('waits for calls that never end only so long in all, then reads on', async () => {
+    const a = fileOf('a', 1 << 20);
+    const gate = new ForegroundGate();
+    gate.enter();
+    gate.enter();
+    const t = performance.now();
+    const r = await warmFiles([a], { foreground: gate, maxPauseMs: 200, chunkBytes: 65536 });
+    expect(r.bytes).toBe(1 << 20);
+    expect(r.pausedMs).toBeGreaterThanOrEqual(150);
+    expect(r.pausedMs).toBeLessThan(1000);
+    expect(performance.now() - t).toBeLessThan(5000);
+    expect(gate.inFlight).toBe(2);
+  });
+
+  it('stops waiting when aborted', async () => {
+    const a = fileOf('a', 1 << 20);
+    const gate = new ForegroundGate();
+    gate.enter();
+    const ac = new AbortController();
+    const pending = warmFiles([a], { foreground: gate, maxPauseMs: 60_000, signal: ac.signal });
+    await new Promise((r) => setTimeout(r, 100));
+    const t = performance.now();
+    ac.abort();
+    const r = await pending;
+    expect(performance.now() - t).toBeLessThan(1000);
+    expect(r).toMatchObject({ bytes: 0, skipped: 'aborted' });
+  });
+
+  it('reads at once with no calls in flight, and says it never waited', async () => {
+    const a = fileOf('a', 300_000);
+    expect(await warmFiles([a], { foreground: new ForegroundGate(), maxPauseMs: 60_000 })).toEqual({ bytes: 300_000, pausedMs: 0 });
+  });
+});
+
 describe('createCore({ warm })', () => {
+  it("steps the warm-up aside while a call is answered, a failed call's included", async () => {
+    const core = createCore({ dataDir: path.join(dir, 'lib'), ml: 'in-process', warm: true });
+    try {
+      const handlers = core.handlers as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+      const real = handlers['library.status']!;
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      handlers['library.status'] = async (...a) => {
+        await held;
+        return real(...a);
+      };
+      // The call enters before the reading thread has started, and holds it back while in flight.
+      const call = core.call('library.status', {});
+      expect(await settledWithin(core.warmed!, 300)).toBe(false);
+      release();
+      expect(await call).toMatchObject({ images: 0 });
+      const r = (await core.warmed) as WarmResult;
+      expect(r.bytes).toBeGreaterThan(0);
+      expect(r.pausedMs).toBeGreaterThanOrEqual(250);
+      expect(r.pausedMs).toBeLessThan(1000);
+    } finally {
+      await core.close();
+    }
+    // A call that fails leaves the gate too: the warm-up is not held for its whole pause budget.
+    const again = createCore({ dataDir: path.join(dir, 'lib'), ml: 'in-process', warm: true });
+    try {
+      const handlers = again.handlers as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+      handlers['library.status'] = async () => {
+        await new Promise((r) => setTimeout(r, 100));
+        throw new Error('boom');
+      };
+      await expect(again.call('library.status', {})).rejects.toThrow('boom');
+      const r = (await again.warmed) as WarmResult;
+      expect(r.bytes).toBeGreaterThan(0);
+      expect(r.pausedMs).toBeLessThan(400);
+    } finally {
+      await again.close();
+    }
+  });
+
+
   it('warms the library database in the background only when asked, and close() waits for it', async () => {
     const cold = createCore({ dataDir: path.join(dir, 'lib'), ml: 'in-process' });
     expect(cold.warmed).toBeNull();
