@@ -131,6 +131,15 @@ export function predictionSketch(db: Db, runId: number, thresholds: readonly (nu
 /** More label changes than this since the held-out counts were made: one pass again rather than image by image. */
 export const LABEL_CHANGES_APPLIED = 20_000;
 
+/** Held-out counts kept for a run: made at scores version `change`, marked thresholds `extra` (JSON), up to label event `lastEvent`. */
+interface KeptHeld {
+  run: number;
+  change: number;
+  extra: string;
+  lastEvent: number;
+  counts: HeldoutCounts;
+}
+
 /** A sketch_cache row (migration 027) as read. */
 interface StoredSketch {
   bins: number;
@@ -156,7 +165,7 @@ interface StoredSketch {
 export class SketchCache {
   private readonly edges: number[];
   private scores: { run: number; change: number; all: number[]; flagged: Map<number, number> } | null = null;
-  private held: { run: number; change: number; extra: string; lastEvent: number; counts: HeldoutCounts } | null = null;
+  private held: KeptHeld | null = null;
 
   /**
    * @param ownWrites Told how many rows each store of the sketch wrote (the gallery's pager keeps
@@ -216,7 +225,7 @@ export class SketchCache {
       const extraKey = JSON.stringify(extra);
       // Kept counts (in memory, else the stored row's) are used when made for this run, scores
       // version and thresholds, and no more than LABEL_CHANGES_APPLIED label changes ago.
-      const usable = (h: { run: number; change: number; extra: string; lastEvent: number } | null) =>
+      const usable = (h: KeptHeld | null): h is KeptHeld =>
         h !== null && h.run === runId && h.change === change && h.extra === extraKey && lastEvent >= h.lastEvent && lastEvent - h.lastEvent <= LABEL_CHANGES_APPLIED;
       let held = this.held;
       if (!usable(held)) {
@@ -227,11 +236,11 @@ export class SketchCache {
         }
         this.held = held;
       }
-      if (lastEvent > held!.lastEvent) {
-        applyLabelChanges(db, runId, held!.lastEvent, held!.counts, extra, edges);
-        held!.lastEvent = lastEvent;
+      if (lastEvent > held.lastEvent) {
+        applyLabelChanges(db, runId, held.lastEvent, held.counts, extra, edges);
+        held.lastEvent = lastEvent;
       }
-      return assemble(this.bins, edges, scores.all, held!.counts, extra, (t) => this.flagged(runId, t));
+      return assemble(this.bins, edges, scores.all, held.counts, extra, (t) => this.flagged(runId, t));
     })();
     if (counted) this.keep(runId);
     return sketch;
@@ -281,7 +290,7 @@ function parseCounts(text: string, n: number): number[] | null {
 }
 
 /** The stored held-out counts, when whole and of the expected shape. */
-function storedHeld(row: StoredSketch, run: number, n: number, points: number): { run: number; change: number; extra: string; lastEvent: number; counts: HeldoutCounts } | null {
+function storedHeld(row: StoredSketch, run: number, n: number, points: number): KeptHeld | null {
   if (row.held_extra === null || row.held_last_event === null || row.held_counts === null) return null;
   let v: { bad?: unknown; good?: unknown; points?: unknown };
   try {
