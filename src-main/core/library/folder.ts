@@ -32,6 +32,7 @@ import type { Label } from '../../../src-shared/domain/label';
 import type { FailureReason } from '../../../src-shared/domain/library';
 import { DEFAULT_FETCH_OPTIONS, FetchFailure } from './fetch';
 import { describeStat, readOpened } from './sources';
+import { IN_LIBRARY, isLibraryFolderTest } from './inLibrary';
 
 /** File name endings of the formats verify.ts accepts (JPEG's rarer ones too: .jfif, .jpe, .pjpeg, .pjp). */
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.jfif', '.pjpeg', '.pjp', '.png', '.apng', '.webp', '.gif', '.tif', '.tiff', '.avif', '.heic', '.heif']);
@@ -176,8 +177,13 @@ function shortage(folder: Buffer, code: string, e: unknown): QcError {
   return new QcError('internal', `cannot list this folder now (${code}: ${(e as Error).message}); the system is short of a resource (open files, memory): nothing was imported, try again`, { file: pathText(folder) });
 }
 
-export function scanFolder(dir: string): FolderScan {
+/**
+ * The pictures of the folder `dir` (see above). `library`: the library's folder, which is left out
+ * with its reason where it lies inside `dir` (its thumbnails are not new pictures).
+ */
+export function scanFolder(dir: string, opts: { library?: string } = {}): FolderScan {
   const abs = path.resolve(dir);
+  const isLibrary = opts.library ? isLibraryFolderTest(opts.library) : () => false;
   const chosen = Buffer.from(abs);
   if (!isDir(chosen)) throw new QcError('bad_input', 'not a folder', { file: abs });
   const base = realOf(chosen) ?? chosen;
@@ -247,6 +253,10 @@ export function scanFolder(dir: string): FolderScan {
    * case) is read as the layout says.
    */
   const list = (folder: Buffer, rating: number | null, folderLabel: Label | null, level?: Level, classFolder?: string): void => {
+    if (isLibrary(folder)) {
+      problem(folder, 'local_refused', IN_LIBRARY);
+      return;
+    }
     let entries: fs.Dirent<Buffer>[];
     try {
       entries = fs.readdirSync(folder, { withFileTypes: true, encoding: 'buffer' });

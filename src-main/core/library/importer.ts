@@ -24,6 +24,8 @@ import { fetchBytes, fetchList, FetchFailure, DEFAULT_FETCH_OPTIONS } from './fe
 import { IMAGE_EXTENSIONS, pathOfFileUrl, pathText, readFolderFile, scanFolder, type FolderProblem } from './folder';
 import { bufferReader, detectKind, isTagHeader, scanInput, tagFileHeader, type ReadAt, type RowProblem } from './parse';
 import { heldHere, ownerEnded, ownersOf, sha256, thisProcess, type ImageStore, type ImportJournal, type StoredFiles } from './store';
+import { IN_LIBRARY_WHY, isInLibrary, realLibrary } from './inLibrary';
+import type { LibraryPaths } from '../paths';
 import { holdingReads, isPrivateHost, openInputFile, readLocalFile, resolveSource, withoutPassword, type Mirror, type SourcePolicy } from './sources';
 import { DEFAULT_MAX_PIXELS, type DerivedFiles, verifyImage, VerifyFailure } from './verify';
 import type { Decoded } from '../ml/backbone/preprocess';
@@ -98,6 +100,8 @@ export const URL_PAGE = 1000;
 
 export interface ImporterDeps {
   db: Db;
+  /** The library's folder: never read as a source of pictures (inLibrary.ts). */
+  paths: Pick<LibraryPaths, 'root'>;
   store: ImageStore;
   labels: LabelService;
   maxPixels?: number;
@@ -318,14 +322,16 @@ export function parseMirror(spec: string): Mirror {
 
 /**
  * One mirror as every path into the importer needs it: the folder resolved to an absolute path
- * without a trailing separator, and checked to exist before anything is imported.
+ * without a trailing separator, and checked to exist before anything is imported; given the
+ * library's folder, one inside it is refused (inLibrary.ts).
  */
-export function checkMirror(m: Mirror): Mirror {
+export function checkMirror(m: Mirror, library?: string): Mirror {
   if (!m.prefix) throw new QcError('bad_input', `a mirror needs a URL prefix (folder ${m.dir})`);
   if (!m.dir.trim()) throw new QcError('bad_input', `the mirror for ${m.prefix} needs a folder`);
   const dir = path.resolve(m.dir.trim());
   if (!fs.existsSync(dir)) throw new QcError('bad_input', `mirror folder does not exist: ${dir}`, { file: dir });
   if (!fs.statSync(dir).isDirectory()) throw new QcError('bad_input', `mirror is not a folder: ${dir}`, { file: dir });
+  if (library !== undefined && isInLibrary(dir, library)) throw new QcError('bad_input', `the mirror folder is inside the library folder (${path.resolve(library)}), ${IN_LIBRARY_WHY}; choose the folder the pictures were downloaded to`, { file: dir });
   return { prefix: m.prefix, dir };
 }
 
@@ -493,7 +499,7 @@ export class Importer {
   async run(args: ImportArgs, ctx: CallContext, opts: RunOptions = {}): Promise<ImportSummary> {
     const started = performance.now();
     const counters = { network: 0 };
-    args = { ...args, mirrors: (args.mirrors ?? []).map(checkMirror) };
+    args = { ...args, mirrors: (args.mirrors ?? []).map((m) => checkMirror(m, this.deps.paths.root)) };
     const prepared = await this.prepare(args, ctx, counters);
     try {
       return await this.execute(prepared, args, ctx, started, counters, [], opts);
@@ -504,7 +510,7 @@ export class Importer {
 
   /** Retry every URL that failed before, in any import. */
   async retryFailed(args: Omit<ImportArgs, 'source' | 'kind' | 'retryFailed'>, ctx: CallContext): Promise<ImportSummary> {
-    args = { ...args, mirrors: (args.mirrors ?? []).map(checkMirror) };
+    args = { ...args, mirrors: (args.mirrors ?? []).map((m) => checkMirror(m, this.deps.paths.root)) };
     const folders = new Set(this.q.folderSources.all());
     const failed = this.q.allFetchFailures.all();
     // Nothing to try: no import row is recorded (id 0).
@@ -696,7 +702,10 @@ export class Importer {
     }
     if (args.kind === 'folder' || isFolder) {
       if (!local || !isFolder) throw new QcError('bad_input', 'the kind folder needs a folder, and this is a file: choose another kind or auto-detect', { file: local ?? source });
-      const scan = scanFolder(local);
+      if (isInLibrary(local, this.deps.paths.root)) {
+        throw new QcError('bad_input', `the folder is the library folder or inside it (${path.resolve(this.deps.paths.root)}), ${IN_LIBRARY_WHY}; choose a folder of pictures outside the library`, { file: local });
+      }
+      const scan = scanFolder(local, { library: this.deps.paths.root });
       if (!scan.rows.length && !scan.problems.length) {
         // Nothing to import (the wrong folder chosen?): refused, so no empty import is recorded.
         const skipped = Object.entries(scan.skippedByExtension).map(([ext, n]) => `${n} ${ext || '(no extension)'}`);
@@ -1144,6 +1153,7 @@ export class Importer {
     // 3. Fetch, verify and store the rest, bounded. Nothing a single URL does can stop the others.
     const newImages = new Set<number>();
     const mirrors = args.mirrors ?? [];
+    const library = realLibrary(this.deps.paths.root);
     const concurrency = Number.isSafeInteger(args.concurrency) ? (args.concurrency as number) : DEFAULT_CONCURRENCY;
     const limit = pLimit(Math.max(1, Math.min(64, concurrency)));
     let done = 0;
@@ -1168,7 +1178,7 @@ export class Importer {
         const reservation = budget.reservation();
         try {
           const bytes = await holdingReads({ reservation, signal: ctx.signal }, () =>
-            at.localPath ? readChosenFile(at.localPath, at.base) : obtain(url, { mirrors, allowLocal: at.allowLocal, publicOnly: at.publicOnly }, { ...fetchOpts, publicOnly: at.publicOnly, budget: reservation }),
+            at.localPath ? readChosenFile(at.localPath, at.base) : obtain(url, { mirrors, allowLocal: at.allowLocal, publicOnly: at.publicOnly, library }, { ...fetchOpts, publicOnly: at.publicOnly, budget: reservation }),
           );
           const hash = sha256(bytes);
           // A picture already stored under another URL needs no decoding: just map the URL to it.

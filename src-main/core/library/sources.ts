@@ -10,6 +10,8 @@
  *   input file given on the command line / chosen in the UI together with `--allow-local`
  *   (`allowLocal: true`). A list downloaded over HTTP never allows them. `file://host/…` (a remote
  *   host) is refused.
+ * - No file in the library's own folder is read as a picture, whichever way it is named (a chosen
+ *   folder that is or holds the library, a mirror folder, a `file:` URL): inLibrary.ts.
  * - Local files must be regular files (no folders, FIFOs, devices or sockets), are opened without
  *   blocking and read with the same 64 MB cap as downloads: a huge file is refused by its size,
  *   never read whole. Input lists and tag files are opened the same way ({@link openInputFile}),
@@ -39,6 +41,7 @@ import { QcError } from '../../../src-shared/contract/errors';
 import { GROWTH_STEP, type Reservation } from './byteBudget';
 import { DEFAULT_FETCH_OPTIONS, FetchFailure } from './fetch';
 import type { ReadAt } from './parse';
+import { IN_LIBRARY } from './inLibrary';
 
 export interface Mirror {
   prefix: string;
@@ -55,6 +58,8 @@ export interface SourcePolicy {
    */
   publicOnly?: boolean;
   maxBytes?: number;
+  /** The library folder's real path (inLibrary.ts realLibrary): no file in it is read as a picture. */
+  library?: string;
 }
 
 /** What a URL resolves to under the policy: a local file to read, or an http(s) URL to fetch. */
@@ -85,6 +90,7 @@ export function resolveSource(url: string, policy: SourcePolicy): Resolved {
         throw new FetchFailure('missing_file', `cannot resolve ${file}`, false);
       }
       if (!isInside(realDir(m.dir), real)) throw new FetchFailure('bad_url', `mirror path leads out of ${m.dir} through a link: ${short(rel)}`, false);
+      refuseLibraryFile(real, policy);
       return { kind: 'file', path: file, via: 'mirror' };
     }
   }
@@ -100,6 +106,13 @@ export function resolveSource(url: string, policy: SourcePolicy): Resolved {
       throw new FetchFailure('bad_url', `not a local file URL (${(e as Error).message}): ${short(url)}`, false);
     }
     if (file.includes('\0')) throw new FetchFailure('bad_url', `the URL names a path with a NUL byte: ${short(url)}`, false);
+    let real: string | null = null;
+    try {
+      real = fs.realpathSync(file);
+    } catch {
+      // Not there (or not readable): reading it says why.
+    }
+    if (real) refuseLibraryFile(real, policy);
     return { kind: 'file', path: file, via: 'local' };
   }
   if (scheme !== 'http' && scheme !== 'https') throw new FetchFailure('bad_url', `unsupported URL (only http and https): ${short(url)}`, false);
@@ -114,6 +127,11 @@ export function resolveSource(url: string, policy: SourcePolicy): Resolved {
     throw new FetchFailure('private_refused', `a list downloaded from a public host names a local or private address (${parsed.host}): refused`, false);
   }
   return { kind: 'http', url };
+}
+
+/** A file whose real path lies in the library's folder is not read as a picture (inLibrary.ts). */
+function refuseLibraryFile(real: string, policy: SourcePolicy): void {
+  if (policy.library && (real === policy.library || isInside(policy.library, real))) throw new FetchFailure('local_refused', `a file in ${IN_LIBRARY}`, false);
 }
 
 export const CREDENTIALS_REFUSED = 'URLs with a user name or password are not accepted';
