@@ -34,9 +34,14 @@ const REASONS: Record<string, string> = {
 
 const codeOf = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | null)?.code;
 
+/** Why a file-system call failed, in words, when the user can fix its cause (a wrong path, no permission…); else undefined. */
+export function fsReason(e: unknown): string | undefined {
+  return REASONS[codeOf(e) ?? ''];
+}
+
 /** `e` as a `bad_input` error about `file` when the user can fix its cause, else `e` unchanged. */
 export function userFsError(e: unknown, file: string, doing: string, reason?: string): unknown {
-  const why = reason ?? REASONS[codeOf(e) ?? ''];
+  const why = reason ?? fsReason(e);
   return why ? new QcError('bad_input', `${file}: ${doing}: ${why}`) : e;
 }
 

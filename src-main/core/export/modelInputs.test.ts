@@ -91,4 +91,32 @@ describe('qc features: the extra inputs of an exported model', () => {
     expect(qc.status).toBe(1);
     expect(qc.stderr).toContain('nope.jpg');
   }, 60_000);
+
+  it('words a path the user can fix as bad input naming it, and leaves a file over the pictures\' size limit unread with its error', async () => {
+    const loop = path.join(dir, 'loopA');
+    fs.symlinkSync(path.join(dir, 'loopB'), loop);
+    fs.symlinkSync(loop, path.join(dir, 'loopB'));
+    const huge = path.join(dir, 'huge.jpg');
+    fs.closeSync(fs.openSync(huge, 'w'));
+    fs.truncateSync(huge, 65 * 2 ** 20); // sparse: no disk used
+    const core = createCore({ dataDir });
+    try {
+      for (const [file, why] of [
+        [loop, 'too many links'],
+        [path.join(files[0]!, 'x.jpg'), 'a file is in the way'],
+      ] as const) {
+        const e = await core.call('export.features', { runId, files: [file] }).then(
+          () => null,
+          (x: unknown) => x as { code: string; message: string; file?: string },
+        );
+        expect(e, file).toMatchObject({ code: 'bad_input', file });
+        expect(e!.message).toContain(why);
+      }
+      const out = await core.call('export.features', { runId, files: [huge, files[0]!] });
+      expect(out.images[0]).toEqual({ file: huge, error: expect.stringContaining('too large to be a picture: 65 MB') });
+      expect(Object.keys(out.images[1]!.inputs ?? {})).toEqual(['crops', 'signals', 'defects']);
+    } finally {
+      await core.close();
+    }
+  }, 60_000);
 });

@@ -11,6 +11,11 @@ import { QcError } from '../../../src-shared/contract/errors';
 import type { FeatureSet } from '../../../src-shared/domain/ml';
 import type { MlEngine } from '../ml/engine';
 import type { RunStore } from '../ml/runs';
+import { DEFAULT_FETCH_OPTIONS } from '../library/fetch';
+import { fsReason } from '../fsSafe';
+
+/** The largest file read as a picture: the import's limit (library/fetch.ts). */
+const MAX_PICTURE_BYTES = DEFAULT_FETCH_OPTIONS.maxBytes;
 
 type Image = ResultOf<'export.features'>['images'][number];
 
@@ -22,20 +27,33 @@ export function extraInputSets(features: readonly FeatureSet[]): FeatureSet[] {
 export async function modelInputs(engine: MlEngine, modelsDir: string, runs: RunStore, args: ArgsOf<'export.features'>, ctx: CallContext): Promise<ResultOf<'export.features'>> {
   const runId = runs.requireRun(args.runId);
   const { params } = runs.detail(runId);
-  for (const f of args.files) {
-    const st = fs.statSync(f, { throwIfNoEntry: false });
+  const sizes = args.files.map((f) => {
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(f, { throwIfNoEntry: false });
+    } catch (e) {
+      // A path the user can fix (a file where a folder should be, a link loop, a name too long, no permission).
+      const why = fsReason(e);
+      if (why) throw new QcError('bad_input', `cannot read it: ${why}`, { file: f });
+      throw e;
+    }
     // The path travels as `file` (describeError puts it in front): not in the message as well.
     if (!st) throw new QcError('not_found', 'no such file', { file: f });
     if (!st.isFile()) throw new QcError('bad_input', 'not a file', { file: f });
-  }
+    return st.size;
+  });
   const sets = extraInputSets(params.features);
-  const images: Image[] = args.files.map((file) => ({ file, inputs: {} }));
+  // A file over the pictures' size limit (imports refuse it too) is not read: its error, not its inputs.
+  const tooLarge = (i: number) => sizes[i]! > MAX_PICTURE_BYTES;
+  const images: Image[] = args.files.map((file, i) =>
+    tooLarge(i) ? { file, error: `too large to be a picture: ${(sizes[i]! / 2 ** 20).toFixed(0)} MB, over the ${MAX_PICTURE_BYTES / 2 ** 20} MB limit; not read` } : { file, inputs: {} },
+  );
   if (!sets.length) return { run_id: runId, inputs: [], images };
   const widths: Partial<Record<FeatureSet, number>> = {};
   let done = 0;
   ctx.progress({ job: 'export.features', phase: 'features', done, total: images.length });
   await engine.embed(
-    { backboneId: params.backbone, modelsDir, items: args.files.map((file, i) => ({ sha: String(i), file })), sets },
+    { backboneId: params.backbone, modelsDir, items: args.files.flatMap((file, i) => (tooLarge(i) ? [] : [{ sha: String(i), file }])), sets },
     (results) => {
       for (const r of results) {
         const image = images[Number(r.sha)]!;
