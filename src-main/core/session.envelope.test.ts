@@ -89,7 +89,7 @@ const READ_ONLY = ['library.status', 'library.failures', 'library.sources', 'lab
 const ABSENT = Symbol('absent');
 const field = <T>(sane: fc.Arbitrary<T>) => fc.oneof(sane, hostile, fc.constant(ABSENT));
 /** A hostile id never looks like a good one (a good id is given below, one per message). */
-const badId = hostile.filter((v) => !(typeof v === 'number' && Number.isSafeInteger(v)));
+const badId = fc.oneof(hostile.filter((v) => !(typeof v === 'number' && Number.isSafeInteger(v) && v >= 0)), fc.integer({ min: -1000, max: -1 }), fc.constant(-0));
 
 interface Planned {
   msg: unknown;

@@ -21,7 +21,8 @@ type Dispatcher = Pick<Core, 'call' | 'handlers'>;
 const MAX_CALLS = 64;
 const PROGRESS_INTERVAL_MS = 50;
 
-const isId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
+/** A client's call id: a whole number ≥ 0 (-1 is the id of the server's answers to envelopes it cannot take; -0 would be answered as 0). */
+const isId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && !Object.is(v, -0);
 
 /** How much of a client's string an error message or log line repeats. */
 const SHOWN_CHARS = 200;

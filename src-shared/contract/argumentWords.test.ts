@@ -42,6 +42,16 @@ describe('why an argument was refused, in words', () => {
     expect(refusal('ml.run', { runID: 3, x: 1 }).message).toBe('ml.run: args: unknown fields "runID", "x"');
   });
 
+  it('repeats only a few unknown field names, each cut short and with its control characters escaped', () => {
+    const long = 'k'.repeat(900_000);
+    const huge = refusal('ml.run', { [long]: 1 });
+    expect(huge.message).toBe(`ml.run: args: unknown field "${'k'.repeat(40)}…"`);
+    expect(JSON.stringify(huge.detail).length).toBeLessThan(500);
+    const many = refusal('ml.run', Object.fromEntries(Array.from({ length: 40_000 }, (_, i) => [`f${i}`, 1])));
+    expect(many.message).toBe('ml.run: args: unknown fields "f0", "f1", "f2" and 39,997 more');
+    expect(refusal('ml.run', { 'a\nb\u001b[31mRED': 1 }).message).toBe('ml.run: args: unknown field "a\\nb\\u001b[31mRED"');
+  });
+
   it("keeps a schema's own message over the words", () => {
     expect(refusal('library.import', { source: '' }).message).toMatch(/^library\.import: source: must not be empty;/);
     expect(refusal('review.page', { offset: 0, limit: 100_000 }).message).toBe('review.page: limit: at most 1000 items a page');

@@ -58,6 +58,21 @@ function sized(origin: string, n: number | bigint): string | null {
   return null;
 }
 
+/** How many unknown fields an error names, and how much of each name it repeats. */
+const SHOWN_KEYS = 3;
+const SHOWN_KEY_CHARS = 40;
+
+/**
+ * Unknown field names as an error repeats them: the first few, each cut short and quoted with its
+ * control characters escaped (JSON's quoting), so a caller's names cannot make the answer huge or
+ * carry terminal escapes into whatever prints it.
+ */
+function shownKeys(keys: readonly string[]): string {
+  const shown = keys.slice(0, SHOWN_KEYS).map((k) => JSON.stringify(k.length > SHOWN_KEY_CHARS ? `${k.slice(0, SHOWN_KEY_CHARS)}…` : k));
+  const more = keys.length - shown.length;
+  return more > 0 ? `${shown.join(', ')} and ${more.toLocaleString('en')} more` : shown.join(', ');
+}
+
 /**
  * The words for one issue, or undefined to keep zod's message (kinds not worded here). `sayGiven`:
  * whether a wrong type also says what was given ("…, not a list"); off where the caller quotes what
@@ -88,7 +103,7 @@ export function argumentIssueWords(issue: z.core.$ZodRawIssue, sayGiven = true):
       if (issue.input === undefined) return 'is required';
       return issue.values.length === 1 ? `must be ${literal(issue.values[0])}` : `must be one of ${issue.values.map(literal).join(', ')}`;
     case 'unrecognized_keys':
-      return `${noun(issue.keys.length, 'unknown field')} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+      return `${noun(issue.keys.length, 'unknown field')} ${shownKeys(issue.keys)}`;
     case 'not_multiple_of':
       return `must be a multiple of ${String(issue.divisor)}`;
     default:

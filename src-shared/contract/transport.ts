@@ -1,6 +1,7 @@
 /**
  * The wire format shared by every remote transport (WebSocket in browser mode, Electron IPC):
- * a call carries an id chosen by the client; the server answers with progress messages and one
+ * a call carries an id chosen by the client (a whole number ≥ 0; the server answers an envelope it
+ * cannot take, id and all, with id -1); the server answers with progress messages and one
  * result or error for that id; `cancel` aborts it. Push events are broadcast to every client.
  */
 import type { EventMap, EventName, JobProgress } from './events';
