@@ -23,7 +23,7 @@ describe('ml.train arguments, refused before the run exists', () => {
     const lib = seedLibrary({ images: 40, trained: false });
     try {
       for (const backbone of ['nonexistent', '../../etc/passwd']) {
-        await expect(lib.core.call('ml.train', { ...TRAIN, features: ['whole'], backbone })).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining(`no backbone with id "${backbone}"`) });
+        await expect(lib.core.call('ml.train', { ...TRAIN, features: ['whole'], backbone })).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining(`no backbone with id "${backbone}"`), file: 'backbones.json' }); // the manifest by name, as ml.embed says it: not where the app is installed
       }
       expect((await lib.core.call('ml.runs', { all: true })).runs).toEqual([]);
       await expect(lib.core.call('ml.train', { ...TRAIN, folds: 100 })).rejects.toMatchObject({ code: 'bad_input', message: expect.stringMatching(/^100 folds need at least 100 groups of train and validation images, and these images form at most \d+ /) });

@@ -29,7 +29,7 @@ import type { RunStore } from './runs';
 import { LAYOUT_DIM, LAYOUT_KEY, layoutOfFile } from './features/layout';
 import { assignSplits, DUPLICATE_MIN_COSINE, duplicateGroups, familyGroups, familyNeighbours, flatLayouts, tooFewGroups, trainGroupsAtMost, type Assignment, type SplitItem, type SplitName } from './splits';
 import { nearestByDot, pairsAtLeast } from './dots';
-import { findBackbone, loadManifest, MANIFEST_FILE } from './backbone/manifest';
+import { findBackbone, loadManifest } from './backbone/manifest';
 import { SPLIT_CODE, type TrainJobResult } from './trainJob';
 
 export { DEFAULT_TRAIN_PARAMS };
@@ -464,7 +464,7 @@ export class TrainService {
   private async checkBackbone(params: TrainParams): Promise<void> {
     if (!params.features.some((s) => s === 'whole' || s === 'crops')) return;
     const manifest = await loadManifest(this.modelsDir).catch(() => null);
-    if (manifest) findBackbone(manifest, params.backbone, path.join(this.modelsDir, MANIFEST_FILE));
+    if (manifest) findBackbone(manifest, params.backbone);
   }
 
   private snapshot(train: Labelled[], assignment: Map<number, Assignment>) {
