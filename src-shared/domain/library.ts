@@ -26,7 +26,7 @@ export const FAILURE_REASONS = {
   bad_url: 'not a usable http(s) URL or file path',
   local_refused: 'a local file refused: a file: URL (allowed only from a local input with --allow-local, or through a mirror), a link out of the chosen folder, or a file this process may not read (permission denied)',
   not_file: 'not a regular file (a folder, FIFO, device or socket)',
-  redirect_refused: 'a redirect to a non-http(s) URL, or from a public host to a local or private address',
+  redirect_refused: 'a redirect that cannot be followed: to a non-http(s) URL, from a public host to a local or private address, or one naming no Location',
   private_refused: 'a local or private address (as written or as its name resolves) named by a list downloaded from a public host',
   internal: 'an unexpected error while bringing in this URL (see the detail)',
   bad_rating: 'the rating is missing or not a number in 1..5',

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_IMAGES, devRatings } from '../../../test-support/fixtures';
 import { fetchFailure as failure } from '../../../test-support/fetchFailure';
 import { startImageServer, type ImageServer } from '../../../test-support/image-server';
-import { fetchBytes } from './fetch';
+import { fetchBytes, fetchList, MAX_LIST_BYTES } from './fetch';
 
 const PHOTO = path.basename(devRatings()[0]![1]);
 
@@ -95,5 +95,50 @@ describe('redirects to a name that resolves to a local address', () => {
     const e = await failure(fetchBytes(`http://public.example:${port}/to-localhost/a.jpg`, { lookup: lookupOf(), retries: 0 }));
     expect(e.reason).toBe('redirect_refused');
     expect(e.message).toMatch(/localhost/);
+  });
+});
+
+describe('what a body may be, and a redirect that names nowhere', () => {
+  let server: ImageServer;
+  beforeAll(async () => {
+    server = await startImageServer({ imagesDir: DEV_IMAGES });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('files a 3xx without a Location as a redirect that cannot be followed, not as a 4xx refusal, and does not retry it', async () => {
+    for (const status of [301, 302, 307]) {
+      server.override(`/nowhere-${status}.jpg`, (res) => {
+        res.writeHead(status);
+        res.end();
+      });
+      const e = await failure(fetchBytes(`${server.base}/nowhere-${status}.jpg`, { retries: 2, backoffMs: 1 }));
+      expect(e.reason).toBe('redirect_refused');
+      expect(e.message).toBe(`HTTP ${status}, a redirect without a Location header: nowhere to follow`);
+      expect(server.hits.get(`/nowhere-${status}.jpg`)).toBe(1);
+    }
+  });
+
+  it('takes a list over a picture\'s 64 MB (up to the lists\' limit), and says a limit in megabytes', async () => {
+    const list = Buffer.alloc(65 * 2 ** 20, 'https://example.org/a.jpg\n');
+    server.override('/big-list.txt', (res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': list.length });
+      res.end(list);
+    });
+    const got = await fetchList(`${server.base}/big-list.txt`, { retries: 0 });
+    expect(got.bytes.length).toBe(list.length);
+    expect(MAX_LIST_BYTES).toBeGreaterThan(list.length);
+    // A picture stops at its own limit, said as a size a curator reads.
+    const e = await failure(fetchBytes(`${server.base}/big-list.txt`, { retries: 0 }));
+    expect(e.reason).toBe('too_large');
+    expect(e.message).toBe('Content-Length 68,157,440 bytes is over the limit of 64 MB');
+    server.override('/chunked-list.txt', (res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' }); // no length: chunked
+      res.write(list.subarray(0, 2 ** 20));
+      res.end(list.subarray(2 ** 20, 3 * 2 ** 20));
+    });
+    const f = await failure(fetchList(`${server.base}/chunked-list.txt`, { retries: 0, maxBytes: 2 ** 20 }));
+    expect(f).toMatchObject({ reason: 'too_large', message: 'the body is over the limit of 1 MB' });
   });
 });

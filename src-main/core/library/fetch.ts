@@ -50,6 +50,16 @@ export interface FetchOptions {
   budget?: Reservation;
 }
 
+/**
+ * The largest input list (ratings, exemplars, a bundle, a list of URLs, a tag file): a local one
+ * larger is refused before it is read (importer.ts), and one downloaded over HTTP is stopped there
+ * (fetchList), not at the 64 MB of a picture: a bundle of a million EOL URLs is ~100 MB.
+ */
+export const MAX_LIST_BYTES = 512 * 1024 * 1024;
+
+/** A byte count as a limit is said: "64 MB" (binary megabytes, as the limits are set). */
+const megabytes = (n: number) => `${(n / 2 ** 20).toLocaleString('en', { maximumFractionDigits: 1 })} MB`;
+
 export const DEFAULT_FETCH_OPTIONS: FetchOptions = {
   timeoutMs: 30_000,
   retries: 3,
@@ -126,7 +136,7 @@ export async function fetchList(url: string, options: Partial<FetchOptions> = {}
   const plain = agent(watched);
   const guarded = agent(publicOnly(watched));
   try {
-    const bytes = await download(url, options, (g) => (g ? guarded : plain));
+    const bytes = await download(url, { maxBytes: MAX_LIST_BYTES, ...options }, (g) => (g ? guarded : plain));
     return { bytes, fromPrivate: connections > 0 && seen.every((a) => isPrivateHost(a)) };
   } finally {
     await Promise.all([plain.destroy(), guarded.destroy()]);
@@ -205,6 +215,11 @@ async function fetchOnce(startUrl: string, opts: FetchOptions, dispatcherFor: (g
         url = next;
         continue;
       }
+      if (res.status >= 300 && res.status < 400) {
+        // A redirect that names no place to go: nothing to follow (not a refusal of the request, not a 4xx).
+        await res.body?.cancel();
+        throw new FetchFailure('redirect_refused', `HTTP ${res.status}, a redirect without a Location header: nowhere to follow`, false);
+      }
       if (!res.ok) {
         await res.body?.cancel();
         throw statusFailure(res.status);
@@ -238,7 +253,7 @@ async function readBody(res: Response, maxBytes: number, reserve?: (bytes: numbe
   const declared = Number(res.headers.get('content-length') ?? NaN);
   if (declared > maxBytes) {
     await res.body?.cancel();
-    throw new FetchFailure('too_large', `Content-Length ${declared} exceeds the limit of ${maxBytes} bytes`, false);
+    throw new FetchFailure('too_large', `Content-Length ${declared.toLocaleString('en')} bytes is over the limit of ${megabytes(maxBytes)}`, false);
   }
   if (!res.body) return Buffer.alloc(0);
   // The budget's bytes are held before the body is read (undici reads no further while it waits);
@@ -249,7 +264,7 @@ async function readBody(res: Response, maxBytes: number, reserve?: (bytes: numbe
   let total = 0;
   for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
     total += chunk.byteLength;
-    if (total > maxBytes) throw new FetchFailure('too_large', `body exceeds the limit of ${maxBytes} bytes`, false);
+    if (total > maxBytes) throw new FetchFailure('too_large', `the body is over the limit of ${megabytes(maxBytes)}`, false);
     if (reserve && total > reserved) await reserve((reserved = Math.min(maxBytes, total + GROWTH_STEP)));
     chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
   }
