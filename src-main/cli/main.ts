@@ -4,6 +4,7 @@
  * call one API method, print JSON (--json: exactly one object on stdout) or human text.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Command, Option, type HelpContext } from 'commander';
 import { QcError, describeError, toErrorShape, type QcErrorShape } from '../../src-shared/contract/errors';
@@ -45,11 +46,33 @@ function printJsonError(shape: QcErrorShape): void {
 /** The commands that only read the library (`qc run --graphs` and `qc export` write outside it): they refuse a named folder that holds none. */
 const READ_ONLY_COMMANDS = new Set(['status', 'sources', 'failures', 'runs', 'run', 'issues', 'export']);
 
-/** How the human text of a call cut short by Ctrl-C begins. */
+/** How the human text of a call cut short by Ctrl-C (or another stopping signal) begins. */
 const CANCELLED = 'Cancelled: ';
 
+/**
+ * The signals that cancel a long command as Ctrl-C does: SIGTERM (`kill`, `timeout`, systemd) and
+ * SIGHUP (the terminal closed) too, or the work under way would die half done (an import left
+ * `running` until the next open settles it). A second one quits at once.
+ */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+type StopSignal = (typeof STOP_SIGNALS)[number];
+
+/** The exit status of a command a signal stopped: 128 + its number, as a shell reports a process the signal killed (130, 143, 129). */
+export function signalExitCode(signal: StopSignal): number {
+  return 128 + os.constants.signals[signal];
+}
+
+/** What the first stopping signal says on stderr. */
+function cancellingLine(signal: StopSignal): string {
+  return signal === 'SIGINT' ? 'qc: cancelling (Ctrl-C again to quit at once)…' : `qc: ${signal}: cancelling (${signal} again to quit at once)…`;
+}
+
 /** Open the library, run `fn`, print its result, and close. */
-async function withCore<T>(cmd: Command, fn: (core: Core, signal: AbortSignal, onProgress: (p: JobProgress) => void) => Promise<T>, human: (r: T) => string): Promise<void> {
+async function withCore<T>(
+  cmd: Command,
+  fn: (core: Core, signal: AbortSignal, onProgress: (p: JobProgress) => void) => Promise<T>,
+  human: (r: T) => string,
+): Promise<void> {
   const opts = cmd.optsWithGlobals<GlobalOptions>();
   const data = dataDirOption(opts.data);
   // A command that only reads never makes a library: a mistyped --data would make every folder of
@@ -57,31 +80,35 @@ async function withCore<T>(cmd: Command, fn: (core: Core, signal: AbortSignal, o
   if (data.chosen && READ_ONLY_COMMANDS.has(cmd.name()) && !fs.existsSync(libraryPaths(data.dir).db)) throw new QcError('not_found', `no library in ${path.resolve(data.dir)}`);
   const core = openLibraryForCli({ dataDir: data.dir }, OTHER_FOLDER_HINT.command);
   const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    if (++interrupts > 1) process.exit(130);
-    process.stderr.write('\nqc: cancelling (Ctrl-C again to quit at once)…\n');
+  let stoppedBy: StopSignal | null = null;
+  const onSignal = (signal: StopSignal) => {
+    if (stoppedBy) process.exit(signalExitCode(signal));
+    stoppedBy = signal;
+    // The terminal is gone: what is still written (the line below, the answer) has nowhere to go,
+    // and a write's error (EIO, EPIPE) must not end the process before the cancel has settled.
+    if (signal === 'SIGHUP') for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+    process.stderr.write(`\n${cancellingLine(signal)}\n`);
     controller.abort();
   };
-  process.on('SIGINT', onSigint);
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
   const view = progressView();
   try {
     let result: T;
     try {
       result = await fn(core, controller.signal, view.update).finally(() => view.stop());
     } catch (e) {
-      // Cancelled with Ctrl-C: whether the call then returned what it had done or gave up with an
-      // error, a script sees 130, like every other cancelled command.
-      if (!controller.signal.aborted) throw e;
+      // Cancelled by a signal: whether the call then returned what it had done or gave up with an
+      // error, a script sees 128 + the signal (130 for Ctrl-C), like every other cancelled command.
+      if (!stoppedBy) throw e;
       process.stderr.write('qc: cancelled\n');
       if (opts.json) printJsonError({ code: 'cancelled', message: 'cancelled' });
-      process.exitCode = 130;
+      process.exitCode = signalExitCode(stoppedBy);
       return;
     }
-    // Cancelled with Ctrl-C and the call came back with what it had done: one rule for every
+    // Cancelled by a signal and the call came back with what it had done: one rule for every
     // command, whatever its answer says of itself: --json adds "cancelled": true, the text starts
-    // with "Cancelled: ", and the exit status is 130.
-    const aborted = controller.signal.aborted;
+    // with "Cancelled: ", and the exit status is 128 + the signal.
+    const aborted = stoppedBy !== null;
     if (opts.json) {
       const shown = aborted && result !== null && typeof result === 'object' && !Array.isArray(result) ? { ...result, cancelled: true } : result;
       process.stdout.write(`${JSON.stringify(shown)}\n`);
@@ -89,9 +116,9 @@ async function withCore<T>(cmd: Command, fn: (core: Core, signal: AbortSignal, o
       const text = human(result);
       process.stdout.write(`${aborted && !text.startsWith(CANCELLED) ? CANCELLED : ''}${text}\n`);
     }
-    if (aborted) process.exitCode = 130;
+    if (stoppedBy) process.exitCode = signalExitCode(stoppedBy);
   } finally {
-    process.off('SIGINT', onSigint);
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
     await core.close();
   }
 }
