@@ -189,10 +189,11 @@ export interface LibraryStatus {
    * The active run's predictions merged by URL from tag files (`qc import` of another machine's
    * `qc classify` output) for URLs whose image was not in this library then: `library_finaltags.tsv`
    * writes a row for each (one whose image has been imported since is written as that image's
-   * row). `run_id` null (and `urls` 0) while there is no finished run. `other_runs`: those merged
-   * into other runs, by run (none: empty): they belong to the run whose tag files were merged, so
-   * `qc export` of the active run leaves them out (`--run R` writes them, or import the tag files
-   * again into the active run).
+   * row). `run_id` null (and `urls` 0) while there is no finished run. `other_runs`: the URLs merged
+   * into other runs that `qc export` of the active run leaves out, by run (none: empty): those
+   * whose image is not here and that the active run has not merged too, the export's own count
+   * (`merged_other_runs`, library/status.ts urlPredictionsOfOtherRuns). They belong to the run whose
+   * tag files were merged (`--run R` writes them, or import the tag files again into the active run).
    */
   url_predictions: { run_id: number | null; urls: number; other_runs: { run_id: number; urls: number }[] };
   /** The bundled demo, as the Library screen offers it; absent where the core has no demo to load. */

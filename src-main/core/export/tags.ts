@@ -71,7 +71,7 @@ export interface ExportResult {
 
 /** {@link ExportResult.merged_other_runs} of an export of `runId` (of bundle `bundleId`), read in its snapshot. */
 function mergedOtherRuns(db: Db, runId: number | null, bundleId?: number): Pick<ExportResult, 'merged_other_runs'> {
-  const m = urlPredictionsOfOtherRuns(db, runId, { exact: true, ...(bundleId !== undefined && { bundleId }) });
+  const m = urlPredictionsOfOtherRuns(db, runId, bundleId !== undefined ? { bundleId } : {});
   return m.length ? { merged_other_runs: m } : {};
 }
 

@@ -188,10 +188,11 @@ describe('URL predictions merged from tag files', () => {
     expect(stored).toBe(remote.size + 1);
     expect(status.url_predictions).toEqual({ run_id: run, urls: stored, other_runs: [] });
     // Another run becomes active (the newest finished one): its count, none; run's are its own,
-    // and the status says so (qc export of the active run leaves them out; the CLI's words: format.test.ts).
+    // and the status says how many qc export of the active run leaves out (the CLI's words:
+    // format.test.ts): not dev[0]'s, whose image is here now (written as the image's row).
     const other = Number(db.prepare("INSERT INTO runs (status, params, backbone) VALUES ('done', '{}', 'test')").run().lastInsertRowid);
     const whileOther = await core.call('library.status', {});
-    expect(whileOther.url_predictions).toEqual({ run_id: other, urls: 0, other_runs: [{ run_id: run, urls: stored }] });
+    expect(whileOther.url_predictions).toEqual({ run_id: other, urls: 0, other_runs: [{ run_id: run, urls: remote.size }] });
     await core.call('ml.setActive', { runId: run });
     expect((await core.call('library.status', {})).url_predictions).toEqual({ run_id: run, urls: stored, other_runs: [] });
     db.prepare('DELETE FROM runs WHERE id = ?').run(other);
