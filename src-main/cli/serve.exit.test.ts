@@ -1,6 +1,7 @@
 /**
  * `qc serve` ends as every other command does: Ctrl-C (SIGINT) exits 130, and a port in use is a
- * refusal the user can fix (bad_input, exit 1), not an internal error. The real `qc` process.
+ * refusal the user can fix (bad_input, exit 1), not an internal error; a `--renderer` folder that
+ * holds no built user interface is refused at start, naming it (exit 2). The real `qc` process.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -53,5 +54,26 @@ describe('qc serve', () => {
     } finally {
       server.close();
     }
+  }, 60_000);
+
+  it('--renderer naming no folder, a file, or a folder with no index.html is refused at start (exit 2), naming it, before the library is made', () => {
+    const run = (renderer: string, ...extra: string[]) =>
+      spawnSync(process.execPath, [...qcNodeArgs(), '--data', path.join(dir, 'unmade'), ...extra, 'serve', '--no-open', '--port', '0', '--renderer', renderer], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
+    const missing = path.join(dir, 'no-such-renderer');
+    const r = run(missing);
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`qc: --renderer: no folder ${missing}\n`);
+    const file = path.join(dir, 'a-file');
+    fs.writeFileSync(file, 'x');
+    expect(run(file).stderr).toBe(`qc: --renderer: ${file} is not a folder\n`);
+    const empty = path.join(dir, 'empty-renderer');
+    fs.mkdirSync(empty);
+    const e = run(empty, '--json');
+    expect(e.status, e.stderr).toBe(2);
+    expect(e.stderr.startsWith(`qc: --renderer: no index.html in ${empty} (`), e.stderr).toBe(true);
+    expect(JSON.parse(e.stdout)).toMatchObject({ error: { code: 'invalid_argument' } });
+    // Refused before anything was opened: no library was made at --data.
+    expect(fs.existsSync(path.join(dir, 'unmade'))).toBe(false);
   }, 60_000);
 });

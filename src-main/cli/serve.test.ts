@@ -28,6 +28,7 @@ try {
 
 let dir: string;
 let dataDir: string;
+let renderer: string;
 
 interface Served {
   child: ChildProcessWithoutNullStreams;
@@ -79,6 +80,10 @@ describe('qc serve', () => {
     const photos = path.join(dir, 'photos');
     fs.mkdirSync(photos);
     for (const f of ['9000001.jpg', '9000002.jpg']) fs.copyFileSync(path.join(DEV_IMAGES, f), path.join(photos, f));
+    // --renderer names a built user interface: a folder with its index.html.
+    renderer = path.join(dir, 'renderer');
+    fs.mkdirSync(renderer);
+    fs.writeFileSync(path.join(renderer, 'index.html'), '<!doctype html><p>the test renderer</p>\n');
     const core = createCore({ dataDir, ml: 'in-process' });
     await core.call('library.import', { source: photos });
     await core.close();
@@ -86,13 +91,13 @@ describe('qc serve', () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('prints one Open line, serves the library and stops on SIGTERM', async () => {
-    const s = await serve('--port', '0', '--no-open', '--renderer', path.join(dir, 'no-renderer'));
+    const s = await serve('--port', '0', '--no-open', '--renderer', renderer);
     const m = /^Open (http:\/\/127\.0\.0\.1:(\d+)\/)#token=([A-Za-z0-9_-]{43})$/.exec(s.firstLine);
     expect(m, s.firstLine).not.toBeNull();
     const [, base, , token] = m!;
     const page = await get(base!);
     expect(page.status).toBe(200);
-    expect(page.body).toContain('npm run build');
+    expect(page.body).toContain('the test renderer');
     expect((await get(`${base}files/thumb/1`)).status).toBe(401);
     expect((await get(`${base}files/thumb/1?t=${token}`)).status).toBe(200);
 

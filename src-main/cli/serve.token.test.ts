@@ -25,6 +25,8 @@ describe.skipIf(process.platform !== 'linux')('qc serve and the browser opener',
     dir = tempDir();
     fs.mkdirSync(path.join(dir, 'bin'));
     const opener = path.join(dir, 'bin', 'xdg-open');
+    fs.mkdirSync(path.join(dir, 'renderer'));
+    fs.writeFileSync(path.join(dir, 'renderer', 'index.html'), '<!doctype html>\n');
     fs.writeFileSync(opener, `#!/bin/sh\nprintf '%s\\n' "$@" > "${path.join(dir, 'argv.txt')}"\n`, { mode: 0o755 });
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -32,7 +34,7 @@ describe.skipIf(process.platform !== 'linux')('qc serve and the browser opener',
   it('hands the opener a private launch page, never the token', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', ENTRY], {
       cwd: REPO_ROOT,
-      env: { ...process.env, PATH: `${path.join(dir, 'bin')}:${process.env.PATH}`, QC_TEST_ARGV: JSON.stringify(['--data', path.join(dir, 'data'), 'serve', '--port', '0', '--renderer', path.join(dir, 'none')]) },
+      env: { ...process.env, PATH: `${path.join(dir, 'bin')}:${process.env.PATH}`, QC_TEST_ARGV: JSON.stringify(['--data', path.join(dir, 'data'), 'serve', '--port', '0', '--renderer', path.join(dir, 'renderer')]) },
     });
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     let out = '';

@@ -16,7 +16,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { QcError } from '../../src-shared/contract/errors';
 import { createCore, type Core, type CoreOptions } from '../core/app';
-import { dataDirOption, numberOption, portSchema } from './options';
+import { dataDirOption, numberOption, portSchema, usage } from './options';
 
 /** What `registerServeCommand` needs of the server (src-main/server's `startServer` fits). */
 export type StartServer = (opts: { core: Core; rendererDir: string; port?: number }) => Promise<{ url: string; port: number; close(): Promise<void> }>;
@@ -27,6 +27,28 @@ export function defaultRendererDir(): string {
 }
 
 const portNumber = numberOption('--port', portSchema);
+
+/**
+ * `--renderer DIR`: a folder named on purpose must hold a built user interface (its `index.html`).
+ * A mistyped one is refused at start, naming it (exit 2, as any option value that does not fit),
+ * instead of serving a page that says the app is not built. Only this install's own `out/renderer`,
+ * the default, may be missing: that page then says how to build it.
+ */
+export function rendererOption(dir: string): string {
+  const resolved = path.resolve(dir);
+  let folder: fs.Stats | undefined;
+  let index: fs.Stats | undefined;
+  try {
+    folder = fs.statSync(resolved);
+    index = fs.statSync(path.join(resolved, 'index.html'));
+  } catch {
+    // said below
+  }
+  if (!folder) throw usage(`--renderer: no folder ${resolved}`);
+  if (!folder.isDirectory()) throw usage(`--renderer: ${resolved} is not a folder`);
+  if (!index?.isFile()) throw usage(`--renderer: no index.html in ${resolved} (name the folder of a built user interface, such as out/renderer after npm run build)`);
+  return resolved;
+}
 
 /**
  * How to name another library folder, added by the CLI to the core's refusal of one (openErrors.ts,
@@ -114,11 +136,11 @@ export function registerServeCommand(program: Command, startServer: StartServer)
     .description('use the app in a browser: a local server on 127.0.0.1 with a one-session link')
     .option('--port <n>', 'port to listen on (0: any free port)', portNumber, 0)
     .option('--no-open', 'do not open a browser, only print the link')
-    .option('--renderer <dir>', 'the built user interface (default: out/renderer of this checkout)')
+    .option('--renderer <dir>', 'the built user interface, a folder holding its index.html (default: out/renderer of this checkout)', rendererOption)
     .action(async (o: { port: number; open: boolean; renderer?: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<{ data?: string; json?: boolean }>();
       const dataDir = dataDirOption(g.data).dir;
-      const rendererDir = path.resolve(o.renderer ?? defaultRendererDir());
+      const rendererDir = o.renderer ?? path.resolve(defaultRendererDir());
       const core = openLibraryForCli({ dataDir, warm: true }, OTHER_FOLDER_HINT.serve);
       let server: Awaited<ReturnType<StartServer>>;
       try {
