@@ -1007,9 +1007,14 @@ export class Importer {
       }
       return removed;
     };
-    // One transaction per step; pacedAsync pauses between them (db/paced.ts).
+    // One transaction per step; pacedAsync pauses between them (db/paced.ts). A cancel stops the
+    // rows at the end of the chunk it comes in (the first always runs: it records the file's
+    // bookkeeping and its bundle). The import then goes on as a cancelled one: the rows stored so
+    // far stay and their images are derived below, nothing is downloaded, and the last step never
+    // runs, so no row is removed as stale and no bundle line dropped (the file was not read to its end).
     const steps = function* (): Generator<void> {
       for (;;) {
+        if (!first && ctx.signal.aborted) return;
         db.transaction(() => {
           if (first) {
             // The file's lines as they are now: the failures of its lines from before go, also when
@@ -1118,6 +1123,8 @@ export class Importer {
       }
     };
     await pacedAsync(steps());
+    // Cancelled part way: the rows read, not the file's (the summary's `rows`).
+    const rowsTold = finished ? p.rowCount : rowsRead;
     if (othersRated) rowsAlreadyImported = this.q.uncountedRowsOf.get(p.origin, importId) ?? 0;
 
     // 2. Split distinct URLs into stored, known failures, and work to do (counted here, fetched
@@ -1282,7 +1289,7 @@ export class Importer {
       kind: p.kind,
       source: reportAs?.shownAs ?? p.origin,
       encoding: p.encoding,
-      rows: p.rowCount,
+      rows: rowsTold,
       urls: urlCount,
       images_new: newImages.size,
       images_existing: touched.size - newImages.size,
