@@ -91,6 +91,12 @@ interface Prepared {
    * by this import's (set by `begin`).
    */
   aliases?: string[];
+  /**
+   * Throws when the input file changed since it was opened (sources.ts openInputFile, which checks
+   * before each read too): called after its last row is read, before the rows its earlier imports
+   * stored that it no longer has are removed. A no-op for an input held in memory.
+   */
+  checkUnchanged: () => void;
   /** Releases the input (an open file). */
   close: () => Promise<void>;
 }
@@ -735,6 +741,7 @@ export class Importer {
     // its rows are needed, and never held whole.
     let read: ReadAt;
     let close = async () => {};
+    let checkUnchanged = () => {};
     // Whether the list was served from the user's network, judged by the connections that brought
     // it (fetch.ts fetchList); never by asking DNS again, which may answer otherwise by now.
     let fromPrivate = false;
@@ -748,9 +755,10 @@ export class Importer {
         throw e;
       }
     } else {
-      const input = await openInputFile(local as string, MAX_INPUT_BYTES);
+      const input = await openInputFile(local as string, MAX_INPUT_BYTES, 'import it again');
       read = input.read;
       close = input.close;
+      checkUnchanged = input.checkUnchanged;
     }
     const origin = inputOrigin(source);
     try {
@@ -772,6 +780,7 @@ export class Importer {
         // … and a list that came from a public host names only public addresses.
         publicOnly: isRemote && !fromPrivate,
         folder: null,
+        checkUnchanged,
         close,
       };
     } catch (e) {
@@ -1046,6 +1055,9 @@ export class Importer {
           for (let n = 0; n < ROW_CHUNK && (n === 0 || performance.now() - began < ROW_CHUNK_MS); n++) {
             const next = input.next();
             if (next.done) {
+              // Read to its end as one version of the file (truncated, appended to or rewritten
+              // since it was opened: refused, this last step undone and nothing removed as stale).
+              p.checkUnchanged();
               finished = true;
               break;
             }
@@ -1328,8 +1340,8 @@ function realPathOrNull(p: string): string | null {
 }
 
 /** A prepared input whose rows are in memory (a folder's; none for a retry). */
-function inMemory(rows: SourceRow[]): Pick<Prepared, 'rows' | 'rowCount' | 'folderRows' | 'urlsStored' | 'close'> {
-  return { rows: () => rows.map((row) => ({ row, problem: null })), rowCount: rows.length, folderRows: rows, urlsStored: false, close: async () => {} };
+function inMemory(rows: SourceRow[]): Pick<Prepared, 'rows' | 'rowCount' | 'folderRows' | 'urlsStored' | 'checkUnchanged' | 'close'> {
+  return { rows: () => rows.map((row) => ({ row, problem: null })), rowCount: rows.length, folderRows: rows, urlsStored: false, checkUnchanged: () => {}, close: async () => {} };
 }
 
 /** A URL to bring in, with the row that named it and whether it may be read from the local disk. */

@@ -7,11 +7,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { QcError } from '../../../src-shared/contract/errors';
-import { tempDir } from '../../../test-support/fixtures';
+import { qcError, tempDir } from '../../../test-support/fixtures';
 import { FetchFailure } from './fetch';
 import { checkRedirect, openInputFile, resolveSource } from './sources';
 
 const POLICY = { mirrors: [], allowLocal: false };
+
 const failureOf = (fn: () => unknown): FetchFailure => {
   try {
     fn();
@@ -55,7 +56,7 @@ describe('openInputFile', () => {
     return e as QcError;
   };
 
-  it('reads a regular file at any position, and refuses it once it grows over the cap', async () => {
+  it('reads a regular file at any position, and refuses it once it has grown (over the cap or not)', async () => {
     const file = path.join(dir, 'list.txt');
     fs.writeFileSync(file, 'abcdef');
     const input = await openInputFile(file, 10);
@@ -63,10 +64,39 @@ describe('openInputFile', () => {
       const buf = Buffer.alloc(4);
       expect(buf.subarray(0, input.read(buf, 2)).toString()).toBe('cdef');
       expect(input.read(buf, 6)).toBe(0);
+      expect(() => input.checkUnchanged()).not.toThrow();
       fs.appendFileSync(file, 'ghijklmn');
-      expect(() => input.read(Buffer.alloc(16), 0)).toThrow(/grew over the limit of 10 bytes/);
+      const e = qcError(() => input.read(Buffer.alloc(16), 0));
+      expect([e.code, e.file, e.message]).toEqual(['bad_input', file, 'the file changed while it was being read: try again when it is complete']);
     } finally {
       await input.close();
+    }
+  });
+
+  it('refuses a file truncated or rewritten in place (the same size) since it was opened, at the next read and at checkUnchanged, with the words given', async () => {
+    for (const change of ['truncated', 'rewritten'] as const) {
+      const file = path.join(dir, `${change}.txt`);
+      fs.writeFileSync(file, 'abcdefgh');
+      const input = await openInputFile(file, 100, 'import it again');
+      try {
+        const buf = Buffer.alloc(4);
+        expect(buf.subarray(0, input.read(buf, 0)).toString()).toBe('abcd');
+        if (change === 'truncated') fs.truncateSync(file, 6);
+        else {
+          // Same size, another time of change: set as a later write sets it (a file system's clock
+          // may tick coarser than this test runs).
+          const fd = fs.openSync(file, 'r+');
+          fs.writeSync(fd, 'EFGH', 4);
+          fs.futimesSync(fd, new Date(), new Date(Date.now() + 5_000));
+          fs.closeSync(fd);
+          expect(fs.statSync(file).size).toBe(8);
+        }
+        const words = 'the file changed while it was being read: import it again when it is complete';
+        expect(qcError(() => input.checkUnchanged())).toMatchObject({ code: 'bad_input', file, message: words });
+        expect(qcError(() => input.read(buf, 4))).toMatchObject({ code: 'bad_input', file, message: words });
+      } finally {
+        await input.close();
+      }
     }
   });
 

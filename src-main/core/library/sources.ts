@@ -297,6 +297,12 @@ export async function openLocalFile(file: string, maxBytes = DEFAULT_FETCH_OPTIO
 /** A local input list opened for reading in pieces: `read` at any byte position (see parse.ts), then `close`. */
 export interface InputFile {
   read: ReadAt;
+  /**
+   * Throws the refusal of a file that changed since it was opened (its size or time of change),
+   * as `read` does before each read: a reader that must have read one version of the file calls
+   * it after its last read too.
+   */
+  checkUnchanged(): void;
   close(): Promise<void>;
 }
 
@@ -304,9 +310,13 @@ export interface InputFile {
  * Open a local input list (ratings, exemplars, bundle, tag file) under the rules of
  * {@link openLocalFile}: a non-blocking open, regular files only (no folder, FIFO or device), and a
  * file over `maxBytes` refused by its size before a byte is read; one that grows over it while read
- * is refused then. Refusals are QcErrors (`bad_input`) naming the file. The caller closes it.
+ * is refused then. A list is read more than once (parse.ts scanInput: a pass for its encoding and
+ * rows, then its rows as they are stored), so one that changes while it is read (truncated,
+ * appended to, rewritten in place: its size or time of change differs from when it was opened)
+ * is refused at the next read, `again` saying what to do (`import it again`), never read half old,
+ * half new. Refusals are QcErrors (`bad_input`) naming the file. The caller closes it.
  */
-export async function openInputFile(file: string, maxBytes: number): Promise<InputFile> {
+export async function openInputFile(file: string, maxBytes: number, again = 'try again'): Promise<InputFile> {
   let fh: fs.promises.FileHandle;
   try {
     fh = await openLocalFile(file, maxBytes);
@@ -314,8 +324,28 @@ export async function openInputFile(file: string, maxBytes: number): Promise<Inp
     if (e instanceof FetchFailure) throw new QcError('bad_input', e.message, { file });
     throw e;
   }
+  const stamp = (): string => {
+    try {
+      const st = fs.fstatSync(fh.fd, { bigint: true });
+      return `${st.size} ${st.mtimeNs}`;
+    } catch (e) {
+      throw new QcError('bad_input', `cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file });
+    }
+  };
+  let opened: string;
+  try {
+    opened = stamp();
+  } catch (e) {
+    await fh.close().catch(() => {});
+    throw e;
+  }
+  const checkUnchanged = () => {
+    if (stamp() !== opened) throw new QcError('bad_input', `the file changed while it was being read: ${again} when it is complete`, { file });
+  };
   return {
+    checkUnchanged,
     read: (buf, pos) => {
+      checkUnchanged();
       let n: number;
       try {
         n = fs.readSync(fh.fd, buf, 0, buf.length, pos);
