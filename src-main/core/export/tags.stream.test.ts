@@ -30,29 +30,36 @@ describe('library export at scale', () => {
     // ancestry), so "first URL" and "first row that has one" are exercised.
     const importId = (db.prepare('SELECT MAX(id) AS id FROM imports').get() as { id: number }).id;
     const addUrl = db.prepare("INSERT INTO image_urls (url, image_id, import_id, created_at) VALUES (?, ?, ?, '2000-01-01T00:00:00.000Z')");
-    const addRow = db.prepare("INSERT INTO source_rows (origin, line, kind, url, eol_id, ancestry, raw, import_id) VALUES ('test://extra', ?, 'ratings', ?, ?, ?, '{}', ?)");
+    const addRow = db.prepare("INSERT INTO source_rows (origin, line, kind, url, eol_id, ancestry, raw, import_id) VALUES ('test://extra', ?, 'ratings', ?, ?, ?, ?, ?)");
+    // Every seventh row names a dataObjectVersionID, as a bundle's rows do; the extra rows name one
+    // too, which their image must not take (they come after the row that gives its EOL id).
+    db.prepare("UPDATE source_rows SET raw = json_set(raw, '$.dataObjectVersionID', 'v' || id) WHERE id % 7 = 0").run();
     for (const [k, id] of [200, 777, 5001, 19_999].entries()) {
       const url = `https://example.org/extra/${id}.jpg`;
       addUrl.run(url, id, importId);
-      addRow.run(k, url, k % 2 ? null : `extra-${id}`, k % 2 ? '{"kingdom":{"name":"Extra"}}' : null, importId);
+      addRow.run(k, url, k % 2 ? null : `extra-${id}`, k % 2 ? '{"kingdom":{"name":"Extra"}}' : null, JSON.stringify({ dataObjectVersionID: `extra-v${id}` }), importId);
     }
   }, 120_000);
 
   /** What the export said before it streamed: one row per image from correlated subqueries. */
   function reference(threshold: number): string[] {
+    // dataObjectVersionID: of the first row that has one among the rows of the image's EOL id (all its rows when it has none).
     const rows = db
       .prepare(
-        `SELECT i.id AS image_id, p.p_bad, l.label, l.origin,
+        `SELECT x.*, (SELECT json_extract(s.raw, '$.dataObjectVersionID') FROM source_rows s JOIN image_urls u ON u.url = s.url
+                     WHERE u.image_id = x.image_id AND TRIM(json_extract(s.raw, '$.dataObjectVersionID')) != '' AND (x.eol_id IS NULL OR s.eol_id = x.eol_id)
+                     ORDER BY s.id LIMIT 1) AS version FROM (
+         SELECT i.id AS image_id, p.p_bad, l.label, l.origin,
                 COALESCE((SELECT s.url FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE u.image_id = i.id AND s.eol_id IS NOT NULL ORDER BY s.id LIMIT 1),
                          (SELECT url FROM image_urls u WHERE u.image_id = i.id ORDER BY u.url NOT LIKE 'http%:%', u.created_at, u.url LIMIT 1)) AS url,
                 (SELECT s.eol_id FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE u.image_id = i.id AND s.eol_id IS NOT NULL ORDER BY s.id LIMIT 1) AS eol_id,
                 (SELECT s.ancestry FROM source_rows s JOIN image_urls u ON u.url = s.url WHERE u.image_id = i.id AND s.ancestry IS NOT NULL ORDER BY s.id LIMIT 1) AS ancestry
-         FROM images i LEFT JOIN predictions p ON p.run_id = ? AND p.image_id = i.id LEFT JOIN labels l ON l.image_id = i.id ORDER BY i.id`,
+         FROM images i LEFT JOIN predictions p ON p.run_id = ? AND p.image_id = i.id LEFT JOIN labels l ON l.image_id = i.id) x ORDER BY x.image_id`,
       )
-      .all(runId) as { image_id: number; p_bad: number | null; label: 'good' | 'bad' | null; origin: 'import' | 'curator' | null; url: string; eol_id: string | null; ancestry: string | null }[];
+      .all(runId) as { image_id: number; p_bad: number | null; label: 'good' | 'bad' | null; origin: 'import' | 'curator' | null; url: string; eol_id: string | null; version: string | null; ancestry: string | null }[];
     return rows.map((r) => {
       const t = finalTag({ pBad: r.p_bad, label: r.label, origin: r.origin }, threshold);
-      return tsvLine([r.image_id, r.url, r.eol_id ?? '', r.ancestry ?? '', r.label ?? '', r.origin ?? '', t.imclass, finalConfidence(r.p_bad, t), t.source, formatConfidence(r.p_bad)]);
+      return tsvLine([r.image_id, r.url, r.eol_id ?? '', r.version ?? '', r.ancestry ?? '', r.label ?? '', r.origin ?? '', t.imclass, finalConfidence(r.p_bad, t), t.source, formatConfidence(r.p_bad)]);
     });
   }
   afterAll(() => {
@@ -88,6 +95,10 @@ describe('library export at scale', () => {
     // 777's extra URL, stored earlier, has no EOL id: the row names the URL of the source row that gives its EOL id.
     expect(lines.find((l) => l.startsWith('777\t'))).not.toContain('https://example.org/extra/777.jpg');
     expect(lines.find((l) => l.startsWith('777\t'))!.split('\t')[2]).not.toBe('');
+    // Versions were written, never an extra row's (another EOL id's, or a row after the one that gives it).
+    const versions = lines.slice(1).map((l) => l.split('\t')[LIBRARY_COLUMNS.indexOf('dataObjectVersionID')]!);
+    expect(versions.filter((v) => v !== '').length).toBeGreaterThan(N / 10);
+    expect(versions.filter((v) => v.startsWith('extra-'))).toEqual([]);
     expect(fs.readdirSync(out)).toEqual(['library_finaltags.tsv']); // the temporary file is gone
 
     const rows = db.prepare('SELECT p.p_bad, l.label, l.origin FROM images i LEFT JOIN predictions p ON p.run_id = ? AND p.image_id = i.id LEFT JOIN labels l ON l.image_id = i.id').all(runId) as {

@@ -39,8 +39,13 @@ import { ExportStage, refuseNotOwned, sweepExportTemps, type OwnedFiles } from '
 export const BUNDLE_COLUMNS = ['eolMediaURL', 'identifier', 'dataObjectVersionID', 'ancestry'];
 /** The library's final-tags file in an output folder. */
 export const LIBRARY_FILE = 'library_finaltags.tsv';
-/** What `library_finaltags.tsv` says of each image before the final-tag columns. */
-export const LIBRARY_COLUMNS = ['image_id', 'eolMediaURL', 'identifier', 'ancestry', 'label', 'label_origin'];
+/**
+ * What `library_finaltags.tsv` says of each image before the final-tag columns: EOL's columns in
+ * the order of its bundle files (BUNDLE_COLUMNS), between the image's id and its label.
+ * `dataObjectVersionID` was added later, between identifier and ancestry as in EOL's files: read
+ * the file by its columns' names, not their positions.
+ */
+export const LIBRARY_COLUMNS = ['image_id', 'eolMediaURL', 'identifier', 'dataObjectVersionID', 'ancestry', 'label', 'label_origin'];
 
 /** How a tag export reports and is stopped. */
 export interface ExportControl {
@@ -425,16 +430,23 @@ async function bundleFromSnapshot(
   return { files, rows, tagged_bad: bad, by_source, threshold: opts.threshold, run_id: opts.runId, ...elsewhere };
 }
 
+/**
+ * A source row's `dataObjectVersionID` (the cell of its bundle file, kept in `raw`), NULL when the
+ * row has no such column or the cell is blank.
+ */
+const VERSION_OF_ROW = "(CASE WHEN TRIM(json_extract(s.raw, '$.dataObjectVersionID')) != '' THEN json_extract(s.raw, '$.dataObjectVersionID') END)";
+
 /** Images read per query by {@link exportLibrary}: its memory does not grow with the library. */
 export const EXPORT_CHUNK_ROWS = 5000;
 
 /**
  * Final tags for every image in the library, one row per image with its EOL id and that source
- * row's URL (without one, its first web URL: see `describe`),
+ * row's URL (without one, its first web URL: see `describe`) and the dataObjectVersionID of that
+ * EOL id's rows,
  * then one row per URL the run has a merged prediction for (`url_predictions`: tag files of other
  * machines, `qc classify --shard`) whose image is not in the library: image_id and label empty,
- * identifier and ancestry from the library's rows of that URL when it has any, else from the
- * merged tag file's row, the final tag by
+ * identifier, dataObjectVersionID and ancestry from the library's rows of that URL when it has
+ * any, else from the merged tag file's row (url_predictions, migration 023), the final tag by
  * the same rules as an image's (source `model`). A URL whose image is here is written once, as
  * the image's row. Streamed: images are read in id order, then those URLs in URL order,
  * `chunkRows` at a time (keyset, one snapshot, so the file is one consistent snapshot), and each
@@ -460,8 +472,8 @@ async function libraryFromSnapshot(
      LEFT JOIN labels l ON l.image_id = i.id WHERE i.id > ? ORDER BY i.id LIMIT ?`,
   );
   // The URLs and source rows of a chunk's images in one range read (not three lookups per image).
-  const sources = db.prepare<[number, number], { image_id: number; url: string; created_at: string; sid: number | null; eol_id: string | null; ancestry: string | null }>(
-    `SELECT u.image_id, u.url, u.created_at, s.id AS sid, s.eol_id, s.ancestry
+  const sources = db.prepare<[number, number], { image_id: number; url: string; created_at: string; sid: number | null; eol_id: string | null; ancestry: string | null; version: string | null }>(
+    `SELECT u.image_id, u.url, u.created_at, s.id AS sid, s.eol_id, s.ancestry, ${VERSION_OF_ROW} AS version
      FROM image_urls u LEFT JOIN source_rows s ON s.url = u.url WHERE u.image_id BETWEEN ? AND ?`,
   );
   /**
@@ -469,20 +481,23 @@ async function libraryFromSnapshot(
    * one, and that row's URL, so eolMediaURL and identifier name the same EOL media; an image with no
    * EOL id takes its first URL with http(s) before any other scheme (a folder import's file: URL
    * names a path on one machine), then by time stored, then URL; the ancestry of its first source
-   * row that has one.
+   * row that has one; its dataObjectVersionID that of its first source row that has one among the
+   * rows of that EOL id (an image with no EOL id: among all its rows), so it never names another
+   * media's version.
    */
   const describe = (chunk: { image_id: number | null }[]) => {
-    const first = new Map<number, { url: string; web: boolean; at: string; eolSid: number; eol: string | null; eolUrl: string | null; ancSid: number; anc: string | null }>();
+    const first = new Map<number, { url: string; web: boolean; at: string; eolSid: number; eol: string | null; eolUrl: string | null; ancSid: number; anc: string | null; versions: { sid: number; eol: string | null; version: string }[] }>();
     const isWeb = (u: string) => /^https?:/i.test(u);
     for (const r of sources.all(chunk[0]!.image_id!, chunk[chunk.length - 1]!.image_id!)) {
       let d = first.get(r.image_id);
       const web = isWeb(r.url);
-      if (!d) first.set(r.image_id, (d = { url: r.url, web, at: r.created_at, eolSid: Infinity, eol: null, eolUrl: null, ancSid: Infinity, anc: null }));
+      if (!d) first.set(r.image_id, (d = { url: r.url, web, at: r.created_at, eolSid: Infinity, eol: null, eolUrl: null, ancSid: Infinity, anc: null, versions: [] }));
       else if (web !== d.web ? web : r.created_at < d.at || (r.created_at === d.at && r.url < d.url)) {
         d.url = r.url;
         d.web = web;
         d.at = r.created_at;
       }
+      if (r.sid !== null && r.version !== null) d.versions.push({ sid: r.sid, eol: r.eol_id, version: r.version });
       if (r.sid !== null && r.eol_id !== null && r.sid < d.eolSid) {
         d.eolSid = r.sid;
         d.eol = r.eol_id;
@@ -495,12 +510,18 @@ async function libraryFromSnapshot(
     }
     return first;
   };
+  const versionOf = (d: { eol: string | null; versions: { sid: number; eol: string | null; version: string }[] } | undefined) => {
+    let best: { sid: number; version: string } | null = null;
+    for (const v of d?.versions ?? []) if ((d!.eol === null || v.eol === d!.eol) && (!best || v.sid < best.sid)) best = v;
+    return best?.version ?? null;
+  };
   // The run's predictions merged by URL whose image is not here, in URL order (keyset on the
   // table's key), with the first EOL id and ancestry set on the library's rows of that URL, else
   // those the merged tag file's row carried (migration 023).
-  const urlRows = db.prepare<[number, string, number], { url: string; p_bad: number; eol_id: string | null; ancestry: string | null }>(
+  const urlRows = db.prepare<[number, string, number], { url: string; p_bad: number; eol_id: string | null; version: string | null; ancestry: string | null }>(
     `SELECT up.url, up.p_bad,
             COALESCE((SELECT s.eol_id FROM source_rows s WHERE s.url = up.url AND s.eol_id IS NOT NULL ORDER BY s.id LIMIT 1), up.identifier) AS eol_id,
+            COALESCE((SELECT ${VERSION_OF_ROW} FROM source_rows s WHERE s.url = up.url AND ${VERSION_OF_ROW} IS NOT NULL ORDER BY s.id LIMIT 1), up.data_object_version_id) AS version,
             COALESCE((SELECT s.ancestry FROM source_rows s WHERE s.url = up.url AND s.ancestry IS NOT NULL ORDER BY s.id LIMIT 1), up.ancestry) AS ancestry
      FROM url_predictions up
      WHERE up.run_id = ? AND up.url > ? AND NOT EXISTS (SELECT 1 FROM image_urls u WHERE u.url = up.url)
@@ -531,10 +552,11 @@ async function libraryFromSnapshot(
         r.url = d?.eolUrl ?? d?.url ?? (null as unknown as string);
         r.eol_id = d?.eol ?? null;
         r.ancestry = d?.anc ?? null;
+        const version = versionOf(d);
         const t = finalTag({ pBad: r.p_bad, label: r.label, origin: r.origin }, opts.threshold);
         by_source[t.source]++;
         if (t.imclass === 'bad') bad++;
-        text += `${tsvLine([r.image_id, r.url, r.eol_id ?? '', r.ancestry ?? '', r.label ?? '', r.origin ?? '', t.imclass, finalConfidence(r.p_bad, t), t.source, formatConfidence(r.p_bad)])}\n`;
+        text += `${tsvLine([r.image_id, r.url, r.eol_id ?? '', version ?? '', r.ancestry ?? '', r.label ?? '', r.origin ?? '', t.imclass, finalConfidence(r.p_bad, t), t.source, formatConfidence(r.p_bad)])}\n`;
       }
       out.write(text);
       rows += chunk.length;
@@ -551,7 +573,7 @@ async function libraryFromSnapshot(
         const t = finalTag({ pBad: r.p_bad, label: null, origin: null }, opts.threshold);
         by_source[t.source]++;
         if (t.imclass === 'bad') bad++;
-        text += `${tsvLine(['', r.url, r.eol_id ?? '', r.ancestry ?? '', '', '', t.imclass, finalConfidence(r.p_bad, t), t.source, formatConfidence(r.p_bad)])}\n`;
+        text += `${tsvLine(['', r.url, r.eol_id ?? '', r.version ?? '', r.ancestry ?? '', '', '', t.imclass, finalConfidence(r.p_bad, t), t.source, formatConfidence(r.p_bad)])}\n`;
       }
       out.write(text);
       rows += chunk.length;

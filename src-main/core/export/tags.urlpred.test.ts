@@ -91,6 +91,8 @@ describe('URL predictions merged from tag files', () => {
           // The failed bundle row's identifier is known from the library's rows of that URL; the
           // others' from the merged tag file's row, with its ancestry (the bundle here has none).
           identifier: x.eolMediaURL === missing ? 'id-missing' : `r${remoteIndex(x.eolMediaURL!)}`,
+          // The bundle has no dataObjectVersionID column: every one from the tag file's row.
+          dataObjectVersionID: `v${remoteIndex(x.eolMediaURL!)}`,
           ancestry: ancestryOf(remoteIndex(x.eolMediaURL!)),
           label: '',
           label_origin: '',
