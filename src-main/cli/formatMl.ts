@@ -231,6 +231,29 @@ function issueState(i: LabelIssue): string {
   return i.verdict ? ` [${i.verdict}]` : '';
 }
 
+/** At most this many image ids are named in a line; the rest are counted. */
+const IDS_NAMED = 5;
+
+/** Image ids in words: "image 30", "images 30, 31 and 2 more". */
+function imagesNamed(ids: readonly number[]): string {
+  const named = ids.slice(0, IDS_NAMED).join(', ');
+  return ids.length === 1 ? `image ${named}` : `images ${named}${ids.length > IDS_NAMED ? ` and ${ids.length - IDS_NAMED} more` : ''}`;
+}
+
+/**
+ * `qc issues --confirm | --dismiss | --reopen`: how many verdicts were stored or removed, why none
+ * was stored on an image with no label (a verdict is on a label), and the open issues left.
+ */
+export function formatReview(action: 'confirm' | 'dismiss' | 'reopen', r: { changed: number; open: number; unlabelled?: number[] }): string {
+  const why = r.unlabelled?.length ? ` (${unlabelledWhy(r.unlabelled)})` : '';
+  return `${countOf(r.changed, 'image')} ${action === 'reopen' ? 'reopened' : `${action}ed`}${why}; ${countOf(r.open, 'open label issue')}`;
+}
+
+/** Why no verdict was stored on these images. */
+export function unlabelledWhy(ids: readonly number[]): string {
+  return `${imagesNamed(ids)} ${noun(ids.length, 'has', 'have')} no label, and a verdict is on a label: nothing was stored on ${noun(ids.length, 'it', 'them')} (qc label gives one)`;
+}
+
 export function formatIssues(r: { run_id: number; total: number; reviewed?: number; beyond?: number; ranking?: string | null; issues: LabelIssue[] }): string {
   // Closed issues (a verdict, or the label changed since the run) are listed only with --all, each marked.
   const closedListed = r.issues.some((i) => issueState(i) !== '');

@@ -1,7 +1,8 @@
 /**
  * `qc issues` and `qc runs` as a curator reads them, on a real seeded library through a real `qc`
  * process: `--limit 0` still counts the open label issues, and archived runs are marked wherever
- * they are listed, so `qc use` on one is no surprise.
+ * they are listed, so `qc use` on one is no surprise; a run that did not finish is refused (not "no
+ * open label issues"), and a verdict on an image with no label says why nothing was stored.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -58,4 +59,43 @@ describe('qc issues and qc runs on a seeded library', () => {
     expect(use.stderr).toMatch(/run 1 is archived.*qc archive 1 --restore, then qc use 1/);
     expect(use.stderr.trim().split('\n')).toHaveLength(1);
   }, 180_000);
+});
+
+describe('qc issues on a run that did not finish, and verdicts on images with no label', () => {
+  let labelled: number;
+  let unlabelled: number[];
+
+  beforeAll(async () => {
+    const lib = seedLibrary({ images: 300, runs: 2 });
+    dataDir = lib.dataDir;
+    const db = lib.core.context.db;
+    // Run 1 stopped part way, as a cancelled training leaves it (run 2 is the active one).
+    db.prepare("UPDATE runs SET status = 'cancelled' WHERE id = 1").run();
+    labelled = db.prepare('SELECT image_id FROM label_issues WHERE run_id = ? ORDER BY rank LIMIT 1').pluck().get(lib.runId) as number;
+    unlabelled = db.prepare('SELECT image_id FROM labels WHERE label IS NULL ORDER BY image_id LIMIT 2').pluck().all() as number[];
+    await lib.core.close();
+  });
+  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  it('qc issues --run of a run that did not finish says so (exit 1), as qc use does', () => {
+    const r = qc('issues', '--run', '1');
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('qc: run 1 did not finish (cancelled); only a finished run has label issues\n');
+    expect(qc('use', '1').code).toBe(1);
+    // A finished run's issues are still listed.
+    expect(qc('issues', '--run', '2', '--limit', '0').code).toBe(0);
+  }, 60_000);
+
+  it('a verdict on an image with no label says why nothing was stored on it; on none with a label it is refused (exit 1)', () => {
+    expect(unlabelled).toHaveLength(2);
+    const none = qc('issues', '--confirm', String(unlabelled[0]));
+    expect(none.code).toBe(1);
+    expect(none.stderr).toBe(`qc: nothing was confirmed: image ${unlabelled[0]} has no label, and a verdict is on a label: nothing was stored on it (qc label gives one)\n`);
+    const some = qc('issues', '--dismiss', [labelled, ...unlabelled].join(','));
+    expect(some.code, some.stderr).toBe(0);
+    expect(some.stdout).toMatch(new RegExp(`^1 image dismissed \\(images ${unlabelled.join(', ')} have no label, and a verdict is on a label: nothing was stored on them \\(qc label gives one\\)\\); \\d+ open label issues?\\n$`));
+    const json = qc('--json', 'issues', '--dismiss', [labelled, ...unlabelled].join(','));
+    expect(JSON.parse(json.stdout)).toMatchObject({ changed: 1, unlabelled });
+  }, 60_000);
 });

@@ -4,14 +4,13 @@ import type { Command } from 'commander';
 import { DEFAULT_AUGMENT, DEFAULT_TRAIN_PARAMS, FEATURE_SETS, type FeatureSet, type TrainRequest } from '../../src-shared/domain/ml';
 import { parseMirror } from '../core/library/importer';
 import { formatImport as formatImportLine } from './format';
-import { formatCancel, formatClassify, formatDemo, formatEmbed, formatExport, formatIssues, formatRun, formatRuns, formatSetThreshold, formatUse, type ThresholdLeft, type TrainExtras } from './formatMl';
+import { formatCancel, formatClassify, formatDemo, formatEmbed, formatExport, formatIssues, formatReview, formatRun, unlabelledWhy, formatRuns, formatSetThreshold, formatUse, type ThresholdLeft, type TrainExtras } from './formatMl';
 import { formatBestRuns, formatGraphs } from './seedFiles';
 import type { WithCore } from './main';
 import type { Core } from '../core/app';
 import { QcError } from '../../src-shared/contract/errors';
 import { API_SCHEMAS, id, importOptions, probability, trainOptions } from '../../src-shared/contract/schemas';
 import { localPath, numberOption, optionValue, sourceArg, usage } from './options';
-import { countOf } from '../../src-shared/domain/words';
 
 // Option values obey the API's schemas (options.ts, src-shared/contract/schemas.ts): a wrong one is
 // one line naming the option.
@@ -208,8 +207,30 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
       const verdicts = (['confirm', 'dismiss', 'reopen'] as const).filter((a) => o[a]);
       if (verdicts.length > 1) throw usage('use one of --confirm, --dismiss, --reopen at a time');
       const action = verdicts[0];
-      if (action) return withCore(cmd, (core) => core.call('ml.reviewIssues', { imageIds: o[action]!, action }), (r) => `${countOf(r.changed, 'image')} ${action === 'reopen' ? 'reopened' : `${action}ed`}; ${countOf(r.open, 'open label issue')}`);
-      return withCore(cmd, (core) => core.call('ml.labelIssues', { ...(o.run !== undefined && { runId: o.run }), limit: o.limit, includeReviewed: o.all ?? false }), formatIssues);
+      if (action) {
+        return withCore(
+          cmd,
+          async (core) => {
+            const r = await core.call('ml.reviewIssues', { imageIds: o[action]!, action });
+            // Nothing stored at all, because no image named has a label: a refusal (exit 1), not "0 images confirmed".
+            if (r.changed === 0 && r.unlabelled?.length) throw new QcError('bad_input', `nothing was ${action}ed: ${unlabelledWhy(r.unlabelled)}`);
+            return r;
+          },
+          (r) => formatReview(action, r),
+        );
+      }
+      return withCore(
+        cmd,
+        async (core) => {
+          // A run that did not finish has no label issues to list: said as qc use and export --run say it (exit 1), not "no open label issues".
+          if (o.run !== undefined) {
+            const { status } = await core.call('ml.run', { runId: o.run });
+            if (status !== 'done') throw new QcError('bad_input', `run ${o.run} did not finish (${status}); only a finished run has label issues`);
+          }
+          return core.call('ml.labelIssues', { ...(o.run !== undefined && { runId: o.run }), limit: o.limit, includeReviewed: o.all ?? false });
+        },
+        formatIssues,
+      );
     });
 
   program

@@ -139,10 +139,12 @@ export interface MlApi {
    * were (an undo: the `replaced` of the verdict it takes back) instead of leaving those images with none;
    * a run since deleted is stored as none.
    * `replaced` (absent when none): the verdicts the call replaced or removed, as they were.
+   * `unlabelled` (absent when none): the images a confirm or dismiss named that have no label, so
+   * nothing was stored on them (a verdict is on a label).
    */
   'ml.reviewIssues': {
     args: { imageIds: number[]; action: IssueReviewAction; shown?: ('good' | 'bad')[]; undoing?: { action: 'confirm' | 'dismiss' }; restore?: StoredVerdict[] };
-    result: { changed: number; open: number; replaced?: StoredVerdict[] };
+    result: { changed: number; open: number; replaced?: StoredVerdict[]; unlabelled?: number[] };
   };
   'ml.classify': { args: ClassifyRequest; result: ClassifySummary };
   /** Merge tag TSVs (`<bundle>_a.tsv`…, `_finaltags.tsv`, e.g. from `classify --shard` elsewhere) into the library as predictions of a run (default: the active one). */

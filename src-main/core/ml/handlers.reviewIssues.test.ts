@@ -1,7 +1,8 @@
 /**
  * ml.reviewIssues announces (library.changed 'issues') only the images whose verdict it stored or
  * removed: an unlabelled image named beside them, or one reopened that had no verdict, is not in
- * the event, so open views do not mark it reviewed. A real seeded library and its core.
+ * the event, so open views do not mark it reviewed; the answer names the unlabelled ones
+ * (`unlabelled`), on which nothing was stored. A real seeded library and its core.
  */
 import fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -23,10 +24,15 @@ describe('ml.reviewIssues names the images it changed', () => {
     const unlabelled = db.prepare('SELECT image_id FROM labels WHERE label IS NULL LIMIT 1').pluck().get() as number;
     expect([a, b, unlabelled].every((id) => typeof id === 'number')).toBe(true);
 
-    expect((await lib.core.call('ml.reviewIssues', { imageIds: [a!, unlabelled], action: 'confirm' })).changed).toBe(1);
+    const confirmed = await lib.core.call('ml.reviewIssues', { imageIds: [a!, unlabelled], action: 'confirm' });
+    expect(confirmed.changed).toBe(1);
+    // The answer names the image nothing was stored on, so a front door can say why.
+    expect(confirmed.unlabelled).toEqual([unlabelled]);
     expect(heard.at(-1)).toEqual({ reason: 'issues', reviewed: { imageIds: [a], action: 'confirm' } });
 
-    expect((await lib.core.call('ml.reviewIssues', { imageIds: [b!, a!], action: 'reopen' })).changed).toBe(1);
+    const reopened = await lib.core.call('ml.reviewIssues', { imageIds: [b!, a!], action: 'reopen' });
+    expect(reopened.changed).toBe(1);
+    expect(reopened).not.toHaveProperty('unlabelled');
     expect(heard.at(-1)).toEqual({ reason: 'issues', reviewed: { imageIds: [a], action: 'reopen' } });
     expect(heard).toHaveLength(2);
   });

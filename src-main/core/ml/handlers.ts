@@ -93,7 +93,7 @@ export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: strin
     'ml.reviewIssues': async ({ imageIds, action, shown, undoing, restore }) => {
       const active = runs.activeRunId();
       // The images whose verdict was stored, replaced or removed (not an unlabelled one, nor one reopened with none).
-      const { changed, replaced } = issueStore.review(imageIds, action, active, { shown, undoing, restore });
+      const { changed, replaced, unlabelled } = issueStore.review(imageIds, action, active, { shown, undoing, restore });
       const open = active === null ? 0 : issueStore.openCount(active);
       // Every open view, the other windows' too, follows: the images named when they are few enough
       // to send, by the verdict now holding on each one's label (a verdict restored by an undo is
@@ -115,7 +115,7 @@ export function mlHandlers(core: CoreContext, engine: MlEngine, modelsDir: strin
           core.events.emit('library.changed', { reason: 'issues', reviewed: { imageIds: ids, action: a, ...(restored.length > 0 && { restored }) } });
         }
       }
-      return { changed: changed.length, open, ...(replaced.length > 0 && { replaced }) };
+      return { changed: changed.length, open, ...(replaced.length > 0 && { replaced }), ...(unlabelled.length > 0 && { unlabelled }) };
     },
     'ml.classify': async (args, ctx) => {
       try {

@@ -35,6 +35,8 @@ export interface ReviewOutcome {
   changed: { image_id: number; holds: 'confirmed' | 'dismissed' | null }[];
   /** The verdicts replaced or removed, as they were. */
   replaced: StoredVerdict[];
+  /** The images a confirm or dismiss stored nothing on: they have no label for a verdict to be on. */
+  unlabelled: number[];
 }
 
 export interface RunIssues {
@@ -347,7 +349,7 @@ export class IssueStore {
     const runExists = db.prepare<[number], unknown>('SELECT 1 FROM runs WHERE id = ?');
     const put = db.prepare('INSERT OR REPLACE INTO label_reviews (image_id, label, action, run_id) VALUES (?, ?, ?, ?)');
     const del = db.prepare('DELETE FROM label_reviews WHERE image_id = ?');
-    const out: ReviewOutcome = { changed: [], replaced: [] };
+    const out: ReviewOutcome = { changed: [], replaced: [], unlabelled: [] };
     db.transaction(() => {
       if (undoing) {
         // The undo takes back the verdict this window gave: another one stored since stays as it is.
@@ -386,7 +388,10 @@ export class IssueStore {
           out.changed.push({ image_id: id, holds: back && back.label === label ? back.action : null });
           continue;
         }
-        if (label !== 'good' && label !== 'bad') continue;
+        if (label !== 'good' && label !== 'bad') {
+          out.unlabelled.push(id);
+          continue;
+        }
         const verdict = action === 'confirm' ? 'confirmed' : 'dismissed';
         if (was) out.replaced.push(was);
         put.run(id, label, verdict, runId);
