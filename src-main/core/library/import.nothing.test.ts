@@ -51,11 +51,31 @@ describe('imports with nothing to import', () => {
       // Excel's "Unicode Text": UTF-16LE with its byte order mark.
       fs.writeFileSync(path.join(folder, 'bundle_a.txt'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('eolMediaURL\timclass\tconfidence\r\nhttps://x.org/1.jpg\tbad\t0.9\r\n', 'utf16le')]));
       fs.writeFileSync(path.join(folder, 'notes.txt'), 'field notes\n');
+      fs.writeFileSync(path.join(folder, 'exemplars.tsv'), 'target_id\tobject_url\tancestry\n1\thttps://x.org/1.jpg\t{}\n');
       const e = await qcRejection(core.call('library.import', { source: folder, kind: 'folder' }));
       expect(e.code).toBe('bad_input');
       expect(e.message).toContain('no image files');
-      expect(e.message).toContain('it holds bundle_a.txt (a tag file), image_ratings.txt (a ratings file): import those files, not the folder');
+      expect(e.message).toContain('it holds bundle_a.txt (a tag file), exemplars.tsv (an exemplars file), image_ratings.txt (a ratings file): import those files, not the folder');
       expect(e.message).not.toContain('notes.txt (');
+      expect(core.context.db.prepare('SELECT COUNT(*) FROM imports').pluck().get()).toBe(0);
+    } finally {
+      await core.close();
+    }
+  });
+
+  it('a folder given with a kind that reads a file is refused in words that fit each kind; records no import', async () => {
+    const core = createCore({ dataDir: path.join(dir, 'kind-lib') });
+    try {
+      const folder = path.join(dir, 'pictures');
+      fs.mkdirSync(folder);
+      for (const [kind, says] of [
+        ['ratings', 'ratings are read from a file (a TSV), not a folder'],
+        ['exemplars', 'exemplars are read from a file (a TSV), not a folder'],
+        ['bundle', 'a bundle is a file (a TSV or a list of URLs), not a folder'],
+      ] as const) {
+        const e = await qcRejection(core.call('library.import', { source: folder, kind }));
+        expect([e.code, e.message, e.file]).toEqual(['bad_input', says, folder]);
+      }
       expect(core.context.db.prepare('SELECT COUNT(*) FROM imports').pluck().get()).toBe(0);
     } finally {
       await core.close();

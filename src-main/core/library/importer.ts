@@ -22,7 +22,7 @@ import type { LabelService } from '../labels/labels';
 import { ByteBudget } from './byteBudget';
 import { fetchBytes, fetchList, FetchFailure, DEFAULT_FETCH_OPTIONS } from './fetch';
 import { IMAGE_EXTENSIONS, pathOfFileUrl, pathText, readFolderFile, scanFolder, type FolderProblem } from './folder';
-import { bufferReader, detectKind, isTagHeader, scanInput, tagFileHeader, type ReadAt, type RowProblem } from './parse';
+import { bufferReader, detectKind, isTagHeader, kindFile, scanInput, tagFileHeader, type ReadAt, type RowProblem } from './parse';
 import { heldHere, ownerEnded, ownersOf, sha256, thisProcess, type ImageStore, type ImportJournal, type StoredFiles } from './store';
 import { IN_LIBRARY_WHY, isInLibrary, realLibrary } from './inLibrary';
 import type { LibraryPaths } from '../paths';
@@ -287,6 +287,13 @@ export function tagFilesAt(source: string): string[] {
   });
 }
 
+/** What each kind that reads a file is read from, as a folder given with that kind is refused (`a bundle is …`: ml/shard.ts's words too). */
+const FILE_NOT_FOLDER: Record<Exclude<ImportKind, 'folder'>, string> = {
+  ratings: 'ratings are read from a file (a TSV)',
+  exemplars: 'exemplars are read from a file (a TSV)',
+  bundle: 'a bundle is a file (a TSV or a list of URLs)',
+};
+
 /** Names of text files that may be an input list: what a folder with no picture may hold instead. */
 const LIST_FILE = /\.(tsv|txt|csv)$/i;
 
@@ -310,7 +317,7 @@ function inputListsIn(folder: string): string[] {
     try {
       if (!fs.statSync(file).isFile()) continue;
       const header = headerLineOf(file);
-      what = isTagHeader(header) ? 'a tag file' : `a ${detectKind(header, file).kind} file`;
+      what = isTagHeader(header) ? 'a tag file' : kindFile(detectKind(header, file).kind);
     } catch {
       continue;
     }
@@ -693,7 +700,7 @@ export class Importer {
     const isFolder = local !== null && fs.statSync(local).isDirectory();
     // A kind that reads a file, given a folder (qc classify FOLDER): refused before anything is
     // stored, never imported as a folder of pictures the caller did not ask for.
-    if (isFolder && args.kind !== undefined && args.kind !== 'folder') throw new QcError('bad_input', `a ${args.kind} is a file (a TSV or a list of URLs), not a folder`, { file: local });
+    if (isFolder && args.kind !== undefined && args.kind !== 'folder') throw new QcError('bad_input', `${FILE_NOT_FOLDER[args.kind]}, not a folder`, { file: local });
     // A folder of tag files (qc classify's output folder): their predictions belong in a run, and
     // its pictures (if any) are imported only when the caller says the folder is one of pictures.
     if (isFolder && args.kind === undefined) {

@@ -175,7 +175,7 @@ describe('a file without its header', () => {
     expect(e.message).toBe(
       'line 1 is a data row, not a header: the first line must name the columns (obj_with_overall_rating, obj_url, overall_rating, ancestry for a ratings file)',
     );
-    expect(qcError(() => parseInput(tsv([`77\t${url(7)}\t{}`]), FILE)).message).toMatch(/\(target_id, object_url, ancestry for a exemplars file\)$/);
+    expect(qcError(() => parseInput(tsv([`77\t${url(7)}\t{}`]), FILE)).message).toMatch(/\(target_id, object_url, ancestry for an exemplars file\)$/);
     expect(qcError(() => parseInput(tsv([`${url(7)}\t9000007`]), FILE)).message).toMatch(/\(eolMediaURL and any other columns for a bundle file\)$/);
   });
 
@@ -209,10 +209,14 @@ describe('a file that is no input list', () => {
   const passwd = ['root:x:0:0:root:/root:/bin/bash', 'daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin'];
 
   it('is refused for a chosen kind without its first line quoted back', () => {
-    for (const kind of ['ratings', 'exemplars', 'bundle'] as const) {
+    for (const [kind, words] of [
+      ['ratings', 'a ratings file'],
+      ['exemplars', 'an exemplars file'],
+      ['bundle', 'a bundle file'],
+    ] as const) {
       const e = qcError(() => parseInput(tsv(passwd), '/etc/passwd', kind));
       expect(e.line).toBe(1);
-      expect(e.message).toMatch(/^missing required column "\w+" for a \w+ file \(the first line is not a tab-separated header: it has no tab\)$/);
+      expect(e.message).toMatch(new RegExp(`^missing required column "\\w+" for ${words} \\(the first line is not a tab-separated header: it has no tab\\)$`));
       expect(e.message).not.toMatch(/root|bash/);
     }
     expect(qcError(() => parseInput(tsv(passwd), '/etc/passwd')).message).not.toMatch(/root|bash/);

@@ -40,7 +40,7 @@ describe('detectKind: the URL column first', () => {
   });
 
   it('names the missing URL column of the kind the other columns say', () => {
-    expect(qcError(() => parseInput(tsv(['target_id\turl\tancestry', `1\t${url(1)}\t{}`]), FILE)).message).toMatch(/missing required column "object_url" for a exemplars file/);
+    expect(qcError(() => parseInput(tsv(['target_id\turl\tancestry', `1\t${url(1)}\t{}`]), FILE)).message).toMatch(/missing required column "object_url" for an exemplars file/);
   });
 
   it('refuses a tie the other columns do not break, naming the URL columns; a chosen kind reads it', () => {

@@ -183,6 +183,11 @@ function headerColumn(cell: string): string {
   return KNOWN_COLUMNS.get(name.toLowerCase()) ?? name;
 }
 
+/** Each kind of input file in words, with its article, as refusals name it: `a ratings file`, `an exemplars file`, `a bundle file`. */
+export function kindFile(kind: Exclude<ImportKind, 'folder'>): string {
+  return kind === 'exemplars' ? 'an exemplars file' : `a ${kind} file`;
+}
+
 /** The columns of each kind's file, as the first line should name them (what a data row in its place is told). */
 const KIND_COLUMNS: Record<Exclude<ImportKind, 'folder'>, string> = {
   ratings: 'obj_with_overall_rating, obj_url, overall_rating, ancestry',
@@ -217,7 +222,7 @@ function notAHeader(firstLine: string, file: string, line: number, kind?: Exclud
   const guessed = kind ?? (cells.slice(urlAt + 1).some((c) => isValidRating(ratingOf(c))) ? 'ratings' : urlAt === 0 ? 'bundle' : 'exemplars');
   throw new QcError(
     'bad_input',
-    `line ${line} is a data row, not a header: the first line must name the columns (${KIND_COLUMNS[guessed]}${kind ? '' : ` for a ${guessed} file`})`,
+    `line ${line} is a data row, not a header: the first line must name the columns (${KIND_COLUMNS[guessed]}${kind ? '' : ` for ${kindFile(guessed)}`})`,
     { file, line },
   );
 }
@@ -805,7 +810,7 @@ function tsvParser(header: string, headerLine: number, file: string, kind: Exclu
       // Only a line with a tab is a header to list: any other file's first line (a file that is no
       // input list at all, such as /etc/passwd) is not quoted back.
       const has = header.includes('\t') ? `header has: ${columns.map((c) => truncate(c, 40)).join(', ')}` : 'the first line is not a tab-separated header: it has no tab';
-      throw new QcError('bad_input', `missing required column "${col}" for a ${kind} file (${has})`, { file, line: headerLine });
+      throw new QcError('bad_input', `missing required column "${col}" for ${kindFile(kind)} (${has})`, { file, line: headerLine });
     }
   }
   const dup = columns.find((c, i) => c && columns.indexOf(c) !== i);
