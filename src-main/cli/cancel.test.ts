@@ -31,11 +31,11 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /**
  * A real `qc train --json` (signals only, 10,000 epochs, no copies; `extra` options) in its own
- * process, once its run is recorded as running (read through a core of this test's own); runId is
+ * process (the text without --json), once its run is recorded as running (read through a core of this test's own); runId is
  * undefined when the process ended first.
  */
-async function startTraining(...extra: string[]) {
-  const trainer = spawn(process.execPath, qcArgs('train', '--features', 'signals', ...extra, '--epochs', '10000', '--augment', '0', '--json'), { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+async function startTraining(extra: string[] = [], { json = true } = {}) {
+  const trainer = spawn(process.execPath, qcArgs('train', '--features', 'signals', ...extra, '--epochs', '10000', '--augment', '0', ...(json ? ['--json'] : [])), { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   trainer.stdout.on('data', (d) => (out += d));
@@ -66,7 +66,7 @@ describe('qc cancel', () => {
   }, 60_000);
 
   it('cancels a qc train running in another process, and then refuses that run as not training', async () => {
-    const t = await startTraining('--hidden', '0');
+    const t = await startTraining(['--hidden', '0']);
     const { trainer, runId } = t;
     expect(runId, t.err()).toBeDefined();
 
@@ -78,7 +78,8 @@ describe('qc cancel', () => {
     // The training process ends with its run cancelled.
     // A training cancelled from elsewhere exits 130, as a Ctrl-C'd one does, so `qc train && …` stops.
     expect((await t.exited).code).toBe(130);
-    expect(JSON.parse(t.out())).toMatchObject({ run_id: runId, status: 'cancelled' });
+    // Its answer is marked cancelled as after Ctrl-C (the text then starts "Cancelled: ").
+    expect(JSON.parse(t.out())).toMatchObject({ run_id: runId, status: 'cancelled', cancelled: true });
 
     const again = qc('cancel', String(runId));
     expect(again.code).toBe(1);
@@ -87,6 +88,15 @@ describe('qc cancel', () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('no run with id 999');
     expect(qc('cancel').stdout.trim()).toBe('Nothing is training on this library.');
+  }, 180_000);
+
+  it('a qc train cancelled from another process prints its run as after Ctrl-C: "Cancelled: Run N (cancelled)", exit 130', async () => {
+    const t = await startTraining(['--hidden', '0'], { json: false });
+    expect(t.runId, t.err()).toBeDefined();
+    const r = qc('cancel');
+    expect(r.code, r.stderr).toBe(0);
+    expect((await t.exited).code).toBe(130);
+    expect(t.out()).toMatch(new RegExp(`^Cancelled: Run ${t.runId} \\(cancelled\\) `));
   }, 180_000);
 
   it('Ctrl-C while the out-of-fold fits run in the worker threads: the fits stop, qc exits 130, the run is cancelled', async () => {

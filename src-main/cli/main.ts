@@ -46,7 +46,7 @@ function printJsonError(shape: QcErrorShape): void {
 /** The commands that only read the library (`qc run --graphs` and `qc export` write outside it): they refuse a named folder that holds none. */
 const READ_ONLY_COMMANDS = new Set(['status', 'sources', 'failures', 'runs', 'run', 'issues', 'export']);
 
-/** How the human text of a call cut short by Ctrl-C (or another stopping signal) begins. */
+/** How the human text of a call cut short by Ctrl-C (or another stopping signal, or `qc cancel`) begins. */
 const CANCELLED = 'Cancelled: ';
 
 /**
@@ -67,11 +67,20 @@ function cancellingLine(signal: StopSignal): string {
   return signal === 'SIGINT' ? 'qc: cancelling (Ctrl-C again to quit at once)…' : `qc: ${signal}: cancelling (${signal} again to quit at once)…`;
 }
 
+/**
+ * How `withCore` prints an answer: `cancelled` says whether the answer is of work cancelled from
+ * elsewhere (`qc cancel`, the app), which is printed as one cancelled by a signal.
+ */
+export interface AnswerOptions<T> {
+  cancelled?: (result: T) => boolean;
+}
+
 /** Open the library, run `fn`, print its result, and close. */
 async function withCore<T>(
   cmd: Command,
   fn: (core: Core, signal: AbortSignal, onProgress: (p: JobProgress) => void) => Promise<T>,
   human: (r: T) => string,
+  answer: AnswerOptions<T> = {},
 ): Promise<void> {
   const opts = cmd.optsWithGlobals<GlobalOptions>();
   const data = dataDirOption(opts.data);
@@ -105,10 +114,11 @@ async function withCore<T>(
       process.exitCode = signalExitCode(stoppedBy);
       return;
     }
-    // Cancelled by a signal and the call came back with what it had done: one rule for every
-    // command, whatever its answer says of itself: --json adds "cancelled": true, the text starts
-    // with "Cancelled: ", and the exit status is 128 + the signal.
-    const aborted = stoppedBy !== null;
+    // Cancelled by a signal (or from elsewhere: `answer.cancelled`) and the call came back with what
+    // it had done: one rule for every command, whatever its answer says of itself: --json adds
+    // "cancelled": true, the text starts with "Cancelled: ", and the exit status is 128 + the signal
+    // (130 when cancelled from elsewhere, as after Ctrl-C).
+    const aborted = stoppedBy !== null || (answer.cancelled?.(result) ?? false);
     if (opts.json) {
       const shown = aborted && result !== null && typeof result === 'object' && !Array.isArray(result) ? { ...result, cancelled: true } : result;
       process.stdout.write(`${JSON.stringify(shown)}\n`);
@@ -116,7 +126,7 @@ async function withCore<T>(
       const text = human(result);
       process.stdout.write(`${aborted && !text.startsWith(CANCELLED) ? CANCELLED : ''}${text}\n`);
     }
-    if (stoppedBy) process.exitCode = signalExitCode(stoppedBy);
+    if (aborted) process.exitCode = signalExitCode(stoppedBy ?? 'SIGINT');
   } finally {
     for (const s of STOP_SIGNALS) process.off(s, onSignal);
     await core.close();

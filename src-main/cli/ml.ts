@@ -111,7 +111,6 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
           if (at <= 0) throw usage('--groups wants FILE:COLUMN, e.g. truth.tsv:source_file');
           req.groups = { file: localPath(o.groups.slice(0, at)), groupColumn: o.groups.slice(at + 1) };
         }
-        let status: string | undefined;
         // What the text adds to the run's summary: the labels noise-robust training left out (qc run
         // lists them), and the curator threshold of the run active before, which stays with it.
         const extras: TrainExtras = {};
@@ -120,7 +119,6 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
           async (core, signal, onProgress) => {
             const before = await activeCuratorThreshold(core);
             const run = await core.call('ml.train', req, { signal, onProgress });
-            status = run.status;
             if (run.active) extras.left = leftWith(before, run.run_id);
             if (run.status === 'done') {
               const noise = (await core.call('ml.run', { runId: run.run_id }).catch(() => null))?.evaluation?.noise;
@@ -129,10 +127,11 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
             return run;
           },
           (run) => formatRun(run, extras),
+          // Cancelled from elsewhere (the app, `qc cancel`): printed as after Ctrl-C ("Cancelled: ",
+          // "cancelled": true, exit 130), so a script's `qc train && qc export` does not go on as if
+          // a new model had been trained.
+          { cancelled: (run) => run.status === 'cancelled' },
         );
-        // Cancelled from elsewhere (the app, \`qc cancel\`): the run is printed, but a script's
-        // \`qc train && qc export\` must not go on as if a new model had been trained.
-        if (status === 'cancelled' && !process.exitCode) process.exitCode = 130;
       },
     );
 
