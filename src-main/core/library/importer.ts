@@ -22,7 +22,7 @@ import type { LabelService } from '../labels/labels';
 import { ByteBudget } from './byteBudget';
 import { fetchBytes, fetchList, FetchFailure, DEFAULT_FETCH_OPTIONS } from './fetch';
 import { IMAGE_EXTENSIONS, pathOfFileUrl, pathText, readFolderFile, scanFolder, type FolderProblem } from './folder';
-import { bufferReader, detectKind, isTagHeader, kindFile, scanInput, tagFileHeader, type ReadAt, type RowProblem } from './parse';
+import { bufferReader, detectKind, isTagHeader, kindFile, scanInput, tagFileHeader, urlColumnOf, type ReadAt, type RowProblem } from './parse';
 import { heldHere, ownerEnded, ownersOf, sha256, thisProcess, type ImageStore, type ImportJournal, type StoredFiles } from './store';
 import { IN_LIBRARY_WHY, isInLibrary, realLibrary } from './inLibrary';
 import type { LibraryPaths } from '../paths';
@@ -390,6 +390,10 @@ export class Importer {
         "SELECT id, pid, pid_start FROM imports WHERE status = 'running' AND source = ? AND kind <> 'retry' ORDER BY id",
       ),
       fileSources: db.prepare<[], string>("SELECT DISTINCT source FROM imports WHERE kind IN ('ratings', 'exemplars', 'bundle')").pluck(),
+      // The last import of an input file (under any of its paths, as a JSON array) that finished: the kind its rows are now.
+      lastFinishedFile: db.prepare<[string], { id: number; kind: Exclude<ImportKind, 'folder' | 'retry'> }>(
+        "SELECT id, kind FROM imports WHERE source IN (SELECT value FROM json_each(?)) AND status = 'done' AND kind IN ('ratings', 'exemplars', 'bundle') ORDER BY id DESC LIMIT 1",
+      ),
       // Every image an import may have given evidence to, a page at a time (keyset, by index): those
       // its URLs were mapped to (image_urls_import), and those its rows name through URLs already
       // stored (each row's image, migration 026: source_rows_import_image; a row whose URL is not
@@ -771,6 +775,7 @@ export class Importer {
     try {
       const scan = scanInput(read, origin, args.kind);
       const kind = scan.kind;
+      if (args.kind === undefined) this.refuseKindChange(origin, kind, scan.format);
       return {
         kind,
         origin,
@@ -794,6 +799,26 @@ export class Importer {
       await close();
       throw e;
     }
+  }
+
+  /**
+   * Refuses an input file whose kind was detected (no kind given) as another kind than its last
+   * finished import's (under this path or another of the same file: a link): its header changed
+   * (an `eolMediaURL` column added to a ratings file, `obj_url` renamed `object_url`), and its
+   * rows would silently replace the rows of the other kind, their ratings and labels with them.
+   * Given its kind, the file is imported as that kind as before.
+   */
+  private refuseKindChange(origin: string, kind: Exclude<ImportKind, 'folder'>, format: 'tsv' | 'urls'): void {
+    const last = this.q.lastFinishedFile.get(JSON.stringify([origin, ...this.aliasesOf(origin)]));
+    if (!last || last.kind === kind) return;
+    const why = format === 'urls' ? 'a list of URLs with no header' : `its header has ${urlColumnOf(kind)}`;
+    const lost = last.kind === 'bundle' ? "its bundle's lines" : `its ${last.kind} and the labels they give`;
+    throw new QcError(
+      'bad_input',
+      `the file was imported as ${kindFile(last.kind)} (import ${last.id}) and now reads as ${kindFile(kind)} (${why}): importing it would replace ${lost}. ` +
+        `To import it as ${kindFile(kind)} all the same, choose the kind ${kind} (the app's Kind, qc import --kind ${kind}, the API's kind); to keep it ${kindFile(last.kind)}, restore the file as it was`,
+      { file: origin },
+    );
   }
 
   /**

@@ -73,6 +73,11 @@ const SPECS: Record<Exclude<ImportKind, 'folder'>, KindSpec> = {
   bundle: { url: 'eolMediaURL', required: ['eolMediaURL'], id: 'identifier' },
 };
 
+/** The column that holds each kind's URLs (what tells the kind: {@link detectKind}). */
+export function urlColumnOf(kind: Exclude<ImportKind, 'folder'>): string {
+  return SPECS[kind].url;
+}
+
 /** UTF-8 when the bytes are valid UTF-8, else latin1 (EOL's exports are latin1; read as Windows-1252: {@link fromWindows1252}). */
 export function decodeText(bytes: Uint8Array): { text: string; encoding: 'utf-8' | 'latin1' } {
   try {
