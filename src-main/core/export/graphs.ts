@@ -12,6 +12,8 @@ import { QcError } from '../../../src-shared/contract/errors';
 import { makeDir, writeFileAtomic } from '../fsSafe';
 import { putFile } from '../library/store';
 import type { LibraryPaths } from '../paths';
+import { GRAPH_MARKER, isOurGraph, withPngText } from './ours';
+import { ExportStage, refuseNotOwned, type OwnedFiles } from './stage';
 
 export interface GraphSeries {
   label: string;
@@ -87,6 +89,8 @@ export function renderCurvesSvg(x: number[], series: GraphSeries[], opts: GraphO
 
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="12">`);
+  // What an export tells its own graph by (ours.ts isOurGraph): a file of the user's at a graph's name is never replaced.
+  parts.push(`<desc>${GRAPH_MARKER}</desc>`);
   parts.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
   parts.push(`<text x="${m.l}" y="22" font-size="15" font-weight="bold" fill="#111">${esc(opts.title)}</text>`);
   sub.forEach((line, i) => parts.push(`<text x="${m.l}" y="${40 + i * 16}" fill="#444">${esc(line)}</text>`));
@@ -146,7 +150,7 @@ async function renderRunGraphs(runId: number, epochs: readonly EpochStats[], png
   const out: { name: string; data: string | Buffer }[] = [];
   for (const c of charts) {
     out.push({ name: `run-${runId}-${c.name}.svg`, data: c.svg });
-    if (png) out.push({ name: `run-${runId}-${c.name}.png`, data: await sharp(Buffer.from(c.svg), { density: 144 }).png().toBuffer() });
+    if (png) out.push({ name: `run-${runId}-${c.name}.png`, data: withPngText(await sharp(Buffer.from(c.svg), { density: 144 }).png().toBuffer(), 'Software', GRAPH_MARKER) });
   }
   return { charts: out, fit };
 }
@@ -168,6 +172,40 @@ export async function writeRunGraphs(runId: number, epochs: readonly EpochStats[
     files.push(file);
   }
   return { files, fit };
+}
+
+/** The files a graph export may replace or remove: train graphs this app drew (ours.ts isOurGraph). */
+export const GRAPH_FILES: OwnedFiles = {
+  test: isOurGraph,
+  what: 'a train graph Quality Curator drew (its SVG or PNG does not say so)',
+};
+
+/** The names of run `runId`'s graph files (`png`: with the PNGs), as writeRunGraphs writes them. */
+export function runGraphNames(runId: number, png = true): string[] {
+  return ['loss', 'accuracy'].flatMap((name) => (png ? ['svg', 'png'] : ['svg']).map((ext) => `run-${runId}-${name}.${ext}`));
+}
+
+/**
+ * `qc run ID --graphs DIR` (export.graphs): the run's graphs published into `outDir` together
+ * (stage.ts), replacing the same run's graphs an earlier export wrote there. A file of the user's
+ * at one of their names (not a graph this app drew: {@link GRAPH_FILES}) is refused, naming it,
+ * before anything is written, and the folder is left as it was. The graphs are rendered before the
+ * output folder is made: a cancel while rendering leaves nothing, not even the folder.
+ */
+export async function exportRunGraphs(runId: number, epochs: readonly EpochStats[], outDir: string, opts: { owners?: string | null; signal?: AbortSignal } = {}): Promise<RunGraphs> {
+  const { charts, fit } = await renderRunGraphs(runId, epochs, true);
+  if (opts.signal?.aborted) throw new QcError('cancelled', 'cancelled');
+  const names = charts.map((c) => c.name);
+  const stage = ExportStage.open(outDir, { owners: opts.owners ?? null });
+  try {
+    refuseNotOwned(stage.outDir, names, GRAPH_FILES);
+    for (const c of charts) writeFileAtomic(stage.path(c.name), c.data);
+    stage.publish({ files: names, owns: GRAPH_FILES });
+  } catch (e) {
+    stage.discard();
+    throw e;
+  }
+  return { files: names.map((n) => path.join(stage.outDir, n)), fit };
 }
 
 /** Where a run's graphs live in the library. */

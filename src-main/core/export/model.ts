@@ -33,12 +33,28 @@ import { standardScale } from '../ml/train/matrix';
 import { DEFECT_LATTICE, DEFECT_PATCH } from '../ml/features/defects';
 import { DEFECT_NET_FILE } from '../ml/features/defectNet';
 import { writeFileAtomic } from '../fsSafe';
-import { writeRunGraphs } from './graphs';
-import { ExportStage } from './stage';
+import { GRAPH_FILES, runGraphNames, writeRunGraphs } from './graphs';
+import { CARD_FORMAT_PREFIX, GRAPH_FILE, isOurCard, isOurModel, MODEL_PRODUCER } from './ours';
+import { ExportStage, refuseNotOwned, type OwnedFiles } from './stage';
 
 export const MODEL_FILE = 'model.onnx';
 export const CARD_FILE = 'model-card.json';
-export const CARD_FORMAT = 'quality-curator-model/1';
+export const CARD_FORMAT = `${CARD_FORMAT_PREFIX}1`;
+
+/**
+ * The files a model export may replace or remove in its output folder: a model card this app wrote
+ * (its `format`), a model it exported (its ONNX producer), train graphs it drew (ours.ts). A file of
+ * the user's at one of those names is refused, naming it, and nothing is published.
+ */
+export const MODEL_FILES: OwnedFiles = {
+  test: (abs) => (path.basename(abs) === CARD_FILE ? isOurCard(abs) : path.basename(abs) === MODEL_FILE ? isOurModel(abs) : GRAPH_FILES.test(abs)),
+  what: (abs) =>
+    path.basename(abs) === CARD_FILE
+      ? `a model card Quality Curator wrote (its "format" is not ${CARD_FORMAT_PREFIX}…)`
+      : path.basename(abs) === MODEL_FILE
+        ? `a model Quality Curator exported (its ONNX producer is not ${MODEL_PRODUCER})`
+        : typeof GRAPH_FILES.what === 'string' ? GRAPH_FILES.what : GRAPH_FILES.what(abs),
+};
 
 /**
  * How the decoded image the model takes is made (backbone/preprocess.ts decodeRgb), for the card:
@@ -140,8 +156,6 @@ export interface ExportModelOptions {
 }
 
 export const GRAPHS_FOLDER = 'train_graphs';
-/** A run's graph files as writeRunGraphs names them. */
-const GRAPH_FILE = /^run-\d+-(loss|accuracy)\.(svg|png)$/;
 
 export async function exportModel(opts: ExportModelOptions): Promise<ModelExportResult> {
   const { run, head } = opts;
@@ -211,7 +225,7 @@ export async function exportModel(opts: ExportModelOptions): Promise<ModelExport
   model.graph.input = [valueInfo('image', [1, 'height', 'width', 3], DataType.UINT8), ...extra.map((s) => valueInfo(s, [1, opts.widths[s as FeatureSet]!]))];
   model.graph.output = [valueInfo('p_bad', [1, 1]), valueInfo(embedding, [1, entry.dim])];
   model.graph.name = `quality_curator_run_${run.run_id}`;
-  model.producer_name = 'quality-curator/export-model';
+  model.producer_name = MODEL_PRODUCER; // what a later export tells its own model.onnx by (ours.ts isOurModel)
   model.doc_string = `Quality Curator run ${run.run_id}: p(bad) of an image (${head.kind} head on ${params.features.join(' + ')} features of ${entry.id}).`;
   model.metadata_props = [
     ...(model.metadata_props ?? []),
@@ -226,14 +240,18 @@ export async function exportModel(opts: ExportModelOptions): Promise<ModelExport
   // The model, its card and its graphs are published together (stage.ts): the old card out first,
   // the model and the graphs in (another run's graphs out), the card last. Killed part way, the
   // folder holds no card (visibly incomplete), never one run's model beside another's card.
+  const epochs = run.evaluation?.epochs ?? [];
+  const withGraphs = Boolean(opts.graphs && epochs.length);
   const stage = ExportStage.open(opts.outDir, { owners: opts.owners ?? null });
   const modelFile = path.join(stage.outDir, MODEL_FILE);
   const cardFile = path.join(stage.outDir, CARD_FILE);
   try {
+    // A file of the user's at one of this export's names is refused now, before anything is written
+    // (and again when publishing: it may appear meanwhile).
+    refuseNotOwned(stage.outDir, [MODEL_FILE, CARD_FILE, ...(withGraphs ? runGraphNames(run.run_id).map((n) => path.join(GRAPHS_FOLDER, n)) : [])], MODEL_FILES);
     writeFileAtomic(stage.path(MODEL_FILE), bytes);
     const graphFiles: string[] = [];
-    const epochs = run.evaluation?.epochs ?? [];
-    if (opts.graphs && epochs.length) {
+    if (withGraphs) {
       const written = await writeRunGraphs(run.run_id, epochs, stage.path(GRAPHS_FOLDER), { base: stage.dir });
       graphFiles.push(...written.files.map((f) => path.join(GRAPHS_FOLDER, path.basename(f))));
     }
@@ -243,7 +261,8 @@ export async function exportModel(opts: ExportModelOptions): Promise<ModelExport
     const staleGraphs = opts.graphs && fs.lstatSync(graphsDir, { throwIfNoEntry: false })?.isDirectory()
       ? fs.readdirSync(graphsDir).filter((n) => GRAPH_FILE.test(n) && !graphFiles.includes(path.join(GRAPHS_FOLDER, n))).map((n) => path.join(GRAPHS_FOLDER, n))
       : [];
-    stage.publish({ remove: [CARD_FILE], files: [MODEL_FILE, ...graphFiles], stale: staleGraphs, last: CARD_FILE });
+    // Only this app's files are replaced or removed: another run's graphs of the user's are left alone.
+    stage.publish({ remove: [CARD_FILE], files: [MODEL_FILE, ...graphFiles], stale: staleGraphs, last: CARD_FILE, owns: MODEL_FILES });
   } catch (e) {
     stage.discard();
     throw e;

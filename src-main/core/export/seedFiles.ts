@@ -11,7 +11,7 @@ import type { CoreContext } from '../context';
 import { featureKey } from '../ml/embed';
 import type { RunStore } from '../ml/runs';
 import type { TrainedHead } from '../ml/train/types';
-import { writeRunGraphs } from './graphs';
+import { exportRunGraphs } from './graphs';
 import { exportModel } from './model';
 import { refuseInsideLibrary } from './outDir';
 import { exportTraining } from './training';
@@ -64,7 +64,7 @@ export class SeedFiles {
     const runId = this.runs.requireRun(args.runId, { finished: false });
     const epochs = this.runs.detail(runId).evaluation?.epochs ?? [];
     if (!epochs.length) throw new QcError('bad_input', `run ${runId} has no epoch curves (it did not finish training)`);
-    const { files, fit } = await writeRunGraphs(runId, epochs, path.resolve(args.outDir), { signal: ctx.signal });
+    const { files, fit } = await exportRunGraphs(runId, epochs, path.resolve(args.outDir), { owners: this.core.paths.owners, signal: ctx.signal });
     return { run_id: runId, files, fit };
   }
 

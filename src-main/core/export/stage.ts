@@ -8,7 +8,8 @@
  * removed, so a process killed while publishing leaves an export that is visibly incomplete, never
  * one that looks whole. Files an older export of the same name wrote and this one does not (later
  * chunks, another run's graphs) are removed before the complete file goes in. An export that says
- * which files are its own (`owns`: a tag file's first line) never replaces or removes any other:
+ * which files are its own (`owns`: a tag file's first line, a model card's format, a model's ONNX
+ * producer, a graph's marker: ours.ts) never replaces or removes any other:
  * a file of the curator's at one of its names is refused before anything moves, and one where an
  * older export's file would be is left alone.
  *
@@ -106,28 +107,34 @@ export function sweepExportTemps(dir: string, owners?: string | null): { removed
 
 /**
  * Which files already in the output folder an export may replace or remove: `test` says whether the
- * file at an absolute path is one an export wrote (a tag file: its first line is a tag header);
- * `what` names such a file in the refusal of one that is not.
+ * file at an absolute path is one an export wrote (a tag file: its first line is a tag header; a
+ * model card: its format; export/ours.ts); `what` names such a file in the refusal of one that is
+ * not (given the file's path where an export writes files of several kinds).
  */
 export interface OwnedFiles {
   test: (abs: string) => boolean;
-  what: string;
+  what: string | ((abs: string) => string);
 }
 
 /**
  * Refuse (QcError bad_input, naming the file) when any of `rels` (relative to `outDir`) is taken by
  * a file that `owns` does not recognise: an export never replaces or removes a curator's file that
  * merely has the name of one of its files. A name with nothing there, or a folder (refused by
- * publish in its own words), passes.
+ * publish in its own words), passes, and so does one below a file (refused when its folder is made).
  */
 export function refuseNotOwned(outDir: string, rels: readonly string[], owns: OwnedFiles): void {
   for (const rel of rels) {
     const abs = path.join(outDir, rel);
-    const st = fs.lstatSync(abs, { throwIfNoEntry: false });
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.lstatSync(abs, { throwIfNoEntry: false });
+    } catch {
+      continue; // a file where a folder above it goes (ENOTDIR): refused when the folder is made, in its own words
+    }
     if (!st || st.isDirectory() || owns.test(abs)) continue;
     throw new QcError(
       'bad_input',
-      `${abs}: already there and not ${owns.what}: this export would replace it, so nothing was written; move or rename that file, or choose another output folder`,
+      `${abs}: already there and not ${typeof owns.what === 'string' ? owns.what : owns.what(abs)}: this export would replace it, so nothing was written; move or rename that file, or choose another output folder`,
     );
   }
 }

@@ -32,6 +32,7 @@ import { isTagHeader } from '../library/parse';
 import { urlPredictionCount, urlPredictionsOfOtherRuns } from '../library/status';
 import { withSnapshot } from '../db/snapshot';
 import { AtomicFile, makeDir } from '../fsSafe';
+import { readHead } from './ours';
 import { folderKey, portableStem } from './portableName';
 import { ExportStage, refuseNotOwned, sweepExportTemps, type OwnedFiles } from './stage';
 
@@ -101,36 +102,13 @@ const HEADER_READ_BYTES = 4 << 20;
  * blocks (O_NONBLOCK) and never follows a link (O_NOFOLLOW).
  */
 export function isTagFile(abs: string): boolean {
-  const st = fs.lstatSync(abs, { throwIfNoEntry: false });
-  if (!st) return false;
-  if (st.isSymbolicLink()) return true;
-  if (!st.isFile()) return false;
-  let fd: number;
-  try {
-    fd = fs.openSync(abs, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0));
-  } catch {
-    return false;
-  }
-  try {
-    const at = fs.fstatSync(fd);
-    if (!at.isFile() || at.ino !== st.ino || at.dev !== st.dev) return false; // replaced since the lstat
-    let head = Buffer.alloc(0);
-    for (;;) {
-      const buf = Buffer.alloc(64 * 1024);
-      const n = fs.readSync(fd, buf, 0, buf.length, head.length);
-      if (n <= 0) break;
-      head = Buffer.concat([head, buf.subarray(0, n)]);
-      if (head.includes(10) || head.length >= HEADER_READ_BYTES) break;
-    }
-    // UTF-8, or UTF-16 with its byte order mark (a tag file saved as Excel's "Unicode Text").
-    const bom = head.subarray(0, 2).toString('hex');
-    const text = bom === 'fffe' || bom === 'feff' ? new TextDecoder(bom === 'fffe' ? 'utf-16le' : 'utf-16be').decode(head.subarray(2, head.length & ~1)) : head.toString('utf8');
-    return isTagHeader(text.split('\n', 1)[0]!.replace(/\r$/, ''));
-  } catch {
-    return false;
-  } finally {
-    fs.closeSync(fd);
-  }
+  const head = readHead(abs, HEADER_READ_BYTES, (h) => h.includes(10));
+  if (head === 'link') return true;
+  if (!head) return false;
+  // UTF-8, or UTF-16 with its byte order mark (a tag file saved as Excel's "Unicode Text").
+  const bom = head.subarray(0, 2).toString('hex');
+  const text = bom === 'fffe' || bom === 'feff' ? new TextDecoder(bom === 'fffe' ? 'utf-16le' : 'utf-16be').decode(head.subarray(2, head.length & ~1)) : head.toString('utf8');
+  return isTagHeader(text.split('\n', 1)[0]!.replace(/\r$/, ''));
 }
 
 /** The files a tag export may replace or remove ({@link isTagFile}), for stage.ts. */
