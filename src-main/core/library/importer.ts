@@ -20,7 +20,7 @@ import { pacedAsync, pacedSync } from '../db/paced';
 import { countedRatingSql, ratingCountsSql } from '../labels/countedRows';
 import type { LabelService } from '../labels/labels';
 import { ByteBudget } from './byteBudget';
-import { fetchBytes, fetchList, FetchFailure, DEFAULT_FETCH_OPTIONS } from './fetch';
+import { fetchBytes, fetchList, FetchFailure, DEFAULT_FETCH_OPTIONS, MAX_LIST_BYTES } from './fetch';
 import { IMAGE_EXTENSIONS, pathOfFileUrl, pathText, readFolderFile, scanFolder, type FolderProblem } from './folder';
 import { bufferReader, detectKind, isTagHeader, kindFile, scanInput, tagFileHeader, urlColumnOf, type ReadAt, type RowProblem } from './parse';
 import { heldHere, ownerEnded, ownersOf, sha256, thisProcess, type ImageStore, type ImportJournal, type StoredFiles } from './store';
@@ -33,8 +33,8 @@ import { noun } from '../../../src-shared/domain/words';
 
 export type { Mirror } from './sources';
 
-/** Input lists (ratings, exemplars, bundles) larger than this are refused before reading. */
-export const MAX_INPUT_BYTES = 512 * 1024 * 1024;
+/** Input lists (ratings, exemplars, bundles, tag files) larger than this are refused before reading; a downloaded one is stopped there (fetch.ts). */
+export const MAX_INPUT_BYTES = MAX_LIST_BYTES;
 
 export interface SourceRow {
   origin: string;
