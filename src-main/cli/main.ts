@@ -157,7 +157,8 @@ export function buildProgram(): Command {
     .option('--allow-local', 'read file: URLs named by a local input file (never from a list downloaded over HTTP)')
     .option('--run <id>', 'tag files (<bundle>_a.tsv, _finaltags.tsv): the run their predictions belong to (default: the active run)', numberOption('--run', id))
     .action(async (source: string | undefined, o: { kind?: ImportArgs['kind']; mirror: string[]; concurrency?: number; timeout?: number; retries?: number; retryFailed?: boolean; allowLocal?: boolean; run?: number }, cmd: Command) => {
-      if (!source && !o.retryFailed) throw usage('qc import needs a source (or --retry-failed)');
+      // A missing argument as commander words one: the line and the pointer to the command's help (exit 2).
+      if (!source && !o.retryFailed) cmd.error("missing required argument 'source' (or --retry-failed to retry every failure)", { code: 'commander.missingArgument', exitCode: 2 });
       if (source) source = sourceArg(source);
       // Tag TSVs written by qc classify (here or on other machines, --shard): merge their predictions
       // through ml.importTags, into --run's run if given. The core's detector and merge, as
@@ -249,22 +250,21 @@ export function buildProgram(): Command {
     .action(async (o: { bad?: string; good?: string; exemplar?: string }, cmd: Command) => {
       const ratingClass = API_SCHEMAS['labels.setRule'].shape.rule.shape.bad.element;
       const classes = (flag: string, s: string): RatingClass[] => numberListOption(flag, ratingClass, s);
-      // --bad and --good naming the same class do not go together: a usage error (2), before the library is touched.
-      if (o.bad !== undefined && o.good !== undefined) {
-        const good = classes('--good', o.good);
-        const both = classes('--bad', o.bad).filter((c) => good.includes(c));
-        if (both.length) throw usage(`--bad and --good both name class ${[...new Set(both)].join(',')}`);
+      // Every value is checked before the library is touched (a usage error, 2), and --bad and --good
+      // naming the same class do not go together.
+      const bad = o.bad !== undefined ? classes('--bad', o.bad) : undefined;
+      const good = o.good !== undefined ? classes('--good', o.good) : undefined;
+      const exemplar = o.exemplar !== undefined ? optionValue('--exemplar', parseLabelValue)(o.exemplar) : undefined;
+      if (bad && good) {
+        const both = bad.filter((c) => good.includes(c));
+        if (both.length) throw usage(`--bad and --good both name class ${both.join(',')}`);
       }
       await withCore(
         cmd,
         async (core) => {
           const current = await core.call('labels.getRule', {});
-          if (o.bad === undefined && o.good === undefined && o.exemplar === undefined) return { rule: current, relabelled: 0 };
-          const rule = {
-            bad: o.bad !== undefined ? classes('--bad', o.bad) : current.bad,
-            good: o.good !== undefined ? classes('--good', o.good) : current.good,
-            exemplar: o.exemplar !== undefined ? optionValue('--exemplar', parseLabelValue)(o.exemplar) : current.exemplar,
-          };
+          if (bad === undefined && good === undefined && exemplar === undefined) return { rule: current, relabelled: 0 };
+          const rule = { bad: bad ?? current.bad, good: good ?? current.good, exemplar: exemplar !== undefined ? exemplar : current.exemplar };
           return core.call('labels.setRule', { rule });
         },
         (r) => `bad: ${r.rule.bad.join(',') || '-'}; good: ${r.rule.good.join(',') || '-'}; exemplars: ${r.rule.exemplar ?? 'none'}${r.relabelled ? `\n${r.relabelled} import labels changed` : ''}`,

@@ -10,16 +10,41 @@ import type { WithCore } from './main';
 import type { Core } from '../core/app';
 import { QcError } from '../../src-shared/contract/errors';
 import { API_SCHEMAS, id, importOptions, probability, trainOptions } from '../../src-shared/contract/schemas';
-import { localPath, numberOption, optionValue, sourceArg, usage } from './options';
+import { distinct, listItems, localPath, numberOption, optionValue, sourceArg, usage } from './options';
+import { loadManifest } from '../core/ml/backbone/manifest';
+import { defaultModelsDir } from '../core/app';
 
 // Option values obey the API's schemas (options.ts, src-shared/contract/schemas.ts): a wrong one is
 // one line naming the option.
 const train = trainOptions;
 const runId = (name: string) => numberOption(name, id);
+/** `--features a,b`: known feature sets, each once, at least one (refused naming the option, not as the API's field). */
 const features = (v: string): FeatureSet[] => {
-  const sets = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const sets = listItems('--features', v);
+  if (!sets.length) throw usage(`--features: name at least one feature set (choose from ${FEATURE_SETS.join(', ')})`);
   for (const s of sets) if (!FEATURE_SETS.includes(s as FeatureSet)) throw usage(`--features: unknown feature set "${s}" (choose from ${FEATURE_SETS.join(', ')})`);
-  return sets as FeatureSet[];
+  return distinct('--features', sets as FeatureSet[], v);
+};
+
+/**
+ * `--backbone ID`: one of the ids of the backbone manifest (resources/models/backbones.json, read
+ * by the core's loader, as `ml.embed` and `ml.train` read it), else a usage error naming the option
+ * and the ids, before the library is opened. A manifest that cannot be read is left to the core,
+ * which says what is wrong with it.
+ */
+async function backboneOption(id: string | undefined): Promise<void> {
+  if (id === undefined) return;
+  const manifest = await loadManifest(defaultModelsDir()).catch(() => null);
+  if (manifest && !manifest.backbones.some((b) => b.id === id)) throw usage(`--backbone: unknown backbone "${id}" (choose from ${manifest.backbones.map((b) => b.id).join(', ')})`);
+}
+
+/** `--shard K/N`: parsed as the core parses it, and N within what `ml.classify` takes, said of the option. */
+const shardN = API_SCHEMAS['ml.classify'].shape.shard.unwrap().shape.n;
+const shardOption = (text: string): Shard => {
+  const shard = optionValue('--shard', parseShard)(text);
+  const max = shardN.maxValue;
+  if (max !== null && shard.n > max) throw usage(`--shard: N must be at most ${max.toLocaleString('en')}, got "${text}"`);
+  return shard;
 };
 const collect = (value: string, prev: string[]) => [...prev, value];
 /** A comma-separated list of image ids. */
@@ -54,9 +79,10 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
     .option('--features <sets>', `comma-separated: ${FEATURE_SETS.join(', ')}`, features)
     .option('--backbone <id>', 'backbone id from resources/models/backbones.json')
     .option('--batch-size <n>', 'images per backbone batch', numberOption('--batch-size', API_SCHEMAS['ml.embed'].shape.batchSize))
-    .action(async (o: { features?: FeatureSet[]; backbone?: string; batchSize?: number }, cmd: Command) =>
-      withCore(cmd, (core, signal, onProgress) => core.call('ml.embed', { ...(o.features && { features: o.features }), ...(o.backbone && { backbone: o.backbone }), ...(o.batchSize && { batchSize: o.batchSize }) }, { signal, onProgress }), formatEmbed),
-    );
+    .action(async (o: { features?: FeatureSet[]; backbone?: string; batchSize?: number }, cmd: Command) => {
+      await backboneOption(o.backbone);
+      return withCore(cmd, (core, signal, onProgress) => core.call('ml.embed', { ...(o.features && { features: o.features }), ...(o.backbone && { backbone: o.backbone }), ...(o.batchSize && { batchSize: o.batchSize }) }, { signal, onProgress }), formatEmbed);
+    });
 
   program
     .command('train')
@@ -106,6 +132,7 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
           ...(o.labelWeights === false && { labelWeights: false }),
           augment: o.augment ?? DEFAULT_AUGMENT,
         };
+        await backboneOption(o.backbone);
         if (o.groups) {
           const at = o.groups.lastIndexOf(':');
           if (at <= 0) throw usage('--groups wants FILE:COLUMN, e.g. truth.tsv:source_file');
@@ -250,7 +277,7 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
     .option('--chunk-rows <n>', 'rows per chunk file', numberOption('--chunk-rows', API_SCHEMAS['ml.classify'].shape.chunkRows))
     .option('--threshold <p>', 'p(bad) threshold for final tags', numberOption('--threshold', probability))
     .option('--run <id>', 'run id (default: the active run)', runId('--run'))
-    .option('--shard <K/N>', 'only shard K of N of the bundle rows (by URL hash), for N processes or machines', optionValue('--shard', parseShard))
+    .option('--shard <K/N>', 'only shard K of N of the bundle rows (by URL hash), for N processes or machines', shardOption)
     .action(async (source: string, o: { out: string; mirror: string[]; concurrency?: number; chunkRows?: number; threshold?: number; run?: number; shard?: Shard }, cmd: Command) =>
       withCore(
         cmd,

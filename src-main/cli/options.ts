@@ -26,13 +26,29 @@ export function numberOption(option: string, schema: z.ZodType<number | undefine
   return (text) => parseOption(option, schema, decimal(option, text), text) as number;
 }
 
-/** A comma-separated list of decimals, each checked against `item`. */
+/**
+ * A comma-separated list of decimals, each checked against `item`; an empty text is the empty list.
+ * An empty item (`1,,2`, `1,`) and a value named twice (`1,1`) are refused, as a value that does
+ * not fit is: each is a slip, not a list.
+ */
 export function numberListOption<T>(option: string, item: z.ZodType<T>, text: string): T[] {
-  return text
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((s) => parseOption(option, item, decimal(option, s), s));
+  const values = listItems(option, text).map((s) => parseOption(option, item, decimal(option, s), s));
+  return distinct(option, values, text);
+}
+
+/** A comma-separated list's items, trimmed (an empty text: none), or a usage error naming the option for an empty item. */
+export function listItems(option: string, text: string): string[] {
+  if (!text.trim()) return [];
+  const items = text.split(',').map((s) => s.trim());
+  if (items.some((s) => !s)) throw usage(`${option}: an empty item in "${text}"`);
+  return items;
+}
+
+/** `values` when no value is named twice, else a usage error naming the option and the value. */
+export function distinct<T>(option: string, values: T[], text: string): T[] {
+  const twice = values.find((v, i) => values.indexOf(v) !== i);
+  if (twice !== undefined) throw usage(`${option}: ${String(twice)} is named twice in "${text}"`);
+  return values;
 }
 
 /**

@@ -5,11 +5,17 @@ import { trainingExportWarnings, type GraphsExportSummary, type ModelExportSumma
 import type { WithCore } from './main';
 import { API_SCHEMAS } from '../../src-shared/contract/schemas';
 import { DEFAULT_SAMPLE } from '../core/export/training';
-import { localPath, numberOption } from './options';
+import { localPath, numberOption, usage } from './options';
 
 // Option values obey the API's schemas (options.ts): a wrong one is one line naming the option.
 const training = API_SCHEMAS['export.training'].shape;
 const modelRunId = numberOption('run-id', API_SCHEMAS['export.model'].shape.runId);
+/** `qc export-model`'s run: `active` or a run id; a word that is neither is refused naming both. */
+const modelRunArg = (v: string): number | 'active' => {
+  if (v === 'active') return 'active';
+  if (!/^\s*[+-]?[\d.]/.test(v)) throw usage(`run-id: expected a run id or active, got "${v}"`);
+  return modelRunId(v);
+};
 const archivedId = numberOption('run-id', API_SCHEMAS['ml.archiveRuns'].shape.runIds.element);
 
 export function formatTrainingExport(r: TrainingExportSummary): string {
@@ -69,7 +75,7 @@ export function registerSeedFileCommands(program: Command, withCore: WithCore): 
   program
     .command('export-model')
     .description('write a run as one ONNX model (p(bad) out) with a JSON card')
-    .argument('<run-id>', 'run id, or active', (v: string) => (v === 'active' ? 'active' : modelRunId(v)))
+    .argument('<run-id>', 'run id, or active', modelRunArg)
     .argument('<dir>', 'output folder')
     .action(async (runId: number | 'active', dir: string, _o, cmd: Command) =>
       withCore(cmd, (core, signal, onProgress) => core.call('export.model', { outDir: localPath(dir), ...(runId !== 'active' && { runId }) }, { signal, onProgress }), formatModelExport),

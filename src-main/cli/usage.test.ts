@@ -9,6 +9,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, tempDir } from '../../test-support/fixtures';
 import { qcNodeArgs } from '../../test-support/qcProcess';
+import { defaultModelsDir } from '../core/app';
+import { loadManifest } from '../core/ml/backbone/manifest';
 
 let dir: string;
 
@@ -130,4 +132,33 @@ describe('qc --data', () => {
     expect(status.code, status.stderr).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ images: 0, data_dir: missing });
   }, 180_000);
+});
+
+describe('option values that do not fit', () => {
+  it('are usage errors naming the option (exit 2), before any library is made', async () => {
+    const data = path.join(dir, 'values-lib');
+    const ids = (await loadManifest(defaultModelsDir())).backbones.map((b) => b.id);
+    expect(ids.length).toBeGreaterThan(0);
+    const cases: [string[], RegExp][] = [
+      [['train', '--features', 'whole,whole'], /^qc: --features: whole is named twice in "whole,whole"$/],
+      [['train', '--features', 'whole,,signals'], /^qc: --features: an empty item in "whole,,signals"$/],
+      [['embed', '--features', ''], /^qc: --features: name at least one feature set \(choose from /],
+      [['rule', '--bad', '1,1'], /^qc: --bad: 1 is named twice in "1,1"$/],
+      [['rule', '--good', '4,,5'], /^qc: --good: an empty item in "4,,5"$/],
+      [['embed', '--backbone', 'nope'], new RegExp(`^qc: --backbone: unknown backbone "nope" \\(choose from ${ids.join(', ')}\\)$`)],
+      [['train', '--backbone', 'nope'], /^qc: --backbone: unknown backbone "nope"/],
+      [['classify', 'x.tsv', '--out', 'o', '--shard', '1/1000001'], /^qc: --shard: N must be at most 1,000,000, got "1\/1000001"$/],
+      [['export-model', 'abc', 'd'], /^qc: run-id: expected a run id or active, got "abc"$/],
+    ];
+    for (const [args, message] of cases) expectUsage(qcRaw(['--data', data, ...args]), message);
+    expect(fs.existsSync(data)).toBe(false);
+  }, 120_000);
+
+  it('qc import with no source and no --retry-failed is a missing argument: the line and the pointer to its help', () => {
+    const data = path.join(dir, 'nosource-lib');
+    const r = qcRaw(['--data', data, 'import']);
+    expectUsage(r, /^qc: missing required argument 'source' \(or --retry-failed/);
+    expect(r.stderr.trim().split('\n')[1]).toBe('(see qc import --help)');
+    expect(fs.existsSync(data)).toBe(false);
+  }, 60_000);
 });
