@@ -13,7 +13,7 @@ import type { RunStore } from '../ml/runs';
 import type { TrainedHead } from '../ml/train/types';
 import { exportRunGraphs } from './graphs';
 import { exportModel } from './model';
-import { refuseInsideLibrary } from './outDir';
+import { refuseInsideLibrary, withOutDir } from './outDir';
 import { exportTraining } from './training';
 
 /** Width of each feature block of a run, read off one cached vector per block. */
@@ -36,7 +36,7 @@ export class SeedFiles {
 
   async training(args: ArgsOf<'export.training'>, ctx: CallContext): Promise<ResultOf<'export.training'>> {
     refuseInsideLibrary(args.outDir, this.core.paths.root);
-    return exportTraining(this.core.db, this.core.paths, {
+    return withOutDir(args.outDir, () => exportTraining(this.core.db, this.core.paths, {
       outDir: args.outDir,
       ...(args.sample !== undefined && { sample: args.sample }),
       ...(args.seed !== undefined && { seed: args.seed }),
@@ -44,7 +44,7 @@ export class SeedFiles {
       onProgress: (done, total) => {
         if (done % 50 === 0 || done === total) ctx.progress({ job: 'export.training', phase: 'export', done, total });
       },
-    });
+    }));
   }
 
   async model(args: ArgsOf<'export.model'>, ctx: Pick<CallContext, 'signal'>): Promise<ResultOf<'export.model'>> {
@@ -55,7 +55,9 @@ export class SeedFiles {
     const { head } = this.runs.model(runId) as { head: TrainedHead };
     const widths = blockWidths(this.core, run.params.features, run.params.backbone);
     // The run's train graphs travel with its model (the seed kept saved_models/ and train_graphs/ side by side), published together.
-    const r = await exportModel({ run, head, modelsDir: this.modelsDir, outDir: args.outDir, widths, graphs: true, owners: this.core.paths.owners, inForce: this.runs.thresholdInForce(runId), signal: ctx.signal });
+    const r = await withOutDir(args.outDir, () =>
+      exportModel({ run, head, modelsDir: this.modelsDir, outDir: args.outDir, widths, graphs: true, owners: this.core.paths.owners, inForce: this.runs.thresholdInForce(runId), signal: ctx.signal }),
+    );
     return { run_id: runId, ...r };
   }
 
@@ -64,7 +66,7 @@ export class SeedFiles {
     const runId = this.runs.requireRun(args.runId, { finished: false });
     const epochs = this.runs.detail(runId).evaluation?.epochs ?? [];
     if (!epochs.length) throw new QcError('bad_input', `run ${runId} has no epoch curves (it did not finish training)`);
-    const { files, fit } = await exportRunGraphs(runId, epochs, path.resolve(args.outDir), { owners: this.core.paths.owners, signal: ctx.signal });
+    const { files, fit } = await withOutDir(args.outDir, () => exportRunGraphs(runId, epochs, path.resolve(args.outDir), { owners: this.core.paths.owners, signal: ctx.signal }));
     return { run_id: runId, files, fit };
   }
 

@@ -263,6 +263,33 @@ export function refuseTagNamesTaken(db: Db, origin: string, outDir: string): voi
   refuseNotOwned(path.resolve(outDir), [`${base}_finaltags.tsv`, `${base}_${chunkSuffix(0)}.tsv`], TAG_FILES);
 }
 
+/**
+ * Bundle `bundleId` as an export reads it, refused when it cannot be exported: not_found when there
+ * is none; when none of its imports finished (the first import of its file killed, failed,
+ * cancelled or still running), it holds only the lines read so far and its tag files would pass
+ * them off as the whole bundle: bad_input, or conflict while that import runs, naming the file. A
+ * re-import never shortens a bundle once one import finished (importer.ts). Checked by export.tags
+ * before it makes or scores anything, and again by the export in its snapshot.
+ */
+export function requireExportableBundle(db: Db, bundleId: number): { name: string; columns: string; origin: string; shown_origin: string | null } {
+  const bundle = db.prepare('SELECT name, columns, origin, shown_origin FROM bundles WHERE id = ?').get(bundleId) as
+    | { name: string; columns: string; origin: string; shown_origin: string | null }
+    | undefined;
+  if (!bundle) throw new QcError('not_found', `no bundle with id ${bundleId}`);
+  const imports = db.prepare("SELECT COUNT(*) AS n, COALESCE(SUM(status = 'done'), 0) AS done, COALESCE(MAX(status = 'running'), 0) AS running FROM imports WHERE source = ?").get(bundle.origin) as {
+    n: number;
+    done: number;
+    running: number;
+  };
+  if (imports.n > 0 && imports.done === 0) {
+    const file = bundle.shown_origin ?? bundle.origin;
+    throw imports.running
+      ? new QcError('conflict', `${file}: the bundle's first import is still running; export it when the import has finished`)
+      : new QcError('bad_input', `${file}: no import of this bundle finished, so it holds only the lines read before it stopped; import the file again, then export`);
+  }
+  return bundle;
+}
+
 /** Bundle rows read per query by {@link exportBundle}: its memory does not grow with the bundle. */
 export const BUNDLE_READ_ROWS = 5000;
 
@@ -286,24 +313,7 @@ async function bundleFromSnapshot(
   db: Db,
   opts: { bundleId: number; runId: number | null; threshold: number; outDir: string; chunkRows?: number; readRows?: number; owners?: string | null } & ExportControl,
 ): Promise<ExportResult> {
-  const bundle = db.prepare('SELECT name, columns, origin, shown_origin FROM bundles WHERE id = ?').get(opts.bundleId) as
-    | { name: string; columns: string; origin: string; shown_origin: string | null }
-    | undefined;
-  if (!bundle) throw new QcError('not_found', `no bundle with id ${opts.bundleId}`);
-  // A bundle none of whose imports finished (the first import of its file killed, failed, cancelled
-  // or still running) holds only the lines read so far: its tag files would pass them off as the
-  // whole bundle. A re-import never shortens a bundle once one import finished (importer.ts).
-  const imports = db.prepare("SELECT COUNT(*) AS n, COALESCE(SUM(status = 'done'), 0) AS done, COALESCE(MAX(status = 'running'), 0) AS running FROM imports WHERE source = ?").get(bundle.origin) as {
-    n: number;
-    done: number;
-    running: number;
-  };
-  if (imports.n > 0 && imports.done === 0) {
-    const file = bundle.shown_origin ?? bundle.origin;
-    throw imports.running
-      ? new QcError('conflict', `${file}: the bundle's first import is still running; export it when the import has finished`)
-      : new QcError('bad_input', `${file}: no import of this bundle finished, so it holds only the lines read before it stopped; import the file again, then export`);
-  }
+  const bundle = requireExportableBundle(db, opts.bundleId);
   // A row whose image is not here (its download failed here) takes the run's prediction merged
   // for its URL from another machine's tag files (url_predictions), if any; a row with an image
   // takes the image's.

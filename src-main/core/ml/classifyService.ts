@@ -7,9 +7,9 @@ import type { CallContext, ClassifyRequest } from '../../../src-shared/contract/
 import { QcError } from '../../../src-shared/contract/errors';
 import type { ClassifySummary, ExportSummary, FeatureSet, ThresholdInForce, ThresholdSource } from '../../../src-shared/domain/ml';
 import type { CoreContext } from '../context';
-import { refuseInsideLibrary } from '../export/outDir';
+import { refuseInsideLibrary, withOutDir } from '../export/outDir';
 import { ExportStage } from '../export/stage';
-import { exportBundle, exportLibrary, refuseTagNamesTaken, type ExportResult } from '../export/tags';
+import { exportBundle, exportLibrary, refuseTagNamesTaken, requireExportableBundle, type ExportResult } from '../export/tags';
 import { inputOrigin, type Importer } from '../library/importer';
 import { featureKey } from './embed';
 import { embedMissing } from './embedService';
@@ -186,8 +186,16 @@ export class ClassifyService {
     };
   }
 
+  /**
+   * Import, score and write the tag files of a bundle. Failed or cancelled (a missing input, a
+   * refused file, a cancel), it leaves no empty folder it made for `outDir` (outDir.ts withOutDir).
+   */
   async classify(args: ClassifyRequest, ctx: CallContext): Promise<ClassifySummary> {
     refuseInsideLibrary(args.outDir, this.core.paths.root);
+    return withOutDir(args.outDir, () => this.classifyInto(args, ctx));
+  }
+
+  private async classifyInto(args: ClassifyRequest, ctx: CallContext): Promise<ClassifySummary> {
     const runId = this.runs.requireRun(args.runId);
     const { outDir, chunkRows, threshold, runId: _r, shard, ...importArgs } = args;
     refuseUnwritable(outDir, this.core.paths.owners);
@@ -257,10 +265,19 @@ export class ClassifyService {
       .all(bundleId) as number[];
   }
 
-  /** Tag TSVs for a bundle already in the library, or for the whole library. */
+  /**
+   * Tag TSVs for a bundle already in the library, or for the whole library. The run and the bundle
+   * (one that exists and whose import finished) are checked before the output folder is made; a
+   * failed or cancelled export leaves no empty folder it made (outDir.ts withOutDir).
+   */
   async exportTags(args: { bundleId?: number; outDir: string; threshold?: number; runId?: number; chunkRows?: number }, ctx: CallContext): Promise<ExportSummary> {
     refuseInsideLibrary(args.outDir, this.core.paths.root);
     const runId = this.runs.requireRun(args.runId);
+    if (args.bundleId !== undefined) requireExportableBundle(this.core.db, args.bundleId);
+    return withOutDir(args.outDir, () => this.exportTagsInto(runId, args, ctx));
+  }
+
+  private async exportTagsInto(runId: number, args: { bundleId?: number; outDir: string; threshold?: number; chunkRows?: number }, ctx: CallContext): Promise<ExportSummary> {
     refuseUnwritable(args.outDir, this.core.paths.owners);
     // A bundle's tags need its own images scored, not the whole library's (a library of a million
     // with a new run would be embedded to export one small bundle).
