@@ -151,3 +151,20 @@ describe('formatImport counts in words', () => {
     expect(formatImport(importSummary({ rows: 3, urls: 3, rows_removed: 2 })).split('\n')[1]).toMatch(/; 2 rows of an earlier import of this file that it no longer has were removed$/);
   });
 });
+
+describe('qc import --retry-failed with nothing to retry', () => {
+  it('says so plainly, not as an import of 0 rows from "(failed URLs)"', async () => {
+    const dir = tempDir('qc-format-retry-');
+    const core = createCore({ dataDir: dir });
+    try {
+      const r = await core.call('library.retryFailed', {});
+      expect(r).toMatchObject({ import_id: 0, kind: 'retry' });
+      expect(formatImport(r)).toBe('No failed URLs to retry: nothing was downloaded.');
+      // A retry that tried something keeps the import's summary.
+      expect(formatImport({ ...r, import_id: 3, urls: 2, failed: 2 })).toMatch(/^Imported retry from /);
+    } finally {
+      await core.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

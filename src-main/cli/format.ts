@@ -43,6 +43,8 @@ function importProblemLines(s: ImportSummary): string[] {
 }
 
 export function formatImport(s: ImportSummary): string {
+  // A retry with no failed URL tried nothing and recorded no import (import_id 0): said plainly, not as an import of 0 rows.
+  if (s.kind === 'retry' && s.import_id === 0 && !s.cancelled) return 'No failed URLs to retry: nothing was downloaded.';
   return [
     `${s.cancelled ? 'Cancelled: imported' : 'Imported'} ${s.kind} from ${shown(s.source)}${s.encoding === NO_ENCODING ? '' : ` (${s.encoding})`}`,
     `  rows ${s.rows}, distinct URLs ${s.urls}${s.bundle_id !== null ? `, bundle #${s.bundle_id}` : ''}${s.rows_removed ? `; ${countOf(s.rows_removed, 'row')} of an earlier import of this file that it no longer has ${noun(s.rows_removed, 'was', 'were')} removed` : ''}`,

@@ -61,6 +61,12 @@ describe('qc run: the first line', () => {
     expect(head(run(true, null))).toMatch(/ epochs; js backend, backbone on cpu, 3\.0 s$/);
   });
 
+  it('says no backbone ran where its features were all cached (provider none), not "backbone on none"', () => {
+    const line = head({ ...run(true, null), provider: 'none' });
+    expect(line).toMatch(/ epochs; js backend, no backbone run \(features cached\), 3\.0 s$/);
+    expect(line).not.toContain('on none');
+  });
+
   it('leaves out the backend and provider a cancelled run never had, with no "?"', () => {
     const line = head({ ...run(false, null), status: 'cancelled', backend: null, provider: null, seconds: 15.8, error: 'cancelled' });
     expect(line).toMatch(/^Run 7 \(cancelled\) .* epochs; 15\.8 s$/);

@@ -100,8 +100,10 @@ export function formatEmbed(s: EmbedSummary): string {
 export function formatRun(r: RunSummary | RunDetail, extras: TrainExtras = {}): string {
   const p = r.params;
   // A run stopped before it trained (cancelled while its copies were made) has no backend or
-  // provider yet: said by leaving them out, not as "?".
-  const ran = [r.backend && `${r.backend} backend`, r.provider && `backbone on ${r.provider}`, `${num(r.seconds, 1)} s`].filter(Boolean).join(', ');
+  // provider yet: said by leaving them out, not as "?". Provider "none": no backbone ran for it here
+  // (its features were cached, or shipped as the demo's are), not a backbone on a device called none.
+  const backbone = r.provider === 'none' ? 'no backbone run (features cached)' : r.provider && `backbone on ${r.provider}`;
+  const ran = [r.backend && `${r.backend} backend`, backbone, `${num(r.seconds, 1)} s`].filter(Boolean).join(', ');
   const lines = [
     `Run ${r.run_id} (${r.status}${r.active ? ', active' : ''}${r.archived ? ', archived' : ''}) ${r.created_at}: ${p.features.join('+')}, ${p.hidden ? `MLP ${p.hidden}` : 'linear'}, ${p.epochs} epochs; ${ran}`,
   ];

@@ -42,6 +42,24 @@ describe('progressView', () => {
     expect(text).toContain('train augment   [');
   });
 
+  it('prints no ETA while there is no finite estimate (no progress yet), never "eta NFs"; one once there is', async () => {
+    const out = sink();
+    const view = progressView(true, Object.assign(out.stream, { isTTY: true, columns: 120 }));
+    view.update({ job: 'embed', phase: 'embed', done: 0, total: 60 });
+    // Time passed and nothing was done: cli-progress's estimate is infinite (drawn after its 100 ms throttle).
+    await new Promise((r) => setTimeout(r, 150));
+    view.update({ job: 'embed', phase: 'embed', done: 0, total: 60 });
+    await new Promise((r) => setTimeout(r, 150));
+    const stalled = out.text();
+    expect(stalled).toContain('0/60');
+    expect(stalled).not.toMatch(/NF|INF|NULL/);
+    expect(stalled).not.toContain('eta');
+    await new Promise((r) => setTimeout(r, 150));
+    view.update({ job: 'embed', phase: 'embed', done: 30, total: 60 });
+    view.stop();
+    expect(out.text().slice(stalled.length)).toMatch(/30\/60 50% \| failed 0 \| eta \s*\d+s/);
+  });
+
   it('writes nothing where stderr is not a terminal', () => {
     const out = sink();
     const view = progressView(false, out.stream);

@@ -20,6 +20,19 @@ function phaseName(p: JobProgress): string {
   return p.phase === p.job ? p.job : `${p.job} ${p.phase}`;
 }
 
+/**
+ * The bar's line, with `| eta …` only once something is done and cli-progress has a finite
+ * estimate: before, it holds "0" (no estimate yet), and with no rate (nothing done since, or no time
+ * passed) or one too slow "INF" or "NULL", which its time format printed as "eta NFs".
+ */
+function barFormat(line: string): CliProgress.GenericFormatter {
+  return (options, params, payload) => {
+    const eta = Number(params.eta);
+    const format = params.value > 0 && Number.isFinite(eta) ? `${line} | eta {eta_formatted}` : line;
+    return cliProgress.Format.Formatter({ ...options, format }, params, payload);
+  };
+}
+
 export function progressView(enabled = Boolean(process.stderr.isTTY), stream: NodeJS.WritableStream = process.stderr): ProgressView {
   if (!enabled) return { update: () => {}, stop: () => {} };
   let bar: CliProgress.SingleBar | null = null;
@@ -40,10 +53,8 @@ export function progressView(enabled = Boolean(process.stderr.isTTY), stream: No
       if (!bar || phase !== p.phase) {
         bar?.stop();
         phase = p.phase;
-        bar = new cliProgress.SingleBar(
-          { stream, format: `${phaseName(p).padEnd(p.job.length + 10)} [{bar}] {value}/{total} {percentage}% | failed {failed} | eta {eta_formatted}`, hideCursor: true },
-          cliProgress.Presets.shades_classic,
-        );
+        const line = `${phaseName(p).padEnd(p.job.length + 10)} [{bar}] {value}/{total} {percentage}% | failed {failed}`;
+        bar = new cliProgress.SingleBar({ stream, format: barFormat(line), hideCursor: true }, cliProgress.Presets.shades_classic);
         bar.start(p.total, p.done, { failed: p.failed ?? 0 });
       }
       bar.setTotal(p.total);

@@ -42,6 +42,16 @@ describe('qc doctor on this machine', () => {
     for (const m of missing) expect(m.why).not.toBe('');
     const text = formatDoctor(r);
     expect(text.split('\n')).toHaveLength(r.items.length + 2);
+    expect(r.providersProbed).toBe(true);
+    expect(text.split('\n').at(-1)).toMatch(new RegExp(`^embedding runs on: ${r.provider}; `));
+  });
+
+  it('with the providers skipped, says they were not probed, not that embedding runs on nothing', async () => {
+    const r = await runDoctor({ dataDir: path.join(tmp, 'skipped'), modelsDir: defaultModelsDir(), skipProviders: true });
+    expect(r).toMatchObject({ provider: null, providersProbed: false });
+    const last = formatDoctor(r).split('\n').at(-1)!;
+    expect(last).toMatch(/^embedding runs on: not probed \(the providers were skipped\); MLP heads train on: /);
+    expect(last).not.toContain('nothing');
   });
 
   it('says the providers were not probed when the backbone file is missing', async () => {

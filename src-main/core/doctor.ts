@@ -38,6 +38,8 @@ export interface DoctorReport {
   node: string;
   /** The execution provider the backbone runs on here (the first of the order that loads), or null. */
   provider: string | null;
+  /** Whether the providers were probed (false with skipProviders: `provider` is then null, unknown rather than none). */
+  providersProbed: boolean;
   /** The tfjs backend that starts here (tfjs-node-gpu, tfjs-node, wasm, cpu), or null. */
   tfBackend: string | null;
   /** What trains MLP heads here: tfjs-node-gpu or tfjs-node when they load, else onnxruntime (core/ml/train/head.ts). */
@@ -273,7 +275,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   items.push(electron.ok ? { id: 'electron', ok: true, detail: `Electron ${electron.version} (${electron.path})` } : { id: 'electron', ok: false, why: electron.why });
   items.push(chromiumItem(env), sqliteItem(), ...libraryItems(opts.dataDir));
   const mlpTrainer = tf.backend === 'tensorflow-gpu' ? 'tfjs-node-gpu' : tf.backend === 'tensorflow' ? 'tfjs-node' : 'onnxruntime';
-  return { platform: `${process.platform} ${os.release()}`, arch: process.arch, node: process.version, provider, tfBackend: tf.backend, mlpTrainer, items };
+  return { platform: `${process.platform} ${os.release()}`, arch: process.arch, node: process.version, provider, providersProbed: !opts.skipProviders, tfBackend: tf.backend, mlpTrainer, items };
 }
 
 /** The report as lines for a terminal: `ok   id  detail` or `--   id  why`. */
@@ -281,6 +283,8 @@ export function formatDoctor(r: DoctorReport): string {
   const width = Math.max(...r.items.map((i) => i.id.length));
   const lines = [`Quality Curator doctor: ${r.platform}, ${r.arch}, Node ${r.node}`];
   for (const i of r.items) lines.push(`${i.ok ? 'ok' : '--'}  ${i.id.padEnd(width)}  ${i.ok ? i.detail : i.why}`);
-  lines.push(`embedding runs on: ${r.provider ?? 'nothing (see above)'}; MLP heads train on: ${r.mlpTrainer}`);
+  // Not probed (--no-providers) is not "nothing": which provider would run is simply not known.
+  const embedding = r.provider ?? (r.providersProbed ? 'nothing (see above)' : 'not probed (the providers were skipped)');
+  lines.push(`embedding runs on: ${embedding}; MLP heads train on: ${r.mlpTrainer}`);
   return lines.join('\n');
 }
