@@ -67,3 +67,8 @@ export async function qcRejection(work: Promise<unknown>): Promise<QcError> {
   }
   throw new Error('expected a QcError, nothing was thrown');
 }
+
+/** A finished run with no head and no scores of its own (tag files are merged into it): its id. */
+export function insertDoneRun(db: { prepare(sql: string): { run(): { lastInsertRowid: number | bigint } } }): number {
+  return Number(db.prepare("INSERT INTO runs (status, params, backbone) VALUES ('done', '{}', 'test')").run().lastInsertRowid);
+}

@@ -10,6 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import type { Core } from '../src-main/core/app';
 import { createCore, DEMO_URL_PREFIX } from '../src-main/core/app';
 import { featureKey } from '../src-main/core/ml/embed';
@@ -250,4 +251,25 @@ export function miniDemo(perClass = 12): string {
   }
   fs.writeFileSync(path.join(dir, 'image_ratings.txt'), `${rows.join('\n')}\n`);
   return dir;
+}
+
+/**
+ * A seeded library with one finished run in a temp folder (`prefix`) for one test file, reopened
+ * by a core of its own as the app opens a library made earlier: set before the file's tests,
+ * closed and removed after them.
+ */
+export function useSeededRun(prefix: string, opts: Omit<SeedOptions, 'dataDir' | 'runs'> = { images: 20 }): { dir: string; core: Core; runId: number } {
+  const s = { dir: '', core: undefined as unknown as Core, runId: 0 };
+  beforeAll(async () => {
+    s.dir = tempDir(prefix);
+    const lib = seedLibrary({ ...opts, runs: 1, dataDir: path.join(s.dir, 'data') });
+    s.runId = lib.runId!;
+    await lib.core.close();
+    s.core = createCore({ dataDir: lib.dataDir });
+  });
+  afterAll(async () => {
+    await s.core?.close();
+    if (s.dir) fs.rmSync(s.dir, { recursive: true, force: true });
+  });
+  return s;
 }

@@ -6,26 +6,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../../test-support/fixtures';
-import { seedLibrary } from '../../test-support/seedLibrary';
-import { createCore, type Core } from '../core/app';
+import { describe, expect, it } from 'vitest';
+import { useSeededRun } from '../../test-support/seedLibrary';
 
-let dir: string;
-let core: Core;
-let runId: number;
-
-beforeAll(async () => {
-  dir = tempDir('qc-cli-export-cancel-');
-  const lib = seedLibrary({ images: 20, runs: 1, dataDir: path.join(dir, 'data') });
-  runId = lib.runId!;
-  await lib.core.close();
-  core = createCore({ dataDir: lib.dataDir });
-});
-afterAll(async () => {
-  await core.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const seeded = useSeededRun('qc-cli-export-cancel-');
 
 /** An abort before the call (`at: 'before'`) or just after it has begun, at its first wait. */
 function abortSignal(at: 'before' | 'during'): AbortSignal {
@@ -37,25 +21,25 @@ function abortSignal(at: 'before' | 'during'): AbortSignal {
 
 describe('cancelling an export of a run', () => {
   it('the export as it runs uncancelled writes the model and its card (so the checks below can fail)', async () => {
-    const out = path.join(dir, 'model-ok');
-    const r = await core.call('export.model', { outDir: out, runId });
+    const out = path.join(seeded.dir, 'model-ok');
+    const r = await seeded.core.call('export.model', { outDir: out, runId: seeded.runId });
     expect(fs.existsSync(r.card)).toBe(true);
-    const graphs = await core.call('export.graphs', { outDir: path.join(dir, 'graphs-ok'), runId });
+    const graphs = await seeded.core.call('export.graphs', { outDir: path.join(seeded.dir, 'graphs-ok'), runId: seeded.runId });
     expect(graphs.files.length).toBeGreaterThan(0);
   }, 60_000);
 
   for (const at of ['before', 'during'] as const) {
     it(`export.model cancelled ${at}: cancelled, nothing published`, async () => {
-      const out = path.join(dir, `model-${at}`);
+      const out = path.join(seeded.dir, `model-${at}`);
       fs.mkdirSync(out);
       fs.writeFileSync(path.join(out, 'notes.txt'), 'mine');
-      await expect(core.call('export.model', { outDir: out, runId }, { signal: abortSignal(at) })).rejects.toMatchObject({ code: 'cancelled' });
+      await expect(seeded.core.call('export.model', { outDir: out, runId: seeded.runId }, { signal: abortSignal(at) })).rejects.toMatchObject({ code: 'cancelled' });
       expect(fs.readdirSync(out)).toEqual(['notes.txt']);
     }, 60_000);
 
     it(`export.graphs (qc run --graphs) cancelled ${at}: cancelled, nothing written`, async () => {
-      const out = path.join(dir, `graphs-${at}`);
-      await expect(core.call('export.graphs', { outDir: out, runId }, { signal: abortSignal(at) })).rejects.toMatchObject({ code: 'cancelled' });
+      const out = path.join(seeded.dir, `graphs-${at}`);
+      await expect(seeded.core.call('export.graphs', { outDir: out, runId: seeded.runId }, { signal: abortSignal(at) })).rejects.toMatchObject({ code: 'cancelled' });
       expect(fs.existsSync(out)).toBe(false);
     }, 60_000);
   }

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FINAL_COLUMNS } from '../../../src-shared/domain/tags';
 import { createCore, type Core } from '../app';
-import { DEV_DIR, DEV_IMAGES, DEV_URL_PREFIX, linesWriter, tempDir } from '../../../test-support/fixtures';
+import { DEV_IMAGES, DEV_URL_PREFIX, devRatings, insertDoneRun, linesWriter, tempDir } from '../../../test-support/fixtures';
 import { exportBundle, exportLibrary } from './tags';
 
 function readTsv(file: string): { header: string[]; rows: Record<string, string>[] } {
@@ -33,8 +33,10 @@ describe('library_finaltags.tsv: dataObjectVersionID', () => {
     dir = tempDir();
     core = createCore({ dataDir: path.join(dir, 'data') });
     const { db } = core.context;
-    run = Number(db.prepare("INSERT INTO runs (status, params, backbone) VALUES ('done', '{}', 'test')").run().lastInsertRowid);
-    dev = fs.readFileSync(path.join(DEV_DIR, 'image_ratings.txt'), 'latin1').split('\n').slice(1, 5).map((l) => l.split('\t')[1]!);
+    run = insertDoneRun(db);
+    dev = devRatings()
+      .slice(0, 4)
+      .map(([, url]) => url);
     const write = linesWriter(dir);
     const mirrors = [{ prefix: DEV_URL_PREFIX, dir: DEV_IMAGES }];
     // Bundle a: dev[0] has no version, dev[1] one, dev[2] one but no identifier, dev[3] a blank one.
