@@ -48,7 +48,7 @@ test('Confirm sends the label each tile shows; one changed since by another proc
   const { tile, id, seen } = firstTile();
   expect(['good', 'bad']).toContain(seen);
   await user.click(tile);
-  await until(() => expect(screen.getByTestId('issue-confirm').hasAttribute('disabled')).toBe(false));
+  await until(() => expect(screen.getByTestId('issue-confirm').hasAttribute('aria-disabled')).toBe(false));
   // `qc label` in another process: its change sends this window no event, the tile still shows `seen`.
   ctx.lib.core.context.labels.set([id], seen === 'good' ? 'bad' : 'good');
   await user.click(screen.getByTestId('issue-confirm'));
@@ -62,14 +62,19 @@ test('Confirm and Dismiss are off on a tile that is no longer an open issue', as
   const { user, ctx } = await showIssues();
   const { tile, id, seen } = firstTile();
   await user.click(tile);
-  await until(() => expect(screen.getByTestId('issue-confirm').hasAttribute('disabled')).toBe(false));
+  await until(() => expect(screen.getByTestId('issue-confirm').hasAttribute('aria-disabled')).toBe(false));
   const off = ctx.store.getState().connect();
   // Another window relabels it: the tile stays in place with the new label, and is no issue any more.
   await ctx.lib.core.call('labels.set', { imageIds: [id], label: seen === 'good' ? 'bad' : 'good' });
   await until(() => expect(screen.getByTestId(`tile-${id}`).dataset.label).toBe(seen === 'good' ? 'bad' : 'good'));
   await until(() => expect(screen.getByTestId('issue-why').textContent).toBe('Not an open issue of this run.'));
-  expect(screen.getByTestId('issue-confirm').hasAttribute('disabled')).toBe(true);
-  expect(screen.getByTestId('issue-dismiss').hasAttribute('disabled')).toBe(true);
+  expect(screen.getByTestId('issue-confirm').hasAttribute('aria-disabled')).toBe(true);
+  expect(screen.getByTestId('issue-dismiss').hasAttribute('aria-disabled')).toBe(true);
+  // Off, never disabled (a disabled button drops the focus): a press on it sends no verdict.
+  expect(screen.getByTestId('issue-confirm').hasAttribute('disabled')).toBe(false);
+  await user.click(screen.getByTestId('issue-confirm'));
+  await user.click(screen.getByTestId('issue-dismiss'));
+  expect(ctx.client.callsOf('ml.reviewIssues')).toHaveLength(0);
   off();
 });
 
@@ -78,7 +83,7 @@ test('while a verdict is sent its button keeps the keyboard focus (aria-disabled
   const first = Number(screen.queryAllByTestId(/^tile-\d+$/)[0]!.dataset.testid!.slice(5));
   await user.click(screen.getByTestId(`tile-${first}`));
   const confirm = screen.getByTestId('issue-confirm');
-  await until(() => expect(confirm.hasAttribute('disabled')).toBe(false));
+  await until(() => expect(confirm.hasAttribute('aria-disabled')).toBe(false));
   const release = ctx.client.hold('ml.reviewIssues');
   confirm.focus();
   await user.keyboard('{Enter}');
@@ -109,12 +114,12 @@ test('a verdict button that turns off while it holds the focus hands the focus t
   const { tile, id, seen } = firstTile();
   await user.click(tile);
   const dismiss = screen.getByTestId('issue-dismiss');
-  await until(() => expect(dismiss.hasAttribute('disabled')).toBe(false));
+  await until(() => expect(dismiss.hasAttribute('aria-disabled')).toBe(false));
   dismiss.focus();
   const off = ctx.store.getState().connect();
   // Another window relabels it: no issue any more, so no verdict on it.
   await ctx.lib.core.call('labels.set', { imageIds: [id], label: seen === 'good' ? 'bad' : 'good' });
-  await until(() => expect(dismiss.hasAttribute('disabled')).toBe(true));
+  await until(() => expect(dismiss.hasAttribute('aria-disabled')).toBe(true));
   expect(document.activeElement).toBe(screen.getByTestId('gallery'));
   off();
 });

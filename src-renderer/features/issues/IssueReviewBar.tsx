@@ -138,7 +138,7 @@ export function IssueReviewBar() {
    * the verdict closes leave the list, as do those fixed by a label key since the last refresh).
    */
   const act = async (action: Exclude<IssueReviewAction, 'reopen'>) => {
-    if (sending.current) return;
+    if (sending.current || off) return;
     const { imageIds, shown } = targets();
     if (!imageIds.length) return;
     sending.current = true;
@@ -169,9 +169,10 @@ export function IssueReviewBar() {
   // A verdict is for an open issue: the focused tile must be one, unless other tiles are selected too.
   const onlyFocus = !selection.size || (selection.size === 1 && focusId !== undefined && selection.has(focusId));
   const off = !focusItem || (onlyFocus && !why);
-  // While a verdict is sent its buttons are aria-disabled, not disabled: a disabled button drops the
-  // keyboard focus to the page. One that holding the focus turns off (the issue the focus moved on
-  // to is no open issue, or its why-line is still asked for) hands the focus to the gallery.
+  // Off (no open issue in focus, its why-line still asked for) or while a verdict is sent, the buttons
+  // are aria-disabled, never disabled: Chromium takes the keyboard focus off a button as it becomes
+  // disabled, before an effect could hand it on, and drops it on the page. One that turns off while
+  // it holds the focus hands the focus to the gallery (a press on it while off does nothing).
   const actionsRef = useRef<HTMLDivElement>(null);
   useLayoutEffect(() => {
     if (off && !busy && actionsRef.current?.contains(document.activeElement)) focusGallery('issues');
@@ -187,10 +188,10 @@ export function IssueReviewBar() {
             ? ''
             : `${fmtInt(open.total)} open${open.beyond ? ` (then ${fmtInt(open.beyond)} beyond the estimate)` : ''}${open.reviewed ? ` · ${fmtInt(open.reviewed)} reviewed` : ''}${open.ranking ? ` · ranked by ${open.ranking}` : ''}`}
         </span>
-        <button type="button" className="btn btn--small btn--good" disabled={off && !busy} aria-disabled={busy || undefined} onClick={() => void act('confirm')} data-testid="issue-confirm" title="The label is right: keep it, weigh it fully, never list or prune it again">
+        <button type="button" className="btn btn--small btn--good" aria-disabled={off || busy || undefined} onClick={() => void act('confirm')} data-testid="issue-confirm" title="The label is right: keep it, weigh it fully, never list or prune it again">
           Confirm label
         </button>
-        <button type="button" className="btn btn--small" disabled={off && !busy} aria-disabled={busy || undefined} onClick={() => void act('dismiss')} data-testid="issue-dismiss" title="Not an issue: take it off the queue (remembered across retrains)">
+        <button type="button" className="btn btn--small" aria-disabled={off || busy || undefined} onClick={() => void act('dismiss')} data-testid="issue-dismiss" title="Not an issue: take it off the queue (remembered across retrains)">
           Dismiss
         </button>
       </div>

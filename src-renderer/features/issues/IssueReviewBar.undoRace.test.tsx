@@ -30,7 +30,7 @@ test('Confirm here, another window dismisses the same image, Z here: refused wit
   const open = (await ctx.client.call('ml.labelIssues', { limit: 0 })).total;
 
   await user.click(tiles()[0]!);
-  await until(() => expect((screen.getByTestId('issue-confirm') as HTMLButtonElement).disabled).toBe(false));
+  await until(() => expect(screen.getByTestId('issue-confirm').hasAttribute('aria-disabled')).toBe(false));
   await user.click(screen.getByTestId('issue-confirm'));
   await until(() => expect(verdict(x)).toEqual({ label: given, action: 'confirmed', run_id: run }));
   await until(() => expect(tiles().map(idOf)).not.toContain(x));

@@ -185,7 +185,7 @@ describe('Label issues screen', () => {
       expect(issuesSource(client).state.byImage.has(iss.image_id)).toBe(false);
       // After a verdict the focus moves on to the next issue; a relabelled tile stays focused, no issue any more: no verdict on it.
       if (how === 'confirm' || how === 'dismiss') await idle();
-      else if (how !== 'elsewhere') await until(() => expect(screen.getByTestId('issue-confirm').hasAttribute('disabled')).toBe(true));
+      else if (how !== 'elsewhere') await until(() => expect(screen.getByTestId('issue-confirm').hasAttribute('aria-disabled')).toBe(true));
       callsAfter.push(listCalls());
     }
     // Not one more ml.labelIssues call however many keys: the count of calls does not grow with N.
