@@ -189,7 +189,7 @@ function oofCoverage(r: RunSummary): number | null {
 
 export function formatRuns(r: { active: number | null; runs: RunSummary[] }): string {
   if (!r.runs.length) return 'No runs yet: qc train';
-  // bad thr: the run's recommendation; exports use: the threshold in force (runs.ts thresholdInForce) and where it comes from;
+  // bad thr: the run's recommendation; in force: the threshold in force (runs.ts thresholdInForce) and where it comes from, which exports use while the run is the active one (*);
   // oof cover: the out-of-fold coverage of bad at the recommendation, as the app's runs table, compare card and Review show it.
   const columns: [name: string, width: number][] = [
     ['run', 5],
@@ -199,7 +199,7 @@ export function formatRuns(r: { active: number | null; runs: RunSummary[] }): st
     ['AUC', 6],
     ['acc', 6],
     ['bad thr', 10],
-    ['exports use', 21],
+    ['in force', 21],
     ['oof cover', 10],
     ['seconds', 8],
     ['labels', 0],

@@ -111,9 +111,9 @@ export function runInForce(run: RunSummary, scores: { runId: number; inForce: Th
   return run.in_force ?? null;
 }
 
-/** What the "exports use" column and row are, for their headers. */
+/** What the "in force" column and rows are, for their headers. */
 export const IN_FORCE_TITLE =
-  "The p(bad) threshold export, classify and the tags apply with this run, and where it comes from: the curator's (Use for export, qc threshold), else the recommended one, else the best provable bound when the run recommends none";
+  "The p(bad) threshold in force with this run, which export, classify and the tags apply while it is the active run (only the active run's is used), and where it comes from: the curator's (Use for export, qc threshold), else the recommended one, else the best provable bound when the run recommends none";
 
 export interface RunDeltas {
   accuracy: number | null;

@@ -150,7 +150,7 @@ export function RunsTable() {
               recommended
             </th>
             <th className="num" title={IN_FORCE_TITLE} data-testid="runs-in-force-header">
-              exports use
+              in force
             </th>
             <th className="num" title={RUN_COVERAGE_TITLE} data-testid="runs-coverage-header">
               coverage
@@ -337,7 +337,7 @@ export function RunCompare() {
             <td />
           </tr>
           <tr>
-            <td title={IN_FORCE_TITLE}>exports use</td>
+            <td title={IN_FORCE_TITLE}>in force (exports use the active run's)</td>
             <td className="num">
               <InForce value={runInForce(prev, scoresInForce)} testId="compare-in-force-previous" />
             </td>

@@ -42,7 +42,9 @@ describe('the threshold exports use with each run', () => {
     // The recommendation is its own column, and differs: the curator's is not hidden behind it.
     expect(screen.getByTestId(`run-recommended-${active.run_id}`).textContent).toBe(fmtT(active.recommended_threshold.bad));
     expect(active.recommended_threshold.bad).not.toBe(0.73);
-    expect(screen.getByTestId('runs-in-force-header').textContent).toBe('exports use');
+    expect(screen.getByTestId('runs-in-force-header').textContent).toBe('in force');
+    // Not "exports use" for every run: exports use only the active run's.
+    expect(within(screen.getByTestId('run-compare')).queryByText('exports use')).toBeNull();
     // The comparison says it for both runs.
     const cmp = screen.getByTestId('run-compare');
     for (const [side, id] of [['current', cmp.dataset.current], ['previous', cmp.dataset.previous]] as const) {
