@@ -25,6 +25,8 @@ export interface TrackedJob<M extends Method> {
   success(result: ResultOf<M>): string | { kind: ToastKind; text: string };
   /** Work after the toast (Classify: the library changed); its failure is reported like the job's. */
   after?(result: ResultOf<M>): Promise<void>;
+  /** Told the error (a cancel too) before it is reported: a screen that keeps saying why (Library's import card). */
+  failed?(e: unknown): void;
 }
 
 /** Run `job`; its result, or null when it failed or was cancelled (the error already shown). */
@@ -40,6 +42,7 @@ export async function runTrackedJob<M extends Method>(set: SetState, get: GetSta
     await job.after?.(result);
     return result;
   } catch (e) {
+    job.failed?.(e);
     get().reportError(e, job.context);
     return null;
   } finally {

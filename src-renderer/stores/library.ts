@@ -29,6 +29,8 @@ export interface LibrarySlice {
    * while another screen was shown. Null while one runs, once one has a result, or when none ended so.
    */
   importNoResult: string | null;
+  /** Why it ended without one, as its error said (`errorText`: "…: no such file or folder", "cancelled"); null when not known. */
+  importNoResultWhy: string | null;
   setImportForm(patch: Partial<ImportForm>): void;
   loadStatus(): Promise<LibraryStatus | null>;
   /** Reload the status soon (coalesces bursts, e.g. many label changes). */
@@ -120,8 +122,9 @@ export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {
   let statusLatest: Promise<LibraryStatus | null> = Promise.resolve(null);
 
   const runImport = async (method: 'library.import' | 'library.retryFailed', args: ImportArgs, label: string) => {
-    set({ importNoResult: null });
+    set({ importNoResult: null, importNoResultWhy: null });
     const before = get().lastImport;
+    let why: string | null = null;
     const job = {
       idKey: 'importJobId',
       label,
@@ -129,11 +132,12 @@ export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {
       keep: (summary: ImportSummary) => ({ lastImport: summary }),
       success: (summary: ImportSummary) => importNote(summary, label),
       after: () => get().libraryChanged(),
+      failed: (e: unknown) => (why = errorText(e)),
     } as const;
     const result = await (method === 'library.import'
       ? runTrackedJob(set, get, { ...job, method, args })
       : runTrackedJob(set, get, { ...job, method, args: { ...(args.mirrors && { mirrors: args.mirrors }) } }));
-    if (result === null && get().lastImport === before) set({ importNoResult: method === 'library.retryFailed' ? 'Retry failed' : `The import of ${args.source}` });
+    if (result === null && get().lastImport === before) set({ importNoResult: method === 'library.retryFailed' ? 'Retry failed' : `The import of ${args.source}`, importNoResultWhy: why });
     return result;
   };
 
@@ -145,6 +149,7 @@ export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {
     importJobId: null,
     lastImport: null,
     importNoResult: null,
+    importNoResultWhy: null,
     setImportForm(patch) {
       set((s) => ({ importForm: { ...s.importForm, ...patch } }));
     },
@@ -249,7 +254,7 @@ export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {
     },
     async loadDemo() {
       const job = get().startJob('demo.load', { train: true }, { label: 'Demo library' });
-      set({ importJobId: job.id, importNoResult: null });
+      set({ importJobId: job.id, importNoResult: null, importNoResultWhy: null });
       let answered = false;
       try {
         const r = await job.promise;
@@ -269,7 +274,7 @@ export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {
         if (complete) get().setScreen('review');
         return complete;
       } catch (e) {
-        if (!answered) set({ importNoResult: "The demo's load" });
+        if (!answered) set({ importNoResult: "The demo's load", importNoResultWhy: errorText(e) });
         get().reportError(e, 'Demo library');
         await get().loadStatus();
         return false;

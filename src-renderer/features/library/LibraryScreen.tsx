@@ -64,6 +64,7 @@ function ImportCard() {
   // this one's; the card says it ended without a result (its message, a toast, said why). Kept in
   // the store (library.ts importNoResult): it may end while another screen is shown.
   const noResult = useApp((s) => (s.importJobId === null ? s.importNoResult : null));
+  const noResultWhy = useApp((s) => s.importNoResultWhy);
   const method = job?.method;
   const shown = noResult ? null : last;
   return (
@@ -166,7 +167,8 @@ function ImportCard() {
       )}
       {noResult && !running && (
         <div className="result" data-testid="import-no-result">
-          <b>No result</b> · {noResult} ended without one (cancelled, or refused: its message said why){last ? '; the earlier result is no longer shown' : ''}.
+          <b>No result</b> · {noResult} ended without one{noResultWhy ? `: ${noResultWhy}` : ' (cancelled, or refused: its message said why)'}
+          {last ? '; the earlier result is no longer shown' : ''}.
         </div>
       )}
       {shown?.tags && !running && (

@@ -32,7 +32,8 @@ describe('Library screen: an import without a result', () => {
     // The core refused it, and said so.
     await until(() => expect(store.getState().toasts.some((t) => t.kind === 'error' && t.text.startsWith('Import:'))).toBe(true));
     expect(screen.queryByTestId('import-result')).toBeNull();
-    expect(screen.getByTestId('import-no-result').textContent).toBe(`No result · The import of ${missing} ended without one (cancelled, or refused: its message said why); the earlier result is no longer shown.`);
+    // … and the card keeps saying why, once the toast is gone.
+    expect(screen.getByTestId('import-no-result').textContent).toBe(`No result · The import of ${missing} ended without one: ${missing}: no such file or folder; the earlier result is no longer shown.`);
 
     // The next import that ends with a result shows it again.
     await user.clear(screen.getByTestId('import-path'));
