@@ -38,7 +38,10 @@ export function SelectionBar({ view }: { view: ViewKey }) {
         Undo <kbd>Z</kbd>
       </button>
       <AdvanceToggle />
-      <span className="muted small selbar__help" title="arrows move · shift/ctrl-click select · Enter preview · C compare · ? all keys">arrows move · shift/ctrl-click select · Enter preview · C compare · ? all keys</span>
+      {/* "? all keys" first: on a narrow window the line is cut at its end, and ? is the way to the rest. */}
+      <span className="muted small selbar__help" title="? all keys · arrows move · shift/ctrl-click select · Enter preview · C compare" data-testid="keys-hint">
+        ? all keys · arrows move · shift/ctrl-click select · Enter preview · C compare
+      </span>
     </div>
   );
 }
