@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_TRAIN_PARAMS, type RecommendedThreshold } from '../../../src-shared/domain/ml';
 import { roundConfidence } from '../../../src-shared/domain/tags';
 import { seedLibrary } from '../../../test-support/seedLibrary';
-import { evaluateRun } from './evaluate';
+import { evaluateRun, lowestBound } from './evaluate';
+import { ThresholdIndex } from '../../../src-shared/domain/threshold';
 import type { TrainedHead } from './train/head';
 import { SPLIT_CODE, type TrainJobResult } from './trainJob';
 
@@ -75,4 +76,19 @@ describe('evaluateRun thresholds', () => {
       await lib.core.close();
     }
   }, 60_000);
+});
+
+describe('the best provable bound when nothing proves the target', () => {
+  it('is a threshold proven to do better than flagging every image, or none (a run no better than chance)', () => {
+    // 20 bad, 30 good scored backwards: the bad lowest, so every cut that flags a bad flags more goods.
+    const backwards = [...Array.from({ length: 20 }, (_, i) => 0.01 + i * 0.001), ...Array.from({ length: 30 }, (_, i) => 0.5 + i * 0.01)];
+    const positives = [...new Array<boolean>(20).fill(true), ...new Array<boolean>(30).fill(false)];
+    expect(lowestBound(new ThresholdIndex(backwards, positives))).toBeNull();
+    // A weak but real ranking (half of the bad above every good, the rest mixed): a bound, better than the base rate.
+    const weak = [...Array.from({ length: 20 }, (_, i) => (i < 10 ? 0.9 + i * 0.001 : 0.2 + i * 0.01)), ...Array.from({ length: 30 }, (_, i) => 0.1 + i * 0.01)];
+    const best = lowestBound(new ThresholdIndex(weak, positives));
+    expect(best).not.toBeNull();
+    expect(best!.error_upper).toBeLessThan(30 / 50);
+    expect(best!.coverage).toBeLessThan(1);
+  });
 });

@@ -17,16 +17,22 @@ export interface RunEvaluationResult {
 
 /**
  * When no threshold proves the target, the one with the smallest provable error (the lowest
- * Clopper–Pearson upper bound; the lower threshold on ties), over at most 2,000 candidate cuts.
+ * Clopper–Pearson upper bound; the lower threshold on ties), over at most 2,000 candidate cuts,
+ * among those proven (their bound) to err less than flagging every image would; null when none is.
  */
 export function lowestBound(index: ThresholdIndex): LabelledThresholdStats | null {
   const candidates = index.candidates();
   if (!candidates.length) return null;
   const step = Math.max(1, Math.floor(candidates.length / 2000));
+  // Flagging every image errs on every negative: a threshold not proven to do better than that
+  // (its bound at or above that share) tells nothing (a run no better than chance, or too few
+  // predictions to show it), and is no bound to apply: then there is none, and the fallback is the
+  // default 0.5 (runs.ts chooseThreshold).
+  const everyImageError = index.positiveCount === null || !index.size ? 1 : 1 - index.positiveCount / index.size;
   let best: LabelledThresholdStats | null = null;
   for (let i = 0; i < candidates.length; i += step) {
     const s = index.at(candidates[i]!);
-    if (!isLabelledStats(s) || s.flagged === 0) continue;
+    if (!isLabelledStats(s) || s.flagged === 0 || !(s.error_upper < everyImageError)) continue;
     if (!best || s.error_upper < best.error_upper - 1e-12) best = s;
   }
   return best;

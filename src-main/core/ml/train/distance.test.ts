@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeRgb, type RgbImage } from '../backbone/preprocess';
 import { distort } from '../distort';
 import { signalGroupColumns, signalVector, qualitySignals, SIGNAL_NAMES } from '../features/signals';
-import { distanceColumnNames, distanceColumns, fitDistance, ledoitWolf, withDistance, type DistanceBlock } from './distance';
+import { distanceColumnNames, distanceColumns, fitDistance, ledoitWolf, MIN_FIT_ROWS, withDistance, type DistanceBlock } from './distance';
 import { fitHeadDistance, predictHeadJs, trainHead } from './head';
 import { createRng } from './rng';
 import type { LabelledMatrix, Matrix } from './types';
@@ -183,6 +183,23 @@ describe('the distance block in a head', () => {
     const goodReal = Array.from({ length: real }, (_, i) => i).filter((i) => m.y[i] === 0 && i !== 0);
     expect(b).toEqual(fitDistance(m, goodReal, spec));
     expect(b.fitRows).toBe(goodReal.length);
+  });
+
+  it('a small library: too few weighted good real rows fall back to every good real row, then to the good synthetic rows, never failing the run', () => {
+    const m = data();
+    const real = 12; // rows 0..11: six good (even rows), six bad
+    for (let i = real; i < n; i++) m.y[i] = i % 3 ? 1 : 0;
+    const spec = { start: 2, width: 4 };
+    const goodReal = Array.from({ length: real }, (_, i) => i).filter((i) => m.y[i] === 0);
+    expect(goodReal.length).toBeGreaterThanOrEqual(MIN_FIT_ROWS);
+    // Noise-robust training left two good real rows weighted: every good real row is used.
+    const weight = new Float32Array(n).fill(1);
+    for (const i of goodReal.slice(2)) weight[i] = 0;
+    expect(fitHeadDistance(m, spec, real, weight)).toEqual(fitDistance(m, goodReal, spec));
+    // Fewer good real rows than a fit needs: the good synthetic rows join them.
+    const fewReal = 4; // rows 0..3: two good
+    const goodAll = Array.from({ length: n }, (_, i) => i).filter((i) => m.y[i] === 0);
+    expect(fitHeadDistance(m, spec, fewReal, weight)).toEqual(fitDistance(m, goodAll, spec));
   });
 
   it('a trained head stores the block, survives JSON, and predicts what its layers give on the train-time transform', async () => {

@@ -20,7 +20,7 @@
 import { QcError } from '../../../../src-shared/contract/errors';
 import { BACKEND_ENV, selectBackend } from './backend';
 import { checkMatrix, columnStats, standardScale } from './matrix';
-import { distanceColumns, fitDistance, withDistance, type DistanceBlock, type DistanceSpec } from './distance';
+import { distanceColumns, fitDistance, MIN_FIT_ROWS, withDistance, type DistanceBlock, type DistanceSpec } from './distance';
 import type { Trainer, TrainContext } from './trainer';
 import { LinearJsTrainer } from './linearJs';
 import { createRng, deriveSeed, shuffleInPlace } from './rng';
@@ -72,10 +72,22 @@ export interface TrainHeadOptions {
   threads?: number;
 }
 
-/** Fit the distance block on the good real rows of `train` (see TrainHeadOptions.distance). */
+/**
+ * Fit the distance block on the good real rows of `train` with a positive weight (see
+ * TrainHeadOptions.distance). Where a small library leaves fewer than MIN_FIT_ROWS of them (a fold
+ * of 10 good labels, most of them pruned as likely wrong), it falls back to every good real row,
+ * weighted or not, then to the good rows with the synthetic ones (benign edits of good images),
+ * rather than fail the run: a rougher reference of "good" beats no run.
+ */
 export function fitHeadDistance(train: LabelledMatrix, spec: DistanceSpec, realRows = train.n, sampleWeight?: Float32Array): DistanceBlock {
-  const rows: number[] = [];
-  for (let i = 0; i < Math.min(realRows, train.n); i++) if (train.y[i] === 0 && (!sampleWeight || sampleWeight[i]! > 0)) rows.push(i);
+  const goodRows = (upTo: number, weighted: boolean) => {
+    const rows: number[] = [];
+    for (let i = 0; i < Math.min(upTo, train.n); i++) if (train.y[i] === 0 && (!weighted || !sampleWeight || sampleWeight[i]! > 0)) rows.push(i);
+    return rows;
+  };
+  let rows = goodRows(realRows, true);
+  if (rows.length < MIN_FIT_ROWS) rows = goodRows(realRows, false);
+  if (rows.length < MIN_FIT_ROWS) rows = goodRows(train.n, false);
   return fitDistance(train, rows, spec);
 }
 
