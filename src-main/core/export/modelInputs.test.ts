@@ -115,6 +115,17 @@ describe('qc features: the extra inputs of an exported model', () => {
       const out = await core.call('export.features', { runId, files: [huge, files[0]!] });
       expect(out.images[0]).toEqual({ file: huge, error: expect.stringContaining('too large to be a picture: 65 MB') });
       expect(Object.keys(out.images[1]!.inputs ?? {})).toEqual(['crops', 'signals', 'defects']);
+      // A run on the whole image alone needs no input besides it, yet a file that is no picture is
+      // still decoded and said so, as for the run above (it was answered "inputs: {}").
+      const { db } = core.context;
+      const params = JSON.parse(db.prepare('SELECT params FROM runs WHERE id = ?').pluck().get(runId) as string) as Record<string, unknown>;
+      const wholeRun = Number(db.prepare("INSERT INTO runs (status, params, backbone) VALUES ('done', ?, 'test')").run(JSON.stringify({ ...params, features: ['whole'] })).lastInsertRowid);
+      const text = path.join(dir, 'not-a-picture.jpg');
+      fs.writeFileSync(text, 'hello\n');
+      const whole = await core.call('export.features', { runId: wholeRun, files: [text, files[0]!] });
+      expect(whole.inputs).toEqual([]);
+      expect(whole.images[0]).toEqual({ file: text, error: expect.stringMatching(/cannot decode/) });
+      expect(whole.images[1]).toEqual({ file: files[0], inputs: {} });
     } finally {
       await core.close();
     }

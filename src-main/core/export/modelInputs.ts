@@ -13,6 +13,7 @@ import type { MlEngine } from '../ml/engine';
 import type { RunStore } from '../ml/runs';
 import { DEFAULT_FETCH_OPTIONS } from '../library/fetch';
 import { fsReason } from '../fsSafe';
+import { decodeRgb } from '../ml/backbone/preprocess';
 
 /** The largest file read as a picture: the import's limit (library/fetch.ts). */
 const MAX_PICTURE_BYTES = DEFAULT_FETCH_OPTIONS.maxBytes;
@@ -48,7 +49,20 @@ export async function modelInputs(engine: MlEngine, modelsDir: string, runs: Run
   const images: Image[] = args.files.map((file, i) =>
     tooLarge(i) ? { file, error: `too large to be a picture: ${(sizes[i]! / 2 ** 20).toFixed(0)} MB, over the ${MAX_PICTURE_BYTES / 2 ** 20} MB limit; not read` } : { file, inputs: {} },
   );
-  if (!sets.length) return { run_id: runId, inputs: [], images };
+  if (!sets.length) {
+    // No input besides the image: each is still decoded as the app decodes it for scoring, so a
+    // file that is no picture says so here as it does for a run that needs more (its error).
+    for (const [i, image] of images.entries()) {
+      if (ctx.signal.aborted) throw new QcError('cancelled', 'cancelled');
+      if (image.error) continue;
+      try {
+        await decodeRgb(await fs.promises.readFile(image.file));
+      } catch (e) {
+        images[i] = { file: image.file, error: (e as Error).message };
+      }
+    }
+    return { run_id: runId, inputs: [], images };
+  }
   const widths: Partial<Record<FeatureSet, number>> = {};
   let done = 0;
   ctx.progress({ job: 'export.features', phase: 'features', done, total: images.length });
