@@ -227,6 +227,11 @@ describe('archived runs are never the active run', () => {
     expect(() => store.setArchived([training], true)).toThrow(/still training/);
     expect(store.isArchived(training)).toBe(false);
     store.fail(training, 'cancelled', 'cancelled', 0);
+    // One that did not finish is never to be made active, archived or not: said so, not "restore it".
+    expect(() => store.setActive(training)).toThrow(`run ${training} did not finish (cancelled): only a finished run can be made active`);
+    store.setArchived([training], true);
+    expect(() => store.setActive(training)).toThrow(`run ${training} did not finish (cancelled): only a finished run can be made active`);
+    store.setArchived([training], false);
     // A run archived by the time it finished is not activated, even as the only other choice.
     store.setActive(r1);
     store.setArchived([r2, r3], true);

@@ -98,6 +98,9 @@ export class RunStore {
   /** Pick the active run (null: the newest finished one). */
   setActive(runId: number | null): number | null {
     if (runId !== null && !this.canBeActive(runId)) {
+      // A run that did not finish can never be active, archived or not: that first (restoring it would not help).
+      const status = (this.db.prepare('SELECT status FROM runs WHERE id = ?').pluck().get(runId) as string | undefined) ?? null;
+      if (status !== null && status !== 'done') throw new QcError('bad_input', `run ${runId} did not finish (${status}): only a finished run can be made active`);
       if (this.isArchived(runId)) throw new QcError('bad_input', `run ${runId} is archived; restore it before making it active`);
       throw new QcError('not_found', `no finished run with id ${runId}`);
     }
