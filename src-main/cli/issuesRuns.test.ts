@@ -98,4 +98,14 @@ describe('qc issues on a run that did not finish, and verdicts on images with no
     const json = qc('--json', 'issues', '--dismiss', [labelled, ...unlabelled].join(','));
     expect(JSON.parse(json.stdout)).toMatchObject({ changed: 1, unlabelled });
   }, 60_000);
+
+  it('a verdict names at least one image and no run (it is on the label, whatever the run): usage errors, exit 2, nothing stored', () => {
+    const empty = qc('issues', '--confirm', '');
+    expect([empty.code, empty.stderr.split('\n')[0]]).toEqual([2, 'qc: --confirm: name at least one image id']);
+    const withRun = qc('issues', '--confirm', String(labelled), '--run', '99');
+    expect([withRun.code, withRun.stderr.split('\n')[0]]).toEqual([2, "qc: --run does not go with --confirm: a verdict is on the image's label, whatever the run"]);
+    // Its verdict is still the dismissal above: the refused confirm stored nothing.
+    const listed = (JSON.parse(qc('--json', 'issues', '--all', '--limit', '500').stdout) as { issues: { image_id: number; verdict?: string | null }[] }).issues;
+    expect(listed.find((i) => i.image_id === labelled)?.verdict).toBe('dismissed');
+  }, 60_000);
 });

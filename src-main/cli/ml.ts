@@ -48,7 +48,11 @@ const shardOption = (text: string): Shard => {
 };
 const collect = (value: string, prev: string[]) => [...prev, value];
 /** A comma-separated list of image ids. */
-const imageIds = (name: string) => (v: string) => v.split(',').filter(Boolean).map((x) => numberOption(name, id)(x.trim()));
+const imageIds = (name: string) => (v: string) => {
+  const ids = v.split(',').filter((x) => x.trim()).map((x) => numberOption(name, id)(x.trim()));
+  if (!ids.length) throw usage(`${name}: name at least one image id`);
+  return ids;
+};
 
 /** The active run and its curator threshold, if it has one (null: no active run). */
 async function activeCuratorThreshold(core: Core): Promise<ThresholdLeft | null> {
@@ -233,6 +237,8 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
       const verdicts = (['confirm', 'dismiss', 'reopen'] as const).filter((a) => o[a]);
       if (verdicts.length > 1) throw usage('use one of --confirm, --dismiss, --reopen at a time');
       const action = verdicts[0];
+      // A verdict is on the image and its label, kept across runs and retrains: a run is no part of it.
+      if (action && o.run !== undefined) throw usage(`--run does not go with --${action}: a verdict is on the image's label, whatever the run`);
       if (action) {
         return withCore(
           cmd,
