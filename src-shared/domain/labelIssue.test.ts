@@ -28,6 +28,10 @@ describe('issueWhy', () => {
     expect(issueWhy(issue({ beyond_estimate: true }), { beyondShown: true })).toBe("labelled good, looks bad: the label issues' own held-out p(bad) 0.934; no ratings");
     // Near 0 or 1, as many decimals as tell two suspects apart.
     expect(issueWhy(issue({ p_bad: 0.99987 }))).toContain("the label issues' own held-out p(bad) 0.99987;");
+    // Near 0.5, never rounded onto it from either side (a tie it is not).
+    expect(issueWhy(issue({ given: 'bad', suggested: 'good', p_bad: 0.49994 }))).toContain("the label issues' own held-out p(bad) 0.4999;");
+    expect(issueWhy(issue({ p_bad: 0.5031 }))).toContain("the label issues' own held-out p(bad) 0.503;");
+    expect(issueWhy(issue({ p_bad: 0.51 }))).toContain("the label issues' own held-out p(bad) 0.51;");
     expect(issueWhy(issue({ p_bad: 0.0004, given: 'bad', suggested: 'good' }))).toContain("the label issues' own held-out p(bad) 0.00040;");
   });
   it('says a label with no ratings came from its folder when a folder import gave it, without its rule weight of 1', () => {

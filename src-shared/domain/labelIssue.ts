@@ -16,7 +16,10 @@ export function issueWhy(i: LabelIssue, opts: { beyondShown?: boolean } = {}): s
   // Two digits of the distance to 0 or 1: a label contradicted at p 0.0003 is a stronger suspect than one at 0.04.
   // Named for what it is: the p(bad) of the label issues' own out-of-fold pass (README, Label
   // issues), not the run's p(bad) that the tiles, the preview and the threshold use.
-  const p = `the label issues' own held-out p(bad) ${formatProbability(i.p_bad, 2)}`;
+  // … and never rounded onto 0.5 from either side (0.49994 is not a tie beside "looks good").
+  let pText = formatProbability(i.p_bad, 2);
+  for (let d = 3; d <= 8 && Number(pText) === 0.5 && i.p_bad !== 0.5; d++) pText = i.p_bad.toFixed(d);
+  const p = `the label issues' own held-out p(bad) ${pText}`;
   // Each rating row is one input row's overall rating (EOL's mean of its raters), not one rater.
   let ratings = 'no ratings';
   if (i.rating !== null && i.rating !== undefined) {
