@@ -152,6 +152,29 @@ describe('wsClient', () => {
     c.close?.();
   });
 
+  test('a session found gone stays gone when a socket opened while the probe ran closes afterwards (a reloaded tab with a dead token)', async () => {
+    vi.useFakeTimers();
+    let answer!: (a: 'ok' | 'expired' | 'down') => void;
+    const c = wsClient('ws://h/api', 'dead', { WebSocketImpl: Impl, backoffMs: 100, probe: () => new Promise((r) => (answer = r)) });
+    const states: string[] = [];
+    c.onConnection?.((s) => states.push(s));
+    // The first socket never opens (qc serve refuses the old token); while the probe runs, the page
+    // starting up asks for its status, which opens another socket.
+    FakeSocket.instances[0]!.drop();
+    const status = c.call('library.status', {}).catch((e: unknown) => e);
+    expect(FakeSocket.instances).toHaveLength(2);
+    answer('expired');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await status).toMatchObject({ code: 'not_available', message: expect.stringMatching(/session of qc serve has ended/) });
+    // That second socket is refused too and closes: the session stays ended, never "reconnecting…".
+    FakeSocket.instances[1]!.drop();
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(states.at(-1)).toBe('expired');
+    expect(FakeSocket.instances).toHaveLength(2);
+    c.close?.();
+    expect(states.at(-1)).toBe('expired');
+  });
+
   test('a call made while the link is down waits at most queueLimitMs, then is refused and never sent', async () => {
     vi.useFakeTimers();
     const c = wsClient('ws://h/api', 't', { WebSocketImpl: Impl, backoffMs: 10_000, maxBackoffMs: 10_000, probe: async () => 'down', queueLimitMs: 3_000 });

@@ -307,7 +307,9 @@ export function wsClient(url: string, token: string, options: WsClientOptions = 
   let everOpened = false;
 
   const setState = (s: ConnectionState) => {
-    if (s === state) return;
+    // An ended session stays ended: a socket that was still opening when the probe answered (a call
+    // made meanwhile starts one) closes later, and must not turn the page back to "reconnecting…".
+    if (s === state || state === 'expired') return;
     state = s;
     for (const fn of [...connectionListeners]) fn(s);
   };
@@ -375,6 +377,10 @@ export function wsClient(url: string, token: string, options: WsClientOptions = 
           if (timer) clearTimeout(timer);
           timer = null;
           refuseQueued(goneError());
+          // A socket opened meanwhile (a call made while the probe ran) is dropped: its 401 would only say so again.
+          const opening = socket;
+          socket = null;
+          opening?.close();
           setState('expired');
         } else scheduleReconnect();
       });
