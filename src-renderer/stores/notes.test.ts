@@ -94,6 +94,17 @@ describe('training toasts', () => {
     expect(trainedNote(run({ status: 'failed', error: 'boom' }), 2, 2)).toMatchObject({ kind: 'error' });
   });
 
+  test('a run ranking no better than chance: not made active, and says whether another run stays or none is active', () => {
+    const none = trainedNote(run({ activation: 'its out-of-fold AUC 0.310 is no better than chance (0.5): its flags would be guesses; no run is active' }), null, null);
+    expect(none.kind).toBe('error');
+    expect(none.text).toContain('not made active: its out-of-fold AUC 0.310 is no better than chance');
+    expect(none.text.match(/no run is active/g)).toHaveLength(1);
+    expect(none.text).not.toContain('stays active');
+    const kept = trainedNote(run({ activation: 'its out-of-fold AUC 0.310 is no better than chance (0.5): its flags would be guesses; run 2 stays active' }), 2, 2).text;
+    expect(kept.match(/stays active/g)).toHaveLength(1);
+    expect(kept).toContain('run 2 stays active (its out-of-fold AUC 0.310');
+  });
+
   test('names the test split’s accuracy and AUC as qc run does, never as held-out (the out-of-fold images’ word)', () => {
     const text = trainedNote(run({ metrics: { test_accuracy: 0.9123, test_auc: 0.95 } as RunSummary['metrics'] }), 3, 2).text;
     expect(text).toContain('test accuracy 91.2%, AUC 0.950');

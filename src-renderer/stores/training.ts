@@ -157,8 +157,10 @@ export function trainedNote(run: RunSummary, activeNow: number | null, activeBef
   const auc = run.metrics?.test_auc;
   const acc = run.metrics ? ` · test accuracy ${(run.metrics.test_accuracy * 100).toFixed(1)}%${auc != null ? `, AUC ${auc.toFixed(3)}` : ''}` : '';
   // The reason for keeping the active run ends by saying so (`…: run 1 stays active`), as the note does already.
-  const reason = run.activation?.replace(/:\s*run \d+ stays active\.?$/, '');
+  const reason = run.activation?.replace(/[:;]\s*(run \d+ stays active|no run is active)\.?$/, '');
   const why = reason ? ` (${reason})` : '';
+  // Not made active and none other is (a run ranking no better than chance): say so, not "run – stays active".
+  if (activeNow === null) return { kind: 'error', text: `Run ${run.run_id} trained${acc} · not made active${reason ? `: ${reason}` : ''}; no run is active. "Make active" uses it anyway.` };
   if (activeNow === run.run_id) return { kind: 'success', text: `Run ${run.run_id} trained${acc} · now the active run${activeBefore !== null && activeBefore !== run.run_id ? `, was run ${activeBefore}` : ''}${why}.` };
   return { kind: 'success', text: `Run ${run.run_id} trained${acc} · run ${activeNow ?? '–'} stays active${why || ' (not better on held-out data)'}; "Make active" uses the new one.` };
 }

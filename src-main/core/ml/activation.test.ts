@@ -34,9 +34,9 @@ describe('RunStore.activateIfBetter', () => {
   });
 
   /** A finished run whose held-out p(bad) separates the labels perfectly (good) or gets `flip` of them wrong. */
-  function run(flip: number): number {
+  function run(flip: number, metrics: object | null = null): number {
     const { db } = core.context;
-    const id = Number(db.prepare("INSERT INTO runs (status, params, backbone) VALUES ('done', '{}', 'test')").run().lastInsertRowid);
+    const id = Number(db.prepare("INSERT INTO runs (status, params, backbone, metrics) VALUES ('done', '{}', 'test', ?)").run(metrics && JSON.stringify(metrics)).lastInsertRowid);
     const put = db.prepare('INSERT INTO predictions (run_id, image_id, p_bad, heldout) VALUES (?, ?, ?, 1)');
     ids.forEach((img, i) => {
       const right = bad.has(img) ? 0.9 - i * 0.01 : 0.1 + i * 0.01;
@@ -69,5 +69,38 @@ describe('RunStore.activateIfBetter', () => {
     runs.setActive(picked);
     const next = run(2);
     expect(runs.activateIfBetter(next).active).toBe(picked);
+  });
+
+  it('does not make a run active whose out-of-fold ranking is no better than chance; an older run stays, else none is active', () => {
+    const runs = new RunStore(core.context.db);
+    core.context.db.prepare('UPDATE runs SET archived = 1').run();
+    const guess = run(0, { oof_auc: 0.31, test_auc: 0.9 });
+    const d = runs.activateIfBetter(guess);
+    expect(d).toMatchObject({ active: null, activated: false });
+    expect(d.reason).toMatch(/out-of-fold AUC 0\.310 is no better than chance.*no run is active/);
+    // "No run active" holds although a finished run exists (not the newest-finished fallback).
+    expect(runs.activeRunId()).toBeNull();
+    expect(() => runs.requireRun()).toThrow(`no run is active (run ${guess} ranked no better than chance and was not made active)`);
+    // At exactly 0.5 too; where no out-of-fold AUC exists, the held-out test AUC decides.
+    const coin = run(0, { oof_auc: 0.5 });
+    expect(runs.activateIfBetter(coin)).toMatchObject({ active: null, activated: false });
+    const good = run(0, { oof_auc: 0.93 });
+    expect(runs.activateIfBetter(good)).toMatchObject({ active: good, activated: true, reason: 'the first finished run' });
+    const testOnly = run(0, { oof_auc: null, test_auc: 0.42 });
+    runs.setActive(null);
+    core.context.db.prepare('UPDATE runs SET archived = 1 WHERE id != ?').run(testOnly);
+    const t = runs.activateIfBetter(testOnly);
+    expect(t).toMatchObject({ active: null, activated: false });
+    expect(t.reason).toMatch(/held-out test AUC 0\.420/);
+    // The curator can still pick it.
+    expect(runs.setActive(testOnly)).toBe(testOnly);
+    core.context.db.prepare('UPDATE runs SET archived = 0 WHERE id = ?').run(good);
+    // With an older finished run, that one stays in force.
+    const late = run(0, { oof_auc: 0.2 });
+    runs.setActive(null);
+    const l = runs.activateIfBetter(late);
+    expect(l).toMatchObject({ active: testOnly, activated: false });
+    expect(l.reason).toContain(`run ${testOnly} stays active`);
+    expect(runs.activeRunId()).toBe(testOnly);
   });
 });

@@ -72,8 +72,16 @@ const NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
  * such run. The one rule, read without a RunStore by those that must not write (library status:
  * opening a RunStore settles runs of dead processes).
  */
+/**
+ * The pin that says "no run is active" while finished runs exist: set when the only candidate
+ * ranked no better than chance (`activateIfBetter`); picking a run (`setActive`) replaces it, and so
+ * does the next run that finishes and ranks better than chance.
+ */
+export const NO_ACTIVE_RUN = 0;
+
 export function activeRunIdOf(db: Db): number | null {
   const pinned = getSetting<number | null>(db, SETTING.activeRun, null);
+  if (pinned === NO_ACTIVE_RUN) return null;
   if (pinned !== null && db.prepare("SELECT 1 FROM runs WHERE id = ? AND status = 'done' AND archived = 0").get(pinned)) return pinned;
   const newest = db.prepare("SELECT id FROM runs WHERE status = 'done' AND archived = 0 ORDER BY id DESC LIMIT 1").get() as { id: number } | undefined;
   return newest?.id ?? null;
@@ -114,7 +122,10 @@ export class RunStore {
    */
   requireRun(runId?: number | null, { finished = true }: { finished?: boolean } = {}): number {
     const id = runId ?? this.activeRunId();
-    if (id === null) throw new QcError('not_found', 'no trained model yet: train a model first');
+    if (id === null) {
+      const done = this.previousDone(Number.MAX_SAFE_INTEGER);
+      throw new QcError('not_found', done === null ? 'no trained model yet: train a model first' : `no run is active (run ${done} ranked no better than chance and was not made active): train again, or make a run active (qc use ${done})`);
+    }
     const row = this.db.prepare('SELECT status FROM runs WHERE id = ?').get(id) as { status: string } | undefined;
     if (!row) throw new QcError('not_found', `no run with id ${id}`);
     if (finished && row.status !== 'done') throw new QcError('bad_input', `run ${id} did not finish (${row.status})`);
@@ -152,6 +163,16 @@ export class RunStore {
     if (this.isArchived(runId)) return { active: this.activeRunId(), activated: false, reason: `run ${runId} was archived while it trained` };
     const current = getSetting<number | null>(this.db, SETTING.activeRun, null) ?? this.previousDone(runId);
     if (current === null || current === runId || !this.canBeActive(current)) {
+      // Nothing to compare with: the run takes over unless its out-of-fold ranking is no better
+      // than a coin's (AUC ≤ 0.5: its flags would tag good images bad as often as bad ones, and
+      // exports and `qc classify` would apply them). The curator can still pick it (`qc use`).
+      const chance = this.chanceLevel(runId);
+      if (chance !== null) {
+        // What was in force before it stays (an older finished run), else none is active.
+        const before = current === NO_ACTIVE_RUN ? null : this.previousDone(runId);
+        setSetting(this.db, SETTING.activeRun, before ?? NO_ACTIVE_RUN);
+        return { active: before, activated: false, reason: before === null ? `${chance}; no run is active` : `${chance}; run ${before} stays active` };
+      }
       setSetting(this.db, SETTING.activeRun, runId);
       return { active: runId, activated: true, reason: 'the first finished run' };
     }
@@ -170,6 +191,18 @@ export class RunStore {
           ? `no shared held-out test images with both labels to compare run ${runId} with run ${current}`
           : `held-out AUC ${mine.toFixed(3)} vs ${theirs.toFixed(3)} for run ${current} on the ${cmp.images} test images both scored: run ${current} stays active`,
     };
+  }
+
+  /**
+   * Why run `runId` ranks no better than chance (its out-of-fold AUC ≤ 0.5, or its held-out test
+   * AUC where no out-of-fold score exists), or null when it ranks better or cannot be measured.
+   */
+  private chanceLevel(runId: number): string | null {
+    const row = this.db.prepare('SELECT metrics FROM runs WHERE id = ?').get(runId) as { metrics: string | null } | undefined;
+    const m = row?.metrics ? (JSON.parse(row.metrics) as Partial<RunMetrics>) : null;
+    const [what, auc] = m?.oof_auc != null ? ['out-of-fold', m.oof_auc] : ['held-out test', m?.test_auc ?? null];
+    if (auc === null || auc > 0.5) return null;
+    return `its ${what} AUC ${auc.toFixed(3)} is no better than chance (0.5): its flags would be guesses`;
   }
 
   /** The newest finished run before `runId` (what was active when nothing was pinned). */
