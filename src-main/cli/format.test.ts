@@ -150,6 +150,13 @@ describe('formatImport counts in words', () => {
     expect(formatImport(importSummary({ rows: 3, urls: 3, rows_removed: 1 })).split('\n')[1]).toBe('  rows 3, distinct URLs 3; 1 row of an earlier import of this file that it no longer has was removed');
     expect(formatImport(importSummary({ rows: 3, urls: 3, rows_removed: 2 })).split('\n')[1]).toMatch(/; 2 rows of an earlier import of this file that it no longer has were removed$/);
   });
+
+  it('says how many rows of an earlier import were kept because their lines cannot be read now', () => {
+    expect(formatImport(importSummary({ rows: 3, urls: 3, row_problems: 1, rows_kept_unreadable: 1 })).split('\n')[1]).toBe(
+      '  rows 3, distinct URLs 3; 1 row of an earlier import was kept: its line is still in the file but cannot be read now (fix or remove it and import again)',
+    );
+    expect(formatImport(importSummary({ rows: 3, urls: 3, row_problems: 2, rows_kept_unreadable: 2, rows_removed: 1 })).split('\n')[1]).toMatch(/was removed; 2 rows of an earlier import were kept: their lines are still/);
+  });
 });
 
 describe('qc import --retry-failed with nothing to retry', () => {

@@ -24,6 +24,13 @@ describe('rows an edited file no longer has', () => {
     expect(cancelled.text).toContain('3 rows of an earlier import');
   });
 
+  test('rows kept because their lines cannot be read now are named, with the way out, and never green', () => {
+    const n = importNote(summary({ images_existing: 8, row_problems: 2, row_problems_by_reason: { bad_row: 2 }, rows_kept_unreadable: 2 }), 'Import');
+    expect(n.kind).toBe('info');
+    expect(n.text).toContain('2 rows of an earlier import kept: their lines are in the file but cannot be read now (fix or remove them and import again).');
+    expect(importNote(summary({ images_existing: 8, row_problems: 1, row_problems_by_reason: { bad_rating: 1 }, rows_kept_unreadable: 1 }), 'Import').text).toContain('1 row of an earlier import kept: its line is');
+  });
+
   test('an import that removed none stays green', () => {
     expect(importNote(summary({ images_new: 5 }), 'Import').kind).toBe('success');
   });

@@ -92,23 +92,26 @@ export function importNote(summary: ImportSummary, what: string): { kind: 'succe
   // An edited file imported again: the rows it no longer has are gone, their images' labels derived again.
   const r = summary.rows_removed ?? 0;
   const removed = r > 0 ? ` ${countOf(r, 'row')} of an earlier import of this file that it no longer has removed: the labels of their images were derived again without them.` : '';
+  // Lines still there but unreadable now: what they stored before is kept, and said.
+  const k = summary.rows_kept_unreadable ?? 0;
+  const keptRows = k > 0 ? ` ${countOf(k, 'row')} of an earlier import kept: ${noun(k, 'its line is', 'their lines are')} in the file but cannot be read now (fix or remove ${noun(k, 'it', 'them')} and import again).` : '';
   // Rows not counted twice, images whose ratings disagree: said, and never green.
   const counted = importCountNotes(summary)
     .map((note) => ` ${note[0]!.toUpperCase()}${note.slice(1)}.`)
     .join('');
-  if (summary.cancelled) return { kind: 'info', text: `${what} cancelled: ${summary.images_new} new, ${stored - summary.images_new} already stored, ${summary.failed} failed.${rows}${removed}${skipped}${counted}` };
+  if (summary.cancelled) return { kind: 'info', text: `${what} cancelled: ${summary.images_new} new, ${stored - summary.images_new} already stored, ${summary.failed} failed.${rows}${removed}${keptRows}${skipped}${counted}` };
   if (stored === 0 && summary.failed > 0) {
-    return { kind: 'error', text: `${what}: ${summary.failed === 1 ? 'its 1 image could not be stored' : `none of ${summary.failed} images could be stored`}${reasons ? ` (${reasons})` : ''}.${retry}${before ? '' : ' See the failures below; check the mirror folder or the URLs.'}${rows}${removed}${counted}` };
+    return { kind: 'error', text: `${what}: ${summary.failed === 1 ? 'its 1 image could not be stored' : `none of ${summary.failed} images could be stored`}${reasons ? ` (${reasons})` : ''}.${retry}${before ? '' : ' See the failures below; check the mirror folder or the URLs.'}${rows}${removed}${keptRows}${counted}` };
   }
-  if (stored === 0 && n > 0) return { kind: 'error', text: `${what}: nothing was stored.${rows}${removed}${counted}` };
+  if (stored === 0 && n > 0) return { kind: 'error', text: `${what}: nothing was stored.${rows}${removed}${keptRows}${counted}` };
   // Every row is in the library already, from another file: nothing new, and nothing wrong.
   if (stored === 0 && summary.rows_already_imported) return { kind: 'info', text: `${what}: nothing new.${removed}${counted}` };
   if (stored === 0) {
     const where = summary.kind === 'retry' ? ' there were no failed URLs to try again.' : summary.kind === 'folder' ? ` no images found in ${summary.source}.` : ` ${summary.source} names no images.`;
     return { kind: 'info', text: `${what}: nothing was stored:${where}${removed}${skipped}` };
   }
-  if (summary.failed > 0) return { kind: 'info', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored, ${summary.failed} failed${reasons ? ` (${reasons})` : ''}.${retry}${rows}${removed}${skipped}${counted}` };
-  if (rows || removed || skipped || counted) return { kind: 'info', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored.${rows}${removed}${skipped}${counted}` };
+  if (summary.failed > 0) return { kind: 'info', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored, ${summary.failed} failed${reasons ? ` (${reasons})` : ''}.${retry}${rows}${removed}${keptRows}${skipped}${counted}` };
+  if (rows || removed || skipped || counted) return { kind: 'info', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored.${rows}${removed}${keptRows}${skipped}${counted}` };
   return { kind: 'success', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored. Next: train a model on the Train screen.` };
 }
 

@@ -96,6 +96,12 @@ export interface ImportSummary {
    */
   rows_removed?: number;
   /**
+   * Rows an earlier import of this same file stored from lines the file still has but that cannot be
+   * read now (each a row problem of this import): kept, with their ratings and labels, until the
+   * line reads again (its row is then replaced) or is removed. Absent when none.
+   */
+  rows_kept_unreadable?: number;
+  /**
    * Rating rows already in the library from an earlier import of another file (the same
    * obj_with_overall_rating, URL and rating: the same ratings re-saved under another name, or in
    * another encoding): not stored again, so a rating counts once. They are in `rows` but not in

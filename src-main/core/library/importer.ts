@@ -423,6 +423,11 @@ export class Importer {
       // What an earlier import of this file stored: the images its rows named (a row's line may now
       // name another URL, or be gone), then the rows the file no longer has (it was edited).
       rowUrlAt: db.prepare<[string, number], { url: string }>('SELECT url FROM source_rows WHERE origin = ? AND line = ?'),
+      // A line the file still has but that no longer reads: the row an earlier import stored from it
+      // (the same URL, where the broken line still names one) is this import's too, so not stale.
+      keepBrokenLineRow: db.prepare<[number, string, number, number, string | null, string | null]>(
+        'UPDATE source_rows SET import_id = ? WHERE origin = ? AND line = ? AND import_id < ? AND (? IS NULL OR url = ?)',
+      ),
       staleRowImages: db.prepare<[string, number], { image_id: number }>(STALE_ROW_IMAGES_SQL),
       deleteStaleRows: db.prepare<[string, number]>(DELETE_STALE_ROWS_SQL),
       // … and the failures of URLs that only those rows named (no row of any file names them now).
@@ -971,6 +976,13 @@ export class Importer {
     let rowProblems = 0;
     let rowsRemoved = 0;
     /**
+     * The file's lines that are there but cannot be read now (a cell added by a spreadsheet, a
+     * rating mangled), with the URL each still names, if any: what an earlier import stored from
+     * them is kept (bad input loses nothing stored) until the line reads again or is gone.
+     */
+    const brokenLines = new Map<number, string | null>();
+    let rowsKept = 0;
+    /**
      * This file's rating rows that another file imported before holds too (the same ratings under
      * another name): stored like every row, counted once (countedRows.ts). Only where another
      * ratings file was imported can there be any (one file, imported again and again, looks
@@ -1099,6 +1111,7 @@ export class Importer {
               q.rowFailure.run({ url: pr.url, ...told(p.origin, pr.line), reason: pr.reason, detail: toldDetail(pr.detail, pr.detailAt), importId });
               rowProblems++;
               problemReasons[pr.reason] = (problemReasons[pr.reason] ?? 0) + 1;
+              if (!r && p.urlsStored) brokenLines.set(pr.line, pr.url);
             }
             if (!r) continue;
             const tooLarge = r.ancestry === null ? null : ancestryTooLarge(r.ancestry);
@@ -1134,9 +1147,11 @@ export class Importer {
           // The bundle's lines the file no longer has (bundleItem): every line it has now names a row of this import.
           if (finished && bundleId !== null) q.deleteStaleBundleItems.run(bundleId, importId);
           if (finished && p.urlsStored) {
-            // Rows an earlier import stored that the file no longer has (lines removed, or now blank
-            // or broken) stop counting, and their images are derived again. No other import of the
-            // file runs beside this one (begin), so every row of it that is not this import's is stale.
+            // Rows an earlier import stored that the file no longer has (lines removed, or now blank)
+            // stop counting, and their images are derived again; a line still there but unreadable
+            // keeps its row (brokenLines; one that now names another URL does not). No other import
+            // of the file runs beside this one (begin), so every row of it not this import's is stale.
+            for (const [line, url] of brokenLines) rowsKept += q.keepBrokenLineRow.run(importId, p.origin, line, importId, url, url).changes;
             for (const { image_id } of q.staleRowImages.all(p.origin, importId)) losing.add(image_id);
             rowsRemoved = q.deleteStaleRows.run(p.origin, importId).changes;
             if (rowsRemoved) {
@@ -1351,6 +1366,7 @@ export class Importer {
       }),
       row_problems: rowProblems,
       ...(rowsRemoved > 0 && { rows_removed: rowsRemoved }),
+      ...(rowsKept > 0 && { rows_kept_unreadable: rowsKept }),
       ...(rowsAlreadyImported > 0 && { rows_already_imported: rowsAlreadyImported }),
       labels: labelCounts,
       ...(ratedBothWays > 0 && { rated_both_ways: ratedBothWays }),
