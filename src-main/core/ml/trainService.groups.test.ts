@@ -33,6 +33,24 @@ describe('loadGroupKeys (ml.train groups.file)', () => {
     await expect(loadGroupKeys(core, { file: path.join(dir, 'nope.tsv'), groupColumn: 'g' })).rejects.toMatchObject({ code: 'bad_input', message: expect.stringMatching(/no such file/) });
   });
 
+  it('reads quoted cells and a UTF-16 file with its byte order mark as a spreadsheet writes them; refuses a file that names no image', async () => {
+    const quoted = path.join(dir, 'quoted.tsv');
+    fs.writeFileSync(quoted, '"id"\t"source_file"\n"https://x.org/1.jpg"\t"A"\n"https://x.org/3.jpg"\t"B"\n');
+    expect([...(await loadGroupKeys(core, { file: quoted, groupColumn: 'source_file' })).entries()].sort()).toEqual([
+      [1, 'A'],
+      [3, 'B'],
+    ]);
+    const wide = path.join(dir, 'wide.tsv');
+    fs.writeFileSync(wide, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('id\tsource_file\r\nhttps://x.org/2.jpg\tC\r\n', 'utf16le')]));
+    expect([...(await loadGroupKeys(core, { file: wide, groupColumn: 'source_file' })).entries()]).toEqual([[2, 'C']]);
+    const none = path.join(dir, 'none.tsv');
+    fs.writeFileSync(none, 'id\tsource_file\nno-such-id\ta\nhttps://x.org/9.jpg\tb\n');
+    await expect(loadGroupKeys(core, { file: none, groupColumn: 'source_file' })).rejects.toMatchObject({ code: 'bad_input', file: none, message: expect.stringMatching(/none of its 2 ids names an image of this library/) });
+    const blank = path.join(dir, 'blank.tsv');
+    fs.writeFileSync(blank, 'id\tsource_file\nhttps://x.org/1.jpg\t\n');
+    await expect(loadGroupKeys(core, { file: blank, groupColumn: 'source_file' })).rejects.toMatchObject({ code: 'bad_input', message: expect.stringMatching(/no row with both id and source_file/) });
+  });
+
   it('refuses a FIFO, a device, a folder and a file over the cap at once, before reading it', async () => {
     const fifo = path.join(dir, 'groups.fifo');
     execFileSync('mkfifo', [fifo]);

@@ -23,7 +23,7 @@ import type { MlEngine } from './engine';
 import { evaluateRun } from './evaluate';
 import { FeatureStore } from './featureStore';
 import { openInputFile } from '../library/sources';
-import { describeLongLine, inputLines } from '../library/parse';
+import { describeLongLine, inputLines, tagFileEncoding, tsvCells } from '../library/parse';
 import { findRunIssues, IssueStore, labelConfidences, type RunIssues } from './issues';
 import type { RunStore } from './runs';
 import { LAYOUT_DIM, LAYOUT_KEY, layoutOfFile } from './features/layout';
@@ -157,10 +157,12 @@ export async function loadGroupKeys(core: CoreContext, spec: NonNullable<TrainAr
   try {
     let cols: { id: number; group: number } | null = null;
     let n = 0;
-    for (const l of inputLines(input.read, 'utf-8', { lenient: true })) {
+    // Decoded and split as tag files are (UTF-16 by its byte order mark, as a spreadsheet's
+    // "Unicode Text" saves it, else UTF-8; quoted cells read as the importer reads them).
+    for (const l of inputLines(input.read, tagFileEncoding(input.read), { lenient: true })) {
       if (l.text === null) throw new QcError('bad_input', `groups file: ${describeLongLine(l.bytes)}`, { file, line: l.line });
       if (!l.text.trim()) continue;
-      const c = l.text.split('\t');
+      const c = tsvCells(l.text).cells;
       if (!cols) {
         const names = c.map((x) => x.trim());
         cols = { id: names.indexOf(idName), group: names.indexOf(spec.groupColumn) };
@@ -182,6 +184,17 @@ export async function loadGroupKeys(core: CoreContext, spec: NonNullable<TrainAr
   for (const r of rows) {
     const g = (r.eol_id && byId.get(r.eol_id)) ?? byId.get(r.url);
     if (g) out.set(r.image_id, g);
+  }
+  // A file that names no image would train as if no groups were given, its split free to put one
+  // photo's versions on both sides: refused, not silently ignored.
+  if (out.size === 0) {
+    throw new QcError(
+      'bad_input',
+      byId.size === 0
+        ? `groups file has no row with both ${idName} and ${spec.groupColumn}`
+        : `groups file: none of its ${byId.size.toLocaleString('en-US')} ${idName}s names an image of this library (an ${idName} is matched against the EOL ids and URLs of the imported rows)`,
+      { file },
+    );
   }
   return out;
 }
