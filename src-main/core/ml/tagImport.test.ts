@@ -91,6 +91,16 @@ describe('importTagFiles', () => {
     const bad = write('bad_a.tsv', ['eolMediaURL\timclass\tconfidence', 'https://x.org/1.jpg\tbad\t0.9', 'https://x.org/2.jpg\tbad\t1.7']);
     await expect(importTagFiles(db, [bad], 7)).rejects.toThrow(`${bad}:3: confidence "1.7" is not a number in 0..1`);
     await expect(importTagFiles(db, [bad], 99)).rejects.toThrow(/no run with id 99/);
+    // Number() would read these as 1 (or 0): a tag file writes decimals, so they are refused too.
+    for (const odd of ['0x1', '0b1', '0o1', 'Infinity', '1_0', '']) {
+      const f = write('odd_a.tsv', ['eolMediaURL\timclass\tconfidence', `https://x.org/1.jpg\tbad\t${odd}`]);
+      await expect(importTagFiles(db, [f], 7)).rejects.toThrow(`${f}:2: confidence "${odd}" is not a number in 0..1`);
+    }
+    // What Python, R and spreadsheets write is read.
+    for (const ok of ['1', '0.5', '.25', '5e-1', ' 0.75 ', '1.0']) {
+      const f = write('ok_a.tsv', ['eolMediaURL\timclass\tconfidence', `https://x.org/1.jpg\tbad\t${ok}`]);
+      await expect(importTagFiles(db, [f], 7)).resolves.toBeTruthy();
+    }
   });
 
   it('refuses a line over 1 MB with its file:line, without a crash, and reads CRLF files as before', async () => {

@@ -35,10 +35,14 @@ const BATCH = 5000;
 /** The one rule for what a tag file is lives with the input kinds (library/parse.ts). */
 export { isTagHeader };
 
+/** A plain decimal number, with an exponent or not (what Python, R and spreadsheets write), spaces around it allowed. */
+const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
+
 function pBadOf(cells: string[], col: { pBad: number; imclass: number; confidence: number }, where: string): number | null {
   const num = (s: string, what: string) => {
-    const v = Number(s);
-    if (s.trim() === '' || !(v >= 0 && v <= 1)) throw new QcError('bad_input', `${where}: ${what} "${s}" is not a number in 0..1`);
+    // A decimal number as tag files write it: Number() alone would read "0x1", "0b1" and "0o1" as 1.
+    const v = DECIMAL.test(s) ? Number(s) : NaN;
+    if (!(v >= 0 && v <= 1)) throw new QcError('bad_input', `${where}: ${what} "${s}" is not a number in 0..1`);
     return v;
   };
   // A final-tags file has p_bad itself (empty when the image had no prediction).
