@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -124,8 +125,24 @@ describe('qc features: the extra inputs of an exported model', () => {
       fs.writeFileSync(text, 'hello\n');
       const whole = await core.call('export.features', { runId: wholeRun, files: [text, files[0]!] });
       expect(whole.inputs).toEqual([]);
-      expect(whole.images[0]).toEqual({ file: text, error: expect.stringMatching(/cannot decode/) });
+      expect(whole.images[0]).toEqual({ file: text, error: expect.stringMatching(/^not_image: unrecognised bytes/) });
       expect(whole.images[1]).toEqual({ file: files[0], inputs: {} });
+      // What an import refuses is not decoded here either: an SVG (librsvg would render it), and a
+      // PNG whose header says 10,000 × 10,000 (100 MP, over the 50 MP limit) in a few bytes.
+      const svg = path.join(dir, 'red.svg');
+      fs.writeFileSync(svg, '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" fill="red"/></svg>');
+      const bomb = path.join(dir, 'bomb.png');
+      const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#3a7' } }).png().toBuffer();
+      png.writeUInt32BE(10_000, 16);
+      png.writeUInt32BE(10_000, 20);
+      png.writeUInt32BE(zlib.crc32(png.subarray(12, 29)), 29); // IHDR's CRC over its type and data
+      fs.writeFileSync(bomb, png);
+      for (const run of [wholeRun, runId]) {
+        const out = await core.call('export.features', { runId: run, files: [svg, bomb, files[0]!] });
+        expect(out.images[0]).toEqual({ file: svg, error: expect.stringMatching(/^not_image: unrecognised bytes/) });
+        expect(out.images[1]).toEqual({ file: bomb, error: 'too_many_pixels: 10000×10000 = 100.0 MP exceeds the limit of 50 MP' });
+        expect(out.images[2]!.error).toBeUndefined();
+      }
     } finally {
       await core.close();
     }

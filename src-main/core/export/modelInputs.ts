@@ -14,6 +14,7 @@ import type { RunStore } from '../ml/runs';
 import { DEFAULT_FETCH_OPTIONS } from '../library/fetch';
 import { fsReason } from '../fsSafe';
 import { decodeRgb } from '../ml/backbone/preprocess';
+import { DEFAULT_MAX_PIXELS, verifyImage, VerifyFailure } from '../library/verify';
 
 /** The largest file read as a picture: the import's limit (library/fetch.ts). */
 const MAX_PICTURE_BYTES = DEFAULT_FETCH_OPTIONS.maxBytes;
@@ -49,25 +50,28 @@ export async function modelInputs(engine: MlEngine, modelsDir: string, runs: Run
   const images: Image[] = args.files.map((file, i) =>
     tooLarge(i) ? { file, error: `too large to be a picture: ${(sizes[i]! / 2 ** 20).toFixed(0)} MB, over the ${MAX_PICTURE_BYTES / 2 ** 20} MB limit; not read` } : { file, inputs: {} },
   );
-  if (!sets.length) {
-    // No input besides the image: each is still decoded as the app decodes it for scoring, so a
-    // file that is no picture says so here as it does for a run that needs more (its error).
-    for (const [i, image] of images.entries()) {
-      if (ctx.signal.aborted) throw new QcError('cancelled', 'cancelled');
-      if (image.error) continue;
-      try {
-        await decodeRgb(await fs.promises.readFile(image.file));
-      } catch (e) {
-        images[i] = { file: image.file, error: (e as Error).message };
-      }
+  // Each file is checked as an import checks a picture (library/verify.ts: its kind by its bytes,
+  // the decoder's cost, the side and pixel limits, a decode), so what an import refuses (an SVG, a
+  // 225-MP PNG that compresses to 0.6 MB) is not decoded here either: its error, as the import's
+  // failure list names it. Then, with no input besides the image, each is decoded as the app
+  // decodes it for scoring, so a file that is no picture says so here as for a run that needs more.
+  for (const [i, image] of images.entries()) {
+    if (ctx.signal.aborted) throw new QcError('cancelled', 'cancelled');
+    if (image.error) continue;
+    try {
+      const bytes = await fs.promises.readFile(image.file);
+      await verifyImage(bytes, DEFAULT_MAX_PIXELS, 'later');
+      if (!sets.length) await decodeRgb(bytes);
+    } catch (e) {
+      images[i] = { file: image.file, error: e instanceof VerifyFailure ? `${e.reason}: ${e.message}` : (e as Error).message };
     }
-    return { run_id: runId, inputs: [], images };
   }
+  if (!sets.length) return { run_id: runId, inputs: [], images };
   const widths: Partial<Record<FeatureSet, number>> = {};
   let done = 0;
   ctx.progress({ job: 'export.features', phase: 'features', done, total: images.length });
   await engine.embed(
-    { backboneId: params.backbone, modelsDir, items: args.files.flatMap((file, i) => (tooLarge(i) ? [] : [{ sha: String(i), file }])), sets },
+    { backboneId: params.backbone, modelsDir, items: args.files.flatMap((file, i) => (images[i]!.error ? [] : [{ sha: String(i), file }])), sets },
     (results) => {
       for (const r of results) {
         const image = images[Number(r.sha)]!;
