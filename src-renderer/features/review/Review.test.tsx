@@ -276,6 +276,12 @@ describe('Review screen', () => {
     const five = thresholdGuide(n, { recommended: 0.97, bestBound: null, estimate: null, targetError: 0.05 });
     expect(five).toContain('whose error is proven ≤ 5%');
     expect(five).not.toContain('Point estimate');
+    // A target under 1% keeps its digits, as the Train form states it (0.1%), never "≤ 0%".
+    const tenth = thresholdGuide(n, { recommended: null, bestBound: null, estimate, targetError: 0.001 });
+    expect(tenth).toContain('No threshold is proven to keep the error ≤ 0.1% yet');
+    expect(tenth).toContain('observed error is ≤ 0.1%');
+    expect(tenth).not.toContain('≤ 0%');
+    expect(thresholdGuide(n, { recommended: 0.97, bestBound: null, estimate: null, targetError: 0.075 })).toContain('whose error is proven ≤ 7.5%');
   });
 
   test('after the slider refetches the grid, the focus stays on the previewed image while it is listed, and B and the preview buttons label the image shown', async () => {

@@ -12,7 +12,7 @@ import { useEffect, useLayoutEffect, useMemo, useRef, type FocusEvent } from 're
 import { useApp, useAppStore } from '../../stores/app';
 import { thresholdNumbers, type ScoresState, type ThresholdNumbers } from '../../stores/review';
 import { fmtCount, fmtInt, fmtPct, fmtT } from '../../components/format';
-import { leastFlaggedToProve } from '../../../src-shared/domain/threshold';
+import { formatPercent, leastFlaggedToProve } from '../../../src-shared/domain/threshold';
 import type { ThresholdSketch } from '../../../src-shared/domain/thresholdSketch';
 import { noun } from '../../../src-shared/domain/words';
 import { LabelHistogramChart } from '../../components/SvgCharts';
@@ -33,7 +33,8 @@ export function thresholdGuide(
   libraryImages: number | null = null,
 ): string {
   const parts: string[] = [];
-  const target = fmtPct(scores.targetError, 0);
+  // The run's target error as it was stated (formatPercent, as the Train form shows it): 0.1%, never rounded to "0%".
+  const target = formatPercent(scores.targetError);
   const unscored = libraryImages === null ? 0 : Math.max(0, libraryImages - n.scored);
   parts.push(
     `The model flags ${fmtInt(n.flagged)} of the ${fmtInt(n.scored)} scored images: they have p(bad) ≥ ${fmtT(n.threshold)} and would be tagged bad by the model. ` +
@@ -220,7 +221,7 @@ export function ThresholdSlider() {
             onClick={() => browse(est.threshold)}
             data-testid="threshold-use-estimate"
             data-value={est.threshold}
-            title={`Browse at the run's point-estimate threshold: observed error ≤ ${fmtPct(scores.targetError, 0)} out of fold, with its 95% interval; not proven`}
+            title={`Browse at the run's point-estimate threshold: observed error ≤ ${formatPercent(scores.targetError)} out of fold, with its 95% interval; not proven`}
           >
             estimate {fmtT(est.threshold)} · error {fmtPct(est.error, 1)} ({fmtPct(est.error_interval[0], 1)}–{fmtPct(est.error_interval[1], 1)})
           </button>
