@@ -34,3 +34,17 @@ describe("the threshold slider's guide", () => {
     expect(text).not.toMatch(/^\d+ of \d+ images have p\(bad\)/);
   });
 });
+
+describe('where the threshold in force comes from', () => {
+  test('reads "best bound" as Export and Train say it, never the raw key "best-bound"', async () => {
+    const ctx = setup({ images: 200, runs: 1 });
+    await ctx.store.getState().loadScores();
+    // A run that proves no threshold: exports use its best bound.
+    ctx.store.setState((s) => ({ scores: { ...s.scores!, inForce: { ...s.scores!.inForce, source: 'best-bound' } } }));
+    renderWith(<ThresholdSlider />, ctx);
+    const line = await screen.findByTestId('threshold-export');
+    expect(line.textContent).toContain('(best bound)');
+    expect(line.textContent).not.toContain('best-bound');
+    expect(screen.getByTestId('threshold-export-marker').getAttribute('title')).toMatch(/\(best bound\)$/);
+  });
+});

@@ -10,6 +10,7 @@
  */
 import { useEffect, useLayoutEffect, useMemo, useRef, type FocusEvent } from 'react';
 import { useApp, useAppStore } from '../../stores/app';
+import { THRESHOLD_SOURCE_WORD } from '../../stores/training';
 import { thresholdNumbers, type ScoresState, type ThresholdNumbers } from '../../stores/review';
 import { fmtCount, fmtInt, fmtPct, fmtT } from '../../components/format';
 import { formatPercent, leastFlaggedToProve } from '../../../src-shared/domain/threshold';
@@ -266,14 +267,14 @@ export function ThresholdSlider() {
         <div
           className="threshold__marker threshold__marker--export"
           style={{ left: trackLeft(sketch, inForce.threshold) }}
-          title={`exports use ${fmtT(inForce.threshold)} (${inForce.source})`}
+          title={`exports use ${fmtT(inForce.threshold)} (${THRESHOLD_SOURCE_WORD[inForce.source]})`}
           data-testid="threshold-export-marker"
           data-value={inForce.threshold}
         />
       </div>
       <div className="threshold__export" data-testid="threshold-export" data-value={inForce.threshold} data-source={inForce.source}>
         <span>
-          Exports use p(bad) ≥ <b>{fmtT(inForce.threshold)}</b> <span className="muted">({inForce.source})</span>
+          Exports use p(bad) ≥ <b>{fmtT(inForce.threshold)}</b> <span className="muted">({THRESHOLD_SOURCE_WORD[inForce.source]})</span>
         </span>
         {!sameAsExport && (
           <button type="button" className="btn btn--small btn--primary" onClick={() => void store.getState().useThresholdForExport(draft)} data-testid="threshold-use-for-export" {...keepFocus}>
