@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { screen } from '@testing-library/react';
+import { fireEvent, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { until } from '../../../test-support/renderer/render';
@@ -26,6 +26,33 @@ describe('culling habits', () => {
     await user.keyboard('g');
     await until(() => expect(client.image(b!)!.label).toBe('good'));
     expect(store.getState().views.review.focus).toBe(2);
+  });
+
+  test('a held B, G or Z acts once: the keyboard\'s auto-repeat labels and undoes nothing more', async () => {
+    const user = userEvent.setup();
+    const { client, store } = await renderReviewAll();
+    await user.click(screen.getByTestId('auto-advance'));
+    const ids = tiles().map(idOf);
+    await user.keyboard('{Escape}');
+    await user.click(document.body);
+    store.getState().focusIndex('review', 0);
+    const before = ids.slice(0, 6).map((id) => client.image(id)!.label);
+    const gallery = screen.getByTestId('gallery');
+    // G held down: one press, then the repeats the keyboard sends while it is held.
+    fireEvent.keyDown(gallery, { key: 'g' });
+    for (let i = 0; i < 5; i++) fireEvent.keyDown(gallery, { key: 'g', repeat: true });
+    fireEvent.keyUp(gallery, { key: 'g' });
+    await until(() => expect(client.image(ids[0]!)!.label).toBe('good'));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(client.callsOf('labels.set')).toEqual([{ imageIds: [ids[0]], label: 'good' }]);
+    expect(store.getState().views.review.focus).toBe(1);
+    expect(ids.slice(1, 6).map((id) => client.image(id)!.label)).toEqual(before.slice(1));
+    // A held Z undoes that one label, once.
+    fireEvent.keyDown(gallery, { key: 'z' });
+    for (let i = 0; i < 5; i++) fireEvent.keyDown(gallery, { key: 'z', repeat: true });
+    await until(() => expect(client.image(ids[0]!)!.label).toBe(before[0]));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(client.callsOf('labels.undo')).toHaveLength(1);
   });
 
   test('Z undoes, Shift+Z redoes', async () => {

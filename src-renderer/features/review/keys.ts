@@ -42,6 +42,8 @@ export interface KeyLike {
   ctrlKey: boolean;
   metaKey: boolean;
   altKey: boolean;
+  /** Sent again by the keyboard's auto-repeat while the key is held (absent: a plain press). */
+  repeat?: boolean;
   target: EventTarget | null;
   defaultPrevented: boolean;
   preventDefault(): void;
@@ -114,6 +116,9 @@ export function handleGalleryKey(e: KeyLike, store: AppStore, view: ViewKey): bo
     default: {
       if (e.altKey) return false;
       const k = e.key.toLowerCase();
+      // A held key is one press: a held G with "next after B/G" labelled every image it ran over at
+      // the key-repeat rate, most of them never seen, and a held Z undid as many. Its repeats do nothing.
+      if (e.repeat && !mod && (k === 'b' || k === 'g' || k === 'u' || k === 'z')) break;
       if (k === 'z' && !e.shiftKey && !mod) void s.undo();
       else if (k === 'z' && e.shiftKey && !mod) void s.redo();
       else if (k === 'a' && mod) void s.selectRange(view, 0, Math.max(0, (v.total ?? 1) - 1));
