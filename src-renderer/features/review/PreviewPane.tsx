@@ -164,8 +164,18 @@ function labelWeightWhy(d: ImageDetail, c: NonNullable<ImageDetail['label_confid
   return `mean rating ${c.ratingMean!.toFixed(2)} from ${countOf(c.ratingCount, 'rating row')}${spread}, ${c.boundaryDistance!.toFixed(2)} from the class boundary`;
 }
 
+/**
+ * The label history's rows that changed something: an import that found no label for an image it
+ * brought in records "none → none (import)", which changed nothing (a row whose origin changed, such
+ * as a curator's removal given back to the import, stays).
+ */
+export function labelChanges(history: ImageDetail['history']): ImageDetail['history'] {
+  return history.filter((h) => !(h.old_label === h.new_label && (h.old_origin === null || h.old_origin === h.new_origin)));
+}
+
 function Details({ d }: { d: ImageDetail }) {
   const store = useAppStore();
+  const history = labelChanges(d.history);
   const view = useApp((s) => s.preview.view);
   // The threshold the tiles use (the grid's filters), so the preview's p(bad) reads as the tile's.
   const threshold = useApp((s) => (s.scoresStatus === 'ready' ? s.threshold : null));
@@ -287,7 +297,7 @@ function Details({ d }: { d: ImageDetail }) {
       <h4>Sources</h4>
       <Sources sources={d.sources} />
       <h4>Label history</h4>
-      {d.history.length ? (
+      {history.length ? (
         <table className="table table--compact" data-testid="preview-history">
           <thead>
             <tr>
@@ -297,7 +307,7 @@ function Details({ d }: { d: ImageDetail }) {
             </tr>
           </thead>
           <tbody>
-            {d.history.map((h, i) => (
+            {history.map((h, i) => (
               <tr key={i}>
                 <td>{fmtDate(h.created_at)}</td>
                 <td>{h.actor}</td>
