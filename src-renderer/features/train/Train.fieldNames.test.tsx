@@ -33,6 +33,15 @@ describe('the Train form in words', () => {
     expect(client.callsOf('ml.train')).toEqual([]);
   }, 60_000);
 
+  test('each number field is named by its label alone: the target error\'s "= 5%" describes it, it is not part of its name', async () => {
+    const { store } = renderWith(<TrainScreen />);
+    await until(() => expect(store.getState().runsLoaded).toBe(true), SLOW);
+    const target = screen.getByRole('spinbutton', { name: 'Target error' });
+    expect(target).toBe(input('train-target-error'));
+    expect(document.getElementById(target.getAttribute('aria-describedby')!)!.textContent).toMatch(/^= [\d.]+%$/);
+    expect(screen.getByRole('spinbutton', { name: 'Learning rate' })).toBe(input('train-lr'));
+  }, 60_000);
+
   test("the settings kept from the active run's parameters are said in words", async () => {
     const ctx = setup();
     // A real run with parameters the form does not show, each away from the core's default, made active.

@@ -38,8 +38,12 @@ function NumberField({ name, testId, hint, as }: { name: NumberName; testId: str
   const shown = as && Number.isFinite(value) ? as(value) : null;
   return (
     <label className="field" title={hint}>
-      <span className="field__label">{FORM_LABELS[name]}</span>
+      <span className="field__label" id={`${testId}-label`}>
+        {FORM_LABELS[name]}
+      </span>
+      {/* Named by its label alone: the "= 5%" beside it describes it (aria-describedby), so it is not said twice. */}
       <input
+        aria-labelledby={`${testId}-label`}
         className="input input--num"
         type="number"
         required
