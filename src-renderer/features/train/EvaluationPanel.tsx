@@ -282,8 +282,11 @@ function CompareRuns({ runs }: { runs: RunSummary[] }) {
   // A run picked here that has left the list (archived while archived runs are hidden) gives way to
   // the defaults: the comparison and its pickers stay, instead of the card going with no way back.
   const listed = (id: number | null) => (id !== null && done.some((r) => r.run_id === id) ? id : null);
+  // Never a run against itself: the second picker never takes the first's run, so a fallback (the
+  // first run picked was archived) moves it to another run instead of comparing a run with itself.
   const left = listed(a) ?? listed(active) ?? done.at(-2)?.run_id ?? null;
-  const right = listed(b) ?? done.filter((r) => r.run_id !== left).at(-1)?.run_id ?? null;
+  const picked = listed(b);
+  const right = (picked !== left ? picked : null) ?? done.filter((r) => r.run_id !== left).at(-1)?.run_id ?? null;
   useEffect(() => {
     for (const id of [left, right]) if (id !== null && !store.getState().runDetails[id]) void store.getState().loadRunDetail(id);
   }, [left, right, store]);
@@ -301,9 +304,10 @@ function CompareRuns({ runs }: { runs: RunSummary[] }) {
     ['test images (bad/good)', (r) => (r.snapshot ? `${r.snapshot.test.bad}/${r.snapshot.test.good}` : '–')],
     ['model', (r) => `${r.params.features.join('+')} · ${r.params.hidden ? `MLP ${r.params.hidden}` : 'linear'}`],
   ];
-  const select = (value: number, set: (v: number) => void, testId: string, name: string) => (
+  // Each picker offers every finished run but the one the other picker shows.
+  const select = (value: number, other: number, set: (v: number) => void, testId: string, name: string) => (
     <select className="select" value={value} onChange={(e) => set(Number(e.target.value))} data-testid={testId} aria-label={name}>
-      {done.map((r) => (
+      {done.filter((r) => r.run_id !== other).map((r) => (
         <option key={r.run_id} value={r.run_id}>
           run {r.run_id}
           {r.run_id === active ? ' (active)' : ''}
@@ -322,7 +326,7 @@ function CompareRuns({ runs }: { runs: RunSummary[] }) {
   return (
     <div className="compare" data-testid="run-compare-any" data-left={left} data-right={right}>
       <h4>
-        Compare {select(left, setA, 'compare-left', 'First run to compare')} with {select(right, setB, 'compare-right', 'Second run to compare')}
+        Compare {select(left, right, setA, 'compare-left', 'First run to compare')} with {select(right, left, setB, 'compare-right', 'Second run to compare')}
       </h4>
       {warning && (
         <p className="warning small" data-testid="compare-warning">
