@@ -51,6 +51,13 @@ export interface ExportSlice {
    */
   exportUnfinished: string | null;
   lastClassify: ClassifySummary | null;
+  /**
+   * The last classify that ended with no result (an error or a cancel) while `lastClassify` is an
+   * older one: its bundle file and output folder, so that the card does not show that older result
+   * as this attempt's (as `exportUnfinished` for Export tags). Null while a classify runs, once one
+   * succeeds, or when none ended so.
+   */
+  classifyUnfinished: { source: string; outDir: string } | null;
   setExportForm(patch: Partial<ExportForm>): void;
   setClassifyForm(patch: Partial<ClassifyForm>): void;
   startExport(): Promise<ExportSummary | null>;
@@ -113,6 +120,7 @@ export const exportSlice: Slice<ExportSlice> = (set, get) => ({
   lastExport: null,
   exportUnfinished: null,
   lastClassify: null,
+  classifyUnfinished: null,
   setExportForm(patch) {
     set((s) => ({ exportForm: { ...s.exportForm, ...patch } }));
   },
@@ -163,7 +171,9 @@ export const exportSlice: Slice<ExportSlice> = (set, get) => ({
     const own = cleanMirrors(f.mirrors);
     const mirrors = own.length ? own : cleanMirrors(get().importForm.mirrors);
     const args: ClassifyRequest = { source, outDir, ...(mirrors.length && { mirrors }) };
-    return runTrackedJob(set, get, {
+    set({ classifyUnfinished: null });
+    const before = get().lastClassify;
+    const result = await runTrackedJob(set, get, {
       idKey: 'classifyJobId',
       method: 'ml.classify',
       args,
@@ -174,5 +184,7 @@ export const exportSlice: Slice<ExportSlice> = (set, get) => ({
       // Its images and its bundle are now in the library (Review's "From" filter, the bundle picker).
       after: () => get().libraryChanged(),
     });
+    if (result === null && get().lastClassify === before) set({ classifyUnfinished: { source, outDir } });
+    return result;
   },
 });

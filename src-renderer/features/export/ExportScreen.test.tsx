@@ -257,6 +257,49 @@ describe('Export: an export that fails', () => {
   }, 30_000);
 });
 
+describe('Classify: one that did not finish', () => {
+  test('a cancelled classify says so, and the earlier result below is said to be the last that finished, not this one; a later classify clears it', async () => {
+    const user = userEvent.setup();
+    const ctx = setup();
+    renderWith(<ExportScreen />, ctx);
+    await screen.findByTestId('export-preview');
+    const classify = async (bundle: string, out: string) => {
+      await user.clear(screen.getByTestId('classify-source'));
+      await user.type(screen.getByTestId('classify-source'), bundle);
+      await user.clear(screen.getByTestId('classify-outdir'));
+      await user.type(screen.getByTestId('classify-outdir'), out);
+      await user.click(screen.getByRole('button', { name: 'Classify' }));
+    };
+    await user.type(screen.getByTestId('classify-mirror-prefix-0'), DEV_URL_PREFIX);
+    await user.type(screen.getByTestId('classify-mirror-dir-0'), DEV_IMAGES);
+    const firstOut = tempDir();
+    await classify(linesWriter(tempDir())('one.tsv', ['eolMediaURL', ...devRatings().slice(0, 2).map((r) => r[1])]), firstOut);
+    await until(() => expect(ctx.store.getState().lastClassify).not.toBeNull(), 60_000);
+    await until(() => expect((screen.getByTestId('classify-start') as HTMLButtonElement).disabled).toBe(false));
+    const firstLine = screen.getByTestId('classify-counts').textContent;
+    // The next one is cancelled.
+    const secondOut = tempDir();
+    const second = linesWriter(tempDir())('two.tsv', ['eolMediaURL', ...devRatings().slice(2, 4).map((r) => r[1])]);
+    const release = ctx.client.hold('ml.classify');
+    await classify(second, secondOut);
+    await user.click(await screen.findByRole('button', { name: 'Cancel classify' }));
+    release();
+    const note = await screen.findByTestId('classify-unfinished', {}, { timeout: 10_000 });
+    expect(ctx.store.getState().toasts.at(-1)!.text).toBe('Classify: cancelled');
+    expect(note.textContent).toContain(`The classify of ${second} into ${secondOut} did not finish`);
+    expect(note.textContent).toContain('no tag files were written there');
+    expect(note.textContent).toContain('Below is the last classify that did finish.');
+    expect(listDir(secondOut)).toEqual([]);
+    // The earlier result stays below it, as it was.
+    expect(screen.getByTestId('classify-counts').textContent).toBe(firstLine);
+    // A classify that finishes takes the note away.
+    await classify(second, tempDir());
+    expect(screen.queryByTestId('classify-unfinished')).toBeNull(); // while it runs
+    await until(() => expect(screen.getByTestId('classify-counts').textContent).not.toBe(firstLine), 60_000);
+    expect(screen.queryByTestId('classify-unfinished')).toBeNull();
+  }, 120_000);
+});
+
 describe('Classify: what its line says of a URL that could not be downloaded', () => {
   test('a failed URL the run has a merged prediction for is written with it, and the line does not call its row NA', async () => {
     const user = userEvent.setup();

@@ -260,6 +260,8 @@ function ClassifyCard() {
   const jobId = useApp((s) => s.classifyJobId);
   const job = useApp((s) => s.jobs.find((j) => j.id === s.classifyJobId));
   const last = useApp((s) => s.lastClassify);
+  // A classify that ended with no result (here or while another screen was shown): exportSlice.classifyUnfinished.
+  const unfinished = useApp((s) => (s.classifyJobId === null ? s.classifyUnfinished : null));
   const libraryMirrors = cleanMirrors(useApp((s) => s.importForm.mirrors));
   const noRun = useNoRun();
   const startRef = useFocusBackWhenDone(jobId);
@@ -312,6 +314,12 @@ function ClassifyCard() {
           </div>
         )}
       </div>
+      {unfinished !== null && (
+        <p className="warn small" data-testid="classify-unfinished">
+          The classify of <code>{unfinished.source}</code> into <code>{unfinished.outDir}</code> did not finish (the message said why): no tag files were written there. The
+          images it had already imported stay in the library (Library → Imports shows how its bundle ended).{last ? ' Below is the last classify that did finish.' : ''}
+        </p>
+      )}
       {last && (
         <>
           <p className="small" data-testid="classify-counts">
