@@ -235,7 +235,18 @@ export interface BundleRow {
   name: string;
   origin: string;
   rows: number;
+  /**
+   * Set when no import of its file has finished, as export.tags judges it (export/tags.ts
+   * requireExportableBundle): `running` while its first import runs; `unfinished` when every import
+   * of it was cancelled or failed (it holds only the lines read before it stopped, and exporting it
+   * is refused until the file is imported again). Absent when one finished (or none is recorded).
+   * Set by library.sources.
+   */
+  import?: BundleImportState;
 }
+
+/** {@link BundleRow.import}. */
+export type BundleImportState = 'running' | 'unfinished';
 
 export interface FailureRow {
   id: number;

@@ -1,5 +1,5 @@
 /** What the library holds: counts by label, rating class and failure reason. */
-import type { BundleRow, FailureReason, FailureRow, ImportRow, LibraryStatus } from '../../../src-shared/domain/library';
+import type { BundleImportState, BundleRow, FailureReason, FailureRow, ImportRow, LibraryStatus } from '../../../src-shared/domain/library';
 import type { LabelOrigin, RatingClass } from '../../../src-shared/domain/label';
 import { schemaVersion, type Db } from '../db/open';
 import { activeRunIdOf } from '../ml/runs';
@@ -30,9 +30,18 @@ export function listSources(db: Db, { settling = new Set<number>() }: { settling
     const images = m.images ?? counted(db, counts, m.id, version, m.status === 'running');
     return { ...m, images, ...(settling.has(m.id) && m.status === 'running' && { status: 'failed' }) };
   });
-  const bundles = db
-    .prepare('SELECT b.id, b.name, COALESCE(b.shown_origin, b.origin) AS origin, (SELECT COUNT(*) FROM bundle_items i WHERE i.bundle_id = b.id) AS rows FROM bundles b ORDER BY b.id DESC')
-    .all() as BundleRow[];
+  // Whether an import of each bundle's file finished, as export.tags decides (tags.ts
+  // requireExportableBundle), so that Export can mark a bundle it would refuse before it is picked.
+  const bundles = (
+    db
+      .prepare(
+        `SELECT b.id, b.name, COALESCE(b.shown_origin, b.origin) AS origin, (SELECT COUNT(*) FROM bundle_items i WHERE i.bundle_id = b.id) AS rows,
+                (SELECT CASE WHEN COUNT(*) = 0 OR SUM(m.status = 'done') > 0 THEN NULL WHEN MAX(m.status = 'running') = 1 THEN 'running' ELSE 'unfinished' END
+                   FROM imports m WHERE m.source = b.origin) AS import
+         FROM bundles b ORDER BY b.id DESC`,
+      )
+      .all() as (Omit<BundleRow, 'import'> & { import: BundleImportState | null })[]
+  ).map(({ import: state, ...b }): BundleRow => (state ? { ...b, import: state } : b));
   return { imports, bundles };
 }
 

@@ -127,6 +127,33 @@ describe('Export: what it says it will write is what the core writes', () => {
   }, 60_000);
 });
 
+describe('Export: a bundle no import of which finished', () => {
+  test('the picker marks it, off, with why, and the preview says export would refuse it instead of promising its files', async () => {
+    const user = userEvent.setup();
+    const ctx = setup();
+    const mirrors = [{ prefix: DEV_URL_PREFIX, dir: DEV_IMAGES }];
+    const whole = await ctx.client.call('library.import', { source: bundleFile(2, 'whole.tsv'), kind: 'bundle', mirrors });
+    const cut = await ctx.client.call('library.import', { source: bundleFile(3, 'cut.tsv'), kind: 'bundle', mirrors });
+    // Its only import ended without finishing (a classify cancelled, or ended by a reload).
+    ctx.lib.core.context.db.prepare("UPDATE imports SET status = 'cancelled' WHERE id = ?").run(cut.import_id);
+    await expect(ctx.client.call('export.tags', { outDir: tempDir(), bundleId: cut.bundle_id! })).rejects.toMatchObject({ code: 'bad_input', message: expect.stringMatching(/no import of this bundle finished/) });
+    renderWith(<ExportScreen />, ctx);
+    await until(() => expect((screen.getByRole('option', { name: 'a bundle' }) as HTMLOptionElement).disabled).toBe(false));
+    await user.selectOptions(screen.getByTestId('export-scope'), 'bundle');
+    const cutOption = (await screen.findByRole('option', { name: /^cut\.tsv/ })) as HTMLOptionElement;
+    expect(cutOption.disabled).toBe(true);
+    expect(cutOption.textContent).toContain('its import did not finish');
+    const wholeOption = screen.getByRole('option', { name: /^whole\.tsv/ }) as HTMLOptionElement;
+    expect(wholeOption.disabled).toBe(false);
+    expect(wholeOption.textContent).toBe(`whole.tsv (2 rows, id ${whole.bundle_id})`);
+    // Picked before its import ended so: the preview says export would refuse it, and promises no file.
+    act(() => ctx.store.getState().setExportForm({ bundleId: String(cut.bundle_id) }));
+    const warning = await screen.findByTestId('export-preview-not-ready');
+    expect(warning.textContent).toContain('Bundle cut.tsv cannot be exported: its import did not finish');
+    expect(screen.queryByTestId('export-preview')).toBeNull();
+  }, 60_000);
+});
+
 describe('Export: while it runs', () => {
   test('the button says so and is disabled, Enter in the folder starts no second export, the progress bar is named, and the toast repeats the result', async () => {
     const user = userEvent.setup();

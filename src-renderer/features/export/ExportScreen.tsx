@@ -7,6 +7,7 @@ import { BrowseButton } from '../../components/BrowseButton';
 import { fmtInt, fmtT } from '../../components/format';
 import { MirrorRows } from '../../components/MirrorRows';
 import { ProgressBar } from '../../components/ProgressBar';
+import type { BundleImportState } from '../../../src-shared/domain/library';
 import type { ClassifySummary, ExportSummary } from '../../../src-shared/domain/ml';
 import { chunkSuffix, DEFAULT_CHUNK_ROWS } from '../../../src-shared/domain/tags';
 import { focusLost } from '../train/focus';
@@ -91,7 +92,12 @@ function ExportPreview() {
   } else {
     const bundle = bundles?.find((b) => String(b.id) === form.bundleId);
     const chunks = bundle ? Math.max(1, Math.ceil(bundle.rows / DEFAULT_CHUNK_ROWS)) : 0;
-    what = bundle ? (
+    what = bundle?.import ? (
+      // Picked before its import ended so (a classify cancelled since): export would refuse it.
+      <p className="warn small" data-testid="export-preview-not-ready" data-import={bundle.import}>
+        Bundle {bundle.name} cannot be exported: {BUNDLE_NOT_READY[bundle.import]}.
+      </p>
+    ) : bundle ? (
       <p className="small" data-testid="export-preview" data-run={activeRunId} data-rows={bundle.rows} data-chunks={chunks}>
         Writes run #{activeRunId}&apos;s tags of bundle {bundle.name}
         {into}: its {fmtInt(bundle.rows)} rows in {chunks === 1 ? 'one chunk file' : `${fmtInt(chunks)} chunk files`} (<code>…_a.tsv</code>
@@ -133,6 +139,12 @@ function ThresholdInForce() {
   );
 }
 
+/** Why a bundle cannot be exported yet, by how its imports ended (BundleRow.import), as the picker and the preview say it. */
+export const BUNDLE_NOT_READY: Record<BundleImportState, string> = {
+  running: 'its import is still running: export it when it has finished',
+  unfinished: 'its import did not finish: it holds only the rows read before it stopped; import the file again (or classify it again), then export',
+};
+
 /** A bundle by its file name (the list from `library.sources`). */
 function BundlePicker({ value, onChange }: { value: string; onChange(id: string): void }) {
   const store = useAppStore();
@@ -146,8 +158,9 @@ function BundlePicker({ value, onChange }: { value: string; onChange(id: string)
       <select className="select" value={value} onChange={(e) => onChange(e.target.value)} data-testid="export-bundle">
         <option value="">choose a bundle…</option>
         {sources?.bundles.map((b) => (
-          <option key={b.id} value={String(b.id)}>
-            {b.name} ({b.rows} rows, id {b.id})
+          // A bundle no import of which finished cannot be exported (the core refuses it): offered, but off, with why.
+          <option key={b.id} value={String(b.id)} disabled={b.import !== undefined} data-import={b.import ?? 'done'}>
+            {b.name} ({b.rows} rows, id {b.id}){b.import ? ` · ${BUNDLE_NOT_READY[b.import]}` : ''}
           </option>
         ))}
       </select>
