@@ -125,7 +125,7 @@ describe('qc features: the extra inputs of an exported model', () => {
       fs.writeFileSync(text, 'hello\n');
       const whole = await core.call('export.features', { runId: wholeRun, files: [text, files[0]!] });
       expect(whole.inputs).toEqual([]);
-      expect(whole.images[0]).toEqual({ file: text, error: expect.stringMatching(/^not_image: unrecognised bytes/) });
+      expect(whole.images[0]).toEqual({ file: text, error: expect.stringMatching(/^not_image: text, not a picture/) });
       expect(whole.images[1]).toEqual({ file: files[0], inputs: {} });
       // What an import refuses is not decoded here either: an SVG (librsvg would render it), and a
       // PNG whose header says 10,000 × 10,000 (100 MP, over the 50 MP limit) in a few bytes.
@@ -139,7 +139,7 @@ describe('qc features: the extra inputs of an exported model', () => {
       fs.writeFileSync(bomb, png);
       for (const run of [wholeRun, runId]) {
         const out = await core.call('export.features', { runId: run, files: [svg, bomb, files[0]!] });
-        expect(out.images[0]).toEqual({ file: svg, error: expect.stringMatching(/^not_image: unrecognised bytes/) });
+        expect(out.images[0]).toEqual({ file: svg, error: expect.stringMatching(/^not_image: an SVG drawing/) });
         expect(out.images[1]).toEqual({ file: bomb, error: 'too_many_pixels: 10000×10000 = 100.0 MP exceeds the limit of 50 MP' });
         expect(out.images[2]!.error).toBeUndefined();
       }

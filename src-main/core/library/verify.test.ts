@@ -364,7 +364,32 @@ describe('HEIF with HEVC inside (iPhone photos)', () => {
       await expect(verifyImage(bytes, undefined, derived)).rejects.toMatchObject({ reason: 'not_image', message: 'HEIC (HEVC) cannot be decoded by this build: convert it to JPEG' });
     }
     // AV1 inside HEIF (AVIF) decodes.
-    expect(await reason(await sharp(photo).resize(64).avif({ effort: 0 }).toBuffer())).toBe('ok');
+    const avif = await sharp(photo).resize(64).avif({ effort: 0 }).toBuffer();
+    expect(await reason(avif)).toBe('ok');
+    // Also under the generic major brands some encoders write (libvips then calls its codec "hevc").
+    for (const brand of ['mif1', 'msf1']) {
+      const generic = Buffer.from(avif);
+      generic.write(brand, 8, 'latin1');
+      expect((await sharp(generic).metadata()).compression).toBe('hevc');
+      expect(await reason(generic), brand).toBe('ok');
+    }
+  });
+
+  it('says what bytes that are no accepted picture look like: an SVG drawing (also after <?xml), a BMP, an icon, a PDF, text', async () => {
+    const why = async (b: Buffer) => (await verifyImage(b).catch((e: unknown) => e)) as VerifyFailure;
+    const svg = '<?xml version="1.0" encoding="UTF-8"?>\n<!-- made by hand -->\n<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>';
+    expect(await why(Buffer.from(svg))).toMatchObject({ reason: 'not_image', message: expect.stringMatching(/^an SVG drawing \(\d+ bytes\): SVG is not accepted/) });
+    expect(await why(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>'))).toMatchObject({ reason: 'not_image', message: expect.stringMatching(/^an SVG drawing/) });
+    // An XHTML page is still a page.
+    expect(await why(Buffer.from('<?xml version="1.0"?>\n<!DOCTYPE html>\n<html><body>gone</body></html>'))).toMatchObject({ reason: 'html' });
+    const bmp = Buffer.alloc(70);
+    bmp.write('BM', 0, 'latin1');
+    bmp.writeUInt32LE(70, 2);
+    expect(await why(bmp)).toMatchObject({ reason: 'not_image', message: 'a BMP picture (70 bytes): BMP is not accepted, convert it to PNG' });
+    expect(await why(Buffer.from([0, 0, 1, 0, 1, 0, 16, 16, 0, 0]))).toMatchObject({ reason: 'not_image', message: expect.stringMatching(/^an icon file/) });
+    expect(await why(Buffer.from('%PDF-1.7\n%\xe2\xe3\n1 0 obj', 'latin1'))).toMatchObject({ reason: 'not_image', message: expect.stringMatching(/^a PDF document/) });
+    expect(await why(Buffer.from('id,name\n1,owl\n'))).toMatchObject({ reason: 'not_image', message: 'text, not a picture (14 bytes), starting "id,name 1,owl"' });
+    expect(await why(Buffer.from([1, 2, 3, 4, 5, 6, 7, 8, 9]))).toMatchObject({ reason: 'not_image', message: 'unrecognised bytes 0102030405060708 (9 bytes)' });
   });
 
   it('reports the line of a decoder error that names the cause, not the "bad seek" lines before it', () => {
@@ -375,6 +400,16 @@ describe('HEIF with HEVC inside (iPhone photos)', () => {
     // Otherwise the first line, and a message of nothing but bad seeks keeps its first.
     expect(decodeErrorLine('VipsJpeg: Premature end of input file\nVipsJpeg: out of order read')).toBe('VipsJpeg: Premature end of input file');
     expect(decodeErrorLine('source: bad seek to 10\nsource: bad seek to 5')).toBe('source: bad seek to 10');
+    // libvips' failOn line says only that a warning stopped the decode: the warning's line, else words.
+    expect(decodeErrorLine('pngload_buffer: libpng read error\nWarning treated as error due to failOn setting')).toBe('pngload_buffer: libpng read error');
+    expect(decodeErrorLine('Warning treated as error due to failOn setting')).toBe('the data ends early or is corrupt (the decoder stopped at a damaged part)');
+  });
+
+  it('words a PNG cut in half in the failure list without libvips\' "failOn setting"', async () => {
+    const png = await sharp(photo).png().toBuffer();
+    const e = (await verifyImage(png.subarray(0, png.length >> 1)).catch((x: unknown) => x)) as VerifyFailure;
+    expect(e.reason).toBe('truncated');
+    expect(e.message).not.toMatch(/failOn/i);
   });
 });
 

@@ -3,7 +3,7 @@
  * Magic bytes first (HTML error pages, empty bodies, other types), then sharp must really
  * decode it: truncated files fail, and images above the pixel limit are refused before decoding.
  */
-import type { Metadata } from 'sharp';
+import type { Metadata, SharpOptions } from 'sharp';
 import { sharp } from '../deferred';
 import type { FailureReason } from '../../../src-shared/domain/library';
 import { decodeRgb, strictInput, TRANSPARENT_BACKGROUND, type RgbImage } from '../ml/backbone/preprocess';
@@ -230,7 +230,32 @@ export function decodeCostProblem(b: Buffer, format: ImageFormat): string | null
 
 function looksLikeHtml(b: Buffer): boolean {
   const head = b.toString('latin1', 0, 512).trimStart().toLowerCase();
-  return head.startsWith('<!doctype html') || head.startsWith('<html') || head.startsWith('<?xml') || /<(head|body|title)[\s>]/.test(head);
+  if (looksLikeSvg(head)) return false;
+  return head.startsWith('<!doctype html') || head.startsWith('<html') || (head.startsWith('<?xml') && /<(!doctype )?html/.test(head)) || /<(head|body|title)[\s>]/.test(head);
+}
+
+/** An SVG drawing (most editors start it with `<?xml …?>`, a comment or a doctype): `head` lower-cased. */
+function looksLikeSvg(head: string): boolean {
+  return /^(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*|<!doctype svg[^>]*>\s*)*<svg[\s>]/.test(head);
+}
+
+/**
+ * What bytes no accepted format starts with look like, for the failure list: the kinds a curator
+ * meets (a PDF, a BMP or ICO, an SVG drawing, plain text), else their first 8 bytes in hex.
+ */
+function unrecognised(b: Buffer): string {
+  const size = `${b.length.toLocaleString('en')} bytes`;
+  const head = b.toString('latin1', 0, 512);
+  if (head.startsWith('%PDF-')) return `a PDF document (${size}), not a picture`;
+  if (startsWith(b, [0x42, 0x4d]) && b.length >= 26 && b.readUInt32LE(2) === b.length) return `a BMP picture (${size}): BMP is not accepted, convert it to PNG`;
+  if (startsWith(b, [0, 0, 1, 0]) || startsWith(b, [0, 0, 2, 0])) return `an icon file (ICO/CUR, ${size}), not a photo`;
+  if (looksLikeSvg(head.trimStart().toLowerCase())) return `an SVG drawing (${size}): SVG is not accepted (it can name other files), convert it to PNG`;
+  // Text: printable ASCII or UTF-8 with line breaks and tabs, no NUL.
+  const sample = b.subarray(0, 512);
+  if (sample.length > 0 && !sample.includes(0) && sample.every((c) => c >= 0x20 || c === 0x09 || c === 0x0a || c === 0x0d)) {
+    return `text, not a picture (${size}), starting "${sample.toString('utf8', 0, 40).trim().replace(/\s+/g, ' ')}"`;
+  }
+  return `unrecognised bytes ${b.subarray(0, 8).toString('hex')} (${size})`;
 }
 
 export async function verifyImage(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS, derived: DerivedFiles = 'now', vopts: VerifyOptions = {}): Promise<VerifiedImage> {
@@ -238,7 +263,7 @@ export async function verifyImage(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS,
   const format = sniffFormat(bytes);
   if (!format) {
     if (looksLikeHtml(bytes)) throw new VerifyFailure('html', `an HTML page (${bytes.length} bytes) starting "${bytes.toString('latin1', 0, 40).trim().replace(/\s+/g, ' ')}"`);
-    throw new VerifyFailure('not_image', `unrecognised bytes ${bytes.subarray(0, 8).toString('hex')} (${bytes.length} bytes)`);
+    throw new VerifyFailure('not_image', unrecognised(bytes));
   }
   const costly = decodeCostProblem(bytes, format);
   if (costly) throw new VerifyFailure('decode_cost', costly);
@@ -258,7 +283,9 @@ export async function verifyImage(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS,
   }
   // sharp's libvips reads HEIF containers but decodes only AV1 inside them: the HEVC of an
   // iPhone's HEIC fails at the decode with a misleading "bad seek" first.
-  if (meta.format === 'heif' && meta.compression === 'hevc') {
+  // libvips names the codec by the file's major brand, so an AV1 picture under the generic `mif1`
+  // or `msf1` brand (as some encoders write AVIF) reads "hevc" too: a decode tells them apart.
+  if (meta.format === 'heif' && meta.compression === 'hevc' && !(await decodesAtAll(bytes, opts))) {
     throw new VerifyFailure('not_image', 'HEIC (HEVC) cannot be decoded by this build: convert it to JPEG');
   }
   const width = meta.autoOrient?.width ?? meta.width;
@@ -293,6 +320,16 @@ export async function verifyImage(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS,
   }
 }
 
+/** Whether the picture decodes (to a tiny raw image: the pixel limit of `opts` applies). */
+async function decodesAtAll(bytes: Buffer, opts: SharpOptions): Promise<boolean> {
+  try {
+    await sharp(bytes, opts).resize(8, 8, { fit: 'inside', kernel: 'nearest' }).raw().toBuffer();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The ≤256-px WebP thumbnail of an image, EXIF orientation applied, transparency on the model's background. */
 export function makeThumb(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS): Promise<Buffer> {
   return sharp(bytes, strictInput(maxPixels)).rotate().flatten({ background: TRANSPARENT_BACKGROUND }).resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 75, effort: 2 }).toBuffer();
@@ -309,8 +346,15 @@ export function makePreview(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS): Prom
  */
 export function decodeErrorLine(message: string): string {
   const lines = message.split('\n').map((l) => l.trim()).filter((l) => l !== '');
-  return lines.find((l) => !/(^|: )source: bad seek to \d+$/i.test(l)) ?? lines[0] ?? message;
+  // libvips' "Warning treated as error due to failOn setting" says only that a warning stopped the
+  // decode: the warning's own line says what (when there is one), else it is said in words.
+  const told = lines.filter((l) => !/(^|: )source: bad seek to \d+$/i.test(l) && !FAIL_ON_LINE.test(l));
+  if (told.length) return told[0]!;
+  if (lines.some((l) => FAIL_ON_LINE.test(l))) return 'the data ends early or is corrupt (the decoder stopped at a damaged part)';
+  return lines[0] ?? message;
 }
+
+const FAIL_ON_LINE = /warning treated as error due to failon setting/i;
 
 function decodeFailure(e: unknown, bytes: Buffer, format: ImageFormat): VerifyFailure {
   const message = e instanceof Error ? e.message : String(e);
