@@ -181,6 +181,12 @@ function shortage(folder: Buffer, code: string, e: unknown): QcError {
  * The pictures of the folder `dir` (see above). `library`: the library's folder, which is left out
  * with its reason where it lies inside `dir` (its thumbnails are not new pictures).
  */
+/**
+ * The order a folder's entries are read in (and so the order of new images' ids): a collation fixed
+ * to English, not the process's locale (LANG), so two machines import one folder alike.
+ */
+const NAME_ORDER = new Intl.Collator('en');
+
 export function scanFolder(dir: string, opts: { library?: string } = {}): FolderScan {
   const abs = path.resolve(dir);
   const isLibrary = opts.library ? isLibraryFolderTest(opts.library) : () => false;
@@ -277,7 +283,7 @@ export function scanFolder(dir: string, opts: { library?: string } = {}): Folder
       else problem(folder, permissionDenied(code) ? 'local_refused' : 'internal', `${cannotList(code, e)}; the pictures earlier imports read from it are kept as they were`);
       return;
     }
-    const named = entries.map((e) => ({ e, text: pathText(e.name) })).sort((a, b) => a.text.localeCompare(b.text) || Buffer.compare(a.e.name, b.e.name));
+    const named = entries.map((e) => ({ e, text: pathText(e.name) })).sort((a, b) => NAME_ORDER.compare(a.text, b.text) || Buffer.compare(a.e.name, b.e.name));
     for (const { e, text } of named) {
       if (text.startsWith('.')) {
         // Hidden: not read (a .git, a .DS_Store, a ._x.jpg of macOS), but counted, never left out in silence.
