@@ -292,6 +292,14 @@ describe('parseInput: row problems', () => {
     expect(p.rowCount).toBe(3);
   });
 
+  it('says that an ancestry nested too deeply to keep is so, not that it is not a JSON object', () => {
+    const deep = `${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`;
+    expect(() => JSON.parse(deep)).not.toThrow();
+    const p = parseInput(tsv([RATINGS_HEADER, `1\t${url(1)}\t2\t${deep}`]), FILE);
+    expect(p.rows.map((r) => [r.line, r.ancestry])).toEqual([[2, null]]);
+    expect(p.problems).toEqual([expect.objectContaining({ reason: 'bad_ancestry', line: 2, detail: expect.stringMatching(/^ancestry is nested too deeply to be kept \(120,001 characters\); row kept without ancestry$/) })]);
+  });
+
   it('skips rows whose rating is not a number in 1..5', () => {
     const p = parseInput(
       tsv([

@@ -863,12 +863,20 @@ function tsvParser(header: string, headerLine: number, file: string, kind: Exclu
     let problem: RowProblem | null = null;
     const ancestryText = (raw.ancestry ?? '').trim();
     if (ancestryText) {
+      let parsed: unknown = null;
       try {
-        const parsed: unknown = JSON.parse(ancestryText);
+        parsed = JSON.parse(ancestryText);
         if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a JSON object');
-        ancestry = JSON.stringify(parsed);
       } catch (e) {
         problem = { line, reason: 'bad_ancestry', detail: `ancestry is not a JSON object (${(e as Error).message}); row kept without ancestry`, url };
+      }
+      if (!problem) {
+        try {
+          ancestry = JSON.stringify(parsed);
+        } catch {
+          // Valid JSON nested thousands of levels deep: more than writing it back can hold (the stack).
+          problem = { line, reason: 'bad_ancestry', detail: `ancestry is nested too deeply to be kept (${ancestryText.length.toLocaleString('en')} characters); row kept without ancestry`, url };
+        }
       }
     }
     const id = spec.id ? (raw[spec.id] ?? '').trim() : '';
