@@ -241,3 +241,24 @@ describe('archived runs are never the active run', () => {
     expect(store.activeRunId()).toBe(r1);
   });
 });
+
+describe('putPredictions', () => {
+  it('storing scores again (two scorers of the same images) keeps the gallery counts equal to the rows', () => {
+    lib = seedLibrary({ images: 30 });
+    const { db } = lib.core.context;
+    const runs = new RunStore(db);
+    const runId = lib.runId!;
+    const counted = () => db.prepare('SELECT COALESCE(SUM(n), 0) FROM prediction_counts WHERE run_id = ?').pluck().get(runId) as number;
+    const rows = () => db.prepare('SELECT COUNT(*) FROM predictions WHERE run_id = ?').pluck().get(runId) as number;
+    expect(counted()).toBe(rows());
+    const again = lib.images.map((i) => ({ imageId: i.id, pBad: 0.25, heldout: false }));
+    runs.putPredictions(runId, again);
+    runs.putPredictions(runId, again);
+    expect(rows()).toBe(lib.images.length);
+    expect(counted()).toBe(rows());
+    // Per label and origin too, as the gallery reads them.
+    const byGroup = db.prepare("SELECT COALESCE(label, 'none') AS label, COALESCE(origin, 'none') AS origin, COUNT(*) AS n FROM predictions WHERE run_id = ? GROUP BY 1, 2 ORDER BY 1, 2").all(runId);
+    expect(db.prepare('SELECT label, origin, n FROM prediction_counts WHERE run_id = ? AND n != 0 ORDER BY 1, 2').all(runId)).toEqual(byGroup);
+    expect(db.prepare('SELECT DISTINCT p_bad FROM predictions WHERE run_id = ?').pluck().all(runId)).toEqual([0.25]);
+  });
+});

@@ -345,7 +345,10 @@ export class RunStore {
    * the gallery filter and the tags then compare the very same number with the threshold.
    */
   putPredictions(runId: number, rows: Iterable<{ imageId: number; pBad: number; heldout: boolean }>): void {
-    const put = this.db.prepare('INSERT OR REPLACE INTO predictions (run_id, image_id, p_bad, heldout) VALUES (?, ?, ?, ?)');
+    // An upsert, not INSERT OR REPLACE: a replace deletes without firing the delete trigger (no
+    // recursive triggers) and inserts again, so the gallery's prediction_counts counted an image
+    // twice whenever two scorers (two exports, classify beside export) stored the same one.
+    const put = this.db.prepare('INSERT INTO predictions (run_id, image_id, p_bad, heldout) VALUES (?, ?, ?, ?) ON CONFLICT (run_id, image_id) DO UPDATE SET p_bad = excluded.p_bad, heldout = excluded.heldout');
     this.db.transaction(() => {
       for (const r of rows) put.run(runId, r.imageId, roundConfidence(r.pBad), r.heldout ? 1 : 0);
     })();
