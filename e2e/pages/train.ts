@@ -76,6 +76,12 @@ export class TrainPage {
     return this.root.getByTestId('runs-table');
   }
 
+  /** The runs table's width beside the width its card gives it (it fits when `table` ≤ `room`), in CSS px. */
+  async runsTableFit(): Promise<{ table: number; room: number }> {
+    await this.runsTable.scrollIntoViewIfNeeded();
+    return this.runsTable.evaluate((t) => ({ table: Math.ceil(t.getBoundingClientRect().width), room: t.parentElement!.clientWidth }));
+  }
+
   runRow(runId: number): Locator {
     return this.root.getByTestId(`run-row-${runId}`);
   }

@@ -34,6 +34,23 @@ function tally(t: { good: number; bad: number }): string {
   return `${t.bad}/${t.good}`;
 }
 
+/**
+ * Parts joined by " · ", each kept on one line: a runs-table cell that wraps (to fit 1280 px) breaks
+ * between them, never inside "119/86" or "12-07 17:46".
+ */
+function Segments({ parts }: { parts: readonly string[] }) {
+  return (
+    <>
+      {parts.map((p, i) => (
+        <span key={i}>
+          {i > 0 ? ' · ' : ''}
+          <span className="nowrap">{p}</span>
+        </span>
+      ))}
+    </>
+  );
+}
+
 /** The threshold in force of the run Review shows, as the slider has it (what `runInForce` prefers); selected field by field, each a stable value. */
 function useScoresInForce(): { runId: number; inForce: ThresholdInForce } | null {
   const runId = useApp((s) => s.scores?.runId ?? null);
@@ -46,7 +63,7 @@ export function InForce({ value, testId }: { value: ThresholdInForce | null; tes
   if (!value) return <span data-testid={testId}>–</span>;
   return (
     <span data-testid={testId} data-value={value.threshold} data-source={value.source}>
-      {fmtT(value.threshold)} <span className="muted small">{THRESHOLD_SOURCE_WORD[value.source]}</span>
+      {fmtT(value.threshold)} <span className="muted small nowrap">{THRESHOLD_SOURCE_WORD[value.source]}</span>
     </span>
   );
 }
@@ -218,7 +235,7 @@ export function RunsTable() {
                     )
                   )}
                 </td>
-                <td>
+                <td className="runs__wrap">
                   {/* A failed run's error in the row (qc run prints it): a tooltip alone reaches neither the keyboard nor a screen reader. */}
                   <span className={`status status--${r.status}`} title={r.error ?? undefined} aria-describedby={failedWhy ? `run-error-${r.run_id}` : undefined}>
                     {r.status}
@@ -235,8 +252,8 @@ export function RunsTable() {
                     </div>
                   )}
                 </td>
-                <td className="small" title={`${r.params.features.join(' + ')} · ${head(r)}`}>
-                  {modelShort(r)}
+                <td className="small runs__wrap" title={`${r.params.features.join(' + ')} · ${head(r)}`}>
+                  <Segments parts={modelShort(r).split(' · ')} />
                 </td>
                 <td className="num" data-testid={`run-acc-${r.run_id}`}>
                   {fmtPct(r.metrics?.test_accuracy)}
@@ -245,19 +262,33 @@ export function RunsTable() {
                 <td className="num" data-testid={`run-recommended-${r.run_id}`}>
                   {fmtT(r.recommended_threshold.bad)}
                 </td>
-                <td className="num">
+                <td className="num runs__wrap">
                   <InForce value={runInForce(r, scoresInForce)} testId={`run-in-force-${r.run_id}`} />
                 </td>
                 <td className="num" data-testid={`run-coverage-${r.run_id}`}>
                   {fmtPct(runCoverage(r))}
                 </td>
-                <td className="small" title={snapshotTitle(r)} data-testid={`run-snapshot-${r.run_id}`} data-pruned={r.pruned ?? ''}>
-                  {r.snapshot ? `${tally(r.snapshot.train)} · ${tally(r.snapshot.validation)} · ${tally(r.snapshot.test)}` : '–'}
-                  {r.snapshot?.synthetic ? ` (+${r.snapshot.synthetic.bad}/${r.snapshot.synthetic.good} synthetic)` : ''}
-                  {r.pruned ? ` · ${r.pruned} left out` : ''}
+                <td className="small runs__wrap" title={snapshotTitle(r)} data-testid={`run-snapshot-${r.run_id}`} data-pruned={r.pruned ?? ''}>
+                  {r.snapshot ? <Segments parts={[tally(r.snapshot.train), tally(r.snapshot.validation), tally(r.snapshot.test)]} /> : '–'}
+                  {r.snapshot?.synthetic ? (
+                    <>
+                      {' '}
+                      <span className="nowrap">{`(+${r.snapshot.synthetic.bad}/${r.snapshot.synthetic.good} synthetic)`}</span>
+                    </>
+                  ) : (
+                    ''
+                  )}
+                  {r.pruned ? (
+                    <>
+                      {' · '}
+                      <span className="nowrap">{`${r.pruned} left out`}</span>
+                    </>
+                  ) : (
+                    ''
+                  )}
                 </td>
-                <td className="small" title={`${fmtDate(r.created_at)} · ${runEngines(r)}`}>
-                  {fmtSeconds(r.seconds)} · {shortDate(r.created_at)}
+                <td className="small runs__wrap" title={`${fmtDate(r.created_at)} · ${runEngines(r)}`}>
+                  <Segments parts={[fmtSeconds(r.seconds), shortDate(r.created_at)]} />
                 </td>
                 <td>
                   <Deltas d={d} id={r.run_id} />
