@@ -4,7 +4,6 @@
  * call one API method, print JSON (--json: exactly one object on stdout) or human text.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Command, Option, type HelpContext } from 'commander';
 import { QcError, describeError, toErrorShape, type QcErrorShape } from '../../src-shared/contract/errors';
@@ -21,6 +20,7 @@ import { registerMlCommands } from './ml';
 import { OTHER_FOLDER_HINT, openLibraryForCli, registerServeCommand } from './serve';
 import { registerDoctorCommand } from './doctor';
 import { registerSeedFileCommands } from './seedFiles';
+import { ignoreClosedTerminal, quitAtOnce, signalExitCode, STOP_SIGNALS, type StopSignal } from './stopSignals';
 import { startServer } from '../server/server';
 import { API_SCHEMAS, id } from '../../src-shared/contract/schemas';
 import { dataDirOption, numberListOption, numberOption, optionValue, sourceArg, usage } from './options';
@@ -48,19 +48,6 @@ const READ_ONLY_COMMANDS = new Set(['status', 'sources', 'failures', 'runs', 'ru
 
 /** How the human text of a call cut short by Ctrl-C (or another stopping signal, or `qc cancel`) begins. */
 const CANCELLED = 'Cancelled: ';
-
-/**
- * The signals that cancel a long command as Ctrl-C does: SIGTERM (`kill`, `timeout`, systemd) and
- * SIGHUP (the terminal closed) too, or the work under way would die half done (an import left
- * `running` until the next open settles it). A second one quits at once.
- */
-const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-type StopSignal = (typeof STOP_SIGNALS)[number];
-
-/** The exit status of a command a signal stopped: 128 + its number, as a shell reports a process the signal killed (130, 143, 129). */
-export function signalExitCode(signal: StopSignal): number {
-  return 128 + os.constants.signals[signal];
-}
 
 /** What the first stopping signal says on stderr. */
 function cancellingLine(signal: StopSignal): string {
@@ -91,11 +78,9 @@ async function withCore<T>(
   const controller = new AbortController();
   let stoppedBy: StopSignal | null = null;
   const onSignal = (signal: StopSignal) => {
-    if (stoppedBy) process.exit(signalExitCode(signal));
+    if (stoppedBy) quitAtOnce(signal);
     stoppedBy = signal;
-    // The terminal is gone: what is still written (the line below, the answer) has nowhere to go,
-    // and a write's error (EIO, EPIPE) must not end the process before the cancel has settled.
-    if (signal === 'SIGHUP') for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+    if (signal === 'SIGHUP') ignoreClosedTerminal();
     process.stderr.write(`\n${cancellingLine(signal)}\n`);
     controller.abort();
   };

@@ -116,6 +116,15 @@ describe('qc serve', () => {
     ws.terminate();
   }, 60_000);
 
+  it('stops on SIGHUP (its terminal closed) as on SIGTERM, closing the library, and exits 129', async () => {
+    const s = await serve('--port', '0', '--no-open', '--renderer', renderer);
+    s.child.kill('SIGHUP');
+    expect(await s.exit).toBe(129);
+    expect(s.stderr()).toContain('qc serve: SIGHUP, stopping');
+    // Closed, not killed: no writer of this process is left registered in the library.
+    expect(fs.readdirSync(path.join(dataDir, 'owners')).filter((f) => f.includes(String(s.child.pid)))).toEqual([]);
+  }, 60_000);
+
   it('prints one JSON object with --json', async () => {
     const s = await serve('--port', '0', '--no-open', '--json');
     const info = JSON.parse(s.firstLine) as { url: string; port: number; data_dir: string };

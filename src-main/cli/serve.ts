@@ -2,8 +2,8 @@
  * `qc serve [--port N] [--no-open] [--renderer DIR]`: the app in a browser. Opens the library,
  * starts the local server and prints one line, `Open http://127.0.0.1:PORT/#token=…` (no `:80` on
  * port 80, as browsers write it), on stdout
- * (with --json: one JSON object `{ url, port, data_dir }`); runs until SIGINT or SIGTERM, then
- * closes the server and the library.
+ * (with --json: one JSON object `{ url, port, data_dir }`); runs until SIGINT, SIGTERM or SIGHUP,
+ * then closes the server and the library.
  *
  * The server itself lives in src-main/server, which the cli layer does not import: the command's
  * composition root passes `startServer` in.
@@ -17,6 +17,7 @@ import type { Command } from 'commander';
 import { QcError } from '../../src-shared/contract/errors';
 import { createCore, type Core, type CoreOptions } from '../core/app';
 import { dataDirOption, numberOption, portSchema, usage } from './options';
+import { ignoreClosedTerminal, quitAtOnce, signalExitCode, STOP_SIGNALS, type StopSignal } from './stopSignals';
 
 /** What `registerServeCommand` needs of the server (src-main/server's `startServer` fits). */
 export type StartServer = (opts: { core: Core; rendererDir: string; port?: number }) => Promise<{ url: string; port: number; close(): Promise<void> }>;
@@ -116,17 +117,21 @@ export function openBrowser(url: string): () => void {
   return page.remove;
 }
 
-/** Resolves with the first SIGINT or SIGTERM; a second SIGINT while shutting down quits at once. */
-function untilSignal(): Promise<NodeJS.Signals> {
+/**
+ * Resolves with the first SIGINT, SIGTERM or SIGHUP (the terminal closed: the server stops as on
+ * SIGTERM, cancelling what it runs, not killed with an import left `running`); a second while
+ * shutting down quits at once (stopSignals.ts quitAtOnce).
+ */
+function untilSignal(): Promise<StopSignal> {
   return new Promise((resolve) => {
-    const on = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      process.once('SIGINT', () => process.exit(130));
+    let got: StopSignal | null = null;
+    const on = (signal: StopSignal) => {
+      if (got) return quitAtOnce(signal);
+      got = signal;
+      if (signal === 'SIGHUP') ignoreClosedTerminal();
       resolve(signal);
     };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
+    for (const s of STOP_SIGNALS) process.on(s, on);
   });
 }
 
@@ -163,7 +168,8 @@ export function registerServeCommand(program: Command, startServer: StartServer)
       } finally {
         await core.close();
       }
-      // Ctrl-C exits 130, as every other command (a script can tell it from a clean end); SIGTERM, the way to stop a server, 0.
-      if (got === 'SIGINT') process.exitCode = 130;
+      // Ctrl-C exits 130 and SIGHUP 129, as every other command (a script can tell them from a clean
+      // end); SIGTERM, the way to stop a server, 0.
+      if (got !== 'SIGTERM') process.exitCode = signalExitCode(got);
     });
 }
