@@ -88,6 +88,11 @@ export interface TagImportSummary {
   remote: number;
   /** Rows without a prediction (imclass NA). */
   skipped: number;
+  /**
+   * Cancelled while its predictions were being written: the counts are of what was merged (it
+   * stays; importing the files again merges the rest). Absent when it ran to its end.
+   */
+  cancelled?: true;
 }
 
 export interface MlApi {

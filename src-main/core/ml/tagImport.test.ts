@@ -115,6 +115,34 @@ describe('importTagFiles', () => {
     expect(db.prepare('SELECT p_bad FROM predictions WHERE run_id = 7 AND image_id = 1').get()).toEqual({ p_bad: 0.7 });
   });
 
+  it('cancelled while writing: what was merged stays and the answer counts it, marked cancelled; imported again, the rest follows', async () => {
+    db.prepare('INSERT INTO runs (id, status, params, backbone) VALUES (8, \'done\', \'{}\', \'b\')').run();
+    const n = 12_000; // more rows than two committed batches (5,000)
+    const big = write('big_a.tsv', ['eolMediaURL\timclass\tconfidence', ...Array.from({ length: n }, (_, i) => `https://y.org/${i}.jpg\tbad\t0.800000`)]);
+    const stored = () => db.prepare('SELECT COUNT(*) FROM url_predictions WHERE run_id = 8').pluck().get() as number;
+    const ac = new AbortController();
+    // Cancel once the first batch is committed (the import yields between batches).
+    const watch = (async () => {
+      while (!ac.signal.aborted) {
+        await new Promise((r) => setImmediate(r));
+        if (stored() > 0) ac.abort();
+      }
+    })();
+    const r = await importTagFiles(db, [big], 8, ac.signal);
+    await watch;
+    expect(r.cancelled).toBe(true);
+    expect(r.remote).toBe(stored());
+    expect(r.remote).toBeGreaterThan(0);
+    expect(r.remote).toBeLessThan(n);
+    // Cancelled before anything was written (the first pass only reads): nothing merged, a cancel error.
+    const early = new AbortController();
+    early.abort();
+    await expect(importTagFiles(db, [big], 8, early.signal)).rejects.toMatchObject({ name: 'AbortError' });
+    const again = await importTagFiles(db, [big], 8);
+    expect(again.cancelled).toBeUndefined();
+    expect(stored()).toBe(n);
+  });
+
   it('a refused call changes nothing: a bad row after a full batch, or in a later file, leaves every prediction as it was', async () => {
     const predictions = () => db.prepare('SELECT run_id, image_id, p_bad, heldout FROM predictions ORDER BY run_id, image_id').all();
     const byUrl = () => db.prepare('SELECT run_id, url, p_bad, origin FROM url_predictions ORDER BY url').all();

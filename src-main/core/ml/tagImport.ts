@@ -200,6 +200,10 @@ export async function importTagFiles(db: Db, files: string[], runId: number, sig
     } catch {
       // The error that stopped the reading is the one to report.
     }
+    // Cancelled while writing: what was merged stays merged, and the answer says how much (the
+    // caller marks it cancelled), not a bare "cancelled" over a run changed part way. Importing
+    // the files again merges the same predictions again, the rest with them.
+    if ((e as Error).name === 'AbortError') return { ...summary, cancelled: true };
     throw e;
   }
   flush(read);
@@ -210,8 +214,8 @@ export async function importTagFiles(db: Db, files: string[], runId: number, sig
  * Merge tag files into a run, MAX_TAG_FILES a call (the most one ml.importTags takes) through
  * `merge`: a folder of more (a bundle classified in many shards and chunks) is merged in parts, in
  * name order, into the run the first part went to. Each part is all or nothing; a refused file
- * stops the merge with the parts before it merged, and says so. A cancel between parts returns
- * the totals merged so far. The one path of `qc import` (merge: ml.importTags) and of
+ * stops the merge with the parts before it merged, and says so. A cancel between parts, or while
+ * a part is written, returns the totals merged so far, marked `cancelled`. The one path of `qc import` (merge: ml.importTags) and of
  * library.import given tag files (the app's Library screen, {@link tagFileImport}).
  */
 export async function importTagsInParts(
@@ -242,8 +246,9 @@ export async function importTagsInParts(
       );
     }
     runId = r.run_id;
-    total = total && { run_id: r.run_id, files: total.files + r.files, rows: total.rows + r.rows, local: total.local + r.local, heldout_kept: total.heldout_kept + r.heldout_kept, remote: total.remote + r.remote, skipped: total.skipped + r.skipped };
+    total = total && { run_id: r.run_id, files: total.files + r.files, rows: total.rows + r.rows, local: total.local + r.local, heldout_kept: total.heldout_kept + r.heldout_kept, remote: total.remote + r.remote, skipped: total.skipped + r.skipped, ...(r.cancelled && { cancelled: true }) };
     total ??= r;
+    if (r.cancelled) break;
   }
   if (!total) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
   return total;
