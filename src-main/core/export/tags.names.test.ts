@@ -60,6 +60,11 @@ describe("a bundle's tag files", () => {
     expect(tagFileBase('/data/x.shard-2-of-8.tsv')).toBe('x.shard-2-of-8');
     expect(tagFileBase('https://h.example/exports/media_2024.tsv')).toBe('media_2024');
     expect(tagFileBase('https://h.example/exports/media_2024.tsv#frag')).toBe('media_2024');
+    // A URL's name is read as its file is named: percent escapes decoded (a malformed one kept), then made portable.
+    expect(tagFileBase('https://h.example/dl/%C3%BCber%20file.tsv')).toBe('über file');
+    expect(tagFileBase('https://h.example/dl/100%25.tsv')).toBe('100%');
+    expect(tagFileBase('https://h.example/dl/bad%E0%A4%A.tsv')).toBe('bad%E0%A4%A');
+    expect(tagFileBase('https://h.example/dl/a%2Fb.tsv')).not.toContain('/');
     const odd = ['/d/a:b.tsv', '/d/a?b.tsv', '/d/CON.tsv', '/d/nul', '/d/.hidden.tsv', '/d/.tsv', '/d/x. .tsv', 'https://h.example/', `/d/${'é'.repeat(300)}.tsv`, 'https://h.example/a/list.php?b=1', 'https://h.example/a/list.php?b=2', '/d/a<b>|c*"d.tsv'];
     const bases = odd.map(tagFileBase);
     expect(new Set(bases).size).toBe(odd.length);

@@ -205,7 +205,14 @@ function tagStem(origin: string, shared: boolean): string {
   }
   if (url) {
     query = url.search !== '';
-    stem = url.pathname.split('/').filter(Boolean).at(-1) ?? '';
+    // The name as the server's file has it: `%C3%BCber%20file.tsv` is "über file.tsv" (a malformed
+    // escape is kept as written); portableStem then makes it safe for any file system.
+    const last = url.pathname.split('/').filter(Boolean).at(-1) ?? '';
+    try {
+      stem = decodeURIComponent(last);
+    } catch {
+      stem = last;
+    }
   } else {
     stem = path.basename(origin);
   }
