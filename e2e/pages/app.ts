@@ -2,7 +2,7 @@
  * Page objects for the Chromium e2e suite: thin wrappers over the renderer's data-testids.
  * Works for browser mode (`qc serve`, a `#token=…` URL) and Electron (a Page from electron.launch).
  */
-import { expect, type Locator, type Page } from '@playwright/test';
+import { expect, type Dialog, type Locator, type Page } from '@playwright/test';
 
 export type ScreenName = 'review' | 'issues' | 'train' | 'library' | 'export';
 
@@ -54,6 +54,28 @@ export class AppPage {
       if (await this.screen(s).isVisible()) return s;
     }
     return null;
+  }
+
+  /**
+   * Reload as a curator would (F5): answers the browser's "Leave site?" dialog if it shows (`leave`:
+   * reload, else stay) and returns the dialog's type ('beforeunload'), or null when none showed.
+   */
+  async reloadAnswering(leave: boolean): Promise<string | null> {
+    let seen: string | null = null;
+    const onDialog = (d: Dialog) => {
+      seen = d.type();
+      void (leave ? d.accept() : d.dismiss());
+    };
+    this.page.on('dialog', onDialog);
+    try {
+      if (leave) await this.page.reload();
+      // Stayed: no navigation to wait for (location.reload() returns once the dialog was answered).
+      else await this.page.evaluate('window.location.reload()');
+    } finally {
+      this.page.off('dialog', onDialog);
+    }
+    if (leave) await this.waitReady();
+    return seen;
   }
 
   get toasts(): Locator {

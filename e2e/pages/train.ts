@@ -87,7 +87,7 @@ export class TrainPage {
   }
 
   /** Wait until run `runId` is listed with the status (default `done`). */
-  async waitForRun(runId: number, status: 'done' | 'failed' | 'cancelled' = 'done', timeout = 300_000): Promise<void> {
+  async waitForRun(runId: number, status: 'running' | 'done' | 'failed' | 'cancelled' = 'done', timeout = 300_000): Promise<void> {
     await expect(this.runRow(runId)).toHaveAttribute('data-status', status, { timeout });
   }
 

@@ -1,5 +1,6 @@
 /** Which screen is shown, the connection state, and start-up. */
 import type { ConnectionState } from '../api/client';
+import type { EndedJobs } from '../features/shell/leaveGuard';
 import { setPrefs } from '../features/review/prefs';
 import type { Slice } from './types';
 import { verdictEchoes } from './verdictEchoes';
@@ -18,6 +19,12 @@ export type Screen = (typeof SCREENS)[number];
 export interface UiSlice {
   screen: Screen;
   connection: ConnectionState;
+  /**
+   * The long jobs the page before this one in the tab was running when it was reloaded or left,
+   * which that cancelled (features/shell/leaveGuard.ts); null when none. The Train screen tells its
+   * run, still listed `running` while the core cancels it, from another window's training.
+   */
+  endedJobs: EndedJobs | null;
   initialised: boolean;
   setScreen(screen: Screen): void;
   /** Load what every screen needs and pick the landing screen (Review when the library has images). */
@@ -31,6 +38,7 @@ export const uiSlice: Slice<UiSlice> = (set, get, client) => {
   return {
   screen: 'library',
   connection: 'open',
+  endedJobs: null,
   initialised: false,
   setScreen(screen) {
     if (screen === get().screen) return;

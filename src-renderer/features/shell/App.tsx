@@ -13,6 +13,7 @@ import { LibraryScreen } from '../library/LibraryScreen';
 import { ReviewScreen } from '../review/ReviewScreen';
 import { TrainScreen } from '../train/TrainScreen';
 import { NoSession } from './NoSession';
+import { installLeaveGuard, reportEndedJobs, takeEndedJobs } from './leaveGuard';
 import { focusLost, focusScreenHeading } from '../train/focus';
 import { prefs, setPrefs } from '../review/prefs';
 
@@ -148,6 +149,10 @@ export function App({ client, store: given }: { client: ApiClient; store?: AppSt
     void store.getState().init();
     return off;
   }, [store]);
+  // Leaving the page cancels its jobs: the browser asks first while one runs (not the desktop app,
+  // which asks itself), and the next page in the tab says what was ended (leaveGuard.ts).
+  useEffect(() => installLeaveGuard(store, window, { prompt: !window.bridge }), [store]);
+  useEffect(() => reportEndedJobs(store, takeEndedJobs(window)), [store]);
   // The key help and the comparison belong to the screen they were opened on: another screen
   // closes them (before it renders, so it never shows them with its own data).
   useEffect(

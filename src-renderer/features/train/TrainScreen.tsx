@@ -118,9 +118,15 @@ function TrainFormView() {
     if (otherId !== null && document.activeElement === startRef.current) (otherCancelRef.current ?? otherReasonRef.current)?.focus();
     if (otherId === null && before !== null && focusLost(otherCancelRef.current)) startRef.current?.focus();
   }, [otherId]);
+  // This tab's own training, started before the page was reloaded: leaving the page cancelled it, and
+  // the core lists it `running` until the cancel has ended it. Neither another window's, nor to cancel again.
+  const endedHere = useApp((s) => s.endedJobs?.runId ?? null);
+  const leftBehind = other !== null && !other.elsewhere && other.run.run_id === endedHere;
   const otherReason = !other
     ? null
-    : other.elsewhere
+    : leftBehind
+      ? `Run ${other.run.run_id} was started in this tab before the page was reloaded or left, which cancels it: it is being cancelled`
+      : other.elsewhere
       ? `Run ${other.run.run_id} is training in another program on this library (such as qc train${other.elsewhere.pid !== null ? `; pid ${other.elsewhere.pid}` : ''})`
       : `Run ${other.run.run_id} is training (started in another window)`;
   return (
@@ -221,18 +227,20 @@ function TrainFormView() {
               {otherReason}; Train is available again when it ends.
             </span>
             {/* aria-disabled while it cancels, as the own Cancel: a disabled button would drop the focus. */}
-            <button
-              type="button"
-              className="btn"
-              onClick={other.cancel}
-              aria-disabled={other.cancelling}
-              data-testid="train-other-cancel"
-              ref={otherCancelRef}
-              title={other.elsewhere ? `Ask the program that trains run ${other.run.run_id} to stop (as qc cancel does); it is kept as cancelled` : undefined}
-            >
-              {other.cancelling ? 'Cancelling…' : `Cancel run ${other.run.run_id}`}
-            </button>
-            {!other.elsewhere && (
+            {!leftBehind && (
+              <button
+                type="button"
+                className="btn"
+                onClick={other.cancel}
+                aria-disabled={other.cancelling}
+                data-testid="train-other-cancel"
+                ref={otherCancelRef}
+                title={other.elsewhere ? `Ask the program that trains run ${other.run.run_id} to stop (as qc cancel does); it is kept as cancelled` : undefined}
+              >
+                {other.cancelling ? 'Cancelling…' : `Cancel run ${other.run.run_id}`}
+              </button>
+            )}
+            {!other.elsewhere && !leftBehind && (
               <div className="grow" data-testid="train-other-progress">
                 <ProgressBar progress={other.progress} label={`Run ${other.run.run_id} progress`} idleText="training…" />
               </div>
