@@ -21,6 +21,15 @@ export class AppPage {
     await this.waitReady();
   }
 
+  /**
+   * Paste `url` into this tab's address bar: on the same address only the hash changes, which the
+   * browser does without loading the page (the app reloads itself when a new token arrives).
+   */
+  async pasteLink(url: string): Promise<void> {
+    await this.page.goto(url);
+    await this.waitReady();
+  }
+
   /** Open without a token (expects the no-session screen). */
   async openWithoutSession(baseUrl: string): Promise<void> {
     await this.page.goto(baseUrl);
