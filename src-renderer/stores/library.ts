@@ -19,6 +19,8 @@ export interface LibrarySlice {
   status: LibraryStatus | null;
   statusError: string | null;
   failures: { total: number; rows: FailureRow[] } | null;
+  /** Why the failures could not be read the last time they were asked for (the error's text), or null. */
+  failuresError: string | null;
   importForm: ImportForm;
   importJobId: number | null;
   lastImport: ImportSummary | null;
@@ -45,6 +47,8 @@ export interface LibrarySlice {
   retryFailed(): Promise<ImportSummary | null>;
   /** The rating → label rule in force (null until loaded); reloaded whenever the library changes (here, in another window, by `qc rule`). */
   labelRule: LabelRule | null;
+  /** Why the rule could not be read the last time it was asked for (the error's text), or null. */
+  labelRuleError: string | null;
   /** An unsaved edit of the rule and the rule it started from (kept across screens); null when none. */
   ruleDraft: { rule: LabelRule; base: LabelRule } | null;
   ruleSaving: boolean;
@@ -148,6 +152,7 @@ export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {
     status: null,
     statusError: null,
     failures: null,
+    failuresError: null,
     importForm: { path: '', kind: 'auto', mirrors: [{ prefix: '', dir: '' }] },
     importJobId: null,
     lastImport: null,
@@ -182,8 +187,10 @@ export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {
     async loadFailures(limit = FAILURES_SHOWN) {
       try {
         const r = await client.call('library.failures', { limit });
-        set({ failures: { total: r.total, rows: r.failures } });
+        set({ failures: { total: r.total, rows: r.failures }, failuresError: null });
       } catch (e) {
+        // Said where the list would be too: a toast goes, and none comes while the link is down.
+        set({ failuresError: errorText(e) });
         get().reportError(e, 'Failures');
       }
     },
@@ -200,14 +207,16 @@ export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {
       get().refreshView('review');
     },
     labelRule: null,
+    labelRuleError: null,
     ruleDraft: null,
     ruleSaving: false,
     async loadRule() {
       try {
         const rule = await client.call('labels.getRule', {});
         // An edit that now matches the rule in force has nothing left to save.
-        set((s) => ({ labelRule: rule, ruleDraft: s.ruleDraft && sameRule(s.ruleDraft.rule, rule) ? null : s.ruleDraft }));
+        set((s) => ({ labelRule: rule, labelRuleError: null, ruleDraft: s.ruleDraft && sameRule(s.ruleDraft.rule, rule) ? null : s.ruleDraft }));
       } catch (e) {
+        set({ labelRuleError: errorText(e) });
         get().reportError(e, 'Label rule');
       }
     },

@@ -321,6 +321,7 @@ function StatusCard() {
 function FailuresCard() {
   const store = useAppStore();
   const failures = useApp((s) => s.failures);
+  const failuresError = useApp((s) => s.failuresError);
   const running = useApp((s) => s.importJobId !== null);
   // Read each time the screen is shown (another program may have imported since); a list that could
   // not be read says so and offers to ask again, instead of "Loading…" for ever.
@@ -422,7 +423,7 @@ function FailuresCard() {
             'No failures.'
           ) : unreadable ? (
             <>
-              The failures could not be read (its message said why).{' '}
+              The failures could not be read{failuresError ? `: ${failuresError}` : ''}.{' '}
               <button
                 type="button"
                 className="btn btn--small"
@@ -454,6 +455,7 @@ function RuleCard() {
   // library.changed (a change in another window or by `qc rule`). A save sends the rule the edit
   // started from, so it never silently undoes a change it did not see.
   const saved = useApp((s) => s.labelRule);
+  const ruleError = useApp((s) => s.labelRuleError);
   const draft = useApp((s) => s.ruleDraft);
   const busy = useApp((s) => s.ruleSaving);
   // A rule that could not be read (its error was reported) leaves a way to ask again, not an empty space.
@@ -493,7 +495,7 @@ function RuleCard() {
     if (!unreadable) return null;
     return (
       <div className="card muted" data-testid="rule-unavailable">
-        The ratings → labels rule could not be read (its message said why).{' '}
+        The ratings → labels rule could not be read{ruleError ? `: ${ruleError}` : ''}.{' '}
         <button
           type="button"
           className="btn btn--small"

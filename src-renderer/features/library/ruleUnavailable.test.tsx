@@ -14,7 +14,7 @@ describe('Library screen: the rule cannot be read', () => {
     ctx.client.failNext('labels.getRule', { code: 'conflict', message: 'the library is busy', file: 'library.sqlite', line: 1 });
     const { client } = renderWith(<LibraryScreen />, ctx);
     const card = await screen.findByTestId('rule-unavailable');
-    expect(card.textContent).toMatch(/could not be read/);
+    expect(card.textContent).toMatch(/^The ratings → labels rule could not be read: .*the library is busy.*\. Try again/);
     await user.click(screen.getByTestId('rule-retry'));
     const one = (await screen.findByTestId('rule-class-1')) as HTMLSelectElement;
     const rule = await client.call('labels.getRule', {});
