@@ -171,10 +171,13 @@ export function createCore(opts: CoreOptions): Core {
     throw e;
   }
   const warmAbort = new AbortController();
+  // The warm-up's descriptors of the database file, closed only after the connection (db/warm.ts:
+  // closing one while SQLite holds its locks would drop them).
+  const warmFds: number[] = [];
   // Calls in flight: the warm-up's reads step aside for them (db/warm.ts).
   const foreground = new ForegroundGate();
   const warmed = opts.warm
-    ? warmFiles([paths.db, `${paths.db}-wal`], { signal: warmAbort.signal, foreground }).catch((): WarmResult => ({ bytes: 0, skipped: 'failed' }))
+    ? warmFiles([paths.db, `${paths.db}-wal`], { signal: warmAbort.signal, foreground, keepOpen: (fds) => warmFds.push(...fds) }).catch((): WarmResult => ({ bytes: 0, skipped: 'failed' }))
     : null;
   // Other programs' writes to the library, announced while anyone listens (watch.ts); the core's own announcements are not repeated.
   let watcher: LibraryWatcher | null = null;
@@ -308,6 +311,13 @@ export function createCore(opts: CoreOptions): Core {
       warmAbort.abort();
       await warmed;
       if (db.open) db.close();
+      for (const fd of warmFds.splice(0)) {
+        try {
+          fs.closeSync(fd);
+        } catch {
+          // already closed
+        }
+      }
       await engine.close();
       releaseOwnerLock();
     },

@@ -11,6 +11,7 @@
  * Each migration runs in an IMMEDIATE transaction that re-reads the schema version, so two processes
  * opening a new library at once apply each migration once.
  */
+import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { QcError } from '../../../src-shared/contract/errors';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations';
@@ -51,11 +52,43 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
     }
     db.pragma('foreign_keys = ON');
     if (!opts.readonly) migrate(db, file, opts.migrations ?? MIGRATIONS);
+    openHere.add(db);
     return db;
   } catch (e) {
     db.close();
     throw databaseOpenError(file, e, wait);
   }
+}
+
+/** The connections this process opened (closed ones are dropped as they are met). */
+const openHere = new Set<Db>();
+
+/**
+ * Whether `file` is the database file of a library this process has open, or its -wal or -shm
+ * (compared by device and inode, so through any path or link). Such a file is never opened as an
+ * input (library/sources.ts openLocalFile, `qc features`): closing any descriptor of it drops every
+ * POSIX lock the process holds on it, SQLite's included, and another process's SQLite could then
+ * checkpoint the library and delete the -wal and -shm this one still uses (db/warm.ts).
+ */
+export function isOpenDatabaseFile(file: fs.PathLike): boolean {
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(file, { throwIfNoEntry: false });
+  } catch {
+    return false;
+  }
+  if (!st) return false;
+  for (const db of openHere) {
+    if (!db.open) {
+      openHere.delete(db);
+      continue;
+    }
+    for (const name of [db.name, `${db.name}-wal`, `${db.name}-shm`]) {
+      const other = fs.statSync(name, { throwIfNoEntry: false });
+      if (other && other.dev === st.dev && other.ino === st.ino) return true;
+    }
+  }
+  return false;
 }
 
 function latestOf(migrations: readonly Migration[]): number {

@@ -97,7 +97,9 @@ function whyCannotOpen(file: string, e: Error): string {
   if (st && !st.isFile()) return `${file} is not a file: Quality Curator keeps its library database under that name. Move it out of ${folder}, or choose another folder.`;
   // The file (or, when it is not there, the folder) as SQLite must write it: it needs the folder for its -wal and -shm files.
   try {
-    if (st) fs.closeSync(fs.openSync(file, 'r+'));
+    // Asked of the system, not by opening the file: closing a descriptor of it would drop every
+    // lock this process's SQLite holds on it (db/warm.ts).
+    if (st) fs.accessSync(file, fs.constants.R_OK | fs.constants.W_OK);
     checkWritableFolder(folder);
   } catch (err) {
     const unwritable = err instanceof QcError ? err : unwritableFolder(file, err);

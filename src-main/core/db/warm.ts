@@ -78,6 +78,11 @@ export interface WarmOptions {
   foreground?: ForegroundGate;
   /** Override FOREGROUND_MAX_PAUSE_MS (tests). */
   maxPauseMs?: number;
+  /**
+   * Takes the files' descriptors once the reading is over, to close them after the process's
+   * SQLite connection to the database has closed (app.ts). Without it they are closed then.
+   */
+  keepOpen?: (fds: number[]) => void;
 }
 
 /**
@@ -108,21 +113,21 @@ function stepAside() {
     pausedMs += Date.now() - t;
   }
 }
-outer: for (const file of workerData.files) {
-  let fd;
-  try { fd = fs.openSync(file, 'r'); } catch { continue; }
+// The files come open (their descriptors, opened by the caller, read at explicit positions) and
+// are never closed here: see warmFiles.
+outer: for (const fd of workerData.fds) {
+  let pos = 0;
   try {
     for (;;) {
       stepAside();
       if (Atomics.load(stop, 0)) { aborted = true; break outer; }
-      const n = fs.readSync(fd, buf, 0, buf.length, null);
+      const n = fs.readSync(fd, buf, 0, buf.length, pos);
       if (n === 0) break;
+      pos += n;
       bytes += n;
     }
   } catch {
     // A file that cannot be read further: what was read is cached all the same.
-  } finally {
-    fs.closeSync(fd);
   }
 }
 parentPort.postMessage({ bytes, aborted, pausedMs });
@@ -145,15 +150,40 @@ export async function warmFiles(files: readonly string[], opts: WarmOptions = {}
   if (total === 0) return { bytes: 0, skipped: 'missing' };
   if (total > (opts.budgetBytes ?? os.freemem() / 2)) return { bytes: 0, skipped: 'too_large' };
   if (opts.signal?.aborted) return { bytes: 0, skipped: 'aborted' };
+  // Opened here, and closed only by `keepOpen`'s owner once the database is closed: closing any
+  // descriptor of a file drops every POSIX lock this process holds on it, SQLite's included, and
+  // then another process's SQLite (a `sqlite3` shell that reads and exits) finds the library
+  // unlocked, checkpoints and deletes the -wal and -shm this process is still using: from then on
+  // the two see different data and the database is corrupted (SQLite's "How To Corrupt", 2.2).
+  const fds: number[] = [];
+  for (const [i, f] of files.entries()) {
+    if (!sizes[i]) continue;
+    try {
+      fds.push(fs.openSync(f, 'r'));
+    } catch {
+      // Gone since it was measured: nothing to read.
+    }
+  }
+  const handOver = () => {
+    if (opts.keepOpen) opts.keepOpen(fds);
+    else for (const fd of fds) fs.closeSync(fd);
+    fds.length = 0;
+  };
   const stop = new SharedArrayBuffer(4);
-  const worker = new Worker(READER, { eval: true, workerData: {
-      files: files.filter((_, i) => sizes[i]),
+  let worker: Worker;
+  try {
+    worker = new Worker(READER, { eval: true, workerData: {
+      fds,
       chunk: opts.chunkBytes ?? 4 << 20,
       stop,
       busy: opts.foreground?.buffer ?? null,
       maxPause: opts.maxPauseMs ?? FOREGROUND_MAX_PAUSE_MS,
     },
   });
+  } catch (e) {
+    handOver();
+    throw e;
+  }
   return new Promise<WarmResult>((resolve) => {
     let result: WarmResult = { bytes: 0, skipped: 'aborted' };
     let letGo: NodeJS.Timeout | undefined;
@@ -163,6 +193,8 @@ export async function warmFiles(files: readonly string[], opts: WarmOptions = {}
       // promise settles and the thread no longer keeps the process alive.
       letGo = setTimeout(() => {
         worker.unref();
+        // Its descriptors go to their owner (closed after the database), or stay open while it may still read.
+        if (opts.keepOpen) handOver();
         resolve({ bytes: 0, skipped: 'aborted' });
       }, WARM_STOP_WAIT_MS);
     };
@@ -176,6 +208,7 @@ export async function warmFiles(files: readonly string[], opts: WarmOptions = {}
     worker.once('exit', () => {
       clearTimeout(letGo);
       opts.signal?.removeEventListener('abort', onAbort);
+      handOver();
       resolve(result);
     });
   });

@@ -15,6 +15,7 @@ import { DEFAULT_FETCH_OPTIONS } from '../library/fetch';
 import { fsReason } from '../fsSafe';
 import { decodeRgb } from '../ml/backbone/preprocess';
 import { DEFAULT_MAX_PIXELS, verifyImage, VerifyFailure } from '../library/verify';
+import { isOpenDatabaseFile } from '../db/open';
 
 /** The largest file read as a picture: the import's limit (library/fetch.ts). */
 const MAX_PICTURE_BYTES = DEFAULT_FETCH_OPTIONS.maxBytes;
@@ -41,6 +42,8 @@ export async function modelInputs(engine: MlEngine, modelsDir: string, runs: Run
     }
     // The path travels as `file` (describeError puts it in front): not in the message as well.
     if (!st) throw new QcError('not_found', 'no such file', { file: f });
+    // Not even opened: closing it would drop this process's SQLite locks on it (db/open.ts).
+    if (isOpenDatabaseFile(f)) throw new QcError('bad_input', 'the database of the open library (or its journal), not a picture', { file: f });
     if (!st.isFile()) throw new QcError('bad_input', 'not a file', { file: f });
     return st.size;
   });

@@ -8,6 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { isOpenDatabaseFile } from '../db/open';
 
 /**
  * The first bytes of the regular file at `abs`, at most `limit`, stopping early once `enough` says
@@ -19,6 +20,8 @@ export function readHead(abs: string, limit: number, enough: (head: Buffer) => b
   if (!st) return null;
   if (st.isSymbolicLink()) return 'link';
   if (!st.isFile()) return null;
+  // The open library's database is never opened here (closing it would drop SQLite's locks: db/open.ts).
+  if (isOpenDatabaseFile(abs)) return null;
   let fd: number;
   try {
     fd = fs.openSync(abs, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0));

@@ -33,6 +33,7 @@ import type { FailureReason } from '../../../src-shared/domain/library';
 import { DEFAULT_FETCH_OPTIONS, FetchFailure } from './fetch';
 import { describeStat, readOpened } from './sources';
 import { IN_LIBRARY, isLibraryFolderTest } from './inLibrary';
+import { isOpenDatabaseFile } from '../db/open';
 
 /** File name endings of the formats verify.ts accepts (JPEG's rarer ones too: .jfif, .jpe, .pjpeg, .pjp). */
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.jfif', '.pjpeg', '.pjp', '.png', '.apng', '.webp', '.gif', '.tif', '.tiff', '.avif', '.heic', '.heif']);
@@ -448,6 +449,8 @@ export async function readFolderFile(file: Buffer, base: Buffer | null, maxBytes
     }
     if (link) throw new FetchFailure('not_file', `${name} is ${NOT_FOLLOWED}`, false);
   }
+  // Not even opened: closing it would drop this process's SQLite locks on it (db/open.ts).
+  if (isOpenDatabaseFile(file)) throw new FetchFailure('local_refused', `${name} is the database of the open library (or its journal): never read as a picture`, false);
   let fh: fs.promises.FileHandle;
   try {
     fh = await fs.promises.open(file, OPEN_FLAGS);

@@ -25,6 +25,7 @@ import { IMAGE_EXTENSIONS, pathOfFileUrl, pathText, readFolderFile, scanFolder, 
 import { bufferReader, detectKind, isTagHeader, kindFile, scanInput, tagFileHeader, urlColumnOf, type ReadAt, type RowProblem } from './parse';
 import { heldHere, ownerEnded, ownersOf, sha256, thisProcess, type ImageStore, type ImportJournal, type StoredFiles } from './store';
 import { IN_LIBRARY_WHY, isInLibrary, realLibrary } from './inLibrary';
+import { isOpenDatabaseFile } from '../db/open';
 import type { LibraryPaths } from '../paths';
 import { holdingReads, isPrivateHost, openInputFile, readLocalFile, resolveSource, withoutPassword, type Mirror, type SourcePolicy } from './sources';
 import { DEFAULT_MAX_PIXELS, type DerivedFiles, verifyImage, VerifyFailure } from './verify';
@@ -229,6 +230,8 @@ const HEADER_PROBE_BYTES = 64 * 1024;
  * put in its place cannot hang.
  */
 function headerLineOf(file: string): string {
+  // The open library's database is not even opened (db/open.ts isOpenDatabaseFile): not a tag file, and the import refuses it.
+  if (isOpenDatabaseFile(file)) return '';
   const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   try {
     const probe: ReadAt = (buf, pos) => fs.readSync(fd, buf, 0, Math.max(0, Math.min(buf.length, HEADER_PROBE_BYTES - pos)), pos);

@@ -42,6 +42,7 @@ import { GROWTH_STEP, type Reservation } from './byteBudget';
 import { DEFAULT_FETCH_OPTIONS, FetchFailure } from './fetch';
 import type { ReadAt } from './parse';
 import { IN_LIBRARY } from './inLibrary';
+import { isOpenDatabaseFile } from '../db/open';
 
 export interface Mirror {
   prefix: string;
@@ -275,6 +276,8 @@ async function checkOpened(fh: fs.promises.FileHandle, name: string, maxBytes: n
  * The caller closes the handle.
  */
 export async function openLocalFile(file: string, maxBytes = DEFAULT_FETCH_OPTIONS.maxBytes): Promise<fs.promises.FileHandle> {
+  // Not even opened: closing it would drop this process's SQLite locks on it (db/open.ts).
+  if (isOpenDatabaseFile(file)) throw new FetchFailure('local_refused', `${file} is the database of the open library (or its journal): never read as an input`, false);
   let fh: fs.promises.FileHandle;
   try {
     fh = await fs.promises.open(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
