@@ -179,7 +179,10 @@ describe('parseLabelValue', () => {
     expect(parseLabelValue('bad')).toBe('bad');
     expect(parseLabelValue('none')).toBeNull();
     expect(parseLabelValue('null')).toBeNull();
-    expect(parseLabelValue('')).toBeNull();
+  });
+
+  it('refuses an empty value (an unset shell variable) instead of reading it as none', () => {
+    expect(() => parseLabelValue('')).toThrow(/got an empty value \(say none to clear labels\)/);
   });
 
   it.each(['Good', 'BAD', 'maybe', ' good'])('rejects %j', (text) => {

@@ -137,6 +137,9 @@ export function sameRule(a: LabelRule, b: LabelRule): boolean {
 
 export function parseLabelValue(text: string): LabelValue {
   if (text === 'good' || text === 'bad') return text;
-  if (text === 'none' || text === 'null' || text === '') return null;
+  if (text === 'none' || text === 'null') return null;
+  // Empty is refused, not read as none: an unset shell variable (`--as "$L"`) would otherwise make
+  // every label a curator's "no label", which imports never touch again.
+  if (text === '') throw new RangeError('label must be good, bad or none, got an empty value (say none to clear labels)');
   throw new RangeError(`label must be good, bad or none, got "${text}"`);
 }
