@@ -274,9 +274,16 @@ export class TrainService {
     const params: TrainParams = { ...DEFAULT_TRAIN_PARAMS, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
     if (!params.features.length) throw new QcError('bad_input', 'choose at least one feature set (whole, crops, signals, defects)');
     const { db } = this.core;
-    const labelled = db
-      .prepare("SELECT i.id, i.sha256, l.label, i.dhash FROM images i JOIN labels l ON l.image_id = i.id WHERE l.label IN ('good', 'bad') ORDER BY i.sha256")
-      .all() as Labelled[];
+    // The labels, their weights from the ratings and the curator's verdicts on label issues, read at
+    // one moment (one read transaction): a label changed while the run embeds is not trained under
+    // its old value with the weight or verdict of its new one.
+    const { labelled, confidence, reviewed } = db.transaction(() => ({
+      labelled: db
+        .prepare("SELECT i.id, i.sha256, l.label, i.dhash FROM images i JOIN labels l ON l.image_id = i.id WHERE l.label IN ('good', 'bad') ORDER BY i.sha256")
+        .all() as Labelled[],
+      confidence: labelConfidences(db, this.core.labels.rule()),
+      reviewed: new IssueStore(db).reviewed(),
+    }))();
     const tally = { good: labelled.filter((l) => l.label === 'good').length, bad: labelled.filter((l) => l.label === 'bad').length };
     const tooFew = tooFewLabels(tally);
     if (tooFew) throw new QcError('bad_input', tooFew);
@@ -346,9 +353,7 @@ export class TrainService {
         group[i] = a.groupId;
         issueGroup[i] = duplicateOf.get(u.id) ?? u.id;
       });
-      // Label weights from the ratings, and the labels a curator confirmed or dismissed as issues.
-      const confidence = labelConfidences(db, this.core.labels.rule());
-      const reviewed = new IssueStore(db).reviewed();
+      // Label weights from the ratings, and the labels a curator confirmed or dismissed as issues (read with the labels).
       const weight = params.labelWeights === false ? null : Float32Array.from(usable, (u) => confidence.get(u.id)?.weight ?? 1);
       const protect = Uint8Array.from(usable, (u) => (reviewed.get(u.id) === 'confirmed' ? 1 : 0));
       const hide = Uint8Array.from(usable, (u) => (reviewed.has(u.id) ? 1 : 0));
