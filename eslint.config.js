@@ -18,7 +18,7 @@ const nodeBuiltins = ['node:*', ...builtinModules.filter((m) => !m.startsWith('_
  * onnxruntime-node, @tensorflow/*, ws, undici, commander, cli-progress, tsx, …) is the core's or an
  * adapter's, and is banned in src-renderer: a new dependency is banned there until it is added here.
  */
-const RENDERER_PACKAGES = ['react', 'react-dom', 'zustand', 'uplot', '@tanstack/react-virtual', 'zod'];
+const RENDERER_PACKAGES = ['react', 'react-dom', 'zustand', 'uplot', '@tanstack/react-virtual', 'zod', '@noble/hashes'];
 const NOT_RENDERER_PACKAGES = [
   ...Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies }).filter((p) => !RENDERER_PACKAGES.includes(p)),
   '@tensorflow/*',

@@ -3,7 +3,7 @@
  * (DNS rebinding) and the Origin header (cross-site requests), plus the response headers that go
  * with every answer.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { rendererCsp, SECURITY_HEADERS } from '../core/web';
 
@@ -24,6 +24,20 @@ export function tokenMatches(given: string | null | undefined, expected: string)
   const b = createHash('sha256').update(expected).digest();
   return timingSafeEqual(a, b);
 }
+
+/**
+ * What a page puts in its image URLs instead of the session token (`/files/…?f=KEY`): a key derived
+ * from the token that opens only the image routes. An image's address is handed on by ordinary
+ * actions (Copy image address, a thumbnail dragged into a chat, Open image in new tab: history);
+ * with the token in it, whoever got it and can reach the port held the whole API. The renderer
+ * derives the same key (src-renderer/api/fileKey.ts; `fileKey.test.ts` checks they agree).
+ */
+export function fileKeyOf(token: string): string {
+  return createHmac('sha256', token).update(FILE_KEY_PURPOSE).digest('base64url');
+}
+
+/** The message the image key is the token's HMAC of. */
+export const FILE_KEY_PURPOSE = 'qc-files';
 
 /** HTTP's default port, which browsers leave out of Host, Origin and the address bar. */
 const DEFAULT_HTTP_PORT = 80;

@@ -13,6 +13,7 @@ import type { ServerMessage } from '../../src-shared/contract/transport';
 import { createCore, type Core } from '../core/app';
 import { DEV_IMAGES, tempDir } from '../../test-support/fixtures';
 import { MAX_MESSAGE_BYTES, startServer, type RunningServer } from './server';
+import { fileKeyOf } from './security';
 
 let dir: string;
 let core: Core;
@@ -202,6 +203,19 @@ describe('qc serve: Host and Origin', () => {
     }
     expect((await request(thumb, { origin: `http://127.0.0.1:${server.port}` })).status).toBe(200);
     expect((await request(thumb, { origin: `http://localhost:${server.port}` })).status).toBe(200);
+  });
+
+  it('opens the image routes with the image key the page derives from the token, and the API never with it', async () => {
+    const key = fileKeyOf(server.token);
+    // HMAC-SHA256 of "qc-files" under the token, base64url: the renderer's (src-renderer/api/fileKey.ts,
+    // @noble/hashes) is checked against the same test vector in client.test.ts.
+    expect(fileKeyOf('abc_DEF-123')).toBe('RG1IxO-p1bMvg7_6NI_Tktd_EbB9nJEySAIyBJKolKI');
+    expect(key).not.toBe(server.token);
+    expect((await request(`/files/thumb/${imageIds[0]}?f=${key}`)).status).toBe(200);
+    expect((await request(`/files/thumb/${imageIds[0]}?f=${key.slice(0, -1)}x`)).status).toBe(401);
+    expect((await request(`/files/thumb/${imageIds[0]}?f=${server.token}`)).status).toBe(401);
+    // The key opens no socket to the API.
+    expect(await upgradeStatus(wsUrl(`?t=${key}`))).toBe(401);
   });
 
   it('answers only GET and HEAD', async () => {

@@ -22,7 +22,7 @@ import { parseFilePath, type ServerMessage } from '../../src-shared/contract/tra
 import type { Core } from '../core/app';
 import { imageFileOnDisk, openImageFileOnDisk, type OpenImageFile } from '../core/library/files';
 import { ApiClient } from './api';
-import { appUrl, BASE_HEADERS, generateToken, hostOriginProblem, htmlHeaders, isAcceptableToken, tokenMatches } from './security';
+import { appUrl, BASE_HEADERS, fileKeyOf, generateToken, hostOriginProblem, htmlHeaders, isAcceptableToken, tokenMatches } from './security';
 import { findStaticFile, notBuiltPage } from './static';
 import { parseTarget, type Target } from './target';
 
@@ -179,6 +179,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1';
   if (host !== '127.0.0.1' && host !== 'localhost') throw new Error(`qc serve listens on 127.0.0.1 only (got host "${host}")`);
   const token = opts.token ?? generateToken();
+  // What the page's image URLs carry instead of the token: it opens the image routes only (security.ts).
+  const fileKey = fileKeyOf(token);
   if (!isAcceptableToken(token)) throw new Error('the session token must be base64url with at least 128 bits (22+ characters)');
 
   const headersTimeout = opts.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
@@ -204,7 +206,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let closing = false;
 
   async function serveImage(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
-    if (!tokenMatches(target.query.get('t'), token)) return send(res, 401, 'a valid token is needed (?t=…)');
+    if (!tokenMatches(target.query.get('f'), fileKey) && !tokenMatches(target.query.get('t'), token)) return send(res, 401, 'a valid key is needed (?f=… or ?t=…)');
     trust(req.socket);
     const parsed = parseFilePath(target.path.slice(1));
     if (!parsed) return send(res, 400, 'expected /files/<thumb|preview|original>/<imageId>');

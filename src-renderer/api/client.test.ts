@@ -3,6 +3,7 @@ import { afterEach, describe, expect, test, vi } from 'vitest';
 import { QcError, describeError } from '../../src-shared/contract/errors';
 import type { ClientMessage, ServerMessage } from '../../src-shared/contract/transport';
 import { bridgeClient, pickClient, takeToken, tokenFromHash, TOKEN_STORAGE_KEY, wsClient, type Bridge } from './client';
+import { fileKeyOf } from './fileKey';
 
 /** A WebSocket double that records what the client sends and lets the test answer. */
 class FakeSocket {
@@ -225,9 +226,13 @@ describe('wsClient', () => {
     c.close?.();
   });
 
-  test('file URLs carry the token', () => {
+  test('file URLs carry the image key, never the token', () => {
     const c = wsClient('ws://h/api', 'a/b', { WebSocketImpl: Impl });
-    expect(c.fileUrl('thumb', 12)).toBe('/files/thumb/12?t=a%2Fb');
+    expect(c.fileUrl('thumb', 12)).toBe(`/files/thumb/12?f=${fileKeyOf('a/b')}`);
+    expect(c.fileUrl('thumb', 12)).not.toContain('a%2Fb');
+    expect(fileKeyOf('a/b')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // The test vector the server's key (node:crypto) is checked against in server.test.ts.
+    expect(fileKeyOf('abc_DEF-123')).toBe('RG1IxO-p1bMvg7_6NI_Tktd_EbB9nJEySAIyBJKolKI');
     c.close?.();
   });
 });
@@ -280,7 +285,7 @@ describe('the token leaves the address bar', () => {
     window.history.replaceState(null, '', '/?x=1#token=abc_DEF-123&review=outcome%3Dfp');
     const c = pickClient(window, { WebSocketImpl: Impl });
     expect(FakeSocket.instances.at(-1)!.url).toBe(`ws://${window.location.host}/api?t=abc_DEF-123`);
-    expect(c?.fileUrl('thumb', 3)).toBe('/files/thumb/3?t=abc_DEF-123');
+    expect(c?.fileUrl('thumb', 3)).toBe(`/files/thumb/3?f=${fileKeyOf('abc_DEF-123')}`);
     c?.close?.();
     expect(window.location.href).not.toContain('abc_DEF-123');
     expect(window.location.hash).toBe('#review=outcome%3Dfp');

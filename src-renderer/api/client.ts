@@ -2,7 +2,8 @@
  * The renderer's only way to the core: a typed `call` over whichever transport the window has.
  *
  * - Electron: the preload script exposes `window.bridge` (IPC); images come from `app://files/…`.
- * - Browser mode (`qc serve`): a WebSocket to `/api?t=<token>`; images from `/files/…?t=<token>`.
+ * - Browser mode (`qc serve`): a WebSocket to `/api?t=<token>`; images from `/files/…?f=<key>`,
+ *   a key derived from the token that opens the image routes only (fileKey.ts).
  *
  * Both speak the wire format of src-shared/contract/transport.ts. A call rejects with a
  * {@link QcError} (code, message, file, line, and for a wrong argument its detail) so the UI can show
@@ -12,6 +13,7 @@ import { invalidArgument, QcError, type QcErrorShape } from '../../src-shared/co
 import type { EventMap, EventName, JobProgress } from '../../src-shared/contract/events';
 import type { ArgsOf, Method, ResultOf } from '../../src-shared/contract/handlers';
 import { filePath, type Bridge, type ClientMessage, type FileKind, type ServerMessage } from '../../src-shared/contract/transport';
+import { fileKeyOf } from './fileKey';
 
 export interface CallOptions {
   onProgress?: (p: JobProgress) => void;
@@ -317,6 +319,7 @@ export function wsClient(url: string, token: string, options: WsClientOptions = 
   const probe = options.probe ?? (() => probeToken(url, token));
   const sep = url.includes('?') ? '&' : '?';
   const fullUrl = `${url}${sep}t=${encodeURIComponent(token)}`;
+  const fileKey = fileKeyOf(token);
 
   const connect = () => {
     if (closed) return;
@@ -446,7 +449,8 @@ export function wsClient(url: string, token: string, options: WsClientOptions = 
       );
     },
     on: (event, fn) => router.on(event, fn),
-    fileUrl: (kind, imageId) => `/${filePath(kind, imageId)}?t=${encodeURIComponent(token)}`,
+    // The image key, not the token: an image's address handed on opens no API (fileKey.ts).
+    fileUrl: (kind, imageId) => `/${filePath(kind, imageId)}?f=${fileKey}`,
     onConnection(fn) {
       connectionListeners.add(fn);
       fn(state);
