@@ -6,6 +6,7 @@
  */
 import { app, shell, type Session } from 'electron';
 import { externalLink } from './links';
+import { allowedRequest } from './requests';
 import { RENDERER_ORIGIN } from './resolve';
 
 /** The dev server's origin (`electron-vite dev`), only in an unpackaged app and only on loopback. */
@@ -43,26 +44,12 @@ function devCsp(origin: string): string {
   ].join('; ');
 }
 
-/** Which requests the renderer may make: its own app:// files, data/blob URLs, DevTools, and the dev server in development. */
-function allowedRequest(url: string): boolean {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return false;
-  }
-  if (['app:', 'data:', 'blob:', 'devtools:', 'chrome-extension:'].includes(u.protocol)) return true;
-  const dev = devRendererOrigin();
-  if (dev && (u.protocol === 'http:' || u.protocol === 'ws:')) return `http://${u.host}` === dev;
-  return false;
-}
-
 export function secureSession(ses: Session): void {
   ses.setPermissionRequestHandler((_webContents, _permission, callback) => callback(false));
   ses.setPermissionCheckHandler(() => false);
   ses.setDevicePermissionHandler(() => false);
   ses.on('will-download', (event) => event.preventDefault());
-  ses.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !allowedRequest(details.url) }));
+  ses.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !allowedRequest(details.url, { packaged: app.isPackaged, devOrigin: devRendererOrigin() }) }));
   const dev = devRendererOrigin();
   if (dev) {
     ses.webRequest.onHeadersReceived((details, callback) => {
