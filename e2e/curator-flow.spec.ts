@@ -70,6 +70,13 @@ test('import, train, review, relabel, undo, retrain, export', async ({ page }) =
   await test.step('review: the slider changes the counts live', async () => {
     await app.goto('review');
     await review.waitForTiles();
+    // The thumbnails load, by URLs that carry the image key, never the session token.
+    const thumbs = await review.thumbnails();
+    expect(thumbs.loaded).toBeGreaterThan(0);
+    for (const src of thumbs.srcs) {
+      expect(src).toMatch(/\/files\/thumb\/\d+\?f=[A-Za-z0-9_-]{43}$/);
+      expect(src).not.toContain(served.token);
+    }
     await review.setThreshold(0.9);
     const strict = await review.flaggedCount();
     await review.setThreshold(0.3);

@@ -34,6 +34,18 @@ export class ReviewPage {
     await expect(this.tiles.first()).toBeVisible();
   }
 
+  /** The tiles' thumbnails in the DOM: their addresses, and how many have loaded a picture (once any has). */
+  async thumbnails(): Promise<{ srcs: string[]; loaded: number }> {
+    type Img = { complete: boolean; naturalWidth: number; src: string };
+    const read = () =>
+      this.tiles.locator('img').evaluateAll((els) => {
+        const imgs = els as unknown as Img[];
+        return { srcs: imgs.map((i) => i.src), loaded: imgs.filter((i) => i.complete && i.naturalWidth > 0).length };
+      });
+    await expect.poll(async () => (await read()).loaded).toBeGreaterThan(0);
+    return read();
+  }
+
   /** Image ids of the tiles in the DOM, in grid order. */
   async visibleIds(): Promise<number[]> {
     const ids = (await attributes(this.tiles, 'data-testid')).map((t) => Number(t.slice(5)));
