@@ -249,6 +249,12 @@ export interface RunSummary {
   /** Right after training: why this run did or did not become the active run. */
   activation?: string;
   /**
+   * The run that was active when this one finished (the one its activation weighed it against, and
+   * the one a retrain's comparison shows it next to), or null when none was; absent for runs that
+   * finished before it was recorded. Set by runs.ts `summary`.
+   */
+  compared_with?: number | null;
+  /**
    * Only while `running`: who trains it. `here`: the process whose core answered (the app's, for
    * every window; only its training sends progress to them and can be cancelled from them); else
    * another program on the library (`qc train`, another app), by its recorded pid (null: not recorded).

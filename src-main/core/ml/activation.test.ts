@@ -56,6 +56,8 @@ describe('RunStore.activateIfBetter', () => {
     expect(runs.activeRunId()).toBe(first);
     const better = run(0);
     expect(runs.activateIfBetter(better)).toMatchObject({ active: better, activated: true });
+    // Each run records the run in force when it finished (the retrain comparison's other side).
+    expect([runs.summary(first).compared_with, runs.summary(worse).compared_with, runs.summary(better).compared_with]).toEqual([null, first, first]);
     expect(runs.activeRunId()).toBe(better);
     const cmp = runs.compareOnSharedTest(better, first);
     expect(cmp.images).toBe(ids.length);

@@ -160,6 +160,8 @@ export class RunStore {
    * curator's run stays (they can still pick the new one). Returns the decision in words.
    */
   activateIfBetter(runId: number): { active: number | null; activated: boolean; reason: string } {
+    // The run in force before this one, recorded with it (the retrain comparison's other side, also after a reload).
+    this.db.prepare("UPDATE runs SET evaluation = json_set(COALESCE(evaluation, '{}'), '$.compared_with', ?) WHERE id = ?").run(this.activeBefore(runId), runId);
     if (this.isArchived(runId)) return { active: this.activeRunId(), activated: false, reason: `run ${runId} was archived while it trained` };
     const current = getSetting<number | null>(this.db, SETTING.activeRun, null) ?? this.previousDone(runId);
     if (current === null || current === runId || !this.canBeActive(current)) {
@@ -203,6 +205,14 @@ export class RunStore {
     const [what, auc] = m?.oof_auc != null ? ['out-of-fold', m.oof_auc] : ['held-out test', m?.test_auc ?? null];
     if (auc === null || auc > 0.5) return null;
     return `its ${what} AUC ${auc.toFixed(3)} is no better than chance (0.5): its flags would be guesses`;
+  }
+
+  /** The run in force before `runId` finished: the pinned one (finished, not archived, not `runId`), else the newest finished before it. */
+  private activeBefore(runId: number): number | null {
+    const pinned = getSetting<number | null>(this.db, SETTING.activeRun, null);
+    if (pinned === NO_ACTIVE_RUN) return null;
+    if (pinned !== null && pinned !== runId && this.canBeActive(pinned)) return pinned;
+    return this.previousDone(runId);
   }
 
   /** The newest finished run before `runId` (what was active when nothing was pinned). */
@@ -373,6 +383,7 @@ export class RunStore {
       .prepare(
         `SELECT status, created_at, backbone, provider, backend, seconds, params, snapshot, metrics, curator_threshold, error, archived, pid,
                 json_extract(evaluation, '$.thresholds') AS thresholds, json_extract(evaluation, '$.epochs') AS epochs,
+                json_type(evaluation, '$.compared_with') AS compared_type, json_extract(evaluation, '$.compared_with') AS compared_with,
                 (SELECT COUNT(*) FROM run_pruned WHERE run_pruned.run_id = runs.id) AS pruned
          FROM runs WHERE id = ?`,
       )
@@ -402,6 +413,7 @@ export class RunStore {
       error: (row.error as string | null) ?? null,
       fit: assessFit(json<RunEvaluation['epochs']>(row.epochs) ?? []),
       archived: Boolean(row.archived),
+      ...(row.compared_type !== null && { compared_with: (row.compared_with as number | null) ?? null }),
       ...(row.status === 'running' && { trainer: this.training.has(runId) ? { here: true as const } : { here: false as const, pid: (row.pid as number | null) ?? null } }),
     };
   }

@@ -323,7 +323,11 @@ export function RunCompare() {
   const comparison = useApp((s) => s.comparison);
   const scoresInForce = useScoresInForce();
   const done = runs.filter((r) => r.status === 'done');
-  const pair = comparison ?? (done.length >= 2 ? { current: done[done.length - 1]!.run_id, previous: done[done.length - 2]!.run_id } : null);
+  // Without a retrain in this page (a reload, another window's): the newest run next to the run that
+  // was active when it finished, as the core recorded it (else the finished run before it).
+  const newest = done[done.length - 1];
+  const recorded = newest?.compared_with != null ? done.find((r) => r.run_id === newest.compared_with && r.run_id !== newest.run_id) : undefined;
+  const pair = comparison ?? (newest && (recorded ?? done[done.length - 2]) ? { current: newest.run_id, previous: (recorded ?? done[done.length - 2])!.run_id } : null);
   if (!pair) return null;
   const cur = runs.find((r) => r.run_id === pair.current);
   const prev = runs.find((r) => r.run_id === pair.previous);
