@@ -294,6 +294,14 @@ function jsonAsked(program: Command, argv: string[]): boolean {
 export type WithCore = typeof withCore;
 
 async function main(argv: string[]): Promise<void> {
+  // Output piped into a reader that stops early (`| head`, `| grep -q`, a pager quit): what is left
+  // to print has nowhere to go. Quietly dropped, as other commands do, and the command ends as it
+  // would; not a `write EPIPE` stack trace and exit 1.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+    });
+  }
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
