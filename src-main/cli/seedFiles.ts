@@ -6,6 +6,7 @@ import type { WithCore } from './main';
 import { API_SCHEMAS } from '../../src-shared/contract/schemas';
 import { DEFAULT_SAMPLE } from '../core/export/training';
 import { localPath, numberOption, usage } from './options';
+import { countOf } from '../../src-shared/domain/words';
 
 // Option values obey the API's schemas (options.ts): a wrong one is one line naming the option.
 const training = API_SCHEMAS['export.training'].shape;
@@ -24,7 +25,7 @@ export function formatTrainingExport(r: TrainingExportSummary): string {
     `Wrote ${r.dir}`,
     `  images/1..5 by rating class (${classes}); images/agg: ${r.agg.bad} bad, ${r.agg.good} good (${r.copied} copies; never re-encoded)`,
     `  ${r.lists.length} download lists (one_download.txt … five_download.txt and their samples)`,
-    ...(r.curator_unlabelled ? [`  note: ${r.curator_unlabelled} rated images a curator unlabelled sit in their rating folder only; re-importing gives them the rule's label`] : []),
+    ...(r.curator_unlabelled ? [`  note: ${countOf(r.curator_unlabelled, 'rated image')} a curator unlabelled ${r.curator_unlabelled === 1 ? 'sits' : 'sit'} in ${r.curator_unlabelled === 1 ? 'its' : 'their'} rating folder only; re-importing gives ${r.curator_unlabelled === 1 ? 'it' : 'them'} the rule's label`] : []),
     ...trainingExportWarnings(r).map((w) => `  warning: ${w}`),
   ].join('\n');
 }
