@@ -212,7 +212,7 @@ describe('layering rules', () => {
   });
 
   it('every dependency in package.json but the renderer\'s own is refused in src-renderer and src-shared, with its subpaths, statically and dynamically', async () => {
-    const rendererPackages = ['react', 'react-dom', 'zustand', 'uplot', '@tanstack/react-virtual', 'zod'];
+    const rendererPackages = ['react', 'react-dom', 'zustand', 'uplot', '@tanstack/react-virtual', 'zod', '@noble/hashes'];
     const nodeSide = Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies }).filter((p) => !rendererPackages.includes(p));
     expect(nodeSide).toEqual(expect.arrayContaining(['better-sqlite3', 'sharp', 'onnxruntime-node', 'ws', 'commander', 'cli-progress', '@tensorflow/tfjs']));
     for (const file of ['src-renderer/x.ts', 'src-shared/domain/x.ts']) {
@@ -222,6 +222,9 @@ describe('layering rules', () => {
         }
       }
     }
+    // The renderer's own packages but zod stay out of src-shared (the image key's HMAC is the renderer's).
+    expect(await restricted('src-shared/domain/x.ts', "import { hmac } from '@noble/hashes/hmac'; export const a = hmac;")).toHaveLength(1);
+    expect(await restricted('src-renderer/x.ts', "import { hmac } from '@noble/hashes/hmac'; export const a = hmac;")).toEqual([]);
   });
 
   it('a test file keeps its layer\'s rules (only test-support is opened to it)', async () => {
