@@ -68,17 +68,17 @@ export interface FinishedRun {
 const NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
 /**
- * The active run: the one a curator pinned while it is finished and not archived, else the newest
- * such run. The one rule, read without a RunStore by those that must not write (library status:
- * opening a RunStore settles runs of dead processes).
- */
-/**
  * The pin that says "no run is active" while finished runs exist: set when the only candidate
  * ranked no better than chance (`activateIfBetter`); picking a run (`setActive`) replaces it, and so
  * does the next run that finishes and ranks better than chance.
  */
 export const NO_ACTIVE_RUN = 0;
 
+/**
+ * The active run: the one a curator pinned while it is finished and not archived (none under
+ * NO_ACTIVE_RUN), else the newest such run. The one rule, read without a RunStore by those that
+ * must not write (library status: opening a RunStore settles runs of dead processes).
+ */
 export function activeRunIdOf(db: Db): number | null {
   const pinned = getSetting<number | null>(db, SETTING.activeRun, null);
   if (pinned === NO_ACTIVE_RUN) return null;
@@ -161,7 +161,8 @@ export class RunStore {
    */
   activateIfBetter(runId: number): { active: number | null; activated: boolean; reason: string } {
     // The run in force before this one, recorded with it (the retrain comparison's other side, also after a reload).
-    this.db.prepare("UPDATE runs SET evaluation = json_set(COALESCE(evaluation, '{}'), '$.compared_with', ?) WHERE id = ?").run(this.activeBefore(runId), runId);
+    const before = this.activeBefore(runId);
+    this.db.prepare("UPDATE runs SET evaluation = json_set(COALESCE(evaluation, '{}'), '$.compared_with', ?) WHERE id = ?").run(before, runId);
     if (this.isArchived(runId)) return { active: this.activeRunId(), activated: false, reason: `run ${runId} was archived while it trained` };
     const current = getSetting<number | null>(this.db, SETTING.activeRun, null) ?? this.previousDone(runId);
     if (current === null || current === runId || !this.canBeActive(current)) {
@@ -171,7 +172,6 @@ export class RunStore {
       const chance = this.chanceLevel(runId);
       if (chance !== null) {
         // What was in force before it stays (an older finished run), else none is active.
-        const before = current === NO_ACTIVE_RUN ? null : this.previousDone(runId);
         setSetting(this.db, SETTING.activeRun, before ?? NO_ACTIVE_RUN);
         return { active: before, activated: false, reason: before === null ? `${chance}; no run is active` : `${chance}; run ${before} stays active` };
       }
