@@ -10,15 +10,14 @@ import { z } from 'zod';
 import { QcError } from '../../src-shared/contract/errors';
 import { parseOption } from '../../src-shared/contract/schemas';
 import { isHttpUrl } from '../../src-shared/domain/library';
+import { plainDecimal } from '../../src-shared/domain/tsv';
 import { defaultDataDir } from '../core/paths';
 
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
-/** The number a decimal text means, or a QcError naming the option. */
+/** The number a decimal text means (tsv.ts plainDecimal), or a QcError naming the option. */
 export function decimal(option: string, text: string): number {
-  const t = text.trim();
-  if (!DECIMAL.test(t)) throw new QcError('invalid_argument', `${option}: expected a number, got "${text}"`);
-  return Number(t);
+  const v = plainDecimal(text);
+  if (Number.isNaN(v)) throw new QcError('invalid_argument', `${option}: expected a number, got "${text}"`);
+  return v;
 }
 
 /** A commander argument parser: a decimal checked against `schema` (e.g. one field of an API schema). */

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readLikeSpreadsheet } from '../../test-support/spreadsheetTsv';
-import { readTsvCell, tsvCell, tsvLine } from './tsv';
+import { plainDecimal, readTsvCell, tsvCell, tsvLine } from './tsv';
 
 const FUZZ_RUNS = Number(process.env.QC_FUZZ_RUNS ?? 300);
 /** Strings that favour the characters that matter here. */
@@ -67,5 +67,14 @@ describe('tsvCell', () => {
       }),
       { numRuns: FUZZ_RUNS },
     );
+  });
+});
+
+describe('plainDecimal', () => {
+  it('reads the decimals scripts and spreadsheets write, spaces around them ignored', () => {
+    expect(['1', '0.5', '.25', '5e-1', ' 0.75 ', '-2', '+3', '1.0', '1E2'].map(plainDecimal)).toEqual([1, 0.5, 0.25, 0.5, 0.75, -2, 3, 1, 100]);
+  });
+  it('is NaN for what Number() alone would read as a number but is not a plain decimal', () => {
+    for (const t of ['0x1', '0b1', '0o1', 'Infinity', '1_0', '', ' ', '1,5', '.', 'e3', '1e']) expect(plainDecimal(t), t).toBeNaN();
   });
 });

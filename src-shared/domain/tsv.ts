@@ -49,3 +49,16 @@ export function tsvLine(cells: readonly unknown[]): string {
 export function readTsvCell(field: string): string {
   return field.startsWith("'") && formulaLike(field) ? field.slice(1) : field;
 }
+
+const PLAIN_DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * The number a plain decimal text means (a sign and an exponent allowed: what Python, R,
+ * spreadsheets and a shell write; spaces around it ignored), else NaN. Number() alone would read
+ * "0x1", "0b1", "0o1", "Infinity" and "" as numbers. The one rule for a tag file's scores and
+ * `qc`'s numeric options.
+ */
+export function plainDecimal(text: string): number {
+  const t = text.trim();
+  return PLAIN_DECIMAL.test(t) ? Number(t) : NaN;
+}

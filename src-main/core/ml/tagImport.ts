@@ -27,6 +27,7 @@ import { MAX_TAG_FILES } from '../../../src-shared/contract/schemas';
 import { isHttpUrl, noImportSummary, type ImportSummary } from '../../../src-shared/domain/library';
 import { readTsvCell } from '../../../src-shared/domain/tsv';
 import { tagFilesAt } from '../library/importer';
+import { plainDecimal } from '../../../src-shared/domain/tsv';
 
 export type { TagImportSummary };
 
@@ -35,13 +36,10 @@ const BATCH = 5000;
 /** The one rule for what a tag file is lives with the input kinds (library/parse.ts). */
 export { isTagHeader };
 
-/** A plain decimal number, with an exponent or not (what Python, R and spreadsheets write), spaces around it allowed. */
-const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
-
 function pBadOf(cells: string[], col: { pBad: number; imclass: number; confidence: number }, where: string): number | null {
   const num = (s: string, what: string) => {
     // A decimal number as tag files write it: Number() alone would read "0x1", "0b1" and "0o1" as 1.
-    const v = DECIMAL.test(s) ? Number(s) : NaN;
+    const v = plainDecimal(s);
     if (!(v >= 0 && v <= 1)) throw new QcError('bad_input', `${where}: ${what} "${s}" is not a number in 0..1`);
     return v;
   };
