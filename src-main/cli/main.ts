@@ -20,7 +20,7 @@ import { registerMlCommands } from './ml';
 import { OTHER_FOLDER_HINT, openLibraryForCli, registerServeCommand } from './serve';
 import { registerDoctorCommand } from './doctor';
 import { registerSeedFileCommands } from './seedFiles';
-import { ignoreClosedTerminal, quitAtOnce, signalExitCode, STOP_SIGNALS, type StopSignal } from './stopSignals';
+import { guardOutput, ignoreClosedTerminal, quitAtOnce, signalExitCode, STOP_SIGNALS, type StopSignal } from './stopSignals';
 import { startServer } from '../server/server';
 import { API_SCHEMAS, id } from '../../src-shared/contract/schemas';
 import { dataDirOption, numberListOption, numberOption, optionValue, sourceArg, usage } from './options';
@@ -294,14 +294,8 @@ function jsonAsked(program: Command, argv: string[]): boolean {
 export type WithCore = typeof withCore;
 
 async function main(argv: string[]): Promise<void> {
-  // Output piped into a reader that stops early (`| head`, `| grep -q`, a pager quit): what is left
-  // to print has nowhere to go. Quietly dropped, as other commands do, and the command ends as it
-  // would; not a `write EPIPE` stack trace and exit 1.
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code !== 'EPIPE') throw e;
-    });
-  }
+  // Output with nowhere to go (`| head`, a closed terminal) is dropped quietly (stopSignals.ts).
+  guardOutput();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -31,10 +31,26 @@ export function quitAtOnce(signal: StopSignal): void {
   setTimeout(() => process.exit(signalExitCode(signal)), 1000).unref();
 }
 
+let terminalGone = false;
+
+/**
+ * What `qc` prints that has nowhere to go is dropped quietly, never a stack trace and exit 1: output
+ * piped into a reader that stops early (`| head`, `| grep -q`, a pager quit: EPIPE), and anything
+ * after SIGHUP ({@link ignoreClosedTerminal}). Other write errors are thrown as before. Installed
+ * once, by main.ts.
+ */
+export function guardOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE' && !terminalGone) throw e;
+    });
+  }
+}
+
 /**
  * After SIGHUP the terminal is gone: what is still written (a line, the answer) has nowhere to go,
  * and a write's error (EIO, EPIPE) must not end the process before the cancel has settled.
  */
 export function ignoreClosedTerminal(): void {
-  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+  terminalGone = true;
 }
