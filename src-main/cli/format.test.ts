@@ -142,6 +142,19 @@ describe('formatStatus', () => {
     expect(text.endsWith("\n  1 URL merged into run 3 is not in qc export's files of run 4 (they belong to run 3: qc export --run 3, or import the tag files again)")).toBe(true);
     expect(formatStatus({ ...status, url_predictions: { run_id: 4, urls: 1, other_runs: [] } })).toContain('\n  run 4: 1 prediction merged from tag files');
   });
+  it('says which tag-file merges stopped part way, and what to do', () => {
+    expect(formatStatus(status)).not.toMatch(/part way/);
+    const text = formatStatus({
+      ...status,
+      unfinished_tag_merges: [
+        { run_id: 4, files: 1, first_file: '/out/b_a.tsv', started_at: '2026-12-07T20:41:07.123Z' },
+        { run_id: 2, files: 30, first_file: '/out/evil\nname_a.tsv', started_at: '2026-12-07T21:00:00.000Z' },
+      ],
+    });
+    expect(text).toContain('\n  a merge of /out/b_a.tsv into run 4, started 2026-12-07 20:41 UTC, stopped part way: only part of its predictions are merged; import it again to complete it\n');
+    // A name from outside is shown escaped, on one line.
+    expect(text.endsWith('\n  a merge of 30 tag files (the first: "/out/evil\\nname_a.tsv") into run 2, started 2026-12-07 21:00 UTC, stopped part way: only part of its predictions are merged; import them again to complete it')).toBe(true);
+  });
 });
 
 describe('formatImport counts in words', () => {

@@ -1,5 +1,5 @@
 /** Human-readable output of the CLI (the --json forms print the results as they are). */
-import { FAILURE_REASONS, importCountNotes, NO_ENCODING, skippedFilesText, splitFailureReasons, type FailureReason, type BundleRow, type FailureRow, type ImportRow, type ImportSummary, type LabelBatchResult, type LibraryStatus } from '../../src-shared/domain/library';
+import { FAILURE_REASONS, importCountNotes, NO_ENCODING, skippedFilesText, splitFailureReasons, type FailureReason, type BundleRow, type FailureRow, type ImportRow, type ImportSummary, type LabelBatchResult, type LibraryStatus, unfinishedTagMergeText } from '../../src-shared/domain/library';
 import { countOf, noun } from '../../src-shared/domain/words';
 
 /**
@@ -71,6 +71,7 @@ export function formatStatus(s: LibraryStatus): string {
       (m) =>
         `  ${countOf(m.urls, 'URL')} merged into run ${m.run_id} ${noun(m.urls, 'is', 'are')} not in qc export's files${s.url_predictions.run_id === null ? '' : ` of run ${s.url_predictions.run_id}`} (they belong to run ${m.run_id}: qc export --run ${m.run_id}, or import the tag files again)`,
     ),
+    ...(s.unfinished_tag_merges ?? []).map((m) => `  ${unfinishedTagMergeText(m, shown)}`),
   ].join('\n');
 }
 

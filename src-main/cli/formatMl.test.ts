@@ -109,6 +109,13 @@ describe('formatClassify', () => {
     expect(text).toContain('\n  1 URL merged into run 5 is not in this export (they belong to run 5: --run 5, or import the tag files again)\n');
     expect(formatClassify({ ...summary, merged_other_runs: [{ run_id: 3, urls: 2 }] })).toContain('2 URLs merged into run 3 are not in this export');
   });
+  it('says when only part of a tag-file merge into the run is in the export, and what to do', () => {
+    expect(formatExport(summary)).not.toMatch(/part way/);
+    const text = formatExport({ ...summary, unfinished_tag_merges: [{ run_id: 3, files: 2, first_file: '/in/b_a.tsv', started_at: '2026-12-07T20:41:07.123Z' }] });
+    expect(text).toContain(
+      "\n  Only part of this run's merged predictions are in this export: a merge of 2 tag files (the first: /in/b_a.tsv) into run 3, started 2026-12-07 20:41 UTC, stopped part way: only part of its predictions are merged; import them again to complete it, then export again\n",
+    );
+  });
 });
 
 

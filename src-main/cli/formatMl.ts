@@ -3,6 +3,8 @@ import { issueWhy } from '../../src-shared/domain/labelIssue';
 import type { ClassifySummary, EmbedSummary, ExportSummary, LabelIssue, RunDetail, RunSummary, ThresholdInForce, ThresholdSource } from '../../src-shared/domain/ml';
 import { formatClassThreshold as classThreshold, formatProbability, formatThreshold } from '../../src-shared/domain/threshold';
 import { countOf, noun } from '../../src-shared/domain/words';
+import { shown } from './format';
+import { unfinishedTagMergeText } from '../../src-shared/domain/library';
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? '—' : `${(x * 100).toFixed(1)}%`);
 const num = (x: number | null | undefined, digits = 3) => (x === null || x === undefined || Number.isNaN(x) ? '—' : x.toFixed(digits));
@@ -284,6 +286,7 @@ export function formatExport(r: ExportSummary): string {
     `Wrote ${countOf(r.files.length, 'file')}, ${countOf(r.rows, 'row')}; ${r.tagged_bad} tagged bad at threshold ${thr(r.in_force.threshold)} (${r.in_force.source}); run ${r.run_id}`,
     `  tags from curators ${r.by_source.curator}, from the model ${r.by_source.model}, without a prediction ${r.by_source.none}`,
     ...(r.merged_other_runs ?? []).map((m) => `  ${mergedElsewhereText(m)}`),
+    ...(r.unfinished_tag_merges ?? []).map((m) => `  Only part of this run's merged predictions are in this export: ${unfinishedTagMergeText(m, shown)}, then export again`),
     ...r.files.map((f) => `  ${f}`),
   ].join('\n');
 }

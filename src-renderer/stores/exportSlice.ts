@@ -8,6 +8,7 @@ import type { ClassifyRequest } from '../../src-shared/contract/handlers';
 import { runTrackedJob } from './jobRunner';
 import { cleanMirrors, type MirrorRow, type Slice } from './types';
 import { countOf } from '../../src-shared/domain/words';
+import { unfinishedTagMergeText } from '../../src-shared/domain/library';
 
 export interface ExportForm {
   outDir: string;
@@ -154,7 +155,9 @@ export const exportSlice: Slice<ExportSlice> = (set, get) => ({
       success: (summary) =>
         `Exported ${countOf(summary.rows, 'row')} (${summary.tagged_bad} tagged bad) to ${countOf(summary.files.length, 'file')}` +
         // Predictions merged from tag files into other runs are not in it (the Export screen says what to do).
-        (summary.merged_other_runs ?? []).map((m) => `; ${countOf(m.urls, 'prediction')} merged for run #${m.run_id} not in it`).join(''),
+        (summary.merged_other_runs ?? []).map((m) => `; ${countOf(m.urls, 'prediction')} merged for run #${m.run_id} not in it`).join('') +
+        // A tag-file merge into the run that stopped part way: the export has only part of it.
+        (summary.unfinished_tag_merges ?? []).map((m) => `; only part of its merged predictions: ${unfinishedTagMergeText(m)}`).join(''),
     });
     if (result === null && get().lastExport === before) set({ exportUnfinished: outDir });
     return result;

@@ -180,6 +180,19 @@ export function tagMergeText(r: TagImportSummary): string {
   return `${countOf(r.rows, 'tag row')} from ${countOf(r.files, 'file')} into run ${r.run_id}: ${countOf(r.local, 'prediction')} of images here (${r.heldout_kept} of them kept as the run scored them out of fold), ${r.remote} by URL only (image not here), ${r.skipped} without a prediction`;
 }
 
+/**
+ * A merge of tag files into a run that began writing and did not end (killed, cancelled, or a file
+ * changed while it was read): part of its predictions are merged. It stays on record until the same
+ * files are merged into the run again (ml/tagImport.ts, migration 029). `files`: how many the call
+ * had; `first_file`: the first of them, as given.
+ */
+export interface UnfinishedTagMerge {
+  run_id: number;
+  files: number;
+  first_file: string;
+  started_at: string;
+}
+
 export interface LibraryStatus {
   data_dir: string;
   schema_version: number;
@@ -202,6 +215,8 @@ export interface LibraryStatus {
    * tag files were merged (`--run R` writes them, or import the tag files again into the active run).
    */
   url_predictions: { run_id: number | null; urls: number; other_runs: { run_id: number; urls: number }[] };
+  /** Tag-file merges that stopped part way, any run's, oldest first; absent when none. */
+  unfinished_tag_merges?: UnfinishedTagMerge[];
   /** The bundled demo, as the Library screen offers it; absent where the core has no demo to load. */
   demo?: DemoOffer;
 }
@@ -385,6 +400,17 @@ export interface ScoreAttribution {
  * `3 files not imported: their names do not end like an image's (2 .bmp, 1 .txt); 2 hidden files
  * skipped, 1 hidden folder not read (names starting with '.')`.
  */
+/**
+ * What a curator reads of a tag-file merge that stopped part way (`qc status`, an export's answer,
+ * the Export screen), and what to do; `shownName` writes a file name for the medium (the CLI's
+ * escapes control characters).
+ */
+export function unfinishedTagMergeText(m: UnfinishedTagMerge, shownName: (name: string) => string = (n) => n): string {
+  const what = m.files === 1 ? shownName(m.first_file) : `${countOf(m.files, 'tag file')} (the first: ${shownName(m.first_file)})`;
+  const when = `${m.started_at.slice(0, 16).replace('T', ' ')} UTC`;
+  return `a merge of ${what} into run ${m.run_id}, started ${when}, stopped part way: only part of its predictions are merged; import ${m.files === 1 ? 'it' : 'them'} again to complete it`;
+}
+
 export function skippedFilesText(s: NonNullable<ImportSummary['skipped_files']>): string {
   const parts: string[] = [];
   if (s.count > 0) {

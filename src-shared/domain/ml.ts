@@ -1,5 +1,6 @@
 /** Types of the ML engine shared by the core, the CLI and the renderer. */
 import type { LabelValue } from './label';
+import type { UnfinishedTagMerge } from './library';
 import type { FitAssessment } from './runQuality';
 import type { ClassMetrics, ProbabilityHistogram } from './metrics';
 import { DEFAULT_TARGET_ERROR, type EstimatedThresholdStats, type LabelledThresholdStats, type ThresholdStats } from './threshold';
@@ -375,6 +376,12 @@ export interface ExportSummary {
    * the tag files again into this run). Absent when none.
    */
   merged_other_runs?: { run_id: number; urls: number }[];
+  /**
+   * Merges of tag files into this export's run that stopped part way (killed, cancelled): part of
+   * their predictions are in it, the rest are not until the same files are imported again. Absent
+   * when none.
+   */
+  unfinished_tag_merges?: UnfinishedTagMerge[];
 }
 
 export interface ClassifySummary extends ExportSummary {

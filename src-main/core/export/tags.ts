@@ -26,10 +26,11 @@ import path from 'node:path';
 import { setImmediate } from 'node:timers/promises';
 import { QcError } from '../../../src-shared/contract/errors';
 import type { LabelOrigin, LabelValue } from '../../../src-shared/domain/label';
+import type { UnfinishedTagMerge } from '../../../src-shared/domain/library';
 import { chunkSuffix, DEFAULT_CHUNK_ROWS, FINAL_COLUMNS, finalConfidence, finalTag, formatConfidence, predictedClass, TAG_COLUMNS, tsvLine } from '../../../src-shared/domain/tags';
 import type { Db } from '../db/open';
 import { isTagHeader } from '../library/parse';
-import { urlPredictionCount, urlPredictionsOfOtherRuns } from '../library/status';
+import { unfinishedTagMerges, urlPredictionCount, urlPredictionsOfOtherRuns } from '../library/status';
 import { withSnapshot } from '../db/snapshot';
 import { AtomicFile, makeDir } from '../fsSafe';
 import { readHead } from './ours';
@@ -73,12 +74,19 @@ export interface ExportResult {
    * export does not write them. Absent when none.
    */
   merged_other_runs?: { run_id: number; urls: number }[];
+  /**
+   * Merges of tag files into this run that stopped part way (library/status.ts
+   * unfinishedTagMerges): part of their predictions are in this export, the rest are not. Absent
+   * when none.
+   */
+  unfinished_tag_merges?: UnfinishedTagMerge[];
 }
 
-/** {@link ExportResult.merged_other_runs} of an export of `runId` (of bundle `bundleId`), read in its snapshot. */
-function mergedOtherRuns(db: Db, runId: number | null, bundleId?: number): Pick<ExportResult, 'merged_other_runs'> {
+/** {@link ExportResult.merged_other_runs} and {@link ExportResult.unfinished_tag_merges} of an export of `runId` (of bundle `bundleId`), read in its snapshot. */
+function mergedOtherRuns(db: Db, runId: number | null, bundleId?: number): Pick<ExportResult, 'merged_other_runs' | 'unfinished_tag_merges'> {
   const m = urlPredictionsOfOtherRuns(db, runId, bundleId !== undefined ? { bundleId } : {});
-  return m.length ? { merged_other_runs: m } : {};
+  const unfinished = unfinishedTagMerges(db, runId);
+  return { ...(m.length && { merged_other_runs: m }), ...(unfinished.length && { unfinished_tag_merges: unfinished }) };
 }
 
 interface Row {

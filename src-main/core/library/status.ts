@@ -1,5 +1,5 @@
 /** What the library holds: counts by label, rating class and failure reason. */
-import type { BundleImportState, BundleRow, FailureReason, FailureRow, ImportRow, LibraryStatus } from '../../../src-shared/domain/library';
+import type { BundleImportState, BundleRow, FailureReason, FailureRow, ImportRow, LibraryStatus, UnfinishedTagMerge } from '../../../src-shared/domain/library';
 import type { LabelOrigin, RatingClass } from '../../../src-shared/domain/label';
 import { schemaVersion, type Db } from '../db/open';
 import { activeRunIdOf } from '../ml/runs';
@@ -151,6 +151,21 @@ export function otherRunsLeftOut(db: Db, runId: number | null): { run_id: number
   return value;
 }
 
+/**
+ * The tag-file merges into `runId` (into any run when absent) that stopped part way, oldest first
+ * (migration 029; ml/tagImport.ts importTagFiles keeps the record).
+ */
+export function unfinishedTagMerges(db: Db, runId?: number | null): UnfinishedTagMerge[] {
+  if (runId === null) return [];
+  const rows = db
+    .prepare(`SELECT run_id, files, started_at FROM unfinished_tag_merges ${runId === undefined ? '' : 'WHERE run_id = @run'} ORDER BY started_at, run_id`)
+    .all(runId === undefined ? {} : { run: runId }) as { run_id: number; files: string; started_at: string }[];
+  return rows.map((r) => {
+    const files = JSON.parse(r.files) as string[];
+    return { run_id: r.run_id, files: files.length, first_file: files[0] ?? '', started_at: r.started_at };
+  });
+}
+
 /** The failures' statements of the status and the failures list (their indexes: migration 022). */
 export const FAILURES_BY_REASON = 'SELECT reason, COUNT(*) AS n FROM failures GROUP BY stage, reason';
 export const FETCH_FAILURES = "SELECT COUNT(*) AS n FROM failures WHERE stage = 'fetch'";
@@ -185,6 +200,7 @@ export function libraryStatus(db: Db, dataDir: string): LibraryStatus {
   for (const r of db.prepare(FAILURES_BY_REASON).all() as { reason: FailureReason; n: number }[]) {
     failuresByReason[r.reason] = (failuresByReason[r.reason] ?? 0) + r.n;
   }
+  const unfinished = unfinishedTagMerges(db);
   return {
     data_dir: dataDir,
     schema_version: schemaVersion(db),
@@ -197,6 +213,7 @@ export function libraryStatus(db: Db, dataDir: string): LibraryStatus {
     imports: one<{ n: number }>('SELECT COUNT(*) AS n FROM imports').n,
     bundles: one<{ n: number }>('SELECT COUNT(*) AS n FROM bundles').n,
     url_predictions: { run_id: run, urls: urlPredictionCount(db, run), other_runs: otherRunsLeftOut(db, run) },
+    ...(unfinished.length && { unfinished_tag_merges: unfinished }),
   };
 }
 

@@ -302,6 +302,10 @@ function refuseUnwritable(outDir: string, owners: string | null): void {
 
 /** An export's answer names its threshold as `in_force: { threshold, source }`, the shape a run's answers use. */
 function exportSummary(result: ExportResult, inForce: ThresholdInForce): ExportSummary {
-  const { files, rows, tagged_bad, by_source, run_id, merged_other_runs } = result;
-  return { files, rows, tagged_bad, by_source, in_force: { threshold: result.threshold, source: inForce.source }, run_id, ...(merged_other_runs?.length && { merged_other_runs }) };
+  const { files, rows, tagged_bad, by_source, run_id, merged_other_runs, unfinished_tag_merges } = result;
+  return {
+    files, rows, tagged_bad, by_source, in_force: { threshold: result.threshold, source: inForce.source }, run_id,
+    ...(merged_other_runs?.length && { merged_other_runs }),
+    ...(unfinished_tag_merges?.length && { unfinished_tag_merges }),
+  };
 }

@@ -8,6 +8,8 @@ import type { EventMap } from '../../../src-shared/contract/events';
 import { openDatabase } from '../db/open';
 import { MAX_INPUT_BYTES } from '../library/importer';
 import { importTagFiles, isTagHeader } from './tagImport';
+import { libraryStatus, unfinishedTagMerges } from '../library/status';
+import { exportLibrary } from '../export/tags';
 
 describe('importTagFiles', () => {
   const dir = tempDir();
@@ -134,6 +136,13 @@ describe('importTagFiles', () => {
     expect(r.remote).toBe(stored());
     expect(r.remote).toBeGreaterThan(0);
     expect(r.remote).toBeLessThan(n);
+    // The partial merge is on record (migration 029): the status and an export of the run say so.
+    const onRecord = [{ run_id: 8, files: 1, first_file: big, started_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) }];
+    expect(unfinishedTagMerges(db, 8)).toEqual(onRecord);
+    expect(unfinishedTagMerges(db, 7)).toEqual([]);
+    expect(libraryStatus(db, dir).unfinished_tag_merges).toEqual(onRecord);
+    expect((await exportLibrary(db, { runId: 8, threshold: 0.5, outDir: path.join(dir, 'partial') })).unfinished_tag_merges).toEqual(onRecord);
+    expect((await exportLibrary(db, { runId: 7, threshold: 0.5, outDir: path.join(dir, 'whole') })).unfinished_tag_merges).toBeUndefined();
     // Cancelled before anything was written (the first pass only reads): nothing merged, a cancel error.
     const early = new AbortController();
     early.abort();
@@ -141,6 +150,9 @@ describe('importTagFiles', () => {
     const again = await importTagFiles(db, [big], 8);
     expect(again.cancelled).toBeUndefined();
     expect(stored()).toBe(n);
+    // Merged whole: off the record.
+    expect(unfinishedTagMerges(db)).toEqual([]);
+    expect(libraryStatus(db, dir).unfinished_tag_merges).toBeUndefined();
   });
 
   it('a refused call changes nothing: a bad row after a full batch, or in a later file, leaves every prediction as it was', async () => {
@@ -158,6 +170,8 @@ describe('importTagFiles', () => {
     const notTags = write('second.tsv', ['eolMediaURL\tidentifier', 'https://x.org/2.jpg\t2']);
     await expect(importTagFiles(db, [good, notTags], 7)).rejects.toThrow(`${notTags}:1: not a tag file`);
     expect({ predictions: predictions(), byUrl: byUrl() }).toEqual(before);
+    // Refused before writing: nothing merged, so no merge on record either.
+    expect(unfinishedTagMerges(db)).toEqual([]);
     // The same rows without the bad one are all written, across batches.
     const fine = write('fine_a.tsv', ['eolMediaURL\timclass\tconfidence', ...rows]);
     expect(await importTagFiles(db, [fine], 7)).toMatchObject({ files: 1, rows: 5001, local: 2, remote: 4999 });

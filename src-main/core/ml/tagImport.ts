@@ -150,6 +150,11 @@ export async function importTagFiles(db: Db, files: string[], runId: number, sig
        data_object_version_id = COALESCE(excluded.data_object_version_id, data_object_version_id),
        ancestry = COALESCE(excluded.ancestry, ancestry)`,
   );
+  // On record from before the first prediction written to after the last (migration 029): a merge
+  // stopped part way (killed, cancelled, a file changed between the passes) stays on record until
+  // these files are merged into the run again, and the status and an export of the run say so.
+  const filesKey = JSON.stringify(files);
+  db.prepare('INSERT OR IGNORE INTO unfinished_tag_merges (run_id, files) VALUES (?, ?)').run(runId, filesKey);
   const summary: TagImportSummary = { run_id: runId, files: 0, rows: 0, local: 0, heldout_kept: 0, remote: 0, skipped: 0 };
   type Row = TagRow & { p: number; file: string };
   // IMMEDIATE: each row is read (its URL's image) before it is written; a deferred transaction
@@ -205,6 +210,7 @@ export async function importTagFiles(db: Db, files: string[], runId: number, sig
     throw e;
   }
   flush(read);
+  db.prepare('DELETE FROM unfinished_tag_merges WHERE run_id = ? AND files = ?').run(runId, filesKey);
   return summary;
 }
 

@@ -28,6 +28,7 @@ import { sql as m025 } from './025_error_upper';
 import { sql as m026 } from './026_source_row_image';
 import { sql as m027 } from './027_sketch_cache';
 import { sql as m028 } from './028_recount_predictions';
+import { sql as m029 } from './029_unfinished_tag_merges';
 
 export interface Migration {
   version: number;
@@ -62,6 +63,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 26, name: 'source_row_image', sql: m026 },
   { version: 27, name: 'sketch_cache', sql: m027 },
   { version: 28, name: 'recount_predictions', sql: m028 },
+  { version: 29, name: 'unfinished_tag_merges', sql: m029 },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
