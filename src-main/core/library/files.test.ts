@@ -228,6 +228,33 @@ describe('imageFileOnDisk: a link or folder swapped between the check and the op
     const whole = await readOpen(await openImageFile(core3.context, 'thumb', id));
     expect(whole?.equals(fs.readFileSync(path.join(paths.root, row.thumb_path)))).toBe(true);
   });
+
+  it('serves a hard link planted in the library only when it is a picture: never a key or a text elsewhere on the disk', async () => {
+    const { db, paths } = core3.context;
+    const original = db.prepare('SELECT path FROM images WHERE id = ?').pluck().get(id) as string;
+    const planted = path.join(paths.originals, 'zz_planted.jpg');
+    const set = db.prepare('UPDATE images SET path = ? WHERE id = ?');
+    // A hard link's real path is inside, and its device and inode are its own: only its bytes tell.
+    fs.linkSync(path.join(dir3, 'outside', 'secret.webp'), planted);
+    set.run('originals/zz_planted.jpg', id);
+    try {
+      expect(fs.statSync(planted).nlink).toBe(2);
+      expect(await imageFileOnDisk(core3.context, 'original', id)).not.toBeNull();
+      expect(await openImageFile(core3.context, 'original', id)).toBeNull();
+      // A hard link to a picture (a library a backup tool snapshotted with hard links) is served.
+      fs.rmSync(planted);
+      fs.linkSync(path.join(paths.root, original), planted);
+      const served = await readOpen(await openImageFile(core3.context, 'original', id));
+      expect(served?.equals(fs.readFileSync(path.join(paths.root, original)))).toBe(true);
+      // An empty file is nothing to serve either.
+      fs.rmSync(planted);
+      fs.writeFileSync(planted, '');
+      expect(await openImageFile(core3.context, 'original', id)).toBeNull();
+    } finally {
+      set.run(original, id);
+      fs.rmSync(planted, { force: true });
+    }
+  });
 });
 
 describe('imageFileOnDisk: thumbnails and previews left for later', () => {

@@ -16,7 +16,7 @@ import path from 'node:path';
 import type { FileKind } from '../../../src-shared/contract/transport';
 import type { CoreContext } from '../context';
 import { putFile } from './store';
-import { makePreview, makeThumb } from './verify';
+import { makePreview, makeThumb, sniffFormat } from './verify';
 
 export interface ImageFile {
   /** Absolute path inside the data dir. */
@@ -175,10 +175,18 @@ export interface OpenImageFile {
   contentType: string;
 }
 
+/** The first bytes of a file read to tell an image from anything else ({@link sniffFormat} needs 12). */
+const SNIFF_BYTES = 16;
+
 /**
  * Opens the file `imageFileOnDisk` checked, not following a link at its last step, and keeps it only
  * when the open file is the one checked (same device and inode): a link or folder swapped in between
- * the check and the open makes it null, never a file outside the library.
+ * the check and the open makes it null, never a file outside the library. It is kept only when it
+ * starts as an image the library accepts (verify.ts sniffFormat): a hard link planted in the
+ * library's folders (its real path is inside, and so are its device and inode) to a file elsewhere
+ * on the disk is served only when that file is a picture anyway, never a key, a config or a text.
+ * (Refusing every file with more than one link would refuse whole libraries a backup tool
+ * snapshots with hard links: `cp -al`, rsnapshot.)
  */
 export async function openImageFileOnDisk(file: ImageFileOnDisk): Promise<OpenImageFile | null> {
   let handle: fs.promises.FileHandle;
@@ -189,7 +197,11 @@ export async function openImageFileOnDisk(file: ImageFileOnDisk): Promise<OpenIm
   }
   try {
     const stat = await handle.stat({ bigint: true });
-    if (stat.isFile() && stat.dev === file.dev && stat.ino === file.ino) return { handle, size: Number(stat.size), contentType: file.contentType };
+    if (stat.isFile() && stat.dev === file.dev && stat.ino === file.ino) {
+      const head = Buffer.alloc(SNIFF_BYTES);
+      const { bytesRead } = await handle.read(head, 0, SNIFF_BYTES, 0);
+      if (sniffFormat(head.subarray(0, bytesRead))) return { handle, size: Number(stat.size), contentType: file.contentType };
+    }
   } catch {
     // fall through: nothing to serve
   }
