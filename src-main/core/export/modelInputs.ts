@@ -16,6 +16,7 @@ import { fsReason } from '../fsSafe';
 import { decodeRgb } from '../ml/backbone/preprocess';
 import { DEFAULT_MAX_PIXELS, verifyImage, VerifyFailure } from '../library/verify';
 import { isOpenDatabaseFile } from '../db/open';
+import { readLocalFile } from '../library/sources';
 
 /** The largest file read as a picture: the import's limit (library/fetch.ts). */
 const MAX_PICTURE_BYTES = DEFAULT_FETCH_OPTIONS.maxBytes;
@@ -62,7 +63,9 @@ export async function modelInputs(engine: MlEngine, modelsDir: string, runs: Run
     if (ctx.signal.aborted) throw new QcError('cancelled', 'cancelled');
     if (image.error) continue;
     try {
-      const bytes = await fs.promises.readFile(image.file);
+      // Read as an import reads a local picture (sources.ts): the opened file must be a regular one
+      // (a FIFO or device swapped in after the check above is refused, not waited on) within the cap.
+      const bytes = await readLocalFile(image.file, MAX_PICTURE_BYTES);
       await verifyImage(bytes, DEFAULT_MAX_PIXELS, 'later');
       if (!sets.length) await decodeRgb(bytes);
     } catch (e) {
