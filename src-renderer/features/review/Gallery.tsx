@@ -191,14 +191,21 @@ export function Gallery({ view, emptyText, label }: Props) {
 
   const focusedItem = shownAt(focus);
 
+  // With no rows (nothing matches, still loading, or the load failed) it is no grid (a grid must hold
+  // rows): a labelled group that the words in it describe, so the focus landing on it hears them.
+  const empty = count === 0;
+  const emptyId = `gallery-empty-${view}`;
   return (
     <div
       ref={scrollRef}
       className="gallery"
       tabIndex={0}
-      role="grid"
+      role={empty ? 'group' : 'grid'}
       aria-label={label}
-      aria-rowcount={count}
+      aria-rowcount={empty ? undefined : count}
+      // Shift+arrows, Ctrl/Shift+click and Ctrl+A select many tiles.
+      aria-multiselectable={empty ? undefined : true}
+      aria-describedby={empty ? emptyId : undefined}
       aria-activedescendant={focusedItem ? `tile-${focusedItem.image_id}` : undefined}
       data-testid="gallery"
       data-view={view}
@@ -206,8 +213,11 @@ export function Gallery({ view, emptyText, label }: Props) {
       data-cols={cols}
       data-scale={layout.scale}
     >
-      {total === 0 && <div className="gallery__empty">{loadError ?? emptyText}</div>}
-      {total === null && <div className="gallery__empty muted">Loading…</div>}
+      {empty && (
+        <div id={emptyId} className={`gallery__empty${total === null ? ' muted' : ''}`} role="status" data-testid="gallery-empty">
+          {total === null ? 'Loading…' : (loadError ?? emptyText)}
+        </div>
+      )}
       <div className="gallery__inner" style={{ height: layout.scrollHeight }}>
         <div ref={windowRef} className="gallery__window">
           {rowIndices(first, Math.min(last, count - 1)).map((row) => {
