@@ -41,11 +41,13 @@ export function CompareView({ view }: { view: ViewKey }) {
         </div>
         {compare.map((id) => {
           const it = byId.get(id);
+          // Named as its tile is (imageLabel), so it can be matched to the tile and to the exports.
+          const name = imageLabel({ image_id: id, eol_id: it?.eol_id ?? null });
           return (
             <figure key={id} className="compare-view__cell" data-testid={`compare-cell-${id}`}>
-              <img src={client.fileUrl('preview', id)} alt={`Image ${id}`} />
+              <img src={client.fileUrl('preview', id)} alt={name} />
               <figcaption className="compare-view__cap">
-                {imageLabel({ image_id: id, eol_id: it?.eol_id ?? null })} · p(bad) {fmtPAt(it?.p_bad ?? null, threshold)} · {it?.label ?? 'no label'}
+                {name} · p(bad) {fmtPAt(it?.p_bad ?? null, threshold)} · {it?.label ?? 'no label'}
               </figcaption>
             </figure>
           );

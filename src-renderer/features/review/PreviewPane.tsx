@@ -14,7 +14,8 @@ const PAN: Record<string, [number, number]> = { ArrowLeft: [-1, 0], ArrowRight: 
  * The preview picture, a toggle button: a click, Enter or Space shows the original at 1:1 (pan by
  * scrolling, dragging or the arrow keys), another fits it again.
  */
-function ZoomableImage({ imageId }: { imageId: number }) {
+/** `name`: the image as its tile and the exports name it (imageLabel: "EOL 9000561", else "#301"). */
+function ZoomableImage({ imageId, name }: { imageId: number; name: string }) {
   const client = useClient();
   const [zoom, setZoom] = useState(false);
   const [shown, setShown] = useState(imageId);
@@ -36,7 +37,7 @@ function ZoomableImage({ imageId }: { imageId: number }) {
         role="button"
         tabIndex={0}
         aria-pressed={zoom}
-        aria-label={`Image ${imageId} at original size (1:1)`}
+        aria-label={`${name} at original size (1:1)`}
         title={zoom ? 'Original at 1:1: drag, scroll or use the arrow keys to pan; click, Enter or Space to fit' : 'Click, Enter or Space for the original at 1:1'}
         onKeyDown={(e) => {
           // Its own keys, kept from the gallery's (Enter there opens a preview, arrows move the focus).
@@ -67,7 +68,7 @@ function ZoomableImage({ imageId }: { imageId: number }) {
           if (!d || (Math.abs(e.clientX - d.x) < 4 && Math.abs(e.clientY - d.y) < 4)) setZoom((z) => !z);
         }}
       >
-        <img key={`${imageId}-${zoom}`} src={src} alt={`Image ${imageId}`} draggable={false} onError={() => setFailed(src)} />
+        <img key={`${imageId}-${zoom}`} src={src} alt={name} draggable={false} onError={() => setFailed(src)} />
       </div>
       {failed === src && (
         <p className="error small" role="status" data-testid="preview-image-failed">
@@ -346,8 +347,14 @@ export function PreviewPane() {
   useEffect(() => {
     if (open && globalThis.matchMedia?.(STACKED_LAYOUT).matches) asideRef.current?.scrollIntoView?.({ block: 'nearest' });
   }, [open]);
+  // The focused tile's EOL id, for the picture's name before its details come.
+  const rowEolId = useApp((s) => {
+    const it = s.itemAt(s.preview.view, s.views[s.preview.view].focus);
+    return it && it.image_id === s.preview.imageId ? (it.eol_id ?? null) : null;
+  });
   if (!preview.open) return null;
   const { detail, imageId } = preview;
+  const detailEolId = detail && detail.image_id === imageId ? (detail.sources.find((x) => x.eol_id)?.eol_id ?? null) : null;
   return (
     <aside ref={asideRef} className="preview" data-testid="preview" data-image-id={imageId ?? ''} aria-label="Preview">
       <div className="preview__bar">
@@ -365,7 +372,7 @@ export function PreviewPane() {
       </div>
       <div className="preview__body">
         {imageId !== null && (
-          <ZoomableImage imageId={imageId} />
+          <ZoomableImage imageId={imageId} name={imageLabel({ image_id: imageId, eol_id: detailEolId ?? rowEolId })} />
         )}
         {preview.error && <p className="error">{preview.error}</p>}
         {detail && detail.image_id === imageId && <Details d={detail} />}
