@@ -30,6 +30,7 @@ import type { LibraryPaths } from '../paths';
 import { holdingReads, isPrivateHost, openInputFile, readLocalFile, resolveSource, withoutPassword, type Mirror, type SourcePolicy } from './sources';
 import { DEFAULT_MAX_PIXELS, type DerivedFiles, verifyImage, VerifyFailure } from './verify';
 import type { Decoded } from '../ml/backbone/preprocess';
+import { codedBytes } from '../ml/features/codedBytes';
 import { noun } from '../../../src-shared/domain/words';
 
 export type { Mirror } from './sources';
@@ -1290,7 +1291,7 @@ export class Importer {
             // stored (or found stored): store them again.
             if (attempt === STORE_ATTEMPTS) throw new Error(`its stored files were removed ${STORE_ATTEMPTS} times before its row was committed`);
           }
-          if (added !== null) await opts.onNewImage?.(added, fresh?.image.pixels && { img: fresh.image.pixels, bytes: bytes.length });
+          if (added !== null) await opts.onNewImage?.(added, fresh?.image.pixels && { img: fresh.image.pixels, bytes: codedBytes(bytes) });
         } catch (e) {
           const known = e instanceof FetchFailure || e instanceof VerifyFailure;
           if (ctx.signal.aborted && !known) return;

@@ -15,6 +15,7 @@ import { renderSynthetic } from './distort/render';
 import { CROP_COUNT, nativeCrops } from './features/crops';
 import { defectNet } from './features/defectNet';
 import { explainSignals, qualitySignals, signalVector, type QualitySignals } from './features/signals';
+import { codedBytes } from './features/codedBytes';
 
 /** One image to embed (the same item for preparing it and for embedding it: embed.ts's EmbedItem). */
 export interface PrepareItem {
@@ -24,7 +25,7 @@ export interface PrepareItem {
   /** A synthetic copy of `file` (augment.ts): `sha` is then its feature-cache key, not a picture's hash. */
   synthetic?: SyntheticSpec;
   /**
-   * `file` already decoded (decodeRgb's pixels) and its size in bytes: used instead of reading and
+   * `file` already decoded (decodeRgb's pixels) and the bytes that code it (features/codedBytes.ts): used instead of reading and
    * decoding it again (ml.classify hands over the import check's decode, library/verify.ts).
    */
   decoded?: Decoded;
@@ -74,7 +75,7 @@ export class DecodeCache {
   get(file: string): Promise<Decoded> {
     let p = this.map.get(file);
     if (!p) {
-      p = fs.promises.readFile(file).then(async (buf) => ({ img: await decodeRgb(buf), bytes: buf.length }));
+      p = fs.promises.readFile(file).then(async (buf) => ({ img: await decodeRgb(buf), bytes: codedBytes(buf) }));
       this.map.set(file, p);
       p.catch(() => this.map.delete(file));
       while (this.map.size > this.keep) this.map.delete(this.map.keys().next().value!);

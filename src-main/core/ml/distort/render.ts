@@ -7,6 +7,7 @@
 import { sharp } from '../../deferred';
 import { decodeRgb, type Decoded, type RgbImage } from '../backbone/preprocess';
 import { applySynthetic, type SyntheticSpec } from './index';
+import { codedBytes } from '../features/codedBytes';
 
 export const SAVE_QUALITY = 90;
 
@@ -15,5 +16,5 @@ export async function renderSynthetic(original: RgbImage, spec: SyntheticSpec): 
   const jpeg = await sharp(out.data, { raw: { width: out.width, height: out.height, channels: 3 } })
     .jpeg({ quality: SAVE_QUALITY })
     .toBuffer();
-  return { img: await decodeRgb(jpeg), bytes: jpeg.length };
+  return { img: await decodeRgb(jpeg), bytes: codedBytes(jpeg) };
 }

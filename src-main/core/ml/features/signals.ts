@@ -46,7 +46,7 @@ export const NOISE_EDGE_FRACTION = 0.1;
 export const DARK_CLIP = 0.02;
 export const BRIGHT_CLIP = 0.98;
 /** Recorded with stored signal vectors: change it whenever a signal's definition or SIGNAL_NAMES change. */
-export const SIGNALS_VERSION = 'quality-signals/2';
+export const SIGNALS_VERSION = 'quality-signals/3';
 
 export interface QualitySignals {
   /** Variance of the 3x3 Laplacian [0 1 0; 1 -4 1; 0 1 0] of the normalised grey image, grey levels 0..255 (OpenCV's "variance of Laplacian"). Low = blurry. */
@@ -79,7 +79,7 @@ export interface QualitySignals {
   width: number;
   height: number;
   megapixels: number;
-  /** File bytes per decoded pixel (low for heavily compressed JPEGs). 0 when the size is unknown. */
+  /** Bytes that code the picture (its file without metadata or other frames: codedBytes.ts) per decoded pixel; low for heavily compressed JPEGs. 0 when the size is unknown. */
   bytesPerPixel: number;
   /** Distortion-generic features (generic.ts): BRISQUE statistics at two scales and defect detectors. */
   generic: GenericFeatures;
@@ -694,7 +694,7 @@ function genericOf(grey: Float32Array, w: number, h: number, gm: GreyMeasures, r
   };
 }
 
-/** All signals of one decoded image. meta.bytes: the file's size in bytes (0 if unknown). */
+/** All signals of one decoded image. meta.bytes: the bytes of its file that code the picture (codedBytes.ts; 0 if unknown). */
 export function qualitySignals(img: RgbImage, meta: { bytes: number }): QualitySignals {
   checkImage(img);
   const { width, height } = img;

@@ -1,8 +1,8 @@
 /**
  * The fast quality signals (fused passes, reused buffers) give the same values as the reference
  * implementation they replaced (test-support/signalsReference, the code as it was at
- * quality-signals/2), so SIGNALS_VERSION, cached features, the demo feature pack and trained models
- * stay valid. Compared on a dozen dev photos, distorted copies of them (noise, blur, impulses,
+ * quality-signals/2; /3 changed only the byte count the caller passes in, features/codedBytes.ts),
+ * so the fast code is the reference's signals exactly. Compared on a dozen dev photos, distorted copies of them (noise, blur, impulses,
  * quantisation, pixelation: the detectors' other paths), images larger than the normalised size
  * and not, and the small-image edge cases. Every field within 1e-6 relative (in practice they
  * are bit for bit equal; the count of exact matches is printed).
