@@ -358,13 +358,14 @@ export function PreviewPane() {
   return (
     <aside ref={asideRef} className="preview" data-testid="preview" data-image-id={imageId ?? ''} aria-label="Preview">
       <div className="preview__bar">
-        <span>
+        {/* The preview's heading (its parts are h4 below it, under the screen's h2). */}
+        <h3 className="preview__title" data-testid="preview-title">
           {imageId === null
             ? 'Nothing focused'
             : detail && detail.image_id === imageId
               ? imageLabel({ image_id: imageId, eol_id: detail.sources.find((x) => x.eol_id)?.eol_id ?? null })
               : `Image #${imageId}`}
-        </span>
+        </h3>
         {preview.loading && <span className="muted small">loading…</span>}
         <button type="button" className="btn btn--ghost btn--small" onClick={() => store.getState().closePreview()} data-testid="preview-close" title="Close (Escape)">
           ×

@@ -63,6 +63,11 @@ export function ReviewScreen() {
   const noModel = useApp((s) => s.scoresStatus === 'none');
   return (
     <section className="screen screen--review" data-testid="screen-review" onKeyDown={onKeyDown}>
+      {/* The screen's heading, as the other screens have one (for a screen reader's list of headings;
+          the threshold and filters are the title a sighted curator sees). */}
+      <h2 className="sr-only">
+        Review
+      </h2>
       <header className="toolbar">
         <ThresholdSlider />
         <Filters view="review" full />

@@ -17,6 +17,7 @@ import { installLeaveGuard, reportEndedJobs, takeEndedJobs } from './leaveGuard'
 import { focusLost, focusScreenHeading } from '../train/focus';
 import { prefs, setPrefs } from '../review/prefs';
 
+const APP_NAME = 'Quality Curator';
 const TITLES: Record<Screen, string> = { review: 'Review', issues: 'Label issues', train: 'Train', library: 'Library', export: 'Export' };
 
 function Nav() {
@@ -125,11 +126,23 @@ function useFocusOnScreenChange(screen: Screen, initialised: boolean) {
   }, [screen, initialised]);
 }
 
+/** The tab's title names the screen shown, for screen readers, the tab strip and the browser's history. */
+function useDocumentTitle(screen: Screen, initialised: boolean, expired: boolean) {
+  useEffect(() => {
+    const before = document.title;
+    document.title = expired ? `The session ended – ${APP_NAME}` : initialised ? `${TITLES[screen]} – ${APP_NAME}` : APP_NAME;
+    return () => {
+      document.title = before;
+    };
+  }, [screen, initialised, expired]);
+}
+
 function Shell() {
   const initialised = useApp((s) => s.initialised);
   const expired = useApp((s) => s.connection === 'expired');
   const screen = useApp((s) => s.screen);
   useFocusOnScreenChange(screen, initialised);
+  useDocumentTitle(screen, initialised, expired);
   if (expired) return <NoSession expired />;
   return (
     <div className="app" data-testid="app" data-ready={initialised ? 'true' : 'false'}>

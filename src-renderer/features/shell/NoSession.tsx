@@ -64,7 +64,8 @@ function useReloadOnNewLink(active: boolean, reload: () => void) {
 export function NoSession({ expired = false, reload = reloadPage }: { expired?: boolean; reload?: () => void }) {
   useReloadOnNewLink(expired, reload);
   return (
-    <div className="nosession" data-testid="no-session" data-expired={expired ? 'true' : 'false'}>
+    // The page's main landmark (the app's is in its shell, which this replaces).
+    <main className="nosession" data-testid="no-session" data-expired={expired ? 'true' : 'false'}>
       <div className="nosession__card">
         <h1>Quality Curator</h1>
         <h2>{expired ? 'The session ended' : 'No session'}</h2>
@@ -80,6 +81,6 @@ export function NoSession({ expired = false, reload = reloadPage }: { expired?: 
           Start it with <code>npm run --silent qc -- serve</code>, or use the desktop app (<code>npm start</code>). Nothing is loaded from the library until a session is open.
         </p>
       </div>
-    </div>
+    </main>
   );
 }
