@@ -29,7 +29,7 @@ import type { LabelOrigin, LabelValue } from '../../../src-shared/domain/label';
 import type { UnfinishedTagMerge } from '../../../src-shared/domain/library';
 import { chunkSuffix, DEFAULT_CHUNK_ROWS, FINAL_COLUMNS, finalConfidence, finalTag, formatConfidence, predictedClass, TAG_COLUMNS, tsvLine } from '../../../src-shared/domain/tags';
 import type { Db } from '../db/open';
-import { isTagHeader } from '../library/parse';
+import { columnHeaderName, isTagHeader } from '../library/parse';
 import { unfinishedTagMerges, urlPredictionCount, urlPredictionsOfOtherRuns } from '../library/status';
 import { withSnapshot } from '../db/snapshot';
 import { AtomicFile, makeDir } from '../fsSafe';
@@ -174,7 +174,8 @@ export function bundleColumns(own: readonly string[]): { names: string[]; from: 
   const from = [...BUNDLE_COLUMNS, ...own.filter((c) => !BUNDLE_COLUMNS.includes(c) && !(earlier && OUTPUT_COLUMNS.has(c)))];
   const taken = new Set<string>([...from, ...OUTPUT_COLUMNS]);
   const names = from.map((c) => {
-    if (!OUTPUT_COLUMNS.has(c)) return c;
+    // An unnamed column's key (parse.ts unnamedColumnKey) is written back as the empty header cell it was.
+    if (!OUTPUT_COLUMNS.has(c)) return columnHeaderName(c);
     let name = `${c} (input)`;
     while (taken.has(name)) name += ' (input)';
     taken.add(name);
@@ -345,7 +346,9 @@ async function bundleFromSnapshot(
   const { names: columns, from } = bundleColumns(JSON.parse(bundle.columns) as string[]);
   const cells = (r: Row) => {
     const raw = JSON.parse(r.raw) as Record<string, string>;
-    return from.map((c) => (c === 'eolMediaURL' ? (raw[c] ?? r.url) : (raw[c] ?? '')));
+    // A later unnamed column of a row stored before such columns had keys of their own (parse.ts
+    // unnamedColumnKey) reads the one unnamed cell stored then, as its export did.
+    return from.map((c) => (c === 'eolMediaURL' ? (raw[c] ?? r.url) : (raw[c] ?? (columnHeaderName(c) === '' ? raw[''] : undefined) ?? '')));
   };
   const base = bundleTagBase(db, opts.bundleId);
   const chunkRows = opts.chunkRows ?? DEFAULT_CHUNK_ROWS;

@@ -803,18 +803,37 @@ function parseUrlLine(text: string, line: number): ScannedRow | null {
   return { row: { line, url, eolId: null, rating: null, exemplar: false, ancestry: null, raw: { eolMediaURL: url } }, problem: null };
 }
 
+/**
+ * The key a row's cell of an unnamed header column (an empty header cell: an index column, a blank
+ * separator, a spreadsheet's trailing tab) is stored under in its `raw`, and its bundle's columns
+ * list: the first unnamed column is `''` (as every unnamed column was before), each later one a
+ * line break and its 1-based position (`'\n5'`), a name no header can have (a header is one line),
+ * so two unnamed columns never overwrite each other's cells. {@link columnHeaderName} gives the
+ * header cell written back.
+ */
+export function unnamedColumnKey(position: number, first: boolean): string {
+  return first ? '' : `\n${position + 1}`;
+}
+
+/** The header cell a bundle's column key ({@link unnamedColumnKey}) is written back as: `''` for an unnamed column, else the name. */
+export function columnHeaderName(key: string): string {
+  return key.startsWith('\n') ? '' : key;
+}
+
 function tsvParser(header: string, headerLine: number, file: string, kind: Exclude<ImportKind, 'folder'>): RowParser {
   const spec = SPECS[kind];
   // A tag file is this app's own output: its cells went through tsvCell, whose formula escape
   // (a leading ') is undone here, so classifying an earlier output again keeps every cell as it
   // was. Any other file's cells are kept as written (a user's own '=x stays '=x).
   const cell = isTagHeader(header) ? readTsvCell : (c: string) => c;
-  const columns = tsvCells(header).cells.map((c) => headerColumn(cell(c)));
+  const names = tsvCells(header).cells.map((c) => headerColumn(cell(c)));
+  // Each column's key in a row's raw cells: its name, or for an unnamed one a key of its own.
+  const columns = names.map((c, i) => (c ? c : unnamedColumnKey(i, names.indexOf('') === i)));
   for (const col of spec.required) {
     if (!columns.includes(col)) {
       // Only a line with a tab is a header to list: any other file's first line (a file that is no
       // input list at all, such as /etc/passwd) is not quoted back.
-      const has = header.includes('\t') ? `header has: ${columns.map((c) => truncate(c, 40)).join(', ')}` : 'the first line is not a tab-separated header: it has no tab';
+      const has = header.includes('\t') ? `header has: ${names.map((c) => truncate(c, 40)).join(', ')}` : 'the first line is not a tab-separated header: it has no tab';
       throw new QcError('bad_input', `missing required column "${col}" for ${kindFile(kind)} (${has})`, { file, line: headerLine });
     }
   }
@@ -882,7 +901,7 @@ function tsvParser(header: string, headerLine: number, file: string, kind: Exclu
     const id = spec.id ? (raw[spec.id] ?? '').trim() : '';
     return { row: { line, url, eolId: id || null, rating, exemplar: kind === 'exemplars', ancestry, raw }, problem };
   };
-  return { kind, format: 'tsv', columns: own, header: columns, parse, urlOf: (text) => urlIn(tsvCells(text).cells) };
+  return { kind, format: 'tsv', columns: own, header: names, parse, urlOf: (text) => urlIn(tsvCells(text).cells) };
 }
 
 function truncate(s: string, n = 80): string {
