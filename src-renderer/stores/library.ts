@@ -33,6 +33,12 @@ export interface LibrarySlice {
   importNoResult: string | null;
   /** Why it ended without one, as its error said (`errorText`: "…: no such file or folder", "cancelled"); null when not known. */
   importNoResultWhy: string | null;
+  /**
+   * What is wrong with the import's path itself, in words, when the last import was refused for it
+   * (empty, not a whole path, no such file or folder): the path field says so (aria-invalid, its
+   * text beside it) until the path is edited or another import starts. Null otherwise.
+   */
+  importPathError: string | null;
   setImportForm(patch: Partial<ImportForm>): void;
   loadStatus(): Promise<LibraryStatus | null>;
   /** Reload the status soon (coalesces bursts, e.g. many label changes). */
@@ -119,6 +125,16 @@ export function importNote(summary: ImportSummary, what: string): { kind: 'succe
   return { kind: 'success', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored. Next: train a model on the Train screen.` };
 }
 
+/**
+ * Whether an import's error is about its path itself (no such file or folder, not readable, a
+ * refused source argument), not about what the file holds (an error at one of its lines) or the mirrors.
+ */
+function aboutPath(e: unknown, source: string): boolean {
+  const q = toQcError(e);
+  if (q.code === 'invalid_argument') return q.detail?.path[0] === 'source';
+  return q.code !== 'cancelled' && q.file === source && q.line === undefined;
+}
+
 export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {
   let statusTimer: ReturnType<typeof setTimeout> | null = null;
   /**
@@ -129,7 +145,7 @@ export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {
   let statusLatest: Promise<LibraryStatus | null> = Promise.resolve(null);
 
   const runImport = async (method: 'library.import' | 'library.retryFailed', args: ImportArgs, label: string) => {
-    set({ importNoResult: null, importNoResultWhy: null });
+    set({ importNoResult: null, importNoResultWhy: null, importPathError: null });
     const before = get().lastImport;
     let why: string | null = null;
     const job = {
@@ -139,7 +155,10 @@ export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {
       keep: (summary: ImportSummary) => ({ lastImport: summary }),
       success: (summary: ImportSummary) => importNote(summary, label),
       after: () => get().libraryChanged(),
-      failed: (e: unknown) => (why = errorText(e)),
+      failed: (e: unknown) => {
+        why = errorText(e);
+        if (method === 'library.import' && aboutPath(e, args.source)) set({ importPathError: why });
+      },
     } as const;
     const result = await (method === 'library.import'
       ? runTrackedJob(set, get, { ...job, method, args })
@@ -158,8 +177,9 @@ export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {
     lastImport: null,
     importNoResult: null,
     importNoResultWhy: null,
+    importPathError: null,
     setImportForm(patch) {
-      set((s) => ({ importForm: { ...s.importForm, ...patch } }));
+      set((s) => ({ importForm: { ...s.importForm, ...patch }, ...(patch.path !== undefined && patch.path !== s.importForm.path && { importPathError: null }) }));
     },
     loadStatus() {
       const seq = ++statusSeq;
@@ -252,13 +272,14 @@ export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {
     async startImport() {
       const f = get().importForm;
       const source = f.path.trim();
-      if (!source) {
-        get().toast('error', 'Type or paste the path of a ratings, exemplar or bundle file, or a folder');
+      const refuse = (text: string) => {
+        set({ importPathError: text });
+        get().toast('error', text);
         return null;
-      }
+      };
+      if (!source) return refuse('Type or paste the path of a ratings, exemplar or bundle file, or a folder');
       if (!isHttpUrl(source) && !isAbsolutePath(source)) {
-        get().toast('error', `Type the whole path, from the top (/… or C:\\…), or an http(s) URL: "${source}" would be looked up from the folder the app was started in`);
-        return null;
+        return refuse(`Type the whole path, from the top (/… or C:\\…), or an http(s) URL: "${source}" would be looked up from the folder the app was started in`);
       }
       const mirrors = cleanMirrors(f.mirrors);
       const args: ImportArgs = { source, ...(f.kind !== 'auto' && { kind: f.kind }), ...(mirrors.length && { mirrors }) };

@@ -65,6 +65,7 @@ function ImportCard() {
   // the store (library.ts importNoResult): it may end while another screen is shown.
   const noResult = useApp((s) => (s.importJobId === null ? s.importNoResult : null));
   const noResultWhy = useApp((s) => s.importNoResultWhy);
+  const pathError = useApp((s) => s.importPathError);
   const method = job?.method;
   const shown = noResult ? null : last;
   return (
@@ -105,6 +106,9 @@ function ImportCard() {
             onChange={(e) => store.getState().setImportForm({ path: e.target.value })}
             data-testid="import-path"
             spellCheck={false}
+            // Refused for its path: marked so, and the reason read with it (the toast goes after 12 s).
+            aria-invalid={pathError ? true : undefined}
+            aria-describedby={pathError ? 'import-path-error' : undefined}
           />
         </label>
         <div className="field field--buttons">
@@ -123,6 +127,12 @@ function ImportCard() {
           </select>
         </label>
       </div>
+      {/* Beside the field, not inside its label (it would join the field's name). */}
+      {pathError && (
+        <p id="import-path-error" className="error small" data-testid="import-path-error">
+          {pathError}
+        </p>
+      )}
       <div className="field">
         <span className="field__label">Mirrors (URLs starting with the prefix are read from the folder instead of downloaded)</span>
         <MirrorRows rows={form.mirrors} onChange={(mirrors) => store.getState().setImportForm({ mirrors })} testId="import-mirror" />
