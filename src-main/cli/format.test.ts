@@ -91,6 +91,10 @@ describe('qc failures after a real folder import', () => {
     expect(lines[at('  entries of the folder not imported, by reason:') + 1]).toMatch(/^\s+1 {2}local_refused\b/);
     expect(lines.filter((l) => /truncated|not_image|local_refused/.test(l))).toHaveLength(2);
     expect(lines).toContain('  (qc failures lists them; qc import --retry-failed tries the failed files again)');
+    expect(lines.some((l) => l.includes('not tried again'))).toBe(false);
+    // Imported again: the cut file is skipped as failed before, and the summary says so.
+    const again = formatImport(await core.call('library.import', { source: folder })).split('\n');
+    expect(again).toContain('  1 file of the failed had failed in an earlier import and was not tried again (--retry-failed tries it)');
   });
 });
 

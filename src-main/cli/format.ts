@@ -49,6 +49,8 @@ export function formatImport(s: ImportSummary): string {
     `${s.cancelled ? 'Cancelled: imported' : 'Imported'} ${s.kind} from ${shown(s.source)}${s.encoding === NO_ENCODING ? '' : ` (${s.encoding})`}`,
     `  rows ${s.rows}, distinct URLs ${s.urls}${s.bundle_id !== null ? `, bundle #${s.bundle_id}` : ''}${s.rows_removed ? `; ${countOf(s.rows_removed, 'row')} of an earlier import of this file that it no longer has ${noun(s.rows_removed, 'was', 'were')} removed` : ''}${s.rows_kept_unreadable ? `; ${countOf(s.rows_kept_unreadable, 'row')} of an earlier import ${noun(s.rows_kept_unreadable, 'was', 'were')} kept: ${noun(s.rows_kept_unreadable, 'its line is', 'their lines are')} still in the file but cannot be read now (fix or remove ${noun(s.rows_kept_unreadable, 'it', 'them')} and import again)` : ''}`,
     `  images: ${s.images_new} new, ${s.images_existing} already in the library, ${s.failed} failed`,
+    // Those the import skipped as failed before: said, or a re-run looks as if it tried them again.
+    ...(s.failed_before ? [`  ${countOf(s.failed_before, s.kind === 'folder' ? 'file' : 'URL')} of the failed had failed in an earlier import and ${noun(s.failed_before, 'was', 'were')} not tried again (--retry-failed tries ${noun(s.failed_before, 'it', 'them')})`] : []),
     `  labels of these images: ${s.labels.good} good, ${s.labels.bad} bad, ${s.labels.unlabeled} unlabelled`,
     ...importCountNotes(s).map((note) => `  ${note}`),
     ...(s.skipped_files ? [`  ${skippedFilesText(s.skipped_files)}`] : []),

@@ -175,6 +175,21 @@ describe('local files with --allow-local', () => {
     expect(again.failures_by_reason).toEqual({ local_refused: rows.length - 2 }); // all but the two stored
   });
 
+  it('tries a file: URL refused as local again once --allow-local is given, as the refusal advises, without --retry-failed', async () => {
+    const list = path.join(f.dir, 'advice.txt');
+    const url = (i: number) => pathToFileURL(path.join(f.mirror, photo(i))).href;
+    ratings(list, [['31', url(3), '4.5'], ['32', url(4), '1.5']]);
+    const refused = await core.call('library.import', { source: list });
+    expect(refused.failures_by_reason).toEqual({ local_refused: 2 });
+    const allowed = await core.call('library.import', { source: list, allowLocal: true });
+    expect({ new: allowed.images_new, failed: allowed.failed, before: allowed.failed_before ?? 0 }).toEqual({ new: 2, failed: 0, before: 0 });
+    // Other failures from before are still skipped without --retry-failed: a missing file stays failed, untried.
+    ratings(list, [['33', pathToFileURL(path.join(f.dir, 'gone.jpg')).href, '2']]);
+    expect((await core.call('library.import', { source: list, allowLocal: true })).failures_by_reason).toEqual({ missing_file: 1 });
+    const twice = await core.call('library.import', { source: list, allowLocal: true });
+    expect([twice.failed, twice.failed_before]).toEqual([1, 1]);
+  });
+
   it('never reads local files named by a list downloaded over HTTP, even with allowLocal', async () => {
     fs.writeFileSync(path.join(f.dir, 'remote.txt'), [url0(), url0().replace(photo(0), photo(2))].join('\n') + '\n');
     const s = await core.call('library.import', { source: `${server.base}/list/remote.txt`, allowLocal: true, kind: 'bundle' });

@@ -1198,14 +1198,20 @@ export class Importer {
     let failedBefore = 0;
     let urlCount = 0;
     let todoCount = 0;
-    /** Whether a URL still has to be fetched; notes stored images and failures known from before. */
-    const needsFetch = (url: string): boolean => {
+    /**
+     * Whether a URL still has to be fetched; notes stored images and failures known from before. A
+     * file: URL refused as local (local_refused) is tried again when this input may read local
+     * files: the flag the failure asked for is given now (`qc import … --allow-local`), and
+     * skipping it as "failed before" made following that advice do nothing.
+     */
+    const needsFetch = ({ url, allowLocal }: { url: string; allowLocal: boolean }): boolean => {
       const stored = this.q.urlImage.get(url);
       if (stored) {
         touched.add(stored.image_id);
         return false;
       }
-      const known = args.retryFailed ? undefined : this.q.knownFailure.get(url);
+      let known = args.retryFailed ? undefined : this.q.knownFailure.get(url);
+      if (known?.reason === 'local_refused' && allowLocal && /^file:/i.test(url)) known = undefined;
       if (known && !failures.has(url)) {
         failures.set(url, known.reason);
         failedBefore++;
@@ -1214,7 +1220,7 @@ export class Importer {
     };
     for (const page of this.urlPages(p, importId, extra)) {
       urlCount += page.length;
-      for (const x of page) if (needsFetch(x.url)) todoCount++;
+      for (const x of page) if (needsFetch(x)) todoCount++;
     }
     // Rows may add evidence (a rating, an exemplar) to images that are already stored: derived in
     // short transactions (a re-run of a million-row file reaches a million images).
@@ -1314,7 +1320,7 @@ export class Importer {
     try {
       for (const page of this.urlPages(p, importId, extra)) {
         if (ctx.signal.aborted || fatal) break;
-        await Promise.all(page.filter((x) => needsFetch(x.url)).map(bringIn));
+        await Promise.all(page.filter((x) => needsFetch(x)).map(bringIn));
         deriveGained();
         // The page's files that no row names (a picture that failed after its original was stored) go now.
         await pacedAsync(journal.settle(db));
