@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { QcError } from '../../../../src-shared/contract/errors';
-import { tempDir } from '../../../../test-support/fixtures';
+import { devPhotos, tempDir } from '../../../../test-support/fixtures';
 import { WorkerEngine } from './client';
 import { decodeError, encodeError } from './protocol';
 
@@ -33,5 +33,27 @@ describe('ML worker errors', () => {
     expect(abort.name).toBe('AbortError');
     const plain = decodeError(encodeError('boom'));
     expect([plain.name, plain.message]).toEqual(['Error', 'boom']);
+  });
+});
+
+describe('ML worker: the caller failing to store what arrives', () => {
+  const engine = new WorkerEngine();
+  afterAll(() => engine.close());
+
+  it('an error thrown by onBatch (a full disk while storing features) fails the call, not the process; the worker stays usable', async () => {
+    const photos = devPhotos().slice(0, 3).map((file, i) => ({ sha: `s${i}`, file }));
+    const full = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    let batches = 0;
+    const err = await engine
+      .embed({ backboneId: 'x', modelsDir: tempDir(), items: photos, sets: ['signals'], batchSize: 1 }, () => {
+        batches++;
+        throw full;
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBe(full);
+    expect(batches).toBe(1); // the rest of the call was cancelled, not handed over
+    const stored: string[] = [];
+    await engine.embed({ backboneId: 'x', modelsDir: tempDir(), items: photos, sets: ['signals'], batchSize: 1 }, (results) => stored.push(...results.map((r) => r.sha)));
+    expect(stored.sort()).toEqual(['s0', 's1', 's2']);
   });
 });

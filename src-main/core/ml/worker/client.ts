@@ -40,9 +40,20 @@ export class WorkerEngine implements MlEngine {
     w.on('message', (msg: WorkerReply) => {
       const p = this.pending.get(msg.id);
       if (!p) return;
-      if (msg.type === 'batch') p.onBatch(msg.results);
-      else if (msg.type === 'event') p.onEvent(msg.event);
-      else {
+      if (msg.type === 'batch' || msg.type === 'event') {
+        // The caller's handler stores what arrived (a batch's features, an epoch): an error there (a
+        // full disk, a write lock held too long) fails this call, as it would in the calling
+        // thread. Thrown from this listener it was an uncaught exception that ended the process:
+        // `qc serve` and the desktop app with every window's work.
+        try {
+          if (msg.type === 'batch') p.onBatch(msg.results);
+          else p.onEvent(msg.event);
+        } catch (e) {
+          this.pending.delete(msg.id);
+          w.postMessage({ id: msg.id, type: 'cancel' } satisfies WorkerRequest);
+          p.reject(e instanceof Error ? e : new Error(String(e)));
+        }
+      } else {
         this.pending.delete(msg.id);
         if (msg.type === 'done') p.resolve(msg.result);
         else p.reject(decodeError(msg.error));
