@@ -301,6 +301,7 @@ export function formatClassify(r: ClassifySummary): string {
     // The failed URLs are not among the images; images that could not be scored have no p(bad).
     `Bundle ${r.bundle_id}: ${countOf(r.images, 'image')} stored, ${countOf(r.failed, 'URL')} could not be fetched; ${r.predicted} with a p(bad) (${r.scored} newly scored)`,
     // Rows without a usable URL have no image, so no tag row: say so, or the row count looks short.
+    // Rows kept with a problem (an ancestry not kept) are in the tag files and not counted here.
     ...(r.row_problems ? [`  ${countOf(r.row_problems, 'row')} could not be read (no usable URL, or a broken line) and have no tag row: qc failures lists them`] : []),
     formatExport(r),
   ].join('\n');

@@ -75,7 +75,7 @@ export interface ImportSummary {
   failures_by_reason: Partial<Record<FailureReason, number>>;
   /**
    * Of `failures_by_reason`: the input's own problems (`row_problems`: rows of a file that could
-   * not be read, entries of a folder not imported) by reason. The rest are failed URLs (or files),
+   * not be read, entries of a folder not imported; and `rows_kept_with_problems`) by reason. The rest are failed URLs (or files),
    * so a reason both kinds can have (`bad_url`, `missing_file`…) is counted apart for each.
    */
   row_problems_by_reason: Partial<Record<FailureReason, number>>;
@@ -87,8 +87,19 @@ export interface ImportSummary {
    * read), each absent when 0. Absent when nothing was left out.
    */
   skipped_files?: { count: number; by_extension: Record<string, number>; hidden_files?: number; hidden_folders?: number };
-  /** Problems in individual rows (kept as failures with file and line). */
+  /**
+   * Rows of the input that could not be read (no usable URL, a broken line; a folder's entries not
+   * imported): nothing is stored from them, and a bundle's tag files have no row for them. Each is
+   * kept as a failure with file and line.
+   */
   row_problems: number;
+  /**
+   * Rows stored with a problem of their own (an ancestry that is not a JSON object, or too large:
+   * the row is kept without it), kept as failures with file and line too. They are in the library
+   * and in a bundle's tag files, so not among `row_problems`; `row_problems_by_reason` counts both.
+   * Absent when none.
+   */
+  rows_kept_with_problems?: number;
   /**
    * Rows an earlier import of this same file stored that the file no longer has (it was edited):
    * they no longer count, and the labels of the images they named were derived again without

@@ -390,7 +390,10 @@ export interface ClassifySummary extends ExportSummary {
   images: number;
   /** URLs of the bundle that could not be stored (their rows are written with no prediction). */
   failed: number;
-  /** Rows of the bundle file that could not be read (bad or missing URL). */
+  /**
+   * Rows of the bundle file that could not be read (bad or missing URL, a broken line): they have
+   * no tag row. Rows kept with a problem (an ancestry not kept) are in the tag files and not counted.
+   */
   row_problems: number;
   /** Images newly scored by this call (the others already had a p(bad) from the run). */
   scored: number;

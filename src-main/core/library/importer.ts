@@ -978,6 +978,8 @@ export class Importer {
     //    (ROW_CHUNK_MS), the file's own bookkeeping in the first, its stale rows in the last.
     ctx.progress({ job: 'import', phase: 'rows', done: 0, total: p.rowCount });
     let rowProblems = 0;
+    /** Rows stored with a problem (an ancestry not kept): in the library and a bundle's tag files, so not among rowProblems. */
+    let rowsKeptWithProblems = 0;
     let rowsRemoved = 0;
     /**
      * The file's lines that are there but cannot be read now (a cell added by a spreadsheet, a
@@ -1113,7 +1115,8 @@ export class Importer {
             rowsRead++;
             if (pr) {
               q.rowFailure.run({ url: pr.url, ...told(p.origin, pr.line), reason: pr.reason, detail: toldDetail(pr.detail, pr.detailAt), importId });
-              rowProblems++;
+              if (r) rowsKeptWithProblems++;
+              else rowProblems++;
               problemReasons[pr.reason] = (problemReasons[pr.reason] ?? 0) + 1;
               if (!r && p.urlsStored) brokenLines.set(pr.line, pr.url);
             }
@@ -1121,7 +1124,8 @@ export class Importer {
             const tooLarge = r.ancestry === null ? null : ancestryTooLarge(r.ancestry);
             if (tooLarge) {
               q.rowFailure.run({ url: r.url, ...told(p.origin, r.line), reason: 'bad_ancestry', detail: toldDetail(tooLarge), importId });
-              rowProblems++;
+              // The row is stored, without its ancestry.
+              rowsKeptWithProblems++;
               problemReasons.bad_ancestry = (problemReasons.bad_ancestry ?? 0) + 1;
             }
             // An input file is what it says now: a line that named another URL before takes its
@@ -1375,6 +1379,7 @@ export class Importer {
         },
       }),
       row_problems: rowProblems,
+      ...(rowsKeptWithProblems > 0 && { rows_kept_with_problems: rowsKeptWithProblems }),
       ...(rowsRemoved > 0 && { rows_removed: rowsRemoved }),
       ...(rowsKept > 0 && { rows_kept_unreadable: rowsKept }),
       ...(rowsAlreadyImported > 0 && { rows_already_imported: rowsAlreadyImported }),
