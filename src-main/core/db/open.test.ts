@@ -69,6 +69,45 @@ describe('openDatabase', () => {
     raw.close();
   });
 
+  describe("refuses another program's database unchanged (audit-durable F6)", () => {
+    /** A database another program made, in its own journal mode; its sha256 before the open. */
+    function foreign(sql: string): string {
+      const raw = new Database(file);
+      raw.exec(sql);
+      expect(raw.pragma('journal_mode', { simple: true })).toBe('delete');
+      raw.close();
+      return sha(file);
+    }
+
+    /** The open was refused naming the file, and nothing changed: same bytes, no -wal or -shm, journal mode and tables as they were. */
+    function refusedUnchanged(before: string, tables: string[]): void {
+      const e = qcError(() => open(file));
+      expect(e.code).toBe('bad_input');
+      expect(e.message).toBe(`${file} is not a Quality Curator library database (it holds another program's tables: ${tables.join(', ')}), so it was left unchanged: move it out of ${dir}, or choose another folder.`);
+      expect(sha(file)).toBe(before);
+      expect(fs.readdirSync(dir)).toEqual(['library.sqlite']);
+      const check = new Database(file, { readonly: true });
+      expect(check.pragma('journal_mode', { simple: true })).toBe('delete');
+      expect(check.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all()).toEqual(tables);
+      check.close();
+    }
+
+    it('one with unrelated tables (before: migrated into ours, and switched to WAL)', () => {
+      const before = foreign("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('mine');");
+      refusedUnchanged(before, ['notes']);
+    });
+
+    it('one with a table named like ours (before: "table images already exists", after changing the file)', () => {
+      const before = foreign('CREATE TABLE images (id INTEGER PRIMARY KEY); CREATE TABLE z (x); CREATE INDEX images_x ON z (x);');
+      refusedUnchanged(before, ['images', 'z']);
+    });
+
+    it('but an empty file (a new database) is migrated', () => {
+      fs.writeFileSync(file, '');
+      expect(schemaVersion(open(file))).toBe(LATEST_SCHEMA_VERSION);
+    });
+  });
+
   describe('refuses a database newer than the code', () => {
     const newer = LATEST_SCHEMA_VERSION + 1;
 

@@ -12,6 +12,7 @@
  * opening a new library at once apply each migration once.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import { QcError } from '../../../src-shared/contract/errors';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations';
@@ -47,6 +48,8 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
     // Refuse a database from a newer Quality Curator before changing anything in it, even its journal mode.
     checkNotNewer(db, file, latestOf(opts.migrations ?? MIGRATIONS));
     if (!opts.readonly) {
+      // Nor a database another program made: migrating it would add our tables to its own.
+      checkOurs(db, file);
       retryBusy(() => db.pragma('journal_mode = WAL'), wait);
       db.pragma('synchronous = NORMAL');
     }
@@ -112,6 +115,23 @@ function checkNotNewer(db: Db, file: string, latest: number): number {
     );
   }
   return current;
+}
+
+/**
+ * Refuse, before anything in it is changed (its journal mode included), a database that has no
+ * schema_migrations table but already holds tables, views, indexes or triggers: another program's
+ * database that happens to be named like ours. Only an empty database (a new file) is migrated
+ * from nothing.
+ */
+function checkOurs(db: Db, file: string): void {
+  if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get()) return;
+  if (!db.prepare('SELECT 1 FROM sqlite_master LIMIT 1').get()) return;
+  const names = db.prepare<[], string>("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND substr(name, 1, 7) <> 'sqlite_' ORDER BY name LIMIT 4").pluck().all();
+  const shown = names.slice(0, 3).join(', ') + (names.length > 3 ? ', …' : '');
+  throw new QcError(
+    'bad_input',
+    `${file} is not a Quality Curator library database (it holds another program's tables: ${shown}), so it was left unchanged: move it out of ${path.dirname(file)}, or choose another folder.`,
+  );
 }
 
 /**

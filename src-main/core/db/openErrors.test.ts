@@ -99,9 +99,10 @@ describe('openDatabase on a file it cannot use', () => {
     const file = path.join(dir, 'library.sqlite');
     const other = new Database(file);
     try {
-      other.exec('CREATE TABLE notes (x)');
+      // A library in rollback-journal mode (in WAL, readers are not locked out), not migrated yet.
+      other.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT '')");
       other.exec('BEGIN EXCLUSIVE');
-      other.exec('INSERT INTO notes VALUES (1)');
+      other.exec("INSERT INTO schema_migrations (version, name) VALUES (0, 'x')");
       const e = qcError(() => openDatabase(file, { busyTimeoutMs: 200 }));
       expect(e.code).toBe('bad_input');
       expect(e.message).toBe(`${file} is locked by another program (waited 0.2 s for it): close the other program that has this library open, then try again.`);
