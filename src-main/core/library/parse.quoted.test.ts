@@ -192,6 +192,48 @@ describe('parseInput: quoted cells', () => {
     expect(p.rowCount).toBe(4);
   });
 
+  it("refuses a row with two quoted cells holding line breaks (Python's csv writes it so) as one record, naming both columns; never a short row (audit L2)", () => {
+    const p = parseInput(tsv(['eolMediaURL\tidentifier\tnote', `${url(1)}\t"a`, 'b"\t"c', 'd"', `${url(2)}\t2\tok`]), FILE);
+    expect(p.rows.map((r) => [r.line, r.url, r.raw.identifier, r.raw.note])).toEqual([[5, url(2), '2', 'ok']]);
+    expect(p.problems.map((x) => [x.line, x.reason])).toEqual([
+      [2, 'bad_row'],
+      [3, 'bad_row'],
+      [4, 'bad_row'],
+    ]);
+    expect(p.problems[0]!.detail).toMatch(/^column identifier, column note are quoted cells holding a line break \(the row ends on line 4\), which is not supported: the row is not read/);
+    expect(p.problems[1]!.detail).toMatch(/^part of the quoted cell that starts on line 2/);
+    expect(p.problems[2]!.detail).toMatch(/^part of the quoted cell that starts on line 2/);
+  });
+
+  it.skipIf(!PYTHON)("refuses by line what Python's csv writes for a row with several multi-line cells", () => {
+    const dir = tempDir();
+    try {
+      const out = path.join(dir, 'py.tsv');
+      const script = [
+        'import csv, sys',
+        "with open(sys.argv[1], 'w', newline='') as f:",
+        "    w = csv.writer(f, delimiter='\\t', lineterminator='\\n')",
+        "    w.writerow(['eolMediaURL', 'identifier', 'note', 'more'])",
+        `    w.writerow(['${url(1)}', 'a\\nb', 'c\\nd\\ne', 'x'])`,
+        `    w.writerow(['${url(2)}', 'two', 'plain', 'y'])`,
+      ].join('\n');
+      const r = spawnSync(PYTHON!, ['-c', script, out], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      const p = parseInput(fs.readFileSync(out), out);
+      expect(p.rows.map((row) => [row.url, row.raw.identifier, row.raw.note, row.raw.more])).toEqual([[url(2), 'two', 'plain', 'y']]);
+      expect(p.problems.map((x) => [x.line, x.reason])).toEqual([
+        [2, 'bad_row'],
+        [3, 'bad_row'],
+        [4, 'bad_row'],
+        [5, 'bad_row'],
+      ]);
+      expect(p.problems[0]!.detail).toMatch(/^column identifier, column note are quoted cells holding a line break \(the row ends on line 5\)/);
+      expect(p.problems.some((x) => x.reason === 'bad_url')).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reads a cell that starts with a lone quote as written, and the rows after it', () => {
     const p = parseInput(
       tsv(['eolMediaURL\tidentifier\ttitle', `${url(1)}\t1\t"Rosa`, `${url(2)}\t2\t{}`, `${url(3)}\t3\t{"a":1}`, `${url(4)}\t4\t"an open title`, `${url(5)}\t5\ta "quoted" word`, `${url(6)}\t6\t"last`]),

@@ -331,11 +331,16 @@ function quotedLineBreak(
     if (end === NOT_QUOTED) break;
     if (end === QUOTE_OPEN) continue;
     const row = tsvCells([line.text, ...more.map((m) => m.text)].join('\n'));
-    if (row.open !== null || row.cells.length !== header.length) break;
-    const name = header[open] ? `column ${truncate(header[open], 40)}` : `cell ${open + 1}`;
+    // Another quoted cell of the same record opens on this line (Python's csv writes every cell
+    // holding a line break quoted: `"a⏎b"<tab>"c⏎d"`): read on to where it closes.
+    if (row.open !== null) continue;
+    if (row.cells.length !== header.length) break;
+    const nameOf = (j: number) => (header[j] ? `column ${truncate(header[j], 40)}` : `cell ${j + 1}`);
+    const broken = row.cells.flatMap((c, j) => (c.includes('\n') ? [j] : []));
+    const name = broken.length > 1 ? `${broken.map(nameOf).join(', ')} are quoted cells` : `${nameOf(open)} is a quoted cell`;
     const ends = l.line;
     const first = (lineOf: (line: number) => number) =>
-      `${name} is a quoted cell holding a line break (it ends on line ${lineOf(ends)}), which is not supported: the row is not read; remove the line breaks from that cell`;
+      `${name} holding a line break (${broken.length > 1 ? 'the row' : 'it'} ends on line ${lineOf(ends)}), which is not supported: the row is not read; remove the line breaks from ${broken.length > 1 ? 'those cells' : 'that cell'}`;
     const part = (lineOf: (line: number) => number) => `part of the quoted cell that starts on line ${lineOf(line.line)} (a line break inside a cell is not supported): not read`;
     return {
       lines: more,
