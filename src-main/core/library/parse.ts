@@ -799,12 +799,27 @@ function rowParser(first: string, firstLine: number, file: string, kindHint?: Ex
 /** A bare URL list's line: its one cell, unquoted. */
 const listUrl = (text: string) => unquoteCell(text.trim());
 
+/**
+ * Why an input's URL (its cell, trimmed) is not one an import takes (a `bad_url`), or null when it
+ * is: not an http(s) or file: URL, control characters, a line break to some reader, a tab. The one
+ * rule for a URL cell, of input lists and of tag files merged by ml.importTags (ml/tagImport.ts).
+ * `what` names the URL in the detail (`the URL`, `eolMediaURL`); a bare list says `not a URL: …`.
+ */
+export function urlRefusal(url: string, what: string): string | null {
+  if (!looksLikeUrl(url) || CONTROL.test(url)) return what === LIST_URL ? `not a URL: ${truncate(url)}` : `${what} is not an http(s) URL: ${truncate(url)}`;
+  if (LINE_BREAK_IN_URL.test(url)) return lineBreakDetail(what, url);
+  if (url.includes('\t')) return tabDetail(what, url);
+  return null;
+}
+
+/** How a bare URL list's line is named in its refusals. */
+const LIST_URL = 'the URL';
+
 function parseUrlLine(text: string, line: number): ScannedRow | null {
   const url = listUrl(text);
   if (!url) return null;
-  if (!looksLikeUrl(url) || CONTROL.test(url)) return { row: null, problem: { line, reason: 'bad_url', detail: `not a URL: ${truncate(url)}`, url: null } };
-  if (LINE_BREAK_IN_URL.test(url)) return { row: null, problem: { line, reason: 'bad_url', detail: lineBreakDetail('the URL', url), url: null } };
-  if (url.includes('\t')) return { row: null, problem: { line, reason: 'bad_url', detail: tabDetail('the URL', url), url: null } };
+  const refused = urlRefusal(url, LIST_URL);
+  if (refused) return { row: null, problem: { line, reason: 'bad_url', detail: refused, url: null } };
   return { row: { line, url, eolId: null, rating: null, exemplar: false, ancestry: null, raw: { eolMediaURL: url } }, problem: null };
 }
 
@@ -871,9 +886,9 @@ function tsvParser(header: string, headerLine: number, file: string, kind: Exclu
     while (width > columns.length && cells[width - 1]!.trim() === '') width--;
     if (width > columns.length) return { row: null, problem: { line, reason: 'bad_row', detail: `the row has ${width} columns, the header ${columns.length}`, url: url || null } };
     if (!url) return { row: null, problem: { line, reason: 'missing_url', detail: `column ${spec.url} is empty`, url: null } };
-    if (!looksLikeUrl(url)) return { row: null, problem: { line, reason: 'bad_url', detail: `${spec.url} is not an http(s) URL: ${truncate(url)}`, url: null } };
-    if (LINE_BREAK_IN_URL.test(url)) return { row: null, problem: { line, reason: 'bad_url', detail: lineBreakDetail(spec.url, url), url: null } };
-    if (url.includes('\t')) return { row: null, problem: { line, reason: 'bad_url', detail: tabDetail(spec.url, url), url: null } };
+    // Control characters in the row refused it above (bad_row).
+    const refused = urlRefusal(url, spec.url);
+    if (refused) return { row: null, problem: { line, reason: 'bad_url', detail: refused, url: null } };
     let rating: number | null = null;
     if (spec.rating) {
       if (cells.length <= ratingAt) {

@@ -105,6 +105,37 @@ describe('importTagFiles', () => {
     }
   });
 
+  it("refuses a row whose eolMediaURL an import would refuse (a formula, not a URL, a tab or a line break in it), with file:line and reason, before anything is merged (audit L3)", async () => {
+    const predictions = () => db.prepare('SELECT run_id, image_id, p_bad, heldout FROM predictions ORDER BY run_id, image_id').all();
+    const byUrl = () => db.prepare('SELECT run_id, url, p_bad, origin FROM url_predictions ORDER BY url').all();
+    const before = { predictions: predictions(), byUrl: byUrl() };
+    const cases: [cell: string, reason: RegExp][] = [
+      ['=HYPERLINK("https://t.test/x")', /eolMediaURL is not an http\(s\) URL: =HYPERLINK/],
+      ["'=HYPERLINK(\"\"https://t.test/x\"\")", /eolMediaURL is not an http\(s\) URL/],
+      ['not a url at all', /eolMediaURL is not an http\(s\) URL: not a url at all/],
+      ['"https://t.test/a\tb.jpg"', /eolMediaURL contains a tab/],
+      ['https://t.test/a\u2028b.jpg', /eolMediaURL contains a line separator \(U\+2028\)/],
+      ['https://t.test/a\rb.jpg', /eolMediaURL contains a CR/],
+    ];
+    for (const [cell, reason] of cases) {
+      // A good row first: the refusal comes in the first pass, so it is not merged either.
+      const f = write('nonurl_finaltags.tsv', ['eolMediaURL\tidentifier\timclass\tconfidence\tsource\tp_bad', 'https://x.org/1.jpg\t1\tbad\t0.1\tmodel\t0.100000', `${cell}\tf1\tbad\t0.9\tmodel\t0.900000`]);
+      const e = await importTagFiles(db, [f], 7).then(
+        () => null,
+        (x: unknown) => x,
+      );
+      expect(e, cell).toBeInstanceOf(QcError);
+      expect((e as QcError).code).toBe('bad_input');
+      expect((e as QcError).message.startsWith(`${f}:3: `), (e as QcError).message).toBe(true);
+      expect((e as QcError).message).toMatch(reason);
+      expect({ predictions: predictions(), byUrl: byUrl() }).toEqual(before);
+    }
+    // URLs an import takes are merged as before: http(s), and a folder import's file: URL.
+    const ok = write('urls_finaltags.tsv', ['eolMediaURL\timclass\tconfidence\tsource\tp_bad', 'HTTPS://t.test/ok.jpg\tbad\t0.9\tmodel\t0.900000', 'file:///pics/a%20b.jpg\tbad\t0.9\tmodel\t0.900000']);
+    expect(await importTagFiles(db, [ok], 7)).toMatchObject({ rows: 2, remote: 2 });
+    db.prepare('DELETE FROM url_predictions WHERE origin = ?').run(ok); // as the other tests expect
+  });
+
   it('refuses a line over 1 MB with its file:line, without a crash, and reads CRLF files as before', async () => {
     const noBreak = path.join(dir, 'nobreak_a.tsv');
     fs.writeFileSync(noBreak, 'x'.repeat(5 * 1024 * 1024)); // 5 MB, not one line break

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { setImmediate } from 'node:timers/promises';
 import { QcError } from '../../../src-shared/contract/errors';
 import { MAX_INPUT_BYTES } from '../library/importer';
-import { describeLongLine, inputLines, isTagHeader, LONE_CR_REFUSAL, tagFileEncoding, tsvCells, type ReadAt } from '../library/parse';
+import { describeLongLine, inputLines, isTagHeader, LONE_CR_REFUSAL, tagFileEncoding, tsvCells, urlRefusal, type ReadAt } from '../library/parse';
 import { openInputFile } from '../library/sources';
 import type { Db } from '../db/open';
 import type { ImportArgs, TagImportSummary } from '../../../src-shared/contract/handlers';
@@ -101,6 +101,10 @@ function* tagRows(read: ReadAt, file: string): Generator<TagRow> {
     const cells = tsvCells(line).cells;
     const url = (cells[col.url] ?? '').trim();
     if (!url) throw new QcError('bad_input', `${file}:${lineNo}: no eolMediaURL`);
+    // A URL an import of the library would refuse (not a URL, a tab or a line break in it) is no
+    // prediction to merge: it would be exported into library_finaltags.tsv as it is.
+    const refused = urlRefusal(url, 'eolMediaURL');
+    if (refused) throw new QcError('bad_input', `${file}:${lineNo}: ${refused}`);
     // Written by tsvCell (a formula-like cell escaped with a leading '), read back as it was.
     const [identifier, dataObjectVersionID, ancestry] = col.ids.map((at) => (at < 0 ? null : readTsvCell((cells[at] ?? '').trim()) || null));
     yield { url, p: pBadOf(cells, col, `${file}:${lineNo}`), identifier: identifier!, dataObjectVersionID: dataObjectVersionID!, ancestry: ancestry! };
