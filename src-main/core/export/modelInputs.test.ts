@@ -140,7 +140,7 @@ describe('qc features: the extra inputs of an exported model', () => {
       for (const run of [wholeRun, runId]) {
         const out = await core.call('export.features', { runId: run, files: [svg, bomb, files[0]!] });
         expect(out.images[0]).toEqual({ file: svg, error: expect.stringMatching(/^not_image: an SVG drawing/) });
-        expect(out.images[1]).toEqual({ file: bomb, error: 'too_many_pixels: 10000×10000 = 100.0 MP exceeds the limit of 50 MP' });
+        expect(out.images[1]).toEqual({ file: bomb, error: 'too_many_pixels: 10000×10000 = 100,000,000 pixels, over the limit of 50,000,000 (50 MP)' });
         expect(out.images[2]!.error).toBeUndefined();
       }
     } finally {

@@ -94,6 +94,9 @@ describe('verifyImage', () => {
     const png = await sharp({ create: { width: 3000, height: 2000, channels: 3, background: '#2a6' } }).png().toBuffer();
     expect(await reason(png, 5_000_000)).toBe('too_many_pixels');
     expect(await reason(png, 6_000_000)).toBe('ok');
+    // One pixel over the limit reads as over it, not as "6.0 MP exceeds the limit of 6 MP".
+    const e = await verifyImage(png, 5_999_999).catch((err: unknown) => err);
+    expect(e).toMatchObject({ reason: 'too_many_pixels', message: '3000×2000 = 6,000,000 pixels, over the limit of 5,999,999 (6 MP)' });
   });
 
   it('refuses a strip with a side over 65,535 px however few its pixels, before decoding it', async () => {

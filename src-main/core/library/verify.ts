@@ -297,7 +297,8 @@ export async function verifyImage(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS,
     throw new VerifyFailure('too_many_pixels', `${width}×${height}: a side longer than ${MAX_SIDE.toLocaleString('en')} px is not a photo to curate (decoding it would take long)`);
   }
   if (width * height > maxPixels) {
-    throw new VerifyFailure('too_many_pixels', `${width}×${height} = ${((width * height) / 1e6).toFixed(1)} MP exceeds the limit of ${(maxPixels / 1e6).toFixed(0)} MP`);
+    // In pixels: rounded to megapixels, one just over the limit read "50.0 MP exceeds the limit of 50 MP".
+    throw new VerifyFailure('too_many_pixels', `${width}×${height} = ${(width * height).toLocaleString('en')} pixels, over the limit of ${maxPixels.toLocaleString('en')} (${+(maxPixels / 1e6).toFixed(2)} MP)`);
   }
   // The original serves as its own preview when a browser can show it as it is: saves a re-encode.
   // One with transparency does not: a browser would show it on the page, not on the background the model saw it on.
