@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../app';
 import { DEV_DIR, DEV_IMAGES, DEV_URL_PREFIX, REPO_ROOT, tempDir } from '../../../test-support/fixtures';
 import { startNode } from '../../../test-support/killChild';
-import { exportBundle } from './tags';
+import { exportBundle, exportLibrary } from './tags';
 import { exportTraining } from './training';
 
 const CHILD = path.join(REPO_ROOT, 'test-support/exportKill.child.ts');
@@ -69,6 +69,27 @@ describe('exports killed part way', () => {
     expect(visible(out)).not.toContain('images');
     const result = await exportTraining(core.context.db, core.context.paths, { outDir: out, sample: 5 });
     expect(visible(out).sort()).toEqual([...result.lists.map((f) => path.basename(f)), 'images'].sort());
+    expect(leftovers(out)).toEqual([]);
+  }, 60_000);
+
+  it("the library's final tags killed before they move into place leave no partial or temporary file beside the final name, only a hidden stage the next export sweeps (audit I1)", async () => {
+    const out = path.join(dir, 'library');
+    const cli = ['cli', '--data', data, 'export', '--out', out];
+    // Killed at its first rename under out: the whole file written, not yet in place.
+    expect((await killedAt('rename', 1, out, cli)).signal).toBe('SIGKILL');
+    expect(visible(out)).toEqual([]);
+    expect(leftovers(out).every((n) => n.startsWith('.qc-export-'))).toBe(true);
+    const first = await exportLibrary(core.context.db, { runId, threshold: 0.7, outDir: out, owners: core.context.paths.owners });
+    expect(visible(out)).toEqual(['library_finaltags.tsv']);
+    expect(leftovers(out)).toEqual([]);
+    const before = fs.readFileSync(first.files[0]!, 'utf8');
+    // Killed again over that export: the old file stays whole, and nothing else is visible.
+    for (const at of [1, 2]) {
+      expect((await killedAt('rename', at, out, cli)).signal).toBe('SIGKILL');
+      expect(visible(out)).toEqual(['library_finaltags.tsv']);
+      expect(fs.readFileSync(first.files[0]!, 'utf8')).toBe(before);
+    }
+    await exportLibrary(core.context.db, { runId, threshold: 0.7, outDir: out, owners: core.context.paths.owners });
     expect(leftovers(out)).toEqual([]);
   }, 60_000);
 

@@ -10,7 +10,8 @@
  * here takes its URL's merged prediction. Predictions merged into another run belong to that run:
  * not written, but counted by run in the result (`merged_other_runs`). A bundle's files are published together from a stage folder,
  * the final tags last, older chunks of the same name removed (stage.ts); the library's one file is
- * written to a temporary name and renamed into place (`AtomicFile`). Never through a link planted
+ * written in a stage folder too (hidden, so a process killed while writing leaves no partial file
+ * that looks like a result beside the final name) and renamed into place. Never through a link planted
  * in the output folder; temporaries of dead processes there are swept first. Only tag files (first
  * line a tag header, {@link isTagFile}) are ever replaced or removed: a curator's file at a name an
  * export writes is refused (bad_input naming it, nothing changed), and one where an older chunk
@@ -32,10 +33,10 @@ import type { Db } from '../db/open';
 import { columnHeaderName, isTagHeader } from '../library/parse';
 import { unfinishedTagMerges, urlPredictionCount, urlPredictionsOfOtherRuns } from '../library/status';
 import { withSnapshot } from '../db/snapshot';
-import { AtomicFile, makeDir } from '../fsSafe';
+import { AtomicFile } from '../fsSafe';
 import { readHead } from './ours';
 import { folderKey, portableStem } from './portableName';
-import { ExportStage, refuseNotOwned, sweepExportTemps, type OwnedFiles } from './stage';
+import { ExportStage, refuseNotOwned, type OwnedFiles } from './stage';
 
 /** The columns EOL's bundle files carry; always present in the output, empty where unknown. */
 export const BUNDLE_COLUMNS = ['eolMediaURL', 'identifier', 'dataObjectVersionID', 'ancestry'];
@@ -469,8 +470,6 @@ async function libraryFromSnapshot(
   db: Db,
   opts: { runId: number | null; threshold: number; outDir: string; chunkRows?: number; onChunk?: (rowsWritten: number, tmpFile: string) => void; owners?: string | null } & ExportControl,
 ): Promise<ExportResult> {
-  makeDir(opts.outDir);
-  sweepExportTemps(path.resolve(opts.outDir), opts.owners ?? null);
   const chunkRows = Math.max(1, opts.chunkRows ?? EXPORT_CHUNK_ROWS);
   const read = db.prepare<[number, number, number], Row & { eol_id: string | null; ancestry: string | null }>(
     `SELECT i.id AS image_id, p.p_bad, l.label, l.origin
@@ -537,9 +536,18 @@ async function libraryFromSnapshot(
   const by_source = { curator: 0, model: 0, none: 0 };
   let bad = 0;
   let rows = 0;
-  // A curator's file of that name is never replaced: refused now and again before the rename.
-  refuseNotOwned(opts.outDir, [LIBRARY_FILE], TAG_FILES);
-  const out = new AtomicFile(file);
+  // Written in a stage folder (hidden: a process killed while writing leaves no partial file
+  // that looks like a result beside the final name; the next export sweeps it), then renamed into
+  // place. A curator's file of that name is never replaced: refused now and again when publishing.
+  const stage = ExportStage.open(opts.outDir, { owners: opts.owners ?? null });
+  let out: AtomicFile;
+  try {
+    refuseNotOwned(stage.outDir, [LIBRARY_FILE], TAG_FILES);
+    out = new AtomicFile(stage.path(LIBRARY_FILE));
+  } catch (e) {
+    stage.discard();
+    throw e;
+  }
   try {
     out.write(`${tsvLine([...LIBRARY_COLUMNS, ...FINAL_COLUMNS])}\n`);
     const run = opts.runId ?? -1;
@@ -587,10 +595,11 @@ async function libraryFromSnapshot(
       opts.onChunk?.(rows, out.tmp);
       opts.onProgress?.(rows, total);
     }
-    refuseNotOwned(opts.outDir, [LIBRARY_FILE], TAG_FILES);
     out.commit();
+    stage.publish({ files: [], last: LIBRARY_FILE, owns: TAG_FILES });
   } catch (e) {
     out.discard();
+    stage.discard();
     throw e;
   }
   return { files: [file], rows, tagged_bad: bad, by_source, threshold: opts.threshold, run_id: opts.runId, ...mergedOtherRuns(db, opts.runId) };
