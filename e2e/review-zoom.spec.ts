@@ -4,19 +4,50 @@
  * reached and clicked, nothing is cut off on the right, and the preview does not squeeze the gallery
  * away. At 1280×800 (100%) the screen does not scroll and the gallery fills what is left, as before.
  * The library: 80 dev photos imported through a mirror and a linear head trained on them, by the CLI.
+ *
+ * On the same library, what jsdom cannot check: the threshold's header wraps in a narrow window
+ * instead of scrolling the screen sideways; forced colours (high contrast) still show the selection,
+ * the active screen and the gallery's focus; reduced motion stops the indeterminate progress bar;
+ * the toasts do not hide Export's last buttons.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Locator, type Page } from '@playwright/test';
 import { AppPage } from './pages/app';
+import { ExportPage } from './pages/exportPage';
 import { ReviewPage } from './pages/review';
 import { DEV_DIR, DEV_URL_PREFIX, REPO_ROOT, startServe, type Served } from './support/serve';
 
 function qc(dataDir: string, ...args: string[]): void {
   const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src-main/cli/main.ts'), '--data', dataDir, ...args], { cwd: REPO_ROOT, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`qc ${args.join(' ')} exited with ${r.status}: ${r.stderr}`);
+}
+
+/** The few page globals the checks below use in the page (this code is typed without the DOM library). */
+interface PageEl {
+  className: string;
+  scrollLeft: number;
+  getBoundingClientRect(): { x: number };
+  closest(selector: string): PageEl | null;
+  matches(selector: string): boolean;
+  append(child: PageEl): void;
+  remove(): void;
+  focus(): void;
+  blur(): void;
+}
+interface PageDom {
+  document: { activeElement: PageEl | null; body: PageEl; createElement(tag: string): PageEl; elementFromPoint(x: number, y: number): PageEl | null };
+  getComputedStyle(el: PageEl): { getPropertyValue(name: string): string; animationName: string; transitionDuration: string };
+}
+
+/** Computed style properties of the element `locator` points at. */
+async function styleOf(locator: Locator, props: string[]): Promise<Record<string, string>> {
+  return locator.evaluate((el, names) => {
+    const cs = (globalThis as unknown as PageDom).getComputedStyle(el as unknown as PageEl);
+    return Object.fromEntries(names.map((n) => [n, cs.getPropertyValue(n)]));
+  }, props);
 }
 
 /** The Review screen's scroll box and the page's widths. */
@@ -36,7 +67,9 @@ test.beforeAll(async () => {
   const ratings = path.join(dataDir, 'ratings.txt');
   fs.writeFileSync(ratings, `${[head, ...rows.slice(0, 80)].join('\n')}\n`);
   qc(path.join(dataDir, 'lib'), 'import', ratings, '--mirror', `${DEV_URL_PREFIX}=${path.join(DEV_DIR, 'images')}`);
-  qc(path.join(dataDir, 'lib'), 'train', '--features', 'whole', '--hidden', '0', '--augment', '0');
+  // A target error these 80 photos can meet: the run has a point estimate, whose button makes the
+  // threshold's header as long as a real library's.
+  qc(path.join(dataDir, 'lib'), 'train', '--features', 'whole', '--hidden', '0', '--augment', '0', '--target-error', '0.3');
   served = await startServe({ dataDir: path.join(dataDir, 'lib') });
 });
 test.afterAll(async () => {
@@ -117,5 +150,109 @@ test('Review stays usable at 100%, 150% and 200% zoom of a 1024×700 window', as
       await expect(review.preview).toHaveAttribute('data-image-id', String(next));
       await review.closePreview();
     });
+  }
+});
+
+test("at 200% zoom of a 1280×800 window the threshold's header wraps: tabbing through it never scrolls the screen sideways", async ({ page }) => {
+  const app = new AppPage(page);
+  await page.setViewportSize({ width: 640, height: 400 });
+  await app.openUrl(served.url);
+  const head = page.locator('.threshold__head');
+  // The long header of the audit: recommended, then the estimate with its error interval, then details.
+  await expect(page.getByTestId('threshold-use-estimate')).toBeVisible();
+  const screenBox = (await app.screen('review').boundingBox())!;
+  for (const id of ['threshold-use-recommended', 'threshold-use-estimate', 'threshold-details-toggle']) {
+    const control = page.getByTestId(id);
+    await control.focus();
+    const b = (await control.boundingBox())!;
+    expect(b.x).toBeGreaterThanOrEqual(screenBox.x);
+    expect(b.x + b.width).toBeLessThanOrEqual(screenBox.x + screenBox.width);
+    expect(await app.screen('review').evaluate((el) => (el as unknown as PageEl).scrollLeft)).toBe(0);
+  }
+  // Tab on to the slider and the filters: still in place, nothing under the sidebar.
+  for (let i = 0; i < 4; i++) {
+    await page.keyboard.press('Tab');
+    const b = await page.evaluate(() => (globalThis as unknown as PageDom).document.activeElement!.getBoundingClientRect().x);
+    expect(b).toBeGreaterThanOrEqual(screenBox.x);
+  }
+  expect(await app.screen('review').evaluate((el) => (el as unknown as PageEl).scrollLeft)).toBe(0);
+  const h = (await head.boundingBox())!;
+  expect(h.x + h.width).toBeLessThanOrEqual(screenBox.x + screenBox.width);
+});
+
+test('forced colours show the selected tiles, the active screen and the focused gallery by outline, not by colour alone', async ({ page }) => {
+  const app = new AppPage(page);
+  const review = new ReviewPage(page);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.emulateMedia({ forcedColors: 'active' });
+  await app.openUrl(served.url);
+  await review.waitForTiles();
+  const [a, b, c] = await review.visibleIds();
+  await review.focusTile(a!);
+  await review.press('Shift+ArrowRight');
+  await expect(review.tile(b!)).toHaveAttribute('data-selected', 'true');
+  // A selected tile (not the focused one) has a solid outline; one not selected has none.
+  const selected = await styleOf(review.tile(a!), ['outline-style', 'outline-width']);
+  expect(selected['outline-style']).toBe('solid');
+  expect(parseFloat(selected['outline-width']!)).toBeGreaterThanOrEqual(3);
+  expect((await styleOf(review.tile(c!), ['outline-style']))['outline-style']).toBe('none');
+  // The focused and selected tile: dashed (the focus), still told apart from the others.
+  expect((await styleOf(review.tile(b!), ['outline-style']))['outline-style']).toBe('dashed');
+  // The active screen: outlined and marked at its start; the others not.
+  const active = await styleOf(app.navButton('review'), ['outline-style', 'border-left-style', 'font-weight']);
+  expect(active['outline-style']).toBe('solid');
+  expect(active['border-left-style']).toBe('solid');
+  expect((await styleOf(app.navButton('train'), ['outline-style']))['outline-style']).toBe('none');
+  // The gallery focused from the keyboard: a solid ring.
+  await page.keyboard.press('Shift');
+  await review.gallery.evaluate((el) => {
+    (el as unknown as PageEl).blur();
+    (el as unknown as PageEl).focus();
+  });
+  expect(await review.gallery.evaluate((el) => el.matches(':focus-visible'))).toBe(true);
+  expect((await styleOf(review.gallery, ['outline-style']))['outline-style']).toBe('solid');
+  await page.emulateMedia({ forcedColors: 'none' });
+  // Without forced colours the selection is the box-shadow it always was, with no outline.
+  expect((await styleOf(review.tile(a!), ['outline-style']))['outline-style']).toBe('none');
+});
+
+test('reduced motion stops the indeterminate progress bar', async ({ page }) => {
+  const app = new AppPage(page);
+  await app.openUrl(served.url);
+  // The markup ProgressBar renders for a phase without a count (embed, evaluate, starting).
+  const fill = async () =>
+    page.evaluate(() => {
+      const { document, getComputedStyle } = globalThis as unknown as PageDom;
+      const track = document.createElement('div');
+      track.className = 'progress__track progress__track--indeterminate';
+      const bar = document.createElement('div');
+      bar.className = 'progress__fill';
+      track.append(bar);
+      document.body.append(track);
+      const cs = getComputedStyle(bar);
+      const out = { name: cs.animationName, transition: cs.transitionDuration };
+      track.remove();
+      return out;
+    });
+  expect((await fill()).name).toBe('indeterminate');
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  expect(await fill()).toEqual({ name: 'none', transition: '0s' });
+});
+
+test("error toasts do not hide Export's last buttons: the screen scrolls them out from under the toasts", async ({ page }) => {
+  const app = new AppPage(page);
+  const exportPage = new ExportPage(page);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await app.openUrl(served.url);
+  await app.goto('export');
+  // An error (a relative output folder is refused), which stays up for 12 s.
+  await exportPage.root.getByTestId('export-outdir').fill('relative1');
+  await exportPage.root.getByTestId('export-start').click();
+  await expect(page.getByTestId('toast')).toHaveCount(1);
+  await app.screen('export').evaluate((el) => el.scrollTo(0, el.scrollHeight));
+  for (const button of [exportPage.root.getByRole('button', { name: 'Export model' }), exportPage.root.getByTestId('training-export-start')]) {
+    const b = (await button.boundingBox())!;
+    const hit = await page.evaluate(([x, y]) => ((globalThis as unknown as PageDom).document.elementFromPoint(x!, y!)?.closest('.toast') ? 'toast' : 'page'), [b.x + b.width / 2, b.y + b.height / 2]);
+    expect(hit).toBe('page');
   }
 });

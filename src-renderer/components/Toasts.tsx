@@ -1,4 +1,4 @@
-import { useLayoutEffect, useRef } from 'react';
+import { useEffect, useLayoutEffect, useRef, type RefObject } from 'react';
 import { useApp, useAppStore } from '../stores/app';
 import { focusLost, focusScreenHeading } from '../features/train/focus';
 
@@ -17,6 +17,39 @@ function returnFocus(from: HTMLElement | null): void {
   else focusScreenHeading();
 }
 
+/** The toasts' bottom offset and the room kept above them (styles/app.css .toasts). */
+const TOASTS_BOTTOM_PX = 14;
+const TOASTS_GAP_PX = 8;
+
+/**
+ * The height the toasts take at the bottom of the window, as `--toasts-space` on the page (0px with
+ * none): a scrolling screen adds it below its content and to its scroll padding, so its last
+ * buttons (Export's, at the bottom right) can be scrolled out from under a toast, and a control
+ * the focus scrolls to is not left under one.
+ */
+function useToastsSpace(ref: RefObject<HTMLElement | null>, count: number) {
+  useLayoutEffect(() => {
+    const el = ref.current;
+    const root = document.documentElement;
+    if (!el) return;
+    const measure = () => {
+      const h = count ? el.getBoundingClientRect().height : 0;
+      root.style.setProperty('--toasts-space', h > 0 ? `${Math.ceil(h) + TOASTS_BOTTOM_PX + TOASTS_GAP_PX}px` : '0px');
+    };
+    measure();
+    if (typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [ref, count]);
+  useEffect(
+    () => () => {
+      document.documentElement.style.removeProperty('--toasts-space');
+    },
+    [],
+  );
+}
+
 export function Toasts() {
   const toasts = useApp((s) => s.toasts);
   const store = useAppStore();
@@ -25,6 +58,7 @@ export function Toasts() {
   const focusIn = useRef(false);
   const cameFrom = useRef<HTMLElement | null>(null);
   const pointerIn = useRef(false);
+  useToastsSpace(sectionRef, toasts.length);
   useLayoutEffect(() => {
     if (!focusIn.current || sectionRef.current?.contains(document.activeElement)) return;
     // The focused toast was removed: no blur came (the browser sends none for a removed element), so
