@@ -37,6 +37,26 @@ function canMountPrivately(): boolean {
   }
 }
 
+const isRoot = process.getuid?.() === 0;
+
+/** Whether this process can make a file unwritable for itself: chmod for a user; for root, whom chmod does not stop, the immutable flag (`chattr +i`, tried on a probe: not every file system has it). */
+function canMakeUnwritable(): boolean {
+  if (process.platform === 'win32') return false;
+  if (!isRoot) return true;
+  const probe = tempDir('qc-immutable-probe-');
+  const f = path.join(probe, 'f');
+  fs.writeFileSync(f, '');
+  try {
+    if (spawnSync('chattr', ['+i', f]).status !== 0) return false;
+    spawnSync('chattr', ['-i', f]);
+    return true;
+  } finally {
+    fs.rmSync(probe, { recursive: true, force: true });
+  }
+}
+const makeUnwritable = (f: string) => (isRoot ? expect(spawnSync('chattr', ['+i', f]).status).toBe(0) : fs.chmodSync(f, 0o444));
+const makeWritable = (f: string) => (isRoot ? spawnSync('chattr', ['-i', f]) : fs.chmodSync(f, 0o644));
+
 let dir: string;
 beforeEach(() => {
   dir = tempDir('qc-rolib-');
@@ -75,6 +95,24 @@ describe('qc with a library it cannot use', () => {
     fs.writeFileSync(path.join(root, 'library.sqlite'), 'not a database\n'.repeat(100));
     expect(refused(qc(root, 'status'))).toBe(`${path.join(root, 'library.sqlite')} is not a Quality Curator library database (it is another kind of file, or damaged): move it out of ${root}, or choose another folder.${WAY_OUT}`);
     expect(fs.readFileSync(path.join(root, 'library.sqlite'), 'utf8')).toBe('not a database\n'.repeat(100));
+  });
+
+  it.runIf(canMakeUnwritable())('a library database it can only read: refused as read_only naming the file and what to do, also under --json (audit-durable F2)', () => {
+    const root = path.join(dir, 'lib');
+    expect(qc(root, 'rule').code).toBe(0);
+    const db = path.join(root, 'library.sqlite');
+    makeUnwritable(db);
+    try {
+      const r = qc(root, '--json', 'status');
+      expect(r.code, r.stderr).toBe(1);
+      const message = `${db} ${process.getuid?.() === 0 ? 'cannot be written (not permitted)' : 'cannot be written (no permission)'}: Quality Curator saves every change in the library database, so it cannot open this library. To use it, make it writable (check its owner, permissions and immutable flag), or copy the library folder to a place you can write and open the copy.`;
+      expect(r.stderr).toBe(`qc: ${message}\n`);
+      expect(JSON.parse(r.stdout)).toEqual({ error: { code: 'read_only', message } });
+    } finally {
+      makeWritable(db);
+    }
+    // Writable again, it opens as before.
+    expect(qc(root, 'status').code).toBe(0);
   });
 
   it.runIf(canMountPrivately())(

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'conflict'
   | 'unknown_method'
   | 'not_available' // this transport cannot do it (e.g. native dialogs outside the desktop app)
+  | 'read_only' // the library database (or its -wal, -shm or folder) cannot be written; the message names it and what to do
   | 'internal';
 
 /** One end of the range a number field accepts (`inclusive`: the end itself is accepted). */

@@ -16,7 +16,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { QcError } from '../../../src-shared/contract/errors';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations';
-import { databaseOpenError } from './openErrors';
+import { databaseOpenError, readOnlyAtOpen } from './openErrors';
+import { translateWriteErrors } from './writeErrors';
 
 export type Db = Database.Database;
 
@@ -33,7 +34,9 @@ export const BUSY_TIMEOUT_MS = 15_000;
 /**
  * A database file that cannot be used (a folder, another kind of file, damaged, locked by another
  * program past the wait, in a folder that cannot be written) is refused with a `bad_input` naming
- * it and why (openErrors.ts), never SQLite's bare "unable to open database file".
+ * it and why (openErrors.ts), never SQLite's bare "unable to open database file". One it could
+ * only read is refused as `read_only`; a change that fails later for the same reasons is answered
+ * with a QcError naming the file (writeErrors.ts).
  */
 export function openDatabase(file: string, opts: OpenOptions = {}): Db {
   const wait = opts.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
@@ -50,11 +53,17 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
     if (!opts.readonly) {
       // Nor a database another program made: migrating it would add our tables to its own.
       checkOurs(db, file);
+      // Nor one that cannot be written: SQLite opens it read-only without a word, and every change would fail.
+      const readOnly = readOnlyAtOpen(file);
+      if (readOnly) throw readOnly;
       retryBusy(() => db.pragma('journal_mode = WAL'), wait);
       db.pragma('synchronous = NORMAL');
     }
     db.pragma('foreign_keys = ON');
-    if (!opts.readonly) migrate(db, file, opts.migrations ?? MIGRATIONS);
+    if (!opts.readonly) {
+      migrate(db, file, opts.migrations ?? MIGRATIONS);
+      translateWriteErrors(db, file);
+    }
     openHere.add(db);
     return db;
   } catch (e) {

@@ -107,3 +107,53 @@ function whyCannotOpen(file: string, e: Error): string {
   }
   return `${file}: cannot open the library database (${e.message}). Choose another folder.`;
 }
+
+/** What cannot be written, and why ("<file> cannot be written (no permission)"), asked of the file system; null when it all can. */
+export function whyDatabaseUnwritable(file: string): string | null {
+  // The file, then the -wal and -shm SQLite writes beside it (when they are there), then the folder
+  // it makes them in. Asked with access(2), never by opening the file: closing a descriptor of it
+  // would drop the locks this process's SQLite holds on it (db/warm.ts).
+  for (const f of [file, `${file}-wal`, `${file}-shm`, path.dirname(file)]) {
+    try {
+      fs.accessSync(f, fs.constants.W_OK);
+    } catch (e) {
+      const code = codeOf(e);
+      if (code === 'ENOENT') continue;
+      const why = code && CANNOT_WRITE[code];
+      if (why) return `${f} ${why}`;
+    }
+  }
+  return null;
+}
+
+const MAKE_WRITABLE = 'make it writable (check its owner, permissions and immutable flag)';
+
+/**
+ * A library database that opens but cannot be written (a read-only file, -wal or -shm; root's
+ * immutable flag): refused at open as `read_only` naming the file and the way out, rather than
+ * letting every later change fail with SQLite's bare "attempt to write a readonly database".
+ */
+export function readOnlyAtOpen(file: string): QcError | null {
+  const why = whyDatabaseUnwritable(file);
+  if (!why) return null;
+  return new QcError('read_only', `${why}: Quality Curator saves every change in the library database, so it cannot open this library. To use it, ${MAKE_WRITABLE}, or copy the library folder to a place you can write and open the copy.`);
+}
+
+/**
+ * SQLite's error from a change to the open library database `file` as a QcError naming what
+ * cannot be written and what to do (SQLITE_READONLY: `read_only`); any other error is returned
+ * unchanged (the same object, so callers that look at SQLite's code still can).
+ */
+export function databaseWriteError(file: string, e: unknown): unknown {
+  if (e instanceof QcError) return e;
+  const code = codeOf(e);
+  if (!code?.startsWith('SQLITE_')) return e;
+  let err: QcError | null = null;
+  if (code.startsWith('SQLITE_READONLY')) {
+    const why = whyDatabaseUnwritable(file) ?? `${file} cannot be written (${(e as Error).message})`;
+    err = new QcError('read_only', `${why}: this change was not saved, and the library is as it was. Make it writable (check its owner, permissions and immutable flag), then try again.`);
+  }
+  if (!err) return e;
+  Object.defineProperty(err, 'cause', { value: e, enumerable: false, configurable: true });
+  return err;
+}

@@ -1,0 +1,54 @@
+/**
+ * Errors from changing the library after it opened, in a curator's words: every statement,
+ * `exec`, `pragma` and transaction of a connection from openDatabase passes SQLite's errors about
+ * writing the library (a read-only database, …) through openErrors.ts `databaseWriteError`, so
+ * every caller — a CLI command, a `qc serve` call, a training run's recorded error — gets one
+ * QcError naming the file and what to do instead of SQLite's bare words under code `internal`.
+ * Other errors pass unchanged (the same object: SQLITE_BUSY retries still see SQLite's code).
+ */
+import type Database from 'better-sqlite3';
+import { databaseWriteError } from './openErrors';
+
+type Db = Database.Database;
+type Fn = (...args: unknown[]) => unknown;
+
+/** `fn` with its errors passed through `translate` (called with the caller's `this`). */
+function guarded(fn: Fn, translate: (e: unknown) => unknown): Fn {
+  return function (this: unknown, ...args: unknown[]) {
+    try {
+      return fn.apply(this, args);
+    } catch (e) {
+      throw translate(e);
+    }
+  };
+}
+
+/** Make `db`'s statements (prepared from now on), exec, pragma and transactions answer write failures with databaseWriteError. */
+export function translateWriteErrors(db: Db, file: string): void {
+  const translate = (e: unknown) => databaseWriteError(file, e);
+  const prepare = db.prepare.bind(db) as unknown as Fn;
+  db.prepare = ((...args: unknown[]) => {
+    const statement = prepare(...args) as Record<string, Fn>;
+    for (const m of ['run', 'get', 'all'] as const) statement[m] = guarded(statement[m]!, translate);
+    return statement;
+  }) as unknown as Db['prepare'];
+  db.exec = guarded(db.exec.bind(db) as unknown as Fn, translate) as unknown as Db['exec'];
+  db.pragma = guarded(db.pragma.bind(db) as unknown as Fn, translate) as unknown as Db['pragma'];
+  const transaction = db.transaction.bind(db) as unknown as (fn: Fn) => Fn & Record<'deferred' | 'immediate' | 'exclusive', Fn>;
+  db.transaction = ((fn: Fn) => {
+    const t = transaction(fn);
+    const variants = { deferred: guarded(t.deferred, translate), immediate: guarded(t.immediate, translate), exclusive: guarded(t.exclusive, translate) };
+    const main = guarded(t, translate);
+    // Like better-sqlite3's own: each variant carries the others.
+    for (const f of [main, ...Object.values(variants)]) {
+      Object.defineProperties(f, {
+        default: { value: main },
+        deferred: { value: variants.deferred },
+        immediate: { value: variants.immediate },
+        exclusive: { value: variants.exclusive },
+        database: { value: db, enumerable: true },
+      });
+    }
+    return main;
+  }) as unknown as Db['transaction'];
+}
