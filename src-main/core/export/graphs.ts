@@ -203,7 +203,8 @@ export async function exportRunGraphs(runId: number, epochs: readonly EpochStats
     stage.publish({ files: names, owns: GRAPH_FILES });
   } catch (e) {
     stage.discard();
-    throw e;
+    // A failure names the file where it goes, not the hidden stage it was written in.
+    throw stage.told(e);
   }
   return { files: names.map((n) => path.join(stage.outDir, n)), fit };
 }

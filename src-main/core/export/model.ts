@@ -265,7 +265,8 @@ export async function exportModel(opts: ExportModelOptions): Promise<ModelExport
     stage.publish({ remove: [CARD_FILE], files: [MODEL_FILE, ...graphFiles], stale: staleGraphs, last: CARD_FILE, owns: MODEL_FILES });
   } catch (e) {
     stage.discard();
-    throw e;
+    // A failure names the file where it goes, not the hidden stage it was written in.
+    throw stage.told(e);
   }
   return { dir: stage.outDir, model: modelFile, card: cardFile, inputs, extra_inputs: extra, bytes: bytes.length };
 

@@ -220,6 +220,24 @@ export class ExportStage {
     this.discard();
   }
 
+  /**
+   * `e` with the paths inside the stage that it names told as their places in the output folder
+   * (`…/out/.qc-export-…/model.onnx: cannot write it: the disk is full` is told as
+   * `…/out/model.onnx: …`): the stage is hidden, and gone by the time the error is read. Any other
+   * error comes back as it is.
+   */
+  told(e: unknown): unknown {
+    if (!(e instanceof QcError) || !(e.message.includes(this.dir) || e.file?.includes(this.dir))) return e;
+    const swap = (s: string) => s.split(this.dir).join(this.outDir);
+    const told = new QcError(e.code, swap(e.message), {
+      ...(e.file !== undefined && { file: swap(e.file) }),
+      ...(e.line !== undefined && { line: e.line }),
+      ...(e.detail !== undefined && { detail: e.detail }),
+    });
+    if (e.stack) told.stack = e.stack;
+    return told;
+  }
+
   /** Remove the stage and everything in it (the output folder's other files are untouched). Safe to call more than once. */
   discard(): void {
     if (this.done) return;

@@ -431,7 +431,8 @@ async function bundleFromSnapshot(
   } catch (e) {
     for (const f of open) f.discard();
     stage.discard();
-    throw e;
+    // A failure names the file where it goes, not the hidden stage it was written in.
+    throw stage.told(e);
   }
   const files = [...names.filter((n) => n !== finalName), finalName].map((n) => path.join(stage.outDir, n));
   return { files, rows, tagged_bad: bad, by_source, threshold: opts.threshold, run_id: opts.runId, ...elsewhere };
@@ -600,7 +601,8 @@ async function libraryFromSnapshot(
   } catch (e) {
     out.discard();
     stage.discard();
-    throw e;
+    // A failure names the file where it goes, not the hidden stage it was written in.
+    throw stage.told(e);
   }
   return { files: [file], rows, tagged_bad: bad, by_source, threshold: opts.threshold, run_id: opts.runId, ...mergedOtherRuns(db, opts.runId) };
 }

@@ -280,6 +280,7 @@ export async function exportTraining(db: Db, paths: LibraryPaths, opts: Training
     return result;
   } catch (e) {
     stage.discard();
-    throw e;
+    // A failure names the file where it goes, not the hidden stage it was written in.
+    throw stage.told(e);
   }
 }
