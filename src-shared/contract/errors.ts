@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'conflict'
   | 'unknown_method'
   | 'not_available' // this transport cannot do it (e.g. native dialogs outside the desktop app)
+  | 'disk_full' // the disk holding the library has no space left for a change; the message names the folder and says the library is unchanged
   | 'read_only' // the library database (or its -wal, -shm or folder) cannot be written; the message names it and what to do
   | 'internal';
 

@@ -7,6 +7,7 @@
  * (a recursive mkdir's answer on a read-only file system) or SQLite's bare "unable to open database file".
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { QcError } from '../../../src-shared/contract/errors';
@@ -59,9 +60,9 @@ export function checkWritableFolder(folder: string): void {
  * An error from opening the library database `file` (better-sqlite3's open, its first pragmas and
  * migrations) as a `bad_input` naming the file or its folder and the reason; any other error
  * (a QcError, a migration's own bug) is returned unchanged. `waitedMs`: how long the open waited
- * for another program's lock.
+ * for another program's lock. `free`: the bytes free on a folder's disk (statfs; a test's stand-in).
  */
-export function databaseOpenError(file: string, e: unknown, waitedMs: number): unknown {
+export function databaseOpenError(file: string, e: unknown, waitedMs: number, free: (folder: string) => number | null = freeBytes): unknown {
   const code = codeOf(e);
   const folder = path.dirname(file);
   const bad = (message: string) => new QcError('bad_input', message);
@@ -77,7 +78,12 @@ export function databaseOpenError(file: string, e: unknown, waitedMs: number): u
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
     return bad(`${file} is locked by another program (waited ${Number((waitedMs / 1000).toFixed(1))} s for it): close the other program that has this library open, then try again.`);
   }
-  if (code === 'SQLITE_FULL') return unwritableFolder(folder, { code: 'ENOSPC' });
+  // A full disk: SQLITE_FULL, or an I/O error (SQLITE_IOERR_SHMSIZE: no room for the -shm file) on
+  // a disk with (almost) no space left. The probe file of whyCannotOpen is empty, so it would pass there.
+  const left = code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR') ? free(folder) : null;
+  if (code === 'SQLITE_FULL' || (code.startsWith('SQLITE_IOERR') && isNearlyFull(left))) {
+    return new QcError('disk_full', `${folder} is on a full disk (${shownBytes(left)} free): Quality Curator needs a little space there to open the library; the library itself was not changed. Free some space on that disk, then try again.`);
+  }
   if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_PERM' || code === 'SQLITE_AUTH') {
     return bad(whyCannotOpen(file, e as Error));
   }
@@ -141,10 +147,12 @@ export function readOnlyAtOpen(file: string): QcError | null {
 
 /**
  * SQLite's error from a change to the open library database `file` as a QcError naming what
- * cannot be written and what to do (SQLITE_READONLY: `read_only`); any other error is returned
- * unchanged (the same object, so callers that look at SQLite's code still can).
+ * cannot be written and what to do (SQLITE_READONLY: `read_only`; SQLITE_FULL, or an I/O error
+ * with the disk (nearly) full: `disk_full`); any other error is returned
+ * unchanged (the same object, so callers that look at SQLite's code still can). `free`: as for
+ * databaseOpenError.
  */
-export function databaseWriteError(file: string, e: unknown): unknown {
+export function databaseWriteError(file: string, e: unknown, free: (folder: string) => number | null = freeBytes): unknown {
   if (e instanceof QcError) return e;
   const code = codeOf(e);
   if (!code?.startsWith('SQLITE_')) return e;
@@ -153,7 +161,47 @@ export function databaseWriteError(file: string, e: unknown): unknown {
     const why = whyDatabaseUnwritable(file) ?? `${file} cannot be written (${(e as Error).message})`;
     err = new QcError('read_only', `${why}: this change was not saved, and the library is as it was. Make it writable (check its owner, permissions and immutable flag), then try again.`);
   }
+  if (code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR')) {
+    const left = free(path.dirname(file));
+    if (code === 'SQLITE_FULL' || isNearlyFull(left)) err = diskFullWrite(file, left);
+  }
   if (!err) return e;
   Object.defineProperty(err, 'cause', { value: e, enumerable: false, configurable: true });
   return err;
+}
+
+/** Below this many bytes free, a disk counts as full: SQLite needs room for a page, the -wal's growth and a 32 KiB -shm. */
+export const NEARLY_FULL_BYTES = 1024 * 1024;
+
+/** Bytes free to this process on the file system holding `folder` (statfs), or null when it cannot be asked. */
+export function freeBytes(folder: string): number | null {
+  try {
+    const s = fs.statfsSync(folder);
+    return s.bavail * s.bsize;
+  } catch {
+    return null;
+  }
+}
+
+const isNearlyFull = (free: number | null): boolean => free !== null && free < NEARLY_FULL_BYTES;
+
+/** "0 bytes", "36 kB", "1.5 MB", "an unknown amount". */
+export function shownBytes(n: number | null): string {
+  if (n === null) return 'an unknown amount';
+  if (n < 1000) return `${n} bytes`;
+  if (n < 1e6) return `${Math.floor(n / 1000)} kB`;
+  if (n < 1e9) return `${Number((n / 1e6).toFixed(1))} MB`;
+  return `${Number((n / 1e9).toFixed(1))} GB`;
+}
+
+/**
+ * SQLite found no room for a change to `file`. With the library's disk (nearly) full, that is
+ * what it says; with space there, SQLite's temporary files (the system's temporary folder) or a
+ * size limit ran out, and it names both places.
+ */
+function diskFullWrite(file: string, free: number | null): QcError {
+  const folder = path.dirname(file);
+  const after = 'this change was not saved, and the library is as it was.';
+  if (free === null || isNearlyFull(free)) return new QcError('disk_full', `${folder} is on a full disk (${shownBytes(free)} free): ${after} Free some space on that disk, then try again.`);
+  return new QcError('disk_full', `${file}: the database or disk is full (${folder} has ${shownBytes(free)} free; SQLite's temporary files go to ${os.tmpdir()}): ${after} Free some space, then try again.`);
 }
