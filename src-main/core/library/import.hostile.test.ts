@@ -13,7 +13,9 @@ import { DEV_IMAGES, devRatings, tempDir } from '../../../test-support/fixtures'
 import { useTempLibrary } from '../../../test-support/devLibrary';
 import { startImageServer, type ImageServer } from '../../../test-support/image-server';
 import { Importer } from './importer';
-import type { ImageStore } from './store';
+import { LibraryWriteFailure, type ImageStore } from './store';
+import { QcError } from '../../../src-shared/contract/errors';
+import { userFsError } from '../fsSafe';
 
 const PREFIX = 'https://mirror.example/qc/';
 const GOOD = devRatings().slice(0, 6);
@@ -243,6 +245,53 @@ describe('imports always end', () => {
     expect(String(err)).toMatch(/progress channel broke/);
     const row = lib.core.context.db.prepare('SELECT status, error FROM imports ORDER BY id DESC LIMIT 1').get();
     expect(row).toEqual({ status: 'failed', error: expect.stringMatching(/progress channel broke/) });
+  });
+
+  it('a library that cannot store pictures (its disk full) stops the import with that reason, not a failure per URL; the rest land when imported again', async () => {
+    const real = lib.core.context.store;
+    let n = 0;
+    // The fault the file system gives: the store's own error for it (store.ts wraps what putFile throws).
+    const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    const store = Object.assign(Object.create(real) as ImageStore, {
+      write: (...a: Parameters<ImageStore['write']>) => (++n >= 3 ? Promise.reject(new LibraryWriteFailure(userFsError(full, '/lib/originals/x.jpg', 'cannot store it'))) : real.write(...a)),
+    });
+    const dir2 = tempDir();
+    const core2 = createCore({ dataDir: path.join(dir2, 'data') });
+    try {
+      const importer = new Importer({ ...core2.context, store });
+      const args = { source: list, mirrors: [{ prefix: PREFIX, dir: DEV_IMAGES }], concurrency: 1 };
+      const err = await importer.run(args, { signal: new AbortController().signal, progress: () => {} }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(QcError);
+      expect((err as QcError).message).toMatch(/^\/lib\/originals\/x\.jpg: cannot store it: the disk is full \(the import stopped: .*import again for the rest\)$/);
+      const row = core2.context.db.prepare('SELECT status, error FROM imports ORDER BY id DESC LIMIT 1').get();
+      expect(row).toEqual({ status: 'failed', error: expect.stringMatching(/the disk is full/) });
+      // No URL was blamed for the library's disk, and what was stored before stays.
+      expect((await core2.call('library.failures', {})).total).toBe(0);
+      expect((await core2.call('library.status', {})).images).toBe(2);
+      // Room again: the same import brings in the rest, no --retry-failed needed.
+      const again = await core2.call('library.import', args);
+      expect([again.images_new, again.failed]).toEqual([GOOD.length - 2, 0]);
+    } finally {
+      await core2.close();
+      fs.rmSync(dir2, { recursive: true, force: true });
+    }
+  });
+
+  it('the store says a picture could not be written as the library\'s failure, with the cause in words', async () => {
+    const dir2 = tempDir();
+    const core2 = createCore({ dataDir: path.join(dir2, 'data') });
+    try {
+      const { store, paths } = core2.context;
+      // A file where the originals' subfolder should be: the write cannot make its folder.
+      fs.writeFileSync(path.join(paths.originals, 'ab'), 'in the way');
+      const err = await store.write(`ab${'0'.repeat(62)}`, 'jpeg', Buffer.from('x'), { ownPreview: true, preview: null, thumb: null }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(LibraryWriteFailure);
+      expect((err as LibraryWriteFailure).code).toBe('bad_input');
+      expect((err as Error).message).toMatch(/originals\/ab: a library folder must be a folder, but a file is there .* \(the import stopped: /);
+    } finally {
+      await core2.close();
+      fs.rmSync(dir2, { recursive: true, force: true });
+    }
   });
 
   it('an unexpected error for one URL is that URL\'s failure (internal), the rest still land', async () => {

@@ -23,7 +23,7 @@ import { ByteBudget } from './byteBudget';
 import { fetchBytes, fetchList, FetchFailure, DEFAULT_FETCH_OPTIONS, MAX_LIST_BYTES } from './fetch';
 import { IMAGE_EXTENSIONS, pathOfFileUrl, pathText, readFolderFile, scanFolder, type FolderProblem } from './folder';
 import { bufferReader, detectKind, isTagHeader, kindFile, scanInput, tagFileHeader, urlColumnOf, type ReadAt, type RowProblem } from './parse';
-import { heldHere, ownerEnded, ownersOf, sha256, thisProcess, type ImageStore, type ImportJournal, type StoredFiles } from './store';
+import { heldHere, LibraryWriteFailure, ownerEnded, ownersOf, sha256, thisProcess, type ImageStore, type ImportJournal, type StoredFiles } from './store';
 import { IN_LIBRARY_WHY, isInLibrary, realLibrary } from './inLibrary';
 import { isOpenDatabaseFile } from '../db/open';
 import type { LibraryPaths } from '../paths';
@@ -1303,6 +1303,12 @@ export class Importer {
           }
           if (added !== null) await opts.onNewImage?.(added, fresh?.image.pixels && { img: fresh.image.pixels, bytes: codedBytes(bytes) });
         } catch (e) {
+          // The library cannot store pictures (a full disk, an unwritable folder): no URL's fault, and
+          // every one after it would fail the same way: stop the import and say why.
+          if (e instanceof LibraryWriteFailure) {
+            fatal ??= e;
+            return;
+          }
           const known = e instanceof FetchFailure || e instanceof VerifyFailure;
           if (ctx.signal.aborted && !known) return;
           const reason: FailureReason = known ? e.reason : 'internal';

@@ -171,8 +171,12 @@ export class ImageStore {
     if (derived.preview && !derived.ownPreview) puts.push([files.previewPath, derived.preview]);
     if (derived.thumb) puts.push([files.thumbPath, derived.thumb]);
     const stored = puts.map(([rel]) => rel);
-    journal?.record(stored);
-    await Promise.all(puts.map(([rel, bytes]) => this.put(rel, bytes)));
+    try {
+      journal?.record(stored);
+      await Promise.all(puts.map(([rel, bytes]) => this.put(rel, bytes)));
+    } catch (e) {
+      throw new LibraryWriteFailure(e);
+    }
     return { files, stored };
   }
 
@@ -202,6 +206,23 @@ export class ImageStore {
 
   private put(rel: string, bytes: Buffer): Promise<void> {
     return putFile(this.paths, rel, bytes);
+  }
+}
+
+/**
+ * A picture the library could not store ({@link ImageStore.write}): its disk full, its folders
+ * unwritable or a link planted in them. The library's problem, not the picture's: an import stops
+ * at it (importer.ts) instead of recording every URL after it as failed for the same cause. Keeps
+ * the error's code and words (a user-fixable cause is `bad_input` naming the file, fsSafe.ts
+ * userFsError), and says what to do.
+ */
+export class LibraryWriteFailure extends QcError {
+  constructor(readonly failure: unknown) {
+    const qc = failure instanceof QcError ? failure : null;
+    const words = qc?.message ?? (failure instanceof Error ? failure.message : String(failure));
+    super(qc?.code ?? 'internal', `${words} (the import stopped: what it stored so far is kept; make room or fix the library folder, then import again for the rest)`, {
+      ...(qc?.file !== undefined && { file: qc.file }),
+    });
   }
 }
 
