@@ -42,6 +42,9 @@ describe('API argument schemas', () => {
     expect(invalid('library.import', { source: 'file:ratings.txt' })).toMatch(/source: /);
     expect(invalid('library.import', { source: '/r.txt', mirrors: [{ prefix: 'https://x/', dir: 'images' }] })).toMatch(/mirrors\[0\]\.dir: must be an absolute path/);
     expect(invalid('ml.classify', { source: 'https://x/b.tsv', outDir: 'out' })).toMatch(/outDir: must be an absolute path/);
+    // A home-relative path, which a shell would have expanded: said so, with what to write instead.
+    expect(invalid('export.tags', { outDir: '~/tags' })).toMatch(/outDir: must be an absolute path \(~ is not expanded here: write the whole path, such as \/home\/you\/x\)/);
+    expect(invalid('library.import', { source: '~/ratings.txt' })).toMatch(/source: must be an http\(s\) URL or an absolute path \(~ is not expanded here/);
     expect(invalid('ml.importTags', { files: ['/a_a.tsv', 'b_a.tsv'] })).toMatch(/files\[1\]: must be an absolute path/);
     expect(invalid('ml.importTags', { files: Array.from({ length: MAX_TAG_FILES + 1 }, (_, i) => `/t/b${i}_a.tsv`) })).toMatch(/files: at most 10,000 tag files a call/);
     expect(parseArgs('ml.importTags', { files: Array.from({ length: MAX_TAG_FILES }, (_, i) => `/t/b${i}_a.tsv`) }).files).toHaveLength(MAX_TAG_FILES);

@@ -59,8 +59,12 @@ const absoluteHere = (s: string): boolean => isAbsolutePath(s) && (platformAbsol
 const RELATIVE = 'a relative one would depend on the folder the app or qc serve was started in';
 const NOT_HERE = 'this one is absolute only on Windows: on the computer the app or qc serve runs on it is relative, so it would depend on the folder it was started in';
 /** The message for a local path that is not absolute, saying why when its shape is another platform's. */
-const notAbsolute = (start: string) => (issue: { input?: unknown }) =>
-  `${start} (${typeof issue.input === 'string' && isAbsolutePath(issue.input.trim()) ? NOT_HERE : RELATIVE})`;
+/** A path the user meant as their home's (`~/x`): no shell here to expand it. */
+const TILDE = '~ is not expanded here: write the whole path, such as /home/you/x';
+const notAbsolute = (start: string) => (issue: { input?: unknown }) => {
+  const input = typeof issue.input === 'string' ? issue.input.trim() : null;
+  return `${start} (${input?.startsWith('~') ? TILDE : input !== null && isAbsolutePath(input) ? NOT_HERE : RELATIVE})`;
+};
 
 const ABSOLUTE = notAbsolute('must be an absolute path');
 /** A local file or folder: an absolute path ({@link isAbsolutePath}, and absolute where the core runs). */
