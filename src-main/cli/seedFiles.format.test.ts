@@ -11,11 +11,22 @@ describe('qc export-training: its summary', () => {
     lists: ['one_download.txt'],
     curator_unlabelled,
     missing: 0,
+    damaged: 0,
+    damaged_files: [],
     urls_skipped: 0,
   });
   it('counts the images a curator unlabelled in the singular and the plural', () => {
     expect(formatTrainingExport(summary(0))).not.toContain('note:');
     expect(formatTrainingExport(summary(1))).toContain("note: 1 rated image a curator unlabelled sits in its rating folder only; re-importing gives it the rule's label");
     expect(formatTrainingExport(summary(3))).toContain("note: 3 rated images a curator unlabelled sit in their rating folder only; re-importing gives them the rule's label");
+  });
+
+  it('warns of originals that no longer match the library, naming them (audit-durable F5)', () => {
+    expect(formatTrainingExport(summary(0))).not.toContain('warning:');
+    const damaged = { ...summary(0), damaged: 2, damaged_files: [{ image_id: 4, path: '/lib/originals/ab/x.jpg', why: 'it has 8 bytes, the library recorded 51234' }, { image_id: 6, path: '/lib/originals/cd/y.jpg', why: 'its content differs from the picture the library recorded (another sha256)' }] };
+    expect(formatTrainingExport(damaged)).toContain(
+      '  warning: 2 images have an original that no longer matches the library\'s record (size or sha256): left out of the image folders (their URLs are in the download lists); image 4, /lib/originals/ab/x.jpg: it has 8 bytes, the library recorded 51234; image 6, /lib/originals/cd/y.jpg: its content differs from the picture the library recorded (another sha256)',
+    );
+    expect(formatTrainingExport({ ...damaged, damaged: 5 })).toMatch(/another sha256\); …$/);
   });
 });

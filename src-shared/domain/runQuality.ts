@@ -108,6 +108,13 @@ export interface TrainingExportSummary {
   curator_unlabelled: number;
   /** Images whose original file is missing from the library (not exported). */
   missing: number;
+  /**
+   * Images whose original no longer matches the size and sha256 the library recorded (emptied,
+   * truncated, replaced): not exported, so no other picture goes out under their name and label.
+   */
+  damaged: number;
+  /** The first of them (up to 100), each with its original's path and what is wrong with it. */
+  damaged_files: { image_id: number; path: string; why: string }[];
   /** URLs left out of the download lists because they hold a line break (a reader would split them into two). */
   urls_skipped: number;
 }
@@ -116,6 +123,14 @@ export interface TrainingExportSummary {
 export function trainingExportWarnings(r: TrainingExportSummary): string[] {
   return [
     ...(r.missing ? [`${r.missing} images have no original file in the library: left out of the image folders (their URLs are in the download lists)`] : []),
+    ...(r.damaged
+      ? [
+          `${r.damaged} images have an original that no longer matches the library's record (size or sha256): left out of the image folders (their URLs are in the download lists); ${r.damaged_files
+            .slice(0, 3)
+            .map((f) => `image ${f.image_id}, ${f.path}: ${f.why}`)
+            .join('; ')}${r.damaged > 3 ? '; …' : ''}`,
+        ]
+      : []),
     ...(r.urls_skipped ? [`${r.urls_skipped} URLs hold a line break and were left out of the download lists (a reader would split each into two URLs)`] : []),
   ];
 }

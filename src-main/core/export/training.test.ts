@@ -215,6 +215,53 @@ describe('exportTraining', () => {
     5000,
   );
 
+  it('leaves out, counts and names an original that no longer matches its record (replaced, garbage, emptied, one byte changed), publishing only checked copies (audit-durable F5)', async () => {
+    const { db, paths } = core.context;
+    const rows = db.prepare('SELECT id, path, bytes, sha256 FROM images WHERE rating_class IS NOT NULL ORDER BY id LIMIT 5').all() as { id: number; path: string; bytes: number; sha256: string }[];
+    const file = (r: { path: string }) => path.join(paths.root, r.path);
+    const kept = rows.map((r) => fs.readFileSync(file(r)));
+    const baseline = await exportTraining(db, paths, { outDir: path.join(dir, 'damaged-baseline'), sample: 5 });
+    expect(baseline.damaged).toBe(0);
+    expect(baseline.damaged_files).toEqual([]);
+    try {
+      const [swapped, garbage, emptied, flipped] = rows;
+      fs.writeFileSync(file(swapped!), kept[4]!); // another photo of the library
+      fs.writeFileSync(file(garbage!), 'garbage\n');
+      fs.writeFileSync(file(emptied!), '');
+      const bytes = Buffer.from(kept[3]!);
+      const mid = bytes.length >> 1;
+      bytes.writeUInt8(bytes.readUInt8(mid) ^ 0xff, mid); // same size, other content: only the hash can tell
+      fs.writeFileSync(file(flipped!), bytes);
+
+      const out = path.join(dir, 'damaged');
+      const result = await exportTraining(db, paths, { outDir: out, sample: 5 });
+      expect(result.damaged).toBe(4);
+      expect(result.missing).toBe(baseline.missing);
+      expect(result.damaged_files).toEqual([
+        { image_id: swapped!.id, path: file(swapped!), why: `it has ${kept[4]!.length} bytes, the library recorded ${swapped!.bytes}` },
+        { image_id: garbage!.id, path: file(garbage!), why: `it has 8 bytes, the library recorded ${garbage!.bytes}` },
+        { image_id: emptied!.id, path: file(emptied!), why: `it has 0 bytes, the library recorded ${emptied!.bytes}` },
+        { image_id: flipped!.id, path: file(flipped!), why: 'its content differs from the picture the library recorded (another sha256)' },
+      ]);
+      // Each damaged image was left out of its rating folder and (when labelled) of agg/.
+      const labelled = db.prepare('SELECT COUNT(*) FROM labels WHERE label IS NOT NULL AND image_id IN (?, ?, ?, ?)').pluck().get(...rows.slice(0, 4).map((r) => r.id)) as number;
+      expect(Object.values(result.by_class).reduce((a, b) => a + b, 0)).toBe(Object.values(baseline.by_class).reduce((a, b) => a + b, 0) - 4);
+      expect(result.agg.bad + result.agg.good).toBe(baseline.agg.bad + baseline.agg.good - labelled);
+      expect(result.copied).toBe(baseline.copied - 4 - labelled);
+      // What was published is only pictures of the library, each whole; no half-written or removed copy is left in the stage.
+      const known = new Set((db.prepare('SELECT sha256 FROM images').pluck().all() as string[]));
+      const exported = filesUnder(path.join(out, 'images'));
+      expect(exported).toHaveLength(result.copied);
+      for (const f of exported) expect(known.has(createHash('sha256').update(fs.readFileSync(f)).digest('hex')), f).toBe(true);
+      expect(exported.filter((f) => fs.statSync(f).size === 0)).toEqual([]);
+      expect(fs.readdirSync(out).filter((n) => n.startsWith('.'))).toEqual([]);
+      // Their URLs stay in the download lists, for a re-download.
+      for (const n of ['one', 'two', 'three', 'four', 'five']) expect(fs.readFileSync(path.join(out, `${n}_download.txt`), 'utf8')).toBe(fs.readFileSync(path.join(dir, 'damaged-baseline', `${n}_download.txt`), 'utf8'));
+    } finally {
+      rows.forEach((r, i) => fs.writeFileSync(file(r), kept[i]!));
+    }
+  });
+
   it('counts an image whose stored path escapes originals/ as missing and never links or copies it', async () => {
     const { db, paths } = core.context;
     const secret = path.join(dir, 'secret.txt');

@@ -10,10 +10,13 @@
  *                              break: skipped and counted)
  *   DIR/one_download_7k.txt …  a seeded random sample of N of them (N = 7,000 by default)
  *
- * Files are copies of the stored originals (reflinks where the file system has them), never hard
- * links and never re-encoded, so a re-import of DIR finds the same pictures (same sha256) with the same
- * rating classes and labels. An image whose stored path does not lead (links resolved) to a file
- * inside the library's originals/ is counted as missing, never copied. What the layout
+ * Files are copies of the stored originals, never hard links and never re-encoded, each checked
+ * against the size and sha256 the library recorded for it (hashed as it is copied: one read), so a
+ * re-import of DIR finds the same pictures (same sha256) with the same rating classes and labels.
+ * An original that no longer matches (emptied, truncated, replaced by another file) is left out,
+ * counted and named as damaged, never published under its image's name and label. An image whose
+ * stored path does not lead (links resolved) to a file inside the library's originals/ is counted
+ * as missing, never copied. What the layout
  * cannot say: a curator's "no label" on a rated image (re-importing would give it the rule's label
  * again); such images are counted, not hidden.
  *
@@ -21,6 +24,7 @@
  * image and no list (only a hidden stage folder, swept by the next export), and the next export
  * into it is allowed.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { QcError } from '../../../src-shared/contract/errors';
@@ -50,6 +54,7 @@ export interface TrainingExportOptions {
 interface ImageRow {
   id: number;
   sha256: string;
+  bytes: number;
   path: string;
   rating_class: number | null;
   label: 'good' | 'bad' | null;
@@ -101,14 +106,78 @@ function fileName(r: ImageRow, ext: string, names: FolderNames): string {
   return names.claim(r.eol_id, ext, r.sha256);
 }
 
+/** Bytes read and written at a time while an original is copied and hashed. */
+const COPY_CHUNK = 1 << 20;
+
+/** How many damaged originals a summary names (all are counted). */
+export const DAMAGED_NAMED = 100;
+
 /**
- * A copy of an original (a reflink, sharing the blocks until either is written, where the file
- * system has them), into the export's stage folder: a picture half copied when the process dies
- * is never under a name of the published export. Not a hard link: that is the library's own file,
- * and an editor or EXIF tool writing to the export in place would change the library's original
- * under its sha256 name. Async: the event loop runs between pictures (progress, a cancel).
+ * A copy of an original into the export's stage folder, hashed as it is copied (one read of the
+ * original), kept only when it has the size and sha256 the library recorded: a picture half
+ * copied when the process dies, or one that does not match, is never under a name of the
+ * published export. Not a hard link: that is the library's own file, and an editor or EXIF tool
+ * writing to the export in place would change the library's original under its sha256 name.
+ * Async: the event loop runs between chunks (progress, a cancel). Returns why the original was not
+ * copied (it differs from the library's record, or cannot be read), or null when it was.
  */
-async function place(src: string, dst: string, counts: { copied: number }): Promise<void> {
+async function placeVerified(src: string, dst: string, want: { bytes: number; sha256: string }, counts: { copied: number }): Promise<string | null> {
+  let out: fs.promises.FileHandle;
+  try {
+    out = await fs.promises.open(dst, 'wx');
+  } catch (e) {
+    throw userFsError(e, dst, 'cannot write it');
+  }
+  const hash = createHash('sha256');
+  let size = 0;
+  let why: string | null = null;
+  try {
+    let input: fs.promises.FileHandle | undefined;
+    try {
+      input = await fs.promises.open(src, 'r');
+      const buf = Buffer.allocUnsafe(COPY_CHUNK);
+      for (;;) {
+        const { bytesRead } = await input.read(buf, 0, buf.length, null);
+        if (bytesRead === 0) break;
+        size += bytesRead;
+        // Larger than recorded: no need to read the rest.
+        if (size > want.bytes) break;
+        hash.update(buf.subarray(0, bytesRead));
+        for (let at = 0; at < bytesRead; ) {
+          try {
+            at += (await out.write(buf, at, bytesRead - at)).bytesWritten;
+          } catch (e) {
+            throw userFsError(e, dst, 'cannot write it');
+          }
+        }
+      }
+    } catch (e) {
+      if (e instanceof QcError || input === undefined) throw e;
+      why = `it cannot be read (${(e as Error).message})`;
+    } finally {
+      await input?.close();
+    }
+    if (!why && size !== want.bytes) why = size > want.bytes ? `it is larger than the ${want.bytes} bytes the library recorded` : `it has ${size} bytes, the library recorded ${want.bytes}`;
+    if (!why && hash.digest('hex') !== want.sha256) why = 'its content differs from the picture the library recorded (another sha256)';
+  } catch (e) {
+    await out.close().catch(() => {});
+    await fs.promises.rm(dst, { force: true });
+    throw e;
+  }
+  await out.close();
+  if (why) {
+    await fs.promises.rm(dst, { force: true });
+    return why;
+  }
+  counts.copied++;
+  return null;
+}
+
+/**
+ * A second copy of a picture already placed (and checked) in the stage: a reflink where the file
+ * system has them. Not a hard link: an editor of one exported file would change the other.
+ */
+async function placeAgain(src: string, dst: string, counts: { copied: number }): Promise<void> {
   try {
     await fs.promises.copyFile(src, dst, fs.constants.COPYFILE_EXCL | fs.constants.COPYFILE_FICLONE);
   } catch (e) {
@@ -174,7 +243,7 @@ export async function exportTraining(db: Db, paths: LibraryPaths, opts: Training
   const read = db.transaction(() => ({
     rows: db
       .prepare(
-        `SELECT i.id, i.sha256, i.path, i.rating_class, l.label, l.origin,
+        `SELECT i.id, i.sha256, i.bytes, i.path, i.rating_class, l.label, l.origin,
                 (SELECT s.eol_id FROM image_urls u JOIN source_rows s ON s.url = u.url
                   WHERE u.image_id = i.id AND s.eol_id IS NOT NULL ORDER BY s.id LIMIT 1) AS eol_id
          FROM images i LEFT JOIN labels l ON l.image_id = i.id
@@ -202,7 +271,7 @@ export async function exportTraining(db: Db, paths: LibraryPaths, opts: Training
     const images = stage.path('images');
     for (const f of [...CLASS_WORDS.map((_, i) => path.join('images', String(i + 1))), path.join('images', 'agg', 'bad'), path.join('images', 'agg', 'good')]) stage.mkdir(f);
 
-    const result: TrainingExportSummary = { dir, by_class: { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 }, agg: { bad: 0, good: 0 }, copied: 0, lists: [], curator_unlabelled: 0, missing: 0, urls_skipped: 0 };
+    const result: TrainingExportSummary = { dir, by_class: { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 }, agg: { bad: 0, good: 0 }, copied: 0, lists: [], curator_unlabelled: 0, missing: 0, damaged: 0, damaged_files: [], urls_skipped: 0 };
     const urlsByClass: string[][] = CLASS_WORDS.map(() => []);
     // Each URL once (an import during the export may give an image a URL read above as imageless).
     const listed = new Set<string>();
@@ -227,22 +296,38 @@ export async function exportTraining(db: Db, paths: LibraryPaths, opts: Training
       // The database is not trusted to keep paths in originals/: `../x`, `originals/../library.sqlite` and links out are missing.
       const stored = insideDir(paths.root, r.path);
       const src = stored && realPathInside(stored, [paths.originals]);
-      if (!src || !fs.statSync(src, { throwIfNoEntry: false })?.isFile()) {
+      const st = src ? fs.statSync(src, { throwIfNoEntry: false }) : undefined;
+      if (!src || !st?.isFile()) {
         result.missing++;
         opts.onProgress?.(done + 1, rows.length);
         continue;
       }
       const ext = path.extname(r.path).toLowerCase() || '.jpg';
-      if (r.rating_class !== null) {
-        const folder = path.join(images, String(r.rating_class));
-        await place(src, path.join(folder, fileName(r, ext, takenIn(folder))), result);
-        result.by_class[String(r.rating_class) as '1'] += 1;
-        if (r.label === null && r.origin === 'curator') result.curator_unlabelled++;
+      const folders = [
+        ...(r.rating_class !== null ? [path.join(images, String(r.rating_class))] : []),
+        ...(r.label !== null ? [path.join(images, 'agg', r.label)] : []),
+      ];
+      // The first copy is read from the original and checked; the second is made from the first.
+      let first: string | null = null;
+      let why: string | null = null;
+      for (const folder of folders) {
+        const dst = path.join(folder, fileName(r, ext, takenIn(folder)));
+        if (first === null) {
+          // A size that differs is seen without reading the file.
+          why = st.size !== r.bytes ? `it has ${st.size} bytes, the library recorded ${r.bytes}` : await placeVerified(src, dst, r, result);
+          if (why) break;
+          first = dst;
+        } else await placeAgain(first, dst, result);
       }
-      if (r.label !== null) {
-        const folder = path.join(images, 'agg', r.label);
-        await place(src, path.join(folder, fileName(r, ext, takenIn(folder))), result);
-        result.agg[r.label]++;
+      if (why) {
+        result.damaged++;
+        if (result.damaged_files.length < DAMAGED_NAMED) result.damaged_files.push({ image_id: r.id, path: src, why });
+      } else {
+        if (r.rating_class !== null) {
+          result.by_class[String(r.rating_class) as '1'] += 1;
+          if (r.label === null && r.origin === 'curator') result.curator_unlabelled++;
+        }
+        if (r.label !== null) result.agg[r.label]++;
       }
       opts.onProgress?.(done + 1, rows.length);
     }
