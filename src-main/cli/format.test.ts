@@ -122,6 +122,17 @@ describe('qc import says what it did not count twice, and what it left unlabelle
     const copy = formatImport(await core.call('library.import', { source: write('ratings copy.txt', rows), mirrors })).split('\n');
     expect(copy).toContain('  4 rows already in the library from an earlier import: not counted twice');
   });
+
+  it('a bundle row kept without its ancestry is not called a row that could not be read', async () => {
+    const [a, b] = devRatings().slice(0, 2);
+    const f = path.join(dir, 'anc.tsv');
+    fs.writeFileSync(f, `eolMediaURL\tidentifier\tancestry\n${a![1]}\ta\t=1+1\n${b![1]}\tb\t{}\nnot a url\tc\t{}\n`);
+    const s = await core.call('library.import', { source: f, kind: 'bundle', mirrors });
+    expect([s.row_problems, s.rows_kept_with_problems]).toEqual([1, 1]);
+    const text = formatImport(s).split('\n');
+    expect(text).toContain('  rows that could not be read, or were kept with a problem (1 row kept without its ancestry), by reason:');
+    expect(text.some((l) => l.includes('rows that could not be read, by reason'))).toBe(false);
+  });
 });
 
 describe('formatStatus', () => {

@@ -37,7 +37,10 @@ function importProblemLines(s: ImportSummary): string[] {
   const failed = folder ? 'files' : 'URLs';
   return [
     ...(urls.length ? [`  failed ${failed} by reason:`, ...lines(urls)] : []),
-    ...(input.length ? [`  ${folder ? 'entries of the folder not imported' : 'rows that could not be read'}, by reason:`, ...lines(input)] : []),
+    // A row kept without its ancestry (bad_ancestry) is a problem of the input, not one not read.
+    ...(input.length
+      ? [`  ${folder ? 'entries of the folder not imported' : s.rows_kept_with_problems ? `rows that could not be read, or were kept with a problem (${countOf(s.rows_kept_with_problems, 'row')} kept without ${noun(s.rows_kept_with_problems, 'its', 'their')} ancestry)` : 'rows that could not be read'}, by reason:`, ...lines(input)]
+      : []),
     `  (qc failures lists them${urls.length ? `; qc import --retry-failed tries the failed ${failed} again` : ''})`,
   ];
 }
