@@ -160,3 +160,86 @@ describe('the library files', () => {
     expect(fs.existsSync(path.join(dataDir, stray))).toBe(true);
   });
 });
+
+describe('the library, as the other commands would use it (audit-durable F7)', () => {
+  const doctor = (dataDir: string) => runDoctor({ dataDir, modelsDir: defaultModelsDir(), skipProviders: true });
+  async function newLibrary(dataDir: string): Promise<void> {
+    const { createCore } = await import('./app');
+    await createCore({ dataDir }).close();
+  }
+
+  it('is not ok when originals/ is a link, saying so as opening it would', async () => {
+    const dataDir = path.join(tmp, 'linked-lib');
+    await newLibrary(dataDir);
+    const elsewhere = path.join(tmp, 'linked-elsewhere');
+    fs.renameSync(path.join(dataDir, 'originals'), elsewhere);
+    fs.symlinkSync(elsewhere, path.join(dataDir, 'originals'));
+    const library = item(await doctor(dataDir), 'library');
+    expect(library.ok).toBe(false);
+    expect(library.why).toMatch(/originals is a link, not a folder/);
+  });
+
+  it.runIf(process.platform === 'linux' && process.getuid?.() === 0 && spawnSync('chattr', ['--help']).error === undefined)(
+    'is not ok when its database cannot be written (the immutable flag: root is not stopped by chmod)',
+    async () => {
+      const dataDir = path.join(tmp, 'immutable-lib');
+      await newLibrary(dataDir);
+      const db = path.join(dataDir, 'library.sqlite');
+      if (spawnSync('chattr', ['+i', db]).status !== 0) return; // a file system without the flag: nothing to show
+      try {
+        const library = item(await doctor(dataDir), 'library');
+        expect(library).toEqual({ id: 'library', ok: false, why: `${db} cannot be written (not permitted): every change to the library would fail; make it writable (check its owner, permissions and immutable flag)` });
+      } finally {
+        spawnSync('chattr', ['-i', db]);
+      }
+    },
+  );
+
+  it('reports originals that are missing or of another size (a stat each, no read), and ok when they are whole', async () => {
+    const { createCore } = await import('./app');
+    const { DEV_DIR, DEV_IMAGES, DEV_URL_PREFIX } = await import('../../test-support/fixtures');
+    const dataDir = path.join(tmp, 'originals-lib');
+    const core = createCore({ dataDir, ml: 'in-process' });
+    let rows: { id: number; path: string; bytes: number }[];
+    try {
+      const lines = fs.readFileSync(path.join(DEV_DIR, 'image_ratings.txt'), 'latin1').trim().split('\n');
+      const ratings = path.join(tmp, 'originals-ratings.txt');
+      fs.writeFileSync(ratings, `${lines.slice(0, 7).join('\n')}\n`, 'latin1');
+      await core.call('library.import', { source: ratings, mirrors: [{ prefix: DEV_URL_PREFIX, dir: DEV_IMAGES }] });
+      rows = core.context.db.prepare('SELECT id, path, bytes FROM images ORDER BY id').all() as typeof rows;
+    } finally {
+      await core.close();
+    }
+    expect(rows.length).toBeGreaterThanOrEqual(4);
+    expect(item(await doctor(dataDir), 'library.originals')).toEqual({ id: 'library.originals', ok: true, detail: `all ${rows.length} originals there, each of the size recorded` });
+
+    const [gone, emptied, garbage] = rows;
+    fs.rmSync(path.join(dataDir, gone!.path));
+    fs.writeFileSync(path.join(dataDir, emptied!.path), '');
+    fs.writeFileSync(path.join(dataDir, garbage!.path), 'garbage\n');
+    const r = await doctor(dataDir);
+    expect(item(r, 'library.originals')).toEqual({
+      id: 'library.originals',
+      ok: false,
+      why: `of all ${rows.length} originals, 1 missing and 2 of another size than recorded (emptied, truncated or replaced), e.g. ${gone!.path} (image ${gone!.id}) is missing; ${emptied!.path} (image ${emptied!.id}) has 0 bytes, ${emptied!.bytes} recorded; ${garbage!.path} (image ${garbage!.id}) has 8 bytes, ${garbage!.bytes} recorded: their pictures are lost to the library (export-training leaves them out); put back the library's originals/ from a backup`,
+    });
+  });
+
+  it("says a library inside another's originals/ is one, never that its files may be deleted; the inner one is told it is inside", async () => {
+    const outer = path.join(tmp, 'outer-lib');
+    await newLibrary(outer);
+    const inner = path.join(outer, 'originals');
+    await newLibrary(inner);
+    const r = await doctor(outer);
+    expect(item(r, 'library')).toEqual({
+      id: 'library',
+      ok: false,
+      why: `another library is inside this one's originals/ (a library.sqlite there): its files look unused to this library, never delete them; move that library out of ${outer}`,
+    });
+    const files = item(r, 'library.files');
+    expect(files.ok).toBe(false);
+    expect(files.why).toMatch(/another library is inside originals\/ and some of them are its files: do not delete any of them before that library is moved out$/);
+    expect(files.why).not.toMatch(/may be deleted/);
+    expect(item(await doctor(inner), 'library')).toEqual({ id: 'library', ok: false, why: `${inner} is inside the library ${outer} (its originals/ folder), which counts its files as its own: move this library out of ${outer}` });
+  });
+});

@@ -3,7 +3,8 @@
  * is missing: the GPU it shows, the ONNX Runtime execution providers that really load the backbone
  * (each tried alone), the tfjs backend that trains heads, the Electron binary, a Chromium for the e2e tests
  * and browser mode, SQLite (through better-sqlite3, so an Electron-ABI build shows up here), the
- * library folder, the files in it that no image row names, and the free disk under it. Plain Node;
+ * library folder (usable as the other commands would use it), the files in it that no image row
+ * names, whether the originals its rows name are there with their sizes, and the free disk under it. Plain Node;
  * nothing here imports electron.
  */
 import { spawnSync } from 'node:child_process';
@@ -17,8 +18,10 @@ import { DEFAULT_BACKBONE } from '../../src-shared/domain/ml';
 import { findBackbone, loadManifest, MANIFEST_FILE } from './ml/backbone/manifest';
 import { DEFAULT_PROVIDERS, gpuLikely, openBackbone, PROVIDERS_ENV, providerOrder } from './ml/backbone/runtime';
 import { BACKEND_ORDER, selectBackend } from './ml/train/backend';
-import { openDatabase } from './db/open';
-import { findUnnamedFiles } from './library/store';
+import { openDatabase, type Db } from './db/open';
+import { checkWritableFolder, whyDatabaseUnwritable } from './db/openErrors';
+import { insideDir } from './library/files';
+import { checkLibraryFolders, findUnnamedFiles, LIBRARY_FOLDERS } from './library/store';
 import { libraryPaths, type LibraryPaths } from './paths';
 import { countOf } from '../../src-shared/domain/words';
 
@@ -156,10 +159,43 @@ function existingAncestor(p: string): string {
   return dir;
 }
 
+/** The content folders where a library keeps its pictures: another library inside one of them looks like stray files. */
+const CONTENT_FOLDERS = ['originals', 'thumbs', 'previews'] as const;
+
+/** The library folders nested in `root`'s content folders (each holding a library.sqlite), relative to `root`. */
+function nestedLibraries(root: string): string[] {
+  return CONTENT_FOLDERS.filter((kind) => fs.existsSync(path.join(root, kind, 'library.sqlite'))).map((kind) => `${kind}/`);
+}
+
+/**
+ * Whether the library can be used as every other command uses it: its folder and database can be
+ * written (a read-only file system, no permission, the immutable flag), its own folders are real
+ * folders (not links), and it is not inside another library's folders, nor holds one in its own.
+ * The same checks as opening it (store.ts checkLibraryFolder, db/open.ts), each said the same way.
+ */
+function libraryItem(paths: LibraryPaths, exists: boolean): DoctorItem {
+  if (!exists) return { id: 'library', ok: true, detail: `${paths.root} (no library yet: created on first use)` };
+  const parent = path.dirname(paths.root);
+  if ((LIBRARY_FOLDERS as readonly string[]).includes(path.basename(paths.root)) && fs.existsSync(path.join(parent, 'library.sqlite'))) {
+    return { id: 'library', ok: false, why: `${paths.root} is inside the library ${parent} (its ${path.basename(paths.root)}/ folder), which counts its files as its own: move this library out of ${parent}` };
+  }
+  try {
+    checkWritableFolder(paths.root);
+    checkLibraryFolders(paths.root);
+  } catch (e) {
+    return { id: 'library', ok: false, why: firstLine(e) };
+  }
+  const unwritable = whyDatabaseUnwritable(paths.db);
+  if (unwritable) return { id: 'library', ok: false, why: `${unwritable}: every change to the library would fail; make it writable (check its owner, permissions and immutable flag)` };
+  const nested = nestedLibraries(paths.root);
+  if (nested.length) return { id: 'library', ok: false, why: `another library is inside this one's ${nested.join(', ')} (a library.sqlite there): its files look unused to this library, never delete them; move that library out of ${paths.root}` };
+  return { id: 'library', ok: true, detail: `${paths.root} (library.sqlite present)` };
+}
+
 function libraryItems(dataDir: string): DoctorItem[] {
   const paths = libraryPaths(dataDir);
   const exists = fs.existsSync(paths.db);
-  const library: DoctorItem = { id: 'library', ok: true, detail: exists ? `${paths.root} (library.sqlite present)` : `${paths.root} (no library yet: created on first use)` };
+  const library = libraryItem(paths, exists);
   const at = existingAncestor(paths.root);
   let disk: DoctorItem;
   try {
@@ -170,7 +206,57 @@ function libraryItems(dataDir: string): DoctorItem[] {
   } catch (e) {
     disk = { id: 'disk', ok: false, why: `cannot read free space under ${at}: ${firstLine(e)}` };
   }
-  return exists ? [library, filesItem(paths), disk] : [library, disk];
+  return exists ? [library, filesItem(paths), originalsItem(paths), disk] : [library, disk];
+}
+
+/** How many image rows the originals check looks at, at most (a random sample of a larger library). */
+export const ORIGINALS_SAMPLE = 2000;
+
+/**
+ * Whether the originals the image rows name are there with the size recorded for them (a stat
+ * each, never a read: an emptied, truncated or replaced file of another size shows; one changed
+ * in place at the same size does not, and `qc export-training` checks each sha256 as it copies).
+ * Every row of a library of up to ORIGINALS_SAMPLE images, else a random sample of that many.
+ */
+function originalsItem(paths: LibraryPaths): DoctorItem {
+  const id = 'library.originals';
+  let total: number;
+  let rows: { id: number; path: string; bytes: number }[];
+  try {
+    const db: Db = openDatabase(paths.db, { readonly: true });
+    try {
+      total = db.prepare('SELECT COUNT(*) FROM images').pluck().get() as number;
+      rows = db.prepare(`SELECT id, path, bytes FROM images ${total > ORIGINALS_SAMPLE ? 'ORDER BY random()' : 'ORDER BY id'} LIMIT ?`).all(ORIGINALS_SAMPLE) as typeof rows;
+    } finally {
+      db.close();
+    }
+  } catch (e) {
+    return { id, ok: false, why: `cannot read the library to check its originals: ${firstLine(e)}` };
+  }
+  let missing = 0;
+  let resized = 0;
+  const examples: string[] = [];
+  for (const r of rows) {
+    const file = insideDir(paths.root, r.path);
+    const st = file ? fs.statSync(file, { throwIfNoEntry: false }) : undefined;
+    let wrong: string | null = null;
+    if (!st?.isFile()) {
+      missing++;
+      wrong = `${r.path} (image ${r.id}) is missing`;
+    } else if (st.size !== r.bytes) {
+      resized++;
+      wrong = `${r.path} (image ${r.id}) has ${st.size} bytes, ${r.bytes} recorded`;
+    }
+    if (wrong && examples.length < 3) examples.push(wrong);
+  }
+  const checked = rows.length === total ? `all ${countOf(total, 'original')}` : `a random sample of ${rows.length} of ${total} originals`;
+  if (!missing && !resized) return { id, ok: true, detail: `${checked} there, each of the size recorded` };
+  const found = [...(missing ? [`${missing} missing`] : []), ...(resized ? [`${resized} of another size than recorded (emptied, truncated or replaced)`] : [])].join(' and ');
+  return {
+    id,
+    ok: false,
+    why: `of ${checked}, ${found}, e.g. ${examples.join('; ')}: their pictures are lost to the library (export-training leaves them out); put back the library's originals/ from a backup`,
+  };
 }
 
 /**
@@ -192,13 +278,16 @@ function filesItem(paths: LibraryPaths): DoctorItem {
     return { id, ok: false, why: `cannot read the library to check its files: ${firstLine(e)}` };
   }
   if (found.count === 0) return { id, ok: true, detail: 'every file in originals/, thumbs/ and previews/ is named by an image row' };
+  const nested = nestedLibraries(paths.root);
   const size = found.bytes < 1024 ** 2 ? `${Math.ceil(found.bytes / 1024)} kB` : `${(found.bytes / 1024 ** 2).toFixed(1)} MB`;
   const removes = 'the next qc command or the app removes them when it opens the library';
   const settling = found.settling === found.count ? ` (left by a killed import: ${removes})` : found.settling > 0 ? ` (${found.settling} left by a killed import: ${removes})` : '';
   return {
     id,
     ok: false,
-    why: `${countOf(found.count, 'file')} (${size}) no image row names, e.g. ${found.examples.join(', ')}${settling}; nothing uses them, and with no import running they may be deleted`,
+    why: nested.length
+      ? `${countOf(found.count, 'file')} (${size}) no image row names, e.g. ${found.examples.join(', ')}; another library is inside ${nested.join(', ')} and some of them are its files: do not delete any of them before that library is moved out`
+      : `${countOf(found.count, 'file')} (${size}) no image row names, e.g. ${found.examples.join(', ')}${settling}; nothing uses them, and with no import running they may be deleted`,
   };
 }
 
