@@ -81,3 +81,19 @@ describe('failed URLs and the input’s own problems', () => {
     }
   });
 });
+
+describe('rows kept without their ancestry', () => {
+  test('are said apart from the rows that could not be read, and the toast is not green', () => {
+    const n = importNote(
+      summary({ images_new: 3, row_problems: 1, rows_kept_with_problems: 2, failures_by_reason: { bad_url: 1, bad_ancestry: 2 }, row_problems_by_reason: { bad_url: 1, bad_ancestry: 2 } }),
+      'Import',
+    );
+    expect(n.kind).toBe('info');
+    expect(n.text).toContain(' 1 row could not be read (1 bad_url): see the failures below.');
+    expect(n.text).toContain(' 2 rows kept without their ancestry: see the failures below.');
+    const only = importNote(summary({ images_new: 3, rows_kept_with_problems: 1, failures_by_reason: { bad_ancestry: 1 }, row_problems_by_reason: { bad_ancestry: 1 } }), 'Import');
+    expect(only.kind).toBe('info');
+    expect(only.text).not.toContain('could not be read');
+    expect(only.text).toContain(' 1 row kept without its ancestry');
+  });
+});

@@ -88,7 +88,10 @@ export function importNote(summary: ImportSummary, what: string): { kind: 'succe
   const split = splitFailureReasons(summary);
   const list = (l: [FailureReason, number][]) => l.map(([r, n]) => `${n} ${r}`).join(', ');
   const reasons = list(split.urls);
-  const rowReasons = list(split.input);
+  // A row kept without its ancestry (bad_ancestry) was read: it is said apart, not among those that could not be.
+  const rowReasons = list(split.input.filter(([r]) => r !== 'bad_ancestry'));
+  const kp = summary.rows_kept_with_problems ?? 0;
+  const keptProblems = kp > 0 ? ` ${countOf(kp, 'row')} kept without ${noun(kp, 'its', 'their')} ancestry: see the failures below.` : '';
   const before = summary.failed_before ?? 0;
   const skipped = summary.skipped_files ? ` ${skippedFilesText(summary.skipped_files)}.` : '';
   const retry = before > 0 ? ` ${before} of them failed in an earlier import and were not tried again: use Retry failed.` : '';
@@ -109,19 +112,19 @@ export function importNote(summary: ImportSummary, what: string): { kind: 'succe
   const counted = importCountNotes(summary)
     .map((note) => ` ${note[0]!.toUpperCase()}${note.slice(1)}.`)
     .join('');
-  if (summary.cancelled) return { kind: 'info', text: `${what} cancelled: ${summary.images_new} new, ${stored - summary.images_new} already stored, ${summary.failed} failed.${rows}${removed}${keptRows}${skipped}${counted}` };
+  if (summary.cancelled) return { kind: 'info', text: `${what} cancelled: ${summary.images_new} new, ${stored - summary.images_new} already stored, ${summary.failed} failed.${rows}${keptProblems}${removed}${keptRows}${skipped}${counted}` };
   if (stored === 0 && summary.failed > 0) {
-    return { kind: 'error', text: `${what}: ${summary.failed === 1 ? 'its 1 image could not be stored' : `none of ${summary.failed} images could be stored`}${reasons ? ` (${reasons})` : ''}.${retry}${before ? '' : ' See the failures below; check the mirror folder or the URLs.'}${rows}${removed}${keptRows}${counted}` };
+    return { kind: 'error', text: `${what}: ${summary.failed === 1 ? 'its 1 image could not be stored' : `none of ${summary.failed} images could be stored`}${reasons ? ` (${reasons})` : ''}.${retry}${before ? '' : ' See the failures below; check the mirror folder or the URLs.'}${rows}${keptProblems}${removed}${keptRows}${counted}` };
   }
-  if (stored === 0 && n > 0) return { kind: 'error', text: `${what}: nothing was stored.${rows}${removed}${keptRows}${counted}` };
+  if (stored === 0 && n > 0) return { kind: 'error', text: `${what}: nothing was stored.${rows}${keptProblems}${removed}${keptRows}${counted}` };
   // Every row is in the library already, from another file: nothing new, and nothing wrong.
   if (stored === 0 && summary.rows_already_imported) return { kind: 'info', text: `${what}: nothing new.${removed}${counted}` };
   if (stored === 0) {
     const where = summary.kind === 'retry' ? ' there were no failed URLs to try again.' : summary.kind === 'folder' ? ` no images found in ${summary.source}.` : ` ${summary.source} names no images.`;
     return { kind: 'info', text: `${what}: nothing was stored:${where}${removed}${skipped}` };
   }
-  if (summary.failed > 0) return { kind: 'info', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored, ${summary.failed} failed${reasons ? ` (${reasons})` : ''}.${retry}${rows}${removed}${keptRows}${skipped}${counted}` };
-  if (rows || removed || skipped || counted) return { kind: 'info', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored.${rows}${removed}${keptRows}${skipped}${counted}` };
+  if (summary.failed > 0) return { kind: 'info', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored, ${summary.failed} failed${reasons ? ` (${reasons})` : ''}.${retry}${rows}${keptProblems}${removed}${keptRows}${skipped}${counted}` };
+  if (rows || keptProblems || removed || skipped || counted) return { kind: 'info', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored.${rows}${keptProblems}${removed}${keptRows}${skipped}${counted}` };
   return { kind: 'success', text: `${what}: ${summary.images_new} new, ${summary.images_existing} already stored. Next: train a model on the Train screen.` };
 }
 
