@@ -6,29 +6,18 @@
  * library, a real bundle file, and URLs that fail on a real HTTP server on 127.0.0.1.
  */
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test-support/fixtures';
 import { seedLibrary } from '../../../test-support/seedLibrary';
+import { useGoneServer } from '../../../test-support/goneServer';
 
 describe('rows kept with a problem are not rows that could not be read', () => {
   const dir = tempDir('qc-kept-problems-');
   const lib = seedLibrary({ images: 4, runs: 1 });
-  let server: http.Server;
-  let base = '';
-  beforeAll(async () => {
-    server = http.createServer((_req, res) => {
-      res.writeHead(404, { 'content-type': 'text/plain' });
-      res.end('not found');
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
+  const gone = useGoneServer();
   afterAll(async () => {
     await lib.core.close();
-    await new Promise((resolve) => server.close(resolve));
     fs.rmSync(dir, { recursive: true, force: true });
     fs.rmSync(lib.dataDir, { recursive: true, force: true });
   });
@@ -39,9 +28,9 @@ describe('rows kept with a problem are not rows that could not be read', () => {
       file,
       [
         'eolMediaURL\tidentifier\tancestry',
-        `${base}/a.jpg\ta\t=1+1`, // kept, without ancestry
-        `${base}/b.jpg\tb\t@x`, // kept, without ancestry
-        `${base}/c.jpg\tc\t{}`,
+        `${gone.base()}/a.jpg\ta\t=1+1`, // kept, without ancestry
+        `${gone.base()}/b.jpg\tb\t@x`, // kept, without ancestry
+        `${gone.base()}/c.jpg\tc\t{}`,
         'not a url\td\t{}', // not read: no tag row
       ].join('\n') + '\n',
     );

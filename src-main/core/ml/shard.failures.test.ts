@@ -7,13 +7,12 @@
  * line N") names the bundle's lines too.
  */
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { FailureRow } from '../../../src-shared/domain/library';
 import { tempDir } from '../../../test-support/fixtures';
 import { seedLibrary } from '../../../test-support/seedLibrary';
+import { useGoneServer } from '../../../test-support/goneServer';
 import { SHARD_FOLDER, shardOf } from './shard';
 
 const N = 2;
@@ -21,20 +20,10 @@ const N = 2;
 describe("a sharded classify's failures name the curator's bundle and line", () => {
   const dir = tempDir('qc-shard-failures-');
   const lib = seedLibrary({ images: 10, runs: 1 });
-  let server: http.Server;
-  let base = '';
-  beforeAll(async () => {
-    // Every picture is gone: each URL is a recorded download failure.
-    server = http.createServer((_req, res) => {
-      res.writeHead(404, { 'content-type': 'text/plain' });
-      res.end('not found');
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
+  // Every picture is gone: each URL is a recorded download failure.
+  const server = useGoneServer();
   afterAll(async () => {
     await lib.core.close();
-    await new Promise((resolve) => server.close(resolve));
     fs.rmSync(dir, { recursive: true, force: true });
     fs.rmSync(lib.dataDir, { recursive: true, force: true });
   });
@@ -56,9 +45,9 @@ describe("a sharded classify's failures name the curator's bundle and line", () 
       }
       return out;
     };
-    const gone = fourEach((i) => `${base}/gone/${i}.jpg`);
+    const gone = fourEach((i) => `${server.base()}/gone/${i}.jpg`);
     const notUrl = fourEach((i) => `not a url ${i}`);
-    const wide = fourEach((i) => `${base}/wide/${i}.jpg`);
+    const wide = fourEach((i) => `${server.base()}/wide/${i}.jpg`);
     for (let i = 0; i < 4 * N; i++) {
       rows.push({ text: `${gone[i]}\tg${i}`, urlCell: gone[i]!, fails: 'fetch' });
       rows.push({ text: `${notUrl[i]}\tb${i}`, urlCell: notUrl[i]!, fails: 'bad_url' });
@@ -128,7 +117,7 @@ describe("a sharded classify's failures name the curator's bundle and line", () 
   it('a quoted cell spanning lines is refused at the bundle lines, and its details name the bundle lines where it starts and ends', async () => {
     const k = 1;
     const ours = (cell: string) => shardOf(cell, N) === k - 1;
-    const urls = Array.from({ length: 40 }, (_, i) => `${base}/quoted/${i}.jpg`); // not the first test's URLs: their failures are recorded already
+    const urls = Array.from({ length: 40 }, (_, i) => `${server.base()}/quoted/${i}.jpg`); // not the first test's URLs: their failures are recorded already
     const theirs = urls.filter((u) => !ours(u)).slice(0, 5);
     const mine = urls.filter(ours).slice(0, 2);
     // The line that closes the quote is copied into the shard only when its first cell falls in this shard too.
