@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT, tempDir } from '../../test-support/fixtures';
+import { canMakeUnwritable, makeUnwritable, makeWritable } from '../../test-support/unwritable';
 import { OTHER_FOLDER_HINT } from './serve';
 
 /** What qc adds to the core's words: how to name another folder (library.wayOut.test.ts). */
@@ -36,26 +37,6 @@ function canMountPrivately(): boolean {
     fs.rmSync(probe, { recursive: true, force: true });
   }
 }
-
-const isRoot = process.getuid?.() === 0;
-
-/** Whether this process can make a file unwritable for itself: chmod for a user; for root, whom chmod does not stop, the immutable flag (`chattr +i`, tried on a probe: not every file system has it). */
-function canMakeUnwritable(): boolean {
-  if (process.platform === 'win32') return false;
-  if (!isRoot) return true;
-  const probe = tempDir('qc-immutable-probe-');
-  const f = path.join(probe, 'f');
-  fs.writeFileSync(f, '');
-  try {
-    if (spawnSync('chattr', ['+i', f]).status !== 0) return false;
-    spawnSync('chattr', ['-i', f]);
-    return true;
-  } finally {
-    fs.rmSync(probe, { recursive: true, force: true });
-  }
-}
-const makeUnwritable = (f: string) => (isRoot ? expect(spawnSync('chattr', ['+i', f]).status).toBe(0) : fs.chmodSync(f, 0o444));
-const makeWritable = (f: string) => (isRoot ? spawnSync('chattr', ['-i', f]) : fs.chmodSync(f, 0o644));
 
 let dir: string;
 beforeEach(() => {

@@ -7,41 +7,13 @@
  * a refusal after the open comes from SQLite's own `query_only`, which answers SQLITE_READONLY as a
  * read-only file does.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { QcError, toErrorShape } from '../../../src-shared/contract/errors';
 import { qcError, tempDir } from '../../../test-support/fixtures';
+import { canMakeUnwritable, isRoot, makeUnwritable, makeWritable } from '../../../test-support/unwritable';
 import { openDatabase, type Db } from './open';
-
-const isRoot = process.getuid?.() === 0;
-
-/** Whether this machine can make a file unwritable for this process: chmod for a user, `chattr +i` for root (tried on a probe). */
-function canMakeUnwritable(): boolean {
-  if (process.platform === 'win32') return false;
-  if (!isRoot) return true;
-  const probe = tempDir('qc-immutable-probe-');
-  const f = path.join(probe, 'f');
-  fs.writeFileSync(f, '');
-  try {
-    if (spawnSync('chattr', ['+i', f]).status !== 0) return false;
-    spawnSync('chattr', ['-i', f]);
-    return true;
-  } finally {
-    fs.rmSync(probe, { recursive: true, force: true });
-  }
-}
-
-/** Make `f` unwritable for this process; undone by {@link makeWritable}. */
-function makeUnwritable(f: string): void {
-  if (isRoot) expect(spawnSync('chattr', ['+i', f]).status).toBe(0);
-  else fs.chmodSync(f, 0o444);
-}
-function makeWritable(f: string): void {
-  if (isRoot) spawnSync('chattr', ['-i', f]);
-  else fs.chmodSync(f, 0o644);
-}
 
 let dir: string;
 let file: string;
