@@ -39,10 +39,20 @@ export function fsReason(e: unknown): string | undefined {
   return REASONS[codeOf(e) ?? ''];
 }
 
-/** `e` as a `bad_input` error about `file` when the user can fix its cause, else `e` unchanged. */
+/**
+ * `e` as a `bad_input` error about `file` when the user can fix its cause, else `e` unchanged. The
+ * file system's error stays on the new one's `cause` (not sent anywhere: a QcError's shape is its
+ * code and words), for a caller that acts on its code ({@link fsCode}).
+ */
 export function userFsError(e: unknown, file: string, doing: string, reason?: string): unknown {
   const why = reason ?? fsReason(e);
-  return why ? new QcError('bad_input', `${file}: ${doing}: ${why}`) : e;
+  return why ? Object.defineProperty(new QcError('bad_input', `${file}: ${doing}: ${why}`), 'cause', { value: e }) : e;
+}
+
+/** The file system's error code of `e`, or of the error it was made from (userFsError's cause). */
+export function fsCode(e: unknown): string | undefined {
+  // A QcError's own `code` is ours (bad_input…), not the file system's.
+  return e instanceof QcError ? codeOf(e.cause) : codeOf(e);
 }
 
 /** Each folder from the file system's root down to `abs`. */
@@ -97,7 +107,7 @@ export function makeDir(dir: string, opts: { base?: string; what?: string } = {}
       }
       // The parent is a folder (checked above), yet the file system says ENOENT: it refuses new folders (procfs, sysfs).
       if (code === 'ENOENT') throw new QcError('bad_input', `${abs}: ${doing}: the file system does not allow a new folder at ${p}`);
-      if (code === 'EACCES' || code === 'EPERM') throw new QcError('bad_input', `${abs}: ${doing}: no permission to create ${p}`);
+      if (code === 'EACCES' || code === 'EPERM') throw Object.defineProperty(new QcError('bad_input', `${abs}: ${doing}: no permission to create ${p}`), 'cause', { value: e });
       throw fail(e, p);
     }
   }

@@ -29,7 +29,18 @@ export function translateWriteErrors(db: Db, file: string): void {
   const prepare = db.prepare.bind(db) as unknown as Fn;
   db.prepare = ((...args: unknown[]) => {
     const statement = prepare(...args) as Record<string, Fn>;
-    for (const m of ['run', 'get', 'all'] as const) statement[m] = guarded(statement[m]!, translate);
+    // The method is looked up on the prototype at each call, not kept from now: what replaces it
+    // there later (a test's spy) is still what runs.
+    const proto = Object.getPrototypeOf(statement) as Record<string, Fn>;
+    for (const m of ['run', 'get', 'all'] as const) {
+      statement[m] = function (this: unknown, ...a: unknown[]) {
+        try {
+          return proto[m]!.apply(this, a);
+        } catch (e) {
+          throw translate(e);
+        }
+      };
+    }
     return statement;
   }) as unknown as Db['prepare'];
   db.exec = guarded(db.exec.bind(db) as unknown as Fn, translate) as unknown as Db['exec'];

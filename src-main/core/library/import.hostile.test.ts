@@ -16,6 +16,7 @@ import { Importer } from './importer';
 import { LibraryWriteFailure, type ImageStore } from './store';
 import { QcError } from '../../../src-shared/contract/errors';
 import { userFsError } from '../fsSafe';
+import { canMakeUnwritable, makeUnwritable, makeWritable } from '../../../test-support/unwritable';
 
 const PREFIX = 'https://mirror.example/qc/';
 const GOOD = devRatings().slice(0, 6);
@@ -277,17 +278,30 @@ describe('imports always end', () => {
     }
   });
 
-  it('the store says a picture could not be written as the library\'s failure, with the cause in words', async () => {
+  it.runIf(canMakeUnwritable())('the store says a picture it could not write, its folder unwritable, is the library\'s failure; a file in one folder\'s way is that picture\'s', async () => {
     const dir2 = tempDir();
     const core2 = createCore({ dataDir: path.join(dir2, 'data') });
+    const { store, paths } = core2.context;
+    const write = (first: string) => store.write(`${first}${'0'.repeat(62)}`, 'jpeg', Buffer.from('x'), { ownPreview: true, preview: null, thumb: null }).catch((e: unknown) => e);
     try {
-      const { store, paths } = core2.context;
-      // A file where the originals' subfolder should be: the write cannot make its folder.
-      fs.writeFileSync(path.join(paths.originals, 'ab'), 'in the way');
-      const err = await store.write(`ab${'0'.repeat(62)}`, 'jpeg', Buffer.from('x'), { ownPreview: true, preview: null, thumb: null }).catch((e: unknown) => e);
+      fs.mkdirSync(paths.tmp, { recursive: true });
+      makeUnwritable(paths.tmp);
+      let err: unknown;
+      try {
+        err = await write('cd');
+      } finally {
+        makeWritable(paths.tmp);
+        fs.chmodSync(paths.tmp, 0o755);
+      }
       expect(err).toBeInstanceOf(LibraryWriteFailure);
       expect((err as LibraryWriteFailure).code).toBe('bad_input');
-      expect((err as Error).message).toMatch(/originals\/ab: a library folder must be a folder, but a file is there .* \(the import stopped: /);
+      expect((err as Error).message).toMatch(/cannot store it: (no permission|not permitted) \(the import stopped: /);
+      // A file where one shard's folder should be: only the pictures stored there fail, each on its own.
+      fs.writeFileSync(path.join(paths.originals, 'ab'), 'in the way');
+      const own = await write('ab');
+      expect(own).toBeInstanceOf(QcError);
+      expect(own).not.toBeInstanceOf(LibraryWriteFailure);
+      expect((own as Error).message).toMatch(/originals\/ab: a library folder must be a folder, but a file is there/);
     } finally {
       await core2.close();
       fs.rmSync(dir2, { recursive: true, force: true });

@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { QcError } from '../../../src-shared/contract/errors';
 import type { Db } from '../db/open';
 import { checkWritableFolder, unwritableFolder } from '../db/openErrors';
-import { makeDir, userFsError } from '../fsSafe';
+import { fsCode, makeDir, userFsError } from '../fsSafe';
 import { libraryPaths, type LibraryPaths } from '../paths';
 
 export function sha256(bytes: Uint8Array): string {
@@ -175,7 +175,7 @@ export class ImageStore {
       journal?.record(stored);
       await Promise.all(puts.map(([rel, bytes]) => this.put(rel, bytes)));
     } catch (e) {
-      throw new LibraryWriteFailure(e);
+      throw WHOLE_LIBRARY.has(fsCode(e) ?? '') ? new LibraryWriteFailure(e) : e;
     }
     return { files, stored };
   }
@@ -210,12 +210,16 @@ export class ImageStore {
 }
 
 /**
- * A picture the library could not store ({@link ImageStore.write}): its disk full, its folders
- * unwritable or a link planted in them. The library's problem, not the picture's: an import stops
+ * A picture the library could not store ({@link ImageStore.write}) because no picture could be:
+ * its disk full, its folders unwritable ({@link WHOLE_LIBRARY}; a link planted in one of its
+ * folders fails only the pictures stored there, as their own failures). The library's problem, not the picture's: an import stops
  * at it (importer.ts) instead of recording every URL after it as failed for the same cause. Keeps
  * the error's code and words (a user-fixable cause is `bad_input` naming the file, fsSafe.ts
  * userFsError), and says what to do.
  */
+/** File-system errors that stop every write to the library, not one picture's: its disk full, its folders not writable. */
+const WHOLE_LIBRARY = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM']);
+
 export class LibraryWriteFailure extends QcError {
   constructor(readonly failure: unknown) {
     const qc = failure instanceof QcError ? failure : null;

@@ -16,7 +16,7 @@ test('a picture whose file cannot be loaded says so, beside the details; the nex
   const preview = await screen.findByTestId('preview');
   await until(() => expect(within(preview).getByTestId('preview-label')).toBeTruthy());
   expect(within(preview).queryByTestId('preview-image-failed')).toBeNull();
-  fireEvent.error(within(preview).getByAltText(/^Image \d+$/));
+  fireEvent.error(within(preview).getByAltText(/^(EOL \S+|#\d+)$/));
   const said = within(preview).getByTestId('preview-image-failed');
   expect(said.textContent).toMatch(/could not be shown: its file in the library is missing or cannot be read/);
   expect(said.getAttribute('role')).toBe('status');

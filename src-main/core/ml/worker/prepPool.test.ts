@@ -6,6 +6,7 @@ import { openBackbone } from '../backbone/runtime';
 import { embedBatches, embedChunks, type EmbedItem } from '../embed';
 import { QcError } from '../../../../src-shared/contract/errors';
 import { prepareImage } from '../prepare';
+import { codedBytes } from '../features/codedBytes';
 import { decodeRgb } from '../backbone/preprocess';
 import { defectNet } from '../features/defectNet';
 import { PrepPool } from './prepPool';
@@ -108,7 +109,7 @@ describe('PrepPool', () => {
     const bb = { id: 'mobilenet_v2_nsfwjs', modelsDir: defaultModelsDir() };
     const sets: ('whole' | 'crops' | 'signals')[] = ['whole', 'crops', 'signals'];
     const fromFile = await pool!.embedChunk(items.slice(0, 2), sets, bb);
-    const decoded = await Promise.all(items.slice(0, 2).map(async (it) => ({ img: await decodeRgb(it.file), bytes: fs.statSync(it.file).size })));
+    const decoded = await Promise.all(items.slice(0, 2).map(async (it) => ({ img: await decodeRgb(it.file), bytes: codedBytes(fs.readFileSync(it.file)) })));
     const handedOver = await pool!.embedChunk(
       items.slice(0, 2).map((it, i) => ({ sha: it.sha, file: path.join(DEV_IMAGES, 'not-there.jpg'), decoded: decoded[i]! })),
       sets,
