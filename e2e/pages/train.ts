@@ -37,8 +37,19 @@ export class TrainPage {
 
   /** Fill the form (fields not given keep their values). */
   async fill(fields: TrainFields): Promise<void> {
+    // The form is ready once the runs are in (Train waits for them, and the form starts from the
+    // active run's settings then): filled before, a value can land while the screen still settles.
+    await expect(this.root.getByTestId('train-start')).toBeEnabled({ timeout: 60_000 });
     if (fields.features) {
-      for (const f of ['whole', 'crops', 'signals', 'defects'] as const) await this.root.getByTestId(`train-feature-${f}`).setChecked(fields.features.includes(f));
+      for (const f of ['whole', 'crops', 'signals', 'defects'] as const) {
+        const box = this.root.getByTestId(`train-feature-${f}`);
+        const want = fields.features.includes(f);
+        // Checked again until it holds: on a loaded CI machine one click was seen not to change a box.
+        await expect(async () => {
+          await box.setChecked(want);
+          await expect(box).toBeChecked({ checked: want, timeout: 1000 });
+        }).toPass({ timeout: 15_000 });
+      }
     }
     for (const [k, id] of Object.entries(FIELD_IDS) as [keyof typeof FIELD_IDS, string][]) {
       const v = fields[k];
