@@ -5,19 +5,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { QcError } from '../../../src-shared/contract/errors';
-import { scoredBundleLibrary, type ScoredBundleLibrary } from '../../../test-support/scoredBundle';
+import { useScoredBundleLibrary } from '../../../test-support/scoredBundle';
 import { exportLibrary } from './tags';
 
 describe('an export on a full disk', () => {
-  let lib: ScoredBundleLibrary | undefined;
-  beforeAll(async () => {
-    lib = await scoredBundleLibrary();
-  }, 60_000);
-  afterAll(async () => {
-    await lib?.close();
-  });
+  const lib = useScoredBundleLibrary();
   afterEach(() => vi.restoreAllMocks());
 
   /** From now on, every write to an open file fails as on a full disk. */
@@ -38,11 +32,11 @@ describe('an export on a full disk', () => {
   };
 
   it("names the library's final tags in the output folder, not the stage", async () => {
-    const out = path.join(lib!.dir, 'full-library');
-    await exportLibrary(lib!.core.context.db, { runId: lib!.run, threshold: 0.7, outDir: out });
+    const out = path.join(lib.dir, 'full-library');
+    await exportLibrary(lib.core.context.db, { runId: lib.run, threshold: 0.7, outDir: out });
     const before = fs.readFileSync(path.join(out, 'library_finaltags.tsv'));
     diskFull();
-    const e = await failure(exportLibrary(lib!.core.context.db, { runId: lib!.run, threshold: 0.7, outDir: out }));
+    const e = await failure(exportLibrary(lib.core.context.db, { runId: lib.run, threshold: 0.7, outDir: out }));
     expect(e.message).toBe(`${path.join(out, 'library_finaltags.tsv')}: cannot write it: the disk is full`);
     vi.restoreAllMocks();
     expect(fs.readdirSync(out)).toEqual(['library_finaltags.tsv']);
@@ -50,13 +44,13 @@ describe('an export on a full disk', () => {
   });
 
   it("names a bundle's tag file in the output folder, not the stage", async () => {
-    const file = lib!.writeBundle('full.tsv', lib!.urls);
-    const bundleId = await lib!.importBundle(file);
+    const file = lib.writeBundle('full.tsv', lib.urls);
+    const bundleId = await lib.importBundle(file);
     diskFull();
-    const e = await failure(lib!.exportTo(bundleId, 'full-bundle'));
+    const e = await failure(lib.exportTo(bundleId, 'full-bundle'));
     expect(e.message).not.toContain('.qc-export-');
-    expect(e.message).toMatch(new RegExp(`^${path.join(lib!.dir, 'full-bundle', 'full_')}(a|finaltags)\\.tsv: cannot write it: the disk is full$`));
+    expect(e.message).toMatch(new RegExp(`^${path.join(lib.dir, 'full-bundle', 'full_')}(a|finaltags)\\.tsv: cannot write it: the disk is full$`));
     vi.restoreAllMocks();
-    expect(fs.readdirSync(path.join(lib!.dir, 'full-bundle'))).toEqual([]);
+    expect(fs.readdirSync(path.join(lib.dir, 'full-bundle'))).toEqual([]);
   });
 });
