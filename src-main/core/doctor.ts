@@ -206,7 +206,19 @@ function libraryItems(dataDir: string): DoctorItem[] {
   } catch (e) {
     disk = { id: 'disk', ok: false, why: `cannot read free space under ${at}: ${firstLine(e)}` };
   }
-  return exists ? [library, filesItem(paths), originalsItem(paths), disk] : [library, disk];
+  if (!exists) return [library, disk];
+  // One read-only connection for the two checks of the image rows (the library is not changed).
+  let db: Db | Error;
+  try {
+    db = openDatabase(paths.db, { readonly: true });
+  } catch (e) {
+    db = e instanceof Error ? e : new Error(String(e));
+  }
+  try {
+    return [library, filesItem(paths, db), originalsItem(paths, db), disk];
+  } finally {
+    if (!(db instanceof Error)) db.close();
+  }
 }
 
 /** How many image rows the originals check looks at, at most (a random sample of a larger library). */
@@ -218,18 +230,14 @@ export const ORIGINALS_SAMPLE = 2000;
  * in place at the same size does not, and `qc export-training` checks each sha256 as it copies).
  * Every row of a library of up to ORIGINALS_SAMPLE images, else a random sample of that many.
  */
-function originalsItem(paths: LibraryPaths): DoctorItem {
+function originalsItem(paths: LibraryPaths, db: Db | Error): DoctorItem {
   const id = 'library.originals';
   let total: number;
   let rows: { id: number; path: string; bytes: number }[];
   try {
-    const db: Db = openDatabase(paths.db, { readonly: true });
-    try {
-      total = db.prepare('SELECT COUNT(*) FROM images').pluck().get() as number;
-      rows = db.prepare(`SELECT id, path, bytes FROM images ${total > ORIGINALS_SAMPLE ? 'ORDER BY random()' : 'ORDER BY id'} LIMIT ?`).all(ORIGINALS_SAMPLE) as typeof rows;
-    } finally {
-      db.close();
-    }
+    if (db instanceof Error) throw db;
+    total = db.prepare('SELECT COUNT(*) FROM images').pluck().get() as number;
+    rows = db.prepare(`SELECT id, path, bytes FROM images ${total > ORIGINALS_SAMPLE ? 'ORDER BY random()' : 'ORDER BY id'} LIMIT ?`).all(ORIGINALS_SAMPLE) as typeof rows;
   } catch (e) {
     return { id, ok: false, why: `cannot read the library to check its originals: ${firstLine(e)}` };
   }
@@ -262,18 +270,14 @@ function originalsItem(paths: LibraryPaths): DoctorItem {
 /**
  * The files under originals/, thumbs/ and previews/ that no image row names (store.ts
  * findUnnamedFiles: a picture whose import was killed after its files were stored, before its row),
- * read from the database read-only: the library is not changed.
+ * read from the database read-only (`db`, or the error opening it): the library is not changed.
  */
-function filesItem(paths: LibraryPaths): DoctorItem {
+function filesItem(paths: LibraryPaths, db: Db | Error): DoctorItem {
   const id = 'library.files';
   let found;
   try {
-    const db = openDatabase(paths.db, { readonly: true });
-    try {
-      found = findUnnamedFiles(db, paths.root);
-    } finally {
-      db.close();
-    }
+    if (db instanceof Error) throw db;
+    found = findUnnamedFiles(db, paths.root);
   } catch (e) {
     return { id, ok: false, why: `cannot read the library to check its files: ${firstLine(e)}` };
   }
