@@ -101,8 +101,12 @@ export function renderWith(ui: ReactElement, ctx: TestContext = setup()): Render
   return { ...result, ...ctx };
 }
 
-/** Resolve when `fn` stops throwing (polls every 5 ms, up to `timeout` ms). */
-export async function until<T>(fn: () => T, timeout = 5000): Promise<T> {
+/**
+ * Resolve when `fn` stops throwing (polls every 5 ms, up to `timeout` ms). The default is generous
+ * because a fresh-clone CI run loads both cores with several test workers: a wait that takes 50 ms
+ * alone took over 5 s there (RunsTable.twice.test.tsx), and a real failure still fails, only later.
+ */
+export async function until<T>(fn: () => T, timeout = 20_000): Promise<T> {
   const start = Date.now();
   for (;;) {
     try {
