@@ -331,14 +331,60 @@ async function decodesAtAll(bytes: Buffer, opts: SharpOptions): Promise<boolean>
   }
 }
 
-/** The ≤256-px WebP thumbnail of an image, EXIF orientation applied, transparency on the model's background. */
-export function makeThumb(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS): Promise<Buffer> {
-  return sharp(bytes, strictInput(maxPixels)).rotate().flatten({ background: TRANSPARENT_BACKGROUND }).resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 75, effort: 2 }).toBuffer();
+/**
+ * The shortest side a thumbnail keeps (no more than the picture's own): see {@link derivedBox}.
+ * The preview's is in the same proportion to its size (128 px).
+ */
+export const THUMB_MIN_SIDE = 32;
+export const PREVIEW_MIN_SIDE = (THUMB_MIN_SIDE * PREVIEW_SIZE) / THUMB_SIZE;
+
+/**
+ * The size a thumbnail or preview of a `width`×`height` picture (oriented) is made at: the picture
+ * fitted inside `size`×`size`, never enlarged, except that its short side keeps at least `minSide`
+ * px (or the picture's own short side, when that is less), the long side then cropped to `size`
+ * around its centre. A strip (10000×50) fitted whole would be a hairline (256×1): the curator, who
+ * is there to judge the picture's quality (sharpness, noise, compression), sees no pixels at all.
+ * Cropping the centre shows real pixels at a readable scale (10000×50: 256×32 px, the preview 1024×50
+ * at full scale); letterboxing the whole strip would still draw it 1 px high, and a strip's centre
+ * is as good a sample of its quality as any part.
+ */
+export function derivedBox(width: number, height: number, size: number, minSide: number): { width: number; height: number } {
+  const scale = Math.min(1, size / Math.max(width, height));
+  const fitted = { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
+  const short = Math.min(width, height);
+  const keep = Math.min(minSide, short);
+  if (Math.min(fitted.width, fitted.height) >= keep) return fitted;
+  const long = Math.min(size, Math.round((Math.max(width, height) * keep) / short));
+  return width >= height ? { width: long, height: keep } : { width: keep, height: long };
 }
 
-/** The ≤1024-px WebP preview of an image, EXIF orientation applied, transparency on the model's background. */
+/**
+ * A thumbnail or preview: EXIF orientation applied, transparency on the model's background, sized by
+ * {@link derivedBox}.
+ */
+async function makeDerived(bytes: Buffer, maxPixels: number, size: number, minSide: number, quality: number): Promise<Buffer> {
+  const input = strictInput(maxPixels);
+  const meta = await sharp(bytes, input).metadata();
+  const width = meta.autoOrient?.width ?? meta.width;
+  const height = meta.autoOrient?.height ?? meta.height;
+  if (!width || !height) throw new Error('no image dimensions in the header');
+  const box = derivedBox(width, height, size, minSide);
+  return sharp(bytes, input)
+    .rotate()
+    .flatten({ background: TRANSPARENT_BACKGROUND })
+    .resize(box.width, box.height, { fit: 'cover', position: 'centre' })
+    .webp({ quality, effort: 2 })
+    .toBuffer();
+}
+
+/** The ≤256-px WebP thumbnail of an image, EXIF orientation applied, transparency on the model's background ({@link makeDerived}). */
+export function makeThumb(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS): Promise<Buffer> {
+  return makeDerived(bytes, maxPixels, THUMB_SIZE, THUMB_MIN_SIDE, 75);
+}
+
+/** The ≤1024-px WebP preview of an image, EXIF orientation applied, transparency on the model's background ({@link makeDerived}). */
 export function makePreview(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS): Promise<Buffer> {
-  return sharp(bytes, strictInput(maxPixels)).rotate().flatten({ background: TRANSPARENT_BACKGROUND }).resize(PREVIEW_SIZE, PREVIEW_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 82, effort: 2 }).toBuffer();
+  return makeDerived(bytes, maxPixels, PREVIEW_SIZE, PREVIEW_MIN_SIDE, 82);
 }
 
 /**
