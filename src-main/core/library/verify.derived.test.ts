@@ -1,4 +1,4 @@
-/** Thumbnails and previews of unusual shapes: a strip keeps a readable short side. */
+/** Thumbnails and previews of unusual shapes and sizes: a strip keeps a readable short side, a tiny picture is kept exactly. */
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -11,6 +11,11 @@ const photo = fs.readFileSync(path.join(DEV_IMAGES, '9000010.jpg'));
 async function size(bytes: Buffer): Promise<[number, number]> {
   const m = await sharp(bytes).metadata();
   return [m.width!, m.height!];
+}
+
+/** The RGB pixels of a picture (the thumbnail's decode: orientation applied, no alpha). */
+async function rgb(bytes: Buffer): Promise<Buffer> {
+  return sharp(bytes).rotate().removeAlpha().raw().toBuffer();
 }
 
 describe('thumbnails and previews of strips', () => {
@@ -63,5 +68,29 @@ describe('thumbnails and previews of strips', () => {
     // 8:1 exactly reaches the minimum, fitted whole; a longer one is cropped.
     expect(derivedBox(2048, 256, 256, THUMB_MIN_SIDE)).toEqual({ width: 256, height: 32 });
     expect(derivedBox(4096, 256, 256, THUMB_MIN_SIDE)).toEqual({ width: 256, height: 32 });
+  });
+});
+
+describe('thumbnails of tiny pictures', () => {
+  it('are the picture exactly (lossless), not a lossy re-encode', async () => {
+    for (const side of [2, 8, 64, 256]) {
+      // Noisy colour pixels: what WebP's lossy 4:2:0 encoding changes most.
+      const raw = Buffer.alloc(side * side * 3);
+      for (let i = 0; i < raw.length; i++) raw[i] = (i * 7919 + (i >> 3) * 104729) % 256;
+      const png = await sharp(raw, { raw: { width: side, height: side, channels: 3 } }).png().toBuffer();
+      const thumb = await makeThumb(png);
+      expect(await size(thumb)).toEqual([side, side]);
+      expect((await rgb(thumb)).equals(raw)).toBe(true);
+      // A preview made for it (not its own preview: it has transparency, say) is exact too.
+      expect((await rgb(await makePreview(png))).equals(raw)).toBe(true);
+    }
+  });
+
+  it('a picture larger than the thumbnail still gets a lossy thumbnail', async () => {
+    const thumb = await makeThumb(photo);
+    const meta = await sharp(thumb).metadata();
+    expect(meta.format).toBe('webp');
+    // A lossless 256-px photo would be several times larger than the ~10 KB lossy one.
+    expect(thumb.length).toBeLessThan(40_000);
   });
 });

@@ -360,7 +360,9 @@ export function derivedBox(width: number, height: number, size: number, minSide:
 
 /**
  * A thumbnail or preview: EXIF orientation applied, transparency on the model's background, sized by
- * {@link derivedBox}.
+ * {@link derivedBox}. A picture no larger than the thumbnail is stored losslessly: a lossy re-encode
+ * of a tiny picture (WebP's 4:2:0 chroma halves an 8×8 one's colour resolution) visibly differs
+ * from the original the curator is judging, and lossless costs little at that size.
  */
 async function makeDerived(bytes: Buffer, maxPixels: number, size: number, minSide: number, quality: number): Promise<Buffer> {
   const input = strictInput(maxPixels);
@@ -369,11 +371,12 @@ async function makeDerived(bytes: Buffer, maxPixels: number, size: number, minSi
   const height = meta.autoOrient?.height ?? meta.height;
   if (!width || !height) throw new Error('no image dimensions in the header');
   const box = derivedBox(width, height, size, minSide);
+  const lossless = Math.max(width, height) <= THUMB_SIZE;
   return sharp(bytes, input)
     .rotate()
     .flatten({ background: TRANSPARENT_BACKGROUND })
     .resize(box.width, box.height, { fit: 'cover', position: 'centre' })
-    .webp({ quality, effort: 2 })
+    .webp(lossless ? { lossless: true, effort: 2 } : { quality, effort: 2 })
     .toBuffer();
 }
 
