@@ -18,6 +18,7 @@ import type { ThresholdSketch } from '../../../src-shared/domain/thresholdSketch
 import { noun } from '../../../src-shared/domain/words';
 import { LabelHistogramChart } from '../../components/SvgCharts';
 import { setPrefs, usePrefs } from './prefs';
+import { ExportTally } from './ExportTally';
 
 const THUMB_PX = 14;
 
@@ -276,6 +277,7 @@ export function ThresholdSlider() {
         <span>
           Exports use p(bad) ≥ <b>{fmtT(inForce.threshold)}</b> <span className="muted">({THRESHOLD_SOURCE_WORD[inForce.source]})</span>
         </span>
+        <ExportTally runId={scores.runId} threshold={inForce.threshold} sketch={sketch} />
         {!sameAsExport && (
           <button type="button" className="btn btn--small btn--primary" onClick={() => void store.getState().useThresholdForExport(draft)} data-testid="threshold-use-for-export" {...keepFocus}>
             Use {fmtT(draft)} for export
