@@ -72,6 +72,43 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
   }
 }
 
+/** How long {@link checkDatabaseFile} waits for a lock before leaving the file to openDatabase. */
+const CHECK_WAIT_MS = 1_000;
+
+/**
+ * Refuse, before anything of the library is made beside it (its folders, the owner lock), a database
+ * file that openDatabase refuses unchanged: one another program made ({@link checkOurs}), one of a
+ * newer Quality Curator, or a file that is no database at all or is damaged. A file that is not there,
+ * or empty, is a new library's. Read as openDatabase reads it before changing anything: through a
+ * read-write connection, because a read-only one leaves a WAL database's -wal and -shm behind
+ * while the last read-write one to close removes them. Anything else that keeps it from opening (a
+ * lock past a short wait, no permission, a read-only disk) is left to openDatabase, which words it.
+ */
+export function checkDatabaseFile(file: string): void {
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(file, { throwIfNoEntry: false });
+  } catch {
+    return;
+  }
+  if (!st?.isFile() || st.size === 0) return;
+  let db: Db;
+  try {
+    db = new Database(file, { fileMustExist: true, timeout: CHECK_WAIT_MS });
+  } catch {
+    return;
+  }
+  try {
+    checkNotNewer(db, file, LATEST_SCHEMA_VERSION);
+    checkOurs(db, file);
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (e instanceof QcError || code === 'SQLITE_NOTADB' || (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT'))) throw databaseOpenError(file, e, CHECK_WAIT_MS);
+  } finally {
+    db.close();
+  }
+}
+
 /** The connections this process opened (closed ones are dropped as they are met). */
 const openHere = new Set<Db>();
 

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { QcError } from '../../../src-shared/contract/errors';
-import type { Db } from '../db/open';
+import { checkDatabaseFile, type Db } from '../db/open';
 import { checkWritableFolder, unwritableFolder } from '../db/openErrors';
 import { fsCode, makeDir, userFsError } from '../fsSafe';
 import { libraryPaths, type LibraryPaths } from '../paths';
@@ -43,7 +43,8 @@ export function filesFor(hash: string, format: string): StoredFiles {
  * refuses new folders), a read-only file system, no permission or a full disk is refused with a
  * `bad_input` naming the folder and why, ending in what to do ("Choose another folder."); so is a
  * library whose own folders ({@link LIBRARY_FOLDERS}) are there as a link or a file
- * ({@link checkLibraryFolders}).
+ * ({@link checkLibraryFolders}), and one whose `library.sqlite` openDatabase would refuse unchanged
+ * (another program's database: db/open.ts {@link checkDatabaseFile}), before its folders are made.
  */
 export function checkLibraryFolder(root: string): void {
   let st: fs.Stats | undefined;
@@ -62,6 +63,7 @@ export function checkLibraryFolder(root: string): void {
   }
   checkWritableFolder(root);
   checkLibraryFolders(root);
+  checkDatabaseFile(libraryPaths(root).db);
 }
 
 /**
