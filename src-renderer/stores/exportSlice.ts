@@ -10,6 +10,21 @@ import { cleanMirrors, type MirrorRow, type Slice } from './types';
 import { countOf } from '../../src-shared/domain/words';
 import { unfinishedTagMergeText } from '../../src-shared/domain/library';
 
+/**
+ * A bundle file's name as the job bar and the toasts show it (the name the library gives the
+ * bundle): the last part of its path or URL, without the folders (nor a URL's query or fragment).
+ */
+export function shownFileName(source: string): string {
+  const typed = source.trim();
+  const path = /^https?:\/\//iu.test(typed) ? typed.replace(/[?#].*$/su, '') : typed;
+  return path.split(/[\\/]+/u).filter(Boolean).at(-1) ?? typed;
+}
+
+/** "bundle b.tsv (id 3)", or "bundle 3" when its name is not known here. */
+function bundleLabel(name: string | null, id: number): string {
+  return name ? `bundle ${name} (id ${id})` : `bundle ${id}`;
+}
+
 export interface ExportForm {
   outDir: string;
   scope: 'library' | 'bundle';
@@ -149,7 +164,7 @@ export const exportSlice: Slice<ExportSlice> = (set, get) => ({
       idKey: 'exportJobId',
       method: 'export.tags',
       args: { outDir, ...(bundleId !== undefined && { bundleId }) },
-      label: 'Export tags',
+      label: bundleId === undefined ? 'Export tags of the library' : `Export tags of ${bundleLabel(get().sources?.bundles.find((b) => b.id === bundleId)?.name ?? null, bundleId)}`,
       context: 'Export',
       keep: (summary) => ({ lastExport: summary }),
       success: (summary) =>
@@ -180,10 +195,10 @@ export const exportSlice: Slice<ExportSlice> = (set, get) => ({
       idKey: 'classifyJobId',
       method: 'ml.classify',
       args,
-      label: 'Classify bundle',
+      label: `Classify ${shownFileName(source)}`,
       context: 'Classify',
       keep: (summary) => ({ lastClassify: summary }),
-      success: (summary) => `Classified ${countOf(summary.images, 'image')} of bundle ${summary.bundle_id}: ${summary.tagged_bad} tagged bad`,
+      success: (summary) => `Classified ${countOf(summary.images, 'image')} of ${bundleLabel(shownFileName(source), summary.bundle_id)}: ${summary.tagged_bad} tagged bad`,
       // Its images and its bundle are now in the library (Review's "From" filter, the bundle picker).
       after: () => get().libraryChanged(),
     });
