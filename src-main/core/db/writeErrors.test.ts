@@ -95,6 +95,36 @@ describe('a library database that can only be read', () => {
       expect(db.prepare('SELECT COUNT(*) FROM settings').pluck().get()).toBe(2);
     });
 
+    it('answers read_only from iterate, whose rows (and errors) come at each next(); a loop left early still ends the statement', () => {
+      const db = refusingWrites();
+      const rows = db.prepare("INSERT INTO settings (key, value) VALUES ('k', '1') RETURNING key").iterate();
+      expect(qcError(() => rows.next()).toJSON()).toEqual({ code: 'read_only', message: message() });
+      expect(qcError(() => [...db.prepare("INSERT INTO settings (key, value) VALUES ('k', '1') RETURNING key").iterate()]).toJSON()).toEqual({ code: 'read_only', message: message() });
+      // Reads by iterate go on, for…of included, and one left early frees the connection for the next statement.
+      db.pragma('query_only = OFF');
+      db.exec("INSERT INTO settings (key, value) VALUES ('a', '1'), ('b', '2'), ('c', '3')");
+      const seen: string[] = [];
+      for (const key of db.prepare('SELECT key FROM settings ORDER BY key').pluck().iterate()) {
+        seen.push(key as string);
+        if (seen.length === 2) break;
+      }
+      expect(seen).toEqual(['a', 'b']);
+      db.prepare("INSERT INTO settings (key, value) VALUES ('d', '4')").run();
+      expect([...db.prepare('SELECT key FROM settings ORDER BY key').pluck().iterate()]).toEqual(['a', 'b', 'c', 'd']);
+    });
+
+    it('answers disk_full from iterate when the database cannot grow', () => {
+      const db = open(file);
+      // SQLite's own limit on the file's pages: the write fails as on a full disk (SQLITE_FULL).
+      db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+      const big = 'x'.repeat(64 * 1024);
+      const rows = db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) RETURNING key').iterate('big', big);
+      const e = qcError(() => rows.next());
+      expect(e.code).toBe('disk_full');
+      expect((e as Error & { cause?: { code?: string } }).cause?.code).toBe('SQLITE_FULL');
+      expect(db.prepare('SELECT COUNT(*) FROM settings').pluck().get()).toBe(0);
+    });
+
     it('leaves other errors as SQLite gave them (callers that look at their code still can)', () => {
       const db = open(file);
       db.prepare('INSERT INTO settings (key, value) VALUES (?, ?)').run('k', '1');

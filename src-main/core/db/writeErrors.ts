@@ -23,7 +23,30 @@ function guarded(fn: Fn, translate: (e: unknown) => unknown): Fn {
   };
 }
 
-/** Make `db`'s statements (prepared from now on), exec, pragma and transactions answer write failures with databaseWriteError. */
+/**
+ * `rows` with the errors of its next(), return() and throw() passed through `translate`; iterable
+ * itself (for…of), and a loop left early still ends the statement (return()).
+ */
+function guardedIterator(rows: Iterator<unknown>, translate: (e: unknown) => unknown): IterableIterator<unknown> {
+  const call = <R>(f: () => R): R => {
+    try {
+      return f();
+    } catch (e) {
+      throw translate(e);
+    }
+  };
+  const guarded: IterableIterator<unknown> = {
+    next: (...a: [] | [unknown]) => call(() => rows.next(...a)),
+    [Symbol.iterator]() {
+      return guarded;
+    },
+  };
+  if (rows.return) guarded.return = (value?: unknown) => call(() => rows.return!(value));
+  if (rows.throw) guarded.throw = (e?: unknown) => call(() => rows.throw!(e));
+  return guarded;
+}
+
+/** Make `db`'s statements (prepared from now on: run, get, all, and iterate's rows), exec, pragma and transactions answer write failures with databaseWriteError. */
 export function translateWriteErrors(db: Db, file: string): void {
   const translate = (e: unknown) => databaseWriteError(file, e);
   const prepare = db.prepare.bind(db) as unknown as Fn;
@@ -41,6 +64,18 @@ export function translateWriteErrors(db: Db, file: string): void {
         }
       };
     }
+    // iterate steps the statement at each next() of the iterator it returns, not in the call: a
+    // write refused (an `INSERT … RETURNING` read row by row) or a read failing on a full disk
+    // throws there, so the iterator's own methods are guarded too.
+    statement.iterate = function (this: unknown, ...a: unknown[]) {
+      let rows: Iterator<unknown>;
+      try {
+        rows = proto.iterate!.apply(this, a) as Iterator<unknown>;
+      } catch (e) {
+        throw translate(e);
+      }
+      return guardedIterator(rows, translate);
+    };
     return statement;
   }) as unknown as Db['prepare'];
   db.exec = guarded(db.exec.bind(db) as unknown as Fn, translate) as unknown as Db['exec'];
