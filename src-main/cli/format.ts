@@ -1,6 +1,7 @@
 /** Human-readable output of the CLI (the --json forms print the results as they are). */
-import { FAILURE_REASONS, importCountNotes, NO_ENCODING, skippedFilesText, splitFailureReasons, type FailureReason, type BundleRow, type FailureRow, type ImportRow, type ImportSummary, type LabelBatchResult, type LibraryStatus, unfinishedTagMergeText } from '../../src-shared/domain/library';
+import { FAILURE_REASONS, importCountNotes, NO_ENCODING, skippedFilesText, splitFailureReasons, type FailureReason, type BundleRow, type FailureRow, type ImportRow, type ImportSummary, type LabelBatchResult, type LibraryStatus, unfinishedTagMergeText, tagMergeCounts, tagMergeNotes } from '../../src-shared/domain/library';
 import { countOf, noun } from '../../src-shared/domain/words';
+import type { TagImportSummary } from '../../src-shared/contract/handlers';
 
 /**
  * Characters that must not reach a terminal raw from a name the user (or a file) chose: C0 and C1
@@ -60,6 +61,11 @@ export function formatImport(s: ImportSummary): string {
     ...importProblemLines(s),
     `  ${s.network_requests} network requests in ${s.seconds.toFixed(1)} s`,
   ].join('\n');
+}
+
+/** `qc import` of tag files: the predictions merged, then a line for each note (curator labels carried). */
+export function formatTagMerge(r: TagImportSummary): string {
+  return [tagMergeCounts(r), ...tagMergeNotes(r).map((note) => `  ${note}`)].join('\n');
 }
 
 export function formatStatus(s: LibraryStatus): string {

@@ -8,13 +8,13 @@ import path from 'node:path';
 import { Command, Option, type HelpContext } from 'commander';
 import { QcError, describeError, toErrorShape, type QcErrorShape } from '../../src-shared/contract/errors';
 import { parseLabelValue, type RatingClass } from '../../src-shared/domain/label';
-import { IMPORT_KINDS, tagMergeText } from '../../src-shared/domain/library';
+import { IMPORT_KINDS } from '../../src-shared/domain/library';
 import type { ImportArgs } from '../../src-shared/contract/handlers';
 import type { Core } from '../core/app';
 import { parseMirror, tagFilesAt } from '../core/library/importer';
 import { importTagsInParts } from '../core/ml/tagImport';
 import { libraryPaths } from '../core/paths';
-import { formatFailures, formatImport, formatLabelBatch, formatSources, formatStatus } from './format';
+import { formatFailures, formatImport, formatLabelBatch, formatSources, formatStatus, formatTagMerge } from './format';
 import { progressView } from './progress';
 import { registerMlCommands } from './ml';
 import { OTHER_FOLDER_HINT, openLibraryForCli, registerServeCommand } from './serve';
@@ -169,7 +169,7 @@ export function buildProgram(): Command {
           cmd,
           (core, signal, onProgress) =>
             importTagsInParts(tagFiles, o.run, signal, (part, runId) => core.call('ml.importTags', { files: part, ...(runId !== undefined && { runId }) }, { signal, onProgress })),
-          tagMergeText,
+          formatTagMerge,
         );
         return;
       }

@@ -89,6 +89,14 @@ export interface TagImportSummary {
   /** Rows without a prediction (imclass NA). */
   skipped: number;
   /**
+   * The files' curator rows (final tags whose `source` is curator: another library's curator
+   * decided the tag), made curator labels of this library's images: `labelled` set (one undoable
+   * curator batch), `unchanged` the same curator label already, `conflicts` a different curator
+   * label here (kept: never overwritten), `not_here` no image of that URL in this library. Absent
+   * when the files have none.
+   */
+  curator?: { rows: number; labelled: number; unchanged: number; conflicts: number; not_here: number };
+  /**
    * Cancelled while its predictions were being written: the counts are of what was merged (it
    * stays; importing the files again merges the rest). Absent when it ran to its end.
    */

@@ -186,9 +186,30 @@ export function splitFailureReasons(s: Pick<ImportSummary, 'failures_by_reason' 
   return { urls: bySize(urls), input: bySize(input) };
 }
 
-/** What a merge of tag files did, in one sentence: `qc import` prints it, the Library screen's toast says it. */
+/**
+ * What a merge of tag files did, in one sentence: `qc import` prints it (cli/format.ts
+ * formatTagMerge, a line a note), the Library screen's toast says it.
+ */
 export function tagMergeText(r: TagImportSummary): string {
+  return [tagMergeCounts(r), ...tagMergeNotes(r)].join('; ');
+}
+
+/** The predictions a merge of tag files stored, by where they went. */
+export function tagMergeCounts(r: TagImportSummary): string {
   return `${countOf(r.rows, 'tag row')} from ${countOf(r.files, 'file')} into run ${r.run_id}: ${countOf(r.local, 'prediction')} of images here (${r.heldout_kept} of them kept as the run scored them out of fold), ${r.remote} by URL only (image not here), ${r.skipped} without a prediction`;
+}
+
+/** What else a merge of tag files did: the curator labels its curator rows carried. */
+export function tagMergeNotes(r: TagImportSummary): string[] {
+  const c = r.curator;
+  return [
+    // A curator's decisions carried from the library that exported the file (ml/tagImport.ts).
+    ...(c
+      ? [
+          `${countOf(c.rows, 'curator row')} (a curator's label decided the tag): ${c.labelled} made ${noun(c.labelled, "a curator's label", "curators' labels")} here, ${c.unchanged} already so, ${c.conflicts} conflicting (this library's curator labelled ${noun(c.conflicts, 'it', 'them')} otherwise: kept)${c.not_here ? `, ${countOf(c.not_here, 'URL')} with no image here` : ''}${c.labelled ? ' (qc undo reverts them)' : ''}`,
+        ]
+      : []),
+  ];
 }
 
 /**

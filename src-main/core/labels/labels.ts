@@ -159,6 +159,26 @@ export class LabelService {
   }
 
   /**
+   * A curator's decisions carried from elsewhere (the curator rows of a tag file another library
+   * exported: ml/tagImport.ts), each image with its own label, as one undoable curator batch. A
+   * different curator label already here (a cleared one included) is the library's own decision:
+   * it is kept, and its image listed in `conflicts`. Joins the caller's transaction when there is one.
+   */
+  carry(labels: ReadonlyMap<number, Label>): LabelBatchResult & { conflicts: number[] } {
+    return this.db.transaction(() => {
+      const writer = this.batchWriter('curator');
+      let unchanged = 0;
+      const conflicts: number[] = [];
+      for (const [id, label] of labels) {
+        const cur = this.q.get.get(id);
+        if (cur?.origin === 'curator' && cur.label !== label) conflicts.push(id);
+        else if (!writer.write(id, label, 'curator')) unchanged++;
+      }
+      return { ...writer.result(unchanged), conflicts };
+    }).immediate();
+  }
+
+  /**
    * Undo curator batch `batchId` (else the newest curator batch not undone yet) by appending a
    * reverting batch. Refused (`conflict`, nothing written) when the batch is undone already, or when
    * one of its images no longer has the label it set, or a later curator change (not undone) set it

@@ -13,6 +13,11 @@
  * the rows in transactions of a few thousand. A file is opened and read in lines like the library's input
  * lists (library/sources.ts openInputFile, parse.ts inputLines): regular files only, at most
  * MAX_INPUT_BYTES, and a line over 1 MB is refused with its number without being held in memory.
+ *
+ * A final-tags row whose `source` is curator carries another library's curator decision (its
+ * imclass: bad, or NA for good; `label` too where the file has it, which must agree): once the
+ * predictions are written, those of images here become this library's curator labels, in one
+ * undoable curator batch (labels.ts LabelService.carry), a different curator label here kept.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,6 +27,8 @@ import { MAX_INPUT_BYTES } from '../library/importer';
 import { describeLongLine, inputLines, isTagHeader, LONE_CR_REFUSAL, tagFileEncoding, tsvCells, urlRefusal, type ReadAt } from '../library/parse';
 import { openInputFile } from '../library/sources';
 import type { Db } from '../db/open';
+import { LabelService } from '../labels/labels';
+import type { Label } from '../../../src-shared/domain/label';
 import type { ImportArgs, TagImportSummary } from '../../../src-shared/contract/handlers';
 import { MAX_TAG_FILES } from '../../../src-shared/contract/schemas';
 import { isHttpUrl, noImportSummary, type ImportSummary } from '../../../src-shared/domain/library';
@@ -57,6 +64,21 @@ function pBadOf(cells: string[], col: { pBad: number; imclass: number; confidenc
 }
 
 /**
+ * The curator's label a final-tags row carries (source curator: a curator's good or bad label
+ * decided the tag, domain/tags.ts finalTag), else null. Such a row that says neither, or whose
+ * `label` cell disagrees with its tag, is refused: it would make a wrong curator label.
+ */
+function curatorOf(cells: string[], col: { imclass: number; source: number; label: number }, where: string): Label | null {
+  if (col.source < 0 || (cells[col.source] ?? '').trim() !== 'curator') return null;
+  const imclass = (cells[col.imclass] ?? '').trim();
+  const label: Label | null = imclass === 'bad' ? 'bad' : imclass === 'NA' ? 'good' : null;
+  if (!label) throw new QcError('bad_input', `${where}: a curator row's imclass "${imclass}" is not bad or NA (a curator's good)`);
+  const given = col.label < 0 ? '' : (cells[col.label] ?? '').trim();
+  if (given && given !== label) throw new QcError('bad_input', `${where}: a curator row's label "${given}" disagrees with its imclass "${imclass}"`);
+  return label;
+}
+
+/**
  * A data row of a tag file: its URL and p(bad), or null when the row has none (NA, no prediction),
  * and what it says of the image (null where the file has no such column or the cell is empty).
  */
@@ -66,6 +88,8 @@ interface TagRow {
   identifier: string | null;
   dataObjectVersionID: string | null;
   ancestry: string | null;
+  /** A curator row's label (source curator), else null. */
+  curator: Label | null;
 }
 
 /** The columns of a tag file's row that say which EOL media it is (BUNDLE_COLUMNS but the URL). */
@@ -77,7 +101,7 @@ const ID_COLUMNS = ['identifier', 'dataObjectVersionID', 'ancestry'] as const;
  * URL or with a bad number). Reads the file again from its start each time it is called.
  */
 function* tagRows(read: ReadAt, file: string): Generator<TagRow> {
-  let col: { url: number; pBad: number; imclass: number; confidence: number; ids: number[] } | null = null;
+  let col: { url: number; pBad: number; imclass: number; confidence: number; ids: number[]; source: number; label: number } | null = null;
   // Decoded as the sniffing that told it a tag file decodes it (UTF-16 by its byte order mark, else UTF-8).
   for (const l of inputLines(read, tagFileEncoding(read), { lenient: true })) {
     const lineNo = l.line;
@@ -94,6 +118,9 @@ function* tagRows(read: ReadAt, file: string): Generator<TagRow> {
         imclass: cols.lastIndexOf('imclass'),
         confidence: cols.lastIndexOf('confidence'),
         ids: ID_COLUMNS.map((c) => cols.indexOf(c)),
+        // Final tags' own columns (a bundle's column of that name is written `source (input)`).
+        source: cols.lastIndexOf('source'),
+        label: cols.indexOf('label'),
       };
       continue;
     }
@@ -107,7 +134,7 @@ function* tagRows(read: ReadAt, file: string): Generator<TagRow> {
     if (refused) throw new QcError('bad_input', `${file}:${lineNo}: ${refused}`);
     // Written by tsvCell (a formula-like cell escaped with a leading '), read back as it was.
     const [identifier, dataObjectVersionID, ancestry] = col.ids.map((at) => (at < 0 ? null : readTsvCell((cells[at] ?? '').trim()) || null));
-    yield { url, p: pBadOf(cells, col, `${file}:${lineNo}`), identifier: identifier!, dataObjectVersionID: dataObjectVersionID!, ancestry: ancestry! };
+    yield { url, p: pBadOf(cells, col, `${file}:${lineNo}`), identifier: identifier!, dataObjectVersionID: dataObjectVersionID!, ancestry: ancestry!, curator: curatorOf(cells, col, `${file}:${lineNo}`) };
   }
   if (!col) throw new QcError('bad_input', `${file}:1: empty file, not a tag file`);
 }
@@ -160,6 +187,9 @@ export async function importTagFiles(db: Db, files: string[], runId: number, sig
   const filesKey = JSON.stringify(files);
   db.prepare('INSERT OR IGNORE INTO unfinished_tag_merges (run_id, files) VALUES (?, ?)').run(runId, filesKey);
   const summary: TagImportSummary = { run_id: runId, files: 0, rows: 0, local: 0, heldout_kept: 0, remote: 0, skipped: 0 };
+  // The curator rows' labels by URL (a URL given twice: its last row's, as its prediction).
+  const curatorRows = new Map<string, Label>();
+  let curatorRowCount = 0;
   type Row = TagRow & { p: number; file: string };
   // IMMEDIATE: each row is read (its URL's image) before it is written; a deferred transaction
   // would fail at once with "database is locked" when another process writes meanwhile.
@@ -186,6 +216,10 @@ export async function importTagFiles(db: Db, files: string[], runId: number, sig
       let batch: Row[] = [];
       await readFile(file, (row) => {
         summary.rows++;
+        if (row.curator) {
+          curatorRowCount++;
+          curatorRows.set(row.url, row.curator);
+        }
         if (row.p === null) summary.skipped++;
         else batch.push({ ...row, p: row.p, file });
         if (batch.length >= BATCH) {
@@ -214,8 +248,31 @@ export async function importTagFiles(db: Db, files: string[], runId: number, sig
     throw e;
   }
   flush(read);
+  if (curatorRowCount) summary.curator = { rows: curatorRowCount, ...carryCuratorLabels(db, curatorRows, imageOf) };
   db.prepare('DELETE FROM unfinished_tag_merges WHERE run_id = ? AND files = ?').run(runId, filesKey);
   return summary;
+}
+
+/**
+ * The curator rows' labels made curator labels of the images here (LabelService.carry: one undoable
+ * curator batch, a different curator label here kept), after the predictions: a merge stopped
+ * before its end carries none. Counted by image (two URLs of one image: the later row's label),
+ * and the URLs with no image here.
+ */
+function carryCuratorLabels(db: Db, byUrl: ReadonlyMap<string, Label>, imageOf: { get(url: string): { image_id: number } | undefined }): Omit<NonNullable<TagImportSummary['curator']>, 'rows'> {
+  return db
+    .transaction(() => {
+      const byImage = new Map<number, Label>();
+      let notHere = 0;
+      for (const [url, label] of byUrl) {
+        const img = imageOf.get(url);
+        if (img) byImage.set(img.image_id, label);
+        else notHere++;
+      }
+      const r = new LabelService(db).carry(byImage);
+      return { labelled: r.changed.length, unchanged: r.unchanged, conflicts: r.conflicts.length, not_here: notHere };
+    })
+    .immediate();
 }
 
 /**
@@ -254,12 +311,28 @@ export async function importTagsInParts(
       );
     }
     runId = r.run_id;
-    total = total && { run_id: r.run_id, files: total.files + r.files, rows: total.rows + r.rows, local: total.local + r.local, heldout_kept: total.heldout_kept + r.heldout_kept, remote: total.remote + r.remote, skipped: total.skipped + r.skipped, ...(r.cancelled && { cancelled: true }) };
+    total = total && {
+      run_id: r.run_id,
+      files: total.files + r.files,
+      rows: total.rows + r.rows,
+      local: total.local + r.local,
+      heldout_kept: total.heldout_kept + r.heldout_kept,
+      remote: total.remote + r.remote,
+      skipped: total.skipped + r.skipped,
+      ...sumOf('curator', total.curator, r.curator, (a, b) => ({ rows: a.rows + b.rows, labelled: a.labelled + b.labelled, unchanged: a.unchanged + b.unchanged, conflicts: a.conflicts + b.conflicts, not_here: a.not_here + b.not_here })),
+      ...(r.cancelled && { cancelled: true }),
+    };
     total ??= r;
     if (r.cancelled) break;
   }
   if (!total) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
   return total;
+}
+
+/** An optional part of two parts' summaries, added: present when either has it. */
+function sumOf<K extends string, T>(key: K, a: T | undefined, b: T | undefined, add: (a: T, b: T) => T): Partial<Record<K, T>> {
+  const sum = a && b ? add(a, b) : (a ?? b);
+  return (sum === undefined ? {} : { [key]: sum }) as Partial<Record<K, T>>;
 }
 
 /**

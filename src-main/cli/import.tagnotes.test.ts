@@ -1,0 +1,48 @@
+/**
+ * What `qc import` of a tag file says besides its predictions, in text and in --json: the curator
+ * rows it made curator labels (and those it kept as this library's own). A real process over a
+ * seeded library.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, tempDir, linesWriter } from '../../test-support/fixtures';
+import { SEED_URL_PREFIX, seedLibrary } from '../../test-support/seedLibrary';
+import { qcNodeArgs } from '../../test-support/qcProcess';
+
+let dir: string;
+let dataDir: string;
+
+function qc(...args: string[]) {
+  const r = spawnSync(process.execPath, [...qcNodeArgs(), '--data', dataDir, ...args], { cwd: REPO_ROOT, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(async () => {
+  dir = tempDir('qc-cli-tagnotes-');
+  const lib = seedLibrary({ images: 6, runs: 1, dataDir: path.join(dir, 'data') });
+  dataDir = lib.dataDir;
+  await lib.core.call('labels.set', { imageIds: [2], label: 'bad' });
+  await lib.core.close();
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('qc import of a tag file: what it says besides the predictions', () => {
+  const header = 'image_id\teolMediaURL\tlabel\tlabel_origin\timclass\tconfidence\tsource\tp_bad';
+
+  it("curator rows: how many, how many became this library's curator labels, were so already, or conflicted", () => {
+    const f = linesWriter(dir)('cur_finaltags.tsv', [
+      header,
+      `1\t${SEED_URL_PREFIX}1.jpg\tgood\tcurator\tNA\t\tcurator\t0.900000`,
+      `2\t${SEED_URL_PREFIX}2.jpg\tgood\tcurator\tNA\t\tcurator\t0.900000`,
+      `3\t${SEED_URL_PREFIX}3.jpg\t\t\tbad\t0.900000\tmodel\t0.900000`,
+    ]);
+    const text = qc('import', f);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout.split('\n')[1]).toBe("  2 curator rows (a curator's label decided the tag): 1 made a curator's label here, 0 already so, 1 conflicting (this library's curator labelled it otherwise: kept) (qc undo reverts them)");
+    const json = qc('import', f, '--json');
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout).curator).toEqual({ rows: 2, labelled: 0, unchanged: 1, conflicts: 1, not_here: 0 });
+  });
+});
