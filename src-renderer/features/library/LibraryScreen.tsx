@@ -293,7 +293,7 @@ function StatusCard() {
             <tbody>
               {classes.map(([c, n]) => (
                 <tr key={c}>
-                  <td>class {c}</td>
+                  <th scope="row">class {c}</th>
                   <td className="num">{fmtInt(n)}</td>
                   <td className="bar-cell">
                     <div className="hbar" style={{ width: `${(n / maxClass) * 100}%` }} />
@@ -310,7 +310,7 @@ function StatusCard() {
               <tbody>
                 {reasons.map(([r, n]) => (
                   <tr key={r} title={FAILURE_REASONS[r]}>
-                    <td>{r}</td>
+                    <th scope="row">{r}</th>
                     <td className="num">{fmtInt(n)}</td>
                   </tr>
                 ))}

@@ -64,9 +64,9 @@ export function KeyHelp() {
           <tbody>
             {KEY_HELP.map(([k, what]) => (
               <tr key={k}>
-                <td>
+                <th scope="row">
                   <kbd>{k}</kbd>
-                </td>
+                </th>
                 <td>{what}</td>
               </tr>
             ))}

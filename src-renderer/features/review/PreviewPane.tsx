@@ -286,7 +286,7 @@ function Details({ d }: { d: ImageDetail }) {
           <tbody>
             {signals.map((s) => (
               <tr key={s.key} title={s.hint}>
-                <td>{s.name}</td>
+                <th scope="row">{s.name}</th>
                 <td className="num" data-testid={`signal-${s.key}`}>
                   {s.value}
                 </td>
@@ -404,7 +404,7 @@ function WhyThisScore({ attribution, shown }: { attribution: NonNullable<ImageDe
           <tbody>
             {strong.map((p) => (
               <tr key={p.name} data-testid={`attribution-${p.name}`}>
-                <td>{words(p.name)}</td>
+                <th scope="row">{words(p.name)}</th>
                 <td className="num">{p.logit > 0 ? `+${p.logit.toFixed(2)} towards bad` : `${p.logit.toFixed(2)} towards good`}</td>
               </tr>
             ))}

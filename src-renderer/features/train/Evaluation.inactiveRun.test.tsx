@@ -17,7 +17,7 @@ describe('the thresholds of a run that is not the active one', () => {
       return within(choices).getByTestId('threshold-in-force');
     });
     // qc run words it 'once active, exports would use' for a run that is not active: exports use the active run.
-    expect(row.querySelector('td')!.textContent).toBe('once active, exports would use');
+    expect(within(row).getByRole('rowheader').textContent).toBe('once active, exports would use');
     expect(screen.getByTestId('threshold-choices').textContent).toContain('Make this run active to use one of its thresholds.');
     // Archived, it is offered no "Make active" (the core refuses it): the note says to restore it first.
     await s().setShowArchived(true);
@@ -28,6 +28,6 @@ describe('the thresholds of a run that is not the active one', () => {
     // The active run's own row still says what exports use.
     s().showRun(s().activeRunId!);
     await until(() => expect(screen.getByTestId('threshold-choices').textContent).toContain(`Thresholds of run ${s().activeRunId}`));
-    expect(within(screen.getByTestId('threshold-choices')).getByTestId('threshold-in-force').querySelector('td')!.textContent).toBe('exports use');
+    expect(within(within(screen.getByTestId('threshold-choices')).getByTestId('threshold-in-force')).getByRole('rowheader').textContent).toBe('exports use');
   });
 });

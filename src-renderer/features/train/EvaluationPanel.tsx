@@ -211,7 +211,7 @@ function ThresholdChoices({ run }: { run: RunSummary }) {
   };
   const row = (kind: string, testId: string, value: number | null, what: string) => (
     <tr data-testid={testId} data-value={value ?? ''}>
-      <td>{kind}</td>
+      <th scope="row">{kind}</th>
       <td className="num">{fmtT(value)}</td>
       <td className="small">{what}</td>
       <td>
@@ -254,7 +254,9 @@ function ThresholdChoices({ run }: { run: RunSummary }) {
           {inForce && (
             <tr data-testid="threshold-in-force" data-value={inForce.threshold} data-source={inForce.source}>
               {/* Exports use the active run: for another one, what they would use once it is (qc run's words). */}
-              <td title={IN_FORCE_TITLE}>{run.active ? 'exports use' : 'once active, exports would use'}</td>
+              <th scope="row" title={IN_FORCE_TITLE}>
+                {run.active ? 'exports use' : 'once active, exports would use'}
+              </th>
               <td className="num">{fmtT(inForce.threshold)}</td>
               <td className="small">{inForceWhy(inForce.source, inForce.threshold, run)}</td>
               <td />
