@@ -63,9 +63,9 @@ export function formatImport(s: ImportSummary): string {
   ].join('\n');
 }
 
-/** `qc import` of tag files: the predictions merged, then a line for each note (curator labels carried). */
+/** `qc import` of tag files: the predictions merged, then a line for each note (curator labels carried, URLs a file gave twice). */
 export function formatTagMerge(r: TagImportSummary): string {
-  return [tagMergeCounts(r), ...tagMergeNotes(r).map((note) => `  ${note}`)].join('\n');
+  return [tagMergeCounts(r), ...tagMergeNotes(r, shown).map((note) => `  ${note}`)].join('\n');
 }
 
 export function formatStatus(s: LibraryStatus): string {

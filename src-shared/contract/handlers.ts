@@ -97,6 +97,12 @@ export interface TagImportSummary {
    */
   curator?: { rows: number; labelled: number; unchanged: number; conflicts: number; not_here: number };
   /**
+   * Rows whose URL an earlier row of the same file gave (the file's last row for a URL is what is
+   * stored): `rows` of them, `conflicting` with a different prediction or curator label than the
+   * first, `first` the first few conflicting ones by file and line. Absent when none.
+   */
+  duplicate_urls?: { rows: number; conflicting: number; first: { file: string; line: number; first_line: number }[] };
+  /**
    * Cancelled while its predictions were being written: the counts are of what was merged (it
    * stays; importing the files again merges the rest). Absent when it ran to its end.
    */

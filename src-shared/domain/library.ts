@@ -188,10 +188,11 @@ export function splitFailureReasons(s: Pick<ImportSummary, 'failures_by_reason' 
 
 /**
  * What a merge of tag files did, in one sentence: `qc import` prints it (cli/format.ts
- * formatTagMerge, a line a note), the Library screen's toast says it.
+ * formatTagMerge, a line a note), the Library screen's toast says it. `show` words a file name
+ * (the CLI escapes control characters).
  */
-export function tagMergeText(r: TagImportSummary): string {
-  return [tagMergeCounts(r), ...tagMergeNotes(r)].join('; ');
+export function tagMergeText(r: TagImportSummary, show: (name: string) => string = (name) => name): string {
+  return [tagMergeCounts(r), ...tagMergeNotes(r, show)].join('; ');
 }
 
 /** The predictions a merge of tag files stored, by where they went. */
@@ -199,14 +200,20 @@ export function tagMergeCounts(r: TagImportSummary): string {
   return `${countOf(r.rows, 'tag row')} from ${countOf(r.files, 'file')} into run ${r.run_id}: ${countOf(r.local, 'prediction')} of images here (${r.heldout_kept} of them kept as the run scored them out of fold), ${r.remote} by URL only (image not here), ${r.skipped} without a prediction`;
 }
 
-/** What else a merge of tag files did: the curator labels its curator rows carried. */
-export function tagMergeNotes(r: TagImportSummary): string[] {
+/** What else a merge of tag files did: the curator labels its curator rows carried, the URLs a file gave twice. */
+export function tagMergeNotes(r: TagImportSummary, show: (name: string) => string = (name) => name): string[] {
   const c = r.curator;
+  const d = r.duplicate_urls;
   return [
     // A curator's decisions carried from the library that exported the file (ml/tagImport.ts).
     ...(c
       ? [
           `${countOf(c.rows, 'curator row')} (a curator's label decided the tag): ${c.labelled} made ${noun(c.labelled, "a curator's label", "curators' labels")} here, ${c.unchanged} already so, ${c.conflicts} conflicting (this library's curator labelled ${noun(c.conflicts, 'it', 'them')} otherwise: kept)${c.not_here ? `, ${countOf(c.not_here, 'URL')} with no image here` : ''}${c.labelled ? ' (qc undo reverts them)' : ''}`,
+        ]
+      : []),
+    ...(d
+      ? [
+          `${countOf(d.rows, 'row')} ${noun(d.rows, 'repeats', 'repeat')} a URL of an earlier row of ${noun(d.rows, 'its', 'their')} file (the last row of a URL is stored)${d.conflicting ? `, ${d.conflicting} with another prediction or label: ${d.first.map((f) => `${show(f.file)}:${f.line} (first at line ${f.first_line})`).join(', ')}${d.conflicting > d.first.length ? ', …' : ''}` : ''}`,
         ]
       : []),
   ];

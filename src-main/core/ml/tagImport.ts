@@ -18,6 +18,8 @@
  * imclass: bad, or NA for good; `label` too where the file has it, which must agree): once the
  * predictions are written, those of images here become this library's curator labels, in one
  * undoable curator batch (labels.ts LabelService.carry), a different curator label here kept.
+ * A URL a file gives twice is stored as its last row says; the first pass counts such rows and
+ * names the first ones that disagree, by file and line.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -90,7 +92,11 @@ interface TagRow {
   ancestry: string | null;
   /** A curator row's label (source curator), else null. */
   curator: Label | null;
+  line: number;
 }
+
+/** How many conflicting duplicate URLs a summary names by file and line. */
+const NAMED_DUPLICATES = 5;
 
 /** The columns of a tag file's row that say which EOL media it is (BUNDLE_COLUMNS but the URL). */
 const ID_COLUMNS = ['identifier', 'dataObjectVersionID', 'ancestry'] as const;
@@ -134,7 +140,7 @@ function* tagRows(read: ReadAt, file: string): Generator<TagRow> {
     if (refused) throw new QcError('bad_input', `${file}:${lineNo}: ${refused}`);
     // Written by tsvCell (a formula-like cell escaped with a leading '), read back as it was.
     const [identifier, dataObjectVersionID, ancestry] = col.ids.map((at) => (at < 0 ? null : readTsvCell((cells[at] ?? '').trim()) || null));
-    yield { url, p: pBadOf(cells, col, `${file}:${lineNo}`), identifier: identifier!, dataObjectVersionID: dataObjectVersionID!, ancestry: ancestry!, curator: curatorOf(cells, col, `${file}:${lineNo}`) };
+    yield { url, p: pBadOf(cells, col, `${file}:${lineNo}`), identifier: identifier!, dataObjectVersionID: dataObjectVersionID!, ancestry: ancestry!, curator: curatorOf(cells, col, `${file}:${lineNo}`), line: lineNo };
   }
   if (!col) throw new QcError('bad_input', `${file}:1: empty file, not a tag file`);
 }
@@ -166,7 +172,22 @@ export async function importTagFiles(db: Db, files: string[], runId: number, sig
   // First pass: every file read to its end, nothing written. Batches committed as they were read
   // would leave a file's first rows (and the files before it) stored by a call that reports a
   // refusal at a later line; the run's predictions, and so its final tags, must not change then.
-  for (const file of files) await readFile(file, () => {});
+  // It also finds the URLs a file gives twice: the last row is stored, the summary says so.
+  const duplicates = { rows: 0, conflicting: 0, first: [] as { file: string; line: number; first_line: number }[] };
+  for (const file of files) {
+    const seen = new Map<string, { line: number; p: number | null; curator: Label | null }>();
+    await readFile(file, (row) => {
+      const first = seen.get(row.url);
+      if (!first) {
+        seen.set(row.url, { line: row.line, p: row.p, curator: row.curator });
+        return;
+      }
+      duplicates.rows++;
+      if (first.p === row.p && first.curator === row.curator) return;
+      duplicates.conflicting++;
+      if (duplicates.first.length < NAMED_DUPLICATES) duplicates.first.push({ file, line: row.line, first_line: first.line });
+    });
+  }
 
   // Second pass: the same files, written. Only a file changed between the two passes (or a
   // cancel) can stop it part way.
@@ -249,6 +270,7 @@ export async function importTagFiles(db: Db, files: string[], runId: number, sig
   }
   flush(read);
   if (curatorRowCount) summary.curator = { rows: curatorRowCount, ...carryCuratorLabels(db, curatorRows, imageOf) };
+  if (duplicates.rows) summary.duplicate_urls = duplicates;
   db.prepare('DELETE FROM unfinished_tag_merges WHERE run_id = ? AND files = ?').run(runId, filesKey);
   return summary;
 }
@@ -320,6 +342,7 @@ export async function importTagsInParts(
       remote: total.remote + r.remote,
       skipped: total.skipped + r.skipped,
       ...sumOf('curator', total.curator, r.curator, (a, b) => ({ rows: a.rows + b.rows, labelled: a.labelled + b.labelled, unchanged: a.unchanged + b.unchanged, conflicts: a.conflicts + b.conflicts, not_here: a.not_here + b.not_here })),
+      ...sumOf('duplicate_urls', total.duplicate_urls, r.duplicate_urls, (a, b) => ({ rows: a.rows + b.rows, conflicting: a.conflicting + b.conflicting, first: [...a.first, ...b.first].slice(0, NAMED_DUPLICATES) })),
       ...(r.cancelled && { cancelled: true }),
     };
     total ??= r;
