@@ -37,6 +37,7 @@ import { AtomicFile } from '../fsSafe';
 import { readHead } from './ours';
 import { folderKey, portableStem } from './portableName';
 import { ExportStage, refuseNotOwned, type OwnedFiles } from './stage';
+import { refuseLiveExport } from './training';
 
 /** The columns EOL's bundle files carry; always present in the output, empty where unknown. */
 export const BUNDLE_COLUMNS = ['eolMediaURL', 'identifier', 'dataObjectVersionID', 'ancestry'];
@@ -444,6 +445,15 @@ async function bundleFromSnapshot(
  */
 const VERSION_OF_ROW = "(CASE WHEN TRIM(json_extract(s.raw, '$.dataObjectVersionID')) != '' THEN json_extract(s.raw, '$.dataObjectVersionID') END)";
 
+/** Whether `abs` is a stage folder (stage.ts) in which a library export writes or has written {@link LIBRARY_FILE}. */
+function writesLibraryFile(abs: string): boolean {
+  try {
+    return fs.readdirSync(abs).some((n) => n === LIBRARY_FILE || n.startsWith(`${LIBRARY_FILE}.tmp-`));
+  } catch {
+    return false; // an AtomicFile temporary, not a folder; or a stage gone meanwhile
+  }
+}
+
 /** Images read per query by {@link exportLibrary}: its memory does not grow with the library. */
 export const EXPORT_CHUNK_ROWS = 5000;
 
@@ -550,6 +560,10 @@ async function libraryFromSnapshot(
     throw e;
   }
   try {
+    // Two exports of the library into one folder: the second is refused while the first writes (as
+    // export-training refuses), not left to replace the first's file when it renames its own. Looked
+    // for once this one's own file is begun: of two that start at the same instant, at most one goes on.
+    refuseLiveExport(stage.outDir, opts.owners, (abs) => abs !== stage.dir && writesLibraryFile(abs));
     out.write(`${tsvLine([...LIBRARY_COLUMNS, ...FINAL_COLUMNS])}\n`);
     const run = opts.runId ?? -1;
     const total =

@@ -217,10 +217,21 @@ function clearOrRefuse(dir: string, owners: string): void {
   const stages = entries.filter(isStageName);
   const unfinished = stages.length > 0 && entries.every((n) => isStageName(n) || isTrainingName(n));
   if (!unfinished) throw new QcError('bad_input', 'the export folder is not empty; choose a new or empty folder', { file: dir });
-  const { live } = sweepExportTemps(dir, owners);
-  if (live.length) throw new QcError('bad_input', 'another export is writing into this folder; wait for it or choose another folder', { file: dir });
+  refuseLiveExport(dir, owners);
   // Only what that export publishes: the images folder (links inside are removed, never followed) and the lists.
   for (const n of entries.filter(isTrainingName)) fs.rmSync(path.join(dir, n), { recursive: true, force: true });
+}
+
+/**
+ * Refuse (bad_input naming `dir`) while another live export writes the same files into `dir`: a
+ * stage folder or temporary there of a process that has not ended (stage.ts sweepExportTemps, which
+ * sweeps those of ended ones first) for which `same` holds (default: any; this export's own stage
+ * is the caller's to leave out). Used by export-training and the library's final tags (tags.ts),
+ * whose second writer would otherwise replace the first's output when it renames its own.
+ */
+export function refuseLiveExport(dir: string, owners: string | null | undefined, same: (abs: string) => boolean = () => true): void {
+  const { live } = sweepExportTemps(dir, owners);
+  if (live.some(same)) throw new QcError('bad_input', 'another export is writing into this folder; wait for it or choose another folder', { file: dir });
 }
 
 /** Pictures copied between two looks at the event loop (progress out, a cancel in). */
