@@ -5,6 +5,8 @@
 import type { ClassifySummary, ExportSummary } from '../../src-shared/domain/ml';
 import type { ModelExportSummary, TrainingExportSummary } from '../../src-shared/domain/runQuality';
 import type { ClassifyRequest } from '../../src-shared/contract/handlers';
+import { isAbsolutePath } from '../../src-shared/contract/schemas';
+import { formErrors } from './formErrors';
 import { runTrackedJob } from './jobRunner';
 import { cleanMirrors, type MirrorRow, type Slice } from './types';
 import { countOf } from '../../src-shared/domain/words';
@@ -18,6 +20,15 @@ export function shownFileName(source: string): string {
   const typed = source.trim();
   const path = /^https?:\/\//iu.test(typed) ? typed.replace(/[?#].*$/su, '') : typed;
   return path.split(/[\\/]+/u).filter(Boolean).at(-1) ?? typed;
+}
+
+/**
+ * Why a typed output folder cannot be used before it is sent: a relative one (the API takes whole
+ * paths only; it would be read against the folder the app or `qc serve` was started in). Null when
+ * it has the shape of a whole path. The Export screen's preview says it too, before Export is pressed.
+ */
+export function relativeFolderText(dir: string): string | null {
+  return isAbsolutePath(dir) ? null : `Type the whole path of the output folder, from the top (/… or C:\\…): "${dir}" would be looked up from the folder the app was started in (~ is not expanded)`;
 }
 
 /** "bundle b.tsv (id 3)", or "bundle 3" when its name is not known here. */
@@ -80,129 +91,162 @@ export interface ExportSlice {
   startClassify(): Promise<ClassifySummary | null>;
 }
 
-export const exportSlice: Slice<ExportSlice> = (set, get) => ({
-  exportForm: { outDir: '', scope: 'library', bundleId: '' },
-  seedForm: { trainingDir: '', sample: '7000', modelDir: '' },
-  trainingJobId: null,
-  modelJobId: null,
-  lastTraining: null,
-  lastModel: null,
-  setSeedForm(patch) {
-    set((s) => ({ seedForm: { ...s.seedForm, ...patch } }));
-  },
-  async startTrainingExport() {
-    if (get().trainingJobId !== null || get().modelJobId !== null) return null;
-    const f = get().seedForm;
-    const outDir = f.trainingDir.trim();
-    const sample = Number(f.sample);
-    if (!outDir) {
-      get().toast('error', 'Type a new or empty folder for the training set');
-      return null;
-    }
-    if (!Number.isInteger(sample) || sample < 1) {
-      get().toast('error', 'The sample size is a whole number of at least 1');
-      return null;
-    }
-    return runTrackedJob(set, get, {
-      idKey: 'trainingJobId',
-      method: 'export.training',
-      args: { outDir, sample },
-      label: 'Export training folders',
-      context: 'Export training folders',
-      keep: (r) => ({ lastTraining: r }),
-      success: (r) => `Training folders written to ${r.dir}`,
-    });
-  },
-  async startModelExport() {
-    if (get().trainingJobId !== null || get().modelJobId !== null) return null;
-    const outDir = get().seedForm.modelDir.trim();
-    if (!outDir) {
-      get().toast('error', 'Type the folder for the model');
-      return null;
-    }
-    return runTrackedJob(set, get, {
-      idKey: 'modelJobId',
-      method: 'export.model',
-      args: { outDir },
-      label: 'Export model',
-      context: 'Export model',
-      keep: (r) => ({ lastModel: r }),
-      success: (r) => `Run ${r.run_id} exported as ONNX`,
-    });
-  },
-  classifyForm: { source: '', mirrors: [{ prefix: '', dir: '' }], outDir: '' },
-  exportJobId: null,
-  classifyJobId: null,
-  lastExport: null,
-  exportUnfinished: null,
-  lastClassify: null,
-  classifyUnfinished: null,
-  setExportForm(patch) {
-    set((s) => ({ exportForm: { ...s.exportForm, ...patch } }));
-  },
-  setClassifyForm(patch) {
-    set((s) => ({ classifyForm: { ...s.classifyForm, ...patch } }));
-  },
-  async startExport() {
-    const f = get().exportForm;
-    const outDir = f.outDir.trim();
-    if (!outDir) {
-      get().toast('error', 'Type the folder to write the tag files to');
-      return null;
-    }
-    let bundleId: number | undefined;
-    if (f.scope === 'bundle') {
-      bundleId = Number(f.bundleId);
-      if (!Number.isInteger(bundleId) || bundleId < 1) {
-        get().toast('error', 'Choose the bundle to export');
+export const exportSlice: Slice<ExportSlice> = (set, get) => {
+  // Each form's error toasts, gone when that form is changed.
+  const seedErrors = formErrors(get);
+  const exportErrors = formErrors(get);
+  const classifyErrors = formErrors(get);
+  return {
+    exportForm: { outDir: '', scope: 'library', bundleId: '' },
+    seedForm: { trainingDir: '', sample: '7000', modelDir: '' },
+    trainingJobId: null,
+    modelJobId: null,
+    lastTraining: null,
+    lastModel: null,
+    setSeedForm(patch) {
+      seedErrors.clear();
+      set((s) => ({ seedForm: { ...s.seedForm, ...patch } }));
+    },
+    async startTrainingExport() {
+      if (get().trainingJobId !== null || get().modelJobId !== null) return null;
+      const f = get().seedForm;
+      const outDir = f.trainingDir.trim();
+      const sample = Number(f.sample);
+      if (!outDir) {
+        seedErrors.show('Type a new or empty folder for the training set');
         return null;
       }
-    }
-    set({ exportUnfinished: null });
-    const before = get().lastExport;
-    const result = await runTrackedJob(set, get, {
-      idKey: 'exportJobId',
-      method: 'export.tags',
-      args: { outDir, ...(bundleId !== undefined && { bundleId }) },
-      label: bundleId === undefined ? 'Export tags of the library' : `Export tags of ${bundleLabel(get().sources?.bundles.find((b) => b.id === bundleId)?.name ?? null, bundleId)}`,
-      context: 'Export',
-      keep: (summary) => ({ lastExport: summary }),
-      success: (summary) =>
-        `Exported ${countOf(summary.rows, 'row')} (${summary.tagged_bad} tagged bad) to ${countOf(summary.files.length, 'file')}` +
-        // Predictions merged from tag files into other runs are not in it (the Export screen says what to do).
-        (summary.merged_other_runs ?? []).map((m) => `; ${countOf(m.urls, 'prediction')} merged for run #${m.run_id} not in it`).join('') +
-        // A tag-file merge into the run that stopped part way: the export has only part of it.
-        (summary.unfinished_tag_merges ?? []).map((m) => `; only part of its merged predictions: ${unfinishedTagMergeText(m)}`).join(''),
-    });
-    if (result === null && get().lastExport === before) set({ exportUnfinished: outDir });
-    return result;
-  },
-  async startClassify() {
-    const f = get().classifyForm;
-    const source = f.source.trim();
-    const outDir = f.outDir.trim();
-    if (!source || !outDir) {
-      get().toast('error', 'Type the bundle file and the output folder');
-      return null;
-    }
-    // No mirrors of its own: the Library screen's (a bundle usually names the same image host).
-    const own = cleanMirrors(f.mirrors);
-    const mirrors = own.length ? own : cleanMirrors(get().importForm.mirrors);
-    const args: ClassifyRequest = { source, outDir, ...(mirrors.length && { mirrors }) };
-    set({ classifyUnfinished: null });
-    const before = get().lastClassify;
-    const result = await runTrackedJob(set, get, {
-      idKey: 'classifyJobId',
-      method: 'ml.classify',
-      args,
-      label: `Classify ${shownFileName(source)}`,
-      context: 'Classify',
-      keep: (summary) => ({ lastClassify: summary }),
-      success: (summary) => `Classified ${countOf(summary.images, 'image')} of ${bundleLabel(shownFileName(source), summary.bundle_id)}: ${summary.tagged_bad} tagged bad`,
-      // Its images and its bundle are now in the library (Review's "From" filter, the bundle picker).
-      after: () => get().libraryChanged(),
-    });
-    if (result === null && get().lastClassify === before) set({ classifyUnfinished: { source, outDir } });
-    return result;
-  },
-});
+      const trainingRelative = relativeFolderText(outDir);
+      if (trainingRelative) {
+        seedErrors.show(trainingRelative);
+        return null;
+      }
+      if (!Number.isInteger(sample) || sample < 1) {
+        seedErrors.show('The sample size is a whole number of at least 1');
+        return null;
+      }
+      return runTrackedJob(set, get, {
+        idKey: 'trainingJobId',
+        method: 'export.training',
+        args: { outDir, sample },
+        label: 'Export training folders',
+        context: 'Export training folders',
+        form: seedErrors,
+        keep: (r) => ({ lastTraining: r }),
+        success: (r) => `Training folders written to ${r.dir}`,
+      });
+    },
+    async startModelExport() {
+      if (get().trainingJobId !== null || get().modelJobId !== null) return null;
+      const outDir = get().seedForm.modelDir.trim();
+      if (!outDir) {
+        seedErrors.show('Type the folder for the model');
+        return null;
+      }
+      const modelRelative = relativeFolderText(outDir);
+      if (modelRelative) {
+        seedErrors.show(modelRelative);
+        return null;
+      }
+      return runTrackedJob(set, get, {
+        idKey: 'modelJobId',
+        method: 'export.model',
+        args: { outDir },
+        label: 'Export model',
+        context: 'Export model',
+        form: seedErrors,
+        keep: (r) => ({ lastModel: r }),
+        success: (r) => `Run ${r.run_id} exported as ONNX`,
+      });
+    },
+    classifyForm: { source: '', mirrors: [{ prefix: '', dir: '' }], outDir: '' },
+    exportJobId: null,
+    classifyJobId: null,
+    lastExport: null,
+    exportUnfinished: null,
+    lastClassify: null,
+    classifyUnfinished: null,
+    setExportForm(patch) {
+      exportErrors.clear();
+      set((s) => ({ exportForm: { ...s.exportForm, ...patch } }));
+    },
+    setClassifyForm(patch) {
+      classifyErrors.clear();
+      set((s) => ({ classifyForm: { ...s.classifyForm, ...patch } }));
+    },
+    async startExport() {
+      const f = get().exportForm;
+      const outDir = f.outDir.trim();
+      if (!outDir) {
+        exportErrors.show('Type the folder to write the tag files to');
+        return null;
+      }
+      const relative = relativeFolderText(outDir);
+      if (relative) {
+        exportErrors.show(relative);
+        return null;
+      }
+      let bundleId: number | undefined;
+      if (f.scope === 'bundle') {
+        bundleId = Number(f.bundleId);
+        if (!Number.isInteger(bundleId) || bundleId < 1) {
+          exportErrors.show('Choose the bundle to export');
+          return null;
+        }
+      }
+      set({ exportUnfinished: null });
+      const before = get().lastExport;
+      const result = await runTrackedJob(set, get, {
+        idKey: 'exportJobId',
+        method: 'export.tags',
+        args: { outDir, ...(bundleId !== undefined && { bundleId }) },
+        label: bundleId === undefined ? 'Export tags of the library' : `Export tags of ${bundleLabel(get().sources?.bundles.find((b) => b.id === bundleId)?.name ?? null, bundleId)}`,
+        context: 'Export',
+        form: exportErrors,
+        keep: (summary) => ({ lastExport: summary }),
+        success: (summary) =>
+          `Exported ${countOf(summary.rows, 'row')} (${summary.tagged_bad} tagged bad) to ${countOf(summary.files.length, 'file')}` +
+          // Predictions merged from tag files into other runs are not in it (the Export screen says what to do).
+          (summary.merged_other_runs ?? []).map((m) => `; ${countOf(m.urls, 'prediction')} merged for run #${m.run_id} not in it`).join('') +
+          // A tag-file merge into the run that stopped part way: the export has only part of it.
+          (summary.unfinished_tag_merges ?? []).map((m) => `; only part of its merged predictions: ${unfinishedTagMergeText(m)}`).join(''),
+      });
+      if (result === null && get().lastExport === before) set({ exportUnfinished: outDir });
+      return result;
+    },
+    async startClassify() {
+      const f = get().classifyForm;
+      const source = f.source.trim();
+      const outDir = f.outDir.trim();
+      if (!source || !outDir) {
+        classifyErrors.show('Type the bundle file and the output folder');
+        return null;
+      }
+      const relative = relativeFolderText(outDir);
+      if (relative) {
+        classifyErrors.show(relative);
+        return null;
+      }
+      // No mirrors of its own: the Library screen's (a bundle usually names the same image host).
+      const own = cleanMirrors(f.mirrors);
+      const mirrors = own.length ? own : cleanMirrors(get().importForm.mirrors);
+      const args: ClassifyRequest = { source, outDir, ...(mirrors.length && { mirrors }) };
+      set({ classifyUnfinished: null });
+      const before = get().lastClassify;
+      const result = await runTrackedJob(set, get, {
+        idKey: 'classifyJobId',
+        method: 'ml.classify',
+        args,
+        label: `Classify ${shownFileName(source)}`,
+        context: 'Classify',
+        form: classifyErrors,
+        keep: (summary) => ({ lastClassify: summary }),
+        success: (summary) => `Classified ${countOf(summary.images, 'image')} of ${bundleLabel(shownFileName(source), summary.bundle_id)}: ${summary.tagged_bad} tagged bad`,
+        // Its images and its bundle are now in the library (Review's "From" filter, the bundle picker).
+        after: () => get().libraryChanged(),
+      });
+      if (result === null && get().lastClassify === before) set({ classifyUnfinished: { source, outDir } });
+      return result;
+    },
+  };
+};

@@ -5,6 +5,7 @@
  * the id, only if it is still this job's (a later job in the same field keeps its own).
  */
 import type { ArgsOf, Method, ResultOf } from '../../src-shared/contract/handlers';
+import type { FormErrors } from './formErrors';
 import type { ToastKind } from './toasts';
 import type { AppState, GetState, SetState } from './types';
 
@@ -27,6 +28,8 @@ export interface TrackedJob<M extends Method> {
   after?(result: ResultOf<M>): Promise<void>;
   /** Told the error (a cancel too) before it is reported: a screen that keeps saying why (Library's import card). */
   failed?(e: unknown): void;
+  /** The form the job was started from: a value of it the core refused is its error, gone when the form changes. */
+  form?: FormErrors;
 }
 
 /** Run `job`; its result, or null when it failed or was cancelled (the error already shown). */
@@ -43,7 +46,8 @@ export async function runTrackedJob<M extends Method>(set: SetState, get: GetSta
     return result;
   } catch (e) {
     job.failed?.(e);
-    get().reportError(e, job.context);
+    const toastId = get().reportError(e, job.context);
+    job.form?.reported(e, toastId);
     return null;
   } finally {
     if (get()[job.idKey] === id) set({ [job.idKey]: null });

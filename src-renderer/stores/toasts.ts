@@ -28,8 +28,8 @@ export interface ToastSlice {
    * keeps the time it had left and counts it down again once released (at least HELD_GRACE_MS).
    */
   holdToasts(held: boolean): void;
-  /** Show an error as a toast (a cancellation becomes a quiet note). */
-  reportError(e: unknown, context?: string): void;
+  /** Show an error as a toast (a cancellation becomes a quiet note); the toast's id, or null when none is shown. */
+  reportError(e: unknown, context?: string): number | null;
 }
 
 const LIFETIME_MS: Record<ToastKind, number> = { error: 12_000, info: 5_000, success: 5_000 };
@@ -92,14 +92,11 @@ export const toastSlice: Slice<ToastSlice> = (set, get) => {
       }
     },
     reportError(e, context) {
-      if (isCancelled(e)) {
-        get().toast('info', context ? `${context}: cancelled` : 'Cancelled');
-        return;
-      }
+      if (isCancelled(e)) return get().toast('info', context ? `${context}: cancelled` : 'Cancelled');
       // While the connection is down every call fails the same way; the connection state says it once.
-      if (get().connection !== 'open') return;
+      if (get().connection !== 'open') return null;
       const text = errorText(e);
-      get().toast('error', context ? `${context}: ${text}` : text);
+      return get().toast('error', context ? `${context}: ${text}` : text);
     },
   };
 };

@@ -5,6 +5,7 @@
 import type { JobProgress } from '../../src-shared/contract/events';
 import type { RunDetail, RunSummary, ThresholdInForce, ThresholdSource, TrainRequest } from '../../src-shared/domain/ml';
 import { defaultTrainForm, FORM_LABELS, formFromRun, type TrainForm } from './trainDefaults';
+import { formErrors } from './formErrors';
 import type { Slice } from './types';
 
 export interface LiveEpoch {
@@ -166,6 +167,8 @@ export function trainedNote(run: RunSummary, activeNow: number | null, activeBef
 }
 
 export const trainingSlice: Slice<TrainingSlice> = (set, get, client) => {
+  /** The form's error toasts ("Fill in Epochs", "the learning rate must be more than 0"): gone once the form is changed. */
+  const formErrorToasts = formErrors(get);
   /**
    * The last runs reload asked for: an answer to an older one (slower, or for the other "Show
    * archived") is dropped, and whoever awaits the older one waits for the newest instead.
@@ -198,12 +201,15 @@ export const trainingSlice: Slice<TrainingSlice> = (set, get, client) => {
     showArchived: false,
 
     setTrainForm(patch) {
+      formErrorToasts.clear();
       set((s) => ({ trainForm: { ...s.trainForm, ...patch }, trainFormFollows: false }));
     },
     resetTrainForm() {
+      formErrorToasts.clear();
       set({ trainForm: defaultTrainForm(), trainFormRun: null, trainFormFollows: false });
     },
     followActiveRun() {
+      formErrorToasts.clear();
       set({ trainFormFollows: true });
       fillFromActive(true);
     },
@@ -260,13 +266,13 @@ export const trainingSlice: Slice<TrainingSlice> = (set, get, client) => {
       }
       const form = get().trainForm;
       if (!form.features.length) {
-        get().toast('error', 'Choose at least one feature set');
+        formErrorToasts.show('Choose at least one feature set');
         return null;
       }
       const bad = (Object.keys(FORM_LABELS) as (keyof typeof FORM_LABELS)[]).filter((k) => !Number.isFinite(form[k]));
       if (bad.length) {
         const names = bad.map((k) => FORM_LABELS[k]);
-        get().toast('error', `Fill in ${names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0]}`);
+        formErrorToasts.show(`Fill in ${names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0]}`);
         return null;
       }
       const runsBefore = get().runs;
@@ -299,7 +305,7 @@ export const trainingSlice: Slice<TrainingSlice> = (set, get, client) => {
         return run;
       } catch (e) {
         set({ training: null });
-        get().reportError(e, 'Training');
+        formErrorToasts.reported(e, get().reportError(e, 'Training'));
         void get().loadRuns(); // a failed or cancelled run is listed too
         return null;
       }

@@ -1,6 +1,7 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 import type { ApiClient } from '../../api/client';
 import { useApp, useAppStore, useClient, type AppStore } from '../../stores/app';
+import { relativeFolderText } from '../../stores/exportSlice';
 import { THRESHOLD_SOURCE_WORD } from '../../stores/training';
 import { cleanMirrors } from '../../stores/types';
 import { BrowseButton } from '../../components/BrowseButton';
@@ -73,7 +74,8 @@ function ExportPreview() {
   const bundles = useApp((s) => s.sources?.bundles ?? null);
   if (!status || !runsLoaded || activeRunId === null || status.url_predictions.run_id !== activeRunId) return null;
   const dir = form.outDir.trim();
-  const into = dir ? (
+  // A relative folder is refused (the card says why under the field): the preview does not promise to write there.
+  const into = dir && !relativeFolderText(dir) ? (
     <>
       {' '}
       into <code>{dir}</code>
@@ -195,6 +197,8 @@ function ExportCard() {
   const startRef = useFocusBackWhenDone(jobId);
   // An export that ended with no result (here or while another screen was shown): exportSlice.exportUnfinished.
   const unfinished = useApp((s) => (s.exportJobId === null ? s.exportUnfinished : null));
+  // Said as it is typed, not only once Export is pressed (the preview would otherwise promise to write "into relout").
+  const relative = form.outDir.trim() ? relativeFolderText(form.outDir.trim()) : null;
   return (
     <form
       className="card"
@@ -210,7 +214,16 @@ function ExportCard() {
       <div className="form-row">
         <label className="field field--grow">
           <span className="field__label">Output folder</span>
-          <input className="input" value={form.outDir} placeholder="/data/eol/tags" onChange={(e) => store.getState().setExportForm({ outDir: e.target.value })} data-testid="export-outdir" spellCheck={false} />
+          <input
+            className="input"
+            value={form.outDir}
+            placeholder="/data/eol/tags"
+            onChange={(e) => store.getState().setExportForm({ outDir: e.target.value })}
+            data-testid="export-outdir"
+            spellCheck={false}
+            aria-invalid={relative ? true : undefined}
+            aria-describedby={relative ? 'export-outdir-relative' : undefined}
+          />
         </label>
         <BrowseButton select="folder" title="Export tags to a folder" onPick={(outDir) => store.getState().setExportForm({ outDir })} testId="export-browse" />
         <label className="field">
@@ -224,6 +237,11 @@ function ExportCard() {
         </label>
         {form.scope === 'bundle' && <BundlePicker value={form.bundleId} onChange={(bundleId) => store.getState().setExportForm({ bundleId })} />}
       </div>
+      {relative && (
+        <p className="warn small" id="export-outdir-relative" data-testid="export-outdir-relative">
+          {relative}.
+        </p>
+      )}
       <div className="form-row">
         <span className="field__label">Threshold in force:</span> <ThresholdInForce />
       </div>
