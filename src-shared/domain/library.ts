@@ -127,6 +127,12 @@ export interface ImportSummary {
    * class folder: label.ts unlabelledByDisagreement). Absent when none.
    */
   rated_both_ways?: number;
+  /**
+   * A folder of export-training's layout with its `curator_labels.tsv`: the pictures it lists
+   * (`rows`), made curator labels of their images (`labelled`), so already (`unchanged`), kept as a
+   * different curator label here (`conflicts`), or not imported (`not_here`). Absent without one.
+   */
+  curator_labels?: { rows: number; labelled: number; unchanged: number; conflicts: number; not_here: number };
   /** Bundle id for bundle imports. */
   bundle_id: number | null;
   network_requests: number;
@@ -472,11 +478,17 @@ export function skippedFilesText(s: NonNullable<ImportSummary['skipped_files']>)
  * screen say the same): `12 rows already in the library from an earlier import: not counted twice`,
  * `3 images rated both bad and good: left unlabelled`. None when there is nothing to say.
  */
-export function importCountNotes(s: Pick<ImportSummary, 'rows_already_imported' | 'rated_both_ways'>): string[] {
+export function importCountNotes(s: Pick<ImportSummary, 'rows_already_imported' | 'rated_both_ways' | 'curator_labels'>): string[] {
   const notes: string[] = [];
   const rows = s.rows_already_imported ?? 0;
   const both = s.rated_both_ways ?? 0;
   if (rows > 0) notes.push(`${rows.toLocaleString('en')} ${noun(rows, 'row')} already in the library from an earlier import: not counted twice`);
   if (both > 0) notes.push(`${both.toLocaleString('en')} ${noun(both, 'image')} rated both bad and good: left unlabelled`);
+  const c = s.curator_labels;
+  if (c) {
+    notes.push(
+      `${countOf(c.rows, 'picture')} a curator labelled (curator_labels.tsv): ${c.labelled} made ${noun(c.labelled, "a curator's label", "curators' labels")} here, ${c.unchanged} already so, ${c.conflicts} conflicting (this library's curator labelled ${noun(c.conflicts, 'it', 'them')} otherwise: kept)${c.not_here ? `, ${c.not_here} not imported` : ''}${c.labelled ? ' (qc undo reverts them)' : ''}`,
+    );
+  }
   return notes;
 }

@@ -106,6 +106,11 @@ export interface TrainingExportSummary {
   lists: string[];
   /** Rated images a curator marked "no label": the folders cannot say that. */
   curator_unlabelled: number;
+  /**
+   * Pictures of images/agg/ a curator labelled, listed in `curator_labels.tsv` beside the folders
+   * (`qc import DIR` makes them curator labels again). Absent when none.
+   */
+  curator_labels?: number;
   /** Images whose original file is missing from the library (not exported). */
   missing: number;
   /**

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../app';
 import { DEV_DIR, DEV_IMAGES, DEV_URL_PREFIX, devRatings, tempDir } from '../../../test-support/fixtures';
 import { exportTraining, sampleSuffix, seededSample } from './training';
+import { importCountNotes } from '../../../src-shared/domain/library';
 
 interface Snapshot {
   ratingClass: number | null;
@@ -88,9 +89,17 @@ describe('exportTraining', () => {
     }
     expect(fs.readdirSync(path.join(out, 'images', 'agg', 'good')).length).toBe(result.agg.good);
 
+    // Which pictures a curator labelled: the folders say the label, the manifest beside them whose.
+    expect(result.curator_labels).toBe(2);
+    expect(fs.readFileSync(path.join(out, 'curator_labels.tsv'), 'utf8').split('\n').slice(1, -1).map((l) => l.split('\t').slice(0, 2)).sort()).toEqual([[curatorFlipped, 'good'], [unrated, 'bad']].sort());
+
     const again = createCore({ dataDir: path.join(dir, 'lib2'), ml: 'in-process' });
     try {
-      await again.call('library.import', { source: out });
+      const imported = await again.call('library.import', { source: out });
+      // They come back as curator labels (undoable as one batch), the rest as the import's.
+      expect(imported.curator_labels).toEqual({ rows: 2, labelled: 2, unchanged: 0, conflicts: 0, not_here: 0 });
+      const curators = again.context.db.prepare("SELECT i.sha256 FROM images i JOIN labels l ON l.image_id = i.id WHERE l.origin = 'curator'").pluck().all();
+      expect(new Set(curators)).toEqual(new Set([curatorFlipped, unrated]));
       const after = snapshot(again);
       expect(new Set(after.keys())).toEqual(new Set(before.keys()));
       for (const [sha, s] of before) {
@@ -179,6 +188,30 @@ describe('exportTraining', () => {
     expect(fs.readdirSync(out).filter((n) => n.startsWith('.'))).toEqual([]);
   });
 
+  it("a re-import keeps a different curator label of the library (a conflict, said), and a broken curator_labels.tsv refuses the import naming its line", async () => {
+    const out = path.join(dir, 'export-conflict');
+    await exportTraining(core.context.db, core.context.paths, { outDir: out, sample: 5, seed: 7 });
+    const lib = createCore({ dataDir: path.join(dir, 'lib-conflict'), ml: 'in-process' });
+    try {
+      await lib.call('library.import', { source: out });
+      const flipped = lib.context.db.prepare('SELECT id FROM images WHERE sha256 = ?').pluck().get(curatorFlipped) as number;
+      await lib.call('labels.set', { imageIds: [flipped], label: 'bad' });
+      const again = await lib.call('library.import', { source: out });
+      expect(again.curator_labels).toEqual({ rows: 2, labelled: 0, unchanged: 1, conflicts: 1, not_here: 0 });
+      expect(importCountNotes(again)).toContain("2 pictures a curator labelled (curator_labels.tsv): 0 made curators' labels here, 1 already so, 1 conflicting (this library's curator labelled it otherwise: kept)");
+      expect(lib.context.db.prepare('SELECT label, origin FROM labels WHERE image_id = ?').get(flipped)).toEqual({ label: 'bad', origin: 'curator' });
+
+      const manifest = path.join(out, 'curator_labels.tsv');
+      fs.appendFileSync(manifest, `${curatorFlipped}\tmaybe\timages/agg/good/x.jpg\n`);
+      const imports = () => lib.context.db.prepare('SELECT COUNT(*) FROM imports').pluck().get();
+      const before = imports();
+      await expect(lib.call('library.import', { source: out })).rejects.toMatchObject({ code: 'bad_input', message: expect.stringContaining(`${manifest}:4: not a sha256 and a label good or bad`) });
+      expect(imports()).toBe(before);
+    } finally {
+      await lib.close();
+    }
+  }, 120_000);
+
   it('clears and writes again a folder holding only an export of ours that a dead process left unfinished', async () => {
     const out = path.join(dir, 'unfinished');
     // What a process killed while publishing leaves: its stage, some lists, no images.
@@ -192,7 +225,7 @@ describe('exportTraining', () => {
     const hoursAgo = new Date(Date.now() - 2 * 3600_000);
     for (const p of [stage, path.join(stage, 'images')]) fs.utimesSync(p, hoursAgo, hoursAgo);
     const result = await exportTraining(core.context.db, core.context.paths, { outDir: out, sample: 5 });
-    expect(fs.readdirSync(out).sort()).toEqual([...result.lists.map((f) => path.basename(f)), 'images'].sort());
+    expect(fs.readdirSync(out).sort()).toEqual([...result.lists.map((f) => path.basename(f)), 'curator_labels.tsv', 'images'].sort());
     expect(fs.readFileSync(path.join(out, 'one_download.txt'), 'utf8')).not.toContain('old.example');
     expect(filesUnder(path.join(out, 'images')).length).toBe(result.copied);
 

@@ -9,6 +9,9 @@
  *                              class the library's rule gives the row (never one holding a line
  *                              break: skipped and counted)
  *   DIR/one_download_7k.txt …  a seeded random sample of N of them (N = 7,000 by default)
+ *   DIR/curator_labels.tsv     which pictures of images/agg/ a curator labelled (sha256, label, file;
+ *                              only when some were): the folders alone say a label, not whose, and
+ *                              `qc import DIR` makes these curator labels again (folder.ts)
  *
  * Files are copies of the stored originals, never hard links and never re-encoded, each checked
  * against the size and sha256 the library recorded for it (hashed as it is copied: one read), so a
@@ -37,6 +40,7 @@ import { insideDir, realPathInside } from '../library/files';
 import type { LibraryPaths } from '../paths';
 import { FolderNames } from './portableName';
 import { ExportStage, isStageName, sweepExportTemps } from './stage';
+import { CURATOR_MANIFEST, CURATOR_MANIFEST_HEADER } from '../library/folder';
 import { countedRatingSql } from '../labels/countedRows';
 
 export const CLASS_WORDS = ['one', 'two', 'three', 'four', 'five'] as const;
@@ -188,7 +192,7 @@ async function placeAgain(src: string, dst: string, counts: { copied: number }):
 
 /** The names a training export writes at the top of its folder. */
 function isTrainingName(name: string): boolean {
-  return name === 'images' || /^(one|two|three|four|five)_download(_[0-9]+k?)?\.txt$/.test(name);
+  return name === 'images' || name === CURATOR_MANIFEST || /^(one|two|three|four|five)_download(_[0-9]+k?)?\.txt$/.test(name);
 }
 
 /**
@@ -294,6 +298,8 @@ export async function exportTraining(db: Db, paths: LibraryPaths, opts: Training
     };
     const taken = new Map<string, FolderNames>();
     const takenIn = (folder: string) => taken.get(folder) ?? taken.set(folder, new FolderNames()).get(folder)!;
+    // The pictures a curator labelled, as the manifest names them (its file: the agg/ copy, relative to DIR).
+    const curatorLines: string[] = [];
     const cancelled = () => {
       if (opts.signal?.aborted) throw new QcError('cancelled', 'export cancelled');
     };
@@ -329,6 +335,9 @@ export async function exportTraining(db: Db, paths: LibraryPaths, opts: Training
           if (why) break;
           first = dst;
         } else await placeAgain(first, dst, result);
+        if (r.origin === 'curator' && r.label !== null && folder === path.join(images, 'agg', r.label)) {
+          curatorLines.push(`${r.sha256}\t${r.label}\t${path.relative(stage.dir, dst).split(path.sep).join('/')}`);
+        }
       }
       if (why) {
         result.damaged++;
@@ -369,10 +378,15 @@ export async function exportTraining(db: Db, paths: LibraryPaths, opts: Training
       writeFileAtomic(stage.path(sampled), pick.length ? `${pick.join('\n')}\n` : '');
       lists.push(all, sampled);
     });
+    if (curatorLines.length) {
+      writeFileAtomic(stage.path(CURATOR_MANIFEST), `${CURATOR_MANIFEST_HEADER}\n${curatorLines.join('\n')}\n`);
+      lists.push(CURATOR_MANIFEST);
+      result.curator_labels = curatorLines.length;
+    }
     cancelled();
     // The lists, then the whole images folder in one rename: a trainer never sees part of it.
     stage.publish({ files: lists, last: 'images' });
-    result.lists = lists.map((n) => path.join(dir, n));
+    result.lists = lists.filter((n) => n !== CURATOR_MANIFEST).map((n) => path.join(dir, n));
     return result;
   } catch (e) {
     stage.discard();

@@ -23,6 +23,10 @@
  * the scan's `unlisted`: what is in it is unknown, not gone, so an import again keeps what earlier
  * imports stored from it. The chosen folder, or the layout's `images`, that cannot be listed
  * refuses the whole import. "Permission denied" (EACCES, EPERM) is said as such, never as missing.
+ *
+ * A folder chosen around its `images` (export-training's DIR) may hold `curator_labels.tsv`
+ * beside it ({@link readCuratorManifest}): which pictures a curator labelled, by sha256. The
+ * importer makes those curator labels again; a manifest that is not one refuses the import.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -77,6 +81,52 @@ export interface FolderScan {
    * what is in them is unknown, not gone, so the rows earlier imports stored under them are kept.
    */
   unlisted: string[];
+  /** The curator labels `curator_labels.tsv` beside the layout's `images` gives, by sha256; absent when there is none. */
+  curator?: Map<string, Label>;
+}
+
+/** export-training's list of the pictures in `images/agg/` a curator labelled (export/training.ts), beside `images`. */
+export const CURATOR_MANIFEST = 'curator_labels.tsv';
+export const CURATOR_MANIFEST_HEADER = 'sha256\tlabel\tfile';
+const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The curator labels of {@link CURATOR_MANIFEST} in `folder`, by the picture's sha256 (a sha256
+ * listed twice: its last line), or null when there is none. One that is a link, not a regular
+ * file, over 64 MB, or has a line that is not `sha256 TAB good|bad TAB file` refuses the import
+ * (bad_input naming its file and line): its labels would be made curator labels.
+ */
+export function readCuratorManifest(folder: Buffer): Map<string, Label> | null {
+  const p = join(folder, CURATOR_MANIFEST);
+  const file = pathText(p);
+  const st = lstatOf(p);
+  if (!st) return null;
+  if (!st.isFile()) throw new QcError('bad_input', `${st.isSymbolicLink() ? NOT_FOLLOWED : `${describeStat(st)}, not a regular file`}: it would list the pictures a curator labelled; nothing was imported`, { file });
+  if (st.size > MAX_MANIFEST_BYTES) throw new QcError('bad_input', `${st.size} bytes, over the ${MAX_MANIFEST_BYTES / 1024 / 1024} MB a list of curator labels may have; nothing was imported`, { file });
+  let text: string;
+  try {
+    // Opened without following a link planted since the lstat above.
+    const fd = fs.openSync(p, OPEN_FLAGS);
+    try {
+      text = utf8.decode(fs.readFileSync(fd));
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (e) {
+    throw new QcError('bad_input', `cannot read the list of curator labels (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); nothing was imported`, { file });
+  }
+  const lines = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  if (lines[0] !== CURATOR_MANIFEST_HEADER) throw new QcError('bad_input', `${file}:1: not a list of curator labels (its header must be ${CURATOR_MANIFEST_HEADER.replace(/\t/g, ', ')}); nothing was imported`, { file, line: 1 });
+  const labels = new Map<string, Label>();
+  lines.slice(1).forEach((line, i) => {
+    if (!line) return;
+    const [sha, label] = line.split('\t');
+    if (!/^[0-9a-f]{64}$/.test(sha ?? '') || (label !== 'good' && label !== 'bad')) {
+      throw new QcError('bad_input', `${file}:${i + 2}: not a sha256 and a label good or bad; nothing was imported`, { file, line: i + 2 });
+    }
+    labels.set(sha!, label);
+  });
+  return labels;
 }
 
 export const LEADS_OUTSIDE = 'a link that leads outside the chosen folder';
@@ -331,9 +381,11 @@ export function scanFolder(dir: string, opts: { library?: string } = {}): Folder
     }
   };
 
+  // Read first: a manifest that is not one refuses the import before anything is listed.
+  const curator = wrapper !== null ? readCuratorManifest(chosen) : null;
   if (wrapper !== null) list(chosen, null, null, new Map([[wrapper, (p) => list(p, null, null, ratedLevel)]]));
   else list(chosen, null, null, rated ? ratedLevel : undefined);
-  return { chosen: abs, root: rootText, base, layout: rated || wrapper !== null ? 'rated' : 'flat', rows, skippedByExtension, hidden, problems, unlisted };
+  return { chosen: abs, root: rootText, base, layout: rated || wrapper !== null ? 'rated' : 'flat', rows, skippedByExtension, hidden, problems, unlisted, ...(curator && { curator }) };
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

@@ -85,7 +85,7 @@ interface Prepared {
    * under; those rows are this folder's files stored under another name, replaced by this
    * import's (set by `begin`).
    */
-  folder: { chosen: string; base: Buffer; problems: FolderProblem[]; unlisted: string[]; skippedByExtension: Record<string, number>; hidden: { files: number; folders: number }; aliasesUnder?: string[] } | null;
+  folder: { chosen: string; base: Buffer; problems: FolderProblem[]; unlisted: string[]; skippedByExtension: Record<string, number>; hidden: { files: number; folders: number }; aliasesUnder?: string[]; curator?: ReadonlyMap<string, Label> } | null;
   /**
    * A local input file or folder: the other paths earlier imports read this same file or folder by
    * (a link to it, or it through a linked folder: the same real path), as the imports' sources.
@@ -755,7 +755,7 @@ export class Importer {
         localPath: r.path,
       }));
       // The user chose this folder: its files are the input (and nothing outside it: folder.ts).
-      return { ...inMemory(rows), kind: 'folder', origin: scan.root, encoding: NO_ENCODING, bundle: null, allowLocal: true, publicOnly: false, folder: { chosen: scan.chosen, base: scan.base, problems: scan.problems, unlisted: scan.unlisted, skippedByExtension: scan.skippedByExtension, hidden: scan.hidden } };
+      return { ...inMemory(rows), kind: 'folder', origin: scan.root, encoding: NO_ENCODING, bundle: null, allowLocal: true, publicOnly: false, folder: { chosen: scan.chosen, base: scan.base, problems: scan.problems, unlisted: scan.unlisted, skippedByExtension: scan.skippedByExtension, hidden: scan.hidden, ...(scan.curator && { curator: scan.curator }) } };
     }
     // A list downloaded over HTTP is parsed from memory; a local file is read in pieces, each time
     // its rows are needed, and never held whole.
@@ -1342,6 +1342,19 @@ export class Importer {
 
     // 4. Summary.
     const cancelled = ctx.signal.aborted;
+    // export-training's curator_labels.tsv (folder.ts): its pictures' labels made curator labels
+    // again, a different curator label here kept (labels.ts carry, as a tag file's curator rows).
+    let curatorLabels: ImportSummary['curator_labels'];
+    if (p.folder?.curator?.size && !cancelled) {
+      const byImage = new Map<number, Label>();
+      const bySha = db.prepare<[string], { id: number }>('SELECT id FROM images WHERE sha256 = ?');
+      for (const [sha, label] of p.folder.curator) {
+        const id = bySha.get(sha)?.id;
+        if (id !== undefined && touched.has(id)) byImage.set(id, label);
+      }
+      const r = labels.carry(byImage);
+      curatorLabels = { rows: p.folder.curator.size, labelled: r.changed.length, unchanged: r.unchanged, conflicts: r.conflicts.length, not_here: p.folder.curator.size - byImage.size };
+    }
     const labelCounts: LabelCounts = { good: 0, bad: 0, unlabeled: 0 };
     // Of the unlabelled: those the import left so because what names them disagrees (inputs that
     // rate or class pictures only: a bundle's or exemplars' images are not looked at).
@@ -1391,6 +1404,7 @@ export class Importer {
       ...(rowsAlreadyImported > 0 && { rows_already_imported: rowsAlreadyImported }),
       labels: labelCounts,
       ...(ratedBothWays > 0 && { rated_both_ways: ratedBothWays }),
+      ...(curatorLabels && { curator_labels: curatorLabels }),
       bundle_id: bundleId,
       network_requests: counters.network,
       seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
