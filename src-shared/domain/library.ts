@@ -214,7 +214,7 @@ export function tagMergeNotes(r: TagImportSummary, show: (name: string) => strin
     // A curator's decisions carried from the library that exported the file (ml/tagImport.ts).
     ...(c
       ? [
-          `${countOf(c.rows, 'curator row')} (a curator's label decided the tag): ${c.labelled} made ${noun(c.labelled, "a curator's label", "curators' labels")} here, ${c.unchanged} already so, ${c.conflicts} conflicting (this library's curator labelled ${noun(c.conflicts, 'it', 'them')} otherwise: kept)${c.not_here ? `, ${countOf(c.not_here, 'URL')} with no image here` : ''}${c.labelled ? ' (qc undo reverts them)' : ''}`,
+          `${countOf(c.rows, 'curator row')} (a curator's label decided the tag): ${c.labelled} made ${noun(c.labelled, "a curator's label", "curators' labels")} here, ${c.unchanged} already so, ${c.conflicts} conflicting${c.conflicts ? ` (this library's curator labelled ${noun(c.conflicts, 'it', 'them')} otherwise: kept)` : ''}${c.not_here ? `, ${countOf(c.not_here, 'URL')} with no image here` : ''}${c.labelled ? ' (qc undo reverts them)' : ''}`,
         ]
       : []),
     ...(d
@@ -487,7 +487,7 @@ export function importCountNotes(s: Pick<ImportSummary, 'rows_already_imported' 
   const c = s.curator_labels;
   if (c) {
     notes.push(
-      `${countOf(c.rows, 'picture')} a curator labelled (curator_labels.tsv): ${c.labelled} made ${noun(c.labelled, "a curator's label", "curators' labels")} here, ${c.unchanged} already so, ${c.conflicts} conflicting (this library's curator labelled ${noun(c.conflicts, 'it', 'them')} otherwise: kept)${c.not_here ? `, ${c.not_here} not imported` : ''}${c.labelled ? ' (qc undo reverts them)' : ''}`,
+      `${countOf(c.rows, 'picture')} a curator labelled (curator_labels.tsv): ${c.labelled} made ${noun(c.labelled, "a curator's label", "curators' labels")} here, ${c.unchanged} already so, ${c.conflicts} conflicting${c.conflicts ? ` (this library's curator labelled ${noun(c.conflicts, 'it', 'them')} otherwise: kept)` : ''}${c.not_here ? `, ${c.not_here} not imported` : ''}${c.labelled ? ' (qc undo reverts them)' : ''}`,
     );
   }
   return notes;
