@@ -58,5 +58,13 @@ describe('the scoring phase of a call', () => {
     const scored = classifying.filter((p) => p.phase === 'score');
     expect(scored.length).toBeGreaterThan(0);
     expect(new Set(scored.map((p) => p.job))).toEqual(new Set(['classify']));
+    // The new pictures embedded after the last download are told as classify's own embed phase, to
+    // the last of them, between the downloads and the scoring (not a silent "download 3 / 3").
+    const embedding = classifying.filter((p) => p.job === 'classify' && p.phase === 'embed');
+    expect(embedding.length).toBeGreaterThan(0);
+    expect(embedding.at(-1)).toMatchObject({ done: 3, total: 3 });
+    const at = (p: JobProgress) => classifying.indexOf(p);
+    expect(at(embedding[0]!)).toBeGreaterThan(classifying.findLastIndex((p) => p.phase === 'download'));
+    expect(at(embedding.at(-1)!)).toBeLessThan(at(scored[0]!));
   }, 300_000);
 });

@@ -131,6 +131,13 @@ export class ClassifyService {
     const waiters: (() => void)[] = [];
     const quiet: CallContext = { signal: ctx.signal, progress: () => {} };
     const size = (d?: Decoded) => d?.img.data.length ?? 0;
+    // Pictures handed in, and those whose chunk has been embedded: once the downloads end, what is
+    // still being embedded is told as the call's `embed` phase (the bar sat at "download N / N" with
+    // no word for the seconds the last chunks took).
+    let added = 0;
+    let embedded = 0;
+    let settling = false;
+    const tell = () => ctx.progress({ job: 'classify', phase: 'embed', done: embedded, total: added, message: 'embedding the new pictures' });
     const launch = () => {
       // One chunk off the front: up to `chunk` pictures, `decodedChunk` decoded ones, a quarter of the budget in pixels.
       let n = 0;
@@ -153,6 +160,8 @@ export class ClassifyService {
         .finally(() => {
           running.delete(p);
           held -= nBytes;
+          embedded += chunk.length;
+          if (settling) tell();
           waiters.splice(0).forEach((w) => w());
           pump();
         });
@@ -165,6 +174,7 @@ export class ClassifyService {
     return {
       add: (id, decoded) => {
         const keep = decoded && size(decoded) <= early.pixelBudget / 4 ? decoded : undefined;
+        added++;
         pending.push(keep ? { id, decoded: keep } : { id });
         if (keep) {
           pendingDecoded++;
@@ -176,7 +186,12 @@ export class ClassifyService {
         return new Promise<void>((resolve) => waiters.push(resolve));
       },
       settle: async (flush) => {
-        if (!flush || ctx.signal.aborted) pending.length = 0;
+        if (!flush || ctx.signal.aborted) {
+          added -= pending.length;
+          pending.length = 0;
+        }
+        settling = flush && !ctx.signal.aborted;
+        if (settling && added > embedded) tell();
         // What is left, chunk by chunk, two at a time.
         while (pending.length || running.size) {
           while (pending.length && running.size < 2) launch();
