@@ -21,6 +21,12 @@ describe('qc export-training: its summary', () => {
     expect(formatTrainingExport(summary(3))).toContain("note: 3 rated images a curator unlabelled sit in their rating folder only; re-importing gives them the rule's label");
   });
 
+  it('says the curator labels it listed in curator_labels.tsv come back on import, in the singular and the plural', () => {
+    expect(formatTrainingExport(summary(0))).not.toContain('curator_labels.tsv');
+    expect(formatTrainingExport({ ...summary(0), curator_labels: 1 })).toContain('  1 curator label is listed in curator_labels.tsv: importing this folder into a library makes it a curator label again');
+    expect(formatTrainingExport({ ...summary(0), curator_labels: 4 })).toContain('  4 curator labels are listed in curator_labels.tsv: importing this folder into a library makes them curator labels again');
+  });
+
   it('warns of originals that no longer match the library, naming them (audit-durable F5)', () => {
     expect(formatTrainingExport(summary(0))).not.toContain('warning:');
     const damaged = { ...summary(0), damaged: 2, damaged_files: [{ image_id: 4, path: '/lib/originals/ab/x.jpg', why: 'it has 8 bytes, the library recorded 51234' }, { image_id: 6, path: '/lib/originals/cd/y.jpg', why: 'its content differs from the picture the library recorded (another sha256)' }] };

@@ -1,7 +1,7 @@
 /** `qc export-training | export-model | features | archive`, and the human text of `qc runs --best` and `qc run --graphs`: the seed's files. */
 import type { Command } from 'commander';
 import type { ResultOf } from '../../src-shared/contract/handlers';
-import { trainingExportWarnings, type GraphsExportSummary, type ModelExportSummary, type RankedRun, type TrainingExportSummary } from '../../src-shared/domain/runQuality';
+import { curatorManifestNote, trainingExportWarnings, type GraphsExportSummary, type ModelExportSummary, type RankedRun, type TrainingExportSummary } from '../../src-shared/domain/runQuality';
 import type { WithCore } from './main';
 import { API_SCHEMAS } from '../../src-shared/contract/schemas';
 import { DEFAULT_SAMPLE } from '../core/export/training';
@@ -25,6 +25,7 @@ export function formatTrainingExport(r: TrainingExportSummary): string {
     `Wrote ${r.dir}`,
     `  images/1..5 by rating class (${classes}); images/agg: ${r.agg.bad} bad, ${r.agg.good} good (${r.copied} copies; never re-encoded)`,
     `  ${r.lists.length} download lists (one_download.txt … five_download.txt and their samples)`,
+    ...(curatorManifestNote(r) ? [`  ${curatorManifestNote(r)}`] : []),
     ...(r.curator_unlabelled ? [`  note: ${countOf(r.curator_unlabelled, 'rated image')} a curator unlabelled ${r.curator_unlabelled === 1 ? 'sits' : 'sit'} in ${r.curator_unlabelled === 1 ? 'its' : 'their'} rating folder only; re-importing gives ${r.curator_unlabelled === 1 ? 'it' : 'them'} the rule's label`] : []),
     ...trainingExportWarnings(r).map((w) => `  warning: ${w}`),
   ].join('\n');

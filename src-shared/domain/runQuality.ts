@@ -125,6 +125,16 @@ export interface TrainingExportSummary {
 }
 
 /** What a training-folder export left out, in words (the CLI and the Export screen say the same). */
+/**
+ * What the folder's `curator_labels.tsv` carries, for the CLI's summary and the Export screen (one
+ * sentence for both), or null when no curator label was written.
+ */
+export function curatorManifestNote(r: Pick<TrainingExportSummary, 'curator_labels'>): string | null {
+  const n = r.curator_labels ?? 0;
+  if (!n) return null;
+  return `${n} curator ${n === 1 ? 'label is' : 'labels are'} listed in curator_labels.tsv: importing this folder into a library makes ${n === 1 ? 'it a curator label' : 'them curator labels'} again`;
+}
+
 export function trainingExportWarnings(r: TrainingExportSummary): string[] {
   return [
     ...(r.missing ? [`${r.missing} images have no original file in the library: left out of the image folders (their URLs are in the download lists)`] : []),

@@ -1,5 +1,5 @@
 /** Export → Files for other tools: the seed's training folders and a run as an ONNX model. */
-import { trainingExportWarnings, type ModelExportSummary, type TrainingExportSummary } from '../../../src-shared/domain/runQuality';
+import { curatorManifestNote, trainingExportWarnings, type ModelExportSummary, type TrainingExportSummary } from '../../../src-shared/domain/runQuality';
 import { fmtInt } from '../../components/format';
 import { useApp, useAppStore } from '../../stores/app';
 import type { SeedFilesForm } from '../../stores/exportSlice';
@@ -10,6 +10,11 @@ function TrainingResult({ r }: { r: TrainingExportSummary }) {
       <div>
         <code>{r.dir}</code>: images/1–5 {Object.values(r.by_class).map(fmtInt).join(' / ')} · agg {fmtInt(r.agg.bad)} bad, {fmtInt(r.agg.good)} good · {fmtInt(r.copied)} copies · {r.lists.length} download lists
       </div>
+      {curatorManifestNote(r) && (
+        <div className="muted" data-testid="training-export-curator">
+          {curatorManifestNote(r)}
+        </div>
+      )}
       {r.curator_unlabelled > 0 && <div className="muted">{fmtInt(r.curator_unlabelled)} rated images you unlabelled sit in their rating folder only (the layout cannot say “no label”).</div>}
       {trainingExportWarnings(r).map((w) => (
         <div key={w} className="warn" data-testid="training-export-warning">
