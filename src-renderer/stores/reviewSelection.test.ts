@@ -65,3 +65,36 @@ describe('a range asked for while a refresh is on its way', () => {
     expect(new Set(s().views.review.selection)).toEqual(new Set(want));
   });
 });
+
+describe('Ctrl+A on a view of more pages than the session takes calls at once', () => {
+  // The in-memory transport runs every call through the real CallSession, which refuses a call
+  // beyond 64 in flight (core/session.ts), as `qc serve` and the desktop app do.
+  test('16,000 images (80 pages): every one is selected, no call is refused, and B labels them all', async () => {
+    const ctx = setup({ images: 16_000 });
+    const s = () => ctx.store.getState();
+    await s().loadScores();
+    s().setFilters('review', { predicted: 'all' });
+    await until(() => expect(s().views.review.total).toBe(16_000));
+    expect(16_000 / PAGE_SIZE).toBeGreaterThan(64);
+    await s().selectRange('review', 0, s().views.review.total! - 1);
+    expect(s().toasts.filter((t) => t.kind === 'error').map((t) => t.text)).toEqual([]);
+    expect(s().views.review.selection.size).toBe(16_000);
+    await s().setLabel('review', 'good');
+    expect(ctx.client.images.every((m) => m.label === 'good' && m.origin === 'curator')).toBe(true);
+  }, 60_000);
+
+  test('a second range asked while the first fetches: the first stops asking for pages', async () => {
+    const ctx = setup({ images: 16_000 });
+    const s = () => ctx.store.getState();
+    await s().loadScores();
+    s().setFilters('review', { predicted: 'all' });
+    await until(() => expect(s().views.review.total).toBe(16_000));
+    const before = ctx.client.callsOf('review.page').length;
+    const first = s().selectRange('review', 0, 15_999);
+    await s().selectRange('review', 0, 10);
+    await first;
+    expect(s().views.review.selection.size).toBe(11);
+    // Only the pages already asked for when the curator moved on, not all 79 it lacked.
+    expect(ctx.client.callsOf('review.page').length - before).toBeLessThan(40);
+  }, 60_000);
+});

@@ -7,6 +7,15 @@ import type { GetState } from './types';
 /** The largest shift-click range (one `labels.set` call). */
 export const MAX_RANGE = 20_000;
 
+/**
+ * The page fetches one range keeps in flight at once. A window's session answers at most 64 calls
+ * at a time and refuses the rest (core/session.ts), and a range of 20,000 images is 100 pages: sent
+ * together they were refused and nothing was selected. The core answers them one after another on
+ * its one thread anyway, so a few at a time lose no time, and leave room for the grid's own pages
+ * and the curator's labels. (p-limit is Node-side only: the renderer loads a short list of packages.)
+ */
+export const RANGE_FETCHES = 8;
+
 export interface SelectionSlice {
   /** Move the focus; with `extend` the selection becomes the range anchor..index, else just that tile. */
   focusIndex(view: ViewKey, index: number, opts?: { extend?: boolean }): void;
@@ -113,7 +122,7 @@ export function selectionSlice(get: GetState, g: GalleryInternals, onFocusMoved:
       };
       const first = Math.floor(lo / PAGE_SIZE);
       const last = Math.floor(hi / PAGE_SIZE);
-      const missing: Promise<void>[] = [];
+      const missing: number[] = [];
       // The tiles shown, when they cover the whole range; else the new list's pages only (old and
       // new pages side by side would repeat or skip the images that moved between them).
       let shown = true;
@@ -121,10 +130,23 @@ export function selectionSlice(get: GetState, g: GalleryInternals, onFocusMoved:
       for (let p = first; p <= last; p++) {
         const cached = shown ? shownPage(view, p) : get().views[view].pages.get(p);
         if (cached) take(p, cached);
-        else missing.push(fetchPage(view, p).then((items) => take(p, items)));
+        else missing.push(p);
       }
-      await Promise.all(missing);
-      if (get().views[view].version !== version || latestRange.get(view) !== ask) return;
+      // A newer range, or a new version of the list, cancels this one: it asks for no more pages.
+      const current = () => get().views[view].version === version && latestRange.get(view) === ask;
+      let next = 0;
+      let failed = false;
+      const fetcher = async () => {
+        // A page that could not be loaded leaves nothing to select: the rest are not asked for.
+        while (next < missing.length && !failed && current()) {
+          const p = missing[next++]!;
+          const items = await fetchPage(view, p);
+          if (items) take(p, items);
+          else failed = true;
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(RANGE_FETCHES, missing.length) }, fetcher));
+      if (!current()) return;
       const selection = new Set<number>();
       let complete = true;
       for (let p = first; p <= last; p++) {
