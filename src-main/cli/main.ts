@@ -89,6 +89,11 @@ async function withCore<T>(
   try {
     let result: T;
     try {
+      // A rule change another `qc` left unfinished is finished first (the library opened is taking
+      // it up in the background: app.ts), its progress shown and Ctrl-C stopping it: a command
+      // reads the labels the stored rule gives, never a mix of two rules.
+      await core.settleLabels({ signal: controller.signal, onProgress: view.update });
+      if (controller.signal.aborted) throw new QcError('cancelled', 'cancelled');
       result = await fn(core, controller.signal, view.update).finally(() => view.stop());
     } catch (e) {
       // Cancelled by a signal: whether the call then returned what it had done or gave up with an
@@ -246,13 +251,16 @@ export function buildProgram(): Command {
       }
       await withCore(
         cmd,
-        async (core) => {
+        async (core, signal, onProgress) => {
           const current = await core.call('labels.getRule', {});
           if (bad === undefined && good === undefined && exemplar === undefined) return { rule: current, relabelled: 0 };
           const rule = { bad: bad ?? current.bad, good: good ?? current.good, exemplar: exemplar !== undefined ? exemplar : current.exemplar };
-          return core.call('labels.setRule', { rule });
+          return core.call('labels.setRule', { rule }, { signal, onProgress });
         },
-        (r) => `bad: ${r.rule.bad.join(',') || '-'}; good: ${r.rule.good.join(',') || '-'}; exemplars: ${r.rule.exemplar ?? 'none'}${r.relabelled ? `\n${r.relabelled} import labels changed` : ''}`,
+        (r) =>
+          `bad: ${r.rule.bad.join(',') || '-'}; good: ${r.rule.good.join(',') || '-'}; exemplars: ${r.rule.exemplar ?? 'none'}${r.relabelled || r.unfinished ? `\n${r.relabelled} import labels changed` : ''}${
+            r.unfinished ? ' so far; the rule is stored, and the other import labels follow it the next time the library is opened (by any qc command, qc serve or the app)' : ''
+          }`,
       );
     });
 

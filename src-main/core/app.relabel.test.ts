@@ -1,11 +1,11 @@
 /**
  * A rule change left half done by a process that ended (a `qc rule` killed) while the app or
- * `qc serve` stays open is finished when the library's status or sources are asked for (app.ts), not
- * only at the next open.
+ * `qc serve` stays open is taken up, in the background, when the library's status or sources are
+ * asked for (app.ts), not only at the next open.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Core } from './app';
 import { SETTING, setSetting, getSetting } from './db/settings';
 import { devLibrary } from '../../test-support/devLibrary';
@@ -37,7 +37,7 @@ describe('a rule change left half done by a process that ended', () => {
   it('is finished when library.status is asked', async () => {
     leftHalfDone([1, 2, 3]);
     await core.call('library.status', {});
-    expect(disagreeing(core.context.db, [1, 2, 3])).toBe(0);
+    await vi.waitFor(() => expect(disagreeing(core.context.db, [1, 2, 3])).toBe(0), { timeout: 20_000 });
     expect(getSetting(core.context.db, SETTING.labelRelabel, null)).toBeNull();
   });
 
@@ -47,6 +47,7 @@ describe('a rule change left half done by a process that ended', () => {
     const off = core.events.on('library.changed', (e) => told.push(e.reason));
     try {
       await core.call('library.sources', {});
+      await vi.waitFor(() => expect(told).toContain('rule'), { timeout: 20_000 });
     } finally {
       off();
     }

@@ -118,6 +118,11 @@ export interface Core {
   call<M extends Method>(method: M, args: ArgsOf<M>, opts?: CallOptions): Promise<ResultOf<M>>;
   /** The background warm-up of the database file (opts.warm), or null when not asked for. */
   readonly warmed: Promise<WarmResult> | null;
+  /**
+   * Wait for the background finish of a rule change left unfinished (none: at once), hearing its
+   * progress; `signal` stops it between two chunks (the rest left for the next open).
+   */
+  settleLabels(opts?: { signal?: AbortSignal; onProgress?: (p: JobProgress) => void }): Promise<void>;
   /** Close the database and stop the ML worker. */
   close(): Promise<void>;
 }
@@ -192,8 +197,33 @@ export function createCore(opts: CoreOptions): Core {
   watcher = createLibraryWatcher(db, runs, relay);
   const train = new TrainService(context, engine, modelsDir, runs);
   const importer = new Importer(context);
-  // A rule change whose process ended before all labels followed it is finished here.
-  context.labels.finishRelabel();
+  /**
+   * A rule change whose process ended before all labels followed it (a `qc rule` killed or
+   * cancelled) is finished from here, in the background: chunk by chunk with a pause, so this
+   * core answers its calls meanwhile (finishing it before the first answer kept `qc status`, or
+   * every call of `qc serve`, waiting minutes on a library of a million with no word). Told as job
+   * progress (`relabel`) and, when labels changed, `library.changed`; `settleLabels` waits for it
+   * (the CLI, before a command); `close` stops it between two chunks, the rest left for the next open.
+   */
+  const relabelStop = new AbortController();
+  let finishing: Promise<void> | null = null;
+  const finishLeftoverRelabel = (): Promise<void> =>
+    (finishing ??= context.labels
+      .finishRelabel({
+        signal: relabelStop.signal,
+        progress: (done, total) => events.emit('job.progress', { job: 'relabel', phase: 'labels', done, total, message: 'finishing a label rule change left unfinished' }),
+      })
+      .then(
+        (changed) => {
+          if (changed > 0) events.emit('library.changed', { reason: 'rule' });
+        },
+        // Left as it is for the next open (a full disk, the library closed under it).
+        () => undefined,
+      )
+      .finally(() => {
+        finishing = null;
+      }));
+  void finishLeftoverRelabel();
   const demoDir = opts.demoDir ?? path.join(defaultResourcesDir(), 'demo');
   let rows: number | null | undefined;
   const urlOutsideDemo = db.prepare('SELECT 1 FROM image_urls WHERE substr(url, 1, length(?)) <> ? LIMIT 1');
@@ -232,12 +262,10 @@ export function createCore(opts: CoreOptions): Core {
   const library = libraryHandlers(context, importer);
   /**
    * A rule change left half done by another process that has ended (a `qc rule` killed while this
-   * core stays open) is finished when the library's status or sources are asked for, as at open:
-   * one settings read when there is none (labels.ts finishRelabel).
+   * core stays open) is taken up when the library's status or sources are asked for, as at open, in
+   * the background: one settings read when there is none (labels.ts finishRelabel).
    */
-  const finishOthersRelabel = () => {
-    if (context.labels.finishRelabel() > 0) context.events.emit('library.changed', { reason: 'rule' });
-  };
+  const finishOthersRelabel = () => void finishLeftoverRelabel();
   const handlers: Handlers = {
     ...library,
     // A tag file or a folder of them (an earlier classify's output), no kind given: merged into the
@@ -304,9 +332,22 @@ export function createCore(opts: CoreOptions): Core {
         foreground.leave();
       }
     },
+    async settleLabels({ signal, onProgress } = {}) {
+      const stop = () => relabelStop.abort();
+      const off = onProgress ? events.on('job.progress', (p) => p.job === 'relabel' && onProgress(p)) : null;
+      signal?.addEventListener('abort', stop, { once: true });
+      try {
+        await finishLeftoverRelabel();
+      } finally {
+        signal?.removeEventListener('abort', stop);
+        off?.();
+      }
+    },
     async close() {
       watcher?.stop();
       watcher = null;
+      relabelStop.abort();
+      await finishing;
       // The read stops at its next 4 MB (warmFiles lets a stuck one go after WARM_STOP_WAIT_MS).
       warmAbort.abort();
       await warmed;

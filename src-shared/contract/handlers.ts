@@ -58,7 +58,11 @@ export interface LabelsApi {
    * `expected` (the rule the edit started from), a rule changed meanwhile elsewhere (another window,
    * `qc rule`) is not overwritten: the call fails with `conflict` and changes nothing.
    */
-  'labels.setRule': { args: { rule: LabelRule; expected?: LabelRule }; result: { rule: LabelRule; relabelled: number } };
+  'labels.setRule': {
+    args: { rule: LabelRule; expected?: LabelRule };
+    /** `unfinished`: cancelled part way, with the new rule stored; the other import labels follow it when the library is next opened. */
+    result: { rule: LabelRule; relabelled: number; unfinished?: true };
+  };
 }
 
 export interface ClassifyRequest extends Omit<ImportArgs, 'kind'> {

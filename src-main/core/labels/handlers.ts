@@ -17,9 +17,12 @@ export function labelHandlers(core: CoreContext): HandlersOf<LabelsApi> {
       return result;
     },
     'labels.getRule': async () => labels.rule(),
-    'labels.setRule': async ({ rule, expected }) => {
+    'labels.setRule': async ({ rule, expected }, ctx) => {
       const before = labels.rule();
-      const result = await labels.setRule(rule, expected);
+      const result = await labels.setRule(rule, expected, {
+        signal: ctx.signal,
+        progress: (done, total) => ctx.progress({ job: 'rule', phase: 'labels', done, total }),
+      });
       // Up to every label of the library changed: one event, not a million changes. A new rule that
       // changed no label is announced too, so other windows show the rule in force.
       if (result.relabelled || !sameRule(before, result.rule)) events.emit('library.changed', { reason: 'rule' });

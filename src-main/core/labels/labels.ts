@@ -8,7 +8,7 @@ import { DEFAULT_LABEL_RULE, deriveLabel, labelRuleProblems, normalizeLabelRule,
 import type { LabelBatchResult, LabelChange } from '../../../src-shared/domain/library';
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/open';
-import { pacedAsync, pacedSync } from '../db/paced';
+import { pacedAsync } from '../db/paced';
 import { getSetting, setSetting, SETTING } from '../db/settings';
 import { countedRatingSql } from './countedRows';
 import { heldHere, ownerEnded, ownersOf, thisProcess } from '../library/store';
@@ -31,6 +31,14 @@ interface RelabelState {
 }
 
 type BatchActor = 'import' | 'curator' | 'undo' | 'rule';
+
+/** How a relabelling after a rule change is followed and stopped. */
+export interface RelabelOptions {
+  /** Stops it between two transactions; the rest is left for the next open. */
+  signal?: AbortSignal;
+  /** Import labels gone through of those it had to go through. */
+  progress?: (done: number, total: number) => void;
+}
 
 interface LabelRow {
   label: LabelValue;
@@ -84,6 +92,7 @@ export class LabelService {
         'SELECT image_id, old_label, new_label, old_origin, new_origin FROM label_events WHERE batch_id = ? ORDER BY id DESC',
       ),
       importOriginAfter: db.prepare<[number, number], { image_id: number }>("SELECT image_id FROM labels WHERE origin = 'import' AND image_id > ? ORDER BY image_id LIMIT ?"),
+      importOriginCountAfter: db.prepare<[number], { n: number }>("SELECT COUNT(*) AS n FROM labels WHERE origin = 'import' AND image_id > ?"),
       clearRelabel: db.prepare<[string]>('DELETE FROM settings WHERE key = ?'),
     };
   }
@@ -229,8 +238,11 @@ export class LabelService {
    * use the new rule). A later rule change takes over: this one stops where it is. With `expected`
    * (the rule an edit started from), a rule that is no longer the stored one is refused
    * (`conflict`) and nothing changes: an edit never silently undoes a change made elsewhere.
+   * `progress` hears how many of the import labels it has gone through; a `signal` that aborts
+   * stops it between two transactions with the new rule stored (`unfinished`): the other labels
+   * follow it when the library is next opened ({@link finishRelabel}), as after a kill.
    */
-  async setRule(given: LabelRule, expected?: LabelRule): Promise<{ rule: LabelRule; relabelled: number }> {
+  async setRule(given: LabelRule, expected?: LabelRule, opts: RelabelOptions = {}): Promise<{ rule: LabelRule; relabelled: number; unfinished?: true }> {
     const rule = normalizeLabelRule(given);
     const problems = labelRuleProblems(rule);
     if (problems.length) throw new QcError('bad_input', `invalid label rule: ${problems.join('; ')}`);
@@ -244,47 +256,83 @@ export class LabelService {
       setSetting(this.db, SETTING.labelRule, rule);
       setSetting(this.db, SETTING.labelRelabel, state);
     }).immediate();
+    const relabelled = await this.follow(state, opts);
+    return { rule, relabelled, ...(this.stillRelabelling(state.version) && { unfinished: true as const }) };
+  }
+
+  /**
+   * Finish a rule change whose process ended before its labels all followed (killed, power cut, or
+   * cancelled). Taken over first (this process's pid on it, in one IMMEDIATE transaction: two
+   * processes opening the library do not both take it, and one that ends doing it leaves it to the
+   * next), then relabelled as {@link setRule} does, in short transactions with a pause between them
+   * (the process answers its other calls meanwhile), until done or `opts.signal` aborts.
+   * Returns how many labels changed (0 when none was left).
+   */
+  async finishRelabel(opts: RelabelOptions = {}): Promise<number> {
+    const me = thisProcess();
+    const left = (state: RelabelState | null): state is RelabelState => state !== null && ownerEnded({ pid: state.pid, start: state.start }, () => this.relabelling.has(state.version), ownersOf(this.db));
+    // Looked for without the write lock first: every open asks, and nearly always there is none.
+    if (!left(getSetting<RelabelState | null>(this.db, SETTING.labelRelabel, null))) return 0;
+    const taken = this.db
+      .transaction((): RelabelState | null => {
+        const state = getSetting<RelabelState | null>(this.db, SETTING.labelRelabel, null);
+        if (!left(state)) return null;
+        const mine = { ...state, pid: me.pid, start: me.start };
+        setSetting(this.db, SETTING.labelRelabel, mine);
+        return mine;
+      })
+      .immediate();
+    return taken ? this.follow(taken, opts) : 0;
+  }
+
+  /** Whether rule change `version` still has labels to relabel (cancelled part way: its state is still stored). */
+  private stillRelabelling(version: string): boolean {
+    return getSetting<RelabelState | null>(this.db, SETTING.labelRelabel, null)?.version === version;
+  }
+
+  /** Relabel for rule change `state` (owned by this process) from where it got to; how many labels changed. */
+  private async follow(state: RelabelState, { signal, progress }: RelabelOptions): Promise<number> {
     this.relabelling.add(state.version);
     try {
+      const total = progress ? this.q.importOriginCountAfter.get(state.after)!.n : 0;
       const writer = this.importWriter(null, 'rule');
-      await pacedAsync(this.relabel(state.version, writer));
-      return { rule, relabelled: writer.result(0).changed.length };
+      await pacedAsync(this.relabel(state.version, writer, signal, progress && ((done) => progress(Math.min(done, total), total))));
+      return writer.result(0).changed.length;
     } finally {
       this.relabelling.delete(state.version);
     }
   }
 
   /**
-   * Finish a rule change whose process ended before its labels all followed (killed, power cut).
-   * Runs when a library is opened; returns how many labels changed.
+   * Relabel for rule change `version` in transactions of RELABEL_CHUNK images, yielding between
+   * them, until done, superseded or `signal` aborts (checked before each transaction); `progress`
+   * hears how many images it has gone through.
    */
-  finishRelabel(): number {
-    const state = getSetting<RelabelState | null>(this.db, SETTING.labelRelabel, null);
-    if (!state) return 0;
-    if (!ownerEnded({ pid: state.pid, start: state.start }, () => this.relabelling.has(state.version), ownersOf(this.db))) return 0;
-    const writer = this.importWriter(null, 'rule');
-    pacedSync(this.relabel(state.version, writer));
-    return writer.result(0).changed.length;
+  private *relabel(version: string, writer: ReturnType<LabelService['importWriter']>, signal?: AbortSignal, progress?: (done: number) => void): Generator<void> {
+    let done = 0;
+    progress?.(0);
+    while (!signal?.aborted) {
+      const step = this.relabelChunk(version, writer);
+      done += step.images;
+      progress?.(done);
+      if (!step.more) return;
+      yield;
+    }
   }
 
-  /** Relabel for rule change `version` in transactions of RELABEL_CHUNK images, yielding between them, until done or superseded. */
-  private *relabel(version: string, writer: ReturnType<LabelService['importWriter']>): Generator<void> {
-    while (this.relabelChunk(version, writer)) yield;
-  }
-
-  /** Relabel the next RELABEL_CHUNK images of rule change `version`; false when it is done or superseded. */
-  private relabelChunk(version: string, writer: ReturnType<LabelService['importWriter']>): boolean {
+  /** Relabel the next RELABEL_CHUNK images of rule change `version`; `more` false when it is done or superseded. */
+  private relabelChunk(version: string, writer: ReturnType<LabelService['importWriter']>): { images: number; more: boolean } {
     return this.db.transaction(() => {
       const state = getSetting<RelabelState | null>(this.db, SETTING.labelRelabel, null);
-      if (!state || state.version !== version) return false;
+      if (!state || state.version !== version) return { images: 0, more: false };
       const ids = this.q.importOriginAfter.all(state.after, RELABEL_CHUNK).map((r) => r.image_id);
       for (const id of ids) writer.apply(id);
       if (ids.length < RELABEL_CHUNK) {
         this.q.clearRelabel.run(SETTING.labelRelabel);
-        return false;
+        return { images: ids.length, more: false };
       }
       setSetting(this.db, SETTING.labelRelabel, { ...state, after: ids[ids.length - 1]! });
-      return true;
+      return { images: ids.length, more: true };
     }).immediate();
   }
 }

@@ -3,7 +3,7 @@
  * transactions, so another process writing meanwhile is not locked out, and a rule change whose
  * process is killed half way is finished by the next process that opens the library.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -85,10 +85,87 @@ describe('a rule change on a big library', () => {
     d.close();
 
     const core = createCore({ dataDir });
+    const told: { done: number; total: number }[] = [];
+    const off = core.events.on('job.progress', (p) => p.job === 'relabel' && told.push({ done: p.done, total: p.total }));
     try {
+      // Taken up in the background: the core answers while the labels still follow (finishing it
+      // first kept `qc status`, or every call of `qc serve`, waiting minutes at a million images).
+      expect(disagreeing(core.context.db, [1])).toBeGreaterThan(0);
+      const status = await core.call('library.status', {});
+      expect(status.images).toBe(N);
+      expect(relabelAfter()).not.toBeNull();
+      await core.settleLabels();
       expect(disagreeing(core.context.db, [1])).toBe(0);
       expect(relabelAfter()).toBeNull();
       expect(core.context.db.pragma('integrity_check', { simple: true })).toBe('ok');
+      // Its progress told to the open views, to the last image it had left.
+      expect(told.length).toBeGreaterThan(2);
+      expect(told.at(-1)!.done).toBe(told.at(-1)!.total);
+      expect(told.at(-1)!.total).toBeGreaterThan(0);
+    } finally {
+      off();
+      await core.close();
+    }
+  }, 120_000);
+
+  it('qc rule stops at Ctrl-C between two transactions and says what it left, and the next qc finishes it first', async () => {
+    const relabelling = () => {
+      const d = openDatabase(libraryPaths(dataDir).db);
+      try {
+        return d.prepare("SELECT value FROM settings WHERE key = 'label_relabel'").get() !== undefined;
+      } finally {
+        d.close();
+      }
+    };
+    const child = spawn(process.execPath, [...qcNodeArgs(), '--data', dataDir, 'rule', '--bad', '1,2,3'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const deadline = Date.now() + 60_000;
+    while (!relabelling() && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGINT');
+    // Before: it went on to the last label and only then said "Cancelled" (89 s at a million).
+    expect(await exited).toBe(130);
+    expect(out).toMatch(/^Cancelled: bad: 1,2,3;.*\n\d+ import labels changed so far; the rule is stored, and the other import labels follow it the next time the library is opened/s);
+    expect(relabelling()).toBe(true);
+    const status = spawnSync(process.execPath, [...qcNodeArgs(), '--data', dataDir, 'status', '--json'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    expect(status.status).toBe(0);
+    expect(relabelling()).toBe(false);
+    const d = openDatabase(libraryPaths(dataDir).db);
+    try {
+      expect(disagreeing(d, [1, 2, 3])).toBe(0);
+    } finally {
+      d.close();
+    }
+  }, 120_000);
+
+  it('cancelled part way, it keeps the new rule, says it is unfinished, and the next open finishes it', async () => {
+    let core = createCore({ dataDir });
+    await core.settleLabels();
+    const controller = new AbortController();
+    const seen: number[] = [];
+    let r;
+    try {
+      r = await core.call('labels.setRule', { rule: { bad: [1, 2], good: [4, 5], exemplar: 'good' } }, {
+        signal: controller.signal,
+        onProgress: (p) => {
+          seen.push(p.done);
+          if (p.done >= 4_000) controller.abort();
+        },
+      });
+      expect(r.unfinished).toBe(true);
+      expect(seen.at(-1)).toBeLessThan(N / 2);
+      expect(disagreeing(core.context.db, [1, 2])).toBeGreaterThan(0);
+      expect(core.context.db.prepare("SELECT value FROM settings WHERE key = 'label_rule'").pluck().get()).toContain('[1,2]');
+    } finally {
+      await core.close();
+    }
+    core = createCore({ dataDir });
+    try {
+      await core.settleLabels();
+      expect(disagreeing(core.context.db, [1, 2])).toBe(0);
+      const done = await core.call('labels.setRule', { rule: { bad: [1, 2], good: [4, 5], exemplar: 'good' } });
+      expect(done.unfinished).toBeUndefined();
     } finally {
       await core.close();
     }
