@@ -42,6 +42,7 @@ import { FolderNames } from './portableName';
 import { ExportStage, isStageName, sweepExportTemps } from './stage';
 import { CURATOR_MANIFEST, CURATOR_MANIFEST_HEADER } from '../library/folder';
 import { countedRatingSql } from '../labels/countedRows';
+import { withSnapshot } from '../db/snapshot';
 
 export const CLASS_WORDS = ['one', 'two', 'three', 'four', 'five'] as const;
 export const DEFAULT_SAMPLE = 7000;
@@ -53,7 +54,16 @@ export interface TrainingExportOptions {
   seed?: number;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /** Image rows read at a time (default {@link TRAINING_PAGE_ROWS}; tests set a small one to cross pages). */
+  pageRows?: number;
 }
+
+/**
+ * Image rows read at a time. The export reads them page by page (keyset on the id) as it copies,
+ * never the whole library at once: one `.all()` of a million rows held ~650 MB before the first
+ * file was written.
+ */
+export const TRAINING_PAGE_ROWS = 1000;
 
 interface ImageRow {
   id: number;
@@ -253,30 +263,33 @@ export async function exportTraining(db: Db, paths: LibraryPaths, opts: Training
   if (!Number.isInteger(sample) || sample < 1) throw new QcError('bad_input', `sample must be a positive integer, got ${sample}`);
   const dir = path.resolve(opts.outDir);
   clearOrRefuse(dir, paths.owners);
+  // The images, their URLs and the rated input rows that have none are read in one snapshot of the
+  // library (db/snapshot.ts: its own read-only connection, held across the copies' awaits), page by
+  // page: all see one library, and no more than a page of images is held at once.
+  return withSnapshot(db, (reader) => exportFromSnapshot(reader, paths, dir, sample, seed, opts));
+}
 
-  // The images and the rated input rows that have none, read in one transaction: both see one library.
-  const read = db.transaction(() => ({
-    rows: db
-      .prepare(
-        `SELECT i.id, i.sha256, i.bytes, i.path, i.rating_class, l.label, l.origin,
-                (SELECT s.eol_id FROM image_urls u JOIN source_rows s ON s.url = u.url
-                  WHERE u.image_id = i.id AND s.eol_id IS NOT NULL ORDER BY s.id LIMIT 1) AS eol_id
-         FROM images i LEFT JOIN labels l ON l.image_id = i.id
-         WHERE i.rating_class IS NOT NULL OR l.label IS NOT NULL
-         ORDER BY i.id`,
-      )
-      .all() as ImageRow[],
-    // Rated input rows whose URL no image has (its download failed, or never ran).
-    imageless: db
-      .prepare(
-        `SELECT s.url, ${countedRatingSql('s')} AS rating, s.exemplar FROM source_rows s
-         WHERE (s.rating IS NOT NULL OR s.exemplar = 1) AND (s.url LIKE 'http://%' OR s.url LIKE 'https://%')
-           AND NOT EXISTS (SELECT 1 FROM image_urls u WHERE u.url = s.url)
-         ORDER BY s.url, s.id`,
-      )
-      .all() as { url: string; rating: number | null; exemplar: number }[],
-  }));
-  const { rows, imageless } = read();
+async function exportFromSnapshot(db: Db, paths: LibraryPaths, dir: string, sample: number, seed: number, opts: TrainingExportOptions): Promise<TrainingExportSummary> {
+  const pageRows = Math.max(1, opts.pageRows ?? TRAINING_PAGE_ROWS);
+  const WANTED = 'i.rating_class IS NOT NULL OR l.label IS NOT NULL';
+  const total = (db.prepare(`SELECT COUNT(*) AS n FROM images i LEFT JOIN labels l ON l.image_id = i.id WHERE ${WANTED}`).get() as { n: number }).n;
+  const page = db.prepare<[number, number], ImageRow>(
+    `SELECT i.id, i.sha256, i.bytes, i.path, i.rating_class, l.label, l.origin,
+            (SELECT s.eol_id FROM image_urls u JOIN source_rows s ON s.url = u.url
+              WHERE u.image_id = i.id AND s.eol_id IS NOT NULL ORDER BY s.id LIMIT 1) AS eol_id
+     FROM images i LEFT JOIN labels l ON l.image_id = i.id
+     WHERE i.id > ? AND (${WANTED})
+     ORDER BY i.id LIMIT ?`,
+  );
+  /** The images after id `after`, a page at a time, in id order. */
+  async function* imageRows(): AsyncGenerator<ImageRow> {
+    for (let after = -1; ; ) {
+      const rows = page.all(after, pageRows);
+      if (!rows.length) return;
+      yield* rows;
+      after = rows[rows.length - 1]!.id;
+    }
+  }
   const urlsOf = db.prepare(
     `SELECT DISTINCT u.url FROM image_urls u WHERE u.image_id = ? AND (u.url LIKE 'http://%' OR u.url LIKE 'https://%') ORDER BY u.url`,
   );
@@ -288,7 +301,8 @@ export async function exportTraining(db: Db, paths: LibraryPaths, opts: Training
 
     const result: TrainingExportSummary = { dir, by_class: { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 }, agg: { bad: 0, good: 0 }, copied: 0, lists: [], curator_unlabelled: 0, missing: 0, damaged: 0, damaged_files: [], urls_skipped: 0 };
     const urlsByClass: string[][] = CLASS_WORDS.map(() => []);
-    // Each URL once (an import during the export may give an image a URL read above as imageless).
+    // Each URL once. The snapshot already gives each once (a URL is one image's, an imageless one no
+    // image's); a database in memory (tests) is read without one, and an import meanwhile could.
     const listed = new Set<string>();
     const list = (url: string, cls: RatingClass) => {
       if (listed.has(url)) return;
@@ -304,10 +318,10 @@ export async function exportTraining(db: Db, paths: LibraryPaths, opts: Training
       if (opts.signal?.aborted) throw new QcError('cancelled', 'export cancelled');
     };
 
-    for (let done = 0; done < rows.length; done++) {
+    let done = 0;
+    for await (const r of imageRows()) {
       if (done % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
       cancelled();
-      const r = rows[done]!;
       // Listed before the file is looked for: a URL whose picture the library lacks is the one a re-download needs most.
       if (r.rating_class !== null) for (const { url } of urlsOf.all(r.id) as { url: string }[]) list(url, r.rating_class as RatingClass);
       // The database is not trusted to keep paths in originals/: `../x`, `originals/../library.sqlite` and links out are missing.
@@ -316,7 +330,7 @@ export async function exportTraining(db: Db, paths: LibraryPaths, opts: Training
       const st = src ? fs.statSync(src, { throwIfNoEntry: false }) : undefined;
       if (!src || !st?.isFile()) {
         result.missing++;
-        opts.onProgress?.(done + 1, rows.length);
+        opts.onProgress?.(++done, total);
         continue;
       }
       const ext = path.extname(r.path).toLowerCase() || '.jpg';
@@ -349,9 +363,19 @@ export async function exportTraining(db: Db, paths: LibraryPaths, opts: Training
         }
         if (r.label !== null) result.agg[r.label]++;
       }
-      opts.onProgress?.(done + 1, rows.length);
+      opts.onProgress?.(++done, total);
     }
     cancelled();
+    // Rated input rows whose URL no image has (its download failed, or never ran). Read after the
+    // images, in the same snapshot: not held while they are copied.
+    const imageless = db
+      .prepare(
+        `SELECT s.url, ${countedRatingSql('s')} AS rating, s.exemplar FROM source_rows s
+         WHERE (s.rating IS NOT NULL OR s.exemplar = 1) AND (s.url LIKE 'http://%' OR s.url LIKE 'https://%')
+           AND NOT EXISTS (SELECT 1 FROM image_urls u WHERE u.url = s.url)
+         ORDER BY s.url, s.id`,
+      )
+      .all() as { url: string; rating: number | null; exemplar: number }[];
     // Each imageless URL in the class its rows would give an image (labels/labels.ts's evidence: exemplar, else the mean rating).
     // The label rule plays no part in the class.
     for (let i = 0; i < imageless.length; ) {
