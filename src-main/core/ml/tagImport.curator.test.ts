@@ -61,4 +61,19 @@ describe('qc import of a tag file carries its curator rows as curator labels', (
     expect(r.curator).toEqual({ rows: 2, labelled: 1, unchanged: 0, conflicts: 0, not_here: 1 });
     expect(labelOf(5)).toEqual({ label: 'bad', origin: 'curator' });
   });
+
+  it('carries no curator label for a URL whose last row (in its file, or a later file) is no curator row: the last row decides the label as it decides the prediction (audit-new72 F1)', async () => {
+    const write = linesWriter(dir);
+    const header = 'eolMediaURL\tlabel\tlabel_origin\timclass\tconfidence\tsource\tp_bad';
+    const before = [labelOf(6), labelOf(7)];
+    expect(before.map((l) => (l as { origin: string }).origin)).toEqual(['import', 'import']);
+    // An old and a newer library_finaltags.tsv joined: image 6's curator label was cleared since.
+    const joined = write('joined_finaltags.tsv', [header, `${SEED_URL_PREFIX}6.jpg\tbad\tcurator\tbad\t\tcurator\t0.900000`, `${SEED_URL_PREFIX}6.jpg\t\timport\tNA\t0.9\tmodel\t0.100000`]);
+    // Across files: the later file's model row for image 7 replaces the earlier file's curator row.
+    const older = write('a_finaltags.tsv', [header, `${SEED_URL_PREFIX}7.jpg\tbad\tcurator\tbad\t\tcurator\t0.900000`]);
+    const newer = write('b2_finaltags.tsv', [header, `${SEED_URL_PREFIX}7.jpg\t\timport\tNA\t0.8\tmodel\t0.200000`]);
+    const r = await to.core.call('ml.importTags', { files: [joined, older, newer] });
+    expect(r.curator).toMatchObject({ labelled: 0, unchanged: 0, conflicts: 0, not_here: 0 });
+    expect([labelOf(6), labelOf(7)]).toEqual(before);
+  });
 });

@@ -208,7 +208,7 @@ export async function importTagFiles(db: Db, files: string[], runId: number, sig
   const filesKey = JSON.stringify(files);
   db.prepare('INSERT OR IGNORE INTO unfinished_tag_merges (run_id, files) VALUES (?, ?)').run(runId, filesKey);
   const summary: TagImportSummary = { run_id: runId, files: 0, rows: 0, local: 0, heldout_kept: 0, remote: 0, skipped: 0 };
-  // The curator rows' labels by URL (a URL given twice: its last row's, as its prediction).
+  // The curator rows' labels by URL (a URL given twice: its last row's, as its prediction; none when that is no curator row).
   const curatorRows = new Map<string, Label>();
   let curatorRowCount = 0;
   type Row = TagRow & { p: number; file: string };
@@ -240,6 +240,10 @@ export async function importTagFiles(db: Db, files: string[], runId: number, sig
         if (row.curator) {
           curatorRowCount++;
           curatorRows.set(row.url, row.curator);
+        } else {
+          // A later row of the URL that no curator decided replaces an earlier curator row, as its
+          // prediction replaces the earlier one: the curator's label was cleared or undone since.
+          curatorRows.delete(row.url);
         }
         if (row.p === null) summary.skipped++;
         else batch.push({ ...row, p: row.p, file });
