@@ -138,6 +138,14 @@ function aboutPath(e: unknown, source: string): boolean {
   return q.code !== 'cancelled' && q.file === source && q.line === undefined;
 }
 
+
+/** What saving a label rule says: how many import labels changed, or, cancelled part way, that the others follow later. */
+export function ruleSavedToast(r: { relabelled: number; unfinished?: true }): { kind: 'success' | 'info'; text: string } {
+  return r.unfinished
+    ? { kind: 'info', text: `Label rule saved; cancelled after ${countOf(r.relabelled, 'import label')} changed: the other import labels follow it the next time the library is opened.` }
+    : { kind: 'success', text: `Label rule saved: ${countOf(r.relabelled, 'import label')} changed (curator labels kept). Retrain to use them.` };
+}
+
 export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {
   let statusTimer: ReturnType<typeof setTimeout> | null = null;
   /**
@@ -256,9 +264,12 @@ export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {
       if (!draft || get().ruleSaving) return;
       set({ ruleSaving: true });
       try {
-        const r = await client.call('labels.setRule', { rule: draft.rule, expected: draft.base });
+        // A job: on a large library the labels follow for minutes, shown in the job bar with their
+        // progress and a Cancel (which keeps the new rule; the other labels follow it at the next open).
+        const r = await get().startJob('labels.setRule', { rule: draft.rule, expected: draft.base }, { label: 'Label rule change' }).promise;
         set((s) => ({ labelRule: r.rule, ruleDraft: s.ruleDraft === draft ? null : s.ruleDraft }));
-        get().toast('success', `Label rule saved: ${countOf(r.relabelled, 'import label')} changed (curator labels kept). Retrain to use them.`);
+        const told = ruleSavedToast(r);
+        get().toast(told.kind, told.text);
         void get().loadStatus();
         get().refreshView('review');
       } catch (e) {

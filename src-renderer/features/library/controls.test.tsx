@@ -3,6 +3,7 @@ import { fireEvent, screen } from '@testing-library/react';
 import { describe, expect, test } from 'vitest';
 import { renderWith, setup, until } from '../../../test-support/renderer/render';
 import { useApp } from '../../stores/app';
+import { ruleSavedToast } from '../../stores/library';
 import { classifyLine } from '../export/ExportScreen';
 import { droppedPath, LibraryScreen } from './LibraryScreen';
 
@@ -32,6 +33,25 @@ describe('controls that were only in the CLI', () => {
     expect(client.callsOf('labels.setRule')[0]!.rule).toMatchObject({ bad: [1, 2, 3], good: [4, 5] });
     const saved = await client.call('labels.getRule', {});
     expect(saved.bad).toEqual([1, 2, 3]);
+  });
+
+  test('a rule change runs as a job: the job bar shows it while the labels follow, with a Cancel', async () => {
+    const ctx = setup();
+    const { client, store } = renderWith(<LibraryScreen />, ctx);
+    const release = client.hold('labels.setRule');
+    fireEvent.change(await screen.findByTestId('rule-class-3'), { target: { value: 'bad' } });
+    fireEvent.click(screen.getByTestId('rule-save'));
+    const job = await until(() => store.getState().jobs.find((j) => j.label === 'Label rule change')!);
+    expect(job.method).toBe('labels.setRule');
+    release();
+    await until(() => expect(store.getState().jobs).toEqual([]));
+    await until(() => expect(store.getState().toasts.map((t) => t.text).some((t) => t.startsWith('Label rule saved: '))).toBe(true));
+    expect((await client.call('labels.getRule', {})).bad).toEqual([1, 2, 3]);
+  });
+
+  test('a rule change cancelled part way says the rule is saved and the other labels follow at the next open', () => {
+    expect(ruleSavedToast({ relabelled: 1, unfinished: true })).toEqual({ kind: 'info', text: 'Label rule saved; cancelled after 1 import label changed: the other import labels follow it the next time the library is opened.' });
+    expect(ruleSavedToast({ relabelled: 3 })).toEqual({ kind: 'success', text: 'Label rule saved: 3 import labels changed (curator labels kept). Retrain to use them.' });
   });
 
   test('an unsaved rule edit survives leaving the Library screen', async () => {
