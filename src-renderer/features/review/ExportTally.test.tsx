@@ -1,9 +1,9 @@
 // @vitest-environment jsdom
 import { screen } from '@testing-library/react';
 import { describe, expect, test } from 'vitest';
-import { joinPath, tempDir } from '../../../test-support/renderer/files';
+import { joinPath, tagFile, tempDir } from '../../../test-support/renderer/files';
 import { renderWith, setup } from '../../../test-support/renderer/render';
-import { exportTallyWords } from './ExportTally';
+import { exportTallyWords, mergedRowsWords } from './ExportTally';
 import { ThresholdSlider } from './ThresholdSlider';
 
 describe("Review reconciles 'flagged' with what exports tag bad", () => {
@@ -39,7 +39,25 @@ describe("Review reconciles 'flagged' with what exports tag bad", () => {
     expect(Number(line.dataset.tagged)).toBe(r.tagged_bad);
   });
 
+  test('rows merged by URL from tag files for pictures not here are said to be in exports too, and the export has them', async () => {
+    const ctx = setup({ images: 50, runs: 1 });
+    await ctx.store.getState().loadScores();
+    renderWith(<ThresholdSlider />, ctx);
+    await screen.findByTestId('threshold-flagged');
+    await ctx.store.getState().loadStatus();
+    expect(screen.queryByTestId('threshold-export-merged')).toBeNull();
+    await ctx.client.call('library.import', { source: tagFile(['https://elsewhere.example/a.jpg', 'https://elsewhere.example/b.jpg', 'https://elsewhere.example/c.jpg'], 0.99) });
+    await ctx.store.getState().loadStatus();
+    const line = await screen.findByTestId('threshold-export-merged');
+    expect(line.textContent).toBe('Exports also write 3 rows merged from tag files for pictures not in this library, tagged by their merged p(bad) and not counted here.');
+    const out = joinPath(tempDir(), 'tags');
+    const r = await ctx.client.call('export.tags', { outDir: out });
+    expect(r.rows - ctx.client.images.length).toBe(Number(line.dataset.rows));
+  });
+
   test('the words: one reason alone, singular and plural', () => {
+    expect(mergedRowsWords(0)).toBeNull();
+    expect(mergedRowsWords(1)).toBe('Exports also write 1 row merged from tag files for pictures not in this library, tagged by their merged p(bad) and not counted here.');
     expect(exportTallyWords({ threshold: 0.5, flagged: 10, flaggedGood: 0, unflaggedBad: 0 })).toBeNull();
     expect(exportTallyWords({ threshold: 0.5, flagged: 10, flaggedGood: 1, unflaggedBad: 0 })).toBe(
       '9 images will be tagged bad in exports, not the 10 flagged at 0.500: 1 flagged image is labelled good by you.',

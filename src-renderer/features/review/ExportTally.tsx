@@ -79,13 +79,34 @@ function useExportTally(runId: number, threshold: number, sketch: ThresholdSketc
   return counts?.threshold === threshold ? counts : null;
 }
 
+/**
+ * The rows a library export writes beyond the gallery's images: predictions merged by URL from tag
+ * files whose picture is not in this library (status.url_predictions), tagged by their merged
+ * p(bad). Review cannot count them among its flags, so it says they are there; null when none.
+ */
+export function mergedRowsWords(urls: number): string | null {
+  if (urls <= 0) return null;
+  return `Exports also write ${fmtCount(urls, 'row')} merged from tag files for pictures not in this library, tagged by their merged p(bad) and not counted here.`;
+}
+
 export function ExportTally({ runId, threshold, sketch }: { runId: number; threshold: number; sketch: ThresholdSketch }) {
   const counts = useExportTally(runId, threshold, sketch);
   const words = counts && exportTallyWords(counts);
-  if (!counts || !words) return null;
+  const merged = useApp((s) => (s.status?.url_predictions.run_id === runId ? s.status.url_predictions.urls : 0));
+  const mergedWords = mergedRowsWords(merged);
+  if (!words && !mergedWords) return null;
   return (
-    <span className="muted small" data-testid="threshold-export-tally" data-tagged={taggedBad(counts)} data-flagged={counts.flagged}>
-      {words}
-    </span>
+    <>
+      {counts && words && (
+        <span className="muted small" data-testid="threshold-export-tally" data-tagged={taggedBad(counts)} data-flagged={counts.flagged}>
+          {words}
+        </span>
+      )}
+      {mergedWords && (
+        <span className="muted small" data-testid="threshold-export-merged" data-rows={merged}>
+          {mergedWords}
+        </span>
+      )}
+    </>
   );
 }
