@@ -1,7 +1,9 @@
 /**
  * export-training reads the library's images a page at a time (keyset on the id), never all at
  * once (a million rows held ~650 MB before the first file): the folders, lists and samples are the
- * same whatever the page size, and no read hands back more rows than a page.
+ * same whatever the page size, and no read hands back more rows than a page. The download lists are
+ * written as their URLs come, and each sample is read back from its list: the same URLs, in the same
+ * order, as seededSample over the whole list.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,7 +11,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createCore, type Core } from '../app';
 import { DEV_DIR, DEV_IMAGES, DEV_URL_PREFIX, tempDir } from '../../../test-support/fixtures';
-import { exportTraining, TRAINING_PAGE_ROWS } from './training';
+import { CLASS_WORDS, exportTraining, linesAt, seededSample, seededSamplePositions, TRAINING_PAGE_ROWS } from './training';
 
 /** Every file under `dir` (relative path → bytes), hidden stage folders included if any were left. */
 function tree(dir: string): Map<string, Buffer> {
@@ -68,6 +70,15 @@ describe('export-training in pages', () => {
     const listed = [...whole.files].filter(([f]) => /^[a-z]+_download\.txt$/.test(f)).flatMap(([, b]) => b.toString('utf8').split('\n'));
     expect(listed.filter((u) => u.startsWith(`${DEV_URL_PREFIX}gone/`)).length).toBe(5);
     expect(whole.progress.at(-1)).toEqual([images, images]);
+    // Each sample is seededSample's draw over its whole list (the class's own stream of the seed).
+    let sampled = 0;
+    CLASS_WORDS.forEach((w, i) => {
+      const all = whole.files.get(`${w}_download.txt`)!.toString('utf8').split('\n').filter(Boolean);
+      const pick = whole.files.get(`${w}_download_3.txt`)!.toString('utf8').split('\n').filter(Boolean);
+      expect(pick, w).toEqual(seededSample(all, 3, (5 * 31 + i + 1) >>> 0));
+      if (all.length > 3) sampled++;
+    });
+    expect(sampled).toBeGreaterThan(1);
     for (const pageRows of [1, 7]) {
       const paged = await run(`paged-${pageRows}`, pageRows);
       expect(paged.summary).toEqual(whole.summary);
@@ -99,4 +110,34 @@ describe('export-training in pages', () => {
     expect(Math.max(...sizes)).toBe(7);
     expect(sizes.filter((n) => n === 7).length).toBeGreaterThanOrEqual(Math.floor(images / 7));
   }, 60_000);
+});
+
+describe('a sample drawn from a list as written', () => {
+  it('seededSamplePositions picks the positions of seededSample, in its order', () => {
+    for (const length of [0, 1, 2, 5, 37, 1000]) {
+      const items = Array.from({ length }, (_, i) => `u${i}`);
+      for (const n of [1, 3, 36, 1000, 5000]) {
+        for (const seed of [0, 1, 156, 2 ** 31 + 7]) {
+          expect(seededSamplePositions(length, n, seed).map((p) => items[p]), `${length} ${n} ${seed}`).toEqual(seededSample(items, n, seed));
+        }
+      }
+    }
+  });
+
+  it('linesAt reads the lines asked for, in the order asked, across the reads of a list of several MB', () => {
+    const dir = tempDir();
+    try {
+      // Lines of varied length (some non-ASCII), so lines straddle the 1 MB reads at many offsets.
+      const lines = Array.from({ length: 60_000 }, (_, i) => `https://example.org/${'é'.repeat(i % 7)}${'x'.repeat((i * 37) % 90)}/${i}`);
+      const file = path.join(dir, 'list.txt');
+      fs.writeFileSync(file, `${lines.join('\n')}\n`);
+      expect(fs.statSync(file).size).toBeGreaterThan(3 << 20);
+      const positions = seededSamplePositions(lines.length, 7000, 9);
+      expect(linesAt(file, positions)).toEqual(positions.map((p) => lines[p]));
+      expect(linesAt(file, [59_999, 0])).toEqual([lines[59_999], lines[0]]);
+      expect(linesAt(file, [])).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

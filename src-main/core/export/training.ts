@@ -35,7 +35,7 @@ import { DEFAULT_LABEL_RULE, deriveLabel, type RatingClass } from '../../../src-
 import { mulberry32 } from '../../../src-shared/domain/random';
 import type { TrainingExportSummary } from '../../../src-shared/domain/runQuality';
 import type { Db } from '../db/open';
-import { userFsError, writeFileAtomic } from '../fsSafe';
+import { AtomicFile, userFsError, writeFileAtomic } from '../fsSafe';
 import { insideDir, realPathInside } from '../library/files';
 import type { LibraryPaths } from '../paths';
 import { FolderNames } from './portableName';
@@ -110,6 +110,81 @@ export function seededSample<T>(items: readonly T[], n: number, seed: number): T
     [a[i], a[j]] = [a[j]!, a[i]!];
   }
   return a.slice(0, k);
+}
+
+/**
+ * The positions {@link seededSample} picks from `length` items, in its order, without the items:
+ * the same partial Fisher–Yates over positions, those swapped kept in a map (at most 2n entries).
+ * The export draws each class's sample this way from its list as written, so a class of a million
+ * URLs is never held to sample it.
+ */
+export function seededSamplePositions(length: number, n: number, seed: number): number[] {
+  const moved = new Map<number, number>();
+  const at = (i: number) => moved.get(i) ?? i;
+  const rand = mulberry32(seed);
+  const k = Math.min(n, length);
+  const picked: number[] = [];
+  for (let i = 0; i < k; i++) {
+    const j = i + Math.floor(rand() * (length - i));
+    const [vi, vj] = [at(i), at(j)];
+    // Position i is never looked at again: only j keeps what the swap put there.
+    moved.set(j, vi);
+    picked.push(vj);
+  }
+  return picked;
+}
+
+/** A download list written as its URLs come, never held whole; counted, for its sample. */
+class UrlList {
+  readonly out: AtomicFile;
+  count = 0;
+  private pending = '';
+  constructor(readonly file: string) {
+    this.out = new AtomicFile(file);
+  }
+  add(url: string): void {
+    this.pending += `${url}\n`;
+    this.count++;
+    if (this.pending.length >= 1 << 16) this.flush();
+  }
+  private flush(): void {
+    if (this.pending) this.out.write(this.pending);
+    this.pending = '';
+  }
+  commit(): void {
+    this.flush();
+    this.out.commit();
+  }
+}
+
+/** The lines at `positions` (distinct, 0-based) of a file of `\n`-ended lines, in the order asked: one pass, holding only those. */
+export function linesAt(file: string, positions: readonly number[]): string[] {
+  const slotOf = new Map(positions.map((p, slot) => [p, slot]));
+  const lines = new Array<string>(positions.length);
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const buf = Buffer.allocUnsafe(COPY_CHUNK);
+    let rest = Buffer.alloc(0);
+    for (let line = 0, n: number; slotOf.size && (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; ) {
+      const chunk = rest.length ? Buffer.concat([rest, buf.subarray(0, n)]) : buf.subarray(0, n);
+      let start = 0;
+      for (let nl: number; (nl = chunk.indexOf(0x0a, start)) >= 0; start = nl + 1, line++) {
+        const slot = slotOf.get(line);
+        if (slot === undefined) continue;
+        lines[slot] = chunk.toString('utf8', start, nl);
+        slotOf.delete(line);
+      }
+      // A copy: `buf` is read into again.
+      rest = Buffer.from(chunk.subarray(start));
+    }
+  } catch (e) {
+    throw userFsError(e, file, 'cannot read it');
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+  if (slotOf.size) throw new Error(`${file}: ${slotOf.size} lines of the list were not found in it`);
+  return lines;
 }
 
 /**
@@ -295,20 +370,18 @@ async function exportFromSnapshot(db: Db, paths: LibraryPaths, dir: string, samp
   );
 
   const stage = ExportStage.open(dir, { owners: paths.owners });
+  let urlLists: UrlList[] = [];
   try {
     const images = stage.path('images');
     for (const f of [...CLASS_WORDS.map((_, i) => path.join('images', String(i + 1))), path.join('images', 'agg', 'bad'), path.join('images', 'agg', 'good')]) stage.mkdir(f);
 
     const result: TrainingExportSummary = { dir, by_class: { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 }, agg: { bad: 0, good: 0 }, copied: 0, lists: [], curator_unlabelled: 0, missing: 0, damaged: 0, damaged_files: [], urls_skipped: 0 };
-    const urlsByClass: string[][] = CLASS_WORDS.map(() => []);
-    // Each URL once. The snapshot already gives each once (a URL is one image's, an imageless one no
-    // image's); a database in memory (tests) is read without one, and an import meanwhile could.
-    const listed = new Set<string>();
+    // Each class's list written as its URLs come. Each URL comes once: in the one snapshot a URL is
+    // one image's (image_urls' key), an imageless one no image's, and those are read grouped by URL.
+    urlLists = CLASS_WORDS.map((word) => new UrlList(stage.path(`${word}_download.txt`)));
     const list = (url: string, cls: RatingClass) => {
-      if (listed.has(url)) return;
-      listed.add(url);
       if (LINE_BREAK.test(url)) result.urls_skipped++;
-      else urlsByClass[cls - 1]!.push(url);
+      else urlLists[cls - 1]!.add(url);
     };
     const taken = new Map<string, FolderNames>();
     const takenIn = (folder: string) => taken.get(folder) ?? taken.set(folder, new FolderNames()).get(folder)!;
@@ -393,12 +466,13 @@ async function exportFromSnapshot(db: Db, paths: LibraryPaths, dir: string, samp
 
     const lists: string[] = [];
     CLASS_WORDS.forEach((word, i) => {
-      const urls = urlsByClass[i]!;
+      const urls = urlLists[i]!;
       const all = `${word}_download.txt`;
       const sampled = `${word}_download_${sampleSuffix(sample)}.txt`;
-      writeFileAtomic(stage.path(all), urls.length ? `${urls.join('\n')}\n` : '');
+      urls.commit();
       // Each class gets its own stream of the seed, so adding images of one class leaves the others' samples alone.
-      const pick = seededSample(urls, sample, (seed * 31 + i + 1) >>> 0);
+      // The sample seededSample draws from the whole list, read back from the list as written.
+      const pick = linesAt(urls.file, seededSamplePositions(urls.count, sample, (seed * 31 + i + 1) >>> 0));
       writeFileAtomic(stage.path(sampled), pick.length ? `${pick.join('\n')}\n` : '');
       lists.push(all, sampled);
     });
@@ -413,6 +487,7 @@ async function exportFromSnapshot(db: Db, paths: LibraryPaths, dir: string, samp
     result.lists = lists.filter((n) => n !== CURATOR_MANIFEST).map((n) => path.join(dir, n));
     return result;
   } catch (e) {
+    for (const l of urlLists) l.out.discard();
     stage.discard();
     // A failure names the file where it goes, not the hidden stage it was written in.
     throw stage.told(e);
