@@ -15,7 +15,8 @@ import { seedLibrary } from '../../../test-support/seedLibrary';
 import { exportLibrary, LIBRARY_FILE } from './tags';
 
 const CHILD = path.join(REPO_ROOT, 'test-support/exportPause.child.ts');
-const REFUSED = 'another export is writing into this folder; wait for it or choose another folder';
+/** The refusal, naming the writer's stage and its process on this machine (the pid varies). */
+const REFUSED = expect.stringMatching(/^another export is writing into this folder \(\.qc-export-\S+, process \d+ of this machine\); wait for it or choose another folder$/);
 
 describe('two exports of the library into one folder at the same time', () => {
   const dir = tempDir('qc-export-twice-');
@@ -58,6 +59,21 @@ describe('two exports of the library into one folder at the same time', () => {
     // Nothing writes there now: the next export goes through.
     await expect(exportInto(out)).resolves.toMatchObject({ rows: 8 });
   }, 120_000);
+
+  it("a stage another machine's export left names itself and what to do, not only 'wait for it'", async () => {
+    const out = path.join(dir, 'shared');
+    // Another boot (or container) wrote it: its pid proves nothing here, so it looks live for an hour.
+    const name = '.qc-export-4242_777.00000000000000000000000000000000.4026531836-abcdefabcdef';
+    fs.mkdirSync(path.join(out, name), { recursive: true });
+    fs.writeFileSync(path.join(out, name, `${LIBRARY_FILE}.tmp-4242_777.00000000000000000000000000000000.4026531836-abcdefabcdef`), 'x');
+    await expect(exportInto(out)).rejects.toMatchObject({
+      code: 'bad_input',
+      file: out,
+      message: `another export is writing into this folder (${name}, process 4242 of another machine or container); wait for it or choose another folder; if that export has ended, remove ${name} (a leftover of another machine is cleared once left untouched for 1 hour)`,
+    });
+    fs.rmSync(path.join(out, name), { recursive: true });
+    await expect(exportInto(out)).resolves.toMatchObject({ rows: 8 });
+  });
 
   it('in one process: the second, started while the first writes, is refused; the first finishes', async () => {
     const out = path.join(dir, 'core');

@@ -39,7 +39,8 @@ import { AtomicFile, userFsError, writeFileAtomic } from '../fsSafe';
 import { insideDir, realPathInside } from '../library/files';
 import type { LibraryPaths } from '../paths';
 import { FolderNames } from './portableName';
-import { ExportStage, isStageName, sweepExportTemps } from './stage';
+import { ExportStage, exportTempOwner, FOREIGN_TEMP_QUIET_MS, isStageName, sweepExportTemps } from './stage';
+import { onThisMachine } from '../library/store';
 import { CURATOR_MANIFEST, CURATOR_MANIFEST_HEADER } from '../library/folder';
 import { countedRatingSql } from '../labels/countedRows';
 import { withSnapshot } from '../db/snapshot';
@@ -320,7 +321,17 @@ function clearOrRefuse(dir: string, owners: string): void {
  */
 export function refuseLiveExport(dir: string, owners: string | null | undefined, same: (abs: string) => boolean = () => true): void {
   const { live } = sweepExportTemps(dir, owners);
-  if (live.some(same)) throw new QcError('bad_input', 'another export is writing into this folder; wait for it or choose another folder', { file: dir });
+  const busy = live.find(same);
+  if (busy === undefined) return;
+  // Named, with its writer: a stage left by a crashed export of another machine or container (a
+  // shared folder) looks live for an hour (stage.ts FOREIGN_TEMP_QUIET_MS), and "wait for it" alone
+  // did not tell the user which it was or that removing it is theirs to do.
+  const name = path.basename(busy);
+  const owner = exportTempOwner(name);
+  const mine = owner !== null && onThisMachine(owner);
+  const who = owner?.pid == null ? '' : mine ? `, process ${owner.pid} of this machine` : `, process ${owner.pid} of another machine or container`;
+  const left = mine ? '' : `; if that export has ended, remove ${name} (a leftover of another machine is cleared once left untouched for ${FOREIGN_TEMP_QUIET_MS / 3_600_000} hour)`;
+  throw new QcError('bad_input', `another export is writing into this folder (${name}${who}); wait for it or choose another folder${left}`, { file: dir });
 }
 
 /** Pictures copied between two looks at the event loop (progress out, a cancel in). */
