@@ -42,7 +42,7 @@ describe('qc import of a tag file: what it says besides the predictions', () => 
     ]);
     const text = qc('import', f);
     expect(text.code, text.stderr).toBe(0);
-    expect(text.stdout.split('\n')[1]).toBe("  2 curator rows (a curator's label decided the tag): 1 made a curator's label here, 0 already so, 1 conflicting (this library's curator labelled it otherwise: kept) (qc undo reverts them)");
+    expect(text.stdout.split('\n')[1]).toBe("  2 curator rows (a curator's label decided the tag): 1 made a curator's label here, 0 already so, 1 conflicting (this library's curator labelled it otherwise: kept) (one curator change: run qc undo on this library to take it back; the app's Undo does not)");
     const json = qc('import', f, '--json');
     expect(json.code, json.stderr).toBe(0);
     expect(JSON.parse(json.stdout).curator).toEqual({ rows: 2, labelled: 0, unchanged: 1, conflicts: 1, not_here: 0 });

@@ -97,9 +97,11 @@ export interface TagImportSummary {
    * decided the tag), made curator labels of this library's images: `labelled` set (one undoable
    * curator batch), `unchanged` the same curator label already, `conflicts` a different curator
    * label here (kept: never overwritten), `not_here` no image of that URL in this library. Absent
-   * when the files have none.
+   * when the files have none. `batches`: only when the files were merged in parts (more than
+   * ml.importTags takes at once: tagImport.ts importTagsInParts), the curator batches the parts made
+   * (one a part that labelled any; a conflict may then be with an earlier part's label).
    */
-  curator?: { rows: number; labelled: number; unchanged: number; conflicts: number; not_here: number };
+  curator?: { rows: number; labelled: number; unchanged: number; conflicts: number; not_here: number; batches?: number };
   /**
    * Rows whose URL an earlier row of the same file gave (the file's last row for a URL is what is
    * stored): `rows` of them, `conflicting` with a different prediction or curator label than the

@@ -130,9 +130,11 @@ export interface ImportSummary {
   /**
    * A folder of export-training's layout with its `curator_labels.tsv`: the pictures it lists
    * (`rows`), made curator labels of their images (`labelled`), so already (`unchanged`), kept as a
-   * different curator label here (`conflicts`), or not imported (`not_here`). Absent without one.
+   * different curator label here (`conflicts`), not imported (`not_here`), or found in a folder
+   * that no longer says the listed label (`moved`: changed by hand since the export, so the
+   * folder's label is theirs, as an import's; absent when none). Absent without one.
    */
-  curator_labels?: { rows: number; labelled: number; unchanged: number; conflicts: number; not_here: number };
+  curator_labels?: { rows: number; labelled: number; unchanged: number; conflicts: number; not_here: number; moved?: number };
   /** Bundle id for bundle imports. */
   bundle_id: number | null;
   network_requests: number;
@@ -206,6 +208,18 @@ export function tagMergeCounts(r: TagImportSummary): string {
   return `${countOf(r.rows, 'tag row')} from ${countOf(r.files, 'file')} into run ${r.run_id}: ${countOf(r.local, 'prediction')} of images here (${r.heldout_kept} of them kept as the run scored them out of fold), ${r.remote} by URL only (image not here), ${r.skipped} without a prediction`;
 }
 
+/**
+ * How labels an import carried in as curator labels are taken back, in the words of every front
+ * door: the app's own Undo covers only the labelling done in that window, so an app user is sent
+ * to `qc undo` too. `batches`: the curator changes they were made in (a tag import merged in parts
+ * makes one a part).
+ */
+function carriedUndo(batches: number): string {
+  return batches > 1
+    ? `(in ${batches} curator changes, one for each part of the import: run qc undo on this library once for each; the app's Undo does not take them back)`
+    : "(one curator change: run qc undo on this library to take it back; the app's Undo does not)";
+}
+
 /** What else a merge of tag files did: the curator labels its curator rows carried, the URLs a file gave twice. */
 export function tagMergeNotes(r: TagImportSummary, show: (name: string) => string = (name) => name): string[] {
   const c = r.curator;
@@ -214,7 +228,7 @@ export function tagMergeNotes(r: TagImportSummary, show: (name: string) => strin
     // A curator's decisions carried from the library that exported the file (ml/tagImport.ts).
     ...(c
       ? [
-          `${countOf(c.rows, 'curator row')} (a curator's label decided the tag): ${c.labelled} made ${noun(c.labelled, "a curator's label", "curators' labels")} here, ${c.unchanged} already so, ${c.conflicts} conflicting${c.conflicts ? ` (this library's curator labelled ${noun(c.conflicts, 'it', 'them')} otherwise: kept)` : ''}${c.not_here ? `, ${countOf(c.not_here, 'URL')} with no image here` : ''}${c.labelled ? ' (qc undo reverts them)' : ''}`,
+          `${countOf(c.rows, 'curator row')} (a curator's label decided the tag): ${c.labelled} made ${noun(c.labelled, "a curator's label", "curators' labels")} here, ${c.unchanged} already so, ${c.conflicts} conflicting${c.conflicts ? ` (${c.batches === undefined ? "this library's curator" : "this library's curator, or an earlier part of this import,"} labelled ${noun(c.conflicts, 'it', 'them')} otherwise: kept)` : ''}${c.not_here ? `, ${countOf(c.not_here, 'URL')} with no image here` : ''}${c.labelled ? ` ${carriedUndo(c.batches ?? 1)}` : ''}`,
         ]
       : []),
     ...(d
@@ -487,7 +501,7 @@ export function importCountNotes(s: Pick<ImportSummary, 'rows_already_imported' 
   const c = s.curator_labels;
   if (c) {
     notes.push(
-      `${countOf(c.rows, 'picture')} a curator labelled (curator_labels.tsv): ${c.labelled} made ${noun(c.labelled, "a curator's label", "curators' labels")} here, ${c.unchanged} already so, ${c.conflicts} conflicting${c.conflicts ? ` (this library's curator labelled ${noun(c.conflicts, 'it', 'them')} otherwise: kept)` : ''}${c.not_here ? `, ${c.not_here} not imported` : ''}${c.labelled ? ' (qc undo reverts them)' : ''}`,
+      `${countOf(c.rows, 'picture')} a curator labelled (curator_labels.tsv): ${c.labelled} made ${noun(c.labelled, "a curator's label", "curators' labels")} here, ${c.unchanged} already so, ${c.conflicts} conflicting${c.conflicts ? ` (this library's curator labelled ${noun(c.conflicts, 'it', 'them')} otherwise: kept)` : ''}${c.moved ? `, ${c.moved} moved to another folder since the export (${noun(c.moved, 'its', 'their')} folder's label taken, not made a curator's)` : ''}${c.not_here ? `, ${c.not_here} not imported` : ''}${c.labelled ? ` ${carriedUndo(1)}` : ''}`,
     );
   }
   return notes;

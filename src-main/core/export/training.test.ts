@@ -205,7 +205,7 @@ describe('exportTraining', () => {
       fs.appendFileSync(manifest, `${curatorFlipped}\tmaybe\timages/agg/good/x.jpg\n`);
       const imports = () => lib.context.db.prepare('SELECT COUNT(*) FROM imports').pluck().get();
       const before = imports();
-      await expect(lib.call('library.import', { source: out })).rejects.toMatchObject({ code: 'bad_input', message: expect.stringContaining(`${manifest}:4: not a sha256 and a label good or bad`) });
+      await expect(lib.call('library.import', { source: out })).rejects.toMatchObject({ code: 'bad_input', file: manifest, line: 4, message: expect.stringContaining('not a sha256 and a label good or bad') });
       expect(imports()).toBe(before);
     } finally {
       await lib.close();

@@ -25,8 +25,9 @@
  * refuses the whole import. "Permission denied" (EACCES, EPERM) is said as such, never as missing.
  *
  * A folder chosen around its `images` (export-training's DIR) may hold `curator_labels.tsv`
- * beside it ({@link readCuratorManifest}): which pictures a curator labelled, by sha256. The
- * importer makes those curator labels again; a manifest that is not one refuses the import.
+ * beside it ({@link readCuratorManifest}; read too when the chosen folder is that `images`): which
+ * pictures a curator labelled, by sha256. The importer makes those curator labels again where the
+ * picture's folder still says the listed label; a manifest that is not one refuses the import.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -91,10 +92,13 @@ export const CURATOR_MANIFEST_HEADER = 'sha256\tlabel\tfile';
 const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
 
 /**
- * The curator labels of {@link CURATOR_MANIFEST} in `folder`, by the picture's sha256 (a sha256
- * listed twice: its last line), or null when there is none. One that is a link, not a regular
- * file, over 64 MB, or has a line that is not `sha256 TAB good|bad TAB file` refuses the import
- * (bad_input naming its file and line): its labels would be made curator labels.
+ * The curator labels of {@link CURATOR_MANIFEST} in `folder`, by the picture's sha256 (any case; a
+ * line repeating one with the same label counts once), or null when there is none. An empty one, or
+ * one of its header only, lists none; a byte order mark before the header is dropped. One that is a
+ * link, not a regular file, over 64 MB, has a line that is not `sha256 TAB good|bad TAB file`, or
+ * gives one sha256 both labels (which did the curator decide?) refuses the import (bad_input naming
+ * its file and line): its labels would be made curator labels. The `file` column is not read: the
+ * folder a picture sits in now decides whether the line still holds (importer.ts).
  */
 export function readCuratorManifest(folder: Buffer): Map<string, Label> | null {
   const p = join(folder, CURATOR_MANIFEST);
@@ -115,16 +119,29 @@ export function readCuratorManifest(folder: Buffer): Map<string, Label> | null {
   } catch (e) {
     throw new QcError('bad_input', `cannot read the list of curator labels (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); nothing was imported`, { file });
   }
-  const lines = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
-  if (lines[0] !== CURATOR_MANIFEST_HEADER) throw new QcError('bad_input', `${file}:1: not a list of curator labels (its header must be ${CURATOR_MANIFEST_HEADER.replace(/\t/g, ', ')}); nothing was imported`, { file, line: 1 });
+  // Saved by an editor that marks UTF-8 (as tag files may be): the mark is no part of the header.
+  if (text.startsWith('\uFEFF')) text = text.slice(1);
   const labels = new Map<string, Label>();
-  lines.slice(1).forEach((line, i) => {
-    if (!line) return;
-    const [sha, label] = line.split('\t');
-    if (!/^[0-9a-f]{64}$/.test(sha ?? '') || (label !== 'good' && label !== 'bad')) {
-      throw new QcError('bad_input', `${file}:${i + 2}: not a sha256 and a label good or bad; nothing was imported`, { file, line: i + 2 });
+  // Emptied (a curator who took every line out, the header too): it lists no picture.
+  if (!text.trim()) return labels;
+  const lines = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  // The error carries the file and line, which every front door shows before the message (describeError).
+  if (lines[0] !== CURATOR_MANIFEST_HEADER) throw new QcError('bad_input', `not a list of curator labels (its header must be ${CURATOR_MANIFEST_HEADER.replace(/\t/g, ', ')}); nothing was imported`, { file, line: 1 });
+  const lineOf = new Map<string, number>();
+  lines.slice(1).forEach((text, i) => {
+    if (!text) return;
+    const line = i + 2;
+    const [given, label] = text.split('\t');
+    if (!/^[0-9a-f]{64}$/i.test(given ?? '') || (label !== 'good' && label !== 'bad')) {
+      throw new QcError('bad_input', 'not a sha256 and a label good or bad; nothing was imported', { file, line });
     }
-    labels.set(sha!, label);
+    const sha = given!.toLowerCase();
+    const before = labels.get(sha);
+    if (before !== undefined && before !== label) {
+      throw new QcError('bad_input', `sha256 ${sha} is listed ${label} here and ${before} at line ${lineOf.get(sha)}: a picture has one curator label; nothing was imported`, { file, line });
+    }
+    if (before === undefined) lineOf.set(sha, line);
+    labels.set(sha, label);
   });
   return labels;
 }
@@ -292,6 +309,12 @@ export function scanFolder(dir: string, opts: { library?: string } = {}): Folder
     }
   }
   const rootText = pathText(root);
+  // Read first: a manifest that is not one refuses the import before anything is listed. It lies
+  // beside the layout's `images`: in the chosen folder (export-training's DIR), or beside the chosen
+  // folder when that is the export's `images` itself (the one file read outside the chosen folder:
+  // a curator who picks `images` means the same export).
+  const manifestAt = wrapper !== null ? chosen : rated && path.basename(abs).toLowerCase() === 'images' ? Buffer.from(path.dirname(abs)) : null;
+  const curator = manifestAt ? readCuratorManifest(manifestAt) : null;
 
   /** What a folder named `name` (at this level of the layout) holds: a rating, a label, or the layout below it. */
   type Level = Map<string, (p: Buffer) => void>;
@@ -351,7 +374,8 @@ export function scanFolder(dir: string, opts: { library?: string } = {}): Folder
       const image = IMAGE_EXTENSIONS.has(path.extname(text).toLowerCase());
       if (e.isFile()) {
         if (!image) {
-          skip(text);
+          // The manifest read above is imported (its labels), not a file left out.
+          if (!(curator && manifestAt === chosen && folder.equals(chosen) && text === CURATOR_MANIFEST)) skip(text);
           continue;
         }
         const file = pathText(p);
@@ -381,8 +405,6 @@ export function scanFolder(dir: string, opts: { library?: string } = {}): Folder
     }
   };
 
-  // Read first: a manifest that is not one refuses the import before anything is listed.
-  const curator = wrapper !== null ? readCuratorManifest(chosen) : null;
   if (wrapper !== null) list(chosen, null, null, new Map([[wrapper, (p) => list(p, null, null, ratedLevel)]]));
   else list(chosen, null, null, rated ? ratedLevel : undefined);
   return { chosen: abs, root: rootText, base, layout: rated || wrapper !== null ? 'rated' : 'flat', rows, skippedByExtension, hidden, problems, unlisted, ...(curator && { curator }) };

@@ -1344,16 +1344,26 @@ export class Importer {
     const cancelled = ctx.signal.aborted;
     // export-training's curator_labels.tsv (folder.ts): its pictures' labels made curator labels
     // again, a different curator label here kept (labels.ts carry, as a tag file's curator rows).
+    // The folder a picture sits in now is the later word: a picture the curator moved from
+    // agg/good to agg/bad in the export (or out of agg) was changed by hand, and takes its folder's
+    // label as any picture of the folder does; the manifest's label holds only where its folder
+    // still says it.
     let curatorLabels: ImportSummary['curator_labels'];
     if (p.folder?.curator?.size && !cancelled) {
       const byImage = new Map<number, Label>();
+      let moved = 0;
       const bySha = db.prepare<[string], { id: number }>('SELECT id FROM images WHERE sha256 = ?');
+      const urlsOf = db.prepare<[number], string>('SELECT url FROM image_urls WHERE image_id = ?').pluck();
+      const folderLabelOf = new Map(p.folderRows.map((r) => [r.url, r.folderLabel]));
       for (const [sha, label] of p.folder.curator) {
         const id = bySha.get(sha)?.id;
-        if (id !== undefined && touched.has(id)) byImage.set(id, label);
+        if (id === undefined || !touched.has(id)) continue;
+        const said = new Set(urlsOf.all(id).map((url) => folderLabelOf.get(url) ?? null).filter((l) => l !== null));
+        if (said.size === 1 && said.has(label)) byImage.set(id, label);
+        else moved++;
       }
       const r = labels.carry(byImage);
-      curatorLabels = { rows: p.folder.curator.size, labelled: r.changed.length, unchanged: r.unchanged, conflicts: r.conflicts.length, not_here: p.folder.curator.size - byImage.size };
+      curatorLabels = { rows: p.folder.curator.size, labelled: r.changed.length, unchanged: r.unchanged, conflicts: r.conflicts.length, not_here: p.folder.curator.size - byImage.size - moved, ...(moved && { moved }) };
     }
     const labelCounts: LabelCounts = { good: 0, bad: 0, unlabeled: 0 };
     // Of the unlabelled: those the import left so because what names them disagrees (inputs that

@@ -40,7 +40,7 @@ describe('qc import of a tag file carries its curator rows as curator labels', (
     expect(labelOf(1)).toEqual({ label: 'good', origin: 'curator' });
     expect(labelOf(2)).toEqual({ label: 'bad', origin: 'curator' });
     expect(labelOf(3)).toEqual({ label: 'bad', origin: 'curator' });
-    expect(tagMergeNotes(r)).toContain("3 curator rows (a curator's label decided the tag): 1 made a curator's label here, 1 already so, 1 conflicting (this library's curator labelled it otherwise: kept) (qc undo reverts them)");
+    expect(tagMergeNotes(r)).toContain("3 curator rows (a curator's label decided the tag): 1 made a curator's label here, 1 already so, 1 conflicting (this library's curator labelled it otherwise: kept) (one curator change: run qc undo on this library to take it back; the app's Undo does not)");
 
     // Recorded as a curator batch: the next undo reverts the import's labels, not the earlier ones.
     const undone = await to.core.call('labels.undo', {});
@@ -76,4 +76,29 @@ describe('qc import of a tag file carries its curator rows as curator labels', (
     expect(r.curator).toMatchObject({ labelled: 0, unchanged: 0, conflicts: 0, not_here: 0 });
     expect([labelOf(6), labelOf(7)]).toEqual(before);
   });
+
+  it('a folder merged in parts (over 10,000 files) says each part made its own curator change, and that a conflict may be with an earlier part (audit-new72 F3)', async () => {
+    const folder = path.join(dir, 'parts');
+    fs.mkdirSync(folder);
+    const header = 'eolMediaURL\tlabel\tlabel_origin\timclass\tconfidence\tsource\tp_bad';
+    for (let i = 1; i < 10_000; i++) fs.writeFileSync(path.join(folder, `f${String(i).padStart(5, '0')}_finaltags.tsv`), `${header}\n`);
+    // The first part labels image 8 bad; the second image 9 bad, and image 8 good (kept: the first part's).
+    fs.writeFileSync(path.join(folder, 'f00000_finaltags.tsv'), `${header}\n${SEED_URL_PREFIX}8.jpg\tbad\tcurator\tbad\t\tcurator\t0.900000\n`);
+    fs.writeFileSync(
+      path.join(folder, 'f10000_finaltags.tsv'),
+      `${header}\n${SEED_URL_PREFIX}9.jpg\tbad\tcurator\tbad\t\tcurator\t0.900000\n${SEED_URL_PREFIX}8.jpg\tgood\tcurator\tNA\t\tcurator\t0.100000\n`,
+    );
+    const r = await to.core.call('library.import', { source: folder });
+    expect(r.tags?.files).toBe(10_001);
+    expect(r.tags?.curator).toEqual({ rows: 3, labelled: 2, unchanged: 0, conflicts: 1, not_here: 0, batches: 2 });
+    expect(tagMergeNotes(r.tags!)).toContain(
+      "3 curator rows (a curator's label decided the tag): 2 made curators' labels here, 0 already so, 1 conflicting (this library's curator, or an earlier part of this import, labelled it otherwise: kept) (in 2 curator changes, one for each part of the import: run qc undo on this library once for each; the app's Undo does not take them back)",
+    );
+    // Two undo steps, as said.
+    await to.core.call('labels.undo', {});
+    expect(labelOf(9)).toMatchObject({ origin: 'import' });
+    expect(labelOf(8)).toEqual({ label: 'bad', origin: 'curator' });
+    await to.core.call('labels.undo', {});
+    expect(labelOf(8)).toMatchObject({ origin: 'import' });
+  }, 120_000);
 });

@@ -345,7 +345,17 @@ export async function importTagsInParts(
       heldout_kept: total.heldout_kept + r.heldout_kept,
       remote: total.remote + r.remote,
       skipped: total.skipped + r.skipped,
-      ...sumOf('curator', total.curator, r.curator, (a, b) => ({ rows: a.rows + b.rows, labelled: a.labelled + b.labelled, unchanged: a.unchanged + b.unchanged, conflicts: a.conflicts + b.conflicts, not_here: a.not_here + b.not_here })),
+      // Each part carries its curator rows as its own curator batch (one ml.importTags call, one
+      // transaction): counted, so the summary says how many undo steps they are, and that a
+      // conflict may be with an earlier part's label (kept, as any curator label here).
+      ...sumOf('curator', total.curator, r.curator, (a, b) => ({
+        rows: a.rows + b.rows,
+        labelled: a.labelled + b.labelled,
+        unchanged: a.unchanged + b.unchanged,
+        conflicts: a.conflicts + b.conflicts,
+        not_here: a.not_here + b.not_here,
+        batches: (a.batches ?? (a.labelled ? 1 : 0)) + (b.labelled ? 1 : 0),
+      })),
       ...sumOf('duplicate_urls', total.duplicate_urls, r.duplicate_urls, (a, b) => ({ rows: a.rows + b.rows, conflicting: a.conflicting + b.conflicting, first: [...a.first, ...b.first].slice(0, NAMED_DUPLICATES) })),
       ...(r.cancelled && { cancelled: true }),
     };
