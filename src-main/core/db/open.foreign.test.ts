@@ -48,9 +48,32 @@ describe('a library folder whose database is refused', () => {
       raw.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('mine');");
       raw.close();
       expect(fs.readdirSync(dir)).toEqual(['library.sqlite']);
-      refusedUntouched(`${file} is not a Quality Curator library database (it holds another program's tables: notes), so it was left unchanged: move it out of ${dir}, or choose another folder.`);
+      refusedUntouched(`${file} is not a Quality Curator library database (it holds another program's tables: notes), so its contents were not changed: move it out of ${dir}, or choose another folder.`);
     });
   }
+
+  it("holding another program's WAL database with rows still in its -wal: refused saying its contents were not changed, which holds (audit-new72 F6)", () => {
+    // Another program's database copied while that program had it open: its last rows only in the -wal.
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'qc-foreign-wal-'));
+    try {
+      const raw = new Database(path.join(elsewhere, 'library.sqlite'));
+      raw.pragma('journal_mode = wal');
+      raw.pragma('wal_autocheckpoint = 0');
+      raw.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('mine');");
+      for (const f of ['library.sqlite', 'library.sqlite-wal']) fs.copyFileSync(path.join(elsewhere, f), path.join(dir, f));
+      raw.close();
+    } finally {
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
+    expect(fs.statSync(`${file}-wal`).size).toBeGreaterThan(0);
+    const e = qcError(() => createCore({ dataDir: dir, ml: 'in-process' }));
+    // Not "left unchanged": SQLite's last close merged the -wal into the file (its bytes changed), every row kept.
+    expect(e.message).toBe(`${file} is not a Quality Curator library database (it holds another program's tables: notes), so its contents were not changed: move it out of ${dir}, or choose another folder.`);
+    const check = new Database(file, { readonly: true });
+    expect(check.prepare('SELECT body FROM notes').pluck().all()).toEqual(['mine']);
+    check.close();
+    expect(fs.readdirSync(dir).filter((f) => !f.startsWith('library.sqlite'))).toEqual([]);
+  });
 
   it('holding a file that is no database', () => {
     fs.writeFileSync(file, 'these are my notes, not a database; '.repeat(50));

@@ -83,7 +83,7 @@ describe('openDatabase', () => {
     function refusedUnchanged(before: string, tables: string[]): void {
       const e = qcError(() => open(file));
       expect(e.code).toBe('bad_input');
-      expect(e.message).toBe(`${file} is not a Quality Curator library database (it holds another program's tables: ${tables.join(', ')}), so it was left unchanged: move it out of ${dir}, or choose another folder.`);
+      expect(e.message).toBe(`${file} is not a Quality Curator library database (it holds another program's tables: ${tables.join(', ')}), so its contents were not changed: move it out of ${dir}, or choose another folder.`);
       expect(sha(file)).toBe(before);
       expect(fs.readdirSync(dir)).toEqual(['library.sqlite']);
       const check = new Database(file, { readonly: true });

@@ -176,7 +176,9 @@ function checkOurs(db: Db, file: string): void {
   const shown = names.slice(0, 3).join(', ') + (names.length > 3 ? ', …' : '');
   throw new QcError(
     'bad_input',
-    `${file} is not a Quality Curator library database (it holds another program's tables: ${shown}), so it was left unchanged: move it out of ${path.dirname(file)}, or choose another folder.`,
+    // Its contents, not its bytes: opening it read-write (checkDatabaseFile) merges a WAL database's
+    // -wal into it as SQLite does on the last close, which keeps every row of it.
+    `${file} is not a Quality Curator library database (it holds another program's tables: ${shown}), so its contents were not changed: move it out of ${path.dirname(file)}, or choose another folder.`,
   );
 }
 
