@@ -501,7 +501,7 @@ export function importCountNotes(s: Pick<ImportSummary, 'rows_already_imported' 
   const c = s.curator_labels;
   if (c) {
     notes.push(
-      `${countOf(c.rows, 'picture')} a curator labelled (curator_labels.tsv): ${c.labelled} made ${noun(c.labelled, "a curator's label", "curators' labels")} here, ${c.unchanged} already so, ${c.conflicts} conflicting${c.conflicts ? ` (this library's curator labelled ${noun(c.conflicts, 'it', 'them')} otherwise: kept)` : ''}${c.moved ? `, ${c.moved} moved to another folder since the export (${noun(c.moved, 'its', 'their')} folder's label taken, not made a curator's)` : ''}${c.not_here ? `, ${c.not_here} not imported` : ''}${c.labelled ? ` ${carriedUndo(1)}` : ''}`,
+      `${countOf(c.rows, 'picture')} a curator labelled (curator_labels.tsv): ${c.labelled} made ${noun(c.labelled, "a curator's label", "curators' labels")} here, ${c.unchanged} already so, ${c.conflicts} conflicting${c.conflicts ? ` (this library's curator labelled ${noun(c.conflicts, 'it', 'them')} otherwise: kept)` : ''}${c.moved ? `, ${c.moved} no longer in the folder of ${noun(c.moved, 'its', 'their')} listed label (changed by hand since the export: ${noun(c.moved, 'its', 'their')} folder's label taken, not made a curator's)` : ''}${c.not_here ? `, ${c.not_here} not imported` : ''}${c.labelled ? ` ${carriedUndo(1)}` : ''}`,
     );
   }
   return notes;

@@ -60,7 +60,7 @@ describe("a folder import of export-training's layout with curator_labels.tsv", 
     expect(labelOf(1)).toEqual({ label: 'bad', origin: 'curator' });
     expect(labelOf(2)).toEqual({ label: 'good', origin: 'import' });
     expect(importCountNotes(r)).toContain(
-      "3 pictures a curator labelled (curator_labels.tsv): 1 made a curator's label here, 0 already so, 0 conflicting, 2 moved to another folder since the export (their folder's label taken, not made a curator's) (one curator change: run qc undo on this library to take it back; the app's Undo does not)",
+      "3 pictures a curator labelled (curator_labels.tsv): 1 made a curator's label here, 0 already so, 0 conflicting, 2 no longer in the folder of their listed label (changed by hand since the export: their folder's label taken, not made a curator's) (one curator change: run qc undo on this library to take it back; the app's Undo does not)",
     );
     await undoAll();
   });
