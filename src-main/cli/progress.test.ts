@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { progressView } from './progress';
+import { etaWords, phaseEta, progressView } from './progress';
 
 function sink(): { stream: Writable; text: () => string } {
   let text = '';
@@ -57,7 +57,29 @@ describe('progressView', () => {
     await new Promise((r) => setTimeout(r, 150));
     view.update({ job: 'embed', phase: 'embed', done: 30, total: 60 });
     view.stop();
-    expect(out.text().slice(stalled.length)).toMatch(/30\/60 50% \| failed 0 \| eta \s*\d+s/);
+    expect(out.text().slice(stalled.length)).toMatch(/30\/60 50% \| eta \d+s/);
+  });
+
+  it('says failures once there are some, and a later phase does not say "failed 0" after them', () => {
+    const out = sink();
+    const view = progressView(true, Object.assign(out.stream, { isTTY: true, columns: 120 }));
+    view.update({ job: 'classify', phase: 'download', done: 0, total: 10 });
+    view.update({ job: 'classify', phase: 'download', done: 10, total: 10, failed: 3 });
+    view.update({ job: 'classify', phase: 'score', done: 5, total: 7, failed: 0 });
+    view.stop();
+    expect(out.text()).toContain('10/10 100% | failed 3');
+    expect(out.text()).not.toContain('failed 0');
+  });
+
+  it("estimates from the phase's average rate since it began, not from its last few steps", () => {
+    const began = { at: 0, done: 0 };
+    // 100 of 1,000 in 100 s: 900 s left, however the last steps went.
+    expect(phaseEta(began, 100_000, 100, 1_000)).toBeCloseTo(900, 6);
+    // A burst of instant steps (URLs of pictures already stored) moves it only by what they are worth.
+    expect(phaseEta(began, 100_010, 200, 1_000)).toBeCloseTo(800 / (200 / 100.01), 6);
+    expect(phaseEta(began, 0, 0, 1_000)).toBeNull();
+    expect(phaseEta({ at: 5_000, done: 40 }, 10_000, 40, 100)).toBeNull();
+    expect([etaWords(42.4), etaWords(315), etaWords(7_380)]).toEqual(['42s', '5m15s', '2h03m']);
   });
 
   it('writes nothing where stderr is not a terminal', () => {
