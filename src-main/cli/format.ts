@@ -109,3 +109,10 @@ export function formatLabelBatch(r: LabelBatchResult, verb: string): string {
   const lines = r.changed.map((c) => `  image ${c.image_id}: ${c.old_label ?? 'none'} (${c.old_origin ?? '-'}) → ${c.new_label ?? 'none'} (${c.new_origin})`);
   return [`${verb === 'undo' ? 'Undid' : 'Changed'} ${countOf(r.changed.length, 'label')}${r.unchanged ? `, ${r.unchanged} unchanged` : ''} (batch ${r.batch_id}):`, ...lines].join('\n');
 }
+
+/** What a cancelled import, classify or embedding keeps (they continue where they stopped). */
+export const KEPT_WHEN_CANCELLED = {
+  import: 'the rows and pictures stored so far are kept: the same command continues from there',
+  classify: 'the pictures stored and the features computed so far are kept: the same command continues from there (its tag files are not written)',
+  embed: 'the features computed so far are kept: qc embed continues from there',
+} as const;

@@ -14,7 +14,7 @@ import type { Core } from '../core/app';
 import { parseMirror, tagFilesAt } from '../core/library/importer';
 import { importTagsInParts } from '../core/ml/tagImport';
 import { libraryPaths } from '../core/paths';
-import { formatFailures, formatImport, formatLabelBatch, formatSources, formatStatus, formatTagMerge } from './format';
+import { formatFailures, formatImport, formatLabelBatch, formatSources, formatStatus, formatTagMerge, KEPT_WHEN_CANCELLED } from './format';
 import { progressView } from './progress';
 import { registerMlCommands } from './ml';
 import { OTHER_FOLDER_HINT, openLibraryForCli, registerServeCommand } from './serve';
@@ -60,7 +60,10 @@ function cancellingLine(signal: StopSignal): string {
  */
 export interface AnswerOptions<T> {
   cancelled?: (result: T) => boolean;
+  /** What a cancel keeps, said after "qc: cancelled" (work that continues where it stopped when run again). */
+  kept?: string;
 }
+
 
 /** Open the library, run `fn`, print its result, and close. */
 async function withCore<T>(
@@ -99,7 +102,7 @@ async function withCore<T>(
       // Cancelled by a signal: whether the call then returned what it had done or gave up with an
       // error, a script sees 128 + the signal (130 for Ctrl-C), like every other cancelled command.
       if (!stoppedBy) throw e;
-      process.stderr.write('qc: cancelled\n');
+      process.stderr.write(`qc: cancelled${answer.kept ? `; ${answer.kept}` : ''}\n`);
       if (opts.json) printJsonError({ code: 'cancelled', message: 'cancelled' });
       process.exitCode = signalExitCode(stoppedBy);
       return;
@@ -192,6 +195,7 @@ export function buildProgram(): Command {
             ? core.call('library.import', { ...args, source, ...(o.kind && { kind: o.kind }), retryFailed: Boolean(o.retryFailed) }, { signal, onProgress })
             : core.call('library.retryFailed', args, { signal, onProgress }),
         formatImport,
+        { kept: KEPT_WHEN_CANCELLED.import },
       );
     });
 

@@ -3,7 +3,7 @@ import { parseShard, type Shard } from '../core/ml/shard';
 import type { Command } from 'commander';
 import { DEFAULT_AUGMENT, DEFAULT_TRAIN_PARAMS, FEATURE_SETS, type FeatureSet, type TrainRequest } from '../../src-shared/domain/ml';
 import { parseMirror } from '../core/library/importer';
-import { formatImport as formatImportLine } from './format';
+import { formatImport as formatImportLine, KEPT_WHEN_CANCELLED } from './format';
 import { formatCancel, formatClassify, formatDemo, formatEmbed, formatExport, formatIssues, formatReview, formatRun, unlabelledWhy, formatRuns, formatSetThreshold, formatUse, type ThresholdLeft, type TrainExtras } from './formatMl';
 import { formatBestRuns, formatGraphs } from './seedFiles';
 import type { WithCore } from './main';
@@ -85,7 +85,7 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
     .option('--batch-size <n>', 'images per backbone batch', numberOption('--batch-size', API_SCHEMAS['ml.embed'].shape.batchSize))
     .action(async (o: { features?: FeatureSet[]; backbone?: string; batchSize?: number }, cmd: Command) => {
       await backboneOption(o.backbone);
-      return withCore(cmd, (core, signal, onProgress) => core.call('ml.embed', { ...(o.features && { features: o.features }), ...(o.backbone && { backbone: o.backbone }), ...(o.batchSize && { batchSize: o.batchSize }) }, { signal, onProgress }), formatEmbed);
+      return withCore(cmd, (core, signal, onProgress) => core.call('ml.embed', { ...(o.features && { features: o.features }), ...(o.backbone && { backbone: o.backbone }), ...(o.batchSize && { batchSize: o.batchSize }) }, { signal, onProgress }), formatEmbed, { kept: KEPT_WHEN_CANCELLED.embed });
     });
 
   program
@@ -303,6 +303,7 @@ export function registerMlCommands(program: Command, withCore: WithCore): void {
             { signal, onProgress },
           ),
         formatClassify,
+        { kept: KEPT_WHEN_CANCELLED.classify },
       ),
     );
 
