@@ -1523,5 +1523,13 @@ function fetchOverrides(args: ImportArgs) {
 async function obtain(url: string, policy: SourcePolicy, fetchOpts: Parameters<typeof fetchBytes>[1]): Promise<Buffer> {
   const src = resolveSource(url, policy);
   if (src.kind === 'file') return readLocalFile(src.path, DEFAULT_FETCH_OPTIONS.maxBytes);
-  return fetchBytes(src.url, fetchOpts);
+  if (src.notInMirror === undefined) return fetchBytes(src.url, fetchOpts);
+  // A mirror's prefix named a file its folder lacks, and the URL was fetched instead: a failure says
+  // both, not only the network's words ("ENOTFOUND content.eol.org" read as a network problem).
+  try {
+    return await fetchBytes(src.url, fetchOpts);
+  } catch (e) {
+    if (e instanceof FetchFailure) throw new FetchFailure(e.reason, `not in the mirror folder (${src.notInMirror}), and the URL itself: ${e.message}`, e.retryable);
+    throw e;
+  }
 }

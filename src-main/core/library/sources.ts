@@ -64,13 +64,15 @@ export interface SourcePolicy {
 }
 
 /** What a URL resolves to under the policy: a local file to read, or an http(s) URL to fetch. */
-export type Resolved = { kind: 'file'; path: string; via: 'mirror' | 'local' } | { kind: 'http'; url: string };
+/** `notInMirror`: the file a mirror's prefix named but its folder lacks (the URL is then fetched). */
+export type Resolved = { kind: 'file'; path: string; via: 'mirror' | 'local' } | { kind: 'http'; url: string; notInMirror?: string };
 
 /**
  * Decide where a URL's bytes come from. Throws a FetchFailure (never anything else) when the URL
  * is refused. A mirror file that does not exist falls through to the network, as before.
  */
 export function resolveSource(url: string, policy: SourcePolicy): Resolved {
+  let notInMirror: string | undefined;
   for (const m of policy.mirrors) {
     if (!url.startsWith(m.prefix)) continue;
     let rel: string;
@@ -94,6 +96,7 @@ export function resolveSource(url: string, policy: SourcePolicy): Resolved {
       refuseLibraryFile(real, policy);
       return { kind: 'file', path: file, via: 'mirror' };
     }
+    notInMirror ??= file;
   }
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
   if (scheme === 'file') {
@@ -127,7 +130,7 @@ export function resolveSource(url: string, policy: SourcePolicy): Resolved {
   if (policy.publicOnly && isPrivateHost(parsed.hostname)) {
     throw new FetchFailure('private_refused', `a list downloaded from a public host names a local or private address (${parsed.host}): refused`, false);
   }
-  return { kind: 'http', url };
+  return { kind: 'http', url, ...(notInMirror !== undefined && { notInMirror }) };
 }
 
 /** A file whose real path lies in the library's folder is not read as a picture (inLibrary.ts). */

@@ -1,0 +1,39 @@
+/**
+ * A URL under a mirror's prefix whose file the mirror folder lacks is fetched from the network
+ * instead (README: a mirror file that is not there falls through). When that fails too, the
+ * failure says both: the file the mirror lacked and the network's words, not only
+ * "ENOTFOUND content.eol.org (after 4 attempts)", which read as a network problem (bundle audit 5).
+ * A real import, a real mirror folder, and a real HTTP server on 127.0.0.1 that answers 404.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEV_IMAGES, tempDir } from '../../../test-support/fixtures';
+import { seedLibrary } from '../../../test-support/seedLibrary';
+import { useGoneServer } from '../../../test-support/goneServer';
+
+describe('a picture its mirror folder lacks', () => {
+  const dir = tempDir('qc-mirror-missing-');
+  const lib = seedLibrary({ images: 2 });
+  const gone = useGoneServer();
+  afterAll(async () => {
+    await lib.core.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(lib.dataDir, { recursive: true, force: true });
+  });
+
+  it('fails naming the file the mirror lacked and what the URL itself answered; a file it has is read from it', async () => {
+    const mirror = path.join(dir, 'mirror');
+    fs.mkdirSync(mirror);
+    const photo = fs.readdirSync(DEV_IMAGES).find((f) => f.endsWith('.jpg'))!;
+    fs.copyFileSync(path.join(DEV_IMAGES, photo), path.join(mirror, 'here.jpg'));
+    const list = path.join(dir, 'list.txt');
+    fs.writeFileSync(list, ['eolMediaURL', `${gone.base()}/m/here.jpg`, `${gone.base()}/m/missing.jpg`].join('\n') + '\n');
+    const r = await lib.core.call('library.import', { source: list, kind: 'bundle', retries: 0, mirrors: [{ prefix: `${gone.base()}/m/`, dir: mirror }] });
+    expect(r.images_new).toBe(1);
+    expect(r.failed).toBe(1);
+    const { failures } = await lib.core.call('library.failures', {});
+    const missing = failures.find((f) => f.url.endsWith('/missing.jpg'))!;
+    expect(missing.detail).toMatch(new RegExp(`^not in the mirror folder \\(${path.join(mirror, 'missing.jpg').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\), and the URL itself: .*404`));
+  });
+});
