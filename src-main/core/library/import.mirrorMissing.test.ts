@@ -33,7 +33,7 @@ describe('a picture its mirror folder lacks', () => {
     expect(r.images_new).toBe(1);
     expect(r.failed).toBe(1);
     const { failures } = await lib.core.call('library.failures', {});
-    const missing = failures.find((f) => f.url.endsWith('/missing.jpg'))!;
+    const missing = failures.find((f) => f.url?.endsWith('/missing.jpg'))!;
     expect(missing.detail).toMatch(new RegExp(`^not in the mirror folder \\(${path.join(mirror, 'missing.jpg').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\), and the URL itself: .*404`));
   });
 });
