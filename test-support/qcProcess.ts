@@ -38,3 +38,9 @@ export function qcNodeArgs(): string[] {
   args = [CLI_ENTRY];
   return args;
 }
+
+/** `qc --data dataDir …args` as a real process from the repository's root: its exit status and output. */
+export function runQc(dataDir: string, ...qcArgs: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [...qcNodeArgs(), '--data', dataDir, ...qcArgs], { cwd: REPO_ROOT, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}

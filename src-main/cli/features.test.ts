@@ -2,21 +2,17 @@
  * `qc features FILE…`: a file that cannot be read makes the command fail (exit 1), its line still
  * printed; a missing file is named once. A real process over a seeded library (a signals run).
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_IMAGES, REPO_ROOT, tempDir, devPhotos } from '../../test-support/fixtures';
+import { DEV_IMAGES, tempDir, devPhotos } from '../../test-support/fixtures';
 import { seedLibrary } from '../../test-support/seedLibrary';
-import { qcNodeArgs } from '../../test-support/qcProcess';
+import { runQc } from '../../test-support/qcProcess';
 
 let dir: string;
 let dataDir: string;
 
-function qc(...args: string[]) {
-  const r = spawnSync(process.execPath, [...qcNodeArgs(), '--data', dataDir, ...args], { cwd: REPO_ROOT, encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const qc = (...args: string[]) => runQc(dataDir, ...args);
 
 beforeAll(async () => {
   dir = tempDir('qc-cli-features-');

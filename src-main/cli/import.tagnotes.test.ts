@@ -3,22 +3,18 @@
  * rows it made curator labels (and those it kept as this library's own), the rows that repeat a
  * URL. A real process over a seeded library.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, tempDir, linesWriter } from '../../test-support/fixtures';
+import { tempDir, linesWriter } from '../../test-support/fixtures';
 import { SEED_URL_PREFIX, seedLibrary } from '../../test-support/seedLibrary';
-import { qcNodeArgs } from '../../test-support/qcProcess';
+import { runQc } from '../../test-support/qcProcess';
 
 let dir: string;
 let dataDir: string;
 let runId: number;
 
-function qc(...args: string[]) {
-  const r = spawnSync(process.execPath, [...qcNodeArgs(), '--data', dataDir, ...args], { cwd: REPO_ROOT, encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const qc = (...args: string[]) => runQc(dataDir, ...args);
 
 beforeAll(async () => {
   dir = tempDir('qc-cli-tagnotes-');

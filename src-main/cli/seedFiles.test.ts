@@ -1,20 +1,16 @@
 /** The seed's files from the command line: N best runs with a verdict, graphs, archive, training folders, model export. */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_DIR, DEV_IMAGES, DEV_URL_PREFIX, REPO_ROOT, tempDir } from '../../test-support/fixtures';
-import { qcNodeArgs } from '../../test-support/qcProcess';
+import { DEV_DIR, DEV_IMAGES, DEV_URL_PREFIX, tempDir } from '../../test-support/fixtures';
+import { runQc } from '../../test-support/qcProcess';
 import { createCore } from '../core/app';
 
 let dir: string;
 let dataDir: string;
 const runIds: number[] = [];
 
-function qc(...args: string[]) {
-  const r = spawnSync(process.execPath, [...qcNodeArgs(), '--data', dataDir, ...args], { cwd: REPO_ROOT, encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const qc = (...args: string[]) => runQc(dataDir, ...args);
 
 function json<T>(r: { code: number | null; stdout: string; stderr: string }): T {
   expect(r.code, r.stderr).toBe(0);
