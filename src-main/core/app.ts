@@ -260,12 +260,6 @@ export function createCore(opts: CoreOptions): Core {
     return { rows, offer: imported && trained ? null : 'finish' };
   };
   const library = libraryHandlers(context, importer);
-  /**
-   * A rule change left half done by another process that has ended (a `qc rule` killed while this
-   * core stays open) is taken up when the library's status or sources are asked for, as at open, in
-   * the background: one settings read when there is none (labels.ts finishRelabel).
-   */
-  const finishOthersRelabel = () => void finishLeftoverRelabel();
   const handlers: Handlers = {
     ...library,
     // A tag file or a folder of them (an earlier classify's output), no kind given: merged into the
@@ -281,14 +275,17 @@ export function createCore(opts: CoreOptions): Core {
       }
     },
     // The status says what the demo holds and whether to offer it (a load cancelled half way is finished by loading again).
+    // A rule change left half done by another process that has ended (a `qc rule` killed while this
+    // core stays open) is taken up here and on sources, as at open, in the background: one settings
+    // read when there is none (labels.ts finishRelabel).
     'library.status': async (args, ctx) => {
-      finishOthersRelabel();
+      void finishLeftoverRelabel();
       const status = await library['library.status'](args, ctx);
       const offer = demoOffer(status.images);
       return offer ? { ...status, demo: offer } : status;
     },
     'library.sources': async (args, ctx) => {
-      finishOthersRelabel();
+      void finishLeftoverRelabel();
       return library['library.sources'](args, ctx);
     },
     ...labelHandlers(context),
