@@ -170,9 +170,15 @@ function checkNotNewer(db: Db, file: string, latest: number): number {
  * from nothing.
  */
 function checkOurs(db: Db, file: string): void {
-  if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get()) return;
-  if (!db.prepare('SELECT 1 FROM sqlite_master LIMIT 1').get()) return;
-  const names = db.prepare<[], string>("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND substr(name, 1, 7) <> 'sqlite_' ORDER BY name LIMIT 4").pluck().all();
+  // One read transaction: as separate statements, a library another process was creating could be
+  // empty at the first look and hold its tables at the second (no schema_migrations yet, then
+  // tables): refused as another program's (a CI run polling a library a child qc was making).
+  const names = db.transaction((): string[] | null => {
+    if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get()) return null;
+    if (!db.prepare('SELECT 1 FROM sqlite_master LIMIT 1').get()) return null;
+    return db.prepare<[], string>("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND substr(name, 1, 7) <> 'sqlite_' ORDER BY name LIMIT 4").pluck().all();
+  })();
+  if (!names) return;
   const shown = names.slice(0, 3).join(', ') + (names.length > 3 ? ', …' : '');
   throw new QcError(
     'bad_input',
