@@ -95,9 +95,15 @@ async function withCore<T>(
       // A rule change another `qc` left unfinished is finished first (the library opened is taking
       // it up in the background: app.ts), its progress shown and Ctrl-C stopping it: a command
       // reads the labels the stored rule gives, never a mix of two rules.
-      await core.settleLabels({ signal: controller.signal, onProgress: view.update });
-      if (controller.signal.aborted) throw new QcError('cancelled', 'cancelled');
-      result = await fn(core, controller.signal, view.update).finally(() => view.stop());
+      // The bar is stopped however this ends: a bar left running (a Ctrl-C while the rule change
+      // was being finished) kept the process alive with the cursor hidden.
+      result = await core
+        .settleLabels({ signal: controller.signal, onProgress: view.update })
+        .then(() => {
+          if (controller.signal.aborted) throw new QcError('cancelled', 'cancelled');
+          return fn(core, controller.signal, view.update);
+        })
+        .finally(() => view.stop());
     } catch (e) {
       // Cancelled by a signal: whether the call then returned what it had done or gave up with an
       // error, a script sees 128 + the signal (130 for Ctrl-C), like every other cancelled command.

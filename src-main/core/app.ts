@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventMap, EventName, JobProgress } from '../../src-shared/contract/events';
 import { QcError } from '../../src-shared/contract/errors';
 import type { ArgsOf, Handlers, Method, ResultOf } from '../../src-shared/contract/handlers';
@@ -156,6 +157,9 @@ function createEventBus(hooks: { listening(n: number): void; announced(): void }
   };
   return { bus, relay };
 }
+
+/** How often `settleLabels` looks again while another process applies a rule change. */
+const RELABEL_WAIT_POLL_MS = 250;
 
 export function createCore(opts: CoreOptions): Core {
   const paths = libraryPaths(opts.dataDir);
@@ -334,7 +338,17 @@ export function createCore(opts: CoreOptions): Core {
       const off = onProgress ? events.on('job.progress', (p) => p.job === 'relabel' && onProgress(p)) : null;
       signal?.addEventListener('abort', stop, { once: true });
       try {
-        await finishLeftoverRelabel();
+        // Another live process applying one (two commands opened after a kill, the first took it
+        // up): waited for, as this command must not read labels of two rules; one it leaves (ended,
+        // or cancelled there) is taken up here.
+        let told = false;
+        for (;;) {
+          await finishLeftoverRelabel();
+          if (relabelStop.signal.aborted || context.labels.pendingRelabel() !== 'running') return;
+          if (!told) onProgress?.({ job: 'relabel', phase: 'waiting', done: 0, total: 0, message: 'waiting for the label rule change another process is applying' });
+          told = true;
+          await sleep(RELABEL_WAIT_POLL_MS, undefined, { signal: relabelStop.signal }).catch(() => undefined);
+        }
       } finally {
         signal?.removeEventListener('abort', stop);
         off?.();
@@ -345,6 +359,7 @@ export function createCore(opts: CoreOptions): Core {
       watcher = null;
       relabelStop.abort();
       await finishing;
+      context.labels.releasePaused();
       // The read stops at its next 4 MB (warmFiles lets a stuck one go after WARM_STOP_WAIT_MS).
       warmAbort.abort();
       await warmed;

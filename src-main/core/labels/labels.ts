@@ -28,6 +28,11 @@ interface RelabelState {
   after: number;
   pid: number;
   start: string | null;
+  /**
+   * Stopped by a cancel in process `pid`, which keeps it from itself (a Cancel in the app is not
+   * undone by the app's next status call) while any other process that opens the library finishes it.
+   */
+  paused?: true;
 }
 
 type BatchActor = 'import' | 'curator' | 'undo' | 'rule';
@@ -55,6 +60,8 @@ export class LabelService {
   private readonly q;
   /** The rule changes this process is relabelling on this library (a state with its pid but not in here has ended). */
   private readonly relabelling: Set<string>;
+  /** Those of them this service cancelled part way (kept in `relabelling` until releasePaused). */
+  private readonly pausedHere = new Set<string>();
 
   constructor(private readonly db: Db) {
     this.relabelling = heldHere(db, 'relabels');
@@ -270,19 +277,42 @@ export class LabelService {
    */
   async finishRelabel(opts: RelabelOptions = {}): Promise<number> {
     const me = thisProcess();
-    const left = (state: RelabelState | null): state is RelabelState => state !== null && ownerEnded({ pid: state.pid, start: state.start }, () => this.relabelling.has(state.version), ownersOf(this.db));
     // Looked for without the write lock first: every open asks, and nearly always there is none.
-    if (!left(getSetting<RelabelState | null>(this.db, SETTING.labelRelabel, null))) return 0;
+    if (this.pendingRelabel() !== 'left') return 0;
     const taken = this.db
       .transaction((): RelabelState | null => {
         const state = getSetting<RelabelState | null>(this.db, SETTING.labelRelabel, null);
-        if (!left(state)) return null;
-        const mine = { ...state, pid: me.pid, start: me.start };
+        if (!state || this.whose(state) !== 'left') return null;
+        const { paused: _, ...rest } = state;
+        const mine = { ...rest, pid: me.pid, start: me.start };
         setSetting(this.db, SETTING.labelRelabel, mine);
         return mine;
       })
       .immediate();
     return taken ? this.follow(taken, opts) : 0;
+  }
+
+  /**
+   * Whether a rule change's labels are still following it: `left` for this process to finish (its
+   * process ended, or another process cancelled it), `running` (a live process relabels: another,
+   * or this one), `paused` (cancelled here: left to the next process, or this library's next open
+   * here), or null when none is.
+   */
+  pendingRelabel(): 'left' | 'running' | 'paused' | null {
+    const state = getSetting<RelabelState | null>(this.db, SETTING.labelRelabel, null);
+    return state ? this.whose(state) : null;
+  }
+
+  private whose(state: RelabelState): 'left' | 'running' | 'paused' {
+    const here = this.relabelling.has(state.version);
+    if (state.paused) return here ? 'paused' : 'left';
+    return ownerEnded({ pid: state.pid, start: state.start }, () => here, ownersOf(this.db)) ? 'left' : 'running';
+  }
+
+  /** Let go of the rule changes this service cancelled (the library closes): its next open here takes them up. */
+  releasePaused(): void {
+    for (const version of this.pausedHere) this.relabelling.delete(version);
+    this.pausedHere.clear();
   }
 
   /** Whether rule change `version` still has labels to relabel (cancelled part way: its state is still stored). */
@@ -293,14 +323,31 @@ export class LabelService {
   /** Relabel for rule change `state` (owned by this process) from where it got to; how many labels changed. */
   private async follow(state: RelabelState, { signal, progress }: RelabelOptions): Promise<number> {
     this.relabelling.add(state.version);
+    let paused = false;
     try {
       const total = progress ? this.q.importOriginCountAfter.get(state.after)!.n : 0;
       const writer = this.importWriter(null, 'rule');
       await pacedAsync(this.relabel(state.version, writer, signal, progress && ((done) => progress(Math.min(done, total), total))));
+      // Cancelled part way: marked paused, and kept from this process (it stays in `relabelling`):
+      // the app's next status call would otherwise take it up again at once, behind the Cancel.
+      paused = signal?.aborted === true && this.pause(state.version);
+      if (paused) this.pausedHere.add(state.version);
       return writer.result(0).changed.length;
     } finally {
-      this.relabelling.delete(state.version);
+      if (!paused) this.relabelling.delete(state.version);
     }
+  }
+
+  /** Mark rule change `version` paused if it is still the one relabelling; whether it was. */
+  private pause(version: string): boolean {
+    return this.db
+      .transaction(() => {
+        const state = getSetting<RelabelState | null>(this.db, SETTING.labelRelabel, null);
+        if (state?.version !== version) return false;
+        setSetting(this.db, SETTING.labelRelabel, { ...state, paused: true });
+        return true;
+      })
+      .immediate();
   }
 
   /**

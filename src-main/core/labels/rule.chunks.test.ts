@@ -170,4 +170,53 @@ describe('a rule change on a big library', () => {
       await core.close();
     }
   }, 120_000);
+
+  it('cancelled in an open app, its own status calls do not take it up again behind the Cancel; another process opening the library finishes it', async () => {
+    const core = createCore({ dataDir });
+    try {
+      await core.settleLabels();
+      const controller = new AbortController();
+      const r = await core.call('labels.setRule', { rule: { bad: [1], good: [4, 5], exemplar: 'good' } }, { signal: controller.signal, onProgress: (p) => void (p.done >= 4_000 && controller.abort()) });
+      expect(r.unfinished).toBe(true);
+      const left = disagreeing(core.context.db, [1]);
+      expect(left).toBeGreaterThan(0);
+      await core.call('library.status', {});
+      await new Promise((res) => setTimeout(res, 1_500));
+      expect(disagreeing(core.context.db, [1])).toBe(left);
+      // Another process (a qc command) opening the library finishes it first.
+      const child = spawn(process.execPath, [...qcNodeArgs(), '--data', dataDir, 'status', '--json'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      expect(await new Promise((res) => child.on('exit', res))).toBe(0);
+      expect(disagreeing(core.context.db, [1])).toBe(0);
+    } finally {
+      await core.close();
+    }
+  }, 120_000);
+
+  it('a qc command opened while another process applies a rule change left by a kill waits for it: its counts are of one rule', async () => {
+    const gone = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    const d = openDatabase(libraryPaths(dataDir).db);
+    try {
+      d.prepare("UPDATE settings SET value = ? WHERE key = 'label_rule'").run(JSON.stringify({ bad: [1, 2, 3], good: [4, 5], exemplar: 'good' }));
+      d.prepare("INSERT OR REPLACE INTO settings (key, value) VALUES ('label_relabel', ?)").run(JSON.stringify({ version: 'killed-wait', after: 0, pid: gone, start: null }));
+      expect(disagreeing(d, [1, 2, 3])).toBeGreaterThan(0);
+    } finally {
+      d.close();
+    }
+    // This process takes it up (in the background), then a qc command opens the library beside it.
+    const core = createCore({ dataDir });
+    try {
+      const child = spawn(process.execPath, [...qcNodeArgs(), '--data', dataDir, 'status', '--json'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      expect(await new Promise((res) => child.on('exit', res))).toBe(0);
+      await core.settleLabels();
+      expect(disagreeing(core.context.db, [1, 2, 3])).toBe(0);
+      const now = await core.call('library.status', {});
+      // Before: it found the relabel owned by a live process, did not wait, and counted a mix of two rules.
+      expect(JSON.parse(out).labels).toEqual(now.labels);
+    } finally {
+      await core.close();
+    }
+  }, 120_000);
+
 });
