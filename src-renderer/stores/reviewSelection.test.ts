@@ -98,3 +98,24 @@ describe('Ctrl+A on a view of more pages than the session takes calls at once', 
     expect(ctx.client.callsOf('review.page').length - before).toBeLessThan(40);
   }, 60_000);
 });
+
+describe('a range still loading its pages when the curator chooses otherwise', () => {
+  test('Escape, or a click on one tile, during a Ctrl+A is not overridden by the range when its pages come', async () => {
+    const { s, client } = await clickedFirst();
+    const total = s().views.review.total!;
+    // Escape while the range's pages are held.
+    let release = client.hold('review.page');
+    const escaped = s().selectRange('review', 0, total - 1);
+    s().clearSelection('review');
+    release();
+    await escaped;
+    expect(s().views.review.selection.size).toBe(0);
+    // A click on one tile.
+    release = client.hold('review.page');
+    const clicked = s().selectRange('review', 0, total - 1);
+    await s().clickTile('review', 3);
+    release();
+    await clicked;
+    expect([...s().views.review.selection]).toEqual([s().itemAt('review', 3)!.image_id]);
+  });
+});

@@ -48,6 +48,12 @@ export function selectionSlice(get: GetState, g: GalleryInternals, onFocusMoved:
     }
     return selection;
   };
+  /**
+   * Any other change of the selection (Escape, a click, a key moving the focus) cancels a range still
+   * fetching its pages: it asked for 20,000 images, and the curator has since chosen otherwise (an
+   * Escape or a click during a Ctrl+A's 1.2 s was overridden: the next B labelled 20,000 images).
+   */
+  const cancelRanges = (view: ViewKey) => latestRange.set(view, (latestRange.get(view) ?? 0) + 1);
   return {
     focusIndex(view, index, opts = {}) {
       const v = get().views[view];
@@ -71,6 +77,7 @@ export function selectionSlice(get: GetState, g: GalleryInternals, onFocusMoved:
           void get().selectRange(view, anchor, i);
         }
       } else {
+        cancelRanges(view);
         const it = itemAt(view, i);
         updateView(view, () => ({ focus: i, anchor: i, selection: it ? new Set([it.image_id]) : new Set() }));
         // A tile not loaded yet (End, PageDown): selected when it comes.
@@ -90,11 +97,13 @@ export function selectionSlice(get: GetState, g: GalleryInternals, onFocusMoved:
         await get().selectRange(view, v.anchor ?? v.focus, index);
       } else if (mods.toggle) {
         if (!it) return;
+        cancelRanges(view);
         const selection = new Set(v.selection);
         if (selection.has(it.image_id)) selection.delete(it.image_id);
         else selection.add(it.image_id);
         updateView(view, () => ({ selection, anchor: index, focus: index }));
       } else {
+        cancelRanges(view);
         updateView(view, () => ({ focus: index, anchor: index, selection: it ? new Set([it.image_id]) : new Set() }));
         get().openPreview(view);
       }
@@ -164,6 +173,7 @@ export function selectionSlice(get: GetState, g: GalleryInternals, onFocusMoved:
     },
 
     clearSelection(view) {
+      cancelRanges(view);
       selectWhenShown(view, null);
       updateView(view, () => ({ selection: new Set() }));
     },
