@@ -31,6 +31,11 @@ export function relativeFolderText(dir: string): string | null {
   return isAbsolutePath(dir) ? null : `Type the whole path of the output folder, from the top (/… or C:\\…): "${dir}" would be looked up from the folder the app was started in (~ is not expanded)`;
 }
 
+/** Why an export's output folder (trimmed) cannot be used: `empty` when none was typed, else relativeFolderText's words; null when it can. */
+function outDirProblem(outDir: string, empty: string): string | null {
+  return outDir ? relativeFolderText(outDir) : empty;
+}
+
 /** "bundle b.tsv (id 3)", or "bundle 3" when its name is not known here. */
 function bundleLabel(name: string | null, id: number): string {
   return name ? `bundle ${name} (id ${id})` : `bundle ${id}`;
@@ -112,13 +117,9 @@ export const exportSlice: Slice<ExportSlice> = (set, get) => {
       const f = get().seedForm;
       const outDir = f.trainingDir.trim();
       const sample = Number(f.sample);
-      if (!outDir) {
-        seedErrors.show('Type a new or empty folder for the training set');
-        return null;
-      }
-      const trainingRelative = relativeFolderText(outDir);
-      if (trainingRelative) {
-        seedErrors.show(trainingRelative);
+      const trainingProblem = outDirProblem(outDir, 'Type a new or empty folder for the training set');
+      if (trainingProblem) {
+        seedErrors.show(trainingProblem);
         return null;
       }
       if (!Number.isInteger(sample) || sample < 1) {
@@ -139,13 +140,9 @@ export const exportSlice: Slice<ExportSlice> = (set, get) => {
     async startModelExport() {
       if (get().trainingJobId !== null || get().modelJobId !== null) return null;
       const outDir = get().seedForm.modelDir.trim();
-      if (!outDir) {
-        seedErrors.show('Type the folder for the model');
-        return null;
-      }
-      const modelRelative = relativeFolderText(outDir);
-      if (modelRelative) {
-        seedErrors.show(modelRelative);
+      const modelProblem = outDirProblem(outDir, 'Type the folder for the model');
+      if (modelProblem) {
+        seedErrors.show(modelProblem);
         return null;
       }
       return runTrackedJob(set, get, {
@@ -177,13 +174,9 @@ export const exportSlice: Slice<ExportSlice> = (set, get) => {
     async startExport() {
       const f = get().exportForm;
       const outDir = f.outDir.trim();
-      if (!outDir) {
-        exportErrors.show('Type the folder to write the tag files to');
-        return null;
-      }
-      const relative = relativeFolderText(outDir);
-      if (relative) {
-        exportErrors.show(relative);
+      const problem = outDirProblem(outDir, 'Type the folder to write the tag files to');
+      if (problem) {
+        exportErrors.show(problem);
         return null;
       }
       let bundleId: number | undefined;
