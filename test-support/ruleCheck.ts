@@ -1,5 +1,7 @@
-/** What rule-change tests count: import labels that disagree with a rule. */
+/** What rule-change tests count and leave: import labels that disagree with a rule; a rule change left unfinished. */
+import { spawnSync } from 'node:child_process';
 import type { Db } from '../src-main/core/db/open';
+import { SETTING, getSetting, setSetting } from '../src-main/core/db/settings';
 
 /** Import labels (of pictures that are not exemplars) that disagree with a rule whose bad classes are `bad`. */
 export function disagreeing(db: Db, bad: number[]): number {
@@ -13,4 +15,21 @@ export function disagreeing(db: Db, bad: number[]): number {
       )
       .get() as { n: number }
   ).n;
+}
+
+/**
+ * What a `qc rule` killed before its first chunk leaves: the rule whose bad classes are `bad`
+ * stored, its relabelling owned by a process that has exited. Returns the labels left disagreeing.
+ */
+export function leaveRuleUnfinished(db: Db, bad: number[]): number {
+  const gone = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+  if (!(gone > 0)) throw new Error('no pid of an exited process');
+  setSetting(db, SETTING.labelRule, { bad, good: [4, 5], exemplar: 'good' });
+  setSetting(db, SETTING.labelRelabel, { version: `killed-${bad.join('')}`, after: 0, pid: gone, start: null });
+  return disagreeing(db, bad);
+}
+
+/** Whether a rule change is still left to finish. */
+export function ruleUnfinished(db: Db): boolean {
+  return getSetting(db, SETTING.labelRelabel, null) !== null;
 }

@@ -3,14 +3,13 @@
  * `qc serve` stays open is taken up, in the background, when the library's status or sources are
  * asked for (app.ts), not only at the next open.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Core } from './app';
-import { SETTING, setSetting, getSetting } from './db/settings';
+import { SETTING, getSetting } from './db/settings';
 import { devLibrary } from '../../test-support/devLibrary';
 import { tempDir } from '../../test-support/fixtures';
-import { disagreeing } from '../../test-support/ruleCheck';
+import { disagreeing, leaveRuleUnfinished } from '../../test-support/ruleCheck';
 
 describe('a rule change left half done by a process that ended', () => {
   let dir: string;
@@ -24,15 +23,7 @@ describe('a rule change left half done by a process that ended', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  /** What a `qc rule` killed before its first chunk leaves: the new rule stored, its relabelling owned by a process that has exited. */
-  const leftHalfDone = (bad: number[]) => {
-    const db = core.context.db;
-    const gone = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
-    expect(gone).toBeGreaterThan(0);
-    setSetting(db, SETTING.labelRule, { bad, good: [4, 5], exemplar: 'good' });
-    setSetting(db, SETTING.labelRelabel, { version: `killed-${bad.join('')}`, after: 0, pid: gone, start: null });
-    expect(disagreeing(db, bad)).toBeGreaterThan(0);
-  };
+  const leftHalfDone = (bad: number[]) => expect(leaveRuleUnfinished(core.context.db, bad)).toBeGreaterThan(0);
 
   it('is finished when library.status is asked', async () => {
     leftHalfDone([1, 2, 3]);

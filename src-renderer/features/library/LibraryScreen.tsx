@@ -456,11 +456,35 @@ function FailuresCard() {
 }
 
 /**
+ * A rule change a process left unfinished (a `qc rule` killed or cancelled) that the core finishes
+ * in the background (app.ts): its `relabel` progress while it runs; null once it is done (its last
+ * chunk, or the `library.changed` it ends with) or when none is heard.
+ */
+export function useLeftoverRelabel(): JobProgress | null {
+  const client = useClient();
+  const [progress, setProgress] = useState<JobProgress | null>(null);
+  useEffect(() => {
+    const off = client.on('job.progress', (p) => {
+      if (p.job === 'relabel' && p.phase === 'labels') setProgress(p.total > 0 && p.done >= p.total ? null : p);
+    });
+    const offChanged = client.on('library.changed', (e) => {
+      if (e.reason === 'rule') setProgress(null);
+    });
+    return () => {
+      off();
+      offChanged();
+    };
+  }, [client]);
+  return progress;
+}
+
+/**
  * How rating classes become labels (`qc rule`): each class 1–5 is bad, good or unlabelled, and
  * exemplars have a label of their own. Saving re-derives import labels; curator labels stay.
  */
 function RuleCard() {
   const store = useAppStore();
+  const leftover = useLeftoverRelabel();
   // In the store: an unsaved edit survives leaving the screen, and the rule in force follows
   // library.changed (a change in another window or by `qc rule`). A save sends the rule the edit
   // started from, so it never silently undoes a change it did not see.
@@ -555,6 +579,12 @@ function RuleCard() {
         <p className="warn small" data-testid="rule-stale">
           The rule was changed elsewhere (another window or the command line) since you began this edit: Revert to see it, then make your change again.
         </p>
+      )}
+      {leftover && (
+        <div data-testid="rule-leftover">
+          <p className="small">A label rule change left unfinished (a rule change stopped or killed part way) is being finished: labels follow the rule shown.</p>
+          <ProgressBar progress={leftover} label="Finishing the label rule change" testId="rule-leftover-progress" />
+        </div>
       )}
       <div className="form-actions">
         <button type="button" className="btn btn--primary" disabled={!changed || busy} onClick={() => void save()} data-testid="rule-save">
