@@ -162,8 +162,9 @@ async function download(url: string, options: Partial<FetchOptions>, dispatcher:
       await sleep(delay, undefined, { signal: opts.signal });
     }
   }
+  // With no retries there was one attempt: "(after 1 attempts)" said nothing worth reading.
   const attempts = opts.retries + 1;
-  throw last?.retryable ? new FetchFailure(last.reason, `${last.message} (after ${attempts} attempts)`, false) : last!;
+  throw last?.retryable ? new FetchFailure(last.reason, attempts > 1 ? `${last.message} (after ${attempts} attempts)` : last.message, false) : last!;
 }
 
 async function fetchOnce(startUrl: string, opts: FetchOptions, dispatcherFor: (guarded: boolean) => Agent | undefined): Promise<Buffer> {

@@ -6,11 +6,15 @@
  * A real import, a real mirror folder, and a real HTTP server on 127.0.0.1 that answers 404.
  */
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_IMAGES, tempDir } from '../../../test-support/fixtures';
 import { seedLibrary } from '../../../test-support/seedLibrary';
 import { useGoneServer } from '../../../test-support/goneServer';
+import { fetchFailure } from '../../../test-support/fetchFailure';
+import { fetchBytes } from './fetch';
 
 describe('a picture its mirror folder lacks', () => {
   const dir = tempDir('qc-mirror-missing-');
@@ -35,5 +39,46 @@ describe('a picture its mirror folder lacks', () => {
     const { failures } = await lib.core.call('library.failures', {});
     const missing = failures.find((f) => f.url?.endsWith('/missing.jpg'))!;
     expect(missing.detail).toMatch(new RegExp(`^not in the mirror folder \\(${path.join(mirror, 'missing.jpg').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\), and the URL itself: .*404`));
+  });
+
+  it('names every mirror folder that lacked it, a very long path by its end (wave audit 6)', async () => {
+    const short = path.join(dir, 'short');
+    const long = path.join(dir, 'l'.repeat(90), 'm'.repeat(90), 'mirror');
+    fs.mkdirSync(short);
+    fs.mkdirSync(long, { recursive: true });
+    const list = path.join(dir, 'list2.txt');
+    fs.writeFileSync(list, ['eolMediaURL', `${gone.base()}/two/lost.jpg`].join('\n') + '\n');
+    const mirrors = [
+      { prefix: `${gone.base()}/two/`, dir: short },
+      { prefix: `${gone.base()}/two/`, dir: long },
+    ];
+    const r = await lib.core.call('library.import', { source: list, kind: 'bundle', retries: 0, mirrors });
+    expect(r.failed).toBe(1);
+    const { failures } = await lib.core.call('library.failures', {});
+    const lost = failures.find((f) => f.url?.endsWith('/two/lost.jpg'))!;
+    expect(lost.detail).toContain(`not in the mirror folders (${path.join(short, 'lost.jpg')}; …`);
+    expect(lost.detail).toContain(`${path.join('mirror', 'lost.jpg')}), and the URL itself: `);
+    expect(lost.detail).not.toContain('l'.repeat(90)); // the long folder is cut from its start
+  });
+});
+
+describe('a download that failed at its only attempt', () => {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(503, { 'content-type': 'text/plain' });
+    res.end('busy');
+  });
+  let base = '';
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('does not say "after 1 attempts"; a retried one says how many', async () => {
+    const once = await fetchFailure(fetchBytes(`${base}/a.jpg`, { retries: 0, backoffMs: 1 }));
+    expect(once.message).toMatch(/503/);
+    expect(once.message).not.toMatch(/attempt/);
+    const twice = await fetchFailure(fetchBytes(`${base}/b.jpg`, { retries: 1, backoffMs: 1 }));
+    expect(twice.message).toMatch(/503.*\(after 2 attempts\)$/);
   });
 });

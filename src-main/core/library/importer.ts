@@ -27,7 +27,7 @@ import { heldHere, LibraryWriteFailure, ownerEnded, ownersOf, sha256, thisProces
 import { IN_LIBRARY_WHY, isInLibrary, realLibrary } from './inLibrary';
 import { isOpenDatabaseFile } from '../db/open';
 import type { LibraryPaths } from '../paths';
-import { holdingReads, isPrivateHost, openInputFile, readLocalFile, resolveSource, withoutPassword, type Mirror, type SourcePolicy } from './sources';
+import { holdingReads, isPrivateHost, openInputFile, readLocalFile, resolveSource, shortPath, withoutPassword, type Mirror, type SourcePolicy } from './sources';
 import { DEFAULT_MAX_PIXELS, type DerivedFiles, verifyImage, VerifyFailure } from './verify';
 import type { Decoded } from '../ml/backbone/preprocess';
 import { codedBytes } from '../ml/features/codedBytes';
@@ -1529,7 +1529,10 @@ async function obtain(url: string, policy: SourcePolicy, fetchOpts: Parameters<t
   try {
     return await fetchBytes(src.url, fetchOpts);
   } catch (e) {
-    if (e instanceof FetchFailure) throw new FetchFailure(e.reason, `not in the mirror folder (${src.notInMirror}), and the URL itself: ${e.message}`, e.retryable);
+    if (e instanceof FetchFailure) {
+      const folders = src.notInMirror.length > 1 ? 'mirror folders' : 'mirror folder';
+      throw new FetchFailure(e.reason, `not in the ${folders} (${src.notInMirror.map((f) => shortPath(f)).join('; ')}), and the URL itself: ${e.message}`, e.retryable);
+    }
     throw e;
   }
 }

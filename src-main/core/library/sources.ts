@@ -64,15 +64,15 @@ export interface SourcePolicy {
 }
 
 /** What a URL resolves to under the policy: a local file to read, or an http(s) URL to fetch. */
-/** `notInMirror`: the file a mirror's prefix named but its folder lacks (the URL is then fetched). */
-export type Resolved = { kind: 'file'; path: string; via: 'mirror' | 'local' } | { kind: 'http'; url: string; notInMirror?: string };
+/** `notInMirror`: the files the mirrors whose prefix matched named but their folders lack (the URL is then fetched). */
+export type Resolved = { kind: 'file'; path: string; via: 'mirror' | 'local' } | { kind: 'http'; url: string; notInMirror?: readonly string[] };
 
 /**
  * Decide where a URL's bytes come from. Throws a FetchFailure (never anything else) when the URL
  * is refused. A mirror file that does not exist falls through to the network, as before.
  */
 export function resolveSource(url: string, policy: SourcePolicy): Resolved {
-  let notInMirror: string | undefined;
+  const notInMirror: string[] = [];
   for (const m of policy.mirrors) {
     if (!url.startsWith(m.prefix)) continue;
     let rel: string;
@@ -96,7 +96,7 @@ export function resolveSource(url: string, policy: SourcePolicy): Resolved {
       refuseLibraryFile(real, policy);
       return { kind: 'file', path: file, via: 'mirror' };
     }
-    notInMirror ??= file;
+    notInMirror.push(file);
   }
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
   if (scheme === 'file') {
@@ -130,7 +130,7 @@ export function resolveSource(url: string, policy: SourcePolicy): Resolved {
   if (policy.publicOnly && isPrivateHost(parsed.hostname)) {
     throw new FetchFailure('private_refused', `a list downloaded from a public host names a local or private address (${parsed.host}): refused`, false);
   }
-  return { kind: 'http', url, ...(notInMirror !== undefined && { notInMirror }) };
+  return { kind: 'http', url, ...(notInMirror.length > 0 && { notInMirror }) };
 }
 
 /** A file whose real path lies in the library's folder is not read as a picture (inLibrary.ts). */
@@ -448,4 +448,9 @@ export function checkRedirect(from: string, to: string): void {
 
 function short(s: string, n = 120): string {
   return s.length > n ? `${s.slice(0, n)}…` : s;
+}
+
+/** A long path with its end kept (the folder's tail and the file's name are what a reader needs). */
+export function shortPath(p: string, n = 120): string {
+  return p.length > n ? `…${p.slice(p.length - (n - 1))}` : p;
 }
