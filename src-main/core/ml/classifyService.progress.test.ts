@@ -67,4 +67,26 @@ describe('the scoring phase of a call', () => {
     expect(at(embedding[0]!)).toBeGreaterThan(classifying.findLastIndex((p) => p.phase === 'download'));
     expect(at(embedding.at(-1)!)).toBeLessThan(at(scored[0]!));
   }, 300_000);
+
+  it('a cancel while the last pictures are embedded leaves the bar where it was, not at N / N (wave audit 7)', async () => {
+    const stop = new AbortController();
+    const seen: JobProgress[] = [];
+    let at = -1;
+    const call = core.call('ml.classify', { source: list('cancel.txt', 6, 12), mirrors, outDir: path.join(dir, 'out-cancel') }, {
+      signal: stop.signal,
+      onProgress: (p) => {
+        seen.push(p);
+        if (p.job === 'classify' && p.phase === 'embed' && at < 0) {
+          at = seen.length;
+          stop.abort();
+        }
+      },
+    });
+    await expect(call).rejects.toThrow();
+    expect(at).toBeGreaterThan(0);
+    const first = seen[at - 1]!;
+    expect(first.done).toBeLessThan(first.total);
+    // Nothing told after the cancel claims more pictures embedded.
+    expect(seen.slice(at).filter((p) => p.phase === 'embed' && p.done > first.done)).toEqual([]);
+  }, 300_000);
 });

@@ -166,7 +166,8 @@ export class ClassifyService {
           running.delete(p);
           held -= nBytes;
           embedded += chunk.length;
-          if (settling) tell();
+          // A chunk cut short by a cancel is not embedded: the bar stays where it was (it jumped to N / N).
+          if (settling && !ctx.signal.aborted) tell();
           waiters.splice(0).forEach((w) => w());
           pump();
         });
