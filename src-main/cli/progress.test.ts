@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { etaWords, phaseEta, progressView } from './progress';
+import { ETA_AFTER_S, etaWords, phaseEta, progressView } from './progress';
 
 function sink(): { stream: Writable; text: () => string } {
   let text = '';
@@ -54,10 +54,15 @@ describe('progressView', () => {
     expect(stalled).toContain('0/60');
     expect(stalled).not.toMatch(/NF|INF|NULL/);
     expect(stalled).not.toContain('eta');
-    await new Promise((r) => setTimeout(r, 150));
+    // Half done at once: too soon for an estimate (it said "eta 0s").
     view.update({ job: 'embed', phase: 'embed', done: 30, total: 60 });
+    await new Promise((r) => setTimeout(r, 150));
+    const early = out.text();
+    expect(early).not.toContain('eta');
+    await new Promise((r) => setTimeout(r, ETA_AFTER_S * 1000));
+    view.update({ job: 'embed', phase: 'embed', done: 31, total: 60 });
     view.stop();
-    expect(out.text().slice(stalled.length)).toMatch(/30\/60 50% \| eta \d+s/);
+    expect(out.text().slice(early.length)).toMatch(/31\/60 \d+% \| eta \d+s/);
   });
 
   it('says failures once there are some, and a later phase does not say "failed 0" after them', () => {
@@ -79,6 +84,11 @@ describe('progressView', () => {
     expect(phaseEta(began, 100_010, 200, 1_000)).toBeCloseTo(800 / (200 / 100.01), 6);
     expect(phaseEta(began, 0, 0, 1_000)).toBeNull();
     expect(phaseEta({ at: 5_000, done: 40 }, 10_000, 40, 100)).toBeNull();
+    // Not at a phase's first instants (it said "eta 0s"): 2 s in, and 1% of the phase moved.
+    expect(phaseEta(began, 50, 3, 1_000)).toBeNull();
+    expect(phaseEta(began, 1_999, 300, 1_000)).toBeNull();
+    expect(phaseEta(began, 2_000, 9, 1_000)).toBeNull();
+    expect(phaseEta(began, 2_000, 10, 1_000)).toBeCloseTo(990 / 5, 6);
     expect([etaWords(42.4), etaWords(315), etaWords(7_380)]).toEqual(['42s', '5m15s', '2h03m']);
   });
 

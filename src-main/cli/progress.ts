@@ -20,9 +20,13 @@ function phaseName(p: JobProgress): string {
   return p.phase === p.job ? p.job : `${p.job} ${p.phase}`;
 }
 
+/** An estimate is given once a phase has run this long (s) and moved this share of its total (as the app's bar, ProgressBar.estimateLeft). */
+export const ETA_AFTER_S = 2;
+export const ETA_AFTER_SHARE = 0.01;
+
 /**
- * Seconds left in a phase at its average rate since it began (null before anything of it is done,
- * or when no time has passed): the whole phase, not the last few updates, so a stretch of instant
+ * Seconds left in a phase at its average rate since it began (null for its first ETA_AFTER_S
+ * seconds and until ETA_AFTER_SHARE of it is done): the whole phase, not the last few updates, so a stretch of instant
  * steps (an import's URLs of pictures already stored) beside slow ones (new pictures) does not throw
  * the estimate between a second and hours (cli-progress's own estimate, from its last 10 updates,
  * did: a 20,000-row classify showed 1h0m, 24m35s, 5m15s and 30m10s within 15 s).
@@ -30,7 +34,8 @@ function phaseName(p: JobProgress): string {
 export function phaseEta(began: { at: number; done: number }, now: number, done: number, total: number): number | null {
   const elapsed = (now - began.at) / 1000;
   const moved = done - began.done;
-  if (moved <= 0 || elapsed <= 0) return null;
+  // Not from a phase's first instants: one quick step in its first milliseconds said "eta 0s".
+  if (moved <= 0 || elapsed < ETA_AFTER_S || moved < ETA_AFTER_SHARE * total) return null;
   return Math.max(0, (total - done) / (moved / elapsed));
 }
 
