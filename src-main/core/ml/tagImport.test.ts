@@ -10,6 +10,7 @@ import { MAX_INPUT_BYTES } from '../library/importer';
 import { importTagFiles, isTagHeader } from './tagImport';
 import { libraryStatus, unfinishedTagMerges } from '../library/status';
 import { exportLibrary } from '../export/tags';
+import { finalTag } from '../../../src-shared/domain/tags';
 
 describe('importTagFiles', () => {
   const dir = tempDir();
@@ -40,6 +41,22 @@ describe('importTagFiles', () => {
     // Importing again updates, never duplicates.
     await importTagFiles(db, [chunk], 7);
     expect((db.prepare('SELECT COUNT(*) AS n FROM url_predictions').get() as { n: number }).n).toBe(1);
+  });
+
+  it('stores a merged p(bad) as every score is stored, to 6 decimals: Review and the exports compare the same number (concepts audit 1)', async () => {
+    // "good 0.900000" is 1 − 0.9 = 0.09999999999999998 unrounded: Review (raw) did not flag it at a
+    // threshold of 0.1 while an export (rounded, tags.ts finalTag) tagged it bad.
+    const good = write('round_a.tsv', ['eolMediaURL\tidentifier\timclass\tconfidence', 'https://x.org/1.jpg\t1\tgood\t0.900000', 'https://x.org/r.jpg\tr\tgood\t0.700000']);
+    const final = write('round_finaltags.tsv', ['eolMediaURL\tidentifier\timclass\tconfidence\tsource\tp_bad', 'https://x.org/2.jpg\t2\tbad\t0.3\tmodel\t0.30000000000000004']);
+    await importTagFiles(db, [good, final], 7);
+    const local = db.prepare('SELECT image_id, p_bad FROM predictions WHERE run_id = 7 AND image_id IN (1, 2) ORDER BY image_id').all() as { image_id: number; p_bad: number }[];
+    expect(local).toEqual([
+      { image_id: 1, p_bad: 0.1 },
+      { image_id: 2, p_bad: 0.3 },
+    ]);
+    expect(db.prepare("SELECT p_bad FROM url_predictions WHERE run_id = 7 AND url = 'https://x.org/r.jpg'").pluck().get()).toBe(0.3);
+    expect(finalTag({ origin: 'import', label: null, pBad: local[0]!.p_bad }, 0.1).imclass).toBe('bad');
+    expect(local[0]!.p_bad >= 0.1).toBe(true);
   });
 
   it("keeps what a merged row says of the image (identifier, dataObjectVersionID, ancestry, as written before tsvCell's escape), and an empty cell keeps what an earlier file said", async () => {

@@ -35,6 +35,7 @@ import type { ImportArgs, TagImportSummary } from '../../../src-shared/contract/
 import { MAX_TAG_FILES } from '../../../src-shared/contract/schemas';
 import { isHttpUrl, noImportSummary, type ImportSummary } from '../../../src-shared/domain/library';
 import { readTsvCell } from '../../../src-shared/domain/tsv';
+import { roundConfidence } from '../../../src-shared/domain/tags';
 import { tagFilesAt } from '../library/importer';
 import { plainDecimal } from '../../../src-shared/domain/tsv';
 
@@ -45,7 +46,17 @@ const BATCH = 5000;
 /** The one rule for what a tag file is lives with the input kinds (library/parse.ts). */
 export { isTagHeader };
 
+/**
+ * p(bad) of a tag-file row, rounded to the 6 decimals every stored score has (runs.ts, tags.ts
+ * roundConfidence): a row "good 0.900000" is 1 − 0.9 = 0.09999999999999998 unrounded, which Review
+ * compared raw with a threshold of 0.1 (not flagged) while an export compared it rounded (tagged bad).
+ */
 function pBadOf(cells: string[], col: { pBad: number; imclass: number; confidence: number }, where: string): number | null {
+  const p = readPBad(cells, col, where);
+  return p === null ? null : roundConfidence(p);
+}
+
+function readPBad(cells: string[], col: { pBad: number; imclass: number; confidence: number }, where: string): number | null {
   const num = (s: string, what: string) => {
     // A decimal number as tag files write it: Number() alone would read "0x1", "0b1" and "0o1" as 1.
     const v = plainDecimal(s);
