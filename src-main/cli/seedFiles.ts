@@ -56,9 +56,17 @@ export function formatGraphs(r: GraphsExportSummary): string {
 export function formatBestRuns(r: { runs: RankedRun[]; archived: number[] }): string {
   if (!r.runs.length) return 'No finished runs yet: qc train';
   const rows = r.runs.map((x) => {
-    const auc = x.metrics?.test_auc;
+    const trained = x.metrics?.test_auc;
+    const now = x.auc_now.auc;
     const acc = x.metrics?.test_accuracy;
-    return `${String(x.rank).padStart(2)}. run ${x.run_id}${x.active ? '*' : ''}${x.archived ? ' (archived)' : ''}  AUC ${auc == null ? '—' : auc.toFixed(3)}  accuracy ${acc == null ? '—' : `${(acc * 100).toFixed(1)}%`}  ${x.params.features.join('+')}  ${x.fit.verdict}: ${x.fit.reason}`;
+    // Ranked by the AUC with today's labels (as the active run is chosen); the figure of the day it trained beside it where they differ.
+    const aucText =
+      now !== null
+        ? `${now.toFixed(3)}${trained != null && trained.toFixed(3) !== now.toFixed(3) ? ` (${trained.toFixed(3)} with the labels it trained on)` : ''}`
+        : trained == null
+          ? '—'
+          : trained.toFixed(3);
+    return `${String(x.rank).padStart(2)}. run ${x.run_id}${x.active ? '*' : ''}${x.archived ? ' (archived)' : ''}  AUC ${aucText}  accuracy ${acc == null ? '—' : `${(acc * 100).toFixed(1)}%`}  ${x.params.features.join('+')}  ${x.fit.verdict}: ${x.fit.reason}`;
   });
   return [...rows, ...(r.archived.length ? [`archived (hidden, not deleted; qc archive --restore ID): ${r.archived.join(', ')}`] : [])].join('\n');
 }

@@ -62,4 +62,19 @@ describe('rankRuns', () => {
     ];
     expect(rankRuns(runs).map((r) => r.run_id)).toEqual([2, 5, 4, 1, 6]);
   });
+
+  it("ranks by the AUC with today's labels where given; a run without one there by its own", () => {
+    const runs = [
+      { run_id: 1, status: 'done', metrics: { test_auc: 0.98, test_accuracy: 0.9 } },
+      { run_id: 2, status: 'done', metrics: { test_auc: 0.96, test_accuracy: 0.9 } },
+      { run_id: 3, status: 'done', metrics: { test_auc: 0.97, test_accuracy: 0.9 } },
+    ];
+    const now = new Map([
+      [1, { auc: 0.961, images: 40 }],
+      [2, { auc: 0.969, images: 40 }],
+      [3, { auc: null, images: 0 }],
+    ]);
+    expect(rankRuns(runs, now).map((r) => r.run_id)).toEqual([3, 2, 1]);
+    expect(rankRuns(runs).map((r) => r.run_id)).toEqual([1, 3, 2]);
+  });
 });

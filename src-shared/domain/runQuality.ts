@@ -60,10 +60,22 @@ export function assessFit(epochs: readonly EpochStats[]): FitAssessment {
   return { verdict: 'good fit', reason: 'validation loss did not rise and validation accuracy follows training accuracy', best_epoch: bestEpoch };
 }
 
+/**
+ * A run's ROC AUC on its held-out scores of the test split with today's labels (RunStore
+ * heldoutAucNow): what the rule that picks the active run compares (runs.ts activateIfBetter), where
+ * `metrics.test_auc` is the figure of the day it trained. `auc` null when those images are not of
+ * both labels.
+ */
+export interface AucNow {
+  auc: number | null;
+  images: number;
+}
+
 /** A run in the N-best list: its rank by held-out AUC and how well it learned. */
 export interface RankedRun extends RunSummary {
   rank: number;
   fit: FitAssessment;
+  auc_now: AucNow;
 }
 
 export interface RankableRun {
@@ -74,10 +86,12 @@ export interface RankableRun {
 
 /**
  * Finished runs, best first: held-out AUC, then held-out accuracy, then the newer run. Runs
- * without a held-out AUC come last.
+ * without a held-out AUC come last. `aucNow`, when given, is the AUC ranked by (with today's
+ * labels, as the active run is chosen: after a curator's relabels the figures of the day each run
+ * trained ranked them in the opposite order); a run without one there falls back to its own.
  */
-export function rankRuns<R extends RankableRun>(runs: readonly R[]): R[] {
-  const key = (r: R) => [r.metrics?.test_auc ?? -1, r.metrics?.test_accuracy ?? -1, r.run_id] as const;
+export function rankRuns<R extends RankableRun>(runs: readonly R[], aucNow?: ReadonlyMap<number, AucNow>): R[] {
+  const key = (r: R) => [aucNow?.get(r.run_id)?.auc ?? r.metrics?.test_auc ?? -1, r.metrics?.test_accuracy ?? -1, r.run_id] as const;
   return runs
     .filter((r) => r.status === 'done')
     .slice()

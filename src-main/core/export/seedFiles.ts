@@ -73,8 +73,10 @@ export class SeedFiles {
   best(args: ArgsOf<'ml.bestRuns'>): ResultOf<'ml.bestRuns'> {
     const n = args.n ?? 3;
     if (!Number.isInteger(n) || n < 1) throw new QcError('bad_input', `n must be a positive integer, got ${n}`);
-    const ranked = rankRuns(this.runs.list({ all: true }));
-    const runs: RankedRun[] = ranked.slice(0, n).map((r, i) => ({ ...r, rank: i + 1, fit: assessFit(this.runs.detail(r.run_id).evaluation?.epochs ?? []) }));
+    const finished = this.runs.list({ all: true }).filter((r) => r.status === 'done');
+    const aucNow = new Map(finished.map((r) => [r.run_id, this.runs.heldoutAucNow(r.run_id)]));
+    const ranked = rankRuns(finished, aucNow);
+    const runs: RankedRun[] = ranked.slice(0, n).map((r, i) => ({ ...r, rank: i + 1, fit: assessFit(this.runs.detail(r.run_id).evaluation?.epochs ?? []), auc_now: aucNow.get(r.run_id)! }));
     let archived: number[] = [];
     if (args.archiveRest) {
       const keep = new Set(runs.map((r) => r.run_id));

@@ -133,6 +133,23 @@ export class RunStore {
   }
 
   /**
+   * The ROC AUC of a run's held-out scores on the stored test split with today's labels: the
+   * measure compareOnSharedTest applies to two runs, for one (`qc runs --best` ranks by it).
+   */
+  heldoutAucNow(runId: number): { auc: number | null; images: number } {
+    const rows = this.db
+      .prepare(
+        `SELECT p.p_bad AS p, l.label FROM splits s
+         JOIN labels l ON l.image_id = s.image_id AND l.label IN ('good', 'bad')
+         JOIN predictions p ON p.run_id = ? AND p.image_id = s.image_id AND p.heldout = 1
+         WHERE s.split = 'test'`,
+      )
+      .all(runId) as { p: number; label: string }[];
+    const y = rows.map((r) => (r.label === 'bad' ? 1 : 0) as 0 | 1);
+    return { auc: y.includes(1) && y.includes(0) ? rocAuc(y, rows.map((r) => r.p)) : null, images: rows.length };
+  }
+
+  /**
    * Both runs' held-out predictions on the test images they share (the stored test split, with
    * today's labels), and the ROC AUC of each there: the one fair comparison of two runs.
    */
