@@ -6,7 +6,8 @@
  *   DIR/one_download.txt …     every http(s) URL of each rating class, one a line: the URLs of the
  *                              images (their original file missing too) and of rated input rows
  *                              that have no image (a failed or never-finished download), by the
- *                              class the library's rule gives the row (never one holding a line
+ *                              rating class its rows give it (exemplar, else the rounded mean
+ *                              rating; the label rule plays no part) (never one holding a line
  *                              break: skipped and counted)
  *   DIR/one_download_7k.txt …  a seeded random sample of N of them (N = 7,000 by default)
  *   DIR/curator_labels.tsv     which pictures of images/agg/ a curator labelled (sha256, label, file;
