@@ -139,6 +139,8 @@ export function formatRun(r: RunSummary | RunDetail, extras: TrainExtras = {}): 
       lines.push(`  noise-robust: ${noise.pruned.length} probably-wrong labels left out of the final fit${noise.pruned.length ? ':' : ''}`);
       for (const p of noise.pruned.slice(0, 50)) lines.push(`    image ${p.image_id}: labelled ${p.given}, out-of-fold p(bad) ${formatProbability(p.p_bad)}`);
       if (noise.pruned.length > 50) lines.push(`    … ${noise.pruned.length - 50} more (--json lists all)`);
+      // Two lists under one word: say which is which (concepts audit 3).
+      if (noise.pruned.length) lines.push(`    (by the first out-of-fold pass; Label issues, qc issues, ranks labels in a repeated pass of its own, so its list can differ)`);
     } else lines.push('  noise-robust training off: every label was used');
   } else if (extras.noise) {
     const n = extras.noise.pruned;

@@ -86,5 +86,9 @@ describe('printed thresholds', () => {
     expect(noise?.handling).toBe('prune');
     const n = noise!.pruned.length;
     expect(trainText).toContain(`\n  noise-robust: ${n} probably-wrong label${n === 1 ? '' : 's'} left out of the final fit${n ? ` (qc run ${run.run_id} lists them)` : ''}\n`);
+    // qc run lists them, and says they are not Label issues' list (its own pass: concepts audit 3).
+    const listed = qc('run');
+    for (const p of noise!.pruned.slice(0, 50)) expect(listed).toContain(`    image ${p.image_id}: labelled ${p.given}`);
+    if (n) expect(listed).toContain('(by the first out-of-fold pass; Label issues, qc issues, ranks labels in a repeated pass of its own, so its list can differ)');
   }, 60_000);
 });

@@ -73,7 +73,8 @@ function snapshotTitle(r: RunSummary): string | undefined {
   const parts: string[] = [];
   const syn = r.snapshot?.synthetic;
   if (syn) parts.push(`plus ${syn.bad} distorted and ${syn.good} benign synthetic copies, training only${syn.good_left_out ? ` (${syn.good_left_out} benign ones left out of the final fit with their pruned originals)` : ''}`);
-  if (r.pruned) parts.push(`${countOf(r.pruned, 'label')} left out of the final fit as probably wrong (noise-robust training); Label issues lists them`);
+  // Not "Label issues lists them": Label issues ranks labels in a repeated pass of its own, and its list differs (concepts audit 3).
+  if (r.pruned) parts.push(`${countOf(r.pruned, 'label')} left out of the final fit as probably wrong by its first out-of-fold pass (noise-robust training; qc run ${r.run_id} lists them); Label issues ranks labels in a repeated pass of its own, so its list can differ`);
   return parts.length ? parts.join('; ') : undefined;
 }
 

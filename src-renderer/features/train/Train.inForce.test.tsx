@@ -97,6 +97,9 @@ describe('labels left out by noise-robust training', () => {
       if (n) {
         expect(cell.textContent).toContain(` · ${n} left out`);
         expect(cell.title).toContain(`${n} labels left out of the final fit`);
+        // Not "Label issues lists them": its own pass lists others (concepts audit 3).
+        expect(cell.title).toContain(`qc run ${r.run_id} lists them); Label issues ranks labels in a repeated pass of its own`);
+        expect(cell.title).not.toContain('Label issues lists them');
       } else {
         expect(cell.textContent).not.toContain('left out');
         expect(cell.title).toBe('');
