@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option, type HelpContext } from 'commander';
 import { QcError, describeError, toErrorShape, type QcErrorShape } from '../../src-shared/contract/errors';
-import { parseLabelValue, type RatingClass } from '../../src-shared/domain/label';
+import { folderDecidedText, parseLabelValue, type RatingClass } from '../../src-shared/domain/label';
 import { IMPORT_KINDS } from '../../src-shared/domain/library';
 import type { ImportArgs } from '../../src-shared/contract/handlers';
 import type { Core } from '../core/app';
@@ -270,7 +270,7 @@ export function buildProgram(): Command {
         (r) =>
           `bad: ${r.rule.bad.join(',') || '-'}; good: ${r.rule.good.join(',') || '-'}; exemplars: ${r.rule.exemplar ?? 'none'}${r.relabelled || r.unfinished ? `\n${r.relabelled} import labels changed` : ''}${
             r.unfinished ? ' so far; the rule is stored, and the other import labels follow it the next time the library is opened (by any qc command, qc serve or the app)' : ''
-          }`,
+          }${'folder_decided' in r && r.folder_decided ? `\n${folderDecidedText(r.folder_decided)}` : ''}`,
       );
     });
 

@@ -4,7 +4,7 @@ import type { ImportArgs } from '../../src-shared/contract/handlers';
 import { isAbsolutePath } from '../../src-shared/contract/schemas';
 import { toQcError } from '../api/client';
 import { errorText } from '../api/errorText';
-import { sameRule, type LabelRule } from '../../src-shared/domain/label';
+import { folderDecidedText, sameRule, type LabelRule } from '../../src-shared/domain/label';
 import { cleanMirrors, type MirrorRow, type Slice } from './types';
 import { runTrackedJob } from './jobRunner';
 import { countOf, noun } from '../../src-shared/domain/words';
@@ -140,10 +140,11 @@ function aboutPath(e: unknown, source: string): boolean {
 
 
 /** What saving a label rule says: how many import labels changed, or, cancelled part way, that the others follow later. */
-export function ruleSavedToast(r: { relabelled: number; unfinished?: true }): { kind: 'success' | 'info'; text: string } {
+export function ruleSavedToast(r: { relabelled: number; unfinished?: true; folder_decided?: number }): { kind: 'success' | 'info'; text: string } {
+  const folders = r.folder_decided ? ` ${folderDecidedText(r.folder_decided)}` : '';
   return r.unfinished
-    ? { kind: 'info', text: `Label rule saved; cancelled after ${countOf(r.relabelled, 'import label')} changed: the other import labels follow it the next time the library is opened.` }
-    : { kind: 'success', text: `Label rule saved: ${countOf(r.relabelled, 'import label')} changed (curator labels kept). Retrain to use them.` };
+    ? { kind: 'info', text: `Label rule saved; cancelled after ${countOf(r.relabelled, 'import label')} changed: the other import labels follow it the next time the library is opened.${folders}` }
+    : { kind: r.folder_decided ? 'info' : 'success', text: `Label rule saved: ${countOf(r.relabelled, 'import label')} changed (curator labels kept). Retrain to use them.${folders}` };
 }
 
 export const librarySlice: Slice<LibrarySlice> = (set, get, client) => {

@@ -60,8 +60,11 @@ export interface LabelsApi {
    */
   'labels.setRule': {
     args: { rule: LabelRule; expected?: LabelRule };
-    /** `unfinished`: cancelled part way, with the new rule stored; the other import labels follow it when the library is next opened. */
-    result: { rule: LabelRule; relabelled: number; unfinished?: true };
+    /**
+     * `unfinished`: cancelled part way, with the new rule stored; the other import labels follow it when the library is next opened.
+     * `folder_decided`: import labels an imported `agg/bad|good` folder decides (a folder label wins over ratings): no rule changes them.
+     */
+    result: { rule: LabelRule; relabelled: number; unfinished?: true; folder_decided?: number };
   };
 }
 

@@ -6,6 +6,8 @@
  * by a {@link LabelRule} that lives in the library's settings, not in code.
  */
 
+import { countOf } from './words';
+
 export const LABELS = ['good', 'bad'] as const;
 export type Label = (typeof LABELS)[number];
 /** The current label of an image: good, bad, or none (unlabelled). */
@@ -142,4 +144,12 @@ export function parseLabelValue(text: string): LabelValue {
   // every label a curator's "no label", which imports never touch again.
   if (text === '') throw new RangeError('label must be good, bad or none, got an empty value (say none to clear labels)');
   throw new RangeError(`label must be good, bad or none, got "${text}"`);
+}
+
+/**
+ * What a rule change says of the import labels a folder decides (LabelService.folderDecided): an
+ * imported `agg/bad|good` folder wins over ratings, so the rule changed none of them (concepts audit 4).
+ */
+export function folderDecidedText(n: number): string {
+  return `${countOf(n, 'import label')} ${n === 1 ? 'comes' : 'come'} from an imported training folder (images/agg/bad|good), which decides ${n === 1 ? 'it' : 'them'} over ratings: no rule changes ${n === 1 ? 'it' : 'them'} (a curator label does).`;
 }

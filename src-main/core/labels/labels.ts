@@ -249,7 +249,7 @@ export class LabelService {
    * stops it between two transactions with the new rule stored (`unfinished`): the other labels
    * follow it when the library is next opened ({@link finishRelabel}), as after a kill.
    */
-  async setRule(given: LabelRule, expected?: LabelRule, opts: RelabelOptions = {}): Promise<{ rule: LabelRule; relabelled: number; unfinished?: true }> {
+  async setRule(given: LabelRule, expected?: LabelRule, opts: RelabelOptions = {}): Promise<{ rule: LabelRule; relabelled: number; unfinished?: true; folder_decided?: number }> {
     const rule = normalizeLabelRule(given);
     const problems = labelRuleProblems(rule);
     if (problems.length) throw new QcError('bad_input', `invalid label rule: ${problems.join('; ')}`);
@@ -264,7 +264,27 @@ export class LabelService {
       setSetting(this.db, SETTING.labelRelabel, state);
     }).immediate();
     const relabelled = await this.follow(state, opts);
-    return { rule, relabelled, ...(this.stillRelabelling(state.version) && { unfinished: true as const }) };
+    const folders = this.folderDecided();
+    return { rule, relabelled, ...(this.stillRelabelling(state.version) && { unfinished: true as const }), ...(folders > 0 && { folder_decided: folders }) };
+  }
+
+  /**
+   * Import labels that a folder decides (an import of `images/agg/bad|good` folders, as the
+   * training export writes them: a folder label wins over ratings, domain/label.ts deriveLabel),
+   * so that no rule changes them; exemplars excepted (their own rule). A library that never
+   * imported such a folder is answered by one look for a folder row.
+   */
+  folderDecided(): number {
+    if (!this.db.prepare('SELECT 1 FROM source_rows WHERE folder_label IS NOT NULL LIMIT 1').get()) return 0;
+    return this.db
+      .prepare(
+        `SELECT COUNT(*) FROM (
+           SELECT u.image_id FROM source_rows s JOIN image_urls u ON u.url = s.url
+           GROUP BY u.image_id HAVING MAX(s.folder_label IS NOT NULL) = 1 AND MAX(s.exemplar) = 0
+         ) f JOIN labels l ON l.image_id = f.image_id AND l.origin = 'import'`,
+      )
+      .pluck()
+      .get() as number;
   }
 
   /**

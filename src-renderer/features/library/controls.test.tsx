@@ -4,6 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { renderWith, setup, until } from '../../../test-support/renderer/render';
 import { useApp } from '../../stores/app';
 import { ruleSavedToast } from '../../stores/library';
+import { folderDecidedText } from '../../../src-shared/domain/label';
 import { classifyLine } from '../export/ExportScreen';
 import { droppedPath, LibraryScreen } from './LibraryScreen';
 
@@ -52,6 +53,8 @@ describe('controls that were only in the CLI', () => {
   test('a rule change cancelled part way says the rule is saved and the other labels follow at the next open', () => {
     expect(ruleSavedToast({ relabelled: 1, unfinished: true })).toEqual({ kind: 'info', text: 'Label rule saved; cancelled after 1 import label changed: the other import labels follow it the next time the library is opened.' });
     expect(ruleSavedToast({ relabelled: 3 })).toEqual({ kind: 'success', text: 'Label rule saved: 3 import labels changed (curator labels kept). Retrain to use them.' });
+    // Labels an imported training folder decides did not follow the rule: said, as info (concepts audit 4).
+    expect(ruleSavedToast({ relabelled: 0, folder_decided: 2 })).toEqual({ kind: 'info', text: `Label rule saved: 0 import labels changed (curator labels kept). Retrain to use them. ${folderDecidedText(2)}` });
   });
 
   test('an unsaved rule edit survives leaving the Library screen', async () => {
