@@ -211,7 +211,7 @@ export function ThresholdSlider() {
             className="btn btn--ghost btn--small"
             onClick={() => browse(rec)}
             data-testid="threshold-use-recommended"
-            title="Use the run's recommended threshold"
+            title={`Browse at the run's recommended threshold: proven, its error's one-sided 95% upper bound ≤ ${formatPercent(scores.targetError)} out of fold; the threshold exports use does not change`}
           >
             recommended {fmtT(rec)}
           </button>
