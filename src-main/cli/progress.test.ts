@@ -92,6 +92,18 @@ describe('progressView', () => {
     expect([etaWords(42.4), etaWords(315), etaWords(7_380)]).toEqual(['42s', '5m15s', '2h03m']);
   });
 
+  it('says a warning once, on a line of its own, and the bar goes on under it with its phase\'s start kept', () => {
+    const out = sink();
+    const view = progressView(true, Object.assign(out.stream, { isTTY: true, columns: 120 }));
+    view.update({ job: 'import', phase: 'download', done: 1, total: 40 });
+    view.update({ job: 'import', phase: 'download', done: 21, total: 40, warning: 'the mirror folder held none of the 20 pictures its prefix named' });
+    view.update({ job: 'import', phase: 'download', done: 30, total: 40, warning: 'the mirror folder held none of the 20 pictures its prefix named' });
+    view.stop();
+    const text = out.text();
+    expect(text.split('import download: warning: the mirror folder held none of the 20 pictures its prefix named\n')).toHaveLength(2);
+    expect(text.slice(text.indexOf('warning:'))).toContain('30/40');
+  });
+
   it('writes nothing where stderr is not a terminal', () => {
     const out = sink();
     const view = progressView(false, out.stream);

@@ -53,8 +53,16 @@ export function progressView(enabled = Boolean(process.stderr.isTTY), stream: No
   let phase = '';
   let said = '';
   let began = { at: 0, done: 0 };
+  const warned = new Set<string>();
   return {
     update(p) {
+      // A warning is said once, on a line of its own above the bar (which starts again under it).
+      if (p.warning && !warned.has(p.warning)) {
+        warned.add(p.warning);
+        bar?.stop();
+        bar = null;
+        stream.write(`${phaseName(p)}: warning: ${p.warning}\n`);
+      }
       if (p.total <= 0) {
         const line = p.message ? `${phaseName(p)}: ${p.message}` : '';
         if (line && line !== said) {
@@ -73,8 +81,9 @@ export function progressView(enabled = Boolean(process.stderr.isTTY), stream: No
       };
       if (!bar || phase !== p.phase) {
         bar?.stop();
+        // A bar started again under a warning keeps its phase's start (the ETA's average).
+        if (phase !== p.phase) began = { at: Date.now(), done: p.done };
         phase = p.phase;
-        began = { at: Date.now(), done: p.done };
         const line = `${phaseName(p).padEnd(p.job.length + 10)} [{bar}] {value}/{total} {percentage}%{failedText}{etaText}`;
         bar = new cliProgress.SingleBar({ stream, format: line, hideCursor: true }, cliProgress.Presets.shades_classic);
         bar.start(p.total, p.done, extra());

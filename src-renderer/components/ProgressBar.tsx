@@ -81,6 +81,11 @@ export function ProgressBar({ progress, testId, label, idleText = 'starting…' 
             )}
             {progress.failed ? <span className="progress__failed">{fmtInt(progress.failed)} failed</span> : null}
             {progress.message && <span className="progress__message">{progress.message}</span>}
+            {progress.warning && (
+              <span className="progress__warning warn" role="alert" data-testid={testId ? `${testId}-warning` : undefined}>
+                {progress.warning}
+              </span>
+            )}
           </>
         ) : (
           <span className="muted">{idleText}</span>

@@ -11,6 +11,8 @@ export interface JobProgress {
   total: number;
   failed?: number;
   message?: string;
+  /** Something the curator should act on while the job goes on (an import's mirror that holds none of its files): said once by the CLI, kept on the app's bar. */
+  warning?: string;
   /** Training: the epoch that just finished (train and validation loss and accuracy). */
   epoch?: EpochStats;
 }

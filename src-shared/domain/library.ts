@@ -23,6 +23,7 @@ export const FAILURE_REASONS = {
   too_many_pixels: 'the image has more pixels than the limit, or a side longer than 65,535 px (decompression bomb?)',
   decode_cost: 'the image would cost too much to decode: compressed PNG text past 256 KB, a JPEG of more than 100 scans, or a GIF or animated WebP of more than 1,000 frames, or a TIFF of more than 1,000 pages',
   missing_file: 'the local file does not exist',
+  not_in_mirror: "not in the mirror folder its mirror's prefix names, and the URL itself failed (the detail says how): check the mirror's prefix and folder",
   bad_url: 'not a usable http(s) URL or file path',
   local_refused: 'a local file refused: a file: URL (allowed only from a local input with --allow-local, or through a mirror), a link out of the chosen folder, or a file this process may not read (permission denied)',
   not_file: 'not a regular file (a folder, FIFO, device or socket)',
@@ -135,6 +136,12 @@ export interface ImportSummary {
    * folder's label is theirs, as an import's; absent when none). Absent without one.
    */
   curator_labels?: { rows: number; labelled: number; unchanged: number; conflicts: number; not_here: number; moved?: number };
+  /**
+   * An import with mirrors: of the URLs a mirror's prefix named, those `read` from a mirror folder
+   * and those `missed` (the file not there: fetched from the URL instead), with the first missed
+   * URL and the file looked for (`example`). Absent without mirrors or when no URL matched a prefix.
+   */
+  mirror?: { read: number; missed: number; example?: { url: string; file: string } };
   /** Bundle id for bundle imports. */
   bundle_id: number | null;
   network_requests: number;
@@ -492,8 +499,25 @@ export function skippedFilesText(s: NonNullable<ImportSummary['skipped_files']>)
  * screen say the same): `12 rows already in the library from an earlier import: not counted twice`,
  * `3 images rated both bad and good: left unlabelled`. None when there is nothing to say.
  */
-export function importCountNotes(s: Pick<ImportSummary, 'rows_already_imported' | 'rated_both_ways' | 'curator_labels'>): string[] {
+/** After this many URLs a mirror's prefix named with none of them in its folder, an import says so while it runs. */
+export const MIRROR_MISSES_TOLD = 20;
+
+/**
+ * What an import says of a mirror that lacked files its prefix named (ImportSummary.mirror): none
+ * found at all is most likely a wrong prefix or folder (a typo cost hours of downloads, each URL
+ * failing as "network"); some missing is a partial mirror. Null when nothing was missed.
+ */
+export function mirrorMissText(m: ImportSummary['mirror']): string | null {
+  if (!m || m.missed === 0) return null;
+  const example = m.example ? ` (${m.example.url} was looked for as ${m.example.file})` : '';
+  if (m.read === 0) return `the mirror folder held none of the ${m.missed.toLocaleString('en')} ${noun(m.missed, 'picture')} its prefix named${example}: check the mirror's prefix and folder; ${noun(m.missed, 'it was', 'they were')} fetched from ${noun(m.missed, 'its URL', 'their URLs')} instead`;
+  return `${m.missed.toLocaleString('en')} of the ${(m.read + m.missed).toLocaleString('en')} pictures a mirror's prefix named ${noun(m.missed, 'was', 'were')} not in its folder${example}: fetched from ${noun(m.missed, 'its URL', 'their URLs')} instead`;
+}
+
+export function importCountNotes(s: Pick<ImportSummary, 'rows_already_imported' | 'rated_both_ways' | 'curator_labels' | 'mirror'>): string[] {
   const notes: string[] = [];
+  const mirror = mirrorMissText(s.mirror);
+  if (mirror) notes.push(mirror);
   const rows = s.rows_already_imported ?? 0;
   const both = s.rated_both_ways ?? 0;
   if (rows > 0) notes.push(`${rows.toLocaleString('en')} ${noun(rows, 'row')} already in the library from an earlier import: not counted twice`);

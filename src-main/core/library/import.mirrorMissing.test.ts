@@ -15,6 +15,8 @@ import { seedLibrary } from '../../../test-support/seedLibrary';
 import { useGoneServer } from '../../../test-support/goneServer';
 import { fetchFailure } from '../../../test-support/fetchFailure';
 import { fetchBytes } from './fetch';
+import { importCountNotes, mirrorMissText, MIRROR_MISSES_TOLD } from '../../../src-shared/domain/library';
+import type { JobProgress } from '../../../src-shared/contract/events';
 
 describe('a picture its mirror folder lacks', () => {
   const dir = tempDir('qc-mirror-missing-');
@@ -39,6 +41,33 @@ describe('a picture its mirror folder lacks', () => {
     const { failures } = await lib.core.call('library.failures', {});
     const missing = failures.find((f) => f.url?.endsWith('/missing.jpg'))!;
     expect(missing.detail).toMatch(new RegExp(`^not in the mirror folder \\(${path.join(mirror, 'missing.jpg').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\), and the URL itself: .*404`));
+    // Filed under a reason of its own, not the network's (curator's-day audit F2), and counted.
+    expect(missing.reason).toBe('not_in_mirror');
+    expect(r.failures_by_reason).toEqual({ not_in_mirror: 1 });
+    expect(r.mirror).toEqual({ read: 1, missed: 1, example: { url: `${gone.base()}/m/missing.jpg`, file: path.join(mirror, 'missing.jpg') } });
+    expect(importCountNotes(r)).toContain(mirrorMissText(r.mirror));
+    expect(mirrorMissText(r.mirror)).toMatch(/^1 of the 2 pictures a mirror's prefix named was not in its folder/);
+  });
+
+  it('a mirror that holds none of the files its prefix names is said while the import runs, and in its summary (curator\'s-day audit F2)', async () => {
+    const empty = path.join(dir, 'wrong-prefix');
+    fs.mkdirSync(empty);
+    const n = MIRROR_MISSES_TOLD + 5;
+    const list = path.join(dir, 'list-wrong.txt');
+    fs.writeFileSync(list, ['eolMediaURL', ...Array.from({ length: n }, (_, i) => `${gone.base()}/w/${i}.jpg`)].join('\n') + '\n');
+    const heard: JobProgress[] = [];
+    const r = await lib.core.call('library.import', { source: list, kind: 'bundle', retries: 0, concurrency: 1, mirrors: [{ prefix: `${gone.base()}/w/`, dir: empty }] }, { onProgress: (p) => heard.push(p) });
+    expect(r.failed).toBe(n);
+    expect(r.failures_by_reason).toEqual({ not_in_mirror: n });
+    expect(r.mirror).toMatchObject({ read: 0, missed: n });
+    const note = mirrorMissText(r.mirror)!;
+    expect(note).toMatch(new RegExp(`^the mirror folder held none of the ${n} pictures its prefix named \\(.*/w/0\\.jpg was looked for as .*wrong-prefix/0\\.jpg\\): check the mirror's prefix and folder`));
+    expect(importCountNotes(r)).toContain(note);
+    // Told on the download's progress once MIRROR_MISSES_TOLD had missed, before the import ended.
+    const warned = heard.filter((p) => p.warning);
+    expect(warned.length).toBeGreaterThan(0);
+    expect(warned[0]!.done).toBeLessThan(n);
+    expect(warned[0]!.warning).toMatch(new RegExp(`^the mirror folder held none of the (${MIRROR_MISSES_TOLD}|${MIRROR_MISSES_TOLD + 1}) pictures`));
   });
 
   it('names every mirror folder that lacked it, a very long path by its end (wave audit 6)', async () => {

@@ -14,7 +14,7 @@ import { splitMirrorSpec } from '../../../src-shared/domain/mirror';
 import type { ImportArgs, CallContext } from '../../../src-shared/contract/handlers';
 import { describeError, QcError, toErrorShape } from '../../../src-shared/contract/errors';
 import { unlabelledByDisagreement, type Label, type LabelOrigin, type LabelRule } from '../../../src-shared/domain/label';
-import { isHttpUrl, NO_ENCODING, noImportSummary, type FailureReason, type ImportKind, type ImportSummary, type LabelCounts } from '../../../src-shared/domain/library';
+import { isHttpUrl, MIRROR_MISSES_TOLD, mirrorMissText, NO_ENCODING, noImportSummary, type FailureReason, type ImportKind, type ImportSummary, type LabelCounts } from '../../../src-shared/domain/library';
 import type { Db } from '../db/open';
 import { pacedAsync, pacedSync } from '../db/paced';
 import { countedRatingSql, ratingCountsSql } from '../labels/countedRows';
@@ -1238,7 +1238,14 @@ export class Importer {
     const limit = pLimit(Math.max(1, Math.min(64, concurrency)));
     let done = 0;
     let fatal: unknown = null;
-    const report = () => ctx.progress({ job: 'import', phase: 'download', done, total: todoCount, failed: failures.size });
+    // A mirror that has held none of the first MIRROR_MISSES_TOLD files its prefix named is said while
+    // the import runs (most likely a wrong prefix or folder: each URL is then downloaded instead).
+    const tally: MirrorTally = { read: 0, missed: 0 };
+    let mirrorWords: string | null = null;
+    const report = () => {
+      if (!mirrorWords && tally.read === 0 && tally.missed >= MIRROR_MISSES_TOLD) mirrorWords = mirrorMissText(tally);
+      ctx.progress({ job: 'import', phase: 'download', done, total: todoCount, failed: failures.size, ...(mirrorWords && { warning: mirrorWords }) });
+    };
     report();
     const fetchOpts = { ...fetchOverrides(args), signal: ctx.signal, onRequest: () => counters.network++, ...(this.deps.lookup && { lookup: this.deps.lookup }) };
     const budget = new ByteBudget(this.deps.downloadBudget ?? DOWNLOAD_BUDGET_BYTES);
@@ -1258,7 +1265,7 @@ export class Importer {
         const reservation = budget.reservation();
         try {
           const bytes = await holdingReads({ reservation, signal: ctx.signal }, () =>
-            at.localPath ? readChosenFile(at.localPath, at.base) : obtain(url, { mirrors, allowLocal: at.allowLocal, publicOnly: at.publicOnly, library }, { ...fetchOpts, publicOnly: at.publicOnly, budget: reservation }),
+            at.localPath ? readChosenFile(at.localPath, at.base) : obtain(url, { mirrors, allowLocal: at.allowLocal, publicOnly: at.publicOnly, library }, { ...fetchOpts, publicOnly: at.publicOnly, budget: reservation }, tally),
           );
           const hash = sha256(bytes);
           // A picture already stored under another URL needs no decoding: just map the URL to it.
@@ -1415,6 +1422,7 @@ export class Importer {
       labels: labelCounts,
       ...(ratedBothWays > 0 && { rated_both_ways: ratedBothWays }),
       ...(curatorLabels && { curator_labels: curatorLabels }),
+      ...(tally.read + tally.missed > 0 && { mirror: { ...tally } }),
       bundle_id: bundleId,
       network_requests: counters.network,
       seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
@@ -1519,19 +1527,34 @@ function fetchOverrides(args: ImportArgs) {
   };
 }
 
+/** Of the URLs a mirror's prefix named in one import: read from a mirror folder, or missed (ImportSummary.mirror). */
+interface MirrorTally {
+  read: number;
+  missed: number;
+  example?: { url: string; file: string };
+}
+
 /** The bytes behind a URL under the policy (sources.ts): a mirror file, an allowed local file, or the network. */
-async function obtain(url: string, policy: SourcePolicy, fetchOpts: Parameters<typeof fetchBytes>[1]): Promise<Buffer> {
+async function obtain(url: string, policy: SourcePolicy, fetchOpts: Parameters<typeof fetchBytes>[1], tally?: MirrorTally): Promise<Buffer> {
   const src = resolveSource(url, policy);
-  if (src.kind === 'file') return readLocalFile(src.path, DEFAULT_FETCH_OPTIONS.maxBytes);
+  if (src.kind === 'file') {
+    if (src.via === 'mirror' && tally) tally.read++;
+    return readLocalFile(src.path, DEFAULT_FETCH_OPTIONS.maxBytes);
+  }
   if (src.notInMirror === undefined) return fetchBytes(src.url, fetchOpts);
+  if (tally) {
+    tally.missed++;
+    tally.example ??= { url, file: src.notInMirror[0]! };
+  }
   // A mirror's prefix named a file its folder lacks, and the URL was fetched instead: a failure says
-  // both, not only the network's words ("ENOTFOUND content.eol.org" read as a network problem).
+  // both, under a reason of its own (filed as "network", 567 of them read as a network problem when
+  // the prefix had a typo), with the network's words in the detail.
   try {
     return await fetchBytes(src.url, fetchOpts);
   } catch (e) {
     if (e instanceof FetchFailure) {
       const folders = src.notInMirror.length > 1 ? 'mirror folders' : 'mirror folder';
-      throw new FetchFailure(e.reason, `not in the ${folders} (${src.notInMirror.map((f) => shortPath(f)).join('; ')}), and the URL itself: ${e.message}`, e.retryable);
+      throw new FetchFailure('not_in_mirror', `not in the ${folders} (${src.notInMirror.map((f) => shortPath(f)).join('; ')}), and the URL itself: ${e.message}`, e.retryable);
     }
     throw e;
   }
