@@ -223,9 +223,9 @@ export function ThresholdSlider() {
             onClick={() => browse(est.threshold)}
             data-testid="threshold-use-estimate"
             data-value={est.threshold}
-            title={`Browse at the run's point-estimate threshold: observed error ≤ ${formatPercent(scores.targetError)} out of fold, with its 95% interval; not proven`}
+            title={`Browse at the run's point-estimate threshold: observed error ≤ ${formatPercent(scores.targetError)} out of fold, with its two-sided 95% interval; not proven`}
           >
-            estimate {fmtT(est.threshold)} · error {fmtPct(est.error, 1)} ({fmtPct(est.error_interval[0], 1)}–{fmtPct(est.error_interval[1], 1)})
+            estimate {fmtT(est.threshold)} · error {fmtPct(est.error, 1)} ({fmtPct(est.error_interval[0], 1)}–{fmtPct(est.error_interval[1], 1)}, two-sided 95%)
           </button>
         )}
         <button
@@ -310,7 +310,7 @@ export function ThresholdSlider() {
             coverage <b>{fmtPct(numbers.coverage)}</b>
           </span>
           <span data-testid="threshold-error" data-value={numbers.error ?? ''} data-upper={errorUpper ?? ''} title="share of flagged held-out images labelled good, with its one-sided 95% upper bound">
-            error <b>{fmtPct(numbers.error)}</b> <span className="muted">≤ {fmtPct(errorUpper)} (95%)</span>
+            error <b>{fmtPct(numbers.error)}</b> <span className="muted">≤ {fmtPct(errorUpper)} (one-sided 95%)</span>
           </span>
           <span className="muted" title="held-out images with labels behind coverage and error">
             held-out {fmtInt(numbers.heldoutFlagged)}/{fmtInt(numbers.heldoutSize)} · run {scores.runId}
