@@ -4,7 +4,7 @@ import { toQcError, type ApiClient } from '../api/client';
 import { dependsOnLabels, VIEW_KEYS, type GalleryInternals, type Patch, type ViewKey } from './reviewGallery';
 import type { GetState } from './types';
 import { serialQueue } from './serialQueue';
-import { countOf } from '../../src-shared/domain/words';
+import { countOf, noun } from '../../src-shared/domain/words';
 
 /**
  * A step of this window that is not a label change (a verdict on label issues) and that Z takes
@@ -66,6 +66,28 @@ export function labellingSlice(get: GetState, client: ApiClient, g: GalleryInter
   const labelsChanged = () => {
     for (const view of VIEW_KEYS) if (dependsOnLabels(view, get().views[view].filters)) g.markStale(view);
   };
+  /**
+   * Label changes put back while qc serve cannot be reached. reportError says nothing then (every
+   * call fails the same way, and the sidebar says "not connected" once), but a label that goes back
+   * on screen must be told: with "next after B/G" the curator has moved on when it goes back, up to
+   * 5 s later. One toast per burst: a change put back while the last one still shows replaces it
+   * with the sum.
+   */
+  const putBack = { toast: null as number | null, unsaved: 0, unanswered: 0 };
+  const tellNotSaved = (n: number, e: unknown) => {
+    const s = get();
+    if (s.connection === 'open') {
+      s.reportError(e, 'Label');
+      return;
+    }
+    const shown = putBack.toast !== null && s.toasts.some((t) => t.id === putBack.toast);
+    if (shown) s.dismissToast(putBack.toast!);
+    else putBack.unsaved = putBack.unanswered = 0;
+    // Refused before it was sent (the link down, or 5 s without it): nothing saved. Sent as the link dropped: not known.
+    if (toQcError(e).code === 'not_available') putBack.unsaved += n;
+    else putBack.unanswered += n;
+    putBack.toast = s.toast('error', putBackText(putBack.unsaved, putBack.unanswered));
+  };
 
   return {
     async setLabel(view, label, imageIds) {
@@ -104,7 +126,7 @@ export function labellingSlice(get: GetState, client: ApiClient, g: GalleryInter
             if (cur && cur.label === label && cur.origin === 'curator') rollback.set(id, was);
           }
           applyPatch(rollback);
-          get().reportError(e, 'Label');
+          tellNotSaved(ids.length, e);
         }
       });
     },
@@ -206,4 +228,12 @@ export function labellingSlice(get: GetState, client: ApiClient, g: GalleryInter
       if (changes.length) labelsChanged();
     },
   };
+}
+
+/** The toast of label changes put back while qc serve could not be reached (NoSession.tsx's words). */
+export function putBackText(unsaved: number, unanswered: number): string {
+  const parts: string[] = [];
+  if (unsaved) parts.push(`${countOf(unsaved, 'label change')} ${noun(unsaved, 'was', 'were')} not saved (not connected to qc serve): ${noun(unsaved, 'it was', 'they were')} put back`);
+  if (unanswered) parts.push(`${countOf(unanswered, 'label change')} sent as the link to qc serve dropped may not have been saved: put back until it reconnects`);
+  return parts.join('; ');
 }
