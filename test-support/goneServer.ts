@@ -1,5 +1,6 @@
 /**
- * A local HTTP server (127.0.0.1) where every picture is gone: each URL answers 404, so every row of
+ * A local HTTP server (127.0.0.1) where every picture is gone: each URL answers 404 (or `status`: a 503
+ * for a server that keeps failing), so every row of
  * a bundle pointing at it is a recorded download failure while its rows are stored. Started before
  * the file's tests and closed after them; `base()` is its http://127.0.0.1:PORT.
  */
@@ -7,10 +8,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll } from 'vitest';
 
-export function useGoneServer(): { base: () => string } {
+export function useGoneServer(status = 404): { base: () => string } {
   const server = http.createServer((_req, res) => {
-    res.writeHead(404, { 'content-type': 'text/plain' });
-    res.end('not found');
+    res.writeHead(status, { 'content-type': 'text/plain' });
+    res.end(status === 404 ? 'not found' : 'unavailable');
   });
   let base = '';
   beforeAll(async () => {

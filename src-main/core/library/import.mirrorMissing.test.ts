@@ -6,10 +6,8 @@
  * A real import, a real mirror folder, and a real HTTP server on 127.0.0.1 that answers 404.
  */
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DEV_IMAGES, tempDir } from '../../../test-support/fixtures';
 import { seedLibrary } from '../../../test-support/seedLibrary';
 import { useGoneServer } from '../../../test-support/goneServer';
@@ -92,22 +90,14 @@ describe('a picture its mirror folder lacks', () => {
 });
 
 describe('a download that failed at its only attempt', () => {
-  const server = http.createServer((_req, res) => {
-    res.writeHead(503, { 'content-type': 'text/plain' });
-    res.end('busy');
-  });
-  let base = '';
-  beforeAll(async () => {
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const busy = useGoneServer(503);
+  const base = () => busy.base();
 
   it('does not say "after 1 attempts"; a retried one says how many', async () => {
-    const once = await fetchFailure(fetchBytes(`${base}/a.jpg`, { retries: 0, backoffMs: 1 }));
+    const once = await fetchFailure(fetchBytes(`${base()}/a.jpg`, { retries: 0, backoffMs: 1 }));
     expect(once.message).toMatch(/503/);
     expect(once.message).not.toMatch(/attempt/);
-    const twice = await fetchFailure(fetchBytes(`${base}/b.jpg`, { retries: 1, backoffMs: 1 }));
+    const twice = await fetchFailure(fetchBytes(`${base()}/b.jpg`, { retries: 1, backoffMs: 1 }));
     expect(twice.message).toMatch(/503.*\(after 2 attempts\)$/);
   });
 });
