@@ -135,7 +135,8 @@ export function IssueReviewBar() {
   /**
    * Give the verdict, in turn with the label keys (a Z pressed meanwhile takes it back, not the label
    * step before it), and record it for Z. The focus moves on to the next issue still open (the tiles
-   * the verdict closes leave the list, as do those fixed by a label key since the last refresh).
+   * the verdict closes leave the list, as do those fixed by a label key since the last refresh), and
+   * the keyboard focus from the button back to the gallery once the verdict is sent.
    */
   const act = async (action: Exclude<IssueReviewAction, 'reopen'>) => {
     if (sending.current || off) return;
@@ -164,6 +165,11 @@ export function IssueReviewBar() {
     } finally {
       sending.current = false;
       setBusy(false);
+      // The verdict given, the keys go on acting on the gallery (its focus on the next issue): left on
+      // the button, Enter or Space would give the same verdict to that issue, unseen. Where the
+      // curator put the focus elsewhere meanwhile, it stays there.
+      const at = document.activeElement;
+      if (at === null || at === document.body || actionsRef.current?.contains(at)) focusGallery('issues');
     }
   };
   // A verdict is for an open issue: the focused tile must be one, unless other tiles are selected too.
