@@ -4,19 +4,27 @@ import type { ViewKey } from '../../stores/review';
 import { fmtInt } from '../../components/format';
 import { Filters } from './Filters';
 import { Gallery } from './Gallery';
-import { handleGalleryKey, useGalleryKeys } from './keys';
+import { focusGallery, handleGalleryKey, useGalleryKeys } from './keys';
 import { AdvanceToggle, KeyHelp } from './KeyHelp';
 import { CompareView } from './CompareView';
 import { useFiltersInUrl } from './urlFilters';
 import { PreviewPane } from './PreviewPane';
 import { ThresholdSlider } from './ThresholdSlider';
 
-/** Label buttons for mouse users; the keys do the same. */
+/**
+ * Label buttons for mouse users; the keys do the same. A press hands the keyboard focus back to the
+ * gallery: left on the button, Enter or Space (the gallery's preview) would press it again (a
+ * second undo, unasked).
+ */
 export function SelectionBar({ view }: { view: ViewKey }) {
   const store = useAppStore();
   const selected = useApp((s) => s.views[view].selection.size);
   const total = useApp((s) => s.views[view].total);
   const s = () => store.getState();
+  const press = (act: () => Promise<unknown>) => () => {
+    void act();
+    focusGallery(view);
+  };
   return (
     <div className="selbar">
       <span className="selbar__count" data-testid="gallery-total" data-value={total ?? ''}>
@@ -25,16 +33,16 @@ export function SelectionBar({ view }: { view: ViewKey }) {
       <span className="selbar__count" data-testid="selection-count" data-value={selected}>
         {selected ? `${fmtInt(selected)} selected` : 'none selected'}
       </span>
-      <button type="button" className="btn btn--small btn--bad" onClick={() => void s().setLabel(view, 'bad')} data-testid="label-bad" title="Label bad (B)">
+      <button type="button" className="btn btn--small btn--bad" onClick={press(() => s().setLabel(view, 'bad'))} data-testid="label-bad" title="Label bad (B)">
         Bad <kbd>B</kbd>
       </button>
-      <button type="button" className="btn btn--small btn--good" onClick={() => void s().setLabel(view, 'good')} data-testid="label-good" title="Label good (G)">
+      <button type="button" className="btn btn--small btn--good" onClick={press(() => s().setLabel(view, 'good'))} data-testid="label-good" title="Label good (G)">
         Good <kbd>G</kbd>
       </button>
-      <button type="button" className="btn btn--small" onClick={() => void s().setLabel(view, null)} data-testid="label-none" title="Remove the label (U)">
+      <button type="button" className="btn btn--small" onClick={press(() => s().setLabel(view, null))} data-testid="label-none" title="Remove the label (U)">
         Unlabel <kbd>U</kbd>
       </button>
-      <button type="button" className="btn btn--small" onClick={() => void s().undo()} data-testid="label-undo" title="Undo the last label change or issue verdict (Z)">
+      <button type="button" className="btn btn--small" onClick={press(() => s().undo())} data-testid="label-undo" title="Undo the last label change or issue verdict (Z)">
         Undo <kbd>Z</kbd>
       </button>
       <AdvanceToggle />
