@@ -1,6 +1,6 @@
 /** `qc issues`' text: the issues within confident learning's estimate, then those beyond it under their own heading. */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TRAIN_PARAMS, type ClassifySummary, type EmbedSummary, type LabelIssue, type RecommendedThreshold, type RunSummary } from '../../src-shared/domain/ml';
+import { DEFAULT_TRAIN_PARAMS, sharedTestAucWords, type ClassifySummary, type EmbedSummary, type LabelIssue, type RecommendedThreshold, type RunSummary } from '../../src-shared/domain/ml';
 import { formatClassify, formatDemo, formatEmbed, formatExport, formatIssues, formatRun, formatRuns, formatSetThreshold, formatUse } from './formatMl';
 
 const issue = (rank: number, beyond: boolean): LabelIssue => ({
@@ -157,12 +157,15 @@ describe('thresholds in qc run and qc runs', () => {
 
 describe('qc train', () => {
   it('says whether the new run became the active one and why', () => {
-    const won = formatRun({ ...nearOneRun(0.99964, 0.999984), activation: 'held-out AUC 0.980 vs 0.963 for run 3 on the 81 test images both scored' });
-    expect(won.split('\n')[1]).toBe('  became the active run: held-out AUC 0.980 vs 0.963 for run 3 on the 81 test images both scored');
-    const lost = formatRun({ ...nearOneRun(0.99964, 0.999984), active: false, activation: 'held-out AUC 0.963 vs 0.976 for run 1 on the 81 test images both scored: run 1 stays active' });
-    expect(lost.split('\n')[1]).toBe('  not made active: held-out AUC 0.963 vs 0.976 for run 1 on the 81 test images both scored: run 1 stays active (qc use 4 makes it active)');
+    const won = formatRun({ ...nearOneRun(0.99964, 0.999984), activation: 'on the 81 test images both runs scored, AUC 0.980 for run 4 vs 0.963 for run 3' });
+    expect(won.split('\n')[1]).toBe('  became the active run: on the 81 test images both runs scored, AUC 0.980 for run 4 vs 0.963 for run 3');
+    const lost = formatRun({ ...nearOneRun(0.99964, 0.999984), active: false, activation: 'on the 81 test images both runs scored, AUC 0.963 for run 4 vs 0.976 for run 1: run 1 stays active' });
+    expect(lost.split('\n')[1]).toBe('  not made active: on the 81 test images both runs scored, AUC 0.963 for run 4 vs 0.976 for run 1: run 1 stays active (qc use 4 makes it active)');
     const archived = formatRun({ ...nearOneRun(0.99964, 0.999984), active: false, archived: true, activation: 'run 4 was archived while it trained' });
     expect(archived.split('\n')[1]).toBe('  not made active: run 4 was archived while it trained (qc archive 4 --restore, then qc use 4 makes it active)');
+    // A tie, as core/ml/runs.ts activateIfBetter words it (curatorday audit L7): the same words as the app's toast.
+    const tie = formatRun({ ...nearOneRun(0.99964, 0.999984), active: false, activation: `${sharedTestAucWords(4, 1, 0.995, 0.995, 60)}: run 1 stays active` });
+    expect(tie.split('\n')[1]).toBe('  not made active: a tie on the 60 test images both runs scored, AUC 0.995 each: run 1 stays active (qc use 4 makes it active)');
     // qc run shows a stored run: no activation, no such line.
     expect(formatRun(nearOneRun(0.99964, 0.999984))).not.toMatch(/active run:|not made active/);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { ImportSummary } from '../../src-shared/domain/library';
 import { importSummary } from '../../test-support/importSummary';
-import type { RunSummary } from '../../src-shared/domain/ml';
+import { sharedTestAucWords, type RunSummary } from '../../src-shared/domain/ml';
 import { importNote } from './library';
 import { trainedNote } from './training';
 
@@ -107,18 +107,27 @@ describe('training toasts', () => {
 
   test('names the test split’s accuracy and AUC as qc run does, never as held-out (the out-of-fold images’ word)', () => {
     const text = trainedNote(run({ metrics: { test_accuracy: 0.9123, test_auc: 0.95 } as RunSummary['metrics'] }), 3, 2).text;
-    expect(text).toContain('test accuracy 91.2%, AUC 0.950');
+    expect(text).toContain('its test split: accuracy 91.2%, AUC 0.950');
     expect(text).not.toContain('held-out accuracy');
   });
 
   test("says once that the active run stays, though the core's reason ends by saying it too", () => {
     // The reason as core/ml/runs.ts activateIfBetter words a run that did not win.
-    const reason = 'held-out AUC 0.812 vs 0.845 for run 2 on the 40 test images both scored: run 2 stays active';
+    const reason = 'on the 40 test images both runs scored, AUC 0.812 for run 3 vs 0.845 for run 2: run 2 stays active';
     const text = trainedNote(run({ activation: reason }), 2, 2).text;
     expect(text.match(/stays active/g)).toHaveLength(1);
-    expect(text).toContain('run 2 stays active (held-out AUC 0.812 vs 0.845 for run 2 on the 40 test images both scored)');
+    expect(text).toContain('run 2 stays active (on the 40 test images both runs scored, AUC 0.812 for run 3 vs 0.845 for run 2)');
     // A reason that does not end so is kept whole.
     const other = 'no shared held-out test images with both labels to compare run 3 with run 2';
     expect(trainedNote(run({ activation: other }), 2, 2).text).toContain(`run 2 stays active (${other})`);
+  });
+
+  test("a tie reads as a tie, and the run's own test AUC is named apart from the AUCs on the test images both runs scored (curatorday audit L7)", () => {
+    const snapshot = { test: { bad: 30, good: 35 } } as RunSummary['snapshot'];
+    // The reason as core/ml/runs.ts activateIfBetter words a tie.
+    const activation = `${sharedTestAucWords(3, 2, 0.995, 0.995, 60)}: run 2 stays active`;
+    const text = trainedNote(run({ snapshot, activation, metrics: { test_accuracy: 0.935, test_auc: 0.983 } as RunSummary['metrics'] }), 2, 2).text;
+    expect(text).toBe('Run 3 trained · its test split (65 images): accuracy 93.5%, AUC 0.983 · run 2 stays active (a tie on the 60 test images both runs scored, AUC 0.995 each); "Make active" uses the new one.');
+    expect(text).not.toMatch(/held-out AUC| vs /);
   });
 });

@@ -150,13 +150,17 @@ export function previousDoneRun(runs: readonly RunSummary[], runId: number): Run
 /**
  * What the end of a training says: a cancelled or failed run is never "trained", and a finished one
  * says whether it became the active run or the previous one stays active. Its accuracy and AUC are
- * the test split's, named so as `qc run` does ("held-out" is the out-of-fold images').
+ * its own test split's, named so as `qc run` does ("held-out" is the out-of-fold images'), apart
+ * from the AUCs of the activation's reason (on the test images both runs scored).
  */
 export function trainedNote(run: RunSummary, activeNow: number | null, activeBefore: number | null): { kind: 'success' | 'info' | 'error'; text: string } {
   if (run.status === 'cancelled') return { kind: 'info', text: `Training cancelled: run ${run.run_id} is kept as cancelled${activeBefore !== null ? `; run ${activeBefore} stays active` : ''}.` };
   if (run.status === 'failed') return { kind: 'error', text: `Run ${run.run_id} failed${run.error ? `: ${run.error}` : ''}` };
   const auc = run.metrics?.test_auc;
-  const acc = run.metrics ? ` · test accuracy ${(run.metrics.test_accuracy * 100).toFixed(1)}%${auc != null ? `, AUC ${auc.toFixed(3)}` : ''}` : '';
+  // Named as its own test split's (and how many images that is): the reason's AUCs are on the test
+  // images both runs scored, another set, so the same run can have two AUCs in one toast.
+  const test = run.snapshot ? run.snapshot.test.bad + run.snapshot.test.good : null;
+  const acc = run.metrics ? ` · its test split${test !== null ? ` (${test} images)` : ''}: accuracy ${(run.metrics.test_accuracy * 100).toFixed(1)}%${auc != null ? `, AUC ${auc.toFixed(3)}` : ''}` : '';
   // The reason for keeping the active run ends by saying so (`…: run 1 stays active`), as the note does already.
   const reason = run.activation?.replace(/[:;]\s*(run \d+ stays active|no run is active)\.?$/, '');
   const why = reason ? ` (${reason})` : '';

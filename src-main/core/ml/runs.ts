@@ -9,7 +9,7 @@
  *   error) → the run's best provable bound → 0.5.
  */
 import { QcError } from '../../../src-shared/contract/errors';
-import type { RunDetail, RunEvaluation, RunMetrics, RunSummary, ThresholdEstimate, ThresholdInForce, TrainParams } from '../../../src-shared/domain/ml';
+import { sharedTestAucWords, type RunDetail, type RunEvaluation, type RunMetrics, type RunSummary, type ThresholdEstimate, type ThresholdInForce, type TrainParams } from '../../../src-shared/domain/ml';
 import { DEFAULT_TARGET_ERROR, type EstimatedThresholdStats } from '../../../src-shared/domain/threshold';
 import { roundConfidence } from '../../../src-shared/domain/tags';
 import { assessFit } from '../../../src-shared/domain/runQuality';
@@ -199,7 +199,7 @@ export class RunStore {
     const [mine, theirs] = cmp.auc;
     if (mine !== null && theirs !== null && mine > theirs + 1e-9) {
       setSetting(this.db, SETTING.activeRun, runId);
-      return { active: runId, activated: true, reason: `held-out AUC ${mine.toFixed(3)} vs ${theirs.toFixed(3)} for run ${current} on the ${cmp.images} test images both scored` };
+      return { active: runId, activated: true, reason: sharedTestAucWords(runId, current, mine, theirs, cmp.images) };
     }
     setSetting(this.db, SETTING.activeRun, current);
     return {
@@ -208,7 +208,7 @@ export class RunStore {
       reason:
         mine === null || theirs === null
           ? `no shared held-out test images with both labels to compare run ${runId} with run ${current}`
-          : `held-out AUC ${mine.toFixed(3)} vs ${theirs.toFixed(3)} for run ${current} on the ${cmp.images} test images both scored: run ${current} stays active`,
+          : `${sharedTestAucWords(runId, current, mine, theirs, cmp.images)}: run ${current} stays active`,
     };
   }
 
