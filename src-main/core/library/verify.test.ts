@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { DEV_IMAGES, REPO_ROOT } from '../../../test-support/fixtures';
 import { decodeRgb } from '../ml/backbone/preprocess';
-import { decodeCostProblem, decodeErrorLine, gifFrameCount, HAND_OVER_MAX_PIXELS, MAX_FRAMES, sniffFormat, tiffDirectoryPastEnd, tiffPageCount, verifyImage, VerifyFailure, webpFrameCount } from './verify';
+import { decodeCostProblem, decodeErrorLine, gifFrameCount, HAND_OVER_MAX_PIXELS, MAX_FRAMES, sniffFormat, tiffDirectoryPastEnd, tiffPageCount, verifyImage, VerifyFailure, webpFrameCount, makeThumb, pngShownOtherwise, withJpegEnd } from './verify';
 
 const photo = fs.readFileSync(path.join(DEV_IMAGES, '9000010.jpg'));
 
@@ -42,6 +42,60 @@ describe('verifyImage', () => {
     // Orientation 6 turns the landscape original into a portrait picture.
     expect(meta.height!).toBeGreaterThan(meta.width!);
     expect(v.height).toBeGreaterThan(v.width);
+  });
+
+  it('accepts a JPEG whose only flaw is a missing end marker, with every pixel of the whole file; one cut short elsewhere is still refused (hostile audit 2, M1)', async () => {
+    const big = await sharp(photo).resize(2000).jpeg().toBuffer();
+    for (const whole of [photo, big]) {
+      expect(whole.subarray(-2)).toEqual(Buffer.from([0xff, 0xd9]));
+      const noEnd = whole.subarray(0, whole.length - 2);
+      for (const derived of ['now', 'later'] as const) {
+        const v = await verifyImage(noEnd, undefined, derived, { pixels: true });
+        const full = await verifyImage(whole, undefined, derived, { pixels: true });
+        expect({ width: v.width, height: v.height, ownPreview: v.ownPreview }).toEqual({ width: full.width, height: full.height, ownPreview: full.ownPreview });
+        if (v.pixels) expect(Buffer.from(v.pixels.data).equals(Buffer.from(full.pixels!.data))).toBe(true);
+      }
+      // Its thumbnail made again later from the stored file (files.ts) decodes too, and as the whole file's.
+      const [a, b] = await Promise.all([sharp(await makeThumb(noEnd)).raw().toBuffer(), sharp(await makeThumb(whole)).raw().toBuffer()]);
+      expect(a.equals(b)).toBe(true);
+      // Refused however it is checked (a reduced decode could miss data cut short before the added marker).
+      const rotated = await sharp(whole).resize(800).jpeg().toBuffer();
+      for (const src of [whole, rotated]) {
+        for (const cut of [0.5, 0.9, 0.999]) {
+          const bytes = src.subarray(0, Math.floor(src.length * cut));
+          expect(await reason(bytes)).toBe('truncated');
+          await expect(verifyImage(bytes, undefined, 'later')).rejects.toMatchObject({ reason: 'truncated' });
+        }
+      }
+    }
+    expect(withJpegEnd(photo)).toBe(photo);
+  });
+
+  it('a PNG a browser would show otherwise (animation frames, gamma or chromaticity chunks) is not its own preview (hostile audit 2, M2)', async () => {
+    const png = await sharp(photo).resize(300).png().toBuffer();
+    /** The PNG with a chunk of `type` right after its IHDR (8 + 25 bytes), CRC and all. */
+    const withChunk = (type: string, data: Buffer) => {
+      const head = Buffer.alloc(8);
+      head.writeUInt32BE(data.length, 0);
+      head.write(type, 4, 'latin1');
+      const crc = Buffer.alloc(4);
+      crc.writeUInt32BE(zlib.crc32(Buffer.concat([head.subarray(4), data])) >>> 0, 0);
+      return Buffer.concat([png.subarray(0, 33), head, data, crc, png.subarray(33)]);
+    };
+    const gamma = Buffer.alloc(4);
+    gamma.writeUInt32BE(100_000, 0); // gAMA 1.0: a browser brightens grey 128 to ~188
+    expect((await verifyImage(png)).ownPreview).toBe(true);
+    for (const [type, data] of [
+      ['gAMA', gamma],
+      ['cHRM', Buffer.alloc(32, 1)],
+      ['acTL', Buffer.from([0, 0, 0, 1, 0, 0, 0, 0])],
+    ] as const) {
+      const v = await verifyImage(withChunk(type, data));
+      expect(v.ownPreview, type).toBe(false);
+      expect(v.preview, type).not.toBeNull();
+    }
+    // A chunk of the kind after the image data is not one a browser reads first: only those before IDAT count.
+    expect(pngShownOtherwise(Buffer.concat([png.subarray(0, png.length - 12), Buffer.from('0000000067414d41', 'hex'), png.subarray(png.length - 12)]))).toBe(false);
   });
 
   it("with derived files 'later', checks the image as fully but makes no thumbnail or preview", async () => {

@@ -191,6 +191,26 @@ export function tiffDirectoryPastEnd(b: Buffer): number | null {
 }
 
 /**
+ * PNG chunks a browser honours and the import's decode does not, or not the same way: an animated
+ * PNG's frames (`acTL`: a browser shows its animation, whose default image may be no frame at all,
+ * where the model sees the default image) and colour chunks (`gAMA`, `cHRM`: a browser corrects
+ * by them, grey 128 shown as 188). Such a PNG is not its own preview (hostile audit 2, M2).
+ */
+const PNG_SHOWN_OTHERWISE = new Set(['acTL', 'gAMA', 'cHRM']);
+
+/** Whether a PNG has a chunk a browser would show differently from the thumbnail and the model ({@link PNG_SHOWN_OTHERWISE}). */
+export function pngShownOtherwise(b: Buffer): boolean {
+  for (let at = 8; at + 8 <= b.length; ) {
+    const len = b.readUInt32BE(at);
+    const type = b.toString('latin1', at + 4, at + 8);
+    if (PNG_SHOWN_OTHERWISE.has(type)) return true;
+    if (type === 'IDAT' || type === 'IEND') return false; // each of these comes before the image data
+    at += 12 + len;
+  }
+  return false;
+}
+
+/**
  * What would make a decode cost far more than the pixels warrant, which the decoder has no limit
  * for; null when nothing. Read from the bytes before the decoder sees them: a PNG's chunk list
  * (the compressed text chunks it would expand), a JPEG's scan count (start-of-scan markers: 0xFF
@@ -258,13 +278,29 @@ function unrecognised(b: Buffer): string {
   return `unrecognised bytes ${b.subarray(0, 8).toString('hex')} (${size})`;
 }
 
-export async function verifyImage(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS, derived: DerivedFiles = 'now', vopts: VerifyOptions = {}): Promise<VerifiedImage> {
-  if (bytes.length === 0) throw new VerifyFailure('empty', 'zero bytes');
-  const format = sniffFormat(bytes);
+const JPEG_END = Buffer.from([0xff, 0xd9]);
+
+/**
+ * A JPEG read with its end marker (FF D9) added where its last two bytes are not one: a file whose
+ * only flaw is a missing marker (some writers leave it out; browsers and a lenient decode show it
+ * whole, every pixel) was refused by the strict import check as truncated ("premature end of JPEG
+ * image"). One cut short anywhere in its data still fails ("premature end of data segment",
+ * measured on 40 dev photos cut at 50–99.9%). The stored original is the file as it came.
+ */
+export function withJpegEnd(bytes: Buffer): Buffer {
+  if (sniffFormat(bytes) !== 'jpeg' || (bytes.length >= 2 && bytes[bytes.length - 2] === 0xff && bytes[bytes.length - 1] === 0xd9)) return bytes;
+  return Buffer.concat([bytes, JPEG_END]);
+}
+
+export async function verifyImage(given: Buffer, maxPixels = DEFAULT_MAX_PIXELS, derived: DerivedFiles = 'now', vopts: VerifyOptions = {}): Promise<VerifiedImage> {
+  if (given.length === 0) throw new VerifyFailure('empty', 'zero bytes');
+  const format = sniffFormat(given);
   if (!format) {
-    if (looksLikeHtml(bytes)) throw new VerifyFailure('html', `an HTML page (${bytes.length} bytes) starting "${bytes.toString('latin1', 0, 40).trim().replace(/\s+/g, ' ')}"`);
-    throw new VerifyFailure('not_image', unrecognised(bytes));
+    if (looksLikeHtml(given)) throw new VerifyFailure('html', `an HTML page (${given.length} bytes) starting "${given.toString('latin1', 0, 40).trim().replace(/\s+/g, ' ')}"`);
+    throw new VerifyFailure('not_image', unrecognised(given));
   }
+  // What the decoder reads: the file, or a JPEG with its missing end marker (withJpegEnd).
+  const bytes = format === 'jpeg' ? withJpegEnd(given) : given;
   const costly = decodeCostProblem(bytes, format);
   if (costly) throw new VerifyFailure('decode_cost', costly);
   const opts = strictInput(maxPixels);
@@ -302,8 +338,11 @@ export async function verifyImage(bytes: Buffer, maxPixels = DEFAULT_MAX_PIXELS,
   }
   // The original serves as its own preview when a browser can show it as it is: saves a re-encode.
   // One with transparency does not: a browser would show it on the page, not on the background the model saw it on.
-  const ownPreview = (format === 'jpeg' || format === 'png' || format === 'webp') && Math.max(width, height) <= PREVIEW_SIZE && (meta.orientation ?? 1) === 1 && meta.space === 'srgb' && !meta.hasAlpha;
+  const ownPreview = (format === 'jpeg' || format === 'png' || format === 'webp') && Math.max(width, height) <= PREVIEW_SIZE && (meta.orientation ?? 1) === 1 && meta.space === 'srgb' && !meta.hasAlpha && !(format === 'png' && pngShownOtherwise(bytes));
   try {
+    // A JPEG read with its end marker added is decoded whole first: a reduced decode (the thumbnail's
+    // or the cheap check's shrink-on-load) can miss data cut short before the marker.
+    if (bytes !== given) await sharp(bytes, opts).raw().toBuffer();
     if (derived === 'later') {
       // Decoded all the same (truncated or corrupt data fails here, not when first shown): whole,
       // when the caller takes the pixels, else to a tiny raw image (a JPEG then decodes at 1/8
@@ -364,8 +403,9 @@ export function derivedBox(width: number, height: number, size: number, minSide:
  * of a tiny picture (WebP's 4:2:0 chroma halves an 8×8 one's colour resolution) visibly differs
  * from the original the curator is judging, and lossless costs little at that size.
  */
-async function makeDerived(bytes: Buffer, maxPixels: number, size: number, minSide: number, quality: number): Promise<Buffer> {
+async function makeDerived(file: Buffer, maxPixels: number, size: number, minSide: number, quality: number): Promise<Buffer> {
   const input = strictInput(maxPixels);
+  const bytes = withJpegEnd(file);
   const meta = await sharp(bytes, input).metadata();
   const width = meta.autoOrient?.width ?? meta.width;
   const height = meta.autoOrient?.height ?? meta.height;
