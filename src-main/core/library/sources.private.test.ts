@@ -12,6 +12,9 @@ describe('isPrivateHost', () => {
     for (const h of ['64:ff9b::7f00:1', '64:ff9b::127.0.0.1', '[64:ff9b::a00:5]', '64:ff9b::c0a8:101', '64:FF9B:0:0:0:0:a9fe:a9fe']) expect(isPrivateHost(h), h).toBe(true);
     // DNS64 gives every public IPv4 host such an address on an IPv6-only network.
     for (const h of ['64:ff9b::808:808', '64:ff9b::93.184.216.34']) expect(isPrivateHost(h), h).toBe(false);
+    // SIIT's IPv4-translated form and NAT64's local-use prefix (hostile audit 2, L3).
+    for (const h of ['[::ffff:0:127.0.0.1]', '::ffff:0:7f00:1', '::ffff:0:10.0.0.5', '[64:ff9b:1::7f00:1]', '64:ff9b:1::808:808', '64:ff9b:1:abcd::1']) expect(isPrivateHost(h), h).toBe(true);
+    for (const h of ['::ffff:0:8.8.8.8', '64:ff9b:2::808:808']) expect(isPrivateHost(h), h).toBe(false);
   });
 
   it('counts all of ::/96 (unspecified, loopback, IPv4-compatible) as private', () => {

@@ -387,7 +387,11 @@ export function isPrivateHost(hostname: string): boolean {
     const zeroTo = (n: number) => g.slice(0, n).every((x) => x === 0);
     if (zeroTo(5) && g[5] === 0xffff) return isPrivateV4(embedded);
     if (zeroTo(6)) return true;
+    // SIIT's IPv4-translated form (::ffff:0:0/96, RFC 2765) carries one too.
+    if (zeroTo(4) && g[4] === 0xffff && g[5] === 0) return isPrivateV4(embedded);
     if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) return isPrivateV4(embedded);
+    // NAT64's local-use prefix (64:ff9b:1::/48, RFC 8215): a translator of the site's own, never a public host.
+    if (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 1) return true;
     // 6to4 (2002::/16) carries an IPv4 address in its next two groups: judged by it.
     if (g[0] === 0x2002) return isPrivateV4(`${g[1]! >> 8}.${g[1]! & 255}.${g[2]! >> 8}.${g[2]! & 255}`);
     // Unique local fc00::/7, link-local fe80::/10, the old site-local fec0::/10, multicast ff00::/8.
