@@ -25,6 +25,10 @@ describe('API argument schemas', () => {
     expect(invalid('library.import', { source: 'x.txt', retries: -1 })).toMatch(/retries: must be at least 0$/);
     expect(invalid('library.import', { source: '' })).toMatch(/source: must not be empty/);
     expect(invalid('library.import', { source: 'a\0b' })).toMatch(/NUL/);
+    // A lone surrogate names a folder the disk would make under U+FFFD (hostile audit 2, L5); a pair (an emoji) is a character.
+    expect(invalid('export.tags', { outDir: '/tmp/out-\uD800x' })).toMatch(/^export\.tags: outDir: must not contain an unpaired UTF-16 surrogate/);
+    expect(invalid('export.tags', { outDir: '/tmp/out-\uDC00' })).toMatch(/unpaired UTF-16 surrogate/);
+    expect(parseArgs('export.tags', { outDir: '/tmp/out-\uD83D\uDE00' })).toEqual({ outDir: '/tmp/out-\uD83D\uDE00' });
     expect(invalid('labels.setRule', { rule: { bad: [0], good: [4], exemplar: 'good' } })).toMatch(/rule\.bad\[0\]/);
     expect(invalid('review.page', { offset: -1, limit: 10 })).toMatch(/offset/);
     // The core serves at most MAX_PAGE a call: a bigger limit is refused, never cut short.

@@ -29,12 +29,16 @@ export const id = z.int().min(1);
 /** Counts, offsets, seeds. */
 export const count = z.int().min(0);
 export const probability = z.number().min(0).max(1);
-/** A file or folder path, or a URL: non-empty, no NUL bytes (they truncate paths in C libraries). */
+/** A UTF-16 surrogate without its other half: no file name holds one (it is written as U+FFFD, another path than the one named). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** A file or folder path, or a URL: non-empty, no NUL bytes (they truncate paths in C libraries), no lone surrogates. */
 export const pathString = z
   .string()
   .min(1, 'must not be empty')
   .max(8192)
-  .refine((s) => !s.includes('\0'), 'must not contain a NUL byte');
+  .refine((s) => !s.includes('\0'), 'must not contain a NUL byte')
+  .refine((s) => !LONE_SURROGATE.test(s), 'must not contain an unpaired UTF-16 surrogate (not a character: the file would be made under another name)');
 
 /**
  * Whether a path is absolute on POSIX (`/…`) or Windows (`C:\…`, `C:/…`, `\\server\share`): its shape
