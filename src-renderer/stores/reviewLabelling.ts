@@ -1,7 +1,7 @@
 /** Labelling from the review gallery: optimistic with rollback, undo, and changes pushed by the core. */
 import type { LabelChange, LabelValue } from '../../src-shared/domain/library';
 import { toQcError, type ApiClient } from '../api/client';
-import { dependsOnLabels, VIEW_KEYS, type GalleryInternals, type Patch, type ViewKey } from './reviewGallery';
+import { dependsOnLabels, PAGE_SIZE, VIEW_KEYS, type GalleryInternals, type Patch, type ViewKey } from './reviewGallery';
 import type { GetState } from './types';
 import { serialQueue } from './serialQueue';
 import { countOf, noun } from '../../src-shared/domain/words';
@@ -52,9 +52,26 @@ export function labellingSlice(get: GetState, client: ApiClient, g: GalleryInter
    * is recorded by then), not the step before it.
    */
   const queued = serialQueue();
-  const remember = (batchIds: (number | null)[]) => {
+  /** Where a label step (of undoStack, or of redoStack once undone) was made: the view and its images. */
+  const madeIn = new WeakMap<object, { view: ViewKey; imageIds: readonly number[] }>();
+  const remember = (batchIds: (number | null)[], at?: { view: ViewKey; imageIds: readonly number[] }) => {
     const ids = batchIds.filter((b): b is number => b !== null);
-    if (ids.length) undoStack.push(ids);
+    if (!ids.length) return;
+    undoStack.push(ids);
+    if (at) madeIn.set(ids, at);
+  };
+  /**
+   * Z took back a label given to one image: the focus goes back to it where its tile is loaded (as
+   * Label issues focuses a reopened issue). With "next after B/G" the focus had moved on to the next
+   * image, and the next B or G labelled that one, not the image whose label was just undone.
+   */
+  const refocus = (view: ViewKey, imageId: number) => {
+    const v = get().views[view];
+    if (itemAt(view, v.focus)?.image_id === imageId) return;
+    for (const [p, items] of v.pages) {
+      const k = items.findIndex((it) => it.image_id === imageId);
+      if (k >= 0) return get().focusIndex(view, p * PAGE_SIZE + k);
+    }
   };
   /**
    * Labels changed (here, by undo, or in another window): a view whose list depends on labels (a
@@ -106,7 +123,7 @@ export function labellingSlice(get: GetState, client: ApiClient, g: GalleryInter
         redoStack.length = 0;
         try {
           const r = await client.call('labels.set', { imageIds: ids, label });
-          remember([r.batch_id]);
+          remember([r.batch_id], { view, imageIds: ids });
           // What the core says wins; images it left unchanged get back what they had.
           const confirm: Patch = new Map(r.changed.map((c) => [c.image_id, { label: c.new_label, origin: c.new_origin ?? 'import' }]));
           for (const id of ids) {
@@ -168,7 +185,14 @@ export function labellingSlice(get: GetState, client: ApiClient, g: GalleryInter
           failed = true;
         }
         if (!changed.length) return;
-        redoStack.push(changed.map((c) => ({ image_id: c.image_id, label: c.old_label })));
+        const again = changed.map((c) => ({ image_id: c.image_id, label: c.old_label }));
+        redoStack.push(again);
+        const at = madeIn.get(step);
+        if (at) {
+          madeIn.set(again, at);
+          const [only] = at.imageIds;
+          if (at.imageIds.length === 1 && changed.some((c) => c.image_id === only)) refocus(at.view, only!);
+        }
         get().scheduleStatusRefresh();
         if (!failed) get().toast('info', `Undone: ${countOf(changed.length, 'label')} (Shift+Z redoes)`);
       });
@@ -201,11 +225,11 @@ export function labellingSlice(get: GetState, client: ApiClient, g: GalleryInter
             made.push(r.batch_id);
             get().applyChanges(r.changed);
           }
-          remember(made);
+          remember(made, madeIn.get(batch));
           get().scheduleStatusRefresh();
           get().toast('info', `Redone: ${countOf(batch.length, 'label')}`);
         } catch (e) {
-          remember(made);
+          remember(made, madeIn.get(batch));
           redoStack.push(batch);
           get().reportError(e, 'Redo');
         }
