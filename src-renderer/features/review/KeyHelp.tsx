@@ -7,23 +7,22 @@ const TABBABLE = 'button:not([disabled]), a[href], input:not([disabled]), select
 
 /**
  * A modal overlay's keyboard focus: on open its Close button takes the focus, Tab and Shift+Tab go
- * round inside it, Escape closes it wherever the focus is inside, and on close the focus goes back
- * to what had it (the gallery when nothing had: a key typed on the page opened it).
+ * round inside it, Escape closes it wherever the focus is inside, and on close the focus goes to the
+ * gallery, whatever had it before (given back to a button, say "details", the next Enter would
+ * press that button instead of previewing).
  */
 export function useModalFocus(open: boolean, close: () => void, gallery = '.gallery') {
   const dialogRef = useRef<HTMLDivElement>(null);
   const closeRef = useRef<HTMLButtonElement>(null);
   useLayoutEffect(() => {
     if (!open) return;
-    const before = document.activeElement instanceof HTMLElement && document.activeElement !== document.body ? document.activeElement : null;
     const dialog = dialogRef.current;
     closeRef.current?.focus();
     return () => {
       const now = document.activeElement;
       // Only a focus the overlay took, or lost with it: a click elsewhere keeps its own.
       if (now !== null && now !== document.body && !dialog?.contains(now)) return;
-      const back = before?.isConnected ? before : document.querySelector<HTMLElement>(gallery);
-      back?.focus({ preventScroll: true });
+      document.querySelector<HTMLElement>(gallery)?.focus({ preventScroll: true });
     };
   }, [open, gallery]);
   const onKeyDown = (e: KeyboardEvent) => {
