@@ -2,7 +2,9 @@
  * The evaluation panel (FiftyOne's habit): the active run's confusion matrix at the browsed
  * threshold, over its out-of-fold images (the Review slider's set) beside every labelled image it
  * scores (what a cell opens in the gallery), each named; ROC and precision–recall curves of a run
- * with the threshold marked; and any two runs side by side, with a warning when their test splits differ.
+ * with the threshold marked (the browsed one for the active run; for another run its own, and a
+ * line naming the two runs the panel then shows); and any two runs side by side, with a warning
+ * when their test splits differ.
  */
 import { useEffect, useMemo, useState } from 'react';
 import type { RunDetail, RunSummary } from '../../../src-shared/domain/ml';
@@ -63,7 +65,25 @@ function useOutOfFoldConfusion(threshold: number, runId: number | null): { count
   return { counts: { tp, fp, fn: sketch.positiveCount - tp, tn: good - fp }, exact: sketch.exact(threshold) };
 }
 
-function ConfusionMatrix() {
+/**
+ * The run the curves and thresholds show (`chartRunId`) and the threshold their markers sit at:
+ * for the active run the one browsed on Review (the confusion's); for another run its own, the one
+ * in force for it (what exports would use once it is active), else its recommendation, since the
+ * browsed threshold is on the active run's scale, another scale. Null threshold: no marker.
+ */
+export function curvesThreshold(
+  run: RunSummary | undefined,
+  activeRunId: number | null,
+  browsed: number,
+): { threshold: number | null; own: boolean; source: keyof typeof THRESHOLD_SOURCE_WORD | null } {
+  if (!run || run.run_id === activeRunId) return { threshold: browsed, own: false, source: null };
+  const inForce = runInForce(run, null);
+  if (inForce) return { threshold: inForce.threshold, own: true, source: inForce.source };
+  const rec = run.recommended_threshold.bad;
+  return { threshold: rec, own: true, source: rec !== null ? 'recommended' : null };
+}
+
+function ConfusionMatrix({ otherRun }: { otherRun: number | null }) {
   const store = useAppStore();
   const threshold = useApp((s) => s.threshold);
   const runId = useApp((s) => s.activeRunId);
@@ -100,8 +120,10 @@ function ConfusionMatrix() {
   const sum = (c: Record<Outcome, number>) => c.tp + c.fp + c.fn + c.tn;
   return (
     <div data-testid="confusion" data-threshold={threshold} data-run={runId}>
-      <h4>
-        Confusion, run {runId} at p(bad) ≥ {fmtT(threshold)}
+      <h4 data-testid="confusion-title">
+        Confusion, run {runId}
+        {otherRun !== null && ' (the active run)'} at p(bad) ≥ {fmtT(threshold)}
+        {otherRun !== null && ", Review's threshold"}
       </h4>
       <table className="confusion">
         <thead>
@@ -135,14 +157,15 @@ function ConfusionMatrix() {
   );
 }
 
-function Curves({ detail, threshold }: { detail: RunDetail; threshold: number }) {
+function Curves({ detail, threshold, own }: { detail: RunDetail; threshold: number | null; own: string | null }) {
   const test = badCurve(detail, 'test');
   const which = rocPoints(test).length ? 'test' : 'oof';
   const curve = badCurve(detail, which);
   const roc = rocPoints(curve);
   const pr = prPoints(curve);
-  const rocAt = pointAt(roc, threshold);
-  const prAt = pointAt(pr, threshold);
+  const rocAt = threshold !== null ? pointAt(roc, threshold) : null;
+  const prAt = threshold !== null ? pointAt(pr, threshold) : null;
+  const at = `p ≥ ${fmtT(threshold)}${own ? ` (${own})` : ''}`;
   const where = which === 'test' ? 'test split' : 'out-of-fold';
   // The AUC of the curve drawn: the out-of-fold one when the test split lacks a class.
   const auc = which === 'test' ? detail.metrics?.test_auc : detail.metrics?.oof_auc;
@@ -153,7 +176,7 @@ function Curves({ detail, threshold }: { detail: RunDetail; threshold: number })
         series={[{ label: `AUC ${fmtNum(auc)}`, color: '#6aa7ff', points: roc }]}
         xLabel="false-positive rate"
         yLabel="true-positive rate"
-        marker={rocAt && { x: rocAt.x, y: rocAt.y, label: `p ≥ ${fmtT(threshold)}` }}
+        marker={rocAt && { x: rocAt.x, y: rocAt.y, label: at }}
         testId="roc-chart"
         diagonal
       />
@@ -162,7 +185,7 @@ function Curves({ detail, threshold }: { detail: RunDetail; threshold: number })
         series={[{ label: 'bad', color: '#e5534b', points: pr }]}
         xLabel="recall (coverage of bad)"
         yLabel="precision"
-        marker={prAt && { x: prAt.x, y: prAt.y, label: `p ≥ ${fmtT(threshold)}: precision ${fmtPct(prAt.y)}, recall ${fmtPct(prAt.x)}` }}
+        marker={prAt && { x: prAt.x, y: prAt.y, label: `${at}: precision ${fmtPct(prAt.y)}, recall ${fmtPct(prAt.x)}` }}
         testId="pr-chart"
       />
     </>
@@ -380,19 +403,36 @@ export function EvaluationPanel() {
   const chartRunId = useApp((s) => s.chartRunId);
   const detail = useApp((s) => (s.chartRunId !== null ? s.runDetails[s.chartRunId] : undefined));
   const threshold = useApp((s) => s.threshold);
+  const activeRunId = useApp((s) => s.activeRunId);
   useEffect(() => {
     if (chartRunId !== null && !store.getState().runDetails[chartRunId]) void store.getState().loadRunDetail(chartRunId);
   }, [chartRunId, store]);
   const hasDone = useMemo(() => runs.some((r) => r.status === 'done'), [runs]);
   if (!hasDone) return null;
+  const shown = detail ? (runs.find((r) => r.run_id === detail.run_id) ?? detail) : undefined;
+  // The curves show a run other than the active one (a retrain that did not become active): the
+  // confusion stays the active run's at Review's threshold (its cells open Review, which shows the
+  // active run); the curves' marker goes to that run's own threshold, and both halves are named.
+  const other = shown && activeRunId !== null && shown.run_id !== activeRunId ? shown : null;
+  const marker = curvesThreshold(shown, activeRunId, threshold);
+  const ownWord = marker.own ? `run ${shown!.run_id}'s own${marker.source ? `, ${THRESHOLD_SOURCE_WORD[marker.source]}` : ''}` : null;
   return (
     <div className="card" data-testid="evaluation-panel">
       <h3>Evaluation</h3>
+      {other && (
+        <p className="muted small" data-testid="evaluation-two-runs" data-confusion-run={activeRunId ?? ''} data-curves-run={other.run_id}>
+          Two runs here: the confusion is run {activeRunId}&apos;s, the active run, at the threshold browsed on Review; the curves and thresholds are run {other.run_id}&apos;s, which is not
+          active,{' '}
+          {marker.threshold !== null
+            ? `marked at its own threshold ${fmtT(marker.threshold)} (${marker.source ? THRESHOLD_SOURCE_WORD[marker.source] : 'its own'}, the one exports would use once it is active): another run's scores are on another scale.`
+            : 'with no threshold of its own to mark.'}
+        </p>
+      )}
       <div className="eval">
-        <ConfusionMatrix />
-        {detail?.evaluation && <Curves detail={detail} threshold={threshold} />}
+        <ConfusionMatrix otherRun={other?.run_id ?? null} />
+        {detail?.evaluation && <Curves detail={detail} threshold={marker.threshold} own={ownWord} />}
       </div>
-      {detail && <ThresholdChoices run={runs.find((r) => r.run_id === detail.run_id) ?? detail} />}
+      {shown && <ThresholdChoices run={shown} />}
       <CompareRuns runs={runs} />
     </div>
   );
