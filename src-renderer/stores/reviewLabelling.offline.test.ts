@@ -64,6 +64,21 @@ describe('label changes put back while qc serve cannot be reached', () => {
     off();
   });
 
+  test('B then G on one image, both refused: the tile shows its label from before both, not the first refused one', async () => {
+    const { client, s, link, off } = await offline();
+    const id = s().itemAt('review', 0)!.image_id;
+    const was = { label: s().itemAt('review', 0)!.label, origin: s().itemAt('review', 0)!.origin };
+    link('closed');
+    const b = s().setLabel('review', 'bad', [id]);
+    const g = s().setLabel('review', 'good', [id]);
+    expect(s().itemAt('review', 0)!.label).toBe('good');
+    await Promise.all([b, g]);
+    expect(s().itemAt('review', 0)).toMatchObject(was);
+    expect(client.image(id)).toMatchObject(was);
+    expect(s().toasts.map((t) => t.text)).toEqual(['2 label changes were not saved (not connected to qc serve): they were put back']);
+    off();
+  });
+
   test('a change sent as the link dropped is told as perhaps saved', async () => {
     const { client, s, link, off } = await offline();
     const id = s().itemAt('review', 0)!.image_id;

@@ -90,6 +90,13 @@ export function labellingSlice(get: GetState, client: ApiClient, g: GalleryInter
    * 5 s later. One toast per burst: a change put back while the last one still shows replaces it
    * with the sum.
    */
+  /**
+   * Images whose label change failed while a later change of theirs was still on its way: what they
+   * showed before the failed one. The later change took the failed one's value, never saved, as what
+   * it had before: B then G on one image, both refused while qc serve was down, left the tile
+   * showing "bad" as the curator's. The core's word on an image (an answer, an event) drops it.
+   */
+  const beneath: Patch = new Map();
   const putBack = { toast: null as number | null, unsaved: 0, unanswered: 0 };
   const tellNotSaved = (n: number, e: unknown) => {
     const s = get();
@@ -127,8 +134,9 @@ export function labellingSlice(get: GetState, client: ApiClient, g: GalleryInter
           // What the core says wins; images it left unchanged get back what they had.
           const confirm: Patch = new Map(r.changed.map((c) => [c.image_id, { label: c.new_label, origin: c.new_origin ?? 'import' }]));
           for (const id of ids) {
-            const was = before.get(id);
+            const was = beneath.get(id) ?? before.get(id);
             if (!confirm.has(id) && was) confirm.set(id, was);
+            beneath.delete(id);
           }
           applyPatch(confirm);
           if (r.changed.length) labelsChanged();
@@ -140,7 +148,10 @@ export function labellingSlice(get: GetState, client: ApiClient, g: GalleryInter
           const rollback: Patch = new Map();
           for (const [id, was] of before) {
             const cur = now.get(id);
-            if (cur && cur.label === label && cur.origin === 'curator') rollback.set(id, was);
+            if (cur && cur.label === label && cur.origin === 'curator') {
+              rollback.set(id, beneath.get(id) ?? was);
+              beneath.delete(id);
+            } else if (cur && !beneath.has(id)) beneath.set(id, was);
           }
           applyPatch(rollback);
           tellNotSaved(ids.length, e);
@@ -247,6 +258,7 @@ export function labellingSlice(get: GetState, client: ApiClient, g: GalleryInter
 
     applyChanges(changes) {
       const patch: Patch = new Map(changes.map((c) => [c.image_id, { label: c.new_label, origin: c.new_origin ?? 'import' }]));
+      for (const id of patch.keys()) beneath.delete(id);
       applyPatch(patch);
       if (preview.shows(patch.keys())) void get().loadDetail();
       if (changes.length) labelsChanged();
