@@ -156,12 +156,12 @@ export function formatRun(r: RunSummary | RunDetail, extras: TrainExtras = {}): 
       if (t.threshold === null) lines.push(`  ${cls}: ${t.note}`);
       else
         lines.push(
-          `  ${cls}: recommended threshold ${classThreshold(cls, t.threshold)} → out-of-fold coverage ${pct(t.chosen_on?.coverage)}, error ${pct(t.chosen_on?.error)} (≤ ${pct(t.chosen_on?.error_upper)} at 95%); on test coverage ${pct(t.on_test?.coverage)}, error ${pct(t.on_test?.error)}`,
+          `  ${cls}: recommended threshold ${classThreshold(cls, t.threshold)} → out-of-fold coverage at training ${pct(t.chosen_on?.coverage)}, error ${pct(t.chosen_on?.error)} (≤ ${pct(t.chosen_on?.error_upper)} at 95%); on test coverage ${pct(t.on_test?.coverage)}, error ${pct(t.on_test?.error)}`,
         );
       const e = t.estimate;
       if (e)
         lines.push(
-          `  ${cls}: estimated precision ≥ ${pct(1 - t.target_error)} at ${classThreshold(cls, e.threshold)} → out-of-fold coverage ${pct(e.coverage)}, error ${pct(e.error)} (95% interval ${pct(e.errorInterval[0])}–${pct(e.errorInterval[1])}); on test coverage ${pct(e.on_test.coverage)}, error ${pct(e.on_test.error)}`,
+          `  ${cls}: estimated precision ≥ ${pct(1 - t.target_error)} at ${classThreshold(cls, e.threshold)} → out-of-fold coverage at training ${pct(e.coverage)}, error ${pct(e.error)} (95% interval ${pct(e.errorInterval[0])}–${pct(e.errorInterval[1])}); on test coverage ${pct(e.on_test.coverage)}, error ${pct(e.on_test.error)}`,
         );
     }
   }
@@ -185,7 +185,10 @@ export function formatCancel(r: { run_id: number | null; pid?: number | null; st
   }
 }
 
-/** The out-of-fold coverage of bad at the run's recommended threshold; null when it recommends none. */
+/** What `qc runs`' coverage column is: stored when each run trained (curatorday audit L2), the app's "coverage at training". */
+export const RUNS_COVERAGE_NOTE = "(oof cover: coverage of bad at the recommended threshold when the run trained, with that day's labels; Review counts today's)";
+
+/** The out-of-fold coverage of bad at the run's recommended threshold when it trained; null when it recommends none. */
 function oofCoverage(r: RunSummary): number | null {
   const t = r.thresholds?.bad;
   return t && t.threshold !== null ? (t.chosen_on?.coverage ?? null) : null;
@@ -194,7 +197,8 @@ function oofCoverage(r: RunSummary): number | null {
 export function formatRuns(r: { active: number | null; runs: RunSummary[] }): string {
   if (!r.runs.length) return 'No runs yet: qc train';
   // bad thr: the run's recommendation; in force: the threshold in force (runs.ts thresholdInForce) and where it comes from, which exports use while the run is the active one (*);
-  // oof cover: the out-of-fold coverage of bad at the recommendation, as the app's runs table, compare card and Review show it.
+  // oof cover: the out-of-fold coverage of bad at the recommendation when the run trained (that day's labels), as the app's runs table
+  // and compare cards show it ("coverage at training"); Review counts today's labels, so after relabels its figure can differ.
   const columns: [name: string, width: number][] = [
     ['run', 5],
     ['status', 10],
@@ -228,7 +232,7 @@ export function formatRuns(r: { active: number | null; runs: RunSummary[] }): st
   const rows = cells.map(line);
   // Archived runs (qc runs --all) are marked: qc use refuses them until restored.
   const legend = r.runs.some((x) => x.archived) ? '(* = active, a = archived: qc archive ID --restore brings it back)' : '(* = active)';
-  return [header, ...rows, legend].join('\n');
+  return [header, ...rows, legend, RUNS_COVERAGE_NOTE].join('\n');
 }
 
 /** What closed an issue `qc issues --all` lists: the verdict on its label, or the label it has now; '' while it is open. */

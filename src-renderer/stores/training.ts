@@ -83,9 +83,10 @@ export function trainRequest(form: TrainForm): TrainRequest {
 
 /**
  * The run's coverage of bad: the share of its out-of-fold images labelled bad (held out, not the
- * test split) that its recommended threshold flags, as the Thresholds panel and the Review slider
- * count it there; null when the run recommends no threshold (no stand-in from the test split or the
- * best bound, which would put a number beside "no threshold").
+ * test split) that its recommended threshold flagged when it trained, as the Thresholds panel says
+ * and as the Review slider counted it then (Review counts today's labels); null when the run
+ * recommends no threshold (no stand-in from the test split or the best bound, which would put a
+ * number beside "no threshold").
  */
 export function runCoverage(run: RunSummary): number | null {
   const t = run.thresholds?.bad;
@@ -93,9 +94,13 @@ export function runCoverage(run: RunSummary): number | null {
   return t.chosen_on?.coverage ?? null;
 }
 
-/** What `runCoverage` is, for the header of every column or row that shows it. */
+/**
+ * What `runCoverage` is, for the header of every column or row that shows it: stored when the run
+ * trained, with that day's labels; Review counts the same images with today's, so a relabel since
+ * can move Review's figure away from it.
+ */
 export const RUN_COVERAGE_TITLE =
-  'Coverage of bad: the share of out-of-fold images labelled bad (held out from training, not the test split) that the recommended threshold flags, as Review shows it there; – when the run recommends no threshold';
+  "Coverage of bad when the run trained: the share of its out-of-fold images labelled bad (held out from training, not the test split) that the recommended threshold flagged, with that day's labels. Review counts today's labels, so after relabels its coverage there can differ. – when the run recommends no threshold";
 
 /** Where a threshold in force comes from, in the CLI's words (`qc runs`, cli/formatMl.ts). */
 export const THRESHOLD_SOURCE_WORD: Record<ThresholdSource, string> = { argument: 'given', curator: 'curator', recommended: 'recommended', 'best-bound': 'best bound', default: 'default' };

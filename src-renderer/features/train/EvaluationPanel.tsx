@@ -325,7 +325,7 @@ function CompareRuns({ runs }: { runs: RunSummary[] }) {
     ['out-of-fold AUC', (r) => fmtNum(r.metrics?.oof_auc)],
     ['test accuracy', (r) => fmtPct(r.metrics?.test_accuracy)],
     ['recommended p(bad) threshold', (r) => fmtT(r.recommended_threshold.bad)],
-    ['out-of-fold coverage of bad there', (r) => fmtPct(runCoverage(r))],
+    ['out-of-fold coverage of bad there, at training', (r) => fmtPct(runCoverage(r))],
     ['test images (bad/good)', (r) => (r.snapshot ? `${r.snapshot.test.bad}/${r.snapshot.test.good}` : '–')],
     ['model', (r) => `${r.params.features.join('+')} · ${r.params.hidden ? `MLP ${r.params.hidden}` : 'linear'}`],
   ];
@@ -372,7 +372,7 @@ function CompareRuns({ runs }: { runs: RunSummary[] }) {
           <tbody>
             {rows.map(([name, f]) => (
               <tr key={name} data-testid={`compare-row-${name}`}>
-                <td title={name === 'out-of-fold coverage of bad there' ? RUN_COVERAGE_TITLE : undefined}>{name}</td>
+                <td title={name === 'out-of-fold coverage of bad there, at training' ? RUN_COVERAGE_TITLE : undefined}>{name}</td>
                 <td className="num">{f(ra)}</td>
                 <td className="num">{f(rb)}</td>
               </tr>

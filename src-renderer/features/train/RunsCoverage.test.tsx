@@ -45,7 +45,7 @@ describe('the coverage a run is shown with', () => {
     // Both comparisons too.
     const [left, right] = ['left', 'right'].map((side) => Number(screen.getByTestId('run-compare-any').dataset[side]));
     const cov = (id: number) => screen.getByTestId(`run-coverage-${id}`).textContent;
-    expect(compareCells('out-of-fold coverage of bad there')).toEqual([cov(left!), cov(right!)]);
+    expect(compareCells('out-of-fold coverage of bad there, at training')).toEqual([cov(left!), cov(right!)]);
     const cmp = screen.getByTestId('run-compare');
     const delta = Number(screen.getByTestId('compare-delta-coverage').dataset.value);
     const [cur, prev] = [Number(cmp.dataset.current), Number(cmp.dataset.previous)].map((id) => runs.find((r) => r.run_id === id)!.thresholds!.bad.chosen_on!.coverage);
@@ -63,7 +63,7 @@ describe('the coverage a run is shown with', () => {
       expect(r.thresholds!.bad.on_test?.coverage ?? r.thresholds!.bad.best_bound?.on_test.coverage).toEqual(expect.any(Number));
       expect(screen.getByTestId(`run-coverage-${r.run_id}`).textContent).toBe('–');
     }
-    await until(() => expect(compareCells('out-of-fold coverage of bad there')).toEqual(['–', '–']));
+    await until(() => expect(compareCells('out-of-fold coverage of bad there, at training')).toEqual(['–', '–']));
     expect(screen.getByTestId('compare-delta-coverage').dataset.value).toBe('');
   });
 });

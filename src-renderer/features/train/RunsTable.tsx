@@ -88,7 +88,7 @@ function Deltas({ d, id }: { d: RunDeltas | null; id: number }) {
       <span className={deltaClass(d.auc)} data-testid={`run-delta-auc-${id}`} title="Δ test AUC">
         AUC {fmtDelta(d.auc)}
       </span>
-      <span className={deltaClass(d.coverage)} data-testid={`run-delta-coverage-${id}`} title="Δ out-of-fold coverage of bad at the recommended threshold (as Review shows it)">
+      <span className={deltaClass(d.coverage)} data-testid={`run-delta-coverage-${id}`} title="Δ out-of-fold coverage of bad at the recommended threshold, each when its run trained">
         cov {fmtDelta(d.coverage, { pct: true })}
       </span>
     </span>
@@ -171,7 +171,8 @@ export function RunsTable() {
               in force
             </th>
             <th className="num" title={RUN_COVERAGE_TITLE} data-testid="runs-coverage-header">
-              coverage
+              coverage <br />
+              at training
             </th>
             <th title="bad/good images in train · validation · test, and the labels noise-robust training left out">snapshot (bad/good)</th>
             <th title="training time and when; hover for the backend">time</th>
@@ -337,7 +338,7 @@ export function RunCompare() {
   const rows: [string, string, string, number | null, string, string][] = [
     ['test accuracy', fmtPct(prev.metrics?.test_accuracy), fmtPct(cur.metrics?.test_accuracy), d.accuracy, fmtDelta(d.accuracy, { pct: true }), 'accuracy'],
     ['test AUC', fmtNum(prev.metrics?.test_auc), fmtNum(cur.metrics?.test_auc), d.auc, fmtDelta(d.auc), 'auc'],
-    ['coverage of bad (out of fold)', fmtPct(runCoverage(prev)), fmtPct(runCoverage(cur)), d.coverage, fmtDelta(d.coverage, { pct: true }), 'coverage'],
+    ['coverage of bad (out of fold, at training)', fmtPct(runCoverage(prev)), fmtPct(runCoverage(cur)), d.coverage, fmtDelta(d.coverage, { pct: true }), 'coverage'],
   ];
   return (
     <div className="compare" data-testid="run-compare" data-current={cur.run_id} data-previous={prev.run_id}>
