@@ -8,7 +8,9 @@ import { countOf, noun } from './words';
  * labels, the label issues' own held-out p(bad) (their out-of-fold pass, not the run's p(bad) the
  * tiles and the threshold use), the rating rows behind the label (or the folder that gave it), the
  * label's training weight, and the other versions of the photo still suspected with it.
- * One wording for the CLI (`qc issues`) and the Label issues screen. `opts.beyondShown`: the caller
+ * One wording for the CLI (`qc issues`) and the Label issues screen; the screen and the preview add
+ * the run's p(bad) shown on the tile beside it and its side of the threshold, since the two passes
+ * can disagree (src-renderer/features/issues/issueWhyLine.tsx). `opts.beyondShown`: the caller
  * already says the issue lies beyond the estimate (a list under its own heading), so the line
  * doesn't repeat it.
  */

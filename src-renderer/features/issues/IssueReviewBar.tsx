@@ -5,9 +5,9 @@ import type { ApiClient } from '../../api/client';
 import { fmtCount, fmtInt } from '../../components/format';
 import { useApp, useAppStore, useClient, type AppStore } from '../../stores/app';
 import type { UndoableStep } from '../../stores/reviewLabelling';
-import { issueWhy } from '../../../src-shared/domain/labelIssue';
 import { focusGallery } from '../review/keys';
 import { issuesSource, useOpenIssues } from './openIssues';
+import { IssueWhyText } from './issueWhyLine';
 
 /** The verdict an action stores (label_reviews.action). */
 const VERDICT = { confirm: 'confirmed', dismiss: 'dismissed' } as const;
@@ -102,6 +102,8 @@ export function IssueReviewBar() {
   const open = useOpenIssues({ why: true });
   const focusItem = useApp((s) => s.itemAt('issues', s.views.issues.focus));
   const selection = useApp((s) => s.views.issues.selection);
+  // The threshold the tiles are flagged at, for the run's score beside the why-line.
+  const threshold = useApp((s) => (s.scoresStatus === 'ready' ? s.threshold : null));
   const [busy, setBusy] = useState(false);
   const sending = useRef(false);
   const why = focusItem ? open.byImage.get(focusItem.image_id) : undefined;
@@ -186,7 +188,7 @@ export function IssueReviewBar() {
   return (
     <div className="issuebar" data-testid="issue-review">
       <div className="issuebar__why small" data-testid="issue-why">
-        {why ? issueWhy(why) : asking ? '…' : focusItem ? 'Not an open issue of this run.' : 'Pick an image to see why it is suspected.'}
+        {why ? <IssueWhyText issue={why} p={focusItem?.p_bad} threshold={threshold} where="on the tile" testId="issue-why" /> : asking ? '…' : focusItem ? 'Not an open issue of this run.' : 'Pick an image to see why it is suspected.'}
       </div>
       <div className="issuebar__actions" ref={actionsRef}>
         <span className="muted small" data-testid="issue-open" data-value={open.total ?? ''}>

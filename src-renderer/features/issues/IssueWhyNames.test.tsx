@@ -22,7 +22,8 @@ describe('the why-line of a label issue', () => {
     await until(() => expect(screen.getByTestId('issue-why').textContent).toContain(`labelled ${first.given}`));
     const why = screen.getByTestId('issue-why').textContent!;
     expect(why).toContain(`the label issues' own held-out p(bad) ${formatProbability(first.p_bad, 2)};`);
-    // No bare "held-out p(bad)" a curator would read as the tile's number.
-    expect(why.replace("the label issues' own held-out p(bad)", '')).not.toContain('p(bad)');
+    // No bare "held-out p(bad)" a curator would read as the tile's number: the tile's is named the run's.
+    expect(why.replace("the label issues' own held-out p(bad)", '').replace("the run's p(bad) on the tile", '')).not.toContain('p(bad)');
+    expect(why).toContain(`the run's p(bad) on the tile ${tile.querySelector('[data-testid=tile-p]')!.textContent}`);
   });
 });

@@ -46,7 +46,7 @@ describe('Label issues past the listed ones', () => {
 
     // Its why-line, as the list gives it, asked for by its image id (no list of WHY_LIMIT issues again).
     const [want] = (await lib.core.call('ml.labelIssues', { limit: 1, imageIds: [moved.image_id] })).issues;
-    await until(() => expect(screen.getByTestId('issue-why').textContent).toBe(issueWhy(want!)), 10_000);
+    await until(() => expect(screen.getByTestId('issue-why-pass').textContent).toBe(issueWhy(want!)), 10_000);
     const asked = client.callsOf('ml.labelIssues').slice(listCalls);
     expect(asked.some((a) => a.imageIds?.length === 1 && a.imageIds[0] === moved.image_id)).toBe(true);
     expect(asked.some((a) => a.limit === WHY_LIMIT)).toBe(false);

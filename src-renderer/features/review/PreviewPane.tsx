@@ -5,6 +5,7 @@ import { useApp, useAppStore, useClient } from '../../stores/app';
 import { fmtBytes, fmtDate, fmtP, fmtPAt, fmtT } from '../../components/format';
 import { formatSignals, imageLabel } from '../../components/signals';
 import { countOf } from '../../../src-shared/domain/words';
+import { PreviewIssueWhy } from '../issues/issueWhyLine';
 
 /** How far one arrow key pans the original at 1:1, in CSS pixels. */
 const PAN_STEP = 40;
@@ -263,6 +264,8 @@ function Details({ d }: { d: ImageDetail }) {
                   · beyond the estimate of wrong labels (the model still disagrees, less surely)
                 </span>
               )}
+              {/* Why it is suspected, with the issue's own p(bad), which is not the run's p(bad) above. */}
+              {!issueClosed && <PreviewIssueWhy imageId={d.image_id} rank={d.issue_rank} p={d.p_bad} threshold={threshold} />}
 
             </dd>
           </>
