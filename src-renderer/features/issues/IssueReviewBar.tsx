@@ -16,6 +16,12 @@ const VERDICT = { confirm: 'confirmed', dismiss: 'dismissed' } as const;
 const verdictWords = (action: 'confirm' | 'dismiss', n: number) => (action === 'confirm' ? fmtCount(n, 'label confirmed', 'labels confirmed') : fmtCount(n, 'issue dismissed', 'issues dismissed'));
 
 /**
+ * What an undo of verdicts did, in words: issues reopened, their verdict taken back ("Undone: 1
+ * issue dismissed" read as if the verdict had just been given: curator's-day audit L6).
+ */
+export const reopenedWords = (action: 'confirm' | 'dismiss', n: number) => `Undone: reopened ${fmtCount(n, 'issue', 'issues')} (${n === 1 ? 'its' : 'their'} ${action === 'confirm' ? 'Confirm label' : 'Dismiss'} taken back)`;
+
+/**
  * Where the focus goes when a verdict takes `leaving` off the list: the first tile at or after the
  * focus whose issue is still open and is not leaving (else, at the end of the list, the nearest
  * before it); null when the loaded pages cannot tell (a page not loaded comes first) or none is left.
@@ -77,7 +83,7 @@ function verdictStep(store: AppStore, client: ApiClient, imageIds: number[], sho
       }
       // The reopened images the new list holds come back selected (the store drops the others).
       store.getState().refreshView('issues', { focusOn: { imageId: imageIds[0]!, selection: new Set(imageIds) } });
-      store.getState().toast('info', `Undone: ${verdictWords(action, r.changed)}; ${fmtInt(r.open)} open (Shift+Z redoes)`);
+      store.getState().toast('info', `${reopenedWords(action, r.changed)}; ${fmtInt(r.open)} open (Shift+Z redoes)`);
       return {
         async redo() {
           const again = await issuesSource(client).sendVerdict({ imageIds, action, shown });

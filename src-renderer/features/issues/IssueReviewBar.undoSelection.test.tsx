@@ -10,6 +10,7 @@ import userEvent from '@testing-library/user-event';
 import { expect, test } from 'vitest';
 import { renderWith, setup, until } from '../../../test-support/renderer/render';
 import { IssuesScreen } from './IssuesScreen';
+import { reopenedWords } from './IssueReviewBar';
 
 const tiles = () => screen.queryAllByTestId(/^tile-\d+$/);
 const idOf = (el: HTMLElement) => Number(el.dataset.testid!.slice(5));
@@ -91,7 +92,8 @@ test('Z after another window relabelled the dismissed images: none of them stays
   expect(db.prepare(`SELECT COUNT(*) AS n FROM label_reviews WHERE image_id IN (${three.join(',')})`).get()).toEqual({ n: 0 });
   // The toast counts the verdicts the core took back (two; the third was reopened elsewhere), not the three sent.
   const undone = ctx.store.getState().toasts.find((t) => t.text.startsWith('Undone:'))?.text;
-  expect(undone).toContain('Undone: 2 issues dismissed');
+  expect(undone).toContain('Undone: reopened 2 issues (their Dismiss taken back)');
+  expect(reopenedWords('confirm', 1)).toBe('Undone: reopened 1 issue (its Confirm label taken back)');
 
   // What the list shows when B is pressed (read before: the label B sets closes that issue, and a
   // refresh that may follow lists it no more).
