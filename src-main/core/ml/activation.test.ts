@@ -1,52 +1,14 @@
 /** New runs don't take over silently: a run becomes active only when it is better on the shared held-out test images. */
-import fs from 'node:fs';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCore, type Core } from '../app';
-import { DEV_IMAGES, DEV_URL_PREFIX, devRatings, tempDir } from '../../../test-support/fixtures';
+import { describe, expect, it } from 'vitest';
+import { useSharedTestLibrary } from '../../../test-support/sharedTestLibrary';
 import { RunStore } from './runs';
 
 describe('RunStore.activateIfBetter', () => {
-  let dir: string;
-  let core: Core;
-  let ids: number[];
-  let bad: Set<number>;
-
-  beforeAll(async () => {
-    dir = tempDir();
-    core = createCore({ dataDir: path.join(dir, 'data') });
-    const rows = devRatings().slice(0, 12);
-    const file = path.join(dir, 'r.txt');
-    fs.writeFileSync(file, ['obj_with_overall_rating\tobj_url\toverall_rating\tancestry', ...rows.map((r) => r.join('\t'))].join('\n') + '\n');
-    await core.call('library.import', { source: file, mirrors: [{ prefix: DEV_URL_PREFIX, dir: DEV_IMAGES }] });
-    const { db } = core.context;
-    const labelled = db.prepare("SELECT image_id, label FROM labels WHERE label IN ('good', 'bad') ORDER BY image_id").all() as { image_id: number; label: string }[];
-    ids = labelled.map((l) => l.image_id);
-    bad = new Set(labelled.filter((l) => l.label === 'bad').map((l) => l.image_id));
-    expect(bad.size).toBeGreaterThan(0);
-    expect(bad.size).toBeLessThan(ids.length);
-    const split = db.prepare("INSERT INTO splits (image_id, group_id, split, fold) VALUES (?, ?, 'test', -1)");
-    ids.forEach((id, i) => split.run(id, i));
-  }, 60_000);
-  afterAll(async () => {
-    await core?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  /** A finished run whose held-out p(bad) separates the labels perfectly (good) or gets `flip` of them wrong. */
-  function run(flip: number, metrics: object | null = null): number {
-    const { db } = core.context;
-    const id = Number(db.prepare("INSERT INTO runs (status, params, backbone, metrics) VALUES ('done', '{}', 'test', ?)").run(metrics && JSON.stringify(metrics)).lastInsertRowid);
-    const put = db.prepare('INSERT INTO predictions (run_id, image_id, p_bad, heldout) VALUES (?, ?, ?, 1)');
-    ids.forEach((img, i) => {
-      const right = bad.has(img) ? 0.9 - i * 0.01 : 0.1 + i * 0.01;
-      put.run(id, img, i < flip ? 1 - right : right);
-    });
-    return id;
-  }
+  const lib = useSharedTestLibrary();
+  const run = lib.run;
 
   it('activates the first run, keeps the active one when the new run is worse, switches when it is better', () => {
-    const runs = new RunStore(core.context.db);
+    const runs = new RunStore(lib.core().context.db);
     const first = run(3);
     expect(runs.activateIfBetter(first)).toMatchObject({ active: first, activated: true });
     const worse = run(6);
@@ -60,13 +22,13 @@ describe('RunStore.activateIfBetter', () => {
     expect([runs.summary(first).compared_with, runs.summary(worse).compared_with, runs.summary(better).compared_with]).toEqual([null, first, first]);
     expect(runs.activeRunId()).toBe(better);
     const cmp = runs.compareOnSharedTest(better, first);
-    expect(cmp.images).toBe(ids.length);
+    expect(cmp.images).toBe(lib.ids().length);
     expect(cmp.auc[0]).toBe(1);
     expect(cmp.auc[1]!).toBeLessThan(1);
   });
 
   it('keeps a run the curator picked when a later run is not better', () => {
-    const runs = new RunStore(core.context.db);
+    const runs = new RunStore(lib.core().context.db);
     const picked = run(1);
     runs.setActive(picked);
     const next = run(2);
@@ -74,8 +36,8 @@ describe('RunStore.activateIfBetter', () => {
   });
 
   it('does not make a run active whose out-of-fold ranking is no better than chance; an older run stays, else none is active', () => {
-    const runs = new RunStore(core.context.db);
-    core.context.db.prepare('UPDATE runs SET archived = 1').run();
+    const runs = new RunStore(lib.core().context.db);
+    lib.core().context.db.prepare('UPDATE runs SET archived = 1').run();
     const guess = run(0, { oof_auc: 0.31, test_auc: 0.9 });
     const d = runs.activateIfBetter(guess);
     expect(d).toMatchObject({ active: null, activated: false });
@@ -90,13 +52,13 @@ describe('RunStore.activateIfBetter', () => {
     expect(runs.activateIfBetter(good)).toMatchObject({ active: good, activated: true, reason: 'the first finished run' });
     const testOnly = run(0, { oof_auc: null, test_auc: 0.42 });
     runs.setActive(null);
-    core.context.db.prepare('UPDATE runs SET archived = 1 WHERE id != ?').run(testOnly);
+    lib.core().context.db.prepare('UPDATE runs SET archived = 1 WHERE id != ?').run(testOnly);
     const t = runs.activateIfBetter(testOnly);
     expect(t).toMatchObject({ active: null, activated: false });
     expect(t.reason).toMatch(/held-out test AUC 0\.420/);
     // The curator can still pick it.
     expect(runs.setActive(testOnly)).toBe(testOnly);
-    core.context.db.prepare('UPDATE runs SET archived = 0 WHERE id = ?').run(good);
+    lib.core().context.db.prepare('UPDATE runs SET archived = 0 WHERE id = ?').run(good);
     // With an older finished run, that one stays in force.
     const late = run(0, { oof_auc: 0.2 });
     runs.setActive(null);
