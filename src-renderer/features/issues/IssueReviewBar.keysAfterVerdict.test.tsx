@@ -1,19 +1,9 @@
 // @vitest-environment jsdom
 import { screen } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
 import { expect, test } from 'vitest';
-import { renderWith, setup, until } from '../../../test-support/renderer/render';
-import { IssuesScreen } from './IssuesScreen';
+import { until } from '../../../test-support/renderer/render';
+import { showIssues } from '../../../test-support/renderer/issuesScreen';
 
-/** The Label issues screen on a 300-image library with its runs loaded, once its tiles are shown. */
-async function showIssues() {
-  const user = userEvent.setup();
-  const ctx = setup({ images: 300 });
-  await ctx.store.getState().loadRuns();
-  renderWith(<IssuesScreen />, ctx);
-  await until(() => expect(screen.queryAllByTestId(/^tile-\d+$/).length).toBeGreaterThan(1));
-  return { user, ctx };
-}
 
 const focusedId = (ctx: Awaited<ReturnType<typeof showIssues>>['ctx']) => ctx.store.getState().itemAt('issues', ctx.store.getState().views.issues.focus)?.image_id;
 
