@@ -124,9 +124,10 @@ describe('567 rated images and 30 hostile rows', () => {
       html: 1,
       local_refused: 4,
       missing_url: 1,
-      network: 1,
       not_file: 2,
       not_image: 1,
+      // Under the mirror's prefix, not in its folder, and the URL itself failed: its own reason, not the network's.
+      not_in_mirror: 1,
       too_large: 1,
       truncated: 1,
     });
