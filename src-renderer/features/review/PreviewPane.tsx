@@ -15,8 +15,18 @@ const PAN: Record<string, [number, number]> = { ArrowLeft: [-1, 0], ArrowRight: 
  * The preview picture, a toggle button: a click, Enter or Space shows the original at 1:1 (pan by
  * scrolling, dragging or the arrow keys), another fits it again.
  */
-/** `name`: the image as its tile and the exports name it (imageLabel: "EOL 9000561", else "#301"). */
-function ZoomableImage({ imageId, name }: { imageId: number; name: string }) {
+/**
+ * Formats of originals a browser cannot show (Chromium decodes neither TIFF nor a HEIF container):
+ * their 1:1 view is the preview at its own size (≤1024 px), said so, not a broken picture said to be
+ * "missing or cannot be read" (hostile audit 2, M3).
+ */
+const NOT_SHOWN_BY_BROWSERS = new Set(['tiff', 'heif']);
+
+/**
+ * `name`: the image as its tile and the exports name it (imageLabel: "EOL 9000561", else "#301");
+ * `format`: its original's, once the detail has loaded.
+ */
+function ZoomableImage({ imageId, name, format }: { imageId: number; name: string; format?: string }) {
   const client = useClient();
   const [zoom, setZoom] = useState(false);
   const [shown, setShown] = useState(imageId);
@@ -27,7 +37,8 @@ function ZoomableImage({ imageId, name }: { imageId: number; name: string }) {
     setZoom(false);
     setFailed(null);
   }
-  const src = client.fileUrl(zoom ? 'original' : 'preview', imageId);
+  const previewAtOwnSize = format !== undefined && NOT_SHOWN_BY_BROWSERS.has(format);
+  const src = client.fileUrl(zoom && !previewAtOwnSize ? 'original' : 'preview', imageId);
   const drag = useRef<{ x: number; y: number; left: number; top: number } | null>(null);
   return (
     <>
@@ -71,6 +82,11 @@ function ZoomableImage({ imageId, name }: { imageId: number; name: string }) {
       >
         <img key={`${imageId}-${zoom}`} src={src} alt={name} draggable={false} onError={() => setFailed(src)} />
       </div>
+      {zoom && previewAtOwnSize && (
+        <p className="muted small" role="status" data-testid="preview-zoom-preview">
+          A browser cannot show a {format!.toUpperCase()} original: this is its preview at its own size (at most 1,024 px a side); the original is kept in the library as it came.
+        </p>
+      )}
       {failed === src && (
         <p className="error small" role="status" data-testid="preview-image-failed">
           {zoom ? 'The original' : 'The picture'} could not be shown: its file in the library is missing or cannot be read. Its details below still hold.
@@ -376,7 +392,7 @@ export function PreviewPane() {
       </div>
       <div className="preview__body">
         {imageId !== null && (
-          <ZoomableImage imageId={imageId} name={imageLabel({ image_id: imageId, eol_id: detailEolId ?? rowEolId })} />
+          <ZoomableImage imageId={imageId} name={imageLabel({ image_id: imageId, eol_id: detailEolId ?? rowEolId })} format={detail && detail.image_id === imageId ? detail.format : undefined} />
         )}
         {preview.error && <p className="error">{preview.error}</p>}
         {detail && detail.image_id === imageId && <Details d={detail} />}
