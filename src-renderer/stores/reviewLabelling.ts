@@ -84,19 +84,19 @@ export function labellingSlice(get: GetState, client: ApiClient, g: GalleryInter
     for (const view of VIEW_KEYS) if (dependsOnLabels(view, get().views[view].filters)) g.markStale(view);
   };
   /**
-   * Label changes put back while qc serve cannot be reached. reportError says nothing then (every
-   * call fails the same way, and the sidebar says "not connected" once), but a label that goes back
-   * on screen must be told: with "next after B/G" the curator has moved on when it goes back, up to
-   * 5 s later. One toast per burst: a change put back while the last one still shows replaces it
-   * with the sum.
-   */
-  /**
    * Images whose label change failed while a later change of theirs was still on its way: what they
    * showed before the failed one. The later change took the failed one's value, never saved, as what
    * it had before: B then G on one image, both refused while qc serve was down, left the tile
    * showing "bad" as the curator's. The core's word on an image (an answer, an event) drops it.
    */
   const beneath: Patch = new Map();
+  /**
+   * Label changes put back while qc serve cannot be reached. reportError says nothing then (every
+   * call fails the same way, and the sidebar says "not connected" once), but a label that goes back
+   * on screen must be told: with "next after B/G" the curator has moved on when it goes back, up to
+   * 5 s later. One toast per burst: a change put back while the last one still shows replaces it
+   * with the sum.
+   */
   const putBack = { toast: null as number | null, unsaved: 0, unanswered: 0 };
   const tellNotSaved = (n: number, e: unknown) => {
     const s = get();
