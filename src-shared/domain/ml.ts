@@ -417,16 +417,19 @@ export const DEFAULT_TRAIN_PARAMS: Readonly<TrainParams> = Object.freeze({
   labelWeights: true,
 });
 
+/** How far apart two runs' AUCs on the test images both scored may lie and still be a tie (the active run stays). */
+export const AUC_TIE = 1e-9;
+
 /**
  * How a new run and the active one compare on the held-out test images both scored, with today's
  * labels (runs.ts activateIfBetter's reason, which `qc train` prints and the app's toast shows):
  * each AUC named by its run and its images, not to be read as a run's own test AUC (over its whole
  * test split, as it trained), and a tie said as a tie. AUCs that round alike get the digits that
- * tell them apart. A difference of at most 1e-9 is a tie, as activateIfBetter decides it.
+ * tell them apart. A difference of at most AUC_TIE is a tie, as activateIfBetter decides it.
  */
 export function sharedTestAucWords(runId: number, otherRunId: number, auc: number, otherAuc: number, images: number): string {
   const where = `on the ${images} test images both runs scored`;
-  if (Math.abs(auc - otherAuc) <= 1e-9) return `a tie ${where}, AUC ${auc.toFixed(3)} each`;
+  if (Math.abs(auc - otherAuc) <= AUC_TIE) return `a tie ${where}, AUC ${auc.toFixed(3)} each`;
   let digits = 3;
   while (digits < 9 && auc.toFixed(digits) === otherAuc.toFixed(digits)) digits++;
   return `${where}, AUC ${auc.toFixed(digits)} for run ${runId} vs ${otherAuc.toFixed(digits)} for run ${otherRunId}`;

@@ -9,7 +9,7 @@
  *   error) → the run's best provable bound → 0.5.
  */
 import { QcError } from '../../../src-shared/contract/errors';
-import { sharedTestAucWords, type RunDetail, type RunEvaluation, type RunMetrics, type RunSummary, type ThresholdEstimate, type ThresholdInForce, type TrainParams } from '../../../src-shared/domain/ml';
+import { AUC_TIE, sharedTestAucWords, type RunDetail, type RunEvaluation, type RunMetrics, type RunSummary, type ThresholdEstimate, type ThresholdInForce, type TrainParams } from '../../../src-shared/domain/ml';
 import { DEFAULT_TARGET_ERROR, type EstimatedThresholdStats } from '../../../src-shared/domain/threshold';
 import { roundConfidence } from '../../../src-shared/domain/tags';
 import { assessFit } from '../../../src-shared/domain/runQuality';
@@ -197,7 +197,7 @@ export class RunStore {
     }
     const cmp = this.compareOnSharedTest(runId, current);
     const [mine, theirs] = cmp.auc;
-    if (mine !== null && theirs !== null && mine > theirs + 1e-9) {
+    if (mine !== null && theirs !== null && mine > theirs + AUC_TIE) {
       setSetting(this.db, SETTING.activeRun, runId);
       return { active: runId, activated: true, reason: sharedTestAucWords(runId, current, mine, theirs, cmp.images) };
     }
